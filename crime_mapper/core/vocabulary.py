@@ -1,0 +1,176 @@
+"""The one source of truth for police.uk crime categories and outcome vocabulary.
+
+Everything that names a category or an outcome (readers, validators, renderers, the web map,
+summaries) looks it up here, so that a spelling variant found in a real file is handled in
+exactly one place. Imports nothing from QGIS.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+
+@dataclass(frozen=True)
+class Category:
+    """A police.uk street-level crime category."""
+
+    name: str  # as published in the "Crime type" column
+    slug: str  # the police.uk API slug
+    group: str  # a coarse family, used for marker shapes so colour is never the only cue
+
+
+# Order is the police.uk order; it fixes the categorical codes and the legend order.
+CATEGORIES: tuple[Category, ...] = (
+    Category("Anti-social behaviour", "anti-social-behaviour", "disorder"),
+    Category("Bicycle theft", "bicycle-theft", "theft"),
+    Category("Burglary", "burglary", "property"),
+    Category("Criminal damage and arson", "criminal-damage-arson", "property"),
+    Category("Drugs", "drugs", "other"),
+    Category("Other theft", "other-theft", "theft"),
+    Category("Possession of weapons", "possession-of-weapons", "violence"),
+    Category("Public order", "public-order", "disorder"),
+    Category("Robbery", "robbery", "violence"),
+    Category("Shoplifting", "shoplifting", "theft"),
+    Category("Theft from the person", "theft-from-the-person", "theft"),
+    Category("Vehicle crime", "vehicle-crime", "property"),
+    Category("Violence and sexual offences", "violent-crime", "violence"),
+    Category("Other crime", "other-crime", "other"),
+)
+
+CATEGORY_NAMES: tuple[str, ...] = tuple(c.name for c in CATEGORIES)
+CATEGORY_BY_NAME: dict[str, Category] = {c.name: c for c in CATEGORIES}
+CATEGORY_BY_SLUG: dict[str, Category] = {c.slug: c for c in CATEGORIES}
+
+# Names police.uk used in older months. They are not one-to-one with today's categories,
+# so they are kept as published (an analyst comparing years must see the break in series)
+# and are valid "Crime type" values on input.
+LEGACY_CATEGORIES: dict[str, str] = {
+    "Violent crime": "violent-crime-legacy",
+    "Public disorder and weapons": "public-disorder-weapons",
+}
+
+ASB = "Anti-social behaviour"
+
+
+def _fold(text: str) -> str:
+    """Fold case, punctuation and spacing so spelling variants meet one key."""
+    text = text.strip().lower().replace("&", " and ")
+    text = re.sub(r"[^a-z0-9]+", " ", text)
+    return " ".join(w for w in text.split() if w not in {"a", "an", "the"})
+
+
+_CATEGORY_LOOKUP: dict[str, str] = {}
+for _c in CATEGORIES:
+    _CATEGORY_LOOKUP[_fold(_c.name)] = _c.name
+    _CATEGORY_LOOKUP[_fold(_c.slug)] = _c.name
+for _legacy in LEGACY_CATEGORIES:
+    _CATEGORY_LOOKUP[_fold(_legacy)] = _legacy
+_CATEGORY_LOOKUP[_fold("Violent and sexual offences")] = "Violence and sexual offences"
+_CATEGORY_LOOKUP[_fold("Antisocial behaviour")] = ASB
+_CATEGORY_LOOKUP[_fold("Criminal damage & arson")] = "Criminal damage and arson"
+
+
+def normalise_category(value: str) -> Optional[str]:
+    """The canonical category name for a published or slug spelling, or None if unknown."""
+    if not value:
+        return None
+    if value in CATEGORY_BY_NAME:  # the common case, without folding
+        return value
+    return _CATEGORY_LOOKUP.get(_fold(value))
+
+
+def all_category_names() -> tuple[str, ...]:
+    """Current and legacy names: the categories a loaded table may hold."""
+    return CATEGORY_NAMES + tuple(LEGACY_CATEGORIES)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A police.uk outcome category and the group it belongs to for charts and legends."""
+
+    name: str
+    group: str
+
+
+OUTCOME_GROUPS: tuple[str, ...] = (
+    "Under investigation",
+    "No further action",
+    "Out-of-court resolution",
+    "Charged or at court",
+    "Offender sentenced at court",
+    "Unavailable",
+)
+
+OUTCOMES: tuple[Outcome, ...] = (
+    Outcome("Investigation complete; no suspect identified", "No further action"),
+    Outcome("Unable to prosecute suspect", "No further action"),
+    Outcome("Under investigation", "Under investigation"),
+    Outcome("Status update unavailable", "Unavailable"),
+    Outcome("Awaiting court outcome", "Charged or at court"),
+    Outcome("Court result unavailable", "Unavailable"),
+    Outcome("Court case unable to proceed", "No further action"),
+    Outcome("Local resolution", "Out-of-court resolution"),
+    Outcome("Offender given a caution", "Out-of-court resolution"),
+    Outcome("Offender given a drugs possession warning", "Out-of-court resolution"),
+    Outcome("Offender given penalty notice", "Out-of-court resolution"),
+    Outcome("Offender fined", "Offender sentenced at court"),
+    Outcome("Offender given community sentence", "Offender sentenced at court"),
+    Outcome("Offender given conditional discharge", "Offender sentenced at court"),
+    Outcome("Offender given absolute discharge", "Offender sentenced at court"),
+    Outcome("Offender given suspended prison sentence", "Offender sentenced at court"),
+    Outcome("Offender sent to prison", "Offender sentenced at court"),
+    Outcome("Offender otherwise dealt with", "Offender sentenced at court"),
+    Outcome("Offender ordered to pay compensation", "Offender sentenced at court"),
+    Outcome("Offender deprived of property", "Offender sentenced at court"),
+    Outcome("Suspect charged", "Charged or at court"),
+    Outcome("Suspect charged as part of another case", "Charged or at court"),
+    Outcome("Defendant found not guilty", "Charged or at court"),
+    Outcome("Defendant sent to Crown Court", "Charged or at court"),
+    Outcome("Formal action is not in the public interest", "No further action"),
+    Outcome("Further investigation is not in the public interest", "No further action"),
+    Outcome("Further action is not in the public interest", "No further action"),
+    Outcome("Action to be taken by another organisation", "No further action"),
+)
+
+OUTCOME_NAMES: tuple[str, ...] = tuple(o.name for o in OUTCOMES)
+OUTCOME_BY_NAME: dict[str, Outcome] = {o.name: o for o in OUTCOMES}
+
+# Spellings seen in real files (and the older API's slugs) for the same outcome.
+_OUTCOME_VARIANTS: dict[str, str] = {
+    "Offender given a penalty notice": "Offender given penalty notice",
+    "Offender given community sentence": "Offender given community sentence",
+    "Offender given a community sentence": "Offender given community sentence",
+    "Offender given a conditional discharge": "Offender given conditional discharge",
+    "Offender given an absolute discharge": "Offender given absolute discharge",
+    "Offender given a suspended prison sentence": "Offender given suspended prison sentence",
+    "Offender given a drugs possession warning": "Offender given a drugs possession warning",
+    "Offender given drugs possession warning": "Offender given a drugs possession warning",
+    "Offender cautioned": "Offender given a caution",
+    "Investigation complete - no suspect identified": "Investigation complete; no suspect identified",
+    "No further action": "Investigation complete; no suspect identified",
+    "Defendant sent to crown court": "Defendant sent to Crown Court",
+    "Offender imprisoned": "Offender sent to prison",
+    "Awaiting court result": "Awaiting court outcome",
+    "Suspect charged as part of another case.": "Suspect charged as part of another case",
+}
+
+_OUTCOME_LOOKUP: dict[str, str] = {_fold(o.name): o.name for o in OUTCOMES}
+for _variant, _canonical in _OUTCOME_VARIANTS.items():
+    _OUTCOME_LOOKUP[_fold(_variant)] = _canonical
+
+
+def normalise_outcome(value: str) -> Optional[str]:
+    """The canonical outcome for a spelling variant, or None when the text is not an outcome."""
+    if not value:
+        return None
+    if value in OUTCOME_BY_NAME:
+        return value
+    return _OUTCOME_LOOKUP.get(_fold(value))
+
+
+def outcome_group(name: str) -> Optional[str]:
+    """The chart/legend group of a canonical outcome name."""
+    outcome = OUTCOME_BY_NAME.get(name)
+    return outcome.group if outcome else None
