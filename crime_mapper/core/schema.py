@@ -16,13 +16,14 @@ import pandas as pd
 from .vocabulary import OUTCOME_NAMES, all_category_names
 
 # --- the crimes table -------------------------------------------------------------------------
-# column -> (dtype, friendly alias shown in QGIS, meaning)
+# column -> (dtype, friendly alias shown in QGIS, meaning). "str" columns hold Python strings
+# (object dtype, "" for blank): pandas' StringDtype costs a conversion pass at national scale.
 CRIME_COLUMNS: dict[str, tuple[str, str, str]] = {
     "record_id": ("int64", "Record", "Unique row number within one load (stable across runs)."),
     "source_file": ("category", "Source file", "File (or zip member) the row came from."),
     "source_line": ("int64", "Source line", "1-based physical line of the row in its file."),
     "source_format": ("category", "Source format", "'police.uk' or 'force'."),
-    "crime_id": ("string", "Crime ID", "police.uk Crime ID, or the force's crime reference; "
+    "crime_id": ("str", "Crime ID", "police.uk Crime ID, or the force's crime reference; "
                  "blank for anti-social behaviour in police.uk files."),
     "month": ("category", "Month", "YYYY-MM."),
     "occurred_at": ("datetime64[ns]", "Date and time",
@@ -40,15 +41,15 @@ CRIME_COLUMNS: dict[str, tuple[str, str, str]] = {
     "lsoa_code": ("category", "LSOA code", "Lower layer super output area code."),
     "lsoa_name": ("category", "LSOA name", "Lower layer super output area name."),
     "crime_type": ("category", "Crime type", "police.uk category (vocabulary.CATEGORIES)."),
-    "offence": ("string", "Offence", "Source offence code or description (force extracts)."),
+    "offence": ("str", "Offence", "Source offence code or description (force extracts)."),
     "last_outcome": ("category", "Last outcome", "Canonical police.uk outcome, or blank."),
     "last_outcome_month": ("category", "Outcome month", "Month of the outcome, from an "
                            "outcomes file where one was joined."),
-    "context": ("string", "Context", "police.uk Context column (normally blank)."),
+    "context": ("str", "Context", "police.uk Context column (normally blank)."),
     "sensitive": ("bool", "Sensitive", "The force flagged the crime as sensitive."),
 }
 # Source columns a reader does not recognise are carried through as "extra_<name>" columns
-# (string dtype) so that the leak gate can later prove none of them reaches a public output.
+# ("str") so that the leak gate can later prove none of them reaches a public output.
 EXTRA_PREFIX = "extra_"
 
 CRIME_TYPE_DTYPE = pd.CategoricalDtype(list(all_category_names()))
@@ -62,8 +63,8 @@ STOP_SEARCH_COLUMNS: dict[str, tuple[str, str]] = {
     "search_type": ("category", "Type"),
     "occurred_at": ("datetime64[ns]", "Date and time"),  # UTC, tz-naive
     "month": ("category", "Month"),
-    "part_of_operation": ("string", "Part of a policing operation"),
-    "operation": ("string", "Policing operation"),
+    "part_of_operation": ("str", "Part of a policing operation"),
+    "operation": ("str", "Policing operation"),
     "longitude": ("float64", "Longitude"),
     "latitude": ("float64", "Latitude"),
     "has_location": ("bool", "Has location"),
@@ -74,8 +75,8 @@ STOP_SEARCH_COLUMNS: dict[str, tuple[str, str]] = {
     "legislation": ("category", "Legislation"),
     "object_of_search": ("category", "Object of search"),
     "outcome": ("category", "Outcome"),
-    "outcome_linked": ("string", "Outcome linked to object of search"),
-    "outer_clothing_removed": ("string", "Removal of more than just outer clothing"),
+    "outcome_linked": ("str", "Outcome linked to object of search"),
+    "outer_clothing_removed": ("str", "Removal of more than just outer clothing"),
 }
 
 # --- rejects ------------------------------------------------------------------------------------
@@ -118,6 +119,7 @@ class FileReport:
     error: Optional[str] = None  # a file-level error (not a crime extract, unreadable, ...)
     blank_lines: int = 0  # empty lines are not rows; counted so the line numbers add up
     outcomes_joined: int = 0  # outcomes files: rows that updated a loaded street crime
+    notes: list[str] = field(default_factory=list)  # profile used, CRS chosen, ...
 
     @property
     def rejected_total(self) -> int:

@@ -1,0 +1,128 @@
+"""Vectorised row checks shared by every reader.
+
+Each reader collects, per row, the first reason it fails (or none). Checks run over whole
+columns with numpy, and string checks run once per distinct value (a month file has a
+handful of distinct months and categories), which is what keeps validation close to the
+cost of parsing.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Callable, Optional
+
+import numpy as np
+import pandas as pd
+
+from .geography import inside_uk
+
+MONTH_RE = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+
+
+class Verdicts:
+    """The first rejection reason (and a detail) per row; rows with no reason are accepted."""
+
+    def __init__(self, n: int) -> None:
+        self.reason = np.full(n, None, dtype=object)
+        self.detail = np.full(n, None, dtype=object)
+
+    def reject(self, mask: np.ndarray, reason: str,
+               detail: Optional[Callable[[np.ndarray], list[str]]] = None) -> None:
+        """Give `reason` to rows in `mask` that have no reason yet; detail(idx) explains each."""
+        idx = np.flatnonzero(np.asarray(mask, dtype=bool) & (self.reason == None))  # noqa: E711
+        if idx.size == 0:
+            return
+        self.reason[idx] = reason
+        if detail is not None:
+            self.detail[idx] = detail(idx)
+
+    @property
+    def accepted(self) -> np.ndarray:
+        return self.reason == None  # noqa: E711
+
+
+class Factorized:
+    """A column as integer codes over its distinct values, computed once and reused for
+    checks (one call per distinct value) and for building the categorical output."""
+
+    def __init__(self, values: pd.Series) -> None:
+        codes, uniques = pd.factorize(values, sort=False)
+        self.codes = codes
+        self.uniques = np.asarray(uniques, dtype=object)
+
+    def map(self, func: Callable[[str], object], dtype=object) -> np.ndarray:
+        """func applied once per distinct value, broadcast to every row."""
+        mapped = np.array([func(u) for u in self.uniques] + [func("")], dtype=dtype)
+        return mapped[self.codes]  # code -1 (missing) takes the func("") slot
+
+    def categorical(self, keep: np.ndarray, transform: Optional[Callable[[str], object]] = None
+                    ) -> pd.Categorical:
+        """The kept rows as a Categorical, optionally with each distinct value transformed."""
+        codes = self.codes if keep.all() else self.codes[keep]
+        if transform is None:
+            return pd.Categorical.from_codes(codes, categories=pd.Index(self.uniques))
+        values = [transform(u) for u in self.uniques]
+        new_codes, categories = pd.factorize(pd.Series(values, dtype=object), sort=False)
+        lookup = np.append(new_codes, -1)
+        return pd.Categorical.from_codes(lookup[codes], categories=pd.Index(categories))
+
+
+def per_unique(values: pd.Series, func: Callable[[str], object], dtype=object) -> np.ndarray:
+    """Apply func once per distinct value and broadcast the results back to every row."""
+    return Factorized(values).map(func, dtype)
+
+
+def valid_month(value: str) -> bool:
+    return bool(MONTH_RE.fullmatch(value.strip()))
+
+
+def stripped(values: pd.Series) -> np.ndarray:
+    """Values without surrounding spaces, stripping each distinct value once."""
+    return per_unique(values, str.strip)
+
+
+def to_float(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Parse numbers; returns (floats, blank mask). Non-blank text that is not a number is NaN."""
+    numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64)
+    blank = (values == "").to_numpy()
+    retry = np.flatnonzero(np.isnan(numbers) & ~blank)
+    if retry.size:  # padded with spaces, or blank but for spaces: rare, so done row by row
+        texts = values.to_numpy()[retry]
+        cleaned = pd.Series([t.strip() for t in texts], dtype=object)
+        numbers[retry] = pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype=np.float64)
+        blank[retry] = (cleaned == "").to_numpy()
+    return numbers, blank
+
+
+def check_coordinates(verdicts: Verdicts, lon: np.ndarray, lat: np.ndarray,
+                      src_x: np.ndarray, src_y: np.ndarray, blank: np.ndarray,
+                      claims_location: np.ndarray, swapped_lonlat: Callable[[np.ndarray], tuple]
+                      ) -> np.ndarray:
+    """Apply the coordinate checks; returns the has-location mask for accepted rows.
+
+    `lon`/`lat` are WGS84 (already transformed); `src_x`/`src_y` are as given, for details.
+    `swapped_lonlat(idx)` gives WGS84 coordinates for rows idx with x and y exchanged, so a swap
+    can be recognised in any source CRS.
+    """
+
+    def where(idx: np.ndarray) -> list[str]:
+        return [f"x={src_x[i]!r}, y={src_y[i]!r}" for i in idx]
+
+    not_number = ~blank & (np.isnan(src_x) | np.isnan(src_y))
+    verdicts.reject(not_number, "bad_coordinates", where)
+    verdicts.reject(blank & claims_location, "missing_coordinates",
+                    lambda idx: ["no coordinates, but a location is given"] * idx.size)
+    has_xy = ~blank & ~not_number
+    verdicts.reject(has_xy & (src_x == 0) & (src_y == 0), "zero_coordinates", where)
+    verdicts.reject(has_xy & (src_y == 0), "zero_coordinates", where)
+    in_uk = np.zeros(lon.shape, dtype=bool)
+    candidates = np.flatnonzero(has_xy & (verdicts.reason == None))  # noqa: E711
+    in_uk[candidates] = inside_uk(lon[candidates], lat[candidates])
+    outside = np.flatnonzero(has_xy & ~in_uk & (verdicts.reason == None))  # noqa: E711
+    if outside.size:
+        s_lon, s_lat = swapped_lonlat(outside)
+        swapped = np.zeros(lon.shape, dtype=bool)
+        swapped[outside] = inside_uk(s_lon, s_lat)
+        verdicts.reject(swapped, "lat_lon_swapped", where)
+        verdicts.reject(has_xy & ~in_uk, "outside_uk", where)
+    return has_xy

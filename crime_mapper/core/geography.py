@@ -1,0 +1,93 @@
+"""Where police.uk data may lie, and coordinate transforms between source CRSs and WGS84.
+
+police.uk covers England, Wales and Northern Ireland, and British Transport Police data
+reaches into Scotland, so "inside the United Kingdom" is the test. A bounding box would let
+Dublin or Calais through, so we use a coarse outline of the UK (generous at sea, following
+the land border with the Republic of Ireland to within a few kilometres).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+# (longitude, latitude), counter-clockwise, from the Isles of Scilly round the east coast to
+# Shetland, down the Western Isles, along the Irish land border and back across the Irish Sea.
+UK_OUTLINE: tuple[tuple[float, float], ...] = (
+    (-6.70, 49.75), (-5.30, 49.85), (-2.50, 50.45), (-1.30, 50.45), (0.30, 50.65),
+    (1.05, 50.85), (1.55, 51.10), (1.85, 51.40), (1.85, 52.30), (1.85, 52.95),
+    (0.50, 53.50), (0.20, 53.75), (-0.05, 54.20), (-0.50, 54.55), (-1.20, 55.00),
+    (-1.40, 55.50), (-1.80, 55.85), (-2.30, 56.10), (-2.30, 56.70), (-1.60, 57.50),
+    (-1.70, 57.75), (-3.00, 58.75), (-0.60, 60.30), (-0.60, 60.95), (-1.30, 60.95),
+    (-2.30, 60.20), (-3.60, 59.30), (-5.20, 58.75), (-6.10, 58.60), (-8.80, 58.00),
+    (-8.80, 56.50), (-7.00, 55.45), (-6.95, 55.20), (-7.25, 55.05), (-7.50, 54.85),
+    (-7.95, 54.70), (-8.20, 54.45), (-7.85, 54.22), (-7.65, 54.12), (-7.30, 54.14),
+    (-7.15, 54.25), (-6.95, 54.40), (-6.85, 54.27), (-6.65, 54.10), (-6.35, 54.05),
+    (-6.10, 54.00), (-4.90, 53.35), (-4.95, 52.75), (-5.50, 51.85),
+    (-5.50, 51.70), (-5.00, 51.20), (-6.00, 50.25), (-6.70, 50.10),
+)
+
+_OUTLINE = np.asarray(UK_OUTLINE, dtype=np.float64)
+_BBOX = (_OUTLINE[:, 0].min(), _OUTLINE[:, 1].min(), _OUTLINE[:, 0].max(), _OUTLINE[:, 1].max())
+
+WGS84 = "EPSG:4326"
+BRITISH_NATIONAL_GRID = "EPSG:27700"
+IRISH_TRANSVERSE_MERCATOR = "EPSG:2157"
+
+
+def inside_uk(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """True where (lon, lat) lies inside the UK outline (NaN gives False). Vectorised ray cast."""
+    lon = np.asarray(lon, dtype=np.float64)
+    lat = np.asarray(lat, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        result = (lon >= _BBOX[0]) & (lat >= _BBOX[1]) & (lon <= _BBOX[2]) & (lat <= _BBOX[3])
+    idx = np.flatnonzero(result)
+    if idx.size == 0:
+        return result
+    x, y = lon[idx], lat[idx]
+    inside = np.zeros(idx.size, dtype=bool)
+    x1, y1 = _OUTLINE[:, 0], _OUTLINE[:, 1]
+    x2, y2 = np.roll(x1, -1), np.roll(y1, -1)
+    for ax, ay, bx, by in zip(x1, y1, x2, y2):
+        crosses = (ay > y) != (by > y)
+        if not crosses.any():
+            continue
+        x_at = ax + (y - ay) * (bx - ax) / (by - ay) if by != ay else ax
+        inside ^= crosses & (x < x_at)
+    result[idx] = inside
+    return result
+
+
+@lru_cache(maxsize=16)
+def _transformer(source_crs: str, target_crs: str):
+    from pyproj import Transformer  # imported lazily: only force extracts need it
+
+    return Transformer.from_crs(source_crs, target_crs, always_xy=True)
+
+
+def to_wgs84(x: np.ndarray, y: np.ndarray, source_crs: str) -> tuple[np.ndarray, np.ndarray]:
+    """Longitude/latitude for coordinates in `source_crs` (NaN stays NaN)."""
+    if source_crs.upper() in (WGS84, "OGC:CRS84"):
+        return np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    lon, lat = _transformer(source_crs.upper(), WGS84).transform(
+        np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
+    lon, lat = np.asarray(lon), np.asarray(lat)
+    bad = ~np.isfinite(lon) | ~np.isfinite(lat)
+    lon[bad] = np.nan
+    lat[bad] = np.nan
+    return lon, lat
+
+
+def guess_crs(x: np.ndarray, y: np.ndarray) -> str:
+    """WGS84 when values look like degrees, else British National Grid.
+
+    Used only when a mapping profile does not say; the choice is written to the report.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    ok = np.isfinite(x) & np.isfinite(y) & ((x != 0) | (y != 0))
+    if not ok.any():
+        return WGS84
+    degrees = (np.abs(x[ok]) <= 180) & (np.abs(y[ok]) <= 90)
+    return WGS84 if degrees.mean() > 0.5 else BRITISH_NATIONAL_GRID

@@ -1,0 +1,317 @@
+"""Load extracts into the canonical crimes table, accounting for every row.
+
+The one implementation behind the dock, the Processing algorithm and the command line: expand
+the inputs, recognise each file by its header, read and validate it, then join outcomes onto
+street crimes and reject duplicate Crime IDs across the whole load. Every input row ends up
+accepted or rejected with a reason, per file, and the counts reconcile.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Optional, Sequence, Union
+
+import numpy as np
+import pandas as pd
+from pandas.api.types import union_categoricals
+
+from .feedback import Feedback
+from .profile import MappingProfile
+from .readers import (
+    FileRead,
+    classify,
+    read_force,
+    read_outcomes,
+    read_stop_search,
+    read_street,
+    scan_rejects,
+)
+from .schema import (
+    CRIME_COLUMNS,
+    CRIME_TYPE_DTYPE,
+    OUTCOME_DTYPE,
+    REJECT_COLUMNS,
+    STOP_SEARCH_COLUMNS,
+    FileReport,
+    LoadResult,
+)
+from .sources import SourceFile, expand_inputs
+from .textscan import NotCsvError, scan_csv
+
+EXPECTED = ("a police.uk street, outcomes or stop-and-search CSV (header starting "
+            "'Crime ID,Month,...' or 'Type,Date,...'), or a force extract whose columns match "
+            "the mapping profile")
+
+
+def _delimiter(data: bytes, profile: Optional[MappingProfile]) -> str:
+    """The profile's delimiter, else whichever of , ; tab | the first line uses most."""
+    if profile is not None and profile.delimiter not in ("", ","):
+        return profile.delimiter
+    first = data[:4096].split(b"\n", 1)[0]
+    counts = {d: first.count(d.encode()) for d in (",", ";", "\t", "|")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] > counts[","] else ","
+
+
+def _read_one(source: SourceFile, profile: Optional[MappingProfile],
+              report: FileReport) -> Optional[FileRead]:
+    try:
+        data = source.read_bytes()
+    except OSError as exc:
+        report.error = f"{source.name}: cannot be read ({exc})"
+        return None
+    try:
+        scan = scan_csv(data, encoding=profile.encoding if profile else None,
+                        delimiter=_delimiter(data, profile))
+    except NotCsvError as exc:
+        report.error = f"{source.name}: not a crime extract ({exc}); expected {EXPECTED}"
+        return None
+    del data
+    kind = classify(scan.header, profile)
+    if kind is None:
+        shown = ", ".join(scan.header[:8]) + (", ..." if len(scan.header) > 8 else "")
+        report.error = (f"{source.name}: not a crime extract; expected {EXPECTED}. "
+                        f"Its columns are: {shown}")
+        return None
+    report.kind = kind
+    report.encoding = scan.encoding
+    report.rows_read = scan.rows_read
+    report.blank_lines = scan.blank_lines
+    if kind == "street":
+        read = read_street(source, scan)
+    elif kind == "outcomes":
+        read = read_outcomes(source, scan)
+    elif kind == "stop_and_search":
+        read = read_stop_search(source, scan)
+    else:
+        try:
+            read = read_force(source, scan, profile or MappingProfile())
+        except ValueError as exc:
+            report.error = f"{source.name}: {exc}"
+            report.rows_read = 0
+            return None
+    read.rejects = scan_rejects(source, scan, kind) + read.rejects
+    report.notes.extend(read.notes)
+    return read
+
+
+def load_extracts(paths: Sequence[Union[str, "os.PathLike[str]"]],
+                  profile: Optional[MappingProfile] = None,
+                  feedback: Optional[Feedback] = None) -> LoadResult:
+    """Read, validate and combine extracts. See the module docstring."""
+    feedback = feedback or Feedback()
+    sources = expand_inputs(paths)
+    reports: list[FileReport] = []
+    crimes_parts: list[pd.DataFrame] = []
+    outcome_parts: list[tuple[FileReport, pd.DataFrame]] = []
+    stop_parts: list[pd.DataFrame] = []
+    rejects: list[dict] = []
+    sources_by_name = {s.name: s for s in sources}
+
+    for number, source in enumerate(sources):
+        feedback.check()
+        feedback.set_progress(90.0 * number / max(len(sources), 1))
+        report = FileReport(path=source.name, kind=None)
+        reports.append(report)
+        read = _read_one(source, profile, report)
+        if read is None:
+            continue
+        rejects.extend(read.rejects)
+        if read.kind in ("street", "force"):
+            crimes_parts.append(read.accepted)
+        elif read.kind == "outcomes":
+            outcome_parts.append((report, read.accepted))
+        else:
+            stop_parts.append(read.accepted)
+
+    feedback.check()
+    crimes = _combine_crimes(crimes_parts)
+    crimes, duplicates = _reject_duplicates(crimes, sources_by_name, reports)
+    rejects.extend(duplicates)
+    _join_outcomes(crimes, outcome_parts)
+    crimes = _canonical_types(crimes)
+    stop_search = _canonical_stop_search(stop_parts)
+    rejects_frame = pd.DataFrame(rejects, columns=list(REJECT_COLUMNS))
+    _count(reports, crimes, outcome_parts, stop_search, rejects_frame)
+    feedback.set_progress(100.0)
+    return LoadResult(crimes=crimes, rejects=rejects_frame, stop_search=stop_search,
+                      files=reports, profile_name=profile.name if profile else None)
+
+
+def _combine_crimes(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Stack the files' rows. Categorical columns are unioned (pandas' concat would turn
+    categoricals with different categories back into slow object columns)."""
+    if not parts:
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in CRIME_COLUMNS})
+    if len(parts) == 1:
+        return parts[0].reset_index(drop=True)
+    columns = list(dict.fromkeys(c for part in parts for c in part.columns))
+    combined = {}
+    for column in columns:
+        pieces = [part[column] if column in part else pd.Series([""] * len(part), dtype=object)
+                  for part in parts]
+        if all(isinstance(p.dtype, pd.CategoricalDtype) for p in pieces):
+            combined[column] = union_categoricals(pieces, ignore_order=True)
+        else:
+            combined[column] = pd.concat(
+                [p.astype(object) if isinstance(p.dtype, pd.CategoricalDtype) else p
+                 for p in pieces], ignore_index=True)
+    return pd.DataFrame(combined)
+
+
+def _reject_duplicates(crimes: pd.DataFrame, sources: dict[str, SourceFile],
+                       reports: list[FileReport]) -> tuple[pd.DataFrame, list[dict]]:
+    """Keep the first row of each Crime ID; later rows are rejected, with their raw line."""
+    if crimes.empty:
+        return crimes, []
+    ids = crimes["crime_id"]
+    dup = ids.duplicated(keep="first").to_numpy() & (ids != "").to_numpy()
+    if not dup.any():
+        return crimes, []
+    first_seen = crimes.loc[~dup & (ids != "").to_numpy()].drop_duplicates("crime_id")
+    where = dict(zip(first_seen["crime_id"],
+                     first_seen["source_file"].astype(str) + ":"
+                     + first_seen["source_line"].astype(str)))
+    dups = crimes.loc[dup, ["source_file", "source_line", "crime_id"]]
+    encodings = {r.path: r.encoding for r in reports}
+    kinds = {r.path: r.kind for r in reports}
+    raw = _raw_lines(dups, sources, encodings)
+    rows = [
+        {"source_file": f, "source_line": int(line), "file_kind": kinds.get(f),
+         "reason": "duplicate_crime_id", "detail": f"Crime ID {cid!r} first seen at {where[cid]}",
+         "raw": raw.get((f, int(line)), "")}
+        for f, line, cid in dups.itertuples(index=False)
+    ]
+    return crimes.loc[~dup].reset_index(drop=True), rows
+
+
+def _raw_lines(rows: pd.DataFrame, sources: dict[str, SourceFile],
+               encodings: dict[str, Optional[str]]) -> dict[tuple[str, int], str]:
+    """The physical lines named by (source_file, source_line), read again from the sources."""
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for name, line in zip(rows["source_file"], rows["source_line"]):
+        wanted[name].add(int(line))
+    found: dict[tuple[str, int], str] = {}
+    for name, lines in wanted.items():
+        data = sources[name].read_bytes()
+        if data.startswith(b"\xef\xbb\xbf"):
+            data = data[3:]
+        codec = encodings.get(name) or "utf-8"
+        for number, raw in enumerate(data.split(b"\n"), start=1):
+            if number in lines:
+                found[(name, number)] = raw.rstrip(b"\r").decode(codec, "backslashreplace")
+    return found
+
+
+def _join_outcomes(crimes: pd.DataFrame,
+                   parts: list[tuple[FileReport, pd.DataFrame]]) -> None:
+    """The latest outcome (by month) of each Crime ID replaces the street file's outcome."""
+    if not parts or crimes.empty:
+        for report, frame in parts:
+            report.notes.append(f"{len(frame)} outcomes matched no loaded crime")
+        return
+    frames = []
+    for number, (_, frame) in enumerate(parts):
+        frames.append(frame.assign(part=number))
+    outcomes = pd.concat(frames, ignore_index=True)
+    latest = (outcomes.sort_values(["month", "part", "source_line"], kind="stable")
+              .drop_duplicates("crime_id", keep="last").set_index("crime_id"))
+    position = latest.index.get_indexer(crimes["crime_id"])
+    matched = (position >= 0) & (crimes["crime_id"] != "").to_numpy()
+    newer = matched.copy()
+    month_now = crimes["last_outcome_month"].to_numpy(dtype=object)
+    newer_idx = np.flatnonzero(matched)
+    out_month = latest["month"].to_numpy()[position[newer_idx]]
+    for k, i in enumerate(newer_idx):  # keep a street outcome that is later than the file's
+        if month_now[i] is not None and month_now[i] == month_now[i] and month_now[i] > out_month[k]:
+            newer[i] = False
+    idx = np.flatnonzero(newer)
+    crimes.loc[idx, "last_outcome"] = latest["outcome"].to_numpy()[position[idx]]
+    crimes.loc[idx, "last_outcome_month"] = latest["month"].to_numpy()[position[idx]]
+    used = Counter(latest["part"].to_numpy()[position[idx]].tolist())
+    matched_ids = set(crimes["crime_id"].to_numpy()[matched])
+    for number, (report, frame) in enumerate(parts):
+        report.outcomes_joined = used.get(number, 0)
+        unmatched = int((~frame["crime_id"].isin(matched_ids)).sum())
+        report.notes.append(f"{report.outcomes_joined} outcomes applied to loaded crimes; "
+                            f"{unmatched} refer to crimes not in this load")
+
+
+def _canonical_types(crimes: pd.DataFrame) -> pd.DataFrame:
+    """Give the combined table the documented column order and dtypes."""
+    n = len(crimes)
+    out = pd.DataFrame(index=pd.RangeIndex(n))
+    for column, (dtype, _, _) in CRIME_COLUMNS.items():
+        if column == "record_id":
+            out[column] = np.arange(1, n + 1, dtype=np.int64)
+            continue
+        values = crimes[column] if column in crimes else pd.Series([None] * n)
+        values = values.reset_index(drop=True)
+        if column == "crime_type":
+            out[column] = pd.Categorical(values, dtype=CRIME_TYPE_DTYPE)
+        elif column == "last_outcome":
+            out[column] = pd.Categorical(values, dtype=OUTCOME_DTYPE)
+        elif dtype == "category":
+            out[column] = values.astype("category")
+        elif dtype == "datetime64[ns]":
+            out[column] = pd.to_datetime(values)
+        elif dtype == "str":
+            out[column] = values if values.dtype == object and not values.hasnans \
+                else values.fillna("").astype(object)
+        else:
+            out[column] = values.astype(dtype)
+    for column in crimes.columns:
+        if column not in CRIME_COLUMNS:
+            out[column] = crimes[column].reset_index(drop=True).fillna("").astype(object)
+    return out
+
+
+def _canonical_stop_search(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        {c: pd.Series([], dtype=object) for c in STOP_SEARCH_COLUMNS if c != "record_id"})
+    out = pd.DataFrame(index=pd.RangeIndex(len(frame)))
+    for column, (dtype, _) in STOP_SEARCH_COLUMNS.items():
+        if column == "record_id":
+            out[column] = np.arange(1, len(frame) + 1, dtype=np.int64)
+        elif dtype == "str":
+            out[column] = frame[column].fillna("").astype(object)
+        elif dtype == "datetime64[ns]":
+            out[column] = pd.to_datetime(frame[column])
+        else:
+            out[column] = frame[column].astype(dtype)
+    return out
+
+
+def _count(reports: list[FileReport], crimes: pd.DataFrame,
+           outcome_parts: list[tuple[FileReport, pd.DataFrame]], stop_search: pd.DataFrame,
+           rejects: pd.DataFrame) -> None:
+    """Fill per-file accepted / no-location / rejected counts from the final tables."""
+    def per_file(frame: pd.DataFrame, rows=slice(None)) -> dict[str, int]:
+        if not len(frame):
+            return {}
+        counts = frame.loc[rows, "source_file"].value_counts(sort=False)
+        return {str(k): int(v) for k, v in counts.items() if v}
+
+    accepted = per_file(crimes)
+    no_loc = per_file(crimes, ~crimes["has_location"]) if len(crimes) else {}
+    accepted.update(per_file(stop_search))
+    if len(stop_search):
+        no_loc.update(per_file(stop_search, ~stop_search["has_location"]))
+    for report, frame in outcome_parts:
+        accepted[report.path] = len(frame)
+    by_file: dict[str, dict[str, int]] = defaultdict(dict)
+    if len(rejects):
+        for (name, reason), count in rejects.groupby(["source_file", "reason"]).size().items():
+            by_file[name][reason] = int(count)
+    for report in reports:
+        report.accepted = int(accepted.get(report.path, 0))
+        report.no_location = int(no_loc.get(report.path, 0))
+        report.rejected = dict(sorted(by_file.get(report.path, {}).items()))
+
+
+def output_stem(paths: Sequence[Union[str, "os.PathLike[str]"]]) -> str:
+    """A short name for a load (used for layer groups and default file names)."""
+    names = [Path(p).stem for p in paths]
+    return names[0] if len(names) == 1 else f"{names[0]} and {len(names) - 1} more"

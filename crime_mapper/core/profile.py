@@ -1,0 +1,195 @@
+"""Column-mapping profiles for force records-system extracts.
+
+Every force names its columns differently ("CrimeRef", "URN", "Occurrence No"...), so a
+profile says which source column plays which role, in which CRS the coordinates are, how
+dates are written and how offences map to police.uk categories. Profiles are JSON files an
+analyst saves once and reuses every month; where a header matches known variants the
+profile can be detected automatically.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Optional, Union
+
+from .vocabulary import _fold, normalise_category
+
+RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+DEFAULT_OFFENCE_TABLE = RESOURCES / "offence_mapping.csv"
+
+# role -> meaning. A profile maps roles to source column names.
+ROLES: dict[str, str] = {
+    "crime_ref": "The force's crime reference (required)",
+    "x": "Easting or longitude (required unless the crime has no location)",
+    "y": "Northing or latitude",
+    "date": "Date the offence occurred, or date and time together (required)",
+    "time": "Time of day, when held in its own column",
+    "offence": "Offence code or description, mapped to a police.uk category by the table",
+    "category": "A police.uk category, when the extract already has one",
+    "outcome": "Outcome, in police.uk outcome vocabulary",
+    "location": "Location text (internal only: never published)",
+    "lsoa_code": "LSOA code",
+    "lsoa_name": "LSOA name",
+    "sensitive": "A flag column: yes/true/1/y marks a crime the force treats as sensitive",
+    "reported_by": "Force that reported the crime",
+    "falls_within": "Force area",
+}
+
+# Header spellings seen in force exports, folded with vocabulary._fold.
+KNOWN_VARIANTS: dict[str, tuple[str, ...]] = {
+    "crime_ref": ("crime ref", "crime reference", "crimeref", "crime number", "crime no",
+                  "crime id", "urn", "occurrence no", "occurrence number", "reference",
+                  "incident ref", "crime reference number"),
+    "x": ("easting", "eastings", "x", "x coord", "x coordinate", "grid easting", "longitude",
+          "lon", "long"),
+    "y": ("northing", "northings", "y", "y coord", "y coordinate", "grid northing",
+          "latitude", "lat"),
+    "date": ("date", "offence date", "committed date", "date committed", "occurred date",
+             "date from", "start date", "offence date from", "incident date", "datetime",
+             "offence datetime", "committed from"),
+    "time": ("time", "offence time", "committed time", "time committed", "time from",
+             "start time", "occurred time"),
+    "offence": ("offence", "offence code", "ho code", "home office code", "offence description",
+                "offence type", "classification", "crime classification", "ho offence code"),
+    "category": ("crime type", "category", "police uk category"),
+    "outcome": ("outcome", "last outcome", "outcome type", "disposal", "last outcome category"),
+    "location": ("location", "address", "street", "location text", "locus"),
+    "lsoa_code": ("lsoa", "lsoa code", "lsoa11cd", "lsoa21cd"),
+    "lsoa_name": ("lsoa name", "lsoa11nm", "lsoa21nm"),
+    "sensitive": ("sensitive", "sensitive flag", "restricted", "protective marking flag"),
+    "reported_by": ("reported by", "force"),
+    "falls_within": ("falls within",),
+}
+
+_TRUE_FLAGS = {"1", "y", "yes", "true", "t", "sensitive", "restricted"}
+
+
+class ProfileError(ValueError):
+    """A profile is unusable (bad JSON, unknown role, no category mapping at all)."""
+
+
+@dataclass
+class MappingProfile:
+    """How to read one force's extract. Saved and loaded as JSON."""
+
+    name: str = "Force extract"
+    columns: dict[str, str] = field(default_factory=dict)  # role -> source column
+    crs: str = "auto"  # "EPSG:27700", "EPSG:4326", "EPSG:2157" or "auto"
+    date_format: str = "auto"  # strftime format, or "auto" (ISO or day-first UK dates)
+    encoding: str = "auto"
+    delimiter: str = ","
+    reported_by: str = ""  # constant values when the extract has no such column
+    falls_within: str = ""
+    offence_table: Optional[str] = None  # CSV (offence,category); None = bundled table
+    offence_mapping: dict[str, str] = field(default_factory=dict)  # overrides, offence -> cat
+
+    # --- persistence ---------------------------------------------------------------------------
+    @classmethod
+    def from_dict(cls, data: dict) -> "MappingProfile":
+        known = set(cls.__dataclass_fields__)
+        unknown = set(data) - known
+        if unknown:
+            raise ProfileError(f"unknown profile keys: {', '.join(sorted(unknown))}")
+        profile = cls(**data)
+        bad_roles = set(profile.columns) - set(ROLES)
+        if bad_roles:
+            raise ProfileError(f"unknown column roles: {', '.join(sorted(bad_roles))}; "
+                               f"expected some of {', '.join(ROLES)}")
+        return profile
+
+    @classmethod
+    def load(cls, path: Union[str, Path]) -> "MappingProfile":
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ProfileError(f"{path}: cannot read mapping profile ({exc})") from exc
+        if not isinstance(data, dict):
+            raise ProfileError(f"{path}: a mapping profile is a JSON object")
+        return cls.from_dict(data)
+
+    def save(self, path: Union[str, Path]) -> None:
+        Path(path).write_text(json.dumps(asdict(self), indent=2, sort_keys=True) + "\n",
+                              encoding="utf-8")
+
+    # --- matching ------------------------------------------------------------------------------
+    def matches(self, header: list[str]) -> bool:
+        """True when every column this profile names is present in the header."""
+        present = set(header)
+        return bool(self.columns) and all(col in present for col in self.columns.values())
+
+    def resolved_for(self, header: list[str]) -> "MappingProfile":
+        """This profile with roles it leaves unmapped filled from known header variants."""
+        detected = detect_columns(header)
+        merged = dict(detected)
+        merged.update(self.columns)
+        clone = MappingProfile.from_dict({**asdict(self), "columns": merged})
+        return clone
+
+    # --- offences ------------------------------------------------------------------------------
+    def offence_lookup(self) -> dict[str, str]:
+        """Folded offence code/description -> police.uk category (bundled table + overrides)."""
+        table_path = Path(self.offence_table) if self.offence_table else DEFAULT_OFFENCE_TABLE
+        lookup = read_offence_table(table_path)
+        for offence, category in self.offence_mapping.items():
+            canonical = normalise_category(category)
+            if canonical is None:
+                raise ProfileError(f"offence mapping {offence!r} -> {category!r}: "
+                                   "not a police.uk category")
+            lookup[_fold(offence)] = canonical
+        if not lookup:
+            raise ProfileError("the offence mapping maps no offence to any category")
+        return lookup
+
+
+def read_offence_table(path: Path) -> dict[str, str]:
+    """Read an editable offence mapping CSV with columns offence,category."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            rows = list(csv.DictReader(handle))
+    except OSError as exc:
+        raise ProfileError(f"{path}: cannot read offence mapping table ({exc})") from exc
+    lookup: dict[str, str] = {}
+    for number, row in enumerate(rows, start=2):
+        offence, category = (row.get("offence") or "").strip(), (row.get("category") or "")
+        canonical = normalise_category(category.strip())
+        if not offence:
+            continue
+        if canonical is None:
+            raise ProfileError(f"{path}:{number}: {category!r} is not a police.uk category")
+        lookup[_fold(offence)] = canonical
+    return lookup
+
+
+def detect_columns(header: list[str]) -> dict[str, str]:
+    """Roles found in a header by known spelling variants (first match wins per role)."""
+    folded = {_fold(h): h for h in header}
+    found: dict[str, str] = {}
+    used: set[str] = set()
+    for role, variants in KNOWN_VARIANTS.items():
+        for variant in variants:
+            column = folded.get(_fold(variant))
+            if column is not None and column not in used:
+                found[role] = column
+                used.add(column)
+                break
+    return found
+
+
+def detect_profile(header: list[str]) -> Optional[MappingProfile]:
+    """A profile for a force extract whose header uses known variants, or None.
+
+    Needs a reference, a date, coordinates and an offence or category: anything less is too
+    ambiguous to guess, and the analyst is asked for a profile instead.
+    """
+    columns = detect_columns(header)
+    required = {"crime_ref", "date", "x", "y"}
+    if not required <= set(columns) or not ({"offence", "category"} & set(columns)):
+        return None
+    return MappingProfile(name="Auto-detected force extract", columns=columns)
+
+
+def is_true_flag(value: str) -> bool:
+    return value.strip().lower() in _TRUE_FLAGS

@@ -1,0 +1,128 @@
+"""The validation report: machine-readable JSON, a readable summary, and the rejects CSV.
+
+The report is what an analyst checks before publishing, so it states the reconciliation
+(rows read = accepted + rejected) for every file and overall, and names every reason.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Union
+
+from .csv_safety import safe_cell
+from .schema import REASONS, REJECT_COLUMNS, LoadResult
+
+REPORT_VERSION = 1
+
+
+def report_dict(result: LoadResult) -> dict:
+    """The report as plain data (stable key order, so the JSON is reproducible)."""
+    files = []
+    totals = {"rows_read": 0, "accepted": 0, "no_location": 0, "rejected": 0}
+    by_reason: dict[str, int] = {}
+    for f in result.files:
+        files.append({
+            "path": f.path, "kind": f.kind, "encoding": f.encoding, "error": f.error,
+            "rows_read": f.rows_read, "accepted": f.accepted, "no_location": f.no_location,
+            "rejected": f.rejected_total, "rejected_by_reason": dict(f.rejected),
+            "blank_lines": f.blank_lines, "outcomes_joined": f.outcomes_joined,
+            "notes": list(f.notes), "reconciles": f.reconciles(),
+        })
+        totals["rows_read"] += f.rows_read
+        totals["accepted"] += f.accepted
+        totals["no_location"] += f.no_location
+        totals["rejected"] += f.rejected_total
+        for reason, count in f.rejected.items():
+            by_reason[reason] = by_reason.get(reason, 0) + count
+    crimes = result.crimes
+    return {
+        "report_version": REPORT_VERSION,
+        "profile": result.profile_name,
+        "totals": totals,
+        "reconciles": totals["rows_read"] == totals["accepted"] + totals["rejected"]
+        and all(f.reconciles() for f in result.files),
+        "rejected_by_reason": dict(sorted(by_reason.items())),
+        "reasons": {k: REASONS[k] for k in sorted(by_reason)},
+        "crimes": {
+            "rows": int(len(crimes)),
+            "mapped": int(crimes["has_location"].sum()) if len(crimes) else 0,
+            "months": sorted(str(m) for m in crimes["month"].unique()) if len(crimes) else [],
+            "forces": sorted(str(m) for m in crimes["reported_by"].unique())
+            if len(crimes) else [],
+            "by_category": {str(k): int(v) for k, v in
+                            crimes["crime_type"].value_counts(sort=False).items() if v}
+            if len(crimes) else {},
+        },
+        "stop_and_search": {"rows": int(len(result.stop_search))},
+        "file_errors": [f.error for f in result.files if f.error],
+        "files": files,
+    }
+
+
+def report_text(result: LoadResult) -> str:
+    """A readable summary for the dock, the log and the demo."""
+    data = report_dict(result)
+    t = data["totals"]
+    lines = [
+        f"Validation report: {len(data['files'])} file(s)",
+        f"Rows read {t['rows_read']:,} = accepted {t['accepted']:,} + rejected "
+        f"{t['rejected']:,}" + ("" if data["reconciles"] else "  (DOES NOT RECONCILE)"),
+        f"Accepted without a location (counted, not mapped): {t['no_location']:,}",
+    ]
+    if data["rejected_by_reason"]:
+        lines.append("Rejected by reason:")
+        for reason, count in data["rejected_by_reason"].items():
+            lines.append(f"  {reason}: {count:,} ({REASONS[reason]})")
+    crimes = data["crimes"]
+    if crimes["rows"]:
+        lines.append(f"Crimes: {crimes['rows']:,} ({crimes['mapped']:,} mapped), months "
+                     f"{', '.join(crimes['months'])}")
+    if data["stop_and_search"]["rows"]:
+        lines.append(f"Stop and search: {data['stop_and_search']['rows']:,} rows")
+    lines.append("Per file:")
+    for f in data["files"]:
+        if f["error"]:
+            lines.append(f"  ERROR {f['error']}")
+            continue
+        rejected = ", ".join(f"{k} {v}" for k, v in f["rejected_by_reason"].items())
+        lines.append(f"  {f['path']} [{f['kind']}, {f['encoding']}]: read {f['rows_read']:,}, "
+                     f"accepted {f['accepted']:,}, rejected {f['rejected']:,}"
+                     + (f" ({rejected})" if rejected else ""))
+        for note in f["notes"]:
+            lines.append(f"    {note}")
+    return "\n".join(lines)
+
+
+def _atomic_write(path: Union[str, Path], write) -> None:
+    """Write via a temp file in the same folder, then replace: a failure keeps the old file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            write(handle)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def write_report_json(result: LoadResult, path: Union[str, Path]) -> None:
+    _atomic_write(path, lambda h: h.write(json.dumps(report_dict(result), indent=2) + "\n"))
+
+
+def write_rejects_csv(result: LoadResult, path: Union[str, Path]) -> None:
+    """Rejected rows with their reason; cells are neutralised against formula injection."""
+
+    def write(handle) -> None:
+        writer = csv.writer(handle)
+        writer.writerow(REJECT_COLUMNS)
+        for row in result.rejects.itertuples(index=False):
+            writer.writerow([safe_cell(v) for v in row])
+
+    _atomic_write(path, write)

@@ -1,0 +1,91 @@
+"""Turn what the analyst picked (files, folders, monthly .zip archives) into a list of inputs.
+
+data.police.uk archives hold `YYYY-MM/YYYY-MM-<force>-<kind>.csv` members; folders may hold
+either. Expanding everything up front lets a load report every file, including the ones it
+could not use, and keeps the readers unaware of where bytes came from.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Optional, Union
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+_FILE_MONTH = re.compile(r"^(\d{4}-\d{2})-")
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One CSV to read: its display name (used in reports and rejects) and how to get its bytes."""
+
+    name: str  # e.g. "2022-10-leicestershire-street.csv" or "archive.zip:2022-10/…-street.csv"
+    basename: str
+    read_bytes: Callable[[], bytes]
+
+    @property
+    def file_month(self) -> Optional[str]:
+        """The YYYY-MM a police.uk-style file name claims, if any."""
+        match = _FILE_MONTH.match(self.basename)
+        return match.group(1) if match else None
+
+
+class InputError(ValueError):
+    """A path the analyst gave cannot be used at all (missing, unreadable archive)."""
+
+
+def _file_source(path: Path) -> SourceFile:
+    return SourceFile(name=str(path), basename=path.name, read_bytes=path.read_bytes)
+
+
+def _zip_sources(path: Path) -> list[SourceFile]:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = sorted(
+                info.filename
+                for info in archive.infolist()
+                if not info.is_dir() and info.filename.lower().endswith(".csv")
+            )
+    except zipfile.BadZipFile as exc:
+        raise InputError(f"{path}: not a readable .zip archive ({exc})") from exc
+
+    def reader(member: str) -> Callable[[], bytes]:
+        def read() -> bytes:
+            with zipfile.ZipFile(path) as archive:
+                return archive.read(member)
+
+        return read
+
+    return [
+        SourceFile(name=f"{path}:{m}", basename=m.rsplit("/", 1)[-1], read_bytes=reader(m))
+        for m in members
+    ]
+
+
+def expand_inputs(paths: Iterable[PathLike]) -> list[SourceFile]:
+    """Every CSV named by the given files, folders (searched recursively) and zip archives.
+
+    Order is stable (sorted within folders and archives) so record ids and outputs are
+    reproducible run to run.
+    """
+    sources: list[SourceFile] = []
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            raise InputError(f"{path}: no such file or folder")
+        if path.is_dir():
+            for child in sorted(p for p in path.rglob("*") if p.is_file()):
+                suffix = child.suffix.lower()
+                if suffix == ".csv":
+                    sources.append(_file_source(child))
+                elif suffix == ".zip":
+                    sources.extend(_zip_sources(child))
+        elif path.suffix.lower() == ".zip":
+            sources.extend(_zip_sources(path))
+        else:
+            sources.append(_file_source(path))
+    return sources

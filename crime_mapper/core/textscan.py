@@ -1,0 +1,276 @@
+"""Split a CSV's bytes into rows, find the rows that cannot be parsed, and parse the rest fast.
+
+pandas' C parser is fast but silently pads short rows and cannot tell us which physical line
+a row came from, and Python's csv module is exact but slow. So we scan the bytes once with
+numpy (quote-aware row boundaries, field counts, undecodable bytes), set aside the rows that
+are wrong, and hand only well-formed rows to pandas. Every row keeps its physical line
+number, so a rejected row can be written out verbatim and found in the source file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import warnings
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+import pandas as pd
+
+UTF8_BOM = b"\xef\xbb\xbf"
+# Bytes cp1252 leaves undefined: a cp1252 file containing one cannot be decoded.
+_CP1252_UNDEFINED = (0x81, 0x8D, 0x8F, 0x90, 0x9D)
+# A well-formed UTF-8 multi-byte sequence. A file holding these but failing strict UTF-8
+# decoding is a UTF-8 file with damaged rows, not a cp1252 file.
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}")
+
+
+class NotCsvError(ValueError):
+    """The bytes are not a delimited text file with a header row."""
+
+
+@dataclass
+class ScannedCsv:
+    """A CSV split into rows: header, parsed good rows, and the rows set aside with a reason."""
+
+    encoding: str
+    header: list[str]
+    frame: pd.DataFrame  # good rows, all columns as str, named by header
+    lines: np.ndarray  # physical line number of each row of `frame`
+    bad_lines: list[int]  # physical line numbers of the rows set aside
+    bad_reasons: list[str]  # "wrong_field_count" or "undecodable_bytes"
+    bad_details: list[str]
+    bad_raw: list[str]  # the row as text (undecodable bytes shown as \\xNN escapes)
+    bad_fields: list[Optional[list[str]]]  # fields of a set-aside row when they could be split
+    blank_lines: int
+    rows_read: int
+
+
+def detect_encoding(data: bytes, requested: Optional[str] = None) -> str:
+    """Decide how to decode a file: the requested encoding, else UTF-8 if the bytes are UTF-8
+    (or look like damaged UTF-8), else cp1252 (the usual Windows export)."""
+    if requested and requested.lower() not in ("auto", ""):
+        return requested
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    return "utf-8" if _UTF8_MULTIBYTE.search(data) else "cp1252"
+
+
+def _row_bounds(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Start/end byte offsets of each record (newlines inside quotes do not end a record),
+    the offsets of every newline byte and of every quote byte."""
+    newlines = np.flatnonzero(arr == 10)
+    quotes = np.flatnonzero(arr == 34)
+    if quotes.size:
+        inside = (np.searchsorted(quotes, newlines) % 2).astype(bool)
+        terminators = newlines[~inside]
+    else:
+        terminators = newlines
+    starts = np.concatenate(([0], terminators + 1))
+    ends = np.concatenate((terminators, [arr.size]))
+    keep = starts < arr.size  # drop the empty "row" after a final newline
+    starts, ends = starts[keep], ends[keep]
+    # strip a carriage return before the newline (Windows line endings)
+    has_cr = (ends > starts) & (arr[np.maximum(ends - 1, 0)] == 13)
+    ends = ends - has_cr
+    return starts, ends, newlines, quotes
+
+
+def _exact_counts(arr: np.ndarray, r_starts: np.ndarray, delimiter: str) -> np.ndarray:
+    """Fields per row from delimiter positions (quoted delimiters are corrected by the caller)."""
+    delim_pos = np.flatnonzero(arr == ord(delimiter))
+    bounds = np.searchsorted(delim_pos, np.append(r_starts, arr.size))
+    return np.diff(bounds) + 1
+
+
+def _split_fields(text: str, delimiter: str) -> list[str]:
+    return next(csv.reader([text], delimiter=delimiter), [])
+
+
+def scan_csv(data: bytes, encoding: Optional[str] = None, delimiter: str = ",") -> ScannedCsv:
+    """Scan and parse one CSV file's bytes. Raises NotCsvError if there is no header row."""
+    if data.startswith(UTF8_BOM):
+        data = data[len(UTF8_BOM):]
+        encoding = encoding if encoding and encoding != "auto" else "utf-8"
+    encoding = detect_encoding(data, encoding)
+    codec = "utf-8" if encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig") \
+        else encoding
+
+    header, header_end = _header(data, codec, delimiter)
+    return _scan(data, encoding, codec, delimiter, header, header_end)
+
+
+def _header(data: bytes, codec: str, delimiter: str) -> tuple[list[str], int]:
+    """The header fields and the offset where the header line ends."""
+    start = len(data) - len(data.lstrip(b"\r\n"))
+    if start >= len(data):
+        raise NotCsvError("the file is empty")
+    end = data.find(b"\n", start)
+    end = len(data) if end < 0 else end
+    header_raw = data[start:end].rstrip(b"\r")
+    try:
+        header_text = header_raw.decode(codec)
+    except UnicodeDecodeError as exc:
+        raise NotCsvError("the header row cannot be decoded as text") from exc
+    header = [h.strip() for h in _split_fields(header_text, delimiter)]
+    if b"\x00" in header_raw or len(header) < 2:
+        raise NotCsvError(f"no delimited header row (found {header_text[:80]!r})")
+    return header, end
+
+
+def _scan(data: bytes, encoding: str, codec: str, delimiter: str, header: list[str],
+          header_end: int) -> ScannedCsv:
+    arr = np.frombuffer(data, dtype=np.uint8)
+    starts, ends, newlines, quotes = _row_bounds(arr)
+    blank = ends <= starts
+    first = int(np.flatnonzero(~blank)[0])
+    whole_body = int(ends[first]) <= header_end  # False if the header spans lines (quoted)
+
+    rows = np.arange(first + 1, starts.size)
+    rows = rows[~blank[first + 1:]]
+    blank_lines = int(blank[first + 1:].sum())
+    r_starts, r_ends = starts[rows], ends[rows]
+    lines = np.searchsorted(newlines, r_starts) + 1  # 1-based physical line of each row
+    n = rows.size
+
+    quoted_rows = np.unique(np.searchsorted(r_starts, quotes, side="right") - 1)
+    quoted_rows = quoted_rows[quoted_rows >= 0]
+
+    # Undecodable rows: only looked for when the file holds bytes that fail to decode.
+    undecodable = np.zeros(n, dtype=bool)
+    if n and _has_decode_errors(data, arr, codec):
+        if codec == "utf-8":
+            high = np.flatnonzero(arr >= 0x80)
+        else:
+            high = np.flatnonzero(np.isin(arr, _CP1252_UNDEFINED))
+        suspect = np.unique(np.searchsorted(r_starts, high, side="right") - 1)
+        for i in suspect[suspect >= 0]:
+            try:
+                data[r_starts[i]:r_ends[i]].decode(codec)
+            except UnicodeDecodeError:
+                undecodable[i] = True
+
+    # Field counts. Rows with quotes are split exactly with the csv module. For the rest,
+    # if the file's delimiter total is exactly what well-formed rows need, every row is
+    # well formed unless one has too many fields and another too few, which pandas reports
+    # as a parser error; only then (or when the total is off) do we count row by row.
+    ncol = len(header)
+    fields_of: dict[int, list[str]] = {}
+    quoted_raw = 0
+    for i in quoted_rows:
+        if undecodable[i]:
+            continue
+        chunk = data[r_starts[i]:r_ends[i]]
+        quoted_raw += chunk.count(delimiter.encode())
+        fields_of[int(i)] = _split_fields(chunk.decode(codec), delimiter)
+    plain = n - len(fields_of) - int(undecodable.sum())
+    body = arr[int(ends[first]):]
+    plain_total = int(np.count_nonzero(body == ord(delimiter))) - quoted_raw
+    undecodable_raw = sum(data[r_starts[i]:r_ends[i]].count(delimiter.encode())
+                          for i in np.flatnonzero(undecodable))
+    exact = plain_total - undecodable_raw != plain * (ncol - 1)
+    while True:
+        counts = _exact_counts(arr, r_starts, delimiter) if exact else np.full(n, ncol)
+        for i, fields in fields_of.items():
+            counts[i] = len(fields)
+        try:
+            return _assemble(data, header, codec, delimiter, encoding, first, ends, r_starts,
+                             r_ends, lines, counts, undecodable, fields_of, blank_lines, n,
+                             whole_body and not exact)
+        except (pd.errors.ParserError, pd.errors.ParserWarning):
+            if exact:
+                raise
+            exact = True
+
+
+def _has_decode_errors(data: bytes, arr: np.ndarray, codec: str) -> bool:
+    if codec == "utf-8" and not (arr >= 0x80).any():
+        return False  # plain ASCII
+    try:
+        data.decode(codec)
+        return False
+    except UnicodeDecodeError:
+        return True
+
+
+def _assemble(data: bytes, header: list[str], codec: str, delimiter: str, encoding: str,
+              first: int, ends: np.ndarray, r_starts: np.ndarray, r_ends: np.ndarray,
+              lines: np.ndarray, counts: np.ndarray, undecodable: np.ndarray,
+              fields_of: dict[int, list[str]], blank_lines: int, n: int,
+              whole_body: bool) -> ScannedCsv:
+    """Set aside the bad rows, parse the good ones."""
+    wrong = (counts != len(header)) & ~undecodable
+    bad = wrong | undecodable
+    bad_idx = np.flatnonzero(bad)
+    bad_lines, bad_reasons, bad_details, bad_raw, bad_fields = [], [], [], [], []
+    for i in bad_idx:
+        raw_bytes = data[r_starts[i]:r_ends[i]]
+        bad_lines.append(int(lines[i]))
+        if undecodable[i]:
+            bad_reasons.append("undecodable_bytes")
+            bad_details.append(f"not valid {encoding}")
+            bad_raw.append(raw_bytes.decode(codec, errors="backslashreplace"))
+            bad_fields.append(None)
+        else:
+            text = raw_bytes.decode(codec)
+            fields = fields_of.get(int(i)) or _split_fields(text, delimiter)
+            bad_reasons.append("wrong_field_count")
+            bad_details.append(f"expected {len(header)} fields, found {int(counts[i])}")
+            bad_raw.append(text)
+            bad_fields.append(fields)
+
+    good = np.flatnonzero(~bad)
+    frame = None
+    if whole_body and not bad.any():  # the common case: parse the file as it is
+        # a ParserError here (a row with too many fields) sends the caller to exact counting
+        frame = _read_frame(memoryview(data)[int(ends[first]):], len(header), codec, delimiter)
+    if frame is None or len(frame) != good.size:
+        frame = _parse_rows(data, r_starts[good], r_ends[good], len(header), codec, delimiter)
+    frame.columns = header
+    return ScannedCsv(
+        encoding=encoding,
+        header=header,
+        frame=frame,
+        lines=lines[good],
+        bad_lines=bad_lines,
+        bad_reasons=bad_reasons,
+        bad_details=bad_details,
+        bad_raw=bad_raw,
+        bad_fields=bad_fields,
+        blank_lines=blank_lines,
+        rows_read=n,
+    )
+
+
+def _read_frame(body, ncol: int, codec: str, delimiter: str) -> pd.DataFrame:
+    """pandas' C parser over rows believed well formed, every value kept as text.
+
+    A row with too many fields raises ParserError (or ParserWarning, turned into an error,
+    when it is the first row), so the caller can fall back to counting fields row by row.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pd.errors.ParserWarning)
+        return pd.read_csv(
+            io.BytesIO(body), header=None, names=[f"c{i}" for i in range(ncol)], dtype=str,
+            encoding=codec, keep_default_na=False, na_filter=False, skip_blank_lines=True,
+            sep=delimiter, engine="c", quotechar='"', doublequote=True, index_col=False,
+        )
+
+
+def _parse_rows(data: bytes, starts: np.ndarray, ends: np.ndarray, ncol: int, codec: str,
+                delimiter: str) -> pd.DataFrame:
+    """Parse the given rows only; falls back to the csv module if pandas sees them otherwise."""
+    if starts.size == 0:
+        return pd.DataFrame({f"c{i}": pd.Series([], dtype=object) for i in range(ncol)})
+    body = b"\n".join(data[s:e] for s, e in zip(starts.tolist(), ends.tolist()))
+    frame = _read_frame(body, ncol, codec, delimiter)
+    if len(frame) != starts.size:  # a quoting corner pandas reads differently: be exact
+        records = [_split_fields(data[s:e].decode(codec), delimiter)
+                   for s, e in zip(starts.tolist(), ends.tolist())]
+        frame = pd.DataFrame(records, columns=[f"c{i}" for i in range(ncol)], dtype=object)
+    return frame
