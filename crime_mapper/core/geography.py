@@ -8,6 +8,7 @@ the land border with the Republic of Ireland to within a few kilometres).
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 
 import numpy as np
@@ -59,11 +60,34 @@ def inside_uk(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     return result
 
 
+_SYSTEM_PROJ_DIRS = ("/usr/share/proj", "/usr/local/share/proj")
+
+
+@lru_cache(maxsize=1)
+def _pyproj():
+    """pyproj, pointed at the system PROJ database when it cannot find one itself (as in a
+    virtualenv over Debian's python3-pyproj, whose sys.prefix has no share/proj)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        import pyproj
+    from pyproj import datadir
+    from pyproj.exceptions import DataDirError
+
+    try:
+        datadir.get_data_dir()
+    except DataDirError:
+        for candidate in _SYSTEM_PROJ_DIRS:
+            if os.path.exists(os.path.join(candidate, "proj.db")):
+                datadir.set_data_dir(candidate)
+                break
+    return pyproj
+
+
 @lru_cache(maxsize=16)
 def _transformer(source_crs: str, target_crs: str):
-    from pyproj import Transformer  # imported lazily: only force extracts need it
-
-    return Transformer.from_crs(source_crs, target_crs, always_xy=True)
+    return _pyproj().Transformer.from_crs(source_crs, target_crs, always_xy=True)
 
 
 def to_wgs84(x: np.ndarray, y: np.ndarray, source_crs: str) -> tuple[np.ndarray, np.ndarray]:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import os
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Optional, Sequence, Union
+from typing import Optional, Union
 
 import numpy as np
 import pandas as pd
@@ -97,7 +98,7 @@ def _read_one(source: SourceFile, profile: Optional[MappingProfile],
     return read
 
 
-def load_extracts(paths: Sequence[Union[str, "os.PathLike[str]"]],
+def load_extracts(paths: Sequence[Union[str, os.PathLike[str]]],
                   profile: Optional[MappingProfile] = None,
                   feedback: Optional[Feedback] = None) -> LoadResult:
     """Read, validate and combine extracts. See the module docstring."""
@@ -225,7 +226,8 @@ def _join_outcomes(crimes: pd.DataFrame,
     newer_idx = np.flatnonzero(matched)
     out_month = latest["month"].to_numpy()[position[newer_idx]]
     for k, i in enumerate(newer_idx):  # keep a street outcome that is later than the file's
-        if month_now[i] is not None and month_now[i] == month_now[i] and month_now[i] > out_month[k]:
+        current = month_now[i]
+        if isinstance(current, str) and current > out_month[k]:
             newer[i] = False
     idx = np.flatnonzero(newer)
     crimes.loc[idx, "last_outcome"] = latest["outcome"].to_numpy()[position[idx]]
@@ -311,7 +313,7 @@ def _count(reports: list[FileReport], crimes: pd.DataFrame,
         report.rejected = dict(sorted(by_file.get(report.path, {}).items()))
 
 
-def output_stem(paths: Sequence[Union[str, "os.PathLike[str]"]]) -> str:
+def output_stem(paths: Sequence[Union[str, os.PathLike[str]]]) -> str:
     """A short name for a load (used for layer groups and default file names)."""
     names = [Path(p).stem for p in paths]
     return names[0] if len(names) == 1 else f"{names[0]} and {len(names) - 1} more"

@@ -88,7 +88,7 @@ class MappingProfile:
 
     # --- persistence ---------------------------------------------------------------------------
     @classmethod
-    def from_dict(cls, data: dict) -> "MappingProfile":
+    def from_dict(cls, data: dict) -> MappingProfile:
         known = set(cls.__dataclass_fields__)
         unknown = set(data) - known
         if unknown:
@@ -101,7 +101,7 @@ class MappingProfile:
         return profile
 
     @classmethod
-    def load(cls, path: Union[str, Path]) -> "MappingProfile":
+    def load(cls, path: Union[str, Path]) -> MappingProfile:
         try:
             data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
         except (OSError, json.JSONDecodeError) as exc:
@@ -120,7 +120,7 @@ class MappingProfile:
         present = set(header)
         return bool(self.columns) and all(col in present for col in self.columns.values())
 
-    def resolved_for(self, header: list[str]) -> "MappingProfile":
+    def resolved_for(self, header: list[str]) -> MappingProfile:
         """This profile with roles it leaves unmapped filled from known header variants."""
         detected = detect_columns(header)
         merged = dict(detected)
@@ -165,12 +165,15 @@ def read_offence_table(path: Path) -> dict[str, str]:
 
 def detect_columns(header: list[str]) -> dict[str, str]:
     """Roles found in a header by known spelling variants (first match wins per role)."""
-    folded = {_fold(h): h for h in header}
+    def key(text: str) -> str:  # "OffenceDate", "Offence Date" and "OFFENCE_DATE" meet
+        return _fold(text).replace(" ", "")
+
+    folded = {key(h): h for h in header}
     found: dict[str, str] = {}
     used: set[str] = set()
     for role, variants in KNOWN_VARIANTS.items():
         for variant in variants:
-            column = folded.get(_fold(variant))
+            column = folded.get(key(variant))
             if column is not None and column not in used:
                 found[role] = column
                 used.add(column)

@@ -10,9 +10,10 @@ from __future__ import annotations
 import os
 import re
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Optional, Union
+from typing import Callable, Optional, Union
 
 PathLike = Union[str, "os.PathLike[str]"]
 

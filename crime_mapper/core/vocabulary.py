@@ -140,7 +140,6 @@ OUTCOME_BY_NAME: dict[str, Outcome] = {o.name: o for o in OUTCOMES}
 # Spellings seen in real files (and the older API's slugs) for the same outcome.
 _OUTCOME_VARIANTS: dict[str, str] = {
     "Offender given a penalty notice": "Offender given penalty notice",
-    "Offender given community sentence": "Offender given community sentence",
     "Offender given a community sentence": "Offender given community sentence",
     "Offender given a conditional discharge": "Offender given conditional discharge",
     "Offender given an absolute discharge": "Offender given absolute discharge",
@@ -148,7 +147,8 @@ _OUTCOME_VARIANTS: dict[str, str] = {
     "Offender given a drugs possession warning": "Offender given a drugs possession warning",
     "Offender given drugs possession warning": "Offender given a drugs possession warning",
     "Offender cautioned": "Offender given a caution",
-    "Investigation complete - no suspect identified": "Investigation complete; no suspect identified",
+    "Investigation complete - no suspect identified":
+        "Investigation complete; no suspect identified",
     "No further action": "Investigation complete; no suspect identified",
     "Defendant sent to crown court": "Defendant sent to Crown Court",
     "Offender imprisoned": "Offender sent to prison",

@@ -1,0 +1,397 @@
+"""Reading and validating extracts: real police.uk slices, a malformed corpus, force exports.
+
+These exercise the QGIS-free core (crime_mapper.core) directly, on real files.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crime_mapper.core import vocabulary
+from crime_mapper.core.csv_safety import safe_cell
+from crime_mapper.core.feedback import Cancelled, Feedback
+from crime_mapper.core.geography import _pyproj, inside_uk
+from crime_mapper.core.loader import load_extracts
+from crime_mapper.core.profile import MappingProfile, ProfileError
+from crime_mapper.core.report import (
+    report_dict,
+    report_text,
+    write_rejects_csv,
+    write_report_json,
+)
+from crime_mapper.core.sources import InputError
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "sample_data" / "police-uk"
+LEICS_OCT = SAMPLE / "2022-10" / "2022-10-leicestershire-street.csv"
+LEICS_SEP = SAMPLE / "2022-09" / "2022-09-leicestershire-street.csv"
+NORTHUMBRIA = SAMPLE / "2022-07"
+MALFORMED = ROOT / "tests" / "data" / "malformed"
+
+
+def data_rows(path: Path) -> int:
+    """Physical data rows of a well-formed file (header and blank lines excluded)."""
+    lines = path.read_bytes().splitlines()
+    return sum(1 for line in lines[1:] if line.strip())
+
+
+def assert_reconciles(result) -> None:
+    report = report_dict(result)
+    t = report["totals"]
+    assert t["rows_read"] == t["accepted"] + t["rejected"]
+    assert report["reconciles"]
+    for f in result.files:
+        assert f.rows_read == f.accepted + f.rejected_total, f.path
+    assert len(result.rejects) == t["rejected"]
+
+
+# --- real police.uk files ---------------------------------------------------------------------
+
+def test_real_month_loads_with_every_row_accounted_for():
+    result = load_extracts([LEICS_OCT])
+    assert_reconciles(result)
+    crimes = result.crimes
+    assert len(crimes) == data_rows(LEICS_OCT)
+    assert len(result.rejects) == 0
+    assert list(crimes["month"].unique()) == ["2022-10"]
+    # police.uk's own no-location rows are accepted, counted and not mapped
+    no_location = ~crimes["has_location"]
+    assert no_location.sum() == result.files[0].no_location > 0
+    assert crimes.loc[no_location, "longitude"].isna().all()
+    # anti-social behaviour has no Crime ID and is not a duplicate of itself
+    asb = crimes["crime_type"] == vocabulary.ASB
+    assert asb.sum() > 100 and (crimes.loc[asb, "crime_id"] == "").all()
+    assert set(crimes["crime_type"].dropna().unique()) <= set(vocabulary.CATEGORY_NAMES)
+    assert crimes["record_id"].tolist() == list(range(1, len(crimes) + 1))
+
+
+def test_canonical_schema_and_types():
+    from crime_mapper.core.schema import CRIME_COLUMNS
+
+    crimes = load_extracts([LEICS_OCT]).crimes
+    assert list(crimes.columns)[: len(CRIME_COLUMNS)] == list(CRIME_COLUMNS)
+    assert isinstance(crimes["crime_type"].dtype, pd.CategoricalDtype)
+    assert list(crimes["crime_type"].cat.categories)[:14] == list(vocabulary.CATEGORY_NAMES)
+    assert crimes["longitude"].dtype == np.float64
+    assert crimes["has_location"].dtype == bool
+
+
+def test_zip_archive_matches_the_csv():
+    from_zip = load_extracts([SAMPLE / "2022-10.zip"]).crimes
+    from_csv = load_extracts([LEICS_OCT]).crimes
+    pd.testing.assert_frame_equal(
+        from_zip.drop(columns=["source_file"]), from_csv.drop(columns=["source_file"]))
+    assert str(from_zip["source_file"].iloc[0]).endswith(
+        "2022-10.zip:2022-10/2022-10-leicestershire-street.csv")
+
+
+def test_folder_of_months_and_forces_with_outcomes_and_stop_search():
+    result = load_extracts([SAMPLE / "2022-09", SAMPLE / "2022-10", NORTHUMBRIA])
+    assert_reconciles(result)
+    crimes = result.crimes
+    assert set(crimes["month"].unique()) == {"2022-07", "2022-09", "2022-10"}
+    assert set(crimes["reported_by"].unique()) == {"Leicestershire Police", "Northumbria Police"}
+    kinds = sorted(f.kind for f in result.files)
+    assert kinds == ["outcomes", "stop_and_search", "street", "street", "street"]
+    ss_file = NORTHUMBRIA / "2022-07-northumbria-stop-and-search.csv"
+    assert len(result.stop_search) == data_rows(ss_file)
+    assert result.stop_search["occurred_at"].notna().all()
+
+
+def test_outcomes_are_joined_by_crime_id_latest_month_wins(tmp_path: Path):
+    street = NORTHUMBRIA / "2022-07-northumbria-street.csv"
+    outcomes = NORTHUMBRIA / "2022-07-northumbria-outcomes.csv"
+    with open(outcomes, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    street_ids = set(pd.read_csv(street, dtype=str)["Crime ID"].dropna())
+    joinable = [r for r in rows if r["Crime ID"] in street_ids]
+    assert joinable, "the sample outcomes must refer to crimes in the street slice"
+    target = joinable[0]["Crime ID"]
+    # a later month's outcomes file says the crime was later charged: that must win
+    later = tmp_path / "2022-08-northumbria-outcomes.csv"
+    with open(later, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerow({**joinable[0], "Month": "2022-08", "Outcome type": "Suspect charged"})
+    result = load_extracts([street, outcomes, later])
+    assert_reconciles(result)
+    row = result.crimes.loc[result.crimes["crime_id"] == target].iloc[0]
+    assert row["last_outcome"] == "Suspect charged"
+    assert row["last_outcome_month"] == "2022-08"
+    outcome_report = next(f for f in result.files if f.path == str(outcomes))
+    assert outcome_report.outcomes_joined > 0
+    assert any("refer to crimes not in this load" in n for n in outcome_report.notes)
+
+
+# --- the malformed corpus ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("name, reason, lines", [
+    ("2022-10-missing-coordinates-street.csv", "missing_coordinates", [7]),
+    ("2022-10-zero-coordinates-street.csv", "zero_coordinates", [7]),
+    ("2022-10-outside-uk-street.csv", "outside_uk", [7]),
+    ("2022-10-swapped-street.csv", "lat_lon_swapped", [7]),
+    ("2022-10-bad-month-street.csv", "bad_month", [7]),
+    ("2022-10-month-mismatch-street.csv", "month_mismatch", [7]),
+    ("2022-10-unknown-category-street.csv", "unknown_category", [7]),
+    ("2022-10-duplicate-id-street.csv", "duplicate_crime_id", [7]),
+    ("2022-10-field-count-street.csv", "wrong_field_count", [7, 8]),
+    ("2022-10-undecodable-street.csv", "undecodable_bytes", [7]),
+    ("2022-10-bad-coordinates-street.csv", "bad_coordinates", [7]),
+])
+def test_each_defect_is_rejected_with_its_exact_reason(name: str, reason: str, lines: list):
+    path = MALFORMED / name
+    result = load_extracts([path])
+    assert_reconciles(result)
+    rejects = result.rejects
+    assert rejects["reason"].tolist() == [reason] * len(lines)
+    assert rejects["source_line"].tolist() == lines
+    assert len(result.crimes) == 5  # the five good rows before the defect
+    # the raw row is kept as it was in the file
+    physical = path.read_bytes().split(b"\n")
+    for line, raw in zip(lines, rejects["raw"]):
+        expected = physical[line - 1].rstrip(b"\r")
+        if reason == "undecodable_bytes":
+            assert raw == expected.decode("utf-8", "backslashreplace")
+        else:
+            assert raw == expected.decode("utf-8")
+
+
+def test_swapped_coordinates_are_reported_not_fixed():
+    result = load_extracts([MALFORMED / "2022-10-swapped-street.csv"])
+    assert "x=52.6" in result.rejects["detail"].iloc[0]
+    assert (result.crimes["latitude"] > 50).all()
+
+
+def test_bom_crlf_and_cp1252_files_are_read():
+    bom = load_extracts([MALFORMED / "2022-10-bom-crlf-street.csv"])
+    assert_reconciles(bom)
+    assert len(bom.rejects) == 0 and len(bom.crimes) == 8
+    assert bom.files[0].encoding == "utf-8"
+    cp = load_extracts([MALFORMED / "2022-10-cp1252-street.csv"])
+    assert cp.files[0].encoding == "cp1252"
+    assert "On or near Café Street" in set(cp.crimes["location"].astype(str))
+
+
+def test_not_a_crime_extract_gets_one_clear_error_and_the_rest_loads():
+    bad = MALFORMED / "not-a-crime-extract.csv"
+    binary = MALFORMED / "binary-file.csv"
+    result = load_extracts([bad, LEICS_OCT, binary])
+    errors = report_dict(result)["file_errors"]
+    assert len(errors) == 2
+    assert str(bad) in errors[0] and "not a crime extract" in errors[0]
+    assert "expected a police.uk street" in errors[0] and "Name, Address, Phone" in errors[0]
+    assert str(binary) in errors[1]
+    assert len(result.crimes) == data_rows(LEICS_OCT)
+    assert_reconciles(result)
+
+
+def test_missing_path_is_an_input_error(tmp_path: Path):
+    with pytest.raises(InputError, match="no such file"):
+        load_extracts([tmp_path / "nope.csv"])
+
+
+def test_cancel_stops_the_load():
+    class CancelAtOnce(Feedback):
+        def is_cancelled(self) -> bool:
+            return True
+
+    with pytest.raises(Cancelled):
+        load_extracts([LEICS_OCT], feedback=CancelAtOnce())
+
+
+# --- reports ----------------------------------------------------------------------------------
+
+def test_report_json_text_and_rejects_csv(tmp_path: Path):
+    result = load_extracts(sorted(MALFORMED.glob("2022-10-*-street.csv"))[:3])
+    write_report_json(result, tmp_path / "report.json")
+    write_rejects_csv(result, tmp_path / "rejects.csv")
+    data = json.loads((tmp_path / "report.json").read_text())
+    assert data["reconciles"] is True
+    assert data["totals"]["rows_read"] == sum(f["rows_read"] for f in data["files"])
+    with open(tmp_path / "rejects.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == data["totals"]["rejected"]
+    assert {r["reason"] for r in rows} <= set(data["rejected_by_reason"])
+    text = report_text(result)
+    assert "Rows read" in text and "accepted" in text
+
+
+def test_rejects_csv_neutralises_formulas(tmp_path: Path):
+    source = LEICS_OCT.read_bytes().split(b"\r\n")
+    header, row = source[0], source[1].split(b",")
+    row[9] = b"=HYPERLINK(\"http://evil\")"
+    path = tmp_path / "2022-10-formula-street.csv"
+    path.write_bytes(header + b"\n" + b",".join(row) + b"\n")
+    result = load_extracts([path])
+    write_rejects_csv(result, tmp_path / "rejects.csv")
+    text = (tmp_path / "rejects.csv").read_text(encoding="utf-8")
+    assert "'=HYPERLINK" not in text.replace("crime type '=", "")  # detail is quoted text
+    with open(tmp_path / "rejects.csv", newline="", encoding="utf-8") as handle:
+        cells = [c for r in csv.reader(handle) for c in r]
+    assert not any(c.startswith("=") for c in cells)
+    assert safe_cell("-1.21556") == "-1.21556"
+    assert safe_cell("@SUM(A1)") == "'@SUM(A1)"
+
+
+# --- force extracts ---------------------------------------------------------------------------
+
+def make_force_extract(path: Path, encoding: str = "utf-8",
+                       swap_row: int | None = None) -> pd.DataFrame:
+    """A realistic force export built from real police.uk rows: British National Grid
+    coordinates, exact UK-format dates and times, references, offences and free text."""
+    real = pd.read_csv(LEICS_OCT, dtype=str, keep_default_na=False)
+    real = real[(real["Longitude"] != "") & (real["Crime type"] != vocabulary.ASB)].head(60)
+    to_bng = _pyproj().Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
+    east, north = to_bng.transform(real["Longitude"].astype(float).to_numpy(),
+                                   real["Latitude"].astype(float).to_numpy())
+    offence = {"Burglary": "Burglary - residential", "Vehicle crime": "Theft from a motor vehicle",
+               "Violence and sexual offences": "Common assault", "Shoplifting": "46",
+               "Criminal damage and arson": "Criminal damage to a vehicle",
+               "Public order": "Public fear alarm or distress", "Drugs": "Possession of cannabis",
+               "Other theft": "Theft other", "Bicycle theft": "Theft of pedal cycle",
+               "Robbery": "Robbery of personal property", "Other crime": "Fraud",
+               "Possession of weapons": "Possession of article with blade or point",
+               "Theft from the person": "Theft from the person"}
+    rng = np.random.default_rng(7)
+    frame = pd.DataFrame({
+        "CrimeRef": [f"LP/{20000 + i}/22" for i in range(len(real))],
+        "Easting": np.round(east, 0).astype(int),
+        "Northing": np.round(north, 0).astype(int),
+        "OffenceDate": [f"{d:02d}/10/2022" for d in rng.integers(1, 29, len(real))],
+        "OffenceTime": [f"{h:02d}:{m:02d}" for h, m in zip(rng.integers(0, 24, len(real)),
+                                                          rng.integers(0, 60, len(real)))],
+        "Offence": [offence[c] for c in real["Crime type"]],
+        "Beat": ["Beat 4"] * len(real),
+        "MO Notes": ["Suspect seen by neighbour at No. 12"] * len(real),
+        "Sensitive": ["N"] * (len(real) - 1) + ["Y"],
+    })
+    if swap_row is not None:
+        # Lerwick (E 447500, N 1141500) typed northing-first. A swap is only detectable where
+        # the pair as given lies outside the UK and the swapped pair inside: most English
+        # grid references stay inside the UK when swapped, and are documented as such.
+        frame.loc[swap_row, ["Easting", "Northing"]] = [1141500, 447500]
+    frame.to_csv(path, index=False, encoding=encoding)
+    frame["expected_category"] = real["Crime type"].to_numpy()
+    return frame
+
+
+def test_force_extract_with_a_saved_profile(tmp_path: Path):
+    extract = tmp_path / "2022-10-force-extract.csv"
+    frame = make_force_extract(extract, encoding="cp1252")
+    profile = MappingProfile(
+        name="Test force RMS",
+        columns={"crime_ref": "CrimeRef", "x": "Easting", "y": "Northing", "date": "OffenceDate",
+                 "time": "OffenceTime", "offence": "Offence", "sensitive": "Sensitive"},
+        crs="EPSG:27700", reported_by="Leicestershire Police")
+    profile.save(tmp_path / "profile.json")
+    loaded = MappingProfile.load(tmp_path / "profile.json")
+    assert loaded == profile
+    result = load_extracts([extract], profile=loaded)
+    assert_reconciles(result)
+    crimes = result.crimes
+    assert len(crimes) == len(frame) and len(result.rejects) == 0
+    assert crimes["crime_type"].astype(str).tolist() == frame["expected_category"].tolist()
+    assert (crimes["month"] == "2022-10").all()
+    assert crimes["occurred_at"].notna().all()
+    first = crimes.iloc[0]
+    assert first["occurred_at"] == pd.Timestamp(
+        f"2022-10-{frame['OffenceDate'][0][:2]} {frame['OffenceTime'][0]}")
+    assert first["source_crs"] == "EPSG:27700" and first["source_x"] == frame["Easting"][0]
+    assert inside_uk(crimes["longitude"].to_numpy(), crimes["latitude"].to_numpy()).all()
+    # unknown source fields are carried through, never dropped
+    assert (crimes["extra_beat"] == "Beat 4").all()
+    assert crimes["extra_mo_notes"].str.contains("neighbour").all()
+    assert crimes["sensitive"].tolist() == [False] * (len(frame) - 1) + [True]
+    assert any("EPSG:27700" in n for n in result.files[0].notes)
+
+
+def test_force_extract_auto_detected_without_a_profile(tmp_path: Path):
+    extract = tmp_path / "force-extract.csv"
+    make_force_extract(extract)
+    result = load_extracts([extract])
+    assert result.files[0].kind == "force"
+    assert len(result.crimes) == 60 and len(result.rejects) == 0
+    assert any("guessed" in n for n in result.files[0].notes)
+
+
+def test_force_extract_defects(tmp_path: Path):
+    extract = tmp_path / "force-extract.csv"
+    frame = make_force_extract(extract, swap_row=3)
+    text = extract.read_text()
+    text = text.replace(frame["Offence"][5], "Poaching", 1)  # not in the mapping table
+    text = text.replace(frame["OffenceDate"][8], "31/02/2022", 1)
+    extract.write_text(text)
+    result = load_extracts([extract], profile=MappingProfile(
+        columns={"crime_ref": "CrimeRef", "x": "Easting", "y": "Northing",
+                 "date": "OffenceDate", "offence": "Offence"}, crs="EPSG:27700"))
+    assert_reconciles(result)
+    reasons = dict(zip(result.rejects["source_line"], result.rejects["reason"]))
+    assert reasons[5] == "lat_lon_swapped"
+    assert reasons[7] == "unknown_category"
+    assert reasons[10] == "bad_date"
+
+
+def test_offence_mapping_is_editable(tmp_path: Path):
+    table = tmp_path / "offences.csv"
+    table.write_text("offence,category\nPoaching,Other crime\n", encoding="utf-8")
+    profile = MappingProfile(offence_table=str(table),
+                             offence_mapping={"Fly tipping": "Other crime"})
+    lookup = profile.offence_lookup()
+    assert lookup[vocabulary._fold("poaching")] == "Other crime"
+    assert lookup[vocabulary._fold("Fly tipping")] == "Other crime"
+    with pytest.raises(ProfileError, match="not a police.uk category"):
+        MappingProfile(offence_mapping={"X": "Fraud"}).offence_lookup()
+
+
+def test_profile_errors_are_clear(tmp_path: Path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"columns": {"colour": "X"}}')
+    with pytest.raises(ProfileError, match="unknown column roles"):
+        MappingProfile.load(bad)
+    bad.write_text("not json")
+    with pytest.raises(ProfileError, match="cannot read mapping profile"):
+        MappingProfile.load(bad)
+
+
+def test_zip_of_a_month_with_several_files(tmp_path: Path):
+    archive = tmp_path / "2022-07.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for f in sorted(NORTHUMBRIA.glob("*.csv")):
+            z.write(f, f"2022-07/{f.name}")
+    result = load_extracts([archive])
+    assert_reconciles(result)
+    assert sorted(f.kind for f in result.files) == ["outcomes", "stop_and_search", "street"]
+
+
+# --- vocabulary and geography -----------------------------------------------------------------
+
+def test_vocabulary_has_the_14_categories_and_outcome_variants():
+    assert len(vocabulary.CATEGORIES) == 14
+    assert len({c.slug for c in vocabulary.CATEGORIES}) == 14
+    assert vocabulary.CATEGORY_BY_SLUG["violent-crime"].name == "Violence and sexual offences"
+    assert len(vocabulary.OUTCOMES) == 28
+    assert vocabulary.normalise_outcome("Offender given a penalty notice") == \
+        "Offender given penalty notice"
+    assert vocabulary.normalise_outcome("investigation complete - no suspect identified") == \
+        "Investigation complete; no suspect identified"
+    assert vocabulary.normalise_category("Violent crime") == "Violent crime"  # legacy kept
+    assert vocabulary.normalise_category("criminal-damage-arson") == "Criminal damage and arson"
+    assert vocabulary.normalise_category("Fraud") is None
+
+
+def test_inside_uk_follows_the_irish_border_and_the_channel():
+    inside = {"Leicester": (-1.13, 52.63), "Belfast": (-5.93, 54.6), "Lerwick": (-1.15, 60.15),
+              "Penzance": (-5.54, 50.12), "Dover": (1.31, 51.13), "Derry": (-7.31, 54.99),
+              "Newry": (-6.34, 54.18), "Stornoway": (-6.39, 58.21)}
+    outside = {"Dublin": (-6.26, 53.35), "Calais": (1.86, 50.95), "Monaghan": (-6.97, 54.25),
+               "Letterkenny": (-7.73, 54.95), "Dundalk": (-6.40, 54.0), "Null island": (0, 0)}
+    for names, expected in ((inside, True), (outside, False)):
+        xy = np.array(list(names.values()))
+        assert inside_uk(xy[:, 0], xy[:, 1]).tolist() == [expected] * len(names), names
