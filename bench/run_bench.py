@@ -1,0 +1,390 @@
+"""Benchmark harness: median time and peak memory of the load pipeline at national scale.
+
+Why this shape: the speed targets in issue 2 compare stages of one pipeline on one national
+month, so every case reads the same generated file, and every measured run happens in a fresh
+Python process so that one case's caches, imports and memory do not flatter the next. A run's
+time is the wall-clock time of the measured work only (imports and QgsApplication start-up,
+which a running QGIS has already paid, are done before the clock starts); its memory is the
+process's peak resident set size (getrusage ru_maxrss, imports included: that is what the
+machine must hold).
+
+Cases are a list (CASES) so later issues can add snapping, anonymising, hotspots... as one
+entry each; targets are a list too (TARGETS), each evaluated from the case medians.
+
+Usage (from the repository root):
+    /usr/bin/python3 -m bench.run_bench [--repeats N] [--cases a_read_csv,b_load_extracts]
+                                         [--rows 500000] [--regenerate] [--strict]
+BENCH_REPEATS sets the default number of runs per case (5). Results: a table on stdout and
+bench/out/results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+OUT_DIR = REPO / "bench" / "out"
+RESULTS = OUT_DIR / "results.json"
+MB = 1024 * 1024
+
+
+# --- the cases (each runs inside a child process) --------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    """One measured stage. `setup` runs untimed in the child and returns a context object;
+    `run(context, input_path, workdir)` is timed and returns a small dict of facts to report."""
+
+    key: str
+    title: str
+    setup: Callable[[], Any]
+    run: Callable[[Any, Path, Path], dict]
+
+
+def _setup_pandas() -> Any:
+    import pandas as pd
+
+    return pd
+
+
+def _run_read_csv(pd: Any, path: Path, workdir: Path) -> dict:
+    frame = pd.read_csv(path)  # default options: the baseline a pandas user would write
+    return {"rows": int(len(frame))}
+
+
+def _setup_loader() -> Any:
+    from crime_mapper.core import loader
+
+    return loader
+
+
+def _run_load_extracts(loader: Any, path: Path, workdir: Path) -> dict:
+    result = loader.load_extracts([path])
+    return {"accepted": int(len(result.crimes)), "rejected": int(len(result.rejects))}
+
+
+def _setup_qgis() -> Any:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from qgis.core import QgsApplication
+
+    QgsApplication.setPrefixPath(os.environ.get("QGIS_PREFIX_PATH", "/usr"), True)
+    app = QgsApplication([], False)
+    app.initQgis()
+    import crime_mapper.qgis_bridge as bridge
+    from crime_mapper.core import loader  # noqa: F401  (import cost is not part of the load)
+
+    return {"app": app, "run_load": _find_run_load(bridge)}
+
+
+def _find_run_load(bridge: Any) -> Callable[..., Any]:
+    """crime_mapper.qgis_bridge.run_load, wherever in the package it is defined."""
+    if hasattr(bridge, "run_load"):
+        return bridge.run_load
+    import importlib
+    import pkgutil
+
+    for info in pkgutil.iter_modules(bridge.__path__):
+        module = importlib.import_module(f"{bridge.__name__}.{info.name}")
+        if hasattr(module, "run_load"):
+            return module.run_load
+    raise ImportError("crime_mapper.qgis_bridge has no run_load yet")
+
+
+def _call_run_load(run_load: Callable[..., Any], path: Path, workdir: Path) -> Any:
+    """Call run_load by parameter name, so the harness survives small signature changes."""
+    kwargs: dict[str, Any] = {}
+    for name, param in inspect.signature(run_load).parameters.items():
+        lowered = name.lower()
+        if lowered in ("paths", "inputs", "sources", "files"):
+            kwargs[name] = [str(path)]
+        elif "dir" in lowered or "folder" in lowered:
+            kwargs[name] = str(workdir)
+        elif "gpkg" in lowered or "geopackage" in lowered:
+            kwargs[name] = str(workdir / "crimes.gpkg")
+        elif param.default is inspect.Parameter.empty:
+            raise TypeError(f"bench does not know how to fill run_load({name}=...)")
+    return run_load(**kwargs)
+
+
+def _layer_from(outcome: Any, workdir: Path) -> Any:
+    """The crimes QgsVectorLayer as the plugin builds it: qgis_bridge.layers.crimes_layer on
+    the GeoPackage run_load wrote (styled there), else a layer returned by run_load, else the
+    first GeoPackage in workdir opened plainly (styled by _ensure_styled)."""
+    from qgis.core import QgsVectorLayer
+
+    gpkg = getattr(outcome, "gpkg", None)
+    if gpkg is not None:
+        try:
+            from crime_mapper.qgis_bridge.layers import crimes_layer
+        except ImportError:
+            crimes_layer = None
+        if crimes_layer is not None:
+            return crimes_layer(gpkg)
+    candidates = [outcome] + [getattr(outcome, a, None) for a in ("layer", "crimes_layer")]
+    for item in candidates:
+        if isinstance(item, QgsVectorLayer):
+            return item
+    gpkgs = [Path(gpkg)] if gpkg is not None else sorted(workdir.rglob("*.gpkg"))
+    if not gpkgs:
+        raise RuntimeError("run_load returned no layer and wrote no GeoPackage")
+    return QgsVectorLayer(str(gpkgs[0]), "crimes", "ogr")
+
+
+def _ensure_styled(layer: Any) -> None:
+    """Apply the categorized renderer from the palette if run_load did not already."""
+    from qgis.core import (
+        QgsCategorizedSymbolRenderer,
+        QgsMarkerSymbol,
+        QgsRendererCategory,
+    )
+
+    if isinstance(layer.renderer(), QgsCategorizedSymbolRenderer):
+        return
+    from crime_mapper.core.palette import CATEGORY_STYLES, OUTLINE_COLOUR
+
+    categories = []
+    for name, style in CATEGORY_STYLES.items():
+        symbol = QgsMarkerSymbol.createSimple(
+            {"name": style.marker, "color": style.colour, "outline_color": OUTLINE_COLOUR}
+        )
+        categories.append(QgsRendererCategory(name, symbol, style.label))
+    layer.setRenderer(QgsCategorizedSymbolRenderer("crime_type", categories))
+
+
+def _run_full_load(ctx: Any, path: Path, workdir: Path) -> dict:
+    outcome = _call_run_load(ctx["run_load"], path, workdir)
+    layer = _layer_from(outcome, workdir)
+    if not layer.isValid():
+        raise RuntimeError("the crimes layer is not valid")
+    _ensure_styled(layer)
+    facts = {"features": int(layer.featureCount()), "renderer": layer.renderer().type()}
+    facts.update(
+        {
+            f"run_load_{k}_s": round(v, 3)
+            for k, v in (getattr(outcome, "timings", None) or {}).items()
+        }
+    )
+    return facts
+
+
+CASES: list[Case] = [
+    Case("a_read_csv", "(a) bare pandas.read_csv (baseline)", _setup_pandas, _run_read_csv),
+    Case("b_load_extracts", "(b) read + validate: core.loader.load_extracts", _setup_loader,
+         _run_load_extracts),
+    Case("c_load_to_layer", "(c) read + validate + GeoPackage + styled layer: "
+         "qgis_bridge.run_load", _setup_qgis, _run_full_load),
+]  # fmt: skip
+CASE_BY_KEY = {c.key: c for c in CASES}
+
+
+# --- targets ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    """A pass/fail criterion computed from the case summaries."""
+
+    name: str
+    limit: float
+    unit: str
+    value: Callable[[dict[str, dict]], float | None]  # None = cannot be evaluated
+
+
+def _median(key: str) -> Callable[[dict[str, dict]], float | None]:
+    return lambda cases: cases.get(key, {}).get("median_s")
+
+
+def _ratio(num: str, den: str) -> Callable[[dict[str, dict]], float | None]:
+    def value(cases: dict[str, dict]) -> float | None:
+        a, b = _median(num)(cases), _median(den)(cases)
+        return a / b if a is not None and b else None
+
+    return value
+
+
+def _peak(cases: dict[str, dict]) -> float | None:
+    peaks = [c["peak_rss_mb"] for k, c in cases.items() if k != "a_read_csv" and c.get("runs")]
+    return max(peaks) if peaks else None
+
+
+TARGETS: list[Target] = [
+    Target("read + validate time / bare read_csv time (b)/(a)", 2.0, "x",
+           _ratio("b_load_extracts", "a_read_csv")),
+    Target("whole load to a styled layer (c), median", 10.0, "s", _median("c_load_to_layer")),
+    Target("peak memory of any pipeline case (b, c)", 1536.0, "MB", _peak),
+]  # fmt: skip
+
+
+# --- child process ----------------------------------------------------------------------------
+
+
+def child(key: str, input_path: Path) -> None:
+    """Run one case once and print a JSON line: seconds, peak RSS and the case's facts."""
+    case = CASE_BY_KEY[key]
+    ctx = case.setup()
+    with tempfile.TemporaryDirectory(prefix=f"cm_bench_{key}_") as tmp:
+        started = time.perf_counter()
+        facts = case.run(ctx, input_path, Path(tmp))
+        seconds = time.perf_counter() - started
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    print(json.dumps({"seconds": seconds, "peak_rss_mb": peak_kb / 1024, "facts": facts}))
+    sys.stdout.flush()
+    os._exit(0)  # skip interpreter/QGIS teardown: not part of any measured stage
+
+
+def _spawn(key: str, input_path: Path) -> dict:
+    env = dict(os.environ)
+    env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.run_bench", "--child", key, "--input", str(input_path)],
+        cwd=REPO, env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
+    if proc.returncode != 0 or not lines:
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
+        raise RuntimeError(" | ".join(tail) or f"exit code {proc.returncode}")
+    return json.loads(lines[-1])
+
+
+# --- parent -----------------------------------------------------------------------------------
+
+
+def ensure_input(rows: int, regenerate: bool) -> Path:
+    from bench import generate_national_month as gen
+
+    path = gen.default_path()
+    if rows != gen.DEFAULT_ROWS:
+        path = path.with_name(f"{gen.DEFAULT_MONTH}-national{rows}-street.csv")
+    if regenerate or not path.exists():
+        print(f"generating {rows:,} crimes -> {path}", file=sys.stderr)
+        gen.write(gen.generate(rows=rows), path)
+    return path
+
+
+def measure(keys: list[str], input_path: Path, repeats: int) -> dict[str, dict]:
+    cases: dict[str, dict] = {}
+    for key in keys:
+        case = CASE_BY_KEY[key]
+        runs: list[dict] = []
+        error = None
+        for i in range(repeats):
+            print(f"  {key}: run {i + 1}/{repeats}", file=sys.stderr, flush=True)
+            try:
+                runs.append(_spawn(key, input_path))
+            except Exception as exc:  # a missing stage must not stop the other cases
+                error = str(exc)
+                break
+        summary: dict[str, Any] = {"title": case.title, "runs": runs}
+        if runs:
+            secs = [r["seconds"] for r in runs]
+            summary.update(
+                median_s=statistics.median(secs), min_s=min(secs), max_s=max(secs),
+                peak_rss_mb=max(r["peak_rss_mb"] for r in runs), facts=runs[-1]["facts"],
+            )  # fmt: skip
+        if error:
+            summary["error"] = error
+        cases[key] = summary
+    return cases
+
+
+def evaluate(cases: dict[str, dict]) -> list[dict]:
+    out = []
+    for target in TARGETS:
+        value = target.value(cases)
+        status = "n/a" if value is None else ("PASS" if value <= target.limit else "FAIL")
+        out.append({"target": target.name, "value": value, "limit": target.limit,
+                    "unit": target.unit, "status": status})  # fmt: skip
+    return out
+
+
+def render(cases: dict[str, dict], targets: list[dict], input_info: dict) -> str:
+    lines = [
+        f"input: {input_info['path']} ({input_info['mb']:.1f} MB), runs per case: "
+        f"{input_info['repeats']}",
+        "",
+        f"{'case':<70} {'median s':>9} {'min s':>8} {'max s':>8} {'peak MB':>9}",
+    ]
+    for c in cases.values():
+        if c.get("runs"):
+            lines.append(f"{c['title']:<70} {c['median_s']:>9.2f} {c['min_s']:>8.2f} "
+                         f"{c['max_s']:>8.2f} {c['peak_rss_mb']:>9.0f}")  # fmt: skip
+        if c.get("error"):
+            lines.append(f"{c['title']:<70} ERROR: {c['error'][:200]}")
+    lines.append("")
+    for t in targets:
+        shown = "-" if t["value"] is None else f"{t['value']:.2f} {t['unit']}"
+        lines.append(f"{t['status']:<5} {t['target']:<55} {shown:>12}  "
+                     f"(target <= {t['limit']:g} {t['unit']})")  # fmt: skip
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="crime_mapper benchmark")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--input", type=Path, help="street CSV to load (default: generated)")
+    parser.add_argument("--repeats", type=int, default=int(os.environ.get("BENCH_REPEATS", 5)))
+    parser.add_argument(
+        "--cases",
+        default=",".join(c.key for c in CASES),
+        help="comma-separated case keys: " + ", ".join(CASE_BY_KEY),
+    )
+    parser.add_argument("--rows", type=int, default=500_000)
+    parser.add_argument("--regenerate", action="store_true")
+    parser.add_argument("--strict", action="store_true", help="exit 1 unless every target passes")
+    args = parser.parse_args(argv)
+
+    if args.child:
+        child(args.child, args.input)
+        return 0
+
+    keys = [k.strip() for k in args.cases.split(",") if k.strip()]
+    unknown = [k for k in keys if k not in CASE_BY_KEY]
+    if unknown:
+        parser.error(f"unknown case(s): {', '.join(unknown)}")
+    input_path = args.input or ensure_input(args.rows, args.regenerate)
+    input_info = {"path": str(input_path), "mb": input_path.stat().st_size / 1e6,
+                  "repeats": args.repeats}  # fmt: skip
+    cases = measure(keys, input_path, args.repeats)
+    targets = evaluate(cases)
+    print(render(cases, targets, input_info))
+
+    import numpy
+    import pandas
+
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps({
+        "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "machine": {"python": platform.python_version(), "platform": platform.platform(),
+                    "cpus": os.cpu_count(), "pandas": pandas.__version__,
+                    "numpy": numpy.__version__},
+        "input": input_info,
+        "cases": cases,
+        "targets": targets,
+    }, indent=2) + "\n", encoding="utf-8")  # fmt: skip
+    print(f"\nresults: {RESULTS}")
+    if args.strict and any(t["status"] != "PASS" for t in targets):
+        return 1
+    return 1 if any("error" in c for c in cases.values()) and args.strict else 0
+
+
+if __name__ == "__main__":
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    sys.exit(main())
