@@ -83,6 +83,9 @@ def stripped(values: pd.Series) -> np.ndarray:
 
 def to_float(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Parse numbers; returns (floats, blank mask). Non-blank text that is not a number is NaN."""
+    if values.dtype == np.float64:  # already parsed by the CSV parser: NaN means blank
+        numbers = values.to_numpy()
+        return numbers, np.isnan(numbers)
     numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64)
     blank = (values == "").to_numpy()
     retry = np.flatnonzero(np.isnan(numbers) & ~blank)

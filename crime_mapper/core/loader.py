@@ -65,7 +65,7 @@ def _read_one(source: SourceFile, profile: Optional[MappingProfile],
         return None
     try:
         scan = scan_csv(data, encoding=profile.encoding if profile else None,
-                        delimiter=_delimiter(data, profile))
+                        delimiter=_delimiter(data, profile), numeric=("Longitude", "Latitude"))
     except NotCsvError as exc:
         report.error = f"{source.name}: not a crime extract ({exc}); expected {EXPECTED}"
         return None
@@ -244,7 +244,7 @@ def _join_outcomes(crimes: pd.DataFrame,
 def _canonical_types(crimes: pd.DataFrame) -> pd.DataFrame:
     """Give the combined table the documented column order and dtypes."""
     n = len(crimes)
-    out = pd.DataFrame(index=pd.RangeIndex(n))
+    out: dict[str, object] = {}  # one DataFrame construction at the end: no block merging
     for column, (dtype, _, _) in CRIME_COLUMNS.items():
         if column == "record_id":
             out[column] = np.arange(1, n + 1, dtype=np.int64)
@@ -267,7 +267,7 @@ def _canonical_types(crimes: pd.DataFrame) -> pd.DataFrame:
     for column in crimes.columns:
         if column not in CRIME_COLUMNS:
             out[column] = crimes[column].reset_index(drop=True).fillna("").astype(object)
-    return out
+    return pd.DataFrame(out, index=pd.RangeIndex(n))
 
 
 def _canonical_stop_search(parts: list[pd.DataFrame]) -> pd.DataFrame:

@@ -7,8 +7,6 @@ apart by their header, never by their name, because analysts rename files.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -77,12 +75,6 @@ def _by_folded(frame: pd.DataFrame, names: list[str]) -> pd.DataFrame:
                                  if _fold(c) in wanted})
 
 
-def _raw_row(values: list[str]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="").writerow(values)
-    return buffer.getvalue()
-
-
 def scan_rejects(source: SourceFile, scan: ScannedCsv, kind: str) -> list[dict]:
     """Rows the scanner set aside (wrong field count, undecodable bytes)."""
     return [
@@ -98,12 +90,11 @@ def row_rejects(source: SourceFile, scan: ScannedCsv, kind: str, verdicts: Verdi
     idx = np.flatnonzero(~verdicts.accepted)
     if idx.size == 0:
         return []
-    values = scan.frame.iloc[idx].to_numpy(dtype=object).tolist()
     return [
         {"source_file": source.name, "source_line": int(scan.lines[i]), "file_kind": kind,
          "reason": verdicts.reason[i], "detail": verdicts.detail[i] or "",
-         "raw": _raw_row(row)}
-        for i, row in zip(idx, values)
+         "raw": scan.raw_row(int(i))}
+        for i in idx
     ]
 
 
