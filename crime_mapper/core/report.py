@@ -97,6 +97,12 @@ def report_text(result: LoadResult) -> str:
     return "\n".join(lines)
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _atomic_write(path: Union[str, Path], write) -> None:
     """Write via a temp file in the same folder, then replace: a failure keeps the old file."""
     path = Path(path)
@@ -105,6 +111,7 @@ def _atomic_write(path: Union[str, Path], write) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             write(handle)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual file mode
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

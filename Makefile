@@ -1,0 +1,53 @@
+# crime_mapper: build, test and demo entry points.
+#
+#   make demo     set up (idempotent), then run the product's main job on bundled sample data
+#   make test     set up, then ruff and the pytest suite against real QGIS (headless)
+#   make bench    set up, then the national-scale benchmark
+#   make plugin   assemble the installable plugin folder build/crime_mapper/
+#   make package  write dist/crime_mapper-<version>.zip (install from ZIP in QGIS)
+#   make lint     ruff only
+#
+# Everything runs headless: Qt draws offscreen, so no display or Xvfb is needed.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+export QT_QPA_PLATFORM := offscreen
+
+SYSTEM_PYTHON := /usr/bin/python3
+VENV := .venv
+PY := $(VENV)/bin/python
+RUFF := $(VENV)/bin/ruff
+VERSION := $(shell sed -n 's/^version=//p' metadata.txt)
+LINT_PATHS := crime_mapper tests tools bench
+
+.PHONY: help setup test lint demo bench plugin package clean
+
+help:
+	@sed -n 's/^#   //p' Makefile
+
+setup:
+	@bash tools/ensure_setup.sh
+
+lint: setup
+	$(RUFF) check $(LINT_PATHS)
+
+test: setup
+	$(RUFF) check $(LINT_PATHS)
+	$(PY) -m pytest -q tests
+
+demo: setup
+	$(PY) tools/demo.py
+
+bench: setup
+	$(PY) bench/run_bench.py
+
+plugin:
+	$(SYSTEM_PYTHON) tools/build_plugin.py --out build
+
+package:
+	$(SYSTEM_PYTHON) tools/build_plugin.py --out build --zip dist/crime_mapper-$(VERSION).zip
+
+clean:
+	rm -rf build dist .qgis-settings

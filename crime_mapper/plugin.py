@@ -1,0 +1,146 @@
+"""The plugin object QGIS creates through ``classFactory``: toolbar, menu, dock and provider.
+
+Why it is this small: everything that does work lives in ``core`` (pure Python),
+``qgis_bridge`` (layers, tasks) and ``processing``; the plugin only wires those into the QGIS
+interface and, just as important, removes every trace of itself again on ``unload()`` so that
+reloading the plugin (Plugin Reloader, upgrades from the plugin manager) leaves no duplicate
+toolbars, docks or providers behind.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Optional
+
+from qgis.core import Qgis, QgsApplication, QgsMessageLog
+from qgis.PyQt.QtCore import Qt
+from qgis.PyQt.QtGui import QIcon
+from qgis.PyQt.QtWidgets import QAction, QMenu, QToolBar, QWidget
+
+from . import ICON_PATH
+
+if TYPE_CHECKING:
+    from qgis.gui import QgisInterface
+
+    from .processing.provider import CrimeMapperProvider
+    from .ui.dock import CrimeMapperDock
+
+LOG_TAG = "crime_mapper"
+MENU_NAME = "&Crime mapper"
+TOOLBAR_NAME = "Crime mapper"
+TOOLBAR_OBJECT_NAME = "crime_mapper_toolbar"
+ACTION_OBJECT_NAME = "crime_mapper_show_dock"
+DOCK_OBJECT_NAME = "crime_mapper_dock"
+
+
+class CrimeMapperPlugin:
+    """QGIS plugin instance: one per load; ``unload()`` undoes ``initGui()`` completely."""
+
+    def __init__(self, iface: QgisInterface) -> None:
+        self.iface = iface
+        self.provider: Optional[CrimeMapperProvider] = None
+        self.action: Optional[QAction] = None
+        self.toolbar: Optional[QToolBar] = None
+        self.dock: Optional[CrimeMapperDock] = None
+
+    # --- Processing -------------------------------------------------------------------------
+    def initProcessing(self) -> None:  # noqa: N802 (QGIS API)
+        """Register the Processing provider.
+
+        QGIS calls this on its own for ``hasProcessingProvider=yes`` plugins where there is
+        no GUI (``qgis_process``); the desktop calls only ``initGui``, which calls this too.
+        Calling it again while registered does nothing.
+        """
+        if self.provider is not None:
+            return
+        from .processing.provider import CrimeMapperProvider
+
+        provider = CrimeMapperProvider()
+        if QgsApplication.processingRegistry().addProvider(provider):
+            self.provider = provider
+        else:
+            QgsMessageLog.logMessage(
+                "Processing provider 'crime_mapper' is already registered; not adding another",
+                LOG_TAG,
+                Qgis.MessageLevel.Warning,
+            )
+
+    # --- GUI --------------------------------------------------------------------------------
+    def initGui(self) -> None:  # noqa: N802 (QGIS API)
+        """Add the provider, a toolbar with the dock's toggle action, the menu entry, the dock."""
+        self.initProcessing()
+        if self.action is not None:  # already initialised: keep exactly one of everything
+            return
+        main_window = self.iface.mainWindow()
+
+        from .ui.dock import CrimeMapperDock
+
+        self.dock = CrimeMapperDock(self.iface, main_window)
+        self.dock.setObjectName(DOCK_OBJECT_NAME)
+        self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
+        # QGIS shows a dock when it is added; the panel opens when the user asks for it.
+        self.dock.hide()
+
+        self.action = QAction(QIcon(str(ICON_PATH)), "Crime mapper", main_window)
+        self.action.setObjectName(ACTION_OBJECT_NAME)
+        self.action.setToolTip("Show or hide the Crime mapper panel")
+        self.action.setCheckable(True)
+        self.action.toggled.connect(self._on_action_toggled)
+        self.dock.visibilityChanged.connect(self._on_dock_visibility_changed)
+
+        self.toolbar = self.iface.addToolBar(TOOLBAR_NAME)
+        self.toolbar.setObjectName(TOOLBAR_OBJECT_NAME)
+        self.toolbar.addAction(self.action)
+        # Vector menu, matching category=Vector in metadata.txt.
+        self.iface.addPluginToVectorMenu(MENU_NAME, self.action)
+
+    def _on_action_toggled(self, checked: bool) -> None:
+        if self.dock is not None:
+            self.dock.setUserVisible(checked)
+
+    def _on_dock_visibility_changed(self, visible: bool) -> None:
+        # Keeps the toolbar button in step when the user closes the dock with its own button.
+        # Tabbed-away docks report invisible too; isUserVisible tells "closed" apart from that.
+        if self.action is not None and self.dock is not None:
+            self.action.setChecked(self.dock.isUserVisible())
+
+    def unload(self) -> None:
+        """Remove everything initGui/initProcessing added; safe to call more than once."""
+        if self.dock is not None:
+            dock, self.dock = self.dock, None
+            try:
+                dock.visibilityChanged.disconnect(self._on_dock_visibility_changed)
+            except TypeError:
+                pass
+            dock.shutdown()
+            self.iface.removeDockWidget(dock)
+            dock.deleteLater()
+
+        if self.action is not None:
+            action, self.action = self.action, None
+            self.iface.removePluginVectorMenu(MENU_NAME, action)
+            _delete_empty_menus(self.iface.mainWindow(), MENU_NAME)
+            if self.toolbar is not None:
+                self.toolbar.removeAction(action)
+            action.deleteLater()
+
+        if self.toolbar is not None:
+            toolbar, self.toolbar = self.toolbar, None
+            self.iface.mainWindow().removeToolBar(toolbar)
+            toolbar.deleteLater()
+
+        if self.provider is not None:
+            provider, self.provider = self.provider, None
+            # The registry owns (and deletes) the provider once removed.
+            QgsApplication.processingRegistry().removeProvider(provider)
+
+
+def _delete_empty_menus(main_window: QWidget, title: str) -> None:
+    """Delete the emptied "&Crime mapper" submenu QGIS leaves behind.
+
+    QgisApp.removePluginVectorMenu() detaches an emptied plugin submenu from the Vector menu
+    but never deletes it (QGIS 3.22), so every reload would leak a QMenu and its action; the
+    next addPluginToVectorMenu() creates a fresh submenu anyway.
+    """
+    for menu in main_window.findChildren(QMenu):
+        if menu.title() == title and not menu.actions():
+            menu.deleteLater()

@@ -1,0 +1,230 @@
+"""Processing algorithm crime_mapper:load_extracts — the dock's load, for models and scripts.
+
+It calls crime_mapper.qgis_bridge.run_load.run_load, the same implementation as the dock's
+background task, so the toolbox, the model designer, batch mode and
+``qgis_process.bin run crime_mapper:load_extracts`` all give the same files and style.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Optional
+
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingAlgorithm,
+    QgsProcessingContext,
+    QgsProcessingException,
+    QgsProcessingFeedback,
+    QgsProcessingLayerPostProcessorInterface,
+    QgsProcessingOutputNumber,
+    QgsProcessingOutputString,
+    QgsProcessingOutputVectorLayer,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterString,
+    QgsProcessingUtils,
+    QgsVectorLayer,
+)
+
+from ..core.feedback import Cancelled, Feedback
+from ..qgis_bridge.layers import style_crimes_layer, style_stop_search_layer
+from ..qgis_bridge.run_load import run_load
+
+
+def split_paths(value: Any) -> list[str]:
+    """Paths from the INPUT value: a ';'- or newline-separated string, or a list of them.
+
+    A list arrives when qgis_process is given INPUT= more than once, or from a model.
+    Surrounding quotes (as a pasted Windows path might carry) are dropped.
+    """
+    items = value if isinstance(value, (list, tuple)) else [value]
+    paths: list[str] = []
+    for item in items:
+        if item is None:
+            continue
+        for part in re.split(r"[;\r\n]+", str(item)):
+            part = part.strip().strip('"').strip("'").strip()
+            if part:
+                paths.append(part)
+    return paths
+
+
+class ProcessingFeedbackAdapter(Feedback):
+    """core.feedback.Feedback over QgsProcessingFeedback: progress bar and Cancel button."""
+
+    def __init__(self, feedback: Optional[QgsProcessingFeedback]) -> None:
+        self._feedback = feedback
+
+    def set_progress(self, percent: float) -> None:
+        if self._feedback is not None:
+            self._feedback.setProgress(max(0.0, min(100.0, float(percent))))
+
+    def is_cancelled(self) -> bool:
+        return bool(self._feedback is not None and self._feedback.isCanceled())
+
+
+class _StylePostProcessor(QgsProcessingLayerPostProcessorInterface):
+    """Applies the crime_mapper style when Processing adds an output layer to the project.
+
+    Processing loads result layers without their default style, so the renderer and the
+    aliases are applied here. QGIS keeps only a C++ pointer to a post-processor: the Python
+    object must be kept alive, hence the class-level registry of live instances.
+    """
+
+    _alive: list[_StylePostProcessor] = []
+
+    def __init__(self, kind: str, name: str) -> None:
+        super().__init__()
+        self.kind = kind
+        self.name = name
+
+    @classmethod
+    def create(cls, kind: str, name: str) -> _StylePostProcessor:
+        instance = cls(kind, name)
+        cls._alive.append(instance)
+        del cls._alive[:-16]  # only the latest few can still be pending
+        return instance
+
+    def postProcessLayer(self, layer, context, feedback) -> None:  # noqa: N802 - Qt API
+        if not isinstance(layer, QgsVectorLayer):
+            return
+        if self.kind == "crimes":
+            style_crimes_layer(layer)
+        else:
+            style_stop_search_layer(layer)
+        layer.setName(self.name)
+        layer.triggerRepaint()
+
+
+def _vector_hint():
+    hint = getattr(QgsProcessingUtils, "LayerHint", None)
+    return hint.Vector if hint is not None else QgsProcessingUtils.Vector
+
+
+class LoadExtractsAlgorithm(QgsProcessingAlgorithm):
+    """Load police.uk or force extracts into a styled crimes GeoPackage, rejects and report."""
+
+    INPUT = "INPUT"
+    PROFILE = "PROFILE"
+    OUTPUT = "OUTPUT"
+    REJECTS = "REJECTS"
+    REPORT = "REPORT"
+    CRIMES_LAYER = "CRIMES_LAYER"
+    STOP_SEARCH_LAYER = "STOP_SEARCH_LAYER"
+    CRIMES_COUNT = "CRIMES_COUNT"
+    MAPPED_COUNT = "MAPPED_COUNT"
+    REJECTED_COUNT = "REJECTED_COUNT"
+    REPORT_TEXT = "REPORT_TEXT"
+
+    def name(self) -> str:
+        return "load_extracts"
+
+    def displayName(self) -> str:  # noqa: N802 - Qt API
+        return "Load crime extracts"
+
+    def group(self) -> str:
+        return "Load"
+
+    def groupId(self) -> str:  # noqa: N802 - Qt API
+        return "load"
+
+    def tags(self) -> list[str]:
+        return ["crime", "police", "police.uk", "extract", "validate", "geopackage", "csv"]
+
+    def shortHelpString(self) -> str:  # noqa: N802 - Qt API
+        return (
+            "Reads police.uk monthly files (street, outcomes, stop and search) or force "
+            "records-system extracts, validates every row and writes:\n"
+            "- Crimes GeoPackage (OUTPUT): a point layer 'crimes' (WGS84) styled by crime "
+            "type, with the style saved as the GeoPackage's default and as a .qml beside it; "
+            "stop and search rows go to a 'stop_search' layer in the same file. Crimes with "
+            "no location are kept (and counted in the report), with no geometry.\n"
+            "- Rejected rows (REJECTS): a CSV with each rejected row verbatim and its reason.\n"
+            "- Validation report (REPORT): JSON; rows read = accepted + rejected, per file.\n\n"
+            "Input extracts (INPUT): one or more .csv files, folders or police.uk monthly .zip "
+            "archives, separated by ';' (or one per line). Example for qgis_process: "
+            "INPUT='/data/2022-10.zip;/data/extra/2022-11-force-street.csv'. Giving INPUT= "
+            "several times also works. A file that is not a crime extract is reported in "
+            "the report; the rest of the load still succeeds.\n"
+            "Mapping profile (PROFILE, optional): a JSON column-mapping profile for force "
+            "extracts whose headers do not match the known variants.\n\n"
+            "Outputs are written to temporary files and moved into place only when all are "
+            "complete: a failed or cancelled run leaves earlier outputs unchanged. The "
+            "crimes layer is internal (exact data): never publish it."
+        )
+
+    def createInstance(self) -> LoadExtractsAlgorithm:  # noqa: N802 - Qt API
+        return LoadExtractsAlgorithm()
+
+    def initAlgorithm(self, config: Optional[dict] = None) -> None:  # noqa: N802 - Qt API
+        self.addParameter(QgsProcessingParameterString(
+            self.INPUT, "Input extracts (files, folders or .zip; separate with ;)",
+            multiLine=False))
+        self.addParameter(QgsProcessingParameterFile(
+            self.PROFILE, "Column-mapping profile (JSON)",
+            behavior=QgsProcessingParameterFile.File, extension="json", optional=True))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            self.OUTPUT, "Crimes GeoPackage", "GeoPackage (*.gpkg *.GPKG)"))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            self.REJECTS, "Rejected rows", "CSV files (*.csv *.CSV)"))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            self.REPORT, "Validation report", "JSON files (*.json *.JSON)"))
+        self.addOutput(QgsProcessingOutputVectorLayer(
+            self.CRIMES_LAYER, "Crimes layer", QgsProcessing.TypeVectorPoint))
+        self.addOutput(QgsProcessingOutputString(
+            self.STOP_SEARCH_LAYER, "Stop and search layer (empty if none)"))
+        self.addOutput(QgsProcessingOutputNumber(self.CRIMES_COUNT, "Crimes loaded"))
+        self.addOutput(QgsProcessingOutputNumber(self.MAPPED_COUNT, "Crimes with a location"))
+        self.addOutput(QgsProcessingOutputNumber(self.REJECTED_COUNT, "Rows rejected"))
+        self.addOutput(QgsProcessingOutputString(self.REPORT_TEXT, "Readable report"))
+
+    def processAlgorithm(self, parameters: dict, context: QgsProcessingContext,  # noqa: N802
+                         feedback: QgsProcessingFeedback) -> dict:
+        paths = split_paths(parameters.get(self.INPUT))
+        if not paths:
+            raise QgsProcessingException("No input extracts given (INPUT is empty).")
+        profile = self.parameterAsFile(parameters, self.PROFILE, context) or None
+        gpkg = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
+        rejects = self.parameterAsFileOutput(parameters, self.REJECTS, context)
+        report = self.parameterAsFileOutput(parameters, self.REPORT, context)
+        try:
+            outputs = run_load(paths, None, profile_path=profile,
+                               feedback=ProcessingFeedbackAdapter(feedback),
+                               gpkg_path=gpkg, rejects_path=rejects, report_path=report)
+        except Cancelled as exc:
+            raise QgsProcessingException(
+                "Load cancelled: earlier outputs were left unchanged.") from exc
+        except (OSError, ValueError) as exc:
+            raise QgsProcessingException(f"Load failed: {exc}") from exc
+        if feedback is not None:
+            feedback.pushInfo(outputs.report_text)
+            for error in outputs.file_errors:
+                feedback.reportError(error, False)
+
+        if context.project() is not None:
+            self._load_on_completion(context, outputs.crimes_uri, "crimes", outputs.title,
+                                     self.CRIMES_LAYER)
+            if outputs.stop_search_uri:
+                self._load_on_completion(context, outputs.stop_search_uri, "stop_search",
+                                         f"Stop and search — {outputs.title}",
+                                         self.STOP_SEARCH_LAYER)
+        return {
+            self.OUTPUT: str(outputs.gpkg),
+            self.REJECTS: str(outputs.rejects_csv),
+            self.REPORT: str(outputs.report_json),
+            self.CRIMES_LAYER: outputs.crimes_uri,
+            self.STOP_SEARCH_LAYER: outputs.stop_search_uri or "",
+            self.CRIMES_COUNT: outputs.crimes,
+            self.MAPPED_COUNT: outputs.mapped,
+            self.REJECTED_COUNT: outputs.rejected,
+            self.REPORT_TEXT: outputs.report_text,
+        }
+
+    @staticmethod
+    def _load_on_completion(context: QgsProcessingContext, uri: str, kind: str,
+                            name: str, output_name: str) -> None:
+        details = QgsProcessingContext.LayerDetails(name, context.project(), output_name,
+                                                    _vector_hint())
+        details.setPostProcessor(_StylePostProcessor.create(kind, name))
+        context.addLayerToLoadOnCompletion(uri, details)

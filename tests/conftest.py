@@ -1,0 +1,60 @@
+"""Shared pytest set-up for crime_mapper: real QGIS through pytest-qgis, headless.
+
+pytest-qgis starts one QgsApplication for the session (GUI enabled, see pyproject.toml) and
+provides the ``qgis_iface`` stub. QT_QPA_PLATFORM=offscreen comes from the Makefile's
+environment, so no display is needed. This file only makes the source checkout importable
+and offers two small helpers for code that runs through the Qt event loop.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+import pytest
+from qgis.PyQt.QtCore import QCoreApplication, QEvent, QEventLoop
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+# Upper bound for waiting on background work. It only keeps a broken run from hanging CI;
+# nothing asserts how long the work took.
+HANG_GUARD_SECONDS = 300.0
+
+
+def flush_events() -> None:
+    """Deliver queued events and deferred deletions (deleteLater) right now."""
+    QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents)
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def wait_until(condition: Callable[[], bool], what: str = "condition") -> None:
+    """Run the event loop until condition() holds (QgsTask results arrive through it)."""
+    deadline = time.monotonic() + HANG_GUARD_SECONDS
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting for {what}")
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        time.sleep(0.005)
+    flush_events()
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    """The source checkout (metadata.txt, sample_data/, tools/)."""
+    return REPO_ROOT
+
+
+@pytest.fixture(name="flush_events")
+def flush_events_fixture() -> Callable[[], None]:
+    """:func:`flush_events`, for tests that check what deleteLater() removed."""
+    return flush_events
+
+
+@pytest.fixture(name="wait_until")
+def wait_until_fixture() -> Callable[..., None]:
+    """:func:`wait_until`, for tests that wait on a QgsTask through the event loop."""
+    return wait_until
