@@ -1,0 +1,105 @@
+"""The dock's background load: a QgsTask around run_load.
+
+run() executes in a QgsTaskManager worker thread and only writes files (through run_load);
+add_layers_to_project() runs afterwards on the main thread and builds the layers there, so
+no QGIS layer ever crosses a thread.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Sequence
+from typing import Optional
+
+from qgis.core import Qgis, QgsLayerTreeGroup, QgsMessageLog, QgsProject, QgsTask
+
+from ..core.feedback import Cancelled, Feedback
+from .layers import add_load_to_project
+from .run_load import LoadOutputs, run_load
+
+LOG_TAG = "crime_mapper"
+
+
+def _task_flag(name: str):
+    """QgsTask.Flag members are scoped on newer QGIS, plain attributes on 3.22."""
+    scoped = getattr(QgsTask, "Flag", None)
+    return getattr(scoped, name, None) if scoped is not None else getattr(QgsTask, name)
+
+
+def _message_level(name: str):
+    scoped = getattr(Qgis, "MessageLevel", None)
+    return getattr(scoped, name) if scoped is not None else getattr(Qgis, name)
+
+
+class TaskFeedback(Feedback):
+    """core.feedback.Feedback over a QgsTask: progress bar and the task's Cancel button."""
+
+    def __init__(self, task: QgsTask) -> None:
+        self._task = task
+
+    def set_progress(self, percent: float) -> None:
+        self._task.setProgress(max(0.0, min(100.0, float(percent))))
+
+    def is_cancelled(self) -> bool:
+        return self._task.isCanceled()
+
+
+class LoadExtractsTask(QgsTask):
+    """Load extracts into ``output_dir`` in the background; then add the layers.
+
+    After the task ends: ``outputs`` (a run_load.LoadOutputs, or None), ``report_text``
+    (the readable validation report, or the error) and ``error`` (None on success,
+    "Cancelled" if the user cancelled, otherwise the error message).
+    """
+
+    def __init__(self, paths: Sequence[str], output_dir: str,
+                 profile_path: Optional[str] = None,
+                 description: str = "crime_mapper: load extracts") -> None:
+        super().__init__(description, _task_flag("CanCancel"))
+        self.paths = [str(p) for p in paths]
+        self.output_dir = str(output_dir)
+        self.profile_path = str(profile_path) if profile_path else None
+        self.outputs: Optional[LoadOutputs] = None
+        self.report_text: str = ""
+        self.error: Optional[str] = None
+        self.details: str = ""  # traceback of an unexpected failure, for the log
+
+    def run(self) -> bool:  # worker thread
+        try:
+            self.outputs = run_load(self.paths, self.output_dir,
+                                    profile_path=self.profile_path,
+                                    feedback=TaskFeedback(self))
+        except Cancelled:
+            self.error = "Cancelled"
+            self.report_text = "Load cancelled: previous outputs were left unchanged."
+            return False
+        except Exception as exc:  # noqa: BLE001 - reported to the user, never swallowed
+            self.error = f"{type(exc).__name__}: {exc}"
+            self.details = traceback.format_exc()
+            self.report_text = (f"Load failed: {self.error}\n"
+                                "Previous outputs were left unchanged.")
+            return False
+        self.report_text = self.outputs.report_text
+        return True
+
+    def finished(self, result: bool) -> None:  # main thread
+        if result and self.outputs is not None:
+            QgsMessageLog.logMessage(self.report_text, LOG_TAG, _message_level("Info"))
+        elif self.error == "Cancelled" or self.isCanceled():
+            self.error = self.error or "Cancelled"
+            QgsMessageLog.logMessage(self.report_text or "Load cancelled", LOG_TAG,
+                                     _message_level("Warning"))
+        else:
+            QgsMessageLog.logMessage(f"{self.report_text}\n{self.details}", LOG_TAG,
+                                     _message_level("Critical"))
+
+    def add_layers_to_project(self, project: Optional[QgsProject] = None,
+                              group_name: Optional[str] = None) -> Optional[QgsLayerTreeGroup]:
+        """Main thread only: add the load's group (crimes, stop and search, rejects)."""
+        if self.outputs is None:
+            return None
+        out = self.outputs
+        return add_load_to_project(
+            out.gpkg, group_name or out.title, rejects_csv=out.rejects_csv,
+            has_stop_search=out.has_stop_search, rejected=out.rejected,
+            project=project or QgsProject.instance())

@@ -1,0 +1,271 @@
+"""The one implementation of "load extracts and write the outputs".
+
+The dock (through LoadExtractsTask), the Processing algorithm crime_mapper:load_extracts
+and tools/demo.py all call ``run_load``, so a load gives the same files, the same style and
+the same report however it was started. It runs in a worker thread: it writes files and
+stores the style in them, but hands no QGIS layer back (layers are built afterwards, on the
+main thread, by crime_mapper.qgis_bridge.layers).
+
+Every output is first written to a temporary file in the output folder and renamed into
+place only after all of them were written, so a load that fails or is cancelled leaves the
+previous outputs exactly as they were.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional, Union
+
+from qgis.core import QgsVectorLayer
+
+from ..core import report as core_report
+from ..core import schema
+from ..core.feedback import Feedback
+from ..core.loader import load_extracts
+from ..core.profile import MappingProfile
+from . import gpkg_writer
+from .layers import (
+    CRIMES_TABLE,
+    STOP_SEARCH_TABLE,
+    gpkg_uri,
+    save_styles,
+    style_crimes_layer,
+    style_stop_search_layer,
+)
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+DEFAULT_NAMES = {
+    "gpkg": "crimes.gpkg",
+    "rejects": "rejects.csv",
+    "report_json": "validation_report.json",
+    "report_text": "validation_report.txt",
+}
+
+# Share of the progress bar for each stage (reading dominates at national scale).
+_READ_END, _WRITE_END, _STYLE_END = 60.0, 90.0, 97.0
+
+
+@dataclass
+class LoadOutputs:
+    """What one load wrote, for the caller to show and to turn into layers."""
+
+    gpkg: Path
+    rejects_csv: Path
+    report_json: Path
+    report_text_path: Optional[Path]
+    qml: Optional[Path]
+    report_text: str
+    title: str  # e.g. "Crimes 2022-10 (Leicestershire Police)": the layer group name
+    crimes: int = 0
+    mapped: int = 0
+    stop_search: int = 0
+    rejected: int = 0
+    reconciles: bool = True
+    file_errors: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def crimes_uri(self) -> str:
+        return gpkg_uri(self.gpkg, CRIMES_TABLE)
+
+    @property
+    def stop_search_uri(self) -> Optional[str]:
+        return gpkg_uri(self.gpkg, STOP_SEARCH_TABLE) if self.stop_search else None
+
+    @property
+    def has_stop_search(self) -> bool:
+        return self.stop_search > 0
+
+
+class _Scaled(Feedback):
+    """Maps a stage's 0..100 onto a slice of the caller's progress; cancel passes through."""
+
+    def __init__(self, inner: Feedback, start: float, end: float) -> None:
+        self._inner, self._start, self._end = inner, start, end
+
+    def set_progress(self, percent: float) -> None:
+        self._inner.set_progress(self._start + (self._end - self._start) * percent / 100.0)
+
+    def is_cancelled(self) -> bool:
+        return self._inner.is_cancelled()
+
+
+def load_title(crimes, stop_search=None) -> str:
+    """A group name that says what was loaded: months and force, e.g.
+    "Crimes 2022-10 (Leicestershire Police)" or "Crimes 2022-09 to 2022-10 (3 forces)"."""
+    frames = [f for f in (crimes, stop_search) if f is not None and len(f)]
+    months = sorted({str(m) for f in frames for m in f["month"].dropna().unique()})
+    forces = sorted({str(v) for v in crimes["reported_by"].dropna().unique() if str(v)}
+                    if crimes is not None and len(crimes) else set())
+    if not months:
+        return time.strftime("Crimes load %Y-%m-%d %H:%M")
+    span = months[0] if len(months) == 1 else f"{months[0]} to {months[-1]}"
+    if len(forces) == 1:
+        return f"Crimes {span} ({forces[0]})"
+    if forces:
+        return f"Crimes {span} ({len(forces)} forces)"
+    return f"Crimes {span}"
+
+
+def _unique_extras(columns: Sequence[str]) -> list[str]:
+    """extra_* columns, skipping ones whose names clash case-insensitively (SQLite would)."""
+    seen = {c.lower() for c in schema.CRIME_COLUMNS} | {"fid", "geom"}
+    out = []
+    for name in columns:
+        if name.startswith(schema.EXTRA_PREFIX) and name.lower() not in seen:
+            seen.add(name.lower())
+            out.append(name)
+    return out
+
+
+def _temp_beside(target: Path) -> Path:
+    """A fresh, not-yet-existing path in the target's folder (same file system: atomic rename)."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}",
+                               dir=str(target.parent))
+    os.close(fd)
+    os.unlink(tmp)
+    return Path(tmp)
+
+
+def run_load(
+    paths: Sequence[PathLike],
+    output_dir: Optional[PathLike] = None,
+    *,
+    profile_path: Optional[PathLike] = None,
+    profile: Optional[MappingProfile] = None,
+    feedback: Optional[Feedback] = None,
+    gpkg_path: Optional[PathLike] = None,
+    rejects_path: Optional[PathLike] = None,
+    report_path: Optional[PathLike] = None,
+    report_text_path: Optional[PathLike] = None,
+    write_qml: bool = True,
+) -> LoadOutputs:
+    """Load extracts and write the crimes GeoPackage (crimes and, if any, stop_search
+    tables, default style inside), the QML beside it, the rejects CSV and the report.
+
+    Output paths default to DEFAULT_NAMES inside ``output_dir``; explicit paths (as the
+    Processing algorithm passes) win. The readable report goes to ``report_text_path`` only
+    when one is given or ``output_dir`` is used. Raises core.feedback.Cancelled if the user
+    cancels; any exception leaves earlier outputs untouched.
+    """
+    feedback = feedback or Feedback()
+    if output_dir is None and not (gpkg_path and rejects_path and report_path):
+        raise ValueError("give output_dir, or all of gpkg_path, rejects_path and report_path")
+    base = Path(output_dir) if output_dir is not None else None
+    gpkg = Path(gpkg_path) if gpkg_path else base / DEFAULT_NAMES["gpkg"]
+    rejects = Path(rejects_path) if rejects_path else base / DEFAULT_NAMES["rejects"]
+    report_json = Path(report_path) if report_path else base / DEFAULT_NAMES["report_json"]
+    report_txt: Optional[Path] = (Path(report_text_path) if report_text_path
+                                  else base / DEFAULT_NAMES["report_text"] if base else None)
+    qml = gpkg.with_suffix(".qml") if write_qml else None
+    if profile is None and profile_path:
+        profile = MappingProfile.load(profile_path)
+
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    result = load_extracts([str(p) for p in paths], profile=profile,
+                           feedback=_Scaled(feedback, 0.0, _READ_END))
+    timings["read_validate"] = time.perf_counter() - started
+    feedback.check()
+
+    for target in (gpkg, rejects, report_json, report_txt, qml):
+        if target is not None:
+            target.parent.mkdir(parents=True, exist_ok=True)
+    staged: list[tuple[Path, Path]] = []  # (temporary, final)
+    try:
+        # 1. the GeoPackage, built under a temporary name
+        started = time.perf_counter()
+        tmp_gpkg = _temp_beside(gpkg)
+        staged.append((tmp_gpkg, gpkg))
+        tables = [gpkg_writer.PointTable(
+            CRIMES_TABLE, result.crimes,
+            {name: spec[0] for name, spec in schema.CRIME_COLUMNS.items()},
+            description="crime_mapper crimes (internal, exact: not for publication)",
+            extras=_unique_extras(list(result.crimes.columns)))]
+        if len(result.stop_search):
+            tables.append(gpkg_writer.PointTable(
+                STOP_SEARCH_TABLE, result.stop_search,
+                {name: spec[0] for name, spec in schema.STOP_SEARCH_COLUMNS.items()},
+                description="crime_mapper stop and search (internal)"))
+        gpkg_writer.write_geopackage(tmp_gpkg, tables,
+                                     feedback=_Scaled(feedback, _READ_END, _WRITE_END))
+        feedback.set_progress(_WRITE_END)
+        timings["geopackage"] = time.perf_counter() - started
+        feedback.check()
+
+        # 2. the default style inside the GeoPackage, and the QML beside it
+        started = time.perf_counter()
+        tmp_qml = None
+        if qml is not None:
+            tmp_qml = _temp_beside(qml)
+            staged.append((tmp_qml, qml))
+        _store_styles(tmp_gpkg, tmp_qml, has_stop_search=len(result.stop_search) > 0)
+        timings["style"] = time.perf_counter() - started
+        feedback.set_progress(_STYLE_END)
+        feedback.check()
+
+        # 3. rejects and report
+        started = time.perf_counter()
+        tmp_rejects = _temp_beside(rejects)
+        staged.append((tmp_rejects, rejects))
+        core_report.write_rejects_csv(result, tmp_rejects)
+        tmp_json = _temp_beside(report_json)
+        staged.append((tmp_json, report_json))
+        core_report.write_report_json(result, tmp_json)
+        text = core_report.report_text(result)
+        if report_txt is not None:
+            tmp_txt = _temp_beside(report_txt)
+            staged.append((tmp_txt, report_txt))
+            tmp_txt.write_text(text + "\n", encoding="utf-8")
+        timings["reports"] = time.perf_counter() - started
+        feedback.check()
+
+        # 4. everything written: move it all into place
+        for tmp, final in staged:
+            os.replace(tmp, final)
+    finally:
+        for tmp, _ in staged:
+            for leftover in (tmp, Path(f"{tmp}-journal"), Path(f"{tmp}-wal"),
+                             Path(f"{tmp}-shm")):
+                with contextlib.suppress(FileNotFoundError):
+                    leftover.unlink()
+    feedback.set_progress(100.0)
+
+    summary = core_report.report_dict(result)
+    return LoadOutputs(
+        gpkg=gpkg, rejects_csv=rejects, report_json=report_json, report_text_path=report_txt,
+        qml=qml, report_text=text, title=load_title(result.crimes, result.stop_search),
+        crimes=len(result.crimes),
+        mapped=int(result.crimes["has_location"].sum()) if len(result.crimes) else 0,
+        stop_search=len(result.stop_search), rejected=len(result.rejects),
+        reconciles=bool(summary.get("reconciles", True)),
+        file_errors=list(summary.get("file_errors", [])), timings=timings,
+    )
+
+
+def _store_styles(gpkg: Path, qml: Optional[Path], *, has_stop_search: bool) -> None:
+    """Save the default styles into the GeoPackage (and the crimes QML beside it).
+
+    The layers built here live and die in this (possibly worker) thread; nothing is handed
+    to the main thread.
+    """
+    layer = QgsVectorLayer(gpkg_uri(gpkg, CRIMES_TABLE), "crimes", "ogr")
+    if not layer.isValid():
+        raise RuntimeError(f"the GeoPackage just written does not open: {gpkg}")
+    style_crimes_layer(layer)
+    save_styles(layer, qml)
+    del layer
+    if has_stop_search:
+        stops = QgsVectorLayer(gpkg_uri(gpkg, STOP_SEARCH_TABLE), "stop_search", "ogr")
+        if not stops.isValid():
+            raise RuntimeError(f"the stop-and-search table does not open: {gpkg}")
+        style_stop_search_layer(stops)
+        save_styles(stops)
+        del stops

@@ -1,0 +1,321 @@
+"""The Crime mapper dock panel (first version: load extracts).
+
+Built in code so there is no .ui/.qrc to compile and the same widgets run on Qt5 and Qt6.
+The panel collects inputs (files, folders, monthly zips), an optional column-mapping profile
+and an output folder, then hands the work to ``LoadExtractsTask`` (a QgsTask): nothing heavy
+ever runs on the main thread, so QGIS stays responsive during a national-scale load. The
+panel listens to the task's ``taskCompleted`` / ``taskTerminated`` signals, shows the readable
+validation report, adds the layers on success and reports to the message bar and the log.
+
+Everything a user does has a method a test can call (``add_inputs``, ``set_output_dir``,
+``start_load``, ``cancel_load``) and the panel emits ``loadFinished(bool)`` once a load's
+outcome is shown.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Optional
+
+from qgis.core import Qgis, QgsApplication, QgsMessageLog, QgsProject
+from qgis.gui import QgsDockWidget, QgsFileWidget
+from qgis.PyQt.QtCore import pyqtSignal
+from qgis.PyQt.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+if TYPE_CHECKING:
+    from qgis.gui import QgisInterface
+
+    from ..qgis_bridge.load_task import LoadExtractsTask
+
+LOG_TAG = "crime_mapper"
+MESSAGE_TITLE = "Crime mapper"
+EXTRACT_FILTER = "Crime extracts (*.csv *.zip *.CSV *.ZIP);;All files (*)"
+PROFILE_FILTER = "Column-mapping profile (*.json)"
+
+
+def _qgis_file_widget_mode(name: str) -> object:
+    """QgsFileWidget.StorageMode member, scoped on newer QGIS and plain on older builds."""
+    scoped = getattr(QgsFileWidget, "StorageMode", None)
+    return getattr(scoped, name) if scoped is not None else getattr(QgsFileWidget, name)
+
+
+class CrimeMapperDock(QgsDockWidget):
+    """Dock panel: choose extracts, load them in the background, show the validation report."""
+
+    #: Emitted on the main thread after a load's outcome has been shown; True on success.
+    loadFinished = pyqtSignal(bool)  # noqa: N815 (Qt signal naming)
+
+    def __init__(self, iface: QgisInterface, parent: Optional[QWidget] = None) -> None:
+        super().__init__("Crime mapper", parent)
+        self.iface = iface
+        self._task: Optional[LoadExtractsTask] = None
+        self._build_ui()
+        self._set_running(False)
+
+    # --- UI -----------------------------------------------------------------------------
+    def _build_ui(self) -> None:
+        body = QWidget(self)
+        layout = QVBoxLayout(body)
+
+        layout.addWidget(QLabel("Extracts: police.uk CSV files, folders or monthly .zip archives"))
+        self.inputs_list = QListWidget(body)
+        self.inputs_list.setObjectName("crime_mapper_inputs")
+        self.inputs_list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.inputs_list.setToolTip("Files, folders and zips to load together")
+        layout.addWidget(self.inputs_list)
+
+        buttons = QHBoxLayout()
+        self.add_files_button = QPushButton("Add files…", body)
+        self.add_folder_button = QPushButton("Add folder…", body)
+        self.remove_button = QPushButton("Remove", body)
+        self.clear_button = QPushButton("Clear", body)
+        for button in (
+            self.add_files_button,
+            self.add_folder_button,
+            self.remove_button,
+            self.clear_button,
+        ):
+            buttons.addWidget(button)
+        layout.addLayout(buttons)
+
+        form = QFormLayout()
+        self.profile_widget = QgsFileWidget(body)
+        self.profile_widget.setObjectName("crime_mapper_profile")
+        self.profile_widget.setStorageMode(_qgis_file_widget_mode("GetFile"))
+        self.profile_widget.setFilter(PROFILE_FILTER)
+        self.profile_widget.setDialogTitle("Column-mapping profile")
+        self.profile_widget.setToolTip(
+            "Optional: JSON profile mapping a force's column names; police.uk files and known "
+            "header variants are detected without one"
+        )
+        form.addRow("Mapping profile (optional)", self.profile_widget)
+
+        self.output_widget = QgsFileWidget(body)
+        self.output_widget.setObjectName("crime_mapper_output_dir")
+        self.output_widget.setStorageMode(_qgis_file_widget_mode("GetDirectory"))
+        self.output_widget.setDialogTitle("Output folder")
+        self.output_widget.setToolTip(
+            "Folder for the crimes GeoPackage, the rejects CSV and the validation report"
+        )
+        form.addRow("Output folder", self.output_widget)
+        layout.addLayout(form)
+
+        run_row = QHBoxLayout()
+        self.load_button = QPushButton("Load", body)
+        self.load_button.setObjectName("crime_mapper_load")
+        self.cancel_button = QPushButton("Cancel", body)
+        self.cancel_button.setObjectName("crime_mapper_cancel")
+        run_row.addWidget(self.load_button)
+        run_row.addWidget(self.cancel_button)
+        layout.addLayout(run_row)
+
+        self.progress_bar = QProgressBar(body)
+        self.progress_bar.setRange(0, 100)
+        self.progress_bar.setValue(0)
+        layout.addWidget(self.progress_bar)
+
+        layout.addWidget(QLabel("Validation report"))
+        self.report_view = QPlainTextEdit(body)
+        self.report_view.setObjectName("crime_mapper_report")
+        self.report_view.setReadOnly(True)
+        self.report_view.setPlaceholderText("The validation report of the last load shows here.")
+        layout.addWidget(self.report_view, 1)
+
+        self.setWidget(body)
+
+        self.add_files_button.clicked.connect(self._choose_files)
+        self.add_folder_button.clicked.connect(self._choose_folder)
+        self.remove_button.clicked.connect(self._remove_selected)
+        self.clear_button.clicked.connect(self.inputs_list.clear)
+        self.load_button.clicked.connect(self.start_load)
+        self.cancel_button.clicked.connect(self.cancel_load)
+
+    def _set_running(self, running: bool) -> None:
+        for widget in (
+            self.load_button,
+            self.add_files_button,
+            self.add_folder_button,
+            self.remove_button,
+            self.clear_button,
+            self.profile_widget,
+            self.output_widget,
+        ):
+            widget.setEnabled(not running)
+        self.cancel_button.setEnabled(running)
+
+    # --- inputs (also the API tests drive) -------------------------------------------------
+    def add_inputs(self, paths: Iterable[str]) -> None:
+        """Add files, folders or zips to the list, once each, in the order given."""
+        present = set(self.input_paths())
+        for path in paths:
+            path = os.path.normpath(str(path))
+            if path and path not in present:
+                item = QListWidgetItem(path)
+                item.setToolTip(path)
+                self.inputs_list.addItem(item)
+                present.add(path)
+
+    def input_paths(self) -> list[str]:
+        """The chosen inputs, in list order."""
+        return [self.inputs_list.item(i).text() for i in range(self.inputs_list.count())]
+
+    def clear_inputs(self) -> None:
+        self.inputs_list.clear()
+
+    def set_profile_path(self, path: Optional[str]) -> None:
+        self.profile_widget.setFilePath(str(path) if path else "")
+
+    def profile_path(self) -> Optional[str]:
+        path = self.profile_widget.filePath().strip()
+        return path or None
+
+    def set_output_dir(self, path: str) -> None:
+        self.output_widget.setFilePath(str(path))
+
+    def output_dir(self) -> str:
+        return self.output_widget.filePath().strip()
+
+    def current_task(self) -> Optional[LoadExtractsTask]:
+        """The running load task, or None when idle."""
+        return self._task
+
+    def _choose_files(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Add extracts", "", EXTRACT_FILTER)
+        self.add_inputs(paths)
+
+    def _choose_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Add a folder of extracts")
+        if path:
+            self.add_inputs([path])
+
+    def _remove_selected(self) -> None:
+        for item in self.inputs_list.selectedItems():
+            self.inputs_list.takeItem(self.inputs_list.row(item))
+
+    # --- running a load ---------------------------------------------------------------------
+    def start_load(self) -> bool:
+        """Check the form, then start the background load; False if it could not start."""
+        if self._task is not None:
+            self._notify("A load is already running.", Qgis.MessageLevel.Warning)
+            return False
+        paths = self.input_paths()
+        if not paths:
+            self._notify("Add at least one file, folder or zip to load.", Qgis.MessageLevel.Warning)
+            return False
+        missing = [p for p in paths if not os.path.exists(p)]
+        if missing:
+            self._notify(f"Not found: {', '.join(missing)}", Qgis.MessageLevel.Warning)
+            return False
+        output_dir = self.output_dir()
+        if not output_dir:
+            self._notify("Choose an output folder.", Qgis.MessageLevel.Warning)
+            return False
+        profile = self.profile_path()
+        if profile is not None and not os.path.isfile(profile):
+            self._notify(f"Mapping profile not found: {profile}", Qgis.MessageLevel.Warning)
+            return False
+
+        from ..qgis_bridge.load_task import LoadExtractsTask
+
+        task = LoadExtractsTask(paths, output_dir, profile)
+        task.progressChanged.connect(self._on_progress)
+        task.taskCompleted.connect(self._on_task_completed)
+        task.taskTerminated.connect(self._on_task_terminated)
+        # Our own reference until the outcome is handled: the slots read the task's results
+        # from it, and a Python QgsTask subclass must never be collected while it may run.
+        self._task = task
+        self.progress_bar.setValue(0)
+        self.report_view.setPlainText(f"Loading {len(paths)} input(s)…")
+        self._set_running(True)
+        QgsMessageLog.logMessage(
+            f"Load started: {len(paths)} input(s) -> {output_dir}", LOG_TAG, Qgis.MessageLevel.Info
+        )
+        QgsApplication.taskManager().addTask(task)
+        return True
+
+    def cancel_load(self) -> None:
+        """Ask the running load to stop; the outcome arrives through taskTerminated."""
+        if self._task is not None:
+            self._task.cancel()
+
+    def _on_progress(self, value: float) -> None:
+        self.progress_bar.setValue(int(round(value)))
+
+    def _finish_task(self) -> Optional[LoadExtractsTask]:
+        task, self._task = self._task, None
+        if task is not None:
+            self._disconnect(task)
+        self._set_running(False)
+        return task
+
+    def _disconnect(self, task: LoadExtractsTask) -> None:
+        for signal, slot in (
+            (task.progressChanged, self._on_progress),
+            (task.taskCompleted, self._on_task_completed),
+            (task.taskTerminated, self._on_task_terminated),
+        ):
+            try:
+                signal.disconnect(slot)
+            except (TypeError, RuntimeError):
+                pass
+
+    def _on_task_completed(self) -> None:
+        task = self._finish_task()
+        if task is None:
+            return
+        self.report_view.setPlainText(task.report_text)
+        if task.error is not None:
+            self._notify(f"Load finished with an error: {task.error}", Qgis.MessageLevel.Critical)
+            self.loadFinished.emit(False)
+            return
+        try:
+            task.add_layers_to_project(QgsProject.instance())
+        except Exception as exc:  # noqa: BLE001 - shown to the user instead of a Python dialog
+            self._notify(f"Loaded, but adding the layers failed: {exc}", Qgis.MessageLevel.Critical)
+            self.loadFinished.emit(False)
+            return
+        self.progress_bar.setValue(100)
+        self._notify(
+            "Load finished: layers added; the validation report is in the panel.",
+            Qgis.MessageLevel.Success,
+        )
+        self.loadFinished.emit(True)
+
+    def _on_task_terminated(self) -> None:
+        task = self._finish_task()
+        if task is None:
+            return
+        self.report_view.setPlainText(task.report_text or "")
+        if task.error in (None, "Cancelled"):
+            self._notify("Load cancelled; previous outputs are unchanged.", Qgis.MessageLevel.Info)
+        else:
+            self._notify(f"Load failed: {task.error}", Qgis.MessageLevel.Critical)
+        self.loadFinished.emit(False)
+
+    def _notify(self, text: str, level: Qgis.MessageLevel) -> None:
+        """Message bar for the user, message log (tag crime_mapper) for the record."""
+        self.iface.messageBar().pushMessage(MESSAGE_TITLE, text, level, 8)
+        QgsMessageLog.logMessage(text, LOG_TAG, level)
+
+    # --- teardown ---------------------------------------------------------------------------
+    def shutdown(self) -> None:
+        """Called by the plugin's unload(): stop listening to, and cancel, a running load."""
+        task, self._task = self._task, None
+        if task is not None:
+            self._disconnect(task)
+            task.cancel()
+        self._set_running(False)
