@@ -25,20 +25,22 @@ class Verdicts:
     def __init__(self, n: int) -> None:
         self.reason = np.full(n, None, dtype=object)
         self.detail = np.full(n, None, dtype=object)
+        self.open = np.ones(n, dtype=bool)  # no reason yet (cheaper than comparing objects)
 
     def reject(self, mask: np.ndarray, reason: str,
                detail: Optional[Callable[[np.ndarray], list[str]]] = None) -> None:
         """Give `reason` to rows in `mask` that have no reason yet; detail(idx) explains each."""
-        idx = np.flatnonzero(np.asarray(mask, dtype=bool) & (self.reason == None))  # noqa: E711
+        idx = np.flatnonzero(np.asarray(mask, dtype=bool) & self.open)
         if idx.size == 0:
             return
+        self.open[idx] = False
         self.reason[idx] = reason
         if detail is not None:
             self.detail[idx] = detail(idx)
 
     @property
     def accepted(self) -> np.ndarray:
-        return self.reason == None  # noqa: E711
+        return self.open.copy()
 
 
 class Factorized:
@@ -99,11 +101,12 @@ def to_float(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 def check_coordinates(verdicts: Verdicts, lon: np.ndarray, lat: np.ndarray,
                       src_x: np.ndarray, src_y: np.ndarray, blank: np.ndarray,
-                      claims_location: np.ndarray, swapped_lonlat: Callable[[np.ndarray], tuple]
-                      ) -> np.ndarray:
+                      claims_location: Callable[[np.ndarray], np.ndarray],
+                      swapped_lonlat: Callable[[np.ndarray], tuple]) -> np.ndarray:
     """Apply the coordinate checks; returns the has-location mask for accepted rows.
 
     `lon`/`lat` are WGS84 (already transformed); `src_x`/`src_y` are as given, for details.
+    `claims_location(idx)` says which rows idx (those with no coordinates) name a place.
     `swapped_lonlat(idx)` gives WGS84 coordinates for rows idx with x and y exchanged, so a swap
     can be recognised in any source CRS.
     """
@@ -113,15 +116,18 @@ def check_coordinates(verdicts: Verdicts, lon: np.ndarray, lat: np.ndarray,
 
     not_number = ~blank & (np.isnan(src_x) | np.isnan(src_y))
     verdicts.reject(not_number, "bad_coordinates", where)
-    verdicts.reject(blank & claims_location, "missing_coordinates",
+    claims = np.zeros(blank.shape, dtype=bool)
+    blank_idx = np.flatnonzero(blank)
+    claims[blank_idx] = claims_location(blank_idx)
+    verdicts.reject(claims, "missing_coordinates",
                     lambda idx: ["no coordinates, but a location is given"] * idx.size)
     has_xy = ~blank & ~not_number
     verdicts.reject(has_xy & (src_x == 0) & (src_y == 0), "zero_coordinates", where)
     verdicts.reject(has_xy & (src_y == 0), "zero_coordinates", where)
     in_uk = np.zeros(lon.shape, dtype=bool)
-    candidates = np.flatnonzero(has_xy & (verdicts.reason == None))  # noqa: E711
+    candidates = np.flatnonzero(has_xy & verdicts.open)
     in_uk[candidates] = inside_uk(lon[candidates], lat[candidates])
-    outside = np.flatnonzero(has_xy & ~in_uk & (verdicts.reason == None))  # noqa: E711
+    outside = np.flatnonzero(has_xy & ~in_uk & verdicts.open)
     if outside.size:
         s_lon, s_lat = swapped_lonlat(outside)
         swapped = np.zeros(lon.shape, dtype=bool)

@@ -230,6 +230,8 @@ def _join_outcomes(crimes: pd.DataFrame,
         if isinstance(current, str) and current > out_month[k]:
             newer[i] = False
     idx = np.flatnonzero(newer)
+    if idx.size:  # outcome months may be later than any street month: widen the column
+        crimes["last_outcome_month"] = crimes["last_outcome_month"].astype(object)
     crimes.loc[idx, "last_outcome"] = latest["outcome"].to_numpy()[position[idx]]
     crimes.loc[idx, "last_outcome_month"] = latest["month"].to_numpy()[position[idx]]
     used = Counter(latest["part"].to_numpy()[position[idx]].tolist())

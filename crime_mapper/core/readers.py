@@ -8,7 +8,7 @@ apart by their header, never by their name, because analysts rename files.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Callable, Optional
 
 import numpy as np
 import pandas as pd
@@ -110,9 +110,15 @@ def _month_checks(verdicts: Verdicts, month: Factorized, raw: pd.Series,
                                      for i in idx])
 
 
-def _claims_location(location: Factorized, lsoa: Factorized) -> np.ndarray:
-    named = location.map(lambda v: v.strip().lower() not in NO_LOCATION_TEXT, dtype=bool)
-    return named | lsoa.map(lambda v: v.strip() != "", dtype=bool)
+def _claims_location(location: pd.Series, lsoa: pd.Series) -> Callable[[np.ndarray], np.ndarray]:
+    """Whether rows (asked only for those without coordinates) name a location or an LSOA."""
+    def claims(idx: np.ndarray) -> np.ndarray:
+        places = location.to_numpy()[idx]
+        areas = lsoa.to_numpy()[idx]
+        return np.array([p.strip().lower() not in NO_LOCATION_TEXT or a.strip() != ""
+                         for p, a in zip(places, areas)], dtype=bool)
+
+    return claims
 
 
 def _wgs84_swap(x: np.ndarray, y: np.ndarray, crs: str):
@@ -135,6 +141,17 @@ def _take(values: np.ndarray, ok: np.ndarray) -> np.ndarray:
     return values if ok.all() else values[ok]
 
 
+def _constant(value: str, n: int) -> pd.Categorical:
+    """A column holding one value, as a categorical (no per-row strings to hash later)."""
+    return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=[value])
+
+
+def _where_given(months: pd.Categorical, given: np.ndarray) -> pd.Categorical:
+    """The month where an outcome is given, else missing."""
+    codes = np.where(given, months.codes, -1)
+    return pd.Categorical.from_codes(codes, categories=months.categories)
+
+
 def read_street(source: SourceFile, scan: ScannedCsv) -> FileRead:
     """A police.uk street-level file."""
     f = _by_folded(scan.frame, STREET_HEADER)
@@ -150,9 +167,8 @@ def read_street(source: SourceFile, scan: ScannedCsv) -> FileRead:
     blank = blank_lon & blank_lat
     v.reject(blank_lon ^ blank_lat, "missing_coordinates",
              lambda idx: ["only one of longitude and latitude is given"] * idx.size)
-    location, lsoa_code = Factorized(f["Location"]), Factorized(f["LSOA code"])
     has_xy = check_coordinates(v, lon, lat, lon, lat, blank,
-                               _claims_location(location, lsoa_code),
+                               _claims_location(f["Location"], f["LSOA code"]),
                                _wgs84_swap(lon, lat, geography.WGS84))
     outcome_col = Factorized(f["Last outcome category"])
     outcome = outcome_col.map(lambda s: normalise_outcome(s.strip()))
@@ -161,33 +177,34 @@ def read_street(source: SourceFile, scan: ScannedCsv) -> FileRead:
              lambda idx: [f"outcome {f['Last outcome category'].iat[i]!r}" for i in idx])
 
     ok = v.accepted
+    n_ok = int(ok.sum())
     months = month.categorical(ok, str.strip)
     accepted = pd.DataFrame({
-        "source_file": pd.Categorical([source.name]).take(np.zeros(int(ok.sum()), dtype=int)),
+        "source_file": _constant(source.name, n_ok),
         "source_line": _take(scan.lines, ok),
-        "source_format": "police.uk",
+        "source_format": _constant("police.uk", n_ok),
         "crime_id": _take(f["Crime ID"].to_numpy(), ok),
         "month": months,
-        "occurred_at": pd.NaT,
+        "occurred_at": np.full(n_ok, np.datetime64("NaT"), dtype="datetime64[ns]"),
         "reported_by": Factorized(f["Reported by"]).categorical(ok),
         "falls_within": Factorized(f["Falls within"]).categorical(ok),
         "longitude": _take(lon, ok),
         "latitude": _take(lat, ok),
         "source_x": _take(lon, ok),
         "source_y": _take(lat, ok),
-        "source_crs": geography.WGS84,
+        "source_crs": _constant(geography.WGS84, n_ok),
         "has_location": _take(has_xy, ok),
-        "location": location.categorical(ok),
-        "lsoa_code": lsoa_code.categorical(ok),
+        "location": Factorized(f["Location"]).categorical(ok),
+        "lsoa_code": Factorized(f["LSOA code"]).categorical(ok),
         "lsoa_name": Factorized(f["LSOA name"]).categorical(ok),
         "crime_type": pd.Categorical(crime_type.categorical(ok, lambda s: normalise_category(
             s.strip())), dtype=CRIME_TYPE_DTYPE),
         "offence": "",
         "last_outcome": pd.Categorical(outcome_col.categorical(ok, lambda s: normalise_outcome(
             s.strip())), dtype=OUTCOME_DTYPE),
-        "last_outcome_month": np.where(_take(given, ok), np.asarray(months, dtype=object), None),
+        "last_outcome_month": _where_given(months, _take(given, ok)),
         "context": _take(f["Context"].to_numpy(), ok),
-        "sensitive": False,
+        "sensitive": np.zeros(n_ok, dtype=bool),
     })
     extras = [c for c in f.columns if c not in STREET_HEADER]
     for column in extras:
@@ -238,7 +255,8 @@ def read_stop_search(source: SourceFile, scan: ScannedCsv) -> FileRead:
     v.reject(blank_lon ^ blank_lat, "missing_coordinates",
              lambda idx: ["only one of longitude and latitude is given"] * idx.size)
     blank = blank_lon & blank_lat
-    has_xy = check_coordinates(v, lon, lat, lon, lat, blank, np.zeros(len(f), dtype=bool),
+    no_place_named = lambda idx: np.zeros(idx.size, dtype=bool)  # noqa: E731 (no place column)
+    has_xy = check_coordinates(v, lon, lat, lon, lat, blank, no_place_named,
                                _wgs84_swap(lon, lat, geography.WGS84))
     ok = v.accepted
     accepted = pd.DataFrame({
@@ -337,7 +355,7 @@ def read_force(source: SourceFile, scan: ScannedCsv, profile: MappingProfile) ->
     location = col("location") if "location" in cols else pd.Series([""] * n, index=f.index)
     lsoa = col("lsoa_code") if "lsoa_code" in cols else pd.Series([""] * n, index=f.index)
     has_xy = check_coordinates(v, lon, lat, x, y, blank,
-                               _claims_location(Factorized(location), Factorized(lsoa)),
+                               _claims_location(location, lsoa),
                                _wgs84_swap(x, y, crs))
     refs = col("crime_ref").str.strip()
     v.reject((refs == "").to_numpy(), "missing_crime_id",

@@ -53,6 +53,8 @@ class ScannedCsv:
 
     def raw_row(self, i: int) -> str:
         """Row i of `frame` exactly as it is in the file."""
+        if self.spans is None:  # the fast path found no bad rows and kept no offsets
+            self.spans = _data_row_spans(self.data)
         start, end = self.spans[i]
         return self.data[start:end].decode(self.codec, errors="backslashreplace")
 
@@ -60,14 +62,23 @@ class ScannedCsv:
 def detect_encoding(data: bytes, requested: Optional[str] = None) -> str:
     """Decide how to decode a file: the requested encoding, else UTF-8 if the bytes are UTF-8
     (or look like damaged UTF-8), else cp1252 (the usual Windows export)."""
+    return _decide_encoding(data, requested)[0]
+
+
+def _decide_encoding(data: bytes, requested: Optional[str]) -> tuple[str, Optional[bool]]:
+    """The encoding, and whether the whole file is known to decode with it (None: unknown)."""
     if requested and requested.lower() not in ("auto", ""):
-        return requested
+        return requested, (True if data.isascii() else None)
+    if data.isascii():
+        return "utf-8", True
     try:
         data.decode("utf-8")
-        return "utf-8"
+        return "utf-8", True
     except UnicodeDecodeError:
         pass
-    return "utf-8" if _UTF8_MULTIBYTE.search(data) else "cp1252"
+    if _UTF8_MULTIBYTE.search(data):
+        return "utf-8", False
+    return "cp1252", None
 
 
 def _row_bounds(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -112,14 +123,20 @@ def scan_csv(data: bytes, encoding: Optional[str] = None, delimiter: str = ",",
     if data.startswith(UTF8_BOM):
         data = data[len(UTF8_BOM):]
         encoding = encoding if encoding and encoding != "auto" else "utf-8"
-    encoding = detect_encoding(data, encoding)
+    encoding, clean = _decide_encoding(data, encoding)
     codec = "utf-8" if encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig") \
         else encoding
 
     header, header_end = _header(data, codec, delimiter)
     wanted = {h: i for i, h in enumerate(header)}
     numeric_idx = tuple(wanted[c] for c in numeric if c in wanted)
-    return _scan(data, encoding, codec, delimiter, header, header_end, numeric_idx)
+    if clean is None:
+        clean = not _has_decode_errors(data, codec)
+    if clean:
+        fast = _fast_scan(data, encoding, codec, delimiter, header, header_end, numeric_idx)
+        if fast is not None:
+            return fast
+    return _scan(data, encoding, codec, delimiter, header, header_end, numeric_idx, clean)
 
 
 def _header(data: bytes, codec: str, delimiter: str) -> tuple[list[str], int]:
@@ -140,8 +157,74 @@ def _header(data: bytes, codec: str, delimiter: str) -> tuple[list[str], int]:
     return header, end
 
 
+def _data_row_spans(data: bytes) -> np.ndarray:
+    """(start, end) offsets of every non-blank row after the header."""
+    starts, ends, _, _ = _row_bounds(np.frombuffer(data, dtype=np.uint8))
+    keep = np.flatnonzero(ends > starts)[1:]
+    return np.stack([starts[keep], ends[keep]], axis=1)
+
+
+_MAX_FAST_QUOTES = 200_000
+
+
+def _fast_scan(data: bytes, encoding: str, codec: str, delimiter: str, header: list[str],
+               header_end: int, numeric: tuple[int, ...]) -> Optional[ScannedCsv]:
+    """The common case without per-row offsets: one row per line, no quoted newlines, no
+    blank lines, every row well formed. Finding the offsets of half a million newlines costs
+    more than parsing, so this path only counts bytes; anything unusual returns None and the
+    exact scan runs instead."""
+    arr = np.frombuffer(data, dtype=np.uint8)
+    body_start = header_end + 1
+    if body_start >= len(data):
+        n = 0
+    else:
+        n = int(np.count_nonzero(arr[body_start:] == 10)) + (0 if data.endswith(b"\n") else 1)
+    quoted: dict[int, tuple[int, int]] = {}
+    row, last, pairs = 0, body_start, 0
+    q = data.find(b'"', body_start)
+    while q != -1:
+        pairs += 1
+        if pairs > _MAX_FAST_QUOTES:
+            return None  # quoting everywhere: the exact scan does this with numpy
+        close = data.find(b'"', q + 1)
+        if close == -1 or data.find(b"\n", q, close) != -1:
+            return None  # unbalanced quotes, or a quoted newline
+        row += data.count(b"\n", last, q)
+        last = q
+        if row not in quoted:
+            start = data.rfind(b"\n", 0, q) + 1
+            end = data.find(b"\n", q)
+            end = len(data) if end < 0 else end
+            quoted[row] = (start, end - 1 if data[end - 1:end] == b"\r" else end)
+        q = data.find(b'"', close + 1)
+    ncol = len(header)
+    delim = delimiter.encode()
+    fields_of = {i: _split_fields(data[s:e].decode(codec), delimiter)
+                 for i, (s, e) in quoted.items()}
+    if any(len(f) != ncol for f in fields_of.values()):
+        return None
+    quoted_raw = sum(data[s:e].count(delim) for s, e in quoted.values())
+    total = int(np.count_nonzero(arr[body_start:] == ord(delimiter))) if n else 0
+    if total - quoted_raw != (n - len(quoted)) * (ncol - 1):
+        return None
+    try:
+        frame = _read_frame(memoryview(data)[header_end:], ncol, codec, delimiter, numeric)
+    except (pd.errors.ParserError, pd.errors.ParserWarning):
+        return None
+    if len(frame) != n:  # blank lines (pandas skips them) or line endings read otherwise
+        return None
+    frame.columns = header
+    header_line = data.count(b"\n", 0, header_end) + 1
+    return ScannedCsv(
+        encoding=encoding, header=header, frame=frame,
+        lines=np.arange(header_line + 1, header_line + 1 + n, dtype=np.int64),
+        bad_lines=[], bad_reasons=[], bad_details=[], bad_raw=[], bad_fields=[],
+        blank_lines=0, rows_read=n, data=data, spans=None, codec=codec,
+    )
+
+
 def _scan(data: bytes, encoding: str, codec: str, delimiter: str, header: list[str],
-          header_end: int, numeric: tuple[int, ...]) -> ScannedCsv:
+          header_end: int, numeric: tuple[int, ...], clean: bool) -> ScannedCsv:
     arr = np.frombuffer(data, dtype=np.uint8)
     starts, ends, newlines, quotes = _row_bounds(arr)
     blank = ends <= starts
@@ -160,7 +243,7 @@ def _scan(data: bytes, encoding: str, codec: str, delimiter: str, header: list[s
 
     # Undecodable rows: only looked for when the file holds bytes that fail to decode.
     undecodable = np.zeros(n, dtype=bool)
-    if n and _has_decode_errors(data, arr, codec):
+    if n and not clean:
         if codec == "utf-8":
             high = np.flatnonzero(arr >= 0x80)
         else:
@@ -205,9 +288,9 @@ def _scan(data: bytes, encoding: str, codec: str, delimiter: str, header: list[s
             exact = True
 
 
-def _has_decode_errors(data: bytes, arr: np.ndarray, codec: str) -> bool:
-    if codec == "utf-8" and not (arr >= 0x80).any():
-        return False  # plain ASCII
+def _has_decode_errors(data: bytes, codec: str) -> bool:
+    if data.isascii():
+        return False
     try:
         data.decode(codec)
         return False
