@@ -395,3 +395,80 @@ def test_inside_uk_follows_the_irish_border_and_the_channel():
     for names, expected in ((inside, True), (outside, False)):
         xy = np.array(list(names.values()))
         assert inside_uk(xy[:, 0], xy[:, 1]).tolist() == [expected] * len(names), names
+
+
+# --- the byte scanner against a reference reader ------------------------------------------------
+
+def reference_rows(data: bytes, ncol: int) -> tuple[list[tuple[int, list[str]]], list[int]]:
+    """What Python's csv module makes of a file: (line, fields) of good rows, bad lines."""
+    import io
+
+    reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
+    previous, records = 0, []
+    for record in reader:
+        start, previous = previous + 1, reader.line_num
+        if record:  # the csv module gives [] for a blank line
+            records.append((start, record))
+    rows = records[1:]
+    good = [(line, r) for line, r in rows if len(r) == ncol]
+    bad = [line for line, r in rows if len(r) != ncol]
+    return good, bad
+
+
+def mutate(lines: list[bytes], rng: np.random.Generator) -> bytes:
+    """Real rows with random damage of the kinds real files have."""
+    out = [lines[0]]
+    for row in lines[1:]:
+        roll = rng.random()
+        if roll < 0.05:
+            row = row.rsplit(b",", 1)[0]  # a field short
+        elif roll < 0.10:
+            row = row + b",extra"  # a field too many
+        elif roll < 0.14:
+            out.append(b"")  # a blank line before the row
+        elif roll < 0.18:
+            fields = row.split(b",")
+            fields[6] = b'"' + fields[6] + b', with a comma"'
+            row = b",".join(fields)
+        elif roll < 0.21:
+            fields = row.split(b",")
+            fields[6] = b'"' + fields[6] + b'\nover two lines"'
+            row = b",".join(fields)
+        elif roll < 0.23:
+            fields = row.split(b",")
+            fields[6] = b'"say ""hello"""'
+            row = b",".join(fields)
+        out.append(row)
+    newline = b"\r\n" if rng.random() < 0.5 else b"\n"
+    return newline.join(out) + (newline if rng.random() < 0.8 else b"")
+
+
+def test_scanner_agrees_with_the_csv_module_on_damaged_files():
+    from crime_mapper.core.textscan import scan_csv
+
+    lines = [line for line in LEICS_OCT.read_bytes().split(b"\r\n") if line][:40]
+    ncol = len(lines[0].split(b","))
+    rng = np.random.default_rng(2022)
+    for _ in range(150):
+        data = mutate(lines, rng)
+        scan = scan_csv(data)
+        good, bad = reference_rows(data, ncol)
+        assert scan.lines.tolist() == [line for line, _ in good]
+        assert scan.frame.to_numpy().tolist() == [r for _, r in good]
+        assert scan.bad_lines == bad
+        assert scan.rows_read == len(good) + len(bad)
+
+
+def test_fast_and_exact_scans_give_the_same_table():
+    from crime_mapper.core import textscan
+
+    for path in [LEICS_OCT, LEICS_SEP, NORTHUMBRIA / "2022-07-northumbria-street.csv"]:
+        data = path.read_bytes()
+        header, end = textscan._header(data, "utf-8", ",")
+        fast = textscan._fast_scan(data, "utf-8", "utf-8", ",", header, end, ())
+        exact = textscan._scan(data, "utf-8", "utf-8", ",", header, end, (), True)
+        assert fast is not None, "a well-formed police.uk file takes the fast path"
+        pd.testing.assert_frame_equal(fast.frame, exact.frame)
+        assert fast.lines.tolist() == exact.lines.tolist()
+        for i in (0, len(fast.frame) // 2, len(fast.frame) - 1):
+            assert fast.raw_row(i) == exact.raw_row(i)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Optional, Union
 
 import numpy as np
@@ -314,8 +313,3 @@ def _count(reports: list[FileReport], crimes: pd.DataFrame,
         report.no_location = int(no_loc.get(report.path, 0))
         report.rejected = dict(sorted(by_file.get(report.path, {}).items()))
 
-
-def output_stem(paths: Sequence[Union[str, os.PathLike[str]]]) -> str:
-    """A short name for a load (used for layer groups and default file names)."""
-    names = [Path(p).stem for p in paths]
-    return names[0] if len(names) == 1 else f"{names[0]} and {len(names) - 1} more"
