@@ -21,7 +21,6 @@ bench/out/results.json.
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
 import os
 import platform
@@ -86,100 +85,25 @@ def _setup_qgis() -> Any:
     QgsApplication.setPrefixPath(os.environ.get("QGIS_PREFIX_PATH", "/usr"), True)
     app = QgsApplication([], False)
     app.initQgis()
-    import crime_mapper.qgis_bridge as bridge
-    from crime_mapper.core import loader  # noqa: F401  (import cost is not part of the load)
+    from crime_mapper.qgis_bridge.layers import crimes_layer
+    from crime_mapper.qgis_bridge.run_load import run_load
 
-    return {"app": app, "run_load": _find_run_load(bridge)}
-
-
-def _find_run_load(bridge: Any) -> Callable[..., Any]:
-    """crime_mapper.qgis_bridge.run_load, wherever in the package it is defined."""
-    if hasattr(bridge, "run_load"):
-        return bridge.run_load
-    import importlib
-    import pkgutil
-
-    for info in pkgutil.iter_modules(bridge.__path__):
-        module = importlib.import_module(f"{bridge.__name__}.{info.name}")
-        if hasattr(module, "run_load"):
-            return module.run_load
-    raise ImportError("crime_mapper.qgis_bridge has no run_load yet")
-
-
-def _call_run_load(run_load: Callable[..., Any], path: Path, workdir: Path) -> Any:
-    """Call run_load by parameter name, so the harness survives small signature changes."""
-    kwargs: dict[str, Any] = {}
-    for name, param in inspect.signature(run_load).parameters.items():
-        lowered = name.lower()
-        if lowered in ("paths", "inputs", "sources", "files"):
-            kwargs[name] = [str(path)]
-        elif "dir" in lowered or "folder" in lowered:
-            kwargs[name] = str(workdir)
-        elif "gpkg" in lowered or "geopackage" in lowered:
-            kwargs[name] = str(workdir / "crimes.gpkg")
-        elif param.default is inspect.Parameter.empty:
-            raise TypeError(f"bench does not know how to fill run_load({name}=...)")
-    return run_load(**kwargs)
-
-
-def _layer_from(outcome: Any, workdir: Path) -> Any:
-    """The crimes QgsVectorLayer as the plugin builds it: qgis_bridge.layers.crimes_layer on
-    the GeoPackage run_load wrote (styled there), else a layer returned by run_load, else the
-    first GeoPackage in workdir opened plainly (styled by _ensure_styled)."""
-    from qgis.core import QgsVectorLayer
-
-    gpkg = getattr(outcome, "gpkg", None)
-    if gpkg is not None:
-        try:
-            from crime_mapper.qgis_bridge.layers import crimes_layer
-        except ImportError:
-            crimes_layer = None
-        if crimes_layer is not None:
-            return crimes_layer(gpkg)
-    candidates = [outcome] + [getattr(outcome, a, None) for a in ("layer", "crimes_layer")]
-    for item in candidates:
-        if isinstance(item, QgsVectorLayer):
-            return item
-    gpkgs = [Path(gpkg)] if gpkg is not None else sorted(workdir.rglob("*.gpkg"))
-    if not gpkgs:
-        raise RuntimeError("run_load returned no layer and wrote no GeoPackage")
-    return QgsVectorLayer(str(gpkgs[0]), "crimes", "ogr")
-
-
-def _ensure_styled(layer: Any) -> None:
-    """Apply the categorized renderer from the palette if run_load did not already."""
-    from qgis.core import (
-        QgsCategorizedSymbolRenderer,
-        QgsMarkerSymbol,
-        QgsRendererCategory,
-    )
-
-    if isinstance(layer.renderer(), QgsCategorizedSymbolRenderer):
-        return
-    from crime_mapper.core.palette import CATEGORY_STYLES, OUTLINE_COLOUR
-
-    categories = []
-    for name, style in CATEGORY_STYLES.items():
-        symbol = QgsMarkerSymbol.createSimple(
-            {"name": style.marker, "color": style.colour, "outline_color": OUTLINE_COLOUR}
-        )
-        categories.append(QgsRendererCategory(name, symbol, style.label))
-    layer.setRenderer(QgsCategorizedSymbolRenderer("crime_type", categories))
+    return {"app": app, "run_load": run_load, "crimes_layer": crimes_layer}
 
 
 def _run_full_load(ctx: Any, path: Path, workdir: Path) -> dict:
-    outcome = _call_run_load(ctx["run_load"], path, workdir)
-    layer = _layer_from(outcome, workdir)
+    """The dock's whole job: run_load (read, validate, GeoPackage, style stored in it) and
+    the crimes layer as the plugin adds it, which must come up with its categorized style."""
+    from qgis.core import QgsCategorizedSymbolRenderer
+
+    outputs = ctx["run_load"]([str(path)], str(workdir))
+    layer = ctx["crimes_layer"](outputs.gpkg)
     if not layer.isValid():
         raise RuntimeError("the crimes layer is not valid")
-    _ensure_styled(layer)
+    if not isinstance(layer.renderer(), QgsCategorizedSymbolRenderer):
+        raise RuntimeError("the crimes layer is not styled by crime type")
     facts = {"features": int(layer.featureCount()), "renderer": layer.renderer().type()}
-    facts.update(
-        {
-            f"run_load_{k}_s": round(v, 3)
-            for k, v in (getattr(outcome, "timings", None) or {}).items()
-        }
-    )
+    facts.update({f"run_load_{k}_s": round(v, 3) for k, v in outputs.timings.items()})
     return facts
 
 

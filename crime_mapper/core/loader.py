@@ -38,21 +38,11 @@ from .schema import (
     LoadResult,
 )
 from .sources import SourceFile, expand_inputs
-from .textscan import NotCsvError, scan_csv
+from .textscan import NotCsvError, guess_delimiter, scan_csv
 
 EXPECTED = ("a police.uk street, outcomes or stop-and-search CSV (header starting "
             "'Crime ID,Month,...' or 'Type,Date,...'), or a force extract whose columns match "
             "the mapping profile")
-
-
-def _delimiter(data: bytes, profile: Optional[MappingProfile]) -> str:
-    """The profile's delimiter, else whichever of , ; tab | the first line uses most."""
-    if profile is not None and profile.delimiter not in ("", ","):
-        return profile.delimiter
-    first = data[:4096].split(b"\n", 1)[0]
-    counts = {d: first.count(d.encode()) for d in (",", ";", "\t", "|")}
-    best = max(counts, key=counts.get)
-    return best if counts[best] > counts[","] else ","
 
 
 def _read_one(source: SourceFile, profile: Optional[MappingProfile],
@@ -64,7 +54,8 @@ def _read_one(source: SourceFile, profile: Optional[MappingProfile],
         return None
     try:
         scan = scan_csv(data, encoding=profile.encoding if profile else None,
-                        delimiter=_delimiter(data, profile), numeric=("Longitude", "Latitude"))
+                        delimiter=guess_delimiter(data, profile.delimiter if profile else None),
+                        numeric=("Longitude", "Latitude"))
     except NotCsvError as exc:
         report.error = f"{source.name}: not a crime extract ({exc}); expected {EXPECTED}"
         return None

@@ -121,12 +121,11 @@ class MappingProfile:
         return bool(self.columns) and all(col in present for col in self.columns.values())
 
     def resolved_for(self, header: list[str]) -> MappingProfile:
-        """This profile with roles it leaves unmapped filled from known header variants."""
-        detected = detect_columns(header)
-        merged = dict(detected)
-        merged.update(self.columns)
-        clone = MappingProfile.from_dict({**asdict(self), "columns": merged})
-        return clone
+        """The columns to read: the profile's own when it names any (an analyst's "(none)"
+        must stay none), else those detected from known header variants."""
+        if self.columns:
+            return self
+        return MappingProfile.from_dict({**asdict(self), "columns": detect_columns(header)})
 
     # --- offences ------------------------------------------------------------------------------
     def offence_lookup(self) -> dict[str, str]:

@@ -65,6 +65,17 @@ def detect_encoding(data: bytes, requested: Optional[str] = None) -> str:
     return _decide_encoding(data, requested)[0]
 
 
+def guess_delimiter(data: bytes, preferred: Optional[str] = None) -> str:
+    """The given delimiter if not a comma, else whichever of , ; tab | the first line uses
+    most (a comma unless another is clearly more frequent)."""
+    if preferred not in (None, "", ","):
+        return preferred
+    first = data[:4096].split(b"\n", 1)[0]
+    counts = {d: first.count(d.encode()) for d in (",", ";", "\t", "|")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] > counts[","] else ","
+
+
 def _decide_encoding(data: bytes, requested: Optional[str]) -> tuple[str, Optional[bool]]:
     """The encoding, and whether the whole file is known to decode with it (None: unknown)."""
     if requested and requested.lower() not in ("auto", ""):

@@ -7,9 +7,12 @@ ever runs on the main thread, so QGIS stays responsive during a national-scale l
 panel listens to the task's ``taskCompleted`` / ``taskTerminated`` signals, shows the readable
 validation report, adds the layers on success and reports to the message bar and the log.
 
+"New profile from extract…" and "Edit profile…" open the column-mapping profile editor
+(``ui.profile_dialog``); a profile saved there becomes the panel's mapping profile.
+
 Everything a user does has a method a test can call (``add_inputs``, ``set_output_dir``,
-``start_load``, ``cancel_load``) and the panel emits ``loadFinished(bool)`` once a load's
-outcome is shown.
+``start_load``, ``cancel_load``, ``open_profile_dialog``) and the panel emits
+``loadFinished(bool)`` once a load's outcome is shown.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ if TYPE_CHECKING:
     from qgis.gui import QgisInterface
 
     from ..qgis_bridge.load_task import LoadExtractsTask
+    from .profile_dialog import ProfileDialog
 
 LOG_TAG = "crime_mapper"
 MESSAGE_TITLE = "Crime mapper"
@@ -63,6 +67,7 @@ class CrimeMapperDock(QgsDockWidget):
         super().__init__("Crime mapper", parent)
         self.iface = iface
         self._task: Optional[LoadExtractsTask] = None
+        self._profile_dialog: Optional[ProfileDialog] = None
         self._build_ui()
         self._set_running(False)
 
@@ -102,7 +107,19 @@ class CrimeMapperDock(QgsDockWidget):
             "Optional: JSON profile mapping a force's column names; police.uk files and known "
             "header variants are detected without one"
         )
-        form.addRow("Mapping profile (optional)", self.profile_widget)
+        profile_row = QHBoxLayout()
+        profile_row.addWidget(self.profile_widget, 1)
+        self.new_profile_button = QPushButton("New profile from extract…", body)
+        self.new_profile_button.setObjectName("crime_mapper_new_profile")
+        self.new_profile_button.setToolTip(
+            "Read a force extract's columns and build a mapping profile for it"
+        )
+        self.edit_profile_button = QPushButton("Edit profile…", body)
+        self.edit_profile_button.setObjectName("crime_mapper_edit_profile")
+        self.edit_profile_button.setToolTip("Open the chosen mapping profile in the editor")
+        profile_row.addWidget(self.new_profile_button)
+        profile_row.addWidget(self.edit_profile_button)
+        form.addRow("Mapping profile (optional)", profile_row)
 
         self.output_widget = QgsFileWidget(body)
         self.output_widget.setObjectName("crime_mapper_output_dir")
@@ -143,6 +160,8 @@ class CrimeMapperDock(QgsDockWidget):
         self.clear_button.clicked.connect(self.inputs_list.clear)
         self.load_button.clicked.connect(self.start_load)
         self.cancel_button.clicked.connect(self.cancel_load)
+        self.new_profile_button.clicked.connect(self._new_profile_from_extract)
+        self.edit_profile_button.clicked.connect(self._edit_profile)
 
     def _set_running(self, running: bool) -> None:
         for widget in (
@@ -152,6 +171,8 @@ class CrimeMapperDock(QgsDockWidget):
             self.remove_button,
             self.clear_button,
             self.profile_widget,
+            self.new_profile_button,
+            self.edit_profile_button,
             self.output_widget,
         ):
             widget.setEnabled(not running)
@@ -205,6 +226,67 @@ class CrimeMapperDock(QgsDockWidget):
     def _remove_selected(self) -> None:
         for item in self.inputs_list.selectedItems():
             self.inputs_list.takeItem(self.inputs_list.row(item))
+
+    # --- mapping profiles -------------------------------------------------------------------
+    def open_profile_dialog(
+        self, extract_path: Optional[str] = None, profile_path: Optional[str] = None
+    ) -> ProfileDialog:
+        """Open the profile editor (not modal) on an extract and/or a saved profile.
+
+        When the analyst saves, the saved file becomes this panel's mapping profile. Returns
+        the dialog so tests can drive it without a modal exec().
+        """
+        from .profile_dialog import ProfileDialog
+
+        self._close_profile_dialog()
+        dialog = ProfileDialog(self, extract_path=extract_path, profile_path=profile_path)
+        dialog.profileSaved.connect(self.set_profile_path)
+        dialog.finished.connect(self._on_profile_dialog_finished)
+        self._profile_dialog = dialog
+        dialog.show()
+        return dialog
+
+    def _first_csv_input(self) -> Optional[str]:
+        """The first listed .csv input: the extract a new profile is most likely for."""
+        for path in self.input_paths():
+            if path.lower().endswith(".csv") and os.path.isfile(path):
+                return path
+        return None
+
+    def _new_profile_from_extract(self) -> None:
+        start = self._first_csv_input() or ""
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Force extract to build a profile from", start,
+            "CSV extract (*.csv *.CSV *.txt);;All files (*)"
+        )
+        if path:
+            self.open_profile_dialog(extract_path=path)
+
+    def _edit_profile(self) -> None:
+        profile = self.profile_path()
+        if profile is not None and not os.path.isfile(profile):
+            self._notify(f"Mapping profile not found: {profile}", Qgis.MessageLevel.Warning)
+            return
+        try:
+            self.open_profile_dialog(extract_path=self._first_csv_input(), profile_path=profile)
+        except ValueError as exc:  # ProfileError: not a valid profile file
+            self._close_profile_dialog()
+            self._notify(str(exc), Qgis.MessageLevel.Warning)
+
+    def _on_profile_dialog_finished(self, _result: int) -> None:
+        dialog, self._profile_dialog = self._profile_dialog, None
+        if dialog is not None:
+            dialog.deleteLater()
+
+    def _close_profile_dialog(self) -> None:
+        dialog, self._profile_dialog = self._profile_dialog, None
+        if dialog is not None:
+            try:
+                dialog.finished.disconnect(self._on_profile_dialog_finished)
+            except (TypeError, RuntimeError):
+                pass
+            dialog.close()
+            dialog.deleteLater()
 
     # --- running a load ---------------------------------------------------------------------
     def start_load(self) -> bool:
@@ -318,4 +400,5 @@ class CrimeMapperDock(QgsDockWidget):
         if task is not None:
             self._disconnect(task)
             task.cancel()
+        self._close_profile_dialog()
         self._set_running(False)
