@@ -87,7 +87,7 @@ def test_a_file_that_is_not_an_extract_exits_one_and_the_rest_loads(tmp_path: Pa
     assert report["crimes"]["rows"] == zip_rows()
     assert len(report["file_errors"]) == 1
     assert "not-a-crime-extract.csv: not a crime extract" in report["file_errors"][0]
-    assert "ERROR" in run.stdout and "not-a-crime-extract.csv" in run.stdout
+    assert "could not be used" in run.stdout and "not-a-crime-extract.csv" in run.stdout
 
     alone = tmp_path / "alone"
     run = cli("load", NOT_EXTRACT, "--out", alone)

@@ -228,9 +228,11 @@ def _join_outcomes(crimes: pd.DataFrame,
     matched_ids = set(crimes["crime_id"].to_numpy()[matched])
     for number, (report, frame) in enumerate(parts):
         report.outcomes_joined = used.get(number, 0)
-        unmatched = int((~frame["crime_id"].isin(matched_ids)).sum())
-        report.notes.append(f"{report.outcomes_joined} outcomes applied to loaded crimes; "
-                            f"{unmatched} refer to crimes not in this load")
+        in_load = int(frame["crime_id"].isin(matched_ids).sum())
+        report.notes.append(
+            f"{in_load} outcomes refer to loaded crimes ({report.outcomes_joined} applied as "
+            f"the latest, {in_load - report.outcomes_joined} superseded by a later outcome); "
+            f"{len(frame) - in_load} refer to crimes not in this load")
 
 
 def _canonical_types(crimes: pd.DataFrame) -> pd.DataFrame:

@@ -73,6 +73,10 @@ def report_text(result: LoadResult) -> str:
         f"{t['rejected']:,}" + ("" if data["reconciles"] else "  (DOES NOT RECONCILE)"),
         f"Accepted without a location (counted, not mapped): {t['no_location']:,}",
     ]
+    if data["file_errors"]:
+        lines.append(f"Files that could not be used ({len(data['file_errors'])}), the rest "
+                     "were loaded:")
+        lines.extend(f"  {error}" for error in data["file_errors"])
     if data["rejected_by_reason"]:
         lines.append("Rejected by reason:")
         for reason, count in data["rejected_by_reason"].items():
@@ -86,7 +90,7 @@ def report_text(result: LoadResult) -> str:
     lines.append("Per file:")
     for f in data["files"]:
         if f["error"]:
-            lines.append(f"  ERROR {f['error']}")
+            lines.append(f"  {f['path']}: not loaded (see above)")
             continue
         rejected = ", ".join(f"{k} {v}" for k, v in f["rejected_by_reason"].items())
         lines.append(f"  {f['path']} [{f['kind']}, {f['encoding']}]: read {f['rows_read']:,}, "

@@ -107,8 +107,8 @@ class CrimeMapperDock(QgsDockWidget):
             "Optional: JSON profile mapping a force's column names; police.uk files and known "
             "header variants are detected without one"
         )
-        profile_row = QHBoxLayout()
-        profile_row.addWidget(self.profile_widget, 1)
+        form.addRow("Mapping profile (optional)", self.profile_widget)
+        profile_row = QHBoxLayout()  # below the picker: a dock is narrow
         self.new_profile_button = QPushButton("New profile from extract…", body)
         self.new_profile_button.setObjectName("crime_mapper_new_profile")
         self.new_profile_button.setToolTip(
@@ -119,7 +119,7 @@ class CrimeMapperDock(QgsDockWidget):
         self.edit_profile_button.setToolTip("Open the chosen mapping profile in the editor")
         profile_row.addWidget(self.new_profile_button)
         profile_row.addWidget(self.edit_profile_button)
-        form.addRow("Mapping profile (optional)", profile_row)
+        form.addRow("", profile_row)
 
         self.output_widget = QgsFileWidget(body)
         self.output_widget.setObjectName("crime_mapper_output_dir")
