@@ -13,18 +13,17 @@ Only ``--gpkg`` needs QGIS; everything else runs in plain Python.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Callable, Optional, TextIO, Union
+from typing import Optional, TextIO, Union
 
 from .core.extract_head import read_extract_head
 from .core.profile import ROLES, MappingProfile, ProfileError, detect_columns, detect_profile
+from .core.staging import staged_outputs
 
 PathLike = Union[str, Path]
 
@@ -53,31 +52,6 @@ exit codes:
 
 class UsageError(Exception):
     """Nothing can be loaded: reported as one line on stderr, exit code 2."""
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _stage_and_replace(out_dir: Path, writers: dict[str, Callable[[Path], None]]) -> None:
-    """Write every output to a temporary file in ``out_dir``, then move them all into place:
-    a failure part-way leaves the previous outputs exactly as they were."""
-    staged: list[tuple[Path, Path]] = []
-    try:
-        for name, write in writers.items():
-            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=str(out_dir))
-            os.close(fd)
-            staged.append((Path(tmp), out_dir / name))
-            write(Path(tmp))
-            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual file mode
-        for tmp, final in staged:
-            os.replace(tmp, final)
-    finally:
-        for tmp, _ in staged:
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
 
 
 def _prepare_out_dir(out: PathLike) -> Path:
@@ -117,11 +91,12 @@ def run_core_load(inputs: Sequence[PathLike], out: PathLike,
         raise UsageError(str(exc)) from exc
     text = report.report_text(result)
     try:
-        _stage_and_replace(out_dir, {
-            OUTPUT_NAMES["rejects"]: lambda p: report.write_rejects_csv(result, p),
-            OUTPUT_NAMES["report_json"]: lambda p: report.write_report_json(result, p),
-            OUTPUT_NAMES["report_text"]: lambda p: p.write_text(text + "\n", encoding="utf-8"),
-        })
+        with staged_outputs() as stage:
+            report.write_rejects_csv(result, stage.path_for(out_dir / OUTPUT_NAMES["rejects"]))
+            report.write_report_json(result,
+                                     stage.path_for(out_dir / OUTPUT_NAMES["report_json"]))
+            stage.path_for(out_dir / OUTPUT_NAMES["report_text"]).write_text(
+                text + "\n", encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"cannot write outputs in {out_dir}: {exc.strerror or exc}") from exc
     summary = report.report_dict(result)

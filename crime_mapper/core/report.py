@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Union
 
 from .csv_safety import safe_cell
 from .schema import REASONS, REJECT_COLUMNS, LoadResult
+from .staging import staged_outputs
 
 REPORT_VERSION = 1
 
@@ -101,30 +100,14 @@ def report_text(result: LoadResult) -> str:
     return "\n".join(lines)
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _atomic_write(path: Union[str, Path], write) -> None:
-    """Write via a temp file in the same folder, then replace: a failure keeps the old file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+def _write(path: Union[str, Path], write) -> None:
+    with staged_outputs() as stage:
+        with open(stage.path_for(path), "w", encoding="utf-8", newline="") as handle:
             write(handle)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual file mode
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def write_report_json(result: LoadResult, path: Union[str, Path]) -> None:
-    _atomic_write(path, lambda h: h.write(json.dumps(report_dict(result), indent=2) + "\n"))
+    _write(path, lambda h: h.write(json.dumps(report_dict(result), indent=2) + "\n"))
 
 
 def write_rejects_csv(result: LoadResult, path: Union[str, Path]) -> None:
@@ -136,4 +119,4 @@ def write_rejects_csv(result: LoadResult, path: Union[str, Path]) -> None:
         for row in result.rejects.itertuples(index=False):
             writer.writerow([safe_cell(v) for v in row])
 
-    _atomic_write(path, write)
+    _write(path, write)

@@ -13,9 +13,7 @@ previous outputs exactly as they were.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -29,6 +27,7 @@ from ..core import schema
 from ..core.feedback import Feedback
 from ..core.loader import load_extracts
 from ..core.profile import MappingProfile
+from ..core.staging import staged_outputs
 from . import gpkg_writer
 from .layers import (
     CRIMES_TABLE,
@@ -125,15 +124,6 @@ def _unique_extras(columns: Sequence[str]) -> list[str]:
     return out
 
 
-def _temp_beside(target: Path) -> Path:
-    """A fresh, not-yet-existing path in the target's folder (same file system: atomic rename)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}",
-                               dir=str(target.parent))
-    os.close(fd)
-    os.unlink(tmp)
-    return Path(tmp)
-
-
 def run_load(
     paths: Sequence[PathLike],
     output_dir: Optional[PathLike] = None,
@@ -175,15 +165,10 @@ def run_load(
     timings["read_validate"] = time.perf_counter() - started
     feedback.check()
 
-    for target in (gpkg, rejects, report_json, report_txt, qml):
-        if target is not None:
-            target.parent.mkdir(parents=True, exist_ok=True)
-    staged: list[tuple[Path, Path]] = []  # (temporary, final)
-    try:
+    with staged_outputs() as stage:
         # 1. the GeoPackage, built under a temporary name
         started = time.perf_counter()
-        tmp_gpkg = _temp_beside(gpkg)
-        staged.append((tmp_gpkg, gpkg))
+        tmp_gpkg = stage.path_for(gpkg)
         tables = [gpkg_writer.PointTable(
             CRIMES_TABLE, result.crimes,
             {name: spec[0] for name, spec in schema.CRIME_COLUMNS.items()},
@@ -202,10 +187,7 @@ def run_load(
 
         # 2. the default style inside the GeoPackage, and the QML beside it
         started = time.perf_counter()
-        tmp_qml = None
-        if qml is not None:
-            tmp_qml = _temp_beside(qml)
-            staged.append((tmp_qml, qml))
+        tmp_qml = stage.path_for(qml) if qml is not None else None
         _store_styles(tmp_gpkg, tmp_qml, has_stop_search=len(result.stop_search) > 0)
         timings["style"] = time.perf_counter() - started
         feedback.set_progress(_STYLE_END)
@@ -213,29 +195,14 @@ def run_load(
 
         # 3. rejects and report
         started = time.perf_counter()
-        tmp_rejects = _temp_beside(rejects)
-        staged.append((tmp_rejects, rejects))
-        core_report.write_rejects_csv(result, tmp_rejects)
-        tmp_json = _temp_beside(report_json)
-        staged.append((tmp_json, report_json))
-        core_report.write_report_json(result, tmp_json)
+        core_report.write_rejects_csv(result, stage.path_for(rejects))
+        core_report.write_report_json(result, stage.path_for(report_json))
         text = core_report.report_text(result)
         if report_txt is not None:
-            tmp_txt = _temp_beside(report_txt)
-            staged.append((tmp_txt, report_txt))
-            tmp_txt.write_text(text + "\n", encoding="utf-8")
+            stage.path_for(report_txt).write_text(text + "\n", encoding="utf-8")
         timings["reports"] = time.perf_counter() - started
         feedback.check()
-
-        # 4. everything written: move it all into place
-        for tmp, final in staged:
-            os.replace(tmp, final)
-    finally:
-        for tmp, _ in staged:
-            for leftover in (tmp, Path(f"{tmp}-journal"), Path(f"{tmp}-wal"),
-                             Path(f"{tmp}-shm")):
-                with contextlib.suppress(FileNotFoundError):
-                    leftover.unlink()
+        # 4. leaving the block moves everything into place together
     feedback.set_progress(100.0)
 
     summary = core_report.report_dict(result)
