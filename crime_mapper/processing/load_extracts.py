@@ -22,7 +22,7 @@ from qgis.core import (
     QgsProcessingOutputVectorLayer,
     QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
-    QgsProcessingParameterString,
+    QgsProcessingParameterMultipleLayers,
     QgsProcessingUtils,
     QgsVectorLayer,
 )
@@ -143,10 +143,10 @@ class LoadExtractsAlgorithm(QgsProcessingAlgorithm):
             "- Rejected rows (REJECTS): a CSV with each rejected row verbatim and its reason.\n"
             "- Validation report (REPORT): JSON; rows read = accepted + rejected, per file.\n\n"
             "Input extracts (INPUT): one or more .csv files, folders or police.uk monthly .zip "
-            "archives, separated by ';' (or one per line). Example for qgis_process: "
-            "INPUT='/data/2022-10.zip;/data/extra/2022-11-force-street.csv'. Giving INPUT= "
-            "several times also works. A file that is not a crime extract is reported in "
-            "the report; the rest of the load still succeeds.\n"
+            "archives, chosen with the file picker; for qgis_process give INPUT= once per "
+            "path, or one value separated by ';', e.g. "
+            "INPUT='/data/2022-10.zip;/data/extra/2022-11-force-street.csv'. A file that is "
+            "not a crime extract is reported in the report; the rest of the load still succeeds.\n"
             "Mapping profile (PROFILE, optional): a JSON column-mapping profile for force "
             "extracts whose headers do not match the known variants.\n\n"
             "Outputs are written to temporary files and moved into place only when all are "
@@ -158,12 +158,15 @@ class LoadExtractsAlgorithm(QgsProcessingAlgorithm):
         return LoadExtractsAlgorithm()
 
     def initAlgorithm(self, config: Optional[dict] = None) -> None:  # noqa: N802 - Qt API
-        self.addParameter(QgsProcessingParameterString(
-            self.INPUT, "Input extracts (files, folders or .zip; separate with ;)",
-            multiLine=False))
+        # A multiple-file parameter: the toolbox and batch mode offer a file picker (files,
+        # folders, zips), models can pass a list, and qgis_process takes INPUT= repeatedly
+        # or one ';'-separated value.
+        self.addParameter(QgsProcessingParameterMultipleLayers(
+            self.INPUT, "Input extracts (.csv files, folders or police.uk .zip archives)",
+            QgsProcessing.SourceType.TypeFile))
         self.addParameter(QgsProcessingParameterFile(
             self.PROFILE, "Column-mapping profile (JSON)",
-            behavior=QgsProcessingParameterFile.File, extension="json", optional=True))
+            behavior=QgsProcessingParameterFile.Behavior.File, extension="json", optional=True))
         self.addParameter(QgsProcessingParameterFileDestination(
             self.OUTPUT, "Crimes GeoPackage", "GeoPackage (*.gpkg *.GPKG)"))
         self.addParameter(QgsProcessingParameterFileDestination(
@@ -171,7 +174,7 @@ class LoadExtractsAlgorithm(QgsProcessingAlgorithm):
         self.addParameter(QgsProcessingParameterFileDestination(
             self.REPORT, "Validation report", "JSON files (*.json *.JSON)"))
         self.addOutput(QgsProcessingOutputVectorLayer(
-            self.CRIMES_LAYER, "Crimes layer", QgsProcessing.TypeVectorPoint))
+            self.CRIMES_LAYER, "Crimes layer", QgsProcessing.SourceType.TypeVectorPoint))
         self.addOutput(QgsProcessingOutputString(
             self.STOP_SEARCH_LAYER, "Stop and search layer (empty if none)"))
         self.addOutput(QgsProcessingOutputNumber(self.CRIMES_COUNT, "Crimes loaded"))
@@ -181,7 +184,7 @@ class LoadExtractsAlgorithm(QgsProcessingAlgorithm):
 
     def processAlgorithm(self, parameters: dict, context: QgsProcessingContext,  # noqa: N802
                          feedback: QgsProcessingFeedback) -> dict:
-        paths = split_paths(parameters.get(self.INPUT))
+        paths = split_paths(self.parameterAsFileList(parameters, self.INPUT, context))
         if not paths:
             raise QgsProcessingException("No input extracts given (INPUT is empty).")
         profile = self.parameterAsFile(parameters, self.PROFILE, context) or None
