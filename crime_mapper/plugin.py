@@ -53,6 +53,12 @@ class CrimeMapperPlugin:
         if self.provider is not None:
             return
         from .processing.provider import CrimeMapperProvider
+        from .qgis_bridge.transforms import install_fallback
+
+        if install_fallback():
+            QgsMessageLog.logMessage("pyproj is not installed: coordinates are transformed "
+                                     "with QGIS (slower for large force extracts)", LOG_TAG,
+                                     Qgis.MessageLevel.Info)
 
         provider = CrimeMapperProvider()
         if QgsApplication.processingRegistry().addProvider(provider):

@@ -395,3 +395,25 @@ def test_failed_task_reports_error(qgis_app, tmp_path):
     assert _wait_for(task) == "terminated"
     assert task.error and "missing-profile.json" in task.error
     assert not list(tmp_path.iterdir())
+
+
+def test_qgis_transform_fallback_matches_pyproj(qgis_app):
+    """Where QGIS's Python has no pyproj the plugin transforms through QGIS: same answers."""
+    import numpy as np
+
+    from crime_mapper.core import geography
+    from crime_mapper.qgis_bridge.transforms import qgis_transform
+
+    east = np.array([458000.0, 425000.0, np.nan, 530000.0])
+    north = np.array([305000.0, 565000.0, 1.0, 180000.0])
+    by_pyproj = geography.to_wgs84(east, north, "EPSG:27700")
+    geography.use_transform_backend(qgis_transform)
+    try:
+        by_qgis = geography.to_wgs84(east, north, "EPSG:27700")
+    finally:
+        geography.use_transform_backend(None)
+    assert np.isnan(by_qgis[0][2]) and np.isnan(by_pyproj[0][2])
+    ok = ~np.isnan(by_pyproj[0])
+    # both use PROJ; they may pick different OSGB36 datum shifts (a few metres at most)
+    assert np.allclose(by_qgis[0][ok], by_pyproj[0][ok], atol=1e-4)
+    assert np.allclose(by_qgis[1][ok], by_pyproj[1][ok], atol=1e-4)

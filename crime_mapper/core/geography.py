@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
+from typing import Callable, Optional
 
 import numpy as np
 
@@ -90,17 +91,63 @@ def _transformer(source_crs: str, target_crs: str):
     return _pyproj().Transformer.from_crs(source_crs, target_crs, always_xy=True)
 
 
+TransformBackend = Callable[[np.ndarray, np.ndarray, str, str], tuple[np.ndarray, np.ndarray]]
+_backend: Optional[TransformBackend] = None
+
+
+class TransformUnavailable(RuntimeError):
+    """Neither pyproj nor a registered backend (QGIS) can transform coordinates."""
+
+
+def use_transform_backend(backend: Optional[TransformBackend]) -> None:
+    """Transform with `backend` (x, y, source, target) -> (x, y) instead of pyproj.
+
+    QGIS always has PROJ but not every platform's QGIS Python has pyproj; the plugin
+    registers a QGIS-based backend when pyproj is missing, so the core never imports QGIS.
+    None restores pyproj.
+    """
+    global _backend
+    _backend = backend
+
+
+def pyproj_available() -> bool:
+    try:
+        _pyproj()
+        return True
+    except ImportError:
+        return False
+
+
+def transform(x: np.ndarray, y: np.ndarray, source_crs: str, target_crs: str
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Coordinates from one CRS (authority id such as "EPSG:27700") to another, x/y order
+    (longitude first for WGS84). NaN in gives NaN out; so does a point PROJ cannot map."""
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if source_crs.upper() == target_crs.upper():
+        return x.copy(), y.copy()
+    if _backend is not None:
+        tx, ty = _backend(x, y, source_crs.upper(), target_crs.upper())
+    else:
+        try:
+            transformer = _transformer(source_crs.upper(), target_crs.upper())
+        except ImportError as exc:
+            raise TransformUnavailable(
+                "coordinate transforms need pyproj (or the crime_mapper plugin running in "
+                "QGIS)") from exc
+        tx, ty = transformer.transform(x, y)
+    tx, ty = np.array(tx, dtype=np.float64), np.array(ty, dtype=np.float64)
+    bad = ~np.isfinite(tx) | ~np.isfinite(ty)
+    tx[bad] = np.nan
+    ty[bad] = np.nan
+    return tx, ty
+
+
 def to_wgs84(x: np.ndarray, y: np.ndarray, source_crs: str) -> tuple[np.ndarray, np.ndarray]:
     """Longitude/latitude for coordinates in `source_crs` (NaN stays NaN)."""
     if source_crs.upper() in (WGS84, "OGC:CRS84"):
         return np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
-    lon, lat = _transformer(source_crs.upper(), WGS84).transform(
-        np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
-    lon, lat = np.asarray(lon), np.asarray(lat)
-    bad = ~np.isfinite(lon) | ~np.isfinite(lat)
-    lon[bad] = np.nan
-    lat[bad] = np.nan
-    return lon, lat
+    return transform(x, y, source_crs, WGS84)
 
 
 def guess_crs(x: np.ndarray, y: np.ndarray) -> str:

@@ -1,0 +1,48 @@
+"""Coordinate transforms through QGIS, for installations whose Python has no pyproj.
+
+QGIS always carries PROJ, and transforming through it also honours the datum
+transformations the analyst configured in QGIS. pyproj is faster (vectorised), so this is
+only the fallback; the plugin installs it at start-up when pyproj cannot be imported.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsCoordinateTransform,
+    QgsCsException,
+    QgsPointXY,
+    QgsProject,
+)
+
+from ..core import geography
+
+
+def qgis_transform(x: np.ndarray, y: np.ndarray, source_crs: str, target_crs: str
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """geography.TransformBackend implemented with QgsCoordinateTransform."""
+    transform = QgsCoordinateTransform(QgsCoordinateReferenceSystem(source_crs),
+                                       QgsCoordinateReferenceSystem(target_crs),
+                                       QgsProject.instance())
+    out_x = np.full(len(x), np.nan)
+    out_y = np.full(len(y), np.nan)
+    for i, (px, py) in enumerate(zip(x.tolist(), y.tolist())):
+        if math.isnan(px) or math.isnan(py):
+            continue
+        try:
+            point = transform.transform(QgsPointXY(px, py))
+        except QgsCsException:
+            continue
+        out_x[i], out_y[i] = point.x(), point.y()
+    return out_x, out_y
+
+
+def install_fallback() -> bool:
+    """Use QGIS for transforms if pyproj is missing; True when the fallback was installed."""
+    if geography.pyproj_available():
+        return False
+    geography.use_transform_backend(qgis_transform)
+    return True
