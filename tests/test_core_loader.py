@@ -472,3 +472,12 @@ def test_fast_and_exact_scans_give_the_same_table():
         assert fast.lines.tolist() == exact.lines.tolist()
         for i in (0, len(fast.frame) // 2, len(fast.frame) - 1):
             assert fast.raw_row(i) == exact.raw_row(i)
+
+
+def test_old_mac_line_endings_are_read(tmp_path: Path):
+    lines = [line for line in LEICS_OCT.read_bytes().split(b"\r\n") if line][:6]
+    path = tmp_path / "2022-10-mac-street.csv"
+    path.write_bytes(b"\r".join(lines) + b"\r")
+    result = load_extracts([path])
+    assert_reconciles(result)
+    assert len(result.crimes) == 5 and result.crimes["source_line"].tolist() == [2, 3, 4, 5, 6]

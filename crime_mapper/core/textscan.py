@@ -134,6 +134,8 @@ def scan_csv(data: bytes, encoding: Optional[str] = None, delimiter: str = ",",
     if data.startswith(UTF8_BOM):
         data = data[len(UTF8_BOM):]
         encoding = encoding if encoding and encoding != "auto" else "utf-8"
+    if b"\n" not in data and b"\r" in data:  # classic Mac line endings, still seen in exports
+        data = data.replace(b"\r", b"\n")
     encoding, clean = _decide_encoding(data, encoding)
     codec = "utf-8" if encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig") \
         else encoding
