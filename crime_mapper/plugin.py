@@ -55,10 +55,7 @@ class CrimeMapperPlugin:
         from .processing.provider import CrimeMapperProvider
         from .qgis_bridge.transforms import install_fallback
 
-        if install_fallback():
-            QgsMessageLog.logMessage("pyproj is not installed: coordinates are transformed "
-                                     "with QGIS (slower for large force extracts)", LOG_TAG,
-                                     Qgis.MessageLevel.Info)
+        install_fallback()
 
         provider = CrimeMapperProvider()
         if QgsApplication.processingRegistry().addProvider(provider):

@@ -397,21 +397,26 @@ def test_failed_task_reports_error(qgis_app, tmp_path):
     assert not list(tmp_path.iterdir())
 
 
-def test_qgis_transform_fallback_matches_pyproj(qgis_app):
-    """Where QGIS's Python has no pyproj the plugin transforms through QGIS: same answers."""
+def test_qgis_transform_fallback_matches_pyproj(qgis_app, monkeypatch):
+    """Where QGIS's Python has no pyproj the core transforms through QGIS: same answers."""
     import numpy as np
 
     from crime_mapper.core import geography
-    from crime_mapper.qgis_bridge.transforms import qgis_transform
+    from crime_mapper.qgis_bridge.transforms import install_fallback
 
     east = np.array([458000.0, 425000.0, np.nan, 530000.0])
     north = np.array([305000.0, 565000.0, 1.0, 180000.0])
     by_pyproj = geography.to_wgs84(east, north, "EPSG:27700")
-    geography.use_transform_backend(qgis_transform)
-    try:
-        by_qgis = geography.to_wgs84(east, north, "EPSG:27700")
-    finally:
-        geography.use_transform_backend(None)
+
+    def no_pyproj(*_args):
+        raise ImportError("No module named 'pyproj'")
+
+    monkeypatch.setattr(geography, "_transformer", no_pyproj)
+    monkeypatch.setattr(geography, "_fallback", None)
+    with pytest.raises(geography.TransformUnavailable, match="need pyproj"):
+        geography.to_wgs84(east, north, "EPSG:27700")
+    install_fallback()
+    by_qgis = geography.to_wgs84(east, north, "EPSG:27700")
     assert np.isnan(by_qgis[0][2]) and np.isnan(by_pyproj[0][2])
     ok = ~np.isnan(by_pyproj[0])
     # both use PROJ; they may pick different OSGB36 datum shifts (a few metres at most)

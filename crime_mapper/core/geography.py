@@ -92,30 +92,22 @@ def _transformer(source_crs: str, target_crs: str):
 
 
 TransformBackend = Callable[[np.ndarray, np.ndarray, str, str], tuple[np.ndarray, np.ndarray]]
-_backend: Optional[TransformBackend] = None
+_fallback: Optional[TransformBackend] = None
 
 
 class TransformUnavailable(RuntimeError):
-    """Neither pyproj nor a registered backend (QGIS) can transform coordinates."""
+    """Neither pyproj nor a registered fallback (QGIS) can transform coordinates."""
 
 
-def use_transform_backend(backend: Optional[TransformBackend]) -> None:
-    """Transform with `backend` (x, y, source, target) -> (x, y) instead of pyproj.
+def set_fallback_transform(backend: Optional[TransformBackend]) -> None:
+    """Transform with `backend` (x, y, source, target) -> (x, y) when pyproj is missing.
 
     QGIS always has PROJ but not every platform's QGIS Python has pyproj; the plugin
-    registers a QGIS-based backend when pyproj is missing, so the core never imports QGIS.
-    None restores pyproj.
+    registers a QGIS-based fallback at start-up (cheap: nothing is imported until a force
+    extract needs a transform), so the core never imports QGIS itself.
     """
-    global _backend
-    _backend = backend
-
-
-def pyproj_available() -> bool:
-    try:
-        _pyproj()
-        return True
-    except ImportError:
-        return False
+    global _fallback
+    _fallback = backend
 
 
 def transform(x: np.ndarray, y: np.ndarray, source_crs: str, target_crs: str
@@ -126,16 +118,14 @@ def transform(x: np.ndarray, y: np.ndarray, source_crs: str, target_crs: str
     y = np.asarray(y, dtype=np.float64)
     if source_crs.upper() == target_crs.upper():
         return x.copy(), y.copy()
-    if _backend is not None:
-        tx, ty = _backend(x, y, source_crs.upper(), target_crs.upper())
-    else:
-        try:
-            transformer = _transformer(source_crs.upper(), target_crs.upper())
-        except ImportError as exc:
+    try:
+        tx, ty = _transformer(source_crs.upper(), target_crs.upper()).transform(x, y)
+    except ImportError as exc:
+        if _fallback is None:
             raise TransformUnavailable(
                 "coordinate transforms need pyproj (or the crime_mapper plugin running in "
                 "QGIS)") from exc
-        tx, ty = transformer.transform(x, y)
+        tx, ty = _fallback(x, y, source_crs.upper(), target_crs.upper())
     tx, ty = np.array(tx, dtype=np.float64), np.array(ty, dtype=np.float64)
     bad = ~np.isfinite(tx) | ~np.isfinite(ty)
     tx[bad] = np.nan

@@ -2,7 +2,8 @@
 
 QGIS always carries PROJ, and transforming through it also honours the datum
 transformations the analyst configured in QGIS. pyproj is faster (vectorised), so this is
-only the fallback; the plugin installs it at start-up when pyproj cannot be imported.
+only the fallback: the plugin registers it at start-up and the core uses it only when
+pyproj cannot be imported.
 """
 
 from __future__ import annotations
@@ -40,9 +41,6 @@ def qgis_transform(x: np.ndarray, y: np.ndarray, source_crs: str, target_crs: st
     return out_x, out_y
 
 
-def install_fallback() -> bool:
-    """Use QGIS for transforms if pyproj is missing; True when the fallback was installed."""
-    if geography.pyproj_available():
-        return False
-    geography.use_transform_backend(qgis_transform)
-    return True
+def install_fallback() -> None:
+    """Let the core transform through QGIS whenever pyproj cannot be imported."""
+    geography.set_fallback_transform(qgis_transform)
