@@ -368,3 +368,24 @@ def test_qgis_desktop_reload_twice_leaves_nothing_behind(repo_root: Path, tmp_pa
         assert result[f"unloaded{i}"] == unloaded
     assert result["final_unload"] is True
     assert result["unloaded_final"] == unloaded
+
+
+def test_plugin_start_up_does_not_import_the_data_stack():
+    """QGIS starts every enabled plugin at launch: pandas and the loader load on first use."""
+    import sys
+
+    code = (
+        "import sys\n"
+        "from qgis.core import QgsApplication\n"
+        "app = QgsApplication([], False); app.initQgis()\n"
+        "import crime_mapper.plugin, crime_mapper.ui.dock\n"
+        "from crime_mapper.processing.provider import CrimeMapperProvider\n"
+        "provider = CrimeMapperProvider(); provider.loadAlgorithms()\n"
+        "assert provider.algorithms(), 'no algorithms listed'\n"
+        "print(sorted(m for m in ('pandas', 'pyproj', 'crime_mapper.core.loader') "
+        "if m in sys.modules))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=str(Path(__file__).resolve().parent.parent))
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip().splitlines()[-1] == "[]"

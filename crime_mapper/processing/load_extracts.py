@@ -28,8 +28,9 @@ from qgis.core import (
 )
 
 from ..core.feedback import Cancelled, Feedback
-from ..qgis_bridge.layers import style_crimes_layer, style_stop_search_layer
-from ..qgis_bridge.run_load import run_load
+
+# The loader (pandas, numpy) is imported when the algorithm runs, not when QGIS starts and
+# the provider lists its algorithms.
 
 
 def split_paths(value: Any) -> list[str]:
@@ -89,6 +90,8 @@ class _StylePostProcessor(QgsProcessingLayerPostProcessorInterface):
     def postProcessLayer(self, layer, context, feedback) -> None:  # noqa: N802 - Qt API
         if not isinstance(layer, QgsVectorLayer):
             return
+        from ..qgis_bridge.layers import style_crimes_layer, style_stop_search_layer
+
         if self.kind == "crimes":
             style_crimes_layer(layer)
         else:
@@ -184,6 +187,8 @@ class LoadExtractsAlgorithm(QgsProcessingAlgorithm):
 
     def processAlgorithm(self, parameters: dict, context: QgsProcessingContext,  # noqa: N802
                          feedback: QgsProcessingFeedback) -> dict:
+        from ..qgis_bridge.run_load import run_load
+
         paths = split_paths(self.parameterAsFileList(parameters, self.INPUT, context))
         if not paths:
             raise QgsProcessingException("No input extracts given (INPUT is empty).")
