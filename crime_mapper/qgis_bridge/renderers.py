@@ -28,10 +28,6 @@ OUTLINE_WIDTH_MM = 0.15
 OTHER_VALUES_LABEL = "Other or unknown"
 
 
-def _outline_colour() -> str:
-    return getattr(palette, "OUTLINE_COLOUR", "#232323")
-
-
 def marker_symbol(colour: str, shape_name: str = "circle",
                   size: float = MARKER_SIZE_MM) -> QgsMarkerSymbol:
     """A simple marker of the palette colour and shape, with a thin dark outline.
@@ -44,7 +40,7 @@ def marker_symbol(colour: str, shape_name: str = "circle",
         shape, _ = QgsSimpleMarkerSymbolLayerBase.decodeShape("circle")
     layer = QgsSimpleMarkerSymbolLayer(shape, size)
     layer.setColor(QColor(colour))
-    layer.setStrokeColor(QColor(_outline_colour()))
+    layer.setStrokeColor(QColor(palette.OUTLINE_COLOUR))
     layer.setStrokeWidth(OUTLINE_WIDTH_MM)
     symbol = QgsMarkerSymbol()
     symbol.changeSymbolLayer(0, layer)
@@ -56,9 +52,8 @@ def crime_type_categories() -> list[QgsRendererCategory]:
     categories = []
     for name in all_category_names():
         style = palette.category_style(name)
-        label = getattr(style, "label", name) or name
         categories.append(QgsRendererCategory(name, marker_symbol(style.colour, style.marker),
-                                              label, True))
+                                              style.label, True))
     categories.append(QgsRendererCategory(
         "", marker_symbol(palette.NO_DATA_COLOUR, "circle"), OTHER_VALUES_LABEL, True))
     return categories
