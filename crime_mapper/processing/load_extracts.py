@@ -100,11 +100,6 @@ class _StylePostProcessor(QgsProcessingLayerPostProcessorInterface):
         layer.triggerRepaint()
 
 
-def _vector_hint():
-    hint = getattr(QgsProcessingUtils, "LayerHint", None)
-    return hint.Vector if hint is not None else QgsProcessingUtils.Vector
-
-
 class LoadExtractsAlgorithm(QgsProcessingAlgorithm):
     """Load police.uk or force extracts into a styled crimes GeoPackage, rejects and report."""
 
@@ -233,6 +228,6 @@ class LoadExtractsAlgorithm(QgsProcessingAlgorithm):
     def _load_on_completion(context: QgsProcessingContext, uri: str, kind: str,
                             name: str, output_name: str) -> None:
         details = QgsProcessingContext.LayerDetails(name, context.project(), output_name,
-                                                    _vector_hint())
+                                                    QgsProcessingUtils.LayerHint.Vector)
         details.setPostProcessor(_StylePostProcessor.create(kind, name))
         context.addLayerToLoadOnCompletion(uri, details)

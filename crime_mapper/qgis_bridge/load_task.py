@@ -20,17 +20,6 @@ from .run_load import LoadOutputs, run_load
 LOG_TAG = "crime_mapper"
 
 
-def _task_flag(name: str):
-    """QgsTask.Flag members are scoped on newer QGIS, plain attributes on 3.22."""
-    scoped = getattr(QgsTask, "Flag", None)
-    return getattr(scoped, name, None) if scoped is not None else getattr(QgsTask, name)
-
-
-def _message_level(name: str):
-    scoped = getattr(Qgis, "MessageLevel", None)
-    return getattr(scoped, name) if scoped is not None else getattr(Qgis, name)
-
-
 class TaskFeedback(Feedback):
     """core.feedback.Feedback over a QgsTask: progress bar and the task's Cancel button."""
 
@@ -55,7 +44,7 @@ class LoadExtractsTask(QgsTask):
     def __init__(self, paths: Sequence[str], output_dir: str,
                  profile_path: Optional[str] = None,
                  description: str = "crime_mapper: load extracts") -> None:
-        super().__init__(description, _task_flag("CanCancel"))
+        super().__init__(description, QgsTask.Flag.CanCancel)
         self.paths = [str(p) for p in paths]
         self.output_dir = str(output_dir)
         self.profile_path = str(profile_path) if profile_path else None
@@ -84,14 +73,14 @@ class LoadExtractsTask(QgsTask):
 
     def finished(self, result: bool) -> None:  # main thread
         if result and self.outputs is not None:
-            QgsMessageLog.logMessage(self.report_text, LOG_TAG, _message_level("Info"))
+            QgsMessageLog.logMessage(self.report_text, LOG_TAG, Qgis.MessageLevel.Info)
         elif self.error == "Cancelled" or self.isCanceled():
             self.error = self.error or "Cancelled"
             QgsMessageLog.logMessage(self.report_text or "Load cancelled", LOG_TAG,
-                                     _message_level("Warning"))
+                                     Qgis.MessageLevel.Warning)
         else:
             QgsMessageLog.logMessage(f"{self.report_text}\n{self.details}", LOG_TAG,
-                                     _message_level("Critical"))
+                                     Qgis.MessageLevel.Critical)
 
     def add_layers_to_project(self, project: Optional[QgsProject] = None,
                               group_name: Optional[str] = None) -> Optional[QgsLayerTreeGroup]:

@@ -51,11 +51,6 @@ EXTRACT_FILTER = "Crime extracts (*.csv *.zip *.CSV *.ZIP);;All files (*)"
 PROFILE_FILTER = "Column-mapping profile (*.json)"
 
 
-def _qgis_file_widget_mode(name: str) -> object:
-    """QgsFileWidget.StorageMode member, scoped on newer QGIS and plain on older builds."""
-    scoped = getattr(QgsFileWidget, "StorageMode", None)
-    return getattr(scoped, name) if scoped is not None else getattr(QgsFileWidget, name)
-
 
 class CrimeMapperDock(QgsDockWidget):
     """Dock panel: choose extracts, load them in the background, show the validation report."""
@@ -100,7 +95,7 @@ class CrimeMapperDock(QgsDockWidget):
         form = QFormLayout()
         self.profile_widget = QgsFileWidget(body)
         self.profile_widget.setObjectName("crime_mapper_profile")
-        self.profile_widget.setStorageMode(_qgis_file_widget_mode("GetFile"))
+        self.profile_widget.setStorageMode(QgsFileWidget.StorageMode.GetFile)
         self.profile_widget.setFilter(PROFILE_FILTER)
         self.profile_widget.setDialogTitle("Column-mapping profile")
         self.profile_widget.setToolTip(
@@ -123,7 +118,7 @@ class CrimeMapperDock(QgsDockWidget):
 
         self.output_widget = QgsFileWidget(body)
         self.output_widget.setObjectName("crime_mapper_output_dir")
-        self.output_widget.setStorageMode(_qgis_file_widget_mode("GetDirectory"))
+        self.output_widget.setStorageMode(QgsFileWidget.StorageMode.GetDirectory)
         self.output_widget.setDialogTitle("Output folder")
         self.output_widget.setToolTip(
             "Folder for the crimes GeoPackage, the rejects CSV and the validation report"
