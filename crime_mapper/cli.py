@@ -23,6 +23,7 @@ from typing import Optional, TextIO, Union
 
 from .core.extract_head import read_extract_head
 from .core.profile import ROLES, MappingProfile, ProfileError, detect_columns, detect_profile
+from .core.report import OUTPUT_NAMES
 from .core.staging import staged_outputs
 
 PathLike = Union[str, Path]
@@ -30,13 +31,6 @@ PathLike = Union[str, Path]
 EXIT_OK = 0
 EXIT_FILE_ERROR = 1
 EXIT_USAGE = 2
-
-OUTPUT_NAMES = {
-    "rejects": "rejects.csv",
-    "report_json": "validation_report.json",
-    "report_text": "validation_report.txt",
-    "gpkg": "crimes.gpkg",
-}
 
 EXIT_CODES_HELP = """\
 exit codes:

@@ -78,11 +78,6 @@ def valid_month(value: str) -> bool:
     return bool(MONTH_RE.fullmatch(value.strip()))
 
 
-def stripped(values: pd.Series) -> np.ndarray:
-    """Values without surrounding spaces, stripping each distinct value once."""
-    return per_unique(values, str.strip)
-
-
 def to_float(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Parse numbers; returns (floats, blank mask). Non-blank text that is not a number is NaN."""
     if values.dtype == np.float64:  # already parsed by the CSV parser: NaN means blank

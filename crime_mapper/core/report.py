@@ -17,6 +17,15 @@ from .staging import staged_outputs
 
 REPORT_VERSION = 1
 
+# File names of a load's outputs inside an output folder: the dock, the Processing defaults,
+# the command line and the demo all use these.
+OUTPUT_NAMES = {
+    "gpkg": "crimes.gpkg",
+    "rejects": "rejects.csv",
+    "report_json": "validation_report.json",
+    "report_text": "validation_report.txt",
+}
+
 
 def report_dict(result: LoadResult) -> dict:
     """The report as plain data (stable key order, so the JSON is reproducible)."""

@@ -9,7 +9,7 @@ references, free text): it is never public. Imports nothing from QGIS.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Optional
 
 import pandas as pd
 
@@ -138,4 +138,3 @@ class LoadResult:
     stop_search: pd.DataFrame  # STOP_SEARCH_COLUMNS (empty when no such files)
     files: list[FileReport]
     profile_name: Optional[str] = None
-    extras: dict[str, Any] = field(default_factory=dict)

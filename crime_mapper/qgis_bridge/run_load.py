@@ -40,12 +40,7 @@ from .layers import (
 
 PathLike = Union[str, "os.PathLike[str]"]
 
-DEFAULT_NAMES = {
-    "gpkg": "crimes.gpkg",
-    "rejects": "rejects.csv",
-    "report_json": "validation_report.json",
-    "report_text": "validation_report.txt",
-}
+DEFAULT_NAMES = core_report.OUTPUT_NAMES
 
 # Share of the progress bar for each stage (reading dominates at national scale).
 _READ_END, _WRITE_END, _STYLE_END = 60.0, 90.0, 97.0
