@@ -30,11 +30,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+
+if __package__ in (None, ""):  # run as a script: make `bench` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.harness import Case, Target, median, peak, ratio  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 OUT_DIR = REPO / "bench" / "out"
@@ -43,17 +46,6 @@ MB = 1024 * 1024
 
 
 # --- the cases (each runs inside a child process) --------------------------------------------
-
-
-@dataclass(frozen=True)
-class Case:
-    """One measured stage. `setup` runs untimed in the child and returns a context object;
-    `run(context, input_path, workdir)` is timed and returns a small dict of facts to report."""
-
-    key: str
-    title: str
-    setup: Callable[[], Any]
-    run: Callable[[Any, Path, Path], dict]
 
 
 def _setup_pandas() -> Any:
@@ -114,45 +106,35 @@ CASES: list[Case] = [
     Case("c_load_to_layer", "(c) read + validate + GeoPackage + styled layer: "
          "qgis_bridge.run_load", _setup_qgis, _run_full_load),
 ]  # fmt: skip
-CASE_BY_KEY = {c.key: c for c in CASES}
 
 
 # --- targets ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Target:
-    """A pass/fail criterion computed from the case summaries."""
-
-    name: str
-    limit: float
-    unit: str
-    value: Callable[[dict[str, dict]], float | None]  # None = cannot be evaluated
-
-
-def _median(key: str) -> Callable[[dict[str, dict]], float | None]:
-    return lambda cases: cases.get(key, {}).get("median_s")
-
-
-def _ratio(num: str, den: str) -> Callable[[dict[str, dict]], float | None]:
-    def value(cases: dict[str, dict]) -> float | None:
-        a, b = _median(num)(cases), _median(den)(cases)
-        return a / b if a is not None and b else None
-
-    return value
-
-
-def _peak(cases: dict[str, dict]) -> float | None:
-    peaks = [c["peak_rss_mb"] for k, c in cases.items() if k != "a_read_csv" and c.get("runs")]
-    return max(peaks) if peaks else None
-
-
 TARGETS: list[Target] = [
     Target("read + validate time / bare read_csv time (b)/(a)", 2.0, "x",
-           _ratio("b_load_extracts", "a_read_csv")),
-    Target("whole load to a styled layer (c), median", 10.0, "s", _median("c_load_to_layer")),
-    Target("peak memory of any pipeline case (b, c)", 1536.0, "MB", _peak),
+           ratio("b_load_extracts", "a_read_csv")),
+    Target("whole load to a styled layer (c), median", 10.0, "s", median("c_load_to_layer")),
+    Target("peak memory of any pipeline case (b, c)", 1536.0, "MB",
+           peak(["b_load_extracts", "c_load_to_layer"])),
 ]  # fmt: skip
+
+
+def _register_stage_modules() -> None:
+    """Later stages keep their cases and targets in their own modules (bench/cases_*.py, each
+    with CASES and TARGETS lists) so that one stage's benchmark can change without touching
+    another's; they are appended here in a fixed order."""
+    import importlib
+
+    for name in STAGE_MODULES:
+        module = importlib.import_module(f"bench.{name}")
+        CASES.extend(module.CASES)
+        TARGETS.extend(module.TARGETS)
+
+
+STAGE_MODULES = ("cases_anonymise", "cases_hotspots")
+_register_stage_modules()
+CASE_BY_KEY = {c.key: c for c in CASES}
 
 
 # --- child process ----------------------------------------------------------------------------

@@ -1,0 +1,56 @@
+"""Shared shapes for benchmark cases and targets (bench/run_bench.py and bench/cases_*.py).
+
+Why a module of its own: each stage keeps its cases in its own file, and those files must not
+import run_bench (it runs as __main__, so importing it again would build a second copy)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Case:
+    """One measured stage. `setup` runs untimed in the child and returns a context object;
+    `run(context, input_path, workdir)` is timed and returns a small dict of facts to report.
+    `input_path` is the generated national month; a case that needs other inputs builds them
+    (cached under bench/out/) in `setup`, where it is not timed."""
+
+    key: str
+    title: str
+    setup: Callable[[], Any]
+    run: Callable[[Any, Path, Path], dict]
+
+
+@dataclass(frozen=True)
+class Target:
+    """A pass/fail criterion computed from the case summaries."""
+
+    name: str
+    limit: float
+    unit: str
+    value: Callable[[dict[str, dict]], float | None]  # None = cannot be evaluated
+
+
+def median(key: str) -> Callable[[dict[str, dict]], float | None]:
+    return lambda cases: cases.get(key, {}).get("median_s")
+
+
+def ratio(num: str, den: str) -> Callable[[dict[str, dict]], float | None]:
+    def value(cases: dict[str, dict]) -> float | None:
+        a, b = median(num)(cases), median(den)(cases)
+        return a / b if a is not None and b else None
+
+    return value
+
+
+def peak(keys: Sequence[str]) -> Callable[[dict[str, dict]], float | None]:
+    """Largest peak resident memory (MB) over the named cases' runs."""
+
+    def value(cases: dict[str, dict]) -> float | None:
+        peaks = [cases[k]["peak_rss_mb"] for k in keys if cases.get(k, {}).get("runs")]
+        return max(peaks) if peaks else None
+
+    return value
