@@ -1,0 +1,630 @@
+"""Anonymous map points: the only places a public release may put a crime.
+
+police.uk publishes every crime at the nearest of a master list of map points, each over the
+centre of a street, a public place or a commercial premise, whose catchment holds at least 8
+postal addresses or none. An analyst rarely has that list, so it can come from:
+
+- a point layer or file with a label field (``map_points_from_arrays``);
+- the force's own published police.uk history (``map_points_from_history``): the distinct
+  published points and their "On or near" labels are the real national map points;
+- a roads layer, with address points when available (``map_points_from_roads``);
+- hexagon centres as a last resort (``map_points_hexagon_fallback``), with a warning that the
+  audit repeats, because they are not street-level points.
+
+Whatever the source, ``MapPoints`` holds WGS84 coordinates rounded to 6 decimal places (police.uk
+precision): those rounded values ARE the published coordinates, and the leak gate tests output
+coordinates against them. Labels are stored WITHOUT the "On or near " prefix; "" is a legitimate
+label (police.uk publishes thousands of such rows a month).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional, Union
+
+import numpy as np
+import pandas as pd
+
+from .csv_safety import safe_cell
+from .geography import WGS84, inside_uk, to_wgs84, transform
+from .hexgrid import HexGrid, hex_cells, hex_centres
+from .projection import choose_crs, to_projected
+
+SOURCES = ("layer", "police.uk history", "roads", "hexagon fallback")
+LOCATION_PREFIX = "On or near"
+DEFAULT_MIN_ADDRESSES = 8
+SEGMENT_PIECE_M = 300.0
+CSV_COLUMNS = ("longitude", "latitude", "label", "source", "addresses", "lsoa_code", "lsoa_name")
+
+_KEY_OFFSET = 1 << 30  # coordinate_keys: keeps both halves positive and below 2**31
+
+
+class MapPointsError(ValueError):
+    """The map points cannot be used (empty, NaN, outside the UK, unreadable...).
+
+    Raised before any anonymisation work starts; the message says what is wrong in words an
+    analyst can act on.
+    """
+
+
+def _text_array(values: Optional[Sequence], n: int, name: str) -> np.ndarray:
+    if values is None:
+        return np.full(n, "", dtype=object)
+    arr = np.asarray(values, dtype=object).ravel()
+    if arr.size != n:
+        raise MapPointsError(f"{name} has {arr.size} values for {n} map points")
+    series = pd.Series(arr, dtype=object)
+    return series.where(series.notna(), "").astype(str).to_numpy(dtype=object)
+
+
+def coordinate_keys(lon: np.ndarray, lat: np.ndarray, decimals: int = 5) -> np.ndarray:
+    """One int64 per coordinate pair, equal exactly when both round to the same `decimals`.
+
+    Packing: ``(round(lon * 10**d) + 2**30) * 2**31 + (round(lat * 10**d) + 2**30)``, valid
+    for 0 <= decimals <= 6. The leak gate computes keys for output coordinates with this same
+    function and tests membership with ``np.isin``. Non-finite coordinates give -1 (never a
+    valid key, since valid keys are >= 0).
+    """
+    if not 0 <= int(decimals) <= 6:
+        raise ValueError("coordinate_keys supports 0 to 6 decimal places")
+    scale = 10.0 ** int(decimals)
+    lon = np.asarray(lon, dtype=np.float64).ravel()
+    lat = np.asarray(lat, dtype=np.float64).ravel()
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    keys = np.full(lon.shape, -1, dtype=np.int64)
+    lx = np.round(lon[ok] * scale).astype(np.int64) + _KEY_OFFSET
+    ly = np.round(lat[ok] * scale).astype(np.int64) + _KEY_OFFSET
+    keys[ok] = lx * (1 << 31) + ly
+    return keys
+
+
+@dataclass
+class MapPoints:
+    """The master list of anonymous map points (one row per point).
+
+    Construction validates (non-empty, finite, inside the UK, equal lengths) and rounds the
+    coordinates to 6 dp, so a MapPoints object is always usable. Use the ``map_points_from_*``
+    builders, which also merge duplicate coordinates.
+    """
+
+    longitude: np.ndarray
+    latitude: np.ndarray
+    label: np.ndarray
+    source: np.ndarray
+    addresses: np.ndarray
+    lsoa_code: np.ndarray
+    lsoa_name: np.ndarray
+    warnings: list[str] = field(default_factory=list)
+    _projected: Optional[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(
+        default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        lon = np.asarray(self.longitude, dtype=np.float64).ravel()
+        lat = np.asarray(self.latitude, dtype=np.float64).ravel()
+        n = lon.size
+        if lat.size != n:
+            raise MapPointsError(f"{n} longitudes but {lat.size} latitudes")
+        if n == 0:
+            raise MapPointsError("there are no map points: the map-point layer or file is "
+                                 "empty (or every point was filtered out)")
+        bad = ~(np.isfinite(lon) & np.isfinite(lat))
+        if bad.any():
+            first = int(np.flatnonzero(bad)[0])
+            raise MapPointsError(
+                f"{int(bad.sum())} map point(s) have missing or non-numeric coordinates "
+                f"(first at row {first + 1}); every map point needs a location")
+        outside = ~inside_uk(lon, lat)
+        if outside.any():
+            first = int(np.flatnonzero(outside)[0])
+            raise MapPointsError(
+                f"{int(outside.sum())} map point(s) lie outside the United Kingdom (first at "
+                f"row {first + 1}: longitude {lon[first]:.6f}, latitude {lat[first]:.6f}); "
+                "map points must be WGS84 longitude/latitude inside the UK")
+        self.longitude = np.round(lon, 6)
+        self.latitude = np.round(lat, 6)
+        self.label = _text_array(self.label, n, "label")
+        self.source = _text_array(self.source, n, "source")
+        addresses = np.asarray(self.addresses).ravel()
+        if addresses.size != n:
+            raise MapPointsError(f"addresses has {addresses.size} values for {n} map points")
+        self.addresses = addresses.astype(np.int64)
+        self.lsoa_code = _text_array(self.lsoa_code, n, "lsoa_code")
+        self.lsoa_name = _text_array(self.lsoa_name, n, "lsoa_name")
+        self.warnings = list(self.warnings)
+        self._projected = None
+
+    def __len__(self) -> int:
+        return int(self.longitude.size)
+
+    def projected(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(x, y, zone) in metres, each point in its own zone's CRS (projection.ZONE_CRS).
+        Cached: snapping, hotspots and the audit all need it, and it costs a pyproj pass."""
+        if self._projected is None:
+            self._projected = to_projected(self.longitude, self.latitude)
+        return self._projected
+
+    def coordinate_keys(self, decimals: int = 5) -> np.ndarray:
+        """int64 key per point (see module-level ``coordinate_keys``) for np.isin tests."""
+        return coordinate_keys(self.longitude, self.latitude, decimals)
+
+    def location_text(self) -> np.ndarray:
+        """police.uk 'Location' text per point: "On or near <label>" ("On or near " alone for
+        an empty label, exactly as police.uk publishes it)."""
+        return np.array([f"{LOCATION_PREFIX} {lab}" for lab in self.label], dtype=object)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The points as a table with CSV_COLUMNS (for layers and CSV)."""
+        return pd.DataFrame({
+            "longitude": self.longitude, "latitude": self.latitude, "label": self.label,
+            "source": self.source, "addresses": self.addresses,
+            "lsoa_code": self.lsoa_code, "lsoa_name": self.lsoa_name,
+        }, columns=list(CSV_COLUMNS))
+
+
+def map_points_from_arrays(lon: Sequence[float], lat: Sequence[float],
+                           label: Optional[Sequence] = None, source: Union[str, Sequence] = "layer",
+                           addresses: Optional[Sequence[int]] = None,
+                           lsoa_code: Optional[Sequence] = None,
+                           lsoa_name: Optional[Sequence] = None,
+                           warnings: Optional[list[str]] = None) -> MapPoints:
+    """Map points from plain arrays (a point layer or file with a label field).
+
+    Points that share coordinates after rounding to 6 dp are one published place, so they are
+    merged: the first in input order keeps its label, source and LSOA; catchment address counts
+    are added (unknown, -1, if any of them is unknown). A warning records how many merged.
+    """
+    lon = np.asarray(lon, dtype=np.float64).ravel()
+    lat = np.asarray(lat, dtype=np.float64).ravel()
+    n = lon.size
+    if lat.size != n:
+        raise MapPointsError(f"{n} longitudes but {lat.size} latitudes")
+    label_a = _text_array(label, n, "label")
+    if isinstance(source, str):
+        source_a = np.full(n, source, dtype=object)
+    else:
+        source_a = _text_array(source, n, "source")
+    if addresses is None:
+        addr = np.full(n, -1, dtype=np.int64)
+    else:
+        addr = np.asarray(addresses).ravel()
+        if addr.size != n:
+            raise MapPointsError(f"addresses has {addr.size} values for {n} map points")
+        addr = addr.astype(np.int64)
+    code_a = _text_array(lsoa_code, n, "lsoa_code")
+    name_a = _text_array(lsoa_name, n, "lsoa_name")
+    notes = list(warnings or [])
+    # Validate before merging so that NaN / empty get the clear MapPoints message.
+    points = MapPoints(lon, lat, label_a, source_a, addr, code_a, name_a, notes)
+    keys = coordinate_keys(points.longitude, points.latitude, 6)
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    if first.size == n:
+        return points
+    keep = np.sort(first)  # input order of each place's first occurrence
+    group_of_kept = inverse[keep]
+    # Re-number groups in kept order, then add addresses per group.
+    position = np.empty(first.size, dtype=np.int64)
+    position[group_of_kept] = np.arange(keep.size)
+    row_group = position[inverse]
+    known = points.addresses >= 0
+    summed = np.bincount(row_group, weights=np.where(known, points.addresses, 0),
+                         minlength=keep.size).astype(np.int64)
+    any_unknown = np.bincount(row_group, weights=(~known).astype(np.float64),
+                              minlength=keep.size) > 0
+    merged_addr = np.where(any_unknown, -1, summed)
+    dropped = n - keep.size
+    notes.append(f"{dropped} map point(s) shared coordinates (to 6 decimal places) with an "
+                 "earlier point and were merged into it; the first point's label was kept.")
+    return _subset(points, keep, merged_addr, notes)
+
+
+def _subset(points: MapPoints, rows: np.ndarray, addresses: np.ndarray,
+            warnings: list[str]) -> MapPoints:
+    """Rows of already validated points, without validating (and projecting) them again:
+    at national scale (750,000 points) the UK-outline test is worth skipping twice."""
+    out = MapPoints.__new__(MapPoints)
+    out.longitude = points.longitude[rows]
+    out.latitude = points.latitude[rows]
+    out.label = points.label[rows]
+    out.source = points.source[rows]
+    out.addresses = np.asarray(addresses, dtype=np.int64)
+    out.lsoa_code = points.lsoa_code[rows]
+    out.lsoa_name = points.lsoa_name[rows]
+    out.warnings = list(warnings)
+    out._projected = None
+    return out
+
+
+# --- from police.uk history -------------------------------------------------------------------
+
+def strip_location_prefix(text: str) -> str:
+    """The map-point label in a police.uk Location: "On or near Foo Street" -> "Foo Street";
+    "On or near " (nothing after it) -> "". Other text is kept, trimmed."""
+    text = "" if text is None else str(text)
+    if text.startswith(LOCATION_PREFIX):
+        return text[len(LOCATION_PREFIX):].strip()
+    return text.strip()
+
+
+def _most_frequent(keys: pd.DataFrame, value_cols: list[str], month: pd.Series) -> pd.DataFrame:
+    """Per (lonk, latk): the value combination seen most often; ties go to the one seen in the
+    latest month, then to the alphabetically first. Deterministic whatever the row order."""
+    frame = keys.copy()
+    frame["_month"] = month.to_numpy()
+    grouped = frame.groupby(["lonk", "latk", *value_cols], sort=False, observed=True)
+    stats = grouped["_month"].agg(["size", "max"]).reset_index()
+    stats = stats.sort_values(
+        ["lonk", "latk", "size", "max", *value_cols],
+        ascending=[True, True, False, False] + [True] * len(value_cols), kind="mergesort")
+    return stats.drop_duplicates(["lonk", "latk"], keep="first").reset_index(drop=True)
+
+
+def map_points_from_history(crimes: pd.DataFrame) -> MapPoints:
+    """The distinct published police.uk points of a force's history, with their labels.
+
+    `crimes` is the loader's canonical table over police.uk street files (columns longitude,
+    latitude, location, lsoa_code, lsoa_name, month). Each distinct (lon, lat) at 6 dp is one
+    map point. Its label is the Location text without "On or near " ("" kept: police.uk
+    publishes empty labels). Where a point carried different labels over the months, the most
+    frequent wins, ties going to the label of the latest month and then alphabetically; the
+    LSOA is chosen the same way. Points are sorted by longitude then latitude, so the result
+    does not depend on file order.
+    """
+    needed = ("longitude", "latitude", "location", "lsoa_code", "lsoa_name", "month")
+    missing = [c for c in needed if c not in crimes.columns]
+    if missing:
+        raise MapPointsError("the crimes table lacks column(s) " + ", ".join(missing)
+                             + "; load police.uk street files with the loader first")
+    lon = crimes["longitude"].to_numpy(dtype=np.float64)
+    lat = crimes["latitude"].to_numpy(dtype=np.float64)
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    if not ok.any():
+        raise MapPointsError("no crime in the police.uk history has a location, so no map "
+                             "points can be derived from it")
+    sub = crimes.loc[ok]
+    keys = pd.DataFrame({
+        "lonk": np.round(lon[ok] * 1e6).astype(np.int64),
+        "latk": np.round(lat[ok] * 1e6).astype(np.int64),
+    })
+    month = sub["month"].astype(str).reset_index(drop=True)
+    # Strip the prefix once per distinct location text, not once per row.
+    loc = sub["location"].astype("category")
+    labels_of_cat = np.array([strip_location_prefix(c) for c in loc.cat.categories] + [""],
+                             dtype=object)
+    codes = loc.cat.codes.to_numpy()  # -1 (missing) picks the trailing ""
+    label = labels_of_cat[codes]
+    keys_l = keys.assign(label=label)
+    best_label = _most_frequent(keys_l, ["label"], month)
+    keys_s = keys.assign(lsoa_code=sub["lsoa_code"].astype(str).replace("nan", "").to_numpy(),
+                         lsoa_name=sub["lsoa_name"].astype(str).replace("nan", "").to_numpy())
+    best_lsoa = _most_frequent(keys_s, ["lsoa_code", "lsoa_name"], month)
+    merged = best_label[["lonk", "latk", "label"]].merge(
+        best_lsoa[["lonk", "latk", "lsoa_code", "lsoa_name"]], on=["lonk", "latk"],
+        how="left", validate="one_to_one")
+    merged = merged.sort_values(["lonk", "latk"], kind="mergesort").reset_index(drop=True)
+    return map_points_from_arrays(
+        merged["lonk"].to_numpy() / 1e6, merged["latk"].to_numpy() / 1e6,
+        merged["label"].to_numpy(dtype=object), source="police.uk history",
+        lsoa_code=merged["lsoa_code"].fillna("").to_numpy(dtype=object),
+        lsoa_name=merged["lsoa_name"].fillna("").to_numpy(dtype=object))
+
+
+# --- from roads (and address points) ----------------------------------------------------------
+
+def _check_metric_crs(crs: str) -> None:
+    """Roads must be in a projected CRS in metres: segment lengths and catchments are metric."""
+    from .geography import _pyproj
+
+    try:
+        info = _pyproj().CRS.from_user_input(crs)
+    except Exception as exc:  # any pyproj failure means "not a CRS we can use"
+        raise MapPointsError(f"the roads CRS {crs!r} is not a CRS pyproj recognises") from exc
+    units = {(a.unit_name or "").lower() for a in info.axis_info}
+    if info.is_geographic or not units or not units <= {"metre", "meter", "m"}:
+        raise MapPointsError(
+            f"the roads layer's CRS ({crs}) is not in metres; reproject it to British National "
+            "Grid (EPSG:27700) or Irish Transverse Mercator (EPSG:2157) first")
+
+
+def _segment_candidates(roads: Sequence[np.ndarray], piece_m: float
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate (x, y) and road index: street segments between junctions, one candidate at
+    the middle of each piece of at most `piece_m` along the segment.
+
+    A junction is a vertex shared (to the millimetre) by two or more different roads; each
+    road line is split at its interior junction vertices. A segment of length L gets
+    ceil(L / piece_m) equal pieces (one when L <= piece_m) and a candidate at the middle of
+    each, measured along the line. Zero-length segments give none. Fully vectorised, so a
+    national roads layer costs seconds, not minutes.
+    """
+    arrays = []
+    road_of = []
+    for i, line in enumerate(roads):
+        a = np.asarray(line, dtype=np.float64)
+        if a.ndim != 2 or a.shape[1] != 2:
+            raise MapPointsError(f"road {i + 1} is not an (n, 2) array of x, y vertices")
+        if a.shape[0] == 0:
+            continue
+        if not np.isfinite(a).all():
+            raise MapPointsError(f"road {i + 1} has missing or non-numeric vertex coordinates")
+        arrays.append(a)
+        road_of.append(np.full(a.shape[0], i, dtype=np.int64))
+    if not arrays:
+        raise MapPointsError("the roads layer has no lines")
+    v = np.concatenate(arrays)
+    road = np.concatenate(road_of)
+    # Junctions: vertex positions (mm) used by at least two different roads.
+    mm = np.round(v * 1000.0).astype(np.int64)
+    _, vkey = np.unique(mm, axis=0, return_inverse=True)
+    vkey = vkey.ravel()
+    pairs = np.unique(np.column_stack([vkey, road]), axis=0)
+    roads_at = np.bincount(pairs[:, 0], minlength=int(vkey.max()) + 1)
+    junction = roads_at[vkey] >= 2
+    # Edges between consecutive vertices of the same road.
+    a_idx = np.flatnonzero(road[:-1] == road[1:])
+    if a_idx.size == 0:
+        raise MapPointsError("the roads layer has no line with two or more vertices")
+    b_idx = a_idx + 1
+    length = np.hypot(*(v[b_idx] - v[a_idx]).T)
+    first_of_road = np.ones(a_idx.size, dtype=bool)
+    first_of_road[1:] = a_idx[1:] != b_idx[:-1]  # edges of one line are contiguous
+    starts = first_of_road | junction[a_idx]
+    seg = np.cumsum(starts) - 1
+    n_seg = int(seg[-1]) + 1
+    seg_len = np.bincount(seg, weights=length, minlength=n_seg)
+    end_pos = np.cumsum(length)
+    start_pos = end_pos - length
+    seg_start = start_pos[starts]  # a segment's edges are contiguous
+    pieces = np.where(seg_len > 0, np.maximum(1, np.ceil(seg_len / piece_m)), 0).astype(np.int64)
+    cand_seg = np.repeat(np.arange(n_seg), pieces)
+    if cand_seg.size == 0:
+        raise MapPointsError("every road line has zero length")
+    # index of each candidate within its segment: 0..pieces-1
+    offsets = np.cumsum(pieces) - pieces
+    within = np.arange(cand_seg.size) - np.repeat(offsets, pieces)
+    target = seg_start[cand_seg] + (within + 0.5) * seg_len[cand_seg] / pieces[cand_seg]
+    edge = np.searchsorted(end_pos, target, side="left")
+    edge = np.minimum(edge, end_pos.size - 1)
+    frac = np.where(length[edge] > 0, (target - start_pos[edge]) / np.where(
+        length[edge] > 0, length[edge], 1.0), 0.0)
+    frac = np.clip(frac, 0.0, 1.0)
+    xy = v[a_idx[edge]] + frac[:, None] * (v[b_idx[edge]] - v[a_idx[edge]])
+    return xy, road[a_idx[edge]]
+
+
+def _apply_min_addresses(cand_xy: np.ndarray, addr_xy: np.ndarray, k: int
+                         ) -> tuple[np.ndarray, np.ndarray]:
+    """(kept mask, address count per candidate) under police.uk's rule: every kept point's
+    catchment (addresses nearer to it than to any other kept point) holds >= k addresses or
+    none.
+
+    Each address starts at its nearest candidate. While some candidate has 0 < count < k, the
+    violators with the smallest count are dropped together (a batch: dropping the weakest first
+    lets their addresses build up a neighbour instead of dropping that too) and their addresses
+    move to their next nearest kept candidate. Every address keeps a list of its nearest
+    candidates (one KD-tree query up front), so a move is a pointer step; only an address whose
+    list is used up is queried again, against a tree of the survivors. Each round drops at least
+    one candidate, so the loop ends.
+    """
+    from scipy.spatial import cKDTree
+
+    n_cand = cand_xy.shape[0]
+    n_addr = addr_xy.shape[0]
+    alive = np.ones(n_cand, dtype=bool)
+    if n_addr == 0:
+        return alive, np.zeros(n_cand, dtype=np.int64)
+    if n_addr < k:
+        raise MapPointsError(
+            f"only {n_addr} address point(s) were given, but a map point's catchment needs at "
+            f"least {k}: no street-level point can be kept")
+    m = min(16, n_cand)
+    tree = cKDTree(cand_xy, balanced_tree=False, compact_nodes=False)
+    _, nbr = tree.query(addr_xy, k=m)
+    nbr = np.asarray(nbr, dtype=np.int64).reshape(n_addr, m)
+    ptr = np.zeros(n_addr, dtype=np.int64)
+    assign = nbr[:, 0].copy()
+    while True:
+        counts = np.bincount(assign, minlength=n_cand)
+        violating = alive & (counts > 0) & (counts < k)
+        if not violating.any():
+            return alive, np.where(alive, counts, 0).astype(np.int64)
+        smallest = counts[violating].min()
+        alive[violating & (counts == smallest)] = False
+        moved = np.flatnonzero(~alive[assign])
+        # Step each moved address along its neighbour list to the next surviving candidate.
+        rows = moved
+        while rows.size:
+            ptr[rows] += 1
+            exhausted = ptr[rows] >= m
+            live = ~exhausted
+            rows_live = rows[live]
+            ok = alive[nbr[rows_live, ptr[rows_live]]]
+            assign[rows_live[ok]] = nbr[rows_live[ok], ptr[rows_live[ok]]]
+            requery = rows[exhausted]
+            if requery.size:
+                survivors = np.flatnonzero(alive)
+                if survivors.size == 0:  # cannot happen with n_addr >= k; kept as a guard
+                    raise MapPointsError("no map point could keep the rule of at least "
+                                         f"{k} addresses")
+                sub = cKDTree(cand_xy[survivors], balanced_tree=False, compact_nodes=False)
+                mm = min(m, survivors.size)
+                _, near = sub.query(addr_xy[requery], k=mm)
+                near = survivors[np.asarray(near, dtype=np.int64).reshape(requery.size, mm)]
+                nbr[requery, :] = np.concatenate(
+                    [near, np.repeat(near[:, -1:], m - mm, axis=1)], axis=1)
+                ptr[requery] = 0
+                assign[requery] = nbr[requery, 0]
+            rows = rows_live[~ok]
+
+
+def map_points_from_roads(roads: Sequence[np.ndarray], labels: Sequence, crs: str,
+                          addresses_xy: Optional[np.ndarray] = None,
+                          k: int = DEFAULT_MIN_ADDRESSES) -> MapPoints:
+    """Map points at street-segment centres of a roads layer (label = road name).
+
+    `roads` are (n, 2) vertex arrays in metres in `crs` (one per line; split multi-lines into
+    parts first), `labels` the road name per line. Candidates: each road line is cut at the
+    junctions it shares with other roads; each resulting segment gets a candidate at its middle
+    measured along the line, and segments longer than 300 m get one per 300 m piece (cut into
+    equal pieces of at most 300 m, a candidate at the middle of each) so that a long rural road
+    does not pull crimes from kilometres away to one point.
+
+    With `addresses_xy` ((m, 2) in the same CRS), police.uk's catchment rule is applied: every
+    kept point has at least `k` addresses nearer to it than to any other kept point, or none
+    (points over public places or premises without addresses stay). The count is stored in
+    ``addresses``. Without addresses every candidate is kept and ``addresses`` is -1.
+    """
+    if k < 1:
+        raise MapPointsError("the minimum catchment must be at least 1 address")
+    roads = list(roads)
+    labels_a = _text_array(labels, len(roads), "labels")
+    if not roads:
+        raise MapPointsError("the roads layer has no lines")
+    _check_metric_crs(crs)
+    cand_xy, cand_road = _segment_candidates(roads, SEGMENT_PIECE_M)
+    notes: list[str] = []
+    if addresses_xy is None:
+        keep = np.ones(cand_xy.shape[0], dtype=bool)
+        counts = np.full(cand_xy.shape[0], -1, dtype=np.int64)
+    else:
+        addr = np.asarray(addresses_xy, dtype=np.float64).reshape(-1, 2)
+        addr = addr[np.isfinite(addr).all(axis=1)]
+        keep, counts = _apply_min_addresses(cand_xy, addr, int(k))
+        dropped = int((~keep).sum())
+        if dropped:
+            notes.append(f"{dropped} of {keep.size} street-segment candidates were dropped "
+                         f"because their catchment held fewer than {k} addresses; their "
+                         "addresses joined the next nearest point.")
+    lon, lat = to_wgs84(cand_xy[keep, 0], cand_xy[keep, 1], crs)
+    return map_points_from_arrays(lon, lat, labels_a[cand_road[keep]], source="roads",
+                                  addresses=counts[keep], warnings=notes)
+
+
+# --- hexagon fallback -------------------------------------------------------------------------
+
+def map_points_hexagon_fallback(lon: Sequence[float], lat: Sequence[float], size_m: float,
+                                area_names: Optional[Sequence] = None) -> MapPoints:
+    """Hexagon centres as map points, for when no street-level points exist at all.
+
+    One point per hexagon (pointy-top lattice anchored at the origin of the projected CRS
+    chosen for the whole set, `size_m` between neighbouring centres) that contains at least one
+    crime. Label: the most frequent `area_names` value (e.g. LSOA name) among that cell's crimes
+    (ties alphabetical), else "area <n>" numbered in cell order. A warning says these are not
+    street-level points; the audit repeats it. A centre that falls outside the UK outline (a
+    border or coastal cell) is not used; its crimes snap to the nearest remaining centre.
+    """
+    if not size_m or not math.isfinite(float(size_m)) or float(size_m) <= 0:
+        raise MapPointsError("the hexagon size must be a positive number of metres")
+    size_m = float(size_m)
+    lon = np.asarray(lon, dtype=np.float64).ravel()
+    lat = np.asarray(lat, dtype=np.float64).ravel()
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    if not ok.any():
+        raise MapPointsError("no crime has a location, so there is nowhere to put hexagon "
+                             "map points")
+    crs = choose_crs(lon[ok], lat[ok])
+    x, y = transform(lon[ok], lat[ok], WGS84, crs)
+    grid = HexGrid(size_m, crs)  # the hotspot lattice: fallback points sit on cell centres
+    q, r = hex_cells(x, y, grid)
+    frame = pd.DataFrame({"q": q, "r": r})
+    if area_names is not None:
+        names = _text_array(area_names, lon.size, "area_names")[ok]
+        frame["name"] = names
+        named = frame[frame["name"] != ""]
+        counts = named.groupby(["q", "r", "name"], sort=False).size().reset_index(name="n")
+        counts = counts.sort_values(["q", "r", "n", "name"], ascending=[True, True, False, True],
+                                    kind="mergesort").drop_duplicates(["q", "r"])
+        cells = frame[["q", "r"]].drop_duplicates().merge(counts[["q", "r", "name"]],
+                                                          on=["q", "r"], how="left")
+    else:
+        cells = frame[["q", "r"]].drop_duplicates().assign(name=np.nan)
+    cells = cells.sort_values(["q", "r"], kind="mergesort").reset_index(drop=True)
+    qs, rs = cells["q"].to_numpy(), cells["r"].to_numpy()
+    cx, cy = hex_centres(qs, rs, grid)
+    clon, clat = to_wgs84(cx, cy, crs)
+    labels = np.array([n if isinstance(n, str) and n else f"area {i + 1}"
+                       for i, n in enumerate(cells["name"].tolist())], dtype=object)
+    notes = [f"Hexagon fallback: these map points are hexagon centres of {size_m:g} m, not "
+             "street-level points; locations read 'On or near <area>'."]
+    usable = inside_uk(clon, clat)
+    if not usable.any():
+        raise MapPointsError("every hexagon centre falls outside the UK; use a smaller size")
+    if not usable.all():
+        notes.append(f"{int((~usable).sum())} hexagon centre(s) outside the UK outline were not "
+                     "used; their crimes go to the nearest remaining centre.")
+    return map_points_from_arrays(clon[usable], clat[usable], labels[usable],
+                                  source="hexagon fallback", warnings=notes)
+
+
+# --- CSV --------------------------------------------------------------------------------------
+
+def map_points_csv_text(points: MapPoints) -> str:
+    """The CSV text for `points` (CSV_COLUMNS; coordinates at 6 dp; text through safe_cell)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for i in range(len(points)):
+        writer.writerow([
+            f"{points.longitude[i]:.6f}", f"{points.latitude[i]:.6f}",
+            safe_cell(points.label[i]), safe_cell(points.source[i]), int(points.addresses[i]),
+            safe_cell(points.lsoa_code[i]), safe_cell(points.lsoa_name[i]),
+        ])
+    return buf.getvalue()
+
+
+def write_map_points_csv(points: MapPoints, path: Union[str, Path]) -> None:
+    """Write the points atomically (staging: a failed write leaves the old file intact)."""
+    from .staging import write_text_atomic
+
+    write_text_atomic(path, map_points_csv_text(points))
+
+
+def _unguard(value: str) -> str:
+    """Undo safe_cell's leading quote so that a written file reads back to the same labels."""
+    if len(value) > 1 and value[0] == "'" and value[1] in "=+-@\t\r":
+        return value[1:]
+    return value
+
+
+def read_map_points_csv(path: Union[str, Path]) -> MapPoints:
+    """Map points from a CSV with at least longitude and latitude columns (WGS84).
+
+    label, source, addresses, lsoa_code and lsoa_name are optional (missing: "", "layer",
+    -1, "", ""). Files written by write_map_points_csv round-trip exactly.
+    """
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError,
+            pd.errors.EmptyDataError) as exc:
+        raise MapPointsError(f"cannot read map points from {path}: {exc}") from exc
+    table.columns = [str(c).strip().lower() for c in table.columns]
+    for col in ("longitude", "latitude"):
+        if col not in table.columns:
+            raise MapPointsError(f"{path} has no '{col}' column; map-point CSVs need "
+                                 "longitude and latitude (WGS84)")
+    try:
+        lon = pd.to_numeric(table["longitude"].str.strip().replace("", "nan")).to_numpy(float)
+        lat = pd.to_numeric(table["latitude"].str.strip().replace("", "nan")).to_numpy(float)
+        addr = (pd.to_numeric(table["addresses"].str.strip().replace("", "-1")).to_numpy()
+                if "addresses" in table.columns else None)
+    except ValueError as exc:
+        raise MapPointsError(f"{path}: a coordinate or address count is not a number "
+                             f"({exc})") from exc
+
+    def text(col: str, default: str) -> np.ndarray:
+        if col not in table.columns:
+            return np.full(len(table), default, dtype=object)
+        return np.array([_unguard(v) for v in table[col].tolist()], dtype=object)
+
+    source = text("source", "layer")
+    notes = []
+    if (source == "hexagon fallback").any():
+        notes.append("Hexagon fallback: these map points are hexagon centres, not "
+                     "street-level points; locations read 'On or near <area>'.")
+    return map_points_from_arrays(lon, lat, text("label", ""), source=source, addresses=addr,
+                                  lsoa_code=text("lsoa_code", ""),
+                                  lsoa_name=text("lsoa_name", ""), warnings=notes)

@@ -1,0 +1,424 @@
+"""Map points: building them from arrays, police.uk history, roads and hexagons; the CSV form.
+
+The history tests use the real police.uk slices in sample_data/ (Leicestershire 2022-09 as a
+folder and 2022-10 as the monthly zip) through the real loader. There is no roads data in the
+project, so the roads tests use small hand-built networks in British National Grid metres
+(synthetic on purpose: every expected candidate can be worked out by hand).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crime_mapper.core.geography import BRITISH_NATIONAL_GRID, WGS84, transform
+from crime_mapper.core.loader import load_extracts
+from crime_mapper.core.map_points import (
+    MapPoints,
+    MapPointsError,
+    _apply_min_addresses,
+    coordinate_keys,
+    map_points_from_arrays,
+    map_points_from_history,
+    map_points_from_roads,
+    map_points_hexagon_fallback,
+    read_map_points_csv,
+    strip_location_prefix,
+    write_map_points_csv,
+)
+from crime_mapper.core.projection import ZONE_CRS, choose_crs, to_projected, zone_of
+
+# A street corner in Leicester, in BNG metres: the synthetic road networks sit around it.
+X0, Y0 = 458_000.0, 304_000.0
+
+
+@pytest.fixture(scope="module")
+def leicestershire(repo_root: Path) -> pd.DataFrame:
+    base = repo_root / "sample_data" / "police-uk"
+    result = load_extracts([base / "2022-09", base / "2022-10.zip"])
+    return result.crimes
+
+
+def _raw_rows(repo_root: Path) -> list[dict[str, str]]:
+    """The same two months read with the csv module (an oracle independent of the loader)."""
+    rows: list[dict[str, str]] = []
+    for month in ("2022-09", "2022-10"):
+        folder = repo_root / "sample_data" / "police-uk" / month
+        path = folder / f"{month}-leicestershire-street.csv"
+        with open(path, newline="", encoding="utf-8") as handle:
+            rows.extend(csv.DictReader(handle))
+    return rows
+
+
+# --- projection -------------------------------------------------------------------------------
+
+def test_zone_of_northern_ireland_and_its_neighbours() -> None:
+    places = {
+        "Belfast": (-5.93, 54.60, 1), "Derry": (-7.31, 55.00, 1), "Enniskillen": (-7.64, 54.34, 1),
+        "Newry": (-6.34, 54.18, 1), "Rathlin": (-6.20, 55.29, 1), "Donaghadee": (-5.54, 54.64, 1),
+        "Portpatrick": (-5.12, 54.84, 0), "Mull of Kintyre": (-5.80, 55.31, 0),
+        "Isle of Man": (-4.48, 54.15, 0), "Islay": (-6.20, 55.65, 0), "Glasgow": (-4.25, 55.86, 0),
+        "Leicester": (-1.13, 52.63, 0), "London": (-0.12, 51.50, 0),
+    }
+    lon = np.array([p[0] for p in places.values()])
+    lat = np.array([p[1] for p in places.values()])
+    expected = np.array([p[2] for p in places.values()], dtype=np.int8)
+    got = zone_of(lon, lat)
+    assert got.dtype == np.int8
+    assert dict(zip(places, got.tolist())) == dict(zip(places, expected.tolist()))
+    assert zone_of(np.array([np.nan]), np.array([54.6])).tolist() == [0]
+
+
+def test_to_projected_uses_each_zones_crs_and_choose_crs_takes_the_majority() -> None:
+    lon = np.array([-1.13, -5.93, np.nan])
+    lat = np.array([52.63, 54.60, 52.0])
+    x, y, zone = to_projected(lon, lat)
+    assert zone.tolist() == [0, 1, 0]
+    bx, by = transform(lon[:1], lat[:1], WGS84, ZONE_CRS[0])
+    ix, iy = transform(lon[1:2], lat[1:2], WGS84, ZONE_CRS[1])
+    assert (x[0], y[0]) == (bx[0], by[0])
+    assert (x[1], y[1]) == (ix[0], iy[0])
+    assert np.isnan(x[2]) and np.isnan(y[2])
+    assert choose_crs(np.array([-5.9, -5.95, -1.1]), np.array([54.6, 54.6, 52.6])) == "EPSG:2157"
+    assert choose_crs(np.array([-5.9, -1.1]), np.array([54.6, 52.6])) == "EPSG:27700"
+    assert choose_crs(np.array([]), np.array([])) == "EPSG:27700"
+
+
+# --- MapPoints and map_points_from_arrays -----------------------------------------------------
+
+def test_map_points_round_to_six_places_and_cache_the_projection() -> None:
+    pts = map_points_from_arrays([-1.12345678, -1.2], [52.61234567, 52.6], ["A Street", ""])
+    assert pts.longitude.tolist() == [-1.123457, -1.2]
+    assert pts.latitude.tolist() == [52.612346, 52.6]
+    assert pts.label.tolist() == ["A Street", ""]
+    assert pts.source.tolist() == ["layer", "layer"]
+    assert pts.addresses.dtype == np.int64 and pts.addresses.tolist() == [-1, -1]
+    assert len(pts) == 2
+    assert pts.projected() is pts.projected()
+    assert pts.location_text().tolist() == ["On or near A Street", "On or near "]
+
+
+def test_duplicate_coordinates_are_merged_keeping_the_first_label() -> None:
+    pts = map_points_from_arrays(
+        [-1.1, -1.2, -1.1000001, -1.3], [52.6, 52.7, 52.6000002, 52.8],
+        ["First", "Other", "Second", "Third"], addresses=[8, 0, 9, 10])
+    assert len(pts) == 3
+    assert pts.label.tolist() == ["First", "Other", "Third"]
+    assert pts.addresses.tolist() == [17, 0, 10]
+    assert any("merged" in w for w in pts.warnings)
+
+
+@pytest.mark.parametrize(("lon", "lat", "words"), [
+    ([], [], "no map points"),
+    ([-1.1, np.nan], [52.6, 52.6], "missing or non-numeric"),
+    ([-1.1, 2.35], [52.6, 48.85], "outside the United Kingdom"),  # Paris
+    ([-1.1], [52.6, 52.7], "longitudes but"),
+])
+def test_unusable_map_points_raise_a_clear_error(lon, lat, words) -> None:
+    with pytest.raises(MapPointsError, match=words):
+        map_points_from_arrays(lon, lat, None)
+
+
+def test_coordinate_keys_match_exactly_at_the_requested_precision() -> None:
+    pts = map_points_from_arrays([-1.123454, -1.2], [52.6, 52.7], None)
+    keys = pts.coordinate_keys()
+    assert keys.dtype == np.int64 and (keys >= 0).all()
+    probe_lon = np.array([-1.1234541, -1.12347, -1.2, np.nan])
+    probe_lat = np.array([52.6000004, 52.6, 52.7, 52.7])
+    probe = coordinate_keys(probe_lon, probe_lat, 5)
+    assert np.isin(probe, keys).tolist() == [True, False, True, False]
+    assert probe[-1] == -1
+    assert np.array_equal(pts.coordinate_keys(6), coordinate_keys(pts.longitude, pts.latitude, 6))
+    with pytest.raises(ValueError):
+        coordinate_keys(probe_lon, probe_lat, 7)
+
+
+# --- police.uk history ------------------------------------------------------------------------
+
+def test_history_points_are_the_distinct_published_points(leicestershire, repo_root) -> None:
+    pts = map_points_from_history(leicestershire)
+    raw = [r for r in _raw_rows(repo_root) if r["Longitude"]]
+    labels: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    for r in raw:
+        labels[(r["Longitude"], r["Latitude"])][strip_location_prefix(r["Location"])] += 1
+    assert len(pts) == len(labels)
+    assert set(pts.source) == {"police.uk history"}
+    assert (pts.addresses == -1).all()
+    got = {(f"{lon:.6f}", f"{lat:.6f}"): lab
+           for lon, lat, lab in zip(pts.longitude, pts.latitude, pts.label)}
+    assert set(got) == set(labels)
+    for key, counter in labels.items():
+        if len(counter) == 1:
+            assert got[key] == next(iter(counter))
+    # police.uk's empty labels ("On or near " and nothing else) survive as "".
+    assert (pts.label == "").sum() > 0
+    assert not any(lab.startswith("On or near") for lab in pts.label)
+    assert (pts.lsoa_code != "").all() and (pts.lsoa_name != "").all()
+    # Sorted by longitude then latitude: independent of file order.
+    order = np.lexsort((pts.latitude, pts.longitude))
+    assert np.array_equal(order, np.arange(len(pts)))
+
+
+def test_history_does_not_depend_on_row_order(leicestershire) -> None:
+    first = map_points_from_history(leicestershire)
+    shuffled = leicestershire.sample(frac=1.0, random_state=3)
+    second = map_points_from_history(shuffled)
+    for name in ("longitude", "latitude", "label", "lsoa_code", "lsoa_name"):
+        assert np.array_equal(getattr(first, name), getattr(second, name)), name
+
+
+def test_history_label_rule_most_frequent_then_latest_then_alphabetical() -> None:
+    rows = [
+        # point 1: "Beta" twice, "Alpha" once -> Beta
+        (-1.1, 52.6, "On or near Alpha", "2022-03"), (-1.1, 52.6, "On or near Beta", "2022-01"),
+        (-1.1, 52.6, "On or near Beta", "2022-02"),
+        # point 2: one each; "Zed" is the latest month -> Zed
+        (-1.2, 52.6, "On or near Aardvark Road", "2022-01"),
+        (-1.2, 52.6, "On or near Zed Street", "2022-04"),
+        # point 3: one each in the same month -> alphabetical
+        (-1.3, 52.6, "On or near Yew Way", "2022-05"),
+        (-1.3, 52.6, "On or near Ash Way", "2022-05"),
+        # point 4: the empty label, twice, beats a named one
+        (-1.4, 52.6, "On or near ", "2022-01"), (-1.4, 52.6, "On or near ", "2022-01"),
+        (-1.4, 52.6, "On or near Park", "2022-06"),
+        # no location: ignored
+        (np.nan, np.nan, "No Location", "2022-01"),
+    ]
+    crimes = pd.DataFrame(rows, columns=["longitude", "latitude", "location", "month"])
+    crimes["lsoa_code"] = "E01000001"
+    crimes["lsoa_name"] = "Somewhere 001A"
+    crimes["location"] = crimes["location"].astype("category")
+    crimes["month"] = crimes["month"].astype("category")
+    pts = map_points_from_history(crimes)
+    assert pts.longitude.tolist() == [-1.4, -1.3, -1.2, -1.1]
+    assert pts.label.tolist() == ["", "Ash Way", "Zed Street", "Beta"]
+
+
+def test_history_without_any_location_is_an_error() -> None:
+    crimes = pd.DataFrame({"longitude": [np.nan], "latitude": [np.nan], "location": ["No Location"],
+                           "lsoa_code": [""], "lsoa_name": [""], "month": ["2022-01"]})
+    with pytest.raises(MapPointsError, match="no crime"):
+        map_points_from_history(crimes)
+    with pytest.raises(MapPointsError, match="lacks column"):
+        map_points_from_history(crimes.drop(columns=["month"]))
+
+
+# --- roads ------------------------------------------------------------------------------------
+
+def _bng(points: MapPoints) -> np.ndarray:
+    x, y = transform(points.longitude, points.latitude, WGS84, BRITISH_NATIONAL_GRID)
+    return np.column_stack([x - X0, y - Y0])
+
+
+def _small_network() -> tuple[list[np.ndarray], list[str]]:
+    """Main Road (0,0)-(600,0) crossed by Cross Street at x=200 and met by Short Lane at x=400;
+    Long Road, 700 m with no junction, further north."""
+    roads = [
+        [(0, 0), (200, 0), (400, 0), (600, 0)],
+        [(200, -200), (200, 0), (200, 200)],
+        [(400, 0), (400, 100)],
+        [(0, 1000), (700, 1000)],
+    ]
+    return ([np.asarray(r, dtype=float) + (X0, Y0) for r in roads],
+            ["Main Road", "Cross Street", "Short Lane", "Long Road"])
+
+
+EXPECTED_CANDIDATES = {  # (x, y) relative to X0, Y0 -> label
+    (100.0, 0.0): "Main Road", (300.0, 0.0): "Main Road", (500.0, 0.0): "Main Road",
+    (200.0, -100.0): "Cross Street", (200.0, 100.0): "Cross Street",
+    (400.0, 50.0): "Short Lane",
+    (700 / 6, 1000.0): "Long Road", (350.0, 1000.0): "Long Road", (3500 / 6, 1000.0): "Long Road",
+}
+
+
+def _by_position(points: MapPoints) -> dict[tuple[float, float], tuple[str, int]]:
+    xy = _bng(points)
+    out = {}
+    for (x, y), label, addr in zip(xy, points.label, points.addresses):
+        key = min(EXPECTED_CANDIDATES, key=lambda k: math.hypot(k[0] - x, k[1] - y))
+        assert math.hypot(key[0] - x, key[1] - y) < 0.2  # 6 dp of latitude is ~0.11 m
+        out[key] = (label, int(addr))
+    return out
+
+
+def test_roads_without_addresses_keep_every_segment_centre() -> None:
+    roads, labels = _small_network()
+    pts = map_points_from_roads(roads, labels, "EPSG:27700")
+    assert len(pts) == len(EXPECTED_CANDIDATES)
+    got = _by_position(pts)
+    assert {k: v[0] for k, v in got.items()} == EXPECTED_CANDIDATES
+    assert all(v[1] == -1 for v in got.values())
+    assert set(pts.source) == {"roads"}
+
+
+def test_roads_with_addresses_drop_a_three_address_point_into_its_neighbour() -> None:
+    """Short Lane's centre (400, 50) has 3 addresses: it is dropped and they join the nearest
+    surviving point, Main Road at (500, 0) (108 m away, against 125 m to (300, 0))."""
+    roads, labels = _small_network()
+    addresses = (
+        [(100 + i, -10.0) for i in range(8)]        # 8 -> Main Road (100, 0)
+        + [(500 + i, -20.0) for i in range(10)]     # 10 -> Main Road (500, 0)
+        + [(200.0, 110 + i) for i in range(9)]      # 9 -> Cross Street (200, 100)
+        + [(410.0, 60.0), (411.0, 60.0), (410.0, 61.0)]  # 3 -> Short Lane (400, 50)
+    )
+    addr = np.asarray(addresses) + (X0, Y0)
+    pts = map_points_from_roads(roads, labels, "EPSG:27700", addresses_xy=addr, k=8)
+    got = _by_position(pts)
+    assert (400.0, 50.0) not in got
+    assert got[(500.0, 0.0)] == ("Main Road", 13)
+    assert got[(100.0, 0.0)] == ("Main Road", 8)
+    assert got[(200.0, 100.0)] == ("Cross Street", 9)
+    assert got[(300.0, 0.0)] == ("Main Road", 0)  # no addresses: kept ("or none")
+    assert len(pts) == len(EXPECTED_CANDIDATES) - 1
+    assert int(pts.addresses.sum()) == len(addresses)
+    assert any("dropped" in w for w in pts.warnings)
+
+
+def _grid_network(n: int = 12, step: float = 100.0) -> tuple[list[np.ndarray], list[str]]:
+    ticks = np.arange(n + 1) * step
+    roads, labels = [], []
+    for i, t in enumerate(ticks):
+        roads.append(np.column_stack([ticks, np.full(ticks.size, t)]) + (X0, Y0))
+        labels.append(f"Row {i}")
+        roads.append(np.column_stack([np.full(ticks.size, t), ticks]) + (X0, Y0))
+        labels.append(f"Column {i}")
+    return roads, labels
+
+
+def test_roads_k_rule_holds_for_every_kept_point_and_addresses_are_conserved() -> None:
+    roads, labels = _grid_network()
+    rng = np.random.default_rng(11)
+    # Clustered addresses: dense estates, a sparse fringe (so many candidates start below k).
+    centres = rng.uniform(0, 1200, size=(15, 2))
+    clustered = centres[rng.integers(0, 15, 1500)] + rng.normal(0, 60, size=(1500, 2))
+    sparse = rng.uniform(0, 1200, size=(120, 2))
+    addr = np.vstack([clustered, sparse]) + (X0, Y0)
+    for k in (8, 20):
+        pts = map_points_from_roads(roads, labels, "EPSG:27700", addresses_xy=addr, k=k)
+        counts = pts.addresses
+        assert ((counts == 0) | (counts >= k)).all(), k
+        assert int(counts.sum()) == addr.shape[0], k
+        assert (counts >= k).sum() > 10
+
+
+def test_min_address_rule_catchments_are_the_nearest_kept_point() -> None:
+    """The stored count of each kept point equals the number of addresses whose nearest kept
+    point it is (checked by brute force)."""
+    rng = np.random.default_rng(5)
+    cand = rng.uniform(0, 1000, size=(150, 2))
+    addr = np.vstack([rng.uniform(0, 1000, size=(400, 2)),
+                      rng.normal(300, 40, size=(300, 2))])
+    keep, counts = _apply_min_addresses(cand, addr, 8)
+    kept = np.flatnonzero(keep)
+    d = np.hypot(addr[:, None, 0] - cand[None, kept, 0], addr[:, None, 1] - cand[None, kept, 1])
+    nearest = kept[np.argmin(d, axis=1)]
+    assert np.array_equal(np.bincount(nearest, minlength=cand.shape[0])[kept], counts[kept])
+    assert ((counts[kept] == 0) | (counts[kept] >= 8)).all()
+    assert (counts[~keep] == 0).all()
+
+
+def test_roads_bad_input() -> None:
+    roads, labels = _small_network()
+    with pytest.raises(MapPointsError, match="not in metres"):
+        map_points_from_roads(roads, labels, "EPSG:4326")
+    with pytest.raises(MapPointsError, match="no lines"):
+        map_points_from_roads([], [], "EPSG:27700")
+    with pytest.raises(MapPointsError, match="only 3 address"):
+        map_points_from_roads(roads, labels, "EPSG:27700",
+                              addresses_xy=np.array([[X0, Y0]] * 3), k=8)
+
+
+# --- hexagon fallback -------------------------------------------------------------------------
+
+def test_hexagon_fallback_centres_labels_and_warning(leicestershire) -> None:
+    located = leicestershire[leicestershire["has_location"]]
+    lon = located["longitude"].to_numpy()
+    lat = located["latitude"].to_numpy()
+    names = located["lsoa_name"].astype(str).to_numpy()
+    size = 500.0
+    pts = map_points_hexagon_fallback(lon, lat, size, area_names=names)
+    assert pts.warnings[0] == ("Hexagon fallback: these map points are hexagon centres of 500 m, "
+                               "not street-level points; locations read 'On or near <area>'.")
+    assert set(pts.source) == {"hexagon fallback"}
+    assert set(pts.label) <= set(names)
+    # Centres lie on the pointy-top lattice anchored at the BNG origin.
+    x, y = transform(pts.longitude, pts.latitude, WGS84, BRITISH_NATIONAL_GRID)
+    r = y / (size * math.sqrt(3) / 2)
+    q = x / size - np.round(r) / 2
+    assert np.allclose(r, np.round(r), atol=1e-3) and np.allclose(q, np.round(q), atol=1e-3)
+    # Each crime's nearest centre is at most one circumradius away (its own cell).
+    cx, cy = transform(lon, lat, WGS84, BRITISH_NATIONAL_GRID)
+    d = np.hypot(cx[:, None] - x[None, :], cy[:, None] - y[None, :]).min(axis=1)
+    assert d.max() <= size / math.sqrt(3) + 0.5
+    # The label is the most frequent area among the crimes nearest to that centre. Centres are
+    # published at 6 dp (~0.1 m), so a crime within a metre of a cell edge may look nearer to
+    # the neighbour here: cells touched by such a crime are not checked.
+    dist = np.hypot(cx[:, None] - x[None, :], cy[:, None] - y[None, :])
+    two = np.argsort(dist, axis=1)[:, :2]
+    d2 = np.take_along_axis(dist, two, axis=1)
+    edge = d2[:, 1] - d2[:, 0] < 1.0
+    unsure = set(two[edge].ravel().tolist())
+    nearest = two[:, 0]
+    checked = 0
+    for i in range(len(pts)):
+        if i in unsure:
+            continue
+        checked += 1
+        counter = Counter(names[nearest == i])
+        top = max(counter.values())
+        assert pts.label[i] == min(n for n, c in counter.items() if c == top)
+    assert checked > 0.5 * len(pts)
+
+
+def test_hexagon_fallback_without_names_and_bad_size() -> None:
+    pts = map_points_hexagon_fallback([-1.13, -1.131, -1.20, np.nan], [52.63, 52.63, 52.70, 1.0],
+                                      1000)
+    assert len(pts) == 2
+    assert sorted(pts.label) == ["area 1", "area 2"]
+    with pytest.raises(MapPointsError, match="positive"):
+        map_points_hexagon_fallback([-1.13], [52.63], 0)
+    with pytest.raises(MapPointsError, match="no crime has a location"):
+        map_points_hexagon_fallback([np.nan], [np.nan], 500)
+
+
+# --- CSV --------------------------------------------------------------------------------------
+
+def test_csv_round_trip_guards_formulas(tmp_path: Path) -> None:
+    pts = map_points_from_arrays([-1.1, -1.2, -1.3], [52.6, 52.7, 52.8],
+                                 ["=HYPERLINK(\"x\")", "", "High Street"], source="roads",
+                                 addresses=[8, 0, 12], lsoa_code=["E01000001", "", "E01000002"],
+                                 lsoa_name=["A 001A", "", "-B 002A"])
+    path = tmp_path / "points.csv"
+    write_map_points_csv(pts, path)
+    text = path.read_text(encoding="utf-8")
+    assert text.splitlines()[0] == "longitude,latitude,label,source,addresses,lsoa_code,lsoa_name"
+    assert "'=HYPERLINK" in text and "'-B 002A" in text
+    assert "-1.100000,52.600000" in text
+    back = read_map_points_csv(path)
+    for name in ("longitude", "latitude", "label", "source", "addresses", "lsoa_code",
+                 "lsoa_name"):
+        assert np.array_equal(getattr(back, name), getattr(pts, name)), name
+    assert [p.name for p in tmp_path.iterdir()] == ["points.csv"]  # no staging leftovers
+
+
+def test_csv_minimal_columns_and_errors(tmp_path: Path) -> None:
+    path = tmp_path / "minimal.csv"
+    path.write_text("Longitude,Latitude\n-1.1,52.6\n", encoding="utf-8")
+    pts = read_map_points_csv(path)
+    assert pts.label.tolist() == [""] and pts.source.tolist() == ["layer"]
+    assert pts.addresses.tolist() == [-1]
+    path.write_text("x,y\n1,2\n", encoding="utf-8")
+    with pytest.raises(MapPointsError, match="no 'longitude' column"):
+        read_map_points_csv(path)
+    path.write_text("longitude,latitude\nabc,52.6\n", encoding="utf-8")
+    with pytest.raises(MapPointsError, match="not a number"):
+        read_map_points_csv(path)
+    path.write_text("longitude,latitude\n", encoding="utf-8")
+    with pytest.raises(MapPointsError, match="no map points"):
+        read_map_points_csv(path)
