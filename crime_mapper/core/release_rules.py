@@ -1,0 +1,175 @@
+"""Release rules: what happens to each crime category, and to crimes flagged as sensitive.
+
+Every row of a release meets exactly one fate, chosen by its action:
+
+- ``"map"``: published at its nearest anonymous map point (police.uk's treatment);
+- ``"no_location"``: published, counted in every total, but without coordinates or LSOA
+  (police.uk's "No Location" rows);
+- ``"withhold"``: left out of the public table entirely, and counted in the audit.
+
+Documented defaults (:data:`DEFAULT_RULES`, and the shipped file
+``resources/release_rules_default.json`` generated from it):
+
+- every category, current and legacy, is ``"map"``: that is what police.uk publishes, and a
+  force's own release should match the national one unless the force decides otherwise;
+- crimes the force flags as sensitive are ``"withhold"``. The flag exists precisely because the
+  force judged that the row needs special handling (for example a domestic abuse address, or a
+  case that could identify a victim), and the tool cannot know what that handling is. Failing
+  safe means the row is withheld and counted in the audit until an analyst decides, in writing
+  in a saved rules file, that it may be published.
+
+A sensitive row gets the *stricter* of its category's action and the sensitive action
+(``withhold`` > ``no_location`` > ``map``): the sensitive rule can only ever take information
+out of a release, never put back something the category rule took out. Categories a rules file
+does not name get the police.uk default ``"map"``; :meth:`ReleaseRules.to_dict` always writes
+every category, so a saved file states the whole policy.
+
+Regenerate the shipped default file after changing :data:`DEFAULT_RULES`::
+
+    /usr/bin/python3 -m crime_mapper.core.release_rules > \\
+        crime_mapper/resources/release_rules_default.json
+
+(a test checks the file and the constant agree). Imports nothing from QGIS.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional, Union
+
+from .staging import write_text_atomic
+from .vocabulary import CATEGORY_BY_SLUG, all_category_names, normalise_category
+
+ACTIONS: tuple[str, ...] = ("map", "no_location", "withhold")
+# Strictness order used to combine a category's action with the sensitive action.
+_STRICTNESS = {action: rank for rank, action in enumerate(ACTIONS)}
+
+RULES_FORMAT = "crime_mapper release rules"
+RULES_VERSION = 1
+DEFAULT_CATEGORY_ACTION = "map"
+DEFAULT_SENSITIVE_ACTION = "withhold"
+
+PathLike = Union[str, Path]
+
+
+class ReleaseRulesError(ValueError):
+    """A rules file or mapping names an unknown category or action."""
+
+
+def _check_action(action: object, where: str) -> str:
+    if action not in ACTIONS:
+        raise ReleaseRulesError(
+            f"{where}: unknown action {action!r}; use one of {', '.join(ACTIONS)}")
+    return str(action)
+
+
+def _category_name(name: object) -> Optional[str]:
+    """Published name for a name or an exact API slug. Slugs are looked up first: folded,
+    the slug "violent-crime" would read as the legacy category "Violent crime"."""
+    if not isinstance(name, str):
+        return None
+    name = name.strip()
+    if name in CATEGORY_BY_SLUG:
+        return CATEGORY_BY_SLUG[name].name
+    return normalise_category(name)
+
+
+def _canonical_actions(category_actions: dict) -> dict[str, str]:
+    """Every category (current and legacy, vocabulary order) -> a checked action."""
+    known = all_category_names()
+    given: dict[str, str] = {}
+    for name, action in category_actions.items():
+        canonical = _category_name(name)
+        if canonical is None or canonical not in known:
+            raise ReleaseRulesError(
+                f"release rules: unknown crime category {name!r}; categories are "
+                f"{', '.join(known)}")
+        if canonical in given and given[canonical] != action:
+            raise ReleaseRulesError(
+                f"release rules: category {canonical!r} is given twice with different actions")
+        given[canonical] = _check_action(action, f"release rules, category {canonical!r}")
+    return {name: given.get(name, DEFAULT_CATEGORY_ACTION) for name in known}
+
+
+@dataclass(frozen=True)
+class ReleaseRules:
+    """Per-category actions plus the action for rows flagged sensitive.
+
+    ``category_actions`` may name categories by published name or API slug and may leave
+    some out (they get ``"map"``); after construction it holds every category by its
+    published name, in vocabulary order.
+    """
+
+    category_actions: dict = field(default_factory=dict)
+    sensitive_action: str = DEFAULT_SENSITIVE_ACTION
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "category_actions", _canonical_actions(self.category_actions))
+        _check_action(self.sensitive_action, "release rules, sensitive_action")
+
+    def action_for(self, category: str, sensitive: bool = False) -> str:
+        """The action for one row: the category's, made stricter by the sensitive flag."""
+        action = self.category_actions.get(category, DEFAULT_CATEGORY_ACTION)
+        if sensitive and _STRICTNESS[self.sensitive_action] > _STRICTNESS[action]:
+            return self.sensitive_action
+        return action
+
+    def to_dict(self) -> dict:
+        """Plain data with a stable key order (written as the rules file, and in the audit)."""
+        return {
+            "format": RULES_FORMAT,
+            "version": RULES_VERSION,
+            "actions": list(ACTIONS),
+            "category_actions": dict(self.category_actions),
+            "sensitive_action": self.sensitive_action,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ReleaseRules:
+        if not isinstance(data, dict):
+            raise ReleaseRulesError("release rules: expected a JSON object")
+        if data.get("format", RULES_FORMAT) != RULES_FORMAT:
+            raise ReleaseRulesError(
+                f"release rules: not a rules file (format {data.get('format')!r})")
+        version = data.get("version", RULES_VERSION)
+        if version != RULES_VERSION:
+            raise ReleaseRulesError(
+                f"release rules: version {version!r} is not supported (expected "
+                f"{RULES_VERSION})")
+        unknown = sorted(set(data) - {"format", "version", "actions", "category_actions",
+                                      "sensitive_action", "notes"})
+        if unknown:
+            raise ReleaseRulesError(f"release rules: unknown key(s) {', '.join(unknown)}")
+        actions = data.get("category_actions", {})
+        if not isinstance(actions, dict):
+            raise ReleaseRulesError("release rules: category_actions must be an object")
+        return cls(category_actions=actions,
+                   sensitive_action=data.get("sensitive_action", DEFAULT_SENSITIVE_ACTION))
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def load(cls, path: PathLike) -> ReleaseRules:
+        """Read a rules file; errors name the file and the problem."""
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise ReleaseRulesError(f"{path}: not valid JSON ({exc})") from exc
+        try:
+            return cls.from_dict(data)
+        except ReleaseRulesError as exc:
+            raise ReleaseRulesError(f"{path}: {exc}") from exc
+
+    def save(self, path: PathLike) -> None:
+        write_text_atomic(path, self.to_json())
+
+
+DEFAULT_RULES = ReleaseRules()
+
+
+if __name__ == "__main__":  # regenerate resources/release_rules_default.json
+    sys.stdout.write(DEFAULT_RULES.to_json())

@@ -1,0 +1,122 @@
+"""The public table's building blocks: salted Crime IDs and the police.uk-format CSV."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crime_mapper.core.public_schema import (
+    PUBLIC_COLUMNS,
+    read_public_csv,
+    salt_fingerprint,
+    salted_crime_id,
+    write_public_csv,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+LEICS_OCT = ROOT / "sample_data" / "police-uk" / "2022-10" / "2022-10-leicestershire-street.csv"
+SALT = b"a secret salt of 32 bytes, test!"
+
+
+def test_crime_id_is_hmac_sha256_of_the_reference():
+    refs = ["LP/20001/22", "LP/20002/22", "ÆØÅ/1"]
+    ids = salted_crime_id(refs, SALT)
+    assert ids.dtype == object and len(ids) == 3
+    for ref, got in zip(refs, ids):
+        assert got == hmac.new(SALT, ref.encode("utf-8"), hashlib.sha256).hexdigest()
+        assert len(got) == 64 and all(c in "0123456789abcdef" for c in got)
+
+
+def test_crime_id_with_a_salt_longer_than_a_block_still_matches_hmac():
+    salt = bytes(range(100))  # HMAC hashes keys longer than the 64-byte block first
+    assert salted_crime_id(["x"], salt)[0] == hmac.new(salt, b"x", hashlib.sha256).hexdigest()
+
+
+def test_blank_and_missing_references_give_blank_ids_and_numbers_are_text():
+    ids = salted_crime_id(["", None, float("nan"), 12345], SALT)
+    assert list(ids[:3]) == ["", "", ""]
+    assert ids[3] == hmac.new(SALT, b"12345", hashlib.sha256).hexdigest()
+
+
+def test_different_salts_give_different_ids_and_fingerprints():
+    a = salted_crime_id(["LP/1/22"], SALT)[0]
+    b = salted_crime_id(["LP/1/22"], SALT + b"!")[0]
+    assert a != b
+    assert salt_fingerprint(SALT) != salt_fingerprint(SALT + b"!")
+    assert len(salt_fingerprint(SALT)) == 12
+    assert salt_fingerprint(SALT) not in SALT.hex()  # identifies the salt, does not show it
+
+
+def test_empty_salt_is_refused():
+    with pytest.raises(ValueError):
+        salted_crime_id(["LP/1/22"], b"")
+
+
+def _row(**cells: str) -> dict:
+    row = {c: "" for c in PUBLIC_COLUMNS}
+    row.update(cells)
+    return row
+
+
+def test_published_file_round_trips_byte_for_byte(tmp_path: Path):
+    """A real police.uk file read with read_public_csv and written back is byte-identical:
+    same header, quoting, CRLF line endings, no BOM."""
+    public = read_public_csv(LEICS_OCT)
+    assert tuple(public.columns) == PUBLIC_COLUMNS
+    assert all(public[c].map(type).eq(str).all() for c in PUBLIC_COLUMNS)
+    out = tmp_path / "public.csv"
+    write_public_csv(public, out)
+    assert out.read_bytes() == LEICS_OCT.read_bytes()
+
+
+def test_csv_guards_formulas_but_not_coordinates_and_quotes_minimally(tmp_path: Path):
+    public = pd.DataFrame([
+        _row(**{"Crime ID": "ab" * 32, "Month": "2022-10", "Longitude": "-1.165642",
+                "Latitude": "52.671783", "Location": "On or near =HYPERLINK(\"x\")",
+                "LSOA name": "-cmd|calc", "Crime type": "Burglary"}),
+        _row(**{"Month": "2022-10", "Location": "On or near High Street, North",
+                "Crime type": "Anti-social behaviour"}),
+    ], columns=list(PUBLIC_COLUMNS))
+    out = tmp_path / "public.csv"
+    write_public_csv(public, out)
+    data = out.read_bytes()
+    assert data.startswith(",".join(PUBLIC_COLUMNS).encode() + b"\r\n")
+    assert data.count(b"\r\n") == 3 and b"\n" not in data.replace(b"\r\n", b"")
+    text = data.decode("utf-8")
+    assert ",-1.165642,52.671783," in text  # numbers untouched
+    assert "'-cmd|calc" in text  # formula neutralised
+    assert '"On or near =HYPERLINK(""x"")"' in text  # starts with "On", no guard needed
+    assert '"On or near High Street, North"' in text  # quoted only because of the comma
+    back = read_public_csv(out)
+    assert back.loc[0, "LSOA name"] == "'-cmd|calc"
+    assert back.loc[1, "Crime ID"] == ""
+
+
+def test_writer_refuses_a_table_that_is_not_the_public_schema(tmp_path: Path):
+    frame = pd.DataFrame({c: ["x"] for c in PUBLIC_COLUMNS})
+    frame["Offence"] = ["Common assault"]
+    with pytest.raises(ValueError, match="exactly"):
+        write_public_csv(frame, tmp_path / "public.csv")
+    assert not (tmp_path / "public.csv").exists()
+
+
+def test_failed_write_leaves_the_previous_file(tmp_path: Path):
+    out = tmp_path / "public.csv"
+    out.write_bytes(b"previous release")
+    bad = pd.DataFrame({c: [np.nan] for c in PUBLIC_COLUMNS[:-1]})
+    with pytest.raises(ValueError):
+        write_public_csv(bad, out)
+    assert out.read_bytes() == b"previous release"
+    assert [p.name for p in tmp_path.iterdir()] == ["public.csv"]
+
+
+def test_writer_refuses_cells_that_are_not_text(tmp_path: Path):
+    frame = pd.DataFrame({c: ["x"] for c in PUBLIC_COLUMNS})
+    frame["Longitude"] = [-1.5]
+    with pytest.raises(ValueError, match="not text"):
+        write_public_csv(frame, tmp_path / "public.csv")
