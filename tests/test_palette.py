@@ -317,3 +317,83 @@ def test_hard_coded_colours_are_what_the_derivation_produces() -> None:
     assert set(derived["current"]) == set(CURRENT)
     assert set(derived["legacy"]) == set(ALL_CATEGORY_COLOURS) - set(CURRENT)
     assert set(derived["outcome_groups"]) == set(palette.OUTCOME_GROUP_COLOURS.values())
+
+
+# --- hotspot classes and the sequential ramp ------------------------------------------------
+
+
+@pytest.mark.parametrize("classes", [palette.GI_CLASSES, palette.CHANGE_CLASSES],
+                         ids=["gi", "change"])
+@pytest.mark.parametrize("view", VIEWS)
+def test_hotspot_classes_stay_apart_in_every_view(classes, view) -> None:
+    colours = [c.colour for c in classes]
+    assert len(set(colours)) == 7
+    assert ref_min_de(colours, view) >= 7.0
+    # the same confidence on the two sides (hot 99% vs cold 99%...) never looks alike
+    for level in (1, 2, 3):
+        hot = palette.class_style(classes, level).colour
+        cold = palette.class_style(classes, -level).colour
+        assert ref_de2000(ref_lab(hot, view), ref_lab(cold, view)) >= 15.0, (level, view)
+
+
+@pytest.mark.parametrize("classes", [palette.GI_CLASSES, palette.CHANGE_CLASSES],
+                         ids=["gi", "change"])
+def test_hotspot_classes_darken_with_confidence(classes) -> None:
+    """Strength reads as lightness (greyscale print, any colour vision): L* falls with |class|."""
+    assert [c.value for c in classes] == [3, 2, 1, 0, -1, -2, -3]
+    for view in VIEWS:
+        for sign in (1, -1):
+            light = [ref_lab(palette.class_style(classes, sign * k).colour, view)[0]
+                     for k in (0, 1, 2, 3)]
+            assert light == sorted(light, reverse=True), (view, sign, light)
+    labels = [c.label for c in classes]
+    assert len(set(labels)) == 7
+    assert all("%" in label for label in labels if "ot significant" not in label
+               and "No significant" not in label)
+    with pytest.raises(KeyError):
+        palette.class_style(classes, 4)
+
+
+def test_gi_labels_are_plain_words() -> None:
+    assert palette.class_style(palette.GI_CLASSES, 3).label == "Hot spot, 99% confidence"
+    assert palette.class_style(palette.GI_CLASSES, -1).label == "Cold spot, 90% confidence"
+    assert palette.class_style(palette.GI_CLASSES, 0).label == "Not significant"
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_sequential_ramp_lightness_is_monotonic_in_every_view(view) -> None:
+    light = [ref_lab(c, view)[0] for c in palette.SEQUENTIAL_RAMP]
+    steps = [a - b for a, b in zip(light, light[1:])]
+    assert min(steps) >= 5.0, (view, light)  # light (few) -> dark (many), clear steps
+    assert ref_min_de(list(palette.SEQUENTIAL_RAMP), view) >= 4.0
+
+
+def test_sequential_colours_interpolate_the_ramp() -> None:
+    assert palette.sequential_colours(0) == []
+    assert palette.sequential_colours(2) == [palette.SEQUENTIAL_RAMP[0],
+                                             palette.SEQUENTIAL_RAMP[-1]]
+    assert palette.sequential_colours(len(palette.SEQUENTIAL_RAMP)) == list(
+        palette.SEQUENTIAL_RAMP)
+    five = palette.sequential_colours(5)
+    assert len(five) == 5 and all(re.fullmatch(r"#[0-9a-f]{6}", c) for c in five)
+    light = [ref_lab(c)[0] for c in palette.sequential_colours(12)]
+    assert light == sorted(light, reverse=True)
+    assert palette.ramp_colour(-1) == palette.SEQUENTIAL_RAMP[0]
+    assert palette.ramp_colour(2) == palette.SEQUENTIAL_RAMP[-1]
+
+
+def test_palette_json_carries_hotspot_classes_and_ramp() -> None:
+    data = json.loads(json.dumps(palette.palette_json()))
+    assert [c["value"] for c in data["gi_classes"]] == [3, 2, 1, 0, -1, -2, -3]
+    assert data["gi_classes"][0]["label"] == "Hot spot, 99% confidence"
+    assert len(data["change_classes"]) == 7
+    assert data["sequential_ramp"] == list(palette.SEQUENTIAL_RAMP)
+
+
+def test_class_labels_match_the_statistics_core() -> None:
+    """One wording: the palette's labels are the core's GI/CHANGE_CLASS_LABELS."""
+    from crime_mapper.core.change_hotspots import CHANGE_CLASS_LABELS
+    from crime_mapper.core.getis_ord import GI_CLASS_LABELS
+
+    assert {c.value: c.label for c in palette.GI_CLASSES} == GI_CLASS_LABELS
+    assert {c.value: c.label for c in palette.CHANGE_CLASSES} == CHANGE_CLASS_LABELS

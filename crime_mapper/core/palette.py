@@ -19,6 +19,21 @@ category colour (among themselves: normal 15.3, deutan 8.3, protan 7.5, tritan 1
 Which colour went to which category is a free choice (it does not change those minimums); it
 follows loose conventions: violence in reds/plum, property in blue/brown/slate, theft in greens
 and teals. Colour is never the only cue: each category group has its own marker shape.
+
+Hotspot and density colours (added for the hotspot layers) are not searched for but taken from
+published colour-blind-safe schemes, and checked in tests/test_palette.py the same way:
+- Gi* classes (-3..3: cold 99/95/90%, not significant, hot 90/95/99%): ColorBrewer RdBu, 7
+  classes (Brewer, Harrower & Penn State; marked colour-blind safe). Hot is red, cold is blue;
+  lightness falls symmetrically away from "not significant", so the strength of a class reads
+  in greyscale too, and red against blue survives every dichromacy (min pairwise CIEDE2000:
+  normal 9.4, deutan 8.6, protan 7.1, tritan 12.3).
+- Change classes (significant increase / decrease since the baseline): ColorBrewer PuOr, 7
+  classes, so a change map is never mistaken for a Gi* map (normal 9.8, deutan 9.6, protan
+  9.4, tritan 7.1).
+- Sequential ramp (KDE surfaces, graduated choropleths, heatmaps): viridis (van der Walt &
+  Smith, matplotlib), run from light (few crimes) to dark (many) so "darker = more" holds on a
+  light basemap. Its lightness rises monotonically in normal vision and in all three simulated
+  dichromacies, which is what keeps a sequential ramp readable for everyone.
 """
 
 from __future__ import annotations
@@ -101,6 +116,85 @@ NO_DATA_COLOUR = "#bdbdbd"
 OUTLINE_COLOUR = "#232323"
 
 
+@dataclass(frozen=True)
+class ClassStyle:
+    """One class of a classed hotspot layer: its value in the data, fill colour and the
+    plain-words legend label (the legend must make sense to someone who never heard of z-scores).
+    """
+
+    value: int
+    colour: str
+    label: str
+
+
+#: Getis-Ord Gi* classes, hot 99% first (core.getis_ord hotspot_class values). The labels are
+#: the same words as core.getis_ord.GI_CLASS_LABELS and core.change_hotspots.CHANGE_CLASS_LABELS
+#: (ArcGIS's familiar wording; a test holds them equal): kept here too so the palette, which
+#: the web map reads, stays importable without numpy/scipy.
+GI_CLASSES: tuple[ClassStyle, ...] = (
+    ClassStyle(3, "#b2182b", "Hot spot, 99% confidence"),
+    ClassStyle(2, "#ef8a62", "Hot spot, 95% confidence"),
+    ClassStyle(1, "#fddbc7", "Hot spot, 90% confidence"),
+    ClassStyle(0, "#f7f7f7", "Not significant"),
+    ClassStyle(-1, "#d1e5f0", "Cold spot, 90% confidence"),
+    ClassStyle(-2, "#67a9cf", "Cold spot, 95% confidence"),
+    ClassStyle(-3, "#2166ac", "Cold spot, 99% confidence"),
+)
+
+#: Change-hotspot classes: significant increase (positive) or decrease (negative) of the
+#: current period over the baseline, at 90/95/99% confidence; 0 = no significant change.
+CHANGE_CLASSES: tuple[ClassStyle, ...] = (
+    ClassStyle(3, "#b35806", "Increase, 99% confidence"),
+    ClassStyle(2, "#f1a340", "Increase, 95% confidence"),
+    ClassStyle(1, "#fee0b6", "Increase, 90% confidence"),
+    ClassStyle(0, "#f7f7f7", "No significant change"),
+    ClassStyle(-1, "#d8daeb", "Decrease, 90% confidence"),
+    ClassStyle(-2, "#998ec3", "Decrease, 95% confidence"),
+    ClassStyle(-3, "#542788", "Decrease, 99% confidence"),
+)
+
+#: Outline of hexagon cells (thin, mid grey: separates cells without hiding the basemap).
+CELL_OUTLINE_COLOUR = "#8c8c8c"
+
+#: Sequential ramp stops, low -> high (viridis reversed: light = few crimes, dark = many).
+SEQUENTIAL_RAMP: tuple[str, ...] = (
+    "#fde725", "#aadc32", "#5cc863", "#27ad81", "#21908d",
+    "#2c718e", "#3b518b", "#472c7a", "#440154",
+)
+
+
+def class_style(classes: tuple[ClassStyle, ...], value: int) -> ClassStyle:
+    """The ClassStyle of ``value`` in GI_CLASSES or CHANGE_CLASSES (KeyError if absent)."""
+    for item in classes:
+        if item.value == value:
+            return item
+    raise KeyError(value)
+
+
+def _hex_rgb(colour: str) -> tuple[int, int, int]:
+    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
+
+
+def ramp_colour(t: float, ramp: tuple[str, ...] = SEQUENTIAL_RAMP) -> str:
+    """The ramp's colour at ``t`` in 0..1 (linear between neighbouring stops, in sRGB as the
+    published stops are spaced for that)."""
+    t = min(1.0, max(0.0, float(t)))
+    pos = t * (len(ramp) - 1)
+    i = min(int(pos), len(ramp) - 2)
+    f = pos - i
+    a, b = _hex_rgb(ramp[i]), _hex_rgb(ramp[i + 1])
+    return "#" + "".join(f"{round(x + (y - x) * f):02x}" for x, y in zip(a, b))
+
+
+def sequential_colours(n: int, ramp: tuple[str, ...] = SEQUENTIAL_RAMP) -> list[str]:
+    """``n`` colours evenly spaced along the ramp, low to high (n = 1 gives the middle)."""
+    if n <= 0:
+        return []
+    if n == 1:
+        return [ramp_colour(0.5, ramp)]
+    return [ramp_colour(i / (n - 1), ramp) for i in range(n)]
+
+
 def _build_styles() -> dict[str, CategoryStyle]:
     styles: dict[str, CategoryStyle] = {}
     for cat in CATEGORIES:
@@ -163,6 +257,11 @@ def palette_json() -> dict[str, Any]:
             for group, colour in OUTCOME_GROUP_COLOURS.items()
         ],
         "group_markers": dict(GROUP_MARKERS),
+        "gi_classes": [{"value": c.value, "colour": c.colour, "label": c.label}
+                       for c in GI_CLASSES],
+        "change_classes": [{"value": c.value, "colour": c.colour, "label": c.label}
+                           for c in CHANGE_CLASSES],
+        "sequential_ramp": list(SEQUENTIAL_RAMP),
         "no_data": NO_DATA_COLOUR,
         "outline": OUTLINE_COLOUR,
     }

@@ -258,8 +258,12 @@ def _str_order(cx: np.ndarray, cy: np.ndarray, capacity: int) -> np.ndarray:
 
 
 def bulk_load_rtree(conn: sqlite3.Connection, rtree: str, ids: np.ndarray,
-                    x: np.ndarray, y: np.ndarray) -> None:
+                    x: np.ndarray, y: np.ndarray, x_max: Optional[np.ndarray] = None,
+                    y_max: Optional[np.ndarray] = None) -> None:
     """Fill an empty SQLite R-tree virtual table with points by writing its nodes directly.
+
+    For boxes (polygon layers, e.g. the hotspot hexagons) give the lower-left corner in
+    ``x``/``y`` and the upper-right corner in ``x_max``/``y_max``.
 
     Inserting 500,000 rows through the R-tree module costs ~4 s (it splits nodes one
     insert at a time); packing the tree bottom-up with Sort-Tile-Recursive and writing the
@@ -270,8 +274,8 @@ def bulk_load_rtree(conn: sqlite3.Connection, rtree: str, ids: np.ndarray,
     if len(ids) == 0:
         return
     level_ids = ids.astype(np.int64)
-    minx, maxx = _round_down_f32(x), _round_up_f32(x)
-    miny, maxy = _round_down_f32(y), _round_up_f32(y)
+    minx, maxx = _round_down_f32(x), _round_up_f32(x if x_max is None else x_max)
+    miny, maxy = _round_down_f32(y), _round_up_f32(y if y_max is None else y_max)
     levels: list[tuple[np.ndarray, ...]] = []  # per level: cells in node order
     next_node = 2  # node 1 is the root, numbered last
     leaf = True

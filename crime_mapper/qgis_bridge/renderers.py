@@ -5,18 +5,43 @@ current and legacy category in police.uk order, whether or not the month contain
 legend then looks the same every month, so analysts (and anyone comparing two months side
 by side) find each category in the same place and colour. A final catch-all category draws
 anything else in the palette's no-data grey instead of hiding it.
+
+The area and hotspot renderers (graduated choropleth with quantile / natural breaks / equal
+interval classes, heatmap preset, Gi* and change classes, KDE pseudo-colour in crimes per
+km²) read the palette's sequential ramp and class colours/labels, below.
 """
 
 from __future__ import annotations
 
 from qgis.core import (
     QgsCategorizedSymbolRenderer,
+    QgsClassificationEqualInterval,
+    QgsClassificationJenks,
+    QgsClassificationMethod,
+    QgsClassificationQuantile,
+    QgsColorRampShader,
+    QgsExpression,
+    QgsFillSymbol,
+    QgsGradientColorRamp,
+    QgsGradientStop,
+    QgsGraduatedSymbolRenderer,
+    QgsHeatmapRenderer,
+    QgsLineSymbol,
     QgsMarkerSymbol,
+    QgsRasterDataProvider,
+    QgsRasterShader,
     QgsRendererCategory,
+    QgsSimpleFillSymbolLayer,
     QgsSimpleMarkerSymbolLayer,
     QgsSimpleMarkerSymbolLayerBase,
+    QgsSingleBandPseudoColorRenderer,
     QgsSingleSymbolRenderer,
+    QgsSymbol,
+    QgsUnitTypes,
+    QgsVectorLayer,
+    QgsWkbTypes,
 )
+from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtGui import QColor
 
 from ..core import palette
@@ -67,3 +92,170 @@ def crime_type_renderer(field: str = CRIME_TYPE_FIELD) -> QgsCategorizedSymbolRe
 def stop_search_renderer() -> QgsSingleSymbolRenderer:
     """Stop and search points: one neutral symbol, distinct in shape from crime markers."""
     return QgsSingleSymbolRenderer(marker_symbol("#1f1f1f", "cross2", 2.6))
+
+
+# --- areas, hotspots and surfaces ------------------------------------------------------------
+# Everything below also reads its colours from core.palette: a graduated choropleth, a KDE
+# surface and a heatmap use the one sequential ramp; Gi* and change layers use the palette's
+# class colours and plain-words labels, so the legend of a hotspot layer reads the same in
+# QGIS, in an exported QML/SLD and on the web map.
+
+GI_CLASS_FIELD = "gi_class"
+CHANGE_CLASS_FIELD = "change_class"
+CELL_OUTLINE_WIDTH_MM = 0.1
+DENSITY_UNIT = "crimes per km²"
+
+#: Classification method names accepted by graduated_renderer (and the Processing/UI choice).
+CLASSIFICATION_METHODS: dict[str, str] = {
+    "quantile": "Quantile (equal count)",
+    "jenks": "Natural breaks (Jenks)",
+    "equal_interval": "Equal interval",
+}
+_METHOD_ALIASES = {"natural_breaks": "jenks", "natural breaks": "jenks", "equal": "equal_interval",
+                   "equal interval": "equal_interval", "quantiles": "quantile"}
+
+
+def fill_symbol(colour: str, outline: str = palette.CELL_OUTLINE_COLOUR,
+                outline_width: float = CELL_OUTLINE_WIDTH_MM) -> QgsFillSymbol:
+    """A simple fill of a palette colour with a thin outline (cells and areas)."""
+    layer = QgsSimpleFillSymbolLayer(QColor(colour), Qt.BrushStyle.SolidPattern,
+                                     QColor(outline), Qt.PenStyle.SolidLine, outline_width)
+    symbol = QgsFillSymbol()
+    symbol.changeSymbolLayer(0, layer)
+    return symbol
+
+
+def sequential_ramp(transparent_low: bool = False) -> QgsGradientColorRamp:
+    """The palette's sequential ramp as a QGIS gradient (optionally fading in from nothing,
+    which is what a heatmap wants: no crimes = no colour over the basemap)."""
+    colours = [QColor(c) for c in palette.SEQUENTIAL_RAMP]
+    first = QColor(colours[0])
+    if transparent_low:
+        first.setAlpha(0)
+    stops = [QgsGradientStop(i / (len(colours) - 1), colours[i])
+             for i in range(1, len(colours) - 1)]
+    return QgsGradientColorRamp(first, colours[-1], False, stops)
+
+
+def classification_method(method: str) -> QgsClassificationMethod:
+    """A QGIS classification method from 'quantile' | 'jenks' | 'equal_interval' (or
+    'natural breaks'). ValueError names the choices for anything else."""
+    key = _METHOD_ALIASES.get(method.strip().lower(), method.strip().lower())
+    if key == "quantile":
+        return QgsClassificationQuantile()
+    if key == "jenks":
+        return QgsClassificationJenks()
+    if key == "equal_interval":
+        return QgsClassificationEqualInterval()
+    raise ValueError(f"unknown classification {method!r}: choose one of "
+                     f"{', '.join(CLASSIFICATION_METHODS)}")
+
+
+def _symbol_for(layer: QgsVectorLayer, colour: str) -> QgsSymbol:
+    geometry = layer.geometryType()
+    if geometry == QgsWkbTypes.GeometryType.PolygonGeometry:
+        return fill_symbol(colour)
+    if geometry == QgsWkbTypes.GeometryType.LineGeometry:
+        return QgsLineSymbol.createSimple({"color": colour, "width": "0.6"})
+    return marker_symbol(colour, "circle")
+
+
+def graduated_renderer(layer: QgsVectorLayer, field: str, method: str = "quantile",
+                       classes: int = 5, unit: str = "crimes",
+                       precision: int = 0) -> QgsGraduatedSymbolRenderer:
+    """A graduated choropleth of ``field`` (counts or rates per area) on ``layer``.
+
+    Classes come from QGIS's own classification (quantile, natural breaks or equal
+    interval) over the layer's values; each class takes its colour from the palette's
+    sequential ramp (light = low, dark = high) and its label reads "12 to 30 crimes".
+    A layer with no values still gets a valid (empty) renderer.
+    """
+    renderer = QgsGraduatedSymbolRenderer(field)
+    renderer.setSourceSymbol(_symbol_for(layer, palette.SEQUENTIAL_RAMP[0]))
+    renderer.setSourceColorRamp(sequential_ramp())
+    cls = classification_method(method)
+    cls.setLabelFormat(f"%1 to %2 {unit}".rstrip())
+    cls.setLabelPrecision(precision)
+    cls.setLabelTrimTrailingZeroes(True)
+    renderer.setClassificationMethod(cls)
+    renderer.updateClasses(layer, max(1, int(classes)))
+    colours = palette.sequential_colours(len(renderer.ranges()))
+    for index, colour in enumerate(colours):
+        renderer.updateRangeSymbol(index, _symbol_for(layer, colour))
+    return renderer
+
+
+def heatmap_renderer(radius: float = 500.0, map_units: bool = True,
+                     weight_field: str | None = None) -> QgsHeatmapRenderer:
+    """The heatmap preset for crime points: a quick visual density while panning.
+
+    The radius is in map units (metres in a projected CRS; pass map_units=False for a
+    screen radius in millimetres, e.g. for a WGS84 layer). Colours fade in from transparent
+    along the palette ramp. This is a preview: the kernel density *surface* (a real
+    raster in crimes per km²) is crime_mapper:hotspots_kde.
+    """
+    renderer = QgsHeatmapRenderer()
+    renderer.setRadius(float(radius))
+    renderer.setRadiusUnit(QgsUnitTypes.RenderUnit.RenderMapUnits if map_units
+                           else QgsUnitTypes.RenderUnit.RenderMillimeters)
+    renderer.setColorRamp(sequential_ramp(transparent_low=True))
+    renderer.setMaximumValue(0)  # automatic
+    renderer.setRenderQuality(2)
+    if weight_field:
+        renderer.setWeightExpression(QgsExpression.quotedColumnRef(weight_field))
+    return renderer
+
+
+def _class_renderer(field: str, classes: tuple[palette.ClassStyle, ...]
+                    ) -> QgsCategorizedSymbolRenderer:
+    categories = [QgsRendererCategory(c.value, fill_symbol(c.colour), c.label, True)
+                  for c in classes]
+    return QgsCategorizedSymbolRenderer(field, categories)
+
+
+def gi_renderer(field: str = GI_CLASS_FIELD) -> QgsCategorizedSymbolRenderer:
+    """Gi* hexagons by class: hot (red) / cold (blue) at 90, 95, 99% confidence, legend in
+    plain words ("Hot spot, 99% confidence"), strongest hot spot first."""
+    return _class_renderer(field, palette.GI_CLASSES)
+
+
+def change_renderer(field: str = CHANGE_CLASS_FIELD) -> QgsCategorizedSymbolRenderer:
+    """Change-hotspot hexagons: significant increase / decrease at 90, 95, 99% confidence."""
+    return _class_renderer(field, palette.CHANGE_CLASSES)
+
+
+def density_label(value: float) -> str:
+    """A legend label for a density value, e.g. "1,250 crimes per km²"."""
+    if value >= 100:
+        text = f"{value:,.0f}"
+    elif value >= 1:
+        text = f"{value:,.1f}".rstrip("0").rstrip(".")
+    else:
+        text = f"{value:.2g}"
+    return f"{text} {DENSITY_UNIT}"
+
+
+def kde_raster_renderer(provider: QgsRasterDataProvider, maximum: float, band: int = 1,
+                        steps: int = 6) -> QgsSingleBandPseudoColorRenderer:
+    """Pseudo-colour for a KDE surface in crimes per km²: the palette ramp from 0 to
+    ``maximum``, with 0 fully transparent (no crime nearby = the basemap shows through) and
+    legend entries labelled in crimes per km²."""
+    maximum = float(maximum) if maximum and maximum > 0 else 1.0
+    items = []
+    for i, colour in enumerate(palette.sequential_colours(steps)):
+        value = maximum * i / (steps - 1)
+        qcolour = QColor(colour)
+        if i == 0:
+            qcolour.setAlpha(0)
+        items.append(QgsColorRampShader.ColorRampItem(value, qcolour, density_label(value)))
+    shader_fn = QgsColorRampShader(0.0, maximum)
+    shader_fn.setColorRampType(QgsColorRampShader.Type.Interpolated)
+    shader_fn.setSourceColorRamp(sequential_ramp(transparent_low=True))
+    shader_fn.setColorRampItemList(items)
+    shader_fn.setClassificationMode(QgsColorRampShader.ClassificationMode.Continuous)
+    shader = QgsRasterShader()
+    shader.setRasterShaderFunction(shader_fn)
+    renderer = QgsSingleBandPseudoColorRenderer(provider, band, shader)
+    renderer.setClassificationMin(0.0)
+    renderer.setClassificationMax(maximum)
+    return renderer

@@ -1,0 +1,233 @@
+"""Processing algorithm crime_mapper:hotspots_grid (crime counts on a hexagon grid), and the
+base class the four hotspot algorithms share (parameters, help, running, styling the result).
+
+Every hotspot algorithm calls qgis_bridge.hotspot_task.run_hotspot, the same implementation
+as the dock's Hotspots panel, so the toolbox, models, batch mode and qgis_process give the
+same files and the same styled layers as the dock.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingAlgorithm,
+    QgsProcessingContext,
+    QgsProcessingException,
+    QgsProcessingFeedback,
+    QgsProcessingLayerPostProcessorInterface,
+    QgsProcessingOutputNumber,
+    QgsProcessingOutputString,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterString,
+    QgsProcessingParameterVectorDestination,
+    QgsProcessingParameterVectorLayer,
+)
+
+from ..core.feedback import Cancelled
+from ..core.hexgrid import DEFAULT_MAX_CELLS
+from ..core.vocabulary import CATEGORY_NAMES
+from .load_extracts import ProcessingFeedbackAdapter
+
+#: CATEGORY enum choices: index 0 = every crime, then the 14 police.uk categories in order.
+CATEGORY_CHOICES: list[str] = ["All", *CATEGORY_NAMES]
+
+COMMON_HELP = (
+    "\n\nInput (INPUT): a point layer of crimes, e.g. the 'crimes' layer of a load. A layer in "
+    "longitude/latitude (WGS84, as loads are) is projected automatically to British National "
+    "Grid (EPSG:27700), or to Irish Transverse Mercator (EPSG:2157) when most points are in "
+    "Northern Ireland, so that sizes are in metres; a projected layer in metres is used as it "
+    "is; a projected layer in feet or other units is refused (reproject it first). Crimes "
+    "without a location are left out and counted in the log.\n"
+    "Category (CATEGORY): 'All' or one police.uk category.\n"
+    "Months (MONTHS): empty for all, or a list such as 2022-09,2022-10.\n"
+    "Maximum cells (MAX_CELLS): a size that would make more cells than this stops with a "
+    "clear message suggesting a larger size, before any memory is used.\n"
+    "An empty layer, or no crimes in the chosen months/category, stops with a message "
+    "naming what the layer holds.\n\n"
+    "The result is written to a file (a GeoPackage, or a GeoTIFF for the density surface) "
+    "with its style stored in it, and added to the project styled, with its legend in plain "
+    "words; the layer's Information/metadata tab explains the method. Hotspot layers of "
+    "internal data are for internal use: a hotspot grid for the public is published from the "
+    "public release only, through the leak gate."
+)
+
+
+class _HotspotPostProcessor(QgsProcessingLayerPostProcessorInterface):
+    """Styles a hotspot result when Processing adds it to the project (Processing loads
+    result layers without their stored default style). The Python object must stay alive
+    until QGIS calls it, hence the registry of live instances."""
+
+    _alive: list[_HotspotPostProcessor] = []
+
+    def __init__(self, kind: str, title: str, legend: str) -> None:
+        super().__init__()
+        self.kind, self.title, self.legend = kind, title, legend
+
+    @classmethod
+    def create(cls, kind: str, title: str, legend: str) -> _HotspotPostProcessor:
+        instance = cls(kind, title, legend)
+        cls._alive.append(instance)
+        del cls._alive[:-16]
+        return instance
+
+    def postProcessLayer(self, layer, context, feedback) -> None:  # noqa: N802 - Qt API
+        from ..qgis_bridge.hotspot_layers import style_hotspot_layer
+
+        style_hotspot_layer(layer, self.kind, self.legend, self.title)
+        layer.setName(self.title)
+        layer.triggerRepaint()
+
+
+class HotspotAlgorithmBase(QgsProcessingAlgorithm):
+    """Shared parameters and run logic; subclasses set KIND and add their own parameters."""
+
+    INPUT = "INPUT"
+    CELL_SIZE = "CELL_SIZE"
+    CATEGORY = "CATEGORY"
+    MONTHS = "MONTHS"
+    MAX_CELLS = "MAX_CELLS"
+    FDR = "FDR"
+    BANDWIDTH = "BANDWIDTH"
+    CURRENT_MONTH = "CURRENT_MONTH"
+    BASELINE_MONTHS = "BASELINE_MONTHS"
+    OUTPUT = "OUTPUT"
+    CELLS = "CELLS"
+    CRIMES = "CRIMES"
+    LEGEND = "LEGEND"
+    CRS = "CRS"
+
+    KIND = "grid"
+    DEFAULT_CELL = 500.0
+    CELL_LABEL = "Hexagon size (metres between neighbouring cell centres)"
+    HAS_MONTHS = True
+
+    def group(self) -> str:
+        return "Hotspots"
+
+    def groupId(self) -> str:  # noqa: N802 - Qt API
+        return "hotspots"
+
+    def tags(self) -> list[str]:
+        return ["crime", "hotspot", "hexagon", "grid", "police", "intelligence"]
+
+    def createInstance(self) -> QgsProcessingAlgorithm:  # noqa: N802 - Qt API
+        return type(self)()
+
+    # --- parameters -----------------------------------------------------------------------
+    def initAlgorithm(self, config: Optional[dict] = None) -> None:  # noqa: N802 - Qt API
+        self.addParameter(QgsProcessingParameterVectorLayer(
+            self.INPUT, "Crime points", [QgsProcessing.SourceType.TypeVectorPoint]))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.CELL_SIZE, self.CELL_LABEL, QgsProcessingParameterNumber.Type.Double,
+            self.DEFAULT_CELL, minValue=1.0))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.CATEGORY, "Crime category", CATEGORY_CHOICES, defaultValue=0))
+        if self.HAS_MONTHS:
+            self.addParameter(QgsProcessingParameterString(
+                self.MONTHS, "Months (e.g. 2022-09,2022-10; empty = all)", optional=True))
+        self.add_specific_parameters()
+        self.addParameter(QgsProcessingParameterNumber(
+            self.MAX_CELLS, "Maximum number of cells", QgsProcessingParameterNumber.Type.Integer,
+            self.default_max_cells(), minValue=1))
+        self.add_output_parameter()
+        self.addOutput(QgsProcessingOutputNumber(self.CELLS, "Cells"))
+        self.addOutput(QgsProcessingOutputNumber(self.CRIMES, "Crimes analysed"))
+        self.addOutput(QgsProcessingOutputString(self.LEGEND, "Explanation (plain words)"))
+        self.addOutput(QgsProcessingOutputString(self.CRS, "CRS of the result"))
+
+    def add_specific_parameters(self) -> None:
+        """Hook for the method's own parameters (FDR, bandwidth, months to compare)."""
+
+    def add_output_parameter(self) -> None:
+        self.addParameter(QgsProcessingParameterVectorDestination(
+            self.OUTPUT, "Hotspot layer (GeoPackage)", QgsProcessing.SourceType.TypeVectorPolygon))
+
+    def default_max_cells(self) -> int:
+        return DEFAULT_MAX_CELLS
+
+    def add_fdr_parameter(self) -> None:
+        self.addParameter(QgsProcessingParameterBoolean(
+            self.FDR, "False discovery rate correction (Benjamini-Hochberg)",
+            defaultValue=False))
+
+    # --- running --------------------------------------------------------------------------
+    def settings(self, parameters: dict, context: QgsProcessingContext) -> Any:
+        from ..qgis_bridge.hotspot_task import HotspotSettings
+
+        index = self.parameterAsEnum(parameters, self.CATEGORY, context)
+        category = None if index <= 0 else CATEGORY_CHOICES[index]
+        months = (self.parameterAsString(parameters, self.MONTHS, context)
+                  if self.HAS_MONTHS else "")
+        return HotspotSettings(
+            method=self.KIND,
+            cell_size_m=self.parameterAsDouble(parameters, self.CELL_SIZE, context),
+            category=category, months=months or [],
+            max_cells=self.parameterAsInt(parameters, self.MAX_CELLS, context))
+
+    def output_path(self, parameters: dict, context: QgsProcessingContext) -> str:
+        path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        if not path.lower().endswith(".gpkg"):
+            raise QgsProcessingException(
+                f"The hotspot layer is written as a GeoPackage: choose a .gpkg file (not {path})")
+        return path
+
+    def processAlgorithm(self, parameters: dict, context: QgsProcessingContext,  # noqa: N802
+                         feedback: QgsProcessingFeedback) -> dict:
+        from ..qgis_bridge.hotspot_layers import HotspotInputError, parse_months
+        from ..qgis_bridge.hotspot_task import run_hotspot
+
+        layer = self.parameterAsVectorLayer(parameters, self.INPUT, context)
+        if layer is None:
+            raise QgsProcessingException("No crime point layer given (INPUT).")
+        out_path = self.output_path(parameters, context)
+        try:
+            settings = self.settings(parameters, context)
+            settings.months = parse_months(settings.months)
+            outputs = run_hotspot(layer, out_path, settings,
+                                  ProcessingFeedbackAdapter(feedback))
+        except Cancelled as exc:
+            raise QgsProcessingException("Cancelled: earlier outputs were left unchanged.") \
+                from exc
+        except HotspotInputError as exc:  # includes TooManyCells: written for the analyst
+            raise QgsProcessingException(str(exc)) from exc
+        if feedback is not None:
+            feedback.pushInfo(outputs.legend_text)
+            for note in outputs.notes:
+                feedback.pushInfo(note)
+            feedback.pushInfo(f"{outputs.cells:,} cells, {outputs.crimes:,} crimes, "
+                              f"CRS {outputs.crs}; written to {outputs.path}")
+        if context.willLoadLayerOnCompletion(out_path):
+            details = context.layerToLoadOnCompletionDetails(out_path)
+            details.name = outputs.title
+            details.setPostProcessor(_HotspotPostProcessor.create(
+                outputs.kind, outputs.title, outputs.legend_text))
+        return {self.OUTPUT: out_path, self.CELLS: outputs.cells, self.CRIMES: outputs.crimes,
+                self.LEGEND: outputs.legend_text, self.CRS: outputs.crs}
+
+
+class HotspotsGridAlgorithm(HotspotAlgorithmBase):
+    """Crime counts per hexagon, styled as a graduated choropleth."""
+
+    KIND = "grid"
+
+    def name(self) -> str:
+        return "hotspots_grid"
+
+    def displayName(self) -> str:  # noqa: N802 - Qt API
+        return "Hotspots: crime counts on a hexagon grid"
+
+    def shortHelpString(self) -> str:  # noqa: N802 - Qt API
+        return (
+            "Counts crimes per hexagon and draws the counts darker where there are more "
+            "crimes (five classes, quantiles, colours from the crime_mapper palette).\n\n"
+            "Hexagon size (CELL_SIZE) is the distance in metres between neighbouring cell "
+            "centres (500 m is a street-block view of a town; 250 m for a city centre, 1,000 m "
+            "or more for a whole force). The grid is anchored at the origin of the projected "
+            "CRS, so a given size always gives the same cells: this month's grid lines up cell "
+            "for cell with last month's.\n\n"
+            "Output fields: q, r (cell address), x, y (cell centre), count."
+            + COMMON_HELP)

@@ -1,0 +1,149 @@
+"""The dock's background hotspot run: a QgsTask around qgis_bridge.hotspot_layers.
+
+run() executes in a QgsTaskManager worker thread: it opens its own copy of the point layer
+from a source URI (a layer object never crosses threads), reads the points, runs the chosen
+method and writes the styled file. add_layer_to_project() runs afterwards on the main thread.
+"""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from qgis.core import Qgis, QgsMapLayer, QgsMessageLog, QgsProject, QgsTask
+
+from ..core.feedback import Cancelled, Feedback
+from .hotspot_layers import (
+    DEFAULT_MAX_CELLS,
+    KINDS,
+    HotspotInputError,
+    HotspotOutputs,
+    add_hotspot_to_project,
+    points_from_layer,
+    run_change,
+    run_gi,
+    run_grid,
+    run_kde,
+)
+from .load_task import LOG_TAG, TaskFeedback
+
+
+@dataclass
+class HotspotSettings:
+    """Everything a hotspot run needs besides its input and output (one place, so the panel,
+    the task and tests agree on names and defaults)."""
+
+    method: str = "gi"  # one of hotspot_layers.KINDS
+    cell_size_m: float = 500.0  # hexagon size (grid, gi, change) or raster cell (kde)
+    category: Optional[str] = None  # None = all crimes
+    months: list[str] = field(default_factory=list)  # [] = all months
+    fdr: bool = False
+    bandwidth_m: float = 0.0  # KDE; 0 = automatic rule
+    current_months: list[str] = field(default_factory=list)  # change
+    baseline_months: list[str] = field(default_factory=list)  # change; [] = all earlier
+    max_cells: int = DEFAULT_MAX_CELLS  # hexagons; the KDE raster uses core.kde's own maximum
+    kde_max_cells: Optional[int] = None  # None = core.kde.DEFAULT_MAX_CELLS
+
+
+class _Slice(Feedback):
+    """Maps 0..100 of one stage onto part of the task's progress; cancel passes through."""
+
+    def __init__(self, inner: Feedback, start: float, end: float) -> None:
+        self._inner, self._start, self._end = inner, start, end
+
+    def set_progress(self, percent: float) -> None:
+        self._inner.set_progress(self._start + (self._end - self._start) * percent / 100.0)
+
+    def is_cancelled(self) -> bool:
+        return self._inner.is_cancelled()
+
+
+def run_hotspot(source: Any, out_path: str, settings: HotspotSettings,
+                feedback: Optional[Feedback] = None, qml_path: Optional[str] = None,
+                sld_path: Optional[str] = None) -> HotspotOutputs:
+    """Read the points of ``source`` (a layer or an OGR URI/path) and run ``settings.method``.
+
+    Shared by HotspotTask and the Processing algorithms, so both give the same files.
+    """
+    feedback = feedback or Feedback()
+    method = settings.method
+    if method not in KINDS:
+        raise HotspotInputError(f"unknown hotspot method {method!r}: one of {', '.join(KINDS)}")
+    months = [] if method == "change" else settings.months
+    points = points_from_layer(source, category=settings.category, months=months,
+                               want_months=method == "change",
+                               feedback=_Slice(feedback, 0.0, 30.0))
+    feedback.set_progress(30.0)
+    feedback.check()
+    rest = _Slice(feedback, 30.0, 100.0)
+    common = {"qml_path": qml_path, "sld_path": sld_path, "feedback": rest}
+    if method == "grid":
+        return run_grid(points, out_path, cell_size_m=settings.cell_size_m,
+                        max_cells=settings.max_cells, **common)
+    if method == "gi":
+        return run_gi(points, out_path, cell_size_m=settings.cell_size_m, fdr=settings.fdr,
+                      max_cells=settings.max_cells, **common)
+    if method == "kde":
+        return run_kde(points, out_path, cell_m=settings.cell_size_m,
+                       bandwidth_m=settings.bandwidth_m or None,
+                       max_cells=settings.kde_max_cells, **common)
+    return run_change(points, out_path, current=settings.current_months,
+                      baseline=settings.baseline_months, cell_size_m=settings.cell_size_m,
+                      fdr=settings.fdr, max_cells=settings.max_cells, **common)
+
+
+class HotspotTask(QgsTask):
+    """Run one hotspot analysis in the background.
+
+    After the task ends: ``outputs`` (HotspotOutputs or None), ``error`` (None on success,
+    "Cancelled", or the message: HotspotInputError messages are shown as they are, since they
+    are written for the analyst) and ``details`` (traceback of an unexpected failure).
+    """
+
+    def __init__(self, source_uri: str, out_path: str, settings: HotspotSettings,
+                 description: Optional[str] = None) -> None:
+        super().__init__(description or f"crime_mapper: hotspots ({settings.method})",
+                         QgsTask.Flag.CanCancel)
+        self.source_uri = str(source_uri)
+        self.out_path = str(out_path)
+        self.settings = settings
+        self.outputs: Optional[HotspotOutputs] = None
+        self.error: Optional[str] = None
+        self.details: str = ""
+
+    def run(self) -> bool:  # worker thread
+        try:
+            self.outputs = run_hotspot(self.source_uri, self.out_path, self.settings,
+                                       TaskFeedback(self))
+        except Cancelled:
+            self.error = "Cancelled"
+            return False
+        except HotspotInputError as exc:
+            self.error = str(exc)
+            return False
+        except Exception as exc:  # noqa: BLE001 - reported to the user, never swallowed
+            self.error = f"{type(exc).__name__}: {exc}"
+            self.details = traceback.format_exc()
+            return False
+        return True
+
+    def finished(self, result: bool) -> None:  # main thread
+        if result and self.outputs is not None:
+            text = f"{self.outputs.title}: {self.outputs.cells:,} cells, " \
+                   f"{self.outputs.crimes:,} crimes. " + " ".join(self.outputs.notes)
+            QgsMessageLog.logMessage(text, LOG_TAG, Qgis.MessageLevel.Info)
+        elif self.error == "Cancelled" or self.isCanceled():
+            self.error = self.error or "Cancelled"
+            QgsMessageLog.logMessage("Hotspot run cancelled; earlier outputs unchanged.",
+                                     LOG_TAG, Qgis.MessageLevel.Warning)
+        else:
+            QgsMessageLog.logMessage(f"Hotspot run failed: {self.error}\n{self.details}",
+                                     LOG_TAG, Qgis.MessageLevel.Critical)
+
+    def add_layer_to_project(self, project: Optional[QgsProject] = None
+                             ) -> Optional[QgsMapLayer]:
+        """Main thread only: the styled layer, at the top of the "Hotspots" group."""
+        if self.outputs is None:
+            return None
+        return add_hotspot_to_project(self.outputs, project or QgsProject.instance())

@@ -1,0 +1,425 @@
+"""The dock's Hotspots tab: run a hotspot analysis on crime points, add the styled result.
+
+Built in code (no .ui, no compiled resources). The panel collects a method (counts on
+hexagons, Getis-Ord Gi*, kernel density, change since previous months), its settings and an
+input (the crimes of the last load, which the dock passes through ``set_crimes_source``, or
+any point layer of the project backed by a file), then runs a HotspotTask (progress bar,
+Cancel) and adds the styled layer to a "Hotspots" group. Two quick styling actions work on
+the active layer: a heatmap preview for points and a graduated choropleth for areas.
+
+Everything a user does has a method a test can call (``set_method``, ``start_run``,
+``cancel_run``, ``apply_heatmap_preview``, ``apply_choropleth``); ``runFinished(bool)`` is
+emitted once a run's outcome is shown.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Optional
+
+from qgis.core import (
+    Qgis,
+    QgsApplication,
+    QgsFieldProxyModel,
+    QgsMapLayerProxyModel,
+    QgsMessageLog,
+    QgsProject,
+    QgsVectorLayer,
+    QgsWkbTypes,
+)
+from qgis.gui import QgsFieldComboBox, QgsMapLayerComboBox
+from qgis.PyQt.QtCore import pyqtSignal
+from qgis.PyQt.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core.vocabulary import CATEGORY_NAMES
+
+if TYPE_CHECKING:
+    from qgis.gui import QgisInterface
+
+    from ..qgis_bridge.hotspot_task import HotspotTask
+
+LOG_TAG = "crime_mapper"
+MESSAGE_TITLE = "Crime mapper"
+
+#: (kind, label, default cell size in metres)
+METHODS: tuple[tuple[str, str, float], ...] = (
+    ("gi", "Hot and cold spots (Getis-Ord Gi*)", 500.0),
+    ("grid", "Crime counts on hexagons", 500.0),
+    ("kde", "Kernel density surface", 50.0),
+    ("change", "Change since previous months", 500.0),
+)
+OUTPUT_SUFFIX = {"grid": ".gpkg", "gi": ".gpkg", "change": ".gpkg", "kde": ".tif"}
+
+
+class HotspotsPanel(QWidget):
+    """Hotspot analysis for intelligence staff (internal, exact data)."""
+
+    runFinished = pyqtSignal(bool)  # noqa: N815 - Qt signal naming
+
+    def __init__(self, iface: QgisInterface, parent: Optional[QWidget] = None) -> None:
+        super().__init__(parent)
+        self.iface = iface
+        self._crimes_source: Optional[str] = None
+        self._task: Optional[HotspotTask] = None
+        self.last_outputs = None
+        self.last_layer = None
+        self.setObjectName("crime_mapper_hotspots_panel")
+        self._build_ui()
+        self._on_method_changed()
+
+    # --- UI -------------------------------------------------------------------------------
+    def _build_ui(self) -> None:
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+
+        self.source_combo = QgsMapLayerComboBox(self)
+        self.source_combo.setFilters(QgsMapLayerProxyModel.Filter.PointLayer)
+        self.source_combo.setAllowEmptyLayer(True)
+        self.source_combo.setLayer(None)
+        self.source_combo.setToolTip("Empty = the crimes of the last load")
+        form.addRow("Crime points", self.source_combo)
+        self.source_label = QLabel("No load yet: choose a point layer.", self)
+        self.source_label.setWordWrap(True)
+        form.addRow("", self.source_label)
+
+        self.method_combo = QComboBox(self)
+        for kind, label, _ in METHODS:
+            self.method_combo.addItem(label, kind)
+        form.addRow("Method", self.method_combo)
+
+        self.cell_spin = QDoubleSpinBox(self)
+        self.cell_spin.setRange(1.0, 100_000.0)
+        self.cell_spin.setDecimals(0)
+        self.cell_spin.setSuffix(" m")
+        self.cell_label = QLabel("Hexagon size", self)
+        form.addRow(self.cell_label, self.cell_spin)
+
+        self.category_combo = QComboBox(self)
+        self.category_combo.addItem("All crimes", None)
+        for name in CATEGORY_NAMES:
+            self.category_combo.addItem(name, name)
+        form.addRow("Category", self.category_combo)
+
+        self.months_edit = QLineEdit(self)
+        self.months_edit.setPlaceholderText("all months, or e.g. 2022-09,2022-10")
+        self.months_label = QLabel("Months", self)
+        form.addRow(self.months_label, self.months_edit)
+
+        self.current_edit = QLineEdit(self)
+        self.current_edit.setPlaceholderText("e.g. 2022-10")
+        self.current_label = QLabel("Current month(s)", self)
+        form.addRow(self.current_label, self.current_edit)
+        self.baseline_edit = QLineEdit(self)
+        self.baseline_edit.setPlaceholderText("empty = all earlier months")
+        self.baseline_label = QLabel("Baseline months", self)
+        form.addRow(self.baseline_label, self.baseline_edit)
+
+        self.fdr_check = QCheckBox("False discovery rate correction", self)
+        form.addRow("", self.fdr_check)
+
+        self.bandwidth_spin = QDoubleSpinBox(self)
+        self.bandwidth_spin.setRange(0.0, 50_000.0)
+        self.bandwidth_spin.setDecimals(0)
+        self.bandwidth_spin.setSuffix(" m")
+        self.bandwidth_spin.setSpecialValueText("automatic")
+        self.bandwidth_label = QLabel("Bandwidth", self)
+        form.addRow(self.bandwidth_label, self.bandwidth_spin)
+
+        self.max_cells_spin = QSpinBox(self)
+        self.max_cells_spin.setRange(1, 2_000_000_000)
+        self.max_cells_spin.setSingleStep(100_000)
+        form.addRow("Maximum cells", self.max_cells_spin)
+
+        self.output_edit = QLineEdit(self)
+        self.output_edit.setPlaceholderText("default: beside the crimes GeoPackage")
+        form.addRow("Output file", self.output_edit)
+        layout.addLayout(form)
+
+        buttons = QHBoxLayout()
+        self.run_button = QPushButton("Run", self)
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.setEnabled(False)
+        buttons.addWidget(self.run_button)
+        buttons.addWidget(self.cancel_button)
+        layout.addLayout(buttons)
+        self.progress_bar = QProgressBar(self)
+        self.progress_bar.setRange(0, 100)
+        layout.addWidget(self.progress_bar)
+        self.status_label = QLabel("", self)
+        self.status_label.setWordWrap(True)
+        layout.addWidget(self.status_label)
+
+        styling = QGroupBox("Quick styles for the active layer", self)
+        style_form = QFormLayout(styling)
+        self.heatmap_button = QPushButton("Apply heatmap preview (points)", styling)
+        style_form.addRow(self.heatmap_button)
+        self.choropleth_field = QgsFieldComboBox(styling)
+        self.choropleth_field.setFilters(QgsFieldProxyModel.Filter.Numeric)
+        style_form.addRow("Count or rate field", self.choropleth_field)
+        self.classification_combo = QComboBox(styling)
+        from ..qgis_bridge.renderers import CLASSIFICATION_METHODS
+
+        for key, label in CLASSIFICATION_METHODS.items():
+            self.classification_combo.addItem(label, key)
+        style_form.addRow("Classification", self.classification_combo)
+        self.choropleth_button = QPushButton("Choropleth by area (polygons)", styling)
+        style_form.addRow(self.choropleth_button)
+        layout.addWidget(styling)
+        layout.addStretch(1)
+
+        self.method_combo.currentIndexChanged.connect(self._on_method_changed)
+        self.run_button.clicked.connect(self.start_run)
+        self.cancel_button.clicked.connect(self.cancel_run)
+        self.heatmap_button.clicked.connect(lambda: self.apply_heatmap_preview())
+        self.choropleth_button.clicked.connect(lambda: self.apply_choropleth())
+
+    def _on_method_changed(self, *_args) -> None:
+        from ..core.hexgrid import DEFAULT_MAX_CELLS
+        from ..core.kde import DEFAULT_MAX_CELLS as KDE_MAX_CELLS
+
+        kind = self.method()
+        default = {k: cell for k, _, cell in METHODS}[kind]
+        self.cell_spin.setValue(default)
+        self.cell_label.setText("Raster cell size" if kind == "kde" else "Hexagon size")
+        self.max_cells_spin.setValue(KDE_MAX_CELLS if kind == "kde" else DEFAULT_MAX_CELLS)
+        for widget in (self.current_edit, self.current_label, self.baseline_edit,
+                       self.baseline_label):
+            widget.setVisible(kind == "change")
+        for widget in (self.months_edit, self.months_label):
+            widget.setVisible(kind != "change")
+        self.fdr_check.setVisible(kind in ("gi", "change"))
+        for widget in (self.bandwidth_spin, self.bandwidth_label):
+            widget.setVisible(kind == "kde")
+
+    # --- state a test (or the dock) can set -----------------------------------------------
+    def set_crimes_source(self, gpkg_path: Optional[str]) -> None:
+        """The crimes GeoPackage of the last load (table "crimes"), or None."""
+        self._crimes_source = str(gpkg_path) if gpkg_path else None
+        self.source_label.setText(
+            f"Crimes of the last load: {Path(gpkg_path).name}" if gpkg_path
+            else "No load yet: choose a point layer.")
+
+    def crimes_source(self) -> Optional[str]:
+        return self._crimes_source
+
+    def set_method(self, kind: str) -> None:
+        index = self.method_combo.findData(kind)
+        if index < 0:
+            raise ValueError(f"unknown method {kind!r}")
+        self.method_combo.setCurrentIndex(index)
+
+    def method(self) -> str:
+        return str(self.method_combo.currentData())
+
+    def settings(self):
+        """The HotspotSettings the form describes (months are parsed when the run starts)."""
+        from ..qgis_bridge.hotspot_layers import parse_months
+        from ..qgis_bridge.hotspot_task import HotspotSettings
+
+        kind = self.method()
+        return HotspotSettings(
+            method=kind, cell_size_m=float(self.cell_spin.value()),
+            category=self.category_combo.currentData(),
+            months=parse_months(self.months_edit.text()) if kind != "change" else [],
+            fdr=self.fdr_check.isChecked(),
+            bandwidth_m=float(self.bandwidth_spin.value()),
+            current_months=parse_months(self.current_edit.text()),
+            baseline_months=parse_months(self.baseline_edit.text()),
+            max_cells=int(self.max_cells_spin.value()),
+            kde_max_cells=int(self.max_cells_spin.value()) if kind == "kde" else None)
+
+    def input_source(self) -> tuple[Optional[str], str]:
+        """(OGR URI the task opens in its own thread, or None; why not)."""
+        layer = self.source_combo.currentLayer()
+        if isinstance(layer, QgsVectorLayer):
+            if layer.providerType() != "ogr":
+                return None, (f"The layer {layer.name()!r} is not backed by a file; save it "
+                              "(e.g. as a GeoPackage) and choose the saved layer.")
+            return layer.source(), ""
+        if self._crimes_source:
+            from ..qgis_bridge.layers import CRIMES_TABLE, gpkg_uri
+
+            return gpkg_uri(self._crimes_source, CRIMES_TABLE), ""
+        return None, "Load crimes first, or choose a point layer."
+
+    def output_path(self) -> str:
+        text = self.output_edit.text().strip()
+        kind = self.method()
+        if text:
+            return text
+        uri, _ = self.input_source()
+        folder = Path(uri.split("|", 1)[0]).parent if uri else Path.home()
+        return str(folder / f"hotspots_{kind}_{int(self.cell_spin.value())}m"
+                            f"{OUTPUT_SUFFIX[kind]}")
+
+    # --- running --------------------------------------------------------------------------
+    def _set_running(self, running: bool) -> None:
+        for widget in (self.run_button, self.method_combo, self.cell_spin, self.category_combo,
+                       self.months_edit, self.current_edit, self.baseline_edit, self.fdr_check,
+                       self.bandwidth_spin, self.max_cells_spin, self.source_combo,
+                       self.output_edit):
+            widget.setEnabled(not running)
+        self.cancel_button.setEnabled(running)
+
+    def start_run(self) -> bool:
+        """Check the form and start the background run; False if it could not start."""
+        if self._task is not None:
+            self._notify("A hotspot run is already going.", Qgis.MessageLevel.Warning)
+            return False
+        uri, why = self.input_source()
+        if uri is None:
+            self._notify(why, Qgis.MessageLevel.Warning)
+            return False
+        from ..qgis_bridge.hotspot_layers import HotspotInputError
+
+        try:
+            settings = self.settings()
+        except HotspotInputError as exc:
+            self._notify(str(exc), Qgis.MessageLevel.Warning)
+            return False
+        if settings.method == "change" and not settings.current_months:
+            self._notify("Enter the current month(s) to compare, e.g. 2022-10.",
+                         Qgis.MessageLevel.Warning)
+            return False
+        out_path = self.output_path()
+        expected = OUTPUT_SUFFIX[settings.method]
+        if not out_path.lower().endswith(expected):
+            self._notify(f"The output file must end with {expected}.", Qgis.MessageLevel.Warning)
+            return False
+        os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
+
+        from ..qgis_bridge.hotspot_task import HotspotTask
+
+        task = HotspotTask(uri, out_path, settings)
+        task.progressChanged.connect(self._on_progress)
+        task.taskCompleted.connect(self._on_completed)
+        task.taskTerminated.connect(self._on_terminated)
+        self._task = task  # keep the Python object alive while it may run
+        self.progress_bar.setValue(0)
+        self.status_label.setText("Running…")
+        self._set_running(True)
+        QgsApplication.taskManager().addTask(task)
+        return True
+
+    def cancel_run(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
+    def _on_progress(self, value: float) -> None:
+        self.progress_bar.setValue(int(round(value)))
+
+    def _finish_task(self) -> Optional[HotspotTask]:
+        task, self._task = self._task, None
+        if task is not None:
+            for signal, slot in ((task.progressChanged, self._on_progress),
+                                 (task.taskCompleted, self._on_completed),
+                                 (task.taskTerminated, self._on_terminated)):
+                try:
+                    signal.disconnect(slot)
+                except (TypeError, RuntimeError):
+                    pass
+        self._set_running(False)
+        return task
+
+    def _on_completed(self) -> None:
+        task = self._finish_task()
+        if task is None:
+            return
+        try:
+            layer = task.add_layer_to_project(QgsProject.instance())
+        except Exception as exc:  # noqa: BLE001 - shown to the user
+            self._notify(f"The hotspot file was written, but adding the layer failed: {exc}",
+                         Qgis.MessageLevel.Critical)
+            self.runFinished.emit(False)
+            return
+        out = task.outputs
+        self.last_outputs, self.last_layer = out, layer
+        self.progress_bar.setValue(100)
+        text = f"{out.title}: {out.cells:,} cells from {out.crimes:,} crimes."
+        self.status_label.setText(" ".join([text, out.legend_text, *out.notes]))
+        self._notify(text + " Layer added to the Hotspots group.", Qgis.MessageLevel.Success)
+        self.runFinished.emit(True)
+
+    def _on_terminated(self) -> None:
+        task = self._finish_task()
+        if task is None:
+            return
+        if task.error in (None, "Cancelled"):
+            message, level = "Hotspot run cancelled; earlier outputs are unchanged.", \
+                Qgis.MessageLevel.Info
+        else:
+            message, level = f"Hotspots: {task.error}", Qgis.MessageLevel.Critical
+        self.status_label.setText(message)
+        self._notify(message, level)
+        self.runFinished.emit(False)
+
+    # --- quick styles ---------------------------------------------------------------------
+    def _active_vector(self) -> Optional[QgsVectorLayer]:
+        layer = self.iface.activeLayer() if self.iface is not None else None
+        return layer if isinstance(layer, QgsVectorLayer) else None
+
+    def apply_heatmap_preview(self, layer: Optional[QgsVectorLayer] = None) -> bool:
+        """The heatmap renderer preset on a point layer (default: the active layer): radius
+        300 m on a projected layer, 4 mm on screen for a lon/lat one."""
+        from ..qgis_bridge.renderers import heatmap_renderer
+
+        layer = layer or self._active_vector()
+        if layer is None or layer.geometryType() != QgsWkbTypes.GeometryType.PointGeometry:
+            self._notify("Select a point layer for the heatmap preview.",
+                         Qgis.MessageLevel.Warning)
+            return False
+        geographic = layer.crs().isGeographic()
+        layer.setRenderer(heatmap_renderer(4.0 if geographic else 300.0,
+                                           map_units=not geographic))
+        layer.triggerRepaint()
+        return True
+
+    def apply_choropleth(self, layer: Optional[QgsVectorLayer] = None,
+                         field: Optional[str] = None, method: Optional[str] = None,
+                         classes: int = 5) -> bool:
+        """A graduated choropleth of a count or rate field on a polygon layer (default: the
+        active layer and the field and classification chosen in the panel)."""
+        from ..qgis_bridge.renderers import graduated_renderer
+
+        layer = layer or self._active_vector()
+        if layer is None or layer.geometryType() != QgsWkbTypes.GeometryType.PolygonGeometry:
+            self._notify("Select a polygon layer (areas) for the choropleth.",
+                         Qgis.MessageLevel.Warning)
+            return False
+        if self.choropleth_field.layer() is not layer:
+            self.choropleth_field.setLayer(layer)
+        field = field or self.choropleth_field.currentField()
+        if not field or layer.fields().indexOf(field) < 0:
+            self._notify("Choose the count or rate field to colour the areas by.",
+                         Qgis.MessageLevel.Warning)
+            return False
+        method = method or str(self.classification_combo.currentData())
+        layer.setRenderer(graduated_renderer(layer, field, method, classes, ""))
+        layer.triggerRepaint()
+        return True
+
+    def _notify(self, text: str, level: Qgis.MessageLevel) -> None:
+        if self.iface is not None:
+            self.iface.messageBar().pushMessage(MESSAGE_TITLE, text, level, 8)
+        QgsMessageLog.logMessage(text, LOG_TAG, level)
+
+    def shutdown(self) -> None:
+        """Called when the plugin unloads: stop listening to, and cancel, a running task."""
+        task = self._finish_task()
+        if task is not None:
+            task.cancel()

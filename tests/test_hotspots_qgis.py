@@ -1,0 +1,373 @@
+"""Hotspot layers in real QGIS: the four Processing algorithms on real Leicestershire months,
+the styled outputs and their plain-word legends, bad input, and publishing a public grid.
+
+Input is the crimes GeoPackage of a real load (run_load on the bundled police.uk slices of
+September and October 2022); nothing from QGIS is mocked.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pytest
+from osgeo import gdal, ogr
+from qgis.core import (
+    QgsApplication,
+    QgsFeature,
+    QgsGeometry,
+    QgsPointXY,
+    QgsProject,
+    QgsRasterLayer,
+    QgsVectorLayer,
+)
+
+from crime_mapper.core import palette
+from crime_mapper.core.hexgrid import HexGrid, HotspotInputError, TooManyCells, hex_cells
+from crime_mapper.qgis_bridge import hotspot_layers as hl
+from crime_mapper.qgis_bridge.layers import CRIMES_TABLE, gpkg_uri
+from crime_mapper.qgis_bridge.run_load import run_load
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "sample_data" / "police-uk"
+LEICS_SEP = SAMPLE / "2022-09" / "2022-09-leicestershire-street.csv"
+LEICS_OCT = SAMPLE / "2022-10" / "2022-10-leicestershire-street.csv"
+# rows with a location in the two slices (README: 4,685 - 348 and 4,836 - 402)
+LOCATED = {"2022-09": 4685 - 348, "2022-10": 4836 - 402}
+
+
+@pytest.fixture(scope="module")
+def crimes_gpkg(qgis_app, tmp_path_factory) -> Path:
+    out = run_load([LEICS_SEP, LEICS_OCT], tmp_path_factory.mktemp("load"))
+    return out.gpkg
+
+
+@pytest.fixture(scope="module")
+def provider(qgis_processing):
+    from crime_mapper.processing.provider import CrimeMapperProvider
+
+    registry = QgsApplication.processingRegistry()
+    existing = registry.providerById("crime_mapper")
+    if existing is not None:
+        yield existing
+        return
+    instance = CrimeMapperProvider()
+    assert registry.addProvider(instance)
+    yield instance
+    registry.removeProvider(instance)
+
+
+def _gdal_messages(path: Path) -> list[str]:
+    messages: list[str] = []
+
+    def handler(level, _code, message):
+        if level >= gdal.CE_Warning:
+            messages.append(message)
+
+    gdal.PushErrorHandler(handler)
+    try:
+        ds = ogr.Open(str(path))
+        assert ds is not None
+        for i in range(ds.GetLayerCount()):
+            layer = ds.GetLayer(i)
+            layer.GetFeatureCount()
+            if layer.GetGeomType() == ogr.wkbNone:  # layer_styles
+                continue
+            for feature in layer:
+                assert feature.GetGeometryRef().IsValid()
+        ds = None
+    finally:
+        gdal.PopErrorHandler()
+    return messages
+
+
+def _memory_points(crs: str, points: list[tuple[float, float]],
+                   month: str = "2022-10") -> QgsVectorLayer:
+    layer = QgsVectorLayer(f"Point?crs={crs}&field=month:string&field=crime_type:string",
+                           "memory points", "memory")
+    features = []
+    for x, y in points:
+        feature = QgsFeature(layer.fields())
+        feature.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(x, y)))
+        feature.setAttributes([month, "Burglary"])
+        features.append(feature)
+    assert layer.dataProvider().addFeatures(features)
+    layer.updateExtents()
+    return layer
+
+
+# --- reading points --------------------------------------------------------------------------
+
+def test_geographic_layer_is_projected_to_bng_automatically(crimes_gpkg):
+    points = hl.points_from_layer(str(crimes_gpkg))
+    assert points.crs == "EPSG:27700"
+    assert len(points) == sum(LOCATED.values())
+    assert points.skipped_no_location == 348 + 402
+    assert any("British National Grid (EPSG:27700), chosen automatically" in n
+               for n in points.notes)
+    # Leicester is around easting 458,000, northing 304,000
+    assert 440_000 < np.median(points.x) < 475_000 and 290_000 < np.median(points.y) < 320_000
+
+
+def test_fast_geopackage_read_matches_feature_iteration(crimes_gpkg):
+    layer = QgsVectorLayer(gpkg_uri(crimes_gpkg, CRIMES_TABLE), "c", "ogr")
+    spec = hl._gpkg_table(layer)
+    assert spec is not None
+    fast = hl._read_gpkg(layer, spec, "crime_type", "month", "Burglary", ["2022-10"], True)
+    from crime_mapper.core.feedback import Feedback
+
+    slow = hl._read_features(layer, "crime_type", "month", "Burglary", ["2022-10"], True,
+                             Feedback())
+    assert len(fast[0]) == len(slow[0]) > 50
+    assert np.array_equal(fast[0], slow[0]) and np.array_equal(fast[1], slow[1])
+    assert set(fast[2]) == {"2022-10"}
+
+
+def test_category_and_month_filters(crimes_gpkg):
+    october = hl.points_from_layer(str(crimes_gpkg), months="2022-10")
+    assert len(october) == LOCATED["2022-10"]
+    burglary = hl.points_from_layer(str(crimes_gpkg), category="burglary", months=["2022-10"])
+    with sqlite3.connect(crimes_gpkg) as conn:
+        expected = conn.execute("SELECT count(*) FROM crimes WHERE crime_type = 'Burglary' AND "
+                                "month = '2022-10' AND geom IS NOT NULL").fetchone()[0]
+    assert len(burglary) == expected and burglary.category == "Burglary"
+    assert burglary.subject() == "Burglary, 2022-10"
+
+
+def test_projected_metre_layer_is_used_as_it_is(qgis_app):
+    layer = _memory_points("EPSG:27700", [(458_000.0, 304_000.0), (458_100.0, 304_050.0)])
+    points = hl.points_from_layer(layer)
+    assert points.crs == "EPSG:27700" and points.notes == []
+    assert points.x.tolist() == [458_000.0, 458_100.0]
+
+
+def test_northern_ireland_points_get_irish_transverse_mercator(qgis_app):
+    layer = _memory_points("EPSG:4326", [(-5.93, 54.60), (-5.92, 54.59), (-6.0, 54.5)])
+    points = hl.points_from_layer(layer)
+    assert points.crs == "EPSG:2157"
+    assert any("Irish Transverse Mercator" in n for n in points.notes)
+
+
+def test_projected_crs_in_feet_is_a_clear_error(qgis_app):
+    layer = _memory_points("EPSG:2263", [(1_000_000.0, 200_000.0)])  # NY Long Island, US feet
+    with pytest.raises(HotspotInputError, match="not metres"):
+        hl.points_from_layer(layer)
+
+
+def test_empty_layer_is_a_clear_error(qgis_app):
+    layer = _memory_points("EPSG:4326", [])
+    with pytest.raises(HotspotInputError, match="is empty"):
+        hl.points_from_layer(layer)
+
+
+def test_months_without_features_name_what_the_layer_holds(crimes_gpkg):
+    with pytest.raises(HotspotInputError, match=r"2021-01.*holds 2022-09 to 2022-10"):
+        hl.points_from_layer(str(crimes_gpkg), months="2021-01")
+    with pytest.raises(HotspotInputError, match="YYYY-MM"):
+        hl.points_from_layer(str(crimes_gpkg), months="October")
+    with pytest.raises(HotspotInputError, match="unknown crime category"):
+        hl.points_from_layer(str(crimes_gpkg), category="Jaywalking")
+
+
+def test_too_many_cells_is_refused_before_work(crimes_gpkg, tmp_path):
+    points = hl.points_from_layer(str(crimes_gpkg))
+    with pytest.raises(TooManyCells, match="larger hexagon size"):
+        hl.run_gi(points, tmp_path / "gi.gpkg", cell_size_m=5.0, max_cells=1_000)
+    with pytest.raises(TooManyCells, match="coarser cell size"):
+        hl.run_kde(points, tmp_path / "kde.tif", cell_m=1.0, max_cells=100_000)
+    assert not list(tmp_path.iterdir())  # nothing written, no temporaries
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+def test_polygon_geopackage_is_valid_and_indexed(crimes_gpkg, tmp_path):
+    points = hl.points_from_layer(str(crimes_gpkg))
+    out = hl.run_grid(points, tmp_path / "grid.gpkg", cell_size_m=400.0)
+    assert _gdal_messages(out.path) == []
+    with sqlite3.connect(out.path) as conn:
+        assert conn.execute("SELECT rtreecheck('rtree_hotspots_geom')").fetchone()[0] == "ok"
+        total = conn.execute("SELECT sum(count) FROM hotspots").fetchone()[0]
+        srs = conn.execute("SELECT srs_id FROM gpkg_geometry_columns").fetchone()[0]
+    assert total == len(points) and srs == 27700
+    layer = QgsVectorLayer(out.uri, "g", "ogr")
+    assert layer.crs().authid() == "EPSG:27700" and layer.featureCount() == out.cells
+    # each hexagon holds exactly the crimes whose cell it is
+    grid = HexGrid(400.0, "EPSG:27700")
+    q, r = hex_cells(points.x, points.y, grid)
+    feature = next(f for f in layer.getFeatures() if f["count"] > 10)
+    assert np.count_nonzero((q == feature["q"]) & (r == feature["r"])) == feature["count"]
+    area = feature.geometry().area()
+    assert area == pytest.approx(grid.cell_area_m2, rel=1e-9)
+
+
+def test_kde_geotiff_has_crs_geotransform_compression_nodata(crimes_gpkg, tmp_path):
+    points = hl.points_from_layer(str(crimes_gpkg), months="2022-10")
+    out = hl.run_kde(points, tmp_path / "kde.tif", cell_m=50.0, bandwidth_m=300.0)
+    ds = gdal.Open(str(out.path))
+    assert ds.GetGeoTransform()[1] == 50.0 and ds.GetGeoTransform()[5] == -50.0
+    assert "British National Grid" in ds.GetProjection()
+    assert ds.GetMetadata("IMAGE_STRUCTURE").get("COMPRESSION") == "LZW"
+    band = ds.GetRasterBand(1)
+    assert band.GetNoDataValue() == hl.KDE_NODATA
+    data = band.ReadAsArray()
+    # the surface integrates to the number of crimes: sum(density per km²) x cell area in km²
+    assert data.sum() * (0.05 * 0.05) == pytest.approx(len(points), rel=0.02)
+    ds = None
+    assert out.facts["bandwidth_m"] == 300.0
+    assert "300 m" in out.legend_text and "set by the user" in out.legend_text
+    assert (tmp_path / "kde.qml").is_file()  # default style beside the raster
+
+
+# --- Processing --------------------------------------------------------------------------------
+
+def _run(alg: str, params: dict) -> dict:
+    import processing
+
+    return processing.run(f"crime_mapper:{alg}", params)
+
+
+def test_algorithms_are_registered_with_help(provider):
+    for alg in ("hotspots_grid", "hotspots_kde", "hotspots_gi", "hotspots_change"):
+        algorithm = QgsApplication.processingRegistry().algorithmById(f"crime_mapper:{alg}")
+        assert algorithm is not None, alg
+        assert algorithm.group() == "Hotspots"
+        assert len(algorithm.shortHelpString()) > 800
+        names = {p.name() for p in algorithm.parameterDefinitions()}
+        assert {"INPUT", "CELL_SIZE", "CATEGORY", "MAX_CELLS", "OUTPUT"} <= names
+    gi = QgsApplication.processingRegistry().algorithmById("crime_mapper:hotspots_gi")
+    assert "FDR" in {p.name() for p in gi.parameterDefinitions()}
+    category = gi.parameterDefinition("CATEGORY")
+    assert category.options()[0] == "All" and len(category.options()) == 15
+
+
+def test_processing_grid(provider, crimes_gpkg, tmp_path):
+    result = _run("hotspots_grid", {"INPUT": gpkg_uri(crimes_gpkg, CRIMES_TABLE),
+                                    "CELL_SIZE": 300, "CATEGORY": 0, "MONTHS": "2022-09",
+                                    "OUTPUT": str(tmp_path / "grid.gpkg")})
+    assert result["CRIMES"] == LOCATED["2022-09"]
+    layer = QgsVectorLayer(result["OUTPUT"], "grid", "ogr")  # default style from the file
+    assert layer.featureCount() == result["CELLS"]
+    assert layer.renderer().type() == "graduatedSymbol"
+    labels = [r.label() for r in layer.renderer().ranges()]
+    assert len(labels) == 5 and all(label.endswith(" crimes") for label in labels)
+    # the explanation travels in the stored style (custom property); the abstract is set
+    # when crime_mapper adds the layer (see test_results_load_into_the_project_styled)
+    assert "300 m hexagons" in hl.legend_text(layer) and "2022-09" in hl.legend_text(layer)
+
+
+def test_processing_gi_with_fdr(provider, crimes_gpkg, tmp_path):
+    result = _run("hotspots_gi", {"INPUT": gpkg_uri(crimes_gpkg, CRIMES_TABLE),
+                                  "CELL_SIZE": 250, "FDR": True,
+                                  "OUTPUT": str(tmp_path / "gi.gpkg")})
+    layer = QgsVectorLayer(result["OUTPUT"], "gi", "ogr")
+    renderer = layer.renderer()
+    assert renderer.type() == "categorizedSymbol" and renderer.classAttribute() == "gi_class"
+    assert [c.label() for c in renderer.categories()] == [c.label for c in palette.GI_CLASSES]
+    assert [c.symbol().color().name() for c in renderer.categories()] == [
+        c.colour for c in palette.GI_CLASSES]
+    text = hl.legend_text(layer)
+    assert text.startswith("Getis-Ord Gi* on 250 m hexagons")
+    assert "90/95/99% confidence" in text and "correction on" in text
+    values = {f["gi_class"]: f["class_label"] for f in layer.getFeatures()}
+    assert 3 in values and values[3] == "Hot spot, 99% confidence"  # Leicester centre
+    for feature in layer.getFeatures():
+        assert -3 <= feature["gi_class"] <= 3 and 0.0 <= feature["p"] <= 1.0
+        assert (feature["gi_class"] > 0) == (feature["z"] > 0 and feature["gi_class"] != 0)
+
+
+def test_processing_kde(provider, crimes_gpkg, tmp_path):
+    result = _run("hotspots_kde", {"INPUT": gpkg_uri(crimes_gpkg, CRIMES_TABLE),
+                                   "CELL_SIZE": 50, "BANDWIDTH": 0, "CATEGORY": 0,
+                                   "OUTPUT": str(tmp_path / "kde.tif")})
+    layer = QgsRasterLayer(result["OUTPUT"], "kde", "gdal")  # .qml beside = default style
+    assert layer.isValid() and layer.renderer().type() == "singlebandpseudocolor"
+    items = layer.renderer().shader().rasterShaderFunction().colorRampItemList()
+    assert items[0].color.alpha() == 0 and items[0].value == 0.0
+    assert all(item.label.endswith("crimes per km²") for item in items)
+    assert "Silverman" in result["LEGEND"] and "crimes per km²" in result["LEGEND"]
+    assert hl.legend_text(layer) == result["LEGEND"]
+
+
+def test_processing_change(provider, crimes_gpkg, tmp_path):
+    result = _run("hotspots_change", {"INPUT": gpkg_uri(crimes_gpkg, CRIMES_TABLE),
+                                      "CELL_SIZE": 500, "CURRENT_MONTH": "2022-10",
+                                      "BASELINE_MONTHS": "2022-09", "FDR": False,
+                                      "OUTPUT": str(tmp_path / "change.gpkg")})
+    layer = QgsVectorLayer(result["OUTPUT"], "change", "ogr")
+    assert layer.renderer().classAttribute() == "change_class"
+    assert [c.label() for c in layer.renderer().categories()] == [
+        c.label for c in palette.CHANGE_CLASSES]
+    assert "Poisson" in hl.legend_text(layer) and "2022-09" in hl.legend_text(layer)
+    totals = [(f["current"], f["baseline_mean"]) for f in layer.getFeatures()]
+    assert sum(c for c, _ in totals) == LOCATED["2022-10"]
+    assert sum(b for _, b in totals) == pytest.approx(LOCATED["2022-09"])
+
+
+def test_processing_bad_inputs_are_clear_errors(provider, crimes_gpkg, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    uri = gpkg_uri(crimes_gpkg, CRIMES_TABLE)
+    with pytest.raises(QgsProcessingException, match="maximum"):
+        _run("hotspots_gi", {"INPUT": uri, "CELL_SIZE": 10, "MAX_CELLS": 1000,
+                             "OUTPUT": str(tmp_path / "a.gpkg")})
+    with pytest.raises(QgsProcessingException, match="holds 2022-09 to 2022-10"):
+        _run("hotspots_grid", {"INPUT": uri, "MONTHS": "2020-01",
+                               "OUTPUT": str(tmp_path / "b.gpkg")})
+    with pytest.raises(QgsProcessingException, match="no baseline months before 2022-09"):
+        _run("hotspots_change", {"INPUT": uri, "CURRENT_MONTH": "2022-09",
+                                 "OUTPUT": str(tmp_path / "c.gpkg")})
+    assert not list(tmp_path.glob("*.gpkg"))
+
+
+def test_results_load_into_the_project_styled(provider, crimes_gpkg, qgis_new_project,
+                                              tmp_path):
+    import processing
+
+    processing.runAndLoadResults("crime_mapper:hotspots_gi", {
+        "INPUT": gpkg_uri(crimes_gpkg, CRIMES_TABLE), "CELL_SIZE": 500,
+        "OUTPUT": str(tmp_path / "gi.gpkg")})
+    layers = list(QgsProject.instance().mapLayers().values())
+    gi = [layer for layer in layers if layer.name().startswith("Gi* hotspots, 500 m")]
+    assert len(gi) == 1
+    assert gi[0].renderer().type() == "categorizedSymbol"
+    assert "Getis-Ord" in gi[0].abstract()
+
+
+# --- publishing --------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def release():
+    from crime_mapper.core.loader import load_extracts
+    from crime_mapper.core.map_points import map_points_from_history
+    from crime_mapper.core.public_schema import read_public_csv
+
+    raw = load_extracts([LEICS_OCT]).crimes
+    return read_public_csv(LEICS_OCT), raw, map_points_from_history(raw)
+
+
+def test_publish_refuses_the_internal_table(qgis_app, release, tmp_path):
+    _public, raw, points = release
+    with pytest.raises(hl.PublishError, match="public release table"):
+        hl.publish_hotspot_grid(raw, raw, points, tmp_path / "grid.gpkg")
+    with pytest.raises(hl.PublishError):
+        hl.publish_hotspot_grid(raw.to_dict(), raw, points, tmp_path / "grid.gpkg")
+    assert not list(tmp_path.iterdir())
+
+
+def test_publish_from_the_public_release_passes_the_gate(qgis_app, release, tmp_path):
+    from crime_mapper.core.leak_gate import check_release
+
+    public, raw, points = release
+    path = hl.publish_hotspot_grid(public, raw, points, tmp_path / "grid.gpkg",
+                                   cell_size_m=500.0, method="gi")
+    layer = QgsVectorLayer(gpkg_uri(path, hl.GRID_TABLE), "public", "ogr")
+    assert layer.crs().authid() == "EPSG:4326"
+    located = int((public["Longitude"] != "").sum())
+    assert sum(f["count"] for f in layer.getFeatures()) == located
+    assert {f.name() for f in layer.fields()} == {"fid", "count", "gi_class", "class_label"}
+    # the gate really looks at the vertices: without them as allowed coordinates it fails
+    report = check_release(raw, path, points)
+    assert not report.passed
+    failed = {c.name for c in report.checks if not c.passed}
+    assert "coordinates_are_map_points" in failed
