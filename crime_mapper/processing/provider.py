@@ -22,9 +22,18 @@ def algorithm_classes() -> list[type[QgsProcessingAlgorithm]]:
     Imported here, not at module level, so that registering the provider (at QGIS start-up)
     stays cheap and an algorithm module's heavier imports happen only when algorithms load.
     """
+    from .anonymise import AnonymiseAlgorithm
+    from .build_map_points import BuildMapPointsAlgorithm
+    from .check_release import CheckReleaseAlgorithm
+    from .hotspots_change import HotspotsChangeAlgorithm
+    from .hotspots_gi import HotspotsGiAlgorithm
+    from .hotspots_grid import HotspotsGridAlgorithm
+    from .hotspots_kde import HotspotsKdeAlgorithm
     from .load_extracts import LoadExtractsAlgorithm
 
-    return [LoadExtractsAlgorithm]
+    return [LoadExtractsAlgorithm, HotspotsGridAlgorithm, HotspotsKdeAlgorithm,
+            HotspotsGiAlgorithm, HotspotsChangeAlgorithm,
+            BuildMapPointsAlgorithm, AnonymiseAlgorithm, CheckReleaseAlgorithm]
 
 
 class CrimeMapperProvider(QgsProcessingProvider):

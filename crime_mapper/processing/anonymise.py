@@ -1,0 +1,293 @@
+"""Processing algorithm crime_mapper:anonymise — the public release, for models and scripts.
+
+It calls crime_mapper.qgis_bridge.run_anonymise.run_anonymise, the same implementation as the
+Release panel's background task, so the toolbox, the model designer, batch mode and
+``qgis_process.bin run crime_mapper:anonymise`` give the same files.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingAlgorithm,
+    QgsProcessingContext,
+    QgsProcessingException,
+    QgsProcessingFeedback,
+    QgsProcessingLayerPostProcessorInterface,
+    QgsProcessingOutputNumber,
+    QgsProcessingOutputString,
+    QgsProcessingParameterField,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterMultipleLayers,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterVectorLayer,
+    QgsProcessingUtils,
+    QgsVectorLayer,
+)
+
+from ..core.feedback import Cancelled
+from .load_extracts import ProcessingFeedbackAdapter, split_paths
+
+# pandas, numpy and the core are imported when the algorithm runs, not when QGIS starts.
+
+POLICE_UK_NOTE = (
+    "police.uk convention: every crime moves to its nearest anonymous map point (a point "
+    "over the centre of a street, a public place or a commercial premise); a crime more than "
+    "the maximum distance (police.uk: 20 km) from every map point is published without a "
+    "location, never dropped. Location text is 'On or near <label>' ('On or near ' alone for "
+    "an empty label). Crime ID is a 64-hex keyed hash of the source reference (blank for "
+    "anti-social behaviour)."
+)
+
+
+def crimes_from_parameters(alg: QgsProcessingAlgorithm, parameters: dict,
+                           context: QgsProcessingContext, layer_name: str,
+                           files_name: str) -> Any:
+    """The crimes input of an algorithm: a crimes GeoPackage URI from the layer, or the list
+    of extract paths. Exactly one of the two must be given."""
+    from ..qgis_bridge.crimes_source import CrimesSourceError, crimes_path_from_layer
+
+    layer = alg.parameterAsVectorLayer(parameters, layer_name, context)
+    files = split_paths(alg.parameterAsFileList(parameters, files_name, context))
+    if layer is not None and files:
+        raise QgsProcessingException(
+            f"Give either a crimes layer ({layer_name}) or extract files ({files_name}), "
+            "not both.")
+    if layer is None and not files:
+        raise QgsProcessingException(
+            f"No crimes given: choose a crimes layer ({layer_name}) or extract files "
+            f"({files_name}).")
+    if layer is not None:
+        try:
+            return crimes_path_from_layer(layer)
+        except CrimesSourceError as exc:
+            raise QgsProcessingException(str(exc)) from exc
+    return files
+
+
+def map_points_from_parameters(alg: QgsProcessingAlgorithm, parameters: dict,
+                               context: QgsProcessingContext, layer_name: str,
+                               field_name: str) -> Any:
+    """A checked MapPointsSpec from a map points layer and its label field."""
+    from ..core.map_points import MapPointsError
+    from ..qgis_bridge.map_points_io import spec_from_layer
+
+    layer = alg.parameterAsVectorLayer(parameters, layer_name, context)
+    if layer is None:
+        raise QgsProcessingException(f"No map points layer given ({layer_name}).")
+    label = alg.parameterAsString(parameters, field_name, context) or "label"
+    try:
+        return spec_from_layer(layer, label)
+    except MapPointsError as exc:
+        raise QgsProcessingException(f"Map points: {exc}") from exc
+
+
+class _PublicStyle(QgsProcessingLayerPostProcessorInterface):
+    """Styles the public layer by crime type when Processing adds it to the project (the
+    Python object must outlive the run: QGIS keeps only a C++ pointer)."""
+
+    _alive: list[_PublicStyle] = []
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+
+    @classmethod
+    def create(cls, name: str) -> _PublicStyle:
+        instance = cls(name)
+        cls._alive.append(instance)
+        del cls._alive[:-16]
+        return instance
+
+    def postProcessLayer(self, layer, context, feedback) -> None:  # noqa: N802 - Qt API
+        if not isinstance(layer, QgsVectorLayer):
+            return
+        from ..qgis_bridge.run_anonymise import style_public_layer
+
+        style_public_layer(layer)
+        layer.setName(self.name)
+        layer.triggerRepaint()
+
+
+class AnonymiseAlgorithm(QgsProcessingAlgorithm):
+    """Anonymise crimes onto map points: public CSV and layer, audit, release manifest."""
+
+    CRIMES = "CRIMES"
+    CRIMES_FILES = "CRIMES_FILES"
+    PROFILE = "PROFILE"
+    MAP_POINTS = "MAP_POINTS"
+    LABEL_FIELD = "LABEL_FIELD"
+    MAX_DISTANCE = "MAX_DISTANCE"
+    RULES = "RULES"
+    SALT_FILE = "SALT_FILE"
+    PUBLIC_CSV = "PUBLIC_CSV"
+    PUBLIC_LAYER = "PUBLIC_LAYER"
+    AUDIT_JSON = "AUDIT_JSON"
+    AUDIT_HTML = "AUDIT_HTML"
+    MANIFEST = "MANIFEST"
+    ROWS_IN = "ROWS_IN"
+    PUBLISHED = "PUBLISHED"
+    NO_LOCATION = "NO_LOCATION"
+    WITHHELD = "WITHHELD"
+    REJECTED = "REJECTED"
+    SUMMARY = "SUMMARY"
+
+    def name(self) -> str:
+        return "anonymise"
+
+    def displayName(self) -> str:  # noqa: N802 - Qt API
+        return "Anonymise for public release"
+
+    def group(self) -> str:
+        return "Release"
+
+    def groupId(self) -> str:  # noqa: N802 - Qt API
+        return "release"
+
+    def tags(self) -> list[str]:
+        return ["crime", "police.uk", "anonymise", "release", "map points", "snap", "audit",
+                "salt", "public"]
+
+    def shortHelpString(self) -> str:  # noqa: N802 - Qt API
+        return (
+            "Turns the internal crimes table into a public release in police.uk's "
+            "street-level format, and proves it safe.\n\n"
+            f"{POLICE_UK_NOTE}\n\n"
+            "Inputs:\n"
+            "- Crimes layer (CRIMES): the crimes layer of a crime_mapper load (its "
+            "GeoPackage table 'crimes'); or\n"
+            "- Crime extract files (CRIMES_FILES): .csv files, folders or police.uk monthly "
+            ".zip archives, loaded afresh (their rejected rows are counted in the audit); for "
+            "qgis_process give CRIMES_FILES= once per path or one value separated by ';'. "
+            "Give one of the two.\n"
+            "- Column-mapping profile (PROFILE, optional): for force extracts; a profile that "
+            "maps no column to a crime category is refused.\n"
+            "- Map points layer (MAP_POINTS): a point layer in any CRS (e.g. the output of "
+            "'Build anonymous map points'); LABEL_FIELD names its label field (default "
+            "'label').\n"
+            "- Maximum distance (MAX_DISTANCE, metres, default 20000 as police.uk).\n"
+            "- Release rules (RULES, optional): a JSON rules file saying, per category, "
+            "'map', 'no_location' or 'withhold', and what happens to rows flagged sensitive. "
+            "Default: every category mapped, sensitive rows withheld.\n"
+            "- Salt file (SALT_FILE): a file holding the force's secret salt (at least 16 "
+            "bytes). It is a file, not a text parameter, because Processing records "
+            "parameter values in its history log. Keep it outside the output folders and "
+            "reuse it every month so Crime IDs stay stable.\n\n"
+            "Outputs:\n"
+            "- Public CSV (PUBLIC_CSV): police.uk format; name it like police.uk, "
+            "<YYYY-MM>-<force>-street.csv (the Release panel does).\n"
+            "- Public layer (PUBLIC_LAYER): a GeoPackage, table 'public_crimes', exactly the "
+            "police.uk columns, WGS84 points at map points; rows without a location have no "
+            "geometry. Styled by crime type.\n"
+            "- Audit (AUDIT_JSON, AUDIT_HTML): rows in, published at a map point, published "
+            "without location, withheld, rejected per category (they reconcile); "
+            "displacement; map points used; every leak gate check.\n"
+            "- Release manifest (MANIFEST): inputs with SHA-256, settings, salt fingerprint, "
+            "output checksums and version.\n\n"
+            "The leak gate checks the public CSV and layer before anything is written: if it "
+            "fails the algorithm fails and every earlier output is left unchanged. The same "
+            "inputs, settings and salt give byte-identical outputs."
+        )
+
+    def createInstance(self) -> AnonymiseAlgorithm:  # noqa: N802 - Qt API
+        return AnonymiseAlgorithm()
+
+    def initAlgorithm(self, config: Optional[dict] = None) -> None:  # noqa: N802 - Qt API
+        self.addParameter(QgsProcessingParameterVectorLayer(
+            self.CRIMES, "Crimes layer (from a crime_mapper load)",
+            [QgsProcessing.SourceType.TypeVectorPoint], optional=True))
+        self.addParameter(QgsProcessingParameterMultipleLayers(
+            self.CRIMES_FILES, "Or crime extract files (.csv, folders, police.uk .zip)",
+            QgsProcessing.SourceType.TypeFile, optional=True))
+        self.addParameter(QgsProcessingParameterFile(
+            self.PROFILE, "Column-mapping profile (JSON)",
+            behavior=QgsProcessingParameterFile.Behavior.File, extension="json", optional=True))
+        self.addParameter(QgsProcessingParameterVectorLayer(
+            self.MAP_POINTS, "Anonymous map points", [QgsProcessing.SourceType.TypeVectorPoint]))
+        self.addParameter(QgsProcessingParameterField(
+            self.LABEL_FIELD, "Map point label field", "label", self.MAP_POINTS,
+            optional=True))
+        distance = QgsProcessingParameterNumber(
+            self.MAX_DISTANCE, "Maximum distance to a map point (metres)",
+            QgsProcessingParameterNumber.Type.Double, 20000.0, minValue=1.0)
+        self.addParameter(distance)
+        self.addParameter(QgsProcessingParameterFile(
+            self.RULES, "Release rules (JSON)", behavior=QgsProcessingParameterFile.Behavior.File,
+            extension="json", optional=True))
+        self.addParameter(QgsProcessingParameterFile(
+            self.SALT_FILE, "Salt file (secret; kept outside the outputs)",
+            behavior=QgsProcessingParameterFile.Behavior.File))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            self.PUBLIC_CSV, "Public CSV (police.uk format)", "CSV files (*.csv *.CSV)"))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            self.PUBLIC_LAYER, "Public layer (GeoPackage)", "GeoPackage (*.gpkg *.GPKG)"))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            self.AUDIT_JSON, "Audit (JSON)", "JSON files (*.json *.JSON)"))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            self.AUDIT_HTML, "Audit (HTML)", "HTML files (*.html *.HTML)"))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            self.MANIFEST, "Release manifest (JSON)", "JSON files (*.json *.JSON)"))
+        for name, description in ((self.ROWS_IN, "Rows in"),
+                                  (self.PUBLISHED, "Published at a map point"),
+                                  (self.NO_LOCATION, "Published without a location"),
+                                  (self.WITHHELD, "Withheld by rule"),
+                                  (self.REJECTED, "Rejected")):
+            self.addOutput(QgsProcessingOutputNumber(name, description))
+        self.addOutput(QgsProcessingOutputString(self.SUMMARY, "Readable summary"))
+
+    def processAlgorithm(self, parameters: dict, context: QgsProcessingContext,  # noqa: N802
+                         feedback: QgsProcessingFeedback) -> dict:
+        from ..core.leak_gate import LeakError
+        from ..qgis_bridge.run_anonymise import ReleaseInputError, run_anonymise
+
+        crimes = crimes_from_parameters(self, parameters, context, self.CRIMES,
+                                        self.CRIMES_FILES)
+        points = map_points_from_parameters(self, parameters, context, self.MAP_POINTS,
+                                            self.LABEL_FIELD)
+        outputs = {name: self.parameterAsFileOutput(parameters, name, context)
+                   for name in (self.PUBLIC_CSV, self.PUBLIC_LAYER, self.AUDIT_JSON,
+                                self.AUDIT_HTML, self.MANIFEST)}
+        try:
+            result = run_anonymise(
+                crimes, points,
+                rules=self.parameterAsFile(parameters, self.RULES, context) or None,
+                salt_file=self.parameterAsFile(parameters, self.SALT_FILE, context) or None,
+                max_distance_m=self.parameterAsDouble(parameters, self.MAX_DISTANCE, context),
+                profile_path=self.parameterAsFile(parameters, self.PROFILE, context) or None,
+                feedback=ProcessingFeedbackAdapter(feedback),
+                public_csv_path=outputs[self.PUBLIC_CSV],
+                public_gpkg_path=outputs[self.PUBLIC_LAYER],
+                audit_json_path=outputs[self.AUDIT_JSON],
+                audit_html_path=outputs[self.AUDIT_HTML],
+                manifest_path=outputs[self.MANIFEST])
+        except Cancelled as exc:
+            raise QgsProcessingException(
+                "Anonymise cancelled: earlier outputs were left unchanged.") from exc
+        except (LeakError, ReleaseInputError) as exc:
+            raise QgsProcessingException(str(exc)) from exc
+        except (OSError, ValueError) as exc:
+            raise QgsProcessingException(f"Anonymise failed: {exc}") from exc
+        if feedback is not None:
+            feedback.pushInfo(result.summary_text())
+        if context.project() is not None:
+            name = f"Public release — {result.public_csv.stem}"
+            details = QgsProcessingContext.LayerDetails(
+                name, context.project(), self.PUBLIC_LAYER, QgsProcessingUtils.LayerHint.Vector)
+            details.setPostProcessor(_PublicStyle.create(name))
+            context.addLayerToLoadOnCompletion(result.public_uri, details)
+        return {
+            self.PUBLIC_CSV: str(result.public_csv),
+            self.PUBLIC_LAYER: str(result.public_gpkg),
+            self.AUDIT_JSON: str(result.audit_json),
+            self.AUDIT_HTML: str(result.audit_html),
+            self.MANIFEST: str(result.manifest),
+            self.ROWS_IN: result.rows_in,
+            self.PUBLISHED: result.published_at_map_point,
+            self.NO_LOCATION: result.published_without_location,
+            self.WITHHELD: result.withheld_by_rule,
+            self.REJECTED: result.rejected,
+            self.SUMMARY: result.summary_text(),
+        }

@@ -1,0 +1,211 @@
+"""Processing algorithm crime_mapper:build_map_points — the anonymous map points of a release.
+
+Four sources, as an analyst may have them: a point layer with a label field, the force's own
+published police.uk history, a roads layer (with address points), or — when nothing else
+exists — hexagon centres. The result is one GeoPackage layer ``map_points`` (label, source,
+addresses, lsoa_code, lsoa_name; WGS84) that crime_mapper:anonymise takes as its map points.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingAlgorithm,
+    QgsProcessingContext,
+    QgsProcessingException,
+    QgsProcessingFeedback,
+    QgsProcessingOutputNumber,
+    QgsProcessingOutputString,
+    QgsProcessingOutputVectorLayer,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterField,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterMultipleLayers,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterVectorLayer,
+    QgsProcessingUtils,
+)
+
+from ..core.feedback import Cancelled
+from .anonymise import crimes_from_parameters
+from .load_extracts import ProcessingFeedbackAdapter, split_paths
+
+MODES = (
+    "Point layer with a label field",
+    "Derived from police.uk history files",
+    "Roads layer (+ optional address points)",
+    "Hexagon fallback (not street level)",
+)
+MODE_LAYER, MODE_HISTORY, MODE_ROADS, MODE_HEXAGON = range(4)
+
+
+class BuildMapPointsAlgorithm(QgsProcessingAlgorithm):
+    """Build the anonymous map points GeoPackage from whatever the analyst has."""
+
+    MODE = "MODE"
+    POINTS = "POINTS"
+    LABEL_FIELD = "LABEL_FIELD"
+    HISTORY = "HISTORY"
+    ROADS = "ROADS"
+    ROAD_NAME_FIELD = "ROAD_NAME_FIELD"
+    ADDRESSES = "ADDRESSES"
+    MIN_ADDRESSES = "MIN_ADDRESSES"
+    HEX_SIZE = "HEX_SIZE"
+    CRIMES = "CRIMES"
+    CRIMES_FILES = "CRIMES_FILES"
+    PROFILE = "PROFILE"
+    OUTPUT = "OUTPUT"
+    OUTPUT_LAYER = "OUTPUT_LAYER"
+    COUNT = "COUNT"
+    WARNINGS = "WARNINGS"
+
+    def name(self) -> str:
+        return "build_map_points"
+
+    def displayName(self) -> str:  # noqa: N802 - Qt API
+        return "Build anonymous map points"
+
+    def group(self) -> str:
+        return "Release"
+
+    def groupId(self) -> str:  # noqa: N802 - Qt API
+        return "release"
+
+    def tags(self) -> list[str]:
+        return ["police.uk", "map points", "anonymise", "roads", "addresses", "hexagon",
+                "snap points", "release"]
+
+    def shortHelpString(self) -> str:  # noqa: N802 - Qt API
+        return (
+            "Builds the master list of anonymous map points a release publishes crimes at. "
+            "police.uk convention: each map point lies over the centre of a street, a public "
+            "place or a commercial premise, and its catchment (the addresses nearer to it than "
+            "to any other point) holds at least 8 postal addresses, or none. Every crime is "
+            "later moved to its nearest map point and published 'On or near <label>'.\n\n"
+            "Source (MODE):\n"
+            "0 — Point layer (POINTS) with a label field (LABEL_FIELD): any CRS, reprojected "
+            "to WGS84. Labels written 'On or near X' are stored as 'X'.\n"
+            "1 — police.uk history (HISTORY): the force's published street files (.csv, "
+            "folders or monthly .zip; ';'-separated for qgis_process). The distinct published "
+            "points and their labels are the real national map points of the area; an empty "
+            "label is kept, as police.uk publishes it.\n"
+            "2 — Roads (ROADS, a line layer) with the road name field (ROAD_NAME_FIELD), and "
+            "optionally address points (ADDRESSES): a candidate at the middle of each street "
+            "segment between junctions (one per 300 m of long roads); with addresses, points "
+            "whose catchment holds fewer than MIN_ADDRESSES (default 8) are dropped and their "
+            "addresses go to the next nearest point, until every point keeps the rule.\n"
+            "3 — Hexagon fallback: hexagon centres of HEX_SIZE metres over the crimes "
+            "(CRIMES layer of a load, or CRIMES_FILES with an optional PROFILE), labelled by "
+            "the most frequent LSOA name. These are NOT street-level points: the audit of "
+            "every release made with them says so.\n\n"
+            "Distances are measured in metres in British National Grid (EPSG:27700), or Irish "
+            "Transverse Mercator (EPSG:2157) for Northern Ireland. Layers are checked before "
+            "any work: an empty layer, the wrong geometry type, a missing field, an unknown "
+            "CRS or a projected CRS not in metres is refused with a clear message.\n\n"
+            "Output (OUTPUT): a GeoPackage with the layer 'map_points' (label, source, "
+            "addresses [-1 where unknown], lsoa_code, lsoa_name; WGS84 points)."
+        )
+
+    def createInstance(self) -> BuildMapPointsAlgorithm:  # noqa: N802 - Qt API
+        return BuildMapPointsAlgorithm()
+
+    def initAlgorithm(self, config: Optional[dict] = None) -> None:  # noqa: N802 - Qt API
+        self.addParameter(QgsProcessingParameterEnum(
+            self.MODE, "Map points from", options=list(MODES), defaultValue=MODE_LAYER))
+        self.addParameter(QgsProcessingParameterVectorLayer(
+            self.POINTS, "Point layer", [QgsProcessing.SourceType.TypeVectorPoint],
+            optional=True))
+        self.addParameter(QgsProcessingParameterField(
+            self.LABEL_FIELD, "Label field", None, self.POINTS, optional=True))
+        self.addParameter(QgsProcessingParameterMultipleLayers(
+            self.HISTORY, "police.uk history files (.csv, folders, .zip)",
+            QgsProcessing.SourceType.TypeFile, optional=True))
+        self.addParameter(QgsProcessingParameterVectorLayer(
+            self.ROADS, "Roads layer", [QgsProcessing.SourceType.TypeVectorLine],
+            optional=True))
+        self.addParameter(QgsProcessingParameterField(
+            self.ROAD_NAME_FIELD, "Road name field", None, self.ROADS, optional=True))
+        self.addParameter(QgsProcessingParameterVectorLayer(
+            self.ADDRESSES, "Address points (optional)",
+            [QgsProcessing.SourceType.TypeVectorPoint], optional=True))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.MIN_ADDRESSES, "Minimum addresses per catchment (K)",
+            QgsProcessingParameterNumber.Type.Integer, 8, minValue=1))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.HEX_SIZE, "Hexagon size (metres between centres)",
+            QgsProcessingParameterNumber.Type.Double, 500.0, minValue=1.0))
+        self.addParameter(QgsProcessingParameterVectorLayer(
+            self.CRIMES, "Crimes layer (hexagon fallback)",
+            [QgsProcessing.SourceType.TypeVectorPoint], optional=True))
+        self.addParameter(QgsProcessingParameterMultipleLayers(
+            self.CRIMES_FILES, "Or crime extract files (hexagon fallback)",
+            QgsProcessing.SourceType.TypeFile, optional=True))
+        self.addParameter(QgsProcessingParameterFile(
+            self.PROFILE, "Column-mapping profile (JSON)",
+            behavior=QgsProcessingParameterFile.Behavior.File, extension="json", optional=True))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            self.OUTPUT, "Map points GeoPackage", "GeoPackage (*.gpkg *.GPKG)"))
+        self.addOutput(QgsProcessingOutputVectorLayer(
+            self.OUTPUT_LAYER, "Map points layer", QgsProcessing.SourceType.TypeVectorPoint))
+        self.addOutput(QgsProcessingOutputNumber(self.COUNT, "Map points"))
+        self.addOutput(QgsProcessingOutputString(self.WARNINGS, "Warnings"))
+
+    def processAlgorithm(self, parameters: dict, context: QgsProcessingContext,  # noqa: N802
+                         feedback: QgsProcessingFeedback) -> dict:
+        from ..core.map_points import MapPointsError
+        from ..qgis_bridge import map_points_io as io
+        from ..qgis_bridge.crimes_source import load_profile, open_crimes_source
+
+        mode = self.parameterAsEnum(parameters, self.MODE, context)
+        adapter = ProcessingFeedbackAdapter(feedback)
+        output = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
+        try:
+            if mode == MODE_LAYER:
+                layer = self.parameterAsVectorLayer(parameters, self.POINTS, context)
+                label = self.parameterAsString(parameters, self.LABEL_FIELD, context)
+                points = io.points_from_source(layer, label, adapter)
+            elif mode == MODE_HISTORY:
+                paths = split_paths(self.parameterAsFileList(parameters, self.HISTORY, context))
+                points = io.history_points(paths, adapter)
+            elif mode == MODE_ROADS:
+                roads = self.parameterAsVectorLayer(parameters, self.ROADS, context)
+                name = self.parameterAsString(parameters, self.ROAD_NAME_FIELD, context)
+                addresses = self.parameterAsVectorLayer(parameters, self.ADDRESSES, context)
+                k = self.parameterAsInt(parameters, self.MIN_ADDRESSES, context)
+                points = io.roads_from_source(roads, name, addresses, k, adapter)
+            else:
+                crimes = crimes_from_parameters(self, parameters, context, self.CRIMES,
+                                                self.CRIMES_FILES)
+                profile = load_profile(self.parameterAsFile(parameters, self.PROFILE, context)
+                                       or None)
+                size = self.parameterAsDouble(parameters, self.HEX_SIZE, context)
+                table = open_crimes_source(crimes, profile=profile, feedback=adapter).crimes
+                points = io.hexagon_points(table, size)
+            adapter.check()
+            io.write_map_points_gpkg(points, output)
+        except Cancelled as exc:
+            raise QgsProcessingException(
+                "Cancelled: an earlier map points file was left unchanged.") from exc
+        except MapPointsError as exc:
+            raise QgsProcessingException(f"Map points: {exc}") from exc
+        except (OSError, ValueError) as exc:
+            raise QgsProcessingException(f"Build map points failed: {exc}") from exc
+        warnings = "\n".join(points.warnings)
+        if feedback is not None:
+            feedback.pushInfo(f"{len(points):,} map points written to {output}")
+            for warning in points.warnings:
+                if hasattr(feedback, "pushWarning"):  # QGIS >= 3.16
+                    feedback.pushWarning(warning)
+                else:
+                    feedback.reportError(warning, False)
+        uri = f"{output}|layername={io.MAP_POINTS_TABLE}"
+        if context.project() is not None:
+            details = QgsProcessingContext.LayerDetails(
+                "Map points", context.project(), self.OUTPUT_LAYER,
+                QgsProcessingUtils.LayerHint.Vector)
+            context.addLayerToLoadOnCompletion(uri, details)
+        return {self.OUTPUT: output, self.OUTPUT_LAYER: uri, self.COUNT: len(points),
+                self.WARNINGS: warnings}

@@ -1,0 +1,149 @@
+"""Processing algorithm crime_mapper:check_release — the leak gate on any published output.
+
+The same gate crime_mapper:anonymise runs before it writes (core.leak_gate), for outputs made
+some other way or edited since: a public CSV, a GeoPackage layer, or a whole export folder.
+It fails closed: the algorithm fails, with the gate's message, if anything raw got through.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingAlgorithm,
+    QgsProcessingContext,
+    QgsProcessingException,
+    QgsProcessingFeedback,
+    QgsProcessingOutputNumber,
+    QgsProcessingOutputString,
+    QgsProcessingParameterField,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterMultipleLayers,
+    QgsProcessingParameterVectorLayer,
+)
+
+from ..core.feedback import Cancelled
+from .anonymise import crimes_from_parameters, map_points_from_parameters
+from .load_extracts import ProcessingFeedbackAdapter
+
+
+class CheckReleaseAlgorithm(QgsProcessingAlgorithm):
+    """Check a public output against the raw crimes and the map points; fail closed."""
+
+    RAW = "RAW"
+    RAW_FILES = "RAW_FILES"
+    PROFILE = "PROFILE"
+    MAP_POINTS = "MAP_POINTS"
+    LABEL_FIELD = "LABEL_FIELD"
+    RELEASE_FILE = "RELEASE_FILE"
+    RELEASE_FOLDER = "RELEASE_FOLDER"
+    REPORT = "REPORT"
+    PASSED = "PASSED"
+    MESSAGE = "MESSAGE"
+
+    def name(self) -> str:
+        return "check_release"
+
+    def displayName(self) -> str:  # noqa: N802 - Qt API
+        return "Check a release for leaks"
+
+    def group(self) -> str:
+        return "Release"
+
+    def groupId(self) -> str:  # noqa: N802 - Qt API
+        return "release"
+
+    def tags(self) -> list[str]:
+        return ["crime", "police.uk", "leak", "gate", "release", "check", "audit", "public"]
+
+    def shortHelpString(self) -> str:  # noqa: N802 - Qt API
+        return (
+            "The leak gate: checks a public output against the raw (internal) crimes and "
+            "fails, with a message naming every problem, if the output holds anything a "
+            "police.uk-style release must not:\n"
+            "- a coordinate that is not one of the anonymous map points;\n"
+            "- a raw (true) coordinate that is not itself a map point (5 decimal places in "
+            "WGS84, or the metre in a projected CRS);\n"
+            "- a date finer than a month (police.uk publishes YYYY-MM only);\n"
+            "- a source crime reference, or its unsalted hash;\n"
+            "- any value of a non-public source column (free text, offence codes, names);\n"
+            "- a column outside the police.uk street schema.\n"
+            "It fails closed: a file type it cannot read, or any error inside a check, is a "
+            "failure.\n\n"
+            "Inputs:\n"
+            "- Raw crimes layer (RAW): the crimes layer of a crime_mapper load; or raw "
+            "extract files (RAW_FILES: .csv, folders, police.uk .zip; ';'-separated for "
+            "qgis_process) with an optional column-mapping profile (PROFILE). Give one.\n"
+            "- Map points layer (MAP_POINTS) and its label field (LABEL_FIELD, default "
+            "'label'): the map points the release was made with.\n"
+            "- The output to check: a file (RELEASE_FILE: CSV or GeoPackage) or an export "
+            "folder (RELEASE_FOLDER: HTML, JSON, GeoJSON, CSV, JS and TXT files; any other "
+            "file type fails). Give one.\n\n"
+            "Output: the gate report (REPORT, JSON: every check, passed or not, with "
+            "examples), written whether the gate passes or fails; PASSED is 1 or 0."
+        )
+
+    def createInstance(self) -> CheckReleaseAlgorithm:  # noqa: N802 - Qt API
+        return CheckReleaseAlgorithm()
+
+    def initAlgorithm(self, config: Optional[dict] = None) -> None:  # noqa: N802 - Qt API
+        self.addParameter(QgsProcessingParameterVectorLayer(
+            self.RAW, "Raw crimes layer (from a crime_mapper load)",
+            [QgsProcessing.SourceType.TypeVectorPoint], optional=True))
+        self.addParameter(QgsProcessingParameterMultipleLayers(
+            self.RAW_FILES, "Or raw extract files (.csv, folders, police.uk .zip)",
+            QgsProcessing.SourceType.TypeFile, optional=True))
+        self.addParameter(QgsProcessingParameterFile(
+            self.PROFILE, "Column-mapping profile (JSON)",
+            behavior=QgsProcessingParameterFile.Behavior.File, extension="json", optional=True))
+        self.addParameter(QgsProcessingParameterVectorLayer(
+            self.MAP_POINTS, "Anonymous map points", [QgsProcessing.SourceType.TypeVectorPoint]))
+        self.addParameter(QgsProcessingParameterField(
+            self.LABEL_FIELD, "Map point label field", "label", self.MAP_POINTS,
+            optional=True))
+        self.addParameter(QgsProcessingParameterFile(
+            self.RELEASE_FILE, "Output file to check (CSV or GeoPackage)",
+            behavior=QgsProcessingParameterFile.Behavior.File, optional=True))
+        self.addParameter(QgsProcessingParameterFile(
+            self.RELEASE_FOLDER, "Or output folder to check",
+            behavior=QgsProcessingParameterFile.Behavior.Folder, optional=True))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            self.REPORT, "Gate report", "JSON files (*.json *.JSON)"))
+        self.addOutput(QgsProcessingOutputNumber(self.PASSED, "Passed (1) or failed (0)"))
+        self.addOutput(QgsProcessingOutputString(self.MESSAGE, "Gate message"))
+
+    def processAlgorithm(self, parameters: dict, context: QgsProcessingContext,  # noqa: N802
+                         feedback: QgsProcessingFeedback) -> dict:
+        from ..qgis_bridge.run_anonymise import ReleaseInputError, run_check_release
+
+        raw = crimes_from_parameters(self, parameters, context, self.RAW, self.RAW_FILES)
+        points = map_points_from_parameters(self, parameters, context, self.MAP_POINTS,
+                                            self.LABEL_FIELD)
+        release_file = self.parameterAsFile(parameters, self.RELEASE_FILE, context)
+        release_folder = self.parameterAsFile(parameters, self.RELEASE_FOLDER, context)
+        if bool(release_file) == bool(release_folder):
+            raise QgsProcessingException(
+                "Give exactly one output to check: a file (RELEASE_FILE) or a folder "
+                "(RELEASE_FOLDER).")
+        report_path = self.parameterAsFileOutput(parameters, self.REPORT, context)
+        try:
+            report = run_check_release(
+                raw, points, release_file or release_folder, report_path,
+                profile_path=self.parameterAsFile(parameters, self.PROFILE, context) or None,
+                feedback=ProcessingFeedbackAdapter(feedback))
+        except Cancelled as exc:
+            raise QgsProcessingException("Check cancelled.") from exc
+        except ReleaseInputError as exc:
+            raise QgsProcessingException(str(exc)) from exc
+        except (OSError, ValueError) as exc:
+            raise QgsProcessingException(f"Check failed to run: {exc}") from exc
+        message = report.message()
+        if not report.passed:
+            raise QgsProcessingException(
+                f"The leak gate FAILED for {release_file or release_folder} (report: "
+                f"{report_path}):\n{message}")
+        if feedback is not None:
+            feedback.pushInfo(message)
+        return {self.REPORT: report_path, self.PASSED: 1, self.MESSAGE: message}

@@ -1,0 +1,108 @@
+"""The Release panel's background anonymise: a QgsTask around run_anonymise.
+
+run() executes in a QgsTaskManager worker thread and only reads inputs and writes files
+(through run_anonymise, which stages every output: a cancel or a failed leak gate leaves the
+previous release byte-identical). Map points from a layer arrive as a
+QgsVectorLayerFeatureSource made on the main thread, the thread-safe way to read a layer's
+features elsewhere. add_public_layer() runs afterwards on the main thread.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Sequence
+from typing import Any, Optional, Union
+
+from qgis.core import Qgis, QgsMessageLog, QgsProject, QgsTask, QgsVectorLayer
+
+from ..core.feedback import Cancelled
+from .load_task import LOG_TAG, TaskFeedback
+from .run_anonymise import AnonymiseOutputs, run_anonymise
+
+
+class AnonymiseTask(QgsTask):
+    """Anonymise ``crimes`` onto ``points`` into ``output_dir`` in the background.
+
+    After the task ends: ``outputs`` (AnonymiseOutputs or None), ``summary`` (readable result
+    or the error), ``error`` (None on success, "Cancelled", or the message) and ``gate_failed``
+    (True when the leak gate stopped the release).
+    """
+
+    def __init__(self, crimes: Union[str, Sequence[str]], points: Any, salt_file: str,
+                 output_dir: str, rules: Optional[str] = None,
+                 max_distance_m: float = 20_000.0, profile_path: Optional[str] = None,
+                 description: str = "crime_mapper: anonymise for release") -> None:
+        super().__init__(description, QgsTask.Flag.CanCancel)
+        self.crimes = crimes
+        self.points = points
+        self.salt_file = salt_file
+        self.output_dir = output_dir
+        self.rules = rules
+        self.max_distance_m = float(max_distance_m)
+        self.profile_path = profile_path
+        self.outputs: Optional[AnonymiseOutputs] = None
+        self.summary = ""
+        self.error: Optional[str] = None
+        self.gate_failed = False
+        self.details = ""
+
+    def run(self) -> bool:  # worker thread
+        from ..core.leak_gate import LeakError
+
+        try:
+            self.outputs = run_anonymise(
+                self.crimes, self.points, self.rules, self.salt_file, self.output_dir,
+                max_distance_m=self.max_distance_m, profile_path=self.profile_path,
+                feedback=TaskFeedback(self))
+        except Cancelled:
+            self.error = "Cancelled"
+            self.summary = "Anonymise cancelled: the previous release was left unchanged."
+            return False
+        except LeakError as exc:
+            self.error = str(exc)
+            self.gate_failed = True
+            self.summary = str(exc)
+            return False
+        except Exception as exc:  # noqa: BLE001 - reported to the user, never swallowed
+            self.error = f"{exc}" if isinstance(exc, ValueError) else \
+                f"{type(exc).__name__}: {exc}"
+            self.details = traceback.format_exc()
+            self.summary = (f"Anonymise failed: {self.error}\n"
+                            "The previous release was left unchanged.")
+            return False
+        self.summary = self.outputs.summary_text()
+        return True
+
+    def finished(self, result: bool) -> None:  # main thread
+        if result and self.outputs is not None:
+            QgsMessageLog.logMessage(self.summary, LOG_TAG, Qgis.MessageLevel.Info)
+        elif self.error == "Cancelled" or self.isCanceled():
+            self.error = self.error or "Cancelled"
+            self.summary = self.summary or "Anonymise cancelled."
+            QgsMessageLog.logMessage(self.summary, LOG_TAG, Qgis.MessageLevel.Warning)
+        else:
+            QgsMessageLog.logMessage(f"{self.summary}\n{self.details}", LOG_TAG,
+                                     Qgis.MessageLevel.Critical)
+
+    def add_public_layer(self, project: Optional[QgsProject] = None) -> Optional[QgsVectorLayer]:
+        """Main thread only: add the styled public layer of a finished release."""
+        if self.outputs is None:
+            return None
+        return add_public_layer(self.outputs, project)
+
+
+def add_public_layer(outputs: AnonymiseOutputs,
+                     project: Optional[QgsProject] = None) -> QgsVectorLayer:
+    """The public GeoPackage layer, styled by crime type, added to the project."""
+    from .layers import reload_layers_on
+    from .run_anonymise import style_public_layer
+
+    project = project or QgsProject.instance()
+    reload_layers_on(project, [outputs.public_gpkg])
+    name = f"Public release — {outputs.public_csv.stem}"
+    layer = QgsVectorLayer(outputs.public_uri, name, "ogr")
+    if not layer.isValid():
+        raise RuntimeError(f"cannot open the public layer in {outputs.public_gpkg}")
+    style_public_layer(layer)
+    project.addMapLayer(layer)
+    return layer

@@ -1,0 +1,646 @@
+"""The one implementation of "anonymise a load and write the public release".
+
+The Release panel (through AnonymiseTask), the Processing algorithm crime_mapper:anonymise and
+scripts all call :func:`run_anonymise`, so a release gives the same files however it was made:
+
+- the public CSV in police.uk's format, named like police.uk's own files
+  (``<YYYY-MM>-<force>-street.csv``, or ``<first>_<last>-<force>-street.csv`` for several
+  months);
+- the public GeoPackage (table ``public_crimes``: exactly the police.uk street columns as
+  fields, WGS84 points at the map points; rows published without a location are kept with a
+  NULL geometry, so the layer's count equals the CSV's), with a QML style beside it;
+- the audit (JSON and a readable HTML page) and a release manifest (inputs with SHA-256,
+  settings, salt fingerprint, output checksums, crime_mapper version; no wall-clock time, so
+  the same release gives the same manifest bytes).
+
+Every check that can fail on the inputs (salt file, rules, profile, map points, crimes) runs
+before anything is written. All outputs are staged (core.staging) and the leak gate
+(core.leak_gate) checks the staged public CSV and GeoPackage *before* they replace anything:
+a failed gate, an error or a cancel leaves the previous release byte-identical.
+
+The salt comes from a file, never from a typed-in string: Processing records every parameter
+value in its history log, and a salt in that log would let anyone recompute Crime IDs from
+guessed references. The salt file must not lie inside the output folder (it would be
+published with the release).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import secrets
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional, Union
+
+import numpy as np
+import pandas as pd
+
+from ..core.feedback import Feedback
+from ..core.staging import staged_outputs
+from . import gpkg_writer
+from .crimes_source import CrimesInput, load_profile, open_crimes_source
+from .map_points_io import MapPointsSpec, read_map_points_file
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+PUBLIC_TABLE = "public_crimes"
+RELEASE_NAMES = {
+    "audit_json": "audit.json",
+    "audit_html": "audit.html",
+    "manifest": "release_manifest.json",
+}
+MANIFEST_VERSION = 1
+SALT_BYTES = 32  # create_salt_file: 32 random bytes, written as 64 hex characters
+
+# police.uk file-name slugs where "Reported by" does not simply lose its last word.
+_FORCE_SLUGS = {
+    "metropolitan police service": "metropolitan",
+    "city of london police": "city-of-london",
+    "british transport police": "btp",
+    "police service of northern ireland": "northern-ireland",
+    "avon and somerset constabulary": "avon-and-somerset",
+    "devon & cornwall police": "devon-and-cornwall",
+    "devon and cornwall police": "devon-and-cornwall",
+    "dyfed-powys police": "dyfed-powys",
+}
+_FORCE_SUFFIXES = (" police service", " constabulary", " police")
+
+# Shares of the progress bar.
+_POINTS_END, _CRIMES_END, _ANON_END, _WRITE_END, _GATE_END = 10.0, 40.0, 75.0, 88.0, 96.0
+
+
+class ReleaseInputError(ValueError):
+    """An input of the release cannot be used; raised before any output is touched."""
+
+
+# --- salt -----------------------------------------------------------------------------------
+
+def create_salt_file(path: PathLike) -> Path:
+    """Write a new secret salt (32 random bytes as 64 hex characters) readable only by you.
+
+    Refuses to overwrite: replacing a force's salt changes every Crime ID of every later
+    release, so that must be a deliberate act (delete the old file first).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(str(path), flags, 0o600)
+    except FileExistsError as exc:
+        raise ReleaseInputError(
+            f"{path} already exists: a salt is never overwritten (every Crime ID would "
+            "change); choose a new file name") from exc
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(secrets.token_hex(SALT_BYTES) + "\n")
+    os.chmod(path, 0o600)  # also where the umask would have widened it
+    return path
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path = path.resolve()
+        folder = folder.resolve()
+    except OSError:
+        return False
+    return path == folder or folder in path.parents
+
+
+def read_salt(salt_file: Optional[PathLike], output_dirs: Sequence[PathLike] = ()) -> bytes:
+    """The salt bytes from ``salt_file`` (surrounding whitespace removed), checked.
+
+    Refused: no file chosen, a missing or empty file, a salt shorter than
+    public_schema.MIN_SALT_BYTES, and a salt file inside an output folder.
+    """
+    from ..core.public_schema import MIN_SALT_BYTES
+
+    if not salt_file:
+        raise ReleaseInputError(
+            "No salt file chosen. Crime IDs are keyed hashes of the crime references: choose "
+            "the force's salt file (or create one with 'Create new salt…'), kept outside "
+            "the release folder and reused every month.")
+    path = Path(salt_file)
+    if not path.is_file():
+        raise ReleaseInputError(f"The salt file does not exist: {path}")
+    for folder in output_dirs:
+        if _inside(path, Path(folder)):
+            raise ReleaseInputError(
+                f"The salt file {path} is inside the output folder {folder}: it would be "
+                "published with the release. Keep the salt outside every output folder.")
+    try:
+        salt = path.read_bytes().strip()
+    except OSError as exc:
+        raise ReleaseInputError(f"Cannot read the salt file {path}: {exc}") from exc
+    if not salt:
+        raise ReleaseInputError(f"The salt file {path} is empty.")
+    if len(salt) < MIN_SALT_BYTES:
+        raise ReleaseInputError(
+            f"The salt in {path} is {len(salt)} bytes; at least {MIN_SALT_BYTES} are needed "
+            "(a short salt lets anyone recompute Crime IDs from guessed references).")
+    return salt
+
+
+# --- names ----------------------------------------------------------------------------------
+
+def force_slug(name: str) -> str:
+    """police.uk's file-name slug for a force ("Leicestershire Police" -> "leicestershire")."""
+    text = str(name).strip().lower()
+    if text in _FORCE_SLUGS:
+        return _FORCE_SLUGS[text]
+    for suffix in _FORCE_SUFFIXES:
+        if text.endswith(suffix) and len(text) > len(suffix):
+            text = text[: -len(suffix)]
+            break
+    slug = re.sub(r"[^a-z0-9]+", "-", text.replace("&", " and ")).strip("-")
+    return slug or "force"
+
+
+def public_csv_name(public: pd.DataFrame) -> str:
+    """The police.uk-style name of a public CSV: ``2022-10-leicestershire-street.csv``;
+    ``2022-09_2022-10-...`` for several months; ``multiple-forces`` for several forces."""
+    months = sorted({m for m in public["Month"].tolist() if m})
+    forces = sorted({f for f in public["Reported by"].tolist() if f})
+    if not months:
+        span = "no-month"
+    elif len(months) == 1:
+        span = months[0]
+    else:
+        span = f"{months[0]}_{months[-1]}"
+    force = force_slug(forces[0]) if len(forces) == 1 else (
+        "multiple-forces" if forces else "force")
+    return f"{span}-{force}-street.csv"
+
+
+# --- outputs --------------------------------------------------------------------------------
+
+@dataclass
+class AnonymiseOutputs:
+    """What one release wrote, for the caller to show."""
+
+    public_csv: Path
+    public_gpkg: Path
+    audit_json: Path
+    audit_html: Path
+    manifest: Path
+    qml: Optional[Path]
+    audit: dict
+    rows_in: int = 0
+    published_at_map_point: int = 0
+    published_without_location: int = 0
+    withheld_by_rule: int = 0
+    rejected: int = 0
+    published_rows: int = 0
+    gate_passed: bool = False
+    reconciles: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def public_uri(self) -> str:
+        return f"{self.public_gpkg}|layername={PUBLIC_TABLE}"
+
+    def summary_text(self) -> str:
+        """A short readable summary for the panel, the log and Processing."""
+        lines = [
+            f"Rows in: {self.rows_in:,}",
+            f"Published at a map point: {self.published_at_map_point:,}",
+            f"Published without a location: {self.published_without_location:,}",
+            f"Withheld by rule: {self.withheld_by_rule:,}",
+            f"Rejected: {self.rejected:,}",
+            f"Counts reconcile: {'yes' if self.reconciles else 'NO'}",
+            f"Leak gate: {'passed' if self.gate_passed else 'FAILED'}",
+            f"Public CSV: {self.public_csv}",
+        ]
+        lines += [f"Warning: {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+
+class _Scaled(Feedback):
+    """A stage's 0..100 onto [start, end] of the caller's progress; cancel passes through."""
+
+    def __init__(self, inner: Feedback, start: float, end: float) -> None:
+        self._inner, self._start, self._end = inner, start, end
+
+    def set_progress(self, percent: float) -> None:
+        self._inner.set_progress(self._start + (self._end - self._start) * percent / 100.0)
+
+    def is_cancelled(self) -> bool:
+        return self._inner.is_cancelled()
+
+
+def sha256_file(path: PathLike) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def points_fingerprint(points: Any) -> str:
+    """SHA-256 over the map points' published content (coordinates, labels, LSOA)."""
+    digest = hashlib.sha256()
+    digest.update(np.ascontiguousarray(points.longitude, dtype="<f8").tobytes())
+    digest.update(np.ascontiguousarray(points.latitude, dtype="<f8").tobytes())
+    for column in (points.label, points.lsoa_code, points.lsoa_name):
+        digest.update("\x1f".join(str(v) for v in column).encode("utf-8"))
+    return digest.hexdigest()
+
+
+def fixed_timestamp(months: Sequence[str]) -> str:
+    """The GeoPackage last_change stamp of a release: the first day of its latest month,
+    so the file does not change with the wall clock (and reveals no working time)."""
+    valid = sorted(m for m in months if re.fullmatch(r"\d{4}-\d{2}", str(m)))
+    return f"{valid[-1]}-01T00:00:00.000Z" if valid else "1970-01-01T00:00:00.000Z"
+
+
+def set_last_change(gpkg: PathLike, stamp: str) -> None:
+    """Overwrite gpkg_contents.last_change (gpkg_writer stamps the wall clock)."""
+    conn = sqlite3.connect(str(gpkg), isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode = OFF")
+        conn.execute("UPDATE gpkg_contents SET last_change = ?", (stamp,))
+    finally:
+        conn.close()
+
+
+def public_point_table(public: pd.DataFrame) -> gpkg_writer.PointTable:
+    """The public table as a GeoPackage point layer: PUBLIC_COLUMNS as text fields (the same
+    text as the CSV), geometry from Longitude/Latitude, NULL geometry where blank."""
+    from ..core.public_schema import PUBLIC_COLUMNS
+
+    frame = public.copy()
+    frame["__x"] = pd.to_numeric(frame["Longitude"].replace("", np.nan), errors="coerce")
+    frame["__y"] = pd.to_numeric(frame["Latitude"].replace("", np.nan), errors="coerce")
+    return gpkg_writer.PointTable(
+        PUBLIC_TABLE, frame, {c: "string" for c in PUBLIC_COLUMNS}, x="__x", y="__y",
+        description="crime_mapper public release (police.uk street-level format)")
+
+
+def write_public_qml(path: PathLike) -> None:
+    """The public layer's style (categorized by "Crime type", palette colours and shapes),
+    saved from a memory layer with the public fields so the GeoPackage itself is untouched."""
+    from qgis.core import QgsVectorLayer
+
+    from ..core.public_schema import PUBLIC_COLUMNS
+
+    fields = "&".join(f"field={name.replace(' ', '%20')}:string" for name in PUBLIC_COLUMNS)
+    layer = QgsVectorLayer(f"Point?crs=EPSG:4326&{fields}", "public_crimes", "memory")
+    style_public_layer(layer)
+    message, ok = layer.saveNamedStyle(str(path))
+    if not ok:
+        raise RuntimeError(f"could not write the style {path}: {message}")
+    del layer
+    canonical_xml(path)
+
+
+def canonical_xml(path: PathLike) -> None:
+    """Rewrite an XML file with every element's attributes sorted by name.
+
+    Qt writes attributes in hash order, which changes from one process to the next, so the
+    same style would give different bytes (and manifest checksums) in qgis_process and in
+    the desktop. Sorting restores byte-identical output; QGIS reads attributes by name.
+    """
+    import xml.etree.ElementTree as ElementTree
+
+    text = Path(path).read_text(encoding="utf-8")
+    doctype = ""
+    if text.startswith("<!DOCTYPE"):
+        doctype, text = text.split("\n", 1)
+        doctype += "\n"
+    root = ElementTree.fromstring(text)
+    for element in root.iter():
+        items = sorted(element.attrib.items())
+        element.attrib.clear()
+        element.attrib.update(items)
+    body = ElementTree.tostring(root, encoding="unicode")
+    Path(path).write_text(doctype + body + "\n", encoding="utf-8")
+
+
+def style_public_layer(layer: Any) -> None:
+    """Categorized renderer by "Crime type" and a readable display expression."""
+    from .renderers import crime_type_renderer
+
+    layer.setRenderer(crime_type_renderer(field="Crime type"))
+    layer.setDisplayExpression('"Crime type" || \' — \' || coalesce("Location", \'\')')
+
+
+def _file_entry(path: Path) -> dict:
+    return {"name": path.name, "sha256": sha256_file(path), "bytes": path.stat().st_size}
+
+
+# --- the gate -------------------------------------------------------------------------------
+
+def _combined_gate(reports: dict[str, Any]) -> dict:
+    """One audit entry for the gate runs on several outputs."""
+    checks = []
+    for label, report in reports.items():
+        for check in report.to_dict().get("checks", []):
+            checks.append({**check, "output": label})
+    return {"passed": all(r.passed for r in reports.values()), "checks": checks,
+            "outputs": list(reports)}
+
+
+def gate_error_message(failures: dict[str, Any]) -> str:
+    lines = ["The leak gate stopped this release: nothing was written and the previous "
+             "outputs are unchanged."]
+    for label, report in failures.items():
+        lines.append(f"{label}: {report.message()}")
+    return "\n".join(lines)
+
+
+# --- the step -------------------------------------------------------------------------------
+
+def _resolve_points(points: Any, crimes: Optional[pd.DataFrame],
+                    feedback: Feedback) -> tuple[Any, dict]:
+    """(MapPoints, manifest entry) from MapPoints, a MapPointsSpec or a file path."""
+    from ..core.map_points import MapPoints
+
+    files: list[Path] = []
+    description = "map points"
+    if isinstance(points, MapPoints):
+        resolved = points
+    elif isinstance(points, MapPointsSpec):
+        resolved = points.resolve(crimes, feedback)
+        files = points.input_files()
+        description = points.description or f"map points ({points.kind})"
+    elif isinstance(points, (str, os.PathLike)):
+        resolved = read_map_points_file(points)
+        files = [Path(str(points).split("|", 1)[0])]
+        description = f"map points file {files[0].name}"
+    else:
+        raise ReleaseInputError(f"map points must be MapPoints, a MapPointsSpec or a file, "
+                                f"not {type(points).__name__}")
+    entry = {
+        "description": description,
+        "count": len(resolved),
+        "sha256": points_fingerprint(resolved),
+        "sources": sorted({str(s) for s in resolved.source.tolist()}),
+        "files": [_file_entry(p) for p in files if p.is_file()],
+    }
+    return resolved, entry
+
+
+def _load_rules(rules: Any) -> tuple[Any, Optional[Path]]:
+    from ..core.release_rules import DEFAULT_RULES, ReleaseRules, ReleaseRulesError
+
+    if rules is None or rules == "":
+        return DEFAULT_RULES, None
+    if isinstance(rules, ReleaseRules):
+        return rules, None
+    path = Path(rules)
+    if not path.is_file():
+        raise ReleaseInputError(f"The release rules file does not exist: {path}")
+    try:
+        return ReleaseRules.load(path), path
+    except (ReleaseRulesError, OSError) as exc:
+        raise ReleaseInputError(str(exc)) from exc
+
+
+def run_anonymise(
+    crimes: Union[CrimesInput, PathLike, Sequence[PathLike]],
+    points: Any,
+    rules: Any = None,
+    salt_file: Optional[PathLike] = None,
+    output_dir: Optional[PathLike] = None,
+    *,
+    max_distance_m: float = 20_000.0,
+    profile_path: Optional[PathLike] = None,
+    feedback: Optional[Feedback] = None,
+    public_csv_path: Optional[PathLike] = None,
+    public_gpkg_path: Optional[PathLike] = None,
+    audit_json_path: Optional[PathLike] = None,
+    audit_html_path: Optional[PathLike] = None,
+    manifest_path: Optional[PathLike] = None,
+    write_qml: bool = True,
+) -> AnonymiseOutputs:
+    """Anonymise the crimes onto the map points and write the whole release, or nothing.
+
+    ``crimes``: a CrimesInput, a crimes GeoPackage path, or extract paths (with an optional
+    ``profile_path``). ``points``: MapPoints, a MapPointsSpec or a map points .gpkg/.csv.
+    ``rules``: a ReleaseRules, a rules JSON path, or None for the documented defaults.
+    Output paths default to police.uk-style names inside ``output_dir``; explicit paths (as
+    the Processing algorithm passes) win. Raises ReleaseInputError (bad inputs, before any
+    output is touched), core.leak_gate.LeakError (gate failed; nothing replaced) or
+    core.feedback.Cancelled.
+    """
+    from ..core.anonymise import AnonymiseError, anonymise
+    from ..core.audit import attach_gate_report, write_audit
+    from ..core.leak_gate import LeakError, check_release
+    from ..core.map_points import MapPointsError
+    from ..core.public_schema import salt_fingerprint, write_public_csv
+
+    feedback = feedback or Feedback()
+    explicit = [public_csv_path, public_gpkg_path, audit_json_path, audit_html_path,
+                manifest_path]
+    if output_dir is None and not all(explicit):
+        raise ReleaseInputError("give an output folder, or every output path")
+    base = Path(output_dir) if output_dir is not None else None
+    out_dirs = ([base] if base is not None else []) + [Path(p).parent for p in explicit if p]
+
+    # 1. every cheap check first: nothing has been read or written yet
+    salt = read_salt(salt_file, out_dirs)
+    try:
+        distance = float(max_distance_m)
+    except (TypeError, ValueError):
+        distance = float("nan")
+    if not (np.isfinite(distance) and distance > 0):
+        raise ReleaseInputError(
+            f"The maximum distance must be a positive number of metres, not {max_distance_m!r}")
+    rules_obj, rules_path = _load_rules(rules)
+    try:
+        profile = load_profile(profile_path)
+    except ValueError as exc:
+        raise ReleaseInputError(str(exc)) from exc
+    if base is not None and base.exists() and not base.is_dir():
+        raise ReleaseInputError(f"The output folder is a file: {base}")
+
+    # 2. map points (before the crimes, unless they are derived from them)
+    try:
+        needs_crimes = isinstance(points, MapPointsSpec) and points.kind == "hexagon"
+        point_set, points_entry = (None, {}) if needs_crimes else _resolve_points(
+            points, None, _Scaled(feedback, 0.0, _POINTS_END))
+        feedback.set_progress(_POINTS_END)
+        feedback.check()
+
+        # 3. the crimes
+        source = crimes if isinstance(crimes, CrimesInput) else open_crimes_source(
+            crimes, profile=profile, feedback=_Scaled(feedback, _POINTS_END, _CRIMES_END))
+        feedback.check()
+        if needs_crimes:
+            point_set, points_entry = _resolve_points(points, source.crimes, feedback)
+    except MapPointsError as exc:
+        raise ReleaseInputError(f"Map points: {exc}") from exc
+    except ValueError as exc:
+        if isinstance(exc, ReleaseInputError):
+            raise
+        raise ReleaseInputError(str(exc)) from exc
+    feedback.set_progress(_CRIMES_END)
+
+    # 4. the public table and its audit (in memory)
+    try:
+        release = anonymise(source.crimes, point_set, rules_obj, salt=salt,
+                            max_distance_m=distance, rejects=source.rejects,
+                            feedback=_Scaled(feedback, _CRIMES_END, _ANON_END))
+    except AnonymiseError as exc:
+        raise ReleaseInputError(str(exc)) from exc
+    feedback.check()
+    public = release.public
+    audit = release.audit
+
+    name = public_csv_name(public)
+    csv_path = Path(public_csv_path) if public_csv_path else base / name
+    gpkg_path = (Path(public_gpkg_path) if public_gpkg_path
+                 else base / (Path(name).stem + ".gpkg"))
+    audit_json = Path(audit_json_path) if audit_json_path else base / RELEASE_NAMES["audit_json"]
+    audit_html = Path(audit_html_path) if audit_html_path else base / RELEASE_NAMES["audit_html"]
+    manifest = Path(manifest_path) if manifest_path else base / RELEASE_NAMES["manifest"]
+    qml = gpkg_path.with_suffix(".qml") if write_qml else None
+
+    with staged_outputs() as stage:
+        # 5. the public files, staged
+        tmp_csv = stage.path_for(csv_path)
+        write_public_csv(public, tmp_csv)
+        feedback.check()
+        tmp_gpkg = stage.path_for(gpkg_path)
+        gpkg_writer.write_geopackage(tmp_gpkg, [public_point_table(public)],
+                                     feedback=_Scaled(feedback, _ANON_END + 3, _WRITE_END))
+        set_last_change(tmp_gpkg, fixed_timestamp(public["Month"].unique().tolist()))
+        tmp_qml = stage.path_for(qml) if qml is not None else None
+        if tmp_qml is not None:
+            write_public_qml(tmp_qml)
+        feedback.set_progress(_WRITE_END)
+        feedback.check()
+
+        # 6. the leak gate on the staged public files, before anything is replaced
+        reports = {
+            csv_path.name: check_release(source.crimes, tmp_csv, point_set),
+            gpkg_path.name: check_release(source.crimes, tmp_gpkg, point_set),
+        }
+        failures = {label: r for label, r in reports.items() if not r.passed}
+        if failures:
+            error = LeakError(gate_error_message(failures))
+            error.reports = reports  # type: ignore[attr-defined]
+            raise error
+        attach_gate_report(audit, _combined_gate(reports))
+        feedback.set_progress(_GATE_END)
+        feedback.check()
+
+        # 7. audit and manifest
+        tmp_json, tmp_html = stage.path_for(audit_json), stage.path_for(audit_html)
+        write_audit(audit, tmp_json, tmp_html)
+        staged = [(csv_path, tmp_csv), (gpkg_path, tmp_gpkg)]
+        if qml is not None and tmp_qml is not None:
+            staged.append((qml, tmp_qml))
+        staged += [(audit_json, tmp_json), (audit_html, tmp_html)]
+        manifest_data = _manifest(source, points_entry, rules_obj, rules_path, profile_path,
+                                  distance, salt_fingerprint(salt), audit, staged)
+        stage.path_for(manifest).write_text(
+            json.dumps(manifest_data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        feedback.check()
+        # 8. leaving the block moves everything into place together
+    feedback.set_progress(100.0)
+
+    totals = audit.get("totals", {})
+    return AnonymiseOutputs(
+        public_csv=csv_path, public_gpkg=gpkg_path, audit_json=audit_json,
+        audit_html=audit_html, manifest=manifest, qml=qml, audit=audit,
+        rows_in=int(totals.get("rows_in", 0)),
+        published_at_map_point=int(totals.get("published_at_map_point", 0)),
+        published_without_location=int(totals.get("published_without_location", 0)),
+        withheld_by_rule=int(totals.get("withheld_by_rule", 0)),
+        rejected=int(totals.get("rejected", 0)),
+        published_rows=len(public), gate_passed=True,
+        reconciles=bool(audit.get("reconciles", False)),
+        warnings=[str(w) for w in audit.get("warnings", [])],
+    )
+
+
+def _manifest(source: CrimesInput, points_entry: dict, rules: Any, rules_path: Optional[Path],
+              profile_path: Optional[PathLike], distance: float, fingerprint: str,
+              audit: dict, staged: list[tuple[Path, Path]]) -> dict:
+    """The release manifest: what went in, with which settings, what came out."""
+    from .. import plugin_version
+
+    try:
+        from qgis.core import Qgis
+
+        qgis_version = Qgis.QGIS_VERSION
+    except ImportError:  # pragma: no cover - always present inside QGIS
+        qgis_version = "unknown"
+    totals = audit.get("totals", {})
+    return {
+        "manifest_version": MANIFEST_VERSION,
+        "crime_mapper_version": plugin_version(),
+        "qgis_version": qgis_version,
+        "release": {
+            "months": audit.get("input", {}).get("months", []),
+            "forces": audit.get("input", {}).get("forces", []),
+            "rows_in": totals.get("rows_in"),
+            "published_at_map_point": totals.get("published_at_map_point"),
+            "published_without_location": totals.get("published_without_location"),
+            "withheld_by_rule": totals.get("withheld_by_rule"),
+            "rejected": totals.get("rejected"),
+            "reconciles": audit.get("reconciles"),
+            "leak_gate_passed": bool((audit.get("leak_gate") or {}).get("passed")),
+        },
+        "inputs": {
+            "crimes": {"description": source.description,
+                       "files": [_file_entry(p) for p in source.input_files if p.is_file()]},
+            "map_points": points_entry,
+            "rules": _file_entry(rules_path) if rules_path else "default rules",
+            "profile": _file_entry(Path(profile_path)) if profile_path else None,
+        },
+        "settings": {
+            "max_distance_m": distance,
+            "rules": rules.to_dict(),
+            "salt_fingerprint": fingerprint,
+        },
+        "outputs": [{**_file_entry(tmp), "name": final.name} for final, tmp in staged],
+    }
+
+
+# --- the gate on its own --------------------------------------------------------------------
+
+def run_check_release(
+    raw: Union[CrimesInput, PathLike, Sequence[PathLike]],
+    points: Any,
+    output: PathLike,
+    report_path: Optional[PathLike] = None,
+    *,
+    profile_path: Optional[PathLike] = None,
+    feedback: Optional[Feedback] = None,
+) -> Any:
+    """Run the leak gate on a published file or folder against the raw crimes; write the
+    report JSON (atomically) when ``report_path`` is given, whatever the result. Returns the
+    core GateReport; the caller decides how to fail."""
+    from ..core.leak_gate import check_release
+    from ..core.map_points import MapPointsError
+
+    feedback = feedback or Feedback()
+    output = Path(output)
+    if not output.exists():
+        raise ReleaseInputError(f"The output to check does not exist: {output}")
+    try:
+        profile = load_profile(profile_path)
+        point_set, _ = _resolve_points(points, None, _Scaled(feedback, 0.0, 20.0))
+        source = raw if isinstance(raw, CrimesInput) else open_crimes_source(
+            raw, profile=profile, feedback=_Scaled(feedback, 20.0, 60.0))
+    except MapPointsError as exc:
+        raise ReleaseInputError(f"Map points: {exc}") from exc
+    except ValueError as exc:
+        if isinstance(exc, ReleaseInputError):
+            raise
+        raise ReleaseInputError(str(exc)) from exc
+    feedback.check()
+    report = check_release(source.crimes, output, point_set)
+    feedback.set_progress(95.0)
+    if report_path:
+        data = {"output": output.name, **report.to_dict()}
+        with staged_outputs() as stage:
+            stage.path_for(report_path).write_text(
+                json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    feedback.set_progress(100.0)
+    return report

@@ -1,0 +1,400 @@
+"""The dock's "Release" tab: anonymise a load for the public, the way police.uk does.
+
+Built in code (no .ui/.qrc) with Qt from qgis.PyQt only. The analyst chooses where the map
+points come from (a point layer and its label field, a map points GeoPackage, or the force's
+published police.uk history), optional release rules, the secret salt file (or creates one),
+the maximum distance and an output folder; Run hands the work to ``AnonymiseTask`` (a QgsTask)
+so QGIS stays responsive, and Cancel leaves the previous release untouched. The result is
+summarised in words (rows in, published, without location, withheld, rejected, leak gate),
+the public layer is added to the project, and "Open audit" shows the audit page.
+
+The dock calls ``set_crimes_source(gpkg_path)`` after each load. Everything a user does has a
+method a test can call; ``anonymiseFinished(bool)`` is emitted once an outcome is shown.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any, Optional
+
+from qgis.core import (
+    Qgis,
+    QgsApplication,
+    QgsMapLayerProxyModel,
+    QgsMessageLog,
+    QgsProject,
+)
+from qgis.gui import QgsFieldComboBox, QgsFileWidget, QgsMapLayerComboBox
+from qgis.PyQt.QtCore import QUrl, pyqtSignal
+from qgis.PyQt.QtGui import QDesktopServices
+from qgis.PyQt.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+if TYPE_CHECKING:
+    from qgis.gui import QgisInterface
+
+    from ..qgis_bridge.anonymise_task import AnonymiseTask
+
+LOG_TAG = "crime_mapper"
+MESSAGE_TITLE = "Crime mapper"
+
+SOURCE_LAYER, SOURCE_GPKG, SOURCE_HISTORY = range(3)
+SOURCE_LABELS = ("Point layer with a label field", "Map points GeoPackage",
+                 "Derive from police.uk history files")
+
+
+def _point_filter() -> Any:
+    """The point-layer filter of QgsMapLayerComboBox on QGIS 3.22 and 3.30+."""
+    filters = getattr(Qgis, "LayerFilter", None)
+    if filters is not None and hasattr(filters, "PointLayer"):
+        return filters.PointLayer
+    return QgsMapLayerProxyModel.Filter.PointLayer
+
+
+class ReleasePanel(QWidget):
+    """Anonymise the loaded crimes onto map points; public CSV/layer, audit, manifest."""
+
+    #: Emitted on the main thread after an anonymise outcome has been shown; True on success.
+    anonymiseFinished = pyqtSignal(bool)  # noqa: N815 (Qt signal naming)
+
+    def __init__(self, iface: QgisInterface, parent: Optional[QWidget] = None) -> None:
+        super().__init__(parent)
+        self.iface = iface
+        self._task: Optional[AnonymiseTask] = None
+        self._crimes_source: Optional[str] = None
+        self._last_audit: Optional[str] = None
+        self._build_ui()
+        self._set_running(False)
+
+    # --- UI -------------------------------------------------------------------------------
+    def _build_ui(self) -> None:
+        layout = QVBoxLayout(self)
+        self.crimes_label = QLabel("Crimes: load extracts first (Load tab)", self)
+        self.crimes_label.setWordWrap(True)
+        layout.addWidget(self.crimes_label)
+
+        form = QFormLayout()
+        self.source_combo = QComboBox(self)
+        self.source_combo.setObjectName("crime_mapper_points_source")
+        self.source_combo.addItems(list(SOURCE_LABELS))
+        self.source_combo.setToolTip("Where the anonymous map points come from")
+        form.addRow("Map points from", self.source_combo)
+
+        self.source_pages = QStackedWidget(self)
+        # page 0: a layer and its label field
+        layer_page = QWidget(self.source_pages)
+        layer_form = QFormLayout(layer_page)
+        layer_form.setContentsMargins(0, 0, 0, 0)
+        self.points_layer_combo = QgsMapLayerComboBox(layer_page)
+        self.points_layer_combo.setObjectName("crime_mapper_points_layer")
+        self.points_layer_combo.setFilters(_point_filter())
+        self.points_layer_combo.setAllowEmptyLayer(True)
+        self.label_field_combo = QgsFieldComboBox(layer_page)
+        self.label_field_combo.setObjectName("crime_mapper_label_field")
+        self.label_field_combo.setToolTip("The street or place name shown as 'On or near …'")
+        layer_form.addRow("Point layer", self.points_layer_combo)
+        layer_form.addRow("Label field", self.label_field_combo)
+        self.source_pages.addWidget(layer_page)
+        # page 1: a map points GeoPackage (or CSV)
+        self.points_file_widget = QgsFileWidget(self.source_pages)
+        self.points_file_widget.setObjectName("crime_mapper_points_file")
+        self.points_file_widget.setStorageMode(QgsFileWidget.StorageMode.GetFile)
+        self.points_file_widget.setFilter("Map points (*.gpkg *.csv)")
+        self.points_file_widget.setToolTip("A GeoPackage written by 'Build anonymous map "
+                                           "points' (layer map_points), or a map points CSV")
+        self.source_pages.addWidget(self.points_file_widget)
+        # page 2: police.uk history files
+        self.history_widget = QgsFileWidget(self.source_pages)
+        self.history_widget.setObjectName("crime_mapper_history_files")
+        self.history_widget.setStorageMode(QgsFileWidget.StorageMode.GetMultipleFiles)
+        self.history_widget.setFilter("police.uk street files (*.csv *.zip)")
+        self.history_widget.setToolTip("The force's published police.uk street files: their "
+                                       "distinct points are the real map points")
+        self.source_pages.addWidget(self.history_widget)
+        form.addRow("", self.source_pages)
+
+        self.rules_widget = QgsFileWidget(self)
+        self.rules_widget.setObjectName("crime_mapper_rules")
+        self.rules_widget.setStorageMode(QgsFileWidget.StorageMode.GetFile)
+        self.rules_widget.setFilter("Release rules (*.json)")
+        self.rules_widget.setToolTip("Optional: per-category actions (map, no_location, "
+                                     "withhold); default maps every category and withholds "
+                                     "rows flagged sensitive")
+        form.addRow("Release rules (optional)", self.rules_widget)
+
+        self.salt_widget = QgsFileWidget(self)
+        self.salt_widget.setObjectName("crime_mapper_salt")
+        self.salt_widget.setStorageMode(QgsFileWidget.StorageMode.GetFile)
+        self.salt_widget.setToolTip("The force's secret salt file: keep it outside the release "
+                                    "folder and reuse it every month so Crime IDs stay stable")
+        form.addRow("Salt file", self.salt_widget)
+        self.new_salt_button = QPushButton("Create new salt…", self)
+        self.new_salt_button.setObjectName("crime_mapper_new_salt")
+        form.addRow("", self.new_salt_button)
+
+        self.distance_spin = QDoubleSpinBox(self)
+        self.distance_spin.setObjectName("crime_mapper_max_distance")
+        self.distance_spin.setRange(0.1, 1000.0)
+        self.distance_spin.setDecimals(1)
+        self.distance_spin.setSuffix(" km")
+        self.distance_spin.setValue(20.0)
+        self.distance_spin.setToolTip("Crimes farther than this from every map point are "
+                                      "published without a location (police.uk: 20 km)")
+        form.addRow("Maximum distance", self.distance_spin)
+
+        self.output_widget = QgsFileWidget(self)
+        self.output_widget.setObjectName("crime_mapper_release_dir")
+        self.output_widget.setStorageMode(QgsFileWidget.StorageMode.GetDirectory)
+        self.output_widget.setDialogTitle("Release folder")
+        form.addRow("Output folder", self.output_widget)
+        layout.addLayout(form)
+
+        run_row = QHBoxLayout()
+        self.run_button = QPushButton("Anonymise", self)
+        self.run_button.setObjectName("crime_mapper_anonymise")
+        self.cancel_button = QPushButton("Cancel", self)
+        self.audit_button = QPushButton("Open audit", self)
+        self.audit_button.setObjectName("crime_mapper_open_audit")
+        for button in (self.run_button, self.cancel_button, self.audit_button):
+            run_row.addWidget(button)
+        layout.addLayout(run_row)
+        self.progress_bar = QProgressBar(self)
+        self.progress_bar.setRange(0, 100)
+        layout.addWidget(self.progress_bar)
+        self.summary_view = QPlainTextEdit(self)
+        self.summary_view.setObjectName("crime_mapper_release_summary")
+        self.summary_view.setReadOnly(True)
+        self.summary_view.setPlaceholderText("The release summary appears here.")
+        layout.addWidget(self.summary_view)
+
+        self.source_combo.currentIndexChanged.connect(self.source_pages.setCurrentIndex)
+        self.points_layer_combo.layerChanged.connect(self._on_points_layer)
+        self.new_salt_button.clicked.connect(self._create_salt_clicked)
+        self.run_button.clicked.connect(self.start_anonymise)
+        self.cancel_button.clicked.connect(self.cancel_anonymise)
+        self.audit_button.clicked.connect(self.open_audit)
+        self._on_points_layer(self.points_layer_combo.currentLayer())
+
+    def _set_running(self, running: bool) -> None:
+        self.run_button.setEnabled(not running)
+        self.cancel_button.setEnabled(running)
+        self.audit_button.setEnabled(not running and bool(self._last_audit))
+
+    def _on_points_layer(self, layer: Any) -> None:
+        self.label_field_combo.setLayer(layer)
+        if layer is not None and layer.fields().indexOf("label") >= 0:
+            self.label_field_combo.setField("label")
+
+    # --- what a user (or a test) sets -----------------------------------------------------
+    def set_crimes_source(self, gpkg_path: Optional[str]) -> None:
+        """The crimes GeoPackage (table "crimes") to anonymise; None clears it."""
+        self._crimes_source = gpkg_path or None
+        self.crimes_label.setText(f"Crimes: {gpkg_path}" if gpkg_path
+                                  else "Crimes: load extracts first (Load tab)")
+
+    def crimes_source(self) -> Optional[str]:
+        return self._crimes_source
+
+    def set_points_layer(self, layer: Any, label_field: str = "label") -> None:
+        self.source_combo.setCurrentIndex(SOURCE_LAYER)
+        self.points_layer_combo.setLayer(layer)
+        self.label_field_combo.setLayer(layer)
+        self.label_field_combo.setField(label_field)
+
+    def set_points_file(self, path: str) -> None:
+        self.source_combo.setCurrentIndex(SOURCE_GPKG)
+        self.points_file_widget.setFilePath(path)
+
+    def set_history_files(self, paths: list[str]) -> None:
+        self.source_combo.setCurrentIndex(SOURCE_HISTORY)
+        self.history_widget.setFilePath(" ".join(f'"{p}"' for p in paths))
+
+    def set_rules_path(self, path: Optional[str]) -> None:
+        self.rules_widget.setFilePath(path or "")
+
+    def set_salt_path(self, path: str) -> None:
+        self.salt_widget.setFilePath(path)
+
+    def set_max_distance_km(self, km: float) -> None:
+        self.distance_spin.setValue(km)
+
+    def set_output_dir(self, path: str) -> None:
+        self.output_widget.setFilePath(path)
+
+    def current_task(self) -> Optional[AnonymiseTask]:
+        return self._task
+
+    def create_salt(self, path: str) -> bool:
+        """Write a new salt file at ``path`` and choose it; False (and a message) if refused."""
+        from ..qgis_bridge.run_anonymise import ReleaseInputError, create_salt_file
+
+        try:
+            create_salt_file(path)
+        except (ReleaseInputError, OSError) as exc:
+            self._notify(f"No salt created: {exc}", Qgis.MessageLevel.Warning)
+            return False
+        self.set_salt_path(path)
+        self._notify(f"New salt written to {path} (readable only by you). Keep it secret, "
+                     "outside the release folder, and back it up: every Crime ID depends on it.",
+                     Qgis.MessageLevel.Info)
+        return True
+
+    def _create_salt_clicked(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Create new salt file", "",
+                                              "Salt file (*.salt *.txt);;All files (*)")
+        if path:
+            self.create_salt(path)
+
+    def open_audit(self) -> None:
+        if self._last_audit and os.path.isfile(self._last_audit):
+            QDesktopServices.openUrl(QUrl.fromLocalFile(self._last_audit))
+
+    # --- running --------------------------------------------------------------------------
+    def _points_spec(self) -> Any:
+        """The map points description for the task, checked here on the main thread."""
+        from ..qgis_bridge.map_points_io import MapPointsSpec, spec_from_layer
+
+        index = self.source_combo.currentIndex()
+        if index == SOURCE_LAYER:
+            layer = self.points_layer_combo.currentLayer()
+            if layer is None:
+                raise ValueError("Choose the map points layer.")
+            return spec_from_layer(layer, self.label_field_combo.currentField(),
+                                   thread_safe=True)
+        if index == SOURCE_GPKG:
+            path = self.points_file_widget.filePath()
+            if not path or not os.path.isfile(path):
+                raise ValueError("Choose the map points GeoPackage.")
+            return MapPointsSpec("file", paths=[path], description=f"map points file {path}")
+        paths = QgsFileWidget.splitFilePaths(self.history_widget.filePath())
+        if not paths:
+            raise ValueError("Choose the police.uk history files.")
+        return MapPointsSpec("history", paths=list(paths),
+                             description="map points derived from police.uk history")
+
+    def start_anonymise(self) -> bool:
+        """Check the form, then start the background anonymise; False if it could not start."""
+        from ..core.map_points import MapPointsError
+
+        if self._task is not None:
+            self._notify("An anonymise is already running.", Qgis.MessageLevel.Warning)
+            return False
+        if not self._crimes_source or not os.path.isfile(self._crimes_source.split("|")[0]):
+            self._notify("No crimes to anonymise: load extracts first.",
+                         Qgis.MessageLevel.Warning)
+            return False
+        output_dir = self.output_widget.filePath()
+        if not output_dir:
+            self._notify("Choose an output folder.", Qgis.MessageLevel.Warning)
+            return False
+        salt = self.salt_widget.filePath()
+        if not salt:
+            self._notify("Choose the salt file (or create a new salt).",
+                         Qgis.MessageLevel.Warning)
+            return False
+        try:
+            spec = self._points_spec()
+        except (MapPointsError, ValueError) as exc:
+            self._notify(f"Map points: {exc}", Qgis.MessageLevel.Warning)
+            return False
+
+        from ..qgis_bridge.anonymise_task import AnonymiseTask
+
+        task = AnonymiseTask(self._crimes_source, spec, salt, output_dir,
+                             rules=self.rules_widget.filePath() or None,
+                             max_distance_m=self.distance_spin.value() * 1000.0)
+        task.progressChanged.connect(self._on_progress)
+        task.taskCompleted.connect(self._on_task_completed)
+        task.taskTerminated.connect(self._on_task_terminated)
+        self._task = task  # our reference until the outcome is handled
+        self.progress_bar.setValue(0)
+        self.summary_view.setPlainText("Anonymising…")
+        self._set_running(True)
+        QgsMessageLog.logMessage(f"Anonymise started -> {output_dir}", LOG_TAG,
+                                 Qgis.MessageLevel.Info)
+        QgsApplication.taskManager().addTask(task)
+        return True
+
+    def cancel_anonymise(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
+    def _on_progress(self, value: float) -> None:
+        self.progress_bar.setValue(int(round(value)))
+
+    def _finish_task(self) -> Optional[AnonymiseTask]:
+        task, self._task = self._task, None
+        if task is not None:
+            self._disconnect(task)
+        self._set_running(False)
+        return task
+
+    def _disconnect(self, task: AnonymiseTask) -> None:
+        for signal, slot in ((task.progressChanged, self._on_progress),
+                             (task.taskCompleted, self._on_task_completed),
+                             (task.taskTerminated, self._on_task_terminated)):
+            try:
+                signal.disconnect(slot)
+            except (TypeError, RuntimeError):
+                pass
+
+    def _on_task_completed(self) -> None:
+        task = self._finish_task()
+        if task is None or task.outputs is None:
+            return
+        out = task.outputs
+        self.summary_view.setPlainText(task.summary)
+        self._last_audit = str(out.audit_html)
+        self._set_running(False)
+        self.progress_bar.setValue(100)
+        try:
+            task.add_public_layer(QgsProject.instance())
+        except Exception as exc:  # noqa: BLE001 - shown to the user
+            self._notify(f"Release written, but adding the public layer failed: {exc}",
+                         Qgis.MessageLevel.Warning)
+        level = Qgis.MessageLevel.Success if out.reconciles else Qgis.MessageLevel.Warning
+        self._notify(
+            f"Release written: {out.published_at_map_point:,} published at map points, "
+            f"{out.published_without_location:,} without location, {out.withheld_by_rule:,} "
+            f"withheld, {out.rejected:,} rejected; leak gate passed.", level)
+        self.anonymiseFinished.emit(True)
+
+    def _on_task_terminated(self) -> None:
+        task = self._finish_task()
+        if task is None:
+            return
+        self.summary_view.setPlainText(task.summary or "")
+        if task.error in (None, "Cancelled"):
+            self._notify("Anonymise cancelled; the previous release is unchanged.",
+                         Qgis.MessageLevel.Info)
+        elif task.gate_failed:
+            self._notify("The leak gate stopped the release; nothing was written. See the "
+                         "panel for what it found.", Qgis.MessageLevel.Critical)
+        else:
+            self._notify(f"Anonymise failed: {task.error}", Qgis.MessageLevel.Critical)
+        self.anonymiseFinished.emit(False)
+
+    def _notify(self, text: str, level: Any) -> None:
+        """Message bar for the user, message log (tag crime_mapper) for the record."""
+        self.iface.messageBar().pushMessage(MESSAGE_TITLE, text, level, 8)
+        QgsMessageLog.logMessage(text, LOG_TAG, level)
+
+    def shutdown(self) -> None:
+        """Called by the dock on unload: stop listening to, and cancel, a running task."""
+        task, self._task = self._task, None
+        if task is not None:
+            self._disconnect(task)
+            task.cancel()
+        self._set_running(False)
