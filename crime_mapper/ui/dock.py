@@ -1,4 +1,4 @@
-"""The Crime mapper dock panel (first version: load extracts).
+"""The Crime mapper dock panel: load, release, hotspots, one tab each.
 
 Built in code so there is no .ui/.qrc to compile and the same widgets run on Qt5 and Qt6.
 The panel collects inputs (files, folders, monthly zips), an optional column-mapping profile
@@ -9,6 +9,11 @@ validation report, adds the layers on success and reports to the message bar and
 
 "New profile from extract…" and "Edit profile…" open the column-mapping profile editor
 (``ui.profile_dialog``); a profile saved there becomes the panel's mapping profile.
+
+The "Release" tab (``ui.release_panel.ReleasePanel``: anonymise a load for the public) and the
+"Hotspots" tab (``ui.hotspots_panel.HotspotsPanel``: hotspot analysis for intelligence staff)
+are panels of their own; after a load the dock hands each the new crimes GeoPackage through
+``set_crimes_source`` so the next step starts from what was just loaded.
 
 Everything a user does has a method a test can call (``add_inputs``, ``set_output_dir``,
 ``start_load``, ``cancel_load``, ``open_profile_dialog``) and the panel emits
@@ -35,6 +40,7 @@ from qgis.PyQt.QtWidgets import (
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -43,7 +49,9 @@ if TYPE_CHECKING:
     from qgis.gui import QgisInterface
 
     from ..qgis_bridge.load_task import LoadExtractsTask
+    from .hotspots_panel import HotspotsPanel
     from .profile_dialog import ProfileDialog
+    from .release_panel import ReleasePanel
 
 LOG_TAG = "crime_mapper"
 MESSAGE_TITLE = "Crime mapper"
@@ -68,6 +76,19 @@ class CrimeMapperDock(QgsDockWidget):
 
     # --- UI -----------------------------------------------------------------------------
     def _build_ui(self) -> None:
+        from .hotspots_panel import HotspotsPanel
+        from .release_panel import ReleasePanel
+
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("crime_mapper_tabs")
+        self.tabs.addTab(self._build_load_page(), "Load")
+        self.release_panel: ReleasePanel = ReleasePanel(self.iface, self.tabs)
+        self.tabs.addTab(self.release_panel, "Release")
+        self.hotspots_panel: HotspotsPanel = HotspotsPanel(self.iface, self.tabs)
+        self.tabs.addTab(self.hotspots_panel, "Hotspots")
+        self.setWidget(self.tabs)
+
+    def _build_load_page(self) -> QWidget:
         body = QWidget(self)
         layout = QVBoxLayout(body)
 
@@ -147,8 +168,6 @@ class CrimeMapperDock(QgsDockWidget):
         self.report_view.setPlaceholderText("The validation report of the last load shows here.")
         layout.addWidget(self.report_view, 1)
 
-        self.setWidget(body)
-
         self.add_files_button.clicked.connect(self._choose_files)
         self.add_folder_button.clicked.connect(self._choose_folder)
         self.remove_button.clicked.connect(self._remove_selected)
@@ -157,6 +176,7 @@ class CrimeMapperDock(QgsDockWidget):
         self.cancel_button.clicked.connect(self.cancel_load)
         self.new_profile_button.clicked.connect(self._new_profile_from_extract)
         self.edit_profile_button.clicked.connect(self._edit_profile)
+        return body
 
     def _set_running(self, running: bool) -> None:
         for widget in (
@@ -366,6 +386,9 @@ class CrimeMapperDock(QgsDockWidget):
             self.loadFinished.emit(False)
             return
         self.progress_bar.setValue(100)
+        if task.outputs is not None:
+            for panel in (self.release_panel, self.hotspots_panel):
+                panel.set_crimes_source(str(task.outputs.gpkg))
         self._notify(
             "Load finished: layers added; the validation report is in the panel.",
             Qgis.MessageLevel.Success,
@@ -397,3 +420,5 @@ class CrimeMapperDock(QgsDockWidget):
             task.cancel()
         self._close_profile_dialog()
         self._set_running(False)
+        for panel in (self.release_panel, self.hotspots_panel):
+            panel.shutdown()
