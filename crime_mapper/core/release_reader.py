@@ -1,0 +1,445 @@
+"""Read any public output (a DataFrame, a CSV, a GeoPackage or a whole export folder) into the
+plain pieces the leak gate compares against the raw table.
+
+Why a reader separate from the checks: every check needs the same things from an output
+(its tables' columns, every coordinate, every string a reader of the file would see, the free
+text around them), and reading once keeps a national-scale gate fast. The reader never decides
+what is safe; it only refuses to guess: a file it cannot read, or of a type it does not know,
+becomes an ``error`` artifact and every check fails on it (fail closed).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any, Optional, Union
+
+import numpy as np
+import pandas as pd
+
+from .gpkg_read import read_geopackage
+from .leak_gate_scan import has_4_decimals, uk_lon_lat
+
+TEXT_SUFFIXES = (".html", ".htm", ".json", ".geojson", ".js", ".csv", ".txt", ".md", ".css",
+                 ".svg")
+ASSET_SUFFIXES = (".png", ".ico", ".woff", ".woff2")  # allowed without reading
+GPKG_SUFFIXES = (".gpkg",)
+LON_KEYS = frozenset({"lon", "lng", "long", "longitude", "x"})
+LAT_KEYS = frozenset({"lat", "latitude", "y"})
+_NAMED_KEYS = (LON_KEYS | LAT_KEYS) - {"x", "y"}
+COORD_COLUMN_LON = ("Longitude", "longitude", "lon", "lng")
+COORD_COLUMN_LAT = ("Latitude", "latitude", "lat")
+CRIME_ROW_COLUMNS = ("Crime ID", "Longitude", "Latitude")
+JSON_SCRIPT_TYPES = ("application/json", "application/geo+json", "application/ld+json",
+                     "importmap")
+_JS_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|`(?:[^`\\]|\\.)*`', re.S)
+_WS = re.compile(r"\s+")
+
+
+@dataclass
+class TableSchema:
+    """Columns of one table in an output and whether they must be exactly the public ones."""
+
+    where: str
+    columns: list[str]
+    must_be_public: bool  # the whole output is a crime table, or this table holds crime rows
+    extra_allowed: tuple[str, ...] = ()  # e.g. a GeoPackage's fid and geometry columns
+
+
+@dataclass
+class Artifact:
+    """What one output (or one file of a folder) shows a reader."""
+
+    name: str
+    kind: str  # dataframe, csv, gpkg, json, html, text, asset, error
+    error: str = ""  # why nothing about this file can be proven (unknown type, unreadable)
+    schemas: list[TableSchema] = field(default_factory=list)
+    strings: set = field(default_factory=set)  # cells, JSON strings and keys, HTML text/attrs
+    texts: list[str] = field(default_factory=list)  # prose/code bodies for regex and substring
+    code: list[str] = field(default_factory=list)  # JS/CSS bodies (times are not scanned here)
+    lon: list[np.ndarray] = field(default_factory=list)  # coordinates, WGS84
+    lat: list[np.ndarray] = field(default_factory=list)
+    coord_where: list[str] = field(default_factory=list)
+    bad_coordinates: list[str] = field(default_factory=list)  # unreadable coordinate values
+    numbers: list[float] = field(default_factory=list)  # JSON numbers (epoch, metres)
+    projected: list[tuple[np.ndarray, np.ndarray, str]] = field(default_factory=list)
+
+    def add_coords(self, lon: Any, lat: Any, where: str) -> None:
+        lon = np.asarray(lon, dtype=np.float64).ravel()
+        lat = np.asarray(lat, dtype=np.float64).ravel()
+        if lon.size:
+            self.lon.append(lon)
+            self.lat.append(lat)
+            self.coord_where.append(where)
+
+
+def normalise(text: str) -> str:
+    """Whitespace folded, so HTML reflowing or CSV line breaks cannot hide a value."""
+    return " ".join(text.split())
+
+
+def read_output(output: Union[pd.DataFrame, str, Path]) -> tuple[str, list[Artifact]]:
+    """(display name, artifacts) of a public output: a DataFrame, a file or a folder."""
+    if isinstance(output, pd.DataFrame):
+        art = Artifact(name="<DataFrame>", kind="dataframe")
+        _read_frame(art, output, "table", strict=True)
+        return "the public DataFrame", [art]
+    path = Path(output)
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*") if p.is_file() or p.is_symlink())
+        arts = [read_file(p, name=p.relative_to(path).as_posix(), in_folder=True)
+                for p in files]
+        return str(path), arts
+    if not path.exists():
+        return str(path), [Artifact(name=path.name, kind="error",
+                                    error="the output does not exist")]
+    return str(path), [read_file(path, name=path.name, in_folder=False)]
+
+
+def read_file(path: Path, name: str, in_folder: bool) -> Artifact:
+    """One file as an Artifact; unknown types and read failures become error artifacts."""
+    suffix = path.suffix.lower()
+    try:
+        if path.is_symlink():
+            return Artifact(name=name, kind="error",
+                            error="symbolic link: cannot prove what it points to is safe")
+        if suffix in ASSET_SUFFIXES:
+            return Artifact(name=name, kind="asset")
+        if suffix in GPKG_SUFFIXES:
+            return _read_gpkg(path, name)
+        if suffix not in TEXT_SUFFIXES:
+            return Artifact(name=name, kind="error",
+                            error="unknown file type, cannot prove it is safe")
+        try:
+            text = path.read_bytes().decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            return Artifact(name=name, kind="error",
+                            error=f"not readable as UTF-8 ({exc.reason} at byte {exc.start})")
+        if suffix == ".csv":
+            return _read_csv(text, name, strict=not in_folder)
+        if suffix in (".json", ".geojson"):
+            art = Artifact(name=name, kind="json")
+            try:
+                data = json.loads(text)
+            except json.JSONDecodeError as exc:
+                return Artifact(name=name, kind="error", error=f"invalid JSON: {exc}")
+            walk_json(art, data, name)
+            return art
+        if suffix in (".html", ".htm", ".svg"):
+            art = Artifact(name=name, kind="html")
+            _read_html(art, text, name)
+            return art
+        if suffix in (".js", ".css"):
+            art = Artifact(name=name, kind="text")
+            art.code.append(text)
+            if suffix == ".js":
+                _read_script(art, text, name)
+            return art
+        art = Artifact(name=name, kind="text")  # .txt, .md
+        art.texts.append(text)
+        return art
+    except Exception as exc:  # noqa: BLE001 - anything unexpected: the file is unproven
+        return Artifact(name=name, kind="error", error=f"cannot read: {type(exc).__name__}: {exc}")
+
+
+# --- tables ---------------------------------------------------------------------------------------
+def _read_csv(text: str, name: str, strict: bool) -> Artifact:
+    art = Artifact(name=name, kind="csv")
+    header = next(csv.reader(io.StringIO(text[:65536].split("\n", 1)[0] + "\n")), [])
+    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False,
+                        header=0)
+    frame.columns = header if len(header) == frame.shape[1] else list(frame.columns)
+    _read_frame(art, frame, "CSV", strict=strict)
+    return art
+
+
+def _is_crime_table(columns: list[str]) -> bool:
+    return any(c in columns for c in CRIME_ROW_COLUMNS)
+
+
+def _read_frame(art: Artifact, frame: pd.DataFrame, where: str, strict: bool) -> None:
+    """Columns, distinct cell strings and Longitude/Latitude coordinates of a table."""
+    columns = [str(c) for c in frame.columns]
+    art.schemas.append(TableSchema(where=where, columns=columns,
+                                   must_be_public=strict or _is_crime_table(columns)))
+    lon_col = next((c for c in frame.columns if str(c) in COORD_COLUMN_LON), None)
+    lat_col = next((c for c in frame.columns if str(c) in COORD_COLUMN_LAT), None)
+    for col in frame.columns:
+        if col in (lon_col, lat_col):
+            continue
+        values = pd.unique(frame[col].to_numpy(dtype=object))
+        art.strings.update(str(v) for v in values if v is not None and v == v and v != "")
+        art.strings.add(str(col))
+    if lon_col is not None or lat_col is not None:
+        if lon_col is None or lat_col is None:
+            art.bad_coordinates.append(f"{where}: only one of Longitude/Latitude is present")
+            col = lon_col if lon_col is not None else lat_col
+            vals = pd.to_numeric(frame[col], errors="coerce").to_numpy(np.float64)
+            art.add_coords(vals, np.full(vals.size, np.nan), f"{where} column {col}")
+            return
+        _table_coords(art, frame[lon_col], frame[lat_col], where)
+
+
+def _table_coords(art: Artifact, lon_s: pd.Series, lat_s: pd.Series, where: str) -> None:
+    # no per-cell strip: a padded number is read as not-a-number and fails (closed)
+    lon = pd.to_numeric(lon_s, errors="coerce").to_numpy(np.float64)
+    lat = pd.to_numeric(lat_s, errors="coerce").to_numpy(np.float64)
+    blank = _blank(lon_s) & _blank(lat_s)
+    bad = ~blank & ~(np.isfinite(lon) & np.isfinite(lat))
+    if bad.any():
+        for i in np.flatnonzero(bad)[:5].tolist():
+            art.bad_coordinates.append(
+                f"{where} row {i + 1}: Longitude {str(lon_s.iat[i])!r}, Latitude "
+                f"{str(lat_s.iat[i])!r} (not a pair of numbers)")
+    ok = ~blank & ~bad
+    art.add_coords(lon[ok], lat[ok], f"{where} Longitude/Latitude")
+
+
+def _blank(series: pd.Series) -> np.ndarray:
+    values = series.to_numpy(dtype=object)
+    return (values == "") | pd.isna(values)
+
+
+def _read_gpkg(path: Path, name: str) -> Artifact:
+    from .geography import to_wgs84
+
+    art = Artifact(name=name, kind="gpkg")
+    contents = read_geopackage(path)
+    art.strings.update(normalise(t) for t in contents.metadata_text)
+    art.texts.extend(contents.metadata_text)
+    for table in contents.tables:
+        where = f"layer {table.name}"
+        point_layer = table.geometry_type.upper() in ("POINT", "MULTIPOINT")
+        extra = tuple(c for c in (table.pk, table.geometry_column) if c)
+        crime_rows = point_layer or _is_crime_table(table.columns)
+        art.schemas.append(TableSchema(where=where, columns=list(table.columns),
+                                       must_be_public=crime_rows, extra_allowed=extra))
+        art.strings.update(table.columns)
+        lon_col = next((c for c in table.columns if c in COORD_COLUMN_LON), None)
+        lat_col = next((c for c in table.columns if c in COORD_COLUMN_LAT), None)
+        for col, values in table.distinct.items():
+            if col in (lon_col, lat_col):
+                continue
+            art.strings.update(v for v in values if v != "")
+        if lon_col and lat_col:
+            # distinct values per column cannot be paired; read the pairs themselves
+            import sqlite3
+
+            uri = f"file:{path.resolve().as_posix()}?mode=ro"
+            with sqlite3.connect(uri, uri=True) as conn:
+                rows = conn.execute(
+                    f'SELECT DISTINCT "{lon_col}", "{lat_col}" FROM "{table.name}"').fetchall()
+            conn.close()
+            frame = pd.DataFrame(rows, columns=["lon", "lat"]).fillna("").astype(str)
+            _table_coords(art, frame["lon"], frame["lat"], f"{where} attributes")
+        elif lon_col or lat_col:
+            art.bad_coordinates.append(f"{where}: only one of Longitude/Latitude is present")
+        if table.geometry_column and table.x.size:
+            srs = table.srs
+            if srs in ("EPSG:4326", "OGC:84", "OGC:CRS84"):
+                art.add_coords(table.x, table.y, f"{where} geometry")
+            elif srs is None:
+                looks_degrees = (np.nanmax(np.abs(table.x)) <= 180
+                                 and np.nanmax(np.abs(table.y)) <= 90)
+                if looks_degrees:
+                    art.add_coords(table.x, table.y, f"{where} geometry (undefined CRS)")
+                else:
+                    art.bad_coordinates.append(
+                        f"{where}: geometry in an undefined CRS cannot be checked")
+                    art.projected.append((table.x, table.y, "undefined"))
+            else:
+                lon, lat = to_wgs84(table.x, table.y, srs)
+                art.add_coords(lon, lat, f"{where} geometry ({srs})")
+                art.projected.append((table.x, table.y, srs))
+    return art
+
+
+# --- JSON -----------------------------------------------------------------------------------------
+def _number(v: Any) -> Optional[float]:
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, (int, float)):
+        return float(v)
+    if isinstance(v, str):
+        try:
+            return float(v.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _positions(value: Any, out_lon: list, out_lat: list, bad: list) -> None:
+    """Every [x, y, ...] position under a GeoJSON "coordinates" member (strict)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list) and item and not isinstance(item[0], list):
+            x = _number(item[0]) if len(item) >= 2 else None
+            y = _number(item[1]) if len(item) >= 2 else None
+            if x is None or y is None:
+                bad.append(f"coordinates {str(item)[:60]}")
+            else:
+                out_lon.append(x)
+                out_lat.append(y)
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def walk_json(art: Artifact, data: Any, where: str) -> None:
+    """Strings, keys, numbers and coordinates of parsed JSON (iterative: deep data is fine).
+
+    Strict coordinates: anything under a "coordinates" member (GeoJSON). Lenient: objects with
+    a longitude-like and a latitude-like key, and arrays of 2-3 numbers that read as a UK
+    lon/lat or lat/lon, when either number has 4+ decimals (a map view's rounded centre is
+    not a crime location).
+    """
+    lons: list[float] = []
+    lats: list[float] = []
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            lon_v = lat_v = None
+            for key, value in item.items():
+                art.strings.add(str(key))
+                lk = str(key).lower()
+                if lk == "coordinates":
+                    bad: list[str] = []
+                    _positions(value, lons, lats, bad)
+                    art.bad_coordinates.extend(f"{where}: {b}" for b in bad[:5])
+                    continue
+                if lk in LON_KEYS:
+                    lon_v = _number(value)
+                elif lk in LAT_KEYS:
+                    lat_v = _number(value)
+                stack.append(value)
+            if lon_v is not None and lat_v is not None:
+                named = any(str(k).lower() in _NAMED_KEYS for k in item)
+                if has_4_decimals(lon_v) or has_4_decimals(lat_v):
+                    if named or uk_lon_lat(lon_v, lat_v):
+                        lons.append(lon_v)
+                        lats.append(lat_v)
+        elif isinstance(item, list):
+            if 2 <= len(item) <= 3 and all(_number(v) is not None and not isinstance(v, str)
+                                           for v in item):
+                a, b = float(item[0]), float(item[1])
+                if has_4_decimals(a) or has_4_decimals(b):
+                    if uk_lon_lat(a, b):
+                        lons.append(a)
+                        lats.append(b)
+                    elif uk_lon_lat(b, a):
+                        lons.append(b)
+                        lats.append(a)
+            stack.extend(item)
+        elif isinstance(item, str):
+            if item:
+                art.strings.add(item)
+        elif isinstance(item, (int, float)) and not isinstance(item, bool):
+            art.numbers.append(float(item))
+    art.add_coords(lons, lats, f"{where} JSON coordinates")
+
+
+# --- HTML and scripts ----------------------------------------------------------------------------
+class _Collector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.text: list[str] = []
+        self.attrs_seen: list[str] = []
+        self.scripts: list[tuple[str, str]] = []  # (type, body)
+        self.styles: list[str] = []
+        self._in: Optional[tuple[str, str]] = None
+        self._buf: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        for _name, value in attrs:
+            if value:
+                self.attrs_seen.append(value)
+        if tag in ("script", "style"):
+            kind = next((v or "" for k, v in attrs if k == "type"), "").lower()
+            self._in = (tag, kind)
+            self._buf = []
+
+    def handle_startendtag(self, tag: str, attrs: list) -> None:
+        for _name, value in attrs:
+            if value:
+                self.attrs_seen.append(value)
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._in and tag == self._in[0]:
+            body = "".join(self._buf)
+            if tag == "script":
+                self.scripts.append((self._in[1], body))
+            else:
+                self.styles.append(body)
+            self._in = None
+
+    def handle_data(self, data: str) -> None:
+        if self._in:
+            self._buf.append(data)
+        else:
+            self.text.append(data)
+
+    def handle_comment(self, data: str) -> None:
+        self.text.append(data)
+
+
+def _read_html(art: Artifact, text: str, where: str) -> None:
+    parser = _Collector()
+    parser.feed(text)
+    parser.close()
+    if parser._in:  # an unterminated script/style still counts
+        parser.handle_endtag(parser._in[0])
+    nodes = [normalise(t) for t in parser.text]
+    art.strings.update(t for t in nodes if t)
+    art.strings.update(normalise(a) for a in parser.attrs_seen if a.strip())
+    art.texts.append("\n".join(nodes))
+    art.texts.append("\n".join(parser.attrs_seen))
+    for kind, body in parser.scripts:
+        if kind in JSON_SCRIPT_TYPES:
+            try:
+                walk_json(art, json.loads(body), f"{where} inline JSON")
+                art.texts.append(body)
+                continue
+            except json.JSONDecodeError:
+                pass
+        art.code.append(body)
+        _read_script(art, body, f"{where} script")
+    art.code.extend(parser.styles)
+
+
+def _read_script(art: Artifact, body: str, where: str) -> None:
+    """JavaScript: its string literals (unescaped) are values a reader sees; an embedded JSON
+    literal (``var data = {...};``) is walked like a JSON file."""
+    for m in _JS_STRING.finditer(body):
+        lit = m.group()
+        inner = lit[1:-1]
+        if lit[0] == '"':
+            try:
+                inner = json.loads(lit)
+            except json.JSONDecodeError:
+                pass
+        elif "\\" in inner:
+            try:
+                inner = json.loads('"' + inner.replace('"', '\\"').replace("\\'", "'") + '"')
+            except json.JSONDecodeError:
+                pass
+        if inner.strip():
+            art.strings.add(normalise(inner))
+            art.texts.append(inner)
+    starts = [i for i in (body.find("{"), body.find("[")) if i >= 0]
+    if not starts:
+        return
+    start = min(starts)
+    end = max(body.rfind("}"), body.rfind("]"))
+    if end <= start:
+        return
+    try:
+        data = json.loads(body[start:end + 1])
+    except (json.JSONDecodeError, RecursionError):
+        return
+    walk_json(art, data, f"{where} data")

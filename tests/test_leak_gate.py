@@ -1,0 +1,653 @@
+"""The leak gate against real data: a clean release passes; each kind of leak, planted one at a
+time in a CSV, a GeoPackage, a DataFrame and an export folder, fails the right check.
+
+The raw table is a realistic force extract built from real police.uk rows (tests/
+test_core_loader.make_force_extract), with every crime moved 40-160 m off its published point
+(as a records system would hold it), a victim-name column and a Home Office offence-code
+column added, and loaded through the real loader. Map points are derived from the bundled
+Leicestershire police.uk history; the release is made by the real anonymiser.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import sqlite3
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crime_mapper.core import leak_gate_scan as scan
+from crime_mapper.core.anonymise import anonymise
+from crime_mapper.core.audit import attach_gate_report
+from crime_mapper.core.geography import BRITISH_NATIONAL_GRID, WGS84, to_wgs84, transform
+from crime_mapper.core.gpkg_read import read_geopackage
+from crime_mapper.core.leak_gate import (
+    CHECK_NAMES,
+    GateReport,
+    LeakError,
+    assert_release_safe,
+    check_release,
+)
+from crime_mapper.core.loader import load_extracts
+from crime_mapper.core.map_points import (
+    MapPoints,
+    map_points_from_arrays,
+    map_points_from_history,
+)
+from crime_mapper.core.profile import MappingProfile
+from crime_mapper.core.public_schema import PUBLIC_COLUMNS, write_public_csv
+from crime_mapper.qgis_bridge.gpkg_writer import PointTable, write_geopackage
+from tests.test_core_loader import make_force_extract
+
+REPO = Path(__file__).resolve().parent.parent
+LEICS = [REPO / "sample_data/police-uk/2022-09", REPO / "sample_data/police-uk/2022-10"]
+SALT = b"leak-gate-test-salt-0123456789"
+NAMES = ["Margaret Thornbury", "Desmond Okonkwo-Reilly", "Priya Chaudhary", "Gareth Llewellyn"]
+HO_CODES = ["028/01", "030/02", "049/12", "105/01"]
+
+
+# --- fixtures: a real raw extract, real map points, a real release -----------------------------
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    tmp = tmp_path_factory.mktemp("leakgate")
+    extract = tmp / "2022-10-force-extract.csv"
+    frame = make_force_extract(extract)
+    rng = np.random.default_rng(11)
+    n = len(frame)
+    shift = rng.uniform(40, 160, (n, 2)) * rng.choice([-1, 1], (n, 2))
+    frame["Easting"] = (frame["Easting"] + shift[:, 0]).round().astype(int)
+    frame["Northing"] = (frame["Northing"] + shift[:, 1]).round().astype(int)
+    frame["Victim Name"] = [NAMES[i % len(NAMES)] for i in range(n)]
+    frame["HO Code"] = [HO_CODES[i % len(HO_CODES)] for i in range(n)]
+    frame["MO Notes"] = [f"Entry forced via rear window of flat {i}, neighbour heard glass"
+                         for i in range(n)]
+    frame.drop(columns=["expected_category"]).to_csv(extract, index=False)
+    profile = MappingProfile(
+        name="Test force RMS",
+        columns={"crime_ref": "CrimeRef", "x": "Easting", "y": "Northing", "date": "OffenceDate",
+                 "time": "OffenceTime", "offence": "Offence", "sensitive": "Sensitive"},
+        crs="EPSG:27700", reported_by="Leicestershire Police")
+    raw = load_extracts([extract], profile=profile).crimes
+    assert {"extra_victim_name", "extra_ho_code", "extra_mo_notes"} <= set(raw.columns)
+    history = load_extracts(LEICS).crimes
+    points = map_points_from_history(history)
+    release = anonymise(raw, points, salt=SALT)
+    public = release.public
+    assert list(public.columns) == list(PUBLIC_COLUMNS)
+    return {"raw": raw, "points": points, "public": public, "history": history, "tmp": tmp}
+
+
+def write_csv(public: pd.DataFrame, path: Path) -> Path:
+    write_public_csv(public, path)
+    return path
+
+
+def write_gpkg(public: pd.DataFrame, path: Path, dx: float = 0.0) -> Path:
+    frame = public.copy()
+    frame["_x"] = pd.to_numeric(frame["Longitude"], errors="coerce") + dx
+    frame["_y"] = pd.to_numeric(frame["Latitude"], errors="coerce")
+    write_geopackage(path, [PointTable("public_crimes", frame,
+                                       {c: "string" for c in PUBLIC_COLUMNS}, x="_x", y="_y")])
+    return path
+
+
+def write_folder(public: pd.DataFrame, folder: Path) -> Path:
+    """A small web-map style export: HTML with inline JSON, a .js data file, GeoJSON, a
+    summary CSV, CSS, a text note and an icon."""
+    folder.mkdir(parents=True)
+    located = public[public["Longitude"] != ""]
+    rows = [[float(r["Longitude"]), float(r["Latitude"]), r["Crime type"], r["Month"],
+             r["Location"]] for _, r in located.iterrows()]
+    inline = json.dumps({"month": "2022-10", "rows": rows, "view": {"lat": 52.63, "lng": -1.13}})
+    counts = public.groupby("LSOA name").size().rename("crimes").reset_index()
+    table = "".join(f"<tr><td>{r['LSOA name']}</td><td>{r['crimes']}</td></tr>"
+                    for _, r in counts.iterrows())
+    (folder / "index.html").write_text(
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        "<title>Leicestershire crime map, October 2022</title>"
+        "<link rel='stylesheet' href='style.css'></head><body>"
+        "<h1>Crime in October 2022</h1><p>Locations are approximate: each crime is shown at "
+        "its nearest anonymous map point.</p>"
+        f"<table><caption>Crimes by area</caption>{table}</table>"
+        f"<script type='application/json' id='data'>{inline}</script>"
+        "<script>function show(a){return a?1:0} var zoom = 12;</script>"
+        "<script src='data.js'></script></body></html>", encoding="utf-8")
+    (folder / "data.js").write_text(
+        "window.CRIMES = " + json.dumps({"points": [[r[1], r[0]] for r in rows]}) + ";\n"
+        "window.LABELS = ['Crime in October 2022', \"Anti-social behaviour\"];\n",
+        encoding="utf-8")
+    features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": r[:2]},
+                 "properties": {"category": r[2], "month": r[3], "location": r[4]}}
+                for r in rows]
+    (folder / "crimes.geojson").write_text(json.dumps(
+        {"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    counts.to_csv(folder / "summary.csv", index=False)
+    (folder / "style.css").write_text("body{font:16px/1.5 sans-serif} .a:hover{color:#036}",
+                                      encoding="utf-8")
+    (folder / "README.txt").write_text("Published monthly. Month shown: 2022-10.\n",
+                                       encoding="utf-8")
+    (folder / "icon.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+    return folder
+
+
+def failed(report: GateReport) -> set[str]:
+    return {c.name for c in report.checks if not c.passed}
+
+
+def expect_only(report: GateReport, *names: str) -> None:
+    """The named checks failed (and are named in the message); the others passed."""
+    assert failed(report) == set(names), report.message()
+    message = report.message()
+    for name in names:
+        assert name in message
+    assert "FAILED" in message
+
+
+def refs(world: dict) -> list[str]:
+    return world["raw"]["crime_id"].tolist()
+
+
+def raw_row(world: dict) -> pd.Series:
+    return world["raw"].iloc[3]
+
+
+def plant(folder: Path, name: str, old: str, new: str) -> None:
+    path = folder / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def copy_folder(clean: Path, tmp_path: Path) -> Path:
+    dst = tmp_path / "site"
+    shutil.copytree(clean, dst)
+    return dst
+
+
+@pytest.fixture(scope="module")
+def clean_outputs(world: dict) -> dict:
+    tmp = world["tmp"]
+    public = world["public"]
+    return {"csv": write_csv(public, tmp / "public.csv"),
+            "gpkg": write_gpkg(public, tmp / "public.gpkg"),
+            "folder": write_folder(public, tmp / "site")}
+
+
+# --- the clean release passes --------------------------------------------------------------------
+def test_raw_extract_is_realistic(world: dict):
+    raw = world["raw"]
+    # the raw crimes are off their map points, with exact times, references and free text
+    keys = scan.coordinate_keys(raw["longitude"], raw["latitude"])
+    assert not np.isin(keys, world["points"].coordinate_keys()).any()
+    assert raw["occurred_at"].notna().all()
+    assert raw["crime_id"].str.startswith("LP/").all()
+
+
+@pytest.mark.parametrize("kind", ["dataframe", "csv", "gpkg", "folder"])
+def test_clean_release_passes(world: dict, clean_outputs: dict, kind: str):
+    output = world["public"] if kind == "dataframe" else clean_outputs[kind]
+    report = assert_release_safe(world["raw"], output, world["points"])
+    assert report.passed and [c.name for c in report.checks] == list(CHECK_NAMES)
+    assert "passed" in report.message()
+    data = report.to_dict()
+    assert data["passed"] is True and len(data["checks"]) == 6
+    assert set(data["checks"][0]) == {"name", "passed", "detail", "examples"}
+    audit = attach_gate_report({}, report)
+    assert audit["leak_gate"]["checks"][5]["name"] == "no_non_public_values"
+
+
+def test_clean_folder_reads_every_kind_of_file(world: dict, clean_outputs: dict):
+    report = check_release(world["raw"], clean_outputs["folder"], world["points"])
+    coords = next(c for c in report.checks if c.name == "coordinates_are_map_points")
+    located = int((world["public"]["Longitude"] != "").sum())
+    # inline JSON rows, the .js data points and the GeoJSON features are all seen
+    assert f"all {3 * located} coordinates" in coords.detail
+
+
+def test_clean_release_with_empty_label_points_passes(world: dict, tmp_path: Path):
+    base = world["points"]
+    labels = base.label.copy()
+    labels[::3] = ""  # as police.uk publishes: "On or near " and nothing after it
+    points = map_points_from_arrays(base.longitude, base.latitude, labels,
+                                    lsoa_code=base.lsoa_code, lsoa_name=base.lsoa_name)
+    release = anonymise(world["raw"], points, salt=SALT)
+    assert (release.public["Location"] == "On or near ").any()
+    for output in (release.public, write_csv(release.public, tmp_path / "p.csv"),
+                   write_folder(release.public, tmp_path / "site")):
+        assert check_release(world["raw"], output, points).passed
+
+
+def test_police_uk_history_as_raw_passes_its_own_release(world: dict):
+    """Raw police.uk rows are already at map points; their published Crime IDs must not
+    reappear (the release carries salted IDs)."""
+    raw = world["history"]
+    raw = raw[raw["month"] == "2022-10"].reset_index(drop=True)
+    release = anonymise(raw, world["points"], salt=SALT)
+    assert check_release(raw, release.public, world["points"]).passed
+    leaked = release.public.copy()
+    row = int(np.flatnonzero(raw["crime_id"].to_numpy() != "")[0])
+    leaked.loc[0, "Crime ID"] = raw["crime_id"].iat[row]
+    expect_only(check_release(raw, leaked, world["points"]), "no_source_references")
+
+
+# --- coordinates ---------------------------------------------------------------------------------
+def test_shifted_coordinate_in_dataframe(world: dict):
+    public = world["public"].copy()
+    i = int(np.flatnonzero(public["Longitude"] != "")[0])
+    public.loc[i, "Longitude"] = f"{float(public.loc[i, 'Longitude']) + 0.0003:.6f}"
+    report = check_release(world["raw"], public, world["points"])
+    expect_only(report, "coordinates_are_map_points")
+    assert public.loc[i, "Longitude"] in report.message()
+
+
+def test_shifted_coordinate_in_csv(world: dict, tmp_path: Path):
+    public = world["public"].copy()
+    i = int(np.flatnonzero(public["Latitude"] != "")[2])
+    public.loc[i, "Latitude"] = f"{float(public.loc[i, 'Latitude']) - 0.0011:.6f}"
+    path = write_csv(public, tmp_path / "public.csv")
+    report = check_release(world["raw"], path, world["points"])
+    expect_only(report, "coordinates_are_map_points")
+    assert "public.csv" in report.message()
+
+
+def test_shifted_coordinate_in_geopackage(world: dict, tmp_path: Path):
+    path = write_gpkg(world["public"], tmp_path / "public.gpkg", dx=0.00002)
+    report = check_release(world["raw"], path, world["points"])
+    expect_only(report, "coordinates_are_map_points")
+    assert "public.gpkg" in report.message() and "geometry" in report.message()
+
+
+def test_shifted_coordinate_in_geojson(world: dict, clean_outputs: dict, tmp_path: Path):
+    site = copy_folder(clean_outputs["folder"], tmp_path)
+    data = json.loads((site / "crimes.geojson").read_text(encoding="utf-8"))
+    data["features"][1]["geometry"]["coordinates"][0] += 0.0005
+    (site / "crimes.geojson").write_text(json.dumps(data), encoding="utf-8")
+    report = check_release(world["raw"], site, world["points"])
+    expect_only(report, "coordinates_are_map_points")
+    assert "crimes.geojson" in report.message()
+
+
+def test_raw_wgs84_coordinate_in_dataframe(world: dict):
+    public = world["public"].copy()
+    row = raw_row(world)
+    i = int(np.flatnonzero(public["Longitude"] != "")[0])
+    public.loc[i, "Longitude"] = f"{row['longitude']:.5f}"
+    public.loc[i, "Latitude"] = f"{row['latitude']:.5f}"
+    report = check_release(world["raw"], public, world["points"])
+    expect_only(report, "coordinates_are_map_points", "no_raw_coordinates")
+    assert "raw WGS84 coordinate" in report.message()
+
+
+def test_raw_wgs84_coordinate_in_html_text(world: dict, clean_outputs: dict, tmp_path: Path):
+    site = copy_folder(clean_outputs["folder"], tmp_path)
+    row = raw_row(world)
+    plant(site, "index.html", "<h1>", f"<p>Seen at {row['latitude']:.5f}, "
+                                      f"{row['longitude']:.5f}</p><h1>")
+    report = check_release(world["raw"], site, world["points"])
+    expect_only(report, "coordinates_are_map_points", "no_raw_coordinates")
+    assert "index.html" in report.message()
+
+
+def test_raw_coordinate_in_js_data(world: dict, clean_outputs: dict, tmp_path: Path):
+    site = copy_folder(clean_outputs["folder"], tmp_path)
+    row = raw_row(world)
+    plant(site, "data.js", '{"points": [', f'{{"points": [[{row["latitude"]:.6f}, '
+                                           f'{row["longitude"]:.6f}], ')
+    report = check_release(world["raw"], site, world["points"])
+    expect_only(report, "coordinates_are_map_points", "no_raw_coordinates")
+    assert "data.js" in report.message()
+
+
+def test_raw_bng_to_the_metre_in_html(world: dict, clean_outputs: dict, tmp_path: Path):
+    site = copy_folder(clean_outputs["folder"], tmp_path)
+    row = raw_row(world)
+    plant(site, "index.html", "<h1>", f"<p>Grid reference {row['source_x']:.0f} "
+                                      f"{row['source_y']:.0f}</p><h1>")
+    report = check_release(world["raw"], site, world["points"])
+    expect_only(report, "no_raw_coordinates")
+    assert "raw projected coordinate" in report.message()
+
+
+def test_raw_bng_decimals_in_summary_csv(world: dict, clean_outputs: dict, tmp_path: Path):
+    site = copy_folder(clean_outputs["folder"], tmp_path)
+    row = raw_row(world)
+    summary = pd.read_csv(site / "summary.csv", dtype=str)
+    summary.loc[0, "crimes"] = f"{row['source_x'] + 0.4:.1f}"
+    summary.loc[1, "crimes"] = f"{row['source_y'] - 0.3:.1f}"
+    summary.to_csv(site / "summary.csv", index=False)
+    report = check_release(world["raw"], site, world["points"])
+    expect_only(report, "no_raw_coordinates")
+    assert "summary.csv" in report.message()
+
+
+def test_bng_geopackage_of_raw_points(world: dict, tmp_path: Path):
+    """A GeoPackage in British National Grid holding the raw eastings/northings."""
+    raw = world["raw"]
+    public = world["public"].copy().reset_index(drop=True)
+    public["_x"] = raw["source_x"].to_numpy()[: len(public)]
+    public["_y"] = raw["source_y"].to_numpy()[: len(public)]
+    path = tmp_path / "bng.gpkg"
+    write_geopackage(path, [PointTable("crimes", public, {c: "string" for c in PUBLIC_COLUMNS},
+                                       x="_x", y="_y", srs_id=27700)])
+    with sqlite3.connect(path) as conn:
+        conn.execute("INSERT INTO gpkg_spatial_ref_sys VALUES ('British National Grid', 27700, "
+                     "'EPSG', 27700, 'PROJCS[\"OSGB36 / British National Grid\"]', '')")
+    conn.close()
+    report = check_release(raw, path, world["points"])
+    expect_only(report, "coordinates_are_map_points", "no_raw_coordinates")
+
+
+def test_hotspot_polygons_allowed_only_when_declared(world: dict, tmp_path: Path):
+    """A summary polygon layer: its vertices are not map points unless the exporter passes
+    them as extra_allowed_coordinates (derived from grid settings, not data)."""
+    lon0, lat0 = -1.13, 52.63
+    ring = np.array([[lon0, lat0], [lon0 + 0.01, lat0], [lon0 + 0.01, lat0 + 0.01],
+                     [lon0, lat0 + 0.01], [lon0, lat0]])
+    blob = (b"GP\x00\x01" + np.int32(4326).tobytes() + b"\x01" + np.uint32(3).tobytes()
+            + np.uint32(1).tobytes() + np.uint32(5).tobytes() + ring.astype("<f8").tobytes())
+    path = tmp_path / "hotspots.gpkg"
+    write_geopackage(path, [PointTable("seed", world["public"].iloc[:0], {})])
+    with sqlite3.connect(path) as conn:
+        conn.execute("DROP TABLE seed")
+        conn.execute("DELETE FROM gpkg_contents")
+        conn.execute("DELETE FROM gpkg_geometry_columns")
+        conn.execute('CREATE TABLE grid (fid INTEGER PRIMARY KEY, geom POLYGON, count INTEGER)')
+        conn.execute("INSERT INTO grid VALUES (1, ?, 7)", (blob,))
+        conn.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, srs_id) "
+                     "VALUES ('grid', 'features', 'grid', 4326)")
+        conn.execute("INSERT INTO gpkg_geometry_columns VALUES ('grid', 'geom', 'POLYGON', "
+                     "4326, 0, 0)")
+    conn.close()
+    table = next(t for t in read_geopackage(path).tables if t.name == "grid")
+    assert table.x.size == 5 and table.columns == ["count"]
+    report = check_release(world["raw"], path, world["points"])
+    expect_only(report, "coordinates_are_map_points")
+    allowed = (ring[:, 0], ring[:, 1])
+    assert check_release(world["raw"], path, world["points"],
+                         extra_allowed_coordinates=allowed).passed
+
+
+# --- dates and times -----------------------------------------------------------------------------
+def test_exact_date_in_csv(world: dict, tmp_path: Path):
+    public = world["public"].copy()
+    public.loc[4, "Month"] = "2022-10-12"
+    report = check_release(world["raw"], write_csv(public, tmp_path / "p.csv"), world["points"])
+    expect_only(report, "no_dates_finer_than_month")
+    assert "2022-10-12" in report.message()
+
+
+@pytest.mark.parametrize("text", ["12/10/2022", "12 Oct 2022", "2022-10-12T14:35:00",
+                                  "27th October 2022", "October 12, 2022", "2022/10/12"])
+def test_exact_date_in_html(world: dict, clean_outputs: dict, tmp_path: Path, text: str):
+    site = copy_folder(clean_outputs["folder"], tmp_path)
+    plant(site, "index.html", "<h1>", f"<p>Reported {text}</p><h1>")
+    report = check_release(world["raw"], site, world["points"])
+    expect_only(report, "no_dates_finer_than_month")
+    assert "index.html" in report.message()
+
+
+def test_time_in_js_string(world: dict, clean_outputs: dict, tmp_path: Path):
+    site = copy_folder(clean_outputs["folder"], tmp_path)
+    plant(site, "data.js", "'Crime in October 2022'", "'Crime in October 2022 at 14:35'")
+    report = check_release(world["raw"], site, world["points"])
+    expect_only(report, "no_dates_finer_than_month")
+    assert "14:35" in report.message()
+
+
+def test_time_in_geopackage_context(world: dict, tmp_path: Path):
+    public = world["public"].copy()
+    public.loc[0, "Context"] = "Occurred 06:26"
+    report = check_release(world["raw"], write_gpkg(public, tmp_path / "p.gpkg"),
+                           world["points"])
+    expect_only(report, "no_dates_finer_than_month")
+
+
+def test_raw_timestamp_as_epoch_number(world: dict, clean_outputs: dict, tmp_path: Path):
+    site = copy_folder(clean_outputs["folder"], tmp_path)
+    epoch_ms = int(pd.Timestamp(raw_row(world)["occurred_at"]).value // 1_000_000)
+    plant(site, "data.js", '{"points": [', f'{{"t": {epoch_ms}, "points": [')
+    report = check_release(world["raw"], site, world["points"])
+    expect_only(report, "no_dates_finer_than_month")
+    assert str(epoch_ms) in report.message()
+
+
+# --- references ----------------------------------------------------------------------------------
+def test_raw_reference_in_csv_cell(world: dict, tmp_path: Path):
+    public = world["public"].copy()
+    public.loc[2, "Context"] = refs(world)[5]
+    report = check_release(world["raw"], write_csv(public, tmp_path / "p.csv"), world["points"])
+    expect_only(report, "no_source_references")
+    assert "source reference" in report.message()
+
+
+def test_raw_reference_inside_html_paragraph(world: dict, clean_outputs: dict, tmp_path: Path):
+    site = copy_folder(clean_outputs["folder"], tmp_path)
+    plant(site, "index.html", "<h1>", f"<p>Case {refs(world)[7]} was solved.</p><h1>")
+    report = check_release(world["raw"], site, world["points"])
+    expect_only(report, "no_source_references")
+
+
+@pytest.mark.parametrize("algo,upper", [("md5", True), ("sha256", False), ("sha1", False)])
+def test_unsalted_hash_of_reference(world: dict, algo: str, upper: bool):
+    public = world["public"].copy()
+    digest = getattr(hashlib, algo)(refs(world)[0].encode()).hexdigest()
+    public.loc[0, "Crime ID"] = digest.upper() if upper else digest
+    report = check_release(world["raw"], public, world["points"])
+    expect_only(report, "no_source_references")
+    assert f"unsalted {algo}" in report.message()
+
+
+def test_unsalted_md5_in_geojson_property(world: dict, clean_outputs: dict, tmp_path: Path):
+    site = copy_folder(clean_outputs["folder"], tmp_path)
+    data = json.loads((site / "crimes.geojson").read_text(encoding="utf-8"))
+    data["features"][0]["properties"]["id"] = hashlib.md5(refs(world)[3].encode()).hexdigest()
+    (site / "crimes.geojson").write_text(json.dumps(data), encoding="utf-8")
+    report = check_release(world["raw"], site, world["points"])
+    expect_only(report, "no_source_references")
+    assert "crimes.geojson" in report.message()
+
+
+# --- non-public values ---------------------------------------------------------------------------
+def test_offence_description_in_dataframe(world: dict):
+    public = world["public"].copy()
+    public.loc[1, "Crime type"] = "Theft from a motor vehicle"
+    report = check_release(world["raw"], public, world["points"])
+    expect_only(report, "no_non_public_values")
+    assert "offence" in report.message()
+
+
+def test_offence_code_in_summary_csv(world: dict, clean_outputs: dict, tmp_path: Path):
+    site = copy_folder(clean_outputs["folder"], tmp_path)
+    summary = pd.read_csv(site / "summary.csv", dtype=str)
+    summary.loc[0, "LSOA name"] = HO_CODES[1]
+    summary.to_csv(site / "summary.csv", index=False)
+    report = check_release(world["raw"], site, world["points"])
+    expect_only(report, "no_non_public_values")
+    assert "extra_ho_code" in report.message()
+
+
+def test_free_text_substring_in_html_paragraph(world: dict, clean_outputs: dict,
+                                               tmp_path: Path):
+    site = copy_folder(clean_outputs["folder"], tmp_path)
+    note = world["raw"]["extra_mo_notes"].iat[9]
+    plant(site, "index.html", "<h1>", f"<p>Officers said: {note}. Enquiries continue.</p><h1>")
+    report = check_release(world["raw"], site, world["points"])
+    expect_only(report, "no_non_public_values")
+    message = report.message()
+    assert "extra_mo_notes" in message and note not in message  # never the whole free text
+
+
+def test_name_from_extra_column(world: dict, clean_outputs: dict, tmp_path: Path):
+    site = copy_folder(clean_outputs["folder"], tmp_path)
+    data = json.loads((site / "crimes.geojson").read_text(encoding="utf-8"))
+    data["features"][2]["properties"]["victim"] = NAMES[1]
+    (site / "crimes.geojson").write_text(json.dumps(data), encoding="utf-8")
+    report = check_release(world["raw"], site, world["points"])
+    expect_only(report, "no_non_public_values")
+    assert "extra_victim_name" in report.message()
+
+
+def test_name_inside_text_is_a_whole_word_match(world: dict, clean_outputs: dict,
+                                                tmp_path: Path):
+    site = copy_folder(clean_outputs["folder"], tmp_path)
+    plant(site, "README.txt", "Published", f"Contact {NAMES[2]} for details. Published")
+    report = check_release(world["raw"], site, world["points"])
+    expect_only(report, "no_non_public_values")
+
+
+def test_name_in_geopackage_cell(world: dict, tmp_path: Path):
+    public = world["public"].copy()
+    public.loc[3, "Location"] = f"On or near {NAMES[0]}"
+    report = check_release(world["raw"], write_gpkg(public, tmp_path / "p.gpkg"),
+                           world["points"])
+    expect_only(report, "no_non_public_values")
+
+
+# --- schema and files ----------------------------------------------------------------------------
+def test_extra_column_in_csv(world: dict, tmp_path: Path):
+    public = world["public"].copy()
+    public["Beat"] = ""
+    path = tmp_path / "p.csv"
+    public.to_csv(path, index=False)
+    report = check_release(world["raw"], path, world["points"])
+    expect_only(report, "public_schema")
+    assert "Beat" in report.message() and "p.csv" in report.message()
+    public["Beat"] = "Beat 4"  # the raw beat itself: a schema leak and a value leak
+    public.to_csv(path, index=False)
+    report = check_release(world["raw"], path, world["points"])
+    expect_only(report, "public_schema", "no_non_public_values")
+
+
+def test_extra_column_in_dataframe_and_geopackage(world: dict, tmp_path: Path):
+    public = world["public"].copy()
+    public["offence"] = ""
+    expect_only(check_release(world["raw"], public, world["points"]), "public_schema")
+    frame = world["public"].copy()
+    frame["_x"] = pd.to_numeric(frame["Longitude"], errors="coerce")
+    frame["_y"] = pd.to_numeric(frame["Latitude"], errors="coerce")
+    columns = {c: "string" for c in PUBLIC_COLUMNS}
+    columns["internal_note"] = "string"
+    frame["internal_note"] = ""
+    path = tmp_path / "p.gpkg"
+    write_geopackage(path, [PointTable("crimes", frame, columns, x="_x", y="_y")])
+    expect_only(check_release(world["raw"], path, world["points"]), "public_schema")
+
+
+def test_unknown_file_type_in_folder(world: dict, clean_outputs: dict, tmp_path: Path):
+    site = copy_folder(clean_outputs["folder"], tmp_path)
+    (site / "crimes.xlsx").write_bytes(b"PK\x03\x04 not inspected")
+    report = check_release(world["raw"], site, world["points"])
+    assert failed(report) == set(CHECK_NAMES)
+    assert "crimes.xlsx" in report.message()
+    assert "unknown file type, cannot prove it is safe" in report.message()
+    with pytest.raises(LeakError, match="unknown file type"):
+        assert_release_safe(world["raw"], site, world["points"])
+
+
+@pytest.mark.parametrize("name,content", [
+    ("data.json", b'{"a": "caf\xe9"}'),  # cp1252 bytes: not UTF-8
+    ("broken.gpkg", b"this is not an SQLite file"),
+    ("bad.geojson", b'{"type": "FeatureCollection", '),
+])
+def test_unreadable_file_fails_closed(world: dict, clean_outputs: dict, tmp_path: Path,
+                                      name: str, content: bytes):
+    site = copy_folder(clean_outputs["folder"], tmp_path)
+    (site / name).write_bytes(content)
+    report = check_release(world["raw"], site, world["points"])
+    assert failed(report) == set(CHECK_NAMES), report.message()
+    assert name in report.message()
+
+
+def test_missing_output_fails_closed(world: dict, tmp_path: Path):
+    report = check_release(world["raw"], tmp_path / "nothing.csv", world["points"])
+    assert failed(report) == set(CHECK_NAMES)
+
+
+def test_check_exception_fails_that_check(world: dict):
+    raw = world["raw"].drop(columns=["crime_id"])
+    report = check_release(raw, world["public"], world["points"])
+    assert failed(report) == {"no_source_references"}
+    assert "could not run" in report.message()
+
+
+# --- scanners ------------------------------------------------------------------------------------
+def test_date_patterns_leave_months_coordinates_and_ids_alone():
+    clean = ("2022-10 -1.144333,52.680018 Leicester 001A E01013615 v1.9.4 2010-2023 "
+             "a?1:0 1:50000 03a91ff20e227fb19540177757ba7079a517c643eded85")
+    assert scan.find_dates(clean) == []
+    for text in ("2022-10-12", "12/10/22", "12-10-2022", "1 Oct 2022", "09:05", "23:59:59"):
+        assert scan.find_dates(f"x {text} y"), text
+
+
+def test_substring_search_finds_patterns_across_chunks():
+    hay = (b"x" * (1 << 22) + b"Margaret Thornbury" + b"y" * 100 + b"Entry forced via rear")
+    pats = [b"Margaret Thornbury", b"Entry forced via rear", b"not there at all"]
+    hits = scan.find_substrings(hay, pats)
+    assert sorted(i for i, _ in hits) == [0, 1]
+    assert scan.find_substrings(b"Margaret Thornburys", pats[:1], [True]) == []
+
+
+def test_text_pairs_either_order():
+    lon, lat, _ = scan.text_pairs("at [52.680018, -1.144333] and lng: -1.149229, lat: 52.6830")
+    assert lon == [-1.144333, -1.149229] and lat == [52.680018, 52.683]
+
+
+# --- national scale (measured, not asserted) -----------------------------------------------------
+def test_national_scale_timing(world: dict, tmp_path: Path):
+    rng = np.random.default_rng(3)
+    n_points, n = 750_000, 500_000
+    plon = rng.uniform(-2.8, 0.0, n_points)  # inland England: every point inside the UK
+    plat = rng.uniform(51.8, 53.6, n_points)
+    points = MapPoints(plon, plat, np.array([f"Street {i % 90_000}" for i in range(n_points)],
+                                            dtype=object),
+                       np.full(n_points, "layer", dtype=object), np.full(n_points, -1),
+                       np.full(n_points, "", dtype=object), np.full(n_points, "", dtype=object))
+    pick = rng.integers(0, n_points, n)
+    true_lon = points.longitude[pick] + rng.normal(0, 0.001, n)
+    true_lat = points.latitude[pick] + rng.normal(0, 0.001, n)
+    x, y = (np.round(v) for v in transform(true_lon, true_lat, WGS84, BRITISH_NATIONAL_GRID))
+    lon, lat = to_wgs84(x, y, BRITISH_NATIONAL_GRID)
+    raw = pd.DataFrame({
+        "crime_id": [f"NAT/{i:07d}/22" for i in range(n)],
+        "occurred_at": pd.Timestamp("2022-10-01") + pd.to_timedelta(
+            rng.integers(0, 31 * 86400, n), unit="s"),
+        "reported_by": "Some Police", "falls_within": "Some Police",
+        "longitude": lon, "latitude": lat, "source_x": x, "source_y": y,
+        "source_crs": "EPSG:27700", "location": "", "lsoa_code": "", "lsoa_name": "",
+        "offence": rng.choice(["Theft other", "Common assault", "Burglary - residential"], n),
+        "extra_mo_notes": [f"Free text note number {i} about the incident" for i in range(n)],
+    })
+    ids = np.array([hashlib.sha256(b"s" + str(i).encode()).hexdigest() for i in range(n)],
+                   dtype=object)
+    public = pd.DataFrame({
+        "Crime ID": ids, "Month": "2022-10", "Reported by": "Some Police",
+        "Falls within": "Some Police",
+        "Longitude": np.char.mod("%.6f", points.longitude[pick]).astype(object),
+        "Latitude": np.char.mod("%.6f", points.latitude[pick]).astype(object),
+        "Location": np.array([f"On or near Street {i % 90_000}" for i in pick], dtype=object),
+        "LSOA code": "", "LSOA name": "", "Crime type": "Other theft",
+        "Last outcome category": "Under investigation", "Context": ""},
+        columns=list(PUBLIC_COLUMNS))
+    t0 = time.perf_counter()
+    report = check_release(raw, public, points)
+    t_frame = time.perf_counter() - t0
+    assert report.passed, report.message()
+    path = tmp_path / "national.csv"
+    public.to_csv(path, index=False)
+    t0 = time.perf_counter()
+    report = check_release(raw, path, points)
+    t_csv = time.perf_counter() - t0
+    assert report.passed, report.message()
+    keys = scan.coordinate_keys(pd.to_numeric(public["Longitude"]),
+                                pd.to_numeric(public["Latitude"]))
+    t0 = time.perf_counter()
+    np.isin(keys, scan.tolerant_keys(points.longitude, points.latitude))
+    t_keys = time.perf_counter() - t0
+    print(f"\nleak gate, 500,000 rows / 750,000 map points: DataFrame {t_frame:.2f} s, "
+          f"CSV file {t_csv:.2f} s, coordinate comparison alone {t_keys:.2f} s")
