@@ -24,3 +24,17 @@ class Feedback:
         """Raise Cancelled if the user asked to stop; call between units of work."""
         if self.is_cancelled():
             raise Cancelled("cancelled by the user")
+
+
+class ScaledFeedback(Feedback):
+    """One stage's 0..100 progress mapped onto [start, end] of the caller's; cancel passes
+    through. Lets a multi-stage job (read, snap, write...) show one progress bar."""
+
+    def __init__(self, inner: Feedback, start: float, end: float) -> None:
+        self._inner, self._start, self._end = inner, start, end
+
+    def set_progress(self, percent: float) -> None:
+        self._inner.set_progress(self._start + (self._end - self._start) * percent / 100.0)
+
+    def is_cancelled(self) -> bool:
+        return self._inner.is_cancelled()

@@ -55,6 +55,7 @@ from qgis.core import (
 from ..core import palette
 from ..core.feedback import Feedback
 from ..core.geography import WGS84, transform
+from ..core.gpkg_read import point_coordinates
 from ..core.hexgrid import DEFAULT_MAX_CELLS, HotspotInputError, TooManyCells
 from ..core.staging import staged_outputs
 from ..core.vocabulary import CATEGORY_NAMES, normalise_category
@@ -165,53 +166,6 @@ def _find_field(names: Sequence[str], candidates: Sequence[str]) -> Optional[str
     return None
 
 
-def _decode_gpkg_points(blobs: list) -> tuple[np.ndarray, np.ndarray]:
-    """x, y of GeoPackage point blobs (any envelope, either byte order) with numpy.
-
-    Blobs are grouped by length (normally one group: every point blob of a table has the
-    same layout) and each group is decoded as one 2-D byte array.
-    """
-    n = len(blobs)
-    x = np.full(n, np.nan)
-    y = np.full(n, np.nan)
-    if n == 0:
-        return x, y
-    try:
-        lengths = np.array(list(map(len, blobs)), dtype=np.int64)
-    except TypeError:  # NULL geometries among them
-        lengths = np.array([len(b) if b is not None else 0 for b in blobs], dtype=np.int64)
-    env_size = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
-    for length in np.unique(lengths):
-        if length < 29:  # NULL or too short for a point
-            continue
-        rows = np.flatnonzero(lengths == length)
-        if rows.size == n:  # the usual case: one layout for the whole table
-            raw = np.frombuffer(b"".join(blobs), dtype=np.uint8)
-        else:
-            raw = np.frombuffer(b"".join([blobs[i] for i in rows.tolist()]), dtype=np.uint8)
-        raw = raw.reshape(len(rows), int(length))
-        flags = raw[:, 3]
-        empty = (flags & 0x10) != 0
-        for env_code in np.unique((flags >> 1) & 0x07):
-            sel = np.flatnonzero((((flags >> 1) & 0x07) == env_code) & ~empty)
-            if sel.size == 0 or int(env_code) not in env_size:
-                continue
-            off = 8 + env_size[int(env_code)]
-            if off + 21 > length:
-                continue
-            sub = raw[sel]
-            little = sub[:, off] == 1
-            wkb_type = np.where(little, sub[:, off + 1:off + 5].copy().view("<u4").ravel(),
-                                sub[:, off + 1:off + 5].copy().view(">u4").ravel())
-            is_point = (wkb_type % 1000) == 1
-            for order, endian in ((True, "<f8"), (False, ">f8")):
-                pick = np.flatnonzero((little == order) & is_point)
-                if pick.size == 0:
-                    continue
-                block = sub[pick]
-                x[rows[sel[pick]]] = block[:, off + 5:off + 13].copy().view(endian).ravel()
-                y[rows[sel[pick]]] = block[:, off + 13:off + 21].copy().view(endian).ravel()
-    return x, y
 
 
 def _gpkg_table(layer: QgsVectorLayer) -> Optional[tuple[str, str, str]]:
@@ -260,10 +214,10 @@ def _read_gpkg(layer: QgsVectorLayer, spec: tuple[str, str, str], category_field
     if not rows:
         return np.zeros(0), np.zeros(0), np.zeros(0, dtype=object), 0
     if len(columns) == 1:
-        x, y = _decode_gpkg_points([row[0] for row in rows])
+        x, y = point_coordinates([row[0] for row in rows])
         month_values = None
     else:
-        x, y = _decode_gpkg_points([row[0] for row in rows])
+        x, y = point_coordinates([row[0] for row in rows])
         month_values = np.array([row[1] for row in rows], dtype=object)
     ok = np.isfinite(x) & np.isfinite(y)
     skipped = int((~ok).sum())

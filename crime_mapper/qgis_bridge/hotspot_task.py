@@ -13,7 +13,7 @@ from typing import Any, Optional
 
 from qgis.core import Qgis, QgsMapLayer, QgsMessageLog, QgsProject, QgsTask
 
-from ..core.feedback import Cancelled, Feedback
+from ..core.feedback import Cancelled, Feedback, ScaledFeedback
 from .hotspot_layers import (
     DEFAULT_MAX_CELLS,
     KINDS,
@@ -46,19 +46,6 @@ class HotspotSettings:
     kde_max_cells: Optional[int] = None  # None = core.kde.DEFAULT_MAX_CELLS
 
 
-class _Slice(Feedback):
-    """Maps 0..100 of one stage onto part of the task's progress; cancel passes through."""
-
-    def __init__(self, inner: Feedback, start: float, end: float) -> None:
-        self._inner, self._start, self._end = inner, start, end
-
-    def set_progress(self, percent: float) -> None:
-        self._inner.set_progress(self._start + (self._end - self._start) * percent / 100.0)
-
-    def is_cancelled(self) -> bool:
-        return self._inner.is_cancelled()
-
-
 def run_hotspot(source: Any, out_path: str, settings: HotspotSettings,
                 feedback: Optional[Feedback] = None, qml_path: Optional[str] = None,
                 sld_path: Optional[str] = None) -> HotspotOutputs:
@@ -73,10 +60,10 @@ def run_hotspot(source: Any, out_path: str, settings: HotspotSettings,
     months = [] if method == "change" else settings.months
     points = points_from_layer(source, category=settings.category, months=months,
                                want_months=method == "change",
-                               feedback=_Slice(feedback, 0.0, 30.0))
+                               feedback=ScaledFeedback(feedback, 0.0, 30.0))
     feedback.set_progress(30.0)
     feedback.check()
-    rest = _Slice(feedback, 30.0, 100.0)
+    rest = ScaledFeedback(feedback, 30.0, 100.0)
     common = {"qml_path": qml_path, "sld_path": sld_path, "feedback": rest}
     if method == "grid":
         return run_grid(points, out_path, cell_size_m=settings.cell_size_m,

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import struct
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +41,7 @@ from qgis.core import (
 )
 
 from ..core.feedback import Feedback
+from ..core.gpkg_read import point_coordinates
 from ..core.map_points import (
     DEFAULT_MIN_ADDRESSES,
     MapPoints,
@@ -392,27 +392,6 @@ def write_map_points_gpkg(points: MapPoints, path: PathLike,
     return path
 
 
-def _parse_points(blobs: list) -> tuple[np.ndarray, np.ndarray]:
-    """x, y from GeoPackage point blobs (any envelope, either byte order); NaN for NULL."""
-    n = len(blobs)
-    x = np.full(n, np.nan)
-    y = np.full(n, np.nan)
-    for i, blob in enumerate(blobs):
-        if not blob or bytes(blob[:2]) != b"GP":
-            continue
-        flags = blob[3]
-        envelope = (0, 32, 48, 48, 64)[(flags >> 1) & 0x07] if ((flags >> 1) & 0x07) < 5 else 0
-        if flags & 0x10:  # empty geometry
-            continue
-        start = 8 + envelope
-        order = "<" if blob[start] == 1 else ">"
-        (wkb_type,) = struct.unpack_from(order + "I", blob, start + 1)
-        if wkb_type % 1000 != 1:
-            continue
-        x[i], y[i] = struct.unpack_from(order + "dd", blob, start + 5)
-    return x, y
-
-
 def read_map_points_gpkg(path: PathLike, table: str = MAP_POINTS_TABLE) -> MapPoints:
     """Map points from a GeoPackage table written by write_map_points_gpkg (or any WGS84
     point table with a ``label`` field)."""
@@ -445,7 +424,7 @@ def read_map_points_gpkg(path: PathLike, table: str = MAP_POINTS_TABLE) -> MapPo
     if not rows:
         raise MapPointsInputError(f"{path}: the {table!r} layer is empty")
     data = list(zip(*rows))
-    x, y = _parse_points(list(data[0]))
+    x, y = point_coordinates(list(data[0]))
     values = {name: list(col) for name, col in zip(wanted, data[1:])}
 
     def text(name: str) -> Optional[list[str]]:

@@ -24,7 +24,7 @@ from qgis.core import QgsVectorLayer
 
 from ..core import report as core_report
 from ..core import schema
-from ..core.feedback import Feedback
+from ..core.feedback import Feedback, ScaledFeedback
 from ..core.loader import load_extracts
 from ..core.profile import MappingProfile
 from ..core.staging import staged_outputs
@@ -76,19 +76,6 @@ class LoadOutputs:
     @property
     def has_stop_search(self) -> bool:
         return self.stop_search > 0
-
-
-class _Scaled(Feedback):
-    """Maps a stage's 0..100 onto a slice of the caller's progress; cancel passes through."""
-
-    def __init__(self, inner: Feedback, start: float, end: float) -> None:
-        self._inner, self._start, self._end = inner, start, end
-
-    def set_progress(self, percent: float) -> None:
-        self._inner.set_progress(self._start + (self._end - self._start) * percent / 100.0)
-
-    def is_cancelled(self) -> bool:
-        return self._inner.is_cancelled()
 
 
 def load_title(crimes, stop_search=None) -> str:
@@ -156,7 +143,7 @@ def run_load(
     timings: dict[str, float] = {}
     started = time.perf_counter()
     result = load_extracts([str(p) for p in paths], profile=profile,
-                           feedback=_Scaled(feedback, 0.0, _READ_END))
+                           feedback=ScaledFeedback(feedback, 0.0, _READ_END))
     timings["read_validate"] = time.perf_counter() - started
     feedback.check()
 
@@ -175,7 +162,7 @@ def run_load(
                 {name: spec[0] for name, spec in schema.STOP_SEARCH_COLUMNS.items()},
                 description="crime_mapper stop and search (internal)"))
         gpkg_writer.write_geopackage(tmp_gpkg, tables,
-                                     feedback=_Scaled(feedback, _READ_END, _WRITE_END))
+                                     feedback=ScaledFeedback(feedback, _READ_END, _WRITE_END))
         feedback.set_progress(_WRITE_END)
         timings["geopackage"] = time.perf_counter() - started
         feedback.check()
