@@ -33,10 +33,10 @@ from qgis.PyQt.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -73,7 +73,6 @@ class ReleasePanel(QWidget):
         super().__init__(parent)
         self.iface = iface
         self._task: Optional[AnonymiseTask] = None
-        self._crimes_source: Optional[str] = None
         self._last_audit: Optional[str] = None
         self._build_ui()
         self._set_running(False)
@@ -81,11 +80,16 @@ class ReleasePanel(QWidget):
     # --- UI -------------------------------------------------------------------------------
     def _build_ui(self) -> None:
         layout = QVBoxLayout(self)
-        self.crimes_label = QLabel("Crimes: load extracts first (Load tab)", self)
-        self.crimes_label.setWordWrap(True)
-        layout.addWidget(self.crimes_label)
-
         form = QFormLayout()
+        self.crimes_widget = QgsFileWidget(self)
+        self.crimes_widget.setObjectName("crime_mapper_release_crimes")
+        self.crimes_widget.setStorageMode(QgsFileWidget.StorageMode.GetFile)
+        self.crimes_widget.setFilter("Crimes GeoPackage (*.gpkg)")
+        self.crimes_widget.setDialogTitle("Crimes GeoPackage from a load")
+        self.crimes_widget.setToolTip(
+            "The internal crimes GeoPackage a load wrote (the Load tab fills this in); "
+            "choose an earlier load's crimes.gpkg to release it")
+        form.addRow("Crimes", self.crimes_widget)
         self.source_combo = QComboBox(self)
         self.source_combo.setObjectName("crime_mapper_points_source")
         self.source_combo.addItems(list(SOURCE_LABELS))
@@ -123,6 +127,7 @@ class ReleasePanel(QWidget):
         self.history_widget.setToolTip("The force's published police.uk street files: their "
                                        "distinct points are the real map points")
         self.source_pages.addWidget(self.history_widget)
+        self.source_pages.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         form.addRow("", self.source_pages)
 
         self.rules_widget = QgsFileWidget(self)
@@ -179,7 +184,8 @@ class ReleasePanel(QWidget):
         self.summary_view.setPlaceholderText("The release summary appears here.")
         layout.addWidget(self.summary_view)
 
-        self.source_combo.currentIndexChanged.connect(self.source_pages.setCurrentIndex)
+        self.source_combo.currentIndexChanged.connect(self._show_source_page)
+        self._show_source_page(self.source_combo.currentIndex())
         self.points_layer_combo.layerChanged.connect(self._on_points_layer)
         self.new_salt_button.clicked.connect(self._create_salt_clicked)
         self.run_button.clicked.connect(self.start_anonymise)
@@ -192,6 +198,16 @@ class ReleasePanel(QWidget):
         self.cancel_button.setEnabled(running)
         self.audit_button.setEnabled(not running and bool(self._last_audit))
 
+    def _show_source_page(self, index: int) -> None:
+        """Show one map-points page and size the stack to it: a QStackedWidget otherwise
+        keeps the height of its tallest page, leaving a gap in a narrow dock."""
+        ignored, preferred = QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred
+        for i in range(self.source_pages.count()):
+            policy = preferred if i == index else ignored
+            self.source_pages.widget(i).setSizePolicy(preferred, policy)
+        self.source_pages.setCurrentIndex(index)
+        self.source_pages.adjustSize()
+
     def _on_points_layer(self, layer: Any) -> None:
         self.label_field_combo.setLayer(layer)
         if layer is not None and layer.fields().indexOf("label") >= 0:
@@ -200,12 +216,10 @@ class ReleasePanel(QWidget):
     # --- what a user (or a test) sets -----------------------------------------------------
     def set_crimes_source(self, gpkg_path: Optional[str]) -> None:
         """The crimes GeoPackage (table "crimes") to anonymise; None clears it."""
-        self._crimes_source = gpkg_path or None
-        self.crimes_label.setText(f"Crimes: {gpkg_path}" if gpkg_path
-                                  else "Crimes: load extracts first (Load tab)")
+        self.crimes_widget.setFilePath(str(gpkg_path) if gpkg_path else "")
 
     def crimes_source(self) -> Optional[str]:
-        return self._crimes_source
+        return self.crimes_widget.filePath().strip() or None
 
     def set_points_layer(self, layer: Any, label_field: str = "label") -> None:
         self.source_combo.setCurrentIndex(SOURCE_LAYER)
@@ -291,9 +305,10 @@ class ReleasePanel(QWidget):
         if self._task is not None:
             self._notify("An anonymise is already running.", Qgis.MessageLevel.Warning)
             return False
-        if not self._crimes_source or not os.path.isfile(self._crimes_source.split("|")[0]):
-            self._notify("No crimes to anonymise: load extracts first.",
-                         Qgis.MessageLevel.Warning)
+        crimes = self.crimes_source()
+        if not crimes or not os.path.isfile(crimes.split("|")[0]):
+            self._notify("No crimes to anonymise: load extracts first, or choose a crimes "
+                         "GeoPackage.", Qgis.MessageLevel.Warning)
             return False
         output_dir = self.output_widget.filePath()
         if not output_dir:
@@ -312,7 +327,7 @@ class ReleasePanel(QWidget):
 
         from ..qgis_bridge.anonymise_task import AnonymiseTask
 
-        task = AnonymiseTask(self._crimes_source, spec, salt, output_dir,
+        task = AnonymiseTask(crimes, spec, salt, output_dir,
                              rules=self.rules_widget.filePath() or None,
                              max_distance_m=self.distance_spin.value() * 1000.0)
         task.progressChanged.connect(self._on_progress)
