@@ -394,6 +394,21 @@ def test_run_anonymise_names_outputs_like_police_uk(inputs, tmp_path):
     assert stamps == {"2022-10-01T00:00:00.000Z"}  # no wall-clock time in the file
 
 
+def test_a_crimes_gpkg_path_is_accepted_as_the_crimes_layer(provider, inputs, tmp_path):
+    """A path to a single-table crimes GeoPackage (what qgis_process passes) opens as a layer
+    whose source has no layername: it must still be read as a crimes table."""
+    import processing
+
+    layer = QgsVectorLayer(str(inputs["crimes_gpkg"]), "crimes", "ogr")
+    assert layer.isValid() and "layername=" not in layer.source()
+    out = tmp_path / "out"
+    result = processing.run(ANONYMISE, _params(inputs, out, CRIMES=str(inputs["crimes_gpkg"])))
+    reference = run_anonymise(inputs["crimes_gpkg"], inputs["points_gpkg"], None,
+                              inputs["salt"], tmp_path / "reference")
+    assert result["ROWS_IN"] == reference.rows_in
+    assert Path(result["PUBLIC_CSV"]).read_bytes() == reference.public_csv.read_bytes()
+
+
 def test_force_extract_release_from_files_with_a_profile(provider, inputs, tmp_path):
     import processing
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional, Union
@@ -178,12 +179,27 @@ def layer_gpkg_table(layer: Any) -> Optional[tuple[str, str]]:
         return None
     table = next((p.split("=", 1)[1] for p in parts[1:] if p.startswith("layername=")), None)
     if table is None:
-        return None
+        # OGR leaves the layer name out of the source of a single-table GeoPackage (what a
+        # path given to qgis_process opens as).
+        table = _only_feature_table(path)
+        if table is None:
+            return None
     if any(p.startswith("subset=") and p != "subset=" for p in parts[1:]):
         return None
     if hasattr(layer, "subsetString") and layer.subsetString():
         return None
     return path, table
+
+
+def _only_feature_table(path: str) -> Optional[str]:
+    """The GeoPackage's one feature table, or None when it has several (or is unreadable)."""
+    try:
+        with closing(sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)) as conn:
+            rows = conn.execute(
+                "SELECT table_name FROM gpkg_contents WHERE data_type = 'features'").fetchall()
+    except sqlite3.Error:
+        return None
+    return rows[0][0] if len(rows) == 1 else None
 
 
 def crimes_path_from_layer(layer: Any) -> str:
