@@ -32,11 +32,18 @@ import numpy as np
 import pandas as pd
 
 from .leak_gate_checks import CHECKS
-from .leak_gate_context import CHECK_NAMES, MAX_EXAMPLES, GateCheck, GateContext
+from .leak_gate_context import (
+    CHECK_NAMES,
+    MAX_EXAMPLES,
+    GateCheck,
+    GateContext,
+    PreparedGate,
+    prepare_gate,
+)
 from .release_reader import read_output
 
-__all__ = ["CHECK_NAMES", "GateCheck", "GateReport", "LeakError", "assert_release_safe",
-           "check_release"]
+__all__ = ["CHECK_NAMES", "GateCheck", "GateReport", "LeakError", "PreparedGate",
+           "assert_release_safe", "check_release", "prepare_gate"]
 
 OutputLike = Union[pd.DataFrame, str, Path]
 
@@ -80,7 +87,8 @@ class GateReport:
 # ---------------------------------------------------------------------------------------------
 def check_release(raw: pd.DataFrame, output: OutputLike, points: Any, *,
                   extra_allowed_coordinates: Optional[tuple[np.ndarray, np.ndarray]] = None,
-                  extra_public_values: Iterable[str] = ()) -> GateReport:
+                  extra_public_values: Iterable[str] = (),
+                  prepared: Optional[PreparedGate] = None) -> GateReport:
     """Run all six checks of ``output`` against the raw crimes table ``raw``.
 
     ``points`` is the MapPoints set the release was snapped to (longitude, latitude, label,
@@ -88,14 +96,23 @@ def check_release(raw: pd.DataFrame, output: OutputLike, points: Any, *,
     derived from settings, not data (e.g. hexagon vertices of a published grid).
     ``extra_public_values`` (an addition to the contract) names values that are public even
     though a raw non-public column holds them, e.g. neighbourhood names from a public layer.
+    ``prepared`` (an addition to the contract): a ``prepare_gate(raw, points, ...)`` made
+    from these same inputs, so that several outputs of one release share the raw-side work
+    (raw values, reference digests, coordinate keys); a preparation made from other inputs
+    raises ValueError.
     """
+    if prepared is None:
+        prepared = PreparedGate(raw, points, extra_allowed_coordinates, extra_public_values)
+    elif not prepared.serves(raw, points, extra_allowed_coordinates, extra_public_values):
+        raise ValueError("the prepared gate was built for a different raw table, map points "
+                         "or settings")
     try:
         name, artifacts = read_output(output)
     except Exception as exc:  # noqa: BLE001 - fail closed
         failure = f"the output could not be read: {type(exc).__name__}: {exc}"
         return GateReport(False, [GateCheck(n, False, failure, []) for n in CHECK_NAMES],
                           output=str(output) if not isinstance(output, pd.DataFrame) else "")
-    ctx = GateContext(raw, artifacts, points, extra_allowed_coordinates, extra_public_values)
+    ctx = GateContext(prepared, artifacts)
     checks = []
     for check_name, fn in CHECKS:
         try:

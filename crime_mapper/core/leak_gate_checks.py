@@ -4,34 +4,22 @@ exception is turned into a failed check by leak_gate.check_release (fail closed)
 
 from __future__ import annotations
 
-import hashlib
 import re
 from typing import Callable
 
 import numpy as np
-import pandas as pd
 
 from . import leak_gate_scan as scan
 from .leak_gate_context import (
     _HEX_LENGTHS,
-    _MONTH,
-    _PURE_NUMBER,
-    LOCATION_PREFIX,
     MAX_EXAMPLES,
-    MIN_REFERENCE_SUBSTRING,
-    MIN_SUBSTRING_CHARS,
-    MIN_VALUE_CHARS,
-    NON_PUBLIC_COLUMNS,
-    PROJECTED_SOURCE_CRS,
-    WHOLE_WORD_BELOW,
     GateCheck,
     GateContext,
-    raw_text_values,
+    PreparedGate,
     short,
 )
 from .public_schema import PUBLIC_COLUMNS
 from .release_reader import Artifact
-from .schema import EXTRA_PREFIX
 
 
 # --- checks ------------------------------------------------------------------------------------
@@ -92,9 +80,9 @@ def check_public_schema(ctx: GateContext) -> GateCheck:
 def check_coordinates_are_map_points(ctx: GateContext) -> GateCheck:
     problems = []
     total = 0
-    for art, lon, lat, (labels, where) in ctx.output_coords:
+    for n, (art, lon, lat, (labels, where)) in enumerate(ctx.output_coords):
         total += lon.size
-        keys = scan.coordinate_keys(lon, lat)
+        keys = ctx.output_keys(n)
         bad = np.flatnonzero(~scan.member(keys, ctx.allowed_keys))
         for i in bad[:MAX_EXAMPLES].tolist():
             problems.append(f"{art.name}: ({lon[i]:.6f}, {lat[i]:.6f}) in {labels[where[i]]}")
@@ -110,38 +98,27 @@ def check_coordinates_are_map_points(ctx: GateContext) -> GateCheck:
 
 def check_no_raw_coordinates(ctx: GateContext) -> GateCheck:
     problems: list[str] = []
+    prep = ctx.prepared
     leak = ~ctx.raw_is_point
-    lon, lat = ctx.raw_float("longitude"), ctx.raw_float("latitude")
-    ok = leak & np.isfinite(lon) & np.isfinite(lat)
-    # a key that is also a map point's is publishable by definition (the raw crime lies
-    # within a metre of that point), so only the others count as raw
-    raw_keys = np.setdiff1d(scan.tolerant_keys(lon[ok], lat[ok], truncate=True),
-                            ctx.allowed_keys, assume_unique=True)
-    for art, olon, olat, (labels, where) in ctx.output_coords:
-        keys = scan.coordinate_keys(olon, olat)
-        hit = np.flatnonzero(scan.member(keys, raw_keys))
+    raw_keys = prep.raw_coordinate_keys
+    for n, (art, olon, olat, (labels, where)) in enumerate(ctx.output_coords):
+        hit = np.flatnonzero(scan.member(ctx.output_keys(n), raw_keys))
         for i in hit[:MAX_EXAMPLES].tolist():
             problems.append(f"{art.name}: raw WGS84 coordinate ({olon[i]:.5f}, {olat[i]:.5f}) "
                             f"in {labels[where[i]]}")
     # projected source coordinates, to the metre (both easting and northing in one file)
-    if "source_crs" in ctx.raw.columns:
-        crs = ctx.raw["source_crs"].astype(str).str.upper().to_numpy()
-        proj = leak & np.isin(crs, PROJECTED_SOURCE_CRS)
-        sx, sy = ctx.raw_float("source_x")[proj], ctx.raw_float("source_y")[proj]
-        fin = np.isfinite(sx) & np.isfinite(sy)
-        sx, sy = sx[fin], sy[fin]
-        if sx.size:
-            for art in ctx.readable:
-                numbers = _metre_numbers(ctx, art)
-                if numbers.size == 0:
-                    continue
-                hx = np.isin(np.floor(sx).astype(np.int64), numbers) | np.isin(
-                    np.ceil(sx).astype(np.int64), numbers)
-                hy = np.isin(np.floor(sy).astype(np.int64), numbers) | np.isin(
-                    np.ceil(sy).astype(np.int64), numbers)
-                for i in np.flatnonzero(hx & hy)[:MAX_EXAMPLES].tolist():
-                    problems.append(f"{art.name}: raw projected coordinate "
-                                    f"({sx[i]:.0f}, {sy[i]:.0f}) appears to the metre")
+    projected = prep.raw_projected
+    if projected is not None and projected[0].size:
+        sx, sy, fx, cx, fy, cy = projected
+        for art in ctx.readable:
+            numbers = _metre_numbers(ctx, art)
+            if numbers.size == 0:
+                continue
+            hx = scan.member(fx, numbers) | scan.member(cx, numbers)
+            hy = scan.member(fy, numbers) | scan.member(cy, numbers)
+            for i in np.flatnonzero(hx & hy)[:MAX_EXAMPLES].tolist():
+                problems.append(f"{art.name}: raw projected coordinate "
+                                f"({sx[i]:.0f}, {sy[i]:.0f}) appears to the metre")
     return _verdict(
         "no_raw_coordinates", problems,
         f"no raw coordinate of the {int(leak.sum())} crimes not already at a map point appears "
@@ -177,21 +154,9 @@ def check_no_dates_finer_than_month(ctx: GateContext) -> GateCheck:
 def _raw_timestamps(ctx: GateContext) -> list[str]:
     """Raw occurred_at values written as bare numbers: epoch seconds/ms, yyyymmdd(HHMM(SS)),
     ddmmyyyy. (Separated forms are caught by the date and time patterns.)"""
-    if "occurred_at" not in ctx.raw.columns:
+    forms = ctx.prepared.timestamp_forms
+    if forms.size == 0:
         return []
-    ts = pd.to_datetime(ctx.raw["occurred_at"], errors="coerce").dropna()
-    if ts.empty:
-        return []
-    ts = pd.Series(pd.unique(ts))
-    y, m, d = ts.dt.year.to_numpy(np.int64), ts.dt.month.to_numpy(np.int64), \
-        ts.dt.day.to_numpy(np.int64)
-    hh, mm, ss = ts.dt.hour.to_numpy(np.int64), ts.dt.minute.to_numpy(np.int64), \
-        ts.dt.second.to_numpy(np.int64)
-    ymd = y * 10000 + m * 100 + d
-    epoch = ts.to_numpy("datetime64[s]").astype(np.int64)
-    forms = np.unique(np.concatenate([
-        epoch, epoch * 1000, ymd, ymd * 10000 + hh * 100 + mm, (ymd * 10000 + hh * 100 + mm) * 100
-        + ss, d * 1000000 + m * 10000 + y]))
     problems = []
     for art in ctx.readable:
         found = []
@@ -209,83 +174,97 @@ def _raw_timestamps(ctx: GateContext) -> list[str]:
 
 def check_no_source_references(ctx: GateContext) -> GateCheck:
     problems: list[str] = []
-    if "crime_id" not in ctx.raw.columns:
-        raise ValueError("the raw table has no crime_id column")
-    refs = [r for r in raw_text_values(ctx.raw["crime_id"])
-            if len(r) >= MIN_VALUE_CHARS and not (r.isdigit() and len(r) < 6)]
-    ref_set = set(refs)
-    # exact values and hex digests
-    hex_tokens: dict[str, str] = {}
+    prep = ctx.prepared
+    refs = prep.references
+    ref_set = prep.reference_set
+    # exact values
     for art in ctx.readable:
         for s in sorted(ctx.exact_strings(art) & ref_set)[:MAX_EXAMPLES]:
             problems.append(f"{art.name}: source reference {short(s, 24)}")
-        for h in ctx.hex_strings(art):
-            hex_tokens.setdefault(h.lower(), art.name)
+    # hex tokens (whole hex strings and hex words in text), each reported for the first
+    # artifact that shows it: compared as digest bytes with numpy, not as 500,000 strings
+    reported: set[str] = set()
+    for art in ctx.readable:
+        tokens = list(ctx.hex_strings(art))
         for text in ctx._texts(art):
-            for h in scan.HEX_TOKEN.findall(text):
-                hex_tokens.setdefault(h.lower(), art.name)
-    if hex_tokens:
-        lower_refs = {r.lower(): r for r in refs if len(r) in _HEX_LENGTHS}
-        for token in hex_tokens.keys() & lower_refs.keys():
-            problems.append(f"{hex_tokens[token]}: source reference "
-                            f"{short(lower_refs[token], 24)}")
-        lengths = {len(t) for t in hex_tokens}
-        for length in sorted(lengths):
+            tokens.extend(scan.HEX_TOKEN.findall(text))
+        if not tokens:
+            continue
+        if prep.hex_references:
+            for token in sorted({t.lower() for t in tokens} & prep.hex_references.keys()):
+                if ("ref", token) not in reported:
+                    reported.add(("ref", token))
+                    problems.append(f"{art.name}: source reference "
+                                    f"{short(prep.hex_references[token], 24)}")
+        for length in sorted({len(t) for t in tokens}):
             algo = _HEX_LENGTHS[length]
-            new = getattr(hashlib, algo)
-            digests = {new(r.encode("utf-8")).hexdigest(): r for r in refs}
-            for token in set(hex_tokens) & digests.keys():
-                problems.append(f"{hex_tokens[token]}: unsalted {algo} of source reference "
-                                f"{short(digests[token], 24)}")
+            same = [t for t in tokens if len(t) == length]
+            for token, ref_i in _digest_matches(prep, same, length):
+                if (algo, token) in reported:
+                    continue
+                reported.add((algo, token))
+                problems.append(f"{art.name}: unsalted {algo} of source reference "
+                                f"{short(refs[ref_i], 24)}")
     # references inside longer text
-    long_refs = [r for r in refs if len(r.encode("utf-8")) >= MIN_REFERENCE_SUBSTRING]
-    if long_refs:
-        hay, _ = ctx.haystack
-        pats = [r.encode("utf-8") for r in long_refs]
-        for i, pos in scan.find_substrings(hay, pats, [True] * len(pats), limit=MAX_EXAMPLES):
+    hay, _ = ctx.haystack
+    patterns = prep.reference_patterns if len(hay) >= scan.MIN_PATTERN_BYTES else None
+    if patterns is not None and len(patterns):
+        for i, pos in scan.find_substrings(hay, patterns, limit=MAX_EXAMPLES):
             problems.append(f"{ctx.artifact_at(pos)}: source reference "
-                            f"{short(long_refs[i], 24)} inside text")
+                            f"{short(patterns.values[i], 24)} inside text")
     return _verdict(
         "no_source_references", problems,
         f"none of {len(refs)} source references, nor their unsalted md5/sha1/sha256, appears",
         "source references (or their unsalted hashes) appear", ctx)
 
 
+def _digest_matches(prep: PreparedGate, tokens: list[str], length: int
+                    ) -> list[tuple[str, int]]:
+    """(lower-case token, reference index) for each hex token (all ``length`` long) that is
+    the unsalted digest of a reference. 8-byte keys prefilter (searchsorted); survivors are
+    compared on every byte."""
+    keys, rows, ref_index = prep.reference_digests(length)
+    if keys.size == 0:
+        return []
+    token_rows = scan.digest_rows(tokens, length)
+    token_keys = scan.row_keys(token_rows)
+    cand = np.flatnonzero(scan.member(token_keys, keys))
+    out = []
+    for j in cand.tolist():
+        lo = int(np.searchsorted(keys, token_keys[j], side="left"))
+        hi = int(np.searchsorted(keys, token_keys[j], side="right"))
+        for k in range(lo, hi):
+            if np.array_equal(rows[k], token_rows[j]):
+                out.append((tokens[j].lower(), int(ref_index[k])))
+                break
+    return out
+
 
 def check_no_non_public_values(ctx: GateContext) -> GateCheck:
-    columns = [c for c in ctx.raw.columns
-               if c in NON_PUBLIC_COLUMNS or str(c).startswith(EXTRA_PREFIX)]
-    secret: dict[str, str] = {}  # value -> column
-    digits = tuple("+-0123456789")
-    for col in columns:
-        # set difference does the bulk in C; the per-value tests below are all O(1)
-        for t in set(raw_text_values(ctx.raw[col])).difference(ctx.public_strings, secret):
-            if len(t) < MIN_VALUE_CHARS or (t.startswith(digits) and _PURE_NUMBER.fullmatch(t)):
-                continue
-            if (len(t) == 7 and _MONTH.fullmatch(t)) or (
-                    t.startswith(LOCATION_PREFIX) and ctx.is_plainly_public(t)):
-                continue
-            secret[t] = str(col)
+    prep = ctx.prepared
+    columns = prep.secret_columns
+    secret_set = prep.secret_set
     problems: list[str] = []
     for art in ctx.readable:
-        found = [v for v in sorted(ctx.exact_strings(art) & secret.keys())
+        found = [v for v in sorted(ctx.exact_strings(art) & secret_set)
                  if not ctx.is_public_value(v)]
         for v in found[:MAX_EXAMPLES]:
-            problems.append(f"{art.name}: value of raw column {secret[v]}: {short(v, 24)}")
-    values = [v for v in secret if len(v.encode("utf-8")) >= MIN_SUBSTRING_CHARS]
-    if values:
-        hay, _ = ctx.haystack
-        pats = [v.encode("utf-8") for v in values]
-        bounded = [len(v) < WHOLE_WORD_BELOW for v in values]
-        for i, pos in scan.find_substrings(hay, pats, bounded, limit=200):
-            if ctx.is_public_value(values[i]):
+            problems.append(f"{art.name}: value of raw column {prep.secret_column(v)}: "
+                            f"{short(v, 24)}")
+    hay, _ = ctx.haystack
+    # (no output text to search: no need to prepare the patterns)
+    patterns = prep.secret_patterns if len(hay) >= scan.MIN_PATTERN_BYTES else None
+    if patterns is not None and len(patterns):
+        for i, pos in scan.find_substrings(hay, patterns, limit=200):
+            value = patterns.values[i]
+            if ctx.is_public_value(value):
                 continue
-            problems.append(f"{ctx.artifact_at(pos)}: value of raw column {secret[values[i]]} "
-                            f"inside text: {short(values[i], 24)}")
+            problems.append(f"{ctx.artifact_at(pos)}: value of raw column "
+                            f"{prep.secret_column(value)} inside text: {short(value, 24)}")
     return _verdict(
         "no_non_public_values", problems,
         f"no value of the non-public raw columns ({', '.join(columns) or 'none'}; "
-        f"{len(secret)} distinct values) appears",
+        f"{prep.secret_count} distinct values) appears",
         "values of non-public raw columns appear", ctx)
 
 

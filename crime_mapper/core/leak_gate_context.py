@@ -5,10 +5,12 @@ once and cached, so that six checks on a national month cost little more than on
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import compress
 from typing import Any, Optional
 
 import numpy as np
@@ -17,6 +19,7 @@ import pandas as pd
 from . import leak_gate_scan as scan
 from .public_schema import PUBLIC_COLUMNS
 from .release_reader import Artifact, normalise
+from .schema import EXTRA_PREFIX
 from .vocabulary import (
     CATEGORIES,
     LEGACY_CATEGORIES,
@@ -47,6 +50,7 @@ _MONTH = re.compile(r"\d{4}-(?:0[1-9]|1[0-2])")
 _PURE_NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d+)?")
 _HEX_CHARS = "0123456789abcdefABCDEF"
 _HEX_LENGTHS = {32: "md5", 40: "sha1", 64: "sha256"}
+_NUMBER_START = frozenset("+-0123456789")
 _FORMULA_GUARD = ("'=", "'+", "'-", "'@", "'\t", "'\r")
 
 
@@ -69,22 +73,43 @@ def short(value: Any, limit: int = 40) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-class GateContext:
-    """Shared, lazily computed views of the raw table, the map points and the output."""
+class PreparedGate:
+    """The raw side of the gate (raw crimes table, map points, settings), computed lazily and
+    cached, so that several outputs of one release (the public CSV and GeoPackage, a web map
+    folder...) are checked without rebuilding 500,000-row views each time.
 
-    def __init__(self, raw: pd.DataFrame, artifacts: list[Artifact], points: Any,
-                 extra_allowed: Optional[tuple[np.ndarray, np.ndarray]],
-                 extra_public: Iterable[str]) -> None:
+    Everything here depends only on the inputs it was built from; nothing of an output. Each
+    view is computed the first time a check needs it, inside that check, so an error still
+    fails that check (closed) and not the whole gate.
+    """
+
+    def __init__(self, raw: pd.DataFrame, points: Any,
+                 extra_allowed: Optional[tuple[np.ndarray, np.ndarray]] = None,
+                 extra_public: Iterable[str] = ()) -> None:
         if not isinstance(raw, pd.DataFrame):
             raise TypeError("raw must be the internal crimes DataFrame")
         self.raw = raw
-        self.artifacts = artifacts
-        self.readable = [a for a in artifacts if a.kind != "error"]
-        self.errors = [a for a in artifacts if a.kind == "error"]
         self.points = points
         self.extra_allowed = extra_allowed
         self.extra_public = {normalise(str(v)) for v in extra_public}
-        self._classes: dict[int, tuple[list[str], list[str], set[str]]] = {}
+        self._digests: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+    def serves(self, raw: pd.DataFrame, points: Any,
+               extra_allowed: Optional[tuple[np.ndarray, np.ndarray]],
+               extra_public: Iterable[str]) -> bool:
+        """Whether this preparation was built from exactly these inputs (the same objects;
+        equal extra coordinates and public values)."""
+        if raw is not self.raw or points is not self.points:
+            return False
+        if {normalise(str(v)) for v in extra_public} != self.extra_public:
+            return False
+        if (extra_allowed is None) != (self.extra_allowed is None):
+            return False
+        if extra_allowed is None:
+            return True
+        return all(np.array_equal(np.asarray(a, dtype=np.float64),
+                                  np.asarray(b, dtype=np.float64), equal_nan=True)
+                   for a, b in zip(extra_allowed, self.extra_allowed))
 
     # --- coordinates ---
     @cached_property
@@ -95,6 +120,255 @@ class GateContext:
             keys.append(scan.tolerant_keys(lon, lat))
         return np.unique(np.concatenate(keys))  # sorted: membership is one searchsorted
 
+    def raw_float(self, col: str) -> np.ndarray:
+        if col not in self.raw.columns:
+            return np.full(len(self.raw), np.nan)
+        return pd.to_numeric(self.raw[col], errors="coerce").to_numpy(np.float64)
+
+    @cached_property
+    def raw_lon_lat(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.raw_float("longitude"), self.raw_float("latitude")
+
+    @cached_property
+    def raw_is_point(self) -> np.ndarray:
+        keys = scan.coordinate_keys(*self.raw_lon_lat)
+        return scan.member(keys, self.allowed_keys)
+
+    @cached_property
+    def raw_coordinate_keys(self) -> np.ndarray:
+        """Sorted keys of raw coordinates not at a map point (rounded and truncated at 5 dp);
+        a key that is also a map point's is publishable by definition (the raw crime lies
+        within a metre of that point), so only the others count as raw."""
+        lon, lat = self.raw_lon_lat
+        ok = ~self.raw_is_point & np.isfinite(lon) & np.isfinite(lat)
+        return np.setdiff1d(scan.tolerant_keys(lon[ok], lat[ok], truncate=True),
+                            self.allowed_keys, assume_unique=True)
+
+    @cached_property
+    def raw_projected(self) -> Optional[tuple[np.ndarray, ...]]:
+        """(x, y, x_floor, x_ceil, y_floor, y_ceil): projected source coordinates of crimes
+        not at a map point and their whole metres; None without a source_crs column."""
+        if "source_crs" not in self.raw.columns:
+            return None
+        crs = self.raw["source_crs"].astype(str).str.upper().to_numpy()
+        proj = ~self.raw_is_point & np.isin(crs, PROJECTED_SOURCE_CRS)
+        sx, sy = self.raw_float("source_x")[proj], self.raw_float("source_y")[proj]
+        fin = np.isfinite(sx) & np.isfinite(sy)
+        sx, sy = sx[fin], sy[fin]
+        return (sx, sy, np.floor(sx).astype(np.int64), np.ceil(sx).astype(np.int64),
+                np.floor(sy).astype(np.int64), np.ceil(sy).astype(np.int64))
+
+    # --- public vocabulary ---
+    @cached_property
+    def labels(self) -> set[str]:
+        return {normalise(str(v)) for v in _distinct(np.asarray(self.points.label,
+                                                                dtype=object))}
+
+    @cached_property
+    def public_strings(self) -> set[str]:
+        """Values anyone may see: vocabulary, forces, LSOAs, labels and their Location text."""
+        public = set(all_category_names()) | set(OUTCOME_NAMES) | set(PUBLIC_COLUMNS)
+        public |= {c.slug for c in CATEGORIES} | set(LEGACY_CATEGORIES.values())
+        public |= {NO_LOCATION, LOCATION_PREFIX, LOCATION_PREFIX + " "}
+        for col in ("reported_by", "falls_within", "lsoa_code", "lsoa_name"):
+            if col in self.raw.columns:
+                public |= {str(v) for v in _distinct(self.raw[col]) if v == v}
+        for attr in ("lsoa_code", "lsoa_name"):
+            values = getattr(self.points, attr, None)
+            if values is not None:
+                public |= {str(v) for v in _distinct(np.asarray(values, dtype=object))}
+        public |= self.labels
+        public |= {f"{LOCATION_PREFIX} {lab}".strip() for lab in self.labels}
+        public |= self.extra_public
+        public.discard("")
+        return public
+
+    def is_plainly_public(self, value: str) -> bool:
+        """Cheap test (set lookups) run on every raw value."""
+        if value in self.public_strings or (len(value) == 7 and _MONTH.fullmatch(value)):
+            return True
+        return value.startswith(LOCATION_PREFIX) and \
+            normalise(value[len(LOCATION_PREFIX):]) in self.labels
+
+    def is_public_value(self, value: str) -> bool:
+        """Full test, including category/outcome spelling variants (run on matches only)."""
+        return self.is_plainly_public(value) or bool(normalise_category(value)
+                                                     or normalise_outcome(value))
+
+    # --- dates ---
+    @cached_property
+    def timestamp_forms(self) -> np.ndarray:
+        """Raw occurred_at values written as bare numbers: epoch seconds/ms,
+        yyyymmdd(HHMM(SS)), ddmmyyyy (sorted, unique; empty without timestamps)."""
+        if "occurred_at" not in self.raw.columns:
+            return np.zeros(0, dtype=np.int64)
+        ts = pd.to_datetime(self.raw["occurred_at"], errors="coerce").dropna()
+        if ts.empty:
+            return np.zeros(0, dtype=np.int64)
+        ts = pd.Series(pd.unique(ts))
+        y, m, d = ts.dt.year.to_numpy(np.int64), ts.dt.month.to_numpy(np.int64), \
+            ts.dt.day.to_numpy(np.int64)
+        hh, mm, ss = ts.dt.hour.to_numpy(np.int64), ts.dt.minute.to_numpy(np.int64), \
+            ts.dt.second.to_numpy(np.int64)
+        ymd = y * 10000 + m * 100 + d
+        epoch = ts.to_numpy("datetime64[s]").astype(np.int64)
+        return np.unique(np.concatenate([
+            epoch, epoch * 1000, ymd, ymd * 10000 + hh * 100 + mm,
+            (ymd * 10000 + hh * 100 + mm) * 100 + ss, d * 1000000 + m * 10000 + y]))
+
+    # --- source references ---
+    @cached_property
+    def references(self) -> list[str]:
+        """Distinct source references worth looking for (4+ characters, not a short number)."""
+        if "crime_id" not in self.raw.columns:
+            raise ValueError("the raw table has no crime_id column")
+        refs = raw_text_values(self.raw["crime_id"])
+        chars = np.fromiter(map(len, refs), dtype=np.int64, count=len(refs))
+        keep = chars >= MIN_VALUE_CHARS
+        for i in np.flatnonzero(keep & (chars < 6)).tolist():
+            keep[i] = not refs[i].isdigit()
+        return list(compress(refs, keep.tolist()))
+
+    @cached_property
+    def reference_set(self) -> frozenset:
+        return frozenset(self.references)
+
+    @cached_property
+    def hex_references(self) -> dict[str, str]:
+        """References that are themselves md5/sha1/sha256-shaped hex, lower-cased -> as is."""
+        return {r.lower(): r for r in self.references if len(r) in _HEX_LENGTHS}
+
+    def reference_digests(self, length: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Unsalted digests (md5: 32, sha1: 40, sha256: 64 hex) of every reference, as
+        (sorted 8-byte keys, digest rows in key order, reference index in key order);
+        computed only for the digest lengths some output actually holds."""
+        cached = self._digests.get(length)
+        if cached is None:
+            new = getattr(hashlib, _HEX_LENGTHS[length])
+            refs = self.references
+            data = b"".join([new(r.encode("utf-8")).digest() for r in refs])
+            rows = np.frombuffer(data, dtype=np.uint8).reshape(len(refs), length // 2)
+            keys = scan.row_keys(rows) if len(refs) else np.zeros(0, dtype=np.uint64)
+            order = np.argsort(keys, kind="stable")
+            cached = (keys[order], rows[order], order)
+            self._digests[length] = cached
+        return cached
+
+    @cached_property
+    def reference_patterns(self) -> scan.PatternSet:
+        """References of 8+ bytes, searched as whole words inside longer output text."""
+        return scan.PatternSet(self.references, bounded=True)
+
+    # --- non-public values ---
+    @cached_property
+    def secret_columns(self) -> list[str]:
+        return [c for c in self.raw.columns
+                if c in NON_PUBLIC_COLUMNS or str(c).startswith(EXTRA_PREFIX)]
+
+    @cached_property
+    def secret_parts(self) -> list[tuple[str, list[str]]]:
+        """(raw column, its non-public values worth looking for), each value under the first
+        column that holds it. Set differences do the bulk in C and the per-value tests run
+        vectorised on the joined text; only values that could be a pure number, a month or
+        a public Location text are then looked at one by one."""
+        parts: list[tuple[str, list[str]]] = []
+        seen: set[str] = set()
+        public = self.public_strings
+        for col in self.secret_columns:
+            values = list(set(raw_text_values(self.raw[col])).difference(public, seen))
+            buf, start, nbytes, chars = scan.text_layout(values)
+            long_enough = chars >= MIN_VALUE_CHARS
+            number = scan.first_byte_in(buf, start, nbytes, b"+-0123456789")
+            location = scan.starts_with(buf, start, nbytes, LOCATION_PREFIX.encode("ascii"))
+            keep = long_enough.copy()
+            for i in np.flatnonzero(long_enough & (number | (chars == 7) | location)).tolist():
+                t = values[i]
+                if (t[0] in _NUMBER_START and _PURE_NUMBER.fullmatch(t)) or (
+                        len(t) == 7 and _MONTH.fullmatch(t)) or (
+                        t.startswith(LOCATION_PREFIX) and self.is_plainly_public(t)):
+                    keep[i] = False
+            kept = list(compress(values, keep.tolist()))
+            seen.update(kept)
+            parts.append((str(col), kept))
+        return parts
+
+    @cached_property
+    def secret_set(self) -> frozenset:
+        return frozenset().union(*(values for _col, values in self.secret_parts))
+
+    @property
+    def secret_count(self) -> int:
+        return sum(len(values) for _col, values in self.secret_parts)
+
+    def secret_column(self, value: str) -> str:
+        """The raw column a non-public value was found in (only called for findings)."""
+        for col, values in self.secret_parts:
+            if value in values:
+                return col
+        return "?"
+
+    @cached_property
+    def secrets(self) -> dict[str, str]:
+        """value -> raw column, for every non-public value worth looking for."""
+        return {v: col for col, values in self.secret_parts for v in values}
+
+    @cached_property
+    def secret_patterns(self) -> scan.PatternSet:
+        """Non-public values of 8+ bytes; those under 12 characters as whole words only."""
+        values = [v for _col, part in self.secret_parts for v in part]
+        bounded = np.fromiter(map(len, values), dtype=np.int64, count=len(values)) \
+            < WHOLE_WORD_BELOW
+        return scan.PatternSet(values, bounded=bounded)
+
+
+def prepare_gate(raw: pd.DataFrame, points: Any, *,
+                 extra_allowed_coordinates: Optional[tuple[np.ndarray, np.ndarray]] = None,
+                 extra_public_values: Iterable[str] = ()) -> PreparedGate:
+    """The raw side of the gate, to pass to check_release(..., prepared=) for several outputs
+    of the same release (it is built lazily: nothing is computed until a check runs)."""
+    return PreparedGate(raw, points, extra_allowed_coordinates, extra_public_values)
+
+
+class GateContext:
+    """One output's views (cached), beside the shared raw-side PreparedGate."""
+
+    def __init__(self, prepared: PreparedGate, artifacts: list[Artifact]) -> None:
+        self.prepared = prepared
+        self.raw = prepared.raw
+        self.points = prepared.points
+        self.artifacts = artifacts
+        self.readable = [a for a in artifacts if a.kind != "error"]
+        self.errors = [a for a in artifacts if a.kind == "error"]
+        self._classes: dict[int, tuple[list[str], list[str], set[str]]] = {}
+        self._keys: dict[int, np.ndarray] = {}
+
+    # raw-side views, shared
+    @property
+    def allowed_keys(self) -> np.ndarray:
+        return self.prepared.allowed_keys
+
+    @property
+    def public_strings(self) -> set[str]:
+        return self.prepared.public_strings
+
+    @property
+    def labels(self) -> set[str]:
+        return self.prepared.labels
+
+    @property
+    def raw_is_point(self) -> np.ndarray:
+        return self.prepared.raw_is_point
+
+    def raw_float(self, col: str) -> np.ndarray:
+        return self.prepared.raw_float(col)
+
+    def is_plainly_public(self, value: str) -> bool:
+        return self.prepared.is_plainly_public(value)
+
+    def is_public_value(self, value: str) -> bool:
+        return self.prepared.is_public_value(value)
+
+    # --- coordinates ---
     @cached_property
     def output_coords(self) -> list[tuple[Artifact, np.ndarray, np.ndarray, list[str]]]:
         """Per artifact: lon, lat and a 'where' label per coordinate (text pairs included)."""
@@ -116,6 +390,14 @@ class GateContext:
                             [labels, np.concatenate(wheres)]))
         return out
 
+    def output_keys(self, i: int) -> np.ndarray:
+        """coordinate_keys of output_coords[i] (shared by the two coordinate checks)."""
+        keys = self._keys.get(i)
+        if keys is None:
+            _art, lon, lat, _where = self.output_coords[i]
+            keys = self._keys[i] = scan.coordinate_keys(lon, lat)
+        return keys
+
     def _texts(self, art: Artifact) -> list[str]:
         return [self.joined_strings(art)] + art.texts + art.code
 
@@ -124,13 +406,15 @@ class GateContext:
         """(hex-only strings, strings not known to be public, exact-match set) of an artifact.
 
         Set operations do the bulk (a public CSV's 500,000 distinct Crime IDs are hex and
-        skip every per-string step); only strings with odd whitespace or a spreadsheet guard
-        quote are folded one by one for exact matching.
+        skip every per-string step, found by one vectorised test); only strings with odd
+        whitespace or a spreadsheet guard quote are folded one by one for exact matching.
         """
         cached = self._classes.get(id(art))
         if cached is None:
             strings = art.strings
-            hexes = [t for t in strings if len(t) in _HEX_LENGTHS and not t.strip(_HEX_CHARS)]
+            listed = list(strings)
+            mask = scan.hex_mask(listed)
+            hexes = [t for t, h in zip(listed, mask.tolist()) if h] if mask.any() else []
             other = strings.difference(hexes).difference(self.public_strings)
             other.discard("")
             # sorted: the haystack (and so every message) is the same from run to run
@@ -176,59 +460,32 @@ class GateContext:
                 name = n
         return name
 
-    # --- public vocabulary ---
-    @cached_property
-    def labels(self) -> set[str]:
-        return {normalise(str(v)) for v in pd.unique(np.asarray(self.points.label, dtype=object))}
 
-    @cached_property
-    def public_strings(self) -> set[str]:
-        """Values anyone may see: vocabulary, forces, LSOAs, labels and their Location text."""
-        public = set(all_category_names()) | set(OUTCOME_NAMES) | set(PUBLIC_COLUMNS)
-        public |= {c.slug for c in CATEGORIES} | set(LEGACY_CATEGORIES.values())
-        public |= {NO_LOCATION, LOCATION_PREFIX, LOCATION_PREFIX + " "}
-        for col in ("reported_by", "falls_within", "lsoa_code", "lsoa_name"):
-            if col in self.raw.columns:
-                public |= {str(v) for v in pd.unique(self.raw[col].astype(object)) if v == v}
-        for attr in ("lsoa_code", "lsoa_name"):
-            values = getattr(self.points, attr, None)
-            if values is not None:
-                public |= {str(v) for v in pd.unique(np.asarray(values, dtype=object))}
-        public |= self.labels
-        public |= {f"{LOCATION_PREFIX} {lab}".strip() for lab in self.labels}
-        public |= self.extra_public
-        public.discard("")
-        return public
 
-    def is_plainly_public(self, value: str) -> bool:
-        """Cheap test (set lookups) run on every raw value."""
-        if value in self.public_strings or (len(value) == 7 and _MONTH.fullmatch(value)):
-            return True
-        return value.startswith(LOCATION_PREFIX) and \
-            normalise(value[len(LOCATION_PREFIX):]) in self.labels
+def _distinct(values: Any) -> list:
+    """Distinct values present (categorical: the categories actually used, plus NaN if any
+    row is missing). Not pd.unique on text: pandas' string hash table stops at a NUL, so "a"
+    and "a\\x00secret" would be taken for one value."""
+    if isinstance(values, pd.Series):
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            used = np.unique(values.cat.codes.to_numpy())
+            cats = values.cat.categories.to_numpy(dtype=object)
+            out = cats[used[used >= 0]].tolist()
+            if used.size and used[0] < 0:
+                out.append(np.nan)
+            return out
+        values = values.to_numpy(dtype=object)
+    return _distinct_list(np.asarray(values, dtype=object).tolist())
 
-    def is_public_value(self, value: str) -> bool:
-        """Full test, including category/outcome spelling variants (run on matches only)."""
-        return self.is_plainly_public(value) or bool(normalise_category(value)
-                                                     or normalise_outcome(value))
 
-    # --- raw ---
-    def raw_float(self, col: str) -> np.ndarray:
-        if col not in self.raw.columns:
-            return np.full(len(self.raw), np.nan)
-        return pd.to_numeric(self.raw[col], errors="coerce").to_numpy(np.float64)
-
-    @cached_property
-    def raw_is_point(self) -> np.ndarray:
-        keys = scan.coordinate_keys(self.raw_float("longitude"), self.raw_float("latitude"))
-        return scan.member(keys, self.allowed_keys)
-
+def _distinct_list(values: list) -> list:
+    return list(dict.fromkeys(values))
 
 
 def raw_text_values(series: pd.Series) -> list[str]:
     """Distinct non-blank values of a raw column as text, whitespace-folded and without a
     spreadsheet guard quote (so they compare with what an output shows)."""
-    values = pd.unique(series.to_numpy(dtype=object))
+    values = np.asarray(_distinct(series), dtype=object)
     if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
         text = values[~pd.isna(values)].tolist()
         joined = "\x00".join(text)

@@ -206,6 +206,7 @@ def metre_candidates(values: np.ndarray, low: float = 1000.0,
 
 # --- many-pattern substring search ----------------------------------------------------------------
 _ANCHOR = 8
+MIN_PATTERN_BYTES = _ANCHOR  # patterns (and haystacks) shorter than this are never searched
 _BITS = 24
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _CHUNK = 1 << 22
@@ -230,26 +231,124 @@ def _is_word(byte: int) -> bool:
     return byte >= 0x80 or chr(byte).isalnum()
 
 
-def find_substrings(haystack: bytes, patterns: Sequence[bytes],
+def text_layout(values: Sequence[str]) -> tuple[bytes, np.ndarray, np.ndarray, np.ndarray]:
+    """(buffer, byte start, byte length, character length) of NUL-joined strings in UTF-8,
+    without a per-string Python step: one join, one encode, and (for non-ASCII text) the
+    k-th character found at the k-th byte that is not a UTF-8 continuation byte.
+    Encoding is strict (a string that cannot be encoded raises)."""
+    joined = "\x00".join(values)
+    buf = joined.encode("utf-8")
+    chars = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+    char_start = np.zeros(len(values), dtype=np.int64)
+    if len(values) > 1:
+        char_start[1:] = np.cumsum(chars[:-1] + 1)
+    if len(buf) == len(joined):  # ASCII: bytes are characters
+        return buf, char_start, chars, chars
+    lead = np.flatnonzero((np.frombuffer(buf, dtype=np.uint8) & 0xC0) != 0x80)
+    lead = np.append(lead, len(buf))
+    start = lead[char_start]
+    return buf, start, lead[char_start + chars] - start, chars
+
+
+def starts_with(buf: bytes, start: np.ndarray, nbytes: np.ndarray, prefix: bytes) -> np.ndarray:
+    """Which strings of a text_layout start with ``prefix`` (bytes), vectorised."""
+    out = nbytes >= len(prefix)
+    if not len(prefix) or not out.any():
+        return out
+    arr = np.frombuffer(buf, dtype=np.uint8)
+    rows = np.flatnonzero(out)
+    rows = rows[arr[start[rows]] == prefix[0]]  # the first byte rules out nearly all
+    out[:] = False
+    head = arr[start[rows][:, None] + np.arange(len(prefix))]
+    out[rows] = (head == np.frombuffer(prefix, dtype=np.uint8)).all(axis=1)
+    return out
+
+
+def first_byte_in(buf: bytes, start: np.ndarray, nbytes: np.ndarray, chars: bytes
+                  ) -> np.ndarray:
+    """Which non-empty strings of a text_layout start with one of the ASCII ``chars``."""
+    table = np.zeros(256, dtype=bool)
+    table[np.frombuffer(chars, dtype=np.uint8)] = True
+    out = np.zeros(start.size, dtype=bool)
+    ok = nbytes > 0
+    out[ok] = table[np.frombuffer(buf, dtype=np.uint8)[start[ok]]]
+    return out
+
+
+class PatternSet:
+    """Many string patterns prepared once for :func:`find_substrings` (the raw side of the
+    gate: every free-text value, every crime reference), so that several outputs are searched
+    without re-encoding 500,000 values each time.
+
+    Built without a per-value Python loop: the values are joined and encoded once, their byte
+    offsets found from the UTF-8 lead bytes, and the 8-byte anchors gathered with numpy.
+    Values shorter than 8 bytes are left out; ``values[i]`` is the value of pattern ``i``.
+    Encoding is strict UTF-8 (a value that cannot be encoded raises, failing the check).
+    """
+
+    def __init__(self, values: Sequence[str], bounded: Sequence[bool] | np.ndarray | bool
+                 = False) -> None:
+        values = list(values)
+        buf, start, nbytes, _chars = text_layout(values)
+        if isinstance(bounded, (bool, np.bool_)):
+            bounded_arr = np.full(len(values), bool(bounded))
+        else:
+            bounded_arr = np.asarray(bounded, dtype=bool)
+        keep = np.flatnonzero(nbytes >= _ANCHOR)
+        self.buffer = buf
+        self.values = [values[i] for i in keep.tolist()]
+        self.start = start[keep]
+        self.nbytes = nbytes[keep]
+        self.bounded = bounded_arr[keep]
+        hay = np.frombuffer(buf, dtype=np.uint8)
+        if keep.size:
+            gather = hay[self.start[:, None] + np.arange(_ANCHOR)]
+            anchors = np.ascontiguousarray(gather).view("<u8").ravel()
+        else:
+            anchors = np.zeros(0, dtype=np.uint64)
+        self.order = np.argsort(anchors, kind="stable")
+        self.sorted_anchors = anchors[self.order]
+        self.unique_anchors = _unique_sorted(self.sorted_anchors)
+        self._bitmap: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    @property
+    def bitmap(self) -> np.ndarray:
+        if self._bitmap is None:
+            self._bitmap = np.zeros(1 << _BITS, dtype=bool)
+            self._bitmap[_bucket(self.unique_anchors)] = True
+        return self._bitmap
+
+    def pattern(self, i: int) -> bytes:
+        s = int(self.start[i])
+        return self.buffer[s:s + int(self.nbytes[i])]
+
+
+def find_substrings(haystack: bytes, patterns: Sequence[bytes] | PatternSet,
                     bounded: Sequence[bool] | None = None,
                     limit: int = 50) -> list[tuple[int, int]]:
     """(pattern index, byte offset) of up to ``limit`` occurrences of any pattern in haystack.
 
-    Patterns must be at least 8 bytes. Each is anchored on its first 8 bytes: the haystack's
+    Patterns must be at least 8 bytes (a PatternSet drops shorter ones itself; its
+    ``bounded`` flags are used then). Each is anchored on its first 8 bytes: the haystack's
     8-byte windows are packed into uint64 keys with numpy, a 16M-slot bitmap of the anchors
     throws away almost every window, and the few survivors are looked up exactly (sorted
     anchors, searchsorted) and verified byte for byte. ``bounded[i]`` asks for whole-word
     matches of pattern i (the bytes either side are not letters or digits), which keeps short
     names from matching inside words. Runs in chunks of 4 MB so memory stays small.
     """
-    if not patterns or len(haystack) < _ANCHOR:
+    if not isinstance(patterns, PatternSet):
+        if not patterns:
+            return []
+        patterns = _pattern_set_of_bytes(list(patterns), bounded)
+    if len(patterns) == 0 or len(haystack) < _ANCHOR:
         return []
-    anchors = np.frombuffer(b"".join(p[:_ANCHOR] for p in patterns), dtype="<u8")
-    order = np.argsort(anchors, kind="stable")
-    sorted_anchors = anchors[order]
-    unique_anchors = np.unique(sorted_anchors)
-    bitmap = np.zeros(1 << _BITS, dtype=bool)
-    bitmap[_bucket(unique_anchors)] = True
+    order, sorted_anchors, unique_anchors = (patterns.order, patterns.sorted_anchors,
+                                             patterns.unique_anchors)
+    bitmap = patterns.bitmap
+    bounded_flags = patterns.bounded.tolist()
     hay = np.frombuffer(haystack, dtype=np.uint8)
     hits: list[tuple[int, int]] = []
     for start in range(0, hay.size, _CHUNK):
@@ -263,10 +362,10 @@ def find_substrings(haystack: bytes, patterns: Sequence[bytes],
         hi = np.searchsorted(sorted_anchors, ck[found], side="right")
         for offset, a, b in zip((cand[found] + start).tolist(), lo.tolist(), hi.tolist()):
             for i in order[a:b].tolist():
-                p = patterns[i]
+                p = patterns.pattern(i)
                 if not haystack.startswith(p, offset):
                     continue
-                if bounded is not None and bounded[i]:
+                if bounded_flags[i]:
                     before = haystack[offset - 1] if offset > 0 else 0x20
                     after_at = offset + len(p)
                     after = haystack[after_at] if after_at < len(haystack) else 0x20
@@ -276,6 +375,75 @@ def find_substrings(haystack: bytes, patterns: Sequence[bytes],
                 if len(hits) >= limit:
                     return hits
     return hits
+
+
+def _unique_sorted(values: np.ndarray) -> np.ndarray:
+    """np.unique of an already sorted array, without sorting it again."""
+    if values.size == 0:
+        return values
+    keep = np.empty(values.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(values[1:], values[:-1], out=keep[1:])
+    return values[keep]
+
+
+def _pattern_set_of_bytes(patterns: list[bytes], bounded: Sequence[bool] | None) -> PatternSet:
+    """A PatternSet of byte patterns (all at least 8 bytes), indices unchanged."""
+    if any(len(p) < _ANCHOR for p in patterns):
+        raise ValueError("every pattern must be at least 8 bytes")
+    ps = PatternSet.__new__(PatternSet)
+    ps.buffer = b"".join(patterns)
+    ps.values = list(patterns)
+    ps.nbytes = np.fromiter(map(len, patterns), dtype=np.int64, count=len(patterns))
+    ps.start = np.zeros(len(patterns), dtype=np.int64)
+    if len(patterns) > 1:
+        ps.start[1:] = np.cumsum(ps.nbytes[:-1])
+    ps.bounded = (np.zeros(len(patterns), dtype=bool) if bounded is None
+                  else np.asarray(bounded, dtype=bool))
+    anchors = np.frombuffer(b"".join(p[:_ANCHOR] for p in patterns), dtype="<u8")
+    ps.order = np.argsort(anchors, kind="stable")
+    ps.sorted_anchors = anchors[ps.order]
+    ps.unique_anchors = _unique_sorted(ps.sorted_anchors)
+    ps._bitmap = None
+    return ps
+
+
+# --- hex digests ----------------------------------------------------------------------------------
+_HEX_BYTE = np.zeros(256, dtype=bool)
+_HEX_BYTE[np.frombuffer(b"0123456789abcdefABCDEF", dtype=np.uint8)] = True
+HEX_LENGTHS = (32, 40, 64)
+
+
+def hex_mask(strings: Sequence[str]) -> np.ndarray:
+    """Which strings are entirely hex digits and 32, 40 or 64 long (md5/sha1/sha256 digests),
+    vectorised: one join and a byte lookup instead of a test per string."""
+    n = len(strings)
+    lengths = np.fromiter(map(len, strings), dtype=np.int64, count=n)
+    out = np.zeros(n, dtype=bool)
+    cand = np.flatnonzero(np.isin(lengths, HEX_LENGTHS))
+    if cand.size == 0:
+        return out
+    picked = [strings[i] for i in cand.tolist()]
+    joined = "".join(picked)
+    if not joined.isascii():  # rare: test those strings one by one
+        out[cand] = [not t.strip("0123456789abcdefABCDEF") for t in picked]
+        return out
+    ok = _HEX_BYTE[np.frombuffer(joined.encode("ascii"), dtype=np.uint8)]
+    offsets = np.zeros(cand.size, dtype=np.int64)
+    offsets[1:] = np.cumsum(lengths[cand][:-1])
+    out[cand] = np.logical_and.reduceat(ok, offsets)
+    return out
+
+
+def digest_rows(hex_tokens: Sequence[str], length: int) -> np.ndarray:
+    """(n, length/2) uint8 bytes of hex tokens all ``length`` long (any case)."""
+    data = bytes.fromhex("".join(hex_tokens))
+    return np.frombuffer(data, dtype=np.uint8).reshape(len(hex_tokens), length // 2)
+
+
+def row_keys(rows: np.ndarray) -> np.ndarray:
+    """First 8 bytes of each digest row as a uint64 (a near-unique prefilter key)."""
+    return np.ascontiguousarray(rows[:, :8]).view("<u8").ravel()
 
 
 def join_haystack(strings: Iterable[str]) -> bytes:

@@ -17,9 +17,10 @@ from __future__ import annotations
 import csv
 import hashlib
 import hmac
+import io
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Union
+from typing import Callable, Union
 
 import numpy as np
 import pandas as pd
@@ -97,15 +98,56 @@ def salt_fingerprint(salt: bytes) -> str:
     return hmac.new(bytes(salt), b"crime_mapper salt fingerprint", hashlib.sha256).hexdigest()[:12]
 
 
-_FORMULA_FIRST = frozenset(_FORMULA_START)  # the first characters safe_cell acts on
+# Characters that make csv.writer (QUOTE_MINIMAL, LINE_TERMINATOR) quote a cell: the
+# delimiter, the quote character and the line-terminator characters.
+_QUOTE_TRIGGERS = frozenset(',"' + LINE_TERMINATOR + "\n\r")
+_WRITE_CHUNK_ROWS = 65_536
 
 
-def _guarded(values: list) -> list:
-    """safe_cell on every cell, calling it only when some cell could be read as a formula
-    (almost never in a release: one cheap pass over the first characters decides)."""
-    if not [v for v in values if v[:1] in _FORMULA_FIRST]:
+def _csv_quoted(value: str) -> str:
+    """One cell exactly as csv.writer writes it (only called for cells it must quote)."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator=LINE_TERMINATOR, quoting=csv.QUOTE_MINIMAL).writerow(
+        [value])
+    return buffer.getvalue()[: -len(LINE_TERMINATOR)]
+
+
+def _per_distinct(values: list, fn: Callable[[str], str]) -> list:
+    """``[fn(v) for v in values]``, calling fn once per distinct value (columns that need it
+    are low-cardinality: Location, LSOA name...). A dict, not pd.factorize: pandas' string
+    hash table stops at a NUL, so "a" and "a\\x00b" would be taken for one value."""
+    done: dict[str, str] = {}
+    out = []
+    append = out.append
+    for v in values:
+        w = done.get(v)
+        if w is None:
+            w = done[v] = fn(v)
+        append(w)
+    return out
+
+
+def _quote_cell(value: str) -> str:
+    return value if _QUOTE_TRIGGERS.isdisjoint(value) else _csv_quoted(value)
+
+
+def _csv_cells(values: list, guard: bool) -> list:
+    """Cells of one column as written: safe_cell applied (when ``guard``) and quoted as
+    csv.writer quotes them.
+
+    Nearly every column needs neither, so the column is joined once (NUL between cells: a
+    cell's first character always follows a NUL, or starts the text) and tested with a few
+    substring tests in C; only a column that might need it is treated value by value, by
+    safe_cell and csv itself. A NUL inside a cell can only cause a needless slow path.
+    """
+    joined = "\x00".join(values)
+    if guard and (joined.startswith(_FORMULA_START) or any(
+            c in joined and "\x00" + c in joined for c in _FORMULA_START)):
+        values = _per_distinct(values, safe_cell)
+        joined = "\x00".join(values)
+    if not any(c in joined for c in _QUOTE_TRIGGERS):
         return values
-    return [safe_cell(v) for v in values]
+    return _per_distinct(values, _quote_cell)
 
 
 def write_public_csv(public: pd.DataFrame, path: PathLike) -> None:
@@ -113,6 +155,10 @@ def write_public_csv(public: pd.DataFrame, path: PathLike) -> None:
 
     The file appears complete or not at all (written beside the target and renamed), so a
     caller that stages several outputs with ``staged_outputs`` can pass its staged path.
+
+    Speed: the bytes are those csv.writer (QUOTE_MINIMAL, CRLF) writes, but the text is
+    built by joining whole columns (a national month in a fraction of a second, several
+    times faster than writerows); cells that need quoting are formatted by csv itself.
     """
     if tuple(public.columns) != PUBLIC_COLUMNS:
         raise ValueError(f"public table columns must be exactly {list(PUBLIC_COLUMNS)}, "
@@ -124,13 +170,15 @@ def write_public_csv(public: pd.DataFrame, path: PathLike) -> None:
             raise ValueError(f"public table column {column!r} holds a value that is not text: "
                              "every cell of the public table is a str")
         values = series.tolist()
-        columns.append(values if column in NUMERIC_COLUMNS else _guarded(values))
+        columns.append(_csv_cells(values, guard=column not in NUMERIC_COLUMNS))
+    header = _csv_cells(list(PUBLIC_COLUMNS), guard=False)
     with staged_outputs() as stage:
         with open(stage.path_for(path), "w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle, lineterminator=LINE_TERMINATOR,
-                                quoting=csv.QUOTE_MINIMAL)
-            writer.writerow(PUBLIC_COLUMNS)
-            writer.writerows(zip(*columns))
+            handle.write(",".join(header) + LINE_TERMINATOR)
+            n = len(public)
+            for start in range(0, n, _WRITE_CHUNK_ROWS):
+                rows = zip(*(c[start:start + _WRITE_CHUNK_ROWS] for c in columns))
+                handle.write(LINE_TERMINATOR.join(map(",".join, rows)) + LINE_TERMINATOR)
 
 
 def read_public_csv(path: PathLike) -> pd.DataFrame:

@@ -115,13 +115,16 @@ def read_file(path: Path, name: str, in_folder: bool) -> Artifact:
         if suffix not in TEXT_SUFFIXES:
             return Artifact(name=name, kind="error",
                             error="unknown file type, cannot prove it is safe")
+        data = path.read_bytes()
         try:
-            text = path.read_bytes().decode("utf-8-sig")
+            text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             return Artifact(name=name, kind="error",
                             error=f"not readable as UTF-8 ({exc.reason} at byte {exc.start})")
         if suffix == ".csv":
-            return _read_csv(text, name, strict=not in_folder)
+            body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+            del data
+            return _read_csv(text, name, strict=not in_folder, body=body)
         if suffix in (".json", ".geojson"):
             art = Artifact(name=name, kind="json")
             try:
@@ -148,11 +151,14 @@ def read_file(path: Path, name: str, in_folder: bool) -> Artifact:
 
 
 # --- tables ---------------------------------------------------------------------------------------
-def _read_csv(text: str, name: str, strict: bool) -> Artifact:
+def _read_csv(text: str, name: str, strict: bool, body: Optional[bytes] = None) -> Artifact:
+    """A CSV file's table. ``body``: the same text as UTF-8 bytes (already validated by the
+    decode, BOM removed), which pandas' C parser reads without re-encoding the text."""
     art = Artifact(name=name, kind="csv")
     header = next(csv.reader(io.StringIO(text[:65536].split("\n", 1)[0] + "\n")), [])
-    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False,
-                        header=0)
+    source: Any = io.BytesIO(body) if body is not None else io.StringIO(text)
+    frame = pd.read_csv(source, dtype=str, keep_default_na=False, na_filter=False,
+                        header=0, encoding="utf-8")
     frame.columns = header if len(header) == frame.shape[1] else list(frame.columns)
     _read_frame(art, frame, "CSV", strict=strict)
     return art
@@ -172,8 +178,7 @@ def _read_frame(art: Artifact, frame: pd.DataFrame, where: str, strict: bool) ->
     for col in frame.columns:
         if col in (lon_col, lat_col):
             continue
-        values = pd.unique(frame[col].to_numpy(dtype=object))
-        art.strings.update(str(v) for v in values if v is not None and v == v and v != "")
+        art.strings.update(_distinct_text(frame[col]))
         art.strings.add(str(col))
     if lon_col is not None or lat_col is not None:
         if lon_col is None or lat_col is None:
@@ -183,6 +188,16 @@ def _read_frame(art: Artifact, frame: pd.DataFrame, where: str, strict: bool) ->
             art.add_coords(vals, np.full(vals.size, np.nan), f"{where} column {col}")
             return
         _table_coords(art, frame[lon_col], frame[lat_col], where)
+
+
+def _distinct_text(series: pd.Series) -> set:
+    """Distinct non-blank cells of a column as str. A Python set, not pd.unique: pandas'
+    string hash table stops at a NUL, so a cell "a\\x00secret" would hide behind "a"."""
+    distinct = set(series.to_numpy(dtype=object).tolist())
+    if not all(type(v) is str for v in distinct):
+        distinct = {str(v) for v in distinct if v is not None and v == v}
+    distinct.discard("")
+    return distinct
 
 
 def _table_coords(art: Artifact, lon_s: pd.Series, lat_s: pd.Series, where: str) -> None:

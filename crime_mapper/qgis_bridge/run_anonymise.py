@@ -428,7 +428,7 @@ def run_anonymise(
     """
     from ..core.anonymise import AnonymiseError, anonymise
     from ..core.audit import attach_gate_report, write_audit
-    from ..core.leak_gate import LeakError, check_release
+    from ..core.leak_gate import LeakError, check_release, prepare_gate
     from ..core.map_points import MapPointsError
     from ..core.public_schema import salt_fingerprint, write_public_csv
 
@@ -515,9 +515,11 @@ def run_anonymise(
         feedback.check()
 
         # 6. the leak gate on the staged public files, before anything is replaced
+        # (one raw-side preparation serves both files: raw values, digests, keys)
+        gate = prepare_gate(source.crimes, point_set)
         reports = {
-            csv_path.name: check_release(source.crimes, tmp_csv, point_set),
-            gpkg_path.name: check_release(source.crimes, tmp_gpkg, point_set),
+            csv_path.name: check_release(source.crimes, tmp_csv, point_set, prepared=gate),
+            gpkg_path.name: check_release(source.crimes, tmp_gpkg, point_set, prepared=gate),
         }
         failures = {label: r for label, r in reports.items() if not r.passed}
         if failures:
