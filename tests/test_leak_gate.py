@@ -509,6 +509,21 @@ def test_name_in_geopackage_cell(world: dict, tmp_path: Path):
     expect_only(report, "no_non_public_values")
 
 
+def test_value_hidden_after_a_nul_character(world: dict, tmp_path: Path):
+    """pandas stops at NUL (its text hashing, and its C CSV parser): a cell "label\x00<name>"
+    must not be read as "label" (which is public) and waved through. In a table it is found
+    as a non-public value; a file holding NUL fails closed, since its parser cannot see past
+    it."""
+    public = world["public"].copy()
+    public.loc[5, "Location"] = f"{public.loc[5, 'Location']}\x00{NAMES[0]}"
+    expect_only(check_release(world["raw"], public, world["points"]), "no_non_public_values")
+    path = tmp_path / "nul.csv"
+    public.to_csv(path, index=False)
+    report = check_release(world["raw"], path, world["points"])
+    assert not report.passed and all(not c.passed for c in report.checks)
+    assert "NUL" in report.message()
+
+
 # --- schema and files ----------------------------------------------------------------------------
 def test_extra_column_in_csv(world: dict, tmp_path: Path):
     public = world["public"].copy()

@@ -121,6 +121,10 @@ def read_file(path: Path, name: str, in_folder: bool) -> Artifact:
         except UnicodeDecodeError as exc:
             return Artifact(name=name, kind="error",
                             error=f"not readable as UTF-8 ({exc.reason} at byte {exc.start})")
+        if "\x00" in text:  # parsers (pandas' C reader) stop at NUL: what follows is unseen
+            return Artifact(name=name, kind="error",
+                            error="contains NUL characters, which no public text file holds; "
+                                  "cannot prove what follows them is safe")
         if suffix == ".csv":
             body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
             del data
