@@ -228,6 +228,27 @@ def test_run_load_writes_all_outputs(qgis_app, tmp_path):
     assert styles == [(CRIMES_TABLE, 1), (STOP_SEARCH_TABLE, 1)]
 
 
+def test_the_same_extracts_give_byte_identical_outputs(qgis_app, tmp_path):
+    """A release manifest records the crimes GeoPackage's checksum, so a load must not
+    depend on the wall clock or on Qt's per-process attribute order."""
+    import time
+
+    first = run_load([NORTHUMBRIA], tmp_path / "first")
+    time.sleep(1.1)  # a wall-clock stamp would now differ
+    second = run_load([NORTHUMBRIA], tmp_path / "second")
+    names = sorted(p.name for p in (tmp_path / "first").iterdir())
+    assert names == sorted(p.name for p in (tmp_path / "second").iterdir())
+    for name in names:
+        assert (tmp_path / "first" / name).read_bytes() == \
+            (tmp_path / "second" / name).read_bytes(), name
+    with sqlite3.connect(first.gpkg) as conn:
+        stamps = {r[0] for r in conn.execute("SELECT last_change FROM gpkg_contents")}
+        stamps |= {r[0] for r in conn.execute("SELECT update_time FROM layer_styles")}
+    assert stamps == {"2022-07-01T00:00:00.000Z"}
+    layer = crimes_layer(second.gpkg)
+    assert layer.isValid() and layer.renderer().type() == "categorizedSymbol"
+
+
 def test_fresh_layer_comes_up_styled_from_the_geopackage(qgis_app, tmp_path):
     """A plain drag-and-drop of the file (no crime_mapper code involved) shows the style."""
     out = run_load([LEICS_OCT], tmp_path)

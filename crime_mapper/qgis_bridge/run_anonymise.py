@@ -31,7 +31,6 @@ import json
 import os
 import re
 import secrets
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.feedback import Feedback
+from ..core.reproducible import canonical_xml, fixed_timestamp, freeze_geopackage
 from ..core.staging import staged_outputs
 from . import gpkg_writer
 from .crimes_source import CrimesInput, load_profile, open_crimes_source
@@ -249,23 +249,6 @@ def points_fingerprint(points: Any) -> str:
     return digest.hexdigest()
 
 
-def fixed_timestamp(months: Sequence[str]) -> str:
-    """The GeoPackage last_change stamp of a release: the first day of its latest month,
-    so the file does not change with the wall clock (and reveals no working time)."""
-    valid = sorted(m for m in months if re.fullmatch(r"\d{4}-\d{2}", str(m)))
-    return f"{valid[-1]}-01T00:00:00.000Z" if valid else "1970-01-01T00:00:00.000Z"
-
-
-def set_last_change(gpkg: PathLike, stamp: str) -> None:
-    """Overwrite gpkg_contents.last_change (gpkg_writer stamps the wall clock)."""
-    conn = sqlite3.connect(str(gpkg), isolation_level=None)
-    try:
-        conn.execute("PRAGMA journal_mode = OFF")
-        conn.execute("UPDATE gpkg_contents SET last_change = ?", (stamp,))
-    finally:
-        conn.close()
-
-
 def public_point_table(public: pd.DataFrame) -> gpkg_writer.PointTable:
     """The public table as a GeoPackage point layer: PUBLIC_COLUMNS as text fields (the same
     text as the CSV), geometry from Longitude/Latitude, NULL geometry where blank."""
@@ -294,29 +277,6 @@ def write_public_qml(path: PathLike) -> None:
         raise RuntimeError(f"could not write the style {path}: {message}")
     del layer
     canonical_xml(path)
-
-
-def canonical_xml(path: PathLike) -> None:
-    """Rewrite an XML file with every element's attributes sorted by name.
-
-    Qt writes attributes in hash order, which changes from one process to the next, so the
-    same style would give different bytes (and manifest checksums) in qgis_process and in
-    the desktop. Sorting restores byte-identical output; QGIS reads attributes by name.
-    """
-    import xml.etree.ElementTree as ElementTree
-
-    text = Path(path).read_text(encoding="utf-8")
-    doctype = ""
-    if text.startswith("<!DOCTYPE"):
-        doctype, text = text.split("\n", 1)
-        doctype += "\n"
-    root = ElementTree.fromstring(text)
-    for element in root.iter():
-        items = sorted(element.attrib.items())
-        element.attrib.clear()
-        element.attrib.update(items)
-    body = ElementTree.tostring(root, encoding="unicode")
-    Path(path).write_text(doctype + body + "\n", encoding="utf-8")
 
 
 def style_public_layer(layer: Any) -> None:
@@ -507,7 +467,7 @@ def run_anonymise(
         tmp_gpkg = stage.path_for(gpkg_path)
         gpkg_writer.write_geopackage(tmp_gpkg, [public_point_table(public)],
                                      feedback=_Scaled(feedback, _ANON_END + 3, _WRITE_END))
-        set_last_change(tmp_gpkg, fixed_timestamp(public["Month"].unique().tolist()))
+        freeze_geopackage(tmp_gpkg, fixed_timestamp(public["Month"].unique().tolist()))
         tmp_qml = stage.path_for(qml) if qml is not None else None
         if tmp_qml is not None:
             write_public_qml(tmp_qml)

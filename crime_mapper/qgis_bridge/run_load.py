@@ -27,6 +27,7 @@ from ..core import schema
 from ..core.feedback import Feedback, ScaledFeedback
 from ..core.loader import load_extracts
 from ..core.profile import MappingProfile
+from ..core.reproducible import canonical_xml, fixed_timestamp, freeze_geopackage
 from ..core.staging import staged_outputs
 from . import gpkg_writer
 from .layers import (
@@ -171,6 +172,11 @@ def run_load(
         started = time.perf_counter()
         tmp_qml = stage.path_for(qml) if qml is not None else None
         _store_styles(tmp_gpkg, tmp_qml, has_stop_search=len(result.stop_search) > 0)
+        # the same extracts give the same bytes: no wall clock, no Qt hash order
+        months = list(result.crimes["month"].unique()) + list(result.stop_search["month"].unique())
+        freeze_geopackage(tmp_gpkg, fixed_timestamp(months))
+        if tmp_qml is not None:
+            canonical_xml(tmp_qml)
         timings["style"] = time.perf_counter() - started
         feedback.set_progress(_STYLE_END)
         feedback.check()

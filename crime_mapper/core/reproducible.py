@@ -1,0 +1,84 @@
+"""Byte-identical outputs from identical inputs: no wall clock, no hash order.
+
+Why: the product promises that the same inputs, settings and salt give byte-identical
+outputs, and a release manifest records checksums of its inputs, among them the crimes
+GeoPackage a load wrote. Two things break that in files QGIS and our writers produce:
+
+- timestamps: a GeoPackage's ``gpkg_contents.last_change`` and ``layer_styles.update_time``
+  record the wall clock (which also tells the public when an analyst worked);
+- attribute order: Qt writes XML attributes in hash order, which changes from one process to
+  the next, so the same style gives different QML bytes in the desktop and in qgis_process.
+
+These helpers replace the stamps with one derived from the data (the first day of the latest
+month) and rewrite XML with attributes sorted by name (QGIS reads attributes by name).
+Imports nothing from QGIS.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+from collections.abc import Iterable
+from contextlib import closing
+from pathlib import Path
+from typing import Union
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+_MONTH = re.compile(r"\d{4}-\d{2}")
+EPOCH_STAMP = "1970-01-01T00:00:00.000Z"
+
+
+def fixed_timestamp(months: Iterable[str]) -> str:
+    """The stamp for outputs about these months: the first day of the latest one."""
+    valid = sorted(str(m) for m in months if _MONTH.fullmatch(str(m)))
+    return f"{valid[-1]}-01T00:00:00.000Z" if valid else EPOCH_STAMP
+
+
+# a start tag and its attributes, as Qt writes them: name="value" with quotes, < and > escaped
+_START_TAG = re.compile(r'<([A-Za-z_][\w:.-]*)((?:\s+[\w:.-]+="[^"]*")+)(\s*/?)>')
+_ATTRIBUTE = re.compile(r'[\w:.-]+="[^"]*"')
+
+
+def _sorted_tag(match: re.Match) -> str:
+    attributes = sorted(_ATTRIBUTE.findall(match.group(2)))
+    return f"<{match.group(1)} {' '.join(attributes)}{match.group(3)}>"
+
+
+def canonical_xml_text(text: str) -> str:
+    """The same XML with every start tag's attributes sorted by name.
+
+    Done on the text, not by parsing and re-serialising, so that namespaces, entities,
+    whitespace and everything else Qt wrote stay exactly as they were (a QML style and an
+    SLD style both round-trip through it unchanged apart from attribute order).
+    """
+    return _START_TAG.sub(_sorted_tag, text)
+
+
+def canonical_xml(path: PathLike) -> None:
+    """Rewrite an XML file (a QML style) with its attributes sorted by name."""
+    text = Path(path).read_text(encoding="utf-8")
+    Path(path).write_text(canonical_xml_text(text), encoding="utf-8")
+
+
+def freeze_geopackage(gpkg: PathLike, stamp: str) -> None:
+    """Set every wall-clock stamp of a GeoPackage to ``stamp`` and canonicalise the QML of
+    its stored styles (QML and SLD), so the file's bytes depend on its content only."""
+    with closing(sqlite3.connect(str(gpkg), isolation_level=None)) as conn:
+        conn.execute("PRAGMA journal_mode = OFF")
+        # freed pages are zeroed: the replaced text must leave no trace in the file's bytes
+        conn.execute("PRAGMA secure_delete = ON")
+        conn.execute("UPDATE gpkg_contents SET last_change = ?", (stamp,))
+        has_styles = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'layer_styles'"
+        ).fetchone()
+        if not has_styles:
+            return
+        rows = conn.execute("SELECT id, styleQML, styleSLD FROM layer_styles").fetchall()
+        for row_id, qml, sld in rows:
+            conn.execute("UPDATE layer_styles SET styleQML = ?, styleSLD = ? WHERE id = ?",
+                         (canonical_xml_text(qml or ""), canonical_xml_text(sld or ""), row_id))
+        columns = {r[1] for r in conn.execute("PRAGMA table_info(layer_styles)")}
+        if "update_time" in columns:
+            conn.execute("UPDATE layer_styles SET update_time = ?", (stamp,))
