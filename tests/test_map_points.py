@@ -422,3 +422,9 @@ def test_csv_minimal_columns_and_errors(tmp_path: Path) -> None:
     path.write_text("longitude,latitude\n", encoding="utf-8")
     with pytest.raises(MapPointsError, match="no map points"):
         read_map_points_csv(path)
+
+
+def test_control_characters_in_labels_become_spaces() -> None:
+    points = map_points_from_arrays([-1.13, -1.14], [52.63, 52.64],
+                                    ["High\x00Street", "Mill\r\nLane"])
+    assert sorted(points.label.tolist()) == ["High Street", "Mill  Lane"]

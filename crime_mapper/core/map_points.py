@@ -52,6 +52,9 @@ class MapPointsError(ValueError):
     """
 
 
+_CONTROL_CHARACTERS = r"[\x00-\x1f\x7f]"
+
+
 def _text_array(values: Optional[Sequence], n: int, name: str) -> np.ndarray:
     if values is None:
         return np.full(n, "", dtype=object)
@@ -59,7 +62,13 @@ def _text_array(values: Optional[Sequence], n: int, name: str) -> np.ndarray:
     if arr.size != n:
         raise MapPointsError(f"{name} has {arr.size} values for {n} map points")
     series = pd.Series(arr, dtype=object)
-    return series.where(series.notna(), "").astype(str).to_numpy(dtype=object)
+    series = series.where(series.notna(), "").astype(str)
+    # Control characters (a NUL, a line break from a roads layer's name field) have no place
+    # in a published "On or near" label, and a NUL would hide what follows it from parsers.
+    controls = series.str.contains(_CONTROL_CHARACTERS, regex=True)
+    if controls.any():
+        series = series.str.replace(_CONTROL_CHARACTERS, " ", regex=True)
+    return series.to_numpy(dtype=object)
 
 
 def coordinate_keys(lon: np.ndarray, lat: np.ndarray, decimals: int = 5) -> np.ndarray:
