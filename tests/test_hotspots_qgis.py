@@ -338,12 +338,16 @@ def test_results_load_into_the_project_styled(provider, crimes_gpkg, qgis_new_pr
 
 @pytest.fixture(scope="module")
 def release():
+    """A real release of the October month: police.uk's own file is not one (its Crime IDs
+    are the raw references here, which the gate rightly refuses), the anonymiser's is."""
+    from crime_mapper.core.anonymise import anonymise
     from crime_mapper.core.loader import load_extracts
     from crime_mapper.core.map_points import map_points_from_history
-    from crime_mapper.core.public_schema import read_public_csv
 
     raw = load_extracts([LEICS_OCT]).crimes
-    return read_public_csv(LEICS_OCT), raw, map_points_from_history(raw)
+    points = map_points_from_history(raw)
+    public = anonymise(raw, points, salt=b"hotspot publishing test salt").public
+    return public, raw, points
 
 
 def test_publish_refuses_the_internal_table(qgis_app, release, tmp_path):
@@ -371,3 +375,19 @@ def test_publish_from_the_public_release_passes_the_gate(qgis_app, release, tmp_
     assert not report.passed
     failed = {c.name for c in report.checks if not c.passed}
     assert "coordinates_are_map_points" in failed
+
+
+def test_publish_refuses_a_release_edited_off_its_map_points(qgis_app, release, tmp_path):
+    """The grid file holds only hexagon corners, so a crime moved off its map point in an
+    edited release could never be seen in it: the release itself is gated first."""
+    from crime_mapper.core.leak_gate import LeakError
+
+    public, raw, points = release
+    edited = public.copy()
+    row = int((edited["Longitude"] != "").to_numpy().argmax())
+    edited.loc[row, "Longitude"] = f"{float(edited.loc[row, 'Longitude']) + 0.0007:.6f}"
+    earlier = hl.publish_hotspot_grid(public, raw, points, tmp_path / "grid.gpkg")
+    before = earlier.read_bytes()
+    with pytest.raises(LeakError, match="coordinates_are_map_points"):
+        hl.publish_hotspot_grid(edited, raw, points, tmp_path / "grid.gpkg")
+    assert (tmp_path / "grid.gpkg").read_bytes() == before

@@ -30,10 +30,12 @@ def algorithm_classes() -> list[type[QgsProcessingAlgorithm]]:
     from .hotspots_grid import HotspotsGridAlgorithm
     from .hotspots_kde import HotspotsKdeAlgorithm
     from .load_extracts import LoadExtractsAlgorithm
+    from .publish_hotspots import PublishHotspotsAlgorithm
 
     return [LoadExtractsAlgorithm, HotspotsGridAlgorithm, HotspotsKdeAlgorithm,
             HotspotsGiAlgorithm, HotspotsChangeAlgorithm,
-            BuildMapPointsAlgorithm, AnonymiseAlgorithm, CheckReleaseAlgorithm]
+            BuildMapPointsAlgorithm, AnonymiseAlgorithm, CheckReleaseAlgorithm,
+            PublishHotspotsAlgorithm]
 
 
 class CrimeMapperProvider(QgsProcessingProvider):

@@ -969,7 +969,7 @@ def publish_hotspot_grid(
     import pandas as pd
 
     from ..core.hexgrid import HexGrid, grid_counts, hex_polygons
-    from ..core.leak_gate import assert_release_safe
+    from ..core.leak_gate import assert_release_safe, prepare_gate
     from ..core.projection import choose_crs
     from ..core.public_schema import PUBLIC_COLUMNS
 
@@ -986,6 +986,12 @@ def publish_hotspot_grid(
             f"{found}. Anonymise first, then publish from the release.")
     if method not in ("grid", "gi"):
         raise PublishError("method must be 'grid' or 'gi'")
+    # The release itself first: the grid's file holds only hexagon corners, so a crime moved
+    # off its map point in an edited release would be counted where the public must not see
+    # it, and no check of the grid file could tell.
+    gate = prepare_gate(raw, points)
+    assert_release_safe(raw, public, points, prepared=gate)
+    feedback.check()
     frame = public
     category = parse_category(category)
     month_list = parse_months(months)

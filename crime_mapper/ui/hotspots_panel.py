@@ -25,6 +25,7 @@ from qgis.core import (
     QgsMapLayerProxyModel,
     QgsMessageLog,
     QgsProject,
+    QgsTask,
     QgsVectorLayer,
     QgsWkbTypes,
 )
@@ -70,12 +71,14 @@ class HotspotsPanel(QWidget):
     """Hotspot analysis for intelligence staff (internal, exact data)."""
 
     runFinished = pyqtSignal(bool)  # noqa: N815 - Qt signal naming
+    publishFinished = pyqtSignal(bool)  # noqa: N815 - Qt signal naming
 
     def __init__(self, iface: QgisInterface, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
         self.iface = iface
         self._crimes_source: Optional[str] = None
         self._task: Optional[HotspotTask] = None
+        self._publish_task: Optional[QgsTask] = None
         self.last_outputs = None
         self.last_layer = None
         self.setObjectName("crime_mapper_hotspots_panel")
@@ -164,6 +167,23 @@ class HotspotsPanel(QWidget):
         self.status_label.setWordWrap(True)
         layout.addWidget(self.status_label)
 
+        publish = QGroupBox("Publish for the public…", self)
+        publish.setToolTip("Counts or Gi* (settings above) from the public release CSV, "
+                           "checked by the leak gate against the crimes of the last load")
+        publish_form = QFormLayout(publish)
+        self.release_edit = QLineEdit(publish)
+        self.release_edit.setPlaceholderText("public release CSV (from Anonymise)")
+        publish_form.addRow("Release CSV", self.release_edit)
+        self.map_points_edit = QLineEdit(publish)
+        self.map_points_edit.setPlaceholderText("map points file (.gpkg or .csv)")
+        publish_form.addRow("Map points", self.map_points_edit)
+        self.publish_output_edit = QLineEdit(publish)
+        self.publish_output_edit.setPlaceholderText("default: beside the release CSV")
+        publish_form.addRow("Public layer", self.publish_output_edit)
+        self.publish_button = QPushButton("Publish through the leak gate", publish)
+        publish_form.addRow(self.publish_button)
+        layout.addWidget(publish)
+
         styling = QGroupBox("Quick styles for the active layer", self)
         style_form = QFormLayout(styling)
         self.heatmap_button = QPushButton("Apply heatmap preview (points)", styling)
@@ -185,6 +205,7 @@ class HotspotsPanel(QWidget):
         self.method_combo.currentIndexChanged.connect(self._on_method_changed)
         self.run_button.clicked.connect(self.start_run)
         self.cancel_button.clicked.connect(self.cancel_run)
+        self.publish_button.clicked.connect(lambda: self.start_publish())
         self.heatmap_button.clicked.connect(lambda: self.apply_heatmap_preview())
         self.choropleth_button.clicked.connect(lambda: self.apply_choropleth())
 
@@ -368,6 +389,68 @@ class HotspotsPanel(QWidget):
         self._notify(message, level)
         self.runFinished.emit(False)
 
+    # --- publishing (through the leak gate) -----------------------------------------------
+    def start_publish(self) -> bool:
+        """Publish counts or Gi* from the release CSV in the background (raw crimes = the
+        last load); False, with a message, if it could not start."""
+        release = self.release_edit.text().strip()
+        points = self.map_points_edit.text().strip()
+        kind = self.method()
+        checks = ((self._publish_task is not None, "A publish is already going."),
+                  (kind not in ("grid", "gi"), "Only crime counts or Gi* can be published."),
+                  (not self._crimes_source, "Load crimes first: the leak gate checks the "
+                                            "release against them."),
+                  (not (release and points), "Choose the release CSV and map points file."))
+        problem = next((text for failed, text in checks if failed), "")
+        if problem:
+            self._notify(problem, Qgis.MessageLevel.Warning)
+            return False
+        out = self.publish_output_edit.text().strip() or str(
+            Path(release).with_name(f"{Path(release).stem}-hotspots-{kind}.gpkg"))
+        options = {"method": kind, "cell_size_m": float(self.cell_spin.value()),
+                   "category": self.category_combo.currentData(),
+                   "months": self.months_edit.text(), "fdr": self.fdr_check.isChecked(),
+                   "max_cells": int(self.max_cells_spin.value())}
+        source = self._crimes_source
+
+        def work(task: QgsTask):  # worker thread: files only
+            from ..processing.publish_hotspots import run_publish_hotspots
+            from ..qgis_bridge.load_task import TaskFeedback
+
+            return run_publish_hotspots(release, source, points, out, **options,
+                                        feedback=TaskFeedback(task))
+
+        task = QgsTask.fromFunction("crime_mapper: publish hotspots", work,
+                                    on_finished=self._on_published)
+        self._publish_task = task
+        self.publish_button.setEnabled(False)
+        self.status_label.setText("Publishing through the leak gate…")
+        QgsApplication.taskManager().addTask(task)
+        return True
+
+    def _on_published(self, exception: Optional[BaseException], outputs=None) -> None:
+        from ..core.feedback import Cancelled
+        from ..qgis_bridge.hotspot_layers import add_hotspot_to_project
+
+        task, self._publish_task = self._publish_task, None
+        if task is None:  # shut down meanwhile: nothing to show
+            return
+        self.publish_button.setEnabled(True)
+        if exception is None and outputs is not None:
+            self.last_outputs = outputs
+            self.last_layer = add_hotspot_to_project(outputs, QgsProject.instance())
+            text = (f"{outputs.title}: {outputs.cells:,} cells, {outputs.crimes:,} published "
+                    f"crimes; passed the leak gate, written to {outputs.path}.")
+            level = Qgis.MessageLevel.Success
+        elif isinstance(exception, Cancelled) or exception is None or task.isCanceled():
+            text, level = "Publish cancelled; earlier outputs are unchanged.", \
+                Qgis.MessageLevel.Info
+        else:
+            text, level = f"Not published: {exception}", Qgis.MessageLevel.Critical
+        self.status_label.setText(text)
+        self._notify(text, level)
+        self.publishFinished.emit(level == Qgis.MessageLevel.Success)
+
     # --- quick styles ---------------------------------------------------------------------
     def _active_vector(self) -> Optional[QgsVectorLayer]:
         layer = self.iface.activeLayer() if self.iface is not None else None
@@ -423,3 +506,6 @@ class HotspotsPanel(QWidget):
         task = self._finish_task()
         if task is not None:
             task.cancel()
+        publish, self._publish_task = self._publish_task, None
+        if publish is not None:
+            publish.cancel()
