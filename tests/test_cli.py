@@ -9,13 +9,20 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
+import pandas as pd
+import pytest
+
+from crime_mapper.core.leak_gate import CHECK_NAMES
+from crime_mapper.core.map_points import CSV_COLUMNS
 from crime_mapper.core.profile import MappingProfile
+from crime_mapper.core.public_schema import PUBLIC_COLUMNS, read_public_csv
 from tests.test_core_loader import make_force_extract
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -193,3 +200,258 @@ def test_load_with_gpkg_writes_the_geopackage(tmp_path: Path) -> None:
     with sqlite3.connect(out / "crimes.gpkg") as db:
         count = db.execute("SELECT COUNT(*) FROM crimes").fetchone()[0]
     assert count == zip_rows() == read_report(out)["crimes"]["rows"]
+
+
+# --- the release without QGIS: map-points history, anonymise, check-release ------------------
+
+PLAIN_PYTHON = "/usr/bin/python3"  # the Debian Python: pandas, numpy, pyproj, no venv
+HISTORY = (ROOT / "sample_data" / "police-uk" / "2022-09", MONTH_ZIP)
+FORCE_EXTRACT = ROOT / "sample_data" / "force" / "2022-10-leicestershire-force-extract.csv"
+FORCE_PROFILE = ROOT / "sample_data" / "force" / "leicestershire-force-extract.profile.json"
+PUBLIC_NAME = "2022-10-leicestershire-street.csv"
+RELEASE_FILES = sorted([PUBLIC_NAME, "audit.json", "audit.html"])
+
+# Runs the command line with QGIS made unimportable (a None entry in sys.modules makes every
+# `import qgis...` fail), then proves nothing QGIS was loaded: the release commands must run
+# on a scheduler host with plain Python.
+NO_QGIS = """\
+import sys
+sys.modules["qgis"] = None
+from crime_mapper.cli import main
+code = main(sys.argv[1:])
+loaded = sorted(m for m in sys.modules if m.split(".")[0] == "qgis" and sys.modules[m])
+if loaded:
+    print("QGIS was imported: " + ", ".join(loaded), file=sys.stderr)
+    sys.exit(99)
+sys.exit(code)
+"""
+
+
+def plain_cli(*args: object) -> subprocess.CompletedProcess:
+    """The command line in plain Python (/usr/bin/python3), QGIS unimportable."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env.pop("QT_QPA_PLATFORM", None)
+    return subprocess.run([PLAIN_PYTHON, "-c", NO_QGIS, *map(str, args)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, check=False)
+
+
+def make_salt(path: Path, text: str = "5f1c0e9a7b3d48e2a6c4f0b19d8e7a63") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text + "\n", encoding="ascii")
+    return path
+
+
+@pytest.fixture(scope="module")
+def cli_release(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Map points from the published Sep+Oct history, then the synthetic force extract
+    anonymised onto them, all through the plain-Python command line."""
+    base = tmp_path_factory.mktemp("cli_release")
+    points = base / "points" / "points.csv"
+    mapped = plain_cli("map-points", "history", *HISTORY, "--out", points)
+    salt = make_salt(base / "secret" / "force.salt")
+    out = base / "release"
+    anonymised = plain_cli("anonymise", FORCE_EXTRACT, "--profile", FORCE_PROFILE,
+                           "--points", points, "--salt-file", salt, "--out", out)
+    return {"base": base, "points": points, "salt": salt, "out": out, "mapped": mapped,
+            "anonymised": anonymised}
+
+
+def test_map_points_history_without_qgis(cli_release: dict) -> None:
+    run = cli_release["mapped"]
+    assert run.returncode == 0, run.stderr
+    assert run.stderr == ""
+    frame = pd.read_csv(cli_release["points"], dtype=str, keep_default_na=False)
+    assert list(frame.columns) == list(CSV_COLUMNS)
+    assert f"Map points: {len(frame):,} from " in run.stdout
+    assert "(2022-09 to 2022-10)" in run.stdout
+    assert set(frame["source"]) == {"police.uk history"}
+    # every published Oct point is a map point
+    with zipfile.ZipFile(MONTH_ZIP) as archive:
+        name = next(n for n in archive.namelist() if n.endswith("-street.csv"))
+        with archive.open(name) as handle:
+            october = pd.read_csv(handle, dtype=str, keep_default_na=False)
+    located = october[october["Longitude"] != ""]
+    published = {(f"{float(x):.6f}", f"{float(y):.6f}")
+                 for x, y in zip(located["Longitude"], located["Latitude"])}
+    assert published <= set(zip(frame["longitude"], frame["latitude"]))
+
+
+def test_anonymise_and_check_release_without_qgis(cli_release: dict, tmp_path: Path) -> None:
+    run = cli_release["anonymised"]
+    assert run.returncode == 0, run.stderr
+    assert run.stderr == ""
+    out = cli_release["out"]
+    assert sorted(p.name for p in out.iterdir()) == RELEASE_FILES  # no temporaries left
+    public = read_public_csv(out / PUBLIC_NAME)
+    assert list(public.columns) == list(PUBLIC_COLUMNS)
+    audit = json.loads((out / "audit.json").read_text(encoding="utf-8"))
+    totals = audit["totals"]
+    assert audit["reconciles"] and totals["rows_in"] == 4836
+    assert len(public) == totals["published_at_map_point"] + totals["published_without_location"]
+    assert audit["leak_gate"]["passed"] and audit["leak_gate"]["outputs"] == [PUBLIC_NAME]
+    assert {c["name"] for c in audit["leak_gate"]["checks"]} == set(CHECK_NAMES)
+    assert f"Rows in: {totals['rows_in']:,}" in run.stdout and "Leak gate: passed" in run.stdout
+
+    for target in (out / PUBLIC_NAME, out):  # the CSV alone, and the whole release folder
+        report = tmp_path / "report.json"
+        check = plain_cli("check-release", FORCE_EXTRACT, "--profile", FORCE_PROFILE,
+                          "--points", cli_release["points"], "--release", target,
+                          "--report", report)
+        assert check.returncode == 0, check.stderr
+        assert "Leak gate passed" in check.stdout and check.stderr == ""
+        data = json.loads(report.read_text(encoding="utf-8"))
+        assert data["passed"] and len(data["checks"]) == len(CHECK_NAMES)
+
+    # the same inputs and salt again: byte-identical release
+    again = cli_release["base"] / "again"
+    rerun = plain_cli("anonymise", FORCE_EXTRACT, "--profile", FORCE_PROFILE, "--points",
+                      cli_release["points"], "--salt-file", cli_release["salt"], "--out", again)
+    assert rerun.returncode == 0, rerun.stderr
+    for name in RELEASE_FILES:
+        assert (again / name).read_bytes() == (out / name).read_bytes(), name
+
+
+def test_cli_public_csv_is_byte_identical_to_the_qgis_release(qgis_app, cli_release: dict,
+                                                               tmp_path: Path) -> None:
+    from crime_mapper.qgis_bridge.run_anonymise import run_anonymise
+
+    assert cli_release["anonymised"].returncode == 0, cli_release["anonymised"].stderr
+    outputs = run_anonymise([FORCE_EXTRACT], cli_release["points"], None, cli_release["salt"],
+                            tmp_path / "qgis_release", profile_path=FORCE_PROFILE)
+    assert outputs.public_csv.name == PUBLIC_NAME
+    cli_csv = cli_release["out"] / PUBLIC_NAME
+    assert outputs.public_csv.read_bytes() == cli_csv.read_bytes()
+    cli_audit = json.loads((cli_release["out"] / "audit.json").read_text(encoding="utf-8"))
+    assert outputs.audit["totals"] == cli_audit["totals"]
+
+
+def test_bad_salt_files_exit_two_before_any_output(cli_release: dict, tmp_path: Path) -> None:
+    out = tmp_path / "release"
+    absent_points = tmp_path / "no-such-points.csv"  # the salt is refused before this is read
+
+    def anonymise(salt: Path) -> subprocess.CompletedProcess:
+        return plain_cli("anonymise", FORCE_EXTRACT, "--profile", FORCE_PROFILE, "--points",
+                         absent_points, "--salt-file", salt, "--out", out)
+
+    run = anonymise(tmp_path / "secret" / "missing.salt")
+    assert run.returncode == 2
+    assert run.stderr.count("\n") == 1 and "The salt file does not exist" in run.stderr
+    assert not out.exists()
+
+    run = anonymise(make_salt(tmp_path / "secret" / "short.salt", "tooshort"))
+    assert run.returncode == 2
+    assert "is 8 bytes; at least 16 are needed" in run.stderr
+    assert not out.exists()
+
+    inside = make_salt(out / "force.salt")
+    run = anonymise(inside)
+    assert run.returncode == 2
+    assert "is inside the output folder" in run.stderr
+    assert [p.name for p in out.iterdir()] == ["force.salt"]  # nothing written beside it
+
+    # with a good salt, the next check in line is reached
+    run = anonymise(cli_release["salt"])
+    assert run.returncode == 2 and "map points file not found" in run.stderr
+    assert [p.name for p in out.iterdir()] == ["force.salt"]
+
+
+def test_a_planted_leak_fails_check_release_with_exit_three(cli_release: dict,
+                                                             tmp_path: Path) -> None:
+    assert cli_release["anonymised"].returncode == 0, cli_release["anonymised"].stderr
+    copy = tmp_path / "release-copy"
+    shutil.copytree(cli_release["out"], copy)
+    with open(FORCE_EXTRACT, newline="", encoding="utf-8") as handle:
+        reference = next(csv.DictReader(handle))["Crime Reference"]
+    public = copy / PUBLIC_NAME
+    with open(public, newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    rows[1][PUBLIC_COLUMNS.index("Context")] = f"see {reference}"
+    with open(public, "w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle, lineterminator="\r\n").writerows(rows)
+
+    report = tmp_path / "report.json"
+    run = plain_cli("check-release", FORCE_EXTRACT, "--profile", FORCE_PROFILE, "--points",
+                    cli_release["points"], "--release", copy, "--report", report)
+    assert run.returncode == 3, run.stderr
+    assert "Leak gate FAILED" in run.stderr and "- no_source_references:" in run.stderr
+    assert run.stdout == ""
+    data = json.loads(report.read_text(encoding="utf-8"))
+    failed = [c["name"] for c in data["checks"] if not c["passed"]]
+    assert not data["passed"] and failed == ["no_source_references"]
+    # the original release is untouched and still passes
+    run = plain_cli("check-release", FORCE_EXTRACT, "--profile", FORCE_PROFILE, "--points",
+                    cli_release["points"], "--release", cli_release["out"])
+    assert run.returncode == 0, run.stderr
+
+
+def test_release_commands_refuse_bad_inputs(cli_release: dict, tmp_path: Path) -> None:
+    run = plain_cli("map-points", "history", tmp_path / "absent", "--out", tmp_path / "p.csv")
+    assert run.returncode == 2 and "absent: no such file or folder" in run.stderr
+    run = plain_cli("map-points", "history", *HISTORY, "--out", tmp_path / "p.gpkg")
+    assert run.returncode == 2 and "written as a .csv" in run.stderr
+    assert not (tmp_path / "p.csv").exists() and not (tmp_path / "p.gpkg").exists()
+
+    out = tmp_path / "release"
+    run = plain_cli("anonymise", FORCE_EXTRACT, "--profile", FORCE_PROFILE, "--points",
+                    cli_release["points"], "--salt-file", cli_release["salt"], "--out", out,
+                    "--max-distance", "-5")
+    assert run.returncode == 2 and "--max-distance must be a positive" in run.stderr
+    no_category = tmp_path / "no-category.json"
+    no_category.write_text(json.dumps({"columns": {"crime_ref": "Crime Reference",
+                                                   "date": "Offence Date", "x": "Easting",
+                                                   "y": "Northing"}}), encoding="utf-8")
+    run = plain_cli("anonymise", FORCE_EXTRACT, "--profile", no_category, "--points",
+                    cli_release["points"], "--salt-file", cli_release["salt"], "--out", out)
+    assert run.returncode == 2 and "maps no column to a crime category" in run.stderr
+    assert not out.exists()
+
+    run = plain_cli("check-release", FORCE_EXTRACT, "--profile", FORCE_PROFILE, "--points",
+                    cli_release["points"], "--release", tmp_path / "nothing-here")
+    assert run.returncode == 2 and "does not exist" in run.stderr
+
+
+def test_release_help_documents_the_exit_codes() -> None:
+    for command, codes in ((("map-points", "history"), ("0  the map points", "2  nothing")),
+                           (("anonymise",), ("0  the release was written", "2  nothing",
+                                             "3  the leak gate failed")),
+                           (("check-release",), ("0  the leak gate passed", "3  the leak"))):
+        run = plain_cli(*command, "--help")
+        assert run.returncode == 0, run.stderr
+        for code in codes:
+            assert code in run.stdout, (command, code)
+    run = plain_cli("--help")
+    assert "3  the leak gate failed" in run.stdout
+
+
+def test_anonymise_fails_closed_when_the_gate_fails(cli_release: dict, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture) -> None:
+    """A writer that leaks (a raw reference in Context) is stopped by the real gate on the
+    staged CSV: exit 3, the previous release byte-identical, a new folder not even created."""
+    from crime_mapper import cli as cli_module
+    from crime_mapper.core import public_schema
+
+    assert cli_release["anonymised"].returncode == 0, cli_release["anonymised"].stderr
+    with open(FORCE_EXTRACT, newline="", encoding="utf-8") as handle:
+        reference = next(csv.DictReader(handle))["Crime Reference"]
+    real_writer = public_schema.write_public_csv
+
+    def leaky_writer(public: pd.DataFrame, path: Path) -> None:
+        public = public.copy()
+        public.loc[public.index[0], "Context"] = reference
+        real_writer(public, path)
+
+    monkeypatch.setattr(public_schema, "write_public_csv", leaky_writer)
+    previous = tmp_path / "previous"
+    shutil.copytree(cli_release["out"], previous)
+    before = {p.name: p.read_bytes() for p in previous.iterdir()}
+    fresh = tmp_path / "fresh"
+    for out in (previous, fresh):
+        code = cli_module.main(["anonymise", str(FORCE_EXTRACT), "--profile", str(FORCE_PROFILE),
+                                "--points", str(cli_release["points"]), "--salt-file",
+                                str(cli_release["salt"]), "--out", str(out)])
+        err = capsys.readouterr().err
+        assert code == 3
+        assert "nothing was written" in err and "- no_source_references:" in err
+    assert {p.name: p.read_bytes() for p in previous.iterdir()} == before
+    assert not fresh.exists()
