@@ -40,7 +40,7 @@ def test_panel_runs_gi_and_adds_styled_layer(qgis_iface, qgis_new_project, crime
     panel.set_method("gi")
     panel.fdr_check.setChecked(True)
     panel.months_edit.setText("2022-10")
-    panel.output_edit.setText(str(tmp_path / "gi.gpkg"))
+    panel.output_edit.setFilePath(str(tmp_path / "gi.gpkg"))
     assert _run(panel, wait_until) is True
     group = QgsProject.instance().layerTreeRoot().findGroup(HOTSPOTS_GROUP)
     assert group is not None
@@ -55,7 +55,7 @@ def test_panel_runs_gi_and_adds_styled_layer(qgis_iface, qgis_new_project, crime
     panel.set_method("kde")
     assert panel.cell_spin.value() == 50.0 and not panel.bandwidth_spin.isHidden()
     assert panel.months_edit.isHidden() is False and panel.current_edit.isHidden()
-    panel.output_edit.setText(str(tmp_path / "kde.tif"))
+    panel.output_edit.setFilePath(str(tmp_path / "kde.tif"))
     panel.cell_spin.setValue(100.0)
     assert _run(panel, wait_until) is True
     names = [node.layer().name() for node in group.findLayers()]
@@ -68,7 +68,7 @@ def test_panel_reports_bad_input(qgis_iface, qgis_new_project, crimes_gpkg, tmp_
     panel.set_crimes_source(str(crimes_gpkg))
     panel.set_method("grid")
     panel.months_edit.setText("2019-01")
-    panel.output_edit.setText(str(tmp_path / "grid.gpkg"))
+    panel.output_edit.setFilePath(str(tmp_path / "grid.gpkg"))
     assert _run(panel, wait_until) is False
     assert "holds 2022-09 to 2022-10" in panel.status_label.text()
     assert not (tmp_path / "grid.gpkg").exists()
@@ -78,7 +78,7 @@ def test_panel_reports_bad_input(qgis_iface, qgis_new_project, crimes_gpkg, tmp_
     panel.set_method("change")
     assert panel.start_run() is False  # no current month
     panel.current_edit.setText("2022-10")
-    panel.output_edit.setText(str(tmp_path / "change.gpkg"))
+    panel.output_edit.setFilePath(str(tmp_path / "change.gpkg"))
     assert _run(panel, wait_until) is True
     assert panel.last_outputs.facts["baseline"] == ["2022-09"]
 

@@ -183,15 +183,15 @@ def test_panel_publishes_through_the_gate(qgis_iface, qgis_new_project, release,
     from crime_mapper.ui.hotspots_panel import HotspotsPanel
 
     panel = HotspotsPanel(qgis_iface)
-    panel.release_edit.setText(str(release["csv"]))
-    panel.map_points_edit.setText(str(release["points_gpkg"]))
+    panel.release_edit.setFilePath(str(release["csv"]))
+    panel.map_points_edit.setFilePath(str(release["points_gpkg"]))
     assert not panel.start_publish()  # no load yet: the gate has nothing to check against
     panel.set_crimes_source(str(release["crimes_gpkg"]))
     panel.set_method("kde")
     assert not panel.start_publish()  # only counts or Gi* are published
     panel.set_method("gi")
     out = tmp_path / "panel_gi.gpkg"
-    panel.publish_output_edit.setText(str(out))
+    panel.publish_output_edit.setFilePath(str(out))
     assert _publish(panel, wait_until)
     assert out.exists() and panel.last_outputs.path == out
     group = QgsProject.instance().layerTreeRoot().findGroup(HOTSPOTS_GROUP)
@@ -204,7 +204,7 @@ def test_panel_publishes_through_the_gate(qgis_iface, qgis_new_project, release,
 
     # a planted leak: refused, message shown, the earlier file unchanged
     before = out.read_bytes()
-    panel.release_edit.setText(str(_leaky_release(release, tmp_path)))
+    panel.release_edit.setFilePath(str(_leaky_release(release, tmp_path)))
     assert not _publish(panel, wait_until)
     assert "coordinates_are_map_points" in panel.status_label.text()
     assert out.read_bytes() == before

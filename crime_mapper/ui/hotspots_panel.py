@@ -29,7 +29,7 @@ from qgis.core import (
     QgsVectorLayer,
     QgsWkbTypes,
 )
-from qgis.gui import QgsFieldComboBox, QgsMapLayerComboBox
+from qgis.gui import QgsFieldComboBox, QgsFileWidget, QgsMapLayerComboBox
 from qgis.PyQt.QtCore import pyqtSignal
 from qgis.PyQt.QtWidgets import (
     QCheckBox,
@@ -66,6 +66,16 @@ METHODS: tuple[tuple[str, str, float], ...] = (
 )
 OUTPUT_SUFFIX = {"grid": ".gpkg", "gi": ".gpkg", "change": ".gpkg", "kde": ".tif"}
 
+
+
+def _file_widget(parent: QWidget, mode: object, file_filter: str,
+                 placeholder: str) -> QgsFileWidget:
+    """A path field with a browse button (typing a path works too)."""
+    widget = QgsFileWidget(parent)
+    widget.setStorageMode(mode)
+    widget.setFilter(file_filter)
+    widget.lineEdit().setPlaceholderText(placeholder)
+    return widget
 
 class HotspotsPanel(QWidget):
     """Hotspot analysis for intelligence staff (internal, exact data)."""
@@ -148,8 +158,9 @@ class HotspotsPanel(QWidget):
         self.max_cells_spin.setSingleStep(100_000)
         form.addRow("Maximum cells", self.max_cells_spin)
 
-        self.output_edit = QLineEdit(self)
-        self.output_edit.setPlaceholderText("default: beside the crimes GeoPackage")
+        self.output_edit = _file_widget(
+            self, QgsFileWidget.StorageMode.SaveFile, "Hotspot layer (*.gpkg *.tif)",
+            "default: beside the crimes GeoPackage")
         form.addRow("Output file", self.output_edit)
         layout.addLayout(form)
 
@@ -171,14 +182,17 @@ class HotspotsPanel(QWidget):
         publish.setToolTip("Counts or Gi* (settings above) from the public release CSV, "
                            "checked by the leak gate against the crimes of the last load")
         publish_form = QFormLayout(publish)
-        self.release_edit = QLineEdit(publish)
-        self.release_edit.setPlaceholderText("public release CSV (from Anonymise)")
+        self.release_edit = _file_widget(
+            publish, QgsFileWidget.StorageMode.GetFile, "Public release CSV (*.csv)",
+            "public release CSV (from Anonymise)")
         publish_form.addRow("Release CSV", self.release_edit)
-        self.map_points_edit = QLineEdit(publish)
-        self.map_points_edit.setPlaceholderText("map points file (.gpkg or .csv)")
+        self.map_points_edit = _file_widget(
+            publish, QgsFileWidget.StorageMode.GetFile, "Map points (*.gpkg *.csv)",
+            "map points file (.gpkg or .csv)")
         publish_form.addRow("Map points", self.map_points_edit)
-        self.publish_output_edit = QLineEdit(publish)
-        self.publish_output_edit.setPlaceholderText("default: beside the release CSV")
+        self.publish_output_edit = _file_widget(
+            publish, QgsFileWidget.StorageMode.SaveFile, "GeoPackage (*.gpkg)",
+            "default: beside the release CSV")
         publish_form.addRow("Public layer", self.publish_output_edit)
         self.publish_button = QPushButton("Publish through the leak gate", publish)
         publish_form.addRow(self.publish_button)
@@ -279,7 +293,7 @@ class HotspotsPanel(QWidget):
         return None, "Load crimes first, or choose a point layer."
 
     def output_path(self) -> str:
-        text = self.output_edit.text().strip()
+        text = self.output_edit.filePath().strip()
         kind = self.method()
         if text:
             return text
@@ -393,8 +407,8 @@ class HotspotsPanel(QWidget):
     def start_publish(self) -> bool:
         """Publish counts or Gi* from the release CSV in the background (raw crimes = the
         last load); False, with a message, if it could not start."""
-        release = self.release_edit.text().strip()
-        points = self.map_points_edit.text().strip()
+        release = self.release_edit.filePath().strip()
+        points = self.map_points_edit.filePath().strip()
         kind = self.method()
         checks = ((self._publish_task is not None, "A publish is already going."),
                   (kind not in ("grid", "gi"), "Only crime counts or Gi* can be published."),
@@ -405,7 +419,7 @@ class HotspotsPanel(QWidget):
         if problem:
             self._notify(problem, Qgis.MessageLevel.Warning)
             return False
-        out = self.publish_output_edit.text().strip() or str(
+        out = self.publish_output_edit.filePath().strip() or str(
             Path(release).with_name(f"{Path(release).stem}-hotspots-{kind}.gpkg"))
         options = {"method": kind, "cell_size_m": float(self.cell_spin.value()),
                    "category": self.category_combo.currentData(),
