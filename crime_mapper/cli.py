@@ -6,9 +6,12 @@ pure-core loader as the dock and the Processing algorithm and writes the same re
 validation report, so a scripted load and a desktop load can be compared line by line.
 ``map-points history``, ``anonymise`` and ``check-release`` run the same core steps as the
 Release panel and the Processing algorithms (map points from the police.uk history, the
-anonymiser, the leak gate) and follow the same salt and naming rules (core.release_files), so
-the public CSV of a scripted release is byte-identical to the desktop one for the same
-inputs and salt. Only ``load --gpkg`` needs QGIS; everything else runs in plain Python.
+anonymiser, the leak gate) and follow the same salt, naming, gate and manifest rules
+(core.release_files, core.profile.load_profile), so the public CSV of a scripted release is
+byte-identical to the desktop one for the same inputs and salt, and its release_manifest.json
+records the same release, inputs and settings (only the outputs list differs: the desktop
+also writes the public GeoPackage and its style; and qgis_version reads
+"none (command line)"). Only ``load --gpkg`` needs QGIS; everything else runs in plain Python.
 
     python -m crime_mapper.cli load INPUT... --out DIR [--profile P.json] [--gpkg]
     python -m crime_mapper.cli profile detect EXTRACT.csv [--save P.json] [--json]
@@ -205,9 +208,10 @@ def _cmd_profile_detect(args: argparse.Namespace) -> int:
 
 
 # --- release: map points, anonymise, check-release --------------------------------------------
-# Plain Python only: nothing here may import QGIS (scheduled runs have no QGIS). The salt and
-# naming rules come from core.release_files, the checked profile from crimes_source (which
-# imports no QGIS), so a scripted release refuses and names exactly as the desktop one.
+# Plain Python only: nothing here may import QGIS (scheduled runs have no QGIS). The salt,
+# naming, gate-entry and manifest rules come from core.release_files and the checked profile
+# from core.profile.load_profile, so a scripted release refuses, names, records and describes
+# itself exactly as the desktop one.
 
 MAP_POINTS_EXIT_HELP = """\
 exit codes:
@@ -219,7 +223,8 @@ exit codes:
 
 ANONYMISE_EXIT_HELP = """\
 exit codes:
-  0  the release was written (public CSV, audit.json, audit.html) and passed the leak gate
+  0  the release was written (public CSV, audit.json, audit.html, release_manifest.json)
+     and passed the leak gate
   1  it was written, but an input file could not be used at all or the audit counts do not
      reconcile (see the audit)
   2  nothing was written: a missing input, a missing/short salt or one inside the output
@@ -258,11 +263,11 @@ def _check_writable_target(folder: Path, what: str) -> None:
 
 def _release_profile(path: Optional[PathLike]) -> Optional[MappingProfile]:
     """The profile checked as the Release panel checks it (it must map a category)."""
-    from .qgis_bridge.crimes_source import CrimesSourceError, load_profile
+    from .core.profile import load_profile
 
     try:
         return load_profile(path)
-    except CrimesSourceError as exc:
+    except ProfileError as exc:
         raise UsageError(str(exc)) from exc
 
 
@@ -345,8 +350,20 @@ def _cmd_anonymise(args: argparse.Namespace) -> int:
     from .core.anonymise import AnonymiseError, anonymise
     from .core.audit import attach_gate_report, write_audit
     from .core.leak_gate import check_release
-    from .core.public_schema import write_public_csv
-    from .core.release_files import RELEASE_NAMES, ReleaseInputError, public_csv_name, read_salt
+    from .core.public_schema import salt_fingerprint, write_public_csv
+    from .core.release_files import (
+        RELEASE_NAMES,
+        ReleaseInputError,
+        build_manifest,
+        combined_gate_entry,
+        extracts_description,
+        gate_error_message,
+        input_files,
+        map_points_file_entry,
+        public_csv_name,
+        read_salt,
+        write_manifest,
+    )
     from .core.release_rules import DEFAULT_RULES, ReleaseRules, ReleaseRulesError
 
     # 1. every cheap check first: nothing has been read (but the salt) or written yet
@@ -359,17 +376,19 @@ def _cmd_anonymise(args: argparse.Namespace) -> int:
     if not (math.isfinite(args.max_distance) and args.max_distance > 0):
         raise UsageError(f"--max-distance must be a positive number of metres, not "
                          f"{args.max_distance!r}")
-    rules = DEFAULT_RULES
+    rules, rules_path = DEFAULT_RULES, None
     if args.rules:
-        if not Path(args.rules).is_file():
+        rules_path = Path(args.rules)
+        if not rules_path.is_file():
             raise UsageError(f"The release rules file does not exist: {args.rules}")
         try:
-            rules = ReleaseRules.load(args.rules)
+            rules = ReleaseRules.load(rules_path)
         except (ReleaseRulesError, OSError) as exc:
             raise UsageError(str(exc)) from exc
     profile = _release_profile(args.profile)
     _check_writable_target(out_dir, "output folder")
-    points = _read_points(args.points)
+    points_file = Path(args.points)
+    points = _read_points(points_file)
 
     # 2. the work, in memory
     result = _load_crimes(args.inputs, profile)
@@ -382,6 +401,8 @@ def _cmd_anonymise(args: argparse.Namespace) -> int:
     csv_path = out_dir / public_csv_name(public)
     json_path = out_dir / RELEASE_NAMES["audit_json"]
     html_path = out_dir / RELEASE_NAMES["audit_html"]
+    manifest_path = out_dir / RELEASE_NAMES["manifest"]
+    crimes_files = input_files(args.inputs)  # what the manifest fingerprints, as the QGIS side
 
     # 3. staged outputs; the gate reads the staged CSV before anything replaces the old release
     created = not out_dir.exists()
@@ -389,21 +410,27 @@ def _cmd_anonymise(args: argparse.Namespace) -> int:
         with staged_outputs() as stage:
             tmp_csv = stage.path_for(csv_path)
             write_public_csv(public, tmp_csv)
-            report = check_release(result.crimes, tmp_csv, points)
-            if not report.passed:
-                raise _GateFailed(f"{csv_path.name}: {report.message()}")
-            attach_gate_report(audit, {  # the shape run_anonymise gives the audit
-                "passed": True,
-                "checks": [{**c, "output": csv_path.name} for c in report.to_dict()["checks"]],
-                "outputs": [csv_path.name]})
-            write_audit(audit, stage.path_for(json_path), stage.path_for(html_path))
+            reports = {csv_path.name: check_release(result.crimes, tmp_csv, points)}
+            failures = {label: r for label, r in reports.items() if not r.passed}
+            if failures:
+                raise _GateFailed(gate_error_message(failures))
+            attach_gate_report(audit, combined_gate_entry(reports))
+            tmp_json, tmp_html = stage.path_for(json_path), stage.path_for(html_path)
+            write_audit(audit, tmp_json, tmp_html)
+            manifest = build_manifest(
+                crimes_description=extracts_description(crimes_files),
+                crimes_files=crimes_files, points_entry=map_points_file_entry(points, points_file),
+                rules=rules, rules_path=rules_path, profile_path=args.profile,
+                max_distance_m=float(args.max_distance), salt_fingerprint=salt_fingerprint(salt),
+                audit=audit, staged=[(csv_path, tmp_csv), (json_path, tmp_json),
+                                     (html_path, tmp_html)],
+                qgis_version=None)
+            write_manifest(manifest, stage.path_for(manifest_path))
     except _GateFailed as exc:
         if created:
             with contextlib.suppress(OSError):
                 out_dir.rmdir()  # only if the failed run left it empty
-        print("crime_mapper: error: the leak gate stopped this release: nothing was written "
-              "and the previous outputs are unchanged.", file=sys.stderr)
-        print(str(exc), file=sys.stderr)
+        print(f"crime_mapper: error: {exc}", file=sys.stderr)
         return EXIT_LEAK
     except OSError as exc:
         raise UsageError(f"cannot write outputs in {out_dir}: {exc.strerror or exc}") from exc
@@ -420,7 +447,7 @@ def _cmd_anonymise(args: argparse.Namespace) -> int:
     for warning in audit.get("warnings", []):
         print(f"Warning: {warning}")
     print("Outputs:")
-    for path in (csv_path, json_path, html_path):
+    for path in (csv_path, json_path, html_path, manifest_path):
         print(f"  {path}")
     errors = _file_errors(result)
     _warn(errors)
@@ -523,13 +550,17 @@ def build_parser() -> argparse.ArgumentParser:
     history.set_defaults(handler=_cmd_map_points_history)
 
     anonymise = commands.add_parser(
-        "anonymise", help="write the public release (police.uk CSV + audit), leak-gated",
+        "anonymise", help="write the public release (police.uk CSV, audit, manifest), "
+                          "leak-gated",
         description="Load the extracts, snap every crime to its nearest map point, and write "
                     "the police.uk-format public CSV (named like police.uk's files, e.g. "
-                    "2022-10-leicestershire-street.csv), audit.json and audit.html into "
-                    "--out. The leak gate checks the staged CSV first: all files appear "
-                    "together, or none changes. Plain Python: no QGIS needed (the public "
-                    "GeoPackage and the release manifest are written by the QGIS side).",
+                    "2022-10-leicestershire-street.csv), audit.json, audit.html and "
+                    "release_manifest.json (inputs with SHA-256, settings, salt "
+                    "fingerprint, output checksums; the same manifest as the QGIS side "
+                    "but for its outputs list) into --out. The leak gate checks the staged "
+                    "CSV first: all files appear together, or none changes. Plain Python: "
+                    "no QGIS needed (the public GeoPackage and its style are written by "
+                    "the QGIS side).",
         formatter_class=argparse.RawDescriptionHelpFormatter, epilog=ANONYMISE_EXIT_HELP)
     anonymise.add_argument("inputs", nargs="+", metavar="INPUT",
                            help="force extract CSV, folder or police.uk monthly .zip")

@@ -7,6 +7,7 @@ one-line message and a documented exit code, and never leave half-written output
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import os
 import shutil
@@ -209,7 +210,7 @@ HISTORY = (ROOT / "sample_data" / "police-uk" / "2022-09", MONTH_ZIP)
 FORCE_EXTRACT = ROOT / "sample_data" / "force" / "2022-10-leicestershire-force-extract.csv"
 FORCE_PROFILE = ROOT / "sample_data" / "force" / "leicestershire-force-extract.profile.json"
 PUBLIC_NAME = "2022-10-leicestershire-street.csv"
-RELEASE_FILES = sorted([PUBLIC_NAME, "audit.json", "audit.html"])
+RELEASE_FILES = sorted([PUBLIC_NAME, "audit.json", "audit.html", "release_manifest.json"])
 
 # Runs the command line with QGIS made unimportable (a None entry in sys.modules makes every
 # `import qgis...` fail), then proves nothing QGIS was loaded: the release commands must run
@@ -291,6 +292,15 @@ def test_anonymise_and_check_release_without_qgis(cli_release: dict, tmp_path: P
     assert audit["leak_gate"]["passed"] and audit["leak_gate"]["outputs"] == [PUBLIC_NAME]
     assert {c["name"] for c in audit["leak_gate"]["checks"]} == set(CHECK_NAMES)
     assert f"Rows in: {totals['rows_in']:,}" in run.stdout and "Leak gate: passed" in run.stdout
+    manifest = json.loads((out / "release_manifest.json").read_text(encoding="utf-8"))
+    assert manifest["qgis_version"] == "none (command line)"
+    assert manifest["release"]["leak_gate_passed"] and manifest["release"]["reconciles"]
+    # the outputs list covers the CSV and the audit files, with the bytes they have now
+    assert [o["name"] for o in manifest["outputs"]] == [PUBLIC_NAME, "audit.json", "audit.html"]
+    for entry in manifest["outputs"]:
+        data = (out / entry["name"]).read_bytes()
+        assert entry["sha256"] == hashlib.sha256(data).hexdigest() and entry["bytes"] == len(data)
+    assert str(out) not in (out / "release_manifest.json").read_text(encoding="utf-8")
 
     for target in (out / PUBLIC_NAME, out):  # the CSV alone, and the whole release folder
         report = tmp_path / "report.json"
@@ -307,7 +317,7 @@ def test_anonymise_and_check_release_without_qgis(cli_release: dict, tmp_path: P
     rerun = plain_cli("anonymise", FORCE_EXTRACT, "--profile", FORCE_PROFILE, "--points",
                       cli_release["points"], "--salt-file", cli_release["salt"], "--out", again)
     assert rerun.returncode == 0, rerun.stderr
-    for name in RELEASE_FILES:
+    for name in RELEASE_FILES:  # the manifest included: no wall-clock time, no folders
         assert (again / name).read_bytes() == (out / name).read_bytes(), name
 
 
@@ -323,6 +333,25 @@ def test_cli_public_csv_is_byte_identical_to_the_qgis_release(qgis_app, cli_rele
     assert outputs.public_csv.read_bytes() == cli_csv.read_bytes()
     cli_audit = json.loads((cli_release["out"] / "audit.json").read_text(encoding="utf-8"))
     assert outputs.audit["totals"] == cli_audit["totals"]
+
+    # one manifest builder: the same release, inputs and settings sections; only the outputs
+    # (the QGIS side adds the GeoPackage and its style) and the QGIS version differ
+    qgis_manifest = json.loads(outputs.manifest.read_text(encoding="utf-8"))
+    cli_manifest = json.loads((cli_release["out"] / "release_manifest.json")
+                              .read_text(encoding="utf-8"))
+    for section in ("manifest_version", "crime_mapper_version", "release", "inputs",
+                    "settings"):
+        assert cli_manifest[section] == qgis_manifest[section], section
+    assert cli_manifest["inputs"]["crimes"]["files"]  # the extract, fingerprinted
+    assert cli_manifest["inputs"]["map_points"]["files"][0]["name"] == "points.csv"
+    assert cli_manifest["qgis_version"] == "none (command line)"
+    assert qgis_manifest["qgis_version"] not in ("", "none (command line)", "unknown")
+    qgis_outputs = {o["name"]: o for o in qgis_manifest["outputs"]}
+    for entry in cli_manifest["outputs"]:
+        if entry["name"] == PUBLIC_NAME:  # the one output both write byte for byte
+            assert qgis_outputs[entry["name"]] == entry
+    assert set(qgis_outputs) - {o["name"] for o in cli_manifest["outputs"]} == {
+        outputs.public_gpkg.name, outputs.qml.name}
 
 
 def test_bad_salt_files_exit_two_before_any_output(cli_release: dict, tmp_path: Path) -> None:

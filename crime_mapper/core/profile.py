@@ -143,6 +143,41 @@ class MappingProfile:
         return lookup
 
 
+def check_profile(profile: MappingProfile) -> None:
+    """Refuse a mapping profile that cannot give any row a category, before work starts.
+
+    The loader would otherwise reject every row of the extract one by one ("unknown
+    category") and the analyst would find out only from the report.
+    """
+    roles = set(profile.columns)
+    if profile.columns and not roles & {"offence", "category"}:
+        raise ProfileError(
+            f"mapping profile {profile.name!r} maps no column to a crime category: give it "
+            "an 'offence' column (mapped through the offence table) or a 'category' column")
+    try:
+        lookup = profile.offence_lookup()
+    except ProfileError as exc:
+        raise ProfileError(f"mapping profile {profile.name!r}: {exc}") from exc
+    if "category" not in roles and not lookup:
+        raise ProfileError(
+            f"mapping profile {profile.name!r} maps no offence to any crime category")
+
+
+def load_profile(path: Optional[Union[str, Path]]) -> Optional[MappingProfile]:
+    """The profile at ``path`` checked with :func:`check_profile`, or None for no path.
+
+    Every release writer (the QGIS side and the command line) loads its profile through
+    here, so both refuse the same profiles with the same words before any work starts.
+    """
+    if not path:
+        return None
+    if not Path(path).is_file():
+        raise ProfileError(f"mapping profile not found: {path}")
+    profile = MappingProfile.load(path)
+    check_profile(profile)
+    return profile
+
+
 def read_offence_table(path: Path) -> dict[str, str]:
     """Read an editable offence mapping CSV with columns offence,category."""
     try:

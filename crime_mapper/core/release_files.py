@@ -1,9 +1,11 @@
-"""Release file rules shared by every way of making a release: the salt file and the names.
+"""Release file rules shared by every way of making a release: the salt file, the names,
+the leak gate's audit entry and error message, and the release manifest.
 
 Why a core module: the QGIS release writer (qgis_bridge.run_anonymise), the Processing
 algorithm, the Release panel and the command line (which runs without QGIS, for scheduled
-monthly jobs) must refuse the same salt files and give the public CSV the same police.uk-style
-name, so the rules live here once, in plain Python, importable without QGIS.
+monthly jobs) must refuse the same salt files, give the public CSV the same police.uk-style
+name, record the gate the same way and describe the release in the same manifest, so the
+rules live here once, in plain Python, importable without QGIS.
 
 The salt comes from a file, never from a typed-in string: Processing records every parameter
 value in its history log, and a salt in that log would let anyone recompute Crime IDs from
@@ -13,13 +15,16 @@ published with the release).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Optional, Union
+from typing import Any, Optional, Union
 
+import numpy as np
 import pandas as pd
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -32,6 +37,9 @@ RELEASE_NAMES = {
     "manifest": "release_manifest.json",
 }
 SALT_BYTES = 32  # create_salt_file: 32 random bytes, written as 64 hex characters
+MANIFEST_VERSION = 1
+# What a manifest records as the QGIS version when no QGIS made the release.
+NO_QGIS_VERSION = "none (command line)"
 
 # police.uk file-name slugs where "Reported by" does not simply lose its last word.
 _FORCE_SLUGS = {
@@ -146,3 +154,155 @@ def public_csv_name(public: pd.DataFrame) -> str:
     force = force_slug(forces[0]) if len(forces) == 1 else (
         "multiple-forces" if forces else "force")
     return f"{span}-{force}-street.csv"
+
+
+# --- fingerprints ---------------------------------------------------------------------------
+
+def sha256_file(path: PathLike) -> str:
+    """Hex SHA-256 of a file, read in 1 MiB blocks (release files can be large)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def file_entry(path: PathLike) -> dict:
+    """A manifest entry for one file: its name, SHA-256 and size (no folder: the manifest
+    must not depend on where the release was made)."""
+    path = Path(path)
+    return {"name": path.name, "sha256": sha256_file(path), "bytes": path.stat().st_size}
+
+
+def points_fingerprint(points: Any) -> str:
+    """SHA-256 over the map points' published content (coordinates, labels, LSOA)."""
+    digest = hashlib.sha256()
+    digest.update(np.ascontiguousarray(points.longitude, dtype="<f8").tobytes())
+    digest.update(np.ascontiguousarray(points.latitude, dtype="<f8").tobytes())
+    for column in (points.label, points.lsoa_code, points.lsoa_name):
+        digest.update("\x1f".join(str(v) for v in column).encode("utf-8"))
+    return digest.hexdigest()
+
+
+def map_points_entry(points: Any, description: str = "map points",
+                     files: Sequence[PathLike] = ()) -> dict:
+    """The manifest's ``inputs.map_points`` section for a set of map points."""
+    return {
+        "description": description,
+        "count": len(points),
+        "sha256": points_fingerprint(points),
+        "sources": sorted({str(s) for s in points.source.tolist()}),
+        "files": [file_entry(p) for p in map(Path, files) if p.is_file()],
+    }
+
+
+def map_points_file_entry(points: Any, path: PathLike) -> dict:
+    """:func:`map_points_entry` for map points read from a file (a QGIS ``path|layername=``
+    URI names its file before the ``|``), so every writer describes the file alike."""
+    file = Path(str(path).split("|", 1)[0])
+    return map_points_entry(points, f"map points file {file.name}", [file])
+
+
+def input_files(paths: Sequence[PathLike]) -> list[Path]:
+    """Every file a list of inputs names (folders searched for .csv and .zip), sorted: what
+    a release manifest fingerprints."""
+    found: set[Path] = set()
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found.update(p for p in path.rglob("*")
+                         if p.is_file() and p.suffix.lower() in (".csv", ".zip"))
+        elif path.is_file():
+            found.add(path)
+    return sorted(found)
+
+
+def extracts_description(files: Sequence[PathLike]) -> str:
+    """The manifest's description of crimes loaded afresh from extract files."""
+    return f"{len(files)} extract file(s)"
+
+
+# --- the gate -------------------------------------------------------------------------------
+
+def combined_gate_entry(reports: Mapping[str, Any]) -> dict:
+    """One audit entry for the gate runs on several outputs (label -> GateReport): every
+    check tagged with the output it ran on."""
+    checks = []
+    for label, report in reports.items():
+        for check in report.to_dict().get("checks", []):
+            checks.append({**check, "output": label})
+    return {"passed": all(r.passed for r in reports.values()), "checks": checks,
+            "outputs": list(reports)}
+
+
+def gate_error_message(failures: Mapping[str, Any]) -> str:
+    """What the analyst is told when the gate stops a release (label -> failed GateReport)."""
+    lines = ["The leak gate stopped this release: nothing was written and the previous "
+             "outputs are unchanged."]
+    for label, report in failures.items():
+        lines.append(f"{label}: {report.message()}")
+    return "\n".join(lines)
+
+
+# --- the manifest ---------------------------------------------------------------------------
+
+def build_manifest(
+    *,
+    crimes_description: str,
+    crimes_files: Sequence[PathLike],
+    points_entry: dict,
+    rules: Any,
+    rules_path: Optional[PathLike],
+    profile_path: Optional[PathLike],
+    max_distance_m: float,
+    salt_fingerprint: str,
+    audit: dict,
+    staged: Sequence[tuple[Path, Path]],
+    qgis_version: Optional[str],
+) -> dict:
+    """The release manifest: what went in, with which settings, what came out.
+
+    ``staged`` pairs each output's final path with the staged file that holds its bytes (the
+    manifest is written before the outputs move into place). ``qgis_version`` is None when
+    no QGIS made the release (the command line). No wall-clock time and no folders: the
+    same release gives the same manifest bytes wherever it was made.
+    """
+    from .. import plugin_version
+
+    totals = audit.get("totals", {})
+    return {
+        "manifest_version": MANIFEST_VERSION,
+        "crime_mapper_version": plugin_version(),
+        "qgis_version": NO_QGIS_VERSION if qgis_version is None else qgis_version,
+        "release": {
+            "months": audit.get("input", {}).get("months", []),
+            "forces": audit.get("input", {}).get("forces", []),
+            "rows_in": totals.get("rows_in"),
+            "published_at_map_point": totals.get("published_at_map_point"),
+            "published_without_location": totals.get("published_without_location"),
+            "withheld_by_rule": totals.get("withheld_by_rule"),
+            "rejected": totals.get("rejected"),
+            "reconciles": audit.get("reconciles"),
+            "leak_gate_passed": bool((audit.get("leak_gate") or {}).get("passed")),
+        },
+        "inputs": {
+            "crimes": {"description": crimes_description,
+                       "files": [file_entry(p) for p in map(Path, crimes_files)
+                                 if p.is_file()]},
+            "map_points": points_entry,
+            "rules": file_entry(rules_path) if rules_path else "default rules",
+            "profile": file_entry(profile_path) if profile_path else None,
+        },
+        "settings": {
+            "max_distance_m": max_distance_m,
+            "rules": rules.to_dict(),
+            "salt_fingerprint": salt_fingerprint,
+        },
+        "outputs": [{**file_entry(tmp), "name": Path(final).name} for final, tmp in staged],
+    }
+
+
+def write_manifest(manifest: dict, path: PathLike) -> None:
+    """The manifest as UTF-8 JSON, two-space indented (callers pass a staged path)."""
+    Path(path).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
+                          encoding="utf-8")

@@ -31,6 +31,9 @@ import pandas as pd
 from ..core import schema
 from ..core.feedback import Feedback
 from ..core.profile import MappingProfile, ProfileError
+from ..core.profile import check_profile as _core_check_profile
+from ..core.profile import load_profile as _core_load_profile
+from ..core.release_files import extracts_description, input_files
 from ..core.report import OUTPUT_NAMES
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -58,37 +61,20 @@ def is_gpkg(path: PathLike) -> bool:
 
 
 def check_profile(profile: MappingProfile) -> None:
-    """Refuse a mapping profile that cannot give any row a category, before work starts.
-
-    The loader would otherwise reject every row of the extract one by one ("unknown
-    category") and the analyst would find out only from the report.
-    """
-    roles = set(profile.columns)
-    if profile.columns and not roles & {"offence", "category"}:
-        raise CrimesSourceError(
-            f"mapping profile {profile.name!r} maps no column to a crime category: give it "
-            "an 'offence' column (mapped through the offence table) or a 'category' column")
+    """core.profile.check_profile, raising CrimesSourceError as every caller here expects."""
     try:
-        lookup = profile.offence_lookup()
+        _core_check_profile(profile)
     except ProfileError as exc:
-        raise CrimesSourceError(f"mapping profile {profile.name!r}: {exc}") from exc
-    if "category" not in roles and not lookup:
-        raise CrimesSourceError(
-            f"mapping profile {profile.name!r} maps no offence to any crime category")
+        raise CrimesSourceError(str(exc)) from exc
 
 
 def load_profile(path: Optional[PathLike]) -> Optional[MappingProfile]:
-    """The profile at ``path`` (checked with :func:`check_profile`), or None."""
-    if not path:
-        return None
-    if not Path(path).is_file():
-        raise CrimesSourceError(f"mapping profile not found: {path}")
+    """core.profile.load_profile (checked with check_profile), or None; raising
+    CrimesSourceError as every caller here expects."""
     try:
-        profile = MappingProfile.load(path)
+        return _core_load_profile(path)
     except ProfileError as exc:
         raise CrimesSourceError(str(exc)) from exc
-    check_profile(profile)
-    return profile
 
 
 def _restore(frame: pd.DataFrame) -> pd.DataFrame:
@@ -227,20 +213,6 @@ def crimes_from_gpkg(path: PathLike, table: str = CRIMES_TABLE) -> CrimesInput:
                        description=f"crimes GeoPackage {path.name}")
 
 
-def input_files(paths: Sequence[PathLike]) -> list[Path]:
-    """Every file a list of inputs names (folders searched for .csv and .zip), sorted: what
-    a release manifest fingerprints."""
-    found: set[Path] = set()
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            found.update(p for p in path.rglob("*")
-                         if p.is_file() and p.suffix.lower() in (".csv", ".zip"))
-        elif path.is_file():
-            found.add(path)
-    return sorted(found)
-
-
 def crimes_from_files(paths: Sequence[PathLike], profile: Optional[MappingProfile] = None,
                       feedback: Optional[Feedback] = None) -> CrimesInput:
     """Crimes and rejects loaded afresh from extract files, folders or police.uk zips."""
@@ -259,7 +231,7 @@ def crimes_from_files(paths: Sequence[PathLike], profile: Optional[MappingProfil
         errors = "; ".join(f.error for f in result.files if f.error)
         raise CrimesSourceError("the extracts hold no crimes" + (f" ({errors})" if errors else ""))
     return CrimesInput(crimes=result.crimes, rejects=result.rejects, input_files=files,
-                       description=f"{len(files)} extract file(s)", profile=profile)
+                       description=extracts_description(files), profile=profile)
 
 
 def open_crimes_source(source: Union[PathLike, Sequence[PathLike]],

@@ -21,13 +21,13 @@ a failed gate, an error or a cancel leaves the previous release byte-identical.
 The salt comes from a file, never from a typed-in string: Processing records every parameter
 value in its history log, and a salt in that log would let anyone recompute Crime IDs from
 guessed references. The salt file must not lie inside the output folder (it would be
-published with the release). The salt and naming rules live in core.release_files, so the
-command line (plain Python, no QGIS) applies the same ones.
+published with the release). The salt and naming rules, the gate's audit entry and error
+message and the manifest builder live in core.release_files, so the command line (plain
+Python, no QGIS) applies the same ones and writes the same manifest sections.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Sequence
@@ -40,13 +40,23 @@ import pandas as pd
 
 from ..core.feedback import Feedback
 from ..core.release_files import (  # noqa: F401 - re-exported for existing callers
+    MANIFEST_VERSION,
     RELEASE_NAMES,
     SALT_BYTES,
     ReleaseInputError,
+    build_manifest,
+    combined_gate_entry,
     create_salt_file,
+    file_entry,
     force_slug,
+    gate_error_message,
+    map_points_entry,
+    map_points_file_entry,
+    points_fingerprint,
     public_csv_name,
     read_salt,
+    sha256_file,
+    write_manifest,
 )
 from ..core.reproducible import canonical_xml, fixed_timestamp, freeze_geopackage
 from ..core.staging import staged_outputs
@@ -57,7 +67,6 @@ from .map_points_io import MapPointsSpec, read_map_points_file
 PathLike = Union[str, "os.PathLike[str]"]
 
 PUBLIC_TABLE = "public_crimes"
-MANIFEST_VERSION = 1
 
 # Shares of the progress bar.
 _POINTS_END, _CRIMES_END, _ANON_END, _WRITE_END, _GATE_END = 10.0, 40.0, 75.0, 88.0, 96.0
@@ -119,24 +128,6 @@ class _Scaled(Feedback):
         return self._inner.is_cancelled()
 
 
-def sha256_file(path: PathLike) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def points_fingerprint(points: Any) -> str:
-    """SHA-256 over the map points' published content (coordinates, labels, LSOA)."""
-    digest = hashlib.sha256()
-    digest.update(np.ascontiguousarray(points.longitude, dtype="<f8").tobytes())
-    digest.update(np.ascontiguousarray(points.latitude, dtype="<f8").tobytes())
-    for column in (points.label, points.lsoa_code, points.lsoa_name):
-        digest.update("\x1f".join(str(v) for v in column).encode("utf-8"))
-    return digest.hexdigest()
-
-
 def public_point_table(public: pd.DataFrame) -> gpkg_writer.PointTable:
     """The public table as a GeoPackage point layer: PUBLIC_COLUMNS as text fields (the same
     text as the CSV), geometry from Longitude/Latitude, NULL geometry where blank."""
@@ -175,28 +166,13 @@ def style_public_layer(layer: Any) -> None:
     layer.setDisplayExpression('"Crime type" || \' — \' || coalesce("Location", \'\')')
 
 
-def _file_entry(path: Path) -> dict:
-    return {"name": path.name, "sha256": sha256_file(path), "bytes": path.stat().st_size}
-
-
-# --- the gate -------------------------------------------------------------------------------
-
-def _combined_gate(reports: dict[str, Any]) -> dict:
-    """One audit entry for the gate runs on several outputs."""
-    checks = []
-    for label, report in reports.items():
-        for check in report.to_dict().get("checks", []):
-            checks.append({**check, "output": label})
-    return {"passed": all(r.passed for r in reports.values()), "checks": checks,
-            "outputs": list(reports)}
-
-
-def gate_error_message(failures: dict[str, Any]) -> str:
-    lines = ["The leak gate stopped this release: nothing was written and the previous "
-             "outputs are unchanged."]
-    for label, report in failures.items():
-        lines.append(f"{label}: {report.message()}")
-    return "\n".join(lines)
+def qgis_version() -> str:
+    """The running QGIS version for the manifest ("unknown" only outside QGIS)."""
+    try:
+        from qgis.core import Qgis
+    except ImportError:  # pragma: no cover - always present inside QGIS
+        return "unknown"
+    return Qgis.QGIS_VERSION
 
 
 # --- the step -------------------------------------------------------------------------------
@@ -206,29 +182,18 @@ def _resolve_points(points: Any, crimes: Optional[pd.DataFrame],
     """(MapPoints, manifest entry) from MapPoints, a MapPointsSpec or a file path."""
     from ..core.map_points import MapPoints
 
-    files: list[Path] = []
-    description = "map points"
     if isinstance(points, MapPoints):
-        resolved = points
-    elif isinstance(points, MapPointsSpec):
+        return points, map_points_entry(points)
+    if isinstance(points, MapPointsSpec):
         resolved = points.resolve(crimes, feedback)
-        files = points.input_files()
-        description = points.description or f"map points ({points.kind})"
-    elif isinstance(points, (str, os.PathLike)):
+        return resolved, map_points_entry(
+            resolved, points.description or f"map points ({points.kind})",
+            points.input_files())
+    if isinstance(points, (str, os.PathLike)):
         resolved = read_map_points_file(points)
-        files = [Path(str(points).split("|", 1)[0])]
-        description = f"map points file {files[0].name}"
-    else:
-        raise ReleaseInputError(f"map points must be MapPoints, a MapPointsSpec or a file, "
-                                f"not {type(points).__name__}")
-    entry = {
-        "description": description,
-        "count": len(resolved),
-        "sha256": points_fingerprint(resolved),
-        "sources": sorted({str(s) for s in resolved.source.tolist()}),
-        "files": [_file_entry(p) for p in files if p.is_file()],
-    }
-    return resolved, entry
+        return resolved, map_points_file_entry(resolved, points)
+    raise ReleaseInputError(f"map points must be MapPoints, a MapPointsSpec or a file, "
+                            f"not {type(points).__name__}")
 
 
 def _load_rules(rules: Any) -> tuple[Any, Optional[Path]]:
@@ -374,7 +339,7 @@ def run_anonymise(
             error = LeakError(gate_error_message(failures))
             error.reports = reports  # type: ignore[attr-defined]
             raise error
-        attach_gate_report(audit, _combined_gate(reports))
+        attach_gate_report(audit, combined_gate_entry(reports))
         feedback.set_progress(_GATE_END)
         feedback.check()
 
@@ -385,10 +350,13 @@ def run_anonymise(
         if qml is not None and tmp_qml is not None:
             staged.append((qml, tmp_qml))
         staged += [(audit_json, tmp_json), (audit_html, tmp_html)]
-        manifest_data = _manifest(source, points_entry, rules_obj, rules_path, profile_path,
-                                  distance, salt_fingerprint(salt), audit, staged)
-        stage.path_for(manifest).write_text(
-            json.dumps(manifest_data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        manifest_data = build_manifest(
+            crimes_description=source.description, crimes_files=source.input_files,
+            points_entry=points_entry, rules=rules_obj, rules_path=rules_path,
+            profile_path=profile_path, max_distance_m=distance,
+            salt_fingerprint=salt_fingerprint(salt), audit=audit, staged=staged,
+            qgis_version=qgis_version())
+        write_manifest(manifest_data, stage.path_for(manifest))
         feedback.check()
         # 8. leaving the block moves everything into place together
     feedback.set_progress(100.0)
@@ -406,50 +374,6 @@ def run_anonymise(
         reconciles=bool(audit.get("reconciles", False)),
         warnings=[str(w) for w in audit.get("warnings", [])],
     )
-
-
-def _manifest(source: CrimesInput, points_entry: dict, rules: Any, rules_path: Optional[Path],
-              profile_path: Optional[PathLike], distance: float, fingerprint: str,
-              audit: dict, staged: list[tuple[Path, Path]]) -> dict:
-    """The release manifest: what went in, with which settings, what came out."""
-    from .. import plugin_version
-
-    try:
-        from qgis.core import Qgis
-
-        qgis_version = Qgis.QGIS_VERSION
-    except ImportError:  # pragma: no cover - always present inside QGIS
-        qgis_version = "unknown"
-    totals = audit.get("totals", {})
-    return {
-        "manifest_version": MANIFEST_VERSION,
-        "crime_mapper_version": plugin_version(),
-        "qgis_version": qgis_version,
-        "release": {
-            "months": audit.get("input", {}).get("months", []),
-            "forces": audit.get("input", {}).get("forces", []),
-            "rows_in": totals.get("rows_in"),
-            "published_at_map_point": totals.get("published_at_map_point"),
-            "published_without_location": totals.get("published_without_location"),
-            "withheld_by_rule": totals.get("withheld_by_rule"),
-            "rejected": totals.get("rejected"),
-            "reconciles": audit.get("reconciles"),
-            "leak_gate_passed": bool((audit.get("leak_gate") or {}).get("passed")),
-        },
-        "inputs": {
-            "crimes": {"description": source.description,
-                       "files": [_file_entry(p) for p in source.input_files if p.is_file()]},
-            "map_points": points_entry,
-            "rules": _file_entry(rules_path) if rules_path else "default rules",
-            "profile": _file_entry(Path(profile_path)) if profile_path else None,
-        },
-        "settings": {
-            "max_distance_m": distance,
-            "rules": rules.to_dict(),
-            "salt_fingerprint": fingerprint,
-        },
-        "outputs": [{**_file_entry(tmp), "name": final.name} for final, tmp in staged],
-    }
 
 
 # --- the gate on its own --------------------------------------------------------------------
