@@ -41,7 +41,7 @@ import pandas as pd
 
 from . import audit as audit_module
 from .audit import ACTION_MAP, ACTION_NO_LOCATION, ACTION_UNKNOWN, UNKNOWN_REJECTED
-from .feedback import Feedback
+from .feedback import Feedback, ScaledFeedback
 from .public_schema import (
     LOCATION_PREFIX,
     MIN_SALT_BYTES,
@@ -82,19 +82,6 @@ class Release:
     public: pd.DataFrame
     audit: dict
     point_index: np.ndarray
-
-
-class _Span(Feedback):
-    """Maps a sub-step's 0-100 progress onto [start, end] of the caller's feedback."""
-
-    def __init__(self, outer: Feedback, start: float, end: float) -> None:
-        self.outer, self.start, self.end = outer, start, end
-
-    def set_progress(self, percent: float) -> None:
-        self.outer.set_progress(self.start + (self.end - self.start) * percent / 100.0)
-
-    def is_cancelled(self) -> bool:
-        return self.outer.is_cancelled()
 
 
 # --- validation -----------------------------------------------------------------------------
@@ -320,7 +307,7 @@ def anonymise(crimes: pd.DataFrame, points: MapPoints, rules: ReleaseRules = DEF
     feedback.check()
     if to_snap.any():
         snapped = snap(points, lon[to_snap], lat[to_snap], max_distance_m=float(max_distance_m),
-                       index=index, feedback=_Span(feedback, 2, 60))
+                       index=index, feedback=ScaledFeedback(feedback, 2, 60))
         point[to_snap] = np.asarray(snapped.index, dtype=np.int64)
         distance[to_snap] = np.asarray(snapped.distance_m, dtype=np.float64)
     feedback.check()

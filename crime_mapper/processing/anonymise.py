@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from qgis.core import (
-    QgsProcessing,
     QgsProcessingAlgorithm,
     QgsProcessingContext,
     QgsProcessingException,
@@ -18,18 +17,16 @@ from qgis.core import (
     QgsProcessingLayerPostProcessorInterface,
     QgsProcessingOutputNumber,
     QgsProcessingOutputString,
-    QgsProcessingParameterField,
     QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
-    QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterNumber,
-    QgsProcessingParameterVectorLayer,
     QgsProcessingUtils,
     QgsVectorLayer,
 )
 
 from ..core.feedback import Cancelled
 from .load_extracts import ProcessingFeedbackAdapter, split_paths
+from .release_parameters import add_crimes_parameters, add_map_points_parameters
 
 # pandas, numpy and the core are imported when the algorithm runs, not when QGIS starts.
 
@@ -196,20 +193,8 @@ class AnonymiseAlgorithm(QgsProcessingAlgorithm):
         return AnonymiseAlgorithm()
 
     def initAlgorithm(self, config: Optional[dict] = None) -> None:  # noqa: N802 - Qt API
-        self.addParameter(QgsProcessingParameterVectorLayer(
-            self.CRIMES, "Crimes layer (from a crime_mapper load)",
-            [QgsProcessing.SourceType.TypeVectorPoint], optional=True))
-        self.addParameter(QgsProcessingParameterMultipleLayers(
-            self.CRIMES_FILES, "Or crime extract files (.csv, folders, police.uk .zip)",
-            QgsProcessing.SourceType.TypeFile, optional=True))
-        self.addParameter(QgsProcessingParameterFile(
-            self.PROFILE, "Column-mapping profile (JSON)",
-            behavior=QgsProcessingParameterFile.Behavior.File, extension="json", optional=True))
-        self.addParameter(QgsProcessingParameterVectorLayer(
-            self.MAP_POINTS, "Anonymous map points", [QgsProcessing.SourceType.TypeVectorPoint]))
-        self.addParameter(QgsProcessingParameterField(
-            self.LABEL_FIELD, "Map point label field", "label", self.MAP_POINTS,
-            optional=True))
+        add_crimes_parameters(self, self.CRIMES, self.CRIMES_FILES, self.PROFILE)
+        add_map_points_parameters(self, self.MAP_POINTS, self.LABEL_FIELD)
         distance = QgsProcessingParameterNumber(
             self.MAX_DISTANCE, "Maximum distance to a map point (metres)",
             QgsProcessingParameterNumber.Type.Double, 20000.0, minValue=1.0)

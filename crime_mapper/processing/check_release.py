@@ -10,23 +10,20 @@ from __future__ import annotations
 from typing import Optional
 
 from qgis.core import (
-    QgsProcessing,
     QgsProcessingAlgorithm,
     QgsProcessingContext,
     QgsProcessingException,
     QgsProcessingFeedback,
     QgsProcessingOutputNumber,
     QgsProcessingOutputString,
-    QgsProcessingParameterField,
     QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
-    QgsProcessingParameterMultipleLayers,
-    QgsProcessingParameterVectorLayer,
 )
 
 from ..core.feedback import Cancelled
 from .anonymise import crimes_from_parameters, map_points_from_parameters
 from .load_extracts import ProcessingFeedbackAdapter
+from .release_parameters import add_crimes_parameters, add_map_points_parameters
 
 
 class CheckReleaseAlgorithm(QgsProcessingAlgorithm):
@@ -89,20 +86,8 @@ class CheckReleaseAlgorithm(QgsProcessingAlgorithm):
         return CheckReleaseAlgorithm()
 
     def initAlgorithm(self, config: Optional[dict] = None) -> None:  # noqa: N802 - Qt API
-        self.addParameter(QgsProcessingParameterVectorLayer(
-            self.RAW, "Raw crimes layer (from a crime_mapper load)",
-            [QgsProcessing.SourceType.TypeVectorPoint], optional=True))
-        self.addParameter(QgsProcessingParameterMultipleLayers(
-            self.RAW_FILES, "Or raw extract files (.csv, folders, police.uk .zip)",
-            QgsProcessing.SourceType.TypeFile, optional=True))
-        self.addParameter(QgsProcessingParameterFile(
-            self.PROFILE, "Column-mapping profile (JSON)",
-            behavior=QgsProcessingParameterFile.Behavior.File, extension="json", optional=True))
-        self.addParameter(QgsProcessingParameterVectorLayer(
-            self.MAP_POINTS, "Anonymous map points", [QgsProcessing.SourceType.TypeVectorPoint]))
-        self.addParameter(QgsProcessingParameterField(
-            self.LABEL_FIELD, "Map point label field", "label", self.MAP_POINTS,
-            optional=True))
+        add_crimes_parameters(self, self.RAW, self.RAW_FILES, self.PROFILE, raw=True)
+        add_map_points_parameters(self, self.MAP_POINTS, self.LABEL_FIELD)
         self.addParameter(QgsProcessingParameterFile(
             self.RELEASE_FILE, "Output file to check (CSV or GeoPackage)",
             behavior=QgsProcessingParameterFile.Behavior.File, optional=True))

@@ -29,13 +29,10 @@ from qgis.core import (
     QgsProcessingOutputString,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterEnum,
-    QgsProcessingParameterField,
     QgsProcessingParameterFile,
-    QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterNumber,
     QgsProcessingParameterString,
     QgsProcessingParameterVectorDestination,
-    QgsProcessingParameterVectorLayer,
 )
 
 from ..core.feedback import Cancelled, Feedback, ScaledFeedback
@@ -44,6 +41,7 @@ from ..core.hexgrid import DEFAULT_MAX_CELLS
 from .anonymise import crimes_from_parameters, map_points_from_parameters
 from .hotspots_grid import CATEGORY_CHOICES, _HotspotPostProcessor
 from .load_extracts import ProcessingFeedbackAdapter
+from .release_parameters import add_crimes_parameters, add_map_points_parameters
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -287,20 +285,8 @@ class PublishHotspotsAlgorithm(QgsProcessingAlgorithm):
         self.addParameter(QgsProcessingParameterFile(
             self.RELEASE, "Public release CSV (from Anonymise for public release)",
             behavior=QgsProcessingParameterFile.Behavior.File))
-        self.addParameter(QgsProcessingParameterVectorLayer(
-            self.CRIMES, "Raw crimes layer (from a crime_mapper load)",
-            [QgsProcessing.SourceType.TypeVectorPoint], optional=True))
-        self.addParameter(QgsProcessingParameterMultipleLayers(
-            self.CRIMES_FILES, "Or raw extract files (.csv, folders, police.uk .zip)",
-            QgsProcessing.SourceType.TypeFile, optional=True))
-        self.addParameter(QgsProcessingParameterFile(
-            self.PROFILE, "Column-mapping profile (JSON)",
-            behavior=QgsProcessingParameterFile.Behavior.File, extension="json", optional=True))
-        self.addParameter(QgsProcessingParameterVectorLayer(
-            self.MAP_POINTS, "Anonymous map points", [QgsProcessing.SourceType.TypeVectorPoint]))
-        self.addParameter(QgsProcessingParameterField(
-            self.LABEL_FIELD, "Map point label field", "label", self.MAP_POINTS,
-            optional=True))
+        add_crimes_parameters(self, self.CRIMES, self.CRIMES_FILES, self.PROFILE, raw=True)
+        add_map_points_parameters(self, self.MAP_POINTS, self.LABEL_FIELD)
         self.addParameter(QgsProcessingParameterEnum(
             self.METHOD, "Method", [label for _, label in METHODS], defaultValue=0))
         self.addParameter(QgsProcessingParameterNumber(

@@ -38,7 +38,7 @@ from typing import Any, Optional, Union
 import numpy as np
 import pandas as pd
 
-from ..core.feedback import Feedback
+from ..core.feedback import Feedback, ScaledFeedback
 from ..core.release_files import (  # noqa: F401 - re-exported for existing callers
     MANIFEST_VERSION,
     RELEASE_NAMES,
@@ -113,19 +113,6 @@ class AnonymiseOutputs:
         ]
         lines += [f"Warning: {w}" for w in self.warnings]
         return "\n".join(lines)
-
-
-class _Scaled(Feedback):
-    """A stage's 0..100 onto [start, end] of the caller's progress; cancel passes through."""
-
-    def __init__(self, inner: Feedback, start: float, end: float) -> None:
-        self._inner, self._start, self._end = inner, start, end
-
-    def set_progress(self, percent: float) -> None:
-        self._inner.set_progress(self._start + (self._end - self._start) * percent / 100.0)
-
-    def is_cancelled(self) -> bool:
-        return self._inner.is_cancelled()
 
 
 def public_point_table(public: pd.DataFrame) -> gpkg_writer.PointTable:
@@ -274,13 +261,13 @@ def run_anonymise(
     try:
         needs_crimes = isinstance(points, MapPointsSpec) and points.kind == "hexagon"
         point_set, points_entry = (None, {}) if needs_crimes else _resolve_points(
-            points, None, _Scaled(feedback, 0.0, _POINTS_END))
+            points, None, ScaledFeedback(feedback, 0.0, _POINTS_END))
         feedback.set_progress(_POINTS_END)
         feedback.check()
 
         # 3. the crimes
         source = crimes if isinstance(crimes, CrimesInput) else open_crimes_source(
-            crimes, profile=profile, feedback=_Scaled(feedback, _POINTS_END, _CRIMES_END))
+            crimes, profile=profile, feedback=ScaledFeedback(feedback, _POINTS_END, _CRIMES_END))
         feedback.check()
         if needs_crimes:
             point_set, points_entry = _resolve_points(points, source.crimes, feedback)
@@ -296,7 +283,7 @@ def run_anonymise(
     try:
         release = anonymise(source.crimes, point_set, rules_obj, salt=salt,
                             max_distance_m=distance, rejects=source.rejects,
-                            feedback=_Scaled(feedback, _CRIMES_END, _ANON_END))
+                            feedback=ScaledFeedback(feedback, _CRIMES_END, _ANON_END))
     except AnonymiseError as exc:
         raise ReleaseInputError(str(exc)) from exc
     feedback.check()
@@ -319,7 +306,7 @@ def run_anonymise(
         feedback.check()
         tmp_gpkg = stage.path_for(gpkg_path)
         gpkg_writer.write_geopackage(tmp_gpkg, [public_point_table(public)],
-                                     feedback=_Scaled(feedback, _ANON_END + 3, _WRITE_END))
+                                     feedback=ScaledFeedback(feedback, _ANON_END + 3, _WRITE_END))
         freeze_geopackage(tmp_gpkg, fixed_timestamp(public["Month"].unique().tolist()))
         tmp_qml = stage.path_for(qml) if qml is not None else None
         if tmp_qml is not None:
@@ -399,9 +386,9 @@ def run_check_release(
         raise ReleaseInputError(f"The output to check does not exist: {output}")
     try:
         profile = load_profile(profile_path)
-        point_set, _ = _resolve_points(points, None, _Scaled(feedback, 0.0, 20.0))
+        point_set, _ = _resolve_points(points, None, ScaledFeedback(feedback, 0.0, 20.0))
         source = raw if isinstance(raw, CrimesInput) else open_crimes_source(
-            raw, profile=profile, feedback=_Scaled(feedback, 20.0, 60.0))
+            raw, profile=profile, feedback=ScaledFeedback(feedback, 20.0, 60.0))
     except MapPointsError as exc:
         raise ReleaseInputError(f"Map points: {exc}") from exc
     except ValueError as exc:
