@@ -26,7 +26,7 @@ import os
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Optional
 
-from qgis.core import Qgis, QgsApplication, QgsMessageLog, QgsProject
+from qgis.core import Qgis, QgsMessageLog, QgsProject
 from qgis.gui import QgsDockWidget, QgsFileWidget
 from qgis.PyQt.QtCore import pyqtSignal
 from qgis.PyQt.QtWidgets import (
@@ -45,6 +45,8 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
+from .task_runner import LOG_TAG, TaskRunner, notify
+
 if TYPE_CHECKING:
     from qgis.gui import QgisInterface
 
@@ -53,8 +55,6 @@ if TYPE_CHECKING:
     from .profile_dialog import ProfileDialog
     from .release_panel import ReleasePanel
 
-LOG_TAG = "crime_mapper"
-MESSAGE_TITLE = "Crime mapper"
 EXTRACT_FILTER = "Crime extracts (*.csv *.zip *.CSV *.ZIP);;All files (*)"
 PROFILE_FILTER = "Column-mapping profile (*.json)"
 
@@ -69,9 +69,11 @@ class CrimeMapperDock(QgsDockWidget):
     def __init__(self, iface: QgisInterface, parent: Optional[QWidget] = None) -> None:
         super().__init__("Crime mapper", parent)
         self.iface = iface
-        self._task: Optional[LoadExtractsTask] = None
         self._profile_dialog: Optional[ProfileDialog] = None
         self._build_ui()
+        # the load's one QgsTask: kept alive, progress, outcome on the main thread, unload
+        self._runner = TaskRunner(self, self._on_task_completed, self._on_task_terminated,
+                                  progress_bar=self.progress_bar, set_running=self._set_running)
         self._set_running(False)
 
     # --- UI -----------------------------------------------------------------------------
@@ -227,7 +229,7 @@ class CrimeMapperDock(QgsDockWidget):
 
     def current_task(self) -> Optional[LoadExtractsTask]:
         """The running load task, or None when idle."""
-        return self._task
+        return self._runner.task
 
     def _choose_files(self) -> None:
         paths, _ = QFileDialog.getOpenFileNames(self, "Add extracts", "", EXTRACT_FILTER)
@@ -280,13 +282,13 @@ class CrimeMapperDock(QgsDockWidget):
     def _edit_profile(self) -> None:
         profile = self.profile_path()
         if profile is not None and not os.path.isfile(profile):
-            self._notify(f"Mapping profile not found: {profile}", Qgis.MessageLevel.Warning)
+            notify(self.iface, f"Mapping profile not found: {profile}", Qgis.MessageLevel.Warning)
             return
         try:
             self.open_profile_dialog(extract_path=self._first_csv_input(), profile_path=profile)
         except ValueError as exc:  # ProfileError: not a valid profile file
             self._close_profile_dialog()
-            self._notify(str(exc), Qgis.MessageLevel.Warning)
+            notify(self.iface, str(exc), Qgis.MessageLevel.Warning)
 
     def _on_profile_dialog_finished(self, _result: int) -> None:
         dialog, self._profile_dialog = self._profile_dialog, None
@@ -306,119 +308,77 @@ class CrimeMapperDock(QgsDockWidget):
     # --- running a load ---------------------------------------------------------------------
     def start_load(self) -> bool:
         """Check the form, then start the background load; False if it could not start."""
-        if self._task is not None:
-            self._notify("A load is already running.", Qgis.MessageLevel.Warning)
+        if self._runner.is_running():
+            notify(self.iface, "A load is already running.", Qgis.MessageLevel.Warning)
             return False
         paths = self.input_paths()
         if not paths:
-            self._notify("Add at least one file, folder or zip to load.", Qgis.MessageLevel.Warning)
+            notify(self.iface, "Add at least one file, folder or zip to load.",
+                   Qgis.MessageLevel.Warning)
             return False
         missing = [p for p in paths if not os.path.exists(p)]
         if missing:
-            self._notify(f"Not found: {', '.join(missing)}", Qgis.MessageLevel.Warning)
+            notify(self.iface, f"Not found: {', '.join(missing)}", Qgis.MessageLevel.Warning)
             return False
         output_dir = self.output_dir()
         if not output_dir:
-            self._notify("Choose an output folder.", Qgis.MessageLevel.Warning)
+            notify(self.iface, "Choose an output folder.", Qgis.MessageLevel.Warning)
             return False
         profile = self.profile_path()
         if profile is not None and not os.path.isfile(profile):
-            self._notify(f"Mapping profile not found: {profile}", Qgis.MessageLevel.Warning)
+            notify(self.iface, f"Mapping profile not found: {profile}",
+                   Qgis.MessageLevel.Warning)
             return False
 
         from ..qgis_bridge.load_task import LoadExtractsTask
 
         task = LoadExtractsTask(paths, output_dir, profile)
-        task.progressChanged.connect(self._on_progress)
-        task.taskCompleted.connect(self._on_task_completed)
-        task.taskTerminated.connect(self._on_task_terminated)
-        # Our own reference until the outcome is handled: the slots read the task's results
-        # from it, and a Python QgsTask subclass must never be collected while it may run.
-        self._task = task
-        self.progress_bar.setValue(0)
         self.report_view.setPlainText(f"Loading {len(paths)} input(s)…")
-        self._set_running(True)
         QgsMessageLog.logMessage(
             f"Load started: {len(paths)} input(s) -> {output_dir}", LOG_TAG, Qgis.MessageLevel.Info
         )
-        QgsApplication.taskManager().addTask(task)
+        self._runner.start(task)
         return True
 
     def cancel_load(self) -> None:
         """Ask the running load to stop; the outcome arrives through taskTerminated."""
-        if self._task is not None:
-            self._task.cancel()
+        self._runner.cancel()
 
-    def _on_progress(self, value: float) -> None:
-        self.progress_bar.setValue(int(round(value)))
-
-    def _finish_task(self) -> Optional[LoadExtractsTask]:
-        task, self._task = self._task, None
-        if task is not None:
-            self._disconnect(task)
-        self._set_running(False)
-        return task
-
-    def _disconnect(self, task: LoadExtractsTask) -> None:
-        for signal, slot in (
-            (task.progressChanged, self._on_progress),
-            (task.taskCompleted, self._on_task_completed),
-            (task.taskTerminated, self._on_task_terminated),
-        ):
-            try:
-                signal.disconnect(slot)
-            except (TypeError, RuntimeError):
-                pass
-
-    def _on_task_completed(self) -> None:
-        task = self._finish_task()
-        if task is None:
-            return
+    def _on_task_completed(self, task: LoadExtractsTask) -> None:
         self.report_view.setPlainText(task.report_text)
         if task.error is not None:
-            self._notify(f"Load finished with an error: {task.error}", Qgis.MessageLevel.Critical)
+            notify(self.iface, f"Load finished with an error: {task.error}",
+                   Qgis.MessageLevel.Critical)
             self.loadFinished.emit(False)
             return
         try:
             task.add_layers_to_project(QgsProject.instance())
         except Exception as exc:  # noqa: BLE001 - shown to the user instead of a Python dialog
-            self._notify(f"Loaded, but adding the layers failed: {exc}", Qgis.MessageLevel.Critical)
+            notify(self.iface, f"Loaded, but adding the layers failed: {exc}",
+                   Qgis.MessageLevel.Critical)
             self.loadFinished.emit(False)
             return
         self.progress_bar.setValue(100)
         if task.outputs is not None:
             for panel in (self.release_panel, self.hotspots_panel):
                 panel.set_crimes_source(str(task.outputs.gpkg))
-        self._notify(
-            "Load finished: layers added; the validation report is in the panel.",
-            Qgis.MessageLevel.Success,
-        )
+        notify(self.iface, "Load finished: layers added; the validation report is in the panel.",
+               Qgis.MessageLevel.Success)
         self.loadFinished.emit(True)
 
-    def _on_task_terminated(self) -> None:
-        task = self._finish_task()
-        if task is None:
-            return
+    def _on_task_terminated(self, task: LoadExtractsTask) -> None:
         self.report_view.setPlainText(task.report_text or "")
         if task.error in (None, "Cancelled"):
-            self._notify("Load cancelled; previous outputs are unchanged.", Qgis.MessageLevel.Info)
+            notify(self.iface, "Load cancelled; previous outputs are unchanged.",
+                   Qgis.MessageLevel.Info)
         else:
-            self._notify(f"Load failed: {task.error}", Qgis.MessageLevel.Critical)
+            notify(self.iface, f"Load failed: {task.error}", Qgis.MessageLevel.Critical)
         self.loadFinished.emit(False)
-
-    def _notify(self, text: str, level: Qgis.MessageLevel) -> None:
-        """Message bar for the user, message log (tag crime_mapper) for the record."""
-        self.iface.messageBar().pushMessage(MESSAGE_TITLE, text, level, 8)
-        QgsMessageLog.logMessage(text, LOG_TAG, level)
 
     # --- teardown ---------------------------------------------------------------------------
     def shutdown(self) -> None:
         """Called by the plugin's unload(): stop listening to, and cancel, a running load."""
-        task, self._task = self._task, None
-        if task is not None:
-            self._disconnect(task)
-            task.cancel()
+        self._runner.shutdown()
         self._close_profile_dialog()
-        self._set_running(False)
         for panel in (self.release_panel, self.hotspots_panel):
             panel.shutdown()

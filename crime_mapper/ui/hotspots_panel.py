@@ -20,10 +20,8 @@ from typing import TYPE_CHECKING, Optional
 
 from qgis.core import (
     Qgis,
-    QgsApplication,
     QgsFieldProxyModel,
     QgsMapLayerProxyModel,
-    QgsMessageLog,
     QgsProject,
     QgsTask,
     QgsVectorLayer,
@@ -48,14 +46,12 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from ..core.vocabulary import CATEGORY_NAMES
+from .task_runner import TaskRunner, notify
 
 if TYPE_CHECKING:
     from qgis.gui import QgisInterface
 
     from ..qgis_bridge.hotspot_task import HotspotTask
-
-LOG_TAG = "crime_mapper"
-MESSAGE_TITLE = "Crime mapper"
 
 #: (kind, label, default cell size in metres)
 METHODS: tuple[tuple[str, str, float], ...] = (
@@ -87,12 +83,15 @@ class HotspotsPanel(QWidget):
         super().__init__(parent)
         self.iface = iface
         self._crimes_source: Optional[str] = None
-        self._task: Optional[HotspotTask] = None
-        self._publish_task: Optional[QgsTask] = None
         self.last_outputs = None
         self.last_layer = None
         self.setObjectName("crime_mapper_hotspots_panel")
         self._build_ui()
+        # two independent tasks, each kept alive and handled on the main thread by its runner
+        self._runner = TaskRunner(self, self._on_completed, self._on_terminated,
+                                  progress_bar=self.progress_bar, set_running=self._set_running)
+        self._publish_runner = TaskRunner(self, self._on_published, self._on_published,
+                                          set_running=self._set_publishing)
         self._on_method_changed()
 
     # --- UI -------------------------------------------------------------------------------
@@ -313,73 +312,48 @@ class HotspotsPanel(QWidget):
 
     def start_run(self) -> bool:
         """Check the form and start the background run; False if it could not start."""
-        if self._task is not None:
-            self._notify("A hotspot run is already going.", Qgis.MessageLevel.Warning)
+        if self._runner.is_running():
+            notify(self.iface, "A hotspot run is already going.", Qgis.MessageLevel.Warning)
             return False
         uri, why = self.input_source()
         if uri is None:
-            self._notify(why, Qgis.MessageLevel.Warning)
+            notify(self.iface, why, Qgis.MessageLevel.Warning)
             return False
         from ..qgis_bridge.hotspot_layers import HotspotInputError
 
         try:
             settings = self.settings()
         except HotspotInputError as exc:
-            self._notify(str(exc), Qgis.MessageLevel.Warning)
+            notify(self.iface, str(exc), Qgis.MessageLevel.Warning)
             return False
         if settings.method == "change" and not settings.current_months:
-            self._notify("Enter the current month(s) to compare, e.g. 2022-10.",
-                         Qgis.MessageLevel.Warning)
+            notify(self.iface, "Enter the current month(s) to compare, e.g. 2022-10.",
+                   Qgis.MessageLevel.Warning)
             return False
         out_path = self.output_path()
         expected = OUTPUT_SUFFIX[settings.method]
         if not out_path.lower().endswith(expected):
-            self._notify(f"The output file must end with {expected}.", Qgis.MessageLevel.Warning)
+            notify(self.iface, f"The output file must end with {expected}.",
+                   Qgis.MessageLevel.Warning)
             return False
         os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
 
         from ..qgis_bridge.hotspot_task import HotspotTask
 
         task = HotspotTask(uri, out_path, settings)
-        task.progressChanged.connect(self._on_progress)
-        task.taskCompleted.connect(self._on_completed)
-        task.taskTerminated.connect(self._on_terminated)
-        self._task = task  # keep the Python object alive while it may run
-        self.progress_bar.setValue(0)
         self.status_label.setText("Running…")
-        self._set_running(True)
-        QgsApplication.taskManager().addTask(task)
+        self._runner.start(task)
         return True
 
     def cancel_run(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        self._runner.cancel()
 
-    def _on_progress(self, value: float) -> None:
-        self.progress_bar.setValue(int(round(value)))
-
-    def _finish_task(self) -> Optional[HotspotTask]:
-        task, self._task = self._task, None
-        if task is not None:
-            for signal, slot in ((task.progressChanged, self._on_progress),
-                                 (task.taskCompleted, self._on_completed),
-                                 (task.taskTerminated, self._on_terminated)):
-                try:
-                    signal.disconnect(slot)
-                except (TypeError, RuntimeError):
-                    pass
-        self._set_running(False)
-        return task
-
-    def _on_completed(self) -> None:
-        task = self._finish_task()
-        if task is None:
-            return
+    def _on_completed(self, task: HotspotTask) -> None:
         try:
             layer = task.add_layer_to_project(QgsProject.instance())
         except Exception as exc:  # noqa: BLE001 - shown to the user
-            self._notify(f"The hotspot file was written, but adding the layer failed: {exc}",
-                         Qgis.MessageLevel.Critical)
+            notify(self.iface, f"The hotspot file was written, but adding the layer failed: {exc}",
+                   Qgis.MessageLevel.Critical)
             self.runFinished.emit(False)
             return
         out = task.outputs
@@ -387,20 +361,17 @@ class HotspotsPanel(QWidget):
         self.progress_bar.setValue(100)
         text = f"{out.title}: {out.cells:,} cells from {out.crimes:,} crimes."
         self.status_label.setText(" ".join([text, out.legend_text, *out.notes]))
-        self._notify(text + " Layer added to the Hotspots group.", Qgis.MessageLevel.Success)
+        notify(self.iface, text + " Layer added to the Hotspots group.", Qgis.MessageLevel.Success)
         self.runFinished.emit(True)
 
-    def _on_terminated(self) -> None:
-        task = self._finish_task()
-        if task is None:
-            return
+    def _on_terminated(self, task: HotspotTask) -> None:
         if task.error in (None, "Cancelled"):
             message, level = "Hotspot run cancelled; earlier outputs are unchanged.", \
                 Qgis.MessageLevel.Info
         else:
             message, level = f"Hotspots: {task.error}", Qgis.MessageLevel.Critical
         self.status_label.setText(message)
-        self._notify(message, level)
+        notify(self.iface, message, level)
         self.runFinished.emit(False)
 
     # --- publishing (through the leak gate) -----------------------------------------------
@@ -410,14 +381,14 @@ class HotspotsPanel(QWidget):
         release = self.release_edit.filePath().strip()
         points = self.map_points_edit.filePath().strip()
         kind = self.method()
-        checks = ((self._publish_task is not None, "A publish is already going."),
+        checks = ((self._publish_runner.is_running(), "A publish is already going."),
                   (kind not in ("grid", "gi"), "Only crime counts or Gi* can be published."),
                   (not self._crimes_source, "Load crimes first: the leak gate checks the "
                                             "release against them."),
                   (not (release and points), "Choose the release CSV and map points file."))
         problem = next((text for failed, text in checks if failed), "")
         if problem:
-            self._notify(problem, Qgis.MessageLevel.Warning)
+            notify(self.iface, problem, Qgis.MessageLevel.Warning)
             return False
         out = self.publish_output_edit.filePath().strip() or str(
             Path(release).with_name(f"{Path(release).stem}-hotspots-{kind}.gpkg"))
@@ -434,35 +405,38 @@ class HotspotsPanel(QWidget):
             return run_publish_hotspots(release, source, points, out, **options,
                                         feedback=TaskFeedback(task))
 
-        task = QgsTask.fromFunction("crime_mapper: publish hotspots", work,
-                                    on_finished=self._on_published)
-        self._publish_task = task
-        self.publish_button.setEnabled(False)
+        # no on_finished: the runner hands the ended task to _on_published
+        task = QgsTask.fromFunction("crime_mapper: publish hotspots", work)
         self.status_label.setText("Publishing through the leak gate…")
-        QgsApplication.taskManager().addTask(task)
+        self._publish_runner.start(task)
         return True
 
-    def _on_published(self, exception: Optional[BaseException], outputs=None) -> None:
+    def _set_publishing(self, running: bool) -> None:
+        self.publish_button.setEnabled(not running)
+
+    def _on_published(self, task: QgsTask) -> None:
+        """Completed or terminated: the fromFunction task holds the outputs or the exception."""
         from ..core.feedback import Cancelled
         from ..qgis_bridge.hotspot_layers import add_hotspot_to_project
 
-        task, self._publish_task = self._publish_task, None
-        if task is None:  # shut down meanwhile: nothing to show
-            return
-        self.publish_button.setEnabled(True)
+        exception, outputs = task.exception, task.returned_values
         if exception is None and outputs is not None:
             self.last_outputs = outputs
-            self.last_layer = add_hotspot_to_project(outputs, QgsProject.instance())
-            text = (f"{outputs.title}: {outputs.cells:,} cells, {outputs.crimes:,} published "
-                    f"crimes; passed the leak gate, written to {outputs.path}.")
-            level = Qgis.MessageLevel.Success
+            try:
+                self.last_layer = add_hotspot_to_project(outputs, QgsProject.instance())
+                text = (f"{outputs.title}: {outputs.cells:,} cells, {outputs.crimes:,} "
+                        f"published crimes; passed the leak gate, written to {outputs.path}.")
+                level = Qgis.MessageLevel.Success
+            except Exception as exc:  # noqa: BLE001 - shown to the user, not a Python dialog
+                text = (f"Published to {outputs.path}, but adding the layer failed: {exc}")
+                level = Qgis.MessageLevel.Critical
         elif isinstance(exception, Cancelled) or exception is None or task.isCanceled():
             text, level = "Publish cancelled; earlier outputs are unchanged.", \
                 Qgis.MessageLevel.Info
         else:
             text, level = f"Not published: {exception}", Qgis.MessageLevel.Critical
         self.status_label.setText(text)
-        self._notify(text, level)
+        notify(self.iface, text, level)
         self.publishFinished.emit(level == Qgis.MessageLevel.Success)
 
     # --- quick styles ---------------------------------------------------------------------
@@ -477,8 +451,8 @@ class HotspotsPanel(QWidget):
 
         layer = layer or self._active_vector()
         if layer is None or layer.geometryType() != QgsWkbTypes.GeometryType.PointGeometry:
-            self._notify("Select a point layer for the heatmap preview.",
-                         Qgis.MessageLevel.Warning)
+            notify(self.iface, "Select a point layer for the heatmap preview.",
+                   Qgis.MessageLevel.Warning)
             return False
         geographic = layer.crs().isGeographic()
         layer.setRenderer(heatmap_renderer(4.0 if geographic else 300.0,
@@ -495,31 +469,22 @@ class HotspotsPanel(QWidget):
 
         layer = layer or self._active_vector()
         if layer is None or layer.geometryType() != QgsWkbTypes.GeometryType.PolygonGeometry:
-            self._notify("Select a polygon layer (areas) for the choropleth.",
-                         Qgis.MessageLevel.Warning)
+            notify(self.iface, "Select a polygon layer (areas) for the choropleth.",
+                   Qgis.MessageLevel.Warning)
             return False
         if self.choropleth_field.layer() is not layer:
             self.choropleth_field.setLayer(layer)
         field = field or self.choropleth_field.currentField()
         if not field or layer.fields().indexOf(field) < 0:
-            self._notify("Choose the count or rate field to colour the areas by.",
-                         Qgis.MessageLevel.Warning)
+            notify(self.iface, "Choose the count or rate field to colour the areas by.",
+                   Qgis.MessageLevel.Warning)
             return False
         method = method or str(self.classification_combo.currentData())
         layer.setRenderer(graduated_renderer(layer, field, method, classes, ""))
         layer.triggerRepaint()
         return True
 
-    def _notify(self, text: str, level: Qgis.MessageLevel) -> None:
-        if self.iface is not None:
-            self.iface.messageBar().pushMessage(MESSAGE_TITLE, text, level, 8)
-        QgsMessageLog.logMessage(text, LOG_TAG, level)
-
     def shutdown(self) -> None:
         """Called when the plugin unloads: stop listening to, and cancel, a running task."""
-        task = self._finish_task()
-        if task is not None:
-            task.cancel()
-        publish, self._publish_task = self._publish_task, None
-        if publish is not None:
-            publish.cancel()
+        self._runner.shutdown()
+        self._publish_runner.shutdown()

@@ -17,13 +17,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any, Optional
 
-from qgis.core import (
-    Qgis,
-    QgsApplication,
-    QgsMapLayerProxyModel,
-    QgsMessageLog,
-    QgsProject,
-)
+from qgis.core import Qgis, QgsMapLayerProxyModel, QgsMessageLog, QgsProject
 from qgis.gui import QgsFieldComboBox, QgsFileWidget, QgsMapLayerComboBox
 from qgis.PyQt.QtCore import QUrl, pyqtSignal
 from qgis.PyQt.QtGui import QDesktopServices
@@ -42,13 +36,12 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
+from .task_runner import LOG_TAG, TaskRunner, notify
+
 if TYPE_CHECKING:
     from qgis.gui import QgisInterface
 
     from ..qgis_bridge.anonymise_task import AnonymiseTask
-
-LOG_TAG = "crime_mapper"
-MESSAGE_TITLE = "Crime mapper"
 
 SOURCE_LAYER, SOURCE_GPKG, SOURCE_HISTORY = range(3)
 SOURCE_LABELS = ("Point layer with a label field", "Map points GeoPackage",
@@ -72,9 +65,11 @@ class ReleasePanel(QWidget):
     def __init__(self, iface: QgisInterface, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
         self.iface = iface
-        self._task: Optional[AnonymiseTask] = None
         self._last_audit: Optional[str] = None
         self._build_ui()
+        # the anonymise's one QgsTask: kept alive, progress, outcome on the main thread, unload
+        self._runner = TaskRunner(self, self._on_task_completed, self._on_task_terminated,
+                                  progress_bar=self.progress_bar, set_running=self._set_running)
         self._set_running(False)
 
     # --- UI -------------------------------------------------------------------------------
@@ -248,7 +243,7 @@ class ReleasePanel(QWidget):
         self.output_widget.setFilePath(path)
 
     def current_task(self) -> Optional[AnonymiseTask]:
-        return self._task
+        return self._runner.task
 
     def create_salt(self, path: str) -> bool:
         """Write a new salt file at ``path`` and choose it; False (and a message) if refused."""
@@ -257,12 +252,12 @@ class ReleasePanel(QWidget):
         try:
             create_salt_file(path)
         except (ReleaseInputError, OSError) as exc:
-            self._notify(f"No salt created: {exc}", Qgis.MessageLevel.Warning)
+            notify(self.iface, f"No salt created: {exc}", Qgis.MessageLevel.Warning)
             return False
         self.set_salt_path(path)
-        self._notify(f"New salt written to {path} (readable only by you). Keep it secret, "
-                     "outside the release folder, and back it up: every Crime ID depends on it.",
-                     Qgis.MessageLevel.Info)
+        notify(self.iface, f"New salt written to {path} (readable only by you). Keep it secret, "
+               "outside the release folder, and back it up: every Crime ID depends on it.",
+               Qgis.MessageLevel.Info)
         return True
 
     def _create_salt_clicked(self) -> None:
@@ -302,27 +297,27 @@ class ReleasePanel(QWidget):
         """Check the form, then start the background anonymise; False if it could not start."""
         from ..core.map_points import MapPointsError
 
-        if self._task is not None:
-            self._notify("An anonymise is already running.", Qgis.MessageLevel.Warning)
+        if self._runner.is_running():
+            notify(self.iface, "An anonymise is already running.", Qgis.MessageLevel.Warning)
             return False
         crimes = self.crimes_source()
         if not crimes or not os.path.isfile(crimes.split("|")[0]):
-            self._notify("No crimes to anonymise: load extracts first, or choose a crimes "
-                         "GeoPackage.", Qgis.MessageLevel.Warning)
+            notify(self.iface, "No crimes to anonymise: load extracts first, or choose a crimes "
+                   "GeoPackage.", Qgis.MessageLevel.Warning)
             return False
         output_dir = self.output_widget.filePath()
         if not output_dir:
-            self._notify("Choose an output folder.", Qgis.MessageLevel.Warning)
+            notify(self.iface, "Choose an output folder.", Qgis.MessageLevel.Warning)
             return False
         salt = self.salt_widget.filePath()
         if not salt:
-            self._notify("Choose the salt file (or create a new salt).",
-                         Qgis.MessageLevel.Warning)
+            notify(self.iface, "Choose the salt file (or create a new salt).",
+                   Qgis.MessageLevel.Warning)
             return False
         try:
             spec = self._points_spec()
         except (MapPointsError, ValueError) as exc:
-            self._notify(f"Map points: {exc}", Qgis.MessageLevel.Warning)
+            notify(self.iface, f"Map points: {exc}", Qgis.MessageLevel.Warning)
             return False
 
         from ..qgis_bridge.anonymise_task import AnonymiseTask
@@ -330,44 +325,17 @@ class ReleasePanel(QWidget):
         task = AnonymiseTask(crimes, spec, salt, output_dir,
                              rules=self.rules_widget.filePath() or None,
                              max_distance_m=self.distance_spin.value() * 1000.0)
-        task.progressChanged.connect(self._on_progress)
-        task.taskCompleted.connect(self._on_task_completed)
-        task.taskTerminated.connect(self._on_task_terminated)
-        self._task = task  # our reference until the outcome is handled
-        self.progress_bar.setValue(0)
         self.summary_view.setPlainText("Anonymising…")
-        self._set_running(True)
         QgsMessageLog.logMessage(f"Anonymise started -> {output_dir}", LOG_TAG,
                                  Qgis.MessageLevel.Info)
-        QgsApplication.taskManager().addTask(task)
+        self._runner.start(task)
         return True
 
     def cancel_anonymise(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        self._runner.cancel()
 
-    def _on_progress(self, value: float) -> None:
-        self.progress_bar.setValue(int(round(value)))
-
-    def _finish_task(self) -> Optional[AnonymiseTask]:
-        task, self._task = self._task, None
-        if task is not None:
-            self._disconnect(task)
-        self._set_running(False)
-        return task
-
-    def _disconnect(self, task: AnonymiseTask) -> None:
-        for signal, slot in ((task.progressChanged, self._on_progress),
-                             (task.taskCompleted, self._on_task_completed),
-                             (task.taskTerminated, self._on_task_terminated)):
-            try:
-                signal.disconnect(slot)
-            except (TypeError, RuntimeError):
-                pass
-
-    def _on_task_completed(self) -> None:
-        task = self._finish_task()
-        if task is None or task.outputs is None:
+    def _on_task_completed(self, task: AnonymiseTask) -> None:
+        if task.outputs is None:
             return
         out = task.outputs
         self.summary_view.setPlainText(task.summary)
@@ -377,39 +345,27 @@ class ReleasePanel(QWidget):
         try:
             task.add_public_layer(QgsProject.instance())
         except Exception as exc:  # noqa: BLE001 - shown to the user
-            self._notify(f"Release written, but adding the public layer failed: {exc}",
-                         Qgis.MessageLevel.Warning)
+            notify(self.iface, f"Release written, but adding the public layer failed: {exc}",
+                   Qgis.MessageLevel.Warning)
         level = Qgis.MessageLevel.Success if out.reconciles else Qgis.MessageLevel.Warning
-        self._notify(
-            f"Release written: {out.published_at_map_point:,} published at map points, "
-            f"{out.published_without_location:,} without location, {out.withheld_by_rule:,} "
-            f"withheld, {out.rejected:,} rejected; leak gate passed.", level)
+        notify(self.iface,
+               f"Release written: {out.published_at_map_point:,} published at map points, "
+               f"{out.published_without_location:,} without location, {out.withheld_by_rule:,} "
+               f"withheld, {out.rejected:,} rejected; leak gate passed.", level)
         self.anonymiseFinished.emit(True)
 
-    def _on_task_terminated(self) -> None:
-        task = self._finish_task()
-        if task is None:
-            return
+    def _on_task_terminated(self, task: AnonymiseTask) -> None:
         self.summary_view.setPlainText(task.summary or "")
         if task.error in (None, "Cancelled"):
-            self._notify("Anonymise cancelled; the previous release is unchanged.",
-                         Qgis.MessageLevel.Info)
+            notify(self.iface, "Anonymise cancelled; the previous release is unchanged.",
+                   Qgis.MessageLevel.Info)
         elif task.gate_failed:
-            self._notify("The leak gate stopped the release; nothing was written. See the "
-                         "panel for what it found.", Qgis.MessageLevel.Critical)
+            notify(self.iface, "The leak gate stopped the release; nothing was written. See the "
+                   "panel for what it found.", Qgis.MessageLevel.Critical)
         else:
-            self._notify(f"Anonymise failed: {task.error}", Qgis.MessageLevel.Critical)
+            notify(self.iface, f"Anonymise failed: {task.error}", Qgis.MessageLevel.Critical)
         self.anonymiseFinished.emit(False)
-
-    def _notify(self, text: str, level: Any) -> None:
-        """Message bar for the user, message log (tag crime_mapper) for the record."""
-        self.iface.messageBar().pushMessage(MESSAGE_TITLE, text, level, 8)
-        QgsMessageLog.logMessage(text, LOG_TAG, level)
 
     def shutdown(self) -> None:
         """Called by the dock on unload: stop listening to, and cancel, a running task."""
-        task, self._task = self._task, None
-        if task is not None:
-            self._disconnect(task)
-            task.cancel()
-        self._set_running(False)
+        self._runner.shutdown()
