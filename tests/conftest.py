@@ -3,7 +3,8 @@
 pytest-qgis starts one QgsApplication for the session (GUI enabled, see pyproject.toml) and
 provides the ``qgis_iface`` stub. QT_QPA_PLATFORM=offscreen comes from the Makefile's
 environment, so no display is needed. This file only makes the source checkout importable
-and offers two small helpers for code that runs through the Qt event loop.
+offers two small helpers for code that runs through the Qt event loop, and registers the
+plugin's Processing provider for the algorithm tests.
 """
 
 from __future__ import annotations
@@ -58,3 +59,22 @@ def flush_events_fixture() -> Callable[[], None]:
 def wait_until_fixture() -> Callable[..., None]:
     """:func:`wait_until`, for tests that wait on a QgsTask through the event loop."""
     return wait_until
+
+
+@pytest.fixture(scope="module")
+def provider(qgis_processing):
+    """The plugin's Processing provider, registered once (the plugin's own registration, if a
+    test loaded the plugin, is reused)."""
+    from qgis.core import QgsApplication
+
+    from crime_mapper.processing.provider import CrimeMapperProvider
+
+    registry = QgsApplication.processingRegistry()
+    existing = registry.providerById("crime_mapper")
+    if existing is not None:
+        yield existing
+        return
+    instance = CrimeMapperProvider()
+    assert registry.addProvider(instance)
+    yield instance
+    registry.removeProvider(instance)

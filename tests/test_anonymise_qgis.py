@@ -64,21 +64,6 @@ OUTPUT_KEYS = ("PUBLIC_CSV", "PUBLIC_LAYER", "AUDIT_JSON", "AUDIT_HTML", "MANIFE
 
 
 @pytest.fixture(scope="module")
-def provider(qgis_processing):
-    from crime_mapper.processing.provider import CrimeMapperProvider
-
-    registry = QgsApplication.processingRegistry()
-    existing = registry.providerById("crime_mapper")
-    if existing is not None:
-        yield existing
-        return
-    instance = CrimeMapperProvider()
-    assert registry.addProvider(instance)
-    yield instance
-    registry.removeProvider(instance)
-
-
-@pytest.fixture(scope="module")
 def inputs(tmp_path_factory, provider) -> dict:
     """A Leicestershire load (Sep + Oct 2022), map points derived from the same published
     months, a force extract with its profile, and a salt outside every output folder."""

@@ -43,21 +43,6 @@ def crimes_gpkg(qgis_app, tmp_path_factory) -> Path:
     return out.gpkg
 
 
-@pytest.fixture(scope="module")
-def provider(qgis_processing):
-    from crime_mapper.processing.provider import CrimeMapperProvider
-
-    registry = QgsApplication.processingRegistry()
-    existing = registry.providerById("crime_mapper")
-    if existing is not None:
-        yield existing
-        return
-    instance = CrimeMapperProvider()
-    assert registry.addProvider(instance)
-    yield instance
-    registry.removeProvider(instance)
-
-
 def _gdal_messages(path: Path) -> list[str]:
     messages: list[str] = []
 

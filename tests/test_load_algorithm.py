@@ -33,22 +33,6 @@ NORTHUMBRIA = SAMPLE / "2022-07"
 ALG = "crime_mapper:load_extracts"
 
 
-@pytest.fixture(scope="module")
-def provider(qgis_processing):
-    """The plugin's provider, registered once (the plugin's own registration may differ)."""
-    from crime_mapper.processing.provider import CrimeMapperProvider
-
-    registry = QgsApplication.processingRegistry()
-    existing = registry.providerById("crime_mapper")
-    if existing is not None:
-        yield existing
-        return
-    instance = CrimeMapperProvider()
-    assert registry.addProvider(instance)
-    yield instance
-    registry.removeProvider(instance)
-
-
 def _params(tmp_path: Path, inputs) -> dict:
     return {"INPUT": inputs, "OUTPUT": str(tmp_path / "crimes.gpkg"),
             "REJECTS": str(tmp_path / "rejects.csv"), "REPORT": str(tmp_path / "report.json")}

@@ -27,21 +27,6 @@ PUBLISH = "crime_mapper:publish_hotspots"
 
 
 @pytest.fixture(scope="module")
-def provider(qgis_processing):
-    from crime_mapper.processing.provider import CrimeMapperProvider
-
-    registry = QgsApplication.processingRegistry()
-    existing = registry.providerById("crime_mapper")
-    if existing is not None:
-        yield existing
-        return
-    instance = CrimeMapperProvider()
-    assert registry.addProvider(instance)
-    yield instance
-    registry.removeProvider(instance)
-
-
-@pytest.fixture(scope="module")
 def release(provider, tmp_path_factory) -> dict:
     """A real release: load, map points from the published history, anonymise."""
     import processing
