@@ -13,14 +13,14 @@ Inputs (built once, cached under bench/out/, untimed):
   generator the police.uk recovery test uses (tests/support/raw_extract.py): each crime at a
   random true location inside its map point's catchment (British National Grid, to the metre),
   exact date and time, a crime reference, an offence description, free-text notes, an officer's
-  name, a sensitive flag, one Force column; loaded with core.loader and its profile in setup.
+  name, a sensitive flag, one Force column; loaded with core.load.loader and its profile in setup.
 
 Cases:
 
-- (d) ``d_snap``: core.snapping.snap of the month's 500,000 crimes (0.5% without a location)
+- (d) ``d_snap``: core.release.snapping.snap of the month's 500,000 crimes (0.5% without a location)
   onto the 750,000 points, building the index (projection + cKDTree) inside the timed part;
-- (e) ``e_anonymise``: core.anonymise.anonymise (snap, rules, public schema, salted IDs,
-  audit) + write_public_csv + the leak gate (core.leak_gate.check_release on the written CSV,
+- (e) ``e_anonymise``: core.release.anonymise.anonymise (snap, rules, public schema, salted IDs,
+  audit) + write_public_csv + the leak gate (core.gate.leak_gate.check_release on the written CSV,
   against the raw table) + the audit JSON/HTML, i.e. everything but QGIS;
 - (f) ``f_qgis_joinbynearest``: QGIS ``native:joinbynearest`` (NEIGHBORS=1, MAX_DISTANCE 20 km,
   EPSG:27700 memory layers prepared in setup) for the same snapping at full scale: the
@@ -52,7 +52,7 @@ def _points_path(input_path: Path) -> Path:
 
 
 def _load_points(input_path: Path) -> Any:
-    from crime_mapper.core.map_points import read_map_points_csv
+    from crime_mapper.core.release.map_points import read_map_points_csv
 
     return read_map_points_csv(_points_path(input_path))
 
@@ -67,8 +67,8 @@ def _raw_extract_paths(input_path: Path) -> tuple[Path, Path]:
     if (csv_path.exists() and profile_path.exists()
             and csv_path.stat().st_mtime >= newest):
         return csv_path, profile_path
-    from crime_mapper.core.loader import load_extracts
-    from crime_mapper.core.map_points import read_map_points_csv
+    from crime_mapper.core.load.loader import load_extracts
+    from crime_mapper.core.release.map_points import read_map_points_csv
     from tests.support.raw_extract import make_raw_extract
 
     started = time.perf_counter()
@@ -104,7 +104,7 @@ def _setup_snap_inputs() -> dict:
     import numpy as np
     import pandas as pd
 
-    from crime_mapper.core import snapping
+    from crime_mapper.core.release import snapping
 
     input_path = _input_from_argv()
     coords = pd.read_csv(input_path, usecols=["Longitude", "Latitude"], dtype=np.float64)
@@ -134,10 +134,11 @@ def _run_snap_inputs(ctx: dict, input_path: Path, workdir: Path) -> dict:
 
 
 def _setup_anonymise() -> dict:
-    from crime_mapper.core import anonymise, audit, leak_gate, public_schema
-    from crime_mapper.core.loader import load_extracts
-    from crime_mapper.core.profile import MappingProfile
-    from crime_mapper.core.release_rules import DEFAULT_RULES
+    from crime_mapper.core.gate import leak_gate
+    from crime_mapper.core.load.loader import load_extracts
+    from crime_mapper.core.load.mapping_profile import MappingProfile
+    from crime_mapper.core.release import anonymise, audit, public_schema
+    from crime_mapper.core.release.rules import DEFAULT_RULES
 
     input_path = _input_from_argv()
     raw_csv, profile_path = _raw_extract_paths(input_path)
@@ -204,7 +205,7 @@ def _setup_qgis_join() -> dict:
     from qgis.analysis import QgsNativeAlgorithms
     from qgis.core import QgsApplication
 
-    from crime_mapper.core.geography import BRITISH_NATIONAL_GRID, WGS84, transform
+    from crime_mapper.core.common.geography import BRITISH_NATIONAL_GRID, WGS84, transform
 
     QgsApplication.setPrefixPath(os.environ.get("QGIS_PREFIX_PATH", "/usr"), True)
     app = QgsApplication([], False)
@@ -251,7 +252,7 @@ def _run_qgis_join(ctx: dict, input_path: Path, workdir: Path) -> dict:
 
 
 CASES: list[Case] = [
-    Case("d_snap", "(d) snap 500,000 crimes to 750,000 map points: core.snapping.snap",
+    Case("d_snap", "(d) snap 500,000 crimes to 750,000 map points: core.release.snapping.snap",
          _setup_snap_inputs, _run_snap_inputs),
     Case("e_anonymise", "(e) anonymise national raw extract + public CSV + leak gate + audit",
          _setup_anonymise, _run_anonymise),

@@ -4,7 +4,7 @@ Inputs (built untimed in `setup`, cached under bench/out/):
 - a force year: 300,000 crimes resampled (with replacement, fixed seed) from the real
   Leicestershire police.uk points of ../shared/data (35 months, about 300,000 rows) or, in a
   plain clone, from sample_data; kept as a crimes-like GeoPackage (WGS84, month, crime_type,
-  written by qgis_bridge.gpkg_writer) and, for QGIS's own KDE, a point GeoPackage in British
+  written by core.io.gpkg_write) and, for QGIS's own KDE, a point GeoPackage in British
   National Grid;
 - the national month: the harness's generated national CSV (bench/out, 500,000 crimes),
   read and projected in setup (the reader is benchmarked by the load cases).
@@ -18,7 +18,7 @@ What is timed (each case in a fresh process, once per repeat):
   automatic bandwidth, PIXEL_SIZE 50, quartic kernel (KERNEL 0), raw density output;
 - h_grid_national / h_gi_national / h_kde_national: the same on the national month (KDE at
   250 m: 50 m cells over England and Wales would exceed the maximum raster size by design);
-- h_gi_100k: core.getis_ord.gi_star alone on about 100,000 cells (national month, cell size
+- h_gi_100k: core.hotspots.getis_ord.gi_star alone on about 100,000 cells (national month, cell size
   chosen in setup to give ~100k cells with their ring of neighbours; the count is reported).
 """
 
@@ -65,7 +65,7 @@ def force_year_gpkg() -> Path:
     import numpy as np
     import pandas as pd
 
-    from crime_mapper.qgis_bridge import gpkg_writer
+    from crime_mapper.core.io import gpkg_write
 
     frames = [pd.read_csv(f, usecols=["Month", "Longitude", "Latitude", "Crime type"])
               for f in _leicestershire_files()]
@@ -86,7 +86,7 @@ def force_year_gpkg() -> Path:
     tmp = path.with_suffix(".tmp.gpkg")
     if tmp.exists():
         tmp.unlink()
-    gpkg_writer.write_geopackage(tmp, [gpkg_writer.PointTable(
+    gpkg_write.write_geopackage(tmp, [gpkg_write.PointTable(
         "crimes", frame, {"month": "category", "crime_type": "category"})])
     os.replace(tmp, path)
     return path
@@ -130,8 +130,8 @@ def _national_points(input_path: Path) -> Any:
     import numpy as np
     import pandas as pd
 
-    from crime_mapper.core.geography import WGS84, transform
-    from crime_mapper.core.projection import choose_crs
+    from crime_mapper.core.common.geography import WGS84, transform
+    from crime_mapper.core.common.projection import choose_crs
     from crime_mapper.qgis_bridge.hotspot_layers import HotspotPoints
 
     frame = pd.read_csv(input_path, usecols=["Longitude", "Latitude"]).dropna()
@@ -168,7 +168,7 @@ def _setup_qgis_kde() -> Any:
 
     if QgsApplication.processingRegistry().providerById("native") is None:
         QgsApplication.processingRegistry().addProvider(QgsNativeAlgorithms())
-    from crime_mapper.core.kde import _default_bandwidth
+    from crime_mapper.core.hotspots.kde import _default_bandwidth
 
     points = _force_points()
     bandwidth, _ = _default_bandwidth(points.x, points.y, 50.0)
@@ -258,7 +258,7 @@ def _run_kde_national(ctx: Any, _input: Path, workdir: Path) -> dict:
 def _setup_gi_100k() -> Any:
     """National month, hexagon size chosen (bisection, untimed) for ~100,000 cells."""
     from bench.generate_national_month import default_path
-    from crime_mapper.core.hexgrid import HexGrid, grid_counts
+    from crime_mapper.core.hotspots.hexgrid import HexGrid, grid_counts
 
     path = default_path()
     points = _national_points(path)
@@ -278,7 +278,7 @@ def _setup_gi_100k() -> Any:
 
 
 def _run_gi_100k(ctx: Any, _input: Path, _workdir: Path) -> dict:
-    from crime_mapper.core.getis_ord import gi_star
+    from crime_mapper.core.hotspots.getis_ord import gi_star
 
     counts = ctx["counts"]
     result = gi_star(counts.q, counts.r, counts.count, rings=1, fdr=True)

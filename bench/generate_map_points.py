@@ -12,7 +12,7 @@ month made by bench/generate_national_month.py, deterministically:
   map points receive no crime in the month, as on police.uk;
 - coordinates at police.uk's 6 decimals, distinct at 6 decimals, all inside the UK outline.
 
-The result is cached as a map-points CSV (core.map_points.write_map_points_csv) under
+The result is cached as a map-points CSV (core.release.map_points.write_map_points_csv) under
 bench/out/ and rebuilt when the national month is newer than it.
 
 Usage:
@@ -60,8 +60,8 @@ def month_points(month_file: Path) -> pd.DataFrame:
 
 def generate(month_file: Path, points: int = DEFAULT_POINTS, seed: int = DEFAULT_SEED):
     """A MapPoints of exactly ``points`` points (see the module docstring)."""
-    from crime_mapper.core.geography import inside_uk
-    from crime_mapper.core.map_points import map_points_from_arrays
+    from crime_mapper.core.common.geography import inside_uk
+    from crime_mapper.core.release.map_points import map_points_from_arrays
 
     rng = np.random.default_rng(seed)
     base = month_points(month_file)
@@ -103,7 +103,7 @@ def generate(month_file: Path, points: int = DEFAULT_POINTS, seed: int = DEFAULT
 
 def ensure(month_file: Path, points: int = DEFAULT_POINTS, out: Path | None = None) -> Path:
     """The cached map-points CSV, (re)built when missing or older than the month file."""
-    from crime_mapper.core.map_points import write_map_points_csv
+    from crime_mapper.core.release.map_points import write_map_points_csv
 
     path = out or default_path(points)
     if path.exists() and path.stat().st_mtime >= Path(month_file).stat().st_mtime:

@@ -147,7 +147,7 @@ def generate(
     sources: list[Path] | None = None,
 ) -> pd.DataFrame:
     """The national month as a DataFrame of strings/floats in police.uk street column order."""
-    from crime_mapper.core.geography import inside_uk
+    from crime_mapper.core.common.geography import inside_uk
 
     rng = np.random.default_rng(seed)
     real = load_sources(sources or source_files())

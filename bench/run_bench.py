@@ -60,7 +60,7 @@ def _run_read_csv(pd: Any, path: Path, workdir: Path) -> dict:
 
 
 def _setup_loader() -> Any:
-    from crime_mapper.core import loader
+    from crime_mapper.core.load import loader
 
     return loader
 
@@ -101,7 +101,7 @@ def _run_full_load(ctx: Any, path: Path, workdir: Path) -> dict:
 
 CASES: list[Case] = [
     Case("a_read_csv", "(a) bare pandas.read_csv (baseline)", _setup_pandas, _run_read_csv),
-    Case("b_load_extracts", "(b) read + validate: core.loader.load_extracts", _setup_loader,
+    Case("b_load_extracts", "(b) read + validate: core.load.loader.load_extracts", _setup_loader,
          _run_load_extracts),
     Case("c_load_to_layer", "(c) read + validate + GeoPackage + styled layer: "
          "qgis_bridge.run_load", _setup_qgis, _run_full_load),

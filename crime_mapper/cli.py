@@ -7,7 +7,8 @@ validation report, so a scripted load and a desktop load can be compared line by
 ``map-points history``, ``anonymise`` and ``check-release`` run the same core steps as the
 Release panel and the Processing algorithms (map points from the police.uk history, the
 anonymiser, the leak gate) and follow the same salt, naming, gate and manifest rules
-(core.release_files, core.profile.load_profile), so the public CSV of a scripted release is
+(core.release.release_files, core.load.mapping_profile.load_profile), so the public CSV of a
+scripted release is
 byte-identical to the desktop one for the same inputs and salt, and its release_manifest.json
 records the same release, inputs and settings (only the outputs list differs: the desktop
 also writes the public GeoPackage and its style; and qgis_version reads
@@ -34,10 +35,17 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Optional, TextIO, Union
 
-from .core.extract_head import read_extract_head
-from .core.profile import ROLES, MappingProfile, ProfileError, detect_columns, detect_profile
-from .core.report import OUTPUT_NAMES
-from .core.staging import staged_outputs
+from .core.common.staging import staged_outputs
+from .core.load import validation_report as report
+from .core.load.extract_head import read_extract_head
+from .core.load.mapping_profile import (
+    ROLES,
+    MappingProfile,
+    ProfileError,
+    detect_columns,
+    detect_profile,
+)
+from .core.load.validation_report import OUTPUT_NAMES
 
 PathLike = Union[str, Path]
 
@@ -96,9 +104,8 @@ def run_core_load(inputs: Sequence[PathLike], out: PathLike,
                   profile: Optional[MappingProfile] = None,
                   stdout: TextIO = sys.stdout) -> int:
     """Load with the pure core, write rejects and reports into ``out``, print the report."""
-    from .core import report
-    from .core.loader import load_extracts
-    from .core.sources import InputError
+    from .core.load.loader import load_extracts
+    from .core.load.sources import InputError
 
     out_dir = _prepare_out_dir(out)
     try:
@@ -132,7 +139,7 @@ def run_gpkg_load(inputs: Sequence[PathLike], out: PathLike,
     except ImportError as exc:
         raise UsageError(f"--gpkg needs the QGIS Python bindings ({exc}); run with the "
                          "Python QGIS uses, e.g. /usr/bin/python3") from exc
-    from .core.sources import InputError
+    from .core.load.sources import InputError
 
     out_dir = _prepare_out_dir(out)
     app = QgsApplication([], False)
@@ -209,8 +216,9 @@ def _cmd_profile_detect(args: argparse.Namespace) -> int:
 
 # --- release: map points, anonymise, check-release --------------------------------------------
 # Plain Python only: nothing here may import QGIS (scheduled runs have no QGIS). The salt,
-# naming, gate-entry and manifest rules come from core.release_files and the checked profile
-# from core.profile.load_profile, so a scripted release refuses, names, records and describes
+# naming, gate-entry and manifest rules come from core.release.release_files and the checked profile
+# from core.load.mapping_profile.load_profile, so a scripted release refuses, names, records and
+# describes
 # itself exactly as the desktop one.
 
 MAP_POINTS_EXIT_HELP = """\
@@ -263,7 +271,7 @@ def _check_writable_target(folder: Path, what: str) -> None:
 
 def _release_profile(path: Optional[PathLike]) -> Optional[MappingProfile]:
     """The profile checked as the Release panel checks it (it must map a category)."""
-    from .core.profile import load_profile
+    from .core.load.mapping_profile import load_profile
 
     try:
         return load_profile(path)
@@ -272,7 +280,7 @@ def _release_profile(path: Optional[PathLike]) -> Optional[MappingProfile]:
 
 
 def _read_points(path: PathLike) -> Any:
-    from .core.map_points import MapPointsError, read_map_points_csv
+    from .core.release.map_points import MapPointsError, read_map_points_csv
 
     points = Path(path)
     if points.suffix.lower() != ".csv":
@@ -287,9 +295,9 @@ def _read_points(path: PathLike) -> Any:
 
 
 def _load_crimes(inputs: Sequence[PathLike], profile: Optional[MappingProfile]) -> Any:
-    """The internal crimes table through core.loader (as the Release panel loads extracts)."""
-    from .core.loader import load_extracts
-    from .core.sources import InputError
+    """The internal crimes table through core.load.loader (as the Release panel loads extracts)."""
+    from .core.load.loader import load_extracts
+    from .core.load.sources import InputError
 
     try:
         result = load_extracts([str(p) for p in inputs], profile=profile)
@@ -311,7 +319,11 @@ def _warn(lines: Sequence[str]) -> None:
 
 
 def _cmd_map_points_history(args: argparse.Namespace) -> int:
-    from .core.map_points import MapPointsError, map_points_from_history, write_map_points_csv
+    from .core.release.map_points import (
+        MapPointsError,
+        map_points_from_history,
+        write_map_points_csv,
+    )
 
     _require_inputs(args.inputs)
     out = Path(args.out)
@@ -347,11 +359,11 @@ class _GateFailed(Exception):
 def _cmd_anonymise(args: argparse.Namespace) -> int:
     import math
 
-    from .core.anonymise import AnonymiseError, anonymise
-    from .core.audit import attach_gate_report, write_audit
-    from .core.leak_gate import check_release
-    from .core.public_schema import salt_fingerprint, write_public_csv
-    from .core.release_files import (
+    from .core.gate.leak_gate import check_release
+    from .core.release.anonymise import AnonymiseError, anonymise
+    from .core.release.audit import attach_gate_report, write_audit
+    from .core.release.public_schema import salt_fingerprint, write_public_csv
+    from .core.release.release_files import (
         RELEASE_NAMES,
         ReleaseInputError,
         build_manifest,
@@ -364,7 +376,7 @@ def _cmd_anonymise(args: argparse.Namespace) -> int:
         read_salt,
         write_manifest,
     )
-    from .core.release_rules import DEFAULT_RULES, ReleaseRules, ReleaseRulesError
+    from .core.release.rules import DEFAULT_RULES, ReleaseRules, ReleaseRulesError
 
     # 1. every cheap check first: nothing has been read (but the salt) or written yet
     _require_inputs(args.inputs)
@@ -457,8 +469,8 @@ def _cmd_anonymise(args: argparse.Namespace) -> int:
 
 
 def _cmd_check_release(args: argparse.Namespace) -> int:
-    from .core.leak_gate import check_release
-    from .core.staging import write_text_atomic
+    from .core.common.staging import write_text_atomic
+    from .core.gate.leak_gate import check_release
 
     _require_inputs(args.inputs)
     target = Path(args.release)

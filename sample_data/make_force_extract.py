@@ -19,8 +19,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from crime_mapper.core.loader import load_extracts  # noqa: E402
-from crime_mapper.core.map_points import map_points_from_history  # noqa: E402
+from crime_mapper.core.load.loader import load_extracts  # noqa: E402
+from crime_mapper.core.release.map_points import map_points_from_history  # noqa: E402
 from tests.support.raw_extract import make_raw_extract  # noqa: E402
 
 SAMPLE = REPO / "sample_data"

@@ -15,30 +15,34 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crime_mapper.core import vocabulary
-from crime_mapper.core.anonymise import AnonymiseError, Release, anonymise
-from crime_mapper.core.audit import (
+from crime_mapper.core.common import vocabulary
+from crime_mapper.core.load.loader import load_extracts
+from crime_mapper.core.load.mapping_profile import MappingProfile
+from crime_mapper.core.release.anonymise import AnonymiseError, Release, anonymise
+from crime_mapper.core.release.audit import (
     UNKNOWN_REJECTED,
     attach_gate_report,
     audit_json,
     render_audit_html,
     write_audit,
 )
-from crime_mapper.core.loader import load_extracts
-from crime_mapper.core.map_points import (
+from crime_mapper.core.release.map_points import (
     MapPoints,
     map_points_from_arrays,
     map_points_from_history,
     map_points_hexagon_fallback,
 )
-from crime_mapper.core.profile import MappingProfile
-from crime_mapper.core.public_schema import PUBLIC_COLUMNS, read_public_csv, write_public_csv
-from crime_mapper.core.release_rules import (
+from crime_mapper.core.release.public_schema import (
+    PUBLIC_COLUMNS,
+    read_public_csv,
+    write_public_csv,
+)
+from crime_mapper.core.release.rules import (
     DEFAULT_RULES,
     ReleaseRules,
     ReleaseRulesError,
 )
-from crime_mapper.core.snapping import MapPointIndex
+from crime_mapper.core.release.snapping import MapPointIndex
 from tests.test_core_loader import make_force_extract
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -507,7 +511,7 @@ def test_withholding_everything_gives_an_empty_table_with_the_header(history, tm
 
 
 def test_cancelling_stops_the_step(history):
-    from crime_mapper.core.feedback import Cancelled, Feedback
+    from crime_mapper.core.common.feedback import Cancelled, Feedback
 
     class CancelAfterStart(Feedback):
         def __init__(self) -> None:
@@ -528,7 +532,7 @@ def test_cancelling_stops_the_step(history):
 
 def test_a_force_release_passes_the_leak_gate_and_the_audit_records_it(force, history,
                                                                          tmp_path):
-    from crime_mapper.core.leak_gate import CHECK_NAMES, check_release
+    from crime_mapper.core.gate.leak_gate import CHECK_NAMES, check_release
 
     _, result = force
     _, points = history

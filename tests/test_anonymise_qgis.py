@@ -29,12 +29,12 @@ from qgis.core import (
     QgsVectorLayer,
 )
 
-from crime_mapper.core.feedback import Cancelled, Feedback
-from crime_mapper.core.geography import transform
-from crime_mapper.core.leak_gate import LeakError
-from crime_mapper.core.map_points import MapPointsError
-from crime_mapper.core.profile import MappingProfile
-from crime_mapper.core.public_schema import PUBLIC_COLUMNS, read_public_csv
+from crime_mapper.core.common.feedback import Cancelled, Feedback
+from crime_mapper.core.common.geography import transform
+from crime_mapper.core.gate.leak_gate import LeakError
+from crime_mapper.core.load.mapping_profile import MappingProfile
+from crime_mapper.core.release.map_points import MapPointsError
+from crime_mapper.core.release.public_schema import PUBLIC_COLUMNS, read_public_csv
 from crime_mapper.qgis_bridge import map_points_io as io
 from crime_mapper.qgis_bridge.crimes_source import (
     CrimesSourceError,
@@ -263,7 +263,7 @@ def test_roads_in_feet_and_points_as_roads_are_refused():
 # --- crimes source ----------------------------------------------------------------------------
 
 def test_crimes_gpkg_reads_back_the_loaded_table(inputs):
-    from crime_mapper.core.loader import load_extracts
+    from crime_mapper.core.load.loader import load_extracts
 
     loaded = load_extracts([LEICS_SEP, LEICS_OCT_ZIP]).crimes
     read = read_crimes_gpkg(inputs["crimes_gpkg"])
@@ -451,7 +451,7 @@ def test_a_failed_gate_leaves_the_previous_release_byte_identical(inputs, tmp_pa
                                                                   monkeypatch):
     """A faulty CSV writer (simulated: it appends the source reference to a row's Context)
     is what the gate is for: it stops the release and nothing is replaced."""
-    from crime_mapper.core import public_schema
+    from crime_mapper.core.release import public_schema
 
     profile = MappingProfile.load(inputs["profile"])
     source = open_crimes_source([inputs["extract"]], profile=profile)

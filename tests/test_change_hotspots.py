@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from crime_mapper.core.change_hotspots import CHANGE_CLASS_LABELS, change_hotspots
-from crime_mapper.core.hexgrid import HexGrid, HotspotInputError, hex_cells
+from crime_mapper.core.hotspots.change import CHANGE_CLASS_LABELS, change_hotspots
+from crime_mapper.core.hotspots.hexgrid import HexGrid, HotspotInputError, hex_cells
 
 BASELINE = ["2022-04", "2022-05", "2022-06", "2022-07", "2022-08", "2022-09"]
 GRID = HexGrid(100.0)
@@ -101,8 +101,8 @@ def test_current_period_of_several_months_scales_the_expectation():
 
 
 def test_real_sample_months(repo_root):
-    from crime_mapper.core.loader import load_extracts
-    from crime_mapper.core.projection import to_projected
+    from crime_mapper.core.common.projection import to_projected
+    from crime_mapper.core.load.loader import load_extracts
 
     base = repo_root / "sample_data/police-uk"
     crimes = load_extracts([base / "2022-09/2022-09-leicestershire-street.csv",

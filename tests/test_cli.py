@@ -20,10 +20,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from crime_mapper.core.leak_gate import CHECK_NAMES
-from crime_mapper.core.map_points import CSV_COLUMNS
-from crime_mapper.core.profile import MappingProfile
-from crime_mapper.core.public_schema import PUBLIC_COLUMNS, read_public_csv
+from crime_mapper.core.gate.leak_gate import CHECK_NAMES
+from crime_mapper.core.load.mapping_profile import MappingProfile
+from crime_mapper.core.release.map_points import CSV_COLUMNS
+from crime_mapper.core.release.public_schema import PUBLIC_COLUMNS, read_public_csv
 from tests.test_core_loader import make_force_extract
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -458,7 +458,7 @@ def test_anonymise_fails_closed_when_the_gate_fails(cli_release: dict, tmp_path:
     """A writer that leaks (a raw reference in Context) is stopped by the real gate on the
     staged CSV: exit 3, the previous release byte-identical, a new folder not even created."""
     from crime_mapper import cli as cli_module
-    from crime_mapper.core import public_schema
+    from crime_mapper.core.release import public_schema
 
     assert cli_release["anonymised"].returncode == 0, cli_release["anonymised"].stderr
     with open(FORCE_EXTRACT, newline="", encoding="utf-8") as handle:

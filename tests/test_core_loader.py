@@ -14,19 +14,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crime_mapper.core import vocabulary
-from crime_mapper.core.csv_safety import safe_cell
-from crime_mapper.core.feedback import Cancelled, Feedback
-from crime_mapper.core.geography import _pyproj, inside_uk
-from crime_mapper.core.loader import load_extracts
-from crime_mapper.core.profile import MappingProfile, ProfileError
-from crime_mapper.core.report import (
+from crime_mapper.core.common import vocabulary
+from crime_mapper.core.common.csv_safety import safe_cell
+from crime_mapper.core.common.feedback import Cancelled, Feedback
+from crime_mapper.core.common.geography import _pyproj, inside_uk
+from crime_mapper.core.load.loader import load_extracts
+from crime_mapper.core.load.mapping_profile import MappingProfile, ProfileError
+from crime_mapper.core.load.sources import InputError
+from crime_mapper.core.load.validation_report import (
     report_dict,
     report_text,
     write_rejects_csv,
     write_report_json,
 )
-from crime_mapper.core.sources import InputError
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data" / "police-uk"
@@ -73,7 +73,7 @@ def test_real_month_loads_with_every_row_accounted_for():
 
 
 def test_canonical_schema_and_types():
-    from crime_mapper.core.schema import CRIME_COLUMNS
+    from crime_mapper.core.common.schema import CRIME_COLUMNS
 
     crimes = load_extracts([LEICS_OCT]).crimes
     assert list(crimes.columns)[: len(CRIME_COLUMNS)] == list(CRIME_COLUMNS)
@@ -444,7 +444,7 @@ def mutate(lines: list[bytes], rng: np.random.Generator) -> bytes:
 
 
 def test_scanner_agrees_with_the_csv_module_on_damaged_files():
-    from crime_mapper.core.textscan import scan_csv
+    from crime_mapper.core.load.textscan import scan_csv
 
     lines = [line for line in LEICS_OCT.read_bytes().split(b"\r\n") if line][:40]
     ncol = len(lines[0].split(b","))
@@ -460,7 +460,7 @@ def test_scanner_agrees_with_the_csv_module_on_damaged_files():
 
 
 def test_fast_and_exact_scans_give_the_same_table():
-    from crime_mapper.core import textscan
+    from crime_mapper.core.load import textscan
 
     for path in [LEICS_OCT, LEICS_SEP, NORTHUMBRIA / "2022-07-northumbria-street.csv"]:
         data = path.read_bytes()

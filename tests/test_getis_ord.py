@@ -8,9 +8,9 @@ import warnings
 import numpy as np
 import pytest
 
-from crime_mapper.core.fdr import bh_adjust, confidence_class
-from crime_mapper.core.getis_ord import GI_CLASS_LABELS, gi_star, neighbour_table
-from crime_mapper.core.hexgrid import HexGrid, HotspotInputError, grid_counts, hex_centres
+from crime_mapper.core.hotspots.fdr import bh_adjust, confidence_class
+from crime_mapper.core.hotspots.getis_ord import GI_CLASS_LABELS, gi_star, neighbour_table
+from crime_mapper.core.hotspots.hexgrid import HexGrid, HotspotInputError, grid_counts, hex_centres
 
 
 def _p(z: float) -> float:
@@ -123,8 +123,8 @@ def test_matches_pysal_esda_on_real_crimes(repo_root, rings, band):
     Neighbours within 1 ring are exactly 1 size away and within 2 rings sqrt(3) or 2 sizes
     away (the next ring starts at sqrt(7) = 2.65 sizes), so a 1.01 / 2.01 size distance band
     gives esda the same weight sets by another route."""
-    from crime_mapper.core.loader import load_extracts
-    from crime_mapper.core.projection import to_projected
+    from crime_mapper.core.common.projection import to_projected
+    from crime_mapper.core.load.loader import load_extracts
 
     crimes = load_extracts(
         [repo_root / "sample_data/police-uk/2022-10/2022-10-leicestershire-street.csv"]).crimes

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crime_mapper.core.hexgrid import (
+from crime_mapper.core.hotspots.hexgrid import (
     HexGrid,
     HotspotInputError,
     TooManyCells,
@@ -18,7 +18,7 @@ from crime_mapper.core.hexgrid import (
     hex_polygons,
     ring_offsets,
 )
-from crime_mapper.core.hotspot_input import select
+from crime_mapper.core.hotspots.selection import select
 
 SQRT3 = math.sqrt(3.0)
 
@@ -112,8 +112,8 @@ def test_grid_counts_adds_rings_of_zero_cells():
 
 
 def test_grid_counts_real_sample_month(repo_root):
-    from crime_mapper.core.loader import load_extracts
-    from crime_mapper.core.projection import to_projected
+    from crime_mapper.core.common.projection import to_projected
+    from crime_mapper.core.load.loader import load_extracts
 
     crimes = load_extracts(
         [repo_root / "sample_data/police-uk/2022-10/2022-10-leicestershire-street.csv"]).crimes

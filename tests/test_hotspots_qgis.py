@@ -23,8 +23,8 @@ from qgis.core import (
     QgsVectorLayer,
 )
 
-from crime_mapper.core import palette
-from crime_mapper.core.hexgrid import HexGrid, HotspotInputError, TooManyCells, hex_cells
+from crime_mapper.core.common import palette
+from crime_mapper.core.hotspots.hexgrid import HexGrid, HotspotInputError, TooManyCells, hex_cells
 from crime_mapper.qgis_bridge import hotspot_layers as hl
 from crime_mapper.qgis_bridge.layers import CRIMES_TABLE, gpkg_uri
 from crime_mapper.qgis_bridge.run_load import run_load
@@ -100,7 +100,7 @@ def test_fast_geopackage_read_matches_feature_iteration(crimes_gpkg):
     spec = hl._gpkg_table(layer)
     assert spec is not None
     fast = hl._read_gpkg(layer, spec, "crime_type", "month", "Burglary", ["2022-10"], True)
-    from crime_mapper.core.feedback import Feedback
+    from crime_mapper.core.common.feedback import Feedback
 
     slow = hl._read_features(layer, "crime_type", "month", "Burglary", ["2022-10"], True,
                              Feedback())
@@ -325,9 +325,9 @@ def test_results_load_into_the_project_styled(provider, crimes_gpkg, qgis_new_pr
 def release():
     """A real release of the October month: police.uk's own file is not one (its Crime IDs
     are the raw references here, which the gate rightly refuses), the anonymiser's is."""
-    from crime_mapper.core.anonymise import anonymise
-    from crime_mapper.core.loader import load_extracts
-    from crime_mapper.core.map_points import map_points_from_history
+    from crime_mapper.core.load.loader import load_extracts
+    from crime_mapper.core.release.anonymise import anonymise
+    from crime_mapper.core.release.map_points import map_points_from_history
 
     raw = load_extracts([LEICS_OCT]).crimes
     points = map_points_from_history(raw)
@@ -345,7 +345,7 @@ def test_publish_refuses_the_internal_table(qgis_app, release, tmp_path):
 
 
 def test_publish_from_the_public_release_passes_the_gate(qgis_app, release, tmp_path):
-    from crime_mapper.core.leak_gate import check_release
+    from crime_mapper.core.gate.leak_gate import check_release
 
     public, raw, points = release
     path = hl.publish_hotspot_grid(public, raw, points, tmp_path / "grid.gpkg",
@@ -365,7 +365,7 @@ def test_publish_from_the_public_release_passes_the_gate(qgis_app, release, tmp_
 def test_publish_refuses_a_release_edited_off_its_map_points(qgis_app, release, tmp_path):
     """The grid file holds only hexagon corners, so a crime moved off its map point in an
     edited release could never be seen in it: the release itself is gated first."""
-    from crime_mapper.core.leak_gate import LeakError
+    from crime_mapper.core.gate.leak_gate import LeakError
 
     public, raw, points = release
     edited = public.copy()

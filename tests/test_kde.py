@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from crime_mapper.core.hexgrid import HotspotInputError, TooManyCells
-from crime_mapper.core.kde import (
+from crime_mapper.core.hotspots.hexgrid import HotspotInputError, TooManyCells
+from crime_mapper.core.hotspots.kde import (
     kde_surface,
     quartic_kernel,
     raster_geotransform,

@@ -25,11 +25,11 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QCoreApplication, QDateTime, QElapsedTimer, QVariant
 
-from crime_mapper.core import palette, schema
-from crime_mapper.core.feedback import Cancelled, Feedback
-from crime_mapper.core.loader import load_extracts
-from crime_mapper.core.vocabulary import all_category_names
-from crime_mapper.qgis_bridge import gpkg_writer
+from crime_mapper.core.common import palette, schema
+from crime_mapper.core.common.feedback import Cancelled, Feedback
+from crime_mapper.core.common.vocabulary import all_category_names
+from crime_mapper.core.io import gpkg_write
+from crime_mapper.core.load.loader import load_extracts
 from crime_mapper.qgis_bridge.layers import (
     CRIMES_TABLE,
     STOP_SEARCH_TABLE,
@@ -125,7 +125,7 @@ def test_geopackage_matches_the_crimes_table(qgis_app, tmp_path):
     crimes = result.crimes
     path = tmp_path / "crimes.gpkg"
     columns = {name: spec[0] for name, spec in schema.CRIME_COLUMNS.items()}
-    gpkg_writer.write_geopackage(path, [gpkg_writer.PointTable(CRIMES_TABLE, crimes, columns)])
+    gpkg_write.write_geopackage(path, [gpkg_write.PointTable(CRIMES_TABLE, crimes, columns)])
 
     assert _gdal_messages(path) == []
     layer = QgsVectorLayer(gpkg_uri(path, CRIMES_TABLE), "crimes", "ogr")
@@ -179,7 +179,7 @@ def test_geopackage_types_nulls_and_spatial_index_edits(qgis_app, tmp_path):
     dtypes = {"when": "datetime64[ns]", "flag": "bool", "label": "string", "kind": "category",
               "count": "int64", "longitude": "float64", "latitude": "float64"}
     path = tmp_path / "t.gpkg"
-    gpkg_writer.write_geopackage(path, [gpkg_writer.PointTable("t", frame, dtypes)])
+    gpkg_write.write_geopackage(path, [gpkg_write.PointTable("t", frame, dtypes)])
     assert _gdal_messages(path) == []
 
     layer = QgsVectorLayer(gpkg_uri(path, "t"), "t", "ogr")
@@ -422,7 +422,7 @@ def test_qgis_transform_fallback_matches_pyproj(qgis_app, monkeypatch):
     """Where QGIS's Python has no pyproj the core transforms through QGIS: same answers."""
     import numpy as np
 
-    from crime_mapper.core import geography
+    from crime_mapper.core.common import geography
     from crime_mapper.qgis_bridge.transforms import install_fallback
 
     east = np.array([458000.0, 425000.0, np.nan, 530000.0])

@@ -21,27 +21,27 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crime_mapper.core import leak_gate_scan as scan
-from crime_mapper.core.anonymise import anonymise
-from crime_mapper.core.audit import attach_gate_report
-from crime_mapper.core.geography import BRITISH_NATIONAL_GRID, WGS84, to_wgs84, transform
-from crime_mapper.core.gpkg_read import read_geopackage
-from crime_mapper.core.leak_gate import (
+from crime_mapper.core.common.geography import BRITISH_NATIONAL_GRID, WGS84, to_wgs84, transform
+from crime_mapper.core.gate import scan
+from crime_mapper.core.gate.leak_gate import (
     CHECK_NAMES,
     GateReport,
     LeakError,
     assert_release_safe,
     check_release,
 )
-from crime_mapper.core.loader import load_extracts
-from crime_mapper.core.map_points import (
+from crime_mapper.core.io.gpkg_read import read_geopackage
+from crime_mapper.core.io.gpkg_write import PointTable, write_geopackage
+from crime_mapper.core.load.loader import load_extracts
+from crime_mapper.core.load.mapping_profile import MappingProfile
+from crime_mapper.core.release.anonymise import anonymise
+from crime_mapper.core.release.audit import attach_gate_report
+from crime_mapper.core.release.map_points import (
     MapPoints,
     map_points_from_arrays,
     map_points_from_history,
 )
-from crime_mapper.core.profile import MappingProfile
-from crime_mapper.core.public_schema import PUBLIC_COLUMNS, write_public_csv
-from crime_mapper.qgis_bridge.gpkg_writer import PointTable, write_geopackage
+from crime_mapper.core.release.public_schema import PUBLIC_COLUMNS, write_public_csv
 from tests.test_core_loader import make_force_extract
 
 REPO = Path(__file__).resolve().parent.parent

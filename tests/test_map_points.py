@@ -17,9 +17,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crime_mapper.core.geography import BRITISH_NATIONAL_GRID, WGS84, transform
-from crime_mapper.core.loader import load_extracts
-from crime_mapper.core.map_points import (
+from crime_mapper.core.common.geography import BRITISH_NATIONAL_GRID, WGS84, transform
+from crime_mapper.core.common.projection import ZONE_CRS, choose_crs, to_projected, zone_of
+from crime_mapper.core.load.loader import load_extracts
+from crime_mapper.core.release.map_points import (
     MapPoints,
     MapPointsError,
     _apply_min_addresses,
@@ -32,7 +33,6 @@ from crime_mapper.core.map_points import (
     strip_location_prefix,
     write_map_points_csv,
 )
-from crime_mapper.core.projection import ZONE_CRS, choose_crs, to_projected, zone_of
 
 # A street corner in Leicester, in BNG metres: the synthetic road networks sit around it.
 X0, Y0 = 458_000.0, 304_000.0

@@ -1,7 +1,7 @@
 """The palette is complete, unique, shape-coded and measurably colour-blind safe.
 
 The colour-difference checks use an implementation written independently of
-crime_mapper.core.colour_science (XYZ matrix derived here from the sRGB primaries, CIEDE2000
+tools/colour_science.py (XYZ matrix derived here from the sRGB primaries, CIEDE2000
 written from Sharma et al. 2005 again), and both implementations are held to the published
 CIEDE2000 test data, so a bug in the module cannot vouch for itself.
 """
@@ -15,8 +15,9 @@ from itertools import combinations
 
 import pytest
 
-from crime_mapper.core import colour_science, palette
-from crime_mapper.core.vocabulary import CATEGORIES, LEGACY_CATEGORIES, OUTCOME_GROUPS
+from crime_mapper.core.common import palette
+from crime_mapper.core.common.vocabulary import CATEGORIES, LEGACY_CATEGORIES, OUTCOME_GROUPS
+from tools import colour_science
 
 # --- independent reference implementation ----------------------------------------------------
 
@@ -392,8 +393,8 @@ def test_palette_json_carries_hotspot_classes_and_ramp() -> None:
 
 def test_class_labels_match_the_statistics_core() -> None:
     """One wording: the palette's labels are the core's GI/CHANGE_CLASS_LABELS."""
-    from crime_mapper.core.change_hotspots import CHANGE_CLASS_LABELS
-    from crime_mapper.core.getis_ord import GI_CLASS_LABELS
+    from crime_mapper.core.hotspots.change import CHANGE_CLASS_LABELS
+    from crime_mapper.core.hotspots.getis_ord import GI_CLASS_LABELS
 
     assert {c.value: c.label for c in palette.GI_CLASSES} == GI_CLASS_LABELS
     assert {c.value: c.label for c in palette.CHANGE_CLASSES} == CHANGE_CLASS_LABELS

@@ -382,7 +382,7 @@ def test_plugin_start_up_does_not_import_the_data_stack():
         "from crime_mapper.processing.provider import CrimeMapperProvider\n"
         "provider = CrimeMapperProvider(); provider.loadAlgorithms()\n"
         "assert provider.algorithms(), 'no algorithms listed'\n"
-        "print(sorted(m for m in ('pandas', 'pyproj', 'crime_mapper.core.loader') "
+        "print(sorted(m for m in ('pandas', 'pyproj', 'crime_mapper.core.load.loader') "
         "if m in sys.modules))\n"
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -23,13 +23,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crime_mapper.core.geography import BRITISH_NATIONAL_GRID, WGS84, transform
-from crime_mapper.core.leak_gate import check_release
-from crime_mapper.core.loader import load_extracts
-from crime_mapper.core.map_points import map_points_from_history
-from crime_mapper.core.profile import MappingProfile, detect_profile
-from crime_mapper.core.public_schema import PUBLIC_COLUMNS, read_public_csv, write_public_csv
-from crime_mapper.core.release_rules import DEFAULT_RULES
+from crime_mapper.core.common.geography import BRITISH_NATIONAL_GRID, WGS84, transform
+from crime_mapper.core.gate.leak_gate import check_release
+from crime_mapper.core.load.loader import load_extracts
+from crime_mapper.core.load.mapping_profile import MappingProfile, detect_profile
+from crime_mapper.core.release.map_points import map_points_from_history
+from crime_mapper.core.release.public_schema import (
+    PUBLIC_COLUMNS,
+    read_public_csv,
+    write_public_csv,
+)
+from crime_mapper.core.release.rules import DEFAULT_RULES
 from tests.support.raw_extract import (
     BUNDLED_HISTORY,
     HEADER,
@@ -106,7 +110,7 @@ def test_leicestershire_counts_reconcile_and_the_leak_gate_passes(leicestershire
 def test_default_rules_withhold_sensitive_rows_and_still_reconcile(leicestershire: tuple):
     """The shipped rules withhold rows the force flags as sensitive: the release shrinks by
     exactly those rows, the audit accounts for them and the gate still passes."""
-    from crime_mapper.core.anonymise import anonymise
+    from crime_mapper.core.release.anonymise import anonymise
 
     _, pieces = leicestershire
     load, points = pieces["load"], pieces["points"]

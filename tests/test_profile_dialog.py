@@ -12,8 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from crime_mapper.core.loader import load_extracts
-from crime_mapper.core.profile import DEFAULT_OFFENCE_TABLE, MappingProfile, ProfileError
+from crime_mapper.core.load.loader import load_extracts
+from crime_mapper.core.load.mapping_profile import (
+    DEFAULT_OFFENCE_TABLE,
+    MappingProfile,
+    ProfileError,
+)
 from crime_mapper.ui.dock import CrimeMapperDock
 from crime_mapper.ui.profile_dialog import UNMAPPED_BRUSH, ProfileDialog
 from tests.test_core_loader import make_force_extract

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crime_mapper.core.public_schema import (
+from crime_mapper.core.release.public_schema import (
     PUBLIC_COLUMNS,
     read_public_csv,
     salt_fingerprint,

@@ -12,7 +12,11 @@ from pathlib import Path
 import pytest
 from qgis.core import QgsApplication, QgsProcessingException, QgsProject, QgsVectorLayer
 
-from crime_mapper.core.public_schema import PUBLIC_COLUMNS, read_public_csv, write_public_csv
+from crime_mapper.core.release.public_schema import (
+    PUBLIC_COLUMNS,
+    read_public_csv,
+    write_public_csv,
+)
 from crime_mapper.processing.hotspots_grid import CATEGORY_CHOICES
 from crime_mapper.qgis_bridge.hotspot_layers import GRID_TABLE, HOTSPOTS_GROUP
 from crime_mapper.qgis_bridge.layers import gpkg_uri

@@ -12,17 +12,17 @@ import numpy as np
 import pytest
 from scipy.spatial import cKDTree
 
-from crime_mapper.core import snapping
-from crime_mapper.core.feedback import Cancelled, Feedback
-from crime_mapper.core.geography import (
+from crime_mapper.core.common.feedback import Cancelled, Feedback
+from crime_mapper.core.common.geography import (
     BRITISH_NATIONAL_GRID,
     IRISH_TRANSVERSE_MERCATOR,
     WGS84,
     transform,
 )
-from crime_mapper.core.loader import load_extracts
-from crime_mapper.core.map_points import map_points_from_arrays, map_points_from_history
-from crime_mapper.core.snapping import (
+from crime_mapper.core.load.loader import load_extracts
+from crime_mapper.core.release import snapping
+from crime_mapper.core.release.map_points import map_points_from_arrays, map_points_from_history
+from crime_mapper.core.release.snapping import (
     DEFAULT_MAX_DISTANCE_M,
     MapPointIndex,
     SnapResult,

@@ -1,4 +1,4 @@
-"""Outputs appear together or not at all (crime_mapper.core.staging)."""
+"""Outputs appear together or not at all (crime_mapper.core.common.staging)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from crime_mapper.core.staging import staged_outputs, write_text_atomic
+from crime_mapper.core.common.staging import staged_outputs, write_text_atomic
 
 
 def test_all_outputs_replace_the_old_ones_together(tmp_path: Path):
@@ -47,7 +47,7 @@ def test_outputs_get_the_usual_file_mode(tmp_path: Path):
 
 
 def test_canonical_xml_sorts_attributes_and_changes_nothing_else():
-    from crime_mapper.core.reproducible import canonical_xml_text
+    from crime_mapper.core.common.reproducible import canonical_xml_text
 
     one = ('<!DOCTYPE qgis PUBLIC \'http://mrcc.com/qgis.dtd\' \'SYSTEM\'>\n'
            '<qgis version="3.22" b="2 &gt; 1" a="&quot;x&quot;">\n <se:Rule xmlns:se="u" '

@@ -17,8 +17,8 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QVariant
 
-from crime_mapper.core import palette
-from crime_mapper.core.loader import load_extracts
+from crime_mapper.core.common import palette
+from crime_mapper.core.load.loader import load_extracts
 from crime_mapper.qgis_bridge import hotspot_layers as hl
 from crime_mapper.qgis_bridge.layers import CRIMES_TABLE, crimes_layer, gpkg_uri
 from crime_mapper.qgis_bridge.renderers import (

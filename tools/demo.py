@@ -57,8 +57,8 @@ def ensure_salt(path: Path) -> Path:
 
 def run_release(out_dir: Path) -> dict:
     """Steps 1-5; returns every output for the project and the summary."""
-    from crime_mapper.core.loader import load_extracts
-    from crime_mapper.core.map_points import map_points_from_history
+    from crime_mapper.core.load.loader import load_extracts
+    from crime_mapper.core.release.map_points import map_points_from_history
     from crime_mapper.qgis_bridge.hotspot_layers import points_from_layer, run_gi, run_kde
     from crime_mapper.qgis_bridge.map_points_io import write_map_points_gpkg
     from crime_mapper.qgis_bridge.run_anonymise import run_anonymise

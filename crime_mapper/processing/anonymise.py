@@ -24,7 +24,7 @@ from qgis.core import (
     QgsVectorLayer,
 )
 
-from ..core.feedback import Cancelled
+from ..core.common.feedback import Cancelled
 from .load_extracts import ProcessingFeedbackAdapter, split_paths
 from .release_parameters import add_crimes_parameters, add_map_points_parameters
 
@@ -69,7 +69,7 @@ def map_points_from_parameters(alg: QgsProcessingAlgorithm, parameters: dict,
                                context: QgsProcessingContext, layer_name: str,
                                field_name: str) -> Any:
     """A checked MapPointsSpec from a map points layer and its label field."""
-    from ..core.map_points import MapPointsError
+    from ..core.release.map_points import MapPointsError
     from ..qgis_bridge.map_points_io import spec_from_layer
 
     layer = alg.parameterAsVectorLayer(parameters, layer_name, context)
@@ -225,7 +225,7 @@ class AnonymiseAlgorithm(QgsProcessingAlgorithm):
 
     def processAlgorithm(self, parameters: dict, context: QgsProcessingContext,  # noqa: N802
                          feedback: QgsProcessingFeedback) -> dict:
-        from ..core.leak_gate import LeakError
+        from ..core.gate.leak_gate import LeakError
         from ..qgis_bridge.run_anonymise import ReleaseInputError, run_anonymise
 
         crimes = crimes_from_parameters(self, parameters, context, self.CRIMES,

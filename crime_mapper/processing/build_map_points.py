@@ -29,7 +29,7 @@ from qgis.core import (
     QgsProcessingUtils,
 )
 
-from ..core.feedback import Cancelled
+from ..core.common.feedback import Cancelled
 from .anonymise import crimes_from_parameters
 from .load_extracts import ProcessingFeedbackAdapter, split_paths
 
@@ -155,7 +155,7 @@ class BuildMapPointsAlgorithm(QgsProcessingAlgorithm):
 
     def processAlgorithm(self, parameters: dict, context: QgsProcessingContext,  # noqa: N802
                          feedback: QgsProcessingFeedback) -> dict:
-        from ..core.map_points import MapPointsError
+        from ..core.release.map_points import MapPointsError
         from ..qgis_bridge import map_points_io as io
         from ..qgis_bridge.crimes_source import load_profile, open_crimes_source
 

@@ -1,6 +1,6 @@
 """Processing algorithm crime_mapper:check_release — the leak gate on any published output.
 
-The same gate crime_mapper:anonymise runs before it writes (core.leak_gate), for outputs made
+The same gate crime_mapper:anonymise runs before it writes (core.gate.leak_gate), for outputs made
 some other way or edited since: a public CSV, a GeoPackage layer, or a whole export folder.
 It fails closed: the algorithm fails, with the gate's message, if anything raw got through.
 """
@@ -20,7 +20,7 @@ from qgis.core import (
     QgsProcessingParameterFileDestination,
 )
 
-from ..core.feedback import Cancelled
+from ..core.common.feedback import Cancelled
 from .anonymise import crimes_from_parameters, map_points_from_parameters
 from .load_extracts import ProcessingFeedbackAdapter
 from .release_parameters import add_crimes_parameters, add_map_points_parameters

@@ -27,9 +27,9 @@ from qgis.core import (
     QgsProcessingParameterVectorLayer,
 )
 
-from ..core.feedback import Cancelled
-from ..core.hexgrid import DEFAULT_MAX_CELLS
-from ..core.vocabulary import CATEGORY_NAMES
+from ..core.common.feedback import Cancelled
+from ..core.common.vocabulary import CATEGORY_NAMES
+from ..core.hotspots.hexgrid import DEFAULT_MAX_CELLS
 from .load_extracts import ProcessingFeedbackAdapter
 
 #: CATEGORY enum choices: index 0 = every crime, then the 14 police.uk categories in order.

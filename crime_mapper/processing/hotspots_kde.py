@@ -40,7 +40,7 @@ class HotspotsKdeAlgorithm(HotspotAlgorithmBase):
             self.OUTPUT, "Density surface (GeoTIFF)"))
 
     def default_max_cells(self) -> int:
-        from ..core.kde import DEFAULT_MAX_CELLS
+        from ..core.hotspots.kde import DEFAULT_MAX_CELLS
 
         return DEFAULT_MAX_CELLS
 

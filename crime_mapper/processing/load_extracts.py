@@ -27,7 +27,7 @@ from qgis.core import (
     QgsVectorLayer,
 )
 
-from ..core.feedback import Cancelled, Feedback
+from ..core.common.feedback import Cancelled, Feedback
 
 # The loader (pandas, numpy) is imported when the algorithm runs, not when QGIS starts and
 # the provider lists its algorithms.
@@ -52,7 +52,7 @@ def split_paths(value: Any) -> list[str]:
 
 
 class ProcessingFeedbackAdapter(Feedback):
-    """core.feedback.Feedback over QgsProcessingFeedback: progress bar and Cancel button."""
+    """core.common.feedback.Feedback over QgsProcessingFeedback: progress bar and Cancel button."""
 
     def __init__(self, feedback: Optional[QgsProcessingFeedback]) -> None:
         self._feedback = feedback

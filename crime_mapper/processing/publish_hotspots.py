@@ -35,9 +35,9 @@ from qgis.core import (
     QgsProcessingParameterVectorDestination,
 )
 
-from ..core.feedback import Cancelled, Feedback, ScaledFeedback
-from ..core.geography import WGS84
-from ..core.hexgrid import DEFAULT_MAX_CELLS
+from ..core.common.feedback import Cancelled, Feedback, ScaledFeedback
+from ..core.common.geography import WGS84
+from ..core.hotspots.hexgrid import DEFAULT_MAX_CELLS
 from .anonymise import crimes_from_parameters, map_points_from_parameters
 from .hotspots_grid import CATEGORY_CHOICES, _HotspotPostProcessor
 from .load_extracts import ProcessingFeedbackAdapter
@@ -59,7 +59,7 @@ def read_release_csv(path: PathLike) -> Any:
     Checked here, before anything is read or written, because the one thing that must never
     happen is a "public" grid made from the internal crimes table (exact locations).
     """
-    from ..core.public_schema import PUBLIC_COLUMNS, read_public_csv
+    from ..core.release.public_schema import PUBLIC_COLUMNS, read_public_csv
     from ..qgis_bridge.hotspot_layers import PublishError
 
     path = Path(path)
@@ -311,8 +311,8 @@ class PublishHotspotsAlgorithm(QgsProcessingAlgorithm):
 
     def processAlgorithm(self, parameters: dict, context: QgsProcessingContext,  # noqa: N802
                          feedback: QgsProcessingFeedback) -> dict:
-        from ..core.leak_gate import LeakError
-        from ..core.map_points import MapPointsError
+        from ..core.gate.leak_gate import LeakError
+        from ..core.release.map_points import MapPointsError
         from ..qgis_bridge.hotspot_layers import HotspotInputError, PublishError
 
         crimes = crimes_from_parameters(self, parameters, context, self.CRIMES,

@@ -15,7 +15,7 @@ from typing import Any, Optional, Union
 
 from qgis.core import Qgis, QgsMessageLog, QgsProject, QgsTask, QgsVectorLayer
 
-from ..core.feedback import Cancelled
+from ..core.common.feedback import Cancelled
 from .load_task import LOG_TAG, TaskFeedback
 from .run_anonymise import AnonymiseOutputs, run_anonymise
 
@@ -47,7 +47,7 @@ class AnonymiseTask(QgsTask):
         self.details = ""
 
     def run(self) -> bool:  # worker thread
-        from ..core.leak_gate import LeakError
+        from ..core.gate.leak_gate import LeakError
 
         try:
             self.outputs = run_anonymise(

@@ -10,7 +10,7 @@ prove none of it reached a public output. An analyst has it in one of two forms:
   rejects CSV written by the same load (``rejects.csv`` beside it) is picked up when present,
   so the audit can still account for every input row;
 - extract files (CSV files, folders, police.uk monthly zips) loaded afresh with
-  core.loader.load_extracts and an optional mapping profile; this also yields the rejects.
+  core.load.loader.load_extracts and an optional mapping profile; this also yields the rejects.
 
 Nothing here touches an output file. Imports no QGIS (runs in worker threads).
 """
@@ -28,13 +28,13 @@ from typing import Any, Optional, Union
 import numpy as np
 import pandas as pd
 
-from ..core import schema
-from ..core.feedback import Feedback
-from ..core.profile import MappingProfile, ProfileError
-from ..core.profile import check_profile as _core_check_profile
-from ..core.profile import load_profile as _core_load_profile
-from ..core.release_files import extracts_description, input_files
-from ..core.report import OUTPUT_NAMES
+from ..core.common import schema
+from ..core.common.feedback import Feedback
+from ..core.load.mapping_profile import MappingProfile, ProfileError
+from ..core.load.mapping_profile import check_profile as _core_check_profile
+from ..core.load.mapping_profile import load_profile as _core_load_profile
+from ..core.load.validation_report import OUTPUT_NAMES
+from ..core.release.release_files import extracts_description, input_files
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -61,7 +61,8 @@ def is_gpkg(path: PathLike) -> bool:
 
 
 def check_profile(profile: MappingProfile) -> None:
-    """core.profile.check_profile, raising CrimesSourceError as every caller here expects."""
+    """core.load.mapping_profile.check_profile, raising CrimesSourceError as every caller here
+    expects."""
     try:
         _core_check_profile(profile)
     except ProfileError as exc:
@@ -69,7 +70,7 @@ def check_profile(profile: MappingProfile) -> None:
 
 
 def load_profile(path: Optional[PathLike]) -> Optional[MappingProfile]:
-    """core.profile.load_profile (checked with check_profile), or None; raising
+    """core.load.mapping_profile.load_profile (checked with check_profile), or None; raising
     CrimesSourceError as every caller here expects."""
     try:
         return _core_load_profile(path)
@@ -216,7 +217,7 @@ def crimes_from_gpkg(path: PathLike, table: str = CRIMES_TABLE) -> CrimesInput:
 def crimes_from_files(paths: Sequence[PathLike], profile: Optional[MappingProfile] = None,
                       feedback: Optional[Feedback] = None) -> CrimesInput:
     """Crimes and rejects loaded afresh from extract files, folders or police.uk zips."""
-    from ..core.loader import load_extracts
+    from ..core.load.loader import load_extracts
 
     if not paths:
         raise CrimesSourceError("no crimes input given")

@@ -3,7 +3,8 @@
 The one implementation behind the four Processing algorithms (crime_mapper:hotspots_grid,
 _kde, _gi, _change), the dock's Hotspots panel (through HotspotTask) and the benchmark, so a
 hotspot layer looks the same however it was made. The statistics live in the pure-Python core
-(core.hexgrid, core.getis_ord, core.kde, core.change_hotspots); this module turns a QGIS
+(core.hotspots.hexgrid, core.hotspots.getis_ord, core.hotspots.kde, core.hotspots.change); this
+module turns a QGIS
 layer into projected x/y arrays, writes the results as files and styles them.
 
 Threads: the ``run_*`` functions only read and write files (a layer they open is created and
@@ -12,7 +13,7 @@ dropped in the calling thread) so they run in a QgsTask worker; :func:`hotspot_l
 
 Input, and the documented automatic choices (issue 4, "bad input"):
 - a layer in a geographic CRS (WGS84 lon/lat, as the crimes GeoPackage is) is reprojected to
-  one projected CRS chosen by core.projection.choose_crs: British National Grid (EPSG:27700),
+  one projected CRS chosen by core.common.projection.choose_crs: British National Grid (EPSG:27700),
   or Irish Transverse Mercator (EPSG:2157) when most points are in Northern Ireland. The
   choice is written to the output's notes and legend text;
 - a layer in a projected CRS measured in metres is used as it is;
@@ -20,13 +21,13 @@ Input, and the documented automatic choices (issue 4, "bad input"):
   bandwidths are in metres, and silently converting would hide the mistake;
 - features without a geometry (crimes without a location) are skipped and counted;
 - an empty layer, or no features in the chosen months/category, is a clear
-  core.hexgrid.HotspotInputError naming what the layer does hold; too many cells is
-  core.hexgrid.TooManyCells from the core, raised before any large array is allocated.
+  core.hotspots.hexgrid.HotspotInputError naming what the layer does hold; too many cells is
+  core.hotspots.hexgrid.TooManyCells from the core, raised before any large array is allocated.
 
 Speed: a GeoPackage layer written by crime_mapper (or any GeoPackage point table) is read
 with one SQL query and its geometry blobs decoded with numpy (300,000 points in a fraction
 of a second); other providers fall back to a QgsFeatureRequest loop. The hexagon layer is
-written by the same numpy + sqlite3 route as qgis_bridge.gpkg_writer (polygon blobs built in
+written by the same numpy + sqlite3 route as core.io.gpkg_write (polygon blobs built in
 one vectorised step, bulk-loaded R-tree), not feature by feature.
 """
 
@@ -52,14 +53,14 @@ from qgis.core import (
     QgsVectorLayer,
 )
 
-from ..core import palette
-from ..core.feedback import Feedback
-from ..core.geography import WGS84, transform
-from ..core.gpkg_read import point_coordinates
-from ..core.hexgrid import DEFAULT_MAX_CELLS, HotspotInputError, TooManyCells
-from ..core.staging import staged_outputs
-from ..core.vocabulary import CATEGORY_NAMES, normalise_category
-from . import gpkg_writer
+from ..core.common import palette
+from ..core.common.feedback import Feedback
+from ..core.common.geography import WGS84, transform
+from ..core.common.staging import staged_outputs
+from ..core.common.vocabulary import CATEGORY_NAMES, normalise_category
+from ..core.hotspots.hexgrid import DEFAULT_MAX_CELLS, HotspotInputError, TooManyCells
+from ..core.io import gpkg_write
+from ..core.io.gpkg_read import point_coordinates
 from .layers import gpkg_uri
 from .renderers import (
     CHANGE_CLASS_FIELD,
@@ -82,7 +83,7 @@ KINDS = ("grid", "gi", "kde", "change")
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 # Field names tried, in order, for the category and month of each point: the internal
-# crimes table (core.schema) first, then the police.uk public schema.
+# crimes table (core.common.schema) first, then the police.uk public schema.
 CATEGORY_FIELDS = ("crime_type", "Crime type", "category")
 MONTH_FIELDS = ("month", "Month")
 
@@ -197,7 +198,7 @@ def _read_gpkg(layer: QgsVectorLayer, spec: tuple[str, str, str], category_field
                month_field: Optional[str], category: Optional[str], months: Sequence[str],
                want_months: bool) -> tuple[np.ndarray, np.ndarray, Optional[np.ndarray], int]:
     path, table, geom = spec
-    q = gpkg_writer._quote
+    q = gpkg_write._quote
     columns = [q(geom)] + ([q(month_field)] if want_months and month_field else [])
     where, args = [], []
     if category is not None:
@@ -349,7 +350,7 @@ def points_from_layer(
     if crs.isGeographic():
         if authid.upper() != WGS84:
             x, y = transform(x, y, authid, WGS84)
-        from ..core.projection import choose_crs
+        from ..core.common.projection import choose_crs
 
         target = choose_crs(x, y)
         x, y = transform(x, y, WGS84, target)
@@ -432,7 +433,7 @@ def write_polygon_gpkg(path: PathLike, table: str, polygons: np.ndarray,
                        columns: Sequence[tuple[str, str, np.ndarray]], crs: str,
                        description: str = "") -> Path:
     """A new GeoPackage holding one polygon table: ``columns`` are (name, GeoPackage type
-    ('INTEGER' | 'DOUBLE' | 'TEXT'), values). Same file layout as gpkg_writer's point tables
+    ('INTEGER' | 'DOUBLE' | 'TEXT'), values). Same file layout as gpkg_write's point tables
     (metadata, bulk-loaded R-tree and GDAL's triggers), so it opens cleanly in QGIS and GDAL.
     """
     path = Path(path)
@@ -442,14 +443,14 @@ def write_polygon_gpkg(path: PathLike, table: str, polygons: np.ndarray,
     n = len(polygons)
     srs = _srs_row(crs)
     srs_id = srs[0]
-    q = gpkg_writer._quote
+    q = gpkg_write._quote
     conn = sqlite3.connect(str(path), isolation_level=None)
     try:
         conn.execute("PRAGMA journal_mode = OFF")
         conn.execute("PRAGMA synchronous = OFF")
         conn.execute("BEGIN")
-        gpkg_writer._create_metadata(conn)
-        if srs_id != gpkg_writer.WGS84_SRS_ID:
+        gpkg_write._create_metadata(conn)
+        if srs_id != gpkg_write.WGS84_SRS_ID:
             conn.execute("INSERT INTO gpkg_spatial_ref_sys (srs_id, srs_name, organization, "
                          "organization_coordsys_id, definition, description) "
                          "VALUES (?, ?, ?, ?, ?, ?)", srs)
@@ -484,16 +485,16 @@ def write_polygon_gpkg(path: PathLike, table: str, polygons: np.ndarray,
         rtree = f"rtree_{table}_geom"
         conn.execute(f"CREATE VIRTUAL TABLE {q(rtree)} USING rtree(id, minx, maxx, miny, maxy)")
         if n:
-            gpkg_writer.bulk_load_rtree(
+            gpkg_write.bulk_load_rtree(
                 conn, rtree, np.arange(1, n + 1), polygons[:, :, 0].min(axis=1),
                 polygons[:, :, 1].min(axis=1), polygons[:, :, 0].max(axis=1),
                 polygons[:, :, 1].max(axis=1))
         conn.execute("INSERT INTO gpkg_extensions VALUES (?, 'geom', 'gpkg_rtree_index', "
                      "'http://www.geopackage.org/spec120/#extension_rtree', 'write-only')",
                      (table,))
-        for sql in gpkg_writer._rtree_triggers(table, "geom"):
+        for sql in gpkg_write._rtree_triggers(table, "geom"):
             conn.execute(sql)
-        for sql in gpkg_writer._feature_count_triggers(table):
+        for sql in gpkg_write._feature_count_triggers(table):
             conn.execute(sql)
         conn.execute("COMMIT")
     finally:
@@ -704,7 +705,7 @@ def _finish(out: HotspotOutputs, write, qml_path: Optional[PathLike],
 
 
 def _hex_columns(q: np.ndarray, r: np.ndarray, grid) -> list[tuple[str, str, np.ndarray]]:
-    from ..core.hexgrid import hex_centres
+    from ..core.hotspots.hexgrid import hex_centres
 
     cx, cy = hex_centres(q, r, grid)
     return [("q", "INTEGER", q), ("r", "INTEGER", r), ("x", "DOUBLE", cx), ("y", "DOUBLE", cy)]
@@ -721,7 +722,7 @@ def run_grid(points: HotspotPoints, out_path: PathLike, *, cell_size_m: float = 
              qml_path: Optional[PathLike] = None, sld_path: Optional[PathLike] = None,
              feedback: Optional[Feedback] = None) -> HotspotOutputs:
     """Counts on a hexagon grid -> a styled polygon GeoPackage (graduated, quantiles)."""
-    from ..core.hexgrid import HexGrid, grid_counts, hex_polygons
+    from ..core.hotspots.hexgrid import HexGrid, grid_counts, hex_polygons
 
     feedback = feedback or Feedback()
     timings: dict[str, float] = {}
@@ -750,8 +751,8 @@ def run_gi(points: HotspotPoints, out_path: PathLike, *, cell_size_m: float = 50
            feedback: Optional[Feedback] = None) -> HotspotOutputs:
     """Getis-Ord Gi* on grid counts (occupied cells and a ring of empty neighbours) -> a
     GeoPackage with count, z, p, gi_class and its plain-words meaning, styled by class."""
-    from ..core.getis_ord import gi_star
-    from ..core.hexgrid import HexGrid, grid_counts, hex_polygons
+    from ..core.hotspots.getis_ord import gi_star
+    from ..core.hotspots.hexgrid import HexGrid, grid_counts, hex_polygons
 
     feedback = feedback or Feedback()
     timings: dict[str, float] = {}
@@ -790,8 +791,8 @@ def run_kde(points: HotspotPoints, out_path: PathLike, *, cell_m: float = 50.0,
             feedback: Optional[Feedback] = None) -> HotspotOutputs:
     """Kernel density surface (crimes per km²) -> a styled GeoTIFF (.qml beside it).
     ``bandwidth_m`` None or 0 = the core's documented automatic rule."""
-    from ..core.kde import DEFAULT_MAX_CELLS as KDE_MAX_CELLS
-    from ..core.kde import kde_surface
+    from ..core.hotspots.kde import DEFAULT_MAX_CELLS as KDE_MAX_CELLS
+    from ..core.hotspots.kde import kde_surface
 
     feedback = feedback or Feedback()
     max_cells = int(max_cells) if max_cells else KDE_MAX_CELLS
@@ -826,8 +827,8 @@ def run_change(points: HotspotPoints, out_path: PathLike, *, current: Any,
     the baseline months -> a GeoPackage styled by change class. ``points`` must carry months
     (points_from_layer(..., want_months=True)). An empty baseline means every month in the
     layer before the first current month."""
-    from ..core.change_hotspots import change_hotspots
-    from ..core.hexgrid import HexGrid, hex_polygons
+    from ..core.hotspots.change import change_hotspots
+    from ..core.hotspots.hexgrid import HexGrid, hex_polygons
 
     feedback = feedback or Feedback()
     current_months = parse_months(current)
@@ -956,22 +957,22 @@ def publish_hotspot_grid(
 ) -> Path:
     """Write a hotspot grid for the public (GeoPackage, WGS84) from the public release table.
 
-    Only the public release table (exactly core.public_schema.PUBLIC_COLUMNS: police.uk
+    Only the public release table (exactly core.release.public_schema.PUBLIC_COLUMNS: police.uk
     street schema, map-point coordinates) is accepted, never the internal crimes table, so
     the grid can only be built from coordinates that are already public. Counts (``method``
     "grid") or Gi* classes ("gi") on hexagons; the hexagon vertices come from the grid
     settings, not from the data, and are given to the leak gate
-    (core.leak_gate.assert_release_safe, with ``raw`` = the internal table and ``points`` =
+    (core.gate.leak_gate.assert_release_safe, with ``raw`` = the internal table and ``points`` =
     the map points) as the only coordinates allowed besides map points. The gate runs on the
     staged file before it is moved into place: a failing gate raises LeakError and leaves
     nothing (and any earlier file) unchanged.
     """
     import pandas as pd
 
-    from ..core.hexgrid import HexGrid, grid_counts, hex_polygons
-    from ..core.leak_gate import assert_release_safe, prepare_gate
-    from ..core.projection import choose_crs
-    from ..core.public_schema import PUBLIC_COLUMNS
+    from ..core.common.projection import choose_crs
+    from ..core.gate.leak_gate import assert_release_safe, prepare_gate
+    from ..core.hotspots.hexgrid import HexGrid, grid_counts, hex_polygons
+    from ..core.release.public_schema import PUBLIC_COLUMNS
 
     feedback = feedback or Feedback()
     if not isinstance(public, pd.DataFrame):
@@ -1019,7 +1020,7 @@ def publish_hotspot_grid(
     wgs = np.stack([vlon.reshape(n, k), vlat.reshape(n, k)], axis=2)
     columns: list[tuple[str, str, np.ndarray]] = [("count", "INTEGER", counts.count)]
     if method == "gi":
-        from ..core.getis_ord import gi_star
+        from ..core.hotspots.getis_ord import gi_star
 
         gi = gi_star(counts.q, counts.r, counts.count, rings=rings, fdr=fdr)
         classes = np.asarray(gi.hotspot_class, dtype=np.int64)

@@ -13,7 +13,7 @@ from typing import Any, Optional
 
 from qgis.core import Qgis, QgsMapLayer, QgsMessageLog, QgsProject, QgsTask
 
-from ..core.feedback import Cancelled, Feedback, ScaledFeedback
+from ..core.common.feedback import Cancelled, Feedback, ScaledFeedback
 from .hotspot_layers import (
     DEFAULT_MAX_CELLS,
     KINDS,
@@ -42,8 +42,9 @@ class HotspotSettings:
     bandwidth_m: float = 0.0  # KDE; 0 = automatic rule
     current_months: list[str] = field(default_factory=list)  # change
     baseline_months: list[str] = field(default_factory=list)  # change; [] = all earlier
-    max_cells: int = DEFAULT_MAX_CELLS  # hexagons; the KDE raster uses core.kde's own maximum
-    kde_max_cells: Optional[int] = None  # None = core.kde.DEFAULT_MAX_CELLS
+    # hexagons; the KDE raster uses core.hotspots.kde's own maximum
+    max_cells: int = DEFAULT_MAX_CELLS
+    kde_max_cells: Optional[int] = None  # None = core.hotspots.kde.DEFAULT_MAX_CELLS
 
 
 def run_hotspot(source: Any, out_path: str, settings: HotspotSettings,

@@ -20,7 +20,7 @@ from qgis.core import (
     QgsVectorLayer,
 )
 
-from ..core import schema
+from ..core.common import schema
 from .renderers import crime_type_renderer, stop_search_renderer
 
 CRIMES_TABLE = "crimes"
@@ -40,7 +40,7 @@ def _aliases(columns: Mapping[str, tuple]) -> dict[str, str]:
 def apply_aliases(layer: QgsVectorLayer, aliases: Mapping[str, str]) -> None:
     """Friendly field names in the attribute table and forms; extra_* fields get a prefix.
 
-    The real field names stay as in core.schema so expressions, the web export and the
+    The real field names stay as in core.common.schema so expressions, the web export and the
     leak gate all use one set of names.
     """
     fields = layer.fields()

@@ -13,7 +13,7 @@ from typing import Optional
 
 from qgis.core import Qgis, QgsLayerTreeGroup, QgsMessageLog, QgsProject, QgsTask
 
-from ..core.feedback import Cancelled, Feedback
+from ..core.common.feedback import Cancelled, Feedback
 from .layers import add_load_to_project
 from .run_load import LoadOutputs, run_load
 
@@ -21,7 +21,7 @@ LOG_TAG = "crime_mapper"
 
 
 class TaskFeedback(Feedback):
-    """core.feedback.Feedback over a QgsTask: progress bar and the task's Cancel button."""
+    """core.common.feedback.Feedback over a QgsTask: progress bar and the task's Cancel button."""
 
     def __init__(self, task: QgsTask) -> None:
         self._task = task

@@ -1,6 +1,7 @@
-"""QGIS layers and files in, core.map_points.MapPoints out (and back to a GeoPackage).
+"""QGIS layers and files in, core.release.map_points.MapPoints out (and back to a GeoPackage).
 
-The core builds map points from plain arrays (core.map_points); this module is the QGIS side:
+The core builds map points from plain arrays (core.release.map_points); this module is the QGIS
+side:
 it checks a layer *before* any work starts (empty, wrong geometry type, missing label field,
 unknown CRS, a projected CRS not in metres) so that an analyst gets one clear sentence instead
 of a stack trace half-way through a release, and it turns features into numpy arrays:
@@ -8,14 +9,15 @@ of a stack trace half-way through a release, and it turns features into numpy ar
 - a point layer + label field (any CRS, reprojected to WGS84 with QgsCoordinateTransform);
 - a roads line layer (+ name field) and optional address points, reprojected into the one
   metric CRS the whole set is measured in (British National Grid or Irish Transverse
-  Mercator, chosen by core.projection.choose_crs) for core.map_points.map_points_from_roads;
-- a force's police.uk history (files, folders, monthly zips) through core.loader;
+  Mercator, chosen by core.common.projection.choose_crs) for
+  core.release.map_points.map_points_from_roads;
+- a force's police.uk history (files, folders, monthly zips) through core.load.loader;
 - the hexagon fallback from a crimes table.
 
 Layers arrive as any QgsFeatureSource: a QgsVectorLayer on the main thread, a Processing
 feature source, or a QgsVectorLayerFeatureSource snapshot that a QgsTask can read safely in
 its worker thread. Map points are written to (and read back from) a GeoPackage table
-``map_points`` with the fast sqlite writer (gpkg_writer), WGS84 point geometry.
+``map_points`` with the fast sqlite writer (gpkg_write), WGS84 point geometry.
 """
 
 from __future__ import annotations
@@ -40,9 +42,12 @@ from qgis.core import (
     QgsWkbTypes,
 )
 
-from ..core.feedback import Feedback
-from ..core.gpkg_read import point_coordinates
-from ..core.map_points import (
+from ..core.common.feedback import Feedback
+from ..core.common.projection import choose_crs
+from ..core.common.staging import staged_outputs
+from ..core.io import gpkg_write
+from ..core.io.gpkg_read import point_coordinates
+from ..core.release.map_points import (
     DEFAULT_MIN_ADDRESSES,
     MapPoints,
     MapPointsError,
@@ -53,15 +58,12 @@ from ..core.map_points import (
     read_map_points_csv,
     strip_location_prefix,
 )
-from ..core.projection import choose_crs
-from ..core.staging import staged_outputs
-from . import gpkg_writer
 from .crimes_source import layer_gpkg_table
 
 PathLike = Union[str, "os.PathLike[str]"]
 
 MAP_POINTS_TABLE = "map_points"
-# Field name -> gpkg_writer dtype. Optional attributes are picked up from a layer that has them
+# Field name -> gpkg_write dtype. Optional attributes are picked up from a layer that has them
 # (a map_points layer written here, loaded back into QGIS, round-trips).
 MAP_POINTS_FIELDS: dict[str, str] = {
     "label": "string", "source": "string", "addresses": "int64",
@@ -286,7 +288,7 @@ def roads_from_source(roads: Any, name_field: str, addresses: Any = None,
     rule (at least ``k`` addresses or none) when an address point layer is given.
 
     Everything is reprojected into one metric CRS (BNG, or ITM for Northern Ireland, chosen
-    from where the roads are) before core.map_points.map_points_from_roads measures it.
+    from where the roads are) before core.release.map_points.map_points_from_roads measures it.
     """
     feedback = feedback or Feedback()
     check_source(roads, "roads layer", LINE_GEOMETRY, [name_field])
@@ -341,7 +343,7 @@ def roads_from_source(roads: Any, name_field: str, addresses: Any = None,
 def history_points(paths: Sequence[PathLike], feedback: Optional[Feedback] = None
                    ) -> MapPoints:
     """The distinct published points of a force's police.uk history (files, folders, zips)."""
-    from ..core.loader import load_extracts
+    from ..core.load.loader import load_extracts
 
     if not paths:
         raise MapPointsInputError("no police.uk history files were given")
@@ -372,12 +374,12 @@ def hexagon_points(crimes: pd.DataFrame, size_m: float) -> MapPoints:
 
 # --- GeoPackage -----------------------------------------------------------------------------
 
-def map_points_table(points: MapPoints, name: str = MAP_POINTS_TABLE) -> gpkg_writer.PointTable:
-    """The gpkg_writer table of ``points`` (WGS84 point geometry, MAP_POINTS_FIELDS)."""
+def map_points_table(points: MapPoints, name: str = MAP_POINTS_TABLE) -> gpkg_write.PointTable:
+    """The gpkg_write table of ``points`` (WGS84 point geometry, MAP_POINTS_FIELDS)."""
     frame = points.to_frame()
     warning = " ".join(points.warnings)
     description = "crime_mapper anonymous map points" + (f". {warning}" if warning else "")
-    return gpkg_writer.PointTable(name, frame, dict(MAP_POINTS_FIELDS),
+    return gpkg_write.PointTable(name, frame, dict(MAP_POINTS_FIELDS),
                                   description=description)
 
 
@@ -387,7 +389,7 @@ def write_map_points_gpkg(points: MapPoints, path: PathLike,
     (a failed or cancelled write leaves an existing file unchanged)."""
     path = Path(path)
     with staged_outputs() as stage:
-        gpkg_writer.write_geopackage(stage.path_for(path), [map_points_table(points)],
+        gpkg_write.write_geopackage(stage.path_for(path), [map_points_table(points)],
                                      feedback=feedback)
     return path
 
@@ -409,7 +411,7 @@ def read_map_points_gpkg(path: PathLike, table: str = MAP_POINTS_TABLE) -> MapPo
         if geom_row is None:
             raise MapPointsInputError(f"{path} has no {table!r} layer")
         geom_col, srs_id = geom_row
-        if int(srs_id) != gpkg_writer.WGS84_SRS_ID:
+        if int(srs_id) != gpkg_write.WGS84_SRS_ID:
             raise MapPointsInputError(
                 f"{path}: the {table!r} layer is not in WGS84 (EPSG:4326); load it in QGIS "
                 "and choose it as a map points layer instead")
@@ -506,7 +508,7 @@ def _wgs84_gpkg_table(path: str, table: str) -> bool:
             conn.close()
     except sqlite3.Error:
         return False
-    return row is not None and int(row[0]) == gpkg_writer.WGS84_SRS_ID and \
+    return row is not None and int(row[0]) == gpkg_write.WGS84_SRS_ID and \
         str(row[1]).upper() == "POINT"
 
 

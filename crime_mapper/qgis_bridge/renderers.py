@@ -1,4 +1,4 @@
-"""QGIS renderers built from the one palette (crime_mapper.core.palette).
+"""QGIS renderers built from the one palette (crime_mapper.core.common.palette).
 
 The crimes layer is drawn with a categorized renderer on ``crime_type`` holding every
 current and legacy category in police.uk order, whether or not the month contains it: the
@@ -44,8 +44,8 @@ from qgis.core import (
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtGui import QColor
 
-from ..core import palette
-from ..core.vocabulary import all_category_names
+from ..core.common import palette
+from ..core.common.vocabulary import all_category_names
 
 CRIME_TYPE_FIELD = "crime_type"
 MARKER_SIZE_MM = 2.4
@@ -95,7 +95,7 @@ def stop_search_renderer() -> QgsSingleSymbolRenderer:
 
 
 # --- areas, hotspots and surfaces ------------------------------------------------------------
-# Everything below also reads its colours from core.palette: a graduated choropleth, a KDE
+# Everything below also reads its colours from core.common.palette: a graduated choropleth, a KDE
 # surface and a heatmap use the one sequential ramp; Gi* and change layers use the palette's
 # class colours and plain-words labels, so the legend of a hotspot layer reads the same in
 # QGIS, in an exported QML/SLD and on the web map.

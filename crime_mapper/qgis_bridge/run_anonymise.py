@@ -14,15 +14,15 @@ scripts all call :func:`run_anonymise`, so a release gives the same files howeve
   the same release gives the same manifest bytes).
 
 Every check that can fail on the inputs (salt file, rules, profile, map points, crimes) runs
-before anything is written. All outputs are staged (core.staging) and the leak gate
-(core.leak_gate) checks the staged public CSV and GeoPackage *before* they replace anything:
+before anything is written. All outputs are staged (core.common.staging) and the leak gate
+(core.gate.leak_gate) checks the staged public CSV and GeoPackage *before* they replace anything:
 a failed gate, an error or a cancel leaves the previous release byte-identical.
 
 The salt comes from a file, never from a typed-in string: Processing records every parameter
 value in its history log, and a salt in that log would let anyone recompute Crime IDs from
 guessed references. The salt file must not lie inside the output folder (it would be
 published with the release). The salt and naming rules, the gate's audit entry and error
-message and the manifest builder live in core.release_files, so the command line (plain
+message and the manifest builder live in core.release.release_files, so the command line (plain
 Python, no QGIS) applies the same ones and writes the same manifest sections.
 """
 
@@ -38,8 +38,11 @@ from typing import Any, Optional, Union
 import numpy as np
 import pandas as pd
 
-from ..core.feedback import Feedback, ScaledFeedback
-from ..core.release_files import (  # noqa: F401 - re-exported for existing callers
+from ..core.common.feedback import Feedback, ScaledFeedback
+from ..core.common.reproducible import canonical_xml, fixed_timestamp, freeze_geopackage
+from ..core.common.staging import staged_outputs
+from ..core.io import gpkg_write
+from ..core.release.release_files import (  # noqa: F401 - re-exported for existing callers
     MANIFEST_VERSION,
     RELEASE_NAMES,
     SALT_BYTES,
@@ -58,9 +61,6 @@ from ..core.release_files import (  # noqa: F401 - re-exported for existing call
     sha256_file,
     write_manifest,
 )
-from ..core.reproducible import canonical_xml, fixed_timestamp, freeze_geopackage
-from ..core.staging import staged_outputs
-from . import gpkg_writer
 from .crimes_source import CrimesInput, load_profile, open_crimes_source
 from .map_points_io import MapPointsSpec, read_map_points_file
 
@@ -115,15 +115,15 @@ class AnonymiseOutputs:
         return "\n".join(lines)
 
 
-def public_point_table(public: pd.DataFrame) -> gpkg_writer.PointTable:
+def public_point_table(public: pd.DataFrame) -> gpkg_write.PointTable:
     """The public table as a GeoPackage point layer: PUBLIC_COLUMNS as text fields (the same
     text as the CSV), geometry from Longitude/Latitude, NULL geometry where blank."""
-    from ..core.public_schema import PUBLIC_COLUMNS
+    from ..core.release.public_schema import PUBLIC_COLUMNS
 
     frame = public.copy()
     frame["__x"] = pd.to_numeric(frame["Longitude"].replace("", np.nan), errors="coerce")
     frame["__y"] = pd.to_numeric(frame["Latitude"].replace("", np.nan), errors="coerce")
-    return gpkg_writer.PointTable(
+    return gpkg_write.PointTable(
         PUBLIC_TABLE, frame, {c: "string" for c in PUBLIC_COLUMNS}, x="__x", y="__y",
         description="crime_mapper public release (police.uk street-level format)")
 
@@ -133,7 +133,7 @@ def write_public_qml(path: PathLike) -> None:
     saved from a memory layer with the public fields so the GeoPackage itself is untouched."""
     from qgis.core import QgsVectorLayer
 
-    from ..core.public_schema import PUBLIC_COLUMNS
+    from ..core.release.public_schema import PUBLIC_COLUMNS
 
     fields = "&".join(f"field={name.replace(' ', '%20')}:string" for name in PUBLIC_COLUMNS)
     layer = QgsVectorLayer(f"Point?crs=EPSG:4326&{fields}", "public_crimes", "memory")
@@ -167,7 +167,7 @@ def qgis_version() -> str:
 def _resolve_points(points: Any, crimes: Optional[pd.DataFrame],
                     feedback: Feedback) -> tuple[Any, dict]:
     """(MapPoints, manifest entry) from MapPoints, a MapPointsSpec or a file path."""
-    from ..core.map_points import MapPoints
+    from ..core.release.map_points import MapPoints
 
     if isinstance(points, MapPoints):
         return points, map_points_entry(points)
@@ -184,7 +184,7 @@ def _resolve_points(points: Any, crimes: Optional[pd.DataFrame],
 
 
 def _load_rules(rules: Any) -> tuple[Any, Optional[Path]]:
-    from ..core.release_rules import DEFAULT_RULES, ReleaseRules, ReleaseRulesError
+    from ..core.release.rules import DEFAULT_RULES, ReleaseRules, ReleaseRulesError
 
     if rules is None or rules == "":
         return DEFAULT_RULES, None
@@ -223,14 +223,14 @@ def run_anonymise(
     ``rules``: a ReleaseRules, a rules JSON path, or None for the documented defaults.
     Output paths default to police.uk-style names inside ``output_dir``; explicit paths (as
     the Processing algorithm passes) win. Raises ReleaseInputError (bad inputs, before any
-    output is touched), core.leak_gate.LeakError (gate failed; nothing replaced) or
-    core.feedback.Cancelled.
+    output is touched), core.gate.leak_gate.LeakError (gate failed; nothing replaced) or
+    core.common.feedback.Cancelled.
     """
-    from ..core.anonymise import AnonymiseError, anonymise
-    from ..core.audit import attach_gate_report, write_audit
-    from ..core.leak_gate import LeakError, check_release, prepare_gate
-    from ..core.map_points import MapPointsError
-    from ..core.public_schema import salt_fingerprint, write_public_csv
+    from ..core.gate.leak_gate import LeakError, check_release, prepare_gate
+    from ..core.release.anonymise import AnonymiseError, anonymise
+    from ..core.release.audit import attach_gate_report, write_audit
+    from ..core.release.map_points import MapPointsError
+    from ..core.release.public_schema import salt_fingerprint, write_public_csv
 
     feedback = feedback or Feedback()
     explicit = [public_csv_path, public_gpkg_path, audit_json_path, audit_html_path,
@@ -305,7 +305,7 @@ def run_anonymise(
         write_public_csv(public, tmp_csv)
         feedback.check()
         tmp_gpkg = stage.path_for(gpkg_path)
-        gpkg_writer.write_geopackage(tmp_gpkg, [public_point_table(public)],
+        gpkg_write.write_geopackage(tmp_gpkg, [public_point_table(public)],
                                      feedback=ScaledFeedback(feedback, _ANON_END + 3, _WRITE_END))
         freeze_geopackage(tmp_gpkg, fixed_timestamp(public["Month"].unique().tolist()))
         tmp_qml = stage.path_for(qml) if qml is not None else None
@@ -377,8 +377,8 @@ def run_check_release(
     """Run the leak gate on a published file or folder against the raw crimes; write the
     report JSON (atomically) when ``report_path`` is given, whatever the result. Returns the
     core GateReport; the caller decides how to fail."""
-    from ..core.leak_gate import check_release
-    from ..core.map_points import MapPointsError
+    from ..core.gate.leak_gate import check_release
+    from ..core.release.map_points import MapPointsError
 
     feedback = feedback or Feedback()
     output = Path(output)

@@ -22,14 +22,14 @@ from typing import Optional, Union
 
 from qgis.core import QgsVectorLayer
 
-from ..core import report as core_report
-from ..core import schema
-from ..core.feedback import Feedback, ScaledFeedback
-from ..core.loader import load_extracts
-from ..core.profile import MappingProfile
-from ..core.reproducible import canonical_xml, fixed_timestamp, freeze_geopackage
-from ..core.staging import staged_outputs
-from . import gpkg_writer
+from ..core.common import schema
+from ..core.common.feedback import Feedback, ScaledFeedback
+from ..core.common.reproducible import canonical_xml, fixed_timestamp, freeze_geopackage
+from ..core.common.staging import staged_outputs
+from ..core.io import gpkg_write
+from ..core.load import validation_report as core_report
+from ..core.load.loader import load_extracts
+from ..core.load.mapping_profile import MappingProfile
 from .layers import (
     CRIMES_TABLE,
     STOP_SEARCH_TABLE,
@@ -125,7 +125,7 @@ def run_load(
 
     Output paths default to DEFAULT_NAMES inside ``output_dir``; explicit paths (as the
     Processing algorithm passes) win. The readable report goes to ``report_text_path`` only
-    when one is given or ``output_dir`` is used. Raises core.feedback.Cancelled if the user
+    when one is given or ``output_dir`` is used. Raises core.common.feedback.Cancelled if the user
     cancels; any exception leaves earlier outputs untouched.
     """
     feedback = feedback or Feedback()
@@ -152,17 +152,17 @@ def run_load(
         # 1. the GeoPackage, built under a temporary name
         started = time.perf_counter()
         tmp_gpkg = stage.path_for(gpkg)
-        tables = [gpkg_writer.PointTable(
+        tables = [gpkg_write.PointTable(
             CRIMES_TABLE, result.crimes,
             {name: spec[0] for name, spec in schema.CRIME_COLUMNS.items()},
             description="crime_mapper crimes (internal, exact: not for publication)",
             extras=_unique_extras(list(result.crimes.columns)))]
         if len(result.stop_search):
-            tables.append(gpkg_writer.PointTable(
+            tables.append(gpkg_write.PointTable(
                 STOP_SEARCH_TABLE, result.stop_search,
                 {name: spec[0] for name, spec in schema.STOP_SEARCH_COLUMNS.items()},
                 description="crime_mapper stop and search (internal)"))
-        gpkg_writer.write_geopackage(tmp_gpkg, tables,
+        gpkg_write.write_geopackage(tmp_gpkg, tables,
                                      feedback=ScaledFeedback(feedback, _READ_END, _WRITE_END))
         feedback.set_progress(_WRITE_END)
         timings["geopackage"] = time.perf_counter() - started

@@ -30,7 +30,7 @@ from typing import Optional
 from qgis.core import QgsMapLayer, QgsRasterLayer, QgsVectorLayer
 from qgis.PyQt.QtXml import QDomDocument
 
-from ..core.staging import staged_outputs
+from ..core.common.staging import staged_outputs
 
 QML_SUFFIX = ".qml"
 SLD_SUFFIX = ".sld"
@@ -44,7 +44,7 @@ def save_style(layer: QgsMapLayer, qml_path: Optional[str | os.PathLike] = None,
                sld_path: Optional[str | os.PathLike] = None) -> list[Path]:
     """Write the layer's current style to ``qml_path`` and/or ``sld_path``.
 
-    Both files are staged and moved into place together (core.staging), so a failure
+    Both files are staged and moved into place together (core.common.staging), so a failure
     leaves any earlier style files unchanged. Returns the paths written.
     """
     if qml_path is None and sld_path is None:

@@ -19,7 +19,7 @@ from qgis.core import (
     QgsProject,
 )
 
-from ..core import geography
+from ..core.common import geography
 
 
 def qgis_transform(x: np.ndarray, y: np.ndarray, source_crs: str, target_crs: str

@@ -45,7 +45,7 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
-from ..core.vocabulary import CATEGORY_NAMES
+from ..core.common.vocabulary import CATEGORY_NAMES
 from .task_runner import TaskRunner, notify
 
 if TYPE_CHECKING:
@@ -223,8 +223,8 @@ class HotspotsPanel(QWidget):
         self.choropleth_button.clicked.connect(lambda: self.apply_choropleth())
 
     def _on_method_changed(self, *_args) -> None:
-        from ..core.hexgrid import DEFAULT_MAX_CELLS
-        from ..core.kde import DEFAULT_MAX_CELLS as KDE_MAX_CELLS
+        from ..core.hotspots.hexgrid import DEFAULT_MAX_CELLS
+        from ..core.hotspots.kde import DEFAULT_MAX_CELLS as KDE_MAX_CELLS
 
         kind = self.method()
         default = {k: cell for k, _, cell in METHODS}[kind]
@@ -416,7 +416,7 @@ class HotspotsPanel(QWidget):
 
     def _on_published(self, task: QgsTask) -> None:
         """Completed or terminated: the fromFunction task holds the outputs or the exception."""
-        from ..core.feedback import Cancelled
+        from ..core.common.feedback import Cancelled
         from ..qgis_bridge.hotspot_layers import add_hotspot_to_project
 
         exception, outputs = task.exception, task.returned_values

@@ -4,7 +4,7 @@ An analyst opens the dialog on a force extract (only its first rows are read: th
 for the column choices, twenty data rows for the preview) or on a saved profile, picks
 which column plays which role, and saves the profile as JSON through
 ``MappingProfile.save``. The roles, their meanings and the header-variant detection all
-come from ``crime_mapper.core.profile``, so the dialog never disagrees with the loader.
+come from ``crime_mapper.core.load.mapping_profile``, so the dialog never disagrees with the loader.
 
 The preview shows how the first rows' offences map to police.uk categories with the profile
 as it stands, because an unmapped offence is the commonest reason a force extract loses
@@ -43,8 +43,9 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
-from ..core.extract_head import PREVIEW_ROWS, ExtractHead, read_extract_head
-from ..core.profile import (
+from ..core.common.vocabulary import _fold, normalise_category
+from ..core.load.extract_head import PREVIEW_ROWS, ExtractHead, read_extract_head
+from ..core.load.mapping_profile import (
     DEFAULT_OFFENCE_TABLE,
     ROLES,
     MappingProfile,
@@ -52,7 +53,6 @@ from ..core.profile import (
     detect_columns,
     read_offence_table,
 )
-from ..core.vocabulary import _fold, normalise_category
 
 PathLike = Union[str, Path]
 

@@ -295,7 +295,7 @@ class ReleasePanel(QWidget):
 
     def start_anonymise(self) -> bool:
         """Check the form, then start the background anonymise; False if it could not start."""
-        from ..core.map_points import MapPointsError
+        from ..core.release.map_points import MapPointsError
 
         if self._runner.is_running():
             notify(self.iface, "An anonymise is already running.", Qgis.MessageLevel.Warning)

@@ -18,7 +18,8 @@ published month:
   loader maps it back to the same category), the outcome, a sensitive flag (mostly "N"), a
   free-text note and the officer in the case (names, house numbers, phone numbers: exactly the
   values that must never reach a public output);
-- a :class:`~crime_mapper.core.profile.MappingProfile` that reads the columns, and the ground
+- a :class:`~crime_mapper.core.load.mapping_profile.MappingProfile` that reads the columns, and the
+ground
   truth per raw row: the police.uk Crime ID, point and label the crime was published with.
 
 Deterministic for a given seed. :func:`run_recovery` is the whole measurement (load history,
@@ -49,8 +50,8 @@ REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:  # run as a script / module from anywhere
     sys.path.insert(0, str(REPO))
 
-from crime_mapper.core import geography  # noqa: E402
-from crime_mapper.core.profile import DEFAULT_OFFENCE_TABLE, MappingProfile  # noqa: E402
+from crime_mapper.core.common import geography  # noqa: E402
+from crime_mapper.core.load.mapping_profile import DEFAULT_OFFENCE_TABLE, MappingProfile  # noqa: E402
 
 PathLike = Union[str, Path]
 
@@ -278,7 +279,7 @@ def make_raw_extract(
 ) -> RawExtract:
     """A raw force extract for the crimes of ``published`` (a loaded police.uk crimes table,
     schema.CRIME_COLUMNS) against ``points`` (anything with WGS84 ``longitude``/``latitude``
-    arrays: core.map_points.MapPoints). Rows come out in a shuffled order, as a records
+    arrays: core.release.map_points.MapPoints). Rows come out in a shuffled order, as a records
     system would not sort them like police.uk does."""
     rng = np.random.default_rng(seed)
     n = len(published)
@@ -442,13 +443,17 @@ def _release_rows(crimes: pd.DataFrame, release: Any, points: Any, rules: Any, s
 
     The public table is sorted by content, so rows are found by their salted Crime ID (every
     row but anti-social behaviour carries the HMAC of its own reference). ASB rows carry no
-    ID by design, so their points are recomputed with core.snapping.snap (what anonymise
+    ID by design, so their points are recomputed with core.release.snapping.snap (what anonymise
     calls) and the multiset of (longitude, latitude, Location) over the release's ASB rows
     must equal the recomputed one exactly; otherwise this raises rather than guess.
     """
-    from crime_mapper.core.public_schema import LOCATION_PREFIX, NO_LOCATION, salted_crime_id
-    from crime_mapper.core.snapping import snap
-    from crime_mapper.core.vocabulary import ASB
+    from crime_mapper.core.common.vocabulary import ASB
+    from crime_mapper.core.release.public_schema import (
+        LOCATION_PREFIX,
+        NO_LOCATION,
+        salted_crime_id,
+    )
+    from crime_mapper.core.release.snapping import snap
 
     n = len(crimes)
     public = release.public
@@ -549,10 +554,10 @@ def run_recovery(
     load that through its profile, anonymise it and compare. Returns the figure and the
     pieces (``history``, ``points``, ``extract``, ``load``, ``release``, ``gate``) for
     further assertions."""
-    from crime_mapper.core.anonymise import anonymise
-    from crime_mapper.core.loader import load_extracts
-    from crime_mapper.core.map_points import map_points_from_history
-    from crime_mapper.core.release_rules import ReleaseRules
+    from crime_mapper.core.load.loader import load_extracts
+    from crime_mapper.core.release.anonymise import anonymise
+    from crime_mapper.core.release.map_points import map_points_from_history
+    from crime_mapper.core.release.rules import ReleaseRules
 
     started = time.perf_counter()
     workdir = Path(workdir)
@@ -573,7 +578,7 @@ def run_recovery(
     gate = None
     gate_text = ""
     if check_leaks:
-        from crime_mapper.core.leak_gate import check_release
+        from crime_mapper.core.gate.leak_gate import check_release
 
         gate = check_release(load.crimes, release.public, points)
         gate_text = "passed" if gate.passed else gate.message()

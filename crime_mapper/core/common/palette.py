@@ -4,7 +4,7 @@ Why one module: the QGIS renderer, the web map and the charts must show a catego
 colour everywhere, and "colour-blind safe" is a measured property of one set of colours, not
 something each output can re-decide. Pure Python (no QGIS, no numpy).
 
-How the colours were chosen (computation, not taste): `python -m crime_mapper.core.colour_science`
+How the colours were chosen (computation, not taste): `python3 tools/colour_science.py`
 searches a 22-level-per-channel sRGB grid (step 12), restricted to CIELAB L* 30..78 so points are
 neither black nor lost on a light basemap, for the set that maximises the worst pairwise
 CIEDE2000 over normal vision and simulated deuteranopia, protanopia and tritanopia (Machado et
@@ -127,8 +127,9 @@ class ClassStyle:
     label: str
 
 
-#: Getis-Ord Gi* classes, hot 99% first (core.getis_ord hotspot_class values). The labels are
-#: the same words as core.getis_ord.GI_CLASS_LABELS and core.change_hotspots.CHANGE_CLASS_LABELS
+#: Getis-Ord Gi* classes, hot 99% first (core.hotspots.getis_ord hotspot_class values). The
+#: labels are the same words as core.hotspots.getis_ord.GI_CLASS_LABELS and
+#: core.hotspots.change.CHANGE_CLASS_LABELS
 #: (ArcGIS's familiar wording; a test holds them equal): kept here too so the palette, which
 #: the web map reads, stays importable without numpy/scipy.
 GI_CLASSES: tuple[ClassStyle, ...] = (

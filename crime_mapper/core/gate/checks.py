@@ -9,8 +9,9 @@ from typing import Callable
 
 import numpy as np
 
-from . import leak_gate_scan as scan
-from .leak_gate_context import (
+from ..release.public_schema import PUBLIC_COLUMNS
+from . import scan
+from .context import (
     _HEX_LENGTHS,
     MAX_EXAMPLES,
     GateCheck,
@@ -18,8 +19,7 @@ from .leak_gate_context import (
     PreparedGate,
     short,
 )
-from .public_schema import PUBLIC_COLUMNS
-from .release_reader import Artifact
+from .output_reader import Artifact
 
 
 # --- checks ------------------------------------------------------------------------------------

@@ -16,11 +16,8 @@ from typing import Any, Optional
 import numpy as np
 import pandas as pd
 
-from . import leak_gate_scan as scan
-from .public_schema import PUBLIC_COLUMNS
-from .release_reader import Artifact, normalise
-from .schema import EXTRA_PREFIX
-from .vocabulary import (
+from ..common.schema import EXTRA_PREFIX
+from ..common.vocabulary import (
     CATEGORIES,
     LEGACY_CATEGORIES,
     OUTCOME_NAMES,
@@ -28,6 +25,9 @@ from .vocabulary import (
     normalise_category,
     normalise_outcome,
 )
+from ..release.public_schema import PUBLIC_COLUMNS
+from . import scan
+from .output_reader import Artifact, normalise
 
 CHECK_NAMES: tuple[str, ...] = (
     "public_schema",

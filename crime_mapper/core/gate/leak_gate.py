@@ -31,8 +31,8 @@ from typing import Any, Optional, Union
 import numpy as np
 import pandas as pd
 
-from .leak_gate_checks import CHECKS
-from .leak_gate_context import (
+from .checks import CHECKS
+from .context import (
     CHECK_NAMES,
     MAX_EXAMPLES,
     GateCheck,
@@ -40,7 +40,7 @@ from .leak_gate_context import (
     PreparedGate,
     prepare_gate,
 )
-from .release_reader import read_output
+from .output_reader import read_output
 
 __all__ = ["CHECK_NAMES", "GateCheck", "GateReport", "LeakError", "PreparedGate",
            "assert_release_safe", "check_release", "prepare_gate"]

@@ -22,8 +22,8 @@ from typing import Any, Optional, Union
 import numpy as np
 import pandas as pd
 
-from .gpkg_read import read_geopackage
-from .leak_gate_scan import has_4_decimals, uk_lon_lat
+from ..io.gpkg_read import read_geopackage
+from .scan import has_4_decimals, uk_lon_lat
 
 TEXT_SUFFIXES = (".html", ".htm", ".json", ".geojson", ".js", ".csv", ".txt", ".md", ".css",
                  ".svg")
@@ -225,7 +225,7 @@ def _blank(series: pd.Series) -> np.ndarray:
 
 
 def _read_gpkg(path: Path, name: str) -> Artifact:
-    from .geography import to_wgs84
+    from ..common.geography import to_wgs84
 
     art = Artifact(name=name, kind="gpkg")
     contents = read_geopackage(path)

@@ -28,8 +28,8 @@ from typing import Optional, Union
 import numpy as np
 from scipy.stats import poisson
 
-from crime_mapper.core.fdr import bh_adjust, confidence_class
-from crime_mapper.core.hexgrid import HexGrid, HotspotInputError, hex_cells
+from crime_mapper.core.hotspots.fdr import bh_adjust, confidence_class
+from crime_mapper.core.hotspots.hexgrid import HexGrid, HotspotInputError, hex_cells
 
 __all__ = ["CHANGE_CLASS_LABELS", "ChangeResult", "HotspotInputError", "change_hotspots"]
 

@@ -25,8 +25,8 @@ from typing import Optional
 import numpy as np
 from scipy.special import ndtr
 
-from crime_mapper.core.fdr import bh_adjust, confidence_class
-from crime_mapper.core.hexgrid import HotspotInputError, TooManyCells, ring_offsets
+from crime_mapper.core.hotspots.fdr import bh_adjust, confidence_class
+from crime_mapper.core.hotspots.hexgrid import HotspotInputError, TooManyCells, ring_offsets
 
 __all__ = ["GI_CLASS_LABELS", "GiResult", "HotspotInputError", "TooManyCells", "gi_star",
            "neighbour_table"]

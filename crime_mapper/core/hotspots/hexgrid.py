@@ -43,7 +43,7 @@ def _is_geographic(crs: str) -> bool:
     if crs.strip().upper() in _GEOGRAPHIC_IDS:
         return True
     try:
-        from crime_mapper.core.geography import _pyproj
+        from crime_mapper.core.common.geography import _pyproj
 
         return bool(_pyproj().CRS.from_user_input(crs).is_geographic)
     except Exception:  # noqa: BLE001 - no pyproj or an id PROJ does not know: trust the caller

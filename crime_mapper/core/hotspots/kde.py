@@ -32,7 +32,7 @@ from typing import Optional
 import numpy as np
 from scipy.signal import fftconvolve
 
-from crime_mapper.core.hexgrid import HotspotInputError, TooManyCells, _nice_size_above
+from crime_mapper.core.hotspots.hexgrid import HotspotInputError, TooManyCells, _nice_size_above
 
 __all__ = ["DEFAULT_MAX_CELLS", "HotspotInputError", "KdeResult", "TooManyCells",
            "kde_surface", "quartic_kernel", "raster_geotransform", "silverman_bandwidth"]

@@ -12,7 +12,7 @@ from typing import Optional
 
 import pandas as pd
 
-from crime_mapper.core.hexgrid import HotspotInputError
+from crime_mapper.core.hotspots.hexgrid import HotspotInputError
 
 
 def _listed(values: Iterable[str], limit: int = 6) -> str:

@@ -135,7 +135,7 @@ _FAST_POINT = np.dtype([("magic", "S2"), ("version", "u1"), ("flags", "u1"), ("s
 def geometry_coordinates(blobs: list) -> tuple[np.ndarray, np.ndarray]:
     """All vertices of a column of geometry blobs (None = no geometry, skipped).
 
-    Plain 2D little-endian points without envelope (what gpkg_writer and most tools write)
+    Plain 2D little-endian points without envelope (what gpkg_write and most tools write)
     are decoded in one vectorised step; other blobs go through the WKB walker.
     """
     present = [b for b in blobs if b is not None]

@@ -30,7 +30,7 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
-from ..core.feedback import Feedback
+from ..common.feedback import Feedback
 
 # Rows per executemany call: small enough that Cancel answers within a fraction of a second
 # at national scale, large enough that the per-call overhead is nil.
@@ -67,7 +67,7 @@ assert _POINT_BLOB.itemsize == 29
 class PointTable:
     """One point layer to write: a DataFrame, which columns go in it and where x/y live.
 
-    ``columns`` maps field name -> pandas dtype name as declared in core.schema (e.g.
+    ``columns`` maps field name -> pandas dtype name as declared in core.common.schema (e.g.
     'category', 'string', 'int64', 'float64', 'bool', 'datetime64[ns]'); columns not
     listed are not written. Rows whose x or y is NaN get a NULL geometry.
     """
@@ -442,7 +442,7 @@ def write_geopackage(path: str | os.PathLike, tables: Sequence[PointTable],
     Not atomic by itself: callers write to a temporary path (run_load.run_load does) and
     move it into place, so a failure never leaves a half-written file under the real name.
     ``feedback`` gets progress 0..100 over all tables and may cancel between chunks of rows
-    (core.feedback.Cancelled is raised; the partial file is the caller's to delete).
+    (core.common.feedback.Cancelled is raised; the partial file is the caller's to delete).
     """
     feedback = feedback or Feedback()
     total = sum(max(len(t.frame), 1) for t in tables) or 1

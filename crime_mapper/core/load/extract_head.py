@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Union
 
-from .profile import ProfileError
+from .mapping_profile import ProfileError
 from .textscan import UTF8_BOM, detect_encoding, guess_delimiter
 
 PathLike = Union[str, Path]

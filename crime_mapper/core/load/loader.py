@@ -17,8 +17,17 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import union_categoricals
 
-from .feedback import Feedback
-from .profile import MappingProfile
+from ..common.feedback import Feedback
+from ..common.schema import (
+    CRIME_COLUMNS,
+    CRIME_TYPE_DTYPE,
+    OUTCOME_DTYPE,
+    REJECT_COLUMNS,
+    STOP_SEARCH_COLUMNS,
+    FileReport,
+    LoadResult,
+)
+from .mapping_profile import MappingProfile
 from .readers import (
     FileRead,
     classify,
@@ -27,15 +36,6 @@ from .readers import (
     read_stop_search,
     read_street,
     scan_rejects,
-)
-from .schema import (
-    CRIME_COLUMNS,
-    CRIME_TYPE_DTYPE,
-    OUTCOME_DTYPE,
-    REJECT_COLUMNS,
-    STOP_SEARCH_COLUMNS,
-    FileReport,
-    LoadResult,
 )
 from .sources import SourceFile, expand_inputs
 from .textscan import NotCsvError, guess_delimiter, scan_csv

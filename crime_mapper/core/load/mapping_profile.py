@@ -15,9 +15,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Optional, Union
 
-from .vocabulary import _fold, normalise_category
+from ..common.vocabulary import _fold, normalise_category
 
-RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+RESOURCES = Path(__file__).resolve().parents[2] / "resources"
 DEFAULT_OFFENCE_TABLE = RESOURCES / "offence_mapping.csv"
 
 # role -> meaning. A profile maps roles to source column names.

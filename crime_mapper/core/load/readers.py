@@ -13,8 +13,11 @@ from typing import Callable, Optional
 import numpy as np
 import pandas as pd
 
-from . import geography
-from .checks import (
+from ..common import geography
+from ..common.schema import CRIME_TYPE_DTYPE, EXTRA_PREFIX, OUTCOME_DTYPE
+from ..common.vocabulary import _fold, normalise_category, normalise_outcome
+from .mapping_profile import MappingProfile, detect_profile, is_true_flag
+from .row_checks import (
     Factorized,
     Verdicts,
     check_coordinates,
@@ -22,11 +25,8 @@ from .checks import (
     to_float,
     valid_month,
 )
-from .profile import MappingProfile, detect_profile, is_true_flag
-from .schema import CRIME_TYPE_DTYPE, EXTRA_PREFIX, OUTCOME_DTYPE
 from .sources import SourceFile
 from .textscan import ScannedCsv
-from .vocabulary import _fold, normalise_category, normalise_outcome
 
 STREET_HEADER = ["Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude",
                  "Location", "LSOA code", "LSOA name", "Crime type", "Last outcome category",

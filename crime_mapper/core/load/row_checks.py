@@ -14,7 +14,7 @@ from typing import Callable, Optional
 import numpy as np
 import pandas as pd
 
-from .geography import inside_uk
+from ..common.geography import inside_uk
 
 MONTH_RE = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 

@@ -11,9 +11,9 @@ import json
 from pathlib import Path
 from typing import Union
 
-from .csv_safety import safe_cell
-from .schema import REASONS, REJECT_COLUMNS, LoadResult
-from .staging import staged_outputs
+from ..common.csv_safety import safe_cell
+from ..common.schema import REASONS, REJECT_COLUMNS, LoadResult
+from ..common.staging import staged_outputs
 
 REPORT_VERSION = 1
 

@@ -39,9 +39,10 @@ from typing import TYPE_CHECKING, Optional
 import numpy as np
 import pandas as pd
 
+from ..common.feedback import Feedback, ScaledFeedback
+from ..common.vocabulary import ASB, all_category_names
 from . import audit as audit_module
 from .audit import ACTION_MAP, ACTION_NO_LOCATION, ACTION_UNKNOWN, UNKNOWN_REJECTED
-from .feedback import Feedback, ScaledFeedback
 from .public_schema import (
     LOCATION_PREFIX,
     MIN_SALT_BYTES,
@@ -50,9 +51,8 @@ from .public_schema import (
     salt_fingerprint,
     salted_crime_id,
 )
-from .release_rules import ACTIONS, DEFAULT_RULES, ReleaseRules
+from .rules import ACTIONS, DEFAULT_RULES, ReleaseRules
 from .snapping import DEFAULT_MAX_DISTANCE_M, MapPointIndex, snap
-from .vocabulary import ASB, all_category_names
 
 if TYPE_CHECKING:
     from .map_points import MapPoints
@@ -123,7 +123,7 @@ def _validate(crimes: object, points: object, rules: object, max_distance_m: obj
     if missing:
         raise AnonymiseError(
             f"The crimes table lacks the column(s) {', '.join(missing)}: it is not a loaded "
-            "crimes table (crime_mapper.core.loader.load_extracts makes one).")
+            "crimes table (crime_mapper.core.load.loader.load_extracts makes one).")
 
 
 def _known_category_mask(category: np.ndarray) -> np.ndarray:
@@ -237,7 +237,7 @@ def _rejected_categories(rejects: Optional[pd.DataFrame]) -> list[str]:
         return []
     import csv
 
-    from .vocabulary import normalise_category
+    from ..common.vocabulary import normalise_category
 
     kinds = rejects["file_kind"].astype(object).to_numpy() if "file_kind" in rejects else None
     raws = rejects["raw"].astype(object).to_numpy() if "raw" in rejects else None

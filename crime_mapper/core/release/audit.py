@@ -19,9 +19,9 @@ from typing import Any, Optional, Union
 import numpy as np
 import pandas as pd
 
-from .release_rules import ACTIONS
-from .staging import staged_outputs
-from .vocabulary import all_category_names
+from ..common.staging import staged_outputs
+from ..common.vocabulary import all_category_names
+from .rules import ACTIONS
 
 AUDIT_VERSION = 1
 TEMPLATE_NAME = "audit.html.j2"
@@ -43,12 +43,12 @@ ACTION_UNKNOWN = len(ACTIONS)
 
 def _version() -> str:
     try:
-        from .. import plugin_version  # the package __init__ imports nothing from QGIS
+        from ... import plugin_version  # the package __init__ imports nothing from QGIS
         return plugin_version()
     except Exception:  # noqa: BLE001 - a version string must never stop an audit
         import configparser
 
-        root = Path(__file__).resolve().parents[1]
+        root = Path(__file__).resolve().parents[3]
         for candidate in (root / "metadata.txt", root.parent / "metadata.txt"):
             if candidate.is_file():
                 parser = configparser.ConfigParser(interpolation=None)
@@ -221,7 +221,7 @@ def audit_json(audit: dict) -> str:
 def _environment():
     import jinja2
 
-    from .. import RESOURCES_DIR
+    from ... import RESOURCES_DIR
 
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(RESOURCES_DIR / "templates")),

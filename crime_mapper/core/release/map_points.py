@@ -30,10 +30,10 @@ from typing import Optional, Union
 import numpy as np
 import pandas as pd
 
-from .csv_safety import safe_cell
-from .geography import WGS84, inside_uk, to_wgs84, transform
-from .hexgrid import HexGrid, hex_cells, hex_centres
-from .projection import choose_crs, to_projected
+from ..common.csv_safety import safe_cell
+from ..common.geography import WGS84, inside_uk, to_wgs84, transform
+from ..common.projection import choose_crs, to_projected
+from ..hotspots.hexgrid import HexGrid, hex_cells, hex_centres
 
 SOURCES = ("layer", "police.uk history", "roads", "hexagon fallback")
 LOCATION_PREFIX = "On or near"
@@ -326,7 +326,7 @@ def map_points_from_history(crimes: pd.DataFrame) -> MapPoints:
 
 def _check_metric_crs(crs: str) -> None:
     """Roads must be in a projected CRS in metres: segment lengths and catchments are metric."""
-    from .geography import _pyproj
+    from ..common.geography import _pyproj
 
     try:
         info = _pyproj().CRS.from_user_input(crs)
@@ -587,7 +587,7 @@ def map_points_csv_text(points: MapPoints) -> str:
 
 def write_map_points_csv(points: MapPoints, path: Union[str, Path]) -> None:
     """Write the points atomically (staging: a failed write leaves the old file intact)."""
-    from .staging import write_text_atomic
+    from ..common.staging import write_text_atomic
 
     write_text_atomic(path, map_points_csv_text(points))
 

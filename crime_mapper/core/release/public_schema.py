@@ -25,8 +25,8 @@ from typing import Callable, Union
 import numpy as np
 import pandas as pd
 
-from .csv_safety import _FORMULA_START, safe_cell
-from .staging import staged_outputs
+from ..common.csv_safety import _FORMULA_START, safe_cell
+from ..common.staging import staged_outputs
 
 PUBLIC_COLUMNS: tuple[str, ...] = (
     "Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location",

@@ -267,7 +267,7 @@ def build_manifest(
     no QGIS made the release (the command line). No wall-clock time and no folders: the
     same release gives the same manifest bytes wherever it was made.
     """
-    from .. import plugin_version
+    from ... import plugin_version
 
     totals = audit.get("totals", {})
     return {

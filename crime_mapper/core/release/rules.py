@@ -26,7 +26,7 @@ every category, so a saved file states the whole policy.
 
 Regenerate the shipped default file after changing :data:`DEFAULT_RULES`::
 
-    /usr/bin/python3 -m crime_mapper.core.release_rules > \\
+    /usr/bin/python3 -m crime_mapper.core.release.rules > \\
         crime_mapper/resources/release_rules_default.json
 
 (a test checks the file and the constant agree). Imports nothing from QGIS.
@@ -40,8 +40,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional, Union
 
-from .staging import write_text_atomic
-from .vocabulary import CATEGORY_BY_SLUG, all_category_names, normalise_category
+from ..common.staging import write_text_atomic
+from ..common.vocabulary import CATEGORY_BY_SLUG, all_category_names, normalise_category
 
 ACTIONS: tuple[str, ...] = ("map", "no_location", "withhold")
 # Strictness order used to combine a category's action with the sensitive action.

@@ -1,7 +1,7 @@
 """Move each crime to its nearest anonymous map point, in metres, as police.uk does.
 
 Distances are measured in the projected CRS of the crime's zone (British National Grid in Great
-Britain, Irish Transverse Mercator in Northern Ireland; see core.projection). A crime farther
+Britain, Irish Transverse Mercator in Northern Ireland; see core.common.projection). A crime farther
 than the maximum distance (police.uk: 20 km) from every point gets no location: it stays in the
 release, counted as "published without location", and is never dropped.
 
@@ -25,10 +25,10 @@ from typing import Optional
 
 import numpy as np
 
-from .feedback import Feedback
-from .geography import WGS84, transform
+from ..common.feedback import Feedback
+from ..common.geography import WGS84, transform
+from ..common.projection import ZONE_CRS, to_projected
 from .map_points import MapPoints
-from .projection import ZONE_CRS, to_projected
 
 DEFAULT_MAX_DISTANCE_M = 20_000.0
 CHUNK_ROWS = 131_072

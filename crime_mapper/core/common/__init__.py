@@ -1,0 +1,1 @@
+"""Shared by every stage: vocabularies, schema, palette, geography, staging, progress."""

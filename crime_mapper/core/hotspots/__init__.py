@@ -1,0 +1,1 @@
+"""Hotspots for intelligence staff: hexagon counts, kernel density, Gi*, change, FDR."""

@@ -1,0 +1,1 @@
+"""Load: turn extract files into the canonical crimes table, accounting for every row."""
