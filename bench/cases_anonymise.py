@@ -64,8 +64,7 @@ def _raw_extract_paths(input_path: Path) -> tuple[Path, Path]:
     profile_path = csv_path.with_suffix(".profile.json")
     points_path = _points_path(input_path)
     newest = max(input_path.stat().st_mtime, points_path.stat().st_mtime)
-    if (csv_path.exists() and profile_path.exists()
-            and csv_path.stat().st_mtime >= newest):
+    if csv_path.exists() and profile_path.exists() and csv_path.stat().st_mtime >= newest:
         return csv_path, profile_path
     from crime_mapper.core.load.loader import load_extracts
     from crime_mapper.core.release.map_points import read_map_points_csv
@@ -78,8 +77,11 @@ def _raw_extract_paths(input_path: Path) -> tuple[Path, Path]:
     extract.write(tmp)
     extract.profile.save(profile_path)
     tmp.replace(csv_path)
-    print(f"wrote the raw national extract ({len(extract.frame):,} rows) to {csv_path} in "
-          f"{time.perf_counter() - started:.1f} s", file=sys.stderr)
+    print(
+        f"wrote the raw national extract ({len(extract.frame):,} rows) to {csv_path} in "
+        f"{time.perf_counter() - started:.1f} s",
+        file=sys.stderr,
+    )
     return csv_path, profile_path
 
 
@@ -153,8 +155,9 @@ def _setup_anonymise() -> dict:
 def _run_anonymise(ctx: dict, input_path: Path, workdir: Path) -> dict:
     clock = time.perf_counter
     t0 = clock()
-    release = ctx["anonymise"].anonymise(ctx["crimes"], ctx["points"], rules=ctx["rules"],
-                                         salt=BENCH_SALT, rejects=ctx["rejects"])
+    release = ctx["anonymise"].anonymise(
+        ctx["crimes"], ctx["points"], rules=ctx["rules"], salt=BENCH_SALT, rejects=ctx["rejects"]
+    )
     t1 = clock()
     public_csv = workdir / "public-street.csv"
     ctx["public_schema"].write_public_csv(release.public, public_csv)
@@ -172,8 +175,10 @@ def _run_anonymise(ctx: dict, input_path: Path, workdir: Path) -> dict:
         "totals": totals,
         "reconciles": release.audit.get("reconciles"),
         # reported, not raised: the time is that of the whole gate either way
-        "leak_gate": "passed" if gate.passed else "FAILED: " + "; ".join(
-            f"{c.name}: {c.examples[:1]}" for c in gate.checks if not c.passed),
+        "leak_gate": "passed"
+        if gate.passed
+        else "FAILED: "
+        + "; ".join(f"{c.name}: {c.examples[:1]}" for c in gate.checks if not c.passed),
         "anonymise_s": round(t1 - t0, 3),
         "write_csv_s": round(t2 - t1, 3),
         "leak_gate_s": round(t3 - t2, 3),
@@ -216,8 +221,9 @@ def _setup_qgis_join() -> dict:
     input_path = _input_from_argv()
     coords = pd.read_csv(input_path, usecols=["Longitude", "Latitude"], dtype=np.float64)
     coords = coords.dropna()  # a feature needs a geometry: the located crimes
-    cx, cy = transform(coords["Longitude"].to_numpy(), coords["Latitude"].to_numpy(),
-                       WGS84, BRITISH_NATIONAL_GRID)
+    cx, cy = transform(
+        coords["Longitude"].to_numpy(), coords["Latitude"].to_numpy(), WGS84, BRITISH_NATIONAL_GRID
+    )
     points = _load_points(input_path)
     px, py = transform(points.longitude, points.latitude, WGS84, BRITISH_NATIONAL_GRID)
     return {

@@ -52,8 +52,9 @@ def _leicestershire_files() -> list[str]:
     shared = REPO.parent / "shared" / "data" / "police-uk" / "leicestershire"
     files = sorted(glob.glob(str(shared / "*-leicestershire-street.csv")))
     if not files:
-        files = sorted(glob.glob(str(REPO / "sample_data" / "police-uk" / "*" /
-                                     "*-leicestershire-street.csv")))
+        files = sorted(
+            glob.glob(str(REPO / "sample_data" / "police-uk" / "*" / "*-leicestershire-street.csv"))
+        )
     return files
 
 
@@ -67,8 +68,10 @@ def force_year_gpkg() -> Path:
 
     from crime_mapper.core.io import gpkg_write
 
-    frames = [pd.read_csv(f, usecols=["Month", "Longitude", "Latitude", "Crime type"])
-              for f in _leicestershire_files()]
+    frames = [
+        pd.read_csv(f, usecols=["Month", "Longitude", "Latitude", "Crime type"])
+        for f in _leicestershire_files()
+    ]
     real = pd.concat(frames, ignore_index=True).dropna(subset=["Longitude", "Latitude"])
     # the force area (a police.uk force file also holds a few points far outside it)
     real = real[real["Longitude"].between(*FORCE_LON) & real["Latitude"].between(*FORCE_LAT)]
@@ -76,18 +79,22 @@ def force_year_gpkg() -> Path:
     pick = rng.integers(0, len(real), FORCE_ROWS)
     sample = real.iloc[pick].reset_index(drop=True)
     months = [f"2022-{m:02d}" for m in range(1, 13)]
-    frame = pd.DataFrame({
-        "longitude": sample["Longitude"].to_numpy(dtype="float64"),
-        "latitude": sample["Latitude"].to_numpy(dtype="float64"),
-        "month": pd.Categorical(rng.choice(months, FORCE_ROWS), categories=months),
-        "crime_type": pd.Categorical(sample["Crime type"].astype(str)),
-    })
+    frame = pd.DataFrame(
+        {
+            "longitude": sample["Longitude"].to_numpy(dtype="float64"),
+            "latitude": sample["Latitude"].to_numpy(dtype="float64"),
+            "month": pd.Categorical(rng.choice(months, FORCE_ROWS), categories=months),
+            "crime_type": pd.Categorical(sample["Crime type"].astype(str)),
+        }
+    )
     OUT.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.gpkg")
     if tmp.exists():
         tmp.unlink()
-    gpkg_write.write_geopackage(tmp, [gpkg_write.PointTable(
-        "crimes", frame, {"month": "category", "crime_type": "category"})])
+    gpkg_write.write_geopackage(
+        tmp,
+        [gpkg_write.PointTable("crimes", frame, {"month": "category", "crime_type": "category"})],
+    )
     os.replace(tmp, path)
     return path
 
@@ -144,6 +151,7 @@ def _national_points(input_path: Path) -> Any:
 
 # --- setups (untimed) ------------------------------------------------------------------------
 
+
 def _setup_force() -> Any:
     app = _app()
     force_year_gpkg()
@@ -174,9 +182,11 @@ def _setup_qgis_kde() -> Any:
     bandwidth, _ = _default_bandwidth(points.x, points.y, 50.0)
     registry = QgsApplication.processingRegistry()
     # native:... from QGIS 3.26 (C++); qgis:... on 3.22 (the Python original)
-    alg = next(a for a in ("native:heatmapkerneldensityestimation",
-                           "qgis:heatmapkerneldensityestimation")
-               if registry.algorithmById(a) is not None)
+    alg = next(
+        a
+        for a in ("native:heatmapkerneldensityestimation", "qgis:heatmapkerneldensityestimation")
+        if registry.algorithmById(a) is not None
+    )
     return {"app": app, "path": force_bng_gpkg(points), "bandwidth": bandwidth, "alg": alg}
 
 
@@ -190,39 +200,59 @@ def _setup_national() -> Any:
 
 # --- timed runs ------------------------------------------------------------------------------
 
+
 def _run_grid_force(ctx: Any, _input: Path, workdir: Path) -> dict:
     from crime_mapper.qgis_bridge.hotspot_layers import points_from_layer, run_grid
 
     points = points_from_layer(str(force_year_gpkg()))
     out = run_grid(points, workdir / "grid.gpkg", cell_size_m=250.0)
-    return {"crimes": out.crimes, "cells": out.cells,
-            **{f"{k}_s": round(v, 3) for k, v in out.timings.items()}}
+    return {
+        "crimes": out.crimes,
+        "cells": out.cells,
+        **{f"{k}_s": round(v, 3) for k, v in out.timings.items()},
+    }
 
 
 def _run_gi_force(ctx: Any, _input: Path, workdir: Path) -> dict:
     from crime_mapper.qgis_bridge.hotspot_layers import run_gi
 
     out = run_gi(ctx["points"], workdir / "gi.gpkg", cell_size_m=250.0, fdr=True)
-    return {"crimes": out.crimes, "cells": out.cells, "hot_cells": out.facts["hot_cells"],
-            **{f"{k}_s": round(v, 3) for k, v in out.timings.items()}}
+    return {
+        "crimes": out.crimes,
+        "cells": out.cells,
+        "hot_cells": out.facts["hot_cells"],
+        **{f"{k}_s": round(v, 3) for k, v in out.timings.items()},
+    }
 
 
 def _run_kde_force(ctx: Any, _input: Path, workdir: Path) -> dict:
     from crime_mapper.qgis_bridge.hotspot_layers import run_kde
 
     out = run_kde(ctx["points"], workdir / "kde.tif", cell_m=50.0)
-    return {"crimes": out.crimes, "cells": out.cells, "bandwidth_m": out.facts["bandwidth_m"],
-            "raster": f"{out.facts['cols']}x{out.facts['rows']}",
-            **{f"{k}_s": round(v, 3) for k, v in out.timings.items()}}
+    return {
+        "crimes": out.crimes,
+        "cells": out.cells,
+        "bandwidth_m": out.facts["bandwidth_m"],
+        "raster": f"{out.facts['cols']}x{out.facts['rows']}",
+        **{f"{k}_s": round(v, 3) for k, v in out.timings.items()},
+    }
 
 
 def _run_kde_qgis(ctx: Any, _input: Path, workdir: Path) -> dict:
     import processing
 
-    result = processing.run(ctx["alg"], {
-        "INPUT": f"{ctx['path']}|layername=points", "RADIUS": ctx["bandwidth"],
-        "PIXEL_SIZE": 50.0, "KERNEL": 0, "OUTPUT_VALUE": 0, "DECAY": 0,
-        "OUTPUT": str(workdir / "qgis_kde.tif")})
+    result = processing.run(
+        ctx["alg"],
+        {
+            "INPUT": f"{ctx['path']}|layername=points",
+            "RADIUS": ctx["bandwidth"],
+            "PIXEL_SIZE": 50.0,
+            "KERNEL": 0,
+            "OUTPUT_VALUE": 0,
+            "DECAY": 0,
+            "OUTPUT": str(workdir / "qgis_kde.tif"),
+        },
+    )
     from osgeo import gdal
 
     ds = gdal.Open(result["OUTPUT"])
@@ -235,24 +265,35 @@ def _run_grid_national(ctx: Any, _input: Path, workdir: Path) -> dict:
     from crime_mapper.qgis_bridge.hotspot_layers import run_grid
 
     out = run_grid(ctx["points"], workdir / "grid.gpkg", cell_size_m=500.0)
-    return {"crimes": out.crimes, "cells": out.cells,
-            **{f"{k}_s": round(v, 3) for k, v in out.timings.items()}}
+    return {
+        "crimes": out.crimes,
+        "cells": out.cells,
+        **{f"{k}_s": round(v, 3) for k, v in out.timings.items()},
+    }
 
 
 def _run_gi_national(ctx: Any, _input: Path, workdir: Path) -> dict:
     from crime_mapper.qgis_bridge.hotspot_layers import run_gi
 
     out = run_gi(ctx["points"], workdir / "gi.gpkg", cell_size_m=500.0, fdr=True)
-    return {"crimes": out.crimes, "cells": out.cells, "hot_cells": out.facts["hot_cells"],
-            **{f"{k}_s": round(v, 3) for k, v in out.timings.items()}}
+    return {
+        "crimes": out.crimes,
+        "cells": out.cells,
+        "hot_cells": out.facts["hot_cells"],
+        **{f"{k}_s": round(v, 3) for k, v in out.timings.items()},
+    }
 
 
 def _run_kde_national(ctx: Any, _input: Path, workdir: Path) -> dict:
     from crime_mapper.qgis_bridge.hotspot_layers import run_kde
 
     out = run_kde(ctx["points"], workdir / "kde.tif", cell_m=250.0)
-    return {"crimes": out.crimes, "cells": out.cells, "bandwidth_m": out.facts["bandwidth_m"],
-            **{f"{k}_s": round(v, 3) for k, v in out.timings.items()}}
+    return {
+        "crimes": out.crimes,
+        "cells": out.cells,
+        "bandwidth_m": out.facts["bandwidth_m"],
+        **{f"{k}_s": round(v, 3) for k, v in out.timings.items()},
+    }
 
 
 def _setup_gi_100k() -> Any:
@@ -266,8 +307,9 @@ def _setup_gi_100k() -> Any:
     counts = None
     for _ in range(25):
         size = (low * high) ** 0.5
-        counts = grid_counts(points.x, points.y, HexGrid(size, points.crs), rings=1,
-                             max_cells=10_000_000)
+        counts = grid_counts(
+            points.x, points.y, HexGrid(size, points.crs), rings=1, max_cells=10_000_000
+        )
         if abs(len(counts) - 100_000) < 2_000:
             break
         if len(counts) > 100_000:
@@ -282,8 +324,11 @@ def _run_gi_100k(ctx: Any, _input: Path, _workdir: Path) -> dict:
 
     counts = ctx["counts"]
     result = gi_star(counts.q, counts.r, counts.count, rings=1, fdr=True)
-    return {"cells": int(len(counts)), "cell_size_m": round(ctx["size"], 1),
-            "hot_cells": int((result.hotspot_class > 0).sum())}
+    return {
+        "cells": int(len(counts)),
+        "cell_size_m": round(ctx["size"], 1),
+        "hot_cells": int((result.hotspot_class > 0).sum()),
+    }
 
 
 CASES: list[Case] = [

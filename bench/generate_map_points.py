@@ -44,8 +44,12 @@ def default_path(points: int = DEFAULT_POINTS) -> Path:
 
 def month_points(month_file: Path) -> pd.DataFrame:
     """The distinct published points of a police.uk-format month: lon, lat, label, LSOA."""
-    frame = pd.read_csv(month_file, dtype=str, keep_default_na=False,
-                        usecols=["Longitude", "Latitude", "Location", "LSOA code", "LSOA name"])
+    frame = pd.read_csv(
+        month_file,
+        dtype=str,
+        keep_default_na=False,
+        usecols=["Longitude", "Latitude", "Location", "LSOA code", "LSOA name"],
+    )
     frame = frame[frame["Longitude"] != ""]
     frame = frame.drop_duplicates(["Longitude", "Latitude"], keep="first")
     label = frame["Location"].str.replace(r"^On or near ", "", regex=True)
@@ -81,7 +85,8 @@ def generate(month_file: Path, points: int = DEFAULT_POINTS, seed: int = DEFAULT
         angle = rng.uniform(0, 2 * np.pi, take.size)
         lat = src["lat"].to_numpy() + shift * np.sin(angle) / METRES_PER_DEGREE
         lon = src["lon"].to_numpy() + shift * np.cos(angle) / (
-            METRES_PER_DEGREE * np.cos(np.radians(src["lat"].to_numpy())))
+            METRES_PER_DEGREE * np.cos(np.radians(src["lat"].to_numpy()))
+        )
         lon, lat = np.round(lon, 6), np.round(lat, 6)
         keys = key(lon, lat)
         _, first = np.unique(keys, return_index=True)  # one candidate per new coordinate
@@ -96,9 +101,13 @@ def generate(month_file: Path, points: int = DEFAULT_POINTS, seed: int = DEFAULT
         missing -= keep.size
     every = pd.concat(parts, ignore_index=True)
     return map_points_from_arrays(
-        every["lon"].to_numpy(), every["lat"].to_numpy(), every["label"].to_numpy(dtype=object),
-        source="layer", lsoa_code=every["lsoa_code"].to_numpy(dtype=object),
-        lsoa_name=every["lsoa_name"].to_numpy(dtype=object))
+        every["lon"].to_numpy(),
+        every["lat"].to_numpy(),
+        every["label"].to_numpy(dtype=object),
+        source="layer",
+        lsoa_code=every["lsoa_code"].to_numpy(dtype=object),
+        lsoa_name=every["lsoa_name"].to_numpy(dtype=object),
+    )
 
 
 def ensure(month_file: Path, points: int = DEFAULT_POINTS, out: Path | None = None) -> Path:
@@ -112,8 +121,10 @@ def ensure(month_file: Path, points: int = DEFAULT_POINTS, out: Path | None = No
     generated = generate(Path(month_file), points)
     path.parent.mkdir(parents=True, exist_ok=True)
     write_map_points_csv(generated, path)
-    print(f"wrote {len(generated):,} map points to {path} in "
-          f"{time.perf_counter() - started:.1f} s", file=sys.stderr)
+    print(
+        f"wrote {len(generated):,} map points to {path} in {time.perf_counter() - started:.1f} s",
+        file=sys.stderr,
+    )
     return path
 
 

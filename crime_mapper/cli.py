@@ -74,6 +74,7 @@ exit codes (details in each COMMAND --help):
 
 # --- load ------------------------------------------------------------------------------------
 
+
 class UsageError(Exception):
     """Nothing can be loaded: reported as one line on stderr, exit code 2."""
 
@@ -100,9 +101,12 @@ def _load_profile(path: Optional[PathLike]) -> Optional[MappingProfile]:
     return profile
 
 
-def run_core_load(inputs: Sequence[PathLike], out: PathLike,
-                  profile: Optional[MappingProfile] = None,
-                  stdout: TextIO = sys.stdout) -> int:
+def run_core_load(
+    inputs: Sequence[PathLike],
+    out: PathLike,
+    profile: Optional[MappingProfile] = None,
+    stdout: TextIO = sys.stdout,
+) -> int:
     """Load with the pure core, write rejects and reports into ``out``, print the report."""
     from .core.load.loader import load_extracts
     from .core.load.sources import InputError
@@ -116,10 +120,10 @@ def run_core_load(inputs: Sequence[PathLike], out: PathLike,
     try:
         with staged_outputs() as stage:
             report.write_rejects_csv(result, stage.path_for(out_dir / OUTPUT_NAMES["rejects"]))
-            report.write_report_json(result,
-                                     stage.path_for(out_dir / OUTPUT_NAMES["report_json"]))
+            report.write_report_json(result, stage.path_for(out_dir / OUTPUT_NAMES["report_json"]))
             stage.path_for(out_dir / OUTPUT_NAMES["report_text"]).write_text(
-                text + "\n", encoding="utf-8")
+                text + "\n", encoding="utf-8"
+            )
     except OSError as exc:
         raise UsageError(f"cannot write outputs in {out_dir}: {exc.strerror or exc}") from exc
     summary = report.report_dict(result)
@@ -130,15 +134,20 @@ def run_core_load(inputs: Sequence[PathLike], out: PathLike,
     return EXIT_FILE_ERROR if summary["file_errors"] or not summary["reconciles"] else EXIT_OK
 
 
-def run_gpkg_load(inputs: Sequence[PathLike], out: PathLike,
-                  profile: Optional[MappingProfile] = None,
-                  stdout: TextIO = sys.stdout) -> int:
+def run_gpkg_load(
+    inputs: Sequence[PathLike],
+    out: PathLike,
+    profile: Optional[MappingProfile] = None,
+    stdout: TextIO = sys.stdout,
+) -> int:
     """The same load through qgis_bridge.run_load: also the styled crimes GeoPackage."""
     try:
         from qgis.core import QgsApplication
     except ImportError as exc:
-        raise UsageError(f"--gpkg needs the QGIS Python bindings ({exc}); run with the "
-                         "Python QGIS uses, e.g. /usr/bin/python3") from exc
+        raise UsageError(
+            f"--gpkg needs the QGIS Python bindings ({exc}); run with the "
+            "Python QGIS uses, e.g. /usr/bin/python3"
+        ) from exc
     from .core.load.sources import InputError
 
     out_dir = _prepare_out_dir(out)
@@ -152,12 +161,16 @@ def run_gpkg_load(inputs: Sequence[PathLike], out: PathLike,
         except InputError as exc:
             raise UsageError(str(exc)) from exc
         except OSError as exc:
-            raise UsageError(f"cannot write outputs in {out_dir}: {exc.strerror or exc}") \
-                from exc
+            raise UsageError(f"cannot write outputs in {out_dir}: {exc.strerror or exc}") from exc
         print(outputs.report_text, file=stdout)
         print("Outputs:", file=stdout)
-        for path in (outputs.gpkg, outputs.qml, outputs.rejects_csv, outputs.report_json,
-                     outputs.report_text_path):
+        for path in (
+            outputs.gpkg,
+            outputs.qml,
+            outputs.rejects_csv,
+            outputs.report_json,
+            outputs.report_text_path,
+        ):
             if path is not None:
                 print(f"  {path}", file=stdout)
         return EXIT_FILE_ERROR if outputs.file_errors or not outputs.reconciles else EXIT_OK
@@ -176,19 +189,23 @@ def _cmd_load(args: argparse.Namespace) -> int:
 
 # --- profile detect ---------------------------------------------------------------------------
 
+
 def _cmd_profile_detect(args: argparse.Namespace) -> int:
     head = read_extract_head(args.extract, encoding=args.encoding)
     columns = detect_columns(head.header)
     complete = detect_profile(head.header) is not None
     profile = MappingProfile(
-        name=f"Detected from {head.path.name}", columns=columns,
+        name=f"Detected from {head.path.name}",
+        columns=columns,
         delimiter=head.delimiter,
     )
     if args.json:
         print(json.dumps(asdict(profile), indent=2, sort_keys=True))
     else:
-        print(f"{head.path.name}: {len(head.header)} columns, {head.encoding}, delimiter "
-              f"{head.delimiter!r}")
+        print(
+            f"{head.path.name}: {len(head.header)} columns, {head.encoding}, delimiter "
+            f"{head.delimiter!r}"
+        )
         width = max(len(r) for r in ROLES)
         for role, meaning in ROLES.items():
             column = columns.get(role)
@@ -196,12 +213,16 @@ def _cmd_profile_detect(args: argparse.Namespace) -> int:
             print(f"  {role:<{width}}  {shown:<24} {meaning}")
         unused = [h for h in head.header if h not in columns.values()]
         if unused:
-            print("Columns with no role (a load carries them through as extra fields): "
-                  + ", ".join(unused))
+            print(
+                "Columns with no role (a load carries them through as extra fields): "
+                + ", ".join(unused)
+            )
     if not complete:
-        print(f"{head.path.name}: cannot detect a complete profile: it needs crime_ref, date, "
-              "x, y and offence or category; map the rest in the profile dialog",
-              file=sys.stderr)
+        print(
+            f"{head.path.name}: cannot detect a complete profile: it needs crime_ref, date, "
+            "x, y and offence or category; map the rest in the profile dialog",
+            file=sys.stderr,
+        )
         if args.save:
             print("Profile not saved.", file=sys.stderr)
         return EXIT_FILE_ERROR
@@ -284,8 +305,10 @@ def _read_points(path: PathLike) -> Any:
 
     points = Path(path)
     if points.suffix.lower() != ".csv":
-        raise UsageError(f"map points {points}: the command line reads map points from a .csv "
-                         "(write one with 'map-points history', or save the layer as CSV)")
+        raise UsageError(
+            f"map points {points}: the command line reads map points from a .csv "
+            "(write one with 'map-points history', or save the layer as CSV)"
+        )
     if not points.is_file():
         raise UsageError(f"map points file not found: {points}")
     try:
@@ -386,8 +409,9 @@ def _cmd_anonymise(args: argparse.Namespace) -> int:
     except ReleaseInputError as exc:
         raise UsageError(str(exc)) from exc
     if not (math.isfinite(args.max_distance) and args.max_distance > 0):
-        raise UsageError(f"--max-distance must be a positive number of metres, not "
-                         f"{args.max_distance!r}")
+        raise UsageError(
+            f"--max-distance must be a positive number of metres, not {args.max_distance!r}"
+        )
     rules, rules_path = DEFAULT_RULES, None
     if args.rules:
         rules_path = Path(args.rules)
@@ -405,8 +429,14 @@ def _cmd_anonymise(args: argparse.Namespace) -> int:
     # 2. the work, in memory
     result = _load_crimes(args.inputs, profile)
     try:
-        release = anonymise(result.crimes, points, rules, salt=salt,
-                            max_distance_m=args.max_distance, rejects=result.rejects)
+        release = anonymise(
+            result.crimes,
+            points,
+            rules,
+            salt=salt,
+            max_distance_m=args.max_distance,
+            rejects=result.rejects,
+        )
     except AnonymiseError as exc:
         raise UsageError(str(exc)) from exc
     public, audit = release.public, release.audit
@@ -431,12 +461,17 @@ def _cmd_anonymise(args: argparse.Namespace) -> int:
             write_audit(audit, tmp_json, tmp_html)
             manifest = build_manifest(
                 crimes_description=extracts_description(crimes_files),
-                crimes_files=crimes_files, points_entry=map_points_file_entry(points, points_file),
-                rules=rules, rules_path=rules_path, profile_path=args.profile,
-                max_distance_m=float(args.max_distance), salt_fingerprint=salt_fingerprint(salt),
-                audit=audit, staged=[(csv_path, tmp_csv), (json_path, tmp_json),
-                                     (html_path, tmp_html)],
-                qgis_version=None)
+                crimes_files=crimes_files,
+                points_entry=map_points_file_entry(points, points_file),
+                rules=rules,
+                rules_path=rules_path,
+                profile_path=args.profile,
+                max_distance_m=float(args.max_distance),
+                salt_fingerprint=salt_fingerprint(salt),
+                audit=audit,
+                staged=[(csv_path, tmp_csv), (json_path, tmp_json), (html_path, tmp_html)],
+                qgis_version=None,
+            )
             write_manifest(manifest, stage.path_for(manifest_path))
     except _GateFailed as exc:
         if created:
@@ -449,10 +484,13 @@ def _cmd_anonymise(args: argparse.Namespace) -> int:
 
     totals = audit.get("totals", {})
     reconciles = bool(audit.get("reconciles", False))
-    for label, key in (("Rows in", "rows_in"), ("Published at a map point",
-                                                "published_at_map_point"),
-                       ("Published without a location", "published_without_location"),
-                       ("Withheld by rule", "withheld_by_rule"), ("Rejected", "rejected")):
+    for label, key in (
+        ("Rows in", "rows_in"),
+        ("Published at a map point", "published_at_map_point"),
+        ("Published without a location", "published_without_location"),
+        ("Withheld by rule", "withheld_by_rule"),
+        ("Rejected", "rejected"),
+    ):
         print(f"{label}: {int(totals.get(key, 0)):,}")
     print(f"Counts reconcile: {'yes' if reconciles else 'NO'}")
     print("Leak gate: passed")
@@ -501,44 +539,59 @@ def _cmd_check_release(args: argparse.Namespace) -> int:
 
 # --- entry point ------------------------------------------------------------------------------
 
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m crime_mapper.cli",
         description="crime_mapper without the QGIS desktop: load and validate extracts, "
-                    "detect column-mapping profiles, derive map points, write and check "
-                    "the anonymised public release.",
-        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=MAIN_EXIT_HELP)
+        "detect column-mapping profiles, derive map points, write and check "
+        "the anonymised public release.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=MAIN_EXIT_HELP,
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
 
     load = commands.add_parser(
-        "load", help="load extracts; write rejects.csv and the validation report",
+        "load",
+        help="load extracts; write rejects.csv and the validation report",
         description="Load police.uk CSV files, folders, monthly .zip archives and force "
-                    "extracts; write rejects.csv, validation_report.json and "
-                    "validation_report.txt into --out (all or nothing) and print the report.",
-        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXIT_CODES_HELP)
-    load.add_argument("inputs", nargs="+", metavar="INPUT",
-                      help="CSV file, folder or police.uk monthly .zip")
+        "extracts; write rejects.csv, validation_report.json and "
+        "validation_report.txt into --out (all or nothing) and print the report.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EXIT_CODES_HELP,
+    )
+    load.add_argument(
+        "inputs", nargs="+", metavar="INPUT", help="CSV file, folder or police.uk monthly .zip"
+    )
     load.add_argument("--out", required=True, metavar="DIR", help="output folder")
-    load.add_argument("--profile", metavar="P.json",
-                      help="column-mapping profile for force extracts (see "
-                           "crime_mapper/resources/profiles/example_force_rms.json)")
-    load.add_argument("--gpkg", action="store_true",
-                      help="also write the styled crimes GeoPackage (crimes.gpkg + .qml); "
-                           "needs the QGIS Python bindings")
+    load.add_argument(
+        "--profile",
+        metavar="P.json",
+        help="column-mapping profile for force extracts (see "
+        "crime_mapper/resources/profiles/example_force_rms.json)",
+    )
+    load.add_argument(
+        "--gpkg",
+        action="store_true",
+        help="also write the styled crimes GeoPackage (crimes.gpkg + .qml); "
+        "needs the QGIS Python bindings",
+    )
     load.set_defaults(handler=_cmd_load)
 
     profile = commands.add_parser("profile", help="column-mapping profiles")
     profile_commands = profile.add_subparsers(dest="profile_command", metavar="ACTION")
     profile_commands.required = True
     detect = profile_commands.add_parser(
-        "detect", help="print the column mapping detected from an extract's header",
+        "detect",
+        help="print the column mapping detected from an extract's header",
         description="Read an extract's header and print which column plays which role, as "
-                    "the loader would detect it.",
+        "the loader would detect it.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="exit codes:\n  0  a complete profile was detected (and saved with --save)\n"
-               "  1  the header lacks a required role (nothing saved)\n"
-               "  2  the file cannot be read, or bad arguments\n")
+        "  1  the header lacks a required role (nothing saved)\n"
+        "  2  the file cannot be read, or bad arguments\n",
+    )
     detect.add_argument("extract", metavar="EXTRACT.csv")
     detect.add_argument("--save", metavar="P.json", help="save the detected profile")
     detect.add_argument("--json", action="store_true", help="print the profile as JSON")
@@ -549,63 +602,113 @@ def build_parser() -> argparse.ArgumentParser:
     map_points_commands = map_points.add_subparsers(dest="map_points_command", metavar="SOURCE")
     map_points_commands.required = True
     history = map_points_commands.add_parser(
-        "history", help="map points from a force's published police.uk history",
+        "history",
+        help="map points from a force's published police.uk history",
         description="Derive the map points (the distinct published points and their 'On or "
-                    "near' labels) from police.uk street files, folders or monthly .zip "
-                    "archives, and write them as a map points CSV (longitude, latitude, "
-                    "label, source, addresses, lsoa_code, lsoa_name) for 'anonymise'.",
-        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=MAP_POINTS_EXIT_HELP)
-    history.add_argument("inputs", nargs="+", metavar="INPUT",
-                         help="police.uk street CSV, folder or monthly .zip")
-    history.add_argument("--out", required=True, metavar="points.csv",
-                         help="map points CSV to write (replaced atomically)")
+        "near' labels) from police.uk street files, folders or monthly .zip "
+        "archives, and write them as a map points CSV (longitude, latitude, "
+        "label, source, addresses, lsoa_code, lsoa_name) for 'anonymise'.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=MAP_POINTS_EXIT_HELP,
+    )
+    history.add_argument(
+        "inputs", nargs="+", metavar="INPUT", help="police.uk street CSV, folder or monthly .zip"
+    )
+    history.add_argument(
+        "--out",
+        required=True,
+        metavar="points.csv",
+        help="map points CSV to write (replaced atomically)",
+    )
     history.set_defaults(handler=_cmd_map_points_history)
 
     anonymise = commands.add_parser(
-        "anonymise", help="write the public release (police.uk CSV, audit, manifest), "
-                          "leak-gated",
+        "anonymise",
+        help="write the public release (police.uk CSV, audit, manifest), leak-gated",
         description="Load the extracts, snap every crime to its nearest map point, and write "
-                    "the police.uk-format public CSV (named like police.uk's files, e.g. "
-                    "2022-10-leicestershire-street.csv), audit.json, audit.html and "
-                    "release_manifest.json (inputs with SHA-256, settings, salt "
-                    "fingerprint, output checksums; the same manifest as the QGIS side "
-                    "but for its outputs list) into --out. The leak gate checks the staged "
-                    "CSV first: all files appear together, or none changes. Plain Python: "
-                    "no QGIS needed (the public GeoPackage and its style are written by "
-                    "the QGIS side).",
-        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=ANONYMISE_EXIT_HELP)
-    anonymise.add_argument("inputs", nargs="+", metavar="INPUT",
-                           help="force extract CSV, folder or police.uk monthly .zip")
-    anonymise.add_argument("--profile", metavar="P.json",
-                           help="column-mapping profile for force extracts")
-    anonymise.add_argument("--points", required=True, metavar="points.csv",
-                           help="map points CSV (from 'map-points history' or saved from QGIS)")
-    anonymise.add_argument("--salt-file", required=True, metavar="S",
-                           help="the force's secret salt file (at least 16 bytes), kept "
-                                "outside every output folder and reused every month")
+        "the police.uk-format public CSV (named like police.uk's files, e.g. "
+        "2022-10-leicestershire-street.csv), audit.json, audit.html and "
+        "release_manifest.json (inputs with SHA-256, settings, salt "
+        "fingerprint, output checksums; the same manifest as the QGIS side "
+        "but for its outputs list) into --out. The leak gate checks the staged "
+        "CSV first: all files appear together, or none changes. Plain Python: "
+        "no QGIS needed (the public GeoPackage and its style are written by "
+        "the QGIS side).",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=ANONYMISE_EXIT_HELP,
+    )
+    anonymise.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="force extract CSV, folder or police.uk monthly .zip",
+    )
+    anonymise.add_argument(
+        "--profile", metavar="P.json", help="column-mapping profile for force extracts"
+    )
+    anonymise.add_argument(
+        "--points",
+        required=True,
+        metavar="points.csv",
+        help="map points CSV (from 'map-points history' or saved from QGIS)",
+    )
+    anonymise.add_argument(
+        "--salt-file",
+        required=True,
+        metavar="S",
+        help="the force's secret salt file (at least 16 bytes), kept "
+        "outside every output folder and reused every month",
+    )
     anonymise.add_argument("--out", required=True, metavar="DIR", help="release folder")
-    anonymise.add_argument("--rules", metavar="R.json",
-                           help="release rules per category (default: the documented rules)")
-    anonymise.add_argument("--max-distance", type=float, default=20_000.0, metavar="METRES",
-                           help="beyond this distance to the nearest map point a crime is "
-                                "published without a location (default 20000, as police.uk)")
+    anonymise.add_argument(
+        "--rules",
+        metavar="R.json",
+        help="release rules per category (default: the documented rules)",
+    )
+    anonymise.add_argument(
+        "--max-distance",
+        type=float,
+        default=20_000.0,
+        metavar="METRES",
+        help="beyond this distance to the nearest map point a crime is "
+        "published without a location (default 20000, as police.uk)",
+    )
     anonymise.set_defaults(handler=_cmd_anonymise)
 
     check = commands.add_parser(
-        "check-release", help="run the leak gate on a public file or folder",
+        "check-release",
+        help="run the leak gate on a public file or folder",
         description="Run the leak gate on a public CSV, GeoPackage or export folder against "
-                    "the raw extracts it was made from, and print the verdict.",
-        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=CHECK_RELEASE_EXIT_HELP)
-    check.add_argument("inputs", nargs="+", metavar="INPUT",
-                       help="the raw extracts: CSV file, folder or police.uk monthly .zip")
-    check.add_argument("--profile", metavar="P.json",
-                       help="column-mapping profile for force extracts")
-    check.add_argument("--points", required=True, metavar="points.csv",
-                       help="the map points CSV the release was snapped to")
-    check.add_argument("--release", required=True, metavar="FILE_OR_FOLDER",
-                       help="the public CSV, GeoPackage or folder to check")
-    check.add_argument("--report", metavar="report.json",
-                       help="also write the gate report as JSON (whatever the result)")
+        "the raw extracts it was made from, and print the verdict.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=CHECK_RELEASE_EXIT_HELP,
+    )
+    check.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="the raw extracts: CSV file, folder or police.uk monthly .zip",
+    )
+    check.add_argument(
+        "--profile", metavar="P.json", help="column-mapping profile for force extracts"
+    )
+    check.add_argument(
+        "--points",
+        required=True,
+        metavar="points.csv",
+        help="the map points CSV the release was snapped to",
+    )
+    check.add_argument(
+        "--release",
+        required=True,
+        metavar="FILE_OR_FOLDER",
+        help="the public CSV, GeoPackage or folder to check",
+    )
+    check.add_argument(
+        "--report",
+        metavar="report.json",
+        help="also write the gate report as JSON (whatever the result)",
+    )
     check.set_defaults(handler=_cmd_check_release)
     return parser
 

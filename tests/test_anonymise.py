@@ -52,8 +52,7 @@ LEICS_OCT = SAMPLE / "2022-10" / "2022-10-leicestershire-street.csv"
 NORTHUMBRIA_STREET = SAMPLE / "2022-07" / "2022-07-northumbria-street.csv"
 MALFORMED = ROOT / "tests" / "data" / "malformed"
 SALT = b"test salt: 32 bytes of secret!!!"
-FATES = ("published_at_map_point", "published_without_location", "withheld_by_rule",
-         "rejected")
+FATES = ("published_at_map_point", "published_without_location", "withheld_by_rule", "rejected")
 
 
 @pytest.fixture(scope="module")
@@ -71,9 +70,18 @@ def force(tmp_path: Path, history):
     frame = make_force_extract(path)
     profile = MappingProfile(
         name="Test force RMS",
-        columns={"crime_ref": "CrimeRef", "x": "Easting", "y": "Northing", "date": "OffenceDate",
-                 "time": "OffenceTime", "offence": "Offence", "sensitive": "Sensitive"},
-        crs="EPSG:27700", reported_by="Leicestershire Police")
+        columns={
+            "crime_ref": "CrimeRef",
+            "x": "Easting",
+            "y": "Northing",
+            "date": "OffenceDate",
+            "time": "OffenceTime",
+            "offence": "Offence",
+            "sensitive": "Sensitive",
+        },
+        crs="EPSG:27700",
+        reported_by="Leicestershire Police",
+    )
     return frame, load_extracts([path], profile=profile)
 
 
@@ -82,8 +90,9 @@ def assert_reconciles(audit: dict) -> None:
     rows = audit["categories"] + [audit["totals"]]
     for row in rows:
         assert row["rows_in"] == sum(row[f] for f in FATES), row
-        assert row["published_without_location"] == sum(
-            row["without_location_reason"].values()), row
+        assert row["published_without_location"] == sum(row["without_location_reason"].values()), (
+            row
+        )
         assert row["reconciles"] is True
     for fate in ("rows_in",) + FATES:
         assert audit["totals"][fate] == sum(c[fate] for c in audit["categories"])
@@ -112,6 +121,7 @@ def csv_bytes(release: Release, path: Path) -> bytes:
 
 # --- police.uk input ------------------------------------------------------------------------
 
+
 def test_police_uk_months_come_back_exactly_as_published_apart_from_the_ids(history):
     result, points = history
     release = anonymise(result.crimes, points, salt=SALT, rejects=result.rejects)
@@ -121,8 +131,7 @@ def test_police_uk_months_come_back_exactly_as_published_apart_from_the_ids(hist
     source = pd.concat([read_public_csv(LEICS_SEP), read_public_csv(LEICS_OCT)])
     # Every public field except the ID: the same rows (as a multiset) as police.uk published.
     same = [c for c in PUBLIC_COLUMNS if c != "Crime ID"]
-    assert (source[same].value_counts().sort_index()
-            .equals(public[same].value_counts().sort_index()))
+    assert source[same].value_counts().sort_index().equals(public[same].value_counts().sort_index())
     # IDs are re-keyed: none of the published police.uk IDs survives.
     assert not set(public["Crime ID"]) - {""} & set(source["Crime ID"])
     audit = release.audit
@@ -162,9 +171,10 @@ def test_a_different_salt_gives_different_ids(history):
     ids_a, ids_b = set(a["Crime ID"]) - {""}, set(b["Crime ID"]) - {""}
     assert len(ids_a) == len(ids_b) == (a["Crime type"] != vocabulary.ASB).sum()
     assert not ids_a & ids_b
-    assert (anonymise(result.crimes, points, salt=SALT).audit["settings"]["salt_fingerprint"]
-            != anonymise(result.crimes, points, salt=SALT[::-1]).audit["settings"]
-            ["salt_fingerprint"])
+    assert (
+        anonymise(result.crimes, points, salt=SALT).audit["settings"]["salt_fingerprint"]
+        != anonymise(result.crimes, points, salt=SALT[::-1]).audit["settings"]["salt_fingerprint"]
+    )
 
 
 def test_public_csv_lines_match_the_published_file_format(history, tmp_path):
@@ -173,7 +183,8 @@ def test_public_csv_lines_match_the_published_file_format(history, tmp_path):
     release = anonymise(result.crimes, points, salt=SALT)
     data = csv_bytes(release, tmp_path / "public.csv")
     published = set(LEICS_SEP.read_bytes().split(b"\r\n")) | set(
-        LEICS_OCT.read_bytes().split(b"\r\n"))
+        LEICS_OCT.read_bytes().split(b"\r\n")
+    )
     lines = data.split(b"\r\n")
     assert lines[0] in published and lines[-1] == b""
     asb = [line for line in lines[1:-1] if b",Anti-social behaviour," in line]
@@ -182,6 +193,7 @@ def test_public_csv_lines_match_the_published_file_format(history, tmp_path):
 
 
 # --- a force extract ------------------------------------------------------------------------
+
 
 def test_force_extract_leaks_no_date_reference_offence_or_free_text(force, history, tmp_path):
     frame, result = force
@@ -225,8 +237,10 @@ def test_force_extract_lsoa_comes_from_the_map_point(force, history):
     _, points = history
     release = anonymise(result.crimes, points, salt=SALT)
     located = release.point_index >= 0
-    assert (release.public.loc[located, "LSOA code"].to_numpy()
-            == points.lsoa_code[release.point_index[located]]).all()
+    assert (
+        release.public.loc[located, "LSOA code"].to_numpy()
+        == points.lsoa_code[release.point_index[located]]
+    ).all()
     assert release.audit["lsoa_from_source_row"] == 0
 
 
@@ -234,8 +248,9 @@ def test_rules_publish_without_location_withhold_and_sensitive(force, history):
     frame, result = force
     _, points = history
     crimes = result.crimes
-    rules = ReleaseRules({"burglary": "no_location", "Vehicle crime": "withhold"},
-                         sensitive_action="no_location")
+    rules = ReleaseRules(
+        {"burglary": "no_location", "Vehicle crime": "withhold"}, sensitive_action="no_location"
+    )
     release = anonymise(crimes, points, rules=rules, salt=SALT)
     public, audit = release.public, release.audit
     assert_reconciles(audit)
@@ -254,7 +269,8 @@ def test_rules_publish_without_location_withhold_and_sensitive(force, history):
     if sensitive_category not in ("Vehicle crime", "Burglary"):
         assert by_cat[sensitive_category]["without_location_reason"]["rule"] == 1
     assert audit["totals"]["published_without_location"] == n_burglary + (
-        0 if sensitive_category in ("Vehicle crime", "Burglary") else 1)
+        0 if sensitive_category in ("Vehicle crime", "Burglary") else 1
+    )
 
 
 def test_sensitive_rule_never_loosens_a_category_rule(force, history):
@@ -270,6 +286,7 @@ def test_sensitive_rule_never_loosens_a_category_rule(force, history):
 
 
 # --- distance, rejects, points --------------------------------------------------------------
+
 
 def test_crimes_beyond_the_maximum_distance_are_counted_not_dropped(history):
     """Newcastle crimes against Leicester map points: all more than 20 km away."""
@@ -295,8 +312,10 @@ def test_crimes_beyond_the_maximum_distance_are_counted_not_dropped(history):
 
 def test_rejected_rows_are_counted_per_category_where_known(history):
     _, points = history
-    files = [MALFORMED / f"2022-10-{name}-street.csv"
-             for name in ("bad-coordinates", "field-count", "unknown-category")]
+    files = [
+        MALFORMED / f"2022-10-{name}-street.csv"
+        for name in ("bad-coordinates", "field-count", "unknown-category")
+    ]
     result = load_extracts(files)
     assert len(result.rejects)
     release = anonymise(result.crimes, points, salt=SALT, rejects=result.rejects)
@@ -308,8 +327,10 @@ def test_rejected_rows_are_counted_per_category_where_known(history):
     # Wrong field counts and unknown categories cannot name a category; the rest can.
     unknown = result.rejects["reason"].isin(["wrong_field_count", "unknown_category"]).sum()
     assert by_cat[UNKNOWN_REJECTED]["rejected"] == unknown
-    assert sum(c["rejected"] for c in audit["categories"]
-               if c["category"] != UNKNOWN_REJECTED) == len(result.rejects) - unknown
+    assert (
+        sum(c["rejected"] for c in audit["categories"] if c["category"] != UNKNOWN_REJECTED)
+        == len(result.rejects) - unknown
+    )
 
 
 def test_audit_reports_catchments_warnings_and_a_reused_index(history):
@@ -320,9 +341,14 @@ def test_audit_reports_catchments_warnings_and_a_reused_index(history):
     ok = np.isfinite(lon)
     # A point layer with catchment counts: three points, one below police.uk's minimum.
     pick = [int(i) for i in np.flatnonzero(ok)[[0, 500, 1000]]]
-    points = map_points_from_arrays(lon[pick], lat[pick], ["A Road", "B Street", "<script>"],
-                                    addresses=[12, 5, 40], lsoa_code=["E1", "E2", "E3"],
-                                    lsoa_name=["N1", "N2", "N3"])
+    points = map_points_from_arrays(
+        lon[pick],
+        lat[pick],
+        ["A Road", "B Street", "<script>"],
+        addresses=[12, 5, 40],
+        lsoa_code=["E1", "E2", "E3"],
+        lsoa_name=["N1", "N2", "N3"],
+    )
     index = MapPointIndex(points)
     release = anonymise(crimes, points, salt=SALT, index=index)
     audit = release.audit
@@ -338,19 +364,27 @@ def test_audit_reports_catchments_warnings_and_a_reused_index(history):
     hex_audit = anonymise(crimes, hexes, salt=SALT).audit
     assert hexes.warnings and set(hexes.warnings) <= set(hex_audit["warnings"])
     assert hex_audit["map_points"]["used_by_source"] == {
-        "hexagon fallback": hex_audit["map_points"]["used"]}
+        "hexagon fallback": hex_audit["map_points"]["used"]
+    }
 
 
 # --- bad input ------------------------------------------------------------------------------
+
 
 class _NoPoints:
     def __len__(self) -> int:
         return 0
 
 
-@pytest.mark.parametrize("salt, message", [
-    (None, "No salt"), (b"", "No salt"), ("", "No salt"), (b"short salt", "at least 16"),
-])
+@pytest.mark.parametrize(
+    "salt, message",
+    [
+        (None, "No salt"),
+        (b"", "No salt"),
+        ("", "No salt"),
+        (b"short salt", "at least 16"),
+    ],
+)
 def test_a_missing_or_short_salt_is_refused(history, salt, message):
     result, points = history
     with pytest.raises(AnonymiseError, match=message):
@@ -403,9 +437,16 @@ def test_table_read_back_from_a_layer_works_too(history):
     """Plain object/int columns (as read from a GeoPackage) give the same public table."""
     result, points = history
     crimes = result.crimes
-    plain = pd.DataFrame({c: (crimes[c].astype(object).where(crimes[c].notna(), None)
-                              if isinstance(crimes[c].dtype, pd.CategoricalDtype)
-                              else crimes[c]) for c in crimes.columns})
+    plain = pd.DataFrame(
+        {
+            c: (
+                crimes[c].astype(object).where(crimes[c].notna(), None)
+                if isinstance(crimes[c].dtype, pd.CategoricalDtype)
+                else crimes[c]
+            )
+            for c in crimes.columns
+        }
+    )
     plain["sensitive"] = plain["sensitive"].astype(int)
     plain["has_location"] = plain["has_location"].astype(int)
     a = anonymise(crimes, points, salt=SALT).public
@@ -415,19 +456,30 @@ def test_table_read_back_from_a_layer_works_too(history):
 
 # --- audit page -----------------------------------------------------------------------------
 
+
 def test_audit_page_is_accessible_and_escapes_everything(history, tmp_path):
     result, _ = history
     crimes = result.crimes
     ok = np.flatnonzero(crimes["has_location"].to_numpy())[:2]
-    points = map_points_from_arrays(crimes["longitude"].to_numpy()[ok],
-                                    crimes["latitude"].to_numpy()[ok],
-                                    ["<script>alert(1)</script>", "A & B Road"],
-                                    warnings=["<b>not street level</b>"])
+    points = map_points_from_arrays(
+        crimes["longitude"].to_numpy()[ok],
+        crimes["latitude"].to_numpy()[ok],
+        ["<script>alert(1)</script>", "A & B Road"],
+        warnings=["<b>not street level</b>"],
+    )
     release = anonymise(crimes, points, salt=SALT)
     assert "On or near <script>alert(1)</script>" in set(release.public["Location"])
-    gate = {"passed": False, "checks": [
-        {"name": "no_source_references", "passed": False, "detail": "1 leak <img src=x>",
-         "examples": ["<script>x</script>"]}]}
+    gate = {
+        "passed": False,
+        "checks": [
+            {
+                "name": "no_source_references",
+                "passed": False,
+                "detail": "1 leak <img src=x>",
+                "examples": ["<script>x</script>"],
+            }
+        ],
+    }
     audit = attach_gate_report(release.audit, gate)
     assert audit["leak_gate"] == gate
     html = render_audit_html(audit)
@@ -458,6 +510,7 @@ def test_audit_has_no_clock_and_names_the_version(history):
 
 # --- release rules --------------------------------------------------------------------------
 
+
 def test_default_rules_map_everything_and_withhold_sensitive_rows():
     assert set(DEFAULT_RULES.category_actions.values()) == {"map"}
     assert set(DEFAULT_RULES.category_actions) == set(vocabulary.all_category_names())
@@ -471,21 +524,25 @@ def test_shipped_default_rules_file_is_generated_from_the_constant():
 
 
 def test_rules_round_trip_and_accept_slugs(tmp_path):
-    rules = ReleaseRules({"violent-crime": "no_location", "Drugs": "withhold"},
-                         sensitive_action="no_location")
+    rules = ReleaseRules(
+        {"violent-crime": "no_location", "Drugs": "withhold"}, sensitive_action="no_location"
+    )
     assert rules.category_actions["Violence and sexual offences"] == "no_location"
     rules.save(tmp_path / "rules.json")
     assert ReleaseRules.load(tmp_path / "rules.json") == rules
 
 
-@pytest.mark.parametrize("data, message", [
-    ({"category_actions": {"Fraud": "map"}}, "unknown crime category 'Fraud'"),
-    ({"category_actions": {"Burglary": "publish"}}, "unknown action 'publish'"),
-    ({"sensitive_action": "hide"}, "unknown action 'hide'"),
-    ({"category_actions": []}, "must be an object"),
-    ({"colour": "red"}, "unknown key"),
-    ({"version": 9}, "version 9"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"category_actions": {"Fraud": "map"}}, "unknown crime category 'Fraud'"),
+        ({"category_actions": {"Burglary": "publish"}}, "unknown action 'publish'"),
+        ({"sensitive_action": "hide"}, "unknown action 'hide'"),
+        ({"category_actions": []}, "must be an object"),
+        ({"colour": "red"}, "unknown key"),
+        ({"version": 9}, "version 9"),
+    ],
+)
 def test_bad_rules_are_refused_with_a_clear_message(tmp_path, data, message):
     path = tmp_path / "rules.json"
     path.write_text(json.dumps(data), encoding="utf-8")
@@ -530,8 +587,7 @@ def test_cancelling_stops_the_step(history):
     assert feedback.seen and max(feedback.seen) < 100
 
 
-def test_a_force_release_passes_the_leak_gate_and_the_audit_records_it(force, history,
-                                                                         tmp_path):
+def test_a_force_release_passes_the_leak_gate_and_the_audit_records_it(force, history, tmp_path):
     from crime_mapper.core.gate.leak_gate import CHECK_NAMES, check_release
 
     _, result = force

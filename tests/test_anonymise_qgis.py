@@ -58,8 +58,11 @@ REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "sample_data" / "police-uk"
 LEICS_SEP = SAMPLE / "2022-09"
 LEICS_OCT_ZIP = SAMPLE / "2022-10.zip"
-BUILD, ANONYMISE, CHECK = ("crime_mapper:build_map_points", "crime_mapper:anonymise",
-                           "crime_mapper:check_release")
+BUILD, ANONYMISE, CHECK = (
+    "crime_mapper:build_map_points",
+    "crime_mapper:anonymise",
+    "crime_mapper:check_release",
+)
 OUTPUT_KEYS = ("PUBLIC_CSV", "PUBLIC_LAYER", "AUDIT_JSON", "AUDIT_HTML", "MANIFEST")
 
 
@@ -72,31 +75,54 @@ def inputs(tmp_path_factory, provider) -> dict:
     base = tmp_path_factory.mktemp("release_inputs")
     load = run_load([LEICS_SEP, LEICS_OCT_ZIP], base / "load")
     points_gpkg = base / "points" / "map_points.gpkg"
-    result = processing.run(BUILD, {"MODE": 1, "HISTORY": f"{LEICS_SEP};{LEICS_OCT_ZIP}",
-                                    "OUTPUT": str(points_gpkg)})
+    result = processing.run(
+        BUILD, {"MODE": 1, "HISTORY": f"{LEICS_SEP};{LEICS_OCT_ZIP}", "OUTPUT": str(points_gpkg)}
+    )
     extract = base / "force" / "2022-10-force-extract.csv"
     extract.parent.mkdir()
     frame = make_force_extract(extract)
     profile = MappingProfile(
         name="Test force RMS",
-        columns={"crime_ref": "CrimeRef", "x": "Easting", "y": "Northing", "date": "OffenceDate",
-                 "time": "OffenceTime", "offence": "Offence", "sensitive": "Sensitive"},
-        crs="EPSG:27700", reported_by="Leicestershire Police",
-        falls_within="Leicestershire Police")
+        columns={
+            "crime_ref": "CrimeRef",
+            "x": "Easting",
+            "y": "Northing",
+            "date": "OffenceDate",
+            "time": "OffenceTime",
+            "offence": "Offence",
+            "sensitive": "Sensitive",
+        },
+        crs="EPSG:27700",
+        reported_by="Leicestershire Police",
+        falls_within="Leicestershire Police",
+    )
     profile.save(base / "force" / "profile.json")
     salt = create_salt_file(base / "secrets" / "force.salt")
-    return {"base": base, "crimes_gpkg": load.gpkg, "crimes_uri": load.crimes_uri,
-            "points_gpkg": points_gpkg, "points_uri": result["OUTPUT_LAYER"],
-            "points_count": result["COUNT"], "extract": extract, "frame": frame,
-            "profile": base / "force" / "profile.json", "salt": salt}
+    return {
+        "base": base,
+        "crimes_gpkg": load.gpkg,
+        "crimes_uri": load.crimes_uri,
+        "points_gpkg": points_gpkg,
+        "points_uri": result["OUTPUT_LAYER"],
+        "points_count": result["COUNT"],
+        "extract": extract,
+        "frame": frame,
+        "profile": base / "force" / "profile.json",
+        "salt": salt,
+    }
 
 
 def _params(inputs: dict, out: Path, **extra) -> dict:
-    params = {"CRIMES": inputs["crimes_uri"], "MAP_POINTS": inputs["points_uri"],
-              "SALT_FILE": str(inputs["salt"]),
-              "PUBLIC_CSV": str(out / "2022-09_2022-10-leicestershire-street.csv"),
-              "PUBLIC_LAYER": str(out / "public.gpkg"), "AUDIT_JSON": str(out / "audit.json"),
-              "AUDIT_HTML": str(out / "audit.html"), "MANIFEST": str(out / "manifest.json")}
+    params = {
+        "CRIMES": inputs["crimes_uri"],
+        "MAP_POINTS": inputs["points_uri"],
+        "SALT_FILE": str(inputs["salt"]),
+        "PUBLIC_CSV": str(out / "2022-09_2022-10-leicestershire-street.csv"),
+        "PUBLIC_LAYER": str(out / "public.gpkg"),
+        "AUDIT_JSON": str(out / "audit.json"),
+        "AUDIT_HTML": str(out / "audit.html"),
+        "MANIFEST": str(out / "manifest.json"),
+    }
     params.update(extra)
     return params
 
@@ -126,6 +152,7 @@ def _bng_points(lon, lat):
 
 # --- algorithms and help ----------------------------------------------------------------------
 
+
 def test_algorithms_are_registered_with_full_help(provider):
     registry = QgsApplication.processingRegistry()
     for alg_id in (BUILD, ANONYMISE, CHECK):
@@ -145,12 +172,14 @@ def test_algorithms_are_registered_with_full_help(provider):
 
 # --- map points -------------------------------------------------------------------------------
 
+
 def test_map_points_from_history_match_the_published_points(inputs):
     points = io.read_map_points_gpkg(inputs["points_gpkg"])
     assert len(points) == inputs["points_count"] > 1000
-    published = pd.concat([read_public_csv(p) for p in sorted(LEICS_SEP.glob("*.csv"))]
-                          + [read_public_csv(SAMPLE / "2022-10" / "2022-10-leicestershire-"
-                                             "street.csv")])
+    published = pd.concat(
+        [read_public_csv(p) for p in sorted(LEICS_SEP.glob("*.csv"))]
+        + [read_public_csv(SAMPLE / "2022-10" / "2022-10-leicestershire-street.csv")]
+    )
     published = published[published["Longitude"] != ""]
     distinct = published[["Longitude", "Latitude"]].drop_duplicates()
     assert len(points) == len(distinct)
@@ -158,8 +187,14 @@ def test_map_points_from_history_match_the_published_points(inputs):
     assert (points.addresses == -1).all()
     layer = QgsVectorLayer(inputs["points_uri"], "mp", "ogr")
     assert layer.isValid() and layer.featureCount() == len(points)
-    assert [f.name() for f in layer.fields()] == ["fid", "label", "source", "addresses",
-                                                  "lsoa_code", "lsoa_name"]
+    assert [f.name() for f in layer.fields()] == [
+        "fid",
+        "label",
+        "source",
+        "addresses",
+        "lsoa_code",
+        "lsoa_name",
+    ]
     assert layer.crs().authid() == "EPSG:4326"
 
 
@@ -170,10 +205,15 @@ def test_build_map_points_from_a_point_layer_in_bng(provider, tmp_path):
     x, y = _bng_points(lon, lat)
     layer = _memory_layer(
         "Point?crs=EPSG:27700&field=name:string",
-        [(QgsGeometry.fromPointXY(QgsPointXY(x[i], y[i])), [label]) for i, label in
-         enumerate(["On or near High Street", "Market Place", None])])
-    result = processing.run(BUILD, {"MODE": 0, "POINTS": layer, "LABEL_FIELD": "name",
-                                    "OUTPUT": str(tmp_path / "mp.gpkg")})
+        [
+            (QgsGeometry.fromPointXY(QgsPointXY(x[i], y[i])), [label])
+            for i, label in enumerate(["On or near High Street", "Market Place", None])
+        ],
+    )
+    result = processing.run(
+        BUILD,
+        {"MODE": 0, "POINTS": layer, "LABEL_FIELD": "name", "OUTPUT": str(tmp_path / "mp.gpkg")},
+    )
     assert result["COUNT"] == 3
     points = io.read_map_points_gpkg(tmp_path / "mp.gpkg")
     assert points.label.tolist() == ["High Street", "Market Place", ""]
@@ -185,23 +225,44 @@ def test_build_map_points_from_roads_and_addresses(provider, tmp_path):
     import processing
 
     x0, y0 = 458000.0, 304000.0  # Leicester, British National Grid
-    roads = _memory_layer("LineString?crs=EPSG:27700&field=road:string", [
-        (QgsGeometry.fromPolylineXY([QgsPointXY(x0, y0), QgsPointXY(x0 + 200, y0)]),
-         ["East Street"]),
-        (QgsGeometry.fromPolylineXY([QgsPointXY(x0 + 200, y0), QgsPointXY(x0 + 200, y0 + 200)]),
-         ["North Road"]),
-        (QgsGeometry.fromPolylineXY([QgsPointXY(x0, y0), QgsPointXY(x0, y0 - 150)]),
-         ["Short Lane"]),
-    ])
+    roads = _memory_layer(
+        "LineString?crs=EPSG:27700&field=road:string",
+        [
+            (
+                QgsGeometry.fromPolylineXY([QgsPointXY(x0, y0), QgsPointXY(x0 + 200, y0)]),
+                ["East Street"],
+            ),
+            (
+                QgsGeometry.fromPolylineXY(
+                    [QgsPointXY(x0 + 200, y0), QgsPointXY(x0 + 200, y0 + 200)]
+                ),
+                ["North Road"],
+            ),
+            (
+                QgsGeometry.fromPolylineXY([QgsPointXY(x0, y0), QgsPointXY(x0, y0 - 150)]),
+                ["Short Lane"],
+            ),
+        ],
+    )
     rng = np.random.default_rng(3)
     houses = [(x0 + 100 + rng.normal(0, 10), y0 + 20) for _ in range(12)]
     houses += [(x0 + 220, y0 + 100 + rng.normal(0, 10)) for _ in range(9)]
     houses += [(x0 + 10, y0 - 75)] * 3  # too few for Short Lane: its addresses move on
-    addresses = _memory_layer("Point?crs=EPSG:27700", [
-        (QgsGeometry.fromPointXY(QgsPointXY(hx, hy)), []) for hx, hy in houses])
-    result = processing.run(BUILD, {"MODE": 2, "ROADS": roads, "ROAD_NAME_FIELD": "road",
-                                    "ADDRESSES": addresses, "MIN_ADDRESSES": 8,
-                                    "OUTPUT": str(tmp_path / "roads.gpkg")})
+    addresses = _memory_layer(
+        "Point?crs=EPSG:27700",
+        [(QgsGeometry.fromPointXY(QgsPointXY(hx, hy)), []) for hx, hy in houses],
+    )
+    result = processing.run(
+        BUILD,
+        {
+            "MODE": 2,
+            "ROADS": roads,
+            "ROAD_NAME_FIELD": "road",
+            "ADDRESSES": addresses,
+            "MIN_ADDRESSES": 8,
+            "OUTPUT": str(tmp_path / "roads.gpkg"),
+        },
+    )
     points = io.read_map_points_gpkg(tmp_path / "roads.gpkg")
     assert result["COUNT"] == len(points) == 2
     assert sorted(points.label.tolist()) == ["East Street", "North Road"]
@@ -213,8 +274,15 @@ def test_build_map_points_from_roads_and_addresses(provider, tmp_path):
 def test_build_map_points_hexagon_fallback_from_the_crimes_layer(provider, inputs, tmp_path):
     import processing
 
-    result = processing.run(BUILD, {"MODE": 3, "CRIMES": inputs["crimes_uri"], "HEX_SIZE": 750,
-                                    "OUTPUT": str(tmp_path / "hex.gpkg")})
+    result = processing.run(
+        BUILD,
+        {
+            "MODE": 3,
+            "CRIMES": inputs["crimes_uri"],
+            "HEX_SIZE": 750,
+            "OUTPUT": str(tmp_path / "hex.gpkg"),
+        },
+    )
     assert result["COUNT"] > 10
     assert "not street-level" in result["WARNINGS"]
     points = io.read_map_points_gpkg(tmp_path / "hex.gpkg")
@@ -229,9 +297,17 @@ def test_bad_map_point_layers_are_refused_clearly(case):
     if case == "empty":
         layer, message = _memory_layer("Point?crs=EPSG:27700&field=label:string", []), "empty"
     elif case == "lines":
-        layer = _memory_layer("LineString?crs=EPSG:27700&field=label:string", [
-            (QgsGeometry.fromPolylineXY([QgsPointXY(x[0], y[0]), QgsPointXY(x[0] + 5, y[0])]),
-             ["A road"])])
+        layer = _memory_layer(
+            "LineString?crs=EPSG:27700&field=label:string",
+            [
+                (
+                    QgsGeometry.fromPolylineXY(
+                        [QgsPointXY(x[0], y[0]), QgsPointXY(x[0] + 5, y[0])]
+                    ),
+                    ["A road"],
+                )
+            ],
+        )
         message = "holds lines, but points are needed"
     elif case == "feet":  # California state plane, US survey feet
         layer = _memory_layer("Point?crs=EPSG:2227&field=label:string", [(point, ["X"])])
@@ -250,17 +326,22 @@ def test_bad_map_point_layers_are_refused_clearly(case):
 
 
 def test_roads_in_feet_and_points_as_roads_are_refused():
-    roads_ft = _memory_layer("LineString?crs=EPSG:2227&field=road:string", [
-        (QgsGeometry.fromPolylineXY([QgsPointXY(0, 0), QgsPointXY(10, 0)]), ["A"])])
+    roads_ft = _memory_layer(
+        "LineString?crs=EPSG:2227&field=road:string",
+        [(QgsGeometry.fromPolylineXY([QgsPointXY(0, 0), QgsPointXY(10, 0)]), ["A"])],
+    )
     with pytest.raises(MapPointsError, match="not metres"):
         io.roads_from_source(roads_ft, "road")
-    points = _memory_layer("Point?crs=EPSG:27700&field=road:string", [
-        (QgsGeometry.fromPointXY(QgsPointXY(458000, 304000)), ["A"])])
+    points = _memory_layer(
+        "Point?crs=EPSG:27700&field=road:string",
+        [(QgsGeometry.fromPointXY(QgsPointXY(458000, 304000)), ["A"])],
+    )
     with pytest.raises(MapPointsError, match="holds points, but lines are needed"):
         io.roads_from_source(points, "road")
 
 
 # --- crimes source ----------------------------------------------------------------------------
+
 
 def test_crimes_gpkg_reads_back_the_loaded_table(inputs):
     from crime_mapper.core.load.loader import load_extracts
@@ -270,8 +351,9 @@ def test_crimes_gpkg_reads_back_the_loaded_table(inputs):
     assert list(read.columns) == list(loaded.columns)
     for column in loaded.columns:
         assert str(read[column].dtype) == str(loaded[column].dtype), column
-        pd.testing.assert_series_equal(read[column], loaded[column], check_names=False,
-                                       check_categorical=False)
+        pd.testing.assert_series_equal(
+            read[column], loaded[column], check_names=False, check_categorical=False
+        )
     source = open_crimes_source(inputs["crimes_uri"])
     assert source.rejects is not None and len(source.rejects) == 0  # the load's rejects.csv
     with pytest.raises(CrimesSourceError, match="no crime_mapper 'crimes' table"):
@@ -280,11 +362,15 @@ def test_crimes_gpkg_reads_back_the_loaded_table(inputs):
 
 def test_a_profile_that_maps_no_category_is_refused():
     with pytest.raises(CrimesSourceError, match="maps no column to a crime category"):
-        check_profile(MappingProfile(name="bad", columns={"crime_ref": "Ref", "x": "E",
-                                                          "y": "N", "date": "Date"}))
+        check_profile(
+            MappingProfile(
+                name="bad", columns={"crime_ref": "Ref", "x": "E", "y": "N", "date": "Date"}
+            )
+        )
 
 
 # --- salt -------------------------------------------------------------------------------------
+
 
 def test_salt_file_is_private_and_never_overwritten(tmp_path):
     path = create_salt_file(tmp_path / "s" / "force.salt")
@@ -314,6 +400,7 @@ def test_force_slugs_follow_police_uk():
 
 # --- anonymise --------------------------------------------------------------------------------
 
+
 def test_anonymise_writes_a_police_uk_release_and_is_deterministic(provider, inputs, tmp_path):
     import processing
 
@@ -326,8 +413,9 @@ def test_anonymise_writes_a_police_uk_release_and_is_deterministic(provider, inp
     assert tuple(public.columns) == PUBLIC_COLUMNS
     assert first["ROWS_IN"] == 4685 + 4836
     assert len(public) == first["PUBLISHED"] + first["NO_LOCATION"]
-    assert first["ROWS_IN"] == (first["PUBLISHED"] + first["NO_LOCATION"] + first["WITHHELD"]
-                                + first["REJECTED"])
+    assert first["ROWS_IN"] == (
+        first["PUBLISHED"] + first["NO_LOCATION"] + first["WITHHELD"] + first["REJECTED"]
+    )
     # Anonymising police.uk's own months onto their own points gives police.uk's points back.
     assert first["NO_LOCATION"] == 348 + 402
     ids = public["Crime ID"]
@@ -349,7 +437,10 @@ def test_anonymise_writes_a_police_uk_release_and_is_deterministic(provider, inp
     assert audit["reconciles"] is True
     assert audit["leak_gate"]["passed"] is True
     assert {c["name"] for c in audit["leak_gate"]["checks"]} >= {
-        "public_schema", "coordinates_are_map_points", "no_raw_coordinates"}
+        "public_schema",
+        "coordinates_are_map_points",
+        "no_raw_coordinates",
+    }
     assert "leak" in Path(first["AUDIT_HTML"]).read_text().lower()
     manifest = json.loads(Path(first["MANIFEST"]).read_text())
     salt = inputs["salt"].read_text().strip()
@@ -367,13 +458,19 @@ def test_anonymise_writes_a_police_uk_release_and_is_deterministic(provider, inp
 
 
 def test_run_anonymise_names_outputs_like_police_uk(inputs, tmp_path):
-    out = run_anonymise(inputs["crimes_gpkg"], inputs["points_gpkg"], None, inputs["salt"],
-                        tmp_path)
+    out = run_anonymise(
+        inputs["crimes_gpkg"], inputs["points_gpkg"], None, inputs["salt"], tmp_path
+    )
     assert out.public_csv.name == "2022-09_2022-10-leicestershire-street.csv"
     assert out.public_gpkg.name == "2022-09_2022-10-leicestershire-street.gpkg"
     assert {p.name for p in tmp_path.iterdir()} == {
-        out.public_csv.name, out.public_gpkg.name, out.qml.name, "audit.json", "audit.html",
-        "release_manifest.json"}
+        out.public_csv.name,
+        out.public_gpkg.name,
+        out.qml.name,
+        "audit.json",
+        "audit.html",
+        "release_manifest.json",
+    }
     with sqlite3.connect(out.public_gpkg) as conn:
         stamps = {r[0] for r in conn.execute("SELECT last_change FROM gpkg_contents")}
     assert stamps == {"2022-10-01T00:00:00.000Z"}  # no wall-clock time in the file
@@ -388,8 +485,9 @@ def test_a_crimes_gpkg_path_is_accepted_as_the_crimes_layer(provider, inputs, tm
     assert layer.isValid() and "layername=" not in layer.source()
     out = tmp_path / "out"
     result = processing.run(ANONYMISE, _params(inputs, out, CRIMES=str(inputs["crimes_gpkg"])))
-    reference = run_anonymise(inputs["crimes_gpkg"], inputs["points_gpkg"], None,
-                              inputs["salt"], tmp_path / "reference")
+    reference = run_anonymise(
+        inputs["crimes_gpkg"], inputs["points_gpkg"], None, inputs["salt"], tmp_path / "reference"
+    )
     assert result["ROWS_IN"] == reference.rows_in
     assert Path(result["PUBLIC_CSV"]).read_bytes() == reference.public_csv.read_bytes()
 
@@ -397,9 +495,16 @@ def test_a_crimes_gpkg_path_is_accepted_as_the_crimes_layer(provider, inputs, tm
 def test_force_extract_release_from_files_with_a_profile(provider, inputs, tmp_path):
     import processing
 
-    result = processing.run(ANONYMISE, _params(
-        inputs, tmp_path, CRIMES=None, CRIMES_FILES=str(inputs["extract"]),
-        PROFILE=str(inputs["profile"])))
+    result = processing.run(
+        ANONYMISE,
+        _params(
+            inputs,
+            tmp_path,
+            CRIMES=None,
+            CRIMES_FILES=str(inputs["extract"]),
+            PROFILE=str(inputs["profile"]),
+        ),
+    )
     frame = inputs["frame"]
     assert result["ROWS_IN"] == len(frame)
     assert result["WITHHELD"] == 1  # the one row flagged sensitive, by the default rules
@@ -407,11 +512,16 @@ def test_force_extract_release_from_files_with_a_profile(provider, inputs, tmp_p
     for ref in frame["CrimeRef"]:
         assert ref not in text
     assert "neighbour" not in text and "Beat 4" not in text
-    check = processing.run(CHECK, {"RAW_FILES": str(inputs["extract"]),
-                                   "PROFILE": str(inputs["profile"]),
-                                   "MAP_POINTS": inputs["points_uri"],
-                                   "RELEASE_FILE": result["PUBLIC_CSV"],
-                                   "REPORT": str(tmp_path / "gate.json")})
+    check = processing.run(
+        CHECK,
+        {
+            "RAW_FILES": str(inputs["extract"]),
+            "PROFILE": str(inputs["profile"]),
+            "MAP_POINTS": inputs["points_uri"],
+            "RELEASE_FILE": result["PUBLIC_CSV"],
+            "REPORT": str(tmp_path / "gate.json"),
+        },
+    )
     assert check["PASSED"] == 1
     assert json.loads((tmp_path / "gate.json").read_text())["passed"] is True
 
@@ -419,22 +529,34 @@ def test_force_extract_release_from_files_with_a_profile(provider, inputs, tmp_p
 def test_check_release_fails_on_a_planted_leak(provider, inputs, tmp_path):
     import processing
 
-    result = processing.run(ANONYMISE, _params(
-        inputs, tmp_path / "release", CRIMES=None, CRIMES_FILES=str(inputs["extract"]),
-        PROFILE=str(inputs["profile"])))
+    result = processing.run(
+        ANONYMISE,
+        _params(
+            inputs,
+            tmp_path / "release",
+            CRIMES=None,
+            CRIMES_FILES=str(inputs["extract"]),
+            PROFILE=str(inputs["profile"]),
+        ),
+    )
     leaked = tmp_path / "leaked" / "2022-10-leicestershire-street.csv"
     leaked.parent.mkdir()
     public = read_public_csv(result["PUBLIC_CSV"])
-    raw = open_crimes_source([inputs["extract"]],
-                             profile=MappingProfile.load(inputs["profile"])).crimes
+    raw = open_crimes_source(
+        [inputs["extract"]], profile=MappingProfile.load(inputs["profile"])
+    ).crimes
     located = public.index[public["Longitude"] != ""]
     # a location between map points (as an exact address would be) and a crime reference
     public.loc[located[0], "Longitude"] = f"{raw['longitude'].iloc[0] + 0.0004:.6f}"
     public.loc[located[1], "Context"] = raw["crime_id"].iloc[5]
     public.to_csv(leaked, index=False)
-    params = {"RAW_FILES": str(inputs["extract"]), "PROFILE": str(inputs["profile"]),
-              "MAP_POINTS": inputs["points_uri"], "RELEASE_FILE": str(leaked),
-              "REPORT": str(tmp_path / "gate.json")}
+    params = {
+        "RAW_FILES": str(inputs["extract"]),
+        "PROFILE": str(inputs["profile"]),
+        "MAP_POINTS": inputs["points_uri"],
+        "RELEASE_FILE": str(leaked),
+        "REPORT": str(tmp_path / "gate.json"),
+    }
     with pytest.raises(QgsProcessingException):
         processing.run(CHECK, params)
     report = json.loads((tmp_path / "gate.json").read_text())
@@ -447,8 +569,7 @@ def test_check_release_fails_on_a_planted_leak(provider, inputs, tmp_path):
     assert not ok
 
 
-def test_a_failed_gate_leaves_the_previous_release_byte_identical(inputs, tmp_path,
-                                                                  monkeypatch):
+def test_a_failed_gate_leaves_the_previous_release_byte_identical(inputs, tmp_path, monkeypatch):
     """A faulty CSV writer (simulated: it appends the source reference to a row's Context)
     is what the gate is for: it stops the release and nothing is replaced."""
     from crime_mapper.core.release import public_schema
@@ -467,8 +588,9 @@ def test_a_failed_gate_leaves_the_previous_release_byte_identical(inputs, tmp_pa
 
     monkeypatch.setattr(public_schema, "write_public_csv", faulty_writer)
     with pytest.raises(LeakError, match="nothing was written") as caught:
-        run_anonymise(source, inputs["points_gpkg"], None, inputs["salt"], tmp_path,
-                      max_distance_m=15000)
+        run_anonymise(
+            source, inputs["points_gpkg"], None, inputs["salt"], tmp_path, max_distance_m=15000
+        )
     assert "no_source_references" in str(caught.value)
     assert _snapshot(tmp_path) == before
     assert good.public_csv.is_file()
@@ -489,8 +611,14 @@ def test_cancel_leaves_the_previous_release_intact(inputs, tmp_path, calls):
     run_anonymise(inputs["crimes_gpkg"], inputs["points_gpkg"], None, inputs["salt"], tmp_path)
     before = _snapshot(tmp_path)
     with pytest.raises(Cancelled):
-        run_anonymise(inputs["crimes_gpkg"], inputs["points_gpkg"], None, inputs["salt"],
-                      tmp_path, feedback=_CancelAfter(calls))
+        run_anonymise(
+            inputs["crimes_gpkg"],
+            inputs["points_gpkg"],
+            None,
+            inputs["salt"],
+            tmp_path,
+            feedback=_CancelAfter(calls),
+        )
     assert _snapshot(tmp_path) == before
 
 
@@ -502,8 +630,7 @@ def test_cancelled_processing_run_leaves_outputs(provider, inputs, tmp_path):
     feedback = QgsProcessingFeedback()
     feedback.cancel()
     alg = QgsApplication.processingRegistry().createAlgorithmById(ANONYMISE)
-    ok, _ = alg.run(_params(inputs, tmp_path, MAX_DISTANCE=5000), QgsProcessingContext(),
-                    feedback)
+    ok, _ = alg.run(_params(inputs, tmp_path, MAX_DISTANCE=5000), QgsProcessingContext(), feedback)
     assert not ok
     assert _snapshot(tmp_path) == before
 
@@ -526,9 +653,17 @@ def _bad_input(case: str, inputs: dict, out: Path, tmp: Path) -> tuple[dict, str
         layer = _memory_layer("Point?crs=EPSG:27700&field=label:string", [])
         return {"MAP_POINTS": layer}, "empty"
     if case == "lines_as_points":
-        layer = _memory_layer("LineString?crs=EPSG:27700&field=label:string", [
-            (QgsGeometry.fromPolylineXY([QgsPointXY(x[0], y[0]), QgsPointXY(x[0] + 9, y[0])]),
-             ["Road"])])
+        layer = _memory_layer(
+            "LineString?crs=EPSG:27700&field=label:string",
+            [
+                (
+                    QgsGeometry.fromPolylineXY(
+                        [QgsPointXY(x[0], y[0]), QgsPointXY(x[0] + 9, y[0])]
+                    ),
+                    ["Road"],
+                )
+            ],
+        )
         return {"MAP_POINTS": layer}, "lines"
     if case == "crs_in_feet":
         layer = _memory_layer("Point?crs=EPSG:2227&field=label:string", [(point, ["X"])])
@@ -546,14 +681,26 @@ def _bad_input(case: str, inputs: dict, out: Path, tmp: Path) -> tuple[dict, str
         data = json.loads(inputs["profile"].read_text())
         data["columns"].pop("offence")
         (tmp / "bad_profile.json").write_text(json.dumps(data))
-        return {"CRIMES": None, "CRIMES_FILES": str(inputs["extract"]),
-                "PROFILE": str(tmp / "bad_profile.json")}, "maps no column to a crime category"
+        return {
+            "CRIMES": None,
+            "CRIMES_FILES": str(inputs["extract"]),
+            "PROFILE": str(tmp / "bad_profile.json"),
+        }, "maps no column to a crime category"
     raise AssertionError(case)
 
 
-@pytest.mark.parametrize("case", ["empty_points", "lines_as_points", "crs_in_feet",
-                                  "missing_salt", "salt_in_output", "short_salt",
-                                  "profile_maps_no_category"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "empty_points",
+        "lines_as_points",
+        "crs_in_feet",
+        "missing_salt",
+        "salt_in_output",
+        "short_salt",
+        "profile_maps_no_category",
+    ],
+)
 def test_bad_inputs_fail_before_any_output_is_touched(provider, inputs, tmp_path, case):
     out = tmp_path / "release"
     run_anonymise(inputs["crimes_gpkg"], inputs["points_gpkg"], None, inputs["salt"], out)
@@ -572,29 +719,50 @@ def test_bad_inputs_fail_before_any_output_is_touched(provider, inputs, tmp_path
 
 # --- qgis_process -----------------------------------------------------------------------------
 
+
 def test_qgis_process_run_gives_the_same_bytes(inputs, tmp_path):
     exe = shutil.which("qgis_process.bin") or "/usr/bin/qgis_process.bin"
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen",
-               QGIS_PLUGINPATH=str(_plugin_folder(tmp_path)),
-               QGIS_CUSTOM_CONFIG_PATH=str(tmp_path / "profile"))
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        QGIS_PLUGINPATH=str(_plugin_folder(tmp_path)),
+        QGIS_CUSTOM_CONFIG_PATH=str(tmp_path / "profile"),
+    )
     env.pop("PYTHONPATH", None)
-    enable = subprocess.run([exe, "plugins", "enable", "crime_mapper"], env=env,
-                            capture_output=True, text=True, timeout=300)
+    enable = subprocess.run(
+        [exe, "plugins", "enable", "crime_mapper"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert enable.returncode == 0, enable.stderr
     out = tmp_path / "out"
     params = _params(inputs, out)
     args = [f"{key}={value}" for key, value in params.items()]
-    run = subprocess.run([exe, "--json", "run", ANONYMISE, "--", *args], env=env,
-                         capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [exe, "--json", "run", ANONYMISE, "--", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
     results = json.loads(run.stdout)["results"]
     assert results["ROWS_IN"] == 4685 + 4836
     # the same release made in this process, under the same file names elsewhere
     here = {key: tmp_path / "here" / Path(params[key]).name for key in OUTPUT_KEYS}
-    run_anonymise(inputs["crimes_gpkg"], inputs["points_gpkg"], None, inputs["salt"],
-                  public_csv_path=here["PUBLIC_CSV"], public_gpkg_path=here["PUBLIC_LAYER"],
-                  audit_json_path=here["AUDIT_JSON"], audit_html_path=here["AUDIT_HTML"],
-                  manifest_path=here["MANIFEST"])
+    run_anonymise(
+        inputs["crimes_gpkg"],
+        inputs["points_gpkg"],
+        None,
+        inputs["salt"],
+        public_csv_path=here["PUBLIC_CSV"],
+        public_gpkg_path=here["PUBLIC_LAYER"],
+        audit_json_path=here["AUDIT_JSON"],
+        audit_html_path=here["AUDIT_HTML"],
+        manifest_path=here["MANIFEST"],
+    )
     for key in OUTPUT_KEYS:
         assert Path(results[key]).read_bytes() == here[key].read_bytes(), key
 
@@ -603,8 +771,11 @@ def test_public_layer_is_added_styled(provider, inputs, qgis_new_project, tmp_pa
     import processing
 
     processing.runAndLoadResults(ANONYMISE, _params(inputs, tmp_path))
-    layers = [lyr for lyr in QgsProject.instance().mapLayers().values()
-              if lyr.name().startswith("Public release")]
+    layers = [
+        lyr
+        for lyr in QgsProject.instance().mapLayers().values()
+        if lyr.name().startswith("Public release")
+    ]
     assert len(layers) == 1
     renderer = layers[0].renderer()
     assert renderer.type() == "categorizedSymbol" and renderer.classAttribute() == "Crime type"

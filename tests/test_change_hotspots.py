@@ -30,7 +30,7 @@ def _crimes(cells: dict[float, tuple[list[int], int]]):
 
 def _poisson_upper(k: int, lam: float) -> float:
     """P(X >= k) for X ~ Poisson(lam), summed term by term (no scipy)."""
-    return sum(math.exp(-lam) * lam ** j / math.factorial(j) for j in range(k, k + 100))
+    return sum(math.exp(-lam) * lam**j / math.factorial(j) for j in range(k, k + 100))
 
 
 def _cell(result, x: float) -> int:
@@ -39,14 +39,16 @@ def _cell(result, x: float) -> int:
 
 
 def test_hand_example():
-    x, y, month = _crimes({
-        0.0: ([2, 2, 2, 2, 2, 2], 12),       # mean 2 -> 12: P(X >= 12 | 2) = 1.6e-6 -> 99 %
-        1_000.0: ([5, 5, 5, 5, 5, 5], 6),    # mean 5 -> 6: P(X >= 6 | 5) = 0.384 -> nothing
-        2_000.0: ([0, 0, 0, 0, 0, 0], 1),    # never seen: lambda floor 0.5 / 6 = 1/12,
-                                             # P(X >= 1) = 1 - e^(-1/12) = 0.080 -> 90 %
-        3_000.0: ([10, 10, 10, 10, 10, 10], 2),  # mean 10 -> 2: P(X <= 2) = 61 e^-10 = 0.0028
-        4_000.0: ([3, 0, 0, 0, 0, 0], 0),    # mean 0.5 -> 0: P(X >= 0) = 1
-    })
+    x, y, month = _crimes(
+        {
+            0.0: ([2, 2, 2, 2, 2, 2], 12),  # mean 2 -> 12: P(X >= 12 | 2) = 1.6e-6 -> 99 %
+            1_000.0: ([5, 5, 5, 5, 5, 5], 6),  # mean 5 -> 6: P(X >= 6 | 5) = 0.384 -> nothing
+            2_000.0: ([0, 0, 0, 0, 0, 0], 1),  # never seen: lambda floor 0.5 / 6 = 1/12,
+            # P(X >= 1) = 1 - e^(-1/12) = 0.080 -> 90 %
+            3_000.0: ([10, 10, 10, 10, 10, 10], 2),  # mean 10 -> 2: P(X <= 2) = 61 e^-10 = 0.0028
+            4_000.0: ([3, 0, 0, 0, 0, 0], 0),  # mean 0.5 -> 0: P(X >= 0) = 1
+        }
+    )
     result = change_hotspots(x, y, month, "2022-10", BASELINE, GRID)
     assert len(result) == 5
     a, b, c, d, e = (_cell(result, v) for v in (0.0, 1_000.0, 2_000.0, 3_000.0, 4_000.0))
@@ -63,8 +65,9 @@ def test_hand_example():
     assert result.p_decrease[d] == pytest.approx(61 * math.exp(-10), rel=1e-9)
     assert result.change_class[[a, b, c, d, e]].tolist() == [3, 0, 1, 0, 0]
     assert result.p_fdr is None
-    assert result.method.startswith("Poisson test of this month's count against the mean of "
-                                    "the previous 6 months, per cell")
+    assert result.method.startswith(
+        "Poisson test of this month's count against the mean of the previous 6 months, per cell"
+    )
     both = change_hotspots(x, y, month, "2022-10", BASELINE, GRID, decreases=True)
     assert both.change_class[[a, b, c, d, e]].tolist() == [3, 0, 1, -3, 0]
     assert "decreases" in both.method
@@ -72,12 +75,14 @@ def test_hand_example():
 
 
 def test_fdr_keeps_the_strong_increase_only():
-    x, y, month = _crimes({
-        0.0: ([2, 2, 2, 2, 2, 2], 12),
-        2_000.0: ([0, 0, 0, 0, 0, 0], 1),
-        1_000.0: ([5, 5, 5, 5, 5, 5], 6),
-        3_000.0: ([10, 10, 10, 10, 10, 10], 2),
-    })
+    x, y, month = _crimes(
+        {
+            0.0: ([2, 2, 2, 2, 2, 2], 12),
+            2_000.0: ([0, 0, 0, 0, 0, 0], 1),
+            1_000.0: ([5, 5, 5, 5, 5, 5], 6),
+            3_000.0: ([10, 10, 10, 10, 10, 10], 2),
+        }
+    )
     # Four cells: BH q for p = 1.6e-6 is 6.5e-6 (still 99 %); for p = 0.080 (rank 2) it is
     # 0.080 * 4 / 2 = 0.16 > 0.10, so the never-seen cell's single crime is no longer flagged.
     result = change_hotspots(x, y, month, "2022-10", BASELINE, GRID, fdr=True)
@@ -105,8 +110,12 @@ def test_real_sample_months(repo_root):
     from crime_mapper.core.load.loader import load_extracts
 
     base = repo_root / "sample_data/police-uk"
-    crimes = load_extracts([base / "2022-09/2022-09-leicestershire-street.csv",
-                            base / "2022-10/2022-10-leicestershire-street.csv"]).crimes
+    crimes = load_extracts(
+        [
+            base / "2022-09/2022-09-leicestershire-street.csv",
+            base / "2022-10/2022-10-leicestershire-street.csv",
+        ]
+    ).crimes
     x, y, _zone = to_projected(crimes["longitude"].to_numpy(), crimes["latitude"].to_numpy())
     result = change_hotspots(x, y, crimes["month"], "2022-10", ["2022-09"], HexGrid(250.0))
     located = crimes[crimes["has_location"]]
@@ -120,11 +129,15 @@ def test_bad_input_is_a_clear_error():
     x, y, month = _crimes({0.0: ([2, 2, 2, 2, 2, 2], 3)})
     with pytest.raises(HotspotInputError, match="no baseline periods"):
         change_hotspots(x, y, month, "2022-10", [], GRID)
-    with pytest.raises(HotspotInputError, match=r"no crimes with a location in the current "
-                                                r"period \(2022-11\)"):
+    with pytest.raises(
+        HotspotInputError,
+        match=r"no crimes with a location in the current "
+        r"period \(2022-11\)",
+    ):
         change_hotspots(x, y, month, "2022-11", BASELINE, GRID)
-    with pytest.raises(HotspotInputError, match="2022-03 has no crimes with a location; is "
-                                                "that month loaded"):
+    with pytest.raises(
+        HotspotInputError, match="2022-03 has no crimes with a location; is that month loaded"
+    ):
         change_hotspots(x, y, month, "2022-10", ["2022-03"] + BASELINE, GRID)
     with pytest.raises(HotspotInputError, match="both the current period and a baseline"):
         change_hotspots(x, y, month, "2022-10", BASELINE + ["2022-10"], GRID)

@@ -37,8 +37,14 @@ OUTPUTS = ("rejects.csv", "validation_report.json", "validation_report.txt")
 def cli(*args: str) -> subprocess.CompletedProcess:
     """python -m crime_mapper.cli ARGS from the source checkout, output captured."""
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT))
-    return subprocess.run([sys.executable, "-m", "crime_mapper.cli", *map(str, args)],
-                          cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "crime_mapper.cli", *map(str, args)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def zip_rows() -> int:
@@ -142,8 +148,7 @@ def test_force_extract_with_the_example_profile(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr
     report = read_report(out)
     assert report["profile"] == MappingProfile.load(EXAMPLE_PROFILE).name
-    assert report["totals"] == {"rows_read": 60, "accepted": 60, "no_location": 0,
-                                "rejected": 0}
+    assert report["totals"] == {"rows_read": 60, "accepted": 60, "no_location": 0, "rejected": 0}
     assert report["crimes"]["forces"] == ["Leicestershire Police"]
 
 
@@ -162,9 +167,15 @@ def test_profile_detect_prints_and_saves_the_mapping(tmp_path: Path) -> None:
     saved = tmp_path / "detected.json"
     run = cli("profile", "detect", extract, "--save", saved)
     assert run.returncode == 0, run.stderr
-    for role, column in (("crime_ref", "CrimeRef"), ("x", "Easting"), ("y", "Northing"),
-                         ("date", "OffenceDate"), ("time", "OffenceTime"),
-                         ("offence", "Offence"), ("sensitive", "Sensitive")):
+    for role, column in (
+        ("crime_ref", "CrimeRef"),
+        ("x", "Easting"),
+        ("y", "Northing"),
+        ("date", "OffenceDate"),
+        ("time", "OffenceTime"),
+        ("offence", "Offence"),
+        ("sensitive", "Sensitive"),
+    ):
         line = next(ln for ln in run.stdout.splitlines() if ln.split()[:1] == [role])
         assert f"'{column}'" in line, line
     assert "Beat, MO Notes" in run.stdout
@@ -232,8 +243,14 @@ def plain_cli(*args: object) -> subprocess.CompletedProcess:
     """The command line in plain Python (/usr/bin/python3), QGIS unimportable."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     env.pop("QT_QPA_PLATFORM", None)
-    return subprocess.run([PLAIN_PYTHON, "-c", NO_QGIS, *map(str, args)], cwd=ROOT, env=env,
-                          capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [PLAIN_PYTHON, "-c", NO_QGIS, *map(str, args)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def make_salt(path: Path, text: str = "5f1c0e9a7b3d48e2a6c4f0b19d8e7a63") -> Path:
@@ -251,10 +268,26 @@ def cli_release(tmp_path_factory: pytest.TempPathFactory) -> dict:
     mapped = plain_cli("map-points", "history", *HISTORY, "--out", points)
     salt = make_salt(base / "secret" / "force.salt")
     out = base / "release"
-    anonymised = plain_cli("anonymise", FORCE_EXTRACT, "--profile", FORCE_PROFILE,
-                           "--points", points, "--salt-file", salt, "--out", out)
-    return {"base": base, "points": points, "salt": salt, "out": out, "mapped": mapped,
-            "anonymised": anonymised}
+    anonymised = plain_cli(
+        "anonymise",
+        FORCE_EXTRACT,
+        "--profile",
+        FORCE_PROFILE,
+        "--points",
+        points,
+        "--salt-file",
+        salt,
+        "--out",
+        out,
+    )
+    return {
+        "base": base,
+        "points": points,
+        "salt": salt,
+        "out": out,
+        "mapped": mapped,
+        "anonymised": anonymised,
+    }
 
 
 def test_map_points_history_without_qgis(cli_release: dict) -> None:
@@ -272,8 +305,10 @@ def test_map_points_history_without_qgis(cli_release: dict) -> None:
         with archive.open(name) as handle:
             october = pd.read_csv(handle, dtype=str, keep_default_na=False)
     located = october[october["Longitude"] != ""]
-    published = {(f"{float(x):.6f}", f"{float(y):.6f}")
-                 for x, y in zip(located["Longitude"], located["Latitude"])}
+    published = {
+        (f"{float(x):.6f}", f"{float(y):.6f}")
+        for x, y in zip(located["Longitude"], located["Latitude"])
+    }
     assert published <= set(zip(frame["longitude"], frame["latitude"]))
 
 
@@ -304,9 +339,18 @@ def test_anonymise_and_check_release_without_qgis(cli_release: dict, tmp_path: P
 
     for target in (out / PUBLIC_NAME, out):  # the CSV alone, and the whole release folder
         report = tmp_path / "report.json"
-        check = plain_cli("check-release", FORCE_EXTRACT, "--profile", FORCE_PROFILE,
-                          "--points", cli_release["points"], "--release", target,
-                          "--report", report)
+        check = plain_cli(
+            "check-release",
+            FORCE_EXTRACT,
+            "--profile",
+            FORCE_PROFILE,
+            "--points",
+            cli_release["points"],
+            "--release",
+            target,
+            "--report",
+            report,
+        )
         assert check.returncode == 0, check.stderr
         assert "Leak gate passed" in check.stdout and check.stderr == ""
         data = json.loads(report.read_text(encoding="utf-8"))
@@ -314,20 +358,37 @@ def test_anonymise_and_check_release_without_qgis(cli_release: dict, tmp_path: P
 
     # the same inputs and salt again: byte-identical release
     again = cli_release["base"] / "again"
-    rerun = plain_cli("anonymise", FORCE_EXTRACT, "--profile", FORCE_PROFILE, "--points",
-                      cli_release["points"], "--salt-file", cli_release["salt"], "--out", again)
+    rerun = plain_cli(
+        "anonymise",
+        FORCE_EXTRACT,
+        "--profile",
+        FORCE_PROFILE,
+        "--points",
+        cli_release["points"],
+        "--salt-file",
+        cli_release["salt"],
+        "--out",
+        again,
+    )
     assert rerun.returncode == 0, rerun.stderr
     for name in RELEASE_FILES:  # the manifest included: no wall-clock time, no folders
         assert (again / name).read_bytes() == (out / name).read_bytes(), name
 
 
-def test_cli_public_csv_is_byte_identical_to_the_qgis_release(qgis_app, cli_release: dict,
-                                                               tmp_path: Path) -> None:
+def test_cli_public_csv_is_byte_identical_to_the_qgis_release(
+    qgis_app, cli_release: dict, tmp_path: Path
+) -> None:
     from crime_mapper.qgis_bridge.run_anonymise import run_anonymise
 
     assert cli_release["anonymised"].returncode == 0, cli_release["anonymised"].stderr
-    outputs = run_anonymise([FORCE_EXTRACT], cli_release["points"], None, cli_release["salt"],
-                            tmp_path / "qgis_release", profile_path=FORCE_PROFILE)
+    outputs = run_anonymise(
+        [FORCE_EXTRACT],
+        cli_release["points"],
+        None,
+        cli_release["salt"],
+        tmp_path / "qgis_release",
+        profile_path=FORCE_PROFILE,
+    )
     assert outputs.public_csv.name == PUBLIC_NAME
     cli_csv = cli_release["out"] / PUBLIC_NAME
     assert outputs.public_csv.read_bytes() == cli_csv.read_bytes()
@@ -337,10 +398,10 @@ def test_cli_public_csv_is_byte_identical_to_the_qgis_release(qgis_app, cli_rele
     # one manifest builder: the same release, inputs and settings sections; only the outputs
     # (the QGIS side adds the GeoPackage and its style) and the QGIS version differ
     qgis_manifest = json.loads(outputs.manifest.read_text(encoding="utf-8"))
-    cli_manifest = json.loads((cli_release["out"] / "release_manifest.json")
-                              .read_text(encoding="utf-8"))
-    for section in ("manifest_version", "crime_mapper_version", "release", "inputs",
-                    "settings"):
+    cli_manifest = json.loads(
+        (cli_release["out"] / "release_manifest.json").read_text(encoding="utf-8")
+    )
+    for section in ("manifest_version", "crime_mapper_version", "release", "inputs", "settings"):
         assert cli_manifest[section] == qgis_manifest[section], section
     assert cli_manifest["inputs"]["crimes"]["files"]  # the extract, fingerprinted
     assert cli_manifest["inputs"]["map_points"]["files"][0]["name"] == "points.csv"
@@ -351,7 +412,9 @@ def test_cli_public_csv_is_byte_identical_to_the_qgis_release(qgis_app, cli_rele
         if entry["name"] == PUBLIC_NAME:  # the one output both write byte for byte
             assert qgis_outputs[entry["name"]] == entry
     assert set(qgis_outputs) - {o["name"] for o in cli_manifest["outputs"]} == {
-        outputs.public_gpkg.name, outputs.qml.name}
+        outputs.public_gpkg.name,
+        outputs.qml.name,
+    }
 
 
 def test_bad_salt_files_exit_two_before_any_output(cli_release: dict, tmp_path: Path) -> None:
@@ -359,8 +422,18 @@ def test_bad_salt_files_exit_two_before_any_output(cli_release: dict, tmp_path: 
     absent_points = tmp_path / "no-such-points.csv"  # the salt is refused before this is read
 
     def anonymise(salt: Path) -> subprocess.CompletedProcess:
-        return plain_cli("anonymise", FORCE_EXTRACT, "--profile", FORCE_PROFILE, "--points",
-                         absent_points, "--salt-file", salt, "--out", out)
+        return plain_cli(
+            "anonymise",
+            FORCE_EXTRACT,
+            "--profile",
+            FORCE_PROFILE,
+            "--points",
+            absent_points,
+            "--salt-file",
+            salt,
+            "--out",
+            out,
+        )
 
     run = anonymise(tmp_path / "secret" / "missing.salt")
     assert run.returncode == 2
@@ -384,8 +457,9 @@ def test_bad_salt_files_exit_two_before_any_output(cli_release: dict, tmp_path: 
     assert [p.name for p in out.iterdir()] == ["force.salt"]
 
 
-def test_a_planted_leak_fails_check_release_with_exit_three(cli_release: dict,
-                                                             tmp_path: Path) -> None:
+def test_a_planted_leak_fails_check_release_with_exit_three(
+    cli_release: dict, tmp_path: Path
+) -> None:
     assert cli_release["anonymised"].returncode == 0, cli_release["anonymised"].stderr
     copy = tmp_path / "release-copy"
     shutil.copytree(cli_release["out"], copy)
@@ -399,8 +473,18 @@ def test_a_planted_leak_fails_check_release_with_exit_three(cli_release: dict,
         csv.writer(handle, lineterminator="\r\n").writerows(rows)
 
     report = tmp_path / "report.json"
-    run = plain_cli("check-release", FORCE_EXTRACT, "--profile", FORCE_PROFILE, "--points",
-                    cli_release["points"], "--release", copy, "--report", report)
+    run = plain_cli(
+        "check-release",
+        FORCE_EXTRACT,
+        "--profile",
+        FORCE_PROFILE,
+        "--points",
+        cli_release["points"],
+        "--release",
+        copy,
+        "--report",
+        report,
+    )
     assert run.returncode == 3, run.stderr
     assert "Leak gate FAILED" in run.stderr and "- no_source_references:" in run.stderr
     assert run.stdout == ""
@@ -408,8 +492,16 @@ def test_a_planted_leak_fails_check_release_with_exit_three(cli_release: dict,
     failed = [c["name"] for c in data["checks"] if not c["passed"]]
     assert not data["passed"] and failed == ["no_source_references"]
     # the original release is untouched and still passes
-    run = plain_cli("check-release", FORCE_EXTRACT, "--profile", FORCE_PROFILE, "--points",
-                    cli_release["points"], "--release", cli_release["out"])
+    run = plain_cli(
+        "check-release",
+        FORCE_EXTRACT,
+        "--profile",
+        FORCE_PROFILE,
+        "--points",
+        cli_release["points"],
+        "--release",
+        cli_release["out"],
+    )
     assert run.returncode == 0, run.stderr
 
 
@@ -421,29 +513,69 @@ def test_release_commands_refuse_bad_inputs(cli_release: dict, tmp_path: Path) -
     assert not (tmp_path / "p.csv").exists() and not (tmp_path / "p.gpkg").exists()
 
     out = tmp_path / "release"
-    run = plain_cli("anonymise", FORCE_EXTRACT, "--profile", FORCE_PROFILE, "--points",
-                    cli_release["points"], "--salt-file", cli_release["salt"], "--out", out,
-                    "--max-distance", "-5")
+    run = plain_cli(
+        "anonymise",
+        FORCE_EXTRACT,
+        "--profile",
+        FORCE_PROFILE,
+        "--points",
+        cli_release["points"],
+        "--salt-file",
+        cli_release["salt"],
+        "--out",
+        out,
+        "--max-distance",
+        "-5",
+    )
     assert run.returncode == 2 and "--max-distance must be a positive" in run.stderr
     no_category = tmp_path / "no-category.json"
-    no_category.write_text(json.dumps({"columns": {"crime_ref": "Crime Reference",
-                                                   "date": "Offence Date", "x": "Easting",
-                                                   "y": "Northing"}}), encoding="utf-8")
-    run = plain_cli("anonymise", FORCE_EXTRACT, "--profile", no_category, "--points",
-                    cli_release["points"], "--salt-file", cli_release["salt"], "--out", out)
+    no_category.write_text(
+        json.dumps(
+            {
+                "columns": {
+                    "crime_ref": "Crime Reference",
+                    "date": "Offence Date",
+                    "x": "Easting",
+                    "y": "Northing",
+                }
+            }
+        ),
+        encoding="utf-8",
+    )
+    run = plain_cli(
+        "anonymise",
+        FORCE_EXTRACT,
+        "--profile",
+        no_category,
+        "--points",
+        cli_release["points"],
+        "--salt-file",
+        cli_release["salt"],
+        "--out",
+        out,
+    )
     assert run.returncode == 2 and "maps no column to a crime category" in run.stderr
     assert not out.exists()
 
-    run = plain_cli("check-release", FORCE_EXTRACT, "--profile", FORCE_PROFILE, "--points",
-                    cli_release["points"], "--release", tmp_path / "nothing-here")
+    run = plain_cli(
+        "check-release",
+        FORCE_EXTRACT,
+        "--profile",
+        FORCE_PROFILE,
+        "--points",
+        cli_release["points"],
+        "--release",
+        tmp_path / "nothing-here",
+    )
     assert run.returncode == 2 and "does not exist" in run.stderr
 
 
 def test_release_help_documents_the_exit_codes() -> None:
-    for command, codes in ((("map-points", "history"), ("0  the map points", "2  nothing")),
-                           (("anonymise",), ("0  the release was written", "2  nothing",
-                                             "3  the leak gate failed")),
-                           (("check-release",), ("0  the leak gate passed", "3  the leak"))):
+    for command, codes in (
+        (("map-points", "history"), ("0  the map points", "2  nothing")),
+        (("anonymise",), ("0  the release was written", "2  nothing", "3  the leak gate failed")),
+        (("check-release",), ("0  the leak gate passed", "3  the leak")),
+    ):
         run = plain_cli(*command, "--help")
         assert run.returncode == 0, run.stderr
         for code in codes:
@@ -452,9 +584,12 @@ def test_release_help_documents_the_exit_codes() -> None:
     assert "3  the leak gate failed" in run.stdout
 
 
-def test_anonymise_fails_closed_when_the_gate_fails(cli_release: dict, tmp_path: Path,
-                                                    monkeypatch: pytest.MonkeyPatch,
-                                                    capsys: pytest.CaptureFixture) -> None:
+def test_anonymise_fails_closed_when_the_gate_fails(
+    cli_release: dict,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture,
+) -> None:
     """A writer that leaks (a raw reference in Context) is stopped by the real gate on the
     staged CSV: exit 3, the previous release byte-identical, a new folder not even created."""
     from crime_mapper import cli as cli_module
@@ -476,9 +611,20 @@ def test_anonymise_fails_closed_when_the_gate_fails(cli_release: dict, tmp_path:
     before = {p.name: p.read_bytes() for p in previous.iterdir()}
     fresh = tmp_path / "fresh"
     for out in (previous, fresh):
-        code = cli_module.main(["anonymise", str(FORCE_EXTRACT), "--profile", str(FORCE_PROFILE),
-                                "--points", str(cli_release["points"]), "--salt-file",
-                                str(cli_release["salt"]), "--out", str(out)])
+        code = cli_module.main(
+            [
+                "anonymise",
+                str(FORCE_EXTRACT),
+                "--profile",
+                str(FORCE_PROFILE),
+                "--points",
+                str(cli_release["points"]),
+                "--salt-file",
+                str(cli_release["salt"]),
+                "--out",
+                str(out),
+            ]
+        )
         err = capsys.readouterr().err
         assert code == 3
         assert "nothing was written" in err and "- no_source_references:" in err

@@ -54,6 +54,7 @@ def assert_reconciles(result) -> None:
 
 # --- real police.uk files ---------------------------------------------------------------------
 
+
 def test_real_month_loads_with_every_row_accounted_for():
     result = load_extracts([LEICS_OCT])
     assert_reconciles(result)
@@ -87,9 +88,11 @@ def test_zip_archive_matches_the_csv():
     from_zip = load_extracts([SAMPLE / "2022-10.zip"]).crimes
     from_csv = load_extracts([LEICS_OCT]).crimes
     pd.testing.assert_frame_equal(
-        from_zip.drop(columns=["source_file"]), from_csv.drop(columns=["source_file"]))
+        from_zip.drop(columns=["source_file"]), from_csv.drop(columns=["source_file"])
+    )
     assert str(from_zip["source_file"].iloc[0]).endswith(
-        "2022-10.zip:2022-10/2022-10-leicestershire-street.csv")
+        "2022-10.zip:2022-10/2022-10-leicestershire-street.csv"
+    )
 
 
 def test_folder_of_months_and_forces_with_outcomes_and_stop_search():
@@ -132,19 +135,23 @@ def test_outcomes_are_joined_by_crime_id_latest_month_wins(tmp_path: Path):
 
 # --- the malformed corpus ---------------------------------------------------------------------
 
-@pytest.mark.parametrize("name, reason, lines", [
-    ("2022-10-missing-coordinates-street.csv", "missing_coordinates", [7]),
-    ("2022-10-zero-coordinates-street.csv", "zero_coordinates", [7]),
-    ("2022-10-outside-uk-street.csv", "outside_uk", [7]),
-    ("2022-10-swapped-street.csv", "lat_lon_swapped", [7]),
-    ("2022-10-bad-month-street.csv", "bad_month", [7]),
-    ("2022-10-month-mismatch-street.csv", "month_mismatch", [7]),
-    ("2022-10-unknown-category-street.csv", "unknown_category", [7]),
-    ("2022-10-duplicate-id-street.csv", "duplicate_crime_id", [7]),
-    ("2022-10-field-count-street.csv", "wrong_field_count", [7, 8]),
-    ("2022-10-undecodable-street.csv", "undecodable_bytes", [7]),
-    ("2022-10-bad-coordinates-street.csv", "bad_coordinates", [7]),
-])
+
+@pytest.mark.parametrize(
+    "name, reason, lines",
+    [
+        ("2022-10-missing-coordinates-street.csv", "missing_coordinates", [7]),
+        ("2022-10-zero-coordinates-street.csv", "zero_coordinates", [7]),
+        ("2022-10-outside-uk-street.csv", "outside_uk", [7]),
+        ("2022-10-swapped-street.csv", "lat_lon_swapped", [7]),
+        ("2022-10-bad-month-street.csv", "bad_month", [7]),
+        ("2022-10-month-mismatch-street.csv", "month_mismatch", [7]),
+        ("2022-10-unknown-category-street.csv", "unknown_category", [7]),
+        ("2022-10-duplicate-id-street.csv", "duplicate_crime_id", [7]),
+        ("2022-10-field-count-street.csv", "wrong_field_count", [7, 8]),
+        ("2022-10-undecodable-street.csv", "undecodable_bytes", [7]),
+        ("2022-10-bad-coordinates-street.csv", "bad_coordinates", [7]),
+    ],
+)
 def test_each_defect_is_rejected_with_its_exact_reason(name: str, reason: str, lines: list):
     path = MALFORMED / name
     result = load_extracts([path])
@@ -208,6 +215,7 @@ def test_cancel_stops_the_load():
 
 # --- reports ----------------------------------------------------------------------------------
 
+
 def test_report_json_text_and_rejects_csv(tmp_path: Path):
     result = load_extracts(sorted(MALFORMED.glob("2022-10-*-street.csv"))[:3])
     write_report_json(result, tmp_path / "report.json")
@@ -226,7 +234,7 @@ def test_report_json_text_and_rejects_csv(tmp_path: Path):
 def test_rejects_csv_neutralises_formulas(tmp_path: Path):
     source = LEICS_OCT.read_bytes().split(b"\r\n")
     header, row = source[0], source[1].split(b",")
-    row[9] = b"=HYPERLINK(\"http://evil\")"
+    row[9] = b'=HYPERLINK("http://evil")'
     path = tmp_path / "2022-10-formula-street.csv"
     path.write_bytes(header + b"\n" + b",".join(row) + b"\n")
     result = load_extracts([path])
@@ -242,36 +250,50 @@ def test_rejects_csv_neutralises_formulas(tmp_path: Path):
 
 # --- force extracts ---------------------------------------------------------------------------
 
-def make_force_extract(path: Path, encoding: str = "utf-8",
-                       swap_row: int | None = None) -> pd.DataFrame:
+
+def make_force_extract(
+    path: Path, encoding: str = "utf-8", swap_row: int | None = None
+) -> pd.DataFrame:
     """A realistic force export built from real police.uk rows: British National Grid
     coordinates, exact UK-format dates and times, references, offences and free text."""
     real = pd.read_csv(LEICS_OCT, dtype=str, keep_default_na=False)
     real = real[(real["Longitude"] != "") & (real["Crime type"] != vocabulary.ASB)].head(60)
     to_bng = _pyproj().Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
-    east, north = to_bng.transform(real["Longitude"].astype(float).to_numpy(),
-                                   real["Latitude"].astype(float).to_numpy())
-    offence = {"Burglary": "Burglary - residential", "Vehicle crime": "Theft from a motor vehicle",
-               "Violence and sexual offences": "Common assault", "Shoplifting": "46",
-               "Criminal damage and arson": "Criminal damage to a vehicle",
-               "Public order": "Public fear alarm or distress", "Drugs": "Possession of cannabis",
-               "Other theft": "Theft other", "Bicycle theft": "Theft of pedal cycle",
-               "Robbery": "Robbery of personal property", "Other crime": "Fraud",
-               "Possession of weapons": "Possession of article with blade or point",
-               "Theft from the person": "Theft from the person"}
+    east, north = to_bng.transform(
+        real["Longitude"].astype(float).to_numpy(), real["Latitude"].astype(float).to_numpy()
+    )
+    offence = {
+        "Burglary": "Burglary - residential",
+        "Vehicle crime": "Theft from a motor vehicle",
+        "Violence and sexual offences": "Common assault",
+        "Shoplifting": "46",
+        "Criminal damage and arson": "Criminal damage to a vehicle",
+        "Public order": "Public fear alarm or distress",
+        "Drugs": "Possession of cannabis",
+        "Other theft": "Theft other",
+        "Bicycle theft": "Theft of pedal cycle",
+        "Robbery": "Robbery of personal property",
+        "Other crime": "Fraud",
+        "Possession of weapons": "Possession of article with blade or point",
+        "Theft from the person": "Theft from the person",
+    }
     rng = np.random.default_rng(7)
-    frame = pd.DataFrame({
-        "CrimeRef": [f"LP/{20000 + i}/22" for i in range(len(real))],
-        "Easting": np.round(east, 0).astype(int),
-        "Northing": np.round(north, 0).astype(int),
-        "OffenceDate": [f"{d:02d}/10/2022" for d in rng.integers(1, 29, len(real))],
-        "OffenceTime": [f"{h:02d}:{m:02d}" for h, m in zip(rng.integers(0, 24, len(real)),
-                                                          rng.integers(0, 60, len(real)))],
-        "Offence": [offence[c] for c in real["Crime type"]],
-        "Beat": ["Beat 4"] * len(real),
-        "MO Notes": ["Suspect seen by neighbour at No. 12"] * len(real),
-        "Sensitive": ["N"] * (len(real) - 1) + ["Y"],
-    })
+    frame = pd.DataFrame(
+        {
+            "CrimeRef": [f"LP/{20000 + i}/22" for i in range(len(real))],
+            "Easting": np.round(east, 0).astype(int),
+            "Northing": np.round(north, 0).astype(int),
+            "OffenceDate": [f"{d:02d}/10/2022" for d in rng.integers(1, 29, len(real))],
+            "OffenceTime": [
+                f"{h:02d}:{m:02d}"
+                for h, m in zip(rng.integers(0, 24, len(real)), rng.integers(0, 60, len(real)))
+            ],
+            "Offence": [offence[c] for c in real["Crime type"]],
+            "Beat": ["Beat 4"] * len(real),
+            "MO Notes": ["Suspect seen by neighbour at No. 12"] * len(real),
+            "Sensitive": ["N"] * (len(real) - 1) + ["Y"],
+        }
+    )
     if swap_row is not None:
         # Lerwick (E 447500, N 1141500) typed northing-first. A swap is only detectable where
         # the pair as given lies outside the UK and the swapped pair inside: most English
@@ -287,9 +309,18 @@ def test_force_extract_with_a_saved_profile(tmp_path: Path):
     frame = make_force_extract(extract, encoding="cp1252")
     profile = MappingProfile(
         name="Test force RMS",
-        columns={"crime_ref": "CrimeRef", "x": "Easting", "y": "Northing", "date": "OffenceDate",
-                 "time": "OffenceTime", "offence": "Offence", "sensitive": "Sensitive"},
-        crs="EPSG:27700", reported_by="Leicestershire Police")
+        columns={
+            "crime_ref": "CrimeRef",
+            "x": "Easting",
+            "y": "Northing",
+            "date": "OffenceDate",
+            "time": "OffenceTime",
+            "offence": "Offence",
+            "sensitive": "Sensitive",
+        },
+        crs="EPSG:27700",
+        reported_by="Leicestershire Police",
+    )
     profile.save(tmp_path / "profile.json")
     loaded = MappingProfile.load(tmp_path / "profile.json")
     assert loaded == profile
@@ -302,7 +333,8 @@ def test_force_extract_with_a_saved_profile(tmp_path: Path):
     assert crimes["occurred_at"].notna().all()
     first = crimes.iloc[0]
     assert first["occurred_at"] == pd.Timestamp(
-        f"2022-10-{frame['OffenceDate'][0][:2]} {frame['OffenceTime'][0]}")
+        f"2022-10-{frame['OffenceDate'][0][:2]} {frame['OffenceTime'][0]}"
+    )
     assert first["source_crs"] == "EPSG:27700" and first["source_x"] == frame["Easting"][0]
     assert inside_uk(crimes["longitude"].to_numpy(), crimes["latitude"].to_numpy()).all()
     # unknown source fields are carried through, never dropped
@@ -328,9 +360,19 @@ def test_force_extract_defects(tmp_path: Path):
     text = text.replace(frame["Offence"][5], "Poaching", 1)  # not in the mapping table
     text = text.replace(frame["OffenceDate"][8], "31/02/2022", 1)
     extract.write_text(text)
-    result = load_extracts([extract], profile=MappingProfile(
-        columns={"crime_ref": "CrimeRef", "x": "Easting", "y": "Northing",
-                 "date": "OffenceDate", "offence": "Offence"}, crs="EPSG:27700"))
+    result = load_extracts(
+        [extract],
+        profile=MappingProfile(
+            columns={
+                "crime_ref": "CrimeRef",
+                "x": "Easting",
+                "y": "Northing",
+                "date": "OffenceDate",
+                "offence": "Offence",
+            },
+            crs="EPSG:27700",
+        ),
+    )
     assert_reconciles(result)
     reasons = dict(zip(result.rejects["source_line"], result.rejects["reason"]))
     assert reasons[5] == "lat_lon_swapped"
@@ -341,8 +383,9 @@ def test_force_extract_defects(tmp_path: Path):
 def test_offence_mapping_is_editable(tmp_path: Path):
     table = tmp_path / "offences.csv"
     table.write_text("offence,category\nPoaching,Other crime\n", encoding="utf-8")
-    profile = MappingProfile(offence_table=str(table),
-                             offence_mapping={"Fly tipping": "Other crime"})
+    profile = MappingProfile(
+        offence_table=str(table), offence_mapping={"Fly tipping": "Other crime"}
+    )
     lookup = profile.offence_lookup()
     assert lookup[vocabulary._fold("poaching")] == "Other crime"
     assert lookup[vocabulary._fold("Fly tipping")] == "Other crime"
@@ -372,32 +415,51 @@ def test_zip_of_a_month_with_several_files(tmp_path: Path):
 
 # --- vocabulary and geography -----------------------------------------------------------------
 
+
 def test_vocabulary_has_the_14_categories_and_outcome_variants():
     assert len(vocabulary.CATEGORIES) == 14
     assert len({c.slug for c in vocabulary.CATEGORIES}) == 14
     assert vocabulary.CATEGORY_BY_SLUG["violent-crime"].name == "Violence and sexual offences"
     assert len(vocabulary.OUTCOMES) == 28
-    assert vocabulary.normalise_outcome("Offender given a penalty notice") == \
-        "Offender given penalty notice"
-    assert vocabulary.normalise_outcome("investigation complete - no suspect identified") == \
-        "Investigation complete; no suspect identified"
+    assert (
+        vocabulary.normalise_outcome("Offender given a penalty notice")
+        == "Offender given penalty notice"
+    )
+    assert (
+        vocabulary.normalise_outcome("investigation complete - no suspect identified")
+        == "Investigation complete; no suspect identified"
+    )
     assert vocabulary.normalise_category("Violent crime") == "Violent crime"  # legacy kept
     assert vocabulary.normalise_category("criminal-damage-arson") == "Criminal damage and arson"
     assert vocabulary.normalise_category("Fraud") is None
 
 
 def test_inside_uk_follows_the_irish_border_and_the_channel():
-    inside = {"Leicester": (-1.13, 52.63), "Belfast": (-5.93, 54.6), "Lerwick": (-1.15, 60.15),
-              "Penzance": (-5.54, 50.12), "Dover": (1.31, 51.13), "Derry": (-7.31, 54.99),
-              "Newry": (-6.34, 54.18), "Stornoway": (-6.39, 58.21)}
-    outside = {"Dublin": (-6.26, 53.35), "Calais": (1.86, 50.95), "Monaghan": (-6.97, 54.25),
-               "Letterkenny": (-7.73, 54.95), "Dundalk": (-6.40, 54.0), "Null island": (0, 0)}
+    inside = {
+        "Leicester": (-1.13, 52.63),
+        "Belfast": (-5.93, 54.6),
+        "Lerwick": (-1.15, 60.15),
+        "Penzance": (-5.54, 50.12),
+        "Dover": (1.31, 51.13),
+        "Derry": (-7.31, 54.99),
+        "Newry": (-6.34, 54.18),
+        "Stornoway": (-6.39, 58.21),
+    }
+    outside = {
+        "Dublin": (-6.26, 53.35),
+        "Calais": (1.86, 50.95),
+        "Monaghan": (-6.97, 54.25),
+        "Letterkenny": (-7.73, 54.95),
+        "Dundalk": (-6.40, 54.0),
+        "Null island": (0, 0),
+    }
     for names, expected in ((inside, True), (outside, False)):
         xy = np.array(list(names.values()))
         assert inside_uk(xy[:, 0], xy[:, 1]).tolist() == [expected] * len(names), names
 
 
 # --- the byte scanner against a reference reader ------------------------------------------------
+
 
 def reference_rows(data: bytes, ncol: int) -> tuple[list[tuple[int, list[str]]], list[int]]:
     """What Python's csv module makes of a file: (line, fields) of good rows, bad lines."""

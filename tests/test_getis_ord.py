@@ -43,8 +43,19 @@ def test_worked_example_by_hand():
     values = np.array([10, 4, 2, 0, 1, 0, 3, 0, 7])
     s = math.sqrt(98.0) / 3.0
     petal = s * math.sqrt(5.0 / 2.0)
-    expected = np.array([-1 / (s * math.sqrt(7.0 / 4.0)), 7 / petal, 4 / petal, 1 / petal,
-                         -1 / petal, 2 / petal, 5 / petal, -3 / s, 4 / s])
+    expected = np.array(
+        [
+            -1 / (s * math.sqrt(7.0 / 4.0)),
+            7 / petal,
+            4 / petal,
+            1 / petal,
+            -1 / petal,
+            2 / petal,
+            5 / petal,
+            -3 / s,
+            4 / s,
+        ]
+    )
     result = gi_star(q, r, values)
     np.testing.assert_allclose(result.z, expected, rtol=0, atol=1e-12)
     np.testing.assert_allclose(result.p, [_p(z) for z in expected], rtol=1e-12)
@@ -53,8 +64,9 @@ def test_worked_example_by_hand():
     assert result.p_fdr is None and result.warnings  # 9 cells: the small-sample warning
     # Input order does not matter.
     perm = np.array([8, 3, 0, 5, 1, 7, 2, 6, 4])
-    np.testing.assert_allclose(gi_star(q[perm], r[perm], values[perm]).z, expected[perm],
-                               atol=1e-12)
+    np.testing.assert_allclose(
+        gi_star(q[perm], r[perm], values[perm]).z, expected[perm], atol=1e-12
+    )
 
 
 def test_classes_follow_ArcGIS_confidence_bins():
@@ -69,12 +81,19 @@ def test_classes_follow_ArcGIS_confidence_bins():
     cls = result.hotspot_class
     assert cls[(q == 8) & (r == 8)][0] == 3
     assert (np.sign(cls[cls != 0]) == np.sign(result.z[cls != 0])).all()
-    level = np.where(result.p <= 0.01, 3, np.where(result.p <= 0.05, 2,
-                                                   np.where(result.p <= 0.10, 1, 0)))
+    level = np.where(
+        result.p <= 0.01, 3, np.where(result.p <= 0.05, 2, np.where(result.p <= 0.10, 1, 0))
+    )
     assert (np.abs(cls) == level).all()
     assert set(GI_CLASS_LABELS) == set(range(-3, 4))
-    assert confidence_class(np.array([0.01, 0.0100001, 0.05, 0.1, 0.11, np.nan])).tolist() \
-        == [3, 2, 2, 1, 0, 0]
+    assert confidence_class(np.array([0.01, 0.0100001, 0.05, 0.1, 0.11, np.nan])).tolist() == [
+        3,
+        2,
+        2,
+        1,
+        0,
+        0,
+    ]
 
 
 def test_fdr_by_hand_and_on_gi():
@@ -108,11 +127,11 @@ def _esda_gi_star(x: np.ndarray, y: np.ndarray, values: np.ndarray, band_m: floa
         import esda
         from libpysal.weights import DistanceBand
 
-        weights = DistanceBand(np.column_stack([x, y]), threshold=band_m, binary=True,
-                               silence_warnings=True)
+        weights = DistanceBand(
+            np.column_stack([x, y]), threshold=band_m, binary=True, silence_warnings=True
+        )
         sizes = np.array([len(weights.neighbors[i]) + 1 for i in range(x.size)])  # + self
-        gi = esda.G_Local(values.astype(float), weights, transform="B", star=True,
-                          permutations=0)
+        gi = esda.G_Local(values.astype(float), weights, transform="B", star=True, permutations=0)
         return gi, sizes
 
 
@@ -127,7 +146,8 @@ def test_matches_pysal_esda_on_real_crimes(repo_root, rings, band):
     from crime_mapper.core.load.loader import load_extracts
 
     crimes = load_extracts(
-        [repo_root / "sample_data/police-uk/2022-10/2022-10-leicestershire-street.csv"]).crimes
+        [repo_root / "sample_data/police-uk/2022-10/2022-10-leicestershire-street.csv"]
+    ).crimes
     x, y, _zone = to_projected(crimes["longitude"].to_numpy(), crimes["latitude"].to_numpy())
     grid = HexGrid(250.0)
     counts = grid_counts(x, y, grid, rings=rings)

@@ -87,8 +87,8 @@ def test_centres_round_trip_and_polygons_tile():
     assert (rings[:, 0] == rings[:, 6]).all()
     xs, ys = rings[:, :, 0], rings[:, :, 1]
     shoelace = 0.5 * np.sum(xs[:, :-1] * ys[:, 1:] - xs[:, 1:] * ys[:, :-1], axis=1)
-    np.testing.assert_allclose(shoelace, SQRT3 / 2 * 250.0 ** 2)  # positive: counter-clockwise
-    assert math.isclose(grid.cell_area_m2, SQRT3 / 2 * 250.0 ** 2)
+    np.testing.assert_allclose(shoelace, SQRT3 / 2 * 250.0**2)  # positive: counter-clockwise
+    assert math.isclose(grid.cell_area_m2, SQRT3 / 2 * 250.0**2)
     # Neighbours share an edge: exactly two vertices in common.
     pair = hex_polygons(np.array([0, 1]), np.array([0, 0]), grid)
     shared = np.isclose(pair[0, :6, None, :], pair[1, None, :6, :]).all(axis=2).sum()
@@ -116,7 +116,8 @@ def test_grid_counts_real_sample_month(repo_root):
     from crime_mapper.core.load.loader import load_extracts
 
     crimes = load_extracts(
-        [repo_root / "sample_data/police-uk/2022-10/2022-10-leicestershire-street.csv"]).crimes
+        [repo_root / "sample_data/police-uk/2022-10/2022-10-leicestershire-street.csv"]
+    ).crimes
     x, y, _zone = to_projected(crimes["longitude"].to_numpy(), crimes["latitude"].to_numpy())
     counts = grid_counts(x, y, HexGrid(250.0))
     located = int(crimes["has_location"].sum())
@@ -170,24 +171,30 @@ def test_degree_crs_is_refused(crs):
 
 
 def _table() -> pd.DataFrame:
-    return pd.DataFrame({
-        "month": pd.Categorical(["2022-09", "2022-10", "2022-10", "2022-10"]),
-        "crime_type": pd.Categorical(["Burglary", "Burglary", "Drugs", "Robbery"]),
-        "longitude": [-1.1, -1.2, np.nan, -1.3],
-        "latitude": [52.6, 52.7, np.nan, 52.5],
-    })
+    return pd.DataFrame(
+        {
+            "month": pd.Categorical(["2022-09", "2022-10", "2022-10", "2022-10"]),
+            "crime_type": pd.Categorical(["Burglary", "Burglary", "Drugs", "Robbery"]),
+            "longitude": [-1.1, -1.2, np.nan, -1.3],
+            "latitude": [52.6, 52.7, np.nan, 52.5],
+        }
+    )
 
 
 def test_select_filters_and_explains_an_empty_selection():
     crimes = _table()
     assert len(select(crimes)) == 3
     assert len(select(crimes, months=["2022-10"])) == 2
-    assert select(crimes, categories=["Burglary"], months=["2022-10"])["month"].tolist() == \
-        ["2022-10"]
+    assert select(crimes, categories=["Burglary"], months=["2022-10"])["month"].tolist() == [
+        "2022-10"
+    ]
     with pytest.raises(HotspotInputError, match="empty"):
         select(crimes.iloc[0:0])
-    with pytest.raises(HotspotInputError, match=r"no features in the chosen months \(2021-01\)"
-                                                r"; the layer has 2022-09, 2022-10"):
+    with pytest.raises(
+        HotspotInputError,
+        match=r"no features in the chosen months \(2021-01\)"
+        r"; the layer has 2022-09, 2022-10",
+    ):
         select(crimes, months=["2021-01"])
     with pytest.raises(HotspotInputError, match="no crimes of the chosen categories"):
         select(crimes, categories=["Shoplifting"])

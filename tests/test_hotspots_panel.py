@@ -19,9 +19,13 @@ LSOA = REPO / "sample_data" / "boundaries" / "LSOA_Dec_2011_BSC_leicester_city.g
 
 @pytest.fixture(scope="module")
 def crimes_gpkg(qgis_app, tmp_path_factory) -> Path:
-    return run_load([SAMPLE / "2022-09" / "2022-09-leicestershire-street.csv",
-                     SAMPLE / "2022-10" / "2022-10-leicestershire-street.csv"],
-                    tmp_path_factory.mktemp("load")).gpkg
+    return run_load(
+        [
+            SAMPLE / "2022-09" / "2022-09-leicestershire-street.csv",
+            SAMPLE / "2022-10" / "2022-10-leicestershire-street.csv",
+        ],
+        tmp_path_factory.mktemp("load"),
+    ).gpkg
 
 
 def _run(panel: HotspotsPanel, wait_until) -> bool:
@@ -32,8 +36,9 @@ def _run(panel: HotspotsPanel, wait_until) -> bool:
     return outcome[0]
 
 
-def test_panel_runs_gi_and_adds_styled_layer(qgis_iface, qgis_new_project, crimes_gpkg,
-                                             tmp_path, wait_until):
+def test_panel_runs_gi_and_adds_styled_layer(
+    qgis_iface, qgis_new_project, crimes_gpkg, tmp_path, wait_until
+):
     panel = HotspotsPanel(qgis_iface)
     assert not panel.start_run()  # no source yet: a message, not a crash
     panel.set_crimes_source(str(crimes_gpkg))
@@ -62,8 +67,7 @@ def test_panel_runs_gi_and_adds_styled_layer(qgis_iface, qgis_new_project, crime
     assert names[0].startswith("Crime density, 100 m cells") and len(names) == 2
 
 
-def test_panel_reports_bad_input(qgis_iface, qgis_new_project, crimes_gpkg, tmp_path,
-                                 wait_until):
+def test_panel_reports_bad_input(qgis_iface, qgis_new_project, crimes_gpkg, tmp_path, wait_until):
     panel = HotspotsPanel(qgis_iface)
     panel.set_crimes_source(str(crimes_gpkg))
     panel.set_method("grid")

@@ -67,10 +67,12 @@ def _gdal_messages(path: Path) -> list[str]:
     return messages
 
 
-def _memory_points(crs: str, points: list[tuple[float, float]],
-                   month: str = "2022-10") -> QgsVectorLayer:
-    layer = QgsVectorLayer(f"Point?crs={crs}&field=month:string&field=crime_type:string",
-                           "memory points", "memory")
+def _memory_points(
+    crs: str, points: list[tuple[float, float]], month: str = "2022-10"
+) -> QgsVectorLayer:
+    layer = QgsVectorLayer(
+        f"Point?crs={crs}&field=month:string&field=crime_type:string", "memory points", "memory"
+    )
     features = []
     for x, y in points:
         feature = QgsFeature(layer.fields())
@@ -84,13 +86,15 @@ def _memory_points(crs: str, points: list[tuple[float, float]],
 
 # --- reading points --------------------------------------------------------------------------
 
+
 def test_geographic_layer_is_projected_to_bng_automatically(crimes_gpkg):
     points = hl.points_from_layer(str(crimes_gpkg))
     assert points.crs == "EPSG:27700"
     assert len(points) == sum(LOCATED.values())
     assert points.skipped_no_location == 348 + 402
-    assert any("British National Grid (EPSG:27700), chosen automatically" in n
-               for n in points.notes)
+    assert any(
+        "British National Grid (EPSG:27700), chosen automatically" in n for n in points.notes
+    )
     # Leicester is around easting 458,000, northing 304,000
     assert 440_000 < np.median(points.x) < 475_000 and 290_000 < np.median(points.y) < 320_000
 
@@ -102,8 +106,9 @@ def test_fast_geopackage_read_matches_feature_iteration(crimes_gpkg):
     fast = hl._read_gpkg(layer, spec, "crime_type", "month", "Burglary", ["2022-10"], True)
     from crime_mapper.core.common.feedback import Feedback
 
-    slow = hl._read_features(layer, "crime_type", "month", "Burglary", ["2022-10"], True,
-                             Feedback())
+    slow = hl._read_features(
+        layer, "crime_type", "month", "Burglary", ["2022-10"], True, Feedback()
+    )
     assert len(fast[0]) == len(slow[0]) > 50
     assert np.array_equal(fast[0], slow[0]) and np.array_equal(fast[1], slow[1])
     assert set(fast[2]) == {"2022-10"}
@@ -114,8 +119,10 @@ def test_category_and_month_filters(crimes_gpkg):
     assert len(october) == LOCATED["2022-10"]
     burglary = hl.points_from_layer(str(crimes_gpkg), category="burglary", months=["2022-10"])
     with sqlite3.connect(crimes_gpkg) as conn:
-        expected = conn.execute("SELECT count(*) FROM crimes WHERE crime_type = 'Burglary' AND "
-                                "month = '2022-10' AND geom IS NOT NULL").fetchone()[0]
+        expected = conn.execute(
+            "SELECT count(*) FROM crimes WHERE crime_type = 'Burglary' AND "
+            "month = '2022-10' AND geom IS NOT NULL"
+        ).fetchone()[0]
     assert len(burglary) == expected and burglary.category == "Burglary"
     assert burglary.subject() == "Burglary, 2022-10"
 
@@ -166,6 +173,7 @@ def test_too_many_cells_is_refused_before_work(crimes_gpkg, tmp_path):
 
 # --- writing -----------------------------------------------------------------------------------
 
+
 def test_polygon_geopackage_is_valid_and_indexed(crimes_gpkg, tmp_path):
     points = hl.points_from_layer(str(crimes_gpkg))
     out = hl.run_grid(points, tmp_path / "grid.gpkg", cell_size_m=400.0)
@@ -206,6 +214,7 @@ def test_kde_geotiff_has_crs_geotransform_compression_nodata(crimes_gpkg, tmp_pa
 
 # --- Processing --------------------------------------------------------------------------------
 
+
 def _run(alg: str, params: dict) -> dict:
     import processing
 
@@ -227,9 +236,16 @@ def test_algorithms_are_registered_with_help(provider):
 
 
 def test_processing_grid(provider, crimes_gpkg, tmp_path):
-    result = _run("hotspots_grid", {"INPUT": gpkg_uri(crimes_gpkg, CRIMES_TABLE),
-                                    "CELL_SIZE": 300, "CATEGORY": 0, "MONTHS": "2022-09",
-                                    "OUTPUT": str(tmp_path / "grid.gpkg")})
+    result = _run(
+        "hotspots_grid",
+        {
+            "INPUT": gpkg_uri(crimes_gpkg, CRIMES_TABLE),
+            "CELL_SIZE": 300,
+            "CATEGORY": 0,
+            "MONTHS": "2022-09",
+            "OUTPUT": str(tmp_path / "grid.gpkg"),
+        },
+    )
     assert result["CRIMES"] == LOCATED["2022-09"]
     layer = QgsVectorLayer(result["OUTPUT"], "grid", "ogr")  # default style from the file
     assert layer.featureCount() == result["CELLS"]
@@ -242,15 +258,22 @@ def test_processing_grid(provider, crimes_gpkg, tmp_path):
 
 
 def test_processing_gi_with_fdr(provider, crimes_gpkg, tmp_path):
-    result = _run("hotspots_gi", {"INPUT": gpkg_uri(crimes_gpkg, CRIMES_TABLE),
-                                  "CELL_SIZE": 250, "FDR": True,
-                                  "OUTPUT": str(tmp_path / "gi.gpkg")})
+    result = _run(
+        "hotspots_gi",
+        {
+            "INPUT": gpkg_uri(crimes_gpkg, CRIMES_TABLE),
+            "CELL_SIZE": 250,
+            "FDR": True,
+            "OUTPUT": str(tmp_path / "gi.gpkg"),
+        },
+    )
     layer = QgsVectorLayer(result["OUTPUT"], "gi", "ogr")
     renderer = layer.renderer()
     assert renderer.type() == "categorizedSymbol" and renderer.classAttribute() == "gi_class"
     assert [c.label() for c in renderer.categories()] == [c.label for c in palette.GI_CLASSES]
     assert [c.symbol().color().name() for c in renderer.categories()] == [
-        c.colour for c in palette.GI_CLASSES]
+        c.colour for c in palette.GI_CLASSES
+    ]
     text = hl.legend_text(layer)
     assert text.startswith("Getis-Ord Gi* on 250 m hexagons")
     assert "90/95/99% confidence" in text and "correction on" in text
@@ -262,9 +285,16 @@ def test_processing_gi_with_fdr(provider, crimes_gpkg, tmp_path):
 
 
 def test_processing_kde(provider, crimes_gpkg, tmp_path):
-    result = _run("hotspots_kde", {"INPUT": gpkg_uri(crimes_gpkg, CRIMES_TABLE),
-                                   "CELL_SIZE": 50, "BANDWIDTH": 0, "CATEGORY": 0,
-                                   "OUTPUT": str(tmp_path / "kde.tif")})
+    result = _run(
+        "hotspots_kde",
+        {
+            "INPUT": gpkg_uri(crimes_gpkg, CRIMES_TABLE),
+            "CELL_SIZE": 50,
+            "BANDWIDTH": 0,
+            "CATEGORY": 0,
+            "OUTPUT": str(tmp_path / "kde.tif"),
+        },
+    )
     layer = QgsRasterLayer(result["OUTPUT"], "kde", "gdal")  # .qml beside = default style
     assert layer.isValid() and layer.renderer().type() == "singlebandpseudocolor"
     items = layer.renderer().shader().rasterShaderFunction().colorRampItemList()
@@ -275,14 +305,22 @@ def test_processing_kde(provider, crimes_gpkg, tmp_path):
 
 
 def test_processing_change(provider, crimes_gpkg, tmp_path):
-    result = _run("hotspots_change", {"INPUT": gpkg_uri(crimes_gpkg, CRIMES_TABLE),
-                                      "CELL_SIZE": 500, "CURRENT_MONTH": "2022-10",
-                                      "BASELINE_MONTHS": "2022-09", "FDR": False,
-                                      "OUTPUT": str(tmp_path / "change.gpkg")})
+    result = _run(
+        "hotspots_change",
+        {
+            "INPUT": gpkg_uri(crimes_gpkg, CRIMES_TABLE),
+            "CELL_SIZE": 500,
+            "CURRENT_MONTH": "2022-10",
+            "BASELINE_MONTHS": "2022-09",
+            "FDR": False,
+            "OUTPUT": str(tmp_path / "change.gpkg"),
+        },
+    )
     layer = QgsVectorLayer(result["OUTPUT"], "change", "ogr")
     assert layer.renderer().classAttribute() == "change_class"
     assert [c.label() for c in layer.renderer().categories()] == [
-        c.label for c in palette.CHANGE_CLASSES]
+        c.label for c in palette.CHANGE_CLASSES
+    ]
     assert "Poisson" in hl.legend_text(layer) and "2022-09" in hl.legend_text(layer)
     totals = [(f["current"], f["baseline_mean"]) for f in layer.getFeatures()]
     assert sum(c for c, _ in totals) == LOCATED["2022-10"]
@@ -294,24 +332,33 @@ def test_processing_bad_inputs_are_clear_errors(provider, crimes_gpkg, tmp_path)
 
     uri = gpkg_uri(crimes_gpkg, CRIMES_TABLE)
     with pytest.raises(QgsProcessingException, match="maximum"):
-        _run("hotspots_gi", {"INPUT": uri, "CELL_SIZE": 10, "MAX_CELLS": 1000,
-                             "OUTPUT": str(tmp_path / "a.gpkg")})
+        _run(
+            "hotspots_gi",
+            {"INPUT": uri, "CELL_SIZE": 10, "MAX_CELLS": 1000, "OUTPUT": str(tmp_path / "a.gpkg")},
+        )
     with pytest.raises(QgsProcessingException, match="holds 2022-09 to 2022-10"):
-        _run("hotspots_grid", {"INPUT": uri, "MONTHS": "2020-01",
-                               "OUTPUT": str(tmp_path / "b.gpkg")})
+        _run(
+            "hotspots_grid", {"INPUT": uri, "MONTHS": "2020-01", "OUTPUT": str(tmp_path / "b.gpkg")}
+        )
     with pytest.raises(QgsProcessingException, match="no baseline months before 2022-09"):
-        _run("hotspots_change", {"INPUT": uri, "CURRENT_MONTH": "2022-09",
-                                 "OUTPUT": str(tmp_path / "c.gpkg")})
+        _run(
+            "hotspots_change",
+            {"INPUT": uri, "CURRENT_MONTH": "2022-09", "OUTPUT": str(tmp_path / "c.gpkg")},
+        )
     assert not list(tmp_path.glob("*.gpkg"))
 
 
-def test_results_load_into_the_project_styled(provider, crimes_gpkg, qgis_new_project,
-                                              tmp_path):
+def test_results_load_into_the_project_styled(provider, crimes_gpkg, qgis_new_project, tmp_path):
     import processing
 
-    processing.runAndLoadResults("crime_mapper:hotspots_gi", {
-        "INPUT": gpkg_uri(crimes_gpkg, CRIMES_TABLE), "CELL_SIZE": 500,
-        "OUTPUT": str(tmp_path / "gi.gpkg")})
+    processing.runAndLoadResults(
+        "crime_mapper:hotspots_gi",
+        {
+            "INPUT": gpkg_uri(crimes_gpkg, CRIMES_TABLE),
+            "CELL_SIZE": 500,
+            "OUTPUT": str(tmp_path / "gi.gpkg"),
+        },
+    )
     layers = list(QgsProject.instance().mapLayers().values())
     gi = [layer for layer in layers if layer.name().startswith("Gi* hotspots, 500 m")]
     assert len(gi) == 1
@@ -320,6 +367,7 @@ def test_results_load_into_the_project_styled(provider, crimes_gpkg, qgis_new_pr
 
 
 # --- publishing --------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def release():
@@ -348,8 +396,9 @@ def test_publish_from_the_public_release_passes_the_gate(qgis_app, release, tmp_
     from crime_mapper.core.gate.leak_gate import check_release
 
     public, raw, points = release
-    path = hl.publish_hotspot_grid(public, raw, points, tmp_path / "grid.gpkg",
-                                   cell_size_m=500.0, method="gi")
+    path = hl.publish_hotspot_grid(
+        public, raw, points, tmp_path / "grid.gpkg", cell_size_m=500.0, method="gi"
+    )
     layer = QgsVectorLayer(gpkg_uri(path, hl.GRID_TABLE), "public", "ogr")
     assert layer.crs().authid() == "EPSG:4326"
     located = int((public["Longitude"] != "").sum())

@@ -43,7 +43,7 @@ def test_single_point_gives_the_analytic_quartic_profile():
     offsets = (np.arange(cols) - 50) * 10.0
     distance = np.hypot(offsets[None, :], offsets[:, None])
     analytic = quartic_kernel(distance, 500.0) * 1e6  # crimes per km²
-    assert density[50, 50] == pytest.approx(3e6 / (math.pi * 500.0 ** 2), rel=0.002)
+    assert density[50, 50] == pytest.approx(3e6 / (math.pi * 500.0**2), rel=0.002)
     np.testing.assert_allclose(density, analytic, rtol=0, atol=0.002 * analytic.max())
     assert (density[distance >= 500.0] == 0).all()
     # Symmetric under every reflection of the square.
@@ -68,7 +68,7 @@ def test_fft_surface_equals_a_direct_sum_over_points():
     for px, py in zip(x, y):
         col = int((px - result.x_min) // cell)
         row = int((result.y_max - py) // cell)
-        direct[row - reach:row + reach + 1, col - reach:col + reach + 1] += kernel
+        direct[row - reach : row + reach + 1, col - reach : col + reach + 1] += kernel
     np.testing.assert_allclose(result.density, direct, rtol=1e-5, atol=1e-6 * direct.max())
 
 

@@ -120,6 +120,7 @@ class FailAt(Feedback):
 
 # --- the GeoPackage writer ---------------------------------------------------------------------
 
+
 def test_geopackage_matches_the_crimes_table(qgis_app, tmp_path):
     result = load_extracts([LEICS_OCT])
     crimes = result.crimes
@@ -167,17 +168,26 @@ def test_geopackage_matches_the_crimes_table(qgis_app, tmp_path):
 def test_geopackage_types_nulls_and_spatial_index_edits(qgis_app, tmp_path):
     """Datetimes, booleans, NaN and missing text survive; QGIS edits keep the index right."""
     n = 300  # more than one R-tree node (51 cells), so the tree has two levels
-    frame = pd.DataFrame({
-        "longitude": [-1.0 - i / 1000 for i in range(n - 1)] + [float("nan")],
-        "latitude": [52.0 + i / 1000 for i in range(n - 1)] + [float("nan")],
-        "when": pd.to_datetime(["2022-10-01 13:45:10"] + [None] * (n - 1)),
-        "flag": [True, False] * (n // 2),
-        "label": pd.Series(["a"] + [None] * (n - 1), dtype="string"),
-        "kind": pd.Categorical(["x", None] * (n // 2)),
-        "count": list(range(n)),
-    })
-    dtypes = {"when": "datetime64[ns]", "flag": "bool", "label": "string", "kind": "category",
-              "count": "int64", "longitude": "float64", "latitude": "float64"}
+    frame = pd.DataFrame(
+        {
+            "longitude": [-1.0 - i / 1000 for i in range(n - 1)] + [float("nan")],
+            "latitude": [52.0 + i / 1000 for i in range(n - 1)] + [float("nan")],
+            "when": pd.to_datetime(["2022-10-01 13:45:10"] + [None] * (n - 1)),
+            "flag": [True, False] * (n // 2),
+            "label": pd.Series(["a"] + [None] * (n - 1), dtype="string"),
+            "kind": pd.Categorical(["x", None] * (n // 2)),
+            "count": list(range(n)),
+        }
+    )
+    dtypes = {
+        "when": "datetime64[ns]",
+        "flag": "bool",
+        "label": "string",
+        "kind": "category",
+        "count": "int64",
+        "longitude": "float64",
+        "latitude": "float64",
+    }
     path = tmp_path / "t.gpkg"
     gpkg_write.write_geopackage(path, [gpkg_write.PointTable("t", frame, dtypes)])
     assert _gdal_messages(path) == []
@@ -202,6 +212,7 @@ def test_geopackage_types_nulls_and_spatial_index_edits(qgis_app, tmp_path):
 
 # --- outputs of one load -----------------------------------------------------------------------
 
+
 def test_run_load_writes_all_outputs(qgis_app, tmp_path):
     out = run_load([NORTHUMBRIA], tmp_path)
     assert out.title == "Crimes 2022-07 (Northumbria Police)"
@@ -212,8 +223,9 @@ def test_run_load_writes_all_outputs(qgis_app, tmp_path):
     assert _gdal_messages(out.gpkg) == []
 
     report = json.loads(out.report_json.read_text(encoding="utf-8"))
-    assert report["totals"]["rows_read"] == report["totals"]["accepted"] + report["totals"][
-        "rejected"]
+    assert (
+        report["totals"]["rows_read"] == report["totals"]["accepted"] + report["totals"]["rejected"]
+    )
     assert out.report_text_path.read_text(encoding="utf-8").strip() == out.report_text.strip()
     with open(out.rejects_csv, newline="", encoding="utf-8") as handle:
         assert next(csv.reader(handle)) == list(schema.REJECT_COLUMNS)
@@ -223,8 +235,9 @@ def test_run_load_writes_all_outputs(qgis_app, tmp_path):
     assert stops.renderer().type() == "singleSymbol"  # its own default style from the file
 
     with sqlite3.connect(out.gpkg) as conn:
-        styles = conn.execute("SELECT f_table_name, useAsDefault FROM layer_styles "
-                              "ORDER BY f_table_name").fetchall()
+        styles = conn.execute(
+            "SELECT f_table_name, useAsDefault FROM layer_styles ORDER BY f_table_name"
+        ).fetchall()
     assert styles == [(CRIMES_TABLE, 1), (STOP_SEARCH_TABLE, 1)]
 
 
@@ -239,8 +252,9 @@ def test_the_same_extracts_give_byte_identical_outputs(qgis_app, tmp_path):
     names = sorted(p.name for p in (tmp_path / "first").iterdir())
     assert names == sorted(p.name for p in (tmp_path / "second").iterdir())
     for name in names:
-        assert (tmp_path / "first" / name).read_bytes() == \
-            (tmp_path / "second" / name).read_bytes(), name
+        assert (tmp_path / "first" / name).read_bytes() == (
+            tmp_path / "second" / name
+        ).read_bytes(), name
     with sqlite3.connect(first.gpkg) as conn:
         stamps = {r[0] for r in conn.execute("SELECT last_change FROM gpkg_contents")}
         stamps |= {r[0] for r in conn.execute("SELECT update_time FROM layer_styles")}
@@ -256,8 +270,9 @@ def test_fresh_layer_comes_up_styled_from_the_geopackage(qgis_app, tmp_path):
     assert plain.renderer().type() == "categorizedSymbol"
     assert plain.attributeDisplayName(plain.fields().indexOf("crime_type")) == "Crime type"
 
-    from_qml = QgsVectorLayer(gpkg_uri(out.gpkg, CRIMES_TABLE), "qml", "ogr",
-                              QgsVectorLayer.LayerOptions(False))
+    from_qml = QgsVectorLayer(
+        gpkg_uri(out.gpkg, CRIMES_TABLE), "qml", "ogr", QgsVectorLayer.LayerOptions(False)
+    )
     assert from_qml.renderer().type() != "categorizedSymbol"
     _, ok = from_qml.loadNamedStyle(str(out.qml))
     assert ok and from_qml.renderer().type() == "categorizedSymbol"
@@ -310,6 +325,7 @@ def test_load_title_names_months_and_forces(qgis_app):
 
 # --- the task, the layer group and the project -------------------------------------------------
 
+
 def test_task_adds_group_and_project_reopens_from_disk(qgis_app, qgis_new_project, tmp_path):
     out_dir = tmp_path / "release"
     task = LoadExtractsTask([str(NORTHUMBRIA)], str(out_dir))
@@ -319,8 +335,7 @@ def test_task_adds_group_and_project_reopens_from_disk(qgis_app, qgis_new_projec
     group = task.add_layers_to_project(qgis_new_project)
     assert group.name() == "Crimes 2022-07 (Northumbria Police)"
     layers = [node.layer() for node in group.findLayers()]
-    assert [layer.name() for layer in layers] == ["Crimes", "Stop and search",
-                                                  "Rejected rows (0)"]
+    assert [layer.name() for layer in layers] == ["Crimes", "Stop and search", "Rejected rows (0)"]
     crimes, stops, rejects = layers
     assert crimes.featureCount() == 4308 and stops.featureCount() == 385
     assert rejects.isSpatial() is False
@@ -351,14 +366,19 @@ def test_task_adds_group_and_project_reopens_from_disk(qgis_app, qgis_new_projec
 def test_second_load_into_same_folder_shows_new_data(qgis_app, qgis_new_project, tmp_path):
     """Replaced files are reloaded, so neither old nor new layers show the previous load."""
     first = run_load([LEICS_OCT], tmp_path)
-    add_load_to_project(first.gpkg, first.title, rejects_csv=first.rejects_csv,
-                        project=qgis_new_project)
+    add_load_to_project(
+        first.gpkg, first.title, rejects_csv=first.rejects_csv, project=qgis_new_project
+    )
     second = run_load([LEICS_SEP], tmp_path)
-    group = add_load_to_project(second.gpkg, second.title, rejects_csv=second.rejects_csv,
-                                project=qgis_new_project)
+    group = add_load_to_project(
+        second.gpkg, second.title, rejects_csv=second.rejects_csv, project=qgis_new_project
+    )
     assert group.name() == "Crimes 2022-09 (Leicestershire Police)"
-    counts = [layer.featureCount() for layer in qgis_new_project.mapLayers().values()
-              if layer.name() == "Crimes"]
+    counts = [
+        layer.featureCount()
+        for layer in qgis_new_project.mapLayers().values()
+        if layer.name() == "Crimes"
+    ]
     assert counts == [4685, 4685]
     months = {f["month"] for f in group.findLayers()[0].layer().getFeatures()}
     assert months == {"2022-09"}
@@ -371,8 +391,13 @@ def test_rejects_table_lists_rejected_rows(qgis_app, qgis_new_project, tmp_path)
     bad.write_bytes(b"\r\n".join(lines[:11] + [lines[5]] + lines[11:20]) + b"\r\n")
     out = run_load([bad], tmp_path / "out")
     assert out.rejected >= 1
-    group = add_load_to_project(out.gpkg, out.title, rejects_csv=out.rejects_csv,
-                                rejected=out.rejected, project=qgis_new_project)
+    group = add_load_to_project(
+        out.gpkg,
+        out.title,
+        rejects_csv=out.rejects_csv,
+        rejected=out.rejected,
+        project=qgis_new_project,
+    )
     rejects = group.findLayers()[-1].layer()
     assert rejects.name() == f"Rejected rows ({out.rejected})"
     assert rejects.featureCount() == out.rejected
@@ -383,14 +408,22 @@ def test_rejects_table_lists_rejected_rows(qgis_app, qgis_new_project, tmp_path)
 
 # --- cancel and failure leave earlier outputs intact -------------------------------------------
 
+
 @pytest.mark.parametrize(
-    "feedback", [CancelAt(70.0), CancelAt(90.0), CancelAt(97.0), FailAt(90.0)],
-    ids=["cancel-inside-gpkg", "cancel-after-gpkg", "cancel-after-style", "fail-after-gpkg"])
+    "feedback",
+    [CancelAt(70.0), CancelAt(90.0), CancelAt(97.0), FailAt(90.0)],
+    ids=["cancel-inside-gpkg", "cancel-after-gpkg", "cancel-after-style", "fail-after-gpkg"],
+)
 def test_cancel_or_failure_leaves_previous_outputs(qgis_app, tmp_path, feedback):
     run_load([LEICS_OCT], tmp_path)
     before = _snapshot(tmp_path)
-    assert set(before) == {"crimes.gpkg", "crimes.qml", "rejects.csv",
-                           "validation_report.json", "validation_report.txt"}
+    assert set(before) == {
+        "crimes.gpkg",
+        "crimes.qml",
+        "rejects.csv",
+        "validation_report.json",
+        "validation_report.txt",
+    }
     with pytest.raises((Cancelled, OSError)):
         run_load([NORTHUMBRIA], tmp_path, feedback=feedback)
     assert _snapshot(tmp_path) == before  # same files, byte for byte, no temporaries left
@@ -411,8 +444,9 @@ def test_cancelled_task_reports_and_keeps_outputs(qgis_app, qgis_new_project, tm
 
 
 def test_failed_task_reports_error(qgis_app, tmp_path):
-    task = LoadExtractsTask([str(LEICS_OCT)], str(tmp_path), profile_path=str(
-        tmp_path / "missing-profile.json"))
+    task = LoadExtractsTask(
+        [str(LEICS_OCT)], str(tmp_path), profile_path=str(tmp_path / "missing-profile.json")
+    )
     assert _wait_for(task) == "terminated"
     assert task.error and "missing-profile.json" in task.error
     assert not list(tmp_path.iterdir())

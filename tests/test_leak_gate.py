@@ -64,14 +64,24 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict:
     frame["Northing"] = (frame["Northing"] + shift[:, 1]).round().astype(int)
     frame["Victim Name"] = [NAMES[i % len(NAMES)] for i in range(n)]
     frame["HO Code"] = [HO_CODES[i % len(HO_CODES)] for i in range(n)]
-    frame["MO Notes"] = [f"Entry forced via rear window of flat {i}, neighbour heard glass"
-                         for i in range(n)]
+    frame["MO Notes"] = [
+        f"Entry forced via rear window of flat {i}, neighbour heard glass" for i in range(n)
+    ]
     frame.drop(columns=["expected_category"]).to_csv(extract, index=False)
     profile = MappingProfile(
         name="Test force RMS",
-        columns={"crime_ref": "CrimeRef", "x": "Easting", "y": "Northing", "date": "OffenceDate",
-                 "time": "OffenceTime", "offence": "Offence", "sensitive": "Sensitive"},
-        crs="EPSG:27700", reported_by="Leicestershire Police")
+        columns={
+            "crime_ref": "CrimeRef",
+            "x": "Easting",
+            "y": "Northing",
+            "date": "OffenceDate",
+            "time": "OffenceTime",
+            "offence": "Offence",
+            "sensitive": "Sensitive",
+        },
+        crs="EPSG:27700",
+        reported_by="Leicestershire Police",
+    )
     raw = load_extracts([extract], profile=profile).crimes
     assert {"extra_victim_name", "extra_ho_code", "extra_mo_notes"} <= set(raw.columns)
     history = load_extracts(LEICS).crimes
@@ -91,8 +101,10 @@ def write_gpkg(public: pd.DataFrame, path: Path, dx: float = 0.0) -> Path:
     frame = public.copy()
     frame["_x"] = pd.to_numeric(frame["Longitude"], errors="coerce") + dx
     frame["_y"] = pd.to_numeric(frame["Latitude"], errors="coerce")
-    write_geopackage(path, [PointTable("public_crimes", frame,
-                                       {c: "string" for c in PUBLIC_COLUMNS}, x="_x", y="_y")])
+    write_geopackage(
+        path,
+        [PointTable("public_crimes", frame, {c: "string" for c in PUBLIC_COLUMNS}, x="_x", y="_y")],
+    )
     return path
 
 
@@ -101,12 +113,15 @@ def write_folder(public: pd.DataFrame, folder: Path) -> Path:
     summary CSV, CSS, a text note and an icon."""
     folder.mkdir(parents=True)
     located = public[public["Longitude"] != ""]
-    rows = [[float(r["Longitude"]), float(r["Latitude"]), r["Crime type"], r["Month"],
-             r["Location"]] for _, r in located.iterrows()]
+    rows = [
+        [float(r["Longitude"]), float(r["Latitude"]), r["Crime type"], r["Month"], r["Location"]]
+        for _, r in located.iterrows()
+    ]
     inline = json.dumps({"month": "2022-10", "rows": rows, "view": {"lat": 52.63, "lng": -1.13}})
     counts = public.groupby("LSOA name").size().rename("crimes").reset_index()
-    table = "".join(f"<tr><td>{r['LSOA name']}</td><td>{r['crimes']}</td></tr>"
-                    for _, r in counts.iterrows())
+    table = "".join(
+        f"<tr><td>{r['LSOA name']}</td><td>{r['crimes']}</td></tr>" for _, r in counts.iterrows()
+    )
     (folder / "index.html").write_text(
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
@@ -117,21 +132,32 @@ def write_folder(public: pd.DataFrame, folder: Path) -> Path:
         f"<table><caption>Crimes by area</caption>{table}</table>"
         f"<script type='application/json' id='data'>{inline}</script>"
         "<script>function show(a){return a?1:0} var zoom = 12;</script>"
-        "<script src='data.js'></script></body></html>", encoding="utf-8")
+        "<script src='data.js'></script></body></html>",
+        encoding="utf-8",
+    )
     (folder / "data.js").write_text(
         "window.CRIMES = " + json.dumps({"points": [[r[1], r[0]] for r in rows]}) + ";\n"
         "window.LABELS = ['Crime in October 2022', \"Anti-social behaviour\"];\n",
-        encoding="utf-8")
-    features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": r[:2]},
-                 "properties": {"category": r[2], "month": r[3], "location": r[4]}}
-                for r in rows]
-    (folder / "crimes.geojson").write_text(json.dumps(
-        {"type": "FeatureCollection", "features": features}), encoding="utf-8")
+        encoding="utf-8",
+    )
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": r[:2]},
+            "properties": {"category": r[2], "month": r[3], "location": r[4]},
+        }
+        for r in rows
+    ]
+    (folder / "crimes.geojson").write_text(
+        json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8"
+    )
     counts.to_csv(folder / "summary.csv", index=False)
-    (folder / "style.css").write_text("body{font:16px/1.5 sans-serif} .a:hover{color:#036}",
-                                      encoding="utf-8")
-    (folder / "README.txt").write_text("Published monthly. Month shown: 2022-10.\n",
-                                       encoding="utf-8")
+    (folder / "style.css").write_text(
+        "body{font:16px/1.5 sans-serif} .a:hover{color:#036}", encoding="utf-8"
+    )
+    (folder / "README.txt").write_text(
+        "Published monthly. Month shown: 2022-10.\n", encoding="utf-8"
+    )
     (folder / "icon.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
     return folder
 
@@ -174,9 +200,11 @@ def copy_folder(clean: Path, tmp_path: Path) -> Path:
 def clean_outputs(world: dict) -> dict:
     tmp = world["tmp"]
     public = world["public"]
-    return {"csv": write_csv(public, tmp / "public.csv"),
-            "gpkg": write_gpkg(public, tmp / "public.gpkg"),
-            "folder": write_folder(public, tmp / "site")}
+    return {
+        "csv": write_csv(public, tmp / "public.csv"),
+        "gpkg": write_gpkg(public, tmp / "public.gpkg"),
+        "folder": write_folder(public, tmp / "site"),
+    }
 
 
 # --- the clean release passes --------------------------------------------------------------------
@@ -214,12 +242,16 @@ def test_clean_release_with_empty_label_points_passes(world: dict, tmp_path: Pat
     base = world["points"]
     labels = base.label.copy()
     labels[::3] = ""  # as police.uk publishes: "On or near " and nothing after it
-    points = map_points_from_arrays(base.longitude, base.latitude, labels,
-                                    lsoa_code=base.lsoa_code, lsoa_name=base.lsoa_name)
+    points = map_points_from_arrays(
+        base.longitude, base.latitude, labels, lsoa_code=base.lsoa_code, lsoa_name=base.lsoa_name
+    )
     release = anonymise(world["raw"], points, salt=SALT)
     assert (release.public["Location"] == "On or near ").any()
-    for output in (release.public, write_csv(release.public, tmp_path / "p.csv"),
-                   write_folder(release.public, tmp_path / "site")):
+    for output in (
+        release.public,
+        write_csv(release.public, tmp_path / "p.csv"),
+        write_folder(release.public, tmp_path / "site"),
+    ):
         assert check_release(world["raw"], output, points).passed
 
 
@@ -287,8 +319,12 @@ def test_raw_wgs84_coordinate_in_dataframe(world: dict):
 def test_raw_wgs84_coordinate_in_html_text(world: dict, clean_outputs: dict, tmp_path: Path):
     site = copy_folder(clean_outputs["folder"], tmp_path)
     row = raw_row(world)
-    plant(site, "index.html", "<h1>", f"<p>Seen at {row['latitude']:.5f}, "
-                                      f"{row['longitude']:.5f}</p><h1>")
+    plant(
+        site,
+        "index.html",
+        "<h1>",
+        f"<p>Seen at {row['latitude']:.5f}, {row['longitude']:.5f}</p><h1>",
+    )
     report = check_release(world["raw"], site, world["points"])
     expect_only(report, "coordinates_are_map_points", "no_raw_coordinates")
     assert "index.html" in report.message()
@@ -297,8 +333,12 @@ def test_raw_wgs84_coordinate_in_html_text(world: dict, clean_outputs: dict, tmp
 def test_raw_coordinate_in_js_data(world: dict, clean_outputs: dict, tmp_path: Path):
     site = copy_folder(clean_outputs["folder"], tmp_path)
     row = raw_row(world)
-    plant(site, "data.js", '{"points": [', f'{{"points": [[{row["latitude"]:.6f}, '
-                                           f'{row["longitude"]:.6f}], ')
+    plant(
+        site,
+        "data.js",
+        '{"points": [',
+        f'{{"points": [[{row["latitude"]:.6f}, {row["longitude"]:.6f}], ',
+    )
     report = check_release(world["raw"], site, world["points"])
     expect_only(report, "coordinates_are_map_points", "no_raw_coordinates")
     assert "data.js" in report.message()
@@ -307,8 +347,12 @@ def test_raw_coordinate_in_js_data(world: dict, clean_outputs: dict, tmp_path: P
 def test_raw_bng_to_the_metre_in_html(world: dict, clean_outputs: dict, tmp_path: Path):
     site = copy_folder(clean_outputs["folder"], tmp_path)
     row = raw_row(world)
-    plant(site, "index.html", "<h1>", f"<p>Grid reference {row['source_x']:.0f} "
-                                      f"{row['source_y']:.0f}</p><h1>")
+    plant(
+        site,
+        "index.html",
+        "<h1>",
+        f"<p>Grid reference {row['source_x']:.0f} {row['source_y']:.0f}</p><h1>",
+    )
     report = check_release(world["raw"], site, world["points"])
     expect_only(report, "no_raw_coordinates")
     assert "raw projected coordinate" in report.message()
@@ -333,11 +377,24 @@ def test_bng_geopackage_of_raw_points(world: dict, tmp_path: Path):
     public["_x"] = raw["source_x"].to_numpy()[: len(public)]
     public["_y"] = raw["source_y"].to_numpy()[: len(public)]
     path = tmp_path / "bng.gpkg"
-    write_geopackage(path, [PointTable("crimes", public, {c: "string" for c in PUBLIC_COLUMNS},
-                                       x="_x", y="_y", srs_id=27700)])
+    write_geopackage(
+        path,
+        [
+            PointTable(
+                "crimes",
+                public,
+                {c: "string" for c in PUBLIC_COLUMNS},
+                x="_x",
+                y="_y",
+                srs_id=27700,
+            )
+        ],
+    )
     with sqlite3.connect(path) as conn:
-        conn.execute("INSERT INTO gpkg_spatial_ref_sys VALUES ('British National Grid', 27700, "
-                     "'EPSG', 27700, 'PROJCS[\"OSGB36 / British National Grid\"]', '')")
+        conn.execute(
+            "INSERT INTO gpkg_spatial_ref_sys VALUES ('British National Grid', 27700, "
+            "'EPSG', 27700, 'PROJCS[\"OSGB36 / British National Grid\"]', '')"
+        )
     conn.close()
     report = check_release(raw, path, world["points"])
     expect_only(report, "coordinates_are_map_points", "no_raw_coordinates")
@@ -347,30 +404,48 @@ def test_hotspot_polygons_allowed_only_when_declared(world: dict, tmp_path: Path
     """A summary polygon layer: its vertices are not map points unless the exporter passes
     them as extra_allowed_coordinates (derived from grid settings, not data)."""
     lon0, lat0 = -1.13, 52.63
-    ring = np.array([[lon0, lat0], [lon0 + 0.01, lat0], [lon0 + 0.01, lat0 + 0.01],
-                     [lon0, lat0 + 0.01], [lon0, lat0]])
-    blob = (b"GP\x00\x01" + np.int32(4326).tobytes() + b"\x01" + np.uint32(3).tobytes()
-            + np.uint32(1).tobytes() + np.uint32(5).tobytes() + ring.astype("<f8").tobytes())
+    ring = np.array(
+        [
+            [lon0, lat0],
+            [lon0 + 0.01, lat0],
+            [lon0 + 0.01, lat0 + 0.01],
+            [lon0, lat0 + 0.01],
+            [lon0, lat0],
+        ]
+    )
+    blob = (
+        b"GP\x00\x01"
+        + np.int32(4326).tobytes()
+        + b"\x01"
+        + np.uint32(3).tobytes()
+        + np.uint32(1).tobytes()
+        + np.uint32(5).tobytes()
+        + ring.astype("<f8").tobytes()
+    )
     path = tmp_path / "hotspots.gpkg"
     write_geopackage(path, [PointTable("seed", world["public"].iloc[:0], {})])
     with sqlite3.connect(path) as conn:
         conn.execute("DROP TABLE seed")
         conn.execute("DELETE FROM gpkg_contents")
         conn.execute("DELETE FROM gpkg_geometry_columns")
-        conn.execute('CREATE TABLE grid (fid INTEGER PRIMARY KEY, geom POLYGON, count INTEGER)')
+        conn.execute("CREATE TABLE grid (fid INTEGER PRIMARY KEY, geom POLYGON, count INTEGER)")
         conn.execute("INSERT INTO grid VALUES (1, ?, 7)", (blob,))
-        conn.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, srs_id) "
-                     "VALUES ('grid', 'features', 'grid', 4326)")
-        conn.execute("INSERT INTO gpkg_geometry_columns VALUES ('grid', 'geom', 'POLYGON', "
-                     "4326, 0, 0)")
+        conn.execute(
+            "INSERT INTO gpkg_contents (table_name, data_type, identifier, srs_id) "
+            "VALUES ('grid', 'features', 'grid', 4326)"
+        )
+        conn.execute(
+            "INSERT INTO gpkg_geometry_columns VALUES ('grid', 'geom', 'POLYGON', 4326, 0, 0)"
+        )
     conn.close()
     table = next(t for t in read_geopackage(path).tables if t.name == "grid")
     assert table.x.size == 5 and table.columns == ["count"]
     report = check_release(world["raw"], path, world["points"])
     expect_only(report, "coordinates_are_map_points")
     allowed = (ring[:, 0], ring[:, 1])
-    assert check_release(world["raw"], path, world["points"],
-                         extra_allowed_coordinates=allowed).passed
+    assert check_release(
+        world["raw"], path, world["points"], extra_allowed_coordinates=allowed
+    ).passed
 
 
 # --- dates and times -----------------------------------------------------------------------------
@@ -382,8 +457,17 @@ def test_exact_date_in_csv(world: dict, tmp_path: Path):
     assert "2022-10-12" in report.message()
 
 
-@pytest.mark.parametrize("text", ["12/10/2022", "12 Oct 2022", "2022-10-12T14:35:00",
-                                  "27th October 2022", "October 12, 2022", "2022/10/12"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "12/10/2022",
+        "12 Oct 2022",
+        "2022-10-12T14:35:00",
+        "27th October 2022",
+        "October 12, 2022",
+        "2022/10/12",
+    ],
+)
 def test_exact_date_in_html(world: dict, clean_outputs: dict, tmp_path: Path, text: str):
     site = copy_folder(clean_outputs["folder"], tmp_path)
     plant(site, "index.html", "<h1>", f"<p>Reported {text}</p><h1>")
@@ -403,8 +487,7 @@ def test_time_in_js_string(world: dict, clean_outputs: dict, tmp_path: Path):
 def test_time_in_geopackage_context(world: dict, tmp_path: Path):
     public = world["public"].copy()
     public.loc[0, "Context"] = "Occurred 06:26"
-    report = check_release(world["raw"], write_gpkg(public, tmp_path / "p.gpkg"),
-                           world["points"])
+    report = check_release(world["raw"], write_gpkg(public, tmp_path / "p.gpkg"), world["points"])
     expect_only(report, "no_dates_finer_than_month")
 
 
@@ -472,8 +555,7 @@ def test_offence_code_in_summary_csv(world: dict, clean_outputs: dict, tmp_path:
     assert "extra_ho_code" in report.message()
 
 
-def test_free_text_substring_in_html_paragraph(world: dict, clean_outputs: dict,
-                                               tmp_path: Path):
+def test_free_text_substring_in_html_paragraph(world: dict, clean_outputs: dict, tmp_path: Path):
     site = copy_folder(clean_outputs["folder"], tmp_path)
     note = world["raw"]["extra_mo_notes"].iat[9]
     plant(site, "index.html", "<h1>", f"<p>Officers said: {note}. Enquiries continue.</p><h1>")
@@ -493,8 +575,7 @@ def test_name_from_extra_column(world: dict, clean_outputs: dict, tmp_path: Path
     assert "extra_victim_name" in report.message()
 
 
-def test_name_inside_text_is_a_whole_word_match(world: dict, clean_outputs: dict,
-                                                tmp_path: Path):
+def test_name_inside_text_is_a_whole_word_match(world: dict, clean_outputs: dict, tmp_path: Path):
     site = copy_folder(clean_outputs["folder"], tmp_path)
     plant(site, "README.txt", "Published", f"Contact {NAMES[2]} for details. Published")
     report = check_release(world["raw"], site, world["points"])
@@ -504,8 +585,7 @@ def test_name_inside_text_is_a_whole_word_match(world: dict, clean_outputs: dict
 def test_name_in_geopackage_cell(world: dict, tmp_path: Path):
     public = world["public"].copy()
     public.loc[3, "Location"] = f"On or near {NAMES[0]}"
-    report = check_release(world["raw"], write_gpkg(public, tmp_path / "p.gpkg"),
-                           world["points"])
+    report = check_release(world["raw"], write_gpkg(public, tmp_path / "p.gpkg"), world["points"])
     expect_only(report, "no_non_public_values")
 
 
@@ -565,13 +645,17 @@ def test_unknown_file_type_in_folder(world: dict, clean_outputs: dict, tmp_path:
         assert_release_safe(world["raw"], site, world["points"])
 
 
-@pytest.mark.parametrize("name,content", [
-    ("data.json", b'{"a": "caf\xe9"}'),  # cp1252 bytes: not UTF-8
-    ("broken.gpkg", b"this is not an SQLite file"),
-    ("bad.geojson", b'{"type": "FeatureCollection", '),
-])
-def test_unreadable_file_fails_closed(world: dict, clean_outputs: dict, tmp_path: Path,
-                                      name: str, content: bytes):
+@pytest.mark.parametrize(
+    "name,content",
+    [
+        ("data.json", b'{"a": "caf\xe9"}'),  # cp1252 bytes: not UTF-8
+        ("broken.gpkg", b"this is not an SQLite file"),
+        ("bad.geojson", b'{"type": "FeatureCollection", '),
+    ],
+)
+def test_unreadable_file_fails_closed(
+    world: dict, clean_outputs: dict, tmp_path: Path, name: str, content: bytes
+):
     site = copy_folder(clean_outputs["folder"], tmp_path)
     (site / name).write_bytes(content)
     report = check_release(world["raw"], site, world["points"])
@@ -593,15 +677,17 @@ def test_check_exception_fails_that_check(world: dict):
 
 # --- scanners ------------------------------------------------------------------------------------
 def test_date_patterns_leave_months_coordinates_and_ids_alone():
-    clean = ("2022-10 -1.144333,52.680018 Leicester 001A E01013615 v1.9.4 2010-2023 "
-             "a?1:0 1:50000 03a91ff20e227fb19540177757ba7079a517c643eded85")
+    clean = (
+        "2022-10 -1.144333,52.680018 Leicester 001A E01013615 v1.9.4 2010-2023 "
+        "a?1:0 1:50000 03a91ff20e227fb19540177757ba7079a517c643eded85"
+    )
     assert scan.find_dates(clean) == []
     for text in ("2022-10-12", "12/10/22", "12-10-2022", "1 Oct 2022", "09:05", "23:59:59"):
         assert scan.find_dates(f"x {text} y"), text
 
 
 def test_substring_search_finds_patterns_across_chunks():
-    hay = (b"x" * (1 << 22) + b"Margaret Thornbury" + b"y" * 100 + b"Entry forced via rear")
+    hay = b"x" * (1 << 22) + b"Margaret Thornbury" + b"y" * 100 + b"Entry forced via rear"
     pats = [b"Margaret Thornbury", b"Entry forced via rear", b"not there at all"]
     hits = scan.find_substrings(hay, pats)
     assert sorted(i for i, _ in hits) == [0, 1]
@@ -619,36 +705,59 @@ def test_national_scale_timing(world: dict, tmp_path: Path):
     n_points, n = 750_000, 500_000
     plon = rng.uniform(-2.8, 0.0, n_points)  # inland England: every point inside the UK
     plat = rng.uniform(51.8, 53.6, n_points)
-    points = MapPoints(plon, plat, np.array([f"Street {i % 90_000}" for i in range(n_points)],
-                                            dtype=object),
-                       np.full(n_points, "layer", dtype=object), np.full(n_points, -1),
-                       np.full(n_points, "", dtype=object), np.full(n_points, "", dtype=object))
+    points = MapPoints(
+        plon,
+        plat,
+        np.array([f"Street {i % 90_000}" for i in range(n_points)], dtype=object),
+        np.full(n_points, "layer", dtype=object),
+        np.full(n_points, -1),
+        np.full(n_points, "", dtype=object),
+        np.full(n_points, "", dtype=object),
+    )
     pick = rng.integers(0, n_points, n)
     true_lon = points.longitude[pick] + rng.normal(0, 0.001, n)
     true_lat = points.latitude[pick] + rng.normal(0, 0.001, n)
     x, y = (np.round(v) for v in transform(true_lon, true_lat, WGS84, BRITISH_NATIONAL_GRID))
     lon, lat = to_wgs84(x, y, BRITISH_NATIONAL_GRID)
-    raw = pd.DataFrame({
-        "crime_id": [f"NAT/{i:07d}/22" for i in range(n)],
-        "occurred_at": pd.Timestamp("2022-10-01") + pd.to_timedelta(
-            rng.integers(0, 31 * 86400, n), unit="s"),
-        "reported_by": "Some Police", "falls_within": "Some Police",
-        "longitude": lon, "latitude": lat, "source_x": x, "source_y": y,
-        "source_crs": "EPSG:27700", "location": "", "lsoa_code": "", "lsoa_name": "",
-        "offence": rng.choice(["Theft other", "Common assault", "Burglary - residential"], n),
-        "extra_mo_notes": [f"Free text note number {i} about the incident" for i in range(n)],
-    })
-    ids = np.array([hashlib.sha256(b"s" + str(i).encode()).hexdigest() for i in range(n)],
-                   dtype=object)
-    public = pd.DataFrame({
-        "Crime ID": ids, "Month": "2022-10", "Reported by": "Some Police",
-        "Falls within": "Some Police",
-        "Longitude": np.char.mod("%.6f", points.longitude[pick]).astype(object),
-        "Latitude": np.char.mod("%.6f", points.latitude[pick]).astype(object),
-        "Location": np.array([f"On or near Street {i % 90_000}" for i in pick], dtype=object),
-        "LSOA code": "", "LSOA name": "", "Crime type": "Other theft",
-        "Last outcome category": "Under investigation", "Context": ""},
-        columns=list(PUBLIC_COLUMNS))
+    raw = pd.DataFrame(
+        {
+            "crime_id": [f"NAT/{i:07d}/22" for i in range(n)],
+            "occurred_at": pd.Timestamp("2022-10-01")
+            + pd.to_timedelta(rng.integers(0, 31 * 86400, n), unit="s"),
+            "reported_by": "Some Police",
+            "falls_within": "Some Police",
+            "longitude": lon,
+            "latitude": lat,
+            "source_x": x,
+            "source_y": y,
+            "source_crs": "EPSG:27700",
+            "location": "",
+            "lsoa_code": "",
+            "lsoa_name": "",
+            "offence": rng.choice(["Theft other", "Common assault", "Burglary - residential"], n),
+            "extra_mo_notes": [f"Free text note number {i} about the incident" for i in range(n)],
+        }
+    )
+    ids = np.array(
+        [hashlib.sha256(b"s" + str(i).encode()).hexdigest() for i in range(n)], dtype=object
+    )
+    public = pd.DataFrame(
+        {
+            "Crime ID": ids,
+            "Month": "2022-10",
+            "Reported by": "Some Police",
+            "Falls within": "Some Police",
+            "Longitude": np.char.mod("%.6f", points.longitude[pick]).astype(object),
+            "Latitude": np.char.mod("%.6f", points.latitude[pick]).astype(object),
+            "Location": np.array([f"On or near Street {i % 90_000}" for i in pick], dtype=object),
+            "LSOA code": "",
+            "LSOA name": "",
+            "Crime type": "Other theft",
+            "Last outcome category": "Under investigation",
+            "Context": "",
+        },
+        columns=list(PUBLIC_COLUMNS),
+    )
     t0 = time.perf_counter()
     report = check_release(raw, public, points)
     t_frame = time.perf_counter() - t0
@@ -659,10 +768,13 @@ def test_national_scale_timing(world: dict, tmp_path: Path):
     report = check_release(raw, path, points)
     t_csv = time.perf_counter() - t0
     assert report.passed, report.message()
-    keys = scan.coordinate_keys(pd.to_numeric(public["Longitude"]),
-                                pd.to_numeric(public["Latitude"]))
+    keys = scan.coordinate_keys(
+        pd.to_numeric(public["Longitude"]), pd.to_numeric(public["Latitude"])
+    )
     t0 = time.perf_counter()
     np.isin(keys, scan.tolerant_keys(points.longitude, points.latitude))
     t_keys = time.perf_counter() - t0
-    print(f"\nleak gate, 500,000 rows / 750,000 map points: DataFrame {t_frame:.2f} s, "
-          f"CSV file {t_csv:.2f} s, coordinate comparison alone {t_keys:.2f} s")
+    print(
+        f"\nleak gate, 500,000 rows / 750,000 map points: DataFrame {t_frame:.2f} s, "
+        f"CSV file {t_csv:.2f} s, coordinate comparison alone {t_keys:.2f} s"
+    )

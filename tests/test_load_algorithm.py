@@ -34,8 +34,12 @@ ALG = "crime_mapper:load_extracts"
 
 
 def _params(tmp_path: Path, inputs) -> dict:
-    return {"INPUT": inputs, "OUTPUT": str(tmp_path / "crimes.gpkg"),
-            "REJECTS": str(tmp_path / "rejects.csv"), "REPORT": str(tmp_path / "report.json")}
+    return {
+        "INPUT": inputs,
+        "OUTPUT": str(tmp_path / "crimes.gpkg"),
+        "REJECTS": str(tmp_path / "rejects.csv"),
+        "REPORT": str(tmp_path / "report.json"),
+    }
 
 
 def test_split_paths_accepts_separators_and_lists():
@@ -51,8 +55,9 @@ def test_algorithm_metadata(provider):
     assert "separated by ';'" in alg.shortHelpString()
     names = [p.name() for p in alg.parameterDefinitions()]
     assert names == ["INPUT", "PROFILE", "OUTPUT", "REJECTS", "REPORT"]
-    assert alg.parameterDefinition("PROFILE").flags() & alg.parameterDefinition(
-        "PROFILE").FlagOptional
+    assert (
+        alg.parameterDefinition("PROFILE").flags() & alg.parameterDefinition("PROFILE").FlagOptional
+    )
 
 
 def test_processing_run_gives_the_same_outputs_as_the_dock(provider, tmp_path):
@@ -72,7 +77,8 @@ def test_processing_run_gives_the_same_outputs_as_the_dock(provider, tmp_path):
 
     dock = run_load([LEICS_SEP, LEICS_OCT_ZIP], dock_dir)
     assert json.loads(Path(result["REPORT"]).read_text()) == json.loads(
-        dock.report_json.read_text())
+        dock.report_json.read_text()
+    )
     layer = QgsVectorLayer(result["CRIMES_LAYER"], "c", "ogr")
     assert layer.featureCount() == dock.crimes
     assert layer.renderer().type() == "categorizedSymbol"
@@ -138,12 +144,15 @@ def test_algorithm_in_a_model(provider, tmp_path):
     )
 
     model = QgsProcessingModelAlgorithm("load month", "crime_mapper tests")
-    model.addModelParameter(QgsProcessingParameterString("extracts", "Extracts"),
-                            QgsProcessingModelParameter("extracts"))
+    model.addModelParameter(
+        QgsProcessingParameterString("extracts", "Extracts"),
+        QgsProcessingModelParameter("extracts"),
+    )
     child = QgsProcessingModelChildAlgorithm(ALG)
     child.setChildId("load")
     child.addParameterSources(
-        "INPUT", [QgsProcessingModelChildParameterSource.fromModelParameter("extracts")])
+        "INPUT", [QgsProcessingModelChildParameterSource.fromModelParameter("extracts")]
+    )
     outputs = {}
     for name in ("OUTPUT", "REJECTS", "REPORT"):
         output = QgsProcessingModelOutput(f"{name.lower()}_file")
@@ -153,12 +162,15 @@ def test_algorithm_in_a_model(provider, tmp_path):
     child.setModelOutputs(outputs)
     model.addChildAlgorithm(child)
 
-    result = processing.run(model, {
-        "extracts": str(LEICS_SEP),
-        "load:output_file": str(tmp_path / "m.gpkg"),
-        "load:rejects_file": str(tmp_path / "m.csv"),
-        "load:report_file": str(tmp_path / "m.json"),
-    })
+    result = processing.run(
+        model,
+        {
+            "extracts": str(LEICS_SEP),
+            "load:output_file": str(tmp_path / "m.gpkg"),
+            "load:rejects_file": str(tmp_path / "m.csv"),
+            "load:report_file": str(tmp_path / "m.json"),
+        },
+    )
     assert Path(result["load:output_file"]).is_file()
     layer = QgsVectorLayer(gpkg_uri(tmp_path / "m.gpkg", CRIMES_TABLE), "m", "ogr")
     assert layer.featureCount() == 4685
@@ -185,19 +197,39 @@ def test_qgis_process_run(tmp_path):
     """`qgis_process.bin run crime_mapper:load_extracts` in a subprocess, isolated profile."""
     exe = shutil.which("qgis_process.bin") or "/usr/bin/qgis_process.bin"
     assert Path(exe).exists(), "qgis_process.bin is installed with the Debian qgis package"
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen",
-               QGIS_PLUGINPATH=str(_plugin_folder(tmp_path)),
-               QGIS_CUSTOM_CONFIG_PATH=str(tmp_path / "profile"))
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        QGIS_PLUGINPATH=str(_plugin_folder(tmp_path)),
+        QGIS_CUSTOM_CONFIG_PATH=str(tmp_path / "profile"),
+    )
     env.pop("PYTHONPATH", None)  # the plugin must come from QGIS_PLUGINPATH
-    enable = subprocess.run([exe, "plugins", "enable", "crime_mapper"], env=env,
-                            capture_output=True, text=True, timeout=300)
+    enable = subprocess.run(
+        [exe, "plugins", "enable", "crime_mapper"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert enable.returncode == 0, enable.stderr
     out = tmp_path / "out"
     run = subprocess.run(
-        [exe, "--json", "run", ALG, "--",
-         f"INPUT={NORTHUMBRIA};{LEICS_OCT_ZIP}", f"OUTPUT={out / 'c.gpkg'}",
-         f"REJECTS={out / 'r.csv'}", f"REPORT={out / 'r.json'}"],
-        env=env, capture_output=True, text=True, timeout=300)
+        [
+            exe,
+            "--json",
+            "run",
+            ALG,
+            "--",
+            f"INPUT={NORTHUMBRIA};{LEICS_OCT_ZIP}",
+            f"OUTPUT={out / 'c.gpkg'}",
+            f"REJECTS={out / 'r.csv'}",
+            f"REPORT={out / 'r.json'}",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
     results = json.loads(run.stdout)["results"]
     assert results["CRIMES_COUNT"] == 4308 + 4836

@@ -58,13 +58,22 @@ def _raw_rows(repo_root: Path) -> list[dict[str, str]]:
 
 # --- projection -------------------------------------------------------------------------------
 
+
 def test_zone_of_northern_ireland_and_its_neighbours() -> None:
     places = {
-        "Belfast": (-5.93, 54.60, 1), "Derry": (-7.31, 55.00, 1), "Enniskillen": (-7.64, 54.34, 1),
-        "Newry": (-6.34, 54.18, 1), "Rathlin": (-6.20, 55.29, 1), "Donaghadee": (-5.54, 54.64, 1),
-        "Portpatrick": (-5.12, 54.84, 0), "Mull of Kintyre": (-5.80, 55.31, 0),
-        "Isle of Man": (-4.48, 54.15, 0), "Islay": (-6.20, 55.65, 0), "Glasgow": (-4.25, 55.86, 0),
-        "Leicester": (-1.13, 52.63, 0), "London": (-0.12, 51.50, 0),
+        "Belfast": (-5.93, 54.60, 1),
+        "Derry": (-7.31, 55.00, 1),
+        "Enniskillen": (-7.64, 54.34, 1),
+        "Newry": (-6.34, 54.18, 1),
+        "Rathlin": (-6.20, 55.29, 1),
+        "Donaghadee": (-5.54, 54.64, 1),
+        "Portpatrick": (-5.12, 54.84, 0),
+        "Mull of Kintyre": (-5.80, 55.31, 0),
+        "Isle of Man": (-4.48, 54.15, 0),
+        "Islay": (-6.20, 55.65, 0),
+        "Glasgow": (-4.25, 55.86, 0),
+        "Leicester": (-1.13, 52.63, 0),
+        "London": (-0.12, 51.50, 0),
     }
     lon = np.array([p[0] for p in places.values()])
     lat = np.array([p[1] for p in places.values()])
@@ -92,6 +101,7 @@ def test_to_projected_uses_each_zones_crs_and_choose_crs_takes_the_majority() ->
 
 # --- MapPoints and map_points_from_arrays -----------------------------------------------------
 
+
 def test_map_points_round_to_six_places_and_cache_the_projection() -> None:
     pts = map_points_from_arrays([-1.12345678, -1.2], [52.61234567, 52.6], ["A Street", ""])
     assert pts.longitude.tolist() == [-1.123457, -1.2]
@@ -106,20 +116,26 @@ def test_map_points_round_to_six_places_and_cache_the_projection() -> None:
 
 def test_duplicate_coordinates_are_merged_keeping_the_first_label() -> None:
     pts = map_points_from_arrays(
-        [-1.1, -1.2, -1.1000001, -1.3], [52.6, 52.7, 52.6000002, 52.8],
-        ["First", "Other", "Second", "Third"], addresses=[8, 0, 9, 10])
+        [-1.1, -1.2, -1.1000001, -1.3],
+        [52.6, 52.7, 52.6000002, 52.8],
+        ["First", "Other", "Second", "Third"],
+        addresses=[8, 0, 9, 10],
+    )
     assert len(pts) == 3
     assert pts.label.tolist() == ["First", "Other", "Third"]
     assert pts.addresses.tolist() == [17, 0, 10]
     assert any("merged" in w for w in pts.warnings)
 
 
-@pytest.mark.parametrize(("lon", "lat", "words"), [
-    ([], [], "no map points"),
-    ([-1.1, np.nan], [52.6, 52.6], "missing or non-numeric"),
-    ([-1.1, 2.35], [52.6, 48.85], "outside the United Kingdom"),  # Paris
-    ([-1.1], [52.6, 52.7], "longitudes but"),
-])
+@pytest.mark.parametrize(
+    ("lon", "lat", "words"),
+    [
+        ([], [], "no map points"),
+        ([-1.1, np.nan], [52.6, 52.6], "missing or non-numeric"),
+        ([-1.1, 2.35], [52.6, 48.85], "outside the United Kingdom"),  # Paris
+        ([-1.1], [52.6, 52.7], "longitudes but"),
+    ],
+)
 def test_unusable_map_points_raise_a_clear_error(lon, lat, words) -> None:
     with pytest.raises(MapPointsError, match=words):
         map_points_from_arrays(lon, lat, None)
@@ -141,6 +157,7 @@ def test_coordinate_keys_match_exactly_at_the_requested_precision() -> None:
 
 # --- police.uk history ------------------------------------------------------------------------
 
+
 def test_history_points_are_the_distinct_published_points(leicestershire, repo_root) -> None:
     pts = map_points_from_history(leicestershire)
     raw = [r for r in _raw_rows(repo_root) if r["Longitude"]]
@@ -150,8 +167,10 @@ def test_history_points_are_the_distinct_published_points(leicestershire, repo_r
     assert len(pts) == len(labels)
     assert set(pts.source) == {"police.uk history"}
     assert (pts.addresses == -1).all()
-    got = {(f"{lon:.6f}", f"{lat:.6f}"): lab
-           for lon, lat, lab in zip(pts.longitude, pts.latitude, pts.label)}
+    got = {
+        (f"{lon:.6f}", f"{lat:.6f}"): lab
+        for lon, lat, lab in zip(pts.longitude, pts.latitude, pts.label)
+    }
     assert set(got) == set(labels)
     for key, counter in labels.items():
         if len(counter) == 1:
@@ -176,7 +195,8 @@ def test_history_does_not_depend_on_row_order(leicestershire) -> None:
 def test_history_label_rule_most_frequent_then_latest_then_alphabetical() -> None:
     rows = [
         # point 1: "Beta" twice, "Alpha" once -> Beta
-        (-1.1, 52.6, "On or near Alpha", "2022-03"), (-1.1, 52.6, "On or near Beta", "2022-01"),
+        (-1.1, 52.6, "On or near Alpha", "2022-03"),
+        (-1.1, 52.6, "On or near Beta", "2022-01"),
         (-1.1, 52.6, "On or near Beta", "2022-02"),
         # point 2: one each; "Zed" is the latest month -> Zed
         (-1.2, 52.6, "On or near Aardvark Road", "2022-01"),
@@ -185,7 +205,8 @@ def test_history_label_rule_most_frequent_then_latest_then_alphabetical() -> Non
         (-1.3, 52.6, "On or near Yew Way", "2022-05"),
         (-1.3, 52.6, "On or near Ash Way", "2022-05"),
         # point 4: the empty label, twice, beats a named one
-        (-1.4, 52.6, "On or near ", "2022-01"), (-1.4, 52.6, "On or near ", "2022-01"),
+        (-1.4, 52.6, "On or near ", "2022-01"),
+        (-1.4, 52.6, "On or near ", "2022-01"),
         (-1.4, 52.6, "On or near Park", "2022-06"),
         # no location: ignored
         (np.nan, np.nan, "No Location", "2022-01"),
@@ -201,8 +222,16 @@ def test_history_label_rule_most_frequent_then_latest_then_alphabetical() -> Non
 
 
 def test_history_without_any_location_is_an_error() -> None:
-    crimes = pd.DataFrame({"longitude": [np.nan], "latitude": [np.nan], "location": ["No Location"],
-                           "lsoa_code": [""], "lsoa_name": [""], "month": ["2022-01"]})
+    crimes = pd.DataFrame(
+        {
+            "longitude": [np.nan],
+            "latitude": [np.nan],
+            "location": ["No Location"],
+            "lsoa_code": [""],
+            "lsoa_name": [""],
+            "month": ["2022-01"],
+        }
+    )
     with pytest.raises(MapPointsError, match="no crime"):
         map_points_from_history(crimes)
     with pytest.raises(MapPointsError, match="lacks column"):
@@ -210,6 +239,7 @@ def test_history_without_any_location_is_an_error() -> None:
 
 
 # --- roads ------------------------------------------------------------------------------------
+
 
 def _bng(points: MapPoints) -> np.ndarray:
     x, y = transform(points.longitude, points.latitude, WGS84, BRITISH_NATIONAL_GRID)
@@ -225,15 +255,22 @@ def _small_network() -> tuple[list[np.ndarray], list[str]]:
         [(400, 0), (400, 100)],
         [(0, 1000), (700, 1000)],
     ]
-    return ([np.asarray(r, dtype=float) + (X0, Y0) for r in roads],
-            ["Main Road", "Cross Street", "Short Lane", "Long Road"])
+    return (
+        [np.asarray(r, dtype=float) + (X0, Y0) for r in roads],
+        ["Main Road", "Cross Street", "Short Lane", "Long Road"],
+    )
 
 
 EXPECTED_CANDIDATES = {  # (x, y) relative to X0, Y0 -> label
-    (100.0, 0.0): "Main Road", (300.0, 0.0): "Main Road", (500.0, 0.0): "Main Road",
-    (200.0, -100.0): "Cross Street", (200.0, 100.0): "Cross Street",
+    (100.0, 0.0): "Main Road",
+    (300.0, 0.0): "Main Road",
+    (500.0, 0.0): "Main Road",
+    (200.0, -100.0): "Cross Street",
+    (200.0, 100.0): "Cross Street",
     (400.0, 50.0): "Short Lane",
-    (700 / 6, 1000.0): "Long Road", (350.0, 1000.0): "Long Road", (3500 / 6, 1000.0): "Long Road",
+    (700 / 6, 1000.0): "Long Road",
+    (350.0, 1000.0): "Long Road",
+    (3500 / 6, 1000.0): "Long Road",
 }
 
 
@@ -262,9 +299,9 @@ def test_roads_with_addresses_drop_a_three_address_point_into_its_neighbour() ->
     surviving point, Main Road at (500, 0) (108 m away, against 125 m to (300, 0))."""
     roads, labels = _small_network()
     addresses = (
-        [(100 + i, -10.0) for i in range(8)]        # 8 -> Main Road (100, 0)
-        + [(500 + i, -20.0) for i in range(10)]     # 10 -> Main Road (500, 0)
-        + [(200.0, 110 + i) for i in range(9)]      # 9 -> Cross Street (200, 100)
+        [(100 + i, -10.0) for i in range(8)]  # 8 -> Main Road (100, 0)
+        + [(500 + i, -20.0) for i in range(10)]  # 10 -> Main Road (500, 0)
+        + [(200.0, 110 + i) for i in range(9)]  # 9 -> Cross Street (200, 100)
         + [(410.0, 60.0), (411.0, 60.0), (410.0, 61.0)]  # 3 -> Short Lane (400, 50)
     )
     addr = np.asarray(addresses) + (X0, Y0)
@@ -312,8 +349,7 @@ def test_min_address_rule_catchments_are_the_nearest_kept_point() -> None:
     point it is (checked by brute force)."""
     rng = np.random.default_rng(5)
     cand = rng.uniform(0, 1000, size=(150, 2))
-    addr = np.vstack([rng.uniform(0, 1000, size=(400, 2)),
-                      rng.normal(300, 40, size=(300, 2))])
+    addr = np.vstack([rng.uniform(0, 1000, size=(400, 2)), rng.normal(300, 40, size=(300, 2))])
     keep, counts = _apply_min_addresses(cand, addr, 8)
     kept = np.flatnonzero(keep)
     d = np.hypot(addr[:, None, 0] - cand[None, kept, 0], addr[:, None, 1] - cand[None, kept, 1])
@@ -330,11 +366,13 @@ def test_roads_bad_input() -> None:
     with pytest.raises(MapPointsError, match="no lines"):
         map_points_from_roads([], [], "EPSG:27700")
     with pytest.raises(MapPointsError, match="only 3 address"):
-        map_points_from_roads(roads, labels, "EPSG:27700",
-                              addresses_xy=np.array([[X0, Y0]] * 3), k=8)
+        map_points_from_roads(
+            roads, labels, "EPSG:27700", addresses_xy=np.array([[X0, Y0]] * 3), k=8
+        )
 
 
 # --- hexagon fallback -------------------------------------------------------------------------
+
 
 def test_hexagon_fallback_centres_labels_and_warning(leicestershire) -> None:
     located = leicestershire[leicestershire["has_location"]]
@@ -343,8 +381,10 @@ def test_hexagon_fallback_centres_labels_and_warning(leicestershire) -> None:
     names = located["lsoa_name"].astype(str).to_numpy()
     size = 500.0
     pts = map_points_hexagon_fallback(lon, lat, size, area_names=names)
-    assert pts.warnings[0] == ("Hexagon fallback: these map points are hexagon centres of 500 m, "
-                               "not street-level points; locations read 'On or near <area>'.")
+    assert pts.warnings[0] == (
+        "Hexagon fallback: these map points are hexagon centres of 500 m, "
+        "not street-level points; locations read 'On or near <area>'."
+    )
     assert set(pts.source) == {"hexagon fallback"}
     assert set(pts.label) <= set(names)
     # Centres lie on the pointy-top lattice anchored at the BNG origin.
@@ -377,8 +417,9 @@ def test_hexagon_fallback_centres_labels_and_warning(leicestershire) -> None:
 
 
 def test_hexagon_fallback_without_names_and_bad_size() -> None:
-    pts = map_points_hexagon_fallback([-1.13, -1.131, -1.20, np.nan], [52.63, 52.63, 52.70, 1.0],
-                                      1000)
+    pts = map_points_hexagon_fallback(
+        [-1.13, -1.131, -1.20, np.nan], [52.63, 52.63, 52.70, 1.0], 1000
+    )
     assert len(pts) == 2
     assert sorted(pts.label) == ["area 1", "area 2"]
     with pytest.raises(MapPointsError, match="positive"):
@@ -389,11 +430,17 @@ def test_hexagon_fallback_without_names_and_bad_size() -> None:
 
 # --- CSV --------------------------------------------------------------------------------------
 
+
 def test_csv_round_trip_guards_formulas(tmp_path: Path) -> None:
-    pts = map_points_from_arrays([-1.1, -1.2, -1.3], [52.6, 52.7, 52.8],
-                                 ["=HYPERLINK(\"x\")", "", "High Street"], source="roads",
-                                 addresses=[8, 0, 12], lsoa_code=["E01000001", "", "E01000002"],
-                                 lsoa_name=["A 001A", "", "-B 002A"])
+    pts = map_points_from_arrays(
+        [-1.1, -1.2, -1.3],
+        [52.6, 52.7, 52.8],
+        ['=HYPERLINK("x")', "", "High Street"],
+        source="roads",
+        addresses=[8, 0, 12],
+        lsoa_code=["E01000001", "", "E01000002"],
+        lsoa_name=["A 001A", "", "-B 002A"],
+    )
     path = tmp_path / "points.csv"
     write_map_points_csv(pts, path)
     text = path.read_text(encoding="utf-8")
@@ -401,8 +448,7 @@ def test_csv_round_trip_guards_formulas(tmp_path: Path) -> None:
     assert "'=HYPERLINK" in text and "'-B 002A" in text
     assert "-1.100000,52.600000" in text
     back = read_map_points_csv(path)
-    for name in ("longitude", "latitude", "label", "source", "addresses", "lsoa_code",
-                 "lsoa_name"):
+    for name in ("longitude", "latitude", "label", "source", "addresses", "lsoa_code", "lsoa_name"):
         assert np.array_equal(getattr(back, name), getattr(pts, name)), name
     assert [p.name for p in tmp_path.iterdir()] == ["points.csv"]  # no staging leftovers
 
@@ -425,6 +471,7 @@ def test_csv_minimal_columns_and_errors(tmp_path: Path) -> None:
 
 
 def test_control_characters_in_labels_become_spaces() -> None:
-    points = map_points_from_arrays([-1.13, -1.14], [52.63, 52.64],
-                                    ["High\x00Street", "Mill\r\nLane"])
+    points = map_points_from_arrays(
+        [-1.13, -1.14], [52.63, 52.64], ["High\x00Street", "Mill\r\nLane"]
+    )
     assert sorted(points.label.tolist()) == ["High Street", "Mill  Lane"]

@@ -323,8 +323,9 @@ def test_hard_coded_colours_are_what_the_derivation_produces() -> None:
 # --- hotspot classes and the sequential ramp ------------------------------------------------
 
 
-@pytest.mark.parametrize("classes", [palette.GI_CLASSES, palette.CHANGE_CLASSES],
-                         ids=["gi", "change"])
+@pytest.mark.parametrize(
+    "classes", [palette.GI_CLASSES, palette.CHANGE_CLASSES], ids=["gi", "change"]
+)
 @pytest.mark.parametrize("view", VIEWS)
 def test_hotspot_classes_stay_apart_in_every_view(classes, view) -> None:
     colours = [c.colour for c in classes]
@@ -337,20 +338,26 @@ def test_hotspot_classes_stay_apart_in_every_view(classes, view) -> None:
         assert ref_de2000(ref_lab(hot, view), ref_lab(cold, view)) >= 15.0, (level, view)
 
 
-@pytest.mark.parametrize("classes", [palette.GI_CLASSES, palette.CHANGE_CLASSES],
-                         ids=["gi", "change"])
+@pytest.mark.parametrize(
+    "classes", [palette.GI_CLASSES, palette.CHANGE_CLASSES], ids=["gi", "change"]
+)
 def test_hotspot_classes_darken_with_confidence(classes) -> None:
     """Strength reads as lightness (greyscale print, any colour vision): L* falls with |class|."""
     assert [c.value for c in classes] == [3, 2, 1, 0, -1, -2, -3]
     for view in VIEWS:
         for sign in (1, -1):
-            light = [ref_lab(palette.class_style(classes, sign * k).colour, view)[0]
-                     for k in (0, 1, 2, 3)]
+            light = [
+                ref_lab(palette.class_style(classes, sign * k).colour, view)[0]
+                for k in (0, 1, 2, 3)
+            ]
             assert light == sorted(light, reverse=True), (view, sign, light)
     labels = [c.label for c in classes]
     assert len(set(labels)) == 7
-    assert all("%" in label for label in labels if "ot significant" not in label
-               and "No significant" not in label)
+    assert all(
+        "%" in label
+        for label in labels
+        if "ot significant" not in label and "No significant" not in label
+    )
     with pytest.raises(KeyError):
         palette.class_style(classes, 4)
 
@@ -371,10 +378,11 @@ def test_sequential_ramp_lightness_is_monotonic_in_every_view(view) -> None:
 
 def test_sequential_colours_interpolate_the_ramp() -> None:
     assert palette.sequential_colours(0) == []
-    assert palette.sequential_colours(2) == [palette.SEQUENTIAL_RAMP[0],
-                                             palette.SEQUENTIAL_RAMP[-1]]
-    assert palette.sequential_colours(len(palette.SEQUENTIAL_RAMP)) == list(
-        palette.SEQUENTIAL_RAMP)
+    assert palette.sequential_colours(2) == [
+        palette.SEQUENTIAL_RAMP[0],
+        palette.SEQUENTIAL_RAMP[-1],
+    ]
+    assert palette.sequential_colours(len(palette.SEQUENTIAL_RAMP)) == list(palette.SEQUENTIAL_RAMP)
     five = palette.sequential_colours(5)
     assert len(five) == 5 and all(re.fullmatch(r"#[0-9a-f]{6}", c) for c in five)
     light = [ref_lab(c)[0] for c in palette.sequential_colours(12)]

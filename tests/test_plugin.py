@@ -169,7 +169,11 @@ def test_dock_refuses_to_start_without_inputs(plugin: CrimeMapperPlugin, qgis_if
 
 
 def test_dock_loads_real_extract_in_a_task(
-    plugin: CrimeMapperPlugin, qgis_iface, qgis_new_project, repo_root: Path, tmp_path: Path,
+    plugin: CrimeMapperPlugin,
+    qgis_iface,
+    qgis_new_project,
+    repo_root: Path,
+    tmp_path: Path,
     wait_until,
 ) -> None:
     dock = plugin.dock
@@ -198,7 +202,8 @@ def test_dock_loads_real_extract_in_a_task(
     assert any("Load finished" in m for m in successes)
 
     layers = [
-        layer for layer in QgsProject.instance().mapLayers().values()
+        layer
+        for layer in QgsProject.instance().mapLayers().values()
         if isinstance(layer, QgsVectorLayer) and layer.isSpatial()
     ]
     assert layers, "the crimes layer was not added"
@@ -207,7 +212,11 @@ def test_dock_loads_real_extract_in_a_task(
 
 
 def test_dock_reports_a_failed_load(
-    plugin: CrimeMapperPlugin, qgis_iface, qgis_new_project, repo_root: Path, tmp_path: Path,
+    plugin: CrimeMapperPlugin,
+    qgis_iface,
+    qgis_new_project,
+    repo_root: Path,
+    tmp_path: Path,
     wait_until,
 ) -> None:
     dock = plugin.dock
@@ -278,14 +287,18 @@ def test_qgis_process_finds_the_algorithm(repo_root: Path, tmp_path: Path) -> No
     env["QGIS_CUSTOM_CONFIG_PATH"] = str(tmp_path / "config")
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
     result = subprocess.run(
-        ["qgis_process.bin", "list"], env=env, capture_output=True, text=True, timeout=300,
+        ["qgis_process.bin", "list"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
         check=False,
     )
     assert result.returncode == 0, result.stderr
     assert "crime_mapper:load_extracts" in result.stdout, result.stdout + result.stderr
 
 
-_DESKTOP_CHECK = '''
+_DESKTOP_CHECK = """
 import json
 import traceback
 import qgis.utils as u
@@ -325,7 +338,7 @@ finally:
     with open(RESULT, "w") as f:
         json.dump(out, f)
     QTimer.singleShot(0, QgsApplication.instance().quit)
-'''
+"""
 
 
 def test_qgis_desktop_reload_twice_leaves_nothing_behind(repo_root: Path, tmp_path: Path) -> None:
@@ -349,7 +362,11 @@ def test_qgis_desktop_reload_twice_leaves_nothing_behind(repo_root: Path, tmp_pa
     env["QGIS_CUSTOM_CONFIG_PATH"] = str(tmp_path / "config")
     run = subprocess.run(
         ["xvfb-run", "-a", "qgis", "--nologo", "--noversioncheck", "--code", str(script)],
-        env=env, capture_output=True, text=True, timeout=300, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert result_path.is_file(), run.stdout[-3000:] + run.stderr[-3000:]
     result = json.loads(result_path.read_text(encoding="utf-8"))
@@ -385,7 +402,11 @@ def test_plugin_start_up_does_not_import_the_data_stack():
         "print(sorted(m for m in ('pandas', 'pyproj', 'crime_mapper.core.load.loader') "
         "if m in sys.modules))\n"
     )
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=str(Path(__file__).resolve().parent.parent))
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=str(Path(__file__).resolve().parent.parent),
+    )
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip().splitlines()[-1] == "[]"

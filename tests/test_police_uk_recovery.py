@@ -51,8 +51,13 @@ REQUIRED = 0.99
 @pytest.fixture(scope="module")
 def leicestershire(tmp_path_factory: pytest.TempPathFactory) -> tuple:
     """The bundled Leicester city months: 2022-09 (folder) + 2022-10 (monthly zip)."""
-    return run_recovery("Leicestershire sample (2022-09 + 2022-10)", BUNDLED_HISTORY,
-                        "2022-10", tmp_path_factory.mktemp("leics"), salt=SALT)
+    return run_recovery(
+        "Leicestershire sample (2022-09 + 2022-10)",
+        BUNDLED_HISTORY,
+        "2022-10",
+        tmp_path_factory.mktemp("leics"),
+        salt=SALT,
+    )
 
 
 def test_leicestershire_crimes_go_back_to_their_police_uk_point(leicestershire: tuple):
@@ -61,7 +66,8 @@ def test_leicestershire_crimes_go_back_to_their_police_uk_point(leicestershire: 
     assert figure.published_at_point > 4000, figure.text()  # the whole month, not a sliver
     assert figure.fraction >= REQUIRED, (
         f"only {figure.fraction:.2%} of crimes went back to their police.uk point "
-        f"(need {REQUIRED:.0%}):\n{figure.text()}")
+        f"(need {REQUIRED:.0%}):\n{figure.text()}"
+    )
     # the few misses are crimes drawn on a cell edge: moved to a neighbouring point, never
     # dropped and never left without a location
     assert figure.no_location == 0 and figure.missing == 0, figure.text()
@@ -72,8 +78,9 @@ def test_leicestershire_crimes_go_back_to_their_police_uk_point(leicestershire: 
     assert figure.labels_match == figure.recovered, figure.text()
 
 
-def test_leicestershire_counts_reconcile_and_the_leak_gate_passes(leicestershire: tuple,
-                                                                  tmp_path: Path):
+def test_leicestershire_counts_reconcile_and_the_leak_gate_passes(
+    leicestershire: tuple, tmp_path: Path
+):
     figure, pieces = leicestershire
     extract, load, release = pieces["extract"], pieces["load"], pieces["release"]
     # every raw row is loaded (the profile reads every column), then published
@@ -116,8 +123,7 @@ def test_default_rules_withhold_sensitive_rows_and_still_reconcile(leicestershir
     load, points = pieces["load"], pieces["points"]
     sensitive = int(load.crimes["sensitive"].sum())
     assert 0 < sensitive < 0.02 * len(load.crimes)  # mostly "N", as in force systems
-    release = anonymise(load.crimes, points, rules=DEFAULT_RULES, salt=SALT,
-                        rejects=load.rejects)
+    release = anonymise(load.crimes, points, rules=DEFAULT_RULES, salt=SALT, rejects=load.rejects)
     totals = release.audit["totals"]
     assert release.audit["reconciles"] is True
     assert totals["withheld_by_rule"] == sensitive
@@ -128,8 +134,9 @@ def test_default_rules_withhold_sensitive_rows_and_still_reconcile(leicestershir
 
 def test_northumbria_month_also_goes_back(tmp_path: Path):
     """A second force, with its history a single month (outcomes joined from its own file)."""
-    figure, pieces = run_recovery("Northumbria sample (2022-07)", NORTHUMBRIA_HISTORY,
-                                  "2022-07", tmp_path, salt=SALT)
+    figure, pieces = run_recovery(
+        "Northumbria sample (2022-07)", NORTHUMBRIA_HISTORY, "2022-07", tmp_path, salt=SALT
+    )
     print("\n" + figure.text())
     assert figure.fraction >= REQUIRED, figure.text()
     assert pieces["release"].audit["reconciles"] is True
@@ -154,8 +161,9 @@ def test_generated_extract_looks_like_a_force_export(october: tuple, tmp_path: P
     assert tuple(frame.columns) == HEADER and len(frame) == len(published)
     refs = frame["Crime Reference"]
     assert refs.is_unique and refs.str.fullmatch(r"LE/22/\d{6}").all()
-    when = pd.to_datetime(frame["Offence Date"] + " " + frame["Offence Time"],
-                          format="%d/%m/%Y %H:%M")
+    when = pd.to_datetime(
+        frame["Offence Date"] + " " + frame["Offence Time"], format="%d/%m/%Y %H:%M"
+    )
     assert (when.dt.strftime("%Y-%m") == "2022-10").all()
     assert when.dt.hour.nunique() > 20  # exact times, spread over the day
     assert (frame["Sensitive"].isin(["Y", "N"])).all() and (frame["Sensitive"] == "N").mean() > 0.98
@@ -169,8 +177,9 @@ def test_generated_extract_looks_like_a_force_export(october: tuple, tmp_path: P
     loaded = load_extracts([written], profile=extract.profile)
     assert len(loaded.rejects) == 0
     by_ref = truth.set_index("reference").loc[loaded.crimes["crime_id"]]
-    assert (loaded.crimes["crime_type"].astype(str).to_numpy()
-            == by_ref["crime_type"].to_numpy()).all()
+    assert (
+        loaded.crimes["crime_type"].astype(str).to_numpy() == by_ref["crime_type"].to_numpy()
+    ).all()
     assert (frame["Offence Description"] != frame["Offence Description"].iloc[0]).any()
     # the header alone is enough for the loader to detect the columns, too
     detected = detect_profile(list(frame.columns))
@@ -190,7 +199,8 @@ def test_true_locations_lie_in_their_points_catchment(october: tuple):
     assert not truth["fallback"].any()
     px, py = transform(points.longitude, points.latitude, WGS84, BRITISH_NATIONAL_GRID)
     dist, nearest = cKDTree(np.column_stack([px, py])).query(
-        truth[["true_x", "true_y"]].to_numpy(dtype=np.float64))
+        truth[["true_x", "true_y"]].to_numpy(dtype=np.float64)
+    )
     own = truth["point"].to_numpy()
     own_d = np.hypot(truth["true_x"] - px[own], truth["true_y"] - py[own]).to_numpy()
     assert np.mean(own_d <= dist + 1e-9) >= REQUIRED

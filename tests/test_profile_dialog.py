@@ -24,9 +24,15 @@ from tests.test_core_loader import make_force_extract
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_PROFILE = ROOT / "crime_mapper" / "resources" / "profiles" / "example_force_rms.json"
-EXPECTED_COLUMNS = {"crime_ref": "CrimeRef", "x": "Easting", "y": "Northing",
-                    "date": "OffenceDate", "time": "OffenceTime", "offence": "Offence",
-                    "sensitive": "Sensitive"}
+EXPECTED_COLUMNS = {
+    "crime_ref": "CrimeRef",
+    "x": "Easting",
+    "y": "Northing",
+    "date": "OffenceDate",
+    "time": "OffenceTime",
+    "offence": "Offence",
+    "sensitive": "Sensitive",
+}
 
 
 @pytest.fixture
@@ -55,8 +61,7 @@ def dialog_factory(qgis_iface):
 
 def test_dialog_proposes_the_force_extract_columns(extract: Path, dialog_factory) -> None:
     dialog = dialog_factory(extract_path=extract)
-    assert dialog.head is not None and dialog.head.header[:3] == ["CrimeRef", "Easting",
-                                                                  "Northing"]
+    assert dialog.head is not None and dialog.head.header[:3] == ["CrimeRef", "Easting", "Northing"]
     for role, column in EXPECTED_COLUMNS.items():
         assert dialog.role_column(role) == column, role
     assert dialog.role_column("category") is None
@@ -71,8 +76,9 @@ def test_dialog_proposes_the_force_extract_columns(extract: Path, dialog_factory
     assert dialog.preview_table.rowCount() == 20
 
 
-def test_save_then_load_round_trips_and_loads_the_extract(extract: Path, tmp_path: Path,
-                                                         dialog_factory) -> None:
+def test_save_then_load_round_trips_and_loads_the_extract(
+    extract: Path, tmp_path: Path, dialog_factory
+) -> None:
     dialog = dialog_factory(extract_path=extract)
     dialog.name_edit.setText("Leicestershire RMS")
     dialog.crs_combo.setCurrentIndex(dialog.crs_combo.findData("EPSG:27700"))
@@ -97,8 +103,7 @@ def test_save_then_load_round_trips_and_loads_the_extract(extract: Path, tmp_pat
     assert (result.crimes["reported_by"] == "Leicestershire Police").all()
 
 
-def test_missing_required_role_disables_save(extract: Path, tmp_path: Path,
-                                             dialog_factory) -> None:
+def test_missing_required_role_disables_save(extract: Path, tmp_path: Path, dialog_factory) -> None:
     dialog = dialog_factory(extract_path=extract)
     assert dialog.save_button.isEnabled()
     dialog.set_role_column("date", None)
@@ -120,8 +125,9 @@ def test_missing_required_role_disables_save(extract: Path, tmp_path: Path,
     assert "strftime" in dialog.validation_label.text()
 
 
-def test_preview_lists_and_highlights_an_unmapped_offence(extract: Path, tmp_path: Path,
-                                                          dialog_factory) -> None:
+def test_preview_lists_and_highlights_an_unmapped_offence(
+    extract: Path, tmp_path: Path, dialog_factory
+) -> None:
     lines = extract.read_text(encoding="cp1252").splitlines()
     lines[3] = lines[3].replace(lines[3].split(",")[5], "Poaching")  # 3rd data row
     extract.write_text("\n".join(lines) + "\n", encoding="cp1252")
@@ -151,8 +157,9 @@ def test_preview_lists_and_highlights_an_unmapped_offence(extract: Path, tmp_pat
     assert "All 20 rows map" in dialog.unmapped_label.text()
 
 
-def test_missing_offence_table_is_a_validation_error(extract: Path, tmp_path: Path,
-                                                     dialog_factory) -> None:
+def test_missing_offence_table_is_a_validation_error(
+    extract: Path, tmp_path: Path, dialog_factory
+) -> None:
     dialog = dialog_factory(extract_path=extract)
     dialog.offence_table_edit.setText(str(tmp_path / "absent.csv"))
     assert not dialog.save_button.isEnabled()
@@ -175,8 +182,9 @@ def test_example_profile_loads_a_force_extract(extract: Path) -> None:
     assert (result.crimes["source_crs"] == "EPSG:27700").all()
 
 
-def test_dock_profile_buttons_set_the_saved_profile(qgis_iface, extract: Path, tmp_path: Path,
-                                                    flush_events) -> None:
+def test_dock_profile_buttons_set_the_saved_profile(
+    qgis_iface, extract: Path, tmp_path: Path, flush_events
+) -> None:
     dock = CrimeMapperDock(qgis_iface)
     try:
         assert dock.new_profile_button.text() == "New profile from extract…"

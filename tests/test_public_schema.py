@@ -75,13 +75,29 @@ def test_published_file_round_trips_byte_for_byte(tmp_path: Path):
 
 
 def test_csv_guards_formulas_but_not_coordinates_and_quotes_minimally(tmp_path: Path):
-    public = pd.DataFrame([
-        _row(**{"Crime ID": "ab" * 32, "Month": "2022-10", "Longitude": "-1.165642",
-                "Latitude": "52.671783", "Location": "On or near =HYPERLINK(\"x\")",
-                "LSOA name": "-cmd|calc", "Crime type": "Burglary"}),
-        _row(**{"Month": "2022-10", "Location": "On or near High Street, North",
-                "Crime type": "Anti-social behaviour"}),
-    ], columns=list(PUBLIC_COLUMNS))
+    public = pd.DataFrame(
+        [
+            _row(
+                **{
+                    "Crime ID": "ab" * 32,
+                    "Month": "2022-10",
+                    "Longitude": "-1.165642",
+                    "Latitude": "52.671783",
+                    "Location": 'On or near =HYPERLINK("x")',
+                    "LSOA name": "-cmd|calc",
+                    "Crime type": "Burglary",
+                }
+            ),
+            _row(
+                **{
+                    "Month": "2022-10",
+                    "Location": "On or near High Street, North",
+                    "Crime type": "Anti-social behaviour",
+                }
+            ),
+        ],
+        columns=list(PUBLIC_COLUMNS),
+    )
     out = tmp_path / "public.csv"
     write_public_csv(public, out)
     data = out.read_bytes()

@@ -25,8 +25,10 @@ from crime_mapper.qgis_bridge.run_load import run_load
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "sample_data" / "police-uk"
-LEICS = [SAMPLE / "2022-09" / "2022-09-leicestershire-street.csv",
-         SAMPLE / "2022-10" / "2022-10-leicestershire-street.csv"]
+LEICS = [
+    SAMPLE / "2022-09" / "2022-09-leicestershire-street.csv",
+    SAMPLE / "2022-10" / "2022-10-leicestershire-street.csv",
+]
 PUBLISH = "crime_mapper:publish_hotspots"
 
 
@@ -38,21 +40,32 @@ def release(provider, tmp_path_factory) -> dict:
     base = tmp_path_factory.mktemp("publish")
     load = run_load(LEICS, base / "load")
     points_gpkg = base / "points" / "map_points.gpkg"
-    built = processing.run("crime_mapper:build_map_points",
-                           {"MODE": 1, "HISTORY": ";".join(str(p) for p in LEICS),
-                            "OUTPUT": str(points_gpkg)})
+    built = processing.run(
+        "crime_mapper:build_map_points",
+        {"MODE": 1, "HISTORY": ";".join(str(p) for p in LEICS), "OUTPUT": str(points_gpkg)},
+    )
     salt = create_salt_file(base / "secrets" / "force.salt")
-    out = run_anonymise(load.crimes_uri, str(points_gpkg), salt_file=salt,
-                        output_dir=base / "release")
+    out = run_anonymise(
+        load.crimes_uri, str(points_gpkg), salt_file=salt, output_dir=base / "release"
+    )
     assert out.gate_passed
-    return {"base": base, "crimes_gpkg": load.gpkg, "crimes_uri": load.crimes_uri,
-            "points_uri": built["OUTPUT_LAYER"], "points_gpkg": points_gpkg,
-            "csv": out.public_csv}
+    return {
+        "base": base,
+        "crimes_gpkg": load.gpkg,
+        "crimes_uri": load.crimes_uri,
+        "points_uri": built["OUTPUT_LAYER"],
+        "points_gpkg": points_gpkg,
+        "csv": out.public_csv,
+    }
 
 
 def _params(release: dict, output: Path, **extra) -> dict:
-    params = {"RELEASE": str(release["csv"]), "CRIMES": release["crimes_uri"],
-              "MAP_POINTS": release["points_uri"], "OUTPUT": str(output)}
+    params = {
+        "RELEASE": str(release["csv"]),
+        "CRIMES": release["crimes_uri"],
+        "MAP_POINTS": release["points_uri"],
+        "OUTPUT": str(output),
+    }
     params.update(extra)
     return params
 
@@ -71,8 +84,11 @@ def test_registered_with_full_help(provider):
     assert "police.uk" in text
     for parameter in alg.parameterDefinitions():
         assert parameter.name() in text, parameter.name()
-    for phrase in ("Only the public release can be published from", "hexagon corners",
-                   "before it is moved into place"):
+    for phrase in (
+        "Only the public release can be published from",
+        "hexagon corners",
+        "before it is moved into place",
+    ):
         assert phrase in text
     assert alg.parameterDefinition("CELL_SIZE").defaultValue() == 500
     assert alg.parameterDefinition("LABEL_FIELD").defaultValue() == "label"
@@ -96,8 +112,11 @@ def test_counts_equal_the_published_located_crimes(release, tmp_path):
     october = tmp_path / "october_burglary.gpkg"
     burglary = CATEGORY_CHOICES.index("Burglary")
     result = _run(_params(release, october, MONTHS="2022-10", CATEGORY=burglary, CELL_SIZE=1000))
-    chosen = public[(public["Month"] == "2022-10") & (public["Crime type"] == "Burglary")
-                    & (public["Longitude"] != "")]
+    chosen = public[
+        (public["Month"] == "2022-10")
+        & (public["Crime type"] == "Burglary")
+        & (public["Longitude"] != "")
+    ]
     assert result["CRIMES_COUNTED"] == len(chosen) > 0
 
 
@@ -118,8 +137,9 @@ def test_internal_crimes_geopackage_is_refused(release, tmp_path):
         _run(_params(release, out, RELEASE=str(release["crimes_gpkg"])))
     # the internal table saved as CSV is refused too, by its columns
     internal_csv = tmp_path / "internal.csv"
-    internal_csv.write_text("crime_id,month,longitude,latitude\nA1,2022-10,-1.1,52.6\n",
-                            encoding="utf-8")
+    internal_csv.write_text(
+        "crime_id,month,longitude,latitude\nA1,2022-10,-1.1,52.6\n", encoding="utf-8"
+    )
     with pytest.raises(QgsProcessingException, match="non-public columns"):
         _run(_params(release, out, RELEASE=str(internal_csv)))
     assert not out.exists()
@@ -143,12 +163,19 @@ def test_planted_leak_fails_with_the_gate_message_and_keeps_output(release, tmp_
 
 def test_extract_files_as_raw_crimes(release, tmp_path):
     out = tmp_path / "from_files.gpkg"
-    result = _run({"RELEASE": str(release["csv"]), "CRIMES_FILES": [str(p) for p in LEICS],
-                   "MAP_POINTS": release["points_uri"], "OUTPUT": str(out)})
+    result = _run(
+        {
+            "RELEASE": str(release["csv"]),
+            "CRIMES_FILES": [str(p) for p in LEICS],
+            "MAP_POINTS": release["points_uri"],
+            "OUTPUT": str(out),
+        }
+    )
     assert result["CELLS"] > 0 and out.exists()
 
 
 # --- the dock's Hotspots panel ------------------------------------------------------------------
+
 
 def _publish(panel, wait_until) -> bool:
     outcome: list[bool] = []
@@ -167,8 +194,9 @@ def _leaky_release(release: dict, folder: Path) -> Path:
     return path
 
 
-def test_panel_publishes_through_the_gate(qgis_iface, qgis_new_project, release, tmp_path,
-                                          wait_until):
+def test_panel_publishes_through_the_gate(
+    qgis_iface, qgis_new_project, release, tmp_path, wait_until
+):
     from crime_mapper.ui.hotspots_panel import HotspotsPanel
 
     panel = HotspotsPanel(qgis_iface)

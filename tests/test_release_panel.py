@@ -77,8 +77,9 @@ def test_panel_creates_a_private_salt(panel, tmp_path):
     assert panel.create_salt(str(path)) is False  # never overwritten
 
 
-def test_panel_runs_an_anonymise_through_its_task(panel, qgis_iface, qgis_new_project,
-                                                  release_inputs, tmp_path, wait_until):
+def test_panel_runs_an_anonymise_through_its_task(
+    panel, qgis_iface, qgis_new_project, release_inputs, tmp_path, wait_until
+):
     panel.set_crimes_source(release_inputs["crimes"])
     panel.set_points_file(str(release_inputs["points"]))
     assert panel.source_combo.currentIndex() == SOURCE_GPKG
@@ -91,8 +92,14 @@ def test_panel_runs_an_anonymise_through_its_task(panel, qgis_iface, qgis_new_pr
     assert panel.audit_button.isEnabled()
     assert panel.progress_bar.value() == 100
     summary = panel.summary_view.toPlainText()
-    for words in ("Rows in: 4,836", "Published at a map point", "without a location",
-                  "Withheld by rule: 0", "Rejected: 0", "Leak gate: passed"):
+    for words in (
+        "Rows in: 4,836",
+        "Published at a map point",
+        "without a location",
+        "Withheld by rule: 0",
+        "Rejected: 0",
+        "Leak gate: passed",
+    ):
         assert words in summary, summary
     csv = tmp_path / "release" / "2022-10-leicestershire-street.csv"
     assert csv.is_file()
@@ -100,16 +107,19 @@ def test_panel_runs_an_anonymise_through_its_task(panel, qgis_iface, qgis_new_pr
     assert audit["reconciles"] and audit["leak_gate"]["passed"]
     successes = qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Success)
     assert any("Release written" in m for m in successes)
-    layers = [lyr for lyr in QgsProject.instance().mapLayers().values()
-              if lyr.name().startswith("Public release")]
+    layers = [
+        lyr
+        for lyr in QgsProject.instance().mapLayers().values()
+        if lyr.name().startswith("Public release")
+    ]
     assert len(layers) == 1 and layers[0].featureCount() == 4836
     assert layers[0].renderer().classAttribute() == "Crime type"
 
 
-def test_panel_takes_map_points_from_a_layer(panel, qgis_new_project, release_inputs,
-                                             tmp_path, wait_until):
-    layer = QgsVectorLayer(f"{release_inputs['points']}|layername=map_points", "Map points",
-                           "ogr")
+def test_panel_takes_map_points_from_a_layer(
+    panel, qgis_new_project, release_inputs, tmp_path, wait_until
+):
+    layer = QgsVectorLayer(f"{release_inputs['points']}|layername=map_points", "Map points", "ogr")
     assert layer.isValid()
     QgsProject.instance().addMapLayer(layer)
     panel.set_crimes_source(release_inputs["crimes"])
@@ -125,8 +135,7 @@ def test_panel_takes_map_points_from_a_layer(panel, qgis_new_project, release_in
     assert f"On or near {points.lsoa_name[0]}" in text
 
 
-def test_panel_reports_a_failed_anonymise(panel, qgis_iface, release_inputs, tmp_path,
-                                          wait_until):
+def test_panel_reports_a_failed_anonymise(panel, qgis_iface, release_inputs, tmp_path, wait_until):
     out = tmp_path / "release"
     out.mkdir()
     salt = out / "inside.salt"  # a salt inside the release folder is refused by the task
@@ -143,8 +152,9 @@ def test_panel_reports_a_failed_anonymise(panel, qgis_iface, release_inputs, tmp
     assert sorted(p.name for p in out.iterdir()) == ["inside.salt"]
 
 
-def test_panel_derives_map_points_from_police_uk_history(panel, release_inputs, tmp_path,
-                                                         wait_until):
+def test_panel_derives_map_points_from_police_uk_history(
+    panel, release_inputs, tmp_path, wait_until
+):
     panel.set_crimes_source(release_inputs["crimes"])
     panel.set_history_files([str(LEICS_OCT_ZIP)])
     panel.set_salt_path(str(release_inputs["salt"]))

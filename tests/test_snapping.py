@@ -90,24 +90,38 @@ def test_beyond_the_maximum_distance_is_no_location_not_dropped() -> None:
 
 def test_northern_ireland_in_itm_and_great_britain_in_bng() -> None:
     # Two points in Belfast, two in Leicester.
-    points = map_points_from_arrays([-5.93, -5.92, -1.13, -1.14], [54.60, 54.59, 52.63, 52.64],
-                                    ["Belfast A", "Belfast B", "Leicester A", "Leicester B"])
+    points = map_points_from_arrays(
+        [-5.93, -5.92, -1.13, -1.14],
+        [54.60, 54.59, 52.63, 52.64],
+        ["Belfast A", "Belfast B", "Leicester A", "Leicester B"],
+    )
     lon = np.array([-5.925, -1.135])
     lat = np.array([54.597, 52.632])
     result = snap(points, lon, lat)
-    ix, iy = transform(np.r_[lon[0], points.longitude[:2]], np.r_[lat[0], points.latitude[:2]],
-                       WGS84, IRISH_TRANSVERSE_MERCATOR)
+    ix, iy = transform(
+        np.r_[lon[0], points.longitude[:2]],
+        np.r_[lat[0], points.latitude[:2]],
+        WGS84,
+        IRISH_TRANSVERSE_MERCATOR,
+    )
     d_ni = np.hypot(ix[1:] - ix[0], iy[1:] - iy[0])
-    bx, by = transform(np.r_[lon[1], points.longitude[2:]], np.r_[lat[1], points.latitude[2:]],
-                       WGS84, BRITISH_NATIONAL_GRID)
+    bx, by = transform(
+        np.r_[lon[1], points.longitude[2:]],
+        np.r_[lat[1], points.latitude[2:]],
+        WGS84,
+        BRITISH_NATIONAL_GRID,
+    )
     d_gb = np.hypot(bx[1:] - bx[0], by[1:] - by[0])
     assert result.index.tolist() == [int(d_ni.argmin()), 2 + int(d_gb.argmin())]
     assert result.distance_m[0] == pytest.approx(d_ni.min(), abs=1e-6)
     assert result.distance_m[1] == pytest.approx(d_gb.min(), abs=1e-6)
     # BNG and ITM distances differ measurably for the Belfast crime: the CRS really matters.
-    gx, gy = transform(np.r_[lon[0], points.longitude[result.index[0]]],
-                       np.r_[lat[0], points.latitude[result.index[0]]], WGS84,
-                       BRITISH_NATIONAL_GRID)
+    gx, gy = transform(
+        np.r_[lon[0], points.longitude[result.index[0]]],
+        np.r_[lat[0], points.latitude[result.index[0]]],
+        WGS84,
+        BRITISH_NATIONAL_GRID,
+    )
     assert abs(np.hypot(gx[1] - gx[0], gy[1] - gy[0]) - result.distance_m[0]) > 0.01
     assert MapPointIndex(points).zones == (0, 1)
 
@@ -118,8 +132,9 @@ def test_a_zone_without_points_is_searched_in_the_other_zones_crs() -> None:
     far = snap(gb_only, *belfast)  # ~55 km across the North Channel
     assert far.index.tolist() == [-1] and far.beyond_max.tolist() == [True]
     near = snap(gb_only, *belfast, max_distance_m=100_000)
-    bx, by = transform(np.r_[belfast[0], -5.12], np.r_[belfast[1], 54.84], WGS84,
-                       BRITISH_NATIONAL_GRID)
+    bx, by = transform(
+        np.r_[belfast[0], -5.12], np.r_[belfast[1], 54.84], WGS84, BRITISH_NATIONAL_GRID
+    )
     assert near.index.tolist() == [0]
     assert near.distance_m[0] == pytest.approx(np.hypot(bx[1] - bx[0], by[1] - by[0]), abs=1e-6)
 

@@ -49,14 +49,19 @@ def test_outputs_get_the_usual_file_mode(tmp_path: Path):
 def test_canonical_xml_sorts_attributes_and_changes_nothing_else():
     from crime_mapper.core.common.reproducible import canonical_xml_text
 
-    one = ('<!DOCTYPE qgis PUBLIC \'http://mrcc.com/qgis.dtd\' \'SYSTEM\'>\n'
-           '<qgis version="3.22" b="2 &gt; 1" a="&quot;x&quot;">\n <se:Rule xmlns:se="u" '
-           'z="1"/>\n <text>keep  "this" &amp; that</text>\n</qgis>\n')
-    two = ('<!DOCTYPE qgis PUBLIC \'http://mrcc.com/qgis.dtd\' \'SYSTEM\'>\n'
-           '<qgis a="&quot;x&quot;" version="3.22" b="2 &gt; 1">\n <se:Rule z="1" '
-           'xmlns:se="u"/>\n <text>keep  "this" &amp; that</text>\n</qgis>\n')
+    one = (
+        "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
+        '<qgis version="3.22" b="2 &gt; 1" a="&quot;x&quot;">\n <se:Rule xmlns:se="u" '
+        'z="1"/>\n <text>keep  "this" &amp; that</text>\n</qgis>\n'
+    )
+    two = (
+        "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
+        '<qgis a="&quot;x&quot;" version="3.22" b="2 &gt; 1">\n <se:Rule z="1" '
+        'xmlns:se="u"/>\n <text>keep  "this" &amp; that</text>\n</qgis>\n'
+    )
     assert canonical_xml_text(one) == canonical_xml_text(two)
     assert canonical_xml_text(one) == (
-        '<!DOCTYPE qgis PUBLIC \'http://mrcc.com/qgis.dtd\' \'SYSTEM\'>\n'
+        "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
         '<qgis a="&quot;x&quot;" b="2 &gt; 1" version="3.22">\n <se:Rule xmlns:se="u" '
-        'z="1"/>\n <text>keep  "this" &amp; that</text>\n</qgis>\n')
+        'z="1"/>\n <text>keep  "this" &amp; that</text>\n</qgis>\n'
+    )

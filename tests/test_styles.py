@@ -65,8 +65,7 @@ def test_graduated_choropleth_of_counts(lsoa_counts, method):
     assert all(r.label().endswith(" crimes") and " to " in r.label() for r in ranges)
     values = [f["crimes"] for f in lsoa_counts.getFeatures()]
     assert ranges[0].lowerValue() <= min(values) and ranges[-1].upperValue() >= max(values)
-    per_class = [sum(1 for v in values if r.lowerValue() <= v <= r.upperValue())
-                 for r in ranges]
+    per_class = [sum(1 for v in values if r.lowerValue() <= v <= r.upperValue()) for r in ranges]
     if method == "equal_interval":
         widths = {round(r.upperValue() - r.lowerValue(), 6) for r in ranges}
         assert len(widths) == 1
@@ -101,7 +100,8 @@ def test_choropleth_qml_and_sld_round_trip(lsoa_counts, tmp_path):
     apply_style(fresh, qml)
     assert fresh.renderer().type() == "graduatedSymbol"
     assert [r.label() for r in fresh.renderer().ranges()] == [
-        r.label() for r in lsoa_counts.renderer().ranges()]
+        r.label() for r in lsoa_counts.renderer().ranges()
+    ]
 
 
 def test_heatmap_preset(crimes_gpkg, tmp_path):
@@ -126,8 +126,9 @@ def test_crime_markers_keep_shapes_through_sld(crimes_gpkg, tmp_path):
     layer = crimes_layer(crimes_gpkg)
     sld = tmp_path / "crimes.sld"
     save_style(layer, sld_path=sld)
-    fresh = QgsVectorLayer(gpkg_uri(crimes_gpkg, CRIMES_TABLE), "f", "ogr",
-                           QgsVectorLayer.LayerOptions(False))
+    fresh = QgsVectorLayer(
+        gpkg_uri(crimes_gpkg, CRIMES_TABLE), "f", "ogr", QgsVectorLayer.LayerOptions(False)
+    )
     apply_style(fresh, sld)
     rules = {r.label(): r.symbol() for r in fresh.renderer().rootRule().children()}
     for name, style in palette.CATEGORY_STYLES.items():
@@ -139,8 +140,13 @@ def test_crime_markers_keep_shapes_through_sld(crimes_gpkg, tmp_path):
 
 def test_gi_style_round_trip_keeps_legend_and_explanation(crimes_gpkg, tmp_path):
     points = hl.points_from_layer(str(crimes_gpkg))
-    out = hl.run_gi(points, tmp_path / "gi.gpkg", cell_size_m=300.0,
-                    qml_path=tmp_path / "gi.qml", sld_path=tmp_path / "gi.sld")
+    out = hl.run_gi(
+        points,
+        tmp_path / "gi.gpkg",
+        cell_size_m=300.0,
+        qml_path=tmp_path / "gi.qml",
+        sld_path=tmp_path / "gi.sld",
+    )
     assert out.qml.is_file() and out.sld.is_file()
     sld_text = out.sld.read_text(encoding="utf-8")
     assert "Hot spot, 99% confidence" in sld_text and palette.GI_CLASSES[0].colour in sld_text
@@ -148,7 +154,8 @@ def test_gi_style_round_trip_keeps_legend_and_explanation(crimes_gpkg, tmp_path)
     apply_style(fresh, out.sld)  # SLD: same classes, as rules; no explanation
     rules = fresh.renderer().rootRule().children()
     assert [(r.label(), r.symbol().color().name()) for r in rules] == [
-        (c.label, c.colour) for c in palette.GI_CLASSES]
+        (c.label, c.colour) for c in palette.GI_CLASSES
+    ]
     assert hl.legend_text(fresh) == ""
     apply_style(fresh, out.qml)  # QML: the categorized renderer and the explanation
     assert fresh.renderer().type() == "categorizedSymbol"
@@ -157,8 +164,7 @@ def test_gi_style_round_trip_keeps_legend_and_explanation(crimes_gpkg, tmp_path)
 
 def test_kde_style_qml_reapplies_and_raster_sld_is_refused(crimes_gpkg, tmp_path):
     points = hl.points_from_layer(str(crimes_gpkg))
-    out = hl.run_kde(points, tmp_path / "kde.tif", cell_m=100.0,
-                     sld_path=tmp_path / "kde.sld")
+    out = hl.run_kde(points, tmp_path / "kde.tif", cell_m=100.0, sld_path=tmp_path / "kde.sld")
     assert "crimes per km²" in out.sld.read_text(encoding="utf-8")
     layer = QgsRasterLayer(str(out.path), "k", "gdal")
     with pytest.raises(StyleError, match="use the QML"):

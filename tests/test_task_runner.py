@@ -43,10 +43,13 @@ class Panel(QWidget):
         self.running: list[bool] = []
         self.outcomes: list[tuple[str, QgsTask]] = []
         self.cancelled: list[bool] = []  # read in the handler: the task manager deletes it after
-        self.runner = TaskRunner(self, lambda t: self._outcome("completed", t),
-                                 lambda t: self._outcome("terminated", t),
-                                 progress_bar=self.progress_bar,
-                                 set_running=self.running.append)
+        self.runner = TaskRunner(
+            self,
+            lambda t: self._outcome("completed", t),
+            lambda t: self._outcome("terminated", t),
+            progress_bar=self.progress_bar,
+            set_running=self.running.append,
+        )
 
     def _outcome(self, kind: str, task: QgsTask) -> None:
         self.cancelled.append(task.isCanceled())

@@ -72,15 +72,24 @@ def run_release(out_dir: Path) -> dict:
     points_gpkg = out_dir / "internal" / "map_points.gpkg"
     write_map_points_gpkg(points, points_gpkg)
 
-    release = run_anonymise(internal.gpkg, points, None, ensure_salt(SALT_FILE),
-                            out_dir / "release")
+    release = run_anonymise(
+        internal.gpkg, points, None, ensure_salt(SALT_FILE), out_dir / "release"
+    )
 
     exact = points_from_layer(str(internal.gpkg))
-    gi = run_gi(exact, out_dir / "internal" / "hotspots_gi_250m.gpkg", cell_size_m=GI_CELL_M,
-                fdr=True)
+    gi = run_gi(
+        exact, out_dir / "internal" / "hotspots_gi_250m.gpkg", cell_size_m=GI_CELL_M, fdr=True
+    )
     kde = run_kde(exact, out_dir / "internal" / "hotspots_kde_50m.tif", cell_m=KDE_CELL_M)
-    return {"published": published, "internal": internal, "points": points,
-            "points_gpkg": points_gpkg, "release": release, "gi": gi, "kde": kde}
+    return {
+        "published": published,
+        "internal": internal,
+        "points": points,
+        "points_gpkg": points_gpkg,
+        "release": release,
+        "gi": gi,
+        "kde": kde,
+    }
 
 
 def build_project(run: dict, project_path: Path) -> None:
@@ -106,31 +115,44 @@ def build_project(run: dict, project_path: Path) -> None:
     root = project.layerTreeRoot()
 
     published = run["published"]
-    add_load_to_project(published.gpkg, f"Published police.uk: {published.title}",
-                        rejects_csv=published.rejects_csv,
-                        has_stop_search=published.has_stop_search,
-                        rejected=published.rejected, project=project)
+    add_load_to_project(
+        published.gpkg,
+        f"Published police.uk: {published.title}",
+        rejects_csv=published.rejects_csv,
+        has_stop_search=published.has_stop_search,
+        rejected=published.rejected,
+        project=project,
+    )
     for outputs in (run["gi"], run["kde"]):
         add_hotspot_to_project(outputs, project)
     internal = run["internal"]
-    group = add_load_to_project(internal.gpkg, f"Internal (exact): {internal.title}",
-                                rejects_csv=internal.rejects_csv, rejected=internal.rejected,
-                                project=project)
-    points_layer = QgsVectorLayer(gpkg_uri(run["points_gpkg"], "map_points"),
-                                  "Anonymous map points", "ogr")
+    group = add_load_to_project(
+        internal.gpkg,
+        f"Internal (exact): {internal.title}",
+        rejects_csv=internal.rejects_csv,
+        rejected=internal.rejected,
+        project=project,
+    )
+    points_layer = QgsVectorLayer(
+        gpkg_uri(run["points_gpkg"], "map_points"), "Anonymous map points", "ogr"
+    )
     project.addMapLayer(points_layer, False)
     group.addLayer(points_layer)
 
     release = run["release"]
-    public = QgsVectorLayer(f"{release.public_gpkg}|layername={PUBLIC_TABLE}",
-                            "Public release (police.uk schema)", "ogr")
+    public = QgsVectorLayer(
+        f"{release.public_gpkg}|layername={PUBLIC_TABLE}",
+        "Public release (police.uk schema)",
+        "ogr",
+    )
     style_public_layer(public)
     project.addMapLayer(public, False)
     root.insertGroup(0, "Public release").addLayer(public)
 
     crimes = group.findLayers()[0].layer()
     extent = QgsCoordinateTransform(crimes.crs(), bng, project).transformBoundingBox(
-        crimes.extent())
+        crimes.extent()
+    )
     extent.scale(1.05)
     project.viewSettings().setDefaultViewExtent(QgsReferencedRectangle(extent, bng))
     project.setFileName(str(project_path))
@@ -140,12 +162,15 @@ def build_project(run: dict, project_path: Path) -> None:
 
 def print_summary(run: dict, project_path: Path) -> None:
     published, internal, release = run["published"], run["internal"], run["release"]
-    print(f"1. Published history loaded: {published.title}: {published.crimes:,} crimes, "
-          f"{published.stop_search:,} stop and search, {published.rejected:,} rejected rows")
-    print(f"2. Force extract loaded: {internal.crimes:,} crimes ({internal.mapped:,} with a "
-          f"location), {internal.rejected:,} rejected rows: {internal.report_json}")
-    print(f"3. Map points from the published history: {len(run['points']):,}: "
-          f"{run['points_gpkg']}")
+    print(
+        f"1. Published history loaded: {published.title}: {published.crimes:,} crimes, "
+        f"{published.stop_search:,} stop and search, {published.rejected:,} rejected rows"
+    )
+    print(
+        f"2. Force extract loaded: {internal.crimes:,} crimes ({internal.mapped:,} with a "
+        f"location), {internal.rejected:,} rejected rows: {internal.report_json}"
+    )
+    print(f"3. Map points from the published history: {len(run['points']):,}: {run['points_gpkg']}")
     print("4. Public release:")
     print("   " + release.summary_text().replace("\n", "\n   "))
     print(f"   GeoPackage: {release.public_gpkg}")
@@ -175,8 +200,12 @@ def main(argv: list[str]) -> int:
         project_path = out_dir / "crime_mapper_demo.qgz"
         build_project(run, project_path)
         print_summary(run, project_path)
-        ok = (run["published"].reconciles and run["internal"].reconciles
-              and run["release"].reconciles and run["release"].gate_passed)
+        ok = (
+            run["published"].reconciles
+            and run["internal"].reconciles
+            and run["release"].reconciles
+            and run["release"].gate_passed
+        )
         return 0 if ok else 1
     finally:
         from qgis.core import QgsProject

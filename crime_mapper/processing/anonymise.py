@@ -40,9 +40,13 @@ POLICE_UK_NOTE = (
 )
 
 
-def crimes_from_parameters(alg: QgsProcessingAlgorithm, parameters: dict,
-                           context: QgsProcessingContext, layer_name: str,
-                           files_name: str) -> Any:
+def crimes_from_parameters(
+    alg: QgsProcessingAlgorithm,
+    parameters: dict,
+    context: QgsProcessingContext,
+    layer_name: str,
+    files_name: str,
+) -> Any:
     """The crimes input of an algorithm: a crimes GeoPackage URI from the layer, or the list
     of extract paths. Exactly one of the two must be given."""
     from ..qgis_bridge.crimes_source import CrimesSourceError, crimes_path_from_layer
@@ -51,12 +55,13 @@ def crimes_from_parameters(alg: QgsProcessingAlgorithm, parameters: dict,
     files = split_paths(alg.parameterAsFileList(parameters, files_name, context))
     if layer is not None and files:
         raise QgsProcessingException(
-            f"Give either a crimes layer ({layer_name}) or extract files ({files_name}), "
-            "not both.")
+            f"Give either a crimes layer ({layer_name}) or extract files ({files_name}), not both."
+        )
     if layer is None and not files:
         raise QgsProcessingException(
             f"No crimes given: choose a crimes layer ({layer_name}) or extract files "
-            f"({files_name}).")
+            f"({files_name})."
+        )
     if layer is not None:
         try:
             return crimes_path_from_layer(layer)
@@ -65,9 +70,13 @@ def crimes_from_parameters(alg: QgsProcessingAlgorithm, parameters: dict,
     return files
 
 
-def map_points_from_parameters(alg: QgsProcessingAlgorithm, parameters: dict,
-                               context: QgsProcessingContext, layer_name: str,
-                               field_name: str) -> Any:
+def map_points_from_parameters(
+    alg: QgsProcessingAlgorithm,
+    parameters: dict,
+    context: QgsProcessingContext,
+    layer_name: str,
+    field_name: str,
+) -> Any:
     """A checked MapPointsSpec from a map points layer and its label field."""
     from ..core.release.map_points import MapPointsError
     from ..qgis_bridge.map_points_io import spec_from_layer
@@ -145,8 +154,17 @@ class AnonymiseAlgorithm(QgsProcessingAlgorithm):
         return "release"
 
     def tags(self) -> list[str]:
-        return ["crime", "police.uk", "anonymise", "release", "map points", "snap", "audit",
-                "salt", "public"]
+        return [
+            "crime",
+            "police.uk",
+            "anonymise",
+            "release",
+            "map points",
+            "snap",
+            "audit",
+            "salt",
+            "public",
+        ]
 
     def shortHelpString(self) -> str:  # noqa: N802 - Qt API
         return (
@@ -196,48 +214,91 @@ class AnonymiseAlgorithm(QgsProcessingAlgorithm):
         add_crimes_parameters(self, self.CRIMES, self.CRIMES_FILES, self.PROFILE)
         add_map_points_parameters(self, self.MAP_POINTS, self.LABEL_FIELD)
         distance = QgsProcessingParameterNumber(
-            self.MAX_DISTANCE, "Maximum distance to a map point (metres)",
-            QgsProcessingParameterNumber.Type.Double, 20000.0, minValue=1.0)
+            self.MAX_DISTANCE,
+            "Maximum distance to a map point (metres)",
+            QgsProcessingParameterNumber.Type.Double,
+            20000.0,
+            minValue=1.0,
+        )
         self.addParameter(distance)
-        self.addParameter(QgsProcessingParameterFile(
-            self.RULES, "Release rules (JSON)", behavior=QgsProcessingParameterFile.Behavior.File,
-            extension="json", optional=True))
-        self.addParameter(QgsProcessingParameterFile(
-            self.SALT_FILE, "Salt file (secret; kept outside the outputs)",
-            behavior=QgsProcessingParameterFile.Behavior.File))
-        self.addParameter(QgsProcessingParameterFileDestination(
-            self.PUBLIC_CSV, "Public CSV (police.uk format)", "CSV files (*.csv *.CSV)"))
-        self.addParameter(QgsProcessingParameterFileDestination(
-            self.PUBLIC_LAYER, "Public layer (GeoPackage)", "GeoPackage (*.gpkg *.GPKG)"))
-        self.addParameter(QgsProcessingParameterFileDestination(
-            self.AUDIT_JSON, "Audit (JSON)", "JSON files (*.json *.JSON)"))
-        self.addParameter(QgsProcessingParameterFileDestination(
-            self.AUDIT_HTML, "Audit (HTML)", "HTML files (*.html *.HTML)"))
-        self.addParameter(QgsProcessingParameterFileDestination(
-            self.MANIFEST, "Release manifest (JSON)", "JSON files (*.json *.JSON)"))
-        for name, description in ((self.ROWS_IN, "Rows in"),
-                                  (self.PUBLISHED, "Published at a map point"),
-                                  (self.NO_LOCATION, "Published without a location"),
-                                  (self.WITHHELD, "Withheld by rule"),
-                                  (self.REJECTED, "Rejected")):
+        self.addParameter(
+            QgsProcessingParameterFile(
+                self.RULES,
+                "Release rules (JSON)",
+                behavior=QgsProcessingParameterFile.Behavior.File,
+                extension="json",
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFile(
+                self.SALT_FILE,
+                "Salt file (secret; kept outside the outputs)",
+                behavior=QgsProcessingParameterFile.Behavior.File,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFileDestination(
+                self.PUBLIC_CSV, "Public CSV (police.uk format)", "CSV files (*.csv *.CSV)"
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFileDestination(
+                self.PUBLIC_LAYER, "Public layer (GeoPackage)", "GeoPackage (*.gpkg *.GPKG)"
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFileDestination(
+                self.AUDIT_JSON, "Audit (JSON)", "JSON files (*.json *.JSON)"
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFileDestination(
+                self.AUDIT_HTML, "Audit (HTML)", "HTML files (*.html *.HTML)"
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFileDestination(
+                self.MANIFEST, "Release manifest (JSON)", "JSON files (*.json *.JSON)"
+            )
+        )
+        for name, description in (
+            (self.ROWS_IN, "Rows in"),
+            (self.PUBLISHED, "Published at a map point"),
+            (self.NO_LOCATION, "Published without a location"),
+            (self.WITHHELD, "Withheld by rule"),
+            (self.REJECTED, "Rejected"),
+        ):
             self.addOutput(QgsProcessingOutputNumber(name, description))
         self.addOutput(QgsProcessingOutputString(self.SUMMARY, "Readable summary"))
 
-    def processAlgorithm(self, parameters: dict, context: QgsProcessingContext,  # noqa: N802
-                         feedback: QgsProcessingFeedback) -> dict:
+    def processAlgorithm(
+        self,
+        parameters: dict,
+        context: QgsProcessingContext,  # noqa: N802
+        feedback: QgsProcessingFeedback,
+    ) -> dict:
         from ..core.gate.leak_gate import LeakError
         from ..qgis_bridge.run_anonymise import ReleaseInputError, run_anonymise
 
-        crimes = crimes_from_parameters(self, parameters, context, self.CRIMES,
-                                        self.CRIMES_FILES)
-        points = map_points_from_parameters(self, parameters, context, self.MAP_POINTS,
-                                            self.LABEL_FIELD)
-        outputs = {name: self.parameterAsFileOutput(parameters, name, context)
-                   for name in (self.PUBLIC_CSV, self.PUBLIC_LAYER, self.AUDIT_JSON,
-                                self.AUDIT_HTML, self.MANIFEST)}
+        crimes = crimes_from_parameters(self, parameters, context, self.CRIMES, self.CRIMES_FILES)
+        points = map_points_from_parameters(
+            self, parameters, context, self.MAP_POINTS, self.LABEL_FIELD
+        )
+        outputs = {
+            name: self.parameterAsFileOutput(parameters, name, context)
+            for name in (
+                self.PUBLIC_CSV,
+                self.PUBLIC_LAYER,
+                self.AUDIT_JSON,
+                self.AUDIT_HTML,
+                self.MANIFEST,
+            )
+        }
         try:
             result = run_anonymise(
-                crimes, points,
+                crimes,
+                points,
                 rules=self.parameterAsFile(parameters, self.RULES, context) or None,
                 salt_file=self.parameterAsFile(parameters, self.SALT_FILE, context) or None,
                 max_distance_m=self.parameterAsDouble(parameters, self.MAX_DISTANCE, context),
@@ -247,10 +308,12 @@ class AnonymiseAlgorithm(QgsProcessingAlgorithm):
                 public_gpkg_path=outputs[self.PUBLIC_LAYER],
                 audit_json_path=outputs[self.AUDIT_JSON],
                 audit_html_path=outputs[self.AUDIT_HTML],
-                manifest_path=outputs[self.MANIFEST])
+                manifest_path=outputs[self.MANIFEST],
+            )
         except Cancelled as exc:
             raise QgsProcessingException(
-                "Anonymise cancelled: earlier outputs were left unchanged.") from exc
+                "Anonymise cancelled: earlier outputs were left unchanged."
+            ) from exc
         except (LeakError, ReleaseInputError) as exc:
             raise QgsProcessingException(str(exc)) from exc
         except (OSError, ValueError) as exc:
@@ -260,7 +323,8 @@ class AnonymiseAlgorithm(QgsProcessingAlgorithm):
         if context.project() is not None:
             name = f"Public release — {result.public_csv.stem}"
             details = QgsProcessingContext.LayerDetails(
-                name, context.project(), self.PUBLIC_LAYER, QgsProcessingUtils.LayerHint.Vector)
+                name, context.project(), self.PUBLIC_LAYER, QgsProcessingUtils.LayerHint.Vector
+            )
             details.setPostProcessor(_PublicStyle.create(name))
             context.addLayerToLoadOnCompletion(result.public_uri, details)
         return {

@@ -75,8 +75,16 @@ class BuildMapPointsAlgorithm(QgsProcessingAlgorithm):
         return "release"
 
     def tags(self) -> list[str]:
-        return ["police.uk", "map points", "anonymise", "roads", "addresses", "hexagon",
-                "snap points", "release"]
+        return [
+            "police.uk",
+            "map points",
+            "anonymise",
+            "roads",
+            "addresses",
+            "hexagon",
+            "snap points",
+            "release",
+        ]
 
     def shortHelpString(self) -> str:  # noqa: N802 - Qt API
         return (
@@ -113,48 +121,112 @@ class BuildMapPointsAlgorithm(QgsProcessingAlgorithm):
         return BuildMapPointsAlgorithm()
 
     def initAlgorithm(self, config: Optional[dict] = None) -> None:  # noqa: N802 - Qt API
-        self.addParameter(QgsProcessingParameterEnum(
-            self.MODE, "Map points from", options=list(MODES), defaultValue=MODE_LAYER))
-        self.addParameter(QgsProcessingParameterVectorLayer(
-            self.POINTS, "Point layer", [QgsProcessing.SourceType.TypeVectorPoint],
-            optional=True))
-        self.addParameter(QgsProcessingParameterField(
-            self.LABEL_FIELD, "Label field", None, self.POINTS, optional=True))
-        self.addParameter(QgsProcessingParameterMultipleLayers(
-            self.HISTORY, "police.uk history files (.csv, folders, .zip)",
-            QgsProcessing.SourceType.TypeFile, optional=True))
-        self.addParameter(QgsProcessingParameterVectorLayer(
-            self.ROADS, "Roads layer", [QgsProcessing.SourceType.TypeVectorLine],
-            optional=True))
-        self.addParameter(QgsProcessingParameterField(
-            self.ROAD_NAME_FIELD, "Road name field", None, self.ROADS, optional=True))
-        self.addParameter(QgsProcessingParameterVectorLayer(
-            self.ADDRESSES, "Address points (optional)",
-            [QgsProcessing.SourceType.TypeVectorPoint], optional=True))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.MIN_ADDRESSES, "Minimum addresses per catchment (K)",
-            QgsProcessingParameterNumber.Type.Integer, 8, minValue=1))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.HEX_SIZE, "Hexagon size (metres between centres)",
-            QgsProcessingParameterNumber.Type.Double, 500.0, minValue=1.0))
-        self.addParameter(QgsProcessingParameterVectorLayer(
-            self.CRIMES, "Crimes layer (hexagon fallback)",
-            [QgsProcessing.SourceType.TypeVectorPoint], optional=True))
-        self.addParameter(QgsProcessingParameterMultipleLayers(
-            self.CRIMES_FILES, "Or crime extract files (hexagon fallback)",
-            QgsProcessing.SourceType.TypeFile, optional=True))
-        self.addParameter(QgsProcessingParameterFile(
-            self.PROFILE, "Column-mapping profile (JSON)",
-            behavior=QgsProcessingParameterFile.Behavior.File, extension="json", optional=True))
-        self.addParameter(QgsProcessingParameterFileDestination(
-            self.OUTPUT, "Map points GeoPackage", "GeoPackage (*.gpkg *.GPKG)"))
-        self.addOutput(QgsProcessingOutputVectorLayer(
-            self.OUTPUT_LAYER, "Map points layer", QgsProcessing.SourceType.TypeVectorPoint))
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.MODE, "Map points from", options=list(MODES), defaultValue=MODE_LAYER
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterVectorLayer(
+                self.POINTS,
+                "Point layer",
+                [QgsProcessing.SourceType.TypeVectorPoint],
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterField(
+                self.LABEL_FIELD, "Label field", None, self.POINTS, optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterMultipleLayers(
+                self.HISTORY,
+                "police.uk history files (.csv, folders, .zip)",
+                QgsProcessing.SourceType.TypeFile,
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterVectorLayer(
+                self.ROADS, "Roads layer", [QgsProcessing.SourceType.TypeVectorLine], optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterField(
+                self.ROAD_NAME_FIELD, "Road name field", None, self.ROADS, optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterVectorLayer(
+                self.ADDRESSES,
+                "Address points (optional)",
+                [QgsProcessing.SourceType.TypeVectorPoint],
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.MIN_ADDRESSES,
+                "Minimum addresses per catchment (K)",
+                QgsProcessingParameterNumber.Type.Integer,
+                8,
+                minValue=1,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.HEX_SIZE,
+                "Hexagon size (metres between centres)",
+                QgsProcessingParameterNumber.Type.Double,
+                500.0,
+                minValue=1.0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterVectorLayer(
+                self.CRIMES,
+                "Crimes layer (hexagon fallback)",
+                [QgsProcessing.SourceType.TypeVectorPoint],
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterMultipleLayers(
+                self.CRIMES_FILES,
+                "Or crime extract files (hexagon fallback)",
+                QgsProcessing.SourceType.TypeFile,
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFile(
+                self.PROFILE,
+                "Column-mapping profile (JSON)",
+                behavior=QgsProcessingParameterFile.Behavior.File,
+                extension="json",
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFileDestination(
+                self.OUTPUT, "Map points GeoPackage", "GeoPackage (*.gpkg *.GPKG)"
+            )
+        )
+        self.addOutput(
+            QgsProcessingOutputVectorLayer(
+                self.OUTPUT_LAYER, "Map points layer", QgsProcessing.SourceType.TypeVectorPoint
+            )
+        )
         self.addOutput(QgsProcessingOutputNumber(self.COUNT, "Map points"))
         self.addOutput(QgsProcessingOutputString(self.WARNINGS, "Warnings"))
 
-    def processAlgorithm(self, parameters: dict, context: QgsProcessingContext,  # noqa: N802
-                         feedback: QgsProcessingFeedback) -> dict:
+    def processAlgorithm(
+        self,
+        parameters: dict,
+        context: QgsProcessingContext,  # noqa: N802
+        feedback: QgsProcessingFeedback,
+    ) -> dict:
         from ..core.release.map_points import MapPointsError
         from ..qgis_bridge import map_points_io as io
         from ..qgis_bridge.crimes_source import load_profile, open_crimes_source
@@ -177,10 +249,12 @@ class BuildMapPointsAlgorithm(QgsProcessingAlgorithm):
                 k = self.parameterAsInt(parameters, self.MIN_ADDRESSES, context)
                 points = io.roads_from_source(roads, name, addresses, k, adapter)
             else:
-                crimes = crimes_from_parameters(self, parameters, context, self.CRIMES,
-                                                self.CRIMES_FILES)
-                profile = load_profile(self.parameterAsFile(parameters, self.PROFILE, context)
-                                       or None)
+                crimes = crimes_from_parameters(
+                    self, parameters, context, self.CRIMES, self.CRIMES_FILES
+                )
+                profile = load_profile(
+                    self.parameterAsFile(parameters, self.PROFILE, context) or None
+                )
                 size = self.parameterAsDouble(parameters, self.HEX_SIZE, context)
                 table = open_crimes_source(crimes, profile=profile, feedback=adapter).crimes
                 points = io.hexagon_points(table, size)
@@ -188,7 +262,8 @@ class BuildMapPointsAlgorithm(QgsProcessingAlgorithm):
             io.write_map_points_gpkg(points, output)
         except Cancelled as exc:
             raise QgsProcessingException(
-                "Cancelled: an earlier map points file was left unchanged.") from exc
+                "Cancelled: an earlier map points file was left unchanged."
+            ) from exc
         except MapPointsError as exc:
             raise QgsProcessingException(f"Map points: {exc}") from exc
         except (OSError, ValueError) as exc:
@@ -204,8 +279,15 @@ class BuildMapPointsAlgorithm(QgsProcessingAlgorithm):
         uri = f"{output}|layername={io.MAP_POINTS_TABLE}"
         if context.project() is not None:
             details = QgsProcessingContext.LayerDetails(
-                "Map points", context.project(), self.OUTPUT_LAYER,
-                QgsProcessingUtils.LayerHint.Vector)
+                "Map points",
+                context.project(),
+                self.OUTPUT_LAYER,
+                QgsProcessingUtils.LayerHint.Vector,
+            )
             context.addLayerToLoadOnCompletion(uri, details)
-        return {self.OUTPUT: output, self.OUTPUT_LAYER: uri, self.COUNT: len(points),
-                self.WARNINGS: warnings}
+        return {
+            self.OUTPUT: output,
+            self.OUTPUT_LAYER: uri,
+            self.COUNT: len(points),
+            self.WARNINGS: warnings,
+        }

@@ -88,36 +88,59 @@ class CheckReleaseAlgorithm(QgsProcessingAlgorithm):
     def initAlgorithm(self, config: Optional[dict] = None) -> None:  # noqa: N802 - Qt API
         add_crimes_parameters(self, self.RAW, self.RAW_FILES, self.PROFILE, raw=True)
         add_map_points_parameters(self, self.MAP_POINTS, self.LABEL_FIELD)
-        self.addParameter(QgsProcessingParameterFile(
-            self.RELEASE_FILE, "Output file to check (CSV or GeoPackage)",
-            behavior=QgsProcessingParameterFile.Behavior.File, optional=True))
-        self.addParameter(QgsProcessingParameterFile(
-            self.RELEASE_FOLDER, "Or output folder to check",
-            behavior=QgsProcessingParameterFile.Behavior.Folder, optional=True))
-        self.addParameter(QgsProcessingParameterFileDestination(
-            self.REPORT, "Gate report", "JSON files (*.json *.JSON)"))
+        self.addParameter(
+            QgsProcessingParameterFile(
+                self.RELEASE_FILE,
+                "Output file to check (CSV or GeoPackage)",
+                behavior=QgsProcessingParameterFile.Behavior.File,
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFile(
+                self.RELEASE_FOLDER,
+                "Or output folder to check",
+                behavior=QgsProcessingParameterFile.Behavior.Folder,
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFileDestination(
+                self.REPORT, "Gate report", "JSON files (*.json *.JSON)"
+            )
+        )
         self.addOutput(QgsProcessingOutputNumber(self.PASSED, "Passed (1) or failed (0)"))
         self.addOutput(QgsProcessingOutputString(self.MESSAGE, "Gate message"))
 
-    def processAlgorithm(self, parameters: dict, context: QgsProcessingContext,  # noqa: N802
-                         feedback: QgsProcessingFeedback) -> dict:
+    def processAlgorithm(
+        self,
+        parameters: dict,
+        context: QgsProcessingContext,  # noqa: N802
+        feedback: QgsProcessingFeedback,
+    ) -> dict:
         from ..qgis_bridge.run_anonymise import ReleaseInputError, run_check_release
 
         raw = crimes_from_parameters(self, parameters, context, self.RAW, self.RAW_FILES)
-        points = map_points_from_parameters(self, parameters, context, self.MAP_POINTS,
-                                            self.LABEL_FIELD)
+        points = map_points_from_parameters(
+            self, parameters, context, self.MAP_POINTS, self.LABEL_FIELD
+        )
         release_file = self.parameterAsFile(parameters, self.RELEASE_FILE, context)
         release_folder = self.parameterAsFile(parameters, self.RELEASE_FOLDER, context)
         if bool(release_file) == bool(release_folder):
             raise QgsProcessingException(
                 "Give exactly one output to check: a file (RELEASE_FILE) or a folder "
-                "(RELEASE_FOLDER).")
+                "(RELEASE_FOLDER)."
+            )
         report_path = self.parameterAsFileOutput(parameters, self.REPORT, context)
         try:
             report = run_check_release(
-                raw, points, release_file or release_folder, report_path,
+                raw,
+                points,
+                release_file or release_folder,
+                report_path,
                 profile_path=self.parameterAsFile(parameters, self.PROFILE, context) or None,
-                feedback=ProcessingFeedbackAdapter(feedback))
+                feedback=ProcessingFeedbackAdapter(feedback),
+            )
         except Cancelled as exc:
             raise QgsProcessingException("Check cancelled.") from exc
         except ReleaseInputError as exc:
@@ -128,7 +151,8 @@ class CheckReleaseAlgorithm(QgsProcessingAlgorithm):
         if not report.passed:
             raise QgsProcessingException(
                 f"The leak gate FAILED for {release_file or release_folder} (report: "
-                f"{report_path}):\n{message}")
+                f"{report_path}):\n{message}"
+            )
         if feedback is not None:
             feedback.pushInfo(message)
         return {self.REPORT: report_path, self.PASSED: 1, self.MESSAGE: message}

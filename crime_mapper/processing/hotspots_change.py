@@ -29,12 +29,16 @@ class HotspotsChangeAlgorithm(HotspotAlgorithmBase):
         return [*super().tags(), "change", "emerging", "poisson", "month", "increase"]
 
     def add_specific_parameters(self) -> None:
-        self.addParameter(QgsProcessingParameterString(
-            self.CURRENT_MONTH, "Current month(s) (e.g. 2022-10)"))
-        self.addParameter(QgsProcessingParameterString(
-            self.BASELINE_MONTHS,
-            "Baseline months (e.g. 2022-07,2022-08,2022-09; empty = all earlier months)",
-            optional=True))
+        self.addParameter(
+            QgsProcessingParameterString(self.CURRENT_MONTH, "Current month(s) (e.g. 2022-10)")
+        )
+        self.addParameter(
+            QgsProcessingParameterString(
+                self.BASELINE_MONTHS,
+                "Baseline months (e.g. 2022-07,2022-08,2022-09; empty = all earlier months)",
+                optional=True,
+            )
+        )
         self.add_fdr_parameter()
 
     def settings(self, parameters: dict, context: QgsProcessingContext) -> Any:
@@ -44,9 +48,11 @@ class HotspotsChangeAlgorithm(HotspotAlgorithmBase):
         settings.fdr = self.parameterAsBool(parameters, self.FDR, context)
         try:
             settings.current_months = parse_months(
-                self.parameterAsString(parameters, self.CURRENT_MONTH, context))
+                self.parameterAsString(parameters, self.CURRENT_MONTH, context)
+            )
             settings.baseline_months = parse_months(
-                self.parameterAsString(parameters, self.BASELINE_MONTHS, context))
+                self.parameterAsString(parameters, self.BASELINE_MONTHS, context)
+            )
         except HotspotInputError as exc:
             raise QgsProcessingException(str(exc)) from exc
         if not settings.current_months:
@@ -72,5 +78,5 @@ class HotspotsChangeAlgorithm(HotspotAlgorithmBase):
             "empty = every month in the layer before the current one. A baseline month with "
             "no crimes stops with a message (usually a month that was not loaded).\n\n"
             "Output fields: q, r, x, y, current (count), baseline_mean, expected, ratio, p "
-            "(increase), p_decrease, change_class (-3..3), class_label."
-            + COMMON_HELP)
+            "(increase), p_decrease, change_class (-3..3), class_label." + COMMON_HELP
+        )

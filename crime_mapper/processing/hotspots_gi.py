@@ -49,5 +49,5 @@ class HotspotsGiAlgorithm(HotspotAlgorithmBase):
             "(Benjamini-Hochberg) so that among the cells called hot or cold, the expected "
             "share of false alarms stays at the stated level. Turn it on for a cautious map.\n\n"
             "Output fields: q, r, x, y, count, z (Gi* z-score), p (p-value), gi_class (-3..3) "
-            "and class_label (the legend words)."
-            + COMMON_HELP)
+            "and class_label (the legend words)." + COMMON_HELP
+        )

@@ -119,20 +119,41 @@ class HotspotAlgorithmBase(QgsProcessingAlgorithm):
 
     # --- parameters -----------------------------------------------------------------------
     def initAlgorithm(self, config: Optional[dict] = None) -> None:  # noqa: N802 - Qt API
-        self.addParameter(QgsProcessingParameterVectorLayer(
-            self.INPUT, "Crime points", [QgsProcessing.SourceType.TypeVectorPoint]))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.CELL_SIZE, self.CELL_LABEL, QgsProcessingParameterNumber.Type.Double,
-            self.DEFAULT_CELL, minValue=1.0))
-        self.addParameter(QgsProcessingParameterEnum(
-            self.CATEGORY, "Crime category", CATEGORY_CHOICES, defaultValue=0))
+        self.addParameter(
+            QgsProcessingParameterVectorLayer(
+                self.INPUT, "Crime points", [QgsProcessing.SourceType.TypeVectorPoint]
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.CELL_SIZE,
+                self.CELL_LABEL,
+                QgsProcessingParameterNumber.Type.Double,
+                self.DEFAULT_CELL,
+                minValue=1.0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.CATEGORY, "Crime category", CATEGORY_CHOICES, defaultValue=0
+            )
+        )
         if self.HAS_MONTHS:
-            self.addParameter(QgsProcessingParameterString(
-                self.MONTHS, "Months (e.g. 2022-09,2022-10; empty = all)", optional=True))
+            self.addParameter(
+                QgsProcessingParameterString(
+                    self.MONTHS, "Months (e.g. 2022-09,2022-10; empty = all)", optional=True
+                )
+            )
         self.add_specific_parameters()
-        self.addParameter(QgsProcessingParameterNumber(
-            self.MAX_CELLS, "Maximum number of cells", QgsProcessingParameterNumber.Type.Integer,
-            self.default_max_cells(), minValue=1))
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.MAX_CELLS,
+                "Maximum number of cells",
+                QgsProcessingParameterNumber.Type.Integer,
+                self.default_max_cells(),
+                minValue=1,
+            )
+        )
         self.add_output_parameter()
         self.addOutput(QgsProcessingOutputNumber(self.CELLS, "Cells"))
         self.addOutput(QgsProcessingOutputNumber(self.CRIMES, "Crimes analysed"))
@@ -143,16 +164,23 @@ class HotspotAlgorithmBase(QgsProcessingAlgorithm):
         """Hook for the method's own parameters (FDR, bandwidth, months to compare)."""
 
     def add_output_parameter(self) -> None:
-        self.addParameter(QgsProcessingParameterVectorDestination(
-            self.OUTPUT, "Hotspot layer (GeoPackage)", QgsProcessing.SourceType.TypeVectorPolygon))
+        self.addParameter(
+            QgsProcessingParameterVectorDestination(
+                self.OUTPUT,
+                "Hotspot layer (GeoPackage)",
+                QgsProcessing.SourceType.TypeVectorPolygon,
+            )
+        )
 
     def default_max_cells(self) -> int:
         return DEFAULT_MAX_CELLS
 
     def add_fdr_parameter(self) -> None:
-        self.addParameter(QgsProcessingParameterBoolean(
-            self.FDR, "False discovery rate correction (Benjamini-Hochberg)",
-            defaultValue=False))
+        self.addParameter(
+            QgsProcessingParameterBoolean(
+                self.FDR, "False discovery rate correction (Benjamini-Hochberg)", defaultValue=False
+            )
+        )
 
     # --- running --------------------------------------------------------------------------
     def settings(self, parameters: dict, context: QgsProcessingContext) -> Any:
@@ -160,23 +188,29 @@ class HotspotAlgorithmBase(QgsProcessingAlgorithm):
 
         index = self.parameterAsEnum(parameters, self.CATEGORY, context)
         category = None if index <= 0 else CATEGORY_CHOICES[index]
-        months = (self.parameterAsString(parameters, self.MONTHS, context)
-                  if self.HAS_MONTHS else "")
+        months = self.parameterAsString(parameters, self.MONTHS, context) if self.HAS_MONTHS else ""
         return HotspotSettings(
             method=self.KIND,
             cell_size_m=self.parameterAsDouble(parameters, self.CELL_SIZE, context),
-            category=category, months=months or [],
-            max_cells=self.parameterAsInt(parameters, self.MAX_CELLS, context))
+            category=category,
+            months=months or [],
+            max_cells=self.parameterAsInt(parameters, self.MAX_CELLS, context),
+        )
 
     def output_path(self, parameters: dict, context: QgsProcessingContext) -> str:
         path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         if not path.lower().endswith(".gpkg"):
             raise QgsProcessingException(
-                f"The hotspot layer is written as a GeoPackage: choose a .gpkg file (not {path})")
+                f"The hotspot layer is written as a GeoPackage: choose a .gpkg file (not {path})"
+            )
         return path
 
-    def processAlgorithm(self, parameters: dict, context: QgsProcessingContext,  # noqa: N802
-                         feedback: QgsProcessingFeedback) -> dict:
+    def processAlgorithm(
+        self,
+        parameters: dict,
+        context: QgsProcessingContext,  # noqa: N802
+        feedback: QgsProcessingFeedback,
+    ) -> dict:
         from ..qgis_bridge.hotspot_layers import HotspotInputError, parse_months
         from ..qgis_bridge.hotspot_task import run_hotspot
 
@@ -187,26 +221,32 @@ class HotspotAlgorithmBase(QgsProcessingAlgorithm):
         try:
             settings = self.settings(parameters, context)
             settings.months = parse_months(settings.months)
-            outputs = run_hotspot(layer, out_path, settings,
-                                  ProcessingFeedbackAdapter(feedback))
+            outputs = run_hotspot(layer, out_path, settings, ProcessingFeedbackAdapter(feedback))
         except Cancelled as exc:
-            raise QgsProcessingException("Cancelled: earlier outputs were left unchanged.") \
-                from exc
+            raise QgsProcessingException("Cancelled: earlier outputs were left unchanged.") from exc
         except HotspotInputError as exc:  # includes TooManyCells: written for the analyst
             raise QgsProcessingException(str(exc)) from exc
         if feedback is not None:
             feedback.pushInfo(outputs.legend_text)
             for note in outputs.notes:
                 feedback.pushInfo(note)
-            feedback.pushInfo(f"{outputs.cells:,} cells, {outputs.crimes:,} crimes, "
-                              f"CRS {outputs.crs}; written to {outputs.path}")
+            feedback.pushInfo(
+                f"{outputs.cells:,} cells, {outputs.crimes:,} crimes, "
+                f"CRS {outputs.crs}; written to {outputs.path}"
+            )
         if context.willLoadLayerOnCompletion(out_path):
             details = context.layerToLoadOnCompletionDetails(out_path)
             details.name = outputs.title
-            details.setPostProcessor(_HotspotPostProcessor.create(
-                outputs.kind, outputs.title, outputs.legend_text))
-        return {self.OUTPUT: out_path, self.CELLS: outputs.cells, self.CRIMES: outputs.crimes,
-                self.LEGEND: outputs.legend_text, self.CRS: outputs.crs}
+            details.setPostProcessor(
+                _HotspotPostProcessor.create(outputs.kind, outputs.title, outputs.legend_text)
+            )
+        return {
+            self.OUTPUT: out_path,
+            self.CELLS: outputs.cells,
+            self.CRIMES: outputs.crimes,
+            self.LEGEND: outputs.legend_text,
+            self.CRS: outputs.crs,
+        }
 
 
 class HotspotsGridAlgorithm(HotspotAlgorithmBase):
@@ -229,5 +269,5 @@ class HotspotsGridAlgorithm(HotspotAlgorithmBase):
             "or more for a whole force). The grid is anchored at the origin of the projected "
             "CRS, so a given size always gives the same cells: this month's grid lines up cell "
             "for cell with last month's.\n\n"
-            "Output fields: q, r (cell address), x, y (cell centre), count."
-            + COMMON_HELP)
+            "Output fields: q, r (cell address), x, y (cell centre), count." + COMMON_HELP
+        )

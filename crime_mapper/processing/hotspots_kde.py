@@ -31,13 +31,20 @@ class HotspotsKdeAlgorithm(HotspotAlgorithmBase):
         return [*super().tags(), "kde", "kernel density", "heatmap", "raster", "bandwidth"]
 
     def add_specific_parameters(self) -> None:
-        self.addParameter(QgsProcessingParameterNumber(
-            self.BANDWIDTH, "Bandwidth in metres (0 = automatic rule)",
-            QgsProcessingParameterNumber.Type.Double, 0.0, minValue=0.0))
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.BANDWIDTH,
+                "Bandwidth in metres (0 = automatic rule)",
+                QgsProcessingParameterNumber.Type.Double,
+                0.0,
+                minValue=0.0,
+            )
+        )
 
     def add_output_parameter(self) -> None:
-        self.addParameter(QgsProcessingParameterRasterDestination(
-            self.OUTPUT, "Density surface (GeoTIFF)"))
+        self.addParameter(
+            QgsProcessingParameterRasterDestination(self.OUTPUT, "Density surface (GeoTIFF)")
+        )
 
     def default_max_cells(self) -> int:
         from ..core.hotspots.kde import DEFAULT_MAX_CELLS
@@ -54,7 +61,8 @@ class HotspotsKdeAlgorithm(HotspotAlgorithmBase):
         path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         if not path.lower().endswith((".tif", ".tiff")):
             raise QgsProcessingException(
-                f"The density surface is written as a GeoTIFF: choose a .tif file (not {path})")
+                f"The density surface is written as a GeoTIFF: choose a .tif file (not {path})"
+            )
         return path
 
     def shortHelpString(self) -> str:  # noqa: N802 - Qt API
@@ -73,5 +81,5 @@ class HotspotsKdeAlgorithm(HotspotAlgorithmBase):
             "The GeoTIFF is LZW-compressed, in the projected CRS, with its style in a .qml "
             "beside it (QGIS picks it up when the file is opened). Maximum cells (MAX_CELLS) "
             "limits the raster size: a cell size too fine for the area stops with a message "
-            "suggesting a coarser one."
-            + COMMON_HELP)
+            "suggesting a coarser one." + COMMON_HELP
+        )

@@ -159,29 +159,58 @@ class LoadExtractsAlgorithm(QgsProcessingAlgorithm):
         # A multiple-file parameter: the toolbox and batch mode offer a file picker (files,
         # folders, zips), models can pass a list, and qgis_process takes INPUT= repeatedly
         # or one ';'-separated value.
-        self.addParameter(QgsProcessingParameterMultipleLayers(
-            self.INPUT, "Input extracts (.csv files, folders or police.uk .zip archives)",
-            QgsProcessing.SourceType.TypeFile))
-        self.addParameter(QgsProcessingParameterFile(
-            self.PROFILE, "Column-mapping profile (JSON)",
-            behavior=QgsProcessingParameterFile.Behavior.File, extension="json", optional=True))
-        self.addParameter(QgsProcessingParameterFileDestination(
-            self.OUTPUT, "Crimes GeoPackage", "GeoPackage (*.gpkg *.GPKG)"))
-        self.addParameter(QgsProcessingParameterFileDestination(
-            self.REJECTS, "Rejected rows", "CSV files (*.csv *.CSV)"))
-        self.addParameter(QgsProcessingParameterFileDestination(
-            self.REPORT, "Validation report", "JSON files (*.json *.JSON)"))
-        self.addOutput(QgsProcessingOutputVectorLayer(
-            self.CRIMES_LAYER, "Crimes layer", QgsProcessing.SourceType.TypeVectorPoint))
-        self.addOutput(QgsProcessingOutputString(
-            self.STOP_SEARCH_LAYER, "Stop and search layer (empty if none)"))
+        self.addParameter(
+            QgsProcessingParameterMultipleLayers(
+                self.INPUT,
+                "Input extracts (.csv files, folders or police.uk .zip archives)",
+                QgsProcessing.SourceType.TypeFile,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFile(
+                self.PROFILE,
+                "Column-mapping profile (JSON)",
+                behavior=QgsProcessingParameterFile.Behavior.File,
+                extension="json",
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFileDestination(
+                self.OUTPUT, "Crimes GeoPackage", "GeoPackage (*.gpkg *.GPKG)"
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFileDestination(
+                self.REJECTS, "Rejected rows", "CSV files (*.csv *.CSV)"
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFileDestination(
+                self.REPORT, "Validation report", "JSON files (*.json *.JSON)"
+            )
+        )
+        self.addOutput(
+            QgsProcessingOutputVectorLayer(
+                self.CRIMES_LAYER, "Crimes layer", QgsProcessing.SourceType.TypeVectorPoint
+            )
+        )
+        self.addOutput(
+            QgsProcessingOutputString(
+                self.STOP_SEARCH_LAYER, "Stop and search layer (empty if none)"
+            )
+        )
         self.addOutput(QgsProcessingOutputNumber(self.CRIMES_COUNT, "Crimes loaded"))
         self.addOutput(QgsProcessingOutputNumber(self.MAPPED_COUNT, "Crimes with a location"))
         self.addOutput(QgsProcessingOutputNumber(self.REJECTED_COUNT, "Rows rejected"))
         self.addOutput(QgsProcessingOutputString(self.REPORT_TEXT, "Readable report"))
 
-    def processAlgorithm(self, parameters: dict, context: QgsProcessingContext,  # noqa: N802
-                         feedback: QgsProcessingFeedback) -> dict:
+    def processAlgorithm(
+        self,
+        parameters: dict,
+        context: QgsProcessingContext,  # noqa: N802
+        feedback: QgsProcessingFeedback,
+    ) -> dict:
         from ..qgis_bridge.run_load import run_load
 
         paths = split_paths(self.parameterAsFileList(parameters, self.INPUT, context))
@@ -192,12 +221,19 @@ class LoadExtractsAlgorithm(QgsProcessingAlgorithm):
         rejects = self.parameterAsFileOutput(parameters, self.REJECTS, context)
         report = self.parameterAsFileOutput(parameters, self.REPORT, context)
         try:
-            outputs = run_load(paths, None, profile_path=profile,
-                               feedback=ProcessingFeedbackAdapter(feedback),
-                               gpkg_path=gpkg, rejects_path=rejects, report_path=report)
+            outputs = run_load(
+                paths,
+                None,
+                profile_path=profile,
+                feedback=ProcessingFeedbackAdapter(feedback),
+                gpkg_path=gpkg,
+                rejects_path=rejects,
+                report_path=report,
+            )
         except Cancelled as exc:
             raise QgsProcessingException(
-                "Load cancelled: earlier outputs were left unchanged.") from exc
+                "Load cancelled: earlier outputs were left unchanged."
+            ) from exc
         except (OSError, ValueError) as exc:
             raise QgsProcessingException(f"Load failed: {exc}") from exc
         if feedback is not None:
@@ -206,12 +242,17 @@ class LoadExtractsAlgorithm(QgsProcessingAlgorithm):
                 feedback.reportError(error, False)
 
         if context.project() is not None:
-            self._load_on_completion(context, outputs.crimes_uri, "crimes", outputs.title,
-                                     self.CRIMES_LAYER)
+            self._load_on_completion(
+                context, outputs.crimes_uri, "crimes", outputs.title, self.CRIMES_LAYER
+            )
             if outputs.stop_search_uri:
-                self._load_on_completion(context, outputs.stop_search_uri, "stop_search",
-                                         f"Stop and search — {outputs.title}",
-                                         self.STOP_SEARCH_LAYER)
+                self._load_on_completion(
+                    context,
+                    outputs.stop_search_uri,
+                    "stop_search",
+                    f"Stop and search — {outputs.title}",
+                    self.STOP_SEARCH_LAYER,
+                )
         return {
             self.OUTPUT: str(outputs.gpkg),
             self.REJECTS: str(outputs.rejects_csv),
@@ -225,9 +266,11 @@ class LoadExtractsAlgorithm(QgsProcessingAlgorithm):
         }
 
     @staticmethod
-    def _load_on_completion(context: QgsProcessingContext, uri: str, kind: str,
-                            name: str, output_name: str) -> None:
-        details = QgsProcessingContext.LayerDetails(name, context.project(), output_name,
-                                                    QgsProcessingUtils.LayerHint.Vector)
+    def _load_on_completion(
+        context: QgsProcessingContext, uri: str, kind: str, name: str, output_name: str
+    ) -> None:
+        details = QgsProcessingContext.LayerDetails(
+            name, context.project(), output_name, QgsProcessingUtils.LayerHint.Vector
+        )
         details.setPostProcessor(_StylePostProcessor.create(kind, name))
         context.addLayerToLoadOnCompletion(uri, details)

@@ -32,10 +32,17 @@ def algorithm_classes() -> list[type[QgsProcessingAlgorithm]]:
     from .load_extracts import LoadExtractsAlgorithm
     from .publish_hotspots import PublishHotspotsAlgorithm
 
-    return [LoadExtractsAlgorithm, HotspotsGridAlgorithm, HotspotsKdeAlgorithm,
-            HotspotsGiAlgorithm, HotspotsChangeAlgorithm,
-            BuildMapPointsAlgorithm, AnonymiseAlgorithm, CheckReleaseAlgorithm,
-            PublishHotspotsAlgorithm]
+    return [
+        LoadExtractsAlgorithm,
+        HotspotsGridAlgorithm,
+        HotspotsKdeAlgorithm,
+        HotspotsGiAlgorithm,
+        HotspotsChangeAlgorithm,
+        BuildMapPointsAlgorithm,
+        AnonymiseAlgorithm,
+        CheckReleaseAlgorithm,
+        PublishHotspotsAlgorithm,
+    ]
 
 
 class CrimeMapperProvider(QgsProcessingProvider):

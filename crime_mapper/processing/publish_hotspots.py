@@ -63,8 +63,10 @@ def read_release_csv(path: PathLike) -> Any:
     from ..qgis_bridge.hotspot_layers import PublishError
 
     path = Path(path)
-    wanted = ("the public release CSV written by crime_mapper:anonymise (police.uk street "
-              "columns, coordinates at map points)")
+    wanted = (
+        "the public release CSV written by crime_mapper:anonymise (police.uk street "
+        "columns, coordinates at map points)"
+    )
     if not path.is_file():
         raise PublishError(f"RELEASE not found: {path}. Give {wanted}.")
     with open(path, "rb") as handle:
@@ -73,48 +75,63 @@ def read_release_csv(path: PathLike) -> Any:
         raise PublishError(
             f"RELEASE {path.name} is a GeoPackage/SQLite file (such as the internal crimes "
             "GeoPackage of a load), not the public release: a public hotspot grid is built "
-            f"only from {wanted}. Anonymise first, then publish from the release CSV.")
+            f"only from {wanted}. Anonymise first, then publish from the release CSV."
+        )
     try:
         public = read_public_csv(path)
     except (UnicodeDecodeError, ValueError) as exc:  # pandas parser errors are ValueErrors
-        raise PublishError(f"RELEASE {path.name} cannot be read as a CSV ({exc}); give "
-                           f"{wanted}.") from exc
+        raise PublishError(
+            f"RELEASE {path.name} cannot be read as a CSV ({exc}); give {wanted}."
+        ) from exc
     if list(public.columns) != list(PUBLIC_COLUMNS):
         extra = [str(c) for c in public.columns if c not in PUBLIC_COLUMNS]
-        found = (f"non-public columns such as {', '.join(extra[:6])}" if extra
-                 else "other columns")
+        found = f"non-public columns such as {', '.join(extra[:6])}" if extra else "other columns"
         raise PublishError(
             f"RELEASE {path.name} is not the public release table: it has {found}; a public "
             f"hotspot grid is built only from {wanted}, exactly: "
-            f"{', '.join(PUBLIC_COLUMNS)}. Anonymise first, then publish from the release.")
+            f"{', '.join(PUBLIC_COLUMNS)}. Anonymise first, then publish from the release."
+        )
     return public
 
 
-def publish_title(method: str, cell_size_m: float, category: Optional[str],
-                  months: list[str]) -> str:
+def publish_title(
+    method: str, cell_size_m: float, category: Optional[str], months: list[str]
+) -> str:
     from ..qgis_bridge.hotspot_layers import describe_months
 
     what = "hot and cold spots" if method == "gi" else "crime counts"
-    return (f"Public {what}, {cell_size_m:,.0f} m hexagons "
-            f"({category or 'all crimes'}, {describe_months(months)})")
+    return (
+        f"Public {what}, {cell_size_m:,.0f} m hexagons "
+        f"({category or 'all crimes'}, {describe_months(months)})"
+    )
 
 
-def publish_legend(method: str, cell_size_m: float, category: Optional[str],
-                   months: list[str], fdr: bool, release_name: str) -> str:
+def publish_legend(
+    method: str,
+    cell_size_m: float,
+    category: Optional[str],
+    months: list[str],
+    fdr: bool,
+    release_name: str,
+) -> str:
     """The plain-words explanation stored with the published layer."""
     from ..qgis_bridge.hotspot_layers import describe_months
 
     subject = f"{category or 'all crimes'}, {describe_months(months)}"
-    base = (f"Made for the public from the police.uk-style release {release_name} "
-            f"({subject}): crimes are counted at their published (anonymous map point) "
-            f"locations, on {cell_size_m:,.0f} m hexagons of a fixed grid. Crimes published "
-            "without a location are not counted. The only coordinates in this layer are the "
-            "hexagon corners; it passed the leak gate before it was written.")
+    base = (
+        f"Made for the public from the police.uk-style release {release_name} "
+        f"({subject}): crimes are counted at their published (anonymous map point) "
+        f"locations, on {cell_size_m:,.0f} m hexagons of a fixed grid. Crimes published "
+        "without a location are not counted. The only coordinates in this layer are the "
+        "hexagon corners; it passed the leak gate before it was written."
+    )
     if method == "gi":
-        return base + (" Getis-Ord Gi*: hot spots are cells whose neighbourhood (the cell and "
-                       "its 6 neighbours) holds many more published crimes than average, cold "
-                       "spots many fewer; 90/95/99% confidence, false discovery rate "
-                       f"correction {'on' if fdr else 'off'}.")
+        return base + (
+            " Getis-Ord Gi*: hot spots are cells whose neighbourhood (the cell and "
+            "its 6 neighbours) holds many more published crimes than average, cold "
+            "spots many fewer; 90/95/99% confidence, false discovery rate "
+            f"correction {'on' if fdr else 'off'}."
+        )
     return base + " Darker = more crimes; classes are quantiles of the counts."
 
 
@@ -124,7 +141,8 @@ def _grid_facts(path: Path) -> tuple[int, int]:
 
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
         cells, crimes = conn.execute(
-            f'SELECT COUNT(*), COALESCE(SUM("count"), 0) FROM "{GRID_TABLE}"').fetchone()
+            f'SELECT COUNT(*), COALESCE(SUM("count"), 0) FROM "{GRID_TABLE}"'
+        ).fetchone()
     return int(cells), int(crimes)
 
 
@@ -167,37 +185,66 @@ def run_publish_hotspots(
 
     feedback = feedback or Feedback()
     if method not in {kind for kind, _ in METHODS}:
-        raise PublishError(f"unknown method {method!r}: one of "
-                           + ", ".join(kind for kind, _ in METHODS))
+        raise PublishError(
+            f"unknown method {method!r}: one of " + ", ".join(kind for kind, _ in METHODS)
+        )
     category = parse_category(category)
     month_list = parse_months(months)
     public = read_release_csv(release_csv)
     feedback.set_progress(5.0)
     if not isinstance(points, MapPointsSpec):
-        points = MapPointsSpec("file", paths=[str(points)],
-                               description=f"map points file {Path(str(points)).name}")
+        points = MapPointsSpec(
+            "file", paths=[str(points)], description=f"map points file {Path(str(points)).name}"
+        )
     point_set = points.resolve(None, ScaledFeedback(feedback, 5.0, 15.0))
     feedback.check()
-    raw = open_crimes_source(crimes, profile=load_profile(profile_path),
-                             feedback=ScaledFeedback(feedback, 15.0, 45.0)).crimes
+    raw = open_crimes_source(
+        crimes, profile=load_profile(profile_path), feedback=ScaledFeedback(feedback, 15.0, 45.0)
+    ).crimes
     feedback.check()
     feedback.set_progress(45.0)
-    path = publish_hotspot_grid(public, raw, point_set, out_path, cell_size_m=cell_size_m,
-                                method=method, fdr=fdr, category=category, months=month_list,
-                                max_cells=max_cells, feedback=ScaledFeedback(feedback, 45.0,
-                                                                             100.0))
+    path = publish_hotspot_grid(
+        public,
+        raw,
+        point_set,
+        out_path,
+        cell_size_m=cell_size_m,
+        method=method,
+        fdr=fdr,
+        category=category,
+        months=month_list,
+        max_cells=max_cells,
+        feedback=ScaledFeedback(feedback, 45.0, 100.0),
+    )
     cells, counted = _grid_facts(path)
     feedback.set_progress(100.0)
     name = Path(release_csv).name
     located = int((public["Longitude"] != "").sum())
-    notes = [f"{len(public) - located:,} crimes of the release have no published location "
-             "and are not on the map."] if located < len(public) else []
+    notes = (
+        [
+            f"{len(public) - located:,} crimes of the release have no published location "
+            "and are not on the map."
+        ]
+        if located < len(public)
+        else []
+    )
     return HotspotOutputs(
-        method, Path(path), publish_title(method, cell_size_m, category, month_list),
-        publish_legend(method, cell_size_m, category, month_list, fdr, name), WGS84,
-        counted, cells, notes=notes,
-        facts={"cell_size_m": float(cell_size_m), "fdr": bool(fdr), "release": name,
-               "published_rows": len(public), "published_located": located})
+        method,
+        Path(path),
+        publish_title(method, cell_size_m, category, month_list),
+        publish_legend(method, cell_size_m, category, month_list, fdr, name),
+        WGS84,
+        counted,
+        cells,
+        notes=notes,
+        facts={
+            "cell_size_m": float(cell_size_m),
+            "fdr": bool(fdr),
+            "release": name,
+            "published_rows": len(public),
+            "published_located": located,
+        },
+    )
 
 
 class PublishHotspotsAlgorithm(QgsProcessingAlgorithm):
@@ -233,8 +280,18 @@ class PublishHotspotsAlgorithm(QgsProcessingAlgorithm):
         return "release"
 
     def tags(self) -> list[str]:
-        return ["crime", "police.uk", "hotspot", "hexagon", "publish", "public", "leak",
-                "gate", "release", "Gi*"]
+        return [
+            "crime",
+            "police.uk",
+            "hotspot",
+            "hexagon",
+            "publish",
+            "public",
+            "leak",
+            "gate",
+            "release",
+            "Gi*",
+        ]
 
     def shortHelpString(self) -> str:  # noqa: N802 - Qt API
         return (
@@ -282,52 +339,92 @@ class PublishHotspotsAlgorithm(QgsProcessingAlgorithm):
 
     def initAlgorithm(self, config: Optional[dict] = None) -> None:  # noqa: N802 - Qt API
         # no extension filter: a wrong file must reach our check and its clear message
-        self.addParameter(QgsProcessingParameterFile(
-            self.RELEASE, "Public release CSV (from Anonymise for public release)",
-            behavior=QgsProcessingParameterFile.Behavior.File))
+        self.addParameter(
+            QgsProcessingParameterFile(
+                self.RELEASE,
+                "Public release CSV (from Anonymise for public release)",
+                behavior=QgsProcessingParameterFile.Behavior.File,
+            )
+        )
         add_crimes_parameters(self, self.CRIMES, self.CRIMES_FILES, self.PROFILE, raw=True)
         add_map_points_parameters(self, self.MAP_POINTS, self.LABEL_FIELD)
-        self.addParameter(QgsProcessingParameterEnum(
-            self.METHOD, "Method", [label for _, label in METHODS], defaultValue=0))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.CELL_SIZE, "Hexagon size (metres between neighbouring cell centres)",
-            QgsProcessingParameterNumber.Type.Double, 500.0, minValue=1.0))
-        self.addParameter(QgsProcessingParameterEnum(
-            self.CATEGORY, "Crime category", CATEGORY_CHOICES, defaultValue=0))
-        self.addParameter(QgsProcessingParameterString(
-            self.MONTHS, "Months (e.g. 2022-09,2022-10; empty = all)", optional=True))
-        self.addParameter(QgsProcessingParameterBoolean(
-            self.FDR, "False discovery rate correction (Gi*, Benjamini-Hochberg)",
-            defaultValue=False))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.MAX_CELLS, "Maximum number of cells", QgsProcessingParameterNumber.Type.Integer,
-            DEFAULT_MAX_CELLS, minValue=1))
-        self.addParameter(QgsProcessingParameterVectorDestination(
-            self.OUTPUT, "Public hotspot layer (GeoPackage)",
-            QgsProcessing.SourceType.TypeVectorPolygon))
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.METHOD, "Method", [label for _, label in METHODS], defaultValue=0
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.CELL_SIZE,
+                "Hexagon size (metres between neighbouring cell centres)",
+                QgsProcessingParameterNumber.Type.Double,
+                500.0,
+                minValue=1.0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.CATEGORY, "Crime category", CATEGORY_CHOICES, defaultValue=0
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterString(
+                self.MONTHS, "Months (e.g. 2022-09,2022-10; empty = all)", optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterBoolean(
+                self.FDR,
+                "False discovery rate correction (Gi*, Benjamini-Hochberg)",
+                defaultValue=False,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.MAX_CELLS,
+                "Maximum number of cells",
+                QgsProcessingParameterNumber.Type.Integer,
+                DEFAULT_MAX_CELLS,
+                minValue=1,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterVectorDestination(
+                self.OUTPUT,
+                "Public hotspot layer (GeoPackage)",
+                QgsProcessing.SourceType.TypeVectorPolygon,
+            )
+        )
         self.addOutput(QgsProcessingOutputNumber(self.CELLS, "Cells"))
         self.addOutput(QgsProcessingOutputNumber(self.CRIMES_COUNTED, "Published crimes counted"))
         self.addOutput(QgsProcessingOutputString(self.LEGEND, "Explanation (plain words)"))
 
-    def processAlgorithm(self, parameters: dict, context: QgsProcessingContext,  # noqa: N802
-                         feedback: QgsProcessingFeedback) -> dict:
+    def processAlgorithm(
+        self,
+        parameters: dict,
+        context: QgsProcessingContext,  # noqa: N802
+        feedback: QgsProcessingFeedback,
+    ) -> dict:
         from ..core.gate.leak_gate import LeakError
         from ..core.release.map_points import MapPointsError
         from ..qgis_bridge.hotspot_layers import HotspotInputError, PublishError
 
-        crimes = crimes_from_parameters(self, parameters, context, self.CRIMES,
-                                        self.CRIMES_FILES)
-        points = map_points_from_parameters(self, parameters, context, self.MAP_POINTS,
-                                            self.LABEL_FIELD)
+        crimes = crimes_from_parameters(self, parameters, context, self.CRIMES, self.CRIMES_FILES)
+        points = map_points_from_parameters(
+            self, parameters, context, self.MAP_POINTS, self.LABEL_FIELD
+        )
         out_path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         if not out_path.lower().endswith(".gpkg"):
             raise QgsProcessingException(
                 f"The public hotspot layer is written as a GeoPackage: choose a .gpkg file "
-                f"(not {out_path})")
+                f"(not {out_path})"
+            )
         index = self.parameterAsEnum(parameters, self.CATEGORY, context)
         try:
             result = run_publish_hotspots(
-                self.parameterAsFile(parameters, self.RELEASE, context), crimes, points,
+                self.parameterAsFile(parameters, self.RELEASE, context),
+                crimes,
+                points,
                 out_path,
                 method=METHODS[self.parameterAsEnum(parameters, self.METHOD, context)][0],
                 cell_size_m=self.parameterAsDouble(parameters, self.CELL_SIZE, context),
@@ -336,13 +433,16 @@ class PublishHotspotsAlgorithm(QgsProcessingAlgorithm):
                 fdr=self.parameterAsBool(parameters, self.FDR, context),
                 max_cells=self.parameterAsInt(parameters, self.MAX_CELLS, context),
                 profile_path=self.parameterAsFile(parameters, self.PROFILE, context) or None,
-                feedback=ProcessingFeedbackAdapter(feedback))
+                feedback=ProcessingFeedbackAdapter(feedback),
+            )
         except Cancelled as exc:
-            raise QgsProcessingException("Cancelled: an earlier OUTPUT was left unchanged.") \
-                from exc
+            raise QgsProcessingException(
+                "Cancelled: an earlier OUTPUT was left unchanged."
+            ) from exc
         except LeakError as exc:
             raise QgsProcessingException(
-                f"Not published; an earlier OUTPUT was left unchanged.\n{exc}") from exc
+                f"Not published; an earlier OUTPUT was left unchanged.\n{exc}"
+            ) from exc
         except (PublishError, HotspotInputError, MapPointsError) as exc:
             raise QgsProcessingException(str(exc)) from exc
         except (OSError, ValueError) as exc:
@@ -351,12 +451,19 @@ class PublishHotspotsAlgorithm(QgsProcessingAlgorithm):
             feedback.pushInfo(result.legend_text)
             for note in result.notes:
                 feedback.pushInfo(note)
-            feedback.pushInfo(f"{result.cells:,} cells, {result.crimes:,} published crimes; "
-                              f"written to {result.path}")
+            feedback.pushInfo(
+                f"{result.cells:,} cells, {result.crimes:,} published crimes; "
+                f"written to {result.path}"
+            )
         if context.willLoadLayerOnCompletion(out_path):
             details = context.layerToLoadOnCompletionDetails(out_path)
             details.name = result.title
-            details.setPostProcessor(_HotspotPostProcessor.create(
-                result.kind, result.title, result.legend_text))
-        return {self.OUTPUT: out_path, self.CELLS: result.cells,
-                self.CRIMES_COUNTED: result.crimes, self.LEGEND: result.legend_text}
+            details.setPostProcessor(
+                _HotspotPostProcessor.create(result.kind, result.title, result.legend_text)
+            )
+        return {
+            self.OUTPUT: out_path,
+            self.CELLS: result.cells,
+            self.CRIMES_COUNTED: result.crimes,
+            self.LEGEND: result.legend_text,
+        }

@@ -14,26 +14,55 @@ from qgis.core import (
 )
 
 
-def add_crimes_parameters(algorithm: QgsProcessingAlgorithm, layer_name: str, files_name: str,
-                          profile_name: str, *, raw: bool = False) -> None:
+def add_crimes_parameters(
+    algorithm: QgsProcessingAlgorithm,
+    layer_name: str,
+    files_name: str,
+    profile_name: str,
+    *,
+    raw: bool = False,
+) -> None:
     """A crimes layer from a crime_mapper load, or extract files (+ a mapping profile)."""
     what = "Raw crimes" if raw else "Crimes"
     files = "raw extract" if raw else "crime extract"
-    algorithm.addParameter(QgsProcessingParameterVectorLayer(
-        layer_name, f"{what} layer (from a crime_mapper load)",
-        [QgsProcessing.SourceType.TypeVectorPoint], optional=True))
-    algorithm.addParameter(QgsProcessingParameterMultipleLayers(
-        files_name, f"Or {files} files (.csv, folders, police.uk .zip)",
-        QgsProcessing.SourceType.TypeFile, optional=True))
-    algorithm.addParameter(QgsProcessingParameterFile(
-        profile_name, "Column-mapping profile (JSON)",
-        behavior=QgsProcessingParameterFile.Behavior.File, extension="json", optional=True))
+    algorithm.addParameter(
+        QgsProcessingParameterVectorLayer(
+            layer_name,
+            f"{what} layer (from a crime_mapper load)",
+            [QgsProcessing.SourceType.TypeVectorPoint],
+            optional=True,
+        )
+    )
+    algorithm.addParameter(
+        QgsProcessingParameterMultipleLayers(
+            files_name,
+            f"Or {files} files (.csv, folders, police.uk .zip)",
+            QgsProcessing.SourceType.TypeFile,
+            optional=True,
+        )
+    )
+    algorithm.addParameter(
+        QgsProcessingParameterFile(
+            profile_name,
+            "Column-mapping profile (JSON)",
+            behavior=QgsProcessingParameterFile.Behavior.File,
+            extension="json",
+            optional=True,
+        )
+    )
 
 
-def add_map_points_parameters(algorithm: QgsProcessingAlgorithm, points_name: str,
-                              label_name: str) -> None:
+def add_map_points_parameters(
+    algorithm: QgsProcessingAlgorithm, points_name: str, label_name: str
+) -> None:
     """The anonymous map points layer and its label field (default "label")."""
-    algorithm.addParameter(QgsProcessingParameterVectorLayer(
-        points_name, "Anonymous map points", [QgsProcessing.SourceType.TypeVectorPoint]))
-    algorithm.addParameter(QgsProcessingParameterField(
-        label_name, "Map point label field", "label", points_name, optional=True))
+    algorithm.addParameter(
+        QgsProcessingParameterVectorLayer(
+            points_name, "Anonymous map points", [QgsProcessing.SourceType.TypeVectorPoint]
+        )
+    )
+    algorithm.addParameter(
+        QgsProcessingParameterField(
+            label_name, "Map point label field", "label", points_name, optional=True
+        )
+    )

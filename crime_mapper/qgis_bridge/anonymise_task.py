@@ -28,10 +28,17 @@ class AnonymiseTask(QgsTask):
     (True when the leak gate stopped the release).
     """
 
-    def __init__(self, crimes: Union[str, Sequence[str]], points: Any, salt_file: str,
-                 output_dir: str, rules: Optional[str] = None,
-                 max_distance_m: float = 20_000.0, profile_path: Optional[str] = None,
-                 description: str = "crime_mapper: anonymise for release") -> None:
+    def __init__(
+        self,
+        crimes: Union[str, Sequence[str]],
+        points: Any,
+        salt_file: str,
+        output_dir: str,
+        rules: Optional[str] = None,
+        max_distance_m: float = 20_000.0,
+        profile_path: Optional[str] = None,
+        description: str = "crime_mapper: anonymise for release",
+    ) -> None:
         super().__init__(description, QgsTask.Flag.CanCancel)
         self.crimes = crimes
         self.points = points
@@ -51,9 +58,15 @@ class AnonymiseTask(QgsTask):
 
         try:
             self.outputs = run_anonymise(
-                self.crimes, self.points, self.rules, self.salt_file, self.output_dir,
-                max_distance_m=self.max_distance_m, profile_path=self.profile_path,
-                feedback=TaskFeedback(self))
+                self.crimes,
+                self.points,
+                self.rules,
+                self.salt_file,
+                self.output_dir,
+                max_distance_m=self.max_distance_m,
+                profile_path=self.profile_path,
+                feedback=TaskFeedback(self),
+            )
         except Cancelled:
             self.error = "Cancelled"
             self.summary = "Anonymise cancelled: the previous release was left unchanged."
@@ -64,11 +77,11 @@ class AnonymiseTask(QgsTask):
             self.summary = str(exc)
             return False
         except Exception as exc:  # noqa: BLE001 - reported to the user, never swallowed
-            self.error = f"{exc}" if isinstance(exc, ValueError) else \
-                f"{type(exc).__name__}: {exc}"
+            self.error = f"{exc}" if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
             self.details = traceback.format_exc()
-            self.summary = (f"Anonymise failed: {self.error}\n"
-                            "The previous release was left unchanged.")
+            self.summary = (
+                f"Anonymise failed: {self.error}\nThe previous release was left unchanged."
+            )
             return False
         self.summary = self.outputs.summary_text()
         return True
@@ -81,8 +94,9 @@ class AnonymiseTask(QgsTask):
             self.summary = self.summary or "Anonymise cancelled."
             QgsMessageLog.logMessage(self.summary, LOG_TAG, Qgis.MessageLevel.Warning)
         else:
-            QgsMessageLog.logMessage(f"{self.summary}\n{self.details}", LOG_TAG,
-                                     Qgis.MessageLevel.Critical)
+            QgsMessageLog.logMessage(
+                f"{self.summary}\n{self.details}", LOG_TAG, Qgis.MessageLevel.Critical
+            )
 
     def add_public_layer(self, project: Optional[QgsProject] = None) -> Optional[QgsVectorLayer]:
         """Main thread only: add the styled public layer of a finished release."""
@@ -91,8 +105,9 @@ class AnonymiseTask(QgsTask):
         return add_public_layer(self.outputs, project)
 
 
-def add_public_layer(outputs: AnonymiseOutputs,
-                     project: Optional[QgsProject] = None) -> QgsVectorLayer:
+def add_public_layer(
+    outputs: AnonymiseOutputs, project: Optional[QgsProject] = None
+) -> QgsVectorLayer:
     """The public GeoPackage layer, styled by crime type, added to the project."""
     from .layers import reload_layers_on
     from .run_anonymise import style_public_layer

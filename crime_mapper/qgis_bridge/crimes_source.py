@@ -122,15 +122,20 @@ def read_crimes_gpkg(path: PathLike, table: str = CRIMES_TABLE) -> pd.DataFrame:
         except sqlite3.DatabaseError as exc:
             raise CrimesSourceError(f"{path} is not a GeoPackage ({exc})") from exc
         names = [row[1] for row in info]
-        missing = [c for c in ("crime_id", "month", "crime_type", "longitude", "latitude")
-                   if c not in names]
+        missing = [
+            c
+            for c in ("crime_id", "month", "crime_type", "longitude", "latitude")
+            if c not in names
+        ]
         if not names or missing:
             raise CrimesSourceError(
                 f"{path} has no crime_mapper {table!r} table (missing "
                 f"{', '.join(missing) or 'the table'}): load the extracts with crime_mapper "
-                "first, or give the extract files")
-        wanted = [c for c in names if c in schema.CRIME_COLUMNS
-                  or c.startswith(schema.EXTRA_PREFIX)]
+                "first, or give the extract files"
+            )
+        wanted = [
+            c for c in names if c in schema.CRIME_COLUMNS or c.startswith(schema.EXTRA_PREFIX)
+        ]
         select = ", ".join(f'"{c}"' for c in wanted)
         frame = pd.read_sql_query(f'SELECT {select} FROM "{table}" ORDER BY fid', conn)
     finally:
@@ -183,7 +188,8 @@ def _only_feature_table(path: str) -> Optional[str]:
     try:
         with closing(sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)) as conn:
             rows = conn.execute(
-                "SELECT table_name FROM gpkg_contents WHERE data_type = 'features'").fetchall()
+                "SELECT table_name FROM gpkg_contents WHERE data_type = 'features'"
+            ).fetchall()
     except sqlite3.Error:
         return None
     return rows[0][0] if len(rows) == 1 else None
@@ -200,7 +206,8 @@ def crimes_path_from_layer(layer: Any) -> str:
         name = layer.name() if hasattr(layer, "name") else "the crimes layer"
         raise CrimesSourceError(
             f"{name!r} is not a crime_mapper crimes GeoPackage layer: choose the crimes layer "
-            "of a load (Load crime extracts), or give the extract files instead")
+            "of a load (Load crime extracts), or give the extract files instead"
+        )
     return f"{found[0]}|layername={found[1]}"
 
 
@@ -210,12 +217,19 @@ def crimes_from_gpkg(path: PathLike, table: str = CRIMES_TABLE) -> CrimesInput:
     crimes = read_crimes_gpkg(path, table)
     rejects = _rejects_beside(path)
     files = [path] + ([path.with_name(OUTPUT_NAMES["rejects"])] if rejects is not None else [])
-    return CrimesInput(crimes=crimes, rejects=rejects, input_files=files,
-                       description=f"crimes GeoPackage {path.name}")
+    return CrimesInput(
+        crimes=crimes,
+        rejects=rejects,
+        input_files=files,
+        description=f"crimes GeoPackage {path.name}",
+    )
 
 
-def crimes_from_files(paths: Sequence[PathLike], profile: Optional[MappingProfile] = None,
-                      feedback: Optional[Feedback] = None) -> CrimesInput:
+def crimes_from_files(
+    paths: Sequence[PathLike],
+    profile: Optional[MappingProfile] = None,
+    feedback: Optional[Feedback] = None,
+) -> CrimesInput:
     """Crimes and rejects loaded afresh from extract files, folders or police.uk zips."""
     from ..core.load.loader import load_extracts
 
@@ -231,13 +245,20 @@ def crimes_from_files(paths: Sequence[PathLike], profile: Optional[MappingProfil
     if not len(result.crimes):
         errors = "; ".join(f.error for f in result.files if f.error)
         raise CrimesSourceError("the extracts hold no crimes" + (f" ({errors})" if errors else ""))
-    return CrimesInput(crimes=result.crimes, rejects=result.rejects, input_files=files,
-                       description=extracts_description(files), profile=profile)
+    return CrimesInput(
+        crimes=result.crimes,
+        rejects=result.rejects,
+        input_files=files,
+        description=extracts_description(files),
+        profile=profile,
+    )
 
 
-def open_crimes_source(source: Union[PathLike, Sequence[PathLike]],
-                       profile: Optional[MappingProfile] = None,
-                       feedback: Optional[Feedback] = None) -> CrimesInput:
+def open_crimes_source(
+    source: Union[PathLike, Sequence[PathLike]],
+    profile: Optional[MappingProfile] = None,
+    feedback: Optional[Feedback] = None,
+) -> CrimesInput:
     """A crimes GeoPackage path (or a one-item list holding one), or extract paths."""
     paths = [source] if isinstance(source, (str, os.PathLike)) else list(source)
     if len(paths) == 1 and is_gpkg(str(paths[0]).split("|", 1)[0]):

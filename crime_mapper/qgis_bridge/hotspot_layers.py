@@ -115,13 +115,17 @@ def parse_months(value: Any) -> list[str]:
 
 def parse_category(value: Optional[str]) -> Optional[str]:
     """A canonical category name, or None for all crimes ("", "All", None)."""
-    if value is None or not str(value).strip() or str(value).strip().lower() in ("all",
-                                                                                 "all crimes"):
+    if (
+        value is None
+        or not str(value).strip()
+        or str(value).strip().lower() in ("all", "all crimes")
+    ):
         return None
     name = normalise_category(str(value))
     if name is None:
-        raise _input_error(f"unknown crime category {value!r}; use one of: "
-                           + ", ".join(CATEGORY_NAMES))
+        raise _input_error(
+            f"unknown crime category {value!r}; use one of: " + ", ".join(CATEGORY_NAMES)
+        )
     return name
 
 
@@ -167,8 +171,6 @@ def _find_field(names: Sequence[str], candidates: Sequence[str]) -> Optional[str
     return None
 
 
-
-
 def _gpkg_table(layer: QgsVectorLayer) -> Optional[tuple[str, str, str]]:
     """(path, table, geometry column) when the layer is a plain GeoPackage table we can read
     with SQL (no subset string, no joins), else None."""
@@ -181,11 +183,12 @@ def _gpkg_table(layer: QgsVectorLayer) -> Optional[tuple[str, str, str]]:
     table = None
     for part in parts[1:]:
         if part.startswith("layername="):
-            table = part[len("layername="):]
+            table = part[len("layername=") :]
     try:
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
-            rows = conn.execute("SELECT table_name, column_name FROM gpkg_geometry_columns"
-                                ).fetchall()
+            rows = conn.execute(
+                "SELECT table_name, column_name FROM gpkg_geometry_columns"
+            ).fetchall()
     except sqlite3.Error:
         return None
     for name, column in rows:
@@ -194,9 +197,15 @@ def _gpkg_table(layer: QgsVectorLayer) -> Optional[tuple[str, str, str]]:
     return None
 
 
-def _read_gpkg(layer: QgsVectorLayer, spec: tuple[str, str, str], category_field: Optional[str],
-               month_field: Optional[str], category: Optional[str], months: Sequence[str],
-               want_months: bool) -> tuple[np.ndarray, np.ndarray, Optional[np.ndarray], int]:
+def _read_gpkg(
+    layer: QgsVectorLayer,
+    spec: tuple[str, str, str],
+    category_field: Optional[str],
+    month_field: Optional[str],
+    category: Optional[str],
+    months: Sequence[str],
+    want_months: bool,
+) -> tuple[np.ndarray, np.ndarray, Optional[np.ndarray], int]:
     path, table, geom = spec
     q = gpkg_write._quote
     columns = [q(geom)] + ([q(month_field)] if want_months and month_field else [])
@@ -225,18 +234,25 @@ def _read_gpkg(layer: QgsVectorLayer, spec: tuple[str, str, str], category_field
     return (x[ok], y[ok], month_values[ok] if month_values is not None else None, skipped)
 
 
-def _read_features(layer: QgsVectorLayer, category_field: Optional[str],
-                   month_field: Optional[str], category: Optional[str], months: Sequence[str],
-                   want_months: bool, feedback: Feedback
-                   ) -> tuple[np.ndarray, np.ndarray, Optional[np.ndarray], int]:
+def _read_features(
+    layer: QgsVectorLayer,
+    category_field: Optional[str],
+    month_field: Optional[str],
+    category: Optional[str],
+    months: Sequence[str],
+    want_months: bool,
+    feedback: Feedback,
+) -> tuple[np.ndarray, np.ndarray, Optional[np.ndarray], int]:
     """Any provider: a QgsFeatureRequest loop reading only the fields it needs."""
     from qgis.core import QgsExpression
 
     request = QgsFeatureRequest()
     filters = []
     if category is not None:
-        filters.append(f"{QgsExpression.quotedColumnRef(category_field)} = "
-                       f"{QgsExpression.quotedValue(category)}")
+        filters.append(
+            f"{QgsExpression.quotedColumnRef(category_field)} = "
+            f"{QgsExpression.quotedValue(category)}"
+        )
     if months:
         values = ", ".join(QgsExpression.quotedValue(m) for m in months)
         filters.append(f"{QgsExpression.quotedColumnRef(month_field)} IN ({values})")
@@ -257,8 +273,7 @@ def _read_features(layer: QgsVectorLayer, category_field: Optional[str],
         if geometry is None or geometry.isNull() or geometry.isEmpty():
             skipped += 1
             continue
-        point = geometry.asPoint() if not geometry.isMultipart() else \
-            geometry.centroid().asPoint()
+        point = geometry.asPoint() if not geometry.isMultipart() else geometry.centroid().asPoint()
         xs.append(point.x())
         ys.append(point.y())
         if want_months and month_field:
@@ -273,8 +288,9 @@ def _held_months(layer: QgsVectorLayer, month_field: Optional[str]) -> list[str]
     index = layer.fields().indexOf(month_field)
     if index < 0:
         return []
-    return sorted(str(v) for v in layer.uniqueValues(index, 500) if v is not None
-                  and str(v) != "NULL")
+    return sorted(
+        str(v) for v in layer.uniqueValues(index, 500) if v is not None and str(v) != "NULL"
+    )
 
 
 def open_point_layer(source: Union[QgsVectorLayer, str]) -> QgsVectorLayer:
@@ -311,39 +327,54 @@ def points_from_layer(
     category_field = _find_field(names, CATEGORY_FIELDS)
     month_field = _find_field(names, MONTH_FIELDS)
     if category is not None and category_field is None:
-        raise _input_error(f"the layer {layer.name()!r} has no crime type field "
-                           f"({' / '.join(CATEGORY_FIELDS)}): choose 'All' categories")
+        raise _input_error(
+            f"the layer {layer.name()!r} has no crime type field "
+            f"({' / '.join(CATEGORY_FIELDS)}): choose 'All' categories"
+        )
     if (month_list or want_months) and month_field is None:
-        raise _input_error(f"the layer {layer.name()!r} has no month field "
-                           f"({' / '.join(MONTH_FIELDS)})")
+        raise _input_error(
+            f"the layer {layer.name()!r} has no month field ({' / '.join(MONTH_FIELDS)})"
+        )
     crs = layer.crs()
     if not crs.isValid():
-        raise _input_error(f"the layer {layer.name()!r} has no coordinate reference system; "
-                           "set one (Layer Properties > Source) and run again")
+        raise _input_error(
+            f"the layer {layer.name()!r} has no coordinate reference system; "
+            "set one (Layer Properties > Source) and run again"
+        )
 
     spec = _gpkg_table(layer)
     if spec is not None:
-        x, y, month_values, skipped = _read_gpkg(layer, spec, category_field, month_field,
-                                                 category, month_list, want_months)
+        x, y, month_values, skipped = _read_gpkg(
+            layer, spec, category_field, month_field, category, month_list, want_months
+        )
     else:
-        x, y, month_values, skipped = _read_features(layer, category_field, month_field,
-                                                     category, month_list, want_months,
-                                                     feedback)
+        x, y, month_values, skipped = _read_features(
+            layer, category_field, month_field, category, month_list, want_months, feedback
+        )
     feedback.check()
     if len(x) == 0:
         if layer.featureCount() == 0:
-            raise _input_error(f"the layer {layer.name()!r} is empty: there are no crimes "
-                               "to analyse")
+            raise _input_error(
+                f"the layer {layer.name()!r} is empty: there are no crimes to analyse"
+            )
         if category is None and not month_list:
-            raise _input_error(f"no crime in the layer {layer.name()!r} has a location "
-                               f"({skipped:,} without one)")
+            raise _input_error(
+                f"no crime in the layer {layer.name()!r} has a location ({skipped:,} without one)"
+            )
         held = _held_months(layer, month_field)
-        what = " and ".join(filter(None, [
-            f"category {category!r}" if category else "",
-            f"month(s) {', '.join(month_list)}" if month_list else ""]))
+        what = " and ".join(
+            filter(
+                None,
+                [
+                    f"category {category!r}" if category else "",
+                    f"month(s) {', '.join(month_list)}" if month_list else "",
+                ],
+            )
+        )
         hint = f"; the layer holds {held[0]} to {held[-1]}" if held else ""
-        raise _input_error(f"no crimes with a location in {what} in the layer "
-                           f"{layer.name()!r}{hint}")
+        raise _input_error(
+            f"no crimes with a location in {what} in the layer {layer.name()!r}{hint}"
+        )
 
     notes: list[str] = []
     authid = crs.authid() or crs.toWkt()
@@ -354,11 +385,16 @@ def points_from_layer(
 
         target = choose_crs(x, y)
         x, y = transform(x, y, WGS84, target)
-        name = ("British National Grid" if target.upper() == "EPSG:27700"
-                else "Irish Transverse Mercator")
-        notes.append(f"The layer's CRS ({authid}) is geographic (degrees); the points were "
-                     f"projected to {name} ({target}), chosen automatically, so that cell "
-                     "sizes and distances are in metres.")
+        name = (
+            "British National Grid"
+            if target.upper() == "EPSG:27700"
+            else "Irish Transverse Mercator"
+        )
+        notes.append(
+            f"The layer's CRS ({authid}) is geographic (degrees); the points were "
+            f"projected to {name} ({target}), chosen automatically, so that cell "
+            "sizes and distances are in metres."
+        )
         out_crs = target
     else:
         if crs.mapUnits() != QgsUnitTypes.DistanceUnit.DistanceMeters:
@@ -366,7 +402,8 @@ def points_from_layer(
             raise _input_error(
                 f"the layer's CRS ({authid}) is measured in {unit}, not metres: hotspot cell "
                 "sizes and bandwidths are in metres. Reproject the layer to British National "
-                "Grid (EPSG:27700) or Irish Transverse Mercator (EPSG:2157) first.")
+                "Grid (EPSG:27700) or Irish Transverse Mercator (EPSG:2157) first."
+            )
         out_crs = authid
     ok = np.isfinite(x) & np.isfinite(y)
     if not ok.all():
@@ -375,9 +412,17 @@ def points_from_layer(
         month_values = month_values[ok] if month_values is not None else None
     if skipped:
         notes.append(f"{skipped:,} crimes without a location were left out.")
-    return HotspotPoints(x=np.ascontiguousarray(x), y=np.ascontiguousarray(y), crs=out_crs,
-                         months=month_values, source_name=layer.name(), category=category,
-                         month_filter=month_list, skipped_no_location=skipped, notes=notes)
+    return HotspotPoints(
+        x=np.ascontiguousarray(x),
+        y=np.ascontiguousarray(y),
+        crs=out_crs,
+        months=month_values,
+        source_name=layer.name(),
+        category=category,
+        month_filter=month_list,
+        skipped_no_location=skipped,
+        notes=notes,
+    )
 
 
 # --- writing -----------------------------------------------------------------------------------
@@ -396,10 +441,22 @@ def _srs_row(crs: str) -> tuple[int, str, str, int, str, str]:
     return code, name, authority, code, srs.ExportToWkt(), name
 
 
-_POLY_HEADER = np.dtype([("magic", "S2"), ("version", "u1"), ("flags", "u1"),
-                         ("srs_id", "<i4"), ("minx", "<f8"), ("maxx", "<f8"),
-                         ("miny", "<f8"), ("maxy", "<f8"), ("byte_order", "u1"),
-                         ("wkb_type", "<u4"), ("rings", "<u4"), ("points", "<u4")])
+_POLY_HEADER = np.dtype(
+    [
+        ("magic", "S2"),
+        ("version", "u1"),
+        ("flags", "u1"),
+        ("srs_id", "<i4"),
+        ("minx", "<f8"),
+        ("maxx", "<f8"),
+        ("miny", "<f8"),
+        ("maxy", "<f8"),
+        ("byte_order", "u1"),
+        ("wkb_type", "<u4"),
+        ("rings", "<u4"),
+        ("points", "<u4"),
+    ]
+)
 
 
 def polygon_blobs(polygons: np.ndarray, srs_id: int) -> list[bytes]:
@@ -426,12 +483,17 @@ def polygon_blobs(polygons: np.ndarray, srs_id: int) -> list[bytes]:
     packed["xy"] = polygons
     raw = packed.tobytes()
     size = blob.itemsize
-    return [raw[i:i + size] for i in range(0, n * size, size)]
+    return [raw[i : i + size] for i in range(0, n * size, size)]
 
 
-def write_polygon_gpkg(path: PathLike, table: str, polygons: np.ndarray,
-                       columns: Sequence[tuple[str, str, np.ndarray]], crs: str,
-                       description: str = "") -> Path:
+def write_polygon_gpkg(
+    path: PathLike,
+    table: str,
+    polygons: np.ndarray,
+    columns: Sequence[tuple[str, str, np.ndarray]],
+    crs: str,
+    description: str = "",
+) -> Path:
     """A new GeoPackage holding one polygon table: ``columns`` are (name, GeoPackage type
     ('INTEGER' | 'DOUBLE' | 'TEXT'), values). Same file layout as gpkg_write's point tables
     (metadata, bulk-loaded R-tree and GDAL's triggers), so it opens cleanly in QGIS and GDAL.
@@ -451,12 +513,17 @@ def write_polygon_gpkg(path: PathLike, table: str, polygons: np.ndarray,
         conn.execute("BEGIN")
         gpkg_write._create_metadata(conn)
         if srs_id != gpkg_write.WGS84_SRS_ID:
-            conn.execute("INSERT INTO gpkg_spatial_ref_sys (srs_id, srs_name, organization, "
-                         "organization_coordsys_id, definition, description) "
-                         "VALUES (?, ?, ?, ?, ?, ?)", srs)
+            conn.execute(
+                "INSERT INTO gpkg_spatial_ref_sys (srs_id, srs_name, organization, "
+                "organization_coordsys_id, definition, description) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                srs,
+            )
         defs = "".join(f", {q(name)} {kind}" for name, kind, _ in columns)
-        conn.execute(f'CREATE TABLE {q(table)} ("fid" INTEGER PRIMARY KEY AUTOINCREMENT '
-                     f'NOT NULL, "geom" POLYGON{defs})')
+        conn.execute(
+            f'CREATE TABLE {q(table)} ("fid" INTEGER PRIMARY KEY AUTOINCREMENT '
+            f'NOT NULL, "geom" POLYGON{defs})'
+        )
         values = [range(1, n + 1), polygon_blobs(polygons, srs_id) if n else []]
         for _, kind, data in columns:
             arr = np.asarray(data)
@@ -471,27 +538,42 @@ def write_polygon_gpkg(path: PathLike, table: str, polygons: np.ndarray,
         marks = ", ".join("?" * len(values))
         conn.executemany(f"INSERT INTO {q(table)} VALUES ({marks})", zip(*values))
         if n:
-            bounds = (float(polygons[:, :, 0].min()), float(polygons[:, :, 1].min()),
-                      float(polygons[:, :, 0].max()), float(polygons[:, :, 1].max()))
+            bounds = (
+                float(polygons[:, :, 0].min()),
+                float(polygons[:, :, 1].min()),
+                float(polygons[:, :, 0].max()),
+                float(polygons[:, :, 1].max()),
+            )
         else:
             bounds = (None, None, None, None)
-        conn.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, "
-                     "description, min_x, min_y, max_x, max_y, srs_id) VALUES "
-                     "(?, 'features', ?, ?, ?, ?, ?, ?, ?)",
-                     (table, table, description, *bounds, srs_id))
-        conn.execute("INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', 'POLYGON', ?, 0, 0)",
-                     (table, srs_id))
+        conn.execute(
+            "INSERT INTO gpkg_contents (table_name, data_type, identifier, "
+            "description, min_x, min_y, max_x, max_y, srs_id) VALUES "
+            "(?, 'features', ?, ?, ?, ?, ?, ?, ?)",
+            (table, table, description, *bounds, srs_id),
+        )
+        conn.execute(
+            "INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', 'POLYGON', ?, 0, 0)",
+            (table, srs_id),
+        )
         conn.execute("INSERT INTO gpkg_ogr_contents VALUES (?, ?)", (table, n))
         rtree = f"rtree_{table}_geom"
         conn.execute(f"CREATE VIRTUAL TABLE {q(rtree)} USING rtree(id, minx, maxx, miny, maxy)")
         if n:
             gpkg_write.bulk_load_rtree(
-                conn, rtree, np.arange(1, n + 1), polygons[:, :, 0].min(axis=1),
-                polygons[:, :, 1].min(axis=1), polygons[:, :, 0].max(axis=1),
-                polygons[:, :, 1].max(axis=1))
-        conn.execute("INSERT INTO gpkg_extensions VALUES (?, 'geom', 'gpkg_rtree_index', "
-                     "'http://www.geopackage.org/spec120/#extension_rtree', 'write-only')",
-                     (table,))
+                conn,
+                rtree,
+                np.arange(1, n + 1),
+                polygons[:, :, 0].min(axis=1),
+                polygons[:, :, 1].min(axis=1),
+                polygons[:, :, 0].max(axis=1),
+                polygons[:, :, 1].max(axis=1),
+            )
+        conn.execute(
+            "INSERT INTO gpkg_extensions VALUES (?, 'geom', 'gpkg_rtree_index', "
+            "'http://www.geopackage.org/spec120/#extension_rtree', 'write-only')",
+            (table,),
+        )
         for sql in gpkg_write._rtree_triggers(table, "geom"):
             conn.execute(sql)
         for sql in gpkg_write._feature_count_triggers(table):
@@ -505,8 +587,9 @@ def write_polygon_gpkg(path: PathLike, table: str, polygons: np.ndarray,
 KDE_NODATA = -9999.0
 
 
-def write_density_tif(path: PathLike, density: np.ndarray, x_min: float, y_max: float,
-                      cell_m: float, crs: str) -> Path:
+def write_density_tif(
+    path: PathLike, density: np.ndarray, x_min: float, y_max: float, cell_m: float, crs: str
+) -> Path:
     """The KDE surface as a single-band float32 GeoTIFF: CRS, north-up geotransform, LZW
     compression with a floating-point predictor, tiled, nodata declared (-9999; the surface
     itself has no nodata cells: 0 means no crime within the bandwidth)."""
@@ -521,8 +604,7 @@ def write_density_tif(path: PathLike, density: np.ndarray, x_min: float, y_max: 
         options.append("BIGTIFF=YES")
     ds = driver.Create(str(path), cols, rows, 1, gdal.GDT_Float32, options=options)
     try:
-        ds.SetGeoTransform((float(x_min), float(cell_m), 0.0, float(y_max), 0.0,
-                            -float(cell_m)))
+        ds.SetGeoTransform((float(x_min), float(cell_m), 0.0, float(y_max), 0.0, -float(cell_m)))
         srs = osr.SpatialReference()
         srs.SetFromUserInput(crs)
         ds.SetProjection(srs.ExportToWkt())
@@ -545,41 +627,59 @@ def _metres(value: float) -> str:
 
 
 def grid_text(points: HotspotPoints, size_m: float) -> str:
-    return (f"Crime counts on {_metres(size_m)} hexagons ({points.subject()}). Each hexagon "
-            f"holds the number of crimes whose point falls inside it; hexagons are "
-            f"{_metres(size_m)} from centre to neighbouring centre, on a fixed lattice in "
-            f"{points.crs}, so the same cells appear every month and maps can be compared. "
-            "Darker = more crimes; classes are quantiles of the counts.")
+    return (
+        f"Crime counts on {_metres(size_m)} hexagons ({points.subject()}). Each hexagon "
+        f"holds the number of crimes whose point falls inside it; hexagons are "
+        f"{_metres(size_m)} from centre to neighbouring centre, on a fixed lattice in "
+        f"{points.crs}, so the same cells appear every month and maps can be compared. "
+        "Darker = more crimes; classes are quantiles of the counts."
+    )
 
 
 def gi_text(points: HotspotPoints, size_m: float, fdr: bool, rings: int = 1) -> str:
     neighbours = 3 * rings * (rings + 1)
-    return (f"Getis-Ord Gi* on {_metres(size_m)} hexagons ({points.subject()}): cells whose "
-            f"neighbourhood (the cell and its {neighbours} neighbours) has many more crimes "
-            "(hot spot) or many fewer (cold spot) than the average over the whole area. "
-            "Classes at 90/95/99% confidence (two-sided); false discovery rate (FDR) "
-            f"correction {'on' if fdr else 'off'}"
-            + (": with many cells tested, fewer pass by chance." if fdr else
-               ": with many cells tested, about 1 in 10 'hot spot, 90%' cells may be chance.")
-            + " Internal analysis: exact data, not for publication.")
+    return (
+        f"Getis-Ord Gi* on {_metres(size_m)} hexagons ({points.subject()}): cells whose "
+        f"neighbourhood (the cell and its {neighbours} neighbours) has many more crimes "
+        "(hot spot) or many fewer (cold spot) than the average over the whole area. "
+        "Classes at 90/95/99% confidence (two-sided); false discovery rate (FDR) "
+        f"correction {'on' if fdr else 'off'}"
+        + (
+            ": with many cells tested, fewer pass by chance."
+            if fdr
+            else ": with many cells tested, about 1 in 10 'hot spot, 90%' cells may be chance."
+        )
+        + " Internal analysis: exact data, not for publication."
+    )
 
 
 def kde_text(points: HotspotPoints, cell_m: float, bandwidth_m: float, rule: str) -> str:
-    return (f"Kernel density of crimes ({points.subject()}) in crimes per km², on "
-            f"{_metres(cell_m)} cells. Each crime is spread smoothly over a circle of radius "
-            f"{_metres(bandwidth_m)} (the bandwidth: {rule}); the surface is the sum, so "
-            "darker = more crimes close by. Internal analysis: exact data.")
+    return (
+        f"Kernel density of crimes ({points.subject()}) in crimes per km², on "
+        f"{_metres(cell_m)} cells. Each crime is spread smoothly over a circle of radius "
+        f"{_metres(bandwidth_m)} (the bandwidth: {rule}); the surface is the sum, so "
+        "darker = more crimes close by. Internal analysis: exact data."
+    )
 
 
-def change_text(points: HotspotPoints, size_m: float, current: Sequence[str],
-                baseline: Sequence[str], fdr: bool, method: str = "") -> str:
-    method = method or ("Poisson test of the current count per cell against the mean of the "
-                        "baseline months.")
-    return (f"Change hotspots on {_metres(size_m)} hexagons ({points.category or 'all crimes'}"
-            f"): cells where {describe_months(list(current))} has significantly more (or "
-            f"fewer) crimes than usual in {describe_months(list(baseline))}. Method: {method} "
-            f"False discovery rate correction {'on' if fdr else 'off'}. Internal analysis: "
-            "exact data.")
+def change_text(
+    points: HotspotPoints,
+    size_m: float,
+    current: Sequence[str],
+    baseline: Sequence[str],
+    fdr: bool,
+    method: str = "",
+) -> str:
+    method = method or (
+        "Poisson test of the current count per cell against the mean of the baseline months."
+    )
+    return (
+        f"Change hotspots on {_metres(size_m)} hexagons ({points.category or 'all crimes'}"
+        f"): cells where {describe_months(list(current))} has significantly more (or "
+        f"fewer) crimes than usual in {describe_months(list(baseline))}. Method: {method} "
+        f"False discovery rate correction {'on' if fdr else 'off'}. Internal analysis: "
+        "exact data."
+    )
 
 
 # --- outputs and styling -----------------------------------------------------------------------
@@ -612,8 +712,9 @@ class HotspotOutputs:
         return self.kind == "kde"
 
 
-def style_hotspot_layer(layer: QgsMapLayer, kind: str, legend_text: str,
-                        title: Optional[str] = None) -> None:
+def style_hotspot_layer(
+    layer: QgsMapLayer, kind: str, legend_text: str, title: Optional[str] = None
+) -> None:
     """Renderer from the palette, aliases, and the plain-words explanation in the layer's
     abstract, metadata and a custom property (all kept in the QML)."""
     if kind == "kde":
@@ -626,12 +727,23 @@ def style_hotspot_layer(layer: QgsMapLayer, kind: str, legend_text: str,
     else:
         layer.setRenderer(graduated_renderer(layer, "count", "quantile", 5, "crimes"))
     if isinstance(layer, QgsVectorLayer):
-        aliases = {"count": "Crimes", "q": "Column (q)", "r": "Row (r)", "z": "z-score",
-                   "p": "p-value", GI_CLASS_FIELD: "Gi* class", "class_label": "Meaning",
-                   CHANGE_CLASS_FIELD: "Change class", "baseline_mean": "Baseline mean",
-                   "current": "Current count", "x": "Centre x", "y": "Centre y",
-                   "expected": "Expected (floored baseline)", "ratio": "Current / expected",
-                   "p_decrease": "p-value (decrease)"}
+        aliases = {
+            "count": "Crimes",
+            "q": "Column (q)",
+            "r": "Row (r)",
+            "z": "z-score",
+            "p": "p-value",
+            GI_CLASS_FIELD: "Gi* class",
+            "class_label": "Meaning",
+            CHANGE_CLASS_FIELD: "Change class",
+            "baseline_mean": "Baseline mean",
+            "current": "Current count",
+            "x": "Centre x",
+            "y": "Centre y",
+            "expected": "Expected (floored baseline)",
+            "ratio": "Current / expected",
+            "p_decrease": "p-value (decrease)",
+        }
         for index, name in enumerate(layer.fields().names()):
             if name in aliases:
                 layer.setFieldAlias(index, aliases[name])
@@ -659,8 +771,9 @@ def legend_text(layer: QgsMapLayer) -> str:
     return str(layer.customProperty(LEGEND_PROPERTY, "") or "")
 
 
-def _store_style(out: HotspotOutputs, tmp_path: Path, qml_tmp: Optional[Path],
-                 sld_tmp: Optional[Path]) -> None:
+def _store_style(
+    out: HotspotOutputs, tmp_path: Path, qml_tmp: Optional[Path], sld_tmp: Optional[Path]
+) -> None:
     """Style the freshly written file in this thread and store the style: the GeoPackage's
     default style (layer_styles) for a vector, a .qml beside it for a raster (QGIS loads a
     raster's same-name .qml as its default style), plus QML/SLD files when asked."""
@@ -680,8 +793,13 @@ def _store_style(out: HotspotOutputs, tmp_path: Path, qml_tmp: Optional[Path],
     del layer
 
 
-def _finish(out: HotspotOutputs, write, qml_path: Optional[PathLike],
-            sld_path: Optional[PathLike], feedback: Feedback) -> HotspotOutputs:
+def _finish(
+    out: HotspotOutputs,
+    write,
+    qml_path: Optional[PathLike],
+    sld_path: Optional[PathLike],
+    feedback: Feedback,
+) -> HotspotOutputs:
     """Write through staging (a failed/cancelled run leaves previous outputs unchanged),
     style, and move everything into place together."""
     started = time.perf_counter()
@@ -717,10 +835,17 @@ def _class_labels(classes: tuple[palette.ClassStyle, ...], values: np.ndarray) -
     return labels[np.clip(np.asarray(values, dtype=np.int64), -3, 3) + 3]
 
 
-def run_grid(points: HotspotPoints, out_path: PathLike, *, cell_size_m: float = 500.0,
-             max_cells: int = DEFAULT_MAX_CELLS, rings: int = 0,
-             qml_path: Optional[PathLike] = None, sld_path: Optional[PathLike] = None,
-             feedback: Optional[Feedback] = None) -> HotspotOutputs:
+def run_grid(
+    points: HotspotPoints,
+    out_path: PathLike,
+    *,
+    cell_size_m: float = 500.0,
+    max_cells: int = DEFAULT_MAX_CELLS,
+    rings: int = 0,
+    qml_path: Optional[PathLike] = None,
+    sld_path: Optional[PathLike] = None,
+    feedback: Optional[Feedback] = None,
+) -> HotspotOutputs:
     """Counts on a hexagon grid -> a styled polygon GeoPackage (graduated, quantiles)."""
     from ..core.hotspots.hexgrid import HexGrid, grid_counts, hex_polygons
 
@@ -734,21 +859,43 @@ def run_grid(points: HotspotPoints, out_path: PathLike, *, cell_size_m: float = 
     feedback.set_progress(50.0)
     feedback.check()
     title = f"Crime counts, {_metres(cell_size_m)} hexagons ({points.subject()})"
-    out = HotspotOutputs("grid", Path(out_path), title, grid_text(points, cell_size_m),
-                         points.crs, len(points), len(counts.q), notes=list(points.notes),
-                         timings=timings,
-                         facts={"cell_size_m": float(cell_size_m),
-                                "max_count": int(counts.count.max()) if len(counts.q) else 0})
+    out = HotspotOutputs(
+        "grid",
+        Path(out_path),
+        title,
+        grid_text(points, cell_size_m),
+        points.crs,
+        len(points),
+        len(counts.q),
+        notes=list(points.notes),
+        timings=timings,
+        facts={
+            "cell_size_m": float(cell_size_m),
+            "max_count": int(counts.count.max()) if len(counts.q) else 0,
+        },
+    )
     columns = _hex_columns(counts.q, counts.r, grid) + [("count", "INTEGER", counts.count)]
-    return _finish(out, lambda p: write_polygon_gpkg(p, GRID_TABLE, polygons, columns,
-                                                     points.crs, title),
-                   qml_path, sld_path, feedback)
+    return _finish(
+        out,
+        lambda p: write_polygon_gpkg(p, GRID_TABLE, polygons, columns, points.crs, title),
+        qml_path,
+        sld_path,
+        feedback,
+    )
 
 
-def run_gi(points: HotspotPoints, out_path: PathLike, *, cell_size_m: float = 500.0,
-           fdr: bool = False, rings: int = 1, max_cells: int = DEFAULT_MAX_CELLS,
-           qml_path: Optional[PathLike] = None, sld_path: Optional[PathLike] = None,
-           feedback: Optional[Feedback] = None) -> HotspotOutputs:
+def run_gi(
+    points: HotspotPoints,
+    out_path: PathLike,
+    *,
+    cell_size_m: float = 500.0,
+    fdr: bool = False,
+    rings: int = 1,
+    max_cells: int = DEFAULT_MAX_CELLS,
+    qml_path: Optional[PathLike] = None,
+    sld_path: Optional[PathLike] = None,
+    feedback: Optional[Feedback] = None,
+) -> HotspotOutputs:
     """Getis-Ord Gi* on grid counts (occupied cells and a ring of empty neighbours) -> a
     GeoPackage with count, z, p, gi_class and its plain-words meaning, styled by class."""
     from ..core.hotspots.getis_ord import gi_star
@@ -772,23 +919,49 @@ def run_gi(points: HotspotPoints, out_path: PathLike, *, cell_size_m: float = 50
     points.notes.extend(str(w) for w in getattr(gi, "warnings", []) or [])
     title = f"Gi* hotspots, {_metres(cell_size_m)} hexagons ({points.subject()})"
     out = HotspotOutputs(
-        "gi", Path(out_path), title, gi_text(points, cell_size_m, fdr, rings), points.crs,
-        len(points), len(counts.q), notes=list(points.notes), timings=timings,
-        facts={"cell_size_m": float(cell_size_m), "fdr": bool(fdr),
-               "hot_cells": int((classes > 0).sum()), "cold_cells": int((classes < 0).sum())})
+        "gi",
+        Path(out_path),
+        title,
+        gi_text(points, cell_size_m, fdr, rings),
+        points.crs,
+        len(points),
+        len(counts.q),
+        notes=list(points.notes),
+        timings=timings,
+        facts={
+            "cell_size_m": float(cell_size_m),
+            "fdr": bool(fdr),
+            "hot_cells": int((classes > 0).sum()),
+            "cold_cells": int((classes < 0).sum()),
+        },
+    )
     columns = _hex_columns(counts.q, counts.r, grid) + [
-        ("count", "INTEGER", counts.count), ("z", "DOUBLE", gi.z), ("p", "DOUBLE", gi.p),
+        ("count", "INTEGER", counts.count),
+        ("z", "DOUBLE", gi.z),
+        ("p", "DOUBLE", gi.p),
         (GI_CLASS_FIELD, "INTEGER", classes),
-        ("class_label", "TEXT", _class_labels(palette.GI_CLASSES, classes))]
-    return _finish(out, lambda p: write_polygon_gpkg(p, GRID_TABLE, polygons, columns,
-                                                     points.crs, title),
-                   qml_path, sld_path, feedback)
+        ("class_label", "TEXT", _class_labels(palette.GI_CLASSES, classes)),
+    ]
+    return _finish(
+        out,
+        lambda p: write_polygon_gpkg(p, GRID_TABLE, polygons, columns, points.crs, title),
+        qml_path,
+        sld_path,
+        feedback,
+    )
 
 
-def run_kde(points: HotspotPoints, out_path: PathLike, *, cell_m: float = 50.0,
-            bandwidth_m: Optional[float] = None, max_cells: Optional[int] = None,
-            qml_path: Optional[PathLike] = None, sld_path: Optional[PathLike] = None,
-            feedback: Optional[Feedback] = None) -> HotspotOutputs:
+def run_kde(
+    points: HotspotPoints,
+    out_path: PathLike,
+    *,
+    cell_m: float = 50.0,
+    bandwidth_m: Optional[float] = None,
+    max_cells: Optional[int] = None,
+    qml_path: Optional[PathLike] = None,
+    sld_path: Optional[PathLike] = None,
+    feedback: Optional[Feedback] = None,
+) -> HotspotOutputs:
     """Kernel density surface (crimes per km²) -> a styled GeoTIFF (.qml beside it).
     ``bandwidth_m`` None or 0 = the core's documented automatic rule."""
     from ..core.hotspots.kde import DEFAULT_MAX_CELLS as KDE_MAX_CELLS
@@ -798,31 +971,61 @@ def run_kde(points: HotspotPoints, out_path: PathLike, *, cell_m: float = 50.0,
     max_cells = int(max_cells) if max_cells else KDE_MAX_CELLS
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    result = kde_surface(points.x, points.y, cell_m=float(cell_m),
-                         bandwidth_m=float(bandwidth_m) if bandwidth_m else None,
-                         max_cells=max_cells)
+    result = kde_surface(
+        points.x,
+        points.y,
+        cell_m=float(cell_m),
+        bandwidth_m=float(bandwidth_m) if bandwidth_m else None,
+        max_cells=max_cells,
+    )
     timings["kde"] = time.perf_counter() - started
     feedback.set_progress(60.0)
     feedback.check()
     rows, cols = result.density.shape
     title = f"Crime density, {_metres(cell_m)} cells ({points.subject()})"
     out = HotspotOutputs(
-        "kde", Path(out_path), title,
+        "kde",
+        Path(out_path),
+        title,
         kde_text(points, result.cell_m, result.bandwidth_m, result.bandwidth_rule),
-        points.crs, len(points), rows * cols, notes=list(points.notes), timings=timings,
-        facts={"cell_m": float(result.cell_m), "bandwidth_m": float(result.bandwidth_m),
-               "bandwidth_rule": result.bandwidth_rule, "rows": rows, "cols": cols,
-               "max_density": float(result.density.max()) if rows * cols else 0.0})
-    return _finish(out, lambda p: write_density_tif(p, result.density, result.x_min,
-                                                    result.y_max, result.cell_m, points.crs),
-                   qml_path, sld_path, feedback)
+        points.crs,
+        len(points),
+        rows * cols,
+        notes=list(points.notes),
+        timings=timings,
+        facts={
+            "cell_m": float(result.cell_m),
+            "bandwidth_m": float(result.bandwidth_m),
+            "bandwidth_rule": result.bandwidth_rule,
+            "rows": rows,
+            "cols": cols,
+            "max_density": float(result.density.max()) if rows * cols else 0.0,
+        },
+    )
+    return _finish(
+        out,
+        lambda p: write_density_tif(
+            p, result.density, result.x_min, result.y_max, result.cell_m, points.crs
+        ),
+        qml_path,
+        sld_path,
+        feedback,
+    )
 
 
-def run_change(points: HotspotPoints, out_path: PathLike, *, current: Any,
-               baseline: Any = None, cell_size_m: float = 500.0, fdr: bool = False,
-               max_cells: int = DEFAULT_MAX_CELLS, qml_path: Optional[PathLike] = None,
-               sld_path: Optional[PathLike] = None,
-               feedback: Optional[Feedback] = None) -> HotspotOutputs:
+def run_change(
+    points: HotspotPoints,
+    out_path: PathLike,
+    *,
+    current: Any,
+    baseline: Any = None,
+    cell_size_m: float = 500.0,
+    fdr: bool = False,
+    max_cells: int = DEFAULT_MAX_CELLS,
+    qml_path: Optional[PathLike] = None,
+    sld_path: Optional[PathLike] = None,
+    feedback: Optional[Feedback] = None,
+) -> HotspotOutputs:
     """Change hotspots: cells where the current month(s) are significantly above (or below)
     the baseline months -> a GeoPackage styled by change class. ``points`` must carry months
     (points_from_layer(..., want_months=True)). An empty baseline means every month in the
@@ -844,21 +1047,36 @@ def run_change(points: HotspotPoints, out_path: PathLike, *, current: Any,
     if overlap:
         raise _input_error(f"month(s) {', '.join(overlap)} are both current and baseline")
     if not baseline_months:
-        raise _input_error(f"no baseline months before {current_months[0]}: the layer holds "
-                           f"{', '.join(held) or 'no months'}")
+        raise _input_error(
+            f"no baseline months before {current_months[0]}: the layer holds "
+            f"{', '.join(held) or 'no months'}"
+        )
     for label, wanted in (("current", current_months), ("baseline", baseline_months)):
         if not set(wanted) & set(held):
-            raise _input_error(f"no crimes in the {label} month(s) {', '.join(wanted)}; the "
-                               f"layer holds {held[0]} to {held[-1]}" if held else
-                               f"no crimes in the {label} month(s)")
+            raise _input_error(
+                f"no crimes in the {label} month(s) {', '.join(wanted)}; the "
+                f"layer holds {held[0]} to {held[-1]}"
+                if held
+                else f"no crimes in the {label} month(s)"
+            )
     timings: dict[str, float] = {}
     started = time.perf_counter()
     grid = HexGrid(float(cell_size_m), points.crs)
-    result = change_hotspots(points.x, points.y, points.months, current_months,
-                             baseline_months, grid, fdr=fdr, decreases=True)
+    result = change_hotspots(
+        points.x,
+        points.y,
+        points.months,
+        current_months,
+        baseline_months,
+        grid,
+        fdr=fdr,
+        decreases=True,
+    )
     if len(result.q) > max_cells:  # cells <= crimes, so memory was never at risk here
-        raise TooManyCells(f"A {cell_size_m:g} m change grid has {len(result.q):,} cells, more "
-                           f"than the maximum of {max_cells:,}: choose larger hexagons.")
+        raise TooManyCells(
+            f"A {cell_size_m:g} m change grid has {len(result.q):,} cells, more "
+            f"than the maximum of {max_cells:,}: choose larger hexagons."
+        )
     timings["change"] = time.perf_counter() - started
     feedback.set_progress(60.0)
     feedback.check()
@@ -867,23 +1085,44 @@ def run_change(points: HotspotPoints, out_path: PathLike, *, current: Any,
     q, r = fields.pop("q"), fields.pop("r")
     polygons = hex_polygons(q, r, grid)
     method = str(getattr(result, "method", "") or "")
-    title = (f"Change hotspots, {describe_months(current_months)} vs "
-             f"{describe_months(baseline_months)}, {_metres(cell_size_m)} hexagons")
+    title = (
+        f"Change hotspots, {describe_months(current_months)} vs "
+        f"{describe_months(baseline_months)}, {_metres(cell_size_m)} hexagons"
+    )
     out = HotspotOutputs(
-        "change", Path(out_path), title,
+        "change",
+        Path(out_path),
+        title,
         change_text(points, cell_size_m, current_months, baseline_months, fdr, method),
-        points.crs, len(points), len(q), notes=list(points.notes), timings=timings,
-        facts={"cell_size_m": float(cell_size_m), "fdr": bool(fdr),
-               "current": current_months, "baseline": baseline_months,
-               "increase_cells": int((classes > 0).sum()),
-               "decrease_cells": int((classes < 0).sum())})
-    columns = _hex_columns(q, r, grid) + [
-        (name, kind, values) for name, (kind, values) in fields.items()] + [
-        (CHANGE_CLASS_FIELD, "INTEGER", classes),
-        ("class_label", "TEXT", _class_labels(palette.CHANGE_CLASSES, classes))]
-    return _finish(out, lambda p: write_polygon_gpkg(p, GRID_TABLE, polygons, columns,
-                                                     points.crs, title),
-                   qml_path, sld_path, feedback)
+        points.crs,
+        len(points),
+        len(q),
+        notes=list(points.notes),
+        timings=timings,
+        facts={
+            "cell_size_m": float(cell_size_m),
+            "fdr": bool(fdr),
+            "current": current_months,
+            "baseline": baseline_months,
+            "increase_cells": int((classes > 0).sum()),
+            "decrease_cells": int((classes < 0).sum()),
+        },
+    )
+    columns = (
+        _hex_columns(q, r, grid)
+        + [(name, kind, values) for name, (kind, values) in fields.items()]
+        + [
+            (CHANGE_CLASS_FIELD, "INTEGER", classes),
+            ("class_label", "TEXT", _class_labels(palette.CHANGE_CLASSES, classes)),
+        ]
+    )
+    return _finish(
+        out,
+        lambda p: write_polygon_gpkg(p, GRID_TABLE, polygons, columns, points.crs, title),
+        qml_path,
+        sld_path,
+        feedback,
+    )
 
 
 def _change_fields(result: Any) -> dict[str, Any]:
@@ -917,8 +1156,9 @@ def hotspot_layer(outputs: HotspotOutputs) -> QgsMapLayer:
     return layer
 
 
-def add_hotspot_to_project(outputs: HotspotOutputs, project: Optional[QgsProject] = None,
-                           group_name: str = HOTSPOTS_GROUP) -> QgsMapLayer:
+def add_hotspot_to_project(
+    outputs: HotspotOutputs, project: Optional[QgsProject] = None, group_name: str = HOTSPOTS_GROUP
+) -> QgsMapLayer:
     """Add the styled hotspot layer at the top of a "Hotspots" group (created if missing)."""
     from .layers import reload_layers_on
 
@@ -976,15 +1216,18 @@ def publish_hotspot_grid(
 
     feedback = feedback or Feedback()
     if not isinstance(public, pd.DataFrame):
-        raise PublishError("a public hotspot grid is built from the public release table "
-                           "(a police.uk street-schema DataFrame) only")
+        raise PublishError(
+            "a public hotspot grid is built from the public release table "
+            "(a police.uk street-schema DataFrame) only"
+        )
     if list(public.columns) != list(PUBLIC_COLUMNS):
         extra = [str(c) for c in public.columns if c not in PUBLIC_COLUMNS]
         found = f"non-public columns {', '.join(extra[:6])}" if extra else "other columns"
         raise PublishError(
             "a public hotspot grid can only be built from the public release table "
             f"(police.uk street columns: {', '.join(PUBLIC_COLUMNS)}); this table has "
-            f"{found}. Anonymise first, then publish from the release.")
+            f"{found}. Anonymise first, then publish from the release."
+        )
     if method not in ("grid", "gi"):
         raise PublishError("method must be 'grid' or 'gi'")
     # The release itself first: the grid's file holds only hexagon corners, so a crime moved
@@ -1024,12 +1267,20 @@ def publish_hotspot_grid(
 
         gi = gi_star(counts.q, counts.r, counts.count, rings=rings, fdr=fdr)
         classes = np.asarray(gi.hotspot_class, dtype=np.int64)
-        columns += [(GI_CLASS_FIELD, "INTEGER", classes),
-                    ("class_label", "TEXT", _class_labels(palette.GI_CLASSES, classes))]
+        columns += [
+            (GI_CLASS_FIELD, "INTEGER", classes),
+            ("class_label", "TEXT", _class_labels(palette.GI_CLASSES, classes)),
+        ]
     with staged_outputs() as stage:
         tmp = stage.path_for(out_path)
-        write_polygon_gpkg(tmp, GRID_TABLE, wgs, columns, WGS84,
-                           f"Public hotspot grid, {_metres(cell_size_m)} hexagons")
+        write_polygon_gpkg(
+            tmp,
+            GRID_TABLE,
+            wgs,
+            columns,
+            WGS84,
+            f"Public hotspot grid, {_metres(cell_size_m)} hexagons",
+        )
         feedback.check()
         assert_release_safe(raw, tmp, points, extra_allowed_coordinates=(vlon, vlat))
     return Path(out_path)

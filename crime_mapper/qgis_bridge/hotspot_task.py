@@ -47,9 +47,14 @@ class HotspotSettings:
     kde_max_cells: Optional[int] = None  # None = core.hotspots.kde.DEFAULT_MAX_CELLS
 
 
-def run_hotspot(source: Any, out_path: str, settings: HotspotSettings,
-                feedback: Optional[Feedback] = None, qml_path: Optional[str] = None,
-                sld_path: Optional[str] = None) -> HotspotOutputs:
+def run_hotspot(
+    source: Any,
+    out_path: str,
+    settings: HotspotSettings,
+    feedback: Optional[Feedback] = None,
+    qml_path: Optional[str] = None,
+    sld_path: Optional[str] = None,
+) -> HotspotOutputs:
     """Read the points of ``source`` (a layer or an OGR URI/path) and run ``settings.method``.
 
     Shared by HotspotTask and the Processing algorithms, so both give the same files.
@@ -59,26 +64,53 @@ def run_hotspot(source: Any, out_path: str, settings: HotspotSettings,
     if method not in KINDS:
         raise HotspotInputError(f"unknown hotspot method {method!r}: one of {', '.join(KINDS)}")
     months = [] if method == "change" else settings.months
-    points = points_from_layer(source, category=settings.category, months=months,
-                               want_months=method == "change",
-                               feedback=ScaledFeedback(feedback, 0.0, 30.0))
+    points = points_from_layer(
+        source,
+        category=settings.category,
+        months=months,
+        want_months=method == "change",
+        feedback=ScaledFeedback(feedback, 0.0, 30.0),
+    )
     feedback.set_progress(30.0)
     feedback.check()
     rest = ScaledFeedback(feedback, 30.0, 100.0)
     common = {"qml_path": qml_path, "sld_path": sld_path, "feedback": rest}
     if method == "grid":
-        return run_grid(points, out_path, cell_size_m=settings.cell_size_m,
-                        max_cells=settings.max_cells, **common)
+        return run_grid(
+            points,
+            out_path,
+            cell_size_m=settings.cell_size_m,
+            max_cells=settings.max_cells,
+            **common,
+        )
     if method == "gi":
-        return run_gi(points, out_path, cell_size_m=settings.cell_size_m, fdr=settings.fdr,
-                      max_cells=settings.max_cells, **common)
+        return run_gi(
+            points,
+            out_path,
+            cell_size_m=settings.cell_size_m,
+            fdr=settings.fdr,
+            max_cells=settings.max_cells,
+            **common,
+        )
     if method == "kde":
-        return run_kde(points, out_path, cell_m=settings.cell_size_m,
-                       bandwidth_m=settings.bandwidth_m or None,
-                       max_cells=settings.kde_max_cells, **common)
-    return run_change(points, out_path, current=settings.current_months,
-                      baseline=settings.baseline_months, cell_size_m=settings.cell_size_m,
-                      fdr=settings.fdr, max_cells=settings.max_cells, **common)
+        return run_kde(
+            points,
+            out_path,
+            cell_m=settings.cell_size_m,
+            bandwidth_m=settings.bandwidth_m or None,
+            max_cells=settings.kde_max_cells,
+            **common,
+        )
+    return run_change(
+        points,
+        out_path,
+        current=settings.current_months,
+        baseline=settings.baseline_months,
+        cell_size_m=settings.cell_size_m,
+        fdr=settings.fdr,
+        max_cells=settings.max_cells,
+        **common,
+    )
 
 
 class HotspotTask(QgsTask):
@@ -89,10 +121,16 @@ class HotspotTask(QgsTask):
     are written for the analyst) and ``details`` (traceback of an unexpected failure).
     """
 
-    def __init__(self, source_uri: str, out_path: str, settings: HotspotSettings,
-                 description: Optional[str] = None) -> None:
-        super().__init__(description or f"crime_mapper: hotspots ({settings.method})",
-                         QgsTask.Flag.CanCancel)
+    def __init__(
+        self,
+        source_uri: str,
+        out_path: str,
+        settings: HotspotSettings,
+        description: Optional[str] = None,
+    ) -> None:
+        super().__init__(
+            description or f"crime_mapper: hotspots ({settings.method})", QgsTask.Flag.CanCancel
+        )
         self.source_uri = str(source_uri)
         self.out_path = str(out_path)
         self.settings = settings
@@ -102,8 +140,9 @@ class HotspotTask(QgsTask):
 
     def run(self) -> bool:  # worker thread
         try:
-            self.outputs = run_hotspot(self.source_uri, self.out_path, self.settings,
-                                       TaskFeedback(self))
+            self.outputs = run_hotspot(
+                self.source_uri, self.out_path, self.settings, TaskFeedback(self)
+            )
         except Cancelled:
             self.error = "Cancelled"
             return False
@@ -118,19 +157,26 @@ class HotspotTask(QgsTask):
 
     def finished(self, result: bool) -> None:  # main thread
         if result and self.outputs is not None:
-            text = f"{self.outputs.title}: {self.outputs.cells:,} cells, " \
-                   f"{self.outputs.crimes:,} crimes. " + " ".join(self.outputs.notes)
+            text = (
+                f"{self.outputs.title}: {self.outputs.cells:,} cells, "
+                f"{self.outputs.crimes:,} crimes. " + " ".join(self.outputs.notes)
+            )
             QgsMessageLog.logMessage(text, LOG_TAG, Qgis.MessageLevel.Info)
         elif self.error == "Cancelled" or self.isCanceled():
             self.error = self.error or "Cancelled"
-            QgsMessageLog.logMessage("Hotspot run cancelled; earlier outputs unchanged.",
-                                     LOG_TAG, Qgis.MessageLevel.Warning)
+            QgsMessageLog.logMessage(
+                "Hotspot run cancelled; earlier outputs unchanged.",
+                LOG_TAG,
+                Qgis.MessageLevel.Warning,
+            )
         else:
-            QgsMessageLog.logMessage(f"Hotspot run failed: {self.error}\n{self.details}",
-                                     LOG_TAG, Qgis.MessageLevel.Critical)
+            QgsMessageLog.logMessage(
+                f"Hotspot run failed: {self.error}\n{self.details}",
+                LOG_TAG,
+                Qgis.MessageLevel.Critical,
+            )
 
-    def add_layer_to_project(self, project: Optional[QgsProject] = None
-                             ) -> Optional[QgsMapLayer]:
+    def add_layer_to_project(self, project: Optional[QgsProject] = None) -> Optional[QgsMapLayer]:
         """Main thread only: the styled layer, at the top of the "Hotspots" group."""
         if self.outputs is None:
             return None

@@ -49,7 +49,7 @@ def apply_aliases(layer: QgsVectorLayer, aliases: Mapping[str, str]) -> None:
         if name in aliases:
             layer.setFieldAlias(index, aliases[name])
         elif name.startswith(schema.EXTRA_PREFIX):
-            layer.setFieldAlias(index, f"Source: {name[len(schema.EXTRA_PREFIX):]}")
+            layer.setFieldAlias(index, f"Source: {name[len(schema.EXTRA_PREFIX) :]}")
 
 
 def crime_aliases() -> dict[str, str]:
@@ -64,16 +64,21 @@ def stop_search_aliases() -> dict[str, str]:
 
 def reject_aliases() -> dict[str, str]:
     """Readable names for the rejects table columns."""
-    return {"source_file": "Source file", "source_line": "Source line",
-            "file_kind": "File kind", "reason": "Reason", "detail": "Detail",
-            "raw": "Raw row (verbatim)"}
+    return {
+        "source_file": "Source file",
+        "source_line": "Source line",
+        "file_kind": "File kind",
+        "reason": "Reason",
+        "detail": "Detail",
+        "raw": "Raw row (verbatim)",
+    }
 
 
 def style_crimes_layer(layer: QgsVectorLayer) -> None:
     """Aliases and the categorized renderer by crime type (palette colours and shapes)."""
     apply_aliases(layer, crime_aliases())
     layer.setRenderer(crime_type_renderer())
-    layer.setDisplayExpression('"crime_type" || \' — \' || coalesce("location", \'\')')
+    layer.setDisplayExpression("\"crime_type\" || ' — ' || coalesce(\"location\", '')")
 
 
 def style_stop_search_layer(layer: QgsVectorLayer) -> None:
@@ -107,8 +112,9 @@ def crimes_layer(gpkg_path: str | os.PathLike, name: str = "Crimes") -> QgsVecto
     return layer
 
 
-def stop_search_layer(gpkg_path: str | os.PathLike,
-                      name: str = "Stop and search") -> QgsVectorLayer:
+def stop_search_layer(
+    gpkg_path: str | os.PathLike, name: str = "Stop and search"
+) -> QgsVectorLayer:
     """The stop-and-search point layer from the same GeoPackage."""
     layer = QgsVectorLayer(gpkg_uri(gpkg_path, STOP_SEARCH_TABLE), name, "ogr")
     if not layer.isValid():

@@ -41,9 +41,13 @@ class LoadExtractsTask(QgsTask):
     "Cancelled" if the user cancelled, otherwise the error message).
     """
 
-    def __init__(self, paths: Sequence[str], output_dir: str,
-                 profile_path: Optional[str] = None,
-                 description: str = "crime_mapper: load extracts") -> None:
+    def __init__(
+        self,
+        paths: Sequence[str],
+        output_dir: str,
+        profile_path: Optional[str] = None,
+        description: str = "crime_mapper: load extracts",
+    ) -> None:
         super().__init__(description, QgsTask.Flag.CanCancel)
         self.paths = [str(p) for p in paths]
         self.output_dir = str(output_dir)
@@ -55,9 +59,12 @@ class LoadExtractsTask(QgsTask):
 
     def run(self) -> bool:  # worker thread
         try:
-            self.outputs = run_load(self.paths, self.output_dir,
-                                    profile_path=self.profile_path,
-                                    feedback=TaskFeedback(self))
+            self.outputs = run_load(
+                self.paths,
+                self.output_dir,
+                profile_path=self.profile_path,
+                feedback=TaskFeedback(self),
+            )
         except Cancelled:
             self.error = "Cancelled"
             self.report_text = "Load cancelled: previous outputs were left unchanged."
@@ -65,8 +72,7 @@ class LoadExtractsTask(QgsTask):
         except Exception as exc:  # noqa: BLE001 - reported to the user, never swallowed
             self.error = f"{type(exc).__name__}: {exc}"
             self.details = traceback.format_exc()
-            self.report_text = (f"Load failed: {self.error}\n"
-                                "Previous outputs were left unchanged.")
+            self.report_text = f"Load failed: {self.error}\nPrevious outputs were left unchanged."
             return False
         self.report_text = self.outputs.report_text
         return True
@@ -76,19 +82,26 @@ class LoadExtractsTask(QgsTask):
             QgsMessageLog.logMessage(self.report_text, LOG_TAG, Qgis.MessageLevel.Info)
         elif self.error == "Cancelled" or self.isCanceled():
             self.error = self.error or "Cancelled"
-            QgsMessageLog.logMessage(self.report_text or "Load cancelled", LOG_TAG,
-                                     Qgis.MessageLevel.Warning)
+            QgsMessageLog.logMessage(
+                self.report_text or "Load cancelled", LOG_TAG, Qgis.MessageLevel.Warning
+            )
         else:
-            QgsMessageLog.logMessage(f"{self.report_text}\n{self.details}", LOG_TAG,
-                                     Qgis.MessageLevel.Critical)
+            QgsMessageLog.logMessage(
+                f"{self.report_text}\n{self.details}", LOG_TAG, Qgis.MessageLevel.Critical
+            )
 
-    def add_layers_to_project(self, project: Optional[QgsProject] = None,
-                              group_name: Optional[str] = None) -> Optional[QgsLayerTreeGroup]:
+    def add_layers_to_project(
+        self, project: Optional[QgsProject] = None, group_name: Optional[str] = None
+    ) -> Optional[QgsLayerTreeGroup]:
         """Main thread only: add the load's group (crimes, stop and search, rejects)."""
         if self.outputs is None:
             return None
         out = self.outputs
         return add_load_to_project(
-            out.gpkg, group_name or out.title, rejects_csv=out.rejects_csv,
-            has_stop_search=out.has_stop_search, rejected=out.rejected,
-            project=project or QgsProject.instance())
+            out.gpkg,
+            group_name or out.title,
+            rejects_csv=out.rejects_csv,
+            has_stop_search=out.has_stop_search,
+            rejected=out.rejected,
+            project=project or QgsProject.instance(),
+        )

@@ -66,8 +66,11 @@ MAP_POINTS_TABLE = "map_points"
 # Field name -> gpkg_write dtype. Optional attributes are picked up from a layer that has them
 # (a map_points layer written here, loaded back into QGIS, round-trips).
 MAP_POINTS_FIELDS: dict[str, str] = {
-    "label": "string", "source": "string", "addresses": "int64",
-    "lsoa_code": "string", "lsoa_name": "string",
+    "label": "string",
+    "source": "string",
+    "addresses": "int64",
+    "lsoa_code": "string",
+    "lsoa_name": "string",
 }
 WGS84 = "EPSG:4326"
 
@@ -78,6 +81,7 @@ class MapPointsInputError(MapPointsError):
 
 # --- enum helpers: QGIS 3.22 and 3.30+ ------------------------------------------------------
 
+
 def _enum(new_owner: Any, new_name: str, old: Any) -> Any:
     """The scoped enum value of QGIS >= 3.30 when it exists, else the 3.22 one."""
     if new_owner is not None and hasattr(new_owner, new_name):
@@ -85,20 +89,29 @@ def _enum(new_owner: Any, new_name: str, old: Any) -> Any:
     return old
 
 
-METRES = _enum(getattr(Qgis, "DistanceUnit", None), "Meters",
-               QgsUnitTypes.DistanceUnit.DistanceMeters)
-POINT_GEOMETRY = _enum(getattr(Qgis, "GeometryType", None), "Point",
-                       QgsWkbTypes.GeometryType.PointGeometry)
-LINE_GEOMETRY = _enum(getattr(Qgis, "GeometryType", None), "Line",
-                      QgsWkbTypes.GeometryType.LineGeometry)
-NULL_GEOMETRY = _enum(getattr(Qgis, "GeometryType", None), "Null",
-                      QgsWkbTypes.GeometryType.NullGeometry)
-_GEOMETRY_WORDS = {POINT_GEOMETRY: "points", LINE_GEOMETRY: "lines",
-                   _enum(getattr(Qgis, "GeometryType", None), "Polygon",
-                         QgsWkbTypes.GeometryType.PolygonGeometry): "polygons"}
+METRES = _enum(
+    getattr(Qgis, "DistanceUnit", None), "Meters", QgsUnitTypes.DistanceUnit.DistanceMeters
+)
+POINT_GEOMETRY = _enum(
+    getattr(Qgis, "GeometryType", None), "Point", QgsWkbTypes.GeometryType.PointGeometry
+)
+LINE_GEOMETRY = _enum(
+    getattr(Qgis, "GeometryType", None), "Line", QgsWkbTypes.GeometryType.LineGeometry
+)
+NULL_GEOMETRY = _enum(
+    getattr(Qgis, "GeometryType", None), "Null", QgsWkbTypes.GeometryType.NullGeometry
+)
+_GEOMETRY_WORDS = {
+    POINT_GEOMETRY: "points",
+    LINE_GEOMETRY: "lines",
+    _enum(
+        getattr(Qgis, "GeometryType", None), "Polygon", QgsWkbTypes.GeometryType.PolygonGeometry
+    ): "polygons",
+}
 
 
 # --- checks (before work) -------------------------------------------------------------------
+
 
 def _source_name(source: Any, what: str) -> str:
     name = getattr(source, "name", None)
@@ -125,44 +138,49 @@ def check_crs(crs: QgsCoordinateReferenceSystem, what: str) -> None:
     if crs is None or not crs.isValid():
         raise MapPointsInputError(
             f"{what} has no valid coordinate reference system (CRS unknown): set the layer's "
-            "CRS in its properties (British National Grid is EPSG:27700) and try again")
+            "CRS in its properties (British National Grid is EPSG:27700) and try again"
+        )
     if not crs.isGeographic() and crs.mapUnits() != METRES:
         unit = QgsUnitTypes.toString(crs.mapUnits())
         raise MapPointsInputError(
             f"{what} is in {crs.authid() or crs.description()}, whose units are {unit}, not "
             "metres: distances must be measured in metres. Reproject the layer to British "
             "National Grid (EPSG:27700) or Irish Transverse Mercator (EPSG:2157), or fix its "
-            "CRS if the coordinates are really eastings/northings in metres")
+            "CRS if the coordinates are really eastings/northings in metres"
+        )
 
 
-def check_source(source: Any, what: str, geometry: Any,
-                 fields: Sequence[str] = ()) -> None:
+def check_source(source: Any, what: str, geometry: Any, fields: Sequence[str] = ()) -> None:
     """Refuse a layer that is missing, empty, of the wrong geometry type, lacks a field or
     has an unusable CRS. ``geometry`` is POINT_GEOMETRY or LINE_GEOMETRY."""
     if source is None:
         raise MapPointsInputError(f"no {what} was given")
     if hasattr(source, "isValid") and not source.isValid():
-        raise MapPointsInputError(f"{_source_name(source, what)} is not a valid layer "
-                                  "(its file may have moved)")
+        raise MapPointsInputError(
+            f"{_source_name(source, what)} is not a valid layer (its file may have moved)"
+        )
     name = _source_name(source, what)
     kind = QgsWkbTypes.geometryType(source.wkbType())
     if kind != geometry:
         have = _GEOMETRY_WORDS.get(kind, "no geometry" if kind == NULL_GEOMETRY else "other")
         raise MapPointsInputError(
-            f"{name} holds {have}, but {_GEOMETRY_WORDS[geometry]} are needed here")
+            f"{name} holds {have}, but {_GEOMETRY_WORDS[geometry]} are needed here"
+        )
     names = [f.name() for f in source.fields()]
     for wanted in fields:
         if not wanted:
             raise MapPointsInputError(f"choose the label field of {name}")
         if wanted not in names:
             raise MapPointsInputError(
-                f"{name} has no field {wanted!r}; its fields are: {', '.join(names) or 'none'}")
+                f"{name} has no field {wanted!r}; its fields are: {', '.join(names) or 'none'}"
+            )
     check_crs(_crs_of(source), name)
     if source.featureCount() == 0:
         raise MapPointsInputError(f"{name} is empty: it has no features")
 
 
 # --- features to arrays ---------------------------------------------------------------------
+
 
 def _transform_to(source: Any, target: str) -> Optional[QgsCoordinateTransform]:
     crs = _crs_of(source)
@@ -197,8 +215,9 @@ def _check_cancel(feedback: Feedback, count: int) -> None:
         feedback.check()
 
 
-def points_from_source(source: Any, label_field: str,
-                       feedback: Optional[Feedback] = None) -> MapPoints:
+def points_from_source(
+    source: Any, label_field: str, feedback: Optional[Feedback] = None
+) -> MapPoints:
     """Map points from a point layer with a label field (any CRS, reprojected to WGS84).
 
     Multi-point features give one map point per part. Labels written as police.uk Location
@@ -212,8 +231,7 @@ def points_from_source(source: Any, label_field: str,
     names = [f.name() for f in source.fields()]
     optional = [n for n in ("source", "addresses", "lsoa_code", "lsoa_name") if n in names]
     transform = _transform_to(source, WGS84)
-    request = QgsFeatureRequest().setSubsetOfAttributes([label_field, *optional],
-                                                        source.fields())
+    request = QgsFeatureRequest().setSubsetOfAttributes([label_field, *optional], source.fields())
     lon: list[float] = []
     lat: list[float] = []
     cols: dict[str, list] = {"label": [], **{n: [] for n in optional}}
@@ -238,26 +256,35 @@ def points_from_source(source: Any, label_field: str,
                 cols[n].append(extra[n])
     warnings = []
     if skipped:
-        warnings.append(f"{skipped} feature(s) of the map points layer have no geometry and "
-                        "were not used.")
+        warnings.append(
+            f"{skipped} feature(s) of the map points layer have no geometry and were not used."
+        )
     if not lon:
         raise MapPointsInputError(f"{_source_name(source, what)} has no point with a geometry")
     source_values: Any = "layer"
     if "source" in optional:
         source_values = [_text(v) or "layer" for v in cols["source"]]
         if "hexagon fallback" in source_values:
-            warnings.append("Hexagon fallback: these map points are hexagon centres, not "
-                            "street-level points; locations read 'On or near <area>'.")
-    addresses = ([_int(v) for v in cols["addresses"]] if "addresses" in optional else None)
+            warnings.append(
+                "Hexagon fallback: these map points are hexagon centres, not "
+                "street-level points; locations read 'On or near <area>'."
+            )
+    addresses = [_int(v) for v in cols["addresses"]] if "addresses" in optional else None
     return map_points_from_arrays(
-        lon, lat, cols["label"], source=source_values, addresses=addresses,
+        lon,
+        lat,
+        cols["label"],
+        source=source_values,
+        addresses=addresses,
         lsoa_code=[_text(v) for v in cols["lsoa_code"]] if "lsoa_code" in optional else None,
         lsoa_name=[_text(v) for v in cols["lsoa_name"]] if "lsoa_name" in optional else None,
-        warnings=warnings)
+        warnings=warnings,
+    )
 
 
-def _first_vertices_wgs84(geometries: list[QgsGeometry], source: Any
-                          ) -> tuple[np.ndarray, np.ndarray]:
+def _first_vertices_wgs84(
+    geometries: list[QgsGeometry], source: Any
+) -> tuple[np.ndarray, np.ndarray]:
     transform = _transform_to(source, WGS84)
     lon, lat = [], []
     for geom in geometries[:: max(1, len(geometries) // 5000)]:
@@ -277,13 +304,20 @@ def _line_parts(geom: QgsGeometry) -> list[np.ndarray]:
         lines = geom.asMultiPolyline()
     else:
         lines = [geom.asPolyline()]
-    return [np.array([(p.x(), p.y()) for p in line], dtype=np.float64).reshape(-1, 2)
-            for line in lines if len(line) >= 2]
+    return [
+        np.array([(p.x(), p.y()) for p in line], dtype=np.float64).reshape(-1, 2)
+        for line in lines
+        if len(line) >= 2
+    ]
 
 
-def roads_from_source(roads: Any, name_field: str, addresses: Any = None,
-                      k: int = DEFAULT_MIN_ADDRESSES,
-                      feedback: Optional[Feedback] = None) -> MapPoints:
+def roads_from_source(
+    roads: Any,
+    name_field: str,
+    addresses: Any = None,
+    k: int = DEFAULT_MIN_ADDRESSES,
+    feedback: Optional[Feedback] = None,
+) -> MapPoints:
     """Map points at street-segment centres of a roads layer, with police.uk's catchment
     rule (at least ``k`` addresses or none) when an address point layer is given.
 
@@ -340,8 +374,7 @@ def roads_from_source(roads: Any, name_field: str, addresses: Any = None,
     return map_points_from_roads(lines, line_labels, target, addresses_xy=addresses_xy, k=k)
 
 
-def history_points(paths: Sequence[PathLike], feedback: Optional[Feedback] = None
-                   ) -> MapPoints:
+def history_points(paths: Sequence[PathLike], feedback: Optional[Feedback] = None) -> MapPoints:
     """The distinct published points of a force's police.uk history (files, folders, zips)."""
     from ..core.load.loader import load_extracts
 
@@ -357,7 +390,8 @@ def history_points(paths: Sequence[PathLike], feedback: Optional[Feedback] = Non
     if "source_format" in crimes and (crimes["source_format"].astype(str) != "police.uk").any():
         raise MapPointsInputError(
             "map points can only be derived from published police.uk street files; some of "
-            "the files given are force extracts (their exact locations are not map points)")
+            "the files given are force extracts (their exact locations are not map points)"
+        )
     return map_points_from_history(crimes)
 
 
@@ -365,32 +399,40 @@ def hexagon_points(crimes: pd.DataFrame, size_m: float) -> MapPoints:
     """The hexagon fallback over a crimes table, labelled by LSOA name where known."""
     if size_m is None or not np.isfinite(size_m) or size_m <= 0:
         raise MapPointsInputError("the hexagon size must be a positive number of metres")
-    names = crimes["lsoa_name"].astype(object).where(crimes["lsoa_name"].notna(), "") \
-        if "lsoa_name" in crimes else None
-    return map_points_hexagon_fallback(crimes["longitude"].to_numpy(dtype=np.float64),
-                                       crimes["latitude"].to_numpy(dtype=np.float64),
-                                       float(size_m), area_names=names)
+    names = (
+        crimes["lsoa_name"].astype(object).where(crimes["lsoa_name"].notna(), "")
+        if "lsoa_name" in crimes
+        else None
+    )
+    return map_points_hexagon_fallback(
+        crimes["longitude"].to_numpy(dtype=np.float64),
+        crimes["latitude"].to_numpy(dtype=np.float64),
+        float(size_m),
+        area_names=names,
+    )
 
 
 # --- GeoPackage -----------------------------------------------------------------------------
+
 
 def map_points_table(points: MapPoints, name: str = MAP_POINTS_TABLE) -> gpkg_write.PointTable:
     """The gpkg_write table of ``points`` (WGS84 point geometry, MAP_POINTS_FIELDS)."""
     frame = points.to_frame()
     warning = " ".join(points.warnings)
     description = "crime_mapper anonymous map points" + (f". {warning}" if warning else "")
-    return gpkg_write.PointTable(name, frame, dict(MAP_POINTS_FIELDS),
-                                  description=description)
+    return gpkg_write.PointTable(name, frame, dict(MAP_POINTS_FIELDS), description=description)
 
 
-def write_map_points_gpkg(points: MapPoints, path: PathLike,
-                          feedback: Optional[Feedback] = None) -> Path:
+def write_map_points_gpkg(
+    points: MapPoints, path: PathLike, feedback: Optional[Feedback] = None
+) -> Path:
     """Write ``points`` as table ``map_points`` of a new GeoPackage at ``path``, atomically
     (a failed or cancelled write leaves an existing file unchanged)."""
     path = Path(path)
     with staged_outputs() as stage:
-        gpkg_write.write_geopackage(stage.path_for(path), [map_points_table(points)],
-                                     feedback=feedback)
+        gpkg_write.write_geopackage(
+            stage.path_for(path), [map_points_table(points)], feedback=feedback
+        )
     return path
 
 
@@ -405,7 +447,8 @@ def read_map_points_gpkg(path: PathLike, table: str = MAP_POINTS_TABLE) -> MapPo
         try:
             geom_row = conn.execute(
                 "SELECT column_name, srs_id FROM gpkg_geometry_columns WHERE table_name = ?",
-                (table,)).fetchone()
+                (table,),
+            ).fetchone()
         except sqlite3.DatabaseError as exc:
             raise MapPointsInputError(f"{path} is not a GeoPackage ({exc})") from exc
         if geom_row is None:
@@ -414,7 +457,8 @@ def read_map_points_gpkg(path: PathLike, table: str = MAP_POINTS_TABLE) -> MapPo
         if int(srs_id) != gpkg_write.WGS84_SRS_ID:
             raise MapPointsInputError(
                 f"{path}: the {table!r} layer is not in WGS84 (EPSG:4326); load it in QGIS "
-                "and choose it as a map points layer instead")
+                "and choose it as a map points layer instead"
+            )
         columns = [row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')]
         if "label" not in columns:
             raise MapPointsInputError(f"{path}: the {table!r} layer has no 'label' field")
@@ -435,12 +479,21 @@ def read_map_points_gpkg(path: PathLike, table: str = MAP_POINTS_TABLE) -> MapPo
     source = text("source") or "layer"
     warnings = []
     if isinstance(source, list) and "hexagon fallback" in source:
-        warnings.append("Hexagon fallback: these map points are hexagon centres, not "
-                        "street-level points; locations read 'On or near <area>'.")
+        warnings.append(
+            "Hexagon fallback: these map points are hexagon centres, not "
+            "street-level points; locations read 'On or near <area>'."
+        )
     addresses = [_int(v) for v in values["addresses"]] if "addresses" in values else None
-    return map_points_from_arrays(x, y, text("label"), source=source, addresses=addresses,
-                                  lsoa_code=text("lsoa_code"), lsoa_name=text("lsoa_name"),
-                                  warnings=warnings)
+    return map_points_from_arrays(
+        x,
+        y,
+        text("label"),
+        source=source,
+        addresses=addresses,
+        lsoa_code=text("lsoa_code"),
+        lsoa_name=text("lsoa_name"),
+        warnings=warnings,
+    )
 
 
 def read_map_points_file(path: PathLike) -> MapPoints:
@@ -460,6 +513,7 @@ def read_map_points_file(path: PathLike) -> MapPoints:
 
 
 # --- layers read in another thread ---------------------------------------------------------
+
 
 class LayerSnapshot:
     """A layer's features readable in a worker thread, with its metadata captured now.
@@ -502,14 +556,19 @@ def _wgs84_gpkg_table(path: str, table: str) -> bool:
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
-            row = conn.execute("SELECT srs_id, geometry_type_name FROM gpkg_geometry_columns "
-                               "WHERE table_name = ?", (table,)).fetchone()
+            row = conn.execute(
+                "SELECT srs_id, geometry_type_name FROM gpkg_geometry_columns WHERE table_name = ?",
+                (table,),
+            ).fetchone()
         finally:
             conn.close()
     except sqlite3.Error:
         return False
-    return row is not None and int(row[0]) == gpkg_write.WGS84_SRS_ID and \
-        str(row[1]).upper() == "POINT"
+    return (
+        row is not None
+        and int(row[0]) == gpkg_write.WGS84_SRS_ID
+        and str(row[1]).upper() == "POINT"
+    )
 
 
 def spec_from_layer(layer: Any, label_field: str, thread_safe: bool = False) -> MapPointsSpec:
@@ -524,14 +583,22 @@ def spec_from_layer(layer: Any, label_field: str, thread_safe: bool = False) -> 
     if found is not None and label_field == "label" and _wgs84_gpkg_table(*found):
         path, table = found
         # described by its file, as when the file itself is given: same manifest either way
-        return MapPointsSpec("file", paths=[f"{path}|layername={table}"],
-                             description=f"map points file {Path(path).name}")
+        return MapPointsSpec(
+            "file",
+            paths=[f"{path}|layername={table}"],
+            description=f"map points file {Path(path).name}",
+        )
     source = LayerSnapshot(layer) if thread_safe else layer
-    return MapPointsSpec("points", source=source, label_field=label_field,
-                         description=f"map points layer {layer.name()!r}")
+    return MapPointsSpec(
+        "points",
+        source=source,
+        label_field=label_field,
+        description=f"map points layer {layer.name()!r}",
+    )
 
 
 # --- one description of "where the map points come from" ------------------------------------
+
 
 @dataclass
 class MapPointsSpec:
@@ -554,8 +621,9 @@ class MapPointsSpec:
     points: Optional[MapPoints] = None
     description: str = ""
 
-    def resolve(self, crimes: Optional[pd.DataFrame] = None,
-                feedback: Optional[Feedback] = None) -> MapPoints:
+    def resolve(
+        self, crimes: Optional[pd.DataFrame] = None, feedback: Optional[Feedback] = None
+    ) -> MapPoints:
         if self.kind == "ready" and self.points is not None:
             return self.points
         if self.kind == "points":
@@ -567,8 +635,9 @@ class MapPointsSpec:
         if self.kind == "history":
             return history_points(self.paths, feedback)
         if self.kind == "roads":
-            return roads_from_source(self.source, self.label_field, self.addresses, self.k,
-                                     feedback)
+            return roads_from_source(
+                self.source, self.label_field, self.addresses, self.k, feedback
+            )
         if self.kind == "hexagon":
             if crimes is None:
                 raise MapPointsInputError("the hexagon fallback needs the crimes")

@@ -53,8 +53,9 @@ OUTLINE_WIDTH_MM = 0.15
 OTHER_VALUES_LABEL = "Other or unknown"
 
 
-def marker_symbol(colour: str, shape_name: str = "circle",
-                  size: float = MARKER_SIZE_MM) -> QgsMarkerSymbol:
+def marker_symbol(
+    colour: str, shape_name: str = "circle", size: float = MARKER_SIZE_MM
+) -> QgsMarkerSymbol:
     """A simple marker of the palette colour and shape, with a thin dark outline.
 
     The outline keeps the lighter palette colours visible on a light basemap; the shape
@@ -77,10 +78,14 @@ def crime_type_categories() -> list[QgsRendererCategory]:
     categories = []
     for name in all_category_names():
         style = palette.category_style(name)
-        categories.append(QgsRendererCategory(name, marker_symbol(style.colour, style.marker),
-                                              style.label, True))
-    categories.append(QgsRendererCategory(
-        "", marker_symbol(palette.NO_DATA_COLOUR, "circle"), OTHER_VALUES_LABEL, True))
+        categories.append(
+            QgsRendererCategory(name, marker_symbol(style.colour, style.marker), style.label, True)
+        )
+    categories.append(
+        QgsRendererCategory(
+            "", marker_symbol(palette.NO_DATA_COLOUR, "circle"), OTHER_VALUES_LABEL, True
+        )
+    )
     return categories
 
 
@@ -111,15 +116,28 @@ CLASSIFICATION_METHODS: dict[str, str] = {
     "jenks": "Natural breaks (Jenks)",
     "equal_interval": "Equal interval",
 }
-_METHOD_ALIASES = {"natural_breaks": "jenks", "natural breaks": "jenks", "equal": "equal_interval",
-                   "equal interval": "equal_interval", "quantiles": "quantile"}
+_METHOD_ALIASES = {
+    "natural_breaks": "jenks",
+    "natural breaks": "jenks",
+    "equal": "equal_interval",
+    "equal interval": "equal_interval",
+    "quantiles": "quantile",
+}
 
 
-def fill_symbol(colour: str, outline: str = palette.CELL_OUTLINE_COLOUR,
-                outline_width: float = CELL_OUTLINE_WIDTH_MM) -> QgsFillSymbol:
+def fill_symbol(
+    colour: str,
+    outline: str = palette.CELL_OUTLINE_COLOUR,
+    outline_width: float = CELL_OUTLINE_WIDTH_MM,
+) -> QgsFillSymbol:
     """A simple fill of a palette colour with a thin outline (cells and areas)."""
-    layer = QgsSimpleFillSymbolLayer(QColor(colour), Qt.BrushStyle.SolidPattern,
-                                     QColor(outline), Qt.PenStyle.SolidLine, outline_width)
+    layer = QgsSimpleFillSymbolLayer(
+        QColor(colour),
+        Qt.BrushStyle.SolidPattern,
+        QColor(outline),
+        Qt.PenStyle.SolidLine,
+        outline_width,
+    )
     symbol = QgsFillSymbol()
     symbol.changeSymbolLayer(0, layer)
     return symbol
@@ -132,8 +150,9 @@ def sequential_ramp(transparent_low: bool = False) -> QgsGradientColorRamp:
     first = QColor(colours[0])
     if transparent_low:
         first.setAlpha(0)
-    stops = [QgsGradientStop(i / (len(colours) - 1), colours[i])
-             for i in range(1, len(colours) - 1)]
+    stops = [
+        QgsGradientStop(i / (len(colours) - 1), colours[i]) for i in range(1, len(colours) - 1)
+    ]
     return QgsGradientColorRamp(first, colours[-1], False, stops)
 
 
@@ -147,8 +166,9 @@ def classification_method(method: str) -> QgsClassificationMethod:
         return QgsClassificationJenks()
     if key == "equal_interval":
         return QgsClassificationEqualInterval()
-    raise ValueError(f"unknown classification {method!r}: choose one of "
-                     f"{', '.join(CLASSIFICATION_METHODS)}")
+    raise ValueError(
+        f"unknown classification {method!r}: choose one of {', '.join(CLASSIFICATION_METHODS)}"
+    )
 
 
 def _symbol_for(layer: QgsVectorLayer, colour: str) -> QgsSymbol:
@@ -160,9 +180,14 @@ def _symbol_for(layer: QgsVectorLayer, colour: str) -> QgsSymbol:
     return marker_symbol(colour, "circle")
 
 
-def graduated_renderer(layer: QgsVectorLayer, field: str, method: str = "quantile",
-                       classes: int = 5, unit: str = "crimes",
-                       precision: int = 0) -> QgsGraduatedSymbolRenderer:
+def graduated_renderer(
+    layer: QgsVectorLayer,
+    field: str,
+    method: str = "quantile",
+    classes: int = 5,
+    unit: str = "crimes",
+    precision: int = 0,
+) -> QgsGraduatedSymbolRenderer:
     """A graduated choropleth of ``field`` (counts or rates per area) on ``layer``.
 
     Classes come from QGIS's own classification (quantile, natural breaks or equal
@@ -185,8 +210,9 @@ def graduated_renderer(layer: QgsVectorLayer, field: str, method: str = "quantil
     return renderer
 
 
-def heatmap_renderer(radius: float = 500.0, map_units: bool = True,
-                     weight_field: str | None = None) -> QgsHeatmapRenderer:
+def heatmap_renderer(
+    radius: float = 500.0, map_units: bool = True, weight_field: str | None = None
+) -> QgsHeatmapRenderer:
     """The heatmap preset for crime points: a quick visual density while panning.
 
     The radius is in map units (metres in a projected CRS; pass map_units=False for a
@@ -196,8 +222,11 @@ def heatmap_renderer(radius: float = 500.0, map_units: bool = True,
     """
     renderer = QgsHeatmapRenderer()
     renderer.setRadius(float(radius))
-    renderer.setRadiusUnit(QgsUnitTypes.RenderUnit.RenderMapUnits if map_units
-                           else QgsUnitTypes.RenderUnit.RenderMillimeters)
+    renderer.setRadiusUnit(
+        QgsUnitTypes.RenderUnit.RenderMapUnits
+        if map_units
+        else QgsUnitTypes.RenderUnit.RenderMillimeters
+    )
     renderer.setColorRamp(sequential_ramp(transparent_low=True))
     renderer.setMaximumValue(0)  # automatic
     renderer.setRenderQuality(2)
@@ -206,10 +235,12 @@ def heatmap_renderer(radius: float = 500.0, map_units: bool = True,
     return renderer
 
 
-def _class_renderer(field: str, classes: tuple[palette.ClassStyle, ...]
-                    ) -> QgsCategorizedSymbolRenderer:
-    categories = [QgsRendererCategory(c.value, fill_symbol(c.colour), c.label, True)
-                  for c in classes]
+def _class_renderer(
+    field: str, classes: tuple[palette.ClassStyle, ...]
+) -> QgsCategorizedSymbolRenderer:
+    categories = [
+        QgsRendererCategory(c.value, fill_symbol(c.colour), c.label, True) for c in classes
+    ]
     return QgsCategorizedSymbolRenderer(field, categories)
 
 
@@ -235,8 +266,9 @@ def density_label(value: float) -> str:
     return f"{text} {DENSITY_UNIT}"
 
 
-def kde_raster_renderer(provider: QgsRasterDataProvider, maximum: float, band: int = 1,
-                        steps: int = 6) -> QgsSingleBandPseudoColorRenderer:
+def kde_raster_renderer(
+    provider: QgsRasterDataProvider, maximum: float, band: int = 1, steps: int = 6
+) -> QgsSingleBandPseudoColorRenderer:
     """Pseudo-colour for a KDE surface in crimes per km²: the palette ramp from 0 to
     ``maximum``, with 0 fully transparent (no crime nearby = the basemap shows through) and
     legend entries labelled in crimes per km²."""

@@ -74,6 +74,7 @@ _POINTS_END, _CRIMES_END, _ANON_END, _WRITE_END, _GATE_END = 10.0, 40.0, 75.0, 8
 
 # --- outputs --------------------------------------------------------------------------------
 
+
 @dataclass
 class AnonymiseOutputs:
     """What one release wrote, for the caller to show."""
@@ -124,8 +125,13 @@ def public_point_table(public: pd.DataFrame) -> gpkg_write.PointTable:
     frame["__x"] = pd.to_numeric(frame["Longitude"].replace("", np.nan), errors="coerce")
     frame["__y"] = pd.to_numeric(frame["Latitude"].replace("", np.nan), errors="coerce")
     return gpkg_write.PointTable(
-        PUBLIC_TABLE, frame, {c: "string" for c in PUBLIC_COLUMNS}, x="__x", y="__y",
-        description="crime_mapper public release (police.uk street-level format)")
+        PUBLIC_TABLE,
+        frame,
+        {c: "string" for c in PUBLIC_COLUMNS},
+        x="__x",
+        y="__y",
+        description="crime_mapper public release (police.uk street-level format)",
+    )
 
 
 def write_public_qml(path: PathLike) -> None:
@@ -150,7 +156,7 @@ def style_public_layer(layer: Any) -> None:
     from .renderers import crime_type_renderer
 
     layer.setRenderer(crime_type_renderer(field="Crime type"))
-    layer.setDisplayExpression('"Crime type" || \' — \' || coalesce("Location", \'\')')
+    layer.setDisplayExpression("\"Crime type\" || ' — ' || coalesce(\"Location\", '')")
 
 
 def qgis_version() -> str:
@@ -164,8 +170,10 @@ def qgis_version() -> str:
 
 # --- the step -------------------------------------------------------------------------------
 
-def _resolve_points(points: Any, crimes: Optional[pd.DataFrame],
-                    feedback: Feedback) -> tuple[Any, dict]:
+
+def _resolve_points(
+    points: Any, crimes: Optional[pd.DataFrame], feedback: Feedback
+) -> tuple[Any, dict]:
     """(MapPoints, manifest entry) from MapPoints, a MapPointsSpec or a file path."""
     from ..core.release.map_points import MapPoints
 
@@ -174,13 +182,14 @@ def _resolve_points(points: Any, crimes: Optional[pd.DataFrame],
     if isinstance(points, MapPointsSpec):
         resolved = points.resolve(crimes, feedback)
         return resolved, map_points_entry(
-            resolved, points.description or f"map points ({points.kind})",
-            points.input_files())
+            resolved, points.description or f"map points ({points.kind})", points.input_files()
+        )
     if isinstance(points, (str, os.PathLike)):
         resolved = read_map_points_file(points)
         return resolved, map_points_file_entry(resolved, points)
-    raise ReleaseInputError(f"map points must be MapPoints, a MapPointsSpec or a file, "
-                            f"not {type(points).__name__}")
+    raise ReleaseInputError(
+        f"map points must be MapPoints, a MapPointsSpec or a file, not {type(points).__name__}"
+    )
 
 
 def _load_rules(rules: Any) -> tuple[Any, Optional[Path]]:
@@ -233,8 +242,7 @@ def run_anonymise(
     from ..core.release.public_schema import salt_fingerprint, write_public_csv
 
     feedback = feedback or Feedback()
-    explicit = [public_csv_path, public_gpkg_path, audit_json_path, audit_html_path,
-                manifest_path]
+    explicit = [public_csv_path, public_gpkg_path, audit_json_path, audit_html_path, manifest_path]
     if output_dir is None and not all(explicit):
         raise ReleaseInputError("give an output folder, or every output path")
     base = Path(output_dir) if output_dir is not None else None
@@ -248,7 +256,8 @@ def run_anonymise(
         distance = float("nan")
     if not (np.isfinite(distance) and distance > 0):
         raise ReleaseInputError(
-            f"The maximum distance must be a positive number of metres, not {max_distance_m!r}")
+            f"The maximum distance must be a positive number of metres, not {max_distance_m!r}"
+        )
     rules_obj, rules_path = _load_rules(rules)
     try:
         profile = load_profile(profile_path)
@@ -260,14 +269,22 @@ def run_anonymise(
     # 2. map points (before the crimes, unless they are derived from them)
     try:
         needs_crimes = isinstance(points, MapPointsSpec) and points.kind == "hexagon"
-        point_set, points_entry = (None, {}) if needs_crimes else _resolve_points(
-            points, None, ScaledFeedback(feedback, 0.0, _POINTS_END))
+        point_set, points_entry = (
+            (None, {})
+            if needs_crimes
+            else _resolve_points(points, None, ScaledFeedback(feedback, 0.0, _POINTS_END))
+        )
         feedback.set_progress(_POINTS_END)
         feedback.check()
 
         # 3. the crimes
-        source = crimes if isinstance(crimes, CrimesInput) else open_crimes_source(
-            crimes, profile=profile, feedback=ScaledFeedback(feedback, _POINTS_END, _CRIMES_END))
+        source = (
+            crimes
+            if isinstance(crimes, CrimesInput)
+            else open_crimes_source(
+                crimes, profile=profile, feedback=ScaledFeedback(feedback, _POINTS_END, _CRIMES_END)
+            )
+        )
         feedback.check()
         if needs_crimes:
             point_set, points_entry = _resolve_points(points, source.crimes, feedback)
@@ -281,9 +298,15 @@ def run_anonymise(
 
     # 4. the public table and its audit (in memory)
     try:
-        release = anonymise(source.crimes, point_set, rules_obj, salt=salt,
-                            max_distance_m=distance, rejects=source.rejects,
-                            feedback=ScaledFeedback(feedback, _CRIMES_END, _ANON_END))
+        release = anonymise(
+            source.crimes,
+            point_set,
+            rules_obj,
+            salt=salt,
+            max_distance_m=distance,
+            rejects=source.rejects,
+            feedback=ScaledFeedback(feedback, _CRIMES_END, _ANON_END),
+        )
     except AnonymiseError as exc:
         raise ReleaseInputError(str(exc)) from exc
     feedback.check()
@@ -292,8 +315,7 @@ def run_anonymise(
 
     name = public_csv_name(public)
     csv_path = Path(public_csv_path) if public_csv_path else base / name
-    gpkg_path = (Path(public_gpkg_path) if public_gpkg_path
-                 else base / (Path(name).stem + ".gpkg"))
+    gpkg_path = Path(public_gpkg_path) if public_gpkg_path else base / (Path(name).stem + ".gpkg")
     audit_json = Path(audit_json_path) if audit_json_path else base / RELEASE_NAMES["audit_json"]
     audit_html = Path(audit_html_path) if audit_html_path else base / RELEASE_NAMES["audit_html"]
     manifest = Path(manifest_path) if manifest_path else base / RELEASE_NAMES["manifest"]
@@ -305,8 +327,11 @@ def run_anonymise(
         write_public_csv(public, tmp_csv)
         feedback.check()
         tmp_gpkg = stage.path_for(gpkg_path)
-        gpkg_write.write_geopackage(tmp_gpkg, [public_point_table(public)],
-                                     feedback=ScaledFeedback(feedback, _ANON_END + 3, _WRITE_END))
+        gpkg_write.write_geopackage(
+            tmp_gpkg,
+            [public_point_table(public)],
+            feedback=ScaledFeedback(feedback, _ANON_END + 3, _WRITE_END),
+        )
         freeze_geopackage(tmp_gpkg, fixed_timestamp(public["Month"].unique().tolist()))
         tmp_qml = stage.path_for(qml) if qml is not None else None
         if tmp_qml is not None:
@@ -338,11 +363,18 @@ def run_anonymise(
             staged.append((qml, tmp_qml))
         staged += [(audit_json, tmp_json), (audit_html, tmp_html)]
         manifest_data = build_manifest(
-            crimes_description=source.description, crimes_files=source.input_files,
-            points_entry=points_entry, rules=rules_obj, rules_path=rules_path,
-            profile_path=profile_path, max_distance_m=distance,
-            salt_fingerprint=salt_fingerprint(salt), audit=audit, staged=staged,
-            qgis_version=qgis_version())
+            crimes_description=source.description,
+            crimes_files=source.input_files,
+            points_entry=points_entry,
+            rules=rules_obj,
+            rules_path=rules_path,
+            profile_path=profile_path,
+            max_distance_m=distance,
+            salt_fingerprint=salt_fingerprint(salt),
+            audit=audit,
+            staged=staged,
+            qgis_version=qgis_version(),
+        )
         write_manifest(manifest_data, stage.path_for(manifest))
         feedback.check()
         # 8. leaving the block moves everything into place together
@@ -350,20 +382,27 @@ def run_anonymise(
 
     totals = audit.get("totals", {})
     return AnonymiseOutputs(
-        public_csv=csv_path, public_gpkg=gpkg_path, audit_json=audit_json,
-        audit_html=audit_html, manifest=manifest, qml=qml, audit=audit,
+        public_csv=csv_path,
+        public_gpkg=gpkg_path,
+        audit_json=audit_json,
+        audit_html=audit_html,
+        manifest=manifest,
+        qml=qml,
+        audit=audit,
         rows_in=int(totals.get("rows_in", 0)),
         published_at_map_point=int(totals.get("published_at_map_point", 0)),
         published_without_location=int(totals.get("published_without_location", 0)),
         withheld_by_rule=int(totals.get("withheld_by_rule", 0)),
         rejected=int(totals.get("rejected", 0)),
-        published_rows=len(public), gate_passed=True,
+        published_rows=len(public),
+        gate_passed=True,
         reconciles=bool(audit.get("reconciles", False)),
         warnings=[str(w) for w in audit.get("warnings", [])],
     )
 
 
 # --- the gate on its own --------------------------------------------------------------------
+
 
 def run_check_release(
     raw: Union[CrimesInput, PathLike, Sequence[PathLike]],
@@ -387,8 +426,13 @@ def run_check_release(
     try:
         profile = load_profile(profile_path)
         point_set, _ = _resolve_points(points, None, ScaledFeedback(feedback, 0.0, 20.0))
-        source = raw if isinstance(raw, CrimesInput) else open_crimes_source(
-            raw, profile=profile, feedback=ScaledFeedback(feedback, 20.0, 60.0))
+        source = (
+            raw
+            if isinstance(raw, CrimesInput)
+            else open_crimes_source(
+                raw, profile=profile, feedback=ScaledFeedback(feedback, 20.0, 60.0)
+            )
+        )
     except MapPointsError as exc:
         raise ReleaseInputError(f"Map points: {exc}") from exc
     except ValueError as exc:
@@ -402,6 +446,7 @@ def run_check_release(
         data = {"output": output.name, **report.to_dict()}
         with staged_outputs() as stage:
             stage.path_for(report_path).write_text(
-                json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+                json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+            )
     feedback.set_progress(100.0)
     return report

@@ -84,8 +84,11 @@ def load_title(crimes, stop_search=None) -> str:
     "Crimes 2022-10 (Leicestershire Police)" or "Crimes 2022-09 to 2022-10 (3 forces)"."""
     frames = [f for f in (crimes, stop_search) if f is not None and len(f)]
     months = sorted({str(m) for f in frames for m in f["month"].dropna().unique()})
-    forces = sorted({str(v) for v in crimes["reported_by"].dropna().unique() if str(v)}
-                    if crimes is not None and len(crimes) else set())
+    forces = sorted(
+        {str(v) for v in crimes["reported_by"].dropna().unique() if str(v)}
+        if crimes is not None and len(crimes)
+        else set()
+    )
     if not months:
         return time.strftime("Crimes load %Y-%m-%d %H:%M")
     span = months[0] if len(months) == 1 else f"{months[0]} to {months[-1]}"
@@ -135,16 +138,22 @@ def run_load(
     gpkg = Path(gpkg_path) if gpkg_path else base / DEFAULT_NAMES["gpkg"]
     rejects = Path(rejects_path) if rejects_path else base / DEFAULT_NAMES["rejects"]
     report_json = Path(report_path) if report_path else base / DEFAULT_NAMES["report_json"]
-    report_txt: Optional[Path] = (Path(report_text_path) if report_text_path
-                                  else base / DEFAULT_NAMES["report_text"] if base else None)
+    report_txt: Optional[Path] = (
+        Path(report_text_path)
+        if report_text_path
+        else base / DEFAULT_NAMES["report_text"]
+        if base
+        else None
+    )
     qml = gpkg.with_suffix(".qml") if write_qml else None
     if profile is None and profile_path:
         profile = MappingProfile.load(profile_path)
 
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    result = load_extracts([str(p) for p in paths], profile=profile,
-                           feedback=ScaledFeedback(feedback, 0.0, _READ_END))
+    result = load_extracts(
+        [str(p) for p in paths], profile=profile, feedback=ScaledFeedback(feedback, 0.0, _READ_END)
+    )
     timings["read_validate"] = time.perf_counter() - started
     feedback.check()
 
@@ -152,18 +161,27 @@ def run_load(
         # 1. the GeoPackage, built under a temporary name
         started = time.perf_counter()
         tmp_gpkg = stage.path_for(gpkg)
-        tables = [gpkg_write.PointTable(
-            CRIMES_TABLE, result.crimes,
-            {name: spec[0] for name, spec in schema.CRIME_COLUMNS.items()},
-            description="crime_mapper crimes (internal, exact: not for publication)",
-            extras=_unique_extras(list(result.crimes.columns)))]
+        tables = [
+            gpkg_write.PointTable(
+                CRIMES_TABLE,
+                result.crimes,
+                {name: spec[0] for name, spec in schema.CRIME_COLUMNS.items()},
+                description="crime_mapper crimes (internal, exact: not for publication)",
+                extras=_unique_extras(list(result.crimes.columns)),
+            )
+        ]
         if len(result.stop_search):
-            tables.append(gpkg_write.PointTable(
-                STOP_SEARCH_TABLE, result.stop_search,
-                {name: spec[0] for name, spec in schema.STOP_SEARCH_COLUMNS.items()},
-                description="crime_mapper stop and search (internal)"))
-        gpkg_write.write_geopackage(tmp_gpkg, tables,
-                                     feedback=ScaledFeedback(feedback, _READ_END, _WRITE_END))
+            tables.append(
+                gpkg_write.PointTable(
+                    STOP_SEARCH_TABLE,
+                    result.stop_search,
+                    {name: spec[0] for name, spec in schema.STOP_SEARCH_COLUMNS.items()},
+                    description="crime_mapper stop and search (internal)",
+                )
+            )
+        gpkg_write.write_geopackage(
+            tmp_gpkg, tables, feedback=ScaledFeedback(feedback, _READ_END, _WRITE_END)
+        )
         feedback.set_progress(_WRITE_END)
         timings["geopackage"] = time.perf_counter() - started
         feedback.check()
@@ -195,13 +213,20 @@ def run_load(
 
     summary = core_report.report_dict(result)
     return LoadOutputs(
-        gpkg=gpkg, rejects_csv=rejects, report_json=report_json, report_text_path=report_txt,
-        qml=qml, report_text=text, title=load_title(result.crimes, result.stop_search),
+        gpkg=gpkg,
+        rejects_csv=rejects,
+        report_json=report_json,
+        report_text_path=report_txt,
+        qml=qml,
+        report_text=text,
+        title=load_title(result.crimes, result.stop_search),
         crimes=len(result.crimes),
         mapped=int(result.crimes["has_location"].sum()) if len(result.crimes) else 0,
-        stop_search=len(result.stop_search), rejected=len(result.rejects),
+        stop_search=len(result.stop_search),
+        rejected=len(result.rejects),
         reconciles=bool(summary.get("reconciles", True)),
-        file_errors=list(summary.get("file_errors", [])), timings=timings,
+        file_errors=list(summary.get("file_errors", [])),
+        timings=timings,
     )
 
 

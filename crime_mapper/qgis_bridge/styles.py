@@ -40,8 +40,11 @@ class StyleError(RuntimeError):
     """A style could not be written or applied; the message says which file and why."""
 
 
-def save_style(layer: QgsMapLayer, qml_path: Optional[str | os.PathLike] = None,
-               sld_path: Optional[str | os.PathLike] = None) -> list[Path]:
+def save_style(
+    layer: QgsMapLayer,
+    qml_path: Optional[str | os.PathLike] = None,
+    sld_path: Optional[str | os.PathLike] = None,
+) -> list[Path]:
     """Write the layer's current style to ``qml_path`` and/or ``sld_path``.
 
     Both files are staged and moved into place together (core.common.staging), so a failure
@@ -50,8 +53,10 @@ def save_style(layer: QgsMapLayer, qml_path: Optional[str | os.PathLike] = None,
     if qml_path is None and sld_path is None:
         raise ValueError("give qml_path, sld_path or both")
     if sld_path is not None and _is_heatmap(layer):
-        raise StyleError("SLD cannot describe a heatmap renderer (QGIS would write an SLD with "
-                         "no rule); save the heatmap style as QML only")
+        raise StyleError(
+            "SLD cannot describe a heatmap renderer (QGIS would write an SLD with "
+            "no rule); save the heatmap style as QML only"
+        )
     written: list[Path] = []
     with staged_outputs() as stage:
         if qml_path is not None:
@@ -86,8 +91,10 @@ def apply_style(layer: QgsMapLayer, path: str | os.PathLike) -> None:
     suffix = path.suffix.lower()
     if suffix == SLD_SUFFIX:
         if isinstance(layer, QgsRasterLayer):
-            raise StyleError(f"{path.name}: QGIS cannot apply an SLD to a raster layer; "
-                             "use the QML saved beside it")
+            raise StyleError(
+                f"{path.name}: QGIS cannot apply an SLD to a raster layer; "
+                "use the QML saved beside it"
+            )
         message, ok = layer.loadSldStyle(str(path))
     elif suffix == QML_SUFFIX:
         # Not loadNamedStyle: for a GeoPackage layer it prefers the default style stored in

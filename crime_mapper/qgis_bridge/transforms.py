@@ -22,12 +22,15 @@ from qgis.core import (
 from ..core.common import geography
 
 
-def qgis_transform(x: np.ndarray, y: np.ndarray, source_crs: str, target_crs: str
-                   ) -> tuple[np.ndarray, np.ndarray]:
+def qgis_transform(
+    x: np.ndarray, y: np.ndarray, source_crs: str, target_crs: str
+) -> tuple[np.ndarray, np.ndarray]:
     """geography.TransformBackend implemented with QgsCoordinateTransform."""
-    transform = QgsCoordinateTransform(QgsCoordinateReferenceSystem(source_crs),
-                                       QgsCoordinateReferenceSystem(target_crs),
-                                       QgsProject.instance())
+    transform = QgsCoordinateTransform(
+        QgsCoordinateReferenceSystem(source_crs),
+        QgsCoordinateReferenceSystem(target_crs),
+        QgsProject.instance(),
+    )
     out_x = np.full(len(x), np.nan)
     out_y = np.full(len(y), np.nan)
     for i, (px, py) in enumerate(zip(x.tolist(), y.tolist())):

@@ -59,7 +59,6 @@ EXTRACT_FILTER = "Crime extracts (*.csv *.zip *.CSV *.ZIP);;All files (*)"
 PROFILE_FILTER = "Column-mapping profile (*.json)"
 
 
-
 class CrimeMapperDock(QgsDockWidget):
     """Dock panel: choose extracts, load them in the background, show the validation report."""
 
@@ -72,8 +71,13 @@ class CrimeMapperDock(QgsDockWidget):
         self._profile_dialog: Optional[ProfileDialog] = None
         self._build_ui()
         # the load's one QgsTask: kept alive, progress, outcome on the main thread, unload
-        self._runner = TaskRunner(self, self._on_task_completed, self._on_task_terminated,
-                                  progress_bar=self.progress_bar, set_running=self._set_running)
+        self._runner = TaskRunner(
+            self,
+            self._on_task_completed,
+            self._on_task_terminated,
+            progress_bar=self.progress_bar,
+            set_running=self._set_running,
+        )
         self._set_running(False)
 
     # --- UI -----------------------------------------------------------------------------
@@ -273,8 +277,10 @@ class CrimeMapperDock(QgsDockWidget):
     def _new_profile_from_extract(self) -> None:
         start = self._first_csv_input() or ""
         path, _ = QFileDialog.getOpenFileName(
-            self, "Force extract to build a profile from", start,
-            "CSV extract (*.csv *.CSV *.txt);;All files (*)"
+            self,
+            "Force extract to build a profile from",
+            start,
+            "CSV extract (*.csv *.CSV *.txt);;All files (*)",
         )
         if path:
             self.open_profile_dialog(extract_path=path)
@@ -313,8 +319,11 @@ class CrimeMapperDock(QgsDockWidget):
             return False
         paths = self.input_paths()
         if not paths:
-            notify(self.iface, "Add at least one file, folder or zip to load.",
-                   Qgis.MessageLevel.Warning)
+            notify(
+                self.iface,
+                "Add at least one file, folder or zip to load.",
+                Qgis.MessageLevel.Warning,
+            )
             return False
         missing = [p for p in paths if not os.path.exists(p)]
         if missing:
@@ -326,8 +335,7 @@ class CrimeMapperDock(QgsDockWidget):
             return False
         profile = self.profile_path()
         if profile is not None and not os.path.isfile(profile):
-            notify(self.iface, f"Mapping profile not found: {profile}",
-                   Qgis.MessageLevel.Warning)
+            notify(self.iface, f"Mapping profile not found: {profile}", Qgis.MessageLevel.Warning)
             return False
 
         from ..qgis_bridge.load_task import LoadExtractsTask
@@ -347,30 +355,40 @@ class CrimeMapperDock(QgsDockWidget):
     def _on_task_completed(self, task: LoadExtractsTask) -> None:
         self.report_view.setPlainText(task.report_text)
         if task.error is not None:
-            notify(self.iface, f"Load finished with an error: {task.error}",
-                   Qgis.MessageLevel.Critical)
+            notify(
+                self.iface, f"Load finished with an error: {task.error}", Qgis.MessageLevel.Critical
+            )
             self.loadFinished.emit(False)
             return
         try:
             task.add_layers_to_project(QgsProject.instance())
         except Exception as exc:  # noqa: BLE001 - shown to the user instead of a Python dialog
-            notify(self.iface, f"Loaded, but adding the layers failed: {exc}",
-                   Qgis.MessageLevel.Critical)
+            notify(
+                self.iface,
+                f"Loaded, but adding the layers failed: {exc}",
+                Qgis.MessageLevel.Critical,
+            )
             self.loadFinished.emit(False)
             return
         self.progress_bar.setValue(100)
         if task.outputs is not None:
             for panel in (self.release_panel, self.hotspots_panel):
                 panel.set_crimes_source(str(task.outputs.gpkg))
-        notify(self.iface, "Load finished: layers added; the validation report is in the panel.",
-               Qgis.MessageLevel.Success)
+        notify(
+            self.iface,
+            "Load finished: layers added; the validation report is in the panel.",
+            Qgis.MessageLevel.Success,
+        )
         self.loadFinished.emit(True)
 
     def _on_task_terminated(self, task: LoadExtractsTask) -> None:
         self.report_view.setPlainText(task.report_text or "")
         if task.error in (None, "Cancelled"):
-            notify(self.iface, "Load cancelled; previous outputs are unchanged.",
-                   Qgis.MessageLevel.Info)
+            notify(
+                self.iface,
+                "Load cancelled; previous outputs are unchanged.",
+                Qgis.MessageLevel.Info,
+            )
         else:
             notify(self.iface, f"Load failed: {task.error}", Qgis.MessageLevel.Critical)
         self.loadFinished.emit(False)

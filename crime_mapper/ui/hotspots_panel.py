@@ -63,15 +63,16 @@ METHODS: tuple[tuple[str, str, float], ...] = (
 OUTPUT_SUFFIX = {"grid": ".gpkg", "gi": ".gpkg", "change": ".gpkg", "kde": ".tif"}
 
 
-
-def _file_widget(parent: QWidget, mode: object, file_filter: str,
-                 placeholder: str) -> QgsFileWidget:
+def _file_widget(
+    parent: QWidget, mode: object, file_filter: str, placeholder: str
+) -> QgsFileWidget:
     """A path field with a browse button (typing a path works too)."""
     widget = QgsFileWidget(parent)
     widget.setStorageMode(mode)
     widget.setFilter(file_filter)
     widget.lineEdit().setPlaceholderText(placeholder)
     return widget
+
 
 class HotspotsPanel(QWidget):
     """Hotspot analysis for intelligence staff (internal, exact data)."""
@@ -88,10 +89,16 @@ class HotspotsPanel(QWidget):
         self.setObjectName("crime_mapper_hotspots_panel")
         self._build_ui()
         # two independent tasks, each kept alive and handled on the main thread by its runner
-        self._runner = TaskRunner(self, self._on_completed, self._on_terminated,
-                                  progress_bar=self.progress_bar, set_running=self._set_running)
-        self._publish_runner = TaskRunner(self, self._on_published, self._on_published,
-                                          set_running=self._set_publishing)
+        self._runner = TaskRunner(
+            self,
+            self._on_completed,
+            self._on_terminated,
+            progress_bar=self.progress_bar,
+            set_running=self._set_running,
+        )
+        self._publish_runner = TaskRunner(
+            self, self._on_published, self._on_published, set_running=self._set_publishing
+        )
         self._on_method_changed()
 
     # --- UI -------------------------------------------------------------------------------
@@ -158,8 +165,11 @@ class HotspotsPanel(QWidget):
         form.addRow("Maximum cells", self.max_cells_spin)
 
         self.output_edit = _file_widget(
-            self, QgsFileWidget.StorageMode.SaveFile, "Hotspot layer (*.gpkg *.tif)",
-            "default: beside the crimes GeoPackage")
+            self,
+            QgsFileWidget.StorageMode.SaveFile,
+            "Hotspot layer (*.gpkg *.tif)",
+            "default: beside the crimes GeoPackage",
+        )
         form.addRow("Output file", self.output_edit)
         layout.addLayout(form)
 
@@ -178,20 +188,31 @@ class HotspotsPanel(QWidget):
         layout.addWidget(self.status_label)
 
         publish = QGroupBox("Publish for the public…", self)
-        publish.setToolTip("Counts or Gi* (settings above) from the public release CSV, "
-                           "checked by the leak gate against the crimes of the last load")
+        publish.setToolTip(
+            "Counts or Gi* (settings above) from the public release CSV, "
+            "checked by the leak gate against the crimes of the last load"
+        )
         publish_form = QFormLayout(publish)
         self.release_edit = _file_widget(
-            publish, QgsFileWidget.StorageMode.GetFile, "Public release CSV (*.csv)",
-            "public release CSV (from Anonymise)")
+            publish,
+            QgsFileWidget.StorageMode.GetFile,
+            "Public release CSV (*.csv)",
+            "public release CSV (from Anonymise)",
+        )
         publish_form.addRow("Release CSV", self.release_edit)
         self.map_points_edit = _file_widget(
-            publish, QgsFileWidget.StorageMode.GetFile, "Map points (*.gpkg *.csv)",
-            "map points file (.gpkg or .csv)")
+            publish,
+            QgsFileWidget.StorageMode.GetFile,
+            "Map points (*.gpkg *.csv)",
+            "map points file (.gpkg or .csv)",
+        )
         publish_form.addRow("Map points", self.map_points_edit)
         self.publish_output_edit = _file_widget(
-            publish, QgsFileWidget.StorageMode.SaveFile, "GeoPackage (*.gpkg)",
-            "default: beside the release CSV")
+            publish,
+            QgsFileWidget.StorageMode.SaveFile,
+            "GeoPackage (*.gpkg)",
+            "default: beside the release CSV",
+        )
         publish_form.addRow("Public layer", self.publish_output_edit)
         self.publish_button = QPushButton("Publish through the leak gate", publish)
         publish_form.addRow(self.publish_button)
@@ -231,8 +252,12 @@ class HotspotsPanel(QWidget):
         self.cell_spin.setValue(default)
         self.cell_label.setText("Raster cell size" if kind == "kde" else "Hexagon size")
         self.max_cells_spin.setValue(KDE_MAX_CELLS if kind == "kde" else DEFAULT_MAX_CELLS)
-        for widget in (self.current_edit, self.current_label, self.baseline_edit,
-                       self.baseline_label):
+        for widget in (
+            self.current_edit,
+            self.current_label,
+            self.baseline_edit,
+            self.baseline_label,
+        ):
             widget.setVisible(kind == "change")
         for widget in (self.months_edit, self.months_label):
             widget.setVisible(kind != "change")
@@ -245,8 +270,10 @@ class HotspotsPanel(QWidget):
         """The crimes GeoPackage of the last load (table "crimes"), or None."""
         self._crimes_source = str(gpkg_path) if gpkg_path else None
         self.source_label.setText(
-            f"Crimes of the last load: {Path(gpkg_path).name}" if gpkg_path
-            else "No load yet: choose a point layer.")
+            f"Crimes of the last load: {Path(gpkg_path).name}"
+            if gpkg_path
+            else "No load yet: choose a point layer."
+        )
 
     def crimes_source(self) -> Optional[str]:
         return self._crimes_source
@@ -267,7 +294,8 @@ class HotspotsPanel(QWidget):
 
         kind = self.method()
         return HotspotSettings(
-            method=kind, cell_size_m=float(self.cell_spin.value()),
+            method=kind,
+            cell_size_m=float(self.cell_spin.value()),
             category=self.category_combo.currentData(),
             months=parse_months(self.months_edit.text()) if kind != "change" else [],
             fdr=self.fdr_check.isChecked(),
@@ -275,15 +303,18 @@ class HotspotsPanel(QWidget):
             current_months=parse_months(self.current_edit.text()),
             baseline_months=parse_months(self.baseline_edit.text()),
             max_cells=int(self.max_cells_spin.value()),
-            kde_max_cells=int(self.max_cells_spin.value()) if kind == "kde" else None)
+            kde_max_cells=int(self.max_cells_spin.value()) if kind == "kde" else None,
+        )
 
     def input_source(self) -> tuple[Optional[str], str]:
         """(OGR URI the task opens in its own thread, or None; why not)."""
         layer = self.source_combo.currentLayer()
         if isinstance(layer, QgsVectorLayer):
             if layer.providerType() != "ogr":
-                return None, (f"The layer {layer.name()!r} is not backed by a file; save it "
-                              "(e.g. as a GeoPackage) and choose the saved layer.")
+                return None, (
+                    f"The layer {layer.name()!r} is not backed by a file; save it "
+                    "(e.g. as a GeoPackage) and choose the saved layer."
+                )
             return layer.source(), ""
         if self._crimes_source:
             from ..qgis_bridge.layers import CRIMES_TABLE, gpkg_uri
@@ -298,15 +329,24 @@ class HotspotsPanel(QWidget):
             return text
         uri, _ = self.input_source()
         folder = Path(uri.split("|", 1)[0]).parent if uri else Path.home()
-        return str(folder / f"hotspots_{kind}_{int(self.cell_spin.value())}m"
-                            f"{OUTPUT_SUFFIX[kind]}")
+        return str(folder / f"hotspots_{kind}_{int(self.cell_spin.value())}m{OUTPUT_SUFFIX[kind]}")
 
     # --- running --------------------------------------------------------------------------
     def _set_running(self, running: bool) -> None:
-        for widget in (self.run_button, self.method_combo, self.cell_spin, self.category_combo,
-                       self.months_edit, self.current_edit, self.baseline_edit, self.fdr_check,
-                       self.bandwidth_spin, self.max_cells_spin, self.source_combo,
-                       self.output_edit):
+        for widget in (
+            self.run_button,
+            self.method_combo,
+            self.cell_spin,
+            self.category_combo,
+            self.months_edit,
+            self.current_edit,
+            self.baseline_edit,
+            self.fdr_check,
+            self.bandwidth_spin,
+            self.max_cells_spin,
+            self.source_combo,
+            self.output_edit,
+        ):
             widget.setEnabled(not running)
         self.cancel_button.setEnabled(running)
 
@@ -327,14 +367,18 @@ class HotspotsPanel(QWidget):
             notify(self.iface, str(exc), Qgis.MessageLevel.Warning)
             return False
         if settings.method == "change" and not settings.current_months:
-            notify(self.iface, "Enter the current month(s) to compare, e.g. 2022-10.",
-                   Qgis.MessageLevel.Warning)
+            notify(
+                self.iface,
+                "Enter the current month(s) to compare, e.g. 2022-10.",
+                Qgis.MessageLevel.Warning,
+            )
             return False
         out_path = self.output_path()
         expected = OUTPUT_SUFFIX[settings.method]
         if not out_path.lower().endswith(expected):
-            notify(self.iface, f"The output file must end with {expected}.",
-                   Qgis.MessageLevel.Warning)
+            notify(
+                self.iface, f"The output file must end with {expected}.", Qgis.MessageLevel.Warning
+            )
             return False
         os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
 
@@ -352,8 +396,11 @@ class HotspotsPanel(QWidget):
         try:
             layer = task.add_layer_to_project(QgsProject.instance())
         except Exception as exc:  # noqa: BLE001 - shown to the user
-            notify(self.iface, f"The hotspot file was written, but adding the layer failed: {exc}",
-                   Qgis.MessageLevel.Critical)
+            notify(
+                self.iface,
+                f"The hotspot file was written, but adding the layer failed: {exc}",
+                Qgis.MessageLevel.Critical,
+            )
             self.runFinished.emit(False)
             return
         out = task.outputs
@@ -366,8 +413,10 @@ class HotspotsPanel(QWidget):
 
     def _on_terminated(self, task: HotspotTask) -> None:
         if task.error in (None, "Cancelled"):
-            message, level = "Hotspot run cancelled; earlier outputs are unchanged.", \
-                Qgis.MessageLevel.Info
+            message, level = (
+                "Hotspot run cancelled; earlier outputs are unchanged.",
+                Qgis.MessageLevel.Info,
+            )
         else:
             message, level = f"Hotspots: {task.error}", Qgis.MessageLevel.Critical
         self.status_label.setText(message)
@@ -381,29 +430,39 @@ class HotspotsPanel(QWidget):
         release = self.release_edit.filePath().strip()
         points = self.map_points_edit.filePath().strip()
         kind = self.method()
-        checks = ((self._publish_runner.is_running(), "A publish is already going."),
-                  (kind not in ("grid", "gi"), "Only crime counts or Gi* can be published."),
-                  (not self._crimes_source, "Load crimes first: the leak gate checks the "
-                                            "release against them."),
-                  (not (release and points), "Choose the release CSV and map points file."))
+        checks = (
+            (self._publish_runner.is_running(), "A publish is already going."),
+            (kind not in ("grid", "gi"), "Only crime counts or Gi* can be published."),
+            (
+                not self._crimes_source,
+                "Load crimes first: the leak gate checks the release against them.",
+            ),
+            (not (release and points), "Choose the release CSV and map points file."),
+        )
         problem = next((text for failed, text in checks if failed), "")
         if problem:
             notify(self.iface, problem, Qgis.MessageLevel.Warning)
             return False
         out = self.publish_output_edit.filePath().strip() or str(
-            Path(release).with_name(f"{Path(release).stem}-hotspots-{kind}.gpkg"))
-        options = {"method": kind, "cell_size_m": float(self.cell_spin.value()),
-                   "category": self.category_combo.currentData(),
-                   "months": self.months_edit.text(), "fdr": self.fdr_check.isChecked(),
-                   "max_cells": int(self.max_cells_spin.value())}
+            Path(release).with_name(f"{Path(release).stem}-hotspots-{kind}.gpkg")
+        )
+        options = {
+            "method": kind,
+            "cell_size_m": float(self.cell_spin.value()),
+            "category": self.category_combo.currentData(),
+            "months": self.months_edit.text(),
+            "fdr": self.fdr_check.isChecked(),
+            "max_cells": int(self.max_cells_spin.value()),
+        }
         source = self._crimes_source
 
         def work(task: QgsTask):  # worker thread: files only
             from ..processing.publish_hotspots import run_publish_hotspots
             from ..qgis_bridge.load_task import TaskFeedback
 
-            return run_publish_hotspots(release, source, points, out, **options,
-                                        feedback=TaskFeedback(task))
+            return run_publish_hotspots(
+                release, source, points, out, **options, feedback=TaskFeedback(task)
+            )
 
         # no on_finished: the runner hands the ended task to _on_published
         task = QgsTask.fromFunction("crime_mapper: publish hotspots", work)
@@ -424,15 +483,19 @@ class HotspotsPanel(QWidget):
             self.last_outputs = outputs
             try:
                 self.last_layer = add_hotspot_to_project(outputs, QgsProject.instance())
-                text = (f"{outputs.title}: {outputs.cells:,} cells, {outputs.crimes:,} "
-                        f"published crimes; passed the leak gate, written to {outputs.path}.")
+                text = (
+                    f"{outputs.title}: {outputs.cells:,} cells, {outputs.crimes:,} "
+                    f"published crimes; passed the leak gate, written to {outputs.path}."
+                )
                 level = Qgis.MessageLevel.Success
             except Exception as exc:  # noqa: BLE001 - shown to the user, not a Python dialog
-                text = (f"Published to {outputs.path}, but adding the layer failed: {exc}")
+                text = f"Published to {outputs.path}, but adding the layer failed: {exc}"
                 level = Qgis.MessageLevel.Critical
         elif isinstance(exception, Cancelled) or exception is None or task.isCanceled():
-            text, level = "Publish cancelled; earlier outputs are unchanged.", \
-                Qgis.MessageLevel.Info
+            text, level = (
+                "Publish cancelled; earlier outputs are unchanged.",
+                Qgis.MessageLevel.Info,
+            )
         else:
             text, level = f"Not published: {exception}", Qgis.MessageLevel.Critical
         self.status_label.setText(text)
@@ -451,33 +514,45 @@ class HotspotsPanel(QWidget):
 
         layer = layer or self._active_vector()
         if layer is None or layer.geometryType() != QgsWkbTypes.GeometryType.PointGeometry:
-            notify(self.iface, "Select a point layer for the heatmap preview.",
-                   Qgis.MessageLevel.Warning)
+            notify(
+                self.iface,
+                "Select a point layer for the heatmap preview.",
+                Qgis.MessageLevel.Warning,
+            )
             return False
         geographic = layer.crs().isGeographic()
-        layer.setRenderer(heatmap_renderer(4.0 if geographic else 300.0,
-                                           map_units=not geographic))
+        layer.setRenderer(heatmap_renderer(4.0 if geographic else 300.0, map_units=not geographic))
         layer.triggerRepaint()
         return True
 
-    def apply_choropleth(self, layer: Optional[QgsVectorLayer] = None,
-                         field: Optional[str] = None, method: Optional[str] = None,
-                         classes: int = 5) -> bool:
+    def apply_choropleth(
+        self,
+        layer: Optional[QgsVectorLayer] = None,
+        field: Optional[str] = None,
+        method: Optional[str] = None,
+        classes: int = 5,
+    ) -> bool:
         """A graduated choropleth of a count or rate field on a polygon layer (default: the
         active layer and the field and classification chosen in the panel)."""
         from ..qgis_bridge.renderers import graduated_renderer
 
         layer = layer or self._active_vector()
         if layer is None or layer.geometryType() != QgsWkbTypes.GeometryType.PolygonGeometry:
-            notify(self.iface, "Select a polygon layer (areas) for the choropleth.",
-                   Qgis.MessageLevel.Warning)
+            notify(
+                self.iface,
+                "Select a polygon layer (areas) for the choropleth.",
+                Qgis.MessageLevel.Warning,
+            )
             return False
         if self.choropleth_field.layer() is not layer:
             self.choropleth_field.setLayer(layer)
         field = field or self.choropleth_field.currentField()
         if not field or layer.fields().indexOf(field) < 0:
-            notify(self.iface, "Choose the count or rate field to colour the areas by.",
-                   Qgis.MessageLevel.Warning)
+            notify(
+                self.iface,
+                "Choose the count or rate field to colour the areas by.",
+                Qgis.MessageLevel.Warning,
+            )
             return False
         method = method or str(self.classification_combo.currentData())
         layer.setRenderer(graduated_renderer(layer, field, method, classes, ""))

@@ -82,9 +82,19 @@ CRS_CHOICES: tuple[tuple[str, str], ...] = (
 )
 ENCODINGS = ("auto", "utf-8", "cp1252")
 DELIMITERS: tuple[tuple[str, str], ...] = (
-    (",", "Comma ,"), (";", "Semicolon ;"), ("\t", "Tab"), ("|", "Pipe |"))
-DATE_FORMATS = ("auto", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d",
-                "%d-%b-%Y %H:%M")
+    (",", "Comma ,"),
+    (";", "Semicolon ;"),
+    ("\t", "Tab"),
+    ("|", "Pipe |"),
+)
+DATE_FORMATS = (
+    "auto",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d",
+    "%d-%b-%Y %H:%M",
+)
 UNMAPPED_BRUSH = QBrush(QColor(255, 205, 160))
 
 
@@ -103,10 +113,14 @@ class ProfileDialog(QDialog):
     #: Emitted with the saved file's path after a successful save.
     profileSaved = pyqtSignal(str)  # noqa: N815 (Qt signal naming)
 
-    def __init__(self, parent: Optional[QWidget] = None, *,
-                 extract_path: Optional[PathLike] = None,
-                 profile_path: Optional[PathLike] = None,
-                 profile: Optional[MappingProfile] = None) -> None:
+    def __init__(
+        self,
+        parent: Optional[QWidget] = None,
+        *,
+        extract_path: Optional[PathLike] = None,
+        profile_path: Optional[PathLike] = None,
+        profile: Optional[MappingProfile] = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Column-mapping profile")
         self.setObjectName("crime_mapper_profile_dialog")
@@ -168,7 +182,8 @@ class ProfileDialog(QDialog):
         self.date_format_combo.addItems(DATE_FORMATS)
         self.date_format_combo.setToolTip(
             "'auto' reads ISO and day-first UK dates. Otherwise a strftime format; when a time "
-            "column is chosen it applies to 'date time' (e.g. %d/%m/%Y %H:%M)")
+            "column is chosen it applies to 'date time' (e.g. %d/%m/%Y %H:%M)"
+        )
         reading.addRow("Date format", self.date_format_combo)
         self.encoding_combo = QComboBox(reading_box)
         self.encoding_combo.addItems(ENCODINGS)
@@ -185,8 +200,7 @@ class ProfileDialog(QDialog):
         reading.addRow("Falls within", self.falls_within_edit)
         table_row = QHBoxLayout()
         self.offence_table_edit = QLineEdit(reading_box)
-        self.offence_table_edit.setPlaceholderText(
-            f"Bundled table ({DEFAULT_OFFENCE_TABLE.name})")
+        self.offence_table_edit.setPlaceholderText(f"Bundled table ({DEFAULT_OFFENCE_TABLE.name})")
         self.offence_table_button = QPushButton("Browse…", reading_box)
         table_row.addWidget(self.offence_table_edit, 1)
         table_row.addWidget(self.offence_table_button)
@@ -200,8 +214,7 @@ class ProfileDialog(QDialog):
         self.preview_table.setHorizontalHeaderLabels(["Row", "Offence", "police.uk category"])
         self.preview_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.preview_table.verticalHeader().setVisible(False)
-        self.preview_table.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.Stretch)
+        self.preview_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         preview.addWidget(self.preview_table)
         self.unmapped_label = QLabel(preview_box)
         self.unmapped_label.setWordWrap(True)
@@ -215,7 +228,8 @@ class ProfileDialog(QDialog):
         layout.addWidget(self.validation_label)
 
         self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self)
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
+        )
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
         layout.addWidget(self.buttons)
 
@@ -236,15 +250,17 @@ class ProfileDialog(QDialog):
         """Read an extract's header and first rows; with ``propose``, choose the columns
         detect_columns recognises. False (and the message shown) if it cannot be read."""
         try:
-            head = read_extract_head(path, self.encoding_combo.currentText(),
-                                     self._delimiter_value())
+            head = read_extract_head(
+                path, self.encoding_combo.currentText(), self._delimiter_value()
+            )
         except ProfileError as exc:
             self.source_label.setText(str(exc))
             return False
         self.head = head
         self.source_label.setText(
             f"{head.path.name}: {len(head.header)} columns, {head.encoding}, first "
-            f"{len(head.rows)} rows read")
+            f"{len(head.rows)} rows read"
+        )
         self.source_label.setToolTip(str(head.path))
         self._set_combo_data(self.delimiter_combo, head.delimiter, head.delimiter)
         chosen = {role: self.role_column(role) for role in ROLES}
@@ -382,8 +398,9 @@ class ProfileDialog(QDialog):
             except ValueError:
                 shown = fmt
             if "%" not in fmt or shown == fmt:
-                errors.append(f"Date format {fmt!r} is not a strftime format "
-                              "(e.g. %d/%m/%Y %H:%M) or 'auto'.")
+                errors.append(
+                    f"Date format {fmt!r} is not a strftime format (e.g. %d/%m/%Y %H:%M) or 'auto'."
+                )
         if profile.offence_table:
             table = Path(profile.offence_table)
             if not table.is_file():
@@ -447,8 +464,9 @@ class ProfileDialog(QDialog):
         self._refresh_preview()
         errors = self.validation_errors()
         if errors:
-            self.validation_label.setText("Cannot save yet:\n" + "\n".join(
-                f"• {e}" for e in errors))
+            self.validation_label.setText(
+                "Cannot save yet:\n" + "\n".join(f"• {e}" for e in errors)
+            )
         else:
             self.validation_label.setText("Ready to save.")
         self.save_button.setEnabled(not errors)
@@ -469,20 +487,25 @@ class ProfileDialog(QDialog):
             return
         table.setRowCount(len(rows))
         for i, row in enumerate(rows):
-            items = [QTableWidgetItem(str(row.line)), QTableWidgetItem(row.value),
-                     QTableWidgetItem(row.category or "UNMAPPED")]
+            items = [
+                QTableWidgetItem(str(row.line)),
+                QTableWidgetItem(row.value),
+                QTableWidgetItem(row.category or "UNMAPPED"),
+            ]
             for column, item in enumerate(items):
                 if row.category is None:
                     item.setBackground(UNMAPPED_BRUSH)
-                    item.setToolTip("Not in the offence table: this row would be rejected as "
-                                    "unknown_category")
+                    item.setToolTip(
+                        "Not in the offence table: this row would be rejected as unknown_category"
+                    )
                 table.setItem(i, column, item)
         unmapped = [r for r in rows if r.category is None]
         if unmapped:
             names = ", ".join(repr(v) for v in self.unmapped_offences())
             self.unmapped_label.setText(
                 f"{len(unmapped)} of {len(rows)} rows unmapped: {names}. Add them to the "
-                "offence table, or these rows will be rejected (unknown_category).")
+                "offence table, or these rows will be rejected (unknown_category)."
+            )
         else:
             self.unmapped_label.setText(f"All {len(rows)} rows map to a police.uk category.")
 
@@ -509,9 +532,12 @@ class ProfileDialog(QDialog):
         return "profile.json"
 
     def _save_clicked(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save column-mapping profile",
-                                              self._default_save_path(),
-                                              "Column-mapping profile (*.json)")
+        path, _ = QFileDialog.getSaveFileName(
+            self,
+            "Save column-mapping profile",
+            self._default_save_path(),
+            "Column-mapping profile (*.json)",
+        )
         if not path:
             return
         try:
@@ -522,15 +548,22 @@ class ProfileDialog(QDialog):
         self.accept()
 
     def _choose_extract(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Read columns from a force extract", "",
-                                              "CSV extract (*.csv *.CSV *.txt);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            "Read columns from a force extract",
+            "",
+            "CSV extract (*.csv *.CSV *.txt);;All files (*)",
+        )
         if path:
             # a fresh profile takes the detected columns; an edited one keeps its choices
-            self.load_extract(path, propose=self.profile_path is None and not any(
-                self.role_column(r) for r in ROLES))
+            self.load_extract(
+                path,
+                propose=self.profile_path is None and not any(self.role_column(r) for r in ROLES),
+            )
 
     def _choose_offence_table(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Offence mapping table", "",
-                                              "CSV (offence,category) (*.csv);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Offence mapping table", "", "CSV (offence,category) (*.csv);;All files (*)"
+        )
         if path:
             self.offence_table_edit.setText(path)

@@ -44,8 +44,11 @@ if TYPE_CHECKING:
     from ..qgis_bridge.anonymise_task import AnonymiseTask
 
 SOURCE_LAYER, SOURCE_GPKG, SOURCE_HISTORY = range(3)
-SOURCE_LABELS = ("Point layer with a label field", "Map points GeoPackage",
-                 "Derive from police.uk history files")
+SOURCE_LABELS = (
+    "Point layer with a label field",
+    "Map points GeoPackage",
+    "Derive from police.uk history files",
+)
 
 
 def _point_filter() -> Any:
@@ -68,8 +71,13 @@ class ReleasePanel(QWidget):
         self._last_audit: Optional[str] = None
         self._build_ui()
         # the anonymise's one QgsTask: kept alive, progress, outcome on the main thread, unload
-        self._runner = TaskRunner(self, self._on_task_completed, self._on_task_terminated,
-                                  progress_bar=self.progress_bar, set_running=self._set_running)
+        self._runner = TaskRunner(
+            self,
+            self._on_task_completed,
+            self._on_task_terminated,
+            progress_bar=self.progress_bar,
+            set_running=self._set_running,
+        )
         self._set_running(False)
 
     # --- UI -------------------------------------------------------------------------------
@@ -83,7 +91,8 @@ class ReleasePanel(QWidget):
         self.crimes_widget.setDialogTitle("Crimes GeoPackage from a load")
         self.crimes_widget.setToolTip(
             "The internal crimes GeoPackage a load wrote (the Load tab fills this in); "
-            "choose an earlier load's crimes.gpkg to release it")
+            "choose an earlier load's crimes.gpkg to release it"
+        )
         form.addRow("Crimes", self.crimes_widget)
         self.source_combo = QComboBox(self)
         self.source_combo.setObjectName("crime_mapper_points_source")
@@ -111,16 +120,20 @@ class ReleasePanel(QWidget):
         self.points_file_widget.setObjectName("crime_mapper_points_file")
         self.points_file_widget.setStorageMode(QgsFileWidget.StorageMode.GetFile)
         self.points_file_widget.setFilter("Map points (*.gpkg *.csv)")
-        self.points_file_widget.setToolTip("A GeoPackage written by 'Build anonymous map "
-                                           "points' (layer map_points), or a map points CSV")
+        self.points_file_widget.setToolTip(
+            "A GeoPackage written by 'Build anonymous map "
+            "points' (layer map_points), or a map points CSV"
+        )
         self.source_pages.addWidget(self.points_file_widget)
         # page 2: police.uk history files
         self.history_widget = QgsFileWidget(self.source_pages)
         self.history_widget.setObjectName("crime_mapper_history_files")
         self.history_widget.setStorageMode(QgsFileWidget.StorageMode.GetMultipleFiles)
         self.history_widget.setFilter("police.uk street files (*.csv *.zip)")
-        self.history_widget.setToolTip("The force's published police.uk street files: their "
-                                       "distinct points are the real map points")
+        self.history_widget.setToolTip(
+            "The force's published police.uk street files: their "
+            "distinct points are the real map points"
+        )
         self.source_pages.addWidget(self.history_widget)
         self.source_pages.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         form.addRow("", self.source_pages)
@@ -129,16 +142,20 @@ class ReleasePanel(QWidget):
         self.rules_widget.setObjectName("crime_mapper_rules")
         self.rules_widget.setStorageMode(QgsFileWidget.StorageMode.GetFile)
         self.rules_widget.setFilter("Release rules (*.json)")
-        self.rules_widget.setToolTip("Optional: per-category actions (map, no_location, "
-                                     "withhold); default maps every category and withholds "
-                                     "rows flagged sensitive")
+        self.rules_widget.setToolTip(
+            "Optional: per-category actions (map, no_location, "
+            "withhold); default maps every category and withholds "
+            "rows flagged sensitive"
+        )
         form.addRow("Release rules (optional)", self.rules_widget)
 
         self.salt_widget = QgsFileWidget(self)
         self.salt_widget.setObjectName("crime_mapper_salt")
         self.salt_widget.setStorageMode(QgsFileWidget.StorageMode.GetFile)
-        self.salt_widget.setToolTip("The force's secret salt file: keep it outside the release "
-                                    "folder and reuse it every month so Crime IDs stay stable")
+        self.salt_widget.setToolTip(
+            "The force's secret salt file: keep it outside the release "
+            "folder and reuse it every month so Crime IDs stay stable"
+        )
         form.addRow("Salt file", self.salt_widget)
         self.new_salt_button = QPushButton("Create new salt…", self)
         self.new_salt_button.setObjectName("crime_mapper_new_salt")
@@ -150,8 +167,10 @@ class ReleasePanel(QWidget):
         self.distance_spin.setDecimals(1)
         self.distance_spin.setSuffix(" km")
         self.distance_spin.setValue(20.0)
-        self.distance_spin.setToolTip("Crimes farther than this from every map point are "
-                                      "published without a location (police.uk: 20 km)")
+        self.distance_spin.setToolTip(
+            "Crimes farther than this from every map point are "
+            "published without a location (police.uk: 20 km)"
+        )
         form.addRow("Maximum distance", self.distance_spin)
 
         self.output_widget = QgsFileWidget(self)
@@ -255,14 +274,18 @@ class ReleasePanel(QWidget):
             notify(self.iface, f"No salt created: {exc}", Qgis.MessageLevel.Warning)
             return False
         self.set_salt_path(path)
-        notify(self.iface, f"New salt written to {path} (readable only by you). Keep it secret, "
-               "outside the release folder, and back it up: every Crime ID depends on it.",
-               Qgis.MessageLevel.Info)
+        notify(
+            self.iface,
+            f"New salt written to {path} (readable only by you). Keep it secret, "
+            "outside the release folder, and back it up: every Crime ID depends on it.",
+            Qgis.MessageLevel.Info,
+        )
         return True
 
     def _create_salt_clicked(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Create new salt file", "",
-                                              "Salt file (*.salt *.txt);;All files (*)")
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Create new salt file", "", "Salt file (*.salt *.txt);;All files (*)"
+        )
         if path:
             self.create_salt(path)
 
@@ -280,8 +303,7 @@ class ReleasePanel(QWidget):
             layer = self.points_layer_combo.currentLayer()
             if layer is None:
                 raise ValueError("Choose the map points layer.")
-            return spec_from_layer(layer, self.label_field_combo.currentField(),
-                                   thread_safe=True)
+            return spec_from_layer(layer, self.label_field_combo.currentField(), thread_safe=True)
         if index == SOURCE_GPKG:
             path = self.points_file_widget.filePath()
             if not path or not os.path.isfile(path):
@@ -290,8 +312,9 @@ class ReleasePanel(QWidget):
         paths = QgsFileWidget.splitFilePaths(self.history_widget.filePath())
         if not paths:
             raise ValueError("Choose the police.uk history files.")
-        return MapPointsSpec("history", paths=list(paths),
-                             description="map points derived from police.uk history")
+        return MapPointsSpec(
+            "history", paths=list(paths), description="map points derived from police.uk history"
+        )
 
     def start_anonymise(self) -> bool:
         """Check the form, then start the background anonymise; False if it could not start."""
@@ -302,8 +325,11 @@ class ReleasePanel(QWidget):
             return False
         crimes = self.crimes_source()
         if not crimes or not os.path.isfile(crimes.split("|")[0]):
-            notify(self.iface, "No crimes to anonymise: load extracts first, or choose a crimes "
-                   "GeoPackage.", Qgis.MessageLevel.Warning)
+            notify(
+                self.iface,
+                "No crimes to anonymise: load extracts first, or choose a crimes GeoPackage.",
+                Qgis.MessageLevel.Warning,
+            )
             return False
         output_dir = self.output_widget.filePath()
         if not output_dir:
@@ -311,8 +337,11 @@ class ReleasePanel(QWidget):
             return False
         salt = self.salt_widget.filePath()
         if not salt:
-            notify(self.iface, "Choose the salt file (or create a new salt).",
-                   Qgis.MessageLevel.Warning)
+            notify(
+                self.iface,
+                "Choose the salt file (or create a new salt).",
+                Qgis.MessageLevel.Warning,
+            )
             return False
         try:
             spec = self._points_spec()
@@ -322,12 +351,18 @@ class ReleasePanel(QWidget):
 
         from ..qgis_bridge.anonymise_task import AnonymiseTask
 
-        task = AnonymiseTask(crimes, spec, salt, output_dir,
-                             rules=self.rules_widget.filePath() or None,
-                             max_distance_m=self.distance_spin.value() * 1000.0)
+        task = AnonymiseTask(
+            crimes,
+            spec,
+            salt,
+            output_dir,
+            rules=self.rules_widget.filePath() or None,
+            max_distance_m=self.distance_spin.value() * 1000.0,
+        )
         self.summary_view.setPlainText("Anonymising…")
-        QgsMessageLog.logMessage(f"Anonymise started -> {output_dir}", LOG_TAG,
-                                 Qgis.MessageLevel.Info)
+        QgsMessageLog.logMessage(
+            f"Anonymise started -> {output_dir}", LOG_TAG, Qgis.MessageLevel.Info
+        )
         self._runner.start(task)
         return True
 
@@ -345,23 +380,36 @@ class ReleasePanel(QWidget):
         try:
             task.add_public_layer(QgsProject.instance())
         except Exception as exc:  # noqa: BLE001 - shown to the user
-            notify(self.iface, f"Release written, but adding the public layer failed: {exc}",
-                   Qgis.MessageLevel.Warning)
+            notify(
+                self.iface,
+                f"Release written, but adding the public layer failed: {exc}",
+                Qgis.MessageLevel.Warning,
+            )
         level = Qgis.MessageLevel.Success if out.reconciles else Qgis.MessageLevel.Warning
-        notify(self.iface,
-               f"Release written: {out.published_at_map_point:,} published at map points, "
-               f"{out.published_without_location:,} without location, {out.withheld_by_rule:,} "
-               f"withheld, {out.rejected:,} rejected; leak gate passed.", level)
+        notify(
+            self.iface,
+            f"Release written: {out.published_at_map_point:,} published at map points, "
+            f"{out.published_without_location:,} without location, {out.withheld_by_rule:,} "
+            f"withheld, {out.rejected:,} rejected; leak gate passed.",
+            level,
+        )
         self.anonymiseFinished.emit(True)
 
     def _on_task_terminated(self, task: AnonymiseTask) -> None:
         self.summary_view.setPlainText(task.summary or "")
         if task.error in (None, "Cancelled"):
-            notify(self.iface, "Anonymise cancelled; the previous release is unchanged.",
-                   Qgis.MessageLevel.Info)
+            notify(
+                self.iface,
+                "Anonymise cancelled; the previous release is unchanged.",
+                Qgis.MessageLevel.Info,
+            )
         elif task.gate_failed:
-            notify(self.iface, "The leak gate stopped the release; nothing was written. See the "
-                   "panel for what it found.", Qgis.MessageLevel.Critical)
+            notify(
+                self.iface,
+                "The leak gate stopped the release; nothing was written. See the "
+                "panel for what it found.",
+                Qgis.MessageLevel.Critical,
+            )
         else:
             notify(self.iface, f"Anonymise failed: {task.error}", Qgis.MessageLevel.Critical)
         self.anonymiseFinished.emit(False)

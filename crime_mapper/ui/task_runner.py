@@ -111,8 +111,10 @@ class TaskRunner(QObject):
         task, self._task = self._task, None
         if task is None:
             return None
-        connections = [(task.taskCompleted, self._on_completed),
-                       (task.taskTerminated, self._on_terminated)]
+        connections = [
+            (task.taskCompleted, self._on_completed),
+            (task.taskTerminated, self._on_terminated),
+        ]
         if self._progress_bar is not None:
             connections.append((task.progressChanged, self._on_progress))
         for signal, slot in connections:

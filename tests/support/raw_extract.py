@@ -94,12 +94,51 @@ def _force_code(force: str) -> str:
     initials = "".join(w[0] for w in force.split() if w[:1].isalpha()).upper()
     return (initials + "XX")[:2]
 
-_FIRST = ("Amir", "Bethany", "Callum", "Deepa", "Edward", "Fatima", "Grace", "Harjit", "Imran",
-          "Jessica", "Kieran", "Leah", "Mohammed", "Nadia", "Owen", "Priya", "Ryan", "Sophie",
-          "Tomasz", "Yasmin")
-_SURNAMES = ("Ahmed", "Brown", "Chauhan", "Davies", "Evans", "Fletcher", "Green", "Hussain",
-             "Iqbal", "Jones", "Kowalski", "Lewis", "Mistry", "Nowak", "Okafor", "Patel",
-             "Roberts", "Smith", "Taylor", "Wilson")
+
+_FIRST = (
+    "Amir",
+    "Bethany",
+    "Callum",
+    "Deepa",
+    "Edward",
+    "Fatima",
+    "Grace",
+    "Harjit",
+    "Imran",
+    "Jessica",
+    "Kieran",
+    "Leah",
+    "Mohammed",
+    "Nadia",
+    "Owen",
+    "Priya",
+    "Ryan",
+    "Sophie",
+    "Tomasz",
+    "Yasmin",
+)
+_SURNAMES = (
+    "Ahmed",
+    "Brown",
+    "Chauhan",
+    "Davies",
+    "Evans",
+    "Fletcher",
+    "Green",
+    "Hussain",
+    "Iqbal",
+    "Jones",
+    "Kowalski",
+    "Lewis",
+    "Mistry",
+    "Nowak",
+    "Okafor",
+    "Patel",
+    "Roberts",
+    "Smith",
+    "Taylor",
+    "Wilson",
+)
 _NOTES = (
     "Victim {name} reports incident at {num} {street}; contact on 07700 900{tel:03d}.",
     "Suspect described as male, 20s, dark clothing, seen leaving {num} {street} on foot.",
@@ -172,12 +211,12 @@ def _offences(categories: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         if category not in table or not table[category][0]:
             raise ValueError(f"the offence table has no offence for category {category!r}")
         descriptions, codes = table[category]
-        picked = np.array(descriptions, dtype=object)[rng.integers(0, len(descriptions),
-                                                                   rows.size)]
+        picked = np.array(descriptions, dtype=object)[rng.integers(0, len(descriptions), rows.size)]
         if codes:
             use_code = rng.random(rows.size) < HO_CODE_SHARE
             picked[use_code] = np.array(codes, dtype=object)[
-                rng.integers(0, len(codes), int(use_code.sum()))]
+                rng.integers(0, len(codes), int(use_code.sum()))
+            ]
         out[rows] = picked
     return out
 
@@ -186,7 +225,10 @@ def _offences(categories: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def catchment_locations(
-    points_x: np.ndarray, points_y: np.ndarray, own: np.ndarray, rng: np.random.Generator,
+    points_x: np.ndarray,
+    points_y: np.ndarray,
+    own: np.ndarray,
+    rng: np.random.Generator,
     max_radius_m: float = MAX_RADIUS_M,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A random location inside the catchment (Voronoi cell) of map point ``own[i]`` per row.
@@ -307,8 +349,10 @@ def make_raw_extract(
         dist, nearest = tree.query(np.column_stack([cx, cy]), k=1)
         among = dist < 0.5  # the published point is one of the map points
         if not among.all():
-            notes.append(f"{int((~among).sum())} published points are not among the map "
-                         "points: those crimes cannot be sent back to them")
+            notes.append(
+                f"{int((~among).sum())} published points are not among the map "
+                "points: those crimes cannot be sent back to them"
+            )
         point[idx[among]] = nearest[among]
         # a published point missing from the map points still gets a location near itself
         own = nearest.copy()
@@ -318,8 +362,9 @@ def make_raw_extract(
         true_y[idx] = cy + shift_y
         fallback[idx] = fb
         if fb.any():
-            notes.append(f"{int(fb.sum())} crimes put on their point (no draw fell inside "
-                         "the catchment)")
+            notes.append(
+                f"{int(fb.sum())} crimes put on their point (no draw fell inside the catchment)"
+            )
 
     months = pub["month"].astype(str).to_numpy()
     when = _month_datetimes(months, rng)
@@ -328,13 +373,16 @@ def make_raw_extract(
     several = len(pd.unique(forces)) > 1  # a national table: a force column of its own
     codes = {f: _force_code(f) for f in pd.unique(forces)}
     serial = rng.permutation(n) + 1000
-    reference = np.array([f"{codes[f]}/{m[2:4]}/{s:06d}"
-                          for f, m, s in zip(forces, months, serial)], dtype=object)
+    reference = np.array(
+        [f"{codes[f]}/{m[2:4]}/{s:06d}" for f, m, s in zip(forces, months, serial)], dtype=object
+    )
 
     category = pub["crime_type"].astype(str).to_numpy(dtype=object)
     location = pub["location"].astype(str).to_numpy(dtype=object)
-    label = np.array([s[len("On or near "):] if s.startswith("On or near ") else ""
-                      for s in location], dtype=object)
+    label = np.array(
+        [s[len("On or near ") :] if s.startswith("On or near ") else "" for s in location],
+        dtype=object,
+    )
     outcome = pub["last_outcome"].astype(object).where(pub["last_outcome"].notna(), "")
     sensitive = np.where(rng.random(n) < sensitive_share, "Y", "N").astype(object)
     officer = np.char.add(
@@ -362,20 +410,22 @@ def make_raw_extract(
     }, columns=list(HEADER))  # fmt: skip
     if several:
         frame.insert(1, FORCE_COLUMN, forces)
-    truth = pd.DataFrame({
-        "reference": reference,
-        "crime_id": pub["crime_id"].astype(str).to_numpy(dtype=object),
-        "crime_type": category,
-        "has_location": located,
-        "longitude": np.where(located, lon, np.nan),
-        "latitude": np.where(located, lat, np.nan),
-        "location": location,
-        "point": point,
-        "true_x": east,
-        "true_y": north,
-        "fallback": fallback,
-        "sensitive": sensitive == "Y",
-    })
+    truth = pd.DataFrame(
+        {
+            "reference": reference,
+            "crime_id": pub["crime_id"].astype(str).to_numpy(dtype=object),
+            "crime_type": category,
+            "has_location": located,
+            "longitude": np.where(located, lon, np.nan),
+            "latitude": np.where(located, lat, np.nan),
+            "location": location,
+            "point": point,
+            "true_x": east,
+            "true_y": north,
+            "fallback": fallback,
+            "sensitive": sensitive == "Y",
+        }
+    )
     profile = make_profile(force, crs)
     if several:
         profile.columns.update(reported_by=FORCE_COLUMN, falls_within=FORCE_COLUMN)
@@ -437,8 +487,9 @@ POLICE_UK_LIKE_RULES: dict = {"sensitive_action": "map"}
 so the synthetic sensitive flag must not take any of them out of the comparison."""
 
 
-def _release_rows(crimes: pd.DataFrame, release: Any, points: Any, rules: Any, salt: bytes,
-                  max_distance_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _release_rows(
+    crimes: pd.DataFrame, release: Any, points: Any, rules: Any, salt: bytes, max_distance_m: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """What the release published for each row of ``crimes``: (present, lon, lat, location).
 
     The public table is sorted by content, so rows are found by their salted Crime ID (every
@@ -491,8 +542,7 @@ def _release_rows(crimes: pd.DataFrame, release: Any, points: Any, rules: Any, s
     mapped = (action == "map") & np.isfinite(lon)
     index = np.full(a_rows.size, -1, dtype=np.int64)
     if mapped.any():
-        index[mapped] = snap(points, lon[mapped], lat[mapped],
-                             max_distance_m=max_distance_m).index
+        index[mapped] = snap(points, lon[mapped], lat[mapped], max_distance_m=max_distance_m).index
     at = index >= 0
     labels = np.asarray(points.label, dtype=object)
     present[a_rows] = action != "withhold"
@@ -503,29 +553,45 @@ def _release_rows(crimes: pd.DataFrame, release: Any, points: Any, rules: Any, s
     out_loc[a_rows[at]] = [LOCATION_PREFIX + str(s) for s in labels[pick]]
 
     def bag(lon_: np.ndarray, lat_: np.ndarray, loc_: np.ndarray) -> list:
-        keys = [("" if np.isnan(a) else f"{a:.6f}", "" if np.isnan(b) else f"{b:.6f}", c)
-                for a, b, c in zip(lon_, lat_, loc_)]
+        keys = [
+            ("" if np.isnan(a) else f"{a:.6f}", "" if np.isnan(b) else f"{b:.6f}", c)
+            for a, b, c in zip(lon_, lat_, loc_)
+        ]
         return sorted(keys)
 
     kept = a_rows[present[a_rows]]
-    if bag(p_lon[p_asb], p_lat[p_asb], p_loc[p_asb]) != bag(out_lon[kept], out_lat[kept],
-                                                           out_loc[kept]):
-        raise AssertionError("the release's anti-social behaviour rows are not the points "
-                             "snapping gives: the recomputed ASB figure would be wrong")
+    if bag(p_lon[p_asb], p_lat[p_asb], p_loc[p_asb]) != bag(
+        out_lon[kept], out_lat[kept], out_loc[kept]
+    ):
+        raise AssertionError(
+            "the release's anti-social behaviour rows are not the points "
+            "snapping gives: the recomputed ASB figure would be wrong"
+        )
     return present, out_lon, out_lat, out_loc
 
 
-def measure(truth: pd.DataFrame, crimes: pd.DataFrame, release: Any, points: Any, rules: Any,
-            salt: bytes, max_distance_m: float = 20_000.0) -> dict:
+def measure(
+    truth: pd.DataFrame,
+    crimes: pd.DataFrame,
+    release: Any,
+    points: Any,
+    rules: Any,
+    salt: bytes,
+    max_distance_m: float = 20_000.0,
+) -> dict:
     """Compare a release with the ground truth: the counts of :class:`RecoveryFigure`."""
-    present, out_lon, out_lat, out_loc = _release_rows(crimes, release, points, rules, salt,
-                                                       max_distance_m)
+    present, out_lon, out_lat, out_loc = _release_rows(
+        crimes, release, points, rules, salt, max_distance_m
+    )
     t = truth.set_index("reference").loc[crimes["crime_id"].astype(str).to_numpy()]
     t_located = t["has_location"].to_numpy(dtype=bool)
     has_out = present & ~np.isnan(out_lon)
-    same = (has_out & t_located
-            & (np.abs(out_lon - t["longitude"].to_numpy()) < 5e-7)
-            & (np.abs(out_lat - t["latitude"].to_numpy()) < 5e-7))
+    same = (
+        has_out
+        & t_located
+        & (np.abs(out_lon - t["longitude"].to_numpy()) < 5e-7)
+        & (np.abs(out_lat - t["latitude"].to_numpy()) < 5e-7)
+    )
     located_total = int(truth["has_location"].sum())
     return {
         "published_at_point": located_total,
@@ -594,8 +660,16 @@ def run_recovery(
         notes=list(extract.notes),
         **counts,
     )
-    pieces = {"history": hist, "points": points, "published": published, "extract": extract,
-              "load": load, "release": release, "gate": gate, "raw_path": raw_path}
+    pieces = {
+        "history": hist,
+        "points": points,
+        "published": published,
+        "extract": extract,
+        "load": load,
+        "release": release,
+        "gate": gate,
+        "raw_path": raw_path,
+    }
     return figure, pieces
 
 
@@ -611,13 +685,20 @@ SHARED_LEICESTERSHIRE = REPO.parent / "shared" / "data" / "police-uk" / "leicest
 
 def main(argv: Optional[list] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--report", action="store_true",
-                        help="print the recovery figure (bundled months, and the 35 shared "
-                             "Leicestershire months when ../shared/data exists)")
+    parser.add_argument(
+        "--report",
+        action="store_true",
+        help="print the recovery figure (bundled months, and the 35 shared "
+        "Leicestershire months when ../shared/data exists)",
+    )
     parser.add_argument("--month", default="2022-10")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    parser.add_argument("--history", nargs="*", type=Path,
-                        help="published history to use instead (files, folders, zips)")
+    parser.add_argument(
+        "--history",
+        nargs="*",
+        type=Path,
+        help="published history to use instead (files, folders, zips)",
+    )
     parser.add_argument("--write", type=Path, help="also write the raw extract here")
     args = parser.parse_args(argv)
     import tempfile
@@ -629,14 +710,20 @@ def main(argv: Optional[list] = None) -> int:
         runs.append(("bundled sample (Leicester city, 2022-09 + 2022-10)", list(BUNDLED_HISTORY)))
         if SHARED_LEICESTERSHIRE.is_dir():
             files = sorted(SHARED_LEICESTERSHIRE.glob("*-street.csv"))
-            runs.append((f"Leicestershire, {len(files)} real months ({files[0].name[:7]} to "
-                         f"{files[-1].name[:7]})", files))
+            runs.append(
+                (
+                    f"Leicestershire, {len(files)} real months ({files[0].name[:7]} to "
+                    f"{files[-1].name[:7]})",
+                    files,
+                )
+            )
     if not args.report and not args.write:
         parser.error("nothing to do: give --report and/or --write")
     with tempfile.TemporaryDirectory() as tmp:
         for number, (name, history) in enumerate(runs):
-            figure, pieces = run_recovery(name, history, args.month, Path(tmp) / str(number),
-                                          seed=args.seed)
+            figure, pieces = run_recovery(
+                name, history, args.month, Path(tmp) / str(number), seed=args.seed
+            )
             print(figure.text(), flush=True)
             if args.write and number == 0:
                 pieces["extract"].write(args.write)

@@ -17,17 +17,59 @@ import numpy as np
 # (longitude, latitude), counter-clockwise, from the Isles of Scilly round the east coast to
 # Shetland, down the Western Isles, along the Irish land border and back across the Irish Sea.
 UK_OUTLINE: tuple[tuple[float, float], ...] = (
-    (-6.70, 49.75), (-5.30, 49.85), (-2.50, 50.45), (-1.30, 50.45), (0.30, 50.65),
-    (1.05, 50.85), (1.55, 51.10), (1.85, 51.40), (1.85, 52.30), (1.85, 52.95),
-    (0.50, 53.50), (0.20, 53.75), (-0.05, 54.20), (-0.50, 54.55), (-1.20, 55.00),
-    (-1.40, 55.50), (-1.80, 55.85), (-2.30, 56.10), (-2.30, 56.70), (-1.60, 57.50),
-    (-1.70, 57.75), (-3.00, 58.75), (-0.60, 60.30), (-0.60, 60.95), (-1.30, 60.95),
-    (-2.30, 60.20), (-3.60, 59.30), (-5.20, 58.75), (-6.10, 58.60), (-8.80, 58.00),
-    (-8.80, 56.50), (-7.00, 55.45), (-6.95, 55.20), (-7.25, 55.05), (-7.50, 54.85),
-    (-7.95, 54.70), (-8.20, 54.45), (-7.85, 54.22), (-7.65, 54.12), (-7.30, 54.14),
-    (-7.15, 54.25), (-6.95, 54.40), (-6.85, 54.27), (-6.65, 54.10), (-6.35, 54.05),
-    (-6.10, 54.00), (-4.90, 53.35), (-4.95, 52.75), (-5.50, 51.85),
-    (-5.50, 51.70), (-5.00, 51.20), (-6.00, 50.25), (-6.70, 50.10),
+    (-6.70, 49.75),
+    (-5.30, 49.85),
+    (-2.50, 50.45),
+    (-1.30, 50.45),
+    (0.30, 50.65),
+    (1.05, 50.85),
+    (1.55, 51.10),
+    (1.85, 51.40),
+    (1.85, 52.30),
+    (1.85, 52.95),
+    (0.50, 53.50),
+    (0.20, 53.75),
+    (-0.05, 54.20),
+    (-0.50, 54.55),
+    (-1.20, 55.00),
+    (-1.40, 55.50),
+    (-1.80, 55.85),
+    (-2.30, 56.10),
+    (-2.30, 56.70),
+    (-1.60, 57.50),
+    (-1.70, 57.75),
+    (-3.00, 58.75),
+    (-0.60, 60.30),
+    (-0.60, 60.95),
+    (-1.30, 60.95),
+    (-2.30, 60.20),
+    (-3.60, 59.30),
+    (-5.20, 58.75),
+    (-6.10, 58.60),
+    (-8.80, 58.00),
+    (-8.80, 56.50),
+    (-7.00, 55.45),
+    (-6.95, 55.20),
+    (-7.25, 55.05),
+    (-7.50, 54.85),
+    (-7.95, 54.70),
+    (-8.20, 54.45),
+    (-7.85, 54.22),
+    (-7.65, 54.12),
+    (-7.30, 54.14),
+    (-7.15, 54.25),
+    (-6.95, 54.40),
+    (-6.85, 54.27),
+    (-6.65, 54.10),
+    (-6.35, 54.05),
+    (-6.10, 54.00),
+    (-4.90, 53.35),
+    (-4.95, 52.75),
+    (-5.50, 51.85),
+    (-5.50, 51.70),
+    (-5.00, 51.20),
+    (-6.00, 50.25),
+    (-6.70, 50.10),
 )
 
 _OUTLINE = np.asarray(UK_OUTLINE, dtype=np.float64)
@@ -110,8 +152,9 @@ def set_fallback_transform(backend: Optional[TransformBackend]) -> None:
     _fallback = backend
 
 
-def transform(x: np.ndarray, y: np.ndarray, source_crs: str, target_crs: str
-              ) -> tuple[np.ndarray, np.ndarray]:
+def transform(
+    x: np.ndarray, y: np.ndarray, source_crs: str, target_crs: str
+) -> tuple[np.ndarray, np.ndarray]:
     """Coordinates from one CRS (authority id such as "EPSG:27700") to another, x/y order
     (longitude first for WGS84). NaN in gives NaN out; so does a point PROJ cannot map."""
     x = np.asarray(x, dtype=np.float64)
@@ -123,8 +166,8 @@ def transform(x: np.ndarray, y: np.ndarray, source_crs: str, target_crs: str
     except ImportError as exc:
         if _fallback is None:
             raise TransformUnavailable(
-                "coordinate transforms need pyproj (or the crime_mapper plugin running in "
-                "QGIS)") from exc
+                "coordinate transforms need pyproj (or the crime_mapper plugin running in QGIS)"
+            ) from exc
         tx, ty = _fallback(x, y, source_crs.upper(), target_crs.upper())
     tx, ty = np.array(tx, dtype=np.float64), np.array(ty, dtype=np.float64)
     bad = ~np.isfinite(tx) | ~np.isfinite(ty)

@@ -159,8 +159,15 @@ CELL_OUTLINE_COLOUR = "#8c8c8c"
 
 #: Sequential ramp stops, low -> high (viridis reversed: light = few crimes, dark = many).
 SEQUENTIAL_RAMP: tuple[str, ...] = (
-    "#fde725", "#aadc32", "#5cc863", "#27ad81", "#21908d",
-    "#2c718e", "#3b518b", "#472c7a", "#440154",
+    "#fde725",
+    "#aadc32",
+    "#5cc863",
+    "#27ad81",
+    "#21908d",
+    "#2c718e",
+    "#3b518b",
+    "#472c7a",
+    "#440154",
 )
 
 
@@ -258,10 +265,12 @@ def palette_json() -> dict[str, Any]:
             for group, colour in OUTCOME_GROUP_COLOURS.items()
         ],
         "group_markers": dict(GROUP_MARKERS),
-        "gi_classes": [{"value": c.value, "colour": c.colour, "label": c.label}
-                       for c in GI_CLASSES],
-        "change_classes": [{"value": c.value, "colour": c.colour, "label": c.label}
-                           for c in CHANGE_CLASSES],
+        "gi_classes": [
+            {"value": c.value, "colour": c.colour, "label": c.label} for c in GI_CLASSES
+        ],
+        "change_classes": [
+            {"value": c.value, "colour": c.colour, "label": c.label} for c in CHANGE_CLASSES
+        ],
         "sequential_ramp": list(SEQUENTIAL_RAMP),
         "no_data": NO_DATA_COLOUR,
         "outline": OUTLINE_COLOUR,

@@ -54,8 +54,12 @@ def zone_of(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     lon = np.asarray(lon, dtype=np.float64)
     lat = np.asarray(lat, dtype=np.float64)
     with np.errstate(invalid="ignore"):
-        in_box = ((lon >= _NI_BBOX[0]) & (lon <= _NI_BBOX[2])
-                  & (lat >= _NI_BBOX[1]) & (lat <= _NI_BBOX[3]))
+        in_box = (
+            (lon >= _NI_BBOX[0])
+            & (lon <= _NI_BBOX[2])
+            & (lat >= _NI_BBOX[1])
+            & (lat <= _NI_BBOX[3])
+        )
     zone = np.zeros(lon.shape, dtype=np.int8)
     idx = np.flatnonzero(in_box.ravel())
     if idx.size == 0:
@@ -74,8 +78,7 @@ def zone_of(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     return zone
 
 
-def to_projected(lon: np.ndarray, lat: np.ndarray
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def to_projected(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(x, y, zone): each WGS84 row projected into its own zone's CRS, in metres.
 
     NaN lon/lat gives NaN x/y (zone 0). One pyproj call per zone present, so a GB-only force

@@ -77,8 +77,10 @@ def freeze_geopackage(gpkg: PathLike, stamp: str) -> None:
             return
         rows = conn.execute("SELECT id, styleQML, styleSLD FROM layer_styles").fetchall()
         for row_id, qml, sld in rows:
-            conn.execute("UPDATE layer_styles SET styleQML = ?, styleSLD = ? WHERE id = ?",
-                         (canonical_xml_text(qml or ""), canonical_xml_text(sld or ""), row_id))
+            conn.execute(
+                "UPDATE layer_styles SET styleQML = ?, styleSLD = ? WHERE id = ?",
+                (canonical_xml_text(qml or ""), canonical_xml_text(sld or ""), row_id),
+            )
         columns = {r[1] for r in conn.execute("PRAGMA table_info(layer_styles)")}
         if "update_time" in columns:
             conn.execute("UPDATE layer_styles SET update_time = ?", (stamp,))

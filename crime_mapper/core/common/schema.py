@@ -23,11 +23,18 @@ CRIME_COLUMNS: dict[str, tuple[str, str, str]] = {
     "source_file": ("category", "Source file", "File (or zip member) the row came from."),
     "source_line": ("int64", "Source line", "1-based physical line of the row in its file."),
     "source_format": ("category", "Source format", "'police.uk' or 'force'."),
-    "crime_id": ("str", "Crime ID", "police.uk Crime ID, or the force's crime reference; "
-                 "blank for anti-social behaviour in police.uk files."),
+    "crime_id": (
+        "str",
+        "Crime ID",
+        "police.uk Crime ID, or the force's crime reference; "
+        "blank for anti-social behaviour in police.uk files.",
+    ),
     "month": ("category", "Month", "YYYY-MM."),
-    "occurred_at": ("datetime64[ns]", "Date and time",
-                    "Exact date/time where the source has it (force extracts); NaT otherwise."),
+    "occurred_at": (
+        "datetime64[ns]",
+        "Date and time",
+        "Exact date/time where the source has it (force extracts); NaT otherwise.",
+    ),
     "reported_by": ("category", "Reported by", "Force that reported the crime."),
     "falls_within": ("category", "Falls within", "Force area the crime falls within."),
     "longitude": ("float64", "Longitude", "WGS84 longitude; NaN when the crime has no location."),
@@ -36,15 +43,21 @@ CRIME_COLUMNS: dict[str, tuple[str, str, str]] = {
     "source_y": ("float64", "Source Y", "Y as given in the source CRS (northing or latitude)."),
     "source_crs": ("category", "Source CRS", "Authority id of the source coordinates."),
     "has_location": ("bool", "Has location", "False for crimes published without a location."),
-    "location": ("category", "Location", "police.uk 'On or near ...' text or the source's "
-                 "location text."),
+    "location": (
+        "category",
+        "Location",
+        "police.uk 'On or near ...' text or the source's location text.",
+    ),
     "lsoa_code": ("category", "LSOA code", "Lower layer super output area code."),
     "lsoa_name": ("category", "LSOA name", "Lower layer super output area name."),
     "crime_type": ("category", "Crime type", "police.uk category (vocabulary.CATEGORIES)."),
     "offence": ("str", "Offence", "Source offence code or description (force extracts)."),
     "last_outcome": ("category", "Last outcome", "Canonical police.uk outcome, or blank."),
-    "last_outcome_month": ("category", "Outcome month", "Month of the outcome, from an "
-                           "outcomes file where one was joined."),
+    "last_outcome_month": (
+        "category",
+        "Outcome month",
+        "Month of the outcome, from an outcomes file where one was joined.",
+    ),
     "context": ("str", "Context", "police.uk Context column (normally blank)."),
     "sensitive": ("bool", "Sensitive", "The force flagged the crime as sensitive."),
 }

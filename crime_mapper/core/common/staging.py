@@ -37,8 +37,9 @@ class Staging:
         rename is atomic), keeping the suffix so writers that look at it still work."""
         final = Path(final)
         final.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{final.stem}.", suffix=f".tmp{final.suffix}",
-                                   dir=str(final.parent))
+        fd, tmp = tempfile.mkstemp(
+            prefix=f".{final.stem}.", suffix=f".tmp{final.suffix}", dir=str(final.parent)
+        )
         os.close(fd)
         os.unlink(tmp)  # writers create it themselves (SQLite wants a missing or empty file)
         self._staged.append((Path(tmp), final))

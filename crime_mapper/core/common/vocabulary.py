@@ -147,8 +147,9 @@ _OUTCOME_VARIANTS: dict[str, str] = {
     "Offender given a drugs possession warning": "Offender given a drugs possession warning",
     "Offender given drugs possession warning": "Offender given a drugs possession warning",
     "Offender cautioned": "Offender given a caution",
-    "Investigation complete - no suspect identified":
-        "Investigation complete; no suspect identified",
+    "Investigation complete - no suspect identified": (
+        "Investigation complete; no suspect identified"
+    ),
     "No further action": "Investigation complete; no suspect identified",
     "Defendant sent to crown court": "Defendant sent to Crown Court",
     "Offender imprisoned": "Offender sent to prison",

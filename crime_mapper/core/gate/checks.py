@@ -27,8 +27,9 @@ def _unproven(ctx: GateContext) -> list[str]:
     return [f"{a.name}: {a.error}" for a in ctx.errors]
 
 
-def _verdict(name: str, problems: list[str], ok_detail: str, fail_detail: str,
-             ctx: GateContext) -> GateCheck:
+def _verdict(
+    name: str, problems: list[str], ok_detail: str, fail_detail: str, ctx: GateContext
+) -> GateCheck:
     unproven = _unproven(ctx)
     problems = sorted(set(problems))  # deterministic, whatever order sets gave them in
     if not problems and not unproven:
@@ -37,8 +38,10 @@ def _verdict(name: str, problems: list[str], ok_detail: str, fail_detail: str,
     if problems:
         parts.append(f"{fail_detail} ({len(problems)} finding(s))")
     if unproven:
-        parts.append(f"{len(unproven)} file(s) cannot be checked (unknown type or unreadable), "
-                     "so nothing about them is proven")
+        parts.append(
+            f"{len(unproven)} file(s) cannot be checked (unknown type or unreadable), "
+            "so nothing about them is proven"
+        )
     # examples: findings first, then the unproven files, at most MAX_EXAMPLES in all
     examples = problems[: MAX_EXAMPLES - min(len(unproven), 2)] + unproven
     return GateCheck(name, False, "; ".join(parts), examples[:MAX_EXAMPLES])
@@ -70,11 +73,14 @@ def check_public_schema(ctx: GateContext) -> GateCheck:
                     what.append("columns out of order or repeated")
                 problems.append(f"{art.name} ({schema.where}): " + "; ".join(what))
     return _verdict(
-        "public_schema", problems,
+        "public_schema",
+        problems,
         f"{tables} crime table(s) have exactly the police.uk street columns (tables without "
         "Crime ID/Longitude/Latitude columns in a folder or GeoPackage are summaries)",
         f"{len(problems)} crime table(s) do not have exactly the public columns "
-        f"({', '.join(PUBLIC_COLUMNS)})", ctx)
+        f"({', '.join(PUBLIC_COLUMNS)})",
+        ctx,
+    )
 
 
 def check_coordinates_are_map_points(ctx: GateContext) -> GateCheck:
@@ -91,9 +97,12 @@ def check_coordinates_are_map_points(ctx: GateContext) -> GateCheck:
     for art in ctx.readable:
         problems.extend(f"{art.name}: {b}" for b in art.bad_coordinates[:MAX_EXAMPLES])
     return _verdict(
-        "coordinates_are_map_points", problems,
+        "coordinates_are_map_points",
+        problems,
         f"all {total} coordinates are map points (compared at 5 decimal places)",
-        "coordinates that are not map points were found", ctx)
+        "coordinates that are not map points were found",
+        ctx,
+    )
 
 
 def check_no_raw_coordinates(ctx: GateContext) -> GateCheck:
@@ -104,8 +113,10 @@ def check_no_raw_coordinates(ctx: GateContext) -> GateCheck:
     for n, (art, olon, olat, (labels, where)) in enumerate(ctx.output_coords):
         hit = np.flatnonzero(scan.member(ctx.output_keys(n), raw_keys))
         for i in hit[:MAX_EXAMPLES].tolist():
-            problems.append(f"{art.name}: raw WGS84 coordinate ({olon[i]:.5f}, {olat[i]:.5f}) "
-                            f"in {labels[where[i]]}")
+            problems.append(
+                f"{art.name}: raw WGS84 coordinate ({olon[i]:.5f}, {olat[i]:.5f}) "
+                f"in {labels[where[i]]}"
+            )
     # projected source coordinates, to the metre (both easting and northing in one file)
     projected = prep.raw_projected
     if projected is not None and projected[0].size:
@@ -117,13 +128,18 @@ def check_no_raw_coordinates(ctx: GateContext) -> GateCheck:
             hx = scan.member(fx, numbers) | scan.member(cx, numbers)
             hy = scan.member(fy, numbers) | scan.member(cy, numbers)
             for i in np.flatnonzero(hx & hy)[:MAX_EXAMPLES].tolist():
-                problems.append(f"{art.name}: raw projected coordinate "
-                                f"({sx[i]:.0f}, {sy[i]:.0f}) appears to the metre")
+                problems.append(
+                    f"{art.name}: raw projected coordinate "
+                    f"({sx[i]:.0f}, {sy[i]:.0f}) appears to the metre"
+                )
     return _verdict(
-        "no_raw_coordinates", problems,
+        "no_raw_coordinates",
+        problems,
         f"no raw coordinate of the {int(leak.sum())} crimes not already at a map point appears "
         "(WGS84 at 5 dp; projected source coordinates to the metre)",
-        "raw crime coordinates appear in the output", ctx)
+        "raw crime coordinates appear in the output",
+        ctx,
+    )
 
 
 def _metre_numbers(ctx: GateContext, art: Artifact) -> np.ndarray:
@@ -138,17 +154,23 @@ def _metre_numbers(ctx: GateContext, art: Artifact) -> np.ndarray:
 def check_no_dates_finer_than_month(ctx: GateContext) -> GateCheck:
     problems: list[str] = []
     for art in ctx.readable:
-        for text, times in [(ctx.joined_strings(art), True)] + [(t, True) for t in art.texts] \
-                + [(c, False) for c in art.code]:
+        for text, times in (
+            [(ctx.joined_strings(art), True)]
+            + [(t, True) for t in art.texts]
+            + [(c, False) for c in art.code]
+        ):
             for kind, found in scan.find_dates(text, with_times=times, limit=MAX_EXAMPLES):
                 problems.append(f"{art.name}: {kind} {found!r}")
             if len(problems) >= MAX_EXAMPLES:
                 break
     problems.extend(_raw_timestamps(ctx))
     return _verdict(
-        "no_dates_finer_than_month", problems,
+        "no_dates_finer_than_month",
+        problems,
         "no date finer than a month, no time of day and no raw timestamp appears",
-        "dates or times finer than a month appear", ctx)
+        "dates or times finer than a month appear",
+        ctx,
+    )
 
 
 def _raw_timestamps(ctx: GateContext) -> list[str]:
@@ -194,8 +216,9 @@ def check_no_source_references(ctx: GateContext) -> GateCheck:
             for token in sorted({t.lower() for t in tokens} & prep.hex_references.keys()):
                 if ("ref", token) not in reported:
                     reported.add(("ref", token))
-                    problems.append(f"{art.name}: source reference "
-                                    f"{short(prep.hex_references[token], 24)}")
+                    problems.append(
+                        f"{art.name}: source reference {short(prep.hex_references[token], 24)}"
+                    )
         for length in sorted({len(t) for t in tokens}):
             algo = _HEX_LENGTHS[length]
             same = [t for t in tokens if len(t) == length]
@@ -203,23 +226,28 @@ def check_no_source_references(ctx: GateContext) -> GateCheck:
                 if (algo, token) in reported:
                     continue
                 reported.add((algo, token))
-                problems.append(f"{art.name}: unsalted {algo} of source reference "
-                                f"{short(refs[ref_i], 24)}")
+                problems.append(
+                    f"{art.name}: unsalted {algo} of source reference {short(refs[ref_i], 24)}"
+                )
     # references inside longer text
     hay, _ = ctx.haystack
     patterns = prep.reference_patterns if len(hay) >= scan.MIN_PATTERN_BYTES else None
     if patterns is not None and len(patterns):
         for i, pos in scan.find_substrings(hay, patterns, limit=MAX_EXAMPLES):
-            problems.append(f"{ctx.artifact_at(pos)}: source reference "
-                            f"{short(patterns.values[i], 24)} inside text")
+            problems.append(
+                f"{ctx.artifact_at(pos)}: source reference "
+                f"{short(patterns.values[i], 24)} inside text"
+            )
     return _verdict(
-        "no_source_references", problems,
+        "no_source_references",
+        problems,
         f"none of {len(refs)} source references, nor their unsalted md5/sha1/sha256, appears",
-        "source references (or their unsalted hashes) appear", ctx)
+        "source references (or their unsalted hashes) appear",
+        ctx,
+    )
 
 
-def _digest_matches(prep: PreparedGate, tokens: list[str], length: int
-                    ) -> list[tuple[str, int]]:
+def _digest_matches(prep: PreparedGate, tokens: list[str], length: int) -> list[tuple[str, int]]:
     """(lower-case token, reference index) for each hex token (all ``length`` long) that is
     the unsalted digest of a reference. 8-byte keys prefilter (searchsorted); survivors are
     compared on every byte."""
@@ -246,11 +274,13 @@ def check_no_non_public_values(ctx: GateContext) -> GateCheck:
     secret_set = prep.secret_set
     problems: list[str] = []
     for art in ctx.readable:
-        found = [v for v in sorted(ctx.exact_strings(art) & secret_set)
-                 if not ctx.is_public_value(v)]
+        found = [
+            v for v in sorted(ctx.exact_strings(art) & secret_set) if not ctx.is_public_value(v)
+        ]
         for v in found[:MAX_EXAMPLES]:
-            problems.append(f"{art.name}: value of raw column {prep.secret_column(v)}: "
-                            f"{short(v, 24)}")
+            problems.append(
+                f"{art.name}: value of raw column {prep.secret_column(v)}: {short(v, 24)}"
+            )
     hay, _ = ctx.haystack
     # (no output text to search: no need to prepare the patterns)
     patterns = prep.secret_patterns if len(hay) >= scan.MIN_PATTERN_BYTES else None
@@ -259,13 +289,18 @@ def check_no_non_public_values(ctx: GateContext) -> GateCheck:
             value = patterns.values[i]
             if ctx.is_public_value(value):
                 continue
-            problems.append(f"{ctx.artifact_at(pos)}: value of raw column "
-                            f"{prep.secret_column(value)} inside text: {short(value, 24)}")
+            problems.append(
+                f"{ctx.artifact_at(pos)}: value of raw column "
+                f"{prep.secret_column(value)} inside text: {short(value, 24)}"
+            )
     return _verdict(
-        "no_non_public_values", problems,
+        "no_non_public_values",
+        problems,
         f"no value of the non-public raw columns ({', '.join(columns) or 'none'}; "
         f"{prep.secret_count} distinct values) appears",
-        "values of non-public raw columns appear", ctx)
+        "values of non-public raw columns appear",
+        ctx,
+    )
 
 
 CHECKS: tuple[tuple[str, Callable[[GateContext], GateCheck]], ...] = (
@@ -276,4 +311,3 @@ CHECKS: tuple[tuple[str, Callable[[GateContext], GateCheck]], ...] = (
     ("no_source_references", check_no_source_references),
     ("no_non_public_values", check_no_non_public_values),
 )
-

@@ -64,12 +64,10 @@ class GateCheck:
     examples: list[str] = field(default_factory=list)
 
 
-
 def short(value: Any, limit: int = 40) -> str:
     """A value cut for a message: an analyst can recognise it, a log does not republish it."""
     text = " ".join(str(value).split())
     return repr(text if len(text) <= limit else text[: limit - 1] + "…")
-
 
 
 # ---------------------------------------------------------------------------------------------
@@ -83,9 +81,13 @@ class PreparedGate:
     fails that check (closed) and not the whole gate.
     """
 
-    def __init__(self, raw: pd.DataFrame, points: Any,
-                 extra_allowed: Optional[tuple[np.ndarray, np.ndarray]] = None,
-                 extra_public: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        raw: pd.DataFrame,
+        points: Any,
+        extra_allowed: Optional[tuple[np.ndarray, np.ndarray]] = None,
+        extra_public: Iterable[str] = (),
+    ) -> None:
         if not isinstance(raw, pd.DataFrame):
             raise TypeError("raw must be the internal crimes DataFrame")
         self.raw = raw
@@ -94,9 +96,13 @@ class PreparedGate:
         self.extra_public = {normalise(str(v)) for v in extra_public}
         self._digests: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
-    def serves(self, raw: pd.DataFrame, points: Any,
-               extra_allowed: Optional[tuple[np.ndarray, np.ndarray]],
-               extra_public: Iterable[str]) -> bool:
+    def serves(
+        self,
+        raw: pd.DataFrame,
+        points: Any,
+        extra_allowed: Optional[tuple[np.ndarray, np.ndarray]],
+        extra_public: Iterable[str],
+    ) -> bool:
         """Whether this preparation was built from exactly these inputs (the same objects;
         equal extra coordinates and public values)."""
         if raw is not self.raw or points is not self.points:
@@ -107,9 +113,12 @@ class PreparedGate:
             return False
         if extra_allowed is None:
             return True
-        return all(np.array_equal(np.asarray(a, dtype=np.float64),
-                                  np.asarray(b, dtype=np.float64), equal_nan=True)
-                   for a, b in zip(extra_allowed, self.extra_allowed))
+        return all(
+            np.array_equal(
+                np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64), equal_nan=True
+            )
+            for a, b in zip(extra_allowed, self.extra_allowed)
+        )
 
     # --- coordinates ---
     @cached_property
@@ -141,8 +150,11 @@ class PreparedGate:
         within a metre of that point), so only the others count as raw."""
         lon, lat = self.raw_lon_lat
         ok = ~self.raw_is_point & np.isfinite(lon) & np.isfinite(lat)
-        return np.setdiff1d(scan.tolerant_keys(lon[ok], lat[ok], truncate=True),
-                            self.allowed_keys, assume_unique=True)
+        return np.setdiff1d(
+            scan.tolerant_keys(lon[ok], lat[ok], truncate=True),
+            self.allowed_keys,
+            assume_unique=True,
+        )
 
     @cached_property
     def raw_projected(self) -> Optional[tuple[np.ndarray, ...]]:
@@ -155,14 +167,19 @@ class PreparedGate:
         sx, sy = self.raw_float("source_x")[proj], self.raw_float("source_y")[proj]
         fin = np.isfinite(sx) & np.isfinite(sy)
         sx, sy = sx[fin], sy[fin]
-        return (sx, sy, np.floor(sx).astype(np.int64), np.ceil(sx).astype(np.int64),
-                np.floor(sy).astype(np.int64), np.ceil(sy).astype(np.int64))
+        return (
+            sx,
+            sy,
+            np.floor(sx).astype(np.int64),
+            np.ceil(sx).astype(np.int64),
+            np.floor(sy).astype(np.int64),
+            np.ceil(sy).astype(np.int64),
+        )
 
     # --- public vocabulary ---
     @cached_property
     def labels(self) -> set[str]:
-        return {normalise(str(v)) for v in _distinct(np.asarray(self.points.label,
-                                                                dtype=object))}
+        return {normalise(str(v)) for v in _distinct(np.asarray(self.points.label, dtype=object))}
 
     @cached_property
     def public_strings(self) -> set[str]:
@@ -187,13 +204,16 @@ class PreparedGate:
         """Cheap test (set lookups) run on every raw value."""
         if value in self.public_strings or (len(value) == 7 and _MONTH.fullmatch(value)):
             return True
-        return value.startswith(LOCATION_PREFIX) and \
-            normalise(value[len(LOCATION_PREFIX):]) in self.labels
+        return (
+            value.startswith(LOCATION_PREFIX)
+            and normalise(value[len(LOCATION_PREFIX) :]) in self.labels
+        )
 
     def is_public_value(self, value: str) -> bool:
         """Full test, including category/outcome spelling variants (run on matches only)."""
-        return self.is_plainly_public(value) or bool(normalise_category(value)
-                                                     or normalise_outcome(value))
+        return self.is_plainly_public(value) or bool(
+            normalise_category(value) or normalise_outcome(value)
+        )
 
     # --- dates ---
     @cached_property
@@ -206,15 +226,30 @@ class PreparedGate:
         if ts.empty:
             return np.zeros(0, dtype=np.int64)
         ts = pd.Series(pd.unique(ts))
-        y, m, d = ts.dt.year.to_numpy(np.int64), ts.dt.month.to_numpy(np.int64), \
-            ts.dt.day.to_numpy(np.int64)
-        hh, mm, ss = ts.dt.hour.to_numpy(np.int64), ts.dt.minute.to_numpy(np.int64), \
-            ts.dt.second.to_numpy(np.int64)
+        y, m, d = (
+            ts.dt.year.to_numpy(np.int64),
+            ts.dt.month.to_numpy(np.int64),
+            ts.dt.day.to_numpy(np.int64),
+        )
+        hh, mm, ss = (
+            ts.dt.hour.to_numpy(np.int64),
+            ts.dt.minute.to_numpy(np.int64),
+            ts.dt.second.to_numpy(np.int64),
+        )
         ymd = y * 10000 + m * 100 + d
         epoch = ts.to_numpy("datetime64[s]").astype(np.int64)
-        return np.unique(np.concatenate([
-            epoch, epoch * 1000, ymd, ymd * 10000 + hh * 100 + mm,
-            (ymd * 10000 + hh * 100 + mm) * 100 + ss, d * 1000000 + m * 10000 + y]))
+        return np.unique(
+            np.concatenate(
+                [
+                    epoch,
+                    epoch * 1000,
+                    ymd,
+                    ymd * 10000 + hh * 100 + mm,
+                    (ymd * 10000 + hh * 100 + mm) * 100 + ss,
+                    d * 1000000 + m * 10000 + y,
+                ]
+            )
+        )
 
     # --- source references ---
     @cached_property
@@ -262,8 +297,11 @@ class PreparedGate:
     # --- non-public values ---
     @cached_property
     def secret_columns(self) -> list[str]:
-        return [c for c in self.raw.columns
-                if c in NON_PUBLIC_COLUMNS or str(c).startswith(EXTRA_PREFIX)]
+        return [
+            c
+            for c in self.raw.columns
+            if c in NON_PUBLIC_COLUMNS or str(c).startswith(EXTRA_PREFIX)
+        ]
 
     @cached_property
     def secret_parts(self) -> list[tuple[str, list[str]]]:
@@ -283,9 +321,11 @@ class PreparedGate:
             keep = long_enough.copy()
             for i in np.flatnonzero(long_enough & (number | (chars == 7) | location)).tolist():
                 t = values[i]
-                if (t[0] in _NUMBER_START and _PURE_NUMBER.fullmatch(t)) or (
-                        len(t) == 7 and _MONTH.fullmatch(t)) or (
-                        t.startswith(LOCATION_PREFIX) and self.is_plainly_public(t)):
+                if (
+                    (t[0] in _NUMBER_START and _PURE_NUMBER.fullmatch(t))
+                    or (len(t) == 7 and _MONTH.fullmatch(t))
+                    or (t.startswith(LOCATION_PREFIX) and self.is_plainly_public(t))
+                ):
                     keep[i] = False
             kept = list(compress(values, keep.tolist()))
             seen.update(kept)
@@ -316,14 +356,19 @@ class PreparedGate:
     def secret_patterns(self) -> scan.PatternSet:
         """Non-public values of 8+ bytes; those under 12 characters as whole words only."""
         values = [v for _col, part in self.secret_parts for v in part]
-        bounded = np.fromiter(map(len, values), dtype=np.int64, count=len(values)) \
-            < WHOLE_WORD_BELOW
+        bounded = (
+            np.fromiter(map(len, values), dtype=np.int64, count=len(values)) < WHOLE_WORD_BELOW
+        )
         return scan.PatternSet(values, bounded=bounded)
 
 
-def prepare_gate(raw: pd.DataFrame, points: Any, *,
-                 extra_allowed_coordinates: Optional[tuple[np.ndarray, np.ndarray]] = None,
-                 extra_public_values: Iterable[str] = ()) -> PreparedGate:
+def prepare_gate(
+    raw: pd.DataFrame,
+    points: Any,
+    *,
+    extra_allowed_coordinates: Optional[tuple[np.ndarray, np.ndarray]] = None,
+    extra_public_values: Iterable[str] = (),
+) -> PreparedGate:
     """The raw side of the gate, to pass to check_release(..., prepared=) for several outputs
     of the same release (it is built lazily: nothing is computed until a check runs)."""
     return PreparedGate(raw, points, extra_allowed_coordinates, extra_public_values)
@@ -386,8 +431,14 @@ class GateContext:
                     wheres.append(np.full(len(tl), len(labels), dtype=np.int32))
                     labels.append("text " + ", ".join(shown[:3]))
             if lons:
-                out.append((art, np.concatenate(lons), np.concatenate(lats),
-                            [labels, np.concatenate(wheres)]))
+                out.append(
+                    (
+                        art,
+                        np.concatenate(lons),
+                        np.concatenate(lats),
+                        [labels, np.concatenate(wheres)],
+                    )
+                )
         return out
 
     def output_keys(self, i: int) -> np.ndarray:
@@ -461,7 +512,6 @@ class GateContext:
         return name
 
 
-
 def _distinct(values: Any) -> list:
     """Distinct values present (categorical: the categories actually used, plus NaN if any
     row is missing). Not pd.unique on text: pandas' string hash table stops at a NUL, so "a"
@@ -509,7 +559,12 @@ def raw_text_values(series: pd.Series) -> list[str]:
 def _odd_text(joined: str) -> bool:
     """Whether any of the NUL-joined values has whitespace to fold (runs, edges, tabs,
     newlines) or a spreadsheet guard quote. Plain substring tests: C speed on 20 MB."""
-    return ("  " in joined or " \x00" in joined or "\x00 " in joined or "\x00'" in joined
-            or joined.startswith((" ", "'")) or joined.endswith(" ")
-            or not joined.replace("\x00", "").isprintable())
-
+    return (
+        "  " in joined
+        or " \x00" in joined
+        or "\x00 " in joined
+        or "\x00'" in joined
+        or joined.startswith((" ", "'"))
+        or joined.endswith(" ")
+        or not joined.replace("\x00", "").isprintable()
+    )

@@ -20,7 +20,6 @@ Any exception inside a check fails that check with the exception text; a file th
 cannot read, or of an unknown type, fails every check (nothing about it is proven).
 """
 
-
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -42,8 +41,16 @@ from .context import (
 )
 from .output_reader import read_output
 
-__all__ = ["CHECK_NAMES", "GateCheck", "GateReport", "LeakError", "PreparedGate",
-           "assert_release_safe", "check_release", "prepare_gate"]
+__all__ = [
+    "CHECK_NAMES",
+    "GateCheck",
+    "GateReport",
+    "LeakError",
+    "PreparedGate",
+    "assert_release_safe",
+    "check_release",
+    "prepare_gate",
+]
 
 OutputLike = Union[pd.DataFrame, str, Path]
 
@@ -69,8 +76,10 @@ class GateReport:
         if self.passed:
             return f"Leak gate passed{where}: all {len(self.checks)} checks passed."
         failed = self.failed()
-        lines = [f"Leak gate FAILED{where}: {len(failed)} of {len(self.checks)} checks failed; "
-                 "nothing may be published until this is fixed."]
+        lines = [
+            f"Leak gate FAILED{where}: {len(failed)} of {len(self.checks)} checks failed; "
+            "nothing may be published until this is fixed."
+        ]
         for check in failed:
             lines.append(f"- {check.name}: {check.detail}")
             lines.extend(f"    e.g. {e}" for e in check.examples[:MAX_EXAMPLES])
@@ -79,16 +88,23 @@ class GateReport:
     def to_dict(self) -> dict:
         """Plain data for the audit: {passed, output, checks: [{name, passed, detail,
         examples}]}."""
-        return {"passed": bool(self.passed), "output": self.output,
-                "checks": [asdict(c) for c in self.checks]}
-
+        return {
+            "passed": bool(self.passed),
+            "output": self.output,
+            "checks": [asdict(c) for c in self.checks],
+        }
 
 
 # ---------------------------------------------------------------------------------------------
-def check_release(raw: pd.DataFrame, output: OutputLike, points: Any, *,
-                  extra_allowed_coordinates: Optional[tuple[np.ndarray, np.ndarray]] = None,
-                  extra_public_values: Iterable[str] = (),
-                  prepared: Optional[PreparedGate] = None) -> GateReport:
+def check_release(
+    raw: pd.DataFrame,
+    output: OutputLike,
+    points: Any,
+    *,
+    extra_allowed_coordinates: Optional[tuple[np.ndarray, np.ndarray]] = None,
+    extra_public_values: Iterable[str] = (),
+    prepared: Optional[PreparedGate] = None,
+) -> GateReport:
     """Run all six checks of ``output`` against the raw crimes table ``raw``.
 
     ``points`` is the MapPoints set the release was snapped to (longitude, latitude, label,
@@ -104,32 +120,40 @@ def check_release(raw: pd.DataFrame, output: OutputLike, points: Any, *,
     if prepared is None:
         prepared = PreparedGate(raw, points, extra_allowed_coordinates, extra_public_values)
     elif not prepared.serves(raw, points, extra_allowed_coordinates, extra_public_values):
-        raise ValueError("the prepared gate was built for a different raw table, map points "
-                         "or settings")
+        raise ValueError(
+            "the prepared gate was built for a different raw table, map points or settings"
+        )
     try:
         name, artifacts = read_output(output)
     except Exception as exc:  # noqa: BLE001 - fail closed
         failure = f"the output could not be read: {type(exc).__name__}: {exc}"
-        return GateReport(False, [GateCheck(n, False, failure, []) for n in CHECK_NAMES],
-                          output=str(output) if not isinstance(output, pd.DataFrame) else "")
+        return GateReport(
+            False,
+            [GateCheck(n, False, failure, []) for n in CHECK_NAMES],
+            output=str(output) if not isinstance(output, pd.DataFrame) else "",
+        )
     ctx = GateContext(prepared, artifacts)
     checks = []
     for check_name, fn in CHECKS:
         try:
             checks.append(fn(ctx))
         except Exception as exc:  # noqa: BLE001 - any failure inside a check fails it
-            checks.append(GateCheck(check_name, False,
-                                    f"the check could not run ({type(exc).__name__}: {exc}); "
-                                    "failing closed", []))
+            checks.append(
+                GateCheck(
+                    check_name,
+                    False,
+                    f"the check could not run ({type(exc).__name__}: {exc}); failing closed",
+                    [],
+                )
+            )
     return GateReport(all(c.passed for c in checks), checks, output=name)
 
 
-def assert_release_safe(raw: pd.DataFrame, output: OutputLike, points: Any,
-                        **kw: Any) -> GateReport:
+def assert_release_safe(
+    raw: pd.DataFrame, output: OutputLike, points: Any, **kw: Any
+) -> GateReport:
     """check_release, raising LeakError(report.message()) unless every check passed."""
     report = check_release(raw, output, points, **kw)
     if not report.passed:
         raise LeakError(report.message())
     return report
-
-

@@ -25,8 +25,7 @@ import pandas as pd
 from ..io.gpkg_read import read_geopackage
 from .scan import has_4_decimals, uk_lon_lat
 
-TEXT_SUFFIXES = (".html", ".htm", ".json", ".geojson", ".js", ".csv", ".txt", ".md", ".css",
-                 ".svg")
+TEXT_SUFFIXES = (".html", ".htm", ".json", ".geojson", ".js", ".csv", ".txt", ".md", ".css", ".svg")
 ASSET_SUFFIXES = (".png", ".ico", ".woff", ".woff2")  # allowed without reading
 GPKG_SUFFIXES = (".gpkg",)
 LON_KEYS = frozenset({"lon", "lng", "long", "longitude", "x"})
@@ -35,8 +34,7 @@ _NAMED_KEYS = (LON_KEYS | LAT_KEYS) - {"x", "y"}
 COORD_COLUMN_LON = ("Longitude", "longitude", "lon", "lng")
 COORD_COLUMN_LAT = ("Latitude", "latitude", "lat")
 CRIME_ROW_COLUMNS = ("Crime ID", "Longitude", "Latitude")
-JSON_SCRIPT_TYPES = ("application/json", "application/geo+json", "application/ld+json",
-                     "importmap")
+JSON_SCRIPT_TYPES = ("application/json", "application/geo+json", "application/ld+json", "importmap")
 _JS_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|`(?:[^`\\]|\\.)*`', re.S)
 _WS = re.compile(r"\s+")
 
@@ -92,12 +90,12 @@ def read_output(output: Union[pd.DataFrame, str, Path]) -> tuple[str, list[Artif
     path = Path(output)
     if path.is_dir():
         files = sorted(p for p in path.rglob("*") if p.is_file() or p.is_symlink())
-        arts = [read_file(p, name=p.relative_to(path).as_posix(), in_folder=True)
-                for p in files]
+        arts = [read_file(p, name=p.relative_to(path).as_posix(), in_folder=True) for p in files]
         return str(path), arts
     if not path.exists():
-        return str(path), [Artifact(name=path.name, kind="error",
-                                    error="the output does not exist")]
+        return str(path), [
+            Artifact(name=path.name, kind="error", error="the output does not exist")
+        ]
     return str(path), [read_file(path, name=path.name, in_folder=False)]
 
 
@@ -106,25 +104,35 @@ def read_file(path: Path, name: str, in_folder: bool) -> Artifact:
     suffix = path.suffix.lower()
     try:
         if path.is_symlink():
-            return Artifact(name=name, kind="error",
-                            error="symbolic link: cannot prove what it points to is safe")
+            return Artifact(
+                name=name,
+                kind="error",
+                error="symbolic link: cannot prove what it points to is safe",
+            )
         if suffix in ASSET_SUFFIXES:
             return Artifact(name=name, kind="asset")
         if suffix in GPKG_SUFFIXES:
             return _read_gpkg(path, name)
         if suffix not in TEXT_SUFFIXES:
-            return Artifact(name=name, kind="error",
-                            error="unknown file type, cannot prove it is safe")
+            return Artifact(
+                name=name, kind="error", error="unknown file type, cannot prove it is safe"
+            )
         data = path.read_bytes()
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            return Artifact(name=name, kind="error",
-                            error=f"not readable as UTF-8 ({exc.reason} at byte {exc.start})")
+            return Artifact(
+                name=name,
+                kind="error",
+                error=f"not readable as UTF-8 ({exc.reason} at byte {exc.start})",
+            )
         if "\x00" in text:  # parsers (pandas' C reader) stop at NUL: what follows is unseen
-            return Artifact(name=name, kind="error",
-                            error="contains NUL characters, which no public text file holds; "
-                                  "cannot prove what follows them is safe")
+            return Artifact(
+                name=name,
+                kind="error",
+                error="contains NUL characters, which no public text file holds; "
+                "cannot prove what follows them is safe",
+            )
         if suffix == ".csv":
             body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
             del data
@@ -161,8 +169,9 @@ def _read_csv(text: str, name: str, strict: bool, body: Optional[bytes] = None) 
     art = Artifact(name=name, kind="csv")
     header = next(csv.reader(io.StringIO(text[:65536].split("\n", 1)[0] + "\n")), [])
     source: Any = io.BytesIO(body) if body is not None else io.StringIO(text)
-    frame = pd.read_csv(source, dtype=str, keep_default_na=False, na_filter=False,
-                        header=0, encoding="utf-8")
+    frame = pd.read_csv(
+        source, dtype=str, keep_default_na=False, na_filter=False, header=0, encoding="utf-8"
+    )
     frame.columns = header if len(header) == frame.shape[1] else list(frame.columns)
     _read_frame(art, frame, "CSV", strict=strict)
     return art
@@ -175,8 +184,9 @@ def _is_crime_table(columns: list[str]) -> bool:
 def _read_frame(art: Artifact, frame: pd.DataFrame, where: str, strict: bool) -> None:
     """Columns, distinct cell strings and Longitude/Latitude coordinates of a table."""
     columns = [str(c) for c in frame.columns]
-    art.schemas.append(TableSchema(where=where, columns=columns,
-                                   must_be_public=strict or _is_crime_table(columns)))
+    art.schemas.append(
+        TableSchema(where=where, columns=columns, must_be_public=strict or _is_crime_table(columns))
+    )
     lon_col = next((c for c in frame.columns if str(c) in COORD_COLUMN_LON), None)
     lat_col = next((c for c in frame.columns if str(c) in COORD_COLUMN_LAT), None)
     for col in frame.columns:
@@ -214,7 +224,8 @@ def _table_coords(art: Artifact, lon_s: pd.Series, lat_s: pd.Series, where: str)
         for i in np.flatnonzero(bad)[:5].tolist():
             art.bad_coordinates.append(
                 f"{where} row {i + 1}: Longitude {str(lon_s.iat[i])!r}, Latitude "
-                f"{str(lat_s.iat[i])!r} (not a pair of numbers)")
+                f"{str(lat_s.iat[i])!r} (not a pair of numbers)"
+            )
     ok = ~blank & ~bad
     art.add_coords(lon[ok], lat[ok], f"{where} Longitude/Latitude")
 
@@ -236,8 +247,14 @@ def _read_gpkg(path: Path, name: str) -> Artifact:
         point_layer = table.geometry_type.upper() in ("POINT", "MULTIPOINT")
         extra = tuple(c for c in (table.pk, table.geometry_column) if c)
         crime_rows = point_layer or _is_crime_table(table.columns)
-        art.schemas.append(TableSchema(where=where, columns=list(table.columns),
-                                       must_be_public=crime_rows, extra_allowed=extra))
+        art.schemas.append(
+            TableSchema(
+                where=where,
+                columns=list(table.columns),
+                must_be_public=crime_rows,
+                extra_allowed=extra,
+            )
+        )
         art.strings.update(table.columns)
         lon_col = next((c for c in table.columns if c in COORD_COLUMN_LON), None)
         lat_col = next((c for c in table.columns if c in COORD_COLUMN_LAT), None)
@@ -252,7 +269,8 @@ def _read_gpkg(path: Path, name: str) -> Artifact:
             uri = f"file:{path.resolve().as_posix()}?mode=ro"
             with sqlite3.connect(uri, uri=True) as conn:
                 rows = conn.execute(
-                    f'SELECT DISTINCT "{lon_col}", "{lat_col}" FROM "{table.name}"').fetchall()
+                    f'SELECT DISTINCT "{lon_col}", "{lat_col}" FROM "{table.name}"'
+                ).fetchall()
             conn.close()
             frame = pd.DataFrame(rows, columns=["lon", "lat"]).fillna("").astype(str)
             _table_coords(art, frame["lon"], frame["lat"], f"{where} attributes")
@@ -263,13 +281,15 @@ def _read_gpkg(path: Path, name: str) -> Artifact:
             if srs in ("EPSG:4326", "OGC:84", "OGC:CRS84"):
                 art.add_coords(table.x, table.y, f"{where} geometry")
             elif srs is None:
-                looks_degrees = (np.nanmax(np.abs(table.x)) <= 180
-                                 and np.nanmax(np.abs(table.y)) <= 90)
+                looks_degrees = (
+                    np.nanmax(np.abs(table.x)) <= 180 and np.nanmax(np.abs(table.y)) <= 90
+                )
                 if looks_degrees:
                     art.add_coords(table.x, table.y, f"{where} geometry (undefined CRS)")
                 else:
                     art.bad_coordinates.append(
-                        f"{where}: geometry in an undefined CRS cannot be checked")
+                        f"{where}: geometry in an undefined CRS cannot be checked"
+                    )
                     art.projected.append((table.x, table.y, "undefined"))
             else:
                 lon, lat = to_wgs84(table.x, table.y, srs)
@@ -344,8 +364,9 @@ def walk_json(art: Artifact, data: Any, where: str) -> None:
                         lons.append(lon_v)
                         lats.append(lat_v)
         elif isinstance(item, list):
-            if 2 <= len(item) <= 3 and all(_number(v) is not None and not isinstance(v, str)
-                                           for v in item):
+            if 2 <= len(item) <= 3 and all(
+                _number(v) is not None and not isinstance(v, str) for v in item
+            ):
                 a, b = float(item[0]), float(item[1])
                 if has_4_decimals(a) or has_4_decimals(b):
                     if uk_lon_lat(a, b):
@@ -458,7 +479,7 @@ def _read_script(art: Artifact, body: str, where: str) -> None:
     if end <= start:
         return
     try:
-        data = json.loads(body[start:end + 1])
+        data = json.loads(body[start : end + 1])
     except (json.JSONDecodeError, RecursionError):
         return
     walk_json(art, data, f"{where} data")

@@ -33,7 +33,7 @@ def pack_keys(lon_k: np.ndarray, lat_k: np.ndarray) -> np.ndarray:
 
 
 def _scaled(v: np.ndarray, decimals: int) -> np.ndarray:
-    v = np.asarray(v, dtype=np.float64) * (10.0 ** decimals)
+    v = np.asarray(v, dtype=np.float64) * (10.0**decimals)
     with np.errstate(invalid="ignore"):
         return np.where(np.isfinite(v) & (np.abs(v) < _OFFSET), v, float(_OFFSET))
 
@@ -43,8 +43,9 @@ def coordinate_keys(lon: np.ndarray, lat: np.ndarray, decimals: int = 5) -> np.n
     return pack_keys(np.rint(_scaled(lon, decimals)), np.rint(_scaled(lat, decimals)))
 
 
-def tolerant_keys(lon: np.ndarray, lat: np.ndarray, decimals: int = 5,
-                  truncate: bool = False) -> np.ndarray:
+def tolerant_keys(
+    lon: np.ndarray, lat: np.ndarray, decimals: int = 5, truncate: bool = False
+) -> np.ndarray:
     """Sorted unique keys a coordinate may take once printed at ``decimals`` or more places.
 
     A map point stored at 6 dp whose 6th digit is 5 sits on a rounding boundary: printed at
@@ -57,7 +58,8 @@ def tolerant_keys(lon: np.ndarray, lat: np.ndarray, decimals: int = 5,
     kx, ky = np.rint(sx), np.rint(sy)
     parts = [pack_keys(kx, ky)]
     near = (np.abs(np.abs(sx - np.trunc(sx)) - 0.5) < 1e-6) | (
-        np.abs(np.abs(sy - np.trunc(sy)) - 0.5) < 1e-6)
+        np.abs(np.abs(sy - np.trunc(sy)) - 0.5) < 1e-6
+    )
     if near.any():
         nx, ny = sx[near], sy[near]
         for ax in (np.floor(nx + 0.5 - 1e-6), np.floor(nx + 0.5 + 1e-6)):
@@ -92,7 +94,7 @@ def _member_sorted(keys: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
 def unpack_key(key: int, decimals: int = 5) -> tuple[float, float]:
     """(lon, lat) of a key, for messages."""
     lon_k, lat_k = divmod(int(key), _SHIFT)
-    return ((lon_k - _OFFSET) / 10.0 ** decimals, (lat_k - _OFFSET) / 10.0 ** decimals)
+    return ((lon_k - _OFFSET) / 10.0**decimals, (lat_k - _OFFSET) / 10.0**decimals)
 
 
 # --- coordinate pairs in free text ----------------------------------------------------------------
@@ -145,24 +147,39 @@ def text_pairs(text: str) -> tuple[list[float], list[float], list[str]]:
 
 
 # --- dates and times ------------------------------------------------------------------------------
-_MONTHS = ("jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
-           "sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?")
+_MONTHS = (
+    "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    "sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+)
 _D = r"(?:0?[1-9]|[12]\d|3[01])"
 _M = r"(?:0?[1-9]|1[0-2])"
 _B = r"(?<![\w./:-])"  # not inside a longer token
 _E = r"(?![\w/:]|[.-]\d)"
 DATE_PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
-    ("ISO date", re.compile(_B + r"\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
-                            r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?![\d])")),
+    (
+        "ISO date",
+        re.compile(
+            _B + r"\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
+            r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?![\d])"
+        ),
+    ),
     ("yyyy/mm/dd date", re.compile(_B + r"\d{4}[/.]" + _M + r"[/.]" + _D + r"(?!\d)")),
     ("dd/mm/yyyy date", re.compile(_B + _D + r"([/.-])" + _M + r"\1\d{4}" + _E)),
     ("dd/mm/yy date", re.compile(_B + _D + "/" + _M + r"/\d{2}" + _E)),
-    ("day-month-year date", re.compile(
-        r"(?<![\w])" + _D + r"(?:st|nd|rd|th)?[ -](?:" + _MONTHS + r")[ -,]{1,2}\d{4}(?!\d)",
-        re.IGNORECASE)),
-    ("month-day-year date", re.compile(
-        r"(?<![\w])(?:" + _MONTHS + r")\.? " + _D + r"(?:st|nd|rd|th)?,? \d{4}(?!\d)",
-        re.IGNORECASE)),
+    (
+        "day-month-year date",
+        re.compile(
+            r"(?<![\w])" + _D + r"(?:st|nd|rd|th)?[ -](?:" + _MONTHS + r")[ -,]{1,2}\d{4}(?!\d)",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "month-day-year date",
+        re.compile(
+            r"(?<![\w])(?:" + _MONTHS + r")\.? " + _D + r"(?:st|nd|rd|th)?,? \d{4}(?!\d)",
+            re.IGNORECASE,
+        ),
+    ),
 )
 TIME_PATTERN = re.compile(r"(?<![\w.:])(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?![\w:]|\.\d)")
 
@@ -184,8 +201,10 @@ def find_dates(text: str, with_times: bool = True, limit: int = 5) -> list[tuple
 # --- numbers --------------------------------------------------------------------------------------
 NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.]|\.\d)")
 INTEGER_TOKEN = re.compile(r"(?<![\w.])\d{8,14}(?![\w.]|\.\d)")
-HEX_TOKEN = re.compile(r"(?<![0-9A-Za-z])(?:[0-9A-Fa-f]{64}|[0-9A-Fa-f]{40}|[0-9A-Fa-f]{32})"
-                       r"(?![0-9A-Za-z])")
+HEX_TOKEN = re.compile(
+    r"(?<![0-9A-Za-z])(?:[0-9A-Fa-f]{64}|[0-9A-Fa-f]{40}|[0-9A-Fa-f]{32})"
+    r"(?![0-9A-Za-z])"
+)
 
 
 def metre_numbers(text: str, low: float = 1000.0, high: float = 1_400_000.0) -> np.ndarray:
@@ -194,8 +213,9 @@ def metre_numbers(text: str, low: float = 1000.0, high: float = 1_400_000.0) -> 
     return metre_candidates(values, low, high)
 
 
-def metre_candidates(values: np.ndarray, low: float = 1000.0,
-                     high: float = 1_400_000.0) -> np.ndarray:
+def metre_candidates(
+    values: np.ndarray, low: float = 1000.0, high: float = 1_400_000.0
+) -> np.ndarray:
     values = np.asarray(values, dtype=np.float64)
     with np.errstate(invalid="ignore"):
         values = values[(values >= low) & (values <= high)]
@@ -219,7 +239,7 @@ def _window_keys(hay: np.ndarray) -> np.ndarray:
         return np.zeros(0, dtype=np.uint64)
     keys = hay[:n].astype(np.uint64)
     for j in range(1, _ANCHOR):
-        keys |= hay[j:j + n].astype(np.uint64) << np.uint64(8 * j)
+        keys |= hay[j : j + n].astype(np.uint64) << np.uint64(8 * j)
     return keys
 
 
@@ -264,8 +284,7 @@ def starts_with(buf: bytes, start: np.ndarray, nbytes: np.ndarray, prefix: bytes
     return out
 
 
-def first_byte_in(buf: bytes, start: np.ndarray, nbytes: np.ndarray, chars: bytes
-                  ) -> np.ndarray:
+def first_byte_in(buf: bytes, start: np.ndarray, nbytes: np.ndarray, chars: bytes) -> np.ndarray:
     """Which non-empty strings of a text_layout start with one of the ASCII ``chars``."""
     table = np.zeros(256, dtype=bool)
     table[np.frombuffer(chars, dtype=np.uint8)] = True
@@ -286,8 +305,9 @@ class PatternSet:
     Encoding is strict UTF-8 (a value that cannot be encoded raises, failing the check).
     """
 
-    def __init__(self, values: Sequence[str], bounded: Sequence[bool] | np.ndarray | bool
-                 = False) -> None:
+    def __init__(
+        self, values: Sequence[str], bounded: Sequence[bool] | np.ndarray | bool = False
+    ) -> None:
         values = list(values)
         buf, start, nbytes, _chars = text_layout(values)
         if isinstance(bounded, (bool, np.bool_)):
@@ -323,12 +343,15 @@ class PatternSet:
 
     def pattern(self, i: int) -> bytes:
         s = int(self.start[i])
-        return self.buffer[s:s + int(self.nbytes[i])]
+        return self.buffer[s : s + int(self.nbytes[i])]
 
 
-def find_substrings(haystack: bytes, patterns: Sequence[bytes] | PatternSet,
-                    bounded: Sequence[bool] | None = None,
-                    limit: int = 50) -> list[tuple[int, int]]:
+def find_substrings(
+    haystack: bytes,
+    patterns: Sequence[bytes] | PatternSet,
+    bounded: Sequence[bool] | None = None,
+    limit: int = 50,
+) -> list[tuple[int, int]]:
     """(pattern index, byte offset) of up to ``limit`` occurrences of any pattern in haystack.
 
     Patterns must be at least 8 bytes (a PatternSet drops shorter ones itself; its
@@ -345,14 +368,17 @@ def find_substrings(haystack: bytes, patterns: Sequence[bytes] | PatternSet,
         patterns = _pattern_set_of_bytes(list(patterns), bounded)
     if len(patterns) == 0 or len(haystack) < _ANCHOR:
         return []
-    order, sorted_anchors, unique_anchors = (patterns.order, patterns.sorted_anchors,
-                                             patterns.unique_anchors)
+    order, sorted_anchors, unique_anchors = (
+        patterns.order,
+        patterns.sorted_anchors,
+        patterns.unique_anchors,
+    )
     bitmap = patterns.bitmap
     bounded_flags = patterns.bounded.tolist()
     hay = np.frombuffer(haystack, dtype=np.uint8)
     hits: list[tuple[int, int]] = []
     for start in range(0, hay.size, _CHUNK):
-        keys = _window_keys(hay[start:start + _CHUNK + _ANCHOR - 1])
+        keys = _window_keys(hay[start : start + _CHUNK + _ANCHOR - 1])
         cand = np.flatnonzero(bitmap[_bucket(keys)])
         if cand.size == 0:
             continue
@@ -398,8 +424,9 @@ def _pattern_set_of_bytes(patterns: list[bytes], bounded: Sequence[bool] | None)
     ps.start = np.zeros(len(patterns), dtype=np.int64)
     if len(patterns) > 1:
         ps.start[1:] = np.cumsum(ps.nbytes[:-1])
-    ps.bounded = (np.zeros(len(patterns), dtype=bool) if bounded is None
-                  else np.asarray(bounded, dtype=bool))
+    ps.bounded = (
+        np.zeros(len(patterns), dtype=bool) if bounded is None else np.asarray(bounded, dtype=bool)
+    )
     anchors = np.frombuffer(b"".join(p[:_ANCHOR] for p in patterns), dtype="<u8")
     ps.order = np.argsort(anchors, kind="stable")
     ps.sorted_anchors = anchors[ps.order]

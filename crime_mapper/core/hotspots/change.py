@@ -78,9 +78,16 @@ def _as_list(value: Period) -> list:
     return list(value)
 
 
-def change_hotspots(x: np.ndarray, y: np.ndarray, period: np.ndarray, current: Period,
-                    baseline: Sequence[Hashable], grid: HexGrid, fdr: bool = False,
-                    decreases: bool = False) -> ChangeResult:
+def change_hotspots(
+    x: np.ndarray,
+    y: np.ndarray,
+    period: np.ndarray,
+    current: Period,
+    baseline: Sequence[Hashable],
+    grid: HexGrid,
+    fdr: bool = False,
+    decreases: bool = False,
+) -> ChangeResult:
     """Poisson change test per hexagon of `grid` for points (x, y) labelled with `period`
     (e.g. the month "2022-10"): `current` is one label or a list of labels forming the current
     period, `baseline` the earlier labels, each one baseline period. Points in other periods
@@ -94,25 +101,30 @@ def change_hotspots(x: np.ndarray, y: np.ndarray, period: np.ndarray, current: P
     y = np.asarray(y, dtype=np.float64).ravel()
     labels = np.asarray(period, dtype=object).ravel()
     if not (x.size == y.size == labels.size):
-        raise HotspotInputError(f"x, y and period differ in length ({x.size}, {y.size}, "
-                                f"{labels.size}).")
+        raise HotspotInputError(
+            f"x, y and period differ in length ({x.size}, {y.size}, {labels.size})."
+        )
     current_list = _as_list(current)
     baseline_list = list(dict.fromkeys(_as_list(baseline)))
     if not current_list:
         raise HotspotInputError("No current period was chosen.")
     if not baseline_list:
-        raise HotspotInputError("There are no baseline periods to compare with: choose at "
-                                "least one earlier month.")
+        raise HotspotInputError(
+            "There are no baseline periods to compare with: choose at least one earlier month."
+        )
     both = set(map(str, current_list)) & set(map(str, baseline_list))
     if both:
-        raise HotspotInputError(f"{', '.join(sorted(both))} is both the current period and a "
-                                "baseline period.")
+        raise HotspotInputError(
+            f"{', '.join(sorted(both))} is both the current period and a baseline period."
+        )
     finite = np.isfinite(x) & np.isfinite(y)
     label_text = np.array([str(v) for v in labels], dtype=object) if labels.size else labels
     in_current = finite & np.isin(label_text, [str(v) for v in current_list])
     if not in_current.any():
-        raise HotspotInputError(f"There are no crimes with a location in the current period "
-                                f"({', '.join(map(str, current_list))}).")
+        raise HotspotInputError(
+            f"There are no crimes with a location in the current period "
+            f"({', '.join(map(str, current_list))})."
+        )
     base_index = np.full(x.size, -1, dtype=np.int64)
     for i, label in enumerate(baseline_list):
         base_index[finite & (label_text == str(label))] = i
@@ -122,7 +134,8 @@ def change_hotspots(x: np.ndarray, y: np.ndarray, period: np.ndarray, current: P
         raise HotspotInputError(
             f"The baseline period{'s' if len(empty) > 1 else ''} {', '.join(empty)} "
             f"{'have' if len(empty) > 1 else 'has'} no crimes with a location; is that month "
-            "loaded? Leave it out of the baseline or load it.")
+            "loaded? Leave it out of the baseline or load it."
+        )
 
     used = in_current | (base_index >= 0)
     q, r = hex_cells(x[used], y[used], grid)
@@ -148,15 +161,29 @@ def change_hotspots(x: np.ndarray, y: np.ndarray, period: np.ndarray, current: P
         change_class[take] = -down[take]
 
     period_word = "this month's" if span == 1 else f"this {span}-month period's"
-    method = (f"Poisson test of {period_word} count against the mean of the previous "
-              f"{n_base} month{'s' if n_base != 1 else ''}, per cell"
-              + (f" (times {span})" if span != 1 else "")
-              + "; increases" + (" and decreases" if decreases else "")
-              + " at 90/95/99% confidence"
-              + (", false discovery rate corrected (Benjamini-Hochberg)" if fdr else "")
-              + f"; cells never seen in the baseline count as {floor:g} crimes a month.")
+    method = (
+        f"Poisson test of {period_word} count against the mean of the previous "
+        f"{n_base} month{'s' if n_base != 1 else ''}, per cell"
+        + (f" (times {span})" if span != 1 else "")
+        + "; increases"
+        + (" and decreases" if decreases else "")
+        + " at 90/95/99% confidence"
+        + (", false discovery rate corrected (Benjamini-Hochberg)" if fdr else "")
+        + f"; cells never seen in the baseline count as {floor:g} crimes a month."
+    )
     return ChangeResult(
-        q=cells // span_r + q0, r=cells % span_r + r0, current=current_count.astype(np.int64),
-        baseline_mean=baseline_mean, expected=expected, ratio=current_count / expected,
-        p=p_up, p_decrease=p_down, p_fdr=p_fdr, change_class=change_class.astype(np.int8),
-        method=method, current_periods=current_list, baseline_periods=baseline_list, grid=grid)
+        q=cells // span_r + q0,
+        r=cells % span_r + r0,
+        current=current_count.astype(np.int64),
+        baseline_mean=baseline_mean,
+        expected=expected,
+        ratio=current_count / expected,
+        p=p_up,
+        p_decrease=p_down,
+        p_fdr=p_fdr,
+        change_class=change_class.astype(np.int8),
+        method=method,
+        current_periods=current_list,
+        baseline_periods=baseline_list,
+        grid=grid,
+    )

@@ -28,8 +28,14 @@ from scipy.special import ndtr
 from crime_mapper.core.hotspots.fdr import bh_adjust, confidence_class
 from crime_mapper.core.hotspots.hexgrid import HotspotInputError, TooManyCells, ring_offsets
 
-__all__ = ["GI_CLASS_LABELS", "GiResult", "HotspotInputError", "TooManyCells", "gi_star",
-           "neighbour_table"]
+__all__ = [
+    "GI_CLASS_LABELS",
+    "GiResult",
+    "HotspotInputError",
+    "TooManyCells",
+    "gi_star",
+    "neighbour_table",
+]
 
 # ArcGIS's Gi_Bin wording, so analysts see familiar legend entries.
 GI_CLASS_LABELS: dict[int, str] = {
@@ -90,8 +96,9 @@ def neighbour_table(q: np.ndarray, r: np.ndarray, rings: int = 1) -> np.ndarray:
     return table
 
 
-def gi_star(q: np.ndarray, r: np.ndarray, values: np.ndarray, rings: int = 1,
-            fdr: bool = False) -> GiResult:
+def gi_star(
+    q: np.ndarray, r: np.ndarray, values: np.ndarray, rings: int = 1, fdr: bool = False
+) -> GiResult:
     """Gi* z-scores, p-values and classes for cells (q, r) holding `values` (usually counts).
 
     Classes: +3/+2/+1 hot spot when z > 0 and p <= 0.01/0.05/0.10 (99/95/90 % confidence),
@@ -108,8 +115,9 @@ def gi_star(q: np.ndarray, r: np.ndarray, values: np.ndarray, rings: int = 1,
     if table.shape[0] != n:
         raise HotspotInputError(f"There are {table.shape[0]} cells but {n} values.")
     if n < 2:
-        raise HotspotInputError("Getis-Ord Gi* needs at least 2 cells; there "
-                                f"{'is' if n == 1 else 'are'} {n}.")
+        raise HotspotInputError(
+            f"Getis-Ord Gi* needs at least 2 cells; there {'is' if n == 1 else 'are'} {n}."
+        )
     if not np.isfinite(values).all():
         raise HotspotInputError("Some cell values are missing or infinite.")
     mean = values.mean()
@@ -117,7 +125,8 @@ def gi_star(q: np.ndarray, r: np.ndarray, values: np.ndarray, rings: int = 1,
     if std <= 1e-12 * max(1.0, abs(mean)):
         raise HotspotInputError(
             "Every cell has the same count, so no cell can be a hot or cold spot. Use a smaller "
-            "hexagon size or more months.")
+            "hexagon size or more months."
+        )
     present = table >= 0
     local_sum = np.where(present, values[np.where(present, table, 0)], 0.0).sum(axis=1)
     weight = present.sum(axis=1)
@@ -134,13 +143,25 @@ def gi_star(q: np.ndarray, r: np.ndarray, values: np.ndarray, rings: int = 1,
 
     warnings: list[str] = []
     if n < MIN_RELIABLE_CELLS:
-        warnings.append(f"Only {n} cells: Gi* is unreliable with fewer than "
-                        f"{MIN_RELIABLE_CELLS}; use a smaller hexagon size.")
+        warnings.append(
+            f"Only {n} cells: Gi* is unreliable with fewer than "
+            f"{MIN_RELIABLE_CELLS}; use a smaller hexagon size."
+        )
     ring_word = "ring" if rings == 1 else "rings"
-    method = (f"Getis-Ord Gi*: each hexagon and its neighbours within {rings} {ring_word} "
-              f"compared with the mean of all {n:,} cells; hot/cold spots at 90/95/99% "
-              "confidence (two-sided)"
-              + (", false discovery rate corrected (Benjamini-Hochberg)." if fdr else "."))
-    return GiResult(z=z, p=p, hotspot_class=hotspot_class, neighbours=weight.astype(np.int32),
-                    p_fdr=p_fdr, rings=int(rings), fdr=bool(fdr), method=method,
-                    warnings=warnings)
+    method = (
+        f"Getis-Ord Gi*: each hexagon and its neighbours within {rings} {ring_word} "
+        f"compared with the mean of all {n:,} cells; hot/cold spots at 90/95/99% "
+        "confidence (two-sided)"
+        + (", false discovery rate corrected (Benjamini-Hochberg)." if fdr else ".")
+    )
+    return GiResult(
+        z=z,
+        p=p,
+        hotspot_class=hotspot_class,
+        neighbours=weight.astype(np.int32),
+        p_fdr=p_fdr,
+        rings=int(rings),
+        fdr=bool(fdr),
+        method=method,
+        warnings=warnings,
+    )

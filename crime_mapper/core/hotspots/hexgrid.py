@@ -72,8 +72,9 @@ class HexGrid:
     def __post_init__(self) -> None:
         size = float(self.size_m)
         if not math.isfinite(size) or size <= 0:
-            raise HotspotInputError(f"The hexagon size must be a positive number of metres, "
-                                    f"not {self.size_m!r}.")
+            raise HotspotInputError(
+                f"The hexagon size must be a positive number of metres, not {self.size_m!r}."
+            )
         object.__setattr__(self, "size_m", size)
         require_projected(self.crs)
 
@@ -85,7 +86,7 @@ class HexGrid:
     @property
     def cell_area_m2(self) -> float:
         """Area of one hexagon: sqrt(3) / 2 * size^2."""
-        return SQRT3 / 2.0 * self.size_m ** 2
+        return SQRT3 / 2.0 * self.size_m**2
 
 
 @dataclass
@@ -164,8 +165,7 @@ def ring_offsets(rings: int) -> tuple[np.ndarray, np.ndarray]:
     1 + 3 k (k + 1) offsets, (0, 0) first."""
     if rings < 0:
         raise HotspotInputError(f"The number of neighbour rings must be 0 or more, not {rings}.")
-    dq, dr = np.meshgrid(np.arange(-rings, rings + 1), np.arange(-rings, rings + 1),
-                         indexing="ij")
+    dq, dr = np.meshgrid(np.arange(-rings, rings + 1), np.arange(-rings, rings + 1), indexing="ij")
     dq, dr = dq.ravel(), dr.ravel()
     keep = np.abs(dq + dr) <= rings
     dq, dr = dq[keep], dr[keep]
@@ -177,7 +177,7 @@ def _nice_size_above(size: float) -> float:
     """A round hexagon size >= size (1, 2, 2.5, 5 x 10^k metres) for error messages."""
     exponent = math.floor(math.log10(size))
     for step in (1.0, 2.0, 2.5, 5.0, 10.0):
-        candidate = step * 10.0 ** exponent
+        candidate = step * 10.0**exponent
         if candidate >= size:
             return candidate
     return 10.0 ** (exponent + 1)
@@ -186,8 +186,11 @@ def _nice_size_above(size: float) -> float:
 def _too_many(grid: HexGrid, cells: int, max_cells: int, rings: int, exact: bool) -> TooManyCells:
     suggestion = _nice_size_above(grid.size_m * math.sqrt(cells / max_cells) * 1.05)
     what = f"{cells:,}" if exact else f"at least {cells:,}"
-    around = f" (occupied cells plus {rings} ring{'s' if rings != 1 else ''} of neighbours)" \
-        if rings else ""
+    around = (
+        f" (occupied cells plus {rings} ring{'s' if rings != 1 else ''} of neighbours)"
+        if rings
+        else ""
+    )
     return TooManyCells(
         f"A {grid.size_m:g} m hexagon grid would need {what} cells{around}, more than the "
         f"maximum of {max_cells:,}. Choose a larger hexagon size (about {suggestion:g} m "
@@ -195,8 +198,9 @@ def _too_many(grid: HexGrid, cells: int, max_cells: int, rings: int, exact: bool
     )
 
 
-def grid_counts(x: np.ndarray, y: np.ndarray, grid: HexGrid, rings: int = 1,
-                max_cells: int = DEFAULT_MAX_CELLS) -> GridCounts:
+def grid_counts(
+    x: np.ndarray, y: np.ndarray, grid: HexGrid, rings: int = 1, max_cells: int = DEFAULT_MAX_CELLS
+) -> GridCounts:
     """Crimes per hexagon for points (x, y) in metres, plus zero cells around them.
 
     Points with NaN coordinates (crimes without a location) are left out. Raises
@@ -211,8 +215,10 @@ def grid_counts(x: np.ndarray, y: np.ndarray, grid: HexGrid, rings: int = 1,
     if not finite.all():
         x, y = x[finite], y[finite]
     if x.size == 0:
-        raise HotspotInputError("There are no crimes with a location to count on the grid "
-                                "(the layer is empty or no feature has coordinates).")
+        raise HotspotInputError(
+            "There are no crimes with a location to count on the grid "
+            "(the layer is empty or no feature has coordinates)."
+        )
     q, r = hex_cells(x, y, grid)
     q_min, r_min = int(q.min()) - rings, int(r.min()) - rings
     span_r = int(r.max()) + rings - r_min + 1
@@ -234,6 +240,10 @@ def grid_counts(x: np.ndarray, y: np.ndarray, grid: HexGrid, rings: int = 1,
     cell_counts = np.zeros(all_keys.size, dtype=np.int64)
     cell_counts[np.searchsorted(all_keys, occupied)] = counts
     return GridCounts(
-        q=all_keys // span_r + q_min, r=all_keys % span_r + r_min, count=cell_counts,
-        grid=grid, rings=rings, n_points=int(x.size),
+        q=all_keys // span_r + q_min,
+        r=all_keys % span_r + r_min,
+        count=cell_counts,
+        grid=grid,
+        rings=rings,
+        n_points=int(x.size),
     )

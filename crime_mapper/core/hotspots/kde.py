@@ -34,8 +34,16 @@ from scipy.signal import fftconvolve
 
 from crime_mapper.core.hotspots.hexgrid import HotspotInputError, TooManyCells, _nice_size_above
 
-__all__ = ["DEFAULT_MAX_CELLS", "HotspotInputError", "KdeResult", "TooManyCells",
-           "kde_surface", "quartic_kernel", "raster_geotransform", "silverman_bandwidth"]
+__all__ = [
+    "DEFAULT_MAX_CELLS",
+    "HotspotInputError",
+    "KdeResult",
+    "TooManyCells",
+    "kde_surface",
+    "quartic_kernel",
+    "raster_geotransform",
+    "silverman_bandwidth",
+]
 
 DEFAULT_MAX_CELLS = 25_000_000
 MIN_BANDWIDTH_M = 100.0
@@ -62,8 +70,9 @@ class KdeResult:
         return raster_geotransform(self.x_min, self.y_max, self.cell_m)
 
 
-def raster_geotransform(x_min: float, y_max: float, cell_m: float
-                        ) -> tuple[float, float, float, float, float, float]:
+def raster_geotransform(
+    x_min: float, y_max: float, cell_m: float
+) -> tuple[float, float, float, float, float, float]:
     """GDAL geotransform (x_min, cell, 0, y_max, 0, -cell) of a north-up raster whose top-left
     corner is (x_min, y_max): what GDAL's SetGeoTransform wants for writing the GeoTIFF."""
     return (float(x_min), float(cell_m), 0.0, float(y_max), 0.0, -float(cell_m))
@@ -72,7 +81,7 @@ def raster_geotransform(x_min: float, y_max: float, cell_m: float
 def quartic_kernel(distance_m: np.ndarray, bandwidth_m: float) -> np.ndarray:
     """Analytic quartic kernel density per m² at the given distances (integrates to 1)."""
     u = np.asarray(distance_m, dtype=np.float64) / bandwidth_m
-    return np.where(u < 1.0, 3.0 / (math.pi * bandwidth_m ** 2) * (1.0 - u * u) ** 2, 0.0)
+    return np.where(u < 1.0, 3.0 / (math.pi * bandwidth_m**2) * (1.0 - u * u) ** 2, 0.0)
 
 
 def silverman_bandwidth(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
@@ -81,17 +90,19 @@ def silverman_bandwidth(x: np.ndarray, y: np.ndarray) -> tuple[float, float, flo
     dx, dy = x - x.mean(), y - y.mean()
     sd = math.sqrt(float(np.mean(dx * dx) + np.mean(dy * dy)))
     dm = float(np.median(np.hypot(dx, dy)))
-    return 0.9 * min(sd, _SQRT_INV_LN2 * dm) * n ** -0.2, sd, dm
+    return 0.9 * min(sd, _SQRT_INV_LN2 * dm) * n**-0.2, sd, dm
 
 
 def _default_bandwidth(x: np.ndarray, y: np.ndarray, cell_m: float) -> tuple[float, str]:
     h, sd, dm = silverman_bandwidth(x, y)
     low = max(MIN_BANDWIDTH_M, cell_m)
     chosen = min(max(h, low), MAX_BANDWIDTH_M)
-    rule = (f"Bandwidth {chosen:,.0f} m by the spatially robust Silverman rule (as ArcGIS "
-            "Kernel Density): h = 0.9 x min(SD, sqrt(1/ln 2) x Dm) x n^-0.2 with "
-            f"SD = {sd:,.0f} m (standard distance), Dm = {dm:,.0f} m (median distance to the "
-            f"mean centre), n = {x.size:,}")
+    rule = (
+        f"Bandwidth {chosen:,.0f} m by the spatially robust Silverman rule (as ArcGIS "
+        "Kernel Density): h = 0.9 x min(SD, sqrt(1/ln 2) x Dm) x n^-0.2 with "
+        f"SD = {sd:,.0f} m (standard distance), Dm = {dm:,.0f} m (median distance to the "
+        f"mean centre), n = {x.size:,}"
+    )
     if chosen != h:
         rule += f"; the rule gave {h:,.0f} m, clamped to {low:,.0f}-{MAX_BANDWIDTH_M:,.0f} m"
     return chosen, rule + "."
@@ -101,16 +112,19 @@ def _positive(value: float, what: str) -> float:
     try:
         value = float(value)
     except (TypeError, ValueError):
-        raise HotspotInputError(f"The {what} must be a number of metres, not {value!r}.") \
-            from None
+        raise HotspotInputError(f"The {what} must be a number of metres, not {value!r}.") from None
     if not math.isfinite(value) or value <= 0:
         raise HotspotInputError(f"The {what} must be a positive number of metres, not {value}.")
     return value
 
 
-def kde_surface(x: np.ndarray, y: np.ndarray, cell_m: float = 50.0,
-                bandwidth_m: Optional[float] = None,
-                max_cells: int = DEFAULT_MAX_CELLS) -> KdeResult:
+def kde_surface(
+    x: np.ndarray,
+    y: np.ndarray,
+    cell_m: float = 50.0,
+    bandwidth_m: Optional[float] = None,
+    max_cells: int = DEFAULT_MAX_CELLS,
+) -> KdeResult:
     """Quartic kernel density of points (x, y) in projected metres, crimes per km².
 
     The raster covers the points' bounding box padded by the bandwidth, snapped outwards to
@@ -126,8 +140,10 @@ def kde_surface(x: np.ndarray, y: np.ndarray, cell_m: float = 50.0,
     if not finite.all():
         x, y = x[finite], y[finite]
     if x.size == 0:
-        raise HotspotInputError("There are no crimes with a location to estimate a density "
-                                "from (the layer is empty or no feature has coordinates).")
+        raise HotspotInputError(
+            "There are no crimes with a location to estimate a density "
+            "from (the layer is empty or no feature has coordinates)."
+        )
     if bandwidth_m is None:
         bandwidth, rule = _default_bandwidth(x, y, cell_m)
     else:
@@ -146,7 +162,8 @@ def kde_surface(x: np.ndarray, y: np.ndarray, cell_m: float = 50.0,
             f"A density surface with {cell_m:g} m cells over this extent "
             f"({(x_max - x_min) / 1000:,.1f} x {(y_max - y_min) / 1000:,.1f} km) would need "
             f"{rows * cols:,} cells, more than the maximum of {max_cells:,}. Choose a coarser "
-            f"cell size (about {coarser:g} m or more) or a smaller area.")
+            f"cell size (about {coarser:g} m or more) or a smaller area."
+        )
 
     col = np.clip(((x - x_min) / cell_m).astype(np.int64), 0, cols - 1)
     row = np.clip(((y_max - y) / cell_m).astype(np.int64), 0, rows - 1)
@@ -166,6 +183,12 @@ def kde_surface(x: np.ndarray, y: np.ndarray, cell_m: float = 50.0,
     density = fftconvolve(counts, kernel, mode="same")
     # FFT round-off leaves about 1e-12 of the peak where the surface should be exactly 0.
     density[density < 1e-9 * max(float(density.max()), 1e-300)] = 0.0
-    return KdeResult(density=density.astype(np.float32), x_min=float(x_min),
-                     y_max=float(y_max), cell_m=cell_m, bandwidth_m=float(bandwidth),
-                     bandwidth_rule=rule, n_points=int(x.size))
+    return KdeResult(
+        density=density.astype(np.float32),
+        x_min=float(x_min),
+        y_max=float(y_max),
+        cell_m=cell_m,
+        bandwidth_m=float(bandwidth),
+        bandwidth_rule=rule,
+        n_points=int(x.size),
+    )

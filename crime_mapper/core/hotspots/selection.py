@@ -21,9 +21,12 @@ def _listed(values: Iterable[str], limit: int = 6) -> str:
     return shown + (f" and {len(values) - limit} more" if len(values) > limit else "")
 
 
-def select(crimes: pd.DataFrame, categories: Optional[Iterable[str]] = None,
-           months: Optional[Iterable[str]] = None, require_location: bool = True
-           ) -> pd.DataFrame:
+def select(
+    crimes: pd.DataFrame,
+    categories: Optional[Iterable[str]] = None,
+    months: Optional[Iterable[str]] = None,
+    require_location: bool = True,
+) -> pd.DataFrame:
     """Rows of the canonical crimes table in `categories` (crime_type) and `months` (YYYY-MM);
     None means all. With `require_location`, rows without coordinates are dropped (they cannot
     be placed in a cell). Raises HotspotInputError naming what was asked for and what the table
@@ -39,7 +42,8 @@ def select(crimes: pd.DataFrame, categories: Optional[Iterable[str]] = None,
         if not keep.any():
             raise HotspotInputError(
                 f"There are no features in the chosen months ({_listed(months)}); the layer "
-                f"has {_listed(crimes['month'].astype(str).unique())}.")
+                f"has {_listed(crimes['month'].astype(str).unique())}."
+            )
     if categories is not None:
         categories = [str(c) for c in categories]
         if not categories:
@@ -48,11 +52,13 @@ def select(crimes: pd.DataFrame, categories: Optional[Iterable[str]] = None,
         if not keep.any():
             raise HotspotInputError(
                 f"There are no crimes of the chosen categories ({_listed(categories)})"
-                + (" in the chosen months." if months is not None else "."))
+                + (" in the chosen months." if months is not None else ".")
+            )
     if require_location:
         located = crimes["longitude"].notna() & crimes["latitude"].notna()
         if not (keep & located).any():
-            raise HotspotInputError("None of the chosen crimes has a location, so none can be "
-                                    "placed on the map.")
+            raise HotspotInputError(
+                "None of the chosen crimes has a location, so none can be placed on the map."
+            )
         keep &= located
     return crimes.loc[keep.to_numpy()]

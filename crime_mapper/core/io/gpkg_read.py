@@ -83,8 +83,9 @@ def _walk_wkb(data: bytes, pos: int, xs: list, ys: list) -> int:
 
     def points(count: int, at: int) -> int:
         if count:
-            vals = np.frombuffer(data, dtype=np.dtype(end + "f8"), count=count * ndim,
-                                 offset=at).reshape(count, ndim)
+            vals = np.frombuffer(
+                data, dtype=np.dtype(end + "f8"), count=count * ndim, offset=at
+            ).reshape(count, ndim)
             xs.append(vals[:, 0].copy())
             ys.append(vals[:, 1].copy())
         return at + count * ndim * 8
@@ -128,8 +129,18 @@ def blob_coordinates(blob: bytes) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(xs), np.concatenate(ys)
 
 
-_FAST_POINT = np.dtype([("magic", "S2"), ("version", "u1"), ("flags", "u1"), ("srs", "<i4"),
-                        ("order", "u1"), ("type", "<u4"), ("x", "<f8"), ("y", "<f8")])
+_FAST_POINT = np.dtype(
+    [
+        ("magic", "S2"),
+        ("version", "u1"),
+        ("flags", "u1"),
+        ("srs", "<i4"),
+        ("order", "u1"),
+        ("type", "<u4"),
+        ("x", "<f8"),
+        ("y", "<f8"),
+    ]
+)
 
 
 def geometry_coordinates(blobs: list) -> tuple[np.ndarray, np.ndarray]:
@@ -143,8 +154,12 @@ def geometry_coordinates(blobs: list) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros(0), np.zeros(0)
     if all(len(b) == _FAST_POINT.itemsize for b in present):
         packed = np.frombuffer(b"".join(present), dtype=_FAST_POINT)
-        if ((packed["magic"] == b"GP").all() and (packed["flags"] == 0x01).all()
-                and (packed["order"] == 1).all() and (packed["type"] == 1).all()):
+        if (
+            (packed["magic"] == b"GP").all()
+            and (packed["flags"] == 0x01).all()
+            and (packed["order"] == 1).all()
+            and (packed["type"] == 1).all()
+        ):
             return packed["x"].copy(), packed["y"].copy()
     xs, ys = [], []
     for blob in present:
@@ -194,16 +209,19 @@ def point_coordinates(blobs: list) -> tuple[np.ndarray, np.ndarray]:
                 continue
             sub = raw[sel]
             little = sub[:, off] == 1
-            wkb_type = np.where(little, sub[:, off + 1:off + 5].copy().view("<u4").ravel(),
-                                sub[:, off + 1:off + 5].copy().view(">u4").ravel())
+            wkb_type = np.where(
+                little,
+                sub[:, off + 1 : off + 5].copy().view("<u4").ravel(),
+                sub[:, off + 1 : off + 5].copy().view(">u4").ravel(),
+            )
             is_point = (wkb_type % 1000) == 1
             for order, endian in ((True, "<f8"), (False, ">f8")):
                 pick = np.flatnonzero((little == order) & is_point)
                 if pick.size == 0:
                     continue
                 block = sub[pick]
-                x[rows[sel[pick]]] = block[:, off + 5:off + 13].copy().view(endian).ravel()
-                y[rows[sel[pick]]] = block[:, off + 13:off + 21].copy().view(endian).ravel()
+                x[rows[sel[pick]]] = block[:, off + 5 : off + 13].copy().view(endian).ravel()
+                y[rows[sel[pick]]] = block[:, off + 13 : off + 21].copy().view(endian).ravel()
     return x, y
 
 
@@ -221,48 +239,65 @@ def read_geopackage(path: str | Path) -> GpkgContents:
         raise GpkgReadError(f"cannot open {path.name}: {exc}") from exc
     conn.text_factory = lambda b: b.decode("utf-8", errors="strict")
     try:
-        names = [r[0] for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")]
+        names = [
+            r[0]
+            for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")
+        ]
         if "gpkg_contents" not in names:
             raise GpkgReadError(f"{path.name} is not a GeoPackage (no gpkg_contents table)")
-        contents = {r[0]: (r[1] or "", r[2], r[3], r[4]) for r in conn.execute(
-            "SELECT table_name, data_type, srs_id, identifier, description FROM gpkg_contents")}
+        contents = {
+            r[0]: (r[1] or "", r[2], r[3], r[4])
+            for r in conn.execute(
+                "SELECT table_name, data_type, srs_id, identifier, description FROM gpkg_contents"
+            )
+        }
         metadata_text = [str(v) for rec in contents.values() for v in rec[2:] if v]
         if "gpkg_metadata" in names:
-            metadata_text += [str(r[0]) for r in conn.execute(
-                "SELECT metadata FROM gpkg_metadata") if r[0]]
+            metadata_text += [
+                str(r[0]) for r in conn.execute("SELECT metadata FROM gpkg_metadata") if r[0]
+            ]
         geom_cols: dict[str, tuple[str, str, int]] = {}
         if "gpkg_geometry_columns" in names:
             for tname, col, gtype, srs in conn.execute(
-                    "SELECT table_name, column_name, geometry_type_name, srs_id "
-                    "FROM gpkg_geometry_columns"):
+                "SELECT table_name, column_name, geometry_type_name, srs_id "
+                "FROM gpkg_geometry_columns"
+            ):
                 geom_cols[tname] = (col, gtype, srs)
         srs_names: dict[int, str] = {}
         if "gpkg_spatial_ref_sys" in names:
             for srs_id, org, org_id in conn.execute(
-                    "SELECT srs_id, organization, organization_coordsys_id "
-                    "FROM gpkg_spatial_ref_sys"):
+                "SELECT srs_id, organization, organization_coordsys_id FROM gpkg_spatial_ref_sys"
+            ):
                 if org and org_id is not None and int(org_id) > 0:
                     srs_names[srs_id] = f"{str(org).upper()}:{int(org_id)}"
         tables = []
         user = [n for n in names if not n.lower().startswith(_SYSTEM_PREFIXES)]
         for name in user:
-            tables.append(_read_table(conn, name, contents.get(name, ("",))[0],
-                                      geom_cols.get(name), srs_names))
+            tables.append(
+                _read_table(
+                    conn, name, contents.get(name, ("",))[0], geom_cols.get(name), srs_names
+                )
+            )
         return GpkgContents(tables=tables, metadata_text=metadata_text)
     finally:
         conn.close()
 
 
-def _read_table(conn: sqlite3.Connection, name: str, data_type: str,
-                geom: Optional[tuple[str, str, int]], srs_names: dict[int, str]) -> GpkgTable:
+def _read_table(
+    conn: sqlite3.Connection,
+    name: str,
+    data_type: str,
+    geom: Optional[tuple[str, str, int]],
+    srs_names: dict[int, str],
+) -> GpkgTable:
     qt = _quote(name)
     info = list(conn.execute(f"PRAGMA table_info({qt})"))
     pk = next((r[1] for r in info if r[5]), None)
     geom_col = geom[0] if geom else None
     columns = [r[1] for r in info if r[1] != pk and r[1] != geom_col]
-    table = GpkgTable(name=name, data_type=data_type, columns=columns, pk=pk,
-                      geometry_column=geom_col)
+    table = GpkgTable(
+        name=name, data_type=data_type, columns=columns, pk=pk, geometry_column=geom_col
+    )
     table.rows = conn.execute(f"SELECT COUNT(*) FROM {qt}").fetchone()[0]
     for col in columns:
         values = conn.execute(f"SELECT DISTINCT {_quote(col)} FROM {qt}").fetchall()

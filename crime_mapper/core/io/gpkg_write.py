@@ -175,8 +175,7 @@ def _create_metadata(conn: sqlite3.Connection) -> None:
     conn.execute(f"PRAGMA application_id = {GPKG_APPLICATION_ID}")
     conn.execute(f"PRAGMA user_version = {GPKG_USER_VERSION}")
     # Statement by statement: executescript() would commit the surrounding transaction.
-    ddl = (
-        """
+    ddl = """
         CREATE TABLE gpkg_spatial_ref_sys (srs_name TEXT NOT NULL,
           srs_id INTEGER NOT NULL PRIMARY KEY, organization TEXT NOT NULL,
           organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL,
@@ -201,19 +200,36 @@ def _create_metadata(conn: sqlite3.Connection) -> None:
           extension_name TEXT NOT NULL, definition TEXT NOT NULL, scope TEXT NOT NULL,
           CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name));
         """
-    )
     for statement in ddl.split(";"):
         if statement.strip():
             conn.execute(statement)
     conn.executemany(
         "INSERT INTO gpkg_spatial_ref_sys VALUES (?, ?, ?, ?, ?, ?)",
         [
-            ("Undefined Cartesian SRS", -1, "NONE", -1, "undefined",
-             "undefined Cartesian coordinate reference system"),
-            ("Undefined geographic SRS", 0, "NONE", 0, "undefined",
-             "undefined geographic coordinate reference system"),
-            ("WGS 84 geodetic", WGS84_SRS_ID, "EPSG", 4326, _WGS84_WKT,
-             "longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid"),
+            (
+                "Undefined Cartesian SRS",
+                -1,
+                "NONE",
+                -1,
+                "undefined",
+                "undefined Cartesian coordinate reference system",
+            ),
+            (
+                "Undefined geographic SRS",
+                0,
+                "NONE",
+                0,
+                "undefined",
+                "undefined geographic coordinate reference system",
+            ),
+            (
+                "WGS 84 geodetic",
+                WGS84_SRS_ID,
+                "EPSG",
+                4326,
+                _WGS84_WKT,
+                "longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid",
+            ),
         ],
     )
 
@@ -223,8 +239,9 @@ def _create_metadata(conn: sqlite3.Connection) -> None:
 # big-endian 64-bit rowid (or child node number) and four big-endian float32 bounds
 # (minx, maxx, miny, maxy). Bounds are rounded outwards to float32, as SQLite itself does.
 _RTREE_MAX_CELLS = 51
-_RTREE_CELL = np.dtype([("id", ">i8"), ("minx", ">f4"), ("maxx", ">f4"),
-                        ("miny", ">f4"), ("maxy", ">f4")])
+_RTREE_CELL = np.dtype(
+    [("id", ">i8"), ("minx", ">f4"), ("maxx", ">f4"), ("miny", ">f4"), ("maxy", ">f4")]
+)
 _RTREE_NODE_BYTES = 4 + _RTREE_MAX_CELLS * _RTREE_CELL.itemsize
 
 
@@ -257,9 +274,15 @@ def _str_order(cx: np.ndarray, cy: np.ndarray, capacity: int) -> np.ndarray:
     return np.lexsort((cy, slice_of))
 
 
-def bulk_load_rtree(conn: sqlite3.Connection, rtree: str, ids: np.ndarray,
-                    x: np.ndarray, y: np.ndarray, x_max: Optional[np.ndarray] = None,
-                    y_max: Optional[np.ndarray] = None) -> None:
+def bulk_load_rtree(
+    conn: sqlite3.Connection,
+    rtree: str,
+    ids: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    x_max: Optional[np.ndarray] = None,
+    y_max: Optional[np.ndarray] = None,
+) -> None:
     """Fill an empty SQLite R-tree virtual table with points by writing its nodes directly.
 
     For boxes (polygon layers, e.g. the hotspot hexagons) give the lower-left corner in
@@ -286,8 +309,11 @@ def bulk_load_rtree(conn: sqlite3.Connection, rtree: str, ids: np.ndarray,
         count = len(level_ids)
         nodes = -(-count // _RTREE_MAX_CELLS)
         root = nodes == 1
-        numbers = (np.array([1], dtype=np.int64) if root
-                   else np.arange(next_node, next_node + nodes, dtype=np.int64))
+        numbers = (
+            np.array([1], dtype=np.int64)
+            if root
+            else np.arange(next_node, next_node + nodes, dtype=np.int64)
+        )
         next_node += 0 if root else nodes
         levels.append((level_ids, minx, maxx, miny, maxy, numbers, leaf))
         if root:
@@ -314,22 +340,27 @@ def bulk_load_rtree(conn: sqlite3.Connection, rtree: str, ids: np.ndarray,
         if level == depth:
             header[0, 0] = depth
         blob = np.concatenate(
-            [header.view(np.uint8).reshape(nodes, 4),
-             cells.view(np.uint8).reshape(nodes, _RTREE_MAX_CELLS * _RTREE_CELL.itemsize)],
+            [
+                header.view(np.uint8).reshape(nodes, 4),
+                cells.view(np.uint8).reshape(nodes, _RTREE_MAX_CELLS * _RTREE_CELL.itemsize),
+            ],
             axis=1,
         )
         raw = blob.tobytes()
         conn.executemany(
             f"INSERT INTO {q(rtree + '_node')} VALUES (?, ?)",
-            zip(numbers.tolist(),
-                (raw[i:i + _RTREE_NODE_BYTES]
-                 for i in range(0, len(raw), _RTREE_NODE_BYTES))),
+            zip(
+                numbers.tolist(),
+                (raw[i : i + _RTREE_NODE_BYTES] for i in range(0, len(raw), _RTREE_NODE_BYTES)),
+            ),
         )
         owner = np.repeat(numbers, _RTREE_MAX_CELLS)[:count]
         by_id = np.argsort(cids, kind="stable")  # append in key order: no B-tree shuffling
         table = rtree + ("_rowid" if is_leaf else "_parent")
-        conn.executemany(f"INSERT INTO {q(table)} VALUES (?, ?)",
-                         zip(cids[by_id].tolist(), owner[by_id].tolist()))
+        conn.executemany(
+            f"INSERT INTO {q(table)} VALUES (?, ?)",
+            zip(cids[by_id].tolist(), owner[by_id].tolist()),
+        )
 
 
 def _rtree_triggers(table: str, geom: str) -> list[str]:
@@ -337,8 +368,10 @@ def _rtree_triggers(table: str, geom: str) -> list[str]:
     t, g = table, geom
     rt = f"rtree_{t}_{g}"
     qt, qg, qrt, fid = _quote(t), _quote(g), _quote(rt), '"fid"'
-    ins = (f"INSERT OR REPLACE INTO {qrt} VALUES (NEW.{fid},ST_MinX(NEW.{qg}), "
-           f"ST_MaxX(NEW.{qg}),ST_MinY(NEW.{qg}), ST_MaxY(NEW.{qg}));")
+    ins = (
+        f"INSERT OR REPLACE INTO {qrt} VALUES (NEW.{fid},ST_MinX(NEW.{qg}), "
+        f"ST_MaxX(NEW.{qg}),ST_MinY(NEW.{qg}), ST_MaxY(NEW.{qg}));"
+    )
     return [
         f'CREATE TRIGGER "{rt}_insert" AFTER INSERT ON {qt} WHEN (new.{qg} NOT NULL AND '
         f"NOT ST_IsEmpty(NEW.{qg})) BEGIN {ins} END;",
@@ -372,8 +405,13 @@ def _feature_count_triggers(table: str) -> list[str]:
     ]
 
 
-def _write_table(conn: sqlite3.Connection, spec: PointTable, feedback: Feedback,
-                 progress: tuple[float, float], geom: str = "geom") -> None:
+def _write_table(
+    conn: sqlite3.Connection,
+    spec: PointTable,
+    feedback: Feedback,
+    progress: tuple[float, float],
+    geom: str = "geom",
+) -> None:
     df = spec.frame
     fields = [(name, dtype) for name, dtype in spec.columns.items() if name in df.columns]
     fields += [(name, "string") for name in spec.extras if name in df.columns]
@@ -396,16 +434,19 @@ def _write_table(conn: sqlite3.Connection, spec: PointTable, feedback: Feedback,
     start, end = progress
     for offset in range(0, max(n, 1), _CHUNK_ROWS):
         feedback.check()
-        conn.executemany(f"INSERT INTO {qt} VALUES ({marks})",
-                         itertools.islice(rows, _CHUNK_ROWS))
+        conn.executemany(f"INSERT INTO {qt} VALUES ({marks})", itertools.islice(rows, _CHUNK_ROWS))
         written = min(offset + _CHUNK_ROWS, n)
         feedback.set_progress(start + (end - start) * 0.85 * written / max(n, 1))
     del columns
 
     located = ~(np.isnan(x) | np.isnan(y))
     if located.any():
-        bounds = (float(x[located].min()), float(y[located].min()),
-                  float(x[located].max()), float(y[located].max()))
+        bounds = (
+            float(x[located].min()),
+            float(y[located].min()),
+            float(x[located].max()),
+            float(y[located].max()),
+        )
     else:
         bounds = (None, None, None, None)
     conn.execute(
@@ -435,8 +476,9 @@ def _write_table(conn: sqlite3.Connection, spec: PointTable, feedback: Feedback,
         conn.execute(sql)
 
 
-def write_geopackage(path: str | os.PathLike, tables: Sequence[PointTable],
-                     feedback: Optional[Feedback] = None) -> Path:
+def write_geopackage(
+    path: str | os.PathLike, tables: Sequence[PointTable], feedback: Optional[Feedback] = None
+) -> Path:
     """Create a new GeoPackage at ``path`` (which must not exist) holding ``tables``.
 
     Not atomic by itself: callers write to a temporary path (run_load.run_load does) and

@@ -33,8 +33,12 @@ class ExtractHead:
     rows: list[dict[str, str]]
 
 
-def read_extract_head(path: PathLike, encoding: str = "auto", delimiter: Optional[str] = None,
-                      limit: int = PREVIEW_ROWS) -> ExtractHead:
+def read_extract_head(
+    path: PathLike,
+    encoding: str = "auto",
+    delimiter: Optional[str] = None,
+    limit: int = PREVIEW_ROWS,
+) -> ExtractHead:
     """Header and first ``limit`` rows of a delimited extract, read from its first bytes only.
 
     Encoding and delimiter follow the loader's rules (textscan.detect_encoding and the
@@ -49,7 +53,7 @@ def read_extract_head(path: PathLike, encoding: str = "auto", delimiter: Optiona
     except OSError as exc:
         raise ProfileError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
     if data.startswith(UTF8_BOM):
-        data = data[len(UTF8_BOM):]
+        data = data[len(UTF8_BOM) :]
         encoding = "utf-8" if encoding in ("", "auto") else encoding
     if not complete and b"\n" in data:  # never cut a row (or a UTF-8 character) in half
         data = data[: data.rfind(b"\n") + 1]
@@ -67,13 +71,16 @@ def read_extract_head(path: PathLike, encoding: str = "auto", delimiter: Optiona
             header = [cell.strip() for cell in record]
             break
     if len(header) < 2 or "\x00" in "".join(header):
-        raise ProfileError(f"{path.name}: no delimited header row; expected a CSV extract "
-                           "whose first line names its columns")
+        raise ProfileError(
+            f"{path.name}: no delimited header row; expected a CSV extract "
+            "whose first line names its columns"
+        )
     rows: list[dict[str, str]] = []
     for record in reader:
         if len(rows) >= limit:
             break
         if any(cell.strip() for cell in record):
-            rows.append({name: (record[i] if i < len(record) else "")
-                         for i, name in enumerate(header)})
+            rows.append(
+                {name: (record[i] if i < len(record) else "") for i, name in enumerate(header)}
+            )
     return ExtractHead(path=path, encoding=codec, delimiter=delimiter, header=header, rows=rows)

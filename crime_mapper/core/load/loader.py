@@ -40,22 +40,28 @@ from .readers import (
 from .sources import SourceFile, expand_inputs
 from .textscan import NotCsvError, guess_delimiter, scan_csv
 
-EXPECTED = ("a police.uk street, outcomes or stop-and-search CSV (header starting "
-            "'Crime ID,Month,...' or 'Type,Date,...'), or a force extract whose columns match "
-            "the mapping profile")
+EXPECTED = (
+    "a police.uk street, outcomes or stop-and-search CSV (header starting "
+    "'Crime ID,Month,...' or 'Type,Date,...'), or a force extract whose columns match "
+    "the mapping profile"
+)
 
 
-def _read_one(source: SourceFile, profile: Optional[MappingProfile],
-              report: FileReport) -> Optional[FileRead]:
+def _read_one(
+    source: SourceFile, profile: Optional[MappingProfile], report: FileReport
+) -> Optional[FileRead]:
     try:
         data = source.read_bytes()
     except OSError as exc:
         report.error = f"{source.name}: cannot be read ({exc})"
         return None
     try:
-        scan = scan_csv(data, encoding=profile.encoding if profile else None,
-                        delimiter=guess_delimiter(data, profile.delimiter if profile else None),
-                        numeric=("Longitude", "Latitude"))
+        scan = scan_csv(
+            data,
+            encoding=profile.encoding if profile else None,
+            delimiter=guess_delimiter(data, profile.delimiter if profile else None),
+            numeric=("Longitude", "Latitude"),
+        )
     except NotCsvError as exc:
         report.error = f"{source.name}: not a crime extract ({exc}); expected {EXPECTED}"
         return None
@@ -63,8 +69,9 @@ def _read_one(source: SourceFile, profile: Optional[MappingProfile],
     kind = classify(scan.header, profile)
     if kind is None:
         shown = ", ".join(scan.header[:8]) + (", ..." if len(scan.header) > 8 else "")
-        report.error = (f"{source.name}: not a crime extract; expected {EXPECTED}. "
-                        f"Its columns are: {shown}")
+        report.error = (
+            f"{source.name}: not a crime extract; expected {EXPECTED}. Its columns are: {shown}"
+        )
         return None
     report.kind = kind
     report.encoding = scan.encoding
@@ -88,9 +95,11 @@ def _read_one(source: SourceFile, profile: Optional[MappingProfile],
     return read
 
 
-def load_extracts(paths: Sequence[Union[str, os.PathLike[str]]],
-                  profile: Optional[MappingProfile] = None,
-                  feedback: Optional[Feedback] = None) -> LoadResult:
+def load_extracts(
+    paths: Sequence[Union[str, os.PathLike[str]]],
+    profile: Optional[MappingProfile] = None,
+    feedback: Optional[Feedback] = None,
+) -> LoadResult:
     """Read, validate and combine extracts. See the module docstring."""
     feedback = feedback or Feedback()
     sources = expand_inputs(paths)
@@ -127,8 +136,13 @@ def load_extracts(paths: Sequence[Union[str, os.PathLike[str]]],
     rejects_frame = pd.DataFrame(rejects, columns=list(REJECT_COLUMNS))
     _count(reports, crimes, outcome_parts, stop_search, rejects_frame)
     feedback.set_progress(100.0)
-    return LoadResult(crimes=crimes, rejects=rejects_frame, stop_search=stop_search,
-                      files=reports, profile_name=profile.name if profile else None)
+    return LoadResult(
+        crimes=crimes,
+        rejects=rejects_frame,
+        stop_search=stop_search,
+        files=reports,
+        profile_name=profile.name if profile else None,
+    )
 
 
 def _combine_crimes(parts: list[pd.DataFrame]) -> pd.DataFrame:
@@ -141,19 +155,26 @@ def _combine_crimes(parts: list[pd.DataFrame]) -> pd.DataFrame:
     columns = list(dict.fromkeys(c for part in parts for c in part.columns))
     combined = {}
     for column in columns:
-        pieces = [part[column] if column in part else pd.Series([""] * len(part), dtype=object)
-                  for part in parts]
+        pieces = [
+            part[column] if column in part else pd.Series([""] * len(part), dtype=object)
+            for part in parts
+        ]
         if all(isinstance(p.dtype, pd.CategoricalDtype) for p in pieces):
             combined[column] = union_categoricals(pieces, ignore_order=True)
         else:
             combined[column] = pd.concat(
-                [p.astype(object) if isinstance(p.dtype, pd.CategoricalDtype) else p
-                 for p in pieces], ignore_index=True)
+                [
+                    p.astype(object) if isinstance(p.dtype, pd.CategoricalDtype) else p
+                    for p in pieces
+                ],
+                ignore_index=True,
+            )
     return pd.DataFrame(combined)
 
 
-def _reject_duplicates(crimes: pd.DataFrame, sources: dict[str, SourceFile],
-                       reports: list[FileReport]) -> tuple[pd.DataFrame, list[dict]]:
+def _reject_duplicates(
+    crimes: pd.DataFrame, sources: dict[str, SourceFile], reports: list[FileReport]
+) -> tuple[pd.DataFrame, list[dict]]:
     """Keep the first row of each Crime ID; later rows are rejected, with their raw line."""
     if crimes.empty:
         return crimes, []
@@ -162,24 +183,33 @@ def _reject_duplicates(crimes: pd.DataFrame, sources: dict[str, SourceFile],
     if not dup.any():
         return crimes, []
     first_seen = crimes.loc[~dup & (ids != "").to_numpy()].drop_duplicates("crime_id")
-    where = dict(zip(first_seen["crime_id"],
-                     first_seen["source_file"].astype(str) + ":"
-                     + first_seen["source_line"].astype(str)))
+    where = dict(
+        zip(
+            first_seen["crime_id"],
+            first_seen["source_file"].astype(str) + ":" + first_seen["source_line"].astype(str),
+        )
+    )
     dups = crimes.loc[dup, ["source_file", "source_line", "crime_id"]]
     encodings = {r.path: r.encoding for r in reports}
     kinds = {r.path: r.kind for r in reports}
     raw = _raw_lines(dups, sources, encodings)
     rows = [
-        {"source_file": f, "source_line": int(line), "file_kind": kinds.get(f),
-         "reason": "duplicate_crime_id", "detail": f"Crime ID {cid!r} first seen at {where[cid]}",
-         "raw": raw.get((f, int(line)), "")}
+        {
+            "source_file": f,
+            "source_line": int(line),
+            "file_kind": kinds.get(f),
+            "reason": "duplicate_crime_id",
+            "detail": f"Crime ID {cid!r} first seen at {where[cid]}",
+            "raw": raw.get((f, int(line)), ""),
+        }
         for f, line, cid in dups.itertuples(index=False)
     ]
     return crimes.loc[~dup].reset_index(drop=True), rows
 
 
-def _raw_lines(rows: pd.DataFrame, sources: dict[str, SourceFile],
-               encodings: dict[str, Optional[str]]) -> dict[tuple[str, int], str]:
+def _raw_lines(
+    rows: pd.DataFrame, sources: dict[str, SourceFile], encodings: dict[str, Optional[str]]
+) -> dict[tuple[str, int], str]:
     """The physical lines named by (source_file, source_line), read again from the sources."""
     wanted: dict[str, set[int]] = defaultdict(set)
     for name, line in zip(rows["source_file"], rows["source_line"]):
@@ -196,8 +226,7 @@ def _raw_lines(rows: pd.DataFrame, sources: dict[str, SourceFile],
     return found
 
 
-def _join_outcomes(crimes: pd.DataFrame,
-                   parts: list[tuple[FileReport, pd.DataFrame]]) -> None:
+def _join_outcomes(crimes: pd.DataFrame, parts: list[tuple[FileReport, pd.DataFrame]]) -> None:
     """The latest outcome (by month) of each Crime ID replaces the street file's outcome."""
     if not parts or crimes.empty:
         for report, frame in parts:
@@ -207,8 +236,11 @@ def _join_outcomes(crimes: pd.DataFrame,
     for number, (_, frame) in enumerate(parts):
         frames.append(frame.assign(part=number))
     outcomes = pd.concat(frames, ignore_index=True)
-    latest = (outcomes.sort_values(["month", "part", "source_line"], kind="stable")
-              .drop_duplicates("crime_id", keep="last").set_index("crime_id"))
+    latest = (
+        outcomes.sort_values(["month", "part", "source_line"], kind="stable")
+        .drop_duplicates("crime_id", keep="last")
+        .set_index("crime_id")
+    )
     position = latest.index.get_indexer(crimes["crime_id"])
     matched = (position >= 0) & (crimes["crime_id"] != "").to_numpy()
     newer = matched.copy()
@@ -232,7 +264,8 @@ def _join_outcomes(crimes: pd.DataFrame,
         report.notes.append(
             f"{in_load} outcomes refer to loaded crimes ({report.outcomes_joined} applied as "
             f"the latest, {in_load - report.outcomes_joined} superseded by a later outcome); "
-            f"{len(frame) - in_load} refer to crimes not in this load")
+            f"{len(frame) - in_load} refer to crimes not in this load"
+        )
 
 
 def _canonical_types(crimes: pd.DataFrame) -> pd.DataFrame:
@@ -254,8 +287,11 @@ def _canonical_types(crimes: pd.DataFrame) -> pd.DataFrame:
         elif dtype == "datetime64[ns]":
             out[column] = pd.to_datetime(values)
         elif dtype == "str":
-            out[column] = values if values.dtype == object and not values.hasnans \
+            out[column] = (
+                values
+                if values.dtype == object and not values.hasnans
                 else values.fillna("").astype(object)
+            )
         else:
             out[column] = values.astype(dtype)
     for column in crimes.columns:
@@ -265,8 +301,13 @@ def _canonical_types(crimes: pd.DataFrame) -> pd.DataFrame:
 
 
 def _canonical_stop_search(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-        {c: pd.Series([], dtype=object) for c in STOP_SEARCH_COLUMNS if c != "record_id"})
+    frame = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame(
+            {c: pd.Series([], dtype=object) for c in STOP_SEARCH_COLUMNS if c != "record_id"}
+        )
+    )
     out = pd.DataFrame(index=pd.RangeIndex(len(frame)))
     for column, (dtype, _) in STOP_SEARCH_COLUMNS.items():
         if column == "record_id":
@@ -280,10 +321,15 @@ def _canonical_stop_search(parts: list[pd.DataFrame]) -> pd.DataFrame:
     return out
 
 
-def _count(reports: list[FileReport], crimes: pd.DataFrame,
-           outcome_parts: list[tuple[FileReport, pd.DataFrame]], stop_search: pd.DataFrame,
-           rejects: pd.DataFrame) -> None:
+def _count(
+    reports: list[FileReport],
+    crimes: pd.DataFrame,
+    outcome_parts: list[tuple[FileReport, pd.DataFrame]],
+    stop_search: pd.DataFrame,
+    rejects: pd.DataFrame,
+) -> None:
     """Fill per-file accepted / no-location / rejected counts from the final tables."""
+
     def per_file(frame: pd.DataFrame, rows=slice(None)) -> dict[str, int]:
         if not len(frame):
             return {}
@@ -305,4 +351,3 @@ def _count(reports: list[FileReport], crimes: pd.DataFrame,
         report.accepted = int(accepted.get(report.path, 0))
         report.no_location = int(no_loc.get(report.path, 0))
         report.rejected = dict(sorted(by_file.get(report.path, {}).items()))
-

@@ -40,20 +40,75 @@ ROLES: dict[str, str] = {
 
 # Header spellings seen in force exports, folded with vocabulary._fold.
 KNOWN_VARIANTS: dict[str, tuple[str, ...]] = {
-    "crime_ref": ("crime ref", "crime reference", "crimeref", "crime number", "crime no",
-                  "crime id", "urn", "occurrence no", "occurrence number", "reference",
-                  "incident ref", "crime reference number"),
-    "x": ("easting", "eastings", "x", "x coord", "x coordinate", "grid easting", "longitude",
-          "lon", "long"),
-    "y": ("northing", "northings", "y", "y coord", "y coordinate", "grid northing",
-          "latitude", "lat"),
-    "date": ("date", "offence date", "committed date", "date committed", "occurred date",
-             "date from", "start date", "offence date from", "incident date", "datetime",
-             "offence datetime", "committed from"),
-    "time": ("time", "offence time", "committed time", "time committed", "time from",
-             "start time", "occurred time"),
-    "offence": ("offence", "offence code", "ho code", "home office code", "offence description",
-                "offence type", "classification", "crime classification", "ho offence code"),
+    "crime_ref": (
+        "crime ref",
+        "crime reference",
+        "crimeref",
+        "crime number",
+        "crime no",
+        "crime id",
+        "urn",
+        "occurrence no",
+        "occurrence number",
+        "reference",
+        "incident ref",
+        "crime reference number",
+    ),
+    "x": (
+        "easting",
+        "eastings",
+        "x",
+        "x coord",
+        "x coordinate",
+        "grid easting",
+        "longitude",
+        "lon",
+        "long",
+    ),
+    "y": (
+        "northing",
+        "northings",
+        "y",
+        "y coord",
+        "y coordinate",
+        "grid northing",
+        "latitude",
+        "lat",
+    ),
+    "date": (
+        "date",
+        "offence date",
+        "committed date",
+        "date committed",
+        "occurred date",
+        "date from",
+        "start date",
+        "offence date from",
+        "incident date",
+        "datetime",
+        "offence datetime",
+        "committed from",
+    ),
+    "time": (
+        "time",
+        "offence time",
+        "committed time",
+        "time committed",
+        "time from",
+        "start time",
+        "occurred time",
+    ),
+    "offence": (
+        "offence",
+        "offence code",
+        "ho code",
+        "home office code",
+        "offence description",
+        "offence type",
+        "classification",
+        "crime classification",
+        "ho offence code",
+    ),
     "category": ("crime type", "category", "police uk category"),
     "outcome": ("outcome", "last outcome", "outcome type", "disposal", "last outcome category"),
     "location": ("location", "address", "street", "location text", "locus"),
@@ -96,8 +151,10 @@ class MappingProfile:
         profile = cls(**data)
         bad_roles = set(profile.columns) - set(ROLES)
         if bad_roles:
-            raise ProfileError(f"unknown column roles: {', '.join(sorted(bad_roles))}; "
-                               f"expected some of {', '.join(ROLES)}")
+            raise ProfileError(
+                f"unknown column roles: {', '.join(sorted(bad_roles))}; "
+                f"expected some of {', '.join(ROLES)}"
+            )
         return profile
 
     @classmethod
@@ -111,8 +168,9 @@ class MappingProfile:
         return cls.from_dict(data)
 
     def save(self, path: Union[str, Path]) -> None:
-        Path(path).write_text(json.dumps(asdict(self), indent=2, sort_keys=True) + "\n",
-                              encoding="utf-8")
+        Path(path).write_text(
+            json.dumps(asdict(self), indent=2, sort_keys=True) + "\n", encoding="utf-8"
+        )
 
     # --- matching ------------------------------------------------------------------------------
     def matches(self, header: list[str]) -> bool:
@@ -135,8 +193,9 @@ class MappingProfile:
         for offence, category in self.offence_mapping.items():
             canonical = normalise_category(category)
             if canonical is None:
-                raise ProfileError(f"offence mapping {offence!r} -> {category!r}: "
-                                   "not a police.uk category")
+                raise ProfileError(
+                    f"offence mapping {offence!r} -> {category!r}: not a police.uk category"
+                )
             lookup[_fold(offence)] = canonical
         if not lookup:
             raise ProfileError("the offence mapping maps no offence to any category")
@@ -153,14 +212,16 @@ def check_profile(profile: MappingProfile) -> None:
     if profile.columns and not roles & {"offence", "category"}:
         raise ProfileError(
             f"mapping profile {profile.name!r} maps no column to a crime category: give it "
-            "an 'offence' column (mapped through the offence table) or a 'category' column")
+            "an 'offence' column (mapped through the offence table) or a 'category' column"
+        )
     try:
         lookup = profile.offence_lookup()
     except ProfileError as exc:
         raise ProfileError(f"mapping profile {profile.name!r}: {exc}") from exc
     if "category" not in roles and not lookup:
         raise ProfileError(
-            f"mapping profile {profile.name!r} maps no offence to any crime category")
+            f"mapping profile {profile.name!r} maps no offence to any crime category"
+        )
 
 
 def load_profile(path: Optional[Union[str, Path]]) -> Optional[MappingProfile]:
@@ -199,6 +260,7 @@ def read_offence_table(path: Path) -> dict[str, str]:
 
 def detect_columns(header: list[str]) -> dict[str, str]:
     """Roles found in a header by known spelling variants (first match wins per role)."""
+
     def key(text: str) -> str:  # "OffenceDate", "Offence Date" and "OFFENCE_DATE" meet
         return _fold(text).replace(" ", "")
 

@@ -28,16 +28,49 @@ from .row_checks import (
 from .sources import SourceFile
 from .textscan import ScannedCsv
 
-STREET_HEADER = ["Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude",
-                 "Location", "LSOA code", "LSOA name", "Crime type", "Last outcome category",
-                 "Context"]
-OUTCOMES_HEADER = ["Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude",
-                   "Location", "LSOA code", "LSOA name", "Outcome type"]
-STOP_SEARCH_HEADER = ["Type", "Date", "Part of a policing operation", "Policing operation",
-                      "Latitude", "Longitude", "Gender", "Age range", "Self-defined ethnicity",
-                      "Officer-defined ethnicity", "Legislation", "Object of search", "Outcome",
-                      "Outcome linked to object of search",
-                      "Removal of more than just outer clothing"]
+STREET_HEADER = [
+    "Crime ID",
+    "Month",
+    "Reported by",
+    "Falls within",
+    "Longitude",
+    "Latitude",
+    "Location",
+    "LSOA code",
+    "LSOA name",
+    "Crime type",
+    "Last outcome category",
+    "Context",
+]
+OUTCOMES_HEADER = [
+    "Crime ID",
+    "Month",
+    "Reported by",
+    "Falls within",
+    "Longitude",
+    "Latitude",
+    "Location",
+    "LSOA code",
+    "LSOA name",
+    "Outcome type",
+]
+STOP_SEARCH_HEADER = [
+    "Type",
+    "Date",
+    "Part of a policing operation",
+    "Policing operation",
+    "Latitude",
+    "Longitude",
+    "Gender",
+    "Age range",
+    "Self-defined ethnicity",
+    "Officer-defined ethnicity",
+    "Legislation",
+    "Object of search",
+    "Outcome",
+    "Outcome linked to object of search",
+    "Removal of more than just outer clothing",
+]
 
 NO_LOCATION_TEXT = {"", "no location"}
 
@@ -71,17 +104,23 @@ def classify(header: list[str], profile: Optional[MappingProfile]) -> Optional[s
 def _by_folded(frame: pd.DataFrame, names: list[str]) -> pd.DataFrame:
     """Rename columns whose folded spelling matches the expected names (case, spacing)."""
     wanted = {_fold(n): n for n in names}
-    return frame.rename(columns={c: wanted[_fold(c)] for c in frame.columns
-                                 if _fold(c) in wanted})
+    return frame.rename(columns={c: wanted[_fold(c)] for c in frame.columns if _fold(c) in wanted})
 
 
 def scan_rejects(source: SourceFile, scan: ScannedCsv, kind: str) -> list[dict]:
     """Rows the scanner set aside (wrong field count, undecodable bytes)."""
     return [
-        {"source_file": source.name, "source_line": line, "file_kind": kind, "reason": reason,
-         "detail": detail, "raw": raw}
-        for line, reason, detail, raw in zip(scan.bad_lines, scan.bad_reasons,
-                                             scan.bad_details, scan.bad_raw)
+        {
+            "source_file": source.name,
+            "source_line": line,
+            "file_kind": kind,
+            "reason": reason,
+            "detail": detail,
+            "raw": raw,
+        }
+        for line, reason, detail, raw in zip(
+            scan.bad_lines, scan.bad_reasons, scan.bad_details, scan.bad_raw
+        )
     ]
 
 
@@ -91,32 +130,49 @@ def row_rejects(source: SourceFile, scan: ScannedCsv, kind: str, verdicts: Verdi
     if idx.size == 0:
         return []
     return [
-        {"source_file": source.name, "source_line": int(scan.lines[i]), "file_kind": kind,
-         "reason": verdicts.reason[i], "detail": verdicts.detail[i] or "",
-         "raw": scan.raw_row(int(i))}
+        {
+            "source_file": source.name,
+            "source_line": int(scan.lines[i]),
+            "file_kind": kind,
+            "reason": verdicts.reason[i],
+            "detail": verdicts.detail[i] or "",
+            "raw": scan.raw_row(int(i)),
+        }
         for i in idx
     ]
 
 
-def _month_checks(verdicts: Verdicts, month: Factorized, raw: pd.Series,
-                  source: SourceFile) -> None:
-    verdicts.reject(~month.map(valid_month, dtype=bool), "bad_month",
-                    lambda idx: [f"month {raw.iat[i]!r}" for i in idx])
+def _month_checks(
+    verdicts: Verdicts, month: Factorized, raw: pd.Series, source: SourceFile
+) -> None:
+    verdicts.reject(
+        ~month.map(valid_month, dtype=bool),
+        "bad_month",
+        lambda idx: [f"month {raw.iat[i]!r}" for i in idx],
+    )
     file_month = source.file_month
     if file_month:
         differs = month.map(lambda m: m.strip() != file_month, dtype=bool)
-        verdicts.reject(differs, "month_mismatch",
-                        lambda idx: [f"month {raw.iat[i]!r}, file name says {file_month}"
-                                     for i in idx])
+        verdicts.reject(
+            differs,
+            "month_mismatch",
+            lambda idx: [f"month {raw.iat[i]!r}, file name says {file_month}" for i in idx],
+        )
 
 
 def _claims_location(location: pd.Series, lsoa: pd.Series) -> Callable[[np.ndarray], np.ndarray]:
     """Whether rows (asked only for those without coordinates) name a location or an LSOA."""
+
     def claims(idx: np.ndarray) -> np.ndarray:
         places = location.to_numpy()[idx]
         areas = lsoa.to_numpy()[idx]
-        return np.array([p.strip().lower() not in NO_LOCATION_TEXT or a.strip() != ""
-                         for p, a in zip(places, areas)], dtype=bool)
+        return np.array(
+            [
+                p.strip().lower() not in NO_LOCATION_TEXT or a.strip() != ""
+                for p, a in zip(places, areas)
+            ],
+            dtype=bool,
+        )
 
     return claims
 
@@ -160,52 +216,74 @@ def read_street(source: SourceFile, scan: ScannedCsv) -> FileRead:
     _month_checks(v, month, f["Month"], source)
     crime_type = Factorized(f["Crime type"])
     category = crime_type.map(lambda s: normalise_category(s.strip()))
-    v.reject(pd.isna(category), "unknown_category",
-             lambda idx: [f"crime type {f['Crime type'].iat[i]!r}" for i in idx])
+    v.reject(
+        pd.isna(category),
+        "unknown_category",
+        lambda idx: [f"crime type {f['Crime type'].iat[i]!r}" for i in idx],
+    )
     lon, blank_lon = to_float(f["Longitude"])
     lat, blank_lat = to_float(f["Latitude"])
     blank = blank_lon & blank_lat
-    v.reject(blank_lon ^ blank_lat, "missing_coordinates",
-             lambda idx: ["only one of longitude and latitude is given"] * idx.size)
-    has_xy = check_coordinates(v, lon, lat, lon, lat, blank,
-                               _claims_location(f["Location"], f["LSOA code"]),
-                               _wgs84_swap(lon, lat, geography.WGS84))
+    v.reject(
+        blank_lon ^ blank_lat,
+        "missing_coordinates",
+        lambda idx: ["only one of longitude and latitude is given"] * idx.size,
+    )
+    has_xy = check_coordinates(
+        v,
+        lon,
+        lat,
+        lon,
+        lat,
+        blank,
+        _claims_location(f["Location"], f["LSOA code"]),
+        _wgs84_swap(lon, lat, geography.WGS84),
+    )
     outcome_col = Factorized(f["Last outcome category"])
     outcome = outcome_col.map(lambda s: normalise_outcome(s.strip()))
     given = outcome_col.map(lambda s: s.strip() != "", dtype=bool)
-    v.reject(given & pd.isna(outcome), "unknown_outcome",
-             lambda idx: [f"outcome {f['Last outcome category'].iat[i]!r}" for i in idx])
+    v.reject(
+        given & pd.isna(outcome),
+        "unknown_outcome",
+        lambda idx: [f"outcome {f['Last outcome category'].iat[i]!r}" for i in idx],
+    )
 
     ok = v.accepted
     n_ok = int(ok.sum())
     months = month.categorical(ok, str.strip)
-    accepted = pd.DataFrame({
-        "source_file": _constant(source.name, n_ok),
-        "source_line": _take(scan.lines, ok),
-        "source_format": _constant("police.uk", n_ok),
-        "crime_id": _take(f["Crime ID"].to_numpy(), ok),
-        "month": months,
-        "occurred_at": np.full(n_ok, np.datetime64("NaT"), dtype="datetime64[ns]"),
-        "reported_by": Factorized(f["Reported by"]).categorical(ok),
-        "falls_within": Factorized(f["Falls within"]).categorical(ok),
-        "longitude": _take(lon, ok),
-        "latitude": _take(lat, ok),
-        "source_x": _take(lon, ok),
-        "source_y": _take(lat, ok),
-        "source_crs": _constant(geography.WGS84, n_ok),
-        "has_location": _take(has_xy, ok),
-        "location": Factorized(f["Location"]).categorical(ok),
-        "lsoa_code": Factorized(f["LSOA code"]).categorical(ok),
-        "lsoa_name": Factorized(f["LSOA name"]).categorical(ok),
-        "crime_type": pd.Categorical(crime_type.categorical(ok, lambda s: normalise_category(
-            s.strip())), dtype=CRIME_TYPE_DTYPE),
-        "offence": "",
-        "last_outcome": pd.Categorical(outcome_col.categorical(ok, lambda s: normalise_outcome(
-            s.strip())), dtype=OUTCOME_DTYPE),
-        "last_outcome_month": _where_given(months, _take(given, ok)),
-        "context": _take(f["Context"].to_numpy(), ok),
-        "sensitive": np.zeros(n_ok, dtype=bool),
-    })
+    accepted = pd.DataFrame(
+        {
+            "source_file": _constant(source.name, n_ok),
+            "source_line": _take(scan.lines, ok),
+            "source_format": _constant("police.uk", n_ok),
+            "crime_id": _take(f["Crime ID"].to_numpy(), ok),
+            "month": months,
+            "occurred_at": np.full(n_ok, np.datetime64("NaT"), dtype="datetime64[ns]"),
+            "reported_by": Factorized(f["Reported by"]).categorical(ok),
+            "falls_within": Factorized(f["Falls within"]).categorical(ok),
+            "longitude": _take(lon, ok),
+            "latitude": _take(lat, ok),
+            "source_x": _take(lon, ok),
+            "source_y": _take(lat, ok),
+            "source_crs": _constant(geography.WGS84, n_ok),
+            "has_location": _take(has_xy, ok),
+            "location": Factorized(f["Location"]).categorical(ok),
+            "lsoa_code": Factorized(f["LSOA code"]).categorical(ok),
+            "lsoa_name": Factorized(f["LSOA name"]).categorical(ok),
+            "crime_type": pd.Categorical(
+                crime_type.categorical(ok, lambda s: normalise_category(s.strip())),
+                dtype=CRIME_TYPE_DTYPE,
+            ),
+            "offence": "",
+            "last_outcome": pd.Categorical(
+                outcome_col.categorical(ok, lambda s: normalise_outcome(s.strip())),
+                dtype=OUTCOME_DTYPE,
+            ),
+            "last_outcome_month": _where_given(months, _take(given, ok)),
+            "context": _take(f["Context"].to_numpy(), ok),
+            "sensitive": np.zeros(n_ok, dtype=bool),
+        }
+    )
     extras = [c for c in f.columns if c not in STREET_HEADER]
     for column in extras:
         accepted[EXTRA_PREFIX + _slug(column)] = _take(f[column].to_numpy(), ok)
@@ -217,19 +295,27 @@ def read_outcomes(source: SourceFile, scan: ScannedCsv) -> FileRead:
     f = _by_folded(scan.frame, OUTCOMES_HEADER)
     v = Verdicts(len(f))
     ids = f["Crime ID"].str.strip()
-    v.reject((ids == "").to_numpy(), "missing_crime_id",
-             lambda idx: ["outcome rows need a Crime ID"] * idx.size)
+    v.reject(
+        (ids == "").to_numpy(),
+        "missing_crime_id",
+        lambda idx: ["outcome rows need a Crime ID"] * idx.size,
+    )
     _month_checks(v, Factorized(f["Month"]), f["Month"], source)
     outcome = per_unique(f["Outcome type"], lambda s: normalise_outcome(s.strip()))
-    v.reject(pd.isna(outcome), "unknown_outcome",
-             lambda idx: [f"outcome {f['Outcome type'].iat[i]!r}" for i in idx])
+    v.reject(
+        pd.isna(outcome),
+        "unknown_outcome",
+        lambda idx: [f"outcome {f['Outcome type'].iat[i]!r}" for i in idx],
+    )
     ok = v.accepted
-    accepted = pd.DataFrame({
-        "crime_id": ids.to_numpy()[ok],
-        "month": f["Month"].str.strip().to_numpy()[ok],
-        "outcome": outcome[ok],
-        "source_line": scan.lines[ok],
-    })
+    accepted = pd.DataFrame(
+        {
+            "crime_id": ids.to_numpy()[ok],
+            "month": f["Month"].str.strip().to_numpy()[ok],
+            "outcome": outcome[ok],
+            "source_line": scan.lines[ok],
+        }
+    )
     return FileRead("outcomes", accepted, row_rejects(source, scan, "outcomes", v))
 
 
@@ -241,45 +327,56 @@ def read_stop_search(source: SourceFile, scan: ScannedCsv) -> FileRead:
             f[column] = ""
     v = Verdicts(len(f))
     when = pd.to_datetime(f["Date"].str.strip(), errors="coerce", utc=True)
-    v.reject(when.isna().to_numpy(), "bad_date", lambda idx: [f"date {f['Date'].iat[i]!r}"
-                                                              for i in idx])
+    v.reject(
+        when.isna().to_numpy(), "bad_date", lambda idx: [f"date {f['Date'].iat[i]!r}" for i in idx]
+    )
     # police.uk files months by local (UK) time although the timestamps are written in UTC
     month = when.dt.tz_convert("Europe/London").dt.strftime("%Y-%m").fillna("")
     if source.file_month:
         differs = (month != source.file_month).to_numpy()
-        v.reject(differs, "month_mismatch",
-                 lambda idx: [f"date {f['Date'].iat[i]!r}, file name says {source.file_month}"
-                              for i in idx])
+        v.reject(
+            differs,
+            "month_mismatch",
+            lambda idx: [
+                f"date {f['Date'].iat[i]!r}, file name says {source.file_month}" for i in idx
+            ],
+        )
     lon, blank_lon = to_float(f["Longitude"])
     lat, blank_lat = to_float(f["Latitude"])
-    v.reject(blank_lon ^ blank_lat, "missing_coordinates",
-             lambda idx: ["only one of longitude and latitude is given"] * idx.size)
+    v.reject(
+        blank_lon ^ blank_lat,
+        "missing_coordinates",
+        lambda idx: ["only one of longitude and latitude is given"] * idx.size,
+    )
     blank = blank_lon & blank_lat
     no_place_named = lambda idx: np.zeros(idx.size, dtype=bool)  # noqa: E731 (no place column)
-    has_xy = check_coordinates(v, lon, lat, lon, lat, blank, no_place_named,
-                               _wgs84_swap(lon, lat, geography.WGS84))
+    has_xy = check_coordinates(
+        v, lon, lat, lon, lat, blank, no_place_named, _wgs84_swap(lon, lat, geography.WGS84)
+    )
     ok = v.accepted
-    accepted = pd.DataFrame({
-        "source_file": source.name,
-        "source_line": scan.lines[ok],
-        "search_type": f["Type"].to_numpy()[ok],
-        "occurred_at": when.dt.tz_localize(None).to_numpy()[ok],
-        "month": month.to_numpy()[ok],
-        "part_of_operation": f["Part of a policing operation"].to_numpy()[ok],
-        "operation": f["Policing operation"].to_numpy()[ok],
-        "longitude": lon[ok],
-        "latitude": lat[ok],
-        "has_location": has_xy[ok],
-        "gender": f["Gender"].to_numpy()[ok],
-        "age_range": f["Age range"].to_numpy()[ok],
-        "self_defined_ethnicity": f["Self-defined ethnicity"].to_numpy()[ok],
-        "officer_defined_ethnicity": f["Officer-defined ethnicity"].to_numpy()[ok],
-        "legislation": f["Legislation"].to_numpy()[ok],
-        "object_of_search": f["Object of search"].to_numpy()[ok],
-        "outcome": f["Outcome"].to_numpy()[ok],
-        "outcome_linked": f["Outcome linked to object of search"].to_numpy()[ok],
-        "outer_clothing_removed": f["Removal of more than just outer clothing"].to_numpy()[ok],
-    })
+    accepted = pd.DataFrame(
+        {
+            "source_file": source.name,
+            "source_line": scan.lines[ok],
+            "search_type": f["Type"].to_numpy()[ok],
+            "occurred_at": when.dt.tz_localize(None).to_numpy()[ok],
+            "month": month.to_numpy()[ok],
+            "part_of_operation": f["Part of a policing operation"].to_numpy()[ok],
+            "operation": f["Policing operation"].to_numpy()[ok],
+            "longitude": lon[ok],
+            "latitude": lat[ok],
+            "has_location": has_xy[ok],
+            "gender": f["Gender"].to_numpy()[ok],
+            "age_range": f["Age range"].to_numpy()[ok],
+            "self_defined_ethnicity": f["Self-defined ethnicity"].to_numpy()[ok],
+            "officer_defined_ethnicity": f["Officer-defined ethnicity"].to_numpy()[ok],
+            "legislation": f["Legislation"].to_numpy()[ok],
+            "object_of_search": f["Object of search"].to_numpy()[ok],
+            "outcome": f["Outcome"].to_numpy()[ok],
+            "outcome_linked": f["Outcome linked to object of search"].to_numpy()[ok],
+            "outer_clothing_removed": f["Removal of more than just outer clothing"].to_numpy()[ok],
+        }
+    )
     return FileRead("stop_and_search", accepted, row_rejects(source, scan, "stop_and_search", v))
 
 
@@ -316,8 +413,10 @@ def read_force(source: SourceFile, scan: ScannedCsv, profile: MappingProfile) ->
     cols = profile.columns
     missing = [r for r in ("crime_ref", "date", "x", "y") if r not in cols]
     if missing or not ({"offence", "category"} & set(cols)):
-        raise ValueError(f"the mapping profile does not say which columns hold: "
-                         f"{', '.join(missing or ['offence or category'])}")
+        raise ValueError(
+            f"the mapping profile does not say which columns hold: "
+            f"{', '.join(missing or ['offence or category'])}"
+        )
     n = len(f)
     v = Verdicts(n)
 
@@ -325,13 +424,20 @@ def read_force(source: SourceFile, scan: ScannedCsv, profile: MappingProfile) ->
         return f[cols[role]] if role in cols else None
 
     when = _parse_dates(col("date"), col("time"), profile.date_format)
-    v.reject(when.isna().to_numpy(), "bad_date",
-             lambda idx: [f"date {f[cols['date']].iat[i]!r}" for i in idx])
+    v.reject(
+        when.isna().to_numpy(),
+        "bad_date",
+        lambda idx: [f"date {f[cols['date']].iat[i]!r}" for i in idx],
+    )
     month = when.dt.strftime("%Y-%m").fillna("")
     if source.file_month:
-        v.reject((month != source.file_month).to_numpy(), "month_mismatch",
-                 lambda idx: [f"date {f[cols['date']].iat[i]!r}, file name says "
-                              f"{source.file_month}" for i in idx])
+        v.reject(
+            (month != source.file_month).to_numpy(),
+            "month_mismatch",
+            lambda idx: [
+                f"date {f[cols['date']].iat[i]!r}, file name says {source.file_month}" for i in idx
+            ],
+        )
 
     if "category" in cols:
         category, known = _category(col("category"))
@@ -341,30 +447,41 @@ def read_force(source: SourceFile, scan: ScannedCsv, profile: MappingProfile) ->
         category = per_unique(col("offence"), lambda s: lookup.get(_fold(s)))
         known = np.array([c is not None for c in category], dtype=bool)
         label = "offence"
-    v.reject(~known, "unknown_category",
-             lambda idx: [f"{label} {f[cols[label]].iat[i]!r} is not in the mapping table"
-                          for i in idx])
+    v.reject(
+        ~known,
+        "unknown_category",
+        lambda idx: [f"{label} {f[cols[label]].iat[i]!r} is not in the mapping table" for i in idx],
+    )
 
     x, blank_x = to_float(col("x"))
     y, blank_y = to_float(col("y"))
-    v.reject(blank_x ^ blank_y, "missing_coordinates",
-             lambda idx: ["only one of x and y is given"] * idx.size)
+    v.reject(
+        blank_x ^ blank_y,
+        "missing_coordinates",
+        lambda idx: ["only one of x and y is given"] * idx.size,
+    )
     blank = blank_x & blank_y
     crs = profile.crs if profile.crs and profile.crs != "auto" else geography.guess_crs(x, y)
     lon, lat = geography.to_wgs84(x, y, crs)
     location = col("location") if "location" in cols else pd.Series([""] * n, index=f.index)
     lsoa = col("lsoa_code") if "lsoa_code" in cols else pd.Series([""] * n, index=f.index)
-    has_xy = check_coordinates(v, lon, lat, x, y, blank,
-                               _claims_location(location, lsoa),
-                               _wgs84_swap(x, y, crs))
+    has_xy = check_coordinates(
+        v, lon, lat, x, y, blank, _claims_location(location, lsoa), _wgs84_swap(x, y, crs)
+    )
     refs = col("crime_ref").str.strip()
-    v.reject((refs == "").to_numpy(), "missing_crime_id",
-             lambda idx: ["a force extract row needs a crime reference"] * idx.size)
+    v.reject(
+        (refs == "").to_numpy(),
+        "missing_crime_id",
+        lambda idx: ["a force extract row needs a crime reference"] * idx.size,
+    )
     if "outcome" in cols:
         outcome = per_unique(col("outcome"), lambda s: normalise_outcome(s.strip()))
         given = (col("outcome").str.strip() != "").to_numpy()
-        v.reject(given & pd.isna(outcome), "unknown_outcome",
-                 lambda idx: [f"outcome {col('outcome').iat[i]!r}" for i in idx])
+        v.reject(
+            given & pd.isna(outcome),
+            "unknown_outcome",
+            lambda idx: [f"outcome {col('outcome').iat[i]!r}" for i in idx],
+        )
     else:
         outcome = np.full(n, None, dtype=object)
         given = np.zeros(n, dtype=bool)
@@ -373,41 +490,46 @@ def read_force(source: SourceFile, scan: ScannedCsv, profile: MappingProfile) ->
 
     def text(role: str, default: str = "") -> np.ndarray:
         series = col(role)
-        return series.to_numpy()[ok] if series is not None else np.full(ok.sum(), default,
-                                                                          dtype=object)
+        return (
+            series.to_numpy()[ok]
+            if series is not None
+            else np.full(ok.sum(), default, dtype=object)
+        )
 
-    sensitive = (per_unique(col("sensitive"), is_true_flag, dtype=bool)[ok]
-                 if "sensitive" in cols else False)
-    accepted = pd.DataFrame({
-        "source_file": source.name,
-        "source_line": scan.lines[ok],
-        "source_format": "force",
-        "crime_id": refs.to_numpy()[ok],
-        "month": month.to_numpy()[ok],
-        "occurred_at": when.to_numpy()[ok],
-        "reported_by": text("reported_by", profile.reported_by),
-        "falls_within": text("falls_within", profile.falls_within or profile.reported_by),
-        "longitude": np.where(has_xy, lon, np.nan)[ok],
-        "latitude": np.where(has_xy, lat, np.nan)[ok],
-        "source_x": x[ok],
-        "source_y": y[ok],
-        "source_crs": crs,
-        "has_location": has_xy[ok],
-        "location": text("location"),
-        "lsoa_code": text("lsoa_code"),
-        "lsoa_name": text("lsoa_name"),
-        "crime_type": category[ok],
-        "offence": text("offence") if "offence" in cols else text("category"),
-        "last_outcome": outcome[ok],
-        "last_outcome_month": np.where(given[ok], month.to_numpy()[ok], None),
-        "context": "",
-        "sensitive": sensitive,
-    })
+    sensitive = (
+        per_unique(col("sensitive"), is_true_flag, dtype=bool)[ok] if "sensitive" in cols else False
+    )
+    accepted = pd.DataFrame(
+        {
+            "source_file": source.name,
+            "source_line": scan.lines[ok],
+            "source_format": "force",
+            "crime_id": refs.to_numpy()[ok],
+            "month": month.to_numpy()[ok],
+            "occurred_at": when.to_numpy()[ok],
+            "reported_by": text("reported_by", profile.reported_by),
+            "falls_within": text("falls_within", profile.falls_within or profile.reported_by),
+            "longitude": np.where(has_xy, lon, np.nan)[ok],
+            "latitude": np.where(has_xy, lat, np.nan)[ok],
+            "source_x": x[ok],
+            "source_y": y[ok],
+            "source_crs": crs,
+            "has_location": has_xy[ok],
+            "location": text("location"),
+            "lsoa_code": text("lsoa_code"),
+            "lsoa_name": text("lsoa_name"),
+            "crime_type": category[ok],
+            "offence": text("offence") if "offence" in cols else text("category"),
+            "last_outcome": outcome[ok],
+            "last_outcome_month": np.where(given[ok], month.to_numpy()[ok], None),
+            "context": "",
+            "sensitive": sensitive,
+        }
+    )
     mapped = set(cols.values())
     for column in f.columns:
         if column not in mapped:
             accepted[EXTRA_PREFIX + _slug(column)] = f[column].to_numpy()[ok]
     guessed = " (guessed from the values)" if profile.crs in ("", "auto") else ""
-    notes = [f"read with mapping profile {profile.name!r}",
-             f"coordinates read as {crs}{guessed}"]
+    notes = [f"read with mapping profile {profile.name!r}", f"coordinates read as {crs}{guessed}"]
     return FileRead("force", accepted, row_rejects(source, scan, "force", v), notes)

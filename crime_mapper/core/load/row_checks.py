@@ -27,8 +27,12 @@ class Verdicts:
         self.detail = np.full(n, None, dtype=object)
         self.open = np.ones(n, dtype=bool)  # no reason yet (cheaper than comparing objects)
 
-    def reject(self, mask: np.ndarray, reason: str,
-               detail: Optional[Callable[[np.ndarray], list[str]]] = None) -> None:
+    def reject(
+        self,
+        mask: np.ndarray,
+        reason: str,
+        detail: Optional[Callable[[np.ndarray], list[str]]] = None,
+    ) -> None:
         """Give `reason` to rows in `mask` that have no reason yet; detail(idx) explains each."""
         idx = np.flatnonzero(np.asarray(mask, dtype=bool) & self.open)
         if idx.size == 0:
@@ -57,8 +61,9 @@ class Factorized:
         mapped = np.array([func(u) for u in self.uniques] + [func("")], dtype=dtype)
         return mapped[self.codes]  # code -1 (missing) takes the func("") slot
 
-    def categorical(self, keep: np.ndarray, transform: Optional[Callable[[str], object]] = None
-                    ) -> pd.Categorical:
+    def categorical(
+        self, keep: np.ndarray, transform: Optional[Callable[[str], object]] = None
+    ) -> pd.Categorical:
         """The kept rows as a Categorical, optionally with each distinct value transformed."""
         codes = self.codes if keep.all() else self.codes[keep]
         if transform is None:
@@ -94,10 +99,16 @@ def to_float(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return numbers, blank
 
 
-def check_coordinates(verdicts: Verdicts, lon: np.ndarray, lat: np.ndarray,
-                      src_x: np.ndarray, src_y: np.ndarray, blank: np.ndarray,
-                      claims_location: Callable[[np.ndarray], np.ndarray],
-                      swapped_lonlat: Callable[[np.ndarray], tuple]) -> np.ndarray:
+def check_coordinates(
+    verdicts: Verdicts,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    src_x: np.ndarray,
+    src_y: np.ndarray,
+    blank: np.ndarray,
+    claims_location: Callable[[np.ndarray], np.ndarray],
+    swapped_lonlat: Callable[[np.ndarray], tuple],
+) -> np.ndarray:
     """Apply the coordinate checks; returns the has-location mask for accepted rows.
 
     `lon`/`lat` are WGS84 (already transformed); `src_x`/`src_y` are as given, for details.
@@ -114,8 +125,11 @@ def check_coordinates(verdicts: Verdicts, lon: np.ndarray, lat: np.ndarray,
     claims = np.zeros(blank.shape, dtype=bool)
     blank_idx = np.flatnonzero(blank)
     claims[blank_idx] = claims_location(blank_idx)
-    verdicts.reject(claims, "missing_coordinates",
-                    lambda idx: ["no coordinates, but a location is given"] * idx.size)
+    verdicts.reject(
+        claims,
+        "missing_coordinates",
+        lambda idx: ["no coordinates, but a location is given"] * idx.size,
+    )
     has_xy = ~blank & ~not_number
     verdicts.reject(has_xy & (src_x == 0) & (src_y == 0), "zero_coordinates", where)
     verdicts.reject(has_xy & (src_y == 0), "zero_coordinates", where)

@@ -123,8 +123,9 @@ def _split_fields(text: str, delimiter: str) -> list[str]:
     return next(csv.reader([text], delimiter=delimiter), [])
 
 
-def scan_csv(data: bytes, encoding: Optional[str] = None, delimiter: str = ",",
-             numeric: Sequence[str] = ()) -> ScannedCsv:
+def scan_csv(
+    data: bytes, encoding: Optional[str] = None, delimiter: str = ",", numeric: Sequence[str] = ()
+) -> ScannedCsv:
     """Scan and parse one CSV file's bytes. Raises NotCsvError if there is no header row.
 
     Columns named in `numeric` are parsed to float64 by pandas' C parser (blank -> NaN), which
@@ -132,13 +133,16 @@ def scan_csv(data: bytes, encoding: Optional[str] = None, delimiter: str = ",",
     whole file is parsed as text instead, and the reader's checks report the bad values.
     """
     if data.startswith(UTF8_BOM):
-        data = data[len(UTF8_BOM):]
+        data = data[len(UTF8_BOM) :]
         encoding = encoding if encoding and encoding != "auto" else "utf-8"
     if b"\n" not in data and b"\r" in data:  # classic Mac line endings, still seen in exports
         data = data.replace(b"\r", b"\n")
     encoding, clean = _decide_encoding(data, encoding)
-    codec = "utf-8" if encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig") \
+    codec = (
+        "utf-8"
+        if encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig")
         else encoding
+    )
 
     header, header_end = _header(data, codec, delimiter)
     wanted = {h: i for i, h in enumerate(header)}
@@ -180,8 +184,15 @@ def _data_row_spans(data: bytes) -> np.ndarray:
 _MAX_FAST_QUOTES = 200_000
 
 
-def _fast_scan(data: bytes, encoding: str, codec: str, delimiter: str, header: list[str],
-               header_end: int, numeric: tuple[int, ...]) -> Optional[ScannedCsv]:
+def _fast_scan(
+    data: bytes,
+    encoding: str,
+    codec: str,
+    delimiter: str,
+    header: list[str],
+    header_end: int,
+    numeric: tuple[int, ...],
+) -> Optional[ScannedCsv]:
     """The common case without per-row offsets: one row per line, no quoted newlines, no
     blank lines, every row well formed. Finding the offsets of half a million newlines costs
     more than parsing, so this path only counts bytes; anything unusual returns None and the
@@ -208,12 +219,13 @@ def _fast_scan(data: bytes, encoding: str, codec: str, delimiter: str, header: l
             start = data.rfind(b"\n", 0, q) + 1
             end = data.find(b"\n", q)
             end = len(data) if end < 0 else end
-            quoted[row] = (start, end - 1 if data[end - 1:end] == b"\r" else end)
+            quoted[row] = (start, end - 1 if data[end - 1 : end] == b"\r" else end)
         q = data.find(b'"', close + 1)
     ncol = len(header)
     delim = delimiter.encode()
-    fields_of = {i: _split_fields(data[s:e].decode(codec), delimiter)
-                 for i, (s, e) in quoted.items()}
+    fields_of = {
+        i: _split_fields(data[s:e].decode(codec), delimiter) for i, (s, e) in quoted.items()
+    }
     if any(len(f) != ncol for f in fields_of.values()):
         return None
     quoted_raw = sum(data[s:e].count(delim) for s, e in quoted.values())
@@ -229,15 +241,33 @@ def _fast_scan(data: bytes, encoding: str, codec: str, delimiter: str, header: l
     frame.columns = header
     header_line = data.count(b"\n", 0, header_end) + 1
     return ScannedCsv(
-        encoding=encoding, header=header, frame=frame,
+        encoding=encoding,
+        header=header,
+        frame=frame,
         lines=np.arange(header_line + 1, header_line + 1 + n, dtype=np.int64),
-        bad_lines=[], bad_reasons=[], bad_details=[], bad_raw=[], bad_fields=[],
-        blank_lines=0, rows_read=n, data=data, spans=None, codec=codec,
+        bad_lines=[],
+        bad_reasons=[],
+        bad_details=[],
+        bad_raw=[],
+        bad_fields=[],
+        blank_lines=0,
+        rows_read=n,
+        data=data,
+        spans=None,
+        codec=codec,
     )
 
 
-def _scan(data: bytes, encoding: str, codec: str, delimiter: str, header: list[str],
-          header_end: int, numeric: tuple[int, ...], clean: bool) -> ScannedCsv:
+def _scan(
+    data: bytes,
+    encoding: str,
+    codec: str,
+    delimiter: str,
+    header: list[str],
+    header_end: int,
+    numeric: tuple[int, ...],
+    clean: bool,
+) -> ScannedCsv:
     arr = np.frombuffer(data, dtype=np.uint8)
     starts, ends, newlines, quotes = _row_bounds(arr)
     blank = ends <= starts
@@ -245,8 +275,8 @@ def _scan(data: bytes, encoding: str, codec: str, delimiter: str, header: list[s
     whole_body = int(ends[first]) <= header_end  # False if the header spans lines (quoted)
 
     rows = np.arange(first + 1, starts.size)
-    rows = rows[~blank[first + 1:]]
-    blank_lines = int(blank[first + 1:].sum())
+    rows = rows[~blank[first + 1 :]]
+    blank_lines = int(blank[first + 1 :].sum())
     r_starts, r_ends = starts[rows], ends[rows]
     lines = np.searchsorted(newlines, r_starts) + 1  # 1-based physical line of each row
     n = rows.size
@@ -264,7 +294,7 @@ def _scan(data: bytes, encoding: str, codec: str, delimiter: str, header: list[s
         suspect = np.unique(np.searchsorted(r_starts, high, side="right") - 1)
         for i in suspect[suspect >= 0]:
             try:
-                data[r_starts[i]:r_ends[i]].decode(codec)
+                data[r_starts[i] : r_ends[i]].decode(codec)
             except UnicodeDecodeError:
                 undecodable[i] = True
 
@@ -278,23 +308,40 @@ def _scan(data: bytes, encoding: str, codec: str, delimiter: str, header: list[s
     for i in quoted_rows:
         if undecodable[i]:
             continue
-        chunk = data[r_starts[i]:r_ends[i]]
+        chunk = data[r_starts[i] : r_ends[i]]
         quoted_raw += chunk.count(delimiter.encode())
         fields_of[int(i)] = _split_fields(chunk.decode(codec), delimiter)
     plain = n - len(fields_of) - int(undecodable.sum())
-    body = arr[int(ends[first]):]
+    body = arr[int(ends[first]) :]
     plain_total = int(np.count_nonzero(body == ord(delimiter))) - quoted_raw
-    undecodable_raw = sum(data[r_starts[i]:r_ends[i]].count(delimiter.encode())
-                          for i in np.flatnonzero(undecodable))
+    undecodable_raw = sum(
+        data[r_starts[i] : r_ends[i]].count(delimiter.encode()) for i in np.flatnonzero(undecodable)
+    )
     exact = plain_total - undecodable_raw != plain * (ncol - 1)
     while True:
         counts = _exact_counts(arr, r_starts, delimiter) if exact else np.full(n, ncol)
         for i, fields in fields_of.items():
             counts[i] = len(fields)
         try:
-            return _assemble(data, header, codec, delimiter, encoding, first, ends, r_starts,
-                             r_ends, lines, counts, undecodable, fields_of, blank_lines, n,
-                             whole_body and not exact, numeric)
+            return _assemble(
+                data,
+                header,
+                codec,
+                delimiter,
+                encoding,
+                first,
+                ends,
+                r_starts,
+                r_ends,
+                lines,
+                counts,
+                undecodable,
+                fields_of,
+                blank_lines,
+                n,
+                whole_body and not exact,
+                numeric,
+            )
         except (pd.errors.ParserError, pd.errors.ParserWarning):
             if exact:
                 raise
@@ -311,18 +358,32 @@ def _has_decode_errors(data: bytes, codec: str) -> bool:
         return True
 
 
-def _assemble(data: bytes, header: list[str], codec: str, delimiter: str, encoding: str,
-              first: int, ends: np.ndarray, r_starts: np.ndarray, r_ends: np.ndarray,
-              lines: np.ndarray, counts: np.ndarray, undecodable: np.ndarray,
-              fields_of: dict[int, list[str]], blank_lines: int, n: int,
-              whole_body: bool, numeric: tuple[int, ...]) -> ScannedCsv:
+def _assemble(
+    data: bytes,
+    header: list[str],
+    codec: str,
+    delimiter: str,
+    encoding: str,
+    first: int,
+    ends: np.ndarray,
+    r_starts: np.ndarray,
+    r_ends: np.ndarray,
+    lines: np.ndarray,
+    counts: np.ndarray,
+    undecodable: np.ndarray,
+    fields_of: dict[int, list[str]],
+    blank_lines: int,
+    n: int,
+    whole_body: bool,
+    numeric: tuple[int, ...],
+) -> ScannedCsv:
     """Set aside the bad rows, parse the good ones."""
     wrong = (counts != len(header)) & ~undecodable
     bad = wrong | undecodable
     bad_idx = np.flatnonzero(bad)
     bad_lines, bad_reasons, bad_details, bad_raw, bad_fields = [], [], [], [], []
     for i in bad_idx:
-        raw_bytes = data[r_starts[i]:r_ends[i]]
+        raw_bytes = data[r_starts[i] : r_ends[i]]
         bad_lines.append(int(lines[i]))
         if undecodable[i]:
             bad_reasons.append("undecodable_bytes")
@@ -341,11 +402,13 @@ def _assemble(data: bytes, header: list[str], codec: str, delimiter: str, encodi
     frame = None
     if whole_body and not bad.any():  # the common case: parse the file as it is
         # a ParserError here (a row with too many fields) sends the caller to exact counting
-        frame = _read_frame(memoryview(data)[int(ends[first]):], len(header), codec, delimiter,
-                            numeric)
+        frame = _read_frame(
+            memoryview(data)[int(ends[first]) :], len(header), codec, delimiter, numeric
+        )
     if frame is None or len(frame) != good.size:
-        frame = _parse_rows(data, r_starts[good], r_ends[good], len(header), codec, delimiter,
-                            numeric)
+        frame = _parse_rows(
+            data, r_starts[good], r_ends[good], len(header), codec, delimiter, numeric
+        )
     frame.columns = header
     return ScannedCsv(
         encoding=encoding,
@@ -365,40 +428,62 @@ def _assemble(data: bytes, header: list[str], codec: str, delimiter: str, encodi
     )
 
 
-def _read_frame(body, ncol: int, codec: str, delimiter: str,
-                numeric: tuple[int, ...] = ()) -> pd.DataFrame:
+def _read_frame(
+    body, ncol: int, codec: str, delimiter: str, numeric: tuple[int, ...] = ()
+) -> pd.DataFrame:
     """pandas' C parser over rows believed well formed, every value kept as text.
 
     A row with too many fields raises ParserError (or ParserWarning, turned into an error,
     when it is the first row), so the caller can fall back to counting fields row by row.
     """
     names = [f"c{i}" for i in range(ncol)]
-    options = dict(header=None, names=names, encoding=codec, keep_default_na=False,
-                   skip_blank_lines=True, sep=delimiter, engine="c", quotechar='"',
-                   doublequote=True, index_col=False)
+    options = dict(
+        header=None,
+        names=names,
+        encoding=codec,
+        keep_default_na=False,
+        skip_blank_lines=True,
+        sep=delimiter,
+        engine="c",
+        quotechar='"',
+        doublequote=True,
+        index_col=False,
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("error", pd.errors.ParserWarning)
         if numeric:
             try:
                 return pd.read_csv(
-                    io.BytesIO(body), **options,
+                    io.BytesIO(body),
+                    **options,
                     dtype={n: (np.float64 if i in numeric else str) for i, n in enumerate(names)},
-                    na_values={names[i]: [""] for i in numeric}, na_filter=True)
+                    na_values={names[i]: [""] for i in numeric},
+                    na_filter=True,
+                )
             except ValueError as exc:
                 if isinstance(exc, pd.errors.ParserError):
                     raise
         return pd.read_csv(io.BytesIO(body), **options, dtype=str, na_filter=False)
 
 
-def _parse_rows(data: bytes, starts: np.ndarray, ends: np.ndarray, ncol: int, codec: str,
-                delimiter: str, numeric: tuple[int, ...]) -> pd.DataFrame:
+def _parse_rows(
+    data: bytes,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    ncol: int,
+    codec: str,
+    delimiter: str,
+    numeric: tuple[int, ...],
+) -> pd.DataFrame:
     """Parse the given rows only; falls back to the csv module if pandas sees them otherwise."""
     if starts.size == 0:
         return pd.DataFrame({f"c{i}": pd.Series([], dtype=object) for i in range(ncol)})
     body = b"\n".join(data[s:e] for s, e in zip(starts.tolist(), ends.tolist()))
     frame = _read_frame(body, ncol, codec, delimiter, numeric)
     if len(frame) != starts.size:  # a quoting corner pandas reads differently: be exact
-        records = [_split_fields(data[s:e].decode(codec), delimiter)
-                   for s, e in zip(starts.tolist(), ends.tolist())]
+        records = [
+            _split_fields(data[s:e].decode(codec), delimiter)
+            for s, e in zip(starts.tolist(), ends.tolist())
+        ]
         frame = pd.DataFrame(records, columns=[f"c{i}" for i in range(ncol)], dtype=object)
     return frame

@@ -33,13 +33,23 @@ def report_dict(result: LoadResult) -> dict:
     totals = {"rows_read": 0, "accepted": 0, "no_location": 0, "rejected": 0}
     by_reason: dict[str, int] = {}
     for f in result.files:
-        files.append({
-            "path": f.path, "kind": f.kind, "encoding": f.encoding, "error": f.error,
-            "rows_read": f.rows_read, "accepted": f.accepted, "no_location": f.no_location,
-            "rejected": f.rejected_total, "rejected_by_reason": dict(f.rejected),
-            "blank_lines": f.blank_lines, "outcomes_joined": f.outcomes_joined,
-            "notes": list(f.notes), "reconciles": f.reconciles(),
-        })
+        files.append(
+            {
+                "path": f.path,
+                "kind": f.kind,
+                "encoding": f.encoding,
+                "error": f.error,
+                "rows_read": f.rows_read,
+                "accepted": f.accepted,
+                "no_location": f.no_location,
+                "rejected": f.rejected_total,
+                "rejected_by_reason": dict(f.rejected),
+                "blank_lines": f.blank_lines,
+                "outcomes_joined": f.outcomes_joined,
+                "notes": list(f.notes),
+                "reconciles": f.reconciles(),
+            }
+        )
         totals["rows_read"] += f.rows_read
         totals["accepted"] += f.accepted
         totals["no_location"] += f.no_location
@@ -59,11 +69,14 @@ def report_dict(result: LoadResult) -> dict:
             "rows": int(len(crimes)),
             "mapped": int(crimes["has_location"].sum()) if len(crimes) else 0,
             "months": sorted(str(m) for m in crimes["month"].unique()) if len(crimes) else [],
-            "forces": sorted(str(m) for m in crimes["reported_by"].unique())
-            if len(crimes) else [],
-            "by_category": {str(k): int(v) for k, v in
-                            crimes["crime_type"].value_counts(sort=False).items() if v}
-            if len(crimes) else {},
+            "forces": sorted(str(m) for m in crimes["reported_by"].unique()) if len(crimes) else [],
+            "by_category": {
+                str(k): int(v)
+                for k, v in crimes["crime_type"].value_counts(sort=False).items()
+                if v
+            }
+            if len(crimes)
+            else {},
         },
         "stop_and_search": {"rows": int(len(result.stop_search))},
         "file_errors": [f.error for f in result.files if f.error],
@@ -82,8 +95,9 @@ def report_text(result: LoadResult) -> str:
         f"Accepted without a location (counted, not mapped): {t['no_location']:,}",
     ]
     if data["file_errors"]:
-        lines.append(f"Files that could not be used ({len(data['file_errors'])}), the rest "
-                     "were loaded:")
+        lines.append(
+            f"Files that could not be used ({len(data['file_errors'])}), the rest were loaded:"
+        )
         lines.extend(f"  {error}" for error in data["file_errors"])
     if data["rejected_by_reason"]:
         lines.append("Rejected by reason:")
@@ -91,8 +105,10 @@ def report_text(result: LoadResult) -> str:
             lines.append(f"  {reason}: {count:,} ({REASONS[reason]})")
     crimes = data["crimes"]
     if crimes["rows"]:
-        lines.append(f"Crimes: {crimes['rows']:,} ({crimes['mapped']:,} mapped), months "
-                     f"{', '.join(crimes['months'])}")
+        lines.append(
+            f"Crimes: {crimes['rows']:,} ({crimes['mapped']:,} mapped), months "
+            f"{', '.join(crimes['months'])}"
+        )
     if data["stop_and_search"]["rows"]:
         lines.append(f"Stop and search: {data['stop_and_search']['rows']:,} rows")
     lines.append("Per file:")
@@ -101,9 +117,11 @@ def report_text(result: LoadResult) -> str:
             lines.append(f"  {f['path']}: not loaded (see above)")
             continue
         rejected = ", ".join(f"{k} {v}" for k, v in f["rejected_by_reason"].items())
-        lines.append(f"  {f['path']} [{f['kind']}, {f['encoding']}]: read {f['rows_read']:,}, "
-                     f"accepted {f['accepted']:,}, rejected {f['rejected']:,}"
-                     + (f" ({rejected})" if rejected else ""))
+        lines.append(
+            f"  {f['path']} [{f['kind']}, {f['encoding']}]: read {f['rows_read']:,}, "
+            f"accepted {f['accepted']:,}, rejected {f['rejected']:,}"
+            + (f" ({rejected})" if rejected else "")
+        )
         for note in f["notes"]:
             lines.append(f"    {note}")
     return "\n".join(lines)

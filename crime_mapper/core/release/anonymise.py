@@ -60,8 +60,16 @@ if TYPE_CHECKING:
 # Columns of the crimes table the public table is made from. Optional ones have defaults:
 # has_location (from the coordinates), sensitive (False), lsoa_* and source_format (used only
 # for the police.uk LSOA fallback above).
-REQUIRED_COLUMNS: tuple[str, ...] = ("crime_id", "month", "reported_by", "falls_within",
-                                     "longitude", "latitude", "crime_type", "last_outcome")
+REQUIRED_COLUMNS: tuple[str, ...] = (
+    "crime_id",
+    "month",
+    "reported_by",
+    "falls_within",
+    "longitude",
+    "latitude",
+    "crime_type",
+    "last_outcome",
+)
 
 
 _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
@@ -86,12 +94,14 @@ class Release:
 
 # --- validation -----------------------------------------------------------------------------
 
+
 def _check_salt(salt: object) -> bytes:
     if salt is None or (isinstance(salt, (bytes, bytearray, str)) and len(salt) == 0):
         raise AnonymiseError(
             "No salt given. Crime IDs are keyed hashes of the source references: supply a "
             f"secret salt of at least {MIN_SALT_BYTES} bytes, kept outside every output and "
-            "reused every month so that IDs stay stable.")
+            "reused every month so that IDs stay stable."
+        )
     if isinstance(salt, str):
         salt = salt.encode("utf-8")
     if not isinstance(salt, (bytes, bytearray)):
@@ -99,7 +109,8 @@ def _check_salt(salt: object) -> bytes:
     if len(salt) < MIN_SALT_BYTES:
         raise AnonymiseError(
             f"The salt is {len(salt)} bytes; at least {MIN_SALT_BYTES} are needed, or the "
-            "Crime IDs could be recomputed from guessed crime references.")
+            "Crime IDs could be recomputed from guessed crime references."
+        )
     return bytes(salt)
 
 
@@ -112,18 +123,21 @@ def _validate(crimes: object, points: object, rules: object, max_distance_m: obj
         distance = math.nan
     if not (math.isfinite(distance) and distance > 0):
         raise AnonymiseError(
-            f"The maximum distance must be a positive number of metres, not {max_distance_m!r}.")
+            f"The maximum distance must be a positive number of metres, not {max_distance_m!r}."
+        )
     if points is None or len(points) == 0:  # type: ignore[arg-type]
         raise AnonymiseError(
             "There are no map points: a release needs anonymous map points to publish crimes "
-            "at (a point layer, the force's police.uk history, roads, or the hexagon fallback).")
+            "at (a point layer, the force's police.uk history, roads, or the hexagon fallback)."
+        )
     if not isinstance(crimes, pd.DataFrame):
         raise AnonymiseError(f"crimes must be a pandas DataFrame, not {type(crimes).__name__}.")
     missing = [c for c in REQUIRED_COLUMNS if c not in crimes.columns]
     if missing:
         raise AnonymiseError(
             f"The crimes table lacks the column(s) {', '.join(missing)}: it is not a loaded "
-            "crimes table (crime_mapper.core.load.loader.load_extracts makes one).")
+            "crimes table (crime_mapper.core.load.loader.load_extracts makes one)."
+        )
 
 
 def _known_category_mask(category: np.ndarray) -> np.ndarray:
@@ -135,16 +149,20 @@ def _check_content(category: np.ndarray, known: np.ndarray, month: np.ndarray) -
         sample = sorted({str(c) for c in category if str(c)})[:5]
         raise AnonymiseError(
             f"No row of the {len(category):,} in the crimes table has a known police.uk crime "
-            "category" + (f" (found {', '.join(map(repr, sample))})" if sample else "")
-            + ": check that the mapping profile maps the category or offence column.")
+            "category"
+            + (f" (found {', '.join(map(repr, sample))})" if sample else "")
+            + ": check that the mapping profile maps the category or offence column."
+        )
     bad = sorted({m for m in pd.unique(month) if not _MONTH.fullmatch(m)})
     if bad:
         raise AnonymiseError(
             f"Month must be YYYY-MM; found {', '.join(map(repr, bad[:5]))}. A public release "
-            "never carries a date finer than the month.")
+            "never carries a date finer than the month."
+        )
 
 
 # --- column helpers -------------------------------------------------------------------------
+
 
 def _clean_text(values: np.ndarray) -> np.ndarray:
     """Object array of str: missing values become "", anything else str()."""
@@ -200,8 +218,7 @@ def _id_rank(ids: np.ndarray) -> np.ndarray:
     n = len(ids)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    key = np.fromiter((int(h[:16], 16) if h else 0 for h in ids.tolist()), dtype=np.uint64,
-                      count=n)
+    key = np.fromiter((int(h[:16], 16) if h else 0 for h in ids.tolist()), dtype=np.uint64, count=n)
     unique_keys, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
     shared = counts[inverse] > 1
     if shared.any() and len(set(ids[shared].tolist())) > int((counts > 1).sum()):
@@ -217,7 +234,7 @@ def _flags(series: Optional[pd.Series], n: int) -> np.ndarray:
     if pd.api.types.is_bool_dtype(series.dtype):
         return series.to_numpy(dtype=bool)
     if pd.api.types.is_numeric_dtype(series.dtype):
-        return (series.fillna(0).to_numpy() != 0)
+        return series.fillna(0).to_numpy() != 0
     text = _clean_text(series.to_numpy(dtype=object))
     return np.fromiter((v.strip().lower() in _TRUE_TEXT for v in text), dtype=bool, count=n)
 
@@ -228,6 +245,7 @@ def _coordinate_text(values: np.ndarray) -> np.ndarray:
 
 
 # --- rejects --------------------------------------------------------------------------------
+
 
 def _rejected_categories(rejects: Optional[pd.DataFrame]) -> list[str]:
     """The category of each rejected crime row where the raw row still says it (a police.uk
@@ -260,10 +278,18 @@ def _rejected_categories(rejects: Optional[pd.DataFrame]) -> list[str]:
 
 # --- the step -------------------------------------------------------------------------------
 
-def anonymise(crimes: pd.DataFrame, points: MapPoints, rules: ReleaseRules = DEFAULT_RULES,
-              salt: Optional[bytes] = None, max_distance_m: float = DEFAULT_MAX_DISTANCE_M,
-              rejects: Optional[pd.DataFrame] = None, feedback: Optional[Feedback] = None,
-              *, index: Optional[MapPointIndex] = None) -> Release:
+
+def anonymise(
+    crimes: pd.DataFrame,
+    points: MapPoints,
+    rules: ReleaseRules = DEFAULT_RULES,
+    salt: Optional[bytes] = None,
+    max_distance_m: float = DEFAULT_MAX_DISTANCE_M,
+    rejects: Optional[pd.DataFrame] = None,
+    feedback: Optional[Feedback] = None,
+    *,
+    index: Optional[MapPointIndex] = None,
+) -> Release:
     """Make the public release table and its audit from a loaded crimes table.
 
     ``salt`` is required (bytes, or text taken as UTF-8, at least 16 bytes). ``rejects`` is
@@ -286,11 +312,24 @@ def anonymise(crimes: pd.DataFrame, points: MapPoints, rules: ReleaseRules = DEF
     sensitive = _flags(crimes.get("sensitive"), n)
     codes, uniques = pd.factorize(category)
     action_code = {a: i for i, a in enumerate(ACTIONS)}
-    plain = np.array([action_code[rules.action_for(c)] if c in rules.category_actions
-                      else _UNKNOWN for c in uniques] + [_UNKNOWN], dtype=np.int8)
-    strict = np.array([action_code[rules.action_for(c, sensitive=True)]
-                       if c in rules.category_actions else _UNKNOWN for c in uniques]
-                      + [_UNKNOWN], dtype=np.int8)
+    plain = np.array(
+        [
+            action_code[rules.action_for(c)] if c in rules.category_actions else _UNKNOWN
+            for c in uniques
+        ]
+        + [_UNKNOWN],
+        dtype=np.int8,
+    )
+    strict = np.array(
+        [
+            action_code[rules.action_for(c, sensitive=True)]
+            if c in rules.category_actions
+            else _UNKNOWN
+            for c in uniques
+        ]
+        + [_UNKNOWN],
+        dtype=np.int8,
+    )
     action = np.where(sensitive, strict[codes], plain[codes])
     action[~known] = _UNKNOWN
 
@@ -306,8 +345,14 @@ def anonymise(crimes: pd.DataFrame, points: MapPoints, rules: ReleaseRules = DEF
     distance = np.full(n, np.nan, dtype=np.float64)
     feedback.check()
     if to_snap.any():
-        snapped = snap(points, lon[to_snap], lat[to_snap], max_distance_m=float(max_distance_m),
-                       index=index, feedback=ScaledFeedback(feedback, 2, 60))
+        snapped = snap(
+            points,
+            lon[to_snap],
+            lat[to_snap],
+            max_distance_m=float(max_distance_m),
+            index=index,
+            feedback=ScaledFeedback(feedback, 2, 60),
+        )
         point[to_snap] = np.asarray(snapped.index, dtype=np.int64)
         distance[to_snap] = np.asarray(snapped.distance_m, dtype=np.float64)
     feedback.check()
@@ -350,8 +395,9 @@ def anonymise(crimes: pd.DataFrame, points: MapPoints, rules: ReleaseRules = DEF
     lsoa_name = per_point(pt_lsoa_name, "")
     # Place order: by the point's published content (coordinates, label, LSOA); rows without
     # a location first within their group.
-    place_order = np.lexsort((_rank(pt_lsoa_name), _rank(pt_lsoa_code), _rank(pt_label),
-                              pt_lat_value, pt_lon_value))
+    place_order = np.lexsort(
+        (_rank(pt_lsoa_name), _rank(pt_lsoa_code), _rank(pt_label), pt_lat_value, pt_lon_value)
+    )
     place_rank_pt = np.zeros(len(used) + 1, dtype=np.int64)
     place_rank_pt[place_order] = np.arange(1, len(used) + 1)
     place_rank = place_rank_pt[slot]
@@ -360,8 +406,12 @@ def anonymise(crimes: pd.DataFrame, points: MapPoints, rules: ReleaseRules = DEF
     lsoa_keys: tuple = ()
     if {"lsoa_code", "lsoa_name", "source_format"} <= set(crimes.columns):
         fmt, _ = _text_and_rank(crimes["source_format"], rows)
-        lsoa_from_row = ((fmt == "police.uk") & (p_point >= 0) & (lsoa_code == "")
-                         & (distance[rows] < _SAME_POINT_M))
+        lsoa_from_row = (
+            (fmt == "police.uk")
+            & (p_point >= 0)
+            & (lsoa_code == "")
+            & (distance[rows] < _SAME_POINT_M)
+        )
         if lsoa_from_row.any():
             pick = rows[lsoa_from_row]
             lsoa_code[lsoa_from_row] = _text_and_rank(crimes["lsoa_code"], pick)[0]
@@ -374,14 +424,26 @@ def anonymise(crimes: pd.DataFrame, points: MapPoints, rules: ReleaseRules = DEF
     outcome[asb] = ""
     outcome_rank[asb] = -1
     head = month_rank[rows] * (int(category_rank.max()) + 1) + category_rank[rows]
-    tail = ((reported_rank * (int(falls_rank.max(initial=0)) + 1) + falls_rank)
-            * (int(outcome_rank.max(initial=0)) + 2) + outcome_rank + 1)
+    tail = (
+        (reported_rank * (int(falls_rank.max(initial=0)) + 1) + falls_rank)
+        * (int(outcome_rank.max(initial=0)) + 2)
+        + outcome_rank
+        + 1
+    )
     order = np.lexsort((tail, *lsoa_keys, place_rank, _id_rank(ids), head))
     columns = {
-        "Crime ID": ids, "Month": month[rows], "Reported by": reported, "Falls within": falls,
-        "Longitude": longitude, "Latitude": latitude, "Location": location,
-        "LSOA code": lsoa_code, "LSOA name": lsoa_name, "Crime type": p_category,
-        "Last outcome category": outcome, "Context": np.full(len(rows), "", dtype=object),
+        "Crime ID": ids,
+        "Month": month[rows],
+        "Reported by": reported,
+        "Falls within": falls,
+        "Longitude": longitude,
+        "Latitude": latitude,
+        "Location": location,
+        "LSOA code": lsoa_code,
+        "LSOA name": lsoa_name,
+        "Crime type": p_category,
+        "Last outcome category": outcome,
+        "Context": np.full(len(rows), "", dtype=object),
     }
     public = pd.DataFrame({name: columns[name][order] for name in PUBLIC_COLUMNS})
     point_index = p_point[order]
@@ -389,14 +451,26 @@ def anonymise(crimes: pd.DataFrame, points: MapPoints, rules: ReleaseRules = DEF
     feedback.set_progress(90)
 
     audit = audit_module.build_audit(
-        category=category, known=known, action=action, has_location=has_location,
-        at_point=at_point, beyond=beyond, sensitive=sensitive, distance=distance,
-        points=points, used_points=used, rejected_categories=_rejected_categories(rejects),
-        months=month, reported_by=_text_and_rank(crimes["reported_by"], every)[0],
+        category=category,
+        known=known,
+        action=action,
+        has_location=has_location,
+        at_point=at_point,
+        beyond=beyond,
+        sensitive=sensitive,
+        distance=distance,
+        points=points,
+        used_points=used,
+        rejected_categories=_rejected_categories(rejects),
+        months=month,
+        reported_by=_text_and_rank(crimes["reported_by"], every)[0],
         source_format=(
             _text_and_rank(crimes["source_format"], every)[0]
-            if "source_format" in crimes.columns else None),
-        lsoa_from_row=int(lsoa_from_row.sum()), published_rows=len(rows),
+            if "source_format" in crimes.columns
+            else None
+        ),
+        lsoa_from_row=int(lsoa_from_row.sum()),
+        published_rows=len(rows),
         settings={
             "max_distance_m": float(max_distance_m),
             "rules": rules.to_dict(),

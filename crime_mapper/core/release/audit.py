@@ -44,6 +44,7 @@ ACTION_UNKNOWN = len(ACTIONS)
 def _version() -> str:
     try:
         from ... import plugin_version  # the package __init__ imports nothing from QGIS
+
         return plugin_version()
     except Exception:  # noqa: BLE001 - a version string must never stop an audit
         import configparser
@@ -61,18 +62,34 @@ def _metres(values: np.ndarray) -> dict[str, Any]:
     values = values[np.isfinite(values)]
     if values.size == 0:
         return {"count": 0, "median": None, "p95": None, "max": None}
-    return {"count": int(values.size),
-            "median": round(float(np.median(values)), 1),
-            "p95": round(float(np.percentile(values, 95)), 1),
-            "max": round(float(values.max()), 1)}
+    return {
+        "count": int(values.size),
+        "median": round(float(np.median(values)), 1),
+        "p95": round(float(np.percentile(values, 95)), 1),
+        "max": round(float(values.max()), 1),
+    }
 
 
-def build_audit(*, category: np.ndarray, known: np.ndarray, action: np.ndarray,
-                has_location: np.ndarray, at_point: np.ndarray, beyond: np.ndarray,
-                sensitive: np.ndarray, distance: np.ndarray, points: Any,
-                used_points: np.ndarray, rejected_categories: list[str], months: np.ndarray,
-                reported_by: np.ndarray, source_format: Optional[np.ndarray],
-                lsoa_from_row: int, published_rows: int, settings: dict) -> dict:
+def build_audit(
+    *,
+    category: np.ndarray,
+    known: np.ndarray,
+    action: np.ndarray,
+    has_location: np.ndarray,
+    at_point: np.ndarray,
+    beyond: np.ndarray,
+    sensitive: np.ndarray,
+    distance: np.ndarray,
+    points: Any,
+    used_points: np.ndarray,
+    rejected_categories: list[str],
+    months: np.ndarray,
+    reported_by: np.ndarray,
+    source_format: Optional[np.ndarray],
+    lsoa_from_row: int,
+    published_rows: int,
+    settings: dict,
+) -> dict:
     """The audit dict for one anonymise run (called by anonymise.anonymise; the per-row arrays
     are over the whole crimes table)."""
     names = list(all_category_names()) + [UNKNOWN_CATEGORY, UNKNOWN_REJECTED]
@@ -106,10 +123,13 @@ def build_audit(*, category: np.ndarray, known: np.ndarray, action: np.ndarray,
         columns["rejected"][i] += extra
 
     def row(values: dict[str, int], name: str) -> dict[str, Any]:
-        fates = (values["published_at_map_point"] + values["published_without_location"]
-                 + values["withheld_by_rule"] + values["rejected"])
-        reasons = (values["no_location_in_source"] + values["beyond_max_distance"]
-                   + values["rule"])
+        fates = (
+            values["published_at_map_point"]
+            + values["published_without_location"]
+            + values["withheld_by_rule"]
+            + values["rejected"]
+        )
+        reasons = values["no_location_in_source"] + values["beyond_max_distance"] + values["rule"]
         return {
             "category": name,
             "rows_in": values["rows_in"],
@@ -147,12 +167,15 @@ def build_audit(*, category: np.ndarray, known: np.ndarray, action: np.ndarray,
     map_points = {
         "available": int(n_points),
         "used": int(len(used_points)),
-        "available_by_source": {str(k): int(v) for k, v in
-                                sorted(Counter(source.tolist()).items())},
-        "used_by_source": {str(k): int(v) for k, v in
-                           sorted(Counter(source[used_points].tolist()).items())},
-        "smallest_catchment_addresses": (int(known_addresses.min()) if known_addresses.size
-                                         else None),
+        "available_by_source": {
+            str(k): int(v) for k, v in sorted(Counter(source.tolist()).items())
+        },
+        "used_by_source": {
+            str(k): int(v) for k, v in sorted(Counter(source[used_points].tolist()).items())
+        },
+        "smallest_catchment_addresses": (
+            int(known_addresses.min()) if known_addresses.size else None
+        ),
         "used_with_known_addresses": int(known_addresses.size),
         "used_below_minimum_addresses": small,
         "used_with_empty_label": int(sum(1 for s in labels[used_points].tolist() if not s)),
@@ -163,24 +186,31 @@ def build_audit(*, category: np.ndarray, known: np.ndarray, action: np.ndarray,
         warnings.append(
             f"{small:,} map point(s) used hold between 1 and {MIN_CATCHMENT_ADDRESSES - 1} "
             f"addresses in their catchment; police.uk requires at least "
-            f"{MIN_CATCHMENT_ADDRESSES} or none.")
+            f"{MIN_CATCHMENT_ADDRESSES} or none."
+        )
     if totals["without_location_reason"]["beyond_max_distance"]:
         warnings.append(
             f"{totals['without_location_reason']['beyond_max_distance']:,} crime(s) lie more "
             f"than {settings['max_distance_m']:,.0f} m from every map point and are published "
-            "without a location.")
+            "without a location."
+        )
     unknown = int(columns["rows_in"][len(names) - 2])
     if unknown:
-        warnings.append(f"{unknown:,} row(s) have no known police.uk category and were not "
-                        "published (counted as rejected).")
+        warnings.append(
+            f"{unknown:,} row(s) have no known police.uk category and were not "
+            "published (counted as rejected)."
+        )
     if lsoa_from_row:
-        warnings.append(f"{lsoa_from_row:,} police.uk row(s) took their LSOA from the source "
-                        "row because their map point has none (the row stayed on its point).")
+        warnings.append(
+            f"{lsoa_from_row:,} police.uk row(s) took their LSOA from the source "
+            "row because their map point has none (the row stayed on its point)."
+        )
     if not reconciles:
         warnings.append("The counts do not reconcile: do not publish this release.")
 
-    formats = (dict(sorted(Counter(source_format.tolist()).items()))
-               if source_format is not None else {})
+    formats = (
+        dict(sorted(Counter(source_format.tolist()).items())) if source_format is not None else {}
+    )
     return {
         "audit_version": AUDIT_VERSION,
         "crime_mapper_version": _version(),
@@ -225,10 +255,15 @@ def _environment():
 
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(RESOURCES_DIR / "templates")),
-        autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
-        lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters["n"] = lambda v: "–" if v is None else (f"{v:,}" if isinstance(v, int)
-                                                         else f"{v:,.1f}")
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["n"] = lambda v: (
+        "–" if v is None else (f"{v:,}" if isinstance(v, int) else f"{v:,.1f}")
+    )
     return env
 
 

@@ -110,7 +110,8 @@ class MapPoints:
     lsoa_name: np.ndarray
     warnings: list[str] = field(default_factory=list)
     _projected: Optional[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(
-        default=None, init=False, repr=False, compare=False)
+        default=None, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         lon = np.asarray(self.longitude, dtype=np.float64).ravel()
@@ -119,21 +120,25 @@ class MapPoints:
         if lat.size != n:
             raise MapPointsError(f"{n} longitudes but {lat.size} latitudes")
         if n == 0:
-            raise MapPointsError("there are no map points: the map-point layer or file is "
-                                 "empty (or every point was filtered out)")
+            raise MapPointsError(
+                "there are no map points: the map-point layer or file is "
+                "empty (or every point was filtered out)"
+            )
         bad = ~(np.isfinite(lon) & np.isfinite(lat))
         if bad.any():
             first = int(np.flatnonzero(bad)[0])
             raise MapPointsError(
                 f"{int(bad.sum())} map point(s) have missing or non-numeric coordinates "
-                f"(first at row {first + 1}); every map point needs a location")
+                f"(first at row {first + 1}); every map point needs a location"
+            )
         outside = ~inside_uk(lon, lat)
         if outside.any():
             first = int(np.flatnonzero(outside)[0])
             raise MapPointsError(
                 f"{int(outside.sum())} map point(s) lie outside the United Kingdom (first at "
                 f"row {first + 1}: longitude {lon[first]:.6f}, latitude {lat[first]:.6f}); "
-                "map points must be WGS84 longitude/latitude inside the UK")
+                "map points must be WGS84 longitude/latitude inside the UK"
+            )
         self.longitude = np.round(lon, 6)
         self.latitude = np.round(lat, 6)
         self.label = _text_array(self.label, n, "label")
@@ -168,19 +173,30 @@ class MapPoints:
 
     def to_frame(self) -> pd.DataFrame:
         """The points as a table with CSV_COLUMNS (for layers and CSV)."""
-        return pd.DataFrame({
-            "longitude": self.longitude, "latitude": self.latitude, "label": self.label,
-            "source": self.source, "addresses": self.addresses,
-            "lsoa_code": self.lsoa_code, "lsoa_name": self.lsoa_name,
-        }, columns=list(CSV_COLUMNS))
+        return pd.DataFrame(
+            {
+                "longitude": self.longitude,
+                "latitude": self.latitude,
+                "label": self.label,
+                "source": self.source,
+                "addresses": self.addresses,
+                "lsoa_code": self.lsoa_code,
+                "lsoa_name": self.lsoa_name,
+            },
+            columns=list(CSV_COLUMNS),
+        )
 
 
-def map_points_from_arrays(lon: Sequence[float], lat: Sequence[float],
-                           label: Optional[Sequence] = None, source: Union[str, Sequence] = "layer",
-                           addresses: Optional[Sequence[int]] = None,
-                           lsoa_code: Optional[Sequence] = None,
-                           lsoa_name: Optional[Sequence] = None,
-                           warnings: Optional[list[str]] = None) -> MapPoints:
+def map_points_from_arrays(
+    lon: Sequence[float],
+    lat: Sequence[float],
+    label: Optional[Sequence] = None,
+    source: Union[str, Sequence] = "layer",
+    addresses: Optional[Sequence[int]] = None,
+    lsoa_code: Optional[Sequence] = None,
+    lsoa_name: Optional[Sequence] = None,
+    warnings: Optional[list[str]] = None,
+) -> MapPoints:
     """Map points from plain arrays (a point layer or file with a label field).
 
     Points that share coordinates after rounding to 6 dp are one published place, so they are
@@ -220,19 +236,24 @@ def map_points_from_arrays(lon: Sequence[float], lat: Sequence[float],
     position[group_of_kept] = np.arange(keep.size)
     row_group = position[inverse]
     known = points.addresses >= 0
-    summed = np.bincount(row_group, weights=np.where(known, points.addresses, 0),
-                         minlength=keep.size).astype(np.int64)
-    any_unknown = np.bincount(row_group, weights=(~known).astype(np.float64),
-                              minlength=keep.size) > 0
+    summed = np.bincount(
+        row_group, weights=np.where(known, points.addresses, 0), minlength=keep.size
+    ).astype(np.int64)
+    any_unknown = (
+        np.bincount(row_group, weights=(~known).astype(np.float64), minlength=keep.size) > 0
+    )
     merged_addr = np.where(any_unknown, -1, summed)
     dropped = n - keep.size
-    notes.append(f"{dropped} map point(s) shared coordinates (to 6 decimal places) with an "
-                 "earlier point and were merged into it; the first point's label was kept.")
+    notes.append(
+        f"{dropped} map point(s) shared coordinates (to 6 decimal places) with an "
+        "earlier point and were merged into it; the first point's label was kept."
+    )
     return _subset(points, keep, merged_addr, notes)
 
 
-def _subset(points: MapPoints, rows: np.ndarray, addresses: np.ndarray,
-            warnings: list[str]) -> MapPoints:
+def _subset(
+    points: MapPoints, rows: np.ndarray, addresses: np.ndarray, warnings: list[str]
+) -> MapPoints:
     """Rows of already validated points, without validating (and projecting) them again:
     at national scale (750,000 points) the UK-outline test is worth skipping twice."""
     out = MapPoints.__new__(MapPoints)
@@ -250,12 +271,13 @@ def _subset(points: MapPoints, rows: np.ndarray, addresses: np.ndarray,
 
 # --- from police.uk history -------------------------------------------------------------------
 
+
 def strip_location_prefix(text: str) -> str:
     """The map-point label in a police.uk Location: "On or near Foo Street" -> "Foo Street";
     "On or near " (nothing after it) -> "". Other text is kept, trimmed."""
     text = "" if text is None else str(text)
     if text.startswith(LOCATION_PREFIX):
-        return text[len(LOCATION_PREFIX):].strip()
+        return text[len(LOCATION_PREFIX) :].strip()
     return text.strip()
 
 
@@ -268,7 +290,9 @@ def _most_frequent(keys: pd.DataFrame, value_cols: list[str], month: pd.Series) 
     stats = grouped["_month"].agg(["size", "max"]).reset_index()
     stats = stats.sort_values(
         ["lonk", "latk", "size", "max", *value_cols],
-        ascending=[True, True, False, False] + [True] * len(value_cols), kind="mergesort")
+        ascending=[True, True, False, False] + [True] * len(value_cols),
+        kind="mergesort",
+    )
     return stats.drop_duplicates(["lonk", "latk"], keep="first").reset_index(drop=True)
 
 
@@ -286,43 +310,60 @@ def map_points_from_history(crimes: pd.DataFrame) -> MapPoints:
     needed = ("longitude", "latitude", "location", "lsoa_code", "lsoa_name", "month")
     missing = [c for c in needed if c not in crimes.columns]
     if missing:
-        raise MapPointsError("the crimes table lacks column(s) " + ", ".join(missing)
-                             + "; load police.uk street files with the loader first")
+        raise MapPointsError(
+            "the crimes table lacks column(s) "
+            + ", ".join(missing)
+            + "; load police.uk street files with the loader first"
+        )
     lon = crimes["longitude"].to_numpy(dtype=np.float64)
     lat = crimes["latitude"].to_numpy(dtype=np.float64)
     ok = np.isfinite(lon) & np.isfinite(lat)
     if not ok.any():
-        raise MapPointsError("no crime in the police.uk history has a location, so no map "
-                             "points can be derived from it")
+        raise MapPointsError(
+            "no crime in the police.uk history has a location, so no map "
+            "points can be derived from it"
+        )
     sub = crimes.loc[ok]
-    keys = pd.DataFrame({
-        "lonk": np.round(lon[ok] * 1e6).astype(np.int64),
-        "latk": np.round(lat[ok] * 1e6).astype(np.int64),
-    })
+    keys = pd.DataFrame(
+        {
+            "lonk": np.round(lon[ok] * 1e6).astype(np.int64),
+            "latk": np.round(lat[ok] * 1e6).astype(np.int64),
+        }
+    )
     month = sub["month"].astype(str).reset_index(drop=True)
     # Strip the prefix once per distinct location text, not once per row.
     loc = sub["location"].astype("category")
-    labels_of_cat = np.array([strip_location_prefix(c) for c in loc.cat.categories] + [""],
-                             dtype=object)
+    labels_of_cat = np.array(
+        [strip_location_prefix(c) for c in loc.cat.categories] + [""], dtype=object
+    )
     codes = loc.cat.codes.to_numpy()  # -1 (missing) picks the trailing ""
     label = labels_of_cat[codes]
     keys_l = keys.assign(label=label)
     best_label = _most_frequent(keys_l, ["label"], month)
-    keys_s = keys.assign(lsoa_code=sub["lsoa_code"].astype(str).replace("nan", "").to_numpy(),
-                         lsoa_name=sub["lsoa_name"].astype(str).replace("nan", "").to_numpy())
+    keys_s = keys.assign(
+        lsoa_code=sub["lsoa_code"].astype(str).replace("nan", "").to_numpy(),
+        lsoa_name=sub["lsoa_name"].astype(str).replace("nan", "").to_numpy(),
+    )
     best_lsoa = _most_frequent(keys_s, ["lsoa_code", "lsoa_name"], month)
     merged = best_label[["lonk", "latk", "label"]].merge(
-        best_lsoa[["lonk", "latk", "lsoa_code", "lsoa_name"]], on=["lonk", "latk"],
-        how="left", validate="one_to_one")
+        best_lsoa[["lonk", "latk", "lsoa_code", "lsoa_name"]],
+        on=["lonk", "latk"],
+        how="left",
+        validate="one_to_one",
+    )
     merged = merged.sort_values(["lonk", "latk"], kind="mergesort").reset_index(drop=True)
     return map_points_from_arrays(
-        merged["lonk"].to_numpy() / 1e6, merged["latk"].to_numpy() / 1e6,
-        merged["label"].to_numpy(dtype=object), source="police.uk history",
+        merged["lonk"].to_numpy() / 1e6,
+        merged["latk"].to_numpy() / 1e6,
+        merged["label"].to_numpy(dtype=object),
+        source="police.uk history",
         lsoa_code=merged["lsoa_code"].fillna("").to_numpy(dtype=object),
-        lsoa_name=merged["lsoa_name"].fillna("").to_numpy(dtype=object))
+        lsoa_name=merged["lsoa_name"].fillna("").to_numpy(dtype=object),
+    )
 
 
 # --- from roads (and address points) ----------------------------------------------------------
+
 
 def _check_metric_crs(crs: str) -> None:
     """Roads must be in a projected CRS in metres: segment lengths and catchments are metric."""
@@ -336,11 +377,13 @@ def _check_metric_crs(crs: str) -> None:
     if info.is_geographic or not units or not units <= {"metre", "meter", "m"}:
         raise MapPointsError(
             f"the roads layer's CRS ({crs}) is not in metres; reproject it to British National "
-            "Grid (EPSG:27700) or Irish Transverse Mercator (EPSG:2157) first")
+            "Grid (EPSG:27700) or Irish Transverse Mercator (EPSG:2157) first"
+        )
 
 
-def _segment_candidates(roads: Sequence[np.ndarray], piece_m: float
-                        ) -> tuple[np.ndarray, np.ndarray]:
+def _segment_candidates(
+    roads: Sequence[np.ndarray], piece_m: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Candidate (x, y) and road index: street segments between junctions, one candidate at
     the middle of each piece of at most `piece_m` along the segment.
 
@@ -398,15 +441,19 @@ def _segment_candidates(roads: Sequence[np.ndarray], piece_m: float
     target = seg_start[cand_seg] + (within + 0.5) * seg_len[cand_seg] / pieces[cand_seg]
     edge = np.searchsorted(end_pos, target, side="left")
     edge = np.minimum(edge, end_pos.size - 1)
-    frac = np.where(length[edge] > 0, (target - start_pos[edge]) / np.where(
-        length[edge] > 0, length[edge], 1.0), 0.0)
+    frac = np.where(
+        length[edge] > 0,
+        (target - start_pos[edge]) / np.where(length[edge] > 0, length[edge], 1.0),
+        0.0,
+    )
     frac = np.clip(frac, 0.0, 1.0)
     xy = v[a_idx[edge]] + frac[:, None] * (v[b_idx[edge]] - v[a_idx[edge]])
     return xy, road[a_idx[edge]]
 
 
-def _apply_min_addresses(cand_xy: np.ndarray, addr_xy: np.ndarray, k: int
-                         ) -> tuple[np.ndarray, np.ndarray]:
+def _apply_min_addresses(
+    cand_xy: np.ndarray, addr_xy: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray]:
     """(kept mask, address count per candidate) under police.uk's rule: every kept point's
     catchment (addresses nearer to it than to any other kept point) holds >= k addresses or
     none.
@@ -429,7 +476,8 @@ def _apply_min_addresses(cand_xy: np.ndarray, addr_xy: np.ndarray, k: int
     if n_addr < k:
         raise MapPointsError(
             f"only {n_addr} address point(s) were given, but a map point's catchment needs at "
-            f"least {k}: no street-level point can be kept")
+            f"least {k}: no street-level point can be kept"
+        )
     m = min(16, n_cand)
     tree = cKDTree(cand_xy, balanced_tree=False, compact_nodes=False)
     _, nbr = tree.query(addr_xy, k=m)
@@ -457,22 +505,28 @@ def _apply_min_addresses(cand_xy: np.ndarray, addr_xy: np.ndarray, k: int
             if requery.size:
                 survivors = np.flatnonzero(alive)
                 if survivors.size == 0:  # cannot happen with n_addr >= k; kept as a guard
-                    raise MapPointsError("no map point could keep the rule of at least "
-                                         f"{k} addresses")
+                    raise MapPointsError(
+                        f"no map point could keep the rule of at least {k} addresses"
+                    )
                 sub = cKDTree(cand_xy[survivors], balanced_tree=False, compact_nodes=False)
                 mm = min(m, survivors.size)
                 _, near = sub.query(addr_xy[requery], k=mm)
                 near = survivors[np.asarray(near, dtype=np.int64).reshape(requery.size, mm)]
                 nbr[requery, :] = np.concatenate(
-                    [near, np.repeat(near[:, -1:], m - mm, axis=1)], axis=1)
+                    [near, np.repeat(near[:, -1:], m - mm, axis=1)], axis=1
+                )
                 ptr[requery] = 0
                 assign[requery] = nbr[requery, 0]
             rows = rows_live[~ok]
 
 
-def map_points_from_roads(roads: Sequence[np.ndarray], labels: Sequence, crs: str,
-                          addresses_xy: Optional[np.ndarray] = None,
-                          k: int = DEFAULT_MIN_ADDRESSES) -> MapPoints:
+def map_points_from_roads(
+    roads: Sequence[np.ndarray],
+    labels: Sequence,
+    crs: str,
+    addresses_xy: Optional[np.ndarray] = None,
+    k: int = DEFAULT_MIN_ADDRESSES,
+) -> MapPoints:
     """Map points at street-segment centres of a roads layer (label = road name).
 
     `roads` are (n, 2) vertex arrays in metres in `crs` (one per line; split multi-lines into
@@ -505,18 +559,23 @@ def map_points_from_roads(roads: Sequence[np.ndarray], labels: Sequence, crs: st
         keep, counts = _apply_min_addresses(cand_xy, addr, int(k))
         dropped = int((~keep).sum())
         if dropped:
-            notes.append(f"{dropped} of {keep.size} street-segment candidates were dropped "
-                         f"because their catchment held fewer than {k} addresses; their "
-                         "addresses joined the next nearest point.")
+            notes.append(
+                f"{dropped} of {keep.size} street-segment candidates were dropped "
+                f"because their catchment held fewer than {k} addresses; their "
+                "addresses joined the next nearest point."
+            )
     lon, lat = to_wgs84(cand_xy[keep, 0], cand_xy[keep, 1], crs)
-    return map_points_from_arrays(lon, lat, labels_a[cand_road[keep]], source="roads",
-                                  addresses=counts[keep], warnings=notes)
+    return map_points_from_arrays(
+        lon, lat, labels_a[cand_road[keep]], source="roads", addresses=counts[keep], warnings=notes
+    )
 
 
 # --- hexagon fallback -------------------------------------------------------------------------
 
-def map_points_hexagon_fallback(lon: Sequence[float], lat: Sequence[float], size_m: float,
-                                area_names: Optional[Sequence] = None) -> MapPoints:
+
+def map_points_hexagon_fallback(
+    lon: Sequence[float], lat: Sequence[float], size_m: float, area_names: Optional[Sequence] = None
+) -> MapPoints:
     """Hexagon centres as map points, for when no street-level points exist at all.
 
     One point per hexagon (pointy-top lattice anchored at the origin of the projected CRS
@@ -533,8 +592,9 @@ def map_points_hexagon_fallback(lon: Sequence[float], lat: Sequence[float], size
     lat = np.asarray(lat, dtype=np.float64).ravel()
     ok = np.isfinite(lon) & np.isfinite(lat)
     if not ok.any():
-        raise MapPointsError("no crime has a location, so there is nowhere to put hexagon "
-                             "map points")
+        raise MapPointsError(
+            "no crime has a location, so there is nowhere to put hexagon map points"
+        )
     crs = choose_crs(lon[ok], lat[ok])
     x, y = transform(lon[ok], lat[ok], WGS84, crs)
     grid = HexGrid(size_m, crs)  # the hotspot lattice: fallback points sit on cell centres
@@ -545,31 +605,46 @@ def map_points_hexagon_fallback(lon: Sequence[float], lat: Sequence[float], size
         frame["name"] = names
         named = frame[frame["name"] != ""]
         counts = named.groupby(["q", "r", "name"], sort=False).size().reset_index(name="n")
-        counts = counts.sort_values(["q", "r", "n", "name"], ascending=[True, True, False, True],
-                                    kind="mergesort").drop_duplicates(["q", "r"])
-        cells = frame[["q", "r"]].drop_duplicates().merge(counts[["q", "r", "name"]],
-                                                          on=["q", "r"], how="left")
+        counts = counts.sort_values(
+            ["q", "r", "n", "name"], ascending=[True, True, False, True], kind="mergesort"
+        ).drop_duplicates(["q", "r"])
+        cells = (
+            frame[["q", "r"]]
+            .drop_duplicates()
+            .merge(counts[["q", "r", "name"]], on=["q", "r"], how="left")
+        )
     else:
         cells = frame[["q", "r"]].drop_duplicates().assign(name=np.nan)
     cells = cells.sort_values(["q", "r"], kind="mergesort").reset_index(drop=True)
     qs, rs = cells["q"].to_numpy(), cells["r"].to_numpy()
     cx, cy = hex_centres(qs, rs, grid)
     clon, clat = to_wgs84(cx, cy, crs)
-    labels = np.array([n if isinstance(n, str) and n else f"area {i + 1}"
-                       for i, n in enumerate(cells["name"].tolist())], dtype=object)
-    notes = [f"Hexagon fallback: these map points are hexagon centres of {size_m:g} m, not "
-             "street-level points; locations read 'On or near <area>'."]
+    labels = np.array(
+        [
+            n if isinstance(n, str) and n else f"area {i + 1}"
+            for i, n in enumerate(cells["name"].tolist())
+        ],
+        dtype=object,
+    )
+    notes = [
+        f"Hexagon fallback: these map points are hexagon centres of {size_m:g} m, not "
+        "street-level points; locations read 'On or near <area>'."
+    ]
     usable = inside_uk(clon, clat)
     if not usable.any():
         raise MapPointsError("every hexagon centre falls outside the UK; use a smaller size")
     if not usable.all():
-        notes.append(f"{int((~usable).sum())} hexagon centre(s) outside the UK outline were not "
-                     "used; their crimes go to the nearest remaining centre.")
-    return map_points_from_arrays(clon[usable], clat[usable], labels[usable],
-                                  source="hexagon fallback", warnings=notes)
+        notes.append(
+            f"{int((~usable).sum())} hexagon centre(s) outside the UK outline were not "
+            "used; their crimes go to the nearest remaining centre."
+        )
+    return map_points_from_arrays(
+        clon[usable], clat[usable], labels[usable], source="hexagon fallback", warnings=notes
+    )
 
 
 # --- CSV --------------------------------------------------------------------------------------
+
 
 def map_points_csv_text(points: MapPoints) -> str:
     """The CSV text for `points` (CSV_COLUMNS; coordinates at 6 dp; text through safe_cell)."""
@@ -577,11 +652,17 @@ def map_points_csv_text(points: MapPoints) -> str:
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for i in range(len(points)):
-        writer.writerow([
-            f"{points.longitude[i]:.6f}", f"{points.latitude[i]:.6f}",
-            safe_cell(points.label[i]), safe_cell(points.source[i]), int(points.addresses[i]),
-            safe_cell(points.lsoa_code[i]), safe_cell(points.lsoa_name[i]),
-        ])
+        writer.writerow(
+            [
+                f"{points.longitude[i]:.6f}",
+                f"{points.latitude[i]:.6f}",
+                safe_cell(points.label[i]),
+                safe_cell(points.source[i]),
+                int(points.addresses[i]),
+                safe_cell(points.lsoa_code[i]),
+                safe_cell(points.lsoa_name[i]),
+            ]
+        )
     return buf.getvalue()
 
 
@@ -607,22 +688,26 @@ def read_map_points_csv(path: Union[str, Path]) -> MapPoints:
     """
     try:
         table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError,
-            pd.errors.EmptyDataError) as exc:
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise MapPointsError(f"cannot read map points from {path}: {exc}") from exc
     table.columns = [str(c).strip().lower() for c in table.columns]
     for col in ("longitude", "latitude"):
         if col not in table.columns:
-            raise MapPointsError(f"{path} has no '{col}' column; map-point CSVs need "
-                                 "longitude and latitude (WGS84)")
+            raise MapPointsError(
+                f"{path} has no '{col}' column; map-point CSVs need longitude and latitude (WGS84)"
+            )
     try:
         lon = pd.to_numeric(table["longitude"].str.strip().replace("", "nan")).to_numpy(float)
         lat = pd.to_numeric(table["latitude"].str.strip().replace("", "nan")).to_numpy(float)
-        addr = (pd.to_numeric(table["addresses"].str.strip().replace("", "-1")).to_numpy()
-                if "addresses" in table.columns else None)
+        addr = (
+            pd.to_numeric(table["addresses"].str.strip().replace("", "-1")).to_numpy()
+            if "addresses" in table.columns
+            else None
+        )
     except ValueError as exc:
-        raise MapPointsError(f"{path}: a coordinate or address count is not a number "
-                             f"({exc})") from exc
+        raise MapPointsError(
+            f"{path}: a coordinate or address count is not a number ({exc})"
+        ) from exc
 
     def text(col: str, default: str) -> np.ndarray:
         if col not in table.columns:
@@ -632,8 +717,17 @@ def read_map_points_csv(path: Union[str, Path]) -> MapPoints:
     source = text("source", "layer")
     notes = []
     if (source == "hexagon fallback").any():
-        notes.append("Hexagon fallback: these map points are hexagon centres, not "
-                     "street-level points; locations read 'On or near <area>'.")
-    return map_points_from_arrays(lon, lat, text("label", ""), source=source, addresses=addr,
-                                  lsoa_code=text("lsoa_code", ""),
-                                  lsoa_name=text("lsoa_name", ""), warnings=notes)
+        notes.append(
+            "Hexagon fallback: these map points are hexagon centres, not "
+            "street-level points; locations read 'On or near <area>'."
+        )
+    return map_points_from_arrays(
+        lon,
+        lat,
+        text("label", ""),
+        source=source,
+        addresses=addr,
+        lsoa_code=text("lsoa_code", ""),
+        lsoa_name=text("lsoa_name", ""),
+        warnings=notes,
+    )

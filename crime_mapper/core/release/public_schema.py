@@ -29,8 +29,18 @@ from ..common.csv_safety import _FORMULA_START, safe_cell
 from ..common.staging import staged_outputs
 
 PUBLIC_COLUMNS: tuple[str, ...] = (
-    "Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location",
-    "LSOA code", "LSOA name", "Crime type", "Last outcome category", "Context",
+    "Crime ID",
+    "Month",
+    "Reported by",
+    "Falls within",
+    "Longitude",
+    "Latitude",
+    "Location",
+    "LSOA code",
+    "LSOA name",
+    "Crime type",
+    "Last outcome category",
+    "Context",
 )
 # Cells written as numbers: the formula-injection guard must not touch them ("-1.1" is data).
 NUMERIC_COLUMNS: tuple[str, ...] = ("Longitude", "Latitude")
@@ -107,8 +117,7 @@ _WRITE_CHUNK_ROWS = 65_536
 def _csv_quoted(value: str) -> str:
     """One cell exactly as csv.writer writes it (only called for cells it must quote)."""
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator=LINE_TERMINATOR, quoting=csv.QUOTE_MINIMAL).writerow(
-        [value])
+    csv.writer(buffer, lineterminator=LINE_TERMINATOR, quoting=csv.QUOTE_MINIMAL).writerow([value])
     return buffer.getvalue()[: -len(LINE_TERMINATOR)]
 
 
@@ -141,8 +150,10 @@ def _csv_cells(values: list, guard: bool) -> list:
     safe_cell and csv itself. A NUL inside a cell can only cause a needless slow path.
     """
     joined = "\x00".join(values)
-    if guard and (joined.startswith(_FORMULA_START) or any(
-            c in joined and "\x00" + c in joined for c in _FORMULA_START)):
+    if guard and (
+        joined.startswith(_FORMULA_START)
+        or any(c in joined and "\x00" + c in joined for c in _FORMULA_START)
+    ):
         values = _per_distinct(values, safe_cell)
         joined = "\x00".join(values)
     if not any(c in joined for c in _QUOTE_TRIGGERS):
@@ -161,14 +172,18 @@ def write_public_csv(public: pd.DataFrame, path: PathLike) -> None:
     times faster than writerows); cells that need quoting are formatted by csv itself.
     """
     if tuple(public.columns) != PUBLIC_COLUMNS:
-        raise ValueError(f"public table columns must be exactly {list(PUBLIC_COLUMNS)}, "
-                         f"got {list(public.columns)}")
+        raise ValueError(
+            f"public table columns must be exactly {list(PUBLIC_COLUMNS)}, "
+            f"got {list(public.columns)}"
+        )
     columns = []
     for column in PUBLIC_COLUMNS:
         series = public[column]
         if len(series) and pd.api.types.infer_dtype(series, skipna=False) != "string":
-            raise ValueError(f"public table column {column!r} holds a value that is not text: "
-                             "every cell of the public table is a str")
+            raise ValueError(
+                f"public table column {column!r} holds a value that is not text: "
+                "every cell of the public table is a str"
+            )
         values = series.tolist()
         columns.append(_csv_cells(values, guard=column not in NUMERIC_COLUMNS))
     header = _csv_cells(list(PUBLIC_COLUMNS), guard=False)
@@ -177,11 +192,10 @@ def write_public_csv(public: pd.DataFrame, path: PathLike) -> None:
             handle.write(",".join(header) + LINE_TERMINATOR)
             n = len(public)
             for start in range(0, n, _WRITE_CHUNK_ROWS):
-                rows = zip(*(c[start:start + _WRITE_CHUNK_ROWS] for c in columns))
+                rows = zip(*(c[start : start + _WRITE_CHUNK_ROWS] for c in columns))
                 handle.write(LINE_TERMINATOR.join(map(",".join, rows)) + LINE_TERMINATOR)
 
 
 def read_public_csv(path: PathLike) -> pd.DataFrame:
     """A public (or police.uk) street CSV as text: every cell a str, blanks as ""."""
-    return pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False,
-                       encoding="utf-8")
+    return pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8")

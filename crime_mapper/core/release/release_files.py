@@ -61,6 +61,7 @@ class ReleaseInputError(ValueError):
 
 # --- salt -----------------------------------------------------------------------------------
 
+
 def create_salt_file(path: PathLike) -> Path:
     """Write a new secret salt (32 random bytes as 64 hex characters) readable only by you.
 
@@ -75,7 +76,8 @@ def create_salt_file(path: PathLike) -> Path:
     except FileExistsError as exc:
         raise ReleaseInputError(
             f"{path} already exists: a salt is never overwritten (every Crime ID would "
-            "change); choose a new file name") from exc
+            "change); choose a new file name"
+        ) from exc
     with os.fdopen(fd, "w", encoding="ascii") as handle:
         handle.write(secrets.token_hex(SALT_BYTES) + "\n")
     os.chmod(path, 0o600)  # also where the umask would have widened it
@@ -103,7 +105,8 @@ def read_salt(salt_file: Optional[PathLike], output_dirs: Sequence[PathLike] = (
         raise ReleaseInputError(
             "No salt file chosen. Crime IDs are keyed hashes of the crime references: choose "
             "the force's salt file (or create one with 'Create new salt…'), kept outside "
-            "the release folder and reused every month.")
+            "the release folder and reused every month."
+        )
     path = Path(salt_file)
     if not path.is_file():
         raise ReleaseInputError(f"The salt file does not exist: {path}")
@@ -111,7 +114,8 @@ def read_salt(salt_file: Optional[PathLike], output_dirs: Sequence[PathLike] = (
         if _inside(path, Path(folder)):
             raise ReleaseInputError(
                 f"The salt file {path} is inside the output folder {folder}: it would be "
-                "published with the release. Keep the salt outside every output folder.")
+                "published with the release. Keep the salt outside every output folder."
+            )
     try:
         salt = path.read_bytes().strip()
     except OSError as exc:
@@ -121,11 +125,13 @@ def read_salt(salt_file: Optional[PathLike], output_dirs: Sequence[PathLike] = (
     if len(salt) < MIN_SALT_BYTES:
         raise ReleaseInputError(
             f"The salt in {path} is {len(salt)} bytes; at least {MIN_SALT_BYTES} are needed "
-            "(a short salt lets anyone recompute Crime IDs from guessed references).")
+            "(a short salt lets anyone recompute Crime IDs from guessed references)."
+        )
     return salt
 
 
 # --- names ----------------------------------------------------------------------------------
+
 
 def force_slug(name: str) -> str:
     """police.uk's file-name slug for a force ("Leicestershire Police" -> "leicestershire")."""
@@ -151,12 +157,14 @@ def public_csv_name(public: pd.DataFrame) -> str:
         span = months[0]
     else:
         span = f"{months[0]}_{months[-1]}"
-    force = force_slug(forces[0]) if len(forces) == 1 else (
-        "multiple-forces" if forces else "force")
+    force = (
+        force_slug(forces[0]) if len(forces) == 1 else ("multiple-forces" if forces else "force")
+    )
     return f"{span}-{force}-street.csv"
 
 
 # --- fingerprints ---------------------------------------------------------------------------
+
 
 def sha256_file(path: PathLike) -> str:
     """Hex SHA-256 of a file, read in 1 MiB blocks (release files can be large)."""
@@ -184,8 +192,9 @@ def points_fingerprint(points: Any) -> str:
     return digest.hexdigest()
 
 
-def map_points_entry(points: Any, description: str = "map points",
-                     files: Sequence[PathLike] = ()) -> dict:
+def map_points_entry(
+    points: Any, description: str = "map points", files: Sequence[PathLike] = ()
+) -> dict:
     """The manifest's ``inputs.map_points`` section for a set of map points."""
     return {
         "description": description,
@@ -210,8 +219,9 @@ def input_files(paths: Sequence[PathLike]) -> list[Path]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found.update(p for p in path.rglob("*")
-                         if p.is_file() and p.suffix.lower() in (".csv", ".zip"))
+            found.update(
+                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in (".csv", ".zip")
+            )
         elif path.is_file():
             found.add(path)
     return sorted(found)
@@ -224,6 +234,7 @@ def extracts_description(files: Sequence[PathLike]) -> str:
 
 # --- the gate -------------------------------------------------------------------------------
 
+
 def combined_gate_entry(reports: Mapping[str, Any]) -> dict:
     """One audit entry for the gate runs on several outputs (label -> GateReport): every
     check tagged with the output it ran on."""
@@ -231,20 +242,26 @@ def combined_gate_entry(reports: Mapping[str, Any]) -> dict:
     for label, report in reports.items():
         for check in report.to_dict().get("checks", []):
             checks.append({**check, "output": label})
-    return {"passed": all(r.passed for r in reports.values()), "checks": checks,
-            "outputs": list(reports)}
+    return {
+        "passed": all(r.passed for r in reports.values()),
+        "checks": checks,
+        "outputs": list(reports),
+    }
 
 
 def gate_error_message(failures: Mapping[str, Any]) -> str:
     """What the analyst is told when the gate stops a release (label -> failed GateReport)."""
-    lines = ["The leak gate stopped this release: nothing was written and the previous "
-             "outputs are unchanged."]
+    lines = [
+        "The leak gate stopped this release: nothing was written and the previous "
+        "outputs are unchanged."
+    ]
     for label, report in failures.items():
         lines.append(f"{label}: {report.message()}")
     return "\n".join(lines)
 
 
 # --- the manifest ---------------------------------------------------------------------------
+
 
 def build_manifest(
     *,
@@ -286,9 +303,10 @@ def build_manifest(
             "leak_gate_passed": bool((audit.get("leak_gate") or {}).get("passed")),
         },
         "inputs": {
-            "crimes": {"description": crimes_description,
-                       "files": [file_entry(p) for p in map(Path, crimes_files)
-                                 if p.is_file()]},
+            "crimes": {
+                "description": crimes_description,
+                "files": [file_entry(p) for p in map(Path, crimes_files) if p.is_file()],
+            },
             "map_points": points_entry,
             "rules": file_entry(rules_path) if rules_path else "default rules",
             "profile": file_entry(profile_path) if profile_path else None,
@@ -304,5 +322,6 @@ def build_manifest(
 
 def write_manifest(manifest: dict, path: PathLike) -> None:
     """The manifest as UTF-8 JSON, two-space indented (callers pass a staged path)."""
-    Path(path).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
-                          encoding="utf-8")
+    Path(path).write_text(
+        json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )

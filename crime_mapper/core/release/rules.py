@@ -62,7 +62,8 @@ class ReleaseRulesError(ValueError):
 def _check_action(action: object, where: str) -> str:
     if action not in ACTIONS:
         raise ReleaseRulesError(
-            f"{where}: unknown action {action!r}; use one of {', '.join(ACTIONS)}")
+            f"{where}: unknown action {action!r}; use one of {', '.join(ACTIONS)}"
+        )
     return str(action)
 
 
@@ -85,11 +86,12 @@ def _canonical_actions(category_actions: dict) -> dict[str, str]:
         canonical = _category_name(name)
         if canonical is None or canonical not in known:
             raise ReleaseRulesError(
-                f"release rules: unknown crime category {name!r}; categories are "
-                f"{', '.join(known)}")
+                f"release rules: unknown crime category {name!r}; categories are {', '.join(known)}"
+            )
         if canonical in given and given[canonical] != action:
             raise ReleaseRulesError(
-                f"release rules: category {canonical!r} is given twice with different actions")
+                f"release rules: category {canonical!r} is given twice with different actions"
+            )
         given[canonical] = _check_action(action, f"release rules, category {canonical!r}")
     return {name: given.get(name, DEFAULT_CATEGORY_ACTION) for name in known}
 
@@ -133,21 +135,26 @@ class ReleaseRules:
             raise ReleaseRulesError("release rules: expected a JSON object")
         if data.get("format", RULES_FORMAT) != RULES_FORMAT:
             raise ReleaseRulesError(
-                f"release rules: not a rules file (format {data.get('format')!r})")
+                f"release rules: not a rules file (format {data.get('format')!r})"
+            )
         version = data.get("version", RULES_VERSION)
         if version != RULES_VERSION:
             raise ReleaseRulesError(
-                f"release rules: version {version!r} is not supported (expected "
-                f"{RULES_VERSION})")
-        unknown = sorted(set(data) - {"format", "version", "actions", "category_actions",
-                                      "sensitive_action", "notes"})
+                f"release rules: version {version!r} is not supported (expected {RULES_VERSION})"
+            )
+        unknown = sorted(
+            set(data)
+            - {"format", "version", "actions", "category_actions", "sensitive_action", "notes"}
+        )
         if unknown:
             raise ReleaseRulesError(f"release rules: unknown key(s) {', '.join(unknown)}")
         actions = data.get("category_actions", {})
         if not isinstance(actions, dict):
             raise ReleaseRulesError("release rules: category_actions must be an object")
-        return cls(category_actions=actions,
-                   sensitive_action=data.get("sensitive_action", DEFAULT_SENSITIVE_ACTION))
+        return cls(
+            category_actions=actions,
+            sensitive_action=data.get("sensitive_action", DEFAULT_SENSITIVE_ACTION),
+        )
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"

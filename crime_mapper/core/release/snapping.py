@@ -84,9 +84,14 @@ class MapPointIndex:
         """Zones that hold at least one map point."""
         return tuple(sorted(self._trees))
 
-    def query(self, lon: np.ndarray, lat: np.ndarray,
-              max_distance_m: float = DEFAULT_MAX_DISTANCE_M,
-              feedback: Optional[Feedback] = None, workers: int = -1) -> SnapResult:
+    def query(
+        self,
+        lon: np.ndarray,
+        lat: np.ndarray,
+        max_distance_m: float = DEFAULT_MAX_DISTANCE_M,
+        feedback: Optional[Feedback] = None,
+        workers: int = -1,
+    ) -> SnapResult:
         """Nearest map point for each WGS84 (lon, lat); see the module docstring.
 
         A crime in a zone without map points (an NI crime when every point is in GB, say) is
@@ -124,7 +129,7 @@ class MapPointIndex:
             for start in range(0, rows.size, CHUNK_ROWS):
                 if feedback is not None:
                     feedback.check()
-                chunk = rows[start:start + CHUNK_ROWS]
+                chunk = rows[start : start + CHUNK_ROWS]
                 xy = np.column_stack([x[chunk], y[chunk]])
                 local, dist = _nearest(tree, xy, max_distance_m, workers)
                 hit = local >= 0
@@ -137,8 +142,9 @@ class MapPointIndex:
         return SnapResult(index, distance, beyond)
 
 
-def _nearest(tree, xy: np.ndarray, max_distance_m: float, workers: int
-             ) -> tuple[np.ndarray, np.ndarray]:
+def _nearest(
+    tree, xy: np.ndarray, max_distance_m: float, workers: int
+) -> tuple[np.ndarray, np.ndarray]:
     """(tree-local index or -1, distance) for each row, lowest index on exact ties."""
     n_tree = tree.n
     # The bound is inclusive in our semantics (exactly 20 km still snaps); pad cKDTree's
@@ -167,9 +173,14 @@ def _nearest(tree, xy: np.ndarray, max_distance_m: float, workers: int
     return np.where(hit, best_i, -1), np.where(hit, best_d, np.nan)
 
 
-def snap(points: MapPoints, lon: np.ndarray, lat: np.ndarray,
-         max_distance_m: float = DEFAULT_MAX_DISTANCE_M, index: Optional[MapPointIndex] = None,
-         feedback: Optional[Feedback] = None) -> SnapResult:
+def snap(
+    points: MapPoints,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    max_distance_m: float = DEFAULT_MAX_DISTANCE_M,
+    index: Optional[MapPointIndex] = None,
+    feedback: Optional[Feedback] = None,
+) -> SnapResult:
     """Snap crimes (WGS84 lon/lat; NaN = no location) to their nearest map point.
 
     Pass `index` to reuse a MapPointIndex built for the same `points` (building the trees is
