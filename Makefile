@@ -5,7 +5,8 @@
 #   make bench    set up, then the national-scale benchmark
 #   make plugin   assemble the installable plugin folder build/crime_mapper/
 #   make package  write dist/crime_mapper-<version>.zip (install from ZIP in QGIS)
-#   make lint     ruff only
+#   make lint     ruff check and ruff format --check
+#   make format   ruff format and ruff check --fix
 #
 # Everything runs headless: Qt draws offscreen, so no display or Xvfb is needed.
 
@@ -20,9 +21,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 RUFF := $(VENV)/bin/ruff
 VERSION := $(shell sed -n 's/^version=//p' metadata.txt)
-LINT_PATHS := crime_mapper tests tools bench
+LINT_PATHS := crime_mapper tests tools bench sample_data
 
-.PHONY: help setup test lint demo bench plugin package clean
+.PHONY: help setup test lint format demo bench plugin package clean
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -32,10 +33,16 @@ setup:
 
 lint: setup
 	$(RUFF) check $(LINT_PATHS)
+	$(RUFF) format --check $(LINT_PATHS)
 
 test: setup
 	$(RUFF) check $(LINT_PATHS)
+	$(RUFF) format --check $(LINT_PATHS)
 	$(PY) -m pytest -q tests
+
+format: setup
+	$(RUFF) format $(LINT_PATHS)
+	$(RUFF) check --fix $(LINT_PATHS)
 
 demo: setup
 	$(PY) tools/demo.py
