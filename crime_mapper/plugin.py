@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Optional
 
-from qgis.core import Qgis, QgsApplication, QgsMessageLog
+from qgis.core import QgsApplication
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QAction, QMenu, QToolBar, QWidget
 
 from . import ICON_PATH
+from .logger import get_logger
+
+LOG = get_logger()
 
 if TYPE_CHECKING:
     from qgis.gui import QgisInterface
@@ -24,7 +27,6 @@ if TYPE_CHECKING:
     from .processing.provider import CrimeMapperProvider
     from .ui.dock import CrimeMapperDock
 
-LOG_TAG = "crime_mapper"
 MENU_NAME = "&Crime mapper"
 TOOLBAR_NAME = "Crime mapper"
 TOOLBAR_OBJECT_NAME = "crime_mapper_toolbar"
@@ -61,10 +63,8 @@ class CrimeMapperPlugin:
         if QgsApplication.processingRegistry().addProvider(provider):
             self.provider = provider
         else:
-            QgsMessageLog.logMessage(
-                "Processing provider 'crime_mapper' is already registered; not adding another",
-                LOG_TAG,
-                Qgis.MessageLevel.Warning,
+            LOG.warning(
+                "Processing provider 'crime_mapper' is already registered; not adding another"
             )
 
     # --- GUI --------------------------------------------------------------------------------

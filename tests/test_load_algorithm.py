@@ -21,7 +21,7 @@ from qgis.core import (
     QgsVectorLayer,
 )
 
-from crime_mapper.processing.load_extracts import split_paths
+from crime_mapper.processing.base import split_paths
 from crime_mapper.qgis_bridge.layers import CRIMES_TABLE, gpkg_uri
 from crime_mapper.qgis_bridge.run_load import run_load
 

@@ -10,22 +10,21 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from qgis.core import (
+    QgsMapLayer,
     QgsProcessingAlgorithm,
     QgsProcessingContext,
     QgsProcessingException,
     QgsProcessingFeedback,
-    QgsProcessingLayerPostProcessorInterface,
     QgsProcessingOutputNumber,
     QgsProcessingOutputString,
     QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterNumber,
-    QgsProcessingUtils,
     QgsVectorLayer,
 )
 
 from ..core.common.feedback import Cancelled
-from .load_extracts import ProcessingFeedbackAdapter, split_paths
+from .base import CrimeMapperAlgorithm, split_paths
 from .release_parameters import add_crimes_parameters, add_map_points_parameters
 
 # pandas, numpy and the core are imported when the algorithm runs, not when QGIS starts.
@@ -91,35 +90,18 @@ def map_points_from_parameters(
         raise QgsProcessingException(f"Map points: {exc}") from exc
 
 
-class _PublicStyle(QgsProcessingLayerPostProcessorInterface):
-    """Styles the public layer by crime type when Processing adds it to the project (the
-    Python object must outlive the run: QGIS keeps only a C++ pointer)."""
+def _style_public_layer(layer: QgsMapLayer) -> None:
+    if not isinstance(layer, QgsVectorLayer):
+        return
+    from ..qgis_bridge.run_anonymise import style_public_layer
 
-    _alive: list[_PublicStyle] = []
-
-    def __init__(self, name: str) -> None:
-        super().__init__()
-        self.name = name
-
-    @classmethod
-    def create(cls, name: str) -> _PublicStyle:
-        instance = cls(name)
-        cls._alive.append(instance)
-        del cls._alive[:-16]
-        return instance
-
-    def postProcessLayer(self, layer, context, feedback) -> None:  # noqa: N802 - Qt API
-        if not isinstance(layer, QgsVectorLayer):
-            return
-        from ..qgis_bridge.run_anonymise import style_public_layer
-
-        style_public_layer(layer)
-        layer.setName(self.name)
-        layer.triggerRepaint()
+    style_public_layer(layer)
 
 
-class AnonymiseAlgorithm(QgsProcessingAlgorithm):
+class AnonymiseAlgorithm(CrimeMapperAlgorithm):
     """Anonymise crimes onto map points: public CSV and layer, audit, release manifest."""
+
+    GROUP_ID = "release"
 
     CRIMES = "CRIMES"
     CRIMES_FILES = "CRIMES_FILES"
@@ -147,12 +129,6 @@ class AnonymiseAlgorithm(QgsProcessingAlgorithm):
     def displayName(self) -> str:  # noqa: N802 - Qt API
         return "Anonymise for public release"
 
-    def group(self) -> str:
-        return "Release"
-
-    def groupId(self) -> str:  # noqa: N802 - Qt API
-        return "release"
-
     def tags(self) -> list[str]:
         return [
             "crime",
@@ -166,7 +142,7 @@ class AnonymiseAlgorithm(QgsProcessingAlgorithm):
             "public",
         ]
 
-    def shortHelpString(self) -> str:  # noqa: N802 - Qt API
+    def help_text(self) -> str:
         return (
             "Turns the internal crimes table into a public release in police.uk's "
             "street-level format, and proves it safe.\n\n"
@@ -206,9 +182,6 @@ class AnonymiseAlgorithm(QgsProcessingAlgorithm):
             "fails the algorithm fails and every earlier output is left unchanged. The same "
             "inputs, settings and salt give byte-identical outputs."
         )
-
-    def createInstance(self) -> AnonymiseAlgorithm:  # noqa: N802 - Qt API
-        return AnonymiseAlgorithm()
 
     def initAlgorithm(self, config: Optional[dict] = None) -> None:  # noqa: N802 - Qt API
         add_crimes_parameters(self, self.CRIMES, self.CRIMES_FILES, self.PROFILE)
@@ -303,7 +276,7 @@ class AnonymiseAlgorithm(QgsProcessingAlgorithm):
                 salt_file=self.parameterAsFile(parameters, self.SALT_FILE, context) or None,
                 max_distance_m=self.parameterAsDouble(parameters, self.MAX_DISTANCE, context),
                 profile_path=self.parameterAsFile(parameters, self.PROFILE, context) or None,
-                feedback=ProcessingFeedbackAdapter(feedback),
+                feedback=self.core_feedback(feedback),
                 public_csv_path=outputs[self.PUBLIC_CSV],
                 public_gpkg_path=outputs[self.PUBLIC_LAYER],
                 audit_json_path=outputs[self.AUDIT_JSON],
@@ -320,13 +293,13 @@ class AnonymiseAlgorithm(QgsProcessingAlgorithm):
             raise QgsProcessingException(f"Anonymise failed: {exc}") from exc
         if feedback is not None:
             feedback.pushInfo(result.summary_text())
-        if context.project() is not None:
-            name = f"Public release — {result.public_csv.stem}"
-            details = QgsProcessingContext.LayerDetails(
-                name, context.project(), self.PUBLIC_LAYER, QgsProcessingUtils.LayerHint.Vector
-            )
-            details.setPostProcessor(_PublicStyle.create(name))
-            context.addLayerToLoadOnCompletion(result.public_uri, details)
+        self.load_styled_on_completion(
+            context,
+            result.public_uri,
+            f"Public release — {result.public_csv.stem}",
+            self.PUBLIC_LAYER,
+            _style_public_layer,
+        )
         return {
             self.PUBLIC_CSV: str(result.public_csv),
             self.PUBLIC_LAYER: str(result.public_gpkg),

@@ -12,7 +12,6 @@ from typing import Optional
 
 from qgis.core import (
     QgsProcessing,
-    QgsProcessingAlgorithm,
     QgsProcessingContext,
     QgsProcessingException,
     QgsProcessingFeedback,
@@ -31,7 +30,7 @@ from qgis.core import (
 
 from ..core.common.feedback import Cancelled
 from .anonymise import crimes_from_parameters
-from .load_extracts import ProcessingFeedbackAdapter, split_paths
+from .base import CrimeMapperAlgorithm, split_paths
 
 MODES = (
     "Point layer with a label field",
@@ -42,8 +41,10 @@ MODES = (
 MODE_LAYER, MODE_HISTORY, MODE_ROADS, MODE_HEXAGON = range(4)
 
 
-class BuildMapPointsAlgorithm(QgsProcessingAlgorithm):
+class BuildMapPointsAlgorithm(CrimeMapperAlgorithm):
     """Build the anonymous map points GeoPackage from whatever the analyst has."""
+
+    GROUP_ID = "release"
 
     MODE = "MODE"
     POINTS = "POINTS"
@@ -68,12 +69,6 @@ class BuildMapPointsAlgorithm(QgsProcessingAlgorithm):
     def displayName(self) -> str:  # noqa: N802 - Qt API
         return "Build anonymous map points"
 
-    def group(self) -> str:
-        return "Release"
-
-    def groupId(self) -> str:  # noqa: N802 - Qt API
-        return "release"
-
     def tags(self) -> list[str]:
         return [
             "police.uk",
@@ -86,7 +81,7 @@ class BuildMapPointsAlgorithm(QgsProcessingAlgorithm):
             "release",
         ]
 
-    def shortHelpString(self) -> str:  # noqa: N802 - Qt API
+    def help_text(self) -> str:
         return (
             "Builds the master list of anonymous map points a release publishes crimes at. "
             "police.uk convention: each map point lies over the centre of a street, a public "
@@ -116,9 +111,6 @@ class BuildMapPointsAlgorithm(QgsProcessingAlgorithm):
             "Output (OUTPUT): a GeoPackage with the layer 'map_points' (label, source, "
             "addresses [-1 where unknown], lsoa_code, lsoa_name; WGS84 points)."
         )
-
-    def createInstance(self) -> BuildMapPointsAlgorithm:  # noqa: N802 - Qt API
-        return BuildMapPointsAlgorithm()
 
     def initAlgorithm(self, config: Optional[dict] = None) -> None:  # noqa: N802 - Qt API
         self.addParameter(
@@ -232,7 +224,7 @@ class BuildMapPointsAlgorithm(QgsProcessingAlgorithm):
         from ..qgis_bridge.crimes_source import load_profile, open_crimes_source
 
         mode = self.parameterAsEnum(parameters, self.MODE, context)
-        adapter = ProcessingFeedbackAdapter(feedback)
+        adapter = self.core_feedback(feedback)
         output = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
         try:
             if mode == MODE_LAYER:

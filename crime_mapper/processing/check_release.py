@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Optional
 
 from qgis.core import (
-    QgsProcessingAlgorithm,
     QgsProcessingContext,
     QgsProcessingException,
     QgsProcessingFeedback,
@@ -22,12 +21,14 @@ from qgis.core import (
 
 from ..core.common.feedback import Cancelled
 from .anonymise import crimes_from_parameters, map_points_from_parameters
-from .load_extracts import ProcessingFeedbackAdapter
+from .base import CrimeMapperAlgorithm
 from .release_parameters import add_crimes_parameters, add_map_points_parameters
 
 
-class CheckReleaseAlgorithm(QgsProcessingAlgorithm):
+class CheckReleaseAlgorithm(CrimeMapperAlgorithm):
     """Check a public output against the raw crimes and the map points; fail closed."""
+
+    GROUP_ID = "release"
 
     RAW = "RAW"
     RAW_FILES = "RAW_FILES"
@@ -46,16 +47,10 @@ class CheckReleaseAlgorithm(QgsProcessingAlgorithm):
     def displayName(self) -> str:  # noqa: N802 - Qt API
         return "Check a release for leaks"
 
-    def group(self) -> str:
-        return "Release"
-
-    def groupId(self) -> str:  # noqa: N802 - Qt API
-        return "release"
-
     def tags(self) -> list[str]:
         return ["crime", "police.uk", "leak", "gate", "release", "check", "audit", "public"]
 
-    def shortHelpString(self) -> str:  # noqa: N802 - Qt API
+    def help_text(self) -> str:
         return (
             "The leak gate: checks a public output against the raw (internal) crimes and "
             "fails, with a message naming every problem, if the output holds anything a "
@@ -81,9 +76,6 @@ class CheckReleaseAlgorithm(QgsProcessingAlgorithm):
             "Output: the gate report (REPORT, JSON: every check, passed or not, with "
             "examples), written whether the gate passes or fails; PASSED is 1 or 0."
         )
-
-    def createInstance(self) -> CheckReleaseAlgorithm:  # noqa: N802 - Qt API
-        return CheckReleaseAlgorithm()
 
     def initAlgorithm(self, config: Optional[dict] = None) -> None:  # noqa: N802 - Qt API
         add_crimes_parameters(self, self.RAW, self.RAW_FILES, self.PROFILE, raw=True)
@@ -139,7 +131,7 @@ class CheckReleaseAlgorithm(QgsProcessingAlgorithm):
                 release_file or release_folder,
                 report_path,
                 profile_path=self.parameterAsFile(parameters, self.PROFILE, context) or None,
-                feedback=ProcessingFeedbackAdapter(feedback),
+                feedback=self.core_feedback(feedback),
             )
         except Cancelled as exc:
             raise QgsProcessingException("Check cancelled.") from exc

@@ -59,7 +59,7 @@ class HotspotsChangeAlgorithm(HotspotAlgorithmBase):
             raise QgsProcessingException("Give the current month (CURRENT_MONTH), e.g. 2022-10.")
         return settings
 
-    def shortHelpString(self) -> str:  # noqa: N802 - Qt API
+    def help_text(self) -> str:
         return (
             "Change hotspots: hexagons where the current month (or months) has significantly "
             "more crimes than usual — 'what is new here', not 'where is always busy'.\n\n"

@@ -31,7 +31,7 @@ class HotspotsGiAlgorithm(HotspotAlgorithmBase):
         settings.fdr = self.parameterAsBool(parameters, self.FDR, context)
         return settings
 
-    def shortHelpString(self) -> str:  # noqa: N802 - Qt API
+    def help_text(self) -> str:
         return (
             "Finds hot spots and cold spots: hexagons whose neighbourhood (the cell and its 6 "
             "neighbours) has many more crimes (hot) or many fewer (cold) than the average "

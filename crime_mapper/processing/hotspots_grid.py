@@ -11,12 +11,11 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from qgis.core import (
+    QgsMapLayer,
     QgsProcessing,
-    QgsProcessingAlgorithm,
     QgsProcessingContext,
     QgsProcessingException,
     QgsProcessingFeedback,
-    QgsProcessingLayerPostProcessorInterface,
     QgsProcessingOutputNumber,
     QgsProcessingOutputString,
     QgsProcessingParameterBoolean,
@@ -30,7 +29,7 @@ from qgis.core import (
 from ..core.common.feedback import Cancelled
 from ..core.common.vocabulary import CATEGORY_NAMES
 from ..core.hotspots.hexgrid import DEFAULT_MAX_CELLS
-from .load_extracts import ProcessingFeedbackAdapter
+from .base import CrimeMapperAlgorithm, LayerStyler
 
 #: CATEGORY enum choices: index 0 = every crime, then the 14 police.uk categories in order.
 CATEGORY_CHOICES: list[str] = ["All", *CATEGORY_NAMES]
@@ -56,34 +55,21 @@ COMMON_HELP = (
 )
 
 
-class _HotspotPostProcessor(QgsProcessingLayerPostProcessorInterface):
-    """Styles a hotspot result when Processing adds it to the project (Processing loads
-    result layers without their stored default style). The Python object must stay alive
-    until QGIS calls it, hence the registry of live instances."""
+def hotspot_styler(kind: str, title: str, legend: str) -> LayerStyler:
+    """Styles a hotspot result as the dock does (Processing loads it without its style)."""
 
-    _alive: list[_HotspotPostProcessor] = []
-
-    def __init__(self, kind: str, title: str, legend: str) -> None:
-        super().__init__()
-        self.kind, self.title, self.legend = kind, title, legend
-
-    @classmethod
-    def create(cls, kind: str, title: str, legend: str) -> _HotspotPostProcessor:
-        instance = cls(kind, title, legend)
-        cls._alive.append(instance)
-        del cls._alive[:-16]
-        return instance
-
-    def postProcessLayer(self, layer, context, feedback) -> None:  # noqa: N802 - Qt API
+    def style(layer: QgsMapLayer) -> None:
         from ..qgis_bridge.hotspot_layers import style_hotspot_layer
 
-        style_hotspot_layer(layer, self.kind, self.legend, self.title)
-        layer.setName(self.title)
-        layer.triggerRepaint()
+        style_hotspot_layer(layer, kind, legend, title)
+
+    return style
 
 
-class HotspotAlgorithmBase(QgsProcessingAlgorithm):
+class HotspotAlgorithmBase(CrimeMapperAlgorithm):
     """Shared parameters and run logic; subclasses set KIND and add their own parameters."""
+
+    GROUP_ID = "hotspots"
 
     INPUT = "INPUT"
     CELL_SIZE = "CELL_SIZE"
@@ -105,17 +91,8 @@ class HotspotAlgorithmBase(QgsProcessingAlgorithm):
     CELL_LABEL = "Hexagon size (metres between neighbouring cell centres)"
     HAS_MONTHS = True
 
-    def group(self) -> str:
-        return "Hotspots"
-
-    def groupId(self) -> str:  # noqa: N802 - Qt API
-        return "hotspots"
-
     def tags(self) -> list[str]:
         return ["crime", "hotspot", "hexagon", "grid", "police", "intelligence"]
-
-    def createInstance(self) -> QgsProcessingAlgorithm:  # noqa: N802 - Qt API
-        return type(self)()
 
     # --- parameters -----------------------------------------------------------------------
     def initAlgorithm(self, config: Optional[dict] = None) -> None:  # noqa: N802 - Qt API
@@ -221,7 +198,7 @@ class HotspotAlgorithmBase(QgsProcessingAlgorithm):
         try:
             settings = self.settings(parameters, context)
             settings.months = parse_months(settings.months)
-            outputs = run_hotspot(layer, out_path, settings, ProcessingFeedbackAdapter(feedback))
+            outputs = run_hotspot(layer, out_path, settings, self.core_feedback(feedback))
         except Cancelled as exc:
             raise QgsProcessingException("Cancelled: earlier outputs were left unchanged.") from exc
         except HotspotInputError as exc:  # includes TooManyCells: written for the analyst
@@ -234,12 +211,12 @@ class HotspotAlgorithmBase(QgsProcessingAlgorithm):
                 f"{outputs.cells:,} cells, {outputs.crimes:,} crimes, "
                 f"CRS {outputs.crs}; written to {outputs.path}"
             )
-        if context.willLoadLayerOnCompletion(out_path):
-            details = context.layerToLoadOnCompletionDetails(out_path)
-            details.name = outputs.title
-            details.setPostProcessor(
-                _HotspotPostProcessor.create(outputs.kind, outputs.title, outputs.legend_text)
-            )
+        self.style_destination_on_completion(
+            context,
+            out_path,
+            outputs.title,
+            hotspot_styler(outputs.kind, outputs.title, outputs.legend_text),
+        )
         return {
             self.OUTPUT: out_path,
             self.CELLS: outputs.cells,
@@ -260,7 +237,7 @@ class HotspotsGridAlgorithm(HotspotAlgorithmBase):
     def displayName(self) -> str:  # noqa: N802 - Qt API
         return "Hotspots: crime counts on a hexagon grid"
 
-    def shortHelpString(self) -> str:  # noqa: N802 - Qt API
+    def help_text(self) -> str:
         return (
             "Counts crimes per hexagon and draws the counts darker where there are more "
             "crimes (five classes, quantiles, colours from the crime_mapper palette).\n\n"

@@ -65,7 +65,7 @@ class HotspotsKdeAlgorithm(HotspotAlgorithmBase):
             )
         return path
 
-    def shortHelpString(self) -> str:  # noqa: N802 - Qt API
+    def help_text(self) -> str:
         return (
             "A smooth surface of crime density in crimes per km²: each crime is spread over a "
             "circle (the bandwidth) with a quartic kernel — most weight at the crime, none "

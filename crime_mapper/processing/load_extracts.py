@@ -7,101 +7,46 @@ background task, so the toolbox, the model designer, batch mode and
 
 from __future__ import annotations
 
-import re
-from typing import Any, Optional
+from typing import Optional
 
 from qgis.core import (
+    QgsMapLayer,
     QgsProcessing,
-    QgsProcessingAlgorithm,
     QgsProcessingContext,
     QgsProcessingException,
     QgsProcessingFeedback,
-    QgsProcessingLayerPostProcessorInterface,
     QgsProcessingOutputNumber,
     QgsProcessingOutputString,
     QgsProcessingOutputVectorLayer,
     QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterMultipleLayers,
-    QgsProcessingUtils,
     QgsVectorLayer,
 )
 
-from ..core.common.feedback import Cancelled, Feedback
+from ..core.common.feedback import Cancelled
+from .base import CrimeMapperAlgorithm, split_paths
 
 # The loader (pandas, numpy) is imported when the algorithm runs, not when QGIS starts and
 # the provider lists its algorithms.
 
 
-def split_paths(value: Any) -> list[str]:
-    """Paths from the INPUT value: a ';'- or newline-separated string, or a list of them.
+def _style_loaded_layer(layer: QgsMapLayer, kind: str) -> None:
+    """The crimes or stop-and-search style, as the dock's load applies it."""
+    if not isinstance(layer, QgsVectorLayer):
+        return
+    from ..qgis_bridge.layers import style_crimes_layer, style_stop_search_layer
 
-    A list arrives when qgis_process is given INPUT= more than once, or from a model.
-    Surrounding quotes (as a pasted Windows path might carry) are dropped.
-    """
-    items = value if isinstance(value, (list, tuple)) else [value]
-    paths: list[str] = []
-    for item in items:
-        if item is None:
-            continue
-        for part in re.split(r"[;\r\n]+", str(item)):
-            part = part.strip().strip('"').strip("'").strip()
-            if part:
-                paths.append(part)
-    return paths
+    if kind == "crimes":
+        style_crimes_layer(layer)
+    else:
+        style_stop_search_layer(layer)
 
 
-class ProcessingFeedbackAdapter(Feedback):
-    """core.common.feedback.Feedback over QgsProcessingFeedback: progress bar and Cancel button."""
-
-    def __init__(self, feedback: Optional[QgsProcessingFeedback]) -> None:
-        self._feedback = feedback
-
-    def set_progress(self, percent: float) -> None:
-        if self._feedback is not None:
-            self._feedback.setProgress(max(0.0, min(100.0, float(percent))))
-
-    def is_cancelled(self) -> bool:
-        return bool(self._feedback is not None and self._feedback.isCanceled())
-
-
-class _StylePostProcessor(QgsProcessingLayerPostProcessorInterface):
-    """Applies the crime_mapper style when Processing adds an output layer to the project.
-
-    Processing loads result layers without their default style, so the renderer and the
-    aliases are applied here. QGIS keeps only a C++ pointer to a post-processor: the Python
-    object must be kept alive, hence the class-level registry of live instances.
-    """
-
-    _alive: list[_StylePostProcessor] = []
-
-    def __init__(self, kind: str, name: str) -> None:
-        super().__init__()
-        self.kind = kind
-        self.name = name
-
-    @classmethod
-    def create(cls, kind: str, name: str) -> _StylePostProcessor:
-        instance = cls(kind, name)
-        cls._alive.append(instance)
-        del cls._alive[:-16]  # only the latest few can still be pending
-        return instance
-
-    def postProcessLayer(self, layer, context, feedback) -> None:  # noqa: N802 - Qt API
-        if not isinstance(layer, QgsVectorLayer):
-            return
-        from ..qgis_bridge.layers import style_crimes_layer, style_stop_search_layer
-
-        if self.kind == "crimes":
-            style_crimes_layer(layer)
-        else:
-            style_stop_search_layer(layer)
-        layer.setName(self.name)
-        layer.triggerRepaint()
-
-
-class LoadExtractsAlgorithm(QgsProcessingAlgorithm):
+class LoadExtractsAlgorithm(CrimeMapperAlgorithm):
     """Load police.uk or force extracts into a styled crimes GeoPackage, rejects and report."""
+
+    GROUP_ID = "load"
 
     INPUT = "INPUT"
     PROFILE = "PROFILE"
@@ -121,16 +66,10 @@ class LoadExtractsAlgorithm(QgsProcessingAlgorithm):
     def displayName(self) -> str:  # noqa: N802 - Qt API
         return "Load crime extracts"
 
-    def group(self) -> str:
-        return "Load"
-
-    def groupId(self) -> str:  # noqa: N802 - Qt API
-        return "load"
-
     def tags(self) -> list[str]:
         return ["crime", "police", "police.uk", "extract", "validate", "geopackage", "csv"]
 
-    def shortHelpString(self) -> str:  # noqa: N802 - Qt API
+    def help_text(self) -> str:
         return (
             "Reads police.uk monthly files (street, outcomes, stop and search) or force "
             "records-system extracts, validates every row and writes:\n"
@@ -151,9 +90,6 @@ class LoadExtractsAlgorithm(QgsProcessingAlgorithm):
             "complete: a failed or cancelled run leaves earlier outputs unchanged. The "
             "crimes layer is internal (exact data): never publish it."
         )
-
-    def createInstance(self) -> LoadExtractsAlgorithm:  # noqa: N802 - Qt API
-        return LoadExtractsAlgorithm()
 
     def initAlgorithm(self, config: Optional[dict] = None) -> None:  # noqa: N802 - Qt API
         # A multiple-file parameter: the toolbox and batch mode offer a file picker (files,
@@ -225,7 +161,7 @@ class LoadExtractsAlgorithm(QgsProcessingAlgorithm):
                 paths,
                 None,
                 profile_path=profile,
-                feedback=ProcessingFeedbackAdapter(feedback),
+                feedback=self.core_feedback(feedback),
                 gpkg_path=gpkg,
                 rejects_path=rejects,
                 report_path=report,
@@ -269,8 +205,6 @@ class LoadExtractsAlgorithm(QgsProcessingAlgorithm):
     def _load_on_completion(
         context: QgsProcessingContext, uri: str, kind: str, name: str, output_name: str
     ) -> None:
-        details = QgsProcessingContext.LayerDetails(
-            name, context.project(), output_name, QgsProcessingUtils.LayerHint.Vector
+        CrimeMapperAlgorithm.load_styled_on_completion(
+            context, uri, name, output_name, lambda layer: _style_loaded_layer(layer, kind)
         )
-        details.setPostProcessor(_StylePostProcessor.create(kind, name))
-        context.addLayerToLoadOnCompletion(uri, details)

@@ -21,7 +21,6 @@ from typing import Any, Optional, Union
 
 from qgis.core import (
     QgsProcessing,
-    QgsProcessingAlgorithm,
     QgsProcessingContext,
     QgsProcessingException,
     QgsProcessingFeedback,
@@ -39,8 +38,8 @@ from ..core.common.feedback import Cancelled, Feedback, ScaledFeedback
 from ..core.common.geography import WGS84
 from ..core.hotspots.hexgrid import DEFAULT_MAX_CELLS
 from .anonymise import crimes_from_parameters, map_points_from_parameters
-from .hotspots_grid import CATEGORY_CHOICES, _HotspotPostProcessor
-from .load_extracts import ProcessingFeedbackAdapter
+from .base import CrimeMapperAlgorithm
+from .hotspots_grid import CATEGORY_CHOICES, hotspot_styler
 from .release_parameters import add_crimes_parameters, add_map_points_parameters
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -247,8 +246,10 @@ def run_publish_hotspots(
     )
 
 
-class PublishHotspotsAlgorithm(QgsProcessingAlgorithm):
+class PublishHotspotsAlgorithm(CrimeMapperAlgorithm):
     """A hexagon counts / Gi* grid for the public, from the public release, leak-gated."""
+
+    GROUP_ID = "release"
 
     RELEASE = "RELEASE"
     CRIMES = "CRIMES"
@@ -273,12 +274,6 @@ class PublishHotspotsAlgorithm(QgsProcessingAlgorithm):
     def displayName(self) -> str:  # noqa: N802 - Qt API
         return "Publish a hotspot grid for the public"
 
-    def group(self) -> str:
-        return "Release"
-
-    def groupId(self) -> str:  # noqa: N802 - Qt API
-        return "release"
-
     def tags(self) -> list[str]:
         return [
             "crime",
@@ -293,7 +288,7 @@ class PublishHotspotsAlgorithm(QgsProcessingAlgorithm):
             "Gi*",
         ]
 
-    def shortHelpString(self) -> str:  # noqa: N802 - Qt API
+    def help_text(self) -> str:
         return (
             "Makes a hotspot grid that may be published: crime counts or Getis-Ord Gi* hot "
             "and cold spots on hexagons, built from the public police.uk-style release, "
@@ -333,9 +328,6 @@ class PublishHotspotsAlgorithm(QgsProcessingAlgorithm):
             "with 'count' (and 'gi_class', 'class_label' for Gi*), styled when added to the "
             "project."
         )
-
-    def createInstance(self) -> PublishHotspotsAlgorithm:  # noqa: N802 - Qt API
-        return PublishHotspotsAlgorithm()
 
     def initAlgorithm(self, config: Optional[dict] = None) -> None:  # noqa: N802 - Qt API
         # no extension filter: a wrong file must reach our check and its clear message
@@ -433,7 +425,7 @@ class PublishHotspotsAlgorithm(QgsProcessingAlgorithm):
                 fdr=self.parameterAsBool(parameters, self.FDR, context),
                 max_cells=self.parameterAsInt(parameters, self.MAX_CELLS, context),
                 profile_path=self.parameterAsFile(parameters, self.PROFILE, context) or None,
-                feedback=ProcessingFeedbackAdapter(feedback),
+                feedback=self.core_feedback(feedback),
             )
         except Cancelled as exc:
             raise QgsProcessingException(
@@ -455,12 +447,12 @@ class PublishHotspotsAlgorithm(QgsProcessingAlgorithm):
                 f"{result.cells:,} cells, {result.crimes:,} published crimes; "
                 f"written to {result.path}"
             )
-        if context.willLoadLayerOnCompletion(out_path):
-            details = context.layerToLoadOnCompletionDetails(out_path)
-            details.name = result.title
-            details.setPostProcessor(
-                _HotspotPostProcessor.create(result.kind, result.title, result.legend_text)
-            )
+        self.style_destination_on_completion(
+            context,
+            out_path,
+            result.title,
+            hotspot_styler(result.kind, result.title, result.legend_text),
+        )
         return {
             self.OUTPUT: out_path,
             self.CELLS: result.cells,

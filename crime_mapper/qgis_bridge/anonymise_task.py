@@ -13,11 +13,14 @@ import traceback
 from collections.abc import Sequence
 from typing import Any, Optional, Union
 
-from qgis.core import Qgis, QgsMessageLog, QgsProject, QgsTask, QgsVectorLayer
+from qgis.core import QgsProject, QgsTask, QgsVectorLayer
 
 from ..core.common.feedback import Cancelled
-from .load_task import LOG_TAG, TaskFeedback
+from ..logger import get_logger
+from .load_task import TaskFeedback
 from .run_anonymise import AnonymiseOutputs, run_anonymise
+
+LOG = get_logger()
 
 
 class AnonymiseTask(QgsTask):
@@ -88,15 +91,13 @@ class AnonymiseTask(QgsTask):
 
     def finished(self, result: bool) -> None:  # main thread
         if result and self.outputs is not None:
-            QgsMessageLog.logMessage(self.summary, LOG_TAG, Qgis.MessageLevel.Info)
+            LOG.info(self.summary)
         elif self.error == "Cancelled" or self.isCanceled():
             self.error = self.error or "Cancelled"
             self.summary = self.summary or "Anonymise cancelled."
-            QgsMessageLog.logMessage(self.summary, LOG_TAG, Qgis.MessageLevel.Warning)
+            LOG.warning(self.summary)
         else:
-            QgsMessageLog.logMessage(
-                f"{self.summary}\n{self.details}", LOG_TAG, Qgis.MessageLevel.Critical
-            )
+            LOG.error(f"{self.summary}\n{self.details}")
 
     def add_public_layer(self, project: Optional[QgsProject] = None) -> Optional[QgsVectorLayer]:
         """Main thread only: add the styled public layer of a finished release."""

@@ -11,9 +11,10 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from qgis.core import Qgis, QgsMapLayer, QgsMessageLog, QgsProject, QgsTask
+from qgis.core import QgsMapLayer, QgsProject, QgsTask
 
 from ..core.common.feedback import Cancelled, Feedback, ScaledFeedback
+from ..logger import get_logger
 from .hotspot_layers import (
     DEFAULT_MAX_CELLS,
     KINDS,
@@ -26,7 +27,9 @@ from .hotspot_layers import (
     run_grid,
     run_kde,
 )
-from .load_task import LOG_TAG, TaskFeedback
+from .load_task import TaskFeedback
+
+LOG = get_logger()
 
 
 @dataclass
@@ -161,20 +164,12 @@ class HotspotTask(QgsTask):
                 f"{self.outputs.title}: {self.outputs.cells:,} cells, "
                 f"{self.outputs.crimes:,} crimes. " + " ".join(self.outputs.notes)
             )
-            QgsMessageLog.logMessage(text, LOG_TAG, Qgis.MessageLevel.Info)
+            LOG.info(text)
         elif self.error == "Cancelled" or self.isCanceled():
             self.error = self.error or "Cancelled"
-            QgsMessageLog.logMessage(
-                "Hotspot run cancelled; earlier outputs unchanged.",
-                LOG_TAG,
-                Qgis.MessageLevel.Warning,
-            )
+            LOG.warning("Hotspot run cancelled; earlier outputs unchanged.")
         else:
-            QgsMessageLog.logMessage(
-                f"Hotspot run failed: {self.error}\n{self.details}",
-                LOG_TAG,
-                Qgis.MessageLevel.Critical,
-            )
+            LOG.error(f"Hotspot run failed: {self.error}\n{self.details}")
 
     def add_layer_to_project(self, project: Optional[QgsProject] = None) -> Optional[QgsMapLayer]:
         """Main thread only: the styled layer, at the top of the "Hotspots" group."""

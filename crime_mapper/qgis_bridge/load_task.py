@@ -11,13 +11,14 @@ import traceback
 from collections.abc import Sequence
 from typing import Optional
 
-from qgis.core import Qgis, QgsLayerTreeGroup, QgsMessageLog, QgsProject, QgsTask
+from qgis.core import QgsLayerTreeGroup, QgsProject, QgsTask
 
 from ..core.common.feedback import Cancelled, Feedback
+from ..logger import get_logger
 from .layers import add_load_to_project
 from .run_load import LoadOutputs, run_load
 
-LOG_TAG = "crime_mapper"
+LOG = get_logger()
 
 
 class TaskFeedback(Feedback):
@@ -79,16 +80,12 @@ class LoadExtractsTask(QgsTask):
 
     def finished(self, result: bool) -> None:  # main thread
         if result and self.outputs is not None:
-            QgsMessageLog.logMessage(self.report_text, LOG_TAG, Qgis.MessageLevel.Info)
+            LOG.info(self.report_text)
         elif self.error == "Cancelled" or self.isCanceled():
             self.error = self.error or "Cancelled"
-            QgsMessageLog.logMessage(
-                self.report_text or "Load cancelled", LOG_TAG, Qgis.MessageLevel.Warning
-            )
+            LOG.warning(self.report_text or "Load cancelled")
         else:
-            QgsMessageLog.logMessage(
-                f"{self.report_text}\n{self.details}", LOG_TAG, Qgis.MessageLevel.Critical
-            )
+            LOG.error(f"{self.report_text}\n{self.details}")
 
     def add_layers_to_project(
         self, project: Optional[QgsProject] = None, group_name: Optional[str] = None

@@ -26,7 +26,7 @@ import os
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Optional
 
-from qgis.core import Qgis, QgsMessageLog, QgsProject
+from qgis.core import Qgis, QgsProject
 from qgis.gui import QgsDockWidget, QgsFileWidget
 from qgis.PyQt.QtCore import pyqtSignal
 from qgis.PyQt.QtWidgets import (
@@ -45,7 +45,10 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
-from .task_runner import LOG_TAG, TaskRunner, notify
+from ..logger import get_logger
+from .task_runner import TaskRunner, notify
+
+LOG = get_logger()
 
 if TYPE_CHECKING:
     from qgis.gui import QgisInterface
@@ -342,9 +345,7 @@ class CrimeMapperDock(QgsDockWidget):
 
         task = LoadExtractsTask(paths, output_dir, profile)
         self.report_view.setPlainText(f"Loading {len(paths)} input(s)…")
-        QgsMessageLog.logMessage(
-            f"Load started: {len(paths)} input(s) -> {output_dir}", LOG_TAG, Qgis.MessageLevel.Info
-        )
+        LOG.info(f"Load started: {len(paths)} input(s) -> {output_dir}")
         self._runner.start(task)
         return True
 

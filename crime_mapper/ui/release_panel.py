@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any, Optional
 
-from qgis.core import Qgis, QgsMapLayerProxyModel, QgsMessageLog, QgsProject
+from qgis.core import Qgis, QgsMapLayerProxyModel, QgsProject
 from qgis.gui import QgsFieldComboBox, QgsFileWidget, QgsMapLayerComboBox
 from qgis.PyQt.QtCore import QUrl, pyqtSignal
 from qgis.PyQt.QtGui import QDesktopServices
@@ -36,7 +36,10 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
-from .task_runner import LOG_TAG, TaskRunner, notify
+from ..logger import get_logger
+from .task_runner import TaskRunner, notify
+
+LOG = get_logger()
 
 if TYPE_CHECKING:
     from qgis.gui import QgisInterface
@@ -360,9 +363,7 @@ class ReleasePanel(QWidget):
             max_distance_m=self.distance_spin.value() * 1000.0,
         )
         self.summary_view.setPlainText("Anonymising…")
-        QgsMessageLog.logMessage(
-            f"Anonymise started -> {output_dir}", LOG_TAG, Qgis.MessageLevel.Info
-        )
+        LOG.info(f"Anonymise started -> {output_dir}")
         self._runner.start(task)
         return True
 

@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Optional
 
-from qgis.core import QgsApplication, QgsMessageLog, QgsTask
+from qgis.core import QgsApplication, QgsTask
 from qgis.PyQt.QtCore import QObject
 from qgis.PyQt.QtWidgets import QProgressBar
 
-LOG_TAG = "crime_mapper"
+from ..logger import log_message
+
 MESSAGE_TITLE = "Crime mapper"
 
 #: Tasks a runner stopped listening to (shutdown) that may still be running: held here until
@@ -29,7 +30,7 @@ def notify(iface: Any, text: str, level: Any) -> None:
     the record: the analyst sees it now and it is still in the log afterwards."""
     if iface is not None:
         iface.messageBar().pushMessage(MESSAGE_TITLE, text, level, 8)
-    QgsMessageLog.logMessage(text, LOG_TAG, level)
+    log_message(text, level)
 
 
 class TaskRunner(QObject):

@@ -1,0 +1,176 @@
+"""The base every crime_mapper Processing algorithm stands on, as QGIS's own algorithms stand
+on ``QgisAlgorithm``.
+
+Why one base: each algorithm used to repeat the same plumbing (``createInstance``, group names,
+a feedback adapter, a layer post-processor to style its result, path splitting for
+``qgis_process``), and its help went to QGIS as-is. QGIS shows ``shortHelpString`` as HTML, so
+help that says "On or near <label>" or "<YYYY-MM>-<force>-street.csv" lost everything from the
+first ``<`` on. Here an algorithm writes its help as plain text (:meth:`help_text`) and the
+base escapes it once (:func:`help_html`).
+
+A new algorithm: subclass :class:`CrimeMapperAlgorithm`, set ``GROUP_ID`` (a key of
+:data:`GROUPS`), write ``name``, ``displayName``, ``help_text``, ``initAlgorithm`` and
+``processAlgorithm``; use :meth:`core_feedback` to hand progress/cancel to core code and
+:meth:`load_styled_on_completion` to add a styled result to the project.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any, Callable, ClassVar, Optional
+
+from qgis.core import (
+    QgsMapLayer,
+    QgsProcessingAlgorithm,
+    QgsProcessingContext,
+    QgsProcessingFeedback,
+    QgsProcessingLayerPostProcessorInterface,
+    QgsProcessingUtils,
+)
+from qgis.PyQt.QtCore import QCoreApplication
+
+from ..core.common.feedback import Feedback
+
+#: Processing group id -> the group's name in the toolbox (one list, so a new algorithm
+#: cannot invent a near-duplicate group).
+GROUPS: dict[str, str] = {
+    "load": "Load",
+    "release": "Release",
+    "hotspots": "Hotspots",
+    "publish": "Publish",
+    "qa": "Release QA",
+}
+
+#: How a styled result is drawn: called with the layer QGIS has just loaded.
+LayerStyler = Callable[[QgsMapLayer], None]
+
+
+def help_html(text: str) -> str:
+    """Plain help text as the HTML QGIS renders: ``<``, ``>`` and ``&`` escaped, line breaks
+    kept (as ``<br>``, so the toolbox, the algorithm dialog and ``qgis_process help`` all
+    break lines alike)."""
+    return html.escape(text, quote=False).replace("\r\n", "\n").replace("\n", "<br>")
+
+
+def split_paths(value: Any) -> list[str]:
+    """Paths from a multiple-file parameter: a ';'- or newline-separated string, or a list.
+
+    A list arrives when qgis_process is given the parameter more than once, or from a model.
+    Surrounding quotes (as a pasted Windows path might carry) are dropped.
+    """
+    items = value if isinstance(value, (list, tuple)) else [value]
+    paths: list[str] = []
+    for item in items:
+        if item is None:
+            continue
+        for part in re.split(r"[;\r\n]+", str(item)):
+            part = part.strip().strip('"').strip("'").strip()
+            if part:
+                paths.append(part)
+    return paths
+
+
+class ProcessingFeedbackAdapter(Feedback):
+    """core.common.feedback.Feedback over QgsProcessingFeedback: progress bar and Cancel button."""
+
+    def __init__(self, feedback: Optional[QgsProcessingFeedback]) -> None:
+        self._feedback = feedback
+
+    def set_progress(self, percent: float) -> None:
+        if self._feedback is not None:
+            self._feedback.setProgress(max(0.0, min(100.0, float(percent))))
+
+    def is_cancelled(self) -> bool:
+        return bool(self._feedback is not None and self._feedback.isCanceled())
+
+
+class StylePostProcessor(QgsProcessingLayerPostProcessorInterface):
+    """Styles a result layer when Processing adds it to the project, and names it.
+
+    Processing loads result layers without their stored default style, so the style is applied
+    here. QGIS keeps only a C++ pointer to a post-processor: the Python object must stay alive
+    until QGIS calls it, hence the class-level list of live instances.
+    """
+
+    _alive: ClassVar[list[StylePostProcessor]] = []
+    _KEEP = 16  # only the latest few can still be pending
+
+    def __init__(self, style: LayerStyler, name: str) -> None:
+        super().__init__()
+        self.style = style
+        self.name = name
+
+    @classmethod
+    def create(cls, style: LayerStyler, name: str) -> StylePostProcessor:
+        instance = cls(style, name)
+        cls._alive.append(instance)
+        del cls._alive[: -cls._KEEP]
+        return instance
+
+    def postProcessLayer(self, layer, context, feedback) -> None:  # noqa: N802 - QGIS API
+        if layer is None:
+            return
+        self.style(layer)
+        layer.setName(self.name)
+        layer.triggerRepaint()
+
+
+class CrimeMapperAlgorithm(QgsProcessingAlgorithm):
+    """What every crime_mapper algorithm shares; subclasses set ``GROUP_ID`` and write
+    ``help_text`` (plain text, escaped here) instead of ``shortHelpString``."""
+
+    GROUP_ID: ClassVar[str] = ""
+
+    def tr(self, text: str) -> str:
+        """Translatable text, in the context of the algorithm's class (as QgisAlgorithm)."""
+        return QCoreApplication.translate(type(self).__name__, text)
+
+    def createInstance(self) -> QgsProcessingAlgorithm:  # noqa: N802 - QGIS API
+        return type(self)()
+
+    def group(self) -> str:
+        return self.tr(GROUPS[self.GROUP_ID])
+
+    def groupId(self) -> str:  # noqa: N802 - QGIS API
+        return self.GROUP_ID
+
+    def help_text(self) -> str:
+        """The algorithm's help as plain text; ``<``, ``>`` and ``&`` need no escaping."""
+        return ""
+
+    def shortHelpString(self) -> str:  # noqa: N802 - QGIS API
+        return help_html(self.help_text())
+
+    @staticmethod
+    def core_feedback(feedback: Optional[QgsProcessingFeedback]) -> Feedback:
+        """The run's feedback as the core's Feedback (progress and cancel)."""
+        return ProcessingFeedbackAdapter(feedback)
+
+    @staticmethod
+    def load_styled_on_completion(
+        context: QgsProcessingContext,
+        uri: str,
+        name: str,
+        output_name: str,
+        style: LayerStyler,
+        hint: Any = QgsProcessingUtils.LayerHint.Vector,
+    ) -> None:
+        """Add a layer the algorithm wrote (not a destination parameter) to the project when
+        the run completes, styled and named."""
+        if context.project() is None:
+            return
+        details = QgsProcessingContext.LayerDetails(name, context.project(), output_name, hint)
+        details.setPostProcessor(StylePostProcessor.create(style, name))
+        context.addLayerToLoadOnCompletion(uri, details)
+
+    @staticmethod
+    def style_destination_on_completion(
+        context: QgsProcessingContext, path: str, name: str, style: LayerStyler
+    ) -> None:
+        """Style and name a destination-parameter output Processing is about to load."""
+        if not context.willLoadLayerOnCompletion(path):
+            return
+        details = context.layerToLoadOnCompletionDetails(path)
+        details.name = name
+        details.setPostProcessor(StylePostProcessor.create(style, name))
