@@ -65,7 +65,7 @@ def test_metadata_is_complete_and_single_sourced(repo_root: Path) -> None:
     parser = configparser.ConfigParser(interpolation=None)
     parser.read(repo_root / "metadata.txt", encoding="utf-8")
     general = parser["general"]
-    assert general["name"] == "crime_mapper"
+    assert general["name"] == "Crime mapper"  # readable: the Plugin Manager shows it
     assert general["qgisMinimumVersion"] == "3.22"
     assert general["qgisMaximumVersion"] == "4.99"
     assert general["supportsQt6"] == "True"

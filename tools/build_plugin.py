@@ -8,7 +8,10 @@ product promises reproducible releases, and that starts with the plugin itself.
 
 Usage:
     python3 tools/build_plugin.py --out build                 # -> build/crime_mapper/
-    python3 tools/build_plugin.py --out build --zip dist/crime_mapper-0.1.0.zip
+    python3 tools/build_plugin.py --out build --zip dist/crime_mapper-0.2.0.zip
+
+With --zip the package is then checked the way the QGIS plugin repository's uploader checks it
+(tools/check_plugin_package.py); a package it would refuse makes the build fail.
 """
 
 from __future__ import annotations
@@ -115,6 +118,11 @@ def main(argv: list[str] | None = None) -> int:
             zip_path = ROOT / zip_path
         write_zip(plugin_dir, zip_path)
         print(f"plugin zip: {zip_path}")
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from check_plugin_package import main as check_package
+
+        if check_package([str(zip_path)]) != 0:
+            return 1
     return 0
 
 

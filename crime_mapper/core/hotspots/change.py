@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from typing import Optional, Union
 
 import numpy as np
-from scipy.stats import poisson
 
+from crime_mapper.core.common.dependencies import require
 from crime_mapper.core.hotspots.fdr import bh_adjust, confidence_class
 from crime_mapper.core.hotspots.hexgrid import HexGrid, HotspotInputError, hex_cells
 
@@ -151,6 +151,7 @@ def change_hotspots(
     baseline_mean = baseline_total / n_base
     floor = 0.5 / n_base
     expected = np.maximum(baseline_mean, floor) * span
+    poisson = require("scipy.stats", "Change hotspots").poisson  # see core.common.dependencies
     p_up = poisson.sf(current_count - 1, expected)
     p_down = poisson.cdf(current_count, expected)
     p_fdr = bh_adjust(p_up) if fdr else None

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 import numpy as np
-from scipy.special import ndtr
 
+from crime_mapper.core.common.dependencies import require
 from crime_mapper.core.hotspots.fdr import bh_adjust, confidence_class
 from crime_mapper.core.hotspots.hexgrid import HotspotInputError, TooManyCells, ring_offsets
 
@@ -136,7 +136,8 @@ def gi_star(
     defined = spread > 0
     z = np.zeros(n)
     z[defined] = numerator[defined] / (std * spread[defined])
-    p = 2.0 * ndtr(-np.abs(z))
+    special = require("scipy.special", "Getis-Ord Gi* hotspots")  # see core.common.dependencies
+    p = 2.0 * special.ndtr(-np.abs(z))
     p_fdr = bh_adjust(p) if fdr else None
     level = confidence_class(p_fdr if fdr else p)
     hotspot_class = (np.sign(z).astype(np.int8) * level).astype(np.int8)

@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
-from scipy.signal import fftconvolve
 
+from crime_mapper.core.common.dependencies import require
 from crime_mapper.core.hotspots.hexgrid import HotspotInputError, TooManyCells, _nice_size_above
 
 __all__ = [
@@ -180,7 +180,9 @@ def kde_surface(
         total = 1.0
     kernel *= 1e6 / (total * cell_m * cell_m)  # crimes per km² per crime in the cell
 
-    density = fftconvolve(counts, kernel, mode="same")
+    # scipy is imported here, not at module level: see core.common.dependencies
+    signal = require("scipy.signal", "Kernel density")
+    density = signal.fftconvolve(counts, kernel, mode="same")
     # FFT round-off leaves about 1e-12 of the peak where the surface should be exactly 0.
     density[density < 1e-9 * max(float(density.max()), 1e-300)] = 0.0
     return KdeResult(

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from ..common.csv_safety import safe_cell
+from ..common.dependencies import require
 from ..common.geography import WGS84, inside_uk, to_wgs84, transform
 from ..common.projection import choose_crs, to_projected
 from ..hotspots.hexgrid import HexGrid, hex_cells, hex_centres
@@ -466,7 +467,7 @@ def _apply_min_addresses(
     list is used up is queried again, against a tree of the survivors. Each round drops at least
     one candidate, so the loop ends.
     """
-    from scipy.spatial import cKDTree
+    cKDTree = require("scipy.spatial", "Building map points").cKDTree  # noqa: N806
 
     n_cand = cand_xy.shape[0]
     n_addr = addr_xy.shape[0]

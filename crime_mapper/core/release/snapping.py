@@ -25,6 +25,7 @@ from typing import Optional
 
 import numpy as np
 
+from ..common.dependencies import require
 from ..common.feedback import Feedback
 from ..common.geography import WGS84, transform
 from ..common.projection import ZONE_CRS, to_projected
@@ -67,7 +68,7 @@ class MapPointIndex:
     reused for every month or category snapped against the same points."""
 
     def __init__(self, points: MapPoints) -> None:
-        from scipy.spatial import cKDTree
+        cKDTree = require("scipy.spatial", "Snapping crimes to map points").cKDTree  # noqa: N806
 
         self.points = points
         x, y, zone = points.projected()
