@@ -1,0 +1,1 @@
+"""Public outputs made from the release table: web map, neighbourhood summaries."""

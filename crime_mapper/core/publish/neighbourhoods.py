@@ -1,0 +1,786 @@
+"""Neighbourhoods for public outputs: their outlines, names, populations, safe file names, and
+which neighbourhood each published crime belongs to.
+
+Shared by the neighbourhood summaries and the web map (one source of truth for slugs and for
+the assignment, so a map popup's link always finds its summary page).
+
+Where neighbourhoods come from:
+  * a GeoJSON file (or a QGIS polygon layer, through qgis_bridge.neighbourhood_layer) with a
+    code and a name property: police neighbourhoods, wards, MSOAs;
+  * a CSV lookup of LSOA code -> neighbourhood code (and name), with or without outlines.
+
+How a crime is assigned (``assign_crimes``): by its LSOA code where a lookup holds that code
+(the published LSOA is authoritative and cheap), otherwise by point in polygon on its published
+map point. Point in polygon runs once per distinct map point, not per crime (a national month
+has ~500,000 crimes on far fewer points), with a bounding-box prefilter and an even-odd ray
+test vectorised in numpy. Crimes that fall in no neighbourhood are counted and reported as
+"outside any neighbourhood"; crimes published without a location as "no location". Nothing
+is dropped: the counts of every way add up to the rows given.
+
+Outlines are checked as they are read: non-finite vertices removed, rings closed, repeated
+vertices removed, rings with fewer than three distinct vertices or no area dropped, and
+self-intersecting rings reported. Containment uses the even-odd rule over every ring of a
+neighbourhood, which is how a bow-tie or a hole given as a second outer ring is normally
+repaired (it matches GEOS MakeValid for those cases); every repair is listed in ``problems``.
+
+Imports nothing from QGIS.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional, Union
+
+import numpy as np
+import pandas as pd
+
+PathLike = Union[str, Path]
+
+OUTSIDE = -1  # assignment index: has a location, in no neighbourhood
+NO_LOCATION = -2  # assignment index: published without a location
+OUTSIDE_LABEL = "Outside any neighbourhood"
+NO_LOCATION_LABEL = "No location"
+
+# Column names tried, in order, when a lookup or population CSV does not say which to use.
+LSOA_COLUMNS = ("LSOA code", "lsoa11cd", "LSOA11CD", "lsoa21cd", "LSOA21CD", "lsoa_code", "lsoa")
+POPULATION_COLUMNS = ("population", "mid2018_population", "Population", "pop", "all_ages")
+
+MAX_SLUG_LENGTH = 60
+# Names a slug must not take: the index page, and names Windows refuses for files.
+_RESERVED_SLUGS = frozenset(
+    {"index", "con", "prn", "aux", "nul", "clock$"}
+    | {f"com{i}" for i in range(10)}
+    | {f"lpt{i}" for i in range(10)}
+)
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+_MAX_POINTS_X_EDGES = 4_000_000  # one chunk of the point-in-polygon test (~100 MB of temps)
+
+
+class NeighbourhoodError(ValueError):
+    """Neighbourhood input that cannot be used, with what to give instead."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Safe file names
+def _slug_base(name: Any) -> str:
+    text = "" if name is None else str(name)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    text = _NOT_SLUG.sub("-", text.lower()).strip("-")[:MAX_SLUG_LENGTH].strip("-")
+    if not text:
+        text = "neighbourhood"
+    if text in _RESERVED_SLUGS:
+        text = f"{text}-area"
+    return text
+
+
+def neighbourhood_slugs(names: Sequence[Any]) -> list[str]:
+    """One file-name stem per name: ASCII letters, digits and hyphens only (no ``.``, ``/``,
+    ``\\``, ``:``, NUL or control character can pass), at most ~70 characters, never a name
+    Windows reserves, never ``index`` (the index page), and unique, also ignoring case.
+
+    Stable: the same list gives the same slugs, and a name whose plain slug no other name
+    shares always gets that plain slug (accents folded, ``Castle Hill`` -> ``castle-hill``).
+    Different names whose slugs collide (``A/B`` and ``A:B``) each get a suffix made from a
+    hash of the exact name, so neither depends on the order of the list; exactly repeated
+    names then get ``-2``, ``-3`` in list order.
+    """
+    bases = [_slug_base(n) for n in names]
+    exact = ["" if n is None else str(n) for n in names]
+    by_base: dict[str, set[str]] = {}
+    for base, name in zip(bases, exact):
+        by_base.setdefault(base, set()).add(name)
+    out: list[str] = []
+    used: set[str] = set()
+    for base, name in zip(bases, exact):
+        slug = base
+        if len(by_base[base]) > 1:
+            digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+            slug = f"{base}-{digest}"
+        candidate, n = slug, 1
+        while candidate in used:
+            n += 1
+            candidate = f"{slug}-{n}"
+        used.add(candidate)
+        out.append(candidate)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Outlines
+@dataclass
+class Neighbourhoods:
+    """The neighbourhood set: parallel arrays, one entry per neighbourhood, in input order.
+
+    ``rings[i]``: the closed rings (float64 (n, 2) lon/lat arrays, first vertex repeated last)
+    of neighbourhood i, outer rings and holes alike (even-odd rule); empty when it has no
+    usable outline (then only a lookup can assign crimes to it). ``lookup`` maps LSOA codes
+    to neighbourhood indexes. ``population`` is NaN where unknown. ``problems`` lists every
+    repair or rejection made while reading, for the report.
+    """
+
+    codes: list[str]
+    names: list[str]
+    rings: list[list[np.ndarray]]
+    population: np.ndarray
+    lookup: dict[str, int] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        n = len(self.codes)
+        if not (len(self.names) == len(self.rings) == len(self.population) == n):
+            raise ValueError("codes, names, rings and population must have one entry each")
+        self._index = {c: i for i, c in enumerate(self.codes)}
+        self._edges: Optional[tuple] = None
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    @property
+    def slugs(self) -> list[str]:
+        """File-name stems, from the names (codes where names repeat exactly are still
+        unique: see neighbourhood_slugs)."""
+        return neighbourhood_slugs(self.names)
+
+    def index_of(self, code: str) -> Optional[int]:
+        return self._index.get(code)
+
+    @property
+    def has_outlines(self) -> bool:
+        return any(self.rings)
+
+    def bounds(self) -> np.ndarray:
+        """(n, 4) minx, miny, maxx, maxy per neighbourhood; NaN where it has no outline."""
+        out = np.full((len(self), 4), np.nan)
+        for i, rings in enumerate(self.rings):
+            if rings:
+                allv = np.concatenate(rings)
+                out[i] = (allv[:, 0].min(), allv[:, 1].min(), allv[:, 0].max(), allv[:, 1].max())
+        return out
+
+    def area_km2(self) -> np.ndarray:
+        """Area of each outline in km² (even-odd: holes subtract), on a local equirectangular
+        projection, which is within a fraction of a percent at neighbourhood size. NaN where
+        there is no outline."""
+        out = np.full(len(self), np.nan)
+        for i, rings in enumerate(self.rings):
+            if not rings:
+                continue
+            lat0 = math.radians(float(np.mean(np.concatenate(rings)[:, 1])))
+            kx, ky = 111.320 * math.cos(lat0), 110.574
+            signed = [abs(_ring_area(r[:, 0] * kx, r[:, 1] * ky)) for r in rings]
+            # even-odd: a ring inside another is a hole; approximate by nesting parity of the
+            # ring's first vertex in the others (exact for ordinary outlines with holes)
+            total = 0.0
+            for j, ring in enumerate(rings):
+                depth = sum(
+                    _crossings(ring[:1, 0], ring[:1, 1], _ring_edges(other))[0]
+                    for k, other in enumerate(rings)
+                    if k != j
+                )
+                total += -signed[j] if depth % 2 else signed[j]
+            out[i] = max(total, 0.0)
+        return out
+
+    def edges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(edges (m, 4) x1 y1 x2 y2, start offsets (n,), end offsets (n,)), built once."""
+        if self._edges is None:
+            parts, starts, ends, pos = [], np.zeros(len(self), np.int64), None, 0
+            ends = np.zeros(len(self), np.int64)
+            for i, rings in enumerate(self.rings):
+                starts[i] = pos
+                for ring in rings:
+                    e = _ring_edges(ring)
+                    parts.append(e)
+                    pos += len(e)
+                ends[i] = pos
+            edges = np.concatenate(parts) if parts else np.zeros((0, 4))
+            self._edges = (edges, starts, ends)
+        return self._edges
+
+
+def _ring_area(x: np.ndarray, y: np.ndarray) -> float:
+    return 0.5 * float(np.dot(x[:-1], y[1:]) - np.dot(x[1:], y[:-1]))
+
+
+def _collinear(ring: np.ndarray) -> bool:
+    """True when every vertex lies on one line (the ring encloses nothing)."""
+    d = ring - ring[0]
+    k = int(np.argmax(np.abs(d).sum(axis=1)))
+    return bool(np.all(d[:, 0] * d[k, 1] - d[:, 1] * d[k, 0] == 0.0))
+
+
+def _ring_edges(ring: np.ndarray) -> np.ndarray:
+    return np.column_stack((ring[:-1, 0], ring[:-1, 1], ring[1:, 0], ring[1:, 1]))
+
+
+def _self_intersects(ring: np.ndarray) -> bool:
+    """Whether two non-adjacent edges of a closed ring cross or touch (vectorised, chunked)."""
+    e = _ring_edges(ring)
+    m = len(e)
+    if m < 4:
+        return False
+    x1, y1, x2, y2 = e.T
+    rows = max(1, _MAX_POINTS_X_EDGES // m)
+    idx = np.arange(m)
+    for start in range(0, m, rows):
+        a = slice(start, min(m, start + rows))
+        ia = idx[a][:, None]
+        ax1, ay1, ax2, ay2 = (v[a][:, None] for v in (x1, y1, x2, y2))
+
+        def orient(px, py, qx, qy, rx, ry):
+            return np.sign((qx - px) * (ry - py) - (qy - py) * (rx - px))
+
+        o1 = orient(ax1, ay1, ax2, ay2, x1, y1)
+        o2 = orient(ax1, ay1, ax2, ay2, x2, y2)
+        o3 = orient(x1, y1, x2, y2, ax1, ay1)
+        o4 = orient(x1, y1, x2, y2, ax2, ay2)
+        proper = (o1 * o2 < 0) & (o3 * o4 < 0)
+        # adjacent edges share a vertex; the first and last edges of the ring too
+        adjacent = (
+            (np.abs(ia - idx) <= 1) | ((ia == 0) & (idx == m - 1)) | ((ia == m - 1) & (idx == 0))
+        )
+        if (proper & ~adjacent).any():
+            return True
+    return False
+
+
+def clean_ring(coords: Any, where: str, problems: list[str]) -> Optional[np.ndarray]:
+    """A usable closed ring from raw coordinates, or None; every change goes to problems."""
+    rows = []
+    try:
+        for p in coords:
+            try:
+                rows.append((float(p[0]), float(p[1])))
+            except (TypeError, ValueError, IndexError):
+                rows.append((math.nan, math.nan))  # an unreadable vertex: removed below
+    except TypeError:
+        problems.append(f"{where}: ring with unreadable coordinates dropped")
+        return None
+    arr = np.asarray(rows, dtype=np.float64)
+    if arr.size == 0:
+        problems.append(f"{where}: empty ring dropped")
+        return None
+    arr = arr.reshape(-1, 2)
+    finite = np.isfinite(arr).all(axis=1)
+    if not finite.all():
+        problems.append(
+            f"{where}: {int((~finite).sum())} unreadable or non-finite vertices removed"
+        )
+        arr = arr[finite]
+    if len(arr) and not np.array_equal(arr[0], arr[-1]):
+        problems.append(f"{where}: ring was not closed; closed it")
+        arr = np.vstack([arr, arr[:1]])
+    if len(arr) > 1:
+        keep = np.ones(len(arr), bool)
+        keep[1:] = (arr[1:] != arr[:-1]).any(axis=1)
+        if not keep.all():
+            arr = arr[keep]
+    if len(arr) < 4:
+        problems.append(f"{where}: ring with fewer than 3 distinct vertices dropped")
+        return None
+    if _collinear(arr):
+        problems.append(f"{where}: ring with no area dropped")
+        return None
+    if _self_intersects(arr):
+        problems.append(
+            f"{where}: self-intersecting ring; repaired by the even-odd rule (each lobe "
+            "counts as inside, overlaps as outside)"
+        )
+    return arr
+
+
+def _polygon_rings(geometry: Any, where: str, problems: list[str]) -> list[np.ndarray]:
+    """Rings of a GeoJSON Polygon, MultiPolygon or GeometryCollection of them."""
+    if not isinstance(geometry, dict):
+        problems.append(f"{where}: no geometry")
+        return []
+    kind = geometry.get("type")
+    if kind == "GeometryCollection":
+        rings: list[np.ndarray] = []
+        for j, part in enumerate(geometry.get("geometries") or []):
+            if isinstance(part, dict) and part.get("type") in ("Polygon", "MultiPolygon"):
+                rings.extend(_polygon_rings(part, f"{where} part {j + 1}", problems))
+            else:
+                kind_j = part.get("type") if isinstance(part, dict) else type(part).__name__
+                problems.append(f"{where}: non-polygon part ({kind_j}) of a collection ignored")
+        return rings
+    coords = geometry.get("coordinates")
+    if kind == "Polygon":
+        polygons = [coords]
+    elif kind == "MultiPolygon":
+        polygons = coords
+    else:
+        problems.append(f"{where}: geometry type {kind!r} is not a polygon; no outline")
+        return []
+    rings = []
+    for polygon in polygons or []:
+        for ring in polygon or []:
+            cleaned = clean_ring(ring or [], where, problems)
+            if cleaned is not None:
+                rings.append(cleaned)
+    if not rings:
+        problems.append(f"{where}: no usable ring; no outline")
+    return rings
+
+
+def _geojson_crs(data: dict) -> str:
+    name = str(((data.get("crs") or {}).get("properties") or {}).get("name", ""))
+    match = re.search(r"EPSG:{1,2}(\d+)", name)
+    if match and match.group(1) != "4326":
+        return f"EPSG:{match.group(1)}"
+    return "EPSG:4326"
+
+
+def _text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value).strip()
+
+
+def _population_value(value: Any) -> float:
+    """A population from a field: a non-negative finite number, else NaN (unknown)."""
+    try:
+        number = float(str(value).replace(",", "").strip())
+    except (TypeError, ValueError):
+        return float("nan")
+    return number if math.isfinite(number) and number >= 0 else float("nan")
+
+
+def read_geojson(
+    path: PathLike,
+    code_field: str,
+    name_field: Optional[str] = None,
+    population_field: Optional[str] = None,
+) -> Neighbourhoods:
+    """Neighbourhoods from a GeoJSON FeatureCollection of polygons.
+
+    Features without a code are reported and skipped (their crimes are then "outside");
+    features repeating a code are merged into one neighbourhood (reported). A name missing
+    gives the code as name. Coordinates in another CRS (a legacy ``crs`` member naming an
+    EPSG code, e.g. British National Grid) are transformed to WGS84.
+    """
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise NeighbourhoodError(f"cannot read neighbourhoods {path.name}: {exc}") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("features"), list):
+        raise NeighbourhoodError(f"{path.name} is not a GeoJSON FeatureCollection")
+    problems: list[str] = []
+    features = []
+    for k, feature in enumerate(data["features"]):
+        props = (feature or {}).get("properties") or {} if isinstance(feature, dict) else {}
+        if not isinstance(props, dict):
+            props = {}
+        features.append(
+            (
+                _text(props.get(code_field)),
+                _text(props.get(name_field)) if name_field else "",
+                props.get(population_field) if population_field else None,
+                (feature or {}).get("geometry") if isinstance(feature, dict) else None,
+                k,
+            )
+        )
+    if features and not any(code for code, *_ in features):
+        raise NeighbourhoodError(
+            f"no feature of {path.name} has the code field {code_field!r}; properties found: "
+            + ", ".join(sorted(_property_names(data)))[:300]
+        )
+    result = _from_features(features, problems, population_field is not None)
+    crs = _geojson_crs(data)
+    if crs != "EPSG:4326":
+        from ..common.geography import to_wgs84
+
+        for rings in result.rings:
+            for ring in rings:
+                ring[:, 0], ring[:, 1] = to_wgs84(ring[:, 0], ring[:, 1], crs)
+    result.source = path.name
+    return result
+
+
+def _property_names(data: dict) -> set[str]:
+    names: set[str] = set()
+    for feature in data.get("features", [])[:50]:
+        if isinstance(feature, dict) and isinstance(feature.get("properties"), dict):
+            names.update(str(k) for k in feature["properties"])
+    return names
+
+
+def _from_features(
+    features: Iterable[tuple[str, str, Any, Any, int]], problems: list[str], has_population: bool
+) -> Neighbourhoods:
+    """Merge (code, name, population, geometry, feature number) into a Neighbourhoods."""
+    codes: list[str] = []
+    names: list[str] = []
+    rings: list[list[np.ndarray]] = []
+    population: list[float] = []
+    index: dict[str, int] = {}
+    for code, name, pop, geometry, k in features:
+        where = f"feature {k + 1}" + (f" ({code})" if code else "")
+        if not code:
+            problems.append(f"{where}: no code; skipped (its crimes count as outside)")
+            continue
+        these = (
+            _polygon_rings(geometry, where, problems)
+            if isinstance(geometry, dict) or geometry is None
+            else geometry
+        )
+        value = _population_value(pop) if has_population else float("nan")
+        if code in index:
+            i = index[code]
+            problems.append(f"{where}: code repeats an earlier feature; outlines merged")
+            rings[i].extend(these)
+            if has_population and not math.isnan(value):
+                population[i] = value if math.isnan(population[i]) else population[i] + value
+            continue
+        index[code] = len(codes)
+        codes.append(code)
+        names.append(name or code)
+        rings.append(list(these))
+        population.append(value)
+    return Neighbourhoods(
+        codes, names, rings, np.asarray(population, dtype=np.float64), {}, problems
+    )
+
+
+def from_outlines(
+    records: Iterable[tuple[str, str, Any, list[np.ndarray]]],
+    problems: Optional[list[str]] = None,
+    source: str = "",
+) -> Neighbourhoods:
+    """Neighbourhoods from (code, name, population or None, rings) made elsewhere (the QGIS
+    layer adapter). Rings are checked and repaired as in read_geojson."""
+    problems = [] if problems is None else problems
+    feats = []
+    for k, (code, name, pop, raw_rings) in enumerate(records):
+        where = f"feature {k + 1}" + (f" ({code})" if code else "")
+        cleaned = [clean_ring(r, where, problems) for r in raw_rings]
+        feats.append((_text(code), _text(name), pop, [r for r in cleaned if r is not None], k))
+    result = _from_features(feats, problems, True)
+    result.source = source
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# CSV inputs
+def _read_csv(path: PathLike, what: str) -> pd.DataFrame:
+    path = Path(path)
+    try:
+        return pd.read_csv(
+            path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8-sig"
+        )
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise NeighbourhoodError(f"cannot read the {what} {path.name}: {exc}") from exc
+
+
+def _pick(frame: pd.DataFrame, wanted: Optional[str], tried: Sequence[str], what: str) -> str:
+    if wanted:
+        if wanted not in frame.columns:
+            raise NeighbourhoodError(
+                f"the {what} has no column {wanted!r}; columns: {', '.join(frame.columns)}"
+            )
+        return wanted
+    for name in tried:
+        if name in frame.columns:
+            return name
+    lowered = {c.lower(): c for c in frame.columns}
+    for name in tried:
+        if name.lower() in lowered:
+            return lowered[name.lower()]
+    raise NeighbourhoodError(
+        f"the {what} has none of the columns {', '.join(tried)}; say which column to use "
+        f"(columns: {', '.join(frame.columns)})"
+    )
+
+
+@dataclass
+class LsoaLookup:
+    """LSOA code -> (neighbourhood code, neighbourhood name)."""
+
+    codes: dict[str, str]
+    names: dict[str, str]
+    problems: list[str] = field(default_factory=list)
+    source: str = ""
+
+
+def read_lookup(
+    path: PathLike,
+    code_field: str,
+    name_field: Optional[str] = None,
+    lsoa_field: Optional[str] = None,
+) -> LsoaLookup:
+    """A CSV lookup of LSOA code to neighbourhood (e.g. lsoa11cd -> msoa11cd, msoa11nm).
+
+    An LSOA listed twice with different neighbourhoods is ambiguous: it is reported and
+    its crimes fall back to point in polygon (or outside), never to a guess.
+    """
+    frame = _read_csv(path, "LSOA lookup")
+    lsoa_col = _pick(frame, lsoa_field, LSOA_COLUMNS, "LSOA lookup")
+    code_col = _pick(frame, code_field, (), "LSOA lookup")
+    name_col = _pick(frame, name_field, (), "LSOA lookup") if name_field else None
+    problems: list[str] = []
+    lsoa = frame[lsoa_col].str.strip()
+    code = frame[code_col].str.strip()
+    blank = (lsoa == "") | (code == "")
+    if blank.any():
+        problems.append(
+            f"{int(blank.sum())} lookup rows with a blank LSOA or neighbourhood skipped"
+        )
+    frame = frame.assign(_l=lsoa, _c=code)[~blank]
+    pairs = frame.drop_duplicates(["_l", "_c"])
+    dup = pairs["_l"].duplicated(keep=False)
+    if dup.any():
+        bad = sorted(pairs.loc[dup, "_l"].unique())
+        problems.append(
+            f"{len(bad)} LSOAs map to more than one neighbourhood and are not used from the "
+            f"lookup (e.g. {', '.join(bad[:5])})"
+        )
+        pairs = pairs[~dup]
+    codes = dict(zip(pairs["_l"], pairs["_c"]))
+    names: dict[str, str] = {}
+    if name_col:
+        named = frame.drop_duplicates("_c")
+        names = dict(zip(named["_c"], named[name_col].str.strip()))
+    return LsoaLookup(codes, names, problems, Path(path).name)
+
+
+def read_names(path: PathLike, code_field: str, name_field: str) -> dict[str, str]:
+    """Neighbourhood code -> name from a CSV (e.g. the House of Commons Library MSOA names)."""
+    frame = _read_csv(path, "names file")
+    code_col = _pick(frame, code_field, (), "names file")
+    name_col = _pick(frame, name_field, (), "names file")
+    frame = frame[frame[code_col].str.strip() != ""]
+    return dict(zip(frame[code_col].str.strip(), frame[name_col].str.strip()))
+
+
+def read_lsoa_population(
+    path: PathLike, lsoa_field: Optional[str] = None, population_field: Optional[str] = None
+) -> dict[str, float]:
+    """LSOA code -> residents (unreadable or negative values are left out, i.e. unknown)."""
+    frame = _read_csv(path, "LSOA population file")
+    lsoa_col = _pick(frame, lsoa_field, LSOA_COLUMNS, "LSOA population file")
+    pop_col = _pick(frame, population_field, POPULATION_COLUMNS, "LSOA population file")
+    out: dict[str, float] = {}
+    for code, value in zip(frame[lsoa_col].str.strip(), frame[pop_col]):
+        number = _population_value(value)
+        if code and not math.isnan(number):
+            out[code] = out.get(code, 0.0) + number
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Putting a set together
+def build_neighbourhoods(
+    outlines: Optional[Neighbourhoods] = None,
+    lookup: Optional[LsoaLookup] = None,
+    names: Optional[dict[str, str]] = None,
+    lsoa_population: Optional[dict[str, float]] = None,
+) -> Neighbourhoods:
+    """One neighbourhood set from outlines and/or a lookup, names and LSOA populations.
+
+    With outlines, the outlines' codes are the set, and lookup rows naming a code not in it
+    are reported (their LSOAs fall back to point in polygon). With only a lookup, its
+    neighbourhood codes are the set. ``names`` overrides names; ``lsoa_population`` sums LSOA
+    residents per neighbourhood through the lookup (a neighbourhood with an LSOA in the
+    lookup but missing from the population file gets an unknown population, not an
+    undercount).
+    """
+    if outlines is None and lookup is None:
+        raise NeighbourhoodError("give neighbourhood outlines, an LSOA lookup, or both")
+    if outlines is not None:
+        result = Neighbourhoods(
+            list(outlines.codes),
+            list(outlines.names),
+            [list(r) for r in outlines.rings],
+            outlines.population.copy(),
+            {},
+            list(outlines.problems),
+            outlines.source,
+        )
+    else:
+        assert lookup is not None
+        codes = sorted(set(lookup.codes.values()))
+        result = Neighbourhoods(
+            codes,
+            [lookup.names.get(c) or c for c in codes],
+            [[] for _ in codes],
+            np.full(len(codes), np.nan),
+            {},
+            [],
+            lookup.source,
+        )
+    if lookup is not None:
+        result.problems.extend(lookup.problems)
+        unknown: set[str] = set()
+        for lsoa, code in lookup.codes.items():
+            i = result.index_of(code)
+            if i is None:
+                unknown.add(code)
+            else:
+                result.lookup[lsoa] = i
+        if unknown:
+            result.problems.append(
+                f"the lookup names {len(unknown)} neighbourhood codes with no outline (e.g. "
+                f"{', '.join(sorted(unknown)[:5])}); their LSOAs are assigned by point in polygon"
+            )
+        if outlines is not None and lookup.names:
+            result.names = [
+                n if n != c else (lookup.names.get(c) or c)
+                for c, n in zip(result.codes, result.names)
+            ]
+    if names:
+        result.names = [names.get(c) or n for c, n in zip(result.codes, result.names)]
+    if lsoa_population is not None:
+        if not result.lookup:
+            raise NeighbourhoodError(
+                "an LSOA population file needs an LSOA lookup to sum it per neighbourhood"
+            )
+        pop = np.zeros(len(result))
+        missing = np.zeros(len(result), bool)
+        seen = np.zeros(len(result), bool)
+        for lsoa, i in result.lookup.items():
+            seen[i] = True
+            value = lsoa_population.get(lsoa)
+            if value is None:
+                missing[i] = True
+            else:
+                pop[i] += value
+        pop[missing | ~seen] = np.nan
+        if missing.any():
+            result.problems.append(
+                f"{int(missing.sum())} neighbourhoods have LSOAs missing from the population "
+                "file: their population (and rates) are shown as n/a"
+            )
+        result.population = pop
+    result.__post_init__()
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# Assignment
+def _crossings(px: np.ndarray, py: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Number of edges a ray from each point towards +x crosses (half-open in y, so a ray
+    through a vertex counts once)."""
+    x1, y1, x2, y2 = (edges[:, k][None, :] for k in range(4))
+    out = np.zeros(len(px), np.int64)
+    rows = max(1, _MAX_POINTS_X_EDGES // max(1, len(edges)))
+    for start in range(0, len(px), rows):
+        sx = px[start : start + rows, None]
+        sy = py[start : start + rows, None]
+        straddle = (y1 > sy) != (y2 > sy)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            xcross = x1 + (sy - y1) * (x2 - x1) / (y2 - y1)
+        out[start : start + rows] = (straddle & (sx < xcross)).sum(axis=1)
+    return out
+
+
+def points_in_neighbourhoods(lon: np.ndarray, lat: np.ndarray, hoods: Neighbourhoods) -> np.ndarray:
+    """Index of the neighbourhood holding each point, OUTSIDE (-1) where none does.
+
+    A point on a boundary shared by two neighbourhoods goes to the first in the set's order
+    (the half-open ray test puts it in at most one of them in the ordinary case).
+    """
+    lon = np.asarray(lon, np.float64)
+    lat = np.asarray(lat, np.float64)
+    result = np.full(len(lon), OUTSIDE, np.int64)
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    if not ok.any() or not hoods.has_outlines:
+        return result
+    order = np.flatnonzero(ok)[np.argsort(lon[ok], kind="stable")]
+    sorted_lon = lon[order]
+    edges, starts, ends = hoods.edges()
+    bounds = hoods.bounds()
+    for i in range(len(hoods)):
+        if starts[i] == ends[i]:
+            continue
+        minx, miny, maxx, maxy = bounds[i]
+        lo = np.searchsorted(sorted_lon, minx, "left")
+        hi = np.searchsorted(sorted_lon, maxx, "right")
+        if lo >= hi:
+            continue
+        cand = order[lo:hi]
+        cy = lat[cand]
+        cand = cand[(cy >= miny) & (cy <= maxy)]
+        cand = cand[result[cand] == OUTSIDE]
+        if cand.size == 0:
+            continue
+        inside = _crossings(lon[cand], lat[cand], edges[starts[i] : ends[i]]) % 2 == 1
+        result[cand[inside]] = i
+    return result
+
+
+@dataclass
+class Assignment:
+    """Which neighbourhood each crime is in: ``index`` per row (OUTSIDE, NO_LOCATION or a
+    neighbourhood index) and how many rows were assigned each way."""
+
+    index: np.ndarray
+    by_lookup: int
+    by_polygon: int
+    outside: int
+    no_location: int
+
+    @property
+    def total(self) -> int:
+        return len(self.index)
+
+    def report(self) -> str:
+        return (
+            f"{self.total:,} crimes: {self.by_lookup:,} assigned by LSOA code, "
+            f"{self.by_polygon:,} by point in polygon, {self.outside:,} outside any "
+            f"neighbourhood, {self.no_location:,} published without a location"
+        )
+
+
+def _parse_coordinates(values: Any) -> np.ndarray:
+    return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(np.float64)
+
+
+def assign_crimes(public: pd.DataFrame, hoods: Neighbourhoods) -> Assignment:
+    """Assign every row of the public release table (police.uk street columns, text cells).
+
+    By LSOA code where the lookup holds it; else by point in polygon on the published
+    coordinates, evaluated once per distinct (Longitude, Latitude) text pair; rows with no
+    coordinates are NO_LOCATION, rows in no neighbourhood OUTSIDE.
+    """
+    n = len(public)
+    index = np.full(n, OUTSIDE, np.int64)
+    by_lookup = np.zeros(n, bool)
+    if hoods.lookup and n:
+        codes, uniques = pd.factorize(public["LSOA code"].astype(str), sort=False)
+        mapped = np.array([hoods.lookup.get(u, OUTSIDE) for u in uniques], np.int64)
+        index = np.where(codes >= 0, mapped[np.maximum(codes, 0)], OUTSIDE)
+        by_lookup = index >= 0
+    lon_text = public["Longitude"].astype(str).str.strip() if n else pd.Series([], dtype=str)
+    lat_text = public["Latitude"].astype(str).str.strip() if n else pd.Series([], dtype=str)
+    no_location = ((lon_text == "") | (lat_text == "")).to_numpy() if n else np.zeros(0, bool)
+    need = ~by_lookup & ~no_location
+    by_polygon = np.zeros(n, bool)
+    if need.any() and hoods.has_outlines:
+        keys = lon_text[need] + "," + lat_text[need]
+        codes, uniques = pd.factorize(keys, sort=False)
+        split = pd.Series(uniques).str.split(",", n=1, expand=True)
+        ulon = _parse_coordinates(split[0])
+        ulat = _parse_coordinates(split[1])
+        where = points_in_neighbourhoods(ulon, ulat, hoods)
+        got = where[codes]
+        rows = np.flatnonzero(need)
+        index[rows] = got
+        by_polygon[rows] = got >= 0
+    unparsable_as_none = no_location & ~by_lookup
+    index[unparsable_as_none] = NO_LOCATION
+    return Assignment(
+        index=index,
+        by_lookup=int(by_lookup.sum()),
+        by_polygon=int(by_polygon.sum()),
+        outside=int((index == OUTSIDE).sum()),
+        no_location=int((index == NO_LOCATION).sum()),
+    )

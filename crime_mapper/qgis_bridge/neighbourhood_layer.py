@@ -1,0 +1,100 @@
+"""Neighbourhoods from a QGIS polygon layer: a thin adapter onto core.publish.neighbourhoods.
+
+Geometries are transformed to WGS84, made valid by GEOS where QGIS finds them invalid (the
+repair is reported), and handed to the core as rings; everything else (checks, merging
+repeated codes, assignment, slugs) is the core's, so a layer and a GeoJSON file give the same
+neighbourhoods.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsCoordinateTransform,
+    QgsGeometry,
+    QgsProject,
+    QgsVectorLayer,
+    QgsWkbTypes,
+)
+
+from ..core.publish.neighbourhoods import NeighbourhoodError, Neighbourhoods, from_outlines
+
+
+def _rings(geometry: QgsGeometry) -> list[list[tuple[float, float]]]:
+    out: list[list[tuple[float, float]]] = []
+    if geometry.isMultipart():
+        polygons = geometry.asMultiPolygon()
+    else:
+        polygons = [geometry.asPolygon()]
+    for polygon in polygons:
+        for ring in polygon:
+            out.append([(p.x(), p.y()) for p in ring])
+    return out
+
+
+def _polygon_parts(geometry: QgsGeometry) -> QgsGeometry:
+    """The polygonal part of a geometry (MakeValid can return a collection with lines)."""
+    if QgsWkbTypes.geometryType(geometry.wkbType()) == QgsWkbTypes.GeometryType.PolygonGeometry:
+        return geometry
+    parts = [
+        QgsGeometry(part.clone())
+        for part in geometry.constParts()
+        if QgsWkbTypes.geometryType(part.wkbType()) == QgsWkbTypes.GeometryType.PolygonGeometry
+    ]
+    return QgsGeometry.collectGeometry(parts) if parts else QgsGeometry()
+
+
+def neighbourhoods_from_layer(
+    layer: QgsVectorLayer,
+    code_field: str,
+    name_field: Optional[str] = None,
+    population_field: Optional[str] = None,
+    feedback: Any = None,
+) -> Neighbourhoods:
+    """Read every feature of a polygon layer (selected or not) as a neighbourhood."""
+    if layer is None or not layer.isValid():
+        raise NeighbourhoodError("the neighbourhood layer is not valid")
+    if layer.geometryType() != QgsWkbTypes.GeometryType.PolygonGeometry:
+        raise NeighbourhoodError(f"layer {layer.name()} is not a polygon layer")
+    fields = layer.fields()
+    for wanted in (code_field, name_field, population_field):
+        if wanted and fields.indexOf(wanted) < 0:
+            raise NeighbourhoodError(
+                f"layer {layer.name()} has no field {wanted!r}; fields: "
+                + ", ".join(f.name() for f in fields)
+            )
+    transform = QgsCoordinateTransform(
+        layer.crs(), QgsCoordinateReferenceSystem("EPSG:4326"), QgsProject.instance()
+    )
+    problems: list[str] = []
+    records = []
+    for k, feature in enumerate(layer.getFeatures()):
+        if feedback is not None and feedback.isCanceled():
+            break
+        code = feature[code_field]
+        name = feature[name_field] if name_field else None
+        pop = feature[population_field] if population_field else None
+        geometry = QgsGeometry(feature.geometry())
+        rings: list = []
+        if not geometry.isNull() and not geometry.isEmpty():
+            if not geometry.isGeosValid():
+                geometry = _polygon_parts(geometry.makeValid())
+                problems.append(f"feature {k + 1} ({code}): invalid geometry repaired by MakeValid")
+            if not geometry.isNull() and geometry.transform(transform) == 0:
+                rings = _rings(geometry)
+        records.append((_value(code), _value(name), _value(pop), rings))
+    return from_outlines(records, problems, source=layer.name())
+
+
+def _value(value: Any) -> Any:
+    """A feature attribute as plain Python (NULL becomes None)."""
+    if value is None:
+        return None
+    try:
+        if hasattr(value, "isNull") and value.isNull():
+            return None
+    except TypeError:
+        pass
+    return value

@@ -1,0 +1,46 @@
+"""The QGIS-layer adapter gives the same neighbourhoods as the GeoJSON reader (real MSOA
+outlines, real QGIS OGR layer) and repairs an invalid polygon with GEOS."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from qgis.core import QgsFeature, QgsField, QgsGeometry, QgsVectorLayer
+from qgis.PyQt.QtCore import QVariant
+
+from crime_mapper.core.publish import neighbourhoods as nb
+from crime_mapper.qgis_bridge.neighbourhood_layer import neighbourhoods_from_layer
+from tests.support.neighbourhood_data import SAMPLE
+
+
+def test_layer_matches_geojson(qgis_app):
+    path = SAMPLE / "neighbourhoods" / "msoa11_leicestershire.geojson"
+    layer = QgsVectorLayer(str(path), "msoa", "ogr")
+    assert layer.isValid()
+    from_layer = neighbourhoods_from_layer(layer, "msoa11cd")
+    from_file = nb.read_geojson(path, "msoa11cd")
+    assert from_layer.codes == from_file.codes
+    street = pd.read_csv(
+        SAMPLE / "police-uk/2022-10/2022-10-leicestershire-street.csv",
+        dtype=str,
+        keep_default_na=False,
+    )
+    a = nb.assign_crimes(street, nb.build_neighbourhoods(from_layer)).index
+    b = nb.assign_crimes(street, nb.build_neighbourhoods(from_file)).index
+    np.testing.assert_array_equal(a, b)
+
+
+def test_invalid_polygon_repaired_and_reported(qgis_app):
+    layer = QgsVectorLayer("Polygon?crs=EPSG:4326", "bad", "memory")
+    provider = layer.dataProvider()
+    provider.addAttributes([QgsField("code", QVariant.String), QgsField("pop", QVariant.Int)])
+    layer.updateFields()
+    feature = QgsFeature(layer.fields())
+    feature.setGeometry(QgsGeometry.fromWkt("POLYGON((0 0, 1 1, 1 0, 0 1, 0 0))"))  # bow-tie
+    feature.setAttributes(["X", None])
+    provider.addFeatures([feature])
+    hoods = neighbourhoods_from_layer(layer, "code", population_field="pop")
+    assert any("MakeValid" in p for p in hoods.problems)
+    assert np.isnan(hoods.population[0])
+    got = nb.points_in_neighbourhoods(np.array([0.2, 0.5]), np.array([0.5, 0.2]), hoods)
+    assert list(got) == [0, nb.OUTSIDE]  # a lobe is inside; between the lobes is not
