@@ -1,43 +1,43 @@
 """Command line: load extracts, detect a mapping profile, make and check the public release.
 
 Why a command line: the monthly load and release are also run unattended (scheduled jobs, a
-records team's scripts) and on machines without a QGIS desktop. ``load`` runs the same
-pure-core loader as the dock and the Processing algorithm and writes the same rejects CSV and
-validation report, so a scripted load and a desktop load can be compared line by line.
-``map-points history``, ``anonymise`` and ``check-release`` run the same core steps as the
-Release panel and the Processing algorithms (map points from the police.uk history, the
-anonymiser, the leak gate) and follow the same salt, naming, gate and manifest rules
-(core.release.release_files, core.load.mapping_profile.load_profile), so the public CSV of a
-scripted release is
-byte-identical to the desktop one for the same inputs and salt, and its release_manifest.json
-records the same release, inputs and settings (only the outputs list differs: the desktop
-also writes the public GeoPackage and its style; and qgis_version reads
-"none (command line)"). Only ``load --gpkg`` needs QGIS; everything else runs in plain Python.
+records team's scripts) and on machines without a QGIS desktop. This module holds argument
+parsing and printing only; every command calls the one core function the dock and Processing
+call too:
+
+- ``load``: core.load.load_run.run_core_load (the same loader, rejects CSV and validation
+  report as the dock), or with ``--gpkg`` qgis_bridge.run_load (also the styled GeoPackage);
+- ``map-points history``: core.release.pipeline.run_history_map_points;
+- ``anonymise``: core.release.pipeline.run_anonymise, the one release pipeline, so the public
+  CSV, public GeoPackage and audit of a scripted release are byte-identical to the desktop
+  ones for the same inputs and salt, and its release_manifest.json differs only where QGIS
+  adds something (the style file beside the GeoPackage, and qgis_version, which reads
+  "none (command line)" here);
+- ``check-release``: core.release.pipeline.run_check_release.
+
+Only ``load --gpkg`` needs QGIS; everything else runs in plain Python.
 
     python -m crime_mapper.cli load INPUT... --out DIR [--profile P.json] [--gpkg]
     python -m crime_mapper.cli profile detect EXTRACT.csv [--save P.json] [--json]
     python -m crime_mapper.cli map-points history INPUT... --out points.csv
-    python -m crime_mapper.cli anonymise INPUT... --points points.csv --salt-file S --out DIR
+    python -m crime_mapper.cli anonymise INPUT... --points POINTS --salt-file S --out DIR
         [--profile P.json] [--rules R.json] [--max-distance 20000]
-    python -m crime_mapper.cli check-release INPUT... --points points.csv
+    python -m crime_mapper.cli check-release INPUT... --points POINTS
         --release FILE_OR_FOLDER [--profile P.json] [--report report.json]
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import os
+import math
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
-from pathlib import Path
-from typing import Any, Optional, TextIO, Union
+from typing import Optional
 
-from .core.common.staging import staged_outputs
-from .core.load import validation_report as report
 from .core.load.extract_head import read_extract_head
+from .core.load.load_run import LoadRunError, check_inputs_exist
 from .core.load.mapping_profile import (
     ROLES,
     MappingProfile,
@@ -45,9 +45,6 @@ from .core.load.mapping_profile import (
     detect_columns,
     detect_profile,
 )
-from .core.load.validation_report import OUTPUT_NAMES
-
-PathLike = Union[str, Path]
 
 EXIT_OK = 0
 EXIT_FILE_ERROR = 1
@@ -71,120 +68,112 @@ exit codes (details in each COMMAND --help):
   3  the leak gate failed (anonymise: nothing written; check-release: release unsafe)
 """
 
+MAP_POINTS_EXIT_HELP = """\
+exit codes:
+  0  the map points CSV was written
+  1  it was written, but at least one input file could not be used at all
+  2  nothing was written: a missing input, an unreadable archive, no located crime in the
+     history, an output that cannot be written, or bad arguments
+"""
+
+ANONYMISE_EXIT_HELP = """\
+exit codes:
+  0  the release was written (public CSV and GeoPackage, audit.json, audit.html,
+     release_manifest.json) and passed the leak gate
+  1  it was written, but an input file could not be used at all or the audit counts do not
+     reconcile (see the audit)
+  2  nothing was written: a missing input, a missing/short salt or one inside the output
+     folder, bad rules, profile or map points, an output folder that cannot be written, or
+     bad arguments; checked before any work starts where possible
+  3  the leak gate failed on the staged public CSV or GeoPackage: nothing was written and
+     the previous release is unchanged (the failed checks are on stderr)
+"""
+
+CHECK_RELEASE_EXIT_HELP = """\
+exit codes:
+  0  the leak gate passed: every check on the release file or folder passed
+  2  the gate could not run: a missing input or release, bad profile or map points, or bad
+     arguments
+  3  the leak gate failed (the failed checks and examples are on stderr); with --report the
+     report is written either way
+"""
+
+
+class UsageError(Exception):
+    """Nothing can be done: reported as one line on stderr, exit code 2."""
+
+
+class GateFailed(Exception):
+    """The leak gate refused the release (exit 3); the message is printed as it is."""
+
+
+def _warn(lines: Sequence[str]) -> None:
+    for line in lines:
+        print(f"crime_mapper: warning: {line}", file=sys.stderr)
+
+
+def _print_outputs(paths: Sequence[object]) -> None:
+    print("Outputs:")
+    for path in paths:
+        if path is not None:
+            print(f"  {path}")
+
+
+def positive_metres(text: str) -> float:
+    """argparse type: a positive, finite number of metres."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a positive number of metres, not {text!r}")
+    return value
+
 
 # --- load ------------------------------------------------------------------------------------
 
 
-class UsageError(Exception):
-    """Nothing can be loaded: reported as one line on stderr, exit code 2."""
-
-
-def _prepare_out_dir(out: PathLike) -> Path:
-    out_dir = Path(out)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"output folder {out_dir}: {exc.strerror or exc}") from exc
-    if not os.access(out_dir, os.W_OK):
-        raise UsageError(f"output folder {out_dir}: not writable")
-    return out_dir
-
-
-def _load_profile(path: Optional[PathLike]) -> Optional[MappingProfile]:
+def _load_profile(path: Optional[str]) -> Optional[MappingProfile]:
     if path is None:
         return None
-    try:
-        profile = MappingProfile.load(path)
-        profile.offence_lookup()  # a bad offence table is a profile error, found up front
-    except ProfileError as exc:
-        raise UsageError(str(exc)) from exc
+    profile = MappingProfile.load(path)
+    profile.offence_lookup()  # a bad offence table is a profile error, found up front
     return profile
 
 
-def run_core_load(
-    inputs: Sequence[PathLike],
-    out: PathLike,
-    profile: Optional[MappingProfile] = None,
-    stdout: TextIO = sys.stdout,
-) -> int:
-    """Load with the pure core, write rejects and reports into ``out``, print the report."""
-    from .core.load.loader import load_extracts
-    from .core.load.sources import InputError
-
-    out_dir = _prepare_out_dir(out)
-    try:
-        result = load_extracts([str(p) for p in inputs], profile=profile)
-    except InputError as exc:
-        raise UsageError(str(exc)) from exc
-    text = report.report_text(result)
-    try:
-        with staged_outputs() as stage:
-            report.write_rejects_csv(result, stage.path_for(out_dir / OUTPUT_NAMES["rejects"]))
-            report.write_report_json(result, stage.path_for(out_dir / OUTPUT_NAMES["report_json"]))
-            stage.path_for(out_dir / OUTPUT_NAMES["report_text"]).write_text(
-                text + "\n", encoding="utf-8"
-            )
-    except OSError as exc:
-        raise UsageError(f"cannot write outputs in {out_dir}: {exc.strerror or exc}") from exc
-    summary = report.report_dict(result)
-    print(text, file=stdout)
-    print("Outputs:", file=stdout)
-    for key in ("rejects", "report_json", "report_text"):
-        print(f"  {out_dir / OUTPUT_NAMES[key]}", file=stdout)
-    return EXIT_FILE_ERROR if summary["file_errors"] or not summary["reconciles"] else EXIT_OK
-
-
-def run_gpkg_load(
-    inputs: Sequence[PathLike],
-    out: PathLike,
-    profile: Optional[MappingProfile] = None,
-    stdout: TextIO = sys.stdout,
-) -> int:
-    """The same load through qgis_bridge.run_load: also the styled crimes GeoPackage."""
-    try:
-        from qgis.core import QgsApplication
-    except ImportError as exc:
-        raise UsageError(
-            f"--gpkg needs the QGIS Python bindings ({exc}); run with the "
-            "Python QGIS uses, e.g. /usr/bin/python3"
-        ) from exc
-    from .core.load.sources import InputError
-
-    out_dir = _prepare_out_dir(out)
-    app = QgsApplication([], False)
-    app.initQgis()
-    try:
-        from .qgis_bridge.run_load import run_load
-
-        try:
-            outputs = run_load([str(p) for p in inputs], out_dir, profile=profile)
-        except InputError as exc:
-            raise UsageError(str(exc)) from exc
-        except OSError as exc:
-            raise UsageError(f"cannot write outputs in {out_dir}: {exc.strerror or exc}") from exc
-        print(outputs.report_text, file=stdout)
-        print("Outputs:", file=stdout)
-        for path in (
-            outputs.gpkg,
-            outputs.qml,
-            outputs.rejects_csv,
-            outputs.report_json,
-            outputs.report_text_path,
-        ):
-            if path is not None:
-                print(f"  {path}", file=stdout)
-        return EXIT_FILE_ERROR if outputs.file_errors or not outputs.reconciles else EXIT_OK
-    finally:
-        app.exitQgis()
-
-
 def _cmd_load(args: argparse.Namespace) -> int:
-    missing = [p for p in args.inputs if not Path(p).exists()]
-    if missing:  # found before any folder is made or any file read
-        raise UsageError(f"{missing[0]}: no such file or folder")
+    check_inputs_exist(args.inputs)  # found before any folder is made or any file read
     profile = _load_profile(args.profile)
-    run = run_gpkg_load if args.gpkg else run_core_load
-    return run(args.inputs, args.out, profile)
+    if args.gpkg:
+        try:
+            from .qgis_bridge.run_load import run_load_headless
+        except ImportError as exc:
+            raise UsageError(
+                f"--gpkg needs the QGIS Python bindings ({exc}); run with the "
+                "Python QGIS uses, e.g. /usr/bin/python3"
+            ) from exc
+        try:
+            outputs = run_load_headless(args.inputs, args.out, profile)
+        except OSError as exc:
+            raise UsageError(f"cannot write outputs in {args.out}: {exc.strerror or exc}") from exc
+        print(outputs.report_text)
+        _print_outputs(
+            [
+                outputs.gpkg,
+                outputs.qml,
+                outputs.rejects_csv,
+                outputs.report_json,
+                outputs.report_text_path,
+            ]
+        )
+        failed = outputs.file_errors or not outputs.reconciles
+        return EXIT_FILE_ERROR if failed else EXIT_OK
+    from .core.load.load_run import run_core_load
+
+    core = run_core_load(args.inputs, args.out, profile)
+    print(core.report_text)
+    _print_outputs(core.written)
+    return EXIT_FILE_ERROR if core.file_errors or not core.reconciles else EXIT_OK
 
 
 # --- profile detect ---------------------------------------------------------------------------
@@ -236,304 +225,73 @@ def _cmd_profile_detect(args: argparse.Namespace) -> int:
 
 
 # --- release: map points, anonymise, check-release --------------------------------------------
-# Plain Python only: nothing here may import QGIS (scheduled runs have no QGIS). The salt,
-# naming, gate-entry and manifest rules come from core.release.release_files and the checked profile
-# from core.load.mapping_profile.load_profile, so a scripted release refuses, names, records and
-# describes
-# itself exactly as the desktop one.
-
-MAP_POINTS_EXIT_HELP = """\
-exit codes:
-  0  the map points CSV was written
-  1  it was written, but at least one input file could not be used at all
-  2  nothing was written: a missing input, an unreadable archive, no located crime in the
-     history, an output that cannot be written, or bad arguments
-"""
-
-ANONYMISE_EXIT_HELP = """\
-exit codes:
-  0  the release was written (public CSV, audit.json, audit.html, release_manifest.json)
-     and passed the leak gate
-  1  it was written, but an input file could not be used at all or the audit counts do not
-     reconcile (see the audit)
-  2  nothing was written: a missing input, a missing/short salt or one inside the output
-     folder, bad rules, profile or map points, an output folder that cannot be written, or
-     bad arguments; checked before any work starts where possible
-  3  the leak gate failed on the staged public CSV: nothing was written and the previous
-     release is unchanged (the failed checks are on stderr)
-"""
-
-CHECK_RELEASE_EXIT_HELP = """\
-exit codes:
-  0  the leak gate passed: every check on the release file or folder passed
-  2  the gate could not run: a missing input or release, bad profile or map points, or bad
-     arguments
-  3  the leak gate failed (the failed checks and examples are on stderr); with --report the
-     report is written either way
-"""
-
-
-def _require_inputs(inputs: Sequence[PathLike]) -> None:
-    missing = [p for p in inputs if not Path(p).exists()]
-    if missing:  # found before any folder is made or any file read
-        raise UsageError(f"{missing[0]}: no such file or folder")
-
-
-def _check_writable_target(folder: Path, what: str) -> None:
-    """Refuse an output folder that is a file or cannot be created, without creating it."""
-    if folder.exists() and not folder.is_dir():
-        raise UsageError(f"{what} {folder}: is a file, not a folder")
-    existing = folder
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
-    if not existing.is_dir() or not os.access(existing, os.W_OK):
-        raise UsageError(f"{what} {folder}: not writable")
-
-
-def _release_profile(path: Optional[PathLike]) -> Optional[MappingProfile]:
-    """The profile checked as the Release panel checks it (it must map a category)."""
-    from .core.load.mapping_profile import load_profile
-
-    try:
-        return load_profile(path)
-    except ProfileError as exc:
-        raise UsageError(str(exc)) from exc
-
-
-def _read_points(path: PathLike) -> Any:
-    from .core.release.map_points import MapPointsError, read_map_points_csv
-
-    points = Path(path)
-    if points.suffix.lower() != ".csv":
-        raise UsageError(
-            f"map points {points}: the command line reads map points from a .csv "
-            "(write one with 'map-points history', or save the layer as CSV)"
-        )
-    if not points.is_file():
-        raise UsageError(f"map points file not found: {points}")
-    try:
-        return read_map_points_csv(points)
-    except MapPointsError as exc:
-        raise UsageError(f"map points: {exc}") from exc
-
-
-def _load_crimes(inputs: Sequence[PathLike], profile: Optional[MappingProfile]) -> Any:
-    """The internal crimes table through core.load.loader (as the Release panel loads extracts)."""
-    from .core.load.loader import load_extracts
-    from .core.load.sources import InputError
-
-    try:
-        result = load_extracts([str(p) for p in inputs], profile=profile)
-    except InputError as exc:
-        raise UsageError(str(exc)) from exc
-    if not len(result.crimes):
-        errors = "; ".join(f.error for f in result.files if f.error)
-        raise UsageError("the extracts hold no crimes" + (f" ({errors})" if errors else ""))
-    return result
-
-
-def _file_errors(result: Any) -> list[str]:
-    return [f.error for f in result.files if f.error]
-
-
-def _warn(lines: Sequence[str]) -> None:
-    for line in lines:
-        print(f"crime_mapper: warning: {line}", file=sys.stderr)
+# Plain Python only: nothing here may import QGIS (scheduled runs have no QGIS). Every command
+# is one call into core.release.pipeline, the pipeline the dock and Processing run.
 
 
 def _cmd_map_points_history(args: argparse.Namespace) -> int:
-    from .core.release.map_points import (
-        MapPointsError,
-        map_points_from_history,
-        write_map_points_csv,
-    )
+    from .core.release.pipeline import run_history_map_points
 
-    _require_inputs(args.inputs)
-    out = Path(args.out)
-    if out.suffix.lower() != ".csv":
-        raise UsageError(f"--out {out}: map points are written as a .csv file")
-    if out.is_dir():
-        raise UsageError(f"--out {out}: is a folder, not a file")
-    _check_writable_target(out.parent, "output folder")
-    result = _load_crimes(args.inputs, None)
-    try:
-        points = map_points_from_history(result.crimes)
-    except MapPointsError as exc:
-        raise UsageError(f"map points: {exc}") from exc
-    try:
-        write_map_points_csv(points, out)
-    except OSError as exc:
-        raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from exc
-    months = sorted({str(m) for m in result.crimes["month"].dropna().unique()})
-    span = (months[0] if len(months) == 1 else f"{months[0]} to {months[-1]}") if months else "-"
-    print(f"Map points: {len(points):,} from {len(result.crimes):,} crimes ({span})")
-    for warning in points.warnings:
+    made = run_history_map_points(args.inputs, args.out)
+    print(f"Map points: {len(made.points):,} from {made.crimes:,} crimes ({made.span})")
+    for warning in made.points.warnings:
         print(f"Warning: {warning}")
-    print(f"Output: {out}")
-    errors = _file_errors(result)
-    _warn(errors)
-    return EXIT_FILE_ERROR if errors else EXIT_OK
-
-
-class _GateFailed(Exception):
-    """The leak gate refused the staged public CSV (exit 3; the staging discards it)."""
+    print(f"Output: {made.path}")
+    _warn(made.file_errors)
+    return EXIT_FILE_ERROR if made.file_errors else EXIT_OK
 
 
 def _cmd_anonymise(args: argparse.Namespace) -> int:
-    import math
+    from .core.gate.leak_gate import LeakError
+    from .core.release.pipeline import run_anonymise
 
-    from .core.gate.leak_gate import check_release
-    from .core.release.anonymise import AnonymiseError, anonymise
-    from .core.release.audit import attach_gate_report, write_audit
-    from .core.release.public_schema import salt_fingerprint, write_public_csv
-    from .core.release.release_files import (
-        RELEASE_NAMES,
-        ReleaseInputError,
-        build_manifest,
-        combined_gate_entry,
-        extracts_description,
-        gate_error_message,
-        input_files,
-        map_points_file_entry,
-        public_csv_name,
-        read_salt,
-        write_manifest,
-    )
-    from .core.release.rules import DEFAULT_RULES, ReleaseRules, ReleaseRulesError
-
-    # 1. every cheap check first: nothing has been read (but the salt) or written yet
-    _require_inputs(args.inputs)
-    out_dir = Path(args.out)
     try:
-        salt = read_salt(args.salt_file, [out_dir])
-    except ReleaseInputError as exc:
-        raise UsageError(str(exc)) from exc
-    if not (math.isfinite(args.max_distance) and args.max_distance > 0):
-        raise UsageError(
-            f"--max-distance must be a positive number of metres, not {args.max_distance!r}"
-        )
-    rules, rules_path = DEFAULT_RULES, None
-    if args.rules:
-        rules_path = Path(args.rules)
-        if not rules_path.is_file():
-            raise UsageError(f"The release rules file does not exist: {args.rules}")
-        try:
-            rules = ReleaseRules.load(rules_path)
-        except (ReleaseRulesError, OSError) as exc:
-            raise UsageError(str(exc)) from exc
-    profile = _release_profile(args.profile)
-    _check_writable_target(out_dir, "output folder")
-    points_file = Path(args.points)
-    points = _read_points(points_file)
-
-    # 2. the work, in memory
-    result = _load_crimes(args.inputs, profile)
-    try:
-        release = anonymise(
-            result.crimes,
-            points,
-            rules,
-            salt=salt,
+        outputs = run_anonymise(
+            args.inputs,
+            args.points,
+            args.rules,
+            args.salt_file,
+            args.out,
             max_distance_m=args.max_distance,
-            rejects=result.rejects,
+            profile_path=args.profile,
         )
-    except AnonymiseError as exc:
-        raise UsageError(str(exc)) from exc
-    public, audit = release.public, release.audit
-    csv_path = out_dir / public_csv_name(public)
-    json_path = out_dir / RELEASE_NAMES["audit_json"]
-    html_path = out_dir / RELEASE_NAMES["audit_html"]
-    manifest_path = out_dir / RELEASE_NAMES["manifest"]
-    crimes_files = input_files(args.inputs)  # what the manifest fingerprints, as the QGIS side
-
-    # 3. staged outputs; the gate reads the staged CSV before anything replaces the old release
-    created = not out_dir.exists()
-    try:
-        with staged_outputs() as stage:
-            tmp_csv = stage.path_for(csv_path)
-            write_public_csv(public, tmp_csv)
-            reports = {csv_path.name: check_release(result.crimes, tmp_csv, points)}
-            failures = {label: r for label, r in reports.items() if not r.passed}
-            if failures:
-                raise _GateFailed(gate_error_message(failures))
-            attach_gate_report(audit, combined_gate_entry(reports))
-            tmp_json, tmp_html = stage.path_for(json_path), stage.path_for(html_path)
-            write_audit(audit, tmp_json, tmp_html)
-            manifest = build_manifest(
-                crimes_description=extracts_description(crimes_files),
-                crimes_files=crimes_files,
-                points_entry=map_points_file_entry(points, points_file),
-                rules=rules,
-                rules_path=rules_path,
-                profile_path=args.profile,
-                max_distance_m=float(args.max_distance),
-                salt_fingerprint=salt_fingerprint(salt),
-                audit=audit,
-                staged=[(csv_path, tmp_csv), (json_path, tmp_json), (html_path, tmp_html)],
-                qgis_version=None,
-            )
-            write_manifest(manifest, stage.path_for(manifest_path))
-    except _GateFailed as exc:
-        if created:
-            with contextlib.suppress(OSError):
-                out_dir.rmdir()  # only if the failed run left it empty
-        print(f"crime_mapper: error: {exc}", file=sys.stderr)
-        return EXIT_LEAK
+    except LeakError as exc:
+        raise GateFailed(str(exc)) from exc
     except OSError as exc:
-        raise UsageError(f"cannot write outputs in {out_dir}: {exc.strerror or exc}") from exc
-
-    totals = audit.get("totals", {})
-    reconciles = bool(audit.get("reconciles", False))
-    for label, key in (
-        ("Rows in", "rows_in"),
-        ("Published at a map point", "published_at_map_point"),
-        ("Published without a location", "published_without_location"),
-        ("Withheld by rule", "withheld_by_rule"),
-        ("Rejected", "rejected"),
+        raise UsageError(f"cannot write outputs in {args.out}: {exc.strerror or exc}") from exc
+    for label, value in (
+        ("Rows in", outputs.rows_in),
+        ("Published at a map point", outputs.published_at_map_point),
+        ("Published without a location", outputs.published_without_location),
+        ("Withheld by rule", outputs.withheld_by_rule),
+        ("Rejected", outputs.rejected),
     ):
-        print(f"{label}: {int(totals.get(key, 0)):,}")
-    print(f"Counts reconcile: {'yes' if reconciles else 'NO'}")
+        print(f"{label}: {value:,}")
+    print(f"Counts reconcile: {'yes' if outputs.reconciles else 'NO'}")
     print("Leak gate: passed")
-    for warning in audit.get("warnings", []):
+    for warning in outputs.warnings:
         print(f"Warning: {warning}")
-    print("Outputs:")
-    for path in (csv_path, json_path, html_path, manifest_path):
-        print(f"  {path}")
-    errors = _file_errors(result)
-    _warn(errors)
-    if not reconciles:
+    _print_outputs(outputs.written)
+    _warn(outputs.file_errors)
+    if not outputs.reconciles:
         _warn(["the audit counts do not reconcile; see audit.html"])
-    return EXIT_FILE_ERROR if errors or not reconciles else EXIT_OK
+    return EXIT_FILE_ERROR if outputs.file_errors or not outputs.reconciles else EXIT_OK
 
 
 def _cmd_check_release(args: argparse.Namespace) -> int:
-    from .core.common.staging import write_text_atomic
-    from .core.gate.leak_gate import check_release
+    from .core.release.pipeline import run_check_release
 
-    _require_inputs(args.inputs)
-    target = Path(args.release)
-    if not target.exists():
-        raise UsageError(f"The output to check does not exist: {target}")
-    if args.report:
-        report_path = Path(args.report)
-        if report_path.is_dir():
-            raise UsageError(f"--report {report_path}: is a folder, not a file")
-        _check_writable_target(report_path.parent, "report folder")
-    profile = _release_profile(args.profile)
-    points = _read_points(args.points)
-    result = _load_crimes(args.inputs, profile)
-    report = check_release(result.crimes, target, points)
-    if args.report:  # the same JSON as crime_mapper:check_release, written whatever the result
-        data = {"output": target.name, **report.to_dict()}
-        try:
-            write_text_atomic(args.report, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-        except OSError as exc:
-            raise UsageError(f"cannot write {args.report}: {exc.strerror or exc}") from exc
-    _warn(_file_errors(result))
-    if report.passed:
-        print(report.message())
+    try:
+        outcome = run_check_release(
+            args.inputs, args.points, args.release, args.report, profile_path=args.profile
+        )
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.report}: {exc.strerror or exc}") from exc
+    _warn(outcome.file_errors)
+    if outcome.report.passed:
+        print(outcome.report.message())
         return EXIT_OK
-    print(report.message(), file=sys.stderr)
+    print(outcome.report.message(), file=sys.stderr)
     return EXIT_LEAK
 
 
@@ -624,16 +382,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     anonymise = commands.add_parser(
         "anonymise",
-        help="write the public release (police.uk CSV, audit, manifest), leak-gated",
+        help="write the public release (police.uk CSV and GeoPackage, audit, manifest), leak-gated",
         description="Load the extracts, snap every crime to its nearest map point, and write "
         "the police.uk-format public CSV (named like police.uk's files, e.g. "
-        "2022-10-leicestershire-street.csv), audit.json, audit.html and "
-        "release_manifest.json (inputs with SHA-256, settings, salt "
-        "fingerprint, output checksums; the same manifest as the QGIS side "
-        "but for its outputs list) into --out. The leak gate checks the staged "
-        "CSV first: all files appear together, or none changes. Plain Python: "
-        "no QGIS needed (the public GeoPackage and its style are written by "
-        "the QGIS side).",
+        "2022-10-leicestershire-street.csv), the public GeoPackage beside it (table "
+        "public_crimes), audit.json, audit.html and release_manifest.json (inputs with "
+        "SHA-256, settings, salt fingerprint, output checksums) into --out: the same "
+        "release pipeline and bytes as the QGIS side, which adds only the layer's .qml "
+        "style. The leak gate checks the staged CSV and GeoPackage first: all files "
+        "appear together, or none changes. Plain Python: no QGIS needed.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=ANONYMISE_EXIT_HELP,
     )
@@ -649,8 +406,9 @@ def build_parser() -> argparse.ArgumentParser:
     anonymise.add_argument(
         "--points",
         required=True,
-        metavar="points.csv",
-        help="map points CSV (from 'map-points history' or saved from QGIS)",
+        metavar="POINTS",
+        help="map points .csv (from 'map-points history' or saved from QGIS) or .gpkg "
+        "(table map_points, as 'Build anonymous map points' writes)",
     )
     anonymise.add_argument(
         "--salt-file",
@@ -667,7 +425,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     anonymise.add_argument(
         "--max-distance",
-        type=float,
+        type=positive_metres,
         default=20_000.0,
         metavar="METRES",
         help="beyond this distance to the nearest map point a crime is "
@@ -695,8 +453,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--points",
         required=True,
-        metavar="points.csv",
-        help="the map points CSV the release was snapped to",
+        metavar="POINTS",
+        help="the map points .csv or .gpkg the release was snapped to",
     )
     check.add_argument(
         "--release",
@@ -714,10 +472,24 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    from .core.load.sources import InputError
+    from .core.release.map_points import MapPointsError
+    from .core.release.release_files import ReleaseInputError
+
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
-    except (UsageError, ProfileError) as exc:
+    except GateFailed as exc:
+        print(f"crime_mapper: error: {exc}", file=sys.stderr)
+        return EXIT_LEAK
+    except (
+        UsageError,
+        ProfileError,
+        ReleaseInputError,
+        LoadRunError,
+        InputError,
+        MapPointsError,
+    ) as exc:
         message = " ".join(str(exc).split())  # one line, whatever the cause
         print(f"crime_mapper: error: {message}", file=sys.stderr)
         return EXIT_USAGE

@@ -33,23 +33,23 @@ from crime_mapper.core.common.feedback import Cancelled, Feedback
 from crime_mapper.core.common.geography import transform
 from crime_mapper.core.gate.leak_gate import LeakError
 from crime_mapper.core.load.mapping_profile import MappingProfile
-from crime_mapper.core.release.map_points import MapPointsError
-from crime_mapper.core.release.public_schema import PUBLIC_COLUMNS, read_public_csv
-from crime_mapper.qgis_bridge import map_points_io as io
-from crime_mapper.qgis_bridge.crimes_source import (
+from crime_mapper.core.release.crimes_input import (
     CrimesSourceError,
     check_profile,
     open_crimes_source,
     read_crimes_gpkg,
 )
-from crime_mapper.qgis_bridge.run_anonymise import (
-    PUBLIC_TABLE,
+from crime_mapper.core.release.map_points import MapPointsError
+from crime_mapper.core.release.pipeline import PUBLIC_TABLE
+from crime_mapper.core.release.public_schema import PUBLIC_COLUMNS, read_public_csv
+from crime_mapper.core.release.release_files import (
     ReleaseInputError,
     create_salt_file,
     force_slug,
     read_salt,
-    run_anonymise,
 )
+from crime_mapper.qgis_bridge import map_points_io as io
+from crime_mapper.qgis_bridge.run_anonymise import run_anonymise
 from crime_mapper.qgis_bridge.run_load import run_load
 from tests.test_core_loader import make_force_extract
 from tests.test_load_algorithm import _plugin_folder
@@ -451,7 +451,7 @@ def test_anonymise_writes_a_police_uk_release_and_is_deterministic(provider, inp
     assert crimes_files[0]["name"] == "crimes.gpkg" and len(crimes_files[0]["sha256"]) == 64
     assert manifest["inputs"]["map_points"]["count"] == inputs["points_count"]
     outputs = {o["name"]: o["sha256"] for o in manifest["outputs"]}
-    from crime_mapper.qgis_bridge.run_anonymise import sha256_file
+    from crime_mapper.core.release.release_files import sha256_file
 
     assert outputs[Path(first["PUBLIC_CSV"]).name] == sha256_file(first["PUBLIC_CSV"])
     assert outputs["audit.json"] == sha256_file(first["AUDIT_JSON"])

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from qgis.core import Qgis, QgsProject, QgsVectorLayer
 
-from crime_mapper.qgis_bridge.map_points_io import read_map_points_gpkg, write_map_points_gpkg
-from crime_mapper.qgis_bridge.run_anonymise import create_salt_file
+from crime_mapper.core.release.map_points_files import read_map_points_gpkg, write_map_points_gpkg
+from crime_mapper.core.release.release_files import create_salt_file
 from crime_mapper.qgis_bridge.run_load import run_load
 from crime_mapper.ui.release_panel import SOURCE_GPKG, SOURCE_LAYER, ReleasePanel
 
@@ -22,7 +22,7 @@ LEICS_OCT_ZIP = REPO / "sample_data" / "police-uk" / "2022-10.zip"
 
 @pytest.fixture(scope="module")
 def release_inputs(tmp_path_factory) -> dict:
-    from crime_mapper.qgis_bridge.map_points_io import history_points
+    from crime_mapper.core.release.map_points_files import history_points
 
     base = tmp_path_factory.mktemp("panel_inputs")
     load = run_load([LEICS_OCT_ZIP], base / "load")

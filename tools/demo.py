@@ -48,7 +48,7 @@ KDE_CELL_M = 50.0
 
 def ensure_salt(path: Path) -> Path:
     """Create the demo's salt once; later runs reuse it, so the release is reproducible."""
-    from crime_mapper.qgis_bridge.run_anonymise import create_salt_file
+    from crime_mapper.core.release.release_files import create_salt_file
 
     if not path.exists():
         create_salt_file(path)
@@ -59,8 +59,8 @@ def run_release(out_dir: Path) -> dict:
     """Steps 1-5; returns every output for the project and the summary."""
     from crime_mapper.core.load.loader import load_extracts
     from crime_mapper.core.release.map_points import map_points_from_history
+    from crime_mapper.core.release.map_points_files import write_map_points_gpkg
     from crime_mapper.qgis_bridge.hotspot_layers import points_from_layer, run_gi, run_kde
-    from crime_mapper.qgis_bridge.map_points_io import write_map_points_gpkg
     from crime_mapper.qgis_bridge.run_anonymise import run_anonymise
     from crime_mapper.qgis_bridge.run_load import run_load
 

@@ -1,8 +1,10 @@
 """Processing algorithm crime_mapper:anonymise — the public release, for models and scripts.
 
-It calls crime_mapper.qgis_bridge.run_anonymise.run_anonymise, the same implementation as the
-Release panel's background task, so the toolbox, the model designer, batch mode and
-``qgis_process.bin run crime_mapper:anonymise`` give the same files.
+It runs the one release pipeline (core.release.pipeline.run_anonymise, through
+qgis_bridge.run_anonymise, which adds the QML style and the QGIS version), as the Release
+panel's background task and the command line do, so the toolbox, the model designer, batch
+mode, ``qgis_process.bin run crime_mapper:anonymise`` and ``python -m crime_mapper.cli
+anonymise`` give the same public files.
 """
 
 from __future__ import annotations

@@ -219,9 +219,9 @@ class BuildMapPointsAlgorithm(CrimeMapperAlgorithm):
         context: QgsProcessingContext,  # noqa: N802
         feedback: QgsProcessingFeedback,
     ) -> dict:
+        from ..core.release.crimes_input import load_profile, open_crimes_source
         from ..core.release.map_points import MapPointsError
         from ..qgis_bridge import map_points_io as io
-        from ..qgis_bridge.crimes_source import load_profile, open_crimes_source
 
         mode = self.parameterAsEnum(parameters, self.MODE, context)
         adapter = self.core_feedback(feedback)

@@ -1,7 +1,9 @@
 """Processing algorithm crime_mapper:check_release — the leak gate on any published output.
 
-The same gate crime_mapper:anonymise runs before it writes (core.gate.leak_gate), for outputs made
-some other way or edited since: a public CSV, a GeoPackage layer, or a whole export folder.
+The same gate crime_mapper:anonymise runs before it writes (core.gate.leak_gate), run through
+the one release pipeline (core.release.pipeline.run_check_release, as the command line's
+check-release), for outputs made some other way or edited since: a public CSV, a GeoPackage
+layer, or a whole export folder.
 It fails closed: the algorithm fails, with the gate's message, if anything raw got through.
 """
 
@@ -110,7 +112,7 @@ class CheckReleaseAlgorithm(CrimeMapperAlgorithm):
         context: QgsProcessingContext,  # noqa: N802
         feedback: QgsProcessingFeedback,
     ) -> dict:
-        from ..qgis_bridge.run_anonymise import ReleaseInputError, run_check_release
+        from ..core.release.pipeline import ReleaseInputError, run_check_release
 
         raw = crimes_from_parameters(self, parameters, context, self.RAW, self.RAW_FILES)
         points = map_points_from_parameters(
@@ -125,7 +127,7 @@ class CheckReleaseAlgorithm(CrimeMapperAlgorithm):
             )
         report_path = self.parameterAsFileOutput(parameters, self.REPORT, context)
         try:
-            report = run_check_release(
+            outcome = run_check_release(
                 raw,
                 points,
                 release_file or release_folder,
@@ -139,6 +141,9 @@ class CheckReleaseAlgorithm(CrimeMapperAlgorithm):
             raise QgsProcessingException(str(exc)) from exc
         except (OSError, ValueError) as exc:
             raise QgsProcessingException(f"Check failed to run: {exc}") from exc
+        report = outcome.report
+        for error in outcome.file_errors if feedback is not None else []:
+            feedback.reportError(f"Input file not used: {error}")
         message = report.message()
         if not report.passed:
             raise QgsProcessingException(

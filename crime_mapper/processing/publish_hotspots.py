@@ -172,7 +172,7 @@ def run_publish_hotspots(
     before ``out_path`` is replaced. Returns a qgis_bridge.hotspot_layers.HotspotOutputs
     (kind "grid" or "gi"), so the panel adds and styles it like any hotspot layer.
     """
-    from ..qgis_bridge.crimes_source import load_profile, open_crimes_source
+    from ..core.release.crimes_input import load_profile, open_crimes_source
     from ..qgis_bridge.hotspot_layers import (
         HotspotOutputs,
         PublishError,

@@ -1,8 +1,9 @@
-"""The Release panel's background anonymise: a QgsTask around run_anonymise.
+"""The Release panel's background anonymise: a QgsTask around the one release pipeline.
 
 run() executes in a QgsTaskManager worker thread and only reads inputs and writes files
-(through run_anonymise, which stages every output: a cancel or a failed leak gate leaves the
-previous release byte-identical). Map points from a layer arrive as a
+(through qgis_bridge.run_anonymise: core.release.pipeline.run_anonymise, the pipeline the
+command line and Processing run, plus the QML style; it stages every output, so a cancel or a
+failed leak gate leaves the previous release byte-identical). Map points from a layer arrive as a
 QgsVectorLayerFeatureSource made on the main thread, the thread-safe way to read a layer's
 features elsewhere. add_public_layer() runs afterwards on the main thread.
 """

@@ -1,160 +1,30 @@
-"""Where the internal crimes table for a release comes from: a crimes GeoPackage or extracts.
+"""The QGIS side of "where the crimes come from": the crimes GeoPackage behind a layer.
 
-The anonymiser and the leak gate both need the *internal* crimes table (exact locations,
-source references, free text): the anonymiser to build the public table from it, the gate to
-prove none of it reached a public output. An analyst has it in one of two forms:
-
-- the crimes GeoPackage a load wrote (table ``crimes``, see run_load): read back here with
-  plain sqlite3 and pandas in one query, with the CRIME_COLUMNS dtypes restored, because
-  reading 500,000 features through QGIS would cost far more than the anonymising itself. The
-  rejects CSV written by the same load (``rejects.csv`` beside it) is picked up when present,
-  so the audit can still account for every input row;
-- extract files (CSV files, folders, police.uk monthly zips) loaded afresh with
-  core.load.loader.load_extracts and an optional mapping profile; this also yields the rejects.
-
-Nothing here touches an output file. Imports no QGIS (runs in worker threads).
+Reading the crimes (a crimes GeoPackage or extract files) is core.release.crimes_input, part
+of the one release pipeline; its names are re-exported here for existing callers. What is
+left here needs a QGIS layer: which GeoPackage table a layer reads (so that a map points or
+crimes layer is read with sqlite instead of feature by feature), and the crimes GeoPackage
+URI behind a crimes layer. Imports no QGIS itself (layers arrive as objects).
 """
 
 from __future__ import annotations
 
-import os
-import sqlite3
-from collections.abc import Sequence
-from contextlib import closing
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, Optional
 
-import numpy as np
-import pandas as pd
-
-from ..core.common import schema
-from ..core.common.feedback import Feedback
-from ..core.load.mapping_profile import MappingProfile, ProfileError
-from ..core.load.mapping_profile import check_profile as _core_check_profile
-from ..core.load.mapping_profile import load_profile as _core_load_profile
-from ..core.load.validation_report import OUTPUT_NAMES
-from ..core.release.release_files import extracts_description, input_files
-
-PathLike = Union[str, "os.PathLike[str]"]
-
-CRIMES_TABLE = "crimes"
-
-
-class CrimesSourceError(ValueError):
-    """The crimes input cannot be used (missing file, not a crimes GeoPackage, bad profile)."""
-
-
-@dataclass
-class CrimesInput:
-    """The internal crimes table of one release and what it came from."""
-
-    crimes: pd.DataFrame
-    rejects: Optional[pd.DataFrame]  # REJECT_COLUMNS; None when unknown
-    input_files: list[Path] = field(default_factory=list)  # every file read, for the manifest
-    description: str = ""
-    profile: Optional[MappingProfile] = None
-
-
-def is_gpkg(path: PathLike) -> bool:
-    return str(path).lower().endswith(".gpkg")
-
-
-def check_profile(profile: MappingProfile) -> None:
-    """core.load.mapping_profile.check_profile, raising CrimesSourceError as every caller here
-    expects."""
-    try:
-        _core_check_profile(profile)
-    except ProfileError as exc:
-        raise CrimesSourceError(str(exc)) from exc
-
-
-def load_profile(path: Optional[PathLike]) -> Optional[MappingProfile]:
-    """core.load.mapping_profile.load_profile (checked with check_profile), or None; raising
-    CrimesSourceError as every caller here expects."""
-    try:
-        return _core_load_profile(path)
-    except ProfileError as exc:
-        raise CrimesSourceError(str(exc)) from exc
-
-
-def _restore(frame: pd.DataFrame) -> pd.DataFrame:
-    """CRIME_COLUMNS dtypes back onto a table read from SQLite (text, integers, NULLs)."""
-    out: dict[str, object] = {}
-    n = len(frame)
-    for column, (dtype, _, _) in schema.CRIME_COLUMNS.items():
-        values = frame[column] if column in frame else pd.Series([None] * n, dtype=object)
-        if column == "crime_type":
-            out[column] = pd.Categorical(values, dtype=schema.CRIME_TYPE_DTYPE)
-        elif column == "last_outcome":
-            out[column] = pd.Categorical(values, dtype=schema.OUTCOME_DTYPE)
-        elif dtype == "category":
-            out[column] = values.astype("category")
-        elif dtype == "datetime64[ns]":
-            out[column] = pd.to_datetime(values, errors="coerce")
-        elif dtype == "bool":
-            out[column] = values.fillna(0).astype(np.int64).astype(bool)
-        elif dtype == "int64":
-            out[column] = pd.to_numeric(values, errors="coerce").fillna(0).astype(np.int64)
-        elif dtype == "float64":
-            out[column] = pd.to_numeric(values, errors="coerce").astype(np.float64)
-        else:  # "str": Python strings, "" for blank
-            out[column] = values.where(values.notna(), "").astype(object)
-    for column in frame.columns:
-        if column.startswith(schema.EXTRA_PREFIX):
-            values = frame[column]
-            out[column] = values.where(values.notna(), "").astype(object)
-    return pd.DataFrame(out, index=pd.RangeIndex(n))
-
-
-def read_crimes_gpkg(path: PathLike, table: str = CRIMES_TABLE) -> pd.DataFrame:
-    """The crimes table of a crime_mapper crimes GeoPackage, with CRIME_COLUMNS dtypes."""
-    path = Path(path)
-    if not path.is_file():
-        raise CrimesSourceError(f"crimes GeoPackage not found: {path}")
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    except sqlite3.Error as exc:
-        raise CrimesSourceError(f"cannot open {path}: {exc}") from exc
-    try:
-        try:
-            info = conn.execute(f'PRAGMA table_info("{table}")').fetchall()
-        except sqlite3.DatabaseError as exc:
-            raise CrimesSourceError(f"{path} is not a GeoPackage ({exc})") from exc
-        names = [row[1] for row in info]
-        missing = [
-            c
-            for c in ("crime_id", "month", "crime_type", "longitude", "latitude")
-            if c not in names
-        ]
-        if not names or missing:
-            raise CrimesSourceError(
-                f"{path} has no crime_mapper {table!r} table (missing "
-                f"{', '.join(missing) or 'the table'}): load the extracts with crime_mapper "
-                "first, or give the extract files"
-            )
-        wanted = [
-            c for c in names if c in schema.CRIME_COLUMNS or c.startswith(schema.EXTRA_PREFIX)
-        ]
-        select = ", ".join(f'"{c}"' for c in wanted)
-        frame = pd.read_sql_query(f'SELECT {select} FROM "{table}" ORDER BY fid', conn)
-    finally:
-        conn.close()
-    return _restore(frame)
-
-
-def _rejects_beside(gpkg: Path) -> Optional[pd.DataFrame]:
-    """The rejects CSV the same load wrote beside the GeoPackage, if it is there."""
-    candidate = gpkg.with_name(OUTPUT_NAMES["rejects"])
-    if not candidate.is_file():
-        return None
-    try:
-        frame = pd.read_csv(candidate, dtype=str, keep_default_na=False, na_filter=False)
-    except (OSError, ValueError):
-        return None
-    if tuple(frame.columns) != tuple(schema.REJECT_COLUMNS):
-        return None
-    return frame
+from ..core.release.crimes_input import (  # noqa: F401 - re-exported for existing callers
+    CRIMES_TABLE,
+    CrimesInput,
+    CrimesSourceError,
+    check_profile,
+    crimes_from_files,
+    crimes_from_gpkg,
+    is_gpkg,
+    load_profile,
+    only_feature_table,
+    open_crimes_source,
+    read_crimes_gpkg,
+)
+from ..core.release.release_files import input_files  # noqa: F401 - re-exported
 
 
 def layer_gpkg_table(layer: Any) -> Optional[tuple[str, str]]:
@@ -173,7 +43,7 @@ def layer_gpkg_table(layer: Any) -> Optional[tuple[str, str]]:
     if table is None:
         # OGR leaves the layer name out of the source of a single-table GeoPackage (what a
         # path given to qgis_process opens as).
-        table = _only_feature_table(path)
+        table = only_feature_table(path)
         if table is None:
             return None
     if any(p.startswith("subset=") and p != "subset=" for p in parts[1:]):
@@ -181,18 +51,6 @@ def layer_gpkg_table(layer: Any) -> Optional[tuple[str, str]]:
     if hasattr(layer, "subsetString") and layer.subsetString():
         return None
     return path, table
-
-
-def _only_feature_table(path: str) -> Optional[str]:
-    """The GeoPackage's one feature table, or None when it has several (or is unreadable)."""
-    try:
-        with closing(sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)) as conn:
-            rows = conn.execute(
-                "SELECT table_name FROM gpkg_contents WHERE data_type = 'features'"
-            ).fetchall()
-    except sqlite3.Error:
-        return None
-    return rows[0][0] if len(rows) == 1 else None
 
 
 def crimes_path_from_layer(layer: Any) -> str:
@@ -209,62 +67,3 @@ def crimes_path_from_layer(layer: Any) -> str:
             "of a load (Load crime extracts), or give the extract files instead"
         )
     return f"{found[0]}|layername={found[1]}"
-
-
-def crimes_from_gpkg(path: PathLike, table: str = CRIMES_TABLE) -> CrimesInput:
-    """Crimes (and the load's rejects, when found beside it) from a crimes GeoPackage."""
-    path = Path(path)
-    crimes = read_crimes_gpkg(path, table)
-    rejects = _rejects_beside(path)
-    files = [path] + ([path.with_name(OUTPUT_NAMES["rejects"])] if rejects is not None else [])
-    return CrimesInput(
-        crimes=crimes,
-        rejects=rejects,
-        input_files=files,
-        description=f"crimes GeoPackage {path.name}",
-    )
-
-
-def crimes_from_files(
-    paths: Sequence[PathLike],
-    profile: Optional[MappingProfile] = None,
-    feedback: Optional[Feedback] = None,
-) -> CrimesInput:
-    """Crimes and rejects loaded afresh from extract files, folders or police.uk zips."""
-    from ..core.load.loader import load_extracts
-
-    if not paths:
-        raise CrimesSourceError("no crimes input given")
-    for path in paths:
-        if not Path(path).exists():
-            raise CrimesSourceError(f"crimes input not found: {path}")
-    if profile is not None:
-        check_profile(profile)
-    files = input_files(paths)
-    result = load_extracts([str(p) for p in paths], profile=profile, feedback=feedback)
-    if not len(result.crimes):
-        errors = "; ".join(f.error for f in result.files if f.error)
-        raise CrimesSourceError("the extracts hold no crimes" + (f" ({errors})" if errors else ""))
-    return CrimesInput(
-        crimes=result.crimes,
-        rejects=result.rejects,
-        input_files=files,
-        description=extracts_description(files),
-        profile=profile,
-    )
-
-
-def open_crimes_source(
-    source: Union[PathLike, Sequence[PathLike]],
-    profile: Optional[MappingProfile] = None,
-    feedback: Optional[Feedback] = None,
-) -> CrimesInput:
-    """A crimes GeoPackage path (or a one-item list holding one), or extract paths."""
-    paths = [source] if isinstance(source, (str, os.PathLike)) else list(source)
-    if len(paths) == 1 and is_gpkg(str(paths[0]).split("|", 1)[0]):
-        gpkg = str(paths[0]).split("|", 1)[0]
-        table = CRIMES_TABLE
-        if "|layername=" in str(paths[0]):
-            table = str(paths[0]).split("|layername=", 1)[1].split("|", 1)[0]
-        return crimes_from_gpkg(gpkg, table)
-    return crimes_from_files(paths, profile=profile, feedback=feedback)

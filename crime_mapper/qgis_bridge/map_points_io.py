@@ -1,23 +1,23 @@
-"""QGIS layers and files in, core.release.map_points.MapPoints out (and back to a GeoPackage).
+"""QGIS layers in, core.release.map_points.MapPoints out.
 
-The core builds map points from plain arrays (core.release.map_points); this module is the QGIS
-side:
-it checks a layer *before* any work starts (empty, wrong geometry type, missing label field,
-unknown CRS, a projected CRS not in metres) so that an analyst gets one clear sentence instead
-of a stack trace half-way through a release, and it turns features into numpy arrays:
+The core builds map points from plain arrays (core.release.map_points) and reads and writes
+map points files, the police.uk history and the hexagon fallback
+(core.release.map_points_files, re-exported here for existing callers); this module is the
+QGIS side: it checks a layer *before* any work starts (empty, wrong geometry type, missing
+label field, unknown CRS, a projected CRS not in metres) so that an analyst gets one clear
+sentence instead of a stack trace half-way through a release, and it turns features into
+numpy arrays:
 
 - a point layer + label field (any CRS, reprojected to WGS84 with QgsCoordinateTransform);
 - a roads line layer (+ name field) and optional address points, reprojected into the one
   metric CRS the whole set is measured in (British National Grid or Irish Transverse
   Mercator, chosen by core.common.projection.choose_crs) for
-  core.release.map_points.map_points_from_roads;
-- a force's police.uk history (files, folders, monthly zips) through core.load.loader;
-- the hexagon fallback from a crimes table.
+  core.release.map_points.map_points_from_roads.
 
 Layers arrive as any QgsFeatureSource: a QgsVectorLayer on the main thread, a Processing
 feature source, or a QgsVectorLayerFeatureSource snapshot that a QgsTask can read safely in
-its worker thread. Map points are written to (and read back from) a GeoPackage table
-``map_points`` with the fast sqlite writer (gpkg_write), WGS84 point geometry.
+its worker thread. A map_points table of a GeoPackage chosen as a layer is read with sqlite
+by the core (spec_from_layer), much faster than feature by feature.
 """
 
 from __future__ import annotations
@@ -25,12 +25,10 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional, Union
 
 import numpy as np
-import pandas as pd
 from qgis.core import (
     Qgis,
     QgsCoordinateReferenceSystem,
@@ -44,39 +42,34 @@ from qgis.core import (
 
 from ..core.common.feedback import Feedback
 from ..core.common.projection import choose_crs
-from ..core.common.staging import staged_outputs
 from ..core.io import gpkg_write
-from ..core.io.gpkg_read import point_coordinates
+from ..core.release import map_points_files
 from ..core.release.map_points import (
     DEFAULT_MIN_ADDRESSES,
     MapPoints,
-    MapPointsError,
     map_points_from_arrays,
-    map_points_from_history,
     map_points_from_roads,
-    map_points_hexagon_fallback,
-    read_map_points_csv,
     strip_location_prefix,
+)
+from ..core.release.map_points_files import (  # noqa: F401 - re-exported for existing callers
+    HEXAGON_WARNING,
+    MAP_POINTS_FIELDS,
+    MAP_POINTS_TABLE,
+    MapPointsInputError,
+    hexagon_points,
+    history_points,
+    int_value,
+    map_points_table,
+    read_map_points_file,
+    read_map_points_gpkg,
+    text_value,
+    write_map_points_gpkg,
 )
 from .crimes_source import layer_gpkg_table
 
 PathLike = Union[str, "os.PathLike[str]"]
 
-MAP_POINTS_TABLE = "map_points"
-# Field name -> gpkg_write dtype. Optional attributes are picked up from a layer that has them
-# (a map_points layer written here, loaded back into QGIS, round-trips).
-MAP_POINTS_FIELDS: dict[str, str] = {
-    "label": "string",
-    "source": "string",
-    "addresses": "int64",
-    "lsoa_code": "string",
-    "lsoa_name": "string",
-}
 WGS84 = "EPSG:4326"
-
-
-class MapPointsInputError(MapPointsError):
-    """A layer or file cannot give map points; raised before any work starts."""
 
 
 # --- enum helpers: QGIS 3.22 and 3.30+ ------------------------------------------------------
@@ -190,26 +183,6 @@ def _transform_to(source: Any, target: str) -> Optional[QgsCoordinateTransform]:
     return QgsCoordinateTransform(crs, dest, QgsProject.instance().transformContext())
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    try:  # QVariant NULL from attributes
-        if hasattr(value, "isNull") and value.isNull():
-            return ""
-    except TypeError:
-        pass
-    return str(value)
-
-
-def _int(value: Any, default: int = -1) -> int:
-    try:
-        if value is None or (hasattr(value, "isNull") and value.isNull()):
-            return default
-        return int(value)
-    except (TypeError, ValueError):
-        return default
-
-
 def _check_cancel(feedback: Feedback, count: int) -> None:
     if count % 5000 == 0:
         feedback.check()
@@ -246,7 +219,7 @@ def points_from_source(
             geom = QgsGeometry(geom)
             geom.transform(transform)
         parts = geom.asMultiPoint() if geom.isMultipart() else [geom.asPoint()]
-        label = strip_location_prefix(_text(feature[label_field]))
+        label = strip_location_prefix(text_value(feature[label_field]))
         extra = {n: feature[n] for n in optional}
         for point in parts:
             lon.append(point.x())
@@ -263,21 +236,18 @@ def points_from_source(
         raise MapPointsInputError(f"{_source_name(source, what)} has no point with a geometry")
     source_values: Any = "layer"
     if "source" in optional:
-        source_values = [_text(v) or "layer" for v in cols["source"]]
+        source_values = [text_value(v) or "layer" for v in cols["source"]]
         if "hexagon fallback" in source_values:
-            warnings.append(
-                "Hexagon fallback: these map points are hexagon centres, not "
-                "street-level points; locations read 'On or near <area>'."
-            )
-    addresses = [_int(v) for v in cols["addresses"]] if "addresses" in optional else None
+            warnings.append(HEXAGON_WARNING)
+    addresses = [int_value(v) for v in cols["addresses"]] if "addresses" in optional else None
     return map_points_from_arrays(
         lon,
         lat,
         cols["label"],
         source=source_values,
         addresses=addresses,
-        lsoa_code=[_text(v) for v in cols["lsoa_code"]] if "lsoa_code" in optional else None,
-        lsoa_name=[_text(v) for v in cols["lsoa_name"]] if "lsoa_name" in optional else None,
+        lsoa_code=[text_value(v) for v in cols["lsoa_code"]] if "lsoa_code" in optional else None,
+        lsoa_name=[text_value(v) for v in cols["lsoa_name"]] if "lsoa_name" in optional else None,
         warnings=warnings,
     )
 
@@ -337,7 +307,7 @@ def roads_from_source(
         if geom is None or geom.isEmpty():
             continue
         geometries.append(QgsGeometry(geom))
-        labels.append(_text(feature[name_field]))
+        labels.append(text_value(feature[name_field]))
     if not geometries:
         raise MapPointsInputError("the roads layer has no line with a geometry")
     lon, lat = _first_vertices_wgs84(geometries, roads)
@@ -372,144 +342,6 @@ def roads_from_source(
     feedback.set_progress(60.0)
     feedback.check()
     return map_points_from_roads(lines, line_labels, target, addresses_xy=addresses_xy, k=k)
-
-
-def history_points(paths: Sequence[PathLike], feedback: Optional[Feedback] = None) -> MapPoints:
-    """The distinct published points of a force's police.uk history (files, folders, zips)."""
-    from ..core.load.loader import load_extracts
-
-    if not paths:
-        raise MapPointsInputError("no police.uk history files were given")
-    for path in paths:
-        if not Path(path).exists():
-            raise MapPointsInputError(f"police.uk history not found: {path}")
-    result = load_extracts([str(p) for p in paths], feedback=feedback)
-    crimes = result.crimes
-    if not len(crimes):
-        raise MapPointsInputError("the police.uk history files hold no street-level crimes")
-    if "source_format" in crimes and (crimes["source_format"].astype(str) != "police.uk").any():
-        raise MapPointsInputError(
-            "map points can only be derived from published police.uk street files; some of "
-            "the files given are force extracts (their exact locations are not map points)"
-        )
-    return map_points_from_history(crimes)
-
-
-def hexagon_points(crimes: pd.DataFrame, size_m: float) -> MapPoints:
-    """The hexagon fallback over a crimes table, labelled by LSOA name where known."""
-    if size_m is None or not np.isfinite(size_m) or size_m <= 0:
-        raise MapPointsInputError("the hexagon size must be a positive number of metres")
-    names = (
-        crimes["lsoa_name"].astype(object).where(crimes["lsoa_name"].notna(), "")
-        if "lsoa_name" in crimes
-        else None
-    )
-    return map_points_hexagon_fallback(
-        crimes["longitude"].to_numpy(dtype=np.float64),
-        crimes["latitude"].to_numpy(dtype=np.float64),
-        float(size_m),
-        area_names=names,
-    )
-
-
-# --- GeoPackage -----------------------------------------------------------------------------
-
-
-def map_points_table(points: MapPoints, name: str = MAP_POINTS_TABLE) -> gpkg_write.PointTable:
-    """The gpkg_write table of ``points`` (WGS84 point geometry, MAP_POINTS_FIELDS)."""
-    frame = points.to_frame()
-    warning = " ".join(points.warnings)
-    description = "crime_mapper anonymous map points" + (f". {warning}" if warning else "")
-    return gpkg_write.PointTable(name, frame, dict(MAP_POINTS_FIELDS), description=description)
-
-
-def write_map_points_gpkg(
-    points: MapPoints, path: PathLike, feedback: Optional[Feedback] = None
-) -> Path:
-    """Write ``points`` as table ``map_points`` of a new GeoPackage at ``path``, atomically
-    (a failed or cancelled write leaves an existing file unchanged)."""
-    path = Path(path)
-    with staged_outputs() as stage:
-        gpkg_write.write_geopackage(
-            stage.path_for(path), [map_points_table(points)], feedback=feedback
-        )
-    return path
-
-
-def read_map_points_gpkg(path: PathLike, table: str = MAP_POINTS_TABLE) -> MapPoints:
-    """Map points from a GeoPackage table written by write_map_points_gpkg (or any WGS84
-    point table with a ``label`` field)."""
-    path = Path(path)
-    if not path.is_file():
-        raise MapPointsInputError(f"map points GeoPackage not found: {path}")
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        try:
-            geom_row = conn.execute(
-                "SELECT column_name, srs_id FROM gpkg_geometry_columns WHERE table_name = ?",
-                (table,),
-            ).fetchone()
-        except sqlite3.DatabaseError as exc:
-            raise MapPointsInputError(f"{path} is not a GeoPackage ({exc})") from exc
-        if geom_row is None:
-            raise MapPointsInputError(f"{path} has no {table!r} layer")
-        geom_col, srs_id = geom_row
-        if int(srs_id) != gpkg_write.WGS84_SRS_ID:
-            raise MapPointsInputError(
-                f"{path}: the {table!r} layer is not in WGS84 (EPSG:4326); load it in QGIS "
-                "and choose it as a map points layer instead"
-            )
-        columns = [row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')]
-        if "label" not in columns:
-            raise MapPointsInputError(f"{path}: the {table!r} layer has no 'label' field")
-        wanted = [c for c in MAP_POINTS_FIELDS if c in columns]
-        select = ", ".join([f'"{geom_col}"'] + [f'"{c}"' for c in wanted])
-        rows = conn.execute(f'SELECT {select} FROM "{table}" ORDER BY fid').fetchall()
-    finally:
-        conn.close()
-    if not rows:
-        raise MapPointsInputError(f"{path}: the {table!r} layer is empty")
-    data = list(zip(*rows))
-    x, y = point_coordinates(list(data[0]))
-    values = {name: list(col) for name, col in zip(wanted, data[1:])}
-
-    def text(name: str) -> Optional[list[str]]:
-        return [_text(v) for v in values[name]] if name in values else None
-
-    source = text("source") or "layer"
-    warnings = []
-    if isinstance(source, list) and "hexagon fallback" in source:
-        warnings.append(
-            "Hexagon fallback: these map points are hexagon centres, not "
-            "street-level points; locations read 'On or near <area>'."
-        )
-    addresses = [_int(v) for v in values["addresses"]] if "addresses" in values else None
-    return map_points_from_arrays(
-        x,
-        y,
-        text("label"),
-        source=source,
-        addresses=addresses,
-        lsoa_code=text("lsoa_code"),
-        lsoa_name=text("lsoa_name"),
-        warnings=warnings,
-    )
-
-
-def read_map_points_file(path: PathLike) -> MapPoints:
-    """Map points from a .gpkg (table map_points, or layername= in the path) or a .csv."""
-    text = str(path)
-    table = MAP_POINTS_TABLE
-    if "|layername=" in text:
-        text, rest = text.split("|layername=", 1)
-        table = rest.split("|", 1)[0]
-    if text.lower().endswith(".gpkg"):
-        return read_map_points_gpkg(text, table)
-    if text.lower().endswith(".csv"):
-        if not Path(text).is_file():
-            raise MapPointsInputError(f"map points file not found: {text}")
-        return read_map_points_csv(text)
-    raise MapPointsInputError(f"{text}: map points come from a .gpkg or .csv file")
 
 
 # --- layers read in another thread ---------------------------------------------------------
@@ -600,54 +432,19 @@ def spec_from_layer(layer: Any, label_field: str, thread_safe: bool = False) -> 
 # --- one description of "where the map points come from" ------------------------------------
 
 
-@dataclass
-class MapPointsSpec:
-    """How to get the map points, resolvable in a worker thread.
+class MapPointsSpec(map_points_files.MapPointsSpec):
+    """core.release.map_points_files.MapPointsSpec plus the kinds that need QGIS layers.
 
-    kind: "points" (``source`` = a QgsFeatureSource safe to read in the resolving thread,
-    e.g. a QgsVectorLayerFeatureSource, + ``label_field``), "file" (``paths[0]`` = map
-    points .gpkg or .csv), "history" (``paths`` = police.uk files), "roads" (``source``
-    roads + ``name_field``, optional ``addresses`` source, ``k``), "hexagon" (``size_m``;
-    the crimes come from the release), or "ready" (``points``).
+    "points": ``source`` = a QgsFeatureSource safe to read in the resolving thread (e.g. a
+    LayerSnapshot) + ``label_field``; "roads": ``source`` roads + ``label_field`` (their name
+    field), optional ``addresses`` source, ``k``. Every other kind resolves in the core.
     """
 
-    kind: str
-    source: Any = None
-    label_field: str = ""
-    paths: list[str] = field(default_factory=list)
-    addresses: Any = None
-    k: int = DEFAULT_MIN_ADDRESSES
-    size_m: float = 500.0
-    points: Optional[MapPoints] = None
-    description: str = ""
-
-    def resolve(
-        self, crimes: Optional[pd.DataFrame] = None, feedback: Optional[Feedback] = None
-    ) -> MapPoints:
-        if self.kind == "ready" and self.points is not None:
-            return self.points
+    def resolve(self, crimes: Any = None, feedback: Optional[Feedback] = None) -> MapPoints:
         if self.kind == "points":
             return points_from_source(self.source, self.label_field, feedback)
-        if self.kind == "file":
-            if not self.paths:
-                raise MapPointsInputError("no map points file was given")
-            return read_map_points_file(self.paths[0])
-        if self.kind == "history":
-            return history_points(self.paths, feedback)
         if self.kind == "roads":
             return roads_from_source(
                 self.source, self.label_field, self.addresses, self.k, feedback
             )
-        if self.kind == "hexagon":
-            if crimes is None:
-                raise MapPointsInputError("the hexagon fallback needs the crimes")
-            return hexagon_points(crimes, self.size_m)
-        raise MapPointsInputError(f"unknown map points source {self.kind!r}")
-
-    def input_files(self) -> list[Path]:
-        """Files the map points were read from, for the release manifest."""
-        if self.kind in ("file", "history"):
-            from .crimes_source import input_files
-
-            return input_files([p.split("|", 1)[0] for p in self.paths])
-        return []
+        return super().resolve(crimes, feedback)

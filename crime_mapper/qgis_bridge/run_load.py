@@ -249,3 +249,21 @@ def _store_styles(gpkg: Path, qml: Optional[Path], *, has_stop_search: bool) -> 
         style_stop_search_layer(stops)
         save_styles(stops)
         del stops
+
+
+def run_load_headless(
+    paths: Sequence[PathLike], output_dir: PathLike, profile: Optional[MappingProfile] = None
+) -> LoadOutputs:
+    """:func:`run_load` from a plain Python process (the command line's ``load --gpkg``):
+    starts QGIS without a display for the style, and stops it again."""
+    from qgis.core import QgsApplication
+
+    from ..core.load.load_run import prepare_out_dir
+
+    out_dir = prepare_out_dir(output_dir)
+    app = QgsApplication([], False)
+    app.initQgis()
+    try:
+        return run_load([str(p) for p in paths], out_dir, profile=profile)
+    finally:
+        app.exitQgis()

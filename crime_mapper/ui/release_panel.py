@@ -269,7 +269,7 @@ class ReleasePanel(QWidget):
 
     def create_salt(self, path: str) -> bool:
         """Write a new salt file at ``path`` and choose it; False (and a message) if refused."""
-        from ..qgis_bridge.run_anonymise import ReleaseInputError, create_salt_file
+        from ..core.release.release_files import ReleaseInputError, create_salt_file
 
         try:
             create_salt_file(path)

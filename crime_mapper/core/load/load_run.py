@@ -1,0 +1,91 @@
+"""A load without QGIS: read the extracts, write rejects.csv and the validation report.
+
+The command line's ``load`` (without ``--gpkg``) runs this; the QGIS load
+(qgis_bridge.run_load: the same loader, plus the styled crimes GeoPackage) writes the same
+three files with the same bytes, so a scripted load and a desktop load can be compared line
+by line. All three files are staged: they appear together or none changes.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional, Union
+
+from ..common.feedback import Feedback
+from ..common.staging import staged_outputs
+from . import validation_report as report
+from .mapping_profile import MappingProfile
+from .validation_report import OUTPUT_NAMES
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+class LoadRunError(ValueError):
+    """Nothing can be loaded or written (a missing input, an unusable output folder)."""
+
+
+@dataclass
+class CoreLoadOutputs:
+    """What a core load wrote, and its verdict."""
+
+    report_text: str
+    written: list[Path]
+    reconciles: bool
+    file_errors: list[str] = field(default_factory=list)
+
+
+def prepare_out_dir(out: PathLike) -> Path:
+    """The output folder, created if needed and checked writable."""
+    out_dir = Path(out)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise LoadRunError(f"output folder {out_dir}: {exc.strerror or exc}") from exc
+    if not os.access(out_dir, os.W_OK):
+        raise LoadRunError(f"output folder {out_dir}: not writable")
+    return out_dir
+
+
+def check_inputs_exist(inputs: Sequence[PathLike]) -> None:
+    """Every input path must exist (found before any folder is made or any file read)."""
+    missing = [p for p in inputs if not Path(p).exists()]
+    if missing:
+        raise LoadRunError(f"{missing[0]}: no such file or folder")
+
+
+def run_core_load(
+    inputs: Sequence[PathLike],
+    out: PathLike,
+    profile: Optional[MappingProfile] = None,
+    feedback: Optional[Feedback] = None,
+) -> CoreLoadOutputs:
+    """Load with the pure core; write rejects.csv, validation_report.json and .txt into
+    ``out`` (staged, all or nothing)."""
+    from .loader import load_extracts
+    from .sources import InputError
+
+    check_inputs_exist(inputs)
+    out_dir = prepare_out_dir(out)
+    try:
+        result = load_extracts([str(p) for p in inputs], profile=profile, feedback=feedback)
+    except InputError as exc:
+        raise LoadRunError(str(exc)) from exc
+    text = report.report_text(result)
+    paths = [out_dir / OUTPUT_NAMES[key] for key in ("rejects", "report_json", "report_text")]
+    try:
+        with staged_outputs() as stage:
+            report.write_rejects_csv(result, stage.path_for(paths[0]))
+            report.write_report_json(result, stage.path_for(paths[1]))
+            stage.path_for(paths[2]).write_text(text + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise LoadRunError(f"cannot write outputs in {out_dir}: {exc.strerror or exc}") from exc
+    summary = report.report_dict(result)
+    return CoreLoadOutputs(
+        report_text=text,
+        written=paths,
+        reconciles=bool(summary["reconciles"]),
+        file_errors=[str(e) for e in summary["file_errors"]] if summary["file_errors"] else [],
+    )

@@ -1,0 +1,239 @@
+"""Where the internal crimes table of a release comes from: a crimes GeoPackage or extracts.
+
+The anonymiser and the leak gate both need the *internal* crimes table (exact locations,
+source references, free text): the anonymiser to build the public table from it, the gate to
+prove none of it reached a public output. An analyst has it in one of two forms:
+
+- the crimes GeoPackage a load wrote (table ``crimes``): read back here with plain sqlite3
+  and pandas in one query, with the CRIME_COLUMNS dtypes restored, because reading 500,000
+  features through QGIS would cost far more than the anonymising itself. The rejects CSV
+  written by the same load (``rejects.csv`` beside it) is picked up when present, so the
+  audit can still account for every input row;
+- extract files (CSV files, folders, police.uk monthly zips) loaded afresh with
+  core.load.loader.load_extracts and an optional mapping profile; this also yields the rejects.
+
+Part of the one release pipeline (core.release.pipeline): the command line, Processing and
+the dock all read their crimes through here. Nothing here touches an output file.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Sequence
+from contextlib import closing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional, Union
+
+import numpy as np
+import pandas as pd
+
+from ..common import schema
+from ..common.feedback import Feedback
+from ..load import mapping_profile
+from ..load.mapping_profile import MappingProfile, ProfileError
+from ..load.validation_report import OUTPUT_NAMES
+from .release_files import extracts_description, input_files
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+CRIMES_TABLE = "crimes"
+
+
+class CrimesSourceError(ValueError):
+    """The crimes input cannot be used (missing file, not a crimes GeoPackage, bad profile)."""
+
+
+@dataclass
+class CrimesInput:
+    """The internal crimes table of one release and what it came from."""
+
+    crimes: pd.DataFrame
+    rejects: Optional[pd.DataFrame]  # REJECT_COLUMNS; None when unknown
+    input_files: list[Path] = field(default_factory=list)  # every file read, for the manifest
+    description: str = ""
+    profile: Optional[MappingProfile] = None
+    file_errors: list[str] = field(default_factory=list)  # files that could not be used at all
+
+
+def is_gpkg(path: PathLike) -> bool:
+    return str(path).lower().endswith(".gpkg")
+
+
+def check_profile(profile: MappingProfile) -> None:
+    """core.load.mapping_profile.check_profile, raising CrimesSourceError as every caller of
+    the release pipeline expects."""
+    try:
+        mapping_profile.check_profile(profile)
+    except ProfileError as exc:
+        raise CrimesSourceError(str(exc)) from exc
+
+
+def load_profile(path: Optional[PathLike]) -> Optional[MappingProfile]:
+    """core.load.mapping_profile.load_profile (checked with check_profile), or None; raising
+    CrimesSourceError as every caller of the release pipeline expects."""
+    try:
+        return mapping_profile.load_profile(path)
+    except ProfileError as exc:
+        raise CrimesSourceError(str(exc)) from exc
+
+
+def restore_crime_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
+    """CRIME_COLUMNS dtypes back onto a table read from SQLite (text, integers, NULLs)."""
+    out: dict[str, object] = {}
+    n = len(frame)
+    for column, (dtype, _, _) in schema.CRIME_COLUMNS.items():
+        values = frame[column] if column in frame else pd.Series([None] * n, dtype=object)
+        if column == "crime_type":
+            out[column] = pd.Categorical(values, dtype=schema.CRIME_TYPE_DTYPE)
+        elif column == "last_outcome":
+            out[column] = pd.Categorical(values, dtype=schema.OUTCOME_DTYPE)
+        elif dtype == "category":
+            out[column] = values.astype("category")
+        elif dtype == "datetime64[ns]":
+            out[column] = pd.to_datetime(values, errors="coerce")
+        elif dtype == "bool":
+            out[column] = values.fillna(0).astype(np.int64).astype(bool)
+        elif dtype == "int64":
+            out[column] = pd.to_numeric(values, errors="coerce").fillna(0).astype(np.int64)
+        elif dtype == "float64":
+            out[column] = pd.to_numeric(values, errors="coerce").astype(np.float64)
+        else:  # "str": Python strings, "" for blank
+            out[column] = values.where(values.notna(), "").astype(object)
+    for column in frame.columns:
+        if column.startswith(schema.EXTRA_PREFIX):
+            values = frame[column]
+            out[column] = values.where(values.notna(), "").astype(object)
+    return pd.DataFrame(out, index=pd.RangeIndex(n))
+
+
+def read_crimes_gpkg(path: PathLike, table: str = CRIMES_TABLE) -> pd.DataFrame:
+    """The crimes table of a crime_mapper crimes GeoPackage, with CRIME_COLUMNS dtypes."""
+    path = Path(path)
+    if not path.is_file():
+        raise CrimesSourceError(f"crimes GeoPackage not found: {path}")
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise CrimesSourceError(f"cannot open {path}: {exc}") from exc
+    try:
+        try:
+            info = conn.execute(f'PRAGMA table_info("{table}")').fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise CrimesSourceError(f"{path} is not a GeoPackage ({exc})") from exc
+        names = [row[1] for row in info]
+        missing = [
+            c
+            for c in ("crime_id", "month", "crime_type", "longitude", "latitude")
+            if c not in names
+        ]
+        if not names or missing:
+            raise CrimesSourceError(
+                f"{path} has no crime_mapper {table!r} table (missing "
+                f"{', '.join(missing) or 'the table'}): load the extracts with crime_mapper "
+                "first, or give the extract files"
+            )
+        wanted = [
+            c for c in names if c in schema.CRIME_COLUMNS or c.startswith(schema.EXTRA_PREFIX)
+        ]
+        select = ", ".join(f'"{c}"' for c in wanted)
+        frame = pd.read_sql_query(f'SELECT {select} FROM "{table}" ORDER BY fid', conn)
+    finally:
+        conn.close()
+    return restore_crime_dtypes(frame)
+
+
+def _rejects_beside(gpkg: Path) -> Optional[pd.DataFrame]:
+    """The rejects CSV the same load wrote beside the GeoPackage, if it is there."""
+    candidate = gpkg.with_name(OUTPUT_NAMES["rejects"])
+    if not candidate.is_file():
+        return None
+    try:
+        frame = pd.read_csv(candidate, dtype=str, keep_default_na=False, na_filter=False)
+    except (OSError, ValueError):
+        return None
+    if tuple(frame.columns) != tuple(schema.REJECT_COLUMNS):
+        return None
+    return frame
+
+
+def only_feature_table(path: PathLike) -> Optional[str]:
+    """The GeoPackage's one feature table, or None when it has several (or is unreadable).
+
+    OGR leaves the layer name out of the source of a single-table GeoPackage (what a path
+    given to qgis_process opens as), so the QGIS side asks here which table it is."""
+    try:
+        with closing(sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)) as conn:
+            rows = conn.execute(
+                "SELECT table_name FROM gpkg_contents WHERE data_type = 'features'"
+            ).fetchall()
+    except sqlite3.Error:
+        return None
+    return rows[0][0] if len(rows) == 1 else None
+
+
+def crimes_from_gpkg(path: PathLike, table: str = CRIMES_TABLE) -> CrimesInput:
+    """Crimes (and the load's rejects, when found beside it) from a crimes GeoPackage."""
+    path = Path(path)
+    crimes = read_crimes_gpkg(path, table)
+    rejects = _rejects_beside(path)
+    files = [path] + ([path.with_name(OUTPUT_NAMES["rejects"])] if rejects is not None else [])
+    return CrimesInput(
+        crimes=crimes,
+        rejects=rejects,
+        input_files=files,
+        description=f"crimes GeoPackage {path.name}",
+    )
+
+
+def crimes_from_files(
+    paths: Sequence[PathLike],
+    profile: Optional[MappingProfile] = None,
+    feedback: Optional[Feedback] = None,
+) -> CrimesInput:
+    """Crimes and rejects loaded afresh from extract files, folders or police.uk zips."""
+    from ..load.loader import load_extracts
+
+    if not paths:
+        raise CrimesSourceError("no crimes input given")
+    for path in paths:
+        if not Path(path).exists():
+            raise CrimesSourceError(f"{path}: no such file or folder")
+    if profile is not None:
+        check_profile(profile)
+    files = input_files(paths)
+    result = load_extracts([str(p) for p in paths], profile=profile, feedback=feedback)
+    if not len(result.crimes):
+        errors = "; ".join(f.error for f in result.files if f.error)
+        raise CrimesSourceError("the extracts hold no crimes" + (f" ({errors})" if errors else ""))
+    return CrimesInput(
+        crimes=result.crimes,
+        rejects=result.rejects,
+        input_files=files,
+        description=extracts_description(files),
+        profile=profile,
+        file_errors=[f.error for f in result.files if f.error],
+    )
+
+
+def split_gpkg_uri(source: PathLike) -> tuple[str, str]:
+    """(path, table) of a ``path.gpkg|layername=table`` URI (table ``crimes`` by default)."""
+    text = str(source)
+    path = text.split("|", 1)[0]
+    table = CRIMES_TABLE
+    if "|layername=" in text:
+        table = text.split("|layername=", 1)[1].split("|", 1)[0]
+    return path, table
+
+
+def open_crimes_source(
+    source: Union[PathLike, Sequence[PathLike]],
+    profile: Optional[MappingProfile] = None,
+    feedback: Optional[Feedback] = None,
+) -> CrimesInput:
+    """A crimes GeoPackage path (or a one-item list holding one), or extract paths."""
+    paths = [source] if isinstance(source, (str, os.PathLike)) else list(source)
+    if len(paths) == 1 and is_gpkg(str(paths[0]).split("|", 1)[0]):
+        return crimes_from_gpkg(*split_gpkg_uri(paths[0]))
+    return crimes_from_files(paths, profile=profile, feedback=feedback)

@@ -1,0 +1,287 @@
+"""Map points from files and from the crimes, without QGIS, and written back to a GeoPackage.
+
+The release pipeline (core.release.pipeline) takes its map points in one of these forms, all
+readable in plain Python so the command line, Processing and the dock get the same points:
+
+- a map points file: a GeoPackage table ``map_points`` (what build_map_points and
+  ``write_map_points_gpkg`` write; WGS84 points, a ``label`` field) or a CSV
+  (core.release.map_points.read_map_points_csv);
+- a force's police.uk history (files, folders, monthly zips) through core.load.loader;
+- the hexagon fallback over the release's own crimes.
+
+:class:`MapPointsSpec` describes "where the map points come from" so that a worker thread (a
+QgsTask) or the pipeline can resolve it after the cheap checks. The QGIS side
+(qgis_bridge.map_points_io) extends it with layers (point layers, roads and addresses).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional, Union
+
+import numpy as np
+import pandas as pd
+
+from ..common.feedback import Feedback
+from ..common.staging import staged_outputs
+from ..io import gpkg_write
+from ..io.gpkg_read import point_coordinates
+from .map_points import (
+    DEFAULT_MIN_ADDRESSES,
+    MapPoints,
+    MapPointsError,
+    map_points_from_arrays,
+    map_points_from_history,
+    map_points_hexagon_fallback,
+    read_map_points_csv,
+)
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+MAP_POINTS_TABLE = "map_points"
+# Field name -> gpkg_write dtype. Optional attributes are picked up from a layer that has them
+# (a map_points layer written here, loaded back into QGIS, round-trips).
+MAP_POINTS_FIELDS: dict[str, str] = {
+    "label": "string",
+    "source": "string",
+    "addresses": "int64",
+    "lsoa_code": "string",
+    "lsoa_name": "string",
+}
+HEXAGON_WARNING = (
+    "Hexagon fallback: these map points are hexagon centres, not "
+    "street-level points; locations read 'On or near <area>'."
+)
+
+
+class MapPointsInputError(MapPointsError):
+    """A layer or file cannot give map points; raised before any work starts."""
+
+
+def text_value(value: Any) -> str:
+    """A field value as text: None and a QVariant NULL (from QGIS attributes) give ""."""
+    if value is None:
+        return ""
+    try:
+        if hasattr(value, "isNull") and value.isNull():
+            return ""
+    except TypeError:
+        pass
+    return str(value)
+
+
+def int_value(value: Any, default: int = -1) -> int:
+    """A field value as an int; None, NULL and non-numbers give ``default``."""
+    try:
+        if value is None or (hasattr(value, "isNull") and value.isNull()):
+            return default
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+# --- from the crimes ------------------------------------------------------------------------
+
+
+def history_points(paths: Sequence[PathLike], feedback: Optional[Feedback] = None) -> MapPoints:
+    """The distinct published points of a force's police.uk history (files, folders, zips)."""
+    from ..load.loader import load_extracts
+
+    if not paths:
+        raise MapPointsInputError("no police.uk history files were given")
+    for path in paths:
+        if not Path(path).exists():
+            raise MapPointsInputError(f"police.uk history not found: {path}")
+    return history_points_from_load(load_extracts([str(p) for p in paths], feedback=feedback))
+
+
+def history_points_from_load(result: Any) -> MapPoints:
+    """The map points of a loaded police.uk history (a core.load.loader result).
+
+    Refuses force extracts: their exact locations are what a release must hide, so they can
+    never be map points."""
+    crimes = result.crimes
+    if not len(crimes):
+        errors = "; ".join(f.error for f in result.files if f.error)
+        raise MapPointsInputError(
+            "the police.uk history files hold no street-level crimes"
+            + (f" ({errors})" if errors else "")
+        )
+    if "source_format" in crimes and (crimes["source_format"].astype(str) != "police.uk").any():
+        raise MapPointsInputError(
+            "map points can only be derived from published police.uk street files; some of "
+            "the files given are force extracts (their exact locations are not map points)"
+        )
+    return map_points_from_history(crimes)
+
+
+def hexagon_points(crimes: pd.DataFrame, size_m: float) -> MapPoints:
+    """The hexagon fallback over a crimes table, labelled by LSOA name where known."""
+    if size_m is None or not np.isfinite(size_m) or size_m <= 0:
+        raise MapPointsInputError("the hexagon size must be a positive number of metres")
+    names = (
+        crimes["lsoa_name"].astype(object).where(crimes["lsoa_name"].notna(), "")
+        if "lsoa_name" in crimes
+        else None
+    )
+    return map_points_hexagon_fallback(
+        crimes["longitude"].to_numpy(dtype=np.float64),
+        crimes["latitude"].to_numpy(dtype=np.float64),
+        float(size_m),
+        area_names=names,
+    )
+
+
+# --- GeoPackage -----------------------------------------------------------------------------
+
+
+def map_points_table(points: MapPoints, name: str = MAP_POINTS_TABLE) -> gpkg_write.PointTable:
+    """The gpkg_write table of ``points`` (WGS84 point geometry, MAP_POINTS_FIELDS)."""
+    frame = points.to_frame()
+    warning = " ".join(points.warnings)
+    description = "crime_mapper anonymous map points" + (f". {warning}" if warning else "")
+    return gpkg_write.PointTable(name, frame, dict(MAP_POINTS_FIELDS), description=description)
+
+
+def write_map_points_gpkg(
+    points: MapPoints, path: PathLike, feedback: Optional[Feedback] = None
+) -> Path:
+    """Write ``points`` as table ``map_points`` of a new GeoPackage at ``path``, atomically
+    (a failed or cancelled write leaves an existing file unchanged)."""
+    path = Path(path)
+    with staged_outputs() as stage:
+        gpkg_write.write_geopackage(
+            stage.path_for(path), [map_points_table(points)], feedback=feedback
+        )
+    return path
+
+
+def read_map_points_gpkg(path: PathLike, table: str = MAP_POINTS_TABLE) -> MapPoints:
+    """Map points from a GeoPackage table written by write_map_points_gpkg (or any WGS84
+    point table with a ``label`` field)."""
+    path = Path(path)
+    if not path.is_file():
+        raise MapPointsInputError(f"map points GeoPackage not found: {path}")
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        try:
+            geom_row = conn.execute(
+                "SELECT column_name, srs_id FROM gpkg_geometry_columns WHERE table_name = ?",
+                (table,),
+            ).fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise MapPointsInputError(f"{path} is not a GeoPackage ({exc})") from exc
+        if geom_row is None:
+            raise MapPointsInputError(f"{path} has no {table!r} layer")
+        geom_col, srs_id = geom_row
+        if int(srs_id) != gpkg_write.WGS84_SRS_ID:
+            raise MapPointsInputError(
+                f"{path}: the {table!r} layer is not in WGS84 (EPSG:4326); load it in QGIS "
+                "and choose it as a map points layer instead"
+            )
+        columns = [row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')]
+        if "label" not in columns:
+            raise MapPointsInputError(f"{path}: the {table!r} layer has no 'label' field")
+        wanted = [c for c in MAP_POINTS_FIELDS if c in columns]
+        select = ", ".join([f'"{geom_col}"'] + [f'"{c}"' for c in wanted])
+        rows = conn.execute(f'SELECT {select} FROM "{table}" ORDER BY fid').fetchall()
+    finally:
+        conn.close()
+    if not rows:
+        raise MapPointsInputError(f"{path}: the {table!r} layer is empty")
+    data = list(zip(*rows))
+    x, y = point_coordinates(list(data[0]))
+    values = {name: list(col) for name, col in zip(wanted, data[1:])}
+
+    def text(name: str) -> Optional[list[str]]:
+        return [text_value(v) for v in values[name]] if name in values else None
+
+    source = text("source") or "layer"
+    warnings = []
+    if isinstance(source, list) and "hexagon fallback" in source:
+        warnings.append(HEXAGON_WARNING)
+    addresses = [int_value(v) for v in values["addresses"]] if "addresses" in values else None
+    return map_points_from_arrays(
+        x,
+        y,
+        text("label"),
+        source=source,
+        addresses=addresses,
+        lsoa_code=text("lsoa_code"),
+        lsoa_name=text("lsoa_name"),
+        warnings=warnings,
+    )
+
+
+def read_map_points_file(path: PathLike) -> MapPoints:
+    """Map points from a .gpkg (table map_points, or layername= in the path) or a .csv."""
+    text = str(path)
+    table = MAP_POINTS_TABLE
+    if "|layername=" in text:
+        text, rest = text.split("|layername=", 1)
+        table = rest.split("|", 1)[0]
+    if text.lower().endswith(".gpkg"):
+        return read_map_points_gpkg(text, table)
+    if text.lower().endswith(".csv"):
+        if not Path(text).is_file():
+            raise MapPointsInputError(f"map points file not found: {text}")
+        return read_map_points_csv(text)
+    raise MapPointsInputError(f"{text}: map points come from a .gpkg or .csv file")
+
+
+# --- one description of "where the map points come from" ------------------------------------
+
+
+@dataclass
+class MapPointsSpec:
+    """How to get the map points, resolvable in a worker thread.
+
+    kind: "file" (``paths[0]`` = map points .gpkg or .csv), "history" (``paths`` = police.uk
+    files), "hexagon" (``size_m``; the crimes come from the release), or "ready"
+    (``points``). The QGIS side adds "points" (a point layer + ``label_field``) and "roads"
+    (roads + ``name_field``, optional ``addresses``, ``k``) in qgis_bridge.map_points_io.
+    """
+
+    kind: str
+    source: Any = None
+    label_field: str = ""
+    paths: list[str] = field(default_factory=list)
+    addresses: Any = None
+    k: int = DEFAULT_MIN_ADDRESSES
+    size_m: float = 500.0
+    points: Optional[MapPoints] = None
+    description: str = ""
+
+    @property
+    def needs_crimes(self) -> bool:
+        """True when the points are derived from the release's own crimes."""
+        return self.kind == "hexagon"
+
+    def resolve(
+        self, crimes: Optional[pd.DataFrame] = None, feedback: Optional[Feedback] = None
+    ) -> MapPoints:
+        if self.kind == "ready" and self.points is not None:
+            return self.points
+        if self.kind == "file":
+            if not self.paths:
+                raise MapPointsInputError("no map points file was given")
+            return read_map_points_file(self.paths[0])
+        if self.kind == "history":
+            return history_points(self.paths, feedback)
+        if self.kind == "hexagon":
+            if crimes is None:
+                raise MapPointsInputError("the hexagon fallback needs the crimes")
+            return hexagon_points(crimes, self.size_m)
+        raise MapPointsInputError(f"unknown map points source {self.kind!r}")
+
+    def input_files(self) -> list[Path]:
+        """Files the map points were read from, for the release manifest."""
+        if self.kind in ("file", "history"):
+            from .release_files import input_files
+
+            return input_files([p.split("|", 1)[0] for p in self.paths])
+        return []

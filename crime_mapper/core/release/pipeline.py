@@ -1,0 +1,545 @@
+"""The one release pipeline: checks, anonymise, staging, leak gate, audit, manifest.
+
+Every way of making a public release runs :func:`run_anonymise`: the command line
+(crime_mapper.cli, plain Python for scheduled jobs), the Processing algorithm
+crime_mapper:anonymise and the Release panel's background task (both through
+qgis_bridge.run_anonymise, which adds only the QGIS style and version). So a release gives the
+same files however it was made:
+
+- the public CSV in police.uk's format, named like police.uk's own files
+  (``<YYYY-MM>-<force>-street.csv``, or ``<first>_<last>-<force>-street.csv`` for several
+  months);
+- the public GeoPackage (table ``public_crimes``: exactly the police.uk street columns as
+  fields, WGS84 points at the map points; rows published without a location are kept with a
+  NULL geometry, so the layer's count equals the CSV's); the QGIS side adds a QML style;
+- the audit (JSON and a readable HTML page) and a release manifest (inputs with SHA-256,
+  settings, salt fingerprint, output checksums, crime_mapper version; no wall-clock time, so
+  the same release gives the same manifest bytes).
+
+Every check that can fail on the inputs (crimes paths, salt file, distance, rules, profile,
+output folder, map points, crimes) runs before anything is written. All outputs are staged
+(core.common.staging) and the leak gate (core.gate.leak_gate) checks the staged public CSV and
+GeoPackage *before* they replace anything: a failed gate, an error or a cancel leaves the
+previous release byte-identical (and a folder the run created is removed again if empty).
+
+:func:`run_check_release` is the gate on its own (check-release, crime_mapper:check_release)
+and :func:`run_history_map_points` the map points from a police.uk history (map-points
+history). Imports no QGIS.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Optional, Union
+
+import numpy as np
+import pandas as pd
+
+from ..common.feedback import Feedback, ScaledFeedback
+from ..common.reproducible import fixed_timestamp, freeze_geopackage
+from ..common.staging import staged_outputs
+from ..io import gpkg_write
+from .crimes_input import CrimesInput, load_profile, open_crimes_source
+from .map_points import MapPoints, MapPointsError
+from .map_points_files import MapPointsSpec, read_map_points_file
+from .release_files import (
+    RELEASE_NAMES,
+    ReleaseInputError,
+    build_manifest,
+    combined_gate_entry,
+    gate_error_message,
+    map_points_entry,
+    map_points_file_entry,
+    public_csv_name,
+    read_salt,
+    write_manifest,
+)
+
+PathLike = Union[str, "os.PathLike[str]"]
+CrimesLike = Union[CrimesInput, PathLike, Sequence[PathLike]]
+# Writes the public layer's style file at the given (staged) path: the QGIS side passes one.
+StyleWriter = Callable[[Path], None]
+
+PUBLIC_TABLE = "public_crimes"
+DEFAULT_MAX_DISTANCE_M = 20_000.0
+
+# Shares of the progress bar.
+_POINTS_END, _CRIMES_END, _ANON_END, _WRITE_END, _GATE_END = 10.0, 40.0, 75.0, 88.0, 96.0
+
+
+# --- outputs --------------------------------------------------------------------------------
+
+
+@dataclass
+class ReleaseOutputs:
+    """What one release wrote, for the caller to show."""
+
+    public_csv: Path
+    public_gpkg: Path
+    audit_json: Path
+    audit_html: Path
+    manifest: Path
+    qml: Optional[Path]
+    audit: dict
+    rows_in: int = 0
+    published_at_map_point: int = 0
+    published_without_location: int = 0
+    withheld_by_rule: int = 0
+    rejected: int = 0
+    published_rows: int = 0
+    gate_passed: bool = False
+    reconciles: bool = False
+    warnings: list[str] = field(default_factory=list)
+    file_errors: list[str] = field(default_factory=list)  # input files that could not be used
+
+    @property
+    def public_uri(self) -> str:
+        return f"{self.public_gpkg}|layername={PUBLIC_TABLE}"
+
+    @property
+    def written(self) -> list[Path]:
+        """Every file the release wrote, in manifest order (the manifest last)."""
+        files = [self.public_csv, self.public_gpkg]
+        files += [self.qml] if self.qml is not None else []
+        return files + [self.audit_json, self.audit_html, self.manifest]
+
+    def summary_text(self) -> str:
+        """A short readable summary for the panel, the log and Processing."""
+        lines = [
+            f"Rows in: {self.rows_in:,}",
+            f"Published at a map point: {self.published_at_map_point:,}",
+            f"Published without a location: {self.published_without_location:,}",
+            f"Withheld by rule: {self.withheld_by_rule:,}",
+            f"Rejected: {self.rejected:,}",
+            f"Counts reconcile: {'yes' if self.reconciles else 'NO'}",
+            f"Leak gate: {'passed' if self.gate_passed else 'FAILED'}",
+            f"Public CSV: {self.public_csv}",
+        ]
+        lines += [f"Warning: {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+
+def public_point_table(public: pd.DataFrame) -> gpkg_write.PointTable:
+    """The public table as a GeoPackage point layer: PUBLIC_COLUMNS as text fields (the same
+    text as the CSV), geometry from Longitude/Latitude, NULL geometry where blank."""
+    from .public_schema import PUBLIC_COLUMNS
+
+    frame = public.copy()
+    frame["__x"] = pd.to_numeric(frame["Longitude"].replace("", np.nan), errors="coerce")
+    frame["__y"] = pd.to_numeric(frame["Latitude"].replace("", np.nan), errors="coerce")
+    return gpkg_write.PointTable(
+        PUBLIC_TABLE,
+        frame,
+        {c: "string" for c in PUBLIC_COLUMNS},
+        x="__x",
+        y="__y",
+        description="crime_mapper public release (police.uk street-level format)",
+    )
+
+
+# --- checks before any work -----------------------------------------------------------------
+
+
+def check_output_folder(folder: PathLike, what: str = "output folder") -> None:
+    """Refuse an output folder that is a file or cannot be created, without creating it."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise ReleaseInputError(f"{what} {folder}: is a file, not a folder")
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir() or not os.access(existing, os.W_OK):
+        raise ReleaseInputError(f"{what} {folder}: not writable")
+
+
+def check_crimes_paths(crimes: CrimesLike) -> None:
+    """Every crimes path given must exist (found before any folder is made or file read)."""
+    if isinstance(crimes, CrimesInput):
+        return
+    paths = [crimes] if isinstance(crimes, (str, os.PathLike)) else list(crimes)
+    if not paths:
+        raise ReleaseInputError("no crimes input given")
+    for path in paths:
+        if not Path(str(path).split("|", 1)[0]).exists():
+            raise ReleaseInputError(f"{path}: no such file or folder")
+
+
+def check_max_distance(max_distance_m: Any) -> float:
+    """The maximum snapping distance as a positive, finite number of metres."""
+    try:
+        distance = float(max_distance_m)
+    except (TypeError, ValueError):
+        distance = float("nan")
+    if not (math.isfinite(distance) and distance > 0):
+        raise ReleaseInputError(
+            f"The maximum distance must be a positive number of metres, not {max_distance_m!r}"
+        )
+    return distance
+
+
+def load_rules(rules: Any) -> tuple[Any, Optional[Path]]:
+    """(ReleaseRules, the rules file or None) from a ReleaseRules, a rules JSON path, or
+    None / "" for the documented defaults."""
+    from .rules import DEFAULT_RULES, ReleaseRules, ReleaseRulesError
+
+    if rules is None or rules == "":
+        return DEFAULT_RULES, None
+    if isinstance(rules, ReleaseRules):
+        return rules, None
+    path = Path(rules)
+    if not path.is_file():
+        raise ReleaseInputError(f"The release rules file does not exist: {path}")
+    try:
+        return ReleaseRules.load(path), path
+    except (ReleaseRulesError, OSError) as exc:
+        raise ReleaseInputError(str(exc)) from exc
+
+
+def release_profile(path: Optional[PathLike]) -> Any:
+    """The mapping profile checked as every release checks it (it must map a category)."""
+    try:
+        return load_profile(path)
+    except ValueError as exc:
+        raise ReleaseInputError(str(exc)) from exc
+
+
+def resolve_points(
+    points: Any, crimes: Optional[pd.DataFrame], feedback: Feedback
+) -> tuple[MapPoints, dict]:
+    """(MapPoints, manifest entry) from MapPoints, a MapPointsSpec or a map points file."""
+    if isinstance(points, MapPoints):
+        return points, map_points_entry(points)
+    if isinstance(points, MapPointsSpec):
+        resolved = points.resolve(crimes, feedback)
+        return resolved, map_points_entry(
+            resolved, points.description or f"map points ({points.kind})", points.input_files()
+        )
+    if isinstance(points, (str, os.PathLike)):
+        resolved = read_map_points_file(points)
+        return resolved, map_points_file_entry(resolved, points)
+    raise ReleaseInputError(
+        f"map points must be MapPoints, a MapPointsSpec or a file, not {type(points).__name__}"
+    )
+
+
+def open_release_inputs(
+    crimes: CrimesLike,
+    points: Any,
+    profile: Any,
+    feedback: Feedback,
+    points_end: float,
+    crimes_end: float,
+) -> tuple[CrimesInput, MapPoints, dict]:
+    """The crimes and the map points (points first, unless derived from the crimes), with
+    every input error raised as ReleaseInputError."""
+    try:
+        needs_crimes = isinstance(points, MapPointsSpec) and points.needs_crimes
+        point_set: Optional[MapPoints] = None
+        entry: dict = {}
+        if not needs_crimes:
+            point_set, entry = resolve_points(points, None, ScaledFeedback(feedback, 0, points_end))
+        feedback.set_progress(points_end)
+        feedback.check()
+        source = (
+            crimes
+            if isinstance(crimes, CrimesInput)
+            else open_crimes_source(
+                crimes, profile=profile, feedback=ScaledFeedback(feedback, points_end, crimes_end)
+            )
+        )
+        feedback.check()
+        if point_set is None:
+            point_set, entry = resolve_points(points, source.crimes, feedback)
+    except MapPointsError as exc:
+        raise ReleaseInputError(f"Map points: {exc}") from exc
+    except ValueError as exc:
+        if isinstance(exc, ReleaseInputError):
+            raise
+        raise ReleaseInputError(str(exc)) from exc
+    feedback.set_progress(crimes_end)
+    return source, point_set, entry
+
+
+@contextlib.contextmanager
+def _removed_if_left_empty(folders: Sequence[Path]):
+    """Folders this run creates are removed again when it fails and leaves them empty."""
+    created = [f for f in dict.fromkeys(folders) if not f.exists()]
+    try:
+        yield
+    except BaseException:
+        for folder in created:
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only if empty
+        raise
+
+
+# --- the release ----------------------------------------------------------------------------
+
+
+def run_anonymise(
+    crimes: CrimesLike,
+    points: Any,
+    rules: Any = None,
+    salt_file: Optional[PathLike] = None,
+    output_dir: Optional[PathLike] = None,
+    *,
+    max_distance_m: float = DEFAULT_MAX_DISTANCE_M,
+    profile_path: Optional[PathLike] = None,
+    feedback: Optional[Feedback] = None,
+    public_csv_path: Optional[PathLike] = None,
+    public_gpkg_path: Optional[PathLike] = None,
+    audit_json_path: Optional[PathLike] = None,
+    audit_html_path: Optional[PathLike] = None,
+    manifest_path: Optional[PathLike] = None,
+    style_writer: Optional[StyleWriter] = None,
+    qgis_version: Optional[str] = None,
+) -> ReleaseOutputs:
+    """Anonymise the crimes onto the map points and write the whole release, or nothing.
+
+    ``crimes``: a CrimesInput, a crimes GeoPackage path, or extract paths (with an optional
+    ``profile_path``). ``points``: MapPoints, a MapPointsSpec or a map points .gpkg/.csv.
+    ``rules``: a ReleaseRules, a rules JSON path, or None for the documented defaults.
+    Output paths default to police.uk-style names inside ``output_dir``; explicit paths (as
+    the Processing algorithm passes) win. ``style_writer`` writes the public layer's style
+    beside the GeoPackage (``<name>.qml``; the QGIS side passes one), ``qgis_version`` is what
+    the manifest records (None: no QGIS made the release). Raises ReleaseInputError (bad
+    inputs, before any output is touched), core.gate.leak_gate.LeakError (gate failed;
+    nothing replaced) or core.common.feedback.Cancelled.
+    """
+    from ..gate.leak_gate import LeakError, check_release, prepare_gate
+    from . import public_schema
+    from .anonymise import AnonymiseError, anonymise
+    from .audit import attach_gate_report, write_audit
+
+    feedback = feedback or Feedback()
+    explicit = [public_csv_path, public_gpkg_path, audit_json_path, audit_html_path, manifest_path]
+    if output_dir is None and not all(explicit):
+        raise ReleaseInputError("give an output folder, or every output path")
+    base = Path(output_dir) if output_dir is not None else None
+    out_dirs = ([base] if base is not None else []) + [Path(p).parent for p in explicit if p]
+
+    # 1. every cheap check first: nothing has been read (but the salt) or written yet
+    check_crimes_paths(crimes)
+    salt = read_salt(salt_file, out_dirs)
+    distance = check_max_distance(max_distance_m)
+    rules_obj, rules_path = load_rules(rules)
+    profile = release_profile(profile_path)
+    for folder in out_dirs:
+        check_output_folder(folder)
+
+    # 2. map points and crimes
+    source, point_set, points_entry = open_release_inputs(
+        crimes, points, profile, feedback, _POINTS_END, _CRIMES_END
+    )
+
+    # 3. the public table and its audit (in memory)
+    try:
+        release = anonymise(
+            source.crimes,
+            point_set,
+            rules_obj,
+            salt=salt,
+            max_distance_m=distance,
+            rejects=source.rejects,
+            feedback=ScaledFeedback(feedback, _CRIMES_END, _ANON_END),
+        )
+    except AnonymiseError as exc:
+        raise ReleaseInputError(str(exc)) from exc
+    feedback.check()
+    public = release.public
+    audit = release.audit
+
+    name = public_csv_name(public)
+    csv_path = Path(public_csv_path) if public_csv_path else base / name
+    gpkg_path = Path(public_gpkg_path) if public_gpkg_path else base / (Path(name).stem + ".gpkg")
+    audit_json = Path(audit_json_path) if audit_json_path else base / RELEASE_NAMES["audit_json"]
+    audit_html = Path(audit_html_path) if audit_html_path else base / RELEASE_NAMES["audit_html"]
+    manifest = Path(manifest_path) if manifest_path else base / RELEASE_NAMES["manifest"]
+    qml = gpkg_path.with_suffix(".qml") if style_writer is not None else None
+    folders = [p.parent for p in (csv_path, gpkg_path, audit_json, audit_html, manifest)]
+
+    with _removed_if_left_empty(folders), staged_outputs() as stage:
+        # 4. the public files, staged
+        tmp_csv = stage.path_for(csv_path)
+        public_schema.write_public_csv(public, tmp_csv)
+        feedback.check()
+        tmp_gpkg = stage.path_for(gpkg_path)
+        gpkg_write.write_geopackage(
+            tmp_gpkg,
+            [public_point_table(public)],
+            feedback=ScaledFeedback(feedback, _ANON_END + 3, _WRITE_END),
+        )
+        freeze_geopackage(tmp_gpkg, fixed_timestamp(public["Month"].unique().tolist()))
+        tmp_qml = stage.path_for(qml) if qml is not None else None
+        if style_writer is not None and tmp_qml is not None:
+            style_writer(tmp_qml)
+        feedback.set_progress(_WRITE_END)
+        feedback.check()
+
+        # 5. the leak gate on the staged public files, before anything is replaced
+        # (one raw-side preparation serves both files: raw values, digests, keys)
+        gate = prepare_gate(source.crimes, point_set)
+        reports = {
+            csv_path.name: check_release(source.crimes, tmp_csv, point_set, prepared=gate),
+            gpkg_path.name: check_release(source.crimes, tmp_gpkg, point_set, prepared=gate),
+        }
+        failures = {label: r for label, r in reports.items() if not r.passed}
+        if failures:
+            error = LeakError(gate_error_message(failures))
+            error.reports = reports  # type: ignore[attr-defined]
+            raise error
+        attach_gate_report(audit, combined_gate_entry(reports))
+        feedback.set_progress(_GATE_END)
+        feedback.check()
+
+        # 6. audit and manifest
+        tmp_json, tmp_html = stage.path_for(audit_json), stage.path_for(audit_html)
+        write_audit(audit, tmp_json, tmp_html)
+        staged = [(csv_path, tmp_csv), (gpkg_path, tmp_gpkg)]
+        if qml is not None and tmp_qml is not None:
+            staged.append((qml, tmp_qml))
+        staged += [(audit_json, tmp_json), (audit_html, tmp_html)]
+        manifest_data = build_manifest(
+            crimes_description=source.description,
+            crimes_files=source.input_files,
+            points_entry=points_entry,
+            rules=rules_obj,
+            rules_path=rules_path,
+            profile_path=profile_path,
+            max_distance_m=distance,
+            salt_fingerprint=public_schema.salt_fingerprint(salt),
+            audit=audit,
+            staged=staged,
+            qgis_version=qgis_version,
+        )
+        write_manifest(manifest_data, stage.path_for(manifest))
+        feedback.check()
+        # 7. leaving the block moves everything into place together
+    feedback.set_progress(100.0)
+
+    totals = audit.get("totals", {})
+    return ReleaseOutputs(
+        public_csv=csv_path,
+        public_gpkg=gpkg_path,
+        audit_json=audit_json,
+        audit_html=audit_html,
+        manifest=manifest,
+        qml=qml,
+        audit=audit,
+        rows_in=int(totals.get("rows_in", 0)),
+        published_at_map_point=int(totals.get("published_at_map_point", 0)),
+        published_without_location=int(totals.get("published_without_location", 0)),
+        withheld_by_rule=int(totals.get("withheld_by_rule", 0)),
+        rejected=int(totals.get("rejected", 0)),
+        published_rows=len(public),
+        gate_passed=True,
+        reconciles=bool(audit.get("reconciles", False)),
+        warnings=[str(w) for w in audit.get("warnings", [])],
+        file_errors=list(source.file_errors),
+    )
+
+
+# --- the gate on its own --------------------------------------------------------------------
+
+
+@dataclass
+class CheckOutcome:
+    """The gate report of one check-release run and the inputs' unusable files."""
+
+    report: Any  # core.gate.leak_gate.GateReport
+    file_errors: list[str] = field(default_factory=list)
+
+
+def run_check_release(
+    raw: CrimesLike,
+    points: Any,
+    output: PathLike,
+    report_path: Optional[PathLike] = None,
+    *,
+    profile_path: Optional[PathLike] = None,
+    feedback: Optional[Feedback] = None,
+) -> CheckOutcome:
+    """Run the leak gate on a published file or folder against the raw crimes; write the
+    report JSON (atomically) when ``report_path`` is given, whatever the result. The caller
+    decides how to fail on ``outcome.report.passed``."""
+    from ..gate.leak_gate import check_release
+
+    feedback = feedback or Feedback()
+    check_crimes_paths(raw)
+    output = Path(output)
+    if not output.exists():
+        raise ReleaseInputError(f"The output to check does not exist: {output}")
+    if report_path:
+        if Path(report_path).is_dir():
+            raise ReleaseInputError(f"report {report_path}: is a folder, not a file")
+        check_output_folder(Path(report_path).parent, "report folder")
+    profile = release_profile(profile_path)
+    source, point_set, _ = open_release_inputs(raw, points, profile, feedback, 20.0, 60.0)
+    feedback.check()
+    report = check_release(source.crimes, output, point_set)
+    feedback.set_progress(95.0)
+    if report_path:
+        data = {"output": output.name, **report.to_dict()}
+        with staged_outputs() as stage:
+            stage.path_for(report_path).write_text(
+                json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+            )
+    feedback.set_progress(100.0)
+    return CheckOutcome(report, list(source.file_errors))
+
+
+# --- map points from a police.uk history ----------------------------------------------------
+
+
+@dataclass
+class HistoryPointsOutputs:
+    """The map points a history gave, what they came from, and where they were written."""
+
+    points: MapPoints
+    path: Path
+    crimes: int
+    months: list[str]
+    file_errors: list[str] = field(default_factory=list)
+
+    @property
+    def span(self) -> str:
+        if not self.months:
+            return "-"
+        return self.months[0] if len(self.months) == 1 else f"{self.months[0]} to {self.months[-1]}"
+
+
+def run_history_map_points(
+    inputs: Sequence[PathLike], out: PathLike, feedback: Optional[Feedback] = None
+) -> HistoryPointsOutputs:
+    """Map points from a force's published police.uk history, written as a map points CSV
+    (atomically)."""
+    from ..load.loader import load_extracts
+    from .map_points import write_map_points_csv
+    from .map_points_files import history_points_from_load
+
+    check_crimes_paths(inputs)
+    out = Path(out)
+    if out.suffix.lower() != ".csv":
+        raise ReleaseInputError(f"{out}: map points are written as a .csv file")
+    if out.is_dir():
+        raise ReleaseInputError(f"{out}: is a folder, not a file")
+    check_output_folder(out.parent)
+    result = load_extracts([str(p) for p in inputs], feedback=feedback)
+    try:
+        points = history_points_from_load(result)
+    except MapPointsError as exc:
+        raise ReleaseInputError(f"map points: {exc}") from exc
+    try:
+        write_map_points_csv(points, out)
+    except OSError as exc:
+        raise ReleaseInputError(f"cannot write {out}: {exc.strerror or exc}") from exc
+    months = sorted({str(m) for m in result.crimes["month"].dropna().unique()})
+    return HistoryPointsOutputs(
+        points, out, len(result.crimes), months, [f.error for f in result.files if f.error]
+    )
