@@ -78,3 +78,11 @@ def provider(qgis_processing):
     assert registry.addProvider(instance)
     yield instance
     registry.removeProvider(instance)
+
+
+def pytest_report_header(config) -> str:
+    """Which QGIS the suite runs on: `make test` runs it on 3.22 and on 3.40."""
+    from qgis.core import Qgis
+    from qgis.PyQt.QtCore import QT_VERSION_STR
+
+    return f"QGIS {Qgis.version()}, Qt {QT_VERSION_STR}"

@@ -6,7 +6,6 @@ output is touched. Real QGIS, real GeoPackages, real police.uk files."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sqlite3
 import stat
@@ -51,8 +50,8 @@ from crime_mapper.core.release.release_files import (
 from crime_mapper.qgis_bridge import map_points_io as io
 from crime_mapper.qgis_bridge.run_anonymise import run_anonymise
 from crime_mapper.qgis_bridge.run_load import run_load
+from tests.support.qgis_process import child_env, plugin_folder
 from tests.test_core_loader import make_force_extract
-from tests.test_load_algorithm import _plugin_folder
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "sample_data" / "police-uk"
@@ -722,13 +721,11 @@ def test_bad_inputs_fail_before_any_output_is_touched(provider, inputs, tmp_path
 
 def test_qgis_process_run_gives_the_same_bytes(inputs, tmp_path):
     exe = shutil.which("qgis_process.bin") or "/usr/bin/qgis_process.bin"
-    env = dict(
-        os.environ,
-        QT_QPA_PLATFORM="offscreen",
-        QGIS_PLUGINPATH=str(_plugin_folder(tmp_path)),
+    env = child_env(
+        drop_checkout=True,
+        QGIS_PLUGINPATH=str(plugin_folder(tmp_path)),
         QGIS_CUSTOM_CONFIG_PATH=str(tmp_path / "profile"),
     )
-    env.pop("PYTHONPATH", None)
     enable = subprocess.run(
         [exe, "plugins", "enable", "crime_mapper"],
         env=env,

@@ -24,6 +24,7 @@ from crime_mapper.core.gate.leak_gate import CHECK_NAMES
 from crime_mapper.core.load.mapping_profile import MappingProfile
 from crime_mapper.core.release.map_points import CSV_COLUMNS
 from crime_mapper.core.release.public_schema import PUBLIC_COLUMNS, read_public_csv
+from tests.support.qgis_process import child_env
 from tests.test_core_loader import make_force_extract
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,7 +37,7 @@ OUTPUTS = ("rejects.csv", "validation_report.json", "validation_report.txt")
 
 def cli(*args: str) -> subprocess.CompletedProcess:
     """python -m crime_mapper.cli ARGS from the source checkout, output captured."""
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT))
+    env = child_env([ROOT])  # adds to PYTHONPATH: QGIS 3.40 comes in through it
     return subprocess.run(
         [sys.executable, "-m", "crime_mapper.cli", *map(str, args)],
         cwd=ROOT,

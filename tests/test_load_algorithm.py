@@ -4,7 +4,6 @@ project, a model, cancellation, and a real `qgis_process.bin run` in a subproces
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -24,6 +23,7 @@ from qgis.core import (
 from crime_mapper.processing.base import split_paths
 from crime_mapper.qgis_bridge.layers import CRIMES_TABLE, gpkg_uri
 from crime_mapper.qgis_bridge.run_load import run_load
+from tests.support.qgis_process import child_env, plugin_folder
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "sample_data" / "police-uk"
@@ -176,34 +176,16 @@ def test_algorithm_in_a_model(provider, tmp_path):
     assert layer.featureCount() == 4685
 
 
-def _plugin_folder(tmp_path: Path) -> Path:
-    """A QGIS_PLUGINPATH folder whose crime_mapper/ is the source package plus metadata.txt.
-
-    Uses symlinks to the working tree so the test exercises the code under test, without
-    needing `make plugin` to have run.
-    """
-    plugins = tmp_path / "plugins"
-    package = plugins / "crime_mapper"
-    package.mkdir(parents=True)
-    for entry in (REPO / "crime_mapper").iterdir():
-        if entry.name != "__pycache__":
-            (package / entry.name).symlink_to(entry)
-    if not (package / "metadata.txt").exists():
-        (package / "metadata.txt").symlink_to(REPO / "metadata.txt")
-    return plugins
-
-
 def test_qgis_process_run(tmp_path):
     """`qgis_process.bin run crime_mapper:load_extracts` in a subprocess, isolated profile."""
     exe = shutil.which("qgis_process.bin") or "/usr/bin/qgis_process.bin"
     assert Path(exe).exists(), "qgis_process.bin is installed with the Debian qgis package"
-    env = dict(
-        os.environ,
-        QT_QPA_PLATFORM="offscreen",
-        QGIS_PLUGINPATH=str(_plugin_folder(tmp_path)),
+    # the plugin comes from QGIS_PLUGINPATH; PYTHONPATH is extended, never replaced
+    env = child_env(
+        drop_checkout=True,
+        QGIS_PLUGINPATH=str(plugin_folder(tmp_path)),
         QGIS_CUSTOM_CONFIG_PATH=str(tmp_path / "profile"),
     )
-    env.pop("PYTHONPATH", None)  # the plugin must come from QGIS_PLUGINPATH
     enable = subprocess.run(
         [exe, "plugins", "enable", "crime_mapper"],
         env=env,

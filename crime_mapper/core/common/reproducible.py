@@ -7,11 +7,18 @@ GeoPackage a load wrote. Two things break that in files QGIS and our writers pro
 - timestamps: a GeoPackage's ``gpkg_contents.last_change`` and ``layer_styles.update_time``
   record the wall clock (which also tells the public when an analyst worked);
 - attribute order: Qt writes XML attributes in hash order, which changes from one process to
-  the next, so the same style gives different QML bytes in the desktop and in qgis_process.
+  the next, so the same style gives different QML bytes in the desktop and in qgis_process;
+- random identifiers: QGIS 3.40 gives every symbol layer an ``id="{uuid}"`` drawn at random
+  (for selective masking), in the QML and in the GeoPackage's embedded style alike;
+- random colours: QGIS 3.26+ gives every new layer elevation-profile symbols
+  (``<elevation>``: profileLineSymbol, profileFillSymbol, profileMarkerSymbol) in a random
+  colour. crime_mapper draws no elevation profiles, so those colours become one fixed grey.
 
 These helpers replace the stamps with one derived from the data (the first day of the latest
-month) and rewrite XML with attributes sorted by name (QGIS reads attributes by name).
-Imports nothing from QGIS.
+month), rewrite XML with attributes sorted by name (QGIS reads attributes by name) and replace
+each distinct ``{uuid}`` with one derived from its position in the document (the n-th distinct
+uuid becomes uuid5(namespace, n)): references between symbol layers stay consistent, and the
+same style gives the same bytes on 3.22 and on every 3.40 run. Imports nothing from QGIS.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+import uuid
 from collections.abc import Iterable
 from contextlib import closing
 from pathlib import Path
@@ -46,14 +54,50 @@ def _sorted_tag(match: re.Match) -> str:
     return f"<{match.group(1)} {' '.join(attributes)}{match.group(3)}>"
 
 
+# QUuid::toString(): braces, lower- or upper-case hex
+_BRACED_UUID = re.compile(
+    r"\{[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}"
+)
+# fixed namespace of the derived identifiers (any constant works; this one is uuid5 of the name)
+_UUID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "crime_mapper:reproducible-style-ids")
+
+
+def derived_uuids_text(text: str) -> str:
+    """The same text with each distinct braced uuid replaced by one derived from its order of
+    first appearance, so random QGIS identifiers no longer change a file's bytes."""
+    mapping: dict[str, str] = {}
+
+    def derive(match: re.Match) -> str:
+        key = match.group(0).lower()
+        if key not in mapping:
+            mapping[key] = "{" + str(uuid.uuid5(_UUID_NAMESPACE, str(len(mapping)))) + "}"
+        return mapping[key]
+
+    return _BRACED_UUID.sub(derive, text)
+
+
+_ELEVATION = re.compile(r"<elevation[\s>].*?</elevation>", re.DOTALL)
+_COLOUR_OPTION = re.compile(r'(<Option name="\w*colou?r" type="QString" value=")[^"]*(")')
+PROFILE_GREY = "128,128,128,255"
+
+
+def _fixed_profile_colours(text: str) -> str:
+    """Elevation-profile symbol colours (random per layer in QGIS 3.26+) set to one grey."""
+    return _ELEVATION.sub(
+        lambda block: _COLOUR_OPTION.sub(rf"\g<1>{PROFILE_GREY}\g<2>", block.group(0)), text
+    )
+
+
 def canonical_xml_text(text: str) -> str:
-    """The same XML with every start tag's attributes sorted by name.
+    """The same XML with every start tag's attributes sorted by name and random braced uuids
+    (QGIS 3.40's symbol layer ids) replaced by derived ones, and the random colours of the
+    elevation-profile symbols replaced by one grey.
 
     Done on the text, not by parsing and re-serialising, so that namespaces, entities,
     whitespace and everything else Qt wrote stay exactly as they were (a QML style and an
-    SLD style both round-trip through it unchanged apart from attribute order).
+    SLD style both round-trip through it unchanged apart from attribute order and ids).
     """
-    return _START_TAG.sub(_sorted_tag, text)
+    return derived_uuids_text(_fixed_profile_colours(_START_TAG.sub(_sorted_tag, text)))
 
 
 def canonical_xml(path: PathLike) -> None:
