@@ -526,7 +526,7 @@ def test_fast_and_exact_scans_give_the_same_table():
 
     for path in [LEICS_OCT, LEICS_SEP, NORTHUMBRIA / "2022-07-northumbria-street.csv"]:
         data = path.read_bytes()
-        header, end = textscan._header(data, "utf-8", ",")
+        _, header, end = textscan._header(data, "utf-8", ",")
         fast = textscan._fast_scan(data, "utf-8", "utf-8", ",", header, end, ())
         exact = textscan._scan(data, "utf-8", "utf-8", ",", header, end, (), True)
         assert fast is not None, "a well-formed police.uk file takes the fast path"

@@ -110,6 +110,13 @@ REASONS: dict[str, str] = {
     "missing_crime_id": "Crime ID is required for this category but is blank",
     "wrong_field_count": "Row has a different number of fields from the header",
     "undecodable_bytes": "Row contains bytes that cannot be decoded in the file's encoding",
+    "control_characters": "Row contains a NUL or other control character (not a tab or line "
+    "break), so a cell would be read changed",
+    "malformed_quotes": "Text follows a closing quote, so the csv reading would drop the quotes "
+    "and change the cell",
+    "unclosed_quote": "A quote opens a field and is never closed: the rest of the file is this "
+    "one record",
+    "bare_carriage_return": "A carriage return without a line feed cuts the row in two",
 }
 
 REJECT_COLUMNS = ("source_file", "source_line", "file_kind", "reason", "detail", "raw")
@@ -133,6 +140,10 @@ class FileReport:
     blank_lines: int = 0  # empty lines are not rows; counted so the line numbers add up
     outcomes_joined: int = 0  # outcomes files: rows that updated a loaded street crime
     notes: list[str] = field(default_factory=list)  # profile used, CRS chosen, ...
+    # SHA-256 and size of the bytes the load read (None if unreadable): a release manifest
+    # records these, so a file replaced during the run cannot be described in its place.
+    sha256: Optional[str] = None
+    bytes: Optional[int] = None
 
     @property
     def rejected_total(self) -> int:

@@ -8,7 +8,10 @@ accepted or rejected with a reason, per file, and the counts reconcile.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import zipfile
+import zlib
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Optional, Union
@@ -38,7 +41,7 @@ from .readers import (
     scan_rejects,
 )
 from .sources import SourceFile, expand_inputs
-from .textscan import NotCsvError, guess_delimiter, scan_csv
+from .textscan import NotCsvError, guess_delimiter, open_csv, scan_body
 
 EXPECTED = (
     "a police.uk street, outcomes or stop-and-search CSV (header starting "
@@ -50,29 +53,59 @@ EXPECTED = (
 def _read_one(
     source: SourceFile, profile: Optional[MappingProfile], report: FileReport
 ) -> Optional[FileRead]:
+    """One file, read and checked. Whatever is wrong with the file becomes its report's
+    error or its rejected rows; nothing about one file can end the load of the others."""
+    try:
+        return _read_checked(source, profile, report)
+    except Exception as exc:  # a defect, not bad input: say so, and keep loading the others
+        report.error = (
+            f"{source.name}: could not be read because of an unexpected error "
+            f"({type(exc).__name__}: {exc}); please report this with the file"
+        )
+        report.kind = None
+        report.rows_read = 0
+        return None
+
+
+def _read_checked(
+    source: SourceFile, profile: Optional[MappingProfile], report: FileReport
+) -> Optional[FileRead]:
     try:
         data = source.read_bytes()
-    except OSError as exc:
+    except (OSError, zipfile.BadZipFile, zlib.error) as exc:
         report.error = f"{source.name}: cannot be read ({exc})"
         return None
+    report.sha256 = hashlib.sha256(data).hexdigest()  # what was read, as it was read
+    report.bytes = len(data)
     try:
-        scan = scan_csv(
+        head = open_csv(
             data,
             encoding=profile.encoding if profile else None,
             delimiter=guess_delimiter(data, profile.delimiter if profile else None),
-            numeric=("Longitude", "Latitude"),
         )
     except NotCsvError as exc:
         report.error = f"{source.name}: not a crime extract ({exc}); expected {EXPECTED}"
         return None
     del data
-    kind = classify(scan.header, profile)
+    kind = classify(head.header, profile)  # from the first line alone: no row parsed yet
     if kind is None:
-        shown = ", ".join(scan.header[:8]) + (", ..." if len(scan.header) > 8 else "")
+        shown = ", ".join(head.header[:8]) + (", ..." if len(head.header) > 8 else "")
         report.error = (
             f"{source.name}: not a crime extract; expected {EXPECTED}. Its columns are: {shown}"
         )
         return None
+    try:
+        scan = scan_body(head, numeric=("Longitude", "Latitude"))
+    except NotCsvError as exc:
+        report.error = f"{source.name}: not a crime extract ({exc}); expected {EXPECTED}"
+        return None
+    first_line_header = head.header
+    del head
+    if scan.header != first_line_header:
+        kind = classify(scan.header, profile)  # a header with a quoted line break
+        if kind is None:
+            report.error = f"{source.name}: not a crime extract; expected {EXPECTED}"
+            return None
     report.kind = kind
     report.encoding = scan.encoding
     report.rows_read = scan.rows_read

@@ -5,6 +5,17 @@ a row came from, and Python's csv module is exact but slow. So we scan the bytes
 numpy (quote-aware row boundaries, field counts, undecodable bytes), set aside the rows that
 are wrong, and hand only well-formed rows to pandas. Every row keeps its physical line
 number, so a rejected row can be written out verbatim and found in the source file.
+
+Hostile files are normal input. The numpy scan assumes every quote sits where a well-formed
+CSV puts it; `_quotes_are_simple` proves that in one vectorised pass, and any file where it
+does not hold (a stray quote opening a field, text after a closing quote, a quote never
+closed, a bare carriage return) is read record by record with Python's csv module itself,
+so a damaged file is split exactly as `csv.reader(open(path, newline=""))` splits it. Rows
+the csv module would silently change (text after a closing quote), rows holding control
+characters, rows cut by a bare carriage return and an unclosed quote are rejected with their
+own reason, never accepted. The header is read from the first line alone and absurd headers
+(too long, too many columns, a column named twice) are refused before any row is parsed, so
+time and memory stay bounded on files that are not crime extracts at all.
 """
 
 from __future__ import annotations
@@ -13,7 +24,7 @@ import csv
 import io
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Optional
 
@@ -26,6 +37,16 @@ _CP1252_UNDEFINED = (0x81, 0x8D, 0x8F, 0x90, 0x9D)
 # A well-formed UTF-8 multi-byte sequence. A file holding these but failing strict UTF-8
 # decoding is a UTF-8 file with damaged rows, not a cp1252 file.
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}")
+# A header longer than this, or with more columns, is not a crime extract: refused at once
+# (a police.uk header is 160 bytes and 12 columns; the widest force export seen has ~150).
+MAX_HEADER_BYTES = 64 * 1024
+MAX_COLUMNS = 500
+# Control characters a cell may not hold (tab, line feed and carriage return are allowed):
+# pandas cuts a cell short at a NUL, and none of these belongs in a crime record.
+_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_TABLE = np.zeros(256, dtype=bool)
+_CONTROL_TABLE[[*range(0, 9), 11, 12, *range(14, 32), 127]] = True
+_BLOCK = 1 << 24  # bytes per block when scanning a whole file, to bound temporary arrays
 
 
 class NotCsvError(ValueError):
@@ -120,18 +141,31 @@ def _exact_counts(arr: np.ndarray, r_starts: np.ndarray, delimiter: str) -> np.n
 
 
 def _split_fields(text: str, delimiter: str) -> list[str]:
-    return next(csv.reader([text], delimiter=delimiter), [])
+    """The first record of `text` as the csv module reads it (never raises)."""
+    try:
+        return next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
+    except csv.Error:
+        return [text]
 
 
-def scan_csv(
-    data: bytes, encoding: Optional[str] = None, delimiter: str = ",", numeric: Sequence[str] = ()
-) -> ScannedCsv:
-    """Scan and parse one CSV file's bytes. Raises NotCsvError if there is no header row.
+@dataclass
+class CsvHead:
+    """A file's bytes made ready to scan, with its header read from the first line alone."""
 
-    Columns named in `numeric` are parsed to float64 by pandas' C parser (blank -> NaN), which
-    is much faster than converting text afterwards; if any value there is not a number the
-    whole file is parsed as text instead, and the reader's checks report the bad values.
-    """
+    data: bytes
+    encoding: str
+    codec: str
+    clean: Optional[bool]  # the whole file decodes (None: not yet known)
+    delimiter: str
+    header: list[str]
+    header_start: int
+    header_end: int
+
+
+def open_csv(data: bytes, encoding: Optional[str] = None, delimiter: str = ",") -> CsvHead:
+    """Decide the encoding and read the header from the first line, before any row is parsed,
+    so a file that is not a crime extract (or is absurd: a megabyte-long first line, thousands
+    of columns) is refused at once. Raises NotCsvError."""
     if data.startswith(UTF8_BOM):
         data = data[len(UTF8_BOM) :]
         encoding = encoding if encoding and encoding != "auto" else "utf-8"
@@ -143,35 +177,151 @@ def scan_csv(
         if encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig")
         else encoding
     )
+    try:
+        "".encode(codec)
+    except LookupError as exc:
+        raise NotCsvError(f"unknown encoding {encoding!r}") from exc
+    start, header, end = _header(data, codec, delimiter)
+    return CsvHead(data, encoding, codec, clean, delimiter, header, start, end)
 
-    header, header_end = _header(data, codec, delimiter)
+
+def scan_csv(
+    data: bytes, encoding: Optional[str] = None, delimiter: str = ",", numeric: Sequence[str] = ()
+) -> ScannedCsv:
+    """Scan and parse one CSV file's bytes. Raises NotCsvError if there is no usable header."""
+    return scan_body(open_csv(data, encoding, delimiter), numeric)
+
+
+def scan_body(head: CsvHead, numeric: Sequence[str] = ()) -> ScannedCsv:
+    """Parse the rows of a file whose header `open_csv` has read.
+
+    Columns named in `numeric` are parsed to float64 by pandas' C parser (blank -> NaN), which
+    is much faster than converting text afterwards; if any value there is not a number the
+    whole file is parsed as text instead, and the reader's checks report the bad values.
+    """
+    data, codec, delimiter, header = head.data, head.codec, head.delimiter, head.header
     wanted = {h: i for i, h in enumerate(header)}
     numeric_idx = tuple(wanted[c] for c in numeric if c in wanted)
+    arr = np.frombuffer(data, dtype=np.uint8)
+    bare_cr = data.count(b"\r") != data.count(b"\r\n")
+    if bare_cr or not _quotes_are_simple(arr, data, head.header_start, delimiter):
+        return _scan_exact(head)
+    clean = head.clean
     if clean is None:
         clean = not _has_decode_errors(data, codec)
-    if clean:
-        fast = _fast_scan(data, encoding, codec, delimiter, header, header_end, numeric_idx)
+    control = _has_control(arr, data)
+    args = (data, head.encoding, codec, delimiter, header, head.header_end, numeric_idx)
+    if clean and not control:
+        fast = _fast_scan(*args)
         if fast is not None:
             return fast
-    return _scan(data, encoding, codec, delimiter, header, header_end, numeric_idx, clean)
+    try:
+        return _scan(*args, clean, control)
+    except (pd.errors.ParserError, pd.errors.ParserWarning):  # pandas disagrees: be exact
+        return _scan_exact(head)
 
 
-def _header(data: bytes, codec: str, delimiter: str) -> tuple[list[str], int]:
-    """The header fields and the offset where the header line ends."""
-    start = len(data) - len(data.lstrip(b"\r\n"))
+def _header(data: bytes, codec: str, delimiter: str) -> tuple[int, list[str], int]:
+    """Where the header starts, its fields, and the offset where the header line ends."""
+    start = re.match(rb"[\r\n]*", data).end()
     if start >= len(data):
         raise NotCsvError("the file is empty")
-    end = data.find(b"\n", start)
-    end = len(data) if end < 0 else end
-    header_raw = data[start:end].rstrip(b"\r")
+    end = data.find(b"\n", start, start + MAX_HEADER_BYTES + 2)
+    if end < 0:
+        if len(data) - start > MAX_HEADER_BYTES + 1:
+            raise NotCsvError(
+                f"its first line is longer than {MAX_HEADER_BYTES // 1024} KiB, far longer "
+                "than any crime extract's header"
+            )
+        end = len(data)
+    header_raw = data[start:end]
+    if header_raw.endswith(b"\r"):
+        header_raw = header_raw[:-1]
+    columns = header_raw.count(delimiter.encode()) + 1
+    if columns > MAX_COLUMNS:
+        raise NotCsvError(
+            f"its first line has {columns:,} columns; a crime extract has at most {MAX_COLUMNS}"
+        )
     try:
         header_text = header_raw.decode(codec)
     except UnicodeDecodeError as exc:
         raise NotCsvError("the header row cannot be decoded as text") from exc
+    if _CONTROL.search(header_raw) or b"\r" in header_raw:
+        raise NotCsvError(f"the header row holds control characters ({header_text[:80]!r})")
     header = [h.strip() for h in _split_fields(header_text, delimiter)]
-    if b"\x00" in header_raw or len(header) < 2:
+    if len(header) < 2:
         raise NotCsvError(f"no delimited header row (found {header_text[:80]!r})")
-    return header, end
+    _check_names(header)
+    return start, header, end
+
+
+def _check_names(header: list[str]) -> None:
+    """A column named twice makes every row ambiguous: refuse the file, naming the column."""
+    from ..common.vocabulary import _fold
+
+    seen: set[str] = set()
+    for name in header:
+        key = _fold(name)
+        if key in seen:
+            raise NotCsvError(
+                f"the header names the column {name!r} more than once, so its rows cannot be "
+                "read unambiguously"
+            )
+        seen.add(key)
+
+
+def _positions(arr: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Offsets of the bytes `table` marks, found block by block (no file-sized temporaries)."""
+    found = [np.flatnonzero(table[arr[i : i + _BLOCK]]) + i for i in range(0, arr.size, _BLOCK)]
+    return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+
+
+def _byte_table(*values: int) -> np.ndarray:
+    table = np.zeros(256, dtype=bool)
+    table[list(values)] = True
+    return table
+
+
+_QUOTE = _byte_table(34)
+_LF = _byte_table(10)
+_CR = _byte_table(13)
+
+
+def _has_control(arr: np.ndarray, data: bytes) -> bool:
+    """Whether any byte is a control character other than tab, line feed or carriage return
+    (counted against those three with fast byte counts; no per-byte Python work)."""
+    if b"\x7f" in data:
+        return True
+    low = sum(int(np.count_nonzero(arr[i : i + _BLOCK] < 32)) for i in range(0, arr.size, _BLOCK))
+    return low != data.count(b"\t") + data.count(b"\n") + data.count(b"\r")
+
+
+def _quotes_are_simple(arr: np.ndarray, data: bytes, start: int, delimiter: str) -> bool:
+    """Whether every quote is where a well-formed CSV puts it, so counting quotes (their
+    parity) finds the same records and fields as Python's csv module.
+
+    With quotes numbered from 0: an even one opens a quoted field, so it follows a delimiter
+    or a line feed (or is the second of a doubled quote); an odd one closes it, so a
+    delimiter, line end, end of file or a doubled quote's second half follows. A file where
+    this holds is a sequence of well-formed quoted fields and quote-free unquoted ones.
+    """
+    if data.find(b'"', start) < 0:
+        return True
+    quotes = _positions(arr, _QUOTE)
+    quotes = quotes[quotes >= start]
+    if quotes.size == 0:
+        return True
+    if quotes.size % 2:
+        return False
+    delim = ord(delimiter)
+    prev = arr[np.maximum(quotes - 1, 0)]
+    after = quotes + 1
+    nxt = arr[np.minimum(after, arr.size - 1)]
+    at_end = after >= arr.size
+    even = (np.arange(quotes.size) % 2) == 0
+    opens_field = (quotes == start) | (prev == delim) | (prev == 10) | (prev == 34)
+    closes_field = at_end | (nxt == delim) | (nxt == 10) | (nxt == 13) | (nxt == 34)
+    return bool(np.all(np.where(even, opens_field, closes_field)))
 
 
 def _data_row_spans(data: bytes) -> np.ndarray:
@@ -267,6 +417,7 @@ def _scan(
     header_end: int,
     numeric: tuple[int, ...],
     clean: bool,
+    control: bool = False,
 ) -> ScannedCsv:
     arr = np.frombuffer(data, dtype=np.uint8)
     starts, ends, newlines, quotes = _row_bounds(arr)
@@ -297,6 +448,14 @@ def _scan(
                 data[r_starts[i] : r_ends[i]].decode(codec)
             except UnicodeDecodeError:
                 undecodable[i] = True
+    # Rows holding a control character are set aside whole, like undecodable ones: their
+    # fields are never parsed (pandas would cut a cell short at a NUL and accept the row).
+    controlled = np.zeros(n, dtype=bool)
+    if n and control:
+        where = np.searchsorted(r_starts, _positions(arr, _CONTROL_TABLE), side="right") - 1
+        controlled[where[where >= 0]] = True
+        controlled &= ~undecodable
+        undecodable = undecodable | controlled
 
     # Field counts. Rows with quotes are split exactly with the csv module. For the rest,
     # if the file's delimiter total is exactly what well-formed rows need, every row is
@@ -336,6 +495,7 @@ def _scan(
                 lines,
                 counts,
                 undecodable,
+                controlled,
                 fields_of,
                 blank_lines,
                 n,
@@ -346,6 +506,12 @@ def _scan(
             if exact:
                 raise
             exact = True
+
+
+def _control_detail(raw: bytes) -> str:
+    found = sorted(set(_CONTROL.findall(raw)))
+    names = ", ".join(f"0x{b[0]:02X}" for b in found[:5])
+    return f"holds control character(s) {names}; a cell would be changed if it were read"
 
 
 def _has_decode_errors(data: bytes, codec: str) -> bool:
@@ -371,6 +537,7 @@ def _assemble(
     lines: np.ndarray,
     counts: np.ndarray,
     undecodable: np.ndarray,
+    controlled: np.ndarray,
     fields_of: dict[int, list[str]],
     blank_lines: int,
     n: int,
@@ -385,7 +552,12 @@ def _assemble(
     for i in bad_idx:
         raw_bytes = data[r_starts[i] : r_ends[i]]
         bad_lines.append(int(lines[i]))
-        if undecodable[i]:
+        if controlled[i]:
+            bad_reasons.append("control_characters")
+            bad_details.append(_control_detail(raw_bytes))
+            bad_raw.append(raw_bytes.decode(codec, errors="backslashreplace"))
+            bad_fields.append(None)
+        elif undecodable[i]:
             bad_reasons.append("undecodable_bytes")
             bad_details.append(f"not valid {encoding}")
             bad_raw.append(raw_bytes.decode(codec, errors="backslashreplace"))
@@ -487,3 +659,223 @@ def _parse_rows(
         ]
         frame = pd.DataFrame(records, columns=[f"c{i}" for i in range(ncol)], dtype=object)
     return frame
+
+
+# --- the exact path: damaged files, read record by record with Python's csv module ---------
+
+
+def _scan_exact(head: CsvHead) -> ScannedCsv:
+    """Split a damaged file exactly as ``csv.reader(open(path, newline=""))`` does.
+
+    Lines end at a line feed, a CR LF or a bare carriage return (the csv module's own line
+    splitting), each line is decoded on its own (an undecodable byte spoils only its record),
+    and every record the csv module yields is counted once: accepted, or set aside with a
+    reason. Records the csv module would read with a changed cell are set aside too: text
+    after a closing quote (``"5" blade``: the quotes would vanish), a quote never closed
+    (``unclosed_quote``), a control character, or a record cut short by a bare carriage return.
+    """
+    data, codec, delimiter, header = head.data, head.codec, head.delimiter, head.header
+    arr = np.frombuffer(data, dtype=np.uint8)
+    newlines = _positions(arr, _LF)
+    crs = _positions(arr, _CR)
+    follows = np.minimum(crs + 1, max(arr.size - 1, 0))
+    bare = crs[(crs + 1 >= arr.size) | (arr[follows] != 10)]
+    terminators = np.union1d(newlines, bare)
+    terminators = terminators[terminators >= head.header_start]
+    line_starts = np.concatenate(([head.header_start], terminators + 1)).astype(np.int64)
+    line_ends = np.concatenate((terminators + 1, [arr.size])).astype(np.int64)
+    keep = line_starts < arr.size
+    line_starts, line_ends = line_starts[keep], line_ends[keep]
+    ends_bare = np.isin(line_ends - 1, bare)  # the line ends at a bare carriage return
+    physical = np.searchsorted(newlines, line_starts) + 1  # numbered by line feeds, as grep -n
+
+    consumed = [0]
+    undecodable_lines: set[int] = set()
+
+    def lines() -> Iterator[str]:
+        for i, (s, e) in enumerate(zip(line_starts.tolist(), line_ends.tolist())):
+            consumed[0] = i + 1
+            chunk = data[s:e]
+            try:
+                yield chunk.decode(codec)
+            except UnicodeDecodeError:
+                undecodable_lines.add(i)
+                yield chunk.decode(codec, errors="surrogateescape")
+
+    _allow_long_fields()
+    reader = csv.reader(lines(), delimiter=delimiter, strict=False)
+    ncol = len(header)
+    first_record = True
+    blank_lines = 0
+    good_spans: list[tuple[int, int, int]] = []  # (start, end, line) of records to parse
+    quoted_fields: dict[int, list[str]] = {}  # index into good_spans -> the csv module's fields
+    bad_lines, bad_reasons, bad_details, bad_raw, bad_fields = [], [], [], [], []
+    previous = 0
+    while True:
+        failure = None
+        try:
+            fields = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # Python < 3.11 refuses a NUL; the reader resumes after it
+            fields, failure = None, str(exc)
+        first, last = previous, consumed[0] - 1
+        previous = consumed[0]
+        if last < first:
+            break
+        start, end = int(line_starts[first]), int(line_ends[last])
+        end = _strip_line_end(data, start, end)
+        if first_record:
+            first_record = False
+            if fields is not None and [f.strip() for f in fields] != header:
+                header = [f.strip() for f in fields]  # a header with a quoted line break
+                if len(header) > MAX_COLUMNS or len(header) < 2:
+                    raise NotCsvError("no usable header row")
+                _check_names(header)
+                ncol = len(header)
+            continue
+        if fields == [] and start == end:
+            blank_lines += 1
+            continue
+        raw = data[start:end]
+        reason, detail = _record_problem(
+            raw,
+            fields,
+            failure,
+            ncol,
+            delimiter,
+            undecodable=any(i in undecodable_lines for i in range(first, last + 1)),
+            cut=bool(ends_bare[last] or (first > 0 and ends_bare[first - 1])),
+            lines_held=(int(physical[first]), int(physical[last])),
+            at_eof=last == line_starts.size - 1,
+            encoding=head.encoding,
+        )
+        if reason is None:
+            if b'"' in raw:
+                quoted_fields[len(good_spans)] = fields
+            good_spans.append((start, end, int(physical[first])))
+            continue
+        bad_lines.append(int(physical[first]))
+        bad_reasons.append(reason)
+        bad_details.append(detail)
+        bad_raw.append(raw.decode(codec, errors="backslashreplace"))
+        bad_fields.append(None)
+
+    spans = np.array([(s, e) for s, e, _ in good_spans], dtype=np.int64).reshape(-1, 2)
+    frame = _frame_of(data, spans, quoted_fields, ncol, codec, delimiter)
+    frame.columns = header
+    return ScannedCsv(
+        encoding=head.encoding,
+        header=header,
+        frame=frame,
+        lines=np.array([line for _, _, line in good_spans], dtype=np.int64),
+        bad_lines=bad_lines,
+        bad_reasons=bad_reasons,
+        bad_details=bad_details,
+        bad_raw=bad_raw,
+        bad_fields=bad_fields,
+        blank_lines=blank_lines,
+        rows_read=len(good_spans) + len(bad_lines),
+        data=data,
+        spans=spans,
+        codec=codec,
+    )
+
+
+def _strip_line_end(data: bytes, start: int, end: int) -> int:
+    """The end of a record without its line ending (LF, CR LF or a bare CR)."""
+    if end > start and data[end - 1] == 10:
+        end -= 1
+    if end > start and data[end - 1] == 13:
+        end -= 1
+    return end
+
+
+def _record_problem(
+    raw: bytes,
+    fields: Optional[list[str]],
+    failure: Optional[str],
+    ncol: int,
+    delimiter: str,
+    *,
+    undecodable: bool,
+    cut: bool,
+    lines_held: tuple[int, int],
+    at_eof: bool,
+    encoding: str,
+) -> tuple[Optional[str], str]:
+    """Why a record must not be accepted (reason, detail), or (None, "").
+
+    A quote problem is named first: an unclosed quote holds the rest of the file, whatever
+    else those lines hold."""
+    if fields is None:
+        if _CONTROL.search(raw):
+            return "control_characters", _control_detail(raw)
+        return "malformed_quotes", f"the csv module cannot read this record ({failure})"
+    if b'"' in raw:
+        text = raw.decode("latin-1")  # only the quote structure matters here
+        try:
+            for _ in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True):
+                pass
+        except csv.Error as exc:
+            first, last = lines_held
+            if at_eof and "unexpected end of data" in str(exc):
+                held = f"lines {first}-{last}" if last > first else f"line {first}"
+                return (
+                    "unclosed_quote",
+                    f"a quote opened on line {first} is never closed: the rest of the file "
+                    f"({held}) is this one record",
+                )
+            return (
+                "malformed_quotes",
+                "text follows a closing quote (the quotes would be dropped from the cell)",
+            )
+    if undecodable:
+        return "undecodable_bytes", f"not valid {encoding}"
+    if _CONTROL.search(raw):
+        return "control_characters", _control_detail(raw)
+    if cut:
+        return (
+            "bare_carriage_return",
+            "a carriage return without a line feed ends this record early or starts it late; "
+            "the row it belongs to is cut in two",
+        )
+    if len(fields) != ncol:
+        return "wrong_field_count", f"expected {ncol} fields, found {len(fields)}"
+    return None, ""
+
+
+def _frame_of(
+    data: bytes,
+    spans: np.ndarray,
+    quoted_fields: dict[int, list[str]],
+    ncol: int,
+    codec: str,
+    delimiter: str,
+) -> pd.DataFrame:
+    """The accepted records as text columns: quote-free ones parsed by pandas, the few
+    with quotes taken as the csv module read them."""
+    names = [f"c{i}" for i in range(ncol)]
+    plain = np.array([i for i in range(len(spans)) if i not in quoted_fields], dtype=np.int64)
+    frame = (
+        _parse_rows(data, spans[plain, 0], spans[plain, 1], ncol, codec, delimiter, ())
+        if plain.size
+        else pd.DataFrame({n: pd.Series([], dtype=object) for n in names})
+    )
+    if not quoted_fields:
+        return frame
+    quoted = pd.DataFrame(list(quoted_fields.values()), columns=names, dtype=object)
+    order = np.concatenate((plain, np.array(list(quoted_fields), dtype=np.int64)))
+    both = pd.concat([frame.set_axis(names, axis=1), quoted], ignore_index=True)
+    return both.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
+
+
+def _allow_long_fields() -> None:
+    """The csv module refuses fields over 128 KiB by default; a 1 MB cell is bad data to
+    report, not a reason to stop reading. (The limit is process-wide: only ever raised.)"""
+    limit = 2**31 - 1
+    if csv.field_size_limit() < limit:
+        try:
+            csv.field_size_limit(limit)
+        except OverflowError:  # a platform with a smaller C long
+            csv.field_size_limit(2**31 // 2)

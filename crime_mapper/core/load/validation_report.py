@@ -48,6 +48,8 @@ def report_dict(result: LoadResult) -> dict:
                 "outcomes_joined": f.outcomes_joined,
                 "notes": list(f.notes),
                 "reconciles": f.reconciles(),
+                "sha256": f.sha256,
+                "bytes": f.bytes,
             }
         )
         totals["rows_read"] += f.rows_read
