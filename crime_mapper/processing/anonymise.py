@@ -25,6 +25,7 @@ from qgis.core import (
     QgsVectorLayer,
 )
 
+from ..compat import FILE_BEHAVIOUR_FILE, NUMBER_DOUBLE
 from ..core.common.feedback import Cancelled
 from .base import CrimeMapperAlgorithm, split_paths
 from .release_parameters import add_crimes_parameters, add_map_points_parameters
@@ -191,7 +192,7 @@ class AnonymiseAlgorithm(CrimeMapperAlgorithm):
         distance = QgsProcessingParameterNumber(
             self.MAX_DISTANCE,
             "Maximum distance to a map point (metres)",
-            QgsProcessingParameterNumber.Type.Double,
+            NUMBER_DOUBLE,
             20000.0,
             minValue=1.0,
         )
@@ -200,7 +201,7 @@ class AnonymiseAlgorithm(CrimeMapperAlgorithm):
             QgsProcessingParameterFile(
                 self.RULES,
                 "Release rules (JSON)",
-                behavior=QgsProcessingParameterFile.Behavior.File,
+                behavior=FILE_BEHAVIOUR_FILE,
                 extension="json",
                 optional=True,
             )
@@ -209,7 +210,7 @@ class AnonymiseAlgorithm(CrimeMapperAlgorithm):
             QgsProcessingParameterFile(
                 self.SALT_FILE,
                 "Salt file (secret; kept outside the outputs)",
-                behavior=QgsProcessingParameterFile.Behavior.File,
+                behavior=FILE_BEHAVIOUR_FILE,
             )
         )
         self.addParameter(

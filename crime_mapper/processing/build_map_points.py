@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Optional
 
 from qgis.core import (
-    QgsProcessing,
     QgsProcessingContext,
     QgsProcessingException,
     QgsProcessingFeedback,
@@ -28,6 +27,14 @@ from qgis.core import (
     QgsProcessingUtils,
 )
 
+from ..compat import (
+    FILE_BEHAVIOUR_FILE,
+    NUMBER_DOUBLE,
+    NUMBER_INTEGER,
+    SOURCE_FILE,
+    SOURCE_VECTOR_LINE,
+    SOURCE_VECTOR_POINT,
+)
 from ..core.common.feedback import Cancelled
 from .anonymise import crimes_from_parameters
 from .base import CrimeMapperAlgorithm, split_paths
@@ -122,7 +129,7 @@ class BuildMapPointsAlgorithm(CrimeMapperAlgorithm):
             QgsProcessingParameterVectorLayer(
                 self.POINTS,
                 "Point layer",
-                [QgsProcessing.SourceType.TypeVectorPoint],
+                [SOURCE_VECTOR_POINT],
                 optional=True,
             )
         )
@@ -135,13 +142,13 @@ class BuildMapPointsAlgorithm(CrimeMapperAlgorithm):
             QgsProcessingParameterMultipleLayers(
                 self.HISTORY,
                 "police.uk history files (.csv, folders, .zip)",
-                QgsProcessing.SourceType.TypeFile,
+                SOURCE_FILE,
                 optional=True,
             )
         )
         self.addParameter(
             QgsProcessingParameterVectorLayer(
-                self.ROADS, "Roads layer", [QgsProcessing.SourceType.TypeVectorLine], optional=True
+                self.ROADS, "Roads layer", [SOURCE_VECTOR_LINE], optional=True
             )
         )
         self.addParameter(
@@ -153,7 +160,7 @@ class BuildMapPointsAlgorithm(CrimeMapperAlgorithm):
             QgsProcessingParameterVectorLayer(
                 self.ADDRESSES,
                 "Address points (optional)",
-                [QgsProcessing.SourceType.TypeVectorPoint],
+                [SOURCE_VECTOR_POINT],
                 optional=True,
             )
         )
@@ -161,7 +168,7 @@ class BuildMapPointsAlgorithm(CrimeMapperAlgorithm):
             QgsProcessingParameterNumber(
                 self.MIN_ADDRESSES,
                 "Minimum addresses per catchment (K)",
-                QgsProcessingParameterNumber.Type.Integer,
+                NUMBER_INTEGER,
                 8,
                 minValue=1,
             )
@@ -170,7 +177,7 @@ class BuildMapPointsAlgorithm(CrimeMapperAlgorithm):
             QgsProcessingParameterNumber(
                 self.HEX_SIZE,
                 "Hexagon size (metres between centres)",
-                QgsProcessingParameterNumber.Type.Double,
+                NUMBER_DOUBLE,
                 500.0,
                 minValue=1.0,
             )
@@ -179,7 +186,7 @@ class BuildMapPointsAlgorithm(CrimeMapperAlgorithm):
             QgsProcessingParameterVectorLayer(
                 self.CRIMES,
                 "Crimes layer (hexagon fallback)",
-                [QgsProcessing.SourceType.TypeVectorPoint],
+                [SOURCE_VECTOR_POINT],
                 optional=True,
             )
         )
@@ -187,7 +194,7 @@ class BuildMapPointsAlgorithm(CrimeMapperAlgorithm):
             QgsProcessingParameterMultipleLayers(
                 self.CRIMES_FILES,
                 "Or crime extract files (hexagon fallback)",
-                QgsProcessing.SourceType.TypeFile,
+                SOURCE_FILE,
                 optional=True,
             )
         )
@@ -195,7 +202,7 @@ class BuildMapPointsAlgorithm(CrimeMapperAlgorithm):
             QgsProcessingParameterFile(
                 self.PROFILE,
                 "Column-mapping profile (JSON)",
-                behavior=QgsProcessingParameterFile.Behavior.File,
+                behavior=FILE_BEHAVIOUR_FILE,
                 extension="json",
                 optional=True,
             )
@@ -207,7 +214,7 @@ class BuildMapPointsAlgorithm(CrimeMapperAlgorithm):
         )
         self.addOutput(
             QgsProcessingOutputVectorLayer(
-                self.OUTPUT_LAYER, "Map points layer", QgsProcessing.SourceType.TypeVectorPoint
+                self.OUTPUT_LAYER, "Map points layer", SOURCE_VECTOR_POINT
             )
         )
         self.addOutput(QgsProcessingOutputNumber(self.COUNT, "Map points"))

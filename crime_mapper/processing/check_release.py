@@ -21,6 +21,7 @@ from qgis.core import (
     QgsProcessingParameterFileDestination,
 )
 
+from ..compat import FILE_BEHAVIOUR_FILE, FILE_BEHAVIOUR_FOLDER
 from ..core.common.feedback import Cancelled
 from .anonymise import crimes_from_parameters, map_points_from_parameters
 from .base import CrimeMapperAlgorithm
@@ -86,7 +87,7 @@ class CheckReleaseAlgorithm(CrimeMapperAlgorithm):
             QgsProcessingParameterFile(
                 self.RELEASE_FILE,
                 "Output file to check (CSV or GeoPackage)",
-                behavior=QgsProcessingParameterFile.Behavior.File,
+                behavior=FILE_BEHAVIOUR_FILE,
                 optional=True,
             )
         )
@@ -94,7 +95,7 @@ class CheckReleaseAlgorithm(CrimeMapperAlgorithm):
             QgsProcessingParameterFile(
                 self.RELEASE_FOLDER,
                 "Or output folder to check",
-                behavior=QgsProcessingParameterFile.Behavior.Folder,
+                behavior=FILE_BEHAVIOUR_FOLDER,
                 optional=True,
             )
         )

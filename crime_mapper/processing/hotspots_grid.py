@@ -12,7 +12,6 @@ from typing import Any, Optional
 
 from qgis.core import (
     QgsMapLayer,
-    QgsProcessing,
     QgsProcessingContext,
     QgsProcessingException,
     QgsProcessingFeedback,
@@ -26,6 +25,7 @@ from qgis.core import (
     QgsProcessingParameterVectorLayer,
 )
 
+from ..compat import NUMBER_DOUBLE, NUMBER_INTEGER, SOURCE_VECTOR_POINT, SOURCE_VECTOR_POLYGON
 from ..core.common.feedback import Cancelled
 from ..core.common.vocabulary import CATEGORY_NAMES
 from ..core.hotspots.hexgrid import DEFAULT_MAX_CELLS
@@ -97,15 +97,13 @@ class HotspotAlgorithmBase(CrimeMapperAlgorithm):
     # --- parameters -----------------------------------------------------------------------
     def initAlgorithm(self, config: Optional[dict] = None) -> None:  # noqa: N802 - Qt API
         self.addParameter(
-            QgsProcessingParameterVectorLayer(
-                self.INPUT, "Crime points", [QgsProcessing.SourceType.TypeVectorPoint]
-            )
+            QgsProcessingParameterVectorLayer(self.INPUT, "Crime points", [SOURCE_VECTOR_POINT])
         )
         self.addParameter(
             QgsProcessingParameterNumber(
                 self.CELL_SIZE,
                 self.CELL_LABEL,
-                QgsProcessingParameterNumber.Type.Double,
+                NUMBER_DOUBLE,
                 self.DEFAULT_CELL,
                 minValue=1.0,
             )
@@ -126,7 +124,7 @@ class HotspotAlgorithmBase(CrimeMapperAlgorithm):
             QgsProcessingParameterNumber(
                 self.MAX_CELLS,
                 "Maximum number of cells",
-                QgsProcessingParameterNumber.Type.Integer,
+                NUMBER_INTEGER,
                 self.default_max_cells(),
                 minValue=1,
             )
@@ -145,7 +143,7 @@ class HotspotAlgorithmBase(CrimeMapperAlgorithm):
             QgsProcessingParameterVectorDestination(
                 self.OUTPUT,
                 "Hotspot layer (GeoPackage)",
-                QgsProcessing.SourceType.TypeVectorPolygon,
+                SOURCE_VECTOR_POLYGON,
             )
         )
 

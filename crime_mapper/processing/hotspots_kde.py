@@ -11,6 +11,7 @@ from qgis.core import (
     QgsProcessingParameterRasterDestination,
 )
 
+from ..compat import NUMBER_DOUBLE
 from .hotspots_grid import COMMON_HELP, HotspotAlgorithmBase
 
 
@@ -35,7 +36,7 @@ class HotspotsKdeAlgorithm(HotspotAlgorithmBase):
             QgsProcessingParameterNumber(
                 self.BANDWIDTH,
                 "Bandwidth in metres (0 = automatic rule)",
-                QgsProcessingParameterNumber.Type.Double,
+                NUMBER_DOUBLE,
                 0.0,
                 minValue=0.0,
             )

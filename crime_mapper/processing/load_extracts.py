@@ -11,7 +11,6 @@ from typing import Optional
 
 from qgis.core import (
     QgsMapLayer,
-    QgsProcessing,
     QgsProcessingContext,
     QgsProcessingException,
     QgsProcessingFeedback,
@@ -24,6 +23,7 @@ from qgis.core import (
     QgsVectorLayer,
 )
 
+from ..compat import FILE_BEHAVIOUR_FILE, SOURCE_FILE, SOURCE_VECTOR_POINT
 from ..core.common.feedback import Cancelled
 from .base import CrimeMapperAlgorithm, split_paths
 
@@ -99,14 +99,14 @@ class LoadExtractsAlgorithm(CrimeMapperAlgorithm):
             QgsProcessingParameterMultipleLayers(
                 self.INPUT,
                 "Input extracts (.csv files, folders or police.uk .zip archives)",
-                QgsProcessing.SourceType.TypeFile,
+                SOURCE_FILE,
             )
         )
         self.addParameter(
             QgsProcessingParameterFile(
                 self.PROFILE,
                 "Column-mapping profile (JSON)",
-                behavior=QgsProcessingParameterFile.Behavior.File,
+                behavior=FILE_BEHAVIOUR_FILE,
                 extension="json",
                 optional=True,
             )
@@ -127,9 +127,7 @@ class LoadExtractsAlgorithm(CrimeMapperAlgorithm):
             )
         )
         self.addOutput(
-            QgsProcessingOutputVectorLayer(
-                self.CRIMES_LAYER, "Crimes layer", QgsProcessing.SourceType.TypeVectorPoint
-            )
+            QgsProcessingOutputVectorLayer(self.CRIMES_LAYER, "Crimes layer", SOURCE_VECTOR_POINT)
         )
         self.addOutput(
             QgsProcessingOutputString(

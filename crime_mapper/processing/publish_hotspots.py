@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any, Optional, Union
 
 from qgis.core import (
-    QgsProcessing,
     QgsProcessingContext,
     QgsProcessingException,
     QgsProcessingFeedback,
@@ -34,6 +33,7 @@ from qgis.core import (
     QgsProcessingParameterVectorDestination,
 )
 
+from ..compat import FILE_BEHAVIOUR_FILE, NUMBER_DOUBLE, NUMBER_INTEGER, SOURCE_VECTOR_POLYGON
 from ..core.common.feedback import Cancelled, Feedback, ScaledFeedback
 from ..core.common.geography import WGS84
 from ..core.hotspots.hexgrid import DEFAULT_MAX_CELLS
@@ -335,7 +335,7 @@ class PublishHotspotsAlgorithm(CrimeMapperAlgorithm):
             QgsProcessingParameterFile(
                 self.RELEASE,
                 "Public release CSV (from Anonymise for public release)",
-                behavior=QgsProcessingParameterFile.Behavior.File,
+                behavior=FILE_BEHAVIOUR_FILE,
             )
         )
         add_crimes_parameters(self, self.CRIMES, self.CRIMES_FILES, self.PROFILE, raw=True)
@@ -349,7 +349,7 @@ class PublishHotspotsAlgorithm(CrimeMapperAlgorithm):
             QgsProcessingParameterNumber(
                 self.CELL_SIZE,
                 "Hexagon size (metres between neighbouring cell centres)",
-                QgsProcessingParameterNumber.Type.Double,
+                NUMBER_DOUBLE,
                 500.0,
                 minValue=1.0,
             )
@@ -375,7 +375,7 @@ class PublishHotspotsAlgorithm(CrimeMapperAlgorithm):
             QgsProcessingParameterNumber(
                 self.MAX_CELLS,
                 "Maximum number of cells",
-                QgsProcessingParameterNumber.Type.Integer,
+                NUMBER_INTEGER,
                 DEFAULT_MAX_CELLS,
                 minValue=1,
             )
@@ -384,7 +384,7 @@ class PublishHotspotsAlgorithm(CrimeMapperAlgorithm):
             QgsProcessingParameterVectorDestination(
                 self.OUTPUT,
                 "Public hotspot layer (GeoPackage)",
-                QgsProcessing.SourceType.TypeVectorPolygon,
+                SOURCE_VECTOR_POLYGON,
             )
         )
         self.addOutput(QgsProcessingOutputNumber(self.CELLS, "Cells"))

@@ -5,13 +5,14 @@ field. One definition, so anonymise, check_release and publish_hotspots offer th
 from __future__ import annotations
 
 from qgis.core import (
-    QgsProcessing,
     QgsProcessingAlgorithm,
     QgsProcessingParameterField,
     QgsProcessingParameterFile,
     QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterVectorLayer,
 )
+
+from ..compat import FILE_BEHAVIOUR_FILE, SOURCE_FILE, SOURCE_VECTOR_POINT
 
 
 def add_crimes_parameters(
@@ -29,7 +30,7 @@ def add_crimes_parameters(
         QgsProcessingParameterVectorLayer(
             layer_name,
             f"{what} layer (from a crime_mapper load)",
-            [QgsProcessing.SourceType.TypeVectorPoint],
+            [SOURCE_VECTOR_POINT],
             optional=True,
         )
     )
@@ -37,7 +38,7 @@ def add_crimes_parameters(
         QgsProcessingParameterMultipleLayers(
             files_name,
             f"Or {files} files (.csv, folders, police.uk .zip)",
-            QgsProcessing.SourceType.TypeFile,
+            SOURCE_FILE,
             optional=True,
         )
     )
@@ -45,7 +46,7 @@ def add_crimes_parameters(
         QgsProcessingParameterFile(
             profile_name,
             "Column-mapping profile (JSON)",
-            behavior=QgsProcessingParameterFile.Behavior.File,
+            behavior=FILE_BEHAVIOUR_FILE,
             extension="json",
             optional=True,
         )
@@ -58,7 +59,7 @@ def add_map_points_parameters(
     """The anonymous map points layer and its label field (default "label")."""
     algorithm.addParameter(
         QgsProcessingParameterVectorLayer(
-            points_name, "Anonymous map points", [QgsProcessing.SourceType.TypeVectorPoint]
+            points_name, "Anonymous map points", [SOURCE_VECTOR_POINT]
         )
     )
     algorithm.addParameter(

@@ -49,10 +49,10 @@ from qgis.core import (
     QgsMapLayer,
     QgsProject,
     QgsRasterLayer,
-    QgsUnitTypes,
     QgsVectorLayer,
 )
 
+from ..compat import DISTANCE_METRES, RASTER_STAT_MAX, distance_unit_name
 from ..core.common import palette
 from ..core.common.feedback import Feedback
 from ..core.common.geography import WGS84, transform
@@ -397,8 +397,8 @@ def points_from_layer(
         )
         out_crs = target
     else:
-        if crs.mapUnits() != QgsUnitTypes.DistanceUnit.DistanceMeters:
-            unit = QgsUnitTypes.toString(crs.mapUnits())
+        if crs.mapUnits() != DISTANCE_METRES:
+            unit = distance_unit_name(crs.mapUnits())
             raise _input_error(
                 f"the layer's CRS ({authid}) is measured in {unit}, not metres: hotspot cell "
                 "sizes and bandwidths are in metres. Reproject the layer to British National "
@@ -760,9 +760,8 @@ def style_hotspot_layer(
 
 
 def _raster_max(layer: QgsMapLayer) -> float:
-    from qgis.core import QgsRasterBandStats
 
-    stats = layer.dataProvider().bandStatistics(1, QgsRasterBandStats.Stats.Max)
+    stats = layer.dataProvider().bandStatistics(1, RASTER_STAT_MAX)
     return float(stats.maximumValue) if stats.maximumValue > 0 else 1.0
 
 

@@ -30,16 +30,22 @@ from typing import Any, Optional, Union
 
 import numpy as np
 from qgis.core import (
-    Qgis,
     QgsCoordinateReferenceSystem,
     QgsCoordinateTransform,
     QgsFeatureRequest,
     QgsGeometry,
     QgsProject,
-    QgsUnitTypes,
     QgsWkbTypes,
 )
 
+from ..compat import (
+    DISTANCE_METRES,
+    GEOMETRY_LINE,
+    GEOMETRY_NULL,
+    GEOMETRY_POINT,
+    GEOMETRY_POLYGON,
+    distance_unit_name,
+)
 from ..core.common.feedback import Feedback
 from ..core.common.projection import choose_crs
 from ..core.io import gpkg_write
@@ -75,31 +81,10 @@ WGS84 = "EPSG:4326"
 # --- enum helpers: QGIS 3.22 and 3.30+ ------------------------------------------------------
 
 
-def _enum(new_owner: Any, new_name: str, old: Any) -> Any:
-    """The scoped enum value of QGIS >= 3.30 when it exists, else the 3.22 one."""
-    if new_owner is not None and hasattr(new_owner, new_name):
-        return getattr(new_owner, new_name)
-    return old
-
-
-METRES = _enum(
-    getattr(Qgis, "DistanceUnit", None), "Meters", QgsUnitTypes.DistanceUnit.DistanceMeters
-)
-POINT_GEOMETRY = _enum(
-    getattr(Qgis, "GeometryType", None), "Point", QgsWkbTypes.GeometryType.PointGeometry
-)
-LINE_GEOMETRY = _enum(
-    getattr(Qgis, "GeometryType", None), "Line", QgsWkbTypes.GeometryType.LineGeometry
-)
-NULL_GEOMETRY = _enum(
-    getattr(Qgis, "GeometryType", None), "Null", QgsWkbTypes.GeometryType.NullGeometry
-)
 _GEOMETRY_WORDS = {
-    POINT_GEOMETRY: "points",
-    LINE_GEOMETRY: "lines",
-    _enum(
-        getattr(Qgis, "GeometryType", None), "Polygon", QgsWkbTypes.GeometryType.PolygonGeometry
-    ): "polygons",
+    GEOMETRY_POINT: "points",
+    GEOMETRY_LINE: "lines",
+    GEOMETRY_POLYGON: "polygons",
 }
 
 
@@ -133,8 +118,8 @@ def check_crs(crs: QgsCoordinateReferenceSystem, what: str) -> None:
             f"{what} has no valid coordinate reference system (CRS unknown): set the layer's "
             "CRS in its properties (British National Grid is EPSG:27700) and try again"
         )
-    if not crs.isGeographic() and crs.mapUnits() != METRES:
-        unit = QgsUnitTypes.toString(crs.mapUnits())
+    if not crs.isGeographic() and crs.mapUnits() != DISTANCE_METRES:
+        unit = distance_unit_name(crs.mapUnits())
         raise MapPointsInputError(
             f"{what} is in {crs.authid() or crs.description()}, whose units are {unit}, not "
             "metres: distances must be measured in metres. Reproject the layer to British "
@@ -145,7 +130,7 @@ def check_crs(crs: QgsCoordinateReferenceSystem, what: str) -> None:
 
 def check_source(source: Any, what: str, geometry: Any, fields: Sequence[str] = ()) -> None:
     """Refuse a layer that is missing, empty, of the wrong geometry type, lacks a field or
-    has an unusable CRS. ``geometry`` is POINT_GEOMETRY or LINE_GEOMETRY."""
+    has an unusable CRS. ``geometry`` is GEOMETRY_POINT or GEOMETRY_LINE."""
     if source is None:
         raise MapPointsInputError(f"no {what} was given")
     if hasattr(source, "isValid") and not source.isValid():
@@ -155,7 +140,7 @@ def check_source(source: Any, what: str, geometry: Any, fields: Sequence[str] = 
     name = _source_name(source, what)
     kind = QgsWkbTypes.geometryType(source.wkbType())
     if kind != geometry:
-        have = _GEOMETRY_WORDS.get(kind, "no geometry" if kind == NULL_GEOMETRY else "other")
+        have = _GEOMETRY_WORDS.get(kind, "no geometry" if kind == GEOMETRY_NULL else "other")
         raise MapPointsInputError(
             f"{name} holds {have}, but {_GEOMETRY_WORDS[geometry]} are needed here"
         )
@@ -200,7 +185,7 @@ def points_from_source(
     """
     feedback = feedback or Feedback()
     what = "map points layer"
-    check_source(source, what, POINT_GEOMETRY, [label_field])
+    check_source(source, what, GEOMETRY_POINT, [label_field])
     names = [f.name() for f in source.fields()]
     optional = [n for n in ("source", "addresses", "lsoa_code", "lsoa_name") if n in names]
     transform = _transform_to(source, WGS84)
@@ -295,9 +280,9 @@ def roads_from_source(
     from where the roads are) before core.release.map_points.map_points_from_roads measures it.
     """
     feedback = feedback or Feedback()
-    check_source(roads, "roads layer", LINE_GEOMETRY, [name_field])
+    check_source(roads, "roads layer", GEOMETRY_LINE, [name_field])
     if addresses is not None:
-        check_source(addresses, "address points layer", POINT_GEOMETRY)
+        check_source(addresses, "address points layer", GEOMETRY_POINT)
     request = QgsFeatureRequest().setSubsetOfAttributes([name_field], roads.fields())
     geometries: list[QgsGeometry] = []
     labels: list[str] = []
@@ -410,7 +395,7 @@ def spec_from_layer(layer: Any, label_field: str, thread_safe: bool = False) -> 
     writes) is read with sqlite, which is much faster than feature by feature; any other
     layer is read through QGIS (from a LayerSnapshot when ``thread_safe``: for a QgsTask).
     """
-    check_source(layer, "map points layer", POINT_GEOMETRY, [label_field])
+    check_source(layer, "map points layer", GEOMETRY_POINT, [label_field])
     found = layer_gpkg_table(layer)
     if found is not None and label_field == "label" and _wgs84_gpkg_table(*found):
         path, table = found

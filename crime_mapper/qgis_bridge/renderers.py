@@ -37,13 +37,19 @@ from qgis.core import (
     QgsSingleBandPseudoColorRenderer,
     QgsSingleSymbolRenderer,
     QgsSymbol,
-    QgsUnitTypes,
     QgsVectorLayer,
-    QgsWkbTypes,
 )
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtGui import QColor
 
+from ..compat import (
+    GEOMETRY_LINE,
+    GEOMETRY_POLYGON,
+    RENDER_MAP_UNITS,
+    RENDER_MILLIMETRES,
+    SHADER_CONTINUOUS,
+    SHADER_INTERPOLATED,
+)
 from ..core.common import palette
 from ..core.common.vocabulary import all_category_names
 
@@ -173,9 +179,9 @@ def classification_method(method: str) -> QgsClassificationMethod:
 
 def _symbol_for(layer: QgsVectorLayer, colour: str) -> QgsSymbol:
     geometry = layer.geometryType()
-    if geometry == QgsWkbTypes.GeometryType.PolygonGeometry:
+    if geometry == GEOMETRY_POLYGON:
         return fill_symbol(colour)
-    if geometry == QgsWkbTypes.GeometryType.LineGeometry:
+    if geometry == GEOMETRY_LINE:
         return QgsLineSymbol.createSimple({"color": colour, "width": "0.6"})
     return marker_symbol(colour, "circle")
 
@@ -222,11 +228,7 @@ def heatmap_renderer(
     """
     renderer = QgsHeatmapRenderer()
     renderer.setRadius(float(radius))
-    renderer.setRadiusUnit(
-        QgsUnitTypes.RenderUnit.RenderMapUnits
-        if map_units
-        else QgsUnitTypes.RenderUnit.RenderMillimeters
-    )
+    renderer.setRadiusUnit(RENDER_MAP_UNITS if map_units else RENDER_MILLIMETRES)
     renderer.setColorRamp(sequential_ramp(transparent_low=True))
     renderer.setMaximumValue(0)  # automatic
     renderer.setRenderQuality(2)
@@ -281,10 +283,10 @@ def kde_raster_renderer(
             qcolour.setAlpha(0)
         items.append(QgsColorRampShader.ColorRampItem(value, qcolour, density_label(value)))
     shader_fn = QgsColorRampShader(0.0, maximum)
-    shader_fn.setColorRampType(QgsColorRampShader.Type.Interpolated)
+    shader_fn.setColorRampType(SHADER_INTERPOLATED)
     shader_fn.setSourceColorRamp(sequential_ramp(transparent_low=True))
     shader_fn.setColorRampItemList(items)
-    shader_fn.setClassificationMode(QgsColorRampShader.ClassificationMode.Continuous)
+    shader_fn.setClassificationMode(SHADER_CONTINUOUS)
     shader = QgsRasterShader()
     shader.setRasterShaderFunction(shader_fn)
     renderer = QgsSingleBandPseudoColorRenderer(provider, band, shader)

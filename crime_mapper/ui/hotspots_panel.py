@@ -25,7 +25,6 @@ from qgis.core import (
     QgsProject,
     QgsTask,
     QgsVectorLayer,
-    QgsWkbTypes,
 )
 from qgis.gui import QgsFieldComboBox, QgsFileWidget, QgsMapLayerComboBox
 from qgis.PyQt.QtCore import pyqtSignal
@@ -45,6 +44,7 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
+from ..compat import GEOMETRY_POINT, GEOMETRY_POLYGON
 from ..core.common.vocabulary import CATEGORY_NAMES
 from .task_runner import TaskRunner, notify
 
@@ -513,7 +513,7 @@ class HotspotsPanel(QWidget):
         from ..qgis_bridge.renderers import heatmap_renderer
 
         layer = layer or self._active_vector()
-        if layer is None or layer.geometryType() != QgsWkbTypes.GeometryType.PointGeometry:
+        if layer is None or layer.geometryType() != GEOMETRY_POINT:
             notify(
                 self.iface,
                 "Select a point layer for the heatmap preview.",
@@ -537,7 +537,7 @@ class HotspotsPanel(QWidget):
         from ..qgis_bridge.renderers import graduated_renderer
 
         layer = layer or self._active_vector()
-        if layer is None or layer.geometryType() != QgsWkbTypes.GeometryType.PolygonGeometry:
+        if layer is None or layer.geometryType() != GEOMETRY_POLYGON:
             notify(
                 self.iface,
                 "Select a polygon layer (areas) for the choropleth.",

@@ -1,0 +1,83 @@
+"""The one place that knows which QGIS version names an enum how.
+
+Why: QGIS 3.30-3.36 moved many enums into the scoped ``Qgis`` namespace
+(``Qgis.GeometryType.Point`` for ``QgsWkbTypes.GeometryType.PointGeometry``) and deprecated the
+old ones; QGIS 4 (Qt6) drops them. crime_mapper runs on 3.22 to 3.40 and claims
+``supportsQt6``, so every module takes such values from here: the scoped one where QGIS has it,
+the 3.22 one otherwise. The layout test (tests/test_layout.py) keeps deprecated spellings out of
+the rest of the package.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from qgis.core import (
+    Qgis,
+    QgsColorRampShader,
+    QgsProcessing,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterNumber,
+    QgsRasterBandStats,
+    QgsUnitTypes,
+    QgsWkbTypes,
+)
+
+
+def scoped(new_enum: str, new_member: str, old: Any) -> Any:
+    """``Qgis.<new_enum>.<new_member>`` where this QGIS has it, else the deprecated ``old``."""
+    owner = getattr(Qgis, new_enum, None)
+    if owner is not None and hasattr(owner, new_member):
+        return getattr(owner, new_member)
+    return old
+
+
+# --- geometry and units ------------------------------------------------------------------
+GEOMETRY_POINT = scoped("GeometryType", "Point", QgsWkbTypes.GeometryType.PointGeometry)
+GEOMETRY_LINE = scoped("GeometryType", "Line", QgsWkbTypes.GeometryType.LineGeometry)
+GEOMETRY_POLYGON = scoped("GeometryType", "Polygon", QgsWkbTypes.GeometryType.PolygonGeometry)
+GEOMETRY_NULL = scoped("GeometryType", "Null", QgsWkbTypes.GeometryType.NullGeometry)
+
+DISTANCE_METRES = scoped("DistanceUnit", "Meters", QgsUnitTypes.DistanceUnit.DistanceMeters)
+RENDER_MAP_UNITS = scoped("RenderUnit", "MapUnits", QgsUnitTypes.RenderUnit.RenderMapUnits)
+RENDER_MILLIMETRES = scoped("RenderUnit", "Millimeters", QgsUnitTypes.RenderUnit.RenderMillimeters)
+
+# --- raster ------------------------------------------------------------------------------
+SHADER_INTERPOLATED = scoped(
+    "ShaderInterpolationMethod", "Linear", QgsColorRampShader.Type.Interpolated
+)
+SHADER_CONTINUOUS = scoped(
+    "ShaderClassificationMethod",
+    "Continuous",
+    QgsColorRampShader.ClassificationMode.Continuous,
+)
+RASTER_STAT_MAX = scoped("RasterBandStatistic", "Max", QgsRasterBandStats.Stats.Max)
+
+# --- Processing --------------------------------------------------------------------------
+SOURCE_VECTOR_POINT = scoped(
+    "ProcessingSourceType", "VectorPoint", QgsProcessing.SourceType.TypeVectorPoint
+)
+SOURCE_VECTOR_LINE = scoped(
+    "ProcessingSourceType", "VectorLine", QgsProcessing.SourceType.TypeVectorLine
+)
+SOURCE_VECTOR_POLYGON = scoped(
+    "ProcessingSourceType", "VectorPolygon", QgsProcessing.SourceType.TypeVectorPolygon
+)
+SOURCE_FILE = scoped("ProcessingSourceType", "File", QgsProcessing.SourceType.TypeFile)
+NUMBER_DOUBLE = scoped(
+    "ProcessingNumberParameterType", "Double", QgsProcessingParameterNumber.Type.Double
+)
+NUMBER_INTEGER = scoped(
+    "ProcessingNumberParameterType", "Integer", QgsProcessingParameterNumber.Type.Integer
+)
+FILE_BEHAVIOUR_FILE = scoped(
+    "ProcessingFileParameterBehavior", "File", QgsProcessingParameterFile.Behavior.File
+)
+FILE_BEHAVIOUR_FOLDER = scoped(
+    "ProcessingFileParameterBehavior", "Folder", QgsProcessingParameterFile.Behavior.Folder
+)
+
+
+def distance_unit_name(unit: Any) -> str:
+    """A distance unit in words ("feet", "degrees") for messages."""
+    return QgsUnitTypes.toString(unit)
