@@ -17,7 +17,7 @@ import pytest
 from crime_mapper.core.common import vocabulary
 from crime_mapper.core.common.csv_safety import safe_cell
 from crime_mapper.core.common.feedback import Cancelled, Feedback
-from crime_mapper.core.common.geography import _pyproj, inside_uk
+from crime_mapper.core.common.geography import inside_uk, pyproj_module
 from crime_mapper.core.load.loader import load_extracts
 from crime_mapper.core.load.mapping_profile import MappingProfile, ProfileError
 from crime_mapper.core.load.sources import InputError
@@ -258,7 +258,7 @@ def make_force_extract(
     coordinates, exact UK-format dates and times, references, offences and free text."""
     real = pd.read_csv(LEICS_OCT, dtype=str, keep_default_na=False)
     real = real[(real["Longitude"] != "") & (real["Crime type"] != vocabulary.ASB)].head(60)
-    to_bng = _pyproj().Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
+    to_bng = pyproj_module().Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
     east, north = to_bng.transform(
         real["Longitude"].astype(float).to_numpy(), real["Latitude"].astype(float).to_numpy()
     )
@@ -387,8 +387,8 @@ def test_offence_mapping_is_editable(tmp_path: Path):
         offence_table=str(table), offence_mapping={"Fly tipping": "Other crime"}
     )
     lookup = profile.offence_lookup()
-    assert lookup[vocabulary._fold("poaching")] == "Other crime"
-    assert lookup[vocabulary._fold("Fly tipping")] == "Other crime"
+    assert lookup[vocabulary.fold_text("poaching")] == "Other crime"
+    assert lookup[vocabulary.fold_text("Fly tipping")] == "Other crime"
     with pytest.raises(ProfileError, match="not a police.uk category"):
         MappingProfile(offence_mapping={"X": "Fraud"}).offence_lookup()
 

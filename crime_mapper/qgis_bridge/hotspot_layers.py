@@ -207,7 +207,7 @@ def _read_gpkg(
     want_months: bool,
 ) -> tuple[np.ndarray, np.ndarray, Optional[np.ndarray], int]:
     path, table, geom = spec
-    q = gpkg_write._quote
+    q = gpkg_write.quote_identifier
     columns = [q(geom)] + ([q(month_field)] if want_months and month_field else [])
     where, args = [], []
     if category is not None:
@@ -505,13 +505,13 @@ def write_polygon_gpkg(
     n = len(polygons)
     srs = _srs_row(crs)
     srs_id = srs[0]
-    q = gpkg_write._quote
+    q = gpkg_write.quote_identifier
     conn = sqlite3.connect(str(path), isolation_level=None)
     try:
         conn.execute("PRAGMA journal_mode = OFF")
         conn.execute("PRAGMA synchronous = OFF")
         conn.execute("BEGIN")
-        gpkg_write._create_metadata(conn)
+        gpkg_write.create_metadata(conn)
         if srs_id != gpkg_write.WGS84_SRS_ID:
             conn.execute(
                 "INSERT INTO gpkg_spatial_ref_sys (srs_id, srs_name, organization, "
@@ -574,9 +574,9 @@ def write_polygon_gpkg(
             "'http://www.geopackage.org/spec120/#extension_rtree', 'write-only')",
             (table,),
         )
-        for sql in gpkg_write._rtree_triggers(table, "geom"):
+        for sql in gpkg_write.rtree_triggers(table, "geom"):
             conn.execute(sql)
-        for sql in gpkg_write._feature_count_triggers(table):
+        for sql in gpkg_write.feature_count_triggers(table):
             conn.execute(sql)
         conn.execute("COMMIT")
     finally:

@@ -43,7 +43,7 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
-from ..core.common.vocabulary import _fold, normalise_category
+from ..core.common.vocabulary import fold_text, normalise_category
 from ..core.load.extract_head import PREVIEW_ROWS, ExtractHead, read_extract_head
 from ..core.load.mapping_profile import (
     DEFAULT_OFFENCE_TABLE,
@@ -440,7 +440,7 @@ class ProfileDialog(QDialog):
             lookup = profile.offence_lookup()
 
             def categorise(value: str) -> Optional[str]:
-                return lookup.get(_fold(value))
+                return lookup.get(fold_text(value))
         else:
             return []
         rows = []

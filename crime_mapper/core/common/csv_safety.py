@@ -11,13 +11,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"[+-]?\d+(\.\d+)?([eE][+-]?\d+)?")
 
 
 def safe_cell(value: Any) -> Any:
     """The value, with a leading quote added where a spreadsheet would read a formula."""
-    if not isinstance(value, str) or not value or not value.startswith(_FORMULA_START):
+    if not isinstance(value, str) or not value or not value.startswith(FORMULA_START):
         return value
     if _NUMBER.fullmatch(value):
         return value

@@ -107,7 +107,7 @@ _SYSTEM_PROJ_DIRS = ("/usr/share/proj", "/usr/local/share/proj")
 
 
 @lru_cache(maxsize=1)
-def _pyproj():
+def pyproj_module():
     """pyproj, pointed at the system PROJ database when it cannot find one itself (as in a
     virtualenv over Debian's python3-pyproj, whose sys.prefix has no share/proj)."""
     import warnings
@@ -130,7 +130,7 @@ def _pyproj():
 
 @lru_cache(maxsize=16)
 def _transformer(source_crs: str, target_crs: str):
-    return _pyproj().Transformer.from_crs(source_crs, target_crs, always_xy=True)
+    return pyproj_module().Transformer.from_crs(source_crs, target_crs, always_xy=True)
 
 
 TransformBackend = Callable[[np.ndarray, np.ndarray, str, str], tuple[np.ndarray, np.ndarray]]

@@ -54,7 +54,7 @@ LEGACY_CATEGORIES: dict[str, str] = {
 ASB = "Anti-social behaviour"
 
 
-def _fold(text: str) -> str:
+def fold_text(text: str) -> str:
     """Fold case, punctuation and spacing so spelling variants meet one key."""
     text = text.strip().lower().replace("&", " and ")
     text = re.sub(r"[^a-z0-9]+", " ", text)
@@ -63,13 +63,13 @@ def _fold(text: str) -> str:
 
 _CATEGORY_LOOKUP: dict[str, str] = {}
 for _c in CATEGORIES:
-    _CATEGORY_LOOKUP[_fold(_c.name)] = _c.name
-    _CATEGORY_LOOKUP[_fold(_c.slug)] = _c.name
+    _CATEGORY_LOOKUP[fold_text(_c.name)] = _c.name
+    _CATEGORY_LOOKUP[fold_text(_c.slug)] = _c.name
 for _legacy in LEGACY_CATEGORIES:
-    _CATEGORY_LOOKUP[_fold(_legacy)] = _legacy
-_CATEGORY_LOOKUP[_fold("Violent and sexual offences")] = "Violence and sexual offences"
-_CATEGORY_LOOKUP[_fold("Antisocial behaviour")] = ASB
-_CATEGORY_LOOKUP[_fold("Criminal damage & arson")] = "Criminal damage and arson"
+    _CATEGORY_LOOKUP[fold_text(_legacy)] = _legacy
+_CATEGORY_LOOKUP[fold_text("Violent and sexual offences")] = "Violence and sexual offences"
+_CATEGORY_LOOKUP[fold_text("Antisocial behaviour")] = ASB
+_CATEGORY_LOOKUP[fold_text("Criminal damage & arson")] = "Criminal damage and arson"
 
 
 def normalise_category(value: str) -> Optional[str]:
@@ -78,7 +78,7 @@ def normalise_category(value: str) -> Optional[str]:
         return None
     if value in CATEGORY_BY_NAME:  # the common case, without folding
         return value
-    return _CATEGORY_LOOKUP.get(_fold(value))
+    return _CATEGORY_LOOKUP.get(fold_text(value))
 
 
 def all_category_names() -> tuple[str, ...]:
@@ -157,9 +157,9 @@ _OUTCOME_VARIANTS: dict[str, str] = {
     "Suspect charged as part of another case.": "Suspect charged as part of another case",
 }
 
-_OUTCOME_LOOKUP: dict[str, str] = {_fold(o.name): o.name for o in OUTCOMES}
+_OUTCOME_LOOKUP: dict[str, str] = {fold_text(o.name): o.name for o in OUTCOMES}
 for _variant, _canonical in _OUTCOME_VARIANTS.items():
-    _OUTCOME_LOOKUP[_fold(_variant)] = _canonical
+    _OUTCOME_LOOKUP[fold_text(_variant)] = _canonical
 
 
 def normalise_outcome(value: str) -> Optional[str]:
@@ -168,7 +168,7 @@ def normalise_outcome(value: str) -> Optional[str]:
         return None
     if value in OUTCOME_BY_NAME:
         return value
-    return _OUTCOME_LOOKUP.get(_fold(value))
+    return _OUTCOME_LOOKUP.get(fold_text(value))
 
 
 def outcome_group(name: str) -> Optional[str]:

@@ -12,7 +12,7 @@ import numpy as np
 from ..release.public_schema import PUBLIC_COLUMNS
 from . import scan
 from .context import (
-    _HEX_LENGTHS,
+    HEX_LENGTHS,
     MAX_EXAMPLES,
     GateCheck,
     GateContext,
@@ -220,7 +220,7 @@ def check_no_source_references(ctx: GateContext) -> GateCheck:
                         f"{art.name}: source reference {short(prep.hex_references[token], 24)}"
                     )
         for length in sorted({len(t) for t in tokens}):
-            algo = _HEX_LENGTHS[length]
+            algo = HEX_LENGTHS[length]
             same = [t for t in tokens if len(t) == length]
             for token, ref_i in _digest_matches(prep, same, length):
                 if (algo, token) in reported:

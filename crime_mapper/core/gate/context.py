@@ -49,7 +49,7 @@ LOCATION_PREFIX = "On or near"
 _MONTH = re.compile(r"\d{4}-(?:0[1-9]|1[0-2])")
 _PURE_NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d+)?")
 _HEX_CHARS = "0123456789abcdefABCDEF"
-_HEX_LENGTHS = {32: "md5", 40: "sha1", 64: "sha256"}
+HEX_LENGTHS = {32: "md5", 40: "sha1", 64: "sha256"}
 _NUMBER_START = frozenset("+-0123456789")
 _FORMULA_GUARD = ("'=", "'+", "'-", "'@", "'\t", "'\r")
 
@@ -271,7 +271,7 @@ class PreparedGate:
     @cached_property
     def hex_references(self) -> dict[str, str]:
         """References that are themselves md5/sha1/sha256-shaped hex, lower-cased -> as is."""
-        return {r.lower(): r for r in self.references if len(r) in _HEX_LENGTHS}
+        return {r.lower(): r for r in self.references if len(r) in HEX_LENGTHS}
 
     def reference_digests(self, length: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Unsalted digests (md5: 32, sha1: 40, sha256: 64 hex) of every reference, as
@@ -279,7 +279,7 @@ class PreparedGate:
         computed only for the digest lengths some output actually holds."""
         cached = self._digests.get(length)
         if cached is None:
-            new = getattr(hashlib, _HEX_LENGTHS[length])
+            new = getattr(hashlib, HEX_LENGTHS[length])
             refs = self.references
             data = b"".join([new(r.encode("utf-8")).digest() for r in refs])
             rows = np.frombuffer(data, dtype=np.uint8).reshape(len(refs), length // 2)

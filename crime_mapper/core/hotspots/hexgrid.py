@@ -43,9 +43,9 @@ def _is_geographic(crs: str) -> bool:
     if crs.strip().upper() in _GEOGRAPHIC_IDS:
         return True
     try:
-        from crime_mapper.core.common.geography import _pyproj
+        from crime_mapper.core.common.geography import pyproj_module
 
-        return bool(_pyproj().CRS.from_user_input(crs).is_geographic)
+        return bool(pyproj_module().CRS.from_user_input(crs).is_geographic)
     except Exception:  # noqa: BLE001 - no pyproj or an id PROJ does not know: trust the caller
         return False
 
@@ -173,7 +173,7 @@ def ring_offsets(rings: int) -> tuple[np.ndarray, np.ndarray]:
     return dq[order].astype(np.int64), dr[order].astype(np.int64)
 
 
-def _nice_size_above(size: float) -> float:
+def nice_size_above(size: float) -> float:
     """A round hexagon size >= size (1, 2, 2.5, 5 x 10^k metres) for error messages."""
     exponent = math.floor(math.log10(size))
     for step in (1.0, 2.0, 2.5, 5.0, 10.0):
@@ -184,7 +184,7 @@ def _nice_size_above(size: float) -> float:
 
 
 def _too_many(grid: HexGrid, cells: int, max_cells: int, rings: int, exact: bool) -> TooManyCells:
-    suggestion = _nice_size_above(grid.size_m * math.sqrt(cells / max_cells) * 1.05)
+    suggestion = nice_size_above(grid.size_m * math.sqrt(cells / max_cells) * 1.05)
     what = f"{cells:,}" if exact else f"at least {cells:,}"
     around = (
         f" (occupied cells plus {rings} ring{'s' if rings != 1 else ''} of neighbours)"

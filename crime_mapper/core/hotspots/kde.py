@@ -32,7 +32,7 @@ from typing import Optional
 import numpy as np
 
 from crime_mapper.core.common.dependencies import require
-from crime_mapper.core.hotspots.hexgrid import HotspotInputError, TooManyCells, _nice_size_above
+from crime_mapper.core.hotspots.hexgrid import HotspotInputError, TooManyCells, nice_size_above
 
 __all__ = [
     "DEFAULT_MAX_CELLS",
@@ -157,7 +157,7 @@ def kde_surface(
     cols = max(int(round((x_max - x_min) / cell_m)), 1)
     rows = max(int(round((y_max - y_min) / cell_m)), 1)
     if rows * cols > max_cells:
-        coarser = _nice_size_above(cell_m * math.sqrt(rows * cols / max_cells) * 1.02)
+        coarser = nice_size_above(cell_m * math.sqrt(rows * cols / max_cells) * 1.02)
         raise TooManyCells(
             f"A density surface with {cell_m:g} m cells over this extent "
             f"({(x_max - x_min) / 1000:,.1f} x {(y_max - y_min) / 1000:,.1f} km) would need "

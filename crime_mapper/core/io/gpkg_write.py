@@ -97,7 +97,7 @@ def gpkg_type(dtype: str) -> str:
     return _GPKG_TYPES.get(str(dtype), "TEXT")
 
 
-def _quote(name: str) -> str:
+def quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
@@ -171,7 +171,7 @@ def point_blobs(x: np.ndarray, y: np.ndarray, srs_id: int = WGS84_SRS_ID) -> lis
     return blobs
 
 
-def _create_metadata(conn: sqlite3.Connection) -> None:
+def create_metadata(conn: sqlite3.Connection) -> None:
     conn.execute(f"PRAGMA application_id = {GPKG_APPLICATION_ID}")
     conn.execute(f"PRAGMA user_version = {GPKG_USER_VERSION}")
     # Statement by statement: executescript() would commit the surrounding transaction.
@@ -293,7 +293,7 @@ def bulk_load_rtree(
     ``_node``, ``_parent`` and ``_rowid`` shadow tables costs a fraction of a second and
     gives a better-packed tree. ``SELECT rtreecheck(...)`` verifies the result (see tests).
     """
-    q = _quote
+    q = quote_identifier
     if len(ids) == 0:
         return
     level_ids = ids.astype(np.int64)
@@ -363,11 +363,11 @@ def bulk_load_rtree(
         )
 
 
-def _rtree_triggers(table: str, geom: str) -> list[str]:
+def rtree_triggers(table: str, geom: str) -> list[str]:
     """The GeoPackage 1.2 R-tree maintenance triggers, exactly as GDAL writes them."""
     t, g = table, geom
     rt = f"rtree_{t}_{g}"
-    qt, qg, qrt, fid = _quote(t), _quote(g), _quote(rt), '"fid"'
+    qt, qg, qrt, fid = quote_identifier(t), quote_identifier(g), quote_identifier(rt), '"fid"'
     ins = (
         f"INSERT OR REPLACE INTO {qrt} VALUES (NEW.{fid},ST_MinX(NEW.{qg}), "
         f"ST_MaxX(NEW.{qg}),ST_MinY(NEW.{qg}), ST_MaxY(NEW.{qg}));"
@@ -391,9 +391,9 @@ def _rtree_triggers(table: str, geom: str) -> list[str]:
     ]
 
 
-def _feature_count_triggers(table: str) -> list[str]:
+def feature_count_triggers(table: str) -> list[str]:
     """GDAL's triggers that keep gpkg_ogr_contents.feature_count right after edits."""
-    qt = _quote(table)
+    qt = quote_identifier(table)
     lit = "'" + table.replace("'", "''") + "'"
     return [
         f'CREATE TRIGGER "trigger_insert_feature_count_{table}" AFTER INSERT ON {qt} BEGIN '
@@ -417,11 +417,11 @@ def _write_table(
     fields += [(name, "string") for name in spec.extras if name in df.columns]
     if any(name.lower() in ("fid", geom) for name, _ in fields):
         raise ValueError(f"column names 'fid' and {geom!r} are reserved")
-    defs = ", ".join(f"{_quote(n)} {gpkg_type(t)}" for n, t in fields)
-    qt = _quote(spec.name)
+    defs = ", ".join(f"{quote_identifier(n)} {gpkg_type(t)}" for n, t in fields)
+    qt = quote_identifier(spec.name)
     conn.execute(
         f'CREATE TABLE {qt} ("fid" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, '
-        f"{_quote(geom)} POINT{', ' + defs if defs else ''})"
+        f"{quote_identifier(geom)} POINT{', ' + defs if defs else ''})"
     )
     x = df[spec.x].to_numpy(dtype="float64") if len(df) else np.zeros(0)
     y = df[spec.y].to_numpy(dtype="float64") if len(df) else np.zeros(0)
@@ -461,7 +461,7 @@ def _write_table(
     conn.execute("INSERT INTO gpkg_ogr_contents VALUES (?, ?)", (spec.name, n))
 
     if spec.spatial_index:
-        rt = _quote(f"rtree_{spec.name}_{geom}")
+        rt = quote_identifier(f"rtree_{spec.name}_{geom}")
         conn.execute(f"CREATE VIRTUAL TABLE {rt} USING rtree(id, minx, maxx, miny, maxy)")
         idx = np.flatnonzero(located)
         bulk_load_rtree(conn, f"rtree_{spec.name}_{geom}", idx + 1, x[idx], y[idx])
@@ -470,9 +470,9 @@ def _write_table(
             "'http://www.geopackage.org/spec120/#extension_rtree', 'write-only')",
             (spec.name, geom),
         )
-        for sql in _rtree_triggers(spec.name, geom):
+        for sql in rtree_triggers(spec.name, geom):
             conn.execute(sql)
-    for sql in _feature_count_triggers(spec.name):
+    for sql in feature_count_triggers(spec.name):
         conn.execute(sql)
 
 
@@ -497,7 +497,7 @@ def write_geopackage(
         conn.execute("PRAGMA synchronous = OFF")
         conn.execute("PRAGMA cache_size = -200000")
         conn.execute("BEGIN")
-        _create_metadata(conn)
+        create_metadata(conn)
         done = 0
         for spec in tables:
             share = max(len(spec.frame), 1)

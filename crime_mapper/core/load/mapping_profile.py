@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Optional, Union
 
-from ..common.vocabulary import _fold, normalise_category
+from ..common.vocabulary import fold_text, normalise_category
 
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
 DEFAULT_OFFENCE_TABLE = RESOURCES / "offence_mapping.csv"
@@ -38,7 +38,7 @@ ROLES: dict[str, str] = {
     "falls_within": "Force area",
 }
 
-# Header spellings seen in force exports, folded with vocabulary._fold.
+# Header spellings seen in force exports, folded with vocabulary.fold_text.
 KNOWN_VARIANTS: dict[str, tuple[str, ...]] = {
     "crime_ref": (
         "crime ref",
@@ -196,7 +196,7 @@ class MappingProfile:
                 raise ProfileError(
                     f"offence mapping {offence!r} -> {category!r}: not a police.uk category"
                 )
-            lookup[_fold(offence)] = canonical
+            lookup[fold_text(offence)] = canonical
         if not lookup:
             raise ProfileError("the offence mapping maps no offence to any category")
         return lookup
@@ -254,7 +254,7 @@ def read_offence_table(path: Path) -> dict[str, str]:
             continue
         if canonical is None:
             raise ProfileError(f"{path}:{number}: {category!r} is not a police.uk category")
-        lookup[_fold(offence)] = canonical
+        lookup[fold_text(offence)] = canonical
     return lookup
 
 
@@ -262,7 +262,7 @@ def detect_columns(header: list[str]) -> dict[str, str]:
     """Roles found in a header by known spelling variants (first match wins per role)."""
 
     def key(text: str) -> str:  # "OffenceDate", "Offence Date" and "OFFENCE_DATE" meet
-        return _fold(text).replace(" ", "")
+        return fold_text(text).replace(" ", "")
 
     folded = {key(h): h for h in header}
     found: dict[str, str] = {}

@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..common import geography
 from ..common.schema import CRIME_TYPE_DTYPE, EXTRA_PREFIX, OUTCOME_DTYPE
-from ..common.vocabulary import _fold, normalise_category, normalise_outcome
+from ..common.vocabulary import fold_text, normalise_category, normalise_outcome
 from .mapping_profile import MappingProfile, detect_profile, is_true_flag
 from .row_checks import (
     Factorized,
@@ -87,12 +87,14 @@ class FileRead:
 
 def classify(header: list[str], profile: Optional[MappingProfile]) -> Optional[str]:
     """The kind of file a header belongs to, or None when it is not a crime extract."""
-    folded = {_fold(h) for h in header}
-    if {_fold(h) for h in STREET_HEADER} <= folded:
+    folded = {fold_text(h) for h in header}
+    if {fold_text(h) for h in STREET_HEADER} <= folded:
         return "street"
-    if {_fold(h) for h in OUTCOMES_HEADER} <= folded:
+    if {fold_text(h) for h in OUTCOMES_HEADER} <= folded:
         return "outcomes"
-    if {_fold(h) for h in ("Type", "Date", "Latitude", "Longitude", "Object of search")} <= folded:
+    if {
+        fold_text(h) for h in ("Type", "Date", "Latitude", "Longitude", "Object of search")
+    } <= folded:
         return "stop_and_search"
     if profile is not None and profile.matches(header):
         return "force"
@@ -103,8 +105,10 @@ def classify(header: list[str], profile: Optional[MappingProfile]) -> Optional[s
 
 def _by_folded(frame: pd.DataFrame, names: list[str]) -> pd.DataFrame:
     """Rename columns whose folded spelling matches the expected names (case, spacing)."""
-    wanted = {_fold(n): n for n in names}
-    return frame.rename(columns={c: wanted[_fold(c)] for c in frame.columns if _fold(c) in wanted})
+    wanted = {fold_text(n): n for n in names}
+    return frame.rename(
+        columns={c: wanted[fold_text(c)] for c in frame.columns if fold_text(c) in wanted}
+    )
 
 
 def scan_rejects(source: SourceFile, scan: ScannedCsv, kind: str) -> list[dict]:
@@ -381,7 +385,7 @@ def read_stop_search(source: SourceFile, scan: ScannedCsv) -> FileRead:
 
 
 def _slug(name: str) -> str:
-    return _fold(name).replace(" ", "_") or "column"
+    return fold_text(name).replace(" ", "_") or "column"
 
 
 def _parse_dates(date: pd.Series, time: Optional[pd.Series], fmt: str) -> pd.Series:
@@ -444,7 +448,7 @@ def read_force(source: SourceFile, scan: ScannedCsv, profile: MappingProfile) ->
         label = "category"
     else:
         lookup = profile.offence_lookup()
-        category = per_unique(col("offence"), lambda s: lookup.get(_fold(s)))
+        category = per_unique(col("offence"), lambda s: lookup.get(fold_text(s)))
         known = np.array([c is not None for c in category], dtype=bool)
         label = "offence"
     v.reject(

@@ -368,10 +368,10 @@ def map_points_from_history(crimes: pd.DataFrame) -> MapPoints:
 
 def _check_metric_crs(crs: str) -> None:
     """Roads must be in a projected CRS in metres: segment lengths and catchments are metric."""
-    from ..common.geography import _pyproj
+    from ..common.geography import pyproj_module
 
     try:
-        info = _pyproj().CRS.from_user_input(crs)
+        info = pyproj_module().CRS.from_user_input(crs)
     except Exception as exc:  # any pyproj failure means "not a CRS we can use"
         raise MapPointsError(f"the roads CRS {crs!r} is not a CRS pyproj recognises") from exc
     units = {(a.unit_name or "").lower() for a in info.axis_info}

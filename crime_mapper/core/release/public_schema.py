@@ -25,7 +25,7 @@ from typing import Callable, Union
 import numpy as np
 import pandas as pd
 
-from ..common.csv_safety import _FORMULA_START, safe_cell
+from ..common.csv_safety import FORMULA_START, safe_cell
 from ..common.staging import staged_outputs
 
 PUBLIC_COLUMNS: tuple[str, ...] = (
@@ -151,8 +151,8 @@ def _csv_cells(values: list, guard: bool) -> list:
     """
     joined = "\x00".join(values)
     if guard and (
-        joined.startswith(_FORMULA_START)
-        or any(c in joined and "\x00" + c in joined for c in _FORMULA_START)
+        joined.startswith(FORMULA_START)
+        or any(c in joined and "\x00" + c in joined for c in FORMULA_START)
     ):
         values = _per_distinct(values, safe_cell)
         joined = "\x00".join(values)
