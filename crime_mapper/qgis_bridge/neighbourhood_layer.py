@@ -19,6 +19,7 @@ from qgis.core import (
     QgsWkbTypes,
 )
 
+from ..compat import GEOMETRY_POLYGON
 from ..core.publish.neighbourhoods import NeighbourhoodError, Neighbourhoods, from_outlines
 
 
@@ -36,12 +37,12 @@ def _rings(geometry: QgsGeometry) -> list[list[tuple[float, float]]]:
 
 def _polygon_parts(geometry: QgsGeometry) -> QgsGeometry:
     """The polygonal part of a geometry (MakeValid can return a collection with lines)."""
-    if QgsWkbTypes.geometryType(geometry.wkbType()) == QgsWkbTypes.GeometryType.PolygonGeometry:
+    if QgsWkbTypes.geometryType(geometry.wkbType()) == GEOMETRY_POLYGON:
         return geometry
     parts = [
         QgsGeometry(part.clone())
         for part in geometry.constParts()
-        if QgsWkbTypes.geometryType(part.wkbType()) == QgsWkbTypes.GeometryType.PolygonGeometry
+        if QgsWkbTypes.geometryType(part.wkbType()) == GEOMETRY_POLYGON
     ]
     return QgsGeometry.collectGeometry(parts) if parts else QgsGeometry()
 
@@ -56,7 +57,7 @@ def neighbourhoods_from_layer(
     """Read every feature of a polygon layer (selected or not) as a neighbourhood."""
     if layer is None or not layer.isValid():
         raise NeighbourhoodError("the neighbourhood layer is not valid")
-    if layer.geometryType() != QgsWkbTypes.GeometryType.PolygonGeometry:
+    if layer.geometryType() != GEOMETRY_POLYGON:
         raise NeighbourhoodError(f"layer {layer.name()} is not a polygon layer")
     fields = layer.fields()
     for wanted in (code_field, name_field, population_field):
