@@ -257,11 +257,11 @@ def _header(data: bytes, codec: str, delimiter: str) -> tuple[int, list[str], in
 
 def _check_names(header: list[str]) -> None:
     """A column named twice makes every row ambiguous: refuse the file, naming the column."""
-    from ..common.vocabulary import _fold
+    from ..common.vocabulary import fold_text
 
     seen: set[str] = set()
     for name in header:
-        key = _fold(name)
+        key = fold_text(name)
         if key in seen:
             raise NotCsvError(
                 f"the header names the column {name!r} more than once, so its rows cannot be "
