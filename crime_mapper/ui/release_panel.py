@@ -311,7 +311,8 @@ class ReleasePanel(QWidget):
             path = self.points_file_widget.filePath()
             if not path or not os.path.isfile(path):
                 raise ValueError("Choose the map points GeoPackage.")
-            return MapPointsSpec("file", paths=[path], description=f"map points file {path}")
+            # the file itself: described by its name, as the command line and Processing do
+            return path
         paths = QgsFileWidget.splitFilePaths(self.history_widget.filePath())
         if not paths:
             raise ValueError("Choose the police.uk history files.")
