@@ -13,8 +13,6 @@ style file, which is all that separates it from the command line's.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -23,8 +21,8 @@ import pytest
 from crime_mapper.core.release.map_points_files import history_points, write_map_points_gpkg
 from crime_mapper.core.release.release_files import create_salt_file
 from crime_mapper.qgis_bridge.run_load import run_load
+from tests.support.qgis_process import child_env, plugin_folder, qgis_process_exe
 from tests.test_cli import FORCE_EXTRACT, FORCE_PROFILE, HISTORY, PUBLIC_NAME, plain_cli
-from tests.test_load_algorithm import _plugin_folder
 
 STEM = Path(PUBLIC_NAME).stem
 DATA_FILES = (PUBLIC_NAME, f"{STEM}.gpkg", "audit.json", "audit.html")
@@ -81,14 +79,12 @@ def _cli_release(out: Path, *crimes_args: object, points: Path, salt: Path) -> d
 
 
 def _qgis_process(tmp_path: Path, params: dict) -> subprocess.CompletedProcess:
-    exe = shutil.which("qgis_process.bin") or "/usr/bin/qgis_process.bin"
-    env = dict(
-        os.environ,
-        QT_QPA_PLATFORM="offscreen",
-        QGIS_PLUGINPATH=str(_plugin_folder(tmp_path)),
+    exe = qgis_process_exe()
+    env = child_env(
+        drop_checkout=True,  # the plugin must come from QGIS_PLUGINPATH
+        QGIS_PLUGINPATH=str(plugin_folder(tmp_path)),
         QGIS_CUSTOM_CONFIG_PATH=str(tmp_path / "profile"),
     )
-    env.pop("PYTHONPATH", None)  # the plugin must come from QGIS_PLUGINPATH
     enable = subprocess.run(
         [exe, "plugins", "enable", "crime_mapper"],
         env=env,
