@@ -1,0 +1,253 @@
+"""One month reduced to what the release QA compares: counts per category, area and outcome,
+the share without a location, the map-point labels used, where crimes fall (1 km cells), the
+days and hours where exact times exist, and repeated rows.
+
+Why a summary: the checks compare this month with twelve others, and a national month is
+half a million rows; twelve summaries are small, can be kept beside each release
+(``qa_history.json``) and are read in milliseconds, so a QA run needs only this month's rows.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any, Optional
+
+import numpy as np
+import pandas as pd
+
+from ..release.map_points import strip_location_prefix
+
+# Cells of about 1 km: 0.009 degrees of latitude, 0.0145 of longitude (1 km at 52 N).
+CELL_LAT = 0.009
+CELL_LON = 0.0145
+_CELL_COLUMNS = 1_000_000
+NO_AREA = ""
+# A repeated run needs this many rows before it is counted as a batch (see duplicates).
+MIN_BATCH_ROWS = 10
+# A crime this far (metres) from the map point it would snap to is "snapped far".
+DEFAULT_FAR_METRES = 1000.0
+# Columns that are not row content: where a row sits, not what it says.
+_NOT_CONTENT = ("record_id", "source_file", "source_line", "crime_id")
+
+
+def cell_keys(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """int64 key of the ~1 km cell holding each WGS84 point (NaN gives -1)."""
+    lon = np.asarray(lon, dtype=np.float64)
+    lat = np.asarray(lat, dtype=np.float64)
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    iy = np.floor(np.where(ok, lat, 0.0) / CELL_LAT).astype(np.int64)
+    ix = np.floor(np.where(ok, lon, 0.0) / CELL_LON).astype(np.int64) + _CELL_COLUMNS // 2
+    return np.where(ok, iy * _CELL_COLUMNS + ix, -1)
+
+
+def dilate_cells(keys: np.ndarray, radius: int) -> np.ndarray:
+    """Every cell within ``radius`` cells (a square) of the given ones."""
+    keys = np.unique(np.asarray(keys, dtype=np.int64))
+    keys = keys[keys >= 0]
+    offsets = [dy * _CELL_COLUMNS + dx for dy in range(-radius, radius + 1)
+               for dx in range(-radius, radius + 1)]  # fmt: skip
+    return np.unique((keys[:, None] + np.array(offsets, dtype=np.int64)[None, :]).ravel())
+
+
+@dataclass
+class MonthProfile:
+    """The counts of one month. Plain data: ``to_dict``/``from_dict`` round-trip through JSON."""
+
+    month: str
+    rows: int
+    source_format: str  # "police.uk", "force" or "mixed"
+    by_category: dict[str, int] = field(default_factory=dict)
+    by_area: dict[str, int] = field(default_factory=dict)  # located rows per area code
+    by_outcome: dict[str, int] = field(default_factory=dict)
+    no_location: int = 0
+    labels: list[str] = field(default_factory=list)  # distinct map-point labels used
+    cells: list[int] = field(default_factory=list)  # distinct ~1 km cells with a crime
+    timed_rows: int = 0  # rows with an exact date and time
+    day_counts: list[int] = field(default_factory=list)  # per day of the month, if timed
+    hour_counts: list[int] = field(default_factory=list)  # per hour of day, if timed
+    longest_repeat_run: int = 0  # see duplicates.repeat_runs
+    repeated_rows: int = 0  # rows in repeat runs of at least MIN_BATCH_ROWS
+    rejected: dict[str, int] = field(default_factory=dict)  # load rejects by reason
+    snapped: Optional[int] = None  # located rows snapped to a map point (None: not measured)
+    snapped_far: Optional[int] = None  # ...of which farther than far_metres
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> MonthProfile:
+        known = {f for f in cls.__dataclass_fields__}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown month-profile fields: {', '.join(sorted(unknown))}")
+        profile = cls(**data)
+        profile.by_category = {str(k): int(v) for k, v in profile.by_category.items()}
+        profile.by_area = {str(k): int(v) for k, v in profile.by_area.items()}
+        profile.by_outcome = {str(k): int(v) for k, v in profile.by_outcome.items()}
+        return profile
+
+
+def _counts(values: pd.Series) -> dict[str, int]:
+    counts = values.astype(object).where(values.notna(), "").value_counts(sort=False)
+    return {str(k): int(v) for k, v in counts.items() if v}
+
+
+def labels_of(crimes: pd.DataFrame) -> np.ndarray:
+    """Per row, the map-point label the row is published with (police.uk rows: the Location
+    without "On or near"); blank for rows without a location or from a force extract, whose
+    location text is not a map point's."""
+    out = np.full(len(crimes), "", dtype=object)
+    if not len(crimes):
+        return out
+    police = (crimes["source_format"].astype(str) == "police.uk").to_numpy()
+    police &= crimes["has_location"].to_numpy(dtype=bool)
+    if police.any():
+        loc = crimes.loc[police, "location"].astype(str)
+        unique = pd.unique(loc.to_numpy(dtype=object))
+        stripped = {u: strip_location_prefix(u) for u in unique}
+        out[police] = loc.map(stripped).to_numpy(dtype=object)
+    return out
+
+
+def area_codes(crimes: pd.DataFrame, lookup: Optional[dict[str, str]] = None) -> np.ndarray:
+    """Per row, the area it is counted in: its LSOA code, or the neighbourhood the lookup maps
+    that code to; blank where there is none."""
+    codes = crimes["lsoa_code"].astype(object).where(crimes["lsoa_code"].notna(), "")
+    codes = codes.to_numpy(dtype=object)
+    if lookup:
+        unique = pd.unique(codes)
+        mapped = {c: lookup.get(str(c), NO_AREA) for c in unique}
+        codes = pd.Series(codes).map(mapped).to_numpy(dtype=object)
+    return codes
+
+
+def timed_mask(crimes: pd.DataFrame, month: str) -> np.ndarray:
+    """Rows with an exact date and time inside ``month``."""
+    if "occurred_at" not in crimes or not len(crimes):
+        return np.zeros(len(crimes), dtype=bool)
+    when = pd.to_datetime(crimes["occurred_at"], errors="coerce")
+    ok = when.notna().to_numpy()
+    if ok.any():
+        ok &= (when.dt.strftime("%Y-%m") == month).to_numpy()
+    return ok
+
+
+def day_hour_counts(crimes: pd.DataFrame, month: str) -> tuple[int, list[int], list[int]]:
+    """(timed rows, counts per day of month, counts per hour of day)."""
+    mask = timed_mask(crimes, month)
+    if not mask.any():
+        return 0, [], []
+    when = pd.to_datetime(crimes.loc[mask, "occurred_at"])
+    year, mon = (int(p) for p in month.split("-"))
+    days = calendar.monthrange(year, mon)[1]
+    day = np.bincount(when.dt.day.to_numpy() - 1, minlength=days)[:days]
+    hour = np.bincount(when.dt.hour.to_numpy(), minlength=24)[:24]
+    return int(mask.sum()), [int(v) for v in day], [int(v) for v in hour]
+
+
+def content_columns(crimes: pd.DataFrame) -> list[str]:
+    """What a row says: every column but its reference and where it sits in the file."""
+    return [c for c in crimes.columns if c not in _NOT_CONTENT]
+
+
+def source_format(crimes: pd.DataFrame) -> str:
+    formats = set(crimes["source_format"].astype(str).unique()) if len(crimes) else set()
+    if len(formats) == 1:
+        return formats.pop()
+    return "mixed" if formats else ""
+
+
+def month_of(crimes: pd.DataFrame) -> str:
+    """The month most rows belong to."""
+    if not len(crimes):
+        raise ValueError("there are no crimes to check")
+    return str(crimes["month"].astype(str).value_counts().idxmax())
+
+
+def build_profile(
+    crimes: pd.DataFrame,
+    month: Optional[str] = None,
+    rejects: Optional[pd.DataFrame] = None,
+    area_lookup: Optional[dict[str, str]] = None,
+    labels: Optional[np.ndarray] = None,
+    snap_distance: Optional[np.ndarray] = None,
+    far_metres: float = DEFAULT_FAR_METRES,
+    areas: Optional[np.ndarray] = None,
+) -> MonthProfile:
+    """The profile of ``crimes`` (one month of the canonical crimes table).
+
+    ``labels`` and ``areas`` override the per-row label and area (a force extract's rows take
+    those of the map point they would snap to); ``snap_distance`` (metres, NaN for no
+    location) measures how far they would move."""
+    from .duplicates import repeat_runs
+
+    month = month or month_of(crimes)
+    located = crimes["has_location"].to_numpy(dtype=bool)
+    area = areas if areas is not None else area_codes(crimes, area_lookup)
+    by_area = pd.Series(area[located]).value_counts(sort=False)
+    label = labels if labels is not None else labels_of(crimes)
+    used = pd.unique(label[located & (label != "")]) if len(label) else []
+    lon = crimes["longitude"].to_numpy(dtype=np.float64)
+    lat = crimes["latitude"].to_numpy(dtype=np.float64)
+    timed, days, hours = day_hour_counts(crimes, month)
+    runs = repeat_runs(crimes)
+    rejected: dict[str, int] = {}
+    if rejects is not None and len(rejects):
+        rejected = {str(k): int(v) for k, v in rejects["reason"].value_counts().items()}
+    snapped = snapped_far = None
+    if snap_distance is not None:
+        dist = np.asarray(snap_distance, dtype=np.float64)
+        snapped = int(np.isfinite(dist).sum())
+        snapped_far = int((dist > far_metres).sum())
+    return MonthProfile(
+        month=month,
+        rows=len(crimes),
+        source_format=source_format(crimes),
+        by_category=_counts(crimes["crime_type"]),
+        by_area={str(k): int(v) for k, v in by_area.items() if k != NO_AREA},
+        by_outcome=_counts(crimes["last_outcome"]),
+        no_location=int((~located).sum()),
+        labels=sorted(str(v) for v in used),
+        cells=[int(v) for v in np.unique(cell_keys(lon[located], lat[located]))],
+        timed_rows=timed,
+        day_counts=days,
+        hour_counts=hours,
+        longest_repeat_run=runs.longest,
+        repeated_rows=runs.rows_in_batches,
+        rejected=rejected,
+        snapped=snapped,
+        snapped_far=snapped_far,
+    )
+
+
+def history_profiles(
+    crimes: pd.DataFrame,
+    before: Optional[str] = None,
+    months: int = 12,
+    area_lookup: Optional[dict[str, str]] = None,
+) -> list[MonthProfile]:
+    """Profiles of the last ``months`` months of a multi-month crimes table, all before
+    ``before`` (YYYY-MM) when given, oldest first."""
+    if not len(crimes):
+        return []
+    month = crimes["month"].astype(str)
+    wanted = sorted(m for m in month.unique() if before is None or m < before)[-months:]
+    profiles = []
+    for m in wanted:
+        rows = crimes.loc[(month == m).to_numpy()].reset_index(drop=True)
+        profiles.append(build_profile(rows, m, area_lookup=area_lookup))
+    return profiles
+
+
+def profiles_json(profiles: list[MonthProfile]) -> str:
+    """Month profiles as JSON text (the cache a force keeps beside its releases)."""
+    return json.dumps([p.to_dict() for p in profiles], indent=1, ensure_ascii=False) + "\n"
+
+
+def read_profiles_json(text: str) -> list[MonthProfile]:
+    data = json.loads(text)
+    if not isinstance(data, list):
+        raise ValueError("a QA history file holds a list of month profiles")
+    return [MonthProfile.from_dict(d) for d in data]

@@ -1,0 +1,248 @@
+"""Run the release QA and write its report (``qa_report.json`` and an accessible
+``qa_report.html``).
+
+The one implementation behind the command line (``cli qa``), Processing
+(``crime_mapper:release_qa``) and the dock's QA tab. Findings never stop a release: the
+analyst reads them, and the release's audit and manifest record them (``qa_record``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional, Union
+
+import numpy as np
+import pandas as pd
+
+from ..common.feedback import Feedback
+from ..common.staging import staged_outputs
+from . import checks as qa_checks
+from .findings import SEVERITIES, Finding, sort_findings
+from .profile import (
+    DEFAULT_FAR_METRES,
+    MonthProfile,
+    area_codes,
+    build_profile,
+    history_profiles,
+    labels_of,
+    month_of,
+)
+
+PathLike = Union[str, Path]
+REPORT_JSON = "qa_report.json"
+REPORT_HTML = "qa_report.html"
+TEMPLATE_NAME = "qa_report.html.j2"
+HISTORY_MONTHS = 12
+
+
+@dataclass
+class QaReport:
+    month: str
+    force: str
+    source_format: str
+    rows: int
+    history_months: list[str]
+    findings: list[Finding]
+    checks: list[dict[str, Any]]  # name, ran, note, description
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, int]:
+        return {s: sum(1 for f in self.findings if f.severity == s) for s in SEVERITIES}
+
+    @property
+    def verdict(self) -> str:
+        counts = self.counts()
+        if counts["high"]:
+            return (
+                f"{counts['high']} high-severity finding{'s' if counts['high'] > 1 else ''}: "
+                "look before publishing"
+            )
+        if counts["medium"]:
+            return f"no high-severity findings; {counts['medium']} to check"
+        return "no high-severity findings"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": "crime_mapper release QA",
+            "month": self.month,
+            "force": self.force,
+            "source_format": self.source_format,
+            "rows": self.rows,
+            "history_months": list(self.history_months),
+            "verdict": self.verdict,
+            "counts": self.counts(),
+            "settings": dict(self.settings),
+            "checks": list(self.checks),
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+def report_json(report: QaReport) -> str:
+    return json.dumps(report.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def qa_record(report: QaReport) -> dict[str, Any]:
+    """What a release's audit and manifest keep of the QA: the verdict, the counts, each
+    finding's id, severity and title, and the SHA-256 of the full report JSON."""
+    return {
+        "month": report.month,
+        "verdict": report.verdict,
+        "counts": report.counts(),
+        "history_months": list(report.history_months),
+        "findings": [
+            {"id": f.id, "severity": f.severity, "title": f.title} for f in report.findings
+        ],
+        "report_sha256": hashlib.sha256(report_json(report).encode("utf-8")).hexdigest(),
+    }
+
+
+def _snap(crimes: pd.DataFrame, map_points: Any, max_distance_m: float):
+    from ..release.snapping import MapPointIndex
+
+    index = MapPointIndex(map_points)
+    located = crimes["has_location"].to_numpy(dtype=bool)
+    lon = np.where(located, crimes["longitude"].to_numpy(dtype=np.float64), np.nan)
+    lat = np.where(located, crimes["latitude"].to_numpy(dtype=np.float64), np.nan)
+    result = index.query(lon, lat, max_distance_m)
+    distance = result.distance_m.copy()
+    distance[located & (result.index < 0)] = np.inf  # beyond the maximum: farther than far
+    return result.index, distance
+
+
+def run_release_qa(
+    crimes: pd.DataFrame,
+    history: Union[pd.DataFrame, list[MonthProfile]],
+    rejects: Optional[pd.DataFrame] = None,
+    map_points: Any = None,
+    area_lookup: Optional[dict[str, str]] = None,
+    month: Optional[str] = None,
+    far_metres: float = DEFAULT_FAR_METRES,
+    max_distance_m: float = 20000.0,
+    feedback: Optional[Feedback] = None,
+) -> QaReport:
+    """QA ``crimes`` (this month's canonical crimes table, as loaded) against ``history``
+    (earlier months' crimes, any number: the last 12 before this month are used; or their
+    month profiles). ``rejects`` is the load's rejects table; ``map_points`` (a MapPoints)
+    gives a force extract's rows their map point's label and area and measures how far they
+    would move; ``area_lookup`` maps LSOA codes to neighbourhoods."""
+    feedback = feedback or Feedback()
+    crimes = crimes.reset_index(drop=True)
+    month = month or month_of(crimes)
+    if isinstance(history, pd.DataFrame):
+        profiles = history_profiles(history, before=month, area_lookup=area_lookup)
+    else:
+        profiles = sorted((p for p in history if p.month < month), key=lambda p: p.month)
+        profiles = profiles[-HISTORY_MONTHS:]
+    feedback.check()
+    feedback.set_progress(30)
+
+    labels = labels_of(crimes)
+    areas = area_codes(crimes, area_lookup)
+    distance = None
+    labels_measured = bool((crimes["source_format"].astype(str) == "police.uk").any())
+    if map_points is not None and len(crimes):
+        index, distance = _snap(crimes, map_points, max_distance_m)
+        hit = index >= 0
+        force_rows = (crimes["source_format"].astype(str) != "police.uk").to_numpy() & hit
+        labels[force_rows] = np.asarray(map_points.label, dtype=object)[index[force_rows]]
+        no_area = force_rows & (areas == "")
+        point_area = np.asarray(map_points.lsoa_code, dtype=object)[index[no_area]]
+        if area_lookup:
+            point_area = np.array([area_lookup.get(str(c), "") for c in point_area], dtype=object)
+        areas[no_area] = point_area
+        labels_measured = True
+    feedback.check()
+    current = build_profile(
+        crimes, month, rejects, labels=labels, snap_distance=distance, far_metres=far_metres,
+        areas=areas,
+    )  # fmt: skip
+    feedback.set_progress(60)
+    ctx = qa_checks.QaContext(
+        month=month, crimes=crimes, current=current, history=profiles, rejects=rejects,
+        areas=areas, labels=labels, labels_measured=labels_measured, snap_distance=distance,
+        far_metres=far_metres, area_name="neighbourhood" if area_lookup else "LSOA",
+    )  # fmt: skip
+    findings: list[Finding] = []
+    ran: list[dict[str, Any]] = []
+    enough = len(profiles) >= qa_checks.MIN_HISTORY_MONTHS
+    for name, (check, needs_history, description) in qa_checks.CHECKS.items():
+        feedback.check()
+        entry = {"name": name, "description": description, "ran": True, "note": ""}
+        if needs_history and not enough:
+            entry.update(ran=False, note=f"needs {qa_checks.MIN_HISTORY_MONTHS} months of history")
+        elif name == "area_count" and not ctx.areas_known:
+            entry.update(
+                ran=False,
+                note="most located rows have no LSOA code: give map points (their LSOA is used)",
+            )
+        else:
+            findings.extend(check(ctx))
+        ran.append(entry)
+    if len(profiles) < HISTORY_MONTHS:
+        findings.append(
+            Finding(
+                "history",
+                "months",
+                "medium" if enough else "high",
+                f"Only {len(profiles)} months of history before {month}",
+                f"The checks compare {month} with the force's previous {HISTORY_MONTHS} months; "
+                f"{len(profiles)} were given"
+                + ("" if enough else ", too few to judge counts: those checks did not run")
+                + ". Give the earlier extracts or police.uk months.",
+                {"months": len(profiles)},
+            )
+        )
+    feedback.set_progress(100)
+    force = ""
+    if len(crimes):
+        force = str(crimes["reported_by"].astype(str).value_counts().idxmax())
+    return QaReport(
+        month=month,
+        force=force,
+        source_format=current.source_format,
+        rows=len(crimes),
+        history_months=[p.month for p in profiles],
+        findings=sort_findings(findings),
+        checks=ran,
+        settings={
+            "far_metres": far_metres,
+            "max_distance_m": max_distance_m,
+            "areas": "neighbourhood" if area_lookup else "LSOA",
+            "map_points": map_points is not None,
+        },
+    )
+
+
+def _environment():
+    import jinja2
+
+    from ... import RESOURCES_DIR
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(RESOURCES_DIR / "templates")),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def render_report_html(report: QaReport) -> str:
+    """The report as an accessible HTML page; every value is escaped."""
+    return _environment().get_template(TEMPLATE_NAME).render(report=report.to_dict())
+
+
+def write_report(report: QaReport, folder: PathLike) -> tuple[Path, Path]:
+    """Write qa_report.json and qa_report.html into ``folder`` together (both or neither)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    json_path, html_path = folder / REPORT_JSON, folder / REPORT_HTML
+    text, html = report_json(report), render_report_html(report)
+    with staged_outputs() as stage:
+        stage.path_for(json_path).write_text(text, encoding="utf-8")
+        stage.path_for(html_path).write_text(html, encoding="utf-8")
+    return json_path, html_path
