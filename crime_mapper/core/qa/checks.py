@@ -586,9 +586,9 @@ def check_duplicates(ctx: QaContext) -> list[Finding]:
     runs = repeat_runs(ctx.crimes)
     usual = max([h.longest_repeat_run for h in ctx.history], default=0)
     for run in runs.batches:
-        if run.rows < max(MIN_BATCH_ROWS, usual + 1):
+        if run.different < max(MIN_BATCH_ROWS, usual + 1):
             continue
-        severity = "high" if run.rows >= max(2 * MIN_BATCH_ROWS, 2 * usual) else "medium"
+        severity = "high" if run.different >= max(2 * MIN_BATCH_ROWS, 2 * usual) else "medium"
         out.append(
             Finding(
                 "duplicate_batch",
@@ -600,7 +600,7 @@ def check_duplicates(ctx: QaContext) -> list[Finding]:
                 f"(every column the same but the reference). The longest such stretch in the "
                 f"last {len(ctx.history)} months was {usual:,} rows. This is almost always a "
                 "batch exported twice: the crimes would be counted twice.",
-                {"rows": run.rows, "usual_longest": usual},
+                {"rows": run.rows, "different_rows": run.different, "usual_longest": usual},
                 rows=run.rows,
                 record_ids=run.record_ids,
                 lines=[f"{run.file}:{run.first_line}-{run.last_line}"],

@@ -8,9 +8,10 @@ distribution whose mean is its 12-month mean m and whose variance is
     V = m + alpha * m**2 + s**2 / n
 
 where alpha is the unit's own extra-Poisson dispersion ((s**2 - m) / m**2 from its n monthly
-counts, s**2 their sample variance) but never less than the median dispersion of its family
-(a unit whose twelve months happened to be calm is not trusted to stay calm), and s**2 / n is
-the uncertainty of the mean itself. The two-sided p-value of this month's count x is
+counts, s**2 their sample variance, at least 0) shrunk towards the median dispersion of its
+family as if that were PRIOR_MONTHS more months of evidence (a unit whose twelve months
+happened to be calm is not trusted to stay quite that calm), and s**2 / n is the uncertainty
+of the mean itself. The two-sided p-value of this month's count x is
 min(1, 2 * min(P(X <= x), P(X >= x))), and a family of k tests (14 categories, several hundred
 areas) is corrected by Bonferroni: p_adjusted = min(1, k * p). The "usual range" shown with a
 finding is the central interval that holds with probability 1 - 0.01 / k (so 99% for the whole
@@ -27,6 +28,7 @@ import numpy as np
 # (as the change hotspots do), so one new crime is not "infinitely" unusual.
 UNSEEN_MEAN_CRIMES = 0.5
 RANGE_LEVEL = 0.01  # family-wise level of the "usual range" interval
+PRIOR_MONTHS = 4.0  # weight, in months, of the family's dispersion in each unit's
 
 
 @dataclass
@@ -106,7 +108,7 @@ def count_test(units: list[str], history: np.ndarray, observed: np.ndarray) -> C
     alpha_unit = np.clip(np.nan_to_num(alpha_unit), 0.0, None)
     settled = mean >= 5.0  # dispersion of tiny counts is mostly noise
     floor = float(np.median(alpha_unit[settled])) if settled.any() else 0.0
-    alpha = np.maximum(alpha_unit, floor)
+    alpha = (months * alpha_unit + PRIOR_MONTHS * floor) / (months + PRIOR_MONTHS)
     variance = mean + alpha * mean**2 + var / months
     p = two_sided_p(observed, mean, variance)
     k = max(len(units), 1)
