@@ -243,7 +243,12 @@ def test_clean_release_with_empty_label_points_passes(world: dict, tmp_path: Pat
     labels = base.label.copy()
     labels[::3] = ""  # as police.uk publishes: "On or near " and nothing after it
     points = map_points_from_arrays(
-        base.longitude, base.latitude, labels, lsoa_code=base.lsoa_code, lsoa_name=base.lsoa_name
+        base.longitude,
+        base.latitude,
+        labels,
+        source="police.uk history",
+        lsoa_code=base.lsoa_code,
+        lsoa_name=base.lsoa_name,
     )
     release = anonymise(world["raw"], points, salt=SALT)
     assert (release.public["Location"] == "On or near ").any()

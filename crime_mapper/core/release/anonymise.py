@@ -42,6 +42,7 @@ import pandas as pd
 from ..common.feedback import Feedback, ScaledFeedback
 from ..common.vocabulary import ASB, all_category_names
 from . import audit as audit_module
+from . import disclosure
 from .audit import ACTION_MAP, ACTION_NO_LOCATION, ACTION_UNKNOWN, UNKNOWN_REJECTED
 from .public_schema import (
     LOCATION_PREFIX,
@@ -80,6 +81,15 @@ _SAME_POINT_M = 0.5  # a police.uk row that moved less than this stayed on its o
 
 class AnonymiseError(ValueError):
     """The inputs cannot make a release; raised before any work starts, naming the problem."""
+
+
+class DisclosureRefused(AnonymiseError, disclosure.DisclosureError):
+    """The release's locations are not anonymous (:mod:`.disclosure`); ``report`` says which
+    checks failed. Raised before the public table is made: nothing can be written."""
+
+    def __init__(self, report: disclosure.DisclosureReport) -> None:
+        super().__init__(report.message())
+        self.report = report
 
 
 @dataclass
@@ -289,13 +299,17 @@ def anonymise(
     feedback: Optional[Feedback] = None,
     *,
     index: Optional[MapPointIndex] = None,
+    other_raw: tuple = (),
 ) -> Release:
     """Make the public release table and its audit from a loaded crimes table.
 
     ``salt`` is required (bytes, or text taken as UTF-8, at least 16 bytes). ``rejects`` is
     the loader's rejects table, so the audit can account for rows rejected at load.
-    ``index`` lets a caller reuse a MapPointIndex built for ``points``. Writes no files.
-    Raises AnonymiseError before any work when the inputs cannot make a release.
+    ``index`` lets a caller reuse a MapPointIndex built for ``points``. ``other_raw``: (lon,
+    lat) arrays of other loaded months' raw crimes, whose locations must not be map points.
+    Writes no files. Raises AnonymiseError before any work when the inputs cannot make a
+    release, and DisclosureRefused (an AnonymiseError) when the snapped locations are not
+    anonymous (:mod:`.disclosure`: checked on every release, whatever the caller).
     """
     salt_bytes = _check_salt(salt)
     _validate(crimes, points, rules, max_distance_m)
@@ -360,6 +374,24 @@ def anonymise(
 
     at_point = point >= 0
     beyond = to_snap & ~at_point
+
+    # Disclosure control, fail closed: the snapped locations must be anonymous.
+    exempt = None
+    if "source_format" in crimes.columns:
+        exempt = _text_and_rank(crimes["source_format"], every)[0] == "police.uk"
+    verdict, safe_labels = disclosure.assess_release(
+        points,
+        point,
+        distance,
+        lon,
+        lat,
+        exempt=exempt,
+        min_addresses=rules.min_catchment_addresses,
+        confirmation=rules.confirm_unknown_catchments,
+        other_raw=other_raw,
+    )
+    if not verdict.passed:
+        raise DisclosureRefused(verdict)
     published = (action == _MAP) | (action == _NO_LOCATION)
     rows = np.flatnonzero(published)
     p_point = point[rows]
@@ -378,7 +410,7 @@ def anonymise(
     used, used_inverse = np.unique(p_point[p_point >= 0], return_inverse=True)
     pt_lon_value = np.asarray(points.longitude, dtype=np.float64)[used]
     pt_lat_value = np.asarray(points.latitude, dtype=np.float64)[used]
-    pt_label = np.asarray(points.label, dtype=object)[used]
+    pt_label = np.asarray(safe_labels, dtype=object)[used]
     pt_lsoa_code = np.asarray(points.lsoa_code, dtype=object)[used]
     pt_lsoa_name = np.asarray(points.lsoa_name, dtype=object)[used]
     pt_location = np.array([LOCATION_PREFIX + s for s in pt_label.tolist()], dtype=object)
@@ -477,5 +509,13 @@ def anonymise(
             "salt_fingerprint": salt_fingerprint(salt_bytes),
         },
     )
+    audit["disclosure"] = verdict.to_dict()
+    if verdict.labels_reduced:
+        audit["warnings"].append(
+            f"{len(verdict.labels_reduced):,} map point label(s) carried a house or flat number "
+            "and were reduced to the street (e.g. "
+            + ", ".join(repr(v) for v in sorted(set(verdict.labels_reduced))[:3])
+            + ")."
+        )
     feedback.set_progress(100)
     return Release(public=public, audit=audit, point_index=point_index)

@@ -301,6 +301,9 @@ def build_manifest(
             "rejected": totals.get("rejected"),
             "reconciles": audit.get("reconciles"),
             "leak_gate_passed": bool((audit.get("leak_gate") or {}).get("passed")),
+            # disclosure checks, K and any confirmation of unknown catchments (issue 9)
+            "disclosure": audit.get("disclosure"),
+            "map_points_used_by_source": (audit.get("map_points") or {}).get("used_by_source"),
         },
         "inputs": {
             "crimes": {

@@ -18,6 +18,12 @@ Documented defaults (:data:`DEFAULT_RULES`, and the shipped file
   safe means the row is withheld and counted in the audit until an analyst decides, in writing
   in a saved rules file, that it may be published.
 
+Disclosure settings (see :mod:`.disclosure`): ``min_catchment_addresses`` (K, default 8 as
+police.uk: a map point used must have at least K addresses in its catchment, or none) can only
+be lowered in a saved rules file, which the audit and manifest then record;
+``confirm_unknown_catchments`` is the analyst's written confirmation (who checked a user map
+point layer without address counts, and how) without which such a layer is refused.
+
 A sensitive row gets the *stricter* of its category's action and the sensitive action
 (``withhold`` > ``no_location`` > ``map``): the sensitive rule can only ever take information
 out of a release, never put back something the category rule took out. Categories a rules file
@@ -51,6 +57,7 @@ RULES_FORMAT = "crime_mapper release rules"
 RULES_VERSION = 1
 DEFAULT_CATEGORY_ACTION = "map"
 DEFAULT_SENSITIVE_ACTION = "withhold"
+DEFAULT_MIN_CATCHMENT_ADDRESSES = 8
 
 PathLike = Union[str, Path]
 
@@ -107,10 +114,23 @@ class ReleaseRules:
 
     category_actions: dict = field(default_factory=dict)
     sensitive_action: str = DEFAULT_SENSITIVE_ACTION
+    min_catchment_addresses: int = DEFAULT_MIN_CATCHMENT_ADDRESSES
+    confirm_unknown_catchments: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "category_actions", _canonical_actions(self.category_actions))
         _check_action(self.sensitive_action, "release rules, sensitive_action")
+        k = self.min_catchment_addresses
+        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+            raise ReleaseRulesError(
+                f"release rules: min_catchment_addresses must be a whole number of at least 1, "
+                f"not {k!r}"
+            )
+        if not isinstance(self.confirm_unknown_catchments, str):
+            raise ReleaseRulesError("release rules: confirm_unknown_catchments must be text")
+        object.__setattr__(
+            self, "confirm_unknown_catchments", " ".join(self.confirm_unknown_catchments.split())
+        )
 
     def action_for(self, category: str, sensitive: bool = False) -> str:
         """The action for one row: the category's, made stricter by the sensitive flag."""
@@ -127,6 +147,8 @@ class ReleaseRules:
             "actions": list(ACTIONS),
             "category_actions": dict(self.category_actions),
             "sensitive_action": self.sensitive_action,
+            "min_catchment_addresses": int(self.min_catchment_addresses),
+            "confirm_unknown_catchments": self.confirm_unknown_catchments,
         }
 
     @classmethod
@@ -144,7 +166,16 @@ class ReleaseRules:
             )
         unknown = sorted(
             set(data)
-            - {"format", "version", "actions", "category_actions", "sensitive_action", "notes"}
+            - {
+                "format",
+                "version",
+                "actions",
+                "category_actions",
+                "sensitive_action",
+                "min_catchment_addresses",
+                "confirm_unknown_catchments",
+                "notes",
+            }
         )
         if unknown:
             raise ReleaseRulesError(f"release rules: unknown key(s) {', '.join(unknown)}")
@@ -154,6 +185,10 @@ class ReleaseRules:
         return cls(
             category_actions=actions,
             sensitive_action=data.get("sensitive_action", DEFAULT_SENSITIVE_ACTION),
+            min_catchment_addresses=data.get(
+                "min_catchment_addresses", DEFAULT_MIN_CATCHMENT_ADDRESSES
+            ),
+            confirm_unknown_catchments=data.get("confirm_unknown_catchments", ""),
         )
 
     def to_json(self) -> str:
