@@ -39,6 +39,7 @@ from crime_mapper.core.release.crimes_input import (
     read_crimes_gpkg,
 )
 from crime_mapper.core.release.map_points import MapPointsError
+from crime_mapper.core.release.map_points_files import read_map_points_gpkg
 from crime_mapper.core.release.pipeline import PUBLIC_TABLE
 from crime_mapper.core.release.public_schema import PUBLIC_COLUMNS, read_public_csv
 from crime_mapper.core.release.release_files import (
@@ -173,7 +174,7 @@ def test_algorithms_are_registered_with_full_help(provider):
 
 
 def test_map_points_from_history_match_the_published_points(inputs):
-    points = io.read_map_points_gpkg(inputs["points_gpkg"])
+    points = read_map_points_gpkg(inputs["points_gpkg"])
     assert len(points) == inputs["points_count"] > 1000
     published = pd.concat(
         [read_public_csv(p) for p in sorted(LEICS_SEP.glob("*.csv"))]
@@ -214,7 +215,7 @@ def test_build_map_points_from_a_point_layer_in_bng(provider, tmp_path):
         {"MODE": 0, "POINTS": layer, "LABEL_FIELD": "name", "OUTPUT": str(tmp_path / "mp.gpkg")},
     )
     assert result["COUNT"] == 3
-    points = io.read_map_points_gpkg(tmp_path / "mp.gpkg")
+    points = read_map_points_gpkg(tmp_path / "mp.gpkg")
     assert points.label.tolist() == ["High Street", "Market Place", ""]
     np.testing.assert_allclose(points.longitude, lon, atol=2e-6)
     np.testing.assert_allclose(points.latitude, lat, atol=2e-6)
@@ -262,7 +263,7 @@ def test_build_map_points_from_roads_and_addresses(provider, tmp_path):
             "OUTPUT": str(tmp_path / "roads.gpkg"),
         },
     )
-    points = io.read_map_points_gpkg(tmp_path / "roads.gpkg")
+    points = read_map_points_gpkg(tmp_path / "roads.gpkg")
     assert result["COUNT"] == len(points) == 2
     assert sorted(points.label.tolist()) == ["East Street", "North Road"]
     assert int(points.addresses.sum()) == len(houses)
@@ -284,7 +285,7 @@ def test_build_map_points_hexagon_fallback_from_the_crimes_layer(provider, input
     )
     assert result["COUNT"] > 10
     assert "not street-level" in result["WARNINGS"]
-    points = io.read_map_points_gpkg(tmp_path / "hex.gpkg")
+    points = read_map_points_gpkg(tmp_path / "hex.gpkg")
     assert set(points.source) == {"hexagon fallback"}
     assert any("not street-level" in w for w in points.warnings)
 

@@ -17,10 +17,11 @@ from crime_mapper.core.release.public_schema import (
     read_public_csv,
     write_public_csv,
 )
+from crime_mapper.core.release.release_files import create_salt_file
 from crime_mapper.processing.hotspots_grid import CATEGORY_CHOICES
 from crime_mapper.qgis_bridge.hotspot_layers import GRID_TABLE, HOTSPOTS_GROUP
 from crime_mapper.qgis_bridge.layers import gpkg_uri
-from crime_mapper.qgis_bridge.run_anonymise import create_salt_file, run_anonymise
+from crime_mapper.qgis_bridge.run_anonymise import run_anonymise
 from crime_mapper.qgis_bridge.run_load import run_load
 
 REPO = Path(__file__).resolve().parent.parent

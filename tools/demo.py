@@ -102,9 +102,10 @@ def build_project(run: dict, project_path: Path) -> None:
         QgsVectorLayer,
     )
 
+    from crime_mapper.core.release.pipeline import PUBLIC_TABLE
     from crime_mapper.qgis_bridge.hotspot_layers import add_hotspot_to_project
     from crime_mapper.qgis_bridge.layers import add_load_to_project, gpkg_uri
-    from crime_mapper.qgis_bridge.run_anonymise import PUBLIC_TABLE, style_public_layer
+    from crime_mapper.qgis_bridge.run_anonymise import style_public_layer
 
     project = QgsProject.instance()
     project.clear()

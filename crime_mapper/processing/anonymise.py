@@ -255,7 +255,8 @@ class AnonymiseAlgorithm(CrimeMapperAlgorithm):
         feedback: QgsProcessingFeedback,
     ) -> dict:
         from ..core.gate.leak_gate import LeakError
-        from ..qgis_bridge.run_anonymise import ReleaseInputError, run_anonymise
+        from ..core.release.release_files import ReleaseInputError
+        from ..qgis_bridge.run_anonymise import run_anonymise
 
         crimes = crimes_from_parameters(self, parameters, context, self.CRIMES, self.CRIMES_FILES)
         points = map_points_from_parameters(

@@ -226,6 +226,7 @@ class BuildMapPointsAlgorithm(CrimeMapperAlgorithm):
         context: QgsProcessingContext,  # noqa: N802
         feedback: QgsProcessingFeedback,
     ) -> dict:
+        from ..core.release import map_points_files as files
         from ..core.release.crimes_input import load_profile, open_crimes_source
         from ..core.release.map_points import MapPointsError
         from ..qgis_bridge import map_points_io as io
@@ -240,7 +241,7 @@ class BuildMapPointsAlgorithm(CrimeMapperAlgorithm):
                 points = io.points_from_source(layer, label, adapter)
             elif mode == MODE_HISTORY:
                 paths = split_paths(self.parameterAsFileList(parameters, self.HISTORY, context))
-                points = io.history_points(paths, adapter)
+                points = files.history_points(paths, adapter)
             elif mode == MODE_ROADS:
                 roads = self.parameterAsVectorLayer(parameters, self.ROADS, context)
                 name = self.parameterAsString(parameters, self.ROAD_NAME_FIELD, context)
@@ -256,9 +257,9 @@ class BuildMapPointsAlgorithm(CrimeMapperAlgorithm):
                 )
                 size = self.parameterAsDouble(parameters, self.HEX_SIZE, context)
                 table = open_crimes_source(crimes, profile=profile, feedback=adapter).crimes
-                points = io.hexagon_points(table, size)
+                points = files.hexagon_points(table, size)
             adapter.check()
-            io.write_map_points_gpkg(points, output)
+            files.write_map_points_gpkg(points, output)
         except Cancelled as exc:
             raise QgsProcessingException(
                 "Cancelled: an earlier map points file was left unchanged."
@@ -275,7 +276,7 @@ class BuildMapPointsAlgorithm(CrimeMapperAlgorithm):
                     feedback.pushWarning(warning)
                 else:
                     feedback.reportError(warning, False)
-        uri = f"{output}|layername={io.MAP_POINTS_TABLE}"
+        uri = f"{output}|layername={files.MAP_POINTS_TABLE}"
         if context.project() is not None:
             details = QgsProcessingContext.LayerDetails(
                 "Map points",
