@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Optional
 
 from qgis.core import Qgis, QgsProject
-from qgis.gui import QgsDockWidget, QgsFileWidget
+from qgis.gui import QgsDockWidget
 from qgis.PyQt.QtCore import pyqtSignal
 from qgis.PyQt.QtWidgets import (
     QAbstractItemView,
@@ -47,6 +47,7 @@ from qgis.PyQt.QtWidgets import (
 
 from ..logger import get_logger
 from .task_runner import TaskRunner, notify
+from .widgets import file_widget
 
 LOG = get_logger()
 
@@ -123,14 +124,16 @@ class CrimeMapperDock(QgsDockWidget):
         layout.addLayout(buttons)
 
         form = QFormLayout()
-        self.profile_widget = QgsFileWidget(body)
-        self.profile_widget.setObjectName("crime_mapper_profile")
-        self.profile_widget.setStorageMode(QgsFileWidget.StorageMode.GetFile)
-        self.profile_widget.setFilter(PROFILE_FILTER)
-        self.profile_widget.setDialogTitle("Column-mapping profile")
-        self.profile_widget.setToolTip(
-            "Optional: JSON profile mapping a force's column names; police.uk files and known "
-            "header variants are detected without one"
+        self.profile_widget = file_widget(
+            body,
+            "open",
+            object_name="crime_mapper_profile",
+            file_filter=PROFILE_FILTER,
+            title="Column-mapping profile",
+            tooltip=(
+                "Optional: JSON profile mapping a force's column names; police.uk files and "
+                "known header variants are detected without one"
+            ),
         )
         form.addRow("Mapping profile (optional)", self.profile_widget)
         profile_row = QHBoxLayout()  # below the picker: a dock is narrow
@@ -146,12 +149,12 @@ class CrimeMapperDock(QgsDockWidget):
         profile_row.addWidget(self.edit_profile_button)
         form.addRow("", profile_row)
 
-        self.output_widget = QgsFileWidget(body)
-        self.output_widget.setObjectName("crime_mapper_output_dir")
-        self.output_widget.setStorageMode(QgsFileWidget.StorageMode.GetDirectory)
-        self.output_widget.setDialogTitle("Output folder")
-        self.output_widget.setToolTip(
-            "Folder for the crimes GeoPackage, the rejects CSV and the validation report"
+        self.output_widget = file_widget(
+            body,
+            "folder",
+            object_name="crime_mapper_output_dir",
+            title="Output folder",
+            tooltip="Folder for the crimes GeoPackage, the rejects CSV and the validation report",
         )
         form.addRow("Output folder", self.output_widget)
         layout.addLayout(form)

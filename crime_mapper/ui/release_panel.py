@@ -38,6 +38,7 @@ from qgis.PyQt.QtWidgets import (
 
 from ..logger import get_logger
 from .task_runner import TaskRunner, notify
+from .widgets import file_widget
 
 LOG = get_logger()
 
@@ -87,14 +88,16 @@ class ReleasePanel(QWidget):
     def _build_ui(self) -> None:
         layout = QVBoxLayout(self)
         form = QFormLayout()
-        self.crimes_widget = QgsFileWidget(self)
-        self.crimes_widget.setObjectName("crime_mapper_release_crimes")
-        self.crimes_widget.setStorageMode(QgsFileWidget.StorageMode.GetFile)
-        self.crimes_widget.setFilter("Crimes GeoPackage (*.gpkg)")
-        self.crimes_widget.setDialogTitle("Crimes GeoPackage from a load")
-        self.crimes_widget.setToolTip(
-            "The internal crimes GeoPackage a load wrote (the Load tab fills this in); "
-            "choose an earlier load's crimes.gpkg to release it"
+        self.crimes_widget = file_widget(
+            self,
+            "open",
+            object_name="crime_mapper_release_crimes",
+            file_filter="Crimes GeoPackage (*.gpkg)",
+            title="Crimes GeoPackage from a load",
+            tooltip=(
+                "The internal crimes GeoPackage a load wrote (the Load tab fills this in); "
+                "choose an earlier load's crimes.gpkg to release it"
+            ),
         )
         form.addRow("Crimes", self.crimes_widget)
         self.source_combo = QComboBox(self)
@@ -119,45 +122,52 @@ class ReleasePanel(QWidget):
         layer_form.addRow("Label field", self.label_field_combo)
         self.source_pages.addWidget(layer_page)
         # page 1: a map points GeoPackage (or CSV)
-        self.points_file_widget = QgsFileWidget(self.source_pages)
-        self.points_file_widget.setObjectName("crime_mapper_points_file")
-        self.points_file_widget.setStorageMode(QgsFileWidget.StorageMode.GetFile)
-        self.points_file_widget.setFilter("Map points (*.gpkg *.csv)")
-        self.points_file_widget.setToolTip(
-            "A GeoPackage written by 'Build anonymous map "
-            "points' (layer map_points), or a map points CSV"
+        self.points_file_widget = file_widget(
+            self.source_pages,
+            "open",
+            object_name="crime_mapper_points_file",
+            file_filter="Map points (*.gpkg *.csv)",
+            tooltip=(
+                "A GeoPackage written by 'Build anonymous map points' (layer map_points), or a "
+                "map points CSV"
+            ),
         )
         self.source_pages.addWidget(self.points_file_widget)
         # page 2: police.uk history files
-        self.history_widget = QgsFileWidget(self.source_pages)
-        self.history_widget.setObjectName("crime_mapper_history_files")
-        self.history_widget.setStorageMode(QgsFileWidget.StorageMode.GetMultipleFiles)
-        self.history_widget.setFilter("police.uk street files (*.csv *.zip)")
-        self.history_widget.setToolTip(
-            "The force's published police.uk street files: their "
-            "distinct points are the real map points"
+        self.history_widget = file_widget(
+            self.source_pages,
+            "open_many",
+            object_name="crime_mapper_history_files",
+            file_filter="police.uk street files (*.csv *.zip)",
+            tooltip=(
+                "The force's published police.uk street files: their distinct points are the "
+                "real map points"
+            ),
         )
         self.source_pages.addWidget(self.history_widget)
         self.source_pages.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         form.addRow("", self.source_pages)
 
-        self.rules_widget = QgsFileWidget(self)
-        self.rules_widget.setObjectName("crime_mapper_rules")
-        self.rules_widget.setStorageMode(QgsFileWidget.StorageMode.GetFile)
-        self.rules_widget.setFilter("Release rules (*.json)")
-        self.rules_widget.setToolTip(
-            "Optional: per-category actions (map, no_location, "
-            "withhold); default maps every category and withholds "
-            "rows flagged sensitive"
+        self.rules_widget = file_widget(
+            self,
+            "open",
+            object_name="crime_mapper_rules",
+            file_filter="Release rules (*.json)",
+            tooltip=(
+                "Optional: per-category actions (map, no_location, withhold); default maps every "
+                "category and withholds rows flagged sensitive"
+            ),
         )
         form.addRow("Release rules (optional)", self.rules_widget)
 
-        self.salt_widget = QgsFileWidget(self)
-        self.salt_widget.setObjectName("crime_mapper_salt")
-        self.salt_widget.setStorageMode(QgsFileWidget.StorageMode.GetFile)
-        self.salt_widget.setToolTip(
-            "The force's secret salt file: keep it outside the release "
-            "folder and reuse it every month so Crime IDs stay stable"
+        self.salt_widget = file_widget(
+            self,
+            "open",
+            object_name="crime_mapper_salt",
+            tooltip=(
+                "The force's secret salt file: keep it outside the release folder and reuse it "
+                "every month so Crime IDs stay stable"
+            ),
         )
         form.addRow("Salt file", self.salt_widget)
         self.new_salt_button = QPushButton("Create new salt…", self)
@@ -176,10 +186,12 @@ class ReleasePanel(QWidget):
         )
         form.addRow("Maximum distance", self.distance_spin)
 
-        self.output_widget = QgsFileWidget(self)
-        self.output_widget.setObjectName("crime_mapper_release_dir")
-        self.output_widget.setStorageMode(QgsFileWidget.StorageMode.GetDirectory)
-        self.output_widget.setDialogTitle("Release folder")
+        self.output_widget = file_widget(
+            self,
+            "folder",
+            object_name="crime_mapper_release_dir",
+            title="Release folder",
+        )
         form.addRow("Output folder", self.output_widget)
         layout.addLayout(form)
 
