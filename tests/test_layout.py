@@ -1,0 +1,217 @@
+"""The package layout's rules, checked statically (the source is parsed, nothing is imported).
+
+Why a test: the rules are what keeps crime_mapper easy to change, and a reviewer misses an
+import added deep inside a function. The rules:
+
+- ``crime_mapper/core`` is QGIS-free: it never imports qgis, PyQt, osgeo or Processing, and
+  nothing outside the core (so the command line and worker threads can use all of it).
+- ``crime_mapper/ui`` never imports ``crime_mapper.processing``: panels and algorithms both
+  call the same core / qgis_bridge functions, never each other.
+- No module imports another module's private (``_name``) helper, nor reaches into it as
+  ``module._name``: what another module needs is public and documented.
+- Qt only through ``qgis.PyQt`` (never PyQt5/PyQt6 directly), so the plugin runs on Qt5 and Qt6.
+- Deprecated QGIS enum spellings only in ``crime_mapper/compat.py``.
+- Every module opens with a docstring (what it holds and why).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "crime_mapper"
+
+CORE_FORBIDDEN = ("qgis", "PyQt5", "PyQt6", "PyQt", "sip", "osgeo", "processing")
+
+#: Deprecated enum spellings with a scoped replacement in compat.py.
+DEPRECATED_ENUMS = re.compile(
+    r"QgsWkbTypes\.GeometryType\.|QgsUnitTypes\.(DistanceUnit|RenderUnit)\.|"
+    r"QgsColorRampShader\.(Type|ClassificationMode)\.|QgsRasterBandStats\.Stats\.|"
+    r"QgsProcessing\.SourceType\.|QgsProcessingParameterNumber\.Type\.|"
+    r"QgsProcessingParameterFile\.Behavior\."
+)
+
+
+@dataclass(frozen=True)
+class Import:
+    module: str  # the absolute module imported from (relative imports resolved)
+    names: tuple[str, ...]  # names imported from it ("" for a plain `import x`)
+    line: int
+
+
+def module_name(path: Path) -> str:
+    parts = relative(path.with_suffix("")).split("/")
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def package_of(path: Path) -> str:
+    name = module_name(path)
+    return name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+
+
+def imports(path: Path, tree: ast.AST) -> list[Import]:
+    """Every import in the module, at any depth (functions, TYPE_CHECKING blocks)."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                found.append(Import(alias.name, ("",), node.lineno))
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package_of(path).split(".")
+                base = base[: len(base) - (node.level - 1)]
+                module = ".".join(base + ([node.module] if node.module else []))
+            else:
+                module = node.module or ""
+            found.append(Import(module, tuple(a.name for a in node.names), node.lineno))
+    return found
+
+
+def is_private(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__")
+
+
+def sources() -> list[Path]:
+    return sorted(PACKAGE.rglob("*.py"))
+
+
+def parsed(path: Path) -> ast.AST:
+    return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+
+
+def relative(path: Path) -> str:
+    """crime_mapper/... for messages, wherever the package lies."""
+    parts = path.parts
+    start = len(parts) - 1 - parts[::-1].index("crime_mapper")
+    return "/".join(parts[start:])
+
+
+def test_the_package_is_where_the_test_looks():
+    assert (PACKAGE / "core" / "__init__.py").is_file()
+    assert len(sources()) > 50
+
+
+def core_import_problems(package: Path) -> list[str]:
+    problems = []
+    for path in (package / "core").rglob("*.py"):
+        for imp in imports(path, parsed(path)):
+            top = imp.module.split(".")[0]
+            if top in CORE_FORBIDDEN:
+                problems.append(f"{relative(path)}:{imp.line} imports {imp.module}")
+            elif top == "crime_mapper" and not imp.module.startswith("crime_mapper.core"):
+                # the package __init__ (version, resource paths) imports no QGIS at module level
+                if imp.module == "crime_mapper" and not {"plugin", "classFactory"} & set(imp.names):
+                    continue
+                problems.append(f"{relative(path)}:{imp.line} imports {imp.module} (not core)")
+    return problems
+
+
+def test_core_imports_no_qgis_qt_gdal_or_outside_code():
+    assert core_import_problems(PACKAGE) == []
+
+
+def test_ui_never_imports_processing():
+    problems = []
+    for path in (PACKAGE / "ui").rglob("*.py"):
+        for imp in imports(path, parsed(path)):
+            via_package = imp.module == "crime_mapper" and "processing" in imp.names
+            if imp.module.startswith("crime_mapper.processing") or via_package:
+                problems.append(f"{relative(path)}:{imp.line} imports {imp.module}")
+            if imp.module == "processing" or imp.module.startswith("processing."):
+                problems.append(f"{relative(path)}:{imp.line} imports QGIS's {imp.module}")
+    assert problems == []
+
+
+def private_name_problems(package: Path) -> list[str]:
+    problems = []
+    for path in sorted(package.rglob("*.py")):
+        tree = parsed(path)
+        module_aliases: dict[str, str] = {}
+        for imp in imports(path, tree):
+            if not imp.module.startswith("crime_mapper"):
+                continue
+            for name in imp.names:
+                if is_private(name):
+                    problems.append(f"{relative(path)}:{imp.line} imports {imp.module}.{name}")
+        for node in ast.walk(tree):
+            # `from ..core.io import gpkg_write` / `import crime_mapper.x as y`: a module alias
+            if isinstance(node, ast.ImportFrom):
+                for alias in node.names:
+                    module_aliases[alias.asname or alias.name] = alias.name
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.asname:
+                        module_aliases[alias.asname] = alias.name
+        own_modules = {p.stem for p in PACKAGE.rglob("*.py") if p.stem != "__init__"} | {
+            p.name for p in PACKAGE.rglob("*") if p.is_dir()
+        }
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Attribute)
+                and is_private(node.attr)
+                and isinstance(node.value, ast.Name)
+                and node.value.id in module_aliases
+                and module_aliases[node.value.id].split(".")[-1] in own_modules
+            ):
+                problems.append(
+                    f"{relative(path)}:{node.lineno} reaches into {node.value.id}.{node.attr}"
+                )
+    return problems
+
+
+def test_no_private_names_imported_or_reached_into_across_modules():
+    assert private_name_problems(PACKAGE) == []
+
+
+def test_qt_only_through_qgis_pyqt():
+    problems = []
+    for path in sources():
+        for imp in imports(path, parsed(path)):
+            if imp.module.split(".")[0] in ("PyQt5", "PyQt6", "sip"):
+                problems.append(f"{relative(path)}:{imp.line} imports {imp.module}")
+    assert problems == []
+
+
+def test_deprecated_qgis_enums_only_in_compat():
+    problems = []
+    for path in sources():
+        if path.name == "compat.py" and path.parent == PACKAGE:
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if DEPRECATED_ENUMS.search(line):
+                problems.append(f"{relative(path)}:{number}: {line.strip()}")
+    assert problems == []
+
+
+@pytest.mark.parametrize("path", sources(), ids=relative)
+def test_every_module_opens_with_a_docstring(path: Path):
+    docstring = ast.get_docstring(parsed(path))
+    assert docstring and len(docstring.split()) >= 3, relative(path)
+
+
+def test_the_rules_catch_what_they_are_for(tmp_path: Path):
+    """The checks above, on planted violations: a rule that cannot fail is no rule."""
+    package = tmp_path / "crime_mapper"
+    (package / "core" / "io").mkdir(parents=True)
+    (package / "core" / "io" / "gpkg_write.py").write_text('"""w"""\n', encoding="utf-8")
+    (package / "core" / "bad.py").write_text(
+        '"""planted"""\n'
+        "def f():\n"
+        "    from qgis.core import QgsProject\n"
+        "    from ..plugin import CrimeMapperPlugin\n"
+        "    from ..io import gpkg_write\n"
+        "    from .x import _secret\n"
+        "    return gpkg_write._quote\n",
+        encoding="utf-8",
+    )
+    core = core_import_problems(package)
+    assert any("qgis.core" in p for p in core) and any("crime_mapper.plugin" in p for p in core)
+    private = private_name_problems(package)
+    assert any("_secret" in p for p in private)
+    assert any("gpkg_write._quote" in p for p in private)
