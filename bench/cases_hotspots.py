@@ -100,7 +100,7 @@ def force_year_gpkg() -> Path:
 
 
 def _force_points() -> Any:
-    from crime_mapper.qgis_bridge.hotspot_layers import points_from_layer
+    from crime_mapper.qgis_bridge.hotspot_input import points_from_layer
 
     return points_from_layer(str(force_year_gpkg()))
 
@@ -139,7 +139,7 @@ def _national_points(input_path: Path) -> Any:
 
     from crime_mapper.core.common.geography import WGS84, transform
     from crime_mapper.core.common.projection import choose_crs
-    from crime_mapper.qgis_bridge.hotspot_layers import HotspotPoints
+    from crime_mapper.core.hotspots.points import HotspotPoints
 
     frame = pd.read_csv(input_path, usecols=["Longitude", "Latitude"]).dropna()
     lon = frame["Longitude"].to_numpy(dtype=np.float64)
@@ -202,7 +202,8 @@ def _setup_national() -> Any:
 
 
 def _run_grid_force(ctx: Any, _input: Path, workdir: Path) -> dict:
-    from crime_mapper.qgis_bridge.hotspot_layers import points_from_layer, run_grid
+    from crime_mapper.qgis_bridge.hotspot_input import points_from_layer
+    from crime_mapper.qgis_bridge.hotspot_layers import run_grid
 
     points = points_from_layer(str(force_year_gpkg()))
     out = run_grid(points, workdir / "grid.gpkg", cell_size_m=250.0)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from qgis.core import QgsProject, QgsVectorLayer
 
-from crime_mapper.qgis_bridge.hotspot_layers import HOTSPOTS_GROUP, legend_text
+from crime_mapper.qgis_bridge.hotspot_style import HOTSPOTS_GROUP, legend_text
 from crime_mapper.qgis_bridge.run_load import run_load
 from crime_mapper.ui.hotspots_panel import HotspotsPanel
 

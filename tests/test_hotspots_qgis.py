@@ -25,6 +25,7 @@ from qgis.core import (
 
 from crime_mapper.core.common import palette
 from crime_mapper.core.hotspots.hexgrid import HexGrid, HotspotInputError, TooManyCells, hex_cells
+from crime_mapper.qgis_bridge import hotspot_files, hotspot_input, hotspot_publish, hotspot_style
 from crime_mapper.qgis_bridge import hotspot_layers as hl
 from crime_mapper.qgis_bridge.layers import CRIMES_TABLE, gpkg_uri
 from crime_mapper.qgis_bridge.run_load import run_load
@@ -88,7 +89,7 @@ def _memory_points(
 
 
 def test_geographic_layer_is_projected_to_bng_automatically(crimes_gpkg):
-    points = hl.points_from_layer(str(crimes_gpkg))
+    points = hotspot_input.points_from_layer(str(crimes_gpkg))
     assert points.crs == "EPSG:27700"
     assert len(points) == sum(LOCATED.values())
     assert points.skipped_no_location == 348 + 402
@@ -101,12 +102,14 @@ def test_geographic_layer_is_projected_to_bng_automatically(crimes_gpkg):
 
 def test_fast_geopackage_read_matches_feature_iteration(crimes_gpkg):
     layer = QgsVectorLayer(gpkg_uri(crimes_gpkg, CRIMES_TABLE), "c", "ogr")
-    spec = hl._gpkg_table(layer)
+    spec = hotspot_input.gpkg_point_table(layer)
     assert spec is not None
-    fast = hl._read_gpkg(layer, spec, "crime_type", "month", "Burglary", ["2022-10"], True)
+    fast = hotspot_input.read_gpkg_points(
+        layer, spec, "crime_type", "month", "Burglary", ["2022-10"], True
+    )
     from crime_mapper.core.common.feedback import Feedback
 
-    slow = hl._read_features(
+    slow = hotspot_input.read_feature_points(
         layer, "crime_type", "month", "Burglary", ["2022-10"], True, Feedback()
     )
     assert len(fast[0]) == len(slow[0]) > 50
@@ -115,9 +118,11 @@ def test_fast_geopackage_read_matches_feature_iteration(crimes_gpkg):
 
 
 def test_category_and_month_filters(crimes_gpkg):
-    october = hl.points_from_layer(str(crimes_gpkg), months="2022-10")
+    october = hotspot_input.points_from_layer(str(crimes_gpkg), months="2022-10")
     assert len(october) == LOCATED["2022-10"]
-    burglary = hl.points_from_layer(str(crimes_gpkg), category="burglary", months=["2022-10"])
+    burglary = hotspot_input.points_from_layer(
+        str(crimes_gpkg), category="burglary", months=["2022-10"]
+    )
     with sqlite3.connect(crimes_gpkg) as conn:
         expected = conn.execute(
             "SELECT count(*) FROM crimes WHERE crime_type = 'Burglary' AND "
@@ -129,14 +134,14 @@ def test_category_and_month_filters(crimes_gpkg):
 
 def test_projected_metre_layer_is_used_as_it_is(qgis_app):
     layer = _memory_points("EPSG:27700", [(458_000.0, 304_000.0), (458_100.0, 304_050.0)])
-    points = hl.points_from_layer(layer)
+    points = hotspot_input.points_from_layer(layer)
     assert points.crs == "EPSG:27700" and points.notes == []
     assert points.x.tolist() == [458_000.0, 458_100.0]
 
 
 def test_northern_ireland_points_get_irish_transverse_mercator(qgis_app):
     layer = _memory_points("EPSG:4326", [(-5.93, 54.60), (-5.92, 54.59), (-6.0, 54.5)])
-    points = hl.points_from_layer(layer)
+    points = hotspot_input.points_from_layer(layer)
     assert points.crs == "EPSG:2157"
     assert any("Irish Transverse Mercator" in n for n in points.notes)
 
@@ -144,26 +149,26 @@ def test_northern_ireland_points_get_irish_transverse_mercator(qgis_app):
 def test_projected_crs_in_feet_is_a_clear_error(qgis_app):
     layer = _memory_points("EPSG:2263", [(1_000_000.0, 200_000.0)])  # NY Long Island, US feet
     with pytest.raises(HotspotInputError, match="not metres"):
-        hl.points_from_layer(layer)
+        hotspot_input.points_from_layer(layer)
 
 
 def test_empty_layer_is_a_clear_error(qgis_app):
     layer = _memory_points("EPSG:4326", [])
     with pytest.raises(HotspotInputError, match="is empty"):
-        hl.points_from_layer(layer)
+        hotspot_input.points_from_layer(layer)
 
 
 def test_months_without_features_name_what_the_layer_holds(crimes_gpkg):
     with pytest.raises(HotspotInputError, match=r"2021-01.*holds 2022-09 to 2022-10"):
-        hl.points_from_layer(str(crimes_gpkg), months="2021-01")
+        hotspot_input.points_from_layer(str(crimes_gpkg), months="2021-01")
     with pytest.raises(HotspotInputError, match="YYYY-MM"):
-        hl.points_from_layer(str(crimes_gpkg), months="October")
+        hotspot_input.points_from_layer(str(crimes_gpkg), months="October")
     with pytest.raises(HotspotInputError, match="unknown crime category"):
-        hl.points_from_layer(str(crimes_gpkg), category="Jaywalking")
+        hotspot_input.points_from_layer(str(crimes_gpkg), category="Jaywalking")
 
 
 def test_too_many_cells_is_refused_before_work(crimes_gpkg, tmp_path):
-    points = hl.points_from_layer(str(crimes_gpkg))
+    points = hotspot_input.points_from_layer(str(crimes_gpkg))
     with pytest.raises(TooManyCells, match="larger hexagon size"):
         hl.run_gi(points, tmp_path / "gi.gpkg", cell_size_m=5.0, max_cells=1_000)
     with pytest.raises(TooManyCells, match="coarser cell size"):
@@ -175,7 +180,7 @@ def test_too_many_cells_is_refused_before_work(crimes_gpkg, tmp_path):
 
 
 def test_polygon_geopackage_is_valid_and_indexed(crimes_gpkg, tmp_path):
-    points = hl.points_from_layer(str(crimes_gpkg))
+    points = hotspot_input.points_from_layer(str(crimes_gpkg))
     out = hl.run_grid(points, tmp_path / "grid.gpkg", cell_size_m=400.0)
     assert _gdal_messages(out.path) == []
     with sqlite3.connect(out.path) as conn:
@@ -195,14 +200,14 @@ def test_polygon_geopackage_is_valid_and_indexed(crimes_gpkg, tmp_path):
 
 
 def test_kde_geotiff_has_crs_geotransform_compression_nodata(crimes_gpkg, tmp_path):
-    points = hl.points_from_layer(str(crimes_gpkg), months="2022-10")
+    points = hotspot_input.points_from_layer(str(crimes_gpkg), months="2022-10")
     out = hl.run_kde(points, tmp_path / "kde.tif", cell_m=50.0, bandwidth_m=300.0)
     ds = gdal.Open(str(out.path))
     assert ds.GetGeoTransform()[1] == 50.0 and ds.GetGeoTransform()[5] == -50.0
     assert "British National Grid" in ds.GetProjection()
     assert ds.GetMetadata("IMAGE_STRUCTURE").get("COMPRESSION") == "LZW"
     band = ds.GetRasterBand(1)
-    assert band.GetNoDataValue() == hl.KDE_NODATA
+    assert band.GetNoDataValue() == hotspot_files.KDE_NODATA
     data = band.ReadAsArray()
     # the surface integrates to the number of crimes: sum(density per km²) x cell area in km²
     assert data.sum() * (0.05 * 0.05) == pytest.approx(len(points), rel=0.02)
@@ -254,7 +259,9 @@ def test_processing_grid(provider, crimes_gpkg, tmp_path):
     assert len(labels) == 5 and all(label.endswith(" crimes") for label in labels)
     # the explanation travels in the stored style (custom property); the abstract is set
     # when crime_mapper adds the layer (see test_results_load_into_the_project_styled)
-    assert "300 m hexagons" in hl.legend_text(layer) and "2022-09" in hl.legend_text(layer)
+    assert "300 m hexagons" in hotspot_style.legend_text(
+        layer
+    ) and "2022-09" in hotspot_style.legend_text(layer)
 
 
 def test_processing_gi_with_fdr(provider, crimes_gpkg, tmp_path):
@@ -274,7 +281,7 @@ def test_processing_gi_with_fdr(provider, crimes_gpkg, tmp_path):
     assert [c.symbol().color().name() for c in renderer.categories()] == [
         c.colour for c in palette.GI_CLASSES
     ]
-    text = hl.legend_text(layer)
+    text = hotspot_style.legend_text(layer)
     assert text.startswith("Getis-Ord Gi* on 250 m hexagons")
     assert "90/95/99% confidence" in text and "correction on" in text
     values = {f["gi_class"]: f["class_label"] for f in layer.getFeatures()}
@@ -301,7 +308,7 @@ def test_processing_kde(provider, crimes_gpkg, tmp_path):
     assert items[0].color.alpha() == 0 and items[0].value == 0.0
     assert all(item.label.endswith("crimes per km²") for item in items)
     assert "Silverman" in result["LEGEND"] and "crimes per km²" in result["LEGEND"]
-    assert hl.legend_text(layer) == result["LEGEND"]
+    assert hotspot_style.legend_text(layer) == result["LEGEND"]
 
 
 def test_processing_change(provider, crimes_gpkg, tmp_path):
@@ -321,7 +328,9 @@ def test_processing_change(provider, crimes_gpkg, tmp_path):
     assert [c.label() for c in layer.renderer().categories()] == [
         c.label for c in palette.CHANGE_CLASSES
     ]
-    assert "Poisson" in hl.legend_text(layer) and "2022-09" in hl.legend_text(layer)
+    assert "Poisson" in hotspot_style.legend_text(layer) and "2022-09" in hotspot_style.legend_text(
+        layer
+    )
     totals = [(f["current"], f["baseline_mean"]) for f in layer.getFeatures()]
     assert sum(c for c, _ in totals) == LOCATED["2022-10"]
     assert sum(b for _, b in totals) == pytest.approx(LOCATED["2022-09"])
@@ -385,10 +394,10 @@ def release():
 
 def test_publish_refuses_the_internal_table(qgis_app, release, tmp_path):
     _public, raw, points = release
-    with pytest.raises(hl.PublishError, match="public release table"):
-        hl.publish_hotspot_grid(raw, raw, points, tmp_path / "grid.gpkg")
-    with pytest.raises(hl.PublishError):
-        hl.publish_hotspot_grid(raw.to_dict(), raw, points, tmp_path / "grid.gpkg")
+    with pytest.raises(hotspot_publish.PublishError, match="public release table"):
+        hotspot_publish.publish_hotspot_grid(raw, raw, points, tmp_path / "grid.gpkg")
+    with pytest.raises(hotspot_publish.PublishError):
+        hotspot_publish.publish_hotspot_grid(raw.to_dict(), raw, points, tmp_path / "grid.gpkg")
     assert not list(tmp_path.iterdir())
 
 
@@ -396,7 +405,7 @@ def test_publish_from_the_public_release_passes_the_gate(qgis_app, release, tmp_
     from crime_mapper.core.gate.leak_gate import check_release
 
     public, raw, points = release
-    path = hl.publish_hotspot_grid(
+    path = hotspot_publish.publish_hotspot_grid(
         public, raw, points, tmp_path / "grid.gpkg", cell_size_m=500.0, method="gi"
     )
     layer = QgsVectorLayer(gpkg_uri(path, hl.GRID_TABLE), "public", "ogr")
@@ -420,8 +429,8 @@ def test_publish_refuses_a_release_edited_off_its_map_points(qgis_app, release, 
     edited = public.copy()
     row = int((edited["Longitude"] != "").to_numpy().argmax())
     edited.loc[row, "Longitude"] = f"{float(edited.loc[row, 'Longitude']) + 0.0007:.6f}"
-    earlier = hl.publish_hotspot_grid(public, raw, points, tmp_path / "grid.gpkg")
+    earlier = hotspot_publish.publish_hotspot_grid(public, raw, points, tmp_path / "grid.gpkg")
     before = earlier.read_bytes()
     with pytest.raises(LeakError, match="coordinates_are_map_points"):
-        hl.publish_hotspot_grid(edited, raw, points, tmp_path / "grid.gpkg")
+        hotspot_publish.publish_hotspot_grid(edited, raw, points, tmp_path / "grid.gpkg")
     assert (tmp_path / "grid.gpkg").read_bytes() == before

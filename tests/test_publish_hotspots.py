@@ -19,7 +19,8 @@ from crime_mapper.core.release.public_schema import (
 )
 from crime_mapper.core.release.release_files import create_salt_file
 from crime_mapper.processing.hotspots_grid import CATEGORY_CHOICES
-from crime_mapper.qgis_bridge.hotspot_layers import GRID_TABLE, HOTSPOTS_GROUP
+from crime_mapper.qgis_bridge.hotspot_layers import GRID_TABLE
+from crime_mapper.qgis_bridge.hotspot_style import HOTSPOTS_GROUP
 from crime_mapper.qgis_bridge.layers import gpkg_uri
 from crime_mapper.qgis_bridge.run_anonymise import run_anonymise
 from crime_mapper.qgis_bridge.run_load import run_load

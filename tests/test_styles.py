@@ -19,6 +19,7 @@ from qgis.PyQt.QtCore import QVariant
 
 from crime_mapper.core.common import palette
 from crime_mapper.core.load.loader import load_extracts
+from crime_mapper.qgis_bridge import hotspot_input, hotspot_style
 from crime_mapper.qgis_bridge import hotspot_layers as hl
 from crime_mapper.qgis_bridge.layers import CRIMES_TABLE, crimes_layer, gpkg_uri
 from crime_mapper.qgis_bridge.renderers import (
@@ -139,7 +140,7 @@ def test_crime_markers_keep_shapes_through_sld(crimes_gpkg, tmp_path):
 
 
 def test_gi_style_round_trip_keeps_legend_and_explanation(crimes_gpkg, tmp_path):
-    points = hl.points_from_layer(str(crimes_gpkg))
+    points = hotspot_input.points_from_layer(str(crimes_gpkg))
     out = hl.run_gi(
         points,
         tmp_path / "gi.gpkg",
@@ -156,14 +157,14 @@ def test_gi_style_round_trip_keeps_legend_and_explanation(crimes_gpkg, tmp_path)
     assert [(r.label(), r.symbol().color().name()) for r in rules] == [
         (c.label, c.colour) for c in palette.GI_CLASSES
     ]
-    assert hl.legend_text(fresh) == ""
+    assert hotspot_style.legend_text(fresh) == ""
     apply_style(fresh, out.qml)  # QML: the categorized renderer and the explanation
     assert fresh.renderer().type() == "categorizedSymbol"
-    assert hl.legend_text(fresh) == out.legend_text
+    assert hotspot_style.legend_text(fresh) == out.legend_text
 
 
 def test_kde_style_qml_reapplies_and_raster_sld_is_refused(crimes_gpkg, tmp_path):
-    points = hl.points_from_layer(str(crimes_gpkg))
+    points = hotspot_input.points_from_layer(str(crimes_gpkg))
     out = hl.run_kde(points, tmp_path / "kde.tif", cell_m=100.0, sld_path=tmp_path / "kde.sld")
     assert "crimes per km²" in out.sld.read_text(encoding="utf-8")
     layer = QgsRasterLayer(str(out.path), "k", "gdal")
@@ -171,7 +172,7 @@ def test_kde_style_qml_reapplies_and_raster_sld_is_refused(crimes_gpkg, tmp_path
         apply_style(layer, out.sld)
     apply_style(layer, out.path.with_suffix(".qml"))
     assert layer.renderer().type() == "singlebandpseudocolor"
-    assert hl.legend_text(layer) == out.legend_text
+    assert hotspot_style.legend_text(layer) == out.legend_text
 
 
 def test_apply_style_errors(qgis_app, tmp_path, lsoa_counts):

@@ -60,7 +60,8 @@ def run_release(out_dir: Path) -> dict:
     from crime_mapper.core.load.loader import load_extracts
     from crime_mapper.core.release.map_points import map_points_from_history
     from crime_mapper.core.release.map_points_files import write_map_points_gpkg
-    from crime_mapper.qgis_bridge.hotspot_layers import points_from_layer, run_gi, run_kde
+    from crime_mapper.qgis_bridge.hotspot_input import points_from_layer
+    from crime_mapper.qgis_bridge.hotspot_layers import run_gi, run_kde
     from crime_mapper.qgis_bridge.run_anonymise import run_anonymise
     from crime_mapper.qgis_bridge.run_load import run_load
 
@@ -103,7 +104,7 @@ def build_project(run: dict, project_path: Path) -> None:
     )
 
     from crime_mapper.core.release.pipeline import PUBLIC_TABLE
-    from crime_mapper.qgis_bridge.hotspot_layers import add_hotspot_to_project
+    from crime_mapper.qgis_bridge.hotspot_style import add_hotspot_to_project
     from crime_mapper.qgis_bridge.layers import add_load_to_project, gpkg_uri
     from crime_mapper.qgis_bridge.run_anonymise import style_public_layer
 

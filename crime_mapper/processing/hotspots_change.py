@@ -17,7 +17,6 @@ class HotspotsChangeAlgorithm(HotspotAlgorithmBase):
     """Per-hexagon Poisson test of the current month(s) against the baseline months."""
 
     KIND = "change"
-    HAS_MONTHS = False  # CURRENT_MONTH and BASELINE_MONTHS take its place
 
     def name(self) -> str:
         return "hotspots_change"
@@ -42,7 +41,8 @@ class HotspotsChangeAlgorithm(HotspotAlgorithmBase):
         self.add_fdr_parameter()
 
     def settings(self, parameters: dict, context: QgsProcessingContext) -> Any:
-        from ..qgis_bridge.hotspot_layers import HotspotInputError, parse_months
+        from ..core.hotspots.hexgrid import HotspotInputError
+        from ..core.hotspots.selection import parse_months
 
         settings = super().settings(parameters, context)
         settings.fdr = self.parameterAsBool(parameters, self.FDR, context)

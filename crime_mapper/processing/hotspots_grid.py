@@ -29,6 +29,7 @@ from ..compat import NUMBER_DOUBLE, NUMBER_INTEGER, SOURCE_VECTOR_POINT, SOURCE_
 from ..core.common.feedback import Cancelled
 from ..core.common.vocabulary import CATEGORY_NAMES
 from ..core.hotspots.hexgrid import DEFAULT_MAX_CELLS
+from ..core.hotspots.methods import HotspotMethod, hotspot_method
 from .base import CrimeMapperAlgorithm, LayerStyler
 
 #: CATEGORY enum choices: index 0 = every crime, then the 14 police.uk categories in order.
@@ -59,7 +60,7 @@ def hotspot_styler(kind: str, title: str, legend: str) -> LayerStyler:
     """Styles a hotspot result as the dock does (Processing loads it without its style)."""
 
     def style(layer: QgsMapLayer) -> None:
-        from ..qgis_bridge.hotspot_layers import style_hotspot_layer
+        from ..qgis_bridge.hotspot_style import style_hotspot_layer
 
         style_hotspot_layer(layer, kind, legend, title)
 
@@ -86,10 +87,11 @@ class HotspotAlgorithmBase(CrimeMapperAlgorithm):
     LEGEND = "LEGEND"
     CRS = "CRS"
 
-    KIND = "grid"
-    DEFAULT_CELL = 500.0
-    CELL_LABEL = "Hexagon size (metres between neighbouring cell centres)"
-    HAS_MONTHS = True
+    KIND = "grid"  # a name in core.hotspots.methods.METHODS: defaults and labels come from it
+
+    @classmethod
+    def method(cls) -> HotspotMethod:
+        return hotspot_method(cls.KIND)
 
     def tags(self) -> list[str]:
         return ["crime", "hotspot", "hexagon", "grid", "police", "intelligence"]
@@ -102,9 +104,9 @@ class HotspotAlgorithmBase(CrimeMapperAlgorithm):
         self.addParameter(
             QgsProcessingParameterNumber(
                 self.CELL_SIZE,
-                self.CELL_LABEL,
+                self.method().size_label,
                 NUMBER_DOUBLE,
-                self.DEFAULT_CELL,
+                self.method().default_size_m,
                 minValue=1.0,
             )
         )
@@ -113,7 +115,7 @@ class HotspotAlgorithmBase(CrimeMapperAlgorithm):
                 self.CATEGORY, "Crime category", CATEGORY_CHOICES, defaultValue=0
             )
         )
-        if self.HAS_MONTHS:
+        if self.method().uses_months:
             self.addParameter(
                 QgsProcessingParameterString(
                     self.MONTHS, "Months (e.g. 2022-09,2022-10; empty = all)", optional=True
@@ -163,7 +165,11 @@ class HotspotAlgorithmBase(CrimeMapperAlgorithm):
 
         index = self.parameterAsEnum(parameters, self.CATEGORY, context)
         category = None if index <= 0 else CATEGORY_CHOICES[index]
-        months = self.parameterAsString(parameters, self.MONTHS, context) if self.HAS_MONTHS else ""
+        months = (
+            self.parameterAsString(parameters, self.MONTHS, context)
+            if self.method().uses_months
+            else ""
+        )
         return HotspotSettings(
             method=self.KIND,
             cell_size_m=self.parameterAsDouble(parameters, self.CELL_SIZE, context),
@@ -186,7 +192,8 @@ class HotspotAlgorithmBase(CrimeMapperAlgorithm):
         context: QgsProcessingContext,  # noqa: N802
         feedback: QgsProcessingFeedback,
     ) -> dict:
-        from ..qgis_bridge.hotspot_layers import HotspotInputError, parse_months
+        from ..core.hotspots.hexgrid import HotspotInputError
+        from ..core.hotspots.selection import parse_months
         from ..qgis_bridge.hotspot_task import run_hotspot
 
         layer = self.parameterAsVectorLayer(parameters, self.INPUT, context)

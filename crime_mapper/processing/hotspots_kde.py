@@ -19,8 +19,6 @@ class HotspotsKdeAlgorithm(HotspotAlgorithmBase):
     """Quartic kernel density of crimes in crimes per km², as a styled GeoTIFF."""
 
     KIND = "kde"
-    DEFAULT_CELL = 50.0
-    CELL_LABEL = "Raster cell size (metres)"
 
     def name(self) -> str:
         return "hotspots_kde"

@@ -3,21 +3,15 @@
 Issue 4: "publishing a hotspot layer goes through the leak gate like everything public". The
 internal hotspot algorithms run on exact data and are for internal use; this one builds the
 grid only from the public release CSV (written by crime_mapper:anonymise), checks that the
-release it starts from is itself safe, and writes through
-qgis_bridge.hotspot_layers.publish_hotspot_grid, which runs the leak gate on the staged file
-before it is moved into place.
-
-:func:`run_publish_hotspots` is the one implementation behind this algorithm and the dock's
-Hotspots panel ("Publish for the public…"); it touches no QGIS layer, so it runs in a
-QgsTask worker thread.
+release it starts from is itself safe, and gates the staged file before it is moved into
+place. It calls qgis_bridge.hotspot_publish.run_publish_hotspots, the same implementation as
+the dock's Hotspots panel ("Publish for the public…").
 """
 
 from __future__ import annotations
 
 import os
-import sqlite3
-from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Optional, Union
 
 from qgis.core import (
     QgsProcessingContext,
@@ -34,216 +28,15 @@ from qgis.core import (
 )
 
 from ..compat import FILE_BEHAVIOUR_FILE, NUMBER_DOUBLE, NUMBER_INTEGER, SOURCE_VECTOR_POLYGON
-from ..core.common.feedback import Cancelled, Feedback, ScaledFeedback
-from ..core.common.geography import WGS84
+from ..core.common.feedback import Cancelled
 from ..core.hotspots.hexgrid import DEFAULT_MAX_CELLS
+from ..core.hotspots.methods import PUBLIC_METHODS
 from .anonymise import crimes_from_parameters, map_points_from_parameters
 from .base import CrimeMapperAlgorithm
 from .hotspots_grid import CATEGORY_CHOICES, hotspot_styler
 from .release_parameters import add_crimes_parameters, add_map_points_parameters
 
 PathLike = Union[str, "os.PathLike[str]"]
-
-#: METHOD enum choices: (kind given to publish_hotspot_grid, label).
-METHODS: tuple[tuple[str, str], ...] = (
-    ("grid", "Crime counts on hexagons"),
-    ("gi", "Hot and cold spots (Getis-Ord Gi*)"),
-)
-_SQLITE_MAGIC = b"SQLite format 3\x00"
-
-
-def read_release_csv(path: PathLike) -> Any:
-    """The public release table from its CSV, or a PublishError saying why it is not one.
-
-    Checked here, before anything is read or written, because the one thing that must never
-    happen is a "public" grid made from the internal crimes table (exact locations).
-    """
-    from ..core.release.public_schema import PUBLIC_COLUMNS, read_public_csv
-    from ..qgis_bridge.hotspot_layers import PublishError
-
-    path = Path(path)
-    wanted = (
-        "the public release CSV written by crime_mapper:anonymise (police.uk street "
-        "columns, coordinates at map points)"
-    )
-    if not path.is_file():
-        raise PublishError(f"RELEASE not found: {path}. Give {wanted}.")
-    with open(path, "rb") as handle:
-        head = handle.read(len(_SQLITE_MAGIC))
-    if head == _SQLITE_MAGIC:
-        raise PublishError(
-            f"RELEASE {path.name} is a GeoPackage/SQLite file (such as the internal crimes "
-            "GeoPackage of a load), not the public release: a public hotspot grid is built "
-            f"only from {wanted}. Anonymise first, then publish from the release CSV."
-        )
-    try:
-        public = read_public_csv(path)
-    except (UnicodeDecodeError, ValueError) as exc:  # pandas parser errors are ValueErrors
-        raise PublishError(
-            f"RELEASE {path.name} cannot be read as a CSV ({exc}); give {wanted}."
-        ) from exc
-    if list(public.columns) != list(PUBLIC_COLUMNS):
-        extra = [str(c) for c in public.columns if c not in PUBLIC_COLUMNS]
-        found = f"non-public columns such as {', '.join(extra[:6])}" if extra else "other columns"
-        raise PublishError(
-            f"RELEASE {path.name} is not the public release table: it has {found}; a public "
-            f"hotspot grid is built only from {wanted}, exactly: "
-            f"{', '.join(PUBLIC_COLUMNS)}. Anonymise first, then publish from the release."
-        )
-    return public
-
-
-def publish_title(
-    method: str, cell_size_m: float, category: Optional[str], months: list[str]
-) -> str:
-    from ..qgis_bridge.hotspot_layers import describe_months
-
-    what = "hot and cold spots" if method == "gi" else "crime counts"
-    return (
-        f"Public {what}, {cell_size_m:,.0f} m hexagons "
-        f"({category or 'all crimes'}, {describe_months(months)})"
-    )
-
-
-def publish_legend(
-    method: str,
-    cell_size_m: float,
-    category: Optional[str],
-    months: list[str],
-    fdr: bool,
-    release_name: str,
-) -> str:
-    """The plain-words explanation stored with the published layer."""
-    from ..qgis_bridge.hotspot_layers import describe_months
-
-    subject = f"{category or 'all crimes'}, {describe_months(months)}"
-    base = (
-        f"Made for the public from the police.uk-style release {release_name} "
-        f"({subject}): crimes are counted at their published (anonymous map point) "
-        f"locations, on {cell_size_m:,.0f} m hexagons of a fixed grid. Crimes published "
-        "without a location are not counted. The only coordinates in this layer are the "
-        "hexagon corners; it passed the leak gate before it was written."
-    )
-    if method == "gi":
-        return base + (
-            " Getis-Ord Gi*: hot spots are cells whose neighbourhood (the cell and "
-            "its 6 neighbours) holds many more published crimes than average, cold "
-            "spots many fewer; 90/95/99% confidence, false discovery rate "
-            f"correction {'on' if fdr else 'off'}."
-        )
-    return base + " Darker = more crimes; classes are quantiles of the counts."
-
-
-def _grid_facts(path: Path) -> tuple[int, int]:
-    """(cells, crimes counted) of a written public grid."""
-    from ..qgis_bridge.hotspot_layers import GRID_TABLE
-
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
-        cells, crimes = conn.execute(
-            f'SELECT COUNT(*), COALESCE(SUM("count"), 0) FROM "{GRID_TABLE}"'
-        ).fetchone()
-    return int(cells), int(crimes)
-
-
-def run_publish_hotspots(
-    release_csv: PathLike,
-    crimes: Any,
-    points: Any,
-    out_path: PathLike,
-    *,
-    method: str = "grid",
-    cell_size_m: float = 500.0,
-    category: Optional[str] = None,
-    months: Any = None,
-    fdr: bool = False,
-    max_cells: int = DEFAULT_MAX_CELLS,
-    profile_path: Optional[PathLike] = None,
-    feedback: Optional[Feedback] = None,
-) -> Any:
-    """Publish a hotspot grid from the public release CSV, through the leak gate twice.
-
-    ``crimes``: the raw (internal) table the gate checks against: a crimes GeoPackage path or
-    URI, or extract paths (+ ``profile_path``). ``points``: a MapPointsSpec or a map points
-    file (.gpkg / .csv). publish_hotspot_grid gates the release itself (a CSV edited since
-    anonymising, e.g. one coordinate moved off its map point, is refused: the grid would count
-    crimes where the public must not see them), then the staged grid with the hexagon corners
-    as the only extra coordinates allowed. Raises PublishError or
-    HotspotInputError (bad input), LeakError (gate failed) or Cancelled; in every case
-    before ``out_path`` is replaced. Returns a qgis_bridge.hotspot_layers.HotspotOutputs
-    (kind "grid" or "gi"), so the panel adds and styles it like any hotspot layer.
-    """
-    from ..core.release.crimes_input import load_profile, open_crimes_source
-    from ..qgis_bridge.hotspot_layers import (
-        HotspotOutputs,
-        PublishError,
-        parse_category,
-        parse_months,
-        publish_hotspot_grid,
-    )
-    from ..qgis_bridge.map_points_io import MapPointsSpec
-
-    feedback = feedback or Feedback()
-    if method not in {kind for kind, _ in METHODS}:
-        raise PublishError(
-            f"unknown method {method!r}: one of " + ", ".join(kind for kind, _ in METHODS)
-        )
-    category = parse_category(category)
-    month_list = parse_months(months)
-    public = read_release_csv(release_csv)
-    feedback.set_progress(5.0)
-    if not isinstance(points, MapPointsSpec):
-        points = MapPointsSpec(
-            "file", paths=[str(points)], description=f"map points file {Path(str(points)).name}"
-        )
-    point_set = points.resolve(None, ScaledFeedback(feedback, 5.0, 15.0))
-    feedback.check()
-    raw = open_crimes_source(
-        crimes, profile=load_profile(profile_path), feedback=ScaledFeedback(feedback, 15.0, 45.0)
-    ).crimes
-    feedback.check()
-    feedback.set_progress(45.0)
-    path = publish_hotspot_grid(
-        public,
-        raw,
-        point_set,
-        out_path,
-        cell_size_m=cell_size_m,
-        method=method,
-        fdr=fdr,
-        category=category,
-        months=month_list,
-        max_cells=max_cells,
-        feedback=ScaledFeedback(feedback, 45.0, 100.0),
-    )
-    cells, counted = _grid_facts(path)
-    feedback.set_progress(100.0)
-    name = Path(release_csv).name
-    located = int((public["Longitude"] != "").sum())
-    notes = (
-        [
-            f"{len(public) - located:,} crimes of the release have no published location "
-            "and are not on the map."
-        ]
-        if located < len(public)
-        else []
-    )
-    return HotspotOutputs(
-        method,
-        Path(path),
-        publish_title(method, cell_size_m, category, month_list),
-        publish_legend(method, cell_size_m, category, month_list, fdr, name),
-        WGS84,
-        counted,
-        cells,
-        notes=notes,
-        facts={
-            "cell_size_m": float(cell_size_m),
-            "fdr": bool(fdr),
-            "release": name,
-            "published_rows": len(public),
-            "published_located": located,
-        },
-    )
 
 
 class PublishHotspotsAlgorithm(CrimeMapperAlgorithm):
@@ -342,7 +135,7 @@ class PublishHotspotsAlgorithm(CrimeMapperAlgorithm):
         add_map_points_parameters(self, self.MAP_POINTS, self.LABEL_FIELD)
         self.addParameter(
             QgsProcessingParameterEnum(
-                self.METHOD, "Method", [label for _, label in METHODS], defaultValue=0
+                self.METHOD, "Method", [m.label for m in PUBLIC_METHODS], defaultValue=0
             )
         )
         self.addParameter(
@@ -398,8 +191,9 @@ class PublishHotspotsAlgorithm(CrimeMapperAlgorithm):
         feedback: QgsProcessingFeedback,
     ) -> dict:
         from ..core.gate.leak_gate import LeakError
+        from ..core.hotspots.hexgrid import HotspotInputError
         from ..core.release.map_points import MapPointsError
-        from ..qgis_bridge.hotspot_layers import HotspotInputError, PublishError
+        from ..qgis_bridge.hotspot_publish import PublishError, run_publish_hotspots
 
         crimes = crimes_from_parameters(self, parameters, context, self.CRIMES, self.CRIMES_FILES)
         points = map_points_from_parameters(
@@ -418,7 +212,7 @@ class PublishHotspotsAlgorithm(CrimeMapperAlgorithm):
                 crimes,
                 points,
                 out_path,
-                method=METHODS[self.parameterAsEnum(parameters, self.METHOD, context)][0],
+                method=PUBLIC_METHODS[self.parameterAsEnum(parameters, self.METHOD, context)].name,
                 cell_size_m=self.parameterAsDouble(parameters, self.CELL_SIZE, context),
                 category=None if index <= 0 else CATEGORY_CHOICES[index],
                 months=self.parameterAsString(parameters, self.MONTHS, context),

@@ -1,4 +1,4 @@
-"""The dock's background hotspot run: a QgsTask around qgis_bridge.hotspot_layers.
+"""The dock's background hotspot run: a QgsTask around the runs of qgis_bridge.hotspot_layers.
 
 run() executes in a QgsTaskManager worker thread: it opens its own copy of the point layer
 from a source URI (a layer object never crosses threads), reads the points, runs the chosen
@@ -14,19 +14,12 @@ from typing import Any, Optional
 from qgis.core import QgsMapLayer, QgsProject, QgsTask
 
 from ..core.common.feedback import Cancelled, Feedback, ScaledFeedback
+from ..core.hotspots.hexgrid import DEFAULT_MAX_CELLS, HotspotInputError
+from ..core.hotspots.methods import hotspot_method
 from ..logger import get_logger
-from .hotspot_layers import (
-    DEFAULT_MAX_CELLS,
-    KINDS,
-    HotspotInputError,
-    HotspotOutputs,
-    add_hotspot_to_project,
-    points_from_layer,
-    run_change,
-    run_gi,
-    run_grid,
-    run_kde,
-)
+from .hotspot_input import points_from_layer
+from .hotspot_layers import HotspotOutputs, run_change, run_gi, run_grid, run_kde
+from .hotspot_style import add_hotspot_to_project
 from .load_task import TaskFeedback
 
 LOG = get_logger()
@@ -37,7 +30,7 @@ class HotspotSettings:
     """Everything a hotspot run needs besides its input and output (one place, so the panel,
     the task and tests agree on names and defaults)."""
 
-    method: str = "gi"  # one of hotspot_layers.KINDS
+    method: str = "gi"  # a name in core.hotspots.methods.METHODS
     cell_size_m: float = 500.0  # hexagon size (grid, gi, change) or raster cell (kde)
     category: Optional[str] = None  # None = all crimes
     months: list[str] = field(default_factory=list)  # [] = all months
@@ -63,9 +56,7 @@ def run_hotspot(
     Shared by HotspotTask and the Processing algorithms, so both give the same files.
     """
     feedback = feedback or Feedback()
-    method = settings.method
-    if method not in KINDS:
-        raise HotspotInputError(f"unknown hotspot method {method!r}: one of {', '.join(KINDS)}")
+    method = hotspot_method(settings.method).name  # an unknown name is a HotspotInputError
     months = [] if method == "change" else settings.months
     points = points_from_layer(
         source,

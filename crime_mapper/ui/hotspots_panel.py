@@ -26,7 +26,7 @@ from qgis.core import (
     QgsTask,
     QgsVectorLayer,
 )
-from qgis.gui import QgsFieldComboBox, QgsFileWidget, QgsMapLayerComboBox
+from qgis.gui import QgsFieldComboBox, QgsMapLayerComboBox
 from qgis.PyQt.QtCore import pyqtSignal
 from qgis.PyQt.QtWidgets import (
     QCheckBox,
@@ -46,32 +46,14 @@ from qgis.PyQt.QtWidgets import (
 
 from ..compat import GEOMETRY_POINT, GEOMETRY_POLYGON
 from ..core.common.vocabulary import CATEGORY_NAMES
+from ..core.hotspots.methods import METHODS, hotspot_method
 from .task_runner import TaskRunner, notify
+from .widgets import file_widget
 
 if TYPE_CHECKING:
     from qgis.gui import QgisInterface
 
     from ..qgis_bridge.hotspot_task import HotspotTask
-
-#: (kind, label, default cell size in metres)
-METHODS: tuple[tuple[str, str, float], ...] = (
-    ("gi", "Hot and cold spots (Getis-Ord Gi*)", 500.0),
-    ("grid", "Crime counts on hexagons", 500.0),
-    ("kde", "Kernel density surface", 50.0),
-    ("change", "Change since previous months", 500.0),
-)
-OUTPUT_SUFFIX = {"grid": ".gpkg", "gi": ".gpkg", "change": ".gpkg", "kde": ".tif"}
-
-
-def _file_widget(
-    parent: QWidget, mode: object, file_filter: str, placeholder: str
-) -> QgsFileWidget:
-    """A path field with a browse button (typing a path works too)."""
-    widget = QgsFileWidget(parent)
-    widget.setStorageMode(mode)
-    widget.setFilter(file_filter)
-    widget.lineEdit().setPlaceholderText(placeholder)
-    return widget
 
 
 class HotspotsPanel(QWidget):
@@ -117,8 +99,8 @@ class HotspotsPanel(QWidget):
         form.addRow("", self.source_label)
 
         self.method_combo = QComboBox(self)
-        for kind, label, _ in METHODS:
-            self.method_combo.addItem(label, kind)
+        for method in METHODS:
+            self.method_combo.addItem(method.label, method.name)
         form.addRow("Method", self.method_combo)
 
         self.cell_spin = QDoubleSpinBox(self)
@@ -164,11 +146,11 @@ class HotspotsPanel(QWidget):
         self.max_cells_spin.setSingleStep(100_000)
         form.addRow("Maximum cells", self.max_cells_spin)
 
-        self.output_edit = _file_widget(
+        self.output_edit = file_widget(
             self,
-            QgsFileWidget.StorageMode.SaveFile,
-            "Hotspot layer (*.gpkg *.tif)",
-            "default: beside the crimes GeoPackage",
+            "save",
+            file_filter="Hotspot layer (*.gpkg *.tif)",
+            placeholder="default: beside the crimes GeoPackage",
         )
         form.addRow("Output file", self.output_edit)
         layout.addLayout(form)
@@ -193,25 +175,25 @@ class HotspotsPanel(QWidget):
             "checked by the leak gate against the crimes of the last load"
         )
         publish_form = QFormLayout(publish)
-        self.release_edit = _file_widget(
+        self.release_edit = file_widget(
             publish,
-            QgsFileWidget.StorageMode.GetFile,
-            "Public release CSV (*.csv)",
-            "public release CSV (from Anonymise)",
+            "open",
+            file_filter="Public release CSV (*.csv)",
+            placeholder="public release CSV (from Anonymise)",
         )
         publish_form.addRow("Release CSV", self.release_edit)
-        self.map_points_edit = _file_widget(
+        self.map_points_edit = file_widget(
             publish,
-            QgsFileWidget.StorageMode.GetFile,
-            "Map points (*.gpkg *.csv)",
-            "map points file (.gpkg or .csv)",
+            "open",
+            file_filter="Map points (*.gpkg *.csv)",
+            placeholder="map points file (.gpkg or .csv)",
         )
         publish_form.addRow("Map points", self.map_points_edit)
-        self.publish_output_edit = _file_widget(
+        self.publish_output_edit = file_widget(
             publish,
-            QgsFileWidget.StorageMode.SaveFile,
-            "GeoPackage (*.gpkg)",
-            "default: beside the release CSV",
+            "save",
+            file_filter="GeoPackage (*.gpkg)",
+            placeholder="default: beside the release CSV",
         )
         publish_form.addRow("Public layer", self.publish_output_edit)
         self.publish_button = QPushButton("Publish through the leak gate", publish)
@@ -248,22 +230,23 @@ class HotspotsPanel(QWidget):
         from ..core.hotspots.kde import DEFAULT_MAX_CELLS as KDE_MAX_CELLS
 
         kind = self.method()
-        default = {k: cell for k, _, cell in METHODS}[kind]
-        self.cell_spin.setValue(default)
-        self.cell_label.setText("Raster cell size" if kind == "kde" else "Hexagon size")
-        self.max_cells_spin.setValue(KDE_MAX_CELLS if kind == "kde" else DEFAULT_MAX_CELLS)
+        method = hotspot_method(kind)
+        self.cell_spin.setValue(method.default_size_m)
+        self.cell_label.setText("Raster cell size" if method.is_raster else "Hexagon size")
+        self.cell_spin.setToolTip(method.size_label)
+        self.max_cells_spin.setValue(KDE_MAX_CELLS if method.is_raster else DEFAULT_MAX_CELLS)
         for widget in (
             self.current_edit,
             self.current_label,
             self.baseline_edit,
             self.baseline_label,
         ):
-            widget.setVisible(kind == "change")
+            widget.setVisible(not method.uses_months)
         for widget in (self.months_edit, self.months_label):
-            widget.setVisible(kind != "change")
-        self.fdr_check.setVisible(kind in ("gi", "change"))
+            widget.setVisible(method.uses_months)
+        self.fdr_check.setVisible(method.uses_fdr)
         for widget in (self.bandwidth_spin, self.bandwidth_label):
-            widget.setVisible(kind == "kde")
+            widget.setVisible(method.uses_bandwidth)
 
     # --- state a test (or the dock) can set -----------------------------------------------
     def set_crimes_source(self, gpkg_path: Optional[str]) -> None:
@@ -289,7 +272,7 @@ class HotspotsPanel(QWidget):
 
     def settings(self):
         """The HotspotSettings the form describes (months are parsed when the run starts)."""
-        from ..qgis_bridge.hotspot_layers import parse_months
+        from ..core.hotspots.selection import parse_months
         from ..qgis_bridge.hotspot_task import HotspotSettings
 
         kind = self.method()
@@ -329,7 +312,9 @@ class HotspotsPanel(QWidget):
             return text
         uri, _ = self.input_source()
         folder = Path(uri.split("|", 1)[0]).parent if uri else Path.home()
-        return str(folder / f"hotspots_{kind}_{int(self.cell_spin.value())}m{OUTPUT_SUFFIX[kind]}")
+        return str(
+            folder / f"hotspots_{kind}_{int(self.cell_spin.value())}m{hotspot_method(kind).suffix}"
+        )
 
     # --- running --------------------------------------------------------------------------
     def _set_running(self, running: bool) -> None:
@@ -359,7 +344,7 @@ class HotspotsPanel(QWidget):
         if uri is None:
             notify(self.iface, why, Qgis.MessageLevel.Warning)
             return False
-        from ..qgis_bridge.hotspot_layers import HotspotInputError
+        from ..core.hotspots.hexgrid import HotspotInputError
 
         try:
             settings = self.settings()
@@ -374,7 +359,7 @@ class HotspotsPanel(QWidget):
             )
             return False
         out_path = self.output_path()
-        expected = OUTPUT_SUFFIX[settings.method]
+        expected = hotspot_method(settings.method).suffix
         if not out_path.lower().endswith(expected):
             notify(
                 self.iface, f"The output file must end with {expected}.", Qgis.MessageLevel.Warning
@@ -457,7 +442,7 @@ class HotspotsPanel(QWidget):
         source = self._crimes_source
 
         def work(task: QgsTask):  # worker thread: files only
-            from ..processing.publish_hotspots import run_publish_hotspots
+            from ..qgis_bridge.hotspot_publish import run_publish_hotspots
             from ..qgis_bridge.load_task import TaskFeedback
 
             return run_publish_hotspots(
@@ -476,7 +461,7 @@ class HotspotsPanel(QWidget):
     def _on_published(self, task: QgsTask) -> None:
         """Completed or terminated: the fromFunction task holds the outputs or the exception."""
         from ..core.common.feedback import Cancelled
-        from ..qgis_bridge.hotspot_layers import add_hotspot_to_project
+        from ..qgis_bridge.hotspot_style import add_hotspot_to_project
 
         exception, outputs = task.exception, task.returned_values
         if exception is None and outputs is not None:

@@ -7,12 +7,17 @@ left, instead of drawing an empty layer or failing deep inside numpy.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Optional
+import re
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Optional
 
-import pandas as pd
-
+from crime_mapper.core.common.vocabulary import CATEGORY_NAMES, normalise_category
 from crime_mapper.core.hotspots.hexgrid import HotspotInputError
+
+if TYPE_CHECKING:  # pandas loads when a selection runs, not when QGIS lists the algorithms
+    import pandas as pd
+
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 def _listed(values: Iterable[str], limit: int = 6) -> str:
@@ -31,6 +36,8 @@ def select(
     None means all. With `require_location`, rows without coordinates are dropped (they cannot
     be placed in a cell). Raises HotspotInputError naming what was asked for and what the table
     has when nothing is left."""
+    import pandas as pd
+
     if crimes is None or len(crimes) == 0:
         raise HotspotInputError("The layer has no crimes (it is empty).")
     keep = pd.Series(True, index=crimes.index)
@@ -62,3 +69,45 @@ def select(
             )
         keep &= located
     return crimes.loc[keep.to_numpy()]
+
+
+def parse_months(value: Any) -> list[str]:
+    """Months from "2022-09,2022-10" (commas, semicolons or spaces), a list, or nothing.
+
+    ValueError (a HotspotInputError) names any entry that is not YYYY-MM.
+    """
+    if value is None:
+        return []
+    items = value if isinstance(value, (list, tuple)) else re.split(r"[,;\s]+", str(value))
+    months = [str(m).strip() for m in items if str(m).strip()]
+    bad = [m for m in months if not _MONTH.match(m)]
+    if bad:
+        raise HotspotInputError(
+            f"months must be written YYYY-MM (e.g. 2022-10); not: {', '.join(bad)}"
+        )
+    return sorted(set(months))
+
+
+def parse_category(value: Optional[str]) -> Optional[str]:
+    """A canonical category name, or None for all crimes ("", "All", None)."""
+    if (
+        value is None
+        or not str(value).strip()
+        or str(value).strip().lower() in ("all", "all crimes")
+    ):
+        return None
+    name = normalise_category(str(value))
+    if name is None:
+        raise HotspotInputError(
+            f"unknown crime category {value!r}; use one of: " + ", ".join(CATEGORY_NAMES)
+        )
+    return name
+
+
+def describe_months(months: Sequence[str]) -> str:
+    """Months in plain words: "all months", "2022-10", "3 months, 2022-08 to 2022-10"."""
+    if not months:
+        return "all months"
+    if len(months) == 1:
+        return months[0]
+    return f"{len(months)} months, {months[0]} to {months[-1]}"

@@ -1,0 +1,74 @@
+"""The plain-words explanations stored with every hotspot layer (its legend text).
+
+Why in the core: the same words go into the layer's abstract and metadata in QGIS, the QML/SLD
+styles, the Processing log and the web map, so they are made once, from the method's settings
+and facts, without QGIS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from crime_mapper.core.hotspots.points import HotspotPoints
+from crime_mapper.core.hotspots.selection import describe_months
+
+
+def metres(value: float) -> str:
+    """A distance for a legend: "500 m", "1,000 m", "2.5 m"."""
+    return f"{value:,.0f} m" if value >= 10 else f"{value:g} m"
+
+
+def grid_text(points: HotspotPoints, size_m: float) -> str:
+    return (
+        f"Crime counts on {metres(size_m)} hexagons ({points.subject()}). Each hexagon "
+        f"holds the number of crimes whose point falls inside it; hexagons are "
+        f"{metres(size_m)} from centre to neighbouring centre, on a fixed lattice in "
+        f"{points.crs}, so the same cells appear every month and maps can be compared. "
+        "Darker = more crimes; classes are quantiles of the counts."
+    )
+
+
+def gi_text(points: HotspotPoints, size_m: float, fdr: bool, rings: int = 1) -> str:
+    neighbours = 3 * rings * (rings + 1)
+    return (
+        f"Getis-Ord Gi* on {metres(size_m)} hexagons ({points.subject()}): cells whose "
+        f"neighbourhood (the cell and its {neighbours} neighbours) has many more crimes "
+        "(hot spot) or many fewer (cold spot) than the average over the whole area. "
+        "Classes at 90/95/99% confidence (two-sided); false discovery rate (FDR) "
+        f"correction {'on' if fdr else 'off'}"
+        + (
+            ": with many cells tested, fewer pass by chance."
+            if fdr
+            else ": with many cells tested, about 1 in 10 'hot spot, 90%' cells may be chance."
+        )
+        + " Internal analysis: exact data, not for publication."
+    )
+
+
+def kde_text(points: HotspotPoints, cell_m: float, bandwidth_m: float, rule: str) -> str:
+    return (
+        f"Kernel density of crimes ({points.subject()}) in crimes per km², on "
+        f"{metres(cell_m)} cells. Each crime is spread smoothly over a circle of radius "
+        f"{metres(bandwidth_m)} (the bandwidth: {rule}); the surface is the sum, so "
+        "darker = more crimes close by. Internal analysis: exact data."
+    )
+
+
+def change_text(
+    points: HotspotPoints,
+    size_m: float,
+    current: Sequence[str],
+    baseline: Sequence[str],
+    fdr: bool,
+    method: str = "",
+) -> str:
+    method = method or (
+        "Poisson test of the current count per cell against the mean of the baseline months."
+    )
+    return (
+        f"Change hotspots on {metres(size_m)} hexagons ({points.category or 'all crimes'}"
+        f"): cells where {describe_months(list(current))} has significantly more (or "
+        f"fewer) crimes than usual in {describe_months(list(baseline))}. Method: {method} "
+        f"False discovery rate correction {'on' if fdr else 'off'}. Internal analysis: "
+        "exact data."
+    )

@@ -1,0 +1,146 @@
+"""How a hotspot layer looks and explains itself, and adding it to the project.
+
+The renderer comes from the palette (qgis_bridge.renderers), the field aliases and the
+plain-words explanation (core.hotspots.legend) go into the layer's abstract, metadata and a
+custom property, so they travel with the style into the GeoPackage, the QML and the SLD.
+:func:`store_style` runs in the worker thread on the file just written; :func:`hotspot_layer`
+and :func:`add_hotspot_to_project` build the layer on the main thread.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Optional
+
+from qgis.core import QgsLayerTreeGroup, QgsMapLayer, QgsProject, QgsRasterLayer, QgsVectorLayer
+
+from ..compat import RASTER_STAT_MAX
+from .layers import gpkg_uri
+from .renderers import (
+    CHANGE_CLASS_FIELD,
+    GI_CLASS_FIELD,
+    change_renderer,
+    gi_renderer,
+    graduated_renderer,
+    kde_raster_renderer,
+)
+from .styles import save_style
+
+if TYPE_CHECKING:
+    from .hotspot_layers import HotspotOutputs
+
+HOTSPOTS_GROUP = "Hotspots"
+LEGEND_PROPERTY = "crime_mapper/legend_text"
+KIND_PROPERTY = "crime_mapper/hotspot_kind"
+STYLE_NAME = "crime_mapper"
+
+
+def style_hotspot_layer(
+    layer: QgsMapLayer, kind: str, legend_text: str, title: Optional[str] = None
+) -> None:
+    """Renderer from the palette, aliases, and the plain-words explanation in the layer's
+    abstract, metadata and a custom property (all kept in the QML)."""
+    if kind == "kde":
+        stats_max = raster_max(layer)
+        layer.setRenderer(kde_raster_renderer(layer.dataProvider(), stats_max))
+    elif kind == "gi":
+        layer.setRenderer(gi_renderer())
+    elif kind == "change":
+        layer.setRenderer(change_renderer())
+    else:
+        layer.setRenderer(graduated_renderer(layer, "count", "quantile", 5, "crimes"))
+    if isinstance(layer, QgsVectorLayer):
+        aliases = {
+            "count": "Crimes",
+            "q": "Column (q)",
+            "r": "Row (r)",
+            "z": "z-score",
+            "p": "p-value",
+            GI_CLASS_FIELD: "Gi* class",
+            "class_label": "Meaning",
+            CHANGE_CLASS_FIELD: "Change class",
+            "baseline_mean": "Baseline mean",
+            "current": "Current count",
+            "x": "Centre x",
+            "y": "Centre y",
+            "expected": "Expected (floored baseline)",
+            "ratio": "Current / expected",
+            "p_decrease": "p-value (decrease)",
+        }
+        for index, name in enumerate(layer.fields().names()):
+            if name in aliases:
+                layer.setFieldAlias(index, aliases[name])
+    layer.setAbstract(legend_text)
+    if title:
+        layer.setTitle(title)
+    metadata = layer.metadata()
+    metadata.setAbstract(legend_text)
+    if title:
+        metadata.setTitle(title)
+    layer.setMetadata(metadata)
+    layer.setCustomProperty(LEGEND_PROPERTY, legend_text)
+    layer.setCustomProperty(KIND_PROPERTY, kind)
+
+
+def raster_max(layer: QgsMapLayer) -> float:
+
+    stats = layer.dataProvider().bandStatistics(1, RASTER_STAT_MAX)
+    return float(stats.maximumValue) if stats.maximumValue > 0 else 1.0
+
+
+def legend_text(layer: QgsMapLayer) -> str:
+    """The plain-words explanation stored on a hotspot layer ("" if none)."""
+    return str(layer.customProperty(LEGEND_PROPERTY, "") or "")
+
+
+def store_style(
+    out: HotspotOutputs, tmp_path: Path, qml_tmp: Optional[Path], sld_tmp: Optional[Path]
+) -> None:
+    """Style the freshly written file in this thread and store the style: the GeoPackage's
+    default style (layer_styles) for a vector, a .qml beside it for a raster (QGIS loads a
+    raster's same-name .qml as its default style), plus QML/SLD files when asked."""
+    if out.kind == "kde":
+        layer = QgsRasterLayer(str(tmp_path), out.title, "gdal")
+    else:
+        layer = QgsVectorLayer(gpkg_uri(tmp_path, out.table), out.title, "ogr")
+    if not layer.isValid():
+        raise RuntimeError(f"the hotspot file just written does not open: {tmp_path}")
+    style_hotspot_layer(layer, out.kind, out.legend_text, out.title)
+    if isinstance(layer, QgsVectorLayer):
+        error = layer.saveStyleToDatabase(STYLE_NAME, "crime_mapper hotspot style", True, "")
+        if error:
+            raise RuntimeError(f"could not save the style into {tmp_path}: {error}")
+    if qml_tmp is not None or sld_tmp is not None:
+        save_style(layer, qml_tmp, sld_tmp)
+    del layer
+
+
+def hotspot_layer(outputs: HotspotOutputs) -> QgsMapLayer:
+    """The styled layer of a run (main thread). The style is re-applied in code so that the
+    layer is right even if a default style was not picked up."""
+    if outputs.is_raster:
+        layer: QgsMapLayer = QgsRasterLayer(str(outputs.path), outputs.title, "gdal")
+    else:
+        layer = QgsVectorLayer(outputs.uri, outputs.title, "ogr")
+    if not layer.isValid():
+        raise RuntimeError(f"cannot open the hotspot output {outputs.path}")
+    style_hotspot_layer(layer, outputs.kind, outputs.legend_text, outputs.title)
+    return layer
+
+
+def add_hotspot_to_project(
+    outputs: HotspotOutputs, project: Optional[QgsProject] = None, group_name: str = HOTSPOTS_GROUP
+) -> QgsMapLayer:
+    """Add the styled hotspot layer at the top of a "Hotspots" group (created if missing)."""
+    from .layers import reload_layers_on
+
+    project = project or QgsProject.instance()
+    reload_layers_on(project, [outputs.path])
+    layer = hotspot_layer(outputs)
+    root = project.layerTreeRoot()
+    group = root.findGroup(group_name)
+    if not isinstance(group, QgsLayerTreeGroup):
+        group = root.insertGroup(0, group_name)
+    project.addMapLayer(layer, False)
+    group.insertLayer(0, layer)
+    return layer
