@@ -13,7 +13,11 @@ call too:
   ones for the same inputs and salt, and its release_manifest.json differs only where QGIS
   adds something (the style file beside the GeoPackage, and qgis_version, which reads
   "none (command line)" here);
-- ``check-release``: core.release.pipeline.run_check_release.
+- ``check-release``: core.release.pipeline.run_check_release;
+- ``release``: core.monthly.release.run_monthly_release, the whole month from a release
+  configuration file (load, anonymise, hotspots, publish, one manifest); with QGIS importable
+  it also writes what needs QGIS (styled GeoPackages, hotspot layers, the project), exactly as
+  ``crime_mapper:monthly_release`` does; ``--no-qgis`` (or no QGIS) runs the rest.
 
 Only ``load --gpkg`` needs QGIS; everything else runs in plain Python.
 
@@ -24,6 +28,8 @@ Only ``load --gpkg`` needs QGIS; everything else runs in plain Python.
         [--profile P.json] [--rules R.json] [--max-distance 20000]
     python -m crime_mapper.cli check-release INPUT... --points POINTS
         --release FILE_OR_FOLDER [--profile P.json] [--report report.json]
+    python -m crime_mapper.cli release release.toml --month 2022-10 [--no-qgis]
+    python -m crime_mapper.cli release --example > release.toml
 """
 
 from __future__ import annotations
@@ -295,6 +301,56 @@ def _cmd_check_release(args: argparse.Namespace) -> int:
     return EXIT_LEAK
 
 
+# --- the whole monthly release ----------------------------------------------------------------
+
+RELEASE_EXIT_HELP = """\
+exit codes:
+  0  every step ran; the manifest lists every input and output
+  1  the release was written, but a step could not run here (e.g. hotspots without QGIS)
+  2  nothing more was done: the configuration, an input or a step failed (the message says
+     which step, why and what to do; earlier outputs are unchanged)
+  3  the leak gate stopped the release: nothing was published
+"""
+
+
+def _cmd_release(args: argparse.Namespace) -> int:
+    from .core.monthly.config import ConfigError, example_config_text, read_config
+    from .core.monthly.release import MonthlyReleaseError
+
+    if args.example:
+        sys.stdout.write(example_config_text())
+        return EXIT_OK
+    if not args.config or not args.month:
+        raise UsageError("give a configuration file and --month YYYY-MM (or --example)")
+    try:
+        config = read_config(args.config)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from exc
+    try:
+        outputs = _run_release(config, args.month, use_qgis=not args.no_qgis)
+    except MonthlyReleaseError as exc:
+        print(f"crime_mapper: error: {exc}", file=sys.stderr)
+        return EXIT_LEAK if "leak gate" in exc.reason else EXIT_USAGE
+    print(outputs.summary_text())
+    not_run = [s for s in outputs.steps if s.status == "not run"]
+    _warn([f"{s.name} not run: {s.note}" for s in not_run])
+    return EXIT_FILE_ERROR if not_run else EXIT_OK
+
+
+def _run_release(config, month: str, use_qgis: bool):
+    """With QGIS when it can be imported (the same files as qgis_process), else plain."""
+    from .core.monthly.release import run_monthly_release
+
+    if use_qgis:
+        try:
+            from .qgis_bridge.monthly_release import run_headless
+        except ImportError:
+            use_qgis = False
+        else:
+            return run_headless(config, month)
+    return run_monthly_release(config, month)
+
+
 # --- entry point ------------------------------------------------------------------------------
 
 
@@ -468,6 +524,28 @@ def build_parser() -> argparse.ArgumentParser:
         help="also write the gate report as JSON (whatever the result)",
     )
     check.set_defaults(handler=_cmd_check_release)
+
+    release = commands.add_parser(
+        "release",
+        help="the whole monthly release from a configuration file",
+        description="Run every step of a monthly release (load, anonymise, hotspots, "
+        "publish) from a release configuration file (TOML or JSON), and write one manifest "
+        "covering every step. Start from `release --example`.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=RELEASE_EXIT_HELP,
+    )
+    release.add_argument("config", nargs="?", metavar="CONFIG", help="release.toml or .json")
+    release.add_argument("--month", metavar="YYYY-MM", help="the release month")
+    release.add_argument(
+        "--no-qgis",
+        action="store_true",
+        help="plain Python even when QGIS is installed (no styled GeoPackages, hotspots or "
+        "project)",
+    )
+    release.add_argument(
+        "--example", action="store_true", help="print a commented example configuration"
+    )
+    release.set_defaults(handler=_cmd_release)
     return parser
 
 

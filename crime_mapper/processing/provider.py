@@ -30,6 +30,7 @@ def algorithm_classes() -> list[type[QgsProcessingAlgorithm]]:
     from .hotspots_grid import HotspotsGridAlgorithm
     from .hotspots_kde import HotspotsKdeAlgorithm
     from .load_extracts import LoadExtractsAlgorithm
+    from .monthly_release import MonthlyReleaseAlgorithm
     from .publish_hotspots import PublishHotspotsAlgorithm
 
     return [
@@ -42,6 +43,7 @@ def algorithm_classes() -> list[type[QgsProcessingAlgorithm]]:
         AnonymiseAlgorithm,
         CheckReleaseAlgorithm,
         PublishHotspotsAlgorithm,
+        MonthlyReleaseAlgorithm,
     ]
 
 

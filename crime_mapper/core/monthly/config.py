@@ -1,0 +1,404 @@
+"""The release configuration file: every setting of every step of a monthly release.
+
+Why a file: next month's release should be "the same, with this month's extract". The file
+records the inputs (with a ``{month}`` placeholder), the mapping profile, the map points, the
+rules, the salt file (a *path*: the salt itself never enters the file or any output), the
+maximum distance, the hotspot and publish settings and the output folder. The dock saves and
+opens it; ``crime_mapper:monthly_release`` and ``python3 -m crime_mapper.cli release`` run it.
+
+Formats: TOML (``.toml``; read with tomllib, tomli or core.monthly.toml_lite on Python 3.9)
+or JSON (``.json``, the same keys). Relative paths are relative to the file's own folder, so a
+configuration kept beside the force's data moves with it. Unknown keys and wrong types are
+errors naming the key: a typo must never silently fall back to a default.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional, Union
+
+from . import toml_lite
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+__all__ = [
+    "ConfigError",
+    "ReleaseConfig",
+    "example_config_text",
+    "read_config",
+    "validate_month",
+    "write_config",
+]
+
+MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
+MAP_POINT_KINDS = ("file", "history", "hexagon")
+
+
+class ConfigError(ValueError):
+    """The configuration cannot be used: the message names the key and what is wrong."""
+
+
+def validate_month(month: str) -> str:
+    """A release month as YYYY-MM (01-12), or ConfigError."""
+    text = str(month).strip()
+    if not MONTH.fullmatch(text):
+        raise ConfigError(f"the month must be YYYY-MM (for example 2022-10), not {month!r}")
+    return text
+
+
+# --- typed reading of one table -------------------------------------------------------------
+
+
+class _Table:
+    """Typed access to one table of the file; every key read is remembered, so keys nobody
+    read (typos, settings from a newer version) are reported by :meth:`finish`."""
+
+    def __init__(self, data: Any, name: str) -> None:
+        if data is None:
+            data = {}
+        if not isinstance(data, dict):
+            raise ConfigError(f"[{name}] must be a table, not {type(data).__name__}")
+        self.data = data
+        self.name = name
+        self.read: set[str] = set()
+
+    def _get(self, key: str, default: Any) -> Any:
+        self.read.add(key)
+        return self.data.get(key, default)
+
+    def where(self, key: str) -> str:
+        return f"{self.name}.{key}" if self.name else key
+
+    def text(self, key: str, default: str = "") -> str:
+        value = self._get(key, default)
+        if not isinstance(value, str):
+            raise ConfigError(f"{self.where(key)} must be text, not {value!r}")
+        if "\x00" in value:
+            raise ConfigError(f"{self.where(key)} holds a NUL character")
+        return value.strip()
+
+    def texts(self, key: str) -> list[str]:
+        value = self._get(key, [])
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{self.where(key)} must be a list of text, not {value!r}")
+        if any("\x00" in v for v in value):
+            raise ConfigError(f"{self.where(key)} holds a NUL character")
+        return [v.strip() for v in value if v.strip()]
+
+    def flag(self, key: str, default: bool) -> bool:
+        value = self._get(key, default)
+        if not isinstance(value, bool):
+            raise ConfigError(f"{self.where(key)} must be true or false, not {value!r}")
+        return value
+
+    def number(self, key: str, default: float, *, minimum: float = 0.0, zero_ok=False) -> float:
+        value = self._get(key, default)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{self.where(key)} must be a number, not {value!r}")
+        value = float(value)
+        if not math.isfinite(value) or value < minimum or (value == 0 and not zero_ok):
+            raise ConfigError(f"{self.where(key)} must be a positive number, not {value!r}")
+        return value
+
+    def table(self, key: str) -> _Table:
+        return _Table(self._get(key, {}), self.where(key))
+
+    def finish(self) -> None:
+        unknown = sorted(set(self.data) - self.read)
+        if unknown:
+            names = ", ".join(self.where(k) for k in unknown)
+            raise ConfigError(f"unknown setting(s): {names}")
+
+
+# --- the configuration ----------------------------------------------------------------------
+
+
+@dataclass
+class MapPointsConfig:
+    """Where the anonymous map points come from: a map points file (.gpkg or .csv), the
+    force's published police.uk history (files, folders, monthly zips) or, as a last resort,
+    hexagon centres made from the release's own crimes."""
+
+    kind: str = "history"
+    paths: list[str] = field(default_factory=list)
+    hexagon_m: float = 500.0
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"kind": self.kind, "paths": list(self.paths)}
+        if self.kind == "hexagon":
+            data["hexagon_m"] = self.hexagon_m
+        return data
+
+
+@dataclass
+class HotspotsConfig:
+    """Hotspots on the internal exact data, for intelligence staff (never published)."""
+
+    enabled: bool = True
+    gi: bool = True
+    gi_cell_m: float = 250.0
+    fdr: bool = True
+    kde: bool = True
+    kde_cell_m: float = 50.0
+    bandwidth_m: float = 0.0  # 0: the documented automatic rule
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class PublishConfig:
+    """What is published besides the public CSV, GeoPackage and audit (always written)."""
+
+    web_map: bool = False
+    summaries: bool = False
+    neighbourhoods: str = ""  # neighbourhood outlines for summaries (GeoJSON), optional
+    project: bool = True  # a QGIS project holding every layer of the release (needs QGIS)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class ReleaseConfig:
+    """One force's monthly release settings; paths as written in the file."""
+
+    inputs: list[str]
+    salt_file: str
+    output: str
+    map_points: MapPointsConfig = field(default_factory=MapPointsConfig)
+    force: str = ""
+    profile: str = ""
+    rules: str = ""
+    max_distance_m: float = 20_000.0
+    hotspots: HotspotsConfig = field(default_factory=HotspotsConfig)
+    publish: PublishConfig = field(default_factory=PublishConfig)
+    base_dir: Path = field(default_factory=Path.cwd)  # relative paths start here
+    source: Optional[Path] = None  # the file it was read from
+
+    # --- paths for one month ----------------------------------------------------------------
+    def path(self, text: str, month: str) -> Path:
+        """A configured path for ``month``: ``{month}`` replaced, ``~`` expanded, relative to
+        the configuration's folder."""
+        filled = text.replace("{month}", validate_month(month))
+        if "{" in filled or "}" in filled:
+            raise ConfigError(f"{text!r}: the only placeholder is {{month}}")
+        path = Path(filled).expanduser()
+        return Path(os.path.normpath(path if path.is_absolute() else self.base_dir / path))
+
+    def input_paths(self, month: str) -> list[Path]:
+        return [self.path(p, month) for p in self.inputs]
+
+    def output_dir(self, month: str) -> Path:
+        return self.path(self.output, month)
+
+    def optional_path(self, text: str, month: str) -> Optional[Path]:
+        return self.path(text, month) if text else None
+
+    def map_points_paths(self, month: str) -> list[Path]:
+        return [self.path(p, month) for p in self.map_points.paths]
+
+    # --- checks before anything runs --------------------------------------------------------
+    def problems(self, month: str) -> list[str]:
+        """Everything wrong with this configuration for ``month``, in plain words (empty when
+        it can run). The dock shows these inline; the runners refuse to start on any."""
+        found: list[str] = []
+        try:
+            validate_month(month)
+        except ConfigError as exc:
+            return [str(exc)]
+        if not self.inputs:
+            found.append("No extract is given (load.inputs).")
+        for path in self.input_paths(month):
+            if not path.exists():
+                found.append(f"Extract not found: {path}")
+        for what, text in (("Mapping profile", self.profile), ("Release rules", self.rules)):
+            if text and not self.path(text, month).is_file():
+                found.append(f"{what} not found: {self.path(text, month)}")
+        if not self.salt_file:
+            found.append("No salt file is given (anonymise.salt_file).")
+        elif not self.path(self.salt_file, month).is_file():
+            found.append(f"Salt file not found: {self.path(self.salt_file, month)}")
+        if self.map_points.kind in ("file", "history"):
+            if not self.map_points.paths:
+                found.append(f"Map points ({self.map_points.kind}) need at least one path.")
+            for path in self.map_points_paths(month):
+                if not path.exists():
+                    found.append(f"Map points source not found: {path}")
+        if not self.output:
+            found.append("No output folder is given (release.output).")
+        else:
+            out = self.output_dir(month)
+            if out.exists() and not out.is_dir():
+                found.append(f"The output folder is a file: {out}")
+        if self.publish.summaries and self.publish.neighbourhoods:
+            if not self.path(self.publish.neighbourhoods, month).is_file():
+                found.append(f"Neighbourhoods file not found: {self.publish.neighbourhoods}")
+        return found
+
+    # --- (de)serialising --------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """The file's content (paths exactly as configured, never resolved)."""
+        return {
+            "release": {"force": self.force, "output": self.output},
+            "load": {"inputs": list(self.inputs), "profile": self.profile},
+            "anonymise": {
+                "salt_file": self.salt_file,
+                "rules": self.rules,
+                "max_distance_m": self.max_distance_m,
+                "map_points": self.map_points.to_dict(),
+            },
+            "hotspots": self.hotspots.to_dict(),
+            "publish": self.publish.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any, base_dir: PathLike, source: Optional[Path] = None):
+        root = _Table(data, "")
+        release, load, anon = root.table("release"), root.table("load"), root.table("anonymise")
+        points_table = anon.table("map_points")
+        kind = points_table.text("kind", "history")
+        if kind not in MAP_POINT_KINDS:
+            raise ConfigError(
+                f"anonymise.map_points.kind must be one of {', '.join(MAP_POINT_KINDS)}, "
+                f"not {kind!r}"
+            )
+        map_points = MapPointsConfig(
+            kind=kind,
+            paths=points_table.texts("paths"),
+            hexagon_m=points_table.number("hexagon_m", 500.0),
+        )
+        hot = root.table("hotspots")
+        hotspots = HotspotsConfig(
+            enabled=hot.flag("enabled", True),
+            gi=hot.flag("gi", True),
+            gi_cell_m=hot.number("gi_cell_m", 250.0),
+            fdr=hot.flag("fdr", True),
+            kde=hot.flag("kde", True),
+            kde_cell_m=hot.number("kde_cell_m", 50.0),
+            bandwidth_m=hot.number("bandwidth_m", 0.0, zero_ok=True),
+        )
+        pub = root.table("publish")
+        publish = PublishConfig(
+            web_map=pub.flag("web_map", False),
+            summaries=pub.flag("summaries", False),
+            neighbourhoods=pub.text("neighbourhoods"),
+            project=pub.flag("project", True),
+        )
+        config = cls(
+            inputs=load.texts("inputs"),
+            profile=load.text("profile"),
+            salt_file=anon.text("salt_file"),
+            rules=anon.text("rules"),
+            max_distance_m=anon.number("max_distance_m", 20_000.0),
+            map_points=map_points,
+            force=release.text("force"),
+            output=release.text("output"),
+            hotspots=hotspots,
+            publish=publish,
+            base_dir=Path(base_dir),
+            source=source,
+        )
+        for table in (points_table, release, load, anon, hot, pub, root):
+            table.finish()
+        return config
+
+
+def read_config(path: PathLike) -> ReleaseConfig:
+    """Read a .toml or .json release configuration; ConfigError says what is wrong."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read the release configuration {path}: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text") from exc
+    try:
+        if path.suffix.lower() == ".json":
+            data = json.loads(text)
+        else:
+            data = toml_lite.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+    base = path.resolve().parent
+    try:
+        return ReleaseConfig.from_dict(data, base, source=path)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+
+
+TABLE_COMMENTS = {
+    "release": (
+        "crime_mapper monthly release configuration.\n"
+        "Run it:  python3 -m crime_mapper.cli release THIS_FILE --month 2022-10\n"
+        "   or:   qgis_process.bin run crime_mapper:monthly_release -- CONFIG=THIS_FILE "
+        "MONTH=2022-10\n"
+        "Relative paths start at this file's folder; {month} becomes the release month.\n"
+        "\n"
+        "force: a label for the force (optional). output: the release folder."
+    ),
+    "load": (
+        "inputs: extract files, folders or police.uk monthly zips for the month.\n"
+        'profile: the column-mapping profile of a force export ("" for police.uk files).'
+    ),
+    "anonymise": (
+        "salt_file: the release salt, a secret kept OUTSIDE the output folder. Only its path\n"
+        "is recorded here; outputs record its fingerprint, never the salt.\n"
+        'rules: release rules JSON ("" = the documented default rules).\n'
+        "max_distance_m: crimes farther than this from every map point are published\n"
+        "without a location."
+    ),
+    "anonymise.map_points": (
+        'kind = "history": paths are the force\'s published police.uk files (folders, zips);\n'
+        'kind = "file": paths[0] is a map points .gpkg or .csv;\n'
+        'kind = "hexagon": hexagon centres every hexagon_m metres (last resort).'
+    ),
+    "hotspots": (
+        "Hotspots on the internal exact data, for intelligence staff; never published.\n"
+        "gi: Getis-Ord Gi* on gi_cell_m hexagons (fdr: false discovery rate correction).\n"
+        "kde: kernel density on kde_cell_m cells (bandwidth_m 0 = automatic)."
+    ),
+    "publish": (
+        "The public CSV, GeoPackage, audit and manifest are always written.\n"
+        "web_map: a self-contained web map; summaries: neighbourhood pages (neighbourhoods:\n"
+        "their outlines, GeoJSON); project: a QGIS project holding every layer."
+    ),
+}
+
+
+def config_text(config: ReleaseConfig) -> str:
+    """The configuration as commented TOML."""
+    return toml_lite.dumps(config.to_dict(), TABLE_COMMENTS)
+
+
+def write_config(config: ReleaseConfig, path: PathLike) -> Path:
+    """Write the configuration (TOML, or JSON for a .json path) atomically."""
+    from ..common.staging import write_text_atomic
+
+    path = Path(path)
+    if path.suffix.lower() == ".json":
+        text = json.dumps(config.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    else:
+        text = config_text(config)
+    write_text_atomic(path, text)
+    return path
+
+
+def example_config_text() -> str:
+    """A commented example to start from (`crime_mapper.cli release --example`)."""
+    example = ReleaseConfig(
+        force="Leicestershire",
+        inputs=["extracts/{month}-force-extract.csv"],
+        profile="profiles/force-extract.profile.json",
+        salt_file="../secrets/release.salt",
+        output="releases/{month}",
+        map_points=MapPointsConfig(kind="history", paths=["police-uk-history"]),
+    )
+    return config_text(example)

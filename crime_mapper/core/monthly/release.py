@@ -1,0 +1,504 @@
+"""One monthly release from a configuration: load, anonymise, hotspots, publish, one manifest.
+
+Every way of running the whole release calls :func:`run_monthly_release`: the command line
+(``crime_mapper.cli release``), the Processing algorithm ``crime_mapper:monthly_release`` and
+the dock's "Run the whole release". The steps are the same functions each step's own command,
+algorithm and panel run (core.load, core.release.pipeline, the hotspot writers), so a release
+made in one go gives the same files as one made step by step.
+
+What runs a step that needs QGIS is a :class:`StepRunners`: the core's runs everything plain
+Python can (load with its report and rejects, anonymise with every public file); the QGIS
+side's (qgis_bridge.monthly_release) adds the styled crimes GeoPackage, the hotspot layers and
+the QGIS project. A step a runner cannot do is recorded in the manifest as not run, with the
+reason, never silently dropped.
+
+Failure: the run stops at the first failing step with :class:`MonthlyReleaseError` (the step,
+the reason and what to do). Each step writes its files staged (all or nothing), so the
+outputs of earlier steps, and of earlier releases, stay as they were. The manifest
+(``manifest.json`` at the top of the release folder) is written last, only for a release
+whose every step ran: it covers every step's inputs and outputs with SHA-256, the settings,
+the software versions and every leak-gate result, and holds no wall-clock time or folder, so
+the same release gives the same manifest bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Optional, Union
+
+from ..common.feedback import Cancelled, Feedback, ScaledFeedback
+from ..common.staging import write_text_atomic
+from .config import ConfigError, ReleaseConfig, validate_month
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+__all__ = [
+    "LoadStep",
+    "MonthlyOutputs",
+    "MonthlyReleaseError",
+    "StepRecord",
+    "StepRunners",
+    "StepUnavailable",
+    "run_monthly_release",
+]
+
+MANIFEST_NAME = "manifest.json"
+MANIFEST_VERSION = 1
+STEPS = ("load", "anonymise", "hotspots", "publish")
+# Share of the progress bar at the end of each step.
+_STEP_END = {"load": 30.0, "anonymise": 75.0, "hotspots": 92.0, "publish": 100.0}
+
+
+class MonthlyReleaseError(RuntimeError):
+    """A step failed: ``step``, the reason, and what to do about it."""
+
+    def __init__(self, step: str, reason: str, action: str = "") -> None:
+        self.step = step
+        self.reason = reason
+        self.action = action
+        text = f"The {step} step failed: {reason}"
+        super().__init__(f"{text}\nWhat to do: {action}" if action else text)
+
+
+class StepUnavailable(RuntimeError):
+    """This runner cannot do the step (e.g. QGIS is needed); recorded, not a failure."""
+
+
+@dataclass
+class LoadStep:
+    """What the load step wrote and where the anonymise step reads the crimes from."""
+
+    written: list[Path]
+    crimes: Any  # a core.release.crimes_input.CrimesInput or a crimes GeoPackage path
+    summary: dict[str, Any]
+    reconciles: bool
+    report_text: str = ""
+    crimes_gpkg: Optional[Path] = None
+
+
+@dataclass
+class StepRecord:
+    """One step's outcome in the manifest and in the dock."""
+
+    name: str
+    status: str  # "done" | "not run" | "skipped"
+    outputs: list[Path] = field(default_factory=list)
+    summary: dict[str, Any] = field(default_factory=dict)
+    note: str = ""
+
+
+@dataclass
+class MonthlyOutputs:
+    """What a monthly release wrote."""
+
+    month: str
+    out_dir: Path
+    steps: list[StepRecord]
+    manifest: Path
+    release: Any = None  # core.release.pipeline.ReleaseOutputs
+    load: Optional[LoadStep] = None
+    hotspots: list[Any] = field(default_factory=list)
+    project: Optional[Path] = None
+
+    def step(self, name: str) -> Optional[StepRecord]:
+        return next((s for s in self.steps if s.name == name), None)
+
+    def summary_text(self) -> str:
+        """Where each output is and how to open it, for the command line and the dock."""
+        lines = [f"Monthly release {self.month}: {self.out_dir}"]
+        for record in self.steps:
+            head = f"- {record.name}: {record.status}"
+            lines.append(head + (f" ({record.note})" if record.note else ""))
+            for path in record.outputs:
+                lines.append(f"    {path}")
+        lines.append(f"Manifest (every input, setting and output with SHA-256): {self.manifest}")
+        if self.release is not None:
+            lines.append(f"Open the audit in a browser: {self.release.audit_html}")
+        if self.project is not None:
+            lines.append(f"Open the QGIS project: qgis {self.project}")
+        return "\n".join(lines)
+
+
+class StepRunners:
+    """How each step runs without QGIS (the command line in plain Python).
+
+    The QGIS side subclasses this (qgis_bridge.monthly_release.QgisStepRunners) to write the
+    styled crimes GeoPackage, the hotspot layers and the project.
+    """
+
+    qgis_version: Optional[str] = None
+
+    def load(
+        self,
+        inputs: Sequence[Path],
+        out_dir: Path,
+        profile_path: Optional[Path],
+        feedback: Feedback,
+    ) -> LoadStep:
+        """Load once: the validation report and rejects are written, and the loaded crimes
+        go straight to the anonymise step (no second read)."""
+        from ..load import validation_report as report
+        from ..load.load_run import LoadRunError, check_inputs_exist, prepare_out_dir
+        from ..load.loader import load_extracts
+        from ..load.sources import InputError
+        from ..release.crimes_input import CrimesInput, load_profile
+        from ..release.release_files import extracts_description, input_files
+
+        check_inputs_exist(inputs)
+        out = prepare_out_dir(out_dir)
+        profile = load_profile(profile_path)
+        try:
+            result = load_extracts([str(p) for p in inputs], profile=profile, feedback=feedback)
+        except InputError as exc:
+            raise LoadRunError(str(exc)) from exc
+        names = report.OUTPUT_NAMES
+        paths = [out / names[key] for key in ("rejects", "report_json", "report_text")]
+        text = report.report_text(result)
+        from ..common.staging import staged_outputs
+
+        with staged_outputs() as stage:
+            report.write_rejects_csv(result, stage.path_for(paths[0]))
+            report.write_report_json(result, stage.path_for(paths[1]))
+            stage.path_for(paths[2]).write_text(text + "\n", encoding="utf-8")
+        files = input_files(inputs)
+        crimes = CrimesInput(
+            crimes=result.crimes,
+            rejects=result.rejects,
+            input_files=files,
+            description=extracts_description(files),
+            profile=profile,
+            file_errors=[f.error for f in result.files if f.error],
+        )
+        summary = report.report_dict(result)
+        return LoadStep(
+            written=paths,
+            crimes=crimes,
+            summary=_load_summary(summary),
+            reconciles=bool(summary["reconciles"]),
+            report_text=text,
+        )
+
+    def style_writer(self) -> Optional[Callable[[Path], None]]:
+        """Writes the public layer's QML (QGIS only)."""
+        return None
+
+    def hotspots(self, load: LoadStep, out_dir: Path, config: ReleaseConfig, month: str, feedback):
+        raise StepUnavailable("hotspot layers are written by QGIS (run it in QGIS or qgis_process)")
+
+    def project(self, outputs: MonthlyOutputs, path: Path) -> Path:
+        raise StepUnavailable("the QGIS project needs QGIS")
+
+
+def _load_summary(report: dict) -> dict[str, Any]:
+    totals = report.get("totals", {})
+    return {
+        "rows_read": totals.get("rows_read"),
+        "accepted": totals.get("accepted"),
+        "no_location": totals.get("no_location"),
+        "rejected": totals.get("rejected"),
+        "reconciles": report.get("reconciles"),
+    }
+
+
+# --- the run --------------------------------------------------------------------------------
+
+
+def check_config(config: ReleaseConfig, month: str) -> None:
+    """Refuse to start on any problem found before anything runs."""
+    problems = config.problems(month)
+    if problems:
+        raise MonthlyReleaseError(
+            "check",
+            "the release configuration has problems:\n- " + "\n- ".join(problems),
+            "correct the configuration (or the files it names) and run the release again",
+        )
+
+
+def _failure(step: str, exc: BaseException) -> MonthlyReleaseError:
+    """The reason and what to do, in the analyst's words, for what a step raised."""
+    from ..common.dependencies import MissingDependency
+
+    name = type(exc).__name__
+    if name == "LeakError":
+        return MonthlyReleaseError(
+            step,
+            str(exc),
+            "nothing was published and the previous release is unchanged; check the map "
+            "points and the rules, then run the release again",
+        )
+    if isinstance(exc, MissingDependency):
+        return MonthlyReleaseError(step, str(exc), "install the package, then run it again")
+    if isinstance(exc, (ValueError, OSError, StepUnavailable)):
+        return MonthlyReleaseError(
+            step, str(exc), "correct the input or setting named, then run the release again"
+        )
+    return MonthlyReleaseError(step, f"{name}: {exc}", "see the log; earlier outputs are unchanged")
+
+
+def run_monthly_release(
+    config: ReleaseConfig,
+    month: str,
+    *,
+    runners: Optional[StepRunners] = None,
+    feedback: Optional[Feedback] = None,
+    steps: Sequence[str] = STEPS,
+    on_step: Optional[Callable[[str, str], None]] = None,
+) -> MonthlyOutputs:
+    """Run the release for ``month``; raise MonthlyReleaseError at the first failure (or
+    core.common.feedback.Cancelled). ``steps`` runs a subset (the dock's single steps);
+    ``on_step(step, state)`` hears "running" / "done" / "not run" as the run goes."""
+    runners = runners or StepRunners()
+    feedback = feedback or Feedback()
+    try:
+        month = validate_month(month)
+    except ConfigError as exc:
+        raise MonthlyReleaseError("check", str(exc), "give the month as YYYY-MM") from exc
+    check_config(config, month)
+    out_dir = config.output_dir(month)
+    outputs = MonthlyOutputs(month, out_dir, [], out_dir / MANIFEST_NAME)
+    notify = on_step or (lambda _step, _state: None)
+    start = 0.0
+    for step in STEPS:
+        end = _STEP_END[step]
+        if step not in steps:
+            start = end
+            continue
+        feedback.check()
+        notify(step, "running")
+        sub = ScaledFeedback(feedback, start, end)
+        try:
+            record = _RUNNERS[step](config, month, outputs, runners, sub)
+        except (Cancelled, MonthlyReleaseError):
+            notify(step, "failed")
+            raise
+        except Exception as exc:  # noqa: BLE001 - turned into the reason and what to do
+            notify(step, "failed")
+            raise _failure(step, exc) from exc
+        outputs.steps.append(record)
+        notify(step, record.status)
+        feedback.set_progress(end)
+        start = end
+    feedback.check()
+    if set(steps) >= set(STEPS):
+        if config.publish.project:
+            _write_project(outputs, runners)
+        manifest = build_monthly_manifest(config, month, outputs, runners)
+        write_text_atomic(
+            outputs.manifest, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+        )
+    return outputs
+
+
+def _load_step(config, month, outputs, runners, feedback) -> StepRecord:
+    from ..load.load_run import LoadRunError
+
+    inputs = config.input_paths(month)
+    profile = config.optional_path(config.profile, month)
+    try:
+        load = runners.load(inputs, outputs.out_dir / "internal", profile, feedback)
+    except LoadRunError as exc:
+        raise MonthlyReleaseError(
+            "load", str(exc), "check the extracts and the output folder named"
+        ) from exc
+    outputs.load = load
+    if not load.reconciles:
+        raise MonthlyReleaseError(
+            "load",
+            "the validation report does not reconcile (rows read != accepted + rejected)",
+            f"read the validation report in {outputs.out_dir / 'internal'} and fix the extract",
+        )
+    return StepRecord("load", "done", list(load.written), dict(load.summary))
+
+
+def _anonymise_step(config, month, outputs, runners, feedback) -> StepRecord:
+    from ..release.map_points_files import MapPointsSpec
+    from ..release.pipeline import run_anonymise
+
+    if outputs.load is None:
+        raise MonthlyReleaseError("anonymise", "the load step has not run", "run the load first")
+    points_config = config.map_points
+    spec = MapPointsSpec(
+        kind=points_config.kind,
+        paths=[str(p) for p in config.map_points_paths(month)],
+        size_m=points_config.hexagon_m,
+        description={
+            "history": "map points from the force's published police.uk history",
+            "file": "map points file",
+            "hexagon": f"hexagon centres every {points_config.hexagon_m:g} m",
+        }[points_config.kind],
+    )
+    release = run_anonymise(
+        outputs.load.crimes,
+        spec,
+        config.optional_path(config.rules, month),
+        config.path(config.salt_file, month),
+        outputs.out_dir / "public",
+        max_distance_m=config.max_distance_m,
+        profile_path=config.optional_path(config.profile, month),
+        feedback=feedback,
+        style_writer=runners.style_writer(),
+        qgis_version=runners.qgis_version,
+    )
+    outputs.release = release
+    summary = {
+        "rows_in": release.rows_in,
+        "published_at_map_point": release.published_at_map_point,
+        "published_without_location": release.published_without_location,
+        "withheld_by_rule": release.withheld_by_rule,
+        "rejected": release.rejected,
+        "published_rows": release.published_rows,
+        "reconciles": release.reconciles,
+        "leak_gate_passed": release.gate_passed,
+    }
+    return StepRecord("anonymise", "done", list(release.written), summary)
+
+
+def _hotspots_step(config, month, outputs, runners, feedback) -> StepRecord:
+    settings = config.hotspots
+    if not settings.enabled or not (settings.gi or settings.kde):
+        return StepRecord("hotspots", "skipped", note="turned off in the configuration")
+    try:
+        made = runners.hotspots(outputs.load, outputs.out_dir / "internal", config, month, feedback)
+    except StepUnavailable as exc:
+        return StepRecord("hotspots", "not run", note=str(exc))
+    outputs.hotspots = list(made)
+    files: list[Path] = []
+    for item in made:
+        files += [p for p in (item.path, getattr(item, "qml", None)) if p is not None]
+    summary = {item.kind: {"cells": item.cells, "crimes": item.crimes} for item in made}
+    return StepRecord("hotspots", "done", files, summary, note="internal: never published")
+
+
+def _publish_step(config, month, outputs, runners, feedback) -> StepRecord:
+    """The public release files are written by the anonymise step (leak-gated); the web map
+    and neighbourhood summaries join them here as their exporters land."""
+    wanted = [
+        n
+        for n, on in (("web map", config.publish.web_map), ("summaries", config.publish.summaries))
+        if on
+    ]
+    if wanted:
+        return StepRecord(
+            "publish",
+            "not run",
+            note=f"{' and '.join(wanted)}: not available in this version of crime_mapper",
+        )
+    return StepRecord("publish", "done", note="public CSV, GeoPackage and audit (anonymise step)")
+
+
+_RUNNERS: dict[str, Callable[..., StepRecord]] = {
+    "load": _load_step,
+    "anonymise": _anonymise_step,
+    "hotspots": _hotspots_step,
+    "publish": _publish_step,
+}
+
+
+PROJECT_NAME = "release.qgz"
+PROJECT_NOTE = (
+    "QGIS project to open the release; not checksummed: QGIS stamps projects with the save "
+    "time and random layer ids"
+)
+
+
+def _write_project(outputs: MonthlyOutputs, runners: StepRunners) -> None:
+    try:
+        outputs.project = runners.project(outputs, outputs.out_dir / PROJECT_NAME)
+    except StepUnavailable:
+        outputs.project = None
+    except Exception as exc:  # noqa: BLE001 - the reason and what to do
+        raise _failure("publish", exc) from exc
+
+
+# --- the manifest ---------------------------------------------------------------------------
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.name
+
+
+def _file(path: Path, root: Optional[Path] = None) -> dict[str, Any]:
+    from ..release.release_files import file_entry
+
+    entry = file_entry(path)
+    if root is not None:
+        entry["name"] = _relative(path, root)
+    return entry
+
+
+def software_versions(qgis_version: Optional[str]) -> dict[str, str]:
+    """Versions of everything that shapes the outputs."""
+    from importlib import metadata
+
+    from ... import plugin_version
+
+    versions = {
+        "crime_mapper": plugin_version(),
+        "qgis": qgis_version or "none (command line)",
+        "python": platform.python_version(),
+    }
+    for package in ("numpy", "pandas", "scipy", "jinja2", "pyproj"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = "not installed"
+    return versions
+
+
+def build_monthly_manifest(
+    config: ReleaseConfig, month: str, outputs: MonthlyOutputs, runners: StepRunners
+) -> dict[str, Any]:
+    """The one manifest of a monthly release (see the module docstring)."""
+    from ..release.public_schema import salt_fingerprint
+    from ..release.release_files import input_files, read_salt
+
+    release = outputs.release
+    gate = (release.audit.get("leak_gate") if release is not None else None) or {}
+    config_entry: dict[str, Any] = {"settings": config.to_dict()}
+    if config.source is not None and Path(config.source).is_file():
+        config_entry["file"] = _file(Path(config.source))
+    profile = config.optional_path(config.profile, month)
+    rules = config.optional_path(config.rules, month)
+    salt = read_salt(config.path(config.salt_file, month), [outputs.out_dir])
+    points_files = input_files(config.map_points_paths(month))
+    return {
+        "manifest_version": MANIFEST_VERSION,
+        "month": month,
+        "force": config.force,
+        "software": software_versions(runners.qgis_version),
+        "configuration": config_entry,
+        "inputs": {
+            "extracts": [_file(p) for p in input_files(config.input_paths(month))],
+            "profile": _file(profile) if profile else None,
+            "map_points": {
+                "kind": config.map_points.kind,
+                "files": [_file(p) for p in points_files],
+            },
+            "rules": _file(rules) if rules else "default rules",
+            "salt_fingerprint": salt_fingerprint(salt),
+        },
+        "steps": [
+            {
+                "step": record.name,
+                "status": record.status,
+                **({"note": record.note} if record.note else {}),
+                "summary": record.summary,
+                "outputs": [_file(p, outputs.out_dir) for p in record.outputs if p.is_file()],
+            }
+            for record in outputs.steps
+        ],
+        "project": {"name": PROJECT_NAME, "note": PROJECT_NOTE} if outputs.project else None,
+        "leak_gate": {
+            "passed": bool(gate.get("passed")),
+            "outputs": list(gate.get("outputs", [])),
+            "checks": list(gate.get("checks", [])),
+        },
+    }

@@ -1,0 +1,239 @@
+"""Processing algorithm crime_mapper:monthly_release: the whole month in one run.
+
+From a release configuration file (CONFIG) or from parameters, it runs every step the dock's
+"Run the whole release" runs (core.monthly.release with the QGIS step runners): load,
+anonymise (leak-gated), hotspots for intelligence staff, publish, and one manifest. So a
+release runs from the toolbox, the model designer and the command line:
+
+    qgis_process.bin run crime_mapper:monthly_release -- CONFIG=release.toml MONTH=2022-10
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingContext,
+    QgsProcessingException,
+    QgsProcessingFeedback,
+    QgsProcessingOutputBoolean,
+    QgsProcessingOutputFile,
+    QgsProcessingOutputFolder,
+    QgsProcessingOutputString,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFolderDestination,
+    QgsProcessingParameterMultipleLayers,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterString,
+)
+
+from ..core.common.feedback import Cancelled
+from .base import CrimeMapperAlgorithm
+
+MAP_POINT_KINDS = ("history", "file", "hexagon")
+
+
+class MonthlyReleaseAlgorithm(CrimeMapperAlgorithm):
+    """Every step of a monthly release, from a configuration file or from parameters."""
+
+    GROUP_ID = "release"
+
+    CONFIG = "CONFIG"
+    MONTH = "MONTH"
+    INPUTS = "INPUTS"
+    PROFILE = "PROFILE"
+    MAP_POINTS_KIND = "MAP_POINTS_KIND"
+    MAP_POINTS = "MAP_POINTS"
+    SALT_FILE = "SALT_FILE"
+    RULES = "RULES"
+    MAX_DISTANCE = "MAX_DISTANCE"
+    HOTSPOTS = "HOTSPOTS"
+    OUTPUT_FOLDER = "OUTPUT_FOLDER"
+    MANIFEST = "MANIFEST"
+    PUBLIC_CSV = "PUBLIC_CSV"
+    AUDIT_HTML = "AUDIT_HTML"
+    GATE_PASSED = "GATE_PASSED"
+    SUMMARY = "SUMMARY"
+
+    def name(self) -> str:
+        return "monthly_release"
+
+    def displayName(self) -> str:  # noqa: N802 - Qt API
+        return self.tr("Monthly release (every step)")
+
+    def tags(self) -> list[str]:
+        return ["crime", "police.uk", "release", "monthly", "anonymise", "publish", "config"]
+
+    def help_text(self) -> str:
+        return self.tr(
+            "Runs the whole monthly release in one go: load and validate the extracts, "
+            "anonymise them for the public (map points, salted Crime IDs, rules, audit, leak "
+            "gate), hotspots on the internal exact data for intelligence staff, publish, and "
+            "one manifest (manifest.json) covering every step: inputs with checksums (the "
+            "profile and the map points files included), settings, software versions, "
+            "outputs with checksums and every leak-gate result.\n\n"
+            "From a file: CONFIG is a release configuration (.toml or .json; `python3 -m "
+            "crime_mapper.cli release --example` prints a commented one, the dock saves one) "
+            "and MONTH the release month (YYYY-MM), which replaces {month} in its paths. The "
+            "other parameters are then not used.\n\n"
+            "From parameters (no CONFIG): INPUTS (extract files, folders or police.uk "
+            "zips), PROFILE (a force export's column-mapping profile), MAP_POINTS_KIND and "
+            "MAP_POINTS (the force's published police.uk history, or a map points .gpkg/.csv "
+            "file), SALT_FILE (kept outside the output folder), RULES, MAX_DISTANCE, HOTSPOTS "
+            "and OUTPUT_FOLDER.\n\n"
+            "It stops at the first failing step with the reason and what to do; every step "
+            "writes all of its files or none, so earlier outputs stay as they were. Re-running "
+            "the same release gives byte-identical files (the QGIS project apart).\n\n"
+            "Command line: qgis_process.bin run crime_mapper:monthly_release -- "
+            "CONFIG=release.toml MONTH=2022-10"
+        )
+
+    def initAlgorithm(self, config: Optional[dict] = None) -> None:  # noqa: N802 - QGIS API
+        self.addParameter(
+            QgsProcessingParameterFile(
+                self.CONFIG,
+                self.tr("Release configuration (.toml or .json)"),
+                QgsProcessingParameterFile.Behavior.File,
+                fileFilter="Release configuration (*.toml *.json)",
+                optional=True,
+            )
+        )
+        self.addParameter(QgsProcessingParameterString(self.MONTH, self.tr("Month (YYYY-MM)")))
+        self.addParameter(
+            QgsProcessingParameterMultipleLayers(
+                self.INPUTS,
+                self.tr("Extracts (without a configuration)"),
+                QgsProcessing.SourceType.TypeFile,
+                optional=True,
+            )
+        )
+        for key, label in (
+            (self.PROFILE, "Column-mapping profile"),
+            (self.SALT_FILE, "Salt file (without a configuration)"),
+            (self.RULES, "Release rules (JSON)"),
+        ):
+            self.addParameter(
+                QgsProcessingParameterFile(
+                    key, self.tr(label), QgsProcessingParameterFile.Behavior.File, optional=True
+                )
+            )
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.MAP_POINTS_KIND,
+                self.tr("Map points from"),
+                [
+                    self.tr("the force's published police.uk history"),
+                    self.tr("a map points file"),
+                    self.tr("hexagon centres (last resort)"),
+                ],
+                defaultValue=0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterMultipleLayers(
+                self.MAP_POINTS,
+                self.tr("Map points sources (history files or one map points file)"),
+                QgsProcessing.SourceType.TypeFile,
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.MAX_DISTANCE,
+                self.tr("Maximum distance to a map point (metres)"),
+                QgsProcessingParameterNumber.Type.Integer,
+                20000,
+                minValue=1,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterBoolean(
+                self.HOTSPOTS, self.tr("Hotspots for intelligence staff"), defaultValue=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFolderDestination(
+                self.OUTPUT_FOLDER,
+                self.tr("Release folder (without a configuration)"),
+                optional=True,
+            )
+        )
+        self.addOutput(QgsProcessingOutputFolder(self.OUTPUT_FOLDER, self.tr("Release folder")))
+        self.addOutput(QgsProcessingOutputFile(self.MANIFEST, self.tr("Manifest")))
+        self.addOutput(QgsProcessingOutputFile(self.PUBLIC_CSV, self.tr("Public CSV")))
+        self.addOutput(QgsProcessingOutputFile(self.AUDIT_HTML, self.tr("Audit page")))
+        self.addOutput(QgsProcessingOutputBoolean(self.GATE_PASSED, self.tr("Leak gate passed")))
+        self.addOutput(QgsProcessingOutputString(self.SUMMARY, self.tr("Summary")))
+
+    def _config(self, parameters: dict, context: QgsProcessingContext):
+        from ..core.monthly.config import (
+            ConfigError,
+            HotspotsConfig,
+            MapPointsConfig,
+            ReleaseConfig,
+            read_config,
+        )
+
+        path = self.parameterAsFile(parameters, self.CONFIG, context)
+        try:
+            if path:
+                return read_config(path)
+            out = self.parameterAsString(parameters, self.OUTPUT_FOLDER, context)
+            kind = MAP_POINT_KINDS[self.parameterAsEnum(parameters, self.MAP_POINTS_KIND, context)]
+            return ReleaseConfig(
+                inputs=self.parameterAsFileList(parameters, self.INPUTS, context),
+                profile=self.parameterAsFile(parameters, self.PROFILE, context) or "",
+                salt_file=self.parameterAsFile(parameters, self.SALT_FILE, context) or "",
+                rules=self.parameterAsFile(parameters, self.RULES, context) or "",
+                output=out,
+                max_distance_m=float(self.parameterAsInt(parameters, self.MAX_DISTANCE, context)),
+                map_points=MapPointsConfig(
+                    kind=kind,
+                    paths=self.parameterAsFileList(parameters, self.MAP_POINTS, context),
+                ),
+                hotspots=HotspotsConfig(
+                    enabled=self.parameterAsBool(parameters, self.HOTSPOTS, context)
+                ),
+                base_dir=Path.cwd(),
+            )
+        except ConfigError as exc:
+            raise QgsProcessingException(str(exc)) from exc
+
+    def processAlgorithm(  # noqa: N802 - QGIS API
+        self, parameters: dict, context: QgsProcessingContext, feedback: QgsProcessingFeedback
+    ) -> dict:
+        from ..core.monthly.release import MonthlyReleaseError, run_monthly_release
+        from ..qgis_bridge.monthly_release import QgisStepRunners
+
+        config = self._config(parameters, context)
+        month = self.parameterAsString(parameters, self.MONTH, context).strip()
+        try:
+            outputs = run_monthly_release(
+                config,
+                month,
+                runners=QgisStepRunners(),
+                feedback=self.core_feedback(feedback),
+                on_step=lambda step, state: (
+                    feedback.pushInfo(f"{step}: {state}") if feedback is not None else None
+                ),
+            )
+        except Cancelled as exc:
+            raise QgsProcessingException("Cancelled: earlier outputs were left unchanged.") from exc
+        except MonthlyReleaseError as exc:
+            raise QgsProcessingException(str(exc)) from exc
+        summary = outputs.summary_text()
+        if feedback is not None:
+            feedback.pushInfo(summary)
+        release = outputs.release
+        return {
+            self.OUTPUT_FOLDER: str(outputs.out_dir),
+            self.MANIFEST: str(outputs.manifest),
+            self.PUBLIC_CSV: str(release.public_csv) if release else "",
+            self.AUDIT_HTML: str(release.audit_html) if release else "",
+            self.GATE_PASSED: bool(release.gate_passed) if release else False,
+            self.SUMMARY: summary,
+        }

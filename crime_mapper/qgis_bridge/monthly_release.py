@@ -1,0 +1,240 @@
+"""The QGIS side of the monthly release: the steps that need QGIS, and a project to open.
+
+core.monthly.release runs the release; this module's :class:`QgisStepRunners` lets it write
+what only QGIS can: the styled crimes GeoPackage (qgis_bridge.run_load, the dock's load), the
+public layer's QML, the hotspot layers (Gi* GeoPackage, kernel density GeoTIFF, styled) and a
+QGIS project holding every layer. Hotspot files are stamped from the release month and their
+styles canonicalised (core.common.reproducible), so re-running a release gives the same bytes.
+
+Runs in a worker thread (QgsTask, Processing) except :meth:`QgisStepRunners.project`, which
+builds layers and must run where the caller's QgsProject lives (see ``build_release_project``).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Optional
+
+from ..core.common.feedback import Feedback, ScaledFeedback
+from ..core.common.reproducible import canonical_xml, fixed_timestamp, freeze_geopackage
+from ..core.common.staging import staged_outputs
+from ..core.monthly.config import ReleaseConfig
+from ..core.monthly.release import LoadStep, MonthlyOutputs, StepRunners
+
+# Layer names: one vocabulary for the dock, the demo and Processing.
+PUBLIC_LAYER_NAME = "Public release (police.uk format)"
+INTERNAL_LAYER_PREFIX = "INTERNAL, exact locations"
+MAP_POINTS_LAYER_NAME = "Anonymous map points"
+
+
+def _metres(value: float) -> str:
+    return f"{value:g}m"
+
+
+class QgisStepRunners(StepRunners):
+    """Every step, QGIS included."""
+
+    def __init__(self) -> None:
+        from .run_anonymise import qgis_version
+
+        self.qgis_version = qgis_version()
+
+    def load(self, inputs, out_dir, profile_path, feedback: Feedback) -> LoadStep:
+        from .run_load import run_load
+
+        out = run_load(
+            [str(p) for p in inputs], out_dir, profile_path=profile_path, feedback=feedback
+        )
+        report = json.loads(Path(out.report_json).read_text(encoding="utf-8"))
+        totals = report.get("totals", {})
+        written = [out.gpkg, out.qml, out.rejects_csv, out.report_json, out.report_text_path]
+        return LoadStep(
+            written=[p for p in written if p is not None],
+            crimes=str(out.gpkg),
+            summary={
+                "rows_read": totals.get("rows_read"),
+                "accepted": totals.get("accepted"),
+                "no_location": totals.get("no_location"),
+                "rejected": totals.get("rejected"),
+                "reconciles": report.get("reconciles"),
+                "title": out.title,
+            },
+            reconciles=bool(out.reconciles),
+            report_text=out.report_text,
+            crimes_gpkg=Path(out.gpkg),
+        )
+
+    def style_writer(self):
+        from .run_anonymise import write_public_qml
+
+        return write_public_qml
+
+    def hotspots(
+        self, load: LoadStep, out_dir: Path, config: ReleaseConfig, month: str, feedback
+    ) -> list[Any]:
+        from .hotspot_layers import points_from_layer, run_gi, run_kde
+
+        if load.crimes_gpkg is None:
+            return super().hotspots(load, out_dir, config, month, feedback)
+        settings = config.hotspots
+        stamp = fixed_timestamp([month])
+        points = points_from_layer(str(load.crimes_gpkg), feedback=ScaledFeedback(feedback, 0, 20))
+        made = []
+        if settings.gi:
+            final = out_dir / f"hotspots_gi_{_metres(settings.gi_cell_m)}.gpkg"
+            made.append(
+                _reproducible(
+                    final,
+                    lambda path, qml: run_gi(
+                        points,
+                        path,
+                        cell_size_m=settings.gi_cell_m,
+                        fdr=settings.fdr,
+                        qml_path=qml,
+                        feedback=ScaledFeedback(feedback, 20, 55),
+                    ),
+                    stamp,
+                )
+            )
+        if settings.kde:
+            final = out_dir / f"hotspots_kde_{_metres(settings.kde_cell_m)}.tif"
+            made.append(
+                _reproducible(
+                    final,
+                    lambda path, qml: run_kde(
+                        points,
+                        path,
+                        cell_m=settings.kde_cell_m,
+                        bandwidth_m=settings.bandwidth_m or None,
+                        qml_path=qml,
+                        feedback=ScaledFeedback(feedback, 55, 100),
+                    ),
+                    stamp,
+                )
+            )
+        return made
+
+    def project(self, outputs: MonthlyOutputs, path: Path) -> Path:
+        return build_release_project(outputs, path)
+
+
+def _reproducible(final: Path, run, stamp: str):
+    """Run a hotspot writer into staged files, stamp and canonicalise them, then move them
+    into place together; the outputs name the final paths."""
+    qml_final = final.with_suffix(".qml")
+    with staged_outputs() as stage:
+        tmp, tmp_qml = stage.path_for(final), stage.path_for(qml_final)
+        made = run(tmp, tmp_qml)
+        if final.suffix.lower() == ".gpkg":
+            freeze_geopackage(tmp, stamp)
+        canonical_xml(tmp_qml)
+        aux = Path(f"{tmp}.aux.xml")
+        if aux.exists():  # GDAL statistics side file: not part of the release
+            aux.unlink()
+    made.path, made.qml = final, qml_final
+    return made
+
+
+# --- the project ----------------------------------------------------------------------------
+
+
+def build_release_project(outputs: MonthlyOutputs, path: Path, project: Any = None) -> Path:
+    """Write a QGIS project holding the release's layers, ready for a new user:
+
+    - British National Grid (or the data's own projected CRS) as the project CRS, not the
+      stretched EPSG:4326 of an empty project;
+    - a transform context that names the EPSG:27700 <-> EPSG:4326 operation, so QGIS never
+      asks "Select Transformation" on opening it;
+    - one group per stage, named for who may see it; only the public release and the map
+      points are visible at first (the internal exact layers and hotspots are there, off);
+    - the view starts on the crimes.
+    Paths are relative, so the release folder can be moved and the project reopened.
+    """
+    from qgis.core import (
+        QgsCoordinateReferenceSystem,
+        QgsCoordinateTransform,
+        QgsProject,
+        QgsReferencedRectangle,
+        QgsVectorLayer,
+    )
+
+    from .hotspot_layers import hotspot_layer
+    from .layers import gpkg_uri, style_crimes_layer
+    from .run_anonymise import PUBLIC_TABLE, style_public_layer
+    from .transform_context import set_default_transforms
+
+    own = project is None
+    project = project or QgsProject()
+    project.clear()
+    project.setTitle(f"crime_mapper release {outputs.month}")
+    project.writeEntryBool("Paths", "/Absolute", False)
+    bng = QgsCoordinateReferenceSystem("EPSG:27700")
+    project.setCrs(bng)
+    set_default_transforms(project)
+    root = project.layerTreeRoot()
+
+    release = outputs.release
+    public_group = root.addGroup("Public release")
+    if release is not None:
+        public = QgsVectorLayer(
+            f"{release.public_gpkg}|layername={PUBLIC_TABLE}",
+            f"{PUBLIC_LAYER_NAME} {outputs.month}",
+            "ogr",
+        )
+        style_public_layer(public)
+        project.addMapLayer(public, False)
+        public_group.addLayer(public)
+
+    internal_group = root.addGroup("Internal: exact locations, not for publication")
+    crimes_layer = None
+    if outputs.load is not None and outputs.load.crimes_gpkg is not None:
+        crimes_layer = QgsVectorLayer(
+            gpkg_uri(outputs.load.crimes_gpkg, "crimes"),
+            f"{INTERNAL_LAYER_PREFIX}: crimes {outputs.month}",
+            "ogr",
+        )
+        style_crimes_layer(crimes_layer)
+        project.addMapLayer(crimes_layer, False)
+        internal_group.addLayer(crimes_layer).setItemVisibilityChecked(False)
+    for made in outputs.hotspots:
+        layer = hotspot_layer(made)
+        layer.setName(f"{INTERNAL_LAYER_PREFIX}: {made.title}")
+        project.addMapLayer(layer, False)
+        internal_group.addLayer(layer).setItemVisibilityChecked(False)
+    internal_group.setExpanded(False)
+
+    source = crimes_layer
+    if source is None and release is not None:
+        source = public_group.findLayers()[0].layer() if public_group.findLayers() else None
+    if source is not None and source.isValid() and not source.extent().isEmpty():
+        extent = QgsCoordinateTransform(source.crs(), bng, project).transformBoundingBox(
+            source.extent()
+        )
+        extent.scale(1.05)
+        project.viewSettings().setDefaultViewExtent(QgsReferencedRectangle(extent, bng))
+    path = Path(path)
+    project.setFileName(str(path))
+    if not project.write():
+        raise RuntimeError(f"could not write {path}: {project.error()}")
+    if own:
+        project.clear()
+    return path
+
+
+def run_headless(config: ReleaseConfig, month: str, feedback: Optional[Feedback] = None):
+    """The monthly release from a plain Python process (the command line): starts QGIS
+    without a display, runs every step with :class:`QgisStepRunners`, stops QGIS again."""
+    from qgis.core import QgsApplication
+
+    from ..core.monthly.release import run_monthly_release
+
+    app = QgsApplication([], False)
+    app.initQgis()
+    try:
+        from .transforms import install_fallback
+
+        install_fallback()
+        return run_monthly_release(config, month, runners=QgisStepRunners(), feedback=feedback)
+    finally:
+        app.exitQgis()

@@ -1,0 +1,55 @@
+"""Name the datum transformation between the UK grids and WGS84 in a project's context.
+
+Why: British National Grid <-> WGS84 has several operations. QGIS prefers OSTN15, a grid that
+most installations lack, so opening a project pops a modal "Select Transformation" dialog and
+every transform logs "Cannot use preferred transform between EPSG:27700 and EPSG:4326". A
+project crime_mapper writes (or an empty project a load fills) names the operation to use:
+OSTN15 when its grid is installed, else the most accurate operation that needs no grid
+(the UK-wide Helmert, about 2 m, well inside police.uk's anonymisation). Nobody is asked.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from qgis.core import QgsCoordinateReferenceSystem, QgsDatumTransform, QgsProject
+
+#: Projected CRSs crime_mapper works in, each paired with WGS84 (police.uk's coordinates).
+UK_GRIDS = ("EPSG:27700", "EPSG:29903")  # British National Grid, Irish Grid (TM75)
+WGS84 = "EPSG:4326"
+
+
+def best_operation(source: str, target: str) -> Optional[Any]:
+    """The most accurate available operation (an installed grid wins), or None."""
+    operations = QgsDatumTransform.operations(
+        QgsCoordinateReferenceSystem(source), QgsCoordinateReferenceSystem(target)
+    )
+    usable = [op for op in operations if op.isAvailable and op.proj]
+    if not usable:
+        return None
+    return min(usable, key=lambda op: op.accuracy if op.accuracy > 0 else float("inf"))
+
+
+def set_default_transforms(project: Optional[QgsProject] = None) -> int:
+    """Add the UK grid <-> WGS84 operations to the project's transform context (both
+    directions); return how many were added. Existing choices of the user are kept."""
+    project = project or QgsProject.instance()
+    context = project.transformContext()
+    existing = context.coordinateOperations()
+    added = 0
+    for grid in UK_GRIDS:
+        for source, target in ((grid, WGS84), (WGS84, grid)):
+            if (source, target) in existing:
+                continue
+            operation = best_operation(source, target)
+            if operation is None:
+                continue
+            if context.addCoordinateOperation(
+                QgsCoordinateReferenceSystem(source),
+                QgsCoordinateReferenceSystem(target),
+                operation.proj,
+                True,
+            ):
+                added += 1
+    project.setTransformContext(context)
+    return added

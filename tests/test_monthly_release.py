@@ -1,0 +1,301 @@
+"""The monthly release as one run (issue 14, section 2): the configuration file, the command
+line, crime_mapper:monthly_release through qgis_process.bin, and one manifest.
+
+Every run is real: the bundled force extract, its profile and the published police.uk
+history in sample_data/, real QGIS, real files. Runs write into tmp_path.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import tomllib
+
+from crime_mapper.core.common.feedback import Cancelled, Feedback
+from crime_mapper.core.monthly import toml_lite
+from crime_mapper.core.monthly.config import (
+    ConfigError,
+    ReleaseConfig,
+    example_config_text,
+    read_config,
+    write_config,
+)
+from crime_mapper.core.monthly.release import MonthlyReleaseError, run_monthly_release
+from crime_mapper.core.release.release_files import create_salt_file
+from tests.support.qgis_process import REPO, child_env, qgis_process_env, run_qgis_process
+
+SAMPLE = REPO / "sample_data"
+MONTH = "2022-10"
+
+
+def _config_file(tmp_path: Path, out: str = "out/{month}", **changes: str) -> Path:
+    """The bundled configuration, with the output and the salt inside tmp_path."""
+    salt = tmp_path / "secret" / "release.salt"
+    if not salt.exists():
+        create_salt_file(salt)
+    text = (SAMPLE / "release.toml").read_text(encoding="utf-8")
+    data = tomllib.loads(text)
+    base = SAMPLE
+    data["release"]["output"] = str(tmp_path / out)
+    data["anonymise"]["salt_file"] = str(salt)
+    data["load"]["inputs"] = [str(base / p) for p in data["load"]["inputs"]]
+    data["load"]["profile"] = str(base / data["load"]["profile"])
+    data["anonymise"]["map_points"]["paths"] = [
+        str(base / p) for p in data["anonymise"]["map_points"]["paths"]
+    ]
+    for key, value in changes.items():
+        table, name = key.split("__")
+        data[table][name] = value
+    path = tmp_path / "release.toml"
+    path.write_text(toml_lite.dumps(data), encoding="utf-8")
+    return path
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != "release.qgz"
+    }
+
+
+def cli(*args: object) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "crime_mapper.cli", *map(str, args)],
+        cwd=REPO,
+        env=child_env([REPO]),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+# --- the configuration file -----------------------------------------------------------------
+
+
+def test_the_lite_toml_reader_reads_what_tomllib_reads():
+    for text in (example_config_text(), (SAMPLE / "release.toml").read_text(encoding="utf-8")):
+        assert toml_lite.loads_lite(text) == tomllib.loads(text)
+    tricky = 'a = "x\\"y # not a comment" # comment\nb = [1, 2.5,\n  true, \'c:\\\\d\',]\n'
+    assert toml_lite.loads_lite(tricky) == tomllib.loads(tricky)
+
+
+@pytest.mark.parametrize(
+    "text, where",
+    [
+        ("a = 1\na = 2\n", "line 2"),
+        ("[t]\nx = 1\n[t]\n", "line 3"),
+        ('a = "open\n', "line 1"),
+        ("a = nan\n", "line 1"),
+        ("a = 1 b\n", "line 1"),
+        ("[[t]]\n", "line 1"),
+    ],
+)
+def test_the_lite_toml_reader_refuses_what_it_cannot_read(text, where):
+    with pytest.raises(toml_lite.TomlError, match=where):
+        toml_lite.loads_lite(text)
+
+
+def test_a_configuration_round_trips_through_toml_and_json(tmp_path):
+    config = read_config(_config_file(tmp_path))
+    for name in ("again.toml", "again.json"):
+        again = read_config(write_config(config, tmp_path / name))
+        assert again.to_dict() == config.to_dict()
+    assert config.input_paths(MONTH) == [
+        SAMPLE / "force" / "2022-10-leicestershire-force-extract.csv"
+    ]
+    assert config.output_dir("2022-11") == tmp_path / "out" / "2022-11"
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ('[load]\ninputs = ["a.csv"]\nprofle = "p.json"\n', "unknown setting(s): load.profle"),
+        ("[hotspots]\ngi = 1\n", "hotspots.gi must be true or false"),
+        ("[anonymise]\nmax_distance_m = -5\n", "anonymise.max_distance_m must be a positive"),
+        ('[anonymise.map_points]\nkind = "roads"\n', "kind must be one of"),
+        ("[release]\nforce = [1]\n", "release.force must be text"),
+        ("release = 3\n", "[release] must be a table"),
+    ],
+)
+def test_a_bad_configuration_names_the_key(tmp_path, content, message):
+    path = tmp_path / "bad.toml"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        read_config(path)
+    assert message in str(caught.value) and str(path) in str(caught.value)
+
+
+def test_problems_are_found_before_anything_runs(tmp_path):
+    config = ReleaseConfig(
+        inputs=["missing-{month}.csv"], salt_file="", output="out/{month}", base_dir=tmp_path
+    )
+    problems = config.problems(MONTH)
+    assert f"Extract not found: {tmp_path / 'missing-2022-10.csv'}" in problems
+    assert "No salt file is given (anonymise.salt_file)." in problems
+    assert "Map points (history) need at least one path." in problems
+    assert config.problems("2022-13") == [
+        "the month must be YYYY-MM (for example 2022-10), not '2022-13'"
+    ]
+    with pytest.raises(MonthlyReleaseError) as caught:
+        run_monthly_release(config, MONTH)
+    assert caught.value.step == "check" and "Extract not found" in str(caught.value)
+    assert not (tmp_path / "out").exists()
+
+
+# --- whole releases -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def cli_release(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    tmp = tmp_path_factory.mktemp("cli")
+    run = cli("release", _config_file(tmp), "--month", MONTH)
+    return tmp / "out" / MONTH, run
+
+
+def test_the_command_line_runs_every_step_and_says_where_everything_is(cli_release):
+    out, run = cli_release
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
+    for text in (
+        "- load: done",
+        "- anonymise: done",
+        "- hotspots: done",
+        "manifest.json",
+        "audit.html",
+        f"qgis {out / 'release.qgz'}",
+    ):
+        assert text in run.stdout, text
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert [s["step"] for s in manifest["steps"]] == ["load", "anonymise", "hotspots", "publish"]
+    assert all(s["status"] == "done" for s in manifest["steps"])
+    listed = {o["name"] for s in manifest["steps"] for o in s["outputs"]}
+    on_disk = set(_files(out)) - {"manifest.json"}
+    assert listed == on_disk
+    inputs = manifest["inputs"]
+    assert inputs["profile"]["name"] == "leicestershire-force-extract.profile.json"
+    assert [f["name"] for f in inputs["map_points"]["files"]] == [
+        "2022-09-leicestershire-street.csv",
+        "2022-10.zip",
+    ]
+    assert len(inputs["salt_fingerprint"]) == 12
+    assert manifest["leak_gate"]["passed"] is True
+    assert {c["output"] for c in manifest["leak_gate"]["checks"]} == {
+        "2022-10-leicestershire-street.csv",
+        "2022-10-leicestershire-street.gpkg",
+    }
+    assert manifest["software"]["qgis"] != "none (command line)"
+    # the public release's own manifest no longer loses the profile
+    public = json.loads((out / "public" / "release_manifest.json").read_text(encoding="utf-8"))
+    assert public["inputs"]["profile"]["name"] == "leicestershire-force-extract.profile.json"
+    salt = (out.parent.parent / "secret" / "release.salt").read_bytes()
+    for data in _files(out).values():
+        assert salt not in data
+
+
+def test_qgis_process_gives_the_same_bytes_as_the_command_line(cli_release, tmp_path):
+    out, run = cli_release
+    assert run.returncode == 0
+    config = _config_file(tmp_path)
+    # the same salt, so the same Crime IDs
+    (tmp_path / "secret" / "release.salt").write_bytes(
+        (out.parent.parent / "secret" / "release.salt").read_bytes()
+    )
+    env = qgis_process_env(tmp_path)
+    result = run_qgis_process(
+        [
+            "--json",
+            "run",
+            "crime_mapper:monthly_release",
+            "--",
+            f"CONFIG={config}",
+            f"MONTH={MONTH}",
+        ],
+        env,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    outputs = json.loads(result.stdout)["results"]
+    assert outputs["GATE_PASSED"] is True
+    here = tmp_path / "out" / MONTH
+    assert Path(outputs["MANIFEST"]) == here / "manifest.json"
+    first, second = _files(out), _files(here)
+    assert sorted(first) == sorted(second)
+    differ = [name for name in first if first[name] != second[name]]
+    # the manifest records the configuration, whose output folder differs; nothing else may
+    assert differ == ["manifest.json"], differ
+    one = json.loads(first["manifest.json"])
+    two = json.loads(second["manifest.json"])
+    one.pop("configuration"), two.pop("configuration")
+    assert one == two
+
+
+def test_a_rerun_gives_the_same_bytes_and_a_cancelled_one_changes_nothing(tmp_path):
+    from crime_mapper.qgis_bridge.monthly_release import QgisStepRunners
+
+    config = read_config(_config_file(tmp_path))
+    out = config.output_dir(MONTH)
+    run_monthly_release(config, MONTH, runners=QgisStepRunners())
+    first = _files(out)
+    run_monthly_release(config, MONTH, runners=QgisStepRunners())
+    assert _files(out) == first
+
+    class CancelDuringAnonymise(Feedback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.steps: list[str] = []
+
+        def is_cancelled(self) -> bool:
+            return "anonymise" in self.steps
+
+    feedback = CancelDuringAnonymise()
+    with pytest.raises(Cancelled):
+        run_monthly_release(
+            config,
+            MONTH,
+            runners=QgisStepRunners(),
+            feedback=feedback,
+            on_step=lambda step, state: feedback.steps.append(step),
+        )
+    assert _files(out) == first
+    assert not [p for p in out.rglob("*") if ".tmp" in p.name]
+
+
+def test_without_qgis_the_rest_runs_and_the_public_files_are_the_same(cli_release, tmp_path):
+    out, _ = cli_release
+    config = _config_file(tmp_path)
+    (tmp_path / "secret" / "release.salt").write_bytes(
+        (out.parent.parent / "secret" / "release.salt").read_bytes()
+    )
+    run = cli("release", config, "--month", MONTH, "--no-qgis")
+    assert run.returncode == 1, run.stderr
+    assert "hotspots not run: hotspot layers are written by QGIS" in run.stderr
+    here = tmp_path / "out" / MONTH
+    name = "public/2022-10-leicestershire-street.csv"
+    assert (here / name).read_bytes() == (out / name).read_bytes()
+    assert (here / "public" / "audit.html").read_bytes() == (
+        out / "public" / "audit.html"
+    ).read_bytes()
+    manifest = json.loads((here / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["software"]["qgis"] == "none (command line)"
+    hotspots = next(s for s in manifest["steps"] if s["step"] == "hotspots")
+    assert hotspots["status"] == "not run" and hotspots["outputs"] == []
+
+
+def test_a_failing_step_names_itself_and_what_to_do(tmp_path):
+    config = _config_file(tmp_path, load__profile=str(SAMPLE / "release.toml"))
+    run = cli("release", config, "--month", MONTH, "--no-qgis")
+    assert run.returncode == 2
+    assert "crime_mapper: error: The load step failed:" in run.stderr
+    assert "What to do:" in run.stderr
+    assert not (tmp_path / "out" / MONTH / "manifest.json").exists()
+
+
+def test_example_and_usage(tmp_path):
+    run = cli("release", "--example")
+    assert run.returncode == 0 and tomllib.loads(run.stdout)["release"]["output"]
+    run = cli("release", tmp_path / "none.toml", "--month", MONTH)
+    assert run.returncode == 2 and "cannot read the release configuration" in run.stderr
