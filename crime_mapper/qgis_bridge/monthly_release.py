@@ -159,9 +159,10 @@ def build_release_project(outputs: MonthlyOutputs, path: Path, project: Any = No
         QgsVectorLayer,
     )
 
+    from ..core.release.pipeline import PUBLIC_TABLE
     from .hotspot_layers import hotspot_layer
     from .layers import gpkg_uri, style_crimes_layer
-    from .run_anonymise import PUBLIC_TABLE, style_public_layer
+    from .run_anonymise import style_public_layer
     from .transform_context import set_default_transforms
 
     own = project is None
