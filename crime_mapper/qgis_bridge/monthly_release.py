@@ -73,7 +73,8 @@ class QgisStepRunners(StepRunners):
     def hotspots(
         self, load: LoadStep, out_dir: Path, config: ReleaseConfig, month: str, feedback
     ) -> list[Any]:
-        from .hotspot_layers import points_from_layer, run_gi, run_kde
+        from .hotspot_input import points_from_layer
+        from .hotspot_layers import run_gi, run_kde
 
         if load.crimes_gpkg is None:
             return super().hotspots(load, out_dir, config, month, feedback)
@@ -160,7 +161,7 @@ def build_release_project(outputs: MonthlyOutputs, path: Path, project: Any = No
     )
 
     from ..core.release.pipeline import PUBLIC_TABLE
-    from .hotspot_layers import hotspot_layer
+    from .hotspot_style import hotspot_layer
     from .layers import gpkg_uri, style_crimes_layer
     from .run_anonymise import style_public_layer
     from .transform_context import set_default_transforms
