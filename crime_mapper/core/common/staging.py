@@ -1,23 +1,58 @@
 """Write several outputs so that they all appear together, or none of them changes.
 
-A monthly release folder must never hold half of a new load beside half of the old one:
-a failed or cancelled export leaves the previous outputs exactly as they were. Every writer
-(the loader's reports, the command line, the QGIS load) stages its files here.
+A monthly release folder must never hold half of a new release beside half of the old one,
+and a killed run must not leave its half-written files behind. Every writer (the release
+pipeline, the loader's reports, the command line, the QGIS load, styles, hotspot grids)
+stages its files here, so all of them get the same guarantee.
+
+What a reader of an output folder sees, at each moment of a commit
+------------------------------------------------------------------
+1. **Writing.** Each output is written into a hidden stage folder inside its final folder
+   (``.crime_mapper-stage-<random>/<final name>``: the same file system, so the moves below
+   are atomic renames). The folder still holds the previous outputs, whole. A stage folder
+   is held by its run (an OS file lock, released when the process ends however it ends).
+2. **Commit point.** Every staged file is flushed to disk, then the list of moves (staged
+   file -> final path) is written to ``COMMIT.json.tmp`` in the first stage folder, flushed,
+   and renamed to ``COMMIT.json``. That rename is the one atomic switch: before it, the
+   previous outputs are what the folder holds and will hold after any crash; after it, the
+   new outputs are decided and will be completed whatever happens.
+3. **Moving.** Each staged file replaces its final name (``os.replace``), in the order the
+   writer staged them; release writers stage the manifest last, so until the last move the
+   old manifest is in place and does not vouch for the new files. A reader arriving now may
+   see new and old files side by side, but ``COMMIT.json`` says a commit is under way, and
+   every crime_mapper reader and writer first calls :func:`complete_pending`, which finishes
+   the moves (they are idempotent: a staged file already moved is simply gone).
+4. **Done.** The journal and the stage folders are removed. The folder holds the whole new
+   outputs, and nothing else.
+
+After a crash: a stage folder without ``COMMIT.json`` whose owner is gone is removed by the
+next run in that folder (its outputs never appeared); one with ``COMMIT.json`` is completed.
+Either way the folder then holds exactly the previous outputs or exactly the new ones.
+Commits into one folder are serialised by a lock on the folder, so two runs writing one
+folder at once cannot interleave their moves.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
-import tempfile
+import re
+import secrets
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Union
+from typing import IO, Union
 
 PathLike = Union[str, "os.PathLike[str]"]
 
-# Files SQLite may leave beside a staged GeoPackage.
-_SIDE_FILES = ("-journal", "-wal", "-shm")
+STAGE_PREFIX = ".crime_mapper-stage-"
+JOURNAL = "COMMIT.json"
+OWNER_LOCK = "owner.lock"
+PRIMARY = "PRIMARY"  # in a secondary stage folder: the path of the stage holding the journal
+# Staged files of earlier versions (mkstemp beside the output: ".name.abc123_x.tmp.csv") and
+# the SQLite side files a killed GeoPackage write leaves beside them.
+_OLD_STAGED = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.tmp(\.[A-Za-z0-9]+)?(-journal|-wal|-shm)?$")
 
 
 def _umask() -> int:
@@ -26,37 +61,221 @@ def _umask() -> int:
     return mask
 
 
+# --- OS file locks (released by the OS when the holder dies, however it dies) ---------------
+
+
+def _try_lock(handle: IO[bytes], blocking: bool = False) -> bool:
+    if os.name == "nt":  # pragma: no cover - Windows
+        import msvcrt
+
+        mode = msvcrt.LK_LOCK if blocking else msvcrt.LK_NBLCK
+        try:
+            handle.seek(0)
+            msvcrt.locking(handle.fileno(), mode, 1)
+            return True
+        except OSError:
+            return False
+    import fcntl
+
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+        return True
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def _folder_lock(folder: Path, blocking: bool = True) -> Iterator[bool]:
+    """Serialise commits (and recoveries) into one folder: a lock on the folder itself, so
+    no lock file is left in a public folder. Yields whether the lock was taken."""
+    if os.name == "nt":  # pragma: no cover - folders cannot be locked on Windows
+        yield True
+        return
+    import fcntl
+
+    try:
+        fd = os.open(str(folder), os.O_RDONLY)
+    except OSError:
+        yield False
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+            taken = True
+        except OSError:
+            taken = False
+        yield taken
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _owner_alive(stage: Path) -> bool:
+    """Whether the run that made a stage folder still holds it."""
+    try:
+        with open(stage / OWNER_LOCK, "a+b") as handle:
+            return not _try_lock(handle)
+    except OSError:
+        return False
+
+
+def _fsync_file(path: Path) -> None:
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def _fsync_folder(folder: Path) -> None:
+    if os.name == "nt":  # pragma: no cover - folders cannot be opened for fsync on Windows
+        return
+    fd = os.open(str(folder), os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+# --- recovery -------------------------------------------------------------------------------
+
+
+def _finish(stage: Path) -> None:
+    """Complete the moves a journal lists (idempotent), then remove every stage it names."""
+    journal = json.loads((stage / JOURNAL).read_text(encoding="utf-8"))
+    for move in journal["moves"]:
+        tmp, final = Path(move["staged"]), Path(move["final"])
+        if tmp.exists():
+            os.replace(tmp, final)
+    for folder in {Path(m["final"]).parent for m in journal["moves"]}:
+        _fsync_folder(folder)
+    (stage / JOURNAL).unlink()
+    for other in journal.get("stages", []):
+        if Path(other) != stage:
+            shutil.rmtree(other, ignore_errors=True)
+    shutil.rmtree(stage, ignore_errors=True)
+
+
+def complete_pending(folder: PathLike) -> None:
+    """Bring a folder to a whole state after a killed run: finish a commit that passed its
+    commit point, remove stages whose run is gone (and earlier versions' staged files).
+
+    Readers of an output folder call this before reading; every Staging calls it for the
+    folders it writes into, so the next run cleans up after a killed one."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return
+    with _folder_lock(folder):
+        for entry in sorted(folder.iterdir()):
+            name = entry.name
+            if name.startswith(STAGE_PREFIX) and entry.is_dir():
+                _recover_stage(entry)
+            elif _OLD_STAGED.match(name) and entry.is_file():
+                with contextlib.suppress(OSError):
+                    entry.unlink()
+
+
+def _recover_stage(stage: Path) -> None:
+    if (stage / JOURNAL).is_file():
+        _finish(stage)
+        return
+    if _owner_alive(stage):
+        return  # a run still writing: not ours to touch
+    primary = stage / PRIMARY
+    if primary.is_file():
+        main = Path(primary.read_text(encoding="utf-8").strip())
+        if (main / JOURNAL).is_file():
+            with _folder_lock(main.parent, blocking=False) as taken:
+                if not taken:
+                    return  # that folder's commit is running now: it removes this stage
+                if (main / JOURNAL).is_file():
+                    _finish(main)
+                    return
+    shutil.rmtree(stage, ignore_errors=True)
+
+
+# --- staging --------------------------------------------------------------------------------
+
+
 class Staging:
-    """Temporary paths beside each final output; `commit` moves them all into place."""
+    """Stage outputs in hidden folders beside their final places; `commit` switches them all
+    in at once (see the module docstring for what a reader sees at each moment)."""
 
     def __init__(self) -> None:
         self._staged: list[tuple[Path, Path]] = []  # (temporary, final)
+        self._stages: dict[Path, Path] = {}  # final folder -> its stage folder
+        self._locks: list[IO[bytes]] = []
+        self._committed = False
+
+    def _stage_for(self, folder: Path) -> Path:
+        if folder in self._stages:
+            return self._stages[folder]
+        folder.mkdir(parents=True, exist_ok=True)
+        complete_pending(folder)  # a killed run's leftovers go before we add ours
+        stage = folder / f"{STAGE_PREFIX}{secrets.token_hex(6)}"
+        stage.mkdir()
+        handle = open(stage / OWNER_LOCK, "a+b")
+        _try_lock(handle)
+        self._locks.append(handle)
+        if self._stages:
+            first = next(iter(self._stages.values()))
+            (stage / PRIMARY).write_text(str(first.resolve()), encoding="utf-8")
+        self._stages[folder] = stage
+        return stage
 
     def path_for(self, final: PathLike) -> Path:
-        """A fresh temporary path in the final file's folder (same file system, so the
-        rename is atomic), keeping the suffix so writers that look at it still work."""
-        final = Path(final)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(
-            prefix=f".{final.stem}.", suffix=f".tmp{final.suffix}", dir=str(final.parent)
-        )
-        os.close(fd)
-        os.unlink(tmp)  # writers create it themselves (SQLite wants a missing or empty file)
-        self._staged.append((Path(tmp), final))
-        return Path(tmp)
+        """Where to write the output that will become `final` (same name, in a hidden stage
+        folder on the same file system, so writers that look at the suffix still work)."""
+        final = Path(final).absolute()
+        for tmp, staged_final in self._staged:
+            if staged_final == final:
+                return tmp
+        tmp = self._stage_for(final.parent) / final.name
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()  # writers create it themselves (SQLite wants a missing or empty file)
+        self._staged.append((tmp, final))
+        return tmp
+
+    @property
+    def staged(self) -> list[tuple[Path, Path]]:
+        """(temporary, final) pairs, in the order they were staged (the order of the moves)."""
+        return list(self._staged)
 
     def commit(self) -> None:
-        mode = 0o666 & ~_umask()  # mkstemp's 0600 is not what a shared release folder wants
+        """Make every staged output appear: the commit point is the journal's rename."""
+        if not self._staged:
+            return
+        mode = 0o666 & ~_umask()  # what a shared release folder wants, whoever wrote the file
         for tmp, _ in self._staged:
+            if not tmp.exists():
+                raise FileNotFoundError(f"a staged output was never written: {tmp}")
             os.chmod(tmp, mode)
-        for tmp, final in self._staged:
-            os.replace(tmp, final)
+            _fsync_file(tmp)
+        primary = next(iter(self._stages.values()))
+        journal = {
+            "moves": [{"staged": str(t), "final": str(f)} for t, f in self._staged],
+            "stages": [str(s) for s in self._stages.values()],
+        }
+        pending = primary / f"{JOURNAL}.tmp"
+        with open(pending, "w", encoding="utf-8") as handle:
+            json.dump(journal, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        folders = list(self._stages)
+        with contextlib.ExitStack() as locks:
+            for folder in sorted(folders):
+                locks.enter_context(_folder_lock(folder))
+            os.replace(pending, primary / JOURNAL)  # the commit point
+            _fsync_folder(primary)
+            self._committed = True
+            _finish(primary)
 
     def discard(self) -> None:
-        for tmp, _ in self._staged:
-            for leftover in [tmp] + [Path(f"{tmp}{side}") for side in _SIDE_FILES]:
-                with contextlib.suppress(FileNotFoundError):
-                    leftover.unlink()
+        """Remove what was staged and not committed (nothing, after a commit)."""
+        for handle in self._locks:
+            handle.close()
+        self._locks = []
+        if self._committed:
+            return
+        for stage in self._stages.values():
+            if not (stage / JOURNAL).exists():
+                shutil.rmtree(stage, ignore_errors=True)
 
 
 @contextlib.contextmanager
@@ -73,3 +292,9 @@ def staged_outputs() -> Iterator[Staging]:
 def write_text_atomic(path: PathLike, text: str) -> None:
     with staged_outputs() as stage:
         stage.path_for(path).write_text(text, encoding="utf-8")
+
+
+def stage_folders(folder: PathLike) -> list[Path]:
+    """The stage folders in `folder` (for tests and diagnostics)."""
+    folder = Path(folder)
+    return sorted(p for p in folder.iterdir() if p.name.startswith(STAGE_PREFIX))

@@ -197,5 +197,11 @@ def write_public_csv(public: pd.DataFrame, path: PathLike) -> None:
 
 
 def read_public_csv(path: PathLike) -> pd.DataFrame:
-    """A public (or police.uk) street CSV as text: every cell a str, blanks as ""."""
+    """A public (or police.uk) street CSV as text: every cell a str, blanks as "".
+
+    A commit a killed run left half-done in that folder is completed first, so what is read
+    is a whole release (core.common.staging)."""
+    from ..common.staging import complete_pending
+
+    complete_pending(Path(path).parent)
     return pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8")
