@@ -211,6 +211,8 @@ class AnonymiseAlgorithm(CrimeMapperAlgorithm):
                 self.SALT_FILE,
                 "Salt file (secret; kept outside the outputs)",
                 behavior=FILE_BEHAVIOUR_FILE,
+                # any name: QGIS's default filter ("*.*") refuses a file with no extension
+                fileFilter="All files (*)",
             )
         )
         self.addParameter(

@@ -15,8 +15,8 @@ Imports nothing from QGIS.
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
-import hmac
 import io
 from collections.abc import Sequence
 from pathlib import Path
@@ -100,12 +100,28 @@ def salted_crime_id(references: Sequence[str], salt: bytes) -> np.ndarray:
     return result
 
 
+# The published salt fingerprint is a slow, salted key derivation (PBKDF2-HMAC-SHA256, from
+# the standard library), so it cannot serve to test guesses at the salt: each guess costs a
+# third of a second of work per core, on top of the entropy test every salt file must pass
+# (release_files.salt_strength). Changing these changes every fingerprint.
+FINGERPRINT_KDF_SALT = b"crime_mapper salt fingerprint v2"
+FINGERPRINT_ITERATIONS = 600_000
+FINGERPRINT_HEX = 16
+
+
+@functools.lru_cache(maxsize=4)
+def _fingerprint(salt: bytes) -> str:
+    key = hashlib.pbkdf2_hmac("sha256", salt, FINGERPRINT_KDF_SALT, FINGERPRINT_ITERATIONS)
+    return key.hex()[:FINGERPRINT_HEX]
+
+
 def salt_fingerprint(salt: bytes) -> str:
-    """12 hex characters that identify a salt in an audit without revealing it: two releases
-    with the same fingerprint used the same salt (so their Crime IDs are comparable)."""
+    """16 hex characters that identify a salt in an audit without revealing it: two releases
+    with the same fingerprint used the same salt (so their Crime IDs are comparable). Derived
+    slowly (see FINGERPRINT_ITERATIONS), so it is useless for guessing the salt."""
     if isinstance(salt, str):
         salt = salt.encode("utf-8")
-    return hmac.new(bytes(salt), b"crime_mapper salt fingerprint", hashlib.sha256).hexdigest()[:12]
+    return _fingerprint(bytes(salt))
 
 
 # Characters that make csv.writer (QUOTE_MINIMAL, LINE_TERMINATOR) quote a cell: the

@@ -127,7 +127,158 @@ def read_salt(salt_file: Optional[PathLike], output_dirs: Sequence[PathLike] = (
             f"The salt in {path} is {len(salt)} bytes; at least {MIN_SALT_BYTES} are needed "
             "(a short salt lets anyone recompute Crime IDs from guessed references)."
         )
+    bits, why = salt_strength(salt)
+    if bits < MIN_SALT_BITS:
+        raise ReleaseInputError(
+            f"The salt in {path} does not look random: about {bits:.0f} bits of guessing "
+            f"work ({why}); at least {MIN_SALT_BITS} are needed. A chosen or patterned salt "
+            "lets anyone recompute Crime IDs; create one with 'Create new salt…' (or "
+            "'crime_mapper salt --new FILE') instead."
+        )
     return salt
+
+
+# The entropy test. A salt is scored as the work of guessing it by its cheapest description:
+# it is split left to right into pieces, each charged what an attacker who knows the trick
+# needs to pick it:
+#   - a common password word (WEAK_WORDS, any case): log2(len(WEAK_WORDS)) + 1 bits;
+#   - a repeat of text seen earlier (3+ characters): log2(position) + log2(length) bits;
+#   - a run of 3+ characters that repeat or step by one (aaaa, 1234, dcba): the first two
+#     characters as single characters, the rest log2(length) bits;
+#   - a year (19xx, 20xx): log2(200) bits;
+#   - a word of 5+ letters (one case, or capitalised as in CamelCase) that reads like one (a
+#     quarter to two thirds vowels, no more than three consonants or two vowels in a row, as
+#     "Leicestershire"; not looked for in hex salts): 2 bits a letter, about what English
+#     text carries;
+#   - any other character: log2(size of the smallest alphabet holding the whole salt), the
+#     alphabets being digits (10), hex (16), one-case letters (26), one-case letters and
+#     digits (36), letters and digits (62), printable ASCII (95) and bytes (256).
+# Measured: random salts of 24+ hex digits or 22+ base64 characters always pass (the 64 hex
+# digits create_salt_file writes score about 250 bits); shorter hand-made random salts are
+# refused now and then (16 letters and digits: about 1 in 40; 20 hex digits: 1 in 30), which
+# is the point: make salts with create_salt_file. Refused: "aaaaaaaaaaaaaaaa" (~12 bits),
+# "0000000000000000" (~11), "password12345678" (~19), "passwordpassword" (~12),
+# "Leicestershire2022!" (~22), "leicestershire-police-2022-release" (~50) and the like.
+MIN_SALT_BITS = 72
+WEAK_WORDS = (
+    # the commonest password words and keyboard walks
+    "password", "passw0rd", "secret", "letmein", "welcome", "qwerty", "asdf", "zxcv", "admin",
+    "changeme", "default", "example", "monkey", "dragon", "master", "login", "iloveyou",
+    "football", "sunshine", "hello", "test", "abc", "xyz",
+    # what a force would reach for
+    "salt", "pepper", "key", "value", "police", "crime", "force", "constabulary", "release",
+    "month", "data", "public", "street", "map", "avon", "somerset", "bedfordshire",
+    "cambridgeshire", "cheshire", "cleveland", "cumbria", "derbyshire", "devon", "cornwall",
+    "dorset", "durham", "dyfed", "powys", "essex", "gloucestershire", "manchester", "gwent",
+    "hampshire", "hertfordshire", "humberside", "kent", "lancashire", "leicestershire",
+    "lincolnshire", "london", "merseyside", "metropolitan", "norfolk", "northamptonshire",
+    "northumbria", "nottinghamshire", "wales", "yorkshire", "staffordshire", "suffolk",
+    "surrey", "sussex", "thames", "valley", "warwickshire", "mercia", "midlands",
+    "wiltshire", "scotland", "ireland", "transport", "leicester", "newcastle",
+)  # fmt: skip
+_ALPHABETS = (
+    (b"0123456789", 10),
+    (b"0123456789abcdef", 16),
+    (b"0123456789ABCDEF", 16),
+    (b"abcdefghijklmnopqrstuvwxyz", 26),
+    (b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", 26),
+    (b"abcdefghijklmnopqrstuvwxyz0123456789", 36),
+    (b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 36),
+    (b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 62),
+    (bytes(range(32, 127)), 95),
+)
+
+
+def salt_strength(salt: bytes) -> tuple[float, str]:
+    """Estimated bits of guessing work for a salt, and the patterns found (the test above)."""
+    import math
+
+    distinct = set(salt)
+    size = next((n for chars, n in _ALPHABETS if distinct <= set(chars)), 256)
+    per_char = math.log2(size)
+    lowered = salt.lower()
+    words = [w.encode() for w in WEAK_WORDS]
+    bits, i, found = 0.0, 0, []
+    while i < len(salt):
+        word = next((w for w in words if lowered.startswith(w, i)), None)
+        if word is not None:
+            bits += math.log2(len(words)) + 1
+            found.append(f"the word {word.decode()!r}")
+            i += len(word)
+            continue
+        repeat = _longest_repeat(salt, i)
+        if repeat >= 3:
+            bits += math.log2(max(i, 2)) + math.log2(repeat)
+            found.append("repeated text")
+            i += repeat
+            continue
+        if _YEAR.match(salt, i):
+            bits += math.log2(200)
+            found.append("a year")
+            i += 4
+            continue
+        wordlike = _wordlike_length(salt, i) if size > 16 else 0  # hex holds no words
+        if wordlike:
+            bits += 2.0 * wordlike
+            found.append("word-like letters")
+            i += wordlike
+            continue
+        run = _run_length(salt, i)
+        if run >= 3:
+            bits += 2 * per_char + math.log2(run)
+            found.append("a run or sequence")
+            i += run
+            continue
+        bits += per_char
+        i += 1
+    why = ", ".join(dict.fromkeys(found)) or f"{len(salt)} characters from {size} symbols"
+    return bits, why
+
+
+_YEAR = re.compile(rb"(19|20)\d\d(?!\d)")
+_LETTERS = re.compile(rb"(?:[A-Z][a-z]{4,}|[a-z]{5,}|[A-Z]{5,})(?![a-z])")
+_VOWELS = frozenset(b"aeiouyAEIOUY")
+
+
+def _wordlike_length(salt: bytes, i: int) -> int:
+    """Length of the letter run at i if it reads like a word (see the test above), else 0."""
+    if i > 0 and 97 <= salt[i - 1] <= 122:
+        return 0  # only whole words are judged (CamelCase starts a new one)
+    match = _LETTERS.match(salt, i)
+    if not match:
+        return 0
+    run = match.group()
+    vowels = sum(c in _VOWELS for c in run)
+    if not 0.25 <= vowels / len(run) <= 0.67:
+        return 0
+    pattern = "".join("v" if c in _VOWELS else "c" for c in run)
+    if "cccc" in pattern or "vvv" in pattern:
+        return 0
+    return len(run)
+
+
+def _longest_repeat(salt: bytes, i: int) -> int:
+    """The longest text starting at i that also starts earlier (overlaps allowed)."""
+    best = 0
+    for j in range(i):
+        n = 0
+        while i + n < len(salt) and salt[j + n] == salt[i + n]:
+            n += 1
+        best = max(best, n)
+    return best
+
+
+def _run_length(salt: bytes, i: int) -> int:
+    """Characters from i that repeat or step by one (same step throughout)."""
+    if i + 1 >= len(salt):
+        return 1
+    step = salt[i + 1] - salt[i]
+    if step not in (-1, 0, 1):
+        return 1
+    n = 2
+    while i + n < len(salt) and salt[i + n] - salt[i + n - 1] == step:
+        n += 1
+    return n
 
 
 # --- names ----------------------------------------------------------------------------------
