@@ -1,0 +1,442 @@
+"""Write the neighbourhood summaries: tidy CSV, neighbourhood GeoPackage layer (choropleth
+style stored in it), one HTML page per neighbourhood and an index. The one function the
+command line, the Processing algorithm and the dock all call (``export_summaries``).
+
+Public output rules: the input must be the public release table (exactly the police.uk street
+columns); everything is written into a hidden staging folder beside the target, the leak
+gate (a callable given by the caller, so the raw table never has to be loaded here) runs on
+that folder, and only if it passes does the folder replace ``<out>/neighbourhoods``. A
+failure or a cancel leaves the previous summaries exactly as they were.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import sqlite3
+import struct
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Optional, Union
+
+import numpy as np
+import pandas as pd
+
+from ..common.csv_safety import safe_cell
+from ..common.feedback import Feedback, ScaledFeedback
+from ..common.palette import NO_DATA_COLOUR, OUTLINE_COLOUR, sequential_colours
+from ..release.public_schema import PUBLIC_COLUMNS
+from .neighbourhoods import Assignment, Neighbourhoods, assign_crimes, neighbourhood_slugs
+from .summaries import TOTAL, Summaries, SummaryError, SummaryOptions, compute_summaries
+from .summaries_render import PageLinks, SummaryRenderer
+from .summaries_team import Team
+
+PathLike = Union[str, Path]
+FOLDER = "neighbourhoods"
+CSV_NAME = "neighbourhood_summaries.csv"
+GPKG_NAME = "neighbourhoods.gpkg"
+LAYER = "neighbourhood_summaries"
+CSV_COLUMNS = ("neighbourhood_code", "neighbourhood", "month", "category", "count", "status")
+CHOROPLETH_CLASSES = 5
+GateFn = Callable[[Path, "Neighbourhoods"], Any]  # returns a GateReport-like (passed, message())
+
+
+class SummaryGateError(RuntimeError):
+    """The leak gate refused the summaries; nothing was replaced."""
+
+
+@dataclass
+class SummaryExport:
+    folder: Path
+    pages: int
+    csv_rows: int
+    summaries: Summaries
+    assignment: Assignment
+    gate_message: str = ""
+    problems: list[str] = field(default_factory=list)
+
+
+def check_public_table(public: pd.DataFrame) -> None:
+    if tuple(public.columns) != PUBLIC_COLUMNS:
+        extra = [str(c) for c in public.columns if c not in PUBLIC_COLUMNS]
+        raise SummaryError(
+            "summaries are made only from the public release table (the police.uk street "
+            "columns); this table has "
+            + (f"non-public columns such as {', '.join(extra[:6])}" if extra else "other columns")
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Tidy CSV
+def tidy_frame(s: Summaries) -> pd.DataFrame:
+    """One row per area (neighbourhoods, outside, no location, force), month and category
+    (and the total). Missing months: count blank, status 'missing month'; suppressed cells:
+    count blank, status 'fewer than N' or 'hidden (secondary)'."""
+    n_areas, n_months, n_cats = s.cube.shape
+    codes = np.asarray(s.area_codes(), dtype=object)
+    labels = np.asarray(s.area_labels(), dtype=object)
+    cats = np.asarray(list(s.categories) + [TOTAL], dtype=object)
+    months = np.asarray(s.months, dtype=object)
+    a = np.repeat(np.arange(n_areas), n_months * n_cats)
+    m = np.tile(np.repeat(np.arange(n_months), n_cats), n_areas)
+    c = np.tile(np.arange(n_cats), n_areas * n_months)
+    values = s.cube.reshape(-1)
+    count = values.astype(str).astype(object)
+    status = np.full(values.shape, "published", dtype=object)
+    if s.suppressed is not None:
+        sup = s.suppressed.reshape(-1)
+        small = sup & (values < s.options.suppress_below)
+        status[small] = f"fewer than {s.options.suppress_below}"
+        status[sup & ~small] = "hidden (secondary)"
+        count[sup] = ""
+    absent = ~s.present[m]
+    count[absent] = ""
+    status[absent] = "missing month"
+    safe_codes = np.asarray([safe_cell(v) for v in codes], dtype=object)
+    safe_labels = np.asarray([safe_cell(v) for v in labels], dtype=object)
+    safe_cats = np.asarray([safe_cell(v) for v in cats], dtype=object)
+    return pd.DataFrame(
+        {
+            "neighbourhood_code": safe_codes[a],
+            "neighbourhood": safe_labels[a],
+            "month": months[m],
+            "category": safe_cats[c],
+            "count": count,
+            "status": status,
+        }
+    )
+
+
+def write_tidy_csv(s: Summaries, path: Path) -> int:
+    frame = tidy_frame(s)
+    frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+    return len(frame)
+
+
+# ---------------------------------------------------------------------------------------------
+# GeoPackage layer
+def _polygons(rings: list[np.ndarray]) -> list[list[np.ndarray]]:
+    """Group even-odd rings into polygons: a ring nested at even depth is an outer ring, one
+    at odd depth a hole of the smallest ring around it."""
+    from .neighbourhoods import _crossings, _ring_edges
+
+    depth = []
+    for j, ring in enumerate(rings):
+        inside = [
+            k
+            for k, other in enumerate(rings)
+            if k != j and _crossings(ring[:1, 0], ring[:1, 1], _ring_edges(other))[0] % 2 == 1
+        ]
+        depth.append(inside)
+    polygons: dict[int, list[np.ndarray]] = {}
+    for j, ring in enumerate(rings):
+        if len(depth[j]) % 2 == 0:
+            polygons[j] = [ring]
+    for j, ring in enumerate(rings):
+        if len(depth[j]) % 2 == 1:
+            parents = [k for k in depth[j] if len(depth[k]) == len(depth[j]) - 1]
+            if parents and parents[0] in polygons:
+                polygons[parents[0]].append(ring)
+    return list(polygons.values())
+
+
+def multipolygon_blob(rings: list[np.ndarray]) -> Optional[bytes]:
+    """GeoPackage binary (envelope xy) of a MULTIPOLYGON, None without rings."""
+    if not rings:
+        return None
+    polys = _polygons(rings)
+    allv = np.concatenate(rings)
+    envelope = struct.pack(
+        "<4d", allv[:, 0].min(), allv[:, 0].max(), allv[:, 1].min(), allv[:, 1].max()
+    )
+    parts = [struct.pack("<BI", 1, 6), struct.pack("<I", len(polys))]
+    for poly in polys:
+        parts.append(struct.pack("<BII", 1, 3, len(poly)))
+        for ring in poly:
+            parts.append(struct.pack("<I", len(ring)))
+            parts.append(np.ascontiguousarray(ring, dtype="<f8").tobytes())
+    header = b"GP" + struct.pack("<BBi", 0, 0b00000011, 4326)  # LE, xy envelope
+    return header + envelope + b"".join(parts)
+
+
+def choropleth_breaks(rates: np.ndarray, classes: int = CHOROPLETH_CLASSES) -> list[float]:
+    """Quantile class edges of the known rates (len = classes + 1, strictly increasing)."""
+    known = rates[np.isfinite(rates)]
+    if known.size == 0:
+        return []
+    edges = np.unique(np.round(np.quantile(known, np.linspace(0, 1, classes + 1)), 2))
+    if edges.size < 2:
+        edges = np.array([known.min(), known.min() + 1.0])
+    edges[0] = min(edges[0], float(known.min()))
+    edges[-1] = max(edges[-1], float(known.max()))
+    return [float(e) for e in edges]
+
+
+def choropleth_qml(breaks: list[float], field_name: str = "rate_per_1000") -> str:
+    """A QGIS graduated-symbol style (QML) over the rate, with the shared sequential ramp; a
+    neighbourhood with no rate falls in no class and is drawn in the no-data grey by a
+    rule-free fallback below (an 'n/a' class with an impossible range is not used: QGIS
+    leaves unmatched features undrawn, so the grey comes from a second symbol layer)."""
+    colours = sequential_colours(max(1, len(breaks) - 1))
+    ranges, symbols = [], []
+    for k in range(len(breaks) - 1):
+        lo, hi = breaks[k], breaks[k + 1]
+        label = f"{lo:,.1f} to {hi:,.1f} per 1,000"
+        ranges.append(
+            f'<range lower="{lo:.6f}" upper="{hi:.6f}" symbol="{k}" label="{label}" render="true"/>'
+        )
+        r, g, b = (int(colours[k][i : i + 2], 16) for i in (1, 3, 5))
+        symbols.append(_fill_symbol(str(k), f"{r},{g},{b},255"))
+    nd = NO_DATA_COLOUR
+    r, g, b = (int(nd[i : i + 2], 16) for i in (1, 3, 5))
+    return (
+        "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
+        '<qgis version="3.22.0" styleCategories="AllStyleCategories">\n'
+        f'<renderer-v2 type="graduatedSymbol" attr="{field_name}" graduatedMethod="GraduatedColor" '
+        'symbollevels="0" enableorderby="0" forceraster="0">\n'
+        f"<ranges>{''.join(ranges)}</ranges>\n"
+        f"<symbols>{''.join(symbols)}</symbols>\n"
+        '<mode name="quantile"/>\n'
+        '<classificationMethod id="Quantile"><symmetricMode enabled="0" symmetrypoint="0" '
+        'astride="0"/><labelFormat format="%1 - %2" labeltrimtrailingzeroes="1" '
+        'labelprecision="1"/><extraInformation/></classificationMethod>\n'
+        "</renderer-v2>\n"
+        f"<!-- no data colour {r},{g},{b} -->\n"
+        "</qgis>\n"
+    )
+
+
+def _fill_symbol(name: str, rgba: str) -> str:
+    outline = ",".join(str(int(OUTLINE_COLOUR[i : i + 2], 16)) for i in (1, 3, 5)) + ",255"
+    return (
+        f'<symbol type="fill" name="{name}" alpha="1" clip_to_extent="1" force_rhr="0">'
+        '<layer class="SimpleFill" enabled="1" locked="0" pass="0">'
+        f'<Option type="Map"><Option name="color" type="QString" value="{rgba}"/>'
+        f'<Option name="outline_color" type="QString" value="{outline}"/>'
+        '<Option name="outline_style" type="QString" value="solid"/>'
+        '<Option name="outline_width" type="QString" value="0.2"/>'
+        '<Option name="outline_width_unit" type="QString" value="MM"/>'
+        '<Option name="style" type="QString" value="solid"/></Option>'
+        f'<prop k="color" v="{rgba}"/><prop k="outline_color" v="{outline}"/>'
+        '<prop k="outline_style" v="solid"/><prop k="outline_width" v="0.2"/>'
+        '<prop k="outline_width_unit" v="MM"/><prop k="style" v="solid"/>'
+        "</layer></symbol>"
+    )
+
+
+def write_neighbourhood_gpkg(s: Summaries, slugs: Sequence[str], path: Path) -> list[float]:
+    """The neighbourhood layer: outline, code, name, slug, figures of the period; the
+    choropleth style stored as the layer's default (layer_styles). Returns the breaks."""
+    from ..io.gpkg_write import _create_metadata, _feature_count_triggers
+
+    f = s.figures
+    n = s.n
+    rates = f["rate"].to_numpy()[:n].astype(float)
+    breaks = choropleth_breaks(rates)
+    hidden = np.zeros(n, bool)
+    end = s.month_pos(s.month)
+    if s.suppressed is not None:
+        hidden = s.suppressed[:n, end, -1]
+    conn = sqlite3.connect(str(path), isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode = OFF")
+        conn.execute("BEGIN")
+        _create_metadata(conn)
+        conn.execute(
+            f'CREATE TABLE "{LAYER}" ("fid" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, '
+            '"geom" MULTIPOLYGON, "code" TEXT, "name" TEXT, "slug" TEXT, "period" TEXT, '
+            '"crimes" INTEGER, "population" DOUBLE, "rate_per_1000" DOUBLE, '
+            '"change_previous_pct" DOUBLE, "change_year_pct" DOUBLE, "rank" INTEGER, '
+            '"chance" TEXT)'
+        )
+
+        def num(v: Any) -> Optional[float]:
+            v = float(v)
+            return v if np.isfinite(v) else None
+
+        rows = []
+        period = f"{s.period[0]} to {s.period[-1]}" if len(s.period) > 1 else s.period[0]
+        for i in range(n):
+            crimes = None if hidden[i] else num(f["count"].iat[i])
+            rank = num(f["rank"].iat[i])
+            rows.append(
+                (
+                    i + 1,
+                    multipolygon_blob(s.hoods.rings[i]),
+                    s.hoods.codes[i],
+                    s.hoods.names[i],
+                    slugs[i],
+                    period,
+                    None if crimes is None else int(crimes),
+                    num(f["population"].iat[i]),
+                    num(f["rate"].iat[i]),
+                    num(f["change_previous_pct"].iat[i]),
+                    num(f["change_year_pct"].iat[i]),
+                    None if rank is None else int(rank),
+                    str(f["chance"].iat[i]),
+                )
+            )
+        conn.executemany(f'INSERT INTO "{LAYER}" VALUES ({",".join("?" * 13)})', rows)
+        bounds = s.hoods.bounds()
+        ok = np.isfinite(bounds).all(axis=1)
+        box = (
+            (
+                float(bounds[ok, 0].min()),
+                float(bounds[ok, 1].min()),
+                float(bounds[ok, 2].max()),
+                float(bounds[ok, 3].max()),
+            )
+            if ok.any()
+            else (None,) * 4
+        )
+        conn.execute(
+            "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, "
+            "min_x, min_y, max_x, max_y, srs_id) VALUES (?, 'features', ?, ?, ?, ?, ?, ?, 4326)",
+            (LAYER, LAYER, f"Neighbourhood crime summaries, {period}", *box),
+        )
+        conn.execute(
+            "INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', 'MULTIPOLYGON', 4326, 0, 0)",
+            (LAYER,),
+        )
+        conn.execute("INSERT INTO gpkg_ogr_contents VALUES (?, ?)", (LAYER, n))
+        for sql in _feature_count_triggers(LAYER):
+            conn.execute(sql)
+        conn.execute(
+            "CREATE TABLE layer_styles (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+            "f_table_catalog TEXT(256), f_table_schema TEXT(256), f_table_name TEXT(256), "
+            "f_geometry_column TEXT(256), styleName TEXT(30), styleQML TEXT, styleSLD TEXT, "
+            "useAsDefault BOOLEAN, description TEXT, owner TEXT(30), ui TEXT(30), "
+            "update_time DATETIME)"
+        )
+        conn.execute(
+            "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, "
+            "f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, description, "
+            "owner, ui, update_time) VALUES ('', '', ?, 'geom', 'crime_mapper', ?, '', 1, "
+            "'Crimes per 1,000 residents (quantiles)', '', '', ?)",
+            (LAYER, choropleth_qml(breaks), f"{s.month}-01T00:00:00Z"),
+        )
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+    return breaks
+
+
+# ---------------------------------------------------------------------------------------------
+@contextlib.contextmanager
+def staged_folder(final: Path):
+    """A fresh hidden folder beside ``final``; on success it replaces ``final`` (the old one
+    is moved aside first and deleted after), on any exception it is deleted and ``final``
+    is untouched."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent))
+    try:
+        yield stage
+        os.chmod(stage, 0o777 & ~_umask())
+        old = None
+        if final.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".old", dir=final.parent))
+            os.rmdir(old)
+            os.replace(final, old)
+        try:
+            os.replace(stage, final)
+        except OSError:
+            if old is not None:
+                os.replace(old, final)
+            raise
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    finally:
+        if stage.exists():
+            shutil.rmtree(stage, ignore_errors=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def export_summaries(
+    public: pd.DataFrame,
+    hoods: Neighbourhoods,
+    out_dir: PathLike,
+    *,
+    gate: Optional[GateFn],
+    options: Optional[SummaryOptions] = None,
+    teams: Optional[dict[str, Team]] = None,
+    force_name: str = "",
+    with_map: bool = False,
+    feedback: Optional[Feedback] = None,
+) -> SummaryExport:
+    """Summaries of ``public`` into ``<out_dir>/neighbourhoods/`` (see the module notes).
+
+    ``gate(staged_folder, hoods)`` must return a report with ``passed`` and ``message()``;
+    ``gate=None`` is refused: a public output without the gate is not an option.
+    ``with_map``: pages link to ``../map/index.html`` (the web map exported beside them).
+    """
+    if gate is None:
+        raise SummaryError("the leak gate is required for public summaries")
+    feedback = feedback or Feedback()
+    check_public_table(public)
+    options = options or SummaryOptions()
+    assignment = assign_crimes(public, hoods)
+    feedback.set_progress(10)
+    feedback.check()
+    summaries = compute_summaries(public, hoods, assignment, options)
+    feedback.set_progress(25)
+    slugs = neighbourhood_slugs(hoods.names)
+    final = Path(out_dir) / FOLDER
+    links = PageLinks(map="../map/index.html" if with_map else None)
+    with staged_folder(final) as stage:
+        rows = write_tidy_csv(summaries, stage / CSV_NAME)
+        feedback.set_progress(35)
+        write_neighbourhood_gpkg(summaries, slugs, stage / GPKG_NAME)
+        feedback.set_progress(40)
+        renderer = SummaryRenderer(summaries, slugs, teams, links, force_name)
+        pages = ScaledFeedback(feedback, 40, 85)
+        for i in range(summaries.n):
+            if i % 200 == 0:
+                pages.check()
+                pages.set_progress(100.0 * i / max(1, summaries.n))
+            (stage / f"{slugs[i]}.html").write_text(renderer.render_page(i), encoding="utf-8")
+        (stage / "index.html").write_text(renderer.render_index(), encoding="utf-8")
+        feedback.set_progress(85)
+        feedback.check()
+        report = gate(stage, hoods)
+        if not report.passed:
+            raise SummaryGateError(report.message())
+        feedback.check()
+    feedback.set_progress(100)
+    return SummaryExport(
+        final, summaries.n, rows, summaries, assignment, report.message(), list(hoods.problems)
+    )
+
+
+def outline_vertices(hoods: Neighbourhoods) -> tuple[np.ndarray, np.ndarray]:
+    """Every outline vertex (lon, lat): the only coordinates besides none that the summaries
+    publish, given to the gate as allowed (they come from the boundary input, not crimes)."""
+    rings = [r for rs in hoods.rings for r in rs]
+    if not rings:
+        return np.zeros(0), np.zeros(0)
+    allv = np.concatenate(rings)
+    return allv[:, 0].copy(), allv[:, 1].copy()
+
+
+def leak_gate_for(raw: pd.DataFrame, points: Any) -> GateFn:
+    """The gate callable for export_summaries: core.gate.leak_gate against the raw crimes and
+    map points, with the outline vertices and the neighbourhood names/codes allowed."""
+    from ..gate.leak_gate import check_release
+
+    def gate(folder: Path, hoods: Neighbourhoods) -> Any:
+        return check_release(
+            raw,
+            folder,
+            points,
+            extra_allowed_coordinates=outline_vertices(hoods),
+            extra_public_values=list(hoods.names) + list(hoods.codes),
+        )
+
+    return gate

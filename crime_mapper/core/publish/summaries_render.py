@@ -1,0 +1,428 @@
+"""Neighbourhood summary pages: the figures of core.publish.summaries as accessible HTML.
+
+One page per neighbourhood and an index comparing them all, from jinja2 templates in
+resources/templates/summaries/ (autoescaped: every name, label and team text is escaped or
+already sanitised). Charts are inline SVG drawn here (no script, no library): a trend line,
+category bars and outcome bars, each with role="img", a title and a description, and the same
+numbers in a table beside it, so nothing is shown only as a picture or only by colour.
+
+Speed: one compiled template, and the SVG strings are built with plain string formatting;
+7,200 pages take a few seconds.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional
+
+import numpy as np
+
+from ..common.palette import (
+    CATEGORY_STYLES,
+    NO_DATA_COLOUR,
+    OUTCOME_GROUP_COLOURS,
+    OUTLINE_COLOUR,
+    SEQUENTIAL_RAMP,
+)
+from .summaries import METHOD_NOTES, OUTCOME_COLUMNS, TOTAL, Summaries, month_index
+from .summaries_team import Team
+
+RESOURCES = Path(__file__).resolve().parents[2] / "resources" / "templates" / "summaries"
+LICENCE = "Contains public sector information licensed under the Open Government Licence v3.0."
+BOUNDARY_LICENCE = (
+    "Boundaries: Source: Office for National Statistics licensed under the Open Government "
+    "Licence v.3.0. Contains OS data © Crown copyright and database right."
+)
+CHANCE_TEXT = {
+    "higher": "Higher than usual (more than chance would explain)",
+    "lower": "Lower than usual (more than chance would explain)",
+    "usual": "Within the usual range",
+    "n/a": "n/a (not enough history)",
+    "suppressed": "not shown (small numbers)",
+}
+_MONTHS = (
+    "January February March April May June July August September October November December"
+).split()
+_SHORT = [m[:3] for m in _MONTHS]
+
+
+def month_label(month: str, short: bool = False) -> str:
+    i = month_index(month)
+    names = _SHORT if short else _MONTHS
+    return f"{names[i % 12]} {i // 12}"
+
+
+def period_label(period: list[str]) -> str:
+    if len(period) == 1:
+        return month_label(period[0])
+    return f"{month_label(period[0])} to {month_label(period[-1])}"
+
+
+def fmt_int(value: Any) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "n/a"
+    return f"{int(round(float(value))):,}"
+
+
+def fmt_rate(value: Any) -> str:
+    if value is None or not math.isfinite(float(value)):
+        return "n/a"
+    return f"{float(value):,.1f}"
+
+
+def fmt_change(diff: Any, pct: Any) -> str:
+    """'+12 (+8.3%)', '-3 (n/a)' with no base, 'n/a' with no figure."""
+    if diff is None or not math.isfinite(float(diff)):
+        return "n/a"
+    d = int(round(float(diff)))
+    sign = "+" if d > 0 else ""
+    p = "n/a" if pct is None or not math.isfinite(float(pct)) else f"{float(pct):+.1f}%"
+    return f"{sign}{d:,} ({p})"
+
+
+@dataclass
+class PageLinks:
+    index: str = "index.html"
+    map: Optional[str] = None  # e.g. ../map/index.html, when the web map is exported too
+
+
+# ---------------------------------------------------------------------------------------------
+# SVG charts
+def _e(text: Any) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def trend_svg(labels: list[str], values: list[Optional[int]], title: str, uid: str) -> str:
+    """A line over the months; a gap (and a hollow marker on the axis) for a missing month."""
+    width, height, left, right, top, bottom = 640, 230, 52, 24, 14, 48
+    known = [v for v in values if v is not None]
+    vmax = max(known) if known else 0
+    vmax = max(1, int(math.ceil(vmax * 1.1)))
+    n = len(values)
+    step = (width - left - right) / max(1, n - 1)
+
+    def x(i: int) -> float:
+        return left + i * step
+
+    def y(v: float) -> float:
+        return top + (height - top - bottom) * (1 - v / vmax)
+
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-labelledby="{uid}-t {uid}-d" focusable="false">',
+        f'<title id="{uid}-t">{_e(title)}</title>',
+        f'<desc id="{uid}-d">'
+        + _e(
+            "; ".join(
+                f"{lab}: {'missing' if v is None else f'{v:,}'}" for lab, v in zip(labels, values)
+            )
+        )
+        + "</desc>",
+        f'<line x1="{left}" y1="{y(0):.1f}" x2="{width - right}" y2="{y(0):.1f}" '
+        'stroke="#595959" stroke-width="1"/>',
+    ]
+    for frac in (0.5, 1.0):
+        v = vmax * frac
+        parts.append(
+            f'<line x1="{left}" y1="{y(v):.1f}" x2="{width - right}" y2="{y(v):.1f}" '
+            'stroke="#d0d0d0" stroke-width="1"/>'
+            f'<text x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end" class="tick">'
+            f"{int(v):,}</text>"
+        )
+    parts.append(f'<text x="{left - 6}" y="{y(0) + 4:.1f}" text-anchor="end" class="tick">0</text>')
+    segment: list[str] = []
+    segments = []
+    for i, v in enumerate(values):
+        if v is None:
+            if segment:
+                segments.append(segment)
+            segment = []
+            continue
+        segment.append(f"{x(i):.1f},{y(v):.1f}")
+    if segment:
+        segments.append(segment)
+    for seg in segments:
+        parts.append(
+            f'<polyline points="{" ".join(seg)}" fill="none" stroke="{SEQUENTIAL_RAMP[-2]}" '
+            'stroke-width="2.5"/>'
+        )
+    for i, (lab, v) in enumerate(zip(labels, values)):
+        if v is None:
+            parts.append(
+                f'<circle cx="{x(i):.1f}" cy="{y(0):.1f}" r="4" fill="#ffffff" '
+                f'stroke="{OUTLINE_COLOUR}" stroke-dasharray="2 2"/>'
+            )
+        else:
+            parts.append(
+                f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="3.5" fill="{SEQUENTIAL_RAMP[-2]}"/>'
+            )
+        if n <= 13 or i % 2 == 0 or i == n - 1:
+            mon, _, year = lab.partition(" ")
+            year_line = (
+                f'<tspan x="{x(i):.1f}" dy="14">{_e(year)}</tspan>'
+                if year and (i == 0 or mon == "Jan")
+                else ""
+            )
+            parts.append(
+                f'<text x="{x(i):.1f}" y="{height - bottom + 16}" text-anchor="middle" '
+                f'class="tick">{_e(mon)}{year_line}</text>'
+            )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def bars_svg(rows: list[tuple[str, Optional[int], str]], title: str, uid: str) -> str:
+    """Horizontal bars (label, value or None when hidden, colour), outlined so light colours
+    still stand out; the value is written beside each bar."""
+    width, bar_h, gap, left, right = 640, 18, 8, 250, 70
+    height = max(1, len(rows)) * (bar_h + gap) + gap
+    vmax = max([v for _, v, _ in rows if v] + [1])
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-labelledby="{uid}-t {uid}-d" focusable="false">',
+        f'<title id="{uid}-t">{_e(title)}</title>',
+        f'<desc id="{uid}-d">'
+        + _e("; ".join(f"{lab}: {'hidden' if v is None else f'{v:,}'}" for lab, v, _ in rows))
+        + "</desc>",
+    ]
+    for k, (lab, v, colour) in enumerate(rows):
+        y0 = gap + k * (bar_h + gap)
+        w = 0.0 if not v else (width - left - right) * v / vmax
+        parts.append(
+            f'<text x="{left - 8}" y="{y0 + bar_h - 5}" text-anchor="end" class="lab">'
+            f"{_e(lab)}</text>"
+        )
+        if w > 0:
+            parts.append(
+                f'<rect x="{left}" y="{y0}" width="{w:.1f}" height="{bar_h}" fill="{colour}" '
+                f'stroke="{OUTLINE_COLOUR}" stroke-width="1"/>'
+            )
+        shown = "hidden" if v is None else f"{v:,}"
+        parts.append(
+            f'<text x="{left + w + 6:.1f}" y="{y0 + bar_h - 5}" class="lab">{shown}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+# ---------------------------------------------------------------------------------------------
+def _environment() -> Any:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(RESOURCES)),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["int"] = fmt_int
+    env.filters["rate"] = fmt_rate
+    return env
+
+
+class SummaryRenderer:
+    """Renders the pages of one Summaries (templates compiled once)."""
+
+    def __init__(
+        self,
+        summaries: Summaries,
+        slugs: list[str],
+        teams: Optional[dict[str, Team]] = None,
+        links: Optional[PageLinks] = None,
+        force_name: str = "",
+    ) -> None:
+        from markupsafe import Markup
+
+        self.s = summaries
+        self.slugs = slugs
+        self.teams = teams or {}
+        self.links = links or PageLinks()
+        self.force_name = force_name
+        env = _environment()
+        self.page_template = env.get_template("page.html.j2")
+        self.index_template = env.get_template("index.html.j2")
+        self.css = Markup((RESOURCES / "summaries.css").read_text(encoding="utf-8"))
+        self.threshold = summaries.options.suppress_below
+        s = summaries
+        self.end = s.month_pos(s.month)
+        self.trend_pos = s.trend_positions()
+        self.trend_labels = [
+            month_label(s.months[p], short=True) if 0 <= p < len(s.months) else ""
+            for p in self.trend_pos
+        ]
+        self.period_text = period_label(s.period)
+        self.fig = {c: s.figures[c].to_numpy() for c in s.figures.columns}
+
+    # cells -------------------------------------------------------------------------------
+    def _hidden(self, area: int, pos: int, cat: int) -> bool:
+        sup = self.s.suppressed
+        return sup is not None and bool(sup[area, pos, cat])
+
+    def count_text(self, value: Any, hidden: bool) -> str:
+        if hidden:
+            return f"fewer than {self.threshold}" if value < self.threshold else "hidden"
+        return fmt_int(value)
+
+    def _trend_values(self, area: int) -> list[Optional[int]]:
+        s = self.s
+        out: list[Optional[int]] = []
+        for p in self.trend_pos:
+            if p < 0 or p >= len(s.months) or not s.present[p] or self._hidden(area, p, -1):
+                out.append(None)
+            else:
+                out.append(int(s.cube[area, p, -1]))
+        return out
+
+    def page_context(self, i: int) -> dict[str, Any]:
+        s, f = self.s, self.fig
+        name = s.area_labels()[i]
+        code = s.area_codes()[i]
+        end = self.end
+        cats = []
+        bar_rows = []
+        for c, cat in enumerate(s.categories):
+            value = int(s.cube[i, end, c]) if s.options.period_months == 1 else None
+            if s.options.period_months != 1:
+                value = int(s.cube[i, s.period_positions(end), c].sum())
+            hidden = self._hidden(i, end, c)
+            style = CATEGORY_STYLES.get(cat)
+            colour = style.colour if style else NO_DATA_COLOUR
+            cats.append({"name": cat, "text": self.count_text(value, hidden), "value": value})
+            if value or hidden:
+                bar_rows.append((cat, None if hidden else value, colour))
+        outcome_rows = []
+        outcome_table = []
+        o_sup = s.outcomes_suppressed
+        for k, group in enumerate(OUTCOME_COLUMNS):
+            value = int(s.outcomes[i, k])
+            hidden = o_sup is not None and bool(o_sup[i, k])
+            if value or hidden:
+                colour = OUTCOME_GROUP_COLOURS.get(group, NO_DATA_COLOUR)
+                outcome_rows.append((group, None if hidden else value, colour))
+                outcome_table.append({"name": group, "text": self.count_text(value, hidden)})
+        trend = self._trend_values(i)
+        count = f["count"][i]
+        count_hidden = self._hidden(i, end, -1)
+        family = s.similar[i] if i < s.n else []
+        team = self.teams.get(code)
+        return {
+            "name": name,
+            "code": code,
+            "force_name": self.force_name,
+            "period": self.period_text,
+            "count_text": self.count_text(s.cube[i, end, -1], count_hidden)
+            if s.options.period_months == 1
+            else fmt_int(count),
+            "previous_change": fmt_change(f["change_previous"][i], f["change_previous_pct"][i]),
+            "year_change": fmt_change(f["change_year"][i], f["change_year_pct"][i]),
+            "rate": fmt_rate(f["rate"][i]),
+            "force_rate": fmt_rate(f["force_rate"][i]),
+            "similar_rate": fmt_rate(f["similar_rate"][i]),
+            "similar": [(s.hoods.names[j], self.slugs[j]) for j in family],
+            "rank": fmt_int(f["rank"][i]),
+            "ranked_of": fmt_int(f["ranked_of"][i]),
+            "population": fmt_int(f["population"][i]),
+            "chance": CHANCE_TEXT.get(str(f["chance"][i]), "n/a"),
+            "expected": (
+                f"{fmt_int(f['expected_low'][i])} to {fmt_int(f['expected_high'][i])}"
+                if np.isfinite(f["expected_low"][i])
+                else "n/a"
+            ),
+            "categories": cats,
+            "trend": list(
+                zip(self.trend_labels, ["missing" if v is None else f"{v:,}" for v in trend])
+            ),
+            "trend_svg": trend_svg(
+                self.trend_labels, trend, f"Crimes per month in {name}, last 12 months", "trend"
+            ),
+            "category_svg": bars_svg(
+                bar_rows, f"Crimes by type in {name}, {self.period_text}", "cats"
+            )
+            if bar_rows
+            else "",
+            "outcome_svg": bars_svg(
+                outcome_rows, f"Outcomes of crimes in {name}, {self.period_text}", "outcomes"
+            )
+            if outcome_rows
+            else "",
+            "outcomes": outcome_table,
+            "locations": s.top_locations[i],
+            "team": team,
+            "slug": self.slugs[i] if i < s.n else "",
+            "links": self.links,
+            "notes": METHOD_NOTES,
+            "extra_notes": s.notes,
+            "threshold": self.threshold,
+            "licence": LICENCE,
+            "boundary_licence": BOUNDARY_LICENCE,
+            "css": self.css,
+            "total_label": TOTAL,
+        }
+
+    def render_page(self, i: int) -> str:
+        from markupsafe import Markup
+
+        ctx = self.page_context(i)
+        for key in ("trend_svg", "category_svg", "outcome_svg"):
+            ctx[key] = Markup(ctx[key])  # built here from escaped parts
+        return self.page_template.render(ctx)
+
+    def index_rows(self) -> list[dict[str, Any]]:
+        s, f = self.s, self.fig
+        rows = []
+        end = self.end
+        for i in range(s.n):
+            hidden = self._hidden(i, end, -1)
+            count = s.cube[i, end, -1] if s.options.period_months == 1 else f["count"][i]
+            pct = f["change_previous_pct"][i]
+            rows.append(
+                {
+                    "name": s.hoods.names[i],
+                    "slug": self.slugs[i],
+                    "count": self.count_text(count, hidden),
+                    "count_sort": -1 if hidden else int(count),
+                    "change": fmt_change(f["change_previous"][i], pct),
+                    "change_sort": f"{pct:.3f}" if np.isfinite(pct) else "",
+                    "rate": fmt_rate(f["rate"][i]),
+                    "rate_sort": f"{f['rate'][i]:.4f}" if np.isfinite(f["rate"][i]) else "",
+                    "rank": fmt_int(f["rank"][i]),
+                    "rank_sort": f"{f['rank'][i]:.0f}" if np.isfinite(f["rank"][i]) else "",
+                    "chance": CHANCE_TEXT.get(str(f["chance"][i]), "n/a").split(" (")[0],
+                }
+            )
+        return rows
+
+    def render_index(self) -> str:
+        s, f = self.s, self.fig
+        force = s.force_row
+        pseudo = []
+        for i in (s.n, s.n + 1, force):
+            pseudo.append(
+                {
+                    "name": s.area_labels()[i],
+                    "count": self.count_text(
+                        s.cube[i, self.end, -1], self._hidden(i, self.end, -1)
+                    ),
+                }
+            )
+        return self.index_template.render(
+            {
+                "force_name": self.force_name,
+                "period": self.period_text,
+                "rows": self.index_rows(),
+                "pseudo": pseudo,
+                "force_rate": fmt_rate(f["force_rate"][force]),
+                "links": self.links,
+                "notes": METHOD_NOTES,
+                "extra_notes": s.notes,
+                "assignment": s.assignment.report(),
+                "licence": LICENCE,
+                "boundary_licence": BOUNDARY_LICENCE,
+                "css": self.css,
+                "threshold": self.threshold,
+            }
+        )
