@@ -30,6 +30,9 @@ Only ``load --gpkg`` needs QGIS; everything else runs in plain Python.
         --release FILE_OR_FOLDER [--profile P.json] [--report report.json]
     python -m crime_mapper.cli release release.toml --month 2022-10 [--no-qgis]
     python -m crime_mapper.cli release --example > release.toml
+    python -m crime_mapper.cli summaries INPUT... --points points.csv --release release.csv
+        --out DIR (--boundaries B.geojson --code-field F | --lookup L.csv --lookup-code-field F)
+        [--names N.csv ...] [--lsoa-population P.csv] [--team T.json] [--month YYYY-MM]
 """
 
 from __future__ import annotations
@@ -351,6 +354,126 @@ def _run_release(config, month: str, use_qgis: bool):
     return run_monthly_release(config, month)
 
 
+def _cmd_summaries(args: argparse.Namespace) -> int:
+    from .core.publish.neighbourhoods import NeighbourhoodError
+    from .core.publish.summaries import SummaryError, SummaryOptions
+    from .core.publish.summaries_export import (
+        SummaryGateError,
+        export_summaries,
+        leak_gate_for,
+    )
+    from .core.publish.summaries_run import NeighbourhoodSource, load_neighbourhoods, read_release
+    from .core.publish.summaries_team import TeamError, read_team
+
+    _require_inputs(args.inputs)
+    out = Path(args.out)
+    _check_writable_target(out, "output folder")
+    source = NeighbourhoodSource(
+        boundaries=args.boundaries,
+        code_field=args.code_field or "",
+        name_field=args.name_field,
+        population_field=args.population_field,
+        lookup=args.lookup,
+        lookup_code_field=args.lookup_code_field or "",
+        lookup_name_field=args.lookup_name_field,
+        lookup_lsoa_field=args.lookup_lsoa_field,
+        names=args.names,
+        names_code_field=args.names_code_field or "",
+        names_name_field=args.names_name_field or "",
+        lsoa_population=args.lsoa_population,
+    )
+    options = SummaryOptions(
+        month=args.month,
+        period_months=args.period,
+        suppress_below=args.suppress_below,
+    )
+    try:
+        options.check()
+        hoods = load_neighbourhoods(source)
+        public = read_release(args.release)
+        teams = read_team(args.team)
+    except (NeighbourhoodError, SummaryError, TeamError) as exc:
+        raise UsageError(str(exc)) from exc
+    profile = _release_profile(args.profile)
+    points = _read_points(args.points)
+    result = _load_crimes(args.inputs, profile)
+    try:
+        done = export_summaries(
+            public,
+            hoods,
+            out,
+            gate=leak_gate_for(result.crimes, points),
+            options=options,
+            teams=teams,
+            force_name=args.force_name or "",
+            with_map=args.with_map,
+        )
+    except SummaryGateError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_LEAK
+    except SummaryError as exc:
+        raise UsageError(str(exc)) from exc
+    _warn(_file_errors(result))
+    _warn(hoods.problems[:20])
+    print(
+        f"Summaries of {done.pages:,} neighbourhoods for {done.summaries.month} written to "
+        f"{done.folder} ({done.csv_rows:,} CSV rows). {done.assignment.report()}."
+    )
+    print(done.gate_message)
+    return EXIT_OK
+
+
+SUMMARIES_EXIT_HELP = """\
+exit codes:
+  0  the summaries were written (after the leak gate passed)
+  2  nothing was written: bad input, arguments or output folder
+  3  the leak gate failed: nothing was written, the previous summaries are intact
+"""
+
+
+def _add_summaries_parser(commands: Any) -> None:
+    cmd = commands.add_parser(
+        "summaries",
+        help="neighbourhood summaries (CSV, GeoPackage, HTML pages) from the public release",
+        description="Neighbourhood summaries made only from the public release CSV, checked "
+        "by the leak gate against the raw extracts before they replace DIR/neighbourhoods.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=SUMMARIES_EXIT_HELP,
+    )
+    cmd.add_argument("inputs", nargs="+", metavar="INPUT", help="the raw extracts (for the gate)")
+    cmd.add_argument("--profile", metavar="P.json", help="column-mapping profile for extracts")
+    cmd.add_argument("--points", required=True, metavar="points.csv", help="map points CSV")
+    cmd.add_argument("--release", required=True, metavar="release.csv", help="public release CSV")
+    cmd.add_argument("--out", required=True, metavar="DIR", help="writes DIR/neighbourhoods/")
+    cmd.add_argument("--boundaries", metavar="B.geojson", help="neighbourhood polygons")
+    cmd.add_argument("--code-field", help="property of the boundaries holding the code")
+    cmd.add_argument("--name-field", help="property of the boundaries holding the name")
+    cmd.add_argument("--population-field", help="property holding the residents")
+    cmd.add_argument("--lookup", metavar="L.csv", help="LSOA code -> neighbourhood lookup")
+    cmd.add_argument("--lookup-code-field", help="lookup column of the neighbourhood code")
+    cmd.add_argument("--lookup-name-field", help="lookup column of the neighbourhood name")
+    cmd.add_argument("--lookup-lsoa-field", help="lookup column of the LSOA code")
+    cmd.add_argument("--names", metavar="N.csv", help="neighbourhood code -> name CSV")
+    cmd.add_argument("--names-code-field", help="names file column of the code")
+    cmd.add_argument("--names-name-field", help="names file column of the name")
+    cmd.add_argument("--lsoa-population", metavar="P.csv", help="LSOA populations to sum")
+    cmd.add_argument("--team", metavar="T.json", help="team information (API JSON or CSV)")
+    cmd.add_argument("--month", metavar="YYYY-MM", help="the month (default: the latest)")
+    cmd.add_argument("--period", type=int, default=1, metavar="N", help="months (default 1)")
+    cmd.add_argument(
+        "--suppress-below",
+        type=int,
+        default=0,
+        metavar="N",
+        help="show counts below N as 'fewer than N' (default 0: off)",
+    )
+    cmd.add_argument("--force-name", help="the force's name for the pages")
+    cmd.add_argument(
+        "--with-map", action="store_true", help="link the pages to the web map at DIR/map/"
+    )
+    cmd.set_defaults(handler=_cmd_summaries)
+
+
 # --- entry point ------------------------------------------------------------------------------
 
 
@@ -546,6 +669,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--example", action="store_true", help="print a commented example configuration"
     )
     release.set_defaults(handler=_cmd_release)
+    _add_summaries_parser(commands)
     return parser
 
 

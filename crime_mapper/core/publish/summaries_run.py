@@ -1,0 +1,109 @@
+"""The inputs of a summaries run, read and checked in one place for the command line, the
+Processing algorithm and the dock: where the neighbourhoods come from, and the public release
+CSV. Imports nothing from QGIS.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional, Union
+
+import pandas as pd
+
+from ..release.public_schema import PUBLIC_COLUMNS, read_public_csv
+from .neighbourhoods import (
+    NeighbourhoodError,
+    Neighbourhoods,
+    build_neighbourhoods,
+    read_geojson,
+    read_lookup,
+    read_lsoa_population,
+    read_names,
+)
+from .summaries import SummaryError
+
+PathLike = Union[str, Path]
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+@dataclass
+class NeighbourhoodSource:
+    """Where the neighbourhoods, their names and populations come from (any of the files
+    may be absent, but outlines or a lookup must be given)."""
+
+    boundaries: Optional[PathLike] = None
+    code_field: str = ""
+    name_field: Optional[str] = None
+    population_field: Optional[str] = None
+    lookup: Optional[PathLike] = None
+    lookup_code_field: str = ""
+    lookup_name_field: Optional[str] = None
+    lookup_lsoa_field: Optional[str] = None
+    names: Optional[PathLike] = None
+    names_code_field: str = ""
+    names_name_field: str = ""
+    lsoa_population: Optional[PathLike] = None
+
+
+def _exists(path: Optional[PathLike], what: str) -> None:
+    if path and not Path(path).is_file():
+        raise NeighbourhoodError(f"{what} not found: {path}")
+
+
+def load_neighbourhoods(
+    source: NeighbourhoodSource, outlines: Optional[Neighbourhoods] = None
+) -> Neighbourhoods:
+    """The neighbourhood set from files (``outlines`` given: from a QGIS layer instead)."""
+    _exists(source.boundaries, "neighbourhood boundaries")
+    _exists(source.lookup, "LSOA lookup")
+    _exists(source.names, "names file")
+    _exists(source.lsoa_population, "LSOA population file")
+    if outlines is None and source.boundaries:
+        if not source.code_field:
+            raise NeighbourhoodError("say which property of the boundaries holds the code")
+        outlines = read_geojson(
+            source.boundaries, source.code_field, source.name_field, source.population_field
+        )
+    lookup = None
+    if source.lookup:
+        if not source.lookup_code_field:
+            raise NeighbourhoodError("say which lookup column holds the neighbourhood code")
+        lookup = read_lookup(
+            source.lookup,
+            source.lookup_code_field,
+            source.lookup_name_field,
+            source.lookup_lsoa_field,
+        )
+    names = None
+    if source.names:
+        if not (source.names_code_field and source.names_name_field):
+            raise NeighbourhoodError("say which columns of the names file hold code and name")
+        names = read_names(source.names, source.names_code_field, source.names_name_field)
+    population = read_lsoa_population(source.lsoa_population) if source.lsoa_population else None
+    return build_neighbourhoods(outlines, lookup, names, population)
+
+
+def read_release(path: PathLike) -> pd.DataFrame:
+    """The public release table from its CSV, or a SummaryError saying why it is not one (a
+    GeoPackage, i.e. possibly the internal crimes table, or a CSV with other columns)."""
+    path = Path(path)
+    wanted = "the public release CSV written by anonymise (police.uk street columns)"
+    if not path.is_file():
+        raise SummaryError(f"release not found: {path}. Give {wanted}.")
+    with open(path, "rb") as handle:
+        if handle.read(len(_SQLITE_MAGIC)) == _SQLITE_MAGIC:
+            raise SummaryError(
+                f"{path.name} is a GeoPackage/SQLite file, not the public release: summaries "
+                f"are made only from {wanted}."
+            )
+    try:
+        public = read_public_csv(path)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise SummaryError(f"{path.name} cannot be read as a CSV ({exc}); give {wanted}.") from exc
+    if tuple(public.columns) != PUBLIC_COLUMNS:
+        raise SummaryError(
+            f"{path.name} is not the public release table (columns "
+            f"{', '.join(map(str, public.columns[:8]))}...); summaries are made only from {wanted}."
+        )
+    return public

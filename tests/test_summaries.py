@@ -1,0 +1,386 @@
+"""Neighbourhood summaries: every figure against an independent computation on real data
+(Leicestershire's published months, MSOAs as neighbourhoods, ONS populations), missing
+months, zero populations, small-count control, hostile team data and names."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from scipy.stats import poisson
+from shapely.geometry import shape
+
+from crime_mapper.core.common.vocabulary import ASB, normalise_outcome, outcome_group
+from crime_mapper.core.publish import neighbourhoods as nb
+from crime_mapper.core.publish.summaries import (
+    ASB_NO_OUTCOME,
+    NO_OUTCOME,
+    OTHER_OUTCOME,
+    OUTCOME_COLUMNS,
+    SummaryError,
+    SummaryOptions,
+    compute_summaries,
+)
+from crime_mapper.core.publish.summaries_export import tidy_frame
+from crime_mapper.core.publish.summaries_render import SummaryRenderer
+from crime_mapper.core.publish.summaries_team import read_team, sanitise_html
+from tests.support.neighbourhood_data import SAMPLE, leicestershire
+
+DATA = leicestershire()
+HOODS = SAMPLE / "neighbourhoods"
+TEAM = Path(__file__).parent / "data" / "summaries" / "team_hostile.json"
+
+
+def _month(m: str, delta: int) -> str:
+    y, mo = map(int, m.split("-"))
+    i = y * 12 + mo - 1 + delta
+    return f"{i // 12:04d}-{i % 12 + 1:02d}"
+
+
+@pytest.fixture(scope="module")
+def public() -> pd.DataFrame:
+    frames = [
+        pd.read_csv(p, dtype=str, keep_default_na=False, na_filter=False) for p in DATA.street_csvs
+    ]
+    return pd.concat(frames, ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def hoods() -> nb.Neighbourhoods:
+    return nb.build_neighbourhoods(
+        nb.read_geojson(HOODS / "msoa11_leicestershire.geojson", "msoa11cd"),
+        nb.read_lookup(HOODS / "lsoa11_to_msoa11_leicestershire.csv", "msoa11cd", "msoa11nm"),
+        nb.read_names(HOODS / "msoa11_names_leicestershire.csv", "msoa11cd", "msoa11hclnm"),
+        nb.read_lsoa_population(DATA.population_csv),
+    )
+
+
+@pytest.fixture(scope="module")
+def expected_area(public) -> pd.Series:
+    """Each row's neighbourhood code, computed independently: pandas merge on the lookup,
+    then GEOS point in polygon for rows whose LSOA is not in it."""
+    lookup = pd.read_csv(HOODS / "lsoa11_to_msoa11_leicestershire.csv", dtype=str)
+    merged = public[["LSOA code"]].merge(
+        lookup[["lsoa11cd", "msoa11cd"]], left_on="LSOA code", right_on="lsoa11cd", how="left"
+    )
+    area = merged["msoa11cd"].copy()
+    data = json.loads((HOODS / "msoa11_leicestershire.geojson").read_text())
+    geoms = [shapely.make_valid(shape(f["geometry"])) for f in data["features"]]
+    codes = np.array([f["properties"]["msoa11cd"] for f in data["features"]], dtype=object)
+    need = area.isna() & (public["Longitude"] != "")
+    pts = shapely.points(
+        public.loc[need, "Longitude"].astype(float), public.loc[need, "Latitude"].astype(float)
+    )
+    tree = shapely.STRtree(geoms)
+    pi, gi = tree.query(pts, predicate="within")
+    found = np.full(need.sum(), "outside", dtype=object)
+    found[pi] = codes[gi]
+    area[need.to_numpy()] = found
+    area[area.isna() & (public["Longitude"] == "")] = "no-location"
+    area[area.isna()] = "outside"
+    return area
+
+
+@pytest.fixture(scope="module")
+def summaries(public, hoods):
+    return compute_summaries(public, hoods, nb.assign_crimes(public, hoods), SummaryOptions())
+
+
+def test_every_count_matches_an_independent_groupby(public, summaries, expected_area):
+    s = summaries
+    codes = s.area_codes()
+    got = {}
+    for a, code in enumerate(codes[:-1]):
+        for m, month in enumerate(s.months):
+            for c, cat in enumerate(s.categories):
+                if s.cube[a, m, c]:
+                    got[(code, month, cat)] = int(s.cube[a, m, c])
+    expected = (
+        pd.DataFrame({"a": expected_area, "m": public["Month"], "c": public["Crime type"]})
+        .groupby(["a", "m", "c"])
+        .size()
+        .to_dict()
+    )
+    assert got == expected
+    # the force row and the totals reconcile exactly with the release
+    force = s.cube[s.force_row]
+    by_month_cat = public.groupby(["Month", "Crime type"]).size()
+    for (month, cat), n in by_month_cat.items():
+        assert force[s.months.index(month), s.categories.index(cat)] == n
+    assert force[:, -1].sum() == len(public)
+    assert (s.cube[:, :, -1] == s.cube[:, :, :-1].sum(axis=2)).all()
+
+
+def test_key_figures_match_an_independent_computation(public, hoods, summaries, expected_area):
+    s = summaries
+    month = public["Month"].max()
+    assert s.month == month
+    totals = pd.crosstab(expected_area, public["Month"])
+    lookup = pd.read_csv(HOODS / "lsoa11_to_msoa11_leicestershire.csv", dtype=str)
+    pops = pd.read_csv(DATA.population_csv, dtype={"LSOA11CD": str})
+    pop = (
+        lookup.merge(pops, left_on="lsoa11cd", right_on="LSOA11CD")
+        .groupby("msoa11cd")["mid2018_population"]
+        .sum()
+    )
+    f = s.figures.set_index("code")
+    months = set(public["Month"])
+    counts = totals.reindex(hoods.codes).fillna(0)[month]
+    rates = counts / pop.reindex(hoods.codes) * 1000
+    rank = rates.rank(ascending=False, method="min")
+    for code in hoods.codes:
+        row = f.loc[code]
+        n = counts[code]
+        assert row["count"] == n
+        prev_m, year_m = _month(month, -1), _month(month, -12)
+        for m, col, pct_col, diff_col in (
+            (prev_m, "previous", "change_previous_pct", "change_previous"),
+            (year_m, "year_earlier", "change_year_pct", "change_year"),
+        ):
+            if m in months:
+                base = totals[m].get(code, 0)
+                assert row[col] == base
+                assert row[diff_col] == n - base
+                if base:
+                    assert row[pct_col] == pytest.approx(100 * (n - base) / base)
+                else:
+                    assert math.isnan(row[pct_col])  # n/a: no base
+            else:
+                assert math.isnan(row[col]) and math.isnan(row[pct_col])  # missing, not 0
+        assert row["rate"] == pytest.approx(rates[code])
+        assert row["rank"] == rank[code]
+        base_months = [_month(month, -k) for k in range(1, 13) if _month(month, -k) in months]
+        if len(base_months) >= 6:
+            mean = sum(totals[m].get(code, 0) for m in base_months) / len(base_months)
+            low, high = poisson.interval(0.95, mean)
+            want = "higher" if n > high else "lower" if n < low else "usual"
+            assert row["chance"] == want, code
+        else:
+            assert row["chance"] == "n/a"
+    force_rate = counts.sum() / pop.reindex(hoods.codes).sum() * 1000
+    assert f.loc["force", "rate"] == pytest.approx(force_rate)
+    # 12-month trend: a month missing from the release is missing, never 0
+    renderer = SummaryRenderer(s, hoods.slugs)
+    i = hoods.index_of("E02002834")
+    trend = renderer._trend_values(i)
+    for p, value in zip(s.trend_positions(), trend):
+        m = s.months[p] if p >= 0 else None
+        if m in months:
+            assert value == totals[m].get("E02002834", 0)
+        else:
+            assert value is None
+
+
+def test_top_locations_and_outcomes(public, summaries, expected_area):
+    s = summaries
+    in_month = public["Month"] == s.month
+    frame = public[in_month].assign(a=expected_area[in_month.to_numpy()].to_numpy())
+    for i, code in enumerate(s.hoods.codes[:40]):
+        rows = frame[frame["a"] == code]
+        counts = rows.groupby("Location").size().reset_index(name="n")
+        counts = counts.sort_values(["n", "Location"], ascending=[False, True]).head(5)
+        assert s.top_locations[i] == list(zip(counts["Location"], counts["n"]))
+
+        def group(row):
+            text = row["Last outcome category"].strip()
+            if not text:
+                return ASB_NO_OUTCOME if row["Crime type"] == ASB else NO_OUTCOME
+            canonical = normalise_outcome(text)
+            return outcome_group(canonical) if canonical else OTHER_OUTCOME
+
+        groups = rows.apply(group, axis=1).value_counts() if len(rows) else pd.Series(dtype=int)
+        got = {OUTCOME_COLUMNS[k]: int(v) for k, v in enumerate(s.outcomes[i, :-1]) if v}
+        assert got == groups.to_dict()
+        assert s.outcomes[i, -1] == len(rows)
+
+
+def test_tidy_csv_reconciles_with_the_release(public, summaries):
+    frame = tidy_frame(summaries)
+    assert list(frame.columns) == [
+        "neighbourhood_code",
+        "neighbourhood",
+        "month",
+        "category",
+        "count",
+        "status",
+    ]
+    body = frame[(frame["neighbourhood_code"] != "force") & (frame["category"] != "All crime")]
+    body = body[body["status"] == "published"]
+    sums = body.assign(n=body["count"].astype(int)).groupby(["month", "category"])["n"].sum()
+    expected = public.groupby(["Month", "Crime type"]).size()
+    expected.index.names = ["month", "category"]
+    pd.testing.assert_series_equal(sums[sums > 0], expected, check_names=False)
+
+
+def test_missing_month_shows_as_missing(public, hoods):
+    months = sorted(set(public["Month"]))
+    dropped = months[-2]
+    cut = public[public["Month"] != dropped].reset_index(drop=True)
+    s = compute_summaries(cut, hoods, nb.assign_crimes(cut, hoods), SummaryOptions())
+    pos = s.months.index(dropped)
+    assert not s.present[pos]
+    assert s.figures["previous"].isna().all()  # the previous month is missing: n/a, not 0
+    assert s.figures["change_previous_pct"].isna().all()
+    frame = tidy_frame(s)
+    assert set(frame.loc[frame["month"] == dropped, "status"]) == {"missing month"}
+    assert set(frame.loc[frame["month"] == dropped, "count"]) == {""}
+    page = SummaryRenderer(s, hoods.slugs).render_page(0)
+    assert "missing" in page
+
+
+def test_zero_and_missing_population_give_na(public, hoods):
+    odd = nb.Neighbourhoods(
+        list(hoods.codes),
+        list(hoods.names),
+        hoods.rings,
+        np.where(np.arange(len(hoods)) % 2 == 0, 0.0, np.nan),
+        dict(hoods.lookup),
+    )
+    s = compute_summaries(public, odd, nb.assign_crimes(public, odd), SummaryOptions())
+    assert s.figures["rate"].isna().all() and s.figures["rank"].isna().all()
+    page = SummaryRenderer(s, odd.slugs).render_page(0)
+    assert "Crimes per 1,000 residents</dt><dd>n/a" in page
+
+
+def test_month_and_options_checked(public, hoods):
+    a = nb.assign_crimes(public, hoods)
+    with pytest.raises(SummaryError, match="not in the release"):
+        compute_summaries(public, hoods, a, SummaryOptions(month="1999-01"))
+    with pytest.raises(SummaryError, match="not a month"):
+        compute_summaries(public, hoods, a, SummaryOptions(month="2022-13"))
+    with pytest.raises(SummaryError, match="period"):
+        compute_summaries(public, hoods, a, SummaryOptions(period_months=0))
+
+
+def _lines_ok(values: np.ndarray, supp: np.ndarray) -> None:
+    """No line (along areas or categories, margins included) has exactly one hidden cell."""
+    assert not (supp.sum(axis=0) == 1).any()
+    assert not (supp.sum(axis=2) == 1).any()
+
+
+def test_small_count_control(public, hoods):
+    s = compute_summaries(
+        public, hoods, nb.assign_crimes(public, hoods), SummaryOptions(suppress_below=10)
+    )
+    supp = s.suppressed
+    primary = (s.cube > 0) & (s.cube < 10)
+    primary[:, ~s.present] = False
+    assert (supp[primary]).all()
+    assert supp.sum() > primary.sum()  # secondary cells were needed
+    _lines_ok(s.cube, supp)
+    # recompute a suppressed value from published ones: impossible along any line
+    for a in range(0, s.n, 7):
+        for m in np.flatnonzero(s.present):
+            row = supp[a, m]
+            assert row.sum() != 1
+    # outcomes: no row with one hidden cell (total included)
+    assert not (s.outcomes_suppressed.sum(axis=1) == 1).any()
+    # derived figures hidden with the count
+    end = s.month_pos(s.month)
+    hidden = supp[: s.n, end, -1]
+    f = s.figures.iloc[: s.n]
+    assert f.loc[hidden, "rate"].isna().all() and f.loc[hidden, "count"].isna().all()
+    assert (f.loc[hidden, "chance"] == "suppressed").all()
+    # the CSV never shows a hidden count; pages say "fewer than 10"
+    frame = tidy_frame(s)
+    hidden_rows = frame["status"].isin(["fewer than 10", "hidden (secondary)"])
+    assert (frame.loc[hidden_rows, "count"] == "").all()
+    assert hidden_rows.sum() == supp[:, s.present].sum()
+    renderer = SummaryRenderer(s, hoods.slugs)
+    pages = [renderer.render_page(i) for i in range(s.n)]
+    assert any("fewer than 10" in p for p in pages)
+    assert all(c >= 10 for tops in s.top_locations for _, c in tops)
+    with pytest.raises(SummaryError, match="1-month period"):
+        compute_summaries(
+            public,
+            hoods,
+            nb.assign_crimes(public, hoods),
+            SummaryOptions(suppress_below=10, period_months=3),
+        )
+
+
+def test_secondary_suppression_small_table():
+    """A hand-checkable table: one small cell in a row forces a second one in that row and
+    in its column."""
+    from crime_mapper.core.publish.summaries_suppress import secondary
+
+    values = np.array([[3, 20, 30, 53], [40, 50, 60, 150], [43, 70, 90, 203]])
+    supp = (values > 0) & (values < 10)
+    secondary(values, supp, (0, 1))
+    assert supp[0, 0] and supp.sum() >= 4
+    assert not (supp.sum(axis=0) == 1).any() and not (supp.sum(axis=1) == 1).any()
+
+
+def test_team_information_rendered_safely(public, hoods, summaries):
+    teams = read_team(TEAM)
+    renderer = SummaryRenderer(summaries, hoods.slugs, teams)
+    page = renderer.render_page(hoods.index_of("E02002834"))
+    for bad in (
+        "<script",
+        "onerror",
+        "onclick",
+        "javascript:",
+        "<iframe",
+        "onmouseover",
+        "<svg onload",
+    ):
+        assert bad not in page.lower() or bad == "<svg onload" and "<svg onload" not in page
+    assert "alert(" not in page.split("<svg", 1)[0] or "alert(" not in page
+    assert "<strong>Abbey Park</strong>" in page  # harmless tags kept
+    assert "Extra patrols on Friday evenings." in page
+    assert "Open: work is under way." in page  # the open priority
+    assert "Beat meeting" in page and "November 2022" in page
+    assert "2022-11-17" not in page and "18:00" not in page  # dates to the month only
+    assert 'href="tel:101"' in page
+    assert 'href="https://www.leics.police.uk/"' in page
+    assert "Sgt Jo Bloggs" in page
+    assert str(sanitise_html("<b>x</b><img src=x onerror=y>")) == "<b>x</b>"
+    assert str(sanitise_html(None)) == ""
+    assert str(sanitise_html("a < b & c")) == "a &lt; b &amp; c"
+
+
+def test_team_csv(tmp_path):
+    path = tmp_path / "team.csv"
+    path.write_text(
+        "code,kind,name,rank,bio,issue,issue-date,action,action-date,title,type,description,"
+        "address,start_date,telephone,email,url\n"
+        "N1,neighbourhood,Town team,,,,,,,,,<p>Hello</p><script>x</script>,,,101,a@b.c,\n"
+        "N1,person,Jo,PC,,,,,,,,,,,,,\n"
+        "N1,priority,,,,<b>Litter</b>,2022-01-02,,,,,,,,,,\n"
+        "N1,event,,,,,,,,Surgery,meeting,,Library,2022-03-04T10:00:00,,,\n"
+        "N1,link,,,,,,,,Site,,,,,,,https://example.org\n"
+        "N1,bogus,,,,,,,,,,,,,,,\n",
+        encoding="utf-8",
+    )
+    team = read_team(path)["N1"]
+    assert team.name == "Town team" and str(team.description) == "<p>Hello</p>"
+    assert team.people[0]["rank"] == "PC"
+    assert str(team.priorities[0]["issue"]) == "<b>Litter</b>"
+    assert team.events[0]["month"] == "March 2022"
+    assert team.links == [("Site", "https://example.org")]
+
+
+def test_hostile_names_escaped_and_csv_safe(public, hoods):
+    names = list(hoods.names)
+    names[0] = '=HYPERLINK("http://evil")'
+    names[1] = "<script>alert(1)</script>"
+    names[2] = "../../etc/passwd"
+    odd = nb.Neighbourhoods(
+        list(hoods.codes), names, hoods.rings, hoods.population, dict(hoods.lookup)
+    )
+    s = compute_summaries(public, odd, nb.assign_crimes(public, odd), SummaryOptions())
+    frame = tidy_frame(s)
+    assert '\'=HYPERLINK("http://evil")' in set(frame["neighbourhood"])
+    assert not frame["neighbourhood"].str.startswith("=").any()
+    slugs = odd.slugs
+    assert slugs[2] == "etc-passwd"
+    renderer = SummaryRenderer(s, slugs)
+    page = renderer.render_page(1)
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<script>alert(1)</script>" not in renderer.render_index()
