@@ -230,6 +230,7 @@ def _fill_symbol(name: str, rgba: str) -> str:
 def write_neighbourhood_gpkg(s: Summaries, slugs: Sequence[str], path: Path) -> list[float]:
     """The neighbourhood layer: outline, code, name, slug, figures of the period; the
     choropleth style stored as the layer's default (layer_styles). Returns the breaks."""
+    from ..common.reproducible import fixed_timestamp
     from ..io.gpkg_write import _create_metadata, _feature_count_triggers
 
     f = s.figures
@@ -240,6 +241,7 @@ def write_neighbourhood_gpkg(s: Summaries, slugs: Sequence[str], path: Path) -> 
     end = s.month_pos(s.month)
     if s.suppressed is not None:
         hidden = s.suppressed[:n, end, -1]
+    stamp = fixed_timestamp([s.month])  # reproducible: the same inputs, the same bytes
     conn = sqlite3.connect(str(path), isolation_level=None)
     try:
         conn.execute("PRAGMA journal_mode = OFF")
@@ -294,8 +296,9 @@ def write_neighbourhood_gpkg(s: Summaries, slugs: Sequence[str], path: Path) -> 
         )
         conn.execute(
             "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, "
-            "min_x, min_y, max_x, max_y, srs_id) VALUES (?, 'features', ?, ?, ?, ?, ?, ?, 4326)",
-            (LAYER, LAYER, f"Neighbourhood crime summaries, {period}", *box),
+            "last_change, min_x, min_y, max_x, max_y, srs_id) "
+            "VALUES (?, 'features', ?, ?, ?, ?, ?, ?, ?, 4326)",
+            (LAYER, LAYER, f"Neighbourhood crime summaries, {period}", stamp, *box),
         )
         conn.execute(
             "INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', 'MULTIPOLYGON', 4326, 0, 0)",
@@ -315,8 +318,8 @@ def write_neighbourhood_gpkg(s: Summaries, slugs: Sequence[str], path: Path) -> 
             "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, "
             "f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, description, "
             "owner, ui, update_time) VALUES ('', '', ?, 'geom', 'crime_mapper', ?, '', 1, "
-            "'Crimes per 1,000 residents (quantiles)', '', '', ?)",
-            (LAYER, choropleth_qml(breaks), f"{s.month}-01T00:00:00Z"),
+            "'Crimes per 1,000 residents (quantiles)', '', '', NULL)",
+            (LAYER, choropleth_qml(breaks)),
         )
         conn.execute("COMMIT")
     finally:

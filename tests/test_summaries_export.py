@@ -1,0 +1,138 @@
+"""The summaries export end to end through the command line (plain Python, no QGIS): a real
+release (the synthetic force extract anonymised onto police.uk's published map points), the
+leak gate against the raw extract, the staged folder replaced only when it passes; the
+GeoPackage opened in real QGIS with its stored choropleth style."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "sample_data"
+HOODS = SAMPLE / "neighbourhoods"
+HISTORY = (SAMPLE / "police-uk" / "2022-09", SAMPLE / "police-uk" / "2022-10.zip")
+FORCE_EXTRACT = SAMPLE / "force" / "2022-10-leicestershire-force-extract.csv"
+FORCE_PROFILE = SAMPLE / "force" / "leicestershire-force-extract.profile.json"
+TEAM = Path(__file__).parent / "data" / "summaries" / "team_hostile.json"
+NO_QGIS = """\
+import sys
+sys.modules["qgis"] = None
+from crime_mapper.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def plain_cli(*args: object) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env.pop("QT_QPA_PLATFORM", None)
+    return subprocess.run(
+        ["/usr/bin/python3", "-c", NO_QGIS, *map(str, args)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def release(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    base = tmp_path_factory.mktemp("summaries_release")
+    points = base / "points.csv"
+    run = plain_cli("map-points", "history", *HISTORY, "--out", points)
+    assert run.returncode == 0, run.stderr
+    salt = base / "secret" / "force.salt"
+    salt.parent.mkdir()
+    salt.write_text("5f1c0e9a7b3d48e2a6c4f0b19d8e7a63\n", encoding="ascii")
+    out = base / "release"
+    run = plain_cli(
+        "anonymise", FORCE_EXTRACT, "--profile", FORCE_PROFILE, "--points", points,
+        "--salt-file", salt, "--out", out,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    return {"base": base, "points": points, "csv": out / "2022-10-leicestershire-street.csv"}
+
+
+def summaries_cli(release: dict, release_csv: Path, out: Path, *extra: object):
+    return plain_cli(
+        "summaries", FORCE_EXTRACT, "--profile", FORCE_PROFILE,
+        "--points", release["points"], "--release", release_csv, "--out", out,
+        "--boundaries", HOODS / "msoa11_leicestershire.geojson", "--code-field", "msoa11cd",
+        "--lookup", HOODS / "lsoa11_to_msoa11_leicestershire.csv",
+        "--lookup-code-field", "msoa11cd", "--lookup-name-field", "msoa11nm",
+        "--names", HOODS / "msoa11_names_leicestershire.csv",
+        "--names-code-field", "msoa11cd", "--names-name-field", "msoa11hclnm",
+        "--lsoa-population",
+        SAMPLE / "population" / "lsoa11_mid2018_population_leicestershire_force_area.csv",
+        "--team", TEAM, "--force-name", "Leicestershire Police", *extra,
+    )  # fmt: skip
+
+
+def test_cli_writes_gated_summaries(release: dict, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run = summaries_cli(release, release["csv"], out, "--with-map")
+    assert run.returncode == 0, run.stderr
+    assert "Leak gate passed" in run.stdout
+    folder = out / "neighbourhoods"
+    pages = sorted(p.name for p in folder.glob("*.html"))
+    assert "index.html" in pages and len(pages) == 126  # 125 MSOAs + index
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no stage left behind
+    public = pd.read_csv(release["csv"], dtype=str, keep_default_na=False)
+    tidy = pd.read_csv(folder / "neighbourhood_summaries.csv", dtype=str, keep_default_na=False)
+    force = tidy[(tidy["neighbourhood_code"] == "force") & (tidy["category"] == "All crime")]
+    assert int(force.loc[force["month"] == "2022-10", "count"].iloc[0]) == len(public)
+    index = (folder / "index.html").read_text(encoding="utf-8")
+    assert 'href="../map/index.html"' in index
+    page = (folder / "abbey-park.html").read_text(encoding="utf-8")
+    assert 'href="../map/index.html#neighbourhood=abbey-park"' in page
+    assert "Beat meeting" in page
+
+
+def test_planted_leak_is_refused_and_previous_output_kept(release: dict, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert summaries_cli(release, release["csv"], out).returncode == 0
+    before = (out / "neighbourhoods" / "index.html").read_bytes()
+    public = pd.read_csv(release["csv"], dtype=str, keep_default_na=False)
+    # an officer's name (a raw, non-public column) typed into the Location of many crimes
+    # of one LSOA: it becomes a "top location" on that neighbourhood's page
+    lsoa = public.loc[public["LSOA code"] != "", "LSOA code"].value_counts().index[0]
+    public.loc[public["LSOA code"] == lsoa, "Location"] = "On or near PC 1190 Nowak"
+    tampered = tmp_path / "tampered.csv"
+    public.to_csv(tampered, index=False)
+    run = summaries_cli(release, tampered, out)
+    assert run.returncode == 3, run.stdout + run.stderr
+    assert "Leak gate FAILED" in run.stderr and "no_non_public_values" in run.stderr
+    assert (out / "neighbourhoods" / "index.html").read_bytes() == before
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_cli_refuses_non_public_input(release: dict, tmp_path: Path) -> None:
+    run = summaries_cli(release, FORCE_EXTRACT, tmp_path / "out")
+    assert run.returncode == 2
+    assert "not the public release table" in run.stderr
+    assert not (tmp_path / "out" / "neighbourhoods").exists()
+
+
+def test_geopackage_layer_styled_in_qgis(release: dict, tmp_path: Path, qgis_app) -> None:
+    from qgis.core import QgsGraduatedSymbolRenderer, QgsVectorLayer
+
+    from crime_mapper.core.common.palette import sequential_colours
+
+    out = tmp_path / "out"
+    assert summaries_cli(release, release["csv"], out).returncode == 0
+    gpkg = out / "neighbourhoods" / "neighbourhoods.gpkg"
+    layer = QgsVectorLayer(f"{gpkg}|layername=neighbourhood_summaries", "n", "ogr")
+    assert layer.isValid() and layer.featureCount() == 125
+    renderer = layer.renderer()
+    assert isinstance(renderer, QgsGraduatedSymbolRenderer), type(renderer)
+    assert renderer.classAttribute() == "rate_per_1000"
+    colours = [r.symbol().color().name() for r in renderer.ranges()]
+    assert colours == sequential_colours(len(colours)) and len(colours) >= 2
+    feature = next(f for f in layer.getFeatures() if f["code"] == "E02002834")
+    assert feature["slug"] == "abbey-park"
+    assert feature.geometry().area() > 0 and feature.geometry().isGeosValid()
