@@ -357,17 +357,10 @@ def _run_release(config, month: str, use_qgis: bool):
 def _cmd_summaries(args: argparse.Namespace) -> int:
     from .core.publish.neighbourhoods import NeighbourhoodError
     from .core.publish.summaries import SummaryError, SummaryOptions
-    from .core.publish.summaries_export import (
-        SummaryGateError,
-        export_summaries,
-        leak_gate_for,
-    )
-    from .core.publish.summaries_run import NeighbourhoodSource, load_neighbourhoods, read_release
-    from .core.publish.summaries_team import TeamError, read_team
+    from .core.publish.summaries_export import SummaryGateError
+    from .core.publish.summaries_run import NeighbourhoodSource, run_summaries
+    from .core.publish.summaries_team import TeamError
 
-    _require_inputs(args.inputs)
-    out = Path(args.out)
-    _check_writable_target(out, "output folder")
     source = NeighbourhoodSource(
         boundaries=args.boundaries,
         code_field=args.code_field or "",
@@ -383,38 +376,28 @@ def _cmd_summaries(args: argparse.Namespace) -> int:
         lsoa_population=args.lsoa_population,
     )
     options = SummaryOptions(
-        month=args.month,
-        period_months=args.period,
-        suppress_below=args.suppress_below,
+        month=args.month, period_months=args.period, suppress_below=args.suppress_below
     )
     try:
-        options.check()
-        hoods = load_neighbourhoods(source)
-        public = read_release(args.release)
-        teams = read_team(args.team)
-    except (NeighbourhoodError, SummaryError, TeamError) as exc:
-        raise UsageError(str(exc)) from exc
-    profile = _release_profile(args.profile)
-    points = _read_points(args.points)
-    result = _load_crimes(args.inputs, profile)
-    try:
-        done = export_summaries(
-            public,
-            hoods,
-            out,
-            gate=leak_gate_for(result.crimes, points),
+        done = run_summaries(
+            args.inputs,
+            args.points,
+            args.release,
+            args.out,
+            source,
             options=options,
-            teams=teams,
+            team_path=args.team,
             force_name=args.force_name or "",
             with_map=args.with_map,
+            profile_path=args.profile,
         )
     except SummaryGateError as exc:
-        print(str(exc), file=sys.stderr)
-        return EXIT_LEAK
-    except SummaryError as exc:
+        raise GateFailed(str(exc)) from exc
+    except (NeighbourhoodError, SummaryError, TeamError) as exc:
         raise UsageError(str(exc)) from exc
-    _warn(_file_errors(result))
-    _warn(hoods.problems[:20])
+    except OSError as exc:
+        raise UsageError(f"cannot write summaries in {args.out}: {exc.strerror or exc}") from exc
+    _warn(done.problems[:20])
     print(
         f"Summaries of {done.pages:,} neighbourhoods for {done.summaries.month} written to "
         f"{done.folder} ({done.csv_rows:,} CSV rows). {done.assignment.report()}."
@@ -431,7 +414,7 @@ exit codes:
 """
 
 
-def _add_summaries_parser(commands: Any) -> None:
+def _add_summaries_parser(commands: argparse._SubParsersAction) -> None:
     cmd = commands.add_parser(
         "summaries",
         help="neighbourhood summaries (CSV, GeoPackage, HTML pages) from the public release",

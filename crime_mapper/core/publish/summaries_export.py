@@ -231,7 +231,7 @@ def write_neighbourhood_gpkg(s: Summaries, slugs: Sequence[str], path: Path) -> 
     """The neighbourhood layer: outline, code, name, slug, figures of the period; the
     choropleth style stored as the layer's default (layer_styles). Returns the breaks."""
     from ..common.reproducible import fixed_timestamp
-    from ..io.gpkg_write import _create_metadata, _feature_count_triggers
+    from ..io.gpkg_write import create_metadata, feature_count_triggers
 
     f = s.figures
     n = s.n
@@ -246,7 +246,7 @@ def write_neighbourhood_gpkg(s: Summaries, slugs: Sequence[str], path: Path) -> 
     try:
         conn.execute("PRAGMA journal_mode = OFF")
         conn.execute("BEGIN")
-        _create_metadata(conn)
+        create_metadata(conn)
         conn.execute(
             f'CREATE TABLE "{LAYER}" ("fid" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, '
             '"geom" MULTIPOLYGON, "code" TEXT, "name" TEXT, "slug" TEXT, "period" TEXT, '
@@ -305,7 +305,7 @@ def write_neighbourhood_gpkg(s: Summaries, slugs: Sequence[str], path: Path) -> 
             (LAYER,),
         )
         conn.execute("INSERT INTO gpkg_ogr_contents VALUES (?, ?)", (LAYER, n))
-        for sql in _feature_count_triggers(LAYER):
+        for sql in feature_count_triggers(LAYER):
             conn.execute(sql)
         conn.execute(
             "CREATE TABLE layer_styles (id INTEGER PRIMARY KEY AUTOINCREMENT, "

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional, Union
+from typing import Any, Optional, Union
 
 import pandas as pd
 
+from ..common.feedback import Feedback, ScaledFeedback
 from ..release.public_schema import PUBLIC_COLUMNS, read_public_csv
 from .neighbourhoods import (
     NeighbourhoodError,
@@ -21,7 +22,7 @@ from .neighbourhoods import (
     read_lsoa_population,
     read_names,
 )
-from .summaries import SummaryError
+from .summaries import SummaryError, SummaryOptions
 
 PathLike = Union[str, Path]
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -107,3 +108,63 @@ def read_release(path: PathLike) -> pd.DataFrame:
             f"{', '.join(map(str, public.columns[:8]))}...); summaries are made only from {wanted}."
         )
     return public
+
+
+def run_summaries(
+    raw: Any,
+    points: Any,
+    release_csv: PathLike,
+    out_dir: PathLike,
+    source: NeighbourhoodSource,
+    *,
+    options: Optional[SummaryOptions] = None,
+    team_path: Optional[PathLike] = None,
+    force_name: str = "",
+    with_map: bool = False,
+    profile_path: Optional[PathLike] = None,
+    outlines: Optional[Neighbourhoods] = None,
+    feedback: Optional[Feedback] = None,
+) -> Any:
+    """The one summaries run behind the command line, Processing and the dock.
+
+    ``raw``: the raw crimes the gate checks against (extract paths, a crimes GeoPackage or a
+    CrimesInput, as for check-release); ``points``: the map points the release was snapped to
+    (file, MapPoints or MapPointsSpec). Every input is read and checked before anything is
+    written; then core.publish.summaries_export.export_summaries writes, gates and moves
+    ``<out_dir>/neighbourhoods`` into place. Raises NeighbourhoodError, SummaryError,
+    TeamError or ReleaseInputError (bad input), SummaryGateError (gate refused) or Cancelled,
+    in every case before the previous summaries are touched.
+    """
+    from ..release.pipeline import (
+        check_crimes_paths,
+        check_output_folder,
+        open_release_inputs,
+        release_profile,
+    )
+    from .summaries_export import export_summaries, leak_gate_for
+    from .summaries_team import read_team
+
+    feedback = feedback or Feedback()
+    options = options or SummaryOptions()
+    options.check()
+    check_crimes_paths(raw)
+    check_output_folder(out_dir)
+    hoods = load_neighbourhoods(source, outlines)
+    public = read_release(release_csv)
+    teams = read_team(team_path)
+    profile = release_profile(profile_path)
+    crimes, point_set, _ = open_release_inputs(raw, points, profile, feedback, 5.0, 30.0)
+    feedback.check()
+    done = export_summaries(
+        public,
+        hoods,
+        out_dir,
+        gate=leak_gate_for(crimes.crimes, point_set),
+        options=options,
+        teams=teams,
+        force_name=force_name,
+        with_map=with_map,
+        feedback=ScaledFeedback(feedback, 30.0, 100.0),
+    )
+    done.problems.extend(crimes.file_errors)
+    return done
