@@ -17,8 +17,6 @@ Everything the user can do has a method tests call without a modal ``exec``:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Optional, Union
 
@@ -43,7 +41,6 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
-from ..core.common.vocabulary import fold_text, normalise_category
 from ..core.load.extract_head import PREVIEW_ROWS, ExtractHead, read_extract_head
 from ..core.load.mapping_profile import (
     DEFAULT_OFFENCE_TABLE,
@@ -51,29 +48,18 @@ from ..core.load.mapping_profile import (
     MappingProfile,
     ProfileError,
     detect_columns,
-    read_offence_table,
+)
+from ..core.load.profile_checks import (
+    ROLE_TITLES,
+    PreviewRow,
+    category_preview,
+    profile_problems,
+    unmapped_values,
 )
 
 PathLike = Union[str, Path]
 
 NONE_TEXT = "(none)"
-REQUIRED_ROLES = ("crime_ref", "date", "x", "y")
-ROLE_TITLES: dict[str, str] = {
-    "crime_ref": "Crime reference",
-    "x": "X (easting / longitude)",
-    "y": "Y (northing / latitude)",
-    "date": "Date",
-    "time": "Time",
-    "offence": "Offence",
-    "category": "police.uk category",
-    "outcome": "Outcome",
-    "location": "Location text",
-    "lsoa_code": "LSOA code",
-    "lsoa_name": "LSOA name",
-    "sensitive": "Sensitive flag",
-    "reported_by": "Reported by",
-    "falls_within": "Falls within",
-}
 CRS_CHOICES: tuple[tuple[str, str], ...] = (
     ("auto", "Auto (guess from the coordinate values)"),
     ("EPSG:27700", "EPSG:27700 British National Grid"),
@@ -96,15 +82,6 @@ DATE_FORMATS = (
     "%d-%b-%Y %H:%M",
 )
 UNMAPPED_BRUSH = QBrush(QColor(255, 205, 160))
-
-
-@dataclass
-class PreviewRow:
-    """One preview line: the extract's value and the police.uk category it maps to (or None)."""
-
-    line: int  # 1-based data row number in the extract
-    value: str
-    category: Optional[str]
 
 
 class ProfileDialog(QDialog):
@@ -380,82 +357,23 @@ class ProfileDialog(QDialog):
         )
 
     def validation_errors(self) -> list[str]:
-        """Why the profile cannot be saved yet; empty when it can."""
-        profile = self.profile()
-        columns = profile.columns
-        errors: list[str] = []
-        missing = [ROLE_TITLES[r] for r in REQUIRED_ROLES if r not in columns]
-        if missing:
-            errors.append(f"Choose the column holding: {', '.join(missing)}.")
-        if "offence" not in columns and "category" not in columns:
-            errors.append("Choose an Offence column or a police.uk category column.")
-        if columns.get("x") and columns.get("x") == columns.get("y"):
-            errors.append("X and Y cannot be the same column.")
-        fmt = profile.date_format
-        if fmt != "auto":
-            try:
-                shown = datetime(2022, 10, 31, 23, 59).strftime(fmt)
-            except ValueError:
-                shown = fmt
-            if "%" not in fmt or shown == fmt:
-                errors.append(
-                    f"Date format {fmt!r} is not a strftime format (e.g. %d/%m/%Y %H:%M) or 'auto'."
-                )
-        if profile.offence_table:
-            table = Path(profile.offence_table)
-            if not table.is_file():
-                errors.append(f"Offence table not found: {table}")
-            else:
-                try:
-                    read_offence_table(table)
-                except ProfileError as exc:
-                    errors.append(str(exc))
-        return errors
+        """Why the profile cannot be saved yet; empty when it can (core.load.profile_checks)."""
+        return profile_problems(self.profile())
 
     def is_valid(self) -> bool:
         return not self.validation_errors()
 
     # --- preview ---------------------------------------------------------------------------
     def preview_rows(self) -> list[PreviewRow]:
-        """How the first rows' offences map with the current profile, as a load would do it.
-
-        Mirrors the loader: roles left unmapped are filled from known header variants, and a
-        police.uk category column, when there is one, wins over the offence column.
-        """
-        if self.head is None:
-            return []
-        profile = self.profile()
-        try:
-            resolved = profile.resolved_for(self.head.header)
-        except ProfileError:
-            resolved = profile
-        columns = resolved.columns
-        if "category" in columns:
-            column = columns["category"]
-
-            def categorise(value: str) -> Optional[str]:
-                return normalise_category(value.strip())
-        elif "offence" in columns:
-            column = columns["offence"]
-            lookup = profile.offence_lookup()
-
-            def categorise(value: str) -> Optional[str]:
-                return lookup.get(fold_text(value))
-        else:
-            return []
-        rows = []
-        for line, record in enumerate(self.head.rows, start=1):
-            value = record.get(column, "")
-            rows.append(PreviewRow(line=line, value=value, category=categorise(value)))
-        return rows
+        """How the first rows' offences map with the current profile, as a load would do it."""
+        return category_preview(self.profile(), self.head)
 
     def unmapped_offences(self) -> list[str]:
         """Distinct preview values that map to no police.uk category, in order of appearance."""
         try:
-            rows = self.preview_rows()
+            return unmapped_values(self.preview_rows())
         except ProfileError:
             return []
-        return list(dict.fromkeys(r.value for r in rows if r.category is None))
 
     def refresh(self) -> None:
         """Recompute the preview and the validation, and enable Save only when valid."""
