@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Optional
 
 from qgis.core import (
-    QgsProcessing,
     QgsProcessingContext,
     QgsProcessingException,
     QgsProcessingFeedback,
@@ -31,6 +30,7 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
+from ..compat import FILE_BEHAVIOUR_FILE, NUMBER_INTEGER, SOURCE_FILE
 from ..core.common.feedback import Cancelled
 from .base import CrimeMapperAlgorithm
 
@@ -97,7 +97,7 @@ class MonthlyReleaseAlgorithm(CrimeMapperAlgorithm):
             QgsProcessingParameterFile(
                 self.CONFIG,
                 self.tr("Release configuration (.toml or .json)"),
-                QgsProcessingParameterFile.Behavior.File,
+                FILE_BEHAVIOUR_FILE,
                 fileFilter="Release configuration (*.toml *.json)",
                 optional=True,
             )
@@ -107,7 +107,7 @@ class MonthlyReleaseAlgorithm(CrimeMapperAlgorithm):
             QgsProcessingParameterMultipleLayers(
                 self.INPUTS,
                 self.tr("Extracts (without a configuration)"),
-                QgsProcessing.SourceType.TypeFile,
+                SOURCE_FILE,
                 optional=True,
             )
         )
@@ -117,9 +117,7 @@ class MonthlyReleaseAlgorithm(CrimeMapperAlgorithm):
             (self.RULES, "Release rules (JSON)"),
         ):
             self.addParameter(
-                QgsProcessingParameterFile(
-                    key, self.tr(label), QgsProcessingParameterFile.Behavior.File, optional=True
-                )
+                QgsProcessingParameterFile(key, self.tr(label), FILE_BEHAVIOUR_FILE, optional=True)
             )
         self.addParameter(
             QgsProcessingParameterEnum(
@@ -137,7 +135,7 @@ class MonthlyReleaseAlgorithm(CrimeMapperAlgorithm):
             QgsProcessingParameterMultipleLayers(
                 self.MAP_POINTS,
                 self.tr("Map points sources (history files or one map points file)"),
-                QgsProcessing.SourceType.TypeFile,
+                SOURCE_FILE,
                 optional=True,
             )
         )
@@ -145,7 +143,7 @@ class MonthlyReleaseAlgorithm(CrimeMapperAlgorithm):
             QgsProcessingParameterNumber(
                 self.MAX_DISTANCE,
                 self.tr("Maximum distance to a map point (metres)"),
-                QgsProcessingParameterNumber.Type.Integer,
+                NUMBER_INTEGER,
                 20000,
                 minValue=1,
             )
