@@ -33,6 +33,12 @@ Only ``load --gpkg`` needs QGIS; everything else runs in plain Python.
     python -m crime_mapper.cli summaries INPUT... --points points.csv --release release.csv
         --out DIR (--boundaries B.geojson --code-field F | --lookup L.csv --lookup-code-field F)
         [--names N.csv ...] [--lsoa-population P.csv] [--team T.json] [--month YYYY-MM]
+    python -m crime_mapper.cli qa INPUT... --history H... --out DIR [--points POINTS]
+        [--profile P.json] [--history-profile P.json] [--areas LOOKUP.csv]
+        [--save-history H.json] [--fail-on-high]
+    python -m crime_mapper.cli when INPUT... --out when.html [--by category|area|all]
+
+``qa`` and ``when`` call core.qa.run (the release QA and the analyst's "when" views).
 """
 
 from __future__ import annotations
@@ -59,6 +65,15 @@ EXIT_OK = 0
 EXIT_FILE_ERROR = 1
 EXIT_USAGE = 2
 EXIT_LEAK = 3
+EXIT_QA_HIGH = 4
+
+QA_EXIT_HELP = """\
+exit codes:
+  0  the QA ran and wrote its report (findings do not stop a release; see the report)
+  1  it ran, but an input file could not be used at all
+  2  nothing was done: a missing input, no crimes, bad profile, points, lookup or history
+  4  with --fail-on-high: the report was written and holds high-severity findings
+"""
 
 EXIT_CODES_HELP = """\
 exit codes:
@@ -263,6 +278,7 @@ def _cmd_anonymise(args: argparse.Namespace) -> int:
             args.out,
             max_distance_m=args.max_distance,
             profile_path=args.profile,
+            qa_report=args.qa_report,
         )
     except LeakError as exc:
         raise GateFailed(str(exc)) from exc
@@ -457,6 +473,53 @@ def _add_summaries_parser(commands: argparse._SubParsersAction) -> None:
     cmd.set_defaults(handler=_cmd_summaries)
 
 
+def _cmd_qa(args: argparse.Namespace) -> int:
+    from .core.qa.run import run_qa_files
+
+    try:
+        run = run_qa_files(
+            args.inputs,
+            args.history,
+            profile_path=args.profile,
+            history_profile_path=args.history_profile,
+            points=args.points,
+            areas_path=args.areas,
+            out_dir=args.out,
+            save_history=args.save_history,
+            far_metres=args.far,
+        )
+    except OSError as exc:
+        raise UsageError(f"cannot write outputs in {args.out}: {exc.strerror or exc}") from exc
+    report = run.report
+    skipped = [f"{c['name']} ({c['note']})" for c in report.checks if not c["ran"]]
+    print(f"Release QA {report.force} {report.month}: {report.rows:,} rows against "
+          f"{len(report.history_months)} months of history")  # fmt: skip
+    print(f"Verdict: {report.verdict}")
+    for finding in report.findings:
+        print(f"  [{finding.severity}] {finding.title}")
+    if skipped:
+        print("Not run: " + "; ".join(skipped))
+    _print_outputs([run.report_json, run.report_html, run.history_json])
+    _warn(run.file_errors)
+    if args.fail_on_high and report.counts()["high"]:
+        return EXIT_QA_HIGH
+    return EXIT_FILE_ERROR if run.file_errors else EXIT_OK
+
+
+def _cmd_when(args: argparse.Namespace) -> int:
+    from .core.qa.run import crimes_for_when, read_area_lookup
+    from .core.qa.when import write_when_page
+
+    crimes = crimes_for_when(args.inputs, args.profile)
+    lookup = read_area_lookup(args.areas) if args.areas else None
+    try:
+        path = write_when_page(crimes, args.out, args.by, lookup)
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}") from exc
+    print(f"When views of {len(crimes):,} crimes: {path}")
+    return EXIT_OK
+
+
 # --- entry point ------------------------------------------------------------------------------
 
 
@@ -593,6 +656,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="beyond this distance to the nearest map point a crime is "
         "published without a location (default 20000, as police.uk)",
     )
+    anonymise.add_argument(
+        "--qa-report",
+        metavar="qa_report.json",
+        help="this month's release QA report (from 'qa'): its verdict and findings are "
+        "recorded in the audit and the manifest",
+    )
     anonymise.set_defaults(handler=_cmd_anonymise)
 
     check = commands.add_parser(
@@ -653,11 +722,93 @@ def build_parser() -> argparse.ArgumentParser:
     )
     release.set_defaults(handler=_cmd_release)
     _add_summaries_parser(commands)
+    _add_qa_parsers(commands)
     return parser
+
+
+def _add_qa_parsers(commands: argparse._SubParsersAction) -> None:
+    qa = commands.add_parser(
+        "qa",
+        help="release QA: this month against the force's previous 12 months",
+        description="Check this month's extract before anonymising it: counts per category "
+        "and area far outside their 12-month range, days and hours with no records, batches "
+        "sent twice, categories, outcomes and labels never seen, locations lost or outside "
+        "the force. Writes qa_report.json and qa_report.html into --out. Plain Python.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=QA_EXIT_HELP,
+    )
+    qa.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="this month: extract CSV, folder, police.uk .zip or crimes .gpkg",
+    )
+    qa.add_argument(
+        "--history",
+        nargs="+",
+        required=True,
+        metavar="H",
+        help="earlier months: extracts, police.uk files, folders or zips, and/or "
+        "QA history files (.json, from --save-history); the last 12 are used",
+    )
+    qa.add_argument("--out", required=True, metavar="DIR", help="folder for the report")
+    qa.add_argument("--profile", metavar="P.json", help="mapping profile for this month")
+    qa.add_argument(
+        "--history-profile",
+        metavar="P.json",
+        help="mapping profile for history extracts (police.uk files need none)",
+    )
+    qa.add_argument(
+        "--points",
+        metavar="POINTS",
+        help="map points .csv or .gpkg: a force extract's rows take their "
+        "point's label and LSOA, and the distance to it is checked",
+    )
+    qa.add_argument(
+        "--areas",
+        metavar="LOOKUP.csv",
+        help="LSOA code to neighbourhood lookup (two columns): test "
+        "neighbourhoods instead of LSOAs",
+    )
+    qa.add_argument(
+        "--far",
+        type=positive_metres,
+        metavar="METRES",
+        help="a crime farther than this from its map point is 'snapped far' (default 1000)",
+    )
+    qa.add_argument(
+        "--save-history",
+        metavar="H.json",
+        help="write the month profiles (history and this month) for next month's --history",
+    )
+    qa.add_argument(
+        "--fail-on-high", action="store_true", help="exit 4 when there are high-severity findings"
+    )
+    qa.set_defaults(handler=_cmd_qa)
+
+    when = commands.add_parser(
+        "when",
+        help="analyst 'when' views: hour by day of week, month trend (internal only)",
+        description="Write an HTML page with an hour-of-day by day-of-week table and heat "
+        "chart per category, area or for all crimes (rows with exact times), and a month "
+        "trend per category. Internal: exact times are raw data; never publish the page.",
+    )
+    when.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="extract CSV, folder, police.uk .zip or crimes .gpkg",
+    )
+    when.add_argument("--out", required=True, metavar="when.html", help="the page to write")
+    when.add_argument("--profile", metavar="P.json", help="mapping profile for extracts")
+    when.add_argument("--by", choices=("category", "area", "all"), default="category")
+    when.add_argument("--areas", metavar="LOOKUP.csv", help="LSOA to neighbourhood lookup")
+    when.set_defaults(handler=_cmd_when)  # fmt: skip
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     from .core.load.sources import InputError
+    from .core.qa.run import QaInputError
     from .core.release.map_points import MapPointsError
     from .core.release.release_files import ReleaseInputError
 
@@ -674,6 +825,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         LoadRunError,
         InputError,
         MapPointsError,
+        QaInputError,
     ) as exc:
         message = " ".join(str(exc).split())  # one line, whatever the cause
         print(f"crime_mapper: error: {message}", file=sys.stderr)

@@ -205,11 +205,11 @@ def _area_severity(x: float, m: float, p_adj: float, total: float) -> Optional[s
 
 
 def check_areas(ctx: QaContext) -> list[Finding]:
-    seen = {a for h in ctx.history for a in h.by_area}
-    units = sorted(seen)
-    if not units:
+    months = [h for h in ctx.history if h.by_area]  # months whose rows had areas
+    units = sorted({a for h in months for a in h.by_area})
+    if not units or len(months) < MIN_HISTORY_MONTHS:
         return []
-    history = _history_matrix(units, ctx.history, "by_area")
+    history = _history_matrix(units, months, "by_area")
     observed = np.array([ctx.current.by_area.get(u, 0) for u in units], dtype=np.float64)
     test = stats.count_test(units, history, observed)
     found = []

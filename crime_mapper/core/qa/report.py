@@ -48,6 +48,9 @@ class QaReport:
     findings: list[Finding]
     checks: list[dict[str, Any]]  # name, ran, note, description
     settings: dict[str, Any] = field(default_factory=dict)
+    # this month's profile, as the checks saw it (areas and labels from the map points):
+    # what next month's QA needs of it; not part of the report
+    profile: Optional[MonthProfile] = field(default=None, compare=False, repr=False)
 
     def counts(self) -> dict[str, int]:
         return {s: sum(1 for f in self.findings if f.severity == s) for s in SEVERITIES}
@@ -87,16 +90,41 @@ def report_json(report: QaReport) -> str:
 def qa_record(report: QaReport) -> dict[str, Any]:
     """What a release's audit and manifest keep of the QA: the verdict, the counts, each
     finding's id, severity and title, and the SHA-256 of the full report JSON."""
+    text = report_json(report)
+    return _record(report.to_dict(), hashlib.sha256(text.encode("utf-8")).hexdigest())
+
+
+def _record(data: dict[str, Any], sha256: str) -> dict[str, Any]:
     return {
-        "month": report.month,
-        "verdict": report.verdict,
-        "counts": report.counts(),
-        "history_months": list(report.history_months),
+        "month": data["month"],
+        "verdict": data["verdict"],
+        "counts": dict(data["counts"]),
+        "history_months": list(data["history_months"]),
         "findings": [
-            {"id": f.id, "severity": f.severity, "title": f.title} for f in report.findings
+            {"id": f["id"], "severity": f["severity"], "title": f["title"]}
+            for f in data["findings"]
         ],
-        "report_sha256": hashlib.sha256(report_json(report).encode("utf-8")).hexdigest(),
+        "report_sha256": sha256,
     }
+
+
+def qa_record_from_file(path: PathLike, months: Optional[list[str]] = None) -> dict[str, Any]:
+    """The record of a written ``qa_report.json`` (the release pipeline's ``qa_report``).
+    ValueError when it is not a QA report, or is for another month than the release's."""
+    raw = Path(path).read_bytes()
+    try:
+        data = json.loads(raw.decode("utf-8"))
+        if data.get("kind") != "crime_mapper release QA":
+            raise ValueError("not a crime_mapper release QA report")
+        record = _record(data, hashlib.sha256(raw).hexdigest())
+    except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path}: cannot use this QA report ({exc})") from exc
+    if months and record["month"] not in months:
+        raise ValueError(
+            f"{path}: the QA report is for {record['month']}, the release for "
+            f"{', '.join(months)}: run the QA on this month's extract"
+        )
+    return record
 
 
 def _snap(crimes: pd.DataFrame, map_points: Any, max_distance_m: float):
@@ -213,6 +241,7 @@ def run_release_qa(
             "areas": "neighbourhood" if area_lookup else "LSOA",
             "map_points": map_points is not None,
         },
+        profile=current,
     )
 
 

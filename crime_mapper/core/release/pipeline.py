@@ -299,6 +299,7 @@ def run_anonymise(
     manifest_path: Optional[PathLike] = None,
     style_writer: Optional[StyleWriter] = None,
     qgis_version: Optional[str] = None,
+    qa_report: Optional[PathLike] = None,
 ) -> ReleaseOutputs:
     """Anonymise the crimes onto the map points and write the whole release, or nothing.
 
@@ -308,7 +309,9 @@ def run_anonymise(
     Output paths default to police.uk-style names inside ``output_dir``; explicit paths (as
     the Processing algorithm passes) win. ``style_writer`` writes the public layer's style
     beside the GeoPackage (``<name>.qml``; the QGIS side passes one), ``qgis_version`` is what
-    the manifest records (None: no QGIS made the release). Raises ReleaseInputError (bad
+    the manifest records (None: no QGIS made the release). ``qa_report``: this month's
+    ``qa_report.json`` (core.qa), whose verdict and findings the audit and manifest record
+    (the release goes ahead whatever they say). Raises ReleaseInputError (bad
     inputs, before any output is touched), core.gate.leak_gate.LeakError (gate failed;
     nothing replaced) or core.common.feedback.Cancelled.
     """
@@ -354,6 +357,15 @@ def run_anonymise(
     feedback.check()
     public = release.public
     audit = release.audit
+    if qa_report is not None:
+        from ..qa.report import qa_record_from_file
+
+        try:
+            audit["release_qa"] = qa_record_from_file(
+                qa_report, audit.get("input", {}).get("months", [])
+            )
+        except (OSError, ValueError) as exc:
+            raise ReleaseInputError(str(exc)) from exc
 
     name = public_csv_name(public)
     csv_path = Path(public_csv_path) if public_csv_path else base / name

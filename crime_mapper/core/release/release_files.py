@@ -438,6 +438,8 @@ def build_manifest(
     from ... import plugin_version
 
     totals = audit.get("totals", {})
+    # the release QA's verdict and findings, where the release was given its QA report
+    qa = {"release_qa": audit["release_qa"]} if "release_qa" in audit else {}
     return {
         "manifest_version": MANIFEST_VERSION,
         "crime_mapper_version": plugin_version(),
@@ -471,6 +473,7 @@ def build_manifest(
             "salt_fingerprint": salt_fingerprint,
         },
         "outputs": [{**file_entry(tmp), "name": Path(final).name} for final, tmp in staged],
+        **qa,
     }
 
 

@@ -1,0 +1,164 @@
+"""The release QA from files: what the command line, Processing and the dock all call.
+
+Loads this month's extract (files, folders, zips or a crimes GeoPackage), the history (earlier
+extracts or police.uk months, and/or saved month profiles ``*.json``), optional map points
+and an LSOA-to-neighbourhood lookup, runs the QA and writes ``qa_report.json`` and
+``qa_report.html``; optionally saves the month profiles (history plus this month) for next
+month's run, so the history need not be loaded again.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional, Union
+
+import pandas as pd
+
+from ..common.feedback import Feedback, ScaledFeedback
+from ..common.staging import staged_outputs
+from .profile import (
+    MonthProfile,
+    history_profiles,
+    profiles_json,
+    read_profiles_json,
+)
+from .report import HISTORY_MONTHS, QaReport, run_release_qa, write_report
+
+PathLike = Union[str, Path]
+
+
+class QaInputError(ValueError):
+    """The QA cannot run: a missing or unreadable input (one line for the user)."""
+
+
+@dataclass
+class QaRun:
+    report: QaReport
+    report_json: Optional[Path]
+    report_html: Optional[Path]
+    history_json: Optional[Path] = None
+    file_errors: list[str] = field(default_factory=list)
+
+
+def read_area_lookup(path: PathLike) -> dict[str, str]:
+    """An LSOA-to-area lookup: a CSV whose first column is the LSOA code and second the area
+    (neighbourhood) it belongs to, with a header row."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            rows = list(csv.reader(handle))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise QaInputError(f"{path}: cannot read the area lookup ({exc})") from exc
+    if len(rows) < 2 or any(len(r) < 2 for r in rows[1:] if r):
+        raise QaInputError(
+            f"{path}: an area lookup is a CSV with a header and two columns: LSOA code, area"
+        )
+    return {r[0].strip(): r[1].strip() for r in rows[1:] if r and r[0].strip()}
+
+
+def _profile(path: Optional[PathLike]) -> Any:
+    from ..release.crimes_input import load_profile
+
+    return load_profile(path) if path else None
+
+
+def load_history(
+    paths: Sequence[PathLike],
+    month: str,
+    profile_path: Optional[PathLike] = None,
+    area_lookup: Optional[dict[str, str]] = None,
+    feedback: Optional[Feedback] = None,
+) -> tuple[list[MonthProfile], list[str]]:
+    """Month profiles of the months before ``month`` from extracts and saved profiles (a
+    month given both ways takes the extract's). Returns (profiles, file errors)."""
+    from ..load.loader import load_extracts
+
+    saved: dict[str, MonthProfile] = {}
+    files: list[str] = []
+    for path in paths:
+        if not Path(path).exists():
+            raise QaInputError(f"{path}: no such file or folder")
+        if str(path).lower().endswith(".json"):
+            try:
+                for p in read_profiles_json(Path(path).read_text(encoding="utf-8")):
+                    saved[p.month] = p
+            except (ValueError, TypeError, OSError) as exc:
+                raise QaInputError(f"{path}: not a QA history file ({exc})") from exc
+        else:
+            files.append(str(path))
+    errors: list[str] = []
+    if files:
+        result = load_extracts(files, profile=_profile(profile_path), feedback=feedback)
+        errors = [f.error for f in result.files if f.error]
+        for p in history_profiles(result.crimes, before=month, area_lookup=area_lookup):
+            saved[p.month] = p
+    months = sorted(m for m in saved if m < month)[-HISTORY_MONTHS:]
+    return [saved[m] for m in months], errors
+
+
+def run_qa_files(
+    current: Union[PathLike, Sequence[PathLike]],
+    history: Sequence[PathLike],
+    *,
+    profile_path: Optional[PathLike] = None,
+    history_profile_path: Optional[PathLike] = None,
+    points: Optional[PathLike] = None,
+    areas_path: Optional[PathLike] = None,
+    out_dir: Optional[PathLike] = None,
+    save_history: Optional[PathLike] = None,
+    far_metres: Optional[float] = None,
+    feedback: Optional[Feedback] = None,
+) -> QaRun:
+    """Run the release QA on files; see the module docstring."""
+    from ..release.crimes_input import CrimesSourceError, open_crimes_source
+    from ..release.map_points_files import read_map_points_file
+    from .profile import DEFAULT_FAR_METRES, month_of
+
+    feedback = feedback or Feedback()
+    lookup = read_area_lookup(areas_path) if areas_path else None
+    point_set = read_map_points_file(points) if points else None
+    try:
+        source = open_crimes_source(
+            current, _profile(profile_path), ScaledFeedback(feedback, 0, 30)
+        )
+    except CrimesSourceError as exc:
+        raise QaInputError(str(exc)) from exc
+    month = month_of(source.crimes)
+    profiles, errors = load_history(
+        history, month, history_profile_path, lookup, ScaledFeedback(feedback, 30, 70)
+    )
+    report = run_release_qa(
+        source.crimes,
+        profiles,
+        rejects=source.rejects,
+        map_points=point_set,
+        area_lookup=lookup,
+        month=month,
+        far_metres=far_metres or DEFAULT_FAR_METRES,
+        feedback=ScaledFeedback(feedback, 70, 95),
+    )
+    json_path = html_path = history_path = None
+    if out_dir is not None:
+        json_path, html_path = write_report(report, out_dir)
+    if save_history is not None:
+        this = report.profile
+        keep = (profiles + [this])[-HISTORY_MONTHS:]
+        history_path = Path(save_history)
+        with staged_outputs() as stage:
+            stage.path_for(history_path).write_text(profiles_json(keep), encoding="utf-8")
+    feedback.set_progress(100)
+    return QaRun(report, json_path, html_path, history_path, list(source.file_errors) + errors)
+
+
+def crimes_for_when(
+    current: Union[PathLike, Sequence[PathLike]], profile_path: Optional[PathLike] = None
+) -> pd.DataFrame:
+    """The crimes table of extracts or a crimes GeoPackage, for the "when" views."""
+    from ..release.crimes_input import CrimesSourceError, open_crimes_source
+
+    try:
+        return open_crimes_source(current, _profile(profile_path)).crimes
+    except CrimesSourceError as exc:
+        raise QaInputError(str(exc)) from exc
