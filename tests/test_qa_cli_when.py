@@ -4,6 +4,7 @@ analyst's "when" views."""
 from __future__ import annotations
 
 import json
+import secrets
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -77,7 +78,7 @@ def test_cli_qa_fail_on_high_and_bad_inputs(tmp_path, capsys):
 
 def test_release_records_the_qa_in_audit_and_manifest(tmp_path, points_csv):
     salt = tmp_path / "salt"
-    salt.write_bytes(bytes(range(32)))
+    salt.write_bytes(secrets.token_bytes(32))
     assert main(["qa", RAW, "--profile", PROFILE, "--history", HISTORY, "--points", points_csv,
                  "--out", str(tmp_path / "qa")]) == 0  # fmt: skip
     qa_json = tmp_path / "qa" / "qa_report.json"
