@@ -109,6 +109,13 @@ def canonical_xml(path: PathLike) -> None:
 def freeze_geopackage(gpkg: PathLike, stamp: str) -> None:
     """Set every wall-clock stamp of a GeoPackage to ``stamp`` and canonicalise the QML of
     its stored styles (QML and SLD), so the file's bytes depend on its content only."""
+    from .staging import sqlite_write_errors
+
+    with sqlite_write_errors(gpkg):
+        _freeze(gpkg, stamp)
+
+
+def _freeze(gpkg: PathLike, stamp: str) -> None:
     with closing(sqlite3.connect(str(gpkg), isolation_level=None)) as conn:
         conn.execute("PRAGMA journal_mode = OFF")
         # freed pages are zeroed: the replaced text must leave no trace in the file's bytes

@@ -289,6 +289,30 @@ def staged_outputs() -> Iterator[Staging]:
         staging.discard()
 
 
+class OutputWriteError(OSError):
+    """An output could not be written (a full disk, a failing or read-only device): an
+    OSError, so every caller that reports file errors clearly reports this one too."""
+
+
+@contextlib.contextmanager
+def sqlite_write_errors(path: PathLike) -> Iterator[None]:
+    """SQLite's errors while writing a GeoPackage, as an OutputWriteError naming the file
+    and the likely cause (SQLite says "database or disk is full" or "disk I/O error")."""
+    import errno
+    import sqlite3
+
+    try:
+        yield
+    except sqlite3.Error as exc:
+        text = str(exc)
+        if "full" in text.lower():
+            code, why = errno.ENOSPC, "the disk is full"
+        else:
+            code, why = errno.EIO, f"the write failed ({text}): is the disk full or failing?"
+        message = f"cannot write the GeoPackage {Path(path).name}: {why}"
+        raise OutputWriteError(code, message, str(path)) from exc
+
+
 def write_text_atomic(path: PathLike, text: str) -> None:
     with staged_outputs() as stage:
         stage.path_for(path).write_text(text, encoding="utf-8")

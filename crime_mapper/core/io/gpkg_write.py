@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from ..common.feedback import Feedback
+from ..common.staging import sqlite_write_errors
 
 # Rows per executemany call: small enough that Cancel answers within a fraction of a second
 # at national scale, large enough that the per-call overhead is nil.
@@ -491,6 +492,12 @@ def write_geopackage(
     path = Path(path)
     if path.exists():
         raise FileExistsError(path)
+    with sqlite_write_errors(path):
+        _write_all(path, tables, feedback, total)
+    return path
+
+
+def _write_all(path: Path, tables: Sequence[PointTable], feedback: Feedback, total: int) -> None:
     conn = sqlite3.connect(str(path), isolation_level=None)
     try:
         conn.execute("PRAGMA journal_mode = OFF")  # a fresh temp file: nothing to roll back to
@@ -508,4 +515,3 @@ def write_geopackage(
         conn.execute("COMMIT")
     finally:
         conn.close()
-    return path
