@@ -236,3 +236,58 @@ def test_the_release_pipeline_killed_during_its_commit(release_inputs, tmp_path:
         after = {k.split("/", 1)[1]: v for k, v in _snapshot(out).items()}
         assert after in (old, new), f"killed at commit step {kill_at} of {steps}"
         assert not stage_folders(out)
+
+
+# --- inputs are described as they were read -------------------------------------------------
+
+
+def test_the_manifest_hashes_the_inputs_as_they_were_read(release_inputs, tmp_path: Path):
+    """Extracts replaced and deleted after the load read them: the manifest still describes
+    the bytes the release was made from."""
+    from crime_mapper.core.common.feedback import Feedback
+    from crime_mapper.core.release.pipeline import run_anonymise
+
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    october = inputs / OCTOBER.name
+    shutil.copy(OCTOBER, october)
+    extra = inputs / "2022-10-extra-street.csv"
+    lines = OCTOBER.read_bytes().split(b"\r\n")
+    extra.write_bytes(b"\r\n".join(lines[:1] + lines[-40:]))
+    read_hashes = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in (october, extra)}
+
+    class SwapAfterTheLoad(Feedback):
+        swapped = False
+
+        def set_progress(self, percent: float) -> None:
+            if percent >= 40 and not self.swapped:  # the crimes are loaded by now
+                self.swapped = True
+                october.write_bytes(b"replaced while the release was running\n")
+                extra.unlink()
+
+    outputs = run_anonymise(
+        [inputs],
+        release_inputs["points"],
+        salt_file=release_inputs["salts"]["A"],
+        output_dir=tmp_path / "release",
+        feedback=SwapAfterTheLoad(),
+    )
+    manifest = json.loads(outputs.manifest.read_text())
+    described = {f["name"]: f["sha256"] for f in manifest["inputs"]["crimes"]["files"]}
+    assert described == read_hashes
+
+
+def test_a_rules_file_rewritten_while_it_is_read_is_refused(release_inputs, tmp_path: Path):
+    from crime_mapper.core.release import pipeline
+    from crime_mapper.core.release.release_files import ReleaseInputError, read_described
+
+    rules = tmp_path / "rules.json"
+    rules.write_text("{}")
+
+    def rewrite_while_reading(path: Path):
+        path.write_text("{ }")
+        os.utime(path, ns=(1, 1))
+        return pipeline.load_rules(path)
+
+    with pytest.raises(ReleaseInputError, match="changed while it was being read"):
+        read_described(rules, rewrite_while_reading)

@@ -34,7 +34,13 @@ from ..common.feedback import Feedback
 from ..load import mapping_profile
 from ..load.mapping_profile import MappingProfile, ProfileError
 from ..load.validation_report import OUTPUT_NAMES
-from .release_files import extracts_description, input_files
+from .release_files import (
+    ReleaseInputError,
+    extracts_description,
+    input_files,
+    loaded_file_entries,
+    read_described,
+)
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -52,6 +58,8 @@ class CrimesInput:
     crimes: pd.DataFrame
     rejects: Optional[pd.DataFrame]  # REJECT_COLUMNS; None when unknown
     input_files: list[Path] = field(default_factory=list)  # every file read, for the manifest
+    # manifest entries of those files as they were read (None: hash input_files when asked)
+    input_entries: Optional[list[dict]] = None
     description: str = ""
     profile: Optional[MappingProfile] = None
     file_errors: list[str] = field(default_factory=list)  # files that could not be used at all
@@ -176,13 +184,25 @@ def only_feature_table(path: PathLike) -> Optional[str]:
 def crimes_from_gpkg(path: PathLike, table: str = CRIMES_TABLE) -> CrimesInput:
     """Crimes (and the load's rejects, when found beside it) from a crimes GeoPackage."""
     path = Path(path)
-    crimes = read_crimes_gpkg(path, table)
-    rejects = _rejects_beside(path)
-    files = [path] + ([path.with_name(OUTPUT_NAMES["rejects"])] if rejects is not None else [])
+    if not path.is_file():
+        raise CrimesSourceError(f"crimes GeoPackage not found: {path}")
+    try:
+        crimes, entry = read_described(path, lambda p: read_crimes_gpkg(p, table))
+        entries = [entry]
+        beside = path.with_name(OUTPUT_NAMES["rejects"])
+        rejects = None
+        if beside.is_file():
+            rejects, rejects_entry = read_described(beside, lambda _: _rejects_beside(path))
+            if rejects is not None:
+                entries.append(rejects_entry)
+    except ReleaseInputError as exc:
+        raise CrimesSourceError(str(exc)) from exc
+    files = [path] + ([beside] if rejects is not None else [])
     return CrimesInput(
         crimes=crimes,
         rejects=rejects,
         input_files=files,
+        input_entries=entries,
         description=f"crimes GeoPackage {path.name}",
     )
 
@@ -211,6 +231,7 @@ def crimes_from_files(
         crimes=result.crimes,
         rejects=result.rejects,
         input_files=files,
+        input_entries=loaded_file_entries(result.files),
         description=extracts_description(files),
         profile=profile,
         file_errors=[f.error for f in result.files if f.error],

@@ -57,6 +57,7 @@ from .release_files import (
     map_points_entry,
     map_points_file_entry,
     public_csv_name,
+    read_described,
     read_salt,
     write_manifest,
 )
@@ -221,8 +222,14 @@ def resolve_points(
             resolved, points.description or f"map points ({points.kind})", points.input_files()
         )
     if isinstance(points, (str, os.PathLike)):
-        resolved = read_map_points_file(points)
-        return resolved, map_points_file_entry(resolved, points)
+        file = Path(str(points).split("|", 1)[0])
+        if not file.is_file():
+            resolved = read_map_points_file(points)  # its own clear error
+            return resolved, map_points_file_entry(resolved, points)
+        resolved, as_read = read_described(file, lambda _: read_map_points_file(points))
+        entry = map_points_file_entry(resolved, points)
+        entry["files"] = [as_read]  # the file as it was read, not as it is at the end
+        return resolved, entry
     raise ReleaseInputError(
         f"map points must be MapPoints, a MapPointsSpec or a file, not {type(points).__name__}"
     )
@@ -331,8 +338,15 @@ def run_anonymise(
     check_crimes_paths(crimes)
     salt = read_salt(salt_file, out_dirs)
     distance = check_max_distance(max_distance_m)
-    rules_obj, rules_path = load_rules(rules)
-    profile = release_profile(profile_path)
+    rules_entry = profile_entry = None
+    if isinstance(rules, (str, os.PathLike)) and rules and Path(rules).is_file():
+        (rules_obj, rules_path), rules_entry = read_described(rules, load_rules)
+    else:
+        rules_obj, rules_path = load_rules(rules)
+    if profile_path and Path(profile_path).is_file():
+        profile, profile_entry = read_described(profile_path, release_profile)
+    else:
+        profile = release_profile(profile_path)
     for folder in out_dirs:
         check_output_folder(folder)
 
@@ -420,6 +434,7 @@ def run_anonymise(
         manifest_data = build_manifest(
             crimes_description=source.description,
             crimes_files=source.input_files,
+            crimes_entries=source.input_entries,
             points_entry=points_entry,
             rules=rules_obj,
             rules_path=rules_path,
@@ -429,6 +444,8 @@ def run_anonymise(
             audit=audit,
             staged=staged,
             qgis_version=qgis_version,
+            rules_entry=rules_entry,
+            profile_entry=profile_entry,
         )
         write_manifest(manifest_data, stage.path_for(manifest))
         feedback.check()

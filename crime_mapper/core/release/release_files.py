@@ -22,12 +22,13 @@ import re
 import secrets
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, Callable, Optional, TypeVar, Union
 
 import numpy as np
 import pandas as pd
 
 PathLike = Union[str, "os.PathLike[str]"]
+T = TypeVar("T")
 
 # The audit and manifest file names inside a release folder (the public CSV is named by
 # public_csv_name).
@@ -333,6 +334,50 @@ def file_entry(path: PathLike) -> dict:
     return {"name": path.name, "sha256": sha256_file(path), "bytes": path.stat().st_size}
 
 
+def _identity(path: Path) -> tuple:
+    stat = path.stat()
+    return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+
+def read_described(path: PathLike, read: Callable[[Path], T]) -> tuple[T, dict]:
+    """``read(path)``, and the manifest entry of the file as it was read.
+
+    The SHA-256 is taken just before reading and the file's identity (device, inode, size,
+    modification time) is checked unchanged after, so a file replaced or rewritten while the
+    run reads it is refused, never described in place of what the release was made from."""
+    path = Path(path)
+    try:
+        before = _identity(path)
+        entry = file_entry(path)
+        value = read(path)
+        after = _identity(path)
+    except FileNotFoundError as exc:
+        raise ReleaseInputError(f"{path} disappeared while it was being read") from exc
+    if before != after:
+        raise ReleaseInputError(
+            f"{path} changed while it was being read: the release would not describe what "
+            "it was made from. Run it again once the file is settled."
+        )
+    return value, entry
+
+
+def loaded_file_entries(reports: Sequence[Any]) -> list[dict]:
+    """Manifest entries for the extracts a load read, from the SHA-256 the loader took of
+    the bytes it read (schema.FileReport); a zip member is named ``archive.zip:member``."""
+    entries = []
+    for report in reports:
+        if report.sha256 is None:
+            continue  # never read (its error is in the file errors)
+        name = str(report.path)
+        if ".zip:" in name:
+            archive, member = name.split(".zip:", 1)
+            name = f"{Path(archive + '.zip').name}:{member}"
+        else:
+            name = Path(name).name
+        entries.append({"name": name, "sha256": report.sha256, "bytes": report.bytes})
+    return sorted(entries, key=lambda e: e["name"])
+
+
 def points_fingerprint(points: Any) -> str:
     """SHA-256 over the map points' published content (coordinates, labels, LSOA)."""
     digest = hashlib.sha256()
@@ -418,6 +463,7 @@ def build_manifest(
     *,
     crimes_description: str,
     crimes_files: Sequence[PathLike],
+    crimes_entries: Optional[Sequence[dict]] = None,
     points_entry: dict,
     rules: Any,
     rules_path: Optional[PathLike],
@@ -427,13 +473,17 @@ def build_manifest(
     audit: dict,
     staged: Sequence[tuple[Path, Path]],
     qgis_version: Optional[str],
+    rules_entry: Optional[dict] = None,
+    profile_entry: Optional[dict] = None,
 ) -> dict:
     """The release manifest: what went in, with which settings, what came out.
 
     ``staged`` pairs each output's final path with the staged file that holds its bytes (the
     manifest is written before the outputs move into place). ``qgis_version`` is None when
-    no QGIS made the release (the command line). No wall-clock time and no folders: the
-    same release gives the same manifest bytes wherever it was made.
+    no QGIS made the release (the command line). ``crimes_entries``, ``rules_entry`` and
+    ``profile_entry`` describe the inputs as they were read (loaded_file_entries,
+    read_described); without them the files are hashed now. No wall-clock time and no
+    folders: the same release gives the same manifest bytes wherever it was made.
     """
     from ... import plugin_version
 
@@ -461,11 +511,15 @@ def build_manifest(
         "inputs": {
             "crimes": {
                 "description": crimes_description,
-                "files": [file_entry(p) for p in map(Path, crimes_files) if p.is_file()],
+                "files": (
+                    list(crimes_entries)
+                    if crimes_entries is not None
+                    else [file_entry(p) for p in map(Path, crimes_files) if p.is_file()]
+                ),
             },
             "map_points": points_entry,
-            "rules": file_entry(rules_path) if rules_path else "default rules",
-            "profile": file_entry(profile_path) if profile_path else None,
+            "rules": (rules_entry or file_entry(rules_path)) if rules_path else "default rules",
+            "profile": (profile_entry or file_entry(profile_path)) if profile_path else None,
         },
         "settings": {
             "max_distance_m": max_distance_m,
