@@ -380,7 +380,8 @@ def test_hexagon_fallback_centres_labels_and_warning(leicestershire) -> None:
     lat = located["latitude"].to_numpy()
     names = located["lsoa_name"].astype(str).to_numpy()
     size = 500.0
-    pts = map_points_hexagon_fallback(lon, lat, size, area_names=names)
+    # every cell kept (min_locations=1): the lattice and labels are what is tested here
+    pts = map_points_hexagon_fallback(lon, lat, size, area_names=names, min_locations=1)
     assert pts.warnings[0] == (
         "Hexagon fallback: these map points are hexagon centres of 500 m, "
         "not street-level points; locations read 'On or near <area>'."
@@ -418,7 +419,7 @@ def test_hexagon_fallback_centres_labels_and_warning(leicestershire) -> None:
 
 def test_hexagon_fallback_without_names_and_bad_size() -> None:
     pts = map_points_hexagon_fallback(
-        [-1.13, -1.131, -1.20, np.nan], [52.63, 52.63, 52.70, 1.0], 1000
+        [-1.13, -1.131, -1.20, np.nan], [52.63, 52.63, 52.70, 1.0], 1000, min_locations=1
     )
     assert len(pts) == 2
     assert sorted(pts.label) == ["area 1", "area 2"]
@@ -426,6 +427,25 @@ def test_hexagon_fallback_without_names_and_bad_size() -> None:
         map_points_hexagon_fallback([-1.13], [52.63], 0)
     with pytest.raises(MapPointsError, match="no crime has a location"):
         map_points_hexagon_fallback([np.nan], [np.nan], 500)
+    # by default a cell needs 8 distinct crime locations: two crimes make no point at all
+    with pytest.raises(MapPointsError, match="8 or more distinct crime locations"):
+        map_points_hexagon_fallback([-1.13, -1.131], [52.63, 52.63], 1000)
+
+
+def test_hexagon_fallback_drops_cells_with_fewer_than_k_locations() -> None:
+    """A cell of 3 distinct locations gets no point; its crimes go to the next centre."""
+    rng = np.random.default_rng(5)
+    busy_lon = -1.13 + rng.normal(0, 0.0008, 40)
+    busy_lat = 52.63 + rng.normal(0, 0.0005, 40)
+    lone_lon = np.array([-1.10, -1.10, -1.1001, -1.1002])  # 3 distinct locations, 2 km east
+    lone_lat = np.array([52.63, 52.63, 52.6301, 52.6302])
+    pts = map_points_hexagon_fallback(
+        np.concatenate([busy_lon, lone_lon]), np.concatenate([busy_lat, lone_lat]), 500
+    )
+    x, _y = transform(pts.longitude, pts.latitude, WGS84, BRITISH_NATIONAL_GRID)
+    lone_x, _ = transform(lone_lon, lone_lat, WGS84, BRITISH_NATIONAL_GRID)
+    assert np.abs(x - lone_x[0]).min() > 1000  # no centre near the lone crimes
+    assert any("fewer than 8 distinct crime locations" in w for w in pts.warnings)
 
 
 # --- CSV --------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The six leak-gate checks. Each takes the shared GateContext and returns a GateCheck; any
+"""The leak-gate checks. Each takes the shared GateContext and returns a GateCheck; any
 exception is turned into a failed check by leak_gate.check_release (fail closed).
 """
 
@@ -9,14 +9,18 @@ from typing import Callable
 
 import numpy as np
 
+from ..release import disclosure
 from ..release.public_schema import PUBLIC_COLUMNS
 from . import scan
 from .context import (
     HEX_LENGTHS,
+    LOCATION_PREFIX,
     MAX_EXAMPLES,
     GateCheck,
     GateContext,
     PreparedGate,
+    ascii_lower,
+    fragments_of,
     short,
 )
 from .output_reader import Artifact
@@ -132,6 +136,8 @@ def check_no_raw_coordinates(ctx: GateContext) -> GateCheck:
                     f"{art.name}: raw projected coordinate "
                     f"({sx[i]:.0f}, {sy[i]:.0f}) appears to the metre"
                 )
+        for art in ctx.readable:
+            problems.extend(_grid_text_findings(ctx, art))
     return _verdict(
         "no_raw_coordinates",
         problems,
@@ -140,6 +146,74 @@ def check_no_raw_coordinates(ctx: GateContext) -> GateCheck:
         "raw crime coordinates appear in the output",
         ctx,
     )
+
+
+# A run of lone raw eastings (or northings) is reported when chance would give one this long
+# less than once in 10,000 runs (the share of whole metres in the raw span that are a raw
+# easting, to the power of the run's length).
+_RUN_CHANCE = 1e-4
+_MIN_RUN = 3
+
+
+def _run_length_needed(values: np.ndarray) -> int:
+    if values.size < 2:
+        return _MIN_RUN
+    density = values.size / float(values[-1] - values[0] + 1)
+    if density >= 1.0:
+        return 10**9
+    return max(_MIN_RUN, int(np.ceil(np.log(_RUN_CHANCE) / np.log(density))))
+
+
+def _grid_text_findings(ctx: GateContext, art: Artifact) -> list[str]:
+    """Raw projected locations written in text: easting/northing pairs to the metre or
+    rounded to 10 m, runs of lone raw eastings or northings next to each other, and OS grid
+    references with letters (NZ 22089 63784), to the metre or 10 m."""
+    metre, ten, xs, ys = ctx.prepared.raw_grid_keys
+    if metre.size == 0:
+        return []
+    problems: list[str] = []
+    for text in ctx._texts(art):
+        values, starts, ends = scan.grid_numbers(text)
+        if values.size >= 2:
+            near = (starts[1:] - ends[:-1]) <= scan.PAIR_GAP
+            a, b = values[:-1][near], values[1:][near]
+            fa, fb = np.floor(a).astype(np.int64), np.floor(b).astype(np.int64)
+            hit = scan.member(scan.pair_keys(fa, fb), metre) | scan.member(
+                scan.pair_keys(fb, fa), metre
+            )
+            tens = (np.mod(a, 10) == 0) & (np.mod(b, 10) == 0)
+            hit |= tens & (
+                scan.member(scan.pair_keys(fa, fb), ten) | scan.member(scan.pair_keys(fb, fa), ten)
+            )
+            for i in np.flatnonzero(hit)[:MAX_EXAMPLES].tolist():
+                problems.append(
+                    f"{art.name}: raw grid reference written as the pair {a[i]:.0f} {b[i]:.0f}"
+                )
+            floors = np.floor(values).astype(np.int64)
+            linked = np.append((starts[1:] - ends[:-1]) <= scan.PAIR_GAP, False)
+            for axis, known in (("eastings", xs), ("northings", ys)):
+                need = _run_length_needed(known)
+                member = scan.member(floors, known)
+                run = 0
+                for i, is_raw in enumerate(member.tolist()):
+                    run = run + 1 if is_raw else 0
+                    if run >= need:
+                        problems.append(
+                            f"{art.name}: {run} raw {axis} written next to each other "
+                            f"(e.g. {floors[i]})"
+                        )
+                        break
+                    if not linked[i]:
+                        run = 0
+        for east, north, scale, shown in scan.os_grid_references(text):
+            key = scan.pair_keys(np.array([east]), np.array([north]))
+            if (scale == 1 and scan.member(key, metre)[0]) or (
+                scale == 10 and scan.member(key, ten)[0]
+            ):
+                problems.append(f"{art.name}: raw location as the OS grid reference {shown!r}")
+        if len(problems) >= MAX_EXAMPLES:
+            break
+    return problems
 
 
 def _metre_numbers(ctx: GateContext, art: Artifact) -> np.ndarray:
@@ -161,6 +235,9 @@ def check_no_dates_finer_than_month(ctx: GateContext) -> GateCheck:
         ):
             for kind, found in scan.find_dates(text, with_times=times, limit=MAX_EXAMPLES):
                 problems.append(f"{art.name}: {kind} {found!r}")
+            if times:  # prose only: code is full of numbers followed by "h" or "am"
+                for kind, found in scan.find_other_times(text, limit=MAX_EXAMPLES):
+                    problems.append(f"{art.name}: {kind} {found!r}")
             if len(problems) >= MAX_EXAMPLES:
                 break
     problems.extend(_raw_timestamps(ctx))
@@ -229,6 +306,18 @@ def check_no_source_references(ctx: GateContext) -> GateCheck:
                 problems.append(
                     f"{art.name}: unsalted {algo} of source reference {short(refs[ref_i], 24)}"
                 )
+    # whole cells in another case
+    if refs:
+        folded = prep.folded_references
+        for art in ctx.readable:
+            for s in ctx.joined_strings(art).split("\n\x00\n"):
+                ref = folded.get(ascii_lower(s))
+                if ref is not None and ref != s:
+                    problems.append(
+                        f"{art.name}: source reference {short(ref, 24)} in another case"
+                    )
+                    if len(problems) >= MAX_EXAMPLES:
+                        break
     # references inside longer text
     hay, _ = ctx.haystack
     patterns = prep.reference_patterns if len(hay) >= scan.MIN_PATTERN_BYTES else None
@@ -238,6 +327,18 @@ def check_no_source_references(ctx: GateContext) -> GateCheck:
                 f"{ctx.artifact_at(pos)}: source reference "
                 f"{short(patterns.values[i], 24)} inside text"
             )
+    # ...in another case or without their punctuation (AB2022100001234)
+    if not problems and refs and len(hay) >= scan.MIN_PATTERN_BYTES:
+        squeezed, folded_refs = prep.squeezed_references
+        if len(squeezed):
+            for i, _pos in scan.find_substrings(
+                scan.squeeze_haystack(hay), squeezed, limit=MAX_EXAMPLES
+            ):
+                problems.append(
+                    "source reference "
+                    f"{short(folded_refs[squeezed.values[i]], 24)} retyped (other case or "
+                    "punctuation)"
+                )
     return _verdict(
         "no_source_references",
         problems,
@@ -281,18 +382,29 @@ def check_no_non_public_values(ctx: GateContext) -> GateCheck:
             problems.append(
                 f"{art.name}: value of raw column {prep.secret_column(v)}: {short(v, 24)}"
             )
+    # whole values in another case ("12 Acacia Avenue" for "12 ACACIA AVENUE")
+    lower = prep.secret_lower
+    for art in ctx.readable:
+        for s in ctx.joined_strings(art).split("\n\x00\n"):
+            value = lower.get(ascii_lower(s))
+            if value is not None and value != s and not ctx.is_public_value(value):
+                problems.append(
+                    f"{art.name}: value of raw column {prep.secret_column(value)} in another "
+                    f"case: {short(value, 24)}"
+                )
     hay, _ = ctx.haystack
-    # (no output text to search: no need to prepare the patterns)
-    patterns = prep.secret_patterns if len(hay) >= scan.MIN_PATTERN_BYTES else None
+    # inside longer text, in any case (no output text to search: no need for the patterns)
+    patterns = prep.secret_lower_patterns if len(hay) >= scan.MIN_PATTERN_BYTES else None
     if patterns is not None and len(patterns):
-        for i, pos in scan.find_substrings(hay, patterns, limit=200):
-            value = patterns.values[i]
+        for i, pos in scan.find_substrings(hay.lower(), patterns, limit=200):
+            value = lower[patterns.values[i]]
             if ctx.is_public_value(value):
                 continue
             problems.append(
                 f"{ctx.artifact_at(pos)}: value of raw column "
                 f"{prep.secret_column(value)} inside text: {short(value, 24)}"
             )
+    problems.extend(_free_text_fragments(ctx))
     return _verdict(
         "no_non_public_values",
         problems,
@@ -303,6 +415,118 @@ def check_no_non_public_values(ctx: GateContext) -> GateCheck:
     )
 
 
+def _free_text_fragments(ctx: GateContext) -> list[str]:
+    """Runs of 6 words of raw free text (a notes field) anywhere in the output's prose: the
+    output's word runs (public ones left out) are searched in the raw free text."""
+    prep = ctx.prepared
+    wanted: set[str] = set()
+    for art in ctx.readable:
+        for text in [ctx.joined_strings(art)] + art.texts:
+            wanted.update(fragments_of(text))
+    wanted -= prep.public_fragments
+    if not wanted:
+        return []
+    raw_text, spans = prep.free_text
+    if len(raw_text) < scan.MIN_PATTERN_BYTES:
+        return []
+    patterns = scan.PatternSet(sorted(wanted), bounded=True)
+    problems = []
+    for i, pos in scan.find_substrings(raw_text, patterns, limit=MAX_EXAMPLES):
+        column = spans[0][1] if spans else "?"
+        for start, name in spans:
+            if start <= pos:
+                column = name
+        problems.append(
+            f"a run of words from raw column {column} appears: {short(patterns.values[i], 32)}"
+        )
+    return problems
+
+
+def check_no_contact_details(ctx: GateContext) -> GateCheck:
+    problems: list[str] = []
+    allowed = ctx.prepared.extra_public
+    for art in ctx.readable:
+        for text in [ctx.joined_strings(art)] + art.texts:
+            for kind, found in scan.find_contacts(text, limit=MAX_EXAMPLES):
+                if found not in allowed:
+                    problems.append(f"{art.name}: {kind} {short(found, 24)}")
+        if len(problems) >= MAX_EXAMPLES:
+            break
+    return _verdict(
+        "no_contact_details",
+        problems,
+        "no phone number or e-mail address appears",
+        "phone numbers or e-mail addresses appear",
+        ctx,
+    )
+
+
+def check_locations_are_anonymous(ctx: GateContext) -> GateCheck:
+    """The disclosure checks an output can be held to (core/release/disclosure.py): raw
+    locations published as points, hexagon fallback cells under the minimum, map points
+    used with a catchment below K, and "On or near" labels that are addresses."""
+    prep = ctx.prepared
+    problems: list[str] = []
+    keys = [ctx.output_keys(n) for n in range(len(ctx.output_coords))]
+    out_keys = np.unique(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64)
+    raw_keys, located = prep.raw_released_keys
+    if out_keys.size and located:
+        published = int(scan.member(raw_keys, out_keys).sum())
+        allowed = int(
+            GATE_COINCIDENT_SHARE * located
+            + 3.0 * np.sqrt(max(GATE_COINCIDENT_SHARE * located, 1.0))
+            + 2.0
+        )
+        if published > allowed:
+            problems.append(
+                f"{published:,} of {located:,} located raw crimes ({published / located:.0%}) "
+                "are published at their true location (to about a metre; an honest release: "
+                f"under {GATE_COINCIDENT_SHARE:.0%}): the map points are not anonymous"
+            )
+    points = ctx.points
+    if out_keys.size and len(points):
+        used = scan.member(scan.coordinate_keys(points.longitude, points.latitude), out_keys)
+        source = np.asarray(points.source, dtype=object)
+        hexagon = source == disclosure.SOURCE_HEXAGON
+        if (used & hexagon).any():
+            px, py, _zone = points.projected()
+            size = disclosure.hexagon_size_m(px[hexagon], py[hexagon])
+            finding = disclosure.check_hexagon_size(size)
+            if finding:
+                problems.append(finding.message)
+        addresses = np.asarray(points.addresses, dtype=np.int64)
+        small = used & (addresses > 0) & (addresses < prep.min_addresses)
+        if small.any():
+            problems.append(
+                f"{int(small.sum()):,} map point(s) published have a catchment of 1 to "
+                f"{prep.min_addresses - 1} addresses (police.uk: at least {prep.min_addresses} "
+                "or none)"
+            )
+    for art in ctx.readable:
+        located_labels = [
+            t[len(LOCATION_PREFIX) :].strip()
+            for t in art.strings
+            if t.startswith(LOCATION_PREFIX + " ")
+        ]
+        for label in located_labels:
+            if disclosure.is_address_label(label):
+                problems.append(
+                    f"{art.name}: an address, not a street, as a location: "
+                    f"{short(LOCATION_PREFIX + ' ' + label, 32)}"
+                )
+                break
+    return _verdict(
+        "locations_are_anonymous",
+        problems,
+        "published locations are anonymous: no coincidence with true locations beyond chance, "
+        "no undersized hexagon fallback, no catchment below K, no house-number labels",
+        "published locations are not anonymous",
+        ctx,
+    )
+
+
+GATE_COINCIDENT_SHARE = 0.05  # calibrated: at most 0.72% in the 41 real months
+
 CHECKS: tuple[tuple[str, Callable[[GateContext], GateCheck]], ...] = (
     ("public_schema", check_public_schema),
     ("coordinates_are_map_points", check_coordinates_are_map_points),
@@ -310,4 +534,6 @@ CHECKS: tuple[tuple[str, Callable[[GateContext], GateCheck]], ...] = (
     ("no_dates_finer_than_month", check_no_dates_finer_than_month),
     ("no_source_references", check_no_source_references),
     ("no_non_public_values", check_no_non_public_values),
+    ("no_contact_details", check_no_contact_details),
+    ("locations_are_anonymous", check_locations_are_anonymous),
 )

@@ -36,6 +36,8 @@ CHECK_NAMES: tuple[str, ...] = (
     "no_dates_finer_than_month",
     "no_source_references",
     "no_non_public_values",
+    "no_contact_details",
+    "locations_are_anonymous",
 )
 MAX_EXAMPLES = 5
 PROJECTED_SOURCE_CRS = ("EPSG:27700", "EPSG:2157")
@@ -52,6 +54,34 @@ _HEX_CHARS = "0123456789abcdefABCDEF"
 HEX_LENGTHS = {32: "md5", 40: "sha1", 64: "sha256"}
 _NUMBER_START = frozenset("+-0123456789")
 _FORMULA_GUARD = ("'=", "'+", "'-", "'@", "'\t", "'\r")
+MIN_SQUEEZED_REFERENCE = 8  # a reference retyped without punctuation: letters and digits
+FRAGMENT_WORDS = 6  # a run of this many words of raw free text in an output is a leak...
+MIN_FRAGMENT_CHARS = 30  # ...when it is at least this long
+_WORD = re.compile(r"[0-9a-z]+(?:'[a-z]+)?")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def ascii_lower(text: str) -> str:
+    """Lower case for ASCII letters only: the same folding as ``bytes.lower()`` on the
+    haystack, so a pattern and the text it is searched in fold alike."""
+    return text.translate(_ASCII_LOWER)
+
+
+def words_of(text: str) -> list[str]:
+    """Lower-case words (letters and digits) of a text, punctuation and spacing dropped."""
+    return _WORD.findall(ascii_lower(text))
+
+
+def fragments_of(text: str) -> list[str]:
+    """Every run of FRAGMENT_WORDS words of a text at least MIN_FRAGMENT_CHARS long, as
+    space-joined lower-case words."""
+    words = words_of(text)
+    out = []
+    for i in range(len(words) - FRAGMENT_WORDS + 1):
+        run = " ".join(words[i : i + FRAGMENT_WORDS])
+        if len(run) >= MIN_FRAGMENT_CHARS:
+            out.append(run)
+    return out
 
 
 @dataclass
@@ -87,11 +117,13 @@ class PreparedGate:
         points: Any,
         extra_allowed: Optional[tuple[np.ndarray, np.ndarray]] = None,
         extra_public: Iterable[str] = (),
+        min_addresses: int = 8,
     ) -> None:
         if not isinstance(raw, pd.DataFrame):
             raise TypeError("raw must be the internal crimes DataFrame")
         self.raw = raw
         self.points = points
+        self.min_addresses = int(min_addresses)
         self.extra_allowed = extra_allowed
         self.extra_public = {normalise(str(v)) for v in extra_public}
         self._digests: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
@@ -102,10 +134,13 @@ class PreparedGate:
         points: Any,
         extra_allowed: Optional[tuple[np.ndarray, np.ndarray]],
         extra_public: Iterable[str],
+        min_addresses: int = 8,
     ) -> bool:
         """Whether this preparation was built from exactly these inputs (the same objects;
-        equal extra coordinates and public values)."""
+        equal extra coordinates, public values and catchment minimum)."""
         if raw is not self.raw or points is not self.points:
+            return False
+        if int(min_addresses) != self.min_addresses:
             return False
         if {normalise(str(v)) for v in extra_public} != self.extra_public:
             return False
@@ -176,10 +211,56 @@ class PreparedGate:
             np.ceil(sy).astype(np.int64),
         )
 
+    @cached_property
+    def raw_grid_keys(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Projected raw locations as text may show them: (sorted pair keys to the metre,
+        sorted pair keys to 10 m, sorted whole-metre eastings, sorted whole-metre
+        northings). Floors and ceilings both, so rounding and truncation are both caught."""
+        projected = self.raw_projected
+        empty = np.zeros(0, dtype=np.int64)
+        if projected is None or projected[0].size == 0:
+            return empty, empty, empty, empty
+        sx, sy, fx, cx, fy, cy = projected
+        metre = np.unique(
+            np.concatenate([scan.pair_keys(a, b) for a in (fx, cx) for b in (fy, cy)])
+        )
+        tx = (np.floor(sx / 10.0) * 10).astype(np.int64), (np.ceil(sx / 10.0) * 10).astype(np.int64)
+        ty = (np.floor(sy / 10.0) * 10).astype(np.int64), (np.ceil(sy / 10.0) * 10).astype(np.int64)
+        ten = np.unique(np.concatenate([scan.pair_keys(a, b) for a in tx for b in ty]))
+        return (
+            metre,
+            ten,
+            np.unique(np.concatenate([fx, cx])),
+            np.unique(np.concatenate([fy, cy])),
+        )
+
+    @cached_property
+    def raw_released_keys(self) -> tuple[np.ndarray, int]:
+        """(coordinate keys of located raw crimes at their true location, their count):
+        rows loaded from police.uk files are already at map points and are left out."""
+        lon, lat = self.raw_lon_lat
+        ok = np.isfinite(lon) & np.isfinite(lat)
+        if "source_format" in self.raw.columns:
+            ok &= self.raw["source_format"].astype(str).to_numpy() != "police.uk"
+        return scan.coordinate_keys(lon[ok], lat[ok]), int(ok.sum())
+
     # --- public vocabulary ---
     @cached_property
     def labels(self) -> set[str]:
         return {normalise(str(v)) for v in _distinct(np.asarray(self.points.label, dtype=object))}
+
+    @cached_property
+    def public_lower(self) -> set[str]:
+        return {ascii_lower(v) for v in self.public_strings}
+
+    @cached_property
+    def public_fragments(self) -> set[str]:
+        """Word runs of public values (labels, LSOA names, outcomes): never a leak."""
+        out: set[str] = set()
+        for value in self.public_strings:
+            if value.count(" ") >= FRAGMENT_WORDS - 1:
+                out.update(fragments_of(value))
+        return out
 
     @cached_property
     def public_strings(self) -> set[str]:
@@ -294,6 +375,29 @@ class PreparedGate:
         """References of 8+ bytes, searched as whole words inside longer output text."""
         return scan.PatternSet(self.references, bounded=True)
 
+    @cached_property
+    def squeezed_references(self) -> tuple[scan.PatternSet, dict[str, str]]:
+        """References retyped in another case or without punctuation (``ab/202210/0001234``,
+        ``AB2022100001234``): upper-case letters and digits only, searched in an output
+        folded the same way. Only references with both letters and digits and at least 8
+        of them: a bare number folded out of its punctuation would meet coordinates."""
+        folded: dict[str, str] = {}
+        for ref in self.references:
+            key = scan.normalise_reference(ref)
+            if (
+                len(key) >= MIN_SQUEEZED_REFERENCE
+                and not key.isdigit()
+                and not key.isalpha()
+                and key not in folded
+            ):
+                folded[key] = ref
+        return scan.PatternSet(list(folded), bounded=False), folded
+
+    @cached_property
+    def folded_references(self) -> dict[str, str]:
+        """Lower-case reference -> reference, for whole cells in another case."""
+        return {ascii_lower(r): r for r in self.references}
+
     # --- non-public values ---
     @cached_property
     def secret_columns(self) -> list[str]:
@@ -336,6 +440,47 @@ class PreparedGate:
     def secret_set(self) -> frozenset:
         return frozenset().union(*(values for _col, values in self.secret_parts))
 
+    @cached_property
+    def secret_lower(self) -> dict[str, str]:
+        """Lower-case non-public value -> the value, leaving out those that are a public
+        value in another case (a force's "HIGH STREET" is the label "High Street")."""
+        public = self.public_lower
+        out: dict[str, str] = {}
+        for _col, values in self.secret_parts:
+            for v in values:
+                low = ascii_lower(v)
+                if low not in public and low not in out:
+                    out[low] = v
+        return out
+
+    @cached_property
+    def secret_lower_patterns(self) -> scan.PatternSet:
+        """:attr:`secret_patterns` in lower case, for output text folded to lower case."""
+        values = list(self.secret_lower)
+        bounded = (
+            np.fromiter(map(len, values), dtype=np.int64, count=len(values)) < WHOLE_WORD_BELOW
+        )
+        return scan.PatternSet(values, bounded=bounded)
+
+    @cached_property
+    def free_text(self) -> tuple[bytes, list[tuple[int, str]]]:
+        """Raw free text (extra_* values of FRAGMENT_WORDS words or more) as lower-case words
+        joined by single spaces, one value after another, with (offset, column) spans."""
+        parts: list[str] = []
+        spans: list[tuple[int, str]] = []
+        offset = 0
+        for col, values in self.secret_parts:
+            if not col.startswith(EXTRA_PREFIX):
+                continue
+            long = [v for v in values if v.count(" ") >= FRAGMENT_WORDS - 1]
+            if not long:
+                continue
+            chunk = "\x00".join(" ".join(words_of(v)) for v in long)
+            spans.append((offset, col))
+            parts.append(chunk)
+            offset += len(chunk.encode("utf-8")) + 1
+        return "\x00".join(parts).encode("utf-8"), spans
+
     @property
     def secret_count(self) -> int:
         return sum(len(values) for _col, values in self.secret_parts)
@@ -368,10 +513,13 @@ def prepare_gate(
     *,
     extra_allowed_coordinates: Optional[tuple[np.ndarray, np.ndarray]] = None,
     extra_public_values: Iterable[str] = (),
+    min_catchment_addresses: int = 8,
 ) -> PreparedGate:
     """The raw side of the gate, to pass to check_release(..., prepared=) for several outputs
     of the same release (it is built lazily: nothing is computed until a check runs)."""
-    return PreparedGate(raw, points, extra_allowed_coordinates, extra_public_values)
+    return PreparedGate(
+        raw, points, extra_allowed_coordinates, extra_public_values, min_catchment_addresses
+    )
 
 
 class GateContext:

@@ -8,14 +8,24 @@ does not trust the exporter: it reads the output as a member of the public would
 JSON string, HTML text node and attribute, script literal, geometry vertex) and compares it
 with the raw input.
 
-Six checks, each reported with the file and up to 5 examples:
+Eight checks, each reported with the file and up to 5 examples:
   public_schema               crime-row tables have exactly the police.uk street columns
   coordinates_are_map_points  every coordinate is a map point (or explicitly allowed)
-  no_raw_coordinates          no raw crime coordinate (WGS84 at 5 dp, projected to the metre)
+  no_raw_coordinates          no raw crime coordinate (WGS84 at 5 dp; projected to the metre
+                              or rounded to 10 m as a pair in text, runs of lone eastings or
+                              northings, OS grid references with letters)
   no_dates_finer_than_month   no day-precise date, no time, no raw timestamp in any format
-  no_source_references        no force crime reference, nor its unsalted md5/sha1/sha256
+                              (1257hrs, 9.30pm, 25th Oct...)
+  no_source_references        no force crime reference (in any case, with or without its
+                              punctuation), nor its unsalted md5/sha1/sha256
   no_non_public_values        no value of a non-public raw column (offence, location text
-                              that is not a map point's, every extra_* source column)
+                              that is not a map point's, every extra_* source column), in any
+                              case, nor a run of 6 words of raw free text
+  no_contact_details          no phone number or e-mail address
+  locations_are_anonymous     published points do not coincide with true locations, no
+                              hexagon fallback under the minimum size, no map point used with
+                              a catchment below K, no "On or near" label with a house number
+                              (core/release/disclosure.py)
 Any exception inside a check fails that check with the exception text; a file the reader
 cannot read, or of an unknown type, fails every check (nothing about it is proven).
 """
@@ -61,7 +71,7 @@ class LeakError(RuntimeError):
 
 @dataclass
 class GateReport:
-    """All six checks on one output; ``passed`` only when every check passed."""
+    """All the checks on one output; ``passed`` only when every check passed."""
 
     passed: bool
     checks: list[GateCheck]
@@ -104,8 +114,9 @@ def check_release(
     extra_allowed_coordinates: Optional[tuple[np.ndarray, np.ndarray]] = None,
     extra_public_values: Iterable[str] = (),
     prepared: Optional[PreparedGate] = None,
+    min_catchment_addresses: Optional[int] = None,
 ) -> GateReport:
-    """Run all six checks of ``output`` against the raw crimes table ``raw``.
+    """Run all the checks of ``output`` against the raw crimes table ``raw``.
 
     ``points`` is the MapPoints set the release was snapped to (longitude, latitude, label,
     lsoa_code, lsoa_name are used). ``extra_allowed_coordinates`` are WGS84 (lon, lat) arrays
@@ -115,11 +126,20 @@ def check_release(
     ``prepared`` (an addition to the contract): a ``prepare_gate(raw, points, ...)`` made
     from these same inputs, so that several outputs of one release share the raw-side work
     (raw values, reference digests, coordinate keys); a preparation made from other inputs
-    raises ValueError.
+    raises ValueError. ``min_catchment_addresses``: K of the release rules (a map point
+    used with a known catchment of 1 to K-1 addresses fails the gate); None: 8, or the
+    prepared gate's.
     """
     if prepared is None:
-        prepared = PreparedGate(raw, points, extra_allowed_coordinates, extra_public_values)
-    elif not prepared.serves(raw, points, extra_allowed_coordinates, extra_public_values):
+        k = 8 if min_catchment_addresses is None else int(min_catchment_addresses)
+        prepared = PreparedGate(raw, points, extra_allowed_coordinates, extra_public_values, k)
+    elif not prepared.serves(
+        raw,
+        points,
+        extra_allowed_coordinates,
+        extra_public_values,
+        prepared.min_addresses if min_catchment_addresses is None else min_catchment_addresses,
+    ):
         raise ValueError(
             "the prepared gate was built for a different raw table, map points or settings"
         )

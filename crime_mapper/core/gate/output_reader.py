@@ -25,7 +25,10 @@ import pandas as pd
 from ..io.gpkg_read import read_geopackage
 from .scan import has_4_decimals, uk_lon_lat
 
-TEXT_SUFFIXES = (".html", ".htm", ".json", ".geojson", ".js", ".csv", ".txt", ".md", ".css", ".svg")
+XML_SUFFIXES = (".qml", ".sld", ".xml", ".qmd")  # QGIS styles beside a GeoPackage, metadata
+TEXT_SUFFIXES = (
+    ".html", ".htm", ".json", ".geojson", ".js", ".csv", ".txt", ".md", ".css", ".svg",
+) + XML_SUFFIXES  # fmt: skip
 ASSET_SUFFIXES = (".png", ".ico", ".woff", ".woff2")  # allowed without reading
 GPKG_SUFFIXES = (".gpkg",)
 LON_KEYS = frozenset({"lon", "lng", "long", "longitude", "x"})
@@ -148,6 +151,10 @@ def read_file(path: Path, name: str, in_folder: bool) -> Artifact:
         if suffix in (".html", ".htm", ".svg"):
             art = Artifact(name=name, kind="html")
             _read_html(art, text, name)
+            return art
+        if suffix in XML_SUFFIXES:
+            art = Artifact(name=name, kind="xml")
+            _read_xml(art, text, name)
             return art
         if suffix in (".js", ".css"):
             art = Artifact(name=name, kind="text")
@@ -450,6 +457,23 @@ def _read_html(art: Artifact, text: str, where: str) -> None:
         art.code.append(body)
         _read_script(art, body, f"{where} script")
     art.code.extend(parser.styles)
+
+
+def _read_xml(art: Artifact, text: str, where: str) -> None:
+    """An XML file (a QGIS .qml or .sld style, metadata): every element's text, tail and
+    attribute value, CDATA included, is a value a reader sees. Malformed XML raises, so the
+    file fails closed."""
+    from xml.etree import ElementTree
+
+    root = ElementTree.fromstring(text)
+    seen: list[str] = []
+    for element in root.iter():
+        seen.extend(v for v in element.attrib.values() if v and v.strip())
+        for part in (element.text, element.tail):
+            if part and part.strip():
+                seen.append(part)
+    art.strings.update(normalise(v) for v in seen)
+    art.texts.append("\n".join(seen))
 
 
 def _read_script(art: Artifact, body: str, where: str) -> None:

@@ -476,3 +476,134 @@ def row_keys(rows: np.ndarray) -> np.ndarray:
 def join_haystack(strings: Iterable[str]) -> bytes:
     """One UTF-8 haystack with a NUL between strings (no pattern spans two strings)."""
     return "\x00".join(strings).encode("utf-8", errors="surrogatepass")
+
+
+# --- times and dates written other ways (issue 9) ---------------------------------------------
+_TIME_WORDS = r"(?:hrs|hours|hr|h)(?![a-z])"
+OTHER_TIME_PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
+    # 1257hrs, 0930 hours, 2315h
+    ("time", re.compile(r"(?<![\w.:/-])(?:[01]\d|2[0-3])[0-5]\d\s?" + _TIME_WORDS, re.I)),
+    # 12.57hrs, 9.30 hours
+    ("time", re.compile(r"(?<![\w.:/-])(?:[01]?\d|2[0-3])[.h][0-5]\d\s?" + _TIME_WORDS, re.I)),
+    # 9pm, 9.30 am, 12:57 p.m.
+    (
+        "time",
+        re.compile(
+            r"(?<![\w.:/-])(?:1[0-2]|0?[1-9])(?:[:.][0-5]\d)?\s?(?:am|pm|a\.m\.|p\.m\.)(?![a-z])",
+            re.I,
+        ),
+    ),
+    # 25th Oct, 25 October, 1st of May (no year)
+    (
+        "day-month date",
+        re.compile(
+            r"(?<![\w.:/-])" + _D + r"(?:st|nd|rd|th)?(?: of)?[ -](?:" + _MONTHS + r")(?![a-z])",
+            re.I,
+        ),
+    ),
+    # Oct 25th, October 25 (no year)
+    (
+        "month-day date",
+        re.compile(
+            r"(?<![\w])(?:" + _MONTHS + r")\.? " + _D + r"(?:st|nd|rd|th)?(?![\w:/]|[.-]\d)",
+            re.I,
+        ),
+    ),
+)
+
+
+def find_other_times(text: str, limit: int = 5) -> list[tuple[str, str]]:
+    """Up to ``limit`` (kind, match) of times and year-less dates in the other ways people
+    write them (1257hrs, 9.30pm, 25th Oct, Oct 25th). Prose only: never run on code."""
+    hits: list[tuple[str, str]] = []
+    for kind, pattern in OTHER_TIME_PATTERNS:
+        for m in pattern.finditer(text):
+            hits.append((kind, m.group()))
+            if len(hits) >= limit:
+                return hits
+    return hits
+
+
+# --- phone numbers and e-mail addresses ---------------------------------------------------------
+PHONE = re.compile(r"(?<![\w.+/-])(?:\+44\s?\(?0?\)?\s?|\(?0)(?:\d[\s-]?){8,9}\d(?![\w.]|-\d)")
+EMAIL = re.compile(
+    r"(?<![\w.%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+)
+
+
+def find_contacts(text: str, limit: int = 5) -> list[tuple[str, str]]:
+    """Up to ``limit`` (kind, match) of UK phone numbers (0 or +44 and 10 more digits, spaces
+    or hyphens allowed) and e-mail addresses."""
+    hits: list[tuple[str, str]] = []
+    for m in PHONE.finditer(text):
+        digits = re.sub(r"\D", "", m.group())
+        if len(digits) in (11, 12) and (digits.startswith("0") or digits.startswith("44")):
+            hits.append(("phone number", m.group()))
+            if len(hits) >= limit:
+                return hits
+    for m in EMAIL.finditer(text):
+        hits.append(("e-mail address", m.group()))
+        if len(hits) >= limit:
+            return hits
+    return hits
+
+
+# --- grid references in text -------------------------------------------------------------------
+_GRID_NUMBER = re.compile(r"(?<![\w.])\d{4,7}(?:\.\d+)?(?![\w]|\.\d)")
+_OS_GRID = re.compile(r"(?<![A-Za-z0-9])([HJNOST])([A-HJ-Z])\s?(\d{2,5})\s?(\d{2,5})(?!\d)")
+_OS_LETTERS = "ABCDEFGHJKLMNOPQRSTUVWXYZ"  # no I
+PAIR_GAP = 40  # characters between the two numbers of a pair
+
+
+def grid_numbers(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(value, start, end) of every 4- to 7-digit number (easting/northing sized) in text."""
+    found = [(m.start(), m.end(), m.group()) for m in _GRID_NUMBER.finditer(text)]
+    if not found:
+        empty = np.zeros(0, dtype=np.int64)
+        return np.zeros(0), empty, empty
+    starts = np.fromiter((f[0] for f in found), dtype=np.int64, count=len(found))
+    ends = np.fromiter((f[1] for f in found), dtype=np.int64, count=len(found))
+    values = np.fromiter((float(f[2]) for f in found), dtype=np.float64, count=len(found))
+    return values, starts, ends
+
+
+def os_grid_references(text: str) -> list[tuple[int, int, int, str]]:
+    """(easting, northing, precision in metres, as written) of every OS grid reference
+    ("NZ 22089 63784", "SK5804"): the letters give the 100 km square, the digits (half
+    each) the position inside it."""
+    out = []
+    for m in _OS_GRID.finditer(text):
+        a, b, xs, ys = m.group(1), m.group(2), m.group(3), m.group(4)
+        if len(xs) != len(ys):
+            continue
+        i1, i2 = _OS_LETTERS.index(a), _OS_LETTERS.index(b)
+        # the 500 km square from the first letter, the 100 km square inside it from the second
+        e500, n500 = (i1 % 5) - 2, 3 - (i1 // 5)
+        e100, n100 = i2 % 5, 4 - (i2 // 5)
+        scale = 10 ** (5 - len(xs))
+        east = (e500 * 5 + e100) * 100_000 + int(xs) * scale
+        north = (n500 * 5 + n100) * 100_000 + int(ys) * scale
+        out.append((east, north, scale, m.group()))
+    return out
+
+
+def pair_keys(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """int64 key of integer (easting, northing) pairs (both below 2**21 metres)."""
+    x = np.asarray(x, dtype=np.int64)
+    y = np.asarray(y, dtype=np.int64)
+    return x * (1 << 21) + y
+
+
+def normalise_reference(text: str) -> str:
+    """A reference as it may be retyped: upper case, letters and digits only."""
+    return re.sub(r"[^0-9A-Z]", "", text.upper())
+
+
+_DELETE = bytes(b for b in range(256) if not (chr(b).isalnum() and b < 128) and b not in (0, 10))
+
+
+def squeeze_haystack(hay: bytes) -> bytes:
+    """A haystack folded as :func:`normalise_reference` folds references: upper case, with
+    everything but ASCII letters, digits and the string separators (NUL, newline) taken
+    out, in two C calls."""
+    return hay.upper().translate(None, _DELETE)

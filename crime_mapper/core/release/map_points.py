@@ -575,7 +575,11 @@ def map_points_from_roads(
 
 
 def map_points_hexagon_fallback(
-    lon: Sequence[float], lat: Sequence[float], size_m: float, area_names: Optional[Sequence] = None
+    lon: Sequence[float],
+    lat: Sequence[float],
+    size_m: float,
+    area_names: Optional[Sequence] = None,
+    min_locations: int = DEFAULT_MIN_ADDRESSES,
 ) -> MapPoints:
     """Hexagon centres as map points, for when no street-level points exist at all.
 
@@ -585,6 +589,12 @@ def map_points_hexagon_fallback(
     (ties alphabetical), else "area <n>" numbered in cell order. A warning says these are not
     street-level points; the audit repeats it. A centre that falls outside the UK outline (a
     border or coastal cell) is not used; its crimes snap to the nearest remaining centre.
+
+    A cell whose crimes have fewer than ``min_locations`` distinct locations (to the metre)
+    gets no point either: its crimes go to the nearest remaining centre, as police.uk drops
+    a point whose catchment holds fewer than 8 addresses (the release refuses a fallback
+    cell with fewer than K distinct true locations, core/release/disclosure.py). Cells only
+    gain crimes from that, so one pass keeps the rule.
     """
     if not size_m or not math.isfinite(float(size_m)) or float(size_m) <= 0:
         raise MapPointsError("the hexagon size must be a positive number of metres")
@@ -601,6 +611,18 @@ def map_points_hexagon_fallback(
     grid = HexGrid(size_m, crs)  # the hotspot lattice: fallback points sit on cell centres
     q, r = hex_cells(x, y, grid)
     frame = pd.DataFrame({"q": q, "r": r})
+    distinct = (
+        pd.DataFrame({"q": q, "r": r, "x": np.round(x), "y": np.round(y)})
+        .drop_duplicates()
+        .groupby(["q", "r"], sort=False)
+        .size()
+    )
+    thin = distinct[distinct < int(min_locations)]
+    if len(thin) == len(distinct):
+        raise MapPointsError(
+            f"no {size_m:g} m hexagon holds {int(min_locations)} or more distinct crime "
+            "locations, so none can be an anonymous map point; use a larger size"
+        )
     if area_names is not None:
         names = _text_array(area_names, lon.size, "area_names")[ok]
         frame["name"] = names
@@ -616,6 +638,9 @@ def map_points_hexagon_fallback(
         )
     else:
         cells = frame[["q", "r"]].drop_duplicates().assign(name=np.nan)
+    if len(thin):
+        drop = pd.MultiIndex.from_frame(cells[["q", "r"]]).isin(thin.index)
+        cells = cells[~drop]
     cells = cells.sort_values(["q", "r"], kind="mergesort").reset_index(drop=True)
     qs, rs = cells["q"].to_numpy(), cells["r"].to_numpy()
     cx, cy = hex_centres(qs, rs, grid)
@@ -631,6 +656,11 @@ def map_points_hexagon_fallback(
         f"Hexagon fallback: these map points are hexagon centres of {size_m:g} m, not "
         "street-level points; locations read 'On or near <area>'."
     ]
+    if len(thin):
+        notes.append(
+            f"{len(thin):,} hexagon(s) held fewer than {int(min_locations)} distinct crime "
+            "locations and got no point; their crimes go to the nearest remaining centre."
+        )
     usable = inside_uk(clon, clat)
     if not usable.any():
         raise MapPointsError("every hexagon centre falls outside the UK; use a smaller size")
