@@ -410,12 +410,20 @@ def run_anonymise(
 
         # 5. the leak gate on the staged public files, before anything is replaced
         # (one raw-side preparation serves both files: raw values, digests, keys)
-        gate = prepare_gate(source.crimes, point_set)
+        gate = prepare_gate(
+            source.crimes,
+            point_set,
+            min_catchment_addresses=rules_obj.min_catchment_addresses,
+        )
         reports = {
             csv_path.name: check_release(source.crimes, tmp_csv, point_set, prepared=gate),
             gpkg_path.name: check_release(source.crimes, tmp_gpkg, point_set, prepared=gate),
         }
         failures = {label: r for label, r in reports.items() if not r.passed}
+        if tmp_qml is not None and qml is not None:  # the style beside it is public too
+            style = check_release(source.crimes, tmp_qml, point_set, prepared=gate)
+            if not style.passed:  # (kept out of the audit: CLI and QGIS audits stay equal)
+                failures[qml.name] = style
         if failures:
             error = LeakError(gate_error_message(failures))
             error.reports = reports  # type: ignore[attr-defined]
