@@ -32,6 +32,7 @@ def algorithm_classes() -> list[type[QgsProcessingAlgorithm]]:
     from .load_extracts import LoadExtractsAlgorithm
     from .monthly_release import MonthlyReleaseAlgorithm
     from .publish_hotspots import PublishHotspotsAlgorithm
+    from .release_qa import ReleaseQaAlgorithm
 
     return [
         LoadExtractsAlgorithm,
@@ -43,6 +44,7 @@ def algorithm_classes() -> list[type[QgsProcessingAlgorithm]]:
         AnonymiseAlgorithm,
         CheckReleaseAlgorithm,
         PublishHotspotsAlgorithm,
+        ReleaseQaAlgorithm,
         MonthlyReleaseAlgorithm,
     ]
 

@@ -104,27 +104,29 @@ def run_qa_files(
     *,
     profile_path: Optional[PathLike] = None,
     history_profile_path: Optional[PathLike] = None,
-    points: Optional[PathLike] = None,
+    points: Any = None,
     areas_path: Optional[PathLike] = None,
     out_dir: Optional[PathLike] = None,
     save_history: Optional[PathLike] = None,
     far_metres: Optional[float] = None,
     feedback: Optional[Feedback] = None,
 ) -> QaRun:
-    """Run the release QA on files; see the module docstring."""
+    """Run the release QA on files; see the module docstring. ``points``: a map points
+    file, MapPoints or MapPointsSpec, as the release pipeline takes."""
     from ..release.crimes_input import CrimesSourceError, open_crimes_source
-    from ..release.map_points_files import read_map_points_file
+    from ..release.pipeline import resolve_points
     from .profile import DEFAULT_FAR_METRES, month_of
 
     feedback = feedback or Feedback()
     lookup = read_area_lookup(areas_path) if areas_path else None
-    point_set = read_map_points_file(points) if points else None
     try:
         source = open_crimes_source(
             current, _profile(profile_path), ScaledFeedback(feedback, 0, 30)
         )
     except CrimesSourceError as exc:
         raise QaInputError(str(exc)) from exc
+    # map points: a file, MapPoints or a MapPointsSpec (a QGIS layer), as the release takes
+    point_set = resolve_points(points, source.crimes, feedback)[0] if points else None
     month = month_of(source.crimes)
     profiles, errors = load_history(
         history, month, history_profile_path, lookup, ScaledFeedback(feedback, 30, 70)

@@ -1,0 +1,81 @@
+"""crime_mapper:release_qa through Processing: the same report as the command line, findings
+reported but never failing the run, bad inputs refused with a clear message."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from qgis.core import QgsProcessingException, QgsVectorLayer
+
+from crime_mapper.cli import main
+from tests.support import qa_faults as faults
+
+ALG = "crime_mapper:release_qa"
+
+
+@pytest.fixture(scope="module")
+def points_layer(tmp_path_factory):
+    csv = tmp_path_factory.mktemp("points") / "points.csv"
+    police = faults.SAMPLES / "police-uk"
+    assert main(["map-points", "history", str(police / "2022-09"), str(police / "2022-10.zip"),
+                 "--out", str(csv)]) == 0  # fmt: skip
+    uri = f"file://{csv}?type=csv&xField=longitude&yField=latitude&crs=EPSG:4326&detectTypes=yes"
+    layer = QgsVectorLayer(uri, "map points", "delimitedtext")
+    assert layer.isValid() and layer.featureCount() > 1000
+    return layer, csv
+
+
+def test_algorithm_matches_the_command_line(provider, tmp_path, points_layer):
+    import processing
+
+    layer, csv = points_layer
+    result = processing.run(ALG, {
+        "CRIMES_FILES": [str(faults.BUNDLED_RAW)],
+        "PROFILE": str(faults.BUNDLED_PROFILE),
+        "HISTORY": [str(faults.BUNDLED_HISTORY)],
+        "MAP_POINTS": layer,
+        "LABEL_FIELD": "label",
+        "OUTPUT_FOLDER": str(tmp_path / "alg"),
+        "SAVE_HISTORY": str(tmp_path / "alg" / "history.json"),
+    })  # fmt: skip
+    assert result["HIGH"] == 0
+    assert result["VERDICT"].startswith("no high-severity findings")
+    alg = json.loads(open(result["REPORT_JSON"], encoding="utf-8").read())
+    assert (tmp_path / "alg" / "history.json").exists()
+    assert main(["qa", str(faults.BUNDLED_RAW), "--profile", str(faults.BUNDLED_PROFILE),
+                 "--history", str(faults.BUNDLED_HISTORY), "--points", str(csv),
+                 "--out", str(tmp_path / "cli")]) == 0  # fmt: skip
+    cli = json.loads((tmp_path / "cli" / "qa_report.json").read_text(encoding="utf-8"))
+    assert alg["findings"] == cli["findings"] and alg["counts"] == cli["counts"]
+
+
+def test_high_findings_are_reported_not_raised(provider, tmp_path):
+    import processing
+
+    broken = faults.drop_week(pd.read_csv(faults.BUNDLED_RAW, dtype=str, keep_default_na=False))
+    path = tmp_path / "2022-10-force-extract.csv"
+    broken.to_csv(path, index=False)
+    result = processing.run(ALG, {
+        "CRIMES_FILES": [str(path)],
+        "PROFILE": str(faults.BUNDLED_PROFILE),
+        "HISTORY": [str(faults.BUNDLED_HISTORY)],
+        "OUTPUT_FOLDER": str(tmp_path / "out"),
+    })  # fmt: skip
+    assert result["HIGH"] >= 1
+    html = (tmp_path / "out" / "qa_report.html").read_text(encoding="utf-8")
+    assert "8–14 October 2022" in html
+
+
+def test_bad_inputs_are_refused(provider, tmp_path):
+    import processing
+
+    with pytest.raises(QgsProcessingException, match="No crimes given"):
+        processing.run(ALG, {"HISTORY": [str(faults.BUNDLED_HISTORY)],
+                             "OUTPUT_FOLDER": str(tmp_path)})  # fmt: skip
+    bad = tmp_path / "history.json"
+    bad.write_text("[1, 2]", encoding="utf-8")
+    with pytest.raises(QgsProcessingException, match="not a QA history file"):
+        processing.run(ALG, {"CRIMES_FILES": [str(faults.BUNDLED_MONTH)],
+                             "HISTORY": [str(bad)], "OUTPUT_FOLDER": str(tmp_path)})  # fmt: skip
