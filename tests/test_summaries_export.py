@@ -5,57 +5,25 @@ GeoPackage opened in real QGIS with its stored choropleth style."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "sample_data"
-HOODS = SAMPLE / "neighbourhoods"
-HISTORY = (SAMPLE / "police-uk" / "2022-09", SAMPLE / "police-uk" / "2022-10.zip")
-FORCE_EXTRACT = SAMPLE / "force" / "2022-10-leicestershire-force-extract.csv"
-FORCE_PROFILE = SAMPLE / "force" / "leicestershire-force-extract.profile.json"
-TEAM = Path(__file__).parent / "data" / "summaries" / "team_hostile.json"
-NO_QGIS = """\
-import sys
-sys.modules["qgis"] = None
-from crime_mapper.cli import main
-sys.exit(main(sys.argv[1:]))
-"""
-
-
-def plain_cli(*args: object) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    env.pop("QT_QPA_PLATFORM", None)
-    return subprocess.run(
-        ["/usr/bin/python3", "-c", NO_QGIS, *map(str, args)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+from tests.support.summaries_release import (
+    FORCE_EXTRACT,
+    FORCE_PROFILE,
+    HOODS,
+    SAMPLE,
+    TEAM,
+    make_release,
+    plain_cli,
+)
 
 
 @pytest.fixture(scope="module")
 def release(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    base = tmp_path_factory.mktemp("summaries_release")
-    points = base / "points.csv"
-    run = plain_cli("map-points", "history", *HISTORY, "--out", points)
-    assert run.returncode == 0, run.stderr
-    salt = base / "secret" / "force.salt"
-    salt.parent.mkdir()
-    salt.write_text("5f1c0e9a7b3d48e2a6c4f0b19d8e7a63\n", encoding="ascii")
-    out = base / "release"
-    run = plain_cli(
-        "anonymise", FORCE_EXTRACT, "--profile", FORCE_PROFILE, "--points", points,
-        "--salt-file", salt, "--out", out,
-    )  # fmt: skip
-    assert run.returncode == 0, run.stderr
-    return {"base": base, "points": points, "csv": out / "2022-10-leicestershire-street.csv"}
+    return make_release(tmp_path_factory.mktemp("summaries_release"))
 
 
 def summaries_cli(release: dict, release_csv: Path, out: Path, *extra: object):

@@ -26,6 +26,8 @@ DEBIAN_PACKAGES=(
     python3-venv
     python3-pip
     chromium
+    poppler-utils
+    fonts-dejavu-core
     qgis
     xvfb
     xauth

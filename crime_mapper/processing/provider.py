@@ -31,6 +31,7 @@ def algorithm_classes() -> list[type[QgsProcessingAlgorithm]]:
     from .hotspots_kde import HotspotsKdeAlgorithm
     from .load_extracts import LoadExtractsAlgorithm
     from .monthly_release import MonthlyReleaseAlgorithm
+    from .neighbourhood_summaries import NeighbourhoodSummariesAlgorithm
     from .publish_hotspots import PublishHotspotsAlgorithm
     from .release_qa import ReleaseQaAlgorithm
 
@@ -46,6 +47,7 @@ def algorithm_classes() -> list[type[QgsProcessingAlgorithm]]:
         PublishHotspotsAlgorithm,
         ReleaseQaAlgorithm,
         MonthlyReleaseAlgorithm,
+        NeighbourhoodSummariesAlgorithm,
     ]
 
 

@@ -1,0 +1,276 @@
+"""The neighbourhood PDF atlas: a QGIS print layout with an atlas over the neighbourhood layer
+of a summaries export, one A4 page per neighbourhood, exported headless with
+QgsLayoutExporter.
+
+Each page: the neighbourhood's name and period, a map of its published crimes of the period
+(styled by category with the shared palette, the neighbourhood outlined), its key figures, its
+12-month trend chart (the same SVG as its web page, placed as a picture) and the licence line.
+
+Only gated material reaches the atlas: the neighbourhood layer and the figures come from the
+summaries folder after the leak gate passed on it, and the crimes from the public release
+table (police.uk columns, map-point coordinates). The PDF is written beside its final name
+and moved into place, so a failure leaves the previous atlas intact.
+
+Fonts: every text uses ``ATLAS_FONT`` (DejaVu Sans, Debian's fonts-dejavu-core, installed
+by tools/ensure_setup.sh) so the layout looks the same on every machine instead of falling
+back silently to whatever the machine has.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any, Optional
+
+import numpy as np
+import pandas as pd
+from qgis.core import (
+    QgsFeature,
+    QgsField,
+    QgsFillSymbol,
+    QgsGeometry,
+    QgsLayoutExporter,
+    QgsLayoutItemLabel,
+    QgsLayoutItemLegend,
+    QgsLayoutItemMap,
+    QgsLayoutItemPicture,
+    QgsLayoutMeasurement,
+    QgsLayoutObject,
+    QgsLayoutPoint,
+    QgsLayoutSize,
+    QgsLegendRenderer,
+    QgsLegendStyle,
+    QgsPointXY,
+    QgsPrintLayout,
+    QgsProject,
+    QgsProperty,
+    QgsSingleSymbolRenderer,
+    QgsTextFormat,
+    QgsUnitTypes,
+    QgsVectorLayer,
+)
+from qgis.PyQt.QtCore import QVariant
+from qgis.PyQt.QtGui import QColor, QFont
+
+from ..core.common.staging import staged_outputs
+from ..core.publish.summaries_export import GPKG_NAME, LAYER
+from ..core.publish.summaries_render import LICENCE, SummaryRenderer, period_label
+from .renderers import crime_type_renderer
+
+ATLAS_FONT = "DejaVu Sans"
+CRIME_TYPE_FIELD = "crime_type"
+
+
+def _text_format(size: float, bold: bool = False) -> QgsTextFormat:
+    fmt = QgsTextFormat()
+    font = QFont(ATLAS_FONT)
+    font.setBold(bold)
+    fmt.setFont(font)
+    fmt.setSize(size)
+    fmt.setSizeUnit(QgsUnitTypes.RenderUnit.RenderPoints)
+    fmt.setColor(QColor("#1a1a1a"))
+    return fmt
+
+
+def _label(
+    layout: QgsPrintLayout,
+    text: str,
+    x: float,
+    y: float,
+    w: float,
+    h: float,
+    size: float,
+    bold: bool = False,
+) -> QgsLayoutItemLabel:
+    label = QgsLayoutItemLabel(layout)
+    label.setText(text)
+    if hasattr(label, "setTextFormat"):
+        label.setTextFormat(_text_format(size, bold))
+    else:  # QGIS < 3.24
+        font = QFont(ATLAS_FONT)
+        font.setPointSizeF(size)
+        font.setBold(bold)
+        label.setFont(font)
+        label.setFontColor(QColor("#1a1a1a"))
+    label.attemptMove(QgsLayoutPoint(x, y, QgsUnitTypes.LayoutUnit.LayoutMillimeters))
+    label.attemptResize(QgsLayoutSize(w, h, QgsUnitTypes.LayoutUnit.LayoutMillimeters))
+    layout.addLayoutItem(label)
+    return label
+
+
+def _literal(text: str) -> str:
+    """A QGIS expression string literal (quotes doubled; no '%]' can end the label's
+    expression early)."""
+    return "'" + text.replace("'", "''").replace("%]", "% ]") + "'"
+
+
+def crimes_layer(public: pd.DataFrame, rows: np.ndarray) -> QgsVectorLayer:
+    """A memory point layer of the given release rows that have coordinates."""
+    layer = QgsVectorLayer("Point?crs=EPSG:4326", "Published crimes", "memory")
+    provider = layer.dataProvider()
+    provider.addAttributes(
+        [QgsField(CRIME_TYPE_FIELD, QVariant.String), QgsField("location", QVariant.String)]
+    )
+    layer.updateFields()
+    sub = public.iloc[rows]
+    sub = sub[(sub["Longitude"] != "") & (sub["Latitude"] != "")]
+    lon = pd.to_numeric(sub["Longitude"], errors="coerce").to_numpy()
+    lat = pd.to_numeric(sub["Latitude"], errors="coerce").to_numpy()
+    features = []
+    for x, y, cat, loc in zip(lon, lat, sub["Crime type"].tolist(), sub["Location"].tolist()):
+        if not (np.isfinite(x) and np.isfinite(y)):
+            continue
+        feature = QgsFeature(layer.fields())
+        feature.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(float(x), float(y))))
+        feature.setAttributes([cat, loc])
+        features.append(feature)
+    provider.addFeatures(features)
+    layer.updateExtents()
+    layer.setRenderer(crime_type_renderer(CRIME_TYPE_FIELD))
+    return layer
+
+
+def export_atlas(
+    done: Any,
+    public: pd.DataFrame,
+    pdf_path: Any,
+    *,
+    slugs: Optional[list[str]] = None,
+    title: str = "Neighbourhood crime summaries",
+) -> Path:
+    """Write the PDF atlas of a SummaryExport (``done``) for the neighbourhoods ``slugs``
+    (default all), from the public release table it was made from."""
+    s = done.summaries
+    hoods = s.hoods
+    all_slugs = hoods.slugs
+    wanted = set(slugs) if slugs else set(all_slugs)
+    chosen = [i for i, slug in enumerate(all_slugs) if slug in wanted]
+    if not chosen:
+        raise ValueError("no neighbourhood to put in the atlas")
+    project = QgsProject()
+    coverage = QgsVectorLayer(
+        f"{done.folder / GPKG_NAME}|layername={LAYER}", "Neighbourhoods", "ogr"
+    )
+    if not coverage.isValid():
+        raise RuntimeError(f"cannot open the neighbourhood layer in {done.folder}")
+    outline = QgsFillSymbol.createSimple(
+        {"color": "255,255,255,0", "outline_color": "35,35,35,255", "outline_width": "0.6"}
+    )
+    coverage.setRenderer(QgsSingleSymbolRenderer(outline))
+    month_rows = np.flatnonzero(public["Month"].isin(s.period).to_numpy())
+    in_hood = np.isin(done.assignment.index[month_rows], chosen)
+    crimes = crimes_layer(public, month_rows[in_hood])
+    project.addMapLayers([coverage, crimes])
+
+    renderer = SummaryRenderer(s, all_slugs)
+    charts = Path(tempfile.mkdtemp(prefix="crime_mapper_atlas_"))
+    facts: dict[str, str] = {}
+    for i in chosen:
+        ctx = renderer.page_context(i)
+        (charts / f"{all_slugs[i]}.svg").write_text(
+            ctx["trend_svg"].replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ', 1),
+            encoding="utf-8",
+        )
+        facts[all_slugs[i]] = "\n".join(
+            [
+                f"Crimes: {ctx['count_text']}",
+                f"Change on the previous period: {ctx['previous_change']}",
+                f"Change on a year earlier: {ctx['year_change']}",
+                f"Per 1,000 residents: {ctx['rate']} (force {ctx['force_rate']}, "
+                f"similar areas {ctx['similar_rate']})",
+                f"Rank in the force: {ctx['rank']} of {ctx['ranked_of']}",
+                f"More than chance? {ctx['chance']}",
+            ]
+        )
+
+    layout = QgsPrintLayout(project)
+    layout.initializeDefaults()  # one A4 landscape page; make it portrait
+    page = layout.pageCollection().page(0)
+    page.setPageSize("A4", page.Orientation.Portrait)
+    mm = QgsUnitTypes.LayoutUnit.LayoutMillimeters
+
+    title_label = _label(layout, "", 12, 10, 186, 12, 18, bold=True)
+    title_label.setText('[% "name" %]')
+    _label(layout, f"{title}, {period_label(s.period)}", 12, 22, 186, 7, 10)
+
+    map_item = QgsLayoutItemMap(layout)
+    map_item.attemptMove(QgsLayoutPoint(12, 31, mm))
+    map_item.attemptResize(QgsLayoutSize(186, 125, mm))
+    map_item.setLayers([crimes, coverage])
+    map_item.setFrameEnabled(True)
+    map_item.setFrameStrokeWidth(QgsLayoutMeasurement(0.3, mm))
+    map_item.setAtlasDriven(True)
+    map_item.setAtlasScalingMode(QgsLayoutItemMap.AtlasScalingMode.Auto)
+    map_item.setAtlasMargin(0.12)
+    layout.addLayoutItem(map_item)
+    map_item.attemptMove(QgsLayoutPoint(12, 31, mm))
+    map_item.attemptResize(QgsLayoutSize(186, 122, mm))
+
+    legend = QgsLayoutItemLegend(layout)
+    legend.setLinkedMap(map_item)
+    legend.setAutoUpdateModel(False)
+    legend.model().rootGroup().clear()
+    legend.model().rootGroup().addLayer(crimes)
+    legend.setLegendFilterByMapEnabled(True)
+    legend.setTitle("Crimes by type (locations are approximate)")
+    legend.setColumnCount(3)
+    legend.setSplitLayer(True)
+    legend.setSymbolWidth(3.5)
+    legend.setSymbolHeight(3.0)
+    legend.attemptMove(QgsLayoutPoint(12, 175, mm))
+    legend.setBackgroundEnabled(False)
+    for which, size, bold in (
+        (QgsLegendStyle.Style.Title, 9, True),
+        (QgsLegendStyle.Style.Group, 8, False),
+        (QgsLegendStyle.Style.Subgroup, 8, False),
+        (QgsLegendStyle.Style.SymbolLabel, 7, False),
+    ):
+        font = QFont(ATLAS_FONT, size)
+        font.setBold(bold)
+        legend.rstyle(which).setFont(font)
+    layer_node = legend.model().rootGroup().findLayer(crimes)
+    if layer_node is not None:
+        QgsLegendRenderer.setNodeLegendStyle(layer_node, QgsLegendStyle.Style.Hidden)
+    layout.addLayoutItem(legend)
+
+    facts_label = _label(layout, "", 12, 216, 95, 45, 9)
+    pairs = ", ".join(f"{_literal(k)}, {_literal(v)}" for k, v in facts.items())
+    facts_label.setText(f'[% map_get(map({pairs}), "slug") %]')
+
+    chart = QgsLayoutItemPicture(layout)
+    chart.attemptMove(QgsLayoutPoint(110, 216, mm))
+    chart.attemptResize(QgsLayoutSize(88, 40, mm))
+    enum = getattr(QgsLayoutObject, "DataDefinedProperty", QgsLayoutObject)  # 3.22: unscoped
+    picture_source = enum.PictureSource
+    chart.dataDefinedProperties().setProperty(
+        picture_source,
+        QgsProperty.fromExpression(f"'{charts.as_posix()}/' || \"slug\" || '.svg'"),
+    )
+    layout.addLayoutItem(chart)
+    _label(layout, "Crimes per month, last 12 months", 110, 257, 88, 6, 8)
+    _label(layout, LICENCE, 12, 284, 186, 8, 7)
+
+    atlas = layout.atlas()
+    atlas.setCoverageLayer(coverage)
+    atlas.setEnabled(True)
+    atlas.setPageNameExpression('"name"')
+    quoted = ",".join("'" + all_slugs[i].replace("'", "''") + "'" for i in chosen)
+    atlas.setFilterFeatures(True)
+    atlas.setFilterExpression(f'"slug" IN ({quoted})')
+    atlas.setSortFeatures(True)
+    atlas.setSortExpression('"name"')
+
+    settings = QgsLayoutExporter.PdfExportSettings()
+    settings.rasterizeWholeImage = False
+    settings.forceVectorOutput = False
+    settings.dpi = 150
+    pdf_path = Path(pdf_path)
+    with staged_outputs() as stage:
+        staged = stage.path_for(pdf_path)
+        result, error = QgsLayoutExporter.exportToPdf(atlas, str(staged), settings)
+        if result != QgsLayoutExporter.ExportResult.Success:
+            raise RuntimeError(f"the PDF atlas could not be exported: {error or result}")
+    for svg in charts.glob("*.svg"):
+        svg.unlink()
+    charts.rmdir()
+    return pdf_path

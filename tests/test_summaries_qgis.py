@@ -1,0 +1,153 @@
+"""crime_mapper:neighbourhood_summaries in real QGIS Processing, with neighbourhoods from a QGIS
+polygon layer, and the PDF atlas: pages turned into images with pdftoppm and checked (not
+blank, the map drawn, the right neighbourhood's name on each page). A few pages are kept as
+artefacts in build/test-artifacts/atlas/."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from qgis.core import QgsApplication, QgsProcessingContext, QgsProcessingFeedback, QgsVectorLayer
+from qgis.PyQt.QtGui import QImage
+
+from tests.support.summaries_release import HOODS, POPULATION, TEAM, make_release
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "build" / "test-artifacts" / "atlas"
+
+
+@pytest.fixture(scope="module")
+def release(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    return make_release(tmp_path_factory.mktemp("summaries_qgis"))
+
+
+def _points_layer(path: Path) -> QgsVectorLayer:
+    uri = f"file://{path}?delimiter=,&xField=longitude&yField=latitude&crs=EPSG:4326"
+    layer = QgsVectorLayer(uri, "points", "delimitedtext")
+    assert layer.isValid()
+    return layer
+
+
+def test_processing_algorithm_with_layer_and_atlas(release, provider, tmp_path):
+    from qgis import processing
+
+    hoods_layer = QgsVectorLayer(str(HOODS / "msoa11_leicestershire.geojson"), "msoa", "ogr")
+    assert hoods_layer.isValid()
+    points = _points_layer(release["points"])
+    out = tmp_path / "out"
+    context = QgsProcessingContext()
+    feedback = QgsProcessingFeedback()
+    result = processing.run(
+        "crime_mapper:neighbourhood_summaries",
+        {
+            "RAW_FILES": [str(Path(__file__).resolve().parent.parent / "sample_data" / "force"
+                              / "2022-10-leicestershire-force-extract.csv")],
+            "PROFILE": str(Path(__file__).resolve().parent.parent / "sample_data" / "force"
+                           / "leicestershire-force-extract.profile.json"),
+            "MAP_POINTS": points,
+            "LABEL_FIELD": "label",
+            "RELEASE": str(release["csv"]),
+            "NEIGHBOURHOODS": hoods_layer,
+            "CODE_FIELD": "msoa11cd",
+            "LOOKUP": str(HOODS / "lsoa11_to_msoa11_leicestershire.csv"),
+            "LOOKUP_CODE_FIELD": "msoa11cd",
+            "LOOKUP_NAME_FIELD": "msoa11nm",
+            "NAMES": str(HOODS / "msoa11_names_leicestershire.csv"),
+            "NAMES_CODE_FIELD": "msoa11cd",
+            "NAMES_NAME_FIELD": "msoa11hclnm",
+            "LSOA_POPULATION": str(POPULATION),
+            "TEAM": str(TEAM),
+            "FORCE_NAME": "Leicestershire Police",
+            "ATLAS": False,
+            "OUTPUT": str(out),
+        },
+        context=context,
+        feedback=feedback,
+    )  # fmt: skip
+    assert result["PAGES"] == 125
+    assert Path(result["INDEX"]).is_file()
+    layer = QgsVectorLayer(f"{result['GPKG']}|layername=neighbourhood_summaries", "n", "ogr")
+    assert layer.isValid() and layer.featureCount() == 125
+
+
+def _ink(image: QImage, box: tuple[float, float, float, float]) -> tuple[float, int]:
+    """(share of non-white pixels, number of distinct colours) inside a box given as
+    fractions of the page (x0, y0, x1, y1)."""
+    w, h = image.width(), image.height()
+    x0, y0, x1, y1 = int(box[0] * w), int(box[1] * h), int(box[2] * w), int(box[3] * h)
+    ptr = image.convertToFormat(QImage.Format.Format_RGB32).constBits()
+    ptr.setsize(image.height() * image.width() * 4)
+    pixels = np.frombuffer(ptr, np.uint8).reshape(h, w, 4)[y0:y1, x0:x1, :3]
+    non_white = (pixels < 245).any(axis=2).mean()
+    colours = len(np.unique(pixels.reshape(-1, 3)[::7], axis=0))
+    return float(non_white), colours
+
+
+def test_pdf_atlas_pages_checked_as_images(release, tmp_path, qgis_app):
+    from crime_mapper.core.publish.summaries_run import (
+        NeighbourhoodSource,
+        read_release,
+        run_summaries,
+    )
+    from crime_mapper.qgis_bridge.atlas import ATLAS_FONT, export_atlas
+
+    assert shutil.which("pdftoppm") and shutil.which("pdftotext"), "poppler-utils missing"
+    fonts = subprocess.run(["fc-list", ATLAS_FONT], capture_output=True, text=True).stdout
+    assert ATLAS_FONT in fonts, f"the atlas font {ATLAS_FONT} is not installed"
+    root = Path(__file__).resolve().parent.parent / "sample_data" / "force"
+    done = run_summaries(
+        [root / "2022-10-leicestershire-force-extract.csv"],
+        release["points"],
+        release["csv"],
+        tmp_path / "out",
+        NeighbourhoodSource(
+            boundaries=HOODS / "msoa11_leicestershire.geojson",
+            code_field="msoa11cd",
+            lookup=HOODS / "lsoa11_to_msoa11_leicestershire.csv",
+            lookup_code_field="msoa11cd",
+            names=HOODS / "msoa11_names_leicestershire.csv",
+            names_code_field="msoa11cd",
+            names_name_field="msoa11hclnm",
+            lsoa_population=POPULATION,
+        ),
+        profile_path=root / "leicestershire-force-extract.profile.json",
+    )
+    hoods = done.summaries.hoods
+    # the busiest city neighbourhoods (crimes to draw) and one with none
+    order = np.argsort(-done.summaries.cube[: hoods.__len__(), -1, -1])
+    picked = [hoods.slugs[i] for i in order[:4]] + [hoods.slugs[order[-1]]]
+    names = {hoods.slugs[i]: hoods.names[i] for i in range(len(hoods))}
+    pdf = export_atlas(done, read_release(release["csv"]), tmp_path / "atlas.pdf", slugs=picked)
+    assert pdf.is_file()
+    pages_dir = tmp_path / "pages"
+    pages_dir.mkdir()
+    subprocess.run(["pdftoppm", "-r", "60", "-png", str(pdf), str(pages_dir / "p")], check=True)
+    images = sorted(pages_dir.glob("p-*.png"))
+    assert len(images) == len(picked)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    expected_order = sorted(picked, key=lambda slug: names[slug])
+    busy = set(picked[:4])
+    for k, (image_path, slug) in enumerate(zip(images, expected_order)):
+        text = subprocess.run(
+            ["pdftotext", "-f", str(k + 1), "-l", str(k + 1), str(pdf), "-"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        assert names[slug] in text, (slug, text[:200])
+        assert "Crimes:" in text and "Per 1,000 residents" in text
+        assert "Open Government Licence" in text
+        if k < 3:
+            shutil.copy(image_path, ARTIFACTS / f"atlas-page-{k + 1}-{slug}.png")
+        image = QImage(str(image_path))
+        page_ink, _ = _ink(image, (0, 0, 1, 1))
+        assert page_ink > 0.02, "blank page"
+        map_ink, map_colours = _ink(image, (0.07, 0.12, 0.93, 0.55))
+        assert map_ink > 0.005, "map not drawn"
+        if slug in busy:
+            assert map_colours >= 4, "no coloured crime markers on the map"
+    # the provider's algorithm list includes the new algorithm
+    assert QgsApplication.processingRegistry() is not None
