@@ -194,7 +194,7 @@ def measure(keys: list[str], input_path: Path, repeats: int) -> dict[str, dict]:
             print(f"  {key}: run {i + 1}/{repeats}", file=sys.stderr, flush=True)
             try:
                 runs.append(_spawn(key, input_path))
-            except Exception as exc:  # a missing stage must not stop the other cases
+            except Exception as exc:  # noqa: BLE001 - a missing stage must not stop the other cases
                 error = str(exc)
                 break
         summary: dict[str, Any] = {"title": case.title, "runs": runs}

@@ -69,7 +69,7 @@ def test_worked_example_by_hand():
     )
 
 
-def test_classes_follow_ArcGIS_confidence_bins():
+def test_classes_follow_arcgis_confidence_bins():
     """A hot block and a cold one inside a field of 2s: the sign of z and the p thresholds
     0.01 / 0.05 / 0.10 decide the class."""
     qq, rr = np.meshgrid(np.arange(30), np.arange(30))

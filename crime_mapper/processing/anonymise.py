@@ -250,10 +250,10 @@ class AnonymiseAlgorithm(CrimeMapperAlgorithm):
             self.addOutput(QgsProcessingOutputNumber(name, description))
         self.addOutput(QgsProcessingOutputString(self.SUMMARY, "Readable summary"))
 
-    def processAlgorithm(
+    def processAlgorithm(  # noqa: N802 - QGIS API
         self,
         parameters: dict,
-        context: QgsProcessingContext,  # noqa: N802
+        context: QgsProcessingContext,
         feedback: QgsProcessingFeedback,
     ) -> dict:
         from ..core.gate.leak_gate import LeakError

@@ -220,10 +220,10 @@ class BuildMapPointsAlgorithm(CrimeMapperAlgorithm):
         self.addOutput(QgsProcessingOutputNumber(self.COUNT, "Map points"))
         self.addOutput(QgsProcessingOutputString(self.WARNINGS, "Warnings"))
 
-    def processAlgorithm(
+    def processAlgorithm(  # noqa: N802 - QGIS API
         self,
         parameters: dict,
-        context: QgsProcessingContext,  # noqa: N802
+        context: QgsProcessingContext,
         feedback: QgsProcessingFeedback,
     ) -> dict:
         from ..core.release import map_points_files as files

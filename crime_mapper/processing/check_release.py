@@ -107,10 +107,10 @@ class CheckReleaseAlgorithm(CrimeMapperAlgorithm):
         self.addOutput(QgsProcessingOutputNumber(self.PASSED, "Passed (1) or failed (0)"))
         self.addOutput(QgsProcessingOutputString(self.MESSAGE, "Gate message"))
 
-    def processAlgorithm(
+    def processAlgorithm(  # noqa: N802 - QGIS API
         self,
         parameters: dict,
-        context: QgsProcessingContext,  # noqa: N802
+        context: QgsProcessingContext,
         feedback: QgsProcessingFeedback,
     ) -> dict:
         from ..core.release.pipeline import ReleaseInputError, run_check_release

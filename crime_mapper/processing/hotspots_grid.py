@@ -186,10 +186,10 @@ class HotspotAlgorithmBase(CrimeMapperAlgorithm):
             )
         return path
 
-    def processAlgorithm(
+    def processAlgorithm(  # noqa: N802 - QGIS API
         self,
         parameters: dict,
-        context: QgsProcessingContext,  # noqa: N802
+        context: QgsProcessingContext,
         feedback: QgsProcessingFeedback,
     ) -> dict:
         from ..core.hotspots.hexgrid import HotspotInputError

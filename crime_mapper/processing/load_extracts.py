@@ -139,10 +139,10 @@ class LoadExtractsAlgorithm(CrimeMapperAlgorithm):
         self.addOutput(QgsProcessingOutputNumber(self.REJECTED_COUNT, "Rows rejected"))
         self.addOutput(QgsProcessingOutputString(self.REPORT_TEXT, "Readable report"))
 
-    def processAlgorithm(
+    def processAlgorithm(  # noqa: N802 - QGIS API
         self,
         parameters: dict,
-        context: QgsProcessingContext,  # noqa: N802
+        context: QgsProcessingContext,
         feedback: QgsProcessingFeedback,
     ) -> dict:
         from ..qgis_bridge.run_load import run_load

@@ -184,10 +184,10 @@ class PublishHotspotsAlgorithm(CrimeMapperAlgorithm):
         self.addOutput(QgsProcessingOutputNumber(self.CRIMES_COUNTED, "Published crimes counted"))
         self.addOutput(QgsProcessingOutputString(self.LEGEND, "Explanation (plain words)"))
 
-    def processAlgorithm(
+    def processAlgorithm(  # noqa: N802 - QGIS API
         self,
         parameters: dict,
-        context: QgsProcessingContext,  # noqa: N802
+        context: QgsProcessingContext,
         feedback: QgsProcessingFeedback,
     ) -> dict:
         from ..core.gate.leak_gate import LeakError

@@ -57,7 +57,7 @@ def _read_one(
     error or its rejected rows; nothing about one file can end the load of the others."""
     try:
         return _read_checked(source, profile, report)
-    except Exception as exc:  # a defect, not bad input: say so, and keep loading the others
+    except Exception as exc:  # noqa: BLE001 - a defect, not bad input: reported, load goes on
         report.error = (
             f"{source.name}: could not be read because of an unexpected error "
             f"({type(exc).__name__}: {exc}); please report this with the file"
