@@ -8,7 +8,7 @@
 #   make bench    set up, then the national-scale benchmark
 #   make plugin   assemble the installable plugin folder build/crime_mapper/
 #   make package  write dist/crime_mapper-<version>.zip (install from ZIP in QGIS)
-#   make lint     ruff check and ruff format --check
+#   make lint     ruff check, ruff format --check and the type check of the core (mypy)
 #   make format   ruff format and ruff check --fix
 #
 # Everything runs headless: Qt draws offscreen, so no display or Xvfb is needed.
@@ -23,6 +23,7 @@ SYSTEM_PYTHON := /usr/bin/python3
 VENV := .venv
 PY := $(VENV)/bin/python
 RUFF := $(VENV)/bin/ruff
+MYPY := $(VENV)/bin/mypy
 VERSION := $(shell sed -n 's/^version=//p' metadata.txt)
 LINT_PATHS := crime_mapper tests tools bench sample_data
 
@@ -37,6 +38,7 @@ setup:
 lint: setup
 	$(RUFF) check $(LINT_PATHS)
 	$(RUFF) format --check $(LINT_PATHS)
+	$(MYPY)
 
 # QGIS 3.40 LTR (what most analysts run) is unpacked beside Debian's 3.22, never installed over
 # it; its variables are *prepended* by `tools/qgis340.sh run`, so 3.22 stays the default.

@@ -14,14 +14,12 @@ import hashlib
 import json
 import shutil
 import sqlite3
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from crime_mapper.core.common.geography import BRITISH_NATIONAL_GRID, WGS84, to_wgs84, transform
 from crime_mapper.core.gate import scan
 from crime_mapper.core.gate.leak_gate import (
     CHECK_NAMES,
@@ -37,7 +35,6 @@ from crime_mapper.core.load.mapping_profile import MappingProfile
 from crime_mapper.core.release.anonymise import anonymise
 from crime_mapper.core.release.audit import attach_gate_report
 from crime_mapper.core.release.map_points import (
-    MapPoints,
     map_points_from_arrays,
     map_points_from_history,
 )
@@ -707,82 +704,68 @@ def test_text_pairs_either_order():
     assert lon == [-1.144333, -1.149229] and lat == [52.680018, 52.683]
 
 
-# --- national scale (measured, not asserted) -----------------------------------------------------
-def test_national_scale_timing(world: dict, tmp_path: Path):
-    rng = np.random.default_rng(3)
-    n_points, n = 750_000, 500_000
-    plon = rng.uniform(-2.8, 0.0, n_points)  # inland England: every point inside the UK
-    plat = rng.uniform(51.8, 53.6, n_points)
-    points = MapPoints(
-        plon,
-        plat,
-        np.array([f"Street {i % 90_000}" for i in range(n_points)], dtype=object),
-        np.full(n_points, "layer", dtype=object),
-        np.full(n_points, -1),
-        np.full(n_points, "", dtype=object),
-        np.full(n_points, "", dtype=object),
-    )
-    pick = rng.integers(0, n_points, n)
-    true_lon = points.longitude[pick] + rng.normal(0, 0.001, n)
-    true_lat = points.latitude[pick] + rng.normal(0, 0.001, n)
-    x, y = (np.round(v) for v in transform(true_lon, true_lat, WGS84, BRITISH_NATIONAL_GRID))
-    lon, lat = to_wgs84(x, y, BRITISH_NATIONAL_GRID)
-    raw = pd.DataFrame(
-        {
-            "crime_id": [f"NAT/{i:07d}/22" for i in range(n)],
-            "occurred_at": pd.Timestamp("2022-10-01")
-            + pd.to_timedelta(rng.integers(0, 31 * 86400, n), unit="s"),
-            "reported_by": "Some Police",
-            "falls_within": "Some Police",
-            "longitude": lon,
-            "latitude": lat,
-            "source_x": x,
-            "source_y": y,
-            "source_crs": "EPSG:27700",
-            "location": "",
-            "lsoa_code": "",
-            "lsoa_name": "",
-            "offence": rng.choice(["Theft other", "Common assault", "Burglary - residential"], n),
-            "extra_mo_notes": [f"Free text note number {i} about the incident" for i in range(n)],
-        }
-    )
-    ids = np.array(
-        [hashlib.sha256(b"s" + str(i).encode()).hexdigest() for i in range(n)], dtype=object
-    )
-    public = pd.DataFrame(
-        {
-            "Crime ID": ids,
-            "Month": "2022-10",
-            "Reported by": "Some Police",
-            "Falls within": "Some Police",
-            "Longitude": np.char.mod("%.6f", points.longitude[pick]).astype(object),
-            "Latitude": np.char.mod("%.6f", points.latitude[pick]).astype(object),
-            "Location": np.array([f"On or near Street {i % 90_000}" for i in pick], dtype=object),
-            "LSOA code": "",
-            "LSOA name": "",
-            "Crime type": "Other theft",
-            "Last outcome category": "Under investigation",
-            "Context": "",
-        },
-        columns=list(PUBLIC_COLUMNS),
-    )
-    t0 = time.perf_counter()
-    report = check_release(raw, public, points)
-    t_frame = time.perf_counter() - t0
-    assert report.passed, report.message()
-    path = tmp_path / "national.csv"
-    public.to_csv(path, index=False)
-    t0 = time.perf_counter()
-    report = check_release(raw, path, points)
-    t_csv = time.perf_counter() - t0
-    assert report.passed, report.message()
-    keys = scan.coordinate_keys(
-        pd.to_numeric(public["Longitude"]), pd.to_numeric(public["Latitude"])
-    )
-    t0 = time.perf_counter()
-    np.isin(keys, scan.tolerant_keys(points.longitude, points.latitude))
-    t_keys = time.perf_counter() - t0
-    print(
-        f"\nleak gate, 500,000 rows / 750,000 map points: DataFrame {t_frame:.2f} s, "
-        f"CSV file {t_csv:.2f} s, coordinate comparison alone {t_keys:.2f} s"
-    )
+def _find_all(haystack: bytes, pattern: bytes) -> list[int]:
+    """Every (overlapping) offset of pattern, by bytes.find: the reference."""
+    found, at = [], haystack.find(pattern)
+    while at >= 0:
+        found.append(at)
+        at = haystack.find(pattern, at + 1)
+    return found
+
+
+def _is_word_byte(value: int) -> bool:
+    return chr(value).isalnum()
+
+
+def _reference(haystack: bytes, patterns: list[bytes], bounded: list[bool]) -> list:
+    hits = []
+    for i, pattern in enumerate(patterns):
+        for at in _find_all(haystack, pattern):
+            if bounded[i]:
+                before = haystack[at - 1] if at > 0 else 0x20
+                end = at + len(pattern)
+                after = haystack[end] if end < len(haystack) else 0x20
+                if _is_word_byte(before) or _is_word_byte(after):
+                    continue
+            hits.append((i, at))
+    return sorted(hits)
+
+
+def test_substring_search_agrees_with_bytes_find_on_random_input():
+    """The hand-written search (uint64 anchors, bitmap, exact check) against bytes.find, on
+    random haystacks over a small alphabet (so that near-misses sharing 7 of the 8 anchor
+    bytes are common), patterns cut from the haystack and random ones, whole-word or not."""
+    rng = np.random.default_rng(20221031)
+    alphabet = np.frombuffer(b"ab a.b\x00\xffAB1", dtype=np.uint8)
+    for case in range(300):
+        size = int(rng.integers(8, 3_000))
+        haystack = alphabet[rng.integers(0, alphabet.size, size)].tobytes()
+        patterns, bounded = [], []
+        for _ in range(int(rng.integers(1, 12))):
+            length = int(rng.integers(8, 24))
+            if rng.random() < 0.6 and size >= length:
+                start = int(rng.integers(0, size - length + 1))
+                patterns.append(haystack[start : start + length])
+            else:
+                patterns.append(alphabet[rng.integers(0, alphabet.size, length)].tobytes())
+            bounded.append(bool(rng.random() < 0.3))
+        got = sorted(scan.find_substrings(haystack, patterns, bounded, limit=10**9))
+        assert got == _reference(haystack, patterns, bounded), case
+
+
+def test_substring_search_agrees_with_bytes_find_across_chunk_edges():
+    """Matches straddling the 4 MB chunk boundary, at the very start and at the very end."""
+    rng = np.random.default_rng(7)
+    chunk = 1 << 22
+    haystack = bytearray(rng.integers(0, 256, chunk + 4_096, dtype=np.uint8).tobytes())
+    planted = [b"Margaret Thornbury", b"Entry forced via rear", b"LE/22/005223 x"]
+    # the first anchor (8 bytes) straddles the boundary; the third lies wholly in the second chunk
+    for offset, pattern in ((chunk - 4, planted[0]), (0, planted[1]), (chunk + 40, planted[2])):
+        haystack[offset : offset + len(pattern)] = pattern
+    tail = b"at the end 12345"
+    haystack[-len(tail) :] = tail
+    haystack = bytes(haystack)
+    patterns = [*planted, tail]
+    got = sorted(scan.find_substrings(haystack, patterns, limit=10**9))
+    assert got == _reference(haystack, patterns, [False] * len(patterns))
+    assert {i for i, _ in got} == {0, 1, 2, 3}

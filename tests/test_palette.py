@@ -1,134 +1,46 @@
 """The palette is complete, unique, shape-coded and measurably colour-blind safe.
 
-The colour-difference checks use an implementation written independently of
-tools/colour_science.py (XYZ matrix derived here from the sRGB primaries, CIEDE2000
-written from Sharma et al. 2005 again), and both implementations are held to the published
-CIEDE2000 test data, so a bug in the module cannot vouch for itself.
+The colour-difference checks use an independent implementation, coloraide (a pinned test
+dependency: CIELAB, Machado 2009 colour-vision simulation, CIEDE2000), rather than a second
+hand-written copy of tools/colour_science.py; both are held to the published CIEDE2000 test
+data (Sharma, Wu & Dalal 2005), so a bug in the module cannot vouch for itself.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import re
 from itertools import combinations
 
 import pytest
+from coloraide import Color
 
 from crime_mapper.core.common import palette
 from crime_mapper.core.common.vocabulary import CATEGORIES, LEGACY_CATEGORIES, OUTCOME_GROUPS
 from tools import colour_science
 
-# --- independent reference implementation ----------------------------------------------------
+# --- independent reference: coloraide (pinned in requirements-test.txt) -------------------------
 
-# Machado, Oliveira & Fernandes (2009), severity 1.0 (typed in again from the paper's table).
-MACHADO = {
-    "deuteranopia": [
-        [0.367322, 0.860646, -0.227968],
-        [0.280085, 0.672501, 0.047413],
-        [-0.011820, 0.042940, 0.968881],
-    ],
-    "protanopia": [
-        [0.152286, 1.052583, -0.204868],
-        [0.114503, 0.786281, 0.099216],
-        [-0.003882, -0.048116, 1.051998],
-    ],
-    "tritanopia": [
-        [1.255528, -0.076749, -0.178779],
-        [-0.078411, 0.930809, 0.147602],
-        [0.004733, 0.691367, 0.303900],
-    ],
-}
-
-
-def _solve3(m: list[list[float]], v: list[float]) -> list[float]:
-    """Cramer's rule for a 3x3 system."""
-
-    def det(a: list[list[float]]) -> float:
-        return (
-            a[0][0] * (a[1][1] * a[2][2] - a[1][2] * a[2][1])
-            - a[0][1] * (a[1][0] * a[2][2] - a[1][2] * a[2][0])
-            + a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0])
-        )
-
-    d = det(m)
-    out = []
-    for k in range(3):
-        mk = [[v[i] if j == k else m[i][j] for j in range(3)] for i in range(3)]
-        out.append(det(mk) / d)
-    return out
-
-
-def _rgb_to_xyz_matrix() -> list[list[float]]:
-    """sRGB -> XYZ from the primaries' and D65's chromaticities (IEC 61966-2-1)."""
-    prim = [(0.64, 0.33), (0.30, 0.60), (0.15, 0.06)]
-    wx, wy = 0.3127, 0.3290
-    white = [wx / wy, 1.0, (1 - wx - wy) / wy]
-    cols = [[x / y, 1.0, (1 - x - y) / y] for x, y in prim]
-    m = [[cols[j][i] for j in range(3)] for i in range(3)]
-    s = _solve3(m, white)
-    return [[m[i][j] * s[j] for j in range(3)] for i in range(3)]
-
-
-RGB2XYZ = _rgb_to_xyz_matrix()
-WHITE = [sum(r) for r in RGB2XYZ]
+# coloraide's names for Machado, Oliveira & Fernandes (2009) colour-vision simulations.
+CVD_FILTER = {"deuteranopia": "deutan", "protanopia": "protan", "tritanopia": "tritan"}
 
 
 def ref_lab(hex_colour: str, view: str | None = None) -> tuple[float, float, float]:
-    rgb = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
-    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    """CIELAB (D65) of a colour, as seen in ``view`` (Machado 2009, severity 1, in linear sRGB,
+    clipped to the gamut), by coloraide."""
+    colour = Color(hex_colour)
     if view:
-        m = MACHADO[view]
-        lin = [min(1.0, max(0.0, sum(m[i][j] * lin[j] for j in range(3)))) for i in range(3)]
-    xyz = [sum(RGB2XYZ[i][j] * lin[j] for j in range(3)) / WHITE[i] for i in range(3)]
-    eps, kappa = 216 / 24389, 24389 / 27
-    f = [t ** (1 / 3) if t > eps else (kappa * t + 16) / 116 for t in xyz]
-    return (116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2]))
+        colour = colour.filter(
+            CVD_FILTER[view], method="machado", space="srgb-linear", out_space="srgb-linear"
+        ).clip()
+    lightness, a, b = colour.convert("lab-d65").coords()
+    return (lightness, a, b)
 
 
 def ref_de2000(lab1, lab2) -> float:
-    (l1, a1, b1), (l2, a2, b2) = lab1, lab2
-    rad, deg = math.radians, math.degrees
-    cab = (math.sqrt(a1 * a1 + b1 * b1) + math.sqrt(a2 * a2 + b2 * b2)) / 2
-    g = 0.5 * (1 - math.sqrt(cab**7 / (cab**7 + 6103515625)))
-    ap = [(1 + g) * a1, (1 + g) * a2]
-    cp = [math.sqrt(ap[0] ** 2 + b1**2), math.sqrt(ap[1] ** 2 + b2**2)]
-    hp = []
-    for a, b in ((ap[0], b1), (ap[1], b2)):
-        hp.append(0.0 if a == 0 and b == 0 else (deg(math.atan2(b, a)) + 360) % 360)
-    prod = cp[0] * cp[1]
-    diff = hp[1] - hp[0]
-    if prod == 0:
-        dh = 0.0
-    elif abs(diff) <= 180:
-        dh = diff
-    else:
-        dh = diff - 360 if diff > 180 else diff + 360
-    big_dh = 2 * math.sqrt(prod) * math.sin(rad(dh) / 2)
-    lm, cm = (l1 + l2) / 2, (cp[0] + cp[1]) / 2
-    if prod == 0:
-        hm = hp[0] + hp[1]
-    elif abs(diff) <= 180:
-        hm = (hp[0] + hp[1]) / 2
-    else:
-        hm = (hp[0] + hp[1] + (360 if hp[0] + hp[1] < 360 else -360)) / 2
-    t = (
-        1
-        - 0.17 * math.cos(rad(hm - 30))
-        + 0.24 * math.cos(rad(2 * hm))
-        + 0.32 * math.cos(rad(3 * hm + 6))
-        - 0.20 * math.cos(rad(4 * hm - 63))
-    )
-    sl = 1 + (0.015 * (lm - 50) ** 2) / math.sqrt(20 + (lm - 50) ** 2)
-    sc = 1 + 0.045 * cm
-    sh = 1 + 0.015 * cm * t
-    rt = (
-        -2
-        * math.sqrt(cm**7 / (cm**7 + 6103515625))
-        * math.sin(rad(60 * math.exp(-(((hm - 275) / 25) ** 2))))
-    )
-    x, y, z = (l2 - l1) / sl, (cp[1] - cp[0]) / sc, big_dh / sh
-    return math.sqrt(x * x + y * y + z * z + rt * y * z)
+    """CIEDE2000 between two D65 CIELAB colours, by coloraide."""
+    first, second = Color("lab-d65", list(lab1)), Color("lab-d65", list(lab2))
+    return first.delta_e(second, method="2000", space="lab-d65")
 
 
 def ref_min_de(colours: list[str], view: str | None) -> float:

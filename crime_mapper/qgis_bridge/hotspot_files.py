@@ -174,7 +174,7 @@ def write_polygon_gpkg(
                 float(polygons[:, :, 1].max()),
             )
         else:
-            bounds = (None, None, None, None)
+            bounds = (None, None, None, None)  # type: ignore[assignment]  # an empty table
         conn.execute(
             "INSERT INTO gpkg_contents (table_name, data_type, identifier, "
             "description, min_x, min_y, max_x, max_y, srs_id) VALUES "

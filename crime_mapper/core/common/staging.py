@@ -40,6 +40,7 @@ import os
 import re
 import secrets
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Union
@@ -65,7 +66,7 @@ def _umask() -> int:
 
 
 def _try_lock(handle: IO[bytes], blocking: bool = False) -> bool:
-    if os.name == "nt":  # pragma: no cover - Windows
+    if sys.platform == "win32":  # pragma: no cover - Windows
         import msvcrt
 
         mode = msvcrt.LK_LOCK if blocking else msvcrt.LK_NBLCK

@@ -155,7 +155,7 @@ def change_hotspots(
     p_up = poisson.sf(current_count - 1, expected)
     p_down = poisson.cdf(current_count, expected)
     p_fdr = bh_adjust(p_up) if fdr else None
-    change_class = confidence_class(p_fdr if fdr else p_up)
+    change_class = confidence_class(p_fdr if p_fdr is not None else p_up)
     if decreases:
         down = confidence_class(bh_adjust(p_down) if fdr else p_down)
         take = (change_class == 0) & (down > 0)

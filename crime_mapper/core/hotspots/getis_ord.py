@@ -139,7 +139,7 @@ def gi_star(
     special = require("scipy.special", "Getis-Ord Gi* hotspots")  # see core.common.dependencies
     p = 2.0 * special.ndtr(-np.abs(z))
     p_fdr = bh_adjust(p) if fdr else None
-    level = confidence_class(p_fdr if fdr else p)
+    level = confidence_class(p_fdr if p_fdr is not None else p)
     hotspot_class = (np.sign(z).astype(np.int8) * level).astype(np.int8)
 
     warnings: list[str] = []

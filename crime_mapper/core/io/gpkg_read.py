@@ -302,7 +302,7 @@ def _read_table(
     for col in columns:
         values = conn.execute(f"SELECT DISTINCT {_quote(col)} FROM {qt}").fetchall()
         table.distinct[col] = [_as_text(v[0]) for v in values if v[0] is not None]
-    if geom_col:
+    if geom is not None and geom_col:
         table.geometry_type = geom[1]
         table.srs_id = geom[2]
         table.srs = srs_names.get(geom[2]) if geom[2] is not None else None

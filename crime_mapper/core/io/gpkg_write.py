@@ -25,7 +25,7 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import numpy as np
 import pandas as pd
@@ -165,7 +165,7 @@ def point_blobs(x: np.ndarray, y: np.ndarray, srs_id: int = WGS84_SRS_ID) -> lis
     packed["y"] = y
     raw = packed.tobytes()
     size = _POINT_BLOB.itemsize
-    blobs = [raw[i : i + size] for i in range(0, n * size, size)]
+    blobs: list[Optional[bytes]] = [raw[i : i + size] for i in range(0, n * size, size)]
     missing = np.flatnonzero(np.isnan(x) | np.isnan(y))
     for i in missing.tolist():
         blobs[i] = None
@@ -300,7 +300,7 @@ def bulk_load_rtree(
     level_ids = ids.astype(np.int64)
     minx, maxx = _round_down_f32(x), _round_up_f32(x if x_max is None else x_max)
     miny, maxy = _round_down_f32(y), _round_up_f32(y if y_max is None else y_max)
-    levels: list[tuple[np.ndarray, ...]] = []  # per level: cells in node order
+    levels: list[tuple[Any, ...]] = []  # per level: cells in node order
     next_node = 2  # node 1 is the root, numbered last
     leaf = True
     while True:
@@ -449,7 +449,7 @@ def _write_table(
             float(y[located].max()),
         )
     else:
-        bounds = (None, None, None, None)
+        bounds = (None, None, None, None)  # type: ignore[assignment]  # an empty table
     conn.execute(
         "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, "
         "min_x, min_y, max_x, max_y, srs_id) VALUES (?, 'features', ?, ?, ?, ?, ?, ?, ?)",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Optional, Union
@@ -158,7 +159,7 @@ class MappingProfile:
         return profile
 
     @classmethod
-    def load(cls, path: Union[str, Path]) -> MappingProfile:
+    def load(cls, path: Union[str, "os.PathLike[str]"]) -> MappingProfile:
         try:
             data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
         except (OSError, json.JSONDecodeError) as exc:
@@ -224,7 +225,7 @@ def check_profile(profile: MappingProfile) -> None:
         )
 
 
-def load_profile(path: Optional[Union[str, Path]]) -> Optional[MappingProfile]:
+def load_profile(path: Optional[Union[str, os.PathLike[str]]]) -> Optional[MappingProfile]:
     """The profile at ``path`` checked with :func:`check_profile`, or None for no path.
 
     Every release writer (the QGIS side and the command line) loads its profile through

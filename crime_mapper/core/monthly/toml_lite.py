@@ -33,7 +33,7 @@ def loads(text: str) -> dict[str, Any]:
         import tomllib as toml  # Python 3.11+
     except ImportError:
         try:
-            import tomli as toml  # type: ignore[no-redef]
+            import tomli as toml  # type: ignore[no-redef,unused-ignore]
         except ImportError:
             return loads_lite(text)
     try:
@@ -90,7 +90,7 @@ class _Reader:
         if self.text.startswith(quote * 3, self.pos):
             raise self.error("multi-line strings are not supported here")
         self.pos += 1
-        out = []
+        out: list[str] = []
         while True:
             char = self.peek()
             if not char or char == "\n":

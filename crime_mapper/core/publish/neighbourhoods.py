@@ -313,6 +313,7 @@ def _polygon_rings(geometry: Any, where: str, problems: list[str]) -> list[np.nd
                 problems.append(f"{where}: non-polygon part ({kind_j}) of a collection ignored")
         return rings
     coords = geometry.get("coordinates")
+    polygons: Any
     if kind == "Polygon":
         polygons = [coords]
     elif kind == "MultiPolygon":

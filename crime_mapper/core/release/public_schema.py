@@ -142,7 +142,7 @@ def _per_distinct(values: list, fn: Callable[[str], str]) -> list:
     are low-cardinality: Location, LSOA name...). A dict, not pd.factorize: pandas' string
     hash table stops at a NUL, so "a" and "a\\x00b" would be taken for one value."""
     done: dict[str, str] = {}
-    out = []
+    out: list[str] = []
     append = out.append
     for v in values:
         w = done.get(v)
