@@ -34,7 +34,7 @@ def plugin_version() -> str:
     return parser.get("general", "version", fallback="unknown")
 
 
-def classFactory(iface: QgisInterface) -> CrimeMapperPlugin:  # noqa: N802 (name fixed by QGIS)
+def classFactory(iface: QgisInterface) -> CrimeMapperPlugin:
     """Entry point QGIS calls when it loads the plugin (desktop and qgis_process)."""
     from .plugin import CrimeMapperPlugin
 

@@ -45,7 +45,7 @@ class CrimeMapperPlugin:
         self.dock: Optional[CrimeMapperDock] = None
 
     # --- Processing -------------------------------------------------------------------------
-    def initProcessing(self) -> None:  # noqa: N802 (QGIS API)
+    def initProcessing(self) -> None:
         """Register the Processing provider.
 
         QGIS calls this on its own for ``hasProcessingProvider=yes`` plugins where there is
@@ -68,7 +68,7 @@ class CrimeMapperPlugin:
             )
 
     # --- GUI --------------------------------------------------------------------------------
-    def initGui(self) -> None:  # noqa: N802 (QGIS API)
+    def initGui(self) -> None:
         """Add the provider, a toolbar with the dock's toggle action, the menu entry, the dock."""
         self.initProcessing()
         if self.action is not None:  # already initialised: keep exactly one of everything

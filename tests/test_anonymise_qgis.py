@@ -642,7 +642,7 @@ class _Collect(QgsProcessingFeedback):
         super().__init__()
         self.errors: list[str] = []
 
-    def reportError(self, error: str, fatalError: bool = False) -> None:  # noqa: N802, N803
+    def reportError(self, error: str, fatalError: bool = False) -> None:  # noqa: N803 - Qt API
         self.errors.append(error)
 
 

@@ -129,7 +129,7 @@ class AnonymiseAlgorithm(CrimeMapperAlgorithm):
     def name(self) -> str:
         return "anonymise"
 
-    def displayName(self) -> str:  # noqa: N802 - Qt API
+    def displayName(self) -> str:
         return "Anonymise for public release"
 
     def tags(self) -> list[str]:
@@ -186,7 +186,7 @@ class AnonymiseAlgorithm(CrimeMapperAlgorithm):
             "inputs, settings and salt give byte-identical outputs."
         )
 
-    def initAlgorithm(self, config: Optional[dict] = None) -> None:  # noqa: N802 - Qt API
+    def initAlgorithm(self, config: Optional[dict] = None) -> None:
         add_crimes_parameters(self, self.CRIMES, self.CRIMES_FILES, self.PROFILE)
         add_map_points_parameters(self, self.MAP_POINTS, self.LABEL_FIELD)
         distance = QgsProcessingParameterNumber(
@@ -250,7 +250,7 @@ class AnonymiseAlgorithm(CrimeMapperAlgorithm):
             self.addOutput(QgsProcessingOutputNumber(name, description))
         self.addOutput(QgsProcessingOutputString(self.SUMMARY, "Readable summary"))
 
-    def processAlgorithm(  # noqa: N802 - QGIS API
+    def processAlgorithm(
         self,
         parameters: dict,
         context: QgsProcessingContext,

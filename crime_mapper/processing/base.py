@@ -108,7 +108,7 @@ class StylePostProcessor(QgsProcessingLayerPostProcessorInterface):
         del cls._alive[: -cls._KEEP]
         return instance
 
-    def postProcessLayer(self, layer, context, feedback) -> None:  # noqa: N802 - QGIS API
+    def postProcessLayer(self, layer, context, feedback) -> None:
         if layer is None:
             return
         self.style(layer)
@@ -126,20 +126,20 @@ class CrimeMapperAlgorithm(QgsProcessingAlgorithm):
         """Translatable text, in the context of the algorithm's class (as QgisAlgorithm)."""
         return QCoreApplication.translate(type(self).__name__, text)
 
-    def createInstance(self) -> QgsProcessingAlgorithm:  # noqa: N802 - QGIS API
+    def createInstance(self) -> QgsProcessingAlgorithm:
         return type(self)()
 
     def group(self) -> str:
         return self.tr(GROUPS[self.GROUP_ID])
 
-    def groupId(self) -> str:  # noqa: N802 - QGIS API
+    def groupId(self) -> str:
         return self.GROUP_ID
 
     def help_text(self) -> str:
         """The algorithm's help as plain text; ``<``, ``>`` and ``&`` need no escaping."""
         return ""
 
-    def shortHelpString(self) -> str:  # noqa: N802 - QGIS API
+    def shortHelpString(self) -> str:
         return help_html(self.help_text())
 
     @staticmethod

@@ -73,7 +73,7 @@ class BuildMapPointsAlgorithm(CrimeMapperAlgorithm):
     def name(self) -> str:
         return "build_map_points"
 
-    def displayName(self) -> str:  # noqa: N802 - Qt API
+    def displayName(self) -> str:
         return "Build anonymous map points"
 
     def tags(self) -> list[str]:
@@ -119,7 +119,7 @@ class BuildMapPointsAlgorithm(CrimeMapperAlgorithm):
             "addresses [-1 where unknown], lsoa_code, lsoa_name; WGS84 points)."
         )
 
-    def initAlgorithm(self, config: Optional[dict] = None) -> None:  # noqa: N802 - Qt API
+    def initAlgorithm(self, config: Optional[dict] = None) -> None:
         self.addParameter(
             QgsProcessingParameterEnum(
                 self.MODE, "Map points from", options=list(MODES), defaultValue=MODE_LAYER
@@ -220,7 +220,7 @@ class BuildMapPointsAlgorithm(CrimeMapperAlgorithm):
         self.addOutput(QgsProcessingOutputNumber(self.COUNT, "Map points"))
         self.addOutput(QgsProcessingOutputString(self.WARNINGS, "Warnings"))
 
-    def processAlgorithm(  # noqa: N802 - QGIS API
+    def processAlgorithm(
         self,
         parameters: dict,
         context: QgsProcessingContext,

@@ -47,7 +47,7 @@ class CheckReleaseAlgorithm(CrimeMapperAlgorithm):
     def name(self) -> str:
         return "check_release"
 
-    def displayName(self) -> str:  # noqa: N802 - Qt API
+    def displayName(self) -> str:
         return "Check a release for leaks"
 
     def tags(self) -> list[str]:
@@ -80,7 +80,7 @@ class CheckReleaseAlgorithm(CrimeMapperAlgorithm):
             "examples), written whether the gate passes or fails; PASSED is 1 or 0."
         )
 
-    def initAlgorithm(self, config: Optional[dict] = None) -> None:  # noqa: N802 - Qt API
+    def initAlgorithm(self, config: Optional[dict] = None) -> None:
         add_crimes_parameters(self, self.RAW, self.RAW_FILES, self.PROFILE, raw=True)
         add_map_points_parameters(self, self.MAP_POINTS, self.LABEL_FIELD)
         self.addParameter(
@@ -107,7 +107,7 @@ class CheckReleaseAlgorithm(CrimeMapperAlgorithm):
         self.addOutput(QgsProcessingOutputNumber(self.PASSED, "Passed (1) or failed (0)"))
         self.addOutput(QgsProcessingOutputString(self.MESSAGE, "Gate message"))
 
-    def processAlgorithm(  # noqa: N802 - QGIS API
+    def processAlgorithm(
         self,
         parameters: dict,
         context: QgsProcessingContext,

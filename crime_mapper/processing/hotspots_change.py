@@ -21,7 +21,7 @@ class HotspotsChangeAlgorithm(HotspotAlgorithmBase):
     def name(self) -> str:
         return "hotspots_change"
 
-    def displayName(self) -> str:  # noqa: N802 - Qt API
+    def displayName(self) -> str:
         return "Hotspots: change since previous months"
 
     def tags(self) -> list[str]:

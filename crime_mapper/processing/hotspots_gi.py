@@ -17,7 +17,7 @@ class HotspotsGiAlgorithm(HotspotAlgorithmBase):
     def name(self) -> str:
         return "hotspots_gi"
 
-    def displayName(self) -> str:  # noqa: N802 - Qt API
+    def displayName(self) -> str:
         return "Hotspots: Getis-Ord Gi* hot and cold spots"
 
     def tags(self) -> list[str]:

@@ -97,7 +97,7 @@ class HotspotAlgorithmBase(CrimeMapperAlgorithm):
         return ["crime", "hotspot", "hexagon", "grid", "police", "intelligence"]
 
     # --- parameters -----------------------------------------------------------------------
-    def initAlgorithm(self, config: Optional[dict] = None) -> None:  # noqa: N802 - Qt API
+    def initAlgorithm(self, config: Optional[dict] = None) -> None:
         self.addParameter(
             QgsProcessingParameterVectorLayer(self.INPUT, "Crime points", [SOURCE_VECTOR_POINT])
         )
@@ -186,7 +186,7 @@ class HotspotAlgorithmBase(CrimeMapperAlgorithm):
             )
         return path
 
-    def processAlgorithm(  # noqa: N802 - QGIS API
+    def processAlgorithm(
         self,
         parameters: dict,
         context: QgsProcessingContext,
@@ -239,7 +239,7 @@ class HotspotsGridAlgorithm(HotspotAlgorithmBase):
     def name(self) -> str:
         return "hotspots_grid"
 
-    def displayName(self) -> str:  # noqa: N802 - Qt API
+    def displayName(self) -> str:
         return "Hotspots: crime counts on a hexagon grid"
 
     def help_text(self) -> str:

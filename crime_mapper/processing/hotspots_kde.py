@@ -23,7 +23,7 @@ class HotspotsKdeAlgorithm(HotspotAlgorithmBase):
     def name(self) -> str:
         return "hotspots_kde"
 
-    def displayName(self) -> str:  # noqa: N802 - Qt API
+    def displayName(self) -> str:
         return "Hotspots: kernel density surface"
 
     def tags(self) -> list[str]:

@@ -63,7 +63,7 @@ class LoadExtractsAlgorithm(CrimeMapperAlgorithm):
     def name(self) -> str:
         return "load_extracts"
 
-    def displayName(self) -> str:  # noqa: N802 - Qt API
+    def displayName(self) -> str:
         return "Load crime extracts"
 
     def tags(self) -> list[str]:
@@ -91,7 +91,7 @@ class LoadExtractsAlgorithm(CrimeMapperAlgorithm):
             "crimes layer is internal (exact data): never publish it."
         )
 
-    def initAlgorithm(self, config: Optional[dict] = None) -> None:  # noqa: N802 - Qt API
+    def initAlgorithm(self, config: Optional[dict] = None) -> None:
         # A multiple-file parameter: the toolbox and batch mode offer a file picker (files,
         # folders, zips), models can pass a list, and qgis_process takes INPUT= repeatedly
         # or one ';'-separated value.
@@ -139,7 +139,7 @@ class LoadExtractsAlgorithm(CrimeMapperAlgorithm):
         self.addOutput(QgsProcessingOutputNumber(self.REJECTED_COUNT, "Rows rejected"))
         self.addOutput(QgsProcessingOutputString(self.REPORT_TEXT, "Readable report"))
 
-    def processAlgorithm(  # noqa: N802 - QGIS API
+    def processAlgorithm(
         self,
         parameters: dict,
         context: QgsProcessingContext,

@@ -62,7 +62,7 @@ class MonthlyReleaseAlgorithm(CrimeMapperAlgorithm):
     def name(self) -> str:
         return "monthly_release"
 
-    def displayName(self) -> str:  # noqa: N802 - Qt API
+    def displayName(self) -> str:
         return self.tr("Monthly release (every step)")
 
     def tags(self) -> list[str]:
@@ -92,7 +92,7 @@ class MonthlyReleaseAlgorithm(CrimeMapperAlgorithm):
             "CONFIG=release.toml MONTH=2022-10"
         )
 
-    def initAlgorithm(self, config: Optional[dict] = None) -> None:  # noqa: N802 - QGIS API
+    def initAlgorithm(self, config: Optional[dict] = None) -> None:
         self.addParameter(
             QgsProcessingParameterFile(
                 self.CONFIG,
@@ -201,7 +201,7 @@ class MonthlyReleaseAlgorithm(CrimeMapperAlgorithm):
         except ConfigError as exc:
             raise QgsProcessingException(str(exc)) from exc
 
-    def processAlgorithm(  # noqa: N802 - QGIS API
+    def processAlgorithm(
         self, parameters: dict, context: QgsProcessingContext, feedback: QgsProcessingFeedback
     ) -> dict:
         from ..core.monthly.release import MonthlyReleaseError, run_monthly_release

@@ -79,7 +79,7 @@ class NeighbourhoodSummariesAlgorithm(CrimeMapperAlgorithm):
     def name(self) -> str:
         return "neighbourhood_summaries"
 
-    def displayName(self) -> str:  # noqa: N802 - Qt API
+    def displayName(self) -> str:
         return "Neighbourhood summaries"
 
     def tags(self) -> list[str]:
@@ -112,7 +112,7 @@ class NeighbourhoodSummariesAlgorithm(CrimeMapperAlgorithm):
             "(OUTPUT/neighbourhoods_atlas.pdf), one page per neighbourhood."
         )
 
-    def initAlgorithm(self, config: Optional[dict] = None) -> None:  # noqa: N802 - Qt API
+    def initAlgorithm(self, config: Optional[dict] = None) -> None:
         add_crimes_parameters(self, self.RAW, self.RAW_FILES, self.PROFILE, raw=True)
         add_map_points_parameters(self, self.MAP_POINTS, self.LABEL_FIELD)
         self.addParameter(
@@ -190,7 +190,7 @@ class NeighbourhoodSummariesAlgorithm(CrimeMapperAlgorithm):
     def processAlgorithm(
         self,
         parameters: dict,
-        context: QgsProcessingContext,  # noqa: N802
+        context: QgsProcessingContext,
         feedback: QgsProcessingFeedback,
     ) -> dict:
         from ..core.publish.neighbourhoods import NeighbourhoodError

@@ -60,19 +60,19 @@ class CrimeMapperProvider(QgsProcessingProvider):
     def name(self) -> str:
         return PROVIDER_NAME
 
-    def longName(self) -> str:  # noqa: N802 (QGIS API)
+    def longName(self) -> str:
         return f"{PROVIDER_NAME} {plugin_version()}"
 
-    def versionInfo(self) -> str:  # noqa: N802 (QGIS API)
+    def versionInfo(self) -> str:
         return plugin_version()
 
     def icon(self) -> QIcon:
         return QIcon(str(ICON_PATH))
 
-    def svgIconPath(self) -> str:  # noqa: N802 (QGIS API)
+    def svgIconPath(self) -> str:
         return str(ICON_PATH)
 
-    def loadAlgorithms(self) -> None:  # noqa: N802 (QGIS API)
+    def loadAlgorithms(self) -> None:
         """Called by QGIS on registration and on refresh; each call needs fresh instances."""
         for algorithm_class in algorithm_classes():
             self.addAlgorithm(algorithm_class())

@@ -64,7 +64,7 @@ class PublishHotspotsAlgorithm(CrimeMapperAlgorithm):
     def name(self) -> str:
         return "publish_hotspots"
 
-    def displayName(self) -> str:  # noqa: N802 - Qt API
+    def displayName(self) -> str:
         return "Publish a hotspot grid for the public"
 
     def tags(self) -> list[str]:
@@ -122,7 +122,7 @@ class PublishHotspotsAlgorithm(CrimeMapperAlgorithm):
             "project."
         )
 
-    def initAlgorithm(self, config: Optional[dict] = None) -> None:  # noqa: N802 - Qt API
+    def initAlgorithm(self, config: Optional[dict] = None) -> None:
         # no extension filter: a wrong file must reach our check and its clear message
         self.addParameter(
             QgsProcessingParameterFile(
@@ -184,7 +184,7 @@ class PublishHotspotsAlgorithm(CrimeMapperAlgorithm):
         self.addOutput(QgsProcessingOutputNumber(self.CRIMES_COUNTED, "Published crimes counted"))
         self.addOutput(QgsProcessingOutputString(self.LEGEND, "Explanation (plain words)"))
 
-    def processAlgorithm(  # noqa: N802 - QGIS API
+    def processAlgorithm(
         self,
         parameters: dict,
         context: QgsProcessingContext,

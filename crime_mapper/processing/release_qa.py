@@ -59,7 +59,7 @@ class ReleaseQaAlgorithm(CrimeMapperAlgorithm):
     def name(self) -> str:
         return "release_qa"
 
-    def displayName(self) -> str:  # noqa: N802 - Qt API
+    def displayName(self) -> str:
         return "Release QA: check this month against the last 12"
 
     def tags(self) -> list[str]:
@@ -93,7 +93,7 @@ class ReleaseQaAlgorithm(CrimeMapperAlgorithm):
             "manifest record them."
         )
 
-    def initAlgorithm(self, config: Optional[dict] = None) -> None:  # noqa: N802 - Qt API
+    def initAlgorithm(self, config: Optional[dict] = None) -> None:
         add_crimes_parameters(self, self.CRIMES, self.CRIMES_FILES, self.PROFILE)
         self.addParameter(
             QgsProcessingParameterMultipleLayers(
@@ -152,7 +152,7 @@ class ReleaseQaAlgorithm(CrimeMapperAlgorithm):
     def processAlgorithm(
         self,
         parameters: dict,
-        context: QgsProcessingContext,  # noqa: N802
+        context: QgsProcessingContext,
         feedback: QgsProcessingFeedback,
     ) -> dict:
         from ..core.qa.run import QaInputError, run_qa_files

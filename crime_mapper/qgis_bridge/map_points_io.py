@@ -356,16 +356,16 @@ class LayerSnapshot:
     def fields(self) -> Any:
         return self._fields
 
-    def wkbType(self) -> Any:  # noqa: N802 - QgsFeatureSource API
+    def wkbType(self) -> Any:
         return self._wkb_type
 
-    def sourceCrs(self) -> QgsCoordinateReferenceSystem:  # noqa: N802 - QgsFeatureSource API
+    def sourceCrs(self) -> QgsCoordinateReferenceSystem:
         return self._crs
 
-    def featureCount(self) -> int:  # noqa: N802 - QgsFeatureSource API
+    def featureCount(self) -> int:
         return self._count
 
-    def getFeatures(self, request: Optional[QgsFeatureRequest] = None) -> Any:  # noqa: N802
+    def getFeatures(self, request: Optional[QgsFeatureRequest] = None) -> Any:
         return self._source.getFeatures(request or QgsFeatureRequest())
 
 

@@ -159,7 +159,7 @@ class MappingProfile:
         return profile
 
     @classmethod
-    def load(cls, path: Union[str, "os.PathLike[str]"]) -> MappingProfile:
+    def load(cls, path: Union[str, os.PathLike[str]]) -> MappingProfile:
         try:
             data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
         except (OSError, json.JSONDecodeError) as exc:
