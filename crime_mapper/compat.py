@@ -40,6 +40,7 @@ GEOMETRY_NULL = scoped("GeometryType", "Null", QgsWkbTypes.GeometryType.NullGeom
 
 DISTANCE_METRES = scoped("DistanceUnit", "Meters", QgsUnitTypes.DistanceUnit.DistanceMeters)
 RENDER_MAP_UNITS = scoped("RenderUnit", "MapUnits", QgsUnitTypes.RenderUnit.RenderMapUnits)
+RENDER_POINTS = scoped("RenderUnit", "Points", QgsUnitTypes.RenderUnit.RenderPoints)
 RENDER_MILLIMETRES = scoped("RenderUnit", "Millimeters", QgsUnitTypes.RenderUnit.RenderMillimeters)
 
 # --- raster ------------------------------------------------------------------------------

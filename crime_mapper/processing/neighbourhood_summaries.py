@@ -29,7 +29,7 @@ from qgis.core import (
     QgsVectorLayer,
 )
 
-from ..compat import FILE_BEHAVIOUR_FILE
+from ..compat import FILE_BEHAVIOUR_FILE, NUMBER_INTEGER
 from ..core.common.feedback import Cancelled
 from .anonymise import crimes_from_parameters, map_points_from_parameters
 from .base import CrimeMapperAlgorithm
@@ -166,14 +166,14 @@ class NeighbourhoodSummariesAlgorithm(CrimeMapperAlgorithm):
         )  # fmt: skip
         self.addParameter(
             QgsProcessingParameterNumber(
-                self.PERIOD, "Period (months)", QgsProcessingParameterNumber.Type.Integer, 1,
+                self.PERIOD, "Period (months)", NUMBER_INTEGER, 1,
                 minValue=1, maxValue=12,
             )
         )  # fmt: skip
         self.addParameter(
             QgsProcessingParameterNumber(
                 self.SUPPRESS_BELOW, "Show counts below this as 'fewer than N' (0 = off)",
-                QgsProcessingParameterNumber.Type.Integer, 0, minValue=0, maxValue=100,
+                NUMBER_INTEGER, 0, minValue=0, maxValue=100,
             )
         )  # fmt: skip
         self.addParameter(

@@ -52,6 +52,7 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QVariant
 from qgis.PyQt.QtGui import QColor, QFont
 
+from ..compat import RENDER_POINTS
 from ..core.common.staging import staged_outputs
 from ..core.publish.summaries_export import GPKG_NAME, LAYER
 from ..core.publish.summaries_render import LICENCE, SummaryRenderer, period_label
@@ -67,7 +68,7 @@ def _text_format(size: float, bold: bool = False) -> QgsTextFormat:
     font.setBold(bold)
     fmt.setFont(font)
     fmt.setSize(size)
-    fmt.setSizeUnit(QgsUnitTypes.RenderUnit.RenderPoints)
+    fmt.setSizeUnit(RENDER_POINTS)
     fmt.setColor(QColor("#1a1a1a"))
     return fmt
 
