@@ -96,6 +96,10 @@ class CrimeMapperDock(QgsDockWidget):
         self.tabs.addTab(self.release_panel, "Release")
         self.hotspots_panel: HotspotsPanel = HotspotsPanel(self.iface, self.tabs)
         self.tabs.addTab(self.hotspots_panel, "Hotspots")
+        from .qa_panel import QaPanel
+
+        self.qa_panel: QaPanel = QaPanel(self.iface, self.tabs)
+        self.tabs.addTab(self.qa_panel, "QA")
         self.setWidget(self.tabs)
 
     def _build_load_page(self) -> QWidget:
@@ -376,7 +380,7 @@ class CrimeMapperDock(QgsDockWidget):
             return
         self.progress_bar.setValue(100)
         if task.outputs is not None:
-            for panel in (self.release_panel, self.hotspots_panel):
+            for panel in (self.release_panel, self.hotspots_panel, self.qa_panel):
                 panel.set_crimes_source(str(task.outputs.gpkg))
         notify(
             self.iface,
@@ -402,5 +406,5 @@ class CrimeMapperDock(QgsDockWidget):
         """Called by the plugin's unload(): stop listening to, and cancel, a running load."""
         self._runner.shutdown()
         self._close_profile_dialog()
-        for panel in (self.release_panel, self.hotspots_panel):
+        for panel in (self.release_panel, self.hotspots_panel, self.qa_panel):
             panel.shutdown()
