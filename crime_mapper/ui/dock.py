@@ -100,6 +100,10 @@ class CrimeMapperDock(QgsDockWidget):
 
         self.qa_panel: QaPanel = QaPanel(self.iface, self.tabs)
         self.tabs.addTab(self.qa_panel, "QA")
+        from .summaries_panel import SummariesPanel
+
+        self.summaries_panel: SummariesPanel = SummariesPanel(self.iface, self.tabs)
+        self.tabs.addTab(self.summaries_panel, "Summaries")
         self.setWidget(self.tabs)
 
     def _build_load_page(self) -> QWidget:
@@ -406,5 +410,10 @@ class CrimeMapperDock(QgsDockWidget):
         """Called by the plugin's unload(): stop listening to, and cancel, a running load."""
         self._runner.shutdown()
         self._close_profile_dialog()
-        for panel in (self.release_panel, self.hotspots_panel, self.qa_panel):
+        for panel in (
+            self.release_panel,
+            self.hotspots_panel,
+            self.qa_panel,
+            self.summaries_panel,
+        ):
             panel.shutdown()
