@@ -66,9 +66,11 @@ bench: setup
 	$(PY) bench/run_bench.py
 
 plugin:
+	bash tools/ensure_js.sh
 	$(SYSTEM_PYTHON) tools/build_plugin.py --out build
 
 package:
+	bash tools/ensure_js.sh
 	$(SYSTEM_PYTHON) tools/build_plugin.py --out build --zip dist/crime_mapper-$(VERSION).zip
 
 clean:

@@ -39,6 +39,8 @@ Only ``load --gpkg`` needs QGIS; everything else runs in plain Python.
     python -m crime_mapper.cli when INPUT... --out when.html [--by category|area|all]
 
 ``qa`` and ``when`` call core.qa.run (the release QA and the analyst's "when" views).
+    python -m crime_mapper.cli webmap RELEASE... --out DIR [--tiles osm|none|URL]
+        [--neighbourhoods N.geojson --name-field F] [--raw EXTRACT... --points points.csv]
 """
 
 from __future__ import annotations
@@ -520,6 +522,49 @@ def _cmd_when(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_webmap(args: argparse.Namespace) -> int:
+    """The public web map (core.publish.webmap_run), gated, into <out>/map/."""
+    from pathlib import Path
+
+    from .core.gate.leak_gate import LeakError
+    from .core.publish.webmap_inputs import WebmapInputError
+    from .core.publish.webmap_run import run_webmap
+    from .core.publish.webmap_vendor import VendorMissing
+
+    if args.raw and not args.points:
+        raise UsageError("--raw needs --points (the map points the release was snapped to)")
+    try:
+        done = run_webmap(
+            args.inputs,
+            Path(args.out) / "map",
+            raw=args.raw,
+            points=args.points if args.raw else None,
+            profile_path=args.profile,
+            title=args.title,
+            tiles=args.tiles,
+            tiles_attribution=args.tiles_attribution,
+            neighbourhoods=args.neighbourhoods,
+            name_field=args.name_field,
+            population_field=args.population_field,
+            summaries=args.summaries,
+            copy_csv=not args.no_csv,
+        )
+    except (WebmapInputError, VendorMissing) as exc:
+        raise UsageError(str(exc)) from exc
+    except LeakError as exc:
+        raise GateFailed(str(exc)) from exc
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}") from exc
+    _warn(done.warnings)
+    print(
+        f"web map: {done.index} ({done.crimes:,} crimes, {done.mapped:,} mapped at "
+        f"{done.points:,} places, {len(done.months)} month(s), {done.bytes / 1e6:.1f} MB, "
+        f"{done.seconds:.1f} s)"
+    )
+    print(done.gate)
+    return EXIT_OK
+
+
 # --- entry point ------------------------------------------------------------------------------
 
 
@@ -723,6 +768,54 @@ def build_parser() -> argparse.ArgumentParser:
     release.set_defaults(handler=_cmd_release)
     _add_summaries_parser(commands)
     _add_qa_parsers(commands)
+    webmap = commands.add_parser(
+        "webmap",
+        help="export the public web map (static folder, works from disk)",
+        description="Export the public web map of published street-level releases (the "
+        "public CSVs or GeoPackage the anonymise step writes, or police.uk downloads: files, "
+        "folders or monthly .zip archives, with their outcomes files) into OUT/map/. The "
+        "folder is leak-gated before it replaces any previous export.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="exit codes: 0 done; 2 bad input or arguments (nothing written); "
+        "3 the leak gate refused the export (nothing written)",
+    )
+    webmap.add_argument("inputs", nargs="+", metavar="RELEASE", help="public release files")
+    webmap.add_argument("--out", required=True, metavar="DIR", help="writes DIR/map/")
+    webmap.add_argument("--title", default="Street-level crime map", help="page title")
+    webmap.add_argument(
+        "--tiles",
+        default="osm",
+        metavar="osm|none|URL",
+        help="basemap: OpenStreetMap (default), none, or an https {z}/{x}/{y} template",
+    )
+    webmap.add_argument(
+        "--tiles-attribution", default="", help="attribution text for a custom tile URL"
+    )
+    webmap.add_argument(
+        "--neighbourhoods", metavar="N.geojson", help="neighbourhood polygons (WGS84 GeoJSON)"
+    )
+    webmap.add_argument("--name-field", default="name", help="neighbourhood name field")
+    webmap.add_argument(
+        "--population-field", help="neighbourhood population field (rates per 1,000)"
+    )
+    webmap.add_argument(
+        "--summaries",
+        choices=("auto", "yes", "no"),
+        default="auto",
+        help="link areas to ../neighbourhoods/<slug>.html (auto: when that folder exists)",
+    )
+    webmap.add_argument(
+        "--no-csv", action="store_true", help="do not copy the street CSVs into the export"
+    )
+    webmap.add_argument(
+        "--raw",
+        nargs="+",
+        metavar="EXTRACT",
+        help="the raw extracts the release was made from: the leak gate checks against them",
+    )
+    webmap.add_argument("--profile", metavar="P.json", help="mapping profile for --raw")
+    webmap.add_argument("--points", metavar="points.csv", help="map points CSV (with --raw)")
+    webmap.set_defaults(handler=_cmd_webmap)
     return parser
 
 

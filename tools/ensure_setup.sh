@@ -11,6 +11,10 @@
 #    pip-installed, so the venv must see Debian's packages) holding the pinned test tools from
 #    requirements-test.txt. A stamp file records the hash of requirements-test.txt; while it
 #    matches and the venv's Python runs, nothing is reinstalled.
+# 3. JavaScript for the web map: `npm ci` from the committed package-lock.json (Leaflet for the
+#    page, axe-core for the accessibility tests) when node_modules does not match the lockfile,
+#    then tools/vendor_js.py copies the runtime libraries into crime_mapper/resources/
+#    webmap_vendor/ (gitignored; shipped in the plugin package).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -48,6 +52,12 @@ for pkg in "${DEBIAN_PACKAGES[@]}"; do
     fi
 done
 
+# npm (with node) for the web map's libraries: Debian's npm package unless some node/npm is
+# already installed (e.g. NodeSource's nodejs, which bundles npm and conflicts with Debian's).
+if ! command -v npm >/dev/null 2>&1; then
+    missing+=(npm)
+fi
+
 if [ "${#missing[@]}" -gt 0 ]; then
     log "installing Debian packages: ${missing[*]}"
     SUDO=()
@@ -68,8 +78,11 @@ fi
 
 # --- 2. virtualenv with the pinned test tools -------------------------------------------------
 want_hash=$(sha256sum "$REQUIREMENTS" | cut -d' ' -f1)
+# --- 3. JavaScript libraries (before the venv step, which may exit early) ----------------------
+bash tools/ensure_js.sh
+
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want_hash" ] \
-        && "$VENV/bin/python" -c 'import pytest, pytest_qgis' >/dev/null 2>&1 \
+        && "$VENV/bin/python" -c 'import pytest, pytest_qgis, playwright' >/dev/null 2>&1 \
         && [ -x "$VENV/bin/ruff" ]; then
     log ".venv up to date"
     exit 0

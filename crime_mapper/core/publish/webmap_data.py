@@ -1,0 +1,244 @@
+"""Aggregate street rows to one record per map point, the shape the web page draws from.
+
+Why per map point and not per crime (qgis2web's one GeoJSON feature per crime): a national
+month is 500,000 crimes on about 120,000 points, so a per-point record with sparse counts by
+(category, month) is a fraction of the size, and the page can recount a filter by summing small
+integer arrays (milliseconds) instead of rebuilding a marker layer (seconds).
+
+The record layout (all plain JSON, so the leak gate reads every coordinate and string):
+  points.coordinates  [[lon, lat], ...]      GeoJSON positions, as published (6 dp)
+  point_label         label index per point  into ``labels`` ("" = police.uk's empty label)
+  point_area          area index per point   into ``areas`` (neighbourhood or district)
+  point_n             entries per point      (prefix sums give each point's slice)
+  entry_key           category * n_months + month
+  entry_count         crimes at that point, category and month
+  outcome_n / outcome_key (outcome * n_months + month) / outcome_count: latest outcomes
+  nolocation_key / nolocation_count: rows published without a location (table and totals only)
+Only values of the public schema go in: categories, months, "On or near" labels, area names
+derived from LSOA names or a public neighbourhood layer, outcome names, counts, coordinates.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import numpy as np
+import pandas as pd
+
+from ..common.palette import CATEGORY_STYLES
+from ..common.vocabulary import (
+    LEGACY_CATEGORIES,
+    OUTCOME_NAMES,
+    normalise_category,
+    normalise_outcome,
+)
+from ..release.public_schema import LOCATION_PREFIX, NO_LOCATION
+from .webmap_inputs import WebmapInputError
+
+NO_LOCATION_AREA = "Location not published"
+_LSOA_SUFFIX = re.compile(r"\s+\d{3}[A-Z]$")
+
+
+@dataclass
+class WebmapData:
+    """The JSON-ready page data and the figures an export reports."""
+
+    data: dict[str, Any]
+    crimes: int
+    mapped: int
+    points: int
+    months: list[str]
+    point_lon: np.ndarray
+    point_lat: np.ndarray
+
+
+def district_of(lsoa_name: str) -> str:
+    """The local authority part of an LSOA name ('Leicester 001A' -> 'Leicester'): the area
+    a page groups by when no neighbourhood layer was given (LSOAs are too many to list)."""
+    return _LSOA_SUFFIX.sub("", lsoa_name.strip())
+
+
+def month_range(present: list[str]) -> list[str]:
+    """Every calendar month from the first to the last present (gaps included, so "the last
+    3 months" means three calendar months even when a month's file is missing)."""
+    first, last = min(present), max(present)
+    y, m = int(first[:4]), int(first[5:7])
+    out = []
+    while True:
+        text = f"{y:04d}-{m:02d}"
+        out.append(text)
+        if text >= last:
+            return out
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+
+
+def _categories(street: pd.DataFrame) -> pd.Series:
+    raw = street["Crime type"]
+    uniques = raw.unique()
+    mapping = {u: normalise_category(u) for u in uniques}
+    unknown = [u for u, v in mapping.items() if v is None]
+    if unknown:
+        shown = ", ".join(repr(u) for u in unknown[:5])
+        raise WebmapInputError(f"Crime type values that are not police.uk categories: {shown}")
+    return raw.map(mapping)
+
+
+def latest_outcomes(street: pd.DataFrame, outcomes: pd.DataFrame) -> pd.Series:
+    """Per street row, the latest outcome: an outcomes file's latest row for that Crime ID
+    (outcomes of later months update earlier crimes), else the street file's own last
+    outcome. Spelling variants are folded to the vocabulary; unknown texts are kept (public)."""
+    latest = street["Last outcome category"].copy()
+    if len(outcomes):
+        ordered = outcomes[outcomes["Crime ID"] != ""].sort_values("Month", kind="stable")
+        last = ordered.drop_duplicates("Crime ID", keep="last").set_index("Crime ID")
+        update = street["Crime ID"].map(last["Outcome type"])
+        has = update.notna() & (street["Crime ID"] != "")
+        latest = latest.where(~has, update)
+    uniques = latest.unique()
+    folded = {u: (normalise_outcome(u) or u.strip()) for u in uniques}
+    return latest.map(folded)
+
+
+def _index(values: list[str]) -> dict[str, int]:
+    return {v: i for i, v in enumerate(values)}
+
+
+def _sparse(
+    point: np.ndarray, key: np.ndarray, n_points: int
+) -> tuple[list[int], list[int], list[int]]:
+    """(entries per point, keys, counts) of (point, key) pairs, sorted by point then key."""
+    if point.size == 0:
+        return [0] * n_points, [], []
+    combo = point.astype(np.int64) * (int(key.max()) + 1) + key
+    uniq, counts = np.unique(combo, return_counts=True)
+    width = int(key.max()) + 1
+    pts = uniq // width
+    keys = uniq % width
+    per_point = np.bincount(pts, minlength=n_points)
+    return per_point.tolist(), keys.tolist(), counts.tolist()
+
+
+def aggregate(
+    street: pd.DataFrame,
+    outcomes: pd.DataFrame,
+    point_areas: Optional[Any] = None,
+    area_names: Sequence[str] = (),
+) -> WebmapData:
+    """One record per map point (see the module docstring).
+
+    ``point_areas``: a callable (lon array, lat array, lsoa codes, lsoa names) -> area name
+    per point, e.g. a neighbourhood layer's assignment; None groups by district.
+    ``area_names``: areas listed even when no crime falls in them (every neighbourhood).
+    """
+    cats = _categories(street)
+    outcome = latest_outcomes(street, outcomes)
+    months = month_range(street["Month"].unique().tolist())
+    month_idx = street["Month"].map(_index(months)).to_numpy(np.int64)
+    present = set(cats.unique())
+    categories = [name for name in CATEGORY_STYLES if name in present or not _legacy(name)]
+    cat_idx = cats.map(_index(categories)).to_numpy(np.int64)
+    n_months = len(months)
+
+    lon = pd.to_numeric(street["Longitude"], errors="coerce").to_numpy()
+    lat = pd.to_numeric(street["Latitude"], errors="coerce").to_numpy()
+    located = np.isfinite(lon) & np.isfinite(lat)
+    loc_rows = np.flatnonzero(located)
+
+    # one point per distinct (Longitude, Latitude, Location) as published
+    keyframe = street.loc[located]
+    joined = keyframe["Longitude"] + "," + keyframe["Latitude"] + "\x00" + keyframe["Location"]
+    codes, uniq = pd.factorize(joined, sort=True)
+    n_points = len(uniq)
+    first = np.zeros(n_points, dtype=np.int64)
+    if n_points:
+        first[codes[::-1]] = loc_rows[::-1]  # first row of each point
+    p_lon = np.round(lon[first], 6) if n_points else np.zeros(0)
+    p_lat = np.round(lat[first], 6) if n_points else np.zeros(0)
+    loc_text = street["Location"].to_numpy(dtype=object)[first]
+    labels_per_point = [_label(t) for t in loc_text]
+    labels = sorted(set(labels_per_point))
+    label_of = _index(labels)
+
+    lsoa_code = street["LSOA code"].to_numpy(dtype=object)[first]
+    lsoa_name = street["LSOA name"].to_numpy(dtype=object)[first]
+    if point_areas is not None:
+        area_per_point = list(point_areas(p_lon, p_lat, lsoa_code, lsoa_name))
+    else:
+        area_per_point = [district_of(str(n)) or "Unknown area" for n in lsoa_name]
+    areas = sorted(set(area_per_point) | set(area_names))
+    if (~located).any():
+        areas.append(NO_LOCATION_AREA)
+    area_of = _index(areas)
+
+    key = cat_idx * n_months + month_idx
+    point_n, entry_key, entry_count = _sparse(codes.astype(np.int64), key[loc_rows], n_points)
+
+    out_names = [o for o in OUTCOME_NAMES if o in set(outcome.unique())]
+    out_names += sorted(set(outcome.unique()) - set(out_names) - {""})
+    has_out = (outcome != "").to_numpy() & located
+    out_idx = outcome.map(_index(out_names)).to_numpy()
+    code_of_row = np.full(len(street), -1, dtype=np.int64)
+    code_of_row[loc_rows] = codes
+    rows = np.flatnonzero(has_out)
+    okey = out_idx[rows].astype(np.int64) * n_months + month_idx[rows]
+    outcome_n, outcome_key, outcome_count = _sparse(code_of_row[rows], okey, n_points)
+
+    nl_keys, nl_counts = np.unique(key[~located], return_counts=True)
+    palette = {c["name"]: c for c in _palette()}
+    data = {
+        "format": "crime_mapper.webmap/1",
+        "months": months,
+        "categories": [
+            {k: palette[name][k] for k in ("name", "slug", "group", "colour", "marker", "label")}
+            for name in categories
+        ],
+        "outcomes": out_names,
+        "labels": labels,
+        "areas": areas,
+        "points": {"coordinates": None},  # written by webmap_export at 6 decimals
+        "point_label": [label_of[v] for v in labels_per_point],
+        "point_area": [area_of[v] for v in area_per_point],
+        "point_n": point_n,
+        "entry_key": entry_key,
+        "entry_count": entry_count,
+        "outcome_n": outcome_n,
+        "outcome_key": outcome_key,
+        "outcome_count": outcome_count,
+        "nolocation_area": area_of.get(NO_LOCATION_AREA, -1),
+        "nolocation_key": nl_keys.tolist(),
+        "nolocation_count": nl_counts.tolist(),
+    }
+    return WebmapData(
+        data=data,
+        crimes=len(street),
+        mapped=int(located.sum()),
+        points=n_points,
+        months=months,
+        point_lon=p_lon,
+        point_lat=p_lat,
+    )
+
+
+def _legacy(name: str) -> bool:
+    return name in LEGACY_CATEGORIES
+
+
+def _palette() -> list[dict]:
+    from ..common.palette import palette_json
+
+    return palette_json()["categories"]
+
+
+def _label(location: str) -> str:
+    """The street part of police.uk's Location ('' for its empty labels)."""
+    text = str(location)
+    if text == NO_LOCATION:
+        return ""
+    if text.startswith(LOCATION_PREFIX):
+        text = text[len(LOCATION_PREFIX) :]
+    elif text.startswith(LOCATION_PREFIX.rstrip()):
+        text = text[len(LOCATION_PREFIX.rstrip()) :]
+    return " ".join(text.split())

@@ -1,0 +1,491 @@
+"""Export the public web map: one folder that works from disk (file://) and any static host.
+
+The one function the command line, the Processing algorithm and the dock call. Stages:
+read the public release (PUBLIC_COLUMNS only) -> aggregate to map points -> write the whole
+folder into a staging folder beside the target -> leak gate on the finished staging folder
+(against the raw crimes when they are at hand; the public-schema, map-point and date checks
+against the release itself when they are not) -> swap it into place. A failure or a cancel at
+any point leaves the previous export untouched.
+
+Layout of the folder (``<out>/map/`` by convention, beside ``<out>/neighbourhoods/``):
+  index.html            the page (jinja2, autoescaped), CSP: scripts from this folder only
+  assets/webmap.js|css  the page's code and style (static, from resources/templates/webmap)
+  data/config.js        settings (title, tiles, palette pieces, bounds)
+  data/points.js        one record per map point (core.publish.webmap_data)
+  data/areas.js         neighbourhood outlines (when given)
+  downloads/*.csv       the published street CSVs, one per month (when copied)
+  vendor/leaflet/       Leaflet with its licence (from the plugin's vendored copy)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional, Union
+from urllib.parse import urlsplit
+
+import numpy as np
+import pandas as pd
+
+from ..common.feedback import Feedback, ScaledFeedback
+from ..common.palette import NO_DATA_COLOUR, OUTLINE_COLOUR, sequential_colours
+from ..release.public_schema import PUBLIC_COLUMNS, write_public_csv
+from .webmap_areas import Areas, areas_geojson, assign, read_areas
+from .webmap_data import WebmapData, aggregate
+from .webmap_inputs import WebmapInputError, read_release_inputs
+from .webmap_vendor import vendor_files
+
+PathLike = Union[str, Path]
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent.parent / "resources" / "templates" / "webmap"
+OGL = "Contains public sector information licensed under the Open Government Licence v3.0."
+BOUNDARY_ATTRIBUTION = (
+    "Boundaries: source Office for National Statistics licensed under the Open Government "
+    "Licence v.3.0. Contains OS data © Crown copyright and database right."
+)
+
+
+@dataclass(frozen=True)
+class TileSource:
+    """A raster basemap: the page's only request that may leave the machine."""
+
+    url: str
+    attribution: str
+    max_zoom: int = 19
+
+    @property
+    def origin(self) -> str:
+        parts = urlsplit(self.url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+
+TILE_PRESETS: dict[str, Optional[TileSource]] = {
+    "osm": TileSource(
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png", "© OpenStreetMap contributors", 19
+    ),
+    "none": None,
+}
+
+
+def tile_source(spec: str, attribution: str = "") -> Optional[TileSource]:
+    """'osm', 'none' or an https URL template with {z}/{x}/{y} (attribution required)."""
+    key = (spec or "osm").strip()
+    if key.lower() in TILE_PRESETS:
+        return TILE_PRESETS[key.lower()]
+    parts = urlsplit(key)
+    if (
+        parts.scheme != "https"
+        or not parts.netloc
+        or not all(t in key for t in ("{z}", "{x}", "{y}"))
+    ):
+        raise WebmapInputError(
+            f"tiles {key!r}: use 'osm', 'none' or an https URL template with {{z}}, {{x}}, {{y}}"
+        )
+    if any(c in parts.netloc for c in "'\";, "):
+        raise WebmapInputError(f"tiles {key!r}: the host name holds characters a host cannot")
+    if not attribution.strip():
+        raise WebmapInputError("a custom tile service needs its attribution text")
+    return TileSource(key, " ".join(attribution.split()))
+
+
+@dataclass
+class WebmapOptions:
+    """What to export and how (the command line, Processing and the dock fill this)."""
+
+    inputs: Sequence[PathLike]
+    out_dir: PathLike  # the map folder itself, e.g. <out>/map
+    title: str = "Street-level crime map"
+    tiles: str = "osm"
+    tiles_attribution: str = ""
+    neighbourhoods: Optional[PathLike] = None
+    name_field: str = "name"
+    population_field: Optional[str] = None
+    summaries: str = "auto"  # link areas to ../neighbourhoods/<slug>.html: auto, yes, no
+    copy_csv: bool = True
+    raw: Optional[pd.DataFrame] = None  # the internal crimes table, when at hand (gate)
+    points: Any = None  # the MapPoints the release was snapped to (with raw)
+
+
+@dataclass
+class WebmapResult:
+    out_dir: Path
+    index: Path
+    crimes: int
+    mapped: int
+    points: int
+    months: list[str]
+    bytes: int
+    gate: str
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def _script_json(value: Any) -> str:
+    """JSON safe inside a <script> file or element: '<', '>', '&' and the JS line
+    separators escaped, so no label can close a script or start a comment."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+
+
+def _js_file(name: str, value: Any) -> str:
+    return f"window.{name} = {_script_json(value)};\n"
+
+
+_COORDS = "__cm_coordinates__"
+
+
+def _points_js(data: WebmapData) -> str:
+    """points.js with coordinates written as police.uk writes them (6 decimals, trailing zeros
+    kept): a reader (and the leak gate's text scan) sees each pair exactly as published."""
+    body = dict(data.data)
+    body["points"] = {"coordinates": _COORDS}
+    text = _js_file("CM_DATA", body)
+    pairs = ",".join(f"[{x:.6f},{y:.6f}]" for x, y in zip(data.point_lon, data.point_lat))
+    return text.replace(f'"{_COORDS}"', f"[{pairs}]", 1)
+
+
+def _areas_js(geo: dict[str, Any]) -> str:
+    """areas.js with every vertex at exactly 5 decimals (about 1 m): fixed-width numbers keep
+    each pair readable as a pair (a trimmed '-1.2' would shift a reader's pairing)."""
+    polys = []
+    for i, feat in enumerate(geo["features"]):
+        polys.append(feat["geometry"]["coordinates"])
+        feat["geometry"]["coordinates"] = f"__cm_geometry_{i}__"
+    text = _js_file("CM_AREAS", geo)
+    for i, poly in enumerate(polys):
+        written = (
+            "["
+            + ",".join(
+                "["
+                + ",".join(
+                    "[" + ",".join(f"[{x:.5f},{y:.5f}]" for x, y in ring) + "]" for ring in p
+                )
+                + "]"
+                for p in poly
+            )
+            + "]"
+        )
+        text = text.replace(f'"__cm_geometry_{i}__"', written, 1)
+    return text
+
+
+def _month_text(month: str) -> str:
+    names = (
+        "January February March April May June July August September October November December"
+    ).split()
+    return f"{names[int(month[5:7]) - 1]} {month[:4]}"
+
+
+def _size_text(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 1e5 else f"{max(1, round(n / 1e3))} kB"
+
+
+def csp(tiles: Optional[TileSource]) -> str:
+    """Scripts, styles and fonts only from the export itself; images also from the tile host;
+    no connections, frames, forms or plugins."""
+    img = "'self' data:" + (f" {tiles.origin}" if tiles else "")
+    return (
+        "default-src 'none'; script-src 'self'; style-src 'self'; "
+        f"img-src {img}; font-src 'self'; connect-src 'none'; base-uri 'none'; "
+        "form-action 'none'; object-src 'none'"
+    )
+
+
+def _bounds(data: WebmapData, areas: Optional[Areas]) -> list[list[float]]:
+    lon, lat = data.point_lon, data.point_lat
+    if areas is not None and areas.names:
+        ax, ay = areas.vertices()
+        lon, lat = np.concatenate([lon, ax]), np.concatenate([lat, ay])
+    if lon.size == 0:
+        return [[49.9, -8.0], [58.7, 1.8]]
+    # rounded to 2 dp (about 1 km) and widened: a view, not a location
+    return [
+        [float(np.floor(lat.min() * 100) / 100), float(np.floor(lon.min() * 100) / 100)],
+        [float(np.ceil(lat.max() * 100) / 100), float(np.ceil(lon.max() * 100) / 100)],
+    ]
+
+
+def _summaries_base(option: str, out_dir: Path) -> Optional[str]:
+    if option == "no":
+        return None
+    if option == "yes" or (out_dir.parent / "neighbourhoods").is_dir():
+        return "../neighbourhoods/"
+    return None
+
+
+def _write_folder(
+    stage: Path,
+    options: WebmapOptions,
+    street: pd.DataFrame,
+    data: WebmapData,
+    areas: Optional[Areas],
+    tiles: Optional[TileSource],
+    sources: list[str],
+    feedback: Feedback,
+) -> None:
+    import jinja2
+
+    (stage / "data").mkdir()
+    (stage / "assets").mkdir()
+    for src, target in vendor_files():
+        dest = stage / "vendor" / target
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, dest)
+    for name in ("webmap.js", "webmap.css"):
+        shutil.copyfile(TEMPLATE_DIR / name, stage / "assets" / name)
+    feedback.set_progress(10)
+
+    downloads = []
+    if options.copy_csv:
+        (stage / "downloads").mkdir()
+        for month, rows in street.groupby("Month", sort=True):
+            feedback.check()
+            name = f"{month}-street.csv"
+            write_public_csv(rows[list(PUBLIC_COLUMNS)], stage / "downloads" / name)
+            size = (stage / "downloads" / name).stat().st_size
+            downloads.append(
+                {
+                    "href": f"downloads/{name}",
+                    "text": f"Street-level crime, {_month_text(month)} (CSV, {len(rows):,} rows)",
+                    "size": _size_text(size),
+                }
+            )
+    feedback.set_progress(50)
+
+    summaries_base = _summaries_base(options.summaries, Path(options.out_dir))
+    area_index = {name: i for i, name in enumerate(data.data["areas"])}
+    if areas is not None:
+        geo = areas_geojson(areas, area_index, summaries_base)
+        (stage / "data" / "areas.js").write_text(_areas_js(geo), encoding="utf-8")
+    (stage / "data" / "points.js").write_text(_points_js(data), encoding="utf-8")
+    feedback.set_progress(80)
+    attributions = [OGL] + ([BOUNDARY_ATTRIBUTION] if areas is not None else [])
+    config = {
+        "title": options.title,
+        "tiles": (
+            {"url": tiles.url, "attribution": tiles.attribution, "max_zoom": tiles.max_zoom}
+            if tiles
+            else None
+        ),
+        "data_attribution": "Crime data: police.uk, Open Government Licence v3.0",
+        "outline": OUTLINE_COLOUR,
+        "no_data": NO_DATA_COLOUR,
+        "ramp": sequential_colours(5),
+        "bounds": _bounds(data, areas),
+        "area_kind": (
+            "neighbourhoods" if areas is not None else "local authority districts (from LSOA names)"
+        ),
+    }
+    (stage / "data" / "config.js").write_text(_js_file("CM_CONFIG", config), encoding="utf-8")
+    months = data.months
+    period = (
+        _month_text(months[0])
+        if len(months) == 1
+        else f"{_month_text(months[0])} to {_month_text(months[-1])}"
+    )
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    html = env.get_template("index.html.j2").render(
+        title=options.title,
+        csp=csp(tiles),
+        period_text=period,
+        release_month_text=_month_text(months[-1]),
+        downloads=downloads,
+        licence=OGL,
+        attributions=attributions[1:],
+        tiles_attribution_text=(f"Basemap {tiles.attribution}." if tiles else ""),
+        sources_text=", ".join(sources[:20]) + (" and more" if len(sources) > 20 else ""),
+        has_areas=areas is not None,
+    )
+    (stage / "index.html").write_text(html, encoding="utf-8")
+    feedback.set_progress(100)
+
+
+def _release_points(street: pd.DataFrame) -> Any:
+    """The release's own distinct points as a map-points-like object for the gate."""
+    lon = pd.to_numeric(street["Longitude"], errors="coerce").to_numpy()
+    lat = pd.to_numeric(street["Latitude"], errors="coerce").to_numpy()
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    frame = street.loc[ok, ["Longitude", "Latitude", "Location", "LSOA code", "LSOA name"]]
+    frame = frame.drop_duplicates(["Longitude", "Latitude"])
+
+    class _Points:
+        longitude = pd.to_numeric(frame["Longitude"]).to_numpy(np.float64)
+        latitude = pd.to_numeric(frame["Latitude"]).to_numpy(np.float64)
+        label = frame["Location"].to_numpy(dtype=object)
+        lsoa_code = frame["LSOA code"].to_numpy(dtype=object)
+        lsoa_name = frame["LSOA name"].to_numpy(dtype=object)
+
+    return _Points()
+
+
+def _empty_raw() -> pd.DataFrame:
+    from ..common.schema import CRIME_COLUMNS
+
+    return pd.DataFrame({name: pd.Series(dtype=object) for name in CRIME_COLUMNS})
+
+
+PUBLIC_ONLY_CHECKS = (
+    "public_schema",
+    "coordinates_are_map_points",
+    "no_dates_finer_than_month",
+)
+
+
+def gate_folder(
+    folder: Path, street: pd.DataFrame, options: WebmapOptions, areas: Optional[Areas]
+) -> str:
+    """Run the leak gate on the staged folder; raise LeakError on failure.
+
+    With the raw crimes: all six checks against them. Without (police.uk downloads): the
+    checks that need no raw table (exact public schema, every coordinate one of the release's
+    own points or an outline vertex, no day-precise dates) against an empty raw table.
+    """
+    from ..gate.leak_gate import LeakError, check_release
+
+    extra = areas.vertices() if areas is not None else None
+    public_values = list(areas.names) if areas is not None else []
+    if options.raw is not None:
+        if options.points is None:
+            raise WebmapInputError("the leak gate needs the map points the release used")
+        report = check_release(
+            options.raw,
+            folder,
+            options.points,
+            extra_allowed_coordinates=extra,
+            extra_public_values=public_values,
+        )
+        if not report.passed:
+            raise LeakError(report.message().replace(str(folder), str(options.out_dir)))
+        return report.message()
+    report = check_release(
+        _empty_raw(),
+        folder,
+        _release_points(street),
+        extra_allowed_coordinates=extra,
+        extra_public_values=public_values,
+    )
+    failed = [c for c in report.checks if not c.passed and c.name in PUBLIC_ONLY_CHECKS]
+    if failed:
+        report.checks = [c for c in report.checks if c.name in PUBLIC_ONLY_CHECKS]
+        report.passed = False
+        raise LeakError(report.message().replace(str(folder), str(options.out_dir)))
+    return (
+        "Public-schema checks passed (no raw crimes at hand: "
+        + ", ".join(PUBLIC_ONLY_CHECKS)
+        + ")."
+    )
+
+
+def _commit_folder(stage: Path, target: Path) -> None:
+    """Swap the staged folder into place; the old export is removed only once the new one
+    is there (a crash between the two renames leaves the old one beside, never neither)."""
+    old = None
+    if target.exists():
+        if not target.is_dir():
+            raise WebmapInputError(f"{target} exists and is not a folder")
+        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=str(target.parent)))
+        os.rmdir(old)
+        os.replace(target, old)
+    try:
+        os.replace(stage, target)
+    except OSError:
+        if old is not None:
+            os.replace(old, target)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _folder_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def export_webmap(options: WebmapOptions, feedback: Optional[Feedback] = None) -> WebmapResult:
+    """Write the web map folder at options.out_dir (all or nothing); see the module docstring.
+
+    Raises WebmapInputError (bad input), LeakError (gate refused), VendorMissing (no
+    JavaScript libraries) or Cancelled; in every case the previous export is untouched.
+    """
+    started = time.perf_counter()
+    feedback = feedback or Feedback()
+    tiles = tile_source(options.tiles, options.tiles_attribution)
+    target = Path(options.out_dir)
+    vendor_files()  # fail before any work when the libraries are missing
+    feedback.check()
+    inputs = read_release_inputs(options.inputs)
+    warnings = list(inputs.warnings)
+    feedback.set_progress(20)
+    feedback.check()
+    areas = None
+    point_areas = None
+    if options.neighbourhoods:
+        areas = read_areas(options.neighbourhoods, options.name_field, options.population_field)
+
+        def point_areas(lon, lat, _codes, _names):  # noqa: ANN001, ANN202
+            return assign(areas, lon, lat)
+
+    data = aggregate(
+        inputs.street,
+        inputs.outcomes,
+        point_areas=point_areas,
+        area_names=areas.names if areas is not None else (),
+    )
+    feedback.set_progress(40)
+    feedback.check()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-", dir=str(target.parent)))
+    try:
+        _write_folder(
+            stage,
+            options,
+            inputs.street,
+            data,
+            areas,
+            tiles,
+            inputs.sources,
+            ScaledFeedback(feedback, 40, 70),
+        )
+        feedback.check()
+        gate = gate_folder(stage, inputs.street, options, areas).replace(str(stage), str(target))
+        feedback.set_progress(95)
+        feedback.check()
+        os.chmod(stage, 0o777 & ~_umask())
+        _commit_folder(stage, target)
+    finally:
+        if stage.exists():
+            shutil.rmtree(stage, ignore_errors=True)
+    feedback.set_progress(100)
+    return WebmapResult(
+        out_dir=target,
+        index=target / "index.html",
+        crimes=data.crimes,
+        mapped=data.mapped,
+        points=data.points,
+        months=data.months,
+        bytes=_folder_bytes(target),
+        gate=gate,
+        warnings=warnings,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -1,0 +1,65 @@
+"""The web map export from paths: the one call the command line, Processing and the dock make.
+
+Opens the raw crimes and map points the way check-release does (core.release.pipeline) when
+they are given, so the full leak gate runs; without them the export is gated on the public
+checks only (police.uk downloads have no raw table behind them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Optional, Union
+
+from ..common.feedback import Feedback, ScaledFeedback
+from .webmap_export import WebmapOptions, WebmapResult, export_webmap
+
+PathLike = Union[str, Path]
+
+
+def run_webmap(
+    releases: Sequence[PathLike],
+    out_dir: PathLike,
+    *,
+    raw: Any = None,
+    points: Any = None,
+    profile_path: Optional[PathLike] = None,
+    feedback: Optional[Feedback] = None,
+    **settings: Any,
+) -> WebmapResult:
+    """Export ``releases`` into ``out_dir`` (the map folder itself, e.g. <out>/map).
+
+    ``raw``: extract paths (or a CrimesInput); ``points``: a map points file or MapPoints;
+    both or neither. ``settings``: the other WebmapOptions fields (title, tiles,
+    neighbourhoods...). Returns the WebmapResult with file errors of the raw load appended to
+    its warnings.
+    """
+    from ..release.release_files import ReleaseInputError
+
+    feedback = feedback or Feedback()
+    if (raw is None) != (points is None):
+        raise ReleaseInputError(
+            "the leak gate against the raw crimes needs both the raw extracts and the map "
+            "points the release was snapped to"
+        )
+    crimes = point_set = None
+    file_errors: list[str] = []
+    if raw is not None:
+        from ..release.pipeline import (
+            check_crimes_paths,
+            open_release_inputs,
+            release_profile,
+        )
+
+        if not hasattr(raw, "crimes"):
+            check_crimes_paths(raw)
+        profile = release_profile(profile_path)
+        source, point_set, _ = open_release_inputs(raw, points, profile, feedback, 5.0, 30.0)
+        crimes = source.crimes
+        file_errors = list(source.file_errors)
+    options = WebmapOptions(
+        inputs=list(releases), out_dir=out_dir, raw=crimes, points=point_set, **settings
+    )
+    result = export_webmap(options, ScaledFeedback(feedback, 30.0 if raw is not None else 0, 100))
+    result.warnings.extend(file_errors)
+    return result

@@ -1,0 +1,738 @@
+/* crime_mapper web map: one record per map point, counts by (category, month), drawn on one
+ * canvas with on-the-fly grid clustering.
+ *
+ * Why not a marker per crime or a prebuilt cluster index: a filter change must recount and
+ * redraw in milliseconds at 500,000 crimes. Recounting is one pass over small typed arrays;
+ * clustering is a pass over the points in view, binned into screen cells, so nothing is
+ * rebuilt when the filter changes (supercluster would need a new index: seconds).
+ *
+ * Every text reaches the page through textContent or createTextNode, never innerHTML, so a
+ * label such as <img src=x onerror=...> shows as text. Plain ES5-style script (no modules):
+ * the page must work from file://.
+ */
+(function () {
+  "use strict";
+  var D = window.CM_DATA;
+  var C = window.CM_CONFIG;
+  var A = window.CM_AREAS || null;
+  var nM = D.months.length;
+  var nC = D.categories.length;
+  var nP = D.points.coordinates.length;
+  var nAreas = D.areas.length;
+
+  // ---- typed arrays ------------------------------------------------------------------------
+  function prefix(counts) {
+    var off = new Uint32Array(counts.length + 1);
+    for (var i = 0; i < counts.length; i++) off[i + 1] = off[i] + counts[i];
+    return off;
+  }
+  var coords = D.points.coordinates;
+  var mx = new Float64Array(nP);
+  var my = new Float64Array(nP);
+  for (var i = 0; i < nP; i++) {
+    var lon = coords[i][0], lat = coords[i][1];
+    mx[i] = (lon + 180) / 360;
+    var s = Math.sin(lat * Math.PI / 180);
+    my[i] = 0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI);
+  }
+  var pArea = Int32Array.from(D.point_area);
+  var pLabel = Int32Array.from(D.point_label);
+  var eOff = prefix(D.point_n);
+  var eKey = Uint16Array.from(D.entry_key);
+  var eCnt = Uint32Array.from(D.entry_count);
+  var oOff = prefix(D.outcome_n);
+  var oKey = Uint32Array.from(D.outcome_key);
+  var oCnt = Uint32Array.from(D.outcome_count);
+  var pCount = new Uint32Array(nP);
+  var pTop = new Uint8Array(nP);
+
+  // ---- state -------------------------------------------------------------------------------
+  var state = { len: 1, end: nM - 1, cats: new Uint8Array(nC), areasMode: "count" };
+  for (var c = 0; c < nC; c++) state.cats[c] = 1;
+  var monthSel = new Uint8Array(nM);
+  var catCount = new Float64Array(nC);
+  var monthCount = new Float64Array(nM);
+  var areaCat = new Float64Array(nAreas * nC);
+  var areaTotal = new Float64Array(nAreas);
+  var totalShown = 0, totalNoLoc = 0, placesShown = 0;
+
+  function el(tag, attrs, text) {
+    var e = document.createElement(tag);
+    if (attrs) for (var k in attrs) if (Object.prototype.hasOwnProperty.call(attrs, k)) e.setAttribute(k, attrs[k]);
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  }
+  function svgEl(tag, attrs) {
+    var e = document.createElementNS("http://www.w3.org/2000/svg", tag);
+    for (var k in attrs) if (Object.prototype.hasOwnProperty.call(attrs, k)) e.setAttribute(k, attrs[k]);
+    return e;
+  }
+  var nf = new Intl.NumberFormat("en-GB");
+  function fmt(n) { return nf.format(n); }
+  var MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
+    "September", "October", "November", "December"];
+  function monthText(m, short) {
+    var y = m.slice(0, 4), mo = parseInt(m.slice(5, 7), 10) - 1;
+    return (short ? MONTHS[mo].slice(0, 3) : MONTHS[mo]) + " " + y;
+  }
+  function periodText() {
+    var start = Math.max(0, state.end - state.len + 1);
+    if (start === state.end) return monthText(D.months[state.end]);
+    return monthText(D.months[start]) + " to " + monthText(D.months[state.end]);
+  }
+  function placeName(p) {
+    var label = D.labels[pLabel[p]];
+    return label ? "On or near " + label : "A place with no street name";
+  }
+
+  // ---- counting ----------------------------------------------------------------------------
+  function recount() {
+    var start = Math.max(0, state.end - state.len + 1);
+    for (var m = 0; m < nM; m++) monthSel[m] = (m >= start && m <= state.end) ? 1 : 0;
+    var cats = state.cats;
+    catCount.fill(0); monthCount.fill(0); areaCat.fill(0); areaTotal.fill(0);
+    var catAt = new Float64Array(nC);
+    totalShown = 0; placesShown = 0;
+    for (var p = 0; p < nP; p++) {
+      var sum = 0, a = pArea[p] * nC, best = -1, bestV = 0;
+      var e1 = eOff[p + 1];
+      for (var e = eOff[p]; e < e1; e++) {
+        var k = eKey[e], c = (k / nM) | 0, mm = k - c * nM, v = eCnt[e];
+        if (cats[c]) monthCount[mm] += v;
+        if (!monthSel[mm]) continue;
+        catCount[c] += v;
+        if (!cats[c]) continue;
+        sum += v; areaCat[a + c] += v;
+        catAt[c] += v;
+        if (catAt[c] > bestV) { bestV = catAt[c]; best = c; }
+      }
+      if (sum) {
+        for (var e2 = eOff[p]; e2 < e1; e2++) catAt[(eKey[e2] / nM) | 0] = 0;
+        placesShown++;
+      }
+      pCount[p] = sum; pTop[p] = best < 0 ? 0 : best;
+      totalShown += sum; areaTotal[pArea[p]] += sum;
+    }
+    totalNoLoc = 0;
+    var na = D.nolocation_area;
+    for (var j = 0; j < D.nolocation_key.length; j++) {
+      var k2 = D.nolocation_key[j], c2 = (k2 / nM) | 0, m2 = k2 - c2 * nM, v2 = D.nolocation_count[j];
+      if (cats[c2]) monthCount[m2] += v2;
+      if (!monthSel[m2]) continue;
+      catCount[c2] += v2;
+      if (!cats[c2]) continue;
+      totalNoLoc += v2;
+      if (na >= 0) { areaCat[na * nC + c2] += v2; areaTotal[na] += v2; }
+    }
+  }
+
+  // ---- map ---------------------------------------------------------------------------------
+  var map = L.map("map", { zoomControl: true, keyboard: true, preferCanvas: true,
+    minZoom: 4, maxZoom: 18, worldCopyJump: false, closePopupOnClick: true });
+  map.attributionControl.setPrefix(false);
+  map.attributionControl.addAttribution(C.data_attribution);
+  if (C.tiles && C.tiles.url) {
+    L.tileLayer(C.tiles.url, { maxZoom: C.tiles.max_zoom || 19, attribution: C.tiles.attribution,
+      crossOrigin: false, referrerPolicy: "no-referrer" }).addTo(map);
+  }
+  var mapEl = document.getElementById("map");
+  mapEl.setAttribute("tabindex", "0");
+  mapEl.appendChild(el("div", { "class": "cm-crosshair", "aria-hidden": "true" }));
+
+  var CELL = 64; // px: cluster cell size
+  var NO_CLUSTER_ZOOM = 16;
+  var drawn = []; // [x, y, r, kind(0 point, 1 cluster), point or list, count] in container px
+  var PointsLayer = L.Layer.extend({
+    onAdd: function (m) {
+      this._canvas = L.DomUtil.create("canvas", "cm-points leaflet-zoom-hide");
+      this._canvas.setAttribute("aria-hidden", "true");
+      m.getPanes().overlayPane.appendChild(this._canvas);
+      m.on("moveend zoomend resize viewreset", this.redraw, this);
+      this.redraw();
+    },
+    onRemove: function (m) {
+      L.DomUtil.remove(this._canvas);
+      m.off("moveend zoomend resize viewreset", this.redraw, this);
+    },
+    redraw: function () { draw(this._canvas); }
+  });
+  var pointsLayer = new PointsLayer();
+
+  function shapePath(ctx, shape, x, y, r) {
+    ctx.beginPath();
+    if (shape === "triangle") {
+      ctx.moveTo(x, y - r * 1.15); ctx.lineTo(x + r, y + r * 0.75); ctx.lineTo(x - r, y + r * 0.75);
+    } else if (shape === "square") {
+      ctx.rect(x - r * 0.85, y - r * 0.85, r * 1.7, r * 1.7);
+    } else if (shape === "diamond") {
+      ctx.moveTo(x, y - r * 1.15); ctx.lineTo(x + r * 1.15, y); ctx.lineTo(x, y + r * 1.15); ctx.lineTo(x - r * 1.15, y);
+    } else if (shape === "star") {
+      for (var i = 0; i < 10; i++) {
+        var rr = i % 2 ? r * 0.5 : r * 1.2, ang = -Math.PI / 2 + i * Math.PI / 5;
+        var px = x + rr * Math.cos(ang), py = y + rr * Math.sin(ang);
+        if (i) ctx.lineTo(px, py); else ctx.moveTo(px, py);
+      }
+    } else {
+      ctx.arc(x, y, r, 0, Math.PI * 2);
+    }
+    ctx.closePath();
+  }
+
+  function draw(canvas) {
+    var size = map.getSize();
+    var dpr = window.devicePixelRatio || 1;
+    var topLeft = map.containerPointToLayerPoint([0, 0]);
+    L.DomUtil.setPosition(canvas, topLeft);
+    canvas.width = size.x * dpr; canvas.height = size.y * dpr;
+    canvas.style.width = size.x + "px"; canvas.style.height = size.y + "px";
+    var ctx = canvas.getContext("2d");
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, size.x, size.y);
+    drawn = [];
+    var zoom = map.getZoom();
+    var scale = 256 * Math.pow(2, zoom);
+    var origin = map.getPixelBounds().min; // global pixel of container (0, 0)
+    var ox = origin.x, oy = origin.y, pad = 40, w = size.x, h = size.y;
+    var cluster = zoom < NO_CLUSTER_ZOOM;
+    var cells = new Map();
+    var singles = [];
+    for (var p = 0; p < nP; p++) {
+      var n = pCount[p];
+      if (!n) continue;
+      var x = mx[p] * scale - ox, y = my[p] * scale - oy;
+      if (x < -pad || y < -pad || x > w + pad || y > h + pad) continue;
+      if (!cluster) { singles.push(p); continue; }
+      var key = Math.floor((x + ox) / CELL) * 1048576 + Math.floor((y + oy) / CELL);
+      var cell = cells.get(key);
+      if (!cell) { cell = [0, 0, 0, []]; cells.set(key, cell); }
+      cell[0] += n; cell[1] += x * n; cell[2] += y * n; cell[3].push(p);
+    }
+    // cells -> clusters; then merge clusters whose circles would overlap (largest first)
+    var list = [];
+    cells.forEach(function (cell) {
+      if (cell[3].length === 1) { singles.push(cell[3][0]); return; }
+      list.push({ n: cell[0], sx: cell[1], sy: cell[2], pts: cell[3] });
+    });
+    list.sort(function (a, b) { return b.n - a.n; });
+    var merged = [];
+    for (var li = 0; li < list.length; li++) {
+      var it = list[li], cx0 = it.sx / it.n, cy0 = it.sy / it.n, host = null;
+      for (var mj = 0; mj < merged.length; mj++) {
+        var m = merged[mj], dx = m.sx / m.n - cx0, dy = m.sy / m.n - cy0;
+        var reach = clusterRadius(m.n) + clusterRadius(it.n) + 2;
+        if (dx * dx + dy * dy < reach * reach) { host = m; break; }
+      }
+      if (host) { host.n += it.n; host.sx += it.sx; host.sy += it.sy; host.pts = host.pts.concat(it.pts); }
+      else merged.push(it);
+    }
+    merged.forEach(function (cl) {
+      var n = cl.n, cx = cl.sx / n, cy = cl.sy / n;
+      var r = clusterRadius(n);
+      ctx.beginPath(); ctx.arc(cx, cy, r, 0, Math.PI * 2);
+      ctx.fillStyle = "rgba(255,255,255,0.92)"; ctx.fill();
+      ctx.lineWidth = 3; ctx.strokeStyle = "#23395d"; ctx.stroke();
+      ctx.fillStyle = "#1a1a1a";
+      ctx.font = "bold " + (n >= 10000 ? 10 : 12) + "px system-ui, sans-serif";
+      ctx.textAlign = "center"; ctx.textBaseline = "middle";
+      ctx.fillText(n >= 100000 ? Math.round(n / 1000) + "k" : String(n), cx, cy);
+      drawn.push([cx, cy, r, 1, cl.pts, n]);
+    });
+    for (var i = 0; i < singles.length; i++) {
+      var q = singles[i], nq = pCount[q];
+      var sx = mx[q] * scale - ox, sy = my[q] * scale - oy;
+      var cat = D.categories[pTop[q]];
+      var rq = Math.min(16, 6 + 2.2 * Math.log(nq));
+      shapePath(ctx, cat.marker, sx, sy, rq);
+      ctx.fillStyle = cat.colour; ctx.fill();
+      ctx.lineWidth = 1.5; ctx.strokeStyle = C.outline; ctx.stroke();
+      if (nq > 1) {
+        ctx.font = "bold 11px system-ui, sans-serif"; ctx.textAlign = "center"; ctx.textBaseline = "middle";
+        ctx.lineWidth = 3; ctx.strokeStyle = "#ffffff"; ctx.strokeText(String(nq), sx, sy);
+        ctx.fillStyle = "#1a1a1a"; ctx.fillText(String(nq), sx, sy);
+      }
+      drawn.push([sx, sy, Math.max(rq, 10), 0, q, nq]);
+    }
+  }
+
+  function clusterRadius(n) { return Math.min(24, 10 + 2.2 * Math.log(n)); }
+  function hit(x, y) {
+    var best = null, bestD = Infinity;
+    for (var i = 0; i < drawn.length; i++) {
+      var d = drawn[i], dx = d[0] - x, dy = d[1] - y, dd = dx * dx + dy * dy;
+      if (dd <= d[2] * d[2] && dd < bestD) { best = d; bestD = dd; }
+    }
+    return best;
+  }
+  function nearestTo(x, y) {
+    var best = null, bestD = Infinity;
+    for (var i = 0; i < drawn.length; i++) {
+      var d = drawn[i], dx = d[0] - x, dy = d[1] - y, dd = dx * dx + dy * dy;
+      if (dd < bestD) { best = d; bestD = dd; }
+    }
+    return best;
+  }
+  function boundsOf(points) {
+    var b = L.latLngBounds([]);
+    for (var i = 0; i < points.length; i++) {
+      var c = coords[points[i]]; b.extend([c[1], c[0]]);
+    }
+    return b;
+  }
+  function activate(item) {
+    if (!item) return;
+    if (item[3] === 1) {
+      var b = boundsOf(item[4]);
+      var z = Math.min(map.getBoundsZoom(b.pad(0.1)), map.getZoom() + 3, NO_CLUSTER_ZOOM);
+      if (z <= map.getZoom()) z = map.getZoom() + 1;
+      map.setView(b.getCenter(), z);
+    } else {
+      openPointPopup(item[4]);
+    }
+  }
+
+  // ---- popups ------------------------------------------------------------------------------
+  var lastFocus = null;
+  function shapeSvg(cat, size) {
+    var s = size || 16, svg = svgEl("svg", { width: s, height: s, viewBox: "-10 -10 20 20",
+      "aria-hidden": "true", focusable: "false", "class": "shape" });
+    var d;
+    if (cat.marker === "triangle") d = "M0,-9 L8,6 L-8,6 Z";
+    else if (cat.marker === "square") d = "M-7,-7 H7 V7 H-7 Z";
+    else if (cat.marker === "diamond") d = "M0,-9 L9,0 L0,9 L-9,0 Z";
+    else if (cat.marker === "star") d = "M0,-9.5 L2.4,-3.3 L9,-2.9 L3.9,1.3 L5.6,7.7 L0,4.1 L-5.6,7.7 L-3.9,1.3 L-9,-2.9 L-2.4,-3.3 Z";
+    else d = "M-8,0 A8,8 0 1,0 8,0 A8,8 0 1,0 -8,0 Z";
+    svg.appendChild(svgEl("path", { d: d, fill: cat.colour, stroke: C.outline, "stroke-width": "1.5" }));
+    return svg;
+  }
+  function pointPopupContent(p) {
+    var box = el("div", { "class": "cm-popup" });
+    var h = el("h3", { tabindex: "-1" }, placeName(p));
+    box.appendChild(h);
+    box.appendChild(el("p", null, D.areas[pArea[p]]));
+    box.appendChild(el("p", null, fmt(pCount[p]) + (pCount[p] === 1 ? " crime" : " crimes") +
+      ", " + periodText() + (totalCatsSelected() < nC ? " (selected types)" : "")));
+    var byCat = new Float64Array(nC), byMonth = new Float64Array(nM);
+    for (var e = eOff[p]; e < eOff[p + 1]; e++) {
+      var k = eKey[e], c = (k / nM) | 0, m = k - c * nM;
+      if (monthSel[m] && state.cats[c]) { byCat[c] += eCnt[e]; byMonth[m] += eCnt[e]; }
+    }
+    var t = el("table"); t.appendChild(el("caption", null, "By crime type"));
+    var tb = el("tbody");
+    for (var c2 = 0; c2 < nC; c2++) {
+      if (!byCat[c2]) continue;
+      var tr = el("tr"), th = el("th", { scope: "row" });
+      th.appendChild(shapeSvg(D.categories[c2], 14));
+      th.appendChild(document.createTextNode(D.categories[c2].name));
+      tr.appendChild(th); tr.appendChild(el("td", { "class": "num" }, fmt(byCat[c2]))); tb.appendChild(tr);
+    }
+    t.appendChild(tb); box.appendChild(t);
+    if (state.len > 1) {
+      var t2 = el("table"); t2.appendChild(el("caption", null, "By month"));
+      var tb2 = el("tbody");
+      for (var m2 = 0; m2 < nM; m2++) {
+        if (!monthSel[m2]) continue;
+        var tr2 = el("tr");
+        tr2.appendChild(el("th", { scope: "row" }, monthText(D.months[m2], true)));
+        tr2.appendChild(el("td", { "class": "num" }, fmt(byMonth[m2]))); tb2.appendChild(tr2);
+      }
+      t2.appendChild(tb2); box.appendChild(t2);
+    }
+    var nO = D.outcomes.length, byOut = new Float64Array(nO);
+    var anyOut = false;
+    for (var o = oOff[p]; o < oOff[p + 1]; o++) {
+      var ok = oKey[o], oi = (ok / nM) | 0, om = ok - oi * nM;
+      if (monthSel[om]) { byOut[oi] += oCnt[o]; anyOut = true; }
+    }
+    if (anyOut) {
+      var t3 = el("table"); t3.appendChild(el("caption", null, "Latest outcomes (all crime types)"));
+      var tb3 = el("tbody");
+      var order = [];
+      for (var i3 = 0; i3 < nO; i3++) if (byOut[i3]) order.push(i3);
+      order.sort(function (a, b) { return byOut[b] - byOut[a]; });
+      for (var j = 0; j < order.length; j++) {
+        var tr3 = el("tr");
+        tr3.appendChild(el("th", { scope: "row" }, D.outcomes[order[j]]));
+        tr3.appendChild(el("td", { "class": "num" }, fmt(byOut[order[j]]))); tb3.appendChild(tr3);
+      }
+      t3.appendChild(tb3); box.appendChild(t3);
+    }
+    box.appendChild(el("p", { "class": "hint" }, "The location is approximate: an anonymous map point near where the crimes happened."));
+    return box;
+  }
+  var popup = L.popup({ maxWidth: 320, autoPanPadding: [20, 20] });
+  function openPointPopup(p) {
+    lastFocus = document.activeElement;
+    var c = coords[p];
+    popup.setLatLng([c[1], c[0]]).setContent(pointPopupContent(p)).openOn(map);
+    focusPopup();
+  }
+  function focusPopup() {
+    var node = popup.getElement && popup.getElement();
+    var h = node && node.querySelector("h3");
+    if (h) h.focus();
+    var close = node && node.querySelector(".leaflet-popup-close-button");
+    if (close) { close.setAttribute("aria-label", "Close"); close.setAttribute("role", "button"); }
+  }
+  map.on("popupclose", function () {
+    if (lastFocus && document.body.contains(lastFocus)) lastFocus.focus();
+    lastFocus = null;
+  });
+  document.addEventListener("keydown", function (ev) {
+    if (ev.key === "Escape" && map.hasLayer(popup)) map.closePopup();
+  });
+
+  map.on("click", function (ev) {
+    var pt = ev.containerPoint, item = hit(pt.x, pt.y);
+    if (item) { activate(item); return; }
+    if (areaLayer) areaClick(ev.latlng);
+  });
+  mapEl.addEventListener("keydown", function (ev) {
+    if (ev.target !== mapEl) return;
+    if (ev.key === "Enter" || ev.key === " ") {
+      var size = map.getSize();
+      var item = nearestTo(size.x / 2, size.y / 2);
+      if (item) { ev.preventDefault(); activate(item); }
+    }
+  });
+  mapEl.addEventListener("mousemove", function (ev) {
+    var r = mapEl.getBoundingClientRect();
+    mapEl.style.cursor = hit(ev.clientX - r.left, ev.clientY - r.top) ? "pointer" : "";
+  });
+
+  // ---- areas (neighbourhood outlines, choropleth) ------------------------------------------
+  var areaLayer = null, areaFeatureIdx = [], areaBreaks = [];
+  function areaValue(a) {
+    if (state.areasMode === "rate") {
+      var pop = A.features[a].properties.population;
+      return pop ? areaTotal[A.features[a].properties.area] * 1000 / pop : null;
+    }
+    return areaTotal[A.features[a].properties.area];
+  }
+  function computeBreaks() {
+    var vals = [];
+    for (var i = 0; i < A.features.length; i++) { var v = areaValue(i); if (v !== null) vals.push(v); }
+    vals.sort(function (a, b) { return a - b; });
+    var br = [];
+    for (var q = 1; q < 5; q++) br.push(vals.length ? vals[Math.floor(q * (vals.length - 1) / 5)] : 0);
+    areaBreaks = br;
+  }
+  function classOf(v) {
+    var k = 0;
+    while (k < areaBreaks.length && v > areaBreaks[k]) k++;
+    return k;
+  }
+  function styleArea(feature) {
+    var i = feature.properties.index;
+    if (state.areasMode === "none") return { color: "#23395d", weight: 1.5, fillOpacity: 0 };
+    var v = areaValue(i);
+    if (v === null) return { color: "#23395d", weight: 1, fillColor: C.no_data, fillOpacity: 0.45 };
+    return { color: "#23395d", weight: 1, fillColor: C.ramp[classOf(v)], fillOpacity: 0.45 };
+  }
+  function ringContains(ring, x, y) {
+    var inside = false;
+    for (var i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+      var xi = ring[i][0], yi = ring[i][1], xj = ring[j][0], yj = ring[j][1];
+      if (((yi > y) !== (yj > y)) && (x < (xj - xi) * (y - yi) / (yj - yi) + xi)) inside = !inside;
+    }
+    return inside;
+  }
+  function featureContains(f, x, y) {
+    var g = f.geometry, polys = g.type === "Polygon" ? [g.coordinates] : g.coordinates;
+    for (var i = 0; i < polys.length; i++) {
+      if (!ringContains(polys[i][0], x, y)) continue;
+      var hole = false;
+      for (var h = 1; h < polys[i].length; h++) if (ringContains(polys[i][h], x, y)) hole = true;
+      if (!hole) return true;
+    }
+    return false;
+  }
+  function areaPopupContent(i) {
+    var props = A.features[i].properties, a = props.area;
+    var box = el("div", { "class": "cm-popup" });
+    box.appendChild(el("h3", { tabindex: "-1" }, props.name));
+    box.appendChild(el("p", null, fmt(areaTotal[a]) + " crimes, " + periodText()));
+    if (props.population) box.appendChild(el("p", null, (areaTotal[a] * 1000 / props.population).toFixed(1) +
+      " per 1,000 residents (population " + fmt(props.population) + ")"));
+    if (props.summary) {
+      var p = el("p"); p.appendChild(el("a", { href: props.summary }, "Neighbourhood summary for " + props.name));
+      box.appendChild(p);
+    }
+    return box;
+  }
+  function openAreaPopup(i, latlng) {
+    lastFocus = document.activeElement;
+    popup.setLatLng(latlng).setContent(areaPopupContent(i)).openOn(map);
+    focusPopup();
+  }
+  function areaClick(latlng) {
+    for (var i = 0; i < A.features.length; i++) {
+      if (featureContains(A.features[i], latlng.lng, latlng.lat)) { openAreaPopup(i, latlng); return; }
+    }
+  }
+  if (A) {
+    map.createPane("areas"); map.getPane("areas").style.zIndex = 350;
+    for (var fi = 0; fi < A.features.length; fi++) A.features[fi].properties.index = fi;
+    areaLayer = L.geoJSON(A, { pane: "areas", interactive: false, style: styleArea }).addTo(map);
+    document.getElementById("areas-mode-group").hidden = false;
+    var anyPop = A.features.some(function (f) { return !!f.properties.population; });
+    if (!anyPop) document.getElementById("rate-option").hidden = true;
+  }
+  pointsLayer.addTo(map);
+
+  // ---- controls ----------------------------------------------------------------------------
+  var endSel = document.getElementById("period-end");
+  var lenSel = document.getElementById("period-length");
+  for (var mi = nM - 1; mi >= 0; mi--) {
+    endSel.appendChild(el("option", { value: String(mi) }, monthText(D.months[mi])));
+  }
+  if (nM < 12) lenSel.querySelector('option[value="12"]').hidden = true;
+  if (nM < 3) lenSel.querySelector('option[value="3"]').hidden = true;
+  if (nM > 12) lenSel.appendChild(el("option", { value: String(nM) }, "All " + nM + " months"));
+
+  var catList = document.getElementById("category-list");
+  var catBoxes = [], catCountEls = [];
+  D.categories.forEach(function (cat, ci) {
+    var li = el("li"), id = "cat-" + ci;
+    var input = el("input", { type: "checkbox", id: id, value: cat.slug });
+    input.checked = true;
+    var label = el("label", { "for": id });
+    label.appendChild(input);
+    label.appendChild(shapeSvg(cat, 18));
+    label.appendChild(el("span", { "class": "name" }, cat.label));
+    var cnt = el("span", { "class": "count" }, "0");
+    label.appendChild(cnt);
+    li.appendChild(label); catList.appendChild(li);
+    input.addEventListener("change", function () { state.cats[ci] = input.checked ? 1 : 0; update(); });
+    catBoxes.push(input); catCountEls.push(cnt);
+  });
+  function setAllCats(v) {
+    for (var i = 0; i < nC; i++) { state.cats[i] = v; catBoxes[i].checked = !!v; }
+    update();
+  }
+  document.getElementById("cat-all").addEventListener("click", function () { setAllCats(1); });
+  document.getElementById("cat-none").addEventListener("click", function () { setAllCats(0); });
+  lenSel.addEventListener("change", function () { state.len = parseInt(lenSel.value, 10); update(); });
+  endSel.addEventListener("change", function () { state.end = parseInt(endSel.value, 10); update(); });
+  document.querySelectorAll('input[name="areas-mode"]').forEach(function (r) {
+    r.addEventListener("change", function () { if (r.checked) { state.areasMode = r.value; update(); } });
+  });
+  document.querySelectorAll("[data-pan]").forEach(function (b) {
+    b.addEventListener("click", function () {
+      var s = map.getSize(), d = { up: [0, -s.y / 3], down: [0, s.y / 3], left: [-s.x / 3, 0], right: [s.x / 3, 0] };
+      map.panBy(d[b.getAttribute("data-pan")]);
+    });
+  });
+  var fullBounds = L.latLngBounds(C.bounds[0], C.bounds[1]);
+  document.getElementById("zoom-all").addEventListener("click", function () { map.fitBounds(fullBounds); });
+  function totalCatsSelected() { var n = 0; for (var i = 0; i < nC; i++) n += state.cats[i]; return n; }
+
+  // ---- trend, legend, table, status --------------------------------------------------------
+  function renderTrend() {
+    var box = document.getElementById("trend");
+    box.textContent = "";
+    var max = 0;
+    for (var m = 0; m < nM; m++) max = Math.max(max, monthCount[m]);
+    var W = 300, H = 70, bw = W / Math.max(nM, 1);
+    var parts = [];
+    var svg = svgEl("svg", { viewBox: "0 0 " + W + " " + (H + 14), role: "img",
+      "aria-labelledby": "trend-heading trend-desc" });
+    for (var m2 = 0; m2 < nM; m2++) {
+      var hgt = max ? Math.max(1, monthCount[m2] / max * H) : 0;
+      var sel = monthSel[m2];
+      svg.appendChild(svgEl("rect", { x: (m2 * bw + 1).toFixed(1), y: (H - hgt).toFixed(1),
+        width: Math.max(1, bw - 2).toFixed(1), height: hgt.toFixed(1),
+        fill: sel ? "#23395d" : "#9aa5b8" }));
+      if (sel) svg.appendChild(svgEl("rect", { x: (m2 * bw + 1).toFixed(1), y: H + 4,
+        width: Math.max(1, bw - 2).toFixed(1), height: 4, fill: "#1a1a1a" }));
+      parts.push(monthText(D.months[m2], true) + " " + fmt(monthCount[m2]));
+    }
+    box.appendChild(svg);
+    box.appendChild(el("p", { id: "trend-desc", "class": "trend-text" },
+      "Crimes of the selected types per month (selected period marked below the bars): " + parts.join(", ") + "."));
+  }
+  function renderLegend() {
+    var lg = document.getElementById("legend");
+    lg.textContent = "";
+    if (!A || state.areasMode === "none") return;
+    lg.appendChild(el("p", null, state.areasMode === "rate" ? "Area shading: crimes per 1,000 residents" : "Area shading: number of crimes"));
+    var ul = el("ul"), lo = 0;
+    for (var k = 0; k <= areaBreaks.length; k++) {
+      var hi = k < areaBreaks.length ? areaBreaks[k] : null;
+      var li = el("li"), sw = el("span", { "class": "swatch", "aria-hidden": "true" });
+      sw.style.background = C.ramp[k];
+      li.appendChild(sw);
+      var dec = state.areasMode === "rate" ? 1 : 0;
+      li.appendChild(document.createTextNode(hi === null ? "over " + lo.toFixed(dec) : (k ? "over " + lo.toFixed(dec) + " to " : "up to ") + hi.toFixed(dec)));
+      ul.appendChild(li);
+      if (hi !== null) lo = hi;
+    }
+    lg.appendChild(ul);
+  }
+  function renderTable() {
+    var table = document.getElementById("count-table");
+    document.getElementById("table-caption").textContent = "Crimes by area and crime type, " + periodText() +
+      ". Areas: " + C.area_kind + ".";
+    var thead = table.tHead, tbody = table.tBodies[0];
+    thead.textContent = ""; tbody.textContent = "";
+    var hr = el("tr");
+    hr.appendChild(el("th", { scope: "col" }, "Area"));
+    var cols = [];
+    for (var c = 0; c < nC; c++) if (state.cats[c]) { cols.push(c); hr.appendChild(el("th", { scope: "col", "class": "num" }, D.categories[c].name)); }
+    hr.appendChild(el("th", { scope: "col", "class": "num" }, "Total"));
+    thead.appendChild(hr);
+    var order = [];
+    for (var a = 0; a < nAreas; a++) if (areaTotal[a] || a !== D.nolocation_area) order.push(a);
+    order.sort(function (x, y) { return areaTotal[y] - areaTotal[x] || (D.areas[x] < D.areas[y] ? -1 : 1); });
+    var frag = document.createDocumentFragment();
+    var colTotals = new Float64Array(nC);
+    for (var r = 0; r < order.length; r++) {
+      var ai = order[r], tr = el("tr");
+      tr.appendChild(el("th", { scope: "row" }, D.areas[ai]));
+      for (var j = 0; j < cols.length; j++) {
+        var v = areaCat[ai * nC + cols[j]]; colTotals[cols[j]] += v;
+        tr.appendChild(el("td", { "class": "num" }, fmt(v)));
+      }
+      tr.appendChild(el("td", { "class": "num" }, fmt(areaTotal[ai])));
+      frag.appendChild(tr);
+    }
+    var ft = el("tr");
+    ft.appendChild(el("th", { scope: "row" }, "All areas"));
+    var all = 0;
+    for (var j2 = 0; j2 < cols.length; j2++) { ft.appendChild(el("td", { "class": "num" }, fmt(colTotals[cols[j2]]))); all += colTotals[cols[j2]]; }
+    ft.appendChild(el("td", { "class": "num" }, fmt(all)));
+    frag.appendChild(ft);
+    tbody.appendChild(frag);
+  }
+  function renderCounts() {
+    for (var c = 0; c < nC; c++) catCountEls[c].textContent = fmt(catCount[c]);
+    var msg = "Showing " + fmt(totalShown) + (totalShown === 1 ? " crime" : " crimes") + " at " +
+      fmt(placesShown) + (placesShown === 1 ? " place" : " places") + ", " + periodText() + ".";
+    if (totalNoLoc) msg += " " + fmt(totalNoLoc) + " more have no published location (in the table only).";
+    var status = document.getElementById("status");
+    status.textContent = msg;
+    status.setAttribute("data-shown", String(totalShown));
+    status.setAttribute("data-nolocation", String(totalNoLoc));
+  }
+
+  // ---- permalink ---------------------------------------------------------------------------
+  var restoring = false;
+  function writeHash() {
+    if (restoring) return;
+    var c = map.getCenter(), cats = [];
+    for (var i = 0; i < nC; i++) if (state.cats[i]) cats.push(D.categories[i].slug);
+    var parts = ["m=" + D.months[state.end], "n=" + state.len,
+      "c=" + (cats.length === nC ? "all" : cats.join(",")),
+      "z=" + map.getZoom(), "ll=" + c.lat.toFixed(3) + "," + c.lng.toFixed(3)];
+    if (A) parts.push("a=" + state.areasMode);
+    var h = "#" + parts.join("&");
+    if (location.hash !== h) history.replaceState(null, "", h);
+  }
+  function readHash() {
+    var h = location.hash.replace(/^#/, ""), out = {};
+    h.split("&").forEach(function (kv) {
+      var i = kv.indexOf("=");
+      if (i > 0) out[decodeURIComponent(kv.slice(0, i))] = decodeURIComponent(kv.slice(i + 1));
+    });
+    var mIdx = D.months.indexOf(out.m);
+    if (mIdx >= 0) state.end = mIdx;
+    var n = parseInt(out.n, 10);
+    if ([1, 3, 12, nM].indexOf(n) >= 0) state.len = n;
+    if (out.c) {
+      var want = out.c === "all" ? null : out.c.split(",");
+      for (var i = 0; i < nC; i++) state.cats[i] = (!want || want.indexOf(D.categories[i].slug) >= 0) ? 1 : 0;
+    }
+    if (A && ["none", "count", "rate"].indexOf(out.a) >= 0) state.areasMode = out.a;
+    var ll = (out.ll || "").split(","), z = parseInt(out.z, 10);
+    if (ll.length === 2 && isFinite(+ll[0]) && isFinite(+ll[1]) && z >= 4 && z <= 18) {
+      return { center: [+ll[0], +ll[1]], zoom: z };
+    }
+    return null;
+  }
+  function syncControls() {
+    endSel.value = String(state.end); lenSel.value = String(state.len);
+    for (var i = 0; i < nC; i++) catBoxes[i].checked = !!state.cats[i];
+    document.querySelectorAll('input[name="areas-mode"]').forEach(function (r) { r.checked = r.value === state.areasMode; });
+  }
+
+  // ---- search ------------------------------------------------------------------------------
+  var searchIndex = null;
+  function buildSearch() {
+    var seen = new Map(), items = [];
+    if (A) A.features.forEach(function (f, i) { items.push({ text: f.properties.name, kind: "Area", feature: i }); });
+    else D.areas.forEach(function (name, a) { if (a !== D.nolocation_area) items.push({ text: name, kind: "Area", area: a, points: [] }); });
+    var areaItems = {};
+    items.forEach(function (it) { if (it.area !== undefined) areaItems[it.area] = it; });
+    for (var p = 0; p < nP; p++) {
+      if (areaItems[pArea[p]]) areaItems[pArea[p]].points.push(p);
+      var label = D.labels[pLabel[p]];
+      if (!label) continue;
+      var key = pLabel[p] + ":" + pArea[p];
+      var it = seen.get(key);
+      if (!it) { it = { text: "On or near " + label + ", " + D.areas[pArea[p]], kind: "Street", points: [] }; seen.set(key, it); items.push(it); }
+      it.points.push(p);
+    }
+    items.forEach(function (it) { it.lower = it.text.toLowerCase(); });
+    return items;
+  }
+  var searchInput = document.getElementById("search-input");
+  var searchResults = document.getElementById("search-results");
+  searchInput.addEventListener("input", function () {
+    var q = searchInput.value.trim().toLowerCase();
+    searchResults.textContent = "";
+    if (q.length < 2) return;
+    if (!searchIndex) searchIndex = buildSearch();
+    var hits = [];
+    for (var i = 0; i < searchIndex.length && hits.length < 12; i++) {
+      var it = searchIndex[i], at = it.lower.indexOf(q);
+      if (at >= 0) hits.push(it);
+    }
+    if (!hits.length) { searchResults.appendChild(el("li", null, "No matches.")); return; }
+    hits.forEach(function (it) {
+      var li = el("li"), b = el("button", { type: "button" }, it.kind + ": " + it.text);
+      b.addEventListener("click", function () { goTo(it); });
+      li.appendChild(b); searchResults.appendChild(li);
+    });
+  });
+  function goTo(it) {
+    if (it.feature !== undefined) {
+      var lyr = null;
+      areaLayer.eachLayer(function (l) { if (l.feature.properties.index === it.feature) lyr = l; });
+      if (lyr) { var b = lyr.getBounds(); map.fitBounds(b); openAreaPopup(it.feature, b.getCenter()); }
+      return;
+    }
+    if (!it.points.length) return;
+    if (it.points.length === 1) {
+      var c = coords[it.points[0]];
+      map.setView([c[1], c[0]], Math.max(map.getZoom(), NO_CLUSTER_ZOOM));
+      openPointPopup(it.points[0]);
+    } else {
+      map.fitBounds(boundsOf(it.points).pad(0.2), { maxZoom: NO_CLUSTER_ZOOM });
+    }
+  }
+
+  // ---- update cycle ------------------------------------------------------------------------
+  function update() {
+    recount();
+    pointsLayer.redraw();
+    if (areaLayer) { computeBreaks(); areaLayer.setStyle(styleArea); }
+    renderCounts(); renderTrend(); renderLegend(); renderTable();
+    if (map.hasLayer(popup)) map.closePopup();
+    writeHash();
+  }
+  map.on("moveend", writeHash);
+  window.addEventListener("hashchange", function () {
+    restoring = true;
+    var view = readHash(); syncControls(); update();
+    if (view) map.setView(view.center, view.zoom);
+    restoring = false; writeHash();
+  });
+
+  var view = readHash();
+  syncControls();
+  if (view) map.setView(view.center, view.zoom); else map.fitBounds(fullBounds);
+  update();
+  window.CM_READY = true;
+  document.documentElement.setAttribute("data-cm-ready", "1");
+  window.CM_APP = { state: state, update: update, map: map, syncControls: syncControls,
+    totals: function () { return { shown: totalShown, nolocation: totalNoLoc, places: placesShown }; } };
+})();

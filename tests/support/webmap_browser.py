@@ -1,0 +1,78 @@
+"""Drive Debian's chromium with Playwright for the web map tests and benchmarks.
+
+Playwright cannot download browsers here, so it launches /usr/bin/chromium by path with the
+flags a locked-down headless run needs. Tile requests to the configured host are answered
+with a blank PNG (the machine has no network, and a test must not depend on one); every
+request is recorded so a test can prove nothing else left the machine.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+REPO = Path(__file__).resolve().parent.parent.parent
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+# 1x1 transparent PNG
+BLANK_PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
+)
+TILE_HOST = "tile.openstreetmap.org"
+
+
+@dataclass
+class PageRecord:
+    console: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+
+def launch(playwright: Any) -> Any:
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+
+
+def open_page(
+    browser: Any, url: str, width: int = 1280, height: int = 900, bypass_csp: bool = False
+) -> tuple[Any, PageRecord]:
+    """A page at ``url`` once the map says it is ready, with its console and requests."""
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, bypass_csp=bypass_csp
+    )
+    page = context.new_page()
+    rec = PageRecord()
+    page.on("console", lambda m: rec.console.append(f"{m.type}: {m.text}"))
+    page.on("pageerror", lambda e: rec.errors.append(str(e)))
+    page.on("request", lambda r: rec.requests.append(r.url))
+
+    def dialog(d: Any) -> None:
+        rec.dialogs.append(d.message)
+        d.dismiss()
+
+    page.on("dialog", dialog)
+    page.route(
+        f"https://{TILE_HOST}/**",
+        lambda route: route.fulfill(status=200, content_type="image/png", body=BLANK_PNG),
+    )
+    page.goto(url)
+    try:
+        page.wait_for_selector("html[data-cm-ready]", state="attached", timeout=30000)
+    except Exception as exc:
+        raise AssertionError(f"the page never became ready: {rec.errors} {rec.console}") from exc
+    return page, rec
+
+
+def shown(page: Any) -> int:
+    return int(page.get_attribute("#status", "data-shown"))

@@ -1,0 +1,346 @@
+"""The exported web map in a real browser (Debian's chromium through Playwright).
+
+Every expected number is computed here from the release CSVs with pandas, independently of
+core.publish.webmap_data, and compared with what the page shows. Screenshots land in
+tests/artefacts/ (gitignored) for people to look at.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from crime_mapper.core.publish.webmap_export import WebmapOptions, export_webmap
+from tests.support.webmap_browser import AXE, TILE_HOST, launch, open_page, shown
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "sample_data" / "police-uk"
+SHARED = REPO.parent / "shared" / "data" / "police-uk" / "leicestershire"
+ARTEFACTS = REPO / "tests" / "artefacts"
+HOSTILE = [
+    '<img src=x onerror=alert("xss")>',
+    "</script><script>alert(1)</script>",
+    'O\'Brien "Close" & <b>Lane</b>',
+]
+HOSTILE_LON, HOSTILE_LAT = -1.13, 52.64  # central Leicester
+
+
+def _hostile_release(path: Path) -> Path:
+    """A tiny police.uk-format release whose labels try to break out of HTML and JS."""
+    rows = []
+    for i, label in enumerate(HOSTILE):
+        rows.append(
+            {
+                "Crime ID": f"{i:064x}",
+                "Month": "2022-10",
+                "Reported by": "Leicestershire Police",
+                "Falls within": "Leicestershire Police",
+                "Longitude": f"{HOSTILE_LON + i * 0.01:.6f}",
+                "Latitude": f"{HOSTILE_LAT:.6f}",
+                "Location": "On or near " + label,
+                "LSOA code": "E01013600",
+                "LSOA name": "Leicester 003A",
+                "Crime type": "Burglary",
+                "Last outcome category": "Under investigation",
+                "Context": "",
+            }
+        )
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path
+
+
+def _read(paths: list[Path]) -> pd.DataFrame:
+    frames = [pd.read_csv(p, dtype=str, keep_default_na=False) for p in paths]
+    return pd.concat(frames, ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = launch(p)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def release(tmp_path_factory):
+    """Two Leicestershire months, a Northumbria month with its outcomes, the hostile rows."""
+    tmp = tmp_path_factory.mktemp("webmap")
+    hostile = _hostile_release(tmp / "2022-10-hostile-street.csv")
+    street = [
+        SAMPLE / "2022-09" / "2022-09-leicestershire-street.csv",
+        SAMPLE / "2022-10" / "2022-10-leicestershire-street.csv",
+        SAMPLE / "2022-07" / "2022-07-northumbria-street.csv",
+        hostile,
+    ]
+    outcomes = SAMPLE / "2022-07" / "2022-07-northumbria-outcomes.csv"
+    result = export_webmap(
+        WebmapOptions(inputs=[*street, outcomes], out_dir=tmp / "out" / "map", title="Test map")
+    )
+    return {"result": result, "street": _read(street), "outcomes": outcomes, "tmp": tmp}
+
+
+def _url(result) -> str:
+    return result.index.resolve().as_uri()
+
+
+def _located(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame[(frame["Longitude"] != "") & (frame["Latitude"] != "")]
+
+
+def test_page_renders_and_counts_match_release(browser, release):
+    page, rec = open_page(browser, _url(release["result"]))
+    street = release["street"]
+    located = _located(street)
+    # default: the latest month, every category
+    assert shown(page) == int((located["Month"] == "2022-10").sum())
+    nolocation = int(((street["Month"] == "2022-10") & (street["Longitude"] == "")).sum())
+    assert int(page.get_attribute("#status", "data-nolocation")) == nolocation
+    # one category
+    page.click("#cat-none")
+    assert shown(page) == 0
+    page.check("input[value='burglary']")
+    expect = ((located["Month"] == "2022-10") & (located["Crime type"] == "Burglary")).sum()
+    assert shown(page) == int(expect)
+    # another month
+    page.select_option("#period-end", label="September 2022")
+    expect = ((located["Month"] == "2022-09") & (located["Crime type"] == "Burglary")).sum()
+    assert shown(page) == int(expect)
+    # the last 3 months (2022-08 has no file: still three calendar months)
+    page.select_option("#period-end", label="October 2022")
+    page.select_option("#period-length", value="3")
+    months = {"2022-08", "2022-09", "2022-10"}
+    expect = (located["Month"].isin(months) & (located["Crime type"] == "Burglary")).sum()
+    assert shown(page) == int(expect)
+    # category live counts (period: last 3 months, includes rows without a location)
+    in_period = street[street["Month"].isin(months)]
+    for slug, name in (("shoplifting", "Shoplifting"), ("drugs", "Drugs")):
+        text = page.inner_text(f"label:has(input[value='{slug}']) .count")
+        assert int(text.replace(",", "")) == int((in_period["Crime type"] == name).sum())
+    # permalink: reload restores month, period and categories
+    page.reload()
+    page.wait_for_selector("html[data-cm-ready]", state="attached")
+    assert shown(page) == int(expect)
+    assert page.is_checked("input[value='burglary']")
+    assert not page.is_checked("input[value='drugs']")
+    assert not rec.errors, rec.errors
+    assert not [c for c in rec.console if c.startswith("error")], rec.console
+
+
+def test_data_table_matches_release(browser, release):
+    page, _ = open_page(browser, _url(release["result"]))
+    street = release["street"]
+    month = street[street["Month"] == "2022-10"]
+    district = month["LSOA name"].str.replace(r"\s+\d{3}[A-Z]$", "", regex=True)
+    district = district.where(month["Longitude"] != "", "Location not published")
+    expect = district.value_counts().to_dict()
+    rows = page.eval_on_selector_all(
+        "#count-table tbody tr",
+        "rows => rows.map(r => [r.cells[0].textContent, r.cells[r.cells.length-1].textContent])",
+    )
+    got = {name: int(total.replace(",", "")) for name, total in rows if name != "All areas"}
+    got = {k: v for k, v in got.items() if v}
+    assert got == expect
+    headers = page.eval_on_selector_all("#count-table thead th", "t => t.map(x => x.textContent)")
+    burglary_col = headers.index("Burglary")
+    leicester = page.eval_on_selector_all(
+        "#count-table tbody tr",
+        f"rows => rows.filter(r => r.cells[0].textContent === 'Leicester')"
+        f".map(r => r.cells[{burglary_col}].textContent)",
+    )
+    expect_burglary = ((district == "Leicester") & (month["Crime type"] == "Burglary")).sum()
+    assert int(leicester[0].replace(",", "")) == int(expect_burglary)
+
+
+def _open_popup_at(page, lon: float, lat: float) -> str:
+    page.evaluate(f"window.CM_APP.map.setView([{lat}, {lon}], 18, {{animate: false}})")
+    page.focus("#map")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".leaflet-popup .cm-popup h3")
+    return page.inner_text(".leaflet-popup .cm-popup")
+
+
+def test_popup_shows_point_counts_and_latest_outcomes(browser, release):
+    page, _ = open_page(browser, _url(release["result"]))
+    street = release["street"]
+    # the busiest Northumbria point of 2022-07: its counts by category and latest outcomes
+    page.select_option("#period-end", label="July 2022")
+    nb = _located(street[street["Month"] == "2022-07"])
+    top = nb.groupby(["Longitude", "Latitude", "Location"]).size().idxmax()
+    lon, lat, location = top
+    text = _open_popup_at(page, float(lon), float(lat))
+    at = nb[(nb["Longitude"] == lon) & (nb["Latitude"] == lat) & (nb["Location"] == location)]
+    heading = location if location.strip() != "On or near" else "A place with no street name"
+    assert page.inner_text(".leaflet-popup h3") == heading
+    assert f"{len(at)} crime" in text
+    for name, n in at["Crime type"].value_counts().items():
+        assert re.search(re.escape(name) + r"\s+" + str(n), text), (name, n, text)
+    outcomes = pd.read_csv(release["outcomes"], dtype=str, keep_default_na=False)
+    latest = outcomes.sort_values("Month", kind="stable").drop_duplicates("Crime ID", keep="last")
+    latest = latest.set_index("Crime ID")["Outcome type"]
+    final = (
+        at["Crime ID"]
+        .map(latest)
+        .where(at["Crime ID"].isin(latest.index), at["Last outcome category"])
+    )
+    final = final[final != ""]
+    assert "Latest outcomes" in text
+    for name, n in final.value_counts().items():
+        assert re.search(re.escape(name) + r"\s+" + str(n), text), (name, n, text)
+    # Escape closes the popup and focus returns to the map
+    page.keyboard.press("Escape")
+    page.wait_for_selector(".leaflet-popup", state="detached")
+    assert page.evaluate("document.activeElement.id") == "map"
+
+
+def test_hostile_labels_render_as_text(browser, release):
+    page, rec = open_page(browser, _url(release["result"]))
+    for i, label in enumerate(HOSTILE):
+        _open_popup_at(page, HOSTILE_LON + i * 0.01, HOSTILE_LAT)
+        assert page.inner_text(".leaflet-popup h3") == "On or near " + label
+        page.keyboard.press("Escape")
+    # search finds a street by its label and shows it as text
+    page.fill("#search-input", "onerror")
+    page.wait_for_selector("#search-results button")
+    assert "<img src=x" in page.inner_text("#search-results")
+    assert not rec.dialogs
+    assert page.evaluate("document.querySelectorAll('img[src=\"x\"], b').length") == 0
+    assert not rec.errors
+    html = (release["result"].out_dir / "data" / "points.js").read_text(encoding="utf-8")
+    assert "</script" not in html and "<img" not in html
+
+
+def test_no_request_leaves_the_machine_but_tiles(browser, release):
+    page, rec = open_page(browser, _url(release["result"]))
+    page.evaluate("window.CM_APP.map.setZoom(14)")
+    page.wait_for_timeout(300)
+    outside = [u for u in rec.requests if not u.startswith("file://")]
+    assert outside, "the basemap was not requested at all"
+    assert all(u.startswith(f"https://{TILE_HOST}/") for u in outside), outside
+    csp = page.get_attribute("meta[http-equiv='Content-Security-Policy']", "content")
+    assert "script-src 'self'" in csp and "connect-src 'none'" in csp
+
+
+def test_tiles_none_makes_no_request(browser, release, tmp_path):
+    result = export_webmap(
+        WebmapOptions(
+            inputs=[SAMPLE / "2022-10"], out_dir=tmp_path / "map", tiles="none", copy_csv=False
+        )
+    )
+    page, rec = open_page(browser, _url(result))
+    assert all(u.startswith("file://") for u in rec.requests), rec.requests
+    assert shown(page) > 0
+
+
+def test_axe_finds_no_violations(browser, release):
+    assert AXE.is_file(), "node_modules/axe-core is missing: run `make setup` (npm ci)"
+    for width in (1280, 360):
+        page, _ = open_page(browser, _url(release["result"]), width=width, bypass_csp=True)
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate(
+            "axe.run(document, {runOnly: {type: 'tag', values: "
+            "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}})"
+        )
+        violations = [
+            (v["id"], v["help"], [n["target"] for n in v["nodes"][:3]])
+            for v in result["violations"]
+        ]
+        assert violations == [], json.dumps(violations, indent=1)
+
+
+def test_keyboard_reaches_every_control(browser, release):
+    page, _ = open_page(browser, _url(release["result"]))
+    wanted = set(
+        page.eval_on_selector_all(
+            "input:not([hidden]), select, button, a[href], #map, .table-wrap, "
+            ".leaflet-control-zoom a",
+            "els => els.filter(e => e.offsetParent !== null && !e.closest('[hidden]'))"
+            ".map(e => e.id || e.getAttribute('aria-label') || e.value || e.textContent.trim())",
+        )
+    )
+    reached = set()
+    for _ in range(200):
+        page.keyboard.press("Tab")
+        key = page.evaluate(
+            "(e => e.id || e.getAttribute('aria-label') || e.value || e.textContent.trim())"
+            "(document.activeElement)"
+        )
+        if page.evaluate("document.activeElement === document.body"):
+            continue  # past the last control, focus leaves the page for the browser
+        reached.add(key)
+        # a visible focus indicator on every stop
+        outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+        assert outline != "none", key
+    missing = wanted - reached
+    assert not missing, missing
+
+
+def test_areas_choropleth_popup_links_summary(browser, release, tmp_path):
+    geo = json.loads(
+        (
+            REPO / "sample_data" / "boundaries" / "LSOA_Dec_2011_BSC_leicester_city.geojson"
+        ).read_text(encoding="utf-8")
+    )
+    for i, f in enumerate(geo["features"]):
+        f["properties"]["pop"] = 1000 + i
+    path = tmp_path / "areas.geojson"
+    path.write_text(json.dumps(geo), encoding="utf-8")
+    result = export_webmap(
+        WebmapOptions(
+            inputs=[SAMPLE / "2022-10"],
+            out_dir=tmp_path / "out" / "map",
+            neighbourhoods=path,
+            name_field="LSOA11NM",
+            population_field="pop",
+            summaries="yes",
+        )
+    )
+    page, rec = open_page(browser, _url(result))
+    page.fill("#search-input", "Leicester 003A")
+    page.click("#search-results button")
+    page.wait_for_selector(".leaflet-popup .cm-popup a")
+    href = page.get_attribute(".leaflet-popup .cm-popup a", "href")
+    assert href == "../neighbourhoods/leicester-003a.html"
+    street = pd.read_csv(
+        SAMPLE / "2022-10" / "2022-10-leicestershire-street.csv",
+        dtype=str,
+        keep_default_na=False,
+    )
+    text = page.inner_text(".leaflet-popup .cm-popup")
+    assert "per 1,000 residents" in text
+    # the table lists every neighbourhood (LSOA) of the layer, with zero where none fell
+    names = page.eval_on_selector_all("#count-table tbody th", "t => t.map(x => x.textContent)")
+    assert set(f["properties"]["LSOA11NM"] for f in geo["features"]) <= set(names)
+    assert street["LSOA name"].eq("Leicester 003A").any()
+    page.check("input[name='areas-mode'][value='rate']")
+    assert "per 1,000 residents" in page.inner_text("#legend")
+    ARTEFACTS.mkdir(exist_ok=True)
+    page.keyboard.press("Escape")
+    page.screenshot(path=str(ARTEFACTS / "webmap-neighbourhoods.png"))
+    assert not rec.errors
+
+
+def test_screenshots_force_year_and_phone(browser, tmp_path):
+    """The force year (12 Leicestershire months from ../shared, else the committed months)."""
+    if SHARED.is_dir():
+        files = sorted(SHARED.glob("*-street.csv"))[-12:]
+    else:
+        files = sorted(SAMPLE.glob("*/*-leicestershire-street.csv"))
+    result = export_webmap(WebmapOptions(inputs=files, out_dir=tmp_path / "map"))
+    ARTEFACTS.mkdir(exist_ok=True)
+    page, rec = open_page(browser, _url(result))
+    page.select_option("#period-length", value="12" if len(files) >= 12 else "1")
+    page.screenshot(path=str(ARTEFACTS / "webmap-force-year.png"))
+    located = _located(_read(files))
+    assert shown(page) == len(located) if len(files) >= 12 else shown(page) > 0
+    phone, _ = open_page(browser, _url(result), width=360, height=780)
+    phone.screenshot(path=str(ARTEFACTS / "webmap-phone.png"), full_page=False)
+    # nothing wider than the phone screen but the scrollable table
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    assert not rec.errors

@@ -1,0 +1,185 @@
+"""The web map export without a browser: whitelist, escaping, gate, atomic writes, CLI."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from crime_mapper.core.gate.leak_gate import LeakError
+from crime_mapper.core.publish.webmap_data import aggregate, month_range
+from crime_mapper.core.publish.webmap_export import WebmapOptions, export_webmap, tile_source
+from crime_mapper.core.publish.webmap_inputs import WebmapInputError, read_release_inputs
+from crime_mapper.core.release.public_schema import PUBLIC_COLUMNS
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "sample_data" / "police-uk"
+OCT = SAMPLE / "2022-10" / "2022-10-leicestershire-street.csv"
+FORCE = REPO / "sample_data" / "force"
+
+
+def _data(folder: Path, name: str = "points.js") -> dict:
+    text = (folder / "data" / name).read_text(encoding="utf-8")
+    return json.loads(text[text.index("=") + 1 :].rstrip().rstrip(";"))
+
+
+def test_export_counts_reconcile_with_release(tmp_path):
+    result = export_webmap(WebmapOptions(inputs=[OCT], out_dir=tmp_path / "map"))
+    street = pd.read_csv(OCT, dtype=str, keep_default_na=False)
+    data = _data(result.out_dir)
+    located = street["Longitude"] != ""
+    assert result.crimes == len(street)
+    assert sum(data["entry_count"]) == int(located.sum())
+    assert sum(data["nolocation_count"]) == int((~located).sum())
+    distinct = street[located][["Longitude", "Latitude", "Location"]].drop_duplicates()
+    assert len(data["points"]["coordinates"]) == len(distinct) == result.points
+    assert sum(data["point_n"]) == len(data["entry_key"])
+    # the empty police.uk label is kept as an empty label, not dropped
+    assert "" in data["labels"]
+    # the downloads are the public schema exactly
+    copy = pd.read_csv(result.out_dir / "downloads" / "2022-10-street.csv", dtype=str)
+    assert list(copy.columns) == list(PUBLIC_COLUMNS) and len(copy) == len(street)
+
+
+def test_extra_columns_never_reach_the_export(tmp_path):
+    street = pd.read_csv(OCT, dtype=str, keep_default_na=False).head(50)
+    street["Officer notes"] = "SECRET-NOTE-4711"
+    street["Exact date"] = "2022-10-13 14:02"
+    src = tmp_path / "2022-10-hand-edited-street.csv"
+    street.to_csv(src, index=False)
+    result = export_webmap(WebmapOptions(inputs=[src], out_dir=tmp_path / "map"))
+    assert any("not published" in w for w in result.warnings)
+    for path in result.out_dir.rglob("*"):
+        if path.is_file() and "vendor" not in path.parts:
+            text = path.read_text(encoding="utf-8")
+            assert "SECRET-NOTE-4711" not in text and "Officer notes" not in text, path
+            assert "2022-10-13" not in text, path
+
+
+def test_hostile_text_is_escaped_everywhere(tmp_path):
+    street = pd.read_csv(OCT, dtype=str, keep_default_na=False).head(5)
+    street.loc[0, "Location"] = "On or near </script><script>alert(1)</script>"
+    street.loc[1, "Location"] = "On or near <img src=x onerror=alert(1)>\u2028"
+    src = tmp_path / "2022-10-x-street.csv"
+    street.to_csv(src, index=False)
+    result = export_webmap(
+        WebmapOptions(inputs=[src], out_dir=tmp_path / "map", title="<b>Crime</b> & 'map'")
+    )
+    html = (result.out_dir / "index.html").read_text(encoding="utf-8")
+    assert "<b>Crime</b>" not in html and "&lt;b&gt;Crime&lt;/b&gt; &amp;" in html
+    js = (result.out_dir / "data" / "points.js").read_text(encoding="utf-8")
+    assert "<" not in js and ">" not in js and "\u2028" not in js
+    labels = _data(result.out_dir)["labels"]
+    assert "</script><script>alert(1)</script>" in labels
+    # formula injection is neutralised in the CSV download
+    street.loc[2, "Location"] = "=HYPERLINK(1)"
+    street.to_csv(src, index=False)
+    result = export_webmap(WebmapOptions(inputs=[src], out_dir=tmp_path / "map"))
+    text = (result.out_dir / "downloads" / "2022-10-street.csv").read_text(encoding="utf-8")
+    assert "'=HYPERLINK(1)" in text
+
+
+def test_failed_export_leaves_previous_intact(tmp_path):
+    out = tmp_path / "map"
+    export_webmap(WebmapOptions(inputs=[OCT], out_dir=out))
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    bad = tmp_path / "bad-street.csv"
+    bad.write_text("Crime ID,Month,Crime type\nx,2022-13,Burglary\n", encoding="utf-8")
+    with pytest.raises(WebmapInputError):
+        export_webmap(WebmapOptions(inputs=[bad], out_dir=out))
+    street = pd.read_csv(OCT, dtype=str, keep_default_na=False)
+    street.loc[3, "Month"] = "13/10/2022"
+    bad_month = tmp_path / "2022-10-bad-street.csv"
+    street.to_csv(bad_month, index=False)
+    with pytest.raises(WebmapInputError, match="not YYYY-MM"):
+        export_webmap(WebmapOptions(inputs=[bad_month], out_dir=out))
+    after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_gate_with_raw_refuses_a_release_off_its_map_points(tmp_path):
+    """Where the raw crimes are at hand, the full gate runs; a release with a point that is
+    not a map point is refused and nothing replaces the previous export."""
+    from crime_mapper.core.load.loader import load_extracts
+    from crime_mapper.core.load.mapping_profile import load_profile
+    from crime_mapper.core.release.map_points import map_points_from_history
+
+    profile = load_profile(FORCE / "leicestershire-force-extract.profile.json")
+    raw = load_extracts(
+        [str(FORCE / "2022-10-leicestershire-force-extract.csv")], profile=profile
+    ).crimes
+    published = load_extracts([str(OCT)]).crimes
+    points = map_points_from_history(published)
+    out = tmp_path / "map"
+    ok = export_webmap(WebmapOptions(inputs=[OCT], out_dir=out, raw=raw, points=points))
+    assert "all 6 checks passed" in ok.gate
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    street = pd.read_csv(OCT, dtype=str, keep_default_na=False)
+    raw_located = raw[raw["has_location"]]
+    street.loc[0, "Longitude"] = f"{raw_located['longitude'].iloc[0]:.6f}"
+    street.loc[0, "Latitude"] = f"{raw_located['latitude'].iloc[0]:.6f}"
+    leaky = tmp_path / "2022-10-leaky-street.csv"
+    street.to_csv(leaky, index=False)
+    with pytest.raises(LeakError, match="coordinates"):
+        export_webmap(WebmapOptions(inputs=[leaky], out_dir=out, raw=raw, points=points))
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_public_checks_run_without_raw(tmp_path, monkeypatch):
+    """From police.uk downloads the public checks still run: a day-precise date that slipped
+    into a label is refused."""
+    street = pd.read_csv(OCT, dtype=str, keep_default_na=False).head(20)
+    street.loc[0, "Location"] = "On or near Seen 13/10/2022 at 14:05"
+    src = tmp_path / "2022-10-x-street.csv"
+    street.to_csv(src, index=False)
+    with pytest.raises(LeakError, match="no_dates_finer_than_month"):
+        export_webmap(WebmapOptions(inputs=[src], out_dir=tmp_path / "map"))
+    assert not (tmp_path / "map").exists()
+
+
+def test_outcomes_update_latest_outcome():
+    inputs = read_release_inputs([SAMPLE / "2022-07"])
+    assert len(inputs.outcomes)
+    data = aggregate(inputs.street, inputs.outcomes).data
+    assert "Investigation complete; no suspect identified" in data["outcomes"]
+    assert sum(data["outcome_count"]) > 0
+
+
+def test_month_range_fills_gaps():
+    assert month_range(["2022-11", "2023-02"]) == ["2022-11", "2022-12", "2023-01", "2023-02"]
+
+
+def test_tile_source_validation():
+    assert tile_source("none") is None
+    assert tile_source("osm").origin == "https://tile.openstreetmap.org"
+    with pytest.raises(WebmapInputError):
+        tile_source("http://tiles.example.org/{z}/{x}/{y}.png", "x")
+    with pytest.raises(WebmapInputError, match="attribution"):
+        tile_source("https://tiles.example.org/{z}/{x}/{y}.png")
+    custom = tile_source("https://tiles.example.org/{z}/{x}/{y}.png", "© Example")
+    assert custom.origin == "https://tiles.example.org"
+
+
+def test_cli_webmap(tmp_path):
+    run = subprocess.run(
+        [sys.executable, "-m", "crime_mapper.cli", "webmap", str(OCT), "--out", str(tmp_path)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr
+    assert re.search(r"web map: .*index\.html \(4,836 crimes", run.stdout)
+    assert (tmp_path / "map" / "index.html").is_file()
+    bad = subprocess.run(
+        [sys.executable, "-m", "crime_mapper.cli", "webmap", "nope.csv", "--out", str(tmp_path)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    assert bad.returncode == 2 and "nope.csv" in bad.stderr
