@@ -118,7 +118,7 @@ def test_gate_with_raw_refuses_a_release_off_its_map_points(tmp_path):
     points = map_points_from_history(published)
     out = tmp_path / "map"
     ok = export_webmap(WebmapOptions(inputs=[OCT], out_dir=out, raw=raw, points=points))
-    assert "all 6 checks passed" in ok.gate
+    assert re.search(r"all \d+ checks passed", ok.gate)
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     street = pd.read_csv(OCT, dtype=str, keep_default_na=False)
     raw_located = raw[raw["has_location"]]

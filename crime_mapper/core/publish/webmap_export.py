@@ -344,6 +344,7 @@ PUBLIC_ONLY_CHECKS = (
     "public_schema",
     "coordinates_are_map_points",
     "no_dates_finer_than_month",
+    "no_contact_details",
 )
 
 
