@@ -20,6 +20,8 @@ import numpy as np
 from .webmap_inputs import WebmapInputError
 
 PathLike = Union[str, Path]
+Ring = list[list[float]]  # [[lon, lat], ...]
+Polygon = list[Ring]  # outer ring, then holes
 OUTSIDE = "Outside the neighbourhoods"
 
 
@@ -28,7 +30,7 @@ class Areas:
     """Named polygons (WGS84) with optional population and summary-page slug."""
 
     names: list[str]
-    polygons: list[list[list[list[float]]]]  # per area: polygons -> rings -> [lon, lat]
+    polygons: list[list[Polygon]]  # per area: its polygons
     population: list[Optional[float]]
     slugs: list[str]
 
@@ -42,7 +44,7 @@ class Areas:
 
 def _slugs(names: list[str]) -> list[str]:
     try:  # the shared slug function, when the summaries stage has landed
-        from .neighbourhoods import neighbourhood_slugs  # type: ignore[attr-defined]
+        from .neighbourhoods import neighbourhood_slugs
 
         return list(neighbourhood_slugs(names))
     except ImportError:
@@ -58,8 +60,8 @@ def _slugs(names: list[str]) -> list[str]:
     return out
 
 
-def _round_ring(ring: Any) -> list[list[float]]:
-    out = []
+def _round_ring(ring: Any) -> Ring:
+    out: Ring = []
     for v in ring:
         x, y = round(float(v[0]), 5), round(float(v[1]), 5)
         if not out or out[-1] != [x, y]:
@@ -98,8 +100,8 @@ def read_areas(path: PathLike, name_field: str, population_field: Optional[str] 
             raise WebmapInputError(
                 f"neighbourhoods {path.name}: feature {i} ({name}) is not a polygon"
             )
-        rings = [[_round_ring(r) for r in poly if len(r) >= 4] for poly in polys]
-        rings = [p for p in rings if p]
+        rounded: list[Polygon] = [[_round_ring(r) for r in poly if len(r) >= 4] for poly in polys]
+        rings = [p for p in rounded if p]
         for poly in rings:
             for x, y in poly[0]:
                 if not (-11.0 <= x <= 2.5 and 49.0 <= y <= 61.5):
@@ -110,7 +112,7 @@ def read_areas(path: PathLike, name_field: str, population_field: Optional[str] 
         pop = None
         if population_field:
             try:
-                pop = float(props.get(population_field))
+                pop = float(props.get(population_field))  # type: ignore[arg-type]
             except (TypeError, ValueError):
                 pop = None
         if name in by_name:
@@ -127,7 +129,7 @@ def read_areas(path: PathLike, name_field: str, population_field: Optional[str] 
     return areas
 
 
-def _in_ring(x: np.ndarray, y: np.ndarray, ring: list[list[float]]) -> np.ndarray:
+def _in_ring(x: np.ndarray, y: np.ndarray, ring: Ring) -> np.ndarray:
     r = np.asarray(ring, dtype=np.float64)
     xi, yi = r[:, 0], r[:, 1]
     xj, yj = np.roll(xi, 1), np.roll(yi, 1)
