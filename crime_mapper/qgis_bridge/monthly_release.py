@@ -140,22 +140,37 @@ def _reproducible(final: Path, run, stamp: str):
 # --- the project ----------------------------------------------------------------------------
 
 
-def build_release_project(outputs: MonthlyOutputs, path: Path, project: Any = None) -> Path:
-    """Write a QGIS project holding the release's layers, ready for a new user:
+def build_release_project(outputs: MonthlyOutputs, path: Path) -> Path:
+    """Write a QGIS project holding the release's layers (see :func:`add_release_layers`),
+    with relative paths, so the release folder can be moved and the project reopened."""
+    from qgis.core import QgsProject
 
-    - British National Grid (or the data's own projected CRS) as the project CRS, not the
-      stretched EPSG:4326 of an empty project;
-    - a transform context that names the EPSG:27700 <-> EPSG:4326 operation, so QGIS never
-      asks "Select Transformation" on opening it;
-    - one group per stage, named for who may see it; only the public release and the map
-      points are visible at first (the internal exact layers and hotspots are there, off);
-    - the view starts on the crimes.
-    Paths are relative, so the release folder can be moved and the project reopened.
+    project = QgsProject()
+    project.setTitle(f"crime_mapper release {outputs.month}")
+    project.writeEntryBool("Paths", "/Absolute", False)
+    add_release_layers(outputs, project)
+    path = Path(path)
+    project.setFileName(str(path))
+    if not project.write():
+        raise RuntimeError(f"could not write {path}: {project.error()}")
+    project.clear()
+    return path
+
+
+def add_release_layers(outputs: MonthlyOutputs, project: Any) -> list[Any]:
+    """Add the release's layers to a project, ready for a new user; return them.
+
+    - An empty project gets British National Grid as its CRS (not the stretched EPSG:4326 of
+      a new project); a project with layers keeps its own.
+    - The transform context names the EPSG:27700 <-> EPSG:4326 operation, so QGIS never asks
+      "Select Transformation" (qgis_bridge.transform_context).
+    - One group per audience: the public release (visible) and the internal exact layers and
+      hotspots (present, switched off, names saying they are internal).
+    - The view starts on the crimes.
     """
     from qgis.core import (
         QgsCoordinateReferenceSystem,
         QgsCoordinateTransform,
-        QgsProject,
         QgsReferencedRectangle,
         QgsVectorLayer,
     )
@@ -166,18 +181,14 @@ def build_release_project(outputs: MonthlyOutputs, path: Path, project: Any = No
     from .run_anonymise import style_public_layer
     from .transform_context import set_default_transforms
 
-    own = project is None
-    project = project or QgsProject()
-    project.clear()
-    project.setTitle(f"crime_mapper release {outputs.month}")
-    project.writeEntryBool("Paths", "/Absolute", False)
     bng = QgsCoordinateReferenceSystem("EPSG:27700")
-    project.setCrs(bng)
+    if not project.mapLayers():
+        project.setCrs(bng)
     set_default_transforms(project)
     root = project.layerTreeRoot()
+    added: list[Any] = []
 
     release = outputs.release
-    public_group = root.addGroup("Public release")
     if release is not None:
         public = QgsVectorLayer(
             f"{release.public_gpkg}|layername={PUBLIC_TABLE}",
@@ -186,42 +197,40 @@ def build_release_project(outputs: MonthlyOutputs, path: Path, project: Any = No
         )
         style_public_layer(public)
         project.addMapLayer(public, False)
-        public_group.addLayer(public)
+        root.insertGroup(0, f"Public release {outputs.month}").addLayer(public)
+        added.append(public)
 
-    internal_group = root.addGroup("Internal: exact locations, not for publication")
-    crimes_layer = None
+    internal_group = root.addGroup(
+        f"Internal {outputs.month}: exact locations, not for publication"
+    )
     if outputs.load is not None and outputs.load.crimes_gpkg is not None:
-        crimes_layer = QgsVectorLayer(
+        crimes = QgsVectorLayer(
             gpkg_uri(outputs.load.crimes_gpkg, "crimes"),
             f"{INTERNAL_LAYER_PREFIX}: crimes {outputs.month}",
             "ogr",
         )
-        style_crimes_layer(crimes_layer)
-        project.addMapLayer(crimes_layer, False)
-        internal_group.addLayer(crimes_layer).setItemVisibilityChecked(False)
+        style_crimes_layer(crimes)
+        project.addMapLayer(crimes, False)
+        internal_group.addLayer(crimes).setItemVisibilityChecked(False)
+        added.append(crimes)
     for made in outputs.hotspots:
         layer = hotspot_layer(made)
         layer.setName(f"{INTERNAL_LAYER_PREFIX}: {made.title}")
         project.addMapLayer(layer, False)
         internal_group.addLayer(layer).setItemVisibilityChecked(False)
+        added.append(layer)
     internal_group.setExpanded(False)
 
-    source = crimes_layer
-    if source is None and release is not None:
-        source = public_group.findLayers()[0].layer() if public_group.findLayers() else None
-    if source is not None and source.isValid() and not source.extent().isEmpty():
-        extent = QgsCoordinateTransform(source.crs(), bng, project).transformBoundingBox(
+    source = next(
+        (layer for layer in added if layer.isValid() and not layer.extent().isEmpty()), None
+    )
+    if source is not None:
+        extent = QgsCoordinateTransform(source.crs(), project.crs(), project).transformBoundingBox(
             source.extent()
         )
         extent.scale(1.05)
-        project.viewSettings().setDefaultViewExtent(QgsReferencedRectangle(extent, bng))
-    path = Path(path)
-    project.setFileName(str(path))
-    if not project.write():
-        raise RuntimeError(f"could not write {path}: {project.error()}")
-    if own:
-        project.clear()
-    return path
+        project.viewSettings().setDefaultViewExtent(QgsReferencedRectangle(extent, project.crs()))
+    return added
 
 
 def run_headless(config: ReleaseConfig, month: str, feedback: Optional[Feedback] = None):

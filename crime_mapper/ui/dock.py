@@ -40,6 +40,7 @@ from qgis.PyQt.QtWidgets import (
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -86,31 +87,48 @@ class CrimeMapperDock(QgsDockWidget):
 
     # --- UI -----------------------------------------------------------------------------
     def _build_ui(self) -> None:
+        from .guided_release import GuidedReleasePanel
         from .hotspots_panel import HotspotsPanel
         from .release_panel import ReleasePanel
 
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("crime_mapper_tabs")
-        self.tabs.addTab(self._build_load_page(), "Load")
+        # first: the whole month as guided steps; the tabs after it run one step each
+        self.guided_panel: GuidedReleasePanel = GuidedReleasePanel(self.iface, self.tabs)
+        self.tabs.addTab(self.guided_panel, self.tr("Monthly release"))
+        self.tabs.addTab(self._scrolling(self._build_load_page()), "Load")
         self.release_panel: ReleasePanel = ReleasePanel(self.iface, self.tabs)
-        self.tabs.addTab(self.release_panel, "Release")
+        self.tabs.addTab(self._scrolling(self.release_panel), "Release")
         self.hotspots_panel: HotspotsPanel = HotspotsPanel(self.iface, self.tabs)
-        self.tabs.addTab(self.hotspots_panel, "Hotspots")
+        self.tabs.addTab(self._scrolling(self.hotspots_panel), "Hotspots")
         from .qa_panel import QaPanel
 
         self.qa_panel: QaPanel = QaPanel(self.iface, self.tabs)
-        self.tabs.addTab(self.qa_panel, "QA")
+        self.tabs.addTab(self._scrolling(self.qa_panel), "QA")
         from .summaries_panel import SummariesPanel
 
         self.summaries_panel: SummariesPanel = SummariesPanel(self.iface, self.tabs)
-        self.tabs.addTab(self.summaries_panel, "Summaries")
+        self.tabs.addTab(self._scrolling(self.summaries_panel), "Summaries")
         self.setWidget(self.tabs)
+
+    def _scrolling(self, page: QWidget) -> QScrollArea:
+        """The page in a scroll area: the dock fits a 1366x768 laptop screen."""
+        area = QScrollArea(self.tabs)
+        area.setWidgetResizable(True)
+        area.setFrameShape(QScrollArea.Shape.NoFrame)
+        area.setWidget(page)
+        return area
 
     def _build_load_page(self) -> QWidget:
         body = QWidget(self)
         layout = QVBoxLayout(body)
 
-        layout.addWidget(QLabel("Extracts: police.uk CSV files, folders or monthly .zip archives"))
+        label = QLabel(
+            "Extracts: police.uk CSV files, folders or monthly .zip archives, or a force's "
+            "records-system export (with its mapping profile below)"
+        )
+        label.setWordWrap(True)
+        layout.addWidget(label)
         self.inputs_list = QListWidget(body)
         self.inputs_list.setObjectName("crime_mapper_inputs")
         self.inputs_list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -373,7 +391,15 @@ class CrimeMapperDock(QgsDockWidget):
             self.loadFinished.emit(False)
             return
         try:
-            task.add_layers_to_project(QgsProject.instance())
+            project = QgsProject.instance()
+            if not project.mapLayers():  # an empty project: British National Grid, not 4326
+                from qgis.core import QgsCoordinateReferenceSystem
+
+                from ..qgis_bridge.transform_context import set_default_transforms
+
+                project.setCrs(QgsCoordinateReferenceSystem("EPSG:27700"))
+                set_default_transforms(project)
+            task.add_layers_to_project(project)
         except Exception as exc:  # noqa: BLE001 - shown to the user instead of a Python dialog
             notify(
                 self.iface,
@@ -415,5 +441,6 @@ class CrimeMapperDock(QgsDockWidget):
             self.hotspots_panel,
             self.qa_panel,
             self.summaries_panel,
+            self.guided_panel,
         ):
             panel.shutdown()
