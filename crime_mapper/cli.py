@@ -145,6 +145,14 @@ def _print_outputs(paths: Sequence[object]) -> None:
             print(f"  {path}")
 
 
+def _print_timings(timings: dict[str, float]) -> None:
+    """Seconds per pipeline step on stderr (--timings), so a scheduled job's log shows where
+    a slow release spent its time."""
+    for step, seconds in timings.items():
+        print(f"crime_mapper: timing: {step} {seconds:.3f} s", file=sys.stderr)
+    print(f"crime_mapper: timing: steps total {sum(timings.values()):.3f} s", file=sys.stderr)
+
+
 def positive_metres(text: str) -> float:
     """argparse type: a positive, finite number of metres."""
     try:
@@ -299,6 +307,8 @@ def _cmd_anonymise(args: argparse.Namespace) -> int:
     for warning in outputs.warnings:
         print(f"Warning: {warning}")
     _print_outputs(outputs.written)
+    if args.timings:
+        _print_timings(outputs.timings)
     _warn(outputs.file_errors)
     if not outputs.reconciles:
         _warn(["the audit counts do not reconcile; see audit.html"])
@@ -706,6 +716,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="qa_report.json",
         help="this month's release QA report (from 'qa'): its verdict and findings are "
         "recorded in the audit and the manifest",
+    )
+    anonymise.add_argument(
+        "--timings",
+        action="store_true",
+        help="print the seconds each step took (read, anonymise, write, leak gate...) on stderr",
     )
     anonymise.set_defaults(handler=_cmd_anonymise)
 

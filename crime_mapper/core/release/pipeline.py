@@ -33,6 +33,7 @@ import contextlib
 import json
 import math
 import os
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,6 +99,7 @@ class ReleaseOutputs:
     reconciles: bool = False
     warnings: list[str] = field(default_factory=list)
     file_errors: list[str] = field(default_factory=list)  # input files that could not be used
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per step, in run order
 
     @property
     def public_uri(self) -> str:
@@ -142,6 +144,21 @@ def public_point_table(public: pd.DataFrame) -> gpkg_write.PointTable:
         y="__y",
         description="crime_mapper public release (police.uk street-level format)",
     )
+
+
+class StepClock:
+    """Wall-clock seconds per step of one run, so a slow release can say where its time went
+    (the command line's --timings, the benchmarks). Never part of any output file."""
+
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, step: str) -> None:
+        """Charge the time since the previous lap to ``step``."""
+        now = time.perf_counter()
+        self.timings[step] = self.timings.get(step, 0.0) + (now - self._last)
+        self._last = now
 
 
 # --- checks before any work -----------------------------------------------------------------
@@ -242,15 +259,18 @@ def open_release_inputs(
     feedback: Feedback,
     points_end: float,
     crimes_end: float,
+    clock: Optional[StepClock] = None,
 ) -> tuple[CrimesInput, MapPoints, dict]:
     """The crimes and the map points (points first, unless derived from the crimes), with
     every input error raised as ReleaseInputError."""
+    clock = clock or StepClock()
     try:
         needs_crimes = isinstance(points, MapPointsSpec) and points.needs_crimes
         point_set: Optional[MapPoints] = None
         entry: dict = {}
         if not needs_crimes:
             point_set, entry = resolve_points(points, None, ScaledFeedback(feedback, 0, points_end))
+            clock.lap("read_map_points")
         feedback.set_progress(points_end)
         feedback.check()
         source = (
@@ -260,9 +280,11 @@ def open_release_inputs(
                 crimes, profile=profile, feedback=ScaledFeedback(feedback, points_end, crimes_end)
             )
         )
+        clock.lap("read_crimes")
         feedback.check()
         if point_set is None:
             point_set, entry = resolve_points(points, source.crimes, feedback)
+            clock.lap("read_map_points")
     except MapPointsError as exc:
         raise ReleaseInputError(f"Map points: {exc}") from exc
     except ValueError as exc:
@@ -328,6 +350,7 @@ def run_anonymise(
     from .audit import attach_gate_report, write_audit
 
     feedback = feedback or Feedback()
+    clock = StepClock()
     explicit = [public_csv_path, public_gpkg_path, audit_json_path, audit_html_path, manifest_path]
     if output_dir is None and not all(explicit):
         raise ReleaseInputError("give an output folder, or every output path")
@@ -349,10 +372,11 @@ def run_anonymise(
         profile = release_profile(profile_path)
     for folder in out_dirs:
         check_output_folder(folder)
+    clock.lap("checks")
 
     # 2. map points and crimes
     source, point_set, points_entry = open_release_inputs(
-        crimes, points, profile, feedback, _POINTS_END, _CRIMES_END
+        crimes, points, profile, feedback, _POINTS_END, _CRIMES_END, clock
     )
 
     # 3. the public table and its audit (in memory)
@@ -380,6 +404,7 @@ def run_anonymise(
             )
         except (OSError, ValueError) as exc:
             raise ReleaseInputError(str(exc)) from exc
+    clock.lap("anonymise")
 
     name = public_csv_name(public)
     csv_path = Path(public_csv_path) if public_csv_path else base / name
@@ -394,6 +419,7 @@ def run_anonymise(
         # 4. the public files, staged
         tmp_csv = stage.path_for(csv_path)
         public_schema.write_public_csv(public, tmp_csv)
+        clock.lap("write_csv")
         feedback.check()
         tmp_gpkg = stage.path_for(gpkg_path)
         gpkg_write.write_geopackage(
@@ -402,9 +428,11 @@ def run_anonymise(
             feedback=ScaledFeedback(feedback, _ANON_END + 3, _WRITE_END),
         )
         freeze_geopackage(tmp_gpkg, fixed_timestamp(public["Month"].unique().tolist()))
+        clock.lap("write_gpkg")
         tmp_qml = stage.path_for(qml) if qml is not None else None
         if style_writer is not None and tmp_qml is not None:
             style_writer(tmp_qml)
+            clock.lap("write_style")
         feedback.set_progress(_WRITE_END)
         feedback.check()
 
@@ -429,6 +457,7 @@ def run_anonymise(
             error.reports = reports  # type: ignore[attr-defined]
             raise error
         attach_gate_report(audit, combined_gate_entry(reports))
+        clock.lap("leak_gate")
         feedback.set_progress(_GATE_END)
         feedback.check()
 
@@ -456,8 +485,10 @@ def run_anonymise(
             profile_entry=profile_entry,
         )
         write_manifest(manifest_data, stage.path_for(manifest))
+        clock.lap("audit_manifest")
         feedback.check()
         # 7. leaving the block moves everything into place together
+    clock.lap("commit")
     feedback.set_progress(100.0)
 
     totals = audit.get("totals", {})
@@ -479,6 +510,7 @@ def run_anonymise(
         reconciles=bool(audit.get("reconciles", False)),
         warnings=[str(w) for w in audit.get("warnings", [])],
         file_errors=list(source.file_errors),
+        timings={k: round(v, 3) for k, v in clock.timings.items()},
     )
 
 
