@@ -75,6 +75,16 @@ def _text_array(values: Optional[Sequence], n: int, name: str) -> np.ndarray:
     return series.to_numpy(dtype=object)
 
 
+def _sized(values: Optional[Sequence], n: int, name: str) -> Optional[np.ndarray]:
+    """``values`` as a flat object array (None stays None), refused unless it has n values."""
+    if values is None:
+        return None
+    arr = np.asarray(values, dtype=object).ravel()
+    if arr.size != n:
+        raise MapPointsError(f"{name} has {arr.size} values for {n} map points")
+    return arr
+
+
 def _clean_text(arr: np.ndarray) -> bool:
     """True when every value is already a str without a control character: _text_array's
     per-value conversion and replacement would then change nothing."""
@@ -220,11 +230,12 @@ def map_points_from_arrays(
     n = lon.size
     if lat.size != n:
         raise MapPointsError(f"{n} longitudes but {lat.size} latitudes")
-    label_a = _text_array(label, n, "label")
+    # Sizes are checked here, in this order; the text itself is cleaned once, by MapPoints.
+    label_a = _sized(label, n, "label")
     if isinstance(source, str):
         source_a = np.full(n, source, dtype=object)
     else:
-        source_a = _text_array(source, n, "source")
+        source_a = _sized(source, n, "source")
     if addresses is None:
         addr = np.full(n, -1, dtype=np.int64)
     else:
@@ -232,8 +243,8 @@ def map_points_from_arrays(
         if addr.size != n:
             raise MapPointsError(f"addresses has {addr.size} values for {n} map points")
         addr = addr.astype(np.int64)
-    code_a = _text_array(lsoa_code, n, "lsoa_code")
-    name_a = _text_array(lsoa_name, n, "lsoa_name")
+    code_a = _sized(lsoa_code, n, "lsoa_code")
+    name_a = _sized(lsoa_name, n, "lsoa_name")
     notes = list(warnings or [])
     # Validate before merging so that NaN / empty get the clear MapPoints message.
     points = MapPoints(lon, lat, label_a, source_a, addr, code_a, name_a, notes)

@@ -193,18 +193,32 @@ def read_map_points_gpkg(path: PathLike, table: str = MAP_POINTS_TABLE) -> MapPo
         conn.close()
     if not rows:
         raise MapPointsInputError(f"{path}: the {table!r} layer is empty")
-    data = list(zip(*rows))
-    x, y = point_coordinates(list(data[0]))
-    values = {name: list(col) for name, col in zip(wanted, data[1:])}
+    data = np.empty((len(rows), len(rows[0])), dtype=object)
+    data[:] = rows  # one C-level transpose: zip(*rows) takes seconds at 750,000 points
+    x, y = point_coordinates(data[:, 0].tolist())
+    values = {name: data[:, i + 1] for i, name in enumerate(wanted)}
 
-    def text(name: str) -> Optional[list[str]]:
-        return [text_value(v) for v in values[name]] if name in values else None
+    def text(name: str) -> Optional[Any]:
+        if name not in values:
+            return None
+        column = values[name]
+        if pd.api.types.infer_dtype(column, skipna=False) == "string":
+            return column  # every value already text: nothing to convert
+        return [text_value(v) for v in column]
 
-    source = text("source") or "layer"
+    def integers(name: str) -> Any:
+        column = values[name]
+        if pd.api.types.infer_dtype(column, skipna=False) == "integer":
+            return column.astype(np.int64)
+        return [int_value(v) for v in column]
+
+    source = text("source")
     warnings = []
-    if isinstance(source, list) and "hexagon fallback" in source:
+    if source is None or not len(source):
+        source = "layer"
+    elif "hexagon fallback" in set(source):
         warnings.append(HEXAGON_WARNING)
-    addresses = [int_value(v) for v in values["addresses"]] if "addresses" in values else None
+    addresses = integers("addresses") if "addresses" in values else None
     return map_points_from_arrays(
         x,
         y,
