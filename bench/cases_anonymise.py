@@ -43,6 +43,12 @@ REPO = Path(__file__).resolve().parent.parent
 OUT_DIR = REPO / "bench" / "out"
 BENCH_SALT = b"crime_mapper benchmark salt (not a secret)"
 RAW_SEED = 20221006
+# The bench's map points are synthetic: nothing (no catchment address counts) shows they are
+# anonymous, so the rules record the analyst's confirmation, as for any user-supplied layer
+# (core.release.disclosure refuses the release without it).
+CONFIRMATION = (
+    "benchmark: synthetic national map points (bench/generate_map_points.py), not for release"
+)
 
 
 def _points_path(input_path: Path) -> Path:
@@ -140,14 +146,15 @@ def _setup_anonymise() -> dict:
     from crime_mapper.core.load.loader import load_extracts
     from crime_mapper.core.load.mapping_profile import MappingProfile
     from crime_mapper.core.release import anonymise, audit, public_schema
-    from crime_mapper.core.release.rules import DEFAULT_RULES
+    from crime_mapper.core.release.rules import ReleaseRules
 
     input_path = _input_from_argv()
     raw_csv, profile_path = _raw_extract_paths(input_path)
     load = load_extracts([raw_csv], profile=MappingProfile.load(profile_path))
     return {
         "anonymise": anonymise, "audit": audit, "leak_gate": leak_gate,
-        "public_schema": public_schema, "rules": DEFAULT_RULES,
+        "public_schema": public_schema,
+        "rules": ReleaseRules(confirm_unknown_catchments=CONFIRMATION),
         "crimes": load.crimes, "rejects": load.rejects, "points": _load_points(input_path),
     }  # fmt: skip
 

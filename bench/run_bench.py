@@ -132,7 +132,7 @@ def _register_stage_modules() -> None:
         TARGETS.extend(module.TARGETS)
 
 
-STAGE_MODULES = ("cases_anonymise", "cases_hotspots", "cases_leak_gate")
+STAGE_MODULES = ("cases_anonymise", "cases_hotspots", "cases_leak_gate", "cases_end_to_end")
 _register_stage_modules()
 CASE_BY_KEY = {c.key: c for c in CASES}
 
@@ -220,7 +220,17 @@ def evaluate(cases: dict[str, dict]) -> list[dict]:
     return out
 
 
+def _command_median(summary: dict) -> float:
+    return statistics.median(r["facts"]["command_s"] for r in summary["runs"])
+
+
+def _command_peak(summary: dict) -> float:
+    return max(r["facts"]["command_peak_mb"] for r in summary["runs"])
+
+
 def render(cases: dict[str, dict], targets: list[dict], input_info: dict) -> str:
+    from bench.cases_end_to_end import median_steps
+
     lines = [
         f"input: {input_info['path']} ({input_info['mb']:.1f} MB), runs per case: "
         f"{input_info['repeats']}",
@@ -231,6 +241,14 @@ def render(cases: dict[str, dict], targets: list[dict], input_info: dict) -> str
         if c.get("runs"):
             lines.append(f"{c['title']:<70} {c['median_s']:>9.2f} {c['min_s']:>8.2f} "
                          f"{c['max_s']:>8.2f} {c['peak_rss_mb']:>9.0f}")  # fmt: skip
+            steps = median_steps(c)
+            if steps:  # the pipeline's own step figures, median over the runs
+                shown = ", ".join(f"{name} {sec:.2f}" for name, sec in steps.items())
+                lines.append(f"    steps (s): {shown}")
+            command = c.get("facts", {}).get("command_s")
+            if command is not None:
+                lines.append(f"    the command alone: median {_command_median(c):.2f} s, "
+                             f"peak {_command_peak(c):.0f} MB")  # fmt: skip
         if c.get("error"):
             lines.append(f"{c['title']:<70} ERROR: {c['error'][:200]}")
     lines.append("")

@@ -1,0 +1,364 @@
+"""Benchmark cases for the national release end to end (issue 15), through the one pipeline.
+
+The targets are for the commands a user runs, not for inner functions: each command is timed
+as a whole fresh process, imports and start-up included, and its memory is that process's
+peak resident set (getrusage RUSAGE_CHILDREN after it exits). The inputs are the bench's own:
+the raw national force-style extract (500,000 rows, made from the national month by
+tests/support/raw_extract.py; see bench/cases_anonymise.py) and the 750,000 national-style
+map points (bench/generate_map_points.py), as a CSV and as a map points GeoPackage.
+
+Cases:
+
+- ``p_cli_anonymise``: ``python -m crime_mapper.cli anonymise RAW --profile P --points
+  map-points-750000.csv --rules R --salt-file S --out DIR --timings``: read the raw extract
+  and the map points, anonymise, write the public CSV and GeoPackage, leak gate on both, audit
+  and manifest. ``--timings`` gives the pipeline's own step figures, reported beside the
+  total (the rest is interpreter start-up, imports and exit);
+- ``q_qgis_process_anonymise``: ``qgis_process.bin run crime_mapper:anonymise`` on the same
+  inputs (map points from the GeoPackage, as a map points layer is given), which also writes
+  the QML style; ``q0_qgis_process_startup`` is ``qgis_process.bin help
+  crime_mapper:anonymise``: QGIS and the plugin starting, no work, so the difference is the
+  release itself;
+- ``r_read_force``: core.load.loader.load_extracts of the raw force extract with its profile,
+  to compare with (b), the police.uk street file of the same rows;
+- ``s_points_csv``, ``s_points_gpkg``: the 750,000 map points read from the CSV and from the
+  GeoPackage (core.release.map_points_files.read_map_points_file);
+- ``t_gate``: the leak gate on the national public CSV and GeoPackage together, as the
+  pipeline runs it (one raw-side preparation, then both files), on a release made once and
+  cached.
+
+The bench's map points are synthetic, so no catchment address counts show they are
+anonymous: the release rules file used here records that confirmation, as an analyst with a
+user-supplied layer would (core.release.disclosure refuses the release otherwise).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+from bench.cases_anonymise import (
+    BENCH_SALT,
+    CONFIRMATION,
+    _input_from_argv,
+    _points_path,
+    _raw_extract_paths,
+)
+from bench.harness import Case, Target, median, ratio
+
+REPO = Path(__file__).resolve().parent.parent
+OUT_DIR = REPO / "bench" / "out"
+
+
+# --- cached inputs (untimed) ------------------------------------------------------------------
+
+
+def _salt_file() -> Path:
+    path = OUT_DIR / "bench.salt"
+    if not path.exists():
+        OUT_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(BENCH_SALT + b"\n")
+    return path
+
+
+def _rules_file() -> Path:
+    """The default rules plus the confirmation that the synthetic map points are anonymous."""
+    from crime_mapper.core.release.rules import DEFAULT_RULES, ReleaseRules
+
+    path = OUT_DIR / "bench-release-rules.json"
+    data = DEFAULT_RULES.to_dict()
+    data["confirm_unknown_catchments"] = CONFIRMATION
+    text = json.dumps(data, indent=2) + "\n"
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+    ReleaseRules.load(path)  # the rules file must load, or every case below fails late
+    return path
+
+
+def _points_gpkg(input_path: Path) -> Path:
+    """The 750,000 map points as a map points GeoPackage, rebuilt when the CSV is newer."""
+    from crime_mapper.core.release.map_points import read_map_points_csv
+    from crime_mapper.core.release.map_points_files import write_map_points_gpkg
+
+    csv_path = _points_path(input_path)
+    path = csv_path.with_suffix(".gpkg")
+    if not path.exists() or path.stat().st_mtime < csv_path.stat().st_mtime:
+        write_map_points_gpkg(read_map_points_csv(csv_path), path)
+    return path
+
+
+def _inputs(input_path: Path) -> dict:
+    raw_csv, profile = _raw_extract_paths(input_path)
+    return {
+        "raw": raw_csv,
+        "profile": profile,
+        "points_csv": _points_path(input_path),
+        "points_gpkg": _points_gpkg(input_path),
+        "rules": _rules_file(),
+        "salt": _salt_file(),
+    }
+
+
+def _gate_release(inputs: dict) -> Path:
+    """A national release made once through the pipeline (cached) for the gate case."""
+    from crime_mapper.core.release.pipeline import run_anonymise
+
+    folder = OUT_DIR / "e2e-release"
+    marker = folder / "release_manifest.json"
+    newest = max(inputs[k].stat().st_mtime for k in ("raw", "points_csv", "rules"))
+    if not marker.exists() or marker.stat().st_mtime < newest:
+        run_anonymise(
+            [inputs["raw"]],
+            inputs["points_csv"],
+            inputs["rules"],
+            inputs["salt"],
+            folder,
+            profile_path=inputs["profile"],
+        )
+    return folder
+
+
+# --- commands in a fresh process --------------------------------------------------------------
+
+
+def _run_command(argv: list[str], env: Optional[dict] = None) -> tuple[float, float, str, str]:
+    """(seconds, the command's peak RSS in MB, stdout, stderr) of one command run."""
+    started = time.perf_counter()
+    proc = subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - started
+    if proc.returncode != 0:
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
+        raise RuntimeError(f"exit code {proc.returncode}: " + " | ".join(tail))
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return seconds, peak_mb, proc.stdout, proc.stderr
+
+
+def _cli_steps(stderr: str) -> dict[str, float]:
+    """The pipeline's step figures from the command line's --timings lines."""
+    prefix = "crime_mapper: timing: "
+    steps = {}
+    for line in stderr.splitlines():
+        if line.startswith(prefix) and not line.startswith(prefix + "steps total"):
+            step, seconds = line[len(prefix) :].split()[:2]
+            steps[step] = float(seconds)
+    return steps
+
+
+def _setup_cli() -> dict:
+    return _inputs(_input_from_argv())
+
+
+def _run_cli(ctx: dict, input_path: Path, workdir: Path) -> dict:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    argv = [
+        sys.executable, "-m", "crime_mapper.cli", "anonymise", str(ctx["raw"]),
+        "--profile", str(ctx["profile"]), "--points", str(ctx["points_csv"]),
+        "--rules", str(ctx["rules"]), "--salt-file", str(ctx["salt"]),
+        "--out", str(workdir / "release"), "--timings",
+    ]  # fmt: skip
+    seconds, peak_mb, _out, err = _run_command(argv, env)
+    steps = _cli_steps(err)
+    return {
+        "command_s": round(seconds, 3),
+        "command_peak_mb": round(peak_mb, 1),
+        "steps": steps,
+        "outside_steps_s": round(seconds - sum(steps.values()), 3),
+        "outputs": sorted(p.name for p in (workdir / "release").iterdir()),
+    }
+
+
+def _setup_qgis_process() -> dict:
+    from tests.support.qgis_process import child_env, plugin_folder, qgis_process_exe
+
+    ctx = _inputs(_input_from_argv())
+    home = OUT_DIR / "qgis_process"
+    plugins = home / "plugins"
+    if not plugins.exists():
+        plugin_folder(home)
+    env = child_env(
+        drop_checkout=True,
+        QGIS_PLUGINPATH=str(plugins),
+        QGIS_CUSTOM_CONFIG_PATH=str(home / "profile"),
+    )
+    exe = qgis_process_exe()
+    _run_command([exe, "plugins", "enable", "crime_mapper"], env)
+    ctx.update(env=env, exe=exe)
+    return ctx
+
+
+def _run_qgis_process(ctx: dict, input_path: Path, workdir: Path) -> dict:
+    out = workdir / "release"
+    params = {
+        "CRIMES_FILES": ctx["raw"], "PROFILE": ctx["profile"], "MAP_POINTS": ctx["points_gpkg"],
+        "RULES": ctx["rules"], "SALT_FILE": ctx["salt"],
+        "PUBLIC_CSV": out / "2022-10-national-street.csv",
+        "PUBLIC_LAYER": out / "2022-10-national-street.gpkg",
+        "AUDIT_JSON": out / "audit.json", "AUDIT_HTML": out / "audit.html",
+        "MANIFEST": out / "release_manifest.json",
+    }  # fmt: skip
+    argv = [ctx["exe"], "--json", "run", "crime_mapper:anonymise", "--"]
+    argv += [f"{key}={value}" for key, value in params.items()]
+    seconds, peak_mb, stdout, _err = _run_command(argv, ctx["env"])
+    results = json.loads(stdout)["results"]
+    return {
+        "command_s": round(seconds, 3),
+        "command_peak_mb": round(peak_mb, 1),
+        "rows_in": results.get("ROWS_IN"),
+        "outputs": sorted(p.name for p in out.iterdir()),
+    }
+
+
+def _run_qgis_process_startup(ctx: dict, input_path: Path, workdir: Path) -> dict:
+    argv = [ctx["exe"], "help", "crime_mapper:anonymise"]
+    seconds, peak_mb, _out, _err = _run_command(argv, ctx["env"])
+    return {"command_s": round(seconds, 3), "command_peak_mb": round(peak_mb, 1)}
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def _setup_read_force() -> dict:
+    from crime_mapper.core.load.loader import load_extracts
+    from crime_mapper.core.load.mapping_profile import MappingProfile
+
+    raw, profile = _raw_extract_paths(_input_from_argv())
+    return {"load": load_extracts, "raw": raw, "profile": MappingProfile.load(profile)}
+
+
+def _run_read_force(ctx: dict, input_path: Path, workdir: Path) -> dict:
+    result = ctx["load"]([ctx["raw"]], profile=ctx["profile"])
+    return {"accepted": int(len(result.crimes)), "rejected": int(len(result.rejects))}
+
+
+def _setup_points() -> dict:
+    from crime_mapper.core.release.map_points_files import read_map_points_file
+
+    input_path = _input_from_argv()
+    return {
+        "read": read_map_points_file,
+        "csv": _points_path(input_path),
+        "gpkg": _points_gpkg(input_path),
+    }
+
+
+def _run_points(kind: str) -> Callable[[dict, Path, Path], dict]:
+    def run(ctx: dict, input_path: Path, workdir: Path) -> dict:
+        points = ctx["read"](ctx[kind])
+        return {"map_points": len(points)}
+
+    return run
+
+
+# --- the leak gate ----------------------------------------------------------------------------
+
+
+def _setup_gate() -> dict:
+    from crime_mapper.core.gate import leak_gate
+    from crime_mapper.core.load.loader import load_extracts
+    from crime_mapper.core.load.mapping_profile import MappingProfile
+    from crime_mapper.core.release.map_points_files import read_map_points_file
+
+    inputs = _inputs(_input_from_argv())
+    folder = _gate_release(inputs)
+    crimes = load_extracts([inputs["raw"]], profile=MappingProfile.load(inputs["profile"])).crimes
+    return {
+        "gate": leak_gate,
+        "crimes": crimes,
+        "points": read_map_points_file(inputs["points_csv"]),
+        "csv": next(folder.glob("*-street.csv")),
+        "gpkg": next(folder.glob("*-street.gpkg")),
+    }
+
+
+def _run_gate(ctx: dict, input_path: Path, workdir: Path) -> dict:
+    clock = time.perf_counter
+    gate = ctx["gate"]
+    t0 = clock()
+    prepared = gate.prepare_gate(ctx["crimes"], ctx["points"])
+    t1 = clock()
+    csv = gate.check_release(ctx["crimes"], ctx["csv"], ctx["points"], prepared=prepared)
+    t2 = clock()
+    gpkg = gate.check_release(ctx["crimes"], ctx["gpkg"], ctx["points"], prepared=prepared)
+    t3 = clock()
+    if not (csv.passed and gpkg.passed):
+        raise RuntimeError("the leak gate failed on the benchmark release")
+    return {"steps": {"prepare": round(t1 - t0, 3), "csv": round(t2 - t1, 3),
+                      "gpkg": round(t3 - t2, 3)}}  # fmt: skip
+
+
+# --- targets from the commands' own figures ---------------------------------------------------
+
+
+def command_median(key: str) -> Callable[[dict[str, dict]], Optional[float]]:
+    """Median over runs of the command's own wall time (the child process)."""
+
+    def value(cases: dict[str, dict]) -> Optional[float]:
+        runs = cases.get(key, {}).get("runs") or []
+        times = [r["facts"]["command_s"] for r in runs if "command_s" in r.get("facts", {})]
+        return statistics.median(times) if times else None
+
+    return value
+
+
+def command_peak(key: str) -> Callable[[dict[str, dict]], Optional[float]]:
+    """Largest peak resident memory (MB) of the command over its runs."""
+
+    def value(cases: dict[str, dict]) -> Optional[float]:
+        runs = cases.get(key, {}).get("runs") or []
+        peaks = [r["facts"]["command_peak_mb"] for r in runs if "command_peak_mb" in r["facts"]]
+        return max(peaks) if peaks else None
+
+    return value
+
+
+def median_steps(summary: dict) -> dict[str, Any]:
+    """Each step's median over the runs of one case (for the report)."""
+    runs = summary.get("runs") or []
+    names: list[str] = []
+    for run in runs:
+        names += [n for n in run.get("facts", {}).get("steps", {}) if n not in names]
+    return {
+        name: round(statistics.median(r["facts"]["steps"].get(name, 0.0) for r in runs), 2)
+        for name in names
+    }
+
+
+CASES: list[Case] = [
+    Case("p_cli_anonymise", "(p) CLI anonymise, national month end to end (fresh process)",
+         _setup_cli, _run_cli),
+    Case("q0_qgis_process_startup", "(q0) qgis_process.bin start-up: help crime_mapper:anonymise",
+         _setup_qgis_process, _run_qgis_process_startup),
+    Case("q_qgis_process_anonymise", "(q) qgis_process.bin run crime_mapper:anonymise, as (p) + "
+         "GeoPackage style", _setup_qgis_process, _run_qgis_process),
+    Case("r_read_force", "(r) read + validate the raw force extract (same rows as b)",
+         _setup_read_force, _run_read_force),
+    Case("s_points_csv", "(s) read 750,000 map points from CSV", _setup_points,
+         _run_points("csv")),
+    Case("s_points_gpkg", "(s) read 750,000 map points from GeoPackage", _setup_points,
+         _run_points("gpkg")),
+    Case("t_gate", "(t) leak gate on the national public CSV + GeoPackage", _setup_gate,
+         _run_gate),
+]  # fmt: skip
+
+TARGETS: list[Target] = [
+    Target("CLI anonymise end to end (p), median, fresh process", 10.0, "s",
+           command_median("p_cli_anonymise")),
+    Target("CLI anonymise (p), peak memory", 2048.0, "MB", command_peak("p_cli_anonymise")),
+    Target("qgis_process crime_mapper:anonymise (q), median", 15.0, "s",
+           command_median("q_qgis_process_anonymise")),
+    Target("qgis_process crime_mapper:anonymise (q), peak memory", 2048.0, "MB",
+           command_peak("q_qgis_process_anonymise")),
+    Target("force extract read / police.uk read, same rows (r)/(b)", 1.2, "x",
+           ratio("r_read_force", "b_load_extracts")),
+    Target("750,000 map points from CSV (s), median", 1.0, "s", median("s_points_csv")),
+    Target("750,000 map points from GeoPackage (s), median", 1.0, "s", median("s_points_gpkg")),
+    Target("leak gate on the national CSV + GeoPackage (t), median", 3.0, "s", median("t_gate")),
+]  # fmt: skip
