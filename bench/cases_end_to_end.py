@@ -189,7 +189,11 @@ def _setup_qgis_process() -> dict:
         QGIS_CUSTOM_CONFIG_PATH=str(home / "profile"),
     )
     exe = qgis_process_exe()
-    _run_command([exe, "plugins", "enable", "crime_mapper"], env)
+    enable = subprocess.run(
+        [exe, "plugins", "enable", "crime_mapper"], env=env, capture_output=True, text=True
+    )
+    if enable.returncode != 0 and "already enabled" not in enable.stdout + enable.stderr:
+        raise RuntimeError(f"cannot enable the plugin for qgis_process: {enable.stderr[-500:]}")
     ctx.update(env=env, exe=exe)
     return ctx
 

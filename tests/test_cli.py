@@ -420,6 +420,27 @@ def test_cli_public_csv_is_byte_identical_to_the_qgis_release(
     assert qgis_outputs == cli_manifest["outputs"]
 
 
+def test_anonymise_timings_name_every_step(
+    cli_release: dict, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """--timings prints the pipeline's seconds per step on stderr, and changes no output."""
+    from crime_mapper import cli as cli_module
+
+    out = tmp_path / "timed"
+    args = ["anonymise", str(FORCE_EXTRACT), "--profile", str(FORCE_PROFILE)]
+    args += ["--points", str(cli_release["points"]), "--salt-file", str(cli_release["salt"])]
+    assert cli_module.main([*args, "--out", str(out), "--timings"]) == 0
+    err = capsys.readouterr().err
+    steps = [
+        line.split()[2] for line in err.splitlines() if line.startswith("crime_mapper: timing")
+    ]
+    for step in ("read_map_points", "read_crimes", "anonymise", "write_csv", "write_gpkg"):
+        assert step in steps, err
+    assert "leak_gate" in steps and steps[-1] == "steps"  # the total comes last
+    for name in RELEASE_FILES:
+        assert (out / name).read_bytes() == (cli_release["out"] / name).read_bytes(), name
+
+
 def test_bad_salt_files_exit_two_before_any_output(cli_release: dict, tmp_path: Path) -> None:
     out = tmp_path / "release"
     absent_points = tmp_path / "no-such-points.csv"  # the salt is refused before this is read
