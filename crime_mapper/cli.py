@@ -532,11 +532,30 @@ def _cmd_when(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _webmap_neighbourhoods(args: argparse.Namespace) -> object:
+    """The summaries' NeighbourhoodSource from the webmap options (None without any)."""
+    if not (args.neighbourhoods or args.lookup):
+        return None
+    from .core.publish.summaries_run import NeighbourhoodSource
+
+    return NeighbourhoodSource(
+        boundaries=args.neighbourhoods,
+        code_field=args.code_field or args.name_field or "",
+        name_field=args.name_field,
+        population_field=args.population_field,
+        lookup=args.lookup,
+        lookup_code_field=args.lookup_code_field or "",
+        lookup_name_field=args.lookup_name_field,
+        lsoa_population=args.lsoa_population,
+    )
+
+
 def _cmd_webmap(args: argparse.Namespace) -> int:
     """The public web map (core.publish.webmap_run), gated, into <out>/map/."""
     from pathlib import Path
 
     from .core.gate.leak_gate import LeakError
+    from .core.publish.neighbourhoods import NeighbourhoodError
     from .core.publish.webmap_inputs import WebmapInputError
     from .core.publish.webmap_run import run_webmap
     from .core.publish.webmap_vendor import VendorMissing
@@ -553,13 +572,11 @@ def _cmd_webmap(args: argparse.Namespace) -> int:
             title=args.title,
             tiles=args.tiles,
             tiles_attribution=args.tiles_attribution,
-            neighbourhoods=args.neighbourhoods,
-            name_field=args.name_field,
-            population_field=args.population_field,
+            neighbourhoods=_webmap_neighbourhoods(args),
             summaries=args.summaries,
             copy_csv=not args.no_csv,
         )
-    except (WebmapInputError, VendorMissing) as exc:
+    except (WebmapInputError, VendorMissing, NeighbourhoodError) as exc:
         raise UsageError(str(exc)) from exc
     except LeakError as exc:
         raise GateFailed(str(exc)) from exc
@@ -809,9 +826,18 @@ def build_parser() -> argparse.ArgumentParser:
     webmap.add_argument(
         "--neighbourhoods", metavar="N.geojson", help="neighbourhood polygons (WGS84 GeoJSON)"
     )
-    webmap.add_argument("--name-field", default="name", help="neighbourhood name field")
+    webmap.add_argument("--code-field", help="neighbourhood code property (default: name)")
+    webmap.add_argument("--name-field", help="neighbourhood name property")
     webmap.add_argument(
-        "--population-field", help="neighbourhood population field (rates per 1,000)"
+        "--population-field", help="neighbourhood population property (rates per 1,000)"
+    )
+    webmap.add_argument(
+        "--lookup", metavar="L.csv", help="LSOA-to-neighbourhood lookup (as for summaries)"
+    )
+    webmap.add_argument("--lookup-code-field", help="the lookup's neighbourhood code column")
+    webmap.add_argument("--lookup-name-field", help="the lookup's neighbourhood name column")
+    webmap.add_argument(
+        "--lsoa-population", metavar="P.csv", help="LSOA populations (rates per 1,000)"
     )
     webmap.add_argument(
         "--summaries",

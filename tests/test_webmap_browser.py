@@ -14,7 +14,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from crime_mapper.core.publish.summaries_run import NeighbourhoodSource
 from crime_mapper.core.publish.webmap_export import WebmapOptions, export_webmap
+from crime_mapper.core.publish.webmap_run import run_webmap
 from tests.support.webmap_browser import AXE, TILE_HOST, launch, open_page, shown
 
 REPO = Path(__file__).resolve().parent.parent
@@ -291,15 +293,13 @@ def test_areas_choropleth_popup_links_summary(browser, release, tmp_path):
         f["properties"]["pop"] = 1000 + i
     path = tmp_path / "areas.geojson"
     path.write_text(json.dumps(geo), encoding="utf-8")
-    result = export_webmap(
-        WebmapOptions(
-            inputs=[SAMPLE / "2022-10"],
-            out_dir=tmp_path / "out" / "map",
-            neighbourhoods=path,
-            name_field="LSOA11NM",
-            population_field="pop",
-            summaries="yes",
-        )
+    result = run_webmap(
+        [SAMPLE / "2022-10"],
+        tmp_path / "out" / "map",
+        neighbourhoods=NeighbourhoodSource(
+            boundaries=path, code_field="LSOA11CD", name_field="LSOA11NM", population_field="pop"
+        ),
+        summaries="yes",
     )
     page, rec = open_page(browser, _url(result))
     page.fill("#search-input", "Leicester 003A")

@@ -124,13 +124,13 @@ def _sparse(
 def aggregate(
     street: pd.DataFrame,
     outcomes: pd.DataFrame,
-    point_areas: Optional[Any] = None,
+    row_areas: Optional[Sequence[str]] = None,
     area_names: Sequence[str] = (),
 ) -> WebmapData:
     """One record per map point (see the module docstring).
 
-    ``point_areas``: a callable (lon array, lat array, lsoa codes, lsoa names) -> area name
-    per point, e.g. a neighbourhood layer's assignment; None groups by district.
+    ``row_areas``: the area name of each street row (a neighbourhood assignment; a point
+    takes its first row's); None groups by local authority district from the LSOA names.
     ``area_names``: areas listed even when no crime falls in them (every neighbourhood).
     """
     cats = _categories(street)
@@ -162,10 +162,9 @@ def aggregate(
     labels = sorted(set(labels_per_point))
     label_of = _index(labels)
 
-    lsoa_code = street["LSOA code"].to_numpy(dtype=object)[first]
     lsoa_name = street["LSOA name"].to_numpy(dtype=object)[first]
-    if point_areas is not None:
-        area_per_point = list(point_areas(p_lon, p_lat, lsoa_code, lsoa_name))
+    if row_areas is not None:
+        area_per_point = [str(row_areas[i]) for i in first.tolist()]
     else:
         area_per_point = [district_of(str(n)) or "Unknown area" for n in lsoa_name]
     areas = sorted(set(area_per_point) | set(area_names))

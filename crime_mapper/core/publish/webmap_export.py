@@ -36,7 +36,8 @@ import pandas as pd
 from ..common.feedback import Feedback, ScaledFeedback
 from ..common.palette import NO_DATA_COLOUR, OUTLINE_COLOUR, sequential_colours
 from ..release.public_schema import PUBLIC_COLUMNS, write_public_csv
-from .webmap_areas import Areas, areas_geojson, assign, read_areas
+from .neighbourhoods import Neighbourhoods
+from .webmap_areas import Ring, areas_geojson, page_rings, row_area_names, vertices
 from .webmap_data import WebmapData, aggregate
 from .webmap_inputs import WebmapInputError, read_release_inputs
 from .webmap_vendor import vendor_files
@@ -102,9 +103,7 @@ class WebmapOptions:
     title: str = "Street-level crime map"
     tiles: str = "osm"
     tiles_attribution: str = ""
-    neighbourhoods: Optional[PathLike] = None
-    name_field: str = "name"
-    population_field: Optional[str] = None
+    neighbourhoods: Optional[Neighbourhoods] = None  # the shared set (core.publish.neighbourhoods)
     summaries: str = "auto"  # link areas to ../neighbourhoods/<slug>.html: auto, yes, no
     copy_csv: bool = True
     raw: Optional[pd.DataFrame] = None  # the internal crimes table, when at hand (gate)
@@ -163,17 +162,10 @@ def _areas_js(geo: dict[str, Any]) -> str:
         polys.append(feat["geometry"]["coordinates"])
         feat["geometry"]["coordinates"] = f"__cm_geometry_{i}__"
     text = _js_file("CM_AREAS", geo)
-    for i, poly in enumerate(polys):
+    for i, rings in enumerate(polys):
         written = (
             "["
-            + ",".join(
-                "["
-                + ",".join(
-                    "[" + ",".join(f"[{x:.5f},{y:.5f}]" for x, y in ring) + "]" for ring in p
-                )
-                + "]"
-                for p in poly
-            )
+            + ",".join("[" + ",".join(f"[{x:.5f},{y:.5f}]" for x, y in r) + "]" for r in rings)
             + "]"
         )
         text = text.replace(f'"__cm_geometry_{i}__"', written, 1)
@@ -202,9 +194,20 @@ def csp(tiles: Optional[TileSource]) -> str:
     )
 
 
-def _bounds(data: WebmapData, areas: Optional[Areas]) -> list[list[float]]:
+@dataclass
+class PageAreas:
+    """The neighbourhood set and its outlines as written to the page."""
+
+    hoods: Neighbourhoods
+    rings: list[list[Ring]]
+
+    def vertices(self) -> tuple[np.ndarray, np.ndarray]:
+        return vertices(self.rings)
+
+
+def _bounds(data: WebmapData, areas: Optional[PageAreas]) -> list[list[float]]:
     lon, lat = data.point_lon, data.point_lat
-    if areas is not None and areas.names:
+    if areas is not None:
         ax, ay = areas.vertices()
         lon, lat = np.concatenate([lon, ax]), np.concatenate([lat, ay])
     if lon.size == 0:
@@ -229,7 +232,7 @@ def _write_folder(
     options: WebmapOptions,
     street: pd.DataFrame,
     data: WebmapData,
-    areas: Optional[Areas],
+    areas: Optional[PageAreas],
     tiles: Optional[TileSource],
     sources: list[str],
     feedback: Feedback,
@@ -266,7 +269,7 @@ def _write_folder(
     summaries_base = _summaries_base(options.summaries, Path(options.out_dir))
     area_index = {name: i for i, name in enumerate(data.data["areas"])}
     if areas is not None:
-        geo = areas_geojson(areas, area_index, summaries_base)
+        geo = areas_geojson(areas.hoods, areas.rings, area_index, summaries_base)
         (stage / "data" / "areas.js").write_text(_areas_js(geo), encoding="utf-8")
     (stage / "data" / "points.js").write_text(_points_js(data), encoding="utf-8")
     feedback.set_progress(80)
@@ -349,7 +352,7 @@ PUBLIC_ONLY_CHECKS = (
 
 
 def gate_folder(
-    folder: Path, street: pd.DataFrame, options: WebmapOptions, areas: Optional[Areas]
+    folder: Path, street: pd.DataFrame, options: WebmapOptions, areas: Optional[PageAreas]
 ) -> str:
     """Run the leak gate on the staged folder; raise LeakError on failure.
 
@@ -360,7 +363,7 @@ def gate_folder(
     from ..gate.leak_gate import LeakError, check_release
 
     extra = areas.vertices() if areas is not None else None
-    public_values = list(areas.names) if areas is not None else []
+    public_values = list(areas.hoods.names) if areas is not None else []
     if options.raw is not None:
         if options.points is None:
             raise WebmapInputError("the leak gate needs the map points the release used")
@@ -434,18 +437,17 @@ def export_webmap(options: WebmapOptions, feedback: Optional[Feedback] = None) -
     feedback.set_progress(20)
     feedback.check()
     areas = None
-    point_areas = None
-    if options.neighbourhoods:
-        areas = read_areas(options.neighbourhoods, options.name_field, options.population_field)
-
-        def point_areas(lon, lat, _codes, _names):  # noqa: ANN001, ANN202
-            return assign(areas, lon, lat)
+    row_areas = None
+    if options.neighbourhoods is not None:
+        hoods = options.neighbourhoods
+        areas = PageAreas(hoods, page_rings(hoods))
+        row_areas = row_area_names(inputs.street, hoods)
 
     data = aggregate(
         inputs.street,
         inputs.outcomes,
-        point_areas=point_areas,
-        area_names=areas.names if areas is not None else (),
+        row_areas=row_areas,
+        area_names=areas.hoods.names if areas is not None else (),
     )
     feedback.set_progress(40)
     feedback.check()

@@ -24,15 +24,17 @@ def run_webmap(
     raw: Any = None,
     points: Any = None,
     profile_path: Optional[PathLike] = None,
+    neighbourhoods: Any = None,
     feedback: Optional[Feedback] = None,
     **settings: Any,
 ) -> WebmapResult:
     """Export ``releases`` into ``out_dir`` (the map folder itself, e.g. <out>/map).
 
     ``raw``: extract paths (or a CrimesInput); ``points``: a map points file or MapPoints;
-    both or neither. ``settings``: the other WebmapOptions fields (title, tiles,
-    neighbourhoods...). Returns the WebmapResult with file errors of the raw load appended to
-    its warnings.
+    both or neither. ``neighbourhoods``: a summaries NeighbourhoodSource (files) or a
+    Neighbourhoods set (e.g. from a QGIS layer), as the summaries take it. ``settings``: the
+    other WebmapOptions fields (title, tiles, summaries...). Returns the WebmapResult, with
+    the raw load's file errors added to its warnings.
     """
     from ..release.release_files import ReleaseInputError
 
@@ -57,8 +59,23 @@ def run_webmap(
         source, point_set, _ = open_release_inputs(raw, points, profile, feedback, 5.0, 30.0)
         crimes = source.crimes
         file_errors = list(source.file_errors)
+    hoods = None
+    if neighbourhoods is not None:
+        from .neighbourhoods import Neighbourhoods
+        from .summaries_run import load_neighbourhoods
+
+        hoods = (
+            neighbourhoods
+            if isinstance(neighbourhoods, Neighbourhoods)
+            else load_neighbourhoods(neighbourhoods)
+        )
     options = WebmapOptions(
-        inputs=list(releases), out_dir=out_dir, raw=crimes, points=point_set, **settings
+        inputs=list(releases),
+        out_dir=out_dir,
+        raw=crimes,
+        points=point_set,
+        neighbourhoods=hoods,
+        **settings,
     )
     result = export_webmap(options, ScaledFeedback(feedback, 30.0 if raw is not None else 0, 100))
     result.warnings.extend(file_errors)

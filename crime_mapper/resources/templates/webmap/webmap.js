@@ -437,14 +437,13 @@
     return inside;
   }
   function featureContains(f, x, y) {
+    // even-odd over every ring, as the neighbourhood set defines its outlines
     var g = f.geometry, polys = g.type === "Polygon" ? [g.coordinates] : g.coordinates;
+    var inside = false;
     for (var i = 0; i < polys.length; i++) {
-      if (!ringContains(polys[i][0], x, y)) continue;
-      var hole = false;
-      for (var h = 1; h < polys[i].length; h++) if (ringContains(polys[i][h], x, y)) hole = true;
-      if (!hole) return true;
+      for (var h = 0; h < polys[i].length; h++) if (ringContains(polys[i][h], x, y)) inside = !inside;
     }
-    return false;
+    return inside;
   }
   function areaPopupContent(i) {
     var props = A.features[i].properties, a = props.area;
