@@ -25,6 +25,7 @@ def algorithm_classes() -> list[type[QgsProcessingAlgorithm]]:
     from .anonymise import AnonymiseAlgorithm
     from .build_map_points import BuildMapPointsAlgorithm
     from .check_release import CheckReleaseAlgorithm
+    from .export_webmap import ExportWebmapAlgorithm
     from .hotspots_change import HotspotsChangeAlgorithm
     from .hotspots_gi import HotspotsGiAlgorithm
     from .hotspots_grid import HotspotsGridAlgorithm
@@ -48,6 +49,7 @@ def algorithm_classes() -> list[type[QgsProcessingAlgorithm]]:
         ReleaseQaAlgorithm,
         MonthlyReleaseAlgorithm,
         NeighbourhoodSummariesAlgorithm,
+        ExportWebmapAlgorithm,
     ]
 
 

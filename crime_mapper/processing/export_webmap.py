@@ -1,0 +1,307 @@
+"""Processing algorithm crime_mapper:export_webmap — the public web map (a static folder that
+works from disk and any static host).
+
+The same export as the command line's ``webmap`` and the dock's Web map tab
+(core.publish.webmap_run.run_webmap): made only from public releases, written into a staging
+folder, leak-gated (against the raw crimes and map points when given; the public checks
+otherwise), then moved into place.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+from qgis.core import (
+    QgsProcessingContext,
+    QgsProcessingException,
+    QgsProcessingFeedback,
+    QgsProcessingOutputFile,
+    QgsProcessingOutputFolder,
+    QgsProcessingOutputNumber,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterField,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFolderDestination,
+    QgsProcessingParameterMultipleLayers,
+    QgsProcessingParameterString,
+    QgsProcessingParameterVectorLayer,
+)
+
+from ..compat import FILE_BEHAVIOUR_FILE, SOURCE_FILE, SOURCE_VECTOR_POINT
+from ..core.common.feedback import Cancelled
+from .base import CrimeMapperAlgorithm, split_paths
+from .release_parameters import add_crimes_parameters
+
+TILE_CHOICES = ("osm", "none", "custom")
+TILE_LABELS = ("OpenStreetMap (with attribution)", "None (outlines and points only)", "Custom")
+SUMMARY_CHOICES = ("auto", "yes", "no")
+
+
+class ExportWebmapAlgorithm(CrimeMapperAlgorithm):
+    GROUP_ID = "publish"
+
+    RELEASE = "RELEASE"
+    RAW = "RAW"
+    RAW_FILES = "RAW_FILES"
+    PROFILE = "PROFILE"
+    MAP_POINTS = "MAP_POINTS"
+    LABEL_FIELD = "LABEL_FIELD"
+    NEIGHBOURHOODS = "NEIGHBOURHOODS"
+    CODE_FIELD = "CODE_FIELD"
+    NAME_FIELD = "NAME_FIELD"
+    POPULATION_FIELD = "POPULATION_FIELD"
+    LOOKUP = "LOOKUP"
+    LOOKUP_CODE_FIELD = "LOOKUP_CODE_FIELD"
+    LOOKUP_NAME_FIELD = "LOOKUP_NAME_FIELD"
+    LSOA_POPULATION = "LSOA_POPULATION"
+    TITLE = "TITLE"
+    TILES = "TILES"
+    TILES_URL = "TILES_URL"
+    TILES_ATTRIBUTION = "TILES_ATTRIBUTION"
+    SUMMARIES = "SUMMARIES"
+    COPY_CSV = "COPY_CSV"
+    OUTPUT = "OUTPUT"
+    FOLDER = "FOLDER"
+    INDEX = "INDEX"
+    CRIMES = "CRIMES"
+    POINTS = "POINTS"
+
+    def name(self) -> str:
+        return "export_webmap"
+
+    def displayName(self) -> str:
+        return "Export public web map"
+
+    def tags(self) -> list[str]:
+        return ["crime", "police.uk", "web", "map", "html", "publish", "public", "leaflet"]
+
+    def help_text(self) -> str:
+        return (
+            "A self-contained public web map of published street-level crime: one folder "
+            "(OUTPUT/map/) with index.html, the data as script files and the JavaScript "
+            "libraries, that opens straight from disk or from any static web host. No server "
+            "code; the only network requests go to the basemap tile service (OpenStreetMap "
+            "by default, or none, or a custom https {z}/{x}/{y} template with its "
+            "attribution).\n\n"
+            "Input (RELEASE): the public release CSVs or GeoPackage the anonymise step "
+            "writes, or police.uk downloads (files, folders, monthly .zip), with their "
+            "outcomes files for the latest outcomes. Only police.uk's street columns are "
+            "read; any other column is dropped and reported.\n\n"
+            "The page: a marker per map point (sized and labelled by its count, grouped where "
+            "dense), popups with counts by category and month and the latest outcomes, a "
+            "category filter with live counts, one month / last 3 / last 12, a month-by-month "
+            "trend, neighbourhood outlines shaded by count or rate per 1,000 residents with "
+            "links to the neighbourhood summaries (SUMMARIES), search by neighbourhood and "
+            "street, a permalink, the data table, CSV downloads, and the notice that "
+            "locations are approximate. Accessible (WCAG 2.2 AA), usable on a phone.\n\n"
+            "Leak gate: with the raw crimes (RAW or RAW_FILES + PROFILE) and the map points "
+            "(MAP_POINTS) the full gate runs on the finished folder; without them (police.uk "
+            "downloads) the public-schema, map-point, date and contact checks run against the "
+            "release itself. On failure, or on cancel, the previous export is left as it was."
+        )
+
+    def initAlgorithm(self, config: Optional[dict] = None) -> None:
+        self.addParameter(
+            QgsProcessingParameterMultipleLayers(
+                self.RELEASE,
+                "Public release (CSV, GeoPackage, folders, police.uk .zip; outcomes files)",
+                SOURCE_FILE,
+            )
+        )
+        add_crimes_parameters(self, self.RAW, self.RAW_FILES, self.PROFILE, raw=True)
+        self.addParameter(
+            QgsProcessingParameterVectorLayer(
+                self.MAP_POINTS,
+                "Anonymous map points (with the raw crimes)",
+                [SOURCE_VECTOR_POINT],
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterField(
+                self.LABEL_FIELD, "Map point label field", "label", self.MAP_POINTS,
+                optional=True,
+            )
+        )  # fmt: skip
+        self.addParameter(
+            QgsProcessingParameterVectorLayer(
+                self.NEIGHBOURHOODS, "Neighbourhood polygons", [2], optional=True
+            )
+        )
+        for name, label in (
+            (self.CODE_FIELD, "Neighbourhood code field"),
+            (self.NAME_FIELD, "Neighbourhood name field"),
+            (self.POPULATION_FIELD, "Neighbourhood population field"),
+        ):
+            self.addParameter(
+                QgsProcessingParameterField(
+                    name, label, parentLayerParameterName=self.NEIGHBOURHOODS, optional=True
+                )
+            )
+        self.addParameter(
+            QgsProcessingParameterFile(
+                self.LOOKUP, "LSOA to neighbourhood lookup (CSV)",
+                behavior=FILE_BEHAVIOUR_FILE, extension="csv", optional=True,
+            )
+        )  # fmt: skip
+        for name, label in (
+            (self.LOOKUP_CODE_FIELD, "Lookup: neighbourhood code column"),
+            (self.LOOKUP_NAME_FIELD, "Lookup: neighbourhood name column"),
+        ):
+            self.addParameter(QgsProcessingParameterString(name, label, optional=True))
+        self.addParameter(
+            QgsProcessingParameterFile(
+                self.LSOA_POPULATION, "LSOA population (CSV, for rates)",
+                behavior=FILE_BEHAVIOUR_FILE, extension="csv", optional=True,
+            )
+        )  # fmt: skip
+        self.addParameter(
+            QgsProcessingParameterString(self.TITLE, "Page title", "Street-level crime map")
+        )
+        self.addParameter(
+            QgsProcessingParameterEnum(self.TILES, "Basemap", list(TILE_LABELS), defaultValue=0)
+        )
+        self.addParameter(
+            QgsProcessingParameterString(
+                self.TILES_URL, "Custom tiles: https URL template", optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterString(
+                self.TILES_ATTRIBUTION, "Custom tiles: attribution", optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.SUMMARIES,
+                "Link to neighbourhood summaries (../neighbourhoods/)",
+                ["When OUTPUT/neighbourhoods exists", "Yes", "No"],
+                defaultValue=0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterBoolean(self.COPY_CSV, "Include the CSV downloads", True)
+        )
+        self.addParameter(
+            QgsProcessingParameterFolderDestination(self.OUTPUT, "Output folder (writes map/)")
+        )
+        self.addOutput(QgsProcessingOutputFolder(self.FOLDER, "Web map folder"))
+        self.addOutput(QgsProcessingOutputFile(self.INDEX, "Web map page (index.html)"))
+        self.addOutput(QgsProcessingOutputNumber(self.CRIMES, "Crimes"))
+        self.addOutput(QgsProcessingOutputNumber(self.POINTS, "Map points shown"))
+
+    def processAlgorithm(
+        self,
+        parameters: dict,
+        context: QgsProcessingContext,
+        feedback: QgsProcessingFeedback,
+    ) -> dict:
+        from ..core.gate.leak_gate import LeakError
+        from ..core.publish.neighbourhoods import NeighbourhoodError
+        from ..core.publish.webmap_inputs import WebmapInputError
+        from ..core.publish.webmap_run import run_webmap
+        from ..core.publish.webmap_vendor import VendorMissing
+        from ..core.release.release_files import ReleaseInputError
+        from .anonymise import crimes_from_parameters, map_points_from_parameters
+
+        def text(name: str) -> str:
+            return (self.parameterAsString(parameters, name, context) or "").strip()
+
+        def path(name: str) -> Optional[str]:
+            return self.parameterAsFile(parameters, name, context) or None
+
+        releases = split_paths(self.parameterAsFileList(parameters, self.RELEASE, context))
+        if not releases:
+            raise QgsProcessingException("No public release given (RELEASE).")
+        raw = points = None
+        has_raw = self.parameterAsVectorLayer(parameters, self.RAW, context) is not None or bool(
+            split_paths(self.parameterAsFileList(parameters, self.RAW_FILES, context))
+        )
+        has_points = self.parameterAsVectorLayer(parameters, self.MAP_POINTS, context) is not None
+        if has_raw != has_points:
+            raise QgsProcessingException(
+                "The full leak gate needs both the raw crimes (RAW or RAW_FILES) and the map "
+                "points (MAP_POINTS); give both, or neither for police.uk downloads."
+            )
+        if has_raw:
+            raw = crimes_from_parameters(self, parameters, context, self.RAW, self.RAW_FILES)
+            points = map_points_from_parameters(
+                self, parameters, context, self.MAP_POINTS, self.LABEL_FIELD
+            )
+        layer = self.parameterAsVectorLayer(parameters, self.NEIGHBOURHOODS, context)
+        tiles = TILE_CHOICES[self.parameterAsEnum(parameters, self.TILES, context)]
+        if tiles == "custom":
+            tiles = text(self.TILES_URL)
+        out = Path(self.parameterAsString(parameters, self.OUTPUT, context))
+        try:
+            hoods = None
+            if layer is not None:
+                from ..qgis_bridge.neighbourhood_layer import neighbourhoods_from_layer
+
+                code = text(self.CODE_FIELD) or text(self.NAME_FIELD)
+                if not code:
+                    raise NeighbourhoodError("choose the code or name field of the neighbourhoods")
+                outlines = neighbourhoods_from_layer(
+                    layer, code, text(self.NAME_FIELD) or None, text(self.POPULATION_FIELD) or None
+                )
+                if path(self.LOOKUP) or path(self.LSOA_POPULATION):
+                    from ..core.publish.summaries_run import load_neighbourhoods
+
+                    hoods = load_neighbourhoods(self._source(text, path), outlines)
+                else:
+                    hoods = outlines
+            elif path(self.LOOKUP):
+                hoods = self._source(text, path)
+            done = run_webmap(
+                releases,
+                out / "map",
+                raw=raw,
+                points=points,
+                profile_path=path(self.PROFILE),
+                neighbourhoods=hoods,
+                title=text(self.TITLE) or "Street-level crime map",
+                tiles=tiles,
+                tiles_attribution=text(self.TILES_ATTRIBUTION),
+                summaries=SUMMARY_CHOICES[
+                    self.parameterAsEnum(parameters, self.SUMMARIES, context)
+                ],
+                copy_csv=self.parameterAsBool(parameters, self.COPY_CSV, context),
+                feedback=self.core_feedback(feedback),
+            )
+        except Cancelled as exc:
+            raise QgsProcessingException("Web map export cancelled; nothing was changed.") from exc
+        except LeakError as exc:
+            raise QgsProcessingException(f"The leak gate refused the web map:\n{exc}") from exc
+        except (
+            WebmapInputError,
+            VendorMissing,
+            NeighbourhoodError,
+            ReleaseInputError,
+            OSError,
+        ) as exc:
+            raise QgsProcessingException(str(exc)) from exc
+        for warning in done.warnings[:50]:
+            feedback.pushWarning(warning)
+        feedback.pushInfo(done.gate)
+        feedback.pushInfo(
+            f"Web map: {done.index} ({done.crimes:,} crimes, {done.points:,} places, "
+            f"{done.bytes / 1e6:.1f} MB)"
+        )
+        return {
+            self.FOLDER: str(done.out_dir),
+            self.INDEX: str(done.index),
+            self.CRIMES: done.crimes,
+            self.POINTS: done.points,
+        }
+
+    def _source(self, text, path):  # noqa: ANN001, ANN202
+        from ..core.publish.summaries_run import NeighbourhoodSource
+
+        return NeighbourhoodSource(
+            lookup=path(self.LOOKUP),
+            lookup_code_field=text(self.LOOKUP_CODE_FIELD),
+            lookup_name_field=text(self.LOOKUP_NAME_FIELD) or None,
+            lsoa_population=path(self.LSOA_POPULATION),
+        )

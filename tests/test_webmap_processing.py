@@ -1,0 +1,75 @@
+"""crime_mapper:export_webmap in real QGIS Processing: police.uk downloads with a neighbourhood
+polygon layer, and the full leak gate with raw crimes and a map points layer."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from qgis.core import QgsProcessingException, QgsVectorLayer
+
+REPO = Path(__file__).resolve().parent.parent
+OCT = REPO / "sample_data" / "police-uk" / "2022-10" / "2022-10-leicestershire-street.csv"
+SEP = REPO / "sample_data" / "police-uk" / "2022-09" / "2022-09-leicestershire-street.csv"
+FORCE = REPO / "sample_data" / "force"
+LSOAS = REPO / "sample_data" / "boundaries" / "LSOA_Dec_2011_BSC_leicester_city.geojson"
+ALG = "crime_mapper:export_webmap"
+
+
+def test_export_from_police_uk_with_neighbourhood_layer(provider, tmp_path):
+    import processing
+
+    layer = QgsVectorLayer(str(LSOAS), "lsoas", "ogr")
+    assert layer.isValid()
+    out = tmp_path / "release"
+    result = processing.run(
+        ALG,
+        {
+            "RELEASE": [str(SEP), str(OCT)],
+            "NEIGHBOURHOODS": layer,
+            "CODE_FIELD": "LSOA11CD",
+            "NAME_FIELD": "LSOA11NM",
+            "TITLE": "Leicestershire crime map",
+            "TILES": 1,
+            "OUTPUT": str(out),
+        },
+    )
+    index = Path(result["INDEX"])
+    assert index == out / "map" / "index.html" and index.is_file()
+    assert result["CRIMES"] == 9521
+    html = index.read_text(encoding="utf-8")
+    assert "Leicestershire crime map" in html and "tile.openstreetmap.org" not in html
+    areas = (out / "map" / "data" / "areas.js").read_text(encoding="utf-8")
+    geo = json.loads(areas[areas.index("=") + 1 :].rstrip().rstrip(";"))
+    assert len(geo["features"]) == layer.featureCount()
+
+
+def test_full_gate_with_raw_and_map_points_layer(provider, tmp_path):
+    import processing
+
+    points_csv = tmp_path / "points.csv"
+    from crime_mapper.cli import main
+
+    assert main(["map-points", "history", str(SEP), str(OCT), "--out", str(points_csv)]) == 0
+    uri = f"file://{points_csv}?type=csv&xField=longitude&yField=latitude&crs=EPSG:4326"
+    points = QgsVectorLayer(uri, "points", "delimitedtext")
+    assert points.isValid(), uri
+    params = {
+        "RELEASE": [str(OCT)],
+        "RAW_FILES": [str(FORCE / "2022-10-leicestershire-force-extract.csv")],
+        "PROFILE": str(FORCE / "leicestershire-force-extract.profile.json"),
+        "MAP_POINTS": points,
+        "LABEL_FIELD": "label",
+        "TILES": 1,
+        "OUTPUT": str(tmp_path / "out"),
+    }
+    result = processing.run(ALG, params)
+    assert Path(result["INDEX"]).is_file()
+    # raw crimes without map points: refused, nothing written
+    del params["MAP_POINTS"]
+    params["OUTPUT"] = str(tmp_path / "other")
+    with pytest.raises(QgsProcessingException, match=re.compile("both", re.I)):
+        processing.run(ALG, params)
+    assert not (tmp_path / "other" / "map").exists()
