@@ -109,6 +109,10 @@ class CrimeMapperDock(QgsDockWidget):
 
         self.summaries_panel: SummariesPanel = SummariesPanel(self.iface, self.tabs)
         self.tabs.addTab(self._scrolling(self.summaries_panel), "Summaries")
+        from .webmap_panel import WebmapPanel
+
+        self.webmap_panel: WebmapPanel = WebmapPanel(self.iface, self.tabs)
+        self.tabs.addTab(self._scrolling(self.webmap_panel), "Web map")
         self.setWidget(self.tabs)
 
     def _scrolling(self, page: QWidget) -> QScrollArea:
@@ -442,5 +446,6 @@ class CrimeMapperDock(QgsDockWidget):
             self.qa_panel,
             self.summaries_panel,
             self.guided_panel,
+            self.webmap_panel,
         ):
             panel.shutdown()

@@ -1,0 +1,67 @@
+"""The dock's Web map tab: the form runs the same export as the command line in a QgsTask,
+Cancel leaves the previous export untouched, and "Open in browser" opens the page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from crime_mapper.ui.webmap_panel import WebmapPanel
+
+REPO = Path(__file__).resolve().parent.parent
+OCT = REPO / "sample_data" / "police-uk" / "2022-10" / "2022-10-leicestershire-street.csv"
+LSOAS = REPO / "sample_data" / "boundaries" / "LSOA_Dec_2011_BSC_leicester_city.geojson"
+
+
+def _fill(panel: WebmapPanel, out: Path) -> None:
+    panel.release.setFilePath(str(OCT))
+    panel.boundaries.setFilePath(str(LSOAS))
+    panel.code_field.setText("LSOA11CD")
+    panel.name_field.setText("LSOA11NM")
+    panel.tiles.setCurrentIndex(1)  # none
+    panel.out.setFilePath(str(out))
+
+
+def test_panel_exports_in_a_task(qgis_iface, tmp_path, wait_until, monkeypatch):
+    panel = WebmapPanel(qgis_iface)
+    _fill(panel, tmp_path / "out")
+    assert not panel.open_button.isEnabled()
+    task = panel.start()
+    assert task is not None and not panel.run_button.isEnabled()
+    wait_until(lambda: not panel._runner.is_running(), "the web map task")
+    assert panel.last_outcome == "completed", panel.last_outcome
+    index = tmp_path / "out" / "map" / "index.html"
+    assert index.is_file() and (tmp_path / "out" / "map" / "data" / "areas.js").is_file()
+    assert panel.open_button.isEnabled()
+    opened = []
+    from qgis.PyQt.QtGui import QDesktopServices
+
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
+    assert panel.open_in_browser()
+    assert opened and opened[0].toLocalFile() == str(index)
+    panel.shutdown()
+
+
+def test_cancel_leaves_previous_export(qgis_iface, tmp_path, wait_until):
+    out = tmp_path / "out"
+    previous = out / "map"
+    previous.mkdir(parents=True)
+    (previous / "index.html").write_text("previous", encoding="utf-8")
+    panel = WebmapPanel(qgis_iface)
+    _fill(panel, out)
+    task = panel.start()
+    task.cancel()
+    wait_until(lambda: not panel._runner.is_running(), "the cancelled task")
+    assert panel.last_outcome == "cancelled"
+    assert (previous / "index.html").read_text(encoding="utf-8") == "previous"
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+    panel.shutdown()
+
+
+def test_missing_inputs_are_named(qgis_iface):
+    panel = WebmapPanel(qgis_iface)
+    assert panel.start() is None
+    panel.raw.setFilePath(str(OCT))
+    panel.release.setFilePath(str(OCT))
+    panel.out.setFilePath("/tmp/x")
+    assert panel.start() is None  # raw extracts without map points
+    panel.shutdown()
