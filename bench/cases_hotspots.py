@@ -14,6 +14,8 @@ What is timed (each case in a fresh process, once per repeat):
   250 m (counts, polygon GeoPackage, stored style): the dock's whole job for a grid;
 - h_gi_force: run_gi at 250 m with FDR (grid, Gi*, GeoPackage, style) on projected points;
 - h_kde_force: run_kde at 50 m cells, automatic bandwidth (surface, GeoTIFF, style);
+- h_kde_exact_force: the same with method="exact" (the kernel sum at every pixel centre, the
+  accuracy of QGIS's heatmap; h_kde_force uses linear binning with its stated error bound);
 - h_kde_qgis_force: native:heatmapkerneldensityestimation on the same points, RADIUS = our
   automatic bandwidth, PIXEL_SIZE 50, quartic kernel (KERNEL 0), raw density output;
 - h_grid_national / h_gi_national / h_kde_national: the same on the national month (KDE at
@@ -229,12 +231,25 @@ def _run_gi_force(ctx: Any, _input: Path, workdir: Path) -> dict:
 def _run_kde_force(ctx: Any, _input: Path, workdir: Path) -> dict:
     from crime_mapper.qgis_bridge.hotspot_layers import run_kde
 
-    out = run_kde(ctx["points"], workdir / "kde.tif", cell_m=50.0)
+    return _kde_facts(run_kde(ctx["points"], workdir / "kde.tif", cell_m=50.0))
+
+
+def _run_kde_exact_force(ctx: Any, _input: Path, workdir: Path) -> dict:
+    """The exact kernel sum at every pixel centre: the same accuracy as QGIS's heatmap."""
+    from crime_mapper.qgis_bridge.hotspot_layers import run_kde
+
+    return _kde_facts(run_kde(ctx["points"], workdir / "kde.tif", cell_m=50.0, method="exact"))
+
+
+def _kde_facts(out: Any) -> dict:
     return {
         "crimes": out.crimes,
         "cells": out.cells,
         "bandwidth_m": out.facts["bandwidth_m"],
         "raster": f"{out.facts['cols']}x{out.facts['rows']}",
+        "method": out.facts["method"],
+        "error_per_crime": round(out.facts["error_per_crime"], 4),
+        "left_out": out.facts["left_out"],
         **{f"{k}_s": round(v, 3) for k, v in out.timings.items()},
     }
 
@@ -288,13 +303,7 @@ def _run_gi_national(ctx: Any, _input: Path, workdir: Path) -> dict:
 def _run_kde_national(ctx: Any, _input: Path, workdir: Path) -> dict:
     from crime_mapper.qgis_bridge.hotspot_layers import run_kde
 
-    out = run_kde(ctx["points"], workdir / "kde.tif", cell_m=250.0)
-    return {
-        "crimes": out.crimes,
-        "cells": out.cells,
-        "bandwidth_m": out.facts["bandwidth_m"],
-        **{f"{k}_s": round(v, 3) for k, v in out.timings.items()},
-    }
+    return _kde_facts(run_kde(ctx["points"], workdir / "kde.tif", cell_m=250.0))
 
 
 def _setup_gi_100k() -> Any:
@@ -339,6 +348,8 @@ CASES: list[Case] = [
          _setup_force_points, _run_gi_force),
     Case("h_kde_force", "hotspots: KDE 50 m + GeoTIFF, force year 300k",
          _setup_force_points, _run_kde_force),
+    Case("h_kde_exact_force", "hotspots: KDE 50 m, exact kernel sum (as QGIS), force year 300k",
+         _setup_force_points, _run_kde_exact_force),
     Case("h_kde_qgis_force", "QGIS heatmapkerneldensityestimation 50 m (quartic), same input",
          _setup_qgis_kde, _run_kde_qgis),
     Case("h_grid_national", "hotspots: grid 500 m + GPKG, national month 500k",
@@ -361,4 +372,6 @@ TARGETS: list[Target] = [
            median("h_grid_national")),
     Target("our KDE / QGIS native KDE, same input (h_kde_force / h_kde_qgis_force)", 1.0, "x",
            ratio("h_kde_force", "h_kde_qgis_force")),
+    Target("our exact KDE / QGIS native KDE, same accuracy (h_kde_exact_force / h_kde_qgis_force)",
+           1.0, "x", ratio("h_kde_exact_force", "h_kde_qgis_force")),
 ]  # fmt: skip

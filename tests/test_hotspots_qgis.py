@@ -25,7 +25,7 @@ from qgis.core import (
 
 from crime_mapper.core.common import palette
 from crime_mapper.core.hotspots.hexgrid import HexGrid, HotspotInputError, TooManyCells, hex_cells
-from crime_mapper.qgis_bridge import hotspot_files, hotspot_input, hotspot_publish, hotspot_style
+from crime_mapper.qgis_bridge import hotspot_input, hotspot_publish, hotspot_style
 from crime_mapper.qgis_bridge import hotspot_layers as hl
 from crime_mapper.qgis_bridge.layers import CRIMES_TABLE, gpkg_uri
 from crime_mapper.qgis_bridge.run_load import run_load
@@ -199,7 +199,7 @@ def test_polygon_geopackage_is_valid_and_indexed(crimes_gpkg, tmp_path):
     assert area == pytest.approx(grid.cell_area_m2, rel=1e-9)
 
 
-def test_kde_geotiff_has_crs_geotransform_compression_nodata(crimes_gpkg, tmp_path):
+def test_kde_geotiff_has_crs_geotransform_compression_and_no_unused_nodata(crimes_gpkg, tmp_path):
     points = hotspot_input.points_from_layer(str(crimes_gpkg), months="2022-10")
     out = hl.run_kde(points, tmp_path / "kde.tif", cell_m=50.0, bandwidth_m=300.0)
     ds = gdal.Open(str(out.path))
@@ -207,13 +207,16 @@ def test_kde_geotiff_has_crs_geotransform_compression_nodata(crimes_gpkg, tmp_pa
     assert "British National Grid" in ds.GetProjection()
     assert ds.GetMetadata("IMAGE_STRUCTURE").get("COMPRESSION") == "LZW"
     band = ds.GetRasterBand(1)
-    assert band.GetNoDataValue() == hotspot_files.KDE_NODATA
+    # issue 11: every pixel is analysed, so no nodata value is declared (it was, unused)
+    assert band.GetNoDataValue() is None
     data = band.ReadAsArray()
     # the surface integrates to the number of crimes: sum(density per km²) x cell area in km²
     assert data.sum() * (0.05 * 0.05) == pytest.approx(len(points), rel=0.02)
     ds = None
     assert out.facts["bandwidth_m"] == 300.0
-    assert "300 m" in out.legend_text and "set by the user" in out.legend_text
+    assert "radius 300 m, the bandwidth, set by the user" in out.legend_text
+    assert "Bandwidth 300 m" not in out.legend_text  # said once, not twice (issue 11)
+    assert out.facts["method"] in ("exact", "linear") and out.facts["left_out"] == 0
     assert (tmp_path / "kde.qml").is_file()  # default style beside the raster
 
 
@@ -309,6 +312,28 @@ def test_processing_kde(provider, crimes_gpkg, tmp_path):
     assert all(item.label.endswith("crimes per km²") for item in items)
     assert "Silverman" in result["LEGEND"] and "crimes per km²" in result["LEGEND"]
     assert hotspot_style.legend_text(layer) == result["LEGEND"]
+
+
+def test_processing_kde_maps_the_extent_given(provider, crimes_gpkg, tmp_path):
+    """EXTENT fixes the area (here a 6 x 4 km box of Leicester given in British National
+    Grid, while the layer is in WGS84): the raster is exactly that box, and crimes outside it
+    are left out and counted in the explanation."""
+    result = _run(
+        "hotspots_kde",
+        {
+            "INPUT": gpkg_uri(crimes_gpkg, CRIMES_TABLE),
+            "CELL_SIZE": 100,
+            "BANDWIDTH": 500,
+            "CATEGORY": 0,
+            "EXTENT": "456000,462000,302000,306000 [EPSG:27700]",
+            "OUTPUT": str(tmp_path / "kde_box.tif"),
+        },
+    )
+    ds = gdal.Open(result["OUTPUT"])
+    assert ds.GetGeoTransform() == (456000.0, 100.0, 0.0, 306000.0, 0.0, -100.0)
+    assert (ds.RasterXSize, ds.RasterYSize) == (60, 40)
+    ds = None
+    assert "the extent given" in result["LEGEND"] and "outside it were left out" in result["LEGEND"]
 
 
 def test_processing_change(provider, crimes_gpkg, tmp_path):

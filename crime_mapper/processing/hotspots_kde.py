@@ -7,6 +7,7 @@ from typing import Any
 from qgis.core import (
     QgsProcessingContext,
     QgsProcessingException,
+    QgsProcessingParameterExtent,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
 )
@@ -19,6 +20,7 @@ class HotspotsKdeAlgorithm(HotspotAlgorithmBase):
     """Quartic kernel density of crimes in crimes per km², as a styled GeoTIFF."""
 
     KIND = "kde"
+    EXTENT = "EXTENT"
 
     def name(self) -> str:
         return "hotspots_kde"
@@ -39,6 +41,11 @@ class HotspotsKdeAlgorithm(HotspotAlgorithmBase):
                 minValue=0.0,
             )
         )
+        self.addParameter(
+            QgsProcessingParameterExtent(
+                self.EXTENT, "Area to map (empty = where the crimes are)", optional=True
+            )
+        )
 
     def add_output_parameter(self) -> None:
         self.addParameter(
@@ -54,6 +61,17 @@ class HotspotsKdeAlgorithm(HotspotAlgorithmBase):
         settings = super().settings(parameters, context)
         settings.bandwidth_m = self.parameterAsDouble(parameters, self.BANDWIDTH, context)
         settings.kde_max_cells = settings.max_cells
+        if parameters.get(self.EXTENT):
+            rect = self.parameterAsExtent(parameters, self.EXTENT, context)
+            crs = self.parameterAsExtentCrs(parameters, self.EXTENT, context)
+            if not rect.isNull() and not rect.isEmpty():
+                settings.kde_extent = (
+                    rect.xMinimum(),
+                    rect.yMinimum(),
+                    rect.xMaximum(),
+                    rect.yMaximum(),
+                    crs.authid() if crs.isValid() else "",
+                )
         return settings
 
     def output_path(self, parameters: dict, context: QgsProcessingContext) -> str:
@@ -68,8 +86,18 @@ class HotspotsKdeAlgorithm(HotspotAlgorithmBase):
         return (
             "A smooth surface of crime density in crimes per km²: each crime is spread over a "
             "circle (the bandwidth) with a quartic kernel — most weight at the crime, none "
-            "beyond the circle's edge — and the surface is the sum of all crimes' "
-            "contributions on a raster of CELL_SIZE metres (50 m by default).\n\n"
+            "beyond the circle's edge — and each pixel holds the sum of all crimes' "
+            "contributions at its centre, on a raster of CELL_SIZE metres (50 m by "
+            "default).\n\n"
+            "Accuracy: small inputs get the exact sum. Larger ones use linear binning with a "
+            "second-order correction and one FFT per term: each crime within the bandwidth "
+            "moves a pixel from the exact sum by at most 4 x (cell / bandwidth)² of one "
+            "crime's peak density (the layer's explanation gives the figure); on a real force "
+            "month the typical difference is under 0.1%.\n\n"
+            "Area (EXTENT, optional): empty maps where the crimes are — groups of crimes less "
+            "than 20 km apart holding at least 1% of them — so the few crimes police.uk places "
+            "in other counties do not stretch the raster; they are left out and counted in "
+            "the log. Give an extent to map a fixed area instead.\n\n"
             "Bandwidth (BANDWIDTH): 0 chooses it automatically by the spatially robust "
             "Silverman rule (as ArcGIS Kernel Density): h = 0.9 x min(SD, sqrt(1/ln 2) x Dm) "
             "x n^-0.2, where SD is the standard distance of the points, Dm their median "

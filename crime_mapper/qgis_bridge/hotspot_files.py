@@ -213,15 +213,12 @@ def write_polygon_gpkg(
     return path
 
 
-KDE_NODATA = -9999.0
-
-
 def write_density_tif(
     path: PathLike, density: np.ndarray, x_min: float, y_max: float, cell_m: float, crs: str
 ) -> Path:
     """The KDE surface as a single-band float32 GeoTIFF: CRS, north-up geotransform, LZW
-    compression with a floating-point predictor, tiled, nodata declared (-9999; the surface
-    itself has no nodata cells: 0 means no crime within the bandwidth)."""
+    compression with a floating-point predictor, tiled. No nodata value is declared: every
+    pixel is analysed (0 means no crime within the bandwidth), so none is missing."""
     from osgeo import gdal, osr
 
     density = np.asarray(density, dtype=np.float32)
@@ -240,7 +237,6 @@ def write_density_tif(
             srs.SetFromUserInput(crs)
             ds.SetProjection(srs.ExportToWkt())
             band = ds.GetRasterBand(1)
-            band.SetNoDataValue(KDE_NODATA)
             band.SetDescription("crimes per km2")
             band.WriteArray(density)
             band.ComputeStatistics(False)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional, Union
@@ -228,15 +229,20 @@ def run_kde(
     points: HotspotPoints,
     out_path: PathLike,
     *,
-    cell_m: float = 50.0,
+    cell_m: Optional[float] = 50.0,
     bandwidth_m: Optional[float] = None,
     max_cells: Optional[int] = None,
+    extent: Optional[Sequence[float]] = None,
+    method: str = "auto",
     qml_path: Optional[PathLike] = None,
     sld_path: Optional[PathLike] = None,
     feedback: Optional[Feedback] = None,
 ) -> HotspotOutputs:
     """Kernel density surface (crimes per km²) -> a styled GeoTIFF (.qml beside it).
-    ``bandwidth_m`` None or 0 = the core's documented automatic rule."""
+
+    ``bandwidth_m`` None or 0 = the core's documented automatic rule; ``cell_m`` None or 0 =
+    50 m or the smallest round size that fits; ``extent`` (in the points' CRS) fixes the area,
+    otherwise it is where the crimes are and far-away crimes are left out and reported."""
     from ..core.hotspots.kde import DEFAULT_MAX_CELLS as KDE_MAX_CELLS
     from ..core.hotspots.kde import kde_surface
 
@@ -247,29 +253,48 @@ def run_kde(
     result = kde_surface(
         points.x,
         points.y,
-        cell_m=float(cell_m),
+        cell_m=float(cell_m) if cell_m else None,
         bandwidth_m=float(bandwidth_m) if bandwidth_m else None,
         max_cells=max_cells,
+        method=method,
+        extent=extent,
     )
     timings["kde"] = time.perf_counter() - started
     feedback.set_progress(60.0)
     feedback.check()
     rows, cols = result.density.shape
-    title = f"Crime density, {metres(cell_m)} cells ({points.subject()})"
+    notes = list(points.notes)
+    if result.cell_rule:
+        notes.append(f"Pixel size: {result.cell_rule}.")
+    if result.left_out:
+        notes.append(far_away_note(result.left_out, result.left_out_xy, points.crs, result))
+    title = f"Crime density, {metres(result.cell_m)} cells ({points.subject()})"
     out = HotspotOutputs(
         "kde",
         Path(out_path),
         title,
-        kde_text(points, result.cell_m, result.bandwidth_m, result.bandwidth_rule),
+        kde_text(
+            points,
+            result.cell_m,
+            result.bandwidth_m,
+            result.bandwidth_rule,
+            method=result.method,
+            error_per_crime=result.error_per_crime,
+            left_out=result.left_out,
+            extent_rule=result.extent_rule,
+        ),
         points.crs,
-        len(points),
+        result.n_points,
         rows * cols,
-        notes=list(points.notes),
+        notes=notes,
         timings=timings,
         facts={
             "cell_m": float(result.cell_m),
             "bandwidth_m": float(result.bandwidth_m),
             "bandwidth_rule": result.bandwidth_rule,
+            "method": result.method,
+            "error_per_crime": float(result.error_per_crime),
+            "left_out": int(result.left_out),
             "rows": rows,
             "cols": cols,
             "max_density": float(result.density.max()) if rows * cols else 0.0,
@@ -283,6 +308,22 @@ def run_kde(
         qml_path,
         sld_path,
         feedback,
+    )
+
+
+def far_away_note(count: int, xy: Sequence[tuple[float, float]], crs: str, result: Any) -> str:
+    """The crimes left out of a density surface, with where the first few are (lon, lat)."""
+    from ..core.common.geography import WGS84, transform
+
+    shown = list(xy)[:5]
+    lon, lat = transform(
+        np.array([p[0] for p in shown]), np.array([p[1] for p in shown]), crs, WGS84
+    )
+    where = "; ".join(f"{a:.4f}, {b:.4f}" for a, b in zip(lon.tolist(), lat.tolist()))
+    return (
+        f"{count:,} crime{'s' if count != 1 else ''} outside the area mapped "
+        f"({result.extent_rule}) {'were' if count != 1 else 'was'} left out of the density "
+        f"surface, e.g. at longitude, latitude {where}. Give an extent to include them."
     )
 
 

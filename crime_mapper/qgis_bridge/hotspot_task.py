@@ -41,6 +41,8 @@ class HotspotSettings:
     # hexagons; the KDE raster uses core.hotspots.kde's own maximum
     max_cells: int = DEFAULT_MAX_CELLS
     kde_max_cells: Optional[int] = None  # None = core.hotspots.kde.DEFAULT_MAX_CELLS
+    # KDE area: (x_min, y_min, x_max, y_max, CRS authority id); None = where the crimes are
+    kde_extent: Optional[tuple[float, float, float, float, str]] = None
 
 
 def run_hotspot(
@@ -93,6 +95,7 @@ def run_hotspot(
             cell_m=settings.cell_size_m,
             bandwidth_m=settings.bandwidth_m or None,
             max_cells=settings.kde_max_cells,
+            extent=extent_in(settings.kde_extent, points.crs),
             **common,
         )
     return run_change(
@@ -105,6 +108,23 @@ def run_hotspot(
         max_cells=settings.max_cells,
         **common,
     )
+
+
+def extent_in(
+    extent: Optional[tuple[float, float, float, float, str]], crs: str
+) -> Optional[tuple[float, float, float, float]]:
+    """An extent given in any CRS as a box in ``crs`` (the box of its transformed corners)."""
+    if extent is None:
+        return None
+    import numpy as np
+
+    from ..core.common.geography import transform
+
+    x0, y0, x1, y1, source = extent
+    if not source or source.upper() == crs.upper():
+        return (x0, y0, x1, y1)
+    xs, ys = transform(np.array([x0, x1, x0, x1]), np.array([y0, y0, y1, y1]), source, crs)
+    return (float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max()))
 
 
 class HotspotTask(QgsTask):

@@ -7,6 +7,7 @@ and facts, without QGIS.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from crime_mapper.core.hotspots.points import HotspotPoints
@@ -45,13 +46,46 @@ def gi_text(points: HotspotPoints, size_m: float, fdr: bool, rings: int = 1) -> 
     )
 
 
-def kde_text(points: HotspotPoints, cell_m: float, bandwidth_m: float, rule: str) -> str:
-    return (
+def kde_text(
+    points: HotspotPoints,
+    cell_m: float,
+    bandwidth_m: float,
+    rule: str,
+    *,
+    method: str = "exact",
+    error_per_crime: float = 0.0,
+    left_out: int = 0,
+    extent_rule: str = "",
+) -> str:
+    """The density layer in words: what each pixel holds, how exact it is, what was left out.
+
+    ``rule`` says how the bandwidth was chosen ("set by the user", "chosen by ..."), without
+    repeating the bandwidth itself."""
+    peak = 3e6 / (math.pi * bandwidth_m**2)
+    if method == "exact":
+        accuracy = "Each pixel holds the exact kernel sum at its centre."
+    else:
+        accuracy = (
+            "Each pixel holds the kernel sum at its centre, computed by linear binning with "
+            "a second-order correction: it differs from the exact sum by at most "
+            f"{error_per_crime:.3g} crimes per km² ({error_per_crime / peak:.1%} of one "
+            "crime's peak) for each crime within the bandwidth, and typically by under 0.1%."
+        )
+    text = (
         f"Kernel density of crimes ({points.subject()}) in crimes per km², on "
-        f"{metres(cell_m)} cells. Each crime is spread smoothly over a circle of radius "
-        f"{metres(bandwidth_m)} (the bandwidth: {rule}); the surface is the sum, so "
-        "darker = more crimes close by. Internal analysis: exact data."
+        f"{metres(cell_m)} pixels. Each crime is spread smoothly (quartic kernel) over a "
+        f"circle of radius {metres(bandwidth_m)}, the bandwidth, {rule}; the surface is the "
+        f"sum, so darker = more crimes close by. {accuracy}"
     )
+    if extent_rule:
+        text += f" The map covers {extent_rule}"
+        text += (
+            f"; {left_out:,} crime{'s' if left_out != 1 else ''} outside it "
+            f"{'were' if left_out != 1 else 'was'} left out."
+            if left_out
+            else "."
+        )
+    return text + " Internal analysis: exact data."
 
 
 def change_text(
