@@ -412,8 +412,8 @@ def check_snapped_far(ctx: QaContext) -> list[Finding]:
     cur = ctx.current
     if cur.snapped is None or not cur.snapped or ctx.snap_distance is None:
         return []
-    share = cur.snapped_far / cur.snapped
-    base = [h.snapped_far / h.snapped for h in ctx.history if h.snapped]
+    share = (cur.snapped_far or 0) / cur.snapped
+    base = [(h.snapped_far or 0) / h.snapped for h in ctx.history if h.snapped]
     usual = float(np.mean(base)) if base else None
     if usual is not None:
         limit_high, limit_medium = max(3 * usual, usual + 0.02), max(1.5 * usual, usual + 0.005)

@@ -145,8 +145,8 @@ def run_qa_files(
     if out_dir is not None:
         json_path, html_path = write_report(report, out_dir)
     if save_history is not None:
-        this = report.profile
-        keep = (profiles + [this])[-HISTORY_MONTHS:]
+        this = [report.profile] if report.profile is not None else []
+        keep = (profiles + this)[-HISTORY_MONTHS:]
         history_path = Path(save_history)
         with staged_outputs() as stage:
             stage.path_for(history_path).write_text(profiles_json(keep), encoding="utf-8")
