@@ -132,7 +132,13 @@ def _register_stage_modules() -> None:
         TARGETS.extend(module.TARGETS)
 
 
-STAGE_MODULES = ("cases_anonymise", "cases_hotspots", "cases_leak_gate", "cases_end_to_end")
+STAGE_MODULES = (
+    "cases_anonymise",
+    "cases_hotspots",
+    "cases_leak_gate",
+    "cases_end_to_end",
+    "cases_qa",
+)
 _register_stage_modules()
 CASE_BY_KEY = {c.key: c for c in CASES}
 

@@ -233,3 +233,20 @@ def test_sample_history_is_what_the_cut_script_makes(tmp_path, monkeypatch):
     cut_qa_history.main(faults.SHARED_DATA)
     made = (tmp_path / "history.json").read_text(encoding="utf-8")
     assert made == faults.BUNDLED_HISTORY.read_text(encoding="utf-8")
+
+
+def test_a_whole_file_sent_twice_is_found_across_files(tmp_path):
+    case = faults.bundled_case()
+    first = tmp_path / "a" / case.police_csv.name
+    second = tmp_path / "b" / case.police_csv.name
+    for path in (first, second):
+        path.parent.mkdir()
+        path.write_bytes(case.police_csv.read_bytes())
+    load = load_extracts([str(first), str(second)])
+    report = run_release_qa(load.crimes, case.history, rejects=load.rejects)
+    refs = faults.high(report, "duplicate_reference")
+    assert refs and refs[0].rows == len(load.rejects) > 4000
+    # the anti-social behaviour rows (no reference) are kept: the second copy is found by content
+    batch = faults.high(report, "duplicate_batch")
+    assert batch and batch[0].measures["different_rows"] >= 20
+    assert batch[0].lines[0].startswith(f"{second}:")

@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 
 from . import stats
-from .duplicates import reference_blocks, repeat_runs
+from .duplicates import RepeatRuns, reference_blocks, repeat_runs
 from .findings import Finding
-from .profile import MIN_BATCH_ROWS, MonthProfile, cell_keys, dilate_cells
+from .profile import MIN_BATCH_ROWS, MonthProfile, cell_keys, dilate_cells, text_values
 
 # Count findings: high needs p_adjusted < HIGH_P *and* a departure of at least HIGH_SHARE of
 # the usual level and HIGH_CRIMES crimes; medium p_adjusted < MEDIUM_P; low < LOW_P.
@@ -49,6 +49,7 @@ class QaContext:
     snap_distance: Optional[np.ndarray]
     far_metres: float
     area_name: str  # "LSOA" or "neighbourhood"
+    runs: Optional[RepeatRuns] = None  # duplicates.repeat_runs of the rows, if already made
 
     @property
     def areas_known(self) -> bool:
@@ -154,7 +155,7 @@ def check_categories(ctx: QaContext) -> list[Finding]:
     history = _history_matrix(units, ctx.history, "by_category")
     observed = np.array([ctx.current.by_category.get(u, 0) for u in units], dtype=np.float64)
     test = stats.count_test(units, history, observed)
-    category = ctx.crimes["crime_type"].astype(object).to_numpy()
+    category = text_values(ctx.crimes["crime_type"])
     out = []
     for i, unit in enumerate(units):
         x, m = test.observed[i], test.expected[i]
@@ -328,14 +329,14 @@ def check_new_values(ctx: QaContext) -> list[Finding]:
     seen_categories = {c for h in ctx.history for c in h.by_category}
     out += _never_seen(
         ctx, "new_category", "categories",
-        crimes["crime_type"].astype(object).fillna("").to_numpy(dtype=object),
+        text_values(crimes["crime_type"]),
         seen_categories,
         "A category appearing from nowhere usually comes from a changed offence mapping.",
     )  # fmt: skip
     seen_outcomes = {o for h in ctx.history for o in h.by_outcome}
     out += _never_seen(
         ctx, "new_outcome", "outcomes",
-        crimes["last_outcome"].astype(object).fillna("").to_numpy(dtype=object),
+        text_values(crimes["last_outcome"]),
         seen_outcomes,
         "Check the outcome mapping of the records system.",
     )  # fmt: skip
@@ -583,7 +584,7 @@ def check_hours(ctx: QaContext) -> list[Finding]:
 
 def check_duplicates(ctx: QaContext) -> list[Finding]:
     out = []
-    runs = repeat_runs(ctx.crimes)
+    runs = ctx.runs if ctx.runs is not None else repeat_runs(ctx.crimes)
     usual = max([h.longest_repeat_run for h in ctx.history], default=0)
     for run in runs.batches:
         if run.different < max(MIN_BATCH_ROWS, usual + 1):
@@ -666,7 +667,7 @@ def check_rejects(ctx: QaContext) -> list[Finding]:
 
 
 def check_other_months(ctx: QaContext) -> list[Finding]:
-    month = ctx.crimes["month"].astype(str).to_numpy()
+    month = text_values(ctx.crimes["month"])
     other = month != ctx.month
     if not other.any():
         return []

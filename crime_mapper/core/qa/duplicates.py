@@ -51,7 +51,7 @@ MAX_EARLIER = 50
 def _pairs(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(later, earlier) sorted positions of rows with equal content code, each later row with
     up to MAX_EARLIER of the nearest earlier ones."""
-    order = np.lexsort((np.arange(codes.size), codes))
+    order = np.argsort(codes, kind="stable")  # by content, then position
     grouped = codes[order]
     start = np.r_[True, grouped[1:] != grouped[:-1]]
     group_start = np.maximum.accumulate(np.where(start, np.arange(codes.size), 0))
@@ -89,7 +89,11 @@ def repeat_runs(crimes: pd.DataFrame, min_rows: int = MIN_BATCH_ROWS) -> RepeatR
     f = file_codes[order]
     ln = line[order]
     delta = ln[later] - ln[earlier]
-    key = np.lexsort((later, delta, f[earlier], f[later]))
+    # one sort on a composite key: (file of the row, file of its copy, lines back, position)
+    n_files = int(f.max()) + 1
+    lines = int(np.abs(ln).max()) + 1  # |delta| < lines
+    composite = (f[later].astype(np.int64) * n_files + f[earlier]) * (2 * lines) + (delta + lines)
+    key = np.argsort(composite * n + later, kind="stable")
     later, earlier, delta = later[key], earlier[key], delta[key]
     fl, fe = f[later], f[earlier]
     cont = np.zeros(later.size, dtype=bool)

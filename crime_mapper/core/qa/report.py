@@ -20,6 +20,7 @@ import pandas as pd
 from ..common.feedback import Feedback
 from ..common.staging import staged_outputs
 from . import checks as qa_checks
+from .duplicates import repeat_runs
 from .findings import SEVERITIES, Finding, sort_findings
 from .profile import (
     DEFAULT_FAR_METRES,
@@ -29,6 +30,7 @@ from .profile import (
     history_profiles,
     labels_of,
     month_of,
+    text_values,
 )
 
 PathLike = Union[str, Path]
@@ -170,11 +172,12 @@ def run_release_qa(
     labels = labels_of(crimes)
     areas = area_codes(crimes, area_lookup)
     distance = None
-    labels_measured = bool((crimes["source_format"].astype(str) == "police.uk").any())
+    police = text_values(crimes["source_format"]) == "police.uk"
+    labels_measured = bool(police.any())
     if map_points is not None and len(crimes):
         index, distance = _snap(crimes, map_points, max_distance_m)
         hit = index >= 0
-        force_rows = (crimes["source_format"].astype(str) != "police.uk").to_numpy() & hit
+        force_rows = ~police & hit
         labels[force_rows] = np.asarray(map_points.label, dtype=object)[index[force_rows]]
         no_area = force_rows & (areas == "")
         point_area = np.asarray(map_points.lsoa_code, dtype=object)[index[no_area]]
@@ -183,15 +186,17 @@ def run_release_qa(
         areas[no_area] = point_area
         labels_measured = True
     feedback.check()
+    runs = repeat_runs(crimes)
     current = build_profile(
         crimes, month, rejects, labels=labels, snap_distance=distance, far_metres=far_metres,
-        areas=areas,
+        areas=areas, runs=runs,
     )  # fmt: skip
     feedback.set_progress(60)
     ctx = qa_checks.QaContext(
         month=month, crimes=crimes, current=current, history=profiles, rejects=rejects,
         areas=areas, labels=labels, labels_measured=labels_measured, snap_distance=distance,
         far_metres=far_metres, area_name="neighbourhood" if area_lookup else "LSOA",
+        runs=runs,
     )  # fmt: skip
     findings: list[Finding] = []
     ran: list[dict[str, Any]] = []
@@ -226,7 +231,7 @@ def run_release_qa(
     feedback.set_progress(100)
     force = ""
     if len(crimes):
-        force = str(crimes["reported_by"].astype(str).value_counts().idxmax())
+        force = str(pd.Series(text_values(crimes["reported_by"])).value_counts().idxmax())
     return QaReport(
         month=month,
         force=force,
