@@ -307,3 +307,20 @@ def test_rejected_rows_are_given_back_as_they_were(fuzz_load):
             assert first_line in lines[row.source_line - 1], (reason, row.raw[:80])
             checked += 1
     assert checked > 50
+
+
+def test_the_profile_preview_never_crashes_on_the_corpus(fuzz_load):
+    """The column picker reads the first bytes of any file the analyst points it at."""
+    from crime_mapper.core.load.extract_head import read_extract_head
+    from crime_mapper.core.load.mapping_profile import ProfileError
+
+    made, _, _ = fuzz_load
+    previewed = 0
+    for path in made:
+        try:
+            head = read_extract_head(path)
+        except ProfileError:
+            continue
+        assert len(head.header) >= 2 and len(head.rows) <= 20
+        previewed += 1
+    assert previewed > len(made) * 0.8

@@ -9,12 +9,19 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Union
 
 from .mapping_profile import ProfileError
-from .textscan import UTF8_BOM, detect_encoding, guess_delimiter
+from .textscan import (
+    MAX_COLUMNS,
+    MAX_HEADER_BYTES,
+    UTF8_BOM,
+    detect_encoding,
+    guess_delimiter,
+)
 
 PathLike = Union[str, Path]
 PREVIEW_ROWS = 20
@@ -64,9 +71,17 @@ def read_extract_head(
         text = data.decode(codec, errors="replace")
     except LookupError as exc:
         raise ProfileError(f"unknown encoding {codec!r}") from exc
+    first_line = text.lstrip("\r\n").split("\n", 1)[0]
+    if len(first_line) > MAX_HEADER_BYTES or first_line.count(delimiter) >= MAX_COLUMNS:
+        raise ProfileError(
+            f"{path.name}: the first line is too long or has too many columns for a header "
+            f"(at most {MAX_COLUMNS} columns); expected a CSV extract whose first line names "
+            "its columns"
+        )
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header: list[str] = []
-    for record in reader:
+    records = _records(reader)
+    for record in records:
         if any(cell.strip() for cell in record):
             header = [cell.strip() for cell in record]
             break
@@ -76,7 +91,7 @@ def read_extract_head(
             "whose first line names its columns"
         )
     rows: list[dict[str, str]] = []
-    for record in reader:
+    for record in records:
         if len(rows) >= limit:
             break
         if any(cell.strip() for cell in record):
@@ -84,3 +99,15 @@ def read_extract_head(
                 {name: (record[i] if i < len(record) else "") for i, name in enumerate(header)}
             )
     return ExtractHead(path=path, encoding=codec, delimiter=delimiter, header=header, rows=rows)
+
+
+def _records(reader: Iterator[list[str]]) -> Iterator[list[str]]:
+    """The reader's records; a record the csv module refuses (a cell over its size limit) is
+    left out of the preview rather than ending it (the load reports such rows itself)."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            continue

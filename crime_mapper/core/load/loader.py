@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import zipfile
 import zlib
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from typing import Optional, Union
+from typing import Callable, Optional, Union
 
 import numpy as np
 import pandas as pd
@@ -75,8 +76,31 @@ def _read_checked(
     except (OSError, zipfile.BadZipFile, zlib.error) as exc:
         report.error = f"{source.name}: cannot be read ({exc})"
         return None
-    report.sha256 = hashlib.sha256(data).hexdigest()  # what was read, as it was read
     report.bytes = len(data)
+    # the SHA-256 of what was read, as it was read (a release manifest records it): hashed
+    # in a thread while the file is parsed, since hashlib lets go of the GIL
+    digest = _hash_in_background(data)
+    try:
+        return _read_data(source, data, profile, report)
+    finally:
+        report.sha256 = digest()
+
+
+def _hash_in_background(data: bytes) -> Callable[[], str]:
+    result: list[str] = []
+    worker = threading.Thread(target=lambda: result.append(hashlib.sha256(data).hexdigest()))
+    worker.start()
+
+    def digest() -> str:
+        worker.join()
+        return result[0]
+
+    return digest
+
+
+def _read_data(
+    source: SourceFile, data: bytes, profile: Optional[MappingProfile], report: FileReport
+) -> Optional[FileRead]:
     try:
         head = open_csv(
             data,

@@ -46,7 +46,7 @@ MAX_COLUMNS = 500
 _CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CONTROL_TABLE = np.zeros(256, dtype=bool)
 _CONTROL_TABLE[[*range(0, 9), 11, 12, *range(14, 32), 127]] = True
-_BLOCK = 1 << 24  # bytes per block when scanning a whole file, to bound temporary arrays
+_BLOCK = 1 << 20  # bytes per block when scanning a whole file, to bound temporary arrays
 
 
 class NotCsvError(ValueError):
@@ -203,13 +203,12 @@ def scan_body(head: CsvHead, numeric: Sequence[str] = ()) -> ScannedCsv:
     wanted = {h: i for i, h in enumerate(header)}
     numeric_idx = tuple(wanted[c] for c in numeric if c in wanted)
     arr = np.frombuffer(data, dtype=np.uint8)
-    bare_cr = _bare_carriage_returns(arr).size > 0
+    control, bare_cr = _hazards(arr)
     if bare_cr or not _quotes_are_simple(arr, data, head.header_start, delimiter):
         return _scan_exact(head)
     clean = head.clean
     if clean is None:
         clean = not _has_decode_errors(data, codec)
-    control = _has_control(data)
     args = (data, head.encoding, codec, delimiter, header, head.header_end, numeric_idx)
     if clean and not control:
         fast = _fast_scan(*args)
@@ -292,13 +291,22 @@ def _bare_carriage_returns(arr: np.ndarray) -> np.ndarray:
     return crs[(crs + 1 >= arr.size) | (arr[follows] != 10)]
 
 
-_NOT_CONTROL = bytes(b for b in range(256) if not _CONTROL_TABLE[b])
-
-
-def _has_control(data: bytes) -> bool:
-    """Whether any byte is a control character other than tab, line feed or carriage return
-    (bytes.translate deletes every other byte in one C pass)."""
-    return bool(data.translate(None, _NOT_CONTROL))
+def _hazards(arr: np.ndarray) -> tuple[bool, bool]:
+    """(any control byte other than tab/LF/CR, any carriage return without a line feed),
+    counted in one block-wise pass of vectorised comparisons (no per-byte Python work)."""
+    low = tabs = lfs = crs = crlfs = dels = 0
+    for i in range(0, arr.size, _BLOCK):
+        block = arr[i : i + _BLOCK + 1]  # one byte of overlap: a CR LF across blocks
+        own = block[:_BLOCK]
+        cr = own == 13
+        lf = block == 10
+        low += int(np.count_nonzero(own < 32))
+        tabs += int(np.count_nonzero(own == 9))
+        lfs += int(np.count_nonzero(lf[: own.size]))
+        crs += int(np.count_nonzero(cr))
+        crlfs += int(np.count_nonzero(cr[: lf.size - 1] & lf[1:]))
+        dels += int(np.count_nonzero(own == 127))
+    return bool(dels or low != tabs + lfs + crs), crs != crlfs
 
 
 def _quotes_are_simple(arr: np.ndarray, data: bytes, start: int, delimiter: str) -> bool:
