@@ -348,6 +348,7 @@ def test_a_qml_holding_a_raw_value_fails(month: dict, site: Path):
         (lambda r: str(r["extra_officer_in_case"]).lower(), "no_non_public_values"),
         (lambda r: "Witness: " + " ".join(str(r["extra_mo_notes"]).split()[2:9]) + " and so on",
          "no_non_public_values"),
+        (lambda r: "On or near 12 ACACIA AVENUE", "locations_are_anonymous"),
         (lambda r: "Call 07700 900461 for details", "no_contact_details"),
         (lambda r: "Mail fatima.wilson@example.co.uk", "no_contact_details"),
     ],
@@ -410,3 +411,41 @@ def test_no_false_alarm_on_real_police_uk_months(tmp_path: Path):
     assert results and all(r["passed"] for r in results), "\n".join(
         r["message"] for r in results if not r["passed"]
     )
+
+
+# --- rows police.uk would publish without a location -------------------------------------------
+
+
+def test_no_fixed_location_rows_are_published_without_a_location(month: dict, tmp_path: Path):
+    """A force's rows without coordinates say where they are not: "NO FIXED LOCATION",
+    "Online", "N/A". They are accepted as no location (a warning in the validation report),
+    published without one, and the release has exactly police.uk's no-location count."""
+    from crime_mapper.core.load.loader import load_extracts
+    from crime_mapper.core.load.mapping_profile import MappingProfile
+    from crime_mapper.core.load.validation_report import report_dict
+
+    extract, truth = month["extract"], month["extract"].truth
+    frame = extract.frame.copy()
+    blank = (frame["Easting"] == "").to_numpy()
+    said = np.array(["NO FIXED LOCATION", "Online", "N/A", "no location"], dtype=object)
+    labels = truth["location"].str.replace("On or near ", "", regex=False).str.upper()
+    house = pd.Series(np.arange(len(frame)) % 90 + 1).astype(str)
+    frame["Location"] = np.where(blank, said[np.arange(len(frame)) % 4], house + " " + labels)
+    path = tmp_path / "2022-10-force-with-locations.csv"
+    frame.to_csv(path, index=False)
+    extract.profile.save(tmp_path / "profile.json")
+    profile = MappingProfile.load(tmp_path / "profile.json")
+    profile.columns["location"] = "Location"
+    load = load_extracts([str(path)], profile=profile)
+    assert len(load.rejects) == 0, load.rejects["reason"].value_counts().to_dict()
+    assert int((~load.crimes["has_location"]).sum()) == int(blank.sum()) > 0
+    report = report_dict(load)
+    assert report["rejected_by_reason"] == {}
+    assert len(report["warnings"]) == 1 and "NO FIXED LOCATION" in report["warnings"][0]
+    assert f"{int(blank.sum()):,} row(s)" in report["warnings"][0]
+    release = anonymise(load.crimes, month["points"], rules=RULES, salt=SALT)
+    totals = release.audit["totals"]
+    assert totals["published_without_location"] == int((~truth["has_location"]).sum())
+    assert totals["rejected"] == 0
+    gate = check_release(load.crimes, release.public, month["points"])
+    assert gate.passed, gate.message()

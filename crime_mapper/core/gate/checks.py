@@ -13,14 +13,15 @@ from ..release import disclosure
 from ..release.public_schema import PUBLIC_COLUMNS
 from . import scan
 from .context import (
+    FRAGMENT_WORDS,
     HEX_LENGTHS,
     LOCATION_PREFIX,
     MAX_EXAMPLES,
     GateCheck,
     GateContext,
     PreparedGate,
-    ascii_lower,
     fragments_of,
+    lower_all,
     short,
 )
 from .output_reader import Artifact
@@ -310,14 +311,13 @@ def check_no_source_references(ctx: GateContext) -> GateCheck:
     if refs:
         folded = prep.folded_references
         for art in ctx.readable:
-            for s in ctx.joined_strings(art).split("\n\x00\n"):
-                ref = folded.get(ascii_lower(s))
-                if ref is not None and ref != s:
-                    problems.append(
-                        f"{art.name}: source reference {short(ref, 24)} in another case"
-                    )
-                    if len(problems) >= MAX_EXAMPLES:
-                        break
+            cells = ctx.other_strings(art)
+            found = sorted(set(lower_all(cells)).intersection(folded))
+            exact = set(cells)
+            for low in [k for k in found if folded[k] not in exact][:MAX_EXAMPLES]:
+                problems.append(
+                    f"{art.name}: source reference {short(folded[low], 24)} in another case"
+                )
     # references inside longer text
     hay, _ = ctx.haystack
     patterns = prep.reference_patterns if len(hay) >= scan.MIN_PATTERN_BYTES else None
@@ -385,13 +385,15 @@ def check_no_non_public_values(ctx: GateContext) -> GateCheck:
     # whole values in another case ("12 Acacia Avenue" for "12 ACACIA AVENUE")
     lower = prep.secret_lower
     for art in ctx.readable:
-        for s in ctx.joined_strings(art).split("\n\x00\n"):
-            value = lower.get(ascii_lower(s))
-            if value is not None and value != s and not ctx.is_public_value(value):
-                problems.append(
-                    f"{art.name}: value of raw column {prep.secret_column(value)} in another "
-                    f"case: {short(value, 24)}"
-                )
+        cells = ctx.other_strings(art)
+        found = sorted(set(lower_all(cells)).intersection(lower))
+        exact = set(cells)
+        values = [lower[k] for k in found if lower[k] not in exact]
+        for value in [v for v in values if not ctx.is_public_value(v)][:MAX_EXAMPLES]:
+            problems.append(
+                f"{art.name}: value of raw column {prep.secret_column(value)} in another "
+                f"case: {short(value, 24)}"
+            )
     hay, _ = ctx.haystack
     # inside longer text, in any case (no output text to search: no need for the patterns)
     patterns = prep.secret_lower_patterns if len(hay) >= scan.MIN_PATTERN_BYTES else None
@@ -421,8 +423,9 @@ def _free_text_fragments(ctx: GateContext) -> list[str]:
     prep = ctx.prepared
     wanted: set[str] = set()
     for art in ctx.readable:
-        for text in [ctx.joined_strings(art)] + art.texts:
-            wanted.update(fragments_of(text))
+        for text in ctx.other_strings(art) + art.texts:
+            if text.count(" ") >= FRAGMENT_WORDS - 1:
+                wanted.update(fragments_of(text))
     wanted -= prep.public_fragments
     if not wanted:
         return []
@@ -485,13 +488,10 @@ def check_locations_are_anonymous(ctx: GateContext) -> GateCheck:
             )
     points = ctx.points
     if out_keys.size and len(points):
-        used = scan.member(scan.coordinate_keys(points.longitude, points.latitude), out_keys)
+        used = scan.member(prep.point_keys, out_keys)
         source = np.asarray(points.source, dtype=object)
-        hexagon = source == disclosure.SOURCE_HEXAGON
-        if (used & hexagon).any():
-            px, py, _zone = points.projected()
-            size = disclosure.hexagon_size_m(px[hexagon], py[hexagon])
-            finding = disclosure.check_hexagon_size(size)
+        if (used & (source == disclosure.SOURCE_HEXAGON)).any():
+            finding = disclosure.check_hexagon_size(prep.hexagon_size)
             if finding:
                 problems.append(finding.message)
         addresses = np.asarray(points.addresses, dtype=np.int64)
@@ -503,12 +503,10 @@ def check_locations_are_anonymous(ctx: GateContext) -> GateCheck:
                 "or none)"
             )
     for art in ctx.readable:
-        located_labels = [
-            t[len(LOCATION_PREFIX) :].strip()
-            for t in art.strings
-            if t.startswith(LOCATION_PREFIX + " ")
-        ]
-        for label in located_labels:
+        joined = "\x00".join(art.strings)
+        for m in _ADDRESS_LOCATION.finditer(joined):
+            end = joined.find("\x00", m.end())
+            label = joined[m.end() : end if end >= 0 else len(joined)]
             if disclosure.is_address_label(label):
                 problems.append(
                     f"{art.name}: an address, not a street, as a location: "
@@ -525,6 +523,13 @@ def check_locations_are_anonymous(ctx: GateContext) -> GateCheck:
     )
 
 
+# "On or near " and a label that starts like a house or flat number (candidates only: the
+# disclosure module decides)
+_ADDRESS_LOCATION = re.compile(
+    r"(?:^|(?<=\x00))On or near +(?=\d|(?:flat|apartment|apt|unit|room|suite|maisonette|no)"
+    r"\.?\s*\d)",
+    re.IGNORECASE,
+)
 GATE_COINCIDENT_SHARE = 0.05  # calibrated: at most 0.72% in the 41 real months
 
 CHECKS: tuple[tuple[str, Callable[[GateContext], GateCheck]], ...] = (

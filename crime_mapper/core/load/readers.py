@@ -7,6 +7,7 @@ apart by their header, never by their name, because analysts rename files.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
@@ -73,6 +74,27 @@ STOP_SEARCH_HEADER = [
 ]
 
 NO_LOCATION_TEXT = {"", "no location"}
+# Location text a force writes where a crime has no place (folded: lower case, letters and
+# digits, single spaces). Such a row without coordinates is accepted as "no location" and
+# published without one, as police.uk publishes it; a warning counts them.
+NO_LOCATION_PHRASES = frozenset(
+    {
+        "no location", "no fixed location", "nfl", "no fixed abode", "nfa", "no fixed address",
+        "no address", "location unknown", "unknown location", "unknown", "not known",
+        "location not known", "not recorded", "not stated", "not applicable", "n a", "na",
+        "none", "nil", "online", "on line", "internet", "cyber", "cyber crime", "telephone",
+        "by telephone", "phone", "no scene", "various", "various locations", "in transit",
+        "outside force area", "out of force area",
+    }
+)  # fmt: skip
+_FOLD = re.compile(r"[^0-9a-z]+")
+
+
+def is_no_location_text(text: object) -> bool:
+    """Whether a location text says the crime has no place ("NO FIXED LOCATION", "Online",
+    "N/A", blank), not where it happened."""
+    folded = _FOLD.sub(" ", str(text or "").lower()).strip()
+    return folded == "" or folded in NO_LOCATION_PHRASES
 
 
 @dataclass
@@ -171,14 +193,28 @@ def _claims_location(location: pd.Series, lsoa: pd.Series) -> Callable[[np.ndarr
         places = location.to_numpy()[idx]
         areas = lsoa.to_numpy()[idx]
         return np.array(
-            [
-                p.strip().lower() not in NO_LOCATION_TEXT or a.strip() != ""
-                for p, a in zip(places, areas)
-            ],
+            [not is_no_location_text(p) or a.strip() != "" for p, a in zip(places, areas)],
             dtype=bool,
         )
 
     return claims
+
+
+def _no_location_notes(location: pd.Series, blank: np.ndarray, ok: np.ndarray) -> list[str]:
+    """The warning for accepted rows without coordinates whose location text says they have
+    no place (NO FIXED LOCATION...): published without a location, not rejected."""
+    rows = np.flatnonzero(blank & ok)
+    if rows.size == 0:
+        return []
+    text = location.to_numpy()[rows]
+    said = [str(t).strip() for t in text if str(t).strip()]
+    if not said:
+        return []
+    shown = ", ".join(repr(v) for v in sorted(set(said))[:3])
+    return [
+        f"Warning: {len(said):,} row(s) have no coordinates and location text such as "
+        f"{shown}: accepted as no location (published without one, as police.uk does)."
+    ]
 
 
 def _wgs84_swap(x: np.ndarray, y: np.ndarray, crs: str):
@@ -536,4 +572,5 @@ def read_force(source: SourceFile, scan: ScannedCsv, profile: MappingProfile) ->
             accepted[EXTRA_PREFIX + _slug(column)] = f[column].to_numpy()[ok]
     guessed = " (guessed from the values)" if profile.crs in ("", "auto") else ""
     notes = [f"read with mapping profile {profile.name!r}", f"coordinates read as {crs}{guessed}"]
+    notes.extend(_no_location_notes(location, blank, ok))
     return FileRead("force", accepted, row_rejects(source, scan, "force", v), notes)

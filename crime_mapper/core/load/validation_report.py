@@ -82,6 +82,7 @@ def report_dict(result: LoadResult) -> dict:
         },
         "stop_and_search": {"rows": int(len(result.stop_search))},
         "file_errors": [f.error for f in result.files if f.error],
+        "warnings": [n for f in result.files for n in f.notes if n.startswith("Warning:")],
         "files": files,
     }
 

@@ -131,7 +131,7 @@ class ReleaseOutputs:
 def public_point_table(public: pd.DataFrame) -> gpkg_write.PointTable:
     """The public table as a GeoPackage point layer: PUBLIC_COLUMNS as text fields (the same
     text as the CSV), geometry from Longitude/Latitude, NULL geometry where blank."""
-    from .public_schema import PUBLIC_COLUMNS
+    from .public_schema import PUBLIC_COLUMNS, PUBLIC_LAYER_DESCRIPTION
 
     frame = public.copy()
     frame["__x"] = pd.to_numeric(frame["Longitude"].replace("", np.nan), errors="coerce")
@@ -142,7 +142,7 @@ def public_point_table(public: pd.DataFrame) -> gpkg_write.PointTable:
         {c: "string" for c in PUBLIC_COLUMNS},
         x="__x",
         y="__y",
-        description="crime_mapper public release (police.uk street-level format)",
+        description=PUBLIC_LAYER_DESCRIPTION,
     )
 
 

@@ -47,6 +47,8 @@ NUMERIC_COLUMNS: tuple[str, ...] = ("Longitude", "Latitude")
 
 LOCATION_PREFIX = "On or near "  # police.uk writes this even when the label is empty
 NO_LOCATION = "No Location"  # police.uk's Location text for rows published without one
+# The public GeoPackage layer's description: fixed text of the tool's own, public by design.
+PUBLIC_LAYER_DESCRIPTION = "crime_mapper public release (police.uk street-level format)"
 LINE_TERMINATOR = "\r\n"  # as in every data.police.uk CSV (see sample_data/README.md)
 
 # A salt shorter than this is refused: the IDs would be open to brute force over the
