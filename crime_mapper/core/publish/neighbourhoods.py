@@ -741,6 +741,25 @@ class Assignment:
         )
 
 
+def column_codes(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, distinct values as str) of a text column: a categorical column's own codes, or
+    pd.factorize. Lets a national table held as categoricals (a year is millions of rows)
+    be summarised without ever making millions of Python strings."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        codes = series.cat.codes.to_numpy()
+        uniques = np.asarray([str(v) for v in series.cat.categories], dtype=object)
+        if (codes < 0).any():  # a missing value: treat as blank text
+            uniques = np.append(uniques, "")
+            codes = np.where(codes < 0, len(uniques) - 1, codes)
+        return codes.astype(np.int64), uniques
+    codes, uniques = pd.factorize(series, sort=False)
+    uniques = np.asarray(["" if v is None else str(v) for v in uniques], dtype=object)
+    if (codes < 0).any():
+        uniques = np.append(uniques, "")
+        codes = np.where(codes < 0, len(uniques) - 1, codes)
+    return codes.astype(np.int64), uniques
+
+
 def _parse_coordinates(values: Any) -> np.ndarray:
     return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(np.float64)
 
@@ -755,29 +774,30 @@ def assign_crimes(public: pd.DataFrame, hoods: Neighbourhoods) -> Assignment:
     n = len(public)
     index = np.full(n, OUTSIDE, np.int64)
     by_lookup = np.zeros(n, bool)
-    if hoods.lookup and n:
-        codes, uniques = pd.factorize(public["LSOA code"].astype(str), sort=False)
-        mapped = np.array([hoods.lookup.get(u, OUTSIDE) for u in uniques], np.int64)
-        index = np.where(codes >= 0, mapped[np.maximum(codes, 0)], OUTSIDE)
+    if n == 0:
+        return Assignment(index, 0, 0, 0, 0)
+    if hoods.lookup:
+        codes, uniques = column_codes(public["LSOA code"])
+        mapped = np.array([hoods.lookup.get(u.strip(), OUTSIDE) for u in uniques], np.int64)
+        index = mapped[codes]
         by_lookup = index >= 0
-    lon_text = public["Longitude"].astype(str).str.strip() if n else pd.Series([], dtype=str)
-    lat_text = public["Latitude"].astype(str).str.strip() if n else pd.Series([], dtype=str)
-    no_location = ((lon_text == "") | (lat_text == "")).to_numpy() if n else np.zeros(0, bool)
+    lon_codes, lon_values = column_codes(public["Longitude"])
+    lat_codes, lat_values = column_codes(public["Latitude"])
+    lon_blank = np.array([v.strip() == "" for v in lon_values], bool)
+    lat_blank = np.array([v.strip() == "" for v in lat_values], bool)
+    no_location = lon_blank[lon_codes] | lat_blank[lat_codes]
     need = ~by_lookup & ~no_location
     by_polygon = np.zeros(n, bool)
     if need.any() and hoods.has_outlines:
-        keys = lon_text[need] + "," + lat_text[need]
-        codes, uniques = pd.factorize(keys, sort=False)
-        split = pd.Series(uniques).str.split(",", n=1, expand=True)
-        ulon = _parse_coordinates(split[0])
-        ulat = _parse_coordinates(split[1])
-        where = points_in_neighbourhoods(ulon, ulat, hoods)
-        got = where[codes]
         rows = np.flatnonzero(need)
+        pair = lon_codes[rows] * np.int64(len(lat_values)) + lat_codes[rows]
+        distinct, inverse = np.unique(pair, return_inverse=True)
+        ulon = _parse_coordinates(lon_values[distinct // len(lat_values)])
+        ulat = _parse_coordinates(lat_values[distinct % len(lat_values)])
+        got = points_in_neighbourhoods(ulon, ulat, hoods)[inverse]
         index[rows] = got
         by_polygon[rows] = got >= 0
-    unparsable_as_none = no_location & ~by_lookup
-    index[unparsable_as_none] = NO_LOCATION
+    index[no_location & ~by_lookup] = NO_LOCATION
     return Assignment(
         index=index,
         by_lookup=int(by_lookup.sum()),

@@ -55,6 +55,7 @@ from .neighbourhoods import (
     OUTSIDE_LABEL,
     Assignment,
     Neighbourhoods,
+    column_codes,
 )
 
 TOTAL = "All crime"
@@ -211,9 +212,9 @@ def _change(cur: np.ndarray, base: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def outcome_columns_of(public: pd.DataFrame) -> np.ndarray:
     """Index into OUTCOME_COLUMNS for each row's Last outcome category."""
-    outcome = public["Last outcome category"].astype(str)
-    is_asb = (public["Crime type"].astype(str) == ASB).to_numpy()
-    codes, uniques = pd.factorize(outcome, sort=False)
+    cat_codes, cat_values = column_codes(public["Crime type"])
+    is_asb = (cat_values == ASB)[cat_codes]
+    codes, uniques = column_codes(public["Last outcome category"])
     col_of = {name: i for i, name in enumerate(OUTCOME_COLUMNS)}
     mapped = []
     for text in uniques:
@@ -247,9 +248,10 @@ def compute_summaries(
     area[area == OUTSIDE] = n
     area[area == NO_LOCATION] = n + 1
 
-    month_codes, month_values = pd.factorize(public["Month"].astype(str), sort=True)
-    month_idx = np.array([month_index(m) for m in month_values], np.int64)
-    first_release, last_release = int(month_idx.min()), int(month_idx.max())
+    month_codes, month_values = column_codes(public["Month"])
+    month_idx = np.array([month_index(m.strip()) for m in month_values], np.int64)
+    used = np.bincount(month_codes, minlength=len(month_values)) > 0
+    first_release, last_release = int(month_idx[used].min()), int(month_idx[used].max())
     chosen = month_index(options.month) if options.month else last_release
     if options.month and chosen not in set(month_idx.tolist()):
         raise SummaryError(
@@ -262,13 +264,14 @@ def compute_summaries(
     end = max(last_release, chosen)
     months = [month_text(i) for i in range(start, end + 1)]
     present = np.zeros(len(months), bool)
-    present[month_idx - start] = True
+    present[month_idx[used] - start] = True
     row_month = (month_idx - start)[month_codes]
 
-    categories = _ordered_categories(public["Crime type"].astype(str))
+    cat_codes, cat_values = column_codes(public["Crime type"])
+    cat_used = np.bincount(cat_codes, minlength=len(cat_values)) > 0
+    categories = _ordered_categories(pd.Series(cat_values[cat_used], dtype=object))
     cat_pos = {c: i for i, c in enumerate(categories)}
-    cat_codes, cat_values = pd.factorize(public["Crime type"].astype(str), sort=False)
-    row_cat = np.array([cat_pos[c] for c in cat_values], np.int64)[cat_codes]
+    row_cat = np.array([cat_pos.get(c, 0) for c in cat_values], np.int64)[cat_codes]
 
     n_areas, n_months, n_cats = n + 3, len(months), len(categories)
     flat = (area * n_months + row_month) * (n_cats + 1) + row_cat
@@ -326,11 +329,18 @@ def _top_locations(
     out: list[list[tuple[str, int]]] = [[] for _ in range(n_areas)]
     if k == 0 or not in_period.any():
         return out
-    frame = pd.DataFrame(
-        {"a": area[in_period], "loc": public["Location"].astype(str).to_numpy()[in_period]}
+    loc_codes, loc_values = column_codes(public["Location"])
+    blank = np.array([v.strip() == "" for v in loc_values], bool)
+    keep = in_period & (area < n_areas - 2) & ~blank[loc_codes]
+    pair = area[keep] * np.int64(len(loc_values)) + loc_codes[keep]
+    distinct, n_of = np.unique(pair, return_counts=True)
+    counts = pd.DataFrame(
+        {
+            "a": distinct // len(loc_values),
+            "loc": loc_values[distinct % len(loc_values)],
+            "n": n_of,
+        }
     )
-    frame = frame[(frame["a"] < n_areas - 2) & (frame["loc"].str.strip() != "")]
-    counts = frame.groupby(["a", "loc"], sort=False).size().reset_index(name="n")
     counts = counts.sort_values(["a", "n", "loc"], ascending=[True, False, True], kind="stable")
     counts = counts.groupby("a", sort=False).head(k)
     for a, loc, count in zip(counts["a"].tolist(), counts["loc"].tolist(), counts["n"].tolist()):

@@ -256,6 +256,8 @@ class SummaryRenderer:
         ]
         self.period_text = period_label(s.period)
         self.fig = {c: s.figures[c].to_numpy() for c in s.figures.columns}
+        self.labels = s.area_labels()
+        self.codes = s.area_codes()
 
     # cells -------------------------------------------------------------------------------
     def _hidden(self, area: int, pos: int, cat: int) -> bool:
@@ -279,8 +281,8 @@ class SummaryRenderer:
 
     def page_context(self, i: int) -> dict[str, Any]:
         s, f = self.s, self.fig
-        name = s.area_labels()[i]
-        code = s.area_codes()[i]
+        name = self.labels[i]
+        code = self.codes[i]
         end = self.end
         cats = []
         bar_rows = []
