@@ -138,6 +138,7 @@ STAGE_MODULES = (
     "cases_leak_gate",
     "cases_end_to_end",
     "cases_qa",
+    "cases_summaries",
 )
 _register_stage_modules()
 CASE_BY_KEY = {c.key: c for c in CASES}

@@ -1,0 +1,232 @@
+"""Benchmark cases for neighbourhood summaries at national scale (registered by run_bench).
+
+Input (built untimed in `setup`, fixed seed, cached in bench/out/summaries_national.pkl): a
+synthetic national year of 6,000,000 public-release crimes over 13 months, on 720,000 map
+points spread over the 7,200 MSOAs of England and Wales (../shared/data's MSOA outlines; a
+grid of 7,200 squares over England when the checkout has no ../shared), 100 map points per
+MSOA near its outline's centre, each MSOA split into 5 LSOAs with an LSOA lookup; 2% of the
+crimes carry no LSOA code (assigned by point in polygon) and 0.5% no location. Categories and
+outcomes follow the real mix of Leicestershire's published months (sample_data otherwise).
+The public table is held with categorical columns (a year as Python strings would not fit
+the machine); Crime IDs are blank (summaries never read them).
+
+What is timed (fresh process per repeat):
+- s_summaries_national: core.publish.summaries_export.export_summaries: assignment, every
+  figure, the tidy CSV (1.4 million rows), the GeoPackage and 7,200 HTML pages plus the index,
+  staged and moved into place. The leak gate is given as a pass-through here (the national
+  raw table it would compare against does not exist); its cost at national scale is the
+  (g) cases'.
+- s_atlas_50: qgis_bridge.atlas.export_atlas, the PDF atlas of 50 neighbourhoods (the
+  busiest) from the national summaries (made untimed in setup).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+from pathlib import Path
+from typing import Any
+
+from bench.harness import Case, Target, median
+
+REPO = Path(__file__).resolve().parent.parent
+OUT = REPO / "bench" / "out"
+CACHE = OUT / "summaries_national.pkl"
+N_CRIMES, N_MONTHS, POINTS_PER_HOOD, SEED = 6_000_000, 13, 100, 13
+SHARED = REPO.parent / "shared" / "data"
+
+
+def _shared() -> Path:
+    for candidate in (SHARED, REPO.parent.parent / "shared" / "data"):
+        if candidate.is_dir():
+            return candidate
+    return SHARED
+
+
+def _outlines() -> Any:
+    import numpy as np
+
+    from crime_mapper.core.publish import neighbourhoods as nb
+
+    path = (
+        _shared()
+        / "boundaries"
+        / ("MSOA11_outlines_dissolved_from_LSOA_BSC_stroke_unit_demographics.geojson")
+    )
+    if path.is_file():
+        return nb.read_geojson(path, "msoa11cd")
+    rings, codes = [], []
+    for k in range(7200):
+        x0, y0 = -5.5 + (k % 90) * 0.075, 50.3 + (k // 90) * 0.045
+        ring = np.array([[x0, y0], [x0 + 0.07, y0], [x0 + 0.07, y0 + 0.04], [x0, y0 + 0.04]])
+        rings.append([np.vstack([ring, ring[:1]])])
+        codes.append(f"E0{k:07d}")
+    return nb.Neighbourhoods(codes, list(codes), rings, np.full(7200, np.nan))
+
+
+def _real_mix() -> tuple[list[str], Any, list[str], Any]:
+    import pandas as pd
+
+    folder = _shared() / "police-uk" / "leicestershire"
+    files = sorted(folder.glob("*-street.csv"))[:12] or sorted(
+        (REPO / "sample_data" / "police-uk").glob("2022-*/*leicestershire-street.csv")
+    )
+    frame = pd.concat(
+        [pd.read_csv(f, usecols=["Crime type", "Last outcome category"], dtype=str,
+                     keep_default_na=False) for f in files]
+    )  # fmt: skip
+    cats = frame["Crime type"].value_counts(normalize=True)
+    outs = frame["Last outcome category"].value_counts(normalize=True)
+    return list(cats.index), cats.to_numpy(), list(outs.index), outs.to_numpy()
+
+
+def build() -> dict[str, Any]:
+    """The national year (cached)."""
+    import numpy as np
+    import pandas as pd
+
+    from crime_mapper.core.release.public_schema import PUBLIC_COLUMNS
+
+    if CACHE.exists():
+        with open(CACHE, "rb") as handle:
+            return pickle.load(handle)
+    rng = np.random.default_rng(SEED)
+    hoods = _outlines()
+    n = len(hoods)
+    centres = np.array(
+        [np.concatenate(r)[:, :2].mean(axis=0) if r else (np.nan, np.nan) for r in hoods.rings]
+    )
+    n_points = n * POINTS_PER_HOOD
+    owner = np.repeat(np.arange(n), POINTS_PER_HOOD)
+    lon = centres[owner, 0] + rng.normal(0, 0.002, n_points)
+    lat = centres[owner, 1] + rng.normal(0, 0.0015, n_points)
+    ok = np.isfinite(lon)
+    lon_text = np.char.mod("%.6f", np.where(ok, lon, 0.0)).astype(object)
+    lat_text = np.char.mod("%.6f", np.where(ok, lat, 0.0)).astype(object)
+    weights = rng.pareto(1.5, n_points) + 0.1
+    weights[~ok] = 0
+    point = rng.choice(n_points, N_CRIMES, p=weights / weights.sum())
+    months = [f"{2021 + (9 + m) // 12}-{(9 + m) % 12 + 1:02d}" for m in range(N_MONTHS)]
+    cats, cat_p, outs, out_p = _real_mix()
+    cat = rng.choice(len(cats), N_CRIMES, p=cat_p)
+    out = rng.choice(len(outs), N_CRIMES, p=out_p)
+    lsoa_k = point % 5
+    lsoa_codes = [f"L{i:05d}{k}" for i in range(n) for k in range(5)]
+    lsoa = owner[point] * 5 + lsoa_k
+    no_lsoa = rng.random(N_CRIMES) < 0.02
+    no_loc = rng.random(N_CRIMES) < 0.005
+    lsoa = np.where(no_lsoa | no_loc, len(lsoa_codes), lsoa)
+    point_code = np.where(no_loc, n_points, point)
+    labels = [f"On or near Street {k}" for k in range(5000)] + ["No Location"]
+    label_code = np.where(no_loc, 5000, point % 5000)
+
+    def cat_col(codes: Any, categories: list[str]) -> pd.Categorical:
+        return pd.Categorical.from_codes(codes, categories=categories)
+
+    lon_cats = pd.Index(list(lon_text) + [""])
+    lat_cats = pd.Index(list(lat_text) + [""])
+    public = pd.DataFrame(
+        {
+            "Crime ID": cat_col(np.zeros(N_CRIMES, np.int8), [""]),
+            "Month": cat_col(rng.integers(0, N_MONTHS, N_CRIMES), months),
+            "Reported by": cat_col(np.zeros(N_CRIMES, np.int8), ["Synthetic Police"]),
+            "Falls within": cat_col(np.zeros(N_CRIMES, np.int8), ["Synthetic Police"]),
+            "Longitude": pd.Categorical.from_codes(point_code, categories=lon_cats.unique())
+            if lon_cats.is_unique
+            else pd.Categorical(lon_cats[point_code]),
+            "Latitude": pd.Categorical.from_codes(point_code, categories=lat_cats.unique())
+            if lat_cats.is_unique
+            else pd.Categorical(lat_cats[point_code]),
+            "Location": cat_col(label_code, labels),
+            "LSOA code": cat_col(lsoa, lsoa_codes + [""]),
+            "LSOA name": cat_col(np.zeros(N_CRIMES, np.int8), [""]),
+            "Crime type": cat_col(cat, cats),
+            "Last outcome category": cat_col(out, outs),
+            "Context": cat_col(np.zeros(N_CRIMES, np.int8), [""]),
+        }
+    )[list(PUBLIC_COLUMNS)]
+    hoods.lookup = {code: j // 5 for j, code in enumerate(lsoa_codes)}
+    hoods.population = rng.integers(5000, 12000, n).astype(float)
+    hoods.__post_init__()
+    data = {"public": public, "hoods": hoods}
+    OUT.mkdir(parents=True, exist_ok=True)
+    tmp = CACHE.with_suffix(".tmp")
+    with open(tmp, "wb") as handle:
+        pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, CACHE)
+    return data
+
+
+class _Passed:
+    passed = True
+
+    @staticmethod
+    def message() -> str:
+        return "gate not run in the benchmark"
+
+
+def _setup_national() -> dict[str, Any]:
+    data = build()
+    import crime_mapper.core.publish.summaries_export  # noqa: F401 - imports untimed
+
+    return data
+
+
+def _run_national(ctx: dict[str, Any], _input: Path, workdir: Path) -> dict:
+    from crime_mapper.core.publish.summaries_export import export_summaries
+
+    done = export_summaries(
+        ctx["public"], ctx["hoods"], workdir, gate=lambda folder, hoods: _Passed()
+    )
+    return {
+        "crimes": int(len(ctx["public"])),
+        "neighbourhoods": done.pages,
+        "csv_rows": done.csv_rows,
+        "assigned": done.assignment.report(),
+    }
+
+
+def _setup_atlas() -> dict[str, Any]:
+    import tempfile
+
+    import numpy as np
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from qgis.core import QgsApplication
+
+    QgsApplication.setPrefixPath(os.environ.get("QGIS_PREFIX_PATH", "/usr"), True)
+    app = QgsApplication([], False)
+    app.initQgis()
+    from crime_mapper.core.publish.summaries_export import export_summaries
+
+    data = build()
+    folder = Path(tempfile.mkdtemp(prefix="cm_bench_atlas_src_"))
+    done = export_summaries(
+        data["public"], data["hoods"], folder, gate=lambda folder, hoods: _Passed()
+    )
+    s = done.summaries
+    busiest = np.argsort(-s.cube[: s.n, s.month_pos(s.month), -1])[:50]
+    slugs = [data["hoods"].slugs[i] for i in busiest]
+    return {"app": app, "done": done, "public": data["public"], "slugs": slugs}
+
+
+def _run_atlas(ctx: dict[str, Any], _input: Path, workdir: Path) -> dict:
+    from crime_mapper.qgis_bridge.atlas import export_atlas
+
+    pdf = export_atlas(ctx["done"], ctx["public"], workdir / "atlas.pdf", slugs=ctx["slugs"])
+    return {"pages": len(ctx["slugs"]), "pdf_mb": round(pdf.stat().st_size / 1e6, 1)}
+
+
+CASES: list[Case] = [
+    Case("s_summaries_national",
+         "(s) summaries: 7,200 neighbourhoods, 13 months, 6M crimes (CSV+GPKG+HTML)",
+         _setup_national, _run_national),
+    Case("s_atlas_50", "(s) PDF atlas, 50 neighbourhoods of the national summaries",
+         _setup_atlas, _run_atlas),
+]  # fmt: skip
+
+TARGETS: list[Target] = [
+    Target("neighbourhood summaries, national year (s), median", 20.0, "s",
+           median("s_summaries_national")),
+    Target("PDF atlas of 50 neighbourhoods (s), median", 60.0, "s", median("s_atlas_50")),
+]  # fmt: skip
