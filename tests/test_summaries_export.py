@@ -57,7 +57,7 @@ def test_cli_writes_gated_summaries(release: dict, tmp_path: Path) -> None:
     index = (folder / "index.html").read_text(encoding="utf-8")
     assert 'href="../map/index.html"' in index
     page = (folder / "abbey-park.html").read_text(encoding="utf-8")
-    assert 'href="../map/index.html#neighbourhood=abbey-park"' in page
+    assert 'href="../map/index.html#m=2022-10&amp;n=1&amp;a=rate&amp;z=' in page
     assert "Beat meeting" in page
 
 

@@ -488,9 +488,10 @@ def outline_vertices(hoods: Neighbourhoods) -> tuple[np.ndarray, np.ndarray]:
     return allv[:, 0].copy(), allv[:, 1].copy()
 
 
-def leak_gate_for(raw: pd.DataFrame, points: Any) -> GateFn:
+def leak_gate_for(raw: pd.DataFrame, points: Any, public_values: Sequence[str] = ()) -> GateFn:
     """The gate callable for export_summaries: core.gate.leak_gate against the raw crimes and
-    map points, with the outline vertices and the neighbourhood names/codes allowed."""
+    map points, with the outline vertices, the neighbourhood names/codes and
+    ``public_values`` (the team's published contact details) allowed."""
     from ..gate.leak_gate import check_release
 
     def gate(folder: Path, hoods: Neighbourhoods) -> Any:
@@ -499,7 +500,7 @@ def leak_gate_for(raw: pd.DataFrame, points: Any) -> GateFn:
             folder,
             points,
             extra_allowed_coordinates=outline_vertices(hoods),
-            extra_public_values=list(hoods.names) + list(hoods.codes),
+            extra_public_values=list(hoods.names) + list(hoods.codes) + list(public_values),
         )
 
     return gate

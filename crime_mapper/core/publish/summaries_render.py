@@ -83,6 +83,11 @@ def fmt_change(diff: Any, pct: Any) -> str:
     return f"{sign}{d:,} ({p})"
 
 
+def _location_text(label: str) -> str:
+    """police.uk writes "On or near " even when the map point has no street name."""
+    return label if label.strip() not in ("On or near", "") else "On or near (no street name)"
+
+
 @dataclass
 class PageLinks:
     index: str = "index.html"
@@ -258,6 +263,7 @@ class SummaryRenderer:
         self.fig = {c: s.figures[c].to_numpy() for c in s.figures.columns}
         self.labels = s.area_labels()
         self.codes = s.area_codes()
+        self.bounds = s.hoods.bounds()
 
     # cells -------------------------------------------------------------------------------
     def _hidden(self, area: int, pos: int, cat: int) -> bool:
@@ -352,9 +358,10 @@ class SummaryRenderer:
             if outcome_rows
             else "",
             "outcomes": outcome_table,
-            "locations": s.top_locations[i],
+            "locations": [(_location_text(label), n) for label, n in s.top_locations[i]],
             "team": team,
             "slug": self.slugs[i] if i < s.n else "",
+            "map_fragment": self.map_fragment(i),
             "links": self.links,
             "notes": METHOD_NOTES,
             "extra_notes": s.notes,
@@ -364,6 +371,18 @@ class SummaryRenderer:
             "css": self.css,
             "total_label": TOTAL,
         }
+
+    def map_fragment(self, i: int) -> str:
+        """The web map's permalink for this neighbourhood and period (core.publish.webmap's
+        hash: m=month, n=months, ll=lat,lon, z=zoom, a=areas mode)."""
+        s = self.s
+        parts = [f"m={s.month}", f"n={s.options.period_months}", "a=rate"]
+        if i < s.n and np.isfinite(self.bounds[i]).all():
+            minx, miny, maxx, maxy = self.bounds[i]
+            span = max(maxx - minx, (maxy - miny) * 1.6, 1e-4)
+            zoom = int(max(4, min(18, math.floor(math.log2(360.0 / span)) + 1)))
+            parts += [f"z={zoom}", f"ll={(miny + maxy) / 2:.3f},{(minx + maxx) / 2:.3f}"]
+        return "#" + "&".join(parts)
 
     def render_page(self, i: int) -> str:
         from markupsafe import Markup

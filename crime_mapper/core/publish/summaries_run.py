@@ -142,7 +142,7 @@ def run_summaries(
         release_profile,
     )
     from .summaries_export import export_summaries, leak_gate_for
-    from .summaries_team import read_team
+    from .summaries_team import published_contacts, read_team
 
     feedback = feedback or Feedback()
     options = options or SummaryOptions()
@@ -159,7 +159,7 @@ def run_summaries(
         public,
         hoods,
         out_dir,
-        gate=leak_gate_for(crimes.crimes, point_set),
+        gate=leak_gate_for(crimes.crimes, point_set, published_contacts(teams)),
         options=options,
         teams=teams,
         force_name=force_name,

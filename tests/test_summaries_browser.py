@@ -1,0 +1,166 @@
+"""The summary pages in a real browser (Debian's chromium through Playwright): axe-core finds
+no WCAG 2.2 AA violation on the index or a page (wide and phone widths), every control is
+reachable by keyboard with a visible focus, the table sorts and filters, and the links to and
+from the web map exported beside the summaries resolve."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.support.summaries_release import (
+    FORCE_EXTRACT,
+    FORCE_PROFILE,
+    HOODS,
+    POPULATION,
+    TEAM,
+    make_release,
+)
+from tests.support.webmap_browser import AXE, launch
+
+ARTEFACTS = Path(__file__).resolve().parent.parent / "build" / "test-artifacts" / "summaries"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = launch(p)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    from crime_mapper.core.publish.summaries import SummaryOptions
+    from crime_mapper.core.publish.summaries_run import NeighbourhoodSource, run_summaries
+
+    base = tmp_path_factory.mktemp("summaries_browser")
+    release = make_release(base)
+    out = base / "out"
+    done = run_summaries(
+        [FORCE_EXTRACT],
+        release["points"],
+        release["csv"],
+        out,
+        NeighbourhoodSource(
+            boundaries=HOODS / "msoa11_leicestershire.geojson",
+            code_field="msoa11cd",
+            lookup=HOODS / "lsoa11_to_msoa11_leicestershire.csv",
+            lookup_code_field="msoa11cd",
+            names=HOODS / "msoa11_names_leicestershire.csv",
+            names_code_field="msoa11cd",
+            names_name_field="msoa11hclnm",
+            lsoa_population=POPULATION,
+        ),
+        options=SummaryOptions(suppress_below=5),
+        team_path=TEAM,
+        force_name="Leicestershire Police",
+        with_map=True,
+        profile_path=FORCE_PROFILE,
+    )
+    return {"done": done, "out": out, "release": release}
+
+
+def _open(browser, path: Path, width: int = 1280):
+    context = browser.new_context(viewport={"width": width, "height": 900}, bypass_csp=True)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(path.resolve().as_uri())
+    return page, errors
+
+
+def _axe(page) -> list:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "axe.run(document, {runOnly: {type: 'tag', values: "
+        "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}})"
+    )
+    return [
+        (v["id"], v["help"], [n["target"] for n in v["nodes"][:3]]) for v in result["violations"]
+    ]
+
+
+def test_axe_finds_no_violations(browser, exported):
+    assert AXE.is_file(), "node_modules/axe-core is missing: run `make setup` (npm ci)"
+    folder = exported["done"].folder
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    for name in ("index.html", "abbey-park.html", "leicester-city-centre.html"):
+        for width in (1280, 360):
+            page, errors = _open(browser, folder / name, width)
+            violations = _axe(page)
+            assert violations == [], f"{name} at {width}px: " + json.dumps(violations, indent=1)
+            assert not errors
+            if width == 1280 and name != "index.html":
+                page.screenshot(path=str(ARTEFACTS / f"summary-{name}.png"), full_page=True)
+            page.context.close()
+
+
+def test_index_sorts_and_filters(browser, exported):
+    page, errors = _open(browser, exported["done"].folder / "index.html")
+    rows = page.locator("#hoods tbody tr")
+    total = rows.count()
+    assert total == 125
+    page.click("button[data-key='rate']")
+    assert page.get_attribute("#hoods thead th:nth-child(4)", "aria-sort") == "ascending"
+    rates = page.eval_on_selector_all(
+        "#hoods tbody tr", "rs => rs.map(r => r.getAttribute('data-rate'))"
+    )
+    known = [float(r) for r in rates if r]
+    assert known == sorted(known) and rates[-1] == "" or known == sorted(known)
+    page.click("button[data-key='rate']")
+    assert page.get_attribute("#hoods thead th:nth-child(4)", "aria-sort") == "descending"
+    page.fill("#filter", "abbey")
+    visible = page.eval_on_selector_all(
+        "#hoods tbody tr", "rs => rs.filter(r => !r.hidden).map(r => r.textContent)"
+    )
+    assert visible and all("abbey" in v.lower() for v in visible)
+    assert (
+        page.inner_text("#shown")
+        == f"{len(visible)} neighbourhood" + ("" if len(visible) == 1 else "s") + " shown."
+    )
+    assert not errors
+
+
+def test_keyboard_reaches_every_control(browser, exported):
+    page, _ = _open(browser, exported["done"].folder / "index.html")
+    wanted = {"filter"} | {f"sort-{k}" for k in ("name", "count", "change", "rate", "rank")}
+    reached = set()
+    for _ in range(25):
+        page.keyboard.press("Tab")
+        key = page.evaluate(
+            "(e => e.id || (e.dataset && e.dataset.key ? 'sort-' + e.dataset.key : '') || "
+            "e.textContent.trim())(document.activeElement)"
+        )
+        reached.add(key)
+        outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+        assert outline != "none", key
+    assert wanted <= reached, wanted - reached
+    # Enter on a sort button sorts
+    page.focus("button[data-key='count']")
+    page.keyboard.press("Enter")
+    assert page.get_attribute("#hoods thead th:nth-child(2)", "aria-sort") == "ascending"
+
+
+def test_links_between_summaries_and_map(browser, exported):
+    folder = exported["done"].folder
+    page, _ = _open(browser, folder / "abbey-park.html")
+    href = page.get_attribute("a:has-text('on the crime map')", "href")
+    assert href.startswith("../map/index.html#m=2022-10&n=1&a=rate&z=")
+    ll = dict(p.split("=") for p in href.split("#")[1].split("&"))["ll"]
+    lat, lon = map(float, ll.split(","))
+    assert 52.5 < lat < 52.8 and -1.3 < lon < -1.0
+    assert page.get_attribute("a:has-text('All neighbourhoods')", "href") == "index.html"
+    similar = page.eval_on_selector_all(
+        "main p a[href$='.html']", "as => as.map(a => a.getAttribute('href'))"
+    )
+    assert similar and all((folder / h).is_file() for h in similar)
+    index, _ = _open(browser, folder / "index.html")
+    links = index.eval_on_selector_all(
+        "#hoods tbody a", "as => as.map(a => a.getAttribute('href'))"
+    )
+    assert len(links) == 125 and all((folder / h).is_file() for h in links)
