@@ -136,3 +136,8 @@ def test_the_dock_fits_a_laptop_screen(dock):
     for index in range(dock.tabs.count()):
         page = dock.tabs.widget(index)
         assert page.minimumSizeHint().height() <= 600, dock.tabs.tabText(index)
+
+
+def test_the_guided_tab_fits_a_narrow_dock(dock):
+    """QGIS opens a right-hand dock about 280 px wide: the steps wrap rather than clip."""
+    assert dock.guided_panel.widget().minimumSizeHint().width() <= 280

@@ -178,12 +178,12 @@ def add_release_layers(outputs: MonthlyOutputs, project: Any) -> list[Any]:
     from ..core.release.pipeline import PUBLIC_TABLE
     from .hotspot_style import hotspot_layer
     from .layers import gpkg_uri, style_crimes_layer
+    from .renderers import keep_present_categories
     from .run_anonymise import style_public_layer
     from .transform_context import set_default_transforms
 
     bng = QgsCoordinateReferenceSystem("EPSG:27700")
-    if not project.mapLayers():
-        project.setCrs(bng)
+    was_empty = not project.mapLayers()
     set_default_transforms(project)
     root = project.layerTreeRoot()
     added: list[Any] = []
@@ -196,6 +196,7 @@ def add_release_layers(outputs: MonthlyOutputs, project: Any) -> list[Any]:
             "ogr",
         )
         style_public_layer(public)
+        keep_present_categories(public)
         project.addMapLayer(public, False)
         root.insertGroup(0, f"Public release {outputs.month}").addLayer(public)
         added.append(public)
@@ -210,6 +211,7 @@ def add_release_layers(outputs: MonthlyOutputs, project: Any) -> list[Any]:
             "ogr",
         )
         style_crimes_layer(crimes)
+        keep_present_categories(crimes)
         project.addMapLayer(crimes, False)
         internal_group.addLayer(crimes).setItemVisibilityChecked(False)
         added.append(crimes)
@@ -220,6 +222,13 @@ def add_release_layers(outputs: MonthlyOutputs, project: Any) -> list[Any]:
         internal_group.addLayer(layer).setItemVisibilityChecked(False)
         added.append(layer)
     internal_group.setExpanded(False)
+    if was_empty:
+        # QGIS gives an empty project its first layer's CRS (4326 here, stretched) when the
+        # canvas next draws (a deferred call in the desktop): set ours now and after that
+        from qgis.PyQt.QtCore import QTimer
+
+        project.setCrs(bng)
+        QTimer.singleShot(0, lambda: project.setCrs(bng))
 
     source = next(
         (layer for layer in added if layer.isValid() and not layer.extent().isEmpty()), None

@@ -13,6 +13,8 @@ km²) read the palette's sequential ramp and class colours/labels, below.
 
 from __future__ import annotations
 
+from typing import Any
+
 from qgis.core import (
     QgsCategorizedSymbolRenderer,
     QgsClassificationEqualInterval,
@@ -293,3 +295,27 @@ def kde_raster_renderer(
     renderer.setClassificationMin(0.0)
     renderer.setClassificationMax(maximum)
     return renderer
+
+
+def keep_present_categories(layer: Any) -> int:
+    """Drop the categories of a categorized renderer that the layer's data does not hold.
+
+    Why: the crime-type renderer lists every police.uk category, legacy ones included (17
+    classes), so a month's legend showed empty and retired classes. Applied where a layer of
+    known data is added to a project; the style files keep the full list, so next month's
+    categories still draw. Returns how many categories were dropped.
+    """
+    renderer = layer.renderer()
+    if not isinstance(renderer, QgsCategorizedSymbolRenderer):
+        return 0
+    index = layer.fields().indexOf(renderer.classAttribute())
+    if index < 0:
+        return 0
+    present = {str(v) for v in layer.uniqueValues(index) if v is not None}
+    dropped = 0
+    for position in reversed(range(len(renderer.categories()))):
+        value = renderer.categories()[position].value()
+        if value is not None and value != "" and str(value) not in present:
+            renderer.deleteCategory(position)
+            dropped += 1
+    return dropped

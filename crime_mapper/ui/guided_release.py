@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from qgis.core import Qgis, QgsApplication, QgsProject, QgsSettings
-from qgis.PyQt.QtCore import QCoreApplication, QUrl, pyqtSignal
+from qgis.PyQt.QtCore import QCoreApplication, Qt, QUrl, pyqtSignal
 from qgis.PyQt.QtGui import QDesktopServices
 from qgis.PyQt.QtWidgets import (
     QCheckBox,
@@ -43,6 +43,7 @@ from qgis.PyQt.QtWidgets import (
     QProgressBar,
     QPushButton,
     QScrollArea,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -90,6 +91,8 @@ class GuidedReleasePanel(QScrollArea):
         self.iface = iface
         self.setObjectName("crime_mapper_guided_release")
         self.setWidgetResizable(True)
+        # the page follows the dock's width (rows wrap) instead of scrolling sideways
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self._loading = False
         self._config_path: Optional[Path] = None
         self._states: dict[str, str] = dict.fromkeys(STEPS, "not run")
@@ -130,9 +133,15 @@ class GuidedReleasePanel(QScrollArea):
         self.recent_combo = QComboBox(body)
         self.recent_combo.setObjectName("crime_mapper_recent_configs")
         self.recent_combo.setToolTip(tr("Release configurations opened or saved recently"))
-        self.open_button = QPushButton(tr("Open…"), body)
+        self.recent_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.recent_combo.setMinimumContentsLength(8)
+        self.open_button = QToolButton(body)
+        self.open_button.setIcon(QgsApplication.getThemeIcon("/mActionFileOpen.svg"))
         self.open_button.setToolTip(tr("Open a release configuration file (.toml or .json)"))
-        self.save_button = QPushButton(tr("Save…"), body)
+        self.save_button = QToolButton(body)
+        self.save_button.setIcon(QgsApplication.getThemeIcon("/mActionFileSave.svg"))
         self.save_button.setToolTip(
             tr(
                 "Save these settings as a release configuration file, to run next month or "
@@ -144,7 +153,7 @@ class GuidedReleasePanel(QScrollArea):
         config_row.addWidget(self.save_button)
         layout.addLayout(config_row)
 
-        month_row = QFormLayout()
+        month_row = self._narrow(QFormLayout())
         self.month_edit = QLineEdit(body)
         self.month_edit.setObjectName("crime_mapper_month")
         self.month_edit.setPlaceholderText("2022-10")
@@ -178,8 +187,8 @@ class GuidedReleasePanel(QScrollArea):
             tooltip=tr("Only for a force's own export: the profile that maps its columns"),
             placeholder=tr("none: police.uk files"),
         )
-        self._form(load).addRow(tr("Extracts (police.uk or force export)"), self.inputs_widget)
-        self._form(load).addRow(tr("Mapping profile"), self.profile_widget)
+        self._form(load).addRow(tr("Extracts"), self.inputs_widget)
+        self._form(load).addRow(tr("Profile"), self.profile_widget)
 
         check = self._group("check", layout)
         self.problems_view = QLabel(check)
@@ -189,6 +198,10 @@ class GuidedReleasePanel(QScrollArea):
 
         anonymise = self._group("anonymise", layout)
         self.points_kind = QComboBox(anonymise)
+        self.points_kind.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.points_kind.setMinimumContentsLength(10)
         for kind, text in zip(
             MAP_POINT_KINDS,
             (
@@ -226,15 +239,16 @@ class GuidedReleasePanel(QScrollArea):
         self.distance_spin.setSuffix(" m")
         self.distance_spin.setValue(20_000)
         form = self._form(anonymise)
-        form.addRow(tr("Map points from"), self.points_kind)
-        form.addRow(tr("Map points sources"), self.points_widget)
+        form.addRow(tr("Map points"), self.points_kind)
+        form.addRow(tr("Sources"), self.points_widget)
         form.addRow(tr("Salt file"), self.salt_widget)
-        form.addRow(tr("Release rules"), self.rules_widget)
-        form.addRow(tr("Maximum distance"), self.distance_spin)
+        form.addRow(tr("Rules"), self.rules_widget)
+        form.addRow(tr("Max distance"), self.distance_spin)
 
         hotspots = self._group("hotspots", layout)
-        self.hotspots_check = QCheckBox(
-            tr("Gi* hotspots and kernel density for intelligence staff (never published)"), hotspots
+        self.hotspots_check = QCheckBox(tr("Gi* and kernel density"), hotspots)
+        self.hotspots_check.setToolTip(
+            tr("Hotspots on the internal exact data for intelligence staff; never published")
         )
         self.hotspots_check.setChecked(True)
         self._form(hotspots).addRow(self.hotspots_check)
@@ -244,32 +258,38 @@ class GuidedReleasePanel(QScrollArea):
         self.output_edit.setObjectName("crime_mapper_release_output")
         self.output_edit.setPlaceholderText("releases/{month}")
         self.output_edit.setToolTip(tr("The release folder; {month} is replaced by the month"))
-        self.project_check = QCheckBox(tr("Also write a QGIS project of the release"), publish)
+        self.project_check = QCheckBox(tr("A QGIS project too"), publish)
+        self.project_check.setToolTip(tr("Also write a QGIS project holding every layer"))
         self.project_check.setChecked(True)
-        self._form(publish).addRow(tr("Release folder"), self.output_edit)
+        self._form(publish).addRow(tr("Folder"), self.output_edit)
         self._form(publish).addRow(self.project_check)
 
-        run_row = QHBoxLayout()
         self.run_button = QPushButton(tr("Run the whole release"), body)
         self.run_button.setObjectName("crime_mapper_run_release")
         self.run_button.setIcon(QgsApplication.getThemeIcon("/mActionStart.svg"))
-        self.cancel_button = QPushButton(tr("Cancel"), body)
-        self.cancel_button.setObjectName("crime_mapper_cancel_release")
-        run_row.addWidget(self.run_button)
-        run_row.addWidget(self.cancel_button)
-        layout.addLayout(run_row)
+        self.run_button.setMinimumWidth(120)
+        layout.addWidget(self.run_button)
+        progress_row = QHBoxLayout()
         self.progress_bar = QProgressBar(body)
         self.progress_bar.setRange(0, 100)
         self.progress_bar.setTextVisible(True)
         self.progress_bar.setFormat(tr("Idle"))
-        layout.addWidget(self.progress_bar)
+        self.cancel_button = QPushButton(tr("Cancel"), body)
+        self.cancel_button.setObjectName("crime_mapper_cancel_release")
+        progress_row.addWidget(self.progress_bar, 1)
+        progress_row.addWidget(self.cancel_button)
+        layout.addLayout(progress_row)
 
         results = QHBoxLayout()
-        self.open_folder_button = QPushButton(tr("Open folder"), body)
-        self.open_audit_button = QPushButton(tr("Show audit"), body)
+        self.open_folder_button = QPushButton(tr("Folder"), body)
+        self.open_folder_button.setToolTip(tr("Open the release folder"))
+        self.open_audit_button = QPushButton(tr("Audit"), body)
+        self.open_audit_button.setToolTip(tr("Show the audit page in the browser"))
         self.add_layers_button = QPushButton(tr("Add to map"), body)
         for button in (self.open_folder_button, self.open_audit_button, self.add_layers_button):
             button.setEnabled(False)
+            # narrow docks: buttons may shrink below their text's width rather than widen it
+            button.setMinimumWidth(40)
             results.addWidget(button)
         layout.addLayout(results)
         self.summary_view = QPlainTextEdit(body)
@@ -308,7 +328,7 @@ class GuidedReleasePanel(QScrollArea):
     def _group(self, step: str, layout: QVBoxLayout) -> QGroupBox:
         group = QGroupBox(tr(STEP_TITLES[step]), self)
         group.setObjectName(f"crime_mapper_step_{step}")
-        QFormLayout(group)
+        self._narrow(QFormLayout(group))
         state = QLabel(group)
         state.setObjectName(f"crime_mapper_state_{step}")
         group.layout().addRow(tr("State"), state)
@@ -320,6 +340,13 @@ class GuidedReleasePanel(QScrollArea):
     @staticmethod
     def _form(group: QGroupBox) -> QFormLayout:
         return group.layout()
+
+    @staticmethod
+    def _narrow(form: QFormLayout) -> QFormLayout:
+        """In a narrow dock a field goes under its label instead of off the edge."""
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        return form
 
     # --- the configuration <-> the form -----------------------------------------------------
     def config(self) -> Any:
@@ -547,6 +574,11 @@ class GuidedReleasePanel(QScrollArea):
             self._show_problems()
             return False
         self._remember_inputs()
+        # the release's transforms (and the hotspots') use the project's context: name the
+        # UK grid operation so nobody is asked and nothing warns (qgis_bridge.transform_context)
+        from ..qgis_bridge.transform_context import set_default_transforms
+
+        set_default_transforms(QgsProject.instance())
         self._states = dict.fromkeys(STEPS, "not run")
         self._states["check"] = "done"
         self._show_states()
@@ -574,7 +606,7 @@ class GuidedReleasePanel(QScrollArea):
         self.releaseFinished.emit(True)
 
     def _on_terminated(self, task: Any) -> None:
-        if task.error == "Cancelled":
+        if task.error in (None, "Cancelled"):  # None: cancelled before it started
             for step, state in self._states.items():
                 if state == "running":
                     self._states[step] = "not run"
