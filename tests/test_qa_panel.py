@@ -95,6 +95,10 @@ def test_dock_has_the_qa_tab(qgis_iface):
         assert "QA" in labels
         page = dock.tabs.widget(labels.index("QA"))
         assert dock.qa_panel in (page, getattr(page, "widget", lambda: None)())
+        # a finished QA hands its report to the Release tab, whose release records it
+        dock.qa_panel._report_json = "/reports/qa_report.json"
+        dock.qa_panel.qaFinished.emit(True)
+        assert dock.release_panel.qa_report_path == "/reports/qa_report.json"
     finally:
         dock.shutdown()
         dock.deleteLater()

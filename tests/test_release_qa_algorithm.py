@@ -79,3 +79,31 @@ def test_bad_inputs_are_refused(provider, tmp_path):
     with pytest.raises(QgsProcessingException, match="not a QA history file"):
         processing.run(ALG, {"CRIMES_FILES": [str(faults.BUNDLED_MONTH)],
                              "HISTORY": [str(bad)], "OUTPUT_FOLDER": str(tmp_path)})  # fmt: skip
+
+
+def test_anonymise_records_the_qa_report(provider, tmp_path, points_layer):
+    import secrets
+
+    import processing
+
+    layer, _ = points_layer
+    qa = processing.run(ALG, {
+        "CRIMES_FILES": [str(faults.BUNDLED_RAW)], "PROFILE": str(faults.BUNDLED_PROFILE),
+        "HISTORY": [str(faults.BUNDLED_HISTORY)], "MAP_POINTS": layer,
+        "OUTPUT_FOLDER": str(tmp_path / "qa"),
+    })  # fmt: skip
+    salt = tmp_path / "secret.salt"
+    salt.write_bytes(secrets.token_bytes(32))
+    out = tmp_path / "release"
+    result = processing.run("crime_mapper:anonymise", {
+        "CRIMES_FILES": [str(faults.BUNDLED_RAW)], "PROFILE": str(faults.BUNDLED_PROFILE),
+        "MAP_POINTS": layer, "LABEL_FIELD": "label", "SALT_FILE": str(salt),
+        "QA_REPORT": qa["REPORT_JSON"],
+        "PUBLIC_CSV": str(out / "2022-10-leicestershire-street.csv"),
+        "PUBLIC_LAYER": str(out / "2022-10-leicestershire-street.gpkg"),
+        "AUDIT_JSON": str(out / "audit.json"), "AUDIT_HTML": str(out / "audit.html"),
+        "MANIFEST": str(out / "release_manifest.json"),
+    })  # fmt: skip
+    manifest = json.loads(open(result["MANIFEST"], encoding="utf-8").read())
+    assert manifest["release_qa"]["verdict"] == qa["VERDICT"]
+    assert manifest["release_qa"]["counts"]["high"] == qa["HIGH"]

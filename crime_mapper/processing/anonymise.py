@@ -114,6 +114,7 @@ class AnonymiseAlgorithm(CrimeMapperAlgorithm):
     MAX_DISTANCE = "MAX_DISTANCE"
     RULES = "RULES"
     SALT_FILE = "SALT_FILE"
+    QA_REPORT = "QA_REPORT"
     PUBLIC_CSV = "PUBLIC_CSV"
     PUBLIC_LAYER = "PUBLIC_LAYER"
     AUDIT_JSON = "AUDIT_JSON"
@@ -169,7 +170,9 @@ class AnonymiseAlgorithm(CrimeMapperAlgorithm):
             "- Salt file (SALT_FILE): a file holding the force's secret salt (at least 16 "
             "bytes). It is a file, not a text parameter, because Processing records "
             "parameter values in its history log. Keep it outside the output folders and "
-            "reuse it every month so Crime IDs stay stable.\n\n"
+            "reuse it every month so Crime IDs stay stable.\n"
+            "- Release QA report (QA_REPORT, optional): this month's qa_report.json from "
+            "'Release QA'; its verdict and findings are recorded in the audit and manifest.\n\n"
             "Outputs:\n"
             "- Public CSV (PUBLIC_CSV): police.uk format; name it like police.uk, "
             "<YYYY-MM>-<force>-street.csv (the Release panel does).\n"
@@ -213,6 +216,15 @@ class AnonymiseAlgorithm(CrimeMapperAlgorithm):
                 behavior=FILE_BEHAVIOUR_FILE,
                 # any name: QGIS's default filter ("*.*") refuses a file with no extension
                 fileFilter="All files (*)",
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFile(
+                self.QA_REPORT,
+                "Release QA report (qa_report.json), recorded in the audit and manifest",
+                behavior=FILE_BEHAVIOUR_FILE,
+                extension="json",
+                optional=True,
             )
         )
         self.addParameter(
@@ -288,6 +300,7 @@ class AnonymiseAlgorithm(CrimeMapperAlgorithm):
                 audit_json_path=outputs[self.AUDIT_JSON],
                 audit_html_path=outputs[self.AUDIT_HTML],
                 manifest_path=outputs[self.MANIFEST],
+                qa_report=self.parameterAsFile(parameters, self.QA_REPORT, context) or None,
             )
         except Cancelled as exc:
             raise QgsProcessingException(

@@ -42,6 +42,7 @@ class AnonymiseTask(QgsTask):
         max_distance_m: float = 20_000.0,
         profile_path: Optional[str] = None,
         description: str = "crime_mapper: anonymise for release",
+        qa_report: Optional[str] = None,
     ) -> None:
         super().__init__(description, QgsTask.Flag.CanCancel)
         self.crimes = crimes
@@ -51,6 +52,7 @@ class AnonymiseTask(QgsTask):
         self.rules = rules
         self.max_distance_m = float(max_distance_m)
         self.profile_path = profile_path
+        self.qa_report = qa_report  # this month's qa_report.json, recorded in audit/manifest
         self.outputs: Optional[AnonymiseOutputs] = None
         self.summary = ""
         self.error: Optional[str] = None
@@ -70,6 +72,7 @@ class AnonymiseTask(QgsTask):
                 max_distance_m=self.max_distance_m,
                 profile_path=self.profile_path,
                 feedback=TaskFeedback(self),
+                qa_report=self.qa_report,
             )
         except Cancelled:
             self.error = "Cancelled"

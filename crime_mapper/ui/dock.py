@@ -105,6 +105,10 @@ class CrimeMapperDock(QgsDockWidget):
 
         self.qa_panel: QaPanel = QaPanel(self.iface, self.tabs)
         self.tabs.addTab(self._scrolling(self.qa_panel), "QA")
+        # a finished QA's report goes with the release, which records it in audit and manifest
+        self.qa_panel.qaFinished.connect(
+            lambda ok: self.release_panel.set_qa_report(self.qa_panel.report_json_path())
+        )
         from .summaries_panel import SummariesPanel
 
         self.summaries_panel: SummariesPanel = SummariesPanel(self.iface, self.tabs)

@@ -73,6 +73,7 @@ class ReleasePanel(QWidget):
         super().__init__(parent)
         self.iface = iface
         self._last_audit: Optional[str] = None
+        self.qa_report_path: Optional[str] = None  # the QA tab's report, recorded if given
         self._build_ui()
         # the anonymise's one QgsTask: kept alive, progress, outcome on the main thread, unload
         self._runner = TaskRunner(
@@ -276,6 +277,11 @@ class ReleasePanel(QWidget):
     def set_output_dir(self, path: str) -> None:
         self.output_widget.setFilePath(path)
 
+    def set_qa_report(self, path: Optional[str]) -> None:
+        """This month's qa_report.json (the QA tab sets it): the release records its verdict
+        and findings in the audit and manifest. None: no QA recorded."""
+        self.qa_report_path = path
+
     def current_task(self) -> Optional[AnonymiseTask]:
         return self._runner.task
 
@@ -374,6 +380,7 @@ class ReleasePanel(QWidget):
             output_dir,
             rules=self.rules_widget.filePath() or None,
             max_distance_m=self.distance_spin.value() * 1000.0,
+            qa_report=self.qa_report_path,
         )
         self.summary_view.setPlainText("Anonymising…")
         LOG.info(f"Anonymise started -> {output_dir}")
