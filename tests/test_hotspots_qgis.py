@@ -197,6 +197,20 @@ def test_polygon_geopackage_is_valid_and_indexed(crimes_gpkg, tmp_path):
     assert np.count_nonzero((q == feature["q"]) & (r == feature["r"])) == feature["count"]
     area = feature.geometry().area()
     assert area == pytest.approx(grid.cell_area_m2, rel=1e-9)
+    # issue 11: the stored legend names whole-number classes that do not overlap, and every
+    # cell's count lies in the class its legend names
+    styled = QgsVectorLayer(out.uri, "g", "ogr")  # the GeoPackage's default style
+    ranges = styled.renderer().ranges()
+    labels = [r.label() for r in ranges]
+    assert all(" to 1 " not in f" {x} " for x in labels), labels
+    bounds = [tuple(int(v.replace(",", "")) for v in x.split()[0::2][:2]) for x in labels]
+    spans = [(b[0], b[-1]) for b in bounds]
+    assert all(spans[i + 1][0] == spans[i][1] + 1 for i in range(len(spans) - 1)), labels
+    for f in styled.getFeatures():
+        (index,) = [
+            i for i, r in enumerate(ranges) if r.lowerValue() <= f["count"] <= r.upperValue()
+        ]
+        assert spans[index][0] <= f["count"] <= spans[index][1]
 
 
 def test_kde_geotiff_has_crs_geotransform_compression_and_no_unused_nodata(crimes_gpkg, tmp_path):

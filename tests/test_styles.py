@@ -4,11 +4,14 @@ preset, and QML + SLD saved and re-applied (including what SLD loses)."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 
 import pytest
 from qgis.core import (
+    QgsExpression,
+    QgsExpressionContext,
     QgsFeatureRequest,
     QgsField,
     QgsRasterLayer,
@@ -63,19 +66,55 @@ def test_graduated_choropleth_of_counts(lsoa_counts, method):
     ranges = renderer.ranges()
     assert len(ranges) == 5
     assert [r.symbol().color().name() for r in ranges] == palette.sequential_colours(5)
-    assert all(r.label().endswith(" crimes") and " to " in r.label() for r in ranges)
+    assert all(r.label().endswith((" crimes", " crime")) for r in ranges)
     values = [f["crimes"] for f in lsoa_counts.getFeatures()]
     assert ranges[0].lowerValue() <= min(values) and ranges[-1].upperValue() >= max(values)
     per_class = [sum(1 for v in values if r.lowerValue() <= v <= r.upperValue()) for r in ranges]
     if method == "equal_interval":
-        widths = {round(r.upperValue() - r.lowerValue(), 6) for r in ranges}
-        assert len(widths) == 1
+        # equal widths, up to the rounding of the breaks to whole numbers (counts)
+        widths = [r.upperValue() - r.lowerValue() for r in ranges]
+        assert max(widths) - min(widths) <= 1.0
     if method == "quantile":
         assert max(per_class) - min(per_class) <= 10  # 192 areas, about 38 each
     if method == "jenks":  # natural breaks put the few very busy areas (city centre) apart
         assert per_class[-1] < 192 / 5
     lsoa_counts.setRenderer(renderer)
     assert lsoa_counts.renderer().type() == "graduatedSymbol"
+
+
+def _label_range(label: str) -> tuple[int, int]:
+    numbers = [int(n.replace(",", "")) for n in re.findall(r"[\d,]+", label)]
+    return numbers[0], numbers[-1]
+
+
+@pytest.mark.parametrize("method", ["quantile", "jenks", "equal_interval"])
+def test_count_classes_are_whole_numbers_that_do_not_overlap(lsoa_counts, method, tmp_path):
+    """Issue 11: a count legend read "1 to 1", "1 to 2", "2 to 5"... Now each class's label
+    names exactly the whole numbers it holds, classes follow one another without overlap, and
+    the SLD's rule filters put every area in the class its label names."""
+    renderer = graduated_renderer(lsoa_counts, "crimes", method, 5)
+    ranges = renderer.ranges()
+    spans = [_label_range(r.label()) for r in ranges]
+    assert all(low <= high for low, high in spans)
+    assert all(spans[i + 1][0] == spans[i][1] + 1 for i in range(len(spans) - 1))
+    values = [f["crimes"] for f in lsoa_counts.getFeatures()]
+    for value in values:
+        holding = [i for i, r in enumerate(ranges) if r.lowerValue() <= value <= r.upperValue()]
+        assert len(holding) == 1, value
+        low, high = spans[holding[0]]
+        assert low <= value <= high, (value, ranges[holding[0]].label())
+    assert not any(" to " in r.label() and len(set(_label_range(r.label()))) == 1 for r in ranges)
+    lsoa_counts.setRenderer(renderer)
+    sld = tmp_path / "counts.sld"
+    save_style(lsoa_counts, None, sld)
+    fresh = lsoa_counts.clone()
+    apply_style(fresh, sld)
+    context = QgsExpressionContext()
+    for rule, (low, high) in zip(fresh.renderer().rootRule().children(), spans):
+        expression = QgsExpression(rule.filterExpression())
+        for feature in lsoa_counts.getFeatures():
+            context.setFeature(feature)
+            assert bool(expression.evaluate(context)) == (low <= feature["crimes"] <= high)
 
 
 def test_classification_names(qgis_app):

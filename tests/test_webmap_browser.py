@@ -318,6 +318,15 @@ def test_areas_choropleth_popup_links_summary(browser, release, tmp_path):
     names = page.eval_on_selector_all("#count-table tbody th", "t => t.map(x => x.textContent)")
     assert set(f["properties"]["LSOA11NM"] for f in geo["features"]) <= set(names)
     assert street["LSOA name"].eq("Leicester 003A").any()
+    # counts: whole-number classes that follow one another without overlap (issue 11)
+    page.check("input[name='areas-mode'][value='count']")
+    items = page.eval_on_selector_all("#legend li", "t => t.map(x => x.textContent)")
+    spans = []
+    for item in items:
+        numbers = [int(n) for n in item.replace(" or more", "").split(" to ")]
+        spans.append((numbers[0], numbers[-1] if "or more" not in item else None))
+    assert spans[0][0] == 0 and spans[-1][1] is None, items
+    assert all(spans[i + 1][0] == spans[i][1] + 1 for i in range(len(spans) - 1)), items
     page.check("input[name='areas-mode'][value='rate']")
     assert "per 1,000 residents" in page.inner_text("#legend")
     ARTEFACTS.mkdir(exist_ok=True)

@@ -33,6 +33,7 @@ from qgis.core import (
     QgsRasterDataProvider,
     QgsRasterShader,
     QgsRendererCategory,
+    QgsRendererRange,
     QgsSimpleFillSymbolLayer,
     QgsSimpleMarkerSymbolLayer,
     QgsSimpleMarkerSymbolLayerBase,
@@ -54,6 +55,7 @@ from ..compat import (
 )
 from ..core.common import palette
 from ..core.common.vocabulary import all_category_names
+from ..core.hotspots.legend import integer_classes
 
 CRIME_TYPE_FIELD = "crime_type"
 MARKER_SIZE_MM = 2.4
@@ -212,10 +214,44 @@ def graduated_renderer(
     cls.setLabelTrimTrailingZeroes(True)
     renderer.setClassificationMethod(cls)
     renderer.updateClasses(layer, max(1, int(classes)))
+    if _is_integer_field(layer, field) and renderer.ranges():
+        _whole_number_ranges(renderer, unit)
     colours = palette.sequential_colours(len(renderer.ranges()))
     for index, colour in enumerate(colours):
         renderer.updateRangeSymbol(index, _symbol_for(layer, colour))
     return renderer
+
+
+def _is_integer_field(layer: QgsVectorLayer, field: str) -> bool:
+    index = layer.fields().indexOf(field)
+    if index < 0:
+        return False
+    return layer.fields().at(index).typeName().lower() in (
+        "integer",
+        "integer64",
+        "int",
+        "int4",
+        "int8",
+        "bigint",
+        "smallint",
+        "mediumint",
+        "tinyint",
+    )
+
+
+def _whole_number_ranges(renderer: QgsGraduatedSymbolRenderer, unit: str) -> None:
+    """Counts get whole-number classes that do not overlap (core.hotspots.legend): labels
+    "3 to 5 crimes" for the values QGIS puts in the class, bounds half-way between whole
+    numbers so the QML, the SLD filters and the legend all agree (issue 11)."""
+    ranges = renderer.ranges()
+    breaks = [ranges[0].lowerValue()] + [r.upperValue() for r in ranges]
+    symbol = ranges[0].symbol().clone()
+    for index in reversed(range(len(ranges))):
+        renderer.deleteClass(index)
+    for cls in integer_classes(breaks, unit):
+        renderer.addClassRange(
+            QgsRendererRange(cls.lower_bound, cls.upper_bound, symbol.clone(), cls.label)
+        )
 
 
 def heatmap_renderer(

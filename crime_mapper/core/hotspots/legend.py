@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from crime_mapper.core.hotspots.points import HotspotPoints
 from crime_mapper.core.hotspots.selection import describe_months
@@ -106,3 +107,52 @@ def change_text(
         f"False discovery rate correction {'on' if fdr else 'off'}. Internal analysis: "
         "exact data."
     )
+
+
+@dataclass(frozen=True)
+class IntegerClass:
+    """One class of a graduated legend on whole numbers (counts): ``low`` to ``high``
+    inclusive, and its label. ``lower_bound`` / ``upper_bound`` sit half-way between whole
+    numbers, so a renderer's range filter (QGIS, QML, SLD, web) can neither overlap the next
+    class nor leave a gap."""
+
+    low: int
+    high: int
+    label: str
+
+    @property
+    def lower_bound(self) -> float:
+        return self.low - 0.5
+
+    @property
+    def upper_bound(self) -> float:
+        return self.high + 0.5
+
+
+def integer_classes(breaks: Sequence[float], unit: str = "crimes") -> list[IntegerClass]:
+    """Classes of whole numbers from class breaks b0 <= b1 <= ... <= bk, as QGIS's graduated
+    ranges assign values: the first class holds b0..b1, class i the values above b_i up to
+    b_(i+1). So breaks 1, 1, 2, 5, 11, 188 give "1", "2", "3 to 5", "6 to 11", "12 to 188"
+    (not "1 to 1", "1 to 2", "2 to 5", "5 to 11", "11 to 188", which overlap). A class that
+    holds no whole number (repeated breaks) is dropped."""
+    classes: list[IntegerClass] = []
+    for index in range(len(breaks) - 1):
+        low_break, high_break = float(breaks[index]), float(breaks[index + 1])
+        low = math.ceil(low_break) if index == 0 else math.floor(low_break) + 1
+        high = math.floor(high_break)
+        if classes and low <= classes[-1].high:
+            low = classes[-1].high + 1
+        if low > high:
+            continue
+        classes.append(IntegerClass(low, high, integer_label(low, high, unit)))
+    return classes
+
+
+def integer_label(low: int, high: int, unit: str = "crimes") -> str:
+    """ "7 crimes", "1 crime", "3 to 5 crimes" (the unit's plural 's' dropped for exactly 1)."""
+    text = f"{low:,}" if low == high else f"{low:,} to {high:,}"
+    if not unit:
+        return text
+    if low == high == 1 and unit.endswith("s"):
+        unit = unit[:-1]
+    return f"{text} {unit}"

@@ -561,7 +561,17 @@
       sw.style.background = C.ramp[k];
       li.appendChild(sw);
       var dec = state.areasMode === "rate" ? 1 : 0;
-      li.appendChild(document.createTextNode(hi === null ? "over " + lo.toFixed(dec) : (k ? "over " + lo.toFixed(dec) + " to " : "up to ") + hi.toFixed(dec)));
+      var text;
+      if (dec === 0) {
+        // counts are whole numbers: name exactly the counts a class holds ("6 to 11"), as the
+        // QGIS legend does (core.hotspots.legend.integer_classes); an empty class is skipped
+        var first = k ? Math.floor(lo) + 1 : 0, last = hi === null ? null : Math.floor(hi);
+        if (last !== null && first > last) { if (hi !== null) lo = hi; continue; }
+        text = last === null ? first + " or more" : (first === last ? String(first) : first + " to " + last);
+      } else {
+        text = hi === null ? "over " + lo.toFixed(dec) : (k ? "over " + lo.toFixed(dec) + " to " : "up to ") + hi.toFixed(dec);
+      }
+      li.appendChild(document.createTextNode(text));
       ul.appendChild(li);
       if (hi !== null) lo = hi;
     }
