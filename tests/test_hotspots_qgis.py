@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from osgeo import gdal, ogr
 from qgis.core import (
+    NULL,
     QgsApplication,
     QgsFeature,
     QgsGeometry,
@@ -306,6 +307,20 @@ def test_processing_gi_with_fdr(provider, crimes_gpkg, tmp_path):
     for feature in layer.getFeatures():
         assert -3 <= feature["gi_class"] <= 3 and 0.0 <= feature["p"] <= 1.0
         assert (feature["gi_class"] > 0) == (feature["z"] > 0 and feature["gi_class"] != 0)
+    # issue 11: both p-values are stored; the classes come from the adjusted one, and the
+    # legend says so. Benjamini-Hochberg computed here independently of core.hotspots.fdr.
+    features = list(layer.getFeatures())
+    raw = np.array([f["p"] for f in features])
+    stored = np.array([f["p_adjusted"] for f in features])
+    order = np.argsort(raw)
+    scaled = raw[order] * raw.size / np.arange(1, raw.size + 1)
+    expected = np.empty_like(raw)
+    expected[order] = np.minimum(np.minimum.accumulate(scaled[::-1])[::-1], 1.0)
+    np.testing.assert_allclose(stored, expected, rtol=1e-12)
+    level = np.select([stored <= 0.01, stored <= 0.05, stored <= 0.10], [3, 2, 1], 0)
+    assert (np.abs([f["gi_class"] for f in features]) == level).all()
+    assert (raw <= 0.10).sum() > (stored <= 0.10).sum()  # FDR made a difference here
+    assert "FDR-adjusted p-value (field p_adjusted)" in text
 
 
 def test_processing_kde(provider, crimes_gpkg, tmp_path):
@@ -373,6 +388,12 @@ def test_processing_change(provider, crimes_gpkg, tmp_path):
     totals = [(f["current"], f["baseline_mean"]) for f in layer.getFeatures()]
     assert sum(c for c, _ in totals) == LOCATED["2022-10"]
     assert sum(b for _, b in totals) == pytest.approx(LOCATED["2022-09"])
+    # issue 11: CRIMES is the current month's, not every month read; the baseline's apart
+    assert result["CRIMES"] == LOCATED["2022-10"]
+    assert result["BASELINE_CRIMES"] == LOCATED["2022-09"]
+    # FDR off: the classes use p; p_adjusted is stored empty, and the legend says which
+    assert all(f["p_adjusted"] == NULL for f in layer.getFeatures())
+    assert "unadjusted p-value (field p" in hotspot_style.legend_text(layer)
 
 
 def test_processing_bad_inputs_are_clear_errors(provider, crimes_gpkg, tmp_path):

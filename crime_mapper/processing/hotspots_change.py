@@ -7,6 +7,7 @@ from typing import Any
 from qgis.core import (
     QgsProcessingContext,
     QgsProcessingException,
+    QgsProcessingOutputNumber,
     QgsProcessingParameterString,
 )
 
@@ -17,6 +18,7 @@ class HotspotsChangeAlgorithm(HotspotAlgorithmBase):
     """Per-hexagon Poisson test of the current month(s) against the baseline months."""
 
     KIND = "change"
+    BASELINE_CRIMES = "BASELINE_CRIMES"
 
     def name(self) -> str:
         return "hotspots_change"
@@ -39,6 +41,13 @@ class HotspotsChangeAlgorithm(HotspotAlgorithmBase):
             )
         )
         self.add_fdr_parameter()
+        self.addOutput(
+            QgsProcessingOutputNumber(self.BASELINE_CRIMES, "Crimes in the baseline months")
+        )
+
+    def more_results(self, outputs: Any) -> dict:
+        # CRIMES holds the current period's crimes (not every month read); this the baseline's
+        return {self.BASELINE_CRIMES: outputs.facts["baseline_crimes"]}
 
     def settings(self, parameters: dict, context: QgsProcessingContext) -> Any:
         from ..core.hotspots.hexgrid import HotspotInputError
@@ -78,5 +87,8 @@ class HotspotsChangeAlgorithm(HotspotAlgorithmBase):
             "empty = every month in the layer before the current one. A baseline month with "
             "no crimes stops with a message (usually a month that was not loaded).\n\n"
             "Output fields: q, r, x, y, current (count), baseline_mean, expected, ratio, p "
-            "(increase), p_decrease, change_class (-3..3), class_label." + COMMON_HELP
+            "(increase), p_adjusted (its FDR-adjusted value; empty with FDR off), p_decrease, "
+            "p_decrease_adjusted, change_class (-3..3), class_label; the legend says which "
+            "p-values the classes use. CRIMES counts the crimes of the current month(s), "
+            "BASELINE_CRIMES those of the baseline months." + COMMON_HELP
         )

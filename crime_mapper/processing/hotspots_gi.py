@@ -48,6 +48,7 @@ class HotspotsGiAlgorithm(HotspotAlgorithmBase):
             "be 'significant at 90%' by chance alone. With FDR on, the p-values are adjusted "
             "(Benjamini-Hochberg) so that among the cells called hot or cold, the expected "
             "share of false alarms stays at the stated level. Turn it on for a cautious map.\n\n"
-            "Output fields: q, r, x, y, count, z (Gi* z-score), p (p-value), gi_class (-3..3) "
-            "and class_label (the legend words)." + COMMON_HELP
+            "Output fields: q, r, x, y, count, z (Gi* z-score), p (p-value), p_adjusted (the "
+            "FDR-adjusted p-value; empty with FDR off), gi_class (-3..3) and class_label (the "
+            "legend words); the legend says which p-value the classes use." + COMMON_HELP
         )

@@ -228,7 +228,12 @@ class HotspotAlgorithmBase(CrimeMapperAlgorithm):
             self.CRIMES: outputs.crimes,
             self.LEGEND: outputs.legend_text,
             self.CRS: outputs.crs,
+            **self.more_results(outputs),
         }
+
+    def more_results(self, outputs: Any) -> dict:
+        """Hook for a method's own outputs (the change algorithm's baseline count)."""
+        return {}
 
 
 class HotspotsGridAlgorithm(HotspotAlgorithmBase):

@@ -213,6 +213,7 @@ def run_gi(
         ("count", "INTEGER", counts.count),
         ("z", "DOUBLE", gi.z),
         ("p", "DOUBLE", gi.p),
+        ("p_adjusted", "DOUBLE", adjusted(gi.p_fdr, len(gi.p))),
         (GI_CLASS_FIELD, "INTEGER", classes),
         ("class_label", "TEXT", class_labels(palette.GI_CLASSES, classes)),
     ]
@@ -399,6 +400,10 @@ def run_change(
     q, r = fields.pop("q"), fields.pop("r")
     polygons = hex_polygons(q, r, grid)
     method = str(getattr(result, "method", "") or "")
+    # the crimes of the analysed periods, not of every month the layer holds (issue 11)
+    month_text = points.months.astype(str)
+    current_crimes = int(np.isin(month_text, current_months).sum())
+    baseline_crimes = int(np.isin(month_text, baseline_months).sum())
     title = (
         f"Change hotspots, {describe_months(current_months)} vs "
         f"{describe_months(baseline_months)}, {metres(cell_size_m)} hexagons"
@@ -409,15 +414,21 @@ def run_change(
         title,
         change_text(points, cell_size_m, current_months, baseline_months, fdr, method),
         points.crs,
-        len(points),
+        current_crimes,
         len(q),
-        notes=list(points.notes),
+        notes=list(points.notes)
+        + [
+            f"{current_crimes:,} crimes in the current period ({describe_months(current_months)})"
+            f", {baseline_crimes:,} in the baseline ({describe_months(baseline_months)})."
+        ],
         timings=timings,
         facts={
             "cell_size_m": float(cell_size_m),
             "fdr": bool(fdr),
             "current": current_months,
             "baseline": baseline_months,
+            "current_crimes": current_crimes,
+            "baseline_crimes": baseline_crimes,
             "increase_cells": int((classes > 0).sum()),
             "decrease_cells": int((classes < 0).sum()),
         },
@@ -450,5 +461,12 @@ def _change_fields(result: Any) -> dict[str, Any]:
         "expected": ("DOUBLE", np.asarray(result.expected)),
         "ratio": ("DOUBLE", np.asarray(result.ratio)),
         "p": ("DOUBLE", np.asarray(result.p)),
+        "p_adjusted": ("DOUBLE", adjusted(result.p_fdr, len(result.q))),
         "p_decrease": ("DOUBLE", np.asarray(result.p_decrease)),
+        "p_decrease_adjusted": ("DOUBLE", adjusted(result.p_decrease_fdr, len(result.q))),
     }
+
+
+def adjusted(values: Any, n: int) -> np.ndarray:
+    """FDR-adjusted p-values, or NaN (an empty field) when FDR correction was off."""
+    return np.full(n, np.nan) if values is None else np.asarray(values, dtype=np.float64)

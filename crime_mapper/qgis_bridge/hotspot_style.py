@@ -66,6 +66,8 @@ def style_hotspot_layer(
             "expected": "Expected (floored baseline)",
             "ratio": "Current / expected",
             "p_decrease": "p-value (decrease)",
+            "p_adjusted": "p-value, FDR-adjusted",
+            "p_decrease_adjusted": "p-value (decrease), FDR-adjusted",
         }
         for index, name in enumerate(layer.fields().names()):
             if name in aliases:

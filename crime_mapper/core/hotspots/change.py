@@ -60,6 +60,7 @@ class ChangeResult:
     p: np.ndarray  # float64 P(X >= current | expected): the increase test
     p_decrease: np.ndarray  # float64 P(X <= current | expected)
     p_fdr: Optional[np.ndarray]  # BH-adjusted p of the increase test when fdr=True
+    p_decrease_fdr: Optional[np.ndarray]  # BH-adjusted p of the decrease test when fdr=True
     change_class: np.ndarray  # int8 -3..3 (see CHANGE_CLASS_LABELS)
     method: str  # one sentence for the legend
     current_periods: list
@@ -156,8 +157,9 @@ def change_hotspots(
     p_down = poisson.cdf(current_count, expected)
     p_fdr = bh_adjust(p_up) if fdr else None
     change_class = confidence_class(p_fdr if p_fdr is not None else p_up)
+    p_down_fdr = bh_adjust(p_down) if fdr and decreases else None
     if decreases:
-        down = confidence_class(bh_adjust(p_down) if fdr else p_down)
+        down = confidence_class(p_down_fdr if p_down_fdr is not None else p_down)
         take = (change_class == 0) & (down > 0)
         change_class[take] = -down[take]
 
@@ -182,6 +184,7 @@ def change_hotspots(
         p=p_up,
         p_decrease=p_down,
         p_fdr=p_fdr,
+        p_decrease_fdr=p_down_fdr,
         change_class=change_class.astype(np.int8),
         method=method,
         current_periods=current_list,

@@ -43,7 +43,25 @@ def gi_text(points: HotspotPoints, size_m: float, fdr: bool, rings: int = 1) -> 
             if fdr
             else ": with many cells tested, about 1 in 10 'hot spot, 90%' cells may be chance."
         )
+        + f" {p_value_fields(fdr)}"
         + " Internal analysis: exact data, not for publication."
+    )
+
+
+def p_value_fields(fdr: bool, decreases: bool = False) -> str:
+    """Which stored p-value the classes come from, in words (issue 11: both are stored)."""
+    if fdr:
+        return (
+            "The classes use the FDR-adjusted p-value (field p_adjusted"
+            + (", and p_decrease_adjusted for decreases" if decreases else "")
+            + "); the unadjusted p-value is kept in p"
+            + (" and p_decrease" if decreases else "")
+            + "."
+        )
+    return (
+        "The classes use the unadjusted p-value (field p"
+        + (", and p_decrease for decreases" if decreases else "")
+        + "); p_adjusted is empty because FDR correction is off."
     )
 
 
@@ -104,8 +122,8 @@ def change_text(
         f"Change hotspots on {metres(size_m)} hexagons ({points.category or 'all crimes'}"
         f"): cells where {describe_months(list(current))} has significantly more (or "
         f"fewer) crimes than usual in {describe_months(list(baseline))}. Method: {method} "
-        f"False discovery rate correction {'on' if fdr else 'off'}. Internal analysis: "
-        "exact data."
+        f"False discovery rate correction {'on' if fdr else 'off'}. "
+        f"{p_value_fields(fdr, decreases=True)} Internal analysis: exact data."
     )
 
 
