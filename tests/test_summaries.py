@@ -377,3 +377,13 @@ def test_hostile_names_escaped_and_csv_safe(public, hoods):
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<script>alert(1)</script>" not in renderer.render_index()
+
+
+def test_categorical_columns_give_the_same_figures(public, hoods, summaries):
+    """A national year is held as categoricals (bench): the figures must not change."""
+    as_cat = public.astype("category")
+    s = compute_summaries(as_cat, hoods, nb.assign_crimes(as_cat, hoods), SummaryOptions())
+    np.testing.assert_array_equal(s.cube, summaries.cube)
+    np.testing.assert_array_equal(s.outcomes, summaries.outcomes)
+    assert s.top_locations == summaries.top_locations
+    pd.testing.assert_frame_equal(s.figures, summaries.figures)
