@@ -139,6 +139,7 @@ STAGE_MODULES = (
     "cases_end_to_end",
     "cases_qa",
     "cases_summaries",
+    "cases_webmap",
 )
 _register_stage_modules()
 CASE_BY_KEY = {c.key: c for c in CASES}

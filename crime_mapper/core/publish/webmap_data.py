@@ -36,7 +36,7 @@ from ..common.vocabulary import (
     normalise_outcome,
 )
 from ..release.public_schema import LOCATION_PREFIX, NO_LOCATION
-from .webmap_inputs import WebmapInputError
+from .webmap_inputs import WebmapInputError, parse_coordinates
 
 NO_LOCATION_AREA = "Location not published"
 _LSOA_SUFFIX = re.compile(r"\s+\d{3}[A-Z]$")
@@ -126,6 +126,8 @@ def aggregate(
     outcomes: pd.DataFrame,
     row_areas: Optional[Sequence[str]] = None,
     area_names: Sequence[str] = (),
+    lon: Optional[np.ndarray] = None,
+    lat: Optional[np.ndarray] = None,
 ) -> WebmapData:
     """One record per map point (see the module docstring).
 
@@ -142,15 +144,21 @@ def aggregate(
     cat_idx = cats.map(_index(categories)).to_numpy(np.int64)
     n_months = len(months)
 
-    lon = pd.to_numeric(street["Longitude"], errors="coerce").to_numpy()
-    lat = pd.to_numeric(street["Latitude"], errors="coerce").to_numpy()
+    if lon is None or lat is None:  # parsed by the reader when it made ``street``
+        lon = parse_coordinates(street["Longitude"])
+        lat = parse_coordinates(street["Latitude"])
     located = np.isfinite(lon) & np.isfinite(lat)
     loc_rows = np.flatnonzero(located)
 
     # one point per distinct (Longitude, Latitude, Location) as published
-    keyframe = street.loc[located]
-    joined = keyframe["Longitude"] + "," + keyframe["Latitude"] + "\x00" + keyframe["Location"]
-    codes, uniq = pd.factorize(joined, sort=True)
+    # integer keys, not joined strings: (micro-degree lon, lat) then the label text
+    ll = (np.round(lon[loc_rows] * 1e6).astype(np.int64) + 20_000_000) * (1 << 27) + (
+        np.round(lat[loc_rows] * 1e6).astype(np.int64) + 20_000_000
+    )
+    ll_codes, _ = pd.factorize(ll, sort=True)
+    loc_codes, loc_uniques = pd.factorize(street["Location"].to_numpy(dtype=object)[loc_rows])
+    combined = ll_codes.astype(np.int64) * max(len(loc_uniques), 1) + loc_codes
+    codes, uniq = pd.factorize(combined, sort=True)
     n_points = len(uniq)
     first = np.zeros(n_points, dtype=np.int64)
     if n_points:

@@ -39,7 +39,7 @@ from ..release.public_schema import PUBLIC_COLUMNS, write_public_csv
 from .neighbourhoods import Neighbourhoods
 from .webmap_areas import Ring, areas_geojson, page_rings, row_area_names, vertices
 from .webmap_data import WebmapData, aggregate
-from .webmap_inputs import WebmapInputError, read_release_inputs
+from .webmap_inputs import ReleaseInputs, WebmapInputError, read_release_inputs
 from .webmap_vendor import vendor_files
 
 PathLike = Union[str, Path]
@@ -319,20 +319,19 @@ def _write_folder(
     feedback.set_progress(100)
 
 
-def _release_points(street: pd.DataFrame) -> Any:
+def _release_points(street: pd.DataFrame, lon: np.ndarray, lat: np.ndarray) -> Any:
     """The release's own distinct points as a map-points-like object for the gate."""
-    lon = pd.to_numeric(street["Longitude"], errors="coerce").to_numpy()
-    lat = pd.to_numeric(street["Latitude"], errors="coerce").to_numpy()
-    ok = np.isfinite(lon) & np.isfinite(lat)
-    frame = street.loc[ok, ["Longitude", "Latitude", "Location", "LSOA code", "LSOA name"]]
-    frame = frame.drop_duplicates(["Longitude", "Latitude"])
+    ok = np.flatnonzero(np.isfinite(lon) & np.isfinite(lat))
+    key = np.round(lon[ok] * 1e6) * 1e9 + np.round(lat[ok] * 1e6)
+    _, first = np.unique(key, return_index=True)
+    rows = ok[first]
 
     class _Points:
-        longitude = pd.to_numeric(frame["Longitude"]).to_numpy(np.float64)
-        latitude = pd.to_numeric(frame["Latitude"]).to_numpy(np.float64)
-        label = frame["Location"].to_numpy(dtype=object)
-        lsoa_code = frame["LSOA code"].to_numpy(dtype=object)
-        lsoa_name = frame["LSOA name"].to_numpy(dtype=object)
+        longitude = lon[rows]
+        latitude = lat[rows]
+        label = street["Location"].to_numpy(dtype=object)[rows]
+        lsoa_code = street["LSOA code"].to_numpy(dtype=object)[rows]
+        lsoa_name = street["LSOA name"].to_numpy(dtype=object)[rows]
 
     return _Points()
 
@@ -352,7 +351,7 @@ PUBLIC_ONLY_CHECKS = (
 
 
 def gate_folder(
-    folder: Path, street: pd.DataFrame, options: WebmapOptions, areas: Optional[PageAreas]
+    folder: Path, inputs: ReleaseInputs, options: WebmapOptions, areas: Optional[PageAreas]
 ) -> str:
     """Run the leak gate on the staged folder; raise LeakError on failure.
 
@@ -380,7 +379,7 @@ def gate_folder(
     report = check_release(
         _empty_raw(),
         folder,
-        _release_points(street),
+        _release_points(inputs.street, inputs.lon, inputs.lat),
         extra_allowed_coordinates=extra,
         extra_public_values=public_values,
     )
@@ -446,6 +445,8 @@ def export_webmap(options: WebmapOptions, feedback: Optional[Feedback] = None) -
     data = aggregate(
         inputs.street,
         inputs.outcomes,
+        lon=inputs.lon,
+        lat=inputs.lat,
         row_areas=row_areas,
         area_names=areas.hoods.names if areas is not None else (),
     )
@@ -465,7 +466,7 @@ def export_webmap(options: WebmapOptions, feedback: Optional[Feedback] = None) -
             ScaledFeedback(feedback, 40, 70),
         )
         feedback.check()
-        gate = gate_folder(stage, inputs.street, options, areas).replace(str(stage), str(target))
+        gate = gate_folder(stage, inputs, options, areas).replace(str(stage), str(target))
         feedback.set_progress(95)
         feedback.check()
         os.chmod(stage, 0o777 & ~_umask())

@@ -740,6 +740,7 @@
   syncControls();
   if (view) map.setView(view.center, view.zoom); else map.fitBounds(fullBounds);
   update();
+  window.CM_READY_MS = performance.now(); // ms since navigation start (benchmarks read it)
   window.CM_READY = true;
   document.documentElement.setAttribute("data-cm-ready", "1");
   window.CM_APP = { state: state, update: update, map: map, syncControls: syncControls,

@@ -1,0 +1,280 @@
+"""Benchmark cases for the public web map (registered by bench/run_bench.py).
+
+Inputs:
+- the national month: the harness's generated national CSV (500,000 crimes, bench/out);
+- the force year: the last 12 Leicestershire months of ../shared/data (about 100,000 crimes),
+  or the committed months in a plain clone (then the figures are not the force year's).
+
+What is timed (each case in a fresh process):
+- w_export_national: core.publish.webmap_export.export_webmap on the national month (read,
+  aggregate, write, public leak-gate checks, swap into place). The CSV downloads are not
+  copied into this export (the publisher hosts the 115 MB national file itself); the folder
+  size is reported without them, and the size of the copies beside it.
+- w_page_national / w_page_force: headless Chromium (Debian's, through Playwright) opens the
+  exported page from disk (file://, tiles 'none' so no network). Facts read from the page:
+  interactive (ms from navigation start to the first draw with every control live, the page's
+  CM_READY_MS), a category change and a month change (ms from the click until the next frame
+  is painted: recount, redraw, table, trend), and the JS heap after load (CDP
+  Performance.getMetrics, JSHeapUsedSize). The case's own seconds include browser start-up
+  and are not a target.
+- w_qgis2web_national: qgis2web's approach for comparison: the same month as one GeoJSON
+  feature per crime (all 12 columns as properties) in a `var json_... = {...}` script, drawn
+  with L.geoJSON + circleMarker on Leaflet's canvas renderer (qgis2web's "points as
+  circles"); time to first draw, heap and file size; given up after 120 s.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import shutil
+import statistics
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+from bench.harness import Case, Target
+
+REPO = Path(__file__).resolve().parent.parent
+OUT = REPO / "bench" / "out"
+MB = 1024 * 1024
+
+
+def _force_year() -> list[str]:
+    shared = REPO.parent / "shared" / "data" / "police-uk" / "leicestershire"
+    files = sorted(glob.glob(str(shared / "*-leicestershire-street.csv")))[-12:]
+    if not files:
+        files = sorted(glob.glob(str(REPO / "sample_data/police-uk/*/*-leicestershire-street.csv")))
+    return files
+
+
+def _folder_mb(folder: Path, skip: str = "") -> float:
+    return (
+        sum(
+            p.stat().st_size
+            for p in folder.rglob("*")
+            if p.is_file() and not (skip and skip in p.parts)
+        )
+        / MB
+    )
+
+
+def _export(inputs: list[str], out: Path, copy_csv: bool) -> Any:
+    from crime_mapper.core.publish.webmap_export import WebmapOptions, export_webmap
+
+    return export_webmap(WebmapOptions(inputs=inputs, out_dir=out, tiles="none", copy_csv=copy_csv))
+
+
+# --- export -----------------------------------------------------------------------------------
+def _setup_none() -> Any:
+    import crime_mapper.core.publish.webmap_export  # noqa: F401 - imports are not timed
+
+    return None
+
+
+def _run_export_national(_ctx: Any, path: Path, workdir: Path) -> dict:
+    result = _export([str(path)], workdir / "map", copy_csv=False)
+    return {
+        "crimes": result.crimes,
+        "points": result.points,
+        "folder_mb": _folder_mb(result.out_dir),
+        "points_js_mb": (result.out_dir / "data" / "points.js").stat().st_size / MB,
+        "csv_copy_mb": Path(path).stat().st_size / MB,
+        "gate": result.gate,
+    }
+
+
+# --- pages ------------------------------------------------------------------------------------
+def _page_ctx(name: str, inputs: Callable[[Path], list[str]]) -> Callable[[], Any]:
+    def setup() -> Any:
+        return {"name": name, "inputs": inputs}
+
+    return setup
+
+
+def _measure_page(index: Path, month_change: bool) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    from tests.support.webmap_browser import launch
+
+    with sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(index.resolve().as_uri())
+        page.wait_for_selector("html[data-cm-ready]", state="attached", timeout=120_000)
+        interactive = page.evaluate("window.CM_READY_MS")
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("Performance.enable")
+        metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+        click = (
+            "sel => new Promise(done => { const t = performance.now();"
+            " document.querySelector(sel).click();"
+            " requestAnimationFrame(() => setTimeout(() => done(performance.now() - t), 0)); })"
+        )
+        category = [page.evaluate(click, "input[value='burglary']") for _ in range(6)]
+        facts = {
+            "interactive_s": interactive / 1000,
+            "category_ms": statistics.median(category),
+            "heap_mb": metrics.get("JSHeapUsedSize", 0) / MB,
+            "errors": errors[:3],
+        }
+        if month_change:
+            change = (
+                "v => new Promise(done => { const s = document.querySelector('#period-end');"
+                " const t = performance.now(); s.value = v;"
+                " s.dispatchEvent(new Event('change'));"
+                " requestAnimationFrame(() => setTimeout(() => done(performance.now() - t), 0)); })"
+            )
+            values = page.eval_on_selector_all("#period-end option", "os => os.map(o => o.value)")
+            months = [page.evaluate(change, v) for v in values[:6]]
+            facts["month_ms"] = statistics.median(months)
+        browser.close()
+    return facts
+
+
+def _run_page_national(_ctx: Any, path: Path, workdir: Path) -> dict:
+    result = _export([str(path)], workdir / "map", copy_csv=False)
+    facts = _measure_page(result.index, month_change=False)
+    facts["folder_mb"] = _folder_mb(result.out_dir)
+    _screenshot(result.index, "webmap-national.png")
+    return facts
+
+
+def _run_page_force(_ctx: Any, path: Path, workdir: Path) -> dict:
+    files = _force_year()
+    result = _export(files, workdir / "map", copy_csv=True)
+    facts = _measure_page(result.index, month_change=True)
+    facts.update(
+        crimes=result.crimes,
+        months=len(result.months),
+        folder_mb=_folder_mb(result.out_dir),
+        folder_without_csv_mb=_folder_mb(result.out_dir, skip="downloads"),
+    )
+    return facts
+
+
+def _screenshot(index: Path, name: str) -> None:
+    """The national page as an artefact for people to look at (tests/artefacts/)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.support.webmap_browser import launch
+
+    target = REPO / "tests" / "artefacts"
+    target.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(index.resolve().as_uri())
+        page.wait_for_selector("html[data-cm-ready]", state="attached", timeout=120_000)
+        page.screenshot(path=str(target / name))
+        browser.close()
+
+
+# --- qgis2web's approach ----------------------------------------------------------------------
+QGIS2WEB_HTML = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+<link rel="stylesheet" href="leaflet.css"><title>qgis2web-style</title>
+<style>#map{height:800px}</style></head><body><div id="map"></div>
+<script src="leaflet.js"></script><script src="data.js"></script>
+<script>
+var map = L.map('map', {preferCanvas: true}).setView([52.6, -1.5], 7);
+var layer = L.geoJSON(json_crimes, {pointToLayer: function (f, ll) {
+  return L.circleMarker(ll, {radius: 4}); },
+  onEachFeature: function (f, l) { l.bindPopup(f.properties['Location']); }}).addTo(map);
+window.READY_MS = performance.now(); document.documentElement.setAttribute('data-ready', '1');
+</script></body></html>"""
+
+
+def _run_qgis2web_national(_ctx: Any, path: Path, workdir: Path) -> dict:
+    import csv
+
+    from playwright.sync_api import sync_playwright
+
+    from crime_mapper.core.publish.webmap_vendor import VENDOR_DIR
+    from tests.support.webmap_browser import launch
+
+    folder = workdir / "qgis2web"
+    folder.mkdir()
+    for name in ("leaflet.js", "leaflet.css"):
+        shutil.copyfile(VENDOR_DIR / "leaflet" / name, folder / name)
+    feats = []
+    with open(path, newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            if not row["Longitude"]:
+                continue
+            feats.append(
+                {
+                    "type": "Feature",
+                    "properties": row,
+                    "geometry": {
+                        "type": "Point",
+                        "coordinates": [float(row["Longitude"]), float(row["Latitude"])],
+                    },
+                }
+            )
+    data = {"type": "FeatureCollection", "name": "crimes", "features": feats}
+    (folder / "data.js").write_text("var json_crimes = " + json.dumps(data) + ";\n")
+    (folder / "index.html").write_text(QGIS2WEB_HTML)
+    facts: dict[str, Any] = {"folder_mb": _folder_mb(folder), "features": len(feats)}
+    with sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto((folder / "index.html").as_uri(), timeout=180_000)
+        try:
+            page.wait_for_selector("html[data-ready]", state="attached", timeout=120_000)
+            facts["interactive_s"] = page.evaluate("window.READY_MS") / 1000
+            cdp = page.context.new_cdp_session(page)
+            cdp.send("Performance.enable")
+            m = {x["name"]: x["value"] for x in cdp.send("Performance.getMetrics")["metrics"]}
+            facts["heap_mb"] = m.get("JSHeapUsedSize", 0) / MB
+        except Exception as exc:  # noqa: BLE001 - a page that never finishes is the finding
+            facts["interactive_s"] = None
+            facts["gave_up"] = f"not interactive after 120 s ({type(exc).__name__})"
+        browser.close()
+    return facts
+
+
+def _fact(key: str, fact: str) -> Callable[[dict[str, dict]], Optional[float]]:
+    """Median over a case's runs of one of its facts (None when absent)."""
+
+    def value(cases: dict[str, dict]) -> Optional[float]:
+        runs = cases.get(key, {}).get("runs") or []
+        values = [r["facts"].get(fact) for r in runs if r["facts"].get(fact) is not None]
+        return statistics.median(values) if values else None
+
+    return value
+
+
+def _median_s(key: str) -> Callable[[dict[str, dict]], Optional[float]]:
+    def value(cases: dict[str, dict]) -> Optional[float]:
+        return cases.get(key, {}).get("median_s")
+
+    return value
+
+
+CASES: list[Case] = [
+    Case("w_export_national", "(w1) web map export, national month (no CSV copies)",
+         _setup_none, _run_export_national),
+    Case("w_page_national", "(w2) web map page from disk, national month (Chromium)",
+         _page_ctx("national", lambda p: [str(p)]), _run_page_national),
+    Case("w_page_force", "(w3) web map page from disk, force year (Chromium)",
+         _page_ctx("force", lambda p: _force_year()), _run_page_force),
+    Case("w_qgis2web_national", "(w4) qgis2web approach, national month (comparison)",
+         _setup_none, _run_qgis2web_national),
+]  # fmt: skip
+
+TARGETS: list[Target] = [
+    Target("web map export, national month (w1)", 5.0, "s", _median_s("w_export_national")),
+    Target("web map folder, national month (w1)", 15.0, "MB",
+           _fact("w_export_national", "folder_mb")),
+    Target("page interactive, national month (w2)", 4.0, "s",
+           _fact("w_page_national", "interactive_s")),
+    Target("filter change, national month (w2)", 500.0, "ms",
+           _fact("w_page_national", "category_ms")),
+    Target("JS heap, national month (w2)", 300.0, "MB", _fact("w_page_national", "heap_mb")),
+    Target("page interactive, force year (w3)", 1.5, "s",
+           _fact("w_page_force", "interactive_s")),
+    Target("category change, force year (w3)", 200.0, "ms",
+           _fact("w_page_force", "category_ms")),
+    Target("month change, force year (w3)", 200.0, "ms", _fact("w_page_force", "month_ms")),
+]  # fmt: skip
