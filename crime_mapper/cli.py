@@ -215,8 +215,8 @@ def _cmd_load(args: argparse.Namespace) -> int:
 
 def _cmd_profile_detect(args: argparse.Namespace) -> int:
     head = read_extract_head(args.extract, encoding=args.encoding)
-    columns = detect_columns(head.header)
-    complete = detect_profile(head.header) is not None
+    columns = detect_columns(head.header, head.rows)
+    complete = detect_profile(head.header, head.rows) is not None
     profile = MappingProfile(
         name=f"Detected from {head.path.name}",
         columns=columns,

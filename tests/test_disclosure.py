@@ -449,3 +449,51 @@ def test_no_fixed_location_rows_are_published_without_a_location(month: dict, tm
     assert totals["rejected"] == 0
     gate = check_release(load.crimes, release.public, month["points"])
     assert gate.passed, gate.message()
+
+
+# --- profile detection that sets no traps ----------------------------------------------------
+
+
+def test_the_offence_table_maps_every_category_name_to_itself():
+    from crime_mapper.core.common.vocabulary import CATEGORY_NAMES, fold_text
+    from crime_mapper.core.load.mapping_profile import (
+        DEFAULT_OFFENCE_TABLE,
+        MappingProfile,
+        read_offence_table,
+    )
+
+    table = read_offence_table(DEFAULT_OFFENCE_TABLE)  # the shipped file itself
+    assert all(table[fold_text(name)] == name for name in CATEGORY_NAMES)
+    # ...and so does any profile's own table
+    lookup = MappingProfile(offence_mapping={"46": "Shoplifting"}).offence_lookup()
+    assert all(lookup[fold_text(name)] == name for name in CATEGORY_NAMES)
+
+
+def test_a_column_of_category_names_is_detected_as_the_category(month: dict, tmp_path: Path):
+    """A real month's extract whose OFFENCE column holds police.uk category names: detected
+    by its values as the category column, and every row loads (none unknown_category)."""
+    from crime_mapper.core.load.extract_head import read_extract_head
+    from crime_mapper.core.load.loader import load_extracts
+    from crime_mapper.core.load.mapping_profile import MappingProfile, detect_columns
+
+    frame = month["extract"].frame.copy()
+    frame = frame.rename(columns={"Offence Description": "OFFENCE", "Crime Reference": "CrimeRef"})
+    frame["OFFENCE"] = month["extract"].truth["crime_type"].to_numpy()
+    path = tmp_path / "2022-10-extract-with-categories.csv"
+    frame.to_csv(path, index=False)
+    head = read_extract_head(path)
+    assert detect_columns(head.header)["offence"] == "OFFENCE"  # the header alone: a trap
+    detected = detect_columns(head.header, head.rows)
+    assert detected["category"] == "OFFENCE" and "offence" not in detected
+    # a header-only profile (offence role) still loads every row: names map to themselves
+    for columns in (detected, detect_columns(head.header)):
+        profile = MappingProfile(
+            columns=columns, crs="EPSG:27700", date_format="%d/%m/%Y %H:%M",
+            reported_by="Leicestershire Police",
+        )  # fmt: skip
+        load = load_extracts([str(path)], profile=profile)
+        assert len(load.rejects) == 0, load.rejects["reason"].value_counts().to_dict()
+        assert (
+            load.crimes["crime_type"].astype(str).to_numpy()
+            == month["extract"].truth["crime_type"].to_numpy()
+        ).all()

@@ -242,7 +242,7 @@ class ProfileDialog(QDialog):
         self._set_combo_data(self.delimiter_combo, head.delimiter, head.delimiter)
         chosen = {role: self.role_column(role) for role in ROLES}
         if propose:
-            chosen = dict(detect_columns(head.header))
+            chosen = dict(detect_columns(head.header, head.rows))
         self._fill_role_combos(head.header, chosen)
         self.refresh()
         return True

@@ -14,9 +14,9 @@ import json
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Optional, Union
+from typing import Any, Optional, Union
 
-from ..common.vocabulary import fold_text, normalise_category
+from ..common.vocabulary import all_category_names, fold_text, normalise_category
 
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
 DEFAULT_OFFENCE_TABLE = RESOURCES / "offence_mapping.csv"
@@ -179,18 +179,24 @@ class MappingProfile:
         present = set(header)
         return bool(self.columns) and all(col in present for col in self.columns.values())
 
-    def resolved_for(self, header: list[str]) -> MappingProfile:
+    def resolved_for(self, header: list[str], sample: Any = None) -> MappingProfile:
         """The columns to read: the profile's own when it names any (an analyst's "(none)"
-        must stay none), else those detected from known header variants."""
+        must stay none), else those detected from known header variants and, given a
+        ``sample`` of rows, from the values (see detect_columns)."""
         if self.columns:
             return self
-        return MappingProfile.from_dict({**asdict(self), "columns": detect_columns(header)})
+        columns = detect_columns(header, sample)
+        return MappingProfile.from_dict({**asdict(self), "columns": columns})
 
     # --- offences ------------------------------------------------------------------------------
     def offence_lookup(self) -> dict[str, str]:
         """Folded offence code/description -> police.uk category (bundled table + overrides)."""
         table_path = Path(self.offence_table) if self.offence_table else DEFAULT_OFFENCE_TABLE
         lookup = read_offence_table(table_path)
+        # every police.uk category name maps to itself, whatever table a profile names: an
+        # extract whose offence column already holds category names must not be rejected
+        for name in all_category_names():
+            lookup.setdefault(fold_text(name), name)
         for offence, category in self.offence_mapping.items():
             canonical = normalise_category(category)
             if canonical is None:
@@ -259,7 +265,62 @@ def read_offence_table(path: Path) -> dict[str, str]:
     return lookup
 
 
-def detect_columns(header: list[str]) -> dict[str, str]:
+CATEGORY_VALUE_SHARE = 0.9  # a column whose values are this often police.uk categories...
+MIN_SAMPLE_VALUES = 3  # ...among at least this many non-blank values is the category column
+
+
+def _sample_values(header: list[str], sample: Any) -> dict[str, list[str]]:
+    """Column -> its non-blank sample values, from a DataFrame, a list of dict rows or a
+    mapping of column -> values."""
+    if sample is None:
+        return {}
+    if hasattr(sample, "columns") and hasattr(sample, "__getitem__"):  # a DataFrame
+        columns = {str(c): [str(v) for v in sample[c].tolist()] for c in sample.columns}
+    elif isinstance(sample, dict):
+        columns = {str(c): [str(v) for v in values] for c, values in sample.items()}
+    else:
+        columns = {h: [str(row.get(h, "") or "") for row in sample] for h in header}
+    return {c: [v.strip() for v in values if v and v.strip()] for c, values in columns.items()}
+
+
+def _category_share(values: list[str]) -> float:
+    if not values:
+        return 0.0
+    distinct = set(values)
+    known = {v for v in distinct if normalise_category(v) is not None}
+    return sum(v in known for v in values) / len(values)
+
+
+def detect_columns(header: list[str], sample: Any = None) -> dict[str, str]:
+    """Roles found in a header by known spelling variants (first match wins per role), then
+    corrected by the values when a ``sample`` of rows is given: a column whose values are
+    police.uk category names plays the category role whatever its header says (an
+    ``OFFENCE`` column of category names is not an offence code), and a "crime type"
+    column that holds no category names is read as the offence.
+    """
+    found = _detect_by_header(header)
+    values = _sample_values(header, sample)
+    if not values:
+        return found
+    categories = [
+        h
+        for h in header
+        if len(values.get(h, [])) >= MIN_SAMPLE_VALUES
+        and _category_share(values[h]) >= CATEGORY_VALUE_SHARE
+    ]
+    if categories:
+        best = found.get("category") if found.get("category") in categories else categories[0]
+        found = {role: col for role, col in found.items() if col != best}
+        found["category"] = best
+    elif "category" in found:
+        held = values.get(found["category"], [])
+        if len(held) >= MIN_SAMPLE_VALUES and _category_share(held) < 0.5:
+            column = found.pop("category")
+            found.setdefault("offence", column)
+    return found
+
+
+def _detect_by_header(header: list[str]) -> dict[str, str]:
     """Roles found in a header by known spelling variants (first match wins per role)."""
 
     def key(text: str) -> str:  # "OffenceDate", "Offence Date" and "OFFENCE_DATE" meet
@@ -278,13 +339,13 @@ def detect_columns(header: list[str]) -> dict[str, str]:
     return found
 
 
-def detect_profile(header: list[str]) -> Optional[MappingProfile]:
+def detect_profile(header: list[str], sample: Any = None) -> Optional[MappingProfile]:
     """A profile for a force extract whose header uses known variants, or None.
 
     Needs a reference, a date, coordinates and an offence or category: anything less is too
     ambiguous to guess, and the analyst is asked for a profile instead.
     """
-    columns = detect_columns(header)
+    columns = detect_columns(header, sample)
     required = {"crime_ref", "date", "x", "y"}
     if not required <= set(columns) or not ({"offence", "category"} & set(columns)):
         return None

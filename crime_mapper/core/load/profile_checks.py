@@ -97,7 +97,7 @@ def category_preview(profile: MappingProfile, head: Optional[ExtractHead]) -> li
     if head is None:
         return []
     try:
-        resolved = profile.resolved_for(head.header)
+        resolved = profile.resolved_for(head.header, head.rows)
     except ProfileError:
         resolved = profile
     columns = resolved.columns

@@ -449,7 +449,7 @@ def _has_iso8601() -> bool:
 def read_force(source: SourceFile, scan: ScannedCsv, profile: MappingProfile) -> FileRead:
     """A force records-system extract, read through a column-mapping profile."""
     f = scan.frame
-    profile = profile.resolved_for(list(f.columns))
+    profile = profile.resolved_for(list(f.columns), f.head(500))
     cols = profile.columns
     missing = [r for r in ("crime_ref", "date", "x", "y") if r not in cols]
     if missing or not ({"offence", "category"} & set(cols)):
