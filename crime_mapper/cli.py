@@ -37,6 +37,7 @@ Only ``load --gpkg`` needs QGIS; everything else runs in plain Python.
         [--profile P.json] [--history-profile P.json] [--areas LOOKUP.csv]
         [--save-history H.json] [--fail-on-high]
     python -m crime_mapper.cli when INPUT... --out when.html [--by category|area|all]
+        [--history H...]
 
 ``qa`` and ``when`` call core.qa.run (the release QA and the analyst's "when" views).
     python -m crime_mapper.cli webmap RELEASE... --out DIR [--tiles osm|none|URL]
@@ -522,7 +523,7 @@ def _cmd_when(args: argparse.Namespace) -> int:
     from .core.qa.run import crimes_for_when, read_area_lookup
     from .core.qa.when import write_when_page
 
-    crimes = crimes_for_when(args.inputs, args.profile)
+    crimes = crimes_for_when(args.inputs, args.profile, args.history or (), args.history_profile)
     lookup = read_area_lookup(args.areas) if args.areas else None
     try:
         path = write_when_page(crimes, args.out, args.by, lookup)
@@ -935,6 +936,14 @@ def _add_qa_parsers(commands: argparse._SubParsersAction) -> None:
     )
     when.add_argument("--out", required=True, metavar="when.html", help="the page to write")
     when.add_argument("--profile", metavar="P.json", help="mapping profile for extracts")
+    when.add_argument(
+        "--history", nargs="+", metavar="H", help="earlier months' extracts, for the month trend"
+    )
+    when.add_argument(
+        "--history-profile",
+        metavar="P.json",
+        help="mapping profile for force extracts among the history files",
+    )
     when.add_argument("--by", choices=("category", "area", "all"), default="category")
     when.add_argument("--areas", metavar="LOOKUP.csv", help="LSOA to neighbourhood lookup")
     when.set_defaults(handler=_cmd_when)  # fmt: skip

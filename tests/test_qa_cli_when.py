@@ -163,3 +163,15 @@ def test_month_trend_per_category():
     page = when.when_page(load.crimes)  # police.uk rows: no times, trend only
     assert "0 with an exact date and time" in page and "Hour of day" not in page
     assert np.all(when.hour_dow_counts(load.crimes) == 0)
+
+
+def test_cli_when_with_history_shows_the_month_trend(tmp_path):
+    out = tmp_path / "when.html"
+    police = faults.SAMPLES / "police-uk"
+    history = [str(police / "2022-09"), str(police / "2022-10"), str(faults.BUNDLED_HISTORY)]
+    code = main(["when", RAW, "--profile", PROFILE, "--history", *history, "--out", str(out)])
+    assert code == 0
+    page = out.read_text(encoding="utf-8")
+    assert '<th scope="col">2022-09</th>' in page and '<th scope="col">2022-10</th>' in page
+    # October comes from the extract (with times), not again from the police.uk file
+    assert "9,521 crimes; 4,836 with an exact date and time" in page

@@ -79,9 +79,12 @@ class WhenViewsTask(QgsTask):
 
     def __init__(
         self, current: Sequence[str], out_path: str, by: str, profile_path: Optional[str] = None,
-        areas_path: Optional[str] = None,
+        areas_path: Optional[str] = None, history: Sequence[str] = (),
+        history_profile_path: Optional[str] = None,
     ) -> None:  # fmt: skip
         super().__init__("crime_mapper: when views", QgsTask.Flag.CanCancel)
+        self.history = list(history)
+        self.history_profile_path = history_profile_path
         self.current = list(current)
         self.out_path = out_path
         self.by = by
@@ -96,7 +99,9 @@ class WhenViewsTask(QgsTask):
 
         try:
             current = self.current[0] if len(self.current) == 1 else self.current
-            crimes = crimes_for_when(current, self.profile_path)
+            crimes = crimes_for_when(
+                current, self.profile_path, self.history, self.history_profile_path
+            )
             if self.isCanceled():
                 self.error = "Cancelled"
                 return False

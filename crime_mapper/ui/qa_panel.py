@@ -343,6 +343,8 @@ class QaPanel(QWidget):
             current, os.path.join(out_dir, "when.html"), self.when_combo.currentData(),
             self.profile_widget.filePath().strip() or None,
             self.areas_widget.filePath().strip() or None,
+            _paths(self.history_widget),  # the month trend also shows the earlier months
+            self.history_profile_widget.filePath().strip() or None,
         )  # fmt: skip
         self._when_runner.start(task)
         return True

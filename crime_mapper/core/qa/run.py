@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional, Union
 
+import numpy as np
 import pandas as pd
 
 from ..common.feedback import Feedback, ScaledFeedback
@@ -24,6 +25,7 @@ from .profile import (
     history_profiles,
     profiles_json,
     read_profiles_json,
+    text_values,
 )
 from .report import HISTORY_MONTHS, QaReport, run_release_qa, write_report
 
@@ -155,12 +157,36 @@ def run_qa_files(
 
 
 def crimes_for_when(
-    current: Union[PathLike, Sequence[PathLike]], profile_path: Optional[PathLike] = None
+    current: Union[PathLike, Sequence[PathLike]],
+    profile_path: Optional[PathLike] = None,
+    history: Sequence[PathLike] = (),
+    history_profile_path: Optional[PathLike] = None,
 ) -> pd.DataFrame:
-    """The crimes table of extracts or a crimes GeoPackage, for the "when" views."""
+    """The crimes table for the "when" views: this month (extracts or a crimes GeoPackage)
+    and, for the month trend, earlier months' extracts (QA history .json files are skipped:
+    they hold counts, not rows; a month in both is taken from ``current``)."""
+    from ..load.loader import load_extracts
     from ..release.crimes_input import CrimesSourceError, open_crimes_source
 
     try:
-        return open_crimes_source(current, _profile(profile_path)).crimes
+        crimes = open_crimes_source(current, _profile(profile_path)).crimes
     except CrimesSourceError as exc:
         raise QaInputError(str(exc)) from exc
+    files = [str(p) for p in history if not str(p).lower().endswith(".json")]
+    for path in files:
+        if not Path(path).exists():
+            raise QaInputError(f"{path}: no such file or folder")
+    if not files:
+        return crimes
+    earlier = load_extracts(files, profile=_profile(history_profile_path)).crimes
+    months = set(text_values(crimes["month"]))
+    earlier = earlier.loc[~np.isin(text_values(earlier["month"]), list(months))]
+    columns = [c for c in crimes.columns if c in earlier.columns]
+
+    def plain(frame: pd.DataFrame) -> pd.DataFrame:  # categories differ between the two
+        return pd.DataFrame(
+            {c: text_values(frame[c]) if isinstance(frame[c].dtype, pd.CategoricalDtype)
+             else frame[c].to_numpy() for c in columns}
+        )  # fmt: skip
+
+    return pd.concat([plain(crimes), plain(earlier)], ignore_index=True)
