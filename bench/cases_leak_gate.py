@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.harness import Case, Target, median
+from bench.harness import Case, Target
 
 N_POINTS, N_CRIMES, SEED = 750_000, 500_000, 3
 
@@ -164,6 +164,6 @@ CASES: list[Case] = [
          _setup_keys, _run_keys),
 ]  # fmt: skip
 
-TARGETS: list[Target] = [
-    Target("leak gate on a national public CSV (g), median", 10.0, "s", median("g_gate_csv")),
-]  # fmt: skip
+# Measured, not targeted: the release's gate target is the pipeline's (t) case, which runs
+# the gate prepared once per release as the anonymise step does.
+TARGETS: list[Target] = []

@@ -322,18 +322,40 @@ def _linear_binned(
         curve_y += np.bincount(index, weights=(w * ty * (1 - ty))[ok], minlength=size)
     reach = max(int(math.ceil(bandwidth_m / cell_m)), 1)
     kernel, kxx, kyy = _quartic_and_curvatures(np.arange(-reach, reach + 1) * cell_m, bandwidth_m)
-    # scipy is imported here, not at module level: see core.common.dependencies
-    signal = require("scipy.signal", "Kernel density")
     shape = (rows, cols)
-    density = signal.fftconvolve(weights.reshape(shape), kernel, mode="same")
-    density -= (cell_m * cell_m / 2.0) * (
-        signal.fftconvolve(curve_x.reshape(shape), kxx, mode="same")
-        + signal.fftconvolve(curve_y.reshape(shape), kyy, mode="same")
+    half = cell_m * cell_m / 2.0
+    density = _convolved_sum(
+        [
+            (weights.reshape(shape), kernel),
+            (curve_x.reshape(shape), -half * kxx),
+            (curve_y.reshape(shape), -half * kyy),
+        ]
     )
     density *= 1e6
     # FFT round-off leaves about 1e-12 of the peak where the surface should be exactly 0.
     density[density < 1e-9 * max(float(density.max()), 1e-300)] = 0.0
     return density
+
+
+def _convolved_sum(pairs: Sequence[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """sum(grid * kernel) over the pairs ("same"-size convolutions, odd square kernels of one
+    size), with one forward FFT per grid and kernel and a single inverse FFT: the three terms
+    of the corrected linear binning cost about half of three separate convolutions."""
+    # scipy is imported here, not at module level: see core.common.dependencies
+    fft = require("scipy.fft", "Kernel density")
+    rows, cols = pairs[0][0].shape
+    k_rows, k_cols = pairs[0][1].shape
+    shape = (
+        fft.next_fast_len(rows + k_rows - 1, real=True),
+        fft.next_fast_len(cols + k_cols - 1, real=True),
+    )
+    total = None
+    for grid, kernel in pairs:
+        product = fft.rfft2(grid, shape) * fft.rfft2(kernel, shape)
+        total = product if total is None else total + product
+    full = fft.irfft2(total, shape)
+    top, left = (k_rows - 1) // 2, (k_cols - 1) // 2
+    return full[top : top + rows, left : left + cols]
 
 
 def _fitting_cell(rows_cols: Callable[[float], int], cell_m: float, max_cells: int) -> float:
