@@ -309,7 +309,8 @@ def detect_columns(header: list[str], sample: Any = None) -> dict[str, str]:
         and _category_share(values[h]) >= CATEGORY_VALUE_SHARE
     ]
     if categories:
-        best = found.get("category") if found.get("category") in categories else categories[0]
+        named = found.get("category")
+        best = named if named is not None and named in categories else categories[0]
         found = {role: col for role, col in found.items() if col != best}
         found["category"] = best
     elif "category" in found:
