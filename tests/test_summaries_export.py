@@ -104,3 +104,16 @@ def test_geopackage_layer_styled_in_qgis(release: dict, tmp_path: Path, qgis_app
     feature = next(f for f in layer.getFeatures() if f["code"] == "E02002834")
     assert feature["slug"] == "abbey-park"
     assert feature.geometry().area() > 0 and feature.geometry().isGeosValid()
+
+
+def test_release_edited_off_its_map_points_is_refused(release: dict, tmp_path: Path) -> None:
+    """The pages show no coordinates, but the atlas map would: the release itself is gated."""
+    public = pd.read_csv(release["csv"], dtype=str, keep_default_na=False)
+    row = public.index[public["Longitude"] != ""][0]
+    public.loc[row, "Longitude"] = f"{float(public.loc[row, 'Longitude']) + 0.0013:.6f}"
+    tampered = tmp_path / "moved.csv"
+    public.to_csv(tampered, index=False)
+    run = summaries_cli(release, tampered, tmp_path / "out")
+    assert run.returncode == 3, run.stdout + run.stderr
+    assert "coordinates_are_map_points" in run.stderr
+    assert not (tmp_path / "out" / "neighbourhoods").exists()

@@ -131,9 +131,10 @@ def run_summaries(
     CrimesInput, as for check-release); ``points``: the map points the release was snapped to
     (file, MapPoints or MapPointsSpec). Every input is read and checked before anything is
     written; then core.publish.summaries_export.export_summaries writes, gates and moves
-    ``<out_dir>/neighbourhoods`` into place. Raises NeighbourhoodError, SummaryError,
-    TeamError or ReleaseInputError (bad input), SummaryGateError (gate refused) or Cancelled,
-    in every case before the previous summaries are touched.
+    ``<out_dir>/neighbourhoods`` into place; the release table itself is gated first.
+    Raises NeighbourhoodError, SummaryError, TeamError or ReleaseInputError (bad input),
+    SummaryGateError (gate refused) or Cancelled, in every case before the previous
+    summaries are touched.
     """
     from ..release.pipeline import (
         check_crimes_paths,
@@ -154,6 +155,18 @@ def run_summaries(
     teams = read_team(team_path)
     profile = release_profile(profile_path)
     crimes, point_set, _ = open_release_inputs(raw, points, profile, feedback, 5.0, 30.0)
+    feedback.check()
+    # The release itself first (as publish_hotspots does): a CSV edited since anonymising,
+    # e.g. a coordinate moved off its map point, must not reach the atlas's map.
+    from ..gate.leak_gate import check_release
+    from .summaries_export import SummaryGateError
+
+    release_report = check_release(crimes.crimes, public, point_set)
+    if not release_report.passed:
+        raise SummaryGateError(
+            "the release CSV the summaries would be made from fails the leak gate:\n"
+            + release_report.message()
+        )
     feedback.check()
     done = export_summaries(
         public,
