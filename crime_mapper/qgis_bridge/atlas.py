@@ -45,6 +45,7 @@ from qgis.core import (
     QgsProject,
     QgsProperty,
     QgsSingleSymbolRenderer,
+    QgsSymbolLayer,
     QgsTextFormat,
     QgsUnitTypes,
     QgsVectorLayer,
@@ -156,6 +157,12 @@ def export_atlas(
         raise RuntimeError(f"cannot open the neighbourhood layer in {done.folder}")
     outline = QgsFillSymbol.createSimple(
         {"color": "255,255,255,0", "outline_color": "35,35,35,255", "outline_width": "0.6"}
+    )
+    # the page's own neighbourhood drawn with a thick outline, its neighbours thin
+    prop_enum = getattr(QgsSymbolLayer, "Property", QgsSymbolLayer)
+    stroke = getattr(prop_enum, "StrokeWidth", None) or QgsSymbolLayer.PropertyStrokeWidth
+    outline.symbolLayer(0).setDataDefinedProperty(
+        stroke, QgsProperty.fromExpression("if(@atlas_featureid = $id, 1.4, 0.3)")
     )
     coverage.setRenderer(QgsSingleSymbolRenderer(outline))
     month_rows = np.flatnonzero(public["Month"].isin(s.period).to_numpy())
