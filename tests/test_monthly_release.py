@@ -47,6 +47,9 @@ def _config_file(tmp_path: Path, out: str = "out/{month}", **changes: str) -> Pa
     data["anonymise"]["map_points"]["paths"] = [
         str(base / p) for p in data["anonymise"]["map_points"]["paths"]
     ]
+    hoods = data["publish"]["neighbourhoods"]
+    for key in ("boundaries", "lookup", "names", "lsoa_population"):
+        hoods[key] = str(base / hoods[key])
     for key, value in changes.items():
         table, name = key.split("__")
         data[table][name] = value

@@ -153,17 +153,36 @@ class HotspotsConfig:
         return dict(self.__dict__)
 
 
+#: [publish.neighbourhoods] keys: core.publish.summaries_run.NeighbourhoodSource's fields.
+NEIGHBOURHOOD_PATHS = ("boundaries", "lookup", "names", "lsoa_population")
+NEIGHBOURHOOD_FIELDS = (
+    "code_field",
+    "name_field",
+    "population_field",
+    "lookup_code_field",
+    "lookup_name_field",
+    "lookup_lsoa_field",
+    "names_code_field",
+    "names_name_field",
+)
+
+
 @dataclass
 class PublishConfig:
     """What is published besides the public CSV, GeoPackage and audit (always written)."""
 
     web_map: bool = False
     summaries: bool = False
-    neighbourhoods: str = ""  # neighbourhood outlines for summaries (GeoJSON), optional
+    title: str = ""  # the web map's title ("" = "Street-level crime map, <force> <month>")
+    # neighbourhood outlines, lookup, names and populations (paths and field names) for the
+    # summaries and the web map's areas; empty = none
+    neighbourhoods: dict[str, str] = field(default_factory=dict)
     project: bool = True  # a QGIS project holding every layer of the release (needs QGIS)
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        data = {k: v for k, v in self.__dict__.items() if k != "neighbourhoods"}
+        data["neighbourhoods"] = dict(self.neighbourhoods)
+        return data
 
 
 @dataclass
@@ -202,6 +221,17 @@ class ReleaseConfig:
     def optional_path(self, text: str, month: str) -> Optional[Path]:
         return self.path(text, month) if text else None
 
+    def neighbourhood_source(self, month: str) -> Any:
+        """The summaries' NeighbourhoodSource for ``month`` (None when none is configured)."""
+        from ..publish.summaries_run import NeighbourhoodSource
+
+        hoods = self.publish.neighbourhoods
+        if not hoods.get("boundaries"):
+            return None
+        values: dict[str, Any] = {k: v for k, v in hoods.items() if k in NEIGHBOURHOOD_FIELDS}
+        values.update({k: self.path(hoods[k], month) for k in NEIGHBOURHOOD_PATHS if hoods.get(k)})
+        return NeighbourhoodSource(**values)
+
     def map_points_paths(self, month: str) -> list[Path]:
         return [self.path(p, month) for p in self.map_points.paths]
 
@@ -238,9 +268,16 @@ class ReleaseConfig:
             out = self.output_dir(month)
             if out.exists() and not out.is_dir():
                 found.append(f"The output folder is a file: {out}")
-        if self.publish.summaries and self.publish.neighbourhoods:
-            if not self.path(self.publish.neighbourhoods, month).is_file():
-                found.append(f"Neighbourhoods file not found: {self.publish.neighbourhoods}")
+        hoods = self.publish.neighbourhoods
+        if self.publish.summaries and not hoods.get("boundaries"):
+            found.append(
+                "Summaries need neighbourhood outlines (publish.neighbourhoods.boundaries)."
+            )
+        for key in NEIGHBOURHOOD_PATHS:
+            if hoods.get(key) and not self.path(hoods[key], month).is_file():
+                found.append(
+                    f"Neighbourhood file not found ({key}): {self.path(hoods[key], month)}"
+                )
         return found
 
     # --- (de)serialising --------------------------------------------------------------------
@@ -286,10 +323,15 @@ class ReleaseConfig:
             bandwidth_m=hot.number("bandwidth_m", 0.0, zero_ok=True),
         )
         pub = root.table("publish")
+        hoods_table = pub.table("neighbourhoods")
+        hoods = {
+            key: hoods_table.text(key) for key in (*NEIGHBOURHOOD_PATHS, *NEIGHBOURHOOD_FIELDS)
+        }
         publish = PublishConfig(
             web_map=pub.flag("web_map", False),
             summaries=pub.flag("summaries", False),
-            neighbourhoods=pub.text("neighbourhoods"),
+            title=pub.text("title"),
+            neighbourhoods={k: v for k, v in hoods.items() if v},
             project=pub.flag("project", True),
         )
         config = cls(
@@ -306,7 +348,7 @@ class ReleaseConfig:
             base_dir=Path(base_dir),
             source=source,
         )
-        for table in (points_table, release, load, anon, hot, pub, root):
+        for table in (points_table, release, load, anon, hot, hoods_table, pub, root):
             table.finish()
         return config
 
@@ -367,8 +409,14 @@ TABLE_COMMENTS = {
     ),
     "publish": (
         "The public CSV, GeoPackage, audit and manifest are always written.\n"
-        "web_map: a self-contained web map; summaries: neighbourhood pages (neighbourhoods:\n"
-        "their outlines, GeoJSON); project: a QGIS project holding every layer."
+        "web_map: a self-contained web map in map/ (title: its title); summaries:\n"
+        "neighbourhood pages in neighbourhoods/; project: a QGIS project of every layer."
+    ),
+    "publish.neighbourhoods": (
+        "Neighbourhoods for the summaries and the web map's areas: boundaries (GeoJSON)\n"
+        "with code_field (and name_field, population_field); optionally an LSOA lookup\n"
+        "(lookup, lookup_code_field, lookup_name_field, lookup_lsoa_field), names (names,\n"
+        "names_code_field, names_name_field) and lsoa_population. Leave empty for none."
     ),
 }
 

@@ -114,11 +114,26 @@ class MonthlyOutputs:
         for record in self.steps:
             head = f"- {record.name}: {record.status}"
             lines.append(head + (f" ({record.note})" if record.note else ""))
-            for path in record.outputs:
+            shown = [
+                p
+                for p in record.outputs
+                if p.parent.parent != self.out_dir or p.parent.name not in ("neighbourhoods", "map")
+            ]
+            for path in shown:
                 lines.append(f"    {path}")
+            for folder in ("neighbourhoods", "map"):
+                inside = [p for p in record.outputs if self.out_dir / folder in p.parents]
+                if inside:
+                    lines.append(f"    {self.out_dir / folder}/ ({len(inside)} files)")
         lines.append(f"Manifest (every input, setting and output with SHA-256): {self.manifest}")
         if self.release is not None:
             lines.append(f"Open the audit in a browser: {self.release.audit_html}")
+        for name, page in (
+            ("web map", "map/index.html"),
+            ("neighbourhood summaries", "neighbourhoods/index.html"),
+        ):
+            if (self.out_dir / page).is_file():
+                lines.append(f"Open the {name} in a browser: {self.out_dir / page}")
         if self.project is not None:
             lines.append(f"Open the QGIS project: qgis {self.project}")
         return "\n".join(lines)
@@ -316,22 +331,11 @@ def _load_step(config, month, outputs, runners, feedback) -> StepRecord:
 
 
 def _anonymise_step(config, month, outputs, runners, feedback) -> StepRecord:
-    from ..release.map_points_files import MapPointsSpec
     from ..release.pipeline import run_anonymise
 
     if outputs.load is None:
         raise MonthlyReleaseError("anonymise", "the load step has not run", "run the load first")
-    points_config = config.map_points
-    spec = MapPointsSpec(
-        kind=points_config.kind,
-        paths=[str(p) for p in config.map_points_paths(month)],
-        size_m=points_config.hexagon_m,
-        description={
-            "history": "map points from the force's published police.uk history",
-            "file": "map points file",
-            "hexagon": f"hexagon centres every {points_config.hexagon_m:g} m",
-        }[points_config.kind],
-    )
+    spec = _points_spec(config, month)
     release = run_anonymise(
         outputs.load.crimes,
         spec,
@@ -374,21 +378,76 @@ def _hotspots_step(config, month, outputs, runners, feedback) -> StepRecord:
     return StepRecord("hotspots", "done", files, summary, note="internal: never published")
 
 
+def _points_spec(config: ReleaseConfig, month: str) -> Any:
+    """The map points as the configuration names them (a spec resolved where it is used)."""
+    from ..release.map_points_files import MapPointsSpec
+
+    points = config.map_points
+    return MapPointsSpec(
+        kind=points.kind,
+        paths=[str(p) for p in config.map_points_paths(month)],
+        size_m=points.hexagon_m,
+        description={
+            "history": "map points from the force's published police.uk history",
+            "file": "map points file",
+            "hexagon": f"hexagon centres every {points.hexagon_m:g} m",
+        }[points.kind],
+    )
+
+
+def _files_under(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
+
+
 def _publish_step(config, month, outputs, runners, feedback) -> StepRecord:
-    """The public release files are written by the anonymise step (leak-gated); the web map
-    and neighbourhood summaries join them here as their exporters land."""
-    wanted = [
-        n
-        for n, on in (("web map", config.publish.web_map), ("summaries", config.publish.summaries))
-        if on
-    ]
-    if wanted:
-        return StepRecord(
-            "publish",
-            "not run",
-            note=f"{' and '.join(wanted)}: not available in this version of crime_mapper",
+    """The public CSV, GeoPackage and audit come from the anonymise step (leak-gated); the
+    neighbourhood summaries (``<out>/neighbourhoods``) and the web map (``<out>/map``, linking
+    to them) are made here from that public CSV, each through its own leak gate."""
+    release = outputs.release
+    publish = config.publish
+    if release is None or not (publish.summaries or publish.web_map):
+        return StepRecord("publish", "done", note="public CSV, GeoPackage and audit")
+    raw = outputs.load.crimes if outputs.load is not None else config.input_paths(month)
+    profile = config.optional_path(config.profile, month)
+    source = config.neighbourhood_source(month)
+    files: list[Path] = []
+    summary: dict[str, Any] = {}
+    share = 50.0 if (publish.summaries and publish.web_map) else 100.0
+    if publish.summaries:
+        from ..publish.summaries_run import run_summaries
+
+        done = run_summaries(
+            raw,
+            _points_spec(config, month),
+            release.public_csv,
+            outputs.out_dir,
+            source,
+            force_name=config.force,
+            profile_path=profile,
+            feedback=ScaledFeedback(feedback, 0.0, share),
         )
-    return StepRecord("publish", "done", note="public CSV, GeoPackage and audit (anonymise step)")
+        files += _files_under(Path(done.folder))
+        summary["summaries"] = {"pages": done.pages, "csv_rows": done.csv_rows}
+    if publish.web_map:
+        from ..publish.webmap_run import run_webmap
+
+        title = publish.title or " ".join(
+            part for part in ("Street-level crime map,", config.force, month) if part
+        )
+        made = run_webmap(
+            [release.public_csv],
+            outputs.out_dir / "map",
+            raw=raw,
+            points=_points_spec(config, month),
+            profile_path=profile,
+            neighbourhoods=source,
+            feedback=ScaledFeedback(feedback, 100.0 - share if publish.summaries else 0.0, 100.0),
+            title=title,
+        )
+        files += _files_under(Path(made.out_dir))
+        gate = made.gate.replace(str(made.out_dir), "map")  # no folder: same bytes anywhere
+        summary["web_map"] = {"crimes": made.crimes, "mapped": made.mapped, "gate": gate}
+    return StepRecord("publish", "done", files, summary)
 
 
 _RUNNERS: dict[str, Callable[..., StepRecord]] = {
