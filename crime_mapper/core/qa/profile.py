@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import calendar
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Optional
 
@@ -77,16 +78,74 @@ class MonthProfile:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> MonthProfile:
-        known = {f for f in cls.__dataclass_fields__}
+    def from_dict(cls, data: Any) -> MonthProfile:
+        """A profile from JSON data, every field checked: a history file is input like any
+        other, so a wrong type is a ValueError naming the field, never a crash or a silently
+        changed value."""
+        if not isinstance(data, dict):
+            raise ValueError("a month profile is a JSON object")
+        known = set(cls.__dataclass_fields__)
         unknown = set(data) - known
         if unknown:
             raise ValueError(f"unknown month-profile fields: {', '.join(sorted(unknown))}")
-        profile = cls(**data)
-        profile.by_category = {str(k): int(v) for k, v in profile.by_category.items()}
-        profile.by_area = {str(k): int(v) for k, v in profile.by_area.items()}
-        profile.by_outcome = {str(k): int(v) for k, v in profile.by_outcome.items()}
-        return profile
+        for name in ("month", "rows", "source_format"):
+            if name not in data:
+                raise ValueError(f"a month profile needs {name!r}")
+        month = data["month"]
+        if not isinstance(month, str) or not _MONTH.fullmatch(month):
+            raise ValueError(f"month must be YYYY-MM, not {month!r}")
+        values: dict[str, Any] = {"month": month}
+        for name, value in data.items():
+            if name == "month":
+                continue
+            kind = _FIELD_KINDS[name]
+            values[name] = _checked(name, value, kind)
+        return cls(**values)
+
+
+_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+_FIELD_KINDS = {
+    "rows": "count", "source_format": "text", "by_category": "counts", "by_area": "counts",
+    "by_outcome": "counts", "no_location": "count", "labels": "texts", "cells": "ints",
+    "timed_rows": "count", "day_counts": "ints", "hour_counts": "ints",
+    "longest_repeat_run": "count", "repeated_rows": "count", "rejected": "counts",
+    "snapped": "optional_count", "snapped_far": "optional_count",
+}  # fmt: skip
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _checked(name: str, value: Any, kind: str) -> Any:
+    bad = ValueError(f"month-profile field {name!r} has an unusable value")
+    if kind == "optional_count" and value is None:
+        return None
+    if kind in ("count", "optional_count"):
+        if not _is_int(value) or value < 0:
+            raise bad
+        return int(value)
+    if kind == "text":
+        if not isinstance(value, str):
+            raise bad
+        return value
+    if kind == "counts":
+        if not isinstance(value, dict) or not all(
+            isinstance(k, str) and _is_int(v) and v >= 0 for k, v in value.items()
+        ):
+            raise bad
+        return {str(k): int(v) for k, v in value.items()}
+    if kind == "texts":
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise bad
+        return list(value)
+    if not isinstance(value, list) or not all(_is_int(v) and v >= 0 for v in value):  # ints
+        raise bad
+    if name == "hour_counts" and len(value) not in (0, 24):
+        raise bad
+    if name == "day_counts" and len(value) > 31:
+        raise bad
+    return [int(v) for v in value]
 
 
 def text_values(series: pd.Series) -> np.ndarray:
@@ -263,7 +322,10 @@ def profiles_json(profiles: list[MonthProfile]) -> str:
 
 
 def read_profiles_json(text: str) -> list[MonthProfile]:
-    data = json.loads(text)
+    try:
+        data = json.loads(text)
+    except RecursionError as exc:
+        raise ValueError("the QA history file is nested too deeply") from exc
     if not isinstance(data, list):
         raise ValueError("a QA history file holds a list of month profiles")
     return [MonthProfile.from_dict(d) for d in data]

@@ -1,0 +1,88 @@
+"""Hostile QA history files: every mutation of a real history file either reads back as
+checked month profiles the QA can use, or is refused with a ValueError (the command line's
+exit 2); never a crash, never a silently changed value."""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+
+import pytest
+
+from crime_mapper.cli import main
+from crime_mapper.core.load.loader import load_extracts
+from crime_mapper.core.qa.profile import MonthProfile, read_profiles_json
+from crime_mapper.core.qa.report import run_release_qa
+from tests.support import qa_faults as faults
+
+HOSTILE_VALUES = [
+    None, True, -1, 1.5, 10**30, "", "x" * 1000, "2022-13", [], {}, [None], {"a": -1},
+    {"a": "1"}, [-5], ["a"], float("nan"), "<script>", {"Shoplifting": True},
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def base() -> list[dict]:
+    return json.loads(faults.BUNDLED_HISTORY.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def month():
+    load = load_extracts([str(faults.BUNDLED_MONTH)])
+    return load.crimes
+
+
+def _read(text: str):
+    try:
+        return read_profiles_json(text)
+    except ValueError:
+        return None
+
+
+def test_field_mutations_are_refused_or_exact(base, month):
+    rng = random.Random(16)
+    fields = sorted(base[0])
+    used = 0
+    for _ in range(400):
+        data = copy.deepcopy(base)
+        entry = rng.randrange(len(data))
+        name = rng.choice(fields)
+        value = rng.choice(HOSTILE_VALUES)
+        data[entry][name] = value
+        text = json.dumps(data)  # NaN is written as NaN, which Python's json reads back
+        profiles = _read(text)
+        if profiles is None:
+            continue
+        used += 1
+        # accepted: the value is exactly what the file says
+        assert getattr(profiles[entry], name) == value
+        run_release_qa(month, profiles)  # and the QA runs on it
+    assert 0 < used < 400  # most hostile values are refused; the well-typed ones are used
+
+
+def test_byte_mutations_never_crash(base):
+    rng = random.Random(1616)
+    raw = json.dumps(base[:2]).encode("utf-8")
+    for _ in range(300):
+        data = bytearray(raw)
+        for _ in range(rng.randint(1, 6)):
+            data[rng.randrange(len(data))] = rng.randrange(256)
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        profiles = _read(text)
+        assert profiles is None or all(isinstance(p, MonthProfile) for p in profiles)
+
+
+def test_structural_garbage_is_refused(tmp_path):
+    for text in ("", "[", "null", "{}", "[[]]", "[1]", '[{"month": "2022-01"}]',
+                 "[" * 100_000 + "]" * 100_000, '[{"month": "2022-01", "rows": 1, '
+                 '"source_format": "x", "extra": 1}]'):  # fmt: skip
+        assert _read(text) is None, text[:40]
+        path = tmp_path / "history.json"
+        path.write_text(text, encoding="utf-8")
+        code = main(["qa", str(faults.BUNDLED_MONTH), "--history", str(path),
+                     "--out", str(tmp_path / "out")])  # fmt: skip
+        assert code == 2
