@@ -164,3 +164,32 @@ def test_links_between_summaries_and_map(browser, exported):
         "#hoods tbody a", "as => as.map(a => a.getAttribute('href'))"
     )
     assert len(links) == 125 and all((folder / h).is_file() for h in links)
+
+
+def test_web_map_exported_beside_links_every_summary(browser, exported):
+    """The web map exported to OUT/map with the same neighbourhood set: every neighbourhood's
+    popup link is ../neighbourhoods/<slug>.html and that page exists."""
+    import re
+
+    from crime_mapper.core.publish.webmap_export import WebmapOptions, export_webmap
+
+    out = exported["out"]
+    hoods = exported["done"].summaries.hoods
+    result = export_webmap(
+        WebmapOptions(
+            inputs=[exported["release"]["csv"]], out_dir=out / "map", neighbourhoods=hoods
+        )
+    )
+    text = "".join(
+        p.read_text(encoding="utf-8") for p in result.out_dir.rglob("*") if p.suffix == ".js"
+    ) + result.index.read_text(encoding="utf-8")
+    links = set(re.findall(r'"summary":"(\.\./neighbourhoods/[^"]+\.html)"', text))
+    assert len(links) == len(hoods)
+    for link in links:
+        assert (result.out_dir / link).resolve().is_file(), link
+    # and back: the summary's map link opens the map at the neighbourhood
+    page, _ = _open(browser, exported["done"].folder / "abbey-park.html")
+    page.click("a:has-text('on the crime map')")
+    page.wait_for_selector("html[data-cm-ready]", state="attached", timeout=30000)
+    assert page.url.split("#")[0].endswith("/map/index.html")
+    assert "m=2022-10" in page.url
