@@ -372,6 +372,7 @@ TARGETS: list[Target] = [
            median("h_grid_national")),
     Target("our KDE / QGIS native KDE, same input (h_kde_force / h_kde_qgis_force)", 1.0, "x",
            ratio("h_kde_force", "h_kde_qgis_force")),
-    Target("our exact KDE / QGIS native KDE, same accuracy (h_kde_exact_force / h_kde_qgis_force)",
-           1.0, "x", ratio("h_kde_exact_force", "h_kde_qgis_force")),
+    Target("COMPARISON only: exact KDE / QGIS native KDE, both the exact kernel sum "
+           "(h_kde_exact_force / h_kde_qgis_force)", 2.0, "x",
+           ratio("h_kde_exact_force", "h_kde_qgis_force")),
 ]  # fmt: skip
