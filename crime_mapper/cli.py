@@ -387,7 +387,7 @@ def _cmd_summaries(args: argparse.Namespace) -> int:
     from .core.publish.neighbourhoods import NeighbourhoodError
     from .core.publish.summaries import SummaryError, SummaryOptions
     from .core.publish.summaries_export import SummaryGateError
-    from .core.publish.summaries_run import NeighbourhoodSource, run_summaries
+    from .core.publish.summaries_run import NeighbourhoodSource, read_families, run_summaries
     from .core.publish.summaries_team import TeamError
 
     source = NeighbourhoodSource(
@@ -404,8 +404,15 @@ def _cmd_summaries(args: argparse.Namespace) -> int:
         names_name_field=args.names_name_field or "",
         lsoa_population=args.lsoa_population,
     )
+    try:
+        families = read_families(args.families)
+    except (SummaryError, OSError, ValueError) as exc:
+        raise UsageError(str(exc)) from exc
     options = SummaryOptions(
-        month=args.month, period_months=args.period, suppress_below=args.suppress_below
+        month=args.month,
+        period_months=args.period,
+        suppress_below=args.suppress_below,
+        families=families,
     )
     try:
         done = run_summaries(
@@ -470,6 +477,9 @@ def _add_summaries_parser(commands: argparse._SubParsersAction) -> None:
     cmd.add_argument("--names-name-field", help="names file column of the name")
     cmd.add_argument("--lsoa-population", metavar="P.csv", help="LSOA populations to sum")
     cmd.add_argument("--team", metavar="T.json", help="team information (API JSON or CSV)")
+    cmd.add_argument(
+        "--families", metavar="F.csv", help="similar-neighbourhood families (code,family)"
+    )
     cmd.add_argument("--month", metavar="YYYY-MM", help="the month (default: the latest)")
     cmd.add_argument("--period", type=int, default=1, metavar="N", help="months (default 1)")
     cmd.add_argument(

@@ -387,3 +387,18 @@ def test_categorical_columns_give_the_same_figures(public, hoods, summaries):
     np.testing.assert_array_equal(s.outcomes, summaries.outcomes)
     assert s.top_locations == summaries.top_locations
     pd.testing.assert_frame_equal(s.figures, summaries.figures)
+
+
+def test_user_families_define_similar_neighbourhoods(public, hoods):
+    codes = hoods.codes
+    families = {code: ("A" if k % 3 == 0 else "B") for k, code in enumerate(codes[:30])}
+    s = compute_summaries(
+        public, hoods, nb.assign_crimes(public, hoods), SummaryOptions(families=families)
+    )
+    assert s.similar[0] == list(range(3, 30, 3))  # family A: codes 0, 3, 6, ... 27
+    fam = s.similar[0]
+    f = s.figures
+    expected = 1000 * f["count"].iloc[fam].sum() / f["population"].iloc[fam].sum()
+    assert f["similar_rate"].iat[0] == pytest.approx(expected)
+    assert s.similar[40] == []  # no family given: no comparison, not a guess
+    assert math.isnan(f["similar_rate"].iat[40])

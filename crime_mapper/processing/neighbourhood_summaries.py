@@ -63,6 +63,7 @@ class NeighbourhoodSummariesAlgorithm(CrimeMapperAlgorithm):
     NAMES_NAME_FIELD = "NAMES_NAME_FIELD"
     LSOA_POPULATION = "LSOA_POPULATION"
     TEAM = "TEAM"
+    FAMILIES = "FAMILIES"
     MONTH = "MONTH"
     PERIOD = "PERIOD"
     SUPPRESS_BELOW = "SUPPRESS_BELOW"
@@ -99,8 +100,9 @@ class NeighbourhoodSummariesAlgorithm(CrimeMapperAlgorithm):
             "assigned by LSOA code where the lookup has it, otherwise by point in polygon; "
             "crimes in no neighbourhood are shown as 'outside any neighbourhood'. Names may "
             "come from a CSV (NAMES), populations from an LSOA population CSV summed through "
-            "the lookup (LSOA_POPULATION). Team information: police.uk-API-shaped JSON or a "
-            "CSV (TEAM).\n\n"
+            "the lookup (LSOA_POPULATION). Similar neighbourhoods: the nearest in population "
+            "density and crime mix, or the user's families (FAMILIES: a CSV with code,family). "
+            "Team information: police.uk-API-shaped JSON or a CSV (TEAM).\n\n"
             "Small-count control (SUPPRESS_BELOW, 0 = off as on police.uk): counts below the "
             "threshold are shown as 'fewer than N', with secondary suppression so totals and "
             "other neighbourhoods cannot give them away.\n\n"
@@ -142,6 +144,7 @@ class NeighbourhoodSummariesAlgorithm(CrimeMapperAlgorithm):
             (self.LOOKUP, "LSOA to neighbourhood lookup (CSV)"),
             (self.NAMES, "Neighbourhood names (CSV)"),
             (self.LSOA_POPULATION, "LSOA populations (CSV)"),
+            (self.FAMILIES, "Similar-neighbourhood families (CSV: code,family)"),
         )
         for name, label in csv_files:
             self.addParameter(
@@ -223,7 +226,14 @@ class NeighbourhoodSummariesAlgorithm(CrimeMapperAlgorithm):
             names_name_field=text(self.NAMES_NAME_FIELD),
             lsoa_population=path(self.LSOA_POPULATION),
         )
+        from ..core.publish.summaries_run import read_families
+
+        try:
+            families = read_families(path(self.FAMILIES))
+        except (SummaryError, OSError, ValueError) as exc:
+            raise QgsProcessingException(str(exc)) from exc
         options = SummaryOptions(
+            families=families,
             month=text(self.MONTH) or None,
             period_months=self.parameterAsInt(parameters, self.PERIOD, context),
             suppress_below=self.parameterAsInt(parameters, self.SUPPRESS_BELOW, context),

@@ -16,12 +16,13 @@ Definitions (shown on the pages too, see ``METHOD_NOTES``):
   rate            crimes in the period per 1,000 residents; "n/a" when the population is
                   unknown or 0. The force rate is the crimes of the neighbourhoods with a
                   known population over their summed population.
-  similar areas   the ``similar_count`` nearest neighbourhoods in a feature space of equal
-                  parts population density (log10 of residents per km², z-scored) and crime
-                  mix (each category's share of the neighbourhood's crimes over the 12
-                  months of the trend, z-scored, the mix scaled by 1/sqrt(categories) so it
-                  weighs as much as density in total). Their rate is pooled: their crimes
-                  over their residents.
+  similar areas   the user's families when given (``families``: the other members of the
+                  neighbourhood's family); else the ``similar_count`` nearest
+                  neighbourhoods in a feature space of equal parts population density
+                  (log10 of residents per km², z-scored) and crime mix (each category's
+                  share of the neighbourhood's crimes over the 12 months of the trend,
+                  z-scored, the mix scaled by 1/sqrt(categories) so it weighs as much as
+                  density in total). Their rate is pooled: their crimes over their residents.
   rank            1 = the highest rate among the neighbourhoods with a rate.
   more than chance  the period's count against a Poisson distribution whose mean is the
                   monthly average of the 12 months before the period (at least 6 of them in
@@ -124,6 +125,10 @@ class SummaryOptions:
     top_locations: int = 5
     similar_count: int = 5
     suppress_below: int = 0  # 0: no small-count control (police.uk's practice)
+    #: user-supplied families (neighbourhood code -> family): when given, a neighbourhood's
+    #: similar neighbourhoods are the others of its family (with a known rate) instead of
+    #: the nearest in density and crime mix
+    families: Optional[dict] = None
 
     def check(self) -> None:
         if not 1 <= self.period_months <= 12:
@@ -447,6 +452,18 @@ def _similar(
     n = len(hoods)
     out: list[list[int]] = [[] for _ in range(n)]
     k = options.similar_count
+    if options.families is not None:
+        members: dict[str, list[int]] = {}
+        usable = known & np.isfinite(rate[:n])
+        for i, code in enumerate(hoods.codes):
+            family = options.families.get(code)
+            if family and usable[i]:
+                members.setdefault(family, []).append(i)
+        for i, code in enumerate(hoods.codes):
+            family = options.families.get(code)
+            if family:
+                out[i] = [j for j in members.get(family, []) if j != i]
+        return out
     candidates = np.flatnonzero(known & np.isfinite(rate[:n]))
     if k == 0 or len(candidates) < 2:
         return out

@@ -181,3 +181,15 @@ def run_summaries(
     )
     done.problems.extend(crimes.file_errors)
     return done
+
+
+def read_families(path: Optional[PathLike]) -> Optional[dict[str, str]]:
+    """Neighbourhood code -> family from a CSV with columns ``code`` and ``family`` (a
+    user-supplied most-similar-family lookup), or None."""
+    if not path:
+        return None
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    if not {"code", "family"} <= set(frame.columns):
+        raise SummaryError(f"{Path(path).name}: a families file needs the columns code and family")
+    frame = frame[(frame["code"].str.strip() != "") & (frame["family"].str.strip() != "")]
+    return dict(zip(frame["code"].str.strip(), frame["family"].str.strip()))
