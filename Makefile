@@ -27,7 +27,7 @@ MYPY := $(VENV)/bin/mypy
 VERSION := $(shell sed -n 's/^version=//p' metadata.txt)
 LINT_PATHS := crime_mapper tests tools bench sample_data
 
-.PHONY: help setup test test322 test340 qgis340 lint format demo bench plugin package clean
+.PHONY: translations help setup test test322 test340 qgis340 lint format demo bench plugin package clean
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -64,6 +64,9 @@ demo: setup
 
 bench: setup
 	$(PY) bench/run_bench.py
+
+translations:
+	$(SYSTEM_PYTHON) tools/translation_template.py
 
 plugin:
 	bash tools/ensure_js.sh

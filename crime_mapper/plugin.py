@@ -9,10 +9,11 @@ toolbars, docks or providers behind.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
 from qgis.core import QgsApplication
-from qgis.PyQt.QtCore import Qt
+from qgis.PyQt.QtCore import QCoreApplication, Qt, QTranslator
 from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QAction, QMenu, QToolBar, QWidget
 
@@ -39,6 +40,7 @@ class CrimeMapperPlugin:
 
     def __init__(self, iface: QgisInterface) -> None:
         self.iface = iface
+        self.translator = _install_translator()
         self.provider: Optional[CrimeMapperProvider] = None
         self.action: Optional[QAction] = None
         self.toolbar: Optional[QToolBar] = None
@@ -135,6 +137,26 @@ class CrimeMapperPlugin:
             provider, self.provider = self.provider, None
             # The registry owns (and deletes) the provider once removed.
             QgsApplication.processingRegistry().removeProvider(provider)
+
+        if self.translator is not None:
+            QCoreApplication.removeTranslator(self.translator)
+            self.translator = None
+
+
+def _install_translator() -> Optional[QTranslator]:
+    """Load crime_mapper/i18n/crime_mapper_<locale>.qm for QGIS's locale, when there is one
+    (tools/translation_template.py writes the template translators start from)."""
+    from qgis.core import QgsSettings
+
+    locale = str(QgsSettings().value("locale/userLocale", "") or "")[:2]
+    path = Path(__file__).resolve().parent / "i18n" / f"crime_mapper_{locale}.qm"
+    if not locale or not path.is_file():
+        return None
+    translator = QTranslator()
+    if not translator.load(str(path)):
+        return None
+    QCoreApplication.installTranslator(translator)
+    return translator
 
 
 def _delete_empty_menus(main_window: QWidget, title: str) -> None:

@@ -158,7 +158,7 @@ def test_algorithms_are_registered_with_full_help(provider):
     for alg_id in (BUILD, ANONYMISE, CHECK):
         alg = registry.algorithmById(alg_id)
         assert alg is not None, alg_id
-        assert alg.group() == "Release"
+        assert alg.group() == "3. Release"
         text = alg.shortHelpString()
         assert "police.uk" in text
         for parameter in alg.parameterDefinitions():

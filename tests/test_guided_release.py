@@ -141,3 +141,26 @@ def test_the_dock_fits_a_laptop_screen(dock):
 def test_the_guided_tab_fits_a_narrow_dock(dock):
     """QGIS opens a right-hand dock about 280 px wide: the steps wrap rather than clip."""
     assert dock.guided_panel.widget().minimumSizeHint().width() <= 280
+
+
+def test_the_translation_template_holds_the_dock_texts(repo_root):
+    """tr() texts (and tr_noop tables) reach the template translators start from."""
+    import importlib.util
+    import xml.etree.ElementTree as ET
+
+    spec = importlib.util.spec_from_file_location(
+        "translation_template", repo_root / "tools" / "translation_template.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    root = ET.fromstring(module.template_text().split("\n", 2)[2])
+    texts = {
+        (ctx.findtext("name"), msg.findtext("source"))
+        for ctx in root.iter("context")
+        for msg in ctx.iter("message")
+    }
+    for text in ("Run the whole release", "1. Load", "Out of date: an earlier step changed"):
+        assert ("GuidedReleasePanel", text) in texts
+    assert ("MonthlyReleaseAlgorithm", "Monthly release (every step)") in texts
+    committed = (repo_root / "crime_mapper" / "i18n" / "crime_mapper.ts").read_text("utf-8")
+    assert "<source>Run the whole release</source>" in committed

@@ -248,7 +248,7 @@ def test_algorithms_are_registered_with_help(provider):
     for alg in ("hotspots_grid", "hotspots_kde", "hotspots_gi", "hotspots_change"):
         algorithm = QgsApplication.processingRegistry().algorithmById(f"crime_mapper:{alg}")
         assert algorithm is not None, alg
-        assert algorithm.group() == "Hotspots"
+        assert algorithm.group() == "4. Hotspots"
         assert len(algorithm.shortHelpString()) > 800
         names = {p.name() for p in algorithm.parameterDefinitions()}
         assert {"INPUT", "CELL_SIZE", "CATEGORY", "MAX_CELLS", "OUTPUT"} <= names

@@ -51,7 +51,7 @@ def test_split_paths_accepts_separators_and_lists():
 def test_algorithm_metadata(provider):
     alg = QgsApplication.processingRegistry().algorithmById(ALG)
     assert alg is not None
-    assert alg.name() == "load_extracts" and alg.group() == "Load"
+    assert alg.name() == "load_extracts" and alg.group() == "1. Load"
     assert "separated by ';'" in alg.shortHelpString()
     names = [p.name() for p in alg.parameterDefinitions()]
     assert names == ["INPUT", "PROFILE", "OUTPUT", "REJECTS", "REPORT"]

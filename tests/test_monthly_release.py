@@ -302,3 +302,11 @@ def test_example_and_usage(tmp_path):
     assert run.returncode == 0 and tomllib.loads(run.stdout)["release"]["output"]
     run = cli("release", tmp_path / "none.toml", "--month", MONTH)
     assert run.returncode == 2 and "cannot read the release configuration" in run.stderr
+
+
+def test_the_toolbox_lists_groups_in_the_order_of_the_month(provider):
+    """The Processing toolbox sorts groups by name: they read Load, Check, Release, Hotspots,
+    Publish, and the monthly release is in Release."""
+    groups = sorted({alg.group() for alg in provider.algorithms()})
+    assert groups == ["1. Load", "2. Check (release QA)", "3. Release", "4. Hotspots", "5. Publish"]
+    assert provider.algorithm("monthly_release").group() == "3. Release"

@@ -81,7 +81,7 @@ def _run(params: dict) -> dict:
 def test_registered_with_full_help(provider):
     alg = QgsApplication.processingRegistry().algorithmById(PUBLISH)
     assert alg is not None
-    assert alg.group() == "Release"
+    assert alg.group() == "3. Release"
     text = alg.shortHelpString()
     assert "police.uk" in text
     for parameter in alg.parameterDefinitions():

@@ -35,11 +35,12 @@ from ..core.common.feedback import Feedback
 #: Processing group id -> the group's name in the toolbox (one list, so a new algorithm
 #: cannot invent a near-duplicate group).
 GROUPS: dict[str, str] = {
-    "load": "Load",
-    "release": "Release",
-    "hotspots": "Hotspots",
-    "publish": "Publish",
-    "qa": "Release QA",
+    # numbered: the toolbox sorts groups by name, and should list them in the month's order
+    "load": "1. Load",
+    "qa": "2. Check (release QA)",
+    "release": "3. Release",
+    "hotspots": "4. Hotspots",
+    "publish": "5. Publish",
 }
 
 #: How a styled result is drawn: called with the layer QGIS has just loaded.

@@ -51,22 +51,28 @@ from qgis.PyQt.QtWidgets import (
 from .task_runner import TaskRunner, notify
 from .widgets import file_widget
 
+
+def tr_noop(text: str) -> str:
+    """Marks a text for the translation template; tr() translates it where it is shown."""
+    return text
+
+
 STEPS = ("load", "check", "anonymise", "hotspots", "publish")
 STEP_TITLES = {
-    "load": "1. Load",
-    "check": "2. Check",
-    "anonymise": "3. Anonymise",
-    "hotspots": "4. Hotspots (internal)",
-    "publish": "5. Publish",
+    "load": tr_noop("1. Load"),
+    "check": tr_noop("2. Check"),
+    "anonymise": tr_noop("3. Anonymise"),
+    "hotspots": tr_noop("4. Hotspots (internal)"),
+    "publish": tr_noop("5. Publish"),
 }
 STATE_TEXT = {
-    "not run": "Not run",
-    "running": "Running…",
-    "done": "Done",
-    "failed": "Failed",
-    "not run here": "Not run here",
-    "skipped": "Skipped (turned off)",
-    "out of date": "Out of date: an earlier step changed",
+    "not run": tr_noop("Not run"),
+    "running": tr_noop("Running…"),
+    "done": tr_noop("Done"),
+    "failed": tr_noop("Failed"),
+    "not run here": tr_noop("Not run here"),
+    "skipped": tr_noop("Skipped (turned off)"),
+    "out of date": tr_noop("Out of date: an earlier step changed"),
 }
 CONFIG_FILTER = "Release configuration (*.toml *.json)"
 PROJECT_SCOPE = "crime_mapper"
