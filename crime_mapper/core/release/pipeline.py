@@ -329,6 +329,7 @@ def run_anonymise(
     style_writer: Optional[StyleWriter] = None,
     qgis_version: Optional[str] = None,
     qa_report: Optional[PathLike] = None,
+    other_raw: tuple = (),
 ) -> ReleaseOutputs:
     """Anonymise the crimes onto the map points and write the whole release, or nothing.
 
@@ -343,6 +344,8 @@ def run_anonymise(
     (the release goes ahead whatever they say). Raises ReleaseInputError (bad
     inputs, before any output is touched), core.gate.leak_gate.LeakError (gate failed;
     nothing replaced) or core.common.feedback.Cancelled.
+    ``other_raw``: (lon, lat) arrays of other loaded months' raw crimes, whose
+    locations must not be map points (core/release/disclosure.py).
     """
     from ..gate.leak_gate import LeakError, check_release, prepare_gate
     from . import public_schema
@@ -389,6 +392,7 @@ def run_anonymise(
             max_distance_m=distance,
             rejects=source.rejects,
             feedback=ScaledFeedback(feedback, _CRIMES_END, _ANON_END),
+            other_raw=other_raw,
         )
     except AnonymiseError as exc:
         raise ReleaseInputError(str(exc)) from exc
