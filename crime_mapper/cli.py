@@ -321,7 +321,12 @@ def _cmd_check_release(args: argparse.Namespace) -> int:
 
     try:
         outcome = run_check_release(
-            args.inputs, args.points, args.release, args.report, profile_path=args.profile
+            args.inputs,
+            args.points,
+            args.release,
+            args.report,
+            profile_path=args.profile,
+            rules=args.rules,
         )
     except OSError as exc:
         raise UsageError(f"cannot write {args.report}: {exc.strerror or exc}") from exc
@@ -785,6 +790,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--report",
         metavar="report.json",
         help="also write the gate report as JSON (whatever the result)",
+    )
+    check.add_argument(
+        "--rules",
+        metavar="RULES.json",
+        help="the release rules the release was made with (their minimum catchment K)",
     )
     check.set_defaults(handler=_cmd_check_release)
 

@@ -204,6 +204,21 @@ def test_catchments_below_k_are_refused_unless_a_rules_file_lowers_k(month: dict
     assert release.audit["settings"]["rules"]["min_catchment_addresses"] == 3
     report = check_release(crimes, release.public, points, min_catchment_addresses=3)
     assert report.passed, report.message()
+    # the command line's check-release reads K from the same rules file
+    from crime_mapper.cli import main
+    from crime_mapper.core.release.map_points import write_map_points_csv
+
+    write_map_points_csv(points, tmp_path / "points.csv")
+    write_public_csv(release.public, tmp_path / "2022-10-leicestershire-street.csv")
+    raw_path = Path(month["raw_path"])
+    args = [
+        "check-release", str(raw_path), "--profile",
+        str(raw_path.parent / "raw-force-extract-profile.json"),
+        "--points", str(tmp_path / "points.csv"),
+        "--release", str(tmp_path / "2022-10-leicestershire-street.csv"),
+    ]  # fmt: skip
+    assert main(args) == 3  # K = 8 by default: the leak gate fails
+    assert main([*args, "--rules", str(path)]) == 0
 
 
 def test_a_user_layer_without_address_counts_needs_a_recorded_confirmation(month: dict):

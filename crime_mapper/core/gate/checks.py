@@ -21,7 +21,6 @@ from .context import (
     GateContext,
     PreparedGate,
     fragments_of,
-    lower_all,
     short,
 )
 from .output_reader import Artifact
@@ -312,7 +311,7 @@ def check_no_source_references(ctx: GateContext) -> GateCheck:
         folded = prep.folded_references
         for art in ctx.readable:
             cells = ctx.other_strings(art)
-            found = sorted(set(lower_all(cells)).intersection(folded))
+            found = sorted(ctx.other_lower(art).intersection(folded))
             exact = set(cells)
             for low in [k for k in found if folded[k] not in exact][:MAX_EXAMPLES]:
                 problems.append(
@@ -386,7 +385,7 @@ def check_no_non_public_values(ctx: GateContext) -> GateCheck:
     lower = prep.secret_lower
     for art in ctx.readable:
         cells = ctx.other_strings(art)
-        found = sorted(set(lower_all(cells)).intersection(lower))
+        found = sorted(ctx.other_lower(art).intersection(lower))
         exact = set(cells)
         values = [lower[k] for k in found if lower[k] not in exact]
         for value in [v for v in values if not ctx.is_public_value(v)][:MAX_EXAMPLES]:

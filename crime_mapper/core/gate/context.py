@@ -587,6 +587,7 @@ class GateContext:
         self.errors = [a for a in artifacts if a.kind == "error"]
         self._classes: dict[int, tuple[list[str], list[str], set[str]]] = {}
         self._keys: dict[int, np.ndarray] = {}
+        self._lower: dict[int, set[str]] = {}
 
     # raw-side views, shared
     @property
@@ -683,6 +684,13 @@ class GateContext:
     def other_strings(self, art: Artifact) -> list[str]:
         """The artifact's strings that are neither hex digests nor known public values."""
         return self._classified(art)[1]
+
+    def other_lower(self, art: Artifact) -> set[str]:
+        """:meth:`other_strings` in lower case (cached: two checks compare them)."""
+        cached = self._lower.get(id(art))
+        if cached is None:
+            cached = self._lower[id(art)] = set(lower_all(self.other_strings(art)))
+        return cached
 
     def joined_strings(self, art: Artifact) -> str:
         return "\n\x00\n".join(self._classified(art)[1])

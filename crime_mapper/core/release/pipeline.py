@@ -537,10 +537,12 @@ def run_check_release(
     *,
     profile_path: Optional[PathLike] = None,
     feedback: Optional[Feedback] = None,
+    rules: Any = None,
 ) -> CheckOutcome:
     """Run the leak gate on a published file or folder against the raw crimes; write the
     report JSON (atomically) when ``report_path`` is given, whatever the result. The caller
-    decides how to fail on ``outcome.report.passed``."""
+    decides how to fail on ``outcome.report.passed``. ``rules`` (a ReleaseRules or a rules
+    JSON path; None: the defaults) gives the minimum catchment K the release was made with."""
     from ..gate.leak_gate import check_release
 
     feedback = feedback or Feedback()
@@ -553,9 +555,15 @@ def run_check_release(
             raise ReleaseInputError(f"report {report_path}: is a folder, not a file")
         check_output_folder(Path(report_path).parent, "report folder")
     profile = release_profile(profile_path)
+    rules_obj, _rules_path = load_rules(rules)
     source, point_set, _ = open_release_inputs(raw, points, profile, feedback, 20.0, 60.0)
     feedback.check()
-    report = check_release(source.crimes, output, point_set)
+    report = check_release(
+        source.crimes,
+        output,
+        point_set,
+        min_catchment_addresses=rules_obj.min_catchment_addresses,
+    )
     feedback.set_progress(95.0)
     if report_path:
         data = {"output": output.name, **report.to_dict()}
