@@ -40,8 +40,11 @@ MB = 1024 * 1024
 
 
 def _force_year() -> list[str]:
-    shared = REPO.parent / "shared" / "data" / "police-uk" / "leicestershire"
-    files = sorted(glob.glob(str(shared / "*-leicestershire-street.csv")))[-12:]
+    # ../shared beside the clone (CI), or two levels up from a git worktree under wt/
+    files: list[str] = []
+    for base in (REPO.parent, REPO.parent.parent):
+        shared = base / "shared" / "data" / "police-uk" / "leicestershire"
+        files = files or sorted(glob.glob(str(shared / "*-leicestershire-street.csv")))[-12:]
     if not files:
         files = sorted(glob.glob(str(REPO / "sample_data/police-uk/*/*-leicestershire-street.csv")))
     return files

@@ -21,7 +21,15 @@ from tests.support.webmap_browser import AXE, TILE_HOST, launch, open_page, show
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "sample_data" / "police-uk"
-SHARED = REPO.parent / "shared" / "data" / "police-uk" / "leicestershire"
+# ../shared beside the clone (CI), or two levels up from a git worktree under wt/
+SHARED = next(
+    (
+        base / "shared" / "data" / "police-uk" / "leicestershire"
+        for base in (REPO.parent, REPO.parent.parent)
+        if (base / "shared" / "data" / "police-uk" / "leicestershire").is_dir()
+    ),
+    REPO.parent / "shared" / "data" / "police-uk" / "leicestershire",
+)
 ARTEFACTS = REPO / "tests" / "artefacts"
 HOSTILE = [
     '<img src=x onerror=alert("xss")>',

@@ -212,6 +212,16 @@ def _bounds(data: WebmapData, areas: Optional[PageAreas]) -> list[list[float]]:
         lon, lat = np.concatenate([lon, ax]), np.concatenate([lat, ay])
     if lon.size == 0:
         return [[49.9, -8.0], [58.7, 1.8]]
+    if areas is None and lon.size >= 200:
+        # the opening view: where nearly all points are (a force's file holds a few points
+        # far outside its area, which would otherwise zoom the whole force out to a dot)
+        keep = (
+            (lon >= np.quantile(lon, 0.005))
+            & (lon <= np.quantile(lon, 0.995))
+            & (lat >= np.quantile(lat, 0.005))
+            & (lat <= np.quantile(lat, 0.995))
+        )
+        lon, lat = lon[keep], lat[keep]
     # rounded to 2 dp (about 1 km) and widened: a view, not a location
     return [
         [float(np.floor(lat.min() * 100) / 100), float(np.floor(lon.min() * 100) / 100)],
