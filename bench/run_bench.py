@@ -140,6 +140,7 @@ STAGE_MODULES = (
     "cases_qa",
     "cases_summaries",
     "cases_webmap",
+    "cases_dock",
 )
 _register_stage_modules()
 CASE_BY_KEY = {c.key: c for c in CASES}

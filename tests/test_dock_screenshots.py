@@ -29,7 +29,24 @@ from qgis.core import Qgis, QgsApplication, QgsProject
 from qgis.PyQt.QtCore import QCoreApplication, QTimer
 from qgis.PyQt.QtWidgets import QDockWidget
 
-out = {"shots": []}
+out = {"shots": [], "dialogs": []}
+
+
+def close_modal_dialogs():
+    # a modal dialog (e.g. Select Transformation) would block the script for ever: note its
+    # title and text, close it, and let the test fail naming it
+    from qgis.PyQt.QtWidgets import QApplication, QLabel
+
+    widget = QApplication.activeModalWidget()
+    if widget is not None:
+        texts = [label.text() for label in widget.findChildren(QLabel) if label.text()]
+        out["dialogs"].append({"title": widget.windowTitle(), "text": texts[:5]})
+        widget.close()
+
+
+watchdog = QTimer()
+watchdog.timeout.connect(close_modal_dialogs)
+watchdog.start(2000)
 
 def pump(seconds):
     end = time.monotonic() + seconds
@@ -55,7 +72,9 @@ try:
     dock.tabs.setCurrentWidget(panel)
     for width, height in SIZES:
         mw.showNormal()
+        mw.setMinimumSize(0, 0)
         mw.setGeometry(0, 0, width, height)
+        mw.resize(width, height)
         dock.setUserVisible(True)
         pump(1.0)
         size = f"{width}x{height}"
@@ -136,6 +155,7 @@ def test_screenshots_of_the_dock_in_the_qgis_window(tmp_path):
     assert result.is_file(), run.stdout[-3000:] + run.stderr[-3000:]
     out = json.loads(result.read_text(encoding="utf-8"))
     assert "error" not in out, out.get("error")
+    assert out["dialogs"] == [], out["dialogs"]  # nobody is ever asked anything
     for size in ("1366x768", "1920x1080"):
         assert out[f"{size}-ok"], out
         assert out[f"{size}-states"] == ["Done"] * 5

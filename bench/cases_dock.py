@@ -1,0 +1,119 @@
+"""Benchmark: the dock stays responsive while it runs a national-scale release (issue 14).
+
+Case ``u_dock_release``: the dock's Monthly release tab (ui.guided_release, the real panel,
+offscreen) runs the whole release on the bench's national inputs (the 500,000-row raw force
+extract with its profile, the 750,000 map points, the confirmation rules; hotspots on 1 km
+cells) through "Run the whole release", exactly as a user's click does: one background
+QgsTask. Meanwhile a 5 ms QTimer on the main thread records when each of its ticks is
+delivered; the longest gap between two ticks is the longest time the Qt event loop was
+blocked (the UI frozen). The target: never more than 200 ms. The timed figure is the whole
+release; the facts give the longest and the 99th-percentile gap, and the tick count.
+
+Measured here and never asserted in a test (timings depend on the machine and its load).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.cases_anonymise import _input_from_argv, _points_path, _raw_extract_paths
+from bench.cases_end_to_end import _rules_file, _salt_file
+from bench.harness import Case, Target
+
+REPO = Path(__file__).resolve().parent.parent
+OUT_DIR = REPO / "bench" / "out"
+TICK_MS = 5
+
+
+def _setup_dock_release() -> dict:
+    from qgis.core import QgsApplication
+
+    app = QgsApplication([], True)
+    app.initQgis()
+    from crime_mapper.core.monthly.config import HotspotsConfig, MapPointsConfig, ReleaseConfig
+    from crime_mapper.ui.guided_release import GuidedReleasePanel
+
+    input_path = _input_from_argv()
+    raw, profile = _raw_extract_paths(input_path)
+    config = ReleaseConfig(
+        inputs=[str(raw)],
+        profile=str(profile),
+        salt_file=str(_salt_file()),
+        rules=str(_rules_file()),
+        output=str(OUT_DIR / "dock-release" / "{month}"),
+        map_points=MapPointsConfig(kind="file", paths=[str(_points_path(input_path))]),
+        hotspots=HotspotsConfig(gi_cell_m=1000.0, kde_cell_m=1000.0),
+        base_dir=OUT_DIR,
+    )
+    panel = GuidedReleasePanel(None)
+    panel.set_config(config)
+    month = _month_of(raw)
+    panel.set_month(month)
+    problems = panel.problems()
+    if problems:
+        raise RuntimeError(f"the bench release cannot start: {problems}")
+    return {"app": app, "panel": panel}
+
+
+def _month_of(raw: Path) -> str:
+    import csv
+
+    with open(raw, newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        next(reader)  # header
+        row = next(reader)
+    for value in row:
+        if len(value) >= 7 and value[4] == "-" and value[:4].isdigit():
+            return value[:7]
+    raise RuntimeError(f"no month found in {raw}")
+
+
+def _run_dock_release(ctx: dict, input_path: Path, workdir: Path) -> dict[str, Any]:
+    from qgis.PyQt.QtCore import QCoreApplication, QTimer
+
+    panel = ctx["panel"]
+    ticks: list[float] = []
+    timer = QTimer()
+    timer.setInterval(TICK_MS)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    finished: list[bool] = []
+    panel.releaseFinished.connect(finished.append)
+    timer.start()
+    started = time.perf_counter()
+    if not panel.run_release():
+        raise RuntimeError("the release did not start")
+    while not finished:
+        QCoreApplication.processEvents()
+        time.sleep(0.001)
+    seconds = time.perf_counter() - started
+    timer.stop()
+    if finished != [True]:
+        raise RuntimeError(f"the release failed: {panel.summary_view.toPlainText()[:500]}")
+    gaps = sorted((b - a) * 1000.0 for a, b in zip(ticks, ticks[1:]))
+    p99 = gaps[int(0.99 * (len(gaps) - 1))] if gaps else 0.0
+    return {
+        "release_s": round(seconds, 2),
+        "max_block_ms": round(gaps[-1], 1) if gaps else None,
+        "p99_block_ms": round(p99, 1),
+        "ticks": len(ticks),
+        "states": [panel.state(s) for s in ("load", "anonymise", "hotspots", "publish")],
+    }
+
+
+def _max_block(cases: dict[str, dict]) -> float | None:
+    runs = cases.get("u_dock_release", {}).get("runs") or []
+    values = [r["facts"]["max_block_ms"] for r in runs if r["facts"].get("max_block_ms")]
+    return max(values) if values else None
+
+
+CASES: list[Case] = [
+    Case("u_dock_release", "(u) the dock runs a national release (event loop watched)",
+         _setup_dock_release, _run_dock_release),
+]  # fmt: skip
+
+TARGETS: list[Target] = [
+    Target("longest event-loop block while the dock runs a national release (u), worst run",
+           200.0, "ms", _max_block),
+]  # fmt: skip
