@@ -271,6 +271,8 @@ class SummaryRenderer:
         return sup is not None and bool(sup[area, pos, cat])
 
     def count_text(self, value: Any, hidden: bool) -> str:
+        if value is None or not math.isfinite(float(value)):
+            return "n/a (months missing)"
         if hidden:
             return f"fewer than {self.threshold}" if value < self.threshold else "hidden"
         return fmt_int(value)
@@ -292,15 +294,15 @@ class SummaryRenderer:
         end = self.end
         cats = []
         bar_rows = []
+        period = s.period_positions(end)
+        period_complete = all(0 <= p < len(s.months) and s.present[p] for p in period)
         for c, cat in enumerate(s.categories):
-            value = int(s.cube[i, end, c]) if s.options.period_months == 1 else None
-            if s.options.period_months != 1:
-                value = int(s.cube[i, s.period_positions(end), c].sum())
+            value: Any = int(s.cube[i, period, c].sum()) if period_complete else None
             hidden = self._hidden(i, end, c)
             style = CATEGORY_STYLES.get(cat)
             colour = style.colour if style else NO_DATA_COLOUR
             cats.append({"name": cat, "text": self.count_text(value, hidden), "value": value})
-            if value or hidden:
+            if hidden or value:
                 bar_rows.append((cat, None if hidden else value, colour))
         outcome_rows = []
         outcome_table = []
@@ -405,7 +407,9 @@ class SummaryRenderer:
                     "name": s.hoods.names[i],
                     "slug": self.slugs[i],
                     "count": self.count_text(count, hidden),
-                    "count_sort": -1 if hidden else int(count),
+                    "count_sort": ""
+                    if hidden or not np.isfinite(float(count))
+                    else str(int(count)),
                     "change": fmt_change(f["change_previous"][i], pct),
                     "change_sort": f"{pct:.3f}" if np.isfinite(pct) else "",
                     "rate": fmt_rate(f["rate"][i]),
