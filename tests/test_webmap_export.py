@@ -41,6 +41,11 @@ def test_export_counts_reconcile_with_release(tmp_path):
     assert sum(data["point_n"]) == len(data["entry_key"])
     # the empty police.uk label is kept as an empty label, not dropped
     assert "" in data["labels"]
+    # zoom is never blocked (WCAG 1.4.4; qgis2web's pages block pinch-zoom)
+    html = result.index.read_text(encoding="utf-8")
+    assert 'name="viewport" content="width=device-width, initial-scale=1"' in html
+    assert "user-scalable" not in html and "maximum-scale" not in html
+    assert '<html lang="en-GB">' in html
     # the downloads are the public schema exactly
     copy = pd.read_csv(result.out_dir / "downloads" / "2022-10-street.csv", dtype=str)
     assert list(copy.columns) == list(PUBLIC_COLUMNS) and len(copy) == len(street)
