@@ -82,3 +82,31 @@ FILE_BEHAVIOUR_FOLDER = scoped(
 def distance_unit_name(unit: Any) -> str:
     """A distance unit in words ("feet", "degrees") for messages."""
     return QgsUnitTypes.toString(unit)
+
+
+def set_layer_title_and_abstract(layer: Any, title: str, abstract: str) -> None:
+    """A layer's server title and abstract: QGIS 3.38 moved them from QgsMapLayer (whose
+    setTitle/setAbstract are deprecated) to layer.serverProperties()."""
+    properties = layer.serverProperties() if hasattr(layer, "serverProperties") else None
+    target = properties if properties is not None and hasattr(properties, "setTitle") else layer
+    target.setAbstract(abstract)
+    if title:
+        target.setTitle(title)
+
+
+def _field_type(meta_name: str, variant_name: str) -> Any:
+    """A QgsField type: QMetaType.Type from QGIS 3.38 (QVariant.Type is deprecated there),
+    QVariant.Type before (3.22's QgsField takes only that; the numbers are the same)."""
+    if Qgis.QGIS_VERSION_INT >= 33800:
+        from qgis.PyQt.QtCore import QMetaType
+
+        return getattr(QMetaType.Type, meta_name)
+    from qgis.PyQt.QtCore import QVariant
+
+    return getattr(QVariant, variant_name)
+
+
+FIELD_STRING = _field_type("QString", "String")
+FIELD_INT = _field_type("Int", "Int")
+FIELD_DOUBLE = _field_type("Double", "Double")
+FIELD_LONGLONG = _field_type("LongLong", "LongLong")

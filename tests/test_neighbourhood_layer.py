@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from qgis.core import QgsFeature, QgsField, QgsGeometry, QgsVectorLayer
-from qgis.PyQt.QtCore import QVariant
 
+from crime_mapper.compat import FIELD_INT, FIELD_STRING
 from crime_mapper.core.publish import neighbourhoods as nb
 from crime_mapper.qgis_bridge.neighbourhood_layer import neighbourhoods_from_layer
 from tests.support.neighbourhood_data import SAMPLE
@@ -33,7 +33,7 @@ def test_layer_matches_geojson(qgis_app):
 def test_invalid_polygon_repaired_and_reported(qgis_app):
     layer = QgsVectorLayer("Polygon?crs=EPSG:4326", "bad", "memory")
     provider = layer.dataProvider()
-    provider.addAttributes([QgsField("code", QVariant.String), QgsField("pop", QVariant.Int)])
+    provider.addAttributes([QgsField("code", FIELD_STRING), QgsField("pop", FIELD_INT)])
     layer.updateFields()
     feature = QgsFeature(layer.fields())
     feature.setGeometry(QgsGeometry.fromWkt("POLYGON((0 0, 1 1, 1 0, 0 1, 0 0))"))  # bow-tie

@@ -18,8 +18,8 @@ from qgis.core import (
     QgsSimpleMarkerSymbolLayerBase,
     QgsVectorLayer,
 )
-from qgis.PyQt.QtCore import QVariant
 
+from crime_mapper.compat import FIELD_INT
 from crime_mapper.core.common import palette
 from crime_mapper.core.load.loader import load_extracts
 from crime_mapper.qgis_bridge import hotspot_input, hotspot_style
@@ -46,7 +46,7 @@ def lsoa_counts(qgis_app) -> QgsVectorLayer:
     assert source.isValid() and source.featureCount() == 192
     layer = source.materialize(QgsFeatureRequest())
     layer.startEditing()
-    layer.addAttribute(QgsField("crimes", QVariant.Int))
+    layer.addAttribute(QgsField("crimes", FIELD_INT))
     layer.updateFields()
     index = layer.fields().indexOf("crimes")
     for feature in layer.getFeatures():
@@ -131,7 +131,7 @@ def test_choropleth_qml_and_sld_round_trip(lsoa_counts, tmp_path):
     assert save_style(lsoa_counts, qml, sld) == [qml, sld]
     fresh = QgsVectorLayer(str(LSOA), "fresh", "ogr").materialize(QgsFeatureRequest())
     fresh.startEditing()
-    fresh.addAttribute(QgsField("crimes", QVariant.Int))
+    fresh.addAttribute(QgsField("crimes", FIELD_INT))
     fresh.commitChanges()
     apply_style(fresh, sld)
     rules = fresh.renderer().rootRule().children()

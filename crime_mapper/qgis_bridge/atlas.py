@@ -50,10 +50,9 @@ from qgis.core import (
     QgsUnitTypes,
     QgsVectorLayer,
 )
-from qgis.PyQt.QtCore import QVariant
 from qgis.PyQt.QtGui import QColor, QFont
 
-from ..compat import RENDER_POINTS
+from ..compat import FIELD_STRING, RENDER_POINTS
 from ..core.common.staging import staged_outputs
 from ..core.publish.summaries_export import GPKG_NAME, LAYER
 from ..core.publish.summaries_render import LICENCE, SummaryRenderer, period_label
@@ -111,7 +110,7 @@ def crimes_layer(public: pd.DataFrame, rows: np.ndarray) -> QgsVectorLayer:
     layer = QgsVectorLayer("Point?crs=EPSG:4326", "Published crimes", "memory")
     provider = layer.dataProvider()
     provider.addAttributes(
-        [QgsField(CRIME_TYPE_FIELD, QVariant.String), QgsField("location", QVariant.String)]
+        [QgsField(CRIME_TYPE_FIELD, FIELD_STRING), QgsField("location", FIELD_STRING)]
     )
     layer.updateFields()
     sub = public.iloc[rows]

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Optional
 
 from qgis.core import QgsLayerTreeGroup, QgsMapLayer, QgsProject, QgsRasterLayer, QgsVectorLayer
 
-from ..compat import RASTER_STAT_MAX
+from ..compat import RASTER_STAT_MAX, set_layer_title_and_abstract
 from .layers import gpkg_uri
 from .renderers import (
     CHANGE_CLASS_FIELD,
@@ -72,9 +72,7 @@ def style_hotspot_layer(
         for index, name in enumerate(layer.fields().names()):
             if name in aliases:
                 layer.setFieldAlias(index, aliases[name])
-    layer.setAbstract(legend_text)
-    if title:
-        layer.setTitle(title)
+    set_layer_title_and_abstract(layer, title, legend_text)
     metadata = layer.metadata()
     metadata.setAbstract(legend_text)
     if title:
