@@ -188,3 +188,18 @@ def test_cli_webmap(tmp_path):
         text=True,
     )
     assert bad.returncode == 2 and "nope.csv" in bad.stderr
+
+
+def test_release_geopackage_reads_like_its_csv(tmp_path):
+    """The public_crimes layer of a release GeoPackage gives the same page data as the CSV."""
+    from crime_mapper.core.io import gpkg_write
+    from crime_mapper.core.release.pipeline import public_point_table
+    from crime_mapper.core.release.public_schema import read_public_csv
+
+    public = read_public_csv(OCT)
+    gpkg = tmp_path / "2022-10-leicestershire-street.gpkg"
+    gpkg_write.write_geopackage(gpkg, [public_point_table(public)])
+    from_gpkg = export_webmap(WebmapOptions(inputs=[gpkg], out_dir=tmp_path / "a", tiles="none"))
+    from_csv = export_webmap(WebmapOptions(inputs=[OCT], out_dir=tmp_path / "b", tiles="none"))
+    assert _data(from_gpkg.out_dir) == _data(from_csv.out_dir)
+    assert from_gpkg.crimes == len(public)
