@@ -14,6 +14,7 @@ Measured here and never asserted in a test (timings depend on the machine and it
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -49,7 +50,7 @@ def _setup_dock_release() -> dict:
     )
     panel = GuidedReleasePanel(None)
     panel.set_config(config)
-    month = _month_of(raw)
+    month = _month_of(input_path)
     panel.set_month(month)
     problems = panel.problems()
     if problems:
@@ -57,17 +58,12 @@ def _setup_dock_release() -> dict:
     return {"app": app, "panel": panel}
 
 
-def _month_of(raw: Path) -> str:
-    import csv
-
-    with open(raw, newline="", encoding="utf-8") as handle:
-        reader = csv.reader(handle)
-        next(reader)  # header
-        row = next(reader)
-    for value in row:
-        if len(value) >= 7 and value[4] == "-" and value[:4].isdigit():
-            return value[:7]
-    raise RuntimeError(f"no month found in {raw}")
+def _month_of(input_path: Path) -> str:
+    """The national month's YYYY-MM, from its file name (bench/generate_national_month.py)."""
+    month = input_path.name[:7]
+    if not re.fullmatch(r"\d{4}-\d{2}", month):
+        raise RuntimeError(f"no month in the name of {input_path}")
+    return month
 
 
 def _run_dock_release(ctx: dict, input_path: Path, workdir: Path) -> dict[str, Any]:
