@@ -164,3 +164,27 @@ def test_the_translation_template_holds_the_dock_texts(repo_root):
     assert ("MonthlyReleaseAlgorithm", "Monthly release (every step)") in texts
     committed = (repo_root / "crime_mapper" / "i18n" / "crime_mapper.ts").read_text("utf-8")
     assert "<source>Run the whole release</source>" in committed
+
+
+def test_hotspots_tab_new_user_faults(dock, qtbot):
+    """Issue 14 section 4: a long status no longer squashes the form (the tab scrolls), the
+    maximum cells read with separators, the publish group has no ellipsis, and the empty
+    "Crime points" entry says it means the last load."""
+    from qgis.PyQt.QtCore import QCoreApplication
+
+    panel = dock.hotspots_panel
+    dock.resize(300, 700)
+    dock.show()
+    dock.tabs.setCurrentIndex(3)  # Monthly release, Load, Release, Hotspots
+    panel.status_label.setText("Gi* hotspots, 250 m hexagons: " + "a long legend text " * 60)
+    for _ in range(5):
+        QCoreApplication.processEvents()
+    for widget in (panel.source_combo, panel.max_cells_spin, panel.output_edit):
+        assert widget.height() >= widget.minimumSizeHint().height()
+    panel.max_cells_spin.setValue(1_000_000)
+    assert panel.max_cells_spin.text() in ("1,000,000", "1 000 000", "1.000.000")
+    from qgis.PyQt.QtWidgets import QGroupBox
+
+    assert [b.title() for b in panel.findChildren(QGroupBox) if b.title().endswith("…")] == []
+    panel.set_crimes_source("/tmp/x/crimes.gpkg")
+    assert panel.source_label.text() == "Crimes of the last load: crimes.gpkg"

@@ -90,7 +90,7 @@ class HotspotsPanel(QWidget):
 
         self.source_combo = QgsMapLayerComboBox(self)
         self.source_combo.setFilters(QgsMapLayerProxyModel.Filter.PointLayer)
-        self.source_combo.setAllowEmptyLayer(True)
+        self._set_empty_text("The crimes of the last load")
         self.source_combo.setLayer(None)
         self.source_combo.setToolTip("Empty = the crimes of the last load")
         form.addRow("Crime points", self.source_combo)
@@ -144,6 +144,7 @@ class HotspotsPanel(QWidget):
         self.max_cells_spin = QSpinBox(self)
         self.max_cells_spin.setRange(1, 2_000_000_000)
         self.max_cells_spin.setSingleStep(100_000)
+        self.max_cells_spin.setGroupSeparatorShown(True)  # 1,000,000, not 1000000
         form.addRow("Maximum cells", self.max_cells_spin)
 
         self.output_edit = file_widget(
@@ -169,7 +170,7 @@ class HotspotsPanel(QWidget):
         self.status_label.setWordWrap(True)
         layout.addWidget(self.status_label)
 
-        publish = QGroupBox("Publish for the public…", self)
+        publish = QGroupBox("Publish for the public", self)
         publish.setToolTip(
             "Counts or Gi* (settings above) from the public release CSV, "
             "checked by the leak gate against the crimes of the last load"
@@ -249,9 +250,20 @@ class HotspotsPanel(QWidget):
             widget.setVisible(method.uses_bandwidth)
 
     # --- state a test (or the dock) can set -----------------------------------------------
+    def _set_empty_text(self, text: str) -> None:
+        """The combo's empty entry says what it means (QGIS 3.28+ shows a text for it; 3.22
+        only allows the entry, and the label below says it)."""
+        try:
+            self.source_combo.setAllowEmptyLayer(True, text)
+        except TypeError:  # QGIS < 3.28
+            self.source_combo.setAllowEmptyLayer(True)
+
     def set_crimes_source(self, gpkg_path: Optional[str]) -> None:
         """The crimes GeoPackage of the last load (table "crimes"), or None."""
         self._crimes_source = str(gpkg_path) if gpkg_path else None
+        self._set_empty_text(
+            f"Last load: {Path(gpkg_path).name}" if gpkg_path else "The crimes of the last load"
+        )
         self.source_label.setText(
             f"Crimes of the last load: {Path(gpkg_path).name}"
             if gpkg_path
