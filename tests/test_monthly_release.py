@@ -310,3 +310,24 @@ def test_the_toolbox_lists_groups_in_the_order_of_the_month(provider):
     groups = sorted({alg.group() for alg in provider.algorithms()})
     assert groups == ["1. Load", "2. Check (release QA)", "3. Release", "4. Hotspots", "5. Publish"]
     assert provider.algorithm("monthly_release").group() == "3. Release"
+
+
+def test_the_audit_page_names_the_release_and_the_file_each_check_ran_on(cli_release):
+    """Issue 14 section 4: month and force in the heading, the file of every gate check, the
+    counts explained, and only the categories present in the rules table."""
+    import re
+
+    out, run = cli_release
+    assert run.returncode == 0
+    audit = json.loads((out / "public" / "audit.json").read_text(encoding="utf-8"))
+    html = (out / "public" / "audit.html").read_text(encoding="utf-8")
+    forces = ", ".join(audit["input"]["forces"])
+    assert f"<h1>Release audit: {forces}, {MONTH}</h1>" in html
+    for name in ("2022-10-leicestershire-street.csv", "2022-10-leicestershire-street.gpkg"):
+        checks = [c for c in audit["leak_gate"]["checks"] if c["output"] == name]
+        assert checks and html.count(f"<td>{name}</td>") == len(checks)
+    assert "The gate checks each public file on its own" in html
+    rules = html[html.index("Release rule per category") :]
+    listed = re.findall(r'<tr><th scope="row">([^<]+)</th>', rules)
+    present = [c["category"] for c in audit["categories"] if c["rows_in"]]
+    assert sorted(listed) == sorted(present)
