@@ -40,6 +40,7 @@ class CheckReleaseAlgorithm(CrimeMapperAlgorithm):
     LABEL_FIELD = "LABEL_FIELD"
     RELEASE_FILE = "RELEASE_FILE"
     RELEASE_FOLDER = "RELEASE_FOLDER"
+    RULES = "RULES"
     REPORT = "REPORT"
     PASSED = "PASSED"
     MESSAGE = "MESSAGE"
@@ -61,9 +62,16 @@ class CheckReleaseAlgorithm(CrimeMapperAlgorithm):
             "- a coordinate that is not one of the anonymous map points;\n"
             "- a raw (true) coordinate that is not itself a map point (5 decimal places in "
             "WGS84, or the metre in a projected CRS);\n"
-            "- a date finer than a month (police.uk publishes YYYY-MM only);\n"
-            "- a source crime reference, or its unsalted hash;\n"
-            "- any value of a non-public source column (free text, offence codes, names);\n"
+            "- a date finer than a month (police.uk publishes YYYY-MM only), or a time "
+            "(12:57, 1257hrs, 9.30pm, 25th Oct);\n"
+            "- a source crime reference in any case, with or without its punctuation, or "
+            "its unsalted hash;\n"
+            "- any value of a non-public source column (free text, offence codes, names), "
+            "in any case, or a run of six words of free text;\n"
+            "- a phone number or an e-mail address;\n"
+            "- locations that are not anonymous (crimes published at their true location, "
+            "a hexagon fallback under 250 m, a map point with a catchment below K, an "
+            "'On or near' label with a house number);\n"
             "- a column outside the police.uk street schema.\n"
             "It fails closed: a file type it cannot read, or any error inside a check, is a "
             "failure.\n\n"
@@ -74,8 +82,11 @@ class CheckReleaseAlgorithm(CrimeMapperAlgorithm):
             "- Map points layer (MAP_POINTS) and its label field (LABEL_FIELD, default "
             "'label'): the map points the release was made with.\n"
             "- The output to check: a file (RELEASE_FILE: CSV or GeoPackage) or an export "
-            "folder (RELEASE_FOLDER: HTML, JSON, GeoJSON, CSV, JS and TXT files; any other "
-            "file type fails). Give one.\n\n"
+            "folder (RELEASE_FOLDER: HTML, JSON, GeoJSON, CSV, JS, TXT and QGIS style "
+            "(.qml/.sld) files; any other file type fails). Give one.\n"
+            "- Release rules (RULES, optional): the rules file the release was made with; "
+            "its minimum catchment (min_catchment_addresses, K) is what the gate holds "
+            "map points to (8 without one).\n\n"
             "Output: the gate report (REPORT, JSON: every check, passed or not, with "
             "examples), written whether the gate passes or fails; PASSED is 1 or 0."
         )
@@ -96,6 +107,15 @@ class CheckReleaseAlgorithm(CrimeMapperAlgorithm):
                 self.RELEASE_FOLDER,
                 "Or output folder to check",
                 behavior=FILE_BEHAVIOUR_FOLDER,
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFile(
+                self.RULES,
+                "Release rules the release was made with (JSON)",
+                behavior=FILE_BEHAVIOUR_FILE,
+                extension="json",
                 optional=True,
             )
         )
@@ -135,6 +155,7 @@ class CheckReleaseAlgorithm(CrimeMapperAlgorithm):
                 report_path,
                 profile_path=self.parameterAsFile(parameters, self.PROFILE, context) or None,
                 feedback=self.core_feedback(feedback),
+                rules=self.parameterAsFile(parameters, self.RULES, context) or None,
             )
         except Cancelled as exc:
             raise QgsProcessingException("Check cancelled.") from exc
