@@ -51,7 +51,7 @@ CONFIRMATION = (
 )
 
 
-def _points_path(input_path: Path) -> Path:
+def map_points_csv_path(input_path: Path) -> Path:
     from bench import generate_map_points
 
     return generate_map_points.ensure(input_path)
@@ -60,15 +60,15 @@ def _points_path(input_path: Path) -> Path:
 def _load_points(input_path: Path) -> Any:
     from crime_mapper.core.release.map_points import read_map_points_csv
 
-    return read_map_points_csv(_points_path(input_path))
+    return read_map_points_csv(map_points_csv_path(input_path))
 
 
-def _raw_extract_paths(input_path: Path) -> tuple[Path, Path]:
+def raw_extract_paths(input_path: Path) -> tuple[Path, Path]:
     """The national raw force-style extract and its profile, (re)built when older than the
     national month or the map points."""
     csv_path = OUT_DIR / f"{input_path.stem}-raw-force-extract.csv"
     profile_path = csv_path.with_suffix(".profile.json")
-    points_path = _points_path(input_path)
+    points_path = map_points_csv_path(input_path)
     newest = max(input_path.stat().st_mtime, points_path.stat().st_mtime)
     if csv_path.exists() and profile_path.exists() and csv_path.stat().st_mtime >= newest:
         return csv_path, profile_path
@@ -94,7 +94,7 @@ def _raw_extract_paths(input_path: Path) -> tuple[Path, Path]:
 # --- (d) snapping -----------------------------------------------------------------------------
 
 
-def _input_from_argv() -> Path:
+def input_from_argv() -> Path:
     """The national month the harness child was started with (``--input PATH``).
 
     Case.setup takes no arguments, yet the cached inputs of these cases (map points, the raw
@@ -114,7 +114,7 @@ def _setup_snap_inputs() -> dict:
 
     from crime_mapper.core.release import snapping
 
-    input_path = _input_from_argv()
+    input_path = input_from_argv()
     coords = pd.read_csv(input_path, usecols=["Longitude", "Latitude"], dtype=np.float64)
     return {
         "snapping": snapping,
@@ -148,8 +148,8 @@ def _setup_anonymise() -> dict:
     from crime_mapper.core.release import anonymise, audit, public_schema
     from crime_mapper.core.release.rules import ReleaseRules
 
-    input_path = _input_from_argv()
-    raw_csv, profile_path = _raw_extract_paths(input_path)
+    input_path = input_from_argv()
+    raw_csv, profile_path = raw_extract_paths(input_path)
     load = load_extracts([raw_csv], profile=MappingProfile.load(profile_path))
     return {
         "anonymise": anonymise, "audit": audit, "leak_gate": leak_gate,
@@ -225,7 +225,7 @@ def _setup_qgis_join() -> dict:
     registry = QgsApplication.processingRegistry()
     if registry.providerById("native") is None:
         registry.addProvider(QgsNativeAlgorithms())
-    input_path = _input_from_argv()
+    input_path = input_from_argv()
     coords = pd.read_csv(input_path, usecols=["Longitude", "Latitude"], dtype=np.float64)
     coords = coords.dropna()  # a feature needs a geometry: the located crimes
     cx, cy = transform(

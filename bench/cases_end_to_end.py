@@ -47,9 +47,9 @@ from typing import Any, Callable, Optional
 from bench.cases_anonymise import (
     BENCH_SALT,
     CONFIRMATION,
-    _input_from_argv,
-    _points_path,
-    _raw_extract_paths,
+    input_from_argv,
+    map_points_csv_path,
+    raw_extract_paths,
 )
 from bench.harness import Case, Target, median, ratio
 
@@ -87,7 +87,7 @@ def _points_gpkg(input_path: Path) -> Path:
     from crime_mapper.core.release.map_points import read_map_points_csv
     from crime_mapper.core.release.map_points_files import write_map_points_gpkg
 
-    csv_path = _points_path(input_path)
+    csv_path = map_points_csv_path(input_path)
     path = csv_path.with_suffix(".gpkg")
     if not path.exists() or path.stat().st_mtime < csv_path.stat().st_mtime:
         write_map_points_gpkg(read_map_points_csv(csv_path), path)
@@ -95,11 +95,11 @@ def _points_gpkg(input_path: Path) -> Path:
 
 
 def _inputs(input_path: Path) -> dict:
-    raw_csv, profile = _raw_extract_paths(input_path)
+    raw_csv, profile = raw_extract_paths(input_path)
     return {
         "raw": raw_csv,
         "profile": profile,
-        "points_csv": _points_path(input_path),
+        "points_csv": map_points_csv_path(input_path),
         "points_gpkg": _points_gpkg(input_path),
         "rules": _rules_file(),
         "salt": _salt_file(),
@@ -152,7 +152,7 @@ def _cli_steps(stderr: str) -> dict[str, float]:
 
 
 def _setup_cli() -> dict:
-    return _inputs(_input_from_argv())
+    return _inputs(input_from_argv())
 
 
 def _run_cli(ctx: dict, input_path: Path, workdir: Path) -> dict:
@@ -178,7 +178,7 @@ def _run_cli(ctx: dict, input_path: Path, workdir: Path) -> dict:
 def _setup_qgis_process() -> dict:
     from tests.support.qgis_process import child_env, plugin_folder, qgis_process_exe
 
-    ctx = _inputs(_input_from_argv())
+    ctx = _inputs(input_from_argv())
     home = OUT_DIR / "qgis_process"
     plugins = home / "plugins"
     if not plugins.exists():
@@ -233,7 +233,7 @@ def _setup_read_force() -> dict:
     from crime_mapper.core.load.loader import load_extracts
     from crime_mapper.core.load.mapping_profile import MappingProfile
 
-    raw, profile = _raw_extract_paths(_input_from_argv())
+    raw, profile = raw_extract_paths(input_from_argv())
     return {"load": load_extracts, "raw": raw, "profile": MappingProfile.load(profile)}
 
 
@@ -245,10 +245,10 @@ def _run_read_force(ctx: dict, input_path: Path, workdir: Path) -> dict:
 def _setup_points() -> dict:
     from crime_mapper.core.release.map_points_files import read_map_points_file
 
-    input_path = _input_from_argv()
+    input_path = input_from_argv()
     return {
         "read": read_map_points_file,
-        "csv": _points_path(input_path),
+        "csv": map_points_csv_path(input_path),
         "gpkg": _points_gpkg(input_path),
     }
 
@@ -270,7 +270,7 @@ def _setup_gate() -> dict:
     from crime_mapper.core.load.mapping_profile import MappingProfile
     from crime_mapper.core.release.map_points_files import read_map_points_file
 
-    inputs = _inputs(_input_from_argv())
+    inputs = _inputs(input_from_argv())
     folder = _gate_release(inputs)
     crimes = load_extracts([inputs["raw"]], profile=MappingProfile.load(inputs["profile"])).crimes
     return {
