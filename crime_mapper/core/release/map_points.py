@@ -210,13 +210,13 @@ class MapPoints:
 
 
 def map_points_from_arrays(
-    lon: Sequence[float],
-    lat: Sequence[float],
-    label: Optional[Sequence] = None,
-    source: Union[str, Sequence] = "layer",
-    addresses: Optional[Sequence[int]] = None,
-    lsoa_code: Optional[Sequence] = None,
-    lsoa_name: Optional[Sequence] = None,
+    lon: Union[Sequence[float], np.ndarray],
+    lat: Union[Sequence[float], np.ndarray],
+    label: Optional[Union[Sequence, np.ndarray]] = None,
+    source: Union[str, Sequence, np.ndarray] = "layer",
+    addresses: Optional[Union[Sequence[int], np.ndarray]] = None,
+    lsoa_code: Optional[Union[Sequence, np.ndarray]] = None,
+    lsoa_name: Optional[Union[Sequence, np.ndarray]] = None,
     warnings: Optional[list[str]] = None,
 ) -> MapPoints:
     """Map points from plain arrays (a point layer or file with a label field).

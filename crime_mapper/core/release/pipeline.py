@@ -404,18 +404,26 @@ def run_anonymise(
 
         try:
             audit["release_qa"] = qa_record_from_file(
-                qa_report, audit.get("input", {}).get("months", [])
+                Path(qa_report), audit.get("input", {}).get("months", [])
             )
         except (OSError, ValueError) as exc:
             raise ReleaseInputError(str(exc)) from exc
     clock.lap("anonymise")
 
+    def output(explicit: Optional[PathLike], default_name: str) -> Path:
+        """An explicit output path, else the default name in the output folder (which is
+        given whenever an explicit path is not: checked above)."""
+        if explicit:
+            return Path(explicit)
+        assert base is not None
+        return base / default_name
+
     name = public_csv_name(public)
-    csv_path = Path(public_csv_path) if public_csv_path else base / name
-    gpkg_path = Path(public_gpkg_path) if public_gpkg_path else base / (Path(name).stem + ".gpkg")
-    audit_json = Path(audit_json_path) if audit_json_path else base / RELEASE_NAMES["audit_json"]
-    audit_html = Path(audit_html_path) if audit_html_path else base / RELEASE_NAMES["audit_html"]
-    manifest = Path(manifest_path) if manifest_path else base / RELEASE_NAMES["manifest"]
+    csv_path = output(public_csv_path, name)
+    gpkg_path = output(public_gpkg_path, Path(name).stem + ".gpkg")
+    audit_json = output(audit_json_path, RELEASE_NAMES["audit_json"])
+    audit_html = output(audit_html_path, RELEASE_NAMES["audit_html"])
+    manifest = output(manifest_path, RELEASE_NAMES["manifest"])
     qml = gpkg_path.with_suffix(".qml") if style_writer is not None else None
     folders = [p.parent for p in (csv_path, gpkg_path, audit_json, audit_html, manifest)]
 
