@@ -62,7 +62,7 @@ class ScannedCsv:
     frame: pd.DataFrame  # good rows, all columns as str, named by header
     lines: np.ndarray  # physical line number of each row of `frame`
     bad_lines: list[int]  # physical line numbers of the rows set aside
-    bad_reasons: list[str]  # "wrong_field_count" or "undecodable_bytes"
+    bad_reasons: list[str]  # REASONS keys: wrong_field_count, undecodable_bytes, control_...
     bad_details: list[str]
     bad_raw: list[str]  # the row as text (undecodable bytes shown as \\xNN escapes)
     bad_fields: list[Optional[list[str]]]  # fields of a set-aside row when they could be split
