@@ -47,6 +47,7 @@ def _config_file(tmp_path: Path, out: str = "out/{month}", **changes: str) -> Pa
     data["anonymise"]["map_points"]["paths"] = [
         str(base / p) for p in data["anonymise"]["map_points"]["paths"]
     ]
+    data["qa"]["history"] = [str(base / h) for h in data["qa"]["history"]]
     hoods = data["publish"]["neighbourhoods"]
     for key in ("boundaries", "lookup", "names", "lsoa_population"):
         hoods[key] = str(base / hoods[key])
@@ -174,7 +175,19 @@ def test_the_command_line_runs_every_step_and_says_where_everything_is(cli_relea
     ):
         assert text in run.stdout, text
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    assert [s["step"] for s in manifest["steps"]] == ["load", "anonymise", "hotspots", "publish"]
+    assert [s["step"] for s in manifest["steps"]] == [
+        "load",
+        "check",
+        "anonymise",
+        "hotspots",
+        "publish",
+    ]
+    check = manifest["steps"][1]
+    assert check["summary"]["verdict"] and "qa/qa_report.json" in {
+        o["name"] for o in check["outputs"]
+    }
+    public_audit = json.loads((out / "public" / "audit.json").read_text(encoding="utf-8"))
+    assert public_audit["release_qa"]["verdict"] == check["summary"]["verdict"]
     assert all(s["status"] == "done" for s in manifest["steps"])
     listed = {o["name"] for s in manifest["steps"] for o in s["outputs"]}
     on_disk = set(_files(out)) - {"manifest.json"}

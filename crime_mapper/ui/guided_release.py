@@ -534,8 +534,6 @@ class GuidedReleasePanel(QScrollArea):
         mapped = {"not run": "not run here"}.get(state, state)
         if step in self._states:
             self._states[step] = mapped
-        if step == "anonymise" and state in ("running", "done", "failed"):
-            self._states["check"] = "done" if state != "failed" else self._states["check"]
         self._show_states()
 
     # --- running ------------------------------------------------------------------------------
@@ -586,7 +584,6 @@ class GuidedReleasePanel(QScrollArea):
 
         set_default_transforms(QgsProject.instance())
         self._states = dict.fromkeys(STEPS, "not run")
-        self._states["check"] = "done"
         self._show_states()
         task = MonthlyReleaseTask(self.config(), self.month())
         task.stepChanged.connect(self._set_state)

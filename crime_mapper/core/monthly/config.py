@@ -138,6 +138,18 @@ class MapPointsConfig:
 
 
 @dataclass
+class QaConfig:
+    """Release QA (core.qa) before anonymising: this month against the force's history."""
+
+    enabled: bool = False
+    history: list[str] = field(default_factory=list)  # earlier extracts, police.uk, *.json
+    areas: str = ""  # LSOA -> neighbourhood lookup CSV, optional
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"enabled": self.enabled, "history": list(self.history), "areas": self.areas}
+
+
+@dataclass
 class HotspotsConfig:
     """Hotspots on the internal exact data, for intelligence staff (never published)."""
 
@@ -197,6 +209,7 @@ class ReleaseConfig:
     profile: str = ""
     rules: str = ""
     max_distance_m: float = 20_000.0
+    qa: QaConfig = field(default_factory=QaConfig)
     hotspots: HotspotsConfig = field(default_factory=HotspotsConfig)
     publish: PublishConfig = field(default_factory=PublishConfig)
     base_dir: Path = field(default_factory=Path.cwd)  # relative paths start here
@@ -268,6 +281,12 @@ class ReleaseConfig:
             out = self.output_dir(month)
             if out.exists() and not out.is_dir():
                 found.append(f"The output folder is a file: {out}")
+        if self.qa.enabled:
+            if not self.qa.history:
+                found.append("Release QA needs the force's history (qa.history).")
+            for text in [*self.qa.history, *([self.qa.areas] if self.qa.areas else [])]:
+                if not self.path(text, month).exists():
+                    found.append(f"QA input not found: {self.path(text, month)}")
         hoods = self.publish.neighbourhoods
         if self.publish.summaries and not hoods.get("boundaries"):
             found.append(
@@ -292,6 +311,7 @@ class ReleaseConfig:
                 "max_distance_m": self.max_distance_m,
                 "map_points": self.map_points.to_dict(),
             },
+            "qa": self.qa.to_dict(),
             "hotspots": self.hotspots.to_dict(),
             "publish": self.publish.to_dict(),
         }
@@ -311,6 +331,12 @@ class ReleaseConfig:
             kind=kind,
             paths=points_table.texts("paths"),
             hexagon_m=points_table.number("hexagon_m", 500.0),
+        )
+        qa_table = root.table("qa")
+        qa = QaConfig(
+            enabled=qa_table.flag("enabled", False),
+            history=qa_table.texts("history"),
+            areas=qa_table.text("areas"),
         )
         hot = root.table("hotspots")
         hotspots = HotspotsConfig(
@@ -343,12 +369,13 @@ class ReleaseConfig:
             map_points=map_points,
             force=release.text("force"),
             output=release.text("output"),
+            qa=qa,
             hotspots=hotspots,
             publish=publish,
             base_dir=Path(base_dir),
             source=source,
         )
-        for table in (points_table, release, load, anon, hot, hoods_table, pub, root):
+        for table in (points_table, release, load, anon, qa_table, hot, hoods_table, pub, root):
             table.finish()
         return config
 
@@ -401,6 +428,11 @@ TABLE_COMMENTS = {
         'kind = "history": paths are the force\'s published police.uk files (folders, zips);\n'
         'kind = "file": paths[0] is a map points .gpkg or .csv;\n'
         'kind = "hexagon": hexagon centres every hexagon_m metres (last resort).'
+    ),
+    "qa": (
+        "Release QA before anonymising: this month against the force's previous months\n"
+        "(history: earlier extracts, police.uk files or a saved *.qa_history.json; areas: an\n"
+        "optional LSOA to neighbourhood lookup CSV). Findings are reported, never fatal."
     ),
     "hotspots": (
         "Hotspots on the internal exact data, for intelligence staff; never published.\n"

@@ -49,9 +49,9 @@ __all__ = [
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
-STEPS = ("load", "anonymise", "hotspots", "publish")
+STEPS = ("load", "check", "anonymise", "hotspots", "publish")
 # Share of the progress bar at the end of each step.
-_STEP_END = {"load": 30.0, "anonymise": 75.0, "hotspots": 92.0, "publish": 100.0}
+_STEP_END = {"load": 25.0, "check": 35.0, "anonymise": 75.0, "hotspots": 92.0, "publish": 100.0}
 
 
 class MonthlyReleaseError(RuntimeError):
@@ -104,6 +104,7 @@ class MonthlyOutputs:
     load: Optional[LoadStep] = None
     hotspots: list[Any] = field(default_factory=list)
     project: Optional[Path] = None
+    qa_report: Optional[Path] = None
 
     def step(self, name: str) -> Optional[StepRecord]:
         return next((s for s in self.steps if s.name == name), None)
@@ -330,6 +331,32 @@ def _load_step(config, month, outputs, runners, feedback) -> StepRecord:
     return StepRecord("load", "done", list(load.written), dict(load.summary))
 
 
+def _check_step(config, month, outputs, runners, feedback) -> StepRecord:
+    """Release QA (core.qa.run): this month against the history; the report goes into the
+    release's audit and manifest. Findings are for the analyst to read, never a failure."""
+    if not config.qa.enabled:
+        return StepRecord("check", "done", note="validation only (release QA is off)")
+    from ..qa.run import run_qa_files
+
+    load = outputs.load
+    current: Any = str(load.crimes_gpkg) if load and load.crimes_gpkg else config.input_paths(month)
+    done = run_qa_files(
+        current,
+        [config.path(p, month) for p in config.qa.history],
+        profile_path=None
+        if load and load.crimes_gpkg
+        else config.optional_path(config.profile, month),
+        points=_points_spec(config, month),
+        areas_path=config.optional_path(config.qa.areas, month),
+        out_dir=outputs.out_dir / "qa",
+        feedback=feedback,
+    )
+    outputs.qa_report = done.report_json
+    files = [p for p in (done.report_json, done.report_html) if p is not None]
+    summary = {"verdict": done.report.verdict, "findings": done.report.counts()}
+    return StepRecord("check", "done", files, summary, note="release QA: " + done.report.verdict)
+
+
 def _anonymise_step(config, month, outputs, runners, feedback) -> StepRecord:
     from ..release.pipeline import run_anonymise
 
@@ -347,6 +374,7 @@ def _anonymise_step(config, month, outputs, runners, feedback) -> StepRecord:
         feedback=feedback,
         style_writer=runners.style_writer(),
         qgis_version=runners.qgis_version,
+        qa_report=outputs.qa_report,
     )
     outputs.release = release
     summary = {
@@ -452,6 +480,7 @@ def _publish_step(config, month, outputs, runners, feedback) -> StepRecord:
 
 _RUNNERS: dict[str, Callable[..., StepRecord]] = {
     "load": _load_step,
+    "check": _check_step,
     "anonymise": _anonymise_step,
     "hotspots": _hotspots_step,
     "publish": _publish_step,
