@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from crime_mapper.core.common.geography import BRITISH_NATIONAL_GRID, WGS84, transform
 from crime_mapper.core.gate.leak_gate import check_release
 from crime_mapper.core.release.anonymise import DisclosureRefused, anonymise
 from crime_mapper.core.release.disclosure import (
@@ -512,3 +513,43 @@ def test_a_column_of_category_names_is_detected_as_the_category(month: dict, tmp
             load.crimes["crime_type"].astype(str).to_numpy()
             == month["extract"].truth["crime_type"].to_numpy()
         ).all()
+
+
+def test_the_command_line_refuses_map_points_made_from_another_months_crimes(
+    month: dict, tmp_path: Path, capsys: pytest.CaptureFixture
+):
+    """`anonymise --other-crimes`: map points made from last month's raw extract (a careless
+    analyst's "crime locations" layer) are refused, naming the other month's crimes."""
+    from crime_mapper.cli import main
+    from crime_mapper.core.release.map_points import write_map_points_csv
+    from crime_mapper.core.release.release_files import create_salt_file
+
+    frame = month["extract"].frame
+    located = (frame["Easting"] != "").to_numpy()
+    last = frame[located].iloc[::2]  # "last month": every other located row
+    this = frame.drop(index=last.index)
+    last_csv, this_csv = tmp_path / "last.csv", tmp_path / "this.csv"
+    last.to_csv(last_csv, index=False)
+    this.to_csv(this_csv, index=False)
+    raw_path = Path(month["raw_path"])
+    profile = raw_path.parent / "raw-force-extract-profile.json"
+    lon, lat = transform(
+        last["Easting"].astype(float).to_numpy(),
+        last["Northing"].astype(float).to_numpy(),
+        BRITISH_NATIONAL_GRID,
+        WGS84,
+    )
+    write_map_points_csv(map_points_from_arrays(lon, lat, None), tmp_path / "points.csv")
+    rules = tmp_path / "rules.json"
+    ReleaseRules(**POLICE_UK_LIKE_RULES, confirm_unknown_catchments="checked").save(rules)
+    salt = create_salt_file(tmp_path / "secret" / "salt.bin")
+    args = [
+        "anonymise", str(this_csv), "--profile", str(profile),
+        "--points", str(tmp_path / "points.csv"), "--rules", str(rules),
+        "--salt-file", str(salt), "--out", str(tmp_path / "out"),
+        "--other-crimes", str(last_csv),
+    ]  # fmt: skip
+    assert main(args) != 0
+    err = capsys.readouterr().err
+    assert "map_points_are_crimes" in err and "another loaded month's crimes" in err
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
