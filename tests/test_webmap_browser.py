@@ -361,3 +361,22 @@ def test_screenshots_force_year_and_phone(browser, tmp_path):
     # nothing wider than the phone screen but the scrollable table
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
     assert not rec.errors
+
+
+def test_places_in_view_list_opens_popups(browser, release):
+    """Places drawn on the canvas are reachable as buttons (keyboard, screen readers)."""
+    page, rec = open_page(browser, _url(release["result"]))
+    street = _located(release["street"])
+    oct_rows = street[street["Month"] == "2022-10"]
+    top = oct_rows.groupby(["Longitude", "Latitude", "Location"]).size().idxmax()
+    page.evaluate(f"window.CM_APP.map.setView([{top[1]}, {top[0]}], 17, {{animate: false}})")
+    page.click("#list-places")
+    first = page.locator("#places-list button").first
+    n = int((oct_rows[["Longitude", "Latitude", "Location"]] == list(top)).all(axis=1).sum())
+    assert f": {n:,} crime" in first.inner_text()
+    first.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".leaflet-popup .cm-popup h3")
+    heading = top[2] if top[2].strip() != "On or near" else "A place with no street name"
+    assert page.inner_text(".leaflet-popup h3") == heading
+    assert not rec.errors

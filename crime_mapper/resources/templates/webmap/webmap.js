@@ -719,12 +719,41 @@
     }
   }
 
+  // ---- places in view: every drawn place as a button (keyboard and screen readers) --------
+  var placesList = document.getElementById("places-list");
+  function listPlaces() {
+    placesList.textContent = "";
+    var b = map.getBounds(), found = [];
+    for (var p = 0; p < nP; p++) {
+      if (!pCount[p]) continue;
+      var c = coords[p];
+      if (b.contains([c[1], c[0]])) found.push(p);
+    }
+    found.sort(function (x, y) { return pCount[y] - pCount[x]; });
+    var shown = found.slice(0, 50);
+    placesList.appendChild(el("li", null, found.length ? (found.length > 50 ?
+      "The 50 busiest of " + fmt(found.length) + " places in view:" : fmt(found.length) +
+      (found.length === 1 ? " place in view:" : " places in view:")) : "No places in view."));
+    shown.forEach(function (q) {
+      var li = el("li"), btn = el("button", { type: "button" },
+        placeName(q) + ", " + D.areas[pArea[q]] + ": " + fmt(pCount[q]) + (pCount[q] === 1 ? " crime" : " crimes"));
+      btn.addEventListener("click", function () {
+        var c = coords[q];
+        if (map.getZoom() < NO_CLUSTER_ZOOM) map.setView([c[1], c[0]], NO_CLUSTER_ZOOM, { animate: false });
+        openPointPopup(q);
+      });
+      li.appendChild(btn); placesList.appendChild(li);
+    });
+  }
+  document.getElementById("list-places").addEventListener("click", listPlaces);
+
   // ---- update cycle ------------------------------------------------------------------------
   function update() {
     recount();
     pointsLayer.redraw();
     if (areaLayer) { computeBreaks(); areaLayer.setStyle(styleArea); }
     renderCounts(); renderTrend(); renderLegend(); renderTable();
+    placesList.textContent = "";
     if (map.hasLayer(popup)) map.closePopup();
     writeHash();
   }
