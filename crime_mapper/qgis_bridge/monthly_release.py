@@ -225,10 +225,12 @@ def add_release_layers(outputs: MonthlyOutputs, project: Any) -> list[Any]:
     if was_empty:
         # QGIS gives an empty project its first layer's CRS (4326 here, stretched) when the
         # canvas next draws (a deferred call in the desktop): set ours now and after that
+        from qgis.core import QgsProject
         from qgis.PyQt.QtCore import QTimer
 
         project.setCrs(bng)
-        QTimer.singleShot(0, lambda: project.setCrs(bng))
+        if project is QgsProject.instance():  # never for a project that may be gone by then
+            QTimer.singleShot(0, lambda: QgsProject.instance().setCrs(bng))
 
     source = next(
         (layer for layer in added if layer.isValid() and not layer.extent().isEmpty()), None
