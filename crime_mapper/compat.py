@@ -110,3 +110,10 @@ FIELD_STRING = _field_type("QString", "String")
 FIELD_INT = _field_type("Int", "Int")
 FIELD_DOUBLE = _field_type("Double", "Double")
 FIELD_LONGLONG = _field_type("LongLong", "LongLong")
+
+
+def layer_abstract(layer: Any) -> str:
+    """A layer's server abstract (see :func:`set_layer_title_and_abstract`)."""
+    properties = layer.serverProperties() if hasattr(layer, "serverProperties") else None
+    source = properties if properties is not None and hasattr(properties, "abstract") else layer
+    return str(source.abstract())

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from qgis.core import QgsProject, QgsVectorLayer
 
+from crime_mapper.compat import layer_abstract
 from crime_mapper.qgis_bridge.hotspot_style import HOTSPOTS_GROUP, legend_text
 from crime_mapper.qgis_bridge.run_load import run_load
 from crime_mapper.ui.hotspots_panel import HotspotsPanel
@@ -52,7 +53,7 @@ def test_panel_runs_gi_and_adds_styled_layer(
     layer = group.findLayers()[0].layer()
     assert layer.name().startswith("Gi* hotspots, 500 m hexagons (all crimes, 2022-10)")
     assert layer.renderer().type() == "categorizedSymbol"
-    assert "correction on" in legend_text(layer) and "Getis-Ord" in layer.abstract()
+    assert "correction on" in legend_text(layer) and "Getis-Ord" in layer_abstract(layer)
     assert panel.progress_bar.value() == 100
     assert "cells from" in panel.status_label.text()
 

@@ -24,6 +24,7 @@ from qgis.core import (
     QgsVectorLayer,
 )
 
+from crime_mapper.compat import layer_abstract
 from crime_mapper.core.common import palette
 from crime_mapper.core.hotspots.hexgrid import HexGrid, HotspotInputError, TooManyCells, hex_cells
 from crime_mapper.qgis_bridge import hotspot_input, hotspot_publish, hotspot_style
@@ -432,7 +433,7 @@ def test_results_load_into_the_project_styled(provider, crimes_gpkg, qgis_new_pr
     gi = [layer for layer in layers if layer.name().startswith("Gi* hotspots, 500 m")]
     assert len(gi) == 1
     assert gi[0].renderer().type() == "categorizedSymbol"
-    assert "Getis-Ord" in gi[0].abstract()
+    assert "Getis-Ord" in layer_abstract(gi[0])
 
 
 # --- publishing --------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from qgis.core import QgsApplication, QgsProcessingException, QgsProject, QgsVectorLayer
 
+from crime_mapper.compat import layer_abstract
 from crime_mapper.core.release.public_schema import (
     PUBLIC_COLUMNS,
     read_public_csv,
@@ -217,7 +218,7 @@ def test_panel_publishes_through_the_gate(
     layer = group.findLayers()[0].layer()
     assert layer.crs().authid() == "EPSG:4326"
     assert layer.renderer().type() == "categorizedSymbol"
-    assert "leak gate" in layer.abstract()
+    assert "leak gate" in layer_abstract(layer)
     public = read_public_csv(release["csv"])
     assert panel.last_outputs.crimes == int((public["Longitude"] != "").sum())
 

@@ -83,9 +83,18 @@ def style_hotspot_layer(
 
 
 def raster_max(layer: QgsMapLayer) -> float:
+    """The surface's largest value (1.0 for an empty one), read with GDAL: QGIS 3.40 marks
+    every Python call of QgsRasterInterface.bandStatistics deprecated."""
+    from osgeo import gdal
 
-    stats = layer.dataProvider().bandStatistics(1, RASTER_STAT_MAX)
-    return float(stats.maximumValue) if stats.maximumValue > 0 else 1.0
+    dataset = gdal.OpenEx(layer.source().split("|", 1)[0], gdal.OF_RASTER)
+    if dataset is None:  # not a file GDAL can open: ask QGIS
+        stats = layer.dataProvider().bandStatistics(1, RASTER_STAT_MAX)
+        highest = float(stats.maximumValue)
+    else:
+        highest = float(dataset.GetRasterBand(1).ComputeRasterMinMax(False)[1])
+        dataset = None
+    return highest if highest > 0 else 1.0
 
 
 def legend_text(layer: QgsMapLayer) -> str:
