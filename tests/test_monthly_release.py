@@ -344,3 +344,25 @@ def test_the_audit_page_names_the_release_and_the_file_each_check_ran_on(cli_rel
     listed = re.findall(r'<tr><th scope="row">([^<]+)</th>', rules)
     present = [c["category"] for c in audit["categories"] if c["rows_in"]]
     assert sorted(listed) == sorted(present)
+
+
+def test_decimal_number_fields_show_sensible_decimals(provider):
+    """Issue 14 section 4: QGIS shows six decimals for a decimal number unless told; every
+    crime_mapper decimal parameter says how many (none for metres)."""
+    from qgis.core import QgsProcessingParameterNumber
+
+    from crime_mapper.compat import NUMBER_DOUBLE
+
+    seen = 0
+    for algorithm in provider.algorithms():
+        for parameter in algorithm.parameterDefinitions():
+            if isinstance(parameter, QgsProcessingParameterNumber) and (
+                parameter.dataType() == NUMBER_DOUBLE
+            ):
+                seen += 1
+                decimals = parameter.metadata()["widget_wrapper"]["decimals"]
+                if "metre" in parameter.description().lower():
+                    assert decimals == 0, (algorithm.id(), parameter.name())
+                else:
+                    assert decimals <= 2, (algorithm.id(), parameter.name())
+    assert seen >= 5

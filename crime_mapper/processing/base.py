@@ -26,10 +26,13 @@ from qgis.core import (
     QgsProcessingContext,
     QgsProcessingFeedback,
     QgsProcessingLayerPostProcessorInterface,
+    QgsProcessingParameterDefinition,
+    QgsProcessingParameterNumber,
     QgsProcessingUtils,
 )
 from qgis.PyQt.QtCore import QCoreApplication
 
+from ..compat import NUMBER_DOUBLE
 from ..core.common.feedback import Feedback
 
 #: Processing group id -> the group's name in the toolbox (one list, so a new algorithm
@@ -126,6 +129,24 @@ class CrimeMapperAlgorithm(QgsProcessingAlgorithm):
     def tr(self, text: str) -> str:
         """Translatable text, in the context of the algorithm's class (as QgisAlgorithm)."""
         return QCoreApplication.translate(type(self).__name__, text)
+
+    def addParameter(  # noqa: N802 - QGIS API
+        self,
+        parameter: QgsProcessingParameterDefinition,
+        createOutput: bool = True,  # noqa: N803 - QGIS API
+    ) -> bool:
+        """Every decimal number field shows sensible decimals (QGIS shows six by default):
+        none for metres, two otherwise, unless the algorithm set its own."""
+        if isinstance(parameter, QgsProcessingParameterNumber) and (
+            parameter.dataType() == NUMBER_DOUBLE
+        ):
+            metadata = dict(parameter.metadata() or {})
+            wrapper = dict(metadata.get("widget_wrapper") or {})
+            metres = "metre" in parameter.description().lower()
+            wrapper.setdefault("decimals", 0 if metres else 2)
+            metadata["widget_wrapper"] = wrapper
+            parameter.setMetadata(metadata)
+        return super().addParameter(parameter, createOutput)
 
     def createInstance(self) -> QgsProcessingAlgorithm:
         return type(self)()
