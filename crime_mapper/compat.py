@@ -19,6 +19,7 @@ from qgis.core import (
     QgsProcessingParameterFile,
     QgsProcessingParameterNumber,
     QgsRasterBandStats,
+    QgsRenderContext,
     QgsUnitTypes,
     QgsWkbTypes,
 )
@@ -42,6 +43,13 @@ DISTANCE_METRES = scoped("DistanceUnit", "Meters", QgsUnitTypes.DistanceUnit.Dis
 RENDER_MAP_UNITS = scoped("RenderUnit", "MapUnits", QgsUnitTypes.RenderUnit.RenderMapUnits)
 RENDER_POINTS = scoped("RenderUnit", "Points", QgsUnitTypes.RenderUnit.RenderPoints)
 RENDER_MILLIMETRES = scoped("RenderUnit", "Millimeters", QgsUnitTypes.RenderUnit.RenderMillimeters)
+
+# --- text in exported layouts -----------------------------------------------------------------
+# PDFs keep their text as text (selectable, searchable, read by screen readers and pdftotext):
+# QGIS 3.40 otherwise writes layout text as outlines.
+TEXT_ALWAYS_TEXT = scoped(
+    "TextRenderFormat", "AlwaysText", QgsRenderContext.TextRenderFormat.TextFormatAlwaysText
+)
 
 # --- raster ------------------------------------------------------------------------------
 SHADER_INTERPOLATED = scoped(

@@ -52,7 +52,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtGui import QColor, QFont
 
-from ..compat import FIELD_STRING, RENDER_POINTS
+from ..compat import FIELD_STRING, RENDER_POINTS, TEXT_ALWAYS_TEXT
 from ..core.common.staging import staged_outputs
 from ..core.publish.summaries_export import GPKG_NAME, LAYER
 from ..core.publish.summaries_render import LICENCE, SummaryRenderer, period_label
@@ -271,6 +271,7 @@ def export_atlas(
     settings.rasterizeWholeImage = False
     settings.forceVectorOutput = False
     settings.dpi = 150
+    settings.textRenderFormat = TEXT_ALWAYS_TEXT
     pdf_path = Path(pdf_path)
     with staged_outputs() as stage:
         staged = stage.path_for(pdf_path)
