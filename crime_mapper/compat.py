@@ -19,7 +19,6 @@ from qgis.core import (
     QgsProcessingParameterFile,
     QgsProcessingParameterNumber,
     QgsRasterBandStats,
-    QgsRenderContext,
     QgsUnitTypes,
     QgsWkbTypes,
 )
@@ -47,9 +46,8 @@ RENDER_MILLIMETRES = scoped("RenderUnit", "Millimeters", QgsUnitTypes.RenderUnit
 # --- text in exported layouts -----------------------------------------------------------------
 # PDFs keep their text as text (selectable, searchable, read by screen readers and pdftotext):
 # QGIS 3.40 otherwise writes layout text as outlines.
-TEXT_ALWAYS_TEXT = scoped(
-    "TextRenderFormat", "AlwaysText", QgsRenderContext.TextRenderFormat.TextFormatAlwaysText
-)
+# (Qgis.TextRenderFormat is already scoped on 3.22, the oldest QGIS supported.)
+TEXT_ALWAYS_TEXT = Qgis.TextRenderFormat.AlwaysText
 
 # --- raster ------------------------------------------------------------------------------
 SHADER_INTERPOLATED = scoped(
