@@ -374,6 +374,25 @@ def test_each_known_miss_is_planted_and_caught(month: dict, site: Path, make, ch
     assert check in failed(month, site)
 
 
+@pytest.mark.parametrize(
+    "team, leak",
+    [
+        ([f"0116 496 {i:04d}" for i in range(8)], "Call 07700 900461 for details"),
+        ([f"officer{i}@example.police.uk" for i in range(8)], "Mail fatima.wilson@example.co.uk"),
+    ],
+)
+def test_allowed_contacts_never_hide_a_leaked_one(month: dict, site: Path, team, leak):
+    """A page may list many public contacts (a neighbourhood team's); a leaked one after them
+    is still found, however many allowed ones come first; without it the page passes."""
+    page = site / "index.html"
+    clean = page.read_text(encoding="utf-8")
+    plant(site, " ".join(team) + " " + leak)
+    assert "no_contact_details" in failed(month, site, extra_public_values=team)
+    page.write_text(clean, encoding="utf-8")
+    plant(site, " ".join(team))
+    assert "no_contact_details" not in failed(month, site, extra_public_values=team)
+
+
 def os_grid(x: float, y: float) -> str:
     letters = "ABCDEFGHJKLMNOPQRSTUVWXYZ"
     e100, n100 = int(x // 100000), int(y // 100000)
