@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.cases_anonymise import _input_from_argv, _points_path, _raw_extract_paths
+from bench.cases_anonymise import input_from_argv, map_points_csv_path, raw_extract_paths
 from bench.cases_end_to_end import _rules_file, _salt_file
 from bench.harness import Case, Target
 
@@ -36,15 +36,15 @@ def _setup_dock_release() -> dict:
     from crime_mapper.core.monthly.config import HotspotsConfig, MapPointsConfig, ReleaseConfig
     from crime_mapper.ui.guided_release import GuidedReleasePanel
 
-    input_path = _input_from_argv()
-    raw, profile = _raw_extract_paths(input_path)
+    input_path = input_from_argv()
+    raw, profile = raw_extract_paths(input_path)
     config = ReleaseConfig(
         inputs=[str(raw)],
         profile=str(profile),
         salt_file=str(_salt_file()),
         rules=str(_rules_file()),
         output=str(OUT_DIR / "dock-release" / "{month}"),
-        map_points=MapPointsConfig(kind="file", paths=[str(_points_path(input_path))]),
+        map_points=MapPointsConfig(kind="file", paths=[str(map_points_csv_path(input_path))]),
         hotspots=HotspotsConfig(gi_cell_m=1000.0, kde_cell_m=1000.0),
         base_dir=OUT_DIR,
     )

@@ -1,0 +1,20 @@
+"""`make bench` registers every stage's case module when it starts: a helper renamed in one
+module must fail here, in `make test`, not hours later when somebody runs the benchmark."""
+
+from __future__ import annotations
+
+import importlib
+
+
+def test_every_bench_case_module_imports_and_keys_are_unique():
+    run_bench = importlib.import_module("bench.run_bench")
+    keys = [case.key for case in run_bench.CASES]
+    assert len(keys) == len(set(keys))
+    for key in (
+        "a_read_csv",
+        "e_anonymise",
+        "p_cli_anonymise",
+        "w_export_national",
+        "u_dock_release",
+    ):
+        assert key in keys, key
