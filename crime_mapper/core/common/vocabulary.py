@@ -175,3 +175,22 @@ def outcome_group(name: str) -> Optional[str]:
     """The chart/legend group of a canonical outcome name."""
     outcome = OUTCOME_BY_NAME.get(name)
     return outcome.group if outcome else None
+
+
+#: police.uk's street-level CSV columns, in file order: the header the loader recognises a
+#: police.uk street file by, and the public release table's exact schema (one list, so the
+#: file we read and the file we publish can never drift apart).
+STREET_COLUMNS: tuple[str, ...] = (
+    "Crime ID",
+    "Month",
+    "Reported by",
+    "Falls within",
+    "Longitude",
+    "Latitude",
+    "Location",
+    "LSOA code",
+    "LSOA name",
+    "Crime type",
+    "Last outcome category",
+    "Context",
+)

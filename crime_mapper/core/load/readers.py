@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..common import geography
 from ..common.schema import CRIME_TYPE_DTYPE, EXTRA_PREFIX, OUTCOME_DTYPE
-from ..common.vocabulary import fold_text, normalise_category, normalise_outcome
+from ..common.vocabulary import STREET_COLUMNS, fold_text, normalise_category, normalise_outcome
 from .mapping_profile import MappingProfile, detect_profile, is_true_flag
 from .row_checks import (
     Factorized,
@@ -29,20 +29,7 @@ from .row_checks import (
 from .sources import SourceFile
 from .textscan import ScannedCsv
 
-STREET_HEADER = [
-    "Crime ID",
-    "Month",
-    "Reported by",
-    "Falls within",
-    "Longitude",
-    "Latitude",
-    "Location",
-    "LSOA code",
-    "LSOA name",
-    "Crime type",
-    "Last outcome category",
-    "Context",
-]
+STREET_HEADER = list(STREET_COLUMNS)
 OUTCOMES_HEADER = [
     "Crime ID",
     "Month",

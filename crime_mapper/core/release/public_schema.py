@@ -27,21 +27,9 @@ import pandas as pd
 
 from ..common.csv_safety import FORMULA_START, safe_cell
 from ..common.staging import staged_outputs
+from ..common.vocabulary import STREET_COLUMNS
 
-PUBLIC_COLUMNS: tuple[str, ...] = (
-    "Crime ID",
-    "Month",
-    "Reported by",
-    "Falls within",
-    "Longitude",
-    "Latitude",
-    "Location",
-    "LSOA code",
-    "LSOA name",
-    "Crime type",
-    "Last outcome category",
-    "Context",
-)
+PUBLIC_COLUMNS: tuple[str, ...] = STREET_COLUMNS
 # Cells written as numbers: the formula-injection guard must not touch them ("-1.1" is data).
 NUMERIC_COLUMNS: tuple[str, ...] = ("Longitude", "Latitude")
 
