@@ -233,6 +233,7 @@ def check_no_dates_finer_than_month(ctx: GateContext) -> GateCheck:
             + [(t, True) for t in art.texts]
             + [(c, False) for c in art.code]
         ):
+            text = ctx.without_team_texts(text)
             for kind, found in scan.find_dates(text, with_times=times, limit=MAX_EXAMPLES):
                 problems.append(f"{art.name}: {kind} {found!r}")
             if times:  # prose only: code is full of numbers followed by "h" or "am"
@@ -446,7 +447,7 @@ def _free_text_fragments(ctx: GateContext) -> list[str]:
 
 def check_no_contact_details(ctx: GateContext) -> GateCheck:
     problems: list[str] = []
-    allowed = ctx.prepared.extra_public
+    allowed = ctx.prepared.extra_public | ctx.team_texts
     for art in ctx.readable:
         for text in [ctx.joined_strings(art)] + art.texts:
             for kind, found in scan.find_contacts(text, limit=MAX_EXAMPLES, allowed=allowed):

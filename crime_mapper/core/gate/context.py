@@ -578,8 +578,11 @@ def prepare_gate(
 class GateContext:
     """One output's views (cached), beside the shared raw-side PreparedGate."""
 
-    def __init__(self, prepared: PreparedGate, artifacts: list[Artifact]) -> None:
+    def __init__(
+        self, prepared: PreparedGate, artifacts: list[Artifact], team_texts: Iterable[str] = ()
+    ) -> None:
         self.prepared = prepared
+        self._team_texts = team_texts if isinstance(team_texts, str) else list(team_texts)
         self.raw = prepared.raw
         self.points = prepared.points
         self.artifacts = artifacts
@@ -614,6 +617,39 @@ class GateContext:
 
     def is_public_value(self, value: str) -> bool:
         return self.prepared.is_public_value(value)
+
+    # --- team-supplied texts (a narrow allowance: dates/times and contacts only) ---
+    @cached_property
+    def team_texts(self) -> frozenset[str]:
+        """The exact team-supplied public texts (rendered event dates, the team's contacts),
+        whitespace-folded. Anything but a string raises, failing the check that asked."""
+        if isinstance(self._team_texts, str):  # one string is not a list of texts
+            raise TypeError("team texts must be a list of strings, not one string")
+        out = set()
+        for text in self._team_texts:
+            if not isinstance(text, str):
+                raise TypeError(f"a team text must be a string, not {type(text).__name__}")
+            folded = normalise(text)
+            if folded:
+                out.add(folded)
+        return frozenset(out)
+
+    @cached_property
+    def _team_mask(self) -> Optional[re.Pattern]:
+        texts = sorted(self.team_texts, key=lambda t: (-len(t), t))
+        if not texts:
+            return None
+        # whole occurrences only, bounded as the date patterns are: "...12:00" never hides
+        # the ":33" or "-05" written straight after it
+        alternation = "|".join(re.escape(t) for t in texts)
+        return re.compile(r"(?<![\w./:-])(?:" + alternation + r")(?![\w/:]|[.-]\d)")
+
+    def without_team_texts(self, text: str) -> str:
+        """``text`` with every whole occurrence of a team text replaced by a NUL (a boundary,
+        so the text either side cannot join into a new match). Only the date/time check
+        uses this; every other check sees the text as published."""
+        mask = self._team_mask
+        return text if mask is None else mask.sub("\x00", text)
 
     # --- coordinates ---
     @cached_property
