@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from qgis.core import QgsGraduatedSymbolRenderer, QgsProject
+from qgis.PyQt.QtGui import QDesktopServices
 
 from crime_mapper.ui.summaries_panel import SummariesPanel
 from tests.support.summaries_release import (
@@ -35,9 +36,10 @@ def _fill(panel: SummariesPanel, release: dict, out) -> None:
     panel.out.setFilePath(str(out))
 
 
-def test_panel_runs_summaries_in_a_task(qgis_iface, release, tmp_path, wait_until):
+def test_panel_runs_summaries_in_a_task(qgis_iface, release, tmp_path, wait_until, monkeypatch):
     panel = SummariesPanel(qgis_iface)
     _fill(panel, release, tmp_path / "out")
+    assert not panel.open_button.isEnabled()
     task = panel.start()
     assert task is not None and not panel.run_button.isEnabled()
     wait_until(lambda: not panel._runner.is_running(), "the summaries task")
@@ -47,6 +49,11 @@ def test_panel_runs_summaries_in_a_task(qgis_iface, release, tmp_path, wait_unti
     layers = QgsProject.instance().mapLayersByName("Neighbourhood summaries")
     assert layers and isinstance(layers[-1].renderer(), QgsGraduatedSymbolRenderer)
     QgsProject.instance().removeMapLayers([layer.id() for layer in layers])
+    assert panel.open_button.isEnabled()
+    opened = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
+    assert panel.open_in_browser()
+    assert opened[0].toLocalFile() == str(tmp_path / "out" / "neighbourhoods" / "index.html")
     panel.shutdown()
 
 
@@ -69,4 +76,17 @@ def test_cancel_leaves_previous_output(qgis_iface, release, tmp_path, wait_until
 def test_missing_inputs_are_named(qgis_iface):
     panel = SummariesPanel(qgis_iface)
     assert panel.start() is None
+    panel.shutdown()
+
+
+def test_bad_input_fails_with_its_message(qgis_iface, release, tmp_path, wait_until):
+    panel = SummariesPanel(qgis_iface)
+    _fill(panel, release, tmp_path / "out")
+    panel.boundaries.setFilePath(str(tmp_path / "no_such.geojson"))
+    panel.start()
+    wait_until(lambda: not panel._runner.is_running(), "the failing task")
+    assert panel.last_outcome.startswith("failed: "), panel.last_outcome
+    assert "no_such.geojson" in panel.last_outcome
+    assert "Traceback" not in panel.last_outcome and not panel.open_button.isEnabled()
+    assert panel.run_button.isEnabled() and not panel.cancel_button.isEnabled()
     panel.shutdown()

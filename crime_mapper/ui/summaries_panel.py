@@ -1,114 +1,74 @@
 """The dock's "Summaries" tab: neighbourhood summaries for the public, in a QgsTask with
-progress and Cancel (the `workflow` helper wires it into the guided release).
+progress, Cancel and "Open in browser" (the `workflow` helper wires it into the guided release).
 
 The form holds the same inputs as crime_mapper:neighbourhood_summaries and the command line;
 the task calls the same core function (core.publish.summaries_run.run_summaries), so the three
 give the same files. The neighbourhood layer is added to the project, styled from the
-choropleth stored in its GeoPackage, when the run succeeds.
+choropleth stored in its GeoPackage, when the run succeeds. Running, cancelling and the result
+link are the shared publishing tab's (publish_panel); this module holds only what is the
+summaries' own.
 """
 
 from __future__ import annotations
 
-import traceback
 from pathlib import Path
 from typing import Any, Optional
 
-from qgis.core import Qgis, QgsProject, QgsTask, QgsVectorLayer
-from qgis.PyQt.QtWidgets import (
-    QCheckBox,
-    QFormLayout,
-    QHBoxLayout,
-    QLineEdit,
-    QProgressBar,
-    QPushButton,
-    QSpinBox,
-    QVBoxLayout,
-    QWidget,
-)
+from qgis.core import Qgis, QgsProject, QgsVectorLayer
+from qgis.PyQt.QtWidgets import QCheckBox, QFormLayout, QSpinBox
 
-from ..core.common.feedback import Cancelled
-from ..qgis_bridge.load_task import TaskFeedback
-from .task_runner import TaskRunner, notify
-from .widgets import file_widget
-
-CSV_FILTER = "CSV files (*.csv *.CSV)"
+from ..core.common.feedback import Feedback
+from .publish_panel import CSV_FILTER, PublishPanel, PublishTask
+from .task_runner import notify
+from .widgets import file_paths
 
 
-class SummariesTask(QgsTask):
-    """run_summaries (and the atlas) in the background. After it ends: ``done`` (the
-    SummaryExport or None), ``pdf`` (atlas path or ""), ``error`` ("Cancelled" or why)."""
+class SummariesTask(PublishTask):
+    """run_summaries (and the atlas) in the background. ``done`` is the SummaryExport,
+    ``pdf`` the atlas's path ("" without one)."""
+
+    description = "crime_mapper: neighbourhood summaries"
+    what = "the summaries"
 
     def __init__(self, kwargs: dict[str, Any], atlas: bool) -> None:
-        super().__init__("crime_mapper: neighbourhood summaries", QgsTask.Flag.CanCancel)
-        self.kwargs = kwargs
+        super().__init__(kwargs)
         self.atlas = atlas
-        self.done: Any = None
         self.pdf = ""
-        self.error: Optional[str] = None
-        self.details = ""
 
-    def run(self) -> bool:  # worker thread
+    def work(self, feedback: Feedback) -> Any:
+        from ..core.publish.summaries_run import read_release, run_summaries
+
+        done = run_summaries(**self.kwargs, feedback=feedback)
+        if self.atlas:
+            from ..qgis_bridge.atlas import export_atlas
+
+            self.pdf = str(Path(self.kwargs["out_dir"]) / "neighbourhoods_atlas.pdf")
+            export_atlas(done, read_release(self.kwargs["release_csv"]), self.pdf)
+        return done
+
+    def gate_errors(self) -> tuple[type[BaseException], ...]:
+        from ..core.publish.summaries_export import SummaryGateError
+
+        return (SummaryGateError,)
+
+    def input_errors(self) -> tuple[type[BaseException], ...]:
         from ..core.publish.neighbourhoods import NeighbourhoodError
         from ..core.publish.summaries import SummaryError
-        from ..core.publish.summaries_export import SummaryGateError
-        from ..core.publish.summaries_run import read_release, run_summaries
         from ..core.publish.summaries_team import TeamError
         from ..core.release.pipeline import ReleaseInputError
 
-        try:
-            self.done = run_summaries(**self.kwargs, feedback=TaskFeedback(self))
-            if self.atlas:
-                from ..qgis_bridge.atlas import export_atlas
-
-                self.pdf = str(Path(self.kwargs["out_dir"]) / "neighbourhoods_atlas.pdf")
-                export_atlas(self.done, read_release(self.kwargs["release_csv"]), self.pdf)
-        except Cancelled:
-            self.error = "Cancelled"
-            return False
-        except SummaryGateError as exc:
-            self.error = f"The leak gate refused the summaries; nothing was changed.\n{exc}"
-            return False
-        except (NeighbourhoodError, SummaryError, TeamError, ReleaseInputError, OSError) as exc:
-            self.error = str(exc)
-            return False
-        except Exception as exc:  # noqa: BLE001 - reported to the user, never swallowed
-            self.error = f"{type(exc).__name__}: {exc}"
-            self.details = traceback.format_exc()
-            return False
-        return True
+        return (NeighbourhoodError, SummaryError, TeamError, ReleaseInputError)
 
 
-class SummariesPanel(QWidget):
-    """Form, Run/Cancel and progress for neighbourhood summaries."""
+class SummariesPanel(PublishPanel):
+    """The neighbourhood summaries' form on the shared publishing tab."""
 
-    def __init__(self, iface: Any, parent: Optional[QWidget] = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("crime_mapper_summaries_panel")
-        self.iface = iface
-        self._build_ui()
-        self._runner = TaskRunner(
-            self,
-            self._on_completed,
-            self._on_terminated,
-            progress_bar=self.progress_bar,
-            set_running=self._set_running,
-        )
-        self._set_running(False)
-        #: "completed", "cancelled" or "failed: <why>" after a run (for the workflow and tests)
-        self.last_outcome = ""
+    prefix = "summaries"
+    noun = "Summaries"
+    needs = "Summaries need"
+    run_label = "Make summaries"
 
-    def _field(self, mode: str, name: str, tip: str, file_filter: str = "") -> Any:
-        return file_widget(self, mode, object_name=name, tooltip=tip, file_filter=file_filter)
-
-    def _text(self, name: str, placeholder: str) -> QLineEdit:
-        edit = QLineEdit(self)
-        edit.setObjectName(name)
-        edit.setPlaceholderText(placeholder)
-        return edit
-
-    def _build_ui(self) -> None:
-        layout = QVBoxLayout(self)
-        form = QFormLayout()
+    def build_form(self, form: QFormLayout) -> None:
         self.release = self._field("open", "summaries_release", "Public release CSV", CSV_FILTER)
         self.raw = self._field(
             "open_many",
@@ -167,25 +127,6 @@ class SummariesPanel(QWidget):
             ("Output folder", self.out),
         ):
             form.addRow(label, widget)
-        layout.addLayout(form)
-        buttons = QHBoxLayout()
-        self.run_button = QPushButton("Make summaries", self)
-        self.run_button.setObjectName("summaries_run")
-        self.run_button.clicked.connect(self.start)
-        self.cancel_button = QPushButton("Cancel", self)
-        self.cancel_button.setObjectName("summaries_cancel")
-        self.cancel_button.clicked.connect(self.cancel)
-        buttons.addWidget(self.run_button)
-        buttons.addWidget(self.cancel_button)
-        layout.addLayout(buttons)
-        self.progress_bar = QProgressBar(self)
-        layout.addWidget(self.progress_bar)
-        layout.addStretch(1)
-
-    # --- running --------------------------------------------------------------------------
-    def _set_running(self, running: bool) -> None:
-        self.run_button.setEnabled(not running)
-        self.cancel_button.setEnabled(running)
 
     def task_arguments(self) -> dict[str, Any]:
         """The run_summaries keyword arguments the form describes."""
@@ -195,9 +136,8 @@ class SummariesPanel(QWidget):
         def path(widget: Any) -> Optional[str]:
             return widget.filePath().strip() or None
 
-        raw = [p.strip('"') for p in _split_paths(self.raw.filePath())]
         return {
-            "raw": raw,
+            "raw": file_paths(self.raw),
             "points": path(self.points) or "",
             "release_csv": path(self.release) or "",
             "out_dir": path(self.out) or "",
@@ -224,35 +164,18 @@ class SummariesPanel(QWidget):
             "profile_path": path(self.profile),
         }
 
-    def start(self) -> Optional[SummariesTask]:
-        if self._runner.is_running():
-            return None
-        kwargs = self.task_arguments()
-        missing = [
-            label
-            for label, value in (
-                ("the release CSV", kwargs["release_csv"]),
-                ("the raw extracts", kwargs["raw"]),
-                ("the map points", kwargs["points"]),
-                ("an output folder", kwargs["out_dir"]),
-            )
-            if not value
+    def required(self, kwargs: dict[str, Any]) -> list[tuple[str, Any]]:
+        return [
+            ("the release CSV", kwargs["release_csv"]),
+            ("the raw extracts", kwargs["raw"]),
+            ("the map points", kwargs["points"]),
+            ("an output folder", kwargs["out_dir"]),
         ]
-        if missing:
-            notify(self.iface, "Summaries need " + ", ".join(missing), Qgis.MessageLevel.Warning)
-            return None
-        task = SummariesTask(kwargs, self.atlas.isChecked())
-        self._runner.start(task)
-        return task
 
-    def cancel(self) -> None:
-        self._runner.cancel()
+    def make_task(self, kwargs: dict[str, Any]) -> SummariesTask:
+        return SummariesTask(kwargs, self.atlas.isChecked())
 
-    def shutdown(self) -> None:
-        self._runner.shutdown()
-
-    def _on_completed(self, task: SummariesTask) -> None:
-        self.last_outcome = "completed"
+    def completed(self, task: Any) -> Path:
         done = task.done
         layer = QgsVectorLayer(
             f"{done.folder / 'neighbourhoods.gpkg'}|layername=neighbourhood_summaries",
@@ -269,20 +192,4 @@ class SummariesPanel(QWidget):
             f"{done.assignment.report()}.",
             Qgis.MessageLevel.Success,
         )
-
-    def _on_terminated(self, task: SummariesTask) -> None:
-        if task.error == "Cancelled" or (task.error is None and task.isCanceled()):
-            self.last_outcome = "cancelled"
-            notify(self.iface, "Summaries cancelled; nothing was changed.", Qgis.MessageLevel.Info)
-            return
-        self.last_outcome = f"failed: {task.error}"
-        notify(self.iface, f"Summaries failed: {task.error}", Qgis.MessageLevel.Critical)
-        if task.details:
-            notify(None, task.details, Qgis.MessageLevel.Critical)
-
-
-def _split_paths(text: str) -> list[str]:
-    """Paths of a multiple-file QgsFileWidget value ("a" "b" quoted, or one path)."""
-    from qgis.gui import QgsFileWidget
-
-    return [p for p in QgsFileWidget.splitFilePaths(text) if p]
+        return Path(done.folder) / "index.html"

@@ -3,115 +3,60 @@
 
 The form holds the same inputs as crime_mapper:export_webmap and the command line's
 ``webmap``; the task calls the same core function (core.publish.webmap_run.run_webmap), so
-the three write the same folder.
+the three write the same folder. Running, cancelling and the result link are the shared
+publishing tab's (publish_panel); this module holds only what is the web map's own.
 """
 
 from __future__ import annotations
 
-import traceback
 from pathlib import Path
 from typing import Any, Optional
 
-from qgis.core import Qgis, QgsTask
-from qgis.PyQt.QtCore import QUrl
-from qgis.PyQt.QtGui import QDesktopServices
-from qgis.PyQt.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QFormLayout,
-    QHBoxLayout,
-    QLineEdit,
-    QProgressBar,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
+from qgis.core import Qgis
+from qgis.PyQt.QtWidgets import QCheckBox, QComboBox, QFormLayout
 
-from ..core.common.feedback import Cancelled
-from ..qgis_bridge.load_task import TaskFeedback
-from .task_runner import TaskRunner, notify
-from .widgets import file_widget
+from ..core.common.feedback import Feedback
+from .publish_panel import CSV_FILTER, PublishPanel, PublishTask
+from .task_runner import notify
+from .widgets import file_paths
 
-CSV_FILTER = "CSV files (*.csv *.CSV)"
 TILES = (("OpenStreetMap", "osm"), ("None", "none"), ("Custom URL", "custom"))
 
 
-class WebmapTask(QgsTask):
-    """run_webmap in the background. After it ends: ``done`` (WebmapResult or None),
-    ``error`` ("Cancelled" or why), ``details`` (traceback of an unexpected error)."""
+class WebmapTask(PublishTask):
+    """run_webmap in the background; ``done`` is its WebmapResult."""
 
-    def __init__(self, kwargs: dict[str, Any]) -> None:
-        super().__init__("crime_mapper: web map", QgsTask.Flag.CanCancel)
-        self.kwargs = kwargs
-        self.done: Any = None
-        self.error: Optional[str] = None
-        self.details = ""
+    description = "crime_mapper: web map"
+    what = "the web map"
 
-    def run(self) -> bool:  # worker thread
+    def work(self, feedback: Feedback) -> Any:
+        from ..core.publish.webmap_run import run_webmap
+
+        return run_webmap(**self.kwargs, feedback=feedback)
+
+    def gate_errors(self) -> tuple[type[BaseException], ...]:
         from ..core.gate.leak_gate import LeakError
+
+        return (LeakError,)
+
+    def input_errors(self) -> tuple[type[BaseException], ...]:
         from ..core.publish.neighbourhoods import NeighbourhoodError
         from ..core.publish.webmap_inputs import WebmapInputError
-        from ..core.publish.webmap_run import run_webmap
         from ..core.publish.webmap_vendor import VendorMissing
         from ..core.release.release_files import ReleaseInputError
 
-        try:
-            self.done = run_webmap(**self.kwargs, feedback=TaskFeedback(self))
-        except Cancelled:
-            self.error = "Cancelled"
-            return False
-        except LeakError as exc:
-            self.error = f"The leak gate refused the web map; nothing was changed.\n{exc}"
-            return False
-        except (
-            WebmapInputError,
-            VendorMissing,
-            NeighbourhoodError,
-            ReleaseInputError,
-            OSError,
-        ) as exc:
-            self.error = str(exc)
-            return False
-        except Exception as exc:  # noqa: BLE001 - reported to the user, never swallowed
-            self.error = f"{type(exc).__name__}: {exc}"
-            self.details = traceback.format_exc()
-            return False
-        return True
+        return (WebmapInputError, VendorMissing, NeighbourhoodError, ReleaseInputError)
 
 
-class WebmapPanel(QWidget):
-    """Form, Export/Cancel, progress and "Open in browser" for the public web map."""
+class WebmapPanel(PublishPanel):
+    """The web map's form on the shared publishing tab."""
 
-    def __init__(self, iface: Any, parent: Optional[QWidget] = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("crime_mapper_webmap_panel")
-        self.iface = iface
-        self._build_ui()
-        self._runner = TaskRunner(
-            self,
-            self._on_completed,
-            self._on_terminated,
-            progress_bar=self.progress_bar,
-            set_running=self._set_running,
-        )
-        self._set_running(False)
-        #: "completed", "cancelled" or "failed: <why>" after a run (for the workflow and tests)
-        self.last_outcome = ""
-        #: the index.html of the last successful export
-        self.last_index: Optional[Path] = None
+    prefix = "webmap"
+    noun = "Web map"
+    needs = "The web map needs"
+    run_label = "Export web map"
 
-    def _field(self, mode: str, name: str, tip: str, file_filter: str = "") -> Any:
-        return file_widget(self, mode, object_name=name, tooltip=tip, file_filter=file_filter)
-
-    def _text(self, name: str, placeholder: str) -> QLineEdit:
-        edit = QLineEdit(self)
-        edit.setObjectName(name)
-        edit.setPlaceholderText(placeholder)
-        return edit
-
-    def _build_ui(self) -> None:
-        layout = QVBoxLayout(self)
-        form = QFormLayout()
+    def build_form(self, form: QFormLayout) -> None:
         self.release = self._field(
             "open_many",
             "webmap_release",
@@ -164,29 +109,6 @@ class WebmapPanel(QWidget):
             ("Output folder", self.out),
         ):
             form.addRow(label, widget)
-        layout.addLayout(form)
-        buttons = QHBoxLayout()
-        self.run_button = QPushButton("Export web map", self)
-        self.run_button.setObjectName("webmap_run")
-        self.run_button.clicked.connect(self.start)
-        self.cancel_button = QPushButton("Cancel", self)
-        self.cancel_button.setObjectName("webmap_cancel")
-        self.cancel_button.clicked.connect(self.cancel)
-        self.open_button = QPushButton("Open in browser", self)
-        self.open_button.setObjectName("webmap_open")
-        self.open_button.clicked.connect(self.open_in_browser)
-        self.open_button.setEnabled(False)
-        for button in (self.run_button, self.cancel_button, self.open_button):
-            buttons.addWidget(button)
-        layout.addLayout(buttons)
-        self.progress_bar = QProgressBar(self)
-        layout.addWidget(self.progress_bar)
-        layout.addStretch(1)
-
-    # --- running --------------------------------------------------------------------------
-    def _set_running(self, running: bool) -> None:
-        self.run_button.setEnabled(not running)
-        self.cancel_button.setEnabled(running)
 
     def task_arguments(self) -> dict[str, Any]:
         """The run_webmap keyword arguments the form describes."""
@@ -195,7 +117,7 @@ class WebmapPanel(QWidget):
         def path(widget: Any) -> Optional[str]:
             return widget.filePath().strip() or None
 
-        raw = _split_paths(self.raw.filePath())
+        raw = file_paths(self.raw)
         hoods = None
         if path(self.boundaries) or path(self.lookup):
             hoods = NeighbourhoodSource(
@@ -210,7 +132,7 @@ class WebmapPanel(QWidget):
         tiles = self.tiles.currentData()
         out = path(self.out)
         return {
-            "releases": _split_paths(self.release.filePath()),
+            "releases": file_paths(self.release),
             "out_dir": str(Path(out) / "map") if out else "",
             "raw": raw or None,
             "points": path(self.points) if raw else None,
@@ -222,44 +144,20 @@ class WebmapPanel(QWidget):
             "copy_csv": self.copy_csv.isChecked(),
         }
 
-    def start(self) -> Optional[WebmapTask]:
-        if self._runner.is_running():
-            return None
-        kwargs = self.task_arguments()
-        missing = [
-            label
-            for label, value in (
-                ("the public release", kwargs["releases"]),
-                ("an output folder", kwargs["out_dir"]),
-            )
-            if not value
+    def required(self, kwargs: dict[str, Any]) -> list[tuple[str, Any]]:
+        needed: list[tuple[str, Any]] = [
+            ("the public release", kwargs["releases"]),
+            ("an output folder", kwargs["out_dir"]),
         ]
-        if kwargs["raw"] and not kwargs["points"]:
-            missing.append("the map points (with raw extracts)")
-        if missing:
-            notify(self.iface, "The web map needs " + ", ".join(missing), Qgis.MessageLevel.Warning)
-            return None
-        task = WebmapTask(kwargs)
-        self._runner.start(task)
-        return task
+        if kwargs["raw"]:
+            needed.append(("the map points (with raw extracts)", kwargs["points"]))
+        return needed
 
-    def cancel(self) -> None:
-        self._runner.cancel()
+    def make_task(self, kwargs: dict[str, Any]) -> WebmapTask:
+        return WebmapTask(kwargs)
 
-    def shutdown(self) -> None:
-        self._runner.shutdown()
-
-    def open_in_browser(self) -> bool:
-        """Open the last export's index.html in the system browser."""
-        if self.last_index is None or not self.last_index.is_file():
-            return False
-        return bool(QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.last_index))))
-
-    def _on_completed(self, task: WebmapTask) -> None:
-        self.last_outcome = "completed"
+    def completed(self, task: Any) -> Path:
         done = task.done
-        self.last_index = Path(done.index)
-        self.open_button.setEnabled(True)
         for warning in done.warnings[:20]:
             notify(None, warning, Qgis.MessageLevel.Warning)
         notify(
@@ -268,20 +166,4 @@ class WebmapPanel(QWidget):
             f"places, {done.bytes / 1e6:.1f} MB). {done.gate}",
             Qgis.MessageLevel.Success,
         )
-
-    def _on_terminated(self, task: WebmapTask) -> None:
-        if task.error == "Cancelled" or (task.error is None and task.isCanceled()):
-            self.last_outcome = "cancelled"
-            notify(self.iface, "Web map cancelled; nothing was changed.", Qgis.MessageLevel.Info)
-            return
-        self.last_outcome = f"failed: {task.error}"
-        notify(self.iface, f"Web map failed: {task.error}", Qgis.MessageLevel.Critical)
-        if task.details:
-            notify(None, task.details, Qgis.MessageLevel.Critical)
-
-
-def _split_paths(text: str) -> list[str]:
-    """Paths of a multiple-file QgsFileWidget value ("a" "b" quoted, or one path)."""
-    from qgis.gui import QgsFileWidget
-
-    return [p for p in QgsFileWidget.splitFilePaths(text) if p]
+        return Path(done.index)

@@ -3,7 +3,7 @@
 Why: every panel asks for files and folders the same way (a path field with a browse button,
 where typing or pasting a path works too), and the set-up of each field was written out line by
 line nine times. :func:`file_widget` is that set-up once, so every field behaves alike and a
-new panel's field is one call.
+new panel's field is one call; :func:`file_paths` reads a field's paths back the one way.
 """
 
 from __future__ import annotations
@@ -48,3 +48,10 @@ def file_widget(
     if placeholder:
         widget.lineEdit().setPlaceholderText(placeholder)
     return widget
+
+
+def file_paths(widget: QgsFileWidget) -> list[str]:
+    """The paths in a field: a multiple-file value ("a" "b", quoted) or one path; empty
+    entries dropped and stray quotes around a path removed."""
+    paths = (p.strip('"') for p in QgsFileWidget.splitFilePaths(widget.filePath()))
+    return [p for p in paths if p]

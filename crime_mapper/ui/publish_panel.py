@@ -1,0 +1,224 @@
+"""What the dock's publishing tabs (Web map, Summaries) share: a form of inputs, a run as a
+QgsTask with progress and Cancel, the outcome in the message bar, and a link to the result.
+
+Why: the two tabs were written as copies of each other (the task's error handling, the
+buttons, the running state, the missing-input check, the cancelled/failed messages), so a fix
+to one had to be remembered in the other, and a third publishing tab would have been a third
+copy. Here that is written once; a tab says only what differs: its form, the keyword
+arguments of its core function, which of them it cannot run without, and what to show when it
+has finished. ``PublishTask`` is the task side of the same split: one error policy (cancelled,
+refused by the leak gate, a clear input error, or an unexpected error with its traceback),
+and a subclass says only which core function it runs.
+"""
+
+from __future__ import annotations
+
+import traceback
+from pathlib import Path
+from typing import Any, Optional
+
+from qgis.core import Qgis, QgsTask
+from qgis.PyQt.QtCore import QUrl
+from qgis.PyQt.QtGui import QDesktopServices
+from qgis.PyQt.QtWidgets import (
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core.common.feedback import Cancelled, Feedback
+from ..qgis_bridge.load_task import TaskFeedback
+from .task_runner import TaskRunner, notify
+from .widgets import file_widget
+
+CSV_FILTER = "CSV files (*.csv *.CSV)"
+
+
+class PublishTask(QgsTask):
+    """A publishing run in the background. After it ends: ``done`` (what ``work`` returned,
+    or None), ``error`` ("Cancelled" or why it failed), ``details`` (the traceback of an
+    unexpected error).
+
+    Subclasses set ``description`` and ``what`` ("the web map": used in the leak gate's
+    refusal) and implement ``work``, ``gate_errors`` (the leak gate's refusals) and
+    ``input_errors`` (errors whose message is already meant for the user).
+    """
+
+    description = "crime_mapper: publish"
+    what = "the output"
+
+    def __init__(self, kwargs: dict[str, Any]) -> None:
+        super().__init__(self.description, QgsTask.Flag.CanCancel)
+        self.kwargs = kwargs
+        self.done: Any = None
+        self.error: Optional[str] = None
+        self.details = ""
+
+    def work(self, feedback: Feedback) -> Any:
+        raise NotImplementedError
+
+    def gate_errors(self) -> tuple[type[BaseException], ...]:
+        raise NotImplementedError
+
+    def input_errors(self) -> tuple[type[BaseException], ...]:
+        raise NotImplementedError
+
+    def run(self) -> bool:  # worker thread
+        gate_errors, input_errors = self.gate_errors(), self.input_errors()
+        try:
+            self.done = self.work(TaskFeedback(self))
+        except Cancelled:
+            self.error = "Cancelled"
+            return False
+        except gate_errors as exc:
+            self.error = f"The leak gate refused {self.what}; nothing was changed.\n{exc}"
+            return False
+        except (*input_errors, OSError) as exc:
+            self.error = str(exc)
+            return False
+        except Exception as exc:  # noqa: BLE001 - reported to the user, never swallowed
+            self.error = f"{type(exc).__name__}: {exc}"
+            self.details = traceback.format_exc()
+            return False
+        return True
+
+
+class PublishPanel(QWidget):
+    """Form, Run/Cancel, progress and "Open in browser" for one publishing output.
+
+    Subclasses set the class attributes below and implement ``build_form``,
+    ``task_arguments``, ``required``, ``make_task`` and ``completed``.
+    """
+
+    #: object names are "<prefix>_run", "<prefix>_cancel", "<prefix>_open"; the panel's is
+    #: "crime_mapper_<prefix>_panel"
+    prefix = "publish"
+    #: the outcome messages: "<noun> cancelled; ...", "<noun> failed: ..."
+    noun = "Publishing"
+    #: "<needs> the release CSV, an output folder"
+    needs = "Publishing needs"
+    run_label = "Run"
+
+    def __init__(self, iface: Any, parent: Optional[QWidget] = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(f"crime_mapper_{self.prefix}_panel")
+        self.iface = iface
+        self._build_ui()
+        self._runner = TaskRunner(
+            self,
+            self._on_completed,
+            self._on_terminated,
+            progress_bar=self.progress_bar,
+            set_running=self._set_running,
+        )
+        self._set_running(False)
+        #: "completed", "cancelled" or "failed: <why>" after a run (for the workflow and tests)
+        self.last_outcome = ""
+        #: the page "Open in browser" opens: the index.html of the last successful run
+        self.last_index: Optional[Path] = None
+
+    # --- what a tab says -------------------------------------------------------------------
+    def build_form(self, form: QFormLayout) -> None:
+        """Create the input widgets and add them to ``form``."""
+        raise NotImplementedError
+
+    def task_arguments(self) -> dict[str, Any]:
+        """The core function's keyword arguments the form describes."""
+        raise NotImplementedError
+
+    def required(self, kwargs: dict[str, Any]) -> list[tuple[str, Any]]:
+        """(what is missing, in words; the value that must not be empty) for each input the
+        run cannot do without."""
+        raise NotImplementedError
+
+    def make_task(self, kwargs: dict[str, Any]) -> PublishTask:
+        raise NotImplementedError
+
+    def completed(self, task: Any) -> Path:
+        """Show a successful run's outcome; return the page "Open in browser" opens."""
+        raise NotImplementedError
+
+    # --- form helpers ----------------------------------------------------------------------
+    def _field(self, mode: str, name: str, tip: str, file_filter: str = "") -> Any:
+        return file_widget(self, mode, object_name=name, tooltip=tip, file_filter=file_filter)
+
+    def _text(self, name: str, placeholder: str) -> QLineEdit:
+        edit = QLineEdit(self)
+        edit.setObjectName(name)
+        edit.setPlaceholderText(placeholder)
+        return edit
+
+    def _build_ui(self) -> None:
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        self.build_form(form)
+        layout.addLayout(form)
+        buttons = QHBoxLayout()
+        self.run_button = QPushButton(self.run_label, self)
+        self.run_button.setObjectName(f"{self.prefix}_run")
+        self.run_button.clicked.connect(self.start)
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.setObjectName(f"{self.prefix}_cancel")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.open_button = QPushButton("Open in browser", self)
+        self.open_button.setObjectName(f"{self.prefix}_open")
+        self.open_button.clicked.connect(self.open_in_browser)
+        self.open_button.setEnabled(False)
+        for button in (self.run_button, self.cancel_button, self.open_button):
+            buttons.addWidget(button)
+        layout.addLayout(buttons)
+        self.progress_bar = QProgressBar(self)
+        layout.addWidget(self.progress_bar)
+        layout.addStretch(1)
+
+    # --- running ---------------------------------------------------------------------------
+    def _set_running(self, running: bool) -> None:
+        self.run_button.setEnabled(not running)
+        self.cancel_button.setEnabled(running)
+
+    def start(self) -> Optional[PublishTask]:
+        """Check the form and run it in a task; None (and a warning naming what is missing)
+        when it cannot run, or when a run is under way."""
+        if self._runner.is_running():
+            return None
+        kwargs = self.task_arguments()
+        missing = [label for label, value in self.required(kwargs) if not value]
+        if missing:
+            notify(self.iface, f"{self.needs} " + ", ".join(missing), Qgis.MessageLevel.Warning)
+            return None
+        task = self.make_task(kwargs)
+        self._runner.start(task)
+        return task
+
+    def cancel(self) -> None:
+        self._runner.cancel()
+
+    def shutdown(self) -> None:
+        self._runner.shutdown()
+
+    def open_in_browser(self) -> bool:
+        """Open the last successful run's page in the system browser."""
+        if self.last_index is None or not self.last_index.is_file():
+            return False
+        return bool(QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.last_index))))
+
+    def _on_completed(self, task: PublishTask) -> None:
+        self.last_outcome = "completed"
+        self.last_index = Path(self.completed(task))
+        self.open_button.setEnabled(True)
+
+    def _on_terminated(self, task: PublishTask) -> None:
+        if task.error == "Cancelled" or (task.error is None and task.isCanceled()):
+            self.last_outcome = "cancelled"
+            notify(
+                self.iface, f"{self.noun} cancelled; nothing was changed.", Qgis.MessageLevel.Info
+            )
+            return
+        self.last_outcome = f"failed: {task.error}"
+        notify(self.iface, f"{self.noun} failed: {task.error}", Qgis.MessageLevel.Critical)
+        if task.details:
+            notify(None, task.details, Qgis.MessageLevel.Critical)
