@@ -203,3 +203,37 @@ def test_release_geopackage_reads_like_its_csv(tmp_path):
     from_csv = export_webmap(WebmapOptions(inputs=[OCT], out_dir=tmp_path / "b", tiles="none"))
     assert _data(from_gpkg.out_dir) == _data(from_csv.out_dir)
     assert from_gpkg.crimes == len(public)
+
+
+def test_page_data_is_the_same_with_or_without_csv_copies(tmp_path):
+    """Without copies only the page's columns are read (the national speed-up): the page's
+    data must not change, and an outcomes file still joins by Crime ID."""
+    inputs = [
+        SAMPLE / "2022-07" / "2022-07-northumbria-street.csv",
+        SAMPLE / "2022-07" / "2022-07-northumbria-outcomes.csv",
+    ]
+    full = export_webmap(WebmapOptions(inputs=inputs, out_dir=tmp_path / "a", tiles="none"))
+    lean = export_webmap(
+        WebmapOptions(inputs=inputs, out_dir=tmp_path / "b", tiles="none", copy_csv=False)
+    )
+    for name in ("points.js", "config.js"):
+        assert (full.out_dir / "data" / name).read_bytes() == (
+            lean.out_dir / "data" / name
+        ).read_bytes()
+    assert not (lean.out_dir / "downloads").exists()
+    assert json.loads(
+        (full.out_dir / "data" / "points.js").read_text(encoding="utf-8").split("=", 1)[1][:-2]
+    )["outcome_count"], "the outcomes file must reach the page"
+    subset = read_release_inputs(inputs[:1], ["Month", "Longitude", "Latitude"])
+    assert list(subset.street.columns) == ["Month", "Longitude", "Latitude"]
+    with_outcomes = read_release_inputs(inputs, ["Month", "Longitude", "Latitude"])
+    assert list(with_outcomes.street.columns) == ["Crime ID", "Month", "Longitude", "Latitude"]
+
+
+def test_bad_month_is_reported_with_its_count(tmp_path):
+    street = pd.read_csv(OCT, dtype=str, keep_default_na=False).head(30)
+    street.loc[street.index[:7], "Month"] = "2022-10-05"
+    src = tmp_path / "2022-10-x-street.csv"
+    street.to_csv(src, index=False)
+    with pytest.raises(WebmapInputError, match=r"7 rows have a Month .*'2022-10-05'"):
+        read_release_inputs([src])

@@ -39,7 +39,7 @@ from ..release.public_schema import PUBLIC_COLUMNS, write_public_csv
 from .neighbourhoods import Neighbourhoods
 from .webmap_areas import Ring, areas_geojson, page_rings, row_area_names, vertices
 from .webmap_data import WebmapData, aggregate
-from .webmap_inputs import ReleaseInputs, WebmapInputError, read_release_inputs
+from .webmap_inputs import PAGE_COLUMNS, ReleaseInputs, WebmapInputError, read_release_inputs
 from .webmap_vendor import vendor_files
 
 PathLike = Union[str, Path]
@@ -441,7 +441,8 @@ def export_webmap(options: WebmapOptions, feedback: Optional[Feedback] = None) -
     target = Path(options.out_dir)
     vendor_files()  # fail before any work when the libraries are missing
     feedback.check()
-    inputs = read_release_inputs(options.inputs)
+    # without CSV copies only the columns the page is made from are read
+    inputs = read_release_inputs(options.inputs, None if options.copy_csv else PAGE_COLUMNS)
     warnings = list(inputs.warnings)
     feedback.set_progress(20)
     feedback.check()

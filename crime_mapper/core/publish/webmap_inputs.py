@@ -9,6 +9,7 @@ from reaching a public page. Outcomes files contribute only Crime ID, Month and 
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 import sqlite3
@@ -16,7 +17,7 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Union
+from typing import Any, Optional, Union
 
 import numpy as np
 import pandas as pd
@@ -59,21 +60,52 @@ def parse_coordinates(values: pd.Series) -> np.ndarray:
     return out
 
 
-def _read_csv_bytes(data: bytes, name: str) -> pd.DataFrame:
+def _decode_error(name: str, exc: UnicodeDecodeError) -> WebmapInputError:
+    return WebmapInputError(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start})")
+
+
+def _header(item: Union[bytes, Path], name: str) -> list[str]:
+    """The column names of a CSV (first record), read without reading the rest."""
+    if isinstance(item, Path):
+        with open(item, "rb") as handle:
+            head = handle.read(1 << 16)
+    else:
+        head = item[: 1 << 16]
+    first = head.split(b"\n", 1)[0].rstrip(b"\r")
     try:
-        text = data.decode("utf-8-sig")
+        text = first.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise WebmapInputError(
-            f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start})"
-        ) from exc
+        raise _decode_error(name, exc) from exc
+    if not text.strip():
+        raise WebmapInputError(f"{name}: not a readable CSV (no header line)")
     try:
-        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        return next(csv.reader([text]))
+    except csv.Error as exc:
         raise WebmapInputError(f"{name}: not a readable CSV ({exc})") from exc
 
 
-def _classify(frame: pd.DataFrame, name: str) -> str:
-    cols = set(frame.columns)
+def _read_csv(item: Union[bytes, Path], name: str, columns: Sequence[str]) -> pd.DataFrame:
+    """Only ``columns`` of a CSV, every cell as text, read straight from the file by pandas'
+    C parser (no decoded copy of the whole file in memory: a national month is 115 MB)."""
+    source: Any = item if isinstance(item, Path) else io.BytesIO(item)
+    try:
+        frame = pd.read_csv(
+            source,
+            dtype=str,
+            usecols=list(columns),
+            encoding="utf-8-sig",
+            keep_default_na=False,
+            na_filter=False,
+        )
+    except UnicodeDecodeError as exc:
+        raise _decode_error(name, exc) from exc
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        raise WebmapInputError(f"{name}: not a readable CSV ({exc})") from exc
+    return frame[list(columns)]
+
+
+def _classify(header: Sequence[str], name: str) -> str:
+    cols = set(header)
     if set(PUBLIC_COLUMNS) <= cols:
         return "street"
     if set(OUTCOME_COLUMNS) <= cols and "Crime type" not in cols:
@@ -85,7 +117,7 @@ def _classify(frame: pd.DataFrame, name: str) -> str:
         )
     raise WebmapInputError(
         f"{name}: neither a police.uk street file nor an outcomes file "
-        f"(columns: {', '.join(list(frame.columns)[:8])})"
+        f"(columns: {', '.join(list(header)[:8])})"
     )
 
 
@@ -155,11 +187,12 @@ def _expand(paths: Sequence[PathLike]) -> list[tuple[str, bytes | Path]]:
 
 
 def _check_street(frame: pd.DataFrame, name: str, lon: np.ndarray, lat: np.ndarray) -> list[str]:
-    bad = ~frame["Month"].str.match(_MONTH)
-    if bad.any():
-        example = frame.loc[bad, "Month"].iloc[0]
+    months = frame["Month"].unique()  # checked once per distinct value, not per row
+    bad = [m for m in months.tolist() if not _MONTH.match(str(m))]
+    if bad:
+        count = int(frame["Month"].isin(bad).sum())
         raise WebmapInputError(
-            f"{name}: {int(bad.sum())} rows have a Month that is not YYYY-MM (e.g. {example!r})"
+            f"{name}: {count} rows have a Month that is not YYYY-MM (e.g. {bad[0]!r})"
         )
     warnings = []
     unreadable = (np.isnan(lon) & (frame["Longitude"] != "").to_numpy()) | (
@@ -178,44 +211,73 @@ def _check_street(frame: pd.DataFrame, name: str, lon: np.ndarray, lat: np.ndarr
     return warnings
 
 
-def read_release_inputs(paths: Sequence[PathLike]) -> ReleaseInputs:
+# What the page itself is made from; the other public columns (Reported by, Falls within,
+# Context) only go into the CSV copies, so an export without copies does not read them.
+PAGE_COLUMNS: tuple[str, ...] = (
+    "Month",
+    "Longitude",
+    "Latitude",
+    "Location",
+    "LSOA code",
+    "LSOA name",
+    "Crime type",
+    "Last outcome category",
+)
+
+
+def read_release_inputs(
+    paths: Sequence[PathLike], columns: Optional[Sequence[str]] = None
+) -> ReleaseInputs:
     """Every street row and outcome row of ``paths`` (CSV files, folders, police.uk zips,
-    release GeoPackages). Extra columns are dropped (whitelist); missing ones are an error."""
+    release GeoPackages). Extra columns are dropped (whitelist); missing ones are an error.
+
+    ``columns``: the public columns to keep (default all of PUBLIC_COLUMNS). Fewer columns
+    read faster; ``Crime ID`` is added whenever an outcomes file is among the inputs (it is
+    what joins an outcome to its crime).
+    """
     if not paths:
         raise WebmapInputError("no release given: pass the public CSV(s), folder or zip")
+    items: list[tuple[str, Union[bytes, Path], str, list[str]]] = []
+    for name, item in _expand(paths):
+        if isinstance(item, Path) and item.suffix.lower() == ".gpkg":
+            items.append((name, item, "gpkg", list(PUBLIC_COLUMNS)))
+        else:
+            header = _header(item, name)
+            items.append((name, item, _classify(header, name), header))
+    keep = list(PUBLIC_COLUMNS if columns is None else columns)
+    if any(kind == "outcomes" for *_, kind, _h in items) and "Crime ID" not in keep:
+        keep.insert(0, "Crime ID")
+    keep = [c for c in PUBLIC_COLUMNS if c in keep]  # the schema's order, whitelist only
     streets: list[pd.DataFrame] = []
     lons: list[np.ndarray] = []
     lats: list[np.ndarray] = []
     outcomes: list[pd.DataFrame] = []
     result = ReleaseInputs(pd.DataFrame(), pd.DataFrame())
-    for name, item in _expand(paths):
-        if isinstance(item, Path) and item.suffix.lower() == ".gpkg":
-            frame = _read_gpkg(item)
-            kind = "street"
-        else:
-            data = item.read_bytes() if isinstance(item, Path) else item
-            frame = _read_csv_bytes(data, name)
-            kind = _classify(frame, name)
+    for name, item, kind, header in items:
         result.sources.append(name)
-        if kind == "street":
-            extra = [c for c in frame.columns if c not in PUBLIC_COLUMNS]
+        if kind == "outcomes":
+            outcomes.append(_read_csv(item, name, OUTCOME_COLUMNS))
+            continue
+        if kind == "gpkg":
+            assert isinstance(item, Path)
+            frame = _read_gpkg(item)[keep]
+        else:
+            extra = [c for c in header if c not in PUBLIC_COLUMNS]
             if extra:
                 result.warnings.append(
                     f"{name}: columns outside police.uk's street schema are not published: "
                     + ", ".join(map(str, extra[:10]))
                 )
-            frame = frame[list(PUBLIC_COLUMNS)].copy()
-            lon = parse_coordinates(frame["Longitude"])
-            lat = parse_coordinates(frame["Latitude"])
-            result.warnings.extend(_check_street(frame, name, lon, lat))
-            streets.append(frame)
-            lons.append(lon)
-            lats.append(lat)
-        else:
-            outcomes.append(frame[list(OUTCOME_COLUMNS)].copy())
+            frame = _read_csv(item, name, keep)
+        lon = parse_coordinates(frame["Longitude"])
+        lat = parse_coordinates(frame["Latitude"])
+        result.warnings.extend(_check_street(frame, name, lon, lat))
+        streets.append(frame)
+        lons.append(lon)
+        lats.append(lat)
     if not streets:
         raise WebmapInputError("the inputs hold no street-level crime file")
-    result.street = pd.concat(streets, ignore_index=True)
+    result.street = pd.concat(streets, ignore_index=True) if len(streets) > 1 else streets[0]
     result.lon = np.concatenate(lons)
     result.lat = np.concatenate(lats)
     result.outcomes = (
