@@ -12,6 +12,9 @@ import added deep inside a function. The rules:
 - Qt only through ``qgis.PyQt`` (never PyQt5/PyQt6 directly), so the plugin runs on Qt5 and Qt6.
 - Deprecated QGIS enum spellings only in ``crime_mapper/compat.py``.
 - Every module opens with a docstring (what it holds and why).
+- No re-exports (an import kept only for others, marked ``noqa: F401``): callers import a
+  name from the module that holds it, so moving it breaks loudly instead of leaving a
+  second path to the same name.
 """
 
 from __future__ import annotations
@@ -193,6 +196,22 @@ def test_deprecated_qgis_enums_only_in_compat():
     assert problems == []
 
 
+UNUSED_IMPORT_NOQA = re.compile(r"#\s*noqa:[^#]*\bF401\b")
+
+
+def reexport_problems(package: Path) -> list[str]:
+    problems = []
+    for path in sorted(package.rglob("*.py")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if UNUSED_IMPORT_NOQA.search(line):
+                problems.append(f"{path.relative_to(package.parent)}:{number}: {line.strip()}")
+    return problems
+
+
+def test_no_re_exports():
+    assert reexport_problems(PACKAGE) == []
+
+
 @pytest.mark.parametrize("path", sources(), ids=relative)
 def test_every_module_opens_with_a_docstring(path: Path):
     docstring = ast.get_docstring(parsed(path))
@@ -221,3 +240,8 @@ def test_the_rules_catch_what_they_are_for(tmp_path: Path):
     assert any("_secret" in p for p in private)
     assert any("gpkg_write._quote" in p for p in private)
     assert not any("_fine_within_a_package" in p for p in private)
+    (package / "shim.py").write_text(
+        '"""planted"""\nfrom .core.io.gpkg_write import w  # noqa: F401 - re-exported\n',
+        encoding="utf-8",
+    )
+    assert [p.split(":")[0] for p in reexport_problems(package)] == ["crime_mapper/shim.py"]

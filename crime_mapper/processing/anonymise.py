@@ -51,7 +51,8 @@ def crimes_from_parameters(
 ) -> Any:
     """The crimes input of an algorithm: a crimes GeoPackage URI from the layer, or the list
     of extract paths. Exactly one of the two must be given."""
-    from ..qgis_bridge.crimes_source import CrimesSourceError, crimes_path_from_layer
+    from ..core.release.crimes_input import CrimesSourceError
+    from ..qgis_bridge.crimes_source import crimes_path_from_layer
 
     layer = alg.parameterAsVectorLayer(parameters, layer_name, context)
     files = split_paths(alg.parameterAsFileList(parameters, files_name, context))

@@ -17,9 +17,10 @@ from typing import Any, Optional, Union
 from qgis.core import QgsProject, QgsTask, QgsVectorLayer
 
 from ..core.common.feedback import Cancelled
+from ..core.release.pipeline import ReleaseOutputs
 from ..logger import get_logger
 from .load_task import TaskFeedback
-from .run_anonymise import AnonymiseOutputs, run_anonymise
+from .run_anonymise import run_anonymise
 
 LOG = get_logger()
 
@@ -27,7 +28,7 @@ LOG = get_logger()
 class AnonymiseTask(QgsTask):
     """Anonymise ``crimes`` onto ``points`` into ``output_dir`` in the background.
 
-    After the task ends: ``outputs`` (AnonymiseOutputs or None), ``summary`` (readable result
+    After the task ends: ``outputs`` (ReleaseOutputs or None), ``summary`` (readable result
     or the error), ``error`` (None on success, "Cancelled", or the message) and ``gate_failed``
     (True when the leak gate stopped the release).
     """
@@ -53,7 +54,7 @@ class AnonymiseTask(QgsTask):
         self.max_distance_m = float(max_distance_m)
         self.profile_path = profile_path
         self.qa_report = qa_report  # this month's qa_report.json, recorded in audit/manifest
-        self.outputs: Optional[AnonymiseOutputs] = None
+        self.outputs: Optional[ReleaseOutputs] = None
         self.summary = ""
         self.error: Optional[str] = None
         self.gate_failed = False
@@ -111,7 +112,7 @@ class AnonymiseTask(QgsTask):
 
 
 def add_public_layer(
-    outputs: AnonymiseOutputs, project: Optional[QgsProject] = None
+    outputs: ReleaseOutputs, project: Optional[QgsProject] = None
 ) -> QgsVectorLayer:
     """The public GeoPackage layer, styled by crime type, added to the project."""
     from .layers import reload_layers_on

@@ -1,30 +1,17 @@
 """The QGIS side of "where the crimes come from": the crimes GeoPackage behind a layer.
 
 Reading the crimes (a crimes GeoPackage or extract files) is core.release.crimes_input, part
-of the one release pipeline; its names are re-exported here for existing callers. What is
-left here needs a QGIS layer: which GeoPackage table a layer reads (so that a map points or
-crimes layer is read with sqlite instead of feature by feature), and the crimes GeoPackage
-URI behind a crimes layer. Imports no QGIS itself (layers arrive as objects).
+of the one release pipeline; import those names from there. What is left here needs a QGIS
+layer: which GeoPackage table a layer reads (so that a map points or crimes layer is read
+with sqlite instead of feature by feature), and the crimes GeoPackage URI behind a crimes
+layer. Imports no QGIS itself (layers arrive as objects).
 """
 
 from __future__ import annotations
 
 from typing import Any, Optional
 
-from ..core.release.crimes_input import (  # noqa: F401 - re-exported for existing callers
-    CRIMES_TABLE,
-    CrimesInput,
-    CrimesSourceError,
-    check_profile,
-    crimes_from_files,
-    crimes_from_gpkg,
-    is_gpkg,
-    load_profile,
-    only_feature_table,
-    open_crimes_source,
-    read_crimes_gpkg,
-)
-from ..core.release.release_files import input_files  # noqa: F401 - re-exported
+from ..core.release.crimes_input import CrimesSourceError, only_feature_table
 
 
 def layer_gpkg_table(layer: Any) -> Optional[tuple[str, str]]:

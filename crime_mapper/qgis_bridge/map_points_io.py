@@ -2,7 +2,7 @@
 
 The core builds map points from plain arrays (core.release.map_points) and reads and writes
 map points files, the police.uk history and the hexagon fallback
-(core.release.map_points_files, re-exported here for existing callers); this module is the
+(core.release.map_points_files: import those names from there); this module is the
 QGIS side: it checks a layer *before* any work starts (empty, wrong geometry type, missing
 label field, unknown CRS, a projected CRS not in metres) so that an analyst gets one clear
 sentence instead of a stack trace half-way through a release, and it turns features into
@@ -57,19 +57,11 @@ from ..core.release.map_points import (
     map_points_from_roads,
     strip_location_prefix,
 )
-from ..core.release.map_points_files import (  # noqa: F401 - re-exported for existing callers
+from ..core.release.map_points_files import (
     HEXAGON_WARNING,
-    MAP_POINTS_FIELDS,
-    MAP_POINTS_TABLE,
     MapPointsInputError,
-    hexagon_points,
-    history_points,
     int_value,
-    map_points_table,
-    read_map_points_file,
-    read_map_points_gpkg,
     text_value,
-    write_map_points_gpkg,
 )
 from .crimes_source import layer_gpkg_table
 

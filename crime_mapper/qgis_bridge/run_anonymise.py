@@ -15,26 +15,10 @@ import os
 from typing import Any, Union
 
 from ..core.common.reproducible import canonical_xml
-from ..core.release.pipeline import (  # noqa: F401 - re-exported for existing callers
-    PUBLIC_TABLE,
-    ReleaseOutputs,
-    public_point_table,
-    run_check_release,
-)
+from ..core.release.pipeline import ReleaseOutputs
 from ..core.release.pipeline import run_anonymise as run_core_anonymise
-from ..core.release.release_files import (  # noqa: F401 - re-exported for existing callers
-    MANIFEST_VERSION,
-    RELEASE_NAMES,
-    SALT_BYTES,
-    ReleaseInputError,
-    create_salt_file,
-    sha256_file,
-)
 
 PathLike = Union[str, "os.PathLike[str]"]
-
-# The outputs of a release made in QGIS (the same class: the QGIS side adds only the style).
-AnonymiseOutputs = ReleaseOutputs
 
 
 def write_public_qml(path: PathLike) -> None:
