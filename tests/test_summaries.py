@@ -28,7 +28,12 @@ from crime_mapper.core.publish.summaries import (
 )
 from crime_mapper.core.publish.summaries_export import tidy_frame
 from crime_mapper.core.publish.summaries_render import SummaryRenderer
-from crime_mapper.core.publish.summaries_team import read_team, sanitise_html
+from crime_mapper.core.publish.summaries_team import (
+    event_when,
+    published_team_texts,
+    read_team,
+    sanitise_html,
+)
 from tests.support.neighbourhood_data import SAMPLE, leicestershire
 
 DATA = leicestershire()
@@ -327,8 +332,9 @@ def test_team_information_rendered_safely(public, hoods, summaries):
     assert "<strong>Abbey Park</strong>" in page  # harmless tags kept
     assert "Extra patrols on Friday evenings." in page
     assert "Open: work is under way." in page  # the open priority
-    assert "Beat meeting" in page and "November 2022" in page
-    assert "2022-11-17" not in page and "18:00" not in page  # dates to the month only
+    assert "Beat meeting" in page and "Thursday 17 November 2022, 18:00 to 19:00" in page
+    assert "2022-11-17" not in page  # the API's form is not shown
+    assert "Set in July 2022." in page  # priorities to the month
     assert 'href="tel:101"' in page
     assert 'href="https://www.leics.police.uk/"' in page
     assert "Sgt Jo Bloggs" in page
@@ -355,7 +361,50 @@ def test_team_csv(tmp_path):
     assert team.people[0]["rank"] == "PC"
     assert str(team.priorities[0]["issue"]) == "<b>Litter</b>"
     assert team.events[0]["month"] == "March 2022"
+    assert team.events[0]["when"] == "Friday 4 March 2022, 10:00"
     assert team.links == [("Site", "https://example.org")]
+    # "a@b.c" is no e-mail address to the gate (one-letter domain): nothing to allow
+    assert published_team_texts({"N1": team}) == ["Friday 4 March 2022, 10:00"]
+
+
+@pytest.mark.parametrize(
+    "start, end, shown",
+    [
+        ("2022-10-15T10:00:00", "2022-10-15T12:00:00", "Saturday 15 October 2022, 10:00 to 12:00"),
+        ("2016-09-17T12:00:00", None, "Saturday 17 September 2016, 12:00"),
+        (
+            "2022-10-15T18:00:00",
+            "2022-10-16T01:30:00",
+            "Saturday 15 October 2022, 18:00 to Sunday 16 October 2022, 01:30",
+        ),
+        ("2022-10-15T00:00:00", "2022-10-15T00:00:00", "Saturday 15 October 2022"),  # no times
+        ("2022-10-15", "2022-10-17", "Saturday 15 October 2022 to Monday 17 October 2022"),
+        ("2022-10-15T10:00:00", "2022-10-14T12:00:00", "Saturday 15 October 2022, 10:00"),
+        ("2022-10-15T10:00:00", "soon", "Saturday 15 October 2022, 10:00"),
+        (" 2022-10-15T10:00:00.000Z ", None, "Saturday 15 October 2022, 10:00"),
+        ("2022-02-30T10:00:00", None, ""),  # no such day
+        ("2022-10-15T25:00:00", None, ""),
+        ("next Tuesday", None, ""),
+        (None, "2022-10-15T12:00:00", ""),
+        ({"a": 1}, None, ""),
+    ],
+)
+def test_event_when(start, end, shown):
+    assert event_when(start, end) == shown
+
+
+def test_published_team_texts_are_exact_and_only_dates_and_contacts():
+    teams = read_team(TEAM)
+    texts = published_team_texts(teams)
+    assert texts == sorted(
+        {
+            "Thursday 17 November 2022, 18:00 to 19:00",
+            "abbey.park@example.police.uk",
+            "abbey.park.beat@example.police.uk",
+            "0116 248 2222",
+            "01162482222",
+        }
+    )
 
 
 def test_hostile_names_escaped_and_csv_safe(public, hoods):

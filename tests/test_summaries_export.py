@@ -5,6 +5,7 @@ GeoPackage opened in real QGIS with its stored choropleth style."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -26,7 +27,7 @@ def release(tmp_path_factory: pytest.TempPathFactory) -> dict:
     return make_release(tmp_path_factory.mktemp("summaries_release"))
 
 
-def summaries_cli(release: dict, release_csv: Path, out: Path, *extra: object):
+def summaries_cli(release: dict, release_csv: Path, out: Path, *extra: object, team=TEAM):
     return plain_cli(
         "summaries", FORCE_EXTRACT, "--profile", FORCE_PROFILE,
         "--points", release["points"], "--release", release_csv, "--out", out,
@@ -37,7 +38,7 @@ def summaries_cli(release: dict, release_csv: Path, out: Path, *extra: object):
         "--names-code-field", "msoa11cd", "--names-name-field", "msoa11hclnm",
         "--lsoa-population",
         SAMPLE / "population" / "lsoa11_mid2018_population_leicestershire_force_area.csv",
-        "--team", TEAM, "--force-name", "Leicestershire Police", *extra,
+        "--team", team, "--force-name", "Leicestershire Police", *extra,
     )  # fmt: skip
 
 
@@ -59,6 +60,10 @@ def test_cli_writes_gated_summaries(release: dict, tmp_path: Path) -> None:
     page = (folder / "abbey-park.html").read_text(encoding="utf-8")
     assert 'href="../map/index.html#m=2022-10&amp;n=1&amp;a=rate&amp;z=' in page
     assert "Beat meeting" in page
+    # the team's own texts, which the gate allows and nothing else: event day and times,
+    # the e-mail and phone typed into its description
+    assert "Beat meeting</strong> (meeting), Thursday 17 November 2022, 18:00 to 19:00," in page
+    assert "abbey.park.beat@example.police.uk" in page and "0116 248 2222" in page
 
 
 def test_planted_leak_is_refused_and_previous_output_kept(release: dict, tmp_path: Path) -> None:
@@ -117,3 +122,32 @@ def test_release_edited_off_its_map_points_is_refused(release: dict, tmp_path: P
     assert run.returncode == 3, run.stdout + run.stderr
     assert "coordinates_are_map_points" in run.stderr
     assert not (tmp_path / "out" / "neighbourhoods").exists()
+
+
+def _team_with_event(tmp_path: Path, **event: str) -> Path:
+    data = json.loads(TEAM.read_text(encoding="utf-8"))
+    data["E02002834"]["events"][0].update(event)
+    path = tmp_path / "team.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "event, check",
+    [
+        # a crime's own day and time (from the raw extract) in an event's description
+        ({"description": "<p>About the incident on 21/10/2022 at 15:58.</p>"}, "no_dates"),
+        # a raw crime reference passed off beside the event's date
+        ({"title": "Beat meeting LE/22/005223"}, "no_source_references"),
+        # an officer's name (raw column) as the event's address
+        ({"address": "PC 1190 Nowak"}, "no_non_public_values"),
+    ],
+)
+def test_team_allowance_is_narrow(release: dict, tmp_path: Path, event: dict, check: str) -> None:
+    out = tmp_path / "out"
+    assert summaries_cli(release, release["csv"], out).returncode == 0
+    before = (out / "neighbourhoods" / "abbey-park.html").read_bytes()
+    run = summaries_cli(release, release["csv"], out, team=_team_with_event(tmp_path, **event))
+    assert run.returncode == 3, run.stdout + run.stderr
+    assert "Leak gate FAILED" in run.stderr and check in run.stderr
+    assert (out / "neighbourhoods" / "abbey-park.html").read_bytes() == before

@@ -143,7 +143,7 @@ def run_summaries(
         release_profile,
     )
     from .summaries_export import export_summaries, leak_gate_for
-    from .summaries_team import published_contacts, read_team
+    from .summaries_team import published_team_texts, read_team
 
     feedback = feedback or Feedback()
     options = options or SummaryOptions()
@@ -172,7 +172,7 @@ def run_summaries(
         public,
         hoods,
         out_dir,
-        gate=leak_gate_for(crimes.crimes, point_set, published_contacts(teams)),
+        gate=leak_gate_for(crimes.crimes, point_set, published_team_texts(teams)),
         options=options,
         teams=teams,
         force_name=force_name,
