@@ -5,6 +5,8 @@ the release as it was. Real QGIS (pytest-qgis), real files, the bundled sample d
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from qgis.core import QgsProject
 from qgis.PyQt.QtCore import Qt
@@ -65,6 +67,11 @@ def test_run_the_whole_release_then_change_an_input_then_cancel(dock, qtbot, tmp
     assert [panel.state_labels[s].text() for s in ("load", "publish")] == ["Done", "Done"]
     out = read_config(config_path).output_dir(MONTH)
     assert str(out / "manifest.json") in panel.summary_view.toPlainText()
+    # the child process ran the same QGIS as the dock (3.22 or 3.40 under test)
+    from crime_mapper.qgis_bridge.run_anonymise import qgis_version
+
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["software"]["qgis"] == qgis_version()
     assert panel.open_audit_button.isEnabled() and panel.open_folder_button.isEnabled()
     layers = panel.add_layers()
     assert [layer.isValid() for layer in layers] == [True] * len(layers) and len(layers) == 4
@@ -77,15 +84,21 @@ def test_run_the_whole_release_then_change_an_input_then_cancel(dock, qtbot, tmp
     assert {panel.state(s) for s in ("anonymise", "hotspots", "publish")} == {"out of date"}
     panel.distance_spin.setValue(20_000)
 
-    # cancel a running release: every earlier output stays byte-identical
+    # cancel a release while its child process anonymises: every earlier output stays
+    # byte-identical, no staged file is left behind, the child process is gone
     before = _files(out)
     with qtbot.waitSignal(panel.releaseFinished, timeout=RELEASE_TIMEOUT_MS) as blocker:
         qtbot.mouseClick(panel.run_button, Qt.MouseButton.LeftButton)
+        task = panel.current_task()
         assert panel.cancel_button.isEnabled() and not panel.groups["load"].isEnabled()
+        qtbot.waitUntil(lambda: panel.state("anonymise") == "running", timeout=RELEASE_TIMEOUT_MS)
+        assert panel.state("load") == "done"
         qtbot.mouseClick(panel.cancel_button, Qt.MouseButton.LeftButton)
     assert blocker.args == [False]
     assert panel.summary_view.toPlainText() == "Cancelled: earlier outputs are unchanged."
+    assert task.returncode is not None  # the child process ended
     assert _files(out) == before
+    assert not [p for p in out.rglob("*") if p.name.startswith(".crime_mapper-stage")]
     assert panel.run_button.isEnabled() and panel.groups["load"].isEnabled()
 
 
@@ -188,3 +201,19 @@ def test_hotspots_tab_new_user_faults(dock, qtbot):
     assert [b.title() for b in panel.findChildren(QGroupBox) if b.title().endswith("…")] == []
     panel.set_crimes_source("/tmp/x/crimes.gpkg")
     assert panel.source_label.text() == "Crimes of the last load: crimes.gpkg"
+
+
+def test_without_a_python_to_run_it_the_release_says_what_to_set(
+    dock, qtbot, tmp_path, monkeypatch
+):
+    """The release runs in a child Python; when none can be found the dock says which
+    setting names one, and nothing is written."""
+    panel = dock.guided_panel
+    config_path = _config_file(tmp_path)
+    assert panel.open_config(config_path)
+    panel.set_month(MONTH)
+    monkeypatch.setenv("CRIME_MAPPER_PYTHON", str(tmp_path / "no-python-here"))
+    _run(qtbot, panel, expect=False)
+    text = panel.summary_view.toPlainText()
+    assert "separate Python" in text and "CRIME_MAPPER_PYTHON" in text, text
+    assert not read_config(config_path).output_dir(MONTH).exists()

@@ -244,9 +244,13 @@ def add_release_layers(outputs: MonthlyOutputs, project: Any) -> list[Any]:
     return added
 
 
-def run_headless(config: ReleaseConfig, month: str, feedback: Optional[Feedback] = None):
-    """The monthly release from a plain Python process (the command line): starts QGIS
-    without a display, runs every step with :class:`QgisStepRunners`, stops QGIS again."""
+def run_headless(
+    config: ReleaseConfig, month: str, feedback: Optional[Feedback] = None, **options: Any
+):
+    """The monthly release from a plain Python process (the command line, and the dock's
+    child process: qgis_bridge.release_child): starts QGIS without a display, runs the
+    steps with :class:`QgisStepRunners`, stops QGIS again. ``options`` go to
+    core.monthly.release.run_monthly_release (steps, on_step, previous)."""
     from qgis.core import QgsApplication
 
     from ..core.monthly.release import run_monthly_release
@@ -257,6 +261,8 @@ def run_headless(config: ReleaseConfig, month: str, feedback: Optional[Feedback]
         from .transforms import install_fallback
 
         install_fallback()
-        return run_monthly_release(config, month, runners=QgisStepRunners(), feedback=feedback)
+        return run_monthly_release(
+            config, month, runners=QgisStepRunners(), feedback=feedback, **options
+        )
     finally:
         app.exitQgis()

@@ -6,8 +6,9 @@ the release configuration (core.monthly.config) as five steps in the workflow's 
 Check, Anonymise, Hotspots, Publish. Each shows its inputs, its state (not run, running,
 done, failed, not run here, out of date because an earlier step's input changed) and, once
 run, its results; the Check step lists every problem of the inputs before anything runs.
-"Run the whole release" runs every step as one background QgsTask (qgis_bridge.monthly_task)
-that stops at the first failure with the reason and what to do, and can be cancelled.
+"Run the whole release" runs every step as one background QgsTask whose work runs in a child
+Python process (qgis_bridge.release_process: the user interface never waits for pandas), that
+stops at the first failure with the reason and what to do, and can be cancelled.
 
 Settings are kept per project (project custom properties: reopening the project restores the
 form, the month and the last release's state) and per user (QgsSettings: the recent
@@ -563,7 +564,7 @@ class GuidedReleasePanel(QScrollArea):
 
     def run_release(self) -> bool:
         """Start the whole release in the background; False (and why) if it cannot start."""
-        from ..qgis_bridge.monthly_task import MonthlyReleaseTask
+        from ..qgis_bridge.release_process import ChildReleaseTask
 
         if self._runner.is_running():
             notify(self.iface, tr("The release is already running."), Qgis.MessageLevel.Warning)
@@ -585,7 +586,7 @@ class GuidedReleasePanel(QScrollArea):
         set_default_transforms(QgsProject.instance())
         self._states = dict.fromkeys(STEPS, "not run")
         self._show_states()
-        task = MonthlyReleaseTask(self.config(), self.month())
+        task = ChildReleaseTask(self.config(), self.month())
         task.stepChanged.connect(self._set_state)
         self.summary_view.setPlainText(tr("Running the release for ") + self.month() + "…")
         self._runner.start(task)

@@ -252,49 +252,66 @@ class ReleaseConfig:
     def problems(self, month: str) -> list[str]:
         """Everything wrong with this configuration for ``month``, in plain words (empty when
         it can run). The dock shows these inline; the runners refuse to start on any."""
-        found: list[str] = []
+        return [text for found in self.problems_by_step(month).values() for text in found]
+
+    def problems_by_step(self, month: str) -> dict[str, list[str]]:
+        """:meth:`problems` under the step whose inputs they are ("release" for the month
+        and the output folder, which every step needs), in the release's order; the dock
+        shows each under its step."""
+        found: dict[str, list[str]] = {
+            "release": [],
+            "load": [],
+            "check": [],
+            "anonymise": [],
+            "hotspots": [],
+            "publish": [],
+        }
         try:
             validate_month(month)
         except ConfigError as exc:
-            return [str(exc)]
-        if not self.inputs:
-            found.append("No extract is given (load.inputs).")
-        for path in self.input_paths(month):
-            if not path.exists():
-                found.append(f"Extract not found: {path}")
-        for what, text in (("Mapping profile", self.profile), ("Release rules", self.rules)):
-            if text and not self.path(text, month).is_file():
-                found.append(f"{what} not found: {self.path(text, month)}")
-        if not self.salt_file:
-            found.append("No salt file is given (anonymise.salt_file).")
-        elif not self.path(self.salt_file, month).is_file():
-            found.append(f"Salt file not found: {self.path(self.salt_file, month)}")
-        if self.map_points.kind in ("file", "history"):
-            if not self.map_points.paths:
-                found.append(f"Map points ({self.map_points.kind}) need at least one path.")
-            for path in self.map_points_paths(month):
-                if not path.exists():
-                    found.append(f"Map points source not found: {path}")
+            found["release"].append(str(exc))
+            return found
         if not self.output:
-            found.append("No output folder is given (release.output).")
+            found["release"].append("No output folder is given (release.output).")
         else:
             out = self.output_dir(month)
             if out.exists() and not out.is_dir():
-                found.append(f"The output folder is a file: {out}")
+                found["release"].append(f"The output folder is a file: {out}")
+        load = found["load"]
+        if not self.inputs:
+            load.append("No extract is given (load.inputs).")
+        for path in self.input_paths(month):
+            if not path.exists():
+                load.append(f"Extract not found: {path}")
+        if self.profile and not self.path(self.profile, month).is_file():
+            load.append(f"Mapping profile not found: {self.path(self.profile, month)}")
         if self.qa.enabled:
             if not self.qa.history:
-                found.append("Release QA needs the force's history (qa.history).")
+                found["check"].append("Release QA needs the force's history (qa.history).")
             for text in [*self.qa.history, *([self.qa.areas] if self.qa.areas else [])]:
                 if not self.path(text, month).exists():
-                    found.append(f"QA input not found: {self.path(text, month)}")
+                    found["check"].append(f"QA input not found: {self.path(text, month)}")
+        anonymise = found["anonymise"]
+        if self.rules and not self.path(self.rules, month).is_file():
+            anonymise.append(f"Release rules not found: {self.path(self.rules, month)}")
+        if not self.salt_file:
+            anonymise.append("No salt file is given (anonymise.salt_file).")
+        elif not self.path(self.salt_file, month).is_file():
+            anonymise.append(f"Salt file not found: {self.path(self.salt_file, month)}")
+        if self.map_points.kind in ("file", "history"):
+            if not self.map_points.paths:
+                anonymise.append(f"Map points ({self.map_points.kind}) need at least one path.")
+            for path in self.map_points_paths(month):
+                if not path.exists():
+                    anonymise.append(f"Map points source not found: {path}")
         hoods = self.publish.neighbourhoods
         if self.publish.summaries and not hoods.get("boundaries"):
-            found.append(
+            found["publish"].append(
                 "Summaries need neighbourhood outlines (publish.neighbourhoods.boundaries)."
             )
         for key in NEIGHBOURHOOD_PATHS:
             if hoods.get(key) and not self.path(hoods[key], month).is_file():
-                found.append(
+                found["publish"].append(
                     f"Neighbourhood file not found ({key}): {self.path(hoods[key], month)}"
                 )
         return found

@@ -264,10 +264,17 @@ def run_monthly_release(
     feedback: Optional[Feedback] = None,
     steps: Sequence[str] = STEPS,
     on_step: Optional[Callable[[str, str], None]] = None,
+    previous: Optional[MonthlyOutputs] = None,
 ) -> MonthlyOutputs:
     """Run the release for ``month``; raise MonthlyReleaseError at the first failure (or
     core.common.feedback.Cancelled). ``steps`` runs a subset (the dock's single steps);
-    ``on_step(step, state)`` hears "running" / "done" / "not run" as the run goes."""
+    ``on_step(step, state)`` hears "running" / "done" / "not run" as the run goes.
+
+    ``previous``: what earlier runs of this release wrote (the dock's single steps): the
+    steps before the first one run now are taken from it, never re-run; its records from
+    that step on are dropped (they no longer match). The project and the manifest are
+    written once every step has a record, so a release run step by step ends with the same
+    manifest as one run in one go."""
     runners = runners or StepRunners()
     feedback = feedback or Feedback()
     try:
@@ -276,7 +283,7 @@ def run_monthly_release(
         raise MonthlyReleaseError("check", str(exc), "give the month as YYYY-MM") from exc
     check_config(config, month)
     out_dir = config.output_dir(month)
-    outputs = MonthlyOutputs(month, out_dir, [], out_dir / MANIFEST_NAME)
+    outputs = _resume(previous, month, out_dir, steps)
     notify = on_step or (lambda _step, _state: None)
     start = 0.0
     for step in STEPS:
@@ -285,6 +292,13 @@ def run_monthly_release(
             start = end
             continue
         feedback.check()
+        done = {record.name for record in outputs.steps}
+        missing = [earlier for earlier in STEPS[: STEPS.index(step)] if earlier not in done]
+        if missing:
+            notify(step, "failed")
+            raise MonthlyReleaseError(
+                step, f"the {missing[0]} step has not run", f"run the {missing[0]} step first"
+            )
         notify(step, "running")
         sub = ScaledFeedback(feedback, start, end)
         try:
@@ -300,7 +314,7 @@ def run_monthly_release(
         feedback.set_progress(end)
         start = end
     feedback.check()
-    if set(steps) >= set(STEPS):
+    if [record.name for record in outputs.steps] == list(STEPS):
         if config.publish.project:
             _write_project(outputs, runners)
         manifest = build_monthly_manifest(config, month, outputs, runners)
@@ -308,6 +322,32 @@ def run_monthly_release(
             outputs.manifest, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
         )
     return outputs
+
+
+def _resume(
+    previous: Optional[MonthlyOutputs], month: str, out_dir: Path, steps: Sequence[str]
+) -> MonthlyOutputs:
+    """The outputs to continue from: ``previous`` up to the first step run now."""
+    outputs = MonthlyOutputs(month, out_dir, [], out_dir / MANIFEST_NAME)
+    if previous is None or previous.month != month or Path(previous.out_dir) != out_dir:
+        return outputs
+    first = min((STEPS.index(s) for s in steps if s in STEPS), default=len(STEPS))
+    kept = [r for r in previous.steps if r.name in STEPS[:first]]
+    outputs.steps = sorted(kept, key=lambda r: STEPS.index(r.name))
+    names = {r.name for r in outputs.steps}
+    outputs.load = previous.load if "load" in names else None
+    outputs.qa_report = previous.qa_report if "check" in names else None
+    outputs.release = previous.release if "anonymise" in names else None
+    outputs.hotspots = list(previous.hotspots) if "hotspots" in names else []
+    return outputs
+
+
+def _crimes_of(config: ReleaseConfig, month: str, outputs: MonthlyOutputs) -> Any:
+    """The loaded crimes for a later step: the load's table or GeoPackage, or (a plain load
+    resumed in another process, whose table is gone) the extracts again."""
+    if outputs.load is not None and outputs.load.crimes is not None:
+        return outputs.load.crimes
+    return config.input_paths(month)
 
 
 def _load_step(config, month, outputs, runners, feedback) -> StepRecord:
@@ -364,7 +404,7 @@ def _anonymise_step(config, month, outputs, runners, feedback) -> StepRecord:
         raise MonthlyReleaseError("anonymise", "the load step has not run", "run the load first")
     spec = _points_spec(config, month)
     release = run_anonymise(
-        outputs.load.crimes,
+        _crimes_of(config, month, outputs),
         spec,
         config.optional_path(config.rules, month),
         config.path(config.salt_file, month),
@@ -435,7 +475,7 @@ def _publish_step(config, month, outputs, runners, feedback) -> StepRecord:
     publish = config.publish
     if release is None or not (publish.summaries or publish.web_map):
         return StepRecord("publish", "done", note="public CSV, GeoPackage and audit")
-    raw = outputs.load.crimes if outputs.load is not None else config.input_paths(month)
+    raw = _crimes_of(config, month, outputs)
     profile = config.optional_path(config.profile, month)
     source = config.neighbourhood_source(month)
     files: list[Path] = []
