@@ -6,15 +6,21 @@ GeoPackage opened in real QGIS with its stored choropleth style."""
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from crime_mapper.core.common.feedback import Cancelled, Feedback
+from crime_mapper.core.publish.summaries_export import clean_legacy_stages
+from crime_mapper.core.publish.summaries_run import NeighbourhoodSource, run_summaries
 from tests.support.summaries_release import (
     FORCE_EXTRACT,
     FORCE_PROFILE,
     HOODS,
+    POPULATION,
     SAMPLE,
     TEAM,
     make_release,
@@ -151,3 +157,98 @@ def test_team_allowance_is_narrow(release: dict, tmp_path: Path, event: dict, ch
     assert run.returncode == 3, run.stdout + run.stderr
     assert "Leak gate FAILED" in run.stderr and check in run.stderr
     assert (out / "neighbourhoods" / "abbey-park.html").read_bytes() == before
+
+
+# --- staging: a cancelled or failed export keeps the previous folder; stale stages go ---------
+class _CancelAt(Feedback):
+    """Cancels once progress reaches ``at`` percent (as the dock's Cancel button would)."""
+
+    def __init__(self, at: float) -> None:
+        self.at, self.seen = at, 0.0
+
+    def set_progress(self, percent: float) -> None:
+        self.seen = max(self.seen, percent)
+
+    def is_cancelled(self) -> bool:
+        return self.seen >= self.at
+
+
+def _run_in_process(release: dict, out: Path, feedback: Feedback):
+    source = NeighbourhoodSource(
+        boundaries=HOODS / "msoa11_leicestershire.geojson",
+        code_field="msoa11cd",
+        lookup=HOODS / "lsoa11_to_msoa11_leicestershire.csv",
+        lookup_code_field="msoa11cd",
+        lookup_name_field="msoa11nm",
+        names=HOODS / "msoa11_names_leicestershire.csv",
+        names_code_field="msoa11cd",
+        names_name_field="msoa11hclnm",
+        lsoa_population=POPULATION,
+    )
+    return run_summaries(
+        [FORCE_EXTRACT],
+        release["points"],
+        release["csv"],
+        out,
+        source,
+        team_path=TEAM,
+        profile_path=FORCE_PROFILE,
+        feedback=feedback,
+    )
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize("at", [40.0, 60.0, 89.0])  # tables, pages, just before the gate
+def test_cancelled_export_keeps_the_previous_folder(release: dict, tmp_path: Path, at: float):
+    out = tmp_path / "out"
+    done = _run_in_process(release, out, Feedback())
+    assert done.pages == 125
+    before = _tree(out / "neighbourhoods")
+    with pytest.raises(Cancelled):
+        _run_in_process(release, out, _CancelAt(at))
+    assert _tree(out / "neighbourhoods") == before
+    assert sorted(p.name for p in out.iterdir()) == ["neighbourhoods"]  # no stage left
+
+
+def test_killed_runs_of_earlier_versions_are_cleaned_safely(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    final = out / "neighbourhoods"
+    final.mkdir(parents=True)
+    (final / "index.html").write_text("current")
+    now = time.time()
+    old, fresh = now - 7 * 3600, now - 60
+
+    def folder(name: str, age: float) -> Path:
+        path = out / name
+        path.mkdir()
+        (path / "page.html").write_text(name)
+        os.utime(path, (age, age))
+        return path
+
+    stale_tmp = folder(".neighbourhoods.ab_cd123.tmp", old)
+    stale_old = folder(".neighbourhoods.9xk2m0qz.old", old)
+    running = folder(".neighbourhoods.zz9yy8xx.tmp", fresh)  # perhaps a run still writing
+    keep = [
+        folder(".neighbourhoods.notes.tmp", old),  # not 8 random characters: not ours
+        folder(".map.ab_cd123.tmp", old),  # the web map's, not ours
+        folder("neighbourhoods.ab_cd123.tmp", old),  # not hidden: someone's own folder
+    ]
+    (out / ".neighbourhoods.ab_cd124.tmp").write_text("a file, not a stage folder")
+    removed = clean_legacy_stages(final, now=now)
+    assert sorted(removed) == sorted([stale_tmp, stale_old])
+    assert not stale_tmp.exists() and not stale_old.exists()
+    assert running.exists() and all(p.exists() for p in keep)
+    assert (final / "index.html").read_text() == "current"
+
+
+def test_previous_summaries_left_aside_by_a_killed_swap_are_restored(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    aside = out / ".neighbourhoods.k1ll3d_x.old"  # an earlier version died between renames
+    aside.mkdir(parents=True)
+    (aside / "index.html").write_text("the previous summaries")
+    assert clean_legacy_stages(out / "neighbourhoods") == [aside]
+    assert (out / "neighbourhoods" / "index.html").read_text() == "the previous summaries"
+    assert not aside.exists()

@@ -3,20 +3,21 @@ style stored in it), one HTML page per neighbourhood and an index. The one funct
 command line, the Processing algorithm and the dock all call (``export_summaries``).
 
 Public output rules: the input must be the public release table (exactly the police.uk street
-columns); everything is written into a hidden staging folder beside the target, the leak
-gate (a callable given by the caller, so the raw table never has to be loaded here) runs on
-that folder, and only if it passes does the folder replace ``<out>/neighbourhoods``. A
-failure or a cancel leaves the previous summaries exactly as they were.
+columns); everything is written into a folder staged by core.common.staging (hidden, beside
+the target, the same journal and recovery as every other output), the leak gate (a callable
+given by the caller, so the raw table never has to be loaded here) runs on that folder, and
+only if it passes does the folder replace ``<out>/neighbourhoods``. A failure, a cancel or a
+killed run leaves the previous summaries exactly as they were; the next run removes a killed
+run's stage (and old stage folders earlier versions left, see clean_legacy_stages).
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import sqlite3
 import struct
-import tempfile
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,7 @@ import pandas as pd
 from ..common.csv_safety import safe_cell
 from ..common.feedback import Feedback, ScaledFeedback
 from ..common.palette import NO_DATA_COLOUR, OUTLINE_COLOUR, sequential_colours
+from ..common.staging import staged_outputs
 from ..release.public_schema import PUBLIC_COLUMNS
 from .neighbourhoods import Assignment, Neighbourhoods, assign_crimes, neighbourhood_slugs
 from .summaries import TOTAL, Summaries, SummaryError, SummaryOptions, compute_summaries
@@ -386,38 +388,53 @@ def write_neighbourhood_gpkg(s: Summaries, slugs: Sequence[str], path: Path) -> 
 
 
 # ---------------------------------------------------------------------------------------------
-@contextlib.contextmanager
-def staged_folder(final: Path):
-    """A fresh hidden folder beside ``final``; on success it replaces ``final`` (the old one
-    is moved aside first and deleted after), on any exception it is deleted and ``final``
-    is untouched."""
-    final.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent))
-    try:
-        yield stage
-        os.chmod(stage, 0o777 & ~_umask())
-        old = None
-        if final.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".old", dir=final.parent))
-            os.rmdir(old)
-            os.replace(final, old)
+# Stage folders that earlier versions made beside the summaries (tempfile.mkdtemp: a dot, the
+# folder's name, 8 random characters, .tmp or .old) and left behind when a run was killed.
+_LEGACY_STAGE_AGE = 6 * 3600.0  # seconds: no run of an earlier version lasted this long
+
+
+def _legacy_stage(name: str, folder: str) -> Optional[str]:
+    """'tmp' or 'old' when ``name`` is one of our earlier versions' stage folders for
+    ``folder``, else None (anything else beside the summaries is not ours to touch)."""
+    prefix = f".{folder}."
+    if not name.startswith(prefix):
+        return None
+    rest = name[len(prefix) :]
+    random, _, kind = rest.partition(".")
+    if len(random) != 8 or kind not in ("tmp", "old"):
+        return None
+    if not all(c.isascii() and (c.isalnum() or c == "_") for c in random):
+        return None
+    return kind
+
+
+def clean_legacy_stages(final: Path, now: Optional[float] = None) -> list[Path]:
+    """Remove the stage folders earlier versions left beside ``final`` when a run was
+    killed: only folders named as ours (``.neighbourhoods.<8 characters>.tmp``/``.old``),
+    only when older than six hours (no owner lock tells whether a run still holds them).
+    A killed swap could leave the previous summaries in ``.old`` with ``final`` gone: that
+    folder is put back, never deleted. Returns what was removed or restored."""
+    parent = final.parent
+    if not parent.is_dir():
+        return []
+    now = time.time() if now is None else now
+    done = []
+    for entry in sorted(parent.iterdir()):
+        kind = _legacy_stage(entry.name, final.name)
+        if kind is None or entry.is_symlink() or not entry.is_dir():
+            continue
+        if kind == "old" and not (final.exists() or final.is_symlink()):
+            os.replace(entry, final)  # the previous summaries, whole: put them back
+            done.append(entry)
+            continue
         try:
-            os.replace(stage, final)
+            age = now - entry.stat().st_mtime
         except OSError:
-            if old is not None:
-                os.replace(old, final)
-            raise
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    finally:
-        if stage.exists():
-            shutil.rmtree(stage, ignore_errors=True)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+            continue
+        if age >= _LEGACY_STAGE_AGE:
+            shutil.rmtree(entry, ignore_errors=True)
+            done.append(entry)
+    return done
 
 
 def export_summaries(
@@ -451,7 +468,9 @@ def export_summaries(
     slugs = neighbourhood_slugs(hoods.names)
     final = Path(out_dir) / FOLDER
     links = PageLinks(map="../map/index.html" if with_map else None)
-    with staged_folder(final) as stage:
+    clean_legacy_stages(final)
+    with staged_outputs() as staging:
+        stage = staging.folder_for(final)
         rows = write_tidy_csv(summaries, stage / CSV_NAME)
         feedback.set_progress(35)
         write_neighbourhood_gpkg(summaries, slugs, stage / GPKG_NAME)
