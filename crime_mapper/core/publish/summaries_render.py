@@ -140,13 +140,13 @@ def trend_svg(labels: list[str], values: list[Optional[int]], title: str, uid: s
     parts.append(f'<text x="{left - 6}" y="{y(0) + 4:.1f}" text-anchor="end" class="tick">0</text>')
     segment: list[str] = []
     segments = []
-    for i, v in enumerate(values):
-        if v is None:
+    for i, count in enumerate(values):
+        if count is None:
             if segment:
                 segments.append(segment)
             segment = []
             continue
-        segment.append(f"{x(i):.1f},{y(v):.1f}")
+        segment.append(f"{x(i):.1f},{y(count):.1f}")
     if segment:
         segments.append(segment)
     for seg in segments:
@@ -154,15 +154,16 @@ def trend_svg(labels: list[str], values: list[Optional[int]], title: str, uid: s
             f'<polyline points="{" ".join(seg)}" fill="none" stroke="{SEQUENTIAL_RAMP[-2]}" '
             'stroke-width="2.5"/>'
         )
-    for i, (lab, v) in enumerate(zip(labels, values)):
-        if v is None:
+    for i, (lab, count) in enumerate(zip(labels, values)):
+        if count is None:
             parts.append(
                 f'<circle cx="{x(i):.1f}" cy="{y(0):.1f}" r="4" fill="#ffffff" '
                 f'stroke="{OUTLINE_COLOUR}" stroke-dasharray="2 2"/>'
             )
         else:
             parts.append(
-                f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="3.5" fill="{SEQUENTIAL_RAMP[-2]}"/>'
+                f'<circle cx="{x(i):.1f}" cy="{y(count):.1f}" r="3.5" '
+                f'fill="{SEQUENTIAL_RAMP[-2]}"/>'
             )
         if n <= 13 or i % 2 == 0 or i == n - 1:
             mon, _, year = lab.partition(" ")
@@ -253,7 +254,10 @@ class SummaryRenderer:
         self.css = Markup((RESOURCES / "summaries.css").read_text(encoding="utf-8"))
         self.threshold = summaries.options.suppress_below
         s = summaries
-        self.end = s.month_pos(s.month)
+        end = s.month_pos(s.month)
+        if end is None:  # compute_summaries always puts its month on the axis
+            raise ValueError(f"the summaries' month {s.month} is not on their month axis")
+        self.end: int = end
         self.trend_pos = s.trend_positions()
         self.trend_labels = [
             month_label(s.months[p], short=True) if 0 <= p < len(s.months) else ""

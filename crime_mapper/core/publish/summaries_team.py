@@ -240,7 +240,8 @@ def team_from_api(bundle: Any) -> Team:
     """A Team from one police.uk-API-shaped bundle (missing parts are simply absent)."""
     if not isinstance(bundle, dict):
         return Team()
-    hood = bundle.get("neighbourhood") if isinstance(bundle.get("neighbourhood"), dict) else {}
+    found = bundle.get("neighbourhood")
+    hood: dict[str, Any] = found if isinstance(found, dict) else {}
     team = Team(
         name=plain(hood.get("name")),
         description=sanitise_html(hood.get("description")),
