@@ -6,10 +6,13 @@ Inputs:
   or the committed months in a plain clone (then the figures are not the force year's).
 
 What is timed (each case in a fresh process):
-- w_export_national: core.publish.webmap_export.export_webmap on the national month (read,
-  aggregate, write, public leak-gate checks, swap into place). The CSV downloads are not
-  copied into this export (the publisher hosts the 115 MB national file itself); the folder
-  size is reported without them, and the size of the copies beside it.
+- w_export_national: core.publish.webmap_export.export_webmap on the national month as the
+  release pipeline leaves it: the release made once through the pipeline (bench/out/
+  e2e-release, cached; the same one the gate case uses), the map exported beside it
+  (``<release>/map``; the release's CSV and manifest are linked into a scratch folder, not
+  copied). Timed: scan + read, aggregate, write, public leak-gate checks on the folder, the
+  manifest check of the linked CSV (its SHA-256), swap into place. The 115 MB CSV is too
+  large to copy (30 MB rule), so the page links to the release's own CSV.
 - w_page_national / w_page_force: headless Chromium (Debian's, through Playwright) opens the
   exported page from disk (file://, tiles 'none' so no network). Facts read from the page:
   interactive (ms from navigation start to the first draw with every control live, the page's
@@ -67,6 +70,22 @@ def _export(inputs: list[str], out: Path, copy_csv: bool) -> Any:
     return export_webmap(WebmapOptions(inputs=inputs, out_dir=out, tiles="none", copy_csv=copy_csv))
 
 
+def _national_release() -> dict:
+    """A scratch publishing folder holding (symbolic links to) the cached national release's
+    public CSV and manifest: the map is exported beside them, as the release pipeline does."""
+    import tempfile
+
+    from bench.cases_anonymise import input_from_argv
+    from bench.cases_end_to_end import _gate_release, _inputs
+
+    release = _gate_release(_inputs(input_from_argv()))
+    pub = Path(tempfile.mkdtemp(prefix="cm_bench_webmap_release_"))
+    csv = next(release.glob("*-street.csv"))
+    for item in (csv, release / "release_manifest.json"):
+        (pub / item.name).symlink_to(item.resolve())
+    return {"csv": pub / csv.name, "folder": pub}
+
+
 # --- export -----------------------------------------------------------------------------------
 def _setup_none() -> Any:
     import crime_mapper.core.publish.webmap_export  # noqa: F401 - imports are not timed
@@ -74,14 +93,23 @@ def _setup_none() -> Any:
     return None
 
 
-def _run_export_national(_ctx: Any, path: Path, workdir: Path) -> dict:
-    result = _export([str(path)], workdir / "map", copy_csv=False)
+def _setup_national() -> Any:
+    import crime_mapper.core.gate.leak_gate  # noqa: F401 - imports are not timed
+    import crime_mapper.core.publish.webmap_export  # noqa: F401
+
+    return _national_release()
+
+
+def _run_export_national(ctx: Any, path: Path, workdir: Path) -> dict:
+    result = _export([str(ctx["csv"])], ctx["folder"] / "map", copy_csv=False)
+    html = result.index.read_text(encoding="utf-8")
     return {
         "crimes": result.crimes,
         "points": result.points,
         "folder_mb": _folder_mb(result.out_dir),
         "points_js_mb": (result.out_dir / "data" / "points.js").stat().st_size / MB,
-        "csv_copy_mb": Path(path).stat().st_size / MB,
+        "csv_copy_mb": Path(ctx["csv"]).stat().st_size / MB,
+        "csv_linked": f'href="../{ctx["csv"].name}"' in html,
         "gate": result.gate,
     }
 
@@ -136,8 +164,8 @@ def _measure_page(index: Path, month_change: bool) -> dict:
     return facts
 
 
-def _run_page_national(_ctx: Any, path: Path, workdir: Path) -> dict:
-    result = _export([str(path)], workdir / "map", copy_csv=False)
+def _run_page_national(ctx: Any, path: Path, workdir: Path) -> dict:
+    result = _export([str(ctx["csv"])], ctx["folder"] / "map", copy_csv=False)
     facts = _measure_page(result.index, month_change=False)
     facts["folder_mb"] = _folder_mb(result.out_dir)
     _screenshot(result.index, "webmap-national.png")
@@ -256,10 +284,10 @@ def _median_s(key: str) -> Callable[[dict[str, dict]], Optional[float]]:
 
 
 CASES: list[Case] = [
-    Case("w_export_national", "(w1) web map export, national month (no CSV copies)",
-         _setup_none, _run_export_national),
+    Case("w_export_national", "(w1) web map export, national month beside its release",
+         _setup_national, _run_export_national),
     Case("w_page_national", "(w2) web map page from disk, national month (Chromium)",
-         _page_ctx("national", lambda p: [str(p)]), _run_page_national),
+         _setup_national, _run_page_national),
     Case("w_page_force", "(w3) web map page from disk, force year (Chromium)",
          _page_ctx("force", lambda p: _force_year()), _run_page_force),
     Case("w_qgis2web_national", "(w4) qgis2web approach, national month (comparison)",

@@ -605,6 +605,7 @@ def _cmd_webmap(args: argparse.Namespace) -> int:
             neighbourhoods=_webmap_neighbourhoods(args),
             summaries=args.summaries,
             copy_csv=not args.no_csv,
+            csv_url=args.csv_url or "",
         )
     except (WebmapInputError, VendorMissing, NeighbourhoodError) as exc:
         raise UsageError(str(exc)) from exc
@@ -889,7 +890,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="link areas to ../neighbourhoods/<slug>.html (auto: when that folder exists)",
     )
     webmap.add_argument(
-        "--no-csv", action="store_true", help="do not copy the street CSVs into the export"
+        "--no-csv",
+        action="store_true",
+        help="never copy the street CSVs into the map (they are copied when they total at most "
+        "30 MB); the page then links to them beside the map, or to --csv-url",
+    )
+    webmap.add_argument(
+        "--csv-url",
+        metavar="URL",
+        help="where the publisher hosts the published CSVs, for the page's download link when "
+        "they are too large to copy and not beside the map",
     )
     webmap.add_argument(
         "--raw",

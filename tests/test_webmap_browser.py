@@ -239,9 +239,7 @@ def test_no_request_leaves_the_machine_but_tiles(browser, release):
 
 def test_tiles_none_makes_no_request(browser, release, tmp_path):
     result = export_webmap(
-        WebmapOptions(
-            inputs=[SAMPLE / "2022-10"], out_dir=tmp_path / "map", tiles="none", copy_csv=False
-        )
+        WebmapOptions(inputs=[SAMPLE / "2022-10"], out_dir=tmp_path / "map", tiles="none")
     )
     page, rec = open_page(browser, _url(result))
     assert all(u.startswith("file://") for u in rec.requests), rec.requests
@@ -379,4 +377,78 @@ def test_places_in_view_list_opens_popups(browser, release):
     page.wait_for_selector(".leaflet-popup .cm-popup h3")
     heading = top[2] if top[2].strip() != "On or near" else "A place with no street name"
     assert page.inner_text(".leaflet-popup h3") == heading
+    assert not rec.errors
+
+
+def _downloads(page, result) -> list[Path]:
+    """The page's download links: each present, resolving from file:// to a police.uk street
+    CSV on disk that the browser downloads byte for byte."""
+    from urllib.parse import urlsplit
+    from urllib.request import url2pathname
+
+    from crime_mapper.core.release.public_schema import PUBLIC_COLUMNS
+
+    links = page.eval_on_selector_all(
+        "#downloads-list a", "as => as.map(a => [a.getAttribute('href'), a.href])"
+    )
+    assert links, "the page must always link to the published CSVs"
+    assert "at most 30 MB" in page.inner_text("#downloads-rule")
+    targets = []
+    for href, absolute in links:
+        assert absolute.startswith("file://"), absolute
+        path = Path(url2pathname(urlsplit(absolute).path))
+        assert path.is_file(), href
+        with path.open(encoding="utf-8-sig") as handle:
+            assert handle.readline().rstrip("\r\n").split(",") == list(PUBLIC_COLUMNS)
+        with page.expect_download() as got:
+            page.click(f"#downloads-list a[href='{href}']")
+        assert Path(got.value.path()).read_bytes() == path.read_bytes()
+        targets.append(path)
+    return targets
+
+
+def test_downloads_force_scale_are_gated_copies(browser, release):
+    """A force's months fit: copies inside the map folder, which the leak gate checked."""
+    result = release["result"]
+    page, rec = open_page(browser, _url(result))
+    targets = _downloads(page, result)
+    folder = result.out_dir.resolve()
+    assert all(folder / "downloads" in t.resolve().parents for t in targets)
+    assert [t.name for t in targets] == [
+        "2022-07-street.csv",
+        "2022-09-street.csv",
+        "2022-10-street.csv",
+    ]
+    copies = sum(len(pd.read_csv(t, dtype=str, keep_default_na=False)) for t in targets)
+    assert copies == len(release["street"])  # every published row, one file per month
+    assert "passed" in result.gate
+    assert not rec.errors
+
+
+def test_downloads_beside_a_release_link_to_its_gated_csv(browser, tmp_path):
+    """A map made beside a release without copies (the national case: 115 MB of CSV) links
+    to the release's own public CSV; the manifest that the release's gate wrote vouches for
+    it (same SHA-256), and the link works from disk."""
+    from crime_mapper.core.publish.webmap_downloads import manifest_vouches
+    from tests.support.webmap_release import make_force_release
+
+    made = make_force_release(tmp_path)
+    csv = made["out"].public_csv
+    result = run_webmap(
+        [csv],
+        made["folder"] / "map",
+        raw=[str(REPO / "sample_data" / "force" / "2022-10-leicestershire-force-extract.csv")],
+        points=made["points"],
+        profile_path=REPO / "sample_data" / "force" / "leicestershire-force-extract.profile.json",
+        tiles="none",
+        copy_csv=False,
+    )
+    assert re.search(r"all \d+ checks passed", result.gate)
+    page, rec = open_page(browser, _url(result))
+    targets = _downloads(page, result)
+    assert [t.resolve() for t in targets] == [csv.resolve()]
+    assert manifest_vouches(csv) is not None
+    assert not (result.out_dir / "downloads").exists()
+    assert "beside this map" in page.inner_text("#downloads-rule")
+    assert all(u.startswith("file://") for u in rec.requests), rec.requests
     assert not rec.errors

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -208,10 +209,10 @@ def test_release_geopackage_reads_like_its_csv(tmp_path):
 def test_page_data_is_the_same_with_or_without_csv_copies(tmp_path):
     """Without copies only the page's columns are read (the national speed-up): the page's
     data must not change, and an outcomes file still joins by Crime ID."""
-    inputs = [
-        SAMPLE / "2022-07" / "2022-07-northumbria-street.csv",
-        SAMPLE / "2022-07" / "2022-07-northumbria-outcomes.csv",
-    ]
+    inputs = []
+    for name in ("2022-07-northumbria-street.csv", "2022-07-northumbria-outcomes.csv"):
+        shutil.copyfile(SAMPLE / "2022-07" / name, tmp_path / name)
+        inputs.append(tmp_path / name)
     full = export_webmap(WebmapOptions(inputs=inputs, out_dir=tmp_path / "a", tiles="none"))
     lean = export_webmap(
         WebmapOptions(inputs=inputs, out_dir=tmp_path / "b", tiles="none", copy_csv=False)
@@ -237,3 +238,90 @@ def test_bad_month_is_reported_with_its_count(tmp_path):
     street.to_csv(src, index=False)
     with pytest.raises(WebmapInputError, match=r"7 rows have a Month .*'2022-10-05'"):
         read_release_inputs([src])
+
+
+@pytest.fixture(scope="module")
+def force_release(tmp_path_factory):
+    """A real release of the Leicestershire force extract, made by the release pipeline."""
+    from tests.support.webmap_release import make_force_release
+
+    return make_force_release(tmp_path_factory.mktemp("release"))
+
+
+def test_map_beside_a_release_links_to_its_gated_csv(force_release, tmp_path):
+    """Too large to copy (or asked not to): the page links to the release's own public CSV,
+    which the release manifest vouches for (same SHA-256); no copy is written."""
+    release = force_release["out"]
+    folder = tmp_path / "release"
+    shutil.copytree(force_release["folder"], folder)
+    csv = folder / release.public_csv.name
+    result = export_webmap(
+        WebmapOptions(inputs=[csv], out_dir=folder / "map", tiles="none", copy_csv=False)
+    )
+    html = result.index.read_text(encoding="utf-8")
+    hrefs = re.findall(r'<ul id="downloads-list">.*?</ul>', html, re.S)[0]
+    assert re.findall(r'href="([^"]+)"', hrefs) == [f"../{csv.name}"]
+    assert (result.out_dir / f"../{csv.name}").resolve() == csv.resolve()
+    assert "linked where they are published" in html and "30 MB" in html
+    assert not (result.out_dir / "downloads").exists()
+    from crime_mapper.core.publish.webmap_downloads import manifest_vouches
+
+    assert manifest_vouches(csv) == folder / "release_manifest.json"
+    # the CLI says the same
+    out = subprocess.run(
+        [sys.executable, "-m", "crime_mapper.cli", "webmap", str(csv), "--out", str(folder)]
+        + ["--no-csv", "--tiles", "none"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    assert f'href="../{csv.name}"' in (folder / "map" / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_linked_csv_the_manifest_does_not_vouch_for_is_gated(force_release, tmp_path):
+    """Edited after the release (its SHA-256 no longer the manifest's), the linked CSV is
+    gated by the export itself: a day-precise date in it is refused, fail closed, and the
+    previous map stays."""
+    release = force_release["out"]
+    folder = tmp_path / "release"
+    shutil.copytree(force_release["folder"], folder)
+    csv = folder / release.public_csv.name
+    out = folder / "map"
+    export_webmap(WebmapOptions(inputs=[csv], out_dir=out, tiles="none", copy_csv=False))
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    street = pd.read_csv(csv, dtype=str, keep_default_na=False)
+    street.loc[0, "Context"] = "Reported 13/10/2022 14:05"
+    street.to_csv(csv, index=False)
+    with pytest.raises(LeakError, match="no_dates_finer_than_month"):
+        export_webmap(WebmapOptions(inputs=[csv], out_dir=out, tiles="none", copy_csv=False))
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_downloads_need_a_copy_a_link_or_an_address(tmp_path):
+    """Never a page without its downloads: not copied, not beside the map and no hosted
+    address is a clear error; an address is offered as the link; a CSV with extra columns
+    is never linked to (it would publish them) even when beside the map."""
+    with pytest.raises(WebmapInputError, match="--csv-url"):
+        export_webmap(WebmapOptions(inputs=[OCT], out_dir=tmp_path / "m1", copy_csv=False))
+    assert not (tmp_path / "m1").exists()
+    done = export_webmap(
+        WebmapOptions(
+            inputs=[OCT],
+            out_dir=tmp_path / "m2",
+            copy_csv=False,
+            csv_url="https://data.example.org/crime/",
+        )
+    )
+    assert 'href="https://data.example.org/crime/"' in done.index.read_text(encoding="utf-8")
+    with pytest.raises(WebmapInputError, match="--csv-url"):
+        export_webmap(
+            WebmapOptions(inputs=[OCT], out_dir=tmp_path / "m3", copy_csv=False, csv_url="x")
+        )
+    street = pd.read_csv(OCT, dtype=str, keep_default_na=False)
+    street["Officer notes"] = "SECRET"
+    beside = tmp_path / "2022-10-extra-street.csv"
+    street.to_csv(beside, index=False)
+    with pytest.raises(WebmapInputError, match="--csv-url"):
+        export_webmap(WebmapOptions(inputs=[beside], out_dir=tmp_path / "m4", copy_csv=False))

@@ -62,6 +62,7 @@ class ExportWebmapAlgorithm(CrimeMapperAlgorithm):
     TILES_ATTRIBUTION = "TILES_ATTRIBUTION"
     SUMMARIES = "SUMMARIES"
     COPY_CSV = "COPY_CSV"
+    CSV_URL = "CSV_URL"
     OUTPUT = "OUTPUT"
     FOLDER = "FOLDER"
     INDEX = "INDEX"
@@ -182,7 +183,16 @@ class ExportWebmapAlgorithm(CrimeMapperAlgorithm):
             )
         )
         self.addParameter(
-            QgsProcessingParameterBoolean(self.COPY_CSV, "Include the CSV downloads", True)
+            QgsProcessingParameterBoolean(
+                self.COPY_CSV, "Copy the CSV downloads into the map when they fit (30 MB)", True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterString(
+                self.CSV_URL,
+                "Address where the CSVs are hosted (when too large to copy and not beside the map)",
+                optional=True,
+            )
         )
         self.addParameter(
             QgsProcessingParameterFolderDestination(self.OUTPUT, "Output folder (writes map/)")
@@ -268,6 +278,7 @@ class ExportWebmapAlgorithm(CrimeMapperAlgorithm):
                     self.parameterAsEnum(parameters, self.SUMMARIES, context)
                 ],
                 copy_csv=self.parameterAsBool(parameters, self.COPY_CSV, context),
+                csv_url=text(self.CSV_URL),
                 feedback=self.core_feedback(feedback),
             )
         except Cancelled as exc:

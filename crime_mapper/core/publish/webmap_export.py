@@ -13,7 +13,8 @@ Layout of the folder (``<out>/map/`` by convention, beside ``<out>/neighbourhood
   data/config.js        settings (title, tiles, palette pieces, bounds)
   data/points.js        one record per map point (core.publish.webmap_data)
   data/areas.js         neighbourhood outlines (when given)
-  downloads/*.csv       the published street CSVs, one per month (when copied)
+  downloads/*.csv       the published street CSVs, one per month, when they fit (else the
+                        page links to the release's own CSVs: core.publish.webmap_downloads)
   vendor/leaflet/       Leaflet with its licence (from the plugin's vendored copy)
 """
 
@@ -39,7 +40,14 @@ from ..release.public_schema import PUBLIC_COLUMNS, write_public_csv
 from .neighbourhoods import Neighbourhoods
 from .webmap_areas import Ring, areas_geojson, page_rings, row_area_names, vertices
 from .webmap_data import WebmapData, aggregate
-from .webmap_inputs import PAGE_COLUMNS, ReleaseInputs, WebmapInputError, read_release_inputs
+from .webmap_downloads import DownloadPlan, link_entries, plan_downloads
+from .webmap_inputs import (
+    PAGE_COLUMNS,
+    ReleaseInputs,
+    WebmapInputError,
+    read_release_inputs,
+    scan_release_inputs,
+)
 from .webmap_vendor import vendor_files
 
 PathLike = Union[str, Path]
@@ -105,7 +113,8 @@ class WebmapOptions:
     tiles_attribution: str = ""
     neighbourhoods: Optional[Neighbourhoods] = None  # the shared set (core.publish.neighbourhoods)
     summaries: str = "auto"  # link areas to ../neighbourhoods/<slug>.html: auto, yes, no
-    copy_csv: bool = True
+    copy_csv: bool = True  # copy the CSVs into the map when they fit; else link to them
+    csv_url: str = ""  # where the publisher hosts the CSVs (when they can be neither)
     raw: Optional[pd.DataFrame] = None  # the internal crimes table, when at hand (gate)
     points: Any = None  # the MapPoints the release was snapped to (with raw)
 
@@ -246,6 +255,8 @@ def _write_folder(
     tiles: Optional[TileSource],
     sources: list[str],
     feedback: Feedback,
+    plan: DownloadPlan,
+    inputs: ReleaseInputs,
 ) -> None:
     import jinja2
 
@@ -260,7 +271,12 @@ def _write_folder(
     feedback.set_progress(10)
 
     downloads = []
-    if options.copy_csv:
+    if plan.mode == "link":
+        downloads = link_entries(plan, inputs)
+    elif plan.mode == "hosted":
+        host = urlsplit(plan.url).netloc
+        downloads = [{"href": plan.url, "text": f"The published CSV files (at {host})", "size": ""}]
+    if plan.mode == "copy":
         (stage / "downloads").mkdir()
         for month, rows in street.groupby("Month", sort=True):
             feedback.check()
@@ -319,6 +335,7 @@ def _write_folder(
         period_text=period,
         release_month_text=_month_text(months[-1]),
         downloads=downloads,
+        downloads_rule=plan.rule_text(),
         licence=OGL,
         attributions=attributions[1:],
         tiles_attribution_text=(f"Basemap {tiles.attribution}." if tiles else ""),
@@ -363,6 +380,17 @@ PUBLIC_ONLY_CHECKS = (
 def gate_folder(
     folder: Path, inputs: ReleaseInputs, options: WebmapOptions, areas: Optional[PageAreas]
 ) -> str:
+    """The leak gate on the staged map folder (see gate_output)."""
+    return gate_output(folder, inputs, options, areas, shown=Path(options.out_dir))
+
+
+def gate_output(
+    folder: Path,
+    inputs: ReleaseInputs,
+    options: WebmapOptions,
+    areas: Optional[PageAreas],
+    shown: Path,
+) -> str:
     """Run the leak gate on the staged folder; raise LeakError on failure.
 
     With the raw crimes: all six checks against them. Without (police.uk downloads): the
@@ -384,7 +412,7 @@ def gate_folder(
             extra_public_values=public_values,
         )
         if not report.passed:
-            raise LeakError(report.message().replace(str(folder), str(options.out_dir)))
+            raise LeakError(report.message().replace(str(folder), str(shown)))
         return report.message()
     report = check_release(
         _empty_raw(),
@@ -397,7 +425,7 @@ def gate_folder(
     if failed:
         report.checks = [c for c in report.checks if c.name in PUBLIC_ONLY_CHECKS]
         report.passed = False
-        raise LeakError(report.message().replace(str(folder), str(options.out_dir)))
+        raise LeakError(report.message().replace(str(folder), str(shown)))
     return (
         "Public-schema checks passed (no raw crimes at hand: "
         + ", ".join(PUBLIC_ONLY_CHECKS)
@@ -441,8 +469,10 @@ def export_webmap(options: WebmapOptions, feedback: Optional[Feedback] = None) -
     target = Path(options.out_dir)
     vendor_files()  # fail before any work when the libraries are missing
     feedback.check()
+    files = scan_release_inputs(options.inputs)
+    plan = plan_downloads(files, target, options.copy_csv, options.csv_url)
     # without CSV copies only the columns the page is made from are read
-    inputs = read_release_inputs(options.inputs, None if options.copy_csv else PAGE_COLUMNS)
+    inputs = read_release_inputs(files, None if plan.mode == "copy" else PAGE_COLUMNS)
     warnings = list(inputs.warnings)
     feedback.set_progress(20)
     feedback.check()
@@ -475,9 +505,14 @@ def export_webmap(options: WebmapOptions, feedback: Optional[Feedback] = None) -
             tiles,
             inputs.sources,
             ScaledFeedback(feedback, 40, 70),
+            plan,
+            inputs,
         )
         feedback.check()
         gate = gate_folder(stage, inputs, options, areas).replace(str(stage), str(target))
+        for linked in plan.to_gate:  # linked CSVs no release manifest vouches for
+            feedback.check()
+            gate_output(linked, inputs, options, None, shown=linked)
         feedback.set_progress(95)
         feedback.check()
         os.chmod(stage, 0o777 & ~_umask())

@@ -47,6 +47,8 @@ class ReleaseInputs:
     warnings: list[str] = field(default_factory=list)
     lon: np.ndarray = field(default_factory=lambda: np.zeros(0))  # parsed once; NaN = blank
     lat: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # each street file read: (the file, its rows, its months), for the downloads
+    street_files: list[tuple[InputFile, int, list[str]]] = field(default_factory=list)
 
 
 def parse_coordinates(values: pd.Series) -> np.ndarray:
@@ -225,27 +227,63 @@ PAGE_COLUMNS: tuple[str, ...] = (
 )
 
 
+@dataclass
+class InputFile:
+    """One input file as found (before its rows are read)."""
+
+    name: str  # display name (file name, or the member's name inside a zip)
+    item: Union[bytes, Path]  # the file on disk, or a zip member's bytes
+    kind: str  # street, outcomes, gpkg
+    header: list[str]
+    bytes: int  # on disk (or the member's size): what a copy of it would about weigh
+
+    @property
+    def path(self) -> Optional[Path]:
+        """The file on disk (None for a zip member): what a page could link to."""
+        return self.item if isinstance(self.item, Path) else None
+
+    @property
+    def exact_public_csv(self) -> bool:
+        """A CSV whose columns are exactly police.uk's street columns, in order: the only kind
+        of input file a page may link to as it is (an extra column would be published)."""
+        return self.kind == "street" and self.header == list(PUBLIC_COLUMNS)
+
+
+def scan_release_inputs(paths: Sequence[PathLike]) -> list[InputFile]:
+    """Every input file with its kind and header, without reading the rows (so an export can
+    decide how to offer the downloads, and which columns to read, before reading)."""
+    if not paths:
+        raise WebmapInputError("no release given: pass the public CSV(s), folder or zip")
+    found = []
+    for name, item in _expand(paths):
+        size = item.stat().st_size if isinstance(item, Path) else len(item)
+        if isinstance(item, Path) and item.suffix.lower() == ".gpkg":
+            found.append(InputFile(name, item, "gpkg", list(PUBLIC_COLUMNS), size))
+        else:
+            header = _header(item, name)
+            found.append(InputFile(name, item, _classify(header, name), header, size))
+    return found
+
+
 def read_release_inputs(
-    paths: Sequence[PathLike], columns: Optional[Sequence[str]] = None
+    paths: Union[Sequence[PathLike], list[InputFile]], columns: Optional[Sequence[str]] = None
 ) -> ReleaseInputs:
     """Every street row and outcome row of ``paths`` (CSV files, folders, police.uk zips,
-    release GeoPackages). Extra columns are dropped (whitelist); missing ones are an error.
+    release GeoPackages; or what scan_release_inputs found). Extra columns are dropped
+    (whitelist); missing ones are an error.
 
     ``columns``: the public columns to keep (default all of PUBLIC_COLUMNS). Fewer columns
     read faster; ``Crime ID`` is added whenever an outcomes file is among the inputs (it is
     what joins an outcome to its crime).
     """
-    if not paths:
-        raise WebmapInputError("no release given: pass the public CSV(s), folder or zip")
-    items: list[tuple[str, Union[bytes, Path], str, list[str]]] = []
-    for name, item in _expand(paths):
-        if isinstance(item, Path) and item.suffix.lower() == ".gpkg":
-            items.append((name, item, "gpkg", list(PUBLIC_COLUMNS)))
-        else:
-            header = _header(item, name)
-            items.append((name, item, _classify(header, name), header))
+    given = list(paths)
+    items: list[InputFile] = (
+        [p for p in given if isinstance(p, InputFile)]
+        if given and all(isinstance(p, InputFile) for p in given)
+        else scan_release_inputs([p for p in given if not isinstance(p, InputFile)])
+    )
     keep = list(PUBLIC_COLUMNS if columns is None else columns)
-    if any(kind == "outcomes" for *_, kind, _h in items) and "Crime ID" not in keep:
+    if any(f.kind == "outcomes" for f in items) and "Crime ID" not in keep:
         keep.insert(0, "Crime ID")
     keep = [c for c in PUBLIC_COLUMNS if c in keep]  # the schema's order, whitelist only
     streets: list[pd.DataFrame] = []
@@ -253,16 +291,17 @@ def read_release_inputs(
     lats: list[np.ndarray] = []
     outcomes: list[pd.DataFrame] = []
     result = ReleaseInputs(pd.DataFrame(), pd.DataFrame())
-    for name, item, kind, header in items:
+    for f in items:
+        name, item = f.name, f.item
         result.sources.append(name)
-        if kind == "outcomes":
+        if f.kind == "outcomes":
             outcomes.append(_read_csv(item, name, OUTCOME_COLUMNS))
             continue
-        if kind == "gpkg":
+        if f.kind == "gpkg":
             assert isinstance(item, Path)
             frame = _read_gpkg(item)[keep]
         else:
-            extra = [c for c in header if c not in PUBLIC_COLUMNS]
+            extra = [c for c in f.header if c not in PUBLIC_COLUMNS]
             if extra:
                 result.warnings.append(
                     f"{name}: columns outside police.uk's street schema are not published: "
@@ -272,6 +311,8 @@ def read_release_inputs(
         lon = parse_coordinates(frame["Longitude"])
         lat = parse_coordinates(frame["Latitude"])
         result.warnings.extend(_check_street(frame, name, lon, lat))
+        months = frame["Month"].unique().tolist()
+        result.street_files.append((f, len(frame), sorted(months)))
         streets.append(frame)
         lons.append(lon)
         lats.append(lat)
