@@ -276,19 +276,6 @@ def _cmd_map_points_history(args: argparse.Namespace) -> int:
     return EXIT_FILE_ERROR if made.file_errors else EXIT_OK
 
 
-def _other_raw(paths: Sequence[str], profile_path: Optional[str]) -> tuple:
-    """(lon, lat) of the located crimes of other months' extracts, for the disclosure check
-    that map points are not raw crime locations."""
-    if not paths:
-        return ()
-    from .core.load.loader import load_extracts
-    from .core.load.mapping_profile import MappingProfile
-
-    profile = MappingProfile.load(profile_path) if profile_path else None
-    crimes = load_extracts([str(p) for p in paths], profile=profile).crimes
-    return ((crimes["longitude"].to_numpy(float), crimes["latitude"].to_numpy(float)),)
-
-
 def _cmd_anonymise(args: argparse.Namespace) -> int:
     from .core.gate.leak_gate import LeakError
     from .core.release.pipeline import run_anonymise
@@ -303,7 +290,7 @@ def _cmd_anonymise(args: argparse.Namespace) -> int:
             max_distance_m=args.max_distance,
             profile_path=args.profile,
             qa_report=args.qa_report,
-            other_raw=_other_raw(args.other_crimes, args.profile),
+            other_crimes=args.other_crimes,
         )
     except LeakError as exc:
         raise GateFailed(str(exc)) from exc

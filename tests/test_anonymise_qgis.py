@@ -565,7 +565,7 @@ def test_check_release_fails_on_a_planted_leak(provider, inputs, tmp_path):
     assert {"coordinates_are_map_points", "no_source_references"} <= failed
     # the alg's own message carries the gate's words
     alg = QgsApplication.processingRegistry().createAlgorithmById(CHECK)
-    ok, _ = alg.run(params, QgsProcessingContext(), QgsProcessingFeedback())
+    _, ok = alg.run(params, QgsProcessingContext(), QgsProcessingFeedback())
     assert not ok
 
 
@@ -630,7 +630,7 @@ def test_cancelled_processing_run_leaves_outputs(provider, inputs, tmp_path):
     feedback = QgsProcessingFeedback()
     feedback.cancel()
     alg = QgsApplication.processingRegistry().createAlgorithmById(ANONYMISE)
-    ok, _ = alg.run(_params(inputs, tmp_path, MAX_DISTANCE=5000), QgsProcessingContext(), feedback)
+    _, ok = alg.run(_params(inputs, tmp_path, MAX_DISTANCE=5000), QgsProcessingContext(), feedback)
     assert not ok
     assert _snapshot(tmp_path) == before
 
@@ -711,7 +711,7 @@ def test_bad_inputs_fail_before_any_output_is_touched(provider, inputs, tmp_path
         params[key] = str(out / Path(params[key]).name)
     alg = QgsApplication.processingRegistry().createAlgorithmById(ANONYMISE)
     feedback = _Collect()
-    ok, _ = alg.run(params, QgsProcessingContext(), feedback)
+    _, ok = alg.run(params, QgsProcessingContext(), feedback)
     assert not ok
     assert any(message in m for m in feedback.errors), feedback.errors
     assert _snapshot(out) == before

@@ -126,7 +126,7 @@ def test_cancelled_run_leaves_previous_outputs(provider, tmp_path):
     feedback.cancel()
     alg = QgsApplication.processingRegistry().createAlgorithmById(ALG)
     context = QgsProcessingContext()
-    ok, _ = alg.run(_params(tmp_path, str(NORTHUMBRIA)), context, feedback)
+    _, ok = alg.run(_params(tmp_path, str(NORTHUMBRIA)), context, feedback)
     assert not ok
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
 

@@ -21,11 +21,12 @@ from qgis.core import (
     QgsProcessingOutputString,
     QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
+    QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterNumber,
     QgsVectorLayer,
 )
 
-from ..compat import FILE_BEHAVIOUR_FILE, NUMBER_DOUBLE
+from ..compat import FILE_BEHAVIOUR_FILE, NUMBER_DOUBLE, SOURCE_VECTOR_POINT
 from ..core.common.feedback import Cancelled
 from .base import CrimeMapperAlgorithm, split_paths
 from .release_parameters import add_crimes_parameters, add_map_points_parameters
@@ -94,6 +95,34 @@ def map_points_from_parameters(
         raise QgsProcessingException(f"Map points: {exc}") from exc
 
 
+def other_crimes_from_parameters(
+    alg: QgsProcessingAlgorithm,
+    parameters: dict,
+    context: QgsProcessingContext,
+    name: str,
+    crimes: Any,
+) -> list[str]:
+    """The internal crimes tables of other months the map points are checked against: the
+    layers given (each must be the crimes layer of a load), or, when none are given, every
+    other load in the project (none when there is no project, as under qgis_process)."""
+    from ..qgis_bridge.crimes_source import internal_crimes_uri, loaded_internal_crimes
+
+    layers = alg.parameterAsLayerList(parameters, name, context)
+    if not layers:
+        return loaded_internal_crimes(context.project(), exclude=crimes)
+    uris = []
+    for layer in layers:
+        uri = internal_crimes_uri(layer)
+        if uri is None:
+            raise QgsProcessingException(
+                f"{layer.name()!r} ({name}) is not the crimes layer of a crime_mapper load: "
+                "give the crimes layers of other loaded months, or leave it empty to check "
+                "every other load in the project."
+            )
+        uris.append(uri)
+    return uris
+
+
 def _style_public_layer(layer: QgsMapLayer) -> None:
     if not isinstance(layer, QgsVectorLayer):
         return
@@ -116,6 +145,7 @@ class AnonymiseAlgorithm(CrimeMapperAlgorithm):
     RULES = "RULES"
     SALT_FILE = "SALT_FILE"
     QA_REPORT = "QA_REPORT"
+    OTHER_CRIMES = "OTHER_CRIMES"
     PUBLIC_CSV = "PUBLIC_CSV"
     PUBLIC_LAYER = "PUBLIC_LAYER"
     AUDIT_JSON = "AUDIT_JSON"
@@ -173,7 +203,14 @@ class AnonymiseAlgorithm(CrimeMapperAlgorithm):
             "parameter values in its history log. Keep it outside the output folders and "
             "reuse it every month so Crime IDs stay stable.\n"
             "- Release QA report (QA_REPORT, optional): this month's qa_report.json from "
-            "'Release QA'; its verdict and findings are recorded in the audit and manifest.\n\n"
+            "'Release QA'; its verdict and findings are recorded in the audit and manifest.\n"
+            "- Other months' crimes (OTHER_CRIMES, optional): crimes layers of other "
+            "crime_mapper loads. Map points lying at their raw (true) locations are refused, "
+            "as map points at this month's are: map points made from any month's crimes are "
+            "not anonymous. Left empty, every other load in the project is checked (the "
+            "internal crimes table each load marks as such; police.uk rows in them are "
+            "skipped, as they already sit at anonymous points); under qgis_process, with no "
+            "project, none unless given.\n\n"
             "Outputs:\n"
             "- Public CSV (PUBLIC_CSV): police.uk format; name it like police.uk, "
             "<YYYY-MM>-<force>-street.csv (the Release panel does).\n"
@@ -229,6 +266,14 @@ class AnonymiseAlgorithm(CrimeMapperAlgorithm):
             )
         )
         self.addParameter(
+            QgsProcessingParameterMultipleLayers(
+                self.OTHER_CRIMES,
+                "Other months' crimes layers (default: every other load in the project)",
+                SOURCE_VECTOR_POINT,
+                optional=True,
+            )
+        )
+        self.addParameter(
             QgsProcessingParameterFileDestination(
                 self.PUBLIC_CSV, "Public CSV (police.uk format)", "CSV files (*.csv *.CSV)"
             )
@@ -277,6 +322,9 @@ class AnonymiseAlgorithm(CrimeMapperAlgorithm):
         points = map_points_from_parameters(
             self, parameters, context, self.MAP_POINTS, self.LABEL_FIELD
         )
+        other_crimes = other_crimes_from_parameters(
+            self, parameters, context, self.OTHER_CRIMES, crimes
+        )
         outputs = {
             name: self.parameterAsFileOutput(parameters, name, context)
             for name in (
@@ -302,6 +350,7 @@ class AnonymiseAlgorithm(CrimeMapperAlgorithm):
                 audit_html_path=outputs[self.AUDIT_HTML],
                 manifest_path=outputs[self.MANIFEST],
                 qa_report=self.parameterAsFile(parameters, self.QA_REPORT, context) or None,
+                other_crimes=other_crimes,
             )
         except Cancelled as exc:
             raise QgsProcessingException(

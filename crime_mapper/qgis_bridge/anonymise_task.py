@@ -6,6 +6,10 @@ command line and Processing run, plus the QML style; it stages every output, so 
 failed leak gate leaves the previous release byte-identical). Map points from a layer arrive as a
 QgsVectorLayerFeatureSource made on the main thread, the thread-safe way to read a layer's
 features elsewhere. add_public_layer() runs afterwards on the main thread.
+
+The internal crimes tables of the project's other loaded months are collected when the task
+is made (main thread) and checked by the pipeline: map points at their raw locations are
+refused (core.release.disclosure), as the command line's ``--other-crimes`` refuses them.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from qgis.core import QgsProject, QgsTask, QgsVectorLayer
 from ..core.common.feedback import Cancelled
 from ..core.release.pipeline import ReleaseOutputs
 from ..logger import get_logger
+from .crimes_source import loaded_internal_crimes
 from .load_task import TaskFeedback
 from .run_anonymise import run_anonymise
 
@@ -31,6 +36,10 @@ class AnonymiseTask(QgsTask):
     After the task ends: ``outputs`` (ReleaseOutputs or None), ``summary`` (readable result
     or the error), ``error`` (None on success, "Cancelled", or the message) and ``gate_failed``
     (True when the leak gate stopped the release).
+
+    ``other_crimes``: crimes GeoPackage URIs of other months whose raw locations the map
+    points must not be; None (the default) takes the internal tables of the other loads in
+    the current project, so a release from the dock is checked against every loaded month.
     """
 
     def __init__(
@@ -44,8 +53,12 @@ class AnonymiseTask(QgsTask):
         profile_path: Optional[str] = None,
         description: str = "crime_mapper: anonymise for release",
         qa_report: Optional[str] = None,
+        other_crimes: Optional[Sequence[str]] = None,
     ) -> None:
         super().__init__(description, QgsTask.Flag.CanCancel)
+        if other_crimes is None:
+            other_crimes = loaded_internal_crimes(QgsProject.instance(), exclude=crimes)
+        self.other_crimes = list(other_crimes)
         self.crimes = crimes
         self.points = points
         self.salt_file = salt_file
@@ -74,6 +87,7 @@ class AnonymiseTask(QgsTask):
                 profile_path=self.profile_path,
                 feedback=TaskFeedback(self),
                 qa_report=self.qa_report,
+                other_crimes=self.other_crimes,
             )
         except Cancelled:
             self.error = "Cancelled"

@@ -30,6 +30,7 @@ from ..core.io import gpkg_write
 from ..core.load import validation_report as core_report
 from ..core.load.loader import load_extracts
 from ..core.load.mapping_profile import MappingProfile
+from ..core.release.crimes_input import INTERNAL_CRIMES_DESCRIPTION
 from .layers import (
     CRIMES_TABLE,
     STOP_SEARCH_TABLE,
@@ -166,7 +167,7 @@ def run_load(
                 CRIMES_TABLE,
                 result.crimes,
                 {name: spec[0] for name, spec in schema.CRIME_COLUMNS.items()},
-                description="crime_mapper crimes (internal, exact: not for publication)",
+                description=INTERNAL_CRIMES_DESCRIPTION,
                 extras=_unique_extras(list(result.crimes.columns)),
             )
         ]

@@ -45,6 +45,11 @@ from .release_files import (
 PathLike = Union[str, "os.PathLike[str]"]
 
 CRIMES_TABLE = "crimes"
+#: The gpkg_contents description a load gives its crimes table (qgis_bridge.run_load): how a
+#: loaded month's internal, exact table is told from any other layer in a QGIS project.
+INTERNAL_CRIMES_DESCRIPTION = "crime_mapper crimes (internal, exact: not for publication)"
+#: A located crime, in a crimes table's columns, for reading its raw location with sqlite.
+_LOCATED = "longitude IS NOT NULL AND latitude IS NOT NULL AND has_location"
 
 
 class CrimesSourceError(ValueError):
@@ -258,3 +263,63 @@ def open_crimes_source(
     if len(paths) == 1 and is_gpkg(str(paths[0]).split("|", 1)[0]):
         return crimes_from_gpkg(*split_gpkg_uri(paths[0]))
     return crimes_from_files(paths, profile=profile, feedback=feedback)
+
+
+def is_internal_crimes_table(path: PathLike, table: str = CRIMES_TABLE) -> bool:
+    """Whether ``table`` of the GeoPackage at ``path`` is a load's internal crimes table (as
+    the load marked it in gpkg_contents); False for anything unreadable."""
+    if not Path(path).is_file():
+        return False
+    try:
+        with closing(sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)) as conn:
+            row = conn.execute(
+                "SELECT description FROM gpkg_contents WHERE table_name = ?", (table,)
+            ).fetchone()
+    except sqlite3.Error:
+        return False
+    return row is not None and row[0] == INTERNAL_CRIMES_DESCRIPTION
+
+
+def _gpkg_raw_locations(path: str, table: str) -> tuple[np.ndarray, np.ndarray]:
+    try:
+        with closing(sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)) as conn:
+            rows = conn.execute(
+                f'SELECT longitude, latitude FROM "{table}" WHERE {_LOCATED} '
+                "AND coalesce(source_format, '') <> 'police.uk'"
+            ).fetchall()
+    except sqlite3.Error as exc:
+        raise CrimesSourceError(
+            f"{path}: cannot read the raw locations of its {table!r} table ({exc}); give a "
+            "crime_mapper crimes GeoPackage or extract files"
+        ) from exc
+    coords = np.array(rows, dtype=np.float64).reshape(-1, 2)
+    return coords[:, 0], coords[:, 1]
+
+
+def raw_locations(
+    sources: Sequence[PathLike], profile: Optional[MappingProfile] = None
+) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+    """(lon, lat) arrays of the raw crimes of other months, for the disclosure check that the
+    map points are not raw crime locations (core.release.disclosure, ``other_raw``).
+
+    ``sources``: crimes GeoPackages (a path, or ``path.gpkg|layername=table`` as the QGIS side
+    names a loaded month's layer), each read with one sqlite query, and/or extract files,
+    loaded together with ``profile``. Only located rows count, and not rows loaded from
+    police.uk files: those already sit at police.uk's anonymous points, so map points derived
+    from police.uk history would otherwise look like "raw crimes".
+    """
+    out: list[tuple[np.ndarray, np.ndarray]] = []
+    extracts: list[str] = []
+    for source in sources:
+        path, table = split_gpkg_uri(source)
+        if is_gpkg(path):
+            if not Path(path).is_file():
+                raise CrimesSourceError(f"{path}: no such file or folder")
+            out.append(_gpkg_raw_locations(path, table))
+        else:
+            extracts.append(str(source))
+    if extracts:
+        crimes = crimes_from_files(extracts, profile=profile).crimes
+        raw = crimes[crimes["has_location"] & (crimes["source_format"].astype(str) != "police.uk")]
+        out.append((raw["longitude"].to_numpy(float), raw["latitude"].to_numpy(float)))
+    return tuple(out)

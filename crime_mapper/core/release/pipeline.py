@@ -46,7 +46,7 @@ from ..common.feedback import Feedback, ScaledFeedback
 from ..common.reproducible import fixed_timestamp, freeze_geopackage
 from ..common.staging import staged_outputs
 from ..io import gpkg_write
-from .crimes_input import CrimesInput, load_profile, open_crimes_source
+from .crimes_input import CrimesInput, load_profile, open_crimes_source, raw_locations
 from .map_points import MapPoints, MapPointsError
 from .map_points_files import MapPointsSpec, read_map_points_file
 from .release_files import (
@@ -252,6 +252,18 @@ def resolve_points(
     )
 
 
+def other_raw_locations(sources: Sequence[PathLike], profile: Any) -> tuple:
+    """(lon, lat) arrays of other months' raw crimes (crimes_input.raw_locations), with a
+    source that cannot be read raised as ReleaseInputError: a check that cannot be made
+    stops the release rather than passing it unchecked."""
+    if not sources:
+        return ()
+    try:
+        return raw_locations(sources, profile)
+    except ValueError as exc:
+        raise ReleaseInputError(f"Other months' crimes: {exc}") from exc
+
+
 def open_release_inputs(
     crimes: CrimesLike,
     points: Any,
@@ -330,6 +342,7 @@ def run_anonymise(
     qgis_version: Optional[str] = None,
     qa_report: Optional[PathLike] = None,
     other_raw: tuple = (),
+    other_crimes: Sequence[PathLike] = (),
 ) -> ReleaseOutputs:
     """Anonymise the crimes onto the map points and write the whole release, or nothing.
 
@@ -345,7 +358,10 @@ def run_anonymise(
     inputs, before any output is touched), core.gate.leak_gate.LeakError (gate failed;
     nothing replaced) or core.common.feedback.Cancelled.
     ``other_raw``: (lon, lat) arrays of other loaded months' raw crimes, whose
-    locations must not be map points (core/release/disclosure.py).
+    locations must not be map points (core/release/disclosure.py); ``other_crimes``: the
+    same as crimes GeoPackages (``path|layername=crimes``, as the QGIS side passes the
+    project's other loaded months) or extract files (the command line's ``--other-crimes``,
+    read with ``profile_path``).
     """
     from ..gate.leak_gate import LeakError, check_release, prepare_gate
     from . import public_schema
@@ -381,6 +397,7 @@ def run_anonymise(
     source, point_set, points_entry = open_release_inputs(
         crimes, points, profile, feedback, _POINTS_END, _CRIMES_END, clock
     )
+    other_raw = tuple(other_raw) + other_raw_locations(other_crimes, profile)
 
     # 3. the public table and its audit (in memory)
     try:
