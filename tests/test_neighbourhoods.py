@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -314,3 +315,23 @@ def test_slugs_fuzz():
     slugs = nb.neighbourhood_slugs(names)
     assert len(set(slugs)) == len(names)
     assert all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", s) for s in slugs)
+
+
+def test_lsoa_outlines_take_their_own_population_without_a_lookup():
+    """LSOA polygons and an LSOA population file, no lookup: each outline's population is its
+    own LSOA's (rates work); codes missing from the file are unknown, never zero."""
+    repo = Path(__file__).resolve().parent.parent
+    geo = repo / "sample_data" / "boundaries" / "LSOA_Dec_2011_BSC_leicester_city.geojson"
+    pop_csv = repo / "sample_data" / "population"
+    pop_csv = pop_csv / "lsoa11_mid2018_population_leicestershire_force_area.csv"
+    outlines = nb.read_geojson(geo, "LSOA11CD", "LSOA11NM")
+    population = nb.read_lsoa_population(pop_csv)
+    hoods = nb.build_neighbourhoods(outlines, None, None, population)
+    expected = [population.get(c, float("nan")) for c in hoods.codes]
+    assert np.isfinite(hoods.population).sum() == len(hoods.codes) > 10
+    assert hoods.population.tolist() == expected
+    partial = dict(list(population.items()))
+    partial.pop(hoods.codes[0])
+    some = nb.build_neighbourhoods(outlines, None, None, partial)
+    assert np.isnan(some.population[0]) and np.isfinite(some.population[1:]).all()
+    assert any("missing from the LSOA population file" in p for p in some.problems)

@@ -452,3 +452,43 @@ def test_downloads_beside_a_release_link_to_its_gated_csv(browser, tmp_path):
     assert "beside this map" in page.inner_text("#downloads-rule")
     assert all(u.startswith("file://") for u in rec.requests), rec.requests
     assert not rec.errors
+
+
+def test_rates_on_lsoa_outlines_from_an_lsoa_population_file(browser, tmp_path):
+    """LSOA polygons with an LSOA population file and no lookup: each outline takes its own
+    LSOA's residents, so the rate shading and the popups' rates work."""
+    pop_csv = (
+        REPO
+        / "sample_data"
+        / "population"
+        / "lsoa11_mid2018_population_leicestershire_force_area.csv"
+    )
+    population = pd.read_csv(pop_csv, dtype=str).set_index("LSOA11NM")["mid2018_population"]
+    result = run_webmap(
+        [SAMPLE / "2022-10"],
+        tmp_path / "out" / "map",
+        neighbourhoods=NeighbourhoodSource(
+            boundaries=REPO
+            / "sample_data"
+            / "boundaries"
+            / "LSOA_Dec_2011_BSC_leicester_city.geojson",
+            code_field="LSOA11CD",
+            name_field="LSOA11NM",
+            lsoa_population=pop_csv,
+        ),
+        tiles="none",
+    )
+    page, rec = open_page(browser, _url(result))
+    page.check("input[name='areas-mode'][value='rate']")
+    assert "per 1,000 residents" in page.inner_text("#legend")
+    page.fill("#search-input", "Leicester 003A")
+    page.click("#search-results button")
+    page.wait_for_selector(".leaflet-popup .cm-popup")
+    text = page.inner_text(".leaflet-popup .cm-popup")
+    street = pd.read_csv(
+        SAMPLE / "2022-10" / "2022-10-leicestershire-street.csv", dtype=str, keep_default_na=False
+    )
+    crimes = int((street["LSOA name"] == "Leicester 003A").sum())
+    rate = crimes / int(population["Leicester 003A"]) * 1000
+    assert f"{rate:.1f} per 1,000 residents" in text, text
+    assert not rec.errors

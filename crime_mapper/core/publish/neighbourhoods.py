@@ -592,7 +592,8 @@ def build_neighbourhoods(
     neighbourhood codes are the set. ``names`` overrides names; ``lsoa_population`` sums LSOA
     residents per neighbourhood through the lookup (a neighbourhood with an LSOA in the
     lookup but missing from the population file gets an unknown population, not an
-    undercount).
+    undercount); without a lookup, outlines that are LSOAs themselves take their own LSOA's
+    population by code.
     """
     if outlines is None and lookup is None:
         raise NeighbourhoodError("give neighbourhood outlines, an LSOA lookup, or both")
@@ -639,11 +640,9 @@ def build_neighbourhoods(
             ]
     if names:
         result.names = [names.get(c) or n for c, n in zip(result.codes, result.names)]
-    if lsoa_population is not None:
-        if not result.lookup:
-            raise NeighbourhoodError(
-                "an LSOA population file needs an LSOA lookup to sum it per neighbourhood"
-            )
+    if lsoa_population is not None and not result.lookup:
+        result.population = _own_lsoa_population(result, lsoa_population)
+    elif lsoa_population is not None:
         pop = np.zeros(len(result))
         missing = np.zeros(len(result), bool)
         seen = np.zeros(len(result), bool)
@@ -663,6 +662,25 @@ def build_neighbourhoods(
         result.population = pop
     result.__post_init__()
     return result
+
+
+def _own_lsoa_population(hoods: Neighbourhoods, lsoa_population: dict[str, float]) -> np.ndarray:
+    """Populations of outlines that are LSOAs themselves (their codes are LSOA codes): each
+    outline takes its own LSOA's residents, no lookup needed. Codes missing from the file are
+    unknown (NaN), reported; no code found at all means these are not LSOA outlines."""
+    pop = np.array([lsoa_population.get(c.strip(), np.nan) for c in hoods.codes], np.float64)
+    found = int(np.isfinite(pop).sum())
+    if found == 0:
+        raise NeighbourhoodError(
+            "an LSOA population file needs an LSOA lookup to sum it per neighbourhood (or "
+            "outlines that are LSOAs: none of the outlines' codes is in the population file)"
+        )
+    if found < len(pop):
+        hoods.problems.append(
+            f"{len(pop) - found} outlines have codes missing from the LSOA population file: "
+            "their population (and rates) are shown as n/a"
+        )
+    return pop
 
 
 # ---------------------------------------------------------------------------------------------
