@@ -432,6 +432,7 @@ def _cmd_summaries(args: argparse.Namespace) -> int:
             force_name=args.force_name or "",
             with_map=args.with_map,
             profile_path=args.profile,
+            history=args.history or (),
         )
     except SummaryGateError as exc:
         raise GateFailed(str(exc)) from exc
@@ -440,6 +441,8 @@ def _cmd_summaries(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UsageError(f"cannot write summaries in {args.out}: {exc.strerror or exc}") from exc
     _warn(done.problems[:20])
+    for note in done.summaries.notes:
+        print(note)
     print(
         f"Summaries of {done.pages:,} neighbourhoods for {done.summaries.month} written to "
         f"{done.folder} ({done.csv_rows:,} CSV rows). {done.assignment.report()}."
@@ -483,6 +486,13 @@ def _add_summaries_parser(commands: argparse._SubParsersAction) -> None:
     cmd.add_argument("--names-name-field", help="names file column of the name")
     cmd.add_argument("--lsoa-population", metavar="P.csv", help="LSOA populations to sum")
     cmd.add_argument("--team", metavar="T.json", help="team information (API JSON or CSV)")
+    cmd.add_argument(
+        "--history",
+        nargs="+",
+        metavar="PATH",
+        help="earlier published police.uk months (street CSVs, folders or monthly zips) for "
+        "the 12-month trend and the change on a year earlier",
+    )
     cmd.add_argument(
         "--families", metavar="F.csv", help="similar-neighbourhood families (code,family)"
     )

@@ -49,6 +49,8 @@ def _config_file(tmp_path: Path, out: str = "out/{month}", **changes: str) -> Pa
     ]
     data["qa"]["history"] = [str(base / h) for h in data["qa"]["history"]]
     hoods = data["publish"]["neighbourhoods"]
+    history = data["publish"].get("summaries_history", [])
+    data["publish"]["summaries_history"] = [str(base / p) for p in history]
     for key in ("boundaries", "lookup", "names", "lsoa_population"):
         hoods[key] = str(base / hoods[key])
     for key, value in changes.items():

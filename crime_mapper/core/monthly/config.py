@@ -189,10 +189,14 @@ class PublishConfig:
     # neighbourhood outlines, lookup, names and populations (paths and field names) for the
     # summaries and the web map's areas; empty = none
     neighbourhoods: dict[str, str] = field(default_factory=dict)
+    # the force's earlier published police.uk months (files, folders, monthly zips) for the
+    # summaries' 12-month trend and change on a year earlier; empty = this release only
+    summaries_history: list[str] = field(default_factory=list)
     project: bool = True  # a QGIS project holding every layer of the release (needs QGIS)
 
     def to_dict(self) -> dict[str, Any]:
         data = {k: v for k, v in self.__dict__.items() if k != "neighbourhoods"}
+        data["summaries_history"] = list(self.summaries_history)
         data["neighbourhoods"] = dict(self.neighbourhoods)
         return data
 
@@ -309,6 +313,9 @@ class ReleaseConfig:
             found["publish"].append(
                 "Summaries need neighbourhood outlines (publish.neighbourhoods.boundaries)."
             )
+        for text in self.publish.summaries_history:
+            if not self.path(text, month).exists():
+                found["publish"].append(f"Summaries history not found: {self.path(text, month)}")
         for key in NEIGHBOURHOOD_PATHS:
             if hoods.get(key) and not self.path(hoods[key], month).is_file():
                 found["publish"].append(
@@ -375,6 +382,7 @@ class ReleaseConfig:
             summaries=pub.flag("summaries", False),
             title=pub.text("title"),
             neighbourhoods={k: v for k, v in hoods.items() if v},
+            summaries_history=pub.texts("summaries_history"),
             project=pub.flag("project", True),
         )
         config = cls(
@@ -459,7 +467,9 @@ TABLE_COMMENTS = {
     "publish": (
         "The public CSV, GeoPackage, audit and manifest are always written.\n"
         "web_map: a self-contained web map in map/ (title: its title); summaries:\n"
-        "neighbourhood pages in neighbourhoods/; project: a QGIS project of every layer."
+        "neighbourhood pages in neighbourhoods/ (summaries_history: the force's earlier\n"
+        "published police.uk months, for their 12-month trend); project: a QGIS project of\n"
+        "every layer."
     ),
     "publish.neighbourhoods": (
         "Neighbourhoods for the summaries and the web map's areas: boundaries (GeoJSON)\n"

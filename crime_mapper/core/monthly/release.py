@@ -493,6 +493,7 @@ def _publish_step(config, month, outputs, runners, feedback) -> StepRecord:
             force_name=config.force,
             profile_path=profile,
             feedback=ScaledFeedback(feedback, 0.0, share),
+            history=[config.path(p, month) for p in publish.summaries_history],
         )
         files += _files_under(Path(done.folder))
         summary["summaries"] = {"pages": done.pages, "csv_rows": done.csv_rows}

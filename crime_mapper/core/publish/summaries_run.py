@@ -5,6 +5,7 @@ CSV. Imports nothing from QGIS.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional, Union
@@ -23,6 +24,7 @@ from .neighbourhoods import (
     read_names,
 )
 from .summaries import SummaryError, SummaryOptions
+from .summaries_history import read_history
 
 PathLike = Union[str, Path]
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -124,6 +126,7 @@ def run_summaries(
     profile_path: Optional[PathLike] = None,
     outlines: Optional[Neighbourhoods] = None,
     feedback: Optional[Feedback] = None,
+    history: Sequence[PathLike] = (),
 ) -> Any:
     """The one summaries run behind the command line, Processing and the dock.
 
@@ -132,6 +135,9 @@ def run_summaries(
     (file, MapPoints or MapPointsSpec). Every input is read and checked before anything is
     written; then core.publish.summaries_export.export_summaries writes, gates and moves
     ``<out_dir>/neighbourhoods`` into place; the release table itself is gated first.
+    ``history``: the force's earlier published police.uk months (CSV files, folders, monthly
+    zips; core.publish.summaries_history) for the trend, change on a year earlier and the
+    usual range; months the release holds come from the release.
     Raises NeighbourhoodError, SummaryError, TeamError or ReleaseInputError (bad input),
     SummaryGateError (gate refused) or Cancelled, in every case before the previous
     summaries are touched.
@@ -152,6 +158,7 @@ def run_summaries(
     check_output_folder(out_dir)
     hoods = load_neighbourhoods(source, outlines)
     public = read_release(release_csv)
+    earlier, history_notes = read_history(history, public["Month"].unique().tolist())
     teams = read_team(team_path)
     profile = release_profile(profile_path)
     crimes, point_set, _ = open_release_inputs(raw, points, profile, feedback, 5.0, 30.0)
@@ -169,7 +176,7 @@ def run_summaries(
         )
     feedback.check()
     done = export_summaries(
-        public,
+        pd.concat([earlier, public], ignore_index=True) if len(earlier) else public,
         hoods,
         out_dir,
         gate=leak_gate_for(crimes.crimes, point_set, published_team_texts(teams)),
@@ -180,6 +187,7 @@ def run_summaries(
         feedback=ScaledFeedback(feedback, 30.0, 100.0),
     )
     done.problems.extend(crimes.file_errors)
+    done.summaries.notes[:0] = history_notes
     return done
 
 

@@ -1,0 +1,122 @@
+"""Earlier published months for the neighbourhood summaries: the force's own police.uk
+street-level files (already public), read beside this month's release so that the pages show
+a real 12-month trend, the change on a year earlier and the test against the previous twelve
+months, instead of "missing" for every month but one.
+
+Only published months are read (the police.uk street columns, exactly), and only months
+before the release's first month are kept: the release is the one source of its own months.
+History feeds the counts (trend, change, usual range); top locations and outcomes come from
+the chosen period, and every page is still checked by the leak gate. Accepts CSV files,
+folders of ``*-street.csv`` files and data.police.uk monthly archives (zip). Imports nothing
+from QGIS.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Union
+
+import pandas as pd
+
+from ..release.public_schema import PUBLIC_COLUMNS
+from .summaries import SummaryError
+
+PathLike = Union[str, Path]
+MAX_MEMBER_BYTES = 1 << 30  # one month of a national archive is ~150 MB; refuse zip bombs
+_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+
+
+def _frame(data: Union[bytes, Path], name: str) -> pd.DataFrame:
+    source = io.BytesIO(data) if isinstance(data, bytes) else data
+    try:
+        frame = pd.read_csv(
+            source, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8-sig"
+        )
+    except (UnicodeDecodeError, ValueError, pd.errors.ParserError) as exc:
+        raise SummaryError(f"history file {name} cannot be read as a CSV ({exc})") from exc
+    if tuple(frame.columns) != PUBLIC_COLUMNS:
+        raise SummaryError(
+            f"history file {name} is not a police.uk street-level file (its columns are "
+            f"{', '.join(map(str, frame.columns[:6]))}...); history must be published months"
+        )
+    months = frame["Month"].str.strip()
+    bad = ~months.str.fullmatch(_MONTH)
+    if bad.any():
+        raise SummaryError(
+            f"history file {name}: {int(bad.sum()):,} rows have no month as YYYY-MM "
+            f"(e.g. {months[bad].iloc[0][:20]!r})"
+        )
+    frame["Month"] = months
+    return frame
+
+
+def _tables(path: Path) -> list[tuple[str, Union[bytes, Path]]]:
+    """(display name, bytes or file) of every street table a history path holds."""
+    if path.is_dir():
+        found = sorted(path.rglob("*-street.csv"))
+        if not found:
+            raise SummaryError(f"history folder {path.name} holds no *-street.csv file")
+        return [(str(p.relative_to(path.parent)), p) for p in found]
+    if not path.is_file():
+        raise SummaryError(f"history file not found: {path}")
+    if path.suffix.lower() != ".zip":
+        return [(path.name, path)]
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = [
+                m
+                for m in archive.infolist()
+                if not m.is_dir() and m.filename.lower().endswith("-street.csv")
+            ]
+            if not members:
+                raise SummaryError(f"history archive {path.name} holds no *-street.csv file")
+            out: list[tuple[str, Union[bytes, Path]]] = []
+            for member in sorted(members, key=lambda m: m.filename):
+                if member.file_size > MAX_MEMBER_BYTES:
+                    raise SummaryError(
+                        f"history archive {path.name}: {member.filename} is too large "
+                        f"({member.file_size:,} bytes)"
+                    )
+                out.append((f"{path.name}:{member.filename}", archive.read(member)))
+            return out
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
+        raise SummaryError(f"history archive {path.name} cannot be read ({exc})") from exc
+
+
+def read_history(
+    paths: Sequence[PathLike], release_months: Sequence[str]
+) -> tuple[pd.DataFrame, list[str]]:
+    """(rows of the history months before the release's first month, notes for the analyst).
+
+    Raises SummaryError naming the file for anything that is not a published street-level
+    table. Rows of a month the release holds, or later, are left out (and said so)."""
+    if not paths:
+        return pd.DataFrame(columns=list(PUBLIC_COLUMNS)), []
+    first = min(m.strip() for m in release_months)
+    frames = []
+    for path in paths:
+        for name, data in _tables(Path(path)):
+            frames.append(_frame(data, name))
+    history = pd.concat(frames, ignore_index=True)
+    earlier = history["Month"] < first
+    kept = history[earlier.to_numpy()].reset_index(drop=True)
+    months = sorted(set(kept["Month"]))
+    notes = []
+    if months:
+        notes.append(
+            f"History: {len(months)} published months ({months[0]} to {months[-1]}, "
+            f"{len(kept):,} crimes) read for the trend from {len(frames)} file(s)."
+        )
+    else:
+        notes.append(f"History: no published month before {first} in the history files.")
+    dropped = sorted(set(history.loc[~earlier, "Month"]))
+    if dropped:
+        notes.append(
+            f"History months from {first} on ({', '.join(dropped[:6])}"
+            f"{' ...' if len(dropped) > 6 else ''}) are left out: the release is their source."
+        )
+    return kept, notes

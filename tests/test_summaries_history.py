@@ -1,0 +1,176 @@
+"""The summaries' public history (core.publish.summaries_history) and the demo it serves: the
+committed Leicester city history (sample_data/police-uk/history + September 2022) read from
+its monthly zip and folder, months the release holds taken from the release, anything that is
+not a published street-level table refused with the file's name; and the demo configuration's
+summaries, made end to end, show a full 12-month trend and a force rate over the same area as
+its crimes (checked against an independent pandas computation)."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crime_mapper.core.publish.summaries import SummaryError
+from crime_mapper.core.publish.summaries_history import read_history
+from crime_mapper.core.release.public_schema import PUBLIC_COLUMNS
+from tests.support.summaries_release import (
+    FORCE_EXTRACT,
+    FORCE_PROFILE,
+    POPULATION,
+    SAMPLE,
+    make_release,
+    plain_cli,
+)
+
+HISTORY_ZIP = SAMPLE / "police-uk" / "history" / "leicester-city-2021-10-to-2022-08.zip"
+SEPTEMBER = SAMPLE / "police-uk" / "2022-09"
+CITY = SAMPLE / "neighbourhoods"
+HISTORY_MONTHS = [f"2021-{m}" for m in ("10", "11", "12")] + [f"2022-{m:02d}" for m in range(1, 9)]
+
+
+def _zip_frames() -> dict[str, pd.DataFrame]:
+    out = {}
+    with zipfile.ZipFile(HISTORY_ZIP) as archive:
+        for name in archive.namelist():
+            out[name] = pd.read_csv(
+                io.BytesIO(archive.read(name)), dtype=str, keep_default_na=False
+            )
+    return out
+
+
+def test_committed_history_is_the_city_slice_of_eleven_months():
+    frames = _zip_frames()
+    assert sorted(frames) == [f"{m}/{m}-leicestershire-street.csv" for m in HISTORY_MONTHS]
+    for name, frame in frames.items():
+        assert tuple(frame.columns) == PUBLIC_COLUMNS
+        assert set(frame["Month"]) == {name[:7]}
+        located = frame["Longitude"] != ""
+        assert frame.loc[located, "LSOA name"].str.startswith("Leicester ").all()
+        assert (frame["Crime ID"] == "").all()  # emptied to keep the slice small
+    assert HISTORY_ZIP.stat().st_size < 600_000
+
+
+def test_history_from_zip_and_folder_before_the_release():
+    history, notes = read_history([HISTORY_ZIP, SEPTEMBER], ["2022-10"])
+    assert sorted(set(history["Month"])) == HISTORY_MONTHS + ["2022-09"]
+    expected = sum(len(f) for f in _zip_frames().values()) + len(
+        pd.read_csv(SEPTEMBER / "2022-09-leicestershire-street.csv", dtype=str)
+    )
+    assert len(history) == expected
+    assert "12 published months (2021-10 to 2022-09" in notes[0]
+
+
+def test_months_the_release_holds_come_from_the_release():
+    history, notes = read_history([HISTORY_ZIP, SEPTEMBER], ["2022-09", "2022-10"])
+    assert history["Month"].max() == "2022-08"
+    assert any("2022-09" in n and "left out" in n for n in notes)
+
+
+def test_no_history_is_no_rows():
+    history, notes = read_history([], ["2022-10"])
+    assert len(history) == 0 and list(history.columns) == list(PUBLIC_COLUMNS) and not notes
+
+
+def _write_zip(path: Path, members: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda d: d / "missing.zip", "not found"),
+        (
+            lambda d: (d / "bad.zip").write_bytes(b"PK\x03\x04 not a zip") and d / "bad.zip",
+            "cannot",
+        ),
+        (lambda d: _write_zip(d / "empty.zip", {"readme.txt": b"x"}), "no *-street.csv"),
+        (
+            lambda d: _write_zip(
+                d / "raw.zip", {"2022-01/2022-01-x-street.csv": b"CrimeRef,Offence Date\nA,1\n"}
+            ),
+            "not a police.uk street-level file",
+        ),
+        (
+            lambda d: _write_zip(
+                d / "days.zip",
+                {
+                    "2022-01/2022-01-x-street.csv": (
+                        ",".join(PUBLIC_COLUMNS) + "\n,2022-01-15,,,,,,,,Burglary,,\n"
+                    ).encode()
+                },
+            ),
+            "no month as YYYY-MM",
+        ),
+        (lambda d: (d / "x.csv").write_bytes(b"\xff\xfe\x00bad") and d / "x.csv", "cannot"),
+    ],
+)
+def test_anything_but_published_months_is_refused(tmp_path: Path, make, message):
+    path = make(tmp_path)
+    with pytest.raises(SummaryError, match="history") as caught:
+        read_history([path], ["2022-10"])
+    assert message in str(caught.value)
+
+
+# --- the demo's summaries, end to end --------------------------------------------------------
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    base = tmp_path_factory.mktemp("summaries_demo")
+    release = make_release(base)
+    out = base / "out"
+    run = plain_cli(
+        "summaries", FORCE_EXTRACT, "--profile", FORCE_PROFILE,
+        "--points", release["points"], "--release", release["csv"], "--out", out,
+        "--boundaries", CITY / "msoa11_leicester_city.geojson", "--code-field", "msoa11cd",
+        "--lookup", CITY / "lsoa11_to_msoa11_leicester_city.csv",
+        "--lookup-code-field", "msoa11cd", "--lookup-name-field", "msoa11nm",
+        "--names", CITY / "msoa11_names_leicester_city.csv",
+        "--names-code-field", "msoa11cd", "--names-name-field", "msoa11hclnm",
+        "--lsoa-population", POPULATION, "--history", HISTORY_ZIP, SEPTEMBER,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    return {"release": release, "out": out / "neighbourhoods", "stdout": run.stdout}
+
+
+def test_demo_trend_is_complete_and_reconciles(demo: dict):
+    assert "History: 12 published months (2021-10 to 2022-09" in demo["stdout"]
+    tidy = pd.read_csv(demo["out"] / "neighbourhood_summaries.csv", dtype=str)
+    assert set(tidy["status"]) == {"published"}  # no month missing
+    force = tidy[(tidy["neighbourhood_code"] == "force") & (tidy["category"] == "All crime")]
+    counts = dict(zip(force["month"], force["count"].astype(int)))
+    assert sorted(counts) == HISTORY_MONTHS + ["2022-09", "2022-10"]
+    # every published row of each history month is counted, and the release's own month
+    for name, frame in _zip_frames().items():
+        assert counts[name[:7]] == len(frame)
+    september = pd.read_csv(SEPTEMBER / "2022-09-leicestershire-street.csv", dtype=str)
+    assert counts["2022-09"] == len(september)
+    release = pd.read_csv(demo["release"]["csv"], dtype=str)
+    assert counts["2022-10"] == len(release)
+    page = (demo["out"] / "leicester-city-centre.html").read_text(encoding="utf-8")
+    assert "Change on a year earlier" in page and "Oct 2021" not in page  # 12 months shown
+    assert "Nov 2021: " in page and "missing" not in page.split("Trend")[1].split("</desc>")[0]
+
+
+def test_demo_force_rate_covers_the_same_area_as_its_crimes(demo: dict):
+    """37 city neighbourhoods; the force rate is their crimes over their residents, computed
+    here independently from the release, the lookup and the ONS populations."""
+    release = pd.read_csv(demo["release"]["csv"], dtype=str, keep_default_na=False)
+    lookup = pd.read_csv(CITY / "lsoa11_to_msoa11_leicester_city.csv", dtype=str)
+    pop = pd.read_csv(POPULATION, dtype={"LSOA11CD": str})
+    assert lookup["msoa11cd"].nunique() == 37
+    in_city = release["LSOA code"].isin(set(lookup["lsoa11cd"]))
+    residents = pop[pop["LSOA11CD"].isin(set(lookup["lsoa11cd"]))]["mid2018_population"].sum()
+    expected = 1000.0 * in_city.sum() / residents
+    index = (demo["out"] / "index.html").read_text(encoding="utf-8")
+    assert f"Whole force: {expected:.1f} crimes per 1,000 residents" in index
+    located = release["Longitude"] != ""
+    assert in_city[located].mean() > 0.99  # the sample's located crimes are all city crimes
+    assert len(list(demo["out"].glob("*.html"))) == 38
+    assert np.isfinite(expected) and 5 < expected < 30
