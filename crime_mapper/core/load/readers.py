@@ -23,6 +23,7 @@ from .row_checks import (
     Verdicts,
     check_coordinates,
     per_unique,
+    strip_text,
     to_float,
     valid_month,
 )
@@ -412,10 +413,46 @@ def _slug(name: str) -> str:
 
 
 def _parse_dates(date: pd.Series, time: Optional[pd.Series], fmt: str) -> pd.Series:
-    """Exact date-times: the profile's format, else ISO or day-first UK dates (not US)."""
-    text = date.str.strip()
+    """Exact date-times: the profile's format, else ISO or day-first UK dates (not US).
+
+    A month's extract holds a few thousand distinct date-and-time texts among half a million
+    rows, so each distinct (date, time) pair is joined, stripped and parsed once and the
+    result is given back to every row holding it. The distinct texts are parsed in order of
+    first appearance, so pandas' array-wide choices (the format it infers from the first
+    value, the time zones it meets) see what they would see in the whole column.
+    """
+    key = Factorized(date).codes.astype(np.int64)  # -1 (missing) never collides below
     if time is not None:
-        text = (text + " " + time.str.strip()).str.strip()
+        times = Factorized(time)
+        key = key * (times.uniques.size + 1) + times.codes
+    row_key, first_rows = _first_appearance(key)
+    text = date.iloc[first_rows].str.strip()
+    if time is not None:
+        text = (text + " " + time.iloc[first_rows].str.strip()).str.strip()
+    parsed = _parse_date_texts(text.reset_index(drop=True), fmt)
+    return parsed.take(row_key).set_axis(date.index)
+
+
+def _months(when: pd.Series) -> pd.Series:
+    """``when.dt.strftime("%Y-%m").fillna("")``, formatted once per distinct value."""
+    if len(when) == 0:
+        return when.dt.strftime("%Y-%m").fillna("")
+    row_key, first_rows = _first_appearance(pd.factorize(when)[0].astype(np.int64))
+    distinct = when.iloc[first_rows].dt.strftime("%Y-%m").fillna("")
+    return distinct.take(row_key).set_axis(when.index)
+
+
+def _first_appearance(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(each row's index among the distinct keys, the first row holding each key), the
+    distinct keys numbered in order of first appearance."""
+    _, first_rows, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    order = np.argsort(first_rows, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    return rank[inverse], first_rows[order]
+
+
+def _parse_date_texts(text: pd.Series, fmt: str) -> pd.Series:
     if fmt and fmt != "auto":
         return pd.to_datetime(text, format=fmt, errors="coerce")
     iso = pd.to_datetime(text, errors="coerce", format="ISO8601") if _has_iso8601() else None
@@ -456,7 +493,7 @@ def read_force(source: SourceFile, scan: ScannedCsv, profile: MappingProfile) ->
         "bad_date",
         lambda idx: [f"date {f[cols['date']].iat[i]!r}" for i in idx],
     )
-    month = when.dt.strftime("%Y-%m").fillna("")
+    month = _months(when)
     if source.file_month:
         v.reject(
             (month != source.file_month).to_numpy(),
@@ -495,7 +532,7 @@ def read_force(source: SourceFile, scan: ScannedCsv, profile: MappingProfile) ->
     has_xy = check_coordinates(
         v, lon, lat, x, y, blank, _claims_location(location, lsoa), _wgs84_swap(x, y, crs)
     )
-    refs = col("crime_ref").str.strip()
+    refs = strip_text(col("crime_ref"))
     v.reject(
         (refs == "").to_numpy(),
         "missing_crime_id",
@@ -503,7 +540,7 @@ def read_force(source: SourceFile, scan: ScannedCsv, profile: MappingProfile) ->
     )
     if "outcome" in cols:
         outcome = per_unique(col("outcome"), lambda s: normalise_outcome(s.strip()))
-        given = (col("outcome").str.strip() != "").to_numpy()
+        given = per_unique(col("outcome"), lambda s: s.strip() != "", dtype=bool)
         v.reject(
             given & pd.isna(outcome),
             "unknown_outcome",

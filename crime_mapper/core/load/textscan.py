@@ -133,13 +133,6 @@ def _row_bounds(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np
     return starts, ends, newlines, quotes
 
 
-def _exact_counts(arr: np.ndarray, r_starts: np.ndarray, delimiter: str) -> np.ndarray:
-    """Fields per row from delimiter positions (quoted delimiters are corrected by the caller)."""
-    delim_pos = np.flatnonzero(arr == ord(delimiter))
-    bounds = np.searchsorted(delim_pos, np.append(r_starts, arr.size))
-    return np.diff(bounds) + 1
-
-
 def _split_fields(text: str, delimiter: str) -> list[str]:
     """The first record of `text` as the csv module reads it (never raises)."""
     try:
@@ -344,7 +337,90 @@ def _data_row_spans(data: bytes) -> np.ndarray:
     return np.stack([starts[keep], ends[keep]], axis=1)
 
 
-_MAX_FAST_QUOTES = 200_000
+# Codecs in which every byte below 0x80 is the ASCII character it encodes and never part of a
+# multi-byte character, so counting quote and delimiter bytes counts the decoded characters.
+_ASCII_SAFE_CODECS = frozenset(
+    {"utf-8", "utf8", "ascii", "us-ascii", "latin-1", "latin1", "iso-8859-1", "cp1252"}
+    | {f"iso-8859-{k}" for k in range(2, 17)}
+    | {f"cp{k}" for k in (1250, 1251, 1253, 1254, 1255, 1256, 1257, 1258, 437, 850)}
+)
+
+
+def _ascii_safe(codec: str) -> bool:
+    return codec.lower().replace("_", "-") in _ASCII_SAFE_CODECS
+
+
+def _delimiter_counts(delims: np.ndarray, r_starts: np.ndarray, size: int) -> np.ndarray:
+    """Delimiter bytes (at offsets `delims`) in each row, quoted or not; row i is
+    [r_starts[i], r_starts[i + 1]) and the last row runs to `size`, the end of the file."""
+    return np.diff(np.searchsorted(delims, np.append(r_starts, size)))
+
+
+def _quoted_delimiters(delims: np.ndarray, r_starts: np.ndarray, quotes: np.ndarray) -> np.ndarray:
+    """Delimiter bytes inside quoted fields, per row (rows as in `_delimiter_counts`).
+
+    Valid only where `_quotes_are_simple` holds (the caller's precondition) and the codec is
+    ASCII-safe: then quotes pair up in file order (quote 2k opens a quoted field and quote
+    2k+1 closes it), so a delimiter is inside a quoted field exactly when it lies between the
+    two quotes of a pair. `quotes` are the offsets of every quote byte from the header on.
+    Subtracted from `_delimiter_counts`, this gives each row the field count Python's csv
+    module gives it, with numpy instead of splitting a quarter of a million rows one by one.
+    """
+    if not quotes.size or not r_starts.size:
+        return np.zeros(r_starts.size, dtype=np.int64)
+    opens, closes = quotes[0::2], quotes[1::2]
+    inside = np.searchsorted(delims, closes) - np.searchsorted(delims, opens)
+    row = np.searchsorted(r_starts, opens, side="right") - 1
+    mine = (row >= 0) & (inside > 0)
+    per_row = np.bincount(row[mine], weights=inside[mine], minlength=r_starts.size)
+    return per_row.astype(np.int64)  # sums of counts far below 2**53: exact in float64
+
+
+def _quoted_field_counts(
+    data: bytes,
+    delims: np.ndarray,
+    r_starts: np.ndarray,
+    r_ends: np.ndarray,
+    quotes: np.ndarray,
+    quoted: np.ndarray,
+    raw_delims: np.ndarray,
+    codec: str,
+    delimiter: str,
+) -> np.ndarray:
+    """Fields per row as the csv module splits it, for the rows marked `quoted` (other
+    rows' values are meaningless). Counted with numpy where the codec allows, else each
+    quoted row is split with the csv module."""
+    if _ascii_safe(codec):
+        return raw_delims - _quoted_delimiters(delims, r_starts, quotes) + 1
+    counts = np.zeros(r_starts.size, dtype=np.int64)
+    for i in np.flatnonzero(quoted).tolist():
+        chunk = data[int(r_starts[i]) : int(r_ends[i])]
+        counts[i] = len(_split_fields(chunk.decode(codec), delimiter))
+    return counts
+
+
+def _fast_quoted_counts_ok(
+    arr: np.ndarray, data: bytes, body_start: int, delimiter: str, codec: str, n: int, ncol: int
+) -> bool:
+    """For the fast scan of a file with quoted fields: whether every body line is one whole
+    record (no quoted line break) of exactly `ncol` fields, counted as the csv module would."""
+    if not _ascii_safe(codec):
+        return False
+    quotes = _positions(arr, 34)
+    quotes = quotes[quotes >= body_start]
+    if quotes.size % 2:
+        return False  # the header's quotes are not balanced on its own line: be exact
+    newlines = _positions(arr, 10)
+    newlines = newlines[newlines >= body_start]
+    opens, closes = quotes[0::2], quotes[1::2]
+    if np.any(np.searchsorted(newlines, opens) != np.searchsorted(newlines, closes)):
+        return False  # a quoted line break: rows are not lines
+    r_starts = np.concatenate(([body_start], newlines + 1))[:n]
+    delims = _positions(arr, ord(delimiter))
+    counts = _delimiter_counts(delims, r_starts, arr.size) - _quoted_delimiters(
+        delims, r_starts, quotes
+    )
+    return bool(np.all(counts + 1 == ncol))
 
 
 def _fast_scan(
@@ -358,43 +434,24 @@ def _fast_scan(
 ) -> Optional[ScannedCsv]:
     """The common case without per-row offsets: one row per line, no quoted newlines, no
     blank lines, every row well formed. Finding the offsets of half a million newlines costs
-    more than parsing, so this path only counts bytes; anything unusual returns None and the
-    exact scan runs instead."""
+    more than parsing, so a quote-free file only has its bytes counted; a file with quoted
+    fields (a force extract's free-text notes) has its rows' fields counted with numpy (see
+    `_quoted_delimiters`). Anything unusual returns None and the exact scan runs instead,
+    whose result this path must equal."""
     arr = np.frombuffer(data, dtype=np.uint8)
     body_start = header_end + 1
     if body_start >= len(data):
         n = 0
     else:
         n = int(np.count_nonzero(arr[body_start:] == 10)) + (0 if data.endswith(b"\n") else 1)
-    quoted: dict[int, tuple[int, int]] = {}
-    row, last, pairs = 0, body_start, 0
-    q = data.find(b'"', body_start)
-    while q != -1:
-        pairs += 1
-        if pairs > _MAX_FAST_QUOTES:
-            return None  # quoting everywhere: the exact scan does this with numpy
-        close = data.find(b'"', q + 1)
-        if close == -1 or data.find(b"\n", q, close) != -1:
-            return None  # unbalanced quotes, or a quoted newline
-        row += data.count(b"\n", last, q)
-        last = q
-        if row not in quoted:
-            start = data.rfind(b"\n", 0, q) + 1
-            end = data.find(b"\n", q)
-            end = len(data) if end < 0 else end
-            quoted[row] = (start, end - 1 if data[end - 1 : end] == b"\r" else end)
-        q = data.find(b'"', close + 1)
     ncol = len(header)
-    delim = delimiter.encode()
-    fields_of = {
-        i: _split_fields(data[s:e].decode(codec), delimiter) for i, (s, e) in quoted.items()
-    }
-    if any(len(f) != ncol for f in fields_of.values()):
-        return None
-    quoted_raw = sum(data[s:e].count(delim) for s, e in quoted.values())
-    total = int(np.count_nonzero(arr[body_start:] == ord(delimiter))) if n else 0
-    if total - quoted_raw != (n - len(quoted)) * (ncol - 1):
-        return None
+    if n and data.find(b'"', body_start) >= 0:
+        if not _fast_quoted_counts_ok(arr, data, body_start, delimiter, codec, n, ncol):
+            return None
+    elif n:
+        total = int(np.count_nonzero(arr[body_start:] == ord(delimiter)))
+        if total != n * (ncol - 1):
+            return None
     try:
         frame = _read_frame(memoryview(data)[header_end:], ncol, codec, delimiter, numeric)
     except (pd.errors.ParserError, pd.errors.ParserWarning):
@@ -470,30 +527,29 @@ def _scan(
         controlled &= ~undecodable
         undecodable = undecodable | controlled
 
-    # Field counts. Rows with quotes are split exactly with the csv module. For the rest,
-    # if the file's delimiter total is exactly what well-formed rows need, every row is
-    # well formed unless one has too many fields and another too few, which pandas reports
-    # as a parser error; only then (or when the total is off) do we count row by row.
+    # Field counts. Rows with quotes are counted as the csv module splits them. For the
+    # rest, if the file's delimiter total is exactly what well-formed rows need, every row
+    # is well formed unless one has too many fields and another too few, which pandas
+    # reports as a parser error; only then (or when the total is off) are rows counted one
+    # by one.
     ncol = len(header)
-    fields_of: dict[int, list[str]] = {}
-    quoted_raw = 0
-    for i in quoted_rows:
-        if undecodable[i]:
-            continue
-        chunk = data[r_starts[i] : r_ends[i]]
-        quoted_raw += chunk.count(delimiter.encode())
-        fields_of[int(i)] = _split_fields(chunk.decode(codec), delimiter)
-    plain = n - len(fields_of) - int(undecodable.sum())
+    quoted = np.zeros(n, dtype=bool)
+    quoted[quoted_rows] = True
+    quoted &= ~undecodable
+    delims = _positions(arr, ord(delimiter))
+    raw_delims = _delimiter_counts(delims, r_starts, arr.size)
+    quoted_counts = _quoted_field_counts(
+        data, delims, r_starts, r_ends, quotes, quoted, raw_delims, codec, delimiter
+    )
+    quoted_raw = int(raw_delims[quoted].sum())
+    plain = n - int(quoted.sum()) - int(undecodable.sum())
     body = arr[int(ends[first]) :]
     plain_total = int(np.count_nonzero(body == ord(delimiter))) - quoted_raw
-    undecodable_raw = sum(
-        data[r_starts[i] : r_ends[i]].count(delimiter.encode()) for i in np.flatnonzero(undecodable)
-    )
+    undecodable_raw = int(raw_delims[undecodable].sum())
     exact = plain_total - undecodable_raw != plain * (ncol - 1)
     while True:
-        counts = _exact_counts(arr, r_starts, delimiter) if exact else np.full(n, ncol)
-        for i, fields in fields_of.items():
-            counts[i] = len(fields)
+        counts = raw_delims + 1 if exact else np.full(n, ncol, dtype=np.int64)
+        counts[quoted] = quoted_counts[quoted]
         try:
             return _assemble(
                 data,
@@ -509,7 +565,6 @@ def _scan(
                 counts,
                 undecodable,
                 controlled,
-                fields_of,
                 blank_lines,
                 n,
                 whole_body and not exact,
@@ -551,7 +606,6 @@ def _assemble(
     counts: np.ndarray,
     undecodable: np.ndarray,
     controlled: np.ndarray,
-    fields_of: dict[int, list[str]],
     blank_lines: int,
     n: int,
     whole_body: bool,
@@ -577,7 +631,7 @@ def _assemble(
             bad_fields.append(None)
         else:
             text = raw_bytes.decode(codec)
-            fields = fields_of.get(int(i)) or _split_fields(text, delimiter)
+            fields = _split_fields(text, delimiter)
             bad_reasons.append("wrong_field_count")
             bad_details.append(f"expected {len(header)} fields, found {int(counts[i])}")
             bad_raw.append(text)
