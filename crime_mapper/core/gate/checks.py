@@ -5,6 +5,8 @@ exception is turned into a failed check by leak_gate.check_release (fail closed)
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from itertools import compress
 from typing import Callable
 
 import numpy as np
@@ -13,6 +15,9 @@ from ..release import disclosure
 from ..release.public_schema import PUBLIC_COLUMNS
 from . import scan
 from .context import (
+    _ASCII_LOWER as _ASCII_LOWER_TABLE,
+)
+from .context import (
     FRAGMENT_WORDS,
     HEX_LENGTHS,
     LOCATION_PREFIX,
@@ -20,7 +25,9 @@ from .context import (
     GateCheck,
     GateContext,
     PreparedGate,
+    ascii_lower,
     fragments_of,
+    lower_all,
     short,
 )
 from .output_reader import Artifact
@@ -92,8 +99,7 @@ def check_coordinates_are_map_points(ctx: GateContext) -> GateCheck:
     total = 0
     for n, (art, lon, lat, (labels, where)) in enumerate(ctx.output_coords):
         total += lon.size
-        keys = ctx.output_keys(n)
-        bad = np.flatnonzero(~scan.member(keys, ctx.allowed_keys))
+        bad = np.flatnonzero(~ctx.output_member(n, ctx.allowed_keys))
         for i in bad[:MAX_EXAMPLES].tolist():
             problems.append(f"{art.name}: ({lon[i]:.6f}, {lat[i]:.6f}) in {labels[where[i]]}")
         if bad.size > MAX_EXAMPLES:
@@ -115,7 +121,7 @@ def check_no_raw_coordinates(ctx: GateContext) -> GateCheck:
     leak = ~ctx.raw_is_point
     raw_keys = prep.raw_coordinate_keys
     for n, (art, olon, olat, (labels, where)) in enumerate(ctx.output_coords):
-        hit = np.flatnonzero(scan.member(ctx.output_keys(n), raw_keys))
+        hit = np.flatnonzero(ctx.output_member(n, raw_keys))
         for i in hit[:MAX_EXAMPLES].tolist():
             problems.append(
                 f"{art.name}: raw WGS84 coordinate ({olon[i]:.5f}, {olat[i]:.5f}) "
@@ -290,16 +296,21 @@ def check_no_source_references(ctx: GateContext) -> GateCheck:
             tokens.extend(scan.HEX_TOKEN.findall(text))
         if not tokens:
             continue
-        if prep.hex_references:
-            for token in sorted({t.lower() for t in tokens} & prep.hex_references.keys()):
+        if prep.hex_references:  # tokens are ASCII hex: lower case in one C call
+            for token in sorted(set(lower_all(tokens)).intersection(prep.hex_references)):
                 if ("ref", token) not in reported:
                     reported.add(("ref", token))
                     problems.append(
                         f"{art.name}: source reference {short(prep.hex_references[token], 24)}"
                     )
-        for length in sorted({len(t) for t in tokens}):
+        lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+        for length in np.unique(lengths).tolist():
             algo = HEX_LENGTHS[length]
-            same = [t for t in tokens if len(t) == length]
+            same = (
+                tokens
+                if lengths[0] == lengths[-1] == length and (lengths == length).all()
+                else list(compress(tokens, (lengths == length).tolist()))
+            )
             for token, ref_i in _digest_matches(prep, same, length):
                 if (algo, token) in reported:
                     continue
@@ -469,11 +480,11 @@ def check_locations_are_anonymous(ctx: GateContext) -> GateCheck:
     used with a catchment below K, and "On or near" labels that are addresses."""
     prep = ctx.prepared
     problems: list[str] = []
-    keys = [ctx.output_keys(n) for n in range(len(ctx.output_coords))]
+    keys = [ctx.output_unique_keys(n)[0] for n in range(len(ctx.output_coords))]
     out_keys = np.unique(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64)
-    raw_keys, located = prep.raw_released_keys
+    located = prep.raw_released_keys[1]
     if out_keys.size and located:
-        published = int(scan.member(raw_keys, out_keys).sum())
+        published = int(scan.member_sorted_queries(prep.raw_released_sorted, out_keys).sum())
         allowed = int(
             GATE_COINCIDENT_SHARE * located
             + 3.0 * np.sqrt(max(GATE_COINCIDENT_SHARE * located, 1.0))
@@ -487,7 +498,7 @@ def check_locations_are_anonymous(ctx: GateContext) -> GateCheck:
             )
     points = ctx.points
     if out_keys.size and len(points):
-        used = scan.member(prep.point_keys, out_keys)
+        used = prep.points_used(out_keys)
         source = np.asarray(points.source, dtype=object)
         if (used & (source == disclosure.SOURCE_HEXAGON)).any():
             finding = disclosure.check_hexagon_size(prep.hexagon_size)
@@ -502,10 +513,11 @@ def check_locations_are_anonymous(ctx: GateContext) -> GateCheck:
                 "or none)"
             )
     for art in ctx.readable:
-        joined = "\x00".join(art.strings)
-        for m in _ADDRESS_LOCATION.finditer(joined):
-            end = joined.find("\x00", m.end())
-            label = joined[m.end() : end if end >= 0 else len(joined)]
+        for segment in _location_segments(art.strings):
+            m = _ADDRESS_LOCATION.match(segment)
+            if m is None:
+                continue
+            label = segment[m.end() :]
             if disclosure.is_address_label(label):
                 problems.append(
                     f"{art.name}: an address, not a street, as a location: "
@@ -530,6 +542,29 @@ _ADDRESS_LOCATION = re.compile(
     re.IGNORECASE,
 )
 GATE_COINCIDENT_SHARE = 0.05  # calibrated: at most 0.72% in the 41 real months
+_LOCATION_HEAD = ascii_lower(LOCATION_PREFIX)
+
+
+def _location_segments(strings: Iterable[str]) -> list[str]:
+    """The NUL-separated segments of the joined strings (in their order) that start with
+    "On or near" in any ASCII case: the only places :data:`_ADDRESS_LOCATION` can match
+    (it is anchored at a segment start, and the letters of "on or near" have no non-ASCII
+    case partners under re.IGNORECASE). Found with str.find on an ASCII-lowered copy, not a
+    regex tried at every position of 30 MB of Crime IDs."""
+    joined = "\x00".join(strings)
+    lowered = joined.translate(_ASCII_LOWER_TABLE)
+    starts = [0] if lowered.startswith(_LOCATION_HEAD) else []
+    needle = "\x00" + _LOCATION_HEAD
+    at = lowered.find(needle)
+    while at >= 0:
+        starts.append(at + 1)
+        at = lowered.find(needle, at + 1)
+    out = []
+    for start in starts:
+        end = joined.find("\x00", start)
+        out.append(joined[start : end if end >= 0 else len(joined)])
+    return out
+
 
 CHECKS: tuple[tuple[str, Callable[[GateContext], GateCheck]], ...] = (
     ("public_schema", check_public_schema),

@@ -274,6 +274,26 @@ class PreparedGate:
         return scan.coordinate_keys(self.points.longitude, self.points.latitude)
 
     @cached_property
+    def point_key_order(self) -> tuple[np.ndarray, np.ndarray]:
+        """(order, point_keys[order]): the map points' keys sorted once per release, so
+        which points an output uses is one searchsorted per output."""
+        order = np.argsort(self.point_keys, kind="stable")
+        return order, self.point_keys[order]
+
+    def points_used(self, sorted_keys: np.ndarray) -> np.ndarray:
+        """scan.member(point_keys, sorted_keys): which map points (in point order) an
+        output's sorted distinct coordinate keys hold."""
+        order, ordered = self.point_key_order
+        used = np.zeros(order.size, dtype=bool)
+        used[order] = scan.member_sorted_queries(ordered, sorted_keys)
+        return used
+
+    @cached_property
+    def raw_released_sorted(self) -> np.ndarray:
+        """raw_released_keys' keys sorted (counting how many are published needs no order)."""
+        return np.sort(self.raw_released_keys[0], kind="stable")
+
+    @cached_property
     def hexagon_size(self) -> float:
         """The hexagon fallback's size (inf without two hexagon points)."""
         from ..release import disclosure
@@ -590,7 +610,9 @@ class GateContext:
         self.errors = [a for a in artifacts if a.kind == "error"]
         self._classes: dict[int, tuple[list[str], list[str], set[str]]] = {}
         self._keys: dict[int, np.ndarray] = {}
+        self._unique_keys: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._lower: dict[int, set[str]] = {}
+        self._joined: dict[int, str] = {}
 
     # raw-side views, shared
     @property
@@ -687,6 +709,22 @@ class GateContext:
             keys = self._keys[i] = scan.coordinate_keys(lon, lat)
         return keys
 
+    def output_unique_keys(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """(sorted distinct keys, inverse) of output_keys(i): a national table's 500,000
+        coordinates are some 125,000 places, and sorted queries need no argsort in
+        :func:`scan.member`, so each membership test runs on the distinct keys and is
+        mapped back with the inverse (the same answer per coordinate)."""
+        cached = self._unique_keys.get(i)
+        if cached is None:
+            uniq, inverse = np.unique(self.output_keys(i), return_inverse=True)
+            cached = self._unique_keys[i] = (uniq, inverse.reshape(-1))
+        return cached
+
+    def output_member(self, i: int, sorted_set: np.ndarray) -> np.ndarray:
+        """scan.member(output_keys(i), sorted_set), computed on the distinct keys."""
+        uniq, inverse = self.output_unique_keys(i)
+        return scan.member_sorted_queries(uniq, sorted_set)[inverse]
+
     def _texts(self, art: Artifact) -> list[str]:
         return [self.joined_strings(art)] + art.texts + art.code
 
@@ -703,7 +741,7 @@ class GateContext:
             strings = art.strings
             listed = list(strings)
             mask = scan.hex_mask(listed)
-            hexes = [t for t, h in zip(listed, mask.tolist()) if h] if mask.any() else []
+            hexes = list(compress(listed, mask.tolist())) if mask.any() else []
             other = strings.difference(hexes).difference(self.public_strings)
             other.discard("")
             # sorted: the haystack (and so every message) is the same from run to run
@@ -729,7 +767,10 @@ class GateContext:
         return cached
 
     def joined_strings(self, art: Artifact) -> str:
-        return "\n\x00\n".join(self._classified(art)[1])
+        cached = self._joined.get(id(art))
+        if cached is None:
+            cached = self._joined[id(art)] = "\n\x00\n".join(self._classified(art)[1])
+        return cached
 
     def hex_strings(self, art: Artifact) -> list[str]:
         return self._classified(art)[0]

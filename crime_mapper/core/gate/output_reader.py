@@ -246,7 +246,7 @@ def _read_gpkg(path: Path, name: str) -> Artifact:
     from ..common.geography import to_wgs84
 
     art = Artifact(name=name, kind="gpkg")
-    contents = read_geopackage(path)
+    contents = read_geopackage(path, pair_columns=(COORD_COLUMN_LON, COORD_COLUMN_LAT))
     art.strings.update(normalise(t) for t in contents.metadata_text)
     art.texts.extend(contents.metadata_text)
     for table in contents.tables:
@@ -270,15 +270,18 @@ def _read_gpkg(path: Path, name: str) -> Artifact:
                 continue
             art.strings.update(v for v in values if v != "")
         if lon_col and lat_col:
-            # distinct values per column cannot be paired; read the pairs themselves
-            import sqlite3
+            # distinct values per column cannot be paired; read the pairs themselves (the
+            # reader's one scan gives them when both columns are all text)
+            rows: Optional[list] = table.pairs if table.pair_columns == (lon_col, lat_col) else None
+            if rows is None:
+                import sqlite3
 
-            uri = f"file:{path.resolve().as_posix()}?mode=ro"
-            with sqlite3.connect(uri, uri=True) as conn:
-                rows = conn.execute(
-                    f'SELECT DISTINCT "{lon_col}", "{lat_col}" FROM "{table.name}"'
-                ).fetchall()
-            conn.close()
+                uri = f"file:{path.resolve().as_posix()}?mode=ro"
+                with sqlite3.connect(uri, uri=True) as conn:
+                    rows = conn.execute(
+                        f'SELECT DISTINCT "{lon_col}", "{lat_col}" FROM "{table.name}"'
+                    ).fetchall()
+                conn.close()
             frame = pd.DataFrame(rows, columns=["lon", "lat"]).fillna("").astype(str)
             _table_coords(art, frame["lon"], frame["lat"], f"{where} attributes")
         elif lon_col or lat_col:

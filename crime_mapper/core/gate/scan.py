@@ -85,6 +85,14 @@ def member(keys: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
     return _member_sorted(keys, sorted_set)
 
 
+def member_sorted_queries(keys: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    """:func:`member` for queries that are themselves sorted (no argsort needed)."""
+    keys = np.asarray(keys)
+    if sorted_set.size == 0 or keys.size == 0:
+        return np.zeros(keys.shape, dtype=bool)
+    return _member_sorted(keys, sorted_set)
+
+
 def _member_sorted(keys: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
     pos = np.searchsorted(sorted_set, keys)
     pos[pos >= sorted_set.size] = 0
@@ -450,7 +458,10 @@ def hex_mask(strings: Sequence[str]) -> np.ndarray:
     cand = np.flatnonzero(np.isin(lengths, HEX_LENGTHS))
     if cand.size == 0:
         return out
-    picked = [strings[i] for i in cand.tolist()]
+    if cand.size == n:
+        picked = list(strings)
+    else:
+        picked = [strings[i] for i in cand.tolist()]
     joined = "".join(picked)
     if not joined.isascii():  # rare: test those strings one by one
         out[cand] = [not t.strip("0123456789abcdefABCDEF") for t in picked]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -47,6 +48,11 @@ class GpkgTable:
     srs: Optional[str] = None  # "EPSG:4326" style authority id when known
     rows: int = 0
     distinct: dict[str, list[str]] = field(default_factory=dict)
+    # the (x, y) text attribute columns asked for as pairs, and their distinct pairs in the
+    # order SQLite's DISTINCT gives them (first occurrence); None: not read (the caller
+    # queries them itself)
+    pair_columns: Optional[tuple[str, str]] = None
+    pairs: Optional[list[tuple[str, str]]] = None
     x: np.ndarray = field(default_factory=lambda: np.zeros(0))  # every geometry vertex
     y: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
@@ -225,11 +231,19 @@ def point_coordinates(blobs: list) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
-def read_geopackage(path: str | Path) -> GpkgContents:
+def read_geopackage(
+    path: str | Path,
+    pair_columns: Optional[tuple[Sequence[str], Sequence[str]]] = None,
+    fast: bool = True,
+) -> GpkgContents:
     """Open ``path`` read-only and return every user table with distinct values and vertices.
 
     Tables not registered in gpkg_contents are read too (as attribute tables): a leak could
-    hide in any table, not only in the ones a GIS would show.
+    hide in any table, not only in the ones a GIS would show. ``pair_columns``: names of
+    x-like and y-like attribute columns (the first of each present in a table) whose
+    distinct text pairs are wanted too, when the one-scan read gives them for free.
+    ``fast=False`` reads column by column only (the reference the one-scan read is tested
+    against).
     """
     path = Path(path)
     uri = f"file:{path.resolve().as_posix()}?mode=ro"
@@ -275,7 +289,13 @@ def read_geopackage(path: str | Path) -> GpkgContents:
         for name in user:
             tables.append(
                 _read_table(
-                    conn, name, contents.get(name, ("",))[0], geom_cols.get(name), srs_names
+                    conn,
+                    name,
+                    contents.get(name, ("",))[0],
+                    geom_cols.get(name),
+                    srs_names,
+                    pair_columns,
+                    fast,
                 )
             )
         return GpkgContents(tables=tables, metadata_text=metadata_text)
@@ -289,6 +309,8 @@ def _read_table(
     data_type: str,
     geom: Optional[tuple[str, str, int]],
     srs_names: dict[int, str],
+    pair_columns: Optional[tuple[Sequence[str], Sequence[str]]] = None,
+    fast: bool = True,
 ) -> GpkgTable:
     qt = _quote(name)
     info = list(conn.execute(f"PRAGMA table_info({qt})"))
@@ -299,9 +321,20 @@ def _read_table(
         name=name, data_type=data_type, columns=columns, pk=pk, geometry_column=geom_col
     )
     table.rows = conn.execute(f"SELECT COUNT(*) FROM {qt}").fetchone()[0]
+    if pair_columns is not None:
+        x_col = next((c for c in columns if c in pair_columns[0]), None)
+        y_col = next((c for c in columns if c in pair_columns[1]), None)
+        if x_col is not None and y_col is not None:
+            table.pair_columns = (x_col, y_col)
+    scanned = _scan_table(conn, qt, table) if fast else None
     for col in columns:
+        if scanned is not None and col in scanned.distinct:
+            table.distinct[col] = scanned.distinct[col]
+            continue
         values = conn.execute(f"SELECT DISTINCT {_quote(col)} FROM {qt}").fetchall()
         table.distinct[col] = [_as_text(v[0]) for v in values if v[0] is not None]
+    if scanned is not None:
+        table.pairs = scanned.pairs
     if geom is not None and geom_col:
         table.geometry_type = geom[1]
         table.srs_id = geom[2]
@@ -309,6 +342,70 @@ def _read_table(
         blobs = [r[0] for r in conn.execute(f"SELECT {_quote(geom_col)} FROM {qt}")]
         table.x, table.y = geometry_coordinates(blobs)
     return table
+
+
+@dataclass
+class _Scanned:
+    """What one pass over a table gave (each part only where it is exactly what the
+    column-by-column read would give; the rest is read that way)."""
+
+    distinct: dict[str, list[str]]
+    pairs: Optional[list[tuple[str, str]]]
+
+
+def _scan_table(conn: sqlite3.Connection, qt: str, table: GpkgTable) -> Optional[_Scanned]:
+    """Every text column of a table in one scan: SQLite concatenates each column's values
+    (NUL between them), so Python decodes one string per column instead of one object per
+    cell, and the per-column ``SELECT DISTINCT`` (a temporary B-tree each) is not needed.
+
+    A column is taken from the scan only when every non-NULL value in it is text and none
+    holds a NUL (the number of NULs is exactly count - 1), so splitting gives back the
+    values exactly; numbers and blobs (which SQLite would format differently from
+    :func:`_as_text`) leave that column to the column-by-column read. Any SQLite error, or
+    text that is not UTF-8, returns None: the caller reads the old way and reports what
+    that finds. Distinct values come as a set (their order means nothing to a caller).
+    """
+    columns = table.columns
+    parts = ["count(*)"]
+    for col in columns:
+        q = _quote(col)
+        parts += [f"group_concat({q}, char(0))", f"count({q})", f"sum(typeof({q}) = 'text')"]
+    factory = conn.text_factory
+    conn.text_factory = bytes
+    try:
+        row = conn.execute(f"SELECT {', '.join(parts)} FROM {qt}").fetchone()
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.text_factory = factory
+    total = int(row[0])
+    distinct: dict[str, list[str]] = {}
+    full: dict[str, list[str]] = {}
+    for i, col in enumerate(columns):
+        joined, count, texts = row[1 + 3 * i : 4 + 3 * i]
+        count = int(count or 0)
+        if count == 0:
+            distinct[col] = []
+            continue
+        if int(texts or 0) != count or joined.count(b"\x00") != count - 1:
+            continue
+        try:
+            values = joined.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        split = values.split("\x00")
+        del joined, values
+        distinct[col] = list(set(split))
+        if table.pair_columns is not None and col in table.pair_columns:
+            full[col] = split
+    pairs = None
+    if table.pair_columns is not None:
+        xs, ys = full.get(table.pair_columns[0]), full.get(table.pair_columns[1])
+        if total == 0:
+            pairs = []
+        elif xs is not None and ys is not None and len(xs) == len(ys) == total:
+            pairs = list(dict.fromkeys(zip(xs, ys)))  # first occurrence, as DISTINCT gives
+    return _Scanned(distinct, pairs)
 
 
 def _as_text(value: object) -> str:
