@@ -325,3 +325,36 @@ def test_downloads_need_a_copy_a_link_or_an_address(tmp_path):
     street.to_csv(beside, index=False)
     with pytest.raises(WebmapInputError, match="--csv-url"):
         export_webmap(WebmapOptions(inputs=[beside], out_dir=tmp_path / "m4", copy_csv=False))
+
+
+def test_gate_reads_a_data_script_once_and_still_finds_dates(tmp_path):
+    """A script that is one JSON literal assigned to a name (the map's data files) is walked
+    as JSON and its body is not re-scanned for dates (JSON outside its strings holds only
+    numbers and punctuation); dates inside its strings, and any script with code beside
+    the data, are still found."""
+    import numpy as np
+
+    from crime_mapper.core.gate.leak_gate import check_release
+    from crime_mapper.core.gate.output_reader import read_output
+    from crime_mapper.core.publish.webmap_export import _empty_raw, _release_points
+
+    def gate(files: dict[str, str]):
+        folder = tmp_path / f"f{len(list(tmp_path.iterdir()))}"
+        folder.mkdir()
+        for name, text in files.items():
+            (folder / name).write_text(text, encoding="utf-8")
+        street = pd.DataFrame({"Location": ["x"], "LSOA code": ["E1"], "LSOA name": ["A 001A"]})
+        points = _release_points(street, np.array([-1.1]), np.array([52.6]))
+        report = check_release(_empty_raw(), folder, points)
+        dates = next(c for c in report.checks if c.name == "no_dates_finer_than_month")
+        return read_output(folder)[1], dates.passed
+
+    data = 'window.CM_DATA = {"labels": ["On or near A Road"], "n": [1, 2, 2022, 10, 13]};\n'
+    arts, ok = gate({"points.js": data})
+    assert arts[0].json_code == arts[0].code and ok
+    arts, ok = gate({"points.js": data.replace("A Road", "A Road seen 13/10/2022")})
+    assert not ok, "a date inside a data script's string must fail"
+    arts, ok = gate({"points.js": data.rstrip() + ' var seen = "13/10/2022";\n'})
+    assert arts[0].json_code == [] and not ok
+    arts, ok = gate({"app.js": "var when = new Date(2022, 9, 13); // 13.10.2022\n"})
+    assert arts[0].json_code == [] and not ok

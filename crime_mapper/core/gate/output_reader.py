@@ -63,6 +63,9 @@ class Artifact:
     strings: set = field(default_factory=set)  # cells, JSON strings and keys, HTML text/attrs
     texts: list[str] = field(default_factory=list)  # prose/code bodies for regex and substring
     code: list[str] = field(default_factory=list)  # JS/CSS bodies (times are not scanned here)
+    # the bodies in ``code`` that are one JSON literal assigned to a name (a data script): no
+    # date can be written outside its string literals, which are in ``texts``; the same objects
+    json_code: list[str] = field(default_factory=list)
     lon: list[np.ndarray] = field(default_factory=list)  # coordinates, WGS84
     lat: list[np.ndarray] = field(default_factory=list)
     coord_where: list[str] = field(default_factory=list)
@@ -160,7 +163,10 @@ def read_file(path: Path, name: str, in_folder: bool) -> Artifact:
             art = Artifact(name=name, kind="text")
             art.code.append(text)
             if suffix == ".js":
-                _read_script(art, text, name)
+                data = _json_assignment(text)
+                if data is not _NOT_JSON:
+                    art.json_code.append(text)
+                _read_script(art, text, name, data)
             return art
         art = Artifact(name=name, kind="text")  # .txt, .md
         art.texts.append(text)
@@ -479,9 +485,34 @@ def _read_xml(art: Artifact, text: str, where: str) -> None:
     art.texts.append("\n".join(seen))
 
 
-def _read_script(art: Artifact, body: str, where: str) -> None:
+_NOT_JSON = object()
+_ASSIGNMENT = re.compile(
+    r"\s*(?:window\.[A-Za-z_$][\w$]*|(?:var|let|const)\s+[A-Za-z_$][\w$]*)\s*=\s*"
+)
+
+
+def _json_assignment(body: str) -> Any:
+    """The value when the whole script is ``window.NAME = <JSON>;`` (or var/let/const), a
+    data file; else _NOT_JSON. Strict: the rest after the ``=`` must parse as JSON entirely
+    (one optional ';' and whitespace after it), so no code can hide beside the data."""
+    head = _ASSIGNMENT.match(body)
+    if head is None:
+        return _NOT_JSON
+    rest = body[head.end() :].rstrip()
+    if rest.endswith(";"):
+        rest = rest[:-1]
+    if not rest.startswith(("{", "[")):
+        return _NOT_JSON
+    try:
+        return json.loads(rest)
+    except (json.JSONDecodeError, RecursionError):
+        return _NOT_JSON
+
+
+def _read_script(art: Artifact, body: str, where: str, data: Any = _NOT_JSON) -> None:
     """JavaScript: its string literals (unescaped) are values a reader sees; an embedded JSON
-    literal (``var data = {...};``) is walked like a JSON file."""
+    literal (``var data = {...};``) is walked like a JSON file. ``data``: that literal when
+    _json_assignment already parsed it (a data script is parsed once)."""
     for m in _JS_STRING.finditer(body):
         lit = m.group()
         inner = lit[1:-1]
@@ -498,6 +529,9 @@ def _read_script(art: Artifact, body: str, where: str) -> None:
         if inner.strip():
             art.strings.add(normalise(inner))
             art.texts.append(inner)
+    if data is not _NOT_JSON:
+        walk_json(art, data, f"{where} data")
+        return
     starts = [i for i in (body.find("{"), body.find("[")) if i >= 0]
     if not starts:
         return
