@@ -436,6 +436,52 @@ def test_results_load_into_the_project_styled(provider, crimes_gpkg, qgis_new_pr
     assert "Getis-Ord" in layer_abstract(gi[0])
 
 
+def _legend_texts(model, layer) -> list[str]:
+    node = QgsProject.instance().layerTreeRoot().findLayer(layer.id())
+    return [str(legend_node.data(0)) for legend_node in model.layerLegendNodes(node)]
+
+
+def _assert_plain_density_legend(texts: list[str]) -> None:
+    # issue 14: not the generic "Band 1: crimes per km2 (Gray)" with a bare colour bar
+    assert texts[0] == hotspot_style.DENSITY_LEGEND_HEADING, texts
+    assert len(texts) == 7 and all(text.endswith("crimes per km²") for text in texts[1:]), texts
+    assert not any("Band" in text or "Gray" in text for text in texts), texts
+
+
+def test_processing_density_surface_has_the_plain_words_legend(
+    provider, crimes_gpkg, qgis_new_project, tmp_path
+):
+    import processing
+    from qgis.core import QgsLayerTreeModel
+
+    model = QgsLayerTreeModel(QgsProject.instance().layerTreeRoot())  # as the layers panel
+    processing.runAndLoadResults(
+        "crime_mapper:hotspots_kde",
+        {
+            "INPUT": gpkg_uri(crimes_gpkg, CRIMES_TABLE),
+            "CELL_SIZE": 100,
+            "OUTPUT": str(tmp_path / "kde.tif"),
+        },
+    )
+    (layer,) = QgsProject.instance().mapLayers().values()
+    assert layer.name().startswith("Crime density, 100 m cells")
+    assert layer.renderer().type() == "singlebandpseudocolor"
+    _assert_plain_density_legend(_legend_texts(model, layer))
+
+
+def test_dock_density_surface_has_the_same_legend(crimes_gpkg, qgis_new_project, tmp_path):
+    from qgis.core import QgsLayerTreeModel
+
+    from crime_mapper.qgis_bridge.hotspot_task import HotspotSettings, run_hotspot
+
+    model = QgsLayerTreeModel(QgsProject.instance().layerTreeRoot())
+    crimes = QgsVectorLayer(gpkg_uri(crimes_gpkg, CRIMES_TABLE), "crimes", "ogr")
+    settings = HotspotSettings(method="kde", cell_size_m=100, category=None, months=[])
+    outputs = run_hotspot(crimes, str(tmp_path / "kde.tif"), settings, None)
+    layer = hotspot_style.add_hotspot_to_project(outputs)
+    _assert_plain_density_legend(_legend_texts(model, layer))
+
+
 # --- publishing --------------------------------------------------------------------------------
 
 

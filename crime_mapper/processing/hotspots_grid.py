@@ -60,9 +60,10 @@ def hotspot_styler(kind: str, title: str, legend: str) -> LayerStyler:
     """Styles a hotspot result as the dock does (Processing loads it without its style)."""
 
     def style(layer: QgsMapLayer) -> None:
-        from ..qgis_bridge.hotspot_style import style_hotspot_layer
+        from ..qgis_bridge.hotspot_style import name_density_legend, style_hotspot_layer
 
         style_hotspot_layer(layer, kind, legend, title)
+        name_density_legend(layer)  # Processing added it to the layer tree already
 
     return style
 

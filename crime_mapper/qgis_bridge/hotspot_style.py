@@ -12,7 +12,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
-from qgis.core import QgsLayerTreeGroup, QgsMapLayer, QgsProject, QgsRasterLayer, QgsVectorLayer
+from qgis.core import (
+    QgsLayerTreeGroup,
+    QgsMapLayer,
+    QgsMapLayerLegendUtils,
+    QgsProject,
+    QgsRasterLayer,
+    QgsVectorLayer,
+)
 
 from ..compat import RASTER_STAT_MAX, set_layer_title_and_abstract
 from .layers import gpkg_uri
@@ -33,6 +40,8 @@ HOTSPOTS_GROUP = "Hotspots"
 LEGEND_PROPERTY = "crime_mapper/legend_text"
 KIND_PROPERTY = "crime_mapper/hotspot_kind"
 STYLE_NAME = "crime_mapper"
+#: The density legend's heading, in place of the GeoTIFF band's "Band 1: … (Gray)".
+DENSITY_LEGEND_HEADING = "Crime density (crimes per km²)"
 
 
 def style_hotspot_layer(
@@ -80,6 +89,27 @@ def style_hotspot_layer(
     layer.setMetadata(metadata)
     layer.setCustomProperty(LEGEND_PROPERTY, legend_text)
     layer.setCustomProperty(KIND_PROPERTY, kind)
+
+
+def name_density_legend(layer: QgsMapLayer, project: Optional[QgsProject] = None) -> bool:
+    """Give a density surface's legend a heading in words; True if its layer-tree node was
+    found.
+
+    Why: a raster's legend starts with the band's generic name ("Band 1: crimes per km2
+    (Gray)"; GDAL always reads a one-band GeoTIFF as Gray). The heading is the legend node's
+    user label, stored on the layer-tree node (and so in the project), as the layers panel's
+    "Edit legend text" does. Call it once the layer is in the layer tree: the dock, the
+    release project and Processing's post-processor all do.
+    """
+    if layer.customProperty(KIND_PROPERTY) != "kde":
+        return False
+    owner = project or (layer.project() if hasattr(layer, "project") else None)
+    node = (owner or QgsProject.instance()).layerTreeRoot().findLayer(layer.id())
+    if node is None:
+        return False
+    QgsMapLayerLegendUtils.setLegendNodeUserLabel(node, 0, DENSITY_LEGEND_HEADING)
+    layer.legendChanged.emit()  # the layers panel rebuilds the legend with the label
+    return True
 
 
 def raster_max(layer: QgsMapLayer) -> float:
@@ -152,4 +182,5 @@ def add_hotspot_to_project(
         group = root.insertGroup(0, group_name)
     project.addMapLayer(layer, False)
     group.insertLayer(0, layer)
+    name_density_legend(layer, project)
     return layer

@@ -176,7 +176,7 @@ def add_release_layers(outputs: MonthlyOutputs, project: Any) -> list[Any]:
     )
 
     from ..core.release.pipeline import PUBLIC_TABLE
-    from .hotspot_style import hotspot_layer
+    from .hotspot_style import hotspot_layer, name_density_legend
     from .layers import gpkg_uri, style_crimes_layer
     from .renderers import keep_present_categories
     from .run_anonymise import style_public_layer
@@ -220,6 +220,7 @@ def add_release_layers(outputs: MonthlyOutputs, project: Any) -> list[Any]:
         layer.setName(f"{INTERNAL_LAYER_PREFIX}: {made.title}")
         project.addMapLayer(layer, False)
         internal_group.addLayer(layer).setItemVisibilityChecked(False)
+        name_density_legend(layer, project)
         added.append(layer)
     internal_group.setExpanded(False)
     if was_empty:

@@ -21,6 +21,7 @@ from qgis.core import (
     QgsClassificationJenks,
     QgsClassificationMethod,
     QgsClassificationQuantile,
+    QgsColorRampLegendNodeSettings,
     QgsColorRampShader,
     QgsExpression,
     QgsFillSymbol,
@@ -311,7 +312,11 @@ def kde_raster_renderer(
 ) -> QgsSingleBandPseudoColorRenderer:
     """Pseudo-colour for a KDE surface in crimes per km²: the palette ramp from 0 to
     ``maximum``, with 0 fully transparent (no crime nearby = the basemap shows through) and
-    legend entries labelled in crimes per km²."""
+    legend entries labelled in crimes per km².
+
+    The legend lists those entries ("0 crimes per km²" … "1,250 crimes per km²"), not QGIS's
+    continuous bar, whose only words are the GeoTIFF band's generic name ("Band 1: … (Gray)")
+    and two bare numbers: a reader of the layers panel sees what the colours mean."""
     maximum = float(maximum) if maximum and maximum > 0 else 1.0
     items = []
     for i, colour in enumerate(palette.sequential_colours(steps)):
@@ -325,6 +330,9 @@ def kde_raster_renderer(
     shader_fn.setSourceColorRamp(sequential_ramp(transparent_low=True))
     shader_fn.setColorRampItemList(items)
     shader_fn.setClassificationMode(SHADER_CONTINUOUS)
+    legend = QgsColorRampLegendNodeSettings()
+    legend.setUseContinuousLegend(False)
+    shader_fn.setLegendSettings(legend)
     shader = QgsRasterShader()
     shader.setRasterShaderFunction(shader_fn)
     renderer = QgsSingleBandPseudoColorRenderer(provider, band, shader)
