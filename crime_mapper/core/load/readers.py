@@ -539,12 +539,13 @@ def read_force(source: SourceFile, scan: ScannedCsv, profile: MappingProfile) ->
         lambda idx: ["a force extract row needs a crime reference"] * idx.size,
     )
     if "outcome" in cols:
-        outcome = per_unique(col("outcome"), lambda s: normalise_outcome(s.strip()))
-        given = per_unique(col("outcome"), lambda s: s.strip() != "", dtype=bool)
+        outcomes = Factorized(f[cols["outcome"]])
+        outcome = outcomes.map(lambda s: normalise_outcome(s.strip()))
+        given = outcomes.map(lambda s: s.strip() != "", dtype=bool)
         v.reject(
             given & pd.isna(outcome),
             "unknown_outcome",
-            lambda idx: [f"outcome {col('outcome').iat[i]!r}" for i in idx],
+            lambda idx: [f"outcome {f[cols['outcome']].iat[i]!r}" for i in idx],
         )
     else:
         outcome = np.full(n, None, dtype=object)
@@ -585,7 +586,9 @@ def read_force(source: SourceFile, scan: ScannedCsv, profile: MappingProfile) ->
             "crime_type": category[ok],
             "offence": text("offence") if "offence" in cols else text("category"),
             "last_outcome": outcome[ok],
-            "last_outcome_month": np.where(given[ok], month.to_numpy()[ok], None),
+            "last_outcome_month": np.where(
+                given[ok], month.to_numpy()[ok], np.array(None, dtype=object)
+            ),
             "context": "",
             "sensitive": sensitive,
         }

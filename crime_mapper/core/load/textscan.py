@@ -93,7 +93,7 @@ def guess_delimiter(data: bytes, preferred: Optional[str] = None) -> str:
         return preferred
     first = data[:4096].split(b"\n", 1)[0]
     counts = {d: first.count(d.encode()) for d in (",", ";", "\t", "|")}
-    best = max(counts, key=counts.get)
+    best = max(counts, key=lambda d: counts[d])
     return best if counts[best] > counts[","] else ","
 
 
@@ -215,7 +215,8 @@ def scan_body(head: CsvHead, numeric: Sequence[str] = ()) -> ScannedCsv:
 
 def _header(data: bytes, codec: str, delimiter: str) -> tuple[int, list[str], int]:
     """Where the header starts, its fields, and the offset where the header line ends."""
-    start = re.match(rb"[\r\n]*", data).end()
+    leading = re.match(rb"[\r\n]*", data)  # always matches, if only the empty string
+    start = leading.end() if leading else 0
     if start >= len(data):
         raise NotCsvError("the file is empty")
     end = data.find(b"\n", start, start + MAX_HEADER_BYTES + 2)
@@ -615,7 +616,11 @@ def _assemble(
     wrong = (counts != len(header)) & ~undecodable
     bad = wrong | undecodable
     bad_idx = np.flatnonzero(bad)
-    bad_lines, bad_reasons, bad_details, bad_raw, bad_fields = [], [], [], [], []
+    bad_lines: list[int] = []
+    bad_reasons: list[str] = []
+    bad_details: list[str] = []
+    bad_raw: list[str] = []
+    bad_fields: list[Optional[list[str]]] = []
     for i in bad_idx:
         raw_bytes = data[r_starts[i] : r_ends[i]]
         bad_lines.append(int(lines[i]))
@@ -774,7 +779,11 @@ def _scan_exact(head: CsvHead) -> ScannedCsv:
     blank_lines = 0
     good_spans: list[tuple[int, int, int]] = []  # (start, end, line) of records to parse
     quoted_fields: dict[int, list[str]] = {}  # index into good_spans -> the csv module's fields
-    bad_lines, bad_reasons, bad_details, bad_raw, bad_fields = [], [], [], [], []
+    bad_lines: list[int] = []
+    bad_reasons: list[str] = []
+    bad_details: list[str] = []
+    bad_raw: list[str] = []
+    bad_fields: list[Optional[list[str]]] = []
     previous = 0
     while True:
         failure = None
@@ -816,7 +825,7 @@ def _scan_exact(head: CsvHead) -> ScannedCsv:
             encoding=head.encoding,
         )
         if reason is None:
-            if b'"' in raw:
+            if b'"' in raw and fields is not None:  # (fields is None only with a reason)
                 quoted_fields[len(good_spans)] = fields
             good_spans.append((start, end, int(physical[first])))
             continue

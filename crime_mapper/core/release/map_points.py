@@ -57,7 +57,10 @@ class MapPointsError(ValueError):
 _CONTROL_CHARACTERS = r"[\x00-\x1f\x7f]"
 
 
-def _text_array(values: Optional[Sequence], n: int, name: str) -> np.ndarray:
+TextValues = Optional[Union[Sequence[Any], np.ndarray]]  # None: every value blank
+
+
+def _text_array(values: TextValues, n: int, name: str) -> np.ndarray:
     if values is None:
         return np.full(n, "", dtype=object)
     arr = np.asarray(values, dtype=object).ravel()
@@ -75,10 +78,10 @@ def _text_array(values: Optional[Sequence], n: int, name: str) -> np.ndarray:
     return series.to_numpy(dtype=object)
 
 
-def _sized(values: Optional[Sequence], n: int, name: str) -> Optional[np.ndarray]:
-    """``values`` as a flat object array (None stays None), refused unless it has n values."""
+def _sized(values: TextValues, n: int, name: str) -> np.ndarray:
+    """``values`` as a flat object array (None: n blanks), refused unless it has n values."""
     if values is None:
-        return None
+        return np.full(n, "", dtype=object)
     arr = np.asarray(values, dtype=object).ravel()
     if arr.size != n:
         raise MapPointsError(f"{name} has {arr.size} values for {n} map points")
@@ -597,8 +600,8 @@ def map_points_from_roads(
 
 
 def map_points_hexagon_fallback(
-    lon: Sequence[float],
-    lat: Sequence[float],
+    lon: Union[Sequence[float], np.ndarray],
+    lat: Union[Sequence[float], np.ndarray],
     size_m: float,
     area_names: Optional[Sequence] = None,
     min_locations: int = DEFAULT_MIN_ADDRESSES,
@@ -621,15 +624,15 @@ def map_points_hexagon_fallback(
     if not size_m or not math.isfinite(float(size_m)) or float(size_m) <= 0:
         raise MapPointsError("the hexagon size must be a positive number of metres")
     size_m = float(size_m)
-    lon = np.asarray(lon, dtype=np.float64).ravel()
-    lat = np.asarray(lat, dtype=np.float64).ravel()
-    ok = np.isfinite(lon) & np.isfinite(lat)
+    lon_a = np.asarray(lon, dtype=np.float64).ravel()
+    lat_a = np.asarray(lat, dtype=np.float64).ravel()
+    ok = np.isfinite(lon_a) & np.isfinite(lat_a)
     if not ok.any():
         raise MapPointsError(
             "no crime has a location, so there is nowhere to put hexagon map points"
         )
-    crs = choose_crs(lon[ok], lat[ok])
-    x, y = transform(lon[ok], lat[ok], WGS84, crs)
+    crs = choose_crs(lon_a[ok], lat_a[ok])
+    x, y = transform(lon_a[ok], lat_a[ok], WGS84, crs)
     grid = HexGrid(size_m, crs)  # the hotspot lattice: fallback points sit on cell centres
     q, r = hex_cells(x, y, grid)
     frame = pd.DataFrame({"q": q, "r": r})
@@ -646,7 +649,7 @@ def map_points_hexagon_fallback(
             "locations, so none can be an anonymous map point; use a larger size"
         )
     if area_names is not None:
-        names = _text_array(area_names, lon.size, "area_names")[ok]
+        names = _text_array(area_names, lon_a.size, "area_names")[ok]
         frame["name"] = names
         named = frame[frame["name"] != ""]
         counts = named.groupby(["q", "r", "name"], sort=False).size().reset_index(name="n")
