@@ -467,3 +467,44 @@ def test_longer_periods_and_earlier_months(public, hoods, summaries):
     renderer = SummaryRenderer(early, hoods.slugs)
     assert "n/a (months missing)" in renderer.render_page(0)
     assert "n/a (months missing)" in renderer.render_index()
+
+
+def _classes_of(rates: np.ndarray, breaks: list[float]) -> np.ndarray:
+    """The class QGIS's graduated renderer gives each rate (first range with lower <= v <=
+    upper), -1 for none."""
+    out = np.full(rates.size, -1)
+    for i, v in enumerate(rates):
+        for k in range(len(breaks) - 1):
+            if breaks[k] <= v <= breaks[k + 1]:
+                out[i] = k
+                break
+    return out
+
+
+@pytest.mark.parametrize(
+    "rates, classes",
+    [
+        (np.r_[np.zeros(60), np.linspace(1, 40, 40)], 5),  # a quiet month: many zeros
+        (np.r_[np.full(50, 3.25), np.full(30, 7.5), np.linspace(8, 30, 20)], 5),
+        (np.r_[np.zeros(30), np.full(20, 2.0), np.full(10, 9.0)], 3),  # three rates only
+        (np.full(25, 4.0), 1),
+        (np.r_[np.linspace(0.5, 50, 125), np.nan, np.nan], 5),
+    ],
+)
+def test_choropleth_keeps_its_classes_when_rates_tie(rates, classes):
+    from crime_mapper.core.publish.summaries_export import choropleth_breaks
+
+    breaks = choropleth_breaks(rates)
+    assert len(breaks) == classes + 1
+    assert all(a < b for a, b in zip(breaks, breaks[1:]))
+    known = rates[np.isfinite(rates)]
+    found = _classes_of(known, breaks)
+    assert (found >= 0).all()  # every known rate is drawn
+    assert len(set(found.tolist())) == classes  # and every class is used
+
+
+def test_choropleth_quantiles_without_ties_are_plain_quantiles():
+    from crime_mapper.core.publish.summaries_export import choropleth_breaks
+
+    rates = np.linspace(0, 100, 101)
+    assert choropleth_breaks(rates) == [0.0, 20.0, 40.0, 60.0, 80.0, 100.0]

@@ -223,15 +223,28 @@ def multipolygon_blob(rings: list[np.ndarray]) -> Optional[bytes]:
 
 
 def choropleth_breaks(rates: np.ndarray, classes: int = CHOROPLETH_CLASSES) -> list[float]:
-    """Quantile class edges of the known rates (len = classes + 1, strictly increasing)."""
-    known = rates[np.isfinite(rates)]
+    """Class edges of the known rates (strictly increasing; at most ``classes`` classes).
+
+    Quantiles of the rates, so each class holds about as many neighbourhoods. When many
+    neighbourhoods share a rate (a run of zeros in a quiet month), quantile edges repeat
+    and would collapse the map into two or three classes; then the quantiles are taken over
+    the distinct rates instead, which keeps every class. With ``classes`` distinct rates or
+    fewer, each rate gets a class of its own (edges half-way between them)."""
+    known = np.sort(rates[np.isfinite(rates)])
     if known.size == 0:
         return []
-    edges = np.unique(np.round(np.quantile(known, np.linspace(0, 1, classes + 1)), 2))
-    if edges.size < 2:
-        edges = np.array([known.min(), known.min() + 1.0])
-    edges[0] = min(edges[0], float(known.min()))
-    edges[-1] = max(edges[-1], float(known.max()))
+    distinct = np.unique(known)
+    if distinct.size == 1:
+        return [float(distinct[0]), float(distinct[0]) + 1.0]
+    if distinct.size <= classes:
+        edges = np.concatenate([distinct[:1], (distinct[:-1] + distinct[1:]) / 2, distinct[-1:]])
+    else:
+        steps = np.linspace(0, 1, classes + 1)
+        edges = np.unique(np.round(np.quantile(known, steps), 2))
+        if edges.size < classes + 1:  # ties collapsed some classes
+            edges = np.unique(np.round(np.quantile(distinct, steps), 2))
+    edges[0] = min(edges[0], float(known[0]))
+    edges[-1] = max(edges[-1], float(known[-1]))
     return [float(e) for e in edges]
 
 
