@@ -9,7 +9,8 @@ import json
 
 import pytest
 from qgis.core import QgsProject
-from qgis.PyQt.QtCore import Qt
+from qgis.PyQt.QtCore import QObject, Qt, QUrl, pyqtSlot
+from qgis.PyQt.QtGui import QDesktopServices
 
 from crime_mapper.core.monthly.config import read_config
 from tests.test_monthly_release import MONTH, _config_file, _files
@@ -40,19 +41,46 @@ def test_the_guided_release_is_the_first_tab_and_checks_inputs_inline(dock, tmp_
         panel.groups[s].title() for s in ("load", "check", "anonymise", "hotspots", "publish")
     ]
     assert titles == ["1. Load", "2. Check", "3. Anonymise", "4. Hotspots (internal)", "5. Publish"]
-    assert panel.open_config(_config_file(tmp_path))
+    config_path = _config_file(tmp_path)
+    assert panel.open_config(config_path)
+    # the configuration's QA, web map and summaries settings are in the form, unchanged
+    assert panel.qa_check.isChecked() and panel.webmap_check.isChecked()
+    assert panel.summaries_check.isChecked()
+    assert panel.hood_code_edit.text() == "msoa11cd"
+    assert panel.config().to_dict() == read_config(config_path).to_dict()
+
     panel.set_month("2022-13")
-    assert "YYYY-MM" in panel.problems_view.text()
+    assert "YYYY-MM" in panel.release_problems.text() and not panel.release_problems.isHidden()
+    assert panel.problems_view.text().startswith("Not ready")
     assert not panel.run_button.isEnabled()
+    assert not panel.step_buttons["load"].isEnabled()
     panel.set_month(MONTH)
     assert panel.problems() == []
     assert panel.problems_view.text() == "Ready: every input is there."
     assert panel.run_button.isEnabled()
+    assert panel.step_buttons["load"].isEnabled()
+    # a later step waits for the earlier ones, and says so
+    assert not panel.step_buttons["anonymise"].isEnabled()
+    assert "Run the earlier step first: 1. Load" in panel.step_buttons["anonymise"].toolTip()
+
+    # each problem shows under its own step; the load can still run without a salt
     panel.salt_widget.setFilePath(str(tmp_path / "no-such.salt"))
-    assert f"Salt file not found: {tmp_path / 'no-such.salt'}" in panel.problems_view.text()
+    missing = f"Salt file not found: {tmp_path / 'no-such.salt'}"
+    assert missing in panel.step_problems["anonymise"].text()
+    assert not panel.step_problems["anonymise"].isHidden()
+    assert panel.step_problems["load"].isHidden()
+    assert "3. Anonymise" in panel.problems_view.text()
     assert not panel.run_button.isEnabled()
+    assert panel.step_buttons["load"].isEnabled()
     assert not panel.run_release()  # refuses, says why, starts nothing
     assert panel.current_task() is None
+
+    # the summaries need neighbourhood outlines: shown under Publish
+    panel.hood_boundaries_widget.setFilePath("")
+    assert "neighbourhood outlines" in panel.step_problems["publish"].text()
+    panel.summaries_check.setChecked(False)
+    assert panel.step_problems["publish"].isHidden()
+    assert panel.config().publish.summaries is False
 
 
 def test_run_the_whole_release_then_change_an_input_then_cancel(dock, qtbot, tmp_path):
@@ -73,8 +101,11 @@ def test_run_the_whole_release_then_change_an_input_then_cancel(dock, qtbot, tmp
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["software"]["qgis"] == qgis_version()
     assert panel.open_audit_button.isEnabled() and panel.open_folder_button.isEnabled()
-    layers = panel.add_layers()
+    # the layers were added when the release ended; "Add to map" does not add them twice
+    layers = list(QgsProject.instance().mapLayers().values())
     assert [layer.isValid() for layer in layers] == [True] * len(layers) and len(layers) == 4
+    assert len(panel.add_layers()) == 4 and len(QgsProject.instance().mapLayers()) == 4
+    _legends_hold_exactly_the_present_categories(layers)
     assert QgsProject.instance().crs().authid() == "EPSG:27700"
     assert QgsProject.instance().transformContext().coordinateOperations()
 
@@ -100,6 +131,30 @@ def test_run_the_whole_release_then_change_an_input_then_cancel(dock, qtbot, tmp
     assert _files(out) == before
     assert not [p for p in out.rglob("*") if p.name.startswith(".crime_mapper-stage")]
     assert panel.run_button.isEnabled() and panel.groups["load"].isEnabled()
+
+
+def _legends_hold_exactly_the_present_categories(layers) -> None:
+    """The categories kept were counted by the release's reports (not read from the layer on
+    the user interface's thread): they must be what the layer's data holds."""
+    from qgis.core import QgsCategorizedSymbolRenderer, QgsVectorLayer
+
+    from crime_mapper.qgis_bridge.layers import style_crimes_layer
+    from crime_mapper.qgis_bridge.run_anonymise import style_public_layer
+
+    checked = 0
+    for layer in layers:
+        renderer = layer.renderer() if isinstance(layer, QgsVectorLayer) else None
+        if not isinstance(renderer, QgsCategorizedSymbolRenderer) or "otspots" in layer.name():
+            continue
+        fresh = QgsVectorLayer(layer.source(), "fresh", "ogr")
+        (style_public_layer if "Public" in layer.name() else style_crimes_layer)(fresh)
+        styled = {str(c.value()) for c in fresh.renderer().categories()}
+        index = layer.fields().indexOf(renderer.classAttribute())
+        present = {str(v) for v in layer.uniqueValues(index) if v is not None}
+        kept = {str(c.value()) for c in renderer.categories()}
+        assert kept - {""} == (styled & present) - {""}, layer.name()
+        checked += 1
+    assert checked == 2  # the public layer and the internal crimes
 
 
 def test_a_failing_step_is_marked_with_the_reason(dock, qtbot, tmp_path):
@@ -131,6 +186,12 @@ def test_reopening_the_project_restores_the_release(dock, qtbot, tmp_path):
     assert panel.month() == MONTH
     assert panel.config().to_dict() == saved
     assert panel.state("anonymise") == "done"
+    # and the results: every result button opens what the release wrote
+    out = read_config(config_path).output_dir(MONTH)
+    assert panel.open_audit_button.isEnabled()
+    assert panel.result_path("publish", "web map") == out / "map" / "index.html"
+    assert panel.result_buttons[("publish", "web map")].isEnabled()
+    assert "Monthly release 2022-10" in panel.summary_view.toPlainText()
 
 
 def test_save_and_reopen_a_configuration_and_recent_files(dock, tmp_path):
@@ -217,3 +278,95 @@ def test_without_a_python_to_run_it_the_release_says_what_to_set(
     text = panel.summary_view.toPlainText()
     assert "separate Python" in text and "CRIME_MAPPER_PYTHON" in text, text
     assert not read_config(config_path).output_dir(MONTH).exists()
+
+
+class _UrlCatcher(QObject):
+    """Stands in for the desktop's browser and file manager: records what would open."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    @pyqtSlot(QUrl)
+    def open(self, url: QUrl) -> None:
+        self.urls.append(url.toLocalFile())
+
+
+@pytest.fixture
+def opened():
+    catcher = _UrlCatcher()
+    QDesktopServices.setUrlHandler("file", catcher, "open")
+    yield catcher.urls
+    QDesktopServices.unsetUrlHandler("file")
+
+
+def _run_step(qtbot, panel, step: str) -> None:
+    assert panel.step_buttons[step].isEnabled(), panel.step_buttons[step].toolTip()
+    with qtbot.waitSignal(panel.releaseFinished, timeout=RELEASE_TIMEOUT_MS) as blocker:
+        qtbot.mouseClick(panel.step_buttons[step], Qt.MouseButton.LeftButton)
+    assert blocker.args == [True], panel.summary_view.toPlainText()
+    assert panel.state(step) == "done"
+
+
+def test_one_step_at_a_time_gives_the_release_run_in_one_go(dock, qtbot, tmp_path, opened):
+    """Each step's own Run button, in order, with its results as it goes; the release ends
+    with the same files (manifest included) as the release run in one go."""
+    from crime_mapper.core.monthly.release import run_monthly_release
+    from crime_mapper.qgis_bridge.monthly_release import QgisStepRunners
+
+    panel = dock.guided_panel
+    config_path = _config_file(tmp_path)
+    assert panel.open_config(config_path)
+    panel.set_month(MONTH)
+    out = read_config(config_path).output_dir(MONTH)
+
+    _run_step(qtbot, panel, "load")
+    assert [panel.state(s) for s in ("check", "anonymise", "publish")] == ["not run"] * 3
+    assert panel.step_buttons["check"].isEnabled()
+    assert not panel.step_buttons["anonymise"].isEnabled()
+    assert panel.result_buttons[("load", "report")].isEnabled()
+    assert not panel.result_buttons[("publish", "web map")].isEnabled()
+    assert not (out / "manifest.json").exists()  # not a whole release yet
+    qtbot.mouseClick(panel.result_buttons[("load", "report")], Qt.MouseButton.LeftButton)
+    assert opened == [str(out / "internal" / "validation_report.txt")]
+
+    for step in ("check", "anonymise", "hotspots", "publish"):
+        _run_step(qtbot, panel, step)
+    assert (out / "manifest.json").is_file()
+    assert QgsProject.instance().mapLayers() == {}  # single steps add nothing by themselves
+    for button, path in (
+        (panel.result_buttons[("publish", "web map")], out / "map" / "index.html"),
+        (panel.open_audit_button, out / "public" / "audit.html"),
+        (panel.result_buttons[("check", "report")], None),
+        (panel.open_folder_button, out),
+    ):
+        assert button.isEnabled()
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+        if path is not None:
+            assert opened[-1] == str(path)
+    assert opened[-2].endswith(".html") and "/qa/" in opened[-2]
+
+    # the same release in one go (in this process, as the command line runs it)
+    other = tmp_path / "one-go"
+    (other / "secret").mkdir(parents=True)
+    (other / "secret" / "release.salt").write_bytes(
+        (tmp_path / "secret" / "release.salt").read_bytes()
+    )
+    config = read_config(_config_file(other))
+    run_monthly_release(config, MONTH, runners=QgisStepRunners())
+    first, second = _files(out), _files(config.output_dir(MONTH))
+    assert sorted(first) == sorted(second)
+    differ = [name for name in first if first[name] != second[name]]
+    assert differ == ["manifest.json"], differ  # its configuration names another folder
+    one, two = json.loads(first["manifest.json"]), json.loads(second["manifest.json"])
+    one.pop("configuration"), two.pop("configuration")
+    assert one == two
+
+    # an input of an earlier step changes, that step runs again: the later ones are out of
+    # date until they run again, and may run again at once
+    panel.distance_spin.setValue(19_000)
+    assert panel.state("load") == "done" and panel.state("anonymise") == "out of date"
+    _run_step(qtbot, panel, "anonymise")
+    assert [panel.state(s) for s in ("hotspots", "publish")] == ["out of date"] * 2
+    assert panel.step_buttons["hotspots"].isEnabled()
+    assert not panel.step_buttons["publish"].isEnabled()  # hotspots first

@@ -196,7 +196,7 @@ def add_release_layers(outputs: MonthlyOutputs, project: Any) -> list[Any]:
             "ogr",
         )
         style_public_layer(public)
-        keep_present_categories(public)
+        keep_present_categories(public, published_categories(release.audit))
         project.addMapLayer(public, False)
         root.insertGroup(0, f"Public release {outputs.month}").addLayer(public)
         added.append(public)
@@ -211,7 +211,7 @@ def add_release_layers(outputs: MonthlyOutputs, project: Any) -> list[Any]:
             "ogr",
         )
         style_crimes_layer(crimes)
-        keep_present_categories(crimes)
+        keep_present_categories(crimes, loaded_categories(outputs.load.crimes_gpkg))
         project.addMapLayer(crimes, False)
         internal_group.addLayer(crimes).setItemVisibilityChecked(False)
         added.append(crimes)
@@ -243,6 +243,36 @@ def add_release_layers(outputs: MonthlyOutputs, project: Any) -> list[Any]:
         extent.scale(1.05)
         project.viewSettings().setDefaultViewExtent(QgsReferencedRectangle(extent, project.crs()))
     return added
+
+
+def published_categories(audit: Any) -> Optional[set[str]]:
+    """The crime types the public layer holds, from the release's audit (None if unknown)."""
+    rows = audit.get("categories") if isinstance(audit, dict) else None
+    if not isinstance(rows, list):
+        return None
+    return {
+        str(row["category"])
+        for row in rows
+        if isinstance(row, dict)
+        and (row.get("published_at_map_point") or 0) + (row.get("published_without_location") or 0)
+    }
+
+
+def loaded_categories(crimes_gpkg: Path) -> Optional[set[str]]:
+    """The crime types of the loaded crimes, from the load's validation report beside the
+    GeoPackage (None if it cannot be read)."""
+    from ..core.load.validation_report import OUTPUT_NAMES
+
+    try:
+        report = json.loads(
+            (Path(crimes_gpkg).parent / OUTPUT_NAMES["report_json"]).read_text(encoding="utf-8")
+        )
+        counts = report["crimes"]["by_category"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return (
+        {str(name) for name, count in counts.items() if count} if isinstance(counts, dict) else None
+    )
 
 
 def run_headless(

@@ -13,7 +13,8 @@ km²) read the palette's sequential ramp and class colours/labels, below.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, Optional
 
 from qgis.core import (
     QgsCategorizedSymbolRenderer,
@@ -341,13 +342,15 @@ def kde_raster_renderer(
     return renderer
 
 
-def keep_present_categories(layer: Any) -> int:
+def keep_present_categories(layer: Any, present: Optional[Iterable[str]] = None) -> int:
     """Drop the categories of a categorized renderer that the layer's data does not hold.
 
     Why: the crime-type renderer lists every police.uk category, legacy ones included (17
     classes), so a month's legend showed empty and retired classes. Applied where a layer of
     known data is added to a project; the style files keep the full list, so next month's
-    categories still draw. Returns how many categories were dropped.
+    categories still draw. ``present``: the categories when the caller knows them already
+    (a release's reports count them; reading them from a national layer takes about a
+    second on the user interface's thread). Returns how many categories were dropped.
     """
     renderer = layer.renderer()
     if not isinstance(renderer, QgsCategorizedSymbolRenderer):
@@ -355,7 +358,9 @@ def keep_present_categories(layer: Any) -> int:
     index = layer.fields().indexOf(renderer.classAttribute())
     if index < 0:
         return 0
-    present = {str(v) for v in layer.uniqueValues(index) if v is not None}
+    if present is None:
+        present = {str(v) for v in layer.uniqueValues(index) if v is not None}
+    present = {str(v) for v in present}
     dropped = 0
     for position in reversed(range(len(renderer.categories()))):
         value = renderer.categories()[position].value()

@@ -1,23 +1,32 @@
-"""The dock's first tab: the monthly release as guided steps, and "Run the whole release".
+"""The dock's first tab: the monthly release as guided steps, one at a time or all at once.
 
 Why: an analyst's month should be "open QGIS, pick this month's extract, press one button,
 read the checks, publish", and next month the same with last month's settings. The tab shows
 the release configuration (core.monthly.config) as five steps in the workflow's order: Load,
-Check, Anonymise, Hotspots, Publish. Each shows its inputs, its state (not run, running,
-done, failed, not run here, out of date because an earlier step's input changed) and, once
-run, its results; the Check step lists every problem of the inputs before anything runs.
-"Run the whole release" runs every step as one background QgsTask whose work runs in a child
-Python process (qgis_bridge.release_process: the user interface never waits for pandas), that
-stops at the first failure with the reason and what to do, and can be cancelled.
+Check, Anonymise, Hotspots, Publish. Each step shows its inputs with their problems inline
+(before anything runs), its state (not run, running, done, failed, not run here, skipped,
+out of date because an earlier step's input changed), a "Run this step" button (enabled once
+the steps before it are done) and its results: the folder, the validation report, the QA
+report, the audit, the web map, the summaries.
+
+Every run, one step or "Run the whole release", is a QgsTask whose work runs in a child
+Python process (qgis_bridge.release_process): the user interface never waits for pandas.
+A run stops at the first failure with the reason and what to do, and can be cancelled; every
+step writes staged, so earlier outputs survive. A single step continues from what the earlier
+steps wrote (their results are handed to the child, never re-run), and the release's manifest
+is written when its last step is done, the same bytes as a release run in one go. When a
+whole release ends, its layers are added to the map (public visible, internal switched off).
 
 Settings are kept per project (project custom properties: reopening the project restores the
-form, the month and the last release's state) and per user (QgsSettings: the recent
+form, the month, the step states and the results) and per user (QgsSettings: the recent
 configuration files and the last profile, salt file, map points and output folder, offered
 to a new project). Every text goes through tr() (tools/translation_template.py writes the
-template). The tab lives in a scroll area so it fits a 1366x768 laptop.
+template). The tab lives in a scroll area so it fits a 1366x768 laptop; the rarer
+neighbourhood settings fold away.
 
 Everything a user does has a method a test can call (``set_config``, ``config``,
-``set_month``, ``problems``, ``run_release``, ``cancel``, ``open_config``, ``save_config``).
+``set_month``, ``problems``, ``run_release``, ``run_step``, ``cancel``, ``open_result``,
+``open_config``, ``save_config``, ``add_layers``).
 """
 
 from __future__ import annotations
@@ -28,6 +37,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from qgis.core import Qgis, QgsApplication, QgsProject, QgsSettings
+from qgis.gui import QgsCollapsibleGroupBox
 from qgis.PyQt.QtCore import QCoreApplication, Qt, QUrl, pyqtSignal
 from qgis.PyQt.QtGui import QDesktopServices
 from qgis.PyQt.QtWidgets import (
@@ -75,12 +85,45 @@ STATE_TEXT = {
     "skipped": tr_noop("Skipped (turned off)"),
     "out of date": tr_noop("Out of date: an earlier step changed"),
 }
+#: States after which the next step may run.
+FINISHED = ("done", "skipped", "not run here")
+#: Each step's result buttons: (key, text, tooltip).
+RESULTS = {
+    "load": (
+        ("folder", tr_noop("Open folder"), tr_noop("The internal folder: crimes, rejects")),
+        ("report", tr_noop("Validation report"), tr_noop("Every row accounted for")),
+    ),
+    "check": (("report", tr_noop("QA report"), tr_noop("The release QA report")),),
+    "anonymise": (
+        ("audit", tr_noop("Show audit"), tr_noop("Show the audit page in the browser")),
+        ("folder", tr_noop("Open folder"), tr_noop("The public CSV, GeoPackage and audit")),
+    ),
+    "hotspots": (("folder", tr_noop("Open folder"), tr_noop("The internal hotspot layers")),),
+    "publish": (
+        ("web map", tr_noop("Open web map"), tr_noop("Open the web map in the browser")),
+        ("summaries", tr_noop("Summaries"), tr_noop("Open the neighbourhood summaries")),
+        ("folder", tr_noop("Open folder"), tr_noop("Open the release folder")),
+    ),
+}
 CONFIG_FILTER = "Release configuration (*.toml *.json)"
 PROJECT_SCOPE = "crime_mapper"
 SETTINGS_PREFIX = "crime_mapper/release"
 RECENT_LIMIT = 8
 README_URL = "https://github.com/crime-mapper/crime_mapper#the-monthly-release"
 MAP_POINT_KINDS = ("history", "file", "hexagon")
+#: Neighbourhood settings shown in the folded group: (key, label, is a file).
+HOOD_DETAILS = (
+    ("name_field", tr_noop("Name field"), False),
+    ("population_field", tr_noop("Population field"), False),
+    ("lookup", tr_noop("LSOA lookup"), True),
+    ("lookup_code_field", tr_noop("Lookup code field"), False),
+    ("lookup_name_field", tr_noop("Lookup name field"), False),
+    ("lookup_lsoa_field", tr_noop("Lookup LSOA field"), False),
+    ("names", tr_noop("Names file"), True),
+    ("names_code_field", tr_noop("Names code field"), False),
+    ("names_name_field", tr_noop("Names name field"), False),
+    ("lsoa_population", tr_noop("LSOA population"), True),
+)
 
 
 def tr(text: str) -> str:
@@ -90,7 +133,7 @@ def tr(text: str) -> str:
 class GuidedReleasePanel(QScrollArea):
     """The guided monthly release (see the module docstring)."""
 
-    #: Emitted on the main thread once a whole release's outcome is shown; True on success.
+    #: Emitted on the main thread once a run's outcome is shown; True on success.
     releaseFinished = pyqtSignal(bool)  # noqa: N815 (Qt signal naming)
 
     def __init__(self, iface: Any, parent: Optional[QWidget] = None) -> None:
@@ -104,7 +147,10 @@ class GuidedReleasePanel(QScrollArea):
         self._config_path: Optional[Path] = None
         self._states: dict[str, str] = dict.fromkeys(STEPS, "not run")
         self._outputs: Any = None
+        self._outputs_json: Optional[dict[str, Any]] = None
         self._base: Any = None
+        self._running_steps: tuple[str, ...] = ()
+        self._states_before: dict[str, str] = dict(self._states)
         self._build_ui()
         self._runner = TaskRunner(
             self,
@@ -127,8 +173,8 @@ class GuidedReleasePanel(QScrollArea):
         intro = QLabel(
             tr(
                 "The month's release in five steps. Fill in each step (problems show under "
-                "Check), then press Run the whole release. Settings are kept with the "
-                'project. <a href="{url}">Help</a>'
+                "it), then run the steps one by one or press Run the whole release. Settings "
+                'are kept with the project. <a href="{url}">Help</a>'
             ).replace("{url}", README_URL),
             body,
         )
@@ -167,12 +213,22 @@ class GuidedReleasePanel(QScrollArea):
         self.month_edit.setToolTip(tr("The release month, YYYY-MM; it replaces {month} in paths"))
         self.force_edit = QLineEdit(body)
         self.force_edit.setPlaceholderText(tr("e.g. Leicestershire"))
+        self.output_edit = QLineEdit(body)
+        self.output_edit.setObjectName("crime_mapper_release_output")
+        self.output_edit.setPlaceholderText("releases/{month}")
+        self.output_edit.setToolTip(tr("The release folder; {month} is replaced by the month"))
         month_row.addRow(tr("Month"), self.month_edit)
         month_row.addRow(tr("Force"), self.force_edit)
+        month_row.addRow(tr("Folder"), self.output_edit)
         layout.addLayout(month_row)
+        self.release_problems = self._problem_label(body)
+        layout.addWidget(self.release_problems)
 
         self.state_labels: dict[str, QLabel] = {}
         self.groups: dict[str, QGroupBox] = {}
+        self.step_buttons: dict[str, QToolButton] = {}
+        self.step_problems: dict[str, QLabel] = {}
+        self.result_buttons: dict[tuple[str, str], QPushButton] = {}
 
         load = self._group("load", layout)
         self.inputs_widget = file_widget(
@@ -196,12 +252,38 @@ class GuidedReleasePanel(QScrollArea):
         )
         self._form(load).addRow(tr("Extracts"), self.inputs_widget)
         self._form(load).addRow(tr("Profile"), self.profile_widget)
+        self._finish_group("load")
 
         check = self._group("check", layout)
         self.problems_view = QLabel(check)
         self.problems_view.setObjectName("crime_mapper_release_problems")
         self.problems_view.setWordWrap(True)
-        self._form(check).addRow(self.problems_view)
+        self.qa_check = QCheckBox(tr("Release QA"), check)
+        self.qa_check.setToolTip(
+            tr(
+                "Release QA: compare this month with the force's earlier months (counts, "
+                "categories, places); findings go into the audit and never stop the release"
+            )
+        )
+        self.qa_history_widget = file_widget(
+            check,
+            "open_many",
+            title=tr("The force's history"),
+            tooltip=tr("Earlier extracts, police.uk files or a saved *.qa_history.json"),
+        )
+        self.qa_areas_widget = file_widget(
+            check,
+            "open",
+            file_filter="LSOA lookup (*.csv)",
+            title=tr("LSOA to neighbourhood lookup"),
+            placeholder=tr("optional"),
+        )
+        form = self._form(check)
+        form.addRow(self.problems_view)
+        form.addRow(self.qa_check)
+        form.addRow(tr("History"), self.qa_history_widget)
+        form.addRow(tr("Areas"), self.qa_areas_widget)
+        self._finish_group("check")
 
         anonymise = self._group("anonymise", layout)
         self.points_kind = QComboBox(anonymise)
@@ -251,6 +333,7 @@ class GuidedReleasePanel(QScrollArea):
         form.addRow(tr("Salt file"), self.salt_widget)
         form.addRow(tr("Rules"), self.rules_widget)
         form.addRow(tr("Max distance"), self.distance_spin)
+        self._finish_group("anonymise")
 
         hotspots = self._group("hotspots", layout)
         self.hotspots_check = QCheckBox(tr("Gi* and kernel density"), hotspots)
@@ -259,23 +342,72 @@ class GuidedReleasePanel(QScrollArea):
         )
         self.hotspots_check.setChecked(True)
         self._form(hotspots).addRow(self.hotspots_check)
+        self._finish_group("hotspots")
 
         publish = self._group("publish", layout)
-        self.output_edit = QLineEdit(publish)
-        self.output_edit.setObjectName("crime_mapper_release_output")
-        self.output_edit.setPlaceholderText("releases/{month}")
-        self.output_edit.setToolTip(tr("The release folder; {month} is replaced by the month"))
+        self.webmap_check = QCheckBox(tr("Web map"), publish)
+        self.webmap_check.setToolTip(
+            tr("A self-contained accessible web map of the public release (map/index.html)")
+        )
+        self.webmap_title_edit = QLineEdit(publish)
+        self.webmap_title_edit.setPlaceholderText(tr("Street-level crime map, force, month"))
+        self.webmap_title_edit.setToolTip(tr("The web map's title; empty for the default"))
+        self.summaries_check = QCheckBox(tr("Summaries"), publish)
+        self.summaries_check.setToolTip(
+            tr(
+                "Neighbourhood summaries: a page and CSV per neighbourhood (neighbourhoods/), "
+                "from the public release"
+            )
+        )
+        self.hood_boundaries_widget = file_widget(
+            publish,
+            "open",
+            file_filter="Neighbourhood outlines (*.geojson *.json *.gpkg *.shp);;All files (*)",
+            title=tr("Neighbourhood outlines"),
+            tooltip=tr("Police neighbourhoods, wards or MSOAs: polygons with a code field"),
+        )
+        self.hood_code_edit = QLineEdit(publish)
+        self.hood_code_edit.setPlaceholderText(tr("e.g. msoa11cd"))
+        self.hood_code_edit.setToolTip(tr("The outlines' field holding each area's code"))
         self.project_check = QCheckBox(tr("A QGIS project too"), publish)
         self.project_check.setToolTip(tr("Also write a QGIS project holding every layer"))
         self.project_check.setChecked(True)
-        self._form(publish).addRow(tr("Folder"), self.output_edit)
-        self._form(publish).addRow(self.project_check)
+        form = self._form(publish)
+        form.addRow(self.webmap_check)
+        form.addRow(tr("Title"), self.webmap_title_edit)
+        form.addRow(self.summaries_check)
+        form.addRow(tr("Outlines"), self.hood_boundaries_widget)
+        form.addRow(tr("Code field"), self.hood_code_edit)
+        details = QgsCollapsibleGroupBox(tr("Details"), publish)
+        details.setCollapsed(True)
+        details_form = self._narrow(QFormLayout(details))
+        self.hood_widgets: dict[str, Any] = {}
+        for key, label, is_file in HOOD_DETAILS:
+            if is_file:
+                widget: Any = file_widget(details, "open", title=tr(label))
+                widget.fileChanged.connect(lambda *_a: self._on_input_changed("publish"))
+            else:
+                widget = QLineEdit(details)
+                widget.textChanged.connect(lambda *_a: self._on_input_changed("publish"))
+            details_form.addRow(tr(label), widget)
+            self.hood_widgets[key] = widget
+        form.addRow(details)
+        form.addRow(self.project_check)
+        self._finish_group("publish")
 
         self.run_button = QPushButton(tr("Run the whole release"), body)
         self.run_button.setObjectName("crime_mapper_run_release")
         self.run_button.setIcon(QgsApplication.getThemeIcon("/mActionStart.svg"))
         self.run_button.setMinimumWidth(120)
         layout.addWidget(self.run_button)
+        self.add_when_done_check = QCheckBox(tr("Add layers when done"), body)
+        self.add_when_done_check.setToolTip(
+            tr("When the whole release ends, add its layers to the map (public visible)")
+        )
+        self.add_when_done_check.setChecked(
+            QgsSettings().value(f"{SETTINGS_PREFIX}/add_layers_when_done", True, type=bool)
+        )
+        layout.addWidget(self.add_when_done_check)
         progress_row = QHBoxLayout()
         self.progress_bar = QProgressBar(body)
         self.progress_bar.setRange(0, 100)
@@ -288,17 +420,17 @@ class GuidedReleasePanel(QScrollArea):
         layout.addLayout(progress_row)
 
         results = QHBoxLayout()
-        self.open_folder_button = QPushButton(tr("Folder"), body)
-        self.open_folder_button.setToolTip(tr("Open the release folder"))
-        self.open_audit_button = QPushButton(tr("Audit"), body)
-        self.open_audit_button.setToolTip(tr("Show the audit page in the browser"))
         self.add_layers_button = QPushButton(tr("Add to map"), body)
-        for button in (self.open_folder_button, self.open_audit_button, self.add_layers_button):
-            button.setEnabled(False)
-            # narrow docks: buttons may shrink below their text's width rather than widen it
-            button.setMinimumWidth(40)
-            results.addWidget(button)
+        self.add_layers_button.setToolTip(
+            tr("Add the release's layers: public visible, internal ones switched off")
+        )
+        self.add_layers_button.setMinimumWidth(40)
+        results.addWidget(self.add_layers_button)
+        results.addStretch(1)
         layout.addLayout(results)
+        # the release-wide results are two of the steps' buttons (kept by these names)
+        self.open_folder_button = self.result_buttons[("publish", "folder")]
+        self.open_audit_button = self.result_buttons[("anonymise", "audit")]
         self.summary_view = QPlainTextEdit(body)
         self.summary_view.setObjectName("crime_mapper_release_summary")
         self.summary_view.setReadOnly(True)
@@ -312,37 +444,87 @@ class GuidedReleasePanel(QScrollArea):
         self.recent_combo.activated.connect(self._open_recent)
         self.run_button.clicked.connect(self.run_release)
         self.cancel_button.clicked.connect(self.cancel)
-        self.open_folder_button.clicked.connect(self.open_folder)
-        self.open_audit_button.clicked.connect(self.open_audit)
         self.add_layers_button.clicked.connect(self.add_layers)
+        self.add_when_done_check.toggled.connect(
+            lambda on: QgsSettings().setValue(f"{SETTINGS_PREFIX}/add_layers_when_done", on)
+        )
+        for step, button in self.step_buttons.items():
+            button.clicked.connect(lambda _checked=False, s=step: self.run_step(s))
+        for (step, key), button in self.result_buttons.items():
+            button.clicked.connect(lambda _checked=False, s=step, k=key: self.open_result(s, k))
         for signal, step in (
             (self.inputs_widget.fileChanged, "load"),
             (self.profile_widget.fileChanged, "load"),
             (self.month_edit.textChanged, "load"),
+            (self.output_edit.textChanged, "load"),
+            (self.qa_check.toggled, "check"),
+            (self.qa_history_widget.fileChanged, "check"),
+            (self.qa_areas_widget.fileChanged, "check"),
             (self.points_kind.currentIndexChanged, "anonymise"),
             (self.points_widget.fileChanged, "anonymise"),
             (self.salt_widget.fileChanged, "anonymise"),
             (self.rules_widget.fileChanged, "anonymise"),
             (self.distance_spin.valueChanged, "anonymise"),
             (self.hotspots_check.toggled, "hotspots"),
-            (self.output_edit.textChanged, "publish"),
+            (self.webmap_check.toggled, "publish"),
+            (self.webmap_title_edit.textChanged, "publish"),
+            (self.summaries_check.toggled, "publish"),
+            (self.hood_boundaries_widget.fileChanged, "publish"),
+            (self.hood_code_edit.textChanged, "publish"),
             (self.project_check.toggled, "publish"),
             (self.force_edit.textChanged, "publish"),
         ):
             signal.connect(lambda *_args, s=step: self._on_input_changed(s))
         self._refresh_recent()
 
+    @staticmethod
+    def _problem_label(parent: QWidget) -> QLabel:
+        label = QLabel(parent)
+        label.setWordWrap(True)
+        label.setStyleSheet("color: #b00020;")
+        label.setVisible(False)
+        return label
+
     def _group(self, step: str, layout: QVBoxLayout) -> QGroupBox:
         group = QGroupBox(tr(STEP_TITLES[step]), self)
         group.setObjectName(f"crime_mapper_step_{step}")
         self._narrow(QFormLayout(group))
+        row = QHBoxLayout()
         state = QLabel(group)
         state.setObjectName(f"crime_mapper_state_{step}")
-        group.layout().addRow(tr("State"), state)
+        state.setWordWrap(True)
+        button = QToolButton(group)
+        button.setObjectName(f"crime_mapper_run_{step}")
+        button.setText(tr("Run this step"))
+        button.setIcon(QgsApplication.getThemeIcon("/mActionStart.svg"))
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        row.addWidget(state, 1)
+        row.addWidget(button)
+        group.layout().addRow(tr("State"), row)
         self.state_labels[step] = state
+        self.step_buttons[step] = button
         self.groups[step] = group
         layout.addWidget(group)
         return group
+
+    def _finish_group(self, step: str) -> None:
+        """Under a step's inputs: its problems (inline, before anything runs) and results."""
+        group = self.groups[step]
+        problems = self._problem_label(group)
+        problems.setObjectName(f"crime_mapper_problems_{step}")
+        self.step_problems[step] = problems
+        self._form(group).addRow(problems)
+        row = QHBoxLayout()
+        for key, text, tooltip in RESULTS[step]:
+            button = QPushButton(tr(text), group)
+            button.setToolTip(tr(tooltip))
+            button.setEnabled(False)
+            # narrow docks: buttons may shrink below their text's width rather than widen it
+            button.setMinimumWidth(40)
+            row.addWidget(button)
+            self.result_buttons[(step, key)] = button
+        row.addStretch(1)
+        self._form(group).addRow(row)
 
     @staticmethod
     def _form(group: QGroupBox) -> QFormLayout:
@@ -364,6 +546,7 @@ class GuidedReleasePanel(QScrollArea):
             HotspotsConfig,
             MapPointsConfig,
             PublishConfig,
+            QaConfig,
             ReleaseConfig,
         )
 
@@ -371,6 +554,19 @@ class GuidedReleasePanel(QScrollArea):
             return [p for p in split_paths(widget.filePath()) if p]
 
         base = self._config_path.parent if self._config_path else Path.home()
+        hoods = dict(self._base.publish.neighbourhoods) if self._base else {}
+        shown = {
+            "boundaries": self.hood_boundaries_widget.filePath().strip(),
+            "code_field": self.hood_code_edit.text().strip(),
+        }
+        for key, widget in self.hood_widgets.items():
+            text = widget.filePath() if hasattr(widget, "filePath") else widget.text()
+            shown[key] = text.strip()
+        for key, value in shown.items():
+            if value:
+                hoods[key] = value
+            else:
+                hoods.pop(key, None)
         return ReleaseConfig(
             inputs=paths(self.inputs_widget),
             profile=self.profile_widget.filePath().strip(),
@@ -384,6 +580,11 @@ class GuidedReleasePanel(QScrollArea):
                 paths=paths(self.points_widget),
                 hexagon_m=self._base.map_points.hexagon_m if self._base else 500.0,
             ),
+            qa=QaConfig(
+                enabled=self.qa_check.isChecked(),
+                history=paths(self.qa_history_widget),
+                areas=self.qa_areas_widget.filePath().strip(),
+            ),
             hotspots=replace(
                 self._base.hotspots if self._base else HotspotsConfig(),
                 enabled=self.hotspots_check.isChecked(),
@@ -391,6 +592,10 @@ class GuidedReleasePanel(QScrollArea):
             publish=replace(
                 self._base.publish if self._base else PublishConfig(),
                 project=self.project_check.isChecked(),
+                web_map=self.webmap_check.isChecked(),
+                summaries=self.summaries_check.isChecked(),
+                title=self.webmap_title_edit.text().strip(),
+                neighbourhoods=hoods,
             ),
             base_dir=base,
             source=self._config_path,
@@ -411,8 +616,23 @@ class GuidedReleasePanel(QScrollArea):
             index = self.points_kind.findData(config.map_points.kind)
             self.points_kind.setCurrentIndex(max(0, index))
             self.points_widget.setFilePath(join_paths(config.map_points.paths))
+            self.qa_check.setChecked(config.qa.enabled)
+            self.qa_history_widget.setFilePath(join_paths(config.qa.history))
+            self.qa_areas_widget.setFilePath(config.qa.areas)
             self.hotspots_check.setChecked(config.hotspots.enabled)
-            self.project_check.setChecked(config.publish.project)
+            publish = config.publish
+            self.webmap_check.setChecked(publish.web_map)
+            self.webmap_title_edit.setText(publish.title)
+            self.summaries_check.setChecked(publish.summaries)
+            hoods = publish.neighbourhoods
+            self.hood_boundaries_widget.setFilePath(hoods.get("boundaries", ""))
+            self.hood_code_edit.setText(hoods.get("code_field", ""))
+            for key, widget in self.hood_widgets.items():
+                if hasattr(widget, "setFilePath"):
+                    widget.setFilePath(hoods.get(key, ""))
+                else:
+                    widget.setText(hoods.get(key, ""))
+            self.project_check.setChecked(publish.project)
         finally:
             self._loading = False
         self._base = config  # settings the form does not show are kept as they were
@@ -424,14 +644,19 @@ class GuidedReleasePanel(QScrollArea):
     def month(self) -> str:
         return self.month_edit.text().strip()
 
-    def problems(self) -> list[str]:
-        """What stops the release from running, in plain words (shown under Check)."""
+    def problems_by_step(self) -> dict[str, list[str]]:
+        """What stops each step from running, in plain words ("release": the month and the
+        folder, which every step needs)."""
         from ..core.monthly.config import ConfigError
 
         try:
-            return self.config().problems(self.month())
+            return self.config().problems_by_step(self.month())
         except ConfigError as exc:
-            return [str(exc)]
+            return {"release": [str(exc)]}
+
+    def problems(self) -> list[str]:
+        """What stops the whole release from running (each shown under its step)."""
+        return [text for found in self.problems_by_step().values() for text in found]
 
     def state(self, step: str) -> str:
         return self._states[step]
@@ -505,35 +730,62 @@ class GuidedReleasePanel(QScrollArea):
         # this step and every later one no longer match their outputs
         first = STEPS.index(step)
         for later in STEPS[first:]:
-            if self._states[later] in ("done", "failed", "not run here"):
+            if self._states[later] in ("done", "failed", "not run here", "skipped"):
                 self._states[later] = "out of date"
         self._show_states()
         self._show_problems()
         self._save_to_project()
 
     def _show_problems(self) -> None:
-        problems = self.problems()
-        if problems:
-            self.problems_view.setText("\n".join(f"• {p}" for p in problems))
+        found = self.problems_by_step()
+        release = found.get("release", [])
+        self.release_problems.setText("\n".join(f"• {p}" for p in release))
+        self.release_problems.setVisible(bool(release))
+        for step, label in self.step_problems.items():
+            mine = found.get(step, [])
+            label.setText("\n".join(f"• {p}" for p in mine))
+            label.setVisible(bool(mine))
+        where = [tr("Month and folder")] if release else []
+        where += [tr(STEP_TITLES[s]) for s in STEPS if found.get(s)]
+        if where:
+            self.problems_view.setText(tr("Not ready: see the problems under ") + ", ".join(where))
             self.problems_view.setStyleSheet("color: #b00020;")
         else:
             self.problems_view.setText(tr("Ready: every input is there."))
             self.problems_view.setStyleSheet("")
         if not self._runner_running():
+            problems = [p for texts in found.values() for p in texts]
             self.run_button.setEnabled(not problems)
             self.run_button.setToolTip(
-                tr("Fix the problems listed under Check first")
+                tr("Fix the problems shown under the steps first")
                 if problems
                 else tr("Run every step in the background; Cancel stops it")
             )
+            for step, button in self.step_buttons.items():
+                why = self.why_step_cannot_run(step, found)
+                button.setEnabled(not why)
+                button.setToolTip(why or tr("Run only this step, in the background"))
+
+    def why_step_cannot_run(self, step: str, found: Optional[dict[str, list[str]]] = None) -> str:
+        """Why "Run this step" is off ("" when it can run): a problem of its own inputs or
+        of the month and folder, or an earlier step that is not done."""
+        found = self.problems_by_step() if found is None else found
+        mine = found.get("release", []) + found.get(step, [])
+        if mine:
+            return mine[0]
+        for earlier in STEPS[: STEPS.index(step)]:
+            if self._states[earlier] not in FINISHED:
+                return tr("Run the earlier step first: ") + tr(STEP_TITLES[earlier])
+        return ""
 
     def _show_states(self) -> None:
         for step, label in self.state_labels.items():
             label.setText(tr(STATE_TEXT[self._states[step]]))
+        self._show_results()
 
     def _set_state(self, step: str, state: str) -> None:
         mapped = {"not run": "not run here"}.get(state, state)
-        if step in self._states:
+        if step in self._states and mapped in STATE_TEXT:
             self._states[step] = mapped
         self._show_states()
 
@@ -551,6 +803,8 @@ class GuidedReleasePanel(QScrollArea):
             self.recent_combo,
             self.month_edit,
             self.force_edit,
+            self.output_edit,
+            self.add_layers_button,
         ):
             widget.setEnabled(not running)
         self.cancel_button.setEnabled(running)
@@ -558,37 +812,55 @@ class GuidedReleasePanel(QScrollArea):
         self.progress_bar.setFormat("%p%" if running else tr("Idle"))
         if not running:
             self._show_problems()
+            self._show_results()
 
     def current_task(self) -> Any:
         return self._runner.task
 
     def run_release(self) -> bool:
         """Start the whole release in the background; False (and why) if it cannot start."""
+        problems = self.problems()
+        if problems:
+            return self._refuse(problems[0])
+        return self._start(list(STEPS))
+
+    def run_step(self, step: str) -> bool:
+        """Run only ``step`` (the steps before it must be done); False (and why) if it
+        cannot start."""
+        why = self.why_step_cannot_run(step)
+        if why:
+            return self._refuse(why)
+        return self._start([step])
+
+    def _refuse(self, why: str) -> bool:
+        notify(self.iface, tr("The release cannot start: ") + why, Qgis.MessageLevel.Warning)
+        self._show_problems()
+        return False
+
+    def _start(self, steps: list[str]) -> bool:
         from ..qgis_bridge.release_process import ChildReleaseTask
 
         if self._runner.is_running():
             notify(self.iface, tr("The release is already running."), Qgis.MessageLevel.Warning)
             return False
-        problems = self.problems()
-        if problems:
-            notify(
-                self.iface,
-                tr("The release cannot start: ") + problems[0],
-                Qgis.MessageLevel.Warning,
-            )
-            self._show_problems()
-            return False
         self._remember_inputs()
-        # the release's transforms (and the hotspots') use the project's context: name the
-        # UK grid operation so nobody is asked and nothing warns (qgis_bridge.transform_context)
+        # the layers' transforms use the project's context: name the UK grid operation so
+        # nobody is asked and nothing warns (qgis_bridge.transform_context)
         from ..qgis_bridge.transform_context import set_default_transforms
 
         set_default_transforms(QgsProject.instance())
-        self._states = dict.fromkeys(STEPS, "not run")
+        whole = steps == list(STEPS)
+        self._states_before = dict(self._states)
+        if whole:
+            self._states = dict.fromkeys(STEPS, "not run")
         self._show_states()
-        task = ChildReleaseTask(self.config(), self.month())
+        self._running_steps = tuple(steps)
+        task = ChildReleaseTask(
+            self.config(), self.month(), steps, None if whole else self._outputs_json
+        )
         task.stepChanged.connect(self._set_state)
-        self.summary_view.setPlainText(tr("Running the release for ") + self.month() + "…")
+        what = tr("the release") if whole else tr(STEP_TITLES[steps[0]])
+        self.summary_view.setPlainText(tr("Running ") + what + " (" + self.month() + ")…")
         self._runner.start(task)
         return True
 
@@ -597,23 +869,34 @@ class GuidedReleasePanel(QScrollArea):
 
     def _on_completed(self, task: Any) -> None:
         self._outputs = task.outputs
+        self._outputs_json = task.outputs_json
+        whole = self._running_steps == STEPS
+        if not whole:  # the steps after the one run no longer match it
+            for later in STEPS[STEPS.index(self._running_steps[-1]) + 1 :]:
+                if self._states[later] != "not run":
+                    self._states[later] = "out of date"
         self.summary_view.setPlainText(task.outputs.summary_text())
-        for button in (self.open_folder_button, self.open_audit_button, self.add_layers_button):
-            button.setEnabled(True)
         self.progress_bar.setValue(100)
+        self._reload_open_layers()
+        if whole and self.add_when_done_check.isChecked():
+            self.add_layers()
+        self._show_states()
         self._save_to_project()
         notify(
             self.iface,
-            tr("The release is done: ") + str(task.outputs.out_dir),
+            tr("Done: ") + str(task.outputs.out_dir),
             Qgis.MessageLevel.Success,
         )
         self.releaseFinished.emit(True)
 
     def _on_terminated(self, task: Any) -> None:
+        whole = self._running_steps == STEPS
+        for step, state in self._states.items():
+            if state == "running":
+                self._states[step] = "not run"
+            if not whole:  # one step: what it did not replace is as it was
+                self._states[step] = self._states_before.get(step, "not run")
         if task.error in (None, "Cancelled"):  # None: cancelled before it started
-            for step, state in self._states.items():
-                if state == "running":
-                    self._states[step] = "not run"
             text = tr("Cancelled: earlier outputs are unchanged.")
             level = Qgis.MessageLevel.Info
         else:
@@ -632,21 +915,98 @@ class GuidedReleasePanel(QScrollArea):
         self.releaseFinished.emit(False)
 
     # --- results ------------------------------------------------------------------------------
-    def open_folder(self) -> None:
+    def out_dir(self) -> Optional[Path]:
+        """The release folder: the last run's, else the form's (None while it has a
+        problem)."""
         if self._outputs is not None:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self._outputs.out_dir)))
+            return Path(self._outputs.out_dir)
+        try:
+            return self.config().output_dir(self.month()) if self.output_edit.text() else None
+        except ValueError:
+            return None
 
-    def open_audit(self) -> None:
-        if self._outputs is not None and self._outputs.release is not None:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self._outputs.release.audit_html)))
+    def result_path(self, step: str, key: str) -> Optional[Path]:
+        """The file or folder a result button opens (None when it is not there)."""
+        out = self.out_dir()
+        if out is None:
+            return None
+        release = getattr(self._outputs, "release", None)
+        record = self._outputs.step(step) if self._outputs is not None else None
+        candidates: list[Optional[Path]] = {
+            ("load", "folder"): [out / "internal"],
+            ("load", "report"): [out / "internal" / "validation_report.txt"],
+            ("check", "report"): [
+                p for p in (record.outputs if record else []) if p.suffix == ".html"
+            ]
+            + sorted((out / "qa").glob("*.html")),
+            ("anonymise", "audit"): [
+                getattr(release, "audit_html", None),
+                out / "public" / "audit.html",
+            ],
+            ("anonymise", "folder"): [out / "public"],
+            ("hotspots", "folder"): [out / "internal"],
+            ("publish", "web map"): [out / "map" / "index.html"],
+            ("publish", "summaries"): [out / "neighbourhoods" / "index.html"],
+            ("publish", "folder"): [out],
+        }.get((step, key), [])
+        return next((Path(p) for p in candidates if p is not None and Path(p).exists()), None)
+
+    def _show_results(self) -> None:
+        running = self._runner_running()
+        for (step, key), button in self.result_buttons.items():
+            shown = self._states[step] in ("done", "out of date", "not run here")
+            path = self.result_path(step, key) if shown else None
+            button.setEnabled(path is not None and not running)
+            if path is not None:
+                tips = {k: t for k, _text, t in RESULTS[step]}
+                button.setToolTip(tr(tips[key]) + f"\n{path}")
+        self.add_layers_button.setEnabled(self._outputs is not None and not running)
+
+    def open_result(self, step: str, key: str) -> Optional[Path]:
+        """Open a step's result in the desktop's browser or file manager; the path opened."""
+        path = self.result_path(step, key)
+        if path is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+        return path
+
+    def open_folder(self) -> Optional[Path]:
+        return self.open_result("publish", "folder")
+
+    def open_audit(self) -> Optional[Path]:
+        return self.open_result("anonymise", "audit")
+
+    def open_web_map(self) -> Optional[Path]:
+        return self.open_result("publish", "web map")
+
+    def _reload_open_layers(self) -> None:
+        """Layers already showing this release's files read the new ones (replaced by
+        rename, an open layer would keep the old copy)."""
+        from ..qgis_bridge.layers import reload_layers_on
+
+        out = self.out_dir()
+        if out is not None and out.is_dir():
+            files = [p for p in out.rglob("*") if p.suffix.lower() in (".gpkg", ".tif")]
+            reload_layers_on(QgsProject.instance(), files)
 
     def add_layers(self) -> list[Any]:
-        """The release's layers into the current project (public visible, internal off)."""
+        """The release's layers into the current project (public visible, internal off);
+        layers of this release already in the project are kept, not added twice."""
         from ..qgis_bridge.monthly_release import add_release_layers
 
         if self._outputs is None:
             return []
-        return add_release_layers(self._outputs, QgsProject.instance())
+        project = QgsProject.instance()
+        out = os.path.normcase(os.path.abspath(str(self._outputs.out_dir)))
+        present = [
+            layer
+            for layer in project.mapLayers().values()
+            if os.path.normcase(os.path.abspath(layer.source().split("|")[0])).startswith(
+                out + os.sep
+            )
+        ]
+        if present:
+            return present
+        return add_release_layers(self._outputs, project)
 
     # --- settings -----------------------------------------------------------------------------
     def _remember_inputs(self) -> None:
@@ -671,7 +1031,7 @@ class GuidedReleasePanel(QScrollArea):
             "config_path": str(self._config_path or ""),
             "month": self.month(),
             "states": self._states,
-            "out_dir": str(self._outputs.out_dir) if self._outputs is not None else "",
+            "outputs": self._outputs_json,
         }
         text = json.dumps(data, sort_keys=True)
         if project.readEntry(PROJECT_SCOPE, "release/state", "")[0] != text:
@@ -703,28 +1063,63 @@ class GuidedReleasePanel(QScrollArea):
                 saved = data.get("states") or {}
                 self._states = {s: saved.get(s, "not run") for s in STEPS}
                 self._states = {
-                    s: (v if v in STATE_TEXT else "not run") for s, v in self._states.items()
+                    s: (v if v in STATE_TEXT and v != "running" else "not run")
+                    for s, v in self._states.items()
                 }
+                self._restore_outputs(data.get("outputs"))
                 self._show_states()
                 self._show_problems()
                 return
         self._restore_user_defaults()
+
+    def _restore_outputs(self, data: Any) -> None:
+        """The last run's results as saved in the project (None if unreadable)."""
+        from ..qgis_bridge.release_process import outputs_from_json
+
+        self._outputs, self._outputs_json = None, None
+        if isinstance(data, dict):
+            try:
+                self._outputs = outputs_from_json(data)
+                self._outputs_json = data
+            except (ValueError, TypeError):
+                self._outputs = None
+        self.summary_view.setPlainText(
+            self._outputs.summary_text() if self._outputs is not None else ""
+        )
 
     def _restore_user_defaults(self) -> None:
         settings = QgsSettings()
         self._loading = True
         try:
             self._config_path = None
+            self._base = None
             for widget in (
                 self.inputs_widget,
                 self.profile_widget,
                 self.salt_widget,
                 self.rules_widget,
                 self.points_widget,
+                self.qa_history_widget,
+                self.qa_areas_widget,
+                self.hood_boundaries_widget,
             ):
                 widget.setFilePath("")
-            self.month_edit.clear()
-            self.force_edit.clear()
+            for widget in self.hood_widgets.values():
+                if hasattr(widget, "setFilePath"):
+                    widget.setFilePath("")
+                else:
+                    widget.clear()
+            for edit in (self.month_edit, self.force_edit, self.webmap_title_edit):
+                edit.clear()
+            self.hood_code_edit.clear()
+            for check, on in (
+                (self.qa_check, False),
+                (self.webmap_check, False),
+                (self.summaries_check, False),
+                (self.hotspots_check, True),
+                (self.project_check, True),
+            ):
+                check.setChecked(on)
             self.profile_widget.setFilePath(
                 str(settings.value(f"{SETTINGS_PREFIX}/last_profile", ""))
             )
@@ -742,9 +1137,7 @@ class GuidedReleasePanel(QScrollArea):
         finally:
             self._loading = False
         self._states = dict.fromkeys(STEPS, "not run")
-        self._outputs = None
-        for button in (self.open_folder_button, self.open_audit_button, self.add_layers_button):
-            button.setEnabled(False)
+        self._outputs, self._outputs_json = None, None
         self.summary_view.clear()
         self._show_states()
         self._show_problems()

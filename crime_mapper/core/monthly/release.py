@@ -224,9 +224,12 @@ def _load_summary(report: dict) -> dict[str, Any]:
 # --- the run --------------------------------------------------------------------------------
 
 
-def check_config(config: ReleaseConfig, month: str) -> None:
-    """Refuse to start on any problem found before anything runs."""
-    problems = config.problems(month)
+def check_config(config: ReleaseConfig, month: str, steps: Sequence[str] = STEPS) -> None:
+    """Refuse to start on any problem of the steps about to run (and of the month and the
+    output folder, which every step needs) found before anything runs."""
+    found = config.problems_by_step(month)
+    problems = [text for key in ("release", *STEPS) if key == "release" or key in steps
+                for text in found.get(key, [])]  # fmt: skip
     if problems:
         raise MonthlyReleaseError(
             "check",
@@ -281,7 +284,7 @@ def run_monthly_release(
         month = validate_month(month)
     except ConfigError as exc:
         raise MonthlyReleaseError("check", str(exc), "give the month as YYYY-MM") from exc
-    check_config(config, month)
+    check_config(config, month, steps)
     out_dir = config.output_dir(month)
     outputs = _resume(previous, month, out_dir, steps)
     notify = on_step or (lambda _step, _state: None)
