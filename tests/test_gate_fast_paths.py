@@ -223,3 +223,39 @@ def test_hex_mask_equals_per_string_test():
     assert scan.hex_mask(strings).tolist() == expected
     only_hex = [t for t, e in zip(strings, expected) if e]
     assert scan.hex_mask(only_hex).all()
+
+
+# --- free text folding and the 8-byte windows of the substring search -------------------------
+def _fold_by_split(text: str) -> bytes:
+    """The folding as first written: a list of every word, joined again."""
+    folded = text.encode("utf-8", errors="replace").lower().translate(context._WORD_BYTES)
+    return b" ".join(folded.split()).replace(b" \x00", b"\x00").replace(b"\x00 ", b"\x00")
+
+
+def test_fold_words_equals_the_split_and_join_folding():
+    rng = random.Random(9)
+    alphabet = [
+        "a", "B", " ", "  ", "\x00", "\t", "\n", "é", "9", "-", ".", "\u2028", "\x0b", "\x1c",
+        "Z", "\x85", "\u00a0", "\ud800", "        ", "flat 3", "O'Brien", "\x00 \x00",
+    ]  # fmt: skip
+    for _ in range(20000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14)))
+        assert context.fold_words_bytes(text) == _fold_by_split(text), repr(text)
+
+
+def _windows_by_shifting(hay: np.ndarray) -> np.ndarray:
+    n = hay.size - 7
+    if n <= 0:
+        return np.zeros(0, dtype=np.uint64)
+    keys = hay[:n].astype(np.uint64)
+    for j in range(1, 8):
+        keys |= hay[j : j + n].astype(np.uint64) << np.uint64(8 * j)
+    return keys
+
+
+def test_window_keys_equal_the_shifted_keys():
+    rng = np.random.default_rng(8)
+    for n in [0, 1, 7, 8, 9, 15, 16, 17, 63, 64, 65, 1000, 4099]:
+        hay = rng.integers(0, 256, n).astype(np.uint8)
+        assert np.array_equal(scan._window_keys(hay), _windows_by_shifting(hay)), n
+        assert np.array_equal(scan._window_keys(hay[3:]), _windows_by_shifting(hay[3:])), n
