@@ -358,3 +358,32 @@ def test_gate_reads_a_data_script_once_and_still_finds_dates(tmp_path):
     assert arts[0].json_code == [] and not ok
     arts, ok = gate({"app.js": "var when = new Date(2022, 9, 13); // 13.10.2022\n"})
     assert arts[0].json_code == [] and not ok
+
+
+def test_gate_finds_a_raw_timestamp_in_a_data_scripts_integer_array(tmp_path):
+    """The gate takes a data script's flat integer arrays in one go: a raw occurred_at
+    written as an epoch number among the counts is still refused."""
+    from crime_mapper.core.gate.leak_gate import check_release
+    from crime_mapper.core.load.loader import load_extracts
+    from crime_mapper.core.load.mapping_profile import load_profile
+    from crime_mapper.core.release.map_points import map_points_from_history
+
+    profile = load_profile(FORCE / "leicestershire-force-extract.profile.json")
+    raw = load_extracts(
+        [str(FORCE / "2022-10-leicestershire-force-extract.csv")], profile=profile
+    ).crimes
+    points = map_points_from_history(load_extracts([str(OCT)]).crimes)
+    out = tmp_path / "map"
+    export_webmap(WebmapOptions(inputs=[OCT], out_dir=out, raw=raw, points=points, tiles="none"))
+    assert check_release(raw, out, points).passed
+    epoch_ms = int(pd.Timestamp(raw["occurred_at"].dropna().iloc[0]).value // 1_000_000)
+    js = out / "data" / "points.js"
+    text = js.read_text(encoding="utf-8")
+    assert text.count('"entry_count":[') == 1
+    js.write_text(text.replace('"entry_count":[', f'"entry_count":[{epoch_ms},'), "utf-8")
+    report = check_release(raw, out, points)
+    assert not report.passed and str(epoch_ms) in report.message()
+    from crime_mapper.core.gate.output_reader import read_output
+
+    art = next(a for a in read_output(out)[1] if a.name == "data/points.js")
+    assert float(epoch_ms) in art.numbers  # the JSON walk itself took the number

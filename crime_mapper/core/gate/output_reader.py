@@ -380,6 +380,11 @@ def walk_json(art: Artifact, data: Any, where: str) -> None:
                         lons.append(lon_v)
                         lats.append(lat_v)
         elif isinstance(item, list):
+            if len(item) > 3 and all(type(v) is int for v in item):
+                # a flat array of plain integers (a web map's counts and indexes): numbers
+                # only, taken in one go instead of one stack round per element
+                art.numbers.extend(map(float, item))
+                continue
             if 2 <= len(item) <= 3 and all(
                 _number(v) is not None and not isinstance(v, str) for v in item
             ):

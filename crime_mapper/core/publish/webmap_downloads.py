@@ -180,7 +180,7 @@ def plan_downloads(
         f"The page must link to the published CSVs, but {why}, and they are not police.uk "
         "street CSVs inside the folder the map is published from. Export the map beside the "
         "release (e.g. <release folder>/map), or give the address where the CSVs are hosted "
-        "(--csv-url)."
+        "(--csv-url; CSV_URL in Processing)."
     )
 
 
