@@ -17,7 +17,16 @@ call too:
 - ``release``: core.monthly.release.run_monthly_release, the whole month from a release
   configuration file (load, anonymise, hotspots, publish, one manifest); with QGIS importable
   it also writes what needs QGIS (styled GeoPackages, hotspot layers, the project), exactly as
-  ``crime_mapper:monthly_release`` does; ``--no-qgis`` (or no QGIS) runs the rest.
+  ``crime_mapper:monthly_release`` does; ``--no-qgis`` (or no QGIS) runs the rest;
+- ``summaries``: core.publish.summaries_run.run_summaries; ``webmap``:
+  core.publish.webmap_run.run_webmap;
+- ``qa`` and ``when``: core.qa.run (the release QA and the analyst's "when" views).
+
+Every command has one shape: ``_cmd_<name>(args)`` calls its core function (inside
+:func:`cannot_write` when it writes files) and prints what it returns; ``_add_<name>_parser``
+declares its arguments, help and exit codes (PARSERS lists them in ``--help`` order); and
+:func:`main` turns a failure into its exit code through one table (GATE_ERRORS,
+INPUT_ERRORS), so every command reports the same failure the same way.
 
 Only ``load --gpkg`` needs QGIS; everything else runs in plain Python.
 
@@ -38,8 +47,6 @@ Only ``load --gpkg`` needs QGIS; everything else runs in plain Python.
         [--save-history H.json] [--fail-on-high]
     python -m crime_mapper.cli when INPUT... --out when.html [--by category|area|all]
         [--history H...]
-
-``qa`` and ``when`` call core.qa.run (the release QA and the analyst's "when" views).
     python -m crime_mapper.cli webmap RELEASE... --out DIR [--tiles osm|none|URL]
         [--neighbourhoods N.geojson --name-field F] [--raw EXTRACT... --points points.csv]
 """
@@ -50,16 +57,16 @@ import argparse
 import json
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict
-from typing import Optional
+from typing import Callable, Optional
 
 from .core.load.extract_head import read_extract_head
-from .core.load.load_run import LoadRunError, check_inputs_exist
+from .core.load.load_run import check_inputs_exist
 from .core.load.mapping_profile import (
     ROLES,
     MappingProfile,
-    ProfileError,
     detect_columns,
     detect_profile,
 )
@@ -130,8 +137,73 @@ class UsageError(Exception):
     """Nothing can be done: reported as one line on stderr, exit code 2."""
 
 
-class GateFailed(Exception):
-    """The leak gate refused the release (exit 3); the message is printed as it is."""
+#: What the core raises, by how the command line reports it (module, class name). The gate's
+#: refusals: exit 3, printed as they are (they list every failed check). Bad input: exit 2,
+#: one line. One table for every command, so a command cannot report the same failure
+#: differently from the others.
+GATE_ERRORS = (
+    ("core.gate.leak_gate", "LeakError"),
+    ("core.publish.summaries_export", "SummaryGateError"),
+)
+INPUT_ERRORS = (
+    ("core.load.mapping_profile", "ProfileError"),
+    ("core.load.load_run", "LoadRunError"),
+    ("core.load.sources", "InputError"),
+    ("core.release.release_files", "ReleaseInputError"),
+    ("core.release.map_points", "MapPointsError"),
+    ("core.qa.run", "QaInputError"),
+    ("core.monthly.config", "ConfigError"),
+    ("core.publish.neighbourhoods", "NeighbourhoodError"),
+    ("core.publish.summaries", "SummaryError"),
+    ("core.publish.summaries_team", "TeamError"),
+    ("core.publish.webmap_inputs", "WebmapInputError"),
+    ("core.publish.webmap_vendor", "VendorMissing"),
+)
+
+
+def _error_types(names: Sequence[tuple[str, str]]) -> tuple[type, ...]:
+    """The classes of ``names`` whose modules have been imported: an error of a module that
+    was never imported cannot have been raised, and a failed ``profile detect`` should not
+    import the leak gate just to say so."""
+    found = []
+    for module, name in names:
+        loaded = sys.modules.get(f"{__package__}.{module}")
+        if loaded is not None:
+            found.append(getattr(loaded, name))
+    return tuple(found)
+
+
+def _exit_code(exc: Exception) -> Optional[int]:
+    """Report a command's failure on stderr and give its exit code; None: not a failure the
+    command line reports (a bug: the traceback is the report)."""
+    gate = _error_types(GATE_ERRORS)
+    if gate and isinstance(exc, gate):
+        print(f"crime_mapper: error: {exc}", file=sys.stderr)
+        return EXIT_LEAK
+    monthly = _error_types((("core.monthly.release", "MonthlyReleaseError"),))
+    if monthly and isinstance(exc, monthly):
+        print(f"crime_mapper: error: {exc}", file=sys.stderr)
+        return EXIT_LEAK if "leak gate" in getattr(exc, "reason", "") else EXIT_USAGE
+    if isinstance(exc, (UsageError, *_error_types(INPUT_ERRORS))):
+        message = " ".join(str(exc).split())  # one line, whatever the cause
+        print(f"crime_mapper: error: {message}", file=sys.stderr)
+        return EXIT_USAGE
+    return None
+
+
+@contextmanager
+def cannot_write(what: str) -> Iterator[None]:
+    """An OSError while a command writes ``what`` is bad input (exit 2) that names it: a
+    full disk or a read-only folder, not a crash."""
+    try:
+        yield
+    except OSError as exc:
+        raise UsageError(f"cannot write {what}: {exc.strerror or exc}") from exc
+
+
+def _exit_for(file_errors: Sequence[object], reconciles: bool = True) -> int:
+    """Done (0), or done but an input file could not be used or counts do not reconcile (1)."""
+    return EXIT_FILE_ERROR if file_errors or not reconciles else EXIT_OK
 
 
 def _warn(lines: Sequence[str]) -> None:
@@ -187,10 +259,8 @@ def _cmd_load(args: argparse.Namespace) -> int:
                 f"--gpkg needs the QGIS Python bindings ({exc}); run with the "
                 "Python QGIS uses, e.g. /usr/bin/python3"
             ) from exc
-        try:
+        with cannot_write(f"outputs in {args.out}"):
             outputs = run_load_headless(args.inputs, args.out, profile)
-        except OSError as exc:
-            raise UsageError(f"cannot write outputs in {args.out}: {exc.strerror or exc}") from exc
         print(outputs.report_text)
         _print_outputs(
             [
@@ -201,14 +271,42 @@ def _cmd_load(args: argparse.Namespace) -> int:
                 outputs.report_text_path,
             ]
         )
-        failed = outputs.file_errors or not outputs.reconciles
-        return EXIT_FILE_ERROR if failed else EXIT_OK
+        return _exit_for(outputs.file_errors, outputs.reconciles)
     from .core.load.load_run import run_core_load
 
     core = run_core_load(args.inputs, args.out, profile)
     print(core.report_text)
     _print_outputs(core.written)
-    return EXIT_FILE_ERROR if core.file_errors or not core.reconciles else EXIT_OK
+    return _exit_for(core.file_errors, core.reconciles)
+
+
+def _add_load_parser(commands: argparse._SubParsersAction) -> None:
+    load = commands.add_parser(
+        "load",
+        help="load extracts; write rejects.csv and the validation report",
+        description="Load police.uk CSV files, folders, monthly .zip archives and force "
+        "extracts; write rejects.csv, validation_report.json and "
+        "validation_report.txt into --out (all or nothing) and print the report.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EXIT_CODES_HELP,
+    )
+    load.add_argument(
+        "inputs", nargs="+", metavar="INPUT", help="CSV file, folder or police.uk monthly .zip"
+    )
+    load.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    load.add_argument(
+        "--profile",
+        metavar="P.json",
+        help="column-mapping profile for force extracts (see "
+        "crime_mapper/resources/profiles/example_force_rms.json)",
+    )
+    load.add_argument(
+        "--gpkg",
+        action="store_true",
+        help="also write the styled crimes GeoPackage (crimes.gpkg + .qml); "
+        "needs the QGIS Python bindings",
+    )
+    load.set_defaults(handler=_cmd_load)
 
 
 # --- profile detect ---------------------------------------------------------------------------
@@ -251,417 +349,13 @@ def _cmd_profile_detect(args: argparse.Namespace) -> int:
             print("Profile not saved.", file=sys.stderr)
         return EXIT_FILE_ERROR
     if args.save:
-        try:
+        with cannot_write(args.save):
             profile.save(args.save)
-        except OSError as exc:
-            raise UsageError(f"cannot save {args.save}: {exc.strerror or exc}") from exc
         print(f"Saved profile: {args.save}", file=sys.stderr if args.json else sys.stdout)
     return EXIT_OK
 
 
-# --- release: map points, anonymise, check-release --------------------------------------------
-# Plain Python only: nothing here may import QGIS (scheduled runs have no QGIS). Every command
-# is one call into core.release.pipeline, the pipeline the dock and Processing run.
-
-
-def _cmd_map_points_history(args: argparse.Namespace) -> int:
-    from .core.release.pipeline import run_history_map_points
-
-    made = run_history_map_points(args.inputs, args.out)
-    print(f"Map points: {len(made.points):,} from {made.crimes:,} crimes ({made.span})")
-    for warning in made.points.warnings:
-        print(f"Warning: {warning}")
-    print(f"Output: {made.path}")
-    _warn(made.file_errors)
-    return EXIT_FILE_ERROR if made.file_errors else EXIT_OK
-
-
-def _cmd_anonymise(args: argparse.Namespace) -> int:
-    from .core.gate.leak_gate import LeakError
-    from .core.release.pipeline import run_anonymise
-
-    try:
-        outputs = run_anonymise(
-            args.inputs,
-            args.points,
-            args.rules,
-            args.salt_file,
-            args.out,
-            max_distance_m=args.max_distance,
-            profile_path=args.profile,
-            qa_report=args.qa_report,
-            other_crimes=args.other_crimes,
-        )
-    except LeakError as exc:
-        raise GateFailed(str(exc)) from exc
-    except OSError as exc:
-        raise UsageError(f"cannot write outputs in {args.out}: {exc.strerror or exc}") from exc
-    for label, value in (
-        ("Rows in", outputs.rows_in),
-        ("Published at a map point", outputs.published_at_map_point),
-        ("Published without a location", outputs.published_without_location),
-        ("Withheld by rule", outputs.withheld_by_rule),
-        ("Rejected", outputs.rejected),
-    ):
-        print(f"{label}: {value:,}")
-    print(f"Counts reconcile: {'yes' if outputs.reconciles else 'NO'}")
-    print("Leak gate: passed")
-    for warning in outputs.warnings:
-        print(f"Warning: {warning}")
-    _print_outputs(outputs.written)
-    if args.timings:
-        _print_timings(outputs.timings)
-    _warn(outputs.file_errors)
-    if not outputs.reconciles:
-        _warn(["the audit counts do not reconcile; see audit.html"])
-    return EXIT_FILE_ERROR if outputs.file_errors or not outputs.reconciles else EXIT_OK
-
-
-def _cmd_check_release(args: argparse.Namespace) -> int:
-    from .core.release.pipeline import run_check_release
-
-    try:
-        outcome = run_check_release(
-            args.inputs,
-            args.points,
-            args.release,
-            args.report,
-            profile_path=args.profile,
-            rules=args.rules,
-        )
-    except OSError as exc:
-        raise UsageError(f"cannot write {args.report}: {exc.strerror or exc}") from exc
-    _warn(outcome.file_errors)
-    if outcome.report.passed:
-        print(outcome.report.message())
-        return EXIT_OK
-    print(outcome.report.message(), file=sys.stderr)
-    return EXIT_LEAK
-
-
-# --- the whole monthly release ----------------------------------------------------------------
-
-RELEASE_EXIT_HELP = """\
-exit codes:
-  0  every step ran; the manifest lists every input and output
-  1  the release was written, but a step could not run here (e.g. hotspots without QGIS)
-  2  nothing more was done: the configuration, an input or a step failed (the message says
-     which step, why and what to do; earlier outputs are unchanged)
-  3  the leak gate stopped the release: nothing was published
-"""
-
-
-def _cmd_release(args: argparse.Namespace) -> int:
-    from .core.monthly.config import ConfigError, example_config_text, read_config
-    from .core.monthly.release import MonthlyReleaseError
-
-    if args.example:
-        sys.stdout.write(example_config_text())
-        return EXIT_OK
-    if not args.config or not args.month:
-        raise UsageError("give a configuration file and --month YYYY-MM (or --example)")
-    try:
-        config = read_config(args.config)
-    except ConfigError as exc:
-        raise UsageError(str(exc)) from exc
-    try:
-        outputs = _run_release(config, args.month, use_qgis=not args.no_qgis)
-    except MonthlyReleaseError as exc:
-        print(f"crime_mapper: error: {exc}", file=sys.stderr)
-        return EXIT_LEAK if "leak gate" in exc.reason else EXIT_USAGE
-    print(outputs.summary_text())
-    not_run = [s for s in outputs.steps if s.status == "not run"]
-    _warn([f"{s.name} not run: {s.note}" for s in not_run])
-    return EXIT_FILE_ERROR if not_run else EXIT_OK
-
-
-def _run_release(config, month: str, use_qgis: bool):
-    """With QGIS when it can be imported (the same files as qgis_process), else plain."""
-    from .core.monthly.release import run_monthly_release
-
-    if use_qgis:
-        try:
-            from .qgis_bridge.monthly_release import run_headless
-        except ImportError:
-            use_qgis = False
-        else:
-            return run_headless(config, month)
-    return run_monthly_release(config, month)
-
-
-def _cmd_summaries(args: argparse.Namespace) -> int:
-    from .core.publish.neighbourhoods import NeighbourhoodError
-    from .core.publish.summaries import SummaryError, SummaryOptions
-    from .core.publish.summaries_export import SummaryGateError
-    from .core.publish.summaries_run import NeighbourhoodSource, read_families, run_summaries
-    from .core.publish.summaries_team import TeamError
-
-    source = NeighbourhoodSource(
-        boundaries=args.boundaries,
-        code_field=args.code_field or "",
-        name_field=args.name_field,
-        population_field=args.population_field,
-        lookup=args.lookup,
-        lookup_code_field=args.lookup_code_field or "",
-        lookup_name_field=args.lookup_name_field,
-        lookup_lsoa_field=args.lookup_lsoa_field,
-        names=args.names,
-        names_code_field=args.names_code_field or "",
-        names_name_field=args.names_name_field or "",
-        lsoa_population=args.lsoa_population,
-    )
-    try:
-        families = read_families(args.families)
-    except (SummaryError, OSError, ValueError) as exc:
-        raise UsageError(str(exc)) from exc
-    options = SummaryOptions(
-        month=args.month,
-        period_months=args.period,
-        suppress_below=args.suppress_below,
-        families=families,
-    )
-    try:
-        done = run_summaries(
-            args.inputs,
-            args.points,
-            args.release,
-            args.out,
-            source,
-            options=options,
-            team_path=args.team,
-            force_name=args.force_name or "",
-            with_map=args.with_map,
-            profile_path=args.profile,
-            history=args.history or (),
-        )
-    except SummaryGateError as exc:
-        raise GateFailed(str(exc)) from exc
-    except (NeighbourhoodError, SummaryError, TeamError) as exc:
-        raise UsageError(str(exc)) from exc
-    except OSError as exc:
-        raise UsageError(f"cannot write summaries in {args.out}: {exc.strerror or exc}") from exc
-    _warn(done.problems[:20])
-    for note in done.summaries.notes:
-        print(note)
-    print(
-        f"Summaries of {done.pages:,} neighbourhoods for {done.summaries.month} written to "
-        f"{done.folder} ({done.csv_rows:,} CSV rows). {done.assignment.report()}."
-    )
-    print(done.gate_message)
-    return EXIT_OK
-
-
-SUMMARIES_EXIT_HELP = """\
-exit codes:
-  0  the summaries were written (after the leak gate passed)
-  2  nothing was written: bad input, arguments or output folder
-  3  the leak gate failed: nothing was written, the previous summaries are intact
-"""
-
-
-def _add_summaries_parser(commands: argparse._SubParsersAction) -> None:
-    cmd = commands.add_parser(
-        "summaries",
-        help="neighbourhood summaries (CSV, GeoPackage, HTML pages) from the public release",
-        description="Neighbourhood summaries made only from the public release CSV, checked "
-        "by the leak gate against the raw extracts before they replace DIR/neighbourhoods.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=SUMMARIES_EXIT_HELP,
-    )
-    cmd.add_argument("inputs", nargs="+", metavar="INPUT", help="the raw extracts (for the gate)")
-    cmd.add_argument("--profile", metavar="P.json", help="column-mapping profile for extracts")
-    cmd.add_argument("--points", required=True, metavar="points.csv", help="map points CSV")
-    cmd.add_argument("--release", required=True, metavar="release.csv", help="public release CSV")
-    cmd.add_argument("--out", required=True, metavar="DIR", help="writes DIR/neighbourhoods/")
-    cmd.add_argument("--boundaries", metavar="B.geojson", help="neighbourhood polygons")
-    cmd.add_argument("--code-field", help="property of the boundaries holding the code")
-    cmd.add_argument("--name-field", help="property of the boundaries holding the name")
-    cmd.add_argument("--population-field", help="property holding the residents")
-    cmd.add_argument("--lookup", metavar="L.csv", help="LSOA code -> neighbourhood lookup")
-    cmd.add_argument("--lookup-code-field", help="lookup column of the neighbourhood code")
-    cmd.add_argument("--lookup-name-field", help="lookup column of the neighbourhood name")
-    cmd.add_argument("--lookup-lsoa-field", help="lookup column of the LSOA code")
-    cmd.add_argument("--names", metavar="N.csv", help="neighbourhood code -> name CSV")
-    cmd.add_argument("--names-code-field", help="names file column of the code")
-    cmd.add_argument("--names-name-field", help="names file column of the name")
-    cmd.add_argument("--lsoa-population", metavar="P.csv", help="LSOA populations to sum")
-    cmd.add_argument("--team", metavar="T.json", help="team information (API JSON or CSV)")
-    cmd.add_argument(
-        "--history",
-        nargs="+",
-        metavar="PATH",
-        help="earlier published police.uk months (street CSVs, folders or monthly zips) for "
-        "the 12-month trend and the change on a year earlier",
-    )
-    cmd.add_argument(
-        "--families", metavar="F.csv", help="similar-neighbourhood families (code,family)"
-    )
-    cmd.add_argument("--month", metavar="YYYY-MM", help="the month (default: the latest)")
-    cmd.add_argument("--period", type=int, default=1, metavar="N", help="months (default 1)")
-    cmd.add_argument(
-        "--suppress-below",
-        type=int,
-        default=0,
-        metavar="N",
-        help="show counts below N as 'fewer than N' (default 0: off)",
-    )
-    cmd.add_argument("--force-name", help="the force's name for the pages")
-    cmd.add_argument(
-        "--with-map", action="store_true", help="link the pages to the web map at DIR/map/"
-    )
-    cmd.set_defaults(handler=_cmd_summaries)
-
-
-def _cmd_qa(args: argparse.Namespace) -> int:
-    from .core.qa.run import run_qa_files
-
-    try:
-        run = run_qa_files(
-            args.inputs,
-            args.history,
-            profile_path=args.profile,
-            history_profile_path=args.history_profile,
-            points=args.points,
-            areas_path=args.areas,
-            out_dir=args.out,
-            save_history=args.save_history,
-            far_metres=args.far,
-        )
-    except OSError as exc:
-        raise UsageError(f"cannot write outputs in {args.out}: {exc.strerror or exc}") from exc
-    report = run.report
-    skipped = [f"{c['name']} ({c['note']})" for c in report.checks if not c["ran"]]
-    print(f"Release QA {report.force} {report.month}: {report.rows:,} rows against "
-          f"{len(report.history_months)} months of history")  # fmt: skip
-    print(f"Verdict: {report.verdict}")
-    for finding in report.findings:
-        print(f"  [{finding.severity}] {finding.title}")
-    if skipped:
-        print("Not run: " + "; ".join(skipped))
-    _print_outputs([run.report_json, run.report_html, run.history_json])
-    _warn(run.file_errors)
-    if args.fail_on_high and report.counts()["high"]:
-        return EXIT_QA_HIGH
-    return EXIT_FILE_ERROR if run.file_errors else EXIT_OK
-
-
-def _cmd_when(args: argparse.Namespace) -> int:
-    from .core.qa.run import crimes_for_when, read_area_lookup
-    from .core.qa.when import write_when_page
-
-    crimes = crimes_for_when(args.inputs, args.profile, args.history or (), args.history_profile)
-    lookup = read_area_lookup(args.areas) if args.areas else None
-    try:
-        path = write_when_page(crimes, args.out, args.by, lookup)
-    except OSError as exc:
-        raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}") from exc
-    print(f"When views of {len(crimes):,} crimes: {path}")
-    return EXIT_OK
-
-
-def _webmap_neighbourhoods(args: argparse.Namespace) -> object:
-    """The summaries' NeighbourhoodSource from the webmap options (None without any)."""
-    if not (args.neighbourhoods or args.lookup):
-        return None
-    from .core.publish.summaries_run import NeighbourhoodSource
-
-    return NeighbourhoodSource(
-        boundaries=args.neighbourhoods,
-        code_field=args.code_field or args.name_field or "",
-        name_field=args.name_field,
-        population_field=args.population_field,
-        lookup=args.lookup,
-        lookup_code_field=args.lookup_code_field or "",
-        lookup_name_field=args.lookup_name_field,
-        lsoa_population=args.lsoa_population,
-    )
-
-
-def _cmd_webmap(args: argparse.Namespace) -> int:
-    """The public web map (core.publish.webmap_run), gated, into <out>/map/."""
-    from pathlib import Path
-
-    from .core.gate.leak_gate import LeakError
-    from .core.publish.neighbourhoods import NeighbourhoodError
-    from .core.publish.webmap_inputs import WebmapInputError
-    from .core.publish.webmap_run import run_webmap
-    from .core.publish.webmap_vendor import VendorMissing
-
-    if args.raw and not args.points:
-        raise UsageError("--raw needs --points (the map points the release was snapped to)")
-    try:
-        done = run_webmap(
-            args.inputs,
-            Path(args.out) / "map",
-            raw=args.raw,
-            points=args.points if args.raw else None,
-            profile_path=args.profile,
-            title=args.title,
-            tiles=args.tiles,
-            tiles_attribution=args.tiles_attribution,
-            neighbourhoods=_webmap_neighbourhoods(args),
-            summaries=args.summaries,
-            copy_csv=not args.no_csv,
-            csv_url=args.csv_url or "",
-        )
-    except (WebmapInputError, VendorMissing, NeighbourhoodError) as exc:
-        raise UsageError(str(exc)) from exc
-    except LeakError as exc:
-        raise GateFailed(str(exc)) from exc
-    except OSError as exc:
-        raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}") from exc
-    _warn(done.warnings)
-    print(
-        f"web map: {done.index} ({done.crimes:,} crimes, {done.mapped:,} mapped at "
-        f"{done.points:,} places, {len(done.months)} month(s), {done.bytes / 1e6:.1f} MB, "
-        f"{done.seconds:.1f} s)"
-    )
-    print(done.gate)
-    return EXIT_OK
-
-
-# --- entry point ------------------------------------------------------------------------------
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m crime_mapper.cli",
-        description="crime_mapper without the QGIS desktop: load and validate extracts, "
-        "detect column-mapping profiles, derive map points, write and check "
-        "the anonymised public release.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=MAIN_EXIT_HELP,
-    )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    commands.required = True
-
-    load = commands.add_parser(
-        "load",
-        help="load extracts; write rejects.csv and the validation report",
-        description="Load police.uk CSV files, folders, monthly .zip archives and force "
-        "extracts; write rejects.csv, validation_report.json and "
-        "validation_report.txt into --out (all or nothing) and print the report.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=EXIT_CODES_HELP,
-    )
-    load.add_argument(
-        "inputs", nargs="+", metavar="INPUT", help="CSV file, folder or police.uk monthly .zip"
-    )
-    load.add_argument("--out", required=True, metavar="DIR", help="output folder")
-    load.add_argument(
-        "--profile",
-        metavar="P.json",
-        help="column-mapping profile for force extracts (see "
-        "crime_mapper/resources/profiles/example_force_rms.json)",
-    )
-    load.add_argument(
-        "--gpkg",
-        action="store_true",
-        help="also write the styled crimes GeoPackage (crimes.gpkg + .qml); "
-        "needs the QGIS Python bindings",
-    )
-    load.set_defaults(handler=_cmd_load)
-
+def _add_profile_parser(commands: argparse._SubParsersAction) -> None:
     profile = commands.add_parser("profile", help="column-mapping profiles")
     profile_commands = profile.add_subparsers(dest="profile_command", metavar="ACTION")
     profile_commands.required = True
@@ -681,6 +375,25 @@ def build_parser() -> argparse.ArgumentParser:
     detect.add_argument("--encoding", default="auto", help="auto (default), utf-8 or cp1252")
     detect.set_defaults(handler=_cmd_profile_detect)
 
+
+# --- release: map points, anonymise, check-release --------------------------------------------
+# Plain Python only: nothing here may import QGIS (scheduled runs have no QGIS). Every command
+# is one call into core.release.pipeline, the pipeline the dock and Processing run.
+
+
+def _cmd_map_points_history(args: argparse.Namespace) -> int:
+    from .core.release.pipeline import run_history_map_points
+
+    made = run_history_map_points(args.inputs, args.out)
+    print(f"Map points: {len(made.points):,} from {made.crimes:,} crimes ({made.span})")
+    for warning in made.points.warnings:
+        print(f"Warning: {warning}")
+    print(f"Output: {made.path}")
+    _warn(made.file_errors)
+    return _exit_for(made.file_errors)
+
+
+def _add_map_points_parser(commands: argparse._SubParsersAction) -> None:
     map_points = commands.add_parser("map-points", help="anonymous map points for a release")
     map_points_commands = map_points.add_subparsers(dest="map_points_command", metavar="SOURCE")
     map_points_commands.required = True
@@ -705,6 +418,44 @@ def build_parser() -> argparse.ArgumentParser:
     )
     history.set_defaults(handler=_cmd_map_points_history)
 
+
+def _cmd_anonymise(args: argparse.Namespace) -> int:
+    from .core.release.pipeline import run_anonymise
+
+    with cannot_write(f"outputs in {args.out}"):
+        outputs = run_anonymise(
+            args.inputs,
+            args.points,
+            args.rules,
+            args.salt_file,
+            args.out,
+            max_distance_m=args.max_distance,
+            profile_path=args.profile,
+            qa_report=args.qa_report,
+            other_crimes=args.other_crimes,
+        )
+    for label, value in (
+        ("Rows in", outputs.rows_in),
+        ("Published at a map point", outputs.published_at_map_point),
+        ("Published without a location", outputs.published_without_location),
+        ("Withheld by rule", outputs.withheld_by_rule),
+        ("Rejected", outputs.rejected),
+    ):
+        print(f"{label}: {value:,}")
+    print(f"Counts reconcile: {'yes' if outputs.reconciles else 'NO'}")
+    print("Leak gate: passed")
+    for warning in outputs.warnings:
+        print(f"Warning: {warning}")
+    _print_outputs(outputs.written)
+    if args.timings:
+        _print_timings(outputs.timings)
+    _warn(outputs.file_errors)
+    if not outputs.reconciles:
+        _warn(["the audit counts do not reconcile; see audit.html"])
+    return _exit_for(outputs.file_errors, outputs.reconciles)
+
+
+def _add_anonymise_parser(commands: argparse._SubParsersAction) -> None:
     anonymise = commands.add_parser(
         "anonymise",
         help="write the public release (police.uk CSV and GeoPackage, audit, manifest), leak-gated",
@@ -777,6 +528,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     anonymise.set_defaults(handler=_cmd_anonymise)
 
+
+def _cmd_check_release(args: argparse.Namespace) -> int:
+    from .core.release.pipeline import run_check_release
+
+    with cannot_write(str(args.report)):
+        outcome = run_check_release(
+            args.inputs,
+            args.points,
+            args.release,
+            args.report,
+            profile_path=args.profile,
+            rules=args.rules,
+        )
+    _warn(outcome.file_errors)
+    if outcome.report.passed:
+        print(outcome.report.message())
+        return EXIT_OK
+    print(outcome.report.message(), file=sys.stderr)
+    return EXIT_LEAK
+
+
+def _add_check_release_parser(commands: argparse._SubParsersAction) -> None:
     check = commands.add_parser(
         "check-release",
         help="run the leak gate on a public file or folder",
@@ -818,6 +591,50 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.set_defaults(handler=_cmd_check_release)
 
+
+# --- the whole monthly release ----------------------------------------------------------------
+
+RELEASE_EXIT_HELP = """\
+exit codes:
+  0  every step ran; the manifest lists every input and output
+  1  the release was written, but a step could not run here (e.g. hotspots without QGIS)
+  2  nothing more was done: the configuration, an input or a step failed (the message says
+     which step, why and what to do; earlier outputs are unchanged)
+  3  the leak gate stopped the release: nothing was published
+"""
+
+
+def _cmd_release(args: argparse.Namespace) -> int:
+    from .core.monthly.config import example_config_text, read_config
+
+    if args.example:
+        sys.stdout.write(example_config_text())
+        return EXIT_OK
+    if not args.config or not args.month:
+        raise UsageError("give a configuration file and --month YYYY-MM (or --example)")
+    config = read_config(args.config)
+    outputs = _run_release(config, args.month, use_qgis=not args.no_qgis)
+    print(outputs.summary_text())
+    not_run = [s for s in outputs.steps if s.status == "not run"]
+    _warn([f"{s.name} not run: {s.note}" for s in not_run])
+    return _exit_for(not_run)
+
+
+def _run_release(config, month: str, use_qgis: bool):
+    """With QGIS when it can be imported (the same files as qgis_process), else plain."""
+    from .core.monthly.release import run_monthly_release
+
+    if use_qgis:
+        try:
+            from .qgis_bridge.monthly_release import run_headless
+        except ImportError:
+            use_qgis = False
+        else:
+            return run_headless(config, month)
+    return run_monthly_release(config, month)
+
+
+def _add_release_parser(commands: argparse._SubParsersAction) -> None:
     release = commands.add_parser(
         "release",
         help="the whole monthly release from a configuration file",
@@ -839,75 +656,169 @@ def build_parser() -> argparse.ArgumentParser:
         "--example", action="store_true", help="print a commented example configuration"
     )
     release.set_defaults(handler=_cmd_release)
-    _add_summaries_parser(commands)
-    _add_qa_parsers(commands)
-    webmap = commands.add_parser(
-        "webmap",
-        help="export the public web map (static folder, works from disk)",
-        description="Export the public web map of published street-level releases (the "
-        "public CSVs or GeoPackage the anonymise step writes, or police.uk downloads: files, "
-        "folders or monthly .zip archives, with their outcomes files) into OUT/map/. The "
-        "folder is leak-gated before it replaces any previous export.",
+
+
+# --- publish: neighbourhood summaries ----------------------------------------------------------
+
+
+def _cmd_summaries(args: argparse.Namespace) -> int:
+    from .core.publish.summaries import SummaryError, SummaryOptions
+    from .core.publish.summaries_run import NeighbourhoodSource, read_families, run_summaries
+
+    source = NeighbourhoodSource(
+        boundaries=args.boundaries,
+        code_field=args.code_field or "",
+        name_field=args.name_field,
+        population_field=args.population_field,
+        lookup=args.lookup,
+        lookup_code_field=args.lookup_code_field or "",
+        lookup_name_field=args.lookup_name_field,
+        lookup_lsoa_field=args.lookup_lsoa_field,
+        names=args.names,
+        names_code_field=args.names_code_field or "",
+        names_name_field=args.names_name_field or "",
+        lsoa_population=args.lsoa_population,
+    )
+    try:
+        families = read_families(args.families)
+    except (SummaryError, OSError, ValueError) as exc:
+        raise UsageError(str(exc)) from exc
+    options = SummaryOptions(
+        month=args.month,
+        period_months=args.period,
+        suppress_below=args.suppress_below,
+        families=families,
+    )
+    with cannot_write(f"summaries in {args.out}"):
+        done = run_summaries(
+            args.inputs,
+            args.points,
+            args.release,
+            args.out,
+            source,
+            options=options,
+            team_path=args.team,
+            force_name=args.force_name or "",
+            with_map=args.with_map,
+            profile_path=args.profile,
+            history=args.history or (),
+        )
+    _warn(done.problems[:20])
+    for note in done.summaries.notes:
+        print(note)
+    print(
+        f"Summaries of {done.pages:,} neighbourhoods for {done.summaries.month} written to "
+        f"{done.folder} ({done.csv_rows:,} CSV rows). {done.assignment.report()}."
+    )
+    print(done.gate_message)
+    return EXIT_OK
+
+
+SUMMARIES_EXIT_HELP = """\
+exit codes:
+  0  the summaries were written (after the leak gate passed)
+  2  nothing was written: bad input, arguments or output folder
+  3  the leak gate failed: nothing was written, the previous summaries are intact
+"""
+
+
+def _add_summaries_parser(commands: argparse._SubParsersAction) -> None:
+    cmd = commands.add_parser(
+        "summaries",
+        help="neighbourhood summaries (CSV, GeoPackage, HTML pages) from the public release",
+        description="Neighbourhood summaries made only from the public release CSV, checked "
+        "by the leak gate against the raw extracts before they replace DIR/neighbourhoods.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="exit codes: 0 done; 2 bad input or arguments (nothing written); "
-        "3 the leak gate refused the export (nothing written)",
+        epilog=SUMMARIES_EXIT_HELP,
     )
-    webmap.add_argument("inputs", nargs="+", metavar="RELEASE", help="public release files")
-    webmap.add_argument("--out", required=True, metavar="DIR", help="writes DIR/map/")
-    webmap.add_argument("--title", default="Street-level crime map", help="page title")
-    webmap.add_argument(
-        "--tiles",
-        default="osm",
-        metavar="osm|none|URL",
-        help="basemap: OpenStreetMap (default), none, or an https {z}/{x}/{y} template",
-    )
-    webmap.add_argument(
-        "--tiles-attribution", default="", help="attribution text for a custom tile URL"
-    )
-    webmap.add_argument(
-        "--neighbourhoods", metavar="N.geojson", help="neighbourhood polygons (WGS84 GeoJSON)"
-    )
-    webmap.add_argument("--code-field", help="neighbourhood code property (default: name)")
-    webmap.add_argument("--name-field", help="neighbourhood name property")
-    webmap.add_argument(
-        "--population-field", help="neighbourhood population property (rates per 1,000)"
-    )
-    webmap.add_argument(
-        "--lookup", metavar="L.csv", help="LSOA-to-neighbourhood lookup (as for summaries)"
-    )
-    webmap.add_argument("--lookup-code-field", help="the lookup's neighbourhood code column")
-    webmap.add_argument("--lookup-name-field", help="the lookup's neighbourhood name column")
-    webmap.add_argument(
-        "--lsoa-population", metavar="P.csv", help="LSOA populations (rates per 1,000)"
-    )
-    webmap.add_argument(
-        "--summaries",
-        choices=("auto", "yes", "no"),
-        default="auto",
-        help="link areas to ../neighbourhoods/<slug>.html (auto: when that folder exists)",
-    )
-    webmap.add_argument(
-        "--no-csv",
-        action="store_true",
-        help="never copy the street CSVs into the map (they are copied when they total at most "
-        "30 MB); the page then links to them beside the map, or to --csv-url",
-    )
-    webmap.add_argument(
-        "--csv-url",
-        metavar="URL",
-        help="where the publisher hosts the published CSVs, for the page's download link when "
-        "they are too large to copy and not beside the map",
-    )
-    webmap.add_argument(
-        "--raw",
+    cmd.add_argument("inputs", nargs="+", metavar="INPUT", help="the raw extracts (for the gate)")
+    cmd.add_argument("--profile", metavar="P.json", help="column-mapping profile for extracts")
+    cmd.add_argument("--points", required=True, metavar="points.csv", help="map points CSV")
+    cmd.add_argument("--release", required=True, metavar="release.csv", help="public release CSV")
+    cmd.add_argument("--out", required=True, metavar="DIR", help="writes DIR/neighbourhoods/")
+    cmd.add_argument("--boundaries", metavar="B.geojson", help="neighbourhood polygons")
+    cmd.add_argument("--code-field", help="property of the boundaries holding the code")
+    cmd.add_argument("--name-field", help="property of the boundaries holding the name")
+    cmd.add_argument("--population-field", help="property holding the residents")
+    cmd.add_argument("--lookup", metavar="L.csv", help="LSOA code -> neighbourhood lookup")
+    cmd.add_argument("--lookup-code-field", help="lookup column of the neighbourhood code")
+    cmd.add_argument("--lookup-name-field", help="lookup column of the neighbourhood name")
+    cmd.add_argument("--lookup-lsoa-field", help="lookup column of the LSOA code")
+    cmd.add_argument("--names", metavar="N.csv", help="neighbourhood code -> name CSV")
+    cmd.add_argument("--names-code-field", help="names file column of the code")
+    cmd.add_argument("--names-name-field", help="names file column of the name")
+    cmd.add_argument("--lsoa-population", metavar="P.csv", help="LSOA populations to sum")
+    cmd.add_argument("--team", metavar="T.json", help="team information (API JSON or CSV)")
+    cmd.add_argument(
+        "--history",
         nargs="+",
-        metavar="EXTRACT",
-        help="the raw extracts the release was made from: the leak gate checks against them",
+        metavar="PATH",
+        help="earlier published police.uk months (street CSVs, folders or monthly zips) for "
+        "the 12-month trend and the change on a year earlier",
     )
-    webmap.add_argument("--profile", metavar="P.json", help="mapping profile for --raw")
-    webmap.add_argument("--points", metavar="points.csv", help="map points CSV (with --raw)")
-    webmap.set_defaults(handler=_cmd_webmap)
-    return parser
+    cmd.add_argument(
+        "--families", metavar="F.csv", help="similar-neighbourhood families (code,family)"
+    )
+    cmd.add_argument("--month", metavar="YYYY-MM", help="the month (default: the latest)")
+    cmd.add_argument("--period", type=int, default=1, metavar="N", help="months (default 1)")
+    cmd.add_argument(
+        "--suppress-below",
+        type=int,
+        default=0,
+        metavar="N",
+        help="show counts below N as 'fewer than N' (default 0: off)",
+    )
+    cmd.add_argument("--force-name", help="the force's name for the pages")
+    cmd.add_argument(
+        "--with-map", action="store_true", help="link the pages to the web map at DIR/map/"
+    )
+    cmd.set_defaults(handler=_cmd_summaries)
+
+
+# --- release QA and the "when" views ------------------------------------------------------------
+
+
+def _cmd_qa(args: argparse.Namespace) -> int:
+    from .core.qa.run import run_qa_files
+
+    with cannot_write(f"outputs in {args.out}"):
+        run = run_qa_files(
+            args.inputs,
+            args.history,
+            profile_path=args.profile,
+            history_profile_path=args.history_profile,
+            points=args.points,
+            areas_path=args.areas,
+            out_dir=args.out,
+            save_history=args.save_history,
+            far_metres=args.far,
+        )
+    report = run.report
+    skipped = [f"{c['name']} ({c['note']})" for c in report.checks if not c["ran"]]
+    print(f"Release QA {report.force} {report.month}: {report.rows:,} rows against "
+          f"{len(report.history_months)} months of history")  # fmt: skip
+    print(f"Verdict: {report.verdict}")
+    for finding in report.findings:
+        print(f"  [{finding.severity}] {finding.title}")
+    if skipped:
+        print("Not run: " + "; ".join(skipped))
+    _print_outputs([run.report_json, run.report_html, run.history_json])
+    _warn(run.file_errors)
+    if args.fail_on_high and report.counts()["high"]:
+        return EXIT_QA_HIGH
+    return _exit_for(run.file_errors)
+
+
+def _cmd_when(args: argparse.Namespace) -> int:
+    from .core.qa.run import crimes_for_when, read_area_lookup
+    from .core.qa.when import write_when_page
+
+    crimes = crimes_for_when(args.inputs, args.profile, args.history or (), args.history_profile)
+    lookup = read_area_lookup(args.areas) if args.areas else None
+    with cannot_write(args.out):
+        path = write_when_page(crimes, args.out, args.by, lookup)
+    print(f"When views of {len(crimes):,} crimes: {path}")
+    return EXIT_OK
 
 
 def _add_qa_parsers(commands: argparse._SubParsersAction) -> None:
@@ -998,30 +909,175 @@ def _add_qa_parsers(commands: argparse._SubParsersAction) -> None:
     when.set_defaults(handler=_cmd_when)  # fmt: skip
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    from .core.load.sources import InputError
-    from .core.qa.run import QaInputError
-    from .core.release.map_points import MapPointsError
-    from .core.release.release_files import ReleaseInputError
+# --- publish: the web map ---------------------------------------------------------------------
 
+
+def _webmap_neighbourhoods(args: argparse.Namespace) -> object:
+    """The summaries' NeighbourhoodSource from the webmap options (None without any)."""
+    if not (args.neighbourhoods or args.lookup):
+        return None
+    from .core.publish.summaries_run import NeighbourhoodSource
+
+    return NeighbourhoodSource(
+        boundaries=args.neighbourhoods,
+        code_field=args.code_field or args.name_field or "",
+        name_field=args.name_field,
+        population_field=args.population_field,
+        lookup=args.lookup,
+        lookup_code_field=args.lookup_code_field or "",
+        lookup_name_field=args.lookup_name_field,
+        lsoa_population=args.lsoa_population,
+    )
+
+
+def _cmd_webmap(args: argparse.Namespace) -> int:
+    """The public web map (core.publish.webmap_run), gated, into <out>/map/."""
+    from pathlib import Path
+
+    from .core.publish.webmap_run import run_webmap
+
+    if args.raw and not args.points:
+        raise UsageError("--raw needs --points (the map points the release was snapped to)")
+    with cannot_write(args.out):
+        done = run_webmap(
+            args.inputs,
+            Path(args.out) / "map",
+            raw=args.raw,
+            points=args.points if args.raw else None,
+            profile_path=args.profile,
+            title=args.title,
+            tiles=args.tiles,
+            tiles_attribution=args.tiles_attribution,
+            neighbourhoods=_webmap_neighbourhoods(args),
+            summaries=args.summaries,
+            copy_csv=not args.no_csv,
+            csv_url=args.csv_url or "",
+        )
+    _warn(done.warnings)
+    print(
+        f"web map: {done.index} ({done.crimes:,} crimes, {done.mapped:,} mapped at "
+        f"{done.points:,} places, {len(done.months)} month(s), {done.bytes / 1e6:.1f} MB, "
+        f"{done.seconds:.1f} s)"
+    )
+    print(done.gate)
+    return EXIT_OK
+
+
+def _add_webmap_parser(commands: argparse._SubParsersAction) -> None:
+    webmap = commands.add_parser(
+        "webmap",
+        help="export the public web map (static folder, works from disk)",
+        description="Export the public web map of published street-level releases (the "
+        "public CSVs or GeoPackage the anonymise step writes, or police.uk downloads: files, "
+        "folders or monthly .zip archives, with their outcomes files) into OUT/map/. The "
+        "folder is leak-gated before it replaces any previous export.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="exit codes: 0 done; 2 bad input or arguments (nothing written); "
+        "3 the leak gate refused the export (nothing written)",
+    )
+    webmap.add_argument("inputs", nargs="+", metavar="RELEASE", help="public release files")
+    webmap.add_argument("--out", required=True, metavar="DIR", help="writes DIR/map/")
+    webmap.add_argument("--title", default="Street-level crime map", help="page title")
+    webmap.add_argument(
+        "--tiles",
+        default="osm",
+        metavar="osm|none|URL",
+        help="basemap: OpenStreetMap (default), none, or an https {z}/{x}/{y} template",
+    )
+    webmap.add_argument(
+        "--tiles-attribution", default="", help="attribution text for a custom tile URL"
+    )
+    webmap.add_argument(
+        "--neighbourhoods", metavar="N.geojson", help="neighbourhood polygons (WGS84 GeoJSON)"
+    )
+    webmap.add_argument("--code-field", help="neighbourhood code property (default: name)")
+    webmap.add_argument("--name-field", help="neighbourhood name property")
+    webmap.add_argument(
+        "--population-field", help="neighbourhood population property (rates per 1,000)"
+    )
+    webmap.add_argument(
+        "--lookup", metavar="L.csv", help="LSOA-to-neighbourhood lookup (as for summaries)"
+    )
+    webmap.add_argument("--lookup-code-field", help="the lookup's neighbourhood code column")
+    webmap.add_argument("--lookup-name-field", help="the lookup's neighbourhood name column")
+    webmap.add_argument(
+        "--lsoa-population", metavar="P.csv", help="LSOA populations (rates per 1,000)"
+    )
+    webmap.add_argument(
+        "--summaries",
+        choices=("auto", "yes", "no"),
+        default="auto",
+        help="link areas to ../neighbourhoods/<slug>.html (auto: when that folder exists)",
+    )
+    webmap.add_argument(
+        "--no-csv",
+        action="store_true",
+        help="never copy the street CSVs into the map (they are copied when they total at most "
+        "30 MB); the page then links to them beside the map, or to --csv-url",
+    )
+    webmap.add_argument(
+        "--csv-url",
+        metavar="URL",
+        help="where the publisher hosts the published CSVs, for the page's download link when "
+        "they are too large to copy and not beside the map",
+    )
+    webmap.add_argument(
+        "--raw",
+        nargs="+",
+        metavar="EXTRACT",
+        help="the raw extracts the release was made from: the leak gate checks against them",
+    )
+    webmap.add_argument("--profile", metavar="P.json", help="mapping profile for --raw")
+    webmap.add_argument("--points", metavar="points.csv", help="map points CSV (with --raw)")
+    webmap.set_defaults(handler=_cmd_webmap)
+
+
+# --- entry point ------------------------------------------------------------------------------
+
+
+#: The commands, in the order ``--help`` lists them: each adds its parser (arguments, help,
+#: exit codes) and sets ``handler``, the function main runs.
+PARSERS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
+    _add_load_parser,
+    _add_profile_parser,
+    _add_map_points_parser,
+    _add_anonymise_parser,
+    _add_check_release_parser,
+    _add_release_parser,
+    _add_summaries_parser,
+    _add_qa_parsers,
+    _add_webmap_parser,
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m crime_mapper.cli",
+        description="crime_mapper without the QGIS desktop: load and validate extracts, "
+        "detect column-mapping profiles, derive map points, write and check "
+        "the anonymised public release.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=MAIN_EXIT_HELP,
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+    for add in PARSERS:
+        add(commands)
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Parse, run the command's handler, and turn a failure into its exit code: the one
+    shape every command has (a handler calls one core function and prints its result)."""
     args = build_parser().parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] = args.handler
     try:
-        return args.handler(args)
-    except GateFailed as exc:
-        print(f"crime_mapper: error: {exc}", file=sys.stderr)
-        return EXIT_LEAK
-    except (
-        UsageError,
-        ProfileError,
-        ReleaseInputError,
-        LoadRunError,
-        InputError,
-        MapPointsError,
-        QaInputError,
-    ) as exc:
-        message = " ".join(str(exc).split())  # one line, whatever the cause
-        print(f"crime_mapper: error: {message}", file=sys.stderr)
-        return EXIT_USAGE
+        return handler(args)
+    except Exception as exc:  # noqa: BLE001 - classified; anything else is raised again
+        code = _exit_code(exc)
+        if code is None:
+            raise
+        return code
 
 
 if __name__ == "__main__":

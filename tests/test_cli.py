@@ -654,3 +654,58 @@ def test_anonymise_fails_closed_when_the_gate_fails(
         assert "nothing was written" in err and "- no_source_references:" in err
     assert {p.name: p.read_bytes() for p in previous.iterdir()} == before
     assert not fresh.exists()
+
+
+# --- the one dispatch shape --------------------------------------------------------------------
+
+
+def test_every_error_the_command_line_reports_is_a_real_class() -> None:
+    """The exit-code table names classes by module and name (so a command that fails early
+    does not import the gate to say so): a renamed class would drop out of it silently."""
+    import importlib
+
+    from crime_mapper import cli as module
+
+    for table in (module.GATE_ERRORS, module.INPUT_ERRORS):
+        for dotted, name in table:
+            found = getattr(importlib.import_module(f"crime_mapper.{dotted}"), name)
+            assert isinstance(found, type) and issubclass(found, Exception), (dotted, name)
+
+
+def test_an_unexpected_error_is_not_dressed_up_as_bad_input(monkeypatch, capsys) -> None:
+    """A bug keeps its traceback; a core input error from any command is exit 2, one line;
+    the gate's refusal is exit 3 with its text as it is."""
+    from crime_mapper import cli as module
+    from crime_mapper.core.gate.leak_gate import LeakError
+    from crime_mapper.core.publish.neighbourhoods import NeighbourhoodError
+
+    def failing(exc: Exception):
+        def handler(_args) -> int:
+            raise exc
+
+        return handler
+
+    real = module.build_parser
+
+    def parser_with(handler):
+        def build():
+            parser = real()
+            parser.set_defaults(handler=handler)
+            for action in parser._subparsers._group_actions:
+                for sub in action.choices.values():
+                    sub.set_defaults(handler=handler)
+            return parser
+
+        return build
+
+    monkeypatch.setattr(module, "build_parser", parser_with(failing(KeyError("bug"))))
+    with pytest.raises(KeyError):
+        module.main(["when", "x.csv", "--out", "y.html"])
+    monkeypatch.setattr(
+        module, "build_parser", parser_with(failing(NeighbourhoodError("no such\nfield")))
+    )
+    assert module.main(["when", "x.csv", "--out", "y.html"]) == 2
+    assert capsys.readouterr().err == "crime_mapper: error: no such field\n"
+    monkeypatch.setattr(module, "build_parser", parser_with(failing(LeakError("gate\nfailed"))))
+    assert module.main(["when", "x.csv", "--out", "y.html"]) == 3
+    assert capsys.readouterr().err == "crime_mapper: error: gate\nfailed\n"
