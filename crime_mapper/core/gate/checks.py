@@ -267,7 +267,7 @@ def _raw_timestamps(ctx: GateContext) -> list[str]:
         return []
     problems = []
     for art in ctx.readable:
-        found = []
+        found: list[int] = []
         for text in ctx._texts(art):
             found.extend(int(t) for t in re.findall(r"(?<![\w.])\d{7,14}(?![\w.]|\.\d)", text))
         found.extend(int(v) for v in art.numbers if float(v).is_integer() and v >= 1e6)
@@ -291,7 +291,7 @@ def check_no_source_references(ctx: GateContext) -> GateCheck:
             problems.append(f"{art.name}: source reference {short(s, 24)}")
     # hex tokens (whole hex strings and hex words in text), each reported for the first
     # artifact that shows it: compared as digest bytes with numpy, not as 500,000 strings
-    reported: set[str] = set()
+    reported: set[tuple[str, str]] = set()
     for art in ctx.readable:
         tokens = list(ctx.hex_strings(art))
         for text in ctx._texts(art):

@@ -187,13 +187,14 @@ class PreparedGate:
             return False
         if (extra_allowed is None) != (self.extra_allowed is None):
             return False
-        if extra_allowed is None:
+        mine = self.extra_allowed
+        if extra_allowed is None or mine is None:
             return True
         return all(
             np.array_equal(
                 np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64), equal_nan=True
             )
-            for a, b in zip(extra_allowed, self.extra_allowed)
+            for a, b in zip(extra_allowed, mine)
         )
 
     # --- coordinates ---
@@ -682,8 +683,11 @@ class GateContext:
 
     # --- coordinates ---
     @cached_property
-    def output_coords(self) -> list[tuple[Artifact, np.ndarray, np.ndarray, list[str]]]:
-        """Per artifact: lon, lat and a 'where' label per coordinate (text pairs included)."""
+    def output_coords(
+        self,
+    ) -> list[tuple[Artifact, np.ndarray, np.ndarray, tuple[list[str], np.ndarray]]]:
+        """Per artifact: lon, lat and (labels, the label index of each coordinate), text
+        pairs included."""
         out = []
         for art in self.readable:
             lons = list(art.lon)
@@ -703,7 +707,7 @@ class GateContext:
                         art,
                         np.concatenate(lons),
                         np.concatenate(lats),
-                        [labels, np.concatenate(wheres)],
+                        (labels, np.concatenate(wheres)),
                     )
                 )
         return out
@@ -749,10 +753,10 @@ class GateContext:
             listed = list(strings)
             mask = scan.hex_mask(listed)
             hexes = list(compress(listed, mask.tolist())) if mask.any() else []
-            other = strings.difference(hexes).difference(self.public_strings)
-            other.discard("")
+            unknown = strings.difference(hexes).difference(self.public_strings)
+            unknown.discard("")
             # sorted: the haystack (and so every message) is the same from run to run
-            other = sorted(t for t in other if not (len(t) == 7 and _MONTH.fullmatch(t)))
+            other = sorted(t for t in unknown if not (len(t) == 7 and _MONTH.fullmatch(t)))
             exact = set(strings)
             for t in other:
                 if t != t.strip() or "  " in t or not t.isprintable() or t.startswith("'"):
