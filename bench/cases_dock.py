@@ -74,7 +74,6 @@ def _run_dock_release(ctx: dict, input_path: Path, workdir: Path) -> dict[str, A
     from qgis.core import QgsProject
     from qgis.PyQt.QtCore import QCoreApplication, QTimer
 
-    QgsProject.instance().clear()  # each run adds the release's layers once it ends
     panel = ctx["panel"]
     ticks: list[float] = []
     timer = QTimer()

@@ -3,7 +3,8 @@ at 1366x768 and 1920x1080 (issue 14, section 5): artefacts for people to look at
 
 The real QGIS desktop (QgisApp under Xvfb, as the plugin reload test) loads the plugin from
 QGIS_PLUGINPATH, opens the bundled release configuration in the guided tab, runs the whole
-release and adds its layers; the main window is grabbed before, after, and with the layers.
+release (run in its child process; the layers are added when it ends); the main window is
+grabbed before, while running, after (with the steps' result buttons), and with the layers.
 The PNGs go to artefacts/screenshots/qgis-<version>/ (CRIME_MAPPER_ARTEFACTS overrides; CI
 keeps the folder). The test also checks what the pictures must show: the dock is docked and
 visible, the guided tab is current, and every step reads Done after the run.
@@ -94,7 +95,11 @@ try:
         out[f"{size}-states"] = [panel.state_labels[s].text() for s in
                                  ("load", "check", "anonymise", "hotspots", "publish")]
         shot(f"{size}-4-released")
-        panel.add_layers()
+        out[f"{size}-results"] = [b.isEnabled() for b in panel.result_buttons.values()]
+        panel.ensureWidgetVisible(panel.groups["publish"])
+        shot(f"{size}-4b-results")
+        panel.add_layers()  # added when the release ended: nothing is added twice
+        out[f"{size}-layers"] = len(QgsProject.instance().mapLayers())
         u.iface.mapCanvas().setExtent(QgsProject.instance().viewSettings().defaultViewExtent())
         u.iface.mapCanvas().refreshAllLayers()
         pump(3.0)
@@ -160,7 +165,9 @@ def test_screenshots_of_the_dock_in_the_qgis_window(tmp_path):
         assert out[f"{size}-ok"], out
         assert out[f"{size}-states"] == ["Done"] * 5
         assert out[f"{size}-dock-visible"]
-    assert len(out["shots"]) == 10
+        assert all(out[f"{size}-results"]), out[f"{size}-results"]  # every result is there
+        assert out[f"{size}-layers"] == 4
+    assert len(out["shots"]) == 12
     assert out["1366x768-dock-height"] < 768
     for path in out["shots"]:
         assert Path(path).stat().st_size > 10_000, path

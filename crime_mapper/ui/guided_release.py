@@ -514,17 +514,19 @@ class GuidedReleasePanel(QScrollArea):
         problems.setObjectName(f"crime_mapper_problems_{step}")
         self.step_problems[step] = problems
         self._form(group).addRow(problems)
-        row = QHBoxLayout()
-        for key, text, tooltip in RESULTS[step]:
-            button = QPushButton(tr(text), group)
-            button.setToolTip(tr(tooltip))
-            button.setEnabled(False)
-            # narrow docks: buttons may shrink below their text's width rather than widen it
-            button.setMinimumWidth(40)
-            row.addWidget(button)
-            self.result_buttons[(step, key)] = button
-        row.addStretch(1)
-        self._form(group).addRow(row)
+        results = RESULTS[step]
+        for first in range(0, len(results), 2):  # two a row: a docked panel is narrow
+            row = QHBoxLayout()
+            for key, text, tooltip in results[first : first + 2]:
+                button = QPushButton(tr(text), group)
+                button.setToolTip(tr(tooltip))
+                button.setEnabled(False)
+                # narrow docks: buttons may shrink below their text's width, not widen it
+                button.setMinimumWidth(40)
+                row.addWidget(button)
+                self.result_buttons[(step, key)] = button
+            row.addStretch(1)
+            self._form(group).addRow(row)
 
     @staticmethod
     def _form(group: QGroupBox) -> QFormLayout:
