@@ -194,7 +194,6 @@ def point_coordinates(blobs: list) -> tuple[np.ndarray, np.ndarray]:
         lengths = np.array(list(map(len, blobs)), dtype=np.int64)
     except TypeError:  # NULL geometries among them
         lengths = np.array([len(b) if b is not None else 0 for b in blobs], dtype=np.int64)
-    env_size = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
     for length in np.unique(lengths):
         if length < 29:  # NULL or too short for a point
             continue
@@ -203,32 +202,42 @@ def point_coordinates(blobs: list) -> tuple[np.ndarray, np.ndarray]:
             raw = np.frombuffer(b"".join(blobs), dtype=np.uint8)
         else:
             raw = np.frombuffer(b"".join([blobs[i] for i in rows.tolist()]), dtype=np.uint8)
-        raw = raw.reshape(len(rows), int(length))
-        flags = raw[:, 3]
-        empty = (flags & 0x10) != 0
-        for env_code in np.unique((flags >> 1) & 0x07):
-            sel = np.flatnonzero((((flags >> 1) & 0x07) == env_code) & ~empty)
-            if sel.size == 0 or int(env_code) not in env_size:
-                continue
-            off = 8 + env_size[int(env_code)]
-            if off + 21 > length:
-                continue
-            sub = raw[sel]
-            little = sub[:, off] == 1
-            wkb_type = np.where(
-                little,
-                sub[:, off + 1 : off + 5].copy().view("<u4").ravel(),
-                sub[:, off + 1 : off + 5].copy().view(">u4").ravel(),
-            )
-            is_point = (wkb_type % 1000) == 1
-            for order, endian in ((True, "<f8"), (False, ">f8")):
-                pick = np.flatnonzero((little == order) & is_point)
-                if pick.size == 0:
-                    continue
-                block = sub[pick]
-                x[rows[sel[pick]]] = block[:, off + 5 : off + 13].copy().view(endian).ravel()
-                y[rows[sel[pick]]] = block[:, off + 13 : off + 21].copy().view(endian).ravel()
+        decode_point_rows(raw.reshape(len(rows), int(length)), rows, x, y)
     return x, y
+
+
+_ENVELOPE_SIZE = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
+
+
+def decode_point_rows(raw: np.ndarray, rows: np.ndarray, x: np.ndarray, y: np.ndarray) -> None:
+    """Decode point blobs of one length, one per row of the 2-D byte array `raw`, into
+    x[rows], y[rows]; rows that are empty or not points are left as they are (NaN)."""
+    length = raw.shape[1]
+    flags = raw[:, 3]
+    empty = (flags & 0x10) != 0
+    envelope = (flags >> 1) & 0x07
+    for env_code in np.flatnonzero(np.bincount(envelope, minlength=8)):  # as np.unique
+        sel = np.flatnonzero((envelope == env_code) & ~empty)
+        if sel.size == 0 or int(env_code) not in _ENVELOPE_SIZE:
+            continue
+        off = 8 + _ENVELOPE_SIZE[int(env_code)]
+        if off + 21 > length:
+            continue
+        sub = raw[sel]
+        little = sub[:, off] == 1
+        wkb_type = np.where(
+            little,
+            sub[:, off + 1 : off + 5].copy().view("<u4").ravel(),
+            sub[:, off + 1 : off + 5].copy().view(">u4").ravel(),
+        )
+        is_point = (wkb_type % 1000) == 1
+        for order, endian in ((True, "<f8"), (False, ">f8")):
+            pick = np.flatnonzero((little == order) & is_point)
+            if pick.size == 0:
+                continue
+            block = sub[pick]
+            x[rows[sel[pick]]] = block[:, off + 5 : off + 13].copy().view(endian).ravel()
+            y[rows[sel[pick]]] = block[:, off + 13 : off + 21].copy().view(endian).ravel()
 
 
 def read_geopackage(

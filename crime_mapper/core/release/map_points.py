@@ -91,9 +91,14 @@ def _sized(values: TextValues, n: int, name: str) -> np.ndarray:
 def _clean_text(arr: np.ndarray) -> bool:
     """True when every value is already a str without a control character: _text_array's
     per-value conversion and replacement would then change nothing."""
-    if arr.size and pd.api.types.infer_dtype(arr, skipna=False) != "string":
+    try:
+        joined = "".join(arr.tolist())  # TypeError unless every value is a str
+    except TypeError:
         return False
-    return re.search(_CONTROL_CHARACTERS, "".join(arr.tolist())) is None
+    if joined.isascii():  # bytes compared with numpy: several times a regex's speed
+        codes = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
+        return not bool(((codes < 0x20) | (codes == 0x7F)).any())
+    return re.search(_CONTROL_CHARACTERS, joined) is None
 
 
 def coordinate_keys(lon: np.ndarray, lat: np.ndarray, decimals: int = 5) -> np.ndarray:
@@ -252,9 +257,9 @@ def map_points_from_arrays(
     # Validate before merging so that NaN / empty get the clear MapPoints message.
     points = MapPoints(lon, lat, label_a, source_a, addr, code_a, name_a, notes)
     keys = coordinate_keys(points.longitude, points.latitude, 6)
-    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    if first.size == n:
+    if not pd.Series(keys).duplicated().any():  # the usual case, found by hashing, no sort
         return points
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     keep = np.sort(first)  # input order of each place's first occurrence
     group_of_kept = inverse[keep]
     # Re-number groups in kept order, then add addresses per group.

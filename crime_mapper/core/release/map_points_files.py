@@ -29,7 +29,7 @@ import pandas as pd
 from ..common.feedback import Feedback
 from ..common.staging import staged_outputs
 from ..io import gpkg_write
-from ..io.gpkg_read import point_coordinates
+from ..io.gpkg_read import decode_point_rows, point_coordinates
 from .map_points import (
     DEFAULT_MIN_ADDRESSES,
     MapPoints,
@@ -187,6 +187,10 @@ def read_map_points_gpkg(path: PathLike, table: str = MAP_POINTS_TABLE) -> MapPo
         if "label" not in columns:
             raise MapPointsInputError(f"{path}: the {table!r} layer has no 'label' field")
         wanted = [c for c in MAP_POINTS_FIELDS if c in columns]
+        bulk = _read_in_bulk(conn, table, geom_col, wanted)
+        if bulk is not None:
+            x, y, values = bulk
+            return _map_points_from_columns(x, y, values)
         select = ", ".join([f'"{geom_col}"'] + [f'"{c}"' for c in wanted])
         rows = conn.execute(f'SELECT {select} FROM "{table}" ORDER BY fid').fetchall()
     finally:
@@ -196,7 +200,11 @@ def read_map_points_gpkg(path: PathLike, table: str = MAP_POINTS_TABLE) -> MapPo
     data = np.empty((len(rows), len(rows[0])), dtype=object)
     data[:] = rows  # one C-level transpose: zip(*rows) takes seconds at 750,000 points
     x, y = point_coordinates(data[:, 0].tolist())
-    values = {name: data[:, i + 1] for i, name in enumerate(wanted)}
+    return _map_points_from_columns(x, y, {name: data[:, i + 1] for i, name in enumerate(wanted)})
+
+
+def _map_points_from_columns(x: np.ndarray, y: np.ndarray, values: dict[str, Any]) -> MapPoints:
+    """Map points from the decoded coordinates and the table's columns (object arrays)."""
 
     def text(name: str) -> Optional[Any]:
         if name not in values:
@@ -229,6 +237,90 @@ def read_map_points_gpkg(path: PathLike, table: str = MAP_POINTS_TABLE) -> MapPo
         lsoa_name=text("lsoa_name"),
         warnings=warnings,
     )
+
+
+_SEPARATOR = "\x1f"  # between text values in one aggregate (a value holding it is refused)
+
+
+def _read_in_bulk(
+    conn: sqlite3.Connection, table: str, geom_col: str, wanted: list[str]
+) -> Optional[tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]]:
+    """The table's points and columns read in one SQL pass, as a few long strings instead of
+    750,000 row tuples (which alone took seconds), or None when anything is not the plain
+    case (a NULL or odd-sized geometry, a value that is not text where text is expected, a
+    value holding the separator, text that is not UTF-8, rows not in fid order...): the
+    row-by-row read then runs and its results, warnings and errors stay the reference.
+
+    Each column comes back as one aggregate: the fids and addresses as decimal text, the
+    text columns joined by a separator, and the geometry blobs end to end,
+    decoded as one 2-D byte array by gpkg_read.decode_point_rows.
+    """
+
+    def quoted(name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
+    texts = [c for c in wanted if MAP_POINTS_FIELDS[c] == "string"]
+    integers = [c for c in wanted if MAP_POINTS_FIELDS[c] != "string"]
+    g = quoted(geom_col)
+    parts = [
+        "count(*)", "group_concat(fid, ',')", f"sum({g} IS NULL)",
+        f"min(length({g}))", f"max(length({g}))", f"group_concat({g}, X'')",
+    ]  # fmt: skip
+    # SQLite orders NULL < numbers < text < blobs, so a column whose smallest and largest
+    # values are text (or NULL) holds nothing but text and NULLs (cheaper than typeof()).
+    for name in texts:
+        c = quoted(name)
+        parts += [
+            f"count({c}) = count(*) AND typeof(min({c})) || typeof(max({c})) = 'texttext'",
+            f"group_concat({c}, char(31))",
+        ]
+    for name in integers:
+        c = quoted(name)
+        parts += [f"sum(typeof({c}) != 'integer')", f"group_concat({c}, ',')"]
+    # no ORDER BY (a sorted subquery costs a third more): rows come in table order, and the
+    # fids read with them must then be strictly increasing, which is the fid order
+    sql = f"SELECT {', '.join(parts)} FROM {quoted(table)}"
+    previous = conn.text_factory
+    conn.text_factory = bytes
+    try:
+        row = conn.execute(sql).fetchone()
+    except sqlite3.Error:  # e.g. an aggregate longer than SQLite allows: read row by row
+        return None
+    finally:
+        conn.text_factory = previous
+    n, fids, null_geoms, shortest, longest, blobs = row[:6]
+    if not n or null_geoms or shortest != longest or shortest < 29 or len(blobs) != n * shortest:
+        return None
+    fid = np.fromstring(fids.decode("ascii"), dtype=np.int64, sep=",")
+    if fid.size != n or (n > 1 and not (np.diff(fid) > 0).all()):
+        return None  # the aggregates' row order is not the fid order: do not trust it
+    values: dict[str, np.ndarray] = {}
+    rest = row[6:]
+    for k, name in enumerate(texts):
+        only_text, joined = rest[2 * k], rest[2 * k + 1]
+        if only_text != 1:  # a NULL (which group_concat would skip), a number or a blob
+            return None
+        try:
+            pieces = (joined or b"").decode("utf-8").split(_SEPARATOR)
+        except UnicodeDecodeError:
+            return None
+        if len(pieces) != n:
+            return None
+        values[name] = np.array(pieces, dtype=object)
+    rest = rest[2 * len(texts) :]
+    for k, name in enumerate(integers):
+        odd, joined = rest[2 * k], rest[2 * k + 1]
+        if odd:
+            return None
+        numbers = np.fromstring(joined.decode("ascii"), dtype=np.int64, sep=",")
+        if numbers.size != n:
+            return None
+        values[name] = numbers
+    x = np.full(n, np.nan)
+    y = np.full(n, np.nan)
+    raw = np.frombuffer(blobs, dtype=np.uint8).reshape(n, shortest)
+    decode_point_rows(raw, np.arange(n), x, y)
+    return x, y, values
 
 
 def read_map_points_file(path: PathLike) -> MapPoints:
