@@ -14,7 +14,8 @@ import pytest
 from qgis.core import QgsApplication, QgsProcessingContext, QgsProcessingFeedback, QgsVectorLayer
 from qgis.PyQt.QtGui import QImage
 
-from tests.support.summaries_release import HOODS, POPULATION, TEAM, make_release
+from crime_mapper.core.common.palette import OUTCOME_GROUP_COLOURS
+from tests.support.summaries_release import HOODS, POPULATION, SAMPLE, TEAM, make_release
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "build" / "test-artifacts" / "atlas"
 
@@ -60,6 +61,8 @@ def test_processing_algorithm_with_layer_and_atlas(release, provider, tmp_path):
             "NAMES_NAME_FIELD": "msoa11hclnm",
             "LSOA_POPULATION": str(POPULATION),
             "TEAM": str(TEAM),
+            "HISTORY": [str(SAMPLE / "police-uk" / "history"),
+                        str(SAMPLE / "police-uk" / "2022-09")],
             "FORCE_NAME": "Leicestershire Police",
             "ATLAS": False,
             "OUTPUT": str(out),
@@ -69,6 +72,8 @@ def test_processing_algorithm_with_layer_and_atlas(release, provider, tmp_path):
     )  # fmt: skip
     assert result["PAGES"] == 125
     assert Path(result["INDEX"]).is_file()
+    tidy = (Path(result["FOLDER"]) / "neighbourhood_summaries.csv").read_text(encoding="utf-8")
+    assert "force,Whole force,2021-10,All crime," in tidy  # the history reached the figures
     layer = QgsVectorLayer(f"{result['GPKG']}|layername=neighbourhood_summaries", "n", "ogr")
     assert layer.isValid() and layer.featureCount() == 125
 
@@ -86,13 +91,29 @@ def _ink(image: QImage, box: tuple[float, float, float, float]) -> tuple[float, 
     return float(non_white), colours
 
 
+def _palette_colours(image: QImage, box: tuple[float, float, float, float], colours) -> int:
+    """How many of the given #rrggbb colours fill at least 20 pixels inside the box."""
+    w, h = image.width(), image.height()
+    x0, y0, x1, y1 = int(box[0] * w), int(box[1] * h), int(box[2] * w), int(box[3] * h)
+    ptr = image.convertToFormat(QImage.Format.Format_RGB32).constBits()
+    ptr.setsize(h * w * 4)
+    bgr = np.frombuffer(ptr, np.uint8).reshape(h, w, 4)[y0:y1, x0:x1, :3]  # 0xffRRGGBB words
+    pixels = bgr[:, :, ::-1].reshape(-1, 3).astype(int)
+    found = 0
+    for colour in colours:
+        want = np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)])
+        if (np.abs(pixels - want).max(axis=1) <= 6).sum() >= 20:
+            found += 1
+    return found
+
+
 def test_pdf_atlas_pages_checked_as_images(release, tmp_path, qgis_app):
     from crime_mapper.core.publish.summaries_run import (
         NeighbourhoodSource,
         read_release,
         run_summaries,
     )
-    from crime_mapper.qgis_bridge.atlas import ATLAS_FONT, export_atlas
+    from crime_mapper.qgis_bridge.atlas import ATLAS_FONT, OUTCOMES_CAPTION, export_atlas
 
     assert shutil.which("pdftoppm") and shutil.which("pdftotext"), "poppler-utils missing"
     fonts = subprocess.run(["fc-list", ATLAS_FONT], capture_output=True, text=True).stdout
@@ -114,7 +135,9 @@ def test_pdf_atlas_pages_checked_as_images(release, tmp_path, qgis_app):
             lsoa_population=POPULATION,
         ),
         profile_path=root / "leicestershire-force-extract.profile.json",
+        history=[SAMPLE / "police-uk" / "history", SAMPLE / "police-uk" / "2022-09"],
     )
+    assert len(done.table) > 50_000  # the history months came too: the atlas must use them
     hoods = done.summaries.hoods
     # the busiest city neighbourhoods (crimes to draw) and one with none
     order = np.argsort(-done.summaries.cube[: hoods.__len__(), -1, -1])
@@ -149,5 +172,13 @@ def test_pdf_atlas_pages_checked_as_images(release, tmp_path, qgis_app):
         assert map_ink > 0.005, "map not drawn"
         if slug in busy:
             assert map_colours >= 4, "no coloured crime markers on the map"
+        # the outcomes chart (how crime is being tackled), below the figures
+        assert OUTCOMES_CAPTION in " ".join(text.split())
+        chart_box = (0.06, 0.77, 0.94, 0.94)
+        assert _ink(image, chart_box)[0] > 0.002, "outcomes chart not drawn"
+        if slug in busy:
+            assert _palette_colours(image, chart_box, OUTCOME_GROUP_COLOURS.values()) >= 2, (
+                "no outcome bars in the outcome groups' colours"
+            )
     # the provider's algorithm list includes the new algorithm
     assert QgsApplication.processingRegistry() is not None

@@ -23,16 +23,17 @@ from qgis.core import (
     QgsProcessingParameterField,
     QgsProcessingParameterFile,
     QgsProcessingParameterFolderDestination,
+    QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterNumber,
     QgsProcessingParameterString,
     QgsProcessingParameterVectorLayer,
     QgsVectorLayer,
 )
 
-from ..compat import FILE_BEHAVIOUR_FILE, NUMBER_INTEGER
+from ..compat import FILE_BEHAVIOUR_FILE, NUMBER_INTEGER, SOURCE_FILE
 from ..core.common.feedback import Cancelled
 from .anonymise import crimes_from_parameters, map_points_from_parameters
-from .base import CrimeMapperAlgorithm
+from .base import CrimeMapperAlgorithm, split_paths
 from .release_parameters import add_crimes_parameters, add_map_points_parameters
 
 
@@ -63,6 +64,7 @@ class NeighbourhoodSummariesAlgorithm(CrimeMapperAlgorithm):
     NAMES_NAME_FIELD = "NAMES_NAME_FIELD"
     LSOA_POPULATION = "LSOA_POPULATION"
     TEAM = "TEAM"
+    HISTORY = "HISTORY"
     FAMILIES = "FAMILIES"
     MONTH = "MONTH"
     PERIOD = "PERIOD"
@@ -102,7 +104,9 @@ class NeighbourhoodSummariesAlgorithm(CrimeMapperAlgorithm):
             "come from a CSV (NAMES), populations from an LSOA population CSV summed through "
             "the lookup (LSOA_POPULATION). Similar neighbourhoods: the nearest in population "
             "density and crime mix, or the user's families (FAMILIES: a CSV with code,family). "
-            "Team information: police.uk-API-shaped JSON or a CSV (TEAM).\n\n"
+            "Team information: police.uk-API-shaped JSON or a CSV (TEAM). History (HISTORY): "
+            "the force's earlier published police.uk months, for the 12-month trend and the "
+            "change on a year earlier.\n\n"
             "Small-count control (SUPPRESS_BELOW, 0 = off as on police.uk): counts below the "
             "threshold are shown as 'fewer than N', with secondary suppression so totals and "
             "other neighbourhoods cannot give them away.\n\n"
@@ -167,6 +171,14 @@ class NeighbourhoodSummariesAlgorithm(CrimeMapperAlgorithm):
                 optional=True,
             )
         )  # fmt: skip
+        self.addParameter(
+            QgsProcessingParameterMultipleLayers(
+                self.HISTORY,
+                "History: earlier published police.uk months (.csv, .zip, folders)",
+                SOURCE_FILE,
+                optional=True,
+            )
+        )
         self.addParameter(
             QgsProcessingParameterNumber(
                 self.PERIOD, "Period (months)", NUMBER_INTEGER, 1,
@@ -260,6 +272,7 @@ class NeighbourhoodSummariesAlgorithm(CrimeMapperAlgorithm):
                 profile_path=path(self.PROFILE),
                 outlines=outlines,
                 feedback=self.core_feedback(feedback),
+                history=split_paths(self.parameterAsFileList(parameters, self.HISTORY, context)),
             )
         except Cancelled as exc:
             raise QgsProcessingException("Summaries cancelled; nothing was changed.") from exc
@@ -269,6 +282,8 @@ class NeighbourhoodSummariesAlgorithm(CrimeMapperAlgorithm):
             raise QgsProcessingException(str(exc)) from exc
         for problem in done.problems[:50]:
             feedback.pushWarning(problem)
+        for note in done.summaries.notes:
+            feedback.pushInfo(note)
         feedback.pushInfo(done.assignment.report())
         feedback.pushInfo(done.gate_message)
         gpkg = str(done.folder / GPKG_NAME)

@@ -4,7 +4,8 @@ QgsLayoutExporter.
 
 Each page: the neighbourhood's name and period, a map of its published crimes of the period
 (styled by category with the shared palette, the neighbourhood outlined), its key figures, its
-12-month trend chart (the same SVG as its web page, placed as a picture) and the licence line.
+12-month trend chart and its outcomes chart (how crime is being tackled; the same SVGs as its
+web page, placed as pictures) and the licence line.
 
 Only gated material reaches the atlas: the neighbourhood layer and the figures come from the
 summaries folder after the leak gate passed on it, and the crimes from the public release
@@ -18,6 +19,7 @@ back silently to whatever the machine has.
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any, Optional
@@ -25,6 +27,8 @@ from typing import Any, Optional
 import numpy as np
 import pandas as pd
 from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsCoordinateTransform,
     QgsFeature,
     QgsField,
     QgsFillSymbol,
@@ -44,6 +48,7 @@ from qgis.core import (
     QgsPrintLayout,
     QgsProject,
     QgsProperty,
+    QgsRectangle,
     QgsSingleSymbolRenderer,
     QgsSymbolLayer,
     QgsTextFormat,
@@ -53,10 +58,12 @@ from qgis.core import (
 from qgis.PyQt.QtGui import QColor, QFont
 
 from ..compat import FIELD_STRING, RENDER_POINTS, TEXT_ALWAYS_TEXT
+from ..core.common.projection import choose_crs
 from ..core.common.staging import staged_outputs
-from ..core.publish.summaries_export import GPKG_NAME, LAYER
+from ..core.publish.summaries_export import GPKG_NAME, LAYER, outline_vertices
 from ..core.publish.summaries_render import LICENCE, SummaryRenderer, period_label
 from .renderers import crime_type_renderer
+from .transform_context import set_default_transforms
 
 ATLAS_FONT = "DejaVu Sans"
 CRIME_TYPE_FIELD = "crime_type"
@@ -131,6 +138,51 @@ def crimes_layer(public: pd.DataFrame, rows: np.ndarray) -> QgsVectorLayer:
     return layer
 
 
+OUTCOMES_CAPTION = "How crime is being tackled: latest outcomes of the period's crimes"
+_NO_OUTCOMES_SVG = (
+    '<svg viewBox="0 0 640 40" role="img"><text x="0" y="24" font-size="16" '
+    'font-family="DejaVu Sans" fill="#1a1a1a">No crimes in the period: no outcomes.</text></svg>'
+)
+
+
+def _fit(box: QgsRectangle, ratio: float) -> QgsRectangle:
+    """``box`` widened or heightened about its centre to width/height == ``ratio``."""
+    width, height = max(box.width(), 1.0), max(box.height(), 1.0)
+    if width / height < ratio:
+        width = height * ratio
+    else:
+        height = width / ratio
+    centre = box.center()
+    return QgsRectangle(
+        centre.x() - width / 2,
+        centre.y() - height / 2,
+        centre.x() + width / 2,
+        centre.y() + height / 2,
+    )
+
+
+def _standalone(svg: str) -> str:
+    """An inline page SVG as a file QGIS's picture item can read (with its namespace)."""
+    return svg.replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ', 1)
+
+
+def _chart(
+    layout: QgsPrintLayout, charts: Path, suffix: str, x: float, y: float, w: float, h: float
+) -> QgsLayoutItemPicture:
+    """A picture item showing each atlas page's own chart file (<slug><suffix>)."""
+    mm = QgsUnitTypes.LayoutUnit.LayoutMillimeters
+    chart = QgsLayoutItemPicture(layout)
+    chart.attemptMove(QgsLayoutPoint(x, y, mm))
+    chart.attemptResize(QgsLayoutSize(w, h, mm))
+    enum = getattr(QgsLayoutObject, "DataDefinedProperty", QgsLayoutObject)  # 3.22: unscoped
+    chart.dataDefinedProperties().setProperty(
+        enum.PictureSource,
+        QgsProperty.fromExpression(f"'{charts.as_posix()}/' || \"slug\" || '{suffix}'"),
+    )
+    layout.addLayoutItem(chart)
+    return chart
+
+
 def export_atlas(
     done: Any,
     public: pd.DataFrame,
@@ -140,7 +192,12 @@ def export_atlas(
     title: str = "Neighbourhood crime summaries",
 ) -> Path:
     """Write the PDF atlas of a SummaryExport (``done``) for the neighbourhoods ``slugs``
-    (default all), from the public release table it was made from."""
+    (default all), from the public release table it was made from (``done.table`` when the
+    export carries it: with history months it is longer than the release CSV)."""
+    if getattr(done, "table", None) is not None:
+        public = done.table
+    if len(public) != len(done.assignment.index):
+        raise ValueError("the atlas needs the table the summaries were made from")
     s = done.summaries
     hoods = s.hoods
     all_slugs = hoods.slugs
@@ -168,16 +225,21 @@ def export_atlas(
     in_hood = np.isin(done.assignment.index[month_rows], chosen)
     crimes = crimes_layer(public, month_rows[in_hood])
     project.addMapLayers([coverage, crimes])
+    # drawn in the national grid (British or Irish), not in degrees, which stretch the map
+    # east-west by 1/cos(latitude)
+    lon, lat = outline_vertices(hoods)
+    map_crs = QgsCoordinateReferenceSystem(choose_crs(lon, lat))
+    project.setCrs(map_crs)
+    set_default_transforms(project)
 
     renderer = SummaryRenderer(s, all_slugs)
     charts = Path(tempfile.mkdtemp(prefix="crime_mapper_atlas_"))
     facts: dict[str, str] = {}
     for i in chosen:
         ctx = renderer.page_context(i)
-        (charts / f"{all_slugs[i]}.svg").write_text(
-            ctx["trend_svg"].replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ', 1),
-            encoding="utf-8",
-        )
+        (charts / f"{all_slugs[i]}.svg").write_text(_standalone(ctx["trend_svg"]), "utf-8")
+        outcomes = ctx["outcome_svg"] or _NO_OUTCOMES_SVG
+        (charts / f"{all_slugs[i]}.outcomes.svg").write_text(_standalone(outcomes), "utf-8")
         facts[all_slugs[i]] = "\n".join(
             [
                 f"Crimes: {ctx['count_text']}",
@@ -202,7 +264,8 @@ def export_atlas(
 
     map_item = QgsLayoutItemMap(layout)
     map_item.attemptMove(QgsLayoutPoint(12, 31, mm))
-    map_item.attemptResize(QgsLayoutSize(186, 125, mm))
+    map_item.attemptResize(QgsLayoutSize(186, 100, mm))
+    map_item.setCrs(map_crs)
     map_item.setLayers([crimes, coverage])
     map_item.setFrameEnabled(True)
     map_item.setFrameStrokeWidth(QgsLayoutMeasurement(0.3, mm))
@@ -211,7 +274,11 @@ def export_atlas(
     map_item.setAtlasMargin(0.12)
     layout.addLayoutItem(map_item)
     map_item.attemptMove(QgsLayoutPoint(12, 31, mm))
-    map_item.attemptResize(QgsLayoutSize(186, 122, mm))
+    map_item.attemptResize(QgsLayoutSize(186, 100, mm))
+    # The atlas keeps the shape of the map's extent and resizes the item to it, so the
+    # extent starts with exactly the item's shape (else the map grows over the figures).
+    to_map = QgsCoordinateTransform(coverage.crs(), map_crs, project)
+    map_item.setExtent(_fit(to_map.transformBoundingBox(coverage.extent()), 186 / 100))
 
     legend = QgsLayoutItemLegend(layout)
     legend.setLinkedMap(map_item)
@@ -224,7 +291,7 @@ def export_atlas(
     legend.setSplitLayer(True)
     legend.setSymbolWidth(3.5)
     legend.setSymbolHeight(3.0)
-    legend.attemptMove(QgsLayoutPoint(12, 175, mm))
+    legend.attemptMove(QgsLayoutPoint(12, 134, mm))
     legend.setBackgroundEnabled(False)
     for which, size, bold in (
         (QgsLegendStyle.Style.Title, 9, True),
@@ -232,29 +299,26 @@ def export_atlas(
         (QgsLegendStyle.Style.Subgroup, 8, False),
         (QgsLegendStyle.Style.SymbolLabel, 7, False),
     ):
-        font = QFont(ATLAS_FONT, size)
-        font.setBold(bold)
-        legend.rstyle(which).setFont(font)
+        style = legend.rstyle(which)
+        if hasattr(style, "setTextFormat"):  # QGIS >= 3.30 (setFont is deprecated there)
+            style.setTextFormat(_text_format(size, bold))
+        else:
+            font = QFont(ATLAS_FONT, size)
+            font.setBold(bold)
+            style.setFont(font)
     layer_node = legend.model().rootGroup().findLayer(crimes)
     if layer_node is not None:
         QgsLegendRenderer.setNodeLegendStyle(layer_node, QgsLegendStyle.Style.Hidden)
     layout.addLayoutItem(legend)
 
-    facts_label = _label(layout, "", 12, 216, 95, 45, 9)
+    facts_label = _label(layout, "", 12, 174, 95, 44, 9)
     pairs = ", ".join(f"{_literal(k)}, {_literal(v)}" for k, v in facts.items())
     facts_label.setText(f'[% map_get(map({pairs}), "slug") %]')
 
-    chart = QgsLayoutItemPicture(layout)
-    chart.attemptMove(QgsLayoutPoint(110, 216, mm))
-    chart.attemptResize(QgsLayoutSize(88, 40, mm))
-    enum = getattr(QgsLayoutObject, "DataDefinedProperty", QgsLayoutObject)  # 3.22: unscoped
-    picture_source = enum.PictureSource
-    chart.dataDefinedProperties().setProperty(
-        picture_source,
-        QgsProperty.fromExpression(f"'{charts.as_posix()}/' || \"slug\" || '.svg'"),
-    )
-    layout.addLayoutItem(chart)
-    _label(layout, "Crimes per month, last 12 months", 110, 257, 88, 6, 8)
+    _chart(layout, charts, ".svg", 110, 173, 88, 38)
+    _label(layout, "Crimes per month, last 12 months", 110, 212, 88, 6, 8)
+    _label(layout, OUTCOMES_CAPTION, 12, 220, 186, 6, 9, bold=True)
+    _chart(layout, charts, ".outcomes.svg", 12, 227, 186, 54)
     _label(layout, LICENCE, 12, 284, 186, 8, 7)
 
     atlas = layout.atlas()
@@ -273,12 +337,12 @@ def export_atlas(
     settings.dpi = 150
     settings.textRenderFormat = TEXT_ALWAYS_TEXT
     pdf_path = Path(pdf_path)
-    with staged_outputs() as stage:
-        staged = stage.path_for(pdf_path)
-        result, error = QgsLayoutExporter.exportToPdf(atlas, str(staged), settings)
-        if result != QgsLayoutExporter.ExportResult.Success:
-            raise RuntimeError(f"the PDF atlas could not be exported: {error or result}")
-    for svg in charts.glob("*.svg"):
-        svg.unlink()
-    charts.rmdir()
+    try:
+        with staged_outputs() as stage:
+            staged = stage.path_for(pdf_path)
+            result, error = QgsLayoutExporter.exportToPdf(atlas, str(staged), settings)
+            if result != QgsLayoutExporter.ExportResult.Success:
+                raise RuntimeError(f"the PDF atlas could not be exported: {error or result}")
+    finally:
+        shutil.rmtree(charts, ignore_errors=True)
     return pdf_path

@@ -59,6 +59,8 @@ class SummaryExport:
     assignment: Assignment
     gate_message: str = ""
     problems: list[str] = field(default_factory=list)
+    # the table summarised (history months and the release), row for row with ``assignment``
+    table: Optional[pd.DataFrame] = None
 
 
 def check_public_table(public: pd.DataFrame) -> None:
@@ -506,7 +508,14 @@ def export_summaries(
         feedback.check()
     feedback.set_progress(100)
     return SummaryExport(
-        final, summaries.n, rows, summaries, assignment, report.message(), list(hoods.problems)
+        final,
+        summaries.n,
+        rows,
+        summaries,
+        assignment,
+        report.message(),
+        list(hoods.problems),
+        table=public,
     )
 
 

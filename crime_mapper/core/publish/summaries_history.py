@@ -7,8 +7,7 @@ Only published months are read (the police.uk street columns, exactly), and only
 before the release's first month are kept: the release is the one source of its own months.
 History feeds the counts (trend, change, usual range); top locations and outcomes come from
 the chosen period, and every page is still checked by the leak gate. Accepts CSV files,
-folders of ``*-street.csv`` files and data.police.uk monthly archives (zip). Imports nothing
-from QGIS.
+data.police.uk monthly archives (zip) and folders of either. Imports nothing from QGIS.
 """
 
 from __future__ import annotations
@@ -57,10 +56,14 @@ def _frame(data: Union[bytes, Path], name: str) -> pd.DataFrame:
 def _tables(path: Path) -> list[tuple[str, Union[bytes, Path]]]:
     """(display name, bytes or file) of every street table a history path holds."""
     if path.is_dir():
-        found = sorted(path.rglob("*-street.csv"))
+        found: list[tuple[str, Union[bytes, Path]]] = [
+            (str(p.relative_to(path.parent)), p) for p in sorted(path.rglob("*-street.csv"))
+        ]
+        for zipped in sorted(path.rglob("*.zip")):  # monthly downloads kept as they came
+            found += _tables(zipped)
         if not found:
             raise SummaryError(f"history folder {path.name} holds no *-street.csv file")
-        return [(str(p.relative_to(path.parent)), p) for p in found]
+        return found
     if not path.is_file():
         raise SummaryError(f"history file not found: {path}")
     if path.suffix.lower() != ".zip":
