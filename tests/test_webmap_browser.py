@@ -492,3 +492,42 @@ def test_rates_on_lsoa_outlines_from_an_lsoa_population_file(browser, tmp_path):
     rate = crimes / int(population["Leicester 003A"]) * 1000
     assert f"{rate:.1f} per 1,000 residents" in text, text
     assert not rec.errors
+
+
+def test_tiles_blocked_the_map_still_works_on_the_outlines(browser, tmp_path):
+    """The tile host unreachable (a firewall, no network): the page still becomes ready,
+    draws the points and the neighbourhood outlines, and filters; no script error."""
+    result = run_webmap(
+        [SAMPLE / "2022-10"],
+        tmp_path / "out" / "map",
+        neighbourhoods=NeighbourhoodSource(
+            boundaries=REPO
+            / "sample_data"
+            / "boundaries"
+            / "LSOA_Dec_2011_BSC_leicester_city.geojson",
+            code_field="LSOA11CD",
+            name_field="LSOA11NM",
+        ),
+    )
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    blocked: list[str] = []
+    page.route(f"https://{TILE_HOST}/**", lambda r: (blocked.append(r.request.url), r.abort()))
+    page.goto(_url(result))
+    page.wait_for_selector("html[data-cm-ready]", state="attached", timeout=30000)
+    page.evaluate("() => { window.CM_APP.map.setZoom(13); }")
+    page.wait_for_timeout(300)
+    assert blocked, "the page did not even try the tile host"
+    drawn = page.evaluate(
+        "() => { const c = document.querySelector('.leaflet-areas-pane canvas');"
+        " const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+        " let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i]) n++; return n; }"
+    )
+    assert drawn > 10_000, "the neighbourhood outlines were not drawn"
+    assert shown(page) > 0
+    page.click("#cat-none")
+    assert shown(page) == 0
+    assert errors == []
+    context.close()

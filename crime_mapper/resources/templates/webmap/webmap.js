@@ -232,9 +232,10 @@
       ctx.fillStyle = "rgba(255,255,255,0.92)"; ctx.fill();
       ctx.lineWidth = 3; ctx.strokeStyle = "#23395d"; ctx.stroke();
       ctx.fillStyle = "#1a1a1a";
-      ctx.font = "bold " + (n >= 10000 ? 10 : 12) + "px system-ui, sans-serif";
+      // at most four characters fit a circle: 9999, then 10k ... 999k (the help says k)
+      ctx.font = "bold 12px system-ui, sans-serif";
       ctx.textAlign = "center"; ctx.textBaseline = "middle";
-      ctx.fillText(n >= 100000 ? Math.round(n / 1000) + "k" : String(n), cx, cy);
+      ctx.fillText(n >= 10000 ? Math.round(n / 1000) + "k" : String(n), cx, cy);
       drawn.push([cx, cy, r, 1, cl.pts, n]);
     });
     for (var i = 0; i < singles.length; i++) {
