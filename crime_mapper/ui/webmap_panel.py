@@ -86,8 +86,13 @@ class WebmapPanel(PublishPanel):
             self.tiles.addItem(label, value)
         self.tiles_url = self._text("webmap_tiles_url", "https://…/{z}/{x}/{y}.png")
         self.tiles_attribution = self._text("webmap_tiles_attribution", "© the tile provider")
-        self.copy_csv = QCheckBox("Include the CSV downloads", self)
+        self.copy_csv = QCheckBox("Copy the CSV downloads into the map when they fit (30 MB)", self)
         self.copy_csv.setChecked(True)
+        self.copy_csv.setToolTip(
+            "Larger releases (or with this off) are linked where they are published: export "
+            "the map beside the release (output folder = the release's folder) so the page "
+            "links to its public CSV."
+        )
         self.out = self._field("folder", "webmap_out", "Output folder (the map goes in map/)")
         for label, widget in (
             ("Release", self.release),
