@@ -259,3 +259,40 @@ def test_window_keys_equal_the_shifted_keys():
         hay = rng.integers(0, 256, n).astype(np.uint8)
         assert np.array_equal(scan._window_keys(hay), _windows_by_shifting(hay)), n
         assert np.array_equal(scan._window_keys(hay[3:]), _windows_by_shifting(hay[3:])), n
+
+
+def test_printable_test_equals_isprintable():
+    rng = random.Random(4)
+    alphabet = ["a", " ", "\x00", "\x01", "\x1f", "\x7f", "~", "é", "\u2028", "\t", "Z", "\x85"]
+    for _ in range(20000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 8)))
+        assert context._printable(text) == text.replace("\x00", "").isprintable(), repr(text)
+
+
+def test_grid_keys_to_the_metre_cover_every_floor_and_ceiling():
+    """raw_grid_keys adds ceiling pairs only where a coordinate has a fraction; the set is
+    still every (floor or ceiling easting, floor or ceiling northing) pair."""
+    rng = np.random.default_rng(12)
+    n = 500
+    x = rng.integers(400000, 410000, n).astype(float)
+    y = rng.integers(300000, 310000, n).astype(float)
+    x[::3] += 0.5
+    y[::5] += 0.25
+    raw = pd.DataFrame(
+        {
+            "source_crs": ["EPSG:27700"] * n,
+            "source_x": x,
+            "source_y": y,
+            "longitude": np.full(n, np.nan),
+            "latitude": np.full(n, np.nan),
+        }
+    )
+
+    class _Points:
+        longitude = np.zeros(0)
+        latitude = np.zeros(0)
+
+    metre = context.PreparedGate(raw, _Points()).raw_grid_keys[0]
+    fx, cx, fy, cy = np.floor(x), np.ceil(x), np.floor(y), np.ceil(y)
+    expected = np.unique(np.concatenate([scan.pair_keys(a, b) for a in (fx, cx) for b in (fy, cy)]))
+    assert np.array_equal(metre, expected)

@@ -321,7 +321,7 @@ def check_no_source_references(ctx: GateContext) -> GateCheck:
                     f"{art.name}: unsalted {algo} of source reference {short(refs[ref_i], 24)}"
                 )
     # whole cells in another case
-    if refs:
+    if refs and any(ctx.other_lower(a) for a in ctx.readable):
         folded = prep.folded_references
         for art in ctx.readable:
             cells = ctx.other_strings(art)
@@ -395,8 +395,9 @@ def check_no_non_public_values(ctx: GateContext) -> GateCheck:
             problems.append(
                 f"{art.name}: value of raw column {prep.secret_column(v)}: {short(v, 24)}"
             )
-    # whole values in another case ("12 Acacia Avenue" for "12 ACACIA AVENUE")
-    lower = prep.secret_lower
+    # whole values in another case ("12 Acacia Avenue" for "12 ACACIA AVENUE"); the
+    # lower-case index of the raw values is built only when some output has cells to look up
+    lower = prep.secret_lower if any(ctx.other_lower(a) for a in ctx.readable) else {}
     for art in ctx.readable:
         cells = ctx.other_strings(art)
         found = sorted(ctx.other_lower(art).intersection(lower))
@@ -412,7 +413,7 @@ def check_no_non_public_values(ctx: GateContext) -> GateCheck:
     patterns = prep.secret_lower_patterns if len(hay) >= scan.MIN_PATTERN_BYTES else None
     if patterns is not None and len(patterns):
         for i, pos in scan.find_substrings(hay.lower(), patterns, limit=200):
-            value = lower[patterns.values[i]]
+            value = prep.secret_lower[patterns.values[i]]
             if ctx.is_public_value(value):
                 continue
             problems.append(

@@ -168,6 +168,7 @@ class PreparedGate:
         self.extra_allowed = extra_allowed
         self.extra_public = {normalise(str(v)) for v in extra_public}
         self._digests: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._secret_set: set[str] = set()
 
     def serves(
         self,
@@ -263,8 +264,14 @@ class PreparedGate:
         if projected is None or projected[0].size == 0:
             return empty, empty, empty, empty
         sx, sy, fx, cx, fy, cy = projected
+        # floor and ceiling are one number for whole metres (a force's usual grid
+        # references): only the others add keys, and np.unique sorts a quarter as much
+        frac = (fx != cx) | (fy != cy)
         metre = np.unique(
-            np.concatenate([scan.pair_keys(a, b) for a in (fx, cx) for b in (fy, cy)])
+            np.concatenate(
+                [scan.pair_keys(fx, fy)]
+                + [scan.pair_keys(a[frac], b[frac]) for a in (fx, cx) for b in (fy, cy)]
+            )
         )
         tx = (np.floor(sx / 10.0) * 10).astype(np.int64), (np.ceil(sx / 10.0) * 10).astype(np.int64)
         ty = (np.floor(sy / 10.0) * 10).astype(np.int64), (np.ceil(sy / 10.0) * 10).astype(np.int64)
@@ -518,11 +525,15 @@ class PreparedGate:
             kept = list(compress(values, keep.tolist()))
             seen.update(kept)
             parts.append((str(col), kept))
+        self._secret_set = seen
         return parts
 
     @cached_property
-    def secret_set(self) -> frozenset:
-        return frozenset().union(*(values for _col, values in self.secret_parts))
+    def secret_set(self) -> set[str]:
+        """Every non-public value worth looking for: the union secret_parts built anyway
+        (read only)."""
+        self.secret_parts  # noqa: B018 - builds it (once: a cached property)
+        return self._secret_set
 
     @cached_property
     def secret_lower(self) -> dict[str, str]:
@@ -867,5 +878,16 @@ def _odd_text(joined: str) -> bool:
         or "\x00'" in joined
         or joined.startswith((" ", "'"))
         or joined.endswith(" ")
-        or not joined.replace("\x00", "").isprintable()
+        or not _printable(joined)
     )
+
+
+_PRINTABLE_ASCII_OR_NUL = bytes(range(0x20, 0x7F)) + b"\x00"
+
+
+def _printable(joined: str) -> bool:
+    """``joined.replace("\\x00", "").isprintable()``; for ASCII text (the usual case) one
+    translate that deletes every printable byte and NUL: what is left is not printable."""
+    if joined.isascii():
+        return not joined.encode("ascii").translate(None, _PRINTABLE_ASCII_OR_NUL)
+    return joined.replace("\x00", "").isprintable()

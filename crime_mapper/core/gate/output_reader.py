@@ -521,7 +521,7 @@ def _read_script(art: Artifact, body: str, where: str, data: Any = _NOT_JSON) ->
     for m in _JS_STRING.finditer(body):
         lit = m.group()
         inner = lit[1:-1]
-        if lit[0] == '"':
+        if lit[0] == '"' and "\\" in inner:  # without escapes JSON gives the text as is
             try:
                 inner = json.loads(lit)
             except json.JSONDecodeError:
