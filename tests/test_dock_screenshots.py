@@ -30,7 +30,15 @@ from qgis.core import Qgis, QgsApplication, QgsProject
 from qgis.PyQt.QtCore import QCoreApplication, QTimer
 from qgis.PyQt.QtWidgets import QDockWidget
 
-out = {"shots": [], "dialogs": []}
+out = {"shots": [], "dialogs": [], "messages": [], "sizes": []}
+
+
+def note_messages(when):
+    # every message-bar text, with the step it showed at (QGIS's transform warning included)
+    for item in u.iface.messageBar().items():
+        text = item.title() + ": " + item.text()
+        if [when, text] not in out["messages"]:
+            out["messages"].append([when, text])
 
 
 def close_modal_dialogs():
@@ -62,6 +70,7 @@ def shot(name):
     path = folder / f"{name}.png"
     u.iface.mainWindow().grab().save(str(path))
     out["shots"].append(str(path))
+    note_messages(name)
 
 try:
     out["qgis"] = Qgis.version()
@@ -79,6 +88,7 @@ try:
         dock.setUserVisible(True)
         pump(1.0)
         size = f"{width}x{height}"
+        out["sizes"].append([size, mw.width(), mw.height()])
         shot(f"{size}-1-empty")
         panel.open_config(CONFIG)
         panel.set_month(MONTH)
@@ -109,6 +119,11 @@ try:
         out[f"{size}-dock-height"] = dock.height()
         QgsProject.instance().clear()
         pump(0.5)
+        # QGIS's own warning for the new project (its transform context is the user's
+        # default, naming no UK operation, while the canvas is still in British National
+        # Grid): noted, then cleared so that it does not appear in the next size's pictures
+        note_messages(f"{size}-after-new-project")
+        u.iface.messageBar().clearWidgets()
 except Exception:
     out["error"] = traceback.format_exc()
 finally:
@@ -144,7 +159,9 @@ def test_screenshots_of_the_dock_in_the_qgis_window(tmp_path):
             "xvfb-run",
             "-a",
             "-s",
-            "-screen 0 1920x1080x24",
+            # 96 dpi: at Xvfb's default 100 dpi QGIS 3.40 (Qt high-DPI scaling) draws at
+            # 1.04 device pixels per pixel, so a 1920x1080 window grabbed as 1999x1124
+            "-screen 0 1920x1080x24 -dpi 96",
             "qgis",
             "--nologo",
             "--noversioncheck",
@@ -168,6 +185,19 @@ def test_screenshots_of_the_dock_in_the_qgis_window(tmp_path):
         assert all(out[f"{size}-results"]), out[f"{size}-results"]  # every result is there
         assert out[f"{size}-layers"] == 4
     assert len(out["shots"]) == 12
+    assert out["sizes"] == [["1366x768", 1366, 768], ["1920x1080", 1920, 1080]]
+    # the release and its layers never make QGIS warn about the UK datum transformation
+    # (qgis_bridge.transform_context); QGIS's warning after a new project is its own
+    warned = [m for m in out["messages"] if "preferred transform" in m[1]]
+    assert not [m for m in warned if "after-new-project" not in m[0]], out["messages"]
     assert out["1366x768-dock-height"] < 768
     for path in out["shots"]:
         assert Path(path).stat().st_size > 10_000, path
+        size = Path(path).name.split("-")[0]
+        assert _png_size(Path(path)) == tuple(int(n) for n in size.split("x")), path
+
+
+def _png_size(path: Path) -> tuple[int, int]:
+    """Width and height from a PNG's header (IHDR)."""
+    header = path.read_bytes()[:24]
+    return int.from_bytes(header[16:20], "big"), int.from_bytes(header[20:24], "big")

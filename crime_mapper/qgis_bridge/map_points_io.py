@@ -34,7 +34,6 @@ from qgis.core import (
     QgsCoordinateTransform,
     QgsFeatureRequest,
     QgsGeometry,
-    QgsProject,
     QgsWkbTypes,
 )
 
@@ -157,7 +156,9 @@ def _transform_to(source: Any, target: str) -> Optional[QgsCoordinateTransform]:
     dest = QgsCoordinateReferenceSystem(target)
     if crs == dest:
         return None
-    return QgsCoordinateTransform(crs, dest, QgsProject.instance().transformContext())
+    from .transform_context import uk_transform_context
+
+    return QgsCoordinateTransform(crs, dest, uk_transform_context())
 
 
 def _check_cancel(feedback: Feedback, count: int) -> None:

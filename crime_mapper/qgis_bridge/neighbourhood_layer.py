@@ -14,7 +14,6 @@ from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsCoordinateTransform,
     QgsGeometry,
-    QgsProject,
     QgsVectorLayer,
     QgsWkbTypes,
 )
@@ -66,8 +65,10 @@ def neighbourhoods_from_layer(
                 f"layer {layer.name()} has no field {wanted!r}; fields: "
                 + ", ".join(f.name() for f in fields)
             )
+    from .transform_context import uk_transform_context
+
     transform = QgsCoordinateTransform(
-        layer.crs(), QgsCoordinateReferenceSystem("EPSG:4326"), QgsProject.instance()
+        layer.crs(), QgsCoordinateReferenceSystem("EPSG:4326"), uk_transform_context()
     )
     problems: list[str] = []
     records = []

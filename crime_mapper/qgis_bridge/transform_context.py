@@ -10,9 +10,15 @@ OSTN15 when its grid is installed, else the most accurate operation that needs n
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any, Optional
 
-from qgis.core import QgsCoordinateReferenceSystem, QgsDatumTransform, QgsProject
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsCoordinateTransformContext,
+    QgsDatumTransform,
+    QgsProject,
+)
 
 #: Projected CRSs crime_mapper works in, each paired with WGS84 (police.uk's coordinates).
 UK_GRIDS = ("EPSG:27700", "EPSG:29903")  # British National Grid, Irish Grid (TM75)
@@ -30,26 +36,56 @@ def best_operation(source: str, target: str) -> Optional[Any]:
     return min(usable, key=lambda op: op.accuracy if op.accuracy > 0 else float("inf"))
 
 
+@cache
+def _best_proj(source: str, target: str) -> str:
+    """best_operation's PROJ string, looked up once per session (listing the operations takes
+    PROJ a while and prints a line per missing grid; the installed grids do not change under a
+    running QGIS often enough to matter)."""
+    operation = best_operation(source, target)
+    return str(operation.proj) if operation is not None else ""
+
+
 def set_default_transforms(project: Optional[QgsProject] = None) -> int:
     """Add the UK grid <-> WGS84 operations to the project's transform context (both
     directions); return how many were added. Existing choices of the user are kept."""
     project = project or QgsProject.instance()
     context = project.transformContext()
+    added = add_uk_operations(context)
+    project.setTransformContext(context)
+    return added
+
+
+def uk_transform_context(project: Optional[QgsProject] = None) -> QgsCoordinateTransformContext:
+    """A copy of the project's transform context with the UK grid operations named where the
+    user named none; the project itself is left as it is.
+
+    Why: code that transforms outside a project crime_mapper set up (qgis_process, the command
+    line, a worker while the analyst's project is new) would otherwise get an empty context:
+    QGIS then falls back from the missing OSTN15 grid and warns "Cannot use preferred
+    transform" (logged as "Using non-preferred coordinate operation") on every run.
+    """
+    context = QgsCoordinateTransformContext((project or QgsProject.instance()).transformContext())
+    add_uk_operations(context)
+    return context
+
+
+def add_uk_operations(context: QgsCoordinateTransformContext) -> int:
+    """Name the UK grid <-> WGS84 operations in ``context`` (in place) where it names none;
+    return how many were added."""
     existing = context.coordinateOperations()
     added = 0
     for grid in UK_GRIDS:
         for source, target in ((grid, WGS84), (WGS84, grid)):
             if (source, target) in existing:
                 continue
-            operation = best_operation(source, target)
-            if operation is None:
+            proj = _best_proj(source, target)
+            if not proj:
                 continue
             if context.addCoordinateOperation(
                 QgsCoordinateReferenceSystem(source),
                 QgsCoordinateReferenceSystem(target),
-                operation.proj,
+                proj,
                 True,
             ):
                 added += 1
-    project.setTransformContext(context)
     return added

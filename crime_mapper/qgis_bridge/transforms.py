@@ -16,20 +16,22 @@ from qgis.core import (
     QgsCoordinateTransform,
     QgsCsException,
     QgsPointXY,
-    QgsProject,
 )
 
 from ..core.common import geography
+from .transform_context import uk_transform_context
 
 
 def qgis_transform(
     x: np.ndarray, y: np.ndarray, source_crs: str, target_crs: str
 ) -> tuple[np.ndarray, np.ndarray]:
-    """geography.TransformBackend implemented with QgsCoordinateTransform."""
+    """geography.TransformBackend implemented with QgsCoordinateTransform, in the project's
+    transform context with the UK grid operations named (qgis_process and the command line run
+    with an empty project: QGIS would warn about the missing OSTN15 grid on every run)."""
     transform = QgsCoordinateTransform(
         QgsCoordinateReferenceSystem(source_crs),
         QgsCoordinateReferenceSystem(target_crs),
-        QgsProject.instance(),
+        uk_transform_context(),
     )
     out_x = np.full(len(x), np.nan)
     out_y = np.full(len(y), np.nan)
