@@ -296,3 +296,41 @@ def test_grid_keys_to_the_metre_cover_every_floor_and_ceiling():
     fx, cx, fy, cy = np.floor(x), np.ceil(x), np.floor(y), np.ceil(y)
     expected = np.unique(np.concatenate([scan.pair_keys(a, b) for a in (fx, cx) for b in (fy, cy)]))
     assert np.array_equal(metre, expected)
+
+
+def _text_pairs_one_by_one(text: str) -> tuple[list, list, list]:
+    """The pairing as first written: every match, then a loop from the left."""
+    found = [(m.start(), m.end(), float(m.group())) for m in scan.DECIMAL_4.finditer(text)]
+    lons, lats, shown = [], [], []
+    i = 0
+    while i + 1 < len(found):
+        s1, e1, a = found[i]
+        s2, e2, b = found[i + 1]
+        if s2 - e1 <= 40:
+            if scan.uk_lon_lat(a, b):
+                lons.append(a)
+                lats.append(b)
+            elif scan.uk_lon_lat(b, a):
+                lons.append(b)
+                lats.append(a)
+            else:
+                i += 1
+                continue
+            shown.append(text[s1:e2])
+            i += 2
+            continue
+        i += 1
+    return lons, lats, shown
+
+
+def test_text_pairs_equal_the_left_to_right_loop():
+    rng = random.Random(21)
+    numbers = [
+        "-1.1234", "52.61234", "1.12345", "-1.1", "52.6", "0.00001", "55.00000", "-11.0000",
+        "61.5000", "2.5000", "49.0000", "-2.45678", "53.40011", "123.4567", "-179.9999",
+        "52.612345678", "x1.2345", "1.2345.6", "7.77777", "50.50505",
+    ]  # fmt: skip
+    gaps = ["", " ", ", ", "a", " " * 39, " " * 40, " " * 41, "\n", "],[", '":', "\x00"]
+    for _ in range(5000):
+        text = "".join(rng.choice(numbers) + rng.choice(gaps) for _ in range(rng.randint(0, 12)))
+        assert scan.text_pairs(text) == _text_pairs_one_by_one(text), repr(text)

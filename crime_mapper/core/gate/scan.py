@@ -122,36 +122,50 @@ def has_4_decimals(v: float) -> bool:
     return bool(np.isfinite(v)) and round(v, 3) != v
 
 
+_DECIMAL_4_SPLIT = re.compile("(" + DECIMAL_4.pattern + ")")
+
+
 def text_pairs(text: str) -> tuple[list[float], list[float], list[str]]:
     """UK-looking lon/lat (or lat/lon) pairs of >= 4-decimal numbers written close together.
 
     Returns lon, lat and the pair as written (for messages). A pair is two such numbers at
     most 40 characters apart whose values read as a UK longitude and latitude in either
-    order; each number belongs to at most one pair.
+    order; each number belongs to at most one pair, taken greedily from the left.
+
+    Vectorised (a web map's data file holds some 250,000 such numbers): one regex split
+    gives the numbers and the text between them, numpy finds the pairable neighbours, and
+    the greedy left-to-right choice is, within each run of consecutive pairable
+    neighbours, every other one from the run's start.
     """
-    found = [(m.start(), m.end(), float(m.group())) for m in DECIMAL_4.finditer(text)]
-    lons: list[float] = []
-    lats: list[float] = []
-    shown: list[str] = []
-    i = 0
-    while i + 1 < len(found):
-        s1, e1, a = found[i]
-        s2, e2, b = found[i + 1]
-        if s2 - e1 <= _MAX_GAP:
-            if uk_lon_lat(a, b):
-                lons.append(a)
-                lats.append(b)
-            elif uk_lon_lat(b, a):
-                lons.append(b)
-                lats.append(a)
-            else:
-                i += 1
-                continue
-            shown.append(text[s1:e2])
-            i += 2
-            continue
-        i += 1
-    return lons, lats, shown
+    parts = _DECIMAL_4_SPLIT.split(text)
+    numbers = parts[1::2]
+    n = len(numbers)
+    if n < 2:
+        return [], [], []
+    between = parts[2:-1:2]  # the text between number i and number i + 1
+    values = np.fromiter(map(float, numbers), dtype=np.float64, count=n)
+    gaps = np.fromiter(map(len, between), dtype=np.int64, count=n - 1)
+    a, b = values[:-1], values[1:]
+    near = gaps <= _MAX_GAP
+    lon_lat = near & _uk_lon_lat(a, b)
+    lat_lon = near & ~lon_lat & _uk_lon_lat(b, a)
+    pairable = lon_lat | lat_lon
+    if not pairable.any():
+        return [], [], []
+    edges = np.flatnonzero(pairable)
+    run_start = np.ones(edges.size, dtype=bool)
+    run_start[1:] = edges[1:] != edges[:-1] + 1
+    first = np.maximum.accumulate(np.where(run_start, edges, 0))
+    taken = edges[(edges - first) % 2 == 0]
+    lons = np.where(lon_lat, a, b)[taken]
+    lats = np.where(lon_lat, b, a)[taken]
+    shown = [numbers[i] + between[i] + numbers[i + 1] for i in taken.tolist()]
+    return lons.tolist(), lats.tolist(), shown
+
+
+def _uk_lon_lat(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """:func:`uk_lon_lat` of arrays."""
+    return (_UK_LON[0] <= a) & (a <= _UK_LON[1]) & (_UK_LAT[0] <= b) & (b <= _UK_LAT[1])
 
 
 # --- dates and times ------------------------------------------------------------------------------
