@@ -387,3 +387,19 @@ def test_gate_finds_a_raw_timestamp_in_a_data_scripts_integer_array(tmp_path):
 
     art = next(a for a in read_output(out)[1] if a.name == "data/points.js")
     assert float(epoch_ms) in art.numbers  # the JSON walk itself took the number
+
+
+def test_relative_download_links(tmp_path):
+    """Links go up from the map folder to files inside the folder it is published from,
+    URL-quoted; files outside it, or inside the map folder itself (replaced by every
+    export), are never linked."""
+    from crime_mapper.core.publish.webmap_downloads import relative_href
+
+    root = tmp_path / "publish"
+    (root / "2022 #10").mkdir(parents=True)
+    target = root / "2022 #10" / "a&b street.csv"
+    target.write_text("x", encoding="utf-8")
+    href = relative_href(target, root / "map")
+    assert href == "../2022%20%2310/a%26b%20street.csv"
+    assert relative_href(tmp_path / "elsewhere.csv", root / "map") is None
+    assert relative_href(root / "map" / "downloads" / "x.csv", root / "map") is None
