@@ -29,7 +29,7 @@ from qgis.core import (
 from ..compat import FILE_BEHAVIOUR_FILE, NUMBER_DOUBLE, SOURCE_VECTOR_POINT
 from ..core.common.feedback import Cancelled
 from .base import CrimeMapperAlgorithm, split_paths
-from .release_parameters import add_crimes_parameters, add_map_points_parameters
+from .parameters import add_crimes_parameters, add_map_points_parameters
 
 # pandas, numpy and the core are imported when the algorithm runs, not when QGIS starts.
 

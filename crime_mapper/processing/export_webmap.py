@@ -32,7 +32,7 @@ from qgis.core import (
 from ..compat import FILE_BEHAVIOUR_FILE, SOURCE_FILE, SOURCE_VECTOR_POINT
 from ..core.common.feedback import Cancelled
 from .base import CrimeMapperAlgorithm, split_paths
-from .release_parameters import add_crimes_parameters
+from .parameters import add_crimes_parameters
 
 TILE_CHOICES = ("osm", "none", "custom")
 TILE_LABELS = ("OpenStreetMap (with attribution)", "None (outlines and points only)", "Custom")

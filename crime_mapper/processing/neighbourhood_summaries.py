@@ -34,7 +34,7 @@ from ..compat import FILE_BEHAVIOUR_FILE, NUMBER_INTEGER, SOURCE_FILE
 from ..core.common.feedback import Cancelled
 from .anonymise import crimes_from_parameters, map_points_from_parameters
 from .base import CrimeMapperAlgorithm, split_paths
-from .release_parameters import add_crimes_parameters, add_map_points_parameters
+from .parameters import add_crimes_parameters, add_map_points_parameters
 
 
 def _style_summary_layer(layer: QgsMapLayer) -> None:

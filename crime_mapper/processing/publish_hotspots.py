@@ -34,7 +34,7 @@ from ..core.hotspots.methods import PUBLIC_METHODS
 from .anonymise import crimes_from_parameters, map_points_from_parameters
 from .base import CrimeMapperAlgorithm
 from .hotspots_grid import CATEGORY_CHOICES, hotspot_styler
-from .release_parameters import add_crimes_parameters, add_map_points_parameters
+from .parameters import add_crimes_parameters, add_map_points_parameters
 
 PathLike = Union[str, "os.PathLike[str]"]
 

@@ -30,7 +30,7 @@ from ..compat import FILE_BEHAVIOUR_FILE, SOURCE_FILE, SOURCE_VECTOR_POINT
 from ..core.common.feedback import Cancelled
 from .anonymise import crimes_from_parameters
 from .base import CrimeMapperAlgorithm, split_paths
-from .release_parameters import add_crimes_parameters
+from .parameters import add_crimes_parameters
 
 
 class ReleaseQaAlgorithm(CrimeMapperAlgorithm):
