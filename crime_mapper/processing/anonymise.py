@@ -28,8 +28,13 @@ from qgis.core import (
 
 from ..compat import FILE_BEHAVIOUR_FILE, NUMBER_DOUBLE, SOURCE_VECTOR_POINT
 from ..core.common.feedback import Cancelled
-from .base import CrimeMapperAlgorithm, split_paths
-from .parameters import add_crimes_parameters, add_map_points_parameters
+from .base import CrimeMapperAlgorithm
+from .parameters import (
+    add_crimes_parameters,
+    add_map_points_parameters,
+    crimes_from_parameters,
+    map_points_from_parameters,
+)
 
 # pandas, numpy and the core are imported when the algorithm runs, not when QGIS starts.
 
@@ -41,58 +46,6 @@ POLICE_UK_NOTE = (
     "an empty label). Crime ID is a 64-hex keyed hash of the source reference (blank for "
     "anti-social behaviour)."
 )
-
-
-def crimes_from_parameters(
-    alg: QgsProcessingAlgorithm,
-    parameters: dict,
-    context: QgsProcessingContext,
-    layer_name: str,
-    files_name: str,
-) -> Any:
-    """The crimes input of an algorithm: a crimes GeoPackage URI from the layer, or the list
-    of extract paths. Exactly one of the two must be given."""
-    from ..core.release.crimes_input import CrimesSourceError
-    from ..qgis_bridge.crimes_source import crimes_path_from_layer
-
-    layer = alg.parameterAsVectorLayer(parameters, layer_name, context)
-    files = split_paths(alg.parameterAsFileList(parameters, files_name, context))
-    if layer is not None and files:
-        raise QgsProcessingException(
-            f"Give either a crimes layer ({layer_name}) or extract files ({files_name}), not both."
-        )
-    if layer is None and not files:
-        raise QgsProcessingException(
-            f"No crimes given: choose a crimes layer ({layer_name}) or extract files "
-            f"({files_name})."
-        )
-    if layer is not None:
-        try:
-            return crimes_path_from_layer(layer)
-        except CrimesSourceError as exc:
-            raise QgsProcessingException(str(exc)) from exc
-    return files
-
-
-def map_points_from_parameters(
-    alg: QgsProcessingAlgorithm,
-    parameters: dict,
-    context: QgsProcessingContext,
-    layer_name: str,
-    field_name: str,
-) -> Any:
-    """A checked MapPointsSpec from a map points layer and its label field."""
-    from ..core.release.map_points import MapPointsError
-    from ..qgis_bridge.map_points_io import spec_from_layer
-
-    layer = alg.parameterAsVectorLayer(parameters, layer_name, context)
-    if layer is None:
-        raise QgsProcessingException(f"No map points layer given ({layer_name}).")
-    label = alg.parameterAsString(parameters, field_name, context) or "label"
-    try:
-        return spec_from_layer(layer, label)
-    except MapPointsError as exc:
-        raise QgsProcessingException(f"Map points: {exc}") from exc
 
 
 def other_crimes_from_parameters(

@@ -10,8 +10,11 @@ base escapes it once (:func:`help_html`).
 
 A new algorithm: subclass :class:`CrimeMapperAlgorithm`, set ``GROUP_ID`` (a key of
 :data:`GROUPS`), write ``name``, ``displayName``, ``help_text``, ``initAlgorithm`` and
-``processAlgorithm``; use :meth:`core_feedback` to hand progress/cancel to core code and
-:meth:`load_styled_on_completion` to add a styled result to the project.
+``processAlgorithm``; use :meth:`core_feedback` to hand progress/cancel to core code,
+:meth:`load_styled_on_completion` to add a styled result to the project, and the
+``parameter_*`` readers for text, file and multiple-file values. Parameters that several
+algorithms share (crimes, map points, neighbourhoods) are declared and read in
+processing/parameters.py.
 """
 
 from __future__ import annotations
@@ -163,6 +166,22 @@ class CrimeMapperAlgorithm(QgsProcessingAlgorithm):
 
     def shortHelpString(self) -> str:
         return help_html(self.help_text())
+
+    def parameter_text(self, parameters: dict, name: str, context: QgsProcessingContext) -> str:
+        """A text parameter's value, stripped ("" when not given)."""
+        return (self.parameterAsString(parameters, name, context) or "").strip()
+
+    def parameter_path(
+        self, parameters: dict, name: str, context: QgsProcessingContext
+    ) -> Optional[str]:
+        """A file parameter's path, or None when not given."""
+        return self.parameterAsFile(parameters, name, context) or None
+
+    def parameter_paths(
+        self, parameters: dict, name: str, context: QgsProcessingContext
+    ) -> list[str]:
+        """The paths of a multiple-file parameter (:func:`split_paths`)."""
+        return split_paths(self.parameterAsFileList(parameters, name, context))
 
     @staticmethod
     def core_feedback(feedback: Optional[QgsProcessingFeedback]) -> Feedback:

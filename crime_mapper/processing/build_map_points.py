@@ -36,8 +36,8 @@ from ..compat import (
     SOURCE_VECTOR_POINT,
 )
 from ..core.common.feedback import Cancelled
-from .anonymise import crimes_from_parameters
 from .base import CrimeMapperAlgorithm, split_paths
+from .parameters import crimes_from_parameters
 
 MODES = (
     "Point layer with a label field",

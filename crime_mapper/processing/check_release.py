@@ -23,9 +23,13 @@ from qgis.core import (
 
 from ..compat import FILE_BEHAVIOUR_FILE, FILE_BEHAVIOUR_FOLDER
 from ..core.common.feedback import Cancelled
-from .anonymise import crimes_from_parameters, map_points_from_parameters
 from .base import CrimeMapperAlgorithm
-from .parameters import add_crimes_parameters, add_map_points_parameters
+from .parameters import (
+    add_crimes_parameters,
+    add_map_points_parameters,
+    crimes_from_parameters,
+    map_points_from_parameters,
+)
 
 
 class CheckReleaseAlgorithm(CrimeMapperAlgorithm):

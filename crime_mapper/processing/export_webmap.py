@@ -21,25 +21,28 @@ from qgis.core import (
     QgsProcessingOutputNumber,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterEnum,
-    QgsProcessingParameterField,
-    QgsProcessingParameterFile,
     QgsProcessingParameterFolderDestination,
     QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterString,
-    QgsProcessingParameterVectorLayer,
 )
 
-from ..compat import FILE_BEHAVIOUR_FILE, SOURCE_FILE, SOURCE_VECTOR_POINT
+from ..compat import SOURCE_FILE
 from ..core.common.feedback import Cancelled
-from .base import CrimeMapperAlgorithm, split_paths
-from .parameters import add_crimes_parameters
+from .base import CrimeMapperAlgorithm
+from .parameters import (
+    NeighbourhoodParameters,
+    add_crimes_parameters,
+    add_map_points_parameters,
+    crimes_from_parameters,
+    map_points_from_parameters,
+)
 
 TILE_CHOICES = ("osm", "none", "custom")
 TILE_LABELS = ("OpenStreetMap (with attribution)", "None (outlines and points only)", "Custom")
 SUMMARY_CHOICES = ("auto", "yes", "no")
 
 
-class ExportWebmapAlgorithm(CrimeMapperAlgorithm):
+class ExportWebmapAlgorithm(NeighbourhoodParameters, CrimeMapperAlgorithm):
     GROUP_ID = "publish"
 
     RELEASE = "RELEASE"
@@ -48,14 +51,6 @@ class ExportWebmapAlgorithm(CrimeMapperAlgorithm):
     PROFILE = "PROFILE"
     MAP_POINTS = "MAP_POINTS"
     LABEL_FIELD = "LABEL_FIELD"
-    NEIGHBOURHOODS = "NEIGHBOURHOODS"
-    CODE_FIELD = "CODE_FIELD"
-    NAME_FIELD = "NAME_FIELD"
-    POPULATION_FIELD = "POPULATION_FIELD"
-    LOOKUP = "LOOKUP"
-    LOOKUP_CODE_FIELD = "LOOKUP_CODE_FIELD"
-    LOOKUP_NAME_FIELD = "LOOKUP_NAME_FIELD"
-    LSOA_POPULATION = "LSOA_POPULATION"
     TITLE = "TITLE"
     TILES = "TILES"
     TILES_URL = "TILES_URL"
@@ -112,52 +107,14 @@ class ExportWebmapAlgorithm(CrimeMapperAlgorithm):
             )
         )
         add_crimes_parameters(self, self.RAW, self.RAW_FILES, self.PROFILE, raw=True)
-        self.addParameter(
-            QgsProcessingParameterVectorLayer(
-                self.MAP_POINTS,
-                "Anonymous map points (with the raw crimes)",
-                [SOURCE_VECTOR_POINT],
-                optional=True,
-            )
+        add_map_points_parameters(
+            self,
+            self.MAP_POINTS,
+            self.LABEL_FIELD,
+            optional=True,
+            description="Anonymous map points (with the raw crimes)",
         )
-        self.addParameter(
-            QgsProcessingParameterField(
-                self.LABEL_FIELD, "Map point label field", "label", self.MAP_POINTS,
-                optional=True,
-            )
-        )  # fmt: skip
-        self.addParameter(
-            QgsProcessingParameterVectorLayer(
-                self.NEIGHBOURHOODS, "Neighbourhood polygons", [2], optional=True
-            )
-        )
-        for name, label in (
-            (self.CODE_FIELD, "Neighbourhood code field"),
-            (self.NAME_FIELD, "Neighbourhood name field"),
-            (self.POPULATION_FIELD, "Neighbourhood population field"),
-        ):
-            self.addParameter(
-                QgsProcessingParameterField(
-                    name, label, parentLayerParameterName=self.NEIGHBOURHOODS, optional=True
-                )
-            )
-        self.addParameter(
-            QgsProcessingParameterFile(
-                self.LOOKUP, "LSOA to neighbourhood lookup (CSV)",
-                behavior=FILE_BEHAVIOUR_FILE, extension="csv", optional=True,
-            )
-        )  # fmt: skip
-        for name, label in (
-            (self.LOOKUP_CODE_FIELD, "Lookup: neighbourhood code column"),
-            (self.LOOKUP_NAME_FIELD, "Lookup: neighbourhood name column"),
-        ):
-            self.addParameter(QgsProcessingParameterString(name, label, optional=True))
-        self.addParameter(
-            QgsProcessingParameterFile(
-                self.LSOA_POPULATION, "LSOA population (CSV, for rates)",
-                behavior=FILE_BEHAVIOUR_FILE, extension="csv", optional=True,
-            )
-        )  # fmt: skip
+        self.add_neighbourhood_parameters()
         self.addParameter(
             QgsProcessingParameterString(self.TITLE, "Page title", "Street-level crime map")
         )
@@ -214,20 +171,16 @@ class ExportWebmapAlgorithm(CrimeMapperAlgorithm):
         from ..core.publish.webmap_run import run_webmap
         from ..core.publish.webmap_vendor import VendorMissing
         from ..core.release.release_files import ReleaseInputError
-        from .anonymise import crimes_from_parameters, map_points_from_parameters
 
         def text(name: str) -> str:
-            return (self.parameterAsString(parameters, name, context) or "").strip()
+            return self.parameter_text(parameters, name, context)
 
-        def path(name: str) -> Optional[str]:
-            return self.parameterAsFile(parameters, name, context) or None
-
-        releases = split_paths(self.parameterAsFileList(parameters, self.RELEASE, context))
+        releases = self.parameter_paths(parameters, self.RELEASE, context)
         if not releases:
             raise QgsProcessingException("No public release given (RELEASE).")
         raw = points = None
         has_raw = self.parameterAsVectorLayer(parameters, self.RAW, context) is not None or bool(
-            split_paths(self.parameterAsFileList(parameters, self.RAW_FILES, context))
+            self.parameter_paths(parameters, self.RAW_FILES, context)
         )
         has_points = self.parameterAsVectorLayer(parameters, self.MAP_POINTS, context) is not None
         if has_raw != has_points:
@@ -240,36 +193,24 @@ class ExportWebmapAlgorithm(CrimeMapperAlgorithm):
             points = map_points_from_parameters(
                 self, parameters, context, self.MAP_POINTS, self.LABEL_FIELD
             )
-        layer = self.parameterAsVectorLayer(parameters, self.NEIGHBOURHOODS, context)
         tiles = TILE_CHOICES[self.parameterAsEnum(parameters, self.TILES, context)]
         if tiles == "custom":
             tiles = text(self.TILES_URL)
         out = Path(self.parameterAsString(parameters, self.OUTPUT, context))
         try:
-            hoods = None
-            if layer is not None:
-                from ..qgis_bridge.neighbourhood_layer import neighbourhoods_from_layer
+            hoods = self.neighbourhood_outlines(parameters, context, name_as_code=True)
+            if hoods is not None and self.has_lookup(parameters, context):
+                from ..core.publish.summaries_run import load_neighbourhoods
 
-                code = text(self.CODE_FIELD) or text(self.NAME_FIELD)
-                if not code:
-                    raise NeighbourhoodError("choose the code or name field of the neighbourhoods")
-                outlines = neighbourhoods_from_layer(
-                    layer, code, text(self.NAME_FIELD) or None, text(self.POPULATION_FIELD) or None
-                )
-                if path(self.LOOKUP) or path(self.LSOA_POPULATION):
-                    from ..core.publish.summaries_run import load_neighbourhoods
-
-                    hoods = load_neighbourhoods(self._source(text, path), outlines)
-                else:
-                    hoods = outlines
-            elif path(self.LOOKUP):
-                hoods = self._source(text, path)
+                hoods = load_neighbourhoods(self.lookup_source(parameters, context), hoods)
+            elif hoods is None and self.parameter_path(parameters, self.LOOKUP, context):
+                hoods = self.lookup_source(parameters, context)
             done = run_webmap(
                 releases,
                 out / "map",
                 raw=raw,
                 points=points,
-                profile_path=path(self.PROFILE),
+                profile_path=self.parameter_path(parameters, self.PROFILE, context),
                 neighbourhoods=hoods,
                 title=text(self.TITLE) or "Street-level crime map",
                 tiles=tiles,
@@ -306,13 +247,3 @@ class ExportWebmapAlgorithm(CrimeMapperAlgorithm):
             self.CRIMES: done.crimes,
             self.POINTS: done.points,
         }
-
-    def _source(self, text, path):  # noqa: ANN001, ANN202
-        from ..core.publish.summaries_run import NeighbourhoodSource
-
-        return NeighbourhoodSource(
-            lookup=path(self.LOOKUP),
-            lookup_code_field=text(self.LOOKUP_CODE_FIELD),
-            lookup_name_field=text(self.LOOKUP_NAME_FIELD) or None,
-            lsoa_population=path(self.LSOA_POPULATION),
-        )

@@ -20,21 +20,24 @@ from qgis.core import (
     QgsProcessingOutputFolder,
     QgsProcessingOutputNumber,
     QgsProcessingParameterBoolean,
-    QgsProcessingParameterField,
     QgsProcessingParameterFile,
     QgsProcessingParameterFolderDestination,
     QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterNumber,
     QgsProcessingParameterString,
-    QgsProcessingParameterVectorLayer,
     QgsVectorLayer,
 )
 
 from ..compat import FILE_BEHAVIOUR_FILE, NUMBER_INTEGER, SOURCE_FILE
 from ..core.common.feedback import Cancelled
-from .anonymise import crimes_from_parameters, map_points_from_parameters
-from .base import CrimeMapperAlgorithm, split_paths
-from .parameters import add_crimes_parameters, add_map_points_parameters
+from .base import CrimeMapperAlgorithm
+from .parameters import (
+    NeighbourhoodParameters,
+    add_crimes_parameters,
+    add_map_points_parameters,
+    crimes_from_parameters,
+    map_points_from_parameters,
+)
 
 
 def _style_summary_layer(layer: QgsMapLayer) -> None:
@@ -43,7 +46,7 @@ def _style_summary_layer(layer: QgsMapLayer) -> None:
         layer.loadDefaultStyle()
 
 
-class NeighbourhoodSummariesAlgorithm(CrimeMapperAlgorithm):
+class NeighbourhoodSummariesAlgorithm(NeighbourhoodParameters, CrimeMapperAlgorithm):
     GROUP_ID = "publish"
 
     RAW = "RAW"
@@ -52,17 +55,9 @@ class NeighbourhoodSummariesAlgorithm(CrimeMapperAlgorithm):
     MAP_POINTS = "MAP_POINTS"
     LABEL_FIELD = "LABEL_FIELD"
     RELEASE = "RELEASE"
-    NEIGHBOURHOODS = "NEIGHBOURHOODS"
-    CODE_FIELD = "CODE_FIELD"
-    NAME_FIELD = "NAME_FIELD"
-    POPULATION_FIELD = "POPULATION_FIELD"
-    LOOKUP = "LOOKUP"
-    LOOKUP_CODE_FIELD = "LOOKUP_CODE_FIELD"
-    LOOKUP_NAME_FIELD = "LOOKUP_NAME_FIELD"
     NAMES = "NAMES"
     NAMES_CODE_FIELD = "NAMES_CODE_FIELD"
     NAMES_NAME_FIELD = "NAMES_NAME_FIELD"
-    LSOA_POPULATION = "LSOA_POPULATION"
     TEAM = "TEAM"
     HISTORY = "HISTORY"
     FAMILIES = "FAMILIES"
@@ -129,25 +124,9 @@ class NeighbourhoodSummariesAlgorithm(CrimeMapperAlgorithm):
                 extension="csv",
             )
         )
-        self.addParameter(
-            QgsProcessingParameterVectorLayer(
-                self.NEIGHBOURHOODS, "Neighbourhood polygons", [2], optional=True
-            )
-        )
-        for name, label, optional in (
-            (self.CODE_FIELD, "Code field", True),
-            (self.NAME_FIELD, "Name field", True),
-            (self.POPULATION_FIELD, "Population field", True),
-        ):
-            self.addParameter(
-                QgsProcessingParameterField(
-                    name, label, parentLayerParameterName=self.NEIGHBOURHOODS, optional=optional
-                )
-            )
+        self.add_neighbourhood_parameters()
         csv_files = (
-            (self.LOOKUP, "LSOA to neighbourhood lookup (CSV)"),
             (self.NAMES, "Neighbourhood names (CSV)"),
-            (self.LSOA_POPULATION, "LSOA populations (CSV)"),
             (self.FAMILIES, "Similar-neighbourhood families (CSV: code,family)"),
         )
         for name, label in csv_files:
@@ -157,8 +136,6 @@ class NeighbourhoodSummariesAlgorithm(CrimeMapperAlgorithm):
                 )
             )
         for name, label in (
-            (self.LOOKUP_CODE_FIELD, "Lookup: neighbourhood code column"),
-            (self.LOOKUP_NAME_FIELD, "Lookup: neighbourhood name column"),
             (self.NAMES_CODE_FIELD, "Names file: code column"),
             (self.NAMES_NAME_FIELD, "Names file: name column"),
             (self.MONTH, "Month (YYYY-MM, default the latest)"),
@@ -211,10 +188,9 @@ class NeighbourhoodSummariesAlgorithm(CrimeMapperAlgorithm):
         from ..core.publish.neighbourhoods import NeighbourhoodError
         from ..core.publish.summaries import SummaryError, SummaryOptions
         from ..core.publish.summaries_export import GPKG_NAME, SummaryGateError
-        from ..core.publish.summaries_run import NeighbourhoodSource, run_summaries
+        from ..core.publish.summaries_run import run_summaries
         from ..core.publish.summaries_team import TeamError
         from ..core.release.pipeline import ReleaseInputError
-        from ..qgis_bridge.neighbourhood_layer import neighbourhoods_from_layer
 
         raw = crimes_from_parameters(self, parameters, context, self.RAW, self.RAW_FILES)
         points = map_points_from_parameters(
@@ -222,21 +198,18 @@ class NeighbourhoodSummariesAlgorithm(CrimeMapperAlgorithm):
         )
 
         def text(name: str) -> str:
-            return (self.parameterAsString(parameters, name, context) or "").strip()
+            return self.parameter_text(parameters, name, context)
 
         def path(name: str) -> Optional[str]:
-            return self.parameterAsFile(parameters, name, context) or None
+            return self.parameter_path(parameters, name, context)
 
-        layer = self.parameterAsVectorLayer(parameters, self.NEIGHBOURHOODS, context)
         out = self.parameterAsString(parameters, self.OUTPUT, context)
-        source = NeighbourhoodSource(
-            lookup=path(self.LOOKUP),
-            lookup_code_field=text(self.LOOKUP_CODE_FIELD),
-            lookup_name_field=text(self.LOOKUP_NAME_FIELD) or None,
+        source = self.lookup_source(
+            parameters,
+            context,
             names=path(self.NAMES),
             names_code_field=text(self.NAMES_CODE_FIELD),
             names_name_field=text(self.NAMES_NAME_FIELD),
-            lsoa_population=path(self.LSOA_POPULATION),
         )
         from ..core.publish.summaries_run import read_families
 
@@ -251,14 +224,7 @@ class NeighbourhoodSummariesAlgorithm(CrimeMapperAlgorithm):
             suppress_below=self.parameterAsInt(parameters, self.SUPPRESS_BELOW, context),
         )
         try:
-            outlines = None
-            if layer is not None:
-                code = text(self.CODE_FIELD)
-                if not code:
-                    raise NeighbourhoodError("choose the code field of the neighbourhood layer")
-                outlines = neighbourhoods_from_layer(
-                    layer, code, text(self.NAME_FIELD) or None, text(self.POPULATION_FIELD) or None
-                )
+            outlines = self.neighbourhood_outlines(parameters, context, name_as_code=False)
             done = run_summaries(
                 raw,
                 points,
@@ -272,7 +238,7 @@ class NeighbourhoodSummariesAlgorithm(CrimeMapperAlgorithm):
                 profile_path=path(self.PROFILE),
                 outlines=outlines,
                 feedback=self.core_feedback(feedback),
-                history=split_paths(self.parameterAsFileList(parameters, self.HISTORY, context)),
+                history=self.parameter_paths(parameters, self.HISTORY, context),
             )
         except Cancelled as exc:
             raise QgsProcessingException("Summaries cancelled; nothing was changed.") from exc

@@ -31,10 +31,14 @@ from ..compat import FILE_BEHAVIOUR_FILE, NUMBER_DOUBLE, NUMBER_INTEGER, SOURCE_
 from ..core.common.feedback import Cancelled
 from ..core.hotspots.hexgrid import DEFAULT_MAX_CELLS
 from ..core.hotspots.methods import PUBLIC_METHODS
-from .anonymise import crimes_from_parameters, map_points_from_parameters
 from .base import CrimeMapperAlgorithm
 from .hotspots_grid import CATEGORY_CHOICES, hotspot_styler
-from .parameters import add_crimes_parameters, add_map_points_parameters
+from .parameters import (
+    add_crimes_parameters,
+    add_map_points_parameters,
+    crimes_from_parameters,
+    map_points_from_parameters,
+)
 
 PathLike = Union[str, "os.PathLike[str]"]
 

@@ -18,19 +18,21 @@ from qgis.core import (
     QgsProcessingOutputNumber,
     QgsProcessingOutputString,
     QgsProcessingParameterDistance,
-    QgsProcessingParameterField,
     QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterFolderDestination,
     QgsProcessingParameterMultipleLayers,
-    QgsProcessingParameterVectorLayer,
 )
 
-from ..compat import FILE_BEHAVIOUR_FILE, SOURCE_FILE, SOURCE_VECTOR_POINT
+from ..compat import FILE_BEHAVIOUR_FILE, SOURCE_FILE
 from ..core.common.feedback import Cancelled
-from .anonymise import crimes_from_parameters
-from .base import CrimeMapperAlgorithm, split_paths
-from .parameters import add_crimes_parameters
+from .base import CrimeMapperAlgorithm
+from .parameters import (
+    add_crimes_parameters,
+    add_map_points_parameters,
+    crimes_from_parameters,
+    map_points_from_parameters,
+)
 
 
 class ReleaseQaAlgorithm(CrimeMapperAlgorithm):
@@ -111,17 +113,7 @@ class ReleaseQaAlgorithm(CrimeMapperAlgorithm):
                 optional=True,
             )
         )
-        self.addParameter(
-            QgsProcessingParameterVectorLayer(
-                self.MAP_POINTS, "Anonymous map points", [SOURCE_VECTOR_POINT], optional=True
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterField(
-                self.LABEL_FIELD, "Map point label field", "label", self.MAP_POINTS,
-                optional=True,
-            )
-        )  # fmt: skip
+        add_map_points_parameters(self, self.MAP_POINTS, self.LABEL_FIELD, optional=True)
         self.addParameter(
             QgsProcessingParameterFile(
                 self.AREAS, "LSOA to neighbourhood lookup (CSV)",
@@ -160,16 +152,12 @@ class ReleaseQaAlgorithm(CrimeMapperAlgorithm):
         from ..core.release.release_files import ReleaseInputError
 
         current = crimes_from_parameters(self, parameters, context, self.CRIMES, self.CRIMES_FILES)
-        history = split_paths(self.parameterAsFileList(parameters, self.HISTORY, context))
+        history = self.parameter_paths(parameters, self.HISTORY, context)
         if not history:
             raise QgsProcessingException("No history given (HISTORY is empty).")
-        points = None
-        if self.parameterAsVectorLayer(parameters, self.MAP_POINTS, context) is not None:
-            from .anonymise import map_points_from_parameters
-
-            points = map_points_from_parameters(
-                self, parameters, context, self.MAP_POINTS, self.LABEL_FIELD
-            )
+        points = map_points_from_parameters(
+            self, parameters, context, self.MAP_POINTS, self.LABEL_FIELD, optional=True
+        )
         folder = self.parameterAsString(parameters, self.OUTPUT_FOLDER, context)
         save = self.parameterAsFileOutput(parameters, self.SAVE_HISTORY, context) or None
         try:

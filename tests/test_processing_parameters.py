@@ -1,0 +1,112 @@
+"""The parameters several Processing algorithms share (processing/parameters.py) are offered
+alike by each, and read alike: export_webmap and neighbourhood_summaries take neighbourhoods
+(polygons, lookup, LSOA populations) through one mixin, and the web map's combination of a
+polygon layer with LSOA populations, or a lookup alone, reaches the export.
+
+Real data: the bundled Leicestershire month and MSOA/LSOA slices (sample_data; Contains public
+sector information licensed under the Open Government Licence v3.0; ONS boundaries and
+populations, Contains OS data © Crown copyright and database right).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from qgis.core import QgsApplication, QgsVectorLayer
+
+from crime_mapper.processing.parameters import NeighbourhoodParameters
+from tests.support.summaries_release import HOODS, POPULATION
+
+REPO = Path(__file__).resolve().parent.parent
+OCT = REPO / "sample_data" / "police-uk" / "2022-10" / "2022-10-leicestershire-street.csv"
+SHARED = (
+    NeighbourhoodParameters.NEIGHBOURHOODS,
+    NeighbourhoodParameters.CODE_FIELD,
+    NeighbourhoodParameters.NAME_FIELD,
+    NeighbourhoodParameters.POPULATION_FIELD,
+    NeighbourhoodParameters.LOOKUP,
+    NeighbourhoodParameters.LOOKUP_CODE_FIELD,
+    NeighbourhoodParameters.LOOKUP_NAME_FIELD,
+    NeighbourhoodParameters.LSOA_POPULATION,
+)
+ALGORITHMS = ("crime_mapper:export_webmap", "crime_mapper:neighbourhood_summaries")
+RAW_AND_POINTS = ("crime_mapper:check_release", "crime_mapper:neighbourhood_summaries")
+
+
+def _definition(alg_id: str, name: str) -> tuple:
+    alg = QgsApplication.processingRegistry().algorithmById(alg_id)
+    found = alg.parameterDefinition(name)
+    assert found is not None, (alg_id, name)
+    return (
+        found.type(),
+        found.description(),
+        bool(found.flags() & found.FlagOptional),
+        found.dataTypes() if hasattr(found, "dataTypes") else None,
+        found.parentLayerParameterName() if hasattr(found, "parentLayerParameterName") else None,
+    )
+
+
+def test_the_neighbourhood_parameters_are_offered_alike(provider):
+    for name in SHARED:
+        first, second = (_definition(alg, name) for alg in ALGORITHMS)
+        assert first == second, name
+    # the polygons are asked for as polygons (was a bare [2] in each algorithm)
+    kind = _definition(ALGORITHMS[0], NeighbourhoodParameters.NEIGHBOURHOODS)
+    from crime_mapper.compat import SOURCE_VECTOR_POLYGON
+
+    assert kind[3] == [int(SOURCE_VECTOR_POLYGON)]
+
+
+def test_the_raw_crimes_and_map_points_are_offered_alike(provider):
+    for name in ("RAW", "RAW_FILES", "PROFILE", "MAP_POINTS", "LABEL_FIELD"):
+        first, second = (_definition(alg, name) for alg in RAW_AND_POINTS)
+        assert first == second, name
+
+
+def _areas(folder: Path) -> dict:
+    text = (folder / "map" / "data" / "areas.js").read_text(encoding="utf-8")
+    return json.loads(text[text.index("=") + 1 :].rstrip().rstrip(";"))
+
+
+def test_the_web_map_takes_rates_from_lsoa_populations_through_a_lookup(provider, tmp_path):
+    """Polygons + lookup + LSOA populations: every neighbourhood gets the residents its LSOAs
+    add up to; the lookup alone (no layer) still names each crime's neighbourhood."""
+    import processing
+
+    layer = QgsVectorLayer(str(HOODS / "msoa11_leicestershire.geojson"), "msoas", "ogr")
+    assert layer.isValid()
+    lookup = {
+        "LOOKUP": str(HOODS / "lsoa11_to_msoa11_leicestershire.csv"),
+        "LOOKUP_CODE_FIELD": "msoa11cd",
+        "LOOKUP_NAME_FIELD": "msoa11nm",
+        "LSOA_POPULATION": str(POPULATION),
+    }
+    base = {"RELEASE": [str(OCT)], "TILES": 1}
+    processing.run(
+        "crime_mapper:export_webmap",
+        {
+            **base,
+            **lookup,
+            "NEIGHBOURHOODS": layer,
+            "CODE_FIELD": "msoa11cd",
+            "OUTPUT": str(tmp_path / "with_layer"),
+        },
+    )
+    with_layer = _areas(tmp_path / "with_layer")["features"]
+    assert len(with_layer) == layer.featureCount()
+    populations = [f["properties"].get("population") for f in with_layer]
+    assert all(p and p > 1000 for p in populations), populations[:5]
+    # the lookup alone (no layer): no outlines, but each crime's neighbourhood is named
+    processing.run(
+        "crime_mapper:export_webmap", {**base, **lookup, "OUTPUT": str(tmp_path / "lookup")}
+    )
+    processing.run("crime_mapper:export_webmap", {**base, "OUTPUT": str(tmp_path / "none")})
+    assert _areas(tmp_path / "lookup")["features"] == []
+
+    def data(folder: str) -> str:
+        return (tmp_path / folder / "map" / "data" / "points.js").read_text(encoding="utf-8")
+
+    names = {f["properties"]["name"] for f in with_layer}
+    assert "Leicester 001" in names
+    assert '"Leicester 001"' in data("lookup") and '"Leicester 001"' not in data("none")
