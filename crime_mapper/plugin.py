@@ -143,17 +143,46 @@ class CrimeMapperPlugin:
             self.translator = None
 
 
-def _install_translator() -> Optional[QTranslator]:
-    """Load crime_mapper/i18n/crime_mapper_<locale>.qm for QGIS's locale, when there is one
-    (tools/translation_template.py writes the template translators start from)."""
+I18N_DIR = Path(__file__).resolve().parent / "i18n"
+
+
+def qgis_locale() -> str:
+    """The locale QGIS runs its own interface in ("de", "pt_BR", "en_GB"): the user's
+    override from Settings > Options > General, else the system's."""
+    if hasattr(QgsApplication, "locale"):
+        return str(QgsApplication.locale() or "")
     from qgis.core import QgsSettings
 
-    locale = str(QgsSettings().value("locale/userLocale", "") or "")[:2]
-    path = Path(__file__).resolve().parent / "i18n" / f"crime_mapper_{locale}.qm"
-    if not locale or not path.is_file():
+    return str(QgsSettings().value("locale/userLocale", "") or "")
+
+
+def translation_file(locale: str, folder: Path = I18N_DIR) -> Optional[Path]:
+    """crime_mapper_<language>_<COUNTRY>.qm for ``locale``, else crime_mapper_<language>.qm,
+    else None (the plugin's own English)."""
+    locale = locale.replace("-", "_").split(".", 1)[0]
+    names = [locale, locale.split("_", 1)[0]] if locale else []
+    for name in dict.fromkeys(names):
+        path = folder / f"crime_mapper_{name}.qm"
+        if path.is_file():
+            return path
+    return None
+
+
+def _install_translator(
+    locale: Optional[str] = None, folder: Path = I18N_DIR
+) -> Optional[QTranslator]:
+    """Install the compiled translation for QGIS's locale, when the package has one.
+
+    The .qm files are compiled from crime_mapper/i18n/crime_mapper_<locale>.ts when the plugin
+    is packaged (tools/build_plugin.py, with Qt's lrelease); the template translators start
+    from is crime_mapper/i18n/crime_mapper.ts (`make translations`).
+    """
+    path = translation_file(qgis_locale() if locale is None else locale, folder)
+    if path is None:
         return None
     translator = QTranslator()
     if not translator.load(str(path)):
+        LOG.warning("could not load the translation %s", path)
         return None
     QCoreApplication.installTranslator(translator)
     return translator

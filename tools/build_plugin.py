@@ -10,6 +10,11 @@ Usage:
     python3 tools/build_plugin.py --out build                 # -> build/crime_mapper/
     python3 tools/build_plugin.py --out build --zip dist/crime_mapper-0.2.0.zip
 
+Translations: every crime_mapper/i18n/crime_mapper_<locale>.ts is compiled to a .qm inside the
+plugin folder with Qt's lrelease (Debian: qttools5-dev-tools; $LRELEASE names another), which
+the plugin loads for QGIS's locale. The .ts sources and the template (crime_mapper.ts) are not
+shipped and no .qm is ever committed. Without lrelease the build says so and ships English only.
+
 With --zip the package is then checked the way the QGIS plugin repository's uploader checks it
 (tools/check_plugin_package.py); a package it would refuse makes the build fail.
 """
@@ -19,6 +24,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import subprocess
 import sys
 import zipfile
 from pathlib import Path
@@ -29,7 +35,10 @@ PACKAGE = "crime_mapper"
 TOP_LEVEL_FILES = ("metadata.txt", "LICENSE")
 # Names never shipped, wherever they appear in the package tree.
 EXCLUDED_DIRS = {"__pycache__", "tests", ".pytest_cache", ".ruff_cache", ".mypy_cache"}
-EXCLUDED_SUFFIXES = (".pyc", ".pyo", ".orig", ".rej", ".swp", "~")
+EXCLUDED_SUFFIXES = (".pyc", ".pyo", ".orig", ".rej", ".swp", "~", ".qm")
+# Translation sources: compiled to .qm in the plugin folder (compile_translations), not shipped.
+TRANSLATION_SUFFIX = ".ts"
+TEMPLATE_NAME = "crime_mapper.ts"  # tools/translation_template.py: nothing to compile
 # 1980-01-01, the earliest time a zip entry can hold; SOURCE_DATE_EPOCH overrides.
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
@@ -40,7 +49,7 @@ def _shipped_files(package_dir: Path) -> list[Path]:
     for dirpath, dirnames, filenames in os.walk(package_dir):
         dirnames[:] = sorted(d for d in dirnames if d not in EXCLUDED_DIRS)
         for name in sorted(filenames):
-            if name.endswith(EXCLUDED_SUFFIXES) or name.startswith(".#"):
+            if name.endswith(EXCLUDED_SUFFIXES + (TRANSLATION_SUFFIX,)) or name.startswith(".#"):
                 continue
             files.append((Path(dirpath) / name).relative_to(package_dir))
     return files
@@ -63,7 +72,52 @@ def assemble(out_dir: Path, root: Path = ROOT) -> Path:
     for name in TOP_LEVEL_FILES:
         if (root / name).is_file():
             shutil.copyfile(root / name, target / name)
+    compile_translations(source / "i18n", target / "i18n")
     return target
+
+
+def lrelease() -> str | None:
+    """Qt's translation compiler: $LRELEASE, else lrelease (or the Qt 5 name) on PATH."""
+    named = os.environ.get("LRELEASE")
+    if named:
+        return named
+    for name in ("lrelease", "lrelease-qt5", "/usr/lib/qt5/bin/lrelease"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def compile_translations(source_dir: Path, target_dir: Path) -> list[Path]:
+    """Compile each translation (crime_mapper_<locale>.ts, not the template) into target_dir;
+    return the .qm files written. A .ts lrelease refuses fails the build: a package must not
+    ship half a translation silently."""
+    sources = sorted(
+        p
+        for p in source_dir.glob(f"*{TRANSLATION_SUFFIX}")
+        if p.name != TEMPLATE_NAME and p.name.startswith("crime_mapper_")
+    )
+    if not sources:
+        return []
+    tool = lrelease()
+    if tool is None:
+        print(
+            "build_plugin: lrelease not found (Debian: apt install qttools5-dev-tools): "
+            f"{len(sources)} translation(s) not compiled, the package is English only",
+            file=sys.stderr,
+        )
+        return []
+    written = []
+    target_dir.mkdir(parents=True, exist_ok=True)
+    for ts in sources:
+        qm = target_dir / (ts.stem + ".qm")
+        run = subprocess.run(
+            [tool, "-silent", str(ts), "-qm", str(qm)], capture_output=True, text=True
+        )
+        if run.returncode != 0 or not qm.is_file():
+            raise SystemExit(f"build_plugin: lrelease failed on {ts}: {run.stderr or run.stdout}")
+        written.append(qm)
+    return written
 
 
 def _zip_date() -> tuple[int, int, int, int, int, int]:

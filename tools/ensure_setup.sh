@@ -4,7 +4,8 @@
 #
 # 1. Debian packages: QGIS Python bindings and providers, the scientific stack QGIS's Python
 #    uses (pandas, numpy, scipy, pyproj, jinja2), venv/pip, chromium for the web-map tests, and
-#    the QGIS desktop with Xvfb for the test that reloads the plugin in a real QGIS window.
+#    the QGIS desktop with Xvfb for the test that reloads the plugin in a real QGIS window, and
+#    Qt's lrelease (qttools5-dev-tools) to compile translations into the plugin package.
 #    `apt-get update` and `apt-get install` run only when something is missing, so a second run
 #    costs one dpkg-query.
 # 2. .venv: a --system-site-packages virtualenv over Debian's /usr/bin/python3 (QGIS cannot be
@@ -31,6 +32,7 @@ DEBIAN_PACKAGES=(
     python3-pip
     chromium
     poppler-utils
+    qttools5-dev-tools
     fonts-dejavu-core
     qgis
     xvfb

@@ -48,6 +48,21 @@
     </message>
     <message>
         <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>A self-contained accessible web map of the public release (map/index.html)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>Add layers when done</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>Add the release's layers: public visible, internal ones switched off</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
         <source>Add to map</source>
         <translation type="unfinished"></translation>
     </message>
@@ -58,7 +73,7 @@
     </message>
     <message>
         <location filename="../../crime_mapper/ui/guided_release.py"/>
-        <source>Audit</source>
+        <source>Areas</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -73,12 +88,37 @@
     </message>
     <message>
         <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>Code field</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
         <source>Column-mapping profile</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>Details</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
         <source>Done</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>Done: </source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>Earlier extracts, police.uk files or a saved *.qa_history.json</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>Every row accounted for</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -93,7 +133,7 @@
     </message>
     <message>
         <location filename="../../crime_mapper/ui/guided_release.py"/>
-        <source>Fix the problems listed under Check first</source>
+        <source>Fix the problems shown under the steps first</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -118,12 +158,47 @@
     </message>
     <message>
         <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>History</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
         <source>Hotspots on the internal exact data for intelligence staff; never published</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location filename="../../crime_mapper/ui/guided_release.py"/>
         <source>Idle</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>LSOA lookup</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>LSOA population</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>LSOA to neighbourhood lookup</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>Lookup LSOA field</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>Lookup code field</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>Lookup name field</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -144,6 +219,46 @@
     <message>
         <location filename="../../crime_mapper/ui/guided_release.py"/>
         <source>Month</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>Month and folder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>Name field</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>Names code field</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>Names file</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>Names name field</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>Neighbourhood outlines</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>Neighbourhood summaries: a page and CSV per neighbourhood (neighbourhoods/), from the public release</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>Not ready: see the problems under </source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -173,12 +288,47 @@
     </message>
     <message>
         <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>Open folder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>Open the neighbourhood summaries</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
         <source>Open the release folder</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>Open the web map in the browser</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>Open web map</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
         <source>Out of date: an earlier step changed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>Outlines</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>Police neighbourhoods, wards or MSOAs: polygons with a code field</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>Population field</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -193,12 +343,27 @@
     </message>
     <message>
         <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>QA report</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
         <source>Ready: every input is there.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location filename="../../crime_mapper/ui/guided_release.py"/>
         <source>Recent configurations…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>Release QA</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>Release QA: compare this month with the force's earlier months (counts, categories, places); findings go into the audit and never stop the release</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -223,12 +388,27 @@
     </message>
     <message>
         <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>Run only this step, in the background</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>Run the earlier step first: </source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
         <source>Run the whole release</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location filename="../../crime_mapper/ui/guided_release.py"/>
-        <source>Running the release for </source>
+        <source>Run this step</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>Running </source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -253,6 +433,11 @@
     </message>
     <message>
         <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>Show audit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
         <source>Show the audit page in the browser</source>
         <translation type="unfinished"></translation>
     </message>
@@ -273,12 +458,52 @@
     </message>
     <message>
         <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>Street-level crime map, force, month</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>Summaries</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>The force's history</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
         <source>The force's published police.uk files (folders, zips) or one map points .gpkg/.csv</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location filename="../../crime_mapper/ui/guided_release.py"/>
-        <source>The month's release in five steps. Fill in each step (problems show under Check), then press Run the whole release. Settings are kept with the project. &lt;a href="{url}"&gt;Help&lt;/a&gt;</source>
+        <source>The internal folder: crimes, rejects</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>The internal hotspot layers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>The month's release in five steps. Fill in each step (problems show under it), then run the steps one by one or press Run the whole release. Settings are kept with the project. &lt;a href="{url}"&gt;Help&lt;/a&gt;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>The outlines' field holding each area's code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>The public CSV, GeoPackage and audit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>The release QA report</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -303,11 +528,6 @@
     </message>
     <message>
         <location filename="../../crime_mapper/ui/guided_release.py"/>
-        <source>The release is done: </source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../crime_mapper/ui/guided_release.py"/>
         <source>The release month, YYYY-MM; it replaces {month} in paths</source>
         <translation type="unfinished"></translation>
     </message>
@@ -323,7 +543,32 @@
     </message>
     <message>
         <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>The web map's title; empty for the default</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
         <source>This month's extracts</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>Title</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>Validation report</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>Web map</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>When the whole release ends, add its layers to the map (public visible)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -338,7 +583,17 @@
     </message>
     <message>
         <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>e.g. msoa11cd</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
         <source>none: police.uk files</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>optional</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -349,6 +604,11 @@
     <message>
         <location filename="../../crime_mapper/ui/guided_release.py"/>
         <source>the documented default rules</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>the release</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -1,0 +1,104 @@
+"""Translations (issue 14, section 1): the template is current, a translator's .ts is compiled
+into the plugin package with Qt's real lrelease, and the plugin installs it for QGIS's locale.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import sys
+import zipfile
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from qgis.PyQt.QtCore import QCoreApplication
+
+REPO = Path(__file__).resolve().parent.parent
+GERMAN = "Monatliche Veröffentlichung"
+
+
+def _tool(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, REPO / "tools" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _translation(language: str, translation: str) -> str:
+    """A translator's .ts: the template's "Monthly release" (the dock's first tab) translated."""
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE TS>\n'
+        f'<TS version="2.1" language="{language}">\n<context>\n'
+        "    <name>CrimeMapperDock</name>\n    <message>\n"
+        "        <source>Monthly release</source>\n"
+        f"        <translation>{translation}</translation>\n"
+        "    </message>\n</context>\n</TS>\n"
+    )
+
+
+@pytest.fixture
+def source_tree(tmp_path: Path) -> Path:
+    """A plugin source tree like the repository's: metadata, package, template, one .ts."""
+    root = tmp_path / "src"
+    package = root / "crime_mapper"
+    (package / "i18n").mkdir(parents=True)
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    shutil.copyfile(REPO / "metadata.txt", root / "metadata.txt")
+    shutil.copyfile(
+        REPO / "crime_mapper" / "i18n" / "crime_mapper.ts", package / "i18n" / "crime_mapper.ts"
+    )
+    (package / "i18n" / "crime_mapper_de.ts").write_text(_translation("de", GERMAN), "utf-8")
+    (package / "i18n" / "crime_mapper_fr.qm").write_bytes(b"stale, never shipped")
+    return root
+
+
+def test_the_committed_template_is_current():
+    """Every tr() text in the package is in the template: run `make translations` if not."""
+    template = _tool("translation_template")
+    committed = (REPO / "crime_mapper" / "i18n" / "crime_mapper.ts").read_text(encoding="utf-8")
+    assert template.template_text() == committed, "run `make translations`"
+
+
+def test_the_package_compiles_translations_and_ships_no_sources(source_tree, tmp_path):
+    build = _tool("build_plugin")
+    assert build.lrelease() is not None, "tools/ensure_setup.sh installs qttools5-dev-tools"
+    plugin = build.assemble(tmp_path / "build", root=source_tree)
+    zip_path = build.write_zip(plugin, tmp_path / "crime_mapper.zip")
+    names = set(zipfile.ZipFile(zip_path).namelist())
+    assert "crime_mapper/i18n/crime_mapper_de.qm" in names
+    assert not [n for n in names if n.endswith(".ts")]  # sources and template stay home
+    assert "crime_mapper/i18n/crime_mapper_fr.qm" not in names  # only freshly compiled ones
+    assert (plugin / "i18n" / "crime_mapper_de.qm").read_bytes()[:4] == b"\x3c\xb8\x64\x18"
+
+
+def test_a_broken_translation_fails_the_build(source_tree, tmp_path):
+    build = _tool("build_plugin")
+    (source_tree / "crime_mapper" / "i18n" / "crime_mapper_cy.ts").write_text(
+        "<TS><context>", encoding="utf-8"
+    )
+    with pytest.raises(SystemExit, match="lrelease failed on .*crime_mapper_cy.ts"):
+        build.assemble(tmp_path / "build", root=source_tree)
+
+
+def test_the_plugin_installs_the_translation_for_the_locale(source_tree, tmp_path, qgis_app):
+    from crime_mapper.plugin import _install_translator, translation_file
+
+    build = _tool("build_plugin")
+    i18n = build.assemble(tmp_path / "build", root=source_tree) / "i18n"
+    assert translation_file("de_AT", i18n) == i18n / "crime_mapper_de.qm"  # the language's
+    assert translation_file("en_GB", i18n) is None  # the plugin's own English
+    shutil.copyfile(i18n / "crime_mapper_de.qm", i18n / "crime_mapper_de_CH.qm")
+    assert translation_file("de_CH", i18n) == i18n / "crime_mapper_de_CH.qm"  # country first
+
+    assert _install_translator("en_GB", i18n) is None
+    translator = _install_translator("de_DE", i18n)
+    assert translator is not None
+    try:
+        assert QCoreApplication.translate("CrimeMapperDock", "Monthly release") == GERMAN
+        assert QCoreApplication.translate("CrimeMapperDock", "Load") == "Load"  # untranslated
+    finally:
+        QCoreApplication.removeTranslator(translator)
+    assert QCoreApplication.translate("CrimeMapperDock", "Monthly release") == "Monthly release"
