@@ -60,8 +60,26 @@ def test_the_real_package_passes(package):
     assert general["experimental"] == "True"
     for package_name in ("pandas", "numpy", "scipy", "jinja2"):
         assert package_name in general["about"], package_name
-    for feature in ("Load", "Anonymise", "Hotspots", "leak gate", "Processing", "command line"):
+    # every feature (README, "What it does") is named, so the plugin manager describes it all
+    for feature in (
+        "Load",
+        "force's records-system export",
+        "Release QA",
+        "Anonymise",
+        "leak gate",
+        "Hotspots",
+        "kernel density",
+        "web map",
+        "neighbourhood summaries",
+        "PDF atlas",
+        "guided panel",
+        "release configuration",
+        "Processing",
+        "qgis_process",
+        "command line",
+    ):
         assert feature in general["about"], feature
+    assert "web map" in general["description"] and "check" in general["description"]
 
 
 def _rewrite(src: Path, dst: Path, change: Callable[[str, bytes], object]) -> Path:
