@@ -15,6 +15,8 @@ import added deep inside a function. The rules:
 - No re-exports (an import kept only for others, marked ``noqa: F401``): callers import a
   name from the module that holds it, so moving it breaks loudly instead of leaving a
   second path to the same name.
+- The README's layout table matches the tree: every package folder has its row, every module
+  of a folder is named in that row, and every path the table names exists.
 """
 
 from __future__ import annotations
@@ -212,6 +214,64 @@ def test_no_re_exports():
     assert reexport_problems(PACKAGE) == []
 
 
+README = PACKAGE.parent / "README.md"
+TICKED = re.compile(r"`([^`]+)`")
+
+
+def layout_rows(readme: Path) -> dict[str, str]:
+    """The README's layout table: first cell (as written) -> the rest of the row."""
+    text = readme.read_text(encoding="utf-8")
+    table = text[text.index("## Layout\n") :].split("\n\n", 2)[1]
+    rows = {}
+    for line in table.splitlines()[2:]:
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        rows[cells[0]] = " | ".join(cells[1:])
+    return rows
+
+
+def layout_paths(cell: str, package: Path) -> list[Path]:
+    """The paths a row's first cell names: from the repository root (``core/...`` from the
+    package), a bare name beside the cell's first path (`crime_mapper/logger.py`, `compat.py`)."""
+    root, base, paths = package.parent, None, []
+    for name in TICKED.findall(cell):
+        if name.startswith("core/"):
+            path = package / name
+        elif base is None or "/" in name.rstrip("/"):
+            path = root / name
+        else:
+            path = base / name
+        base = base or path.parent
+        paths.append(path)
+    return paths
+
+
+def layout_problems(readme: Path, package: Path) -> list[str]:
+    rows = layout_rows(readme)
+    problems = []
+    folders = {}
+    for cell, rest in rows.items():
+        paths = layout_paths(cell, package)
+        if len(paths) == 1 and paths[0].is_dir():
+            folders[paths[0]] = rest
+        for path in paths:
+            if not path.exists():
+                problems.append(f"the layout table names {path.name}, which does not exist")
+    packages = [p.parent for p in package.rglob("__init__.py") if p.parent != package]
+    for folder in sorted(packages):
+        if folder not in folders:
+            problems.append(f"{folder.relative_to(package.parent)}/ has no row in the layout table")
+            continue
+        named = set(TICKED.findall(folders[folder]))
+        for module in sorted(folder.glob("*.py")):
+            if module.stem != "__init__" and module.stem not in named:
+                problems.append(f"{module.relative_to(package.parent)} is not named in its row")
+    return problems
+
+
+def test_the_readme_layout_table_matches_the_tree():
+    assert layout_problems(README, PACKAGE) == []
+
+
 @pytest.mark.parametrize("path", sources(), ids=relative)
 def test_every_module_opens_with_a_docstring(path: Path):
     docstring = ast.get_docstring(parsed(path))
@@ -245,3 +305,15 @@ def test_the_rules_catch_what_they_are_for(tmp_path: Path):
         encoding="utf-8",
     )
     assert [p.split(":")[0] for p in reexport_problems(package)] == ["crime_mapper/shim.py"]
+    for folder in (package / "core", package / "core" / "io"):
+        (folder / "__init__.py").write_text('"""planted"""\n', encoding="utf-8")
+    readme = tmp_path / "README.md"
+    readme.write_text(
+        "## Layout\n\n| path | what |\n|---|---|\n"
+        "| `crime_mapper/core/` | the core |\n| `core/io/` | `gpkg_read` |\n"
+        "| `crime_mapper/gone.py` | a module that is not there |\n\n",
+        encoding="utf-8",
+    )
+    table = layout_problems(readme, package)
+    assert "crime_mapper/core/io/gpkg_write.py is not named in its row" in table
+    assert any("gone.py" in p for p in table)

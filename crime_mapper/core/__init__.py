@@ -9,5 +9,8 @@ Processing, the dock) is a thin layer over it.
 - ``io``: GeoPackage reading and writing with sqlite3 and numpy;
 - ``release``: map points, snapping, rules, anonymising, public schema, audit, manifest;
 - ``gate``: the leak gate that every public output passes before it is moved into place;
-- ``hotspots``: hexagon grids, kernel density, Gi*, change hotspots, FDR.
+- ``hotspots``: hexagon grids, kernel density, Gi*, change hotspots, FDR;
+- ``publish``: public outputs made from the release table (web map, neighbourhood summaries);
+- ``qa``: release QA, this month against the force's own history, before anonymising;
+- ``monthly``: the whole month as one run from a configuration file, with one manifest.
 """

@@ -1,7 +1,13 @@
-"""The Crime mapper dock panel: load, release, hotspots, one tab each.
+"""The Crime mapper dock panel: the guided monthly release first, then one tab per step
+(Load, Release, Hotspots, QA, Summaries, Web map), and the Load tab itself.
+
+Why tabs beside the guided release: an analyst who runs the month as a whole uses the first
+tab (ui.guided_release); one who redoes a single step, or works outside the monthly routine,
+opens that step's tab. Every tab runs the same core functions as the command line and
+Processing.
 
 Built in code so there is no .ui/.qrc to compile and the same widgets run on Qt5 and Qt6.
-The panel collects inputs (files, folders, monthly zips), an optional column-mapping profile
+The Load tab collects inputs (files, folders, monthly zips), an optional column-mapping profile
 and an output folder, then hands the work to ``LoadExtractsTask`` (a QgsTask): nothing heavy
 ever runs on the main thread, so QGIS stays responsive during a national-scale load. The
 panel listens to the task's ``taskCompleted`` / ``taskTerminated`` signals, shows the readable
@@ -10,10 +16,10 @@ validation report, adds the layers on success and reports to the message bar and
 "New profile from extract…" and "Edit profile…" open the column-mapping profile editor
 (``ui.profile_dialog``); a profile saved there becomes the panel's mapping profile.
 
-The "Release" tab (``ui.release_panel.ReleasePanel``: anonymise a load for the public) and the
-"Hotspots" tab (``ui.hotspots_panel.HotspotsPanel``: hotspot analysis for intelligence staff)
-are panels of their own; after a load the dock hands each the new crimes GeoPackage through
-``set_crimes_source`` so the next step starts from what was just loaded.
+The other tabs are panels of their own (``ui.release_panel``, ``ui.hotspots_panel``,
+``ui.qa_panel``, and the publishing tabs ``ui.summaries_panel`` and ``ui.webmap_panel`` on
+``ui.publish_panel``); after a load the dock hands the new crimes GeoPackage to those that
+take one (``set_crimes_source``), so the next step starts from what was just loaded.
 
 Everything a user does has a method a test can call (``add_inputs``, ``set_output_dir``,
 ``start_load``, ``cancel_load``, ``open_profile_dialog``) and the panel emits

@@ -8,7 +8,9 @@ so QGIS stays responsive, and Cancel leaves the previous release untouched. The 
 summarised in words (rows in, published, without location, withheld, rejected, leak gate),
 the public layer is added to the project, and "Open audit" shows the audit page.
 
-The dock calls ``set_crimes_source(gpkg_path)`` after each load. Everything a user does has a
+The task also checks the map points against the project's other loaded months (their raw
+crimes must not be map points; qgis_bridge.anonymise_task). The dock calls
+``set_crimes_source(gpkg_path)`` after each load. Everything a user does has a
 method a test can call; ``anonymiseFinished(bool)`` is emitted once an outcome is shown.
 """
 

@@ -1,1 +1,2 @@
-"""Shared by every stage: vocabularies, schema, palette, geography, staging, progress."""
+"""Shared by every stage: vocabularies, schema, palette, geography and projection, staging
+(atomic writes), progress, CSV safety, reproducible stamps and optional dependencies."""
