@@ -334,3 +334,40 @@ def test_text_pairs_equal_the_left_to_right_loop():
     for _ in range(5000):
         text = "".join(rng.choice(numbers) + rng.choice(gaps) for _ in range(rng.randint(0, 12)))
         assert scan.text_pairs(text) == _text_pairs_one_by_one(text), repr(text)
+
+
+# --- small haystacks: substrings looked up instead of an index of every raw value -----------
+def test_small_haystack_search_equals_the_pattern_index():
+    rng = random.Random(31)
+    words = ["alpha", "beta", "GM", "22", "331687", "/", " ", "smith", "é", "\x00", "-", "12345678"]
+    for trial in range(1500):
+        values = list(
+            dict.fromkeys(
+                "".join(rng.choice(words) for _ in range(rng.randint(1, 6)))
+                for _ in range(rng.randint(0, 30))
+            )
+        )
+        values = [v for v in values if v.isascii()]
+        hay = "".join(rng.choice(words + values) for _ in range(rng.randint(0, 40)))
+        haystack = hay.encode("utf-8")
+        limit = rng.choice([1, 3, 5, 200])
+        for rule in (checks._always, checks._never, checks._shorter_than_whole_word_limit):
+            bounded = [rule(v) for v in values]
+            patterns = scan.PatternSet(values, bounded=np.asarray(bounded, dtype=bool))
+            expected = [
+                (patterns.values[i], pos)
+                for i, pos in scan.find_substrings(haystack, patterns, limit=limit)
+            ]
+            lengths = scan.ascii_lengths(values)
+            assert lengths is not None
+            got = scan.find_in_small_haystack(
+                haystack, set(values), lengths, values, rule, limit=limit
+            )
+            assert got == expected, (trial, values, hay)
+
+
+def test_small_haystack_search_is_not_used_for_non_ascii_patterns():
+    assert scan.ascii_lengths(["abcdefgh", "é" * 9]) is None
+    assert scan.ascii_lengths(["abcdefgh", "abc", "abcdefghijkl"]) == [8, 12]
+    assert not scan.small_enough(b"x" * 10, None)
+    assert not scan.small_enough(b"x" * (scan.SMALL_SEARCH_LOOKUPS + 1), [8])

@@ -22,6 +22,7 @@ from .context import (
     HEX_LENGTHS,
     LOCATION_PREFIX,
     MAX_EXAMPLES,
+    WHOLE_WORD_BELOW,
     GateCheck,
     GateContext,
     PreparedGate,
@@ -333,25 +334,51 @@ def check_no_source_references(ctx: GateContext) -> GateCheck:
                 )
     # references inside longer text
     hay, _ = ctx.haystack
-    patterns = prep.reference_patterns if len(hay) >= scan.MIN_PATTERN_BYTES else None
-    if patterns is not None and len(patterns):
-        for i, pos in scan.find_substrings(hay, patterns, limit=MAX_EXAMPLES):
+    if len(hay) >= scan.MIN_PATTERN_BYTES:
+        inside: list[tuple[str, int]]
+        if scan.small_enough(hay, prep.reference_lengths):
+            inside = scan.find_in_small_haystack(
+                hay,
+                prep.reference_set,
+                prep.reference_lengths or [],
+                refs,
+                _always,
+                limit=MAX_EXAMPLES,
+            )
+        else:
+            patterns = prep.reference_patterns
+            inside = [
+                (patterns.values[i], pos)
+                for i, pos in scan.find_substrings(hay, patterns, limit=MAX_EXAMPLES)
+            ]
+        for ref, pos in inside:
             problems.append(
-                f"{ctx.artifact_at(pos)}: source reference "
-                f"{short(patterns.values[i], 24)} inside text"
+                f"{ctx.artifact_at(pos)}: source reference {short(ref, 24)} inside text"
             )
     # ...in another case or without their punctuation (AB2022100001234)
     if not problems and refs and len(hay) >= scan.MIN_PATTERN_BYTES:
-        squeezed, folded_refs = prep.squeezed_references
-        if len(squeezed):
-            for i, _pos in scan.find_substrings(
-                scan.squeeze_haystack(hay), squeezed, limit=MAX_EXAMPLES
-            ):
-                problems.append(
-                    "source reference "
-                    f"{short(folded_refs[squeezed.values[i]], 24)} retyped (other case or "
-                    "punctuation)"
-                )
+        folded_refs = prep.squeezed_keys
+        squeezed_hay = scan.squeeze_haystack(hay)
+        if scan.small_enough(squeezed_hay, prep.squeezed_lengths):
+            retyped = scan.find_in_small_haystack(
+                squeezed_hay,
+                folded_refs,
+                prep.squeezed_lengths or [],
+                folded_refs,
+                _never,
+                limit=MAX_EXAMPLES,
+            )
+        else:
+            squeezed, _ = prep.squeezed_references
+            retyped = [
+                (squeezed.values[i], pos)
+                for i, pos in scan.find_substrings(squeezed_hay, squeezed, limit=MAX_EXAMPLES)
+            ]
+        for key, _pos in retyped:
+            problems.append(
+                f"source reference {short(folded_refs[key], 24)} retyped (other case or "
+                "punctuation)"
+            )
     return _verdict(
         "no_source_references",
         problems,
@@ -409,17 +436,34 @@ def check_no_non_public_values(ctx: GateContext) -> GateCheck:
                 f"case: {short(value, 24)}"
             )
     hay, _ = ctx.haystack
-    # inside longer text, in any case (no output text to search: no need for the patterns)
-    patterns = prep.secret_lower_patterns if len(hay) >= scan.MIN_PATTERN_BYTES else None
-    if patterns is not None and len(patterns):
-        for i, pos in scan.find_substrings(hay.lower(), patterns, limit=200):
-            value = prep.secret_lower[patterns.values[i]]
-            if ctx.is_public_value(value):
-                continue
-            problems.append(
-                f"{ctx.artifact_at(pos)}: value of raw column "
-                f"{prep.secret_column(value)} inside text: {short(value, 24)}"
+    # inside longer text, in any case (no output text to search: no need for the patterns;
+    # a little text: its substrings are looked up, no index of the raw values is built)
+    inside: list[tuple[str, int]] = []
+    if len(hay) >= scan.MIN_PATTERN_BYTES:
+        low_hay = hay.lower()
+        if scan.small_enough(low_hay, prep.secret_lower_lengths):
+            inside = scan.find_in_small_haystack(
+                low_hay,
+                prep.secret_lower,
+                prep.secret_lower_lengths or [],
+                prep.secret_lower,
+                _shorter_than_whole_word_limit,
+                limit=200,
             )
+        else:
+            patterns = prep.secret_lower_patterns
+            inside = [
+                (patterns.values[i], pos)
+                for i, pos in scan.find_substrings(low_hay, patterns, limit=200)
+            ]
+    for key, pos in inside:
+        value = prep.secret_lower[key]
+        if ctx.is_public_value(value):
+            continue
+        problems.append(
+            f"{ctx.artifact_at(pos)}: value of raw column "
+            f"{prep.secret_column(value)} inside text: {short(value, 24)}"
+        )
     problems.extend(_free_text_fragments(ctx))
     return _verdict(
         "no_non_public_values",
@@ -429,6 +473,18 @@ def check_no_non_public_values(ctx: GateContext) -> GateCheck:
         "values of non-public raw columns appear",
         ctx,
     )
+
+
+def _always(_value: str) -> bool:
+    return True
+
+
+def _never(_value: str) -> bool:
+    return False
+
+
+def _shorter_than_whole_word_limit(value: str) -> bool:
+    return len(value) < WHOLE_WORD_BELOW
 
 
 def _free_text_fragments(ctx: GateContext) -> list[str]:

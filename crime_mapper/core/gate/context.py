@@ -463,10 +463,17 @@ class PreparedGate:
 
     @cached_property
     def squeezed_references(self) -> tuple[scan.PatternSet, dict[str, str]]:
+        """(patterns of :attr:`squeezed_keys`, squeezed_keys)."""
+        folded = self.squeezed_keys
+        return scan.PatternSet(list(folded), bounded=False), folded
+
+    @cached_property
+    def squeezed_keys(self) -> dict[str, str]:
         """References retyped in another case or without punctuation (``ab/202210/0001234``,
         ``AB2022100001234``): upper-case letters and digits only, searched in an output
         folded the same way. Only references with both letters and digits and at least 8
-        of them: a bare number folded out of its punctuation would meet coordinates."""
+        of them: a bare number folded out of its punctuation would meet coordinates.
+        Squeezed key -> the first reference that gives it."""
         refs = self.references
         keys = scan.squeeze_haystack("\x00".join(refs).encode("utf-8")).decode("ascii")
         squeezed = keys.split("\x00")
@@ -481,7 +488,20 @@ class PreparedGate:
                 and not key.isalpha()
             ):
                 folded[key] = ref
-        return scan.PatternSet(list(folded), bounded=False), folded
+        return folded
+
+    # --- small haystacks: look the output's substrings up instead of indexing the raw side
+    @cached_property
+    def reference_lengths(self) -> Optional[list[int]]:
+        return scan.ascii_lengths(self.references)
+
+    @cached_property
+    def squeezed_lengths(self) -> Optional[list[int]]:
+        return scan.ascii_lengths(list(self.squeezed_keys))
+
+    @cached_property
+    def secret_lower_lengths(self) -> Optional[list[int]]:
+        return scan.ascii_lengths(list(self.secret_lower))
 
     @cached_property
     def folded_references(self) -> dict[str, str]:

@@ -10,7 +10,7 @@ substring search) and regular expressions run once over a joined text, never per
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 
 import numpy as np
 
@@ -429,6 +429,72 @@ def find_substrings(
                 hits.append((i, offset))
                 if len(hits) >= limit:
                     return hits
+    return hits
+
+
+# A haystack whose substrings (one per position and pattern length) number at most this many
+# is searched by looking each up in the patterns' set (no index of the raw side needed).
+SMALL_SEARCH_LOOKUPS = 200_000
+
+
+def ascii_lengths(values: Sequence[str]) -> list[int] | None:
+    """The distinct lengths (of 8 or more) of ASCII strings, sorted: what
+    :func:`find_in_small_haystack` tries at each position; None when any string is not
+    ASCII (its byte length would differ from its length, so the small search is not used)."""
+    if not all(map(str.isascii, values)):
+        return None
+    return sorted(n for n in set(map(len, values)) if n >= _ANCHOR)
+
+
+def small_enough(haystack: bytes, lengths: list[int] | None) -> bool:
+    return lengths is not None and len(haystack) * len(lengths) <= SMALL_SEARCH_LOOKUPS
+
+
+def find_in_small_haystack(
+    haystack: bytes,
+    patterns: Collection[str],
+    lengths: list[int],
+    order: Iterable[str],
+    bounded: Callable[[str], bool],
+    limit: int = 50,
+) -> list[tuple[str, int]]:
+    """(pattern, byte offset) of up to ``limit`` occurrences, exactly as
+    :func:`find_substrings` with ``PatternSet(order, bounded)`` gives them (patterns of 8+
+    bytes; by offset, then by place in ``order``, only looked at when two patterns start at
+    one offset; whole words where ``bounded``), found by
+    looking every substring of the haystack of a pattern length up in ``patterns``: the
+    cost follows the haystack (a GeoPackage's metadata, a style file), not the 500,000 raw
+    values a PatternSet would index. ``patterns`` are ASCII and ``lengths`` their distinct
+    lengths (:func:`ascii_lengths`)."""
+    hits: list[tuple[str, int]] = []
+    n = len(haystack)
+    place: dict[str, int] = {}
+    for offset in range(n - _ANCHOR + 1):
+        found = []
+        for length in lengths:
+            end = offset + length
+            if end > n:
+                break
+            chunk = haystack[offset:end]
+            if not chunk.isascii():
+                continue
+            text = chunk.decode("ascii")
+            if text not in patterns:
+                continue
+            if bounded(text):
+                before = haystack[offset - 1] if offset > 0 else 0x20
+                after = haystack[end] if end < n else 0x20
+                if _is_word(before) or _is_word(after):
+                    continue
+            found.append(text)
+        if len(found) > 1:
+            if not place:
+                place.update((v, i) for i, v in enumerate(order))
+            found.sort(key=place.__getitem__)
+        for text in found:
+            hits.append((text, offset))
+            if len(hits) >= limit:
+                return hits
     return hits
 
 
