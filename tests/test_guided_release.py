@@ -6,6 +6,7 @@ the release as it was. Real QGIS (pytest-qgis), real files, the bundled sample d
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from qgis.core import QgsProject
@@ -124,6 +125,10 @@ def test_run_the_whole_release_then_change_an_input_then_cancel(dock, qtbot, tmp
         assert panel.cancel_button.isEnabled() and not panel.groups["load"].isEnabled()
         qtbot.waitUntil(lambda: panel.state("anonymise") == "running", timeout=RELEASE_TIMEOUT_MS)
         assert panel.state("load") == "done"
+        # the child yields the processors to QGIS's user interface
+        if hasattr(os, "getpriority") and os.getpriority(os.PRIO_PROCESS, 0) < 19:
+            child = os.getpriority(os.PRIO_PROCESS, task.pid)
+            assert child > os.getpriority(os.PRIO_PROCESS, 0)
         qtbot.mouseClick(panel.cancel_button, Qt.MouseButton.LeftButton)
     assert blocker.args == [False]
     assert panel.summary_view.toPlainText() == "Cancelled: earlier outputs are unchanged."

@@ -13,6 +13,7 @@ builds layers and must run where the caller's QgsProject lives (see ``build_rele
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Optional
 
@@ -158,7 +159,16 @@ def build_release_project(outputs: MonthlyOutputs, path: Path) -> Path:
 
 
 def add_release_layers(outputs: MonthlyOutputs, project: Any) -> list[Any]:
-    """Add the release's layers to a project, ready for a new user; return them.
+    """Add the release's layers to a project, ready for a new user; return them (see
+    :func:`release_layers_in_steps`)."""
+    return [layer for layer in release_layers_in_steps(outputs, project) if layer is not None]
+
+
+def release_layers_in_steps(outputs: MonthlyOutputs, project: Any) -> Iterator[Any]:
+    """Add the release's layers to a project, one piece of work per step of the iteration
+    (each added layer is yielded; None between other pieces), so that the dock can let the
+    event loop run between them: at national scale each piece takes tens of milliseconds
+    on the user interface's thread, all of them together too long for it.
 
     - An empty project gets British National Grid as its CRS (not the stretched EPSG:4326 of
       a new project); a project with layers keeps its own.
@@ -185,6 +195,7 @@ def add_release_layers(outputs: MonthlyOutputs, project: Any) -> list[Any]:
     bng = QgsCoordinateReferenceSystem("EPSG:27700")
     was_empty = not project.mapLayers()
     set_default_transforms(project)
+    yield None
     root = project.layerTreeRoot()
     added: list[Any] = []
 
@@ -200,6 +211,7 @@ def add_release_layers(outputs: MonthlyOutputs, project: Any) -> list[Any]:
         project.addMapLayer(public, False)
         root.insertGroup(0, f"Public release {outputs.month}").addLayer(public)
         added.append(public)
+        yield public
 
     internal_group = root.addGroup(
         f"Internal {outputs.month}: exact locations, not for publication"
@@ -215,6 +227,7 @@ def add_release_layers(outputs: MonthlyOutputs, project: Any) -> list[Any]:
         project.addMapLayer(crimes, False)
         internal_group.addLayer(crimes).setItemVisibilityChecked(False)
         added.append(crimes)
+        yield crimes
     for made in outputs.hotspots:
         layer = hotspot_layer(made)
         layer.setName(f"{INTERNAL_LAYER_PREFIX}: {made.title}")
@@ -222,6 +235,7 @@ def add_release_layers(outputs: MonthlyOutputs, project: Any) -> list[Any]:
         internal_group.addLayer(layer).setItemVisibilityChecked(False)
         name_density_legend(layer, project)
         added.append(layer)
+        yield layer
     internal_group.setExpanded(False)
     if was_empty:
         # QGIS gives an empty project its first layer's CRS (4326 here, stretched) when the
@@ -242,7 +256,6 @@ def add_release_layers(outputs: MonthlyOutputs, project: Any) -> list[Any]:
         )
         extent.scale(1.05)
         project.viewSettings().setDefaultViewExtent(QgsReferencedRectangle(extent, project.crs()))
-    return added
 
 
 def published_categories(audit: Any) -> Optional[set[str]]:

@@ -20,6 +20,7 @@ The run is the command line's (qgis_bridge.monthly_release.run_headless: QGIS wi
 display and the QGIS step runners), so the files are byte-identical to ``crime_mapper.cli
 release`` and ``qgis_process``. Cancelling raises core.common.feedback.Cancelled inside the
 run (a SIGTERM does too), so staged writes are dropped and earlier outputs stay as they were.
+The child runs at a lower scheduling priority than QGIS, so the user interface comes first.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from typing import IO, Any
 
 EXIT_OK, EXIT_FAILED, EXIT_CANCELLED, EXIT_ERROR = 0, 2, 3, 4
 _PROGRESS_EVERY_S = 0.2
+CHILD_NICENESS = 10
 
 
 class _Protocol:
@@ -131,7 +133,19 @@ def run(request: dict[str, Any], protocol: _Protocol, cancelled: threading.Event
     return EXIT_OK
 
 
+def _lower_priority() -> None:
+    """The release yields the processors to QGIS: on a busy two-core laptop (or while the
+    snapping uses every core) the user interface's thread is scheduled first. Windows: the
+    dock starts the child below normal priority (release_process)."""
+    if hasattr(os, "nice"):
+        try:
+            os.nice(CHILD_NICENESS)
+        except OSError:
+            pass
+
+
 def main() -> int:
+    _lower_priority()
     # the protocol keeps the real stdout; everything else printed (Python or C) goes to stderr
     protocol = _Protocol(os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8"))
     sys.stdout.flush()

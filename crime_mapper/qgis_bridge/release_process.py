@@ -145,9 +145,17 @@ def find_python() -> str:
 
 
 def _no_window() -> dict[str, Any]:
-    """Windows: start the child without a console window."""
+    """Windows: start a child without a console window."""
     flag = getattr(subprocess, "CREATE_NO_WINDOW", 0)
     return {"creationflags": flag} if flag else {}
+
+
+def _background() -> dict[str, Any]:
+    """Windows: the release's child without a console window and below normal priority, so
+    QGIS's user interface is scheduled first (POSIX: the child lowers its own priority)."""
+    flags = getattr(subprocess, "CREATE_NO_WINDOW", 0)
+    flags |= getattr(subprocess, "BELOW_NORMAL_PRIORITY_CLASS", 0)
+    return {"creationflags": flags} if flags else {}
 
 
 def child_environment() -> dict[str, str]:
@@ -217,6 +225,7 @@ class ChildReleaseTask(QgsTask):
         self.failed_step: Optional[str] = None
         self.details = ""
         self.python = ""
+        self.pid: Optional[int] = None
         self.returncode: Optional[int] = None
 
     def run(self) -> bool:  # the task's thread: waits for lines, never computes
@@ -237,11 +246,12 @@ class ChildReleaseTask(QgsTask):
                     text=True,
                     encoding="utf-8",
                     bufsize=1,
-                    **_no_window(),
+                    **_background(),
                 )
             except OSError as exc:
                 self.error = f"The release process could not start ({self.python}): {exc}"
                 return False
+            self.pid = child.pid
             ok = self._talk(child)
             stderr.seek(0)
             self._last_words(stderr)

@@ -38,7 +38,7 @@ from typing import Any, Optional
 
 from qgis.core import Qgis, QgsApplication, QgsProject, QgsSettings
 from qgis.gui import QgsCollapsibleGroupBox
-from qgis.PyQt.QtCore import QCoreApplication, Qt, QUrl, pyqtSignal
+from qgis.PyQt.QtCore import QCoreApplication, Qt, QTimer, QUrl, pyqtSignal
 from qgis.PyQt.QtGui import QDesktopServices
 from qgis.PyQt.QtWidgets import (
     QCheckBox,
@@ -880,16 +880,48 @@ class GuidedReleasePanel(QScrollArea):
         self.summary_view.setPlainText(task.outputs.summary_text())
         self.progress_bar.setValue(100)
         self._reload_open_layers()
-        if whole and self.add_when_done_check.isChecked():
-            self.add_layers()
         self._show_states()
         self._save_to_project()
-        notify(
-            self.iface,
-            tr("Done: ") + str(task.outputs.out_dir),
-            Qgis.MessageLevel.Success,
-        )
-        self.releaseFinished.emit(True)
+
+        def finished() -> None:
+            notify(self.iface, tr("Done: ") + str(task.outputs.out_dir), Qgis.MessageLevel.Success)
+            self.releaseFinished.emit(True)
+
+        if whole and self.add_when_done_check.isChecked():
+            self._add_layers_piecewise(finished)
+        else:
+            finished()
+
+    def _add_layers_piecewise(self, then: Any) -> None:
+        """Add the release's layers one at a time, the event loop running between them
+        (qgis_bridge.monthly_release.release_layers_in_steps), then call ``then``."""
+        from ..qgis_bridge.monthly_release import release_layers_in_steps
+
+        if self._outputs is None or self._release_layers_present():
+            then()
+            return
+        pieces = release_layers_in_steps(self._outputs, QgsProject.instance())
+        self.add_layers_button.setEnabled(False)
+
+        def next_piece() -> None:
+            try:
+                next(pieces)
+            except StopIteration:
+                self._show_results()
+                then()
+                return
+            except Exception as exc:  # noqa: BLE001 - the release is done; say what failed
+                notify(
+                    self.iface,
+                    tr("The release's layers could not all be added: ") + str(exc),
+                    Qgis.MessageLevel.Warning,
+                )
+                self._show_results()
+                then()
+                return
+            QTimer.singleShot(0, next_piece)
+
+        next_piece()
 
     def _on_terminated(self, task: Any) -> None:
         whole = self._running_steps == STEPS
@@ -997,18 +1029,23 @@ class GuidedReleasePanel(QScrollArea):
 
         if self._outputs is None:
             return []
-        project = QgsProject.instance()
+        present = self._release_layers_present()
+        if present:
+            return present
+        return add_release_layers(self._outputs, QgsProject.instance())
+
+    def _release_layers_present(self) -> list[Any]:
+        """The project's layers reading this release's files."""
+        if self._outputs is None:
+            return []
         out = os.path.normcase(os.path.abspath(str(self._outputs.out_dir)))
-        present = [
+        return [
             layer
-            for layer in project.mapLayers().values()
+            for layer in QgsProject.instance().mapLayers().values()
             if os.path.normcase(os.path.abspath(layer.source().split("|")[0])).startswith(
                 out + os.sep
             )
         ]
-        if present:
-            return present
-        return add_release_layers(self._outputs, project)
 
     # --- settings -----------------------------------------------------------------------------
     def _remember_inputs(self) -> None:
