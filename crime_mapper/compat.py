@@ -116,6 +116,8 @@ FIELD_STRING = _field_type("QString", "String")
 FIELD_INT = _field_type("Int", "Int")
 FIELD_DOUBLE = _field_type("Double", "Double")
 FIELD_LONGLONG = _field_type("LongLong", "LongLong")
+FIELD_BOOL = _field_type("Bool", "Bool")
+FIELD_DATETIME = _field_type("QDateTime", "DateTime")
 
 
 def layer_abstract(layer: Any) -> str:

@@ -25,6 +25,13 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QCoreApplication, QDateTime, QElapsedTimer, QVariant
 
+from crime_mapper.compat import (
+    FIELD_BOOL,
+    FIELD_DATETIME,
+    FIELD_DOUBLE,
+    FIELD_LONGLONG,
+    FIELD_STRING,
+)
 from crime_mapper.core.common import palette, schema
 from crime_mapper.core.common.feedback import Cancelled, Feedback
 from crime_mapper.core.common.vocabulary import all_category_names
@@ -137,11 +144,12 @@ def test_geopackage_matches_the_crimes_table(qgis_app, tmp_path):
     assert [f.name() for f in layer.fields()] == ["fid", *schema.CRIME_COLUMNS]
 
     fields = layer.fields()
-    assert fields.field("occurred_at").type() == QVariant.DateTime
-    assert fields.field("has_location").type() == QVariant.Bool
-    assert fields.field("record_id").type() == QVariant.LongLong
-    assert fields.field("longitude").type() == QVariant.Double
-    assert fields.field("crime_type").type() == QVariant.String
+    # field types through compat: QVariant.Type on 3.22, QMetaType.Type from 3.38 (and Qt6)
+    assert fields.field("occurred_at").type() == FIELD_DATETIME
+    assert fields.field("has_location").type() == FIELD_BOOL
+    assert fields.field("record_id").type() == FIELD_LONGLONG
+    assert fields.field("longitude").type() == FIELD_DOUBLE
+    assert fields.field("crime_type").type() == FIELD_STRING
 
     no_location = set(crimes.loc[~crimes["has_location"], "record_id"].tolist())
     assert len(no_location) == 402  # README of sample_data

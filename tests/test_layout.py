@@ -198,6 +198,22 @@ def test_deprecated_qgis_enums_only_in_compat():
     assert problems == []
 
 
+#: QVariant.Type field types: deprecated for QgsField from QGIS 3.38, gone under Qt6.
+QVARIANT_FIELD_TYPES = re.compile(r"QVariant\.(String|Int|Double|LongLong|Bool|Date|DateTime)\b")
+
+
+def test_field_types_only_through_compat_in_the_package_and_tests():
+    """compat.FIELD_* (QMetaType.Type from 3.38, QVariant.Type before), never QVariant.X."""
+    problems = []
+    for path in [*sources(), *sorted(PACKAGE.parent.joinpath("tests").rglob("*.py"))]:
+        if path == PACKAGE / "compat.py" or path == Path(__file__).resolve():
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if QVARIANT_FIELD_TYPES.search(line):
+                problems.append(f"{path}:{number}: {line.strip()}")
+    assert problems == []
+
+
 UNUSED_IMPORT_NOQA = re.compile(r"#\s*noqa:[^#]*\bF401\b")
 
 
