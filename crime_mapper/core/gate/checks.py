@@ -288,7 +288,7 @@ def check_no_source_references(ctx: GateContext) -> GateCheck:
     ref_set = prep.reference_set
     # exact values
     for art in ctx.readable:
-        for s in sorted(ctx.exact_strings(art) & ref_set)[:MAX_EXAMPLES]:
+        for s in sorted(ctx.exact_matches(art, ref_set))[:MAX_EXAMPLES]:
             problems.append(f"{art.name}: source reference {short(s, 24)}")
     # hex tokens (whole hex strings and hex words in text), each reported for the first
     # artifact that shows it: compared as digest bytes with numpy, not as 500,000 strings
@@ -416,7 +416,7 @@ def check_no_non_public_values(ctx: GateContext) -> GateCheck:
     problems: list[str] = []
     for art in ctx.readable:
         found = [
-            v for v in sorted(ctx.exact_strings(art) & secret_set) if not ctx.is_public_value(v)
+            v for v in sorted(ctx.exact_matches(art, secret_set)) if not ctx.is_public_value(v)
         ]
         for v in found[:MAX_EXAMPLES]:
             problems.append(

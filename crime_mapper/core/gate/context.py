@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import compress
@@ -772,7 +772,7 @@ class GateContext:
 
     # --- output strings ---
     def _classified(self, art: Artifact) -> tuple[list[str], list[str], set[str]]:
-        """(hex-only strings, strings not known to be public, exact-match set) of an artifact.
+        """(hex-only strings, strings not known to be public, folded variants) of an artifact.
 
         Set operations do the bulk (a public CSV's 500,000 distinct Crime IDs are hex and
         skip every per-string step, found by one vectorised test); only strings with odd
@@ -788,12 +788,12 @@ class GateContext:
             unknown.discard("")
             # sorted: the haystack (and so every message) is the same from run to run
             other = sorted(t for t in unknown if not (len(t) == 7 and _MONTH.fullmatch(t)))
-            exact = set(strings)
-            for t in other:
+            variants = set()  # whitespace-folded, unguarded forms (the strings themselves
+            for t in other:  # are not copied: exact matching intersects both)
                 if t != t.strip() or "  " in t or not t.isprintable() or t.startswith("'"):
                     f = normalise(t)
-                    exact.add(f[1:] if f.startswith(_FORMULA_GUARD) else f)
-            cached = (hexes, other, exact)
+                    variants.add(f[1:] if f.startswith(_FORMULA_GUARD) else f)
+            cached = (hexes, other, variants)
             self._classes[id(art)] = cached
         return cached
 
@@ -817,9 +817,13 @@ class GateContext:
     def hex_strings(self, art: Artifact) -> list[str]:
         return self._classified(art)[0]
 
+    def exact_matches(self, art: Artifact, values: Collection[str]) -> set[str]:
+        """``exact_strings(art) & values``, without copying the artifact's strings."""
+        return art.strings.intersection(values) | self._classified(art)[2].intersection(values)
+
     def exact_strings(self, art: Artifact) -> set[str]:
         """Every string of an artifact (plus whitespace-folded, unguarded variants)."""
-        return self._classified(art)[2]
+        return art.strings | self._classified(art)[2]
 
     @cached_property
     def haystack(self) -> tuple[bytes, list[tuple[int, str]]]:
