@@ -276,6 +276,44 @@ def test_the_release_panels_task_refuses_them_too(
         panel.deleteLater()
 
 
+def test_the_guided_releases_child_process_refuses_them_too(
+    months: dict, project_with_last_month, tmp_path: Path, wait_until
+):
+    """The dock's monthly release (a child process, qgis_bridge.release_process): the task
+    collects the project's other loads when it is made, the child passes them on, and the
+    anonymise step refuses the careless map points naming the other month."""
+    from crime_mapper.core.monthly.config import ReleaseConfig
+    from crime_mapper.qgis_bridge.release_process import ChildReleaseTask
+
+    data = {
+        "release": {"force": "Leicestershire", "output": str(tmp_path / "out" / "{month}")},
+        "load": {"inputs": [str(months["this_csv"])], "profile": str(months["profile"])},
+        "anonymise": {
+            "salt_file": str(months["salt"]),
+            "rules": str(months["rules"]),
+            "max_distance_m": 20000.0,
+            "map_points": {"kind": "file", "paths": [str(months["careless"])]},
+        },
+        "qa": {"enabled": False},
+        "hotspots": {"enabled": False},
+        "publish": {"web_map": False, "summaries": False, "project": False},
+    }
+    config = ReleaseConfig.from_dict(data, tmp_path)
+    task = ChildReleaseTask(config, "2022-10")
+    assert task.request["other_crimes"] == [months["last_uri"]]
+    ended: list[str] = []
+    task.taskCompleted.connect(lambda: ended.append("completed"))
+    task.taskTerminated.connect(lambda: ended.append("terminated"))
+    QgsApplication.taskManager().addTask(task)
+    wait_until(lambda: bool(ended), "the release's child process")
+    assert ended == ["terminated"]
+    assert task.failed_step == "anonymise", (task.error, task.details)
+    assert REFUSAL in (task.error or ""), task.error
+    assert not (tmp_path / "out" / "2022-10" / "public").exists() or not any(
+        (tmp_path / "out" / "2022-10" / "public").iterdir()
+    )
+
+
 # --- crime_mapper:check_release RULES ------------------------------------------------------------
 
 

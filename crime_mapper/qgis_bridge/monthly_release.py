@@ -13,7 +13,7 @@ builds layers and must run where the caller's QgsProject lives (see ``build_rele
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Optional
 
@@ -289,12 +289,17 @@ def loaded_categories(crimes_gpkg: Path) -> Optional[set[str]]:
 
 
 def run_headless(
-    config: ReleaseConfig, month: str, feedback: Optional[Feedback] = None, **options: Any
+    config: ReleaseConfig,
+    month: str,
+    feedback: Optional[Feedback] = None,
+    other_crimes: Sequence[str] = (),
+    **options: Any,
 ):
     """The monthly release from a plain Python process (the command line, and the dock's
     child process: qgis_bridge.release_child): starts QGIS without a display, runs the
-    steps with :class:`QgisStepRunners`, stops QGIS again. ``options`` go to
-    core.monthly.release.run_monthly_release (steps, on_step, previous)."""
+    steps with :class:`QgisStepRunners`, stops QGIS again. ``other_crimes``: the raw crimes
+    tables of other months the map points are checked against (the dock's other loads);
+    ``options`` go to core.monthly.release.run_monthly_release (steps, on_step, previous)."""
     from qgis.core import QgsApplication
 
     from ..core.monthly.release import run_monthly_release
@@ -305,8 +310,8 @@ def run_headless(
         from .transforms import install_fallback
 
         install_fallback()
-        return run_monthly_release(
-            config, month, runners=QgisStepRunners(), feedback=feedback, **options
-        )
+        runners = QgisStepRunners()
+        runners.other_crimes = tuple(other_crimes)
+        return run_monthly_release(config, month, runners=runners, feedback=feedback, **options)
     finally:
         app.exitQgis()

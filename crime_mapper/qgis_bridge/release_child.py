@@ -9,7 +9,9 @@ work has its own interpreter; the dock's task (qgis_bridge.release_process) only
 Protocol (all JSON, one object per line):
 
 - stdin, first line: the request ``{"config": ReleaseConfig.to_dict(), "base_dir",
-  "source", "month", "steps", "previous"}`` (previous: core.monthly.outputs_json, or null).
+  "source", "month", "steps", "previous", "other_crimes"}`` (previous:
+  core.monthly.outputs_json, or null; other_crimes: the internal crimes tables of the
+  project's other loads, whose raw locations the map points must not be).
   Later lines: ``cancel`` asks the run to stop; end of input (the dock went away) does too.
 - stdout: ``{"event": "progress", "value"}``, ``{"event": "step", "step", "state"}``, then
   exactly one of ``{"event": "finished", "outputs"}``, ``{"event": "failed", "step",
@@ -114,6 +116,7 @@ def run(request: dict[str, Any], protocol: _Protocol, cancelled: threading.Event
         options: dict[str, Any] = {
             "on_step": lambda step, state: protocol.send("step", step=step, state=state),
             "previous": previous,
+            "other_crimes": [str(p) for p in request.get("other_crimes") or ()],
         }
         if steps:
             options["steps"] = steps

@@ -16,6 +16,10 @@ setting, else ``sys.executable`` when it is a Python, else ``python3.X``/``pytho
 task's thread, never the user interface's); none fitting gives a clear message naming the
 setting. The child gets the dock's import path (so the same plugin code and QGIS bindings)
 and QGIS's prefix path.
+
+Other loaded months: the task lists the internal crimes tables of the project's other loads
+when it is made (main thread) and the child's anonymise step refuses map points at their
+raw locations, as the Release tab and crime_mapper:anonymise do (issue 9).
 """
 
 from __future__ import annotations
@@ -29,10 +33,11 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any, Optional
 
-from qgis.core import QgsTask
+from qgis.core import QgsProject, QgsTask
 from qgis.PyQt.QtCore import pyqtSignal
 
 from ..core.monthly.config import ReleaseConfig
@@ -184,6 +189,7 @@ def child_request(
     month: str,
     steps: Optional[list[str]] = None,
     previous: Optional[dict[str, Any]] = None,
+    other_crimes: Sequence[str] = (),
 ) -> dict[str, Any]:
     return {
         "config": config.to_dict(),
@@ -192,6 +198,7 @@ def child_request(
         "month": month,
         "steps": list(steps or []),
         "previous": previous,
+        "other_crimes": list(other_crimes),
     }
 
 
@@ -215,10 +222,15 @@ class ChildReleaseTask(QgsTask):
         month: str,
         steps: Optional[list[str]] = None,
         previous: Optional[dict[str, Any]] = None,
+        other_crimes: Optional[Sequence[str]] = None,
     ) -> None:
         what = f"steps {', '.join(steps)}" if steps else "monthly release"
         super().__init__(f"crime_mapper: {what} {month}", QgsTask.Flag.CanCancel)
-        self.request = child_request(config, month, steps, previous)
+        if other_crimes is None:  # made on the main thread: the project's other loads
+            from .crimes_source import loaded_internal_crimes
+
+            other_crimes = loaded_internal_crimes(QgsProject.instance())
+        self.request = child_request(config, month, steps, previous, other_crimes)
         self.outputs: Optional[MonthlyOutputs] = None
         self.outputs_json: Optional[dict[str, Any]] = None
         self.error: Optional[str] = None

@@ -148,6 +148,10 @@ class StepRunners:
     """
 
     qgis_version: Optional[str] = None
+    #: Raw crimes of other months that the map points must not be (crimes GeoPackages or
+    #: extracts; core.release.pipeline ``other_crimes``): the dock passes the internal tables
+    #: of the project's other loads, as the Release tab and crime_mapper:anonymise do.
+    other_crimes: Sequence[str] = ()
 
     def load(
         self,
@@ -418,6 +422,7 @@ def _anonymise_step(config, month, outputs, runners, feedback) -> StepRecord:
         style_writer=runners.style_writer(),
         qgis_version=runners.qgis_version,
         qa_report=outputs.qa_report,
+        other_crimes=runners.other_crimes,
     )
     outputs.release = release
     summary = {
