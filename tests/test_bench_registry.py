@@ -14,6 +14,7 @@ def test_every_bench_case_module_imports_and_keys_are_unique():
         "a_read_csv",
         "e_anonymise",
         "p_cli_anonymise",
+        "v_monthly_release",
         "w_export_national",
         "u_dock_release",
     ):
