@@ -6,7 +6,7 @@ change to the gate is measured on its own. Inputs are the bench's cached files (
 the raw national force extract and its profile, the 750,000 map points, and the national
 release the end-to-end case wrote), or the paths given::
 
-    /usr/bin/python3 -m bench.measure_gate [--out bench/out] [--repeats 3]
+    /usr/bin/python3 -m bench.measure_gate [--out bench/out] [--repeats 3] [--style X.qml]
 
 Loading is untimed; each repeat builds a fresh raw-side preparation and checks the CSV and
 the GeoPackage with it (as the release pipeline does). Prints each repeat and the median.
@@ -15,6 +15,7 @@ the GeoPackage with it (as the release pipeline does). Prints each repeat and th
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import sys
 import time
@@ -30,6 +31,13 @@ def main(argv: Optional[list] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "out")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--style",
+        type=Path,
+        default=None,
+        help="a .qml written beside the GeoPackage, checked third with the same preparation "
+        "(as the QGIS-side release does); its time and the peak memory are printed too",
+    )
     args = parser.parse_args(argv)
     from crime_mapper.core.gate.leak_gate import check_release, prepare_gate
     from crime_mapper.core.load.loader import load_extracts
@@ -60,10 +68,18 @@ def main(argv: Optional[list] = None) -> int:
         t2, c2 = time.perf_counter(), time.process_time()
         times.append(t2 - t0)
         cpu.append(c2 - c0)
+        style = ""
+        if args.style is not None:
+            style_report = check_release(raw, args.style, points, prepared=prepared)
+            t3, c3 = time.perf_counter(), time.process_time()
+            style = (
+                f"; style {t3 - t2:.2f} s (CPU {c3 - c2:.2f} s, passed: {style_report.passed}); "
+                f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
+            )
         print(
             f"run {i + 1}: CSV {t1 - t0:.2f} s, GeoPackage {t2 - t1:.2f} s, both "
             f"{t2 - t0:.2f} s (CPU {c2 - c0:.2f} s); passed: "
-            f"{csv_report.passed and gpkg_report.passed}",
+            f"{csv_report.passed and gpkg_report.passed}{style}",
             flush=True,
         )
         if not (csv_report.passed and gpkg_report.passed):
