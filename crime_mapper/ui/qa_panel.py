@@ -20,7 +20,6 @@ import os
 from typing import Any, Optional
 
 from qgis.core import Qgis
-from qgis.gui import QgsFileWidget
 from qgis.PyQt.QtCore import Qt, QUrl, pyqtSignal
 from qgis.PyQt.QtGui import QDesktopServices
 from qgis.PyQt.QtWidgets import (
@@ -40,14 +39,10 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from .task_runner import TaskRunner, notify
-from .widgets import file_widget
+from .widgets import file_paths, file_widget
 
 SEVERITY_TEXT = {"high": "High", "medium": "Medium", "low": "Low"}
 WHEN_BY = (("category", "Per category"), ("area", "Per area (LSOA)"), ("all", "All crimes"))
-
-
-def _paths(widget: QgsFileWidget) -> list[str]:
-    return [p for p in QgsFileWidget.splitFilePaths(widget.filePath()) if p.strip()]
 
 
 class QaPanel(QWidget):
@@ -230,10 +225,10 @@ class QaPanel(QWidget):
         """Check the form and start the QA in the background; False if it could not start."""
         if self._runner.is_running() or self._when_runner.is_running():
             return self._warn("The QA tab is already busy.")
-        current = _paths(self.crimes_widget)
+        current = file_paths(self.crimes_widget)
         if not current or not all(os.path.exists(p.split("|")[0]) for p in current):
             return self._warn("Choose this month's extracts or the crimes GeoPackage of a load.")
-        history = _paths(self.history_widget)
+        history = file_paths(self.history_widget)
         if not history:
             return self._warn("Choose the history: the previous months' files.")
         out_dir = self.output_widget.filePath().strip()
@@ -330,7 +325,7 @@ class QaPanel(QWidget):
     def start_when_views(self, open_page: bool = True) -> bool:
         if self._runner.is_running() or self._when_runner.is_running():
             return self._warn("The QA tab is already busy.")
-        current = _paths(self.crimes_widget)
+        current = file_paths(self.crimes_widget)
         if not current:
             return self._warn("Choose this month's extracts or a crimes GeoPackage first.")
         out_dir = self.output_widget.filePath().strip()
@@ -343,7 +338,7 @@ class QaPanel(QWidget):
             current, os.path.join(out_dir, "when.html"), self.when_combo.currentData(),
             self.profile_widget.filePath().strip() or None,
             self.areas_widget.filePath().strip() or None,
-            _paths(self.history_widget),  # the month trend also shows the earlier months
+            file_paths(self.history_widget),  # the month trend also shows the earlier months
             self.history_profile_widget.filePath().strip() or None,
         )  # fmt: skip
         self._when_runner.start(task)

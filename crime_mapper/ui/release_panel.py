@@ -20,7 +20,7 @@ import os
 from typing import TYPE_CHECKING, Any, Optional
 
 from qgis.core import Qgis, QgsMapLayerProxyModel, QgsProject
-from qgis.gui import QgsFieldComboBox, QgsFileWidget, QgsMapLayerComboBox
+from qgis.gui import QgsFieldComboBox, QgsMapLayerComboBox
 from qgis.PyQt.QtCore import QUrl, pyqtSignal
 from qgis.PyQt.QtGui import QDesktopServices
 from qgis.PyQt.QtWidgets import (
@@ -40,7 +40,7 @@ from qgis.PyQt.QtWidgets import (
 
 from ..logger import get_logger
 from .task_runner import TaskRunner, notify
-from .widgets import file_widget
+from .widgets import file_paths, file_widget
 
 LOG = get_logger()
 
@@ -333,7 +333,7 @@ class ReleasePanel(QWidget):
                 raise ValueError("Choose the map points GeoPackage.")
             # the file itself: described by its name, as the command line and Processing do
             return path
-        paths = QgsFileWidget.splitFilePaths(self.history_widget.filePath())
+        paths = file_paths(self.history_widget)
         if not paths:
             raise ValueError("Choose the police.uk history files.")
         return MapPointsSpec(

@@ -51,7 +51,7 @@ def file_widget(
 
 
 def file_paths(widget: QgsFileWidget) -> list[str]:
-    """The paths in a field: a multiple-file value ("a" "b", quoted) or one path; empty
-    entries dropped and stray quotes around a path removed."""
-    paths = (p.strip('"') for p in QgsFileWidget.splitFilePaths(widget.filePath()))
+    """The paths in a field: a multiple-file value ("a" "b", quoted) or one path; blank
+    entries dropped, and spaces or stray quotes around a path removed (as pasted)."""
+    paths = (p.strip().strip('"') for p in QgsFileWidget.splitFilePaths(widget.filePath()))
     return [p for p in paths if p]
