@@ -276,16 +276,10 @@ def test_the_release_panels_task_refuses_them_too(
         panel.deleteLater()
 
 
-def test_the_guided_releases_child_process_refuses_them_too(
-    months: dict, project_with_last_month, tmp_path: Path, wait_until
-):
-    """The dock's monthly release (a child process, qgis_bridge.release_process): the task
-    collects the project's other loads when it is made, the child passes them on, and the
-    anonymise step refuses the careless map points naming the other month."""
-    from crime_mapper.core.monthly.config import ReleaseConfig
-    from crime_mapper.qgis_bridge.release_process import ChildReleaseTask
-
-    data = {
+def _careless_release(months: dict, tmp_path: Path) -> dict:
+    """A monthly release configuration of this month with last month's crimes as its map
+    points (load and anonymise only)."""
+    return {
         "release": {"force": "Leicestershire", "output": str(tmp_path / "out" / "{month}")},
         "load": {"inputs": [str(months["this_csv"])], "profile": str(months["profile"])},
         "anonymise": {
@@ -298,6 +292,18 @@ def test_the_guided_releases_child_process_refuses_them_too(
         "hotspots": {"enabled": False},
         "publish": {"web_map": False, "summaries": False, "project": False},
     }
+
+
+def test_the_guided_releases_child_process_refuses_them_too(
+    months: dict, project_with_last_month, tmp_path: Path, wait_until
+):
+    """The dock's monthly release (a child process, qgis_bridge.release_process): the task
+    collects the project's other loads when it is made, the child passes them on, and the
+    anonymise step refuses the careless map points naming the other month."""
+    from crime_mapper.core.monthly.config import ReleaseConfig
+    from crime_mapper.qgis_bridge.release_process import ChildReleaseTask
+
+    data = _careless_release(months, tmp_path)
     config = ReleaseConfig.from_dict(data, tmp_path)
     task = ChildReleaseTask(config, "2022-10")
     assert task.request["other_crimes"] == [months["last_uri"]]
@@ -312,6 +318,20 @@ def test_the_guided_releases_child_process_refuses_them_too(
     assert not (tmp_path / "out" / "2022-10" / "public").exists() or not any(
         (tmp_path / "out" / "2022-10" / "public").iterdir()
     )
+
+
+def test_the_monthly_release_algorithm_refuses_them_too(
+    months: dict, project_with_last_month, tmp_path: Path
+):
+    config = tmp_path / "release.json"
+    config.write_text(json.dumps(_careless_release(months, tmp_path)), encoding="utf-8")
+    ok, _results, errors = _run_alg(
+        "crime_mapper:monthly_release",
+        {"CONFIG": str(config), "MONTH": "2022-10"},
+        project_with_last_month,
+    )
+    message = "\n".join(errors)
+    assert not ok and REFUSAL in message, message
 
 
 # --- crime_mapper:check_release RULES ------------------------------------------------------------

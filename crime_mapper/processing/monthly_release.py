@@ -85,6 +85,9 @@ class MonthlyReleaseAlgorithm(CrimeMapperAlgorithm):
             "MAP_POINTS (the force's published police.uk history, or a map points .gpkg/.csv "
             "file), SALT_FILE (kept outside the output folder), RULES, MAX_DISTANCE, HOTSPOTS "
             "and OUTPUT_FOLDER.\n\n"
+            "The map points are also checked against the project's other loaded months (the "
+            "internal crimes table of each other load): map points at their raw locations "
+            "are refused. Under qgis_process there is no project, so none.\n\n"
             "It stops at the first failing step with the reason and what to do; every step "
             "writes all of its files or none, so earlier outputs stay as they were. Re-running "
             "the same release gives byte-identical files (the QGIS project apart).\n\n"
@@ -205,15 +208,18 @@ class MonthlyReleaseAlgorithm(CrimeMapperAlgorithm):
         self, parameters: dict, context: QgsProcessingContext, feedback: QgsProcessingFeedback
     ) -> dict:
         from ..core.monthly.release import MonthlyReleaseError, run_monthly_release
+        from ..qgis_bridge.crimes_source import loaded_internal_crimes
         from ..qgis_bridge.monthly_release import QgisStepRunners
 
         config = self._config(parameters, context)
         month = self.parameterAsString(parameters, self.MONTH, context).strip()
+        runners = QgisStepRunners()
+        runners.other_crimes = tuple(loaded_internal_crimes(context.project()))
         try:
             outputs = run_monthly_release(
                 config,
                 month,
-                runners=QgisStepRunners(),
+                runners=runners,
                 feedback=self.core_feedback(feedback),
                 on_step=lambda step, state: (
                     feedback.pushInfo(f"{step}: {state}") if feedback is not None else None
