@@ -403,3 +403,29 @@ def test_relative_download_links(tmp_path):
     assert href == "../2022%20%2310/a%26b%20street.csv"
     assert relative_href(tmp_path / "elsewhere.csv", root / "map") is None
     assert relative_href(root / "map" / "downloads" / "x.csv", root / "map") is None
+
+
+def test_coordinates_read_as_numbers_equal_the_text_read(tmp_path):
+    """The lean read (coordinates parsed by the CSV reader) gives exactly the text read's
+    numbers, blanks as NaN; a coordinate that is not a number is still a clear error."""
+    import numpy as np
+
+    text = read_release_inputs([OCT], ["Month", "Longitude", "Latitude"])
+    typed = read_release_inputs([OCT], ["Month", "Longitude", "Latitude"], typed_coordinates=True)
+    assert typed.street["Longitude"].dtype == np.float64
+    assert np.isnan(text.lon).any(), "the sample should hold rows without a location"
+    assert np.array_equal(text.lon, typed.lon, equal_nan=True)
+    assert np.array_equal(text.lat, typed.lat, equal_nan=True)
+    assert typed.warnings == text.warnings
+    street = pd.read_csv(OCT, dtype=str, keep_default_na=False).head(40)
+    street.loc[street.index[3], "Latitude"] = "52.6x"
+    bad = tmp_path / "2022-10-bad-street.csv"
+    street.to_csv(bad, index=False)
+    with pytest.raises(WebmapInputError, match="1 rows have coordinates that are not numbers"):
+        read_release_inputs([bad], ["Month", "Longitude", "Latitude"], typed_coordinates=True)
+    with pytest.raises(WebmapInputError, match="not numbers"):
+        export_webmap(
+            WebmapOptions(
+                inputs=[bad], out_dir=tmp_path / "m", copy_csv=False, csv_url="https://x.org/"
+            )
+        )

@@ -472,7 +472,13 @@ def export_webmap(options: WebmapOptions, feedback: Optional[Feedback] = None) -
     files = scan_release_inputs(options.inputs)
     plan = plan_downloads(files, target, options.copy_csv, options.csv_url)
     # without CSV copies only the columns the page is made from are read
-    inputs = read_release_inputs(files, None if plan.mode == "copy" else PAGE_COLUMNS)
+    lean = plan.mode != "copy"
+    inputs = read_release_inputs(
+        files,
+        PAGE_COLUMNS if lean else None,
+        # neighbourhoods assign by the coordinates as written: text then
+        typed_coordinates=lean and options.neighbourhoods is None,
+    )
     warnings = list(inputs.warnings)
     feedback.set_progress(20)
     feedback.check()
