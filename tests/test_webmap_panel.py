@@ -65,3 +65,18 @@ def test_missing_inputs_are_named(qgis_iface):
     panel.out.setFilePath("/tmp/x")
     assert panel.start() is None  # raw extracts without map points
     panel.shutdown()
+
+
+def test_panel_offers_a_hosted_address_for_large_csvs(qgis_iface, tmp_path, wait_until):
+    """Not copied and not beside the release: the address field gives the page its link."""
+    panel = WebmapPanel(qgis_iface)
+    _fill(panel, tmp_path / "out")
+    panel.copy_csv.setChecked(False)
+    panel.csv_url.setText("https://data.example.org/crime/")
+    assert panel.task_arguments()["csv_url"] == "https://data.example.org/crime/"
+    panel.start()
+    wait_until(lambda: not panel._runner.is_running(), "the web map task")
+    assert panel.last_outcome == "completed", panel.last_outcome
+    html = (tmp_path / "out" / "map" / "index.html").read_text(encoding="utf-8")
+    assert 'href="https://data.example.org/crime/"' in html
+    panel.shutdown()

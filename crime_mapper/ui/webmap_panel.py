@@ -93,6 +93,11 @@ class WebmapPanel(PublishPanel):
             "the map beside the release (output folder = the release's folder) so the page "
             "links to its public CSV."
         )
+        self.csv_url = self._text("webmap_csv_url", "https://… where the CSVs are hosted")
+        self.csv_url.setToolTip(
+            "Only needed when the CSVs are too large to copy and the map is not made beside "
+            "the release: the page's download link then points here."
+        )
         self.out = self._field("folder", "webmap_out", "Output folder (the map goes in map/)")
         for label, widget in (
             ("Release", self.release),
@@ -111,6 +116,7 @@ class WebmapPanel(PublishPanel):
             ("Tile URL", self.tiles_url),
             ("Tile attribution", self.tiles_attribution),
             ("", self.copy_csv),
+            ("CSV address", self.csv_url),
             ("Output folder", self.out),
         ):
             form.addRow(label, widget)
@@ -147,6 +153,7 @@ class WebmapPanel(PublishPanel):
             "tiles": self.tiles_url.text().strip() if tiles == "custom" else tiles,
             "tiles_attribution": self.tiles_attribution.text().strip(),
             "copy_csv": self.copy_csv.isChecked(),
+            "csv_url": self.csv_url.text().strip(),
         }
 
     def required(self, kwargs: dict[str, Any]) -> list[tuple[str, Any]]:
