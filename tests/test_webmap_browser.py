@@ -392,6 +392,8 @@ def _downloads(page, result) -> list[Path]:
         "#downloads-list a", "as => as.map(a => [a.getAttribute('href'), a.href])"
     )
     assert links, "the page must always link to the published CSVs"
+    # and says so at the top, before any scrolling
+    assert page.is_visible("header a[href='#downloads-heading']")
     assert "at most 30 MB" in page.inner_text("#downloads-rule")
     targets = []
     for href, absolute in links:
