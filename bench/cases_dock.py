@@ -11,7 +11,9 @@ release, adding its layers to the map included (the panel does when a release en
 facts give the longest and the 99th-percentile gap, where the three longest fell (seconds
 into the run and the step event before them), the step events and the tick count. The
 release's work runs in a child process (qgis_bridge.release_process), so what is left on
-the main thread is showing progress and, at the end, adding the layers.
+the main thread is showing progress and, at the end, adding the layers. A control comes
+first: the same watch for a minute with nothing running (the ``idle_*`` facts), because on a
+loaded machine the scheduler alone delays the main thread by hundreds of milliseconds.
 
 Measured here and never asserted in a test (timings depend on the machine and its load).
 """
@@ -30,6 +32,7 @@ from bench.harness import Case, Target
 REPO = Path(__file__).resolve().parent.parent
 OUT_DIR = REPO / "bench" / "out"
 TICK_MS = 5
+IDLE_WATCH_S = 60.0
 
 
 def _setup_dock_release() -> dict:
@@ -75,6 +78,7 @@ def _run_dock_release(ctx: dict, input_path: Path, workdir: Path) -> dict[str, A
     from qgis.PyQt.QtCore import QCoreApplication, QTimer
 
     panel = ctx["panel"]
+    idle = _idle_watch(IDLE_WATCH_S)
     ticks: list[float] = []
     timer = QTimer()
     timer.setInterval(TICK_MS)
@@ -113,7 +117,31 @@ def _run_dock_release(ctx: dict, input_path: Path, workdir: Path) -> dict[str, A
         ],
         "events": [(round(at - started, 1), what) for at, what in events],
         "layers_added": len(QgsProject.instance().mapLayers()),
+        # the control: the same watch with nothing running, just before (machine load only)
+        "idle_s": IDLE_WATCH_S,
+        "idle_max_block_ms": idle[0],
+        "idle_p99_block_ms": idle[1],
     }
+
+
+def _idle_watch(seconds: float) -> tuple[float, float]:
+    """The longest and 99th-percentile tick gaps (ms) of the same timer with no work."""
+    from qgis.PyQt.QtCore import QCoreApplication, QTimer
+
+    ticks: list[float] = []
+    timer = QTimer()
+    timer.setInterval(TICK_MS)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start()
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        QCoreApplication.processEvents()
+        time.sleep(0.001)
+    timer.stop()
+    gaps = sorted((b - a) * 1000.0 for a, b in zip(ticks, ticks[1:]))
+    if not gaps:
+        return 0.0, 0.0
+    return round(gaps[-1], 1), round(gaps[int(0.99 * (len(gaps) - 1))], 1)
 
 
 def _last_event(events: list[tuple[float, str]], at: float) -> str:

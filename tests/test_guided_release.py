@@ -125,6 +125,7 @@ def test_run_the_whole_release_then_change_an_input_then_cancel(dock, qtbot, tmp
         assert panel.cancel_button.isEnabled() and not panel.groups["load"].isEnabled()
         qtbot.waitUntil(lambda: panel.state("anonymise") == "running", timeout=RELEASE_TIMEOUT_MS)
         assert panel.state("load") == "done"
+        assert panel.progress_bar.format() == "3. Anonymise: %p%"
         # the child yields the processors to QGIS's user interface
         if hasattr(os, "getpriority") and os.getpriority(os.PRIO_PROCESS, 0) < 19:
             child = os.getpriority(os.PRIO_PROCESS, task.pid)
@@ -375,3 +376,30 @@ def test_one_step_at_a_time_gives_the_release_run_in_one_go(dock, qtbot, tmp_pat
     assert [panel.state(s) for s in ("hotspots", "publish")] == ["out of date"] * 2
     assert panel.step_buttons["hotspots"].isEnabled()
     assert not panel.step_buttons["publish"].isEnabled()  # hotspots first
+
+
+def test_a_failed_step_is_put_right_and_run_again_on_its_own(dock, qtbot, tmp_path):
+    """The whole release stops at Publish (the outlines file is not one); once the input is
+    put right, Publish alone runs from what the earlier steps wrote, and the release ends
+    with its manifest."""
+    panel = dock.guided_panel
+    config_path = _config_file(tmp_path)
+    assert panel.open_config(config_path)
+    outlines = panel.hood_boundaries_widget.filePath()
+    panel.hood_boundaries_widget.setFilePath(str(config_path))  # a TOML file, not outlines
+    panel.set_month(MONTH)
+    _run(qtbot, panel, expect=False)
+    steps = ("load", "check", "anonymise", "hotspots", "publish")
+    assert [panel.state(s) for s in steps] == ["done"] * 4 + ["failed"]
+    assert "The publish step failed" in panel.summary_view.toPlainText()
+    out = read_config(config_path).output_dir(MONTH)
+    assert not (out / "manifest.json").exists()
+    assert panel.open_audit_button.isEnabled()  # the anonymise step's results are there
+
+    panel.hood_boundaries_widget.setFilePath(outlines)
+    assert panel.state("publish") == "out of date" and panel.state("hotspots") == "done"
+    _run_step(qtbot, panel, "publish")
+    assert (out / "manifest.json").is_file()
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert [s["step"] for s in manifest["steps"]] == list(steps)
+    assert panel.result_buttons[("publish", "web map")].isEnabled()

@@ -15,7 +15,9 @@ Protocol (all JSON, one object per line):
   Later lines: ``cancel`` asks the run to stop; end of input (the dock went away) does too.
 - stdout: ``{"event": "progress", "value"}``, ``{"event": "step", "step", "state"}``, then
   exactly one of ``{"event": "finished", "outputs"}``, ``{"event": "failed", "step",
-  "message"}``, ``{"event": "cancelled"}`` or ``{"event": "error", "message", "details"}``.
+  "message", "outputs"}``, ``{"event": "cancelled", "outputs"}`` or ``{"event": "error",
+  "message", "details"}`` (after a failure or a cancel, outputs: what the steps before it
+  wrote, or null).
   Anything else the libraries print goes to stderr (the protocol has stdout to itself).
 
 The run is the command line's (qgis_bridge.monthly_release.run_headless: QGIS without a
@@ -121,11 +123,11 @@ def run(request: dict[str, Any], protocol: _Protocol, cancelled: threading.Event
         if steps:
             options["steps"] = steps
         outputs = run_headless(config, month, _feedback(protocol, cancelled), **options)
-    except Cancelled:
-        protocol.send("cancelled")
+    except Cancelled as exc:
+        protocol.send("cancelled", outputs=_partial(exc))
         return EXIT_CANCELLED
     except MonthlyReleaseError as exc:
-        protocol.send("failed", step=exc.step, message=str(exc))
+        protocol.send("failed", step=exc.step, message=str(exc), outputs=_partial(exc))
         return EXIT_FAILED
     except Exception as exc:  # noqa: BLE001 - reported to the dock with the traceback
         protocol.send(
@@ -145,6 +147,15 @@ def _lower_priority() -> None:
             os.nice(CHILD_NICENESS)
         except OSError:
             pass
+
+
+def _partial(exc: BaseException) -> Any:
+    """What the steps before a failure or a cancel wrote, as JSON (None if nothing)."""
+    from ..core.monthly.outputs_json import outputs_to_dict
+    from ..core.monthly.release import PARTIAL_OUTPUTS
+
+    partial = getattr(exc, PARTIAL_OUTPUTS, None)
+    return outputs_to_dict(partial) if partial is not None else None
 
 
 def main() -> int:

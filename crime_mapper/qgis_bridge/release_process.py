@@ -210,8 +210,8 @@ class ChildReleaseTask(QgsTask):
 
     After the task: ``outputs`` (MonthlyOutputs or None), ``outputs_json`` (the same as the
     child sent it, for the project), ``error`` (None, "Cancelled" or the reason and what to
-    do), ``failed_step`` and ``details`` (a traceback or the child's last messages, for the
-    log)."""
+    do), ``failed_step``, ``details`` (a traceback or the child's last messages, for the
+    log) and, after a failure or a cancel, ``partial_outputs``/``partial_json``."""
 
     #: (step, state) as the run goes, on the main thread.
     stepChanged = pyqtSignal(str, str)  # noqa: N815 (Qt signal naming)
@@ -238,6 +238,9 @@ class ChildReleaseTask(QgsTask):
         self.details = ""
         self.python = ""
         self.pid: Optional[int] = None
+        #: after a failure or a cancel: what the steps before it wrote (JSON and rebuilt)
+        self.partial_json: Optional[dict[str, Any]] = None
+        self.partial_outputs: Optional[MonthlyOutputs] = None
         self.returncode: Optional[int] = None
 
     def run(self) -> bool:  # the task's thread: waits for lines, never computes
@@ -337,6 +340,13 @@ class ChildReleaseTask(QgsTask):
                 self.error = f"The release's results could not be read: {exc}"
                 return False
             return True  # it finished before a cancel reached it: the outputs are whole
+        partial = (event or {}).get("outputs")
+        if kind in ("cancelled", "failed") and isinstance(partial, dict):
+            try:
+                self.partial_outputs = outputs_from_json(partial)
+                self.partial_json = partial
+            except (ValueError, TypeError):
+                self.partial_outputs = self.partial_json = None
         if kind == "cancelled" or (self.isCanceled() and kind is None):
             self.error = "Cancelled"
         elif kind == "failed":

@@ -789,6 +789,8 @@ class GuidedReleasePanel(QScrollArea):
         mapped = {"not run": "not run here"}.get(state, state)
         if step in self._states and mapped in STATE_TEXT:
             self._states[step] = mapped
+            if mapped == "running":  # the bar says which step it is at
+                self.progress_bar.setFormat(tr(STEP_TITLES[step]) + ": %p%")
         self._show_states()
 
     # --- running ------------------------------------------------------------------------------
@@ -925,6 +927,9 @@ class GuidedReleasePanel(QScrollArea):
 
     def _on_terminated(self, task: Any) -> None:
         whole = self._running_steps == STEPS
+        if whole and task.partial_outputs is not None:
+            # the steps that finished before it: a failed step can be fixed and run alone
+            self._outputs, self._outputs_json = task.partial_outputs, task.partial_json
         for step, state in self._states.items():
             if state == "running":
                 self._states[step] = "not run"

@@ -48,6 +48,9 @@ __all__ = [
 ]
 
 MANIFEST_NAME = "manifest.json"
+#: On a MonthlyReleaseError or Cancelled raised by run_monthly_release: the MonthlyOutputs
+#: of the steps that finished before it.
+PARTIAL_OUTPUTS = "partial_outputs"
 MANIFEST_VERSION = 1
 STEPS = ("load", "check", "anonymise", "hotspots", "publish")
 # Share of the progress bar at the end of each step.
@@ -292,6 +295,17 @@ def run_monthly_release(
     out_dir = config.output_dir(month)
     outputs = _resume(previous, month, out_dir, steps)
     notify = on_step or (lambda _step, _state: None)
+    try:
+        _run_steps(config, month, outputs, runners, feedback, steps, notify)
+    except (Cancelled, MonthlyReleaseError) as exc:
+        # what the steps before the failure wrote (they stay on disk): the dock continues
+        # from it when the failed step is run again on its own
+        setattr(exc, PARTIAL_OUTPUTS, outputs)  # noqa: B010 - Cancelled is not ours
+        raise
+    return outputs
+
+
+def _run_steps(config, month, outputs, runners, feedback, steps, notify) -> None:
     start = 0.0
     for step in STEPS:
         end = _STEP_END[step]
@@ -328,7 +342,6 @@ def run_monthly_release(
         write_text_atomic(
             outputs.manifest, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
         )
-    return outputs
 
 
 def _resume(
