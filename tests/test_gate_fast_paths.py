@@ -370,4 +370,7 @@ def test_small_haystack_search_is_not_used_for_non_ascii_patterns():
     assert scan.ascii_lengths(["abcdefgh", "é" * 9]) is None
     assert scan.ascii_lengths(["abcdefgh", "abc", "abcdefghijkl"]) == [8, 12]
     assert not scan.small_enough(b"x" * 10, None)
-    assert not scan.small_enough(b"x" * (scan.SMALL_SEARCH_LOOKUPS + 1), [8])
+    assert not scan.small_enough(b"x" * (scan.SMALL_SEARCH_LOOKUPS // 2 + 1), [8])
+    # no patterns (a gate without raw values): nothing to search, whatever the haystack
+    assert scan.small_enough(b"x" * 10_000_000, [])
+    assert scan.find_in_small_haystack(b"x" * 10_000_000, set(), [], [], bool) == []

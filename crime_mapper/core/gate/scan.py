@@ -447,7 +447,11 @@ def ascii_lengths(values: Sequence[str]) -> list[int] | None:
 
 
 def small_enough(haystack: bytes, lengths: list[int] | None) -> bool:
-    return lengths is not None and len(haystack) * len(lengths) <= SMALL_SEARCH_LOOKUPS
+    """Whether :func:`find_in_small_haystack` is the cheaper search (one step per
+    position, one lookup per position and length; no patterns at all: nothing to do)."""
+    if lengths is None:
+        return False
+    return not lengths or len(haystack) * (len(lengths) + 1) <= SMALL_SEARCH_LOOKUPS
 
 
 def find_in_small_haystack(
@@ -467,6 +471,8 @@ def find_in_small_haystack(
     values a PatternSet would index. ``patterns`` are ASCII and ``lengths`` their distinct
     lengths (:func:`ascii_lengths`)."""
     hits: list[tuple[str, int]] = []
+    if not lengths:
+        return hits
     n = len(haystack)
     place: dict[str, int] = {}
     for offset in range(n - _ANCHOR + 1):
