@@ -538,6 +538,11 @@
     </message>
     <message>
         <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>The release's layers could not all be added: </source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
         <source>The saved release settings could not be read: </source>
         <translation type="unfinished"></translation>
     </message>
@@ -691,6 +696,8 @@
 From a file: CONFIG is a release configuration (.toml or .json; `python3 -m crime_mapper.cli release --example` prints a commented one, the dock saves one) and MONTH the release month (YYYY-MM), which replaces {month} in its paths. The other parameters are then not used.
 
 From parameters (no CONFIG): INPUTS (extract files, folders or police.uk zips), PROFILE (a force export's column-mapping profile), MAP_POINTS_KIND and MAP_POINTS (the force's published police.uk history, or a map points .gpkg/.csv file), SALT_FILE (kept outside the output folder), RULES, MAX_DISTANCE, HOTSPOTS and OUTPUT_FOLDER.
+
+The map points are also checked against the project's other loaded months (the internal crimes table of each other load): map points at their raw locations are refused. Under qgis_process there is no project, so none.
 
 It stops at the first failing step with the reason and what to do; every step writes all of its files or none, so earlier outputs stay as they were. Re-running the same release gives byte-identical files (the QGIS project apart).
 
