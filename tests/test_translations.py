@@ -83,6 +83,21 @@ def test_a_broken_translation_fails_the_build(source_tree, tmp_path):
         build.assemble(tmp_path / "build", root=source_tree)
 
 
+def test_without_lrelease_the_package_is_english_and_says_so(
+    source_tree, tmp_path, monkeypatch, capsys
+):
+    build = _tool("build_plugin")
+    monkeypatch.delenv("LRELEASE", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # no lrelease anywhere on it
+    monkeypatch.setattr(build.shutil, "which", lambda name: None)  # nor at Qt's own path
+    plugin = build.assemble(tmp_path / "build", root=source_tree)
+    assert not list(plugin.rglob("*.qm"))
+    assert "lrelease not found" in capsys.readouterr().err
+    monkeypatch.setenv("LRELEASE", str(tmp_path / "no-such-lrelease"))
+    with pytest.raises(SystemExit, match="cannot run lrelease"):
+        build.assemble(tmp_path / "build", root=source_tree)
+
+
 def test_the_plugin_installs_the_translation_for_the_locale(source_tree, tmp_path, qgis_app):
     from crime_mapper.plugin import _install_translator, translation_file
 

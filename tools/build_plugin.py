@@ -111,9 +111,12 @@ def compile_translations(source_dir: Path, target_dir: Path) -> list[Path]:
     target_dir.mkdir(parents=True, exist_ok=True)
     for ts in sources:
         qm = target_dir / (ts.stem + ".qm")
-        run = subprocess.run(
-            [tool, "-silent", str(ts), "-qm", str(qm)], capture_output=True, text=True
-        )
+        try:
+            run = subprocess.run(
+                [tool, "-silent", str(ts), "-qm", str(qm)], capture_output=True, text=True
+            )
+        except OSError as exc:  # $LRELEASE names something that cannot run
+            raise SystemExit(f"build_plugin: cannot run lrelease {tool!r}: {exc}") from exc
         if run.returncode != 0 or not qm.is_file():
             raise SystemExit(f"build_plugin: lrelease failed on {ts}: {run.stderr or run.stdout}")
         written.append(qm)
