@@ -783,8 +783,14 @@ class GateContext:
             strings = art.strings
             listed = list(strings)
             mask = scan.hex_mask(listed)
-            hexes = list(compress(listed, mask.tolist())) if mask.any() else []
-            unknown = strings.difference(hexes).difference(self.public_strings)
+            if mask.any():
+                hexes = list(compress(listed, mask.tolist()))
+                # the few strings that are not hex, as a set of their own (not a copy of all
+                # 500,000 with the hex ones taken out again)
+                unknown = set(compress(listed, (~mask).tolist())).difference(self.public_strings)
+            else:
+                hexes = []
+                unknown = strings.difference(self.public_strings)
             unknown.discard("")
             # sorted: the haystack (and so every message) is the same from run to run
             other = sorted(t for t in unknown if not (len(t) == 7 and _MONTH.fullmatch(t)))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Iterable, Sequence
+from itertools import compress
 
 import numpy as np
 
@@ -548,13 +549,11 @@ def hex_mask(strings: Sequence[str]) -> np.ndarray:
     n = len(strings)
     lengths = np.fromiter(map(len, strings), dtype=np.int64, count=n)
     out = np.zeros(n, dtype=bool)
-    cand = np.flatnonzero(np.isin(lengths, HEX_LENGTHS))
+    shaped = np.isin(lengths, HEX_LENGTHS)
+    cand = np.flatnonzero(shaped)
     if cand.size == 0:
         return out
-    if cand.size == n:
-        picked = list(strings)
-    else:
-        picked = [strings[i] for i in cand.tolist()]
+    picked = list(strings) if cand.size == n else list(compress(strings, shaped.tolist()))
     joined = "".join(picked)
     if not joined.isascii():  # rare: test those strings one by one
         out[cand] = [not t.strip("0123456789abcdefABCDEF") for t in picked]
