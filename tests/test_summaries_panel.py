@@ -1,18 +1,22 @@
 """The dock's Summaries tab: the form runs the same summaries as the command line in a QgsTask
-(progress, the layer added styled), and Cancel leaves the previous output untouched."""
+(progress, the layer added styled), Cancel leaves the previous output untouched, and the
+earlier published months (history) fill the trend, checked inline and remembered."""
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
-from qgis.core import QgsGraduatedSymbolRenderer, QgsProject
+from qgis.core import QgsGraduatedSymbolRenderer, QgsProject, QgsSettings
 from qgis.PyQt.QtGui import QDesktopServices
 
-from crime_mapper.ui.summaries_panel import SummariesPanel
+from crime_mapper.ui.summaries_panel import HISTORY_SETTING, SummariesPanel
+from crime_mapper.ui.widgets import file_paths
 from tests.support.summaries_release import (
     FORCE_EXTRACT,
     FORCE_PROFILE,
     HOODS,
     POPULATION,
+    SAMPLE,
     make_release,
 )
 
@@ -90,3 +94,89 @@ def test_bad_input_fails_with_its_message(qgis_iface, release, tmp_path, wait_un
     assert "Traceback" not in panel.last_outcome and not panel.open_button.isEnabled()
     assert panel.run_button.isEnabled() and not panel.cancel_button.isEnabled()
     panel.shutdown()
+
+
+# --- the earlier published months (history), through the real dock ---------------------------
+HISTORY_ZIP = SAMPLE / "police-uk" / "history" / "leicester-city-2021-10-to-2022-08.zip"
+SEPTEMBER = SAMPLE / "police-uk" / "2022-09"
+CITY = SAMPLE / "neighbourhoods"
+
+
+@pytest.fixture
+def dock_panel(qgis_iface):
+    """The Summaries tab of the real dock, with no history remembered from an earlier run."""
+    from crime_mapper.ui.dock import CrimeMapperDock
+
+    QgsSettings().remove(HISTORY_SETTING)
+    dock = CrimeMapperDock(qgis_iface)
+    yield dock.summaries_panel
+    dock.shutdown()
+    QgsSettings().remove(HISTORY_SETTING)
+
+
+def _fill_city(panel: SummariesPanel, release: dict, out) -> None:
+    _fill(panel, release, out)
+    panel.boundaries.setFilePath(str(CITY / "msoa11_leicester_city.geojson"))
+    panel.lookup.setFilePath(str(CITY / "lsoa11_to_msoa11_leicester_city.csv"))
+    panel.names.setFilePath(str(CITY / "msoa11_names_leicester_city.csv"))
+    panel.names_code.setText("msoa11cd")
+    panel.names_name.setText("msoa11hclnm")
+
+
+def _force_all_crime(out) -> dict:
+    tidy = pd.read_csv(out / "neighbourhoods" / "neighbourhood_summaries.csv", dtype=str)
+    force = tidy[(tidy["neighbourhood_code"] == "force") & (tidy["category"] == "All crime")]
+    return dict(zip(force["month"], force["status"]))
+
+
+def _run(panel: SummariesPanel, wait_until) -> None:
+    assert panel.start() is not None
+    wait_until(lambda: not panel._runner.is_running(), "the summaries task")
+    assert panel.last_outcome == "completed", panel.last_outcome
+    QgsProject.instance().removeMapLayers(
+        [layer.id() for layer in QgsProject.instance().mapLayersByName("Neighbourhood summaries")]
+    )
+
+
+def test_history_in_the_dock_fills_the_earlier_months(dock_panel, release, tmp_path, wait_until):
+    panel = dock_panel
+    _fill_city(panel, release, tmp_path / "without")
+    assert panel.task_arguments()["history"] == []
+    _run(panel, wait_until)
+    without = _force_all_crime(tmp_path / "without")
+    assert without["2022-10"] == "published"
+    assert {without[m] for m in without if m < "2022-10"} == {"missing month"}
+
+    panel.history.setFilePath(f'"{HISTORY_ZIP}" "{SEPTEMBER}"')
+    assert not panel.history_status.isVisibleTo(panel)
+    panel.out.setFilePath(str(tmp_path / "with"))
+    assert panel.task_arguments()["history"] == [str(HISTORY_ZIP), str(SEPTEMBER)]
+    _run(panel, wait_until)
+    with_history = _force_all_crime(tmp_path / "with")
+    assert len(with_history) == 13 and set(with_history.values()) == {"published"}
+    page = (tmp_path / "with" / "neighbourhoods" / "leicester-city-centre.html").read_text("utf-8")
+    assert "Change on a year earlier" in page and "Nov 2021: " in page
+
+    # remembered for next month: a new dock's Summaries tab starts with the same history
+    from crime_mapper.ui.dock import CrimeMapperDock
+
+    again = CrimeMapperDock(panel.iface)
+    try:
+        assert file_paths(again.summaries_panel.history) == [str(HISTORY_ZIP), str(SEPTEMBER)]
+    finally:
+        again.shutdown()
+
+
+def test_a_missing_history_file_is_shown_inline_and_stops_the_run(dock_panel, release, tmp_path):
+    panel = dock_panel
+    _fill_city(panel, release, tmp_path / "out")
+    gone = tmp_path / "2021-10-gone.zip"
+    panel.history.setFilePath(f'"{HISTORY_ZIP}" "{gone}"')
+    assert panel.history_status.isVisibleTo(panel)
+    assert str(gone) in panel.history_status.text() and str(HISTORY_ZIP) not in (
+        panel.history_status.text()
+    )
+    assert panel.start() is None  # refused before any task
+    assert not (tmp_path / "out").exists() and panel.last_outcome == ""
+    panel.history.setFilePath(str(HISTORY_ZIP))
+    assert not panel.history_status.isVisibleTo(panel)

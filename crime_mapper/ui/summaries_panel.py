@@ -14,13 +14,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Optional
 
-from qgis.core import Qgis, QgsProject, QgsVectorLayer
-from qgis.PyQt.QtWidgets import QCheckBox, QFormLayout, QSpinBox
+from qgis.core import Qgis, QgsProject, QgsSettings, QgsVectorLayer
+from qgis.PyQt.QtWidgets import QCheckBox, QFormLayout, QLabel, QSpinBox
 
 from ..core.common.feedback import Feedback
 from .publish_panel import CSV_FILTER, PublishPanel, PublishTask
 from .task_runner import notify
 from .widgets import file_paths
+
+#: QgsSettings key of the history field: next month's run uses the same earlier months
+HISTORY_SETTING = "crime_mapper/summaries/history"
+HISTORY_FILTER = "police.uk months (*.csv *.CSV *.zip *.ZIP);;All files (*)"
 
 
 class SummariesTask(PublishTask):
@@ -92,6 +96,21 @@ class SummariesPanel(PublishPanel):
             "open", "summaries_population", "LSOA population CSV", CSV_FILTER
         )
         self.team = self._field("open", "summaries_team", "Team information (JSON or CSV)")
+        self.history = self._field(
+            "open_many",
+            "summaries_history",
+            "The force's earlier published police.uk months (street CSV files, monthly "
+            "folders or zips) for the 12-month trend, the change on a year earlier and the "
+            "usual range; without them those months show as missing",
+            HISTORY_FILTER,
+        )
+        self.history.lineEdit().setPlaceholderText("earlier published months (optional)")
+        self.history_status = QLabel(self)
+        self.history_status.setObjectName("summaries_history_status")
+        self.history_status.setWordWrap(True)
+        self.history_status.setVisible(False)
+        self.history.fileChanged.connect(self._history_changed)
+        self.history.setFilePath(str(QgsSettings().value(HISTORY_SETTING, "") or ""))
         self.month = self._text("summaries_month", "YYYY-MM (default: the latest)")
         self.period = QSpinBox(self)
         self.period.setRange(1, 12)
@@ -118,6 +137,8 @@ class SummariesPanel(PublishPanel):
             ("Names name column", self.names_name),
             ("LSOA population", self.population),
             ("Team information", self.team),
+            ("History", self.history),
+            ("", self.history_status),
             ("Month", self.month),
             ("Period (months)", self.period),
             ("Small-count threshold", self.suppress),
@@ -162,7 +183,30 @@ class SummariesPanel(PublishPanel):
             "force_name": self.force_name.text().strip(),
             "with_map": self.with_map.isChecked(),
             "profile_path": path(self.profile),
+            "history": file_paths(self.history),
         }
+
+    def history_problems(self) -> list[str]:
+        """Why the history field cannot be used (paths that are not there), in words."""
+        return [f"History not found: {p}" for p in file_paths(self.history) if not Path(p).exists()]
+
+    def _history_changed(self, value: str) -> None:
+        """Check the field as it is typed or browsed, and keep it for the next session."""
+        QgsSettings().setValue(HISTORY_SETTING, value)
+        problems = self.history_problems()
+        self.history_status.setText("\n".join(problems))
+        self.history_status.setStyleSheet("color: #b00020;" if problems else "")
+        self.history_status.setVisible(bool(problems))
+
+    def start(self) -> Optional[SummariesTask]:  # type: ignore[override]
+        """As the shared tab's, but a history path that is not there stops the run here
+        (named in the message bar), not halfway through the task."""
+        problems = self.history_problems()
+        if problems and not self._runner.is_running():
+            self._history_changed(self.history.filePath())
+            notify(self.iface, "; ".join(problems), Qgis.MessageLevel.Warning)
+            return None
+        return super().start()  # type: ignore[return-value]
 
     def required(self, kwargs: dict[str, Any]) -> list[tuple[str, Any]]:
         return [
