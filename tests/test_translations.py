@@ -117,3 +117,52 @@ def test_the_plugin_installs_the_translation_for_the_locale(source_tree, tmp_pat
     finally:
         QCoreApplication.removeTranslator(translator)
     assert QCoreApplication.translate("CrimeMapperDock", "Monthly release") == "Monthly release"
+
+
+#: The dock's panels outside the guided tab: each wraps its texts in its own tr() context.
+PANELS = {
+    "hotspots_panel": "HotspotsPanel",
+    "profile_dialog": "ProfileDialog",
+    "publish_panel": "PublishPanel",
+    "qa_panel": "QaPanel",
+    "release_panel": "ReleasePanel",
+    "summaries_panel": "SummariesPanel",
+    "webmap_panel": "WebmapPanel",
+}
+
+
+@pytest.mark.parametrize("module", sorted(PANELS))
+def test_every_panel_contributes_its_texts_to_the_template(module):
+    template = _tool("translation_template")
+    found = template.messages(REPO / "crime_mapper" / "ui" / f"{module}.py")
+    assert len(found) >= 2, f"{module}: its texts are not wrapped in tr()"
+    assert {context for context, _text, _line in found} == {PANELS[module]}
+    committed = (REPO / "crime_mapper" / "i18n" / "crime_mapper.ts").read_text(encoding="utf-8")
+    assert f"<name>{PANELS[module]}</name>" in committed
+    assert f'<location filename="../../crime_mapper/ui/{module}.py"/>' in committed
+
+
+def test_a_panel_shows_its_translation(source_tree, tmp_path, qgis_iface):
+    """A translator's text for the Summaries tab reaches the built panel's form label."""
+    from qgis.PyQt.QtWidgets import QFormLayout
+
+    from crime_mapper.plugin import _install_translator
+    from crime_mapper.ui.summaries_panel import SummariesPanel
+
+    ts = _translation("de", "Frühere Monate").replace("CrimeMapperDock", "SummariesPanel")
+    ts = ts.replace("<source>Monthly release</source>", "<source>History</source>")
+    (source_tree / "crime_mapper" / "i18n" / "crime_mapper_de.ts").write_text(ts, "utf-8")
+    build = _tool("build_plugin")
+    i18n = build.assemble(tmp_path / "build", root=source_tree) / "i18n"
+    translator = _install_translator("de_DE", i18n)
+    assert translator is not None
+    try:
+        panel = SummariesPanel(qgis_iface)
+        form = panel.layout().itemAt(0).layout()
+        assert isinstance(form, QFormLayout)
+        label = form.labelForField(panel.history)
+        assert label is not None and label.text() == "Frühere Monate"
+        assert form.labelForField(panel.team).text() == "Team information"  # untranslated
+        panel.shutdown()
+    finally:
+        QCoreApplication.removeTranslator(translator)

@@ -618,6 +618,199 @@
     </message>
 </context>
 <context>
+    <name>HotspotsPanel</name>
+    <message>
+        <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
+        <source> m</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
+        <source>All crimes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
+        <source>Apply heatmap preview (points)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
+        <source>Bandwidth</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
+        <source>Baseline months</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
+        <source>Cancel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
+        <source>Category</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
+        <source>Choropleth by area (polygons)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
+        <source>Classification</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
+        <source>Count or rate field</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
+        <source>Counts or Gi* (settings above) from the public release CSV, checked by the leak gate against the crimes of the last load</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
+        <source>Crime points</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
+        <source>Current month(s)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
+        <source>Empty = the crimes of the last load</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
+        <source>False discovery rate correction</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
+        <source>Hexagon size</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
+        <source>Map points</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
+        <source>Maximum cells</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
+        <source>Method</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
+        <source>Months</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
+        <source>No load yet: choose a point layer.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
+        <source>Output file</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
+        <source>Public layer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
+        <source>Publish for the public</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
+        <source>Publish through the leak gate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
+        <source>Publishing through the leak gate…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
+        <source>Quick styles for the active layer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
+        <source>Release CSV</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
+        <source>Run</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
+        <source>Running…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
+        <source>all months, or e.g. 2022-09,2022-10</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
+        <source>automatic</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
+        <source>default: beside the crimes GeoPackage</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
+        <source>default: beside the release CSV</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
+        <source>e.g. 2022-10</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
+        <source>empty = all earlier months</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
+        <source>map points file (.gpkg or .csv)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
+        <source>public release CSV (from Anonymise)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>MonthlyReleaseAlgorithm</name>
     <message>
         <location filename="../../crime_mapper/processing/monthly_release.py"/>
@@ -722,6 +915,779 @@ Command line: qgis_process.bin run crime_mapper:monthly_release -- CONFIG=releas
     <message>
         <location filename="../../crime_mapper/processing/monthly_release.py"/>
         <source>the force's published police.uk history</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ProfileDialog</name>
+    <message>
+        <location filename="../../crime_mapper/ui/profile_dialog.py"/>
+        <source>'auto' reads ISO and day-first UK dates. Otherwise a strftime format; when a time column is chosen it applies to 'date time' (e.g. %d/%m/%Y %H:%M)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/profile_dialog.py"/>
+        <source>Browse…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/profile_dialog.py"/>
+        <source>Choose an Offence (or category) column to preview.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/profile_dialog.py"/>
+        <source>Column-mapping profile</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/profile_dialog.py"/>
+        <source>Coordinate reference system of the x / y columns</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/profile_dialog.py"/>
+        <source>Coordinates CRS</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/profile_dialog.py"/>
+        <source>Date format</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/profile_dialog.py"/>
+        <source>Defaults to Reported by</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/profile_dialog.py"/>
+        <source>Delimiter</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/profile_dialog.py"/>
+        <source>Encoding</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/profile_dialog.py"/>
+        <source>Falls within</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/profile_dialog.py"/>
+        <source>How to read it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/profile_dialog.py"/>
+        <source>No extract read yet: columns come from the profile.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/profile_dialog.py"/>
+        <source>Not in the offence table: this row would be rejected as unknown_category</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/profile_dialog.py"/>
+        <source>Offence table (CSV)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/profile_dialog.py"/>
+        <source>Profile name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/profile_dialog.py"/>
+        <source>Read an extract to preview how its offences map.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/profile_dialog.py"/>
+        <source>Read columns from extract…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/profile_dialog.py"/>
+        <source>Ready to save.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/profile_dialog.py"/>
+        <source>Reported by</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/profile_dialog.py"/>
+        <source>Which column holds what</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/profile_dialog.py"/>
+        <source>e.g. Leicestershire Police (when no column)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>PublishPanel</name>
+    <message>
+        <location filename="../../crime_mapper/ui/publish_panel.py"/>
+        <source>Cancel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/publish_panel.py"/>
+        <source>Open in browser</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>QaPanel</name>
+    <message>
+        <location filename="../../crime_mapper/ui/qa_panel.py"/>
+        <source>Cancel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/qa_panel.py"/>
+        <source>Column-mapping profile for a force extract (police.uk files need none)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/qa_panel.py"/>
+        <source>Column-mapping profile for force extracts among the history files</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/qa_panel.py"/>
+        <source>History</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/qa_panel.py"/>
+        <source>History profile (optional)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/qa_panel.py"/>
+        <source>Hour-by-day views for each category, each area, or all</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/qa_panel.py"/>
+        <source>Map points (optional)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/qa_panel.py"/>
+        <source>Mapping profile (optional)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/qa_panel.py"/>
+        <source>Neighbourhoods (optional)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/qa_panel.py"/>
+        <source>No QA run yet.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/qa_panel.py"/>
+        <source>Open report</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/qa_panel.py"/>
+        <source>Optional LSOA code to neighbourhood lookup (two columns): test neighbourhoods</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/qa_panel.py"/>
+        <source>Optional map points: a force extract's rows take their point's label and LSOA, and the distance to it is checked</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/qa_panel.py"/>
+        <source>QA cancelled; the previous report is unchanged.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/qa_panel.py"/>
+        <source>QA report folder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/qa_panel.py"/>
+        <source>Report folder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/qa_panel.py"/>
+        <source>Run QA</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/qa_panel.py"/>
+        <source>Running the release QA…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/qa_panel.py"/>
+        <source>Select a finding to read what it means.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/qa_panel.py"/>
+        <source>The previous months: extracts, police.uk street files or monthly zips, and/or a QA history file (.json) saved by an earlier run; the last 12 are used</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/qa_panel.py"/>
+        <source>This month</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/qa_panel.py"/>
+        <source>This month: the extract files, or the crimes GeoPackage of a load</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/qa_panel.py"/>
+        <source>When views…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/qa_panel.py"/>
+        <source>When:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/qa_panel.py"/>
+        <source>Write and open the hour-by-day table and heat chart and the month trend (internal data with exact times: never publish the page)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ReleasePanel</name>
+    <message>
+        <location filename="../../crime_mapper/ui/release_panel.py"/>
+        <source> km</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/release_panel.py"/>
+        <source>A GeoPackage written by 'Build anonymous map points' (layer map_points), or a map points CSV</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/release_panel.py"/>
+        <source>Anonymise</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/release_panel.py"/>
+        <source>Cancel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/release_panel.py"/>
+        <source>Create new salt…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/release_panel.py"/>
+        <source>Crimes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/release_panel.py"/>
+        <source>Crimes GeoPackage from a load</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/release_panel.py"/>
+        <source>Crimes farther than this from every map point are published without a location (police.uk: 20 km)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/release_panel.py"/>
+        <source>Label field</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/release_panel.py"/>
+        <source>Map points from</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/release_panel.py"/>
+        <source>Maximum distance</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/release_panel.py"/>
+        <source>Open audit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/release_panel.py"/>
+        <source>Optional: per-category actions (map, no_location, withhold); default maps every category and withholds rows flagged sensitive</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/release_panel.py"/>
+        <source>Output folder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/release_panel.py"/>
+        <source>Point layer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/release_panel.py"/>
+        <source>Release folder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/release_panel.py"/>
+        <source>Release rules (optional)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/release_panel.py"/>
+        <source>Salt file</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/release_panel.py"/>
+        <source>The force's published police.uk street files: their distinct points are the real map points</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/release_panel.py"/>
+        <source>The force's secret salt file: keep it outside the release folder and reuse it every month so Crime IDs stay stable</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/release_panel.py"/>
+        <source>The internal crimes GeoPackage a load wrote (the Load tab fills this in); choose an earlier load's crimes.gpkg to release it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/release_panel.py"/>
+        <source>The release summary appears here.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/release_panel.py"/>
+        <source>The street or place name shown as 'On or near …'</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/release_panel.py"/>
+        <source>Where the anonymous map points come from</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>SummariesPanel</name>
+    <message>
+        <location filename="../../crime_mapper/ui/summaries_panel.py"/>
+        <source>0 = off (as police.uk); e.g. 10 shows 1-9 as 'fewer than 10'</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/summaries_panel.py"/>
+        <source>Also a PDF atlas</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/summaries_panel.py"/>
+        <source>Boundaries</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/summaries_panel.py"/>
+        <source>Code field</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/summaries_panel.py"/>
+        <source>Column-mapping profile (JSON)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/summaries_panel.py"/>
+        <source>Force name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/summaries_panel.py"/>
+        <source>History</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/summaries_panel.py"/>
+        <source>LSOA lookup</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/summaries_panel.py"/>
+        <source>LSOA lookup CSV</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/summaries_panel.py"/>
+        <source>LSOA population</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/summaries_panel.py"/>
+        <source>LSOA population CSV</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/summaries_panel.py"/>
+        <source>Link to the web map in OUTPUT/map</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/summaries_panel.py"/>
+        <source>Lookup code column</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/summaries_panel.py"/>
+        <source>Lookup name column</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/summaries_panel.py"/>
+        <source>Map points</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/summaries_panel.py"/>
+        <source>Map points CSV</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/summaries_panel.py"/>
+        <source>Month</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/summaries_panel.py"/>
+        <source>Name field</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/summaries_panel.py"/>
+        <source>Names CSV</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/summaries_panel.py"/>
+        <source>Names code column</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/summaries_panel.py"/>
+        <source>Names name column</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/summaries_panel.py"/>
+        <source>Neighbourhood polygons (GeoJSON)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/summaries_panel.py"/>
+        <source>Output folder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/summaries_panel.py"/>
+        <source>Period (months)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/summaries_panel.py"/>
+        <source>Profile</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/summaries_panel.py"/>
+        <source>Public release CSV</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/summaries_panel.py"/>
+        <source>Raw extracts</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/summaries_panel.py"/>
+        <source>Release CSV</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/summaries_panel.py"/>
+        <source>Small-count threshold</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/summaries_panel.py"/>
+        <source>Team information</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/summaries_panel.py"/>
+        <source>Team information (JSON or CSV)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/summaries_panel.py"/>
+        <source>The force's earlier published police.uk months (street CSV files, monthly folders or zips) for the 12-month trend, the change on a year earlier and the usual range; without them those months show as missing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/summaries_panel.py"/>
+        <source>The raw extracts the release was made from (for the gate)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/summaries_panel.py"/>
+        <source>YYYY-MM (default: the latest)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/summaries_panel.py"/>
+        <source>code property, e.g. msoa11cd</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/summaries_panel.py"/>
+        <source>earlier published months (optional)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/summaries_panel.py"/>
+        <source>force name for the pages</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/summaries_panel.py"/>
+        <source>lookup code column</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/summaries_panel.py"/>
+        <source>lookup name column (optional)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/summaries_panel.py"/>
+        <source>name property (optional)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/summaries_panel.py"/>
+        <source>names: code column</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/summaries_panel.py"/>
+        <source>names: name column</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>WebmapPanel</name>
+    <message>
+        <location filename="../../crime_mapper/ui/webmap_panel.py"/>
+        <source>Basemap</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/webmap_panel.py"/>
+        <source>Boundaries</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/webmap_panel.py"/>
+        <source>CSV address</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/webmap_panel.py"/>
+        <source>Code field</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/webmap_panel.py"/>
+        <source>Column-mapping profile (JSON)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/webmap_panel.py"/>
+        <source>Copy the CSV downloads into the map when they fit (30 MB)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/webmap_panel.py"/>
+        <source>LSOA lookup</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/webmap_panel.py"/>
+        <source>LSOA lookup CSV</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/webmap_panel.py"/>
+        <source>LSOA population</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/webmap_panel.py"/>
+        <source>LSOA population CSV</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/webmap_panel.py"/>
+        <source>Larger releases (or with this off) are linked where they are published: export the map beside the release (output folder = the release's folder) so the page links to its public CSV.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/webmap_panel.py"/>
+        <source>Lookup code column</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/webmap_panel.py"/>
+        <source>Map points</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/webmap_panel.py"/>
+        <source>Map points CSV</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/webmap_panel.py"/>
+        <source>Name field</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/webmap_panel.py"/>
+        <source>Neighbourhood polygons (GeoJSON)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/webmap_panel.py"/>
+        <source>Only needed when the CSVs are too large to copy and the map is not made beside the release: the page's download link then points here.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/webmap_panel.py"/>
+        <source>Output folder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/webmap_panel.py"/>
+        <source>Output folder (the map goes in map/)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/webmap_panel.py"/>
+        <source>Page title</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/webmap_panel.py"/>
+        <source>Population field</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/webmap_panel.py"/>
+        <source>Profile</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/webmap_panel.py"/>
+        <source>Public release CSVs (or police.uk downloads, with outcomes files)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/webmap_panel.py"/>
+        <source>Raw extracts</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/webmap_panel.py"/>
+        <source>Raw extracts the release was made from (full leak gate)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/webmap_panel.py"/>
+        <source>Release</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/webmap_panel.py"/>
+        <source>Street-level crime map</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/webmap_panel.py"/>
+        <source>Tile URL</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/webmap_panel.py"/>
+        <source>Tile attribution</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/webmap_panel.py"/>
+        <source>code property, e.g. msoa11cd</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/webmap_panel.py"/>
+        <source>https://… where the CSVs are hosted</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/webmap_panel.py"/>
+        <source>https://…/{z}/{x}/{y}.png</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/webmap_panel.py"/>
+        <source>lookup code column</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/webmap_panel.py"/>
+        <source>name property (optional)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/webmap_panel.py"/>
+        <source>population (optional)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/webmap_panel.py"/>
+        <source>© the tile provider</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

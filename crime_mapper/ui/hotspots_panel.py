@@ -27,7 +27,7 @@ from qgis.core import (
     QgsVectorLayer,
 )
 from qgis.gui import QgsFieldComboBox, QgsMapLayerComboBox
-from qgis.PyQt.QtCore import pyqtSignal
+from qgis.PyQt.QtCore import QCoreApplication, pyqtSignal
 from qgis.PyQt.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -54,6 +54,11 @@ if TYPE_CHECKING:
     from qgis.gui import QgisInterface
 
     from ..qgis_bridge.hotspot_task import HotspotTask
+
+
+def tr(text: str) -> str:
+    """The text in QGIS's language (tools/translation_template.py collects it)."""
+    return QCoreApplication.translate("HotspotsPanel", text)
 
 
 class HotspotsPanel(QWidget):
@@ -92,73 +97,73 @@ class HotspotsPanel(QWidget):
         self.source_combo.setFilters(QgsMapLayerProxyModel.Filter.PointLayer)
         self._set_empty_text("The crimes of the last load")
         self.source_combo.setLayer(None)
-        self.source_combo.setToolTip("Empty = the crimes of the last load")
-        form.addRow("Crime points", self.source_combo)
-        self.source_label = QLabel("No load yet: choose a point layer.", self)
+        self.source_combo.setToolTip(tr("Empty = the crimes of the last load"))
+        form.addRow(tr("Crime points"), self.source_combo)
+        self.source_label = QLabel(tr("No load yet: choose a point layer."), self)
         self.source_label.setWordWrap(True)
         form.addRow("", self.source_label)
 
         self.method_combo = QComboBox(self)
         for method in METHODS:
             self.method_combo.addItem(method.label, method.name)
-        form.addRow("Method", self.method_combo)
+        form.addRow(tr("Method"), self.method_combo)
 
         self.cell_spin = QDoubleSpinBox(self)
         self.cell_spin.setRange(1.0, 100_000.0)
         self.cell_spin.setDecimals(0)
-        self.cell_spin.setSuffix(" m")
-        self.cell_label = QLabel("Hexagon size", self)
+        self.cell_spin.setSuffix(tr(" m"))
+        self.cell_label = QLabel(tr("Hexagon size"), self)
         form.addRow(self.cell_label, self.cell_spin)
 
         self.category_combo = QComboBox(self)
-        self.category_combo.addItem("All crimes", None)
+        self.category_combo.addItem(tr("All crimes"), None)
         for name in CATEGORY_NAMES:
             self.category_combo.addItem(name, name)
-        form.addRow("Category", self.category_combo)
+        form.addRow(tr("Category"), self.category_combo)
 
         self.months_edit = QLineEdit(self)
-        self.months_edit.setPlaceholderText("all months, or e.g. 2022-09,2022-10")
-        self.months_label = QLabel("Months", self)
+        self.months_edit.setPlaceholderText(tr("all months, or e.g. 2022-09,2022-10"))
+        self.months_label = QLabel(tr("Months"), self)
         form.addRow(self.months_label, self.months_edit)
 
         self.current_edit = QLineEdit(self)
-        self.current_edit.setPlaceholderText("e.g. 2022-10")
-        self.current_label = QLabel("Current month(s)", self)
+        self.current_edit.setPlaceholderText(tr("e.g. 2022-10"))
+        self.current_label = QLabel(tr("Current month(s)"), self)
         form.addRow(self.current_label, self.current_edit)
         self.baseline_edit = QLineEdit(self)
-        self.baseline_edit.setPlaceholderText("empty = all earlier months")
-        self.baseline_label = QLabel("Baseline months", self)
+        self.baseline_edit.setPlaceholderText(tr("empty = all earlier months"))
+        self.baseline_label = QLabel(tr("Baseline months"), self)
         form.addRow(self.baseline_label, self.baseline_edit)
 
-        self.fdr_check = QCheckBox("False discovery rate correction", self)
+        self.fdr_check = QCheckBox(tr("False discovery rate correction"), self)
         form.addRow("", self.fdr_check)
 
         self.bandwidth_spin = QDoubleSpinBox(self)
         self.bandwidth_spin.setRange(0.0, 50_000.0)
         self.bandwidth_spin.setDecimals(0)
-        self.bandwidth_spin.setSuffix(" m")
-        self.bandwidth_spin.setSpecialValueText("automatic")
-        self.bandwidth_label = QLabel("Bandwidth", self)
+        self.bandwidth_spin.setSuffix(tr(" m"))
+        self.bandwidth_spin.setSpecialValueText(tr("automatic"))
+        self.bandwidth_label = QLabel(tr("Bandwidth"), self)
         form.addRow(self.bandwidth_label, self.bandwidth_spin)
 
         self.max_cells_spin = QSpinBox(self)
         self.max_cells_spin.setRange(1, 2_000_000_000)
         self.max_cells_spin.setSingleStep(100_000)
         self.max_cells_spin.setGroupSeparatorShown(True)  # 1,000,000, not 1000000
-        form.addRow("Maximum cells", self.max_cells_spin)
+        form.addRow(tr("Maximum cells"), self.max_cells_spin)
 
         self.output_edit = file_widget(
             self,
             "save",
             file_filter="Hotspot layer (*.gpkg *.tif)",
-            placeholder="default: beside the crimes GeoPackage",
+            placeholder=tr("default: beside the crimes GeoPackage"),
         )
-        form.addRow("Output file", self.output_edit)
+        form.addRow(tr("Output file"), self.output_edit)
         layout.addLayout(form)
 
         buttons = QHBoxLayout()
-        self.run_button = QPushButton("Run", self)
-        self.cancel_button = QPushButton("Cancel", self)
+        self.run_button = QPushButton(tr("Run"), self)
+        self.cancel_button = QPushButton(tr("Cancel"), self)
         self.cancel_button.setEnabled(False)
         buttons.addWidget(self.run_button)
         buttons.addWidget(self.cancel_button)
@@ -170,51 +175,53 @@ class HotspotsPanel(QWidget):
         self.status_label.setWordWrap(True)
         layout.addWidget(self.status_label)
 
-        publish = QGroupBox("Publish for the public", self)
+        publish = QGroupBox(tr("Publish for the public"), self)
         publish.setToolTip(
-            "Counts or Gi* (settings above) from the public release CSV, "
-            "checked by the leak gate against the crimes of the last load"
+            tr(
+                "Counts or Gi* (settings above) from the public release CSV, "
+                "checked by the leak gate against the crimes of the last load"
+            )
         )
         publish_form = QFormLayout(publish)
         self.release_edit = file_widget(
             publish,
             "open",
             file_filter="Public release CSV (*.csv)",
-            placeholder="public release CSV (from Anonymise)",
+            placeholder=tr("public release CSV (from Anonymise)"),
         )
-        publish_form.addRow("Release CSV", self.release_edit)
+        publish_form.addRow(tr("Release CSV"), self.release_edit)
         self.map_points_edit = file_widget(
             publish,
             "open",
             file_filter="Map points (*.gpkg *.csv)",
-            placeholder="map points file (.gpkg or .csv)",
+            placeholder=tr("map points file (.gpkg or .csv)"),
         )
-        publish_form.addRow("Map points", self.map_points_edit)
+        publish_form.addRow(tr("Map points"), self.map_points_edit)
         self.publish_output_edit = file_widget(
             publish,
             "save",
             file_filter="GeoPackage (*.gpkg)",
-            placeholder="default: beside the release CSV",
+            placeholder=tr("default: beside the release CSV"),
         )
-        publish_form.addRow("Public layer", self.publish_output_edit)
-        self.publish_button = QPushButton("Publish through the leak gate", publish)
+        publish_form.addRow(tr("Public layer"), self.publish_output_edit)
+        self.publish_button = QPushButton(tr("Publish through the leak gate"), publish)
         publish_form.addRow(self.publish_button)
         layout.addWidget(publish)
 
-        styling = QGroupBox("Quick styles for the active layer", self)
+        styling = QGroupBox(tr("Quick styles for the active layer"), self)
         style_form = QFormLayout(styling)
-        self.heatmap_button = QPushButton("Apply heatmap preview (points)", styling)
+        self.heatmap_button = QPushButton(tr("Apply heatmap preview (points)"), styling)
         style_form.addRow(self.heatmap_button)
         self.choropleth_field = QgsFieldComboBox(styling)
         self.choropleth_field.setFilters(QgsFieldProxyModel.Filter.Numeric)
-        style_form.addRow("Count or rate field", self.choropleth_field)
+        style_form.addRow(tr("Count or rate field"), self.choropleth_field)
         self.classification_combo = QComboBox(styling)
         from ..qgis_bridge.renderers import CLASSIFICATION_METHODS
 
         for key, label in CLASSIFICATION_METHODS.items():
             self.classification_combo.addItem(label, key)
-        style_form.addRow("Classification", self.classification_combo)
-        self.choropleth_button = QPushButton("Choropleth by area (polygons)", styling)
+        style_form.addRow(tr("Classification"), self.classification_combo)
+        self.choropleth_button = QPushButton(tr("Choropleth by area (polygons)"), styling)
         style_form.addRow(self.choropleth_button)
         layout.addWidget(styling)
         layout.addStretch(1)
@@ -382,7 +389,7 @@ class HotspotsPanel(QWidget):
         from ..qgis_bridge.hotspot_task import HotspotTask
 
         task = HotspotTask(uri, out_path, settings)
-        self.status_label.setText("Running…")
+        self.status_label.setText(tr("Running…"))
         self._runner.start(task)
         return True
 
@@ -463,7 +470,7 @@ class HotspotsPanel(QWidget):
 
         # no on_finished: the runner hands the ended task to _on_published
         task = QgsTask.fromFunction("crime_mapper: publish hotspots", work)
-        self.status_label.setText("Publishing through the leak gate…")
+        self.status_label.setText(tr("Publishing through the leak gate…"))
         self._publish_runner.start(task)
         return True
 

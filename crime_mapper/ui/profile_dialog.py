@@ -20,7 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional, Union
 
-from qgis.PyQt.QtCore import pyqtSignal
+from qgis.PyQt.QtCore import QCoreApplication, pyqtSignal
 from qgis.PyQt.QtGui import QBrush, QColor
 from qgis.PyQt.QtWidgets import (
     QAbstractItemView,
@@ -58,6 +58,12 @@ from ..core.load.profile_checks import (
 )
 
 PathLike = Union[str, Path]
+
+
+def tr(text: str) -> str:
+    """The text in QGIS's language (tools/translation_template.py collects it)."""
+    return QCoreApplication.translate("ProfileDialog", text)
+
 
 NONE_TEXT = "(none)"
 CRS_CHOICES: tuple[tuple[str, str], ...] = (
@@ -99,7 +105,7 @@ class ProfileDialog(QDialog):
         profile: Optional[MappingProfile] = None,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Column-mapping profile")
+        self.setWindowTitle(tr("Column-mapping profile"))
         self.setObjectName("crime_mapper_profile_dialog")
         self.head: Optional[ExtractHead] = None
         self.profile_path: Optional[Path] = None
@@ -120,19 +126,19 @@ class ProfileDialog(QDialog):
         layout = QVBoxLayout(self)
 
         source_row = QHBoxLayout()
-        self.source_label = QLabel("No extract read yet: columns come from the profile.", self)
+        self.source_label = QLabel(tr("No extract read yet: columns come from the profile."), self)
         self.source_label.setWordWrap(True)
-        self.read_extract_button = QPushButton("Read columns from extract…", self)
+        self.read_extract_button = QPushButton(tr("Read columns from extract…"), self)
         source_row.addWidget(self.source_label, 1)
         source_row.addWidget(self.read_extract_button)
         layout.addLayout(source_row)
 
         general = QFormLayout()
         self.name_edit = QLineEdit(MappingProfile().name, self)
-        general.addRow("Profile name", self.name_edit)
+        general.addRow(tr("Profile name"), self.name_edit)
         layout.addLayout(general)
 
-        roles_box = QGroupBox("Which column holds what", self)
+        roles_box = QGroupBox(tr("Which column holds what"), self)
         roles_form = QFormLayout(roles_box)
         self.role_combos: dict[str, QComboBox] = {}
         for role, meaning in ROLES.items():
@@ -147,41 +153,43 @@ class ProfileDialog(QDialog):
             combo.currentIndexChanged.connect(lambda *_: self.refresh())
         layout.addWidget(roles_box)
 
-        reading_box = QGroupBox("How to read it", self)
+        reading_box = QGroupBox(tr("How to read it"), self)
         reading = QFormLayout(reading_box)
         self.crs_combo = QComboBox(reading_box)
         for code, text in CRS_CHOICES:
             self.crs_combo.addItem(text, code)
-        self.crs_combo.setToolTip("Coordinate reference system of the x / y columns")
-        reading.addRow("Coordinates CRS", self.crs_combo)
+        self.crs_combo.setToolTip(tr("Coordinate reference system of the x / y columns"))
+        reading.addRow(tr("Coordinates CRS"), self.crs_combo)
         self.date_format_combo = QComboBox(reading_box)
         self.date_format_combo.setEditable(True)
         self.date_format_combo.addItems(DATE_FORMATS)
         self.date_format_combo.setToolTip(
-            "'auto' reads ISO and day-first UK dates. Otherwise a strftime format; when a time "
-            "column is chosen it applies to 'date time' (e.g. %d/%m/%Y %H:%M)"
+            tr(
+                "'auto' reads ISO and day-first UK dates. Otherwise a strftime format; when a time "
+                "column is chosen it applies to 'date time' (e.g. %d/%m/%Y %H:%M)"
+            )
         )
-        reading.addRow("Date format", self.date_format_combo)
+        reading.addRow(tr("Date format"), self.date_format_combo)
         self.encoding_combo = QComboBox(reading_box)
         self.encoding_combo.addItems(ENCODINGS)
-        reading.addRow("Encoding", self.encoding_combo)
+        reading.addRow(tr("Encoding"), self.encoding_combo)
         self.delimiter_combo = QComboBox(reading_box)
         for value, text in DELIMITERS:
             self.delimiter_combo.addItem(text, value)
-        reading.addRow("Delimiter", self.delimiter_combo)
+        reading.addRow(tr("Delimiter"), self.delimiter_combo)
         self.reported_by_edit = QLineEdit(reading_box)
-        self.reported_by_edit.setPlaceholderText("e.g. Leicestershire Police (when no column)")
-        reading.addRow("Reported by", self.reported_by_edit)
+        self.reported_by_edit.setPlaceholderText(tr("e.g. Leicestershire Police (when no column)"))
+        reading.addRow(tr("Reported by"), self.reported_by_edit)
         self.falls_within_edit = QLineEdit(reading_box)
-        self.falls_within_edit.setPlaceholderText("Defaults to Reported by")
-        reading.addRow("Falls within", self.falls_within_edit)
+        self.falls_within_edit.setPlaceholderText(tr("Defaults to Reported by"))
+        reading.addRow(tr("Falls within"), self.falls_within_edit)
         table_row = QHBoxLayout()
         self.offence_table_edit = QLineEdit(reading_box)
         self.offence_table_edit.setPlaceholderText(f"Bundled table ({DEFAULT_OFFENCE_TABLE.name})")
-        self.offence_table_button = QPushButton("Browse…", reading_box)
+        self.offence_table_button = QPushButton(tr("Browse…"), reading_box)
         table_row.addWidget(self.offence_table_edit, 1)
         table_row.addWidget(self.offence_table_button)
-        reading.addRow("Offence table (CSV)", table_row)
+        reading.addRow(tr("Offence table (CSV)"), table_row)
         layout.addWidget(reading_box)
 
         preview_box = QGroupBox(f"Preview: offences of the first {PREVIEW_ROWS} rows", self)
@@ -386,7 +394,7 @@ class ProfileDialog(QDialog):
                 "Cannot save yet:\n" + "\n".join(f"• {e}" for e in errors)
             )
         else:
-            self.validation_label.setText("Ready to save.")
+            self.validation_label.setText(tr("Ready to save."))
         self.save_button.setEnabled(not errors)
 
     def _refresh_preview(self) -> None:
@@ -398,10 +406,10 @@ class ProfileDialog(QDialog):
             self.unmapped_label.setText(f"Cannot map offences: {exc}")
             return
         if self.head is None:
-            self.unmapped_label.setText("Read an extract to preview how its offences map.")
+            self.unmapped_label.setText(tr("Read an extract to preview how its offences map."))
             return
         if not rows:
-            self.unmapped_label.setText("Choose an Offence (or category) column to preview.")
+            self.unmapped_label.setText(tr("Choose an Offence (or category) column to preview."))
             return
         table.setRowCount(len(rows))
         for i, row in enumerate(rows):
@@ -414,7 +422,10 @@ class ProfileDialog(QDialog):
                 if row.category is None:
                     item.setBackground(UNMAPPED_BRUSH)
                     item.setToolTip(
-                        "Not in the offence table: this row would be rejected as unknown_category"
+                        tr(
+                            "Not in the offence table: this row would be rejected as "
+                            "unknown_category"
+                        )
                     )
                 table.setItem(i, column, item)
         unmapped = [r for r in rows if r.category is None]

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from qgis.core import Qgis, QgsTask
-from qgis.PyQt.QtCore import QUrl
+from qgis.PyQt.QtCore import QCoreApplication, QUrl
 from qgis.PyQt.QtGui import QDesktopServices
 from qgis.PyQt.QtWidgets import (
     QFormLayout,
@@ -34,6 +34,12 @@ from ..core.common.feedback import Cancelled, Feedback
 from ..qgis_bridge.load_task import TaskFeedback
 from .task_runner import TaskRunner, notify
 from .widgets import file_widget
+
+
+def tr(text: str) -> str:
+    """The text in QGIS's language (tools/translation_template.py collects it)."""
+    return QCoreApplication.translate("PublishPanel", text)
+
 
 CSV_FILTER = "CSV files (*.csv *.CSV)"
 
@@ -161,10 +167,10 @@ class PublishPanel(QWidget):
         self.run_button = QPushButton(self.run_label, self)
         self.run_button.setObjectName(f"{self.prefix}_run")
         self.run_button.clicked.connect(self.start)
-        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button = QPushButton(tr("Cancel"), self)
         self.cancel_button.setObjectName(f"{self.prefix}_cancel")
         self.cancel_button.clicked.connect(self.cancel)
-        self.open_button = QPushButton("Open in browser", self)
+        self.open_button = QPushButton(tr("Open in browser"), self)
         self.open_button.setObjectName(f"{self.prefix}_open")
         self.open_button.clicked.connect(self.open_in_browser)
         self.open_button.setEnabled(False)

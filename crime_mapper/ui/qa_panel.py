@@ -20,7 +20,7 @@ import os
 from typing import Any, Optional
 
 from qgis.core import Qgis
-from qgis.PyQt.QtCore import Qt, QUrl, pyqtSignal
+from qgis.PyQt.QtCore import QCoreApplication, Qt, QUrl, pyqtSignal
 from qgis.PyQt.QtGui import QDesktopServices
 from qgis.PyQt.QtWidgets import (
     QAbstractItemView,
@@ -40,6 +40,12 @@ from qgis.PyQt.QtWidgets import (
 
 from .task_runner import TaskRunner, notify
 from .widgets import file_paths, file_widget
+
+
+def tr(text: str) -> str:
+    """The text in QGIS's language (tools/translation_template.py collects it)."""
+    return QCoreApplication.translate("QaPanel", text)
+
 
 SEVERITY_TEXT = {"high": "High", "medium": "Medium", "low": "Low"}
 WHEN_BY = (("category", "Per category"), ("area", "Per area (LSOA)"), ("all", "All crimes"))
@@ -75,56 +81,58 @@ class QaPanel(QWidget):
         self.crimes_widget = file_widget(
             self, "open_many", object_name="crime_mapper_qa_crimes",
             file_filter="Extracts or crimes GeoPackage (*.csv *.zip *.gpkg)",
-            tooltip="This month: the extract files, or the crimes GeoPackage of a load",
+            tooltip=tr("This month: the extract files, or the crimes GeoPackage of a load"),
         )  # fmt: skip
-        form.addRow("This month", self.crimes_widget)
+        form.addRow(tr("This month"), self.crimes_widget)
         self.profile_widget = file_widget(
             self, "open", object_name="crime_mapper_qa_profile",
             file_filter="Mapping profile (*.json)",
-            tooltip="Column-mapping profile for a force extract (police.uk files need none)",
+            tooltip=tr("Column-mapping profile for a force extract (police.uk files need none)"),
         )  # fmt: skip
-        form.addRow("Mapping profile (optional)", self.profile_widget)
+        form.addRow(tr("Mapping profile (optional)"), self.profile_widget)
         self.history_widget = file_widget(
             self, "open_many", object_name="crime_mapper_qa_history",
             file_filter="History (*.csv *.zip *.json)",
             tooltip=(
-                "The previous months: extracts, police.uk street files or monthly zips, "
-                "and/or a QA history file (.json) saved by an earlier run; the last 12 are used"
+                tr("The previous months: extracts, police.uk street files or monthly zips, "
+                "and/or a QA history file (.json) saved by an earlier run; the last 12 are used")
             ),
         )  # fmt: skip
-        form.addRow("History", self.history_widget)
+        form.addRow(tr("History"), self.history_widget)
         self.history_profile_widget = file_widget(
             self, "open", object_name="crime_mapper_qa_history_profile",
             file_filter="Mapping profile (*.json)",
-            tooltip="Column-mapping profile for force extracts among the history files",
+            tooltip=tr("Column-mapping profile for force extracts among the history files"),
         )  # fmt: skip
-        form.addRow("History profile (optional)", self.history_profile_widget)
+        form.addRow(tr("History profile (optional)"), self.history_profile_widget)
         self.points_widget = file_widget(
             self, "open", object_name="crime_mapper_qa_points",
             file_filter="Map points (*.gpkg *.csv)",
             tooltip=(
-                "Optional map points: a force extract's rows take their point's label and "
-                "LSOA, and the distance to it is checked"
+                tr("Optional map points: a force extract's rows take their point's label and "
+                "LSOA, and the distance to it is checked")
             ),
         )  # fmt: skip
-        form.addRow("Map points (optional)", self.points_widget)
+        form.addRow(tr("Map points (optional)"), self.points_widget)
         self.areas_widget = file_widget(
             self, "open", object_name="crime_mapper_qa_areas",
             file_filter="LSOA lookup (*.csv)",
-            tooltip="Optional LSOA code to neighbourhood lookup (two columns): test neighbourhoods",
+            tooltip=tr(
+                "Optional LSOA code to neighbourhood lookup (two columns): test neighbourhoods"
+            ),
         )  # fmt: skip
-        form.addRow("Neighbourhoods (optional)", self.areas_widget)
+        form.addRow(tr("Neighbourhoods (optional)"), self.areas_widget)
         self.output_widget = file_widget(
-            self, "folder", object_name="crime_mapper_qa_dir", title="QA report folder"
+            self, "folder", object_name="crime_mapper_qa_dir", title=tr("QA report folder")
         )
-        form.addRow("Report folder", self.output_widget)
+        form.addRow(tr("Report folder"), self.output_widget)
         layout.addLayout(form)
 
         buttons = QHBoxLayout()
-        self.run_button = QPushButton("Run QA", self)
+        self.run_button = QPushButton(tr("Run QA"), self)
         self.run_button.setObjectName("crime_mapper_run_qa")
-        self.cancel_button = QPushButton("Cancel", self)
-        self.report_button = QPushButton("Open report", self)
+        self.cancel_button = QPushButton(tr("Cancel"), self)
+        self.report_button = QPushButton(tr("Open report"), self)
         self.report_button.setObjectName("crime_mapper_open_qa_report")
         for button in (self.run_button, self.cancel_button, self.report_button):
             buttons.addWidget(button)
@@ -133,7 +141,7 @@ class QaPanel(QWidget):
         self.progress_bar.setRange(0, 100)
         layout.addWidget(self.progress_bar)
 
-        self.verdict_label = QLabel("No QA run yet.", self)
+        self.verdict_label = QLabel(tr("No QA run yet."), self)
         self.verdict_label.setObjectName("crime_mapper_qa_verdict")
         self.verdict_label.setWordWrap(True)
         layout.addWidget(self.verdict_label)
@@ -151,7 +159,7 @@ class QaPanel(QWidget):
         self.explanation_view.setObjectName("crime_mapper_qa_explanation")
         self.explanation_view.setAccessibleName("Explanation of the selected finding")
         self.explanation_view.setReadOnly(True)
-        self.explanation_view.setPlaceholderText("Select a finding to read what it means.")
+        self.explanation_view.setPlaceholderText(tr("Select a finding to read what it means."))
         self.explanation_view.setMaximumHeight(120)
         layout.addWidget(self.explanation_view)
 
@@ -160,14 +168,16 @@ class QaPanel(QWidget):
         self.when_combo.setObjectName("crime_mapper_when_by")
         for key, label in WHEN_BY:
             self.when_combo.addItem(label, key)
-        self.when_combo.setToolTip("Hour-by-day views for each category, each area, or all")
-        self.when_button = QPushButton("When views…", self)
+        self.when_combo.setToolTip(tr("Hour-by-day views for each category, each area, or all"))
+        self.when_button = QPushButton(tr("When views…"), self)
         self.when_button.setObjectName("crime_mapper_when_views")
         self.when_button.setToolTip(
-            "Write and open the hour-by-day table and heat chart and the month trend "
-            "(internal data with exact times: never publish the page)"
+            tr(
+                "Write and open the hour-by-day table and heat chart and the month trend "
+                "(internal data with exact times: never publish the page)"
+            )
         )
-        when_row.addWidget(QLabel("When:", self))
+        when_row.addWidget(QLabel(tr("When:"), self))
         when_row.addWidget(self.when_combo)
         when_row.addWidget(self.when_button)
         layout.addLayout(when_row)
@@ -243,7 +253,7 @@ class QaPanel(QWidget):
             points=self.points_widget.filePath().strip() or None,
             areas_path=self.areas_widget.filePath().strip() or None,
         )  # fmt: skip
-        self.verdict_label.setText("Running the release QA…")
+        self.verdict_label.setText(tr("Running the release QA…"))
         self._runner.start(task)
         return True
 
@@ -267,7 +277,7 @@ class QaPanel(QWidget):
 
     def _on_qa_terminated(self, task: Any) -> None:
         if task.error == "Cancelled" or task.error is None:
-            self.verdict_label.setText("QA cancelled; the previous report is unchanged.")
+            self.verdict_label.setText(tr("QA cancelled; the previous report is unchanged."))
             notify(self.iface, "Release QA cancelled.", Qgis.MessageLevel.Info)
         else:
             self.verdict_label.setText(f"The QA could not run: {task.error}")

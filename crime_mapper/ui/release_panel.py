@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from qgis.core import Qgis, QgsMapLayerProxyModel, QgsProject
 from qgis.gui import QgsFieldComboBox, QgsMapLayerComboBox
-from qgis.PyQt.QtCore import QUrl, pyqtSignal
+from qgis.PyQt.QtCore import QCoreApplication, QUrl, pyqtSignal
 from qgis.PyQt.QtGui import QDesktopServices
 from qgis.PyQt.QtWidgets import (
     QComboBox,
@@ -41,6 +41,12 @@ from qgis.PyQt.QtWidgets import (
 from ..logger import get_logger
 from .task_runner import TaskRunner, notify
 from .widgets import file_paths, file_widget
+
+
+def tr(text: str) -> str:
+    """The text in QGIS's language (tools/translation_template.py collects it)."""
+    return QCoreApplication.translate("ReleasePanel", text)
+
 
 LOG = get_logger()
 
@@ -96,18 +102,18 @@ class ReleasePanel(QWidget):
             "open",
             object_name="crime_mapper_release_crimes",
             file_filter="Crimes GeoPackage (*.gpkg)",
-            title="Crimes GeoPackage from a load",
-            tooltip=(
+            title=tr("Crimes GeoPackage from a load"),
+            tooltip=tr(
                 "The internal crimes GeoPackage a load wrote (the Load tab fills this in); "
                 "choose an earlier load's crimes.gpkg to release it"
             ),
         )
-        form.addRow("Crimes", self.crimes_widget)
+        form.addRow(tr("Crimes"), self.crimes_widget)
         self.source_combo = QComboBox(self)
         self.source_combo.setObjectName("crime_mapper_points_source")
         self.source_combo.addItems(list(SOURCE_LABELS))
-        self.source_combo.setToolTip("Where the anonymous map points come from")
-        form.addRow("Map points from", self.source_combo)
+        self.source_combo.setToolTip(tr("Where the anonymous map points come from"))
+        form.addRow(tr("Map points from"), self.source_combo)
 
         self.source_pages = QStackedWidget(self)
         # page 0: a layer and its label field
@@ -120,9 +126,9 @@ class ReleasePanel(QWidget):
         self.points_layer_combo.setAllowEmptyLayer(True)
         self.label_field_combo = QgsFieldComboBox(layer_page)
         self.label_field_combo.setObjectName("crime_mapper_label_field")
-        self.label_field_combo.setToolTip("The street or place name shown as 'On or near …'")
-        layer_form.addRow("Point layer", self.points_layer_combo)
-        layer_form.addRow("Label field", self.label_field_combo)
+        self.label_field_combo.setToolTip(tr("The street or place name shown as 'On or near …'"))
+        layer_form.addRow(tr("Point layer"), self.points_layer_combo)
+        layer_form.addRow(tr("Label field"), self.label_field_combo)
         self.source_pages.addWidget(layer_page)
         # page 1: a map points GeoPackage (or CSV)
         self.points_file_widget = file_widget(
@@ -130,7 +136,7 @@ class ReleasePanel(QWidget):
             "open",
             object_name="crime_mapper_points_file",
             file_filter="Map points (*.gpkg *.csv)",
-            tooltip=(
+            tooltip=tr(
                 "A GeoPackage written by 'Build anonymous map points' (layer map_points), or a "
                 "map points CSV"
             ),
@@ -142,7 +148,7 @@ class ReleasePanel(QWidget):
             "open_many",
             object_name="crime_mapper_history_files",
             file_filter="police.uk street files (*.csv *.zip)",
-            tooltip=(
+            tooltip=tr(
                 "The force's published police.uk street files: their distinct points are the "
                 "real map points"
             ),
@@ -156,24 +162,24 @@ class ReleasePanel(QWidget):
             "open",
             object_name="crime_mapper_rules",
             file_filter="Release rules (*.json)",
-            tooltip=(
+            tooltip=tr(
                 "Optional: per-category actions (map, no_location, withhold); default maps every "
                 "category and withholds rows flagged sensitive"
             ),
         )
-        form.addRow("Release rules (optional)", self.rules_widget)
+        form.addRow(tr("Release rules (optional)"), self.rules_widget)
 
         self.salt_widget = file_widget(
             self,
             "open",
             object_name="crime_mapper_salt",
-            tooltip=(
+            tooltip=tr(
                 "The force's secret salt file: keep it outside the release folder and reuse it "
                 "every month so Crime IDs stay stable"
             ),
         )
-        form.addRow("Salt file", self.salt_widget)
-        self.new_salt_button = QPushButton("Create new salt…", self)
+        form.addRow(tr("Salt file"), self.salt_widget)
+        self.new_salt_button = QPushButton(tr("Create new salt…"), self)
         self.new_salt_button.setObjectName("crime_mapper_new_salt")
         form.addRow("", self.new_salt_button)
 
@@ -181,28 +187,30 @@ class ReleasePanel(QWidget):
         self.distance_spin.setObjectName("crime_mapper_max_distance")
         self.distance_spin.setRange(0.1, 1000.0)
         self.distance_spin.setDecimals(1)
-        self.distance_spin.setSuffix(" km")
+        self.distance_spin.setSuffix(tr(" km"))
         self.distance_spin.setValue(20.0)
         self.distance_spin.setToolTip(
-            "Crimes farther than this from every map point are "
-            "published without a location (police.uk: 20 km)"
+            tr(
+                "Crimes farther than this from every map point are "
+                "published without a location (police.uk: 20 km)"
+            )
         )
-        form.addRow("Maximum distance", self.distance_spin)
+        form.addRow(tr("Maximum distance"), self.distance_spin)
 
         self.output_widget = file_widget(
             self,
             "folder",
             object_name="crime_mapper_release_dir",
-            title="Release folder",
+            title=tr("Release folder"),
         )
-        form.addRow("Output folder", self.output_widget)
+        form.addRow(tr("Output folder"), self.output_widget)
         layout.addLayout(form)
 
         run_row = QHBoxLayout()
-        self.run_button = QPushButton("Anonymise", self)
+        self.run_button = QPushButton(tr("Anonymise"), self)
         self.run_button.setObjectName("crime_mapper_anonymise")
-        self.cancel_button = QPushButton("Cancel", self)
-        self.audit_button = QPushButton("Open audit", self)
+        self.cancel_button = QPushButton(tr("Cancel"), self)
+        self.audit_button = QPushButton(tr("Open audit"), self)
         self.audit_button.setObjectName("crime_mapper_open_audit")
         for button in (self.run_button, self.cancel_button, self.audit_button):
             run_row.addWidget(button)
@@ -213,7 +221,7 @@ class ReleasePanel(QWidget):
         self.summary_view = QPlainTextEdit(self)
         self.summary_view.setObjectName("crime_mapper_release_summary")
         self.summary_view.setReadOnly(True)
-        self.summary_view.setPlaceholderText("The release summary appears here.")
+        self.summary_view.setPlaceholderText(tr("The release summary appears here."))
         layout.addWidget(self.summary_view)
 
         self.source_combo.currentIndexChanged.connect(self._show_source_page)

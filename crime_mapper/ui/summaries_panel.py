@@ -15,12 +15,19 @@ from pathlib import Path
 from typing import Any, Optional
 
 from qgis.core import Qgis, QgsProject, QgsSettings, QgsVectorLayer
+from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtWidgets import QCheckBox, QFormLayout, QLabel, QSpinBox
 
 from ..core.common.feedback import Feedback
 from .publish_panel import CSV_FILTER, PublishPanel, PublishTask
 from .task_runner import notify
 from .widgets import file_paths
+
+
+def tr(text: str) -> str:
+    """The text in QGIS's language (tools/translation_template.py collects it)."""
+    return QCoreApplication.translate("SummariesPanel", text)
+
 
 #: QgsSettings key of the history field: next month's run uses the same earlier months
 HISTORY_SETTING = "crime_mapper/summaries/history"
@@ -73,79 +80,83 @@ class SummariesPanel(PublishPanel):
     run_label = "Make summaries"
 
     def build_form(self, form: QFormLayout) -> None:
-        self.release = self._field("open", "summaries_release", "Public release CSV", CSV_FILTER)
+        self.release = self._field(
+            "open", "summaries_release", tr("Public release CSV"), CSV_FILTER
+        )
         self.raw = self._field(
             "open_many",
             "summaries_raw",
-            "The raw extracts the release was made from (for the gate)",
+            tr("The raw extracts the release was made from (for the gate)"),
         )
-        self.profile = self._field("open", "summaries_profile", "Column-mapping profile (JSON)")
-        self.points = self._field("open", "summaries_points", "Map points CSV", CSV_FILTER)
+        self.profile = self._field("open", "summaries_profile", tr("Column-mapping profile (JSON)"))
+        self.points = self._field("open", "summaries_points", tr("Map points CSV"), CSV_FILTER)
         self.boundaries = self._field(
-            "open", "summaries_boundaries", "Neighbourhood polygons (GeoJSON)"
+            "open", "summaries_boundaries", tr("Neighbourhood polygons (GeoJSON)")
         )
-        self.code_field = self._text("summaries_code_field", "code property, e.g. msoa11cd")
-        self.name_field = self._text("summaries_name_field", "name property (optional)")
-        self.lookup = self._field("open", "summaries_lookup", "LSOA lookup CSV", CSV_FILTER)
-        self.lookup_code = self._text("summaries_lookup_code", "lookup code column")
-        self.lookup_name = self._text("summaries_lookup_name", "lookup name column (optional)")
-        self.names = self._field("open", "summaries_names", "Names CSV", CSV_FILTER)
-        self.names_code = self._text("summaries_names_code", "names: code column")
-        self.names_name = self._text("summaries_names_name", "names: name column")
+        self.code_field = self._text("summaries_code_field", tr("code property, e.g. msoa11cd"))
+        self.name_field = self._text("summaries_name_field", tr("name property (optional)"))
+        self.lookup = self._field("open", "summaries_lookup", tr("LSOA lookup CSV"), CSV_FILTER)
+        self.lookup_code = self._text("summaries_lookup_code", tr("lookup code column"))
+        self.lookup_name = self._text("summaries_lookup_name", tr("lookup name column (optional)"))
+        self.names = self._field("open", "summaries_names", tr("Names CSV"), CSV_FILTER)
+        self.names_code = self._text("summaries_names_code", tr("names: code column"))
+        self.names_name = self._text("summaries_names_name", tr("names: name column"))
         self.population = self._field(
-            "open", "summaries_population", "LSOA population CSV", CSV_FILTER
+            "open", "summaries_population", tr("LSOA population CSV"), CSV_FILTER
         )
-        self.team = self._field("open", "summaries_team", "Team information (JSON or CSV)")
+        self.team = self._field("open", "summaries_team", tr("Team information (JSON or CSV)"))
         self.history = self._field(
             "open_many",
             "summaries_history",
-            "The force's earlier published police.uk months (street CSV files, monthly "
-            "folders or zips) for the 12-month trend, the change on a year earlier and the "
-            "usual range; without them those months show as missing",
+            tr(
+                "The force's earlier published police.uk months (street CSV files, monthly "
+                "folders or zips) for the 12-month trend, the change on a year earlier and the "
+                "usual range; without them those months show as missing"
+            ),
             HISTORY_FILTER,
         )
-        self.history.lineEdit().setPlaceholderText("earlier published months (optional)")
+        self.history.lineEdit().setPlaceholderText(tr("earlier published months (optional)"))
         self.history_status = QLabel(self)
         self.history_status.setObjectName("summaries_history_status")
         self.history_status.setWordWrap(True)
         self.history_status.setVisible(False)
         self.history.fileChanged.connect(self._history_changed)
         self.history.setFilePath(str(QgsSettings().value(HISTORY_SETTING, "") or ""))
-        self.month = self._text("summaries_month", "YYYY-MM (default: the latest)")
+        self.month = self._text("summaries_month", tr("YYYY-MM (default: the latest)"))
         self.period = QSpinBox(self)
         self.period.setRange(1, 12)
         self.suppress = QSpinBox(self)
         self.suppress.setRange(0, 100)
-        self.suppress.setToolTip("0 = off (as police.uk); e.g. 10 shows 1-9 as 'fewer than 10'")
-        self.force_name = self._text("summaries_force", "force name for the pages")
-        self.with_map = QCheckBox("Link to the web map in OUTPUT/map", self)
-        self.atlas = QCheckBox("Also a PDF atlas", self)
-        self.out = self._field("folder", "summaries_out", "Output folder")
+        self.suppress.setToolTip(tr("0 = off (as police.uk); e.g. 10 shows 1-9 as 'fewer than 10'"))
+        self.force_name = self._text("summaries_force", tr("force name for the pages"))
+        self.with_map = QCheckBox(tr("Link to the web map in OUTPUT/map"), self)
+        self.atlas = QCheckBox(tr("Also a PDF atlas"), self)
+        self.out = self._field("folder", "summaries_out", tr("Output folder"))
         for label, widget in (
-            ("Release CSV", self.release),
-            ("Raw extracts", self.raw),
-            ("Profile", self.profile),
-            ("Map points", self.points),
-            ("Boundaries", self.boundaries),
-            ("Code field", self.code_field),
-            ("Name field", self.name_field),
-            ("LSOA lookup", self.lookup),
-            ("Lookup code column", self.lookup_code),
-            ("Lookup name column", self.lookup_name),
-            ("Names CSV", self.names),
-            ("Names code column", self.names_code),
-            ("Names name column", self.names_name),
-            ("LSOA population", self.population),
-            ("Team information", self.team),
-            ("History", self.history),
+            (tr("Release CSV"), self.release),
+            (tr("Raw extracts"), self.raw),
+            (tr("Profile"), self.profile),
+            (tr("Map points"), self.points),
+            (tr("Boundaries"), self.boundaries),
+            (tr("Code field"), self.code_field),
+            (tr("Name field"), self.name_field),
+            (tr("LSOA lookup"), self.lookup),
+            (tr("Lookup code column"), self.lookup_code),
+            (tr("Lookup name column"), self.lookup_name),
+            (tr("Names CSV"), self.names),
+            (tr("Names code column"), self.names_code),
+            (tr("Names name column"), self.names_name),
+            (tr("LSOA population"), self.population),
+            (tr("Team information"), self.team),
+            (tr("History"), self.history),
             ("", self.history_status),
-            ("Month", self.month),
-            ("Period (months)", self.period),
-            ("Small-count threshold", self.suppress),
-            ("Force name", self.force_name),
+            (tr("Month"), self.month),
+            (tr("Period (months)"), self.period),
+            (tr("Small-count threshold"), self.suppress),
+            (tr("Force name"), self.force_name),
             ("", self.with_map),
             ("", self.atlas),
-            ("Output folder", self.out),
+            (tr("Output folder"), self.out),
         ):
             form.addRow(label, widget)
 

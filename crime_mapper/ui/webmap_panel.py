@@ -13,12 +13,19 @@ from pathlib import Path
 from typing import Any, Optional
 
 from qgis.core import Qgis
+from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtWidgets import QCheckBox, QComboBox, QFormLayout
 
 from ..core.common.feedback import Feedback
 from .publish_panel import CSV_FILTER, PublishPanel, PublishTask
 from .task_runner import notify
 from .widgets import file_paths
+
+
+def tr(text: str) -> str:
+    """The text in QGIS's language (tools/translation_template.py collects it)."""
+    return QCoreApplication.translate("WebmapPanel", text)
+
 
 TILES = (("OpenStreetMap", "osm"), ("None", "none"), ("Custom URL", "custom"))
 
@@ -60,64 +67,70 @@ class WebmapPanel(PublishPanel):
         self.release = self._field(
             "open_many",
             "webmap_release",
-            "Public release CSVs (or police.uk downloads, with outcomes files)",
+            tr("Public release CSVs (or police.uk downloads, with outcomes files)"),
             CSV_FILTER,
         )
         self.raw = self._field(
-            "open_many", "webmap_raw", "Raw extracts the release was made from (full leak gate)"
+            "open_many", "webmap_raw", tr("Raw extracts the release was made from (full leak gate)")
         )
-        self.profile = self._field("open", "webmap_profile", "Column-mapping profile (JSON)")
-        self.points = self._field("open", "webmap_points", "Map points CSV", CSV_FILTER)
+        self.profile = self._field("open", "webmap_profile", tr("Column-mapping profile (JSON)"))
+        self.points = self._field("open", "webmap_points", tr("Map points CSV"), CSV_FILTER)
         self.boundaries = self._field(
-            "open", "webmap_boundaries", "Neighbourhood polygons (GeoJSON)"
+            "open", "webmap_boundaries", tr("Neighbourhood polygons (GeoJSON)")
         )
-        self.code_field = self._text("webmap_code_field", "code property, e.g. msoa11cd")
-        self.name_field = self._text("webmap_name_field", "name property (optional)")
-        self.population_field = self._text("webmap_population_field", "population (optional)")
-        self.lookup = self._field("open", "webmap_lookup", "LSOA lookup CSV", CSV_FILTER)
-        self.lookup_code = self._text("webmap_lookup_code", "lookup code column")
+        self.code_field = self._text("webmap_code_field", tr("code property, e.g. msoa11cd"))
+        self.name_field = self._text("webmap_name_field", tr("name property (optional)"))
+        self.population_field = self._text("webmap_population_field", tr("population (optional)"))
+        self.lookup = self._field("open", "webmap_lookup", tr("LSOA lookup CSV"), CSV_FILTER)
+        self.lookup_code = self._text("webmap_lookup_code", tr("lookup code column"))
         self.lsoa_population = self._field(
-            "open", "webmap_lsoa_population", "LSOA population CSV", CSV_FILTER
+            "open", "webmap_lsoa_population", tr("LSOA population CSV"), CSV_FILTER
         )
-        self.title = self._text("webmap_title", "Street-level crime map")
+        self.title = self._text("webmap_title", tr("Street-level crime map"))
         self.tiles = QComboBox(self)
         self.tiles.setObjectName("webmap_tiles")
         for label, value in TILES:
             self.tiles.addItem(label, value)
-        self.tiles_url = self._text("webmap_tiles_url", "https://…/{z}/{x}/{y}.png")
-        self.tiles_attribution = self._text("webmap_tiles_attribution", "© the tile provider")
-        self.copy_csv = QCheckBox("Copy the CSV downloads into the map when they fit (30 MB)", self)
+        self.tiles_url = self._text("webmap_tiles_url", tr("https://…/{z}/{x}/{y}.png"))
+        self.tiles_attribution = self._text("webmap_tiles_attribution", tr("© the tile provider"))
+        self.copy_csv = QCheckBox(
+            tr("Copy the CSV downloads into the map when they fit (30 MB)"), self
+        )
         self.copy_csv.setChecked(True)
         self.copy_csv.setToolTip(
-            "Larger releases (or with this off) are linked where they are published: export "
-            "the map beside the release (output folder = the release's folder) so the page "
-            "links to its public CSV."
+            tr(
+                "Larger releases (or with this off) are linked where they are published: export "
+                "the map beside the release (output folder = the release's folder) so the page "
+                "links to its public CSV."
+            )
         )
-        self.csv_url = self._text("webmap_csv_url", "https://… where the CSVs are hosted")
+        self.csv_url = self._text("webmap_csv_url", tr("https://… where the CSVs are hosted"))
         self.csv_url.setToolTip(
-            "Only needed when the CSVs are too large to copy and the map is not made beside "
-            "the release: the page's download link then points here."
+            tr(
+                "Only needed when the CSVs are too large to copy and the map is not made beside "
+                "the release: the page's download link then points here."
+            )
         )
-        self.out = self._field("folder", "webmap_out", "Output folder (the map goes in map/)")
+        self.out = self._field("folder", "webmap_out", tr("Output folder (the map goes in map/)"))
         for label, widget in (
-            ("Release", self.release),
-            ("Raw extracts", self.raw),
-            ("Profile", self.profile),
-            ("Map points", self.points),
-            ("Boundaries", self.boundaries),
-            ("Code field", self.code_field),
-            ("Name field", self.name_field),
-            ("Population field", self.population_field),
-            ("LSOA lookup", self.lookup),
-            ("Lookup code column", self.lookup_code),
-            ("LSOA population", self.lsoa_population),
-            ("Page title", self.title),
-            ("Basemap", self.tiles),
-            ("Tile URL", self.tiles_url),
-            ("Tile attribution", self.tiles_attribution),
+            (tr("Release"), self.release),
+            (tr("Raw extracts"), self.raw),
+            (tr("Profile"), self.profile),
+            (tr("Map points"), self.points),
+            (tr("Boundaries"), self.boundaries),
+            (tr("Code field"), self.code_field),
+            (tr("Name field"), self.name_field),
+            (tr("Population field"), self.population_field),
+            (tr("LSOA lookup"), self.lookup),
+            (tr("Lookup code column"), self.lookup_code),
+            (tr("LSOA population"), self.lsoa_population),
+            (tr("Page title"), self.title),
+            (tr("Basemap"), self.tiles),
+            (tr("Tile URL"), self.tiles_url),
+            (tr("Tile attribution"), self.tiles_attribution),
             ("", self.copy_csv),
-            ("CSV address", self.csv_url),
-            ("Output folder", self.out),
+            (tr("CSV address"), self.csv_url),
+            (tr("Output folder"), self.out),
         ):
             form.addRow(label, widget)
 
