@@ -374,3 +374,13 @@ def test_small_haystack_search_is_not_used_for_non_ascii_patterns():
     # no patterns (a gate without raw values): nothing to search, whatever the haystack
     assert scan.small_enough(b"x" * 10_000_000, [])
     assert scan.find_in_small_haystack(b"x" * 10_000_000, set(), [], [], bool) == []
+
+
+def test_sorted_difference_equals_setdiff1d():
+    rng = np.random.default_rng(40)
+    for _ in range(200):
+        keys = np.unique(rng.integers(-1, 3000, rng.integers(0, 800)))
+        keys = keys[keys >= 0]
+        allowed = np.unique(rng.integers(0, 3000, rng.integers(0, 800)))
+        got = keys[~scan.member_sorted_queries(keys, allowed)]
+        assert np.array_equal(got, np.setdiff1d(keys, allowed, assume_unique=True))

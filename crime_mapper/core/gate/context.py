@@ -228,11 +228,9 @@ class PreparedGate:
         within a metre of that point), so only the others count as raw."""
         lon, lat = self.raw_lon_lat
         ok = ~self.raw_is_point & np.isfinite(lon) & np.isfinite(lat)
-        return np.setdiff1d(
-            scan.tolerant_keys(lon[ok], lat[ok], truncate=True),
-            self.allowed_keys,
-            assume_unique=True,
-        )
+        keys = scan.tolerant_keys(lon[ok], lat[ok], truncate=True)  # sorted, unique
+        # np.setdiff1d would sort both arrays together again; both are sorted already
+        return keys[~scan.member_sorted_queries(keys, self.allowed_keys)]
 
     @cached_property
     def raw_projected(self) -> Optional[tuple[np.ndarray, ...]]:
