@@ -143,7 +143,8 @@ def test_every_panel_contributes_its_texts_to_the_template(module):
 
 
 def test_a_panel_shows_its_translation(source_tree, tmp_path, qgis_iface):
-    """A translator's text for the Summaries tab reaches the built panel's form label."""
+    """A translator's texts for the Summaries tab reach the built panel: a form label (its module's
+    tr()) and the run button (its tr_noop() run_label, shown by the shared publishing tab)."""
     from qgis.PyQt.QtWidgets import QFormLayout
 
     from crime_mapper.plugin import _install_translator
@@ -151,6 +152,12 @@ def test_a_panel_shows_its_translation(source_tree, tmp_path, qgis_iface):
 
     ts = _translation("de", "Frühere Monate").replace("CrimeMapperDock", "SummariesPanel")
     ts = ts.replace("<source>Monthly release</source>", "<source>History</source>")
+    ts = ts.replace(  # a tab's own text, marked with tr_noop and shown by the shared tab
+        "</context>",
+        "    <message>\n        <source>Make summaries</source>\n"
+        "        <translation>Zusammenfassungen erstellen</translation>\n    </message>\n"
+        "</context>",
+    )
     (source_tree / "crime_mapper" / "i18n" / "crime_mapper_de.ts").write_text(ts, "utf-8")
     build = _tool("build_plugin")
     i18n = build.assemble(tmp_path / "build", root=source_tree) / "i18n"
@@ -163,6 +170,8 @@ def test_a_panel_shows_its_translation(source_tree, tmp_path, qgis_iface):
         label = form.labelForField(panel.history)
         assert label is not None and label.text() == "Frühere Monate"
         assert form.labelForField(panel.team).text() == "Team information"  # untranslated
+        assert panel.run_button.text() == "Zusammenfassungen erstellen"
+        assert panel.cancel_button.text() == "Cancel"  # PublishPanel's: not in this .ts
         panel.shutdown()
     finally:
         QCoreApplication.removeTranslator(translator)

@@ -626,6 +626,11 @@
     </message>
     <message>
         <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
+        <source>A hotspot run is already going.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
         <source>All crimes</source>
         <translation type="unfinished"></translation>
     </message>
@@ -652,6 +657,11 @@
     <message>
         <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
         <source>Category</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
+        <source>Choose the count or rate field to colour the areas by.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -687,6 +697,11 @@
     <message>
         <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
         <source>Empty = the crimes of the last load</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
+        <source>Enter the current month(s) to compare, e.g. 2022-10.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -767,6 +782,16 @@
     <message>
         <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
         <source>Running…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
+        <source>Select a point layer for the heatmap preview.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
+        <source>Select a polygon layer (areas) for the choropleth.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1043,6 +1068,21 @@ Command line: qgis_process.bin run crime_mapper:monthly_release -- CONFIG=releas
         <source>Open in browser</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <location filename="../../crime_mapper/ui/publish_panel.py"/>
+        <source>{needs} {missing}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/publish_panel.py"/>
+        <source>{noun} cancelled; nothing was changed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/publish_panel.py"/>
+        <source>{noun} failed: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>QaPanel</name>
@@ -1123,6 +1163,11 @@ Command line: qgis_process.bin run crime_mapper:monthly_release -- CONFIG=releas
     </message>
     <message>
         <location filename="../../crime_mapper/ui/qa_panel.py"/>
+        <source>Release QA cancelled.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/qa_panel.py"/>
         <source>Report folder</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1186,12 +1231,32 @@ Command line: qgis_process.bin run crime_mapper:monthly_release -- CONFIG=releas
     </message>
     <message>
         <location filename="../../crime_mapper/ui/release_panel.py"/>
+        <source>An anonymise is already running.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/release_panel.py"/>
         <source>Anonymise</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location filename="../../crime_mapper/ui/release_panel.py"/>
+        <source>Anonymise cancelled; the previous release is unchanged.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/release_panel.py"/>
         <source>Cancel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/release_panel.py"/>
+        <source>Choose an output folder.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/release_panel.py"/>
+        <source>Choose the salt file (or create a new salt).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1227,6 +1292,11 @@ Command line: qgis_process.bin run crime_mapper:monthly_release -- CONFIG=releas
     <message>
         <location filename="../../crime_mapper/ui/release_panel.py"/>
         <source>Maximum distance</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/release_panel.py"/>
+        <source>No crimes to anonymise: load extracts first, or choose a crimes GeoPackage.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1277,6 +1347,11 @@ Command line: qgis_process.bin run crime_mapper:monthly_release -- CONFIG=releas
     <message>
         <location filename="../../crime_mapper/ui/release_panel.py"/>
         <source>The internal crimes GeoPackage a load wrote (the Load tab fills this in); choose an earlier load's crimes.gpkg to release it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/release_panel.py"/>
+        <source>The leak gate stopped the release; nothing was written. See the panel for what it found.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1334,6 +1409,11 @@ Command line: qgis_process.bin run crime_mapper:monthly_release -- CONFIG=releas
     </message>
     <message>
         <location filename="../../crime_mapper/ui/summaries_panel.py"/>
+        <source>History not found: {path}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/summaries_panel.py"/>
         <source>LSOA lookup</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1365,6 +1445,11 @@ Command line: qgis_process.bin run crime_mapper:monthly_release -- CONFIG=releas
     <message>
         <location filename="../../crime_mapper/ui/summaries_panel.py"/>
         <source>Lookup name column</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/summaries_panel.py"/>
+        <source>Make summaries</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1444,6 +1529,16 @@ Command line: qgis_process.bin run crime_mapper:monthly_release -- CONFIG=releas
     </message>
     <message>
         <location filename="../../crime_mapper/ui/summaries_panel.py"/>
+        <source>Summaries</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/summaries_panel.py"/>
+        <source>Summaries need</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/summaries_panel.py"/>
         <source>Team information</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1465,6 +1560,11 @@ Command line: qgis_process.bin run crime_mapper:monthly_release -- CONFIG=releas
     <message>
         <location filename="../../crime_mapper/ui/summaries_panel.py"/>
         <source>YYYY-MM (default: the latest)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/summaries_panel.py"/>
+        <source>an output folder</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1507,6 +1607,21 @@ Command line: qgis_process.bin run crime_mapper:monthly_release -- CONFIG=releas
         <source>names: name column</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <location filename="../../crime_mapper/ui/summaries_panel.py"/>
+        <source>the map points</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/summaries_panel.py"/>
+        <source>the raw extracts</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/summaries_panel.py"/>
+        <source>the release CSV</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>WebmapPanel</name>
@@ -1538,6 +1653,11 @@ Command line: qgis_process.bin run crime_mapper:monthly_release -- CONFIG=releas
     <message>
         <location filename="../../crime_mapper/ui/webmap_panel.py"/>
         <source>Copy the CSV downloads into the map when they fit (30 MB)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/webmap_panel.py"/>
+        <source>Export web map</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1647,12 +1767,27 @@ Command line: qgis_process.bin run crime_mapper:monthly_release -- CONFIG=releas
     </message>
     <message>
         <location filename="../../crime_mapper/ui/webmap_panel.py"/>
+        <source>The web map needs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/webmap_panel.py"/>
         <source>Tile URL</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location filename="../../crime_mapper/ui/webmap_panel.py"/>
         <source>Tile attribution</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/webmap_panel.py"/>
+        <source>Web map</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/webmap_panel.py"/>
+        <source>an output folder</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1683,6 +1818,16 @@ Command line: qgis_process.bin run crime_mapper:monthly_release -- CONFIG=releas
     <message>
         <location filename="../../crime_mapper/ui/webmap_panel.py"/>
         <source>population (optional)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/webmap_panel.py"/>
+        <source>the map points (with raw extracts)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/webmap_panel.py"/>
+        <source>the public release</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -357,7 +357,7 @@ class HotspotsPanel(QWidget):
     def start_run(self) -> bool:
         """Check the form and start the background run; False if it could not start."""
         if self._runner.is_running():
-            notify(self.iface, "A hotspot run is already going.", Qgis.MessageLevel.Warning)
+            notify(self.iface, tr("A hotspot run is already going."), Qgis.MessageLevel.Warning)
             return False
         uri, why = self.input_source()
         if uri is None:
@@ -373,7 +373,7 @@ class HotspotsPanel(QWidget):
         if settings.method == "change" and not settings.current_months:
             notify(
                 self.iface,
-                "Enter the current month(s) to compare, e.g. 2022-10.",
+                tr("Enter the current month(s) to compare, e.g. 2022-10."),
                 Qgis.MessageLevel.Warning,
             )
             return False
@@ -520,7 +520,7 @@ class HotspotsPanel(QWidget):
         if layer is None or layer.geometryType() != GEOMETRY_POINT:
             notify(
                 self.iface,
-                "Select a point layer for the heatmap preview.",
+                tr("Select a point layer for the heatmap preview."),
                 Qgis.MessageLevel.Warning,
             )
             return False
@@ -544,7 +544,7 @@ class HotspotsPanel(QWidget):
         if layer is None or layer.geometryType() != GEOMETRY_POLYGON:
             notify(
                 self.iface,
-                "Select a polygon layer (areas) for the choropleth.",
+                tr("Select a polygon layer (areas) for the choropleth."),
                 Qgis.MessageLevel.Warning,
             )
             return False
@@ -554,7 +554,7 @@ class HotspotsPanel(QWidget):
         if not field or layer.fields().indexOf(field) < 0:
             notify(
                 self.iface,
-                "Choose the count or rate field to colour the areas by.",
+                tr("Choose the count or rate field to colour the areas by."),
                 Qgis.MessageLevel.Warning,
             )
             return False

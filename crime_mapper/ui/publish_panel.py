@@ -41,6 +41,12 @@ def tr(text: str) -> str:
     return QCoreApplication.translate("PublishPanel", text)
 
 
+def tr_noop(text: str) -> str:
+    """Marks a tab's own text (its ``noun``, ``needs``, ``run_label``) for the template, in the
+    tab's module context; :meth:`PublishPanel.own` translates it where it is shown."""
+    return text
+
+
 CSV_FILTER = "CSV files (*.csv *.CSV)"
 
 
@@ -149,6 +155,11 @@ class PublishPanel(QWidget):
         raise NotImplementedError
 
     # --- form helpers ----------------------------------------------------------------------
+    def own(self, text: str) -> str:
+        """A tab's own text (``noun``, ``needs``, ``run_label``) in QGIS's language: its
+        context is the tab's class, the context its module's tr() and tr_noop() use."""
+        return QCoreApplication.translate(type(self).__name__, text)
+
     def _field(self, mode: str, name: str, tip: str, file_filter: str = "") -> Any:
         return file_widget(self, mode, object_name=name, tooltip=tip, file_filter=file_filter)
 
@@ -164,7 +175,7 @@ class PublishPanel(QWidget):
         self.build_form(form)
         layout.addLayout(form)
         buttons = QHBoxLayout()
-        self.run_button = QPushButton(self.run_label, self)
+        self.run_button = QPushButton(self.own(self.run_label), self)
         self.run_button.setObjectName(f"{self.prefix}_run")
         self.run_button.clicked.connect(self.start)
         self.cancel_button = QPushButton(tr("Cancel"), self)
@@ -194,7 +205,13 @@ class PublishPanel(QWidget):
         kwargs = self.task_arguments()
         missing = [label for label, value in self.required(kwargs) if not value]
         if missing:
-            notify(self.iface, f"{self.needs} " + ", ".join(missing), Qgis.MessageLevel.Warning)
+            notify(
+                self.iface,
+                tr("{needs} {missing}").format(
+                    needs=self.own(self.needs), missing=", ".join(missing)
+                ),
+                Qgis.MessageLevel.Warning,
+            )
             return None
         task = self.make_task(kwargs)
         self._runner.start(task)
@@ -221,10 +238,16 @@ class PublishPanel(QWidget):
         if task.error == "Cancelled" or (task.error is None and task.isCanceled()):
             self.last_outcome = "cancelled"
             notify(
-                self.iface, f"{self.noun} cancelled; nothing was changed.", Qgis.MessageLevel.Info
+                self.iface,
+                tr("{noun} cancelled; nothing was changed.").format(noun=self.own(self.noun)),
+                Qgis.MessageLevel.Info,
             )
             return
         self.last_outcome = f"failed: {task.error}"
-        notify(self.iface, f"{self.noun} failed: {task.error}", Qgis.MessageLevel.Critical)
+        notify(
+            self.iface,
+            tr("{noun} failed: {error}").format(noun=self.own(self.noun), error=task.error),
+            Qgis.MessageLevel.Critical,
+        )
         if task.details:
             notify(None, task.details, Qgis.MessageLevel.Critical)

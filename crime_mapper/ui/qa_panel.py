@@ -278,7 +278,7 @@ class QaPanel(QWidget):
     def _on_qa_terminated(self, task: Any) -> None:
         if task.error == "Cancelled" or task.error is None:
             self.verdict_label.setText(tr("QA cancelled; the previous report is unchanged."))
-            notify(self.iface, "Release QA cancelled.", Qgis.MessageLevel.Info)
+            notify(self.iface, tr("Release QA cancelled."), Qgis.MessageLevel.Info)
         else:
             self.verdict_label.setText(f"The QA could not run: {task.error}")
             notify(self.iface, f"Release QA failed: {task.error}", Qgis.MessageLevel.Critical)

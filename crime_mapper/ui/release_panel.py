@@ -353,25 +353,25 @@ class ReleasePanel(QWidget):
         from ..core.release.map_points import MapPointsError
 
         if self._runner.is_running():
-            notify(self.iface, "An anonymise is already running.", Qgis.MessageLevel.Warning)
+            notify(self.iface, tr("An anonymise is already running."), Qgis.MessageLevel.Warning)
             return False
         crimes = self.crimes_source()
         if not crimes or not os.path.isfile(crimes.split("|")[0]):
             notify(
                 self.iface,
-                "No crimes to anonymise: load extracts first, or choose a crimes GeoPackage.",
+                tr("No crimes to anonymise: load extracts first, or choose a crimes GeoPackage."),
                 Qgis.MessageLevel.Warning,
             )
             return False
         output_dir = self.output_widget.filePath()
         if not output_dir:
-            notify(self.iface, "Choose an output folder.", Qgis.MessageLevel.Warning)
+            notify(self.iface, tr("Choose an output folder."), Qgis.MessageLevel.Warning)
             return False
         salt = self.salt_widget.filePath()
         if not salt:
             notify(
                 self.iface,
-                "Choose the salt file (or create a new salt).",
+                tr("Choose the salt file (or create a new salt)."),
                 Qgis.MessageLevel.Warning,
             )
             return False
@@ -431,14 +431,16 @@ class ReleasePanel(QWidget):
         if task.error in (None, "Cancelled"):
             notify(
                 self.iface,
-                "Anonymise cancelled; the previous release is unchanged.",
+                tr("Anonymise cancelled; the previous release is unchanged."),
                 Qgis.MessageLevel.Info,
             )
         elif task.gate_failed:
             notify(
                 self.iface,
-                "The leak gate stopped the release; nothing was written. See the "
-                "panel for what it found.",
+                tr(
+                    "The leak gate stopped the release; nothing was written. See the "
+                    "panel for what it found."
+                ),
                 Qgis.MessageLevel.Critical,
             )
         else:

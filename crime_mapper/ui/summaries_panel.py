@@ -19,7 +19,7 @@ from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtWidgets import QCheckBox, QFormLayout, QLabel, QSpinBox
 
 from ..core.common.feedback import Feedback
-from .publish_panel import CSV_FILTER, PublishPanel, PublishTask
+from .publish_panel import CSV_FILTER, PublishPanel, PublishTask, tr_noop
 from .task_runner import notify
 from .widgets import file_paths
 
@@ -75,9 +75,9 @@ class SummariesPanel(PublishPanel):
     """The neighbourhood summaries' form on the shared publishing tab."""
 
     prefix = "summaries"
-    noun = "Summaries"
-    needs = "Summaries need"
-    run_label = "Make summaries"
+    noun = tr_noop("Summaries")
+    needs = tr_noop("Summaries need")
+    run_label = tr_noop("Make summaries")
 
     def build_form(self, form: QFormLayout) -> None:
         self.release = self._field(
@@ -199,7 +199,11 @@ class SummariesPanel(PublishPanel):
 
     def history_problems(self) -> list[str]:
         """Why the history field cannot be used (paths that are not there), in words."""
-        return [f"History not found: {p}" for p in file_paths(self.history) if not Path(p).exists()]
+        return [
+            tr("History not found: {path}").format(path=p)
+            for p in file_paths(self.history)
+            if not Path(p).exists()
+        ]
 
     def _history_changed(self, value: str) -> None:
         """Check the field as it is typed or browsed, and keep it for the next session."""
@@ -221,10 +225,10 @@ class SummariesPanel(PublishPanel):
 
     def required(self, kwargs: dict[str, Any]) -> list[tuple[str, Any]]:
         return [
-            ("the release CSV", kwargs["release_csv"]),
-            ("the raw extracts", kwargs["raw"]),
-            ("the map points", kwargs["points"]),
-            ("an output folder", kwargs["out_dir"]),
+            (tr("the release CSV"), kwargs["release_csv"]),
+            (tr("the raw extracts"), kwargs["raw"]),
+            (tr("the map points"), kwargs["points"]),
+            (tr("an output folder"), kwargs["out_dir"]),
         ]
 
     def make_task(self, kwargs: dict[str, Any]) -> SummariesTask:

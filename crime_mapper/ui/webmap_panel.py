@@ -17,7 +17,7 @@ from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtWidgets import QCheckBox, QComboBox, QFormLayout
 
 from ..core.common.feedback import Feedback
-from .publish_panel import CSV_FILTER, PublishPanel, PublishTask
+from .publish_panel import CSV_FILTER, PublishPanel, PublishTask, tr_noop
 from .task_runner import notify
 from .widgets import file_paths
 
@@ -59,9 +59,9 @@ class WebmapPanel(PublishPanel):
     """The web map's form on the shared publishing tab."""
 
     prefix = "webmap"
-    noun = "Web map"
-    needs = "The web map needs"
-    run_label = "Export web map"
+    noun = tr_noop("Web map")
+    needs = tr_noop("The web map needs")
+    run_label = tr_noop("Export web map")
 
     def build_form(self, form: QFormLayout) -> None:
         self.release = self._field(
@@ -171,11 +171,11 @@ class WebmapPanel(PublishPanel):
 
     def required(self, kwargs: dict[str, Any]) -> list[tuple[str, Any]]:
         needed: list[tuple[str, Any]] = [
-            ("the public release", kwargs["releases"]),
-            ("an output folder", kwargs["out_dir"]),
+            (tr("the public release"), kwargs["releases"]),
+            (tr("an output folder"), kwargs["out_dir"]),
         ]
         if kwargs["raw"]:
-            needed.append(("the map points (with raw extracts)", kwargs["points"]))
+            needed.append((tr("the map points (with raw extracts)"), kwargs["points"]))
         return needed
 
     def make_task(self, kwargs: dict[str, Any]) -> WebmapTask:
