@@ -796,6 +796,16 @@
     </message>
     <message>
         <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
+        <source>The hotspot file was written, but adding the layer failed: {exc}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
+        <source>The output file must end with {expected}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
         <source>all months, or e.g. 2022-09,2022-10</source>
         <translation type="unfinished"></translation>
     </message>
@@ -952,7 +962,17 @@ Command line: qgis_process.bin run crime_mapper:monthly_release -- CONFIG=releas
     </message>
     <message>
         <location filename="../../crime_mapper/ui/profile_dialog.py"/>
+        <source>All {n_rows} rows map to a police.uk category.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/profile_dialog.py"/>
         <source>Browse…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/profile_dialog.py"/>
+        <source>Cannot map offences: {exc}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1017,6 +1037,11 @@ Command line: qgis_process.bin run crime_mapper:monthly_release -- CONFIG=releas
     </message>
     <message>
         <location filename="../../crime_mapper/ui/profile_dialog.py"/>
+        <source>Not saved: {exc}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/profile_dialog.py"/>
         <source>Offence table (CSV)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1053,6 +1078,16 @@ Command line: qgis_process.bin run crime_mapper:monthly_release -- CONFIG=releas
     <message>
         <location filename="../../crime_mapper/ui/profile_dialog.py"/>
         <source>e.g. Leicestershire Police (when no column)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/profile_dialog.py"/>
+        <source>{n_unmapped} of {n_rows} rows unmapped: {names}. Add them to the offence table, or these rows will be rejected (unknown_category).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/profile_dialog.py"/>
+        <source>{name}: {n_header} columns, {encoding}, first {n_rows} rows read</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1118,6 +1153,11 @@ Command line: qgis_process.bin run crime_mapper:monthly_release -- CONFIG=releas
     </message>
     <message>
         <location filename="../../crime_mapper/ui/qa_panel.py"/>
+        <source>Input file not used: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/qa_panel.py"/>
         <source>Map points (optional)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1168,6 +1208,16 @@ Command line: qgis_process.bin run crime_mapper:monthly_release -- CONFIG=releas
     </message>
     <message>
         <location filename="../../crime_mapper/ui/qa_panel.py"/>
+        <source>Release QA failed: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/qa_panel.py"/>
+        <source>Release QA {month}: {verdict}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/qa_panel.py"/>
         <source>Report folder</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1188,6 +1238,11 @@ Command line: qgis_process.bin run crime_mapper:monthly_release -- CONFIG=releas
     </message>
     <message>
         <location filename="../../crime_mapper/ui/qa_panel.py"/>
+        <source>The QA could not run: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/qa_panel.py"/>
         <source>The previous months: extracts, police.uk street files or monthly zips, and/or a QA history file (.json) saved by an earlier run; the last 12 are used</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1203,6 +1258,16 @@ Command line: qgis_process.bin run crime_mapper:monthly_release -- CONFIG=releas
     </message>
     <message>
         <location filename="../../crime_mapper/ui/qa_panel.py"/>
+        <source>When views not written: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/qa_panel.py"/>
+        <source>When views written: {path}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/qa_panel.py"/>
         <source>When views…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1214,6 +1279,11 @@ Command line: qgis_process.bin run crime_mapper:monthly_release -- CONFIG=releas
     <message>
         <location filename="../../crime_mapper/ui/qa_panel.py"/>
         <source>Write and open the hour-by-day table and heat chart and the month trend (internal data with exact times: never publish the page)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/qa_panel.py"/>
+        <source>{force} {month}: {verdict} ({high} high, {medium} medium, {low} low; {n_history_months} months of history).</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1242,6 +1312,11 @@ Command line: qgis_process.bin run crime_mapper:monthly_release -- CONFIG=releas
     <message>
         <location filename="../../crime_mapper/ui/release_panel.py"/>
         <source>Anonymise cancelled; the previous release is unchanged.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/release_panel.py"/>
+        <source>Anonymise failed: {error}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1291,12 +1366,27 @@ Command line: qgis_process.bin run crime_mapper:monthly_release -- CONFIG=releas
     </message>
     <message>
         <location filename="../../crime_mapper/ui/release_panel.py"/>
+        <source>Map points: {exc}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/release_panel.py"/>
         <source>Maximum distance</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location filename="../../crime_mapper/ui/release_panel.py"/>
+        <source>New salt written to {path} (readable only by you). Keep it secret, outside the release folder, and back it up: every Crime ID depends on it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/release_panel.py"/>
         <source>No crimes to anonymise: load extracts first, or choose a crimes GeoPackage.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/release_panel.py"/>
+        <source>No salt created: {exc}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1327,6 +1417,16 @@ Command line: qgis_process.bin run crime_mapper:monthly_release -- CONFIG=releas
     <message>
         <location filename="../../crime_mapper/ui/release_panel.py"/>
         <source>Release rules (optional)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/release_panel.py"/>
+        <source>Release written, but adding the public layer failed: {exc}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/release_panel.py"/>
+        <source>Release written: {published_at_map_point:,} published at map points, {published_without_location:,} without location, {withheld_by_rule:,} withheld, {rejected:,} rejected; leak gate passed.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1372,6 +1472,11 @@ Command line: qgis_process.bin run crime_mapper:monthly_release -- CONFIG=releas
 </context>
 <context>
     <name>SummariesPanel</name>
+    <message>
+        <location filename="../../crime_mapper/ui/summaries_panel.py"/>
+        <source> PDF atlas: {pdf}.</source>
+        <translation type="unfinished"></translation>
+    </message>
     <message>
         <location filename="../../crime_mapper/ui/summaries_panel.py"/>
         <source>0 = off (as police.uk); e.g. 10 shows 1-9 as 'fewer than 10'</source>
@@ -1535,6 +1640,11 @@ Command line: qgis_process.bin run crime_mapper:monthly_release -- CONFIG=releas
     <message>
         <location filename="../../crime_mapper/ui/summaries_panel.py"/>
         <source>Summaries need</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/summaries_panel.py"/>
+        <source>Summaries of {pages:,} neighbourhoods written to {folder}.{extra} {report}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1783,6 +1893,11 @@ Command line: qgis_process.bin run crime_mapper:monthly_release -- CONFIG=releas
     <message>
         <location filename="../../crime_mapper/ui/webmap_panel.py"/>
         <source>Web map</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/webmap_panel.py"/>
+        <source>Web map written to {index} ({crimes:,} crimes at {points:,} places, {megabytes:.1f} MB). {gate}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

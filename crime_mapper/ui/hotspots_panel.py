@@ -381,7 +381,9 @@ class HotspotsPanel(QWidget):
         expected = hotspot_method(settings.method).suffix
         if not out_path.lower().endswith(expected):
             notify(
-                self.iface, f"The output file must end with {expected}.", Qgis.MessageLevel.Warning
+                self.iface,
+                tr("The output file must end with {expected}.").format(expected=expected),
+                Qgis.MessageLevel.Warning,
             )
             return False
         os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
@@ -402,7 +404,9 @@ class HotspotsPanel(QWidget):
         except Exception as exc:  # noqa: BLE001 - shown to the user
             notify(
                 self.iface,
-                f"The hotspot file was written, but adding the layer failed: {exc}",
+                tr("The hotspot file was written, but adding the layer failed: {exc}").format(
+                    exc=exc
+                ),
                 Qgis.MessageLevel.Critical,
             )
             self.runFinished.emit(False)

@@ -243,8 +243,12 @@ class ProfileDialog(QDialog):
             return False
         self.head = head
         self.source_label.setText(
-            f"{head.path.name}: {len(head.header)} columns, {head.encoding}, first "
-            f"{len(head.rows)} rows read"
+            tr("{name}: {n_header} columns, {encoding}, first {n_rows} rows read").format(
+                name=head.path.name,
+                n_header=len(head.header),
+                encoding=head.encoding,
+                n_rows=len(head.rows),
+            )
         )
         self.source_label.setToolTip(str(head.path))
         self._set_combo_data(self.delimiter_combo, head.delimiter, head.delimiter)
@@ -403,7 +407,7 @@ class ProfileDialog(QDialog):
         try:
             rows = self.preview_rows()
         except ProfileError as exc:
-            self.unmapped_label.setText(f"Cannot map offences: {exc}")
+            self.unmapped_label.setText(tr("Cannot map offences: {exc}").format(exc=exc))
             return
         if self.head is None:
             self.unmapped_label.setText(tr("Read an extract to preview how its offences map."))
@@ -432,11 +436,15 @@ class ProfileDialog(QDialog):
         if unmapped:
             names = ", ".join(repr(v) for v in self.unmapped_offences())
             self.unmapped_label.setText(
-                f"{len(unmapped)} of {len(rows)} rows unmapped: {names}. Add them to the "
-                "offence table, or these rows will be rejected (unknown_category)."
+                tr(
+                    "{n_unmapped} of {n_rows} rows unmapped: {names}. Add them to the offence "
+                    "table, or these rows will be rejected (unknown_category)."
+                ).format(n_unmapped=len(unmapped), n_rows=len(rows), names=names)
             )
         else:
-            self.unmapped_label.setText(f"All {len(rows)} rows map to a police.uk category.")
+            self.unmapped_label.setText(
+                tr("All {n_rows} rows map to a police.uk category.").format(n_rows=len(rows))
+            )
 
     # --- saving ----------------------------------------------------------------------------
     def save_to(self, path: PathLike) -> Path:
@@ -472,7 +480,7 @@ class ProfileDialog(QDialog):
         try:
             self.save_to(path)
         except (OSError, ProfileError) as exc:
-            self.validation_label.setText(f"Not saved: {exc}")
+            self.validation_label.setText(tr("Not saved: {exc}").format(exc=exc))
             return
         self.accept()
 

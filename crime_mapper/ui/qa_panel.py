@@ -270,9 +270,19 @@ class QaPanel(QWidget):
         self._set_running(False)
         counts = run.report.counts()
         level = Qgis.MessageLevel.Warning if counts["high"] else Qgis.MessageLevel.Success
-        notify(self.iface, f"Release QA {run.report.month}: {run.report.verdict}.", level)
+        notify(
+            self.iface,
+            tr("Release QA {month}: {verdict}.").format(
+                month=run.report.month, verdict=run.report.verdict
+            ),
+            level,
+        )
         for error in run.file_errors:
-            notify(self.iface, f"Input file not used: {error}", Qgis.MessageLevel.Warning)
+            notify(
+                self.iface,
+                tr("Input file not used: {error}").format(error=error),
+                Qgis.MessageLevel.Warning,
+            )
         self.qaFinished.emit(True)
 
     def _on_qa_terminated(self, task: Any) -> None:
@@ -280,8 +290,12 @@ class QaPanel(QWidget):
             self.verdict_label.setText(tr("QA cancelled; the previous report is unchanged."))
             notify(self.iface, tr("Release QA cancelled."), Qgis.MessageLevel.Info)
         else:
-            self.verdict_label.setText(f"The QA could not run: {task.error}")
-            notify(self.iface, f"Release QA failed: {task.error}", Qgis.MessageLevel.Critical)
+            self.verdict_label.setText(tr("The QA could not run: {error}").format(error=task.error))
+            notify(
+                self.iface,
+                tr("Release QA failed: {error}").format(error=task.error),
+                Qgis.MessageLevel.Critical,
+            )
         self.qaFinished.emit(False)
 
     def show_report(self, report: Any) -> None:
@@ -289,9 +303,18 @@ class QaPanel(QWidget):
         self.report = report
         counts = report.counts()
         self.verdict_label.setText(
-            f"{report.force} {report.month}: {report.verdict} ({counts['high']} high, "
-            f"{counts['medium']} medium, {counts['low']} low; "
-            f"{len(report.history_months)} months of history)."
+            tr(
+                "{force} {month}: {verdict} ({high} high, {medium} medium, {low} low; "
+                "{n_history_months} months of history)."
+            ).format(
+                force=report.force,
+                month=report.month,
+                verdict=report.verdict,
+                high=counts["high"],
+                medium=counts["medium"],
+                low=counts["low"],
+                n_history_months=len(report.history_months),
+            )
         )
         table = self.findings_table
         table.setRowCount(len(report.findings))
@@ -356,14 +379,22 @@ class QaPanel(QWidget):
 
     def _on_when_completed(self, task: Any) -> None:
         self._set_running(False)
-        notify(self.iface, f"When views written: {task.path}", Qgis.MessageLevel.Info)
+        notify(
+            self.iface,
+            tr("When views written: {path}").format(path=task.path),
+            Qgis.MessageLevel.Info,
+        )
         if getattr(self, "_open_when", True) and task.path:
             QDesktopServices.openUrl(QUrl.fromLocalFile(task.path))
         self.last_when_page = task.path
         self.whenFinished.emit(True)
 
     def _on_when_terminated(self, task: Any) -> None:
-        notify(self.iface, f"When views not written: {task.error}", Qgis.MessageLevel.Warning)
+        notify(
+            self.iface,
+            tr("When views not written: {error}").format(error=task.error),
+            Qgis.MessageLevel.Warning,
+        )
         self.whenFinished.emit(False)
 
     # --- teardown ------------------------------------------------------------------------------

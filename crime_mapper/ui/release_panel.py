@@ -302,13 +302,17 @@ class ReleasePanel(QWidget):
         try:
             create_salt_file(path)
         except (ReleaseInputError, OSError) as exc:
-            notify(self.iface, f"No salt created: {exc}", Qgis.MessageLevel.Warning)
+            notify(
+                self.iface, tr("No salt created: {exc}").format(exc=exc), Qgis.MessageLevel.Warning
+            )
             return False
         self.set_salt_path(path)
         notify(
             self.iface,
-            f"New salt written to {path} (readable only by you). Keep it secret, "
-            "outside the release folder, and back it up: every Crime ID depends on it.",
+            tr(
+                "New salt written to {path} (readable only by you). Keep it secret, outside the "
+                "release folder, and back it up: every Crime ID depends on it."
+            ).format(path=path),
             Qgis.MessageLevel.Info,
         )
         return True
@@ -378,7 +382,7 @@ class ReleasePanel(QWidget):
         try:
             spec = self._points_spec()
         except (MapPointsError, ValueError) as exc:
-            notify(self.iface, f"Map points: {exc}", Qgis.MessageLevel.Warning)
+            notify(self.iface, tr("Map points: {exc}").format(exc=exc), Qgis.MessageLevel.Warning)
             return False
 
         from ..qgis_bridge.anonymise_task import AnonymiseTask
@@ -413,15 +417,22 @@ class ReleasePanel(QWidget):
         except Exception as exc:  # noqa: BLE001 - shown to the user
             notify(
                 self.iface,
-                f"Release written, but adding the public layer failed: {exc}",
+                tr("Release written, but adding the public layer failed: {exc}").format(exc=exc),
                 Qgis.MessageLevel.Warning,
             )
         level = Qgis.MessageLevel.Success if out.reconciles else Qgis.MessageLevel.Warning
         notify(
             self.iface,
-            f"Release written: {out.published_at_map_point:,} published at map points, "
-            f"{out.published_without_location:,} without location, {out.withheld_by_rule:,} "
-            f"withheld, {out.rejected:,} rejected; leak gate passed.",
+            tr(
+                "Release written: {published_at_map_point:,} published at map points, "
+                "{published_without_location:,} without location, {withheld_by_rule:,} withheld, "
+                "{rejected:,} rejected; leak gate passed."
+            ).format(
+                published_at_map_point=out.published_at_map_point,
+                published_without_location=out.published_without_location,
+                withheld_by_rule=out.withheld_by_rule,
+                rejected=out.rejected,
+            ),
             level,
         )
         self.anonymiseFinished.emit(True)
@@ -444,7 +455,11 @@ class ReleasePanel(QWidget):
                 Qgis.MessageLevel.Critical,
             )
         else:
-            notify(self.iface, f"Anonymise failed: {task.error}", Qgis.MessageLevel.Critical)
+            notify(
+                self.iface,
+                tr("Anonymise failed: {error}").format(error=task.error),
+                Qgis.MessageLevel.Critical,
+            )
         self.anonymiseFinished.emit(False)
 
     def shutdown(self) -> None:

@@ -244,11 +244,14 @@ class SummariesPanel(PublishPanel):
         if layer.isValid():
             layer.loadDefaultStyle()
             QgsProject.instance().addMapLayer(layer)
-        extra = f" PDF atlas: {task.pdf}." if task.pdf else ""
+        extra = tr(" PDF atlas: {pdf}.").format(pdf=task.pdf) if task.pdf else ""
         notify(
             self.iface,
-            f"Summaries of {done.pages:,} neighbourhoods written to {done.folder}.{extra} "
-            f"{done.assignment.report()}.",
+            tr(
+                "Summaries of {pages:,} neighbourhoods written to {folder}.{extra} {report}."
+            ).format(
+                pages=done.pages, folder=done.folder, extra=extra, report=done.assignment.report()
+            ),
             Qgis.MessageLevel.Success,
         )
         return Path(done.folder) / "index.html"

@@ -187,8 +187,16 @@ class WebmapPanel(PublishPanel):
             notify(None, warning, Qgis.MessageLevel.Warning)
         notify(
             self.iface,
-            f"Web map written to {done.index} ({done.crimes:,} crimes at {done.points:,} "
-            f"places, {done.bytes / 1e6:.1f} MB). {done.gate}",
+            tr(
+                "Web map written to {index} ({crimes:,} crimes at {points:,} places, "
+                "{megabytes:.1f} MB). {gate}"
+            ).format(
+                index=done.index,
+                crimes=done.crimes,
+                points=done.points,
+                megabytes=done.bytes / 1e6,
+                gate=done.gate,
+            ),
             Qgis.MessageLevel.Success,
         )
         return Path(done.index)
