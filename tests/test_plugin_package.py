@@ -129,8 +129,8 @@ CASES = {
         "experimental must be True",
     ),
     "changelog lacks the version": (
-        _edit_metadata(lambda t: t.replace("version=0.2.0", "version=0.2.7")),
-        "changelog has no entry for version 0.2.7",
+        _edit_metadata(lambda t: t.replace("version=0.3.0", "version=0.3.7")),
+        "changelog has no entry for version 0.3.7",
     ),
     "slash in author": (
         _edit_metadata(lambda t: t.replace("author=", "author=a/b ")),

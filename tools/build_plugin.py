@@ -8,7 +8,7 @@ product promises reproducible releases, and that starts with the plugin itself.
 
 Usage:
     python3 tools/build_plugin.py --out build                 # -> build/crime_mapper/
-    python3 tools/build_plugin.py --out build --zip dist/crime_mapper-0.2.0.zip
+    python3 tools/build_plugin.py --out build --zip dist/crime_mapper-0.3.0.zip
 
 Translations: every crime_mapper/i18n/crime_mapper_<locale>.ts is compiled to a .qm inside the
 plugin folder with Qt's lrelease (Debian: qttools5-dev-tools; $LRELEASE names another), which

@@ -18,7 +18,7 @@ offline, so it checks their form only.
 Ours, on top: the icon named in metadata is in the zip; version is dotted numbers and the
 changelog has an entry for it; experimental is True while the version is below 1.0.
 
-Usage: python3 tools/check_plugin_package.py dist/crime_mapper-0.2.0.zip
+Usage: python3 tools/check_plugin_package.py dist/crime_mapper-0.3.0.zip
 """
 
 from __future__ import annotations
