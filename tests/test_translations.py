@@ -131,15 +131,72 @@ PANELS = {
 }
 
 
-@pytest.mark.parametrize("module", sorted(PANELS))
+#: The dock itself (tab titles and the Load tab) and the task runner (the message bar's title,
+#: the one text it shows): the same pattern, with the texts each must contribute.
+DOCK_MODULES = {
+    "dock": (
+        "CrimeMapperDock",
+        ("Load", "Web map", "Add files…", "Load failed: {error}", "Loading {count} input(s)…"),
+    ),
+    "task_runner": ("TaskRunner", ("Crime mapper",)),
+}
+
+
+@pytest.mark.parametrize("module", sorted(PANELS) + sorted(DOCK_MODULES))
 def test_every_panel_contributes_its_texts_to_the_template(module):
     template = _tool("translation_template")
     found = template.messages(REPO / "crime_mapper" / "ui" / f"{module}.py")
-    assert len(found) >= 2, f"{module}: its texts are not wrapped in tr()"
-    assert {context for context, _text, _line in found} == {PANELS[module]}
+    context, texts = DOCK_MODULES.get(module, (PANELS.get(module, ""), ()))
+    assert len(found) >= min(2, len(texts) or 2), f"{module}: its texts are not wrapped in tr()"
+    assert {found_context for found_context, _text, _line in found} == {context}
+    assert set(texts) <= {text for _context, text, _line in found}, module
     committed = (REPO / "crime_mapper" / "i18n" / "crime_mapper.ts").read_text(encoding="utf-8")
-    assert f"<name>{PANELS[module]}</name>" in committed
+    assert f"<name>{context}</name>" in committed
     assert f'<location filename="../../crime_mapper/ui/{module}.py"/>' in committed
+
+
+def test_the_load_tab_shows_its_translation(source_tree, tmp_path, qgis_iface):
+    """A translator's texts reach the dock: the Load tab's title and run button, the message-bar
+    title the task runner gives every notice, and a composed message whose {paths} the
+    translation moves; texts the .ts leaves out stay English."""
+    from qgis.core import Qgis
+
+    from crime_mapper.plugin import _install_translator
+    from crime_mapper.ui.dock import CrimeMapperDock
+
+    ts = _translation("de", "Laden").replace("Monthly release", "Load")
+    ts = ts.replace(
+        "</context>",
+        "    <message>\n        <source>Not found: {paths}</source>\n"
+        "        <translation>{paths}: nicht gefunden</translation>\n"
+        "    </message>\n</context>\n<context>\n    <name>TaskRunner</name>\n"
+        "    <message>\n        <source>Crime mapper</source>\n"
+        "        <translation>Kriminalitätskarte</translation>\n    </message>\n</context>",
+    )
+    (source_tree / "crime_mapper" / "i18n" / "crime_mapper_de.ts").write_text(ts, "utf-8")
+    build = _tool("build_plugin")
+    i18n = build.assemble(tmp_path / "build", root=source_tree) / "i18n"
+    translator = _install_translator("de_DE", i18n)
+    assert translator is not None
+    dock = None
+    try:
+        dock = CrimeMapperDock(qgis_iface)
+        titles = [dock.tabs.tabText(i) for i in range(dock.tabs.count())]
+        assert titles[1] == "Laden"
+        assert "Web map" in titles and "Release" in titles  # not in this .ts: English
+        assert dock.load_button.text() == "Laden"
+        assert dock.add_files_button.text() == "Add files…"
+        missing = str(tmp_path / "no-such-extract.csv")
+        dock.add_inputs([missing])
+        dock.set_output_dir(str(tmp_path / "out"))
+        qgis_iface.messageBar().clear_messages()
+        assert dock.start_load() is False
+        warnings = qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Warning)
+        assert warnings == [f"Kriminalitätskarte:{missing}: nicht gefunden"]
+    finally:
+        if dock is not None:
+            dock.shutdown()
+        QCoreApplication.removeTranslator(translator)
 
 
 def test_a_panel_shows_its_translation(source_tree, tmp_path, qgis_iface):

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Optional
 
 from qgis.core import Qgis, QgsProject
 from qgis.gui import QgsDockWidget
-from qgis.PyQt.QtCore import pyqtSignal
+from qgis.PyQt.QtCore import QCoreApplication, pyqtSignal
 from qgis.PyQt.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -58,6 +58,12 @@ from .widgets import file_widget
 
 LOG = get_logger()
 
+
+def tr(text: str) -> str:
+    """The text in QGIS's language (tools/translation_template.py collects it)."""
+    return QCoreApplication.translate("CrimeMapperDock", text)
+
+
 if TYPE_CHECKING:
     from qgis.gui import QgisInterface
 
@@ -77,7 +83,7 @@ class CrimeMapperDock(QgsDockWidget):
     loadFinished = pyqtSignal(bool)  # noqa: N815 (Qt signal naming)
 
     def __init__(self, iface: QgisInterface, parent: Optional[QWidget] = None) -> None:
-        super().__init__("Crime mapper", parent)
+        super().__init__(tr("Crime mapper"), parent)
         self.iface = iface
         self._profile_dialog: Optional[ProfileDialog] = None
         self._build_ui()
@@ -101,16 +107,16 @@ class CrimeMapperDock(QgsDockWidget):
         self.tabs.setObjectName("crime_mapper_tabs")
         # first: the whole month as guided steps; the tabs after it run one step each
         self.guided_panel: GuidedReleasePanel = GuidedReleasePanel(self.iface, self.tabs)
-        self.tabs.addTab(self.guided_panel, self.tr("Monthly release"))
-        self.tabs.addTab(self._scrolling(self._build_load_page()), "Load")
+        self.tabs.addTab(self.guided_panel, tr("Monthly release"))
+        self.tabs.addTab(self._scrolling(self._build_load_page()), tr("Load"))
         self.release_panel: ReleasePanel = ReleasePanel(self.iface, self.tabs)
-        self.tabs.addTab(self._scrolling(self.release_panel), "Release")
+        self.tabs.addTab(self._scrolling(self.release_panel), tr("Release"))
         self.hotspots_panel: HotspotsPanel = HotspotsPanel(self.iface, self.tabs)
-        self.tabs.addTab(self._scrolling(self.hotspots_panel), "Hotspots")
+        self.tabs.addTab(self._scrolling(self.hotspots_panel), tr("Hotspots"))
         from .qa_panel import QaPanel
 
         self.qa_panel: QaPanel = QaPanel(self.iface, self.tabs)
-        self.tabs.addTab(self._scrolling(self.qa_panel), "QA")
+        self.tabs.addTab(self._scrolling(self.qa_panel), tr("QA"))
         # a finished QA's report goes with the release, which records it in audit and manifest
         self.qa_panel.qaFinished.connect(
             lambda ok: self.release_panel.set_qa_report(self.qa_panel.report_json_path())
@@ -118,11 +124,11 @@ class CrimeMapperDock(QgsDockWidget):
         from .summaries_panel import SummariesPanel
 
         self.summaries_panel: SummariesPanel = SummariesPanel(self.iface, self.tabs)
-        self.tabs.addTab(self._scrolling(self.summaries_panel), "Summaries")
+        self.tabs.addTab(self._scrolling(self.summaries_panel), tr("Summaries"))
         from .webmap_panel import WebmapPanel
 
         self.webmap_panel: WebmapPanel = WebmapPanel(self.iface, self.tabs)
-        self.tabs.addTab(self._scrolling(self.webmap_panel), "Web map")
+        self.tabs.addTab(self._scrolling(self.webmap_panel), tr("Web map"))
         self.setWidget(self.tabs)
 
     def _scrolling(self, page: QWidget) -> QScrollArea:
@@ -138,22 +144,24 @@ class CrimeMapperDock(QgsDockWidget):
         layout = QVBoxLayout(body)
 
         label = QLabel(
-            "Extracts: police.uk CSV files, folders or monthly .zip archives, or a force's "
-            "records-system export (with its mapping profile below)"
+            tr(
+                "Extracts: police.uk CSV files, folders or monthly .zip archives, or a force's "
+                "records-system export (with its mapping profile below)"
+            )
         )
         label.setWordWrap(True)
         layout.addWidget(label)
         self.inputs_list = QListWidget(body)
         self.inputs_list.setObjectName("crime_mapper_inputs")
         self.inputs_list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.inputs_list.setToolTip("Files, folders and zips to load together")
+        self.inputs_list.setToolTip(tr("Files, folders and zips to load together"))
         layout.addWidget(self.inputs_list)
 
         buttons = QHBoxLayout()
-        self.add_files_button = QPushButton("Add files…", body)
-        self.add_folder_button = QPushButton("Add folder…", body)
-        self.remove_button = QPushButton("Remove", body)
-        self.clear_button = QPushButton("Clear", body)
+        self.add_files_button = QPushButton(tr("Add files…"), body)
+        self.add_folder_button = QPushButton(tr("Add folder…"), body)
+        self.remove_button = QPushButton(tr("Remove"), body)
+        self.clear_button = QPushButton(tr("Clear"), body)
         for button in (
             self.add_files_button,
             self.add_folder_button,
@@ -169,22 +177,22 @@ class CrimeMapperDock(QgsDockWidget):
             "open",
             object_name="crime_mapper_profile",
             file_filter=PROFILE_FILTER,
-            title="Column-mapping profile",
-            tooltip=(
+            title=tr("Column-mapping profile"),
+            tooltip=tr(
                 "Optional: JSON profile mapping a force's column names; police.uk files and "
                 "known header variants are detected without one"
             ),
         )
-        form.addRow("Mapping profile (optional)", self.profile_widget)
+        form.addRow(tr("Mapping profile (optional)"), self.profile_widget)
         profile_row = QHBoxLayout()  # below the picker: a dock is narrow
-        self.new_profile_button = QPushButton("New profile from extract…", body)
+        self.new_profile_button = QPushButton(tr("New profile from extract…"), body)
         self.new_profile_button.setObjectName("crime_mapper_new_profile")
         self.new_profile_button.setToolTip(
-            "Read a force extract's columns and build a mapping profile for it"
+            tr("Read a force extract's columns and build a mapping profile for it")
         )
-        self.edit_profile_button = QPushButton("Edit profile…", body)
+        self.edit_profile_button = QPushButton(tr("Edit profile…"), body)
         self.edit_profile_button.setObjectName("crime_mapper_edit_profile")
-        self.edit_profile_button.setToolTip("Open the chosen mapping profile in the editor")
+        self.edit_profile_button.setToolTip(tr("Open the chosen mapping profile in the editor"))
         profile_row.addWidget(self.new_profile_button)
         profile_row.addWidget(self.edit_profile_button)
         form.addRow("", profile_row)
@@ -193,16 +201,18 @@ class CrimeMapperDock(QgsDockWidget):
             body,
             "folder",
             object_name="crime_mapper_output_dir",
-            title="Output folder",
-            tooltip="Folder for the crimes GeoPackage, the rejects CSV and the validation report",
+            title=tr("Output folder"),
+            tooltip=tr(
+                "Folder for the crimes GeoPackage, the rejects CSV and the validation report"
+            ),
         )
-        form.addRow("Output folder", self.output_widget)
+        form.addRow(tr("Output folder"), self.output_widget)
         layout.addLayout(form)
 
         run_row = QHBoxLayout()
-        self.load_button = QPushButton("Load", body)
+        self.load_button = QPushButton(tr("Load"), body)
         self.load_button.setObjectName("crime_mapper_load")
-        self.cancel_button = QPushButton("Cancel", body)
+        self.cancel_button = QPushButton(tr("Cancel"), body)
         self.cancel_button.setObjectName("crime_mapper_cancel")
         run_row.addWidget(self.load_button)
         run_row.addWidget(self.cancel_button)
@@ -213,11 +223,13 @@ class CrimeMapperDock(QgsDockWidget):
         self.progress_bar.setValue(0)
         layout.addWidget(self.progress_bar)
 
-        layout.addWidget(QLabel("Validation report"))
+        layout.addWidget(QLabel(tr("Validation report")))
         self.report_view = QPlainTextEdit(body)
         self.report_view.setObjectName("crime_mapper_report")
         self.report_view.setReadOnly(True)
-        self.report_view.setPlaceholderText("The validation report of the last load shows here.")
+        self.report_view.setPlaceholderText(
+            tr("The validation report of the last load shows here.")
+        )
         layout.addWidget(self.report_view, 1)
 
         self.add_files_button.clicked.connect(self._choose_files)
@@ -282,11 +294,11 @@ class CrimeMapperDock(QgsDockWidget):
         return self._runner.task
 
     def _choose_files(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, "Add extracts", "", EXTRACT_FILTER)
+        paths, _ = QFileDialog.getOpenFileNames(self, tr("Add extracts"), "", EXTRACT_FILTER)
         self.add_inputs(paths)
 
     def _choose_folder(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Add a folder of extracts")
+        path = QFileDialog.getExistingDirectory(self, tr("Add a folder of extracts"))
         if path:
             self.add_inputs([path])
 
@@ -324,7 +336,7 @@ class CrimeMapperDock(QgsDockWidget):
         start = self._first_csv_input() or ""
         path, _ = QFileDialog.getOpenFileName(
             self,
-            "Force extract to build a profile from",
+            tr("Force extract to build a profile from"),
             start,
             "CSV extract (*.csv *.CSV *.txt);;All files (*)",
         )
@@ -334,7 +346,11 @@ class CrimeMapperDock(QgsDockWidget):
     def _edit_profile(self) -> None:
         profile = self.profile_path()
         if profile is not None and not os.path.isfile(profile):
-            notify(self.iface, f"Mapping profile not found: {profile}", Qgis.MessageLevel.Warning)
+            notify(
+                self.iface,
+                tr("Mapping profile not found: {profile}").format(profile=profile),
+                Qgis.MessageLevel.Warning,
+            )
             return
         try:
             self.open_profile_dialog(extract_path=self._first_csv_input(), profile_path=profile)
@@ -361,33 +377,41 @@ class CrimeMapperDock(QgsDockWidget):
     def start_load(self) -> bool:
         """Check the form, then start the background load; False if it could not start."""
         if self._runner.is_running():
-            notify(self.iface, "A load is already running.", Qgis.MessageLevel.Warning)
+            notify(self.iface, tr("A load is already running."), Qgis.MessageLevel.Warning)
             return False
         paths = self.input_paths()
         if not paths:
             notify(
                 self.iface,
-                "Add at least one file, folder or zip to load.",
+                tr("Add at least one file, folder or zip to load."),
                 Qgis.MessageLevel.Warning,
             )
             return False
         missing = [p for p in paths if not os.path.exists(p)]
         if missing:
-            notify(self.iface, f"Not found: {', '.join(missing)}", Qgis.MessageLevel.Warning)
+            notify(
+                self.iface,
+                tr("Not found: {paths}").format(paths=", ".join(missing)),
+                Qgis.MessageLevel.Warning,
+            )
             return False
         output_dir = self.output_dir()
         if not output_dir:
-            notify(self.iface, "Choose an output folder.", Qgis.MessageLevel.Warning)
+            notify(self.iface, tr("Choose an output folder."), Qgis.MessageLevel.Warning)
             return False
         profile = self.profile_path()
         if profile is not None and not os.path.isfile(profile):
-            notify(self.iface, f"Mapping profile not found: {profile}", Qgis.MessageLevel.Warning)
+            notify(
+                self.iface,
+                tr("Mapping profile not found: {profile}").format(profile=profile),
+                Qgis.MessageLevel.Warning,
+            )
             return False
 
         from ..qgis_bridge.load_task import LoadExtractsTask
 
         task = LoadExtractsTask(paths, output_dir, profile)
-        self.report_view.setPlainText(f"Loading {len(paths)} input(s)…")
+        self.report_view.setPlainText(tr("Loading {count} input(s)…").format(count=len(paths)))
         LOG.info(f"Load started: {len(paths)} input(s) -> {output_dir}")
         self._runner.start(task)
         return True
@@ -400,7 +424,9 @@ class CrimeMapperDock(QgsDockWidget):
         self.report_view.setPlainText(task.report_text)
         if task.error is not None:
             notify(
-                self.iface, f"Load finished with an error: {task.error}", Qgis.MessageLevel.Critical
+                self.iface,
+                tr("Load finished with an error: {error}").format(error=task.error),
+                Qgis.MessageLevel.Critical,
             )
             self.loadFinished.emit(False)
             return
@@ -417,7 +443,7 @@ class CrimeMapperDock(QgsDockWidget):
         except Exception as exc:  # noqa: BLE001 - shown to the user instead of a Python dialog
             notify(
                 self.iface,
-                f"Loaded, but adding the layers failed: {exc}",
+                tr("Loaded, but adding the layers failed: {error}").format(error=exc),
                 Qgis.MessageLevel.Critical,
             )
             self.loadFinished.emit(False)
@@ -428,7 +454,7 @@ class CrimeMapperDock(QgsDockWidget):
                 panel.set_crimes_source(str(task.outputs.gpkg))
         notify(
             self.iface,
-            "Load finished: layers added; the validation report is in the panel.",
+            tr("Load finished: layers added; the validation report is in the panel."),
             Qgis.MessageLevel.Success,
         )
         self.loadFinished.emit(True)
@@ -438,11 +464,15 @@ class CrimeMapperDock(QgsDockWidget):
         if task.error in (None, "Cancelled"):
             notify(
                 self.iface,
-                "Load cancelled; previous outputs are unchanged.",
+                tr("Load cancelled; previous outputs are unchanged."),
                 Qgis.MessageLevel.Info,
             )
         else:
-            notify(self.iface, f"Load failed: {task.error}", Qgis.MessageLevel.Critical)
+            notify(
+                self.iface,
+                tr("Load failed: {error}").format(error=task.error),
+                Qgis.MessageLevel.Critical,
+            )
         self.loadFinished.emit(False)
 
     # --- teardown ---------------------------------------------------------------------------

@@ -13,12 +13,16 @@ from collections.abc import Callable
 from typing import Any, Optional
 
 from qgis.core import QgsApplication, QgsTask
-from qgis.PyQt.QtCore import QObject
+from qgis.PyQt.QtCore import QCoreApplication, QObject
 from qgis.PyQt.QtWidgets import QProgressBar
 
 from ..logger import log_message
 
-MESSAGE_TITLE = "Crime mapper"
+
+def tr(text: str) -> str:
+    """The text in QGIS's language (tools/translation_template.py collects it)."""
+    return QCoreApplication.translate("TaskRunner", text)
+
 
 #: Tasks a runner stopped listening to (shutdown) that may still be running: held here until
 #: they end, so a Python QgsTask subclass is never collected while its run() may execute.
@@ -29,7 +33,7 @@ def notify(iface: Any, text: str, level: Any) -> None:
     """Message bar for the user (when there is an iface), message log (tag crime_mapper) for
     the record: the analyst sees it now and it is still in the log afterwards."""
     if iface is not None:
-        iface.messageBar().pushMessage(MESSAGE_TITLE, text, level, 8)
+        iface.messageBar().pushMessage(tr("Crime mapper"), text, level, 8)
     log_message(text, level)
 
 
