@@ -66,7 +66,7 @@ class SummariesTask(PublishTask):
         from ..core.publish.neighbourhoods import NeighbourhoodError
         from ..core.publish.summaries import SummaryError
         from ..core.publish.summaries_team import TeamError
-        from ..core.release.pipeline import ReleaseInputError
+        from ..core.release.release_files import ReleaseInputError
 
         return (NeighbourhoodError, SummaryError, TeamError, ReleaseInputError)
 
