@@ -8,6 +8,7 @@ apart by their header, never by their name, because analysts rename files.
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
@@ -454,7 +455,7 @@ def _first_appearance(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _parse_date_texts(text: pd.Series, fmt: str) -> pd.Series:
     if fmt and fmt != "auto":
-        return pd.to_datetime(text, format=fmt, errors="coerce")
+        return _parse_with_format(text, fmt)
     iso = pd.to_datetime(text, errors="coerce", format="ISO8601") if _has_iso8601() else None
     if iso is None:
         iso = pd.to_datetime(text.where(text.str.match(r"\d{4}-\d{2}-\d{2}")), errors="coerce")
@@ -464,6 +465,21 @@ def _parse_date_texts(text: pd.Series, fmt: str) -> pd.Series:
         iso = iso.copy()
         iso[missing] = uk
     return iso
+
+
+# pandas < 2 reads an ISO-like format ("%Y-%m-%d") as "any ISO 8601", and when a value in the
+# column carries a UTC offset it gives up on the whole column and parses every value with
+# dateutil, month first, warning for each day-first value it meets. That column comes back
+# object-typed, which the reader cannot use (the file is reported, nothing is accepted), so the
+# warning tells the analyst nothing the file's report does not; pandas 2 parses the format
+# exactly and never takes this path. Only this one message is silenced, and only here.
+_DAYFIRST_WARNING = r"Parsing dates in (DD/MM|MM/DD)/YYYY format when dayfirst="
+
+
+def _parse_with_format(text: pd.Series, fmt: str) -> pd.Series:
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=_DAYFIRST_WARNING, category=UserWarning)
+        return pd.to_datetime(text, format=fmt, errors="coerce")
 
 
 def _has_iso8601() -> bool:
