@@ -34,7 +34,7 @@ Only ``load --gpkg`` needs QGIS; everything else runs in plain Python.
     python -m crime_mapper.cli profile detect EXTRACT.csv [--save P.json] [--json]
     python -m crime_mapper.cli map-points history INPUT... --out points.csv
     python -m crime_mapper.cli anonymise INPUT... --points POINTS --salt-file S --out DIR
-        [--profile P.json] [--rules R.json] [--max-distance 20000]
+        [--profile P.json] [--rules R.json] [--max-distance 20000] [--no-gpkg]
     python -m crime_mapper.cli check-release INPUT... --points POINTS
         --release FILE_OR_FOLDER [--profile P.json] [--report report.json]
     python -m crime_mapper.cli release release.toml --month 2022-10 [--no-qgis]
@@ -433,6 +433,7 @@ def _cmd_anonymise(args: argparse.Namespace) -> int:
             profile_path=args.profile,
             qa_report=args.qa_report,
             other_crimes=args.other_crimes,
+            write_gpkg=not args.no_gpkg,
         )
     for label, value in (
         ("Rows in", outputs.rows_in),
@@ -466,7 +467,8 @@ def _add_anonymise_parser(commands: argparse._SubParsersAction) -> None:
         "SHA-256, settings, salt fingerprint, output checksums) into --out: the same "
         "release pipeline and bytes as the QGIS side, which adds only the layer's .qml "
         "style. The leak gate checks the staged CSV and GeoPackage first: all files "
-        "appear together, or none changes. Plain Python: no QGIS needed.",
+        "appear together, or none changes. Plain Python: no QGIS needed. With --no-gpkg "
+        "the GeoPackage is not written (a job that publishes the CSV alone).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=ANONYMISE_EXIT_HELP,
     )
@@ -512,6 +514,12 @@ def _add_anonymise_parser(commands: argparse._SubParsersAction) -> None:
         metavar="qa_report.json",
         help="this month's release QA report (from 'qa'): its verdict and findings are "
         "recorded in the audit and the manifest",
+    )
+    anonymise.add_argument(
+        "--no-gpkg",
+        action="store_true",
+        help="write the public CSV without the public GeoPackage (the audit, manifest and leak "
+        "gate cover the files written); by default both are written",
     )
     anonymise.add_argument(
         "--timings",

@@ -441,6 +441,40 @@ def test_anonymise_timings_name_every_step(
         assert (out / name).read_bytes() == (cli_release["out"] / name).read_bytes(), name
 
 
+def test_anonymise_without_the_geopackage(
+    cli_release: dict, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """--no-gpkg: the same public CSV, byte for byte, without the GeoPackage; the leak gate,
+    audit and manifest cover the files written and nothing else."""
+    from crime_mapper import cli as cli_module
+
+    out = tmp_path / "csv_only"
+    args = ["anonymise", str(FORCE_EXTRACT), "--profile", str(FORCE_PROFILE)]
+    args += ["--points", str(cli_release["points"]), "--salt-file", str(cli_release["salt"])]
+    assert cli_module.main([*args, "--out", str(out), "--no-gpkg", "--timings"]) == 0
+    captured = capsys.readouterr()
+    expected = sorted(name for name in RELEASE_FILES if name != PUBLIC_GPKG)
+    assert sorted(p.name for p in out.iterdir()) == expected
+    assert PUBLIC_GPKG not in captured.out and "Leak gate: passed" in captured.out
+    steps = [
+        line.split()[2]
+        for line in captured.err.splitlines()
+        if line.startswith("crime_mapper: timing")
+    ]
+    assert "write_gpkg" not in steps and "write_csv" in steps and "leak_gate" in steps
+    full = cli_release["out"]
+    assert (out / PUBLIC_NAME).read_bytes() == (full / PUBLIC_NAME).read_bytes()
+    audit = json.loads((out / "audit.json").read_text(encoding="utf-8"))
+    full_audit = json.loads((full / "audit.json").read_text(encoding="utf-8"))
+    assert audit["leak_gate"]["passed"] and audit["leak_gate"]["outputs"] == [PUBLIC_NAME]
+    assert audit["totals"] == full_audit["totals"]
+    manifest = json.loads((out / "release_manifest.json").read_text(encoding="utf-8"))
+    assert [o["name"] for o in manifest["outputs"]] == [PUBLIC_NAME, "audit.json", "audit.html"]
+    for entry in manifest["outputs"]:
+        data = (out / entry["name"]).read_bytes()
+        assert entry["sha256"] == hashlib.sha256(data).hexdigest()
+
+
 def test_bad_salt_files_exit_two_before_any_output(cli_release: dict, tmp_path: Path) -> None:
     out = tmp_path / "release"
     absent_points = tmp_path / "no-such-points.csv"  # the salt is refused before this is read

@@ -83,7 +83,7 @@ class ReleaseOutputs:
     """What one release wrote, for the caller to show."""
 
     public_csv: Path
-    public_gpkg: Path
+    public_gpkg: Optional[Path]  # None when the caller asked for the CSV alone
     audit_json: Path
     audit_html: Path
     manifest: Path
@@ -108,7 +108,8 @@ class ReleaseOutputs:
     @property
     def written(self) -> list[Path]:
         """Every file the release wrote, in manifest order (the manifest last)."""
-        files = [self.public_csv, self.public_gpkg]
+        files = [self.public_csv]
+        files += [self.public_gpkg] if self.public_gpkg is not None else []
         files += [self.qml] if self.qml is not None else []
         return files + [self.audit_json, self.audit_html, self.manifest]
 
@@ -343,6 +344,7 @@ def run_anonymise(
     qa_report: Optional[PathLike] = None,
     other_raw: tuple = (),
     other_crimes: Sequence[PathLike] = (),
+    write_gpkg: bool = True,
 ) -> ReleaseOutputs:
     """Anonymise the crimes onto the map points and write the whole release, or nothing.
 
@@ -361,7 +363,10 @@ def run_anonymise(
     locations must not be map points (core/release/disclosure.py); ``other_crimes``: the
     same as crimes GeoPackages (``path|layername=crimes``, as the QGIS side passes the
     project's other loaded months) or extract files (the command line's ``--other-crimes``,
-    read with ``profile_path``).
+    read with ``profile_path``). ``write_gpkg=False`` writes the public CSV without the
+    public GeoPackage (and so without its style): a scheduled job that publishes the CSV
+    alone need not pay for a file nobody reads; the gate, audit and manifest are unchanged
+    but for the file they no longer list.
     """
     from ..gate.leak_gate import LeakError, check_release, prepare_gate
     from . import public_schema
@@ -370,7 +375,8 @@ def run_anonymise(
 
     feedback = feedback or Feedback()
     clock = StepClock()
-    explicit = [public_csv_path, public_gpkg_path, audit_json_path, audit_html_path, manifest_path]
+    explicit = [public_csv_path, audit_json_path, audit_html_path, manifest_path]
+    explicit += [public_gpkg_path] if write_gpkg else []
     if output_dir is None and not all(explicit):
         raise ReleaseInputError("give an output folder, or every output path")
     base = Path(output_dir) if output_dir is not None else None
@@ -437,12 +443,13 @@ def run_anonymise(
 
     name = public_csv_name(public)
     csv_path = output(public_csv_path, name)
-    gpkg_path = output(public_gpkg_path, Path(name).stem + ".gpkg")
+    gpkg_path = output(public_gpkg_path, Path(name).stem + ".gpkg") if write_gpkg else None
     audit_json = output(audit_json_path, RELEASE_NAMES["audit_json"])
     audit_html = output(audit_html_path, RELEASE_NAMES["audit_html"])
     manifest = output(manifest_path, RELEASE_NAMES["manifest"])
-    qml = gpkg_path.with_suffix(".qml") if style_writer is not None else None
-    folders = [p.parent for p in (csv_path, gpkg_path, audit_json, audit_html, manifest)]
+    qml = gpkg_path.with_suffix(".qml") if style_writer is not None and gpkg_path else None
+    folders = [p.parent for p in (csv_path, audit_json, audit_html, manifest)]
+    folders += [gpkg_path.parent] if gpkg_path is not None else []
 
     with _removed_if_left_empty(folders), staged_outputs() as stage:
         # 4. the public files, staged
@@ -450,18 +457,20 @@ def run_anonymise(
         public_schema.write_public_csv(public, tmp_csv)
         clock.lap("write_csv")
         feedback.check()
-        tmp_gpkg = stage.path_for(gpkg_path)
-        gpkg_write.write_geopackage(
-            tmp_gpkg,
-            [public_point_table(public)],
-            feedback=ScaledFeedback(feedback, _ANON_END + 3, _WRITE_END),
-        )
-        freeze_geopackage(tmp_gpkg, fixed_timestamp(public["Month"].unique().tolist()))
+        tmp_gpkg = stage.path_for(gpkg_path) if gpkg_path is not None else None
+        if tmp_gpkg is not None:
+            gpkg_write.write_geopackage(
+                tmp_gpkg,
+                [public_point_table(public)],
+                feedback=ScaledFeedback(feedback, _ANON_END + 3, _WRITE_END),
+            )
+            freeze_geopackage(tmp_gpkg, fixed_timestamp(public["Month"].unique().tolist()))
         # The public table is on disk now and nothing below reads it: let it go before the
         # gate's own peak (about 0.3 GB at national scale).
         published_rows = len(public)
         del public, release
-        clock.lap("write_gpkg")
+        if tmp_gpkg is not None:
+            clock.lap("write_gpkg")
         tmp_qml = stage.path_for(qml) if qml is not None else None
         if style_writer is not None and tmp_qml is not None:
             style_writer(tmp_qml)
@@ -478,8 +487,11 @@ def run_anonymise(
         )
         reports = {
             csv_path.name: check_release(source.crimes, tmp_csv, point_set, prepared=gate),
-            gpkg_path.name: check_release(source.crimes, tmp_gpkg, point_set, prepared=gate),
         }
+        if gpkg_path is not None and tmp_gpkg is not None:
+            reports[gpkg_path.name] = check_release(
+                source.crimes, tmp_gpkg, point_set, prepared=gate
+            )
         failures = {label: r for label, r in reports.items() if not r.passed}
         if tmp_qml is not None and qml is not None:  # the style beside it is public too
             style = check_release(source.crimes, tmp_qml, point_set, prepared=gate)
@@ -497,7 +509,9 @@ def run_anonymise(
         # 6. audit and manifest
         tmp_json, tmp_html = stage.path_for(audit_json), stage.path_for(audit_html)
         write_audit(audit, tmp_json, tmp_html)
-        staged = [(csv_path, tmp_csv), (gpkg_path, tmp_gpkg)]
+        staged = [(csv_path, tmp_csv)]
+        if gpkg_path is not None and tmp_gpkg is not None:
+            staged.append((gpkg_path, tmp_gpkg))
         if qml is not None and tmp_qml is not None:
             staged.append((qml, tmp_qml))
         staged += [(audit_json, tmp_json), (audit_html, tmp_html)]
