@@ -5,7 +5,7 @@ exception is turned into a failed check by leak_gate.check_release (fail closed)
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from itertools import compress
 from typing import Callable
 
@@ -27,6 +27,7 @@ from .context import (
     GateContext,
     PreparedGate,
     ascii_lower,
+    fold_words_bytes,
     fragments_of,
     lower_all,
     short,
@@ -489,29 +490,81 @@ def _shorter_than_whole_word_limit(value: str) -> bool:
 
 def _free_text_fragments(ctx: GateContext) -> list[str]:
     """Runs of 6 words of raw free text (a notes field) anywhere in the output's prose: the
-    output's word runs (public ones left out) are searched in the raw free text."""
+    output's word runs (public ones left out) that occur in the raw free text, reported in
+    the order they occur there (the first MAX_EXAMPLES), as the old pattern search of the
+    output's runs in the notes reported them (tests/test_gate_text_scale.py compares).
+
+    Cost O(raw + output), whatever the number of neighbourhoods: every 6-word run of the
+    output texts and of the raw notes is hashed in numpy (:func:`scan.word_runs`), the raw
+    runs are streamed past the output's sorted hashes, and only a raw run whose hash some
+    output run shares is compared as text, with the output runs that share it. (Searching
+    the output's runs as patterns in the notes cost raw rows x neighbourhoods: templated
+    runs such as "crime in <name> ..." share their first bytes by the thousand.) A bounded
+    pattern match in the folded notes is exactly a run of 6 whole words of one value, which
+    is what is compared here."""
     prep = ctx.prepared
-    wanted: set[str] = set()
+    texts: dict[str, None] = {}
     for art in ctx.readable:
         for text in ctx.other_strings(art) + art.texts:
             if text.count(" ") >= FRAGMENT_WORDS - 1:
-                wanted.update(fragments_of(text))
-    wanted -= prep.public_fragments
-    if not wanted:
+                texts[text] = None
+    public = prep.public_fragments
+    if not texts:
         return []
     raw_text, spans = prep.free_text
     if len(raw_text) < scan.MIN_PATTERN_BYTES:
         return []
-    patterns = scan.PatternSet(sorted(wanted), bounded=True)
-    problems = []
-    for i, pos in scan.find_substrings(raw_text, patterns, limit=MAX_EXAMPLES):
-        column = spans[0][1] if spans else "?"
-        for start, name in spans:
-            if start <= pos:
-                column = name
-        problems.append(
-            f"a run of words from raw column {column} appears: {short(patterns.values[i], 32)}"
-        )
+    return free_text_findings(list(texts), public, raw_text, spans)
+
+
+def free_text_findings(
+    texts: list[str], public: Collection[str], raw_text: bytes, spans: list[tuple[int, str]]
+) -> list[str]:
+    """The free-text findings of :func:`_free_text_fragments`: ``texts`` (each with 5+
+    spaces), the public values' runs, the folded raw free text and its column spans."""
+    listed = texts
+    # each text folded as words_of folds it (a NUL inside a text is a space there), the
+    # texts NUL-separated so no run spans two of them
+    out_buf = fold_words_bytes(
+        "\x00".join(t.replace("\x00", " ") if "\x00" in t else t for t in listed)
+    )
+    out_starts, out_ends, out_hashes = scan.word_runs(out_buf, FRAGMENT_WORDS)
+    if out_hashes.size == 0:
+        return []
+    by_hash = np.argsort(out_hashes, kind="stable")
+    sorted_hashes = out_hashes[by_hash]
+    distinct = np.unique(sorted_hashes)
+    runs_of: dict[int, set[bytes]] = {}  # hash -> the output's runs with it (hash matches only)
+    problems: list[str] = []
+    for starts, ends, hashes in scan.iter_word_runs(raw_text, FRAGMENT_WORDS):
+        for k in np.flatnonzero(scan.member(hashes, distinct)).tolist():
+            h = int(hashes[k])
+            pos = int(starts[k])
+            run = raw_text[pos : int(ends[k])]
+            same = runs_of.get(h)
+            if same is None:
+                lo = int(np.searchsorted(sorted_hashes, hashes[k], side="left"))
+                hi = int(np.searchsorted(sorted_hashes, hashes[k], side="right"))
+                same = runs_of[h] = {
+                    out_buf[s:e]
+                    for s, e in zip(
+                        out_starts[by_hash[lo:hi]].tolist(), out_ends[by_hash[lo:hi]].tolist()
+                    )
+                }
+            if run not in same:
+                continue  # another run with the same hash
+            text = run.decode("ascii")
+            # an output run is a fragment when fragments_of keeps it (length, words with
+            # letters), and a leak when it is not a public value's run
+            if text in public or fragments_of(text) != [text]:
+                continue
+            column = spans[0][1] if spans else "?"
+            for start, name in spans:
+                if start <= pos:
+                    column = name
+            problems.append(f"a run of words from raw column {column} appears: {short(text, 32)}")
+            if len(problems) >= MAX_EXAMPLES:
+                return problems
     return problems
 
 

@@ -720,3 +720,119 @@ def squeeze_haystack(hay: bytes) -> bytes:
     everything but ASCII letters, digits and the string separators (NUL, newline) taken
     out, in two C calls."""
     return hay.upper().translate(None, _DELETE)
+
+
+# --- runs of words (the free-text check) ---------------------------------------------------------
+# A 64-bit hash of every run of N consecutive words of a folded text (lower-case ASCII letters
+# and digits, single spaces between words, NUL between values), in numpy: equal runs have
+# equal hashes, so the output's runs and the raw notes' runs meet by one sorted membership
+# test, and only hash matches are compared as text. Cost: a few passes over each byte.
+_POLY = 0x100000001B3
+_POLY_INV = pow(_POLY, -1, 1 << 64)
+_RUN_KEYS = np.array(
+    [
+        0x9E3779B97F4A7C15,
+        0xC2B2AE3D27D4EB4F,
+        0x165667B19E3779F9,
+        0xD6E8FEB86659FD93,
+        0xFF51AFD7ED558CCD,
+        0xC4CEB9FE1A85EC53,
+        0x27D4EB2F165667C5,
+        0x94D049BB133111EB,
+    ],
+    dtype=np.uint64,
+)
+_LENGTH_KEY = np.uint64(0xBF58476D1CE4E5B9)
+_RUN_CHUNK = 1 << 22
+_POWERS: dict[int, np.ndarray] = {}
+
+
+def _powers(base: int, n: int) -> np.ndarray:
+    """base**0 .. base**(n-1) modulo 2**64 (cached, grown as needed)."""
+    have = _POWERS.get(base)
+    if have is None or have.size < n:
+        size = max(n, _RUN_CHUNK + 1)
+        have = np.empty(size, dtype=np.uint64)
+        have[0] = 1
+        have[1:] = base
+        np.cumprod(have, out=have)
+        _POWERS[base] = have
+    return have[:n]
+
+
+def _nul_chunks(buf: bytes, size: int) -> Iterable[tuple[int, int]]:
+    """(start, end) pieces of ``buf`` of about ``size`` bytes, cut at NULs (which no run
+    crosses); the NUL itself is in neither piece."""
+    pos, n = 0, len(buf)
+    while pos < n:
+        cut = buf.find(b"\x00", pos + size) if pos + size < n else -1
+        end = n if cut < 0 else cut
+        yield pos, end
+        pos = end + 1
+
+
+def iter_word_runs(buf: bytes, words: int) -> Iterable[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """(byte start, byte end, hash) of every run of ``words`` consecutive words of ``buf``,
+    piece by piece (4 MB at a time, in order). A word is a maximal run of bytes other than
+    space and NUL; a run is ``words`` words each followed by exactly one space (the last by
+    anything), so it never crosses a NUL. The hash depends only on the run's bytes."""
+    if not 1 <= words <= _RUN_KEYS.size:
+        raise ValueError(f"runs of 1 to {_RUN_KEYS.size} words")
+    for lo, hi in _nul_chunks(buf, _RUN_CHUNK):
+        if hi - lo <= 0:
+            continue
+        starts, ends, hashes = _chunk_runs(buf, lo, hi, words)
+        if starts.size:
+            yield starts + lo, ends + lo, hashes
+
+
+def word_runs(buf: bytes, words: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`iter_word_runs` of a whole buffer at once."""
+    parts = list(iter_word_runs(buf, words))
+    if not parts:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty.copy(), np.zeros(0, dtype=np.uint64)
+    return (
+        np.concatenate([p[0] for p in parts]),
+        np.concatenate([p[1] for p in parts]),
+        np.concatenate([p[2] for p in parts]),
+    )
+
+
+def _chunk_runs(
+    buf: bytes, lo: int, hi: int, words: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    a = np.frombuffer(buf, dtype=np.uint8, count=hi - lo, offset=lo)
+    n = a.size
+    sep = (a == 0x20) | (a == 0)
+    word = ~sep
+    before = np.empty(n, dtype=bool)
+    before[0] = True
+    before[1:] = sep[:-1]
+    after = np.empty(n, dtype=bool)
+    after[-1] = True
+    after[:-1] = sep[1:]
+    starts = np.flatnonzero(word & before)
+    ends = np.flatnonzero(word & after) + 1
+    count = starts.size - words + 1
+    if count <= 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty.copy(), np.zeros(0, dtype=np.uint64)
+    # polynomial hash of each word, position-free: (P[end] - P[start]) * base**-start
+    prefix = np.zeros(n + 1, dtype=np.uint64)
+    np.cumsum(a.astype(np.uint64) * _powers(_POLY, n), out=prefix[1:])
+    word_hash = (prefix[ends] - prefix[starts]) * _powers(_POLY_INV, n)[starts]
+    word_hash ^= (ends - starts).astype(np.uint64) * _LENGTH_KEY
+    # word k and k + 1 joined by exactly one space
+    linked = (starts[1:] == ends[:-1] + 1) & (a[ends[:-1]] == 0x20)
+    joins = np.zeros(starts.size, dtype=np.int64)
+    np.cumsum(linked, out=joins[1:])
+    valid = (joins[words - 1 : words - 1 + count] - joins[:count]) == words - 1
+    run = np.zeros(count, dtype=np.uint64)
+    for k in range(words):
+        run += word_hash[k : k + count] * _RUN_KEYS[k]
+    run ^= run >> np.uint64(31)
+    run *= _RUN_KEYS[-1]
+    run ^= run >> np.uint64(29)
+    keep = np.flatnonzero(valid)
+    return starts[keep], ends[keep + words - 1], run[keep]
