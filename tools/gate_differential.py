@@ -45,9 +45,10 @@ def pytest_configure(config):
                 return report
             okw = {k: v for k, v in kw.items() if k != "prepared" and k in old_params}
             prepared = kw.get("prepared")
-            if prepared is not None:
+            if prepared is not None and hasattr(prepared, "extra_allowed"):  # PreparedGate
                 okw.setdefault("extra_allowed_coordinates", prepared.extra_allowed)
                 okw.setdefault("extra_public_values", prepared.extra_public)
+            if prepared is not None:  # (a ReleaseGate: the extras are in the call)
                 okw.setdefault("min_catchment_addresses", prepared.min_addresses)
             a = report.to_dict()
             b = old.check_release(raw, output, points, **okw).to_dict()

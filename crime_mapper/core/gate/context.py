@@ -5,13 +5,14 @@ once and cached, so that six checks on a national month cost little more than on
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import compress
-from typing import Any, Optional
+from typing import Any, Callable, Optional, TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -141,6 +142,22 @@ def short(value: Any, limit: int = 40) -> str:
     return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
+_View = TypeVar("_View", bound=Callable[..., Any])
+
+
+def _shared(view: _View) -> _View:
+    """A view of the raw table and map points alone (no extras): a preparation made on a
+    base (the same inputs without extras) takes the base's, computed once for both."""
+    name = view.__name__
+
+    @functools.wraps(view)
+    def borrowed(self: PreparedGate) -> Any:
+        base = self._base
+        return getattr(base, name) if base is not None else view(self)
+
+    return cast(_View, borrowed)
+
+
 # ---------------------------------------------------------------------------------------------
 class PreparedGate:
     """The raw side of the gate (raw crimes table, map points, settings), computed lazily and
@@ -152,6 +169,11 @@ class PreparedGate:
     fails that check (closed) and not the whole gate.
     """
 
+    raw: pd.DataFrame
+    points: Any
+    extra_allowed: Optional[tuple[np.ndarray, np.ndarray]]
+    extra_public: set[str]
+
     def __init__(
         self,
         raw: pd.DataFrame,
@@ -159,14 +181,31 @@ class PreparedGate:
         extra_allowed: Optional[tuple[np.ndarray, np.ndarray]] = None,
         extra_public: Iterable[str] = (),
         min_addresses: int = 8,
+        base: Optional[PreparedGate] = None,
     ) -> None:
         if not isinstance(raw, pd.DataFrame):
             raise TypeError("raw must be the internal crimes DataFrame")
+        if base is not None and (
+            base.raw is not raw
+            or base.points is not points
+            or base.extra_allowed is not None
+            or base.extra_public
+        ):
+            raise ValueError(
+                "a base preparation must be of the same raw table and map points, without "
+                "extra coordinates or public values"
+            )
         self.raw = raw
         self.points = points
         self.min_addresses = int(min_addresses)
         self.extra_allowed = extra_allowed
         self.extra_public = {normalise(str(v)) for v in extra_public}
+        # ``base``: the same inputs' preparation without extras (core/gate ReleaseGate keeps
+        # one per release): views of the raw table and map points alone are borrowed from
+        # it, and the views the extras change are derived from its (exactly what computing
+        # them afresh gives), so each output of a release with its own extras (outline
+        # vertices, neighbourhood names) costs no second raw-side preparation.
+        self._base = base
         self._digests: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self._secret_set: set[str] = set()
 
@@ -201,11 +240,36 @@ class PreparedGate:
     # --- coordinates ---
     @cached_property
     def allowed_keys(self) -> np.ndarray:
+        base = self._base
+        if base is not None:
+            if self.extra_allowed is None:
+                return base.allowed_keys
+            return np.unique(np.concatenate([base.allowed_keys, self.extra_keys]))
         keys = [scan.tolerant_keys(self.points.longitude, self.points.latitude)]
         if self.extra_allowed is not None:
             lon, lat = self.extra_allowed
             keys.append(scan.tolerant_keys(lon, lat))
         return np.unique(np.concatenate(keys))  # sorted: membership is one searchsorted
+
+    @cached_property
+    def extra_keys(self) -> np.ndarray:
+        """Sorted distinct tolerant keys of the extra allowed coordinates (none: empty)."""
+        if self.extra_allowed is None:
+            return np.zeros(0, dtype=np.int64)
+        lon, lat = self.extra_allowed
+        return np.unique(scan.tolerant_keys(lon, lat))
+
+    @cached_property
+    def _same_points_as_base(self) -> bool:
+        """Whether the extra coordinates leave every raw crime's map-point status as the
+        base has it (the usual case: outline or hexagon vertices are not crime locations),
+        so the raw coordinate views are the base's (less the extra keys)."""
+        base = self._base
+        if base is None:
+            return False
+        return self.extra_allowed is None or bool(
+            np.array_equal(self.raw_is_point, base.raw_is_point)
+        )
 
     def raw_float(self, col: str) -> np.ndarray:
         if col not in self.raw.columns:
@@ -213,19 +277,38 @@ class PreparedGate:
         return pd.to_numeric(self.raw[col], errors="coerce").to_numpy(np.float64)
 
     @cached_property
+    @_shared
     def raw_lon_lat(self) -> tuple[np.ndarray, np.ndarray]:
         return self.raw_float("longitude"), self.raw_float("latitude")
 
     @cached_property
+    @_shared
+    def raw_keys(self) -> np.ndarray:
+        """coordinate_keys of every raw crime (row order)."""
+        return scan.coordinate_keys(*self.raw_lon_lat)
+
+    @cached_property
     def raw_is_point(self) -> np.ndarray:
-        keys = scan.coordinate_keys(*self.raw_lon_lat)
-        return scan.member(keys, self.allowed_keys)
+        base = self._base
+        if base is not None:
+            if self.extra_allowed is None:
+                return base.raw_is_point
+            # member(keys, A | B) == member(keys, A) | member(keys, B)
+            return base.raw_is_point | scan.member(self.raw_keys, self.extra_keys)
+        return scan.member(self.raw_keys, self.allowed_keys)
 
     @cached_property
     def raw_coordinate_keys(self) -> np.ndarray:
         """Sorted keys of raw coordinates not at a map point (rounded and truncated at 5 dp);
         a key that is also a map point's is publishable by definition (the raw crime lies
         within a metre of that point), so only the others count as raw."""
+        base = self._base
+        if base is not None and self._same_points_as_base:
+            # the same raw keys less those the extras allow: (K - A) - X == K - (A | X)
+            keys = base.raw_coordinate_keys
+            if self.extra_allowed is None:
+                return keys
+            return keys[~scan.member_sorted_queries(keys, self.extra_keys)]
         lon, lat = self.raw_lon_lat
         ok = ~self.raw_is_point & np.isfinite(lon) & np.isfinite(lat)
         keys = scan.tolerant_keys(lon[ok], lat[ok], truncate=True)  # sorted, unique
@@ -236,6 +319,8 @@ class PreparedGate:
     def raw_projected(self) -> Optional[tuple[np.ndarray, ...]]:
         """(x, y, x_floor, x_ceil, y_floor, y_ceil): projected source coordinates of crimes
         not at a map point and their whole metres; None without a source_crs column."""
+        if self._base is not None and self._same_points_as_base:
+            return self._base.raw_projected
         if "source_crs" not in self.raw.columns:
             return None
         crs = self.raw["source_crs"].astype(str).str.upper().to_numpy()
@@ -257,6 +342,8 @@ class PreparedGate:
         """Projected raw locations as text may show them: (sorted pair keys to the metre,
         sorted pair keys to 10 m, sorted whole-metre eastings, sorted whole-metre
         northings). Floors and ceilings both, so rounding and truncation are both caught."""
+        if self._base is not None and self._same_points_as_base:
+            return self._base.raw_grid_keys
         projected = self.raw_projected
         empty = np.zeros(0, dtype=np.int64)
         if projected is None or projected[0].size == 0:
@@ -282,11 +369,13 @@ class PreparedGate:
         )
 
     @cached_property
+    @_shared
     def point_keys(self) -> np.ndarray:
         """Coordinate keys of every map point, in point order (which points an output uses)."""
         return scan.coordinate_keys(self.points.longitude, self.points.latitude)
 
     @cached_property
+    @_shared
     def point_key_order(self) -> tuple[np.ndarray, np.ndarray]:
         """(order, point_keys[order]): the map points' keys sorted once per release, so
         which points an output uses is one searchsorted per output."""
@@ -302,11 +391,13 @@ class PreparedGate:
         return used
 
     @cached_property
+    @_shared
     def raw_released_sorted(self) -> np.ndarray:
         """raw_released_keys' keys sorted (counting how many are published needs no order)."""
         return np.sort(self.raw_released_keys[0], kind="stable")
 
     @cached_property
+    @_shared
     def hexagon_size(self) -> float:
         """The hexagon fallback's size (inf without two hexagon points)."""
         from ..release import disclosure
@@ -319,6 +410,7 @@ class PreparedGate:
         return disclosure.hexagon_size_m(px[hexagon], py[hexagon])
 
     @cached_property
+    @_shared
     def raw_released_keys(self) -> tuple[np.ndarray, int]:
         """(coordinate keys of located raw crimes at their true location, their count):
         rows loaded from police.uk files are already at map points and are left out."""
@@ -330,18 +422,30 @@ class PreparedGate:
 
     # --- public vocabulary ---
     @cached_property
+    @_shared
     def labels(self) -> set[str]:
         return {normalise(str(v)) for v in _distinct(np.asarray(self.points.label, dtype=object))}
 
     @cached_property
     def public_lower(self) -> set[str]:
+        base = self._base
+        if base is not None:  # lower case is per value: the base's and the extras'
+            return base.public_lower | set(lower_all(list(self._extra_public_strings)))
         return set(lower_all(list(self.public_strings)))
+
+    @cached_property
+    def _extra_public_strings(self) -> set[str]:
+        """The extra public values as public_strings holds them (no empty string)."""
+        return self.extra_public - {""}
 
     @cached_property
     def public_fragments(self) -> set[str]:
         """Word runs of public values (labels, LSOA names, outcomes): never a leak."""
         out: set[str] = set()
-        for value in self.public_strings:
+        base = self._base
+        if base is not None:  # runs are per value: the base's and the extras'
+            out.update(base.public_fragments)
+        for value in self._extra_public_strings if base is not None else self.public_strings:
             if value.count(" ") >= FRAGMENT_WORDS - 1:
                 out.update(fragments_of(value))
         return out
@@ -349,6 +453,9 @@ class PreparedGate:
     @cached_property
     def public_strings(self) -> set[str]:
         """Values anyone may see: vocabulary, forces, LSOAs, labels and their Location text."""
+        base = self._base
+        if base is not None:
+            return base.public_strings | self._extra_public_strings
         public = set(all_category_names()) | set(OUTCOME_NAMES) | set(PUBLIC_COLUMNS)
         public |= {c.slug for c in CATEGORIES} | set(LEGACY_CATEGORIES.values())
         public |= {NO_LOCATION, LOCATION_PREFIX, LOCATION_PREFIX + " ", PUBLIC_LAYER_DESCRIPTION}
@@ -382,6 +489,7 @@ class PreparedGate:
 
     # --- dates ---
     @cached_property
+    @_shared
     def timestamp_forms(self) -> np.ndarray:
         """Raw occurred_at values written as bare numbers: epoch seconds/ms,
         yyyymmdd(HHMM(SS)), ddmmyyyy (sorted, unique; empty without timestamps)."""
@@ -418,6 +526,7 @@ class PreparedGate:
 
     # --- source references ---
     @cached_property
+    @_shared
     def references(self) -> list[str]:
         """Distinct source references worth looking for (4+ characters, not a short number)."""
         if "crime_id" not in self.raw.columns:
@@ -430,10 +539,12 @@ class PreparedGate:
         return list(compress(refs, keep.tolist()))
 
     @cached_property
+    @_shared
     def reference_set(self) -> frozenset:
         return frozenset(self.references)
 
     @cached_property
+    @_shared
     def hex_references(self) -> dict[str, str]:
         """References that are themselves md5/sha1/sha256-shaped hex, lower-cased -> as is."""
         return {r.lower(): r for r in self.references if len(r) in HEX_LENGTHS}
@@ -442,6 +553,8 @@ class PreparedGate:
         """Unsalted digests (md5: 32, sha1: 40, sha256: 64 hex) of every reference, as
         (sorted 8-byte keys, digest rows in key order, reference index in key order);
         computed only for the digest lengths some output actually holds."""
+        if self._base is not None:
+            return self._base.reference_digests(length)
         cached = self._digests.get(length)
         if cached is None:
             new = getattr(hashlib, HEX_LENGTHS[length])
@@ -455,17 +568,20 @@ class PreparedGate:
         return cached
 
     @cached_property
+    @_shared
     def reference_patterns(self) -> scan.PatternSet:
         """References of 8+ bytes, searched as whole words inside longer output text."""
         return scan.PatternSet(self.references, bounded=True)
 
     @cached_property
+    @_shared
     def squeezed_references(self) -> tuple[scan.PatternSet, dict[str, str]]:
         """(patterns of :attr:`squeezed_keys`, squeezed_keys)."""
         folded = self.squeezed_keys
         return scan.PatternSet(list(folded), bounded=False), folded
 
     @cached_property
+    @_shared
     def squeezed_keys(self) -> dict[str, str]:
         """References retyped in another case or without punctuation (``ab/202210/0001234``,
         ``AB2022100001234``): upper-case letters and digits only, searched in an output
@@ -490,18 +606,24 @@ class PreparedGate:
 
     # --- small haystacks: look the output's substrings up instead of indexing the raw side
     @cached_property
+    @_shared
     def reference_lengths(self) -> Optional[list[int]]:
         return scan.ascii_lengths(self.references)
 
     @cached_property
+    @_shared
     def squeezed_lengths(self) -> Optional[list[int]]:
         return scan.ascii_lengths(list(self.squeezed_keys))
 
     @cached_property
     def secret_lower_lengths(self) -> Optional[list[int]]:
+        base = self._base
+        if base is not None and self.secret_lower is base.secret_lower:
+            return base.secret_lower_lengths
         return scan.ascii_lengths(list(self.secret_lower))
 
     @cached_property
+    @_shared
     def folded_references(self) -> dict[str, str]:
         """Lower-case reference -> reference, for whole cells in another case."""
         refs = self.references
@@ -509,6 +631,7 @@ class PreparedGate:
 
     # --- non-public values ---
     @cached_property
+    @_shared
     def secret_columns(self) -> list[str]:
         return [
             c
@@ -522,6 +645,9 @@ class PreparedGate:
         column that holds it. Set differences do the bulk in C and the per-value tests run
         vectorised on the joined text; only values that could be a pure number, a month or
         a public Location text are then looked at one by one."""
+        base = self._base
+        if base is not None:
+            return self._parts_from_base(base)
         parts: list[tuple[str, list[str]]] = []
         seen: set[str] = set()
         public = self.public_strings
@@ -546,10 +672,30 @@ class PreparedGate:
         self._secret_set = seen
         return parts
 
+    def _parts_from_base(self, base: PreparedGate) -> list[tuple[str, list[str]]]:
+        """secret_parts of the base less the extra public values: exactly what computing
+        them afresh gives. (Public values only take values out; every other value meets the
+        same tests, so it stays under the same column: each column's values are the base's
+        less the extras, and the earlier columns' are too.)"""
+        extra = self._extra_public_strings
+        if not extra or extra.isdisjoint(base.secret_set):
+            return base.secret_parts
+        parts = [(col, [v for v in values if v not in extra]) for col, values in base.secret_parts]
+        self._secret_set = base.secret_set - extra
+        return parts
+
+    @property
+    def _base_parts(self) -> bool:
+        """Whether the non-public values are the base's own (so are the views of them)."""
+        base = self._base
+        return base is not None and self.secret_parts is base.secret_parts
+
     @cached_property
     def secret_set(self) -> set[str]:
         """Every non-public value worth looking for: the union secret_parts built anyway
         (read only)."""
+        if self._base is not None and self._base_parts:
+            return self._base.secret_set
         self.secret_parts  # noqa: B018 - builds it (once: a cached property)
         return self._secret_set
 
@@ -557,6 +703,13 @@ class PreparedGate:
     def secret_lower(self) -> dict[str, str]:
         """Lower-case non-public value -> the value, leaving out those that are a public
         value in another case (a force's "HIGH STREET" is the label "High Street")."""
+        base = self._base
+        if base is not None and self._base_parts:
+            # the base's, less the extras' lower case (public_lower is the base's and theirs)
+            lowered = set(lower_all(list(self._extra_public_strings)))
+            if lowered.isdisjoint(base.secret_lower):
+                return base.secret_lower
+            return {k: v for k, v in base.secret_lower.items() if k not in lowered}
         values = [v for _col, part in self.secret_parts for v in part]
         out = dict(zip(reversed(lower_all(values)), reversed(values)))  # the first one wins
         for low in self.public_lower.intersection(out):
@@ -566,6 +719,9 @@ class PreparedGate:
     @cached_property
     def secret_lower_patterns(self) -> scan.PatternSet:
         """:attr:`secret_patterns` in lower case, for output text folded to lower case."""
+        base = self._base
+        if base is not None and self.secret_lower is base.secret_lower:
+            return base.secret_lower_patterns
         values = list(self.secret_lower)
         bounded = (
             np.fromiter(map(len, values), dtype=np.int64, count=len(values)) < WHOLE_WORD_BELOW
@@ -576,6 +732,8 @@ class PreparedGate:
     def free_text(self) -> tuple[bytes, list[tuple[int, str]]]:
         """Raw free text (extra_* values of FRAGMENT_WORDS words or more) as lower-case words
         joined by single spaces, one value after another, with (offset, column) spans."""
+        if self._base is not None and self._base_parts:
+            return self._base.free_text
         parts: list[bytes] = []
         spans: list[tuple[int, str]] = []
         offset = 0
@@ -605,11 +763,15 @@ class PreparedGate:
     @cached_property
     def secrets(self) -> dict[str, str]:
         """value -> raw column, for every non-public value worth looking for."""
+        if self._base is not None and self._base_parts:
+            return self._base.secrets
         return {v: col for col, values in self.secret_parts for v in values}
 
     @cached_property
     def secret_patterns(self) -> scan.PatternSet:
         """Non-public values of 8+ bytes; those under 12 characters as whole words only."""
+        if self._base is not None and self._base_parts:
+            return self._base.secret_patterns
         values = [v for _col, part in self.secret_parts for v in part]
         bounded = (
             np.fromiter(map(len, values), dtype=np.int64, count=len(values)) < WHOLE_WORD_BELOW

@@ -57,6 +57,7 @@ __all__ = [
     "GateReport",
     "LeakError",
     "PreparedGate",
+    "ReleaseGate",
     "assert_release_safe",
     "check_release",
     "prepare_gate",
@@ -113,7 +114,7 @@ def check_release(
     *,
     extra_allowed_coordinates: Optional[tuple[np.ndarray, np.ndarray]] = None,
     extra_public_values: Iterable[str] = (),
-    prepared: Optional[PreparedGate] = None,
+    prepared: Union[PreparedGate, ReleaseGate, None] = None,
     min_catchment_addresses: Optional[int] = None,
     team_texts: Iterable[str] = (),
 ) -> GateReport:
@@ -127,13 +128,24 @@ def check_release(
     ``prepared`` (an addition to the contract): a ``prepare_gate(raw, points, ...)`` made
     from these same inputs, so that several outputs of one release share the raw-side work
     (raw values, reference digests, coordinate keys); a preparation made from other inputs
-    raises ValueError. ``min_catchment_addresses``: K of the release rules (a map point
-    used with a known catchment of 1 to K-1 addresses fails the gate); None: 8, or the
-    prepared gate's. ``team_texts``: exact texts a neighbourhood team supplied for
-    publication (event dates as rendered, the team's e-mail addresses and phone numbers);
-    whole occurrences of them are exempt from the date/time and contact checks only, never
-    from the reference, coordinate, raw-value or free-text checks.
+    raises ValueError. ``prepared`` may also be the release's :class:`ReleaseGate`, which
+    serves any extras (and raw/points equal to its own). ``min_catchment_addresses``: K of
+    the release rules (a map point used with a known catchment of 1 to K-1 addresses fails
+    the gate); None: 8, or the prepared gate's. ``team_texts``: exact texts a
+    neighbourhood team supplied for publication (event dates as rendered, the team's e-mail
+    addresses and phone numbers); whole occurrences of them are exempt from the date/time
+    and contact checks only, never from the reference, coordinate, raw-value or free-text
+    checks.
     """
+    if isinstance(prepared, ReleaseGate):
+        if not prepared.serves(raw, points):
+            raise ValueError("the release gate was built for a different raw table or map points")
+        prepared = prepared.prepared(
+            extra_allowed_coordinates=extra_allowed_coordinates,
+            extra_public_values=extra_public_values,
+            min_catchment_addresses=min_catchment_addresses,
+        )
+        raw, points = prepared.raw, prepared.points
     if prepared is None:
         k = 8 if min_catchment_addresses is None else int(min_catchment_addresses)
         prepared = PreparedGate(raw, points, extra_allowed_coordinates, extra_public_values, k)
@@ -171,6 +183,150 @@ def check_release(
                 )
             )
     return GateReport(all(c.passed for c in checks), checks, output=name)
+
+
+class ReleaseGate:
+    """The leak gate of one release: the raw side (raw values, reference digests, coordinate
+    keys: some 3 s at national scale) prepared once and shared by every gate call of the
+    release, whatever each adds (a web map's or summaries' extra allowed coordinates and
+    public values, a K of its own).
+
+    Build it once where the release has its raw crimes table and map points, and pass it as
+    ``check_release(raw, output, points, prepared=gate)`` (or call :meth:`check`) for the
+    public CSV, GeoPackage, style, web map folder, summaries folder, hotspot grids...
+    Verdicts and messages are exactly those of ``check_release`` without it: a call with
+    extras gets a :class:`PreparedGate` that borrows the views of the raw table and map
+    points alone from the release's base preparation and derives the ones the extras
+    change (tested against fresh preparations in tests/test_release_gate.py).
+
+    A raw table or map points that are other objects are still served when their values
+    are exactly equal (a pipeline stage that opened the same inputs again); anything else
+    raises ValueError rather than checking an output against the wrong raw data. Nothing is
+    computed until a check needs it. Not thread-safe: one release, one thread.
+    """
+
+    KEEP = 4  # preparations with extras kept besides the base (the last used)
+
+    def __init__(self, raw: pd.DataFrame, points: Any, *, min_catchment_addresses: int = 8):
+        self.raw = raw
+        self.points = points
+        self.min_addresses = int(min_catchment_addresses)
+        self.base = PreparedGate(raw, points, None, (), self.min_addresses)
+        self._prepared: list[PreparedGate] = []
+        self._equal_inputs: list[tuple[Any, Any]] = []  # (raw, points) proven equal
+
+    def serves(self, raw: Any, points: Any) -> bool:
+        """Whether ``raw`` and ``points`` are this release's (the same objects, or equal in
+        every value, dtype and type: compared once per pair of objects)."""
+        if raw is self.raw and points is self.points:
+            return True
+        if any(r is raw and p is points for r, p in self._equal_inputs):
+            return True
+        if same_table(raw, self.raw) and same_points(points, self.points):
+            self._equal_inputs = self._equal_inputs[-3:] + [(raw, points)]
+            return True
+        return False
+
+    def prepared(
+        self,
+        *,
+        extra_allowed_coordinates: Optional[tuple[np.ndarray, np.ndarray]] = None,
+        extra_public_values: Iterable[str] = (),
+        min_catchment_addresses: Optional[int] = None,
+    ) -> PreparedGate:
+        """The preparation for these extras (the base when there are none), sharing every
+        raw-side view the extras do not change with the base."""
+        k = self.min_addresses if min_catchment_addresses is None else int(min_catchment_addresses)
+        extra_public = list(extra_public_values)
+        for prep in [self.base] + self._prepared:
+            if prep.serves(self.raw, self.points, extra_allowed_coordinates, extra_public, k):
+                return prep
+        prep = PreparedGate(
+            self.raw, self.points, extra_allowed_coordinates, extra_public, k, base=self.base
+        )
+        self._prepared = self._prepared[-(self.KEEP - 1) :] + [prep]
+        return prep
+
+    def check(self, output: OutputLike, **kw: Any) -> GateReport:
+        """check_release(raw, output, points, prepared=self, **kw)."""
+        return check_release(self.raw, output, self.points, prepared=self, **kw)
+
+    def assert_safe(self, output: OutputLike, **kw: Any) -> GateReport:
+        """assert_release_safe(raw, output, points, prepared=self, **kw)."""
+        return assert_release_safe(self.raw, output, self.points, prepared=self, **kw)
+
+
+def same_table(a: Any, b: Any) -> bool:
+    """Whether two raw tables hold exactly the same values: columns, index, dtypes, and every
+    cell (object cells of the same type and equal; NaN where NaN). Strict on purpose: a
+    difference only costs a fresh preparation."""
+    if a is b:
+        return True
+    if not isinstance(a, pd.DataFrame) or not isinstance(b, pd.DataFrame):
+        return False
+    if a.shape != b.shape or list(a.columns) != list(b.columns) or not a.index.equals(b.index):
+        return False
+    return all(_same_column(a[c], b[c]) for c in a.columns)
+
+
+def _same_column(a: pd.Series, b: pd.Series) -> bool:
+    if a.dtype != b.dtype:
+        return False
+    if isinstance(a.dtype, pd.CategoricalDtype):
+        return bool(
+            a.cat.categories.equals(b.cat.categories)
+            and _same_objects(
+                a.cat.categories.to_numpy(dtype=object), b.cat.categories.to_numpy(dtype=object)
+            )
+            and np.array_equal(a.cat.codes.to_numpy(), b.cat.codes.to_numpy())
+        )
+    return _same_array(a.to_numpy(), b.to_numpy())
+
+
+def _same_array(a: np.ndarray, b: np.ndarray) -> bool:
+    if a.dtype != b.dtype or a.shape != b.shape:
+        return False
+    if a.dtype == object:
+        return _same_objects(a, b)
+    if a.dtype.kind in "fc":
+        return bool(np.array_equal(a, b, equal_nan=True))
+    if a.dtype.kind in "mM":
+        return bool(np.array_equal(a.view(np.int64), b.view(np.int64)))
+    if a.dtype.kind in "biuSU":
+        return bool(np.array_equal(a, b))
+    return False
+
+
+def _same_objects(a: np.ndarray, b: np.ndarray) -> bool:
+    """Equal object arrays, cell by cell of the same type (1 is not True, None is not NaN;
+    a float NaN only matches a NaN)."""
+    left, right = a.tolist(), b.tolist()
+    if list(map(type, left)) != list(map(type, right)):
+        return False
+    if left == right:  # (== on identical objects is True, so a NaN object shared matches)
+        return True
+    return all(x == y or (x != x and y != y) for x, y in zip(left, right))
+
+
+_POINT_FIELDS = ("longitude", "latitude", "label", "lsoa_code", "lsoa_name", "source", "addresses")
+
+
+def same_points(a: Any, b: Any) -> bool:
+    """Whether two map point sets are the same objects or of one type with equal arrays in
+    every field the gate reads."""
+    if a is b:
+        return True
+    if type(a) is not type(b):
+        return False
+    for name in _POINT_FIELDS:
+        x, y = getattr(a, name, None), getattr(b, name, None)
+        if x is None or y is None:
+            if x is not y:
+                return False
+            continue
+        if not _same_array(np.asarray(x), np.asarray(y)):
+            return False
+    return True
 
 
 def assert_release_safe(

@@ -345,6 +345,7 @@ def run_anonymise(
     other_raw: tuple = (),
     other_crimes: Sequence[PathLike] = (),
     write_gpkg: bool = True,
+    gate: Any = None,
 ) -> ReleaseOutputs:
     """Anonymise the crimes onto the map points and write the whole release, or nothing.
 
@@ -366,9 +367,12 @@ def run_anonymise(
     read with ``profile_path``). ``write_gpkg=False`` writes the public CSV without the
     public GeoPackage (and so without its style): a scheduled job that publishes the CSV
     alone need not pay for a file nobody reads; the gate, audit and manifest are unchanged
-    but for the file they no longer list.
+    but for the file they no longer list. ``gate``: the release's
+    core.gate.leak_gate.ReleaseGate, shared with its other outputs' gates (used when it
+    serves these crimes and map points, which it does when built from them or from equal
+    ones; otherwise one is made here).
     """
-    from ..gate.leak_gate import LeakError, check_release, prepare_gate
+    from ..gate.leak_gate import LeakError, ReleaseGate, check_release
     from . import public_schema
     from .anonymise import AnonymiseError, anonymise
     from .audit import attach_gate_report, write_audit
@@ -479,22 +483,20 @@ def run_anonymise(
         feedback.check()
 
         # 5. the leak gate on the staged public files, before anything is replaced
-        # (one raw-side preparation serves both files: raw values, digests, keys)
-        gate = prepare_gate(
-            source.crimes,
-            point_set,
-            min_catchment_addresses=rules_obj.min_catchment_addresses,
-        )
+        # (one raw-side preparation serves every file: raw values, digests, keys)
+        if not isinstance(gate, ReleaseGate) or not gate.serves(source.crimes, point_set):
+            gate = ReleaseGate(source.crimes, point_set)
+        k = {"min_catchment_addresses": rules_obj.min_catchment_addresses}
         reports = {
-            csv_path.name: check_release(source.crimes, tmp_csv, point_set, prepared=gate),
+            csv_path.name: check_release(source.crimes, tmp_csv, point_set, prepared=gate, **k),
         }
         if gpkg_path is not None and tmp_gpkg is not None:
             reports[gpkg_path.name] = check_release(
-                source.crimes, tmp_gpkg, point_set, prepared=gate
+                source.crimes, tmp_gpkg, point_set, prepared=gate, **k
             )
         failures = {label: r for label, r in reports.items() if not r.passed}
         if tmp_qml is not None and qml is not None:  # the style beside it is public too
-            style = check_release(source.crimes, tmp_qml, point_set, prepared=gate)
+            style = check_release(source.crimes, tmp_qml, point_set, prepared=gate, **k)
             if not style.passed:  # (kept out of the audit: CLI and QGIS audits stay equal)
                 failures[qml.name] = style
         if failures:

@@ -1,0 +1,226 @@
+"""One raw-side preparation per release (core.gate.leak_gate.ReleaseGate): every gate call of a
+release shares it, whatever extras each call adds, and gets exactly the verdict and messages a
+fresh preparation gives.
+
+The raw table, map points and release are tests/test_leak_gate.py's (a real force extract
+built from the bundled police.uk rows, real anonymiser). Extras are chosen to reach every
+derived view: extra public values that are raw non-public values (exactly, or in another
+case), extra allowed coordinates that are (or are not) raw crime locations.
+"""
+
+from __future__ import annotations
+
+import string
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crime_mapper.core.gate import scan
+from crime_mapper.core.gate.context import PreparedGate
+from crime_mapper.core.gate.leak_gate import (
+    LeakError,
+    ReleaseGate,
+    check_release,
+    same_points,
+    same_table,
+)
+from tests import test_leak_gate as lg
+from tests.test_leak_gate import NAMES, copy_folder, plant, write_csv, write_gpkg
+
+world = lg.world  # the same real raw extract, map points and release (module fixtures)
+clean_outputs = lg.clean_outputs
+
+
+def _extras(world: dict) -> list[dict]:
+    raw = world["raw"]
+    located = raw[np.isfinite(raw["longitude"].to_numpy(np.float64))]
+    lon = located["longitude"].to_numpy(np.float64)
+    lat = located["latitude"].to_numpy(np.float64)
+    ring_lon = np.array([-1.13, -1.12, -1.12, -1.13])
+    ring_lat = np.array([52.63, 52.63, 52.64, 52.64])
+    return [
+        {},
+        {"extra_public_values": ["Central Leicester", "E02002837", ""]},
+        # a raw non-public value made public (the derived parts drop it)
+        {"extra_public_values": [NAMES[0], "Some Neighbourhood"]},
+        # ...in another case only (the lower-case index loses it)
+        {"extra_public_values": [NAMES[1].upper()]},
+        {"extra_allowed_coordinates": (ring_lon, ring_lat)},
+        {"extra_allowed_coordinates": (np.zeros(0), np.zeros(0))},
+        # raw crime locations allowed: the map-point status of raw crimes changes
+        {"extra_allowed_coordinates": (lon[:25], lat[:25])},
+        {
+            "extra_allowed_coordinates": (lon[5:9], lat[5:9]),
+            "extra_public_values": [NAMES[2]],
+            "min_catchment_addresses": 3,
+        },
+    ]
+
+
+@pytest.fixture(scope="module")
+def outputs(world: dict, clean_outputs: dict, tmp_path_factory: pytest.TempPathFactory) -> list:
+    """Clean outputs and outputs with leaks the extras above touch."""
+    tmp = tmp_path_factory.mktemp("release_gate")
+    raw, public = world["raw"], world["public"]
+    named = public.copy()
+    named.loc[2, "Context"] = NAMES[0]
+    named.loc[3, "Context"] = f"seen by {NAMES[1].lower()} near the shop"
+    moved = public.copy()
+    row = raw[np.isfinite(raw["longitude"].to_numpy(np.float64))].iloc[7]
+    moved.loc[1, "Longitude"] = f"{row['longitude']:.6f}"
+    moved.loc[1, "Latitude"] = f"{row['latitude']:.6f}"
+    site = copy_folder(clean_outputs["folder"], tmp)
+    plant(site, "index.html", "<h1>Crime in", f"<h1>{NAMES[2]} {NAMES[0]} Crime in")
+    return [
+        clean_outputs["csv"],
+        clean_outputs["gpkg"],
+        clean_outputs["folder"],
+        write_csv(named, tmp / "named.csv"),
+        write_gpkg(named, tmp / "named.gpkg"),
+        write_csv(moved, tmp / "moved.csv"),
+        site,
+        named,
+    ]
+
+
+def test_shared_preparation_gives_the_fresh_verdicts(world: dict, outputs: list):
+    """Every output under every extras, through one ReleaseGate (in two orders), equals
+    check_release with a preparation of its own: verdicts, details, examples."""
+    raw, points = world["raw"], world["points"]
+    extras = _extras(world)
+    fresh = {
+        (i, j): check_release(raw, out, points, **kw).to_dict()
+        for i, out in enumerate(outputs)
+        for j, kw in enumerate(extras)
+    }
+    assert any(not r["passed"] for r in fresh.values())
+    assert any(r["passed"] for r in fresh.values())
+    for order in (1, -1):
+        gate = ReleaseGate(raw, points)
+        pairs = [(i, j) for j in range(len(extras)) for i in range(len(outputs))][::order]
+        for i, j in pairs:
+            shared = check_release(raw, outputs[i], points, prepared=gate, **extras[j])
+            assert shared.to_dict() == fresh[(i, j)], (i, j)
+        assert len(gate._prepared) <= ReleaseGate.KEEP
+
+
+def test_derived_views_equal_fresh_ones(world: dict):
+    """The views a base-derived preparation computes from the base equal a fresh one's."""
+    raw, points = world["raw"], world["points"]
+    base = PreparedGate(raw, points)
+    paths = []
+    for kw in _extras(world):
+        args = (
+            kw.get("extra_allowed_coordinates"),
+            kw.get("extra_public_values", ()),
+            kw.get("min_catchment_addresses", 8),
+        )
+        new = PreparedGate(raw, points, *args)
+        derived = PreparedGate(raw, points, *args, base=base)
+        for name in ("allowed_keys", "raw_is_point", "raw_coordinate_keys", "raw_keys"):
+            assert np.array_equal(getattr(derived, name), getattr(new, name)), name
+        for a, b in zip(derived.raw_grid_keys, new.raw_grid_keys):
+            assert np.array_equal(a, b)
+        assert (derived.raw_projected is None) == (new.raw_projected is None)
+        if new.raw_projected is not None:
+            for a, b in zip(derived.raw_projected, new.raw_projected):
+                assert np.array_equal(a, b)
+        for name in ("public_strings", "public_lower", "public_fragments", "secret_set"):
+            assert getattr(derived, name) == getattr(new, name), name
+        assert [(c, sorted(v)) for c, v in derived.secret_parts] == [
+            (c, sorted(v)) for c, v in new.secret_parts
+        ]
+        assert derived.secret_lower.keys() == new.secret_lower.keys()
+        assert all(k == scan_lower(v) for k, v in derived.secret_lower.items())
+        assert sorted(derived.secret_patterns.values) == sorted(new.secret_patterns.values)
+        assert sorted(derived.secret_lower_patterns.values) == sorted(
+            new.secret_lower_patterns.values
+        )
+        assert derived.secret_lower_lengths == new.secret_lower_lengths
+        hay, spans = derived.free_text
+        fresh_hay, fresh_spans = new.free_text
+        assert sorted(hay.split(b"\x00")) == sorted(fresh_hay.split(b"\x00"))
+        assert [c for _o, c in spans] == [c for _o, c in fresh_spans]
+        assert derived.references is base.references  # borrowed, not rebuilt
+        assert derived.reference_digests(64)[0] is base.reference_digests(64)[0]
+        paths.append(
+            (
+                derived.secret_parts is base.secret_parts,
+                derived.secret_lower is base.secret_lower,
+                derived._same_points_as_base,
+            )
+        )
+    # every derivation was taken: parts filtered, lower-case index filtered, raw
+    # coordinates recomputed, and the plain borrowings
+    assert paths[2][0] is False
+    assert paths[3][:2] == (True, False)
+    assert paths[6][2] is False
+    assert paths[4] == (True, True, True) and paths[1] == (True, True, True)
+
+
+def scan_lower(value: str) -> str:
+    return value.translate(str.maketrans(string.ascii_uppercase, string.ascii_lowercase))
+
+
+def test_the_base_is_computed_once(world: dict, clean_outputs: dict):
+    """Outputs with different extras share the base's raw-side views (the same objects)."""
+    gate = ReleaseGate(world["raw"], world["points"])
+    gate.check(clean_outputs["csv"])
+    gate.check(clean_outputs["folder"], extra_public_values=["Central Leicester"])
+    hoods = gate.prepared(extra_public_values=["Central Leicester"])
+    assert hoods is not gate.base and hoods._base is gate.base
+    assert hoods.secret_parts is gate.base.secret_parts
+    assert hoods.secret_lower is gate.base.secret_lower
+    assert hoods.raw_coordinate_keys is gate.base.raw_coordinate_keys
+    assert gate.prepared(extra_public_values=["Central Leicester"]) is hoods
+    assert gate.prepared() is gate.base
+
+
+def test_equal_inputs_are_served_and_others_refused(world: dict, clean_outputs: dict):
+    """A stage that opened the same inputs again shares the release's preparation; a raw
+    table or map points that differ in any cell (or only in a cell's type) are refused."""
+    raw, points = world["raw"], world["points"]
+    gate = ReleaseGate(raw, points)
+    copy = raw.copy(deep=True)
+    assert same_table(copy, raw) and gate.serves(copy, points)
+    assert gate.check(clean_outputs["csv"]).passed
+    report = check_release(copy, clean_outputs["csv"], points, prepared=gate)
+    assert report.to_dict() == check_release(raw, clean_outputs["csv"], points).to_dict()
+    changed = raw.copy(deep=True)
+    changed.loc[changed.index[3], "extra_victim_name"] = "Someone Else Entirely"
+    assert not same_table(changed, raw)
+    with pytest.raises(ValueError):
+        check_release(changed, clean_outputs["csv"], points, prepared=gate)
+    typed = raw.copy(deep=True)
+    typed["extra_flag"] = pd.Series([1] * len(raw), index=raw.index, dtype=object)
+    flagged = typed.copy(deep=True)
+    flagged.loc[flagged.index[0], "extra_flag"] = True  # == 1, but published as "True"
+    assert not same_table(typed, flagged)
+    assert not same_points(points, object())
+    with pytest.raises(ValueError):
+        PreparedGate(raw, points, base=PreparedGate(copy, points))
+    with pytest.raises(ValueError):
+        PreparedGate(raw, points, base=PreparedGate(raw, points, extra_public=["x"]))
+
+
+def test_assert_safe_raises_on_a_leak(world: dict, outputs: list):
+    gate = ReleaseGate(world["raw"], world["points"])
+    with pytest.raises(LeakError):
+        gate.assert_safe(outputs[3])
+    assert gate.assert_safe(outputs[0]).passed
+
+
+def test_member_union_identity():
+    """The derivations rest on member(k, A | B) == member(k, A) | member(k, B)."""
+    rng = np.random.default_rng(5)
+    a = np.unique(rng.integers(0, 500, 200))
+    b = np.unique(rng.integers(0, 500, 50))
+    k = rng.integers(0, 500, 1000)
+    both = np.unique(np.concatenate([a, b]))
+    assert np.array_equal(scan.member(k, both), scan.member(k, a) | scan.member(k, b))
+
+
+def test_fixture_paths_exist(outputs: list):
+    assert all(isinstance(o, pd.DataFrame) or Path(o).exists() for o in outputs)
