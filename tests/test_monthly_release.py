@@ -282,6 +282,50 @@ def test_a_rerun_gives_the_same_bytes_and_a_cancelled_one_changes_nothing(tmp_pa
     assert not [p for p in out.rglob("*") if ".tmp" in p.name]
 
 
+def test_publish_in_the_run_gives_the_bytes_of_publish_run_on_its_own(tmp_path):
+    """In one run the publish step takes what the anonymise step read (crimes, map points)
+    and the web map takes the summaries' rows, assignment and neighbourhoods, instead of
+    reading and computing them again: the files must be those of a publish step run on its
+    own afterwards, which reads everything afresh (the bundled configuration has summaries
+    history, so the release's rows are the tail of the summaries' table)."""
+    from crime_mapper.qgis_bridge.monthly_release import QgisStepRunners
+
+    config = read_config(_config_file(tmp_path))
+    config.hotspots.enabled = False
+    out = config.output_dir(MONTH)
+    outputs = run_monthly_release(config, MONTH, runners=QgisStepRunners())
+    assert outputs.opened is None  # the raw tables are not kept after the run
+    together = _files(out)
+    assert any(name.startswith("map/") for name in together)
+    assert any(name.startswith("neighbourhoods/") for name in together)
+    run_monthly_release(
+        config, MONTH, runners=QgisStepRunners(), steps=("publish",), previous=outputs
+    )
+    alone = _files(out)
+    assert sorted(alone) == sorted(together)
+    assert [name for name in together if together[name] != alone[name]] == []
+    # and the web map exported on its own (the Web map tab, `cli webmap`), reading the
+    # public CSV and assigning its rows itself
+    from crime_mapper.core.publish.webmap_run import run_webmap
+    from crime_mapper.core.release.map_points_files import MapPointsSpec
+
+    points = config.map_points
+    run_webmap(
+        [outputs.release.public_csv],
+        out / "map",
+        raw=outputs.load.crimes,
+        points=MapPointsSpec(
+            kind=points.kind, paths=[str(p) for p in config.map_points_paths(MONTH)]
+        ),
+        profile_path=config.optional_path(config.profile, MONTH),
+        neighbourhoods=config.neighbourhood_source(MONTH),
+        title=" ".join(p for p in ("Street-level crime map,", config.force, MONTH) if p),
+    )
+    on_its_own = _files(out)
+    maps = [name for name in together if name.startswith("map/")]
+    assert [name for name in maps if together[name] != on_its_own[name]] == []
+
+
 def test_without_qgis_the_rest_runs_and_the_public_files_are_the_same(cli_release, tmp_path):
     out, _ = cli_release
     config = _config_file(tmp_path)

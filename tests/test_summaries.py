@@ -26,7 +26,7 @@ from crime_mapper.core.publish.summaries import (
     SummaryOptions,
     compute_summaries,
 )
-from crime_mapper.core.publish.summaries_export import tidy_frame
+from crime_mapper.core.publish.summaries_export import tidy_frame, write_tidy_csv
 from crime_mapper.core.publish.summaries_render import SummaryRenderer
 from crime_mapper.core.publish.summaries_team import (
     event_when,
@@ -426,6 +426,49 @@ def test_hostile_names_escaped_and_csv_safe(public, hoods):
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<script>alert(1)</script>" not in renderer.render_index()
+
+
+def _csv_writer_text(frame: pd.DataFrame) -> str:
+    """The tidy frame as Python's csv.writer writes it (minimal quoting, \\n line ends)."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(list(frame.columns))
+    writer.writerows(frame.itertuples(index=False, name=None))
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("case", ["plain", "missing_month", "suppressed", "hostile"])
+def test_tidy_csv_is_the_tidy_frame_as_csv_writer_writes_it(public, hoods, case, tmp_path):
+    """write_tidy_csv builds the 1.4-million-row national text from per-area pieces; it
+    must be, byte for byte, the tidy frame through csv.writer: quoting, formula-safe
+    cells, missing months, both suppression statuses."""
+    options = SummaryOptions()
+    table, areas = public, hoods
+    if case in ("missing_month", "suppressed"):
+        dropped = sorted(set(public["Month"]))[-3]
+        table = public[public["Month"] != dropped].reset_index(drop=True)
+    if case == "suppressed":
+        options = SummaryOptions(suppress_below=10)
+    if case == "hostile":
+        names = list(hoods.names)
+        names[:4] = ['=HYPERLINK("x")', 'a, "b"', "line\nbreak", "+1,2"]
+        codes = list(hoods.codes)
+        codes[4] = '-E02,"x"'
+        areas = nb.Neighbourhoods(codes, names, hoods.rings, hoods.population, dict(hoods.lookup))
+        table = public.copy()
+        table["Crime type"] = table["Crime type"].replace({"Drugs": '@Drugs, "odd"'})
+    s = compute_summaries(table, areas, nb.assign_crimes(table, areas), options)
+    if case == "suppressed":
+        statuses = set(tidy_frame(s)["status"])
+        assert {"fewer than 10", "hidden (secondary)", "missing month"} <= statuses
+    path = tmp_path / "tidy.csv"
+    rows = write_tidy_csv(s, path)
+    frame = tidy_frame(s)
+    assert rows == len(frame)
+    assert path.read_bytes() == _csv_writer_text(frame).encode("utf-8")
 
 
 def test_categorical_columns_give_the_same_figures(public, hoods, summaries):

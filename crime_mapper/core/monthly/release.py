@@ -23,6 +23,7 @@ the same release gives the same manifest bytes.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import platform
@@ -108,6 +109,11 @@ class MonthlyOutputs:
     hotspots: list[Any] = field(default_factory=list)
     project: Optional[Path] = None
     qa_report: Optional[Path] = None
+    #: The raw crimes and map points the anonymise step read (an OpenedInputs), held for
+    #: the publish step of the same run so that it does not read them again (at national
+    #: scale each read of the crimes GeoPackage and the map points costs seconds). Never
+    #: saved (core.monthly.outputs_json) and dropped when the run ends.
+    opened: Optional[OpenedInputs] = field(default=None, repr=False, compare=False)
 
     def step(self, name: str) -> Optional[StepRecord]:
         return next((s for s in self.steps if s.name == name), None)
@@ -141,6 +147,32 @@ class MonthlyOutputs:
         if self.project is not None:
             lines.append(f"Open the QGIS project: qgis {self.project}")
         return "\n".join(lines)
+
+
+@dataclass
+class OpenedInputs:
+    """The raw crimes (a core.release.crimes_input.CrimesInput) and the map points
+    (core.release.map_points.MapPoints) of one release, as the anonymise step read them."""
+
+    crimes: Any
+    points: Any
+
+
+def _read_once(spec: Any) -> Any:
+    """The configured map points spec, resolved at most once: every later resolve() returns
+    the same MapPoints. Kind, paths and description are unchanged, so the release manifest
+    describes the map points exactly as it does for the spec itself."""
+    from ..release.map_points_files import MapPointsSpec
+
+    class ReadOnce(MapPointsSpec):
+        resolved: Any = None
+
+        def resolve(self, crimes: Any = None, feedback: Optional[Feedback] = None) -> Any:
+            if self.resolved is None:
+                self.resolved = MapPointsSpec.resolve(self, crimes, feedback)
+            return self.resolved
+
+    return ReadOnce(**{f.name: getattr(spec, f.name) for f in dataclasses.fields(spec)})
 
 
 class StepRunners:
@@ -302,6 +334,8 @@ def run_monthly_release(
         # from it when the failed step is run again on its own
         setattr(exc, PARTIAL_OUTPUTS, outputs)  # noqa: B010 - Cancelled is not ours
         raise
+    finally:
+        outputs.opened = None  # the raw tables are not kept once the run ends
     return outputs
 
 
@@ -418,20 +452,27 @@ def _check_step(config, month, outputs, runners, feedback) -> StepRecord:
 
 
 def _anonymise_step(config, month, outputs, runners, feedback) -> StepRecord:
-    from ..release.pipeline import run_anonymise
+    from ..release.pipeline import open_release_inputs, release_profile, run_anonymise
 
     if outputs.load is None:
         raise MonthlyReleaseError("anonymise", "the load step has not run", "run the load first")
-    spec = _points_spec(config, month)
+    # The crimes and map points are read here once, for this step and the publish step
+    # (run_anonymise takes the opened crimes and a spec that hands back the points read).
+    spec = _read_once(_points_spec(config, month))
+    profile = release_profile(config.optional_path(config.profile, month))
+    crimes, points, _entry = open_release_inputs(
+        _crimes_of(config, month, outputs), spec, profile, ScaledFeedback(feedback, 0, 40), 25, 100
+    )
+    outputs.opened = OpenedInputs(crimes, points)
     release = run_anonymise(
-        _crimes_of(config, month, outputs),
+        crimes,
         spec,
         config.optional_path(config.rules, month),
         config.path(config.salt_file, month),
         outputs.out_dir / "public",
         max_distance_m=config.max_distance_m,
         profile_path=config.optional_path(config.profile, month),
-        feedback=feedback,
+        feedback=ScaledFeedback(feedback, 40, 100),
         style_writer=runners.style_writer(),
         qgis_version=runners.qgis_version,
         qa_report=outputs.qa_report,
@@ -496,18 +537,22 @@ def _publish_step(config, month, outputs, runners, feedback) -> StepRecord:
     publish = config.publish
     if release is None or not (publish.summaries or publish.web_map):
         return StepRecord("publish", "done", note="public CSV, GeoPackage and audit")
-    raw = _crimes_of(config, month, outputs)
+    opened = outputs.opened
+    # what the anonymise step read in this run; a publish step run on its own reads again
+    raw = opened.crimes if opened is not None else _crimes_of(config, month, outputs)
+    points = opened.points if opened is not None else _points_spec(config, month)
     profile = config.optional_path(config.profile, month)
     source = config.neighbourhood_source(month)
     files: list[Path] = []
     summary: dict[str, Any] = {}
+    from_summaries: dict[str, Any] = {}
     share = 50.0 if (publish.summaries and publish.web_map) else 100.0
     if publish.summaries:
         from ..publish.summaries_run import run_summaries
 
         done = run_summaries(
             raw,
-            _points_spec(config, month),
+            points,
             release.public_csv,
             outputs.out_dir,
             source,
@@ -518,6 +563,7 @@ def _publish_step(config, month, outputs, runners, feedback) -> StepRecord:
         )
         files += _files_under(Path(done.folder))
         summary["summaries"] = {"pages": done.pages, "csv_rows": done.csv_rows}
+        from_summaries = _shared_with_map(done, release.published_rows)
     if publish.web_map:
         from ..publish.webmap_run import run_webmap
 
@@ -528,16 +574,34 @@ def _publish_step(config, month, outputs, runners, feedback) -> StepRecord:
             [release.public_csv],
             outputs.out_dir / "map",
             raw=raw,
-            points=_points_spec(config, month),
+            points=points,
             profile_path=profile,
-            neighbourhoods=source,
+            neighbourhoods=from_summaries.pop("neighbourhoods", source),
             feedback=ScaledFeedback(feedback, 100.0 - share if publish.summaries else 0.0, 100.0),
             title=title,
+            **from_summaries,
         )
         files += _files_under(Path(made.out_dir))
         gate = made.gate.replace(str(made.out_dir), "map")  # no folder: same bytes anywhere
         summary["web_map"] = {"crimes": made.crimes, "mapped": made.mapped, "gate": gate}
     return StepRecord("publish", "done", files, summary)
+
+
+def _shared_with_map(done: Any, rows: int) -> dict[str, Any]:
+    """What the web map takes from the summaries just made from the same public CSV, so it
+    neither reads nor assigns again: the neighbourhood set (read from the same files), the
+    release's rows as read (the last ``rows`` of the summaries' table, after any history
+    months) and their neighbourhoods. Empty when the summaries' table does not end with
+    the release's rows (the web map then reads the CSV itself)."""
+    table = done.table
+    if table is None or rows <= 0 or len(table) < rows:
+        return {}
+    start = len(table) - rows
+    return {
+        "neighbourhoods": done.summaries.hoods,
+        "street_table": table.iloc[start:].reset_index(drop=True) if start else table,
+        "row_neighbourhoods": done.assignment.index[start:],
+    }
 
 
 _RUNNERS: dict[str, Callable[..., StepRecord]] = {

@@ -20,10 +20,17 @@ from .neighbourhoods import OUTSIDE_LABEL, Neighbourhoods, assign_crimes
 Ring = list[list[float]]  # [[lon, lat], ...] at 5 decimals (about 1 m)
 
 
-def row_area_names(street: pd.DataFrame, hoods: Neighbourhoods) -> list[str]:
+def row_area_names(
+    street: pd.DataFrame, hoods: Neighbourhoods, index: Optional[np.ndarray] = None
+) -> list[str]:
     """The neighbourhood name of each street row (by LSOA lookup, else point in polygon);
-    OUTSIDE_LABEL for rows in none (rows without a location are handled by the caller)."""
-    index = assign_crimes(street, hoods).index
+    OUTSIDE_LABEL for rows in none (rows without a location are handled by the caller).
+    ``index``: the rows' assignment made already (assign_crimes(street, hoods).index, e.g.
+    by the summaries of the same rows), so it is not made twice."""
+    if index is None:
+        index = assign_crimes(street, hoods).index
+    elif len(index) != len(street):
+        raise ValueError("the neighbourhood assignment given is not one per street row")
     names = list(hoods.names)
     return [names[i] if i >= 0 else OUTSIDE_LABEL for i in index.tolist()]
 

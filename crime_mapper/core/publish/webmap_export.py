@@ -118,6 +118,11 @@ class WebmapOptions:
     csv_url: str = ""  # where the publisher hosts the CSVs (when they can be neither)
     raw: Optional[pd.DataFrame] = None  # the internal crimes table, when at hand (gate)
     points: Any = None  # the MapPoints the release was snapped to (with raw)
+    #: The one public CSV of ``inputs`` already read as text (read_public_csv), and with
+    #: neighbourhoods each row's index in them (assign_crimes), e.g. from the summaries made
+    #: just before from that CSV (the monthly release): not read or assigned again.
+    street_table: Optional[pd.DataFrame] = None
+    row_neighbourhoods: Optional[np.ndarray] = None
 
 
 @dataclass
@@ -490,6 +495,7 @@ def export_webmap(options: WebmapOptions, feedback: Optional[Feedback] = None) -
         PAGE_COLUMNS if lean else None,
         # neighbourhoods assign by the coordinates as written: text then
         typed_coordinates=lean and options.neighbourhoods is None,
+        street_table=options.street_table,
     )
     warnings = list(inputs.warnings)
     feedback.set_progress(20)
@@ -499,7 +505,7 @@ def export_webmap(options: WebmapOptions, feedback: Optional[Feedback] = None) -
     if options.neighbourhoods is not None:
         hoods = options.neighbourhoods
         areas = PageAreas(hoods, page_rings(hoods))
-        row_areas = row_area_names(inputs.street, hoods)
+        row_areas = row_area_names(inputs.street, hoods, options.row_neighbourhoods)
 
     data = aggregate(
         inputs.street,

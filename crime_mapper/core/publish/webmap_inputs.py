@@ -275,6 +275,15 @@ class InputFile:
         return self.kind == "street" and self.header == list(PUBLIC_COLUMNS)
 
 
+def _check_street_table(items: Sequence[InputFile], table: pd.DataFrame) -> None:
+    """A street table given in place of a file stands for exactly one street CSV with the
+    public columns, and is text throughout as that CSV reads."""
+    if len(items) != 1 or items[0].kind != "street" or not items[0].exact_public_csv:
+        raise WebmapInputError("a street table read beforehand stands for one public CSV only")
+    if list(table.columns) != list(PUBLIC_COLUMNS):
+        raise WebmapInputError("the street table read beforehand lacks the public columns")
+
+
 def scan_release_inputs(paths: Sequence[PathLike]) -> list[InputFile]:
     """Every input file with its kind and header, without reading the rows (so an export can
     decide how to offer the downloads, and which columns to read, before reading)."""
@@ -295,6 +304,7 @@ def read_release_inputs(
     paths: Union[Sequence[PathLike], list[InputFile]],
     columns: Optional[Sequence[str]] = None,
     typed_coordinates: bool = False,
+    street_table: Optional[pd.DataFrame] = None,
 ) -> ReleaseInputs:
     """Every street row and outcome row of ``paths`` (CSV files, folders, police.uk zips,
     release GeoPackages; or what scan_release_inputs found). Extra columns are dropped
@@ -304,7 +314,9 @@ def read_release_inputs(
     read faster; ``Crime ID`` is added whenever an outcomes file is among the inputs (it is
     what joins an outcome to its crime). ``typed_coordinates``: street CSVs' Longitude and
     Latitude come back as floats, parsed by the CSV reader (faster; for an export that uses
-    the coordinates only as numbers).
+    the coordinates only as numbers). ``street_table``: the rows of the one street CSV
+    given, already read as text with every public column (read_public_csv, as the summaries
+    exported beside the map read it): used instead of reading the file again.
     """
     given = list(paths)
     items: list[InputFile] = (
@@ -316,6 +328,8 @@ def read_release_inputs(
     if any(f.kind == "outcomes" for f in items) and "Crime ID" not in keep:
         keep.insert(0, "Crime ID")
     keep = [c for c in PUBLIC_COLUMNS if c in keep]  # the schema's order, whitelist only
+    if street_table is not None:
+        _check_street_table(items, street_table)
     streets: list[pd.DataFrame] = []
     lons: list[np.ndarray] = []
     lats: list[np.ndarray] = []
@@ -337,8 +351,11 @@ def read_release_inputs(
                     f"{name}: columns outside police.uk's street schema are not published: "
                     + ", ".join(map(str, extra[:10]))
                 )
-            typed = _read_csv_typed(item, keep) if typed_coordinates else None
-            frame = typed if typed is not None else _read_csv(item, name, keep)
+            if street_table is not None:
+                frame = street_table[keep]
+            else:
+                typed = _read_csv_typed(item, keep) if typed_coordinates else None
+                frame = typed if typed is not None else _read_csv(item, name, keep)
         if frame["Longitude"].dtype == np.float64 and frame["Latitude"].dtype == np.float64:
             lon = frame["Longitude"].to_numpy()
             lat = frame["Latitude"].to_numpy()
