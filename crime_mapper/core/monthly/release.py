@@ -152,10 +152,12 @@ class MonthlyOutputs:
 @dataclass
 class OpenedInputs:
     """The raw crimes (a core.release.crimes_input.CrimesInput) and the map points
-    (core.release.map_points.MapPoints) of one release, as the anonymise step read them."""
+    (core.release.map_points.MapPoints) of one release, as the anonymise step read them,
+    and the release's one leak-gate preparation made from them."""
 
     crimes: Any
     points: Any
+    gate: Any = None  # the release's core.gate.leak_gate.ReleaseGate, for every gate call
 
 
 def _read_once(spec: Any) -> Any:
@@ -452,6 +454,7 @@ def _check_step(config, month, outputs, runners, feedback) -> StepRecord:
 
 
 def _anonymise_step(config, month, outputs, runners, feedback) -> StepRecord:
+    from ..gate.leak_gate import ReleaseGate
     from ..release.pipeline import open_release_inputs, release_profile, run_anonymise
 
     if outputs.load is None:
@@ -463,7 +466,9 @@ def _anonymise_step(config, month, outputs, runners, feedback) -> StepRecord:
     crimes, points, _entry = open_release_inputs(
         _crimes_of(config, month, outputs), spec, profile, ScaledFeedback(feedback, 0, 40), 25, 100
     )
-    outputs.opened = OpenedInputs(crimes, points)
+    # one raw-side gate preparation for the public files here and every publish output
+    gate = ReleaseGate(crimes.crimes, points)
+    outputs.opened = OpenedInputs(crimes, points, gate)
     release = run_anonymise(
         crimes,
         spec,
@@ -477,6 +482,7 @@ def _anonymise_step(config, month, outputs, runners, feedback) -> StepRecord:
         qgis_version=runners.qgis_version,
         qa_report=outputs.qa_report,
         other_crimes=runners.other_crimes,
+        gate=gate,
     )
     outputs.release = release
     summary = {
@@ -541,6 +547,7 @@ def _publish_step(config, month, outputs, runners, feedback) -> StepRecord:
     # what the anonymise step read in this run; a publish step run on its own reads again
     raw = opened.crimes if opened is not None else _crimes_of(config, month, outputs)
     points = opened.points if opened is not None else _points_spec(config, month)
+    gate = opened.gate if opened is not None else None
     profile = config.optional_path(config.profile, month)
     source = config.neighbourhood_source(month)
     files: list[Path] = []
@@ -560,6 +567,7 @@ def _publish_step(config, month, outputs, runners, feedback) -> StepRecord:
             profile_path=profile,
             feedback=ScaledFeedback(feedback, 0.0, share),
             history=[config.path(p, month) for p in publish.summaries_history],
+            release_gate=gate,
         )
         files += _files_under(Path(done.folder))
         summary["summaries"] = {"pages": done.pages, "csv_rows": done.csv_rows}
@@ -579,6 +587,7 @@ def _publish_step(config, month, outputs, runners, feedback) -> StepRecord:
             neighbourhoods=from_summaries.pop("neighbourhoods", source),
             feedback=ScaledFeedback(feedback, 100.0 - share if publish.summaries else 0.0, 100.0),
             title=title,
+            release_gate=gate,
             **from_summaries,
         )
         files += _files_under(Path(made.out_dir))

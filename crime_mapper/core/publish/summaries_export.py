@@ -563,11 +563,15 @@ def outline_vertices(hoods: Neighbourhoods) -> tuple[np.ndarray, np.ndarray]:
     return allv[:, 0].copy(), allv[:, 1].copy()
 
 
-def leak_gate_for(raw: pd.DataFrame, points: Any, team_texts: Sequence[str] = ()) -> GateFn:
+def leak_gate_for(
+    raw: pd.DataFrame, points: Any, team_texts: Sequence[str] = (), prepared: Any = None
+) -> GateFn:
     """The gate callable for export_summaries: core.gate.leak_gate against the raw crimes and
     map points, with the outline vertices and the neighbourhood names/codes allowed, and
     ``team_texts`` (summaries_team.published_team_texts: event dates as rendered, the team's
-    contacts) exempt from the date/time and contact checks only."""
+    contacts) exempt from the date/time and contact checks only. ``prepared``: the
+    release's ReleaseGate (or a preparation for these inputs), so the raw side is not
+    prepared again."""
     from ..gate.leak_gate import check_release
 
     def gate(folder: Path, hoods: Neighbourhoods) -> Any:
@@ -578,6 +582,7 @@ def leak_gate_for(raw: pd.DataFrame, points: Any, team_texts: Sequence[str] = ()
             extra_allowed_coordinates=outline_vertices(hoods),
             extra_public_values=list(hoods.names) + list(hoods.codes),
             team_texts=list(team_texts),
+            prepared=prepared,
         )
 
     return gate

@@ -127,6 +127,7 @@ def run_summaries(
     outlines: Optional[Neighbourhoods] = None,
     feedback: Optional[Feedback] = None,
     history: Sequence[PathLike] = (),
+    release_gate: Any = None,
 ) -> Any:
     """The one summaries run behind the command line, Processing and the dock.
 
@@ -138,6 +139,9 @@ def run_summaries(
     ``history``: the force's earlier published police.uk months (CSV files, folders, monthly
     zips; core.publish.summaries_history) for the trend, change on a year earlier and the
     usual range; months the release holds come from the release.
+    ``release_gate``: the release's core.gate.leak_gate.ReleaseGate (the monthly release
+    passes the one its anonymise step used), shared by both gate calls here; one is made
+    when it is not given or serves other crimes or map points.
     Raises NeighbourhoodError, SummaryError, TeamError or ReleaseInputError (bad input),
     SummaryGateError (gate refused) or Cancelled, in every case before the previous
     summaries are touched.
@@ -165,10 +169,14 @@ def run_summaries(
     feedback.check()
     # The release itself first (as publish_hotspots does): a CSV edited since anonymising,
     # e.g. a coordinate moved off its map point, must not reach the atlas's map.
-    from ..gate.leak_gate import check_release
+    from ..gate.leak_gate import ReleaseGate, check_release
     from .summaries_export import SummaryGateError
 
-    release_report = check_release(crimes.crimes, public, point_set)
+    if not isinstance(release_gate, ReleaseGate) or not release_gate.serves(
+        crimes.crimes, point_set
+    ):
+        release_gate = ReleaseGate(crimes.crimes, point_set)
+    release_report = check_release(crimes.crimes, public, point_set, prepared=release_gate)
     if not release_report.passed:
         raise SummaryGateError(
             "the release CSV the summaries would be made from fails the leak gate:\n"
@@ -179,7 +187,9 @@ def run_summaries(
         pd.concat([earlier, public], ignore_index=True) if len(earlier) else public,
         hoods,
         out_dir,
-        gate=leak_gate_for(crimes.crimes, point_set, published_team_texts(teams)),
+        gate=leak_gate_for(
+            crimes.crimes, point_set, published_team_texts(teams), prepared=release_gate
+        ),
         options=options,
         teams=teams,
         force_name=force_name,

@@ -123,6 +123,9 @@ class WebmapOptions:
     #: just before from that CSV (the monthly release): not read or assigned again.
     street_table: Optional[pd.DataFrame] = None
     row_neighbourhoods: Optional[np.ndarray] = None
+    #: The release's core.gate.leak_gate.ReleaseGate built from ``raw`` and ``points``, so
+    #: the gate calls here share its raw-side preparation (None: prepared per call).
+    release_gate: Any = None
 
 
 @dataclass
@@ -427,6 +430,7 @@ def gate_output(
             options.points,
             extra_allowed_coordinates=extra,
             extra_public_values=public_values,
+            prepared=options.release_gate,
         )
         if not report.passed:
             raise LeakError(report.message().replace(str(folder), str(shown)))

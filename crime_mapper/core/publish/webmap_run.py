@@ -26,6 +26,7 @@ def run_webmap(
     profile_path: Optional[PathLike] = None,
     neighbourhoods: Any = None,
     feedback: Optional[Feedback] = None,
+    release_gate: Any = None,
     **settings: Any,
 ) -> WebmapResult:
     """Export ``releases`` into ``out_dir`` (the map folder itself, e.g. <out>/map).
@@ -33,8 +34,11 @@ def run_webmap(
     ``raw``: extract paths (or a CrimesInput); ``points``: a map points file or MapPoints;
     both or neither. ``neighbourhoods``: a summaries NeighbourhoodSource (files) or a
     Neighbourhoods set (e.g. from a QGIS layer), as the summaries take it. ``settings``: the
-    other WebmapOptions fields (title, tiles, summaries...). Returns the WebmapResult, with
-    the raw load's file errors added to its warnings.
+    other WebmapOptions fields (title, tiles, summaries...). ``release_gate``: the
+    release's core.gate.leak_gate.ReleaseGate (the monthly release passes the one its
+    anonymise step used); with raw and points, one is made here otherwise, so the folder
+    and any linked CSV share one raw-side preparation. Returns the WebmapResult, with the
+    raw load's file errors added to its warnings.
     """
     from ..release.release_files import ReleaseInputError
 
@@ -59,6 +63,10 @@ def run_webmap(
         source, point_set, _ = open_release_inputs(raw, points, profile, feedback, 5.0, 30.0)
         crimes = source.crimes
         file_errors = list(source.file_errors)
+        from ..gate.leak_gate import ReleaseGate
+
+        if not isinstance(release_gate, ReleaseGate) or not release_gate.serves(crimes, point_set):
+            release_gate = ReleaseGate(crimes, point_set)
     hoods = None
     if neighbourhoods is not None:
         from .neighbourhoods import Neighbourhoods
@@ -75,6 +83,7 @@ def run_webmap(
         raw=crimes,
         points=point_set,
         neighbourhoods=hoods,
+        release_gate=release_gate if raw is not None else None,
         **settings,
     )
     result = export_webmap(options, ScaledFeedback(feedback, 30.0 if raw is not None else 0, 100))
