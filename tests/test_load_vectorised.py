@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import sys
 from io import BytesIO
 from pathlib import Path
@@ -23,7 +24,7 @@ import pytest
 
 from crime_mapper.core.load import readers, textscan
 from crime_mapper.core.load.loader import load_extracts
-from crime_mapper.core.load.row_checks import strip_text
+from crime_mapper.core.load.row_checks import strip_text, to_float
 from tests.support.raw_extract import make_raw_extract
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -177,3 +178,65 @@ def _outcome(compute) -> object:
 def test_months_of_an_empty_column():
     empty = pd.Series([], dtype="datetime64[ns]")
     assert readers._months(empty).tolist() == []
+
+
+PLAIN = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+NUMBER_TEXTS = [
+    "", "0", "-0", "-00", "5", "356720", "0356720", "-1.25", "1.5", "52.123456", "-0.0",
+    "123456789012345", "1234567890123456", "5.", ".5", "-.5", "-", "--5", "1.2.3", "1-2",
+    " 5", "5 ", "+5", "1e5", "nan", "inf", "5,0", '"5"', "\xa05", "٣", "0x10", "1_000",
+]  # fmt: skip
+
+
+def test_plain_numbers_are_exactly_the_plain_decimals():
+    """The byte-level check accepts a value exactly when it is blank or -?digits[.digits] of at
+    most 15 bytes, on every value alone and on the whole column at once."""
+    texts = NUMBER_TEXTS + [str(v) for v in np.random.default_rng(3).normal(0, 1e5, 300)]
+    for text in texts:
+        data = (text + "\n").encode("utf-8")
+        arr = np.frombuffer(data, dtype=np.uint8)
+        span = (np.array([0]), np.array([len(text.encode("utf-8"))]))
+        expected = text == "" or (len(text) <= 15 and PLAIN.fullmatch(text) is not None)
+        assert textscan._plain_numbers(arr, *span) == expected, text
+
+
+def _force_file(rng: np.random.Generator, rows: int, odd: str, crlf: bool, quoted: bool) -> bytes:
+    """A small force extract, with quoted fields before, between and after the coordinates
+    (delimiters inside quotes too) or none; `odd` is put in one row's easting."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n" if crlf else "\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(["Ref", "Place", "Easting", "Note", "Northing", "Offence", "Date"])
+    for i in range(rows):
+        place = rng.choice(["High St", "Flat 2, 5 High St", 'The "Bell", Mill Lane', ""])
+        note = rng.choice(["", "seen, left", "x", 'said "no"'])
+        place, note = (place, note) if quoted else ("High St", "x")
+        east = odd if i == rows // 2 else rng.choice(["356720", "356720.5", "", "400100"])
+        north = "" if east == "" else rng.choice(["431555", "431555.25", "98000"])
+        writer.writerow([f"R{i}", place, east, note, north, "Burglary", "05/10/2022"])
+    text = out.getvalue()
+    return (text[:-2] if crlf else text[:-1]).encode("utf-8") if rows % 2 else text.encode()
+
+
+@pytest.mark.parametrize("odd", NUMBER_TEXTS)
+@pytest.mark.parametrize("crlf", [False, True])
+@pytest.mark.parametrize("quoted", [True, False])
+def test_coordinates_parsed_as_numbers_only_where_the_text_path_gives_the_same(odd, crlf, quoted):
+    """With the x and y columns offered as plain numbers, the scan parses them as floats only
+    when every value is blank or a plain decimal, and what the reader takes from them (the
+    numbers and which are blank) equals reading them as text; every other column is the
+    same text."""
+    rng = np.random.default_rng(len(odd) + crlf)
+    for rows in (40, 41):
+        data = _force_file(rng, rows, odd, crlf, quoted)
+        text = textscan.scan_csv(data)
+        fast = textscan.scan_csv(data, plain_numeric=("Easting", "Northing"))
+        plain = odd == "" or (len(odd) <= 15 and PLAIN.fullmatch(odd) is not None)
+        assert (fast.frame["Easting"].dtype == np.float64) == plain, odd
+        assert fast.frame["Northing"].dtype == np.float64
+        for column in ("Easting", "Northing"):
+            got, want = to_float(fast.frame[column]), to_float(text.frame[column])
+            np.testing.assert_array_equal(got[1], want[1])
+            assert got[0].tobytes() == want[0].tobytes(), (odd, column)
+        others = [c for c in text.header if c not in ("Easting", "Northing")]
+        pd.testing.assert_frame_equal(fast.frame[others], text.frame[others])
+        np.testing.assert_array_equal(fast.lines, text.lines)

@@ -118,8 +118,9 @@ def _read_data(
             f"{source.name}: not a crime extract; expected {EXPECTED}. Its columns are: {shown}"
         )
         return None
+    plain = _coordinate_columns(head.header, profile) if kind == "force" else ()
     try:
-        scan = scan_body(head, numeric=("Longitude", "Latitude"))
+        scan = scan_body(head, numeric=("Longitude", "Latitude"), plain_numeric=plain)
     except NotCsvError as exc:
         report.error = f"{source.name}: not a crime extract ({exc}); expected {EXPECTED}"
         return None
@@ -150,6 +151,15 @@ def _read_data(
     read.rejects = scan_rejects(source, scan, kind) + read.rejects
     report.notes.extend(read.notes)
     return read
+
+
+def _coordinate_columns(header: list[str], profile: Optional[MappingProfile]) -> tuple[str, ...]:
+    """The force extract's x and y columns, for the scan to parse as numbers when every value
+    in them is a plain decimal or blank. From the header alone: read_force resolves the
+    profile again with a sample of rows, but the values only ever move the category and
+    offence roles, never x and y (a column of plain numbers holds no category names)."""
+    columns = (profile or MappingProfile()).resolved_for(header).columns
+    return tuple(dict.fromkeys(columns[role] for role in ("x", "y") if role in columns))
 
 
 def load_extracts(

@@ -179,22 +179,36 @@ def open_csv(data: bytes, encoding: Optional[str] = None, delimiter: str = ",") 
 
 
 def scan_csv(
-    data: bytes, encoding: Optional[str] = None, delimiter: str = ",", numeric: Sequence[str] = ()
+    data: bytes,
+    encoding: Optional[str] = None,
+    delimiter: str = ",",
+    numeric: Sequence[str] = (),
+    plain_numeric: Sequence[str] = (),
 ) -> ScannedCsv:
     """Scan and parse one CSV file's bytes. Raises NotCsvError if there is no usable header."""
-    return scan_body(open_csv(data, encoding, delimiter), numeric)
+    return scan_body(open_csv(data, encoding, delimiter), numeric, plain_numeric)
 
 
-def scan_body(head: CsvHead, numeric: Sequence[str] = ()) -> ScannedCsv:
+def scan_body(
+    head: CsvHead, numeric: Sequence[str] = (), plain_numeric: Sequence[str] = ()
+) -> ScannedCsv:
     """Parse the rows of a file whose header `open_csv` has read.
 
     Columns named in `numeric` are parsed to float64 by pandas' C parser (blank -> NaN), which
     is much faster than converting text afterwards; if any value there is not a number the
     whole file is parsed as text instead, and the reader's checks report the bad values.
+
+    Columns named in `plain_numeric` are parsed to float64 only when the fast scan has proved,
+    from the bytes, that every value in them is blank or a plain decimal (``-?digits[.digits]``,
+    at most 15 bytes), which pandas' C parser and ``pd.to_numeric`` read as the same float;
+    otherwise they stay text. So a file with one odd coordinate costs no second parse.
     """
     data, codec, delimiter, header = head.data, head.codec, head.delimiter, head.header
     wanted = {h: i for i, h in enumerate(header)}
     numeric_idx = tuple(wanted[c] for c in numeric if c in wanted)
+    plain_idx = tuple(
+        wanted[c] for c in plain_numeric if c in wanted and wanted[c] not in numeric_idx
+    )
     arr = np.frombuffer(data, dtype=np.uint8)
     control, bare_cr = _hazards(arr)
     if bare_cr or not _quotes_are_simple(arr, data, head.header_start, delimiter):
@@ -204,7 +218,7 @@ def scan_body(head: CsvHead, numeric: Sequence[str] = ()) -> ScannedCsv:
         clean = not _has_decode_errors(data, codec)
     args = (data, head.encoding, codec, delimiter, header, head.header_end, numeric_idx)
     if clean and not control:
-        fast = _fast_scan(*args)
+        fast = _fast_scan(*args, plain_idx)
         if fast is not None:
             return fast
     try:
@@ -401,27 +415,153 @@ def _quoted_field_counts(
 
 
 def _fast_quoted_counts_ok(
-    arr: np.ndarray, data: bytes, body_start: int, delimiter: str, codec: str, n: int, ncol: int
-) -> bool:
+    arr: np.ndarray,
+    data: bytes,
+    body_start: int,
+    delimiter: str,
+    codec: str,
+    n: int,
+    ncol: int,
+    plain: tuple[int, ...] = (),
+) -> Optional[tuple[int, ...]]:
     """For the fast scan of a file with quoted fields: whether every body line is one whole
-    record (no quoted line break) of exactly `ncol` fields, counted as the csv module would."""
+    record (no quoted line break) of exactly `ncol` fields, counted as the csv module would
+    (None when not); if so, the columns of `plain` that hold only plain numbers."""
     if not _ascii_safe(codec):
-        return False
+        return None
     quotes = _positions(arr, 34)
     quotes = quotes[quotes >= body_start]
     if quotes.size % 2:
-        return False  # the header's quotes are not balanced on its own line: be exact
+        return None  # the header's quotes are not balanced on its own line: be exact
     newlines = _positions(arr, 10)
     newlines = newlines[newlines >= body_start]
     opens, closes = quotes[0::2], quotes[1::2]
     if np.any(np.searchsorted(newlines, opens) != np.searchsorted(newlines, closes)):
-        return False  # a quoted line break: rows are not lines
+        return None  # a quoted line break: rows are not lines
     r_starts = np.concatenate(([body_start], newlines + 1))[:n]
     delims = _positions(arr, ord(delimiter))
     counts = _delimiter_counts(delims, r_starts, arr.size) - _quoted_delimiters(
         delims, r_starts, quotes
     )
-    return bool(np.all(counts + 1 == ncol))
+    if not np.all(counts + 1 == ncol):
+        return None
+    if not plain:
+        return ()
+    ends = _line_ends(arr, r_starts, newlines, n)
+    return tuple(
+        c
+        for c in plain
+        if _plain_numbers(arr, *_column_span(arr, r_starts, ends, delims, quotes, ncol, c))
+    )
+
+
+def _line_ends(arr: np.ndarray, r_starts: np.ndarray, newlines: np.ndarray, n: int) -> np.ndarray:
+    """Where each of the `n` rows starting at `r_starts` ends (line feed and CR excluded)."""
+    ends = np.append(newlines, arr.size)[:n]
+    return ends - ((ends > r_starts) & (arr[np.maximum(ends - 1, 0)] == 13))
+
+
+def _column_span(
+    arr: np.ndarray,
+    r_starts: np.ndarray,
+    ends: np.ndarray,
+    delims: np.ndarray,
+    quotes: np.ndarray,
+    ncol: int,
+    column: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end offsets of one column's value in every row of a body whose rows are its
+    lines, each of exactly `ncol` fields as the csv module counts them (the caller's
+    precondition, with simple quotes). A row with no quote before the column's end has its
+    fields between its raw delimiters; the few others have the delimiters inside quotes
+    (those after an odd number of quotes) taken out first."""
+    base = np.searchsorted(delims, r_starts)  # each row's first delimiter
+    last = min(column, ncol - 2)  # the delimiters needed: up to the one ending the column
+    picks = np.minimum(base[:, None] + np.arange(max(last, 0) + 1), max(delims.size - 1, 0))
+    raw = delims[picks] if delims.size else np.zeros(picks.shape, dtype=np.int64)
+    field_end = raw[:, column] if column < ncol - 1 else ends
+    field_start = r_starts if column == 0 else raw[:, column - 1] + 1
+    if quotes.size:
+        first = np.searchsorted(quotes, r_starts)
+        first_quote = np.append(quotes, arr.size + 1)[first]
+        odd = np.flatnonzero(first_quote < field_end)
+        if odd.size:  # rows with a quote before the column ends: count unquoted delimiters
+            stop = np.searchsorted(delims, ends[odd])
+            sizes = stop - base[odd]
+            offsets = np.repeat(base[odd] - np.cumsum(sizes) + sizes, sizes) + np.arange(
+                int(sizes.sum())
+            )
+            mine = delims[offsets]
+            kept = mine[(np.searchsorted(quotes, mine) % 2) == 0].reshape(odd.size, ncol - 1)
+            if column < ncol - 1:
+                field_end = field_end.copy()
+                field_end[odd] = kept[:, column]
+            if column > 0:
+                field_start = field_start.copy()
+                field_start[odd] = kept[:, column - 1] + 1
+    return field_start, field_end
+
+
+# The longest value `_plain_numbers` accepts: 15 digits are exact in a float64 whichever way
+# they are read, so the C parser and pd.to_numeric cannot disagree on them.
+_PLAIN_NUMBER_BYTES = 15
+
+
+def _plain_numbers(arr: np.ndarray, start: np.ndarray, end: np.ndarray) -> bool:
+    """Whether every value [start[i], end[i]) of one column is blank or a plain decimal,
+    ``-?[0-9]+(\\.[0-9]+)?`` of at most 15 bytes: text that pandas' C parser (float64, blank
+    as NaN) and ``pd.to_numeric`` turn into the very same float, so parsing the column as
+    numbers changes nothing the readers compute. Checked with numpy over a (rows, width)
+    array of the values' bytes."""
+    lengths = end - start
+    if lengths.size == 0:
+        return True
+    if int(lengths.min()) < 0 or int(lengths.max()) > _PLAIN_NUMBER_BYTES:
+        return False
+    width = int(lengths.max())
+    if width == 0:
+        return True
+    pos = np.arange(width, dtype=np.int64)
+    inside = pos[None, :] < lengths[:, None]
+    values = arr[np.minimum(start[:, None] + pos[None, :], arr.size - 1)]
+    digit = (values >= 48) & (values <= 57)
+    dot = values == 46
+    minus = values == 45
+    if np.any(inside & ~(digit | dot | minus)):
+        return False
+    if np.any(inside[:, 1:] & minus[:, 1:]):  # a minus sign only first
+        return False
+    if np.any(np.count_nonzero(inside & dot, axis=1) > 1):
+        return False
+    rows = np.flatnonzero(lengths > 0)
+    if rows.size == 0:
+        return True
+    size = lengths[rows]
+    if not np.all(digit[rows, size - 1]):  # ends with a digit: no "5." nor "-"
+        return False
+    first_digit = digit[rows, 0]
+    signed = minus[rows, 0] & (size >= 2) & digit[rows, np.minimum(1, width - 1)]
+    return bool(np.all(first_digit | signed))  # "-5", never ".5", "-.5" or "--5"
+
+
+def _quote_free_plain(
+    arr: np.ndarray, body_start: int, delimiter: str, n: int, ncol: int, plain: tuple[int, ...]
+) -> tuple[int, ...]:
+    """The columns of `plain` holding only plain numbers in a quote-free body whose rows are
+    its lines (none when a row does not have exactly `ncol` fields)."""
+    newlines = _positions(arr, 10)
+    newlines = newlines[newlines >= body_start]
+    r_starts = np.concatenate(([body_start], newlines + 1))[:n]
+    delims = _positions(arr, ord(delimiter))
+    if not np.all(_delimiter_counts(delims, r_starts, arr.size) + 1 == ncol):
+        return ()
+    ends = _line_ends(arr, r_starts, newlines, n)
+    no_quotes = np.zeros(0, dtype=np.int64)
+    return tuple(
+        c
+        for c in plain
+        if _plain_numbers(arr, *_column_span(arr, r_starts, ends, delims, no_quotes, ncol, c))
+    )
 
 
 def _fast_scan(
@@ -432,13 +572,15 @@ def _fast_scan(
     header: list[str],
     header_end: int,
     numeric: tuple[int, ...],
+    plain: tuple[int, ...] = (),
 ) -> Optional[ScannedCsv]:
     """The common case without per-row offsets: one row per line, no quoted newlines, no
     blank lines, every row well formed. Finding the offsets of half a million newlines costs
     more than parsing, so a quote-free file only has its bytes counted; a file with quoted
     fields (a force extract's free-text notes) has its rows' fields counted with numpy (see
     `_quoted_delimiters`). Anything unusual returns None and the exact scan runs instead,
-    whose result this path must equal."""
+    whose result this path must equal. Columns in `plain` proved to hold only plain numbers
+    (`_plain_numbers`) are parsed as numbers, from the field offsets found on the way."""
     arr = np.frombuffer(data, dtype=np.uint8)
     body_start = header_end + 1
     if body_start >= len(data):
@@ -447,12 +589,16 @@ def _fast_scan(
         n = int(np.count_nonzero(arr[body_start:] == 10)) + (0 if data.endswith(b"\n") else 1)
     ncol = len(header)
     if n and data.find(b'"', body_start) >= 0:
-        if not _fast_quoted_counts_ok(arr, data, body_start, delimiter, codec, n, ncol):
+        proven = _fast_quoted_counts_ok(arr, data, body_start, delimiter, codec, n, ncol, plain)
+        if proven is None:
             return None
+        numeric = numeric + proven
     elif n:
         total = int(np.count_nonzero(arr[body_start:] == ord(delimiter)))
         if total != n * (ncol - 1):
             return None
+        if plain and _ascii_safe(codec):
+            numeric = numeric + _quote_free_plain(arr, body_start, delimiter, n, ncol, plain)
     try:
         frame = _read_frame(memoryview(data)[header_end:], ncol, codec, delimiter, numeric)
     except (pd.errors.ParserError, pd.errors.ParserWarning):
