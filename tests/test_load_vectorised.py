@@ -240,3 +240,13 @@ def test_coordinates_parsed_as_numbers_only_where_the_text_path_gives_the_same(o
         others = [c for c in text.header if c not in ("Easting", "Northing")]
         pd.testing.assert_frame_equal(fast.frame[others], text.frame[others])
         np.testing.assert_array_equal(fast.lines, text.lines)
+
+
+def test_months_formatted_once_per_month_equal_formatting_every_row():
+    rng = np.random.default_rng(8)
+    stamps = pd.to_datetime(rng.integers(-2_000_000_000, 4_000_000_000, 5000), unit="s")
+    naive = pd.Series(stamps).where(rng.random(5000) > 0.1)  # NaT among them
+    naive.index = pd.RangeIndex(3, 5003)
+    for when in (naive, naive.dt.tz_localize("UTC"), naive.iloc[:0]):
+        expected = when.dt.strftime("%Y-%m").fillna("")
+        pd.testing.assert_series_equal(readers._months(when), expected)

@@ -218,7 +218,7 @@ def _combine_crimes(parts: list[pd.DataFrame]) -> pd.DataFrame:
     if not parts:
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in CRIME_COLUMNS})
     if len(parts) == 1:
-        return parts[0].reset_index(drop=True)
+        return _with_default_index(parts[0])
     columns = list(dict.fromkeys(c for part in parts for c in part.columns))
     combined = {}
     for column in columns:
@@ -335,6 +335,15 @@ def _join_outcomes(crimes: pd.DataFrame, parts: list[tuple[FileReport, pd.DataFr
         )
 
 
+def _with_default_index(frame):
+    """`frame` (a DataFrame or Series) indexed 0..n-1: itself when it already is, since
+    ``reset_index(drop=True)`` copies every column (half a million rows each)."""
+    index = frame.index
+    if isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1:
+        return frame
+    return frame.reset_index(drop=True)
+
+
 def _canonical_types(crimes: pd.DataFrame) -> pd.DataFrame:
     """Give the combined table the documented column order and dtypes."""
     n = len(crimes)
@@ -344,7 +353,7 @@ def _canonical_types(crimes: pd.DataFrame) -> pd.DataFrame:
             out[column] = np.arange(1, n + 1, dtype=np.int64)
             continue
         values = crimes[column] if column in crimes else pd.Series([None] * n)
-        values = values.reset_index(drop=True)
+        values = _with_default_index(values)
         if column == "crime_type":
             out[column] = pd.Categorical(values, dtype=CRIME_TYPE_DTYPE)
         elif column == "last_outcome":
@@ -363,7 +372,7 @@ def _canonical_types(crimes: pd.DataFrame) -> pd.DataFrame:
             out[column] = values.astype(dtype)
     for column in crimes.columns:
         if column not in CRIME_COLUMNS:
-            out[column] = crimes[column].reset_index(drop=True).fillna("").astype(object)
+            out[column] = _with_default_index(crimes[column]).fillna("").astype(object)
     return pd.DataFrame(out, index=pd.RangeIndex(n))
 
 

@@ -435,10 +435,17 @@ def _parse_dates(date: pd.Series, time: Optional[pd.Series], fmt: str) -> pd.Ser
 
 
 def _months(when: pd.Series) -> pd.Series:
-    """``when.dt.strftime("%Y-%m").fillna("")``, formatted once per distinct value."""
+    """``when.dt.strftime("%Y-%m").fillna("")``, formatted once per distinct month (the text
+    depends on the year and month alone, so one row of each month is formatted)."""
     if len(when) == 0:
         return when.dt.strftime("%Y-%m").fillna("")
-    row_key, first_rows = _first_appearance(pd.factorize(when)[0].astype(np.int64))
+    if when.dtype == np.dtype("datetime64[ns]"):
+        months = when.to_numpy().astype("datetime64[M]").view(np.int64)  # NaT: a key apart
+        # factorize numbers keys in order of first appearance: no sort needed
+        row_key = pd.factorize(months)[0].astype(np.int64)
+        first_rows = np.flatnonzero(~pd.Series(row_key).duplicated().to_numpy())
+    else:  # time-zone aware (or not dates at all: .dt below raises, as it always did)
+        row_key, first_rows = _first_appearance(pd.factorize(when)[0].astype(np.int64))
     distinct = when.iloc[first_rows].dt.strftime("%Y-%m").fillna("")
     return distinct.take(row_key).set_axis(when.index)
 
