@@ -94,6 +94,21 @@ VARIANTS: dict[str, Callable[[sqlite3.Connection], Any]] = {
     ),
     "fid gap": lambda c: c.execute("DELETE FROM map_points WHERE fid BETWEEN 10 AND 20"),
     "empty table": lambda c: c.execute("DELETE FROM map_points"),
+    # the same in the second half of the fid range (read in a thread when in halves)
+    "late null label": lambda c: c.execute("UPDATE map_points SET label = NULL WHERE fid = 350"),
+    "late separator and null": lambda c: (
+        c.execute("UPDATE map_points SET label = 'a' || char(31) || 'b' WHERE fid = 390"),
+        c.execute("UPDATE map_points SET label = NULL WHERE fid = 260"),
+    ),
+    "late blob source": lambda c: c.execute(
+        "UPDATE map_points SET source = X'00ff' WHERE fid = 301"
+    ),
+    "late null geometry": lambda c: c.execute("UPDATE map_points SET geom = NULL WHERE fid = 399"),
+    "late real address": lambda c: c.execute(
+        "UPDATE map_points SET addresses = 2.7 WHERE fid = 201"
+    ),
+    "first half deleted": lambda c: c.execute("DELETE FROM map_points WHERE fid <= 200"),
+    "one row": lambda c: c.execute("DELETE FROM map_points WHERE fid > 1"),
 }
 
 
@@ -113,7 +128,11 @@ def _read(path: Path, bulk: bool, monkeypatch: pytest.MonkeyPatch) -> Any:
 
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
-def test_bulk_read_equals_the_row_by_row_read(variant, tmp_path, monkeypatch):
+@pytest.mark.parametrize("halves", [False, True])
+def test_bulk_read_equals_the_row_by_row_read(variant, halves, tmp_path, monkeypatch):
+    """Also with the table read as two halves of its fid range at once (as a national table
+    is), whichever half the odd row falls in."""
+    monkeypatch.setattr(map_points_files, "_HALVES_FROM_ROWS", 2 if halves else 10**9)
     path = tmp_path / "points.gpkg"
     map_points_files.write_map_points_gpkg(_points(), path)
     with sqlite3.connect(path) as conn:
@@ -124,7 +143,9 @@ def test_bulk_read_equals_the_row_by_row_read(variant, tmp_path, monkeypatch):
     assert _read(path, True, monkeypatch) == _read(path, False, monkeypatch)
 
 
-def test_the_plain_table_is_read_in_bulk(tmp_path, monkeypatch):
+@pytest.mark.parametrize("halves", [False, True])
+def test_the_plain_table_is_read_in_bulk(halves, tmp_path, monkeypatch):
+    monkeypatch.setattr(map_points_files, "_HALVES_FROM_ROWS", 2 if halves else 10**9)
     path = tmp_path / "points.gpkg"
     map_points_files.write_map_points_gpkg(_points(), path)
     taken = []

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -187,7 +188,7 @@ def read_map_points_gpkg(path: PathLike, table: str = MAP_POINTS_TABLE) -> MapPo
         if "label" not in columns:
             raise MapPointsInputError(f"{path}: the {table!r} layer has no 'label' field")
         wanted = [c for c in MAP_POINTS_FIELDS if c in columns]
-        bulk = _read_in_bulk(conn, table, geom_col, wanted)
+        bulk = _read_in_bulk(conn, table, geom_col, wanted, path)
         if bulk is not None:
             x, y, values = bulk
             return _map_points_from_columns(x, y, values)
@@ -243,7 +244,11 @@ _SEPARATOR = "\x1f"  # between text values in one aggregate (a value holding it 
 
 
 def _read_in_bulk(
-    conn: sqlite3.Connection, table: str, geom_col: str, wanted: list[str]
+    conn: sqlite3.Connection,
+    table: str,
+    geom_col: str,
+    wanted: list[str],
+    path: Optional[Path] = None,
 ) -> Optional[tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]]:
     """The table's points and columns read in one SQL pass, as a few long strings instead of
     750,000 row tuples (which alone took seconds), or None when anything is not the plain
@@ -254,14 +259,75 @@ def _read_in_bulk(
     Each column comes back as one aggregate: the fids and addresses as decimal text, the
     text columns joined by a separator, and the geometry blobs end to end,
     decoded as one 2-D byte array by gpkg_read.decode_point_rows.
+
+    A large table (and a ``path`` to open a second connection) is read as two halves of its
+    fid range at once, the second in a thread: SQLite lets go of Python's lock while it
+    works, so the halves' SQL runs on two cores, and the first half is decoded while the
+    second is still being read. The halves must then cover every row, in fid order.
     """
+    sql, texts, integers = _bulk_sql(table, geom_col, wanted)
+    halves = _fid_halves(conn, table) if path is not None else None
+    if halves is None:
+        row = _aggregate(conn, sql, ())
+        chunk = _decode_bulk(row, texts, integers) if row is not None else None
+        return None if chunk is None else (chunk[1], chunk[2], chunk[3])
+    total, middle = halves
+    second: list[Optional[tuple]] = [None]
 
-    def quoted(name: str) -> str:
-        return '"' + name.replace('"', '""') + '"'
+    def read_second() -> None:
+        other = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            second[0] = _aggregate(other, f"{sql} WHERE fid > ?", (middle,))
+        finally:
+            other.close()
 
+    worker = threading.Thread(target=read_second, name="map-points-read")
+    worker.start()
+    try:
+        row = _aggregate(conn, f"{sql} WHERE fid <= ?", (middle,))
+        first = _decode_bulk(row, texts, integers) if row is not None else None
+    finally:
+        worker.join()
+    later = _decode_bulk(second[0], texts, integers) if second[0] is not None else None
+    if first is None or later is None or first[0].size + later[0].size != total:
+        return None  # a NULL fid (in neither half), or anything the plain case does not hold
+    if first[0][-1] >= later[0][0]:
+        return None
+    values = {name: np.concatenate((first[3][name], later[3][name])) for name in texts + integers}
+    return np.concatenate((first[1], later[1])), np.concatenate((first[2], later[2])), values
+
+
+# Tables smaller than this are read in one pass (a thread and a second connection cost more
+# than they save).
+_HALVES_FROM_ROWS = 100_000
+
+
+def _fid_halves(conn: sqlite3.Connection, table: str) -> Optional[tuple[int, int]]:
+    """(rows, the fid splitting the table's fid range in two) for a table worth reading in
+    two halves, else None."""
+    try:
+        total, low, high = conn.execute(
+            f"SELECT count(*), min(fid), max(fid) FROM {_quoted(table)}"
+        ).fetchone()
+    except sqlite3.Error:
+        return None
+    if total < _HALVES_FROM_ROWS or not isinstance(low, int) or not isinstance(high, int):
+        return None
+    if high <= low:
+        return None
+    return int(total), (low + high) // 2
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _bulk_sql(table: str, geom_col: str, wanted: list[str]) -> tuple[str, list[str], list[str]]:
+    """The aggregate query of `_read_in_bulk` (without a WHERE clause), its text columns and
+    its integer columns."""
     texts = [c for c in wanted if MAP_POINTS_FIELDS[c] == "string"]
     integers = [c for c in wanted if MAP_POINTS_FIELDS[c] != "string"]
-    g = quoted(geom_col)
+    g = _quoted(geom_col)
     parts = [
         "count(*)", "group_concat(fid, ',')", f"sum({g} IS NULL)",
         f"min(length({g}))", f"max(length({g}))", f"group_concat({g}, X'')",
@@ -269,25 +335,36 @@ def _read_in_bulk(
     # SQLite orders NULL < numbers < text < blobs, so a column whose smallest and largest
     # values are text (or NULL) holds nothing but text and NULLs (cheaper than typeof()).
     for name in texts:
-        c = quoted(name)
+        c = _quoted(name)
         parts += [
             f"count({c}) = count(*) AND typeof(min({c})) || typeof(max({c})) = 'texttext'",
             f"group_concat({c}, char(31))",
         ]
     for name in integers:
-        c = quoted(name)
+        c = _quoted(name)
         parts += [f"sum(typeof({c}) != 'integer')", f"group_concat({c}, ',')"]
     # no ORDER BY (a sorted subquery costs a third more): rows come in table order, and the
     # fids read with them must then be strictly increasing, which is the fid order
-    sql = f"SELECT {', '.join(parts)} FROM {quoted(table)}"
+    return f"SELECT {', '.join(parts)} FROM {_quoted(table)}", texts, integers
+
+
+def _aggregate(conn: sqlite3.Connection, sql: str, params: tuple) -> Optional[tuple]:
+    """The one row of an aggregate query, text as bytes; None if SQLite refuses it (e.g. an
+    aggregate longer than SQLite allows: the table is then read row by row)."""
     previous = conn.text_factory
     conn.text_factory = bytes
     try:
-        row = conn.execute(sql).fetchone()
-    except sqlite3.Error:  # e.g. an aggregate longer than SQLite allows: read row by row
+        return conn.execute(sql, params).fetchone()
+    except sqlite3.Error:
         return None
     finally:
         conn.text_factory = previous
+
+
+def _decode_bulk(
+    row: tuple, texts: list[str], integers: list[str]
+) -> Optional[tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]]:
+    """(fids, x, y, columns) of one aggregate row, or None unless it is the plain case."""
     n, fids, null_geoms, shortest, longest, blobs = row[:6]
     if not n or null_geoms or shortest != longest or shortest < 29 or len(blobs) != n * shortest:
         return None
@@ -320,7 +397,7 @@ def _read_in_bulk(
     y = np.full(n, np.nan)
     raw = np.frombuffer(blobs, dtype=np.uint8).reshape(n, shortest)
     decode_point_rows(raw, np.arange(n), x, y)
-    return x, y, values
+    return fid, x, y, values
 
 
 def read_map_points_file(path: PathLike) -> MapPoints:
