@@ -10,7 +10,7 @@ import os
 
 import pytest
 from qgis.core import QgsProject
-from qgis.PyQt.QtCore import QObject, Qt, QUrl, pyqtSlot
+from qgis.PyQt.QtCore import QCoreApplication, QObject, Qt, QUrl, pyqtSlot
 from qgis.PyQt.QtGui import QDesktopServices
 
 from crime_mapper.core.monthly.config import read_config
@@ -89,7 +89,10 @@ def test_run_the_whole_release_then_change_an_input_then_cancel(dock, qtbot, tmp
     config_path = _config_file(tmp_path)
     assert panel.open_config(config_path)
     panel.set_month(MONTH)
-    _run(qtbot, panel)
+    with qtbot.waitSignal(panel.releaseFinished, timeout=RELEASE_TIMEOUT_MS) as blocker:
+        qtbot.mouseClick(panel.run_button, Qt.MouseButton.LeftButton)
+        whole = panel.current_task()
+    assert blocker.args == [True], panel.summary_view.toPlainText()
     assert [panel.state(s) for s in ("load", "check", "anonymise", "hotspots", "publish")] == [
         "done"
     ] * 5
@@ -107,6 +110,12 @@ def test_run_the_whole_release_then_change_an_input_then_cancel(dock, qtbot, tmp
     assert [layer.isValid() for layer in layers] == [True] * len(layers) and len(layers) == 4
     assert len(panel.add_layers()) == 4 and len(QgsProject.instance().mapLayers()) == 4
     _legends_hold_exactly_the_present_categories(layers)
+    # they were opened and styled in the task's thread and handed to this one, which only
+    # added them to the project
+    assert whole.prepare_layers and whole.layers_error == ""
+    assert sorted(layer.id() for _place, layer in whole.layers) == sorted(x.id() for x in layers)
+    main_thread = QCoreApplication.instance().thread()
+    assert all(layer.thread() == main_thread for layer in layers)
     assert QgsProject.instance().crs().authid() == "EPSG:27700"
     assert QgsProject.instance().transformContext().coordinateOperations()
 
@@ -133,6 +142,17 @@ def test_run_the_whole_release_then_change_an_input_then_cancel(dock, qtbot, tmp
         qtbot.mouseClick(panel.cancel_button, Qt.MouseButton.LeftButton)
     assert blocker.args == [False]
     assert panel.summary_view.toPlainText() == "Cancelled: earlier outputs are unchanged."
+    # the steps say what happened: done before the cancel, cancelled, not run because of it
+    steps = ("load", "check", "anonymise", "hotspots", "publish")
+    assert [panel.state(s) for s in steps] == ["done", "done", "cancelled"] + [
+        "not run, cancelled"
+    ] * 2
+    assert [panel.state_labels[s].text() for s in ("anonymise", "publish")] == [
+        "Cancelled",
+        "Not run: the release was cancelled",
+    ]
+    assert not panel.step_buttons["hotspots"].isEnabled()  # its predecessor is not done
+    assert panel.step_buttons["anonymise"].isEnabled()  # the cancelled step can run again
     assert task.returncode is not None  # the child process ended
     assert _files(out) == before
     assert not [p for p in out.rglob("*") if p.name.startswith(".crime_mapper-stage")]
@@ -171,7 +191,8 @@ def test_a_failing_step_is_marked_with_the_reason(dock, qtbot, tmp_path):
     panel.set_month(MONTH)
     _run(qtbot, panel, expect=False)
     assert panel.state("load") == "failed"
-    assert panel.state("anonymise") == "not run"
+    assert panel.state("anonymise") == "not run, failed"
+    assert panel.state_labels["publish"].text() == "Not run: an earlier step failed"
     assert "The load step failed" in panel.summary_view.toPlainText()
     assert "What to do:" in panel.summary_view.toPlainText()
 

@@ -278,6 +278,11 @@
     </message>
     <message>
         <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>Cancelled</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
         <source>Cancelled: earlier outputs are unchanged.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -464,6 +469,16 @@
     <message>
         <location filename="../../crime_mapper/ui/guided_release.py"/>
         <source>Not run here</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>Not run: an earlier step failed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>Not run: the release was cancelled</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -13,7 +13,7 @@ builds layers and must run where the caller's QgsProject lives (see ``build_rele
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Optional
 
@@ -164,11 +164,87 @@ def add_release_layers(outputs: MonthlyOutputs, project: Any) -> list[Any]:
     return [layer for layer in release_layers_in_steps(outputs, project) if layer is not None]
 
 
-def release_layers_in_steps(outputs: MonthlyOutputs, project: Any) -> Iterator[Any]:
+#: A release layer's place: the public group, or the internal one (crimes, hotspots).
+PUBLIC, INTERNAL = "public", "internal"
+
+
+def release_layer_makers(outputs: MonthlyOutputs) -> list[tuple[str, Callable[[], Any]]]:
+    """(place, make) for each of the release's layers, in the order they are listed: make()
+    opens the file and styles the layer (named, legend limited to the categories the release
+    holds). Nothing here touches a project, so it may run in any thread."""
+    from qgis.core import QgsVectorLayer
+
+    from ..core.release.pipeline import PUBLIC_TABLE
+    from .hotspot_style import hotspot_layer
+    from .layers import gpkg_uri, style_crimes_layer
+    from .renderers import keep_present_categories
+    from .run_anonymise import style_public_layer
+
+    makers: list[tuple[str, Callable[[], Any]]] = []
+    release = outputs.release
+    if release is not None:
+
+        def public() -> Any:
+            layer = QgsVectorLayer(
+                f"{release.public_gpkg}|layername={PUBLIC_TABLE}",
+                f"{PUBLIC_LAYER_NAME} {outputs.month}",
+                "ogr",
+            )
+            style_public_layer(layer)
+            keep_present_categories(layer, published_categories(release.audit))
+            return layer
+
+        makers.append((PUBLIC, public))
+    load = outputs.load
+    if load is not None and load.crimes_gpkg is not None:
+        crimes_gpkg = load.crimes_gpkg
+
+        def crimes() -> Any:
+            layer = QgsVectorLayer(
+                gpkg_uri(crimes_gpkg, "crimes"),
+                f"{INTERNAL_LAYER_PREFIX}: crimes {outputs.month}",
+                "ogr",
+            )
+            style_crimes_layer(layer)
+            keep_present_categories(layer, loaded_categories(crimes_gpkg))
+            return layer
+
+        makers.append((INTERNAL, crimes))
+    for made in outputs.hotspots:
+
+        def hotspot(made: Any = made) -> Any:
+            layer = hotspot_layer(made)
+            layer.setName(f"{INTERNAL_LAYER_PREFIX}: {made.title}")
+            return layer
+
+        makers.append((INTERNAL, hotspot))
+    return makers
+
+
+def prepare_release_layers(outputs: MonthlyOutputs, thread: Any = None) -> list[tuple[str, Any]]:
+    """The release's layers opened and styled ((place, layer) pairs, see
+    :func:`release_layer_makers`), made in the calling thread and then moved to ``thread``
+    (the user interface's) when given.
+
+    Why: opening a national GeoPackage or GeoTIFF and reading the density surface's maximum
+    take 25-50 ms each on the thread that does it; the dock's release task does them in its
+    own thread, so the user interface's thread only adds finished layers to the project
+    (QGIS's Processing hands layers from its worker threads the same way)."""
+    made = [(place, make()) for place, make in release_layer_makers(outputs)]
+    if thread is not None:
+        for _place, layer in made:
+            layer.moveToThread(thread)
+    return made
+
+
+def release_layers_in_steps(
+    outputs: MonthlyOutputs, project: Any, prepared: Optional[list[tuple[str, Any]]] = None
+) -> Iterator[Any]:
     """Add the release's layers to a project, one piece of work per step of the iteration
     (each added layer is yielded; None between other pieces), so that the dock can let the
-    event loop run between them: at national scale each piece takes tens of milliseconds
-    on the user interface's thread, all of them together too long for it.
+    event loop run between them. ``prepared``: the layers made already
+    (:func:`prepare_release_layers`, in the release task's thread); else each is opened and
+    styled in its own piece.
 
     - An empty project gets British National Grid as its CRS (not the stretched EPSG:4326 of
       a new project); a project with layers keeps its own.
@@ -182,14 +258,9 @@ def release_layers_in_steps(outputs: MonthlyOutputs, project: Any) -> Iterator[A
         QgsCoordinateReferenceSystem,
         QgsCoordinateTransform,
         QgsReferencedRectangle,
-        QgsVectorLayer,
     )
 
-    from ..core.release.pipeline import PUBLIC_TABLE
-    from .hotspot_style import hotspot_layer, name_density_legend
-    from .layers import gpkg_uri, style_crimes_layer
-    from .renderers import keep_present_categories
-    from .run_anonymise import style_public_layer
+    from .hotspot_style import name_density_legend
     from .transform_context import set_default_transforms
 
     bng = QgsCoordinateReferenceSystem("EPSG:27700")
@@ -198,44 +269,25 @@ def release_layers_in_steps(outputs: MonthlyOutputs, project: Any) -> Iterator[A
     yield None
     root = project.layerTreeRoot()
     added: list[Any] = []
-
-    release = outputs.release
-    if release is not None:
-        public = QgsVectorLayer(
-            f"{release.public_gpkg}|layername={PUBLIC_TABLE}",
-            f"{PUBLIC_LAYER_NAME} {outputs.month}",
-            "ogr",
-        )
-        style_public_layer(public)
-        keep_present_categories(public, published_categories(release.audit))
-        project.addMapLayer(public, False)
-        root.insertGroup(0, f"Public release {outputs.month}").addLayer(public)
-        added.append(public)
-        yield public
-
-    internal_group = root.addGroup(
-        f"Internal {outputs.month}: exact locations, not for publication"
-    )
-    if outputs.load is not None and outputs.load.crimes_gpkg is not None:
-        crimes = QgsVectorLayer(
-            gpkg_uri(outputs.load.crimes_gpkg, "crimes"),
-            f"{INTERNAL_LAYER_PREFIX}: crimes {outputs.month}",
-            "ogr",
-        )
-        style_crimes_layer(crimes)
-        keep_present_categories(crimes, loaded_categories(outputs.load.crimes_gpkg))
-        project.addMapLayer(crimes, False)
-        internal_group.addLayer(crimes).setItemVisibilityChecked(False)
-        added.append(crimes)
-        yield crimes
-    for made in outputs.hotspots:
-        layer = hotspot_layer(made)
-        layer.setName(f"{INTERNAL_LAYER_PREFIX}: {made.title}")
-        project.addMapLayer(layer, False)
-        internal_group.addLayer(layer).setItemVisibilityChecked(False)
-        name_density_legend(layer, project)
+    pieces: list[tuple[str, Any]] = list(prepared) if prepared is not None else []
+    if prepared is None:
+        pieces = list(release_layer_makers(outputs))
+    internal_group = None
+    for place, piece in pieces:
+        layer = piece if prepared is not None else piece()
+        if place == PUBLIC:
+            project.addMapLayer(layer, False)
+            root.insertGroup(0, f"Public release {outputs.month}").addLayer(layer)
+        else:
+            if internal_group is None:
+                internal_group = _internal_group(root, outputs.month)
+            project.addMapLayer(layer, False)
+            internal_group.addLayer(layer).setItemVisibilityChecked(False)
+            name_density_legend(layer, project)
         added.append(layer)
         yield layer
+    if internal_group is None:
+        internal_group = _internal_group(root, outputs.month)
     internal_group.setExpanded(False)
     if was_empty:
         # QGIS gives an empty project its first layer's CRS (4326 here, stretched) when the
@@ -256,6 +308,10 @@ def release_layers_in_steps(outputs: MonthlyOutputs, project: Any) -> Iterator[A
         )
         extent.scale(1.05)
         project.viewSettings().setDefaultViewExtent(QgsReferencedRectangle(extent, project.crs()))
+
+
+def _internal_group(root: Any, month: str) -> Any:
+    return root.addGroup(f"Internal {month}: exact locations, not for publication")
 
 
 def published_categories(audit: Any) -> Optional[set[str]]:

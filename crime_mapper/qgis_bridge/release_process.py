@@ -223,6 +223,7 @@ class ChildReleaseTask(QgsTask):
         steps: Optional[list[str]] = None,
         previous: Optional[dict[str, Any]] = None,
         other_crimes: Optional[Sequence[str]] = None,
+        prepare_layers: bool = False,
     ) -> None:
         what = f"steps {', '.join(steps)}" if steps else "monthly release"
         super().__init__(f"crime_mapper: {what} {month}", QgsTask.Flag.CanCancel)
@@ -242,6 +243,11 @@ class ChildReleaseTask(QgsTask):
         self.partial_json: Optional[dict[str, Any]] = None
         self.partial_outputs: Optional[MonthlyOutputs] = None
         self.returncode: Optional[int] = None
+        #: open and style the release's layers in the task's thread once it finished
+        #: (monthly_release.prepare_release_layers): ``layers``, or why not in ``layers_error``
+        self.prepare_layers = prepare_layers
+        self.layers: Optional[list[tuple[str, Any]]] = None
+        self.layers_error = ""
 
     def run(self) -> bool:  # the task's thread: waits for lines, never computes
         try:
@@ -270,7 +276,23 @@ class ChildReleaseTask(QgsTask):
             ok = self._talk(child)
             stderr.seek(0)
             self._last_words(stderr)
+        if ok and self.prepare_layers and self.outputs is not None:
+            self._prepare_layers(self.outputs)
         return ok
+
+    def _prepare_layers(self, outputs: MonthlyOutputs) -> None:
+        """The release's layers, opened and styled here and handed to the user interface's
+        thread, which then only adds them to the project (the release is done whatever
+        happens here: a failure is reported when the layers are added)."""
+        from qgis.PyQt.QtCore import QCoreApplication
+
+        from .monthly_release import prepare_release_layers
+
+        app = QCoreApplication.instance()
+        try:
+            self.layers = prepare_release_layers(outputs, app.thread() if app else None)
+        except Exception as exc:  # noqa: BLE001 - reported by the dock, the outputs stand
+            self.layers, self.layers_error = None, f"{type(exc).__name__}: {exc}"
 
     def _talk(self, child: subprocess.Popen) -> bool:
         assert child.stdin is not None and child.stdout is not None

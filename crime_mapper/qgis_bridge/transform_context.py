@@ -10,6 +10,7 @@ OSTN15 when its grid is installed, else the most accurate operation that needs n
 
 from __future__ import annotations
 
+import threading
 from functools import cache
 from typing import Any, Optional
 
@@ -43,6 +44,22 @@ def _best_proj(source: str, target: str) -> str:
     running QGIS often enough to matter)."""
     operation = best_operation(source, target)
     return str(operation.proj) if operation is not None else ""
+
+
+def warm_up() -> threading.Thread:
+    """Look the UK operations up in a background thread, so that the first
+    :func:`set_default_transforms` on the user interface's thread (a release's first click,
+    its layers) finds them cached instead of waiting about 0.1 s for PROJ. PROJ's calls
+    release Python's interpreter lock, and QGIS gives each thread its own PROJ context."""
+
+    def look_up() -> None:
+        for grid in UK_GRIDS:
+            for source, target in ((grid, WGS84), (WGS84, grid)):
+                _best_proj(source, target)
+
+    thread = threading.Thread(target=look_up, name="crime_mapper transforms", daemon=True)
+    thread.start()
+    return thread
 
 
 def set_default_transforms(project: Optional[QgsProject] = None) -> int:

@@ -84,6 +84,9 @@ STATE_TEXT = {
     "not run here": tr_noop("Not run here"),
     "skipped": tr_noop("Skipped (turned off)"),
     "out of date": tr_noop("Out of date: an earlier step changed"),
+    "cancelled": tr_noop("Cancelled"),
+    "not run, cancelled": tr_noop("Not run: the release was cancelled"),
+    "not run, failed": tr_noop("Not run: an earlier step failed"),
 }
 #: States after which the next step may run.
 FINISHED = ("done", "skipped", "not run here")
@@ -164,6 +167,7 @@ class GuidedReleasePanel(QScrollArea):
         project.readProject.connect(self._on_project_read)
         project.cleared.connect(self._on_project_cleared)
         self.restore()
+        _warm_up()
 
     # --- UI ---------------------------------------------------------------------------------
     def _build_ui(self) -> None:
@@ -860,7 +864,11 @@ class GuidedReleasePanel(QScrollArea):
         self._show_states()
         self._running_steps = tuple(steps)
         task = ChildReleaseTask(
-            self.config(), self.month(), steps, None if whole else self._outputs_json
+            self.config(),
+            self.month(),
+            steps,
+            None if whole else self._outputs_json,
+            prepare_layers=whole and self.add_when_done_check.isChecked(),
         )
         task.stepChanged.connect(self._set_state)
         what = tr("the release") if whole else tr(STEP_TITLES[steps[0]])
@@ -890,19 +898,20 @@ class GuidedReleasePanel(QScrollArea):
             self.releaseFinished.emit(True)
 
         if whole and self.add_when_done_check.isChecked():
-            self._add_layers_piecewise(finished)
+            self._add_layers_piecewise(finished, task.layers)
         else:
             finished()
 
-    def _add_layers_piecewise(self, then: Any) -> None:
+    def _add_layers_piecewise(self, then: Any, prepared: Optional[list] = None) -> None:
         """Add the release's layers one at a time, the event loop running between them
-        (qgis_bridge.monthly_release.release_layers_in_steps), then call ``then``."""
+        (qgis_bridge.monthly_release.release_layers_in_steps), then call ``then``.
+        ``prepared``: the layers the release's task opened and styled in its own thread."""
         from ..qgis_bridge.monthly_release import release_layers_in_steps
 
         if self._outputs is None or self._release_layers_present():
             then()
             return
-        pieces = release_layers_in_steps(self._outputs, QgsProject.instance())
+        pieces = release_layers_in_steps(self._outputs, QgsProject.instance(), prepared)
         self.add_layers_button.setEnabled(False)
 
         def next_piece() -> None:
@@ -930,12 +939,16 @@ class GuidedReleasePanel(QScrollArea):
         if whole and task.partial_outputs is not None:
             # the steps that finished before it: a failed step can be fixed and run alone
             self._outputs, self._outputs_json = task.partial_outputs, task.partial_json
+        cancelled = task.error in (None, "Cancelled")  # None: cancelled before it started
         for step, state in self._states.items():
-            if state == "running":
-                self._states[step] = "not run"
             if not whole:  # one step: what it did not replace is as it was
                 self._states[step] = self._states_before.get(step, "not run")
-        if task.error in (None, "Cancelled"):  # None: cancelled before it started
+            elif state == "running" or (cancelled and state == "failed"):
+                # (the step a cancel stopped reports "failed" on its way out)
+                self._states[step] = "cancelled" if cancelled else "not run"
+            elif state == "not run":  # a later step: why it did not run
+                self._states[step] = "not run, cancelled" if cancelled else "not run, failed"
+        if cancelled:
             text = tr("Cancelled: earlier outputs are unchanged.")
             level = Qgis.MessageLevel.Info
         else:
@@ -1204,6 +1217,26 @@ class GuidedReleasePanel(QScrollArea):
                 signal.disconnect(slot)
             except (TypeError, RuntimeError):
                 pass
+
+
+def _warm_up() -> None:
+    """What the first "Run" needs, made ready in the background while the analyst fills in
+    the form: the UK datum operations (PROJ takes about 0.1 s) and the run's modules, so the
+    click itself stays short (bench u_dock_release names what the user interface's thread
+    does)."""
+    import threading
+
+    from ..qgis_bridge.transform_context import warm_up
+
+    warm_up()
+
+    def imports() -> None:
+        import importlib
+
+        for name in ("crimes_source", "release_process"):
+            importlib.import_module(f"{__package__.rsplit('.', 1)[0]}.qgis_bridge.{name}")
+
+    threading.Thread(target=imports, name="crime_mapper imports", daemon=True).start()
 
 
 def split_paths(text: str) -> list[str]:
