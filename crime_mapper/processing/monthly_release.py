@@ -204,17 +204,32 @@ class MonthlyReleaseAlgorithm(CrimeMapperAlgorithm):
         except ConfigError as exc:
             raise QgsProcessingException(str(exc)) from exc
 
+    def prepareAlgorithm(  # noqa: N802 - QGIS API
+        self, parameters: dict, context: QgsProcessingContext, feedback: QgsProcessingFeedback
+    ) -> bool:
+        """Main thread (the toolbox's task calls it in its constructor): the project's other
+        loads are listed here, so that processAlgorithm, in a worker thread, never reads the
+        project's layer registry."""
+        from ..qgis_bridge.crimes_source import loaded_internal_crimes
+
+        self.other_crimes = tuple(loaded_internal_crimes(context.project()))
+        return True
+
     def processAlgorithm(
         self, parameters: dict, context: QgsProcessingContext, feedback: QgsProcessingFeedback
     ) -> dict:
+        """The release, in Processing's worker thread from the toolbox: progress and each
+        step's state go to ``feedback`` (both thread-safe), Cancel stops it at the next check
+        (core.common.feedback.Cancelled; staged writes are dropped), and no object of the
+        user interface is touched (the QGIS project written with the release is a new one,
+        made here)."""
         from ..core.monthly.release import MonthlyReleaseError, run_monthly_release
-        from ..qgis_bridge.crimes_source import loaded_internal_crimes
         from ..qgis_bridge.monthly_release import QgisStepRunners
 
         config = self._config(parameters, context)
         month = self.parameterAsString(parameters, self.MONTH, context).strip()
         runners = QgisStepRunners()
-        runners.other_crimes = tuple(loaded_internal_crimes(context.project()))
+        runners.other_crimes = getattr(self, "other_crimes", ())
         try:
             outputs = run_monthly_release(
                 config,
