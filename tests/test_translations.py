@@ -232,3 +232,104 @@ def test_a_panel_shows_its_translation(source_tree, tmp_path, qgis_iface):
         panel.shutdown()
     finally:
         QCoreApplication.removeTranslator(translator)
+
+
+def _messages(context: str, pairs: dict[str, str]) -> str:
+    """One .ts context holding ``pairs`` (source -> translation)."""
+    from xml.sax.saxutils import escape
+
+    body = "".join(
+        f"    <message>\n        <source>{escape(source)}</source>\n"
+        f"        <translation>{escape(text)}</translation>\n    </message>\n"
+        for source, text in pairs.items()
+    )
+    return f"<context>\n    <name>{context}</name>\n{body}</context>\n"
+
+
+#: German for a few choices of each panel: (context, source, translation).
+CHOICES = {
+    "Vocabulary": {
+        "Kernel density surface": "Kerndichte-Oberfläche",
+        "Natural breaks (Jenks)": "Natürliche Unterbrechungen (Jenks)",
+        "Raster cell size (metres)": "Rasterzellengröße (Meter)",
+    },
+    "HotspotsPanel": {"Raster cell size": "Rasterzellengröße"},
+    "ProfileDialog": {"auto": "automatisch", "(none)": "(keine)", "Tab": "Tabulator"},
+    "QaPanel": {"Per area (LSOA)": "Je Gebiet (LSOA)"},
+    "ReleasePanel": {"Map points GeoPackage": "Kartenpunkte-GeoPackage"},
+    "WebmapPanel": {"None": "Keine"},
+}
+
+
+def test_choices_show_their_translation_and_keep_their_values(
+    source_tree, tmp_path, qgis_iface, qgis_new_project
+):
+    """Every choice's label goes through tr() while the code reads the item's data: in German
+    the combo boxes show German labels and the panels still pick the same methods, profile
+    values, views, sources and basemaps. The template holds each label."""
+    from crime_mapper.plugin import _install_translator
+    from crime_mapper.ui.hotspots_panel import HotspotsPanel
+    from crime_mapper.ui.profile_dialog import ProfileDialog
+    from crime_mapper.ui.qa_panel import QaPanel
+    from crime_mapper.ui.release_panel import SOURCE_GPKG, ReleasePanel
+    from crime_mapper.ui.webmap_panel import WebmapPanel
+
+    committed = (REPO / "crime_mapper" / "i18n" / "crime_mapper.ts").read_text(encoding="utf-8")
+    for pairs in CHOICES.values():
+        for source in pairs:
+            assert f"<source>{source}</source>" in committed, source
+    ts = _translation("de", GERMAN).replace(
+        "</TS>", "".join(_messages(c, pairs) for c, pairs in CHOICES.items()) + "</TS>"
+    )
+    (source_tree / "crime_mapper" / "i18n" / "crime_mapper_de.ts").write_text(ts, "utf-8")
+    i18n = _tool("build_plugin").assemble(tmp_path / "build", root=source_tree) / "i18n"
+    translator = _install_translator("de_DE", i18n)
+    assert translator is not None
+    panels = []
+    try:
+        hotspots = HotspotsPanel(qgis_iface)
+        panels.append(hotspots)
+        combo = hotspots.method_combo
+        assert combo.itemText(combo.findData("kde")) == "Kerndichte-Oberfläche"
+        hotspots.set_method("kde")
+        assert hotspots.method() == "kde"
+        assert hotspots.cell_label.text() == "Rasterzellengröße"
+        assert hotspots.cell_spin.toolTip() == "Rasterzellengröße (Meter)"
+        classes = hotspots.classification_combo
+        assert classes.itemText(classes.findData("jenks")) == "Natürliche Unterbrechungen (Jenks)"
+        assert classes.itemText(classes.findData("quantile")) == "Quantile (equal count)"
+
+        dialog = ProfileDialog()
+        assert dialog.encoding_combo.currentText() == "automatisch"
+        assert dialog.date_format_combo.currentText() == "automatisch"
+        assert dialog.role_combos["x"].itemText(0) == "(keine)"
+        dialog.delimiter_combo.setCurrentIndex(dialog.delimiter_combo.findData("\t"))
+        assert dialog.delimiter_combo.currentText() == "Tabulator"
+        profile = dialog.profile()
+        assert (profile.encoding, profile.date_format, profile.delimiter) == ("auto", "auto", "\t")
+        dialog.encoding_combo.setCurrentIndex(dialog.encoding_combo.findData("cp1252"))
+        dialog.date_format_combo.setEditText("%d/%m/%Y")  # typed: the text is the value
+        assert (dialog.encoding(), dialog.date_format()) == ("cp1252", "%d/%m/%Y")
+        dialog.set_profile(profile)  # "auto" from a profile file shows translated again
+        assert dialog.encoding_combo.currentText() == "automatisch"
+        assert dialog.profile().encoding == "auto"
+
+        qa = QaPanel(qgis_iface)
+        panels.append(qa)
+        qa.when_combo.setCurrentIndex(qa.when_combo.findData("area"))
+        assert qa.when_combo.currentText() == "Je Gebiet (LSOA)"
+        assert qa.when_combo.currentData() == "area"
+
+        release = ReleasePanel(qgis_iface)
+        panels.append(release)
+        assert release.source_combo.itemText(SOURCE_GPKG) == "Kartenpunkte-GeoPackage"
+        assert release.source_combo.itemData(SOURCE_GPKG) == "gpkg"
+
+        webmap = WebmapPanel(qgis_iface)
+        panels.append(webmap)
+        webmap.tiles.setCurrentIndex(webmap.tiles.findData("none"))
+        assert webmap.tiles.currentText() == "Keine" and webmap.tiles.currentData() == "none"
+    finally:
+        for panel in panels:
+            panel.shutdown()
+        QCoreApplication.removeTranslator(translator)

@@ -28,7 +28,16 @@ TEMPLATE = PACKAGE / "i18n" / "crime_mapper.ts"
 
 
 def _module_context(tree: ast.Module) -> str:
-    """The context a module-level ``def tr`` passes to QCoreApplication.translate."""
+    """The context a module-level ``def tr`` passes to QCoreApplication.translate, else a
+    module-level ``TR_CONTEXT = "..."`` (QGIS-free modules whose labels the dock shows, e.g.
+    core vocabularies marked with ``tr_noop``: the dock translates them in that context)."""
+    for node in tree.body:
+        if (
+            isinstance(node, ast.Assign)
+            and [getattr(t, "id", "") for t in node.targets] == ["TR_CONTEXT"]
+            and isinstance(node.value, ast.Constant)
+        ):
+            return str(node.value.value)
     for node in tree.body:
         if isinstance(node, ast.FunctionDef) and node.name == "tr":
             for call in ast.walk(node):

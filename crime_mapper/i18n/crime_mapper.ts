@@ -981,6 +981,11 @@
     </message>
     <message>
         <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
+        <source>Raster cell size</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
         <source>Release CSV</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1002,6 +1007,11 @@
     <message>
         <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
         <source>Select a polygon layer (areas) for the choropleth.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
+        <source>The crimes of the last load</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1172,7 +1182,17 @@ Command line: qgis_process.bin run crime_mapper:monthly_release -- CONFIG=releas
     </message>
     <message>
         <location filename="../../crime_mapper/ui/profile_dialog.py"/>
+        <source>(none)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/profile_dialog.py"/>
         <source>All {n_rows} rows map to a police.uk category.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/profile_dialog.py"/>
+        <source>Auto (guess from the coordinate values)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1193,6 +1213,11 @@ Command line: qgis_process.bin run crime_mapper:monthly_release -- CONFIG=releas
     <message>
         <location filename="../../crime_mapper/ui/profile_dialog.py"/>
         <source>Column-mapping profile</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/profile_dialog.py"/>
+        <source>Comma ,</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1218,6 +1243,21 @@ Command line: qgis_process.bin run crime_mapper:monthly_release -- CONFIG=releas
     <message>
         <location filename="../../crime_mapper/ui/profile_dialog.py"/>
         <source>Delimiter</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/profile_dialog.py"/>
+        <source>EPSG:2157 Irish Transverse Mercator</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/profile_dialog.py"/>
+        <source>EPSG:27700 British National Grid</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/profile_dialog.py"/>
+        <source>EPSG:4326 WGS84 longitude / latitude</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1257,6 +1297,11 @@ Command line: qgis_process.bin run crime_mapper:monthly_release -- CONFIG=releas
     </message>
     <message>
         <location filename="../../crime_mapper/ui/profile_dialog.py"/>
+        <source>Pipe |</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/profile_dialog.py"/>
         <source>Profile name</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1282,12 +1327,32 @@ Command line: qgis_process.bin run crime_mapper:monthly_release -- CONFIG=releas
     </message>
     <message>
         <location filename="../../crime_mapper/ui/profile_dialog.py"/>
+        <source>Semicolon ;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/profile_dialog.py"/>
+        <source>Tab</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/profile_dialog.py"/>
         <source>Which column holds what</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location filename="../../crime_mapper/ui/profile_dialog.py"/>
+        <source>auto</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/profile_dialog.py"/>
         <source>e.g. Leicestershire Police (when no column)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/profile_dialog.py"/>
+        <source>{column} (not in this extract)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1331,6 +1396,11 @@ Command line: qgis_process.bin run crime_mapper:monthly_release -- CONFIG=releas
 </context>
 <context>
     <name>QaPanel</name>
+    <message>
+        <location filename="../../crime_mapper/ui/qa_panel.py"/>
+        <source>All crimes</source>
+        <translation type="unfinished"></translation>
+    </message>
     <message>
         <location filename="../../crime_mapper/ui/qa_panel.py"/>
         <source>Cancel</source>
@@ -1399,6 +1469,16 @@ Command line: qgis_process.bin run crime_mapper:monthly_release -- CONFIG=releas
     <message>
         <location filename="../../crime_mapper/ui/qa_panel.py"/>
         <source>Optional map points: a force extract's rows take their point's label and LSOA, and the distance to it is checked</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/qa_panel.py"/>
+        <source>Per area (LSOA)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/qa_panel.py"/>
+        <source>Per category</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1566,7 +1646,17 @@ Command line: qgis_process.bin run crime_mapper:monthly_release -- CONFIG=releas
     </message>
     <message>
         <location filename="../../crime_mapper/ui/release_panel.py"/>
+        <source>Derive from police.uk history files</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/release_panel.py"/>
         <source>Label field</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/release_panel.py"/>
+        <source>Map points GeoPackage</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1617,6 +1707,11 @@ Command line: qgis_process.bin run crime_mapper:monthly_release -- CONFIG=releas
     <message>
         <location filename="../../crime_mapper/ui/release_panel.py"/>
         <source>Point layer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/release_panel.py"/>
+        <source>Point layer with a label field</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1952,6 +2047,54 @@ Command line: qgis_process.bin run crime_mapper:monthly_release -- CONFIG=releas
     </message>
 </context>
 <context>
+    <name>Vocabulary</name>
+    <message>
+        <location filename="../../crime_mapper/core/hotspots/methods.py"/>
+        <source>Change since previous months</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/core/hotspots/methods.py"/>
+        <source>Crime counts on hexagons</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/qgis_bridge/renderers.py"/>
+        <source>Equal interval</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/core/hotspots/methods.py"/>
+        <source>Hexagon size (metres between neighbouring cell centres)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/core/hotspots/methods.py"/>
+        <source>Hot and cold spots (Getis-Ord Gi*)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/core/hotspots/methods.py"/>
+        <source>Kernel density surface</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/qgis_bridge/renderers.py"/>
+        <source>Natural breaks (Jenks)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/qgis_bridge/renderers.py"/>
+        <source>Quantile (equal count)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/core/hotspots/methods.py"/>
+        <source>Raster cell size (metres)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>WebmapPanel</name>
     <message>
         <location filename="../../crime_mapper/ui/webmap_panel.py"/>
@@ -1981,6 +2124,11 @@ Command line: qgis_process.bin run crime_mapper:monthly_release -- CONFIG=releas
     <message>
         <location filename="../../crime_mapper/ui/webmap_panel.py"/>
         <source>Copy the CSV downloads into the map when they fit (30 MB)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/webmap_panel.py"/>
+        <source>Custom URL</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2040,7 +2188,17 @@ Command line: qgis_process.bin run crime_mapper:monthly_release -- CONFIG=releas
     </message>
     <message>
         <location filename="../../crime_mapper/ui/webmap_panel.py"/>
+        <source>None</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/webmap_panel.py"/>
         <source>Only needed when the CSVs are too large to copy and the map is not made beside the release: the page's download link then points here.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/webmap_panel.py"/>
+        <source>OpenStreetMap</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -56,7 +56,7 @@ from ..compat import (
     SHADER_INTERPOLATED,
 )
 from ..core.common import palette
-from ..core.common.vocabulary import all_category_names
+from ..core.common.vocabulary import all_category_names, tr_noop
 from ..core.hotspots.legend import integer_classes
 
 CRIME_TYPE_FIELD = "crime_type"
@@ -123,10 +123,12 @@ CELL_OUTLINE_WIDTH_MM = 0.1
 DENSITY_UNIT = "crimes per km²"
 
 #: Classification method names accepted by graduated_renderer (and the Processing/UI choice).
+#: The labels are translated by the dock (TR_CONTEXT: core.common.vocabulary).
+TR_CONTEXT = "Vocabulary"
 CLASSIFICATION_METHODS: dict[str, str] = {
-    "quantile": "Quantile (equal count)",
-    "jenks": "Natural breaks (Jenks)",
-    "equal_interval": "Equal interval",
+    "quantile": tr_noop("Quantile (equal count)"),
+    "jenks": tr_noop("Natural breaks (Jenks)"),
+    "equal_interval": tr_noop("Equal interval"),
 }
 _METHOD_ALIASES = {
     "natural_breaks": "jenks",

@@ -48,7 +48,7 @@ from ..compat import GEOMETRY_POINT, GEOMETRY_POLYGON
 from ..core.common.vocabulary import CATEGORY_NAMES
 from ..core.hotspots.methods import METHODS, hotspot_method
 from .task_runner import TaskRunner, notify
-from .widgets import file_widget
+from .widgets import file_widget, vocabulary_text
 
 if TYPE_CHECKING:
     from qgis.gui import QgisInterface
@@ -95,7 +95,7 @@ class HotspotsPanel(QWidget):
 
         self.source_combo = QgsMapLayerComboBox(self)
         self.source_combo.setFilters(QgsMapLayerProxyModel.Filter.PointLayer)
-        self._set_empty_text("The crimes of the last load")
+        self._set_empty_text(tr("The crimes of the last load"))
         self.source_combo.setLayer(None)
         self.source_combo.setToolTip(tr("Empty = the crimes of the last load"))
         form.addRow(tr("Crime points"), self.source_combo)
@@ -105,7 +105,7 @@ class HotspotsPanel(QWidget):
 
         self.method_combo = QComboBox(self)
         for method in METHODS:
-            self.method_combo.addItem(method.label, method.name)
+            self.method_combo.addItem(vocabulary_text(method.label), method.name)
         form.addRow(tr("Method"), self.method_combo)
 
         self.cell_spin = QDoubleSpinBox(self)
@@ -219,7 +219,7 @@ class HotspotsPanel(QWidget):
         from ..qgis_bridge.renderers import CLASSIFICATION_METHODS
 
         for key, label in CLASSIFICATION_METHODS.items():
-            self.classification_combo.addItem(label, key)
+            self.classification_combo.addItem(vocabulary_text(label), key)
         style_form.addRow(tr("Classification"), self.classification_combo)
         self.choropleth_button = QPushButton(tr("Choropleth by area (polygons)"), styling)
         style_form.addRow(self.choropleth_button)
@@ -240,8 +240,8 @@ class HotspotsPanel(QWidget):
         kind = self.method()
         method = hotspot_method(kind)
         self.cell_spin.setValue(method.default_size_m)
-        self.cell_label.setText("Raster cell size" if method.is_raster else "Hexagon size")
-        self.cell_spin.setToolTip(method.size_label)
+        self.cell_label.setText(tr("Raster cell size") if method.is_raster else tr("Hexagon size"))
+        self.cell_spin.setToolTip(vocabulary_text(method.size_label))
         self.max_cells_spin.setValue(KDE_MAX_CELLS if method.is_raster else DEFAULT_MAX_CELLS)
         for widget in (
             self.current_edit,

@@ -56,6 +56,7 @@ from ..core.load.profile_checks import (
     profile_problems,
     unmapped_values,
 )
+from .widgets import tr_noop
 
 PathLike = Union[str, Path]
 
@@ -65,19 +66,23 @@ def tr(text: str) -> str:
     return QCoreApplication.translate("ProfileDialog", text)
 
 
-NONE_TEXT = "(none)"
+# Every choice keeps its value as the item's data and shows a label through tr(): code
+# reads the data, never the text shown, so the labels can be translated.
+NONE_TEXT = tr_noop("(none)")
+#: The profile's "let the reader decide" value (date format, encoding, CRS).
+AUTO = "auto"
 CRS_CHOICES: tuple[tuple[str, str], ...] = (
-    ("auto", "Auto (guess from the coordinate values)"),
-    ("EPSG:27700", "EPSG:27700 British National Grid"),
-    ("EPSG:4326", "EPSG:4326 WGS84 longitude / latitude"),
-    ("EPSG:2157", "EPSG:2157 Irish Transverse Mercator"),
+    (AUTO, tr_noop("Auto (guess from the coordinate values)")),
+    ("EPSG:27700", tr_noop("EPSG:27700 British National Grid")),
+    ("EPSG:4326", tr_noop("EPSG:4326 WGS84 longitude / latitude")),
+    ("EPSG:2157", tr_noop("EPSG:2157 Irish Transverse Mercator")),
 )
-ENCODINGS = ("auto", "utf-8", "cp1252")
+ENCODINGS = (AUTO, "utf-8", "cp1252")
 DELIMITERS: tuple[tuple[str, str], ...] = (
-    (",", "Comma ,"),
-    (";", "Semicolon ;"),
-    ("\t", "Tab"),
-    ("|", "Pipe |"),
+    (",", tr_noop("Comma ,")),
+    (";", tr_noop("Semicolon ;")),
+    ("\t", tr_noop("Tab")),
+    ("|", tr_noop("Pipe |")),
 )
 DATE_FORMATS = (
     "auto",
@@ -88,6 +93,30 @@ DATE_FORMATS = (
     "%d-%b-%Y %H:%M",
 )
 UNMAPPED_BRUSH = QBrush(QColor(255, 205, 160))
+
+
+def _fill_editable(combo: QComboBox, values: tuple[str, ...]) -> None:
+    """An editable choice's values, each its own data; "auto" is shown translated."""
+    for value in values:
+        combo.addItem(tr("auto") if value == AUTO else value, value)
+
+
+def _editable_value(combo: QComboBox) -> str:
+    """The value of an editable choice: the data of the item whose text is shown (so a
+    translated "auto" reads as "auto"), else the text the user typed."""
+    text = combo.currentText().strip()
+    index = combo.findText(text)
+    data = combo.itemData(index) if index >= 0 else None
+    return str(data) if data else text
+
+
+def _set_editable(combo: QComboBox, value: str) -> None:
+    """Show ``value`` in an editable choice, added as an item when it is not one."""
+    index = combo.findData(value)
+    if index < 0:
+        combo.addItem(value, value)
+        index = combo.count() - 1
+    combo.setCurrentIndex(index)
 
 
 class ProfileDialog(QDialog):
@@ -145,7 +174,7 @@ class ProfileDialog(QDialog):
             combo = QComboBox(roles_box)
             combo.setObjectName(f"crime_mapper_role_{role}")
             combo.setToolTip(meaning)
-            combo.addItem(NONE_TEXT, "")
+            combo.addItem(tr(NONE_TEXT), "")
             label = QLabel(ROLE_TITLES.get(role, role), roles_box)
             label.setToolTip(meaning)
             roles_form.addRow(label, combo)
@@ -157,12 +186,12 @@ class ProfileDialog(QDialog):
         reading = QFormLayout(reading_box)
         self.crs_combo = QComboBox(reading_box)
         for code, text in CRS_CHOICES:
-            self.crs_combo.addItem(text, code)
+            self.crs_combo.addItem(tr(text), code)
         self.crs_combo.setToolTip(tr("Coordinate reference system of the x / y columns"))
         reading.addRow(tr("Coordinates CRS"), self.crs_combo)
         self.date_format_combo = QComboBox(reading_box)
         self.date_format_combo.setEditable(True)
-        self.date_format_combo.addItems(DATE_FORMATS)
+        _fill_editable(self.date_format_combo, DATE_FORMATS)
         self.date_format_combo.setToolTip(
             tr(
                 "'auto' reads ISO and day-first UK dates. Otherwise a strftime format; when a time "
@@ -171,11 +200,11 @@ class ProfileDialog(QDialog):
         )
         reading.addRow(tr("Date format"), self.date_format_combo)
         self.encoding_combo = QComboBox(reading_box)
-        self.encoding_combo.addItems(ENCODINGS)
+        _fill_editable(self.encoding_combo, ENCODINGS)
         reading.addRow(tr("Encoding"), self.encoding_combo)
         self.delimiter_combo = QComboBox(reading_box)
         for value, text in DELIMITERS:
-            self.delimiter_combo.addItem(text, value)
+            self.delimiter_combo.addItem(tr(text), value)
         reading.addRow(tr("Delimiter"), self.delimiter_combo)
         self.reported_by_edit = QLineEdit(reading_box)
         self.reported_by_edit.setPlaceholderText(tr("e.g. Leicestershire Police (when no column)"))
@@ -235,9 +264,7 @@ class ProfileDialog(QDialog):
         """Read an extract's header and first rows; with ``propose``, choose the columns
         detect_columns recognises. False (and the message shown) if it cannot be read."""
         try:
-            head = read_extract_head(
-                path, self.encoding_combo.currentText(), self._delimiter_value()
-            )
+            head = read_extract_head(path, self.encoding(), self._delimiter_value())
         except ProfileError as exc:
             self.source_label.setText(str(exc))
             return False
@@ -273,16 +300,8 @@ class ProfileDialog(QDialog):
             header = self.head.header if self.head else []
             self._fill_role_combos(header, dict(profile.columns))
             self._set_combo_data(self.crs_combo, profile.crs or "auto", profile.crs)
-            fmt = profile.date_format or "auto"
-            index = self.date_format_combo.findText(fmt)
-            if index < 0:
-                self.date_format_combo.addItem(fmt)
-                index = self.date_format_combo.count() - 1
-            self.date_format_combo.setCurrentIndex(index)
-            encoding = profile.encoding or "auto"
-            if self.encoding_combo.findText(encoding) < 0:
-                self.encoding_combo.addItem(encoding)
-            self.encoding_combo.setCurrentIndex(self.encoding_combo.findText(encoding))
+            _set_editable(self.date_format_combo, profile.date_format or AUTO)
+            _set_editable(self.encoding_combo, profile.encoding or AUTO)
             delimiter = profile.delimiter or ","
             self._set_combo_data(self.delimiter_combo, delimiter, repr(delimiter))
             self.reported_by_edit.setText(profile.reported_by)
@@ -317,12 +336,14 @@ class ProfileDialog(QDialog):
             for role, combo in self.role_combos.items():
                 combo.blockSignals(True)
                 combo.clear()
-                combo.addItem(NONE_TEXT, "")
+                combo.addItem(tr(NONE_TEXT), "")
                 for column in header:
                     combo.addItem(column, column)
                 wanted = chosen.get(role)
                 if wanted and combo.findData(wanted) < 0:
-                    combo.addItem(f"{wanted} (not in this extract)", wanted)
+                    combo.addItem(
+                        tr("{column} (not in this extract)").format(column=wanted), wanted
+                    )
                 combo.setCurrentIndex(max(combo.findData(wanted or ""), 0))
                 combo.blockSignals(False)
         finally:
@@ -340,6 +361,14 @@ class ProfileDialog(QDialog):
 
     def _delimiter_value(self) -> str:
         return self.delimiter_combo.currentData() or ","
+
+    def date_format(self) -> str:
+        """The date format chosen or typed ("auto" when none)."""
+        return _editable_value(self.date_format_combo) or AUTO
+
+    def encoding(self) -> str:
+        """The encoding chosen or typed ("auto" when none)."""
+        return _editable_value(self.encoding_combo) or AUTO
 
     def _reread_extract(self) -> None:
         """Encoding or delimiter changed: read the extract again, keeping the choices."""
@@ -359,8 +388,8 @@ class ProfileDialog(QDialog):
             name=self.name_edit.text().strip() or MappingProfile().name,
             columns=columns,
             crs=self.crs_combo.currentData() or "auto",
-            date_format=self.date_format_combo.currentText().strip() or "auto",
-            encoding=self.encoding_combo.currentText().strip() or "auto",
+            date_format=self.date_format(),
+            encoding=self.encoding(),
             delimiter=self._delimiter_value(),
             reported_by=self.reported_by_edit.text().strip(),
             falls_within=self.falls_within_edit.text().strip(),

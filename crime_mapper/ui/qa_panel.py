@@ -39,7 +39,7 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from .task_runner import TaskRunner, notify
-from .widgets import file_paths, file_widget
+from .widgets import file_paths, file_widget, tr_noop
 
 
 def tr(text: str) -> str:
@@ -48,7 +48,11 @@ def tr(text: str) -> str:
 
 
 SEVERITY_TEXT = {"high": "High", "medium": "Medium", "low": "Low"}
-WHEN_BY = (("category", "Per category"), ("area", "Per area (LSOA)"), ("all", "All crimes"))
+WHEN_BY = (
+    ("category", tr_noop("Per category")),
+    ("area", tr_noop("Per area (LSOA)")),
+    ("all", tr_noop("All crimes")),
+)
 
 
 class QaPanel(QWidget):
@@ -167,7 +171,7 @@ class QaPanel(QWidget):
         self.when_combo = QComboBox(self)
         self.when_combo.setObjectName("crime_mapper_when_by")
         for key, label in WHEN_BY:
-            self.when_combo.addItem(label, key)
+            self.when_combo.addItem(tr(label), key)
         self.when_combo.setToolTip(tr("Hour-by-day views for each category, each area, or all"))
         self.when_button = QPushButton(tr("When views…"), self)
         self.when_button.setObjectName("crime_mapper_when_views")

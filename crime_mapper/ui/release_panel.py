@@ -40,7 +40,7 @@ from qgis.PyQt.QtWidgets import (
 
 from ..logger import get_logger
 from .task_runner import TaskRunner, notify
-from .widgets import file_paths, file_widget
+from .widgets import file_paths, file_widget, tr_noop
 
 
 def tr(text: str) -> str:
@@ -56,10 +56,11 @@ if TYPE_CHECKING:
     from ..qgis_bridge.anonymise_task import AnonymiseTask
 
 SOURCE_LAYER, SOURCE_GPKG, SOURCE_HISTORY = range(3)
-SOURCE_LABELS = (
-    "Point layer with a label field",
-    "Map points GeoPackage",
-    "Derive from police.uk history files",
+#: The map points sources in the combo's order: (data, label shown through tr()).
+SOURCES = (
+    ("layer", tr_noop("Point layer with a label field")),
+    ("gpkg", tr_noop("Map points GeoPackage")),
+    ("history", tr_noop("Derive from police.uk history files")),
 )
 
 
@@ -111,7 +112,8 @@ class ReleasePanel(QWidget):
         form.addRow(tr("Crimes"), self.crimes_widget)
         self.source_combo = QComboBox(self)
         self.source_combo.setObjectName("crime_mapper_points_source")
-        self.source_combo.addItems(list(SOURCE_LABELS))
+        for key, label in SOURCES:
+            self.source_combo.addItem(tr(label), key)
         self.source_combo.setToolTip(tr("Where the anonymous map points come from"))
         form.addRow(tr("Map points from"), self.source_combo)
 

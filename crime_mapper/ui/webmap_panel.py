@@ -27,7 +27,11 @@ def tr(text: str) -> str:
     return QCoreApplication.translate("WebmapPanel", text)
 
 
-TILES = (("OpenStreetMap", "osm"), ("None", "none"), ("Custom URL", "custom"))
+TILES = (
+    (tr_noop("OpenStreetMap"), "osm"),
+    (tr_noop("None"), "none"),
+    (tr_noop("Custom URL"), "custom"),
+)
 
 
 class WebmapTask(PublishTask):
@@ -90,7 +94,7 @@ class WebmapPanel(PublishPanel):
         self.tiles = QComboBox(self)
         self.tiles.setObjectName("webmap_tiles")
         for label, value in TILES:
-            self.tiles.addItem(label, value)
+            self.tiles.addItem(tr(label), value)
         self.tiles_url = self._text("webmap_tiles_url", tr("https://…/{z}/{x}/{y}.png"))
         self.tiles_attribution = self._text("webmap_tiles_attribution", tr("© the tile provider"))
         self.copy_csv = QCheckBox(

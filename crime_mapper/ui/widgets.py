@@ -11,7 +11,23 @@ from __future__ import annotations
 from typing import Optional
 
 from qgis.gui import QgsFileWidget
+from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtWidgets import QWidget
+
+from ..core.common.vocabulary import VOCABULARY_CONTEXT
+
+
+def tr_noop(text: str) -> str:
+    """Marks a text for the translation template in the calling module's context; the
+    module's tr() translates it where it is shown (a choice's label kept apart from its
+    data, so code compares the data and the label can be translated)."""
+    return text
+
+
+def vocabulary_text(text: str) -> str:
+    """A core vocabulary's label (e.g. a hotspot method's) in QGIS's language."""
+    return QCoreApplication.translate(VOCABULARY_CONTEXT, text)
+
 
 #: What the field asks for -> QgsFileWidget's storage mode.
 MODES = {

@@ -54,6 +54,18 @@ LEGACY_CATEGORIES: dict[str, str] = {
 ASB = "Anti-social behaviour"
 
 
+#: The translation context of the labels marked with :func:`tr_noop` in QGIS-free modules
+#: (tools/translation_template.py; the dock translates them with ui.widgets.vocabulary_text).
+VOCABULARY_CONTEXT = "Vocabulary"
+
+
+def tr_noop(text: str) -> str:
+    """Marks a label for the translation template (in a module that sets ``TR_CONTEXT =
+    VOCABULARY_CONTEXT``); the code keeps comparing the untranslated text or its key, the
+    dock shows the translation."""
+    return text
+
+
 def fold_text(text: str) -> str:
     """Fold case, punctuation and spacing so spelling variants meet one key."""
     text = text.strip().lower().replace("&", " and ")

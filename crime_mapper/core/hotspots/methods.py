@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from crime_mapper.core.common.vocabulary import tr_noop
 from crime_mapper.core.hotspots import legend
 from crime_mapper.core.hotspots.hexgrid import HotspotInputError
 
@@ -36,12 +37,14 @@ class HotspotMethod:
         return self.suffix == ".tif"
 
 
-HEXAGON_SIZE = "Hexagon size (metres between neighbouring cell centres)"
+#: Labels here are translated by the dock (core.common.vocabulary.VOCABULARY_CONTEXT).
+TR_CONTEXT = "Vocabulary"
+HEXAGON_SIZE = tr_noop("Hexagon size (metres between neighbouring cell centres)")
 
 METHODS: tuple[HotspotMethod, ...] = (
     HotspotMethod(
         "gi",
-        "Hot and cold spots (Getis-Ord Gi*)",
+        tr_noop("Hot and cold spots (Getis-Ord Gi*)"),
         500.0,
         HEXAGON_SIZE,
         ".gpkg",
@@ -52,7 +55,7 @@ METHODS: tuple[HotspotMethod, ...] = (
     ),
     HotspotMethod(
         "grid",
-        "Crime counts on hexagons",
+        tr_noop("Crime counts on hexagons"),
         500.0,
         HEXAGON_SIZE,
         ".gpkg",
@@ -62,9 +65,9 @@ METHODS: tuple[HotspotMethod, ...] = (
     ),
     HotspotMethod(
         "kde",
-        "Kernel density surface",
+        tr_noop("Kernel density surface"),
         50.0,
-        "Raster cell size (metres)",
+        tr_noop("Raster cell size (metres)"),
         ".tif",
         legend.kde_text,
         "hotspots_kde",
@@ -72,7 +75,7 @@ METHODS: tuple[HotspotMethod, ...] = (
     ),
     HotspotMethod(
         "change",
-        "Change since previous months",
+        tr_noop("Change since previous months"),
         500.0,
         HEXAGON_SIZE,
         ".gpkg",
