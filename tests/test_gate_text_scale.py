@@ -1,5 +1,9 @@
 """The leak gate's text checks at national scale give the same findings as the simpler code
-they replaced (kept here as the reference): the free-text run search, ...
+they replaced (kept here as the reference, or, for whole checks, the gate of an older
+revision through tools/gate_differential.py): the free-text run search; the text patterns
+run once per distinct segment of the output (scan.SegmentIndex) instead of per text;
+planted leaks in a folder of templated pages, some written across HTML elements (so across
+the newlines the reader joins text nodes with).
 
 Each fast path is compared with its reference on random and hostile input, where the inputs
 are built so that the interesting cases (shared prefixes, hash groups, runs at value edges,
@@ -8,19 +12,24 @@ NULs, non-ASCII, public runs) happen often.
 
 from __future__ import annotations
 
+import hashlib
 import random
+import re
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from crime_mapper.core.gate import scan
-from crime_mapper.core.gate.checks import MAX_EXAMPLES, free_text_findings
+from crime_mapper.core.gate.checks import _BARE_NUMBER, MAX_EXAMPLES, free_text_findings
 from crime_mapper.core.gate.context import (
     FRAGMENT_WORDS,
     fold_words_bytes,
     fragments_of,
     short,
 )
+from crime_mapper.core.gate.leak_gate import check_release
 
 
 # --- free text: the reference is the old pattern search of the output's runs in the notes ----
@@ -162,3 +171,164 @@ def test_word_runs_across_chunks(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(scan, "_RUN_CHUNK", 1 << 22)
     whole = scan.word_runs(buf, 6)
     assert starts.tolist() == whole[0].tolist() and ends.tolist() == whole[1].tolist()
+
+
+# --- text patterns per distinct segment ----------------------------------------------------------
+SEGMENT_PATTERNS = (
+    [p for _k, p in scan.DATE_PATTERNS]
+    + [scan.TIME_PATTERN]
+    + [p for _k, p in scan.OTHER_TIME_PATTERNS]
+    + [scan.PHONE, scan.EMAIL, scan.NUMBER, scan.GRID_NUMBER, scan.OS_GRID, scan.HEX_TOKEN]
+    + [scan.DECIMAL_4, scan.INTEGER_TOKEN, _BARE_NUMBER]
+)
+PIECES = [
+    "12", "1257", "0930", "9", ".30", ":45", "pm", "PM", "a.m.", "hrs", "Hours", "h", "am",
+    "2022-10-15", "15/10/2022", "15 October 2022", "Oct 15th", "25th of May", "\n", "\n",
+    "\n", "\n\n", " ", " ", "\t", "\r\n", "0116", "496 0000", "+44", "(0)", "(", ")",
+    "07700 900123", "jo@example.org", "SK", "NZ 22089", "63784", "458123", "301234.5",
+    "-1.13451", "52.63412", "d41d8cd98f00b204e9800998ecf8427e", "\u00a0", "\u0660\u0661",
+    "K", "\u212a", "\u017f", "x", "-", "/", ".", ":", "\x00", "abc", "\n h", "\nA", "\n(",
+]  # fmt: skip
+
+
+def _random_segmented_text(rng: random.Random) -> str:
+    return "".join(rng.choice(PIECES) for _ in range(rng.randint(0, 40)))
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_every_text_pattern_matches_the_same_per_segment(seed: int):
+    """The cut (scan.SEGMENT_CUT) never splits a match and never changes one's lookarounds:
+    each pattern's matches in a text are exactly its matches in the text's segments, in
+    order (checked on texts made of the pieces those patterns are about)."""
+    rng = random.Random(seed)
+    texts = [_random_segmented_text(rng) for _ in range(60)]
+    index = scan.SegmentIndex()
+    index.add(texts)
+    for n, pattern in enumerate(SEGMENT_PATTERNS):
+
+        def groups(segments: list[str], pattern: re.Pattern = pattern) -> list[list[str]]:
+            out: list[list[str]] = [[] for _ in segments]
+            for i, found in scan.matches_by_segment(segments, pattern).items():
+                out[i] = [m.group() for m in found]
+            return out
+
+        for text in texts:
+            got = [g for part in index.found(text, f"p{n}", groups) for g in part]
+            assert got == [m.group() for m in pattern.finditer(text)], (pattern.pattern, text)
+
+
+def test_segment_index_scans_each_distinct_segment_once():
+    seen: list[str] = []
+
+    def scan_fn(segments: list[str]) -> list[bool]:
+        seen.extend(segments)
+        return ["2022" in s for s in segments]
+
+    index = scan.SegmentIndex()
+    pages = [f"Crime in Hood {i}\nOctober 2022\n{i % 7} crimes" for i in range(500)]
+    index.add(pages)
+    assert all(index.found(p, "k", scan_fn) == [True] for p in pages)
+    assert len(seen) == len(set(seen)) == 500 + 7  # "\n7 ..." is not cut: a digit follows
+    late = "a text added later\nOctober 2022"
+    assert index.found(late, "k", scan_fn) == [True]
+    assert seen[-1] == "a text added later"
+
+
+# --- planted leaks in templated pages, whole gate ------------------------------------------------
+from tests.test_leak_gate import (  # noqa: E402 - the real raw extract, map points, release
+    clean_outputs,  # noqa: F401 - a fixture
+    expect_only,
+    raw_row,
+    world,  # noqa: F401 - a fixture
+)
+
+PAGE = (
+    "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Crime in {name}, "
+    "October 2022</title><style>body{{font:16px/1.5 sans-serif}}</style></head><body>"
+    "<h1>Crime in {name}</h1><p>October 2022: <b>{n}</b> crimes, <b>{rate}</b> per 1,000 "
+    "residents.</p><ul><li>Oct 2021: missing</li><li>Oct 2022: {n}</li></ul>"
+    "<p>Similar neighbourhoods: the closest in population density and in the mix of crime "
+    "types over the last 12 months.</p>{extra}</body></html>"
+)
+
+
+@pytest.fixture(scope="module")
+def pages_site(world: dict, clean_outputs: dict, tmp_path_factory: pytest.TempPathFactory):  # noqa: F811
+    site = tmp_path_factory.mktemp("pages") / "site"
+    shutil.copytree(clean_outputs["folder"], site)
+    for i in range(400):
+        (site / f"hood-{i}.html").write_text(
+            PAGE.format(name=f"Hood {i}", n=i % 37, rate=f"{i % 9}.{i % 10}", extra=""),
+            encoding="utf-8",
+        )
+    return site
+
+
+def _planted(site: Path, tmp_path: Path, extra: str, page: int = 217) -> Path:
+    dst = tmp_path / "site"
+    shutil.copytree(site, dst)
+    (dst / f"hood-{page}.html").write_text(
+        PAGE.format(name=f"Hood {page}", n=3, rate="1.2", extra=extra), encoding="utf-8"
+    )
+    return dst
+
+
+def test_templated_pages_pass(world: dict, pages_site: Path):  # noqa: F811
+    report = check_release(world["raw"], pages_site, world["points"])
+    assert report.passed, report.message()
+
+
+@pytest.mark.parametrize(
+    "extra, check, words",
+    [
+        ("<p>Seen at <b>1257</b> hrs</p>", "no_dates_finer_than_month", "'1257\\nhrs'"),
+        ("<p>Around <span>9.30</span><span>pm</span></p>", "no_dates_finer_than_month", "pm"),
+        ("<p>Reported 15/10/2022.</p>", "no_dates_finer_than_month", "15/10/2022"),
+        ("<a title='2022-10-15T10:30'>x</a>", "no_dates_finer_than_month", "ISO date"),
+        ("<p>Call <b>0116</b><b>496 0000</b></p>", "no_contact_details", "phone"),
+        ("<p>Write to <i>pc.jones@example.org</i></p>", "no_contact_details", "e-mail"),
+    ],
+)
+def test_leak_written_across_elements_in_one_page(
+    world: dict,  # noqa: F811
+    pages_site: Path,
+    tmp_path: Path,
+    extra: str,
+    check: str,
+    words: str,
+):
+    report = check_release(world["raw"], _planted(pages_site, tmp_path, extra), world["points"])
+    expect_only(report, check)
+    assert "hood-217.html" in report.message() and words in report.message()
+
+
+def test_raw_grid_pair_across_elements(world: dict, pages_site: Path, tmp_path: Path):  # noqa: F811
+    row = raw_row(world)
+    extra = f"<p>At <b>{row['source_x']:.0f}</b>, <b>{row['source_y']:.0f}</b></p>"
+    report = check_release(world["raw"], _planted(pages_site, tmp_path, extra), world["points"])
+    expect_only(report, "no_raw_coordinates")
+    assert "hood-217.html" in report.message()
+
+
+def test_raw_timestamp_and_hashed_reference_in_a_page(
+    world: dict,  # noqa: F811
+    pages_site: Path,
+    tmp_path: Path,
+):
+    row = raw_row(world)
+    when = row["occurred_at"]
+    stamp = when.strftime("%Y%m%d%H%M")
+    digest = hashlib.sha256(str(row["crime_id"]).encode("utf-8")).hexdigest()
+    extra = f"<p>Ref <code>{digest}</code></p><p>Logged <b>{stamp}</b></p>"
+    report = check_release(world["raw"], _planted(pages_site, tmp_path, extra), world["points"])
+    expect_only(report, "no_dates_finer_than_month", "no_source_references")
+    message = report.message()
+    assert stamp in message and "unsalted sha256" in message
+
+
+def test_free_text_run_in_one_of_many_pages(world: dict, pages_site: Path, tmp_path: Path):  # noqa: F811
+    note = world["raw"]["extra_mo_notes"].iat[9]
+    extra = f"<p>Officers said: <em>{note}</em>. Enquiries continue.</p>"
+    report = check_release(world["raw"], _planted(pages_site, tmp_path, extra), world["points"])
+    expect_only(report, "no_non_public_values")
+    assert "a run of words from raw column extra_mo_notes" in report.message()

@@ -8,6 +8,7 @@ import re
 from collections.abc import Collection, Iterable
 from itertools import compress
 from typing import Callable
+from weakref import WeakKeyDictionary
 
 import numpy as np
 
@@ -33,6 +34,20 @@ from .context import (
     short,
 )
 from .output_reader import Artifact
+
+_SEGMENT_INDEX: WeakKeyDictionary[GateContext, scan.SegmentIndex] = WeakKeyDictionary()
+
+
+def _segments(ctx: GateContext) -> scan.SegmentIndex:
+    """The output's texts (every artifact's, as ctx._texts gives them) split into distinct
+    segments once per output, shared by the text checks: a summaries folder repeats one
+    template on 7,200 pages, so each pattern runs over a few MB instead of 80."""
+    index = _SEGMENT_INDEX.get(ctx)
+    if index is None:
+        index = _SEGMENT_INDEX[ctx] = scan.SegmentIndex()
+        for art in ctx.readable:
+            index.add(ctx._texts(art))
+    return index
 
 
 # --- checks ------------------------------------------------------------------------------------
@@ -133,8 +148,14 @@ def check_no_raw_coordinates(ctx: GateContext) -> GateCheck:
     projected = prep.raw_projected
     if projected is not None and projected[0].size:
         sx, sy, fx, cx, fy, cy = projected
+        raw_metres = np.unique(np.concatenate([fx, cx, fy, cy]))
+        index = _segments(ctx)
+
+        def metres(text: str) -> list[np.ndarray]:
+            return index.found(text, "metres", lambda segs: _metres_in(segs, raw_metres))
+
         for art in ctx.readable:
-            numbers = _metre_numbers(ctx, art)
+            numbers = _metre_numbers(ctx, art, metres)
             if numbers.size == 0:
                 continue
             hx = scan.member(fx, numbers) | scan.member(cx, numbers)
@@ -144,8 +165,9 @@ def check_no_raw_coordinates(ctx: GateContext) -> GateCheck:
                     f"{art.name}: raw projected coordinate "
                     f"({sx[i]:.0f}, {sy[i]:.0f}) appears to the metre"
                 )
+        grid = _grid_segments(ctx)
         for art in ctx.readable:
-            problems.extend(_grid_text_findings(ctx, art))
+            problems.extend(_grid_text_findings(ctx, art, grid))
     return _verdict(
         "no_raw_coordinates",
         problems,
@@ -172,15 +194,50 @@ def _run_length_needed(values: np.ndarray) -> int:
     return max(_MIN_RUN, int(np.ceil(np.log(_RUN_CHANCE) / np.log(density))))
 
 
-def _grid_text_findings(ctx: GateContext, art: Artifact) -> list[str]:
+def _grid_segments(ctx: GateContext) -> Callable[[str], list[bool]]:
+    """Which segments hold a number that could be part of a grid finding: one whose whole
+    metres are a raw easting or northing or their tens (pair keys, runs), one large enough
+    to alias a pair key (2**21 and over), or an OS grid reference. A text without one
+    cannot give a finding (numbers of a pair or a run are each such a number)."""
+    metre, ten, xs, ys = ctx.prepared.raw_grid_keys
+    projected = ctx.prepared.raw_projected
+    parts = [xs, ys]
+    if projected is not None:
+        for v in (projected[0], projected[1]):
+            parts += [(np.floor(v / 10.0) * 10).astype(np.int64)]
+            parts += [(np.ceil(v / 10.0) * 10).astype(np.int64)]
+    known = np.unique(np.concatenate(parts))
+    limit = 1 << 21
+    if known.size and (known[0] < 0 or known[-1] >= limit):
+        limit = -1  # pair keys of such values alias anything: every grid number counts
+
+    def flags(segments: list[str]) -> list[bool]:
+        out = [False] * len(segments)
+        for i in scan.matches_by_segment(segments, scan.OS_GRID):
+            out[i] = True
+        for i, found in scan.matches_by_segment(segments, scan.GRID_NUMBER).items():
+            floors = np.floor([float(m.group()) for m in found]).astype(np.int64)
+            out[i] = out[i] or bool((scan.member(floors, known) | (floors >= limit)).any())
+        return out
+
+    index = _segments(ctx)
+    return lambda text: index.found(text, "grid", flags)
+
+
+def _grid_text_findings(
+    ctx: GateContext, art: Artifact, grid: Callable[[str], list[bool]]
+) -> list[str]:
     """Raw projected locations written in text: easting/northing pairs to the metre or
     rounded to 10 m, runs of lone raw eastings or northings next to each other, and OS grid
-    references with letters (NZ 22089 63784), to the metre or 10 m."""
+    references with letters (NZ 22089 63784), to the metre or 10 m. ``grid``: which texts
+    can hold one (:func:`_grid_segments`); the others are not scanned."""
     metre, ten, xs, ys = ctx.prepared.raw_grid_keys
     if metre.size == 0:
         return []
     problems: list[str] = []
     for text in ctx._texts(art):
+        if not grid(text):
+            continue
         values, starts, ends = scan.grid_numbers(text)
         if values.size >= 2:
             near = (starts[1:] - ends[:-1]) <= scan.PAIR_GAP
@@ -224,8 +281,23 @@ def _grid_text_findings(ctx: GateContext, art: Artifact) -> list[str]:
     return problems
 
 
-def _metre_numbers(ctx: GateContext, art: Artifact) -> np.ndarray:
-    parts = [scan.metre_numbers(t) for t in ctx._texts(art)]
+def _metres_in(segments: list[str], raw_metres: np.ndarray) -> list[np.ndarray]:
+    """Per segment: scan.metre_numbers of it that are raw whole metres (the others cannot
+    meet a raw projected coordinate)."""
+    out = [np.zeros(0, dtype=np.int64)] * len(segments)
+    for i, found in scan.matches_by_segment(segments, scan.NUMBER).items():
+        values = np.array([float(m.group()) for m in found], dtype=np.float64)
+        metres = scan.metre_candidates(values)
+        out[i] = metres[scan.member(metres, raw_metres)]
+    return out
+
+
+def _metre_numbers(
+    ctx: GateContext, art: Artifact, metres: Callable[[str], list[np.ndarray]]
+) -> np.ndarray:
+    """Whole metres written in an artifact: in its texts (only those that are raw whole
+    metres, from ``metres``), its numbers and its projected coordinates."""
+    parts = [part for t in ctx._texts(art) for part in metres(t)]
     parts.append(scan.metre_candidates(np.asarray(art.numbers, dtype=np.float64)))
     for x, y, _crs in art.projected:
         parts.append(scan.metre_candidates(x))
@@ -233,8 +305,29 @@ def _metre_numbers(ctx: GateContext, art: Artifact) -> np.ndarray:
     return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
 
 
+_DATE_BIT = 1
+_TIME_BIT = 2
+_DAY_PATTERNS = [p for _kind, p in scan.DATE_PATTERNS]
+_TIME_PATTERNS = [scan.TIME_PATTERN] + [p for _kind, p in scan.OTHER_TIME_PATTERNS]
+
+
+def _date_bits(segments: list[str]) -> list[int]:
+    """Per segment: _DATE_BIT if a date pattern matches in it, _TIME_BIT if a time (or
+    other-time) pattern does."""
+    bits = [0] * len(segments)
+    for bit, patterns in ((_DATE_BIT, _DAY_PATTERNS), (_TIME_BIT, _TIME_PATTERNS)):
+        for pattern in patterns:
+            for i in scan.matches_by_segment(segments, pattern):
+                bits[i] |= bit
+    return bits
+
+
 def check_no_dates_finer_than_month(ctx: GateContext) -> GateCheck:
+    """Each text is scanned by find_dates/find_other_times only when one of their patterns
+    matches in it, which is known from its distinct segments (scan.SegmentIndex: a folder of
+    7,200 pages repeats one template), so the findings are those of scanning every text."""
     problems: list[str] = []
+    index = _segments(ctx)
     for art in ctx.readable:
         for text, times in (
             [(ctx.joined_strings(art), True)]
@@ -244,6 +337,13 @@ def check_no_dates_finer_than_month(ctx: GateContext) -> GateCheck:
             + [(c, False) for c in art.code if not any(c is j for j in art.json_code)]
         ):
             text = ctx.without_team_texts(text)
+            bits = 0
+            for b in index.found(text, "dates", _date_bits):
+                bits |= b
+            if not (bits & _DATE_BIT or (times and bits & _TIME_BIT)):
+                if len(problems) >= MAX_EXAMPLES:
+                    break
+                continue  # nothing either scan could find
             for kind, found in scan.find_dates(text, with_times=times, limit=MAX_EXAMPLES):
                 problems.append(f"{art.name}: {kind} {found!r}")
             if times:  # prose only: code is full of numbers followed by "h" or "am"
@@ -261,6 +361,9 @@ def check_no_dates_finer_than_month(ctx: GateContext) -> GateCheck:
     )
 
 
+_BARE_NUMBER = re.compile(r"(?<![\w.])\d{7,14}(?![\w.]|\.\d)")
+
+
 def _raw_timestamps(ctx: GateContext) -> list[str]:
     """Raw occurred_at values written as bare numbers: epoch seconds/ms, yyyymmdd(HHMM(SS)),
     ddmmyyyy. (Separated forms are caught by the date and time patterns.)"""
@@ -268,10 +371,22 @@ def _raw_timestamps(ctx: GateContext) -> list[str]:
     if forms.size == 0:
         return []
     problems = []
+    wanted = set(forms.tolist())
+
+    def raw_forms(segments: list[str]) -> list[list[int]]:
+        """Per segment: its bare 7-14 digit numbers that are raw timestamp forms, in order
+        (the others can never be a finding)."""
+        out: list[list[int]] = [[] for _ in segments]
+        for i, found in scan.matches_by_segment(segments, _BARE_NUMBER).items():
+            out[i] = [v for v in (int(m.group()) for m in found) if v in wanted]
+        return out
+
+    index = _segments(ctx)
     for art in ctx.readable:
         found: list[int] = []
         for text in ctx._texts(art):
-            found.extend(int(t) for t in re.findall(r"(?<![\w.])\d{7,14}(?![\w.]|\.\d)", text))
+            for part in index.found(text, "timestamps", raw_forms):
+                found.extend(part)
         found.extend(int(v) for v in art.numbers if float(v).is_integer() and v >= 1e6)
         if not found:
             continue
@@ -294,10 +409,12 @@ def check_no_source_references(ctx: GateContext) -> GateCheck:
     # hex tokens (whole hex strings and hex words in text), each reported for the first
     # artifact that shows it: compared as digest bytes with numpy, not as 500,000 strings
     reported: set[tuple[str, str]] = set()
+    index = _segments(ctx)
     for art in ctx.readable:
         tokens = list(ctx.hex_strings(art))
         for text in ctx._texts(art):
-            tokens.extend(scan.HEX_TOKEN.findall(text))
+            for part in index.found(text, "hex", _hex_tokens):
+                tokens.extend(part)
         if not tokens:
             continue
         if prep.hex_references:  # tokens are ASCII hex: lower case in one C call
@@ -387,6 +504,14 @@ def check_no_source_references(ctx: GateContext) -> GateCheck:
         "source references (or their unsalted hashes) appear",
         ctx,
     )
+
+
+def _hex_tokens(segments: list[str]) -> list[list[str]]:
+    """Per segment: its hex tokens (scan.HEX_TOKEN), in order."""
+    out: list[list[str]] = [[] for _ in segments]
+    for i, found in scan.matches_by_segment(segments, scan.HEX_TOKEN).items():
+        out[i] = [m.group() for m in found]
+    return out
 
 
 def _digest_matches(prep: PreparedGate, tokens: list[str], length: int) -> list[tuple[str, int]]:
@@ -568,11 +693,23 @@ def free_text_findings(
     return problems
 
 
+def _contact_flags(segments: list[str]) -> list[bool]:
+    """Per segment: whether the phone or the e-mail pattern matches in it."""
+    flags = [False] * len(segments)
+    for pattern in (scan.PHONE, scan.EMAIL):
+        for i in scan.matches_by_segment(segments, pattern):
+            flags[i] = True
+    return flags
+
+
 def check_no_contact_details(ctx: GateContext) -> GateCheck:
     problems: list[str] = []
     allowed = ctx.prepared.extra_public | ctx.team_texts
+    index = _segments(ctx)
     for art in ctx.readable:
         for text in [ctx.joined_strings(art)] + art.texts:
+            if not index.found(text, "contacts", _contact_flags):
+                continue  # no phone or e-mail pattern matches anywhere in it
             for kind, found in scan.find_contacts(text, limit=MAX_EXAMPLES, allowed=allowed):
                 problems.append(f"{art.name}: {kind} {short(found, 24)}")
         if len(problems) >= MAX_EXAMPLES:
