@@ -21,6 +21,7 @@ import pytest
 
 from crime_mapper.core.gate import checks, context, scan
 from crime_mapper.core.gate.output_reader import COORD_COLUMN_LAT, COORD_COLUMN_LON
+from crime_mapper.core.io import gpkg_read
 from crime_mapper.core.io.gpkg_read import read_geopackage
 from crime_mapper.core.io.gpkg_write import PointTable, write_geopackage
 from crime_mapper.core.release.public_schema import PUBLIC_COLUMNS
@@ -77,6 +78,18 @@ def _read(path: Path, fast: bool) -> tuple[Optional[object], str]:
         return None, f"{type(exc).__name__}: {exc}"
 
 
+def _point_blob(
+    x: float, y: float, order: int = 1, envelope: bool = False, wkb_type: int = 1
+) -> bytes:
+    """A GeoPackage point blob (little- or big-endian WKB; optionally with an xy envelope)."""
+    end = "<" if order == 1 else ">"
+    head = b"GP\x00" + bytes([0x03 if envelope else 0x01]) + np.int32(4326).tobytes()
+    if envelope:
+        head += np.array([x, x, y, y], dtype="<f8").tobytes()
+    wkb = bytes([order]) + np.array([wkb_type], dtype=end + "u4").tobytes()
+    return head + wkb + np.array([x, y], dtype=end + "f8").tobytes()
+
+
 T = "public_crimes"
 VARIANTS: dict[str, tuple] = {
     "clean": (),
@@ -103,6 +116,21 @@ VARIANTS: dict[str, tuple] = {
         (f"UPDATE {T} SET \"Longitude\" = '-1.100000', \"Latitude\" = '52.600000' WHERE fid < 50",),
     ),
     "text_geometry": ((f"UPDATE {T} SET geom = 'not a blob' WHERE fid = 2",),),
+    "null_geometry": ((f"UPDATE {T} SET geom = NULL WHERE fid IN (3, 8)",),),
+    "no_geometry": ((f"UPDATE {T} SET geom = NULL",),),
+    "big_endian_geometry": (
+        (f"UPDATE {T} SET geom = ? WHERE fid = 4", (_point_blob(-1.1, 52.6, order=0),)),
+    ),
+    "envelope_geometry": (
+        (f"UPDATE {T} SET geom = ? WHERE fid = 5", (_point_blob(-1.2, 52.7, envelope=True),)),
+    ),
+    "empty_geometry": (
+        (f"UPDATE {T} SET geom = ? WHERE fid = 6", (b"GP\x00\x11" + b"\x00" * 25,)),
+    ),
+    "line_of_point_size": (  # 29 bytes, but WKB type 2: not a plain point
+        (f"UPDATE {T} SET geom = ? WHERE fid = 7", (_point_blob(-1.3, 52.5, wkb_type=2),)),
+    ),
+    "indexed_geometry": ((f"CREATE INDEX geom_index ON {T} (geom)",),),
     "extra_table": (
         ('CREATE TABLE notes (id INTEGER PRIMARY KEY, "Note" TEXT, n REAL, b BLOB)',),
         ("INSERT INTO notes VALUES (1, 'victim: Margaret', 1.5, X'00ff'), (2, NULL, 2, NULL)",),
@@ -110,17 +138,32 @@ VARIANTS: dict[str, tuple] = {
 }
 
 
+@pytest.mark.parametrize("threaded", [False, True])
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 def test_one_scan_geopackage_read_equals_column_by_column(
-    public: pd.DataFrame, tmp_path: Path, variant: str
+    public: pd.DataFrame,
+    tmp_path: Path,
+    variant: str,
+    threaded: bool,
+    monkeypatch: pytest.MonkeyPatch,
 ):
+    """Values, pairs and geometry vertices (with their order) are the column-by-column
+    read's, whether the scan runs as one query or as column groups on their own
+    connections (what a national table gets)."""
+    if threaded:
+        monkeypatch.setattr(gpkg_read, "THREADED_SCAN_ROWS", 0)
+    scans: list = []
+    scanned_points = gpkg_read._scanned_points
+    monkeypatch.setattr(
+        gpkg_read, "_scanned_points", lambda agg: scans.append(scanned_points(agg)) or scans[-1]
+    )
     path = _gpkg(public, tmp_path / f"{variant}.gpkg")
     _sql(path, *VARIANTS[variant])
     fast, fast_error = _read(path, fast=True)
     slow, slow_error = _read(path, fast=False)
     assert fast_error == slow_error
     if slow is None:
-        assert variant in ("not_utf8", "text_geometry")
+        assert variant in ("not_utf8", "text_geometry", "line_of_point_size")
         return
     assert [t.name for t in fast.tables] == [t.name for t in slow.tables]
     assert fast.metadata_text == slow.metadata_text
@@ -138,6 +181,16 @@ def test_one_scan_geopackage_read_equals_column_by_column(
         assert main.pairs is not None  # the fast path was taken
     if variant in ("nulls", "nul_in_coordinate", "blob_coordinate"):
         assert main.pairs is None  # ...and left to SELECT DISTINCT where it cannot be exact
+    # the geometry came with the scan exactly where it is plain points in table order
+    in_scan = [p is not None for p in scans]
+    if variant in ("clean", "nulls", "null_geometry", "duplicate_pairs", "one_row", "numbers"):
+        assert in_scan == [True]
+    if variant in ("indexed_geometry",):
+        assert in_scan == []
+    if variant in ("big_endian_geometry", "envelope_geometry", "empty_geometry", "no_geometry"):
+        assert in_scan == [False]
+    if variant == "line_of_point_size":
+        assert in_scan == [False]
 
 
 def test_one_scan_read_sees_values_a_nocase_collation_would_merge(tmp_path: Path):

@@ -274,7 +274,10 @@ def _read_gpkg(path: Path, name: str) -> Artifact:
         for col, values in table.distinct.items():
             if col in (lon_col, lat_col):
                 continue
-            art.strings.update(v for v in values if v != "")
+            had_empty = "" in art.strings  # (a metadata text may have folded to "")
+            art.strings.update(values)  # in C; the empty cell taken out again below
+            if not had_empty:
+                art.strings.discard("")
         if lon_col and lat_col:
             # distinct values per column cannot be paired; read the pairs themselves (the
             # reader's one scan gives them when both columns are all text)

@@ -305,6 +305,7 @@ def read_geopackage(
                     srs_names,
                     pair_columns,
                     fast,
+                    uri,
                 )
             )
         return GpkgContents(tables=tables, metadata_text=metadata_text)
@@ -320,6 +321,7 @@ def _read_table(
     srs_names: dict[int, str],
     pair_columns: Optional[tuple[Sequence[str], Sequence[str]]] = None,
     fast: bool = True,
+    uri: Optional[str] = None,
 ) -> GpkgTable:
     qt = _quote(name)
     info = list(conn.execute(f"PRAGMA table_info({qt})"))
@@ -335,7 +337,10 @@ def _read_table(
         y_col = next((c for c in columns if c in pair_columns[1]), None)
         if x_col is not None and y_col is not None:
             table.pair_columns = (x_col, y_col)
-    scanned = _scan_table(conn, qt, table) if fast else None
+    geom_scan = geom_col if geom is not None and geom_col else None
+    if geom_scan is not None and geom_scan in _indexed_columns(conn, qt):
+        geom_scan = None  # an index could make SELECT of it come in another order
+    scanned = _scan_table(conn, qt, table, geom_scan, uri) if fast else None
     for col in columns:
         if scanned is not None and col in scanned.distinct:
             table.distinct[col] = scanned.distinct[col]
@@ -348,9 +353,20 @@ def _read_table(
         table.geometry_type = geom[1]
         table.srs_id = geom[2]
         table.srs = srs_names.get(geom[2]) if geom[2] is not None else None
-        blobs = [r[0] for r in conn.execute(f"SELECT {_quote(geom_col)} FROM {qt}")]
-        table.x, table.y = geometry_coordinates(blobs)
+        if scanned is not None and scanned.points is not None:
+            table.x, table.y = scanned.points
+        else:
+            blobs = [r[0] for r in conn.execute(f"SELECT {_quote(geom_col)} FROM {qt}")]
+            table.x, table.y = geometry_coordinates(blobs)
     return table
+
+
+def _indexed_columns(conn: sqlite3.Connection, qt: str) -> set[str]:
+    """Columns of a table that some index holds (none on a plain GeoPackage table)."""
+    out: set[str] = set()
+    for index in conn.execute(f"PRAGMA index_list({qt})").fetchall():
+        out.update(str(r[2]) for r in conn.execute(f"PRAGMA index_info({_quote(index[1])})"))
+    return out
 
 
 @dataclass
@@ -360,9 +376,16 @@ class _Scanned:
 
     distinct: dict[str, list[str]]
     pairs: Optional[list[tuple[str, str]]]
+    points: Optional[tuple[np.ndarray, np.ndarray]] = None  # geometry_coordinates' answer
 
 
-def _scan_table(conn: sqlite3.Connection, qt: str, table: GpkgTable) -> Optional[_Scanned]:
+def _scan_table(
+    conn: sqlite3.Connection,
+    qt: str,
+    table: GpkgTable,
+    geom_col: Optional[str] = None,
+    uri: Optional[str] = None,
+) -> Optional[_Scanned]:
     """Every text column of a table in one scan: SQLite concatenates each column's values
     (NUL between them), so Python decodes one string per column instead of one object per
     cell, and the per-column ``SELECT DISTINCT`` (a temporary B-tree each) is not needed.
@@ -373,20 +396,34 @@ def _scan_table(conn: sqlite3.Connection, qt: str, table: GpkgTable) -> Optional
     :func:`_as_text`) leave that column to the column-by-column read. Any SQLite error, or
     text that is not UTF-8, returns None: the caller reads the old way and reports what
     that finds. Distinct values come as a set (their order means nothing to a caller).
+
+    ``geom_col``: the geometry blobs come in the same scan, end to end, when they are what
+    :func:`geometry_coordinates` decodes in one step (every non-NULL value a blob of the plain
+    point's size, in table order); anything else leaves ``points`` None (the caller reads
+    the blobs row by row, the reference).
+
+    ``uri``: the file, for the scan of a large table to run as a few queries of a few columns
+    each on connections of their own, two at a time (sqlite3 lets other threads run while
+    SQLite steps: its per-value cost, about half the read, then takes half the wall time on
+    two cores). The aggregate row is the same either way.
     """
     columns = table.columns
     parts = ["count(*)"]
     for col in columns:
         q = _quote(col)
         parts += [f"group_concat({q}, char(0))", f"count({q})", f"sum(typeof({q}) = 'text')"]
-    factory = conn.text_factory
-    conn.text_factory = bytes
-    try:
-        row = conn.execute(f"SELECT {', '.join(parts)} FROM {qt}").fetchone()
-    except sqlite3.Error:
+    if geom_col is not None:
+        g = _quote(geom_col)
+        parts += [
+            f"count({g})",
+            f"sum(typeof({g}) = 'blob')",
+            f"min(length({g}))",
+            f"max(length({g}))",
+            f"group_concat({g}, X'')",
+        ]
+    row = _aggregate_row(conn, qt, parts, len(columns), uri, table.rows)
+    if row is None:
         return None
-    finally:
-        conn.text_factory = factory
     total = int(row[0])
     distinct: dict[str, list[str]] = {}
     full: dict[str, list[str]] = {}
@@ -396,7 +433,7 @@ def _scan_table(conn: sqlite3.Connection, qt: str, table: GpkgTable) -> Optional
         if count == 0:
             distinct[col] = []
             continue
-        if int(texts or 0) != count or joined.count(b"\x00") != count - 1:
+        if int(texts or 0) != count:
             continue
         try:
             values = joined.decode("utf-8")
@@ -404,6 +441,8 @@ def _scan_table(conn: sqlite3.Connection, qt: str, table: GpkgTable) -> Optional
             return None
         split = values.split("\x00")
         del joined, values
+        if len(split) != count:  # some value holds a NUL: the column is read the old way
+            continue
         distinct[col] = list(set(split))
         if table.pair_columns is not None and col in table.pair_columns:
             full[col] = split
@@ -414,7 +453,95 @@ def _scan_table(conn: sqlite3.Connection, qt: str, table: GpkgTable) -> Optional
             pairs = []
         elif xs is not None and ys is not None and len(xs) == len(ys) == total:
             pairs = list(dict.fromkeys(zip(xs, ys)))  # first occurrence, as DISTINCT gives
-    return _Scanned(distinct, pairs)
+    points = None
+    if geom_col is not None:
+        points = _scanned_points(row[1 + 3 * len(columns) :])
+    return _Scanned(distinct, pairs, points)
+
+
+THREADED_SCAN_ROWS = 50_000  # tables this large are scanned in column groups, two at a time
+_SCAN_GROUPS = 3
+
+
+def _aggregate_row(
+    conn: sqlite3.Connection,
+    qt: str,
+    parts: list[str],
+    ncols: int,
+    uri: Optional[str],
+    rows: int,
+) -> Optional[tuple]:
+    """``SELECT count(*), <parts> FROM qt`` as one row (text as bytes): parts[0] is count(*),
+    then three aggregates per column, then the geometry's. Large tables: the columns in a few
+    groups of consecutive columns (the geometry's with the last), run on their own read-only
+    connections two at a time and put back together in order; each group's count(*) must
+    agree (one unchanged file). None on any SQLite error."""
+    groups = _SCAN_GROUPS if uri is not None and rows >= THREADED_SCAN_ROWS else 1
+    groups = max(1, min(groups, ncols))
+    if groups == 1:
+        return _query_row(conn, f"SELECT {', '.join(parts)} FROM {qt}")
+    geometry = parts[1 + 3 * ncols :]
+    bounds = np.linspace(0, ncols, groups + 1).round().astype(int).tolist()
+    sqls = []
+    for g in range(groups):
+        chunk = parts[1 + 3 * bounds[g] : 1 + 3 * bounds[g + 1]]
+        if g == groups - 1:
+            chunk = chunk + geometry
+        sqls.append(f"SELECT count(*), {', '.join(chunk)} FROM {qt}")
+    from concurrent.futures import ThreadPoolExecutor
+
+    assert uri is not None
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        found = list(pool.map(lambda sql: _query_on_own_connection(uri, sql), sqls))
+    if any(r is None for r in found) or len({r[0] for r in found if r is not None}) != 1:
+        return None
+    row: tuple = (found[0][0],) if found[0] is not None else ()
+    for r in found:
+        row += tuple(r[1:]) if r is not None else ()
+    return row
+
+
+def _query_row(conn: sqlite3.Connection, sql: str) -> Optional[tuple]:
+    factory = conn.text_factory
+    conn.text_factory = bytes
+    try:
+        return conn.execute(sql).fetchone()
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.text_factory = factory
+
+
+def _query_on_own_connection(uri: str, sql: str) -> Optional[tuple]:
+    try:
+        conn = sqlite3.connect(uri, uri=True)
+    except sqlite3.Error:
+        return None
+    try:
+        return _query_row(conn, sql)
+    finally:
+        conn.close()
+
+
+def _scanned_points(agg: tuple) -> Optional[tuple[np.ndarray, np.ndarray]]:
+    """x, y of the scan's geometry aggregates when geometry_coordinates would decode them
+    in its one vectorised step (plain little-endian 2D points without envelope); else None."""
+    count, blobs_n, shortest, longest, blobs = agg
+    count = int(count or 0)
+    if count == 0 or int(blobs_n or 0) != count:
+        return None  # no geometry (geometry_coordinates answers empty arrays) or not blobs
+    size = _FAST_POINT.itemsize
+    if shortest != size or longest != size or blobs is None or len(blobs) != count * size:
+        return None
+    packed = np.frombuffer(blobs, dtype=_FAST_POINT)
+    if not (
+        (packed["magic"] == b"GP").all()
+        and (packed["flags"] == 0x01).all()
+        and (packed["order"] == 1).all()
+        and (packed["type"] == 1).all()
+    ):
+        return None
+    return packed["x"].copy(), packed["y"].copy()
 
 
 def _as_text(value: object) -> str:
