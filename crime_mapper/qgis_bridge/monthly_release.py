@@ -42,10 +42,15 @@ class QgisStepRunners(StepRunners):
         self.qgis_version = qgis_version()
 
     def load(self, inputs, out_dir, profile_path, feedback: Feedback) -> LoadStep:
+        from ..core.release.crimes_input import crimes_from_gpkg
         from .run_load import run_load
 
         out = run_load(
-            [str(p) for p in inputs], out_dir, profile_path=profile_path, feedback=feedback
+            [str(p) for p in inputs],
+            out_dir,
+            profile_path=profile_path,
+            feedback=feedback,
+            keep_table=True,
         )
         report = json.loads(Path(out.report_json).read_text(encoding="utf-8"))
         totals = report.get("totals", {})
@@ -64,6 +69,8 @@ class QgisStepRunners(StepRunners):
             reconciles=bool(out.reconciles),
             report_text=out.report_text,
             crimes_gpkg=Path(out.gpkg),
+            # the GeoPackage as the anonymise step reads it, from the table in memory
+            opened=crimes_from_gpkg(out.gpkg, loaded=out.table),
         )
 
     def style_writer(self):

@@ -18,7 +18,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional, Union
+from typing import Any, Optional, Union
 
 from qgis.core import QgsVectorLayer
 
@@ -66,6 +66,9 @@ class LoadOutputs:
     reconciles: bool = True
     file_errors: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    #: The crimes table written to the GeoPackage, kept only when asked (run_load's
+    #: keep_table: the monthly release hands it to its anonymise step)
+    table: Any = field(default=None, repr=False, compare=False)
 
     @property
     def crimes_uri(self) -> str:
@@ -123,14 +126,18 @@ def run_load(
     report_path: Optional[PathLike] = None,
     report_text_path: Optional[PathLike] = None,
     write_qml: bool = True,
+    keep_table: bool = False,
 ) -> LoadOutputs:
     """Load extracts and write the crimes GeoPackage (crimes and, if any, stop_search
     tables, default style inside), the QML beside it, the rejects CSV and the report.
 
     Output paths default to DEFAULT_NAMES inside ``output_dir``; explicit paths (as the
     Processing algorithm passes) win. The readable report goes to ``report_text_path`` only
-    when one is given or ``output_dir`` is used. Raises core.common.feedback.Cancelled if the user
-    cancels; any exception leaves earlier outputs untouched.
+    when one is given or ``output_dir`` is used. ``keep_table``: the outputs keep the
+    crimes table (``table``), for a caller that goes on to use it in the same process
+    (the monthly release) instead of reading the GeoPackage back. Raises
+    core.common.feedback.Cancelled if the user cancels; any exception leaves earlier outputs
+    untouched.
     """
     feedback = feedback or Feedback()
     if output_dir is None and not (gpkg_path and rejects_path and report_path):
@@ -228,6 +235,7 @@ def run_load(
         reconciles=bool(summary.get("reconciles", True)),
         file_errors=list(summary.get("file_errors", [])),
         timings=timings,
+        table=result.crimes if keep_table else None,
     )
 
 

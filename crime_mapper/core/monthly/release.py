@@ -83,6 +83,10 @@ class LoadStep:
     reconciles: bool
     report_text: str = ""
     crimes_gpkg: Optional[Path] = None
+    #: ``crimes`` opened in memory (a CrimesInput), for the anonymise step of the same run:
+    #: the QGIS load gives the GeoPackage it wrote as read back, from the table it holds
+    #: (not saved by core.monthly.outputs_json; dropped once the anonymise step has it)
+    opened: Any = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -463,8 +467,11 @@ def _anonymise_step(config, month, outputs, runners, feedback) -> StepRecord:
     # (run_anonymise takes the opened crimes and a spec that hands back the points read).
     spec = _read_once(_points_spec(config, month))
     profile = release_profile(config.optional_path(config.profile, month))
+    load = outputs.load
+    given = load.opened if load.opened is not None else _crimes_of(config, month, outputs)
+    load.opened = None  # from here on held (with the map points) by outputs.opened
     crimes, points, _entry = open_release_inputs(
-        _crimes_of(config, month, outputs), spec, profile, ScaledFeedback(feedback, 0, 40), 25, 100
+        given, spec, profile, ScaledFeedback(feedback, 0, 40), 25, 100
     )
     # one raw-side gate preparation for the public files here and every publish output
     gate = ReleaseGate(crimes.crimes, points)

@@ -157,6 +157,27 @@ def read_crimes_gpkg(path: PathLike, table: str = CRIMES_TABLE) -> pd.DataFrame:
     return restore_crime_dtypes(frame)
 
 
+def as_read_back(crimes: pd.DataFrame) -> pd.DataFrame:
+    """A loaded crimes table as read_crimes_gpkg reads it back from the GeoPackage the load
+    wrote from it: the GeoPackage stores the values (and restore_crime_dtypes their dtypes),
+    not the order of a category column's categories, which come back as the values present,
+    sorted (a multi-file load holds them in the order first met). Everything else is equal
+    already (tests/test_monthly_release.py compares with read_crimes_gpkg)."""
+    out = crimes.copy(deep=False)
+    for column, (dtype, _, _) in schema.CRIME_COLUMNS.items():
+        if dtype != "category" or column in ("crime_type", "last_outcome") or column not in out:
+            continue
+        values = out[column]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            present = values.cat.remove_unused_categories()
+            out[column] = present.cat.reorder_categories(sorted(present.cat.categories))
+        else:
+            out[column] = values.astype("category")
+    if not isinstance(out.index, pd.RangeIndex) or out.index.start != 0:
+        out = out.reset_index(drop=True)
+    return out
+
+
 def _rejects_beside(gpkg: Path) -> Optional[pd.DataFrame]:
     """The rejects CSV the same load wrote beside the GeoPackage, if it is there."""
     candidate = gpkg.with_name(OUTPUT_NAMES["rejects"])
@@ -186,13 +207,20 @@ def only_feature_table(path: PathLike) -> Optional[str]:
     return rows[0][0] if len(rows) == 1 else None
 
 
-def crimes_from_gpkg(path: PathLike, table: str = CRIMES_TABLE) -> CrimesInput:
-    """Crimes (and the load's rejects, when found beside it) from a crimes GeoPackage."""
+def crimes_from_gpkg(
+    path: PathLike, table: str = CRIMES_TABLE, loaded: Optional[pd.DataFrame] = None
+) -> CrimesInput:
+    """Crimes (and the load's rejects, when found beside it) from a crimes GeoPackage.
+
+    ``loaded``: the crimes table the load that just wrote this GeoPackage holds in memory
+    (the monthly release's load step): taken as read back (as_read_back) instead of reading
+    the GeoPackage's rows again; the file is still described (SHA-256) as read."""
     path = Path(path)
     if not path.is_file():
         raise CrimesSourceError(f"crimes GeoPackage not found: {path}")
+    read = (lambda p: read_crimes_gpkg(p, table)) if loaded is None else (lambda p: loaded)
     try:
-        crimes, entry = read_described(path, lambda p: read_crimes_gpkg(p, table))
+        crimes, entry = read_described(path, read)
         entries = [entry]
         beside = path.with_name(OUTPUT_NAMES["rejects"])
         rejects = None
@@ -204,7 +232,7 @@ def crimes_from_gpkg(path: PathLike, table: str = CRIMES_TABLE) -> CrimesInput:
         raise CrimesSourceError(str(exc)) from exc
     files = [path] + ([beside] if rejects is not None else [])
     return CrimesInput(
-        crimes=crimes,
+        crimes=crimes if loaded is None else as_read_back(crimes),
         rejects=rejects,
         input_files=files,
         input_entries=entries,
