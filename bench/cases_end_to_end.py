@@ -34,12 +34,19 @@ Cases:
   release CONFIG --month 2022-10``, on the national month: the raw extract and the map points
   CSV to the public CSV, the (styled) public GeoPackage, the audit, the manifest, the web map
   and the neighbourhood summaries (the 7,200 MSOAs of England and Wales from ../shared/data,
-  named by the House of Commons Library names), as the issue defines it. Hotspots and the
-  QGIS project are intelligence and convenience outputs the issue's target leaves out, so the
-  bench's configuration switches them off and says so. The command runs through a small
-  driver that times each release step (the anonymise step's own pipeline steps, and the
-  publish step's summaries and web map) around the very same ``cli.main``; the total is the
-  child process's wall clock.
+  named by the House of Commons Library names, with the ONS LSOA -> MSOA lookup and the LSOA
+  populations ../shared/data holds: Leicestershire's and Northumbria's, so those forces' MSOAs
+  have rates and the others n/a), as the issue defines it. Hotspots and the QGIS project are
+  intelligence and convenience outputs the issue's target leaves out, so the bench's
+  configuration switches them off and says so. No summaries history is given: the issue's
+  target is the month from its raw extract, and the pages, the 13-month tidy CSV (1.4 million
+  rows) and the gate's work are the same size with or without it (months without data are
+  "missing"); a history of 12 national months would add reading 6 million published rows.
+  The command runs through a small driver around the very same ``cli.main`` that times each
+  release step (wall and CPU), the anonymise step's own pipeline steps, the publish step's
+  parts (summaries: neighbourhoods, release read, assignment, figures, tidy CSV, GeoPackage,
+  export; web map: read, assignment, aggregation, writing) and every leak-gate call with the
+  output it checked; the total is the child process's wall clock, with its CPU time beside.
 
 The bench's map points are synthetic, so no catchment address counts show they are
 anonymous: the release rules file used here records that confirmation, as an analyst with a
@@ -333,19 +340,33 @@ SHARED = next(
 )  # fmt: skip  (../shared beside the clone; a worktree sits one level deeper)
 MSOA_OUTLINES = "MSOA11_outlines_dissolved_from_LSOA_BSC_stroke_unit_demographics.geojson"
 MSOA_NAMES = "MSOA-Names-2011_HoCL.csv"
+MSOA_LOOKUP = "lsoa11_to_msoa11_lad.csv"
+# ../shared/data holds ONS LSOA populations for two forces only (Leicestershire, Northumbria):
+# both, as one file, give the MSOAs of those forces their residents (the others' rates are
+# n/a, as for a neighbourhood without a population); the lookup sums them per MSOA.
+POPULATIONS = (
+    "lsoa11_mid2018_population_leicestershire_force_area.csv",
+    "lsoa11_mid2018_population_northumbria_force_area.csv",
+)
 RELEASE_DRIVER = r"""
-import json, sys, time
+import json, resource, sys, time
 from crime_mapper.core.monthly import release
 
 steps = {}
+gates = []  # (output, seconds) of every leak-gate call, in order
+
+def cpu():
+    use = resource.getrusage(resource.RUSAGE_SELF)
+    return use.ru_utime + use.ru_stime
 
 def timed(name, run):
     def step(config, month, outputs, *args, **kwargs):
-        started = time.perf_counter()
+        started, used = time.perf_counter(), cpu()
         try:
             return run(config, month, outputs, *args, **kwargs)
         finally:
             steps[name] = round(time.perf_counter() - started, 3)
+            steps[name + ".cpu"] = round(cpu() - used, 3)
             made = getattr(outputs, "release", None)
             if name == "anonymise" and made is not None:
                 steps.update({f"anonymise.{k}": v for k, v in made.timings.items()})
@@ -354,32 +375,80 @@ def timed(name, run):
 for name, run in list(release._RUNNERS.items()):
     release._RUNNERS[name] = timed(name, run)
 
-def timed_call(name, module, attribute):
+def timed_call(name, module, attribute, record=None):
     run = getattr(module, attribute)
     def call(*args, **kwargs):
         started = time.perf_counter()
         try:
             return run(*args, **kwargs)
         finally:
-            steps[name] = round(time.perf_counter() - started, 3)
+            seconds = round(time.perf_counter() - started, 3)
+            if record is None:
+                steps[name] = round(steps.get(name, 0.0) + seconds, 3)
+            else:
+                record(args, kwargs, seconds)
     setattr(module, attribute, call)
 
-from crime_mapper.core.publish import summaries_run, webmap_run
+from crime_mapper.core.gate import leak_gate
+from crime_mapper.core.publish import (
+    summaries_export, summaries_run, webmap_export, webmap_inputs, webmap_run,
+)
+
+def gate_call(args, kwargs, seconds):
+    output = args[1] if len(args) > 1 else kwargs.get("output")
+    name = "table" if hasattr(output, "columns") else str(output).rstrip("/").split("/")[-1]
+    gates.append((name.split(".staging-")[0], seconds))
+
+# every gate call (the pipeline, summaries and web map import check_release when called)
+timed_call("gate", leak_gate, "check_release", gate_call)
 timed_call("publish.summaries", summaries_run, "run_summaries")
+timed_call("publish.summaries.read_neighbourhoods", summaries_run, "load_neighbourhoods")
+timed_call("publish.summaries.read_release", summaries_run, "read_release")
+timed_call("publish.summaries.export", summaries_export, "export_summaries")
+timed_call("publish.summaries.assign", summaries_export, "assign_crimes")
+timed_call("publish.summaries.figures", summaries_export, "compute_summaries")
+timed_call("publish.summaries.tidy_csv", summaries_export, "write_tidy_csv")
+timed_call("publish.summaries.gpkg", summaries_export, "write_neighbourhood_gpkg")
 timed_call("publish.web_map", webmap_run, "run_webmap")
+timed_call("publish.web_map.read", webmap_export, "read_release_inputs")
+timed_call("publish.web_map.assign", webmap_export, "row_area_names")
+timed_call("publish.web_map.aggregate", webmap_export, "aggregate")
+timed_call("publish.web_map.write", webmap_export, "_write_folder")
 from crime_mapper.cli import main
+started = cpu()
 code = main(["release", sys.argv[1], "--month", sys.argv[2]])
+steps["cpu"] = round(cpu() - started, 3)
 print("bench steps: " + json.dumps(steps), file=sys.stderr)
+print("bench gates: " + json.dumps(gates), file=sys.stderr)
 sys.exit(code)
 """
 
 
+def _population_file(shared: Path) -> Path:
+    """The two forces' LSOA populations as one CSV (cached in bench/out, untimed)."""
+    path = OUT_DIR / "lsoa11_mid2018_population_two_forces.csv"
+    parts = [(shared / "population" / name).read_text(encoding="utf-8") for name in POPULATIONS]
+    header = parts[0].splitlines(keepends=True)[0]
+    text = header + "".join(p.split("\n", 1)[1] for p in parts)
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        OUT_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
 def _setup_monthly_release() -> dict:
-    outlines, names = SHARED / "boundaries" / MSOA_OUTLINES, SHARED / "lookups" / MSOA_NAMES
-    if not (outlines.is_file() and names.is_file()):
-        raise RuntimeError(f"the monthly release case needs {outlines} and {names}")
+    needed = {
+        "outlines": SHARED / "boundaries" / MSOA_OUTLINES,
+        "names": SHARED / "lookups" / MSOA_NAMES,
+        "lookup": SHARED / "lookups" / MSOA_LOOKUP,
+    }
+    needed.update({name: SHARED / "population" / name for name in POPULATIONS})
+    missing = [str(p) for p in needed.values() if not p.is_file()]
+    if missing:
+        raise RuntimeError(f"the monthly release case needs {', '.join(missing)}")
     ctx = _inputs(input_from_argv())
-    ctx.update(outlines=outlines, names=names)
+    ctx.update(needed)
+    ctx["population"] = _population_file(SHARED)
     return ctx
 
 
@@ -408,9 +477,14 @@ def _run_monthly_release(ctx: dict, input_path: Path, workdir: Path) -> dict:
             neighbourhoods={
                 "boundaries": str(ctx["outlines"]),
                 "code_field": "msoa11cd",
+                "lookup": str(ctx["lookup"]),
+                "lookup_code_field": "msoa11cd",
+                "lookup_name_field": "msoa11nm",
+                "lookup_lsoa_field": "lsoa11cd",
                 "names": str(ctx["names"]),
                 "names_code_field": "msoa11cd",
                 "names_name_field": "msoa11hclnm",
+                "lsoa_population": str(ctx["population"]),
             },
         ),  # fmt: skip
         base_dir=workdir,
@@ -420,19 +494,29 @@ def _run_monthly_release(ctx: dict, input_path: Path, workdir: Path) -> dict:
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
     argv = [sys.executable, "-c", RELEASE_DRIVER, str(path), month]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     seconds, peak_mb, _out, err = _run_command(argv, env)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     steps: dict[str, float] = {}
+    gates: list = []
     for line in err.splitlines():
         if line.startswith("bench steps: "):
             steps = json.loads(line[len("bench steps: ") :])
+        if line.startswith("bench gates: "):
+            gates = json.loads(line[len("bench gates: ") :])
     folder = workdir / "release" / month
-    outside = seconds - sum(v for k, v in steps.items() if "." not in k)
+    outside = seconds - sum(v for k, v in steps.items() if "." not in k and k != "cpu")
     return {
         "command_s": round(seconds, 3),
+        "command_cpu_s": round(
+            after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 3
+        ),
         "command_peak_mb": round(peak_mb, 1),
         "steps": steps,
+        "gate_calls": gates,
         "outside_steps_s": round(outside, 3),
         "outputs": sorted(p.name for p in folder.iterdir()),
+        "summaries_pages": len(list((folder / "neighbourhoods").glob("*.html"))),
     }
 
 

@@ -256,8 +256,14 @@ def render(cases: dict[str, dict], targets: list[dict], input_info: dict) -> str
                 lines.append(f"    steps (s): {shown}")
             command = c.get("facts", {}).get("command_s")
             if command is not None:
-                lines.append(f"    the command alone: median {_command_median(c):.2f} s, "
-                             f"peak {_command_peak(c):.0f} MB")  # fmt: skip
+                cpu = [
+                    r["facts"]["command_cpu_s"]
+                    for r in c["runs"]
+                    if "command_cpu_s" in r.get("facts", {})
+                ]
+                lines.append(f"    the command alone: median {_command_median(c):.2f} s"
+                             + (f" (CPU {statistics.median(cpu):.2f} s)" if cpu else "")
+                             + f", peak {_command_peak(c):.0f} MB")  # fmt: skip
         if c.get("error"):
             lines.append(f"{c['title']:<70} ERROR: {c['error'][:200]}")
     lines.append("")
