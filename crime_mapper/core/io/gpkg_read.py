@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 import struct
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -421,31 +421,28 @@ def _scan_table(
             f"max(length({g}))",
             f"group_concat({g}, X'')",
         ]
-    row = _aggregate_row(conn, qt, parts, len(columns), uri, table.rows)
-    if row is None:
-        return None
-    total = int(row[0])
     distinct: dict[str, list[str]] = {}
     full: dict[str, list[str]] = {}
-    for i, col in enumerate(columns):
-        joined, count, texts = row[1 + 3 * i : 4 + 3 * i]
-        count = int(count or 0)
-        if count == 0:
-            distinct[col] = []
-            continue
-        if int(texts or 0) != count:
-            continue
-        try:
-            values = joined.decode("utf-8")
-        except UnicodeDecodeError:
-            return None
-        split = values.split("\x00")
-        del joined, values
-        if len(split) != count:  # some value holds a NUL: the column is read the old way
-            continue
-        distinct[col] = list(set(split))
-        if table.pair_columns is not None and col in table.pair_columns:
-            full[col] = split
+    aggregates: list = []
+    total: Optional[int] = None
+    done = 0
+    groups = _aggregate_groups(conn, qt, parts, len(columns), uri, table.rows)
+    try:
+        for group in groups:  # each group's columns are taken while the next ones run
+            if group is None or (total is not None and int(group[0]) != total):
+                return None  # an SQLite error, or the file changed between the groups
+            total = int(group[0])
+            aggregates.extend(group[1:])
+            while done < len(columns) and len(aggregates) >= 3 * (done + 1):
+                joined, count, texts = aggregates[3 * done : 3 * done + 3]
+                aggregates[3 * done : 3 * done + 3] = [None, None, None]  # (freed)
+                if not _take_column(table, columns[done], joined, count, texts, distinct, full):
+                    return None
+                done += 1
+    finally:
+        groups.close()
+    if total is None:
+        return None
     pairs = None
     if table.pair_columns is not None:
         xs, ys = full.get(table.pair_columns[0]), full.get(table.pair_columns[1])
@@ -455,31 +452,64 @@ def _scan_table(
             pairs = list(dict.fromkeys(zip(xs, ys)))  # first occurrence, as DISTINCT gives
     points = None
     if geom_col is not None:
-        points = _scanned_points(row[1 + 3 * len(columns) :])
+        points = _scanned_points(tuple(aggregates[3 * len(columns) :]))
     return _Scanned(distinct, pairs, points)
+
+
+def _take_column(
+    table: GpkgTable,
+    col: str,
+    joined: Optional[bytes],
+    count: Optional[int],
+    texts: Optional[int],
+    distinct: dict[str, list[str]],
+    full: dict[str, list[str]],
+) -> bool:
+    """One column's distinct values from its aggregates, where they are exactly the
+    column-by-column read's (else the column is left to that read); False when its text is
+    not UTF-8 (the whole table is then read the old way)."""
+    count = int(count or 0)
+    if count == 0:
+        distinct[col] = []
+        return True
+    if int(texts or 0) != count or joined is None:
+        return True
+    try:
+        values = joined.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    split = values.split("\x00")
+    del joined, values
+    if len(split) != count:  # some value holds a NUL: the column is read the old way
+        return True
+    distinct[col] = list(set(split))
+    if table.pair_columns is not None and col in table.pair_columns:
+        full[col] = split
+    return True
 
 
 THREADED_SCAN_ROWS = 50_000  # tables this large are scanned in column groups, two at a time
 _SCAN_GROUPS = 3
 
 
-def _aggregate_row(
+def _aggregate_groups(
     conn: sqlite3.Connection,
     qt: str,
     parts: list[str],
     ncols: int,
     uri: Optional[str],
     rows: int,
-) -> Optional[tuple]:
-    """``SELECT count(*), <parts> FROM qt`` as one row (text as bytes): parts[0] is count(*),
-    then three aggregates per column, then the geometry's. Large tables: the columns in a few
-    groups of consecutive columns (the geometry's with the last), run on their own read-only
-    connections two at a time and put back together in order; each group's count(*) must
-    agree (one unchanged file). None on any SQLite error."""
+) -> Generator[Optional[tuple], None, None]:
+    """``SELECT count(*), <parts> FROM qt`` (text as bytes; parts[0] is count(*), then three
+    aggregates per column, then the geometry's), as rows of consecutive column groups in
+    order: (count(*), the group's aggregates), the geometry's with the last group; None for
+    a group SQLite failed. Large tables: a few groups, run on their own read-only
+    connections two at a time, each yielded as soon as it (and those before it) are done."""
     groups = _SCAN_GROUPS if uri is not None and rows >= THREADED_SCAN_ROWS else 1
     groups = max(1, min(groups, ncols))
     if groups == 1:
-        return _query_row(conn, f"SELECT {', '.join(parts)} FROM {qt}")
+        yield _query_row(conn, f"SELECT {', '.join(parts)} FROM {qt}")
+        return
     geometry = parts[1 + 3 * ncols :]
     bounds = np.linspace(0, ncols, groups + 1).round().astype(int).tolist()
     sqls = []
@@ -492,13 +522,13 @@ def _aggregate_row(
 
     assert uri is not None
     with ThreadPoolExecutor(max_workers=2) as pool:
-        found = list(pool.map(lambda sql: _query_on_own_connection(uri, sql), sqls))
-    if any(r is None for r in found) or len({r[0] for r in found if r is not None}) != 1:
-        return None
-    row: tuple = (found[0][0],) if found[0] is not None else ()
-    for r in found:
-        row += tuple(r[1:]) if r is not None else ()
-    return row
+        futures = [pool.submit(_query_on_own_connection, uri, sql) for sql in sqls]
+        try:
+            for future in futures:
+                yield future.result()
+        finally:
+            for future in futures:
+                future.cancel()  # (those not started; the pool waits for the others)
 
 
 def _query_row(conn: sqlite3.Connection, sql: str) -> Optional[tuple]:
