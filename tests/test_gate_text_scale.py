@@ -332,3 +332,92 @@ def test_free_text_run_in_one_of_many_pages(world: dict, pages_site: Path, tmp_p
     report = check_release(world["raw"], _planted(pages_site, tmp_path, extra), world["points"])
     expect_only(report, "no_non_public_values")
     assert "a run of words from raw column extra_mo_notes" in report.message()
+
+
+# --- HTML: the plain-page fast path against html.parser ------------------------------------------
+from crime_mapper.core.gate import output_reader  # noqa: E402
+
+HTML_PIECES = [
+    "<p>", "</p>", "<div class=\"a\">", "</div>", "text", " more text ", "\n", "&amp;", "&lt;",
+    "&gt;x", "&copy", "&#39;", "&#x41;", "&unknown;", "& ", "&", "<br>", "<br/>", "<br />",
+    "<img alt='a &amp; b' src=x.png>", "<img alt=x/>", "<img alt=x />", "<a href=a/b>",
+    "<a href=\"#\" title=\"\">", "<a title=a\u00a0b>", "<a title='a>b'>", "<input disabled>",
+    "<input value = \"spaced\">", "<INPUT VALUE=\"Upper\">", "<x-y a=\"1\">", "</x-y>",
+    "<!-- a comment -->", "<!---->", "<!-->", "<!-- -- -->", "<![CDATA[ hidden ]]>", "<?pi x?>",
+    "<!DOCTYPE html>", "<!doctype HTML>", "<!DOCTYPE html PUBLIC>", "a < b", "<", ">", "<3",
+    "<script>var a = 1;</script>", "<script type=\"application/json\">{\"k\": \"v\"}</script>",
+    "<script type='Application/JSON'>[1, 2]</script>", "<script>if (a < b) {}</script>",
+    "<script>document.write('</p>')</script>", "<script><!-- x --></script>", "<script>",
+    "</script>", "<SCRIPT>x=1</SCRIPT>", "<script>y=2</SCRIPT>", "<script/>", "<style>",
+    "<style>a>b{}</style>", "</style>", "<title>T &amp; U</title>", "<title>", "</title>",
+    "<title><b>x</b>",
+    "<textarea>raw <b></textarea>", "<noscript>n</noscript>", "<svg><title id=t>s</title></svg>",
+    "<p\tclass=\"t\"\n>", "<p class=\"a\"class=\"b\">", "<p a==b>", "</p >", "</ p>", "<p/x>",
+    "\u00e9", "\u2028", "\r\n", "<a href=\"javascript:alert(1)\">",
+]  # fmt: skip
+
+
+def _random_page(rng: random.Random) -> str:
+    plain = [p for p in HTML_PIECES if output_reader._plain_html(p) is not None]
+    pool = plain if rng.random() < 0.5 else HTML_PIECES
+    return "".join(rng.choice(pool) for _ in range(rng.randint(0, 30)))
+
+
+def _html_artifact(page: str, fast: bool) -> dict:
+    art = output_reader.Artifact(name="p.html", kind="html")
+    output_reader._read_html(art, page, "p.html", fast=fast)
+    return {k: v for k, v in vars(art).items() if k not in ("lon", "lat")}
+
+
+def test_plain_html_reads_as_html_parser_does():
+    rng = random.Random(12)
+    used = 0
+    for _ in range(3000):
+        page = _random_page(rng)
+        fast = output_reader._plain_html(page)
+        if fast is not None:
+            used += 1
+            assert fast == output_reader._parsed_html(page), page
+        assert _html_artifact(page, True) == _html_artifact(page, False), page
+    assert used > 1000  # the fast path is taken on most plain pages, not never
+
+
+def test_plain_html_is_refused_where_it_could_differ():
+    for page in [
+        "<p>a < b</p>",
+        "<!-- c --><p>x</p>",
+        "<![CDATA[x]]>",
+        "<script>if (a < b) {}</script>",
+        "<script><!-- x --></script>",
+        "<script>x</SCRIPT>",
+        "<script/>",
+        "<title><b>x</b></title>",
+        "<textarea>x</textarea>",
+        "<a href=a/b>x</a>",
+        "<a title=a\u00a0b>x</a>",
+        "<p >x</p >",
+        "<script>x",
+    ]:
+        assert output_reader._plain_html(page) is None, page
+
+
+def test_real_summaries_and_web_map_pages_take_the_fast_path(tmp_path: Path):
+    """Pages rendered by our templates (a web map, 125 neighbourhood summaries and their
+    index, from the sample release) are plain, and read exactly as html.parser reads them:
+    the fast path is what the gate runs on them, not a branch that never runs."""
+    from crime_mapper.core.publish.webmap_export import WebmapOptions, export_webmap
+    from tests.test_summaries_export import make_release, summaries_cli
+    from tests.test_webmap_export import OCT
+
+    export_webmap(WebmapOptions(inputs=[OCT], out_dir=tmp_path / "map"))
+    release = make_release(tmp_path / "release")
+    run = summaries_cli(release, release["csv"], tmp_path / "out")
+    assert run.returncode == 0, run.stderr
+    pages = sorted((tmp_path / "map").rglob("*.html"))
+    pages += sorted((tmp_path / "out" / "neighbourhoods").glob("*.html"))
+    assert len(pages) >= 127
+    for path in pages:
+        page = path.read_text(encoding="utf-8")
+        fast = output_reader._plain_html(page)
+        assert fast is not None, path
+        assert fast == output_reader._parsed_html(page), path

@@ -11,6 +11,7 @@ becomes an ``error`` artifact and every check fails on it (fail closed).
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import re
@@ -452,18 +453,126 @@ class _Collector(HTMLParser):
         self.text.append(data)
 
 
-def _read_html(art: Artifact, text: str, where: str) -> None:
+# --- a fast path for plain HTML (our own templates' pages) ---------------------------------------
+# A page made only of the plainest HTML is read by splitting it at its tags in C; anything
+# else goes to html.parser, which stays the reference (tests/test_gate_text_scale.py compares
+# the two on hostile pages). "Plainest": every "<" opens a tag of the strict grammar below
+# (a start tag with whitespace-separated attributes, values quoted without < > or unquoted
+# without / < > quotes, or an end tag with nothing but its name, or <!DOCTYPE html>); no
+# comment, CDATA, processing instruction or lone "<"; <script>/<style> bodies free of "<"
+# and closed at once by their own lower-case end tag; <title> holding only text; none of the
+# elements whose content some Python versions read as raw text (textarea, xmp, iframe,
+# noembed, noframes, noscript, plaintext). On such a page html.parser's text chunks are
+# exactly the pieces between tags, each unescaped, and its attributes are the grammar's.
+_TAG_SPLIT = re.compile(r"(<[^<>]*>)")
+_HWS = "[ \t\n\r\f]"
+_ATTR = (
+    _HWS + r"+([a-zA-Z_:][-a-zA-Z0-9_:.]*)"
+    r"(?:=(\"[^\"<>]*\"|'[^'<>]*'|[^\s\"'=<>`/]+(?=[ \t\n\r\f>])))?"
+)
+_HtmlRead = tuple[list[str], list[str], list[tuple[str, str]], list[str]]
+_START_TAG = re.compile(r"<([a-zA-Z][a-zA-Z0-9]*)((?:" + _ATTR + r")*)" + _HWS + r"*(?P<slash>/?)>")
+_END_TAG = re.compile(r"</([a-zA-Z][a-zA-Z0-9]*)>")
+_DOCTYPE = re.compile(r"<!doctype" + _HWS + r"+html" + _HWS + r"*>", re.IGNORECASE)
+_ATTR_FIND = re.compile(_ATTR)
+_RAW_TEXT_ELEMENTS = frozenset(
+    {"textarea", "xmp", "iframe", "noembed", "noframes", "noscript", "plaintext"}
+)
+_SPECIAL = frozenset({"script", "style", "title"})
+# a tag: (name, is an end tag, self-closing, attribute values as _Collector keeps them,
+# type attribute as _Collector reads it, needs a look: script/style/title); None: not plain
+_TagInfo = Optional[tuple[str, bool, bool, tuple[str, ...], str, bool]]
+_TAGS: dict[str, _TagInfo] = {}  # pages of one template share most of their tags
+
+
+def _tag_info(tag: str) -> _TagInfo:
+    m = _START_TAG.fullmatch(tag)
+    if m is not None:
+        name = m.group(1).lower()
+        if name in _RAW_TEXT_ELEMENTS:
+            return None
+        values = []
+        kind: Optional[str] = None
+        # (from the attributes to the tag's end: an unquoted value is followed by ">")
+        for attr, raw in _ATTR_FIND.findall(tag, m.start(2)):
+            value = raw[1:-1] if raw[:1] in ('"', "'") else raw
+            if value:
+                value = html.unescape(value)
+            if kind is None and attr.lower() == "type":
+                kind = (value or "").lower()
+            if value:
+                values.append(value)
+        closing = bool(m.group("slash"))
+        return (name, False, closing, tuple(values), kind or "", name in _SPECIAL)
+    m = _END_TAG.fullmatch(tag)
+    if m is not None:
+        return (m.group(1).lower(), True, False, (), "", False)
+    if _DOCTYPE.fullmatch(tag):
+        return ("!doctype", False, False, (), "", False)
+    return None
+
+
+def _plain_html(page: str) -> Optional[_HtmlRead]:
+    """(text chunks, attribute values, (type, body) of scripts, style bodies) exactly as
+    _Collector gathers them, for a page of the plain grammar; None for any other page."""
+    parts = _TAG_SPLIT.split(page)
+    tags = parts[1::2]
+    if page.count("<") != len(tags):
+        return None  # a "<" that does not open a tag
+    known = _TAGS
+    infos = list(map(known.get, tags))
+    if None in infos:
+        if len(known) > 200_000:
+            known.clear()
+        for i, info in enumerate(infos):
+            if info is None:
+                tag = tags[i]
+                if tag not in known:
+                    known[tag] = _tag_info(tag)
+                info = infos[i] = known[tag]
+                if info is None:
+                    return None
+    chunks = parts[0::2]
+    scripts: list[tuple[str, str]] = []
+    styles: list[str] = []
+    bodies: list[int] = []  # chunk indexes that are script/style bodies
+    for i in [i for i, info in enumerate(infos) if info[5] and not info[1]]:  # type: ignore[index]
+        name, _end, closing, _values, kind, _special = infos[i]  # type: ignore[misc]
+        if closing or i + 1 >= len(tags) or tags[i + 1] != f"</{name}>":
+            return None  # self-closing, or not closed at once by its own end tag
+        if name == "title":
+            continue
+        bodies.append(i + 1)
+        if name == "script":
+            scripts.append((kind, chunks[i + 1]))
+        else:
+            styles.append(chunks[i + 1])
+    for i in reversed(bodies):
+        chunks[i] = ""
+    texts = [html.unescape(c) if "&" in c else c for c in chunks if c]
+    values = [v for info in infos for v in info[3]]  # type: ignore[index]
+    return texts, values, scripts, styles
+
+
+def _parsed_html(page: str) -> _HtmlRead:
+    """The same four lists from html.parser (the reference; any page)."""
     parser = _Collector()
-    parser.feed(text)
+    parser.feed(page)
     parser.close()
     if parser._in:  # an unterminated script/style still counts
         parser.handle_endtag(parser._in[0])
-    nodes = [normalise(t) for t in parser.text]
+    return parser.text, parser.attrs_seen, parser.scripts, parser.styles
+
+
+def _read_html(art: Artifact, text: str, where: str, fast: bool = True) -> None:
+    read = _plain_html(text) if fast else None
+    text_nodes, attrs_seen, scripts, styles = read if read is not None else _parsed_html(text)
+    nodes = [normalise(t) for t in text_nodes]
     art.strings.update(t for t in nodes if t)
-    art.strings.update(normalise(a) for a in parser.attrs_seen if a.strip())
+    art.strings.update(normalise(a) for a in attrs_seen if a.strip())
     art.texts.append("\n".join(nodes))
-    art.texts.append("\n".join(parser.attrs_seen))
-    for kind, body in parser.scripts:
+    art.texts.append("\n".join(attrs_seen))
+    for kind, body in scripts:
         if kind in JSON_SCRIPT_TYPES:
             try:
                 walk_json(art, json.loads(body), f"{where} inline JSON")
@@ -473,7 +582,7 @@ def _read_html(art: Artifact, text: str, where: str) -> None:
                 pass
         art.code.append(body)
         _read_script(art, body, f"{where} script")
-    art.code.extend(parser.styles)
+    art.code.extend(styles)
 
 
 def _read_xml(art: Artifact, text: str, where: str) -> None:
