@@ -18,8 +18,9 @@ must name what the main thread was doing.
 - For every gap of at least ``report_ms`` the report gives its length and how it splits:
   the main thread on a processor (``cpu_ms``: work), waiting in the run queue (``runq_ms``:
   the scheduler), the machine's stolen time over the gap (``steal_ms``, per processor), the
-  rest (``waiting_ms``: sleeping, or waiting for a lock such as Python's interpreter lock),
-  and the places the samples found. A gap is the plugin's (``ours``) when a sample found a
+  rest (``waiting_ms``: neither running nor waiting for a processor: sleeping, waiting for
+  a lock such as Python's interpreter lock, or the whole virtual machine paused), and the
+  places the samples found. A gap is the plugin's (``ours``) when a sample found a
   ``crime_mapper`` frame on the main thread's stack.
 
 Linux only (schedstat, /proc/stat); elsewhere the split is missing and only the gaps and the
@@ -154,12 +155,15 @@ class EventLoopWatch:
         """A sampled counter at ``when``, interpolated between the samples either side."""
         import bisect
 
-        i = bisect.bisect_left(self.samples, (when,))
-        if i == 0 or i >= len(self.samples):
+        i = bisect.bisect_right(self.samples, (when, float("inf")))
+        if i == 0:
             return None
-        (t0, *before), (t1, *after) = self.samples[i - 1], self.samples[i]
+        t0, *before = self.samples[i - 1]
+        if t0 == when or i >= len(self.samples):
+            return before[column - 1] if t0 == when else None
+        t1, *after = self.samples[i]
         a, b = before[column - 1], after[column - 1]
-        return a + (b - a) * ((when - t0) / (t1 - t0) if t1 > t0 else 1.0)
+        return a + (b - a) * ((when - t0) / (t1 - t0))
 
     def block(self, start: float, end: float, origin: float) -> dict[str, Any]:
         """One gap, split into work, scheduler, stolen and waiting time, with its places."""

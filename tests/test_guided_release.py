@@ -219,6 +219,18 @@ def test_reopening_the_project_restores_the_release(dock, qtbot, tmp_path):
     assert panel.result_path("publish", "web map") == out / "map" / "index.html"
     assert panel.result_buttons[("publish", "web map")].isEnabled()
     assert "Monthly release 2022-10" in panel.summary_view.toPlainText()
+    # the outputs have their own project entry (written when a run ends, not with every
+    # change of the form); a project saved when they were part of the state still opens
+    state, _found = project.readEntry("crime_mapper", "release/state", "")
+    assert json.loads(state)["states"]["anonymise"] == "done"  # as shown, saved again as is
+    outputs, found = project.readEntry("crime_mapper", "release/outputs", "")
+    assert found and json.loads(outputs)["month"] == MONTH and '"outputs"' not in state
+    legacy = dict(json.loads(state), outputs=json.loads(outputs))
+    project.writeEntry("crime_mapper", "release/state", json.dumps(legacy))
+    project.removeEntry("crime_mapper", "release/outputs")
+    panel.restore()
+    assert panel.result_buttons[("publish", "web map")].isEnabled()
+    assert project.readEntry("crime_mapper", "release/outputs", "")[0] == outputs
 
 
 def test_save_and_reopen_a_configuration_and_recent_files(dock, tmp_path):

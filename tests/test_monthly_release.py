@@ -446,3 +446,22 @@ def test_decimal_number_fields_show_sensible_decimals(provider):
                 else:
                     assert decimals <= 2, (algorithm.id(), parameter.name())
     assert seen >= 5
+
+
+def test_the_summary_counts_the_web_map_and_summaries_files(tmp_path):
+    """A national release writes thousands of summary pages in sub-folders: the summary the
+    dock and the command line show counts them under their folder instead of listing each."""
+    from crime_mapper.core.monthly.release import MonthlyOutputs, StepRecord
+
+    out = tmp_path / MONTH
+    pages = [out / "neighbourhoods" / f"E0{i:07d}" / "index.html" for i in range(500)]
+    written = [out / "neighbourhoods" / "index.html", out / "map" / "index.html", *pages]
+    outputs = MonthlyOutputs(
+        month=MONTH,
+        out_dir=out,
+        manifest=out / "manifest.json",
+        steps=[StepRecord("publish", "done", outputs=[*written, out / "public" / "x.csv"])],
+    )
+    text = outputs.summary_text()
+    assert f"{out / 'neighbourhoods'}/ (501 files)" in text and f"{out / 'map'}/ (1 files)" in text
+    assert f"    {out / 'public' / 'x.csv'}" in text and "E0000001" not in text

@@ -248,6 +248,10 @@ class ChildReleaseTask(QgsTask):
         self.prepare_layers = prepare_layers
         self.layers: Optional[list[tuple[str, Any]]] = None
         self.layers_error = ""
+        #: made here, not on the user interface's thread: the outputs as the text the project
+        #: keeps, and where each output is (both grow with a national release's summaries)
+        self.outputs_text = ""
+        self.summary = ""
 
     def run(self) -> bool:  # the task's thread: waits for lines, never computes
         try:
@@ -358,6 +362,8 @@ class ChildReleaseTask(QgsTask):
             try:
                 self.outputs_json = event["outputs"]  # type: ignore[index]
                 self.outputs = outputs_from_json(self.outputs_json or {})
+                self.outputs_text = json.dumps(self.outputs_json, sort_keys=True)
+                self.summary = self.outputs.summary_text()
             except (KeyError, ValueError, TypeError) as exc:
                 self.error = f"The release's results could not be read: {exc}"
                 return False

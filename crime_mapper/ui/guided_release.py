@@ -880,14 +880,13 @@ class GuidedReleasePanel(QScrollArea):
         self._runner.cancel()
 
     def _on_completed(self, task: Any) -> None:
-        self._outputs = task.outputs
-        self._outputs_json = task.outputs_json
+        self._set_outputs(task.outputs, task.outputs_json, task.outputs_text)
         whole = self._running_steps == STEPS
         if not whole:  # the steps after the one run no longer match it
             for later in STEPS[STEPS.index(self._running_steps[-1]) + 1 :]:
                 if self._states[later] != "not run":
                     self._states[later] = "out of date"
-        self.summary_view.setPlainText(task.outputs.summary_text())
+        self.summary_view.setPlainText(task.summary or task.outputs.summary_text())
         self.progress_bar.setValue(100)
         self._reload_open_layers()
         self._show_states()
@@ -938,7 +937,7 @@ class GuidedReleasePanel(QScrollArea):
         whole = self._running_steps == STEPS
         if whole and task.partial_outputs is not None:
             # the steps that finished before it: a failed step can be fixed and run alone
-            self._outputs, self._outputs_json = task.partial_outputs, task.partial_json
+            self._set_outputs(task.partial_outputs, task.partial_json)
         cancelled = task.error in (None, "Cancelled")  # None: cancelled before it started
         for step, state in self._states.items():
             if not whole:  # one step: what it did not replace is as it was
@@ -1035,9 +1034,8 @@ class GuidedReleasePanel(QScrollArea):
         rename, an open layer would keep the old copy)."""
         from ..qgis_bridge.layers import reload_layers_on
 
-        out = self.out_dir()
-        if out is not None and out.is_dir():
-            files = [p for p in out.rglob("*") if p.suffix.lower() in (".gpkg", ".tif")]
+        if self.out_dir() is not None:  # the project's layers, not the folder's many files
+            files = [layer.source().split("|")[0] for layer in self._release_layers_present()]
             reload_layers_on(QgsProject.instance(), files)
 
     def add_layers(self) -> list[Any]:
@@ -1088,18 +1086,28 @@ class GuidedReleasePanel(QScrollArea):
             "config_path": str(self._config_path or ""),
             "month": self.month(),
             "states": self._states,
-            "outputs": self._outputs_json,
         }
         text = json.dumps(data, sort_keys=True)
         if project.readEntry(PROJECT_SCOPE, "release/state", "")[0] != text:
             project.writeEntry(PROJECT_SCOPE, "release/state", text)
+
+    def _set_outputs(self, outputs: Any, data: Optional[dict], text: str = "") -> None:
+        """A run's results, kept in the project under their own entry: written when a run
+        ends, not with every change of the form (a national release's outputs list
+        thousands of summary pages; ``text``: the JSON made already, in the task's
+        thread)."""
+        self._outputs, self._outputs_json = outputs, data
+        if data is not None and not text:
+            text = json.dumps(data, sort_keys=True)
+        QgsProject.instance().writeEntry(PROJECT_SCOPE, "release/outputs", text)
 
     def restore(self) -> None:
         """Fill the form from the project (or, for a new project, from the user's last
         inputs)."""
         from ..core.monthly.config import ConfigError, ReleaseConfig
 
-        text, found = QgsProject.instance().readEntry(PROJECT_SCOPE, "release/state", "")
+        project = QgsProject.instance()
+        text, found = project.readEntry(PROJECT_SCOPE, "release/state", "")
         if found and text:
             try:
                 data = json.loads(text)
@@ -1123,9 +1131,17 @@ class GuidedReleasePanel(QScrollArea):
                     s: (v if v in STATE_TEXT and v != "running" else "not run")
                     for s, v in self._states.items()
                 }
-                self._restore_outputs(data.get("outputs"))
+                outputs, has_outputs = project.readEntry(PROJECT_SCOPE, "release/outputs", "")
+                if has_outputs:
+                    self._restore_outputs(json.loads(outputs) if outputs else None)
+                else:  # a project saved before the outputs had their own entry
+                    self._restore_outputs(data.get("outputs"))
+                    if self._outputs_json is not None:
+                        self._set_outputs(self._outputs, self._outputs_json)
                 self._show_states()
                 self._show_problems()
+                # filling the form saved the states it had before; keep the restored ones
+                self._save_to_project()
                 return
         self._restore_user_defaults()
 

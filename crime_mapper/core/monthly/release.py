@@ -125,20 +125,23 @@ class MonthlyOutputs:
     def summary_text(self) -> str:
         """Where each output is and how to open it, for the command line and the dock."""
         lines = [f"Monthly release {self.month}: {self.out_dir}"]
+        prefix = str(self.out_dir) + os.sep
         for record in self.steps:
             head = f"- {record.name}: {record.status}"
             lines.append(head + (f" ({record.note})" if record.note else ""))
-            shown = [
-                p
-                for p in record.outputs
-                if p.parent.parent != self.out_dir or p.parent.name not in ("neighbourhoods", "map")
-            ]
-            for path in shown:
-                lines.append(f"    {path}")
-            for folder in ("neighbourhoods", "map"):
-                inside = [p for p in record.outputs if self.out_dir / folder in p.parents]
-                if inside:
-                    lines.append(f"    {self.out_dir / folder}/ ({len(inside)} files)")
+            # the web map's and the summaries' files (thousands of pages nationally) are
+            # counted under their folder, at any depth, not listed one by one
+            inside: dict[str, int] = {"neighbourhoods": 0, "map": 0}
+            for path in record.outputs:
+                text = str(path)
+                folder = text[len(prefix) :].split(os.sep, 1) if text.startswith(prefix) else []
+                if len(folder) == 2 and folder[0] in inside:
+                    inside[folder[0]] += 1
+                else:
+                    lines.append(f"    {path}")
+            for name, count in inside.items():
+                if count:
+                    lines.append(f"    {self.out_dir / name}/ ({count} files)")
         lines.append(f"Manifest (every input, setting and output with SHA-256): {self.manifest}")
         if self.release is not None:
             lines.append(f"Open the audit in a browser: {self.release.audit_html}")
