@@ -224,3 +224,54 @@ def test_member_union_identity():
 
 def test_fixture_paths_exist(outputs: list):
     assert all(isinstance(o, pd.DataFrame) or Path(o).exists() for o in outputs)
+
+
+def test_first_key_indexes_equal_the_dicts(world: dict):
+    """The indexes a few lookups use (a GeoPackage's names and metadata) answer exactly as
+    the dicts they stand for: membership, the first value of a key (raw values and
+    references that fold to one key in another case or punctuation), and order."""
+    raw = world["raw"].copy(deep=True)
+    n = len(raw)
+    ids = raw["crime_id"].astype(object).to_numpy().copy()
+    ids[1] = str(ids[0]).lower()  # one lower-case key, two references
+    ids[2] = str(ids[0]).replace("/", "-")  # one squeezed key, two references
+    raw["crime_id"] = ids
+    raw["extra_alias"] = pd.Series(
+        [NAMES[i % 2].upper() if i % 3 else NAMES[i % 2] for i in range(n)],
+        index=raw.index,
+        dtype=object,
+    )
+    points = world["points"]
+    for kw in ({}, {"extra_public": [NAMES[1].upper(), "Some Place"]}):
+        fresh = PreparedGate(raw, points, **kw)
+        reference = PreparedGate(raw, points, **kw)
+        pairs = (
+            (fresh.secret_lower_index, reference.secret_lower),
+            (fresh.folded_reference_index, reference.folded_references),
+            (fresh.squeezed_index, reference.squeezed_keys),
+        )
+        for index, full in pairs:
+            keys = list(full)
+            probes = keys[:40] + keys[-40:] + [k.upper() for k in keys[:10]] + ["no such key"]
+            for key in probes:
+                assert (key in index) == (key in full), key
+                if key in full:
+                    assert index[key] == full[key], key
+            assert len(index) == len(full)
+            assert list(index.as_dict.items()) == list(full.items())
+        assert fresh.secret_lower_lengths == scan.ascii_lengths(list(reference.secret_lower))
+        assert fresh.squeezed_lengths == scan.ascii_lengths(list(reference.squeezed_keys))
+    assert "secret_lower" not in fresh.__dict__  # the index stood in for the dict
+
+
+def test_few_public_texts_skip_the_notes_exactly(
+    world: dict, outputs: list, monkeypatch: pytest.MonkeyPatch
+):
+    """A little output text whose every 6-word run is a public value's (a GeoPackage's
+    layer description) skips folding the raw notes: the same reports as the full search."""
+    from crime_mapper.core.gate import checks
+
+    raw, points = world["raw"], world["points"]
+    short_cut = [check_release(raw, out, points).to_dict() for out in outputs]
+    monkeypatch.setattr(checks, "_FEW_TEXT_CHARS", -1)
+    assert [check_release(raw, out, points).to_dict() for out in outputs] == short_cut

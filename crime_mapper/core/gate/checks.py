@@ -5,7 +5,7 @@ exception is turned into a failed check by leak_gate.check_release (fail closed)
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from itertools import compress
 from typing import Callable
 from weakref import WeakKeyDictionary
@@ -441,10 +441,10 @@ def check_no_source_references(ctx: GateContext) -> GateCheck:
                 )
     # whole cells in another case
     if refs and any(ctx.other_lower(a) for a in ctx.readable):
-        folded = prep.folded_references
+        folded = prep.folded_reference_index  # (a few lookups build no dict)
         for art in ctx.readable:
             cells = ctx.other_strings(art)
-            found = sorted(ctx.other_lower(art).intersection(folded))
+            found = sorted(k for k in ctx.other_lower(art) if k in folded)
             exact = set(cells)
             for low in [k for k in found if folded[k] not in exact][:MAX_EXAMPLES]:
                 problems.append(
@@ -475,7 +475,7 @@ def check_no_source_references(ctx: GateContext) -> GateCheck:
             )
     # ...in another case or without their punctuation (AB2022100001234)
     if not problems and refs and len(hay) >= scan.MIN_PATTERN_BYTES:
-        folded_refs = prep.squeezed_keys
+        folded_refs = prep.squeezed_index  # (a few lookups build no dict)
         squeezed_hay = scan.squeeze_haystack(hay)
         if scan.small_enough(squeezed_hay, prep.squeezed_lengths):
             retyped = scan.find_in_small_haystack(
@@ -550,10 +550,12 @@ def check_no_non_public_values(ctx: GateContext) -> GateCheck:
             )
     # whole values in another case ("12 Acacia Avenue" for "12 ACACIA AVENUE"); the
     # lower-case index of the raw values is built only when some output has cells to look up
-    lower = prep.secret_lower if any(ctx.other_lower(a) for a in ctx.readable) else {}
+    lower: Mapping[str, str] = {}
+    if any(ctx.other_lower(a) for a in ctx.readable):
+        lower = prep.secret_lower_index  # (a few lookups build no dict)
     for art in ctx.readable:
         cells = ctx.other_strings(art)
-        found = sorted(ctx.other_lower(art).intersection(lower))
+        found = sorted(k for k in ctx.other_lower(art) if k in lower)
         exact = set(cells)
         values = [lower[k] for k in found if lower[k] not in exact]
         for value in [v for v in values if not ctx.is_public_value(v)][:MAX_EXAMPLES]:
@@ -565,25 +567,28 @@ def check_no_non_public_values(ctx: GateContext) -> GateCheck:
     # inside longer text, in any case (no output text to search: no need for the patterns;
     # a little text: its substrings are looked up, no index of the raw values is built)
     inside: list[tuple[str, int]] = []
+    known: Mapping[str, str] = {}
     if len(hay) >= scan.MIN_PATTERN_BYTES:
         low_hay = hay.lower()
         if scan.small_enough(low_hay, prep.secret_lower_lengths):
+            known = prep.secret_lower_index  # (a few lookups build no dict)
             inside = scan.find_in_small_haystack(
                 low_hay,
-                prep.secret_lower,
+                known,
                 prep.secret_lower_lengths or [],
-                prep.secret_lower,
+                known,
                 _shorter_than_whole_word_limit,
                 limit=200,
             )
         else:
             patterns = prep.secret_lower_patterns
+            known = prep.secret_lower
             inside = [
                 (patterns.values[i], pos)
                 for i, pos in scan.find_substrings(low_hay, patterns, limit=200)
             ]
     for key, pos in inside:
-        value = prep.secret_lower[key]
+        value = known[key]
         if ctx.is_public_value(value):
             continue
         problems.append(
@@ -636,10 +641,19 @@ def _free_text_fragments(ctx: GateContext) -> list[str]:
     public = prep.public_fragments
     if not texts:
         return []
+    if sum(map(len, texts)) <= _FEW_TEXT_CHARS and all(
+        run in public for text in texts for run in fragments_of(text)
+    ):
+        # a little text (a GeoPackage's layer description) whose every run is a public
+        # value's: nothing can be found, so the raw notes are not folded for it
+        return []
     raw_text, spans = prep.free_text
     if len(raw_text) < scan.MIN_PATTERN_BYTES:
         return []
     return free_text_findings(list(texts), public, raw_text, spans)
+
+
+_FEW_TEXT_CHARS = 10_000
 
 
 def free_text_findings(

@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import compress
@@ -142,6 +142,79 @@ def short(value: Any, limit: int = 40) -> str:
     return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
+class FirstKeyIndex(Mapping[str, str]):
+    """The first value of each key (of those ``eligible`` admits and not ``excluded``), in
+    the order of ``dict(zip(reversed(keys), reversed(values)))`` (``forward``: in the order
+    of first occurrence), as far as a few lookups need it:
+    ``in`` is a set of the keys, ``[]`` the first position of the key, and only iterating
+    (a tie between two patterns at one offset, or many lookups) builds the dict itself.
+
+    Why: a GeoPackage's table name and metadata are a few short strings, looked up among
+    the 650,000 raw values of a national month; a dict of all of them cost more than the
+    rest of that check."""
+
+    LOOKUPS_BEFORE_DICT = 16
+
+    def __init__(
+        self,
+        keys: list[str],
+        values: list[str],
+        eligible: Optional[Callable[[str], bool]] = None,
+        excluded: Collection[str] = (),
+        forward: bool = False,
+    ) -> None:
+        self._keys = keys
+        self._values = values
+        self._eligible = eligible
+        self._excluded = excluded
+        self._forward = forward
+        self._lookups = 0
+
+    @classmethod
+    def of(cls, mapping: dict[str, str]) -> FirstKeyIndex:
+        """An index that is an existing dict (its order kept)."""
+        keys = list(mapping)
+        return cls(keys, [mapping[k] for k in keys], forward=True)
+
+    @cached_property
+    def key_set(self) -> set[str]:
+        """Every key the dict would hold."""
+        keys = set(self._keys).difference(self._excluded)
+        if self._eligible is not None:
+            keys = {k for k in keys if self._eligible(k)}
+        return keys
+
+    @cached_property
+    def as_dict(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        if self._forward:
+            for key, value in zip(self._keys, self._values):
+                if key not in out:
+                    out[key] = value
+        else:
+            out = dict(zip(reversed(self._keys), reversed(self._values)))  # the first wins
+        for key in [k for k in out if k not in self.key_set]:
+            del out[key]
+        return out
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.key_set
+
+    def __getitem__(self, key: str) -> str:
+        if "as_dict" in self.__dict__ or self._lookups >= self.LOOKUPS_BEFORE_DICT:
+            return self.as_dict[key]
+        if key not in self.key_set:
+            raise KeyError(key)
+        self._lookups += 1
+        return self._values[self._keys.index(key)]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.as_dict)
+
+    def __len__(self) -> int:
+        return len(self.key_set)
+
+
 _View = TypeVar("_View", bound=Callable[..., Any])
 
 
@@ -159,6 +232,11 @@ def _shared(view: _View) -> _View:
 
 
 # ---------------------------------------------------------------------------------------------
+def _squeezed_key_eligible(key: str) -> bool:
+    """A squeezed reference worth looking for: 8+ letters and digits, both present."""
+    return len(key) >= MIN_SQUEEZED_REFERENCE and not key.isdigit() and not key.isalpha()
+
+
 class PreparedGate:
     """The raw side of the gate (raw crimes table, map points, settings), computed lazily and
     cached, so that several outputs of one release (the public CSV and GeoPackage, a web map
@@ -589,18 +667,10 @@ class PreparedGate:
         of them: a bare number folded out of its punctuation would meet coordinates.
         Squeezed key -> the first reference that gives it."""
         refs = self.references
-        keys = scan.squeeze_haystack("\x00".join(refs).encode("utf-8")).decode("ascii")
-        squeezed = keys.split("\x00")
-        if len(squeezed) != len(refs):
-            squeezed = [scan.normalise_reference(r) for r in refs]
+        squeezed = self._squeezed_list
         folded: dict[str, str] = {}
         for key, ref in zip(squeezed, refs):
-            if (
-                len(key) >= MIN_SQUEEZED_REFERENCE
-                and key not in folded
-                and not key.isdigit()
-                and not key.isalpha()
-            ):
+            if key not in folded and _squeezed_key_eligible(key):
                 folded[key] = ref
         return folded
 
@@ -613,14 +683,54 @@ class PreparedGate:
     @cached_property
     @_shared
     def squeezed_lengths(self) -> Optional[list[int]]:
-        return scan.ascii_lengths(list(self.squeezed_keys))
+        return scan.ascii_lengths(list(self.squeezed_index.key_set))
 
     @cached_property
     def secret_lower_lengths(self) -> Optional[list[int]]:
+        return scan.ascii_lengths(list(self.secret_lower_index.key_set))
+
+    @cached_property
+    def secret_lower_index(self) -> FirstKeyIndex:
+        """:attr:`secret_lower` for a few lookups (a GeoPackage's names and metadata): the
+        lower-case values and their set, not a dict of 650,000 values."""
         base = self._base
-        if base is not None and self.secret_lower is base.secret_lower:
-            return base.secret_lower_lengths
-        return scan.ascii_lengths(list(self.secret_lower))
+        if "secret_lower" in self.__dict__:
+            return FirstKeyIndex.of(self.secret_lower)
+        if base is not None and self._base_parts:
+            lowered = set(lower_all(list(self._extra_public_strings)))
+            if lowered.isdisjoint(base.secret_lower_index.key_set):
+                return base.secret_lower_index
+        values = [v for _col, part in self.secret_parts for v in part]
+        return FirstKeyIndex(lower_all(values), values, excluded=self.public_lower)
+
+    @cached_property
+    @_shared
+    def folded_reference_index(self) -> FirstKeyIndex:
+        """:attr:`folded_references` for a few lookups (whole cells in another case)."""
+        if "folded_references" in self.__dict__:
+            return FirstKeyIndex.of(self.folded_references)
+        return FirstKeyIndex(lower_all(self.references), self.references)
+
+    @cached_property
+    @_shared
+    def squeezed_index(self) -> FirstKeyIndex:
+        """:attr:`squeezed_keys` for a few lookups (a small squeezed haystack)."""
+        if "squeezed_keys" in self.__dict__:
+            return FirstKeyIndex.of(self.squeezed_keys)
+        refs = self.references
+        return FirstKeyIndex(
+            self._squeezed_list, refs, eligible=_squeezed_key_eligible, forward=True
+        )
+
+    @cached_property
+    @_shared
+    def _squeezed_list(self) -> list[str]:
+        refs = self.references
+        keys = scan.squeeze_haystack("\x00".join(refs).encode("utf-8")).decode("ascii")
+        squeezed = keys.split("\x00")
+        if len(squeezed) != len(refs):
+            squeezed = [scan.normalise_reference(r) for r in refs]
+        return squeezed
 
     @cached_property
     @_shared
