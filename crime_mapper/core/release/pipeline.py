@@ -33,6 +33,7 @@ import contextlib
 import json
 import math
 import os
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -308,6 +309,19 @@ def open_release_inputs(
     return source, point_set, entry
 
 
+def _fingerprint_in_background(salt: bytes) -> threading.Thread:
+    """Start the salt's fingerprint (a deliberately slow key derivation, about a third of a
+    second, which hashlib computes without holding Python's lock) on a second core while
+    the inputs are read; the audit's call then finds it computed (public_schema caches it)."""
+    from . import public_schema
+
+    worker = threading.Thread(
+        target=public_schema.salt_fingerprint, args=(salt,), name="salt-fingerprint", daemon=True
+    )
+    worker.start()
+    return worker
+
+
 @contextlib.contextmanager
 def _removed_if_left_empty(folders: Sequence[Path]):
     """Folders this run creates are removed again when it fails and leaves them empty."""
@@ -401,6 +415,7 @@ def run_anonymise(
         profile = release_profile(profile_path)
     for folder in out_dirs:
         check_output_folder(folder)
+    fingerprinting = _fingerprint_in_background(salt)
     clock.lap("checks")
 
     # 2. map points and crimes
@@ -410,6 +425,7 @@ def run_anonymise(
     other_raw = tuple(other_raw) + other_raw_locations(other_crimes, profile)
 
     # 3. the public table and its audit (in memory)
+    fingerprinting.join()  # the audit's salt fingerprint is then already known
     try:
         release = anonymise(
             source.crimes,
