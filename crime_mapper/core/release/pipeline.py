@@ -279,6 +279,8 @@ def open_release_inputs(
     every input error raised as ReleaseInputError."""
     clock = clock or StepClock()
     try:
+        if _readable_beside(points, crimes):
+            return _read_both(crimes, points, profile, feedback, points_end, crimes_end, clock)
         needs_crimes = isinstance(points, MapPointsSpec) and points.needs_crimes
         point_set: Optional[MapPoints] = None
         entry: dict = {}
@@ -306,6 +308,74 @@ def open_release_inputs(
             raise
         raise ReleaseInputError(str(exc)) from exc
     feedback.set_progress(crimes_end)
+    return source, point_set, entry
+
+
+def _readable_beside(points: Any, crimes: CrimesLike) -> bool:
+    """Whether the map points can be read in a thread while the crimes are read: files
+    (read with sqlite3, pandas and numpy, which let go of Python's lock for much of their
+    work), not QGIS layers (read on the thread that owns them) nor points derived from the
+    crimes, and only when the crimes are still to be read."""
+    if isinstance(crimes, CrimesInput):
+        return False
+    if isinstance(points, (str, os.PathLike)):
+        return True
+    return isinstance(points, MapPointsSpec) and points.kind in ("file", "history")
+
+
+class _CancelOnly(Feedback):
+    """The run's cancel for a worker thread, without its progress (reported by the thread
+    that owns the feedback)."""
+
+    def __init__(self, inner: Feedback) -> None:
+        self._inner = inner
+
+    def is_cancelled(self) -> bool:
+        return self._inner.is_cancelled()
+
+
+def _read_both(
+    crimes: CrimesLike,
+    points: Any,
+    profile: Any,
+    feedback: Feedback,
+    points_end: float,
+    crimes_end: float,
+    clock: StepClock,
+) -> tuple[CrimesInput, MapPoints, dict]:
+    """The map points read in a thread while this thread reads the crimes: on two cores the
+    two reads overlap. Errors are raised as when the points are read first: a map points
+    error wins over a crimes error. The clock charges ``read_crimes`` with the crimes read
+    and ``read_map_points`` with what the points took beyond it."""
+    assert not isinstance(crimes, CrimesInput)  # (_readable_beside)
+    done: dict[str, Any] = {}
+
+    def read_points() -> None:
+        try:
+            done["points"] = resolve_points(points, None, _CancelOnly(feedback))
+        except BaseException as exc:  # noqa: BLE001 - raised again on the caller's thread
+            done["error"] = exc
+
+    worker = threading.Thread(target=read_points, name="map-points", daemon=True)
+    worker.start()
+    try:
+        feedback.check()  # where the points-first order checks, between the two reads
+        source = open_crimes_source(
+            crimes, profile=profile, feedback=ScaledFeedback(feedback, points_end, crimes_end)
+        )
+    except BaseException:
+        worker.join()
+        if "error" in done:
+            raise done["error"] from None
+        raise
+    clock.lap("read_crimes")
+    worker.join()
+    if "error" in done:
+        raise done["error"]
+    clock.lap("read_map_points")
+    feedback.check()
+    feedback.set_progress(crimes_end)
+    point_set, entry = done["points"]
     return source, point_set, entry
 
 

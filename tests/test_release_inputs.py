@@ -1,0 +1,74 @@
+"""The release reads the map points in a thread while it reads the crimes (issue 15): the
+same inputs, manifest entries and errors as reading them one after the other.
+
+Why: on two cores the two reads overlap (a national release reads 500,000 crimes and
+750,000 map points), but nothing a user sees may depend on it: the same tables and manifest
+entries, and when both inputs are bad, the map points' error (the points were read first).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from crime_mapper.core.common.feedback import Feedback
+from crime_mapper.core.release import pipeline
+from crime_mapper.core.release.map_points import write_map_points_csv
+from crime_mapper.core.release.map_points_files import history_points
+from crime_mapper.core.release.release_files import ReleaseInputError
+from tests.test_cli import FORCE_EXTRACT, FORCE_PROFILE, HISTORY
+
+
+@pytest.fixture(scope="module")
+def points_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("release_inputs") / "points.csv"
+    write_map_points_csv(history_points(list(HISTORY)), path)
+    return path
+
+
+def _open(crimes, points, beside: bool, monkeypatch: pytest.MonkeyPatch):
+    with monkeypatch.context() as patch:
+        patch.setattr(pipeline, "_readable_beside", lambda *args: beside)
+        profile = pipeline.release_profile(FORCE_PROFILE)
+        clock = pipeline.StepClock()
+        try:
+            result = pipeline.open_release_inputs(crimes, points, profile, Feedback(), 5, 30, clock)
+        except ReleaseInputError as exc:
+            return ("raised", str(exc))
+    source, point_set, entry = result
+    assert list(clock.timings) == ["read_crimes", "read_map_points"] or not beside
+    return source, point_set, entry
+
+
+def test_reading_both_at_once_equals_reading_one_after_the_other(points_csv, monkeypatch):
+    assert pipeline._readable_beside(str(points_csv), [FORCE_EXTRACT])
+    both = _open([FORCE_EXTRACT], str(points_csv), True, monkeypatch)
+    apart = _open([FORCE_EXTRACT], str(points_csv), False, monkeypatch)
+    pd.testing.assert_frame_equal(both[0].crimes, apart[0].crimes)
+    pd.testing.assert_frame_equal(both[0].rejects, apart[0].rejects)
+    assert both[0].description == apart[0].description
+    for name in ("longitude", "latitude", "label", "source", "addresses", "lsoa_code"):
+        assert getattr(both[1], name).tolist() == getattr(apart[1], name).tolist(), name
+    assert both[2] == apart[2]
+
+
+@pytest.mark.parametrize("beside", [True, False])
+def test_the_map_points_error_wins_when_both_inputs_are_bad(beside, tmp_path, monkeypatch):
+    bad_points = tmp_path / "points.csv"
+    bad_points.write_text("nothing,here\n1,2\n", encoding="utf-8")
+    bad_crimes = tmp_path / "crimes.csv"
+    bad_crimes.write_text("a,b\n1,2\n", encoding="utf-8")
+    outcome = _open([bad_crimes], str(bad_points), beside, monkeypatch)
+    assert outcome[0] == "raised" and outcome[1].startswith("Map points:"), outcome
+    good = _open([bad_crimes], str(tmp_path / "missing.csv"), beside, monkeypatch)
+    assert good[0] == "raised" and "map points file not found" in good[1]
+
+
+@pytest.mark.parametrize("beside", [True, False])
+def test_a_crimes_error_with_good_map_points(beside, points_csv, tmp_path, monkeypatch):
+    bad_crimes = tmp_path / "crimes.csv"
+    bad_crimes.write_text("a,b\n1,2\n", encoding="utf-8")
+    outcome = _open([bad_crimes], str(points_csv), beside, monkeypatch)
+    assert outcome[0] == "raised" and "hold no crimes" in outcome[1], outcome
