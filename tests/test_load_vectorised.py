@@ -137,8 +137,37 @@ def _old_parse_dates(date: pd.Series, time, fmt: str) -> pd.Series:
     """The per-row implementation the per-distinct-value one replaced (the reference)."""
     text = date.str.strip()
     if time is not None:
-        text = (text + " " + time.str.strip()).str.strip()
+        # (the one rule added since: a row without a date has no date-time, never today's)
+        text = (text + " " + time.str.strip()).str.strip().where(date.str.strip() != "", "")
     return readers._parse_date_texts(text, fmt)
+
+
+@pytest.mark.parametrize("fmt", ["auto", "%d/%m/%Y %H:%M"])
+def test_a_time_without_a_date_is_a_bad_date_not_today(fmt, tmp_path):
+    """A blank date beside a time was read by dateutil as today at that time: the crime was
+    accepted and filed under the month the file was loaded in. It is a bad date."""
+    when = readers._parse_dates(pd.Series(["", " ", "05/10/2022"]), pd.Series(["00:18"] * 3), fmt)
+    assert when.isna().tolist() == [True, True, False]
+    path = tmp_path / "extract.csv"
+    path.write_text(
+        "Crime Reference,Offence Date,Offence Time,Offence Description,Easting,Northing\n"
+        "A1,,00:18,Burglary,456720,301555\nA2,05/10/2022,00:18,Burglary,456720,301555\n",
+        encoding="utf-8",
+    )
+    from crime_mapper.core.load.mapping_profile import MappingProfile
+
+    profile = MappingProfile.from_dict(
+        {
+            "columns": {"crime_ref": "Crime Reference", "date": "Offence Date",
+                        "time": "Offence Time", "offence": "Offence Description",
+                        "x": "Easting", "y": "Northing"},
+            "crs": "EPSG:27700",
+            "date_format": fmt,
+        }
+    )  # fmt: skip
+    result = load_extracts([path], profile)
+    assert result.crimes["crime_id"].tolist() == ["A2"]
+    assert result.rejects["reason"].tolist() == ["bad_date"]
 
 
 DATES = ["05/10/2022", " 05/10/2022 ", "2022-10-05", "31/02/2022", "", "5/10/22", "10/05/2022",

@@ -429,7 +429,11 @@ def _parse_dates(date: pd.Series, time: Optional[pd.Series], fmt: str) -> pd.Ser
     row_key, first_rows = _first_appearance(key)
     text = date.iloc[first_rows].str.strip()
     if time is not None:
-        text = (text + " " + time.iloc[first_rows].str.strip()).str.strip()
+        # a row without a date has no date-time, whatever its time says: dateutil would
+        # read "00:18" alone as today at 00:18, and the crime would be filed under the month
+        # the file happened to be loaded in
+        dated = (text != "").to_numpy()
+        text = (text + " " + time.iloc[first_rows].str.strip()).str.strip().where(dated, "")
     parsed = _parse_date_texts(text.reset_index(drop=True), fmt)
     return parsed.take(row_key).set_axis(date.index)
 
