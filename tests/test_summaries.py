@@ -556,3 +556,23 @@ def test_choropleth_quantiles_without_ties_are_plain_quantiles():
 
     rates = np.linspace(0, 100, 101)
     assert choropleth_breaks(rates) == [0.0, 20.0, 40.0, 60.0, 80.0, 100.0]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_min_ranks_are_scipys_rankdata_min(seed):
+    """Ranks are computed without importing scipy.stats (half a second per run); they must
+    be rankdata(method="min") exactly: ties (many zero rates), -0.0 and 0.0, large spans."""
+    from scipy.stats import rankdata
+
+    from crime_mapper.core.publish.summaries import _min_ranks
+
+    rng = np.random.default_rng(seed)
+    values = -np.round(rng.gamma(2.0, 5.0, 5000), int(rng.integers(0, 3)))
+    values[rng.random(5000) < 0.2] = 0.0
+    values[rng.random(5000) < 0.05] = -0.0
+    got = _min_ranks(values)
+    want = rankdata(values, method="min")
+    assert np.array_equal(got, want)
+    into = np.full(values.size, np.nan)  # as _figures stores them
+    into[:] = got
+    assert np.array_equal(into, want.astype(np.float64))

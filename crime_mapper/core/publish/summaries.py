@@ -361,8 +361,6 @@ def _figures(
     end_pos: int,
     options: SummaryOptions,
 ) -> tuple[pd.DataFrame, list[list[int]]]:
-    from scipy.stats import poisson
-
     n = len(hoods)
     p = options.period_months
     total = cube[:, :, -1]
@@ -383,12 +381,10 @@ def _figures(
     pop[n + 2] = force_pop
     rate[n + 2] = 1000.0 * force_crimes / force_pop if force_pop and force_pop > 0 else np.nan
 
-    from scipy.stats import rankdata
-
     rank = np.full(n + 3, np.nan)
     has_rate = np.isfinite(rate[:n])
     if has_rate.any():
-        rank[:n][has_rate] = rankdata(-rate[:n][has_rate], method="min")
+        rank[:n][has_rate] = _min_ranks(-rate[:n][has_rate])
     ranked = int(has_rate.sum())
 
     # chance: the 12 months before the period
@@ -398,6 +394,8 @@ def _figures(
     low = np.full(n + 3, np.nan)
     high = np.full(n + 3, np.nan)
     if len(base_ok) >= MIN_BASELINE_MONTHS and np.isfinite(cur).all():
+        from scipy.stats import poisson  # (imported only when used: about half a second)
+
         expected = total[:, base_ok].sum(axis=1) / len(base_ok) * p
         low = poisson.ppf(0.025, expected)
         high = poisson.ppf(0.975, expected)
@@ -437,6 +435,13 @@ def _figures(
         }
     )
     return figures, similar
+
+
+def _min_ranks(values: np.ndarray) -> np.ndarray:
+    """Ranks 1..n of finite values, ties sharing their lowest rank (scipy.stats.rankdata's
+    method="min"): 1 + how many values are strictly smaller."""
+    ordered = np.sort(values)
+    return np.searchsorted(ordered, values, side="left").astype(np.int64) + 1
 
 
 def _similar(
