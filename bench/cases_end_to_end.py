@@ -401,6 +401,14 @@ def gate_call(args, kwargs, seconds):
 
 # every gate call (the pipeline, summaries and web map import check_release when called)
 timed_call("gate", leak_gate, "check_release", gate_call)
+from crime_mapper.qgis_bridge import run_load as loading
+
+def load_with_steps(*args, _run=loading.run_load, **kwargs):
+    out = _run(*args, **kwargs)
+    steps.update({f"load.{k}": round(v, 3) for k, v in out.timings.items()})
+    return out
+
+loading.run_load = load_with_steps  # QgisStepRunners.load imports it when it runs
 timed_call("publish.summaries", summaries_run, "run_summaries")
 timed_call("publish.summaries.read_neighbourhoods", summaries_run, "load_neighbourhoods")
 timed_call("publish.summaries.read_release", summaries_run, "read_release")
