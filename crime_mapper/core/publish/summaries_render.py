@@ -264,6 +264,10 @@ class SummaryRenderer:
             for p in self.trend_pos
         ]
         self.period_text = period_label(s.period)
+        # every area's counts by category over the period, summed once (not per page)
+        period = s.period_positions(end)
+        self.period_complete = all(0 <= p < len(s.months) and s.present[p] for p in period)
+        self.period_counts = s.cube[:, period, :].sum(axis=1) if self.period_complete else None
         self.fig = {c: s.figures[c].to_numpy() for c in s.figures.columns}
         self.labels = s.area_labels()
         self.codes = s.area_codes()
@@ -298,10 +302,9 @@ class SummaryRenderer:
         end = self.end
         cats = []
         bar_rows = []
-        period = s.period_positions(end)
-        period_complete = all(0 <= p < len(s.months) and s.present[p] for p in period)
+        counts = self.period_counts
         for c, cat in enumerate(s.categories):
-            value: Any = int(s.cube[i, period, c].sum()) if period_complete else None
+            value: Any = int(counts[i, c]) if counts is not None else None
             hidden = self._hidden(i, end, c)
             style = CATEGORY_STYLES.get(cat)
             colour = style.colour if style else NO_DATA_COLOUR
