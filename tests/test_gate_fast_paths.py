@@ -245,6 +245,34 @@ def test_location_segments_find_what_the_regex_finds():
         assert _new_address_labels(strings) == _old_address_labels(strings), strings
 
 
+def test_location_segments_of_the_non_hex_strings_are_those_of_all(public: pd.DataFrame):
+    """The address-label scan over an output's strings but its hex digests (what the check
+    now reads) finds the same segments, in the same order, as over every string."""
+    from crime_mapper.core.gate.output_reader import Artifact
+
+    rng = random.Random(21)
+    pieces = ["On or near ", "ON OR NEAR 12 ", "Flat 3 ", "\x00", "High Street", "é", " "]
+    strings = set(public["Location"]) | set(public["Crime ID"])
+    strings |= {
+        "".join(rng.choice("0123456789abcdefABCDEF") for _ in range(64)) for _ in range(500)
+    }
+    strings |= {"".join(rng.choice(pieces) for _ in range(4)) for _ in range(500)}
+    art = Artifact(name="t", kind="csv", strings=strings)
+    prep = context.PreparedGate(public.iloc[:0].assign(crime_id=[]), _NoPoints())
+    ctx = context.GateContext(prep, [art])
+    assert len(ctx.non_hex_strings(art)) < len(strings)
+    found = checks._location_segments(ctx.non_hex_strings(art))
+    assert found == checks._location_segments(art.strings)
+    assert any("12" in f for f in found)
+
+
+class _NoPoints:
+    """Map points the classification of an output's strings never reads."""
+
+    longitude = latitude = np.zeros(0)
+    label = lsoa_code = lsoa_name = np.zeros(0, dtype=object)
+
+
 # --- vectorised helpers against their per-value forms ---------------------------------------
 def test_output_member_equals_member_on_every_key():
     rng = np.random.default_rng(15)
@@ -276,6 +304,9 @@ def test_hex_mask_equals_per_string_test():
     assert scan.hex_mask(strings).tolist() == expected
     only_hex = [t for t, e in zip(strings, expected) if e]
     assert scan.hex_mask(only_hex).all()
+    # every digest-shaped string hex, others not (the all-hex shortcut)
+    mixed = only_hex + ["not hex", "g" * 31, "0" * 33]
+    assert scan.hex_mask(mixed).tolist() == [True] * len(only_hex) + [False] * 3
 
 
 # --- free text folding and the 8-byte windows of the substring search -------------------------

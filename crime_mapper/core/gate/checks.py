@@ -776,7 +776,7 @@ def check_locations_are_anonymous(ctx: GateContext) -> GateCheck:
                 "or none)"
             )
     for art in ctx.readable:
-        for segment in _location_segments(art.strings):
+        for segment in _location_segments(ctx.non_hex_strings(art)):
             m = _ADDRESS_LOCATION.match(segment)
             if m is None:
                 continue

@@ -162,7 +162,10 @@ class FirstKeyIndex(Mapping[str, str]):
         eligible: Optional[Callable[[str], bool]] = None,
         excluded: Collection[str] = (),
         forward: bool = False,
+        key_set: Optional[set[str]] = None,
     ) -> None:
+        if key_set is not None:  # the keys the other arguments give, already known
+            self.__dict__["key_set"] = key_set
         self._keys = keys
         self._values = values
         self._eligible = eligible
@@ -717,9 +720,19 @@ class PreparedGate:
         """:attr:`squeezed_keys` for a few lookups (a small squeezed haystack)."""
         if "squeezed_keys" in self.__dict__:
             return FirstKeyIndex.of(self.squeezed_keys)
-        refs = self.references
+        # the keys worth looking for, tested in C (_squeezed_key_eligible's tests)
+        keys = self._squeezed_list
+        n = len(keys)
+        chars = np.fromiter(map(len, keys), dtype=np.int64, count=n)
+        digits = np.fromiter(map(str.isdigit, keys), dtype=bool, count=n)
+        letters = np.fromiter(map(str.isalpha, keys), dtype=bool, count=n)
+        eligible = (chars >= MIN_SQUEEZED_REFERENCE) & ~digits & ~letters
         return FirstKeyIndex(
-            self._squeezed_list, refs, eligible=_squeezed_key_eligible, forward=True
+            keys,
+            self.references,
+            eligible=_squeezed_key_eligible,
+            forward=True,
+            key_set=set(compress(keys, eligible.tolist())),
         )
 
     @cached_property
@@ -922,6 +935,7 @@ class GateContext:
         self._unique_keys: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._lower: dict[int, set[str]] = {}
         self._joined: dict[int, str] = {}
+        self._non_hex: dict[int, list[str]] = {}
 
     # raw-side views, shared
     @property
@@ -1057,10 +1071,13 @@ class GateContext:
                 hexes = list(compress(listed, mask.tolist()))
                 # the few strings that are not hex, as a set of their own (not a copy of all
                 # 500,000 with the hex ones taken out again)
-                unknown = set(compress(listed, (~mask).tolist())).difference(self.public_strings)
+                non_hex = list(compress(listed, (~mask).tolist()))
+                unknown = set(non_hex).difference(self.public_strings)
             else:
                 hexes = []
+                non_hex = listed
                 unknown = strings.difference(self.public_strings)
+            self._non_hex[id(art)] = non_hex
             unknown.discard("")
             # sorted: the haystack (and so every message) is the same from run to run
             other = sorted(t for t in unknown if not (len(t) == 7 and _MONTH.fullmatch(t)))
@@ -1072,6 +1089,12 @@ class GateContext:
             cached = (hexes, other, variants)
             self._classes[id(art)] = cached
         return cached
+
+    def non_hex_strings(self, art: Artifact) -> list[str]:
+        """The artifact's strings but the hex digests, in the order the strings set gives
+        them (public ones included)."""
+        self._classified(art)
+        return self._non_hex[id(art)]
 
     def other_strings(self, art: Artifact) -> list[str]:
         """The artifact's strings that are neither hex digests nor known public values."""

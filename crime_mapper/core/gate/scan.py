@@ -559,7 +559,11 @@ def hex_mask(strings: Sequence[str]) -> np.ndarray:
     if not joined.isascii():  # rare: test those strings one by one
         out[cand] = [not t.strip("0123456789abcdefABCDEF") for t in picked]
         return out
-    ok = _HEX_BYTE[np.frombuffer(joined.encode("ascii"), dtype=np.uint8)]
+    encoded = joined.encode("ascii")
+    if not encoded.translate(None, b"0123456789abcdefABCDEF"):  # all hex (a Crime ID column)
+        out[cand] = True
+        return out
+    ok = _HEX_BYTE[np.frombuffer(encoded, dtype=np.uint8)]
     offsets = np.zeros(cand.size, dtype=np.int64)
     offsets[1:] = np.cumsum(lengths[cand][:-1])
     out[cand] = np.logical_and.reduceat(ok, offsets)
