@@ -165,7 +165,7 @@ def run_summaries(
     earlier, history_notes = read_history(history, public["Month"].unique().tolist())
     teams = read_team(team_path)
     profile = release_profile(profile_path)
-    crimes, point_set, _ = open_release_inputs(raw, points, profile, feedback, 5.0, 30.0)
+    crimes, point_set = opened_inputs(raw, points, profile, feedback, open_release_inputs)
     feedback.check()
     # The release itself first (as publish_hotspots does): a CSV edited since anonymising,
     # e.g. a coordinate moved off its map point, must not reach the atlas's map.
@@ -199,6 +199,21 @@ def run_summaries(
     done.problems.extend(crimes.file_errors)
     done.summaries.notes[:0] = history_notes
     return done
+
+
+def opened_inputs(raw: Any, points: Any, profile: Any, feedback: Feedback, opener: Any) -> tuple:
+    """(CrimesInput, MapPoints): as given when both are already open (the monthly release
+    hands over what its anonymise step read; opening them again would only fingerprint
+    750,000 map points for a manifest entry nobody reads), else through ``opener``
+    (core.release.pipeline.open_release_inputs), with its errors."""
+    from ..release.crimes_input import CrimesInput
+    from ..release.map_points import MapPoints
+
+    if isinstance(raw, CrimesInput) and isinstance(points, MapPoints):
+        feedback.set_progress(30.0)
+        return raw, points
+    crimes, point_set, _ = opener(raw, points, profile, feedback, 5.0, 30.0)
+    return crimes, point_set
 
 
 def read_families(path: Optional[PathLike]) -> Optional[dict[str, str]]:

@@ -60,7 +60,9 @@ def run_webmap(
         if not hasattr(raw, "crimes"):
             check_crimes_paths(raw)
         profile = release_profile(profile_path)
-        source, point_set, _ = open_release_inputs(raw, points, profile, feedback, 5.0, 30.0)
+        from .summaries_run import opened_inputs
+
+        source, point_set = opened_inputs(raw, points, profile, feedback, open_release_inputs)
         crimes = source.crimes
         file_errors = list(source.file_errors)
         from ..gate.leak_gate import ReleaseGate
