@@ -8,6 +8,7 @@ apart by their header, never by their name, because analysts rename files.
 from __future__ import annotations
 
 import re
+import threading
 import warnings
 from dataclasses import dataclass, field
 from typing import Callable, Optional
@@ -497,6 +498,36 @@ def _has_iso8601() -> bool:
     return int(pd.__version__.split(".")[0]) >= 2
 
 
+def _to_wgs84_beside(x: np.ndarray, y: np.ndarray, crs: str) -> Callable[[], tuple]:
+    """``geography.to_wgs84(x, y, crs)`` started in a thread when pyproj does it (its
+    transformers are per thread, and PROJ works without Python's lock), else done now (a
+    QGIS fallback transform stays on the calling thread). Call the result for (lon, lat), or
+    the transform's error."""
+    try:
+        geography.pyproj_module()
+    except ImportError:
+        now = geography.to_wgs84(x, y, crs)
+        return lambda: now
+    done: dict[str, object] = {}
+
+    def work() -> None:
+        try:
+            done["lonlat"] = geography.to_wgs84(x, y, crs)
+        except BaseException as exc:  # noqa: BLE001 - raised again on the caller's thread
+            done["error"] = exc
+
+    worker = threading.Thread(target=work, name="to-wgs84", daemon=True)
+    worker.start()
+
+    def result() -> tuple:
+        worker.join()
+        if "error" in done:
+            raise done["error"]  # type: ignore[misc]
+        return done["lonlat"]  # type: ignore[return-value]
+
+    return result
+
+
 def read_force(source: SourceFile, scan: ScannedCsv, profile: MappingProfile) -> FileRead:
     """A force records-system extract, read through a column-mapping profile."""
     f = scan.frame
@@ -513,6 +544,15 @@ def read_force(source: SourceFile, scan: ScannedCsv, profile: MappingProfile) ->
 
     def col(role: str) -> Optional[pd.Series]:
         return f[cols[role]] if role in cols else None
+
+    # The coordinates' transform to WGS84 (PROJ, without Python's lock) runs on a second
+    # core while the dates, categories and references are checked; the rows' verdicts are
+    # given in the same order as ever, the transform's result (or error) taken where it was
+    # computed before.
+    x, blank_x = to_float(col("x"))
+    y, blank_y = to_float(col("y"))
+    crs = profile.crs if profile.crs and profile.crs != "auto" else geography.guess_crs(x, y)
+    wgs84 = _to_wgs84_beside(x, y, crs)
 
     when = _parse_dates(col("date"), col("time"), profile.date_format)
     v.reject(
@@ -544,22 +584,19 @@ def read_force(source: SourceFile, scan: ScannedCsv, profile: MappingProfile) ->
         lambda idx: [f"{label} {f[cols[label]].iat[i]!r} is not in the mapping table" for i in idx],
     )
 
-    x, blank_x = to_float(col("x"))
-    y, blank_y = to_float(col("y"))
+    refs = strip_text(col("crime_ref"))
     v.reject(
         blank_x ^ blank_y,
         "missing_coordinates",
         lambda idx: ["only one of x and y is given"] * idx.size,
     )
     blank = blank_x & blank_y
-    crs = profile.crs if profile.crs and profile.crs != "auto" else geography.guess_crs(x, y)
-    lon, lat = geography.to_wgs84(x, y, crs)
+    lon, lat = wgs84()
     location = col("location") if "location" in cols else pd.Series([""] * n, index=f.index)
     lsoa = col("lsoa_code") if "lsoa_code" in cols else pd.Series([""] * n, index=f.index)
     has_xy = check_coordinates(
         v, lon, lat, x, y, blank, _claims_location(location, lsoa), _wgs84_swap(x, y, crs)
     )
-    refs = strip_text(col("crime_ref"))
     v.reject(
         (refs == "").to_numpy(),
         "missing_crime_id",
