@@ -421,3 +421,49 @@ def test_real_summaries_and_web_map_pages_take_the_fast_path(tmp_path: Path):
         fast = output_reader._plain_html(page)
         assert fast is not None, path
         assert fast == output_reader._parsed_html(page), path
+
+
+# --- many-pattern search: the second key keeps the old hits, in the old order -------------------
+def reference_find_substrings(haystack: bytes, patterns: scan.PatternSet, limit: int) -> list:
+    """The old inner loop: every pattern sharing a window's first 8 bytes, compared in turn."""
+    hits = []
+    n = len(haystack)
+    by_anchor: dict[bytes, list[int]] = {}
+    for i in patterns.order.tolist():
+        by_anchor.setdefault(patterns.pattern(i)[:8], []).append(i)
+    for offset in range(n - 7):
+        for i in by_anchor.get(haystack[offset : offset + 8], []):
+            p = patterns.pattern(i)
+            if not haystack.startswith(p, offset):
+                continue
+            if patterns.bounded[i]:
+                before = haystack[offset - 1] if offset > 0 else 0x20
+                after = haystack[offset + len(p)] if offset + len(p) < n else 0x20
+                if scan._is_word(before) or scan._is_word(after):
+                    continue
+            hits.append((i, offset))
+            if len(hits) >= limit:
+                return hits
+    return hits
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_find_substrings_with_second_key_equals_the_old_loop(seed: int, monkeypatch):
+    rng = random.Random(seed)
+    if seed % 2:
+        monkeypatch.setattr(scan, "_PAIRS", rng.randint(1, 7))  # pairs tested in small batches
+    stems = ["neighbour", "neighbourhood", "crime in the", "on or near", "abcdefgh"]
+    values = []
+    for _ in range(rng.randint(1, 300)):
+        v = rng.choice(stems) + "".join(
+            rng.choice(" abcdefgh0123") for _ in range(rng.randint(0, 12))
+        )
+        values.append(v)
+    hay = " ".join(rng.choice(values + stems + ["x", "\x00", "é"]) for _ in range(400))
+    bounded = [rng.random() < 0.5 for _ in values]
+    patterns = scan.PatternSet(values, bounded=bounded)
+    buf = hay.encode("utf-8")
+    limit = rng.choice([1, 5, 50, 10**6])
+    assert scan.find_substrings(buf, patterns, limit=limit) == reference_find_substrings(
+        buf, patterns, limit
+    )

@@ -50,6 +50,12 @@ def _segments(ctx: GateContext) -> scan.SegmentIndex:
     return index
 
 
+def _present(keys: set[str], mapping: dict[str, str]) -> set[str]:
+    """``keys.intersection(mapping)`` looked up from the keys' side. (set.intersection with a
+    dict walks the whole dict: 650,000 raw values for each of 7,200 pages.)"""
+    return {k for k in keys if k in mapping}
+
+
 # --- checks ------------------------------------------------------------------------------------
 def _unproven(ctx: GateContext) -> list[str]:
     return [f"{a.name}: {a.error}" for a in ctx.errors]
@@ -418,7 +424,7 @@ def check_no_source_references(ctx: GateContext) -> GateCheck:
         if not tokens:
             continue
         if prep.hex_references:  # tokens are ASCII hex: lower case in one C call
-            for token in sorted(set(lower_all(tokens)).intersection(prep.hex_references)):
+            for token in sorted(_present(set(lower_all(tokens)), prep.hex_references)):
                 if ("ref", token) not in reported:
                     reported.add(("ref", token))
                     problems.append(

@@ -361,6 +361,7 @@ class PatternSet:
         self.sorted_anchors = anchors[self.order]
         self.unique_anchors = _unique_sorted(self.sorted_anchors)
         self._bitmap: np.ndarray | None = None
+        self._tails: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.values)
@@ -375,6 +376,21 @@ class PatternSet:
     def pattern(self, i: int) -> bytes:
         s = int(self.start[i])
         return self.buffer[s : s + int(self.nbytes[i])]
+
+    @property
+    def tails(self) -> np.ndarray:
+        """The last 8 bytes of each pattern as a uint64, in ``order`` (the anchors' order):
+        a second key, so that patterns sharing their first 8 bytes with a window by the
+        thousand ("neighbour reported ...") are not each compared in Python."""
+        if self._tails is None:
+            if len(self.values):
+                hay = np.frombuffer(self.buffer, dtype=np.uint8)
+                ends = (self.start + self.nbytes - _ANCHOR)[self.order]
+                gather = hay[ends[:, None] + np.arange(_ANCHOR)]
+                self._tails = np.ascontiguousarray(gather).view("<u8").ravel()
+            else:
+                self._tails = np.zeros(0, dtype=np.uint64)
+        return self._tails
 
 
 def find_substrings(
@@ -417,8 +433,8 @@ def find_substrings(
         found = member(ck, unique_anchors)
         lo = np.searchsorted(sorted_anchors, ck[found], side="left")
         hi = np.searchsorted(sorted_anchors, ck[found], side="right")
-        for offset, a, b in zip((cand[found] + start).tolist(), lo.tolist(), hi.tolist()):
-            for i in order[a:b].tolist():
+        for offsets, ranks in _tail_matches(hay, cand[found] + start, lo, hi, patterns):
+            for offset, i in zip(offsets.tolist(), order[ranks].tolist()):
                 p = patterns.pattern(i)
                 if not haystack.startswith(p, offset):
                     continue
@@ -432,6 +448,41 @@ def find_substrings(
                 if len(hits) >= limit:
                     return hits
     return hits
+
+
+_PAIRS = 1 << 22  # (window, pattern) pairs tested at once by _tail_matches
+
+
+def _tail_matches(
+    hay: np.ndarray, offsets: np.ndarray, lo: np.ndarray, hi: np.ndarray, patterns: PatternSet
+) -> Iterable[tuple[np.ndarray, np.ndarray]]:
+    """(offsets, ranks in the anchors' order) of the (window, pattern) pairs whose pattern's
+    anchor is the window's and whose last 8 bytes are also in the haystack where they would
+    be, in the order the pairs come (by offset, then by rank): what is left to compare byte
+    for byte. Pairs are made and tested in numpy, a few million at a time."""
+    tails = patterns.tails
+    nbytes = patterns.nbytes[patterns.order]
+    sizes = hi - lo
+    bounds = np.concatenate([[0], np.cumsum(sizes)])
+    first = 0
+    while first < offsets.size:
+        # as many windows as give at most _PAIRS pairs (at least one)
+        last = max(first + 1, int(np.searchsorted(bounds, bounds[first] + _PAIRS, "right")) - 1)
+        last = min(last, offsets.size)
+        count = sizes[first:last]
+        pair_offsets = np.repeat(offsets[first:last], count)
+        starts = np.repeat(lo[first:last] - bounds[first:last], count)
+        # pair g (counted over all windows) of window j is rank lo[j] + g - bounds[j]
+        ranks = starts + np.arange(int(bounds[first]), int(bounds[last]))
+        ends = pair_offsets + nbytes[ranks] - _ANCHOR
+        inside = ends + _ANCHOR <= hay.size
+        pair_offsets, ranks, ends = pair_offsets[inside], ranks[inside], ends[inside]
+        if ends.size:
+            gather = hay[ends[:, None] + np.arange(_ANCHOR)]
+            keys = np.ascontiguousarray(gather).view("<u8").ravel()
+            keep = keys == tails[ranks]
+            yield pair_offsets[keep], ranks[keep]
+        first = last
 
 
 # A haystack whose substrings (one per position and pattern length) number at most this many
@@ -535,6 +586,7 @@ def _pattern_set_of_bytes(patterns: list[bytes], bounded: Sequence[bool] | None)
     ps.sorted_anchors = anchors[ps.order]
     ps.unique_anchors = _unique_sorted(ps.sorted_anchors)
     ps._bitmap = None
+    ps._tails = None
     return ps
 
 
