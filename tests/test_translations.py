@@ -333,3 +333,22 @@ def test_choices_show_their_translation_and_keep_their_values(
         for panel in panels:
             panel.shutdown()
         QCoreApplication.removeTranslator(translator)
+
+
+def test_only_qt_translate_calls_are_messages(tmp_path):
+    """``bytes.translate(None, b"...")`` (the leak gate's hex test) is not a message; a
+    ``QCoreApplication.translate(context, text)`` and a vocabulary's ``tr_noop`` under
+    ``TR_CONTEXT`` are."""
+    module = tmp_path / "sample.py"
+    module.write_text(
+        'TR_CONTEXT = "Vocabulary"\n'
+        'LABEL = tr_noop("Kernel density surface")\n'
+        'ok = b"ab".translate(None, b"0123456789abcdef")\n'
+        'shown = QCoreApplication.translate("Dock", "Load")\n',
+        encoding="utf-8",
+    )
+    found = _tool("translation_template").messages(module)
+    assert [(c, t) for c, t, _line in found] == [
+        ("Vocabulary", "Kernel density surface"),
+        ("Dock", "Load"),
+    ]

@@ -68,7 +68,11 @@ def messages(path: Path) -> list[tuple[str, str, int]]:
                 name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
                 args = child.args
                 if name == "translate" and len(args) >= 2:
-                    if isinstance(args[0], ast.Constant) and isinstance(args[1], ast.Constant):
+                    # QCoreApplication.translate(context, text): two strings (bytes.translate
+                    # (None, b"...") is not a message)
+                    if all(
+                        isinstance(a, ast.Constant) and isinstance(a.value, str) for a in args[:2]
+                    ):
                         found.append((str(args[0].value), str(args[1].value), child.lineno))
                 elif name in ("tr", "tr_noop") and args and isinstance(args[0], ast.Constant):
                     if isinstance(args[0].value, str):
