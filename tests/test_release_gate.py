@@ -119,7 +119,14 @@ def test_derived_views_equal_fresh_ones(world: dict):
         )
         new = PreparedGate(raw, points, *args)
         derived = PreparedGate(raw, points, *args, base=base)
-        for name in ("allowed_keys", "raw_is_point", "raw_coordinate_keys", "raw_keys"):
+        for name in (
+            "allowed_keys",
+            "raw_is_point",
+            "raw_coordinate_keys",
+            "raw_keys",
+            "raw_metres",
+            "grid_known",
+        ):
             assert np.array_equal(getattr(derived, name), getattr(new, name)), name
         for a, b in zip(derived.raw_grid_keys, new.raw_grid_keys):
             assert np.array_equal(a, b)

@@ -154,7 +154,7 @@ def check_no_raw_coordinates(ctx: GateContext) -> GateCheck:
     projected = prep.raw_projected
     if projected is not None and projected[0].size:
         sx, sy, fx, cx, fy, cy = projected
-        raw_metres = np.unique(np.concatenate([fx, cx, fy, cy]))
+        raw_metres = prep.raw_metres
         index = _segments(ctx)
 
         def metres(text: str) -> list[np.ndarray]:
@@ -206,14 +206,7 @@ def _grid_segments(ctx: GateContext) -> Callable[[str], list[bool]]:
     metres are a raw easting or northing or their tens (pair keys, runs), one large enough
     to alias a pair key (2**21 and over), or an OS grid reference. A text without one
     cannot give a finding (numbers of a pair or a run are each such a number)."""
-    metre, ten, xs, ys = ctx.prepared.raw_grid_keys
-    projected = ctx.prepared.raw_projected
-    parts = [xs, ys]
-    if projected is not None:
-        for v in (projected[0], projected[1]):
-            parts += [(np.floor(v / 10.0) * 10).astype(np.int64)]
-            parts += [(np.ceil(v / 10.0) * 10).astype(np.int64)]
-    known = np.unique(np.concatenate(parts))
+    known = ctx.prepared.grid_known
     limit = 1 << 21
     if known.size and (known[0] < 0 or known[-1] >= limit):
         limit = -1  # pair keys of such values alias anything: every grid number counts

@@ -450,6 +450,33 @@ class PreparedGate:
         )
 
     @cached_property
+    def raw_metres(self) -> np.ndarray:
+        """Sorted whole metres (floors and ceilings) of the raw projected coordinates, both
+        axes: what a number in text must be to be part of a raw easting/northing."""
+        if self._base is not None and self._same_points_as_base:
+            return self._base.raw_metres
+        projected = self.raw_projected
+        if projected is None:
+            return np.zeros(0, dtype=np.int64)
+        _sx, _sy, fx, cx, fy, cy = projected
+        return np.unique(np.concatenate([fx, cx, fy, cy]))
+
+    @cached_property
+    def grid_known(self) -> np.ndarray:
+        """Sorted numbers a grid finding in text can hold: raw eastings and northings to
+        the metre and their tens (floors and ceilings)."""
+        if self._base is not None and self._same_points_as_base:
+            return self._base.grid_known
+        _metre, _ten, xs, ys = self.raw_grid_keys
+        projected = self.raw_projected
+        parts = [xs, ys]
+        if projected is not None:
+            for v in (projected[0], projected[1]):
+                parts += [(np.floor(v / 10.0) * 10).astype(np.int64)]
+                parts += [(np.ceil(v / 10.0) * 10).astype(np.int64)]
+        return np.unique(np.concatenate(parts))
+
+    @cached_property
     @_shared
     def point_keys(self) -> np.ndarray:
         """Coordinate keys of every map point, in point order (which points an output uses)."""

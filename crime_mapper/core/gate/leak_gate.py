@@ -195,6 +195,8 @@ _ALWAYS_NEEDED = (
     "raw_is_point",
     "raw_coordinate_keys",
     "raw_grid_keys",
+    "raw_metres",
+    "grid_known",
     "timestamp_forms",
     "raw_released_keys",
 )
