@@ -467,3 +467,50 @@ def test_find_substrings_with_second_key_equals_the_old_loop(seed: int, monkeypa
     assert scan.find_substrings(buf, patterns, limit=limit) == reference_find_substrings(
         buf, patterns, limit
     )
+
+
+# --- raw values inside the output's text: searched per distinct segment, then per text ---------
+from crime_mapper.core.gate import checks as gate_checks  # noqa: E402
+from tests.test_leak_gate import NAMES, refs  # noqa: E402
+
+
+def _leaky_pages(world: dict, pages_site: Path, tmp_path: Path, kind: str) -> Path:  # noqa: F811
+    ref = refs(world)[7]
+    other = refs(world)[11]
+    squeezed = "".join(ch for ch in ref.upper() if ch.isalnum())
+    extra = {
+        "reference": f"<p>Case <b>{ref}</b> closed.</p><p>See also {other}.</p>",
+        "name": f"<p>Officer {NAMES[1]} attended.</p><p>With {NAMES[2].upper()}.</p>",
+        "retyped": f"<p>Ref {squeezed.lower()} noted.</p>",
+        "clean": "<p>Nothing to see.</p>",
+    }[kind]
+    site = _planted(pages_site, tmp_path, extra)
+    if kind != "clean":  # the same leak on a second page, earlier in the folder
+        (site / "hood-105.html").write_text(
+            PAGE.format(name="Hood 105", n=1, rate="0.1", extra=extra), encoding="utf-8"
+        )
+    return site
+
+
+@pytest.mark.parametrize("kind", ["reference", "name", "retyped", "clean"])
+def test_raw_values_in_text_found_per_segment_as_in_the_whole_haystack(
+    world: dict,  # noqa: F811
+    pages_site: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    kind: str,
+):
+    site = _leaky_pages(world, pages_site, tmp_path, kind)
+    monkeypatch.setattr(gate_checks, "_DEDUPED_SEARCH_BYTES", 1 << 62)  # the whole haystack
+    whole = check_release(world["raw"], site, world["points"]).to_dict()
+    monkeypatch.setattr(gate_checks, "_DEDUPED_SEARCH_BYTES", 0)  # per segment
+    segmented = check_release(world["raw"], site, world["points"]).to_dict()
+    assert segmented == whole
+    failed = {c["name"] for c in whole["checks"] if not c["passed"]}
+    expected = {
+        "reference": {"no_source_references"},
+        "name": {"no_non_public_values"},
+        "retyped": {"no_source_references"},
+        "clean": set(),
+    }[kind]
+    assert failed == expected, whole

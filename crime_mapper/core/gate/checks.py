@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable, Mapping
 from itertools import compress
-from typing import Callable
+from typing import Callable, Optional
 from weakref import WeakKeyDictionary
 
 import numpy as np
@@ -54,6 +54,73 @@ def _present(keys: set[str], mapping: dict[str, str]) -> set[str]:
     """``keys.intersection(mapping)`` looked up from the keys' side. (set.intersection with a
     dict walks the whole dict: 650,000 raw values for each of 7,200 pages.)"""
     return {k for k in keys if k in mapping}
+
+
+_DEDUPED_SEARCH_BYTES = 1 << 20  # haystacks above this are searched segment by segment
+
+
+def _search_output(
+    ctx: GateContext,
+    transform: Callable[[bytes], bytes],
+    search: Callable[[bytes, int], list[tuple[str, int]]],
+    limit: int,
+    values: Callable[[], list[str]],
+) -> Optional[list[tuple[str, str]]]:
+    """(value, artifact name) of the first ``limit`` hits of ``search`` (a many-pattern
+    search of raw values) over ``transform(ctx.haystack)``, exactly as that search gives
+    them, found without searching the whole haystack: each distinct segment of the output
+    (_segments) is searched once, and only the texts holding a segment with a hit are then
+    searched again, in the haystack's order. None (search the whole haystack) when the
+    haystack is small or a value holds a NUL or a newline (a hit could then span texts or
+    segments). Hits never cross a NUL or a newline otherwise, and the bytes either side of
+    a segment (a newline or a NUL) and of a text (a NUL) read the same to a whole-word test.
+    ``transform`` works byte by byte and keeps NUL and newline (lower, squeeze)."""
+    hay, _spans = ctx.haystack
+    if len(hay) <= _DEDUPED_SEARCH_BYTES:
+        return None
+    listed = values()
+    joined = "\x00".join(listed)
+    if "\n" in joined or joined.count("\x00") != max(len(listed) - 1, 0):
+        return None
+    index = _segments(ctx)
+    segments = index.segments
+    parts = [transform(t.encode("utf-8", errors="surrogatepass")) for t in segments]
+    starts = np.zeros(len(parts), dtype=np.int64)
+    if len(parts) > 1:
+        starts[1:] = np.cumsum(np.fromiter(map(len, parts), np.int64, len(parts))[:-1] + 1)
+    hits = search(b"\x00".join(parts), 1 << 62)
+    if not hits:
+        return []
+    at = np.fromiter((pos for _v, pos in hits), dtype=np.int64, count=len(hits))
+    flagged = np.zeros(len(segments), dtype=bool)
+    flagged[np.searchsorted(starts, at, side="right") - 1] = True
+    chunks: list[bytes] = []
+    names: list[tuple[int, str]] = []
+    offset = 0
+    for art in ctx.readable:
+        kept = [t for t in ctx._texts(art) if flagged[index.ids(t)].any()]
+        if not kept:
+            continue
+        chunk = transform(scan.join_haystack(kept))
+        names.append((offset, art.name))
+        chunks += [chunk, b"\x00"]
+        offset += len(chunk) + 1
+    out = []
+    for value, pos in search(b"".join(chunks), limit):
+        name = names[0][1] if names else ""
+        for start, n in names:
+            if start <= pos:
+                name = n
+        out.append((value, name))
+    return out
+
+
+def _same(hay: bytes) -> bytes:
+    return hay
+
+
+def _lower(hay: bytes) -> bytes:
+    return hay.lower()
 
 
 # --- checks ------------------------------------------------------------------------------------
@@ -480,45 +547,44 @@ def check_no_source_references(ctx: GateContext) -> GateCheck:
     # references inside longer text
     hay, _ = ctx.haystack
     if len(hay) >= scan.MIN_PATTERN_BYTES:
-        inside: list[tuple[str, int]]
-        if scan.small_enough(hay, prep.reference_lengths):
-            inside = scan.find_in_small_haystack(
-                hay,
-                prep.reference_set,
-                prep.reference_lengths or [],
-                refs,
-                _always,
-                limit=MAX_EXAMPLES,
-            )
-        else:
+
+        def inside_refs(h: bytes, limit: int) -> list[tuple[str, int]]:
+            if scan.small_enough(h, prep.reference_lengths):
+                return scan.find_in_small_haystack(
+                    h, prep.reference_set, prep.reference_lengths or [], refs, _always, limit
+                )
             patterns = prep.reference_patterns
-            inside = [
+            return [
                 (patterns.values[i], pos)
-                for i, pos in scan.find_substrings(hay, patterns, limit=MAX_EXAMPLES)
+                for i, pos in scan.find_substrings(h, patterns, limit=limit)
             ]
-        for ref, pos in inside:
-            problems.append(
-                f"{ctx.artifact_at(pos)}: source reference {short(ref, 24)} inside text"
-            )
+
+        in_text = _search_output(ctx, _same, inside_refs, MAX_EXAMPLES, lambda: refs)
+        if in_text is None:
+            in_text = [(r, ctx.artifact_at(p)) for r, p in inside_refs(hay, MAX_EXAMPLES)]
+        for ref, name in in_text:
+            problems.append(f"{name}: source reference {short(ref, 24)} inside text")
     # ...in another case or without their punctuation (AB2022100001234)
     if not problems and refs and len(hay) >= scan.MIN_PATTERN_BYTES:
         folded_refs = prep.squeezed_index  # (a few lookups build no dict)
-        squeezed_hay = scan.squeeze_haystack(hay)
-        if scan.small_enough(squeezed_hay, prep.squeezed_lengths):
-            retyped = scan.find_in_small_haystack(
-                squeezed_hay,
-                folded_refs,
-                prep.squeezed_lengths or [],
-                folded_refs,
-                _never,
-                limit=MAX_EXAMPLES,
-            )
-        else:
+
+        def retyped_refs(h: bytes, limit: int) -> list[tuple[str, int]]:
+            if scan.small_enough(h, prep.squeezed_lengths):
+                return scan.find_in_small_haystack(
+                    h, folded_refs, prep.squeezed_lengths or [], folded_refs, _never, limit
+                )
             squeezed, _ = prep.squeezed_references
-            retyped = [
+            return [
                 (squeezed.values[i], pos)
-                for i, pos in scan.find_substrings(squeezed_hay, squeezed, limit=MAX_EXAMPLES)
+                for i, pos in scan.find_substrings(h, squeezed, limit=limit)
             ]
+
+        keys = _search_output(ctx, scan.squeeze_haystack, retyped_refs, MAX_EXAMPLES, lambda: [])
+        retyped = (
+            [(k, 0) for k, _name in keys]
+            if keys is not None
+            else retyped_refs(scan.squeeze_haystack(hay), MAX_EXAMPLES)
+        )
         for key, _pos in retyped:
             problems.append(
                 f"source reference {short(folded_refs[key], 24)} retyped (other case or "
@@ -593,33 +659,44 @@ def check_no_non_public_values(ctx: GateContext) -> GateCheck:
     hay, _ = ctx.haystack
     # inside longer text, in any case (no output text to search: no need for the patterns;
     # a little text: its substrings are looked up, no index of the raw values is built)
-    inside: list[tuple[str, int]] = []
+    inside: list[tuple[str, str]] = []
     known: Mapping[str, str] = {}
     if len(hay) >= scan.MIN_PATTERN_BYTES:
-        low_hay = hay.lower()
-        if scan.small_enough(low_hay, prep.secret_lower_lengths):
-            known = prep.secret_lower_index  # (a few lookups build no dict)
-            inside = scan.find_in_small_haystack(
-                low_hay,
-                known,
-                prep.secret_lower_lengths or [],
-                known,
-                _shorter_than_whole_word_limit,
-                limit=200,
-            )
-        else:
+        small: list[bool] = []
+
+        def inside_secrets(h: bytes, limit: int) -> list[tuple[str, int]]:
+            small.append(scan.small_enough(h, prep.secret_lower_lengths))
+            if small[-1]:
+                index = prep.secret_lower_index  # (a few lookups build no dict)
+                return scan.find_in_small_haystack(
+                    h,
+                    index,
+                    prep.secret_lower_lengths or [],
+                    index,
+                    _shorter_than_whole_word_limit,
+                    limit=limit,
+                )
             patterns = prep.secret_lower_patterns
-            known = prep.secret_lower
-            inside = [
+            return [
                 (patterns.values[i], pos)
-                for i, pos in scan.find_substrings(low_hay, patterns, limit=200)
+                for i, pos in scan.find_substrings(h, patterns, limit=limit)
             ]
-    for key, pos in inside:
+
+        def secret_values() -> list[str]:
+            return [v for _col, part in prep.secret_parts for v in part]
+
+        searched = _search_output(ctx, _lower, inside_secrets, 200, secret_values)
+        if searched is None:
+            searched = [(k, ctx.artifact_at(p)) for k, p in inside_secrets(hay.lower(), 200)]
+        inside = searched
+        if inside:
+            known = prep.secret_lower_index if small[-1] else prep.secret_lower
+    for key, name in inside:
         value = known[key]
         if ctx.is_public_value(value):
             continue
         problems.append(
-            f"{ctx.artifact_at(pos)}: value of raw column "
+            f"{name}: value of raw column "
             f"{prep.secret_column(value)} inside text: {short(value, 24)}"
         )
     problems.extend(_free_text_fragments(ctx))
