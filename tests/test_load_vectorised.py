@@ -170,6 +170,23 @@ def test_a_time_without_a_date_is_a_bad_date_not_today(fmt, tmp_path):
     assert result.rejects["reason"].tolist() == ["bad_date"]
 
 
+def test_the_automatic_format_never_fills_a_day_month_or_year_from_today():
+    """dateutil fills what a text leaves out from today's date: a date column holding a bare
+    time ("00:18") or a day without a year ("5 Oct") was accepted under a month nobody
+    recorded. Such texts are bad dates; every whole date and month-year form reads as before."""
+    bare = ["00:18", "14:30:07", "5 Oct", "Oct 5", "5th", "garbage 2022", "05/10", "2022"]
+    assert readers._parse_date_texts(pd.Series(bare), "auto").isna().all()
+    whole = {
+        "05/10/2022": "2022-10-05 00:00:00", "5/10/22 14:30": "2022-10-05 14:30:00",
+        "05-Oct-22": "2022-10-05 00:00:00", "Wed 5 Oct 2022 14:30": "2022-10-05 14:30:00",
+        "October 5, 2022": "2022-10-05 00:00:00", "14:30 05/10/2022": "2022-10-05 14:30:00",
+        "2022/10/05": "2022-10-05 00:00:00", "20221005": "2022-10-05 00:00:00",
+        "Oct 2022": "2022-10-01 00:00:00", "10/2022": "2022-10-01 00:00:00",
+    }  # fmt: skip
+    got = readers._parse_date_texts(pd.Series(list(whole)), "auto").astype(str).tolist()
+    assert got == list(whole.values())
+
+
 DATES = ["05/10/2022", " 05/10/2022 ", "2022-10-05", "31/02/2022", "", "5/10/22", "10/05/2022",
          "2022-10-05T06:19:00", "5 Oct 2022", "\xa005/10/2022", "2022-10-05 06:19+01:00",
          "01/11/2022", "nonsense"]  # fmt: skip

@@ -473,10 +473,33 @@ def _parse_date_texts(text: pd.Series, fmt: str) -> pd.Series:
         iso = pd.to_datetime(text.where(text.str.match(r"\d{4}-\d{2}-\d{2}")), errors="coerce")
     missing = iso.isna()
     if missing.any():
-        uk = pd.to_datetime(text[missing], errors="coerce", dayfirst=True)
+        rest = text[missing]
+        uk = pd.to_datetime(rest.where(_names_a_whole_day(rest)), errors="coerce", dayfirst=True)
         iso = iso.copy()
         iso[missing] = uk
     return iso
+
+
+# dateutil fills whatever a text leaves out from today: "00:18" became today at 00:18 and
+# "5 Oct" the 5th of October this year, so a crime could be accepted under a month nobody
+# recorded. The lenient reading is only given texts that name a day, a month and a year, or a
+# month and a year ("Oct 2022", "10/2022": the month a release is made of, as before).
+_WHOLE_DAY = re.compile(
+    r"\s*(?:\d{1,2}:\d{2}(?::\d{2})?\s+)?(?:[A-Za-z]{3,9}\.?,?\s+)?(?:"
+    r"\d{1,2}[/.\-]\d{1,2}[/.\-](?:\d{4}|\d{2})(?!\d)"  # 05/10/2022, 5.10.22
+    r"|\d{4}[/.\-]\d{1,2}[/.\-]\d{1,2}(?!\d)"  # 2022/10/05
+    r"|\d{1,2}(?:st|nd|rd|th)?[\s\-/.,]*[A-Za-z]{3,9}\.?[\s\-/.,]*\d{4}(?!\d)"  # 5 Oct 2022
+    r"|[A-Za-z]{3,9}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}(?!\d)"  # October 5, 2022
+    r"|\d{1,2}[\s\-][A-Za-z]{3,9}[\s\-]\d{2}(?!\d)"  # 05-Oct-22
+    r"|(?:19|20)\d{6}(?!\d)"  # 20221005
+    r"|[A-Za-z]{3,9}\.?,?\s+\d{4}(?!\d)"  # Oct 2022
+    r"|\d{1,2}[/.\-]\d{4}(?!\d)"  # 10/2022
+    r")"
+)
+
+
+def _names_a_whole_day(text: pd.Series) -> pd.Series:
+    return text.str.match(_WHOLE_DAY).fillna(False).astype(bool)
 
 
 # pandas < 2 reads an ISO-like format ("%Y-%m-%d") as "any ISO 8601", and when a value in the
