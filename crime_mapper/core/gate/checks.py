@@ -56,6 +56,10 @@ def _present(keys: set[str], mapping: dict[str, str]) -> set[str]:
     return {k for k in keys if k in mapping}
 
 
+def _all_texts(ctx: GateContext) -> list[str]:
+    return [t for art in ctx.readable for t in ctx._texts(art)]
+
+
 _DEDUPED_SEARCH_BYTES = 1 << 20  # haystacks above this are searched segment by segment
 
 
@@ -224,8 +228,13 @@ def check_no_raw_coordinates(ctx: GateContext) -> GateCheck:
         raw_metres = prep.raw_metres
         index = _segments(ctx)
 
+        def metres_in(segments: list[str]) -> list[np.ndarray]:
+            return _metres_in(segments, raw_metres)
+
         def metres(text: str) -> list[np.ndarray]:
-            return index.found(text, "metres", lambda segs: _metres_in(segs, raw_metres))
+            return index.found(text, "metres", metres_in)
+
+        index.prepare("metres", metres_in, _all_texts(ctx))
 
         by_value = [_RowsByValue(v) for v in (fx, cx, fy, cy)]
         for art in ctx.readable:
@@ -288,6 +297,7 @@ def _grid_segments(ctx: GateContext) -> Callable[[str], list[bool]]:
         return out
 
     index = _segments(ctx)
+    index.prepare("grid", flags, _all_texts(ctx))
     return lambda text: index.found(text, "grid", flags)
 
 
@@ -422,15 +432,22 @@ def check_no_dates_finer_than_month(ctx: GateContext) -> GateCheck:
     7,200 pages repeats one template), so the findings are those of scanning every text."""
     problems: list[str] = []
     index = _segments(ctx)
-    for art in ctx.readable:
-        for text, times in (
-            [(ctx.joined_strings(art), True)]
-            + [(t, True) for t in art.texts]
-            # a data script's body is skipped: outside its string literals (in texts) JSON
-            # has only numbers and punctuation, which no date pattern can match
-            + [(c, False) for c in art.code if not any(c is j for j in art.json_code)]
-        ):
-            text = ctx.without_team_texts(text)
+    scanned = [
+        [
+            (ctx.without_team_texts(text), times)
+            for text, times in (
+                [(ctx.joined_strings(art), True)]
+                + [(t, True) for t in art.texts]
+                # a data script's body is skipped: outside its string literals (in texts)
+                # JSON has only numbers and punctuation, which no date pattern can match
+                + [(c, False) for c in art.code if not any(c is j for j in art.json_code)]
+            )
+        ]
+        for art in ctx.readable
+    ]
+    index.prepare("dates", _date_bits, [t for texts in scanned for t, _times in texts])
+    for art, texts in zip(ctx.readable, scanned):
+        for text, times in texts:
             bits = 0
             for b in index.found(text, "dates", _date_bits):
                 bits |= b
@@ -476,6 +493,7 @@ def _raw_timestamps(ctx: GateContext) -> list[str]:
         return out
 
     index = _segments(ctx)
+    index.prepare("timestamps", raw_forms, _all_texts(ctx))
     for art in ctx.readable:
         found: list[int] = []
         for text in ctx._texts(art):
@@ -504,6 +522,7 @@ def check_no_source_references(ctx: GateContext) -> GateCheck:
     # artifact that shows it: compared as digest bytes with numpy, not as 500,000 strings
     reported: set[tuple[str, str]] = set()
     index = _segments(ctx)
+    index.prepare("hex", _hex_tokens, _all_texts(ctx))
     for art in ctx.readable:
         tokens = list(ctx.hex_strings(art))
         for text in ctx._texts(art):
@@ -824,6 +843,11 @@ def check_no_contact_details(ctx: GateContext) -> GateCheck:
     problems: list[str] = []
     allowed = ctx.prepared.extra_public | ctx.team_texts
     index = _segments(ctx)
+    index.prepare(
+        "contacts",
+        _contact_flags,
+        [t for art in ctx.readable for t in [ctx.joined_strings(art)] + art.texts],
+    )
     for art in ctx.readable:
         for text in [ctx.joined_strings(art)] + art.texts:
             if not index.found(text, "contacts", _contact_flags):

@@ -916,8 +916,8 @@ class SegmentIndex:
 
     ``found(text, key, scan)``: ``scan(segments)`` gets a list of segments and returns one
     result per segment (anything falsy: nothing found); the text's non-empty results come
-    back in segment order. Each scan (named by ``key``) runs once per segment, over every
-    segment registered so far in one batch (:meth:`add` the texts first). Only valid for
+    back in segment order. Each scan (named by ``key``) runs once per segment, in one batch
+    over the segments of the texts given to :meth:`prepare` (else text by text). Only valid for
     scans whose matches never cross a cut, which holds for every pattern in this module
     except the pairs and runs of numbers written close together (which look across
     newlines: they are only pre-filtered by it, see checks._grid_segments)."""
@@ -926,7 +926,8 @@ class SegmentIndex:
         self.segments: list[str] = []
         self._ids: dict[str, int] = {}
         self._texts: dict[int, tuple[str, np.ndarray]] = {}
-        self._results: dict[str, list[Any]] = {}
+        self._results: dict[str, dict[int, Any]] = {}
+        self._scanned_ids: dict[str, np.ndarray] = {}
         self._hits: dict[str, np.ndarray] = {}
 
     def add(self, texts: Iterable[str]) -> None:
@@ -950,26 +951,52 @@ class SegmentIndex:
         self._texts[id(text)] = (text, ids)
         return ids
 
+    def prepare(
+        self, key: str, scan: Callable[[list[str]], list[Any]], texts: Iterable[str]
+    ) -> None:
+        """Run ``scan`` at once over every not yet scanned segment of ``texts`` (one batch:
+        the texts a check is about to ask :meth:`found` for; no other segment is scanned)."""
+        ids = [self.ids(t) for t in texts]
+        if ids:
+            wanted = np.zeros(len(self.segments), dtype=bool)
+            wanted[np.concatenate(ids)] = True  # (a mask, not a sort of millions of ids)
+            self._scan_ids(key, scan, np.flatnonzero(wanted))
+
     def found(self, text: str, key: str, scan: Callable[[list[str]], list[Any]]) -> list[Any]:
         ids = self.ids(text)
-        results, hits = self._scanned(key, scan)
+        results, hits = self._scan_ids(key, scan, ids)
         picked = ids[hits[ids]]
         return [results[i] for i in picked.tolist()]
 
-    def _scanned(
-        self, key: str, scan: Callable[[list[str]], list[Any]]
-    ) -> tuple[list[Any], np.ndarray]:
-        results = self._results.setdefault(key, [])
-        done = len(results)
-        if done < len(self.segments):
-            new = scan(self.segments[done:])
-            if len(new) != len(self.segments) - done:
+    def _scan_ids(
+        self, key: str, scan: Callable[[list[str]], list[Any]], ids: np.ndarray
+    ) -> tuple[dict[int, Any], np.ndarray]:
+        """(results of segments that found something, which segments did) for ``key``,
+        scanning those of ``ids`` not scanned yet."""
+        results = self._results.setdefault(key, {})
+        n = len(self.segments)
+        scanned = self._scanned_ids.get(key)
+        hits = self._hits.get(key)
+        if scanned is None or hits is None or scanned.size < n:
+            grown = np.zeros(n, dtype=bool)
+            grown_hits = np.zeros(n, dtype=bool)
+            if scanned is not None and hits is not None:
+                grown[: scanned.size] = scanned
+                grown_hits[: hits.size] = hits
+            scanned = self._scanned_ids[key] = grown
+            hits = self._hits[key] = grown_hits
+        todo = ids[~scanned[ids]]
+        if todo.size:
+            todo = np.unique(todo)  # (a text's own few, or prepare's already distinct ids)
+            new = scan([self.segments[i] for i in todo.tolist()])
+            if len(new) != todo.size:
                 raise ValueError("a segment scan must give one result per segment")
-            results.extend(new)
-            hits = np.fromiter(map(_found_something, new), dtype=bool, count=len(new))
-            old = self._hits.get(key)
-            self._hits[key] = hits if old is None else np.concatenate([old, hits])
-        return results, self._hits.get(key, np.zeros(0, dtype=bool))
+            for i, result in zip(todo.tolist(), new):
+                if _found_something(result):
+                    results[i] = result
+                    hits[i] = True
+            scanned[todo] = True
+        return results, hits
 
 
 def _found_something(result: Any) -> bool:
