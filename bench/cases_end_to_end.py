@@ -460,11 +460,35 @@ def _setup_monthly_release() -> dict:
     return ctx
 
 
+def national_publish_config(ctx: dict) -> Any:
+    """The publish settings of the national release: web map and summaries over the 7,200
+    MSOAs with the ONS lookup, Commons Library names and the two forces' populations (the
+    monthly release case and the dock case with publish share them)."""
+    from crime_mapper.core.monthly.config import PublishConfig
+
+    return PublishConfig(
+        web_map=True,
+        summaries=True,
+        project=False,
+        neighbourhoods={
+            "boundaries": str(ctx["outlines"]),
+            "code_field": "msoa11cd",
+            "lookup": str(ctx["lookup"]),
+            "lookup_code_field": "msoa11cd",
+            "lookup_name_field": "msoa11nm",
+            "lookup_lsoa_field": "lsoa11cd",
+            "names": str(ctx["names"]),
+            "names_code_field": "msoa11cd",
+            "names_name_field": "msoa11hclnm",
+            "lsoa_population": str(ctx["population"]),
+        },
+    )  # fmt: skip
+
+
 def _run_monthly_release(ctx: dict, input_path: Path, workdir: Path) -> dict:
     from crime_mapper.core.monthly.config import (
         HotspotsConfig,
         MapPointsConfig,
-        PublishConfig,
         ReleaseConfig,
         write_config,
     )
@@ -478,23 +502,7 @@ def _run_monthly_release(ctx: dict, input_path: Path, workdir: Path) -> dict:
         output=str(workdir / "release" / "{month}"),
         map_points=MapPointsConfig(kind="file", paths=[str(ctx["points_csv"])]),
         hotspots=HotspotsConfig(enabled=False),
-        publish=PublishConfig(
-            web_map=True,
-            summaries=True,
-            project=False,
-            neighbourhoods={
-                "boundaries": str(ctx["outlines"]),
-                "code_field": "msoa11cd",
-                "lookup": str(ctx["lookup"]),
-                "lookup_code_field": "msoa11cd",
-                "lookup_name_field": "msoa11nm",
-                "lookup_lsoa_field": "lsoa11cd",
-                "names": str(ctx["names"]),
-                "names_code_field": "msoa11cd",
-                "names_name_field": "msoa11hclnm",
-                "lsoa_population": str(ctx["population"]),
-            },
-        ),  # fmt: skip
+        publish=national_publish_config(ctx),
         base_dir=workdir,
     )
     path = write_config(config, workdir / "release.json")
