@@ -10,6 +10,7 @@ import sys
 import zipfile
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 from qgis.PyQt.QtCore import QCoreApplication
@@ -25,6 +26,16 @@ def _tool(name: str) -> ModuleType:
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+def _built_german_translator(ts: str, source_tree: Path, tmp_path: Path) -> Any:
+    """Install ``ts`` as the German translation the way a release does: into the source tree,
+    compiled by the plugin build, loaded by the plugin's own translator installer."""
+    from crime_mapper.plugin import _install_translator
+
+    (source_tree / "crime_mapper" / "i18n" / "crime_mapper_de.ts").write_text(ts, "utf-8")
+    i18n = _tool("build_plugin").assemble(tmp_path / "build", root=source_tree) / "i18n"
+    return _install_translator("de_DE", i18n)
 
 
 def _translation(language: str, translation: str) -> str:
@@ -161,7 +172,6 @@ def test_the_load_tab_shows_its_translation(source_tree, tmp_path, qgis_iface):
     translation moves; texts the .ts leaves out stay English."""
     from qgis.core import Qgis
 
-    from crime_mapper.plugin import _install_translator
     from crime_mapper.ui.dock import CrimeMapperDock
 
     ts = _translation("de", "Laden").replace("Monthly release", "Load")
@@ -173,10 +183,7 @@ def test_the_load_tab_shows_its_translation(source_tree, tmp_path, qgis_iface):
         "    <message>\n        <source>Crime mapper</source>\n"
         "        <translation>Kriminalitätskarte</translation>\n    </message>\n</context>",
     )
-    (source_tree / "crime_mapper" / "i18n" / "crime_mapper_de.ts").write_text(ts, "utf-8")
-    build = _tool("build_plugin")
-    i18n = build.assemble(tmp_path / "build", root=source_tree) / "i18n"
-    translator = _install_translator("de_DE", i18n)
+    translator = _built_german_translator(ts, source_tree, tmp_path)
     assert translator is not None
     dock = None
     try:
@@ -204,7 +211,6 @@ def test_a_panel_shows_its_translation(source_tree, tmp_path, qgis_iface):
     tr()) and the run button (its tr_noop() run_label, shown by the shared publishing tab)."""
     from qgis.PyQt.QtWidgets import QFormLayout
 
-    from crime_mapper.plugin import _install_translator
     from crime_mapper.ui.summaries_panel import SummariesPanel
 
     ts = _translation("de", "Frühere Monate").replace("CrimeMapperDock", "SummariesPanel")
@@ -215,10 +221,7 @@ def test_a_panel_shows_its_translation(source_tree, tmp_path, qgis_iface):
         "        <translation>Zusammenfassungen erstellen</translation>\n    </message>\n"
         "</context>",
     )
-    (source_tree / "crime_mapper" / "i18n" / "crime_mapper_de.ts").write_text(ts, "utf-8")
-    build = _tool("build_plugin")
-    i18n = build.assemble(tmp_path / "build", root=source_tree) / "i18n"
-    translator = _install_translator("de_DE", i18n)
+    translator = _built_german_translator(ts, source_tree, tmp_path)
     assert translator is not None
     try:
         panel = SummariesPanel(qgis_iface)
@@ -267,7 +270,6 @@ def test_choices_show_their_translation_and_keep_their_values(
     """Every choice's label goes through tr() while the code reads the item's data: in German
     the combo boxes show German labels and the panels still pick the same methods, profile
     values, views, sources and basemaps. The template holds each label."""
-    from crime_mapper.plugin import _install_translator
     from crime_mapper.ui.hotspots_panel import HotspotsPanel
     from crime_mapper.ui.profile_dialog import ProfileDialog
     from crime_mapper.ui.qa_panel import QaPanel
@@ -281,9 +283,7 @@ def test_choices_show_their_translation_and_keep_their_values(
     ts = _translation("de", GERMAN).replace(
         "</TS>", "".join(_messages(c, pairs) for c, pairs in CHOICES.items()) + "</TS>"
     )
-    (source_tree / "crime_mapper" / "i18n" / "crime_mapper_de.ts").write_text(ts, "utf-8")
-    i18n = _tool("build_plugin").assemble(tmp_path / "build", root=source_tree) / "i18n"
-    translator = _install_translator("de_DE", i18n)
+    translator = _built_german_translator(ts, source_tree, tmp_path)
     assert translator is not None
     panels = []
     try:
