@@ -96,6 +96,7 @@ def _setup(publish: bool) -> dict:
         **extra,
     )
     panel = GuidedReleasePanel(None)
+    panel.show()  # an analyst sees the tab before pressing Run (it warms up when shown)
     panel.set_config(config)
     month = _month_of(input_path)
     panel.set_month(month)

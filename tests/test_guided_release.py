@@ -436,3 +436,15 @@ def test_a_failed_step_is_put_right_and_run_again_on_its_own(dock, qtbot, tmp_pa
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert [s["step"] for s in manifest["steps"]] == list(steps)
     assert panel.result_buttons[("publish", "web map")].isEnabled()
+
+
+def test_the_tab_warms_up_when_shown_not_when_qgis_starts(dock, qtbot):
+    """The plugin builds the dock, hidden, while QGIS starts; the release's modules (pandas
+    among them) and the PROJ look-ups are only warmed once the analyst sees the tab."""
+    panel = dock.guided_panel
+    assert not panel.isVisible()
+    assert panel._warmed_up is False
+    dock.show()
+    dock.tabs.setCurrentWidget(panel)
+    qtbot.waitUntil(panel.isVisible)
+    assert panel._warmed_up is True

@@ -167,7 +167,16 @@ class GuidedReleasePanel(QScrollArea):
         project.readProject.connect(self._on_project_read)
         project.cleared.connect(self._on_project_cleared)
         self.restore()
-        _warm_up()
+        self._warmed_up = False
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        """Warm up the first time the analyst sees the tab, not when QGIS starts: the dock is
+        built (hidden) at start-up, and importing the run's modules then would load pandas
+        while QGIS is still starting."""
+        super().showEvent(event)
+        if not self._warmed_up:
+            self._warmed_up = True
+            _warm_up()
 
     # --- UI ---------------------------------------------------------------------------------
     def _build_ui(self) -> None:
