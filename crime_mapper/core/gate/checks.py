@@ -291,8 +291,9 @@ def _grid_segments(ctx: GateContext) -> Callable[[str], list[bool]]:
         out = [False] * len(segments)
         for i in scan.matches_by_segment(segments, scan.OS_GRID):
             out[i] = True
-        for i, found in scan.matches_by_segment(segments, scan.GRID_NUMBER).items():
-            floors = np.floor([float(m.group()) for m in found]).astype(np.int64)
+        for i, found in scan.strings_by_segment(segments, scan.GRID_NUMBER).items():
+            floors = np.floor(np.fromiter(map(float, found), np.float64, len(found)))
+            floors = floors.astype(np.int64)
             out[i] = out[i] or bool((scan.member(floors, known) | (floors >= limit)).any())
         return out
 
@@ -360,10 +361,11 @@ def _grid_text_findings(
 
 def _metres_in(segments: list[str], raw_metres: np.ndarray) -> list[np.ndarray]:
     """Per segment: scan.metre_numbers of it that are raw whole metres (the others cannot
-    meet a raw projected coordinate)."""
+    meet a raw projected coordinate). Only numbers of 4+ digits before the point can be
+    1000 or more, the least a metre candidate is (scan.NUMBER_4_DIGITS)."""
     out = [np.zeros(0, dtype=np.int64)] * len(segments)
-    for i, found in scan.matches_by_segment(segments, scan.NUMBER).items():
-        values = np.array([float(m.group()) for m in found], dtype=np.float64)
+    for i, found in scan.strings_by_segment(segments, scan.NUMBER_4_DIGITS).items():
+        values = np.fromiter(map(float, found), np.float64, len(found))
         metres = scan.metre_candidates(values)
         out[i] = metres[scan.member(metres, raw_metres)]
     return out
@@ -488,8 +490,8 @@ def _raw_timestamps(ctx: GateContext) -> list[str]:
         """Per segment: its bare 7-14 digit numbers that are raw timestamp forms, in order
         (the others can never be a finding)."""
         out: list[list[int]] = [[] for _ in segments]
-        for i, found in scan.matches_by_segment(segments, _BARE_NUMBER).items():
-            out[i] = [v for v in (int(m.group()) for m in found) if v in wanted]
+        for i, found in scan.strings_by_segment(segments, _BARE_NUMBER).items():
+            out[i] = [v for v in map(int, found) if v in wanted]
         return out
 
     index = _segments(ctx)
@@ -621,8 +623,8 @@ def check_no_source_references(ctx: GateContext) -> GateCheck:
 def _hex_tokens(segments: list[str]) -> list[list[str]]:
     """Per segment: its hex tokens (scan.HEX_TOKEN), in order."""
     out: list[list[str]] = [[] for _ in segments]
-    for i, found in scan.matches_by_segment(segments, scan.HEX_TOKEN).items():
-        out[i] = [m.group() for m in found]
+    for i, found in scan.strings_by_segment(segments, scan.HEX_TOKEN).items():
+        out[i] = found
     return out
 
 

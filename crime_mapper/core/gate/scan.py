@@ -224,6 +224,12 @@ def find_dates(text: str, with_times: bool = True, limit: int = 5) -> list[tuple
 
 # --- numbers --------------------------------------------------------------------------------------
 NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.]|\.\d)")
+# NUMBER's matches with 4 or more digits before the point: exactly those whose value can be
+# 1000 or more (the whole metres of metre_candidates), without visiting the rest (a web
+# map's data scripts hold millions of short numbers). Same lookarounds, same scan: a
+# match of either is a maximal run of [-digits.] bounded the same way, so neither can
+# overlap the other's (tests/test_gate_webmap_scale.py compares them).
+NUMBER_4_DIGITS = re.compile(r"(?<![\w.])-?\d{4,}(?:\.\d+)?(?![\w.]|\.\d)")
 INTEGER_TOKEN = re.compile(r"(?<![\w.])\d{8,14}(?![\w.]|\.\d)")
 HEX_TOKEN = re.compile(
     r"(?<![0-9A-Za-z])(?:[0-9A-Fa-f]{64}|[0-9A-Fa-f]{40}|[0-9A-Fa-f]{32})"
@@ -925,8 +931,9 @@ class SegmentIndex:
     def __init__(self) -> None:
         self.segments: list[str] = []
         self._ids: dict[str, int] = {}
-        self._texts: dict[int, tuple[str, np.ndarray]] = {}
+        self._texts: dict[str, np.ndarray] = {}  # by value: a data script repeats its strings
         self._results: dict[str, dict[int, Any]] = {}
+        self._nothing: dict[str, set[str]] = {}  # per scan: texts known to find nothing
         self._scanned_ids: dict[str, np.ndarray] = {}
         self._hits: dict[str, np.ndarray] = {}
 
@@ -935,10 +942,11 @@ class SegmentIndex:
             self.ids(text)
 
     def ids(self, text: str) -> np.ndarray:
-        """The ids of a text's segments, in order (cached per text object)."""
-        cached = self._texts.get(id(text))
-        if cached is not None and cached[0] is text:
-            return cached[1]
+        """The ids of a text's segments, in order (cached per text: equal texts, such as
+        the labels a data script repeats thousands of times, are split once)."""
+        cached = self._texts.get(text)
+        if cached is not None:
+            return cached
         parts = SEGMENT_CUT.split(text)
         index = self._ids
         new = set(parts).difference(index)
@@ -948,7 +956,7 @@ class SegmentIndex:
             index.update(zip(listed, range(start, start + len(listed))))
             self.segments.extend(listed)
         ids = np.fromiter(map(index.__getitem__, parts), dtype=np.int32, count=len(parts))
-        self._texts[id(text)] = (text, ids)
+        self._texts[text] = ids
         return ids
 
     def prepare(
@@ -963,9 +971,14 @@ class SegmentIndex:
             self._scan_ids(key, scan, np.flatnonzero(wanted))
 
     def found(self, text: str, key: str, scan: Callable[[list[str]], list[Any]]) -> list[Any]:
+        nothing = self._nothing.setdefault(key, set())
+        if text in nothing:  # (the usual answer, asked again for each repeat of a text)
+            return []
         ids = self.ids(text)
         results, hits = self._scan_ids(key, scan, ids)
         picked = ids[hits[ids]]
+        if not picked.size:
+            nothing.add(text)
         return [results[i] for i in picked.tolist()]
 
     def _scan_ids(
@@ -1003,6 +1016,22 @@ def _found_something(result: Any) -> bool:
     if isinstance(result, np.ndarray):
         return result.size > 0
     return bool(result)
+
+
+def strings_by_segment(segments: list[str], pattern: re.Pattern) -> dict[int, list[str]]:
+    """{segment index: the texts of its matches of ``pattern``, in order}: what
+    :func:`matches_by_segment` gives as ``m.group()``, without a Match object per match
+    (``findall`` on each segment; a segment's ends are the NUL's of the joined form to
+    every pattern here). For patterns without groups (``findall`` would give the groups)."""
+    if pattern.groups:
+        raise ValueError("strings_by_segment needs a pattern without groups")
+    findall = pattern.findall
+    out: dict[int, list[str]] = {}
+    for i, segment in enumerate(segments):
+        found = findall(segment)
+        if found:
+            out[i] = found
+    return out
 
 
 def matches_by_segment(segments: list[str], pattern: re.Pattern) -> dict[int, list[re.Match]]:
