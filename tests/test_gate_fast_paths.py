@@ -468,3 +468,49 @@ def test_sorted_difference_equals_setdiff1d():
         allowed = np.unique(rng.integers(0, 3000, rng.integers(0, 800)))
         got = keys[~scan.member_sorted_queries(keys, allowed)]
         assert np.array_equal(got, np.setdiff1d(keys, allowed, assume_unique=True))
+
+
+# --- raw-side views on a categorical column's categories (issue 15, session 4) ---------------
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["EPSG:27700", None, "epsg:2157", "x", np.nan, "EPSG:4326", "EPSG:27700 "],
+        [27700, 2157.0, None],
+        ["nan", None, "NAN", "police.uk", "Police.uk"],
+        [],
+    ],
+)
+def test_category_views_equal_the_per_row_text_tests(values: list):
+    """A projected source CRS, and "is this row from a police.uk file", tested on a
+    categorical column's categories give what str() of every cell gives (NaN is "nan")."""
+    for dtype in ("category", object):
+        column = pd.Series(values, dtype=dtype)
+        upper = column.astype(str).str.upper().to_numpy()
+        assert np.array_equal(
+            context._projected_crs(column), np.isin(upper, context.PROJECTED_SOURCE_CRS)
+        )
+        for text in ("nan", "police.uk", "27700", "2157.0", "NAN"):
+            expected = column.astype(str).to_numpy() == text
+            assert np.array_equal(context._text_is(column, text), expected), (dtype, text)
+
+
+def test_printable_of_non_ascii_text_equals_isprintable():
+    rng = random.Random(33)
+    pieces = ["a", "é", "\x00", "\x01", "\u2028", "\ud800", "£", " ", "\x7f", "\u00a0", "字", "\t"]
+    for _ in range(5000):
+        joined = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 8)))
+        assert context._printable(joined) == joined.replace("\x00", "").isprintable(), joined
+
+
+def test_hex_references_are_those_of_every_reference(public: pd.DataFrame):
+    rng = random.Random(8)
+    refs = list(public["Crime ID"].head(500)) + [
+        "".join(rng.choice("0123456789abcdefABCDEF") for _ in range(n))
+        for n in (31, 32, 40, 64, 65, 8, 32)
+    ]
+    raw = pd.DataFrame({"crime_id": refs + ["é" * 32, "AB/2022/1234"]})
+    prep = context.PreparedGate(raw, _NoPoints())
+    assert prep.hex_references == {
+        r.lower(): r for r in prep.references if len(r) in context.HEX_LENGTHS
+    }
+    assert len(prep.hex_references) >= 300

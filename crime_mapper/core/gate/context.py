@@ -404,8 +404,7 @@ class PreparedGate:
             return self._base.raw_projected
         if "source_crs" not in self.raw.columns:
             return None
-        crs = self.raw["source_crs"].astype(str).str.upper().to_numpy()
-        proj = ~self.raw_is_point & np.isin(crs, PROJECTED_SOURCE_CRS)
+        proj = ~self.raw_is_point & _projected_crs(self.raw["source_crs"])
         sx, sy = self.raw_float("source_x")[proj], self.raw_float("source_y")[proj]
         fin = np.isfinite(sx) & np.isfinite(sy)
         sx, sy = sx[fin], sy[fin]
@@ -525,7 +524,7 @@ class PreparedGate:
         lon, lat = self.raw_lon_lat
         ok = np.isfinite(lon) & np.isfinite(lat)
         if "source_format" in self.raw.columns:
-            ok &= self.raw["source_format"].astype(str).to_numpy() != "police.uk"
+            ok &= ~_text_is(self.raw["source_format"], "police.uk")
         return scan.coordinate_keys(lon[ok], lat[ok]), int(ok.sum())
 
     # --- public vocabulary ---
@@ -655,7 +654,10 @@ class PreparedGate:
     @_shared
     def hex_references(self) -> dict[str, str]:
         """References that are themselves md5/sha1/sha256-shaped hex, lower-cased -> as is."""
-        return {r.lower(): r for r in self.references if len(r) in HEX_LENGTHS}
+        refs = self.references
+        chars = np.fromiter(map(len, refs), dtype=np.int64, count=len(refs))
+        shaped = np.isin(chars, list(HEX_LENGTHS))  # (the length test in C: few are)
+        return {r.lower(): r for r in compress(refs, shaped.tolist()) if len(r) in HEX_LENGTHS}
 
     def reference_digests(self, length: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Unsalted digests (md5: 32, sha1: 40, sha256: 64 hex) of every reference, as
@@ -1174,6 +1176,24 @@ class GateContext:
         return name
 
 
+def _text_is(column: pd.Series, value: str) -> np.ndarray:
+    """Per row: ``str(cell) == value`` (a categorical column: on its categories)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        cats = column.cat.categories.to_series().astype(str).to_numpy()
+        return np.append(cats == value, str(np.nan) == value)[column.cat.codes.to_numpy()]
+    return column.astype(str).to_numpy() == value
+
+
+def _projected_crs(crs: pd.Series) -> np.ndarray:
+    """Per row: whether its source CRS is one of PROJECTED_SOURCE_CRS (as text, any case).
+    A categorical column is tested on its categories (a few) and mapped by the codes."""
+    if isinstance(crs.dtype, pd.CategoricalDtype):
+        cats = crs.cat.categories.to_series().astype(str).str.upper().to_numpy()
+        known = np.append(np.isin(cats, PROJECTED_SOURCE_CRS), False)  # code -1: "NAN"
+        return known[crs.cat.codes.to_numpy()]
+    return np.isin(crs.astype(str).str.upper().to_numpy(), PROJECTED_SOURCE_CRS)
+
+
 def _distinct(values: Any) -> list:
     """Distinct values present (categorical: the categories actually used, plus NaN if any
     row is missing). Not pd.unique on text: pandas' string hash table stops at a NUL, so "a"
@@ -1240,4 +1260,7 @@ def _printable(joined: str) -> bool:
     translate that deletes every printable byte and NUL: what is left is not printable."""
     if joined.isascii():
         return not joined.encode("ascii").translate(None, _PRINTABLE_ASCII_OR_NUL)
-    return joined.replace("\x00", "").isprintable()
+    # the same translate on UTF-8: what is left (control bytes, and every non-ASCII
+    # character whole, since no byte of a multi-byte sequence is ASCII) is tested in Python
+    rest = joined.encode("utf-8", errors="surrogatepass").translate(None, _PRINTABLE_ASCII_OR_NUL)
+    return rest.decode("utf-8", errors="surrogatepass").isprintable()
