@@ -20,6 +20,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional, Union
@@ -188,7 +189,7 @@ def read_map_points_gpkg(path: PathLike, table: str = MAP_POINTS_TABLE) -> MapPo
         if "label" not in columns:
             raise MapPointsInputError(f"{path}: the {table!r} layer has no 'label' field")
         wanted = [c for c in MAP_POINTS_FIELDS if c in columns]
-        bulk = _read_in_bulk(conn, table, geom_col, wanted, path)
+        bulk = _read_in_bulk(conn, table, geom_col, wanted, columns, path)
         if bulk is not None:
             x, y, values = bulk
             return _map_points_from_columns(x, y, values)
@@ -242,80 +243,121 @@ def _map_points_from_columns(x: np.ndarray, y: np.ndarray, values: dict[str, Any
 
 _SEPARATOR = "\x1f"  # between text values in one aggregate (a value holding it is refused)
 
+# Names that would shadow the table's own rowid in SQL (the bulk read then does not run).
+_ROWID_NAMES = {"rowid", "oid", "_rowid_"}
+
 
 def _read_in_bulk(
     conn: sqlite3.Connection,
     table: str,
     geom_col: str,
     wanted: list[str],
+    columns: list[str],
     path: Optional[Path] = None,
 ) -> Optional[tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]]:
-    """The table's points and columns read in one SQL pass, as a few long strings instead of
-    750,000 row tuples (which alone took seconds), or None when anything is not the plain
+    """The table's points and columns read with aggregates (a few long strings instead of
+    750,000 row tuples, which alone took seconds), or None when anything is not the plain
     case (a NULL or odd-sized geometry, a value that is not text where text is expected, a
-    value holding the separator, text that is not UTF-8, rows not in fid order...): the
+    value holding the separator, text that is not UTF-8, a fid that is not the rowid...): the
     row-by-row read then runs and its results, warnings and errors stay the reference.
 
-    Each column comes back as one aggregate: the fids and addresses as decimal text, the
-    text columns joined by a separator, and the geometry blobs end to end,
-    decoded as one 2-D byte array by gpkg_read.decode_point_rows.
+    Each column comes back as one aggregate: the text columns joined by a separator, the
+    addresses as decimal text and the geometry blobs end to end, decoded as one 2-D byte
+    array by gpkg_read.decode_point_rows. Whether every value is of the plain kind is one
+    count of the rows passing comparisons (SQLite's opcodes, no function calls: typeof()
+    checks cost a third of the read; an SQLite older than 3.30, without FILTER, refuses the
+    query and the table is read row by row). The rows come in rowid order (a table scan,
+    NOT INDEXED), which is the fid order once every fid is shown to be its row's rowid.
 
-    A large table (and a ``path`` to open a second connection) is read as two halves of its
-    fid range at once, the second in a thread: SQLite lets go of Python's lock while it
-    works, so the halves' SQL runs on two cores, and the first half is decoded while the
-    second is still being read. The halves must then cover every row, in fid order.
+    A large table (and a ``path`` to open more connections) is read as slices of its fid
+    range on two connections in threads (SQLite lets go of Python's lock while it works), and
+    each slice is decoded here while the next ones are still being read.
     """
-    sql, texts, integers = _bulk_sql(table, geom_col, wanted)
-    halves = _fid_halves(conn, table) if path is not None else None
-    if halves is None:
-        row = _aggregate(conn, sql, ())
-        chunk = _decode_bulk(row, texts, integers) if row is not None else None
-        return None if chunk is None else (chunk[1], chunk[2], chunk[3])
-    total, middle = halves
-    second: list[Optional[tuple]] = [None]
-
-    def read_second() -> None:
-        other = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            second[0] = _aggregate(other, f"{sql} WHERE fid > ?", (middle,))
-        finally:
-            other.close()
-
-    worker = threading.Thread(target=read_second, name="map-points-read")
-    worker.start()
-    try:
-        row = _aggregate(conn, f"{sql} WHERE fid <= ?", (middle,))
-        first = _decode_bulk(row, texts, integers) if row is not None else None
-    finally:
-        worker.join()
-    later = _decode_bulk(second[0], texts, integers) if second[0] is not None else None
-    if first is None or later is None or first[0].size + later[0].size != total:
-        return None  # a NULL fid (in neither half), or anything the plain case does not hold
-    if first[0][-1] >= later[0][0]:
+    if _ROWID_NAMES & {c.lower() for c in columns}:
         return None
-    values = {name: np.concatenate((first[3][name], later[3][name])) for name in texts + integers}
-    return np.concatenate((first[1], later[1])), np.concatenate((first[2], later[2])), values
+    length = _geometry_length(conn, table, geom_col)
+    if length is None:
+        return None
+    sql, texts, integers = _bulk_sql(table, geom_col, wanted)
+    bounds = _fid_slices(conn, table) if path is not None else None
+    if bounds is None:
+        row = _aggregate(conn, sql, (length,))
+        chunk = _decode_bulk(row, texts, integers, length) if row is not None else None
+        return None if chunk is None or not chunk[0] else (chunk[1], chunk[2], chunk[3])
+    total, cuts = bounds
+    queries = [(f"{sql} AND fid <= ?", (length, cuts[0]))]
+    queries += [(f"{sql} AND fid > ? AND fid <= ?", (length, a, b)) for a, b in zip(cuts, cuts[1:])]
+    queries.append((f"{sql} AND fid > ?", (length, cuts[-1])))
+    local = threading.local()
+
+    def read(query: tuple[str, tuple]) -> Optional[tuple]:
+        own = getattr(local, "conn", None)
+        if own is None:
+            own = local.conn = sqlite3.connect(
+                f"file:{path}?mode=ro", uri=True, check_same_thread=False
+            )
+            opened.append(own)
+        return _aggregate(own, *query)
+
+    opened: list[sqlite3.Connection] = []
+    chunks = []
+    with ThreadPoolExecutor(max_workers=_READERS, thread_name_prefix="map-points-read") as pool:
+        try:
+            for row in pool.map(read, queries):  # in order, each as soon as it is read
+                chunk = _decode_bulk(row, texts, integers, length) if row is not None else None
+                if chunk is None:
+                    break
+                chunks.append(chunk)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+            for own in opened:
+                own.close()
+    if len(chunks) != len(queries) or sum(c[0] for c in chunks) != total:
+        return None  # anything the plain case does not hold
+    values = {name: np.concatenate([c[3][name] for c in chunks]) for name in texts + integers}
+    return (
+        np.concatenate([c[1] for c in chunks]),
+        np.concatenate([c[2] for c in chunks]),
+        values,
+    )
 
 
-# Tables smaller than this are read in one pass (a thread and a second connection cost more
-# than they save).
-_HALVES_FROM_ROWS = 100_000
+# Tables smaller than this are read in one pass (threads and more connections cost more than
+# they save); larger ones in _SLICES slices of their fid range, on _READERS connections.
+_SLICED_FROM_ROWS = 100_000
+_SLICES = 6
+_READERS = 2
 
 
-def _fid_halves(conn: sqlite3.Connection, table: str) -> Optional[tuple[int, int]]:
-    """(rows, the fid splitting the table's fid range in two) for a table worth reading in
-    two halves, else None."""
+def _fid_slices(conn: sqlite3.Connection, table: str) -> Optional[tuple[int, list[int]]]:
+    """(rows, the fids cutting the table's fid range in _SLICES slices) for a table worth
+    reading in slices, else None."""
     try:
-        total, low, high = conn.execute(
-            f"SELECT count(*), min(fid), max(fid) FROM {_quoted(table)}"
+        (total,) = conn.execute(f"SELECT count(*) FROM {_quoted(table)}").fetchone()
+        low, high = conn.execute(f"SELECT min(fid), max(fid) FROM {_quoted(table)}").fetchone()
+    except sqlite3.Error:
+        return None
+    if total < _SLICED_FROM_ROWS or not isinstance(low, int) or not isinstance(high, int):
+        return None
+    if high - low < _SLICES:
+        return None
+    step = (high - low) // _SLICES
+    return int(total), [low + step * k for k in range(1, _SLICES)]
+
+
+def _geometry_length(conn: sqlite3.Connection, table: str, geom_col: str) -> Optional[int]:
+    """The length of one row's geometry blob (every row's must be the same for the bulk
+    read), or None when that is not a point blob."""
+    try:
+        row = conn.execute(
+            f"SELECT length({_quoted(geom_col)}), typeof({_quoted(geom_col)}) "
+            f"FROM {_quoted(table)} LIMIT 1"
         ).fetchone()
     except sqlite3.Error:
         return None
-    if total < _HALVES_FROM_ROWS or not isinstance(low, int) or not isinstance(high, int):
+    if row is None or row[1] != "blob" or not isinstance(row[0], int) or row[0] < 29:
         return None
-    if high <= low:
-        return None
-    return int(total), (low + high) // 2
+    return int(row[0])
 
 
 def _quoted(name: str) -> str:
@@ -323,29 +365,29 @@ def _quoted(name: str) -> str:
 
 
 def _bulk_sql(table: str, geom_col: str, wanted: list[str]) -> tuple[str, list[str], list[str]]:
-    """The aggregate query of `_read_in_bulk` (without a WHERE clause), its text columns and
-    its integer columns."""
+    """The aggregate query of `_read_in_bulk` (ending in a WHERE clause that more conditions
+    can follow with AND; its one parameter is the geometry length), its text columns and its
+    integer columns."""
     texts = [c for c in wanted if MAP_POINTS_FIELDS[c] == "string"]
     integers = [c for c in wanted if MAP_POINTS_FIELDS[c] != "string"]
     g = _quoted(geom_col)
+    # SQLite orders NULL < numbers < text < blobs (whatever a column's affinity or collation:
+    # '' is the least text, x'' the least blob), and a comparison with NULL is NULL, which
+    # the FILTER does not count: so a row counts exactly when its text columns hold text,
+    # its integer columns numbers (reals are told apart later by their decimal text), its
+    # geometry is a blob of the first row's length and its fid is its rowid, a number.
+    # (fid = rowid alone would hold for a text fid '10': the comparison converts it.)
+    plain = [f"{g} >= x''", f"length({g}) = ?1", "fid = rowid AND fid < ''"]
+    plain += [f"{_quoted(c)} >= '' AND {_quoted(c)} < x''" for c in texts]
+    plain += [f"{_quoted(c)} < ''" for c in integers]
     parts = [
-        "count(*)", "group_concat(fid, ',')", f"sum({g} IS NULL)",
-        f"min(length({g}))", f"max(length({g}))", f"group_concat({g}, X'')",
-    ]  # fmt: skip
-    # SQLite orders NULL < numbers < text < blobs, so a column whose smallest and largest
-    # values are text (or NULL) holds nothing but text and NULLs (cheaper than typeof()).
-    for name in texts:
-        c = _quoted(name)
-        parts += [
-            f"count({c}) = count(*) AND typeof(min({c})) || typeof(max({c})) = 'texttext'",
-            f"group_concat({c}, char(31))",
-        ]
-    for name in integers:
-        c = _quoted(name)
-        parts += [f"sum(typeof({c}) != 'integer')", f"group_concat({c}, ',')"]
-    # no ORDER BY (a sorted subquery costs a third more): rows come in table order, and the
-    # fids read with them must then be strictly increasing, which is the fid order
-    return f"SELECT {', '.join(parts)} FROM {_quoted(table)}", texts, integers
+        "count(*)",
+        f"count(*) FILTER (WHERE {' AND '.join(plain)})",
+        f"group_concat({g}, X'')",
+    ]
+    parts += [f"group_concat({_quoted(c)}, char(31))" for c in texts]
+    parts += [f"group_concat({_quoted(c)}, ',')" for c in integers]
+    return f"SELECT {', '.join(parts)} FROM {_quoted(table)} NOT INDEXED WHERE 1", texts, integers
 
 
 def _aggregate(conn: sqlite3.Connection, sql: str, params: tuple) -> Optional[tuple]:
@@ -361,33 +403,40 @@ def _aggregate(conn: sqlite3.Connection, sql: str, params: tuple) -> Optional[tu
         conn.text_factory = previous
 
 
+_DECIMAL_LIST = np.zeros(256, dtype=bool)
+_DECIMAL_LIST[np.frombuffer(b"0123456789-,", dtype=np.uint8)] = True
+
+
 def _decode_bulk(
-    row: tuple, texts: list[str], integers: list[str]
-) -> Optional[tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]]:
-    """(fids, x, y, columns) of one aggregate row, or None unless it is the plain case."""
-    n, fids, null_geoms, shortest, longest, blobs = row[:6]
-    if not n or null_geoms or shortest != longest or shortest < 29 or len(blobs) != n * shortest:
+    row: tuple, texts: list[str], integers: list[str], length: int
+) -> Optional[tuple[int, np.ndarray, np.ndarray, dict[str, np.ndarray]]]:
+    """(rows, x, y, columns) of one aggregate row, or None unless it is the plain case."""
+    n, plain, blobs = row[:3]
+    if n != plain:
         return None
-    fid = np.fromstring(fids.decode("ascii"), dtype=np.int64, sep=",")
-    if fid.size != n or (n > 1 and not (np.diff(fid) > 0).all()):
-        return None  # the aggregates' row order is not the fid order: do not trust it
     values: dict[str, np.ndarray] = {}
-    rest = row[6:]
-    for k, name in enumerate(texts):
-        only_text, joined = rest[2 * k], rest[2 * k + 1]
-        if only_text != 1:  # a NULL (which group_concat would skip), a number or a blob
-            return None
+    if n == 0:
+        for name in texts:
+            values[name] = np.empty(0, dtype=object)
+        for name in integers:
+            values[name] = np.empty(0, dtype=np.int64)
+        return 0, np.empty(0), np.empty(0), values
+    if len(blobs) != n * length:
+        return None
+    rest = row[3:]
+    if any(joined is None for joined in rest):
+        return None
+    for name, joined in zip(texts, rest):
         try:
-            pieces = (joined or b"").decode("utf-8").split(_SEPARATOR)
+            pieces = joined.decode("utf-8").split(_SEPARATOR)
         except UnicodeDecodeError:
             return None
-        if len(pieces) != n:
+        if len(pieces) != n:  # a value holding the separator
             return None
         values[name] = np.array(pieces, dtype=object)
-    rest = rest[2 * len(texts) :]
-    for k, name in enumerate(integers):
-        odd, joined = rest[2 * k], rest[2 * k + 1]
-        if odd:
+    for name, joined in zip(integers, rest[len(texts) :]):
+        # integers only: a real's text has a '.' or is Inf (SQLite has no NaN)
+        if not _DECIMAL_LIST[np.frombuffer(joined, dtype=np.uint8)].all():
             return None
         numbers = np.fromstring(joined.decode("ascii"), dtype=np.int64, sep=",")
         if numbers.size != n:
@@ -395,9 +444,9 @@ def _decode_bulk(
         values[name] = numbers
     x = np.full(n, np.nan)
     y = np.full(n, np.nan)
-    raw = np.frombuffer(blobs, dtype=np.uint8).reshape(n, shortest)
+    raw = np.frombuffer(blobs, dtype=np.uint8).reshape(n, length)
     decode_point_rows(raw, np.arange(n), x, y)
-    return fid, x, y, values
+    return n, x, y, values
 
 
 def read_map_points_file(path: PathLike) -> MapPoints:
