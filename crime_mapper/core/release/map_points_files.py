@@ -285,12 +285,12 @@ def _read_in_bulk(
         chunk = _decode_bulk(row, texts, integers, length) if row is not None else None
         return None if chunk is None or not chunk[0] else (chunk[1], chunk[2], chunk[3])
     total, cuts = bounds
-    queries = [(f"{sql} AND fid <= ?", (length, cuts[0]))]
+    queries: list[tuple[str, tuple[int, ...]]] = [(f"{sql} AND fid <= ?", (length, cuts[0]))]
     queries += [(f"{sql} AND fid > ? AND fid <= ?", (length, a, b)) for a, b in zip(cuts, cuts[1:])]
     queries.append((f"{sql} AND fid > ?", (length, cuts[-1])))
     local = threading.local()
 
-    def read(query: tuple[str, tuple]) -> Optional[tuple]:
+    def read(query: tuple[str, tuple[int, ...]]) -> Optional[tuple]:
         own = getattr(local, "conn", None)
         if own is None:
             own = local.conn = sqlite3.connect(
