@@ -72,3 +72,56 @@ def test_a_crimes_error_with_good_map_points(beside, points_csv, tmp_path, monke
     bad_crimes.write_text("a,b\n1,2\n", encoding="utf-8")
     outcome = _open([bad_crimes], str(points_csv), beside, monkeypatch)
     assert outcome[0] == "raised" and "hold no crimes" in outcome[1], outcome
+
+
+@pytest.mark.parametrize("beside", [True, False])
+def test_on_points_sees_the_points_returned_once(beside, points_csv, monkeypatch):
+    """The callback gets the very MapPoints the read returns, once; read beside the crimes
+    it runs in the points' worker thread (so its work overlaps the crimes read)."""
+    import threading
+
+    seen = []
+
+    def on_points(points) -> None:
+        seen.append((points, threading.current_thread().name))
+
+    with monkeypatch.context() as patch:
+        patch.setattr(pipeline, "_readable_beside", lambda *args: beside)
+        profile = pipeline.release_profile(FORCE_PROFILE)
+        _source, point_set, _entry = pipeline.open_release_inputs(
+            [FORCE_EXTRACT], str(points_csv), profile, Feedback(), 5, 30, on_points=on_points
+        )
+    assert len(seen) == 1 and seen[0][0] is point_set
+    assert (seen[0][1] == "map-points") == beside
+
+
+def test_the_release_snaps_with_the_index_built_beside_the_read(points_csv, tmp_path, monkeypatch):
+    """run_anonymise hands anonymise the snapping index built as the points were read, and
+    the release is byte for byte the one anonymise gives building its own index."""
+    from crime_mapper.core.release import anonymise as anonymise_module
+    from crime_mapper.core.release.snapping import MapPointIndex
+    from tests.test_cli import make_salt
+
+    salt = make_salt(tmp_path / "secret" / "force.salt")
+    real = anonymise_module.anonymise
+    given = []
+
+    def spy(crimes, points, *args, **kwargs):
+        given.append((kwargs.get("index"), points))
+        return real(crimes, points, *args, **kwargs)
+
+    def release(out: Path):
+        with monkeypatch.context() as patch:
+            patch.setattr(anonymise_module, "anonymise", spy)
+            return pipeline.run_anonymise(
+                [FORCE_EXTRACT], str(points_csv), None, salt, out, profile_path=FORCE_PROFILE
+            )
+
+    early = release(tmp_path / "early")
+    index, points = given[-1]
+    assert isinstance(index, MapPointIndex) and index.points is points
+    monkeypatch.setattr(pipeline, "_snapping_index", lambda points: {})
+    late = release(tmp_path / "late")
+    assert given[-1][0] is None  # anonymise built its own
+    for a, b in zip(early.written, late.written):
+        assert a.name == b.name and a.read_bytes() == b.read_bytes(), a.name

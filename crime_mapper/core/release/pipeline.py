@@ -274,18 +274,28 @@ def open_release_inputs(
     points_end: float,
     crimes_end: float,
     clock: Optional[StepClock] = None,
+    on_points: Optional[Callable[[MapPoints], None]] = None,
 ) -> tuple[CrimesInput, MapPoints, dict]:
     """The crimes and the map points (points first, unless derived from the crimes), with
-    every input error raised as ReleaseInputError."""
+    every input error raised as ReleaseInputError.
+
+    ``on_points`` is called with the map points as soon as they are read: in the points'
+    worker thread when they are read beside the crimes (so work that needs only the points,
+    such as the snapping index, overlaps the crimes read), else on this thread. It must not
+    raise (an error in it is the caller's to catch and record)."""
     clock = clock or StepClock()
     try:
         if _readable_beside(points, crimes):
-            return _read_both(crimes, points, profile, feedback, points_end, crimes_end, clock)
+            return _read_both(
+                crimes, points, profile, feedback, points_end, crimes_end, clock, on_points
+            )
         needs_crimes = isinstance(points, MapPointsSpec) and points.needs_crimes
         point_set: Optional[MapPoints] = None
         entry: dict = {}
         if not needs_crimes:
             point_set, entry = resolve_points(points, None, ScaledFeedback(feedback, 0, points_end))
+            if on_points is not None:
+                on_points(point_set)
             clock.lap("read_map_points")
         feedback.set_progress(points_end)
         feedback.check()
@@ -300,6 +310,8 @@ def open_release_inputs(
         feedback.check()
         if point_set is None:
             point_set, entry = resolve_points(points, source.crimes, feedback)
+            if on_points is not None:
+                on_points(point_set)
             clock.lap("read_map_points")
     except MapPointsError as exc:
         raise ReleaseInputError(f"Map points: {exc}") from exc
@@ -342,19 +354,24 @@ def _read_both(
     points_end: float,
     crimes_end: float,
     clock: StepClock,
+    on_points: Optional[Callable[[MapPoints], None]] = None,
 ) -> tuple[CrimesInput, MapPoints, dict]:
     """The map points read in a thread while this thread reads the crimes: on two cores the
     two reads overlap. Errors are raised as when the points are read first: a map points
     error wins over a crimes error. The clock charges ``read_crimes`` with the crimes read
-    and ``read_map_points`` with what the points took beyond it."""
+    and ``read_map_points`` with what the points took beyond it (``on_points`` included)."""
     assert not isinstance(crimes, CrimesInput)  # (_readable_beside)
     done: dict[str, Any] = {}
+    cancel = _CancelOnly(feedback)
 
     def read_points() -> None:
         try:
-            done["points"] = resolve_points(points, None, _CancelOnly(feedback))
+            done["points"] = resolve_points(points, None, cancel)
         except BaseException as exc:  # noqa: BLE001 - raised again on the caller's thread
             done["error"] = exc
+            return
+        if on_points is not None and not cancel.is_cancelled():
+            on_points(done["points"][0])
 
     worker = threading.Thread(target=read_points, name="map-points", daemon=True)
     worker.start()
@@ -390,6 +407,19 @@ def _fingerprint_in_background(salt: bytes) -> threading.Thread:
     )
     worker.start()
     return worker
+
+
+def _snapping_index(points: MapPoints) -> dict[int, Any]:
+    """{id(points): its snapping index} (projection and k-d trees, most of a second at
+    national scale, in C without Python's lock), built while the crimes are still being
+    read; {} when it cannot be built here, so anonymise builds it itself and reports the
+    error where it always has."""
+    from .snapping import MapPointIndex
+
+    try:
+        return {id(points): MapPointIndex(points)}
+    except Exception:  # noqa: BLE001 - anonymise builds it again and raises its own error
+        return {}
 
 
 @contextlib.contextmanager
@@ -488,10 +518,12 @@ def run_anonymise(
     fingerprinting = _fingerprint_in_background(salt)
     clock.lap("checks")
 
-    # 2. map points and crimes
+    # 2. map points and crimes (the snapping index built as soon as the points are read)
+    indexed: dict[int, Any] = {}
     source, point_set, points_entry = open_release_inputs(
-        crimes, points, profile, feedback, _POINTS_END, _CRIMES_END, clock
-    )
+        crimes, points, profile, feedback, _POINTS_END, _CRIMES_END, clock,
+        on_points=lambda p: indexed.update(_snapping_index(p)),
+    )  # fmt: skip
     other_raw = tuple(other_raw) + other_raw_locations(other_crimes, profile)
 
     # 3. the public table and its audit (in memory)
@@ -505,6 +537,7 @@ def run_anonymise(
             max_distance_m=distance,
             rejects=source.rejects,
             feedback=ScaledFeedback(feedback, _CRIMES_END, _ANON_END),
+            index=indexed.pop(id(point_set), None),
             other_raw=other_raw,
         )
     except AnonymiseError as exc:
