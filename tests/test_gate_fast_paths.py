@@ -138,6 +138,22 @@ VARIANTS: dict[str, tuple] = {
 }
 
 
+def _all_few_valued(monkeypatch: pytest.MonkeyPatch) -> list:
+    """Every table sampled and every column but the x/y pair taken as few-valued (the
+    json_group_array(DISTINCT) read a national table's month, force, category... get);
+    returns the list of columns each sample chose."""
+    chosen: list = []
+    few_valued = gpkg_read._few_valued
+    monkeypatch.setattr(gpkg_read, "FEW_VALUED_ROWS", 0)
+    monkeypatch.setattr(gpkg_read, "_FEW_IN_SAMPLE", 10**9)
+    monkeypatch.setattr(gpkg_read, "_SAMPLE_ROWS", 2)
+    monkeypatch.setattr(
+        gpkg_read, "_few_valued", lambda *a: chosen.append(few_valued(*a)) or chosen[-1]
+    )
+    return chosen
+
+
+@pytest.mark.parametrize("few", [False, True])
 @pytest.mark.parametrize("threaded", [False, True])
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 def test_one_scan_geopackage_read_equals_column_by_column(
@@ -145,13 +161,16 @@ def test_one_scan_geopackage_read_equals_column_by_column(
     tmp_path: Path,
     variant: str,
     threaded: bool,
+    few: bool,
     monkeypatch: pytest.MonkeyPatch,
 ):
     """Values, pairs and geometry vertices (with their order) are the column-by-column
     read's, whether the scan runs as one query or as column groups on their own
-    connections (what a national table gets)."""
+    connections (what a national table gets), and whether columns come concatenated or
+    as their distinct values in JSON (``few``: every column but the pair)."""
     if threaded:
         monkeypatch.setattr(gpkg_read, "THREADED_SCAN_ROWS", 0)
+    chosen = _all_few_valued(monkeypatch) if few else []
     scans: list = []
     scanned_points = gpkg_read._scanned_points
     monkeypatch.setattr(
@@ -177,6 +196,8 @@ def test_one_scan_geopackage_read_equals_column_by_column(
         if a.pair_columns is not None and a.pairs is not None:
             assert a.pairs == _old_pairs(path, a.name, *a.pair_columns)
     main = fast.tables[0]
+    if few and variant not in ("no_rows",):  # (an empty table has no rows to sample)
+        assert len(chosen[0]) == len(PUBLIC_COLUMNS) - 2  # the JSON read was taken
     if variant in ("clean", "empty_strings", "numbers", "duplicate_pairs", "no_rows", "one_row"):
         assert main.pairs is not None  # the fast path was taken
     if variant in ("nulls", "nul_in_coordinate", "blob_coordinate"):
@@ -208,6 +229,81 @@ def test_one_scan_read_sees_values_a_nocase_collation_would_merge(tmp_path: Path
     people = {t.name: t for t in fast.tables}["people"]
     assert sorted(people.distinct["name"]) == ["MARGARET", "Margaret", "margaret"]
     assert len({t.name: t for t in slow.tables}["people"].distinct["name"]) == 1
+
+
+@pytest.mark.parametrize("threaded", [False, True])
+def test_distinct_json_read_is_exact_on_hostile_values(
+    tmp_path: Path, threaded: bool, monkeypatch: pytest.MonkeyPatch
+):
+    """The few-valued read (json_group_array(DISTINCT col COLLATE BINARY)) returns every
+    value exactly: case variants in a NOCASE column, NULs, quotes and backslashes, control
+    characters, non-ASCII, values that look like JSON or numbers; numbers and blobs leave
+    their column to the column-by-column read (a blob makes SQLite refuse the JSON: those
+    columns are concatenated instead)."""
+    if threaded:
+        monkeypatch.setattr(gpkg_read, "THREADED_SCAN_ROWS", 0)
+    chosen = _all_few_valued(monkeypatch)
+    path = tmp_path / "hostile.gpkg"
+    _gpkg(pd.DataFrame({c: ["x"] for c in PUBLIC_COLUMNS}), path)
+    texts = [
+        "Margaret", "MARGARET", "margaret", "a\x00secret", "a", 'say "hi"', "back\\slash",
+        "tab\there", "line\nbreak", "é", "\u2028", "[1, 2]", "null", "12", "{}", "",
+    ]  # fmt: skip
+    _sql(
+        path,
+        ("CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT COLLATE NOCASE, n, b)",),
+        *[("INSERT INTO people (name, n, b) VALUES (?, ?, ?)", (t, t, t)) for t in texts],
+        ("INSERT INTO people (name, n, b) VALUES (NULL, 12, NULL)",),
+        ("INSERT INTO people (name, n, b) VALUES ('MARGARET', 1.5, 'b')",),
+    )
+    fast, _ = _read(path, fast=True)
+    people = {t.name: t for t in fast.tables}["people"]
+    assert ["name", "n", "b"] in chosen
+    assert sorted(people.distinct["name"]) == sorted(texts)  # NUL and case variants kept
+    assert sorted(people.distinct["n"]) == sorted(texts + ["12", "1.5"])  # as _as_text
+    assert sorted(people.distinct["b"]) == sorted(texts + ["b"])
+    # a blob: SQLite refuses the JSON, and the columns are concatenated (still exact)
+    _sql(
+        path,
+        ("UPDATE people SET name = 'Margaret' WHERE name = 'a' || char(0) || 'secret'",),
+        ("UPDATE people SET n = NULL, b = X'01'",),
+    )
+    fast, _ = _read(path, fast=True)
+    people = {t.name: t for t in fast.tables}["people"]
+    assert sorted(people.distinct["name"]) == sorted(t for t in texts if "\x00" not in t)
+    assert people.distinct["b"] == ["01"] and people.distinct["n"] == []
+
+
+def test_few_valued_columns_are_found_on_a_spread_sample(tmp_path: Path):
+    """The sample is spread over the table by rowid (not its first rows, where a national
+    table's blank Crime IDs sit), and the x/y pair is always read whole."""
+    n = 4000
+    frame = pd.DataFrame({c: ["same"] * n for c in PUBLIC_COLUMNS})
+    frame["Crime ID"] = [""] * 1000 + [f"{i:064x}" for i in range(n - 1000)]
+    frame["Longitude"] = "-1.1"
+    frame["Latitude"] = "52.6"
+    path = _gpkg(frame, tmp_path / "spread.gpkg")
+    conn = sqlite3.connect(path)
+    table = gpkg_read.GpkgTable("public_crimes", "features", list(PUBLIC_COLUMNS), "fid", "geom")
+    table.pair_columns = ("Longitude", "Latitude")
+    few = gpkg_read._few_valued(conn, '"public_crimes"', table)
+    conn.close()
+    assert few == [c for c in PUBLIC_COLUMNS if c not in ("Crime ID", "Longitude", "Latitude")]
+    assert read_geopackage(path, pair_columns=PAIRS).tables[0].distinct["Month"] == ["same"]
+
+
+def test_distinct_pairs_equal_dict_fromkeys_of_the_zip():
+    rng = random.Random(44)
+    for n, spread in ((1000, 3), (5000, 40), (20000, 2000), (999, 5), (0, 1)):
+        xs = [
+            rng.choice(["", "-1.1", "-1.10", "a\x00b", "é"]) + str(rng.randrange(spread))
+            for _ in range(n)
+        ]
+        ys = [str(rng.randrange(spread)) + rng.choice(["", " ", "0"]) for _ in range(n)]
+        expected = list(dict.fromkeys(zip(xs, ys)))
+        assert gpkg_read.distinct_pairs(xs, ys, list(set(xs)), list(set(ys))) == expected
+        # distinct values that miss one (never given): still the plain answer
+        assert gpkg_read.distinct_pairs(xs, ys, list(set(xs))[1:], list(set(ys))) == expected
 
 
 # --- "On or near" labels: segments found with str.find, not a regex at every position -----

@@ -10,6 +10,7 @@ else (lines, polygons, multi-geometries, Z/M, big-endian) goes through a small W
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import struct
 from collections.abc import Generator, Sequence
@@ -397,6 +398,16 @@ def _scan_table(
     text that is not UTF-8, returns None: the caller reads the old way and reports what
     that finds. Distinct values come as a set (their order means nothing to a caller).
 
+    Columns of few values (a large table's month, force, category, outcome: found on a
+    sample of rows, :func:`_few_valued`) come as ``json_group_array(DISTINCT col COLLATE
+    BINARY)`` instead: SQLite keeps a small B-tree of the distinct values and hands over
+    a few dozen, where concatenating 500,000 cells and splitting them again cost several
+    times as much. JSON keeps each value's type (a number is not a string, NULL is null;
+    a blob makes SQLite fail the query) and escapes every character, so the values are
+    exact, NULs included; the binary collation compares bytes, so a NOCASE column's
+    "Margaret" and "MARGARET" stay two values. A column with a non-text value is left to
+    the column-by-column read, as above. The sample only decides the speed, never a value.
+
     ``geom_col``: the geometry blobs come in the same scan, end to end, when they are what
     :func:`geometry_coordinates` decodes in one step (every non-NULL value a blob of the plain
     point's size, in table order); anything else leaves ``points`` None (the caller reads
@@ -408,37 +419,40 @@ def _scan_table(
     two cores). The aggregate row is the same either way.
     """
     columns = table.columns
-    parts = ["count(*)"]
-    for col in columns:
-        q = _quote(col)
-        parts += [f"group_concat({q}, char(0))", f"count({q})", f"sum(typeof({q}) = 'text')"]
+    few = _few_valued(conn, qt, table) if table.rows >= FEW_VALUED_ROWS else []
+    many = [c for c in columns if c not in few]
+    items: list[tuple[str, str]] = [("json", c) for c in few] + [("concat", c) for c in many]
     if geom_col is not None:
-        g = _quote(geom_col)
-        parts += [
-            f"count({g})",
-            f"sum(typeof({g}) = 'blob')",
-            f"min(length({g}))",
-            f"max(length({g}))",
-            f"group_concat({g}, X'')",
-        ]
+        items.append(("geometry", geom_col))
     distinct: dict[str, list[str]] = {}
     full: dict[str, list[str]] = {}
-    aggregates: list = []
+    points_agg: Optional[tuple] = None
     total: Optional[int] = None
-    done = 0
-    groups = _aggregate_groups(conn, qt, parts, len(columns), uri, table.rows)
+    groups = _aggregate_groups(conn, qt, items, uri, table.rows)
     try:
-        for group in groups:  # each group's columns are taken while the next ones run
-            if group is None or (total is not None and int(group[0]) != total):
+        for layout, row in groups:  # each group's columns are taken while the next ones run
+            if row is None and any(kind == "json" for kind, _col in layout):
+                # (a blob makes json_group_array fail): those columns concatenated instead
+                layout = [("concat" if kind == "json" else kind, col) for kind, col in layout]
+                row = _query_row(conn, _select(qt, layout))
+            if row is None or (total is not None and int(row[0]) != total):
                 return None  # an SQLite error, or the file changed between the groups
-            total = int(group[0])
-            aggregates.extend(group[1:])
-            while done < len(columns) and len(aggregates) >= 3 * (done + 1):
-                joined, count, texts = aggregates[3 * done : 3 * done + 3]
-                aggregates[3 * done : 3 * done + 3] = [None, None, None]  # (freed)
-                if not _take_column(table, columns[done], joined, count, texts, distinct, full):
-                    return None
-                done += 1
+            total = int(row[0])
+            at = 1
+            for kind, col in layout:
+                width = _AGGREGATES[kind]
+                values = row[at : at + width]
+                at += width
+                if kind == "json":
+                    if not _take_json_column(col, values[0], distinct):
+                        return None
+                elif kind == "concat":
+                    joined, count, texts = values
+                    if not _take_column(table, col, joined, count, texts, distinct, full):
+                        return None
+                else:
+                    points_agg = tuple(values)
+            del row
     finally:
         groups.close()
     if total is None:
@@ -449,11 +463,109 @@ def _scan_table(
         if total == 0:
             pairs = []
         elif xs is not None and ys is not None and len(xs) == len(ys) == total:
-            pairs = list(dict.fromkeys(zip(xs, ys)))  # first occurrence, as DISTINCT gives
+            x_col, y_col = table.pair_columns
+            pairs = distinct_pairs(xs, ys, distinct[x_col], distinct[y_col])
     points = None
-    if geom_col is not None:
-        points = _scanned_points(tuple(aggregates[3 * len(columns) :]))
+    if points_agg is not None:
+        points = _scanned_points(points_agg)
     return _Scanned(distinct, pairs, points)
+
+
+def distinct_pairs(
+    xs: list[str], ys: list[str], x_values: list[str], y_values: list[str]
+) -> list[tuple[str, str]]:
+    """``list(dict.fromkeys(zip(xs, ys)))`` (distinct pairs, in first-occurrence order, as
+    SELECT DISTINCT gives them) without a tuple per row: each x and y numbered by its place
+    in ``x_values`` / ``y_values`` (the distinct xs and ys), the pair's two numbers made
+    one integer, and numpy finds each distinct integer's first row."""
+    n = len(xs)
+    if n != len(ys) or n < 1000:
+        return list(dict.fromkeys(zip(xs, ys)))
+    x_number = {v: i for i, v in enumerate(x_values)}
+    y_number = {v: i for i, v in enumerate(y_values)}
+    if len(x_number) * len(y_number) >= 1 << 62:  # (could not be one int64)
+        return list(dict.fromkeys(zip(xs, ys)))
+    try:
+        ix = np.fromiter(map(x_number.__getitem__, xs), dtype=np.int64, count=n)
+        iy = np.fromiter(map(y_number.__getitem__, ys), dtype=np.int64, count=n)
+    except KeyError:  # (a value missing from the distinct ones: the plain way)
+        return list(dict.fromkeys(zip(xs, ys)))
+    _keys, first = np.unique(ix * len(y_number) + iy, return_index=True)
+    first.sort()
+    return [(xs[i], ys[i]) for i in first.tolist()]
+
+
+FEW_VALUED_ROWS = 50_000  # tables this large are sampled for columns of few values
+_SAMPLE_ROWS = 1024  # rows looked at, spread over the table
+_FEW_IN_SAMPLE = 64  # a column with at most this many distinct values among them
+_AGGREGATES = {"json": 1, "concat": 3, "geometry": 5}
+
+
+def _aggregate_sql(kind: str, col: str) -> list[str]:
+    q = _quote(col)
+    if kind == "json":
+        return [f"json_group_array(DISTINCT {q} COLLATE BINARY)"]
+    if kind == "concat":
+        return [f"group_concat({q}, char(0))", f"count({q})", f"sum(typeof({q}) = 'text')"]
+    return [
+        f"count({q})",
+        f"sum(typeof({q}) = 'blob')",
+        f"min(length({q}))",
+        f"max(length({q}))",
+        f"group_concat({q}, X'')",
+    ]
+
+
+def _select(qt: str, layout: list[tuple[str, str]]) -> str:
+    aggregates = [a for kind, col in layout for a in _aggregate_sql(kind, col)]
+    return f"SELECT {', '.join(['count(*)'] + aggregates)} FROM {qt}"
+
+
+def _few_valued(conn: sqlite3.Connection, qt: str, table: GpkgTable) -> list[str]:
+    """The columns (not the x/y pair, which is read whole) with few distinct values among
+    some rows spread over the table (by rowid). Anything odd (a view, a table without
+    rowid, an error) gives none: every column is then concatenated, as before."""
+    pair = table.pair_columns or ()
+    candidates = [c for c in table.columns if c not in pair]
+    if not candidates:
+        return []
+    factory = conn.text_factory
+    conn.text_factory = bytes
+    try:
+        lo, hi = conn.execute(f"SELECT min(rowid), max(rowid) FROM {qt}").fetchone()
+        if not isinstance(lo, int) or not isinstance(hi, int) or hi < lo:
+            return []
+        ids = sorted(set(np.linspace(lo, hi, _SAMPLE_ROWS).round().astype(np.int64).tolist()))
+        cols = ", ".join(_quote(c) for c in candidates)
+        rows = conn.execute(
+            f"SELECT {cols} FROM {qt} WHERE rowid IN ({', '.join(map(str, ids))})"
+        ).fetchall()
+    except (sqlite3.Error, OverflowError, ValueError, TypeError):
+        return []
+    finally:
+        conn.text_factory = factory
+    if len(rows) < _SAMPLE_ROWS // 2:
+        return []
+    return [c for i, c in enumerate(candidates) if len({r[i] for r in rows}) <= _FEW_IN_SAMPLE]
+
+
+def _take_json_column(col: str, array: Optional[bytes], distinct: dict[str, list[str]]) -> bool:
+    """One column's distinct values from its ``json_group_array(DISTINCT ...)``: taken when
+    every value is text or NULL (else left to the column-by-column read); False when the
+    text is not UTF-8 or not the JSON array SQLite writes (the table is then read the old
+    way)."""
+    if not isinstance(array, bytes):
+        return False
+    try:
+        values = json.loads(array.decode("utf-8"))
+    except ValueError:  # (UnicodeDecodeError and JSONDecodeError are ValueErrors)
+        return False
+    if not isinstance(values, list):
+        return False
+    text = [v for v in values if v is not None]
+    if all(type(v) is str for v in text):
+        distinct[col] = text
+    return True
 
 
 def _take_column(
@@ -495,37 +607,40 @@ _SCAN_GROUPS = 3
 def _aggregate_groups(
     conn: sqlite3.Connection,
     qt: str,
-    parts: list[str],
-    ncols: int,
+    items: list[tuple[str, str]],
     uri: Optional[str],
     rows: int,
-) -> Generator[Optional[tuple], None, None]:
-    """``SELECT count(*), <parts> FROM qt`` (text as bytes; parts[0] is count(*), then three
-    aggregates per column, then the geometry's), as rows of consecutive column groups in
-    order: (count(*), the group's aggregates), the geometry's with the last group; None for
-    a group SQLite failed. Large tables: a few groups, run on their own read-only
-    connections two at a time, each yielded as soon as it (and those before it) are done."""
-    groups = _SCAN_GROUPS if uri is not None and rows >= THREADED_SCAN_ROWS else 1
-    groups = max(1, min(groups, ncols))
-    if groups == 1:
-        yield _query_row(conn, f"SELECT {', '.join(parts)} FROM {qt}")
+) -> Generator[tuple[list[tuple[str, str]], Optional[tuple]], None, None]:
+    """``SELECT count(*), <aggregates of items> FROM qt`` (text as bytes; each item a
+    (kind, column) with :data:`_AGGREGATES` values), as (items, row) of consecutive item
+    groups in order: row is (count(*), the group's aggregates), None for a group SQLite
+    failed. Large tables: the distinct-value columns as one group, the others in a few,
+    run on their own read-only connections two at a time, each yielded as soon as it (and
+    those before it) are done."""
+    threaded = uri is not None and rows >= THREADED_SCAN_ROWS
+    layouts: list[list[tuple[str, str]]]
+    if not threaded or len(items) < 2:
+        layouts = [items]
+    else:
+        json_items = [i for i in items if i[0] == "json"]
+        rest = [i for i in items if i[0] != "json"]
+        parts = max(1, min(_SCAN_GROUPS - (1 if json_items else 0), len(rest)))
+        bounds = np.linspace(0, len(rest), parts + 1).round().astype(int).tolist()
+        layouts = [json_items] if json_items else []
+        layouts += [rest[bounds[g] : bounds[g + 1]] for g in range(parts)]
+        layouts = [lay for lay in layouts if lay]
+    sqls = [_select(qt, lay) for lay in layouts]
+    if len(sqls) == 1:
+        yield layouts[0], _query_row(conn, sqls[0])
         return
-    geometry = parts[1 + 3 * ncols :]
-    bounds = np.linspace(0, ncols, groups + 1).round().astype(int).tolist()
-    sqls = []
-    for g in range(groups):
-        chunk = parts[1 + 3 * bounds[g] : 1 + 3 * bounds[g + 1]]
-        if g == groups - 1:
-            chunk = chunk + geometry
-        sqls.append(f"SELECT count(*), {', '.join(chunk)} FROM {qt}")
     from concurrent.futures import ThreadPoolExecutor
 
     assert uri is not None
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = [pool.submit(_query_on_own_connection, uri, sql) for sql in sqls]
         try:
-            for future in futures:
-                yield future.result()
+            for layout, future in zip(layouts, futures):
+                yield layout, future.result()
         finally:
             for future in futures:
                 future.cancel()  # (those not started; the pool waits for the others)
