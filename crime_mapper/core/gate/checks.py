@@ -288,18 +288,45 @@ def _grid_segments(ctx: GateContext) -> Callable[[str], list[bool]]:
         limit = -1  # pair keys of such values alias anything: every grid number counts
 
     def flags(segments: list[str]) -> list[bool]:
-        out = [False] * len(segments)
-        for i in scan.matches_by_segment(segments, scan.OS_GRID):
-            out[i] = True
-        for i, found in scan.strings_by_segment(segments, scan.GRID_NUMBER).items():
-            floors = np.floor(np.fromiter(map(float, found), np.float64, len(found)))
-            floors = floors.astype(np.int64)
-            out[i] = out[i] or bool((scan.member(floors, known) | (floors >= limit)).any())
-        return out
+        return _grid_flags(segments, known, limit)
 
     index = _segments(ctx)
     index.prepare("grid", flags, _all_texts(ctx))
     return lambda text: index.found(text, "grid", flags)
+
+
+def _grid_flags(segments: list[str], known: np.ndarray, limit: int) -> list[bool]:
+    """_grid_flags_direct, scanning only the segments that can have a finding: a grid
+    number's floor is its whole part I (a maximal digit run of 4 to 7) or I + 1 (a long
+    fraction rounded up), so a segment is scanned when it holds such a run with I or I + 1
+    known or I + 1 at least ``limit``, or an OS grid reference (digit-masked: the pattern's
+    digits are \\d classes), or is not ASCII."""
+
+    def wanted(value: np.ndarray, length: np.ndarray) -> np.ndarray:
+        ok = (length >= 4) & (length <= 7)
+        return ok & (
+            scan.member(value, known) | scan.member(value + 1, known) | (value + 1 >= limit)
+        )
+
+    candidates = scan.segments_with_numbers(segments, wanted) | scan.digit_masked_hits(
+        segments, _os_grid_flags
+    )
+    return scan.scan_candidates(
+        segments, lambda picked: _grid_flags_direct(picked, known, limit), candidates, False
+    )
+
+
+def _grid_flags_direct(segments: list[str], known: np.ndarray, limit: int) -> list[bool]:
+    """Per segment: whether it holds an OS grid reference or a grid number whose floor is
+    known or at least ``limit``."""
+    out = [False] * len(segments)
+    for i in scan.matches_by_segment(segments, scan.OS_GRID):
+        out[i] = True
+    for i, found in scan.strings_by_segment(segments, scan.GRID_NUMBER).items():
+        floors = np.floor(np.fromiter(map(float, found), np.float64, len(found)))
+        floors = floors.astype(np.int64)
+        out[i] = out[i] or bool((scan.member(floors, known) | (floors >= limit)).any())
+    return out
 
 
 def _grid_text_findings(
@@ -359,10 +386,39 @@ def _grid_text_findings(
     return problems
 
 
+def _os_grid_flags(segments: list[str]) -> list[bool]:
+    out = [False] * len(segments)
+    for i in scan.matches_by_segment(segments, scan.OS_GRID):
+        out[i] = True
+    return out
+
+
 def _metres_in(segments: list[str], raw_metres: np.ndarray) -> list[np.ndarray]:
     """Per segment: scan.metre_numbers of it that are raw whole metres (the others cannot
-    meet a raw projected coordinate). Only numbers of 4+ digits before the point can be
-    1000 or more, the least a metre candidate is (scan.NUMBER_4_DIGITS)."""
+    meet a raw projected coordinate). Only segments holding a digit run I with I or I + 1 a
+    raw metre in range are scanned: a number's floor and nearest whole metre are its whole
+    part I (a maximal digit run) or I + 1, and a range of [1000, 1,400,000] needs I of 999 to
+    1,400,000 (runs of 19+ digits, which may be leading zeros, are scanned too)."""
+
+    def wanted(value: np.ndarray, length: np.ndarray) -> np.ndarray:
+        out = length > scan._MAX_RUN_DIGITS
+        near = np.flatnonzero((value >= 999) & (value <= 1_400_000))
+        near_values = value[near]
+        out[near] = scan.member(near_values, raw_metres) | scan.member(near_values + 1, raw_metres)
+        return out
+
+    candidates = scan.segments_with_numbers(segments, wanted)
+    return scan.scan_candidates(
+        segments,
+        lambda picked: _metres_in_direct(picked, raw_metres),
+        candidates,
+        np.zeros(0, dtype=np.int64),
+    )
+
+
+def _metres_in_direct(segments: list[str], raw_metres: np.ndarray) -> list[np.ndarray]:
+    """Only numbers of 4+ digits before the point can be 1000 or more, the least a metre
+    candidate is (scan.NUMBER_4_DIGITS)."""
     out = [np.zeros(0, dtype=np.int64)] * len(segments)
     for i, found in scan.strings_by_segment(segments, scan.NUMBER_4_DIGITS).items():
         values = np.fromiter(map(float, found), np.float64, len(found))
@@ -419,7 +475,14 @@ _TIME_PATTERNS = [scan.TIME_PATTERN] + [p for _kind, p in scan.OTHER_TIME_PATTER
 
 def _date_bits(segments: list[str]) -> list[int]:
     """Per segment: _DATE_BIT if a date pattern matches in it, _TIME_BIT if a time (or
-    other-time) pattern does."""
+    other-time) pattern does. Every date and time pattern finds a match in a text whenever it
+    does with the text's ASCII digits written as 1 (scan.digit_masked_hits), so only the
+    segments whose masked form has one are scanned."""
+    candidates = scan.digit_masked_hits(segments, _date_bits_direct)
+    return scan.scan_candidates(segments, _date_bits_direct, candidates, 0)
+
+
+def _date_bits_direct(segments: list[str]) -> list[int]:
     bits = [0] * len(segments)
     for bit, patterns in ((_DATE_BIT, _DAY_PATTERNS), (_TIME_BIT, _TIME_PATTERNS)):
         for pattern in patterns:
@@ -477,6 +540,31 @@ def check_no_dates_finer_than_month(ctx: GateContext) -> GateCheck:
 _BARE_NUMBER = re.compile(r"(?<![\w.])\d{7,14}(?![\w.]|\.\d)")
 
 
+def _bare_number_flags(segments: list[str]) -> list[bool]:
+    out = [False] * len(segments)
+    for i in scan.matches_by_segment(segments, _BARE_NUMBER):
+        out[i] = True
+    return out
+
+
+def _raw_forms(segments: list[str], wanted: Collection[int]) -> list[list[int]]:
+    """_raw_forms_direct of the segments where _BARE_NUMBER matches with their digits
+    written as 1 (scan.digit_masked_hits: the pattern's digits are \\d classes)."""
+    candidates = scan.digit_masked_hits(segments, _bare_number_flags)
+    return scan.scan_candidates(
+        segments, lambda picked: _raw_forms_direct(picked, wanted), candidates, []
+    )
+
+
+def _raw_forms_direct(segments: list[str], wanted: Collection[int]) -> list[list[int]]:
+    """Per segment: its bare 7-14 digit numbers that are raw timestamp forms, in order (the
+    others can never be a finding)."""
+    out: list[list[int]] = [[] for _ in segments]
+    for i, found in scan.strings_by_segment(segments, _BARE_NUMBER).items():
+        out[i] = [v for v in map(int, found) if v in wanted]
+    return out
+
+
 def _raw_timestamps(ctx: GateContext) -> list[str]:
     """Raw occurred_at values written as bare numbers: epoch seconds/ms, yyyymmdd(HHMM(SS)),
     ddmmyyyy. (Separated forms are caught by the date and time patterns.)"""
@@ -487,12 +575,7 @@ def _raw_timestamps(ctx: GateContext) -> list[str]:
     wanted = set(forms.tolist())
 
     def raw_forms(segments: list[str]) -> list[list[int]]:
-        """Per segment: its bare 7-14 digit numbers that are raw timestamp forms, in order
-        (the others can never be a finding)."""
-        out: list[list[int]] = [[] for _ in segments]
-        for i, found in scan.strings_by_segment(segments, _BARE_NUMBER).items():
-            out[i] = [v for v in map(int, found) if v in wanted]
-        return out
+        return _raw_forms(segments, wanted)
 
     index = _segments(ctx)
     index.prepare("timestamps", raw_forms, _all_texts(ctx))
@@ -621,7 +704,13 @@ def check_no_source_references(ctx: GateContext) -> GateCheck:
 
 
 def _hex_tokens(segments: list[str]) -> list[list[str]]:
-    """Per segment: its hex tokens (scan.HEX_TOKEN), in order."""
+    """Per segment: its hex tokens (scan.HEX_TOKEN), in order; only segments where the
+    pattern matches with their digits written as 1 (scan.digit_masked_hits) are scanned."""
+    candidates = scan.digit_masked_hits(segments, _hex_tokens_direct)
+    return scan.scan_candidates(segments, _hex_tokens_direct, candidates, [])
+
+
+def _hex_tokens_direct(segments: list[str]) -> list[list[str]]:
     out: list[list[str]] = [[] for _ in segments]
     for i, found in scan.strings_by_segment(segments, scan.HEX_TOKEN).items():
         out[i] = found
@@ -832,8 +921,27 @@ def free_text_findings(
     return problems
 
 
+# what every scan.PHONE match holds: 9 digits, each but the last followed by at most one
+# whitespace or hyphen (scan.PHONE's own "+44" and "(0" are digit literals, so it is not
+# tested on digit-masked text itself; this is)
+_PHONE_DIGITS = re.compile(r"\d(?:[\s-]?\d){8}")
+
+
+def _contact_candidates(segments: list[str]) -> list[bool]:
+    flags = ["@" in s for s in segments]  # scan.EMAIL needs an @
+    for i in scan.matches_by_segment(segments, _PHONE_DIGITS):
+        flags[i] = True
+    return flags
+
+
 def _contact_flags(segments: list[str]) -> list[bool]:
-    """Per segment: whether the phone or the e-mail pattern matches in it."""
+    """Per segment: whether the phone or the e-mail pattern matches in it (scanned only where
+    an @ or 9 chained digits are, digit-masked: scan.digit_masked_hits)."""
+    candidates = scan.digit_masked_hits(segments, _contact_candidates)
+    return scan.scan_candidates(segments, _contact_flags_direct, candidates, False)
+
+
+def _contact_flags_direct(segments: list[str]) -> list[bool]:
     flags = [False] * len(segments)
     for pattern in (scan.PHONE, scan.EMAIL):
         for i in scan.matches_by_segment(segments, pattern):

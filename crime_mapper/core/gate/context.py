@@ -51,6 +51,7 @@ NO_LOCATION = "No Location"
 LOCATION_PREFIX = "On or near"
 _MONTH = re.compile(r"\d{4}-(?:0[1-9]|1[0-2])")
 _PURE_NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d+)?")
+_DOT_4_DIGITS = re.compile(r"\.\d{4}")  # what every scan.DECIMAL_4 number holds
 _HEX_CHARS = "0123456789abcdefABCDEF"
 HEX_LENGTHS = {32: "md5", 40: "sha1", 64: "sha256"}
 _NUMBER_START = frozenset("+-0123456789")
@@ -1039,6 +1040,8 @@ class GateContext:
             wheres = [np.full(len(a), i, dtype=np.int32) for i, a in enumerate(art.lon)]
             labels = list(art.coord_where)
             for text in self._texts(art):
+                if _DOT_4_DIGITS.search(text) is None:
+                    continue  # no number of 4+ decimals (scan.DECIMAL_4): no pair
                 tl, tt, shown = scan.text_pairs(text)
                 if tl:
                     lons.append(np.asarray(tl))

@@ -1050,3 +1050,99 @@ def matches_by_segment(segments: list[str], pattern: re.Pattern) -> dict[int, li
     for m, i in zip(found, where.tolist()):
         out.setdefault(i, []).append(m)
     return out
+
+
+# --- cheap necessary conditions before a segment scan ---------------------------------------------
+# A national summaries folder is 310,000 distinct segments (15 MB), nearly all of them the
+# same template lines with other numbers in them; the gate's patterns find nothing in almost
+# all. Two exact prefilters pick the segments a scan can find something in, and only those are
+# scanned (so each scan's results are unchanged):
+# - digit_masked_hits: the scan's test run on the distinct segments with every ASCII digit
+#   written as 1 (4,700 distinct forms, 0.9 MB). Valid for a test that finds something in a
+#   text whenever it does before masking: patterns whose digit classes and alternatives
+#   accept "1" / "11" wherever they accept any 1 / 2 ASCII digits (\d, [0-5], 0?[1-9],
+#   1[0-2], [12]\d...), whose lookarounds treat all ASCII digits alike (\d, \w, [0-9...])
+#   and that hold no other digit literal (so not scan.PHONE: "+44", "(0").
+# - digit_runs: every maximal run of ASCII digits with its value, in numpy, so that a scan
+#   that only finds numbers of given values (raw whole metres, grid numbers) runs only on
+#   segments holding such a number. A segment that is not ASCII is always scanned (Unicode
+#   digits are \d too).
+_ONE_DIGIT = str.maketrans("0123456789", "1111111111")
+
+
+def digit_masked_hits(
+    segments: Sequence[str], test: Callable[[list[str]], list[Any]]
+) -> np.ndarray:
+    """Per segment: whether ``test`` (a segment scan: one result per segment, falsy when
+    nothing is found) finds something in it with its ASCII digits written as 1. See above for
+    the tests this is a necessary condition for."""
+    forms: dict[str, int] = {}
+    where = np.fromiter(
+        (forms.setdefault(s.translate(_ONE_DIGIT), len(forms)) for s in segments),
+        dtype=np.int64,
+        count=len(segments),
+    )
+    results = test(list(forms))
+    if len(results) != len(forms):
+        raise ValueError("a segment scan must give one result per segment")
+    hit = np.fromiter(map(_found_something, results), dtype=bool, count=len(forms))
+    return hit[where] if where.size else np.zeros(0, dtype=bool)
+
+
+def scan_candidates(
+    segments: Sequence[str],
+    scan: Callable[[list[str]], list[Any]],
+    candidates: np.ndarray,
+    empty: Any,
+) -> list[Any]:
+    """``scan(segments)`` when every segment outside ``candidates`` (a mask) is known to give
+    ``empty``: only the candidates are scanned."""
+    out = [empty] * len(segments)
+    picked = np.flatnonzero(candidates).tolist()
+    if picked:
+        results = scan([segments[i] for i in picked])
+        if len(results) != len(picked):
+            raise ValueError("a segment scan must give one result per segment")
+        for i, result in zip(picked, results):
+            out[i] = result
+    return out
+
+
+_MAX_RUN_DIGITS = 18  # longer runs get no value (int64); callers treat them as candidates
+
+
+def digit_runs(segments: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(segment index, value, length) of every maximal run of ASCII digits in the ASCII
+    segments (value -1 for runs over 18 digits), and a mask of the segments that are not
+    ASCII, whose runs are not listed (a caller must scan them)."""
+    ascii_mask = np.fromiter(map(str.isascii, segments), dtype=bool, count=len(segments))
+    kept = segments if ascii_mask.all() else [s if a else "" for s, a in zip(segments, ascii_mask)]
+    lengths = np.fromiter(map(len, kept), dtype=np.int64, count=len(kept))
+    starts = np.zeros(len(kept), dtype=np.int64)
+    if len(kept) > 1:
+        starts[1:] = np.cumsum(lengths[:-1] + 1)
+    buf = np.frombuffer("\x00".join(kept).encode("ascii"), dtype=np.uint8)
+    digit = (buf >= 0x30) & (buf <= 0x39)
+    edges = np.diff(np.concatenate(([False], digit, [False])).astype(np.int8))
+    run_start = np.flatnonzero(edges == 1)
+    run_end = np.flatnonzero(edges == -1)
+    run_len = run_end - run_start
+    value = np.zeros(run_start.size, dtype=np.int64)
+    short = run_len <= _MAX_RUN_DIGITS
+    for k in range(min(int(run_len.max(initial=0)), _MAX_RUN_DIGITS)):
+        has = short & (run_len > k)
+        value[has] += (buf[run_end[has] - 1 - k].astype(np.int64) - 0x30) * (10**k)
+    value[~short] = -1
+    seg = np.searchsorted(starts, run_start, side="right") - 1
+    return seg, value, run_len, ~ascii_mask
+
+
+def segments_with_numbers(
+    segments: Sequence[str], wanted: Callable[[np.ndarray, np.ndarray], np.ndarray]
+) -> np.ndarray:
+    """Per segment: whether it is not ASCII or holds a run of ASCII digits for which
+    ``wanted(value, length)`` (vectorised; value -1 past 18 digits) is true."""
+    seg, value, length, other = digit_runs(segments)
+    out = other.copy()
+    out[seg[wanted(value, length)]] = True
+    return out

@@ -1,0 +1,183 @@
+"""The leak gate's segment scans run only on the segments a cheap necessary condition picks
+(scan.digit_masked_hits, scan.segments_with_numbers): each prefiltered scan must give exactly
+what scanning every segment gives, on texts built from the pieces its patterns are about
+(Unicode digits, long fractions that round up, "+44", hours written every way) and on the
+segments of real neighbourhood summaries pages."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from crime_mapper.core.gate import checks, scan
+from crime_mapper.core.gate.output_reader import read_output
+from crime_mapper.core.publish.summaries_export import export_summaries
+from tests.test_gate_text_scale import PIECES
+from tests.test_summaries import hoods, public  # noqa: F401 - fixtures: real release, MSOAs
+
+NUMBER_PIECES = [
+    "999.99999999999999999", "1000", "999", "458122.7", "458123", "301234.5", "1234567",
+    "1234567.99999999999999", "0001234", "12345678", "1400000", "1399999.6", "-458123",
+    "0" * 20 + "458123", "2021", "2022", "11,142", "52.0,88.7 103.3,46.7", "\u0664\u0665\u0668",
+    "\u0661\u0662\u0665\u0667", "202210151030", "20221015", "1666000000", "15102022", "TQ",
+    "SK 5804 0412", "NZ2208963784", "+44 116 496 0000", "(0116) 496 0000", "0116-496-0000",
+    "1257hrs", "9.30pm", "12h45", "2315 h", "1st of May", "Oct 25th", "25 October", "3.22.0",
+    "x", " ", "\n", "\n1", ";", ": ", "e", "E", "ab", "@", "jo@x.uk",
+]  # fmt: skip
+RAW_METRES = np.array(sorted({1000, 458123, 301235, 1234568, 1399999, 1400000, 4568}))
+KNOWN = np.array(sorted({458120, 458123, 1234, 5804, 1234568, 2021, 301230}))
+STAMPS = {202210151030, 20221015, 1666000000, 15102022, 12345678}
+
+
+def _segments(rng: random.Random, n: int) -> list[str]:
+    pool = PIECES + NUMBER_PIECES
+    texts = ["".join(rng.choice(pool) for _ in range(rng.randint(0, 30))) for _ in range(n)]
+    index = scan.SegmentIndex()
+    index.add(texts)
+    return index.segments
+
+
+def _same(fast: list, direct: list) -> bool:
+    def norm(r: object) -> object:
+        return r.tolist() if isinstance(r, np.ndarray) else r
+
+    return [norm(r) for r in fast] == [norm(r) for r in direct]
+
+
+def _compare(segments: list[str], raw_metres=RAW_METRES, known=KNOWN) -> dict[str, int]:
+    """Every prefiltered scan against its direct scan; how many segments each found in."""
+    pairs = {
+        "dates": (checks._date_bits, checks._date_bits_direct),
+        "contacts": (checks._contact_flags, checks._contact_flags_direct),
+        "hex": (checks._hex_tokens, checks._hex_tokens_direct),
+        "metres": (
+            lambda s: checks._metres_in(s, raw_metres),
+            lambda s: checks._metres_in_direct(s, raw_metres),
+        ),
+        "grid": (
+            lambda s: checks._grid_flags(s, known, 1 << 21),
+            lambda s: checks._grid_flags_direct(s, known, 1 << 21),
+        ),
+        "grid_any": (
+            lambda s: checks._grid_flags(s, known, -1),
+            lambda s: checks._grid_flags_direct(s, known, -1),
+        ),
+        "timestamps": (
+            lambda s: checks._raw_forms(s, STAMPS),
+            lambda s: checks._raw_forms_direct(s, STAMPS),
+        ),
+    }
+    found = {}
+    for name, (fast, direct) in pairs.items():
+        want = direct(segments)
+        got = fast(segments)
+        assert _same(got, want), name
+        found[name] = sum(1 for r in want if scan._found_something(r))
+    return found
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_prefiltered_segment_scans_equal_the_direct_scans(seed: int):
+    found = _compare(_segments(random.Random(seed), 150))
+    # the pieces give findings of every kind (so a prefilter that drops one would fail)
+    assert all(found.values()), found
+
+
+def test_prefilters_keep_the_edge_cases():
+    edge = [
+        "999.99999999999999999",  # 1000.0 as a float (scan.NUMBER_4_DIGITS leaves it out)
+        "1234567.99999999999999 m",  # a grid number whose floor is 1234568
+        "0" * 20 + "458123",  # 26 digits, a raw metre after the leading zeros
+        "\u0664\u0665\u0668\u0661\u0662\u0663",  # Arabic-Indic digits: 458123 to \d
+        "+44 116 496 0000",
+        "+44 \u0661\u0661\u0666 \u0664\u0669\u0666 \u0660\u0660\u0660\u0660",  # \d too
+        "at 1257hrs",
+        "\u0661\u0662\u0665\u0667hrs",  # (not a time: [01] is ASCII)
+        "at \u0669:30",  # a time: \d takes any decimal digit
+        "at 9.30pm on 1st of May",
+        "seen Oct 25th",
+        "logged 202210151030",
+        "d41d8cd98f00b204e9800998ecf8427e",
+        "SK 5804 0412",
+    ]
+    found = _compare(edge)
+    assert found["metres"] == 3 and found["dates"] == 4 and found["contacts"] == 2
+    assert found["hex"] == 1 and found["timestamps"] == 1 and found["grid"] >= 2
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_texts_without_four_decimals_hold_no_pair(seed: int):
+    """GateContext.output_coords skips texts where _DOT_4_DIGITS finds nothing: every
+    coordinate pair in text holds it."""
+    from crime_mapper.core.gate.context import _DOT_4_DIGITS
+
+    rng = random.Random(seed)
+    pool = PIECES + NUMBER_PIECES + ["52.6341", "-1.1345", "-1.13451,52.63412", "\u0665\u0662"]
+    paired = 0
+    for _ in range(400):
+        text = "".join(rng.choice(pool) for _ in range(rng.randint(0, 30)))
+        if scan.text_pairs(text)[0]:
+            paired += 1
+            assert _DOT_4_DIGITS.search(text) is not None, text
+    assert paired > 20
+
+
+def test_digit_runs():
+    seg, value, length, other = scan.digit_runs(
+        ["a 12 b 003", "", "x" + "1" * 22 + "y", "\u00df 9", "99", "1" * 18]
+    )
+    assert seg.tolist() == [0, 0, 2, 4, 5]
+    assert value.tolist() == [12, 3, -1, 99, 111111111111111111]
+    assert length.tolist() == [2, 3, 22, 2, 18]
+    assert other.tolist() == [False, False, False, True, False, False]
+    flags = scan.segments_with_numbers(["a 7", "b", "\u00e9"], lambda v, n: v == 7)
+    assert flags.tolist() == [True, False, True]  # not ASCII: always a candidate
+
+
+def test_digit_masked_hits_and_candidates():
+    segments = ["Nov 2021: 40", "15/10/2022", "Nov 2022: 58", "1/1/1111"]
+    hits = scan.digit_masked_hits(segments, checks._date_bits_direct)
+    assert hits.tolist() == [False, True, False, True]
+    scanned: list[str] = []
+
+    def direct(picked: list[str]) -> list[int]:
+        scanned.extend(picked)
+        return checks._date_bits_direct(picked)
+
+    assert scan.scan_candidates(segments, direct, hits, 0) == checks._date_bits_direct(segments)
+    assert scanned == ["15/10/2022", "1/1/1111"]
+    with pytest.raises(ValueError):
+        scan.digit_masked_hits(segments, lambda s: [])
+
+
+def test_prefilters_on_real_summaries_pages(public, hoods, tmp_path: Path):  # noqa: F811
+    """The segments of a real summaries folder (Leicestershire's MSOAs, the sample months):
+    every prefiltered scan equals its direct scan, with raw metres and grid numbers taken
+    from the numbers the pages show (so the direct scans find something)."""
+    texts: list[str] = []
+
+    class Passed:
+        passed = True
+
+        def message(self) -> str:
+            return "passed"
+
+    def gate(folder: Path, _hoods: object) -> Passed:
+        _name, arts = read_output(folder)
+        for art in arts:
+            texts.extend(art.texts + art.code + ["\n\x00\n".join(sorted(art.strings))])
+        return Passed()
+
+    export_summaries(public, hoods, tmp_path, gate=gate)
+    index = scan.SegmentIndex()
+    index.add(texts)
+    segments = index.segments
+    assert len(segments) > 1000
+    _seg, value, length, _other = scan.digit_runs(segments)
+    shown = np.unique(value[(length >= 4) & (length <= 7)])
+    picked = shown[:: max(1, shown.size // 40)]
+    found = _compare(segments, raw_metres=np.unique(picked + 1), known=np.unique(picked))
+    assert found["metres"] and found["grid"], found
