@@ -110,3 +110,70 @@ def test_segment_index_answers_equal_texts_alike():
     assert sorted(scanned) == sorted(set(scanned)) and len(scanned) == 4
     # an answer of nothing is remembered per scan, not shared between scans
     assert index.found("On or near High Street", "m", lambda s: [[1] for _ in s]) == [[1]]
+
+
+# --- the lower-case and squeezed dicts first, for output text too large for the small search --
+from tests.test_release_gate import (  # noqa: E402 - real raw extract, map points, outputs
+    _extras,
+    clean_outputs,  # noqa: F401 - a fixture
+    outputs,  # noqa: F401 - a fixture
+    world,  # noqa: F401 - a fixture
+)
+
+
+def test_lengths_from_the_dicts_equal_the_indexes(world: dict):  # noqa: F811
+    """The small search's distinct lengths taken from the lower-case / squeezed dicts equal
+    those of the indexes (fresh and base-derived preparations, every extras case)."""
+    from crime_mapper.core.gate.context import PreparedGate
+
+    raw, points = world["raw"], world["points"]
+    base = PreparedGate(raw, points)
+    for kw in _extras(world):
+        args = (
+            kw.get("extra_allowed_coordinates"),
+            kw.get("extra_public_values", ()),
+            kw.get("min_catchment_addresses", 8),
+        )
+        made = [
+            (PreparedGate(raw, points, *args), PreparedGate(raw, points, *args)),
+            (
+                PreparedGate(raw, points, *args, base=base),
+                PreparedGate(raw, points, *args, base=base),
+            ),
+        ]
+        for index_first, dict_first in made:
+            dict_first.secret_lower  # noqa: B018
+            dict_first.squeezed_keys  # noqa: B018
+            assert dict_first.secret_lower_lengths == index_first.secret_lower_lengths
+            assert dict_first.squeezed_lengths == index_first.squeezed_lengths
+            assert set(dict_first.secret_lower_index) == set(index_first.secret_lower_index)
+
+
+def test_dicts_first_give_the_same_reports(
+    world: dict,  # noqa: F811
+    outputs: list,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """With every output's text counted as large (so the dicts come first), the reports
+    equal those of the index-first order, leaky outputs included."""
+    from crime_mapper.core.gate import checks
+    from crime_mapper.core.gate.leak_gate import check_release
+
+    raw, points = world["raw"], world["points"]
+    monkeypatch.setattr(scan, "SMALL_SEARCH_LOOKUPS", 64)
+    taken: list[str] = []
+    first = checks._patterns_first
+
+    def spy(prep, view: str) -> None:
+        taken.append(view)
+        first(prep, view)
+
+    monkeypatch.setattr(checks, "_patterns_first", spy)
+    extras = _extras(world)
+    dicts_first = [check_release(raw, o, points, **kw).to_dict() for o in outputs for kw in extras]
+    assert {"secret_lower", "squeezed_keys"} <= set(taken)
+    assert any(not r["passed"] for r in dicts_first)
+    monkeypatch.setattr(checks, "_patterns_first", lambda prep, view: None)
+    assert [check_release(raw, o, points, **kw).to_dict() for o in outputs for kw in extras] == (
+        dicts_first
+    )

@@ -716,10 +716,14 @@ class PreparedGate:
     @cached_property
     @_shared
     def squeezed_lengths(self) -> Optional[list[int]]:
+        if "squeezed_keys" in self.__dict__:  # (its keys: no index to build)
+            return scan.ascii_lengths(list(self.squeezed_keys))
         return scan.ascii_lengths(list(self.squeezed_index.key_set))
 
     @cached_property
     def secret_lower_lengths(self) -> Optional[list[int]]:
+        if "secret_lower" in self.__dict__:  # (its keys: no index to build)
+            return scan.ascii_lengths(list(self.secret_lower))
         return scan.ascii_lengths(list(self.secret_lower_index.key_set))
 
     @cached_property
@@ -1034,15 +1038,21 @@ class GateContext:
         """Per artifact: lon, lat and (labels, the label index of each coordinate), text
         pairs included."""
         out = []
+        pairs: dict[str, tuple[list[float], list[float], list[str]]] = {}  # per distinct text
         for art in self.readable:
             lons = list(art.lon)
             lats = list(art.lat)
             wheres = [np.full(len(a), i, dtype=np.int32) for i, a in enumerate(art.lon)]
             labels = list(art.coord_where)
             for text in self._texts(art):
-                if _DOT_4_DIGITS.search(text) is None:
-                    continue  # no number of 4+ decimals (scan.DECIMAL_4): no pair
-                tl, tt, shown = scan.text_pairs(text)
+                found = pairs.get(text)
+                if found is None:  # (a data script repeats its strings thousands of times)
+                    found = pairs[text] = (
+                        scan.text_pairs(text)
+                        if _DOT_4_DIGITS.search(text) is not None
+                        else ([], [], [])  # no number of 4+ decimals (scan.DECIMAL_4): no pair
+                    )
+                tl, tt, shown = found
                 if tl:
                     lons.append(np.asarray(tl))
                     lats.append(np.asarray(tt))
