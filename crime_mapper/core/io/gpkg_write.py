@@ -117,12 +117,15 @@ def column_values(series: pd.Series, dtype: str) -> list:
         return cats[codes].tolist()
     if kind == "DATETIME":
         values = pd.to_datetime(series, errors="coerce").to_numpy(dtype="datetime64[ms]")
-        isnat = np.isnat(values)
-        if isnat.all():
+        if np.isnat(values).all():
             return [None] * len(values)
-        text = np.datetime_as_string(values, unit="ms").astype(object)
-        text[isnat] = None
-        return text.tolist()
+        # each distinct instant formatted once (a month of crimes has a few tens of
+        # thousands of distinct times among 500,000 rows): the same text, a third the time
+        distinct, inverse = np.unique(values.view(np.int64), return_inverse=True)
+        instants = distinct.view("datetime64[ms]")
+        text = np.datetime_as_string(instants, unit="ms").astype(object)
+        text[np.isnat(instants)] = None
+        return text[inverse].tolist()
     if kind == "BOOLEAN":
         if series.dtype == bool:
             return series.to_numpy().astype(np.int8).tolist()
@@ -136,11 +139,13 @@ def column_values(series: pd.Series, dtype: str) -> list:
         if kind == "INTEGER":
             obj = values.astype(object)
             obj[~nan] = values[~nan].astype(np.int64).tolist()
-        else:
-            obj = values.astype(object)
-        if nan.any():
-            obj[nan] = None
-        return obj.tolist()
+            if nan.any():
+                obj[nan] = None
+            return obj.tolist()
+        floats: list = values.tolist()
+        for i in np.flatnonzero(nan).tolist():
+            floats[i] = None
+        return floats
     # TEXT: pandas "string", object or anything else
     obj = series.astype(object).to_numpy()
     missing = pd.isna(obj)
