@@ -403,6 +403,19 @@ def test_hex_mask_equals_per_string_test():
     # every digest-shaped string hex, others not (the all-hex shortcut)
     mixed = only_hex + ["not hex", "g" * 31, "0" * 33]
     assert scan.hex_mask(mixed).tolist() == [True] * len(only_hex) + [False] * 3
+    # hostile: NULs inside strings, surrogates, non-ASCII digits, empty strings, long ones
+    pieces = ["a", "F", "0", "\x00", "\ud800", "é", "٣", "", "g", "ab" * 16, "0" * 64]
+    for _ in range(3000):
+        strings = [
+            "".join(rng.choice(pieces) for _ in range(rng.randint(0, 4)))
+            for _ in range(rng.randint(0, 6))
+        ] + rng.sample(only_hex, 2)
+        rng.shuffle(strings)
+        expected = [
+            len(t) in (32, 40, 64) and re.fullmatch("[0-9a-fA-F]+", t) is not None for t in strings
+        ]
+        assert scan.hex_mask(strings).tolist() == expected, strings
+    assert scan.hex_mask([]).tolist() == []
 
 
 # --- free text folding and the 8-byte windows of the substring search -------------------------
@@ -610,3 +623,64 @@ def test_hex_references_are_those_of_every_reference(public: pd.DataFrame):
         r.lower(): r for r in prep.references if len(r) in context.HEX_LENGTHS
     }
     assert len(prep.hex_references) >= 300
+
+
+# --- lengths and classes counted on one joined buffer (issue 15, session 4) -------------------
+_LENGTH_PIECES = ["a", "Z", "7", "é", "字", "\ud800", "\x00", "", " ", "\U0001f600", "AB12", "\n"]
+
+
+def _random_strings(rng: random.Random, count: int) -> list[str]:
+    return [
+        "".join(rng.choice(_LENGTH_PIECES) for _ in range(rng.randint(0, 12)))
+        for _ in range(rng.randint(0, count))
+    ]
+
+
+def test_char_lengths_and_text_layout_equal_per_string_lengths():
+    rng = random.Random(55)
+    for _ in range(3000):
+        values = _random_strings(rng, 8)
+        assert scan.char_lengths(values).tolist() == [len(v) for v in values], values
+        clean = [v.replace("\ud800", "") for v in values]  # (text_layout encodes strictly)
+        buf, start, nbytes, chars = scan.text_layout(clean)
+        assert chars.tolist() == [len(v) for v in clean]
+        encoded = [v.encode("utf-8") for v in clean]
+        assert nbytes.tolist() == [len(e) for e in encoded]
+        assert [buf[a : a + b] for a, b in zip(start.tolist(), nbytes.tolist())] == encoded
+
+
+def test_ascii_lengths_and_classes_equal_per_string_tests():
+    rng = random.Random(56)
+    for _ in range(3000):
+        values = _random_strings(rng, 8)
+        expected = (
+            sorted(n for n in set(map(len, values)) if n >= 8)
+            if all(v.isascii() for v in values)
+            else None
+        )
+        assert scan.ascii_lengths(values) == expected, values
+        classes = scan.ascii_classes(values)
+        if not all(v.isascii() for v in values) or any("\x00" in v for v in values):
+            assert classes is None
+            continue
+        assert classes is not None
+        chars, digits, letters = classes
+        assert chars.tolist() == [len(v) for v in values]
+        assert digits.tolist() == [v.isdigit() for v in values], values
+        assert letters.tolist() == [v.isalpha() for v in values], values
+
+
+def test_squeezed_views_equal_the_per_key_tests(public: pd.DataFrame):
+    """The squeezed references' key set and lengths (counted on the joined keys) are what
+    the per-key tests give, on real references and crafted ones."""
+    refs = list(public["Crime ID"].head(400)) + [
+        "AB/2022/0001234", "ab-2022-0001234", "12345678", "ABCDEFGHIJ", "A1", "é-12345678x",
+        "ref 1 2 3 4 5 6 7 8 a",
+    ]  # fmt: skip
+    for extra in ([], ["x\x00y12345678"]):
+        prep = context.PreparedGate(pd.DataFrame({"crime_id": refs + extra}), _NoPoints())
+        keys = prep._squeezed_list
+        expected = {k for k in keys if context._squeezed_key_eligible(k)}
+        assert prep.squeezed_index.key_set == expected
+        assert prep.squeezed_lengths == scan.ascii_lengths(list(expected))
+        assert prep.squeezed_lengths and expected

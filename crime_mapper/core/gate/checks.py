@@ -622,7 +622,7 @@ def check_no_source_references(ctx: GateContext) -> GateCheck:
                     problems.append(
                         f"{art.name}: source reference {short(prep.hex_references[token], 24)}"
                     )
-        lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+        lengths = scan.char_lengths(tokens)
         for length in np.unique(lengths).tolist():
             algo = HEX_LENGTHS[length]
             same = (

@@ -640,7 +640,7 @@ class PreparedGate:
         if "crime_id" not in self.raw.columns:
             raise ValueError("the raw table has no crime_id column")
         refs = raw_text_values(self.raw["crime_id"])
-        chars = np.fromiter(map(len, refs), dtype=np.int64, count=len(refs))
+        chars = scan.char_lengths(refs)
         keep = chars >= MIN_VALUE_CHARS
         for i in np.flatnonzero(keep & (chars < 6)).tolist():
             keep[i] = not refs[i].isdigit()
@@ -656,7 +656,7 @@ class PreparedGate:
     def hex_references(self) -> dict[str, str]:
         """References that are themselves md5/sha1/sha256-shaped hex, lower-cased -> as is."""
         refs = self.references
-        chars = np.fromiter(map(len, refs), dtype=np.int64, count=len(refs))
+        chars = scan.char_lengths(refs)
         shaped = np.isin(chars, list(HEX_LENGTHS))  # (the length test in C: few are)
         return {r.lower(): r for r in compress(refs, shaped.tolist()) if len(r) in HEX_LENGTHS}
 
@@ -718,7 +718,11 @@ class PreparedGate:
     def squeezed_lengths(self) -> Optional[list[int]]:
         if "squeezed_keys" in self.__dict__:  # (its keys: no index to build)
             return scan.ascii_lengths(list(self.squeezed_keys))
-        return scan.ascii_lengths(list(self.squeezed_index.key_set))
+        classes = self._squeezed_classes
+        if classes is None:
+            return scan.ascii_lengths(list(self.squeezed_index.key_set))
+        chars, eligible = classes  # (the key set is the eligible keys, all ASCII)
+        return [int(n) for n in np.unique(chars[eligible]) if n >= scan.MIN_PATTERN_BYTES]
 
     @cached_property
     def secret_lower_lengths(self) -> Optional[list[int]]:
@@ -756,11 +760,15 @@ class PreparedGate:
             return FirstKeyIndex.of(self.squeezed_keys)
         # the keys worth looking for, tested in C (_squeezed_key_eligible's tests)
         keys = self._squeezed_list
-        n = len(keys)
-        chars = np.fromiter(map(len, keys), dtype=np.int64, count=n)
-        digits = np.fromiter(map(str.isdigit, keys), dtype=bool, count=n)
-        letters = np.fromiter(map(str.isalpha, keys), dtype=bool, count=n)
-        eligible = (chars >= MIN_SQUEEZED_REFERENCE) & ~digits & ~letters
+        classes = self._squeezed_classes
+        if classes is not None:
+            eligible = classes[1]
+        else:
+            n = len(keys)
+            chars = np.fromiter(map(len, keys), dtype=np.int64, count=n)
+            digits = np.fromiter(map(str.isdigit, keys), dtype=bool, count=n)
+            letters = np.fromiter(map(str.isalpha, keys), dtype=bool, count=n)
+            eligible = (chars >= MIN_SQUEEZED_REFERENCE) & ~digits & ~letters
         return FirstKeyIndex(
             keys,
             self.references,
@@ -768,6 +776,17 @@ class PreparedGate:
             forward=True,
             key_set=set(compress(keys, eligible.tolist())),
         )
+
+    @cached_property
+    @_shared
+    def _squeezed_classes(self) -> Optional[tuple[np.ndarray, np.ndarray]]:
+        """(length, eligible) of each squeezed key (:func:`_squeezed_key_eligible`), counted
+        on the joined keys; None when a key is not ASCII (then tested one by one)."""
+        classes = scan.ascii_classes(self._squeezed_list)
+        if classes is None:
+            return None
+        chars, digits, letters = classes
+        return chars, (chars >= MIN_SQUEEZED_REFERENCE) & ~digits & ~letters
 
     @cached_property
     @_shared
@@ -880,9 +899,7 @@ class PreparedGate:
         if base is not None and self.secret_lower is base.secret_lower:
             return base.secret_lower_patterns
         values = list(self.secret_lower)
-        bounded = (
-            np.fromiter(map(len, values), dtype=np.int64, count=len(values)) < WHOLE_WORD_BELOW
-        )
+        bounded = scan.char_lengths(values) < WHOLE_WORD_BELOW
         return scan.PatternSet(values, bounded=bounded)
 
     @cached_property
@@ -930,9 +947,7 @@ class PreparedGate:
         if self._base is not None and self._base_parts:
             return self._base.secret_patterns
         values = [v for _col, part in self.secret_parts for v in part]
-        bounded = (
-            np.fromiter(map(len, values), dtype=np.int64, count=len(values)) < WHOLE_WORD_BELOW
-        )
+        bounded = scan.char_lengths(values) < WHOLE_WORD_BELOW
         return scan.PatternSet(values, bounded=bounded)
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Iterable, Sequence
-from itertools import compress
 from typing import Any
 
 import numpy as np
@@ -295,6 +294,10 @@ def text_layout(values: Sequence[str]) -> tuple[bytes, np.ndarray, np.ndarray, n
     Encoding is strict (a string that cannot be encoded raises)."""
     joined = "\x00".join(values)
     buf = joined.encode("utf-8")
+    spans = _nul_spans(buf, len(values), len(joined))
+    if spans is not None:  # (no value holds a NUL: lengths from the buffer, not per string)
+        start, nbytes, chars = spans
+        return buf, start, nbytes, chars
     chars = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
     char_start = np.zeros(len(values), dtype=np.int64)
     if len(values) > 1:
@@ -305,6 +308,69 @@ def text_layout(values: Sequence[str]) -> tuple[bytes, np.ndarray, np.ndarray, n
     lead = np.append(lead, len(buf))
     start = lead[char_start]
     return buf, start, lead[char_start + chars] - start, chars
+
+
+def _nul_spans(
+    buf: bytes, n: int, text_chars: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """(byte start, byte length, character length) of the ``n`` strings NUL-joined into
+    the UTF-8 ``buf`` (``text_chars`` characters long), found from its NULs and lead bytes;
+    None when there are not exactly n - 1 NULs (a string held one). A lone surrogate
+    (encoded with surrogatepass) is one lead byte and two continuation bytes: one character,
+    as Python counts it."""
+    if n == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    arr = np.frombuffer(buf, dtype=np.uint8)
+    nuls = np.flatnonzero(arr == 0)
+    if nuls.size != n - 1:
+        return None
+    start = np.concatenate([np.zeros(1, dtype=np.int64), nuls + 1])
+    end = np.append(nuls, len(buf))
+    nbytes = end - start
+    if len(buf) == text_chars:  # ASCII: bytes are characters
+        return start, nbytes, nbytes
+    leads = np.zeros(len(buf) + 1, dtype=np.int64)
+    np.cumsum((arr & 0xC0) != 0x80, out=leads[1:])
+    return start, nbytes, leads[end] - leads[start]
+
+
+def char_lengths(values: Sequence[str]) -> np.ndarray:
+    """``[len(v) for v in values]`` as an int64 array, from one NUL-joined buffer (a Python
+    call per string costs more than the join on a national month's scattered strings)."""
+    joined = "\x00".join(values)
+    spans = _nul_spans(joined.encode("utf-8", errors="surrogatepass"), len(values), len(joined))
+    if spans is None:
+        return np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+    return spans[2]
+
+
+_DIGIT_BYTE = np.zeros(256, dtype=np.int64)
+_DIGIT_BYTE[np.frombuffer(b"0123456789", dtype=np.uint8)] = 1
+_ALPHA_BYTE = np.zeros(256, dtype=np.int64)
+_ALPHA_BYTE[np.frombuffer(bytes(range(65, 91)) + bytes(range(97, 123)), dtype=np.uint8)] = 1
+
+
+def ascii_classes(values: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """(length, str.isdigit, str.isalpha) of each of many ASCII strings, counted on their
+    joined buffer (for ASCII, the digits are 0-9 and the letters A-Z, a-z); None when any
+    string is not ASCII or holds a NUL."""
+    joined = "\x00".join(values)
+    if not joined.isascii():
+        return None
+    buf = joined.encode("ascii")
+    spans = _nul_spans(buf, len(values), len(joined))
+    if spans is None:
+        return None
+    start, nbytes, _chars = spans
+    arr = np.frombuffer(buf, dtype=np.uint8)
+    end = start + nbytes
+    out = [nbytes]
+    for table in (_DIGIT_BYTE, _ALPHA_BYTE):
+        counts = np.zeros(len(buf) + 1, dtype=np.int64)
+        np.cumsum(table[arr], out=counts[1:])
+        out.append((nbytes > 0) & (counts[end] - counts[start] == nbytes))
+    return out[0], out[1], out[2]
 
 
 def starts_with(buf: bytes, start: np.ndarray, nbytes: np.ndarray, prefix: bytes) -> np.ndarray:
@@ -500,9 +566,13 @@ def ascii_lengths(values: Sequence[str]) -> list[int] | None:
     """The distinct lengths (of 8 or more) of ASCII strings, sorted: what
     :func:`find_in_small_haystack` tries at each position; None when any string is not
     ASCII (its byte length would differ from its length, so the small search is not used)."""
-    if not all(map(str.isascii, values)):
+    joined = "\x00".join(values)  # (one join, not a call per string: see char_lengths)
+    if not joined.isascii():
         return None
-    return sorted(n for n in set(map(len, values)) if n >= _ANCHOR)
+    spans = _nul_spans(joined.encode("ascii"), len(values), len(joined))
+    if spans is None:  # a string held a NUL
+        return sorted(n for n in set(map(len, values)) if n >= _ANCHOR)
+    return [int(n) for n in np.unique(spans[2]) if n >= _ANCHOR]
 
 
 def small_enough(haystack: bytes, lengths: list[int] | None) -> bool:
@@ -597,35 +667,46 @@ def _pattern_set_of_bytes(patterns: list[bytes], bounded: Sequence[bool] | None)
 
 
 # --- hex digests ----------------------------------------------------------------------------------
-_HEX_BYTE = np.zeros(256, dtype=bool)
-_HEX_BYTE[np.frombuffer(b"0123456789abcdefABCDEF", dtype=np.uint8)] = True
+_HEX = b"0123456789abcdefABCDEF"
 HEX_LENGTHS = (32, 40, 64)
 
 
 def hex_mask(strings: Sequence[str]) -> np.ndarray:
     """Which strings are entirely hex digits and 32, 40 or 64 long (md5/sha1/sha256 digests),
-    vectorised: one join and a byte lookup instead of a test per string."""
+    vectorised: one NUL-joined UTF-8 buffer gives every string's byte length (between its
+    NULs), and the same buffer with every hex digit deleted what is not hex in each: a
+    string is a digest when nothing is left of it and its length is a digest's (hex digits
+    are ASCII, so for them bytes are characters; any other character is left over). No
+    step per string: a national CSV's 470,000 strings, each touched once by the join."""
     n = len(strings)
-    lengths = np.fromiter(map(len, strings), dtype=np.int64, count=n)
     out = np.zeros(n, dtype=bool)
-    shaped = np.isin(lengths, HEX_LENGTHS)
-    cand = np.flatnonzero(shaped)
-    if cand.size == 0:
+    if n == 0:
         return out
-    picked = list(strings) if cand.size == n else list(compress(strings, shaped.tolist()))
-    joined = "".join(picked)
-    if not joined.isascii():  # rare: test those strings one by one
-        out[cand] = [not t.strip("0123456789abcdefABCDEF") for t in picked]
-        return out
-    encoded = joined.encode("ascii")
-    if not encoded.translate(None, b"0123456789abcdefABCDEF"):  # all hex (a Crime ID column)
-        out[cand] = True
-        return out
-    ok = _HEX_BYTE[np.frombuffer(encoded, dtype=np.uint8)]
-    offsets = np.zeros(cand.size, dtype=np.int64)
-    offsets[1:] = np.cumsum(lengths[cand][:-1])
-    out[cand] = np.logical_and.reduceat(ok, offsets)
+    encoded = "\x00".join(strings).encode("utf-8", errors="surrogatepass")
+    left = encoded.translate(None, _HEX)
+    if len(left) == n - 1:  # nothing but the NULs left: every string is hex
+        return _spans(encoded, n, _HEX_LENGTH_BYTE)
+    nuls = np.flatnonzero(np.frombuffer(left, dtype=np.uint8) == 0)
+    if nuls.size != n - 1:  # a string held a NUL: one by one
+        return np.array([len(t) in HEX_LENGTHS and not t.strip(_HEX_CHARS) for t in strings])
+    leftover = np.diff(nuls, prepend=-1, append=len(left)) - 1
+    hexes = leftover == 0
+    if hexes.any():
+        out = hexes & _spans(encoded, n, _HEX_LENGTH_BYTE)
     return out
+
+
+_HEX_CHARS = "0123456789abcdefABCDEF"
+_HEX_LENGTH_BYTE = np.zeros(66, dtype=bool)
+_HEX_LENGTH_BYTE[list(HEX_LENGTHS)] = True
+
+
+def _spans(encoded: bytes, n: int, wanted: np.ndarray) -> np.ndarray:
+    """Per string of a NUL-joined buffer of ``n`` strings none of which holds a NUL:
+    whether its byte length is one ``wanted`` marks (lengths beyond it: False)."""
+    nuls = np.flatnonzero(np.frombuffer(encoded, dtype=np.uint8) == 0)
+    lengths = np.diff(nuls, prepend=-1, append=len(encoded)) - 1
+    return wanted[np.minimum(lengths, wanted.size - 1)]
 
 
 def digest_rows(hex_tokens: Sequence[str], length: int) -> np.ndarray:
