@@ -138,4 +138,44 @@ def _freeze(gpkg: PathLike, stamp: str) -> None:
         # QGIS 3.40 rewrites its style rows while saving, so the free space inside the pages
         # (freeblock headers) depends on the wall-clock text it replaced: rebuild the file so
         # its bytes depend on its content only
+        _vacuum(conn, Path(gpkg))
+
+
+# SQLite's database header: the file change counter and the "version-valid-for" number, the
+# only two fields in which a VACUUM INTO copy differs from the database VACUUMed in place.
+_CHANGE_COUNTER = slice(24, 28)
+_VERSION_VALID_FOR = slice(92, 96)
+
+
+def _vacuum(conn: sqlite3.Connection, path: Path, in_place: bool = False) -> None:
+    """VACUUM the database ``conn`` has open at ``path``, giving the bytes VACUUM in place
+    gives, about a third faster.
+
+    Why: VACUUM builds the compacted database in a temporary file and then copies every page
+    back into the original (twice the writing; the national crimes GeoPackage is 250 MB).
+    VACUUM INTO writes the compacted copy once, beside it, and the copy replaces the file.
+    The copy's pages are those VACUUM writes; only its header's change counter differs (a
+    fresh file starts at 1, VACUUM in place adds one to the original's), so that counter and
+    the version-valid-for number beside it are set to the original's plus one. Before
+    SQLite 3.27 (no VACUUM INTO), or when asked, VACUUM runs in place.
+    """
+    if in_place or sqlite3.sqlite_version_info < (3, 27, 0):
         conn.execute("VACUUM")
+        return
+    with open(path, "rb") as handle:  # every write so far is committed (autocommit)
+        counter = int.from_bytes(handle.read(100)[_CHANGE_COUNTER], "big")
+    copy = path.with_name(path.name + ".vacuum")
+    try:
+        copy.unlink(missing_ok=True)
+        conn.execute("VACUUM INTO ?", (str(copy),))
+        stamp = ((counter + 1) & 0xFFFFFFFF).to_bytes(4, "big")
+        with open(copy, "r+b") as handle:
+            header = bytearray(handle.read(100))
+            header[_CHANGE_COUNTER] = stamp
+            header[_VERSION_VALID_FOR] = stamp
+            handle.seek(0)
+            handle.write(header)
+        conn.close()  # the original's connection, before the copy takes its place
+        os.replace(copy, path)
+    finally:
+        copy.unlink(missing_ok=True)
