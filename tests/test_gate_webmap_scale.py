@@ -177,3 +177,138 @@ def test_dicts_first_give_the_same_reports(
     assert [check_release(raw, o, points, **kw).to_dict() for o in outputs for kw in extras] == (
         dicts_first
     )
+
+
+# --- a web map's data scripts: bodies a number scan provably finds nothing in are not read ----
+import hashlib  # noqa: E402
+import json  # noqa: E402
+import shutil  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pandas as pd  # noqa: E402
+
+from crime_mapper.core.gate import checks  # noqa: E402
+from crime_mapper.core.gate.leak_gate import check_release  # noqa: E402
+
+
+def _reference_silence(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The gate as before: every data-script body scanned by every number scan."""
+
+    def nothing_silent(ctx, key, segment_scan, numbers_may_find):  # noqa: ANN001
+        checks._segments(ctx).prepare(key, segment_scan, checks._all_texts(ctx))
+        return set()
+
+    monkeypatch.setattr(checks, "_silent_scripts", nothing_silent)
+    monkeypatch.setattr(checks, "_may_hold_hex_token", lambda text: True)
+
+
+@pytest.fixture(scope="module")
+def webmap_export(world: dict, clean_outputs: dict, tmp_path_factory) -> Path:  # noqa: F811
+    """The real web map export of the test world's release, gated against its raw table."""
+    from crime_mapper.core.publish.webmap_export import WebmapOptions, export_webmap
+
+    out = tmp_path_factory.mktemp("webmap_gate") / "map"
+    export_webmap(
+        WebmapOptions(
+            inputs=[clean_outputs["csv"]],
+            out_dir=out,
+            tiles="none",
+            raw=world["raw"],
+            points=world["points"],
+        )
+    )
+    return out
+
+
+def _raw_values(test_world: dict) -> dict:
+    raw = test_world["raw"]
+    row = raw[np.isfinite(raw["source_x"].to_numpy(np.float64))].iloc[5]
+    x, y = int(np.floor(row["source_x"])), int(np.floor(row["source_y"]))
+    epoch = int(pd.Timestamp(raw["occurred_at"].dropna().iloc[0]).value // 1_000_000_000)
+    ref = str(raw["crime_id"].iloc[2])
+    return {"x": x, "y": y, "epoch": epoch, "sha": hashlib.sha256(ref.encode()).hexdigest()}
+
+
+def _variants(test_world: dict) -> dict[str, tuple[str, str]]:
+    """(old, new) replacements in data/points.js that hide a raw value in its JSON."""
+    v = _raw_values(test_world)
+    x, y, epoch, sha = v["x"], v["y"], v["epoch"], v["sha"]
+    return {
+        "metre pair as numbers": ('"entry_count":[', f'"entry_count":[{x},{y},'),
+        "metre pair negative": ('"entry_count":[', f'"entry_count":[-{x},-{y},'),
+        "metre pair as floats": ('"entry_count":[', f'"entry_count":[{x}.25,{y}.75,'),
+        "pair in an escaped label": ('"labels":["', f'"labels":["At \\u0026 {x} {y}","'),
+        "pair escaped only as written": ('"labels":["', f'"labels":["{x}\\u0041 {y}\\u0042","'),
+        "pair in a plain label": ('"labels":["', f'"labels":["grid {x} {y}","'),
+        "pair as third coordinates": ('"coordinates":[[', f'"coordinates":[[0,0,{x}],[0,0,{y}],['),
+        "pair in signed exponents": ('"entry_count":[', f'"entry_count":[0e+{x},0E-{y},'),
+        "epoch as a number": ('"entry_count":[', f'"entry_count":[{epoch},'),
+        "epoch negative": ('"entry_count":[', f'"entry_count":[-{epoch},'),
+        "epoch in an exponent": ('"entry_count":[', f'"entry_count":[0e+{epoch},'),
+        "epoch in an escaped label": ('"labels":["', f'"labels":["\\u0041 {epoch}","'),
+        "digest in a label": ('"labels":["', f'"labels":["{sha}","'),
+        "digest escaped": ('"labels":["', f'"labels":["\\u0026{sha}","'),
+        "os grid reference": ('"labels":["', f'"labels":["at \\u0026 {_os_ref(x, y)}","'),
+        "grid reference in the head": ("window.CM_DATA", f"window.{_os_ref(x, y, '')}"),
+    }
+
+
+def _os_ref(x: int, y: int, sep: str = " ") -> str:
+    letters = "ABCDEFGHJKLMNOPQRSTUVWXYZ"
+    e500, n500 = x // 500_000 + 2, y // 500_000
+    first = letters[(3 - n500) * 5 + e500]
+    e100, n100 = (x % 500_000) // 100_000, (y % 500_000) // 100_000
+    second = letters[(4 - n100) * 5 + e100]
+    return f"{first}{second}{sep}{x % 100_000:05d}{sep}{y % 100_000:05d}"
+
+
+def test_data_script_bodies_are_silent_on_a_clean_export(
+    world: dict,  # noqa: F811
+    webmap_export: Path,
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """On a real export the number scans skip the data scripts' bodies (the proofs hold:
+    every number listed, no raw value among them), with the report of reading them."""
+    raw, points = world["raw"], world["points"]
+    skipped: dict[str, int] = {}
+    silent_scripts = checks._silent_scripts
+
+    def spy(ctx, key, segment_scan, numbers_may_find):  # noqa: ANN001
+        out = silent_scripts(ctx, key, segment_scan, numbers_may_find)
+        skipped[key] = len(out)
+        return out
+
+    monkeypatch.setattr(checks, "_silent_scripts", spy)
+    fast = check_release(raw, webmap_export, points)
+    assert fast.passed, fast.message()
+    assert skipped["metres"] >= 1 and skipped["grid"] >= 1 and skipped["timestamps"] >= 1
+    _reference_silence(monkeypatch)
+    assert check_release(raw, webmap_export, points).to_dict() == fast.to_dict()
+
+
+@pytest.mark.parametrize("variant", list(range(16)))
+def test_raw_values_hidden_in_data_scripts_are_found_as_before(
+    world: dict,  # noqa: F811
+    webmap_export: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    variant: int,
+):
+    """A raw easting/northing, timestamp or reference digest planted in a data script's
+    numbers, strings (plain and escaped), third coordinates, exponents or head: the gate
+    refuses, with exactly the report of scanning every body."""
+    name, (old, new) = list(_variants(world).items())[variant]
+    site = tmp_path / "map"
+    shutil.copytree(webmap_export, site)
+    js = site / "data" / "points.js"
+    text = js.read_text(encoding="utf-8")
+    assert text.count(old) >= 1, name
+    js.write_text(text.replace(old, new, 1), encoding="utf-8")
+    body = js.read_text(encoding="utf-8").split(" = ", 1)[1]
+    json.loads(body.rstrip().rstrip(";"))  # still a data script
+    raw, points = world["raw"], world["points"]
+    fast = check_release(raw, site, points)
+    _reference_silence(monkeypatch)
+    reference = check_release(raw, site, points)
+    assert fast.to_dict() == reference.to_dict(), name
+    assert not reference.passed, name

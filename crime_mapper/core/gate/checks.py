@@ -60,6 +60,80 @@ def _all_texts(ctx: GateContext) -> list[str]:
     return [t for art in ctx.readable for t in ctx._texts(art)]
 
 
+# --- data scripts: megabytes of JSON numbers a number scan need not read ------------------------
+# A web map's data script (``window.NAME = <JSON>;``, output_reader.Artifact.json_code) is,
+# as written: its head, then JSON tokens: structural characters, whitespace, true/false/null,
+# string literals and numbers, then whitespace and a ';'. The number scans here (whole
+# metres, grid numbers, bare timestamps) match runs of digits, '.' and '-' (the OS grid
+# pattern starts with two capitals), so every match in the body lies inside one token or the
+# head: inside a string literal, exactly as in its unescaped text (in the artifact's texts)
+# unless it holds an escape (then as written, in script_raw_parts, with the head); inside a
+# number token without an exponent, that whole token, whose value JSON gave (in numbers, lon
+# and lat unless unlisted_numbers); a number with a signed exponent ("1e+451234") shows its
+# exponent digits as a match, so a body with one is always scanned. So when no number of the
+# script, no text of the artifact and no raw part can give a scan anything, the body cannot
+# either, and is not scanned (its segments' results would all be empty): exact, and the
+# megabytes of coordinates and counts are never visited by the pattern.
+_SIGNED_EXPONENT = re.compile(r"[eE][+-][0-9]")
+_SCRIPT_VALUES: WeakKeyDictionary[GateContext, dict[int, Optional[np.ndarray]]] = (
+    WeakKeyDictionary()
+)
+
+
+def _script_values(ctx: GateContext, art: Artifact) -> Optional[np.ndarray]:
+    """Every number of the artifact's data script (float64), when the silence proofs above
+    apply to it: one body, a data script, every number listed, no signed exponent."""
+    cache = _SCRIPT_VALUES.setdefault(ctx, {})
+    if id(art) not in cache:
+        values = None
+        if (
+            len(art.json_code) == 1
+            and len(art.code) == 1
+            and art.code[0] is art.json_code[0]
+            and not art.unlisted_numbers
+            and art.script_raw_parts
+            and _SIGNED_EXPONENT.search(art.code[0]) is None
+        ):
+            values = np.concatenate(
+                [np.asarray(art.numbers, dtype=np.float64).ravel()]
+                + [np.asarray(a, dtype=np.float64).ravel() for a in art.lon + art.lat]
+            )
+        cache[id(art)] = values
+    return cache[id(art)]
+
+
+def _silent_scripts(
+    ctx: GateContext,
+    key: str,
+    segment_scan: Callable[[list[str]], list],
+    numbers_may_find: Callable[[np.ndarray], bool],
+) -> set[int]:
+    """Prepare scan ``key`` of the segment index over every text but the data-script
+    bodies that provably give it nothing (see above), and return those bodies' ids.
+    ``numbers_may_find(values)``: whether a number token of one of these values could give
+    the scan something (False only when none can)."""
+    index = _segments(ctx)
+    texts = _all_texts(ctx)
+    scripts = {id(art.code[0]): art for art in ctx.readable if _script_values(ctx, art) is not None}
+    index.prepare(key, segment_scan, [t for t in texts if id(t) not in scripts])
+    silent = set()
+    for body_id, art in scripts.items():
+        values = _script_values(ctx, art)
+        if values is None or numbers_may_find(values):
+            continue
+        if any(index.found(t, key, segment_scan) for t in art.texts):
+            continue
+        if any(map(scan._found_something, segment_scan(art.script_raw_parts))):
+            continue
+        silent.add(body_id)
+    index.prepare(key, segment_scan, [t for t in texts if id(t) in scripts and id(t) not in silent])
+    return silent
+
+
+def _finite(values: np.ndarray) -> np.ndarray:
+    return values[np.isfinite(values)]
+
+
 _DEDUPED_SEARCH_BYTES = 1 << 20  # haystacks above this are searched segment by segment
 
 
@@ -232,9 +306,14 @@ def check_no_raw_coordinates(ctx: GateContext) -> GateCheck:
             return _metres_in(segments, raw_metres)
 
         def metres(text: str) -> list[np.ndarray]:
+            if id(text) in silent:
+                return []
             return index.found(text, "metres", metres_in)
 
-        index.prepare("metres", metres_in, _all_texts(ctx))
+        def numbers_metres(values: np.ndarray) -> bool:
+            return bool(scan.member(scan.metre_candidates(values), raw_metres).any())
+
+        silent = _silent_scripts(ctx, "metres", metres_in, numbers_metres)
 
         by_value = [_RowsByValue(v) for v in (fx, cx, fy, cy)]
         for art in ctx.readable:
@@ -290,9 +369,16 @@ def _grid_segments(ctx: GateContext) -> Callable[[str], list[bool]]:
     def flags(segments: list[str]) -> list[bool]:
         return _grid_flags(segments, known, limit)
 
+    def numbers_flag(values: np.ndarray) -> bool:
+        # a grid number's floor is floor(|value|) of its token (the pattern takes no sign)
+        floors = np.floor(np.abs(_finite(values)))
+        if floors.size < values.size or (floors >= limit).any():
+            return True
+        return bool(scan.member(floors.astype(np.int64), known).any())
+
     index = _segments(ctx)
-    index.prepare("grid", flags, _all_texts(ctx))
-    return lambda text: index.found(text, "grid", flags)
+    silent = _silent_scripts(ctx, "grid", flags, numbers_flag)
+    return lambda text: [] if id(text) in silent else index.found(text, "grid", flags)
 
 
 def _grid_flags(segments: list[str], known: np.ndarray, limit: int) -> list[bool]:
@@ -577,11 +663,21 @@ def _raw_timestamps(ctx: GateContext) -> list[str]:
     def raw_forms(segments: list[str]) -> list[list[int]]:
         return _raw_forms(segments, wanted)
 
+    def numbers_forms(values: np.ndarray) -> bool:
+        # a bare number is a whole integer token (its digits, without a sign)
+        whole = np.abs(_finite(values))
+        if whole.size < values.size:
+            return True
+        whole = whole[(whole == np.floor(whole)) & (whole < 1e15)].astype(np.int64)
+        return bool(np.isin(whole, forms).any())
+
     index = _segments(ctx)
-    index.prepare("timestamps", raw_forms, _all_texts(ctx))
+    silent = _silent_scripts(ctx, "timestamps", raw_forms, numbers_forms)
     for art in ctx.readable:
         found: list[int] = []
         for text in ctx._texts(art):
+            if id(text) in silent:
+                continue
             for part in index.found(text, "timestamps", raw_forms):
                 found.extend(part)
         found.extend(int(v) for v in art.numbers if float(v).is_integer() and v >= 1e6)
@@ -607,10 +703,13 @@ def check_no_source_references(ctx: GateContext) -> GateCheck:
     # artifact that shows it: compared as digest bytes with numpy, not as 500,000 strings
     reported: set[tuple[str, str]] = set()
     index = _segments(ctx)
-    index.prepare("hex", _hex_tokens, _all_texts(ctx))
+    silent = {id(c) for art in ctx.readable for c in art.code if not _may_hold_hex_token(c)}
+    index.prepare("hex", _hex_tokens, [t for t in _all_texts(ctx) if id(t) not in silent])
     for art in ctx.readable:
         tokens = list(ctx.hex_strings(art))
         for text in ctx._texts(art):
+            if id(text) in silent:
+                continue
             for part in index.found(text, "hex", _hex_tokens):
                 tokens.extend(part)
         if not tokens:
@@ -714,6 +813,17 @@ def _patterns_first(prep: PreparedGate, view: str) -> None:
     650,000 raw values (some 0.3-0.5 s each). The same keys either way
     (tests/test_release_gate.py), so the same answers."""
     getattr(prep, view)
+
+
+_HEX_BYTES = bytes(int(chr(b) in "0123456789abcdefABCDEF") for b in range(256))
+
+
+def _may_hold_hex_token(text: str) -> bool:
+    """Whether ``text`` holds 32 ASCII hex digits in a row, which every scan.HEX_TOKEN match
+    is (its classes are ASCII): one translate of the UTF-8 bytes and a find, at C speed, so
+    a script's code (a web map's megabytes of data) is not scanned when it has none."""
+    marked = text.encode("utf-8", errors="surrogatepass").translate(_HEX_BYTES)
+    return b"\x01" * 32 in marked
 
 
 def _hex_tokens(segments: list[str]) -> list[list[str]]:

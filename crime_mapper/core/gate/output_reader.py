@@ -72,6 +72,13 @@ class Artifact:
     coord_where: list[str] = field(default_factory=list)
     bad_coordinates: list[str] = field(default_factory=list)  # unreadable coordinate values
     numbers: list[float] = field(default_factory=list)  # JSON numbers (epoch, metres)
+    # some JSON number is in none of numbers, lon and lat (one under "coordinates" that is
+    # not a plain [x, y] position: a third value, a bad position)
+    unlisted_numbers: bool = False
+    # a data script's text as written that neither ``texts`` (string literals, unescaped)
+    # nor the numbers show: its head (``window.NAME =``) and its string literals that hold
+    # an escape, quotes included (checks.data_script_silent)
+    script_raw_parts: list[str] = field(default_factory=list)
     projected: list[tuple[np.ndarray, np.ndarray, str]] = field(default_factory=list)
 
     def add_coords(self, lon: Any, lat: Any, where: str) -> None:
@@ -332,8 +339,10 @@ def _number(v: Any) -> Optional[float]:
     return None
 
 
-def _positions(value: Any, out_lon: list, out_lat: list, bad: list) -> None:
-    """Every [x, y, ...] position under a GeoJSON "coordinates" member (strict)."""
+def _positions(value: Any, out_lon: list, out_lat: list, bad: list) -> bool:
+    """Every [x, y, ...] position under a GeoJSON "coordinates" member (strict). True when
+    every number under it is an x or y taken (only plain [x, y] positions of numbers)."""
+    listed = True
     stack = [value]
     while stack:
         item = stack.pop()
@@ -342,11 +351,17 @@ def _positions(value: Any, out_lon: list, out_lat: list, bad: list) -> None:
             y = _number(item[1]) if len(item) >= 2 else None
             if x is None or y is None:
                 bad.append(f"coordinates {str(item)[:60]}")
+                listed = False
             else:
                 out_lon.append(x)
                 out_lat.append(y)
+                listed = listed and len(item) == 2 and not isinstance(item[0], str)
+                listed = listed and not isinstance(item[1], str)
         elif isinstance(item, list):
             stack.extend(item)
+        else:
+            listed = False  # a value beside the positions (walked by nothing)
+    return listed
 
 
 def walk_json(art: Artifact, data: Any, where: str) -> None:
@@ -369,7 +384,8 @@ def walk_json(art: Artifact, data: Any, where: str) -> None:
                 lk = str(key).lower()
                 if lk == "coordinates":
                     bad: list[str] = []
-                    _positions(value, lons, lats, bad)
+                    if not _positions(value, lons, lats, bad):
+                        art.unlisted_numbers = True
                     art.bad_coordinates.extend(f"{where}: {b}" for b in bad[:5])
                     continue
                 if lk in LON_KEYS:
@@ -630,9 +646,15 @@ def _read_script(art: Artifact, body: str, where: str, data: Any = _NOT_JSON) ->
     """JavaScript: its string literals (unescaped) are values a reader sees; an embedded JSON
     literal (``var data = {...};``) is walked like a JSON file. ``data``: that literal when
     _json_assignment already parsed it (a data script is parsed once)."""
+    raw_parts = art.script_raw_parts if data is not _NOT_JSON else None
+    if raw_parts is not None:
+        head = _ASSIGNMENT.match(body)
+        raw_parts.append(head.group() if head else body)
     for m in _JS_STRING.finditer(body):
         lit = m.group()
         inner = lit[1:-1]
+        if raw_parts is not None and "\\" in inner:
+            raw_parts.append(lit)
         if lit[0] == '"' and "\\" in inner:  # without escapes JSON gives the text as is
             try:
                 inner = json.loads(lit)
