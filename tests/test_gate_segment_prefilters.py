@@ -181,3 +181,14 @@ def test_prefilters_on_real_summaries_pages(public, hoods, tmp_path: Path):  # n
     picked = shown[:: max(1, shown.size // 40)]
     found = _compare(segments, raw_metres=np.unique(picked + 1), known=np.unique(picked))
     assert found["metres"] and found["grid"], found
+
+
+def test_digit_masking_and_ascii_lowering_fast_paths():
+    """The joined-text forms equal the per-value forms, ASCII or not (NULs inside too)."""
+    from crime_mapper.core.gate.context import ascii_lower, lower_all
+
+    mixed = ["Ab1\x00Z9", "", "\u00c95x\u0663", "plain 0123456789", "\x00"]
+    for values in (mixed, [v for v in mixed if v.isascii()]):
+        assert scan._digits_as_one(values) == [v.translate(scan._ONE_DIGIT) for v in values]
+        assert lower_all(values) == [ascii_lower(v) for v in values]
+    assert lower_all(["\u0130X", "K\u212a"]) == ["\u0130x", "k\u212a"]  # only A-Z folded

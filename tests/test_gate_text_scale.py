@@ -514,3 +514,41 @@ def test_raw_values_in_text_found_per_segment_as_in_the_whole_haystack(
         "clean": set(),
     }[kind]
     assert failed == expected, whole
+
+
+def test_free_text_large_output_keeps_only_runs_the_raw_text_has():
+    """Over 65,536 output runs (the table of the raw hashes' top bits rules most out): the
+    findings, their order and messages are the reference's, with the raw hashes given (as
+    the release's preparation gives them) or computed; notes share the template's runs."""
+    from crime_mapper.core.gate.checks import _runs_with_hashes
+    from crime_mapper.core.gate.context import raw_run_hashes
+
+    texts = [
+        f"Crime in Hood {i} North, October 2022. Neighbourhood summary for Hood {i} North: "
+        f"{i % 40} crimes in the month compared with the force rate of {i % 9} per 1,000 "
+        "residents, and the most similar neighbourhoods in the force area."
+        for i in range(5000)
+    ]
+    leaks = [
+        "suspect climbed the garden wall behind the shops and left on foot",
+        "victim heard a window break at the back of the house",
+        "the caller gave a description of two men in dark clothing",
+    ]
+    notes = [
+        f"Neighbour reported crime in Hood {i} North october 2022 near shops" for i in range(900)
+    ]
+    notes += [f"Crime in Hood {7 * k} North, October 2022. {leak}" for k, leak in enumerate(leaks)]
+    for page, leak in zip((4999, 12, 2500), leaks):
+        texts[page] += f" Officers said {leak}."
+    raw_text, spans = raw_free_text([notes])
+    expected = reference_free_text(texts, set(), raw_text, spans)
+    assert len(expected) >= 3
+    hashes = raw_run_hashes(raw_text)
+    assert free_text_findings(texts, set(), raw_text, spans, hashes) == expected
+    assert free_text_findings(texts, set(), raw_text, spans) == expected
+    # the selection itself, against a plain membership test, past the table's size
+    rng = np.random.default_rng(3)
+    out = rng.integers(0, 2**63, 200_000, dtype=np.uint64) * np.uint64(2)
+    raw = np.unique(np.concatenate([out[::97], rng.integers(0, 2**63, 50_000, dtype=np.uint64)]))
+    want = np.flatnonzero(np.isin(out, raw))
+    assert want.size > 2000 and np.array_equal(_runs_with_hashes(out, raw), want)

@@ -31,6 +31,7 @@ from .context import (
     fold_words_bytes,
     fragments_of,
     lower_all,
+    raw_run_hashes,
     short,
 )
 from .output_reader import Artifact
@@ -989,17 +990,28 @@ def _free_text_fragments(ctx: GateContext) -> list[str]:
     raw_text, spans = prep.free_text
     if len(raw_text) < scan.MIN_PATTERN_BYTES:
         return []
-    return free_text_findings(list(texts), public, raw_text, spans)
+    return free_text_findings(list(texts), public, raw_text, spans, prep.free_text_hashes)
 
 
 _FEW_TEXT_CHARS = 10_000
 
 
 def free_text_findings(
-    texts: list[str], public: Collection[str], raw_text: bytes, spans: list[tuple[int, str]]
+    texts: list[str],
+    public: Collection[str],
+    raw_text: bytes,
+    spans: list[tuple[int, str]],
+    raw_hashes: Optional[np.ndarray] = None,
 ) -> list[str]:
     """The free-text findings of :func:`_free_text_fragments`: ``texts`` (each with 5+
-    spaces), the public values' runs, the folded raw free text and its column spans."""
+    spaces), the public values' runs, the folded raw free text and its column spans;
+    ``raw_hashes``: :func:`raw_run_hashes` of the raw text (computed when not given).
+
+    Only the output runs whose hash some raw run has are kept (usually none: then the raw
+    text is not walked at all), so neither the output's 11 million runs of a national
+    summaries folder are sorted nor the raw runs streamed past them. A raw run is only ever
+    compared with output runs of its own hash, all of which are kept, so the findings and
+    their order are unchanged."""
     listed = texts
     # each text folded as words_of folds it (a NUL inside a text is a space there), the
     # texts NUL-separated so no run spans two of them
@@ -1009,13 +1021,20 @@ def free_text_findings(
     out_starts, out_ends, out_hashes = scan.word_runs(out_buf, FRAGMENT_WORDS)
     if out_hashes.size == 0:
         return []
+    if raw_hashes is None:
+        raw_hashes = raw_run_hashes(raw_text)
+    shared = _runs_with_hashes(out_hashes, raw_hashes)
+    if shared.size == 0:
+        return []
+    out_starts, out_ends, out_hashes = out_starts[shared], out_ends[shared], out_hashes[shared]
     by_hash = np.argsort(out_hashes, kind="stable")
     sorted_hashes = out_hashes[by_hash]
     distinct = np.unique(sorted_hashes)
     runs_of: dict[int, set[bytes]] = {}  # hash -> the output's runs with it (hash matches only)
     problems: list[str] = []
     for starts, ends, hashes in scan.iter_word_runs(raw_text, FRAGMENT_WORDS):
-        for k in np.flatnonzero(scan.member(hashes, distinct)).tolist():
+        # (few distinct hashes: the raw runs are looked up unsorted, no argsort per piece)
+        for k in np.flatnonzero(scan.member_sorted_queries(hashes, distinct)).tolist():
             h = int(hashes[k])
             pos = int(starts[k])
             run = raw_text[pos : int(ends[k])]
@@ -1050,6 +1069,23 @@ def free_text_findings(
 # whitespace or hyphen (scan.PHONE's own "+44" and "(0" are digit literals, so it is not
 # tested on digit-masked text itself; this is)
 _PHONE_DIGITS = re.compile(r"\d(?:[\s-]?\d){8}")
+
+
+_HASH_TABLE_BITS = 25  # a 32 MB table of the raw hashes' top bits (2 million: 6% full)
+
+
+def _runs_with_hashes(hashes: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    """Indices of ``hashes`` that are in ``sorted_set`` (ascending): a table of the set's top
+    bits rules out nearly all first, so millions of output runs need no sort."""
+    if sorted_set.size == 0 or hashes.size == 0:
+        return np.zeros(0, dtype=np.intp)
+    if hashes.size <= 1 << 16:
+        return np.flatnonzero(scan.member(hashes, sorted_set))
+    shift = np.uint64(64 - _HASH_TABLE_BITS)
+    table = np.zeros(1 << _HASH_TABLE_BITS, dtype=bool)
+    table[(sorted_set >> shift).astype(np.intp)] = True
+    maybe = np.flatnonzero(table[(hashes >> shift).astype(np.intp)])
+    return maybe[scan.member(hashes[maybe], sorted_set)]
 
 
 def _contact_candidates(segments: list[str]) -> list[bool]:

@@ -75,7 +75,9 @@ def lower_all(values: list[str]) -> list[str]:
     """:func:`ascii_lower` of many strings in one C call (a join, a translate, a split)."""
     if not values:
         return []
-    out = "\x00".join(values).translate(_ASCII_LOWER).split("\x00")
+    joined = "\x00".join(values)
+    # ASCII text (the usual case): str.lower is the same folding, and far faster in C
+    out = (joined.lower() if joined.isascii() else joined.translate(_ASCII_LOWER)).split("\x00")
     if len(out) != len(values):  # a value held a NUL: one by one
         return [ascii_lower(v) for v in values]
     return out
@@ -99,6 +101,13 @@ def fold_words_bytes(text: str) -> bytes:
         folded = folded.replace(b"  ", b" ")
     folded = folded.strip(b" ")
     return folded.replace(b" \x00", b"\x00").replace(b"\x00 ", b"\x00")
+
+
+def raw_run_hashes(raw_text: bytes) -> np.ndarray:
+    """Sorted distinct hashes (scan.word_runs) of every run of FRAGMENT_WORDS words of the
+    folded raw free text."""
+    parts = [np.unique(h) for _s, _e, h in scan.iter_word_runs(raw_text, FRAGMENT_WORDS)]
+    return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.uint64)
 
 
 def fold_words(text: str) -> str:
@@ -922,6 +931,14 @@ class PreparedGate:
             parts.append(chunk)
             offset += len(chunk) + 1
         return b"\x00".join(parts), spans
+
+    @cached_property
+    def free_text_hashes(self) -> np.ndarray:
+        """Sorted distinct hashes of the raw free text's runs of FRAGMENT_WORDS words
+        (checks.raw_run_hashes), once per release."""
+        if self._base is not None and self._base_parts:
+            return self._base.free_text_hashes
+        return raw_run_hashes(self.free_text[0])
 
     @property
     def secret_count(self) -> int:

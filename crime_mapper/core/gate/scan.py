@@ -1159,7 +1159,7 @@ def digit_masked_hits(
     the tests this is a necessary condition for."""
     forms: dict[str, int] = {}
     where = np.fromiter(
-        (forms.setdefault(s.translate(_ONE_DIGIT), len(forms)) for s in segments),
+        (forms.setdefault(form, len(forms)) for form in _digits_as_one(segments)),
         dtype=np.int64,
         count=len(segments),
     )
@@ -1168,6 +1168,22 @@ def digit_masked_hits(
         raise ValueError("a segment scan must give one result per segment")
     hit = np.fromiter(map(_found_something, results), dtype=bool, count=len(forms))
     return hit[where] if where.size else np.zeros(0, dtype=bool)
+
+
+_ONE_DIGIT_BYTES = bytes(0x31 if 0x30 <= b <= 0x39 else b for b in range(256))
+
+
+def _digits_as_one(segments: Sequence[str]) -> list[str]:
+    """Each segment with its ASCII digits written as 1: one translate of the joined text
+    (bytes, for ASCII text), cut back at the segments' lengths (the masking keeps them)."""
+    joined = "".join(segments)
+    if joined.isascii():
+        masked = joined.encode("ascii").translate(_ONE_DIGIT_BYTES).decode("ascii")
+    else:
+        masked = joined.translate(_ONE_DIGIT)
+    ends = np.cumsum(np.fromiter(map(len, segments), dtype=np.int64, count=len(segments)))
+    starts = ends - np.fromiter(map(len, segments), dtype=np.int64, count=len(segments))
+    return [masked[a:b] for a, b in zip(starts.tolist(), ends.tolist())]
 
 
 def scan_candidates(
