@@ -192,3 +192,36 @@ def test_digit_masking_and_ascii_lowering_fast_paths():
         assert scan._digits_as_one(values) == [v.translate(scan._ONE_DIGIT) for v in values]
         assert lower_all(values) == [ascii_lower(v) for v in values]
     assert lower_all(["\u0130X", "K\u212a"]) == ["\u0130x", "k\u212a"]  # only A-Z folded
+
+
+ODD_PIECES = [
+    "a", "B", " ", "  ", "'", "=", "\t", "\n", "\x00", "\u00a0", "\u2028", "\u00e9", "2022-10",
+    "2022-13", "1", "-", "x" * 32, "\x85", "\u3000",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_month_and_odd_string_fast_paths(seed: int):
+    """GateContext._classified's helpers against their per-string definitions."""
+    from crime_mapper.core.gate.context import _MONTH, _maybe_odd, _without_months
+
+    def odd(t: str) -> bool:
+        return t != t.strip() or "  " in t or not t.isprintable() or t.startswith("'")
+
+    rng = random.Random(seed)
+    for _ in range(300):
+        pool = ODD_PIECES if rng.random() < 0.5 else ["a", "b", "2022-10", "1", "-", "x y"]
+        strings = sorted(
+            {"".join(rng.choice(pool) for _ in range(rng.randint(0, 4))) for _ in range(20)}
+        )
+        want = [t for t in strings if not (len(t) == 7 and _MONTH.fullmatch(t))]
+        assert _without_months(strings) == want
+        picked = _maybe_odd(strings)
+        assert picked in ([], strings)
+        assert [t for t in picked if odd(t)] == [t for t in strings if odd(t)]
+    # a NUL inside one string (unprintable, so odd) among plain ones; an edge space; a quote
+    for strings in (["a", "b\x00c"], ["\x00"], ["a", "b "], ["'=1", "b"], ["x\u00a0"]):
+        assert _maybe_odd(strings) == strings
+    assert _maybe_odd(["a", "b c", "2022-10", "\u00e9"]) == []
+    hexes = ["a" * 32, "0" * 40, "f" * 64, "a" * 33, "g" * 32, "\u00e9" * 32, ""]
+    assert scan.hex_mask(hexes).tolist() == [True, True, True, False, False, False, False]

@@ -1154,9 +1154,9 @@ class GateContext:
             self._non_hex[id(art)] = non_hex
             unknown.discard("")
             # sorted: the haystack (and so every message) is the same from run to run
-            other = sorted(t for t in unknown if not (len(t) == 7 and _MONTH.fullmatch(t)))
+            other = _without_months(sorted(unknown))
             variants = set()  # whitespace-folded, unguarded forms (the strings themselves
-            for t in other:  # are not copied: exact matching intersects both)
+            for t in _maybe_odd(other):  # are not copied: exact matching intersects both)
                 if t != t.strip() or "  " in t or not t.isprintable() or t.startswith("'"):
                     f = normalise(t)
                     variants.add(f[1:] if f.startswith(_FORMULA_GUARD) else f)
@@ -1237,6 +1237,29 @@ def _projected_crs(crs: pd.Series) -> np.ndarray:
         known = np.append(np.isin(cats, PROJECTED_SOURCE_CRS), False)  # code -1: "NAN"
         return known[crs.cat.codes.to_numpy()]
     return np.isin(crs.astype(str).str.upper().to_numpy(), PROJECTED_SOURCE_CRS)
+
+
+def _without_months(strings: list[str]) -> list[str]:
+    """``strings`` but those that are a month (yyyy-mm), in order; only the 7-character ones
+    are looked at (their lengths taken in C)."""
+    lengths = np.fromiter(map(len, strings), dtype=np.int64, count=len(strings))
+    months = [i for i in np.flatnonzero(lengths == 7).tolist() if _MONTH.fullmatch(strings[i])]
+    if not months:
+        return strings
+    keep = np.ones(len(strings), dtype=bool)
+    keep[months] = False
+    return list(compress(strings, keep.tolist()))
+
+
+def _maybe_odd(strings: list[str]) -> list[str]:
+    """``strings``, or none when one test of their NUL-joined text (_odd_text: no edge
+    space, double space, guard quote or unprintable character; no NUL inside one) shows
+    that none has odd whitespace or a guard quote (printable text has no whitespace but
+    the space, so a strip can only take spaces at the edges)."""
+    joined = "\x00".join(strings)
+    if joined.count("\x00") == max(len(strings) - 1, 0) and not _odd_text(joined):
+        return []
+    return strings
 
 
 def _distinct(values: Any) -> list:
