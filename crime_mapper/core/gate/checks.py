@@ -16,9 +16,6 @@ from ..release import disclosure
 from ..release.public_schema import PUBLIC_COLUMNS
 from . import scan
 from .context import (
-    _ASCII_LOWER as _ASCII_LOWER_TABLE,
-)
-from .context import (
     FRAGMENT_WORDS,
     HEX_LENGTHS,
     LOCATION_PREFIX,
@@ -1214,7 +1211,7 @@ def _location_segments(strings: Iterable[str]) -> list[str]:
     case partners under re.IGNORECASE). Found with str.find on an ASCII-lowered copy, not a
     regex tried at every position of 30 MB of Crime IDs."""
     joined = "\x00".join(strings)
-    lowered = joined.translate(_ASCII_LOWER_TABLE)
+    lowered = ascii_lower(joined)
     starts = [0] if lowered.startswith(_LOCATION_HEAD) else []
     needle = "\x00" + _LOCATION_HEAD
     at = lowered.find(needle)
