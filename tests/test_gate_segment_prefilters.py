@@ -185,12 +185,16 @@ def test_prefilters_on_real_summaries_pages(public, hoods, tmp_path: Path):  # n
 
 def test_digit_masking_and_ascii_lowering_fast_paths():
     """The joined-text forms equal the per-value forms, ASCII or not (NULs inside too)."""
-    from crime_mapper.core.gate.context import ascii_lower, lower_all
+    from crime_mapper.core.gate.context import _ASCII_LOWER, ascii_lower, lower_all
 
-    mixed = ["Ab1\x00Z9", "", "\u00c95x\u0663", "plain 0123456789", "\x00"]
+    mixed = [
+        "Ab1\x00Z9", "", "\u00c95x\u0663", "plain 0123456789", "\x00", "\ud800A7\udfff",
+        "\U0001d538Z3", "\u0130\u212aQ", "\uff11\uff21",
+    ]  # fmt: skip
     for values in (mixed, [v for v in mixed if v.isascii()]):
         assert scan._digits_as_one(values) == [v.translate(scan._ONE_DIGIT) for v in values]
-        assert lower_all(values) == [ascii_lower(v) for v in values]
+        assert lower_all(values) == [v.translate(_ASCII_LOWER) for v in values]
+        assert [ascii_lower(v) for v in values] == [v.translate(_ASCII_LOWER) for v in values]
     assert lower_all(["\u0130X", "K\u212a"]) == ["\u0130x", "k\u212a"]  # only A-Z folded
 
 

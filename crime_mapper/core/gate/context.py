@@ -65,7 +65,13 @@ _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrst
 def ascii_lower(text: str) -> str:
     """Lower case for ASCII letters only: the same folding as ``bytes.lower()`` on the
     haystack, so a pattern and the text it is searched in fold alike."""
-    return text.lower() if text.isascii() else text.translate(_ASCII_LOWER)  # (C speed)
+    if text.isascii():
+        return text.lower()
+    # bytes.lower folds A-Z only and leaves every byte of a UTF-8 sequence (0x80 and up)
+    # alone: the same string, a C pass instead of str.translate's per-character lookups
+    return (
+        text.encode("utf-8", errors="surrogatepass").lower().decode("utf-8", errors="surrogatepass")
+    )
 
 
 MIN_FRAGMENT_LETTER_WORDS = 4  # a run of numbers (coordinates, counts) is not free text

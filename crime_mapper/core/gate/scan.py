@@ -1179,8 +1179,9 @@ def _digits_as_one(segments: Sequence[str]) -> list[str]:
     joined = "".join(segments)
     if joined.isascii():
         masked = joined.encode("ascii").translate(_ONE_DIGIT_BYTES).decode("ascii")
-    else:
-        masked = joined.translate(_ONE_DIGIT)
+    else:  # (UTF-8 bytes of other characters are 0x80 and up: left alone)
+        encoded = joined.encode("utf-8", errors="surrogatepass")
+        masked = encoded.translate(_ONE_DIGIT_BYTES).decode("utf-8", errors="surrogatepass")
     ends = np.cumsum(np.fromiter(map(len, segments), dtype=np.int64, count=len(segments)))
     starts = ends - np.fromiter(map(len, segments), dtype=np.int64, count=len(segments))
     return [masked[a:b] for a, b in zip(starts.tolist(), ends.tolist())]
