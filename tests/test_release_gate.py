@@ -282,3 +282,62 @@ def test_few_public_texts_skip_the_notes_exactly(
     short_cut = [check_release(raw, out, points).to_dict() for out in outputs]
     monkeypatch.setattr(checks, "_FEW_TEXT_CHARS", -1)
     assert [check_release(raw, out, points).to_dict() for out in outputs] == short_cut
+
+
+def test_a_warmed_up_gate_gives_the_fresh_verdicts(world: dict, outputs: list):
+    """warm_up computes the raw side in a background thread; every later call (extras or
+    not) waits for it and gives exactly a fresh preparation's report."""
+    raw, points = world["raw"], world["points"]
+    gate = ReleaseGate(raw, points)
+    gate.warm_up()
+    gate.warm_up()  # (a second call starts nothing)
+    extras = _extras(world)
+    for i, out in enumerate(outputs):
+        for j in (0, 2, 6):
+            fresh = check_release(raw, out, points, **extras[j]).to_dict()
+            shared = check_release(raw, out, points, prepared=gate, **extras[j]).to_dict()
+            assert shared == fresh, (i, j)
+    assert gate._warming is not None and not gate._warming.is_alive()
+    for view in ("secret_set", "references", "raw_coordinate_keys", "raw_grid_keys"):
+        assert view in gate.base.__dict__, view
+
+
+def test_a_view_failing_in_the_warm_up_fails_its_check_closed(world: dict, clean_outputs: dict):
+    """A raw table the warm-up cannot prepare (no crime_id column) leaves the view to the
+    check that needs it, which fails closed with the same message as without a warm-up."""
+    raw = world["raw"].drop(columns=["crime_id"])
+    points = world["points"]
+    gate = ReleaseGate(raw, points)
+    gate.warm_up()
+    warmed = gate.check(clean_outputs["csv"]).to_dict()
+    assert warmed == check_release(raw, clean_outputs["csv"], points).to_dict()
+    failed = {c["name"]: c for c in warmed["checks"] if not c["passed"]}
+    assert "no_source_references" in failed
+    assert "crime_id" in failed["no_source_references"]["detail"]
+
+
+def test_the_release_pipeline_warms_its_gate_up(world: dict, tmp_path: Path):
+    """run_anonymise starts the raw side of the gate it is given before anonymising, and the
+    release it writes (files and gate report) is the one a cold gate gives."""
+    from crime_mapper.core.release.crimes_input import CrimesInput
+    from crime_mapper.core.release.pipeline import run_anonymise
+
+    raw, points = world["raw"], world["points"]
+    releases = {}
+    for warm in (True, False):
+        gate = ReleaseGate(raw, points)
+        if not warm:  # a gate whose warm-up is switched off: the views come at check time
+            gate.warm_up = lambda: None  # type: ignore[method-assign]
+        salt = tmp_path / "salt.txt"
+        salt.write_text("7f3a9c21e84b5d06af19c2e7b3584d90\n")
+        out = tmp_path / ("warm" if warm else "cold")
+        outputs = run_anonymise(CrimesInput(raw, None), points, None, salt, out, gate=gate)
+        assert (gate._warming is not None) == warm
+        releases[warm] = {
+            p.name: p.read_bytes() for p in sorted(out.iterdir()) if p.suffix in (".csv", ".json")
+        }
+        assert outputs.gate_passed
+    assert releases[True].keys() == releases[False].keys() and releases[True]
+    for name in releases[True]:
+        if name.endswith(".csv"):
+            assert releases[True][name] == releases[False][name], name

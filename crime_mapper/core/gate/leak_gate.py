@@ -32,6 +32,7 @@ cannot read, or of an unknown type, fails every check (nothing about it is prove
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -213,12 +214,18 @@ def _read_while_preparing(output: OutputLike, prepared: PreparedGate) -> tuple[s
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         future = pool.submit(read_output, output)
-        for view in _ALWAYS_NEEDED:
-            try:
-                getattr(prepared, view)
-            except Exception:  # noqa: BLE001, S112 - the check computes it again and fails
-                continue
+        _compute_views(prepared)
         return future.result()
+
+
+def _compute_views(prepared: PreparedGate) -> None:
+    """Compute _ALWAYS_NEEDED; a view that fails is left uncomputed (its check computes it
+    again and fails closed)."""
+    for view in _ALWAYS_NEEDED:
+        try:
+            getattr(prepared, view)
+        except Exception:  # noqa: BLE001, S112 - the check computes it again and fails
+            continue
 
 
 class ReleaseGate:
@@ -238,7 +245,9 @@ class ReleaseGate:
     A raw table or map points that are other objects are still served when their values
     are exactly equal (a pipeline stage that opened the same inputs again); anything else
     raises ValueError rather than checking an output against the wrong raw data. Nothing is
-    computed until a check needs it. Not thread-safe: one release, one thread.
+    computed until a check needs it, or :meth:`warm_up` asks for the raw side in the
+    background. Not thread-safe: one release, one thread (the warm-up is joined before the
+    gate is used).
     """
 
     KEEP = 4  # preparations with extras kept besides the base (the last used)
@@ -250,10 +259,32 @@ class ReleaseGate:
         self.base = PreparedGate(raw, points, None, (), self.min_addresses)
         self._prepared: list[PreparedGate] = []
         self._equal_inputs: list[tuple[Any, Any]] = []  # (raw, points) proven equal
+        self._warming: Optional[threading.Thread] = None
+
+    def warm_up(self) -> None:
+        """Start computing the raw-side views every gate call needs (non-public values,
+        references, coordinate keys: some 2-3 s CPU at national scale) in a background
+        thread, while the caller makes the release from the same (unchanged) raw table and
+        map points: the anonymiser's k-d tree queries, numpy work and file writes let go of
+        the GIL, so on a second core most of the preparation is done by the time the gate
+        runs. Any use of the gate first waits for it to finish, so no view is ever computed
+        twice at once. A view that fails here is left for its check (which then fails
+        closed, as without a warm-up)."""
+        if self._warming is not None:
+            return
+        self._warming = threading.Thread(
+            target=_compute_views, args=(self.base,), name="leak gate warm-up", daemon=True
+        )
+        self._warming.start()
+
+    def _wait(self) -> None:
+        if self._warming is not None:
+            self._warming.join()
 
     def serves(self, raw: Any, points: Any) -> bool:
         """Whether ``raw`` and ``points`` are this release's (the same objects, or equal in
         every value, dtype and type: compared once per pair of objects)."""
+        self._wait()
         if raw is self.raw and points is self.points:
             return True
         if any(r is raw and p is points for r, p in self._equal_inputs):
@@ -272,6 +303,7 @@ class ReleaseGate:
     ) -> PreparedGate:
         """The preparation for these extras (the base when there are none), sharing every
         raw-side view the extras do not change with the base."""
+        self._wait()
         k = self.min_addresses if min_catchment_addresses is None else int(min_catchment_addresses)
         extra_public = list(extra_public_values)
         for prep in [self.base] + self._prepared:

@@ -525,6 +525,11 @@ def run_anonymise(
         on_points=lambda p: indexed.update(_snapping_index(p)),
     )  # fmt: skip
     other_raw = tuple(other_raw) + other_raw_locations(other_crimes, profile)
+    # the leak gate's raw side, prepared in the background while the release is made below
+    # (nothing here changes the crimes or map points; the gate waits for it before a check)
+    if not isinstance(gate, ReleaseGate) or not gate.serves(source.crimes, point_set):
+        gate = ReleaseGate(source.crimes, point_set)
+    gate.warm_up()
 
     # 3. the public table and its audit (in memory)
     fingerprinting.join()  # the audit's salt fingerprint is then already known
