@@ -292,20 +292,6 @@ def test_few_valued_columns_are_found_on_a_spread_sample(tmp_path: Path):
     assert read_geopackage(path, pair_columns=PAIRS).tables[0].distinct["Month"] == ["same"]
 
 
-def test_distinct_pairs_equal_dict_fromkeys_of_the_zip():
-    rng = random.Random(44)
-    for n, spread in ((1000, 3), (5000, 40), (20000, 2000), (999, 5), (0, 1)):
-        xs = [
-            rng.choice(["", "-1.1", "-1.10", "a\x00b", "é"]) + str(rng.randrange(spread))
-            for _ in range(n)
-        ]
-        ys = [str(rng.randrange(spread)) + rng.choice(["", " ", "0"]) for _ in range(n)]
-        expected = list(dict.fromkeys(zip(xs, ys)))
-        assert gpkg_read.distinct_pairs(xs, ys, list(set(xs)), list(set(ys))) == expected
-        # distinct values that miss one (never given): still the plain answer
-        assert gpkg_read.distinct_pairs(xs, ys, list(set(xs))[1:], list(set(ys))) == expected
-
-
 # --- "On or near" labels: segments found with str.find, not a regex at every position -----
 def _old_address_labels(strings: list[str]) -> list[str]:
     """The gate's old scan: the regex over every joined string."""

@@ -229,7 +229,7 @@ def _distinct_text(series: pd.Series) -> set:
     """Distinct non-blank cells of a column as str. A Python set, not pd.unique: pandas'
     string hash table stops at a NUL, so a cell "a\\x00secret" would hide behind "a"."""
     distinct = set(series.to_numpy(dtype=object).tolist())
-    if not all(type(v) is str for v in distinct):
+    if not {str}.issuperset(map(type, distinct)):  # (every cell exactly a str; in C)
         distinct = {str(v) for v in distinct if v is not None and v == v}
     distinct.discard("")
     return distinct

@@ -336,13 +336,15 @@ def _nul_spans(
 
 
 def char_lengths(values: Sequence[str]) -> np.ndarray:
-    """``[len(v) for v in values]`` as an int64 array, from one NUL-joined buffer (a Python
-    call per string costs more than the join on a national month's scattered strings)."""
+    """``[len(v) for v in values]`` as an int64 array, from one NUL-joined buffer when it is
+    ASCII (a call per string costs more than the join on a national output's scattered
+    strings: 470,000 of a CSV's cells 0.15 -> 0.09 s)."""
     joined = "\x00".join(values)
-    spans = _nul_spans(joined.encode("utf-8", errors="surrogatepass"), len(values), len(joined))
-    if spans is None:
-        return np.fromiter(map(len, values), dtype=np.int64, count=len(values))
-    return spans[2]
+    if joined.isascii():  # (non-ASCII text: counting its characters costs more than len)
+        spans = _nul_spans(joined.encode("ascii"), len(values), len(joined))
+        if spans is not None:
+            return spans[2]
+    return np.fromiter(map(len, values), dtype=np.int64, count=len(values))
 
 
 _DIGIT_BYTE = np.zeros(256, dtype=np.int64)
@@ -566,13 +568,9 @@ def ascii_lengths(values: Sequence[str]) -> list[int] | None:
     """The distinct lengths (of 8 or more) of ASCII strings, sorted: what
     :func:`find_in_small_haystack` tries at each position; None when any string is not
     ASCII (its byte length would differ from its length, so the small search is not used)."""
-    joined = "\x00".join(values)  # (one join, not a call per string: see char_lengths)
-    if not joined.isascii():
+    if not all(map(str.isascii, values)):
         return None
-    spans = _nul_spans(joined.encode("ascii"), len(values), len(joined))
-    if spans is None:  # a string held a NUL
-        return sorted(n for n in set(map(len, values)) if n >= _ANCHOR)
-    return [int(n) for n in np.unique(spans[2]) if n >= _ANCHOR]
+    return sorted(n for n in set(map(len, values)) if n >= _ANCHOR)
 
 
 def small_enough(haystack: bytes, lengths: list[int] | None) -> bool:

@@ -463,36 +463,11 @@ def _scan_table(
         if total == 0:
             pairs = []
         elif xs is not None and ys is not None and len(xs) == len(ys) == total:
-            x_col, y_col = table.pair_columns
-            pairs = distinct_pairs(xs, ys, distinct[x_col], distinct[y_col])
+            pairs = list(dict.fromkeys(zip(xs, ys)))  # first occurrence, as DISTINCT gives
     points = None
     if points_agg is not None:
         points = _scanned_points(points_agg)
     return _Scanned(distinct, pairs, points)
-
-
-def distinct_pairs(
-    xs: list[str], ys: list[str], x_values: list[str], y_values: list[str]
-) -> list[tuple[str, str]]:
-    """``list(dict.fromkeys(zip(xs, ys)))`` (distinct pairs, in first-occurrence order, as
-    SELECT DISTINCT gives them) without a tuple per row: each x and y numbered by its place
-    in ``x_values`` / ``y_values`` (the distinct xs and ys), the pair's two numbers made
-    one integer, and numpy finds each distinct integer's first row."""
-    n = len(xs)
-    if n != len(ys) or n < 1000:
-        return list(dict.fromkeys(zip(xs, ys)))
-    x_number = {v: i for i, v in enumerate(x_values)}
-    y_number = {v: i for i, v in enumerate(y_values)}
-    if len(x_number) * len(y_number) >= 1 << 62:  # (could not be one int64)
-        return list(dict.fromkeys(zip(xs, ys)))
-    try:
-        ix = np.fromiter(map(x_number.__getitem__, xs), dtype=np.int64, count=n)
-        iy = np.fromiter(map(y_number.__getitem__, ys), dtype=np.int64, count=n)
-    except KeyError:  # (a value missing from the distinct ones: the plain way)
-        return list(dict.fromkeys(zip(xs, ys)))
-    _keys, first = np.unique(ix * len(y_number) + iy, return_index=True)
-    first.sort()
-    return [(xs[i], ys[i]) for i in first.tolist()]
 
 
 FEW_VALUED_ROWS = 50_000  # tables this large are sampled for columns of few values
