@@ -147,6 +147,13 @@ def test_lengths_from_the_dicts_equal_the_indexes(world: dict):  # noqa: F811
             assert dict_first.secret_lower_lengths == index_first.secret_lower_lengths
             assert dict_first.squeezed_lengths == index_first.squeezed_lengths
             assert set(dict_first.secret_lower_index) == set(index_first.secret_lower_index)
+            # an index made of a dict (FirstKeyIndex.of) answers as the dict
+            for index, full in (
+                (dict_first.secret_lower_index, dict_first.secret_lower),
+                (dict_first.squeezed_index, dict_first.squeezed_keys),
+            ):
+                assert list(index.as_dict.items()) == list(full.items())
+                assert all(index[k] == v for k, v in list(full.items())[:50])
 
 
 def test_dicts_first_give_the_same_reports(

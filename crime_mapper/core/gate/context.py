@@ -192,8 +192,7 @@ class FirstKeyIndex(Mapping[str, str]):
     @classmethod
     def of(cls, mapping: dict[str, str]) -> FirstKeyIndex:
         """An index that is an existing dict (its order kept)."""
-        keys = list(mapping)
-        return cls(keys, [mapping[k] for k in keys], forward=True)
+        return cls(list(mapping), list(mapping.values()), forward=True)  # (one order)
 
     @cached_property
     def key_set(self) -> set[str]:
