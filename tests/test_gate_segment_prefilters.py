@@ -7,6 +7,7 @@ segments of real neighbourhood summaries pages."""
 from __future__ import annotations
 
 import random
+import re
 from pathlib import Path
 
 import numpy as np
@@ -133,6 +134,24 @@ def test_digit_runs():
     assert value.tolist() == [12, 3, -1, 99, 111111111111111111]
     assert length.tolist() == [2, 3, 22, 2, 18]
     assert other.tolist() == [False, False, False, True, False, False]
+    rng = random.Random(9)
+    segments = [
+        "".join(
+            rng.choice(["0", "1", "9", "5", "x", ".", " ", "12345678901234567"]) for _ in range(20)
+        )
+        for _ in range(400)
+    ]
+    seg, value, length, _other = scan.digit_runs(segments)
+    want = [
+        (i, int(run) if len(run) <= 18 else -1, len(run))
+        for i, text in enumerate(segments)
+        for run in re.findall(r"[0-9]+", text)
+    ]
+    assert list(zip(seg.tolist(), value.tolist(), length.tolist())) == want
+    seg, value, length, _other = scan.digit_runs(segments, min_length=4)
+    assert list(zip(seg.tolist(), value.tolist(), length.tolist())) == [
+        w for w in want if w[2] >= 4
+    ]
     flags = scan.segments_with_numbers(["a 7", "b", "\u00e9"], lambda v, n: v == 7)
     assert flags.tolist() == [True, False, True]  # not ASCII: always a candidate
 

@@ -392,8 +392,8 @@ def _grid_flags(segments: list[str], known: np.ndarray, limit: int) -> list[bool
             scan.member(value, known) | scan.member(value + 1, known) | (value + 1 >= limit)
         )
 
-    candidates = scan.segments_with_numbers(segments, wanted) | scan.digit_masked_hits(
-        segments, _os_grid_flags
+    candidates = scan.segments_with_numbers(segments, wanted, min_length=4) | (
+        scan.digit_masked_hits(segments, _os_grid_flags)
     )
     return scan.scan_candidates(
         segments, lambda picked: _grid_flags_direct(picked, known, limit), candidates, False
@@ -491,7 +491,7 @@ def _metres_in(segments: list[str], raw_metres: np.ndarray) -> list[np.ndarray]:
         out[near] = scan.member(near_values, raw_metres) | scan.member(near_values + 1, raw_metres)
         return out
 
-    candidates = scan.segments_with_numbers(segments, wanted)
+    candidates = scan.segments_with_numbers(segments, wanted, min_length=3)  # (999 and up)
     return scan.scan_candidates(
         segments,
         lambda picked: _metres_in_direct(picked, raw_metres),

@@ -1207,10 +1207,13 @@ def scan_candidates(
 _MAX_RUN_DIGITS = 18  # longer runs get no value (int64); callers treat them as candidates
 
 
-def digit_runs(segments: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(segment index, value, length) of every maximal run of ASCII digits in the ASCII
-    segments (value -1 for runs over 18 digits), and a mask of the segments that are not
-    ASCII, whose runs are not listed (a caller must scan them)."""
+def digit_runs(
+    segments: Sequence[str], min_length: int = 1
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(segment index, value, length) of every maximal run of ASCII digits (of at least
+    ``min_length`` digits) in the ASCII segments (value -1 for runs over 18 digits), and a
+    mask of the segments that are not ASCII, whose runs are not listed (a caller must scan
+    them)."""
     ascii_mask = np.fromiter(map(str.isascii, segments), dtype=bool, count=len(segments))
     kept = segments if ascii_mask.all() else [s if a else "" for s, a in zip(segments, ascii_mask)]
     lengths = np.fromiter(map(len, kept), dtype=np.int64, count=len(kept))
@@ -1223,22 +1226,43 @@ def digit_runs(segments: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndar
     run_start = np.flatnonzero(edges == 1)
     run_end = np.flatnonzero(edges == -1)
     run_len = run_end - run_start
-    value = np.zeros(run_start.size, dtype=np.int64)
-    short = run_len <= _MAX_RUN_DIGITS
-    for k in range(min(int(run_len.max(initial=0)), _MAX_RUN_DIGITS)):
-        has = short & (run_len > k)
-        value[has] += (buf[run_end[has] - 1 - k].astype(np.int64) - 0x30) * (10**k)
-    value[~short] = -1
+    if min_length > 1:
+        wide = run_len >= min_length
+        run_start, run_end, run_len = run_start[wide], run_end[wide], run_len[wide]
+    value = np.full(run_start.size, -1, dtype=np.int64)
+    short = np.flatnonzero(run_len <= _MAX_RUN_DIGITS)
+    if short.size:
+        # each digit times 10 to the power of its place from the run's end, summed per run
+        lengths = run_len[short]
+        at = np.repeat(run_end[short] - lengths, lengths) + _ranks(lengths)
+        place = np.repeat(run_end[short], lengths) - 1 - at
+        digits = (buf[at].astype(np.int64) - 0x30) * _POWERS_OF_TEN[place]
+        firsts = np.zeros(short.size, dtype=np.int64)
+        firsts[1:] = np.cumsum(lengths)[:-1]
+        value[short] = np.add.reduceat(digits, firsts)
     seg = np.searchsorted(starts, run_start, side="right") - 1
     return seg, value, run_len, ~ascii_mask
 
 
+_POWERS_OF_TEN = 10 ** np.arange(_MAX_RUN_DIGITS, dtype=np.int64)
+
+
+def _ranks(lengths: np.ndarray) -> np.ndarray:
+    """0, 1, ..., n - 1 for each n of ``lengths`` (all at least 1), concatenated."""
+    total = int(lengths.sum())
+    starts = np.cumsum(lengths) - lengths
+    return np.arange(total, dtype=np.int64) - np.repeat(starts, lengths)
+
+
 def segments_with_numbers(
-    segments: Sequence[str], wanted: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    segments: Sequence[str],
+    wanted: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    min_length: int = 1,
 ) -> np.ndarray:
-    """Per segment: whether it is not ASCII or holds a run of ASCII digits for which
-    ``wanted(value, length)`` (vectorised; value -1 past 18 digits) is true."""
-    seg, value, length, other = digit_runs(segments)
+    """Per segment: whether it is not ASCII or holds a run of ASCII digits (of at least
+    ``min_length``) for which ``wanted(value, length)`` (vectorised; value -1 past 18
+    digits) is true."""
+    seg, value, length, other = digit_runs(segments, min_length)
     out = other.copy()
     out[seg[wanted(value, length)]] = True
     return out
