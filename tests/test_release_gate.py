@@ -284,13 +284,18 @@ def test_few_public_texts_skip_the_notes_exactly(
     assert [check_release(raw, out, points).to_dict() for out in outputs] == short_cut
 
 
-def test_a_warmed_up_gate_gives_the_fresh_verdicts(world: dict, outputs: list):
+@pytest.mark.parametrize("geopackage", [False, True])
+def test_a_warmed_up_gate_gives_the_fresh_verdicts(world: dict, outputs: list, geopackage: bool):
     """warm_up computes the raw side in a background thread; every later call (extras or
     not) waits for it and gives exactly a fresh preparation's report."""
     raw, points = world["raw"], world["points"]
     gate = ReleaseGate(raw, points)
-    gate.warm_up()
+    gate.warm_up(geopackage=geopackage)
     gate.warm_up()  # (a second call starts nothing)
+    gate._wait()
+    assert 64 in gate.base._digests
+    assert ("secret_lower_index" in gate.base.__dict__) == geopackage
+    assert ("squeezed_lengths" in gate.base.__dict__) == geopackage
     extras = _extras(world)
     for i, out in enumerate(outputs):
         for j in (0, 2, 6):
@@ -327,7 +332,7 @@ def test_the_release_pipeline_warms_its_gate_up(world: dict, tmp_path: Path):
     for warm in (True, False):
         gate = ReleaseGate(raw, points)
         if not warm:  # a gate whose warm-up is switched off: the views come at check time
-            gate.warm_up = lambda: None  # type: ignore[method-assign]
+            gate.warm_up = lambda **_kw: None  # type: ignore[method-assign]
         salt = tmp_path / "salt.txt"
         salt.write_text("7f3a9c21e84b5d06af19c2e7b3584d90\n")
         out = tmp_path / ("warm" if warm else "cold")

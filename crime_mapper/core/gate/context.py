@@ -742,6 +742,9 @@ class PreparedGate:
     def secret_lower_lengths(self) -> Optional[list[int]]:
         if "secret_lower" in self.__dict__:  # (its keys: no index to build)
             return scan.ascii_lengths(list(self.secret_lower))
+        base = self._base
+        if base is not None and self.secret_lower_index is base.secret_lower_index:
+            return base.secret_lower_lengths  # (the same keys)
         return scan.ascii_lengths(list(self.secret_lower_index.key_set))
 
     @cached_property

@@ -218,12 +218,29 @@ def _read_while_preparing(output: OutputLike, prepared: PreparedGate) -> tuple[s
         return future.result()
 
 
-def _compute_views(prepared: PreparedGate) -> None:
-    """Compute _ALWAYS_NEEDED; a view that fails is left uncomputed (its check computes it
-    again and fails closed)."""
-    for view in _ALWAYS_NEEDED:
+# ...and those a release's own files need besides: the unsalted sha256 of every reference
+# (a public CSV's Crime IDs are 64 hex digits), and the lookups of a GeoPackage's few names
+# and metadata strings (its table and layer names, description)
+_RELEASE_VIEWS = ("sha256",)
+_GEOPACKAGE_VIEWS = (
+    "secret_lower_index",
+    "secret_lower_lengths",
+    "folded_reference_index",
+    "reference_lengths",
+    "squeezed_index",
+    "squeezed_lengths",
+)
+
+
+def _compute_views(prepared: PreparedGate, more: tuple[str, ...] = ()) -> None:
+    """Compute _ALWAYS_NEEDED (and ``more``); a view that fails is left uncomputed (its
+    check computes it again and fails closed)."""
+    for view in _ALWAYS_NEEDED + more:
         try:
-            getattr(prepared, view)
+            if view == "sha256":
+                prepared.reference_digests(64)
+            else:
+                getattr(prepared, view)
         except Exception:  # noqa: BLE001, S112 - the check computes it again and fails
             continue
 
@@ -261,7 +278,7 @@ class ReleaseGate:
         self._equal_inputs: list[tuple[Any, Any]] = []  # (raw, points) proven equal
         self._warming: Optional[threading.Thread] = None
 
-    def warm_up(self) -> None:
+    def warm_up(self, geopackage: bool = False) -> None:
         """Start computing the raw-side views every gate call needs (non-public values,
         references, coordinate keys: some 2-3 s CPU at national scale) in a background
         thread, while the caller makes the release from the same (unchanged) raw table and
@@ -269,11 +286,15 @@ class ReleaseGate:
         the GIL, so on a second core most of the preparation is done by the time the gate
         runs. Any use of the gate first waits for it to finish, so no view is ever computed
         twice at once. A view that fails here is left for its check (which then fails
-        closed, as without a warm-up)."""
+        closed, as without a warm-up). The views are those every output needs, those a
+        public CSV needs, and (``geopackage``) those a GeoPackage's few strings need."""
         if self._warming is not None:
             return
         self._warming = threading.Thread(
-            target=_compute_views, args=(self.base,), name="leak gate warm-up", daemon=True
+            target=_compute_views,
+            args=(self.base, _RELEASE_VIEWS + (_GEOPACKAGE_VIEWS if geopackage else ())),
+            name="leak gate warm-up",
+            daemon=True,
         )
         self._warming.start()
 
