@@ -635,7 +635,7 @@ def test_char_lengths_and_text_layout_equal_per_string_lengths():
         assert [buf[a : a + b] for a, b in zip(start.tolist(), nbytes.tolist())] == encoded
 
 
-def test_ascii_lengths_and_classes_equal_per_string_tests():
+def test_ascii_lengths_equal_per_string_tests():
     rng = random.Random(56)
     for _ in range(3000):
         values = _random_strings(rng, 8)
@@ -645,15 +645,6 @@ def test_ascii_lengths_and_classes_equal_per_string_tests():
             else None
         )
         assert scan.ascii_lengths(values) == expected, values
-        classes = scan.ascii_classes(values)
-        if not all(v.isascii() for v in values) or any("\x00" in v for v in values):
-            assert classes is None
-            continue
-        assert classes is not None
-        chars, digits, letters = classes
-        assert chars.tolist() == [len(v) for v in values]
-        assert digits.tolist() == [v.isdigit() for v in values], values
-        assert letters.tolist() == [v.isalpha() for v in values], values
 
 
 def test_squeezed_views_equal_the_per_key_tests(public: pd.DataFrame):

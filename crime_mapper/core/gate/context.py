@@ -797,12 +797,15 @@ class PreparedGate:
     @cached_property
     @_shared
     def _squeezed_classes(self) -> Optional[tuple[np.ndarray, np.ndarray]]:
-        """(length, eligible) of each squeezed key (:func:`_squeezed_key_eligible`), counted
-        on the joined keys; None when a key is not ASCII (then tested one by one)."""
-        classes = scan.ascii_classes(self._squeezed_list)
-        if classes is None:
+        """(length, eligible) of each squeezed key (:func:`_squeezed_key_eligible`'s tests,
+        in C), for the key set and its lengths alike; None when a key is not ASCII."""
+        keys = self._squeezed_list
+        if not all(map(str.isascii, keys)):
             return None
-        chars, digits, letters = classes
+        n = len(keys)  # (the keys come from one split: contiguous, so a call each is cheap)
+        chars = np.fromiter(map(len, keys), dtype=np.int64, count=n)
+        digits = np.fromiter(map(str.isdigit, keys), dtype=bool, count=n)
+        letters = np.fromiter(map(str.isalpha, keys), dtype=bool, count=n)
         return chars, (chars >= MIN_SQUEEZED_REFERENCE) & ~digits & ~letters
 
     @cached_property

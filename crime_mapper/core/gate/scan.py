@@ -347,34 +347,6 @@ def char_lengths(values: Sequence[str]) -> np.ndarray:
     return np.fromiter(map(len, values), dtype=np.int64, count=len(values))
 
 
-_DIGIT_BYTE = np.zeros(256, dtype=np.int64)
-_DIGIT_BYTE[np.frombuffer(b"0123456789", dtype=np.uint8)] = 1
-_ALPHA_BYTE = np.zeros(256, dtype=np.int64)
-_ALPHA_BYTE[np.frombuffer(bytes(range(65, 91)) + bytes(range(97, 123)), dtype=np.uint8)] = 1
-
-
-def ascii_classes(values: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """(length, str.isdigit, str.isalpha) of each of many ASCII strings, counted on their
-    joined buffer (for ASCII, the digits are 0-9 and the letters A-Z, a-z); None when any
-    string is not ASCII or holds a NUL."""
-    joined = "\x00".join(values)
-    if not joined.isascii():
-        return None
-    buf = joined.encode("ascii")
-    spans = _nul_spans(buf, len(values), len(joined))
-    if spans is None:
-        return None
-    start, nbytes, _chars = spans
-    arr = np.frombuffer(buf, dtype=np.uint8)
-    end = start + nbytes
-    out = [nbytes]
-    for table in (_DIGIT_BYTE, _ALPHA_BYTE):
-        counts = np.zeros(len(buf) + 1, dtype=np.int64)
-        np.cumsum(table[arr], out=counts[1:])
-        out.append((nbytes > 0) & (counts[end] - counts[start] == nbytes))
-    return out[0], out[1], out[2]
-
-
 def starts_with(buf: bytes, start: np.ndarray, nbytes: np.ndarray, prefix: bytes) -> np.ndarray:
     """Which strings of a text_layout start with ``prefix`` (bytes), vectorised."""
     out = nbytes >= len(prefix)
