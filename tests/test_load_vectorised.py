@@ -126,6 +126,17 @@ def test_strip_text_equals_str_strip(edge: str):
     pd.testing.assert_series_equal(strip_text(joined), joined.str.strip())
 
 
+@pytest.mark.parametrize("edge", [chr(c) for c in range(128)] + ["  ", "\x00"])
+def test_strip_text_of_ascii_columns_equals_str_strip(edge: str):
+    """ASCII columns are looked at as bytes (every ASCII character at either end of a value,
+    of the first and last values, of a blank-only value)."""
+    values = ["GM/22/1", "LC/22/2", "", "x"]
+    variants = ([edge + values[0]], [values[1] + edge], [edge], [edge + "a" + edge], ["a", edge])
+    for variant in variants + ([edge] + values, values + [edge]):
+        series = pd.Series(variant if len(variant) > 2 else values + variant, dtype=object)
+        assert strip_text(series).tolist() == series.str.strip().tolist(), (edge, variant)
+
+
 def test_every_whitespace_character_is_seen_by_strip_text():
     spaces = [chr(c) for c in range(0x3000 + 1) if chr(c).isspace()]
     for ch in spaces:

@@ -446,9 +446,7 @@ def _months(when: pd.Series) -> pd.Series:
         return when.dt.strftime("%Y-%m").fillna("")
     if when.dtype == np.dtype("datetime64[ns]"):
         months = when.to_numpy().astype("datetime64[M]").view(np.int64)  # NaT: a key apart
-        # factorize numbers keys in order of first appearance: no sort needed
-        row_key = pd.factorize(months)[0].astype(np.int64)
-        first_rows = np.flatnonzero(~pd.Series(row_key).duplicated().to_numpy())
+        row_key, first_rows = _first_appearance(months)
     else:  # time-zone aware (or not dates at all: .dt below raises, as it always did)
         row_key, first_rows = _first_appearance(pd.factorize(when)[0].astype(np.int64))
     distinct = when.iloc[first_rows].dt.strftime("%Y-%m").fillna("")
@@ -457,12 +455,11 @@ def _months(when: pd.Series) -> pd.Series:
 
 def _first_appearance(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(each row's index among the distinct keys, the first row holding each key), the
-    distinct keys numbered in order of first appearance."""
-    _, first_rows, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    order = np.argsort(first_rows, kind="stable")
-    rank = np.empty_like(order)
-    rank[order] = np.arange(order.size)
-    return rank[inverse], first_rows[order]
+    distinct keys numbered in order of first appearance. (factorize numbers them so by
+    hashing, without np.unique's sort; each key's first row is where its number is new.)"""
+    row_key = pd.factorize(np.asarray(keys, dtype=np.int64))[0].astype(np.int64)
+    first_rows = np.flatnonzero(~pd.Series(row_key).duplicated().to_numpy())
+    return row_key, first_rows
 
 
 def _parse_date_texts(text: pd.Series, fmt: str) -> pd.Series:

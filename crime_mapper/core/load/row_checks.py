@@ -96,10 +96,32 @@ def strip_text(values: pd.Series) -> pd.Series:
         if (
             joined is not None
             and joined.count("\x00") == len(values) - 1
-            and _EDGE_SPACE.search(joined) is None
+            and not _edge_space(joined)
         ):
             return values.copy()
     return values.str.strip()
+
+
+# str.isspace() of each ASCII character (what \s and str.strip() take as space): tab to
+# carriage return, the four separators 0x1C-0x1F, and the space.
+_ASCII_SPACE = np.zeros(256, dtype=bool)
+_ASCII_SPACE[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True
+
+
+def _edge_space(joined: str) -> bool:
+    """Whether a value of the NUL-joined column starts or ends with space. ASCII text is
+    looked at as bytes with numpy (the regex took 0.12 s over half a million references);
+    other text by the regex."""
+    if not joined.isascii():
+        return _EDGE_SPACE.search(joined) is not None
+    codes = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
+    if codes.size == 0:
+        return False
+    space = _ASCII_SPACE[codes]
+    if space[0] or space[-1]:
+        return True
+    nul = codes == 0
+    return bool(np.any(space[1:] & nul[:-1]) or np.any(space[:-1] & nul[1:]))
 
 
 def valid_month(value: str) -> bool:

@@ -448,11 +448,8 @@ def _fast_quoted_counts_ok(
     if not plain:
         return ()
     ends = _line_ends(arr, r_starts, newlines, n)
-    return tuple(
-        c
-        for c in plain
-        if _plain_numbers(arr, *_column_span(arr, r_starts, ends, delims, quotes, ncol, c))
-    )
+    spans = _column_spans(arr, r_starts, ends, delims, quotes, ncol, plain)
+    return tuple(c for c, span in zip(plain, spans) if _plain_numbers(arr, *span))
 
 
 def _line_ends(arr: np.ndarray, r_starts: np.ndarray, newlines: np.ndarray, n: int) -> np.ndarray:
@@ -470,41 +467,87 @@ def _column_span(
     ncol: int,
     column: int,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Start and end offsets of one column's value in every row of a body whose rows are its
-    lines, each of exactly `ncol` fields as the csv module counts them (the caller's
-    precondition, with simple quotes). A row with no quote before the column's end has its
+    """Start and end offsets of one column's value in every row (see `_column_spans`)."""
+    return _column_spans(arr, r_starts, ends, delims, quotes, ncol, (column,))[0]
+
+
+def _column_spans(
+    arr: np.ndarray,
+    r_starts: np.ndarray,
+    ends: np.ndarray,
+    delims: np.ndarray,
+    quotes: np.ndarray,
+    ncol: int,
+    columns: Sequence[int],
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Start and end offsets of some columns' values in every row of a body whose rows are
+    its lines, each of exactly `ncol` fields as the csv module counts them (the caller's
+    precondition, with simple quotes). A row with no quote before a column's end has its
     fields between its raw delimiters; the few others have the delimiters inside quotes
-    (those after an odd number of quotes) taken out first."""
+    (those after an odd number of quotes) taken out first. What the columns share (each
+    row's first delimiter and first quote, the quoted rows' unquoted delimiters) is found
+    once."""
     base = np.searchsorted(delims, r_starts)  # each row's first delimiter
-    last = min(column, ncol - 2)  # the delimiters needed: up to the one ending the column
-    picks = np.minimum(base[:, None] + np.arange(max(last, 0) + 1), max(delims.size - 1, 0))
-    raw = delims[picks] if delims.size else np.zeros(picks.shape, dtype=np.int64)
-    field_end = raw[:, column] if column < ncol - 1 else ends
-    field_start = r_starts if column == 0 else raw[:, column - 1] + 1
+    top = max(delims.size - 1, 0)
+
+    def raw(k: int) -> np.ndarray:  # each row's k-th delimiter, quoted or not
+        if not delims.size:
+            return np.zeros(base.size, dtype=np.int64)
+        return delims[np.minimum(base + k, top)]
+
+    first_quote = None
     if quotes.size:
-        first = np.searchsorted(quotes, r_starts)
-        first_quote = np.append(quotes, arr.size + 1)[first]
-        odd = np.flatnonzero(first_quote < field_end)
-        if odd.size:  # rows with a quote before the column ends: count unquoted delimiters
-            stop = np.searchsorted(delims, ends[odd])
-            sizes = stop - base[odd]
-            offsets = np.repeat(base[odd] - np.cumsum(sizes) + sizes, sizes) + np.arange(
-                int(sizes.sum())
-            )
-            mine = delims[offsets]
-            kept = mine[(np.searchsorted(quotes, mine) % 2) == 0].reshape(odd.size, ncol - 1)
-            if column < ncol - 1:
-                field_end = field_end.copy()
-                field_end[odd] = kept[:, column]
-            if column > 0:
-                field_start = field_start.copy()
-                field_start[odd] = kept[:, column - 1] + 1
-    return field_start, field_end
+        first_quote = np.append(quotes, arr.size + 1)[np.searchsorted(quotes, r_starts)]
+    kept_rows = np.zeros(0, dtype=np.int64)
+    kept = np.zeros((0, max(ncol - 1, 0)), dtype=np.int64)
+    spans = []
+    for column in columns:
+        field_end = raw(column) if column < ncol - 1 else ends
+        field_start = r_starts if column == 0 else raw(column - 1) + 1
+        if first_quote is not None:
+            odd = np.flatnonzero(first_quote < field_end)
+            if odd.size:  # rows with a quote before the column ends: unquoted delimiters
+                if not np.isin(odd, kept_rows).all():
+                    kept_rows = np.union1d(kept_rows, odd)
+                    kept = _unquoted_delimiters(delims, quotes, base, ends, kept_rows, ncol)
+                at = np.searchsorted(kept_rows, odd)
+                if column < ncol - 1:
+                    field_end = field_end.copy()
+                    field_end[odd] = kept[at, column]
+                if column > 0:
+                    field_start = field_start.copy()
+                    field_start[odd] = kept[at, column - 1] + 1
+        spans.append((field_start, field_end))
+    return spans
+
+
+def _unquoted_delimiters(
+    delims: np.ndarray,
+    quotes: np.ndarray,
+    base: np.ndarray,
+    ends: np.ndarray,
+    rows: np.ndarray,
+    ncol: int,
+) -> np.ndarray:
+    """The `ncol - 1` delimiters outside quotes of each of `rows`, as a (rows, ncol - 1)
+    array (a delimiter is outside quotes when an even number of quotes come before it)."""
+    stop = np.searchsorted(delims, ends[rows])
+    sizes = stop - base[rows]
+    offsets = np.repeat(base[rows] - np.cumsum(sizes) + sizes, sizes) + np.arange(int(sizes.sum()))
+    mine = delims[offsets]
+    return mine[(np.searchsorted(quotes, mine) % 2) == 0].reshape(rows.size, ncol - 1)
 
 
 # The longest value `_plain_numbers` accepts: 15 digits are exact in a float64 whichever way
 # they are read, so the C parser and pd.to_numeric cannot disagree on them.
 _PLAIN_NUMBER_BYTES = 15
+
+# Byte classes for `_plain_numbers`: digits, the dot, the minus sign, anything else.
+_DIGIT, _DOT, _MINUS, _OTHER = 1, 2, 4, 8
+_NUMBER_CLASS = np.full(256, _OTHER, dtype=np.uint8)
+_NUMBER_CLASS[48:58] = _DIGIT
+_NUMBER_CLASS[46] = _DOT
+_NUMBER_CLASS[45] = _MINUS
 
 
 def _plain_numbers(arr: np.ndarray, start: np.ndarray, end: np.ndarray) -> bool:
@@ -512,7 +555,8 @@ def _plain_numbers(arr: np.ndarray, start: np.ndarray, end: np.ndarray) -> bool:
     ``-?[0-9]+(\\.[0-9]+)?`` of at most 15 bytes: text that pandas' C parser (float64, blank
     as NaN) and ``pd.to_numeric`` turn into the very same float, so parsing the column as
     numbers changes nothing the readers compute. Checked with numpy over a (rows, width)
-    array of the values' bytes."""
+    array of the values' byte classes (taken from a sliding window over the file, so no
+    (rows, width) array of offsets is built)."""
     lengths = end - start
     if lengths.size == 0:
         return True
@@ -521,27 +565,32 @@ def _plain_numbers(arr: np.ndarray, start: np.ndarray, end: np.ndarray) -> bool:
     width = int(lengths.max())
     if width == 0:
         return True
-    pos = np.arange(width, dtype=np.int64)
-    inside = pos[None, :] < lengths[:, None]
-    values = arr[np.minimum(start[:, None] + pos[None, :], arr.size - 1)]
-    digit = (values >= 48) & (values <= 57)
-    dot = values == 46
-    minus = values == 45
-    if np.any(inside & ~(digit | dot | minus)):
+    if arr.size < width:
+        return False  # (cannot happen: a value lies inside the file)
+    windows = np.lib.stride_tricks.sliding_window_view(arr, width)
+    values = windows[np.minimum(start, arr.size - width)]
+    late = np.flatnonzero(start > arr.size - width)  # values in the file's last bytes
+    if late.size:
+        pos = np.arange(width, dtype=np.int64)
+        values[late] = arr[np.minimum(start[late, None] + pos[None, :], arr.size - 1)]
+    inside = np.arange(width)[None, :] < lengths[:, None]
+    classes = np.where(inside, _NUMBER_CLASS[values], 0)
+    if np.any(classes & _OTHER):
         return False
-    if np.any(inside[:, 1:] & minus[:, 1:]):  # a minus sign only first
+    if np.any(classes[:, 1:] & _MINUS):  # a minus sign only first
         return False
-    if np.any(np.count_nonzero(inside & dot, axis=1) > 1):
+    if np.any(np.count_nonzero(classes & _DOT, axis=1) > 1):
         return False
     rows = np.flatnonzero(lengths > 0)
     if rows.size == 0:
         return True
     size = lengths[rows]
-    if not np.all(digit[rows, size - 1]):  # ends with a digit: no "5." nor "-"
+    if not np.all(classes[rows, size - 1] == _DIGIT):  # ends with a digit: no "5." nor "-"
         return False
-    first_digit = digit[rows, 0]
-    signed = minus[rows, 0] & (size >= 2) & digit[rows, np.minimum(1, width - 1)]
-    return bool(np.all(first_digit | signed))  # "-5", never ".5", "-.5" or "--5"
+    first = classes[rows, 0]
+    second = classes[rows, np.minimum(1, width - 1)]
+    signed = (first == _MINUS) & (size >= 2) & (second == _DIGIT)
+    return bool(np.all((first == _DIGIT) | signed))  # "-5", never ".5", "-.5" or "--5"
 
 
 def _quote_free_plain(
@@ -557,11 +606,8 @@ def _quote_free_plain(
         return ()
     ends = _line_ends(arr, r_starts, newlines, n)
     no_quotes = np.zeros(0, dtype=np.int64)
-    return tuple(
-        c
-        for c in plain
-        if _plain_numbers(arr, *_column_span(arr, r_starts, ends, delims, no_quotes, ncol, c))
-    )
+    spans = _column_spans(arr, r_starts, ends, delims, no_quotes, ncol, plain)
+    return tuple(c for c, span in zip(plain, spans) if _plain_numbers(arr, *span))
 
 
 def _fast_scan(
