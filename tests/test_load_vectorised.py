@@ -68,6 +68,73 @@ def test_a_quoted_force_extract_takes_the_fast_scan_and_matches_the_exact_one(fo
     assert fast.lines.tolist() == exact.lines.tolist()
 
 
+def _scan_facts(scan: textscan.ScannedCsv) -> tuple:
+    return (
+        scan.frame.dtypes.astype(str).tolist(),
+        scan.frame.astype(object).where(scan.frame.notna(), None).values.tolist(),
+        scan.lines.tolist(),
+        scan.bad_lines,
+        scan.bad_reasons,
+        scan.bad_details,
+        scan.bad_raw,
+        scan.bad_fields,
+        scan.blank_lines,
+        scan.rows_read,
+        None if scan.spans is None else scan.spans.tolist(),
+    )
+
+
+def test_rows_checked_beside_the_parse_give_the_same_scan(force_csv, monkeypatch):
+    """A large body has its rows checked in a thread while pandas parses it as two halves
+    (coordinates taken as numbers before they are proved plain, the halves cut at a line feed
+    before the rows are known to be lines): on damaged files (short and long rows, quoted
+    line breaks, odd coordinates, blank lines) the scan equals checking first and parsing
+    in one piece."""
+    data, profile = force_csv
+    lines = data.split(b"\n")
+    header, rows = lines[0], [r for r in lines[1:] if r]
+    names = header.decode().split(",")
+    columns = {role: names.index(c) for role, c in profile.columns.items() if c in names}
+    plain = (profile.columns["x"], profile.columns["y"])
+    rng = np.random.default_rng(16)
+    for number in range(40):
+        body = []
+        for row in rows[:120]:
+            roll = rng.random()
+            if roll < 0.02 * (number % 4):
+                row = differential_load._damage(row, rng, columns)[0]
+            elif roll < 0.1 and number % 5 == 0:
+                row = b""
+            body.append(row)
+        sample = b"\n".join([header, *body]) + b"\n"
+        _assert_same_scan_both_ways(sample, plain, monkeypatch, number)
+    # rows damaged about the middle, where the body is cut in two
+    body = rows[:121]
+    for k in range(55, 66):
+        for damaged in (
+            body[k].replace(b'"', b'"a\nb ', 1),  # a quoted line break
+            body[k] + b",extra",
+            body[k].rsplit(b",", 1)[0],
+            b"",
+            body[k].replace(b",", b',"x\n",', 1),
+        ):
+            sample = b"\n".join([header, *body[:k], damaged, *body[k + 1 :]]) + b"\n"
+            _assert_same_scan_both_ways(sample, plain, monkeypatch, (k, damaged))
+
+
+def _assert_same_scan_both_ways(sample: bytes, plain: tuple, monkeypatch, label) -> None:
+    """The scan of `sample` with checks beside a two-halves parse, and in one piece."""
+    scans = []
+    for threshold in (1 << 40, 0):
+        monkeypatch.setattr(textscan, "_CHECK_BESIDE_FROM_BYTES", threshold)
+        monkeypatch.setattr(textscan, "_HALVES_FROM_BYTES", threshold)
+        try:
+            scans.append(_scan_facts(textscan.scan_csv(sample, plain_numeric=plain)))
+        except Exception as exc:  # noqa: BLE001 - the same error either way
+            scans.append((type(exc).__name__, str(exc)))
+    assert scans[0] == scans[1], label
+
+
 def test_field_counts_of_damaged_quoted_files_equal_the_csv_modules(force_csv):
     """Rows with quoted commas, doubled quotes and quoted line breaks, short and long rows:
     every row the scanner sets aside for its field count has the count the csv module gives,
@@ -280,11 +347,17 @@ def _force_file(rng: np.random.Generator, rows: int, odd: str, crlf: bool, quote
 @pytest.mark.parametrize("odd", NUMBER_TEXTS)
 @pytest.mark.parametrize("crlf", [False, True])
 @pytest.mark.parametrize("quoted", [True, False])
-def test_coordinates_parsed_as_numbers_only_where_the_text_path_gives_the_same(odd, crlf, quoted):
+@pytest.mark.parametrize("beside", [False, True])
+def test_coordinates_parsed_as_numbers_only_where_the_text_path_gives_the_same(
+    odd, crlf, quoted, beside, monkeypatch
+):
     """With the x and y columns offered as plain numbers, the scan parses them as floats only
     when every value is blank or a plain decimal, and what the reader takes from them (the
     numbers and which are blank) equals reading them as text; every other column is the
-    same text."""
+    same text. Also with the rows checked in a thread while the body is parsed (as a large
+    file is: the parse takes the columns as numbers before the checks have proved them)."""
+    monkeypatch.setattr(textscan, "_CHECK_BESIDE_FROM_BYTES", 0 if beside else 1 << 40)
+    monkeypatch.setattr(textscan, "_HALVES_FROM_BYTES", 0 if beside else 1 << 40)
     rng = np.random.default_rng(len(odd) + crlf)
     for rows in (40, 41):
         data = _force_file(rng, rows, odd, crlf, quoted)

@@ -23,10 +23,11 @@ from __future__ import annotations
 import csv
 import io
 import re
+import threading
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Callable, Optional, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -634,21 +635,48 @@ def _fast_scan(
     else:
         n = int(np.count_nonzero(arr[body_start:] == 10)) + (0 if data.endswith(b"\n") else 1)
     ncol = len(header)
-    if n and data.find(b'"', body_start) >= 0:
-        proven = _fast_quoted_counts_ok(arr, data, body_start, delimiter, codec, n, ncol, plain)
-        if proven is None:
-            return None
-        numeric = numeric + proven
-    elif n:
+    body = memoryview(data)[header_end:]
+    quoted = bool(n) and data.find(b'"', body_start) >= 0
+
+    def rows_check() -> Optional[tuple[int, ...]]:
+        """None unless every row is one line of exactly `ncol` fields, else the columns of
+        `plain` proven to hold only plain numbers."""
+        if not n:
+            return ()
+        if quoted:
+            return _fast_quoted_counts_ok(arr, data, body_start, delimiter, codec, n, ncol, plain)
         total = int(np.count_nonzero(arr[body_start:] == ord(delimiter)))
         if total != n * (ncol - 1):
             return None
         if plain and _ascii_safe(codec):
-            numeric = numeric + _quote_free_plain(arr, body_start, delimiter, n, ncol, plain)
-    try:
-        frame = _read_frame(memoryview(data)[header_end:], ncol, codec, delimiter, numeric)
-    except (pd.errors.ParserError, pd.errors.ParserWarning):
+            return _quote_free_plain(arr, body_start, delimiter, n, ncol, plain)
+        return ()
+
+    frame: Optional[pd.DataFrame] = None
+    if len(body) < _CHECK_BESIDE_FROM_BYTES:
+        proven = rows_check()
+    else:
+        # The rows' checks (numpy, mostly without Python's lock) run in a thread while pandas
+        # parses the body here, taking the `plain` columns as numbers; that frame is used when
+        # the checks pass and prove them plain, else the body is parsed again as they say.
+        checked = _beside(rows_check)
+        try:
+            frame = _read_frame(
+                body, ncol, codec, delimiter, numeric + plain, as_text=False, lines_are_rows=True
+            )
+        except (pd.errors.ParserError, pd.errors.ParserWarning):
+            checked()  # (the thread is not left running)
+            return None
+        except ValueError:  # a value in a numeric column is not a number: parsed again
+            frame = None
+        proven = checked()
+    if proven is None:
         return None
+    if frame is None or proven != plain:
+        try:
+            frame = _read_frame(body, ncol, codec, delimiter, numeric + proven, lines_are_rows=True)
+        except (pd.errors.ParserError, pd.errors.ParserWarning):
+            return None
     if len(frame) != n:  # blank lines (pandas skips them) or line endings read otherwise
         return None
     frame.columns = header
@@ -669,6 +697,35 @@ def _fast_scan(
         spans=None,
         codec=codec,
     )
+
+
+# Bodies smaller than this have their rows checked before they are parsed, on the calling
+# thread (a thread costs more than it saves); larger ones beside the parse.
+_CHECK_BESIDE_FROM_BYTES = 4 << 20
+
+_T = TypeVar("_T")
+
+
+def _beside(work: Callable[[], _T]) -> Callable[[], _T]:
+    """``work()`` started in a thread; call the result for its value (or its error)."""
+    done: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            done["value"] = work()
+        except BaseException as exc:  # noqa: BLE001 - raised again on the caller's thread
+            done["error"] = exc
+
+    worker = threading.Thread(target=run, name="csv-rows-check", daemon=True)
+    worker.start()
+
+    def result() -> _T:
+        worker.join()
+        if "error" in done:
+            raise done["error"]
+        return done["value"]
+
+    return result
 
 
 def _scan(
@@ -865,15 +922,25 @@ def _assemble(
 
 
 def _read_frame(
-    body, ncol: int, codec: str, delimiter: str, numeric: tuple[int, ...] = ()
+    body,
+    ncol: int,
+    codec: str,
+    delimiter: str,
+    numeric: tuple[int, ...] = (),
+    as_text: bool = True,
+    lines_are_rows: bool = False,
 ) -> pd.DataFrame:
-    """pandas' C parser over rows believed well formed, every value kept as text.
+    """pandas' C parser over rows believed well formed, every value kept as text but the
+    `numeric` columns' (float64, blank as NaN; if a value there is not a number, every
+    column is read as text instead, or with ``as_text=False`` the ValueError is raised).
 
     A row with too many fields raises ParserError (or ParserWarning, turned into an error,
     when it is the first row), so the caller can fall back to counting fields row by row.
+    With ``lines_are_rows`` (no record spans a line break, or the frame is dropped when one
+    does) a large body is read as two halves at once (see `_read_csv`).
     """
     names = [f"c{i}" for i in range(ncol)]
-    options = dict(
+    options: dict[str, Any] = dict(
         header=None,
         names=names,
         encoding=codec,
@@ -885,21 +952,55 @@ def _read_frame(
         doublequote=True,
         index_col=False,
     )
+    # (the filter is the process's: it holds for the second half's thread too, which ends
+    # before it is lifted)
     with warnings.catch_warnings():
         warnings.simplefilter("error", pd.errors.ParserWarning)
         if numeric:
             try:
-                return pd.read_csv(
-                    io.BytesIO(body),
+                return _read_csv(
+                    body,
+                    lines_are_rows,
                     **options,
                     dtype={n: (np.float64 if i in numeric else str) for i, n in enumerate(names)},
                     na_values={names[i]: [""] for i in numeric},
                     na_filter=True,
                 )
             except ValueError as exc:
-                if isinstance(exc, pd.errors.ParserError):
+                if isinstance(exc, pd.errors.ParserError) or not as_text:
                     raise
-        return pd.read_csv(io.BytesIO(body), **options, dtype=str, na_filter=False)
+        return _read_csv(body, lines_are_rows, **options, dtype=str, na_filter=False)
+
+
+# Bodies whose rows are their lines are read as two halves at once from this size: pandas'
+# tokenizer works without Python's lock, so the halves share two cores.
+_HALVES_FROM_BYTES = 8 << 20
+
+
+def _read_csv(body, lines_are_rows: bool, **options: Any) -> pd.DataFrame:
+    """``pd.read_csv`` of `body` (bytes or a memoryview); with ``lines_are_rows`` a large
+    body is cut at the first line feed after its middle and the second half read in a thread
+    while the first is read here, the frames then stacked (the values and dtypes of one
+    read: each half's rows are whole lines, so whole records)."""
+    size = len(body)
+    cut = -1
+    if lines_are_rows and size >= _HALVES_FROM_BYTES:
+        window = bytes(body[size // 2 : size // 2 + (1 << 20)])
+        found = window.find(b"\n")
+        if found >= 0 and size // 2 + found + 1 < size:
+            cut = size // 2 + found + 1
+    if cut < 0:
+        return pd.read_csv(io.BytesIO(body), **options)
+    second = _beside(lambda: pd.read_csv(io.BytesIO(body[cut:]), **options))
+    try:
+        first = pd.read_csv(io.BytesIO(body[:cut]), **options)
+    except BaseException:
+        try:
+            second()  # the thread is never left running
+        except BaseException:  # noqa: BLE001 - the first half's error comes first in the file
+            pass
+        raise
+    return pd.concat([first, second()], ignore_index=True)
 
 
 def _parse_rows(
