@@ -383,3 +383,73 @@ def test_months_formatted_once_per_month_equal_formatting_every_row():
     for when in (naive, naive.dt.tz_localize("UTC"), naive.iloc[:0]):
         expected = when.dt.strftime("%Y-%m").fillna("")
         pd.testing.assert_series_equal(readers._months(when), expected)
+
+
+@pytest.mark.parametrize(
+    "case", ["alone", "duplicates", "with a police.uk file", "two force files", "empty"]
+)
+def test_force_categoricals_from_the_reader_equal_the_canonical_types(
+    case, force_csv, tmp_path, monkeypatch
+):
+    """The force reader gives its text columns as categoricals with sorted categories built
+    from codes (readers.sorted_categorical); the loaded table must be the one the canonical
+    types made of the object columns it gave before: alone, with duplicate references (a
+    value held only by a rejected duplicate is no category), among police.uk files (the
+    categories sorted, not unioned in order of appearance), with another force file."""
+    data, profile = force_csv
+    header, *rows = data.split(b"\n")
+    rows = [r for r in rows if r]
+    first = tmp_path / "force-a.csv"
+    paths = [first]
+    if case == "duplicates":
+        ref, rest = rows[3].split(b",", 1)
+        twin = ref + b",07/09/2021" + rest.split(b",", 1)[1]  # a month no kept row has
+        assert b"/2021" not in b"".join(rows)
+        rows = rows + [twin, rows[10]]
+    if case == "empty":
+        rows = []
+    first.write_bytes(b"\n".join([header, *rows]) + b"\n")
+    if case == "with a police.uk file":
+        paths = [LEICS_OCT, first]
+    if case == "two force files":
+        second = tmp_path / "force-b.csv"
+        second.write_bytes(b"\n".join([header, *rows[::-3]]) + b"\n")
+        paths = [first, second]
+    new = load_extracts(paths, profile=profile)
+
+    def as_objects(codes, uniques):  # what the reader gave before: the values themselves
+        values = np.asarray(uniques, dtype=object)[np.asarray(codes, dtype=np.int64)]
+        values[np.asarray(codes) < 0] = None
+        return values
+
+    monkeypatch.setattr(readers, "sorted_categorical", as_objects)
+    old = load_extracts(paths, profile=profile)
+    pd.testing.assert_frame_equal(new.crimes, old.crimes)
+    for column in new.crimes.columns:
+        if isinstance(new.crimes[column].dtype, pd.CategoricalDtype):
+            assert list(new.crimes[column].cat.categories) == list(
+                old.crimes[column].cat.categories
+            ), column
+    pd.testing.assert_frame_equal(new.rejects, old.rejects)
+    assert [vars(f) for f in new.files] == [vars(f) for f in old.files]
+
+
+def test_sorted_categorical_equals_astype_category():
+    rng = np.random.default_rng(4)
+    cases = [
+        (np.array([], dtype=np.int64), np.array([], dtype=object)),
+        (np.array([], dtype=np.int64), np.array(["a"], dtype=object)),
+        (np.array([-1, -1]), np.array(["a"], dtype=object)),
+        (np.array([0, 0, 0]), np.array(["only"], dtype=object)),
+        (np.array([2, 0, -1, 2]), np.array(["b", "unused", "a", ""], dtype=object)),
+        (np.array([0, 1, 2, 1]), np.array(["x", None, "x"], dtype=object)),
+        (rng.integers(-1, 50, 5000), np.array([f"v{k}" for k in rng.permutation(60)], object)),
+    ]
+    for codes, uniques in cases:
+        values = uniques[codes] if uniques.size else np.array([None] * codes.size, dtype=object)
+        values = np.where(codes < 0, None, values)
+        expected = pd.Series(values, dtype=object).astype("category")
+        got = pd.Series(readers.sorted_categorical(codes, uniques))
+        pd.testing.assert_series_equal(got, expected)
+        assert list(got.cat.categories) == list(expected.cat.categories)
+        assert got.cat.categories.dtype == expected.cat.categories.dtype

@@ -33,6 +33,7 @@ from ..common.schema import (
 )
 from .mapping_profile import MappingProfile
 from .readers import (
+    FORCE_SORTED_CATEGORICALS,
     FileRead,
     classify,
     read_force,
@@ -172,6 +173,7 @@ def load_extracts(
     sources = expand_inputs(paths)
     reports: list[FileReport] = []
     crimes_parts: list[pd.DataFrame] = []
+    force_parts: list[bool] = []  # per crimes part: from a force extract
     outcome_parts: list[tuple[FileReport, pd.DataFrame]] = []
     stop_parts: list[pd.DataFrame] = []
     rejects: list[dict] = []
@@ -188,14 +190,19 @@ def load_extracts(
         rejects.extend(read.rejects)
         if read.kind in ("street", "force"):
             crimes_parts.append(read.accepted)
+            force_parts.append(read.kind == "force")
         elif read.kind == "outcomes":
             outcome_parts.append((report, read.accepted))
         else:
             stop_parts.append(read.accepted)
 
     feedback.check()
-    crimes = _combine_crimes(crimes_parts)
+    crimes = _combine_crimes(crimes_parts, force_parts)
     crimes, duplicates = _reject_duplicates(crimes, sources_by_name, reports)
+    if duplicates and force_parts == [True]:
+        # the force reader's categories were those of its accepted rows; the canonical
+        # types would have taken them from the rows kept (see readers.sorted_categorical)
+        crimes = _without_unused_categories(crimes, FORCE_SORTED_CATEGORICALS)
     rejects.extend(duplicates)
     _join_outcomes(crimes, outcome_parts)
     crimes = _canonical_types(crimes)
@@ -212,13 +219,23 @@ def load_extracts(
     )
 
 
-def _combine_crimes(parts: list[pd.DataFrame]) -> pd.DataFrame:
+def _combine_crimes(parts: list[pd.DataFrame], force: Sequence[bool] = ()) -> pd.DataFrame:
     """Stack the files' rows. Categorical columns are unioned (pandas' concat would turn
-    categoricals with different categories back into slow object columns)."""
+    categoricals with different categories back into slow object columns).
+
+    A force extract's reader gives some columns as categoricals with sorted categories
+    (FORCE_SORTED_CATEGORICALS): alone, they are what the canonical types make of them;
+    among other files (`force` marks its parts) they are stacked as the object columns they
+    stand for, so the combined column's categories are sorted as they always were, not
+    unioned in order of appearance."""
     if not parts:
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in CRIME_COLUMNS})
     if len(parts) == 1:
         return _with_default_index(parts[0])
+    parts = [
+        _as_objects(part, FORCE_SORTED_CATEGORICALS) if is_force else part
+        for part, is_force in zip(parts, list(force) + [False] * len(parts))
+    ]
     columns = list(dict.fromkeys(c for part in parts for c in part.columns))
     combined = {}
     for column in columns:
@@ -237,6 +254,25 @@ def _combine_crimes(parts: list[pd.DataFrame]) -> pd.DataFrame:
                 ignore_index=True,
             )
     return pd.DataFrame(combined)
+
+
+def _as_objects(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """`frame` with its categorical `columns` as object columns."""
+    changed = {
+        c: frame[c].astype(object)
+        for c in columns
+        if c in frame and isinstance(frame[c].dtype, pd.CategoricalDtype)
+    }
+    return frame.assign(**changed) if changed else frame
+
+
+def _without_unused_categories(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    changed = {
+        c: frame[c].cat.remove_unused_categories()
+        for c in columns
+        if c in frame and isinstance(frame[c].dtype, pd.CategoricalDtype)
+    }
+    return frame.assign(**changed) if changed else frame
 
 
 def _reject_duplicates(

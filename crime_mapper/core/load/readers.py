@@ -232,6 +232,29 @@ def _constant(value: str, n: int) -> pd.Categorical:
     return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=[value])
 
 
+# The force reader's columns that the loader's canonical types make categoricals with sorted
+# categories (an object column's astype("category")): the reader gives them so already.
+FORCE_SORTED_CATEGORICALS = (
+    "source_file", "source_format", "month", "reported_by", "falls_within", "source_crs",
+    "location", "lsoa_code", "lsoa_name", "last_outcome_month",
+)  # fmt: skip
+
+
+def sorted_categorical(codes: np.ndarray, uniques: np.ndarray) -> pd.Categorical:
+    """``pd.Categorical(uniques[codes])`` (code -1: missing), built from the codes: the
+    categories those some row holds, sorted as ``astype("category")`` sorts an object
+    column's. Half a million values are not hashed again (they were when the loader made
+    the force reader's object columns categorical)."""
+    uniques = np.asarray(uniques, dtype=object)
+    codes = np.asarray(codes, dtype=np.int64)
+    held = np.bincount(codes[codes >= 0], minlength=uniques.size) if codes.size else None
+    used = np.flatnonzero(held) if held is not None else np.zeros(0, dtype=np.int64)
+    kept = pd.Categorical(uniques[used])  # sorted; missing values and repeats merged
+    lookup = np.full(uniques.size + 1, -1, dtype=np.int64)  # the last slot: code -1
+    lookup[used] = kept.codes
+    return pd.Categorical.from_codes(lookup[codes], dtype=kept.dtype)
+
+
 def _where_given(months: pd.Categorical, given: np.ndarray) -> pd.Categorical:
     """The month where an outcome is given, else missing."""
     codes = np.where(given, months.codes, -1)
@@ -444,13 +467,19 @@ def _months(when: pd.Series) -> pd.Series:
     depends on the year and month alone, so one row of each month is formatted)."""
     if len(when) == 0:
         return when.dt.strftime("%Y-%m").fillna("")
+    row_key, distinct = _month_codes(when)
+    return distinct.take(row_key).set_axis(when.index)
+
+
+def _month_codes(when: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """(each row's number among the distinct months, the distinct months' texts as
+    `_months` gives them) of a non-empty column."""
     if when.dtype == np.dtype("datetime64[ns]"):
         months = when.to_numpy().astype("datetime64[M]").view(np.int64)  # NaT: a key apart
         row_key, first_rows = _first_appearance(months)
     else:  # time-zone aware (or not dates at all: .dt below raises, as it always did)
         row_key, first_rows = _first_appearance(pd.factorize(when)[0].astype(np.int64))
-    distinct = when.iloc[first_rows].dt.strftime("%Y-%m").fillna("")
-    return distinct.take(row_key).set_axis(when.index)
+    return row_key, when.iloc[first_rows].dt.strftime("%Y-%m").fillna("")
 
 
 def _first_appearance(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -580,7 +609,12 @@ def read_force(source: SourceFile, scan: ScannedCsv, profile: MappingProfile) ->
         "bad_date",
         lambda idx: [f"date {f[cols['date']].iat[i]!r}" for i in idx],
     )
-    month = _months(when)
+    if len(when):
+        month_key, month_texts = _month_codes(when)
+        month = month_texts.take(month_key).set_axis(when.index)
+    else:
+        month_key, month_texts = np.zeros(0, dtype=np.int64), pd.Series([], dtype=object)
+        month = _months(when)
     if source.file_month:
         v.reject(
             (month != source.file_month).to_numpy(),
@@ -612,8 +646,14 @@ def read_force(source: SourceFile, scan: ScannedCsv, profile: MappingProfile) ->
     )
     blank = blank_x & blank_y
     lon, lat = wgs84()
-    location = col("location") if "location" in cols else pd.Series([""] * n, index=f.index)
-    lsoa = col("lsoa_code") if "lsoa_code" in cols else pd.Series([""] * n, index=f.index)
+    location = (
+        col("location") if "location" in cols else pd.Series([""] * n, index=f.index, dtype=object)
+    )
+    lsoa = (
+        col("lsoa_code")
+        if "lsoa_code" in cols
+        else pd.Series([""] * n, index=f.index, dtype=object)
+    )
     has_xy = check_coordinates(
         v, lon, lat, x, y, blank, _claims_location(location, lsoa), _wgs84_swap(x, y, crs)
     )
@@ -636,6 +676,7 @@ def read_force(source: SourceFile, scan: ScannedCsv, profile: MappingProfile) ->
         given = np.zeros(n, dtype=bool)
 
     ok = v.accepted
+    n_ok = int(ok.sum())
 
     def text(role: str, default: str = "") -> np.ndarray:
         series = col(role)
@@ -645,33 +686,51 @@ def read_force(source: SourceFile, scan: ScannedCsv, profile: MappingProfile) ->
             else np.full(ok.sum(), default, dtype=object)
         )
 
+    factorized: dict[str, Factorized] = {}  # by column: reported_by and falls_within share
+
+    def categorical(role: str, default: str = "") -> pd.Categorical:
+        """text(role, default) as the loader's canonical types make it (FORCE_SORTED_...)."""
+        if role not in cols:
+            return constant(default)
+        name = cols[role]
+        if name not in factorized:
+            factorized[name] = Factorized(f[name])
+        return sorted_categorical(_take(factorized[name].codes, ok), factorized[name].uniques)
+
+    def constant(value: str) -> pd.Categorical:
+        return sorted_categorical(np.zeros(n_ok, dtype=np.int64), np.array([value], dtype=object))
+
+    ok_month = _take(month_key, ok)
+
     sensitive = (
         per_unique(col("sensitive"), is_true_flag, dtype=bool)[ok] if "sensitive" in cols else False
     )
     accepted = pd.DataFrame(
         {
-            "source_file": source.name,
+            "source_file": constant(source.name),
             "source_line": scan.lines[ok],
-            "source_format": "force",
+            "source_format": constant("force"),
             "crime_id": refs.to_numpy()[ok],
-            "month": month.to_numpy()[ok],
+            "month": sorted_categorical(ok_month, month_texts.to_numpy()),
             "occurred_at": when.to_numpy()[ok],
-            "reported_by": text("reported_by", profile.reported_by),
-            "falls_within": text("falls_within", profile.falls_within or profile.reported_by),
+            "reported_by": categorical("reported_by", profile.reported_by),
+            "falls_within": categorical(
+                "falls_within", profile.falls_within or profile.reported_by
+            ),
             "longitude": np.where(has_xy, lon, np.nan)[ok],
             "latitude": np.where(has_xy, lat, np.nan)[ok],
             "source_x": x[ok],
             "source_y": y[ok],
-            "source_crs": crs,
+            "source_crs": constant(crs),
             "has_location": has_xy[ok],
-            "location": text("location"),
-            "lsoa_code": text("lsoa_code"),
-            "lsoa_name": text("lsoa_name"),
+            "location": categorical("location"),
+            "lsoa_code": categorical("lsoa_code"),
+            "lsoa_name": categorical("lsoa_name"),
             "crime_type": category[ok],
             "offence": text("offence") if "offence" in cols else text("category"),
             "last_outcome": outcome[ok],
-            "last_outcome_month": np.where(
-                given[ok], month.to_numpy()[ok], np.array(None, dtype=object)
+            "last_outcome_month": sorted_categorical(
+                np.where(given[ok], ok_month, -1), month_texts.to_numpy()
             ),
             "context": "",
             "sensitive": sensitive,
