@@ -276,11 +276,16 @@ TIMES = ["06:19", "", "25:00", " 6:19 ", "06:19:59", "noon", "23:59"]
 
 @pytest.mark.parametrize("fmt", ["auto", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%Y-%m-%d"])
 @pytest.mark.parametrize("with_time", [True, False])
-def test_dates_parsed_once_per_distinct_value_equal_parsing_every_row(fmt, with_time):
+@pytest.mark.parametrize("missing", ["", "date", "time"])
+def test_dates_parsed_once_per_distinct_value_equal_parsing_every_row(fmt, with_time, missing):
+    """(Also with a missing value, not text, among the dates or the times: the distinct
+    dates and times are then not stripped on their own.)"""
     rng = np.random.default_rng(len(fmt))
     n = 3000
     date = pd.Series(np.array(DATES, dtype=object)[rng.integers(0, len(DATES), n)])
     time = pd.Series(np.array(TIMES, dtype=object)[rng.integers(0, len(TIMES), n)])
+    if missing:
+        (date if missing == "date" else time).iloc[[5, 900]] = None
     date.index = pd.RangeIndex(7, 7 + n)  # a frame's index need not start at 0
     time.index = date.index
     time_col = time if with_time else None

@@ -446,11 +446,16 @@ def _parse_dates(date: pd.Series, time: Optional[pd.Series], fmt: str) -> pd.Ser
     first appearance, so pandas' array-wide choices (the format it infers from the first
     value, the time zones it meets) see what they would see in the whole column.
     """
-    key = Factorized(date).codes.astype(np.int64)  # -1 (missing) never collides below
+    dates = Factorized(date)
+    key = dates.codes.astype(np.int64)  # -1 (missing) never collides below
+    times = None
     if time is not None:
         times = Factorized(time)
         key = key * (times.uniques.size + 1) + times.codes
     row_key, first_rows = _first_appearance(key)
+    if times is not None and _all_text(dates, first_rows) and _all_text(times, first_rows):
+        text = _date_times(dates, times, first_rows)
+        return _parse_date_texts(text, fmt).take(row_key).set_axis(date.index)
     text = date.iloc[first_rows].str.strip()
     if time is not None:
         # a row without a date has no date-time, whatever its time says: dateutil would
@@ -460,6 +465,22 @@ def _parse_dates(date: pd.Series, time: Optional[pd.Series], fmt: str) -> pd.Ser
         text = (text + " " + time.iloc[first_rows].str.strip()).str.strip().where(dated, "")
     parsed = _parse_date_texts(text.reset_index(drop=True), fmt)
     return parsed.take(row_key).set_axis(date.index)
+
+
+def _all_text(column: Factorized, rows: np.ndarray) -> bool:
+    """Whether the values of `rows` of a factorized column are all text (none missing)."""
+    return bool((column.codes[rows] >= 0).all()) and all(isinstance(u, str) for u in column.uniques)
+
+
+def _date_times(dates: Factorized, times: Factorized, rows: np.ndarray) -> pd.Series:
+    """The date and time of each of `rows` joined as `_parse_dates` joins them (each
+    stripped, joined by a space, stripped again; blank without a date), from the distinct
+    dates and times stripped once each: the pandas string methods over every distinct pair
+    took 0.4 s at national scale."""
+    date_text = np.array([u.strip() for u in dates.uniques], dtype=object)
+    time_text = np.array([u.strip() for u in times.uniques], dtype=object)
+    pairs = zip(date_text[dates.codes[rows]].tolist(), time_text[times.codes[rows]].tolist())
+    return pd.Series([(d + " " + t).strip() if d != "" else "" for d, t in pairs], dtype=object)
 
 
 def _months(when: pd.Series) -> pd.Series:
