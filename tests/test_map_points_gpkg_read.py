@@ -91,6 +91,15 @@ VARIANTS: dict[str, Callable[[sqlite3.Connection], Any]] = {
     "control character": lambda c: c.execute(
         "UPDATE map_points SET label = 'a' || char(10) || 'b' WHERE fid = 2"
     ),
+    "delete character": lambda c: c.execute(
+        "UPDATE map_points SET lsoa_name = 'a' || char(127) WHERE fid = 300"
+    ),
+    "tab beside non-ascii text": lambda c: c.execute(
+        "UPDATE map_points SET label = 'Caf' || char(233) || char(9) || 'x' WHERE fid = 250"
+    ),
+    "c1 control character": lambda c: c.execute(
+        "UPDATE map_points SET label = 'a' || char(133) || 'b' WHERE fid = 20"
+    ),
     "not utf-8": lambda c: c.execute(
         "UPDATE map_points SET label = CAST(X'4361ff' AS TEXT) WHERE fid = 2"
     ),
@@ -210,7 +219,8 @@ def test_bulk_read_equals_the_row_by_row_read(variant, halves, tmp_path, monkeyp
 # Variants the bulk read must still take (they are plain in every way it checks); the rest
 # of VARIANTS may go either way, as long as the result is the row-by-row read's.
 BULK_VARIANTS = [
-    "plain", "empty label", "control character", "hexagon source", "big-endian geometry",
+    "plain", "empty label", "control character", "delete character",
+    "tab beside non-ascii text", "c1 control character", "hexagon source", "big-endian geometry",
     "every geometry big-endian", "fid gap", "first half deleted", "middle deleted",
     "negative address", "huge address", "text integer in a text column", "covering index",
     "fid not the rowid, rows in order", "nocase labels", "one row",

@@ -191,8 +191,8 @@ def read_map_points_gpkg(path: PathLike, table: str = MAP_POINTS_TABLE) -> MapPo
         wanted = [c for c in MAP_POINTS_FIELDS if c in columns]
         bulk = _read_in_bulk(conn, table, geom_col, wanted, columns, path)
         if bulk is not None:
-            x, y, values = bulk
-            return _map_points_from_columns(x, y, values)
+            x, y, values, clean = bulk
+            return _map_points_from_columns(x, y, values, text_checked=clean)
         select = ", ".join([f'"{geom_col}"'] + [f'"{c}"' for c in wanted])
         rows = conn.execute(f'SELECT {select} FROM "{table}" ORDER BY fid').fetchall()
     finally:
@@ -205,8 +205,12 @@ def read_map_points_gpkg(path: PathLike, table: str = MAP_POINTS_TABLE) -> MapPo
     return _map_points_from_columns(x, y, {name: data[:, i + 1] for i, name in enumerate(wanted)})
 
 
-def _map_points_from_columns(x: np.ndarray, y: np.ndarray, values: dict[str, Any]) -> MapPoints:
-    """Map points from the decoded coordinates and the table's columns (object arrays)."""
+def _map_points_from_columns(
+    x: np.ndarray, y: np.ndarray, values: dict[str, Any], text_checked: bool = False
+) -> MapPoints:
+    """Map points from the decoded coordinates and the table's columns (object arrays);
+    ``text_checked``: the text columns are str without control characters (the bulk read
+    proved it from the bytes)."""
 
     def text(name: str) -> Optional[Any]:
         if name not in values:
@@ -238,6 +242,7 @@ def _map_points_from_columns(x: np.ndarray, y: np.ndarray, values: dict[str, Any
         lsoa_code=text("lsoa_code"),
         lsoa_name=text("lsoa_name"),
         warnings=warnings,
+        text_checked=text_checked,
     )
 
 
@@ -254,7 +259,7 @@ def _read_in_bulk(
     wanted: list[str],
     columns: list[str],
     path: Optional[Path] = None,
-) -> Optional[tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]]:
+) -> Optional[tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], bool]]:
     """The table's points and columns read with aggregates (a few long strings instead of
     750,000 row tuples, which alone took seconds), or None when anything is not the plain
     case (a NULL or odd-sized geometry, a value that is not text where text is expected, a
@@ -263,7 +268,8 @@ def _read_in_bulk(
 
     Each column comes back as one aggregate: the text columns joined by a separator, the
     addresses as decimal text and the geometry blobs end to end, decoded as one 2-D byte
-    array by gpkg_read.decode_point_rows. Whether every value is of the plain kind is one
+    array by gpkg_read.decode_point_rows. The last item returned says whether the text holds
+    no control character (seen in the bytes: MapPoints then does not look value by value). Whether every value is of the plain kind is one
     count of the rows passing comparisons (SQLite's opcodes, no function calls: typeof()
     checks cost a third of the read; an SQLite older than 3.30, without FILTER, refuses the
     query and the table is read row by row). The rows come in rowid order (a table scan,
@@ -283,7 +289,7 @@ def _read_in_bulk(
     if bounds is None:
         row = _aggregate(conn, sql, (length,))
         chunk = _decode_bulk(row, texts, integers, length) if row is not None else None
-        return None if chunk is None or not chunk[0] else (chunk[1], chunk[2], chunk[3])
+        return None if chunk is None or not chunk[0] else chunk[1:]
     total, cuts = bounds
     queries: list[tuple[str, tuple[int, ...]]] = [(f"{sql} AND fid <= ?", (length, cuts[0]))]
     queries += [(f"{sql} AND fid > ? AND fid <= ?", (length, a, b)) for a, b in zip(cuts, cuts[1:])]
@@ -319,6 +325,7 @@ def _read_in_bulk(
         np.concatenate([c[1] for c in chunks]),
         np.concatenate([c[2] for c in chunks]),
         values,
+        all(c[4] for c in chunks),
     )
 
 
@@ -403,14 +410,18 @@ def _aggregate(conn: sqlite3.Connection, sql: str, params: tuple) -> Optional[tu
         conn.text_factory = previous
 
 
+_CONTROL_BYTE = np.zeros(256, dtype=bool)  # map_points' control characters, as UTF-8 bytes
+_CONTROL_BYTE[list(range(0x20)) + [0x7F]] = True
+
 _DECIMAL_LIST = np.zeros(256, dtype=bool)
 _DECIMAL_LIST[np.frombuffer(b"0123456789-,", dtype=np.uint8)] = True
 
 
 def _decode_bulk(
     row: tuple, texts: list[str], integers: list[str], length: int
-) -> Optional[tuple[int, np.ndarray, np.ndarray, dict[str, np.ndarray]]]:
-    """(rows, x, y, columns) of one aggregate row, or None unless it is the plain case."""
+) -> Optional[tuple[int, np.ndarray, np.ndarray, dict[str, np.ndarray], bool]]:
+    """(rows, x, y, columns, whether the text holds no control character) of one aggregate
+    row, or None unless it is the plain case."""
     n, plain, blobs = row[:3]
     if n != plain:
         return None
@@ -420,13 +431,19 @@ def _decode_bulk(
             values[name] = np.empty(0, dtype=object)
         for name in integers:
             values[name] = np.empty(0, dtype=np.int64)
-        return 0, np.empty(0), np.empty(0), values
+        return 0, np.empty(0), np.empty(0), values, True
     if len(blobs) != n * length:
         return None
     rest = row[3:]
     if any(joined is None for joined in rest):
         return None
+    clean = True
     for name, joined in zip(texts, rest):
+        # no control byte but the n - 1 separators: the text is what MapPoints keeps as it
+        # is (UTF-8 never uses a byte below 0x80 inside a character), so it is not checked
+        # value by value again
+        codes = np.frombuffer(joined, dtype=np.uint8)
+        clean = clean and int(np.count_nonzero(_CONTROL_BYTE[codes])) == n - 1
         try:
             pieces = joined.decode("utf-8").split(_SEPARATOR)
         except UnicodeDecodeError:
@@ -446,7 +463,7 @@ def _decode_bulk(
     y = np.full(n, np.nan)
     raw = np.frombuffer(blobs, dtype=np.uint8).reshape(n, length)
     decode_point_rows(raw, np.arange(n), x, y)
-    return n, x, y, values
+    return n, x, y, values, clean
 
 
 def read_map_points_file(path: PathLike) -> MapPoints:
