@@ -268,12 +268,13 @@ def _read_in_bulk(
 
     Each column comes back as one aggregate: the text columns joined by a separator, the
     addresses as decimal text and the geometry blobs end to end, decoded as one 2-D byte
-    array by gpkg_read.decode_point_rows. The last item returned says whether the text holds
-    no control character (seen in the bytes: MapPoints then does not look value by value). Whether every value is of the plain kind is one
+    array by gpkg_read.decode_point_rows. Whether every value is of the plain kind is one
     count of the rows passing comparisons (SQLite's opcodes, no function calls: typeof()
     checks cost a third of the read; an SQLite older than 3.30, without FILTER, refuses the
     query and the table is read row by row). The rows come in rowid order (a table scan,
-    NOT INDEXED), which is the fid order once every fid is shown to be its row's rowid.
+    NOT INDEXED), which is the fid order once every fid is shown to be its row's rowid. The
+    last item returned says whether the text holds no control character (seen in the
+    bytes: MapPoints then does not look value by value).
 
     A large table (and a ``path`` to open more connections) is read as slices of its fid
     range on two connections in threads (SQLite lets go of Python's lock while it works), and
