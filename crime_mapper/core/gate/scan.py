@@ -1187,7 +1187,11 @@ def digit_runs(
     mask of the segments that are not ASCII, whose runs are not listed (a caller must scan
     them)."""
     ascii_mask = np.fromiter(map(str.isascii, segments), dtype=bool, count=len(segments))
-    kept = segments if ascii_mask.all() else [s if a else "" for s, a in zip(segments, ascii_mask)]
+    kept = segments
+    if not ascii_mask.all():  # the others blanked (a copy, and a step per such segment only)
+        kept = list(segments)
+        for i in np.flatnonzero(~ascii_mask).tolist():
+            kept[i] = ""
     lengths = np.fromiter(map(len, kept), dtype=np.int64, count=len(kept))
     starts = np.zeros(len(kept), dtype=np.int64)
     if len(kept) > 1:
