@@ -363,10 +363,34 @@ def bulk_load_rtree(
         owner = np.repeat(numbers, _RTREE_MAX_CELLS)[:count]
         by_id = np.argsort(cids, kind="stable")  # append in key order: no B-tree shuffling
         table = rtree + ("_rowid" if is_leaf else "_parent")
+        insert_pairs(conn, table, cids[by_id], owner[by_id])
+
+
+# Rows per INSERT of insert_pairs: 200 variables, below SQLite's oldest default limit (999).
+_PAIRS_PER_STATEMENT = 100
+
+
+def insert_pairs(
+    conn: sqlite3.Connection, table: str, first: np.ndarray, second: np.ndarray
+) -> None:
+    """Append (first[i], second[i]) integer rows to ``table`` in order, 100 rows per INSERT.
+
+    Why: for a two-integer row (an R-tree's rowid and parent maps, half a million rows at
+    national scale) sqlite3's per-statement cost is most of the work; a statement of 100
+    rows halves it. The rows go in in the same order, so the file's bytes are the same as
+    one INSERT per row.
+    """
+    flat = np.column_stack([first, second]).astype(np.int64).ravel().tolist()
+    per = _PAIRS_PER_STATEMENT
+    whole = len(first) // per * per
+    head = f"INSERT INTO {quote_identifier(table)} VALUES "
+    if whole:
         conn.executemany(
-            f"INSERT INTO {q(table)} VALUES (?, ?)",
-            zip(cids[by_id].tolist(), owner[by_id].tolist()),
+            head + ", ".join(["(?, ?)"] * per),
+            (flat[i : i + 2 * per] for i in range(0, 2 * whole, 2 * per)),
         )
+    if whole < len(first):
+        conn.execute(head + ", ".join(["(?, ?)"] * (len(first) - whole)), flat[2 * whole :])
 
 
 def rtree_triggers(table: str, geom: str) -> list[str]:
