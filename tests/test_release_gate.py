@@ -346,3 +346,16 @@ def test_the_release_pipeline_warms_its_gate_up(world: dict, tmp_path: Path):
     for name in releases[True]:
         if name.endswith(".csv"):
             assert releases[True][name] == releases[False][name], name
+
+
+def test_a_geopackage_is_read_while_its_lookups_are_prepared(world: dict, clean_outputs: dict):
+    """A GeoPackage checked after another output (the base views done) still gets its own
+    lookups computed while it is read, and the same report as a fresh gate."""
+    raw, points = world["raw"], world["points"]
+    gate = ReleaseGate(raw, points)
+    gate.check(clean_outputs["csv"])
+    assert "secret_lower_index" not in gate.base.__dict__
+    report = gate.check(clean_outputs["gpkg"]).to_dict()
+    assert report == check_release(raw, clean_outputs["gpkg"], points).to_dict()
+    for view in ("secret_lower_index", "squeezed_index", "reference_lengths"):
+        assert view in gate.base.__dict__, view

@@ -206,15 +206,20 @@ _ALWAYS_NEEDED = (
 def _read_while_preparing(output: OutputLike, prepared: PreparedGate) -> tuple[str, list]:
     """read_output(output), with the raw-side views every check needs computed meanwhile
     (the first output of a release): a file is read in a worker thread, whose SQLite steps,
-    CSV tokenising and file reads let the preparation run beside them. A view that fails
-    here is left uncomputed, so the check that needs it fails closed as before."""
-    if isinstance(output, pd.DataFrame) or all(n in prepared.__dict__ for n in _ALWAYS_NEEDED):
+    CSV tokenising and file reads let the preparation run beside them. A GeoPackage's own
+    lookups (its few names and metadata strings) are computed while it is read too, even
+    when the others are done (a release's second output). A view that fails here is left
+    uncomputed, so the check that needs it fails closed as before."""
+    if isinstance(output, pd.DataFrame):
+        return read_output(output)
+    more = _GEOPACKAGE_VIEWS if str(output).lower().endswith(".gpkg") else ()
+    if all(n in prepared.__dict__ for n in _ALWAYS_NEEDED + more):
         return read_output(output)
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         future = pool.submit(read_output, output)
-        _compute_views(prepared)
+        _compute_views(prepared, more)
         return future.result()
 
 
