@@ -119,7 +119,7 @@ def _silent_scripts(
         values = _script_values(ctx, art)
         if values is None or numbers_may_find(values):
             continue
-        if any(index.found(t, key, segment_scan) for t in art.texts):
+        if any(index.found(t, key, segment_scan) for t in dict.fromkeys(art.texts)):
             continue
         if any(map(scan._found_something, segment_scan(art.script_raw_parts))):
             continue
@@ -313,11 +313,15 @@ def check_no_raw_coordinates(ctx: GateContext) -> GateCheck:
 
         silent = _silent_scripts(ctx, "metres", metres_in, numbers_metres)
 
-        by_value = [_RowsByValue(v) for v in (fx, cx, fy, cy)]
+        by_value: list[_RowsByValue] = []  # (sorted when some number is a raw metre)
         for art in ctx.readable:
             numbers = _metre_numbers(ctx, art, metres)
+            # only a raw whole metre has raw rows (raw_metres holds every column's values)
+            numbers = numbers[scan.member(numbers, raw_metres)]
             if numbers.size == 0:
                 continue
+            if not by_value:
+                by_value = [_RowsByValue(v) for v in (fx, cx, fy, cy)]
             rx = np.union1d(by_value[0].rows(numbers), by_value[1].rows(numbers))
             ry = np.union1d(by_value[2].rows(numbers), by_value[3].rows(numbers))
             for i in np.intersect1d(rx, ry, assume_unique=True)[:MAX_EXAMPLES].tolist():
@@ -543,7 +547,8 @@ def _metre_numbers(
 ) -> np.ndarray:
     """Whole metres written in an artifact: in its texts (only those that are raw whole
     metres, from ``metres``), its numbers and its projected coordinates."""
-    parts = [part for t in ctx._texts(art) for part in metres(t)]
+    # (each distinct text once: the result is a set, and a data script repeats its strings)
+    parts = [part for t in dict.fromkeys(ctx._texts(art)) for part in metres(t)]
     parts.append(scan.metre_candidates(np.asarray(art.numbers, dtype=np.float64)))
     for x, y, _crs in art.projected:
         parts.append(scan.metre_candidates(x))
