@@ -529,7 +529,7 @@ def run_anonymise(
     # (nothing here changes the crimes or map points; the gate waits for it before a check)
     if not isinstance(gate, ReleaseGate) or not gate.serves(source.crimes, point_set):
         gate = ReleaseGate(source.crimes, point_set)
-    gate.warm_up(geopackage=write_gpkg)
+    gate.warm_up()  # (a GeoPackage's own lookups come while it is read: less memory here)
 
     # 3. the public table and its audit (in memory)
     fingerprinting.join()  # the audit's salt fingerprint is then already known
