@@ -630,31 +630,28 @@ def _fast_scan(
     (`_plain_numbers`) are parsed as numbers, from the field offsets found on the way."""
     arr = np.frombuffer(data, dtype=np.uint8)
     body_start = header_end + 1
-    if body_start >= len(data):
-        n = 0
-    else:
-        n = int(np.count_nonzero(arr[body_start:] == 10)) + (0 if data.endswith(b"\n") else 1)
     ncol = len(header)
     body = memoryview(data)[header_end:]
-    quoted = bool(n) and data.find(b'"', body_start) >= 0
 
-    def rows_check() -> Optional[tuple[int, ...]]:
-        """None unless every row is one line of exactly `ncol` fields, else the columns of
-        `plain` proven to hold only plain numbers."""
-        if not n:
-            return ()
-        if quoted:
-            return _fast_quoted_counts_ok(arr, data, body_start, delimiter, codec, n, ncol, plain)
+    def rows_check() -> Optional[tuple[int, tuple[int, ...]]]:
+        """(the body's rows, the columns of `plain` proven to hold only plain numbers), or
+        None unless every row is one line of exactly `ncol` fields."""
+        if body_start >= len(data):
+            return 0, ()
+        n = int(np.count_nonzero(arr[body_start:] == 10)) + (0 if data.endswith(b"\n") else 1)
+        if data.find(b'"', body_start) >= 0:
+            found = _fast_quoted_counts_ok(arr, data, body_start, delimiter, codec, n, ncol, plain)
+            return None if found is None else (n, found)
         total = int(np.count_nonzero(arr[body_start:] == ord(delimiter)))
         if total != n * (ncol - 1):
             return None
         if plain and _ascii_safe(codec):
-            return _quote_free_plain(arr, body_start, delimiter, n, ncol, plain)
-        return ()
+            return n, _quote_free_plain(arr, body_start, delimiter, n, ncol, plain)
+        return n, ()
 
     frame: Optional[pd.DataFrame] = None
     if len(body) < _CHECK_BESIDE_FROM_BYTES:
-        proven = rows_check()
+        rows = rows_check()
     else:
         # The rows' checks (numpy, mostly without Python's lock) run in a thread while pandas
         # parses the body here, taking the `plain` columns as numbers; that frame is used when
@@ -669,9 +666,10 @@ def _fast_scan(
             return None
         except ValueError:  # a value in a numeric column is not a number: parsed again
             frame = None
-        proven = checked()
-    if proven is None:
+        rows = checked()
+    if rows is None:
         return None
+    n, proven = rows
     if frame is None or proven != plain:
         try:
             frame = _read_frame(body, ncol, codec, delimiter, numeric + proven, lines_are_rows=True)
