@@ -24,7 +24,7 @@ NUMBER_PIECES = [
     "1", "12", "123", "1234", "12345", "451234", "1399999", "1400000", "1400001", "0999",
     "0001234", "1000", "999", "-", "--", ".", "..", ".5", ".05", "e", "E5", "x", "_", " ",
     ",", "[", "]", ":", '"', "\\", "\x00", "\n", "\n\n", "\u0661\u0662\u0663\u0664", "\u00b2",
-    "+", "/", "1e5", "12345.0", "12345.5",
+    "+", "/", "1e5", "12345.0", "12345.5", "999.5", "999.4", "999.99999999999999999", "99.9",
 ]  # fmt: skip
 
 
@@ -43,17 +43,29 @@ def _reference_metres_in(segments: list[str], raw_metres: np.ndarray) -> list[np
 
 
 @pytest.mark.parametrize("seed", range(30))
-def test_four_digit_numbers_are_the_numbers_of_four_digits(seed: int):
-    """NUMBER_4_DIGITS matches exactly NUMBER's matches with 4+ digits before the point."""
+def test_numbers_reaching_1000_are_the_numbers_that_can(seed: int):
+    """NUMBER_REACHING_1000 matches exactly NUMBER's matches with 4+ digits before the point,
+    or 3 and a fraction (those whose float can be 1000 or more)."""
     rng = random.Random(seed)
     for _ in range(200):
         text = _numbers_text(rng)
-        wanted = [
-            m.group()
-            for m in scan.NUMBER.finditer(text)
-            if len(m.group().lstrip("-").split(".")[0]) >= 4
-        ]
-        assert scan.NUMBER_4_DIGITS.findall(text) == wanted, repr(text)
+        wanted = []
+        for m in scan.NUMBER.finditer(text):
+            whole, _, fraction = m.group().lstrip("-").partition(".")
+            if len(whole) >= 4 or (len(whole) == 3 and fraction):
+                wanted.append(m.group())
+        assert scan.NUMBER_REACHING_1000.findall(text) == wanted, repr(text)
+
+
+def test_numbers_just_under_1000_still_give_the_metre_1000():
+    """The float of 999.99999999999999999 is 1000.0, the raw whole metre 1000 to the
+    reference, so the fast scan must find it too (999.5 is under 1000: no candidate)."""
+    segments = ["at 999.5 m", "[999.99999999999999999]", "999.4", "999", "99.99"]
+    raw_metres = np.array([999, 1000], dtype=np.int64)
+    got = [g.tolist() for g in _metres_in(segments, raw_metres)]
+    want = [w.tolist() for w in _reference_metres_in(segments, raw_metres)]
+    assert got == want
+    assert want == [[], [1000], [], [], []]
 
 
 @pytest.mark.parametrize("seed", range(20))
@@ -75,7 +87,7 @@ def test_strings_by_segment_equals_matches_by_segment(seed: int):
     segments = [_random_segmented_text(rng) for _ in range(80)]
     segments += [_numbers_text(rng) for _ in range(80)]
     patterns = [p for p in SEGMENT_PATTERNS if not p.groups]
-    patterns += [scan.NUMBER_4_DIGITS, _BARE_NUMBER]
+    patterns += [scan.NUMBER_REACHING_1000, _BARE_NUMBER]
     for pattern in patterns:
         want = {
             i: [m.group() for m in found]

@@ -505,10 +505,10 @@ def _metres_in(segments: list[str], raw_metres: np.ndarray) -> list[np.ndarray]:
 
 
 def _metres_in_direct(segments: list[str], raw_metres: np.ndarray) -> list[np.ndarray]:
-    """Only numbers of 4+ digits before the point can be 1000 or more, the least a metre
-    candidate is (scan.NUMBER_4_DIGITS)."""
+    """Only numbers of 4+ digits before the point, or 3 and a fraction, can give 1000 or
+    more, the least a metre candidate is (scan.NUMBER_REACHING_1000)."""
     out = [np.zeros(0, dtype=np.int64)] * len(segments)
-    for i, found in scan.strings_by_segment(segments, scan.NUMBER_4_DIGITS).items():
+    for i, found in scan.strings_by_segment(segments, scan.NUMBER_REACHING_1000).items():
         values = np.fromiter(map(float, found), np.float64, len(found))
         metres = scan.metre_candidates(values)
         out[i] = metres[scan.member(metres, raw_metres)]

@@ -223,12 +223,13 @@ def find_dates(text: str, with_times: bool = True, limit: int = 5) -> list[tuple
 
 # --- numbers --------------------------------------------------------------------------------------
 NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.]|\.\d)")
-# NUMBER's matches with 4 or more digits before the point: exactly those whose value can be
-# 1000 or more (the whole metres of metre_candidates), without visiting the rest (a web
-# map's data scripts hold millions of short numbers). Same lookarounds, same scan: a
-# match of either is a maximal run of [-digits.] bounded the same way, so neither can
-# overlap the other's (tests/test_gate_webmap_scale.py compares them).
-NUMBER_4_DIGITS = re.compile(r"(?<![\w.])-?\d{4,}(?:\.\d+)?(?![\w.]|\.\d)")
+# NUMBER's matches whose float can be 1000 or more (metre_candidates): 4 or more digits
+# before the point, or 3 and a fraction (the float of 999.99999999999999999 is 1000.0),
+# without visiting the rest (a web map's data scripts hold
+# millions of short numbers). Same lookarounds, same scan: a match of either is a maximal
+# run of [-digits.] bounded the same way, so neither can overlap the other's
+# (tests/test_gate_webmap_scale.py compares them).
+NUMBER_REACHING_1000 = re.compile(r"(?<![\w.])-?(?:\d{4,}(?:\.\d+)?|\d{3}\.\d+)(?![\w.]|\.\d)")
 INTEGER_TOKEN = re.compile(r"(?<![\w.])\d{8,14}(?![\w.]|\.\d)")
 HEX_TOKEN = re.compile(
     r"(?<![0-9A-Za-z])(?:[0-9A-Fa-f]{64}|[0-9A-Fa-f]{40}|[0-9A-Fa-f]{32})"
