@@ -16,6 +16,7 @@ from ..release import disclosure
 from ..release.public_schema import PUBLIC_COLUMNS
 from . import scan
 from .context import (
+    EXTRA_PREFIX,
     FRAGMENT_WORDS,
     HEX_LENGTHS,
     LOCATION_PREFIX,
@@ -983,11 +984,9 @@ def _free_text_fragments(ctx: GateContext) -> list[str]:
     public = prep.public_fragments
     if not texts:
         return []
-    if sum(map(len, texts)) <= _FEW_TEXT_CHARS and all(
-        run in public for text in texts for run in fragments_of(text)
-    ):
-        # a little text (a GeoPackage's layer description) whose every run is a public
-        # value's: nothing can be found, so the raw notes are not folded for it
+    if sum(map(len, texts)) <= _FEW_TEXT_CHARS and not _runs_may_be_raw(prep, texts, public):
+        # a little text (a GeoPackage's layer description, a style file) none of whose runs
+        # can be in the raw notes: nothing can be found, so the notes are not folded for it
         return []
     raw_text, spans = prep.free_text
     if len(raw_text) < scan.MIN_PATTERN_BYTES:
@@ -995,7 +994,51 @@ def _free_text_fragments(ctx: GateContext) -> list[str]:
     return free_text_findings(list(texts), public, raw_text, spans, prep.free_text_hashes)
 
 
-_FEW_TEXT_CHARS = 10_000
+_FEW_TEXT_CHARS = 100_000  # (a style file of many categories: 20 KB of text)
+_FEW_RUN_SCANS = 24  # words of a little text not in the raw notes (a whole pass each), at most
+
+
+def _runs_may_be_raw(prep: PreparedGate, texts: Iterable[str], public: Collection[str]) -> bool:
+    """False only when no output run can be a finding of :func:`free_text_findings`.
+
+    A finding is a run that :func:`fragments_of` gives for one of ``texts`` (one of the
+    text's folded 6-word runs that passes fragments_of's tests), is not a public value's
+    run, and is a run of the folded raw notes; so each of its words is a maximal run of
+    ASCII letters and digits in the lower-cased UTF-8 bytes of a raw free-text value, and a
+    run with a word those bytes do not hold is ruled out. The words are looked for with a
+    ``find`` in C over the joined values (no folding, hashing or runs of the 50 MB of notes
+    for a style file), the word in most runs not yet ruled out first. True (search as
+    before) when some run's words are all there, or when that takes too many passes."""
+    runs = {run for text in texts for run in fragments_of(text) if run not in public}
+    if not runs:
+        return False
+    open_runs = [set(run.split(" ")) for run in runs]
+    raw: Optional[bytes] = None
+    passes = 0
+    while passes <= _FEW_RUN_SCANS:  # (each word is looked for once: the loop ends)
+        counts: dict[str, int] = {}
+        for words in open_runs:
+            for word in words:
+                counts[word] = counts.get(word, 0) + 1
+        word = max(counts, key=lambda w: (counts[w], len(w), w))
+        if raw is None:
+            # every extra_* value, the short ones too (more text can only hold more words),
+            # encoded and lowered as fold_words_bytes does before its translate
+            values = [
+                v for col, part in prep.secret_parts if col.startswith(EXTRA_PREFIX) for v in part
+            ]
+            raw = "\x00".join(values).encode("utf-8", errors="replace").lower()
+        if word.encode("ascii") in raw:
+            for words in open_runs:
+                words.discard(word)  # (there: no longer rules a run out)
+            if any(not words for words in open_runs):
+                return True  # every word of some run is there
+        else:
+            passes += 1
+            open_runs = [words for words in open_runs if word not in words]
+            if not open_runs:
+                return False
+    return True
 
 
 def free_text_findings(
