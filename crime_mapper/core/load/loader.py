@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import threading
 import zipfile
 import zlib
 from collections import Counter, defaultdict
@@ -21,6 +20,7 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import infer_dtype, union_categoricals
 
+from ..common import background
 from ..common.feedback import Feedback
 from ..common.schema import (
     CRIME_COLUMNS,
@@ -88,15 +88,7 @@ def _read_checked(
 
 
 def _hash_in_background(data: bytes) -> Callable[[], str]:
-    result: list[str] = []
-    worker = threading.Thread(target=lambda: result.append(hashlib.sha256(data).hexdigest()))
-    worker.start()
-
-    def digest() -> str:
-        worker.join()
-        return result[0]
-
-    return digest
+    return background.beside(lambda: hashlib.sha256(data).hexdigest(), "sha256")
 
 
 def _read_data(

@@ -8,7 +8,6 @@ apart by their header, never by their name, because analysts rename files.
 from __future__ import annotations
 
 import re
-import threading
 import warnings
 from dataclasses import dataclass, field
 from typing import Callable, Optional
@@ -16,7 +15,7 @@ from typing import Callable, Optional
 import numpy as np
 import pandas as pd
 
-from ..common import geography
+from ..common import background, geography
 from ..common.schema import CRIME_TYPE_DTYPE, EXTRA_PREFIX, OUTCOME_DTYPE
 from ..common.vocabulary import STREET_COLUMNS, fold_text, normalise_category, normalise_outcome
 from .mapping_profile import MappingProfile, detect_profile, is_true_flag
@@ -580,24 +579,7 @@ def _to_wgs84_beside(x: np.ndarray, y: np.ndarray, crs: str) -> Callable[[], tup
     except ImportError:
         now = geography.to_wgs84(x, y, crs)
         return lambda: now
-    done: dict[str, object] = {}
-
-    def work() -> None:
-        try:
-            done["lonlat"] = geography.to_wgs84(x, y, crs)
-        except BaseException as exc:  # noqa: BLE001 - raised again on the caller's thread
-            done["error"] = exc
-
-    worker = threading.Thread(target=work, name="to-wgs84", daemon=True)
-    worker.start()
-
-    def result() -> tuple:
-        worker.join()
-        if "error" in done:
-            raise done["error"]  # type: ignore[misc]
-        return done["lonlat"]  # type: ignore[return-value]
-
-    return result
+    return background.beside(lambda: geography.to_wgs84(x, y, crs), "to-wgs84")
 
 
 def read_force(source: SourceFile, scan: ScannedCsv, profile: MappingProfile) -> FileRead:

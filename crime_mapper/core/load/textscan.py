@@ -23,14 +23,15 @@ from __future__ import annotations
 import csv
 import io
 import re
-import threading
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Optional, TypeVar
+from typing import Any, Optional
 
 import numpy as np
 import pandas as pd
+
+from ..common import background
 
 UTF8_BOM = b"\xef\xbb\xbf"
 # Bytes cp1252 leaves undefined: a cp1252 file containing one cannot be decoded.
@@ -656,7 +657,7 @@ def _fast_scan(
         # The rows' checks (numpy, mostly without Python's lock) run in a thread while pandas
         # parses the body here, taking the `plain` columns as numbers; that frame is used when
         # the checks pass and prove them plain, else the body is parsed again as they say.
-        checked = _beside(rows_check)
+        checked = background.beside(rows_check, "csv-rows-check")
         try:
             frame = _read_frame(
                 body, ncol, codec, delimiter, numeric + plain, as_text=False, lines_are_rows=True
@@ -700,30 +701,6 @@ def _fast_scan(
 # Bodies smaller than this have their rows checked before they are parsed, on the calling
 # thread (a thread costs more than it saves); larger ones beside the parse.
 _CHECK_BESIDE_FROM_BYTES = 4 << 20
-
-_T = TypeVar("_T")
-
-
-def _beside(work: Callable[[], _T]) -> Callable[[], _T]:
-    """``work()`` started in a thread; call the result for its value (or its error)."""
-    done: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            done["value"] = work()
-        except BaseException as exc:  # noqa: BLE001 - raised again on the caller's thread
-            done["error"] = exc
-
-    worker = threading.Thread(target=run, name="csv-rows-check", daemon=True)
-    worker.start()
-
-    def result() -> _T:
-        worker.join()
-        if "error" in done:
-            raise done["error"]
-        return done["value"]
-
-    return result
 
 
 def _scan(
@@ -989,7 +966,9 @@ def _read_csv(body, lines_are_rows: bool, **options: Any) -> pd.DataFrame:
             cut = size // 2 + found + 1
     if cut < 0:
         return pd.read_csv(io.BytesIO(body), **options)
-    second = _beside(lambda: pd.read_csv(io.BytesIO(body[cut:]), **options))
+    second = background.beside(
+        lambda: pd.read_csv(io.BytesIO(body[cut:]), **options), "csv-second-half"
+    )
     try:
         first = pd.read_csv(io.BytesIO(body[:cut]), **options)
     except BaseException:
