@@ -995,7 +995,10 @@ def _free_text_fragments(ctx: GateContext) -> list[str]:
 
 
 _FEW_TEXT_CHARS = 100_000  # (a style file of many categories: 20 KB of text)
-_FEW_RUN_SCANS = 24  # words of a little text not in the raw notes (a whole pass each), at most
+# words of a little text not in the raw notes, at most (a pass of ~20 ms over a national
+# month's notes each, so below the full search's cost): the style QGIS 3.40 writes has 803
+# runs, ruled out after 33 to 48 such words (3.22's shorter style after fewer)
+_FEW_RUN_SCANS = 64
 
 
 def _runs_may_be_raw(prep: PreparedGate, texts: Iterable[str], public: Collection[str]) -> bool:
