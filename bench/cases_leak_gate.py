@@ -114,10 +114,10 @@ def _run_frame(ctx: dict, _input: Path, _work: Path) -> dict:
 
 
 def _setup_csv() -> dict:
-    import tempfile
+    from bench.harness import scratch_dir
 
     ctx = _national_release()
-    path = Path(tempfile.mkdtemp(prefix="crime_mapper_gate_")) / "national.csv"
+    path = scratch_dir("crime_mapper_gate_") / "national.csv"
     ctx["public"].to_csv(path, index=False)
     ctx["csv"] = path
     return ctx

@@ -34,7 +34,7 @@ import pickle
 from pathlib import Path
 from typing import Any
 
-from bench.harness import Case, Target, median
+from bench.harness import Case, Target, median, scratch_dir
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "bench" / "out"
@@ -240,7 +240,6 @@ def _run_national(ctx: dict[str, Any], _input: Path, workdir: Path) -> dict:
 
 
 def _setup_atlas() -> dict[str, Any]:
-    import tempfile
 
     import numpy as np
 
@@ -253,7 +252,7 @@ def _setup_atlas() -> dict[str, Any]:
     from crime_mapper.core.publish.summaries_export import export_summaries
 
     data = build()
-    folder = Path(tempfile.mkdtemp(prefix="cm_bench_atlas_src_"))
+    folder = scratch_dir("cm_bench_atlas_src_")
     done = export_summaries(
         data["public"], data["hoods"], folder, gate=lambda folder, hoods: _Passed()
     )

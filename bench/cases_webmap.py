@@ -42,7 +42,7 @@ import statistics
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from bench.harness import Case, Target
+from bench.harness import Case, Target, scratch_dir
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "bench" / "out"
@@ -80,13 +80,12 @@ def _export(inputs: list[str], out: Path, copy_csv: bool) -> Any:
 def _national_release() -> dict:
     """A scratch publishing folder holding (symbolic links to) the cached national release's
     public CSV and manifest: the map is exported beside them, as the release pipeline does."""
-    import tempfile
 
     from bench.cases_anonymise import input_from_argv
     from bench.cases_end_to_end import _gate_release, _inputs
 
     release = _gate_release(_inputs(input_from_argv()))
-    pub = Path(tempfile.mkdtemp(prefix="cm_bench_webmap_release_"))
+    pub = scratch_dir("cm_bench_webmap_release_")
     csv = next(release.glob("*-street.csv"))
     for item in (csv, release / "release_manifest.json"):
         (pub / item.name).symlink_to(item.resolve())

@@ -54,3 +54,18 @@ def peak(keys: Sequence[str]) -> Callable[[dict[str, dict]], float | None]:
         return max(peaks) if peaks else None
 
     return value
+
+
+def scratch_dir(prefix: str) -> Path:
+    """A temporary folder for a case's set-up, removed when the case's process ends.
+
+    Set-ups that make a national release, web map or summaries folder outside the run's own
+    work folder used to leave it behind: a few benchmark sessions filled the disk (60 GB).
+    """
+    import atexit
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
