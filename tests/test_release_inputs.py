@@ -13,9 +13,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from crime_mapper.core.common.feedback import Feedback
+from crime_mapper.core.common.feedback import Cancelled, Feedback
 from crime_mapper.core.release import pipeline
-from crime_mapper.core.release.map_points import write_map_points_csv
+from crime_mapper.core.release.map_points import MapPointsError, write_map_points_csv
 from crime_mapper.core.release.map_points_files import history_points
 from crime_mapper.core.release.release_files import ReleaseInputError
 from tests.test_cli import FORCE_EXTRACT, FORCE_PROFILE, HISTORY
@@ -64,6 +64,91 @@ def test_the_map_points_error_wins_when_both_inputs_are_bad(beside, tmp_path, mo
     assert outcome[0] == "raised" and outcome[1].startswith("Map points:"), outcome
     good = _open([bad_crimes], str(tmp_path / "missing.csv"), beside, monkeypatch)
     assert good[0] == "raised" and "map points file not found" in good[1]
+
+
+class _PointsBroke(RuntimeError):
+    pass
+
+
+class _CrimesBroke(RuntimeError):
+    pass
+
+
+def _both_fail(points_error: BaseException, crimes_error: BaseException, monkeypatch):
+    """open_release_inputs read beside, with the points' read raising ``points_error`` (in
+    its thread) and the crimes' read raising ``crimes_error`` (on this one): what it raises."""
+
+    def bad_points(*args, **kwargs):
+        raise points_error
+
+    def bad_crimes(*args, **kwargs):
+        raise crimes_error
+
+    with monkeypatch.context() as patch:
+        patch.setattr(pipeline, "resolve_points", bad_points)
+        patch.setattr(pipeline, "open_crimes_source", bad_crimes)
+        with pytest.raises(BaseException) as raised:
+            pipeline.open_release_inputs(
+                ["crimes.csv"], "points.csv", None, Feedback(), 5, 30, pipeline.StepClock()
+            )
+    return raised.value
+
+
+def test_read_beside_the_points_error_wins_raised_from_none(monkeypatch):
+    """Both reads fail: the map points' own error object is raised (as when the points are
+    read first), ``from None`` so that the crimes' error is not shown as its cause, but it
+    is kept as the context (a traceback does not print it)."""
+    monkeypatch.setattr(pipeline, "_readable_beside", lambda *args: True)
+    points_error, crimes_error = _PointsBroke("points"), _CrimesBroke("crimes")
+    raised = _both_fail(points_error, crimes_error, monkeypatch)
+    assert raised is points_error
+    assert raised.__cause__ is None and raised.__suppress_context__
+    assert raised.__context__ is crimes_error
+    # a points error the release words (MapPointsError) is worded the same way
+    wrapped = _both_fail(MapPointsError("no points here"), _CrimesBroke("crimes"), monkeypatch)
+    assert isinstance(wrapped, ReleaseInputError) and str(wrapped) == "Map points: no points here"
+    assert isinstance(wrapped.__cause__, MapPointsError) and wrapped.__cause__.__suppress_context__
+    # the crimes' error alone is raised as it was (nothing suppressed)
+    with monkeypatch.context() as patch:
+        patch.setattr(pipeline, "resolve_points", lambda *args, **kwargs: ("points", {}))
+        patch.setattr(pipeline, "open_crimes_source", _raiser(crimes_error))
+        with pytest.raises(_CrimesBroke) as alone:
+            pipeline.open_release_inputs(["c.csv"], "p.csv", None, Feedback(), 5, 30)
+    assert alone.value is crimes_error and not alone.value.__suppress_context__
+
+
+def test_read_beside_a_cancel_during_the_crimes_read_loses_to_the_points_error(monkeypatch):
+    """A cancel (or any error) on this thread while the points' read failed: the points'
+    error, as in the points-first order; with good points, the cancel itself."""
+    monkeypatch.setattr(pipeline, "_readable_beside", lambda *args: True)
+    points_error = _PointsBroke("points")
+    assert _both_fail(points_error, Cancelled(), monkeypatch) is points_error
+    with monkeypatch.context() as patch:
+        patch.setattr(pipeline, "resolve_points", lambda *args, **kwargs: ("points", {}))
+        patch.setattr(pipeline, "open_crimes_source", _raiser(Cancelled()))
+        with pytest.raises(Cancelled):
+            pipeline.open_release_inputs(["c.csv"], "p.csv", None, Feedback(), 5, 30)
+
+
+def test_read_beside_an_error_in_on_points_is_raised_here(monkeypatch):
+    """on_points runs in the points' thread; an error in it is raised on this thread (as it
+    is when the points are read first), not lost in the thread."""
+    monkeypatch.setattr(pipeline, "_readable_beside", lambda *args: True)
+    monkeypatch.setattr(pipeline, "resolve_points", lambda *args, **kwargs: ("points", {}))
+    monkeypatch.setattr(pipeline, "open_crimes_source", lambda *args, **kwargs: "crimes")
+    broke = _PointsBroke("callback")
+    with pytest.raises(_PointsBroke) as raised:
+        pipeline.open_release_inputs(
+            ["c.csv"], "p.csv", None, Feedback(), 5, 30, on_points=_raiser(broke)
+        )
+    assert raised.value is broke
+
+
+def _raiser(error: BaseException):
+    def raise_it(*args, **kwargs):
+        raise error
+
+    return raise_it
 
 
 @pytest.mark.parametrize("beside", [True, False])

@@ -43,6 +43,7 @@ from typing import Any, Callable, Optional, Union
 import numpy as np
 import pandas as pd
 
+from ..common.background import beside
 from ..common.feedback import Feedback, ScaledFeedback
 from ..common.reproducible import fixed_timestamp, freeze_geopackage
 from ..common.staging import staged_outputs
@@ -281,8 +282,8 @@ def open_release_inputs(
 
     ``on_points`` is called with the map points as soon as they are read: in the points'
     worker thread when they are read beside the crimes (so work that needs only the points,
-    such as the snapping index, overlaps the crimes read), else on this thread. It must not
-    raise (an error in it is the caller's to catch and record)."""
+    such as the snapping index, overlaps the crimes read), else on this thread. It should
+    not raise: an error in it is raised here either way, as one of the points' read."""
     clock = clock or StepClock()
     try:
         if _readable_beside(points, crimes):
@@ -361,38 +362,31 @@ def _read_both(
     error wins over a crimes error. The clock charges ``read_crimes`` with the crimes read
     and ``read_map_points`` with what the points took beyond it (``on_points`` included)."""
     assert not isinstance(crimes, CrimesInput)  # (_readable_beside)
-    done: dict[str, Any] = {}
     cancel = _CancelOnly(feedback)
 
-    def read_points() -> None:
-        try:
-            done["points"] = resolve_points(points, None, cancel)
-        except BaseException as exc:  # noqa: BLE001 - raised again on the caller's thread
-            done["error"] = exc
-            return
+    def read_points() -> tuple[MapPoints, dict]:
+        read = resolve_points(points, None, cancel)
         if on_points is not None and not cancel.is_cancelled():
-            on_points(done["points"][0])
+            on_points(read[0])
+        return read
 
-    worker = threading.Thread(target=read_points, name="map-points", daemon=True)
-    worker.start()
+    points_read = beside(read_points, "map-points")
     try:
         feedback.check()  # where the points-first order checks, between the two reads
         source = open_crimes_source(
             crimes, profile=profile, feedback=ScaledFeedback(feedback, points_end, crimes_end)
         )
     except BaseException:
-        worker.join()
-        if "error" in done:
-            raise done["error"] from None
+        try:
+            points_read()
+        except BaseException as points_error:  # noqa: BLE001 - the points were read first
+            raise points_error from None
         raise
     clock.lap("read_crimes")
-    worker.join()
-    if "error" in done:
-        raise done["error"]
+    point_set, entry = points_read()
     clock.lap("read_map_points")
     feedback.check()
     feedback.set_progress(crimes_end)
-    point_set, entry = done["points"]
     return source, point_set, entry
 
 
