@@ -444,24 +444,26 @@ class PreparedGate:
         if projected is None or projected[0].size == 0:
             return empty, empty, empty, empty
         sx, sy, fx, cx, fy, cy = projected
-        # floor and ceiling are one number for whole metres (a force's usual grid
-        # references): only the others add keys, and np.unique sorts a quarter as much
-        frac = (fx != cx) | (fy != cy)
-        metre = np.unique(
-            np.concatenate(
-                [scan.pair_keys(fx, fy)]
-                + [scan.pair_keys(a[frac], b[frac]) for a in (fx, cx) for b in (fy, cy)]
-            )
-        )
+        xs, ys, _tx, _ty = self._projected_axes
         tx = (np.floor(sx / 10.0) * 10).astype(np.int64), (np.ceil(sx / 10.0) * 10).astype(np.int64)
         ty = (np.floor(sy / 10.0) * 10).astype(np.int64), (np.ceil(sy / 10.0) * 10).astype(np.int64)
-        ten = np.unique(np.concatenate([scan.pair_keys(a, b) for a in tx for b in ty]))
-        return (
-            metre,
-            ten,
-            np.unique(np.concatenate([fx, cx])),
-            np.unique(np.concatenate([fy, cy])),
-        )
+        return _corner_keys(fx, cx, fy, cy), _corner_keys(*tx, *ty), xs, ys
+
+    @cached_property
+    def _projected_axes(self) -> tuple[np.ndarray, ...]:
+        """Sorted distinct whole metres (floors and ceilings) of the raw projected eastings,
+        of the northings, and their tens (floors and ceilings): what raw_grid_keys,
+        raw_metres and grid_known are unions of."""
+        projected = self.raw_projected
+        if projected is None:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, empty, empty
+        sx, sy, fx, cx, fy, cy = projected
+        out = [_floors_and_ceilings(fx, cx), _floors_and_ceilings(fy, cy)]
+        for v in (sx, sy):
+            floor = (np.floor(v / 10.0) * 10).astype(np.int64)
+            out.append(_floors_and_ceilings(floor, (np.ceil(v / 10.0) * 10).astype(np.int64)))
+        return tuple(out)
 
     @cached_property
     def raw_metres(self) -> np.ndarray:
@@ -469,11 +471,8 @@ class PreparedGate:
         axes: what a number in text must be to be part of a raw easting/northing."""
         if self._base is not None and self._same_points_as_base:
             return self._base.raw_metres
-        projected = self.raw_projected
-        if projected is None:
-            return np.zeros(0, dtype=np.int64)
-        _sx, _sy, fx, cx, fy, cy = projected
-        return np.unique(np.concatenate([fx, cx, fy, cy]))
+        xs, ys, _tx, _ty = self._projected_axes
+        return scan.unique_of_runs([xs, ys])
 
     @cached_property
     def grid_known(self) -> np.ndarray:
@@ -481,14 +480,7 @@ class PreparedGate:
         the metre and their tens (floors and ceilings)."""
         if self._base is not None and self._same_points_as_base:
             return self._base.grid_known
-        _metre, _ten, xs, ys = self.raw_grid_keys
-        projected = self.raw_projected
-        parts = [xs, ys]
-        if projected is not None:
-            for v in (projected[0], projected[1]):
-                parts += [(np.floor(v / 10.0) * 10).astype(np.int64)]
-                parts += [(np.ceil(v / 10.0) * 10).astype(np.int64)]
-        return np.unique(np.concatenate(parts))
+        return scan.unique_of_runs(list(self._projected_axes))
 
     @cached_property
     @_shared
@@ -617,7 +609,7 @@ class PreparedGate:
         yyyymmdd(HHMM(SS)), ddmmyyyy (sorted, unique; empty without timestamps)."""
         if "occurred_at" not in self.raw.columns:
             return np.zeros(0, dtype=np.int64)
-        ts = pd.to_datetime(self.raw["occurred_at"], errors="coerce").dropna()
+        ts = _as_datetimes(self.raw["occurred_at"]).dropna()
         if ts.empty:
             return np.zeros(0, dtype=np.int64)
         ts = pd.Series(pd.unique(ts))
@@ -1232,6 +1224,32 @@ class GateContext:
         return name
 
 
+def _floors_and_ceilings(floor: np.ndarray, ceil: np.ndarray) -> np.ndarray:
+    """np.unique(np.concatenate([floor, ceil])): the floors sorted, and the few ceilings
+    that are not their row's floor (whole numbers have one), merged as two runs."""
+    return scan.unique_of_runs([np.sort(floor), np.sort(ceil[ceil != floor])])
+
+
+def _corner_keys(fx: np.ndarray, cx: np.ndarray, fy: np.ndarray, cy: np.ndarray) -> np.ndarray:
+    """Sorted distinct scan.pair_keys of every (floor or ceiling x, floor or ceiling y) of
+    each row: the floors' keys sorted once, and only the rows whose ceiling differs add the
+    others, each taken in that order (a ceiling is its floor plus one step, so each part is
+    already sorted: the final sort merges runs)."""
+    base = scan.pair_keys(fx, fy)
+    order = np.argsort(base, kind="stable")
+    fx, cx, fy, cy = fx[order], cx[order], fy[order], cy[order]
+    dx, dy = cx != fx, cy != fy
+    both = dx & dy
+    return scan.unique_of_runs(
+        [
+            base[order],
+            scan.pair_keys(cx[dx], fy[dx]),
+            scan.pair_keys(fx[dy], cy[dy]),
+            scan.pair_keys(cx[both], cy[both]),
+        ]
+    )
+
+
 def _text_is(column: pd.Series, value: str) -> np.ndarray:
     """Per row: ``str(cell) == value`` (a categorical column: on its categories)."""
     if isinstance(column.dtype, pd.CategoricalDtype):
@@ -1279,7 +1297,7 @@ def _distinct(values: Any) -> list:
     and "a\\x00secret" would be taken for one value."""
     if isinstance(values, pd.Series):
         if isinstance(values.dtype, pd.CategoricalDtype):
-            used = np.unique(values.cat.codes.to_numpy())
+            used = _codes_used(values.cat.codes.to_numpy(), len(values.cat.categories))
             cats = values.cat.categories.to_numpy(dtype=object)
             out = cats[used[used >= 0]].tolist()
             if used.size and used[0] < 0:
@@ -1287,6 +1305,24 @@ def _distinct(values: Any) -> list:
             return out
         values = values.to_numpy(dtype=object)
     return _distinct_list(np.asarray(values, dtype=object).tolist())
+
+
+def _codes_used(codes: np.ndarray, categories: int) -> np.ndarray:
+    """np.unique(codes) of a categorical's codes (-1: missing), by counting (a pass, not a
+    sort of 500,000 codes)."""
+    if codes.size == 0 or codes.min() < -1 or codes.max() >= categories:  # (not codes)
+        return np.unique(codes)
+    counts = np.bincount(codes.astype(np.int64) + 1, minlength=categories + 1)
+    return np.flatnonzero(counts) - 1
+
+
+def _as_datetimes(column: pd.Series) -> pd.Series:
+    """pd.to_datetime(column, errors="coerce"); a column already of datetime64[ns] is
+    returned as it is (the same values: to_datetime's cache step alone boxed 50,000 of them
+    as Timestamps)."""
+    if column.dtype == np.dtype("datetime64[ns]"):
+        return column
+    return pd.to_datetime(column, errors="coerce")
 
 
 def _distinct_list(values: list) -> list:

@@ -1,0 +1,183 @@
+"""The leak gate's raw-side views (core/gate/context.PreparedGate) computed the fast way equal
+the direct way, exactly: values, dtype and order (issues 12, 13, 15: speed only, no verdict,
+message or output byte may change).
+
+Each test builds the view the direct way (the formula the view used before it was made
+faster, written out here) and compares it with the view, on hostile small tables (NaN, huge,
+negative and whole values; NULs, non-ASCII text, case variants, empty strings, None, mixed
+types) and on a real police.uk month. The national comparison (500,000 raw rows, 750,000 map
+points) was run once against the session's starting code with every view compared; see
+the closing note of issue 15.
+"""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crime_mapper.core.gate import context, scan
+
+
+class _Points:
+    def __init__(self, lon: np.ndarray, lat: np.ndarray) -> None:
+        self.longitude = lon
+        self.latitude = lat
+
+
+def _no_points() -> _Points:
+    return _Points(np.zeros(0), np.zeros(0))
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    return a.dtype == b.dtype and a.shape == b.shape and bool(np.array_equal(a, b))
+
+
+# --- projected coordinates: grid keys, metres, the numbers a grid finding may hold -----------
+def _direct_grid_views(raw: pd.DataFrame, points: _Points) -> tuple:
+    """raw_grid_keys, raw_metres and grid_known as np.unique of every floor and ceiling."""
+    projected = context.PreparedGate(raw, points).raw_projected
+    empty = np.zeros(0, dtype=np.int64)
+    if projected is None:
+        return (empty, empty, empty, empty), empty, empty
+    sx, sy, fx, cx, fy, cy = projected
+    tx = (np.floor(sx / 10.0) * 10).astype(np.int64), (np.ceil(sx / 10.0) * 10).astype(np.int64)
+    ty = (np.floor(sy / 10.0) * 10).astype(np.int64), (np.ceil(sy / 10.0) * 10).astype(np.int64)
+    if sx.size == 0:
+        grid = (empty, empty, empty, empty)
+    else:
+        grid = (
+            np.unique(np.concatenate([scan.pair_keys(a, b) for a in (fx, cx) for b in (fy, cy)])),
+            np.unique(np.concatenate([scan.pair_keys(a, b) for a in tx for b in ty])),
+            np.unique(np.concatenate([fx, cx])),
+            np.unique(np.concatenate([fy, cy])),
+        )
+    metres = np.unique(np.concatenate([fx, cx, fy, cy]))
+    known = np.unique(np.concatenate([grid[2], grid[3], *tx, *ty]))
+    return grid, metres, known
+
+
+def _projected_table(rng: np.random.Generator, n: int) -> pd.DataFrame:
+    pick = rng.integers(0, 8, n)
+    x = rng.integers(-50, 800_000, n).astype(float)
+    y = rng.integers(-50, 1_300_000, n).astype(float)
+    x[pick == 1] += rng.random((pick == 1).sum())  # fractions
+    y[pick == 2] += 0.5
+    x[pick == 3] = np.round(x[pick == 3], -1)  # whole tens
+    y[pick == 3] = np.round(y[pick == 3], -1) + 0.25
+    x[pick == 4] = np.nan
+    y[pick == 5] = np.inf
+    x[pick == 6] = -x[pick == 6] - 0.75  # negative
+    y[pick == 7] = 2.0**40 + 0.5  # beyond pair_keys' 21 bits (keys collide alike)
+    crs = rng.choice(["EPSG:27700", "epsg:2157", "EPSG:4326", None], n)
+    return pd.DataFrame(
+        {
+            "source_crs": pd.Series(crs, dtype="category" if rng.random() < 0.5 else object),
+            "source_x": x,
+            "source_y": y,
+            "longitude": np.where(rng.random(n) < 0.2, -1.5, np.nan),
+            "latitude": np.where(rng.random(n) < 0.2, 52.5, np.nan),
+        }
+    )
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_grid_views_equal_np_unique_of_every_floor_and_ceiling(seed: int):
+    rng = np.random.default_rng(seed)
+    raw = _projected_table(rng, int(rng.integers(0, 400)))
+    points = _Points(np.array([-1.5]), np.array([52.5]))  # some rows at a map point
+    grid, metres, known = _direct_grid_views(raw, points)
+    prep = context.PreparedGate(raw, points)
+    for got, want in zip(prep.raw_grid_keys, grid):
+        assert _same(got, want)
+    assert _same(prep.raw_metres, metres)
+    assert _same(prep.grid_known, known)
+
+
+def test_grid_views_without_projected_rows():
+    raw = pd.DataFrame({"longitude": [-1.5, np.nan], "latitude": [52.5, np.nan]})
+    prep = context.PreparedGate(raw, _no_points())
+    empty = np.zeros(0, dtype=np.int64)
+    assert all(_same(a, empty) for a in prep.raw_grid_keys)
+    assert _same(prep.raw_metres, empty) and _same(prep.grid_known, empty)
+    raw["source_crs"] = "EPSG:4326"
+    raw["source_x"] = raw["source_y"] = 400000.5
+    prep = context.PreparedGate(raw, _no_points())
+    assert all(_same(a, empty) for a in prep.raw_grid_keys)
+    assert _same(prep.raw_metres, empty) and _same(prep.grid_known, empty)
+
+
+def test_unique_of_runs_equals_np_unique():
+    rng = np.random.default_rng(5)
+    for _ in range(300):
+        parts = []
+        for _p in range(int(rng.integers(1, 5))):
+            part = rng.integers(-(2**62), 2**62, int(rng.integers(0, 50)))
+            if rng.random() < 0.5:
+                part = np.sort(part)
+            if rng.random() < 0.3:
+                part = part % 7
+            parts.append(part.astype(rng.choice([np.int64, np.int32, np.uint16])))
+        assert _same(scan.unique_of_runs(parts), np.unique(np.concatenate(parts)))
+    floats = [np.array([2.0, np.nan, 1.0]), np.array([np.nan, 1.0])]
+    assert np.array_equal(
+        scan.unique_of_runs(floats), np.unique(np.concatenate(floats)), equal_nan=True
+    )
+
+
+# --- categorical columns' distinct values; timestamps ------------------------------------------
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["b", None, "a", "b", np.nan, "a\x00x", "A", ""],
+        [3, 1, 3, None],
+        [None, None],
+        [],
+        ["only"],
+        [f"v{i % 300}" for i in range(2000)] + [None],
+    ],
+)
+def test_categories_used_equal_np_unique_of_the_codes(values: list):
+    column = pd.Series(values, dtype="category")
+    codes = column.cat.codes.to_numpy()
+    used = context._codes_used(codes, len(column.cat.categories))
+    assert np.array_equal(used, np.unique(codes))
+    subset = column[: len(column) // 2]  # categories not used by any row are left out
+    sub_codes = subset.cat.codes.to_numpy()
+    assert np.array_equal(
+        context._codes_used(sub_codes, len(subset.cat.categories)), np.unique(sub_codes)
+    )
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        pd.Series(pd.to_datetime(["2022-10-01 12:33:05", None, "1970-01-01", "2262-04-11"])),
+        pd.Series(pd.to_datetime(["2022-10-01 12:33"] * 3)),
+        pd.Series([], dtype="datetime64[ns]"),
+        pd.Series(["2022-10-01", "not a date", None, 5]),
+        pd.Series(pd.to_datetime(["2022-10-01 12:33"]).tz_localize("Europe/London")),
+    ],
+)
+def test_datetimes_equal_to_datetime(column: pd.Series):
+    got = context._as_datetimes(column)
+    want = pd.to_datetime(column, errors="coerce")
+    assert got.dtype == want.dtype
+    pd.testing.assert_series_equal(got, want)
+
+
+def test_timestamp_forms_equal_those_of_converted_text():
+    """A raw table's occurred_at already of datetime64 gives the forms its text gives."""
+    when = ["2022-10-01 12:33:05", None, "2022-10-31 23:59:59", "2022-10-01 12:33:05"]
+    raw = pd.DataFrame({"occurred_at": pd.to_datetime(when)})
+    as_text = pd.DataFrame({"occurred_at": pd.Series(when, dtype=object)})
+    forms = context.PreparedGate(raw, _no_points()).timestamp_forms
+    assert _same(forms, context.PreparedGate(as_text, _no_points()).timestamp_forms)
+    assert 20221001123305 in forms.tolist() and forms.size == 12
+
+
+def _random_text(rng: random.Random, n: int) -> list:
+    pieces = ["a", "B", " ", "  ", "\x00", "é", "字", "On or near ", "12", "-", "'", "\t", ""]
+    return ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 6))) for _ in range(n)]
