@@ -132,3 +132,41 @@ def test_style_file_with_planted_leak_same_report_as_full_search(
     full = _report(world["raw"], path, world["points"], monkeypatch, small=False)
     assert small == full
     assert not small["passed"]  # every plant is a leak the gate finds
+
+
+def test_notes_already_hashed_the_full_search_runs_without_the_word_passes(
+    world: dict,  # noqa: F811
+    style_file: Path,
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """Once an earlier output of the release had the raw notes folded and hashed, a little
+    text goes straight to the full search (its runs looked up among the notes' hashes): the
+    word passes over the notes would only be paid on top (a web map's texts paid ~1.8 s of
+    them nationally before giving up)."""
+    gate = ReleaseGate(world["raw"], world["points"])
+    before = check_release(world["raw"], style_file, world["points"], prepared=gate).to_dict()
+    base = gate.prepared()
+    base.free_text_hashes  # noqa: B018 - an earlier output's full search computed them
+    calls: list[int] = []
+    real = checks._runs_may_be_raw
+    monkeypatch.setattr(checks, "_runs_may_be_raw", lambda *a: calls.append(1) or real(*a))
+    after = check_release(world["raw"], style_file, world["points"], prepared=gate)
+    assert after.to_dict() == before and after.passed
+    # a preparation with extras borrows the base's notes: ready too
+    extras = gate.prepared(extra_public_values=["Somewhere Park"])
+    assert extras is not base and checks._free_text_ready(extras)
+    assert calls == []
+    fresh = ReleaseGate(world["raw"], world["points"])
+    check_release(world["raw"], style_file, world["points"], prepared=fresh)
+    assert calls == [1]  # (not yet hashed: the passes may spare the folding)
+
+
+def test_too_many_runs_for_the_passes_search_as_before(world: dict):  # noqa: F811
+    """More runs than _FEW_RUNS: the full search, even where one missing word would rule them
+    all out (the passes are for a style file's few hundred runs)."""
+    prep = ReleaseGate(world["raw"], world["points"]).prepared()
+    public = prep.public_fragments
+    many = [f"qzxvq unheard w{i} among these words" for i in range(checks._FEW_RUNS + 1)]
+    assert _runs_may_be_raw(prep, many, public)
+    assert not _runs_may_be_raw(prep, many[: checks._FEW_RUNS], public)  # ruled out by "qzxvq"
+    assert _full(prep, many) == []

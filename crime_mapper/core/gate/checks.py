@@ -984,9 +984,15 @@ def _free_text_fragments(ctx: GateContext) -> list[str]:
     public = prep.public_fragments
     if not texts:
         return []
-    if sum(map(len, texts)) <= _FEW_TEXT_CHARS and not _runs_may_be_raw(prep, texts, public):
+    if (
+        sum(map(len, texts)) <= _FEW_TEXT_CHARS
+        and not _free_text_ready(prep)
+        and not _runs_may_be_raw(prep, texts, public)
+    ):
         # a little text (a GeoPackage's layer description, a style file) none of whose runs
         # can be in the raw notes: nothing can be found, so the notes are not folded for it
+        # (once they are, for an earlier output of the release, the full search is the
+        # cheaper: it looks each run up among the notes' hashes)
         return []
     raw_text, spans = prep.free_text
     if len(raw_text) < scan.MIN_PATTERN_BYTES:
@@ -995,10 +1001,25 @@ def _free_text_fragments(ctx: GateContext) -> list[str]:
 
 
 _FEW_TEXT_CHARS = 100_000  # (a style file of many categories: 20 KB of text)
+# runs of a little text, at most, for the words to be looked for: each pass rules out only the
+# runs holding its word (17-24 of the style's 803 runs per missing word), so more runs than
+# this cannot all be ruled out within _FEW_RUN_SCANS passes but pay them all before the full
+# search (a web map's page, script and licence texts: 72 KB, 5,675 runs, 285 still open after
+# 65 passes, ~1.8 s of finds over a national month's notes for nothing)
+_FEW_RUNS = 2_000
 # words of a little text not in the raw notes, at most (a pass of ~20 ms over a national
 # month's notes each, so below the full search's cost): the style QGIS 3.40 writes has 803
 # runs, ruled out after 33 to 48 such words (3.22's shorter style after fewer)
 _FEW_RUN_SCANS = 64
+
+
+def _free_text_ready(prep: PreparedGate) -> bool:
+    """Whether the raw notes are already folded and their runs hashed (for an earlier output of
+    the release, or the base preparation of a release's gate that lends them): then the full
+    search costs the output's own runs only."""
+    base = prep._base
+    owner = base if base is not None and prep._base_parts else prep
+    return "free_text_hashes" in owner.__dict__
 
 
 def _runs_may_be_raw(prep: PreparedGate, texts: Iterable[str], public: Collection[str]) -> bool:
@@ -1015,6 +1036,8 @@ def _runs_may_be_raw(prep: PreparedGate, texts: Iterable[str], public: Collectio
     runs = {run for text in texts for run in fragments_of(text) if run not in public}
     if not runs:
         return False
+    if len(runs) > _FEW_RUNS:
+        return True  # (too many to rule out within the passes: search as before)
     open_runs = [set(run.split(" ")) for run in runs]
     raw: Optional[bytes] = None
     passes = 0
