@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from ..common.feedback import Feedback, ScaledFeedback
+from ..common.gc_pause import gc_paused
 from ..common.palette import NO_DATA_COLOUR, OUTLINE_COLOUR, sequential_colours
 from ..release.public_schema import PUBLIC_COLUMNS, write_public_csv
 from .neighbourhoods import Neighbourhoods
@@ -424,24 +425,26 @@ def gate_output(
     if options.raw is not None:
         if options.points is None:
             raise WebmapInputError("the leak gate needs the map points the release used")
-        report = check_release(
-            options.raw,
-            folder,
-            options.points,
-            extra_allowed_coordinates=extra,
-            extra_public_values=public_values,
-            prepared=options.release_gate,
-        )
+        with gc_paused():  # (the data scripts' millions of numbers: see core/common/gc_pause)
+            report = check_release(
+                options.raw,
+                folder,
+                options.points,
+                extra_allowed_coordinates=extra,
+                extra_public_values=public_values,
+                prepared=options.release_gate,
+            )
         if not report.passed:
             raise LeakError(report.message().replace(str(folder), str(shown)))
         return report.message()
-    report = check_release(
-        _empty_raw(),
-        folder,
-        _release_points(inputs.street, inputs.lon, inputs.lat),
-        extra_allowed_coordinates=extra,
-        extra_public_values=public_values,
-    )
+    with gc_paused():
+        report = check_release(
+            _empty_raw(),
+            folder,
+            _release_points(inputs.street, inputs.lon, inputs.lat),
+            extra_allowed_coordinates=extra,
+            extra_public_values=public_values,
+        )
     failed = [c for c in report.checks if not c.passed and c.name in PUBLIC_ONLY_CHECKS]
     if failed:
         report.checks = [c for c in report.checks if c.name in PUBLIC_ONLY_CHECKS]

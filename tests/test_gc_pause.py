@@ -1,0 +1,86 @@
+"""core/common/gc_pause: the cyclic collector is off inside the block and restored after it,
+whatever happens inside; the web map's leak gate runs inside one (its data scripts' millions
+of numbers made the collector's full passes cost more than the JSON parse)."""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+
+from crime_mapper.core.common.gc_pause import gc_paused
+
+
+@pytest.fixture
+def collector_on():
+    was = gc.isenabled()
+    gc.enable()
+    yield
+    if not was:
+        gc.disable()
+
+
+def test_off_inside_on_after(collector_on: None):
+    with gc_paused():
+        assert not gc.isenabled()
+        with gc_paused():  # nested: still off, and the outer block turns it back on
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+
+
+def test_restored_after_an_error(collector_on: None):
+    with pytest.raises(KeyError):
+        with gc_paused():
+            raise KeyError("inside")
+    assert gc.isenabled()
+
+
+def test_a_caller_that_had_it_off_keeps_it_off(collector_on: None):
+    gc.disable()
+    with gc_paused():
+        assert not gc.isenabled()
+    assert not gc.isenabled()
+    gc.enable()
+
+
+def test_cycles_made_inside_are_collected_after(collector_on: None):
+    class Node:
+        pass
+
+    with gc_paused():
+        a, b = Node(), Node()
+        a.other, b.other = b, a  # a cycle reference counting cannot free
+        del a, b
+    assert gc.collect() >= 2  # left for the collector, which runs again
+
+
+def test_the_web_map_gate_runs_with_the_collector_paused(
+    collector_on: None, tmp_path, monkeypatch: pytest.MonkeyPatch
+):
+    """Both gate calls of the export (with the raw crimes, and the public checks without
+    them) run with it off, and it is on again after each export."""
+    from crime_mapper.core.gate import leak_gate
+    from crime_mapper.core.load.loader import load_extracts
+    from crime_mapper.core.load.mapping_profile import load_profile
+    from crime_mapper.core.publish.webmap_export import WebmapOptions, export_webmap
+    from crime_mapper.core.release.map_points import map_points_from_history
+    from tests.test_webmap_export import FORCE, OCT
+
+    seen: list[bool] = []
+    real = leak_gate.check_release
+
+    def spy(*args, **kwargs):  # noqa: ANN002, ANN003
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(leak_gate, "check_release", spy)
+    export_webmap(WebmapOptions(inputs=[OCT], out_dir=tmp_path / "plain"))
+    assert seen == [False] and gc.isenabled()
+    profile = load_profile(FORCE / "leicestershire-force-extract.profile.json")
+    raw = load_extracts(
+        [str(FORCE / "2022-10-leicestershire-force-extract.csv")], profile=profile
+    ).crimes
+    points = map_points_from_history(load_extracts([str(OCT)]).crimes)
+    export_webmap(WebmapOptions(inputs=[OCT], out_dir=tmp_path / "gated", raw=raw, points=points))
+    assert seen == [False, False] and gc.isenabled()
