@@ -200,6 +200,85 @@ def _lower(hay: bytes) -> bytes:
     return hay.lower()
 
 
+# --- a little output text: proof that no raw value is in it, without the raw side's indexes -----
+# A GeoPackage's own text (its table name, layer identifier and description: some 100 bytes)
+# was looked up in lower-case and squeezed indexes of the 650,000 non-public values and
+# 500,000 references of a national month, built for those few lookups (about 1 s CPU). Every
+# hit of those lookups and searches is a raw value's folded form that equals an output cell
+# or occurs in the folded haystack; so when no folded raw value is one of the haystack's
+# substrings (of MIN_PATTERN_BYTES bytes or more) or one of the cells, nothing can be found,
+# and the checks skip those steps. Otherwise they run them as before (the proof only ever
+# rules a finding out: tests/test_gate_small_proof.py).
+_PROOF_HAYSTACK_BYTES = 512  # (substrings of a haystack this long: about 130,000)
+
+
+def _substrings(hay: bytes) -> set[bytes]:
+    """Every substring of ``hay`` of scan.MIN_PATTERN_BYTES bytes or more."""
+    n = len(hay)
+    least = scan.MIN_PATTERN_BYTES
+    return {hay[i:j] for i in range(n - least + 1) for j in range(i + least, n + 1)}
+
+
+def _none_folded_in(values: list[str], fold: Callable[[bytes], bytes], wanted: set[bytes]) -> bool:
+    """Whether no value, folded as its UTF-8 bytes (``fold``: the haystack's own folding,
+    byte by byte, keeping NUL), is one of ``wanted``. False (not proven) when a value holds a
+    NUL (the joined values then cannot be split back)."""
+    if not wanted or not values:
+        return True
+    joined = fold("\x00".join(values).encode("utf-8", errors="surrogatepass"))
+    parts = joined.split(b"\x00")
+    if len(parts) != len(values):
+        return False
+    return wanted.isdisjoint(parts)
+
+
+def _proof_text(ctx: GateContext) -> Optional[tuple[bytes, set[bytes]]]:
+    """(the haystack, the output cells the whole-cell lookups fold and look up, as UTF-8)
+    when the haystack is little enough for a proof; None otherwise."""
+    hay = ctx.haystack[0]
+    if len(hay) > _PROOF_HAYSTACK_BYTES:
+        return None
+    cells = {
+        k.encode("utf-8", errors="surrogatepass")
+        for art in ctx.readable
+        for k in ctx.other_lower(art)
+    }
+    return hay, cells
+
+
+def _no_lowered_secret(ctx: GateContext) -> bool:
+    """True when no non-public value in lower case (context.ascii_lower: the secret_lower
+    keys, before the public ones are left out) is an output cell in lower case or occurs in
+    the lower-cased haystack: check_no_non_public_values can then find nothing in another
+    case nor inside text."""
+    proof = _proof_text(ctx)
+    if proof is None:
+        return False
+    hay, cells = proof
+    values = [v for _col, part in ctx.prepared.secret_parts for v in part]
+    return _none_folded_in(values, _lower, cells | _substrings(hay.lower()))
+
+
+def _no_lowered_reference(ctx: GateContext) -> bool:
+    """True when no reference in lower case (folded_reference_index's keys) is an output
+    cell in lower case."""
+    proof = _proof_text(ctx)
+    if proof is None:
+        return False
+    return _none_folded_in(ctx.prepared.references, _lower, proof[1])
+
+
+def _no_squeezed_reference(ctx: GateContext) -> bool:
+    """True when no squeezed reference (every key squeezed_index could hold, eligible or
+    not) occurs in the squeezed haystack: the retyped-reference search can find nothing."""
+    proof = _proof_text(ctx)
+    if proof is None:
+        return False
+    return _none_folded_in(
+        ctx.prepared._squeezed_list, _same, _substrings(scan.squeeze_haystack(proof[0]))
+    )
+
+
 # --- checks ------------------------------------------------------------------------------------
 def _unproven(ctx: GateContext) -> list[str]:
     return [f"{a.name}: {a.error}" for a in ctx.errors]
@@ -741,7 +820,7 @@ def check_no_source_references(ctx: GateContext) -> GateCheck:
                     f"{art.name}: unsalted {algo} of source reference {short(refs[ref_i], 24)}"
                 )
     # whole cells in another case
-    if refs and any(ctx.other_lower(a) for a in ctx.readable):
+    if refs and any(ctx.other_lower(a) for a in ctx.readable) and not _no_lowered_reference(ctx):
         folded = prep.folded_reference_index  # (a few lookups build no dict)
         for art in ctx.readable:
             cells = ctx.other_strings(art)
@@ -772,7 +851,12 @@ def check_no_source_references(ctx: GateContext) -> GateCheck:
         for ref, name in in_text:
             problems.append(f"{name}: source reference {short(ref, 24)} inside text")
     # ...in another case or without their punctuation (AB2022100001234)
-    if not problems and refs and len(hay) >= scan.MIN_PATTERN_BYTES:
+    if (
+        not problems
+        and refs
+        and len(hay) >= scan.MIN_PATTERN_BYTES
+        and not _no_squeezed_reference(ctx)
+    ):
         if len(hay) > scan.SMALL_SEARCH_LOOKUPS:
             _patterns_first(prep, "squeezed_keys")
         folded_refs = prep.squeezed_index  # (a few lookups build no dict)
@@ -883,7 +967,8 @@ def check_no_non_public_values(ctx: GateContext) -> GateCheck:
     if len(ctx.haystack[0]) > scan.SMALL_SEARCH_LOOKUPS:
         _patterns_first(prep, "secret_lower")
     lower: Mapping[str, str] = {}
-    if any(ctx.other_lower(a) for a in ctx.readable):
+    proven = _no_lowered_secret(ctx)  # (then neither lookups nor searches can find one)
+    if any(ctx.other_lower(a) for a in ctx.readable) and not proven:
         lower = prep.secret_lower_index  # (a few lookups build no dict)
     for art in ctx.readable:
         cells = ctx.other_strings(art)
@@ -900,7 +985,7 @@ def check_no_non_public_values(ctx: GateContext) -> GateCheck:
     # a little text: its substrings are looked up, no index of the raw values is built)
     inside: list[tuple[str, str]] = []
     known: Mapping[str, str] = {}
-    if len(hay) >= scan.MIN_PATTERN_BYTES:
+    if len(hay) >= scan.MIN_PATTERN_BYTES and not proven:
         small: list[bool] = []
 
         def inside_secrets(h: bytes, limit: int) -> list[tuple[str, int]]:

@@ -212,7 +212,7 @@ def _read_while_preparing(output: OutputLike, prepared: PreparedGate) -> tuple[s
     uncomputed, so the check that needs it fails closed as before."""
     if isinstance(output, pd.DataFrame):
         return read_output(output)
-    more = _GEOPACKAGE_VIEWS if str(output).lower().endswith(".gpkg") else ()
+    more = _GEOPACKAGE_READ_VIEWS if str(output).lower().endswith(".gpkg") else ()
     if all(n in prepared.__dict__ for n in _ALWAYS_NEEDED + more):
         return read_output(output)
     from concurrent.futures import ThreadPoolExecutor
@@ -235,6 +235,11 @@ _GEOPACKAGE_VIEWS = (
     "squeezed_index",
     "squeezed_lengths",
 )
+
+
+# ...and what a GeoPackage's few strings still need when checks._proof_text's proofs rule
+# every lookup out (the usual case; the lookups' indexes are built in the check otherwise)
+_GEOPACKAGE_READ_VIEWS = ("reference_lengths", "_squeezed_list")
 
 
 def _compute_views(prepared: PreparedGate, more: tuple[str, ...] = ()) -> None:
