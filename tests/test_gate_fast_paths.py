@@ -401,7 +401,15 @@ def test_hex_mask_equals_per_string_test():
             len(t) in (32, 40, 64) and re.fullmatch("[0-9a-fA-F]+", t) is not None for t in strings
         ]
         assert scan.hex_mask(strings).tolist() == expected, strings
+        mask, lengths = scan.hex_mask_and_lengths(strings)
+        assert mask.tolist() == expected
+        assert lengths[mask].tolist() == [len(t) for t, e in zip(strings, expected) if e]
     assert scan.hex_mask([]).tolist() == []
+    assert scan.hex_mask_and_lengths([])[1].tolist() == []
+    # every string hex (the all-hex shortcut), with their lengths
+    mask, lengths = scan.hex_mask_and_lengths(mixed[:-3] + ["abc", "0" * 40])
+    assert lengths.tolist() == [len(t) for t in mixed[:-3]] + [3, 40]
+    assert mask.tolist() == [True] * (len(mixed) - 3) + [False, True]
 
 
 # --- free text folding and the 8-byte windows of the substring search -------------------------

@@ -790,6 +790,7 @@ def check_no_source_references(ctx: GateContext) -> GateCheck:
     index.prepare("hex", _hex_tokens, [t for t in _all_texts(ctx) if id(t) not in silent])
     for art in ctx.readable:
         tokens = list(ctx.hex_strings(art))
+        listed = len(tokens)  # (their lengths are known: the text tokens' are counted below)
         for text in ctx._texts(art):
             if id(text) in silent:
                 continue
@@ -804,7 +805,7 @@ def check_no_source_references(ctx: GateContext) -> GateCheck:
                     problems.append(
                         f"{art.name}: source reference {short(prep.hex_references[token], 24)}"
                     )
-        lengths = scan.char_lengths(tokens)
+        lengths = np.concatenate([ctx.hex_lengths(art), scan.char_lengths(tokens[listed:])])
         for length in np.unique(lengths).tolist():
             algo = HEX_LENGTHS[length]
             same = (

@@ -1005,6 +1005,7 @@ class GateContext:
         self._lower: dict[int, set[str]] = {}
         self._joined: dict[int, str] = {}
         self._non_hex: dict[int, list[str]] = {}
+        self._hex_lengths: dict[int, np.ndarray] = {}
 
     # raw-side views, shared
     @property
@@ -1143,7 +1144,8 @@ class GateContext:
         if cached is None:
             strings = art.strings
             listed = list(strings)
-            mask = scan.hex_mask(listed)
+            mask, lengths = scan.hex_mask_and_lengths(listed)
+            self._hex_lengths[id(art)] = lengths[mask]
             if mask.any():
                 hexes = list(compress(listed, mask.tolist()))
                 # the few strings that are not hex, as a set of their own (not a copy of all
@@ -1192,6 +1194,12 @@ class GateContext:
 
     def hex_strings(self, art: Artifact) -> list[str]:
         return self._classified(art)[0]
+
+    def hex_lengths(self, art: Artifact) -> np.ndarray:
+        """``len`` of each of :meth:`hex_strings` (int64, in their order), from the buffer
+        that found them."""
+        self._classified(art)
+        return self._hex_lengths[id(art)]
 
     def exact_matches(self, art: Artifact, values: Collection[str]) -> set[str]:
         """``exact_strings(art) & values``, without copying the artifact's strings."""
