@@ -286,15 +286,18 @@ def _read_in_bulk(
     if length is None:
         return None
     sql, texts, integers = _bulk_sql(table, geom_col, wanted)
-    bounds = _fid_slices(conn, table) if path is not None else None
-    if bounds is None:
+    cuts = _fid_slices(conn, table) if path is not None else None
+    if cuts is None:
         row = _aggregate(conn, sql, (length,))
         chunk = _decode_bulk(row, texts, integers, length) if row is not None else None
         return None if chunk is None or not chunk[0] else chunk[1:]
-    total, cuts = bounds
+    # Every row is in exactly one slice: SQLite's comparisons order all non-NULL values (a
+    # text, real or blob fid too), and a NULL fid, which no comparison holds for, is taken
+    # by the last slice (its rows are then not the plain case, and the table is read row by
+    # row). So the slices' counts add up to the table's rows without a count(*) scan.
     queries: list[tuple[str, tuple[int, ...]]] = [(f"{sql} AND fid <= ?", (length, cuts[0]))]
     queries += [(f"{sql} AND fid > ? AND fid <= ?", (length, a, b)) for a, b in zip(cuts, cuts[1:])]
-    queries.append((f"{sql} AND fid > ?", (length, cuts[-1])))
+    queries.append((f"{sql} AND (fid > ? OR fid IS NULL)", (length, cuts[-1])))
     local = threading.local()
 
     def read(query: tuple[str, tuple[int, ...]]) -> Optional[tuple]:
@@ -319,7 +322,7 @@ def _read_in_bulk(
             pool.shutdown(wait=True, cancel_futures=True)
             for own in opened:
                 own.close()
-    if len(chunks) != len(queries) or sum(c[0] for c in chunks) != total:
+    if len(chunks) != len(queries):
         return None  # anything the plain case does not hold
     values = {name: np.concatenate([c[3][name] for c in chunks]) for name in texts + integers}
     return (
@@ -337,20 +340,22 @@ _SLICES = 6
 _READERS = 2
 
 
-def _fid_slices(conn: sqlite3.Connection, table: str) -> Optional[tuple[int, list[int]]]:
-    """(rows, the fids cutting the table's fid range in _SLICES slices) for a table worth
-    reading in slices, else None."""
+def _fid_slices(conn: sqlite3.Connection, table: str) -> Optional[list[int]]:
+    """The fids cutting the table's fid range in _SLICES slices, for a table worth reading in
+    slices (its fid range as wide as _SLICED_FROM_ROWS: only the speed depends on it), else
+    None. min() and max() are asked apart: SQLite answers each alone from the primary key's
+    b-tree, both together (and a count(*)) by a scan of the table."""
     try:
-        (total,) = conn.execute(f"SELECT count(*) FROM {_quoted(table)}").fetchone()
-        low, high = conn.execute(f"SELECT min(fid), max(fid) FROM {_quoted(table)}").fetchone()
+        (low,) = conn.execute(f"SELECT min(fid) FROM {_quoted(table)}").fetchone()
+        (high,) = conn.execute(f"SELECT max(fid) FROM {_quoted(table)}").fetchone()
     except sqlite3.Error:
         return None
-    if total < _SLICED_FROM_ROWS or not isinstance(low, int) or not isinstance(high, int):
+    if not isinstance(low, int) or not isinstance(high, int):
         return None
-    if high - low < _SLICES:
+    if high - low + 1 < _SLICED_FROM_ROWS or high - low < _SLICES:
         return None
     step = (high - low) // _SLICES
-    return int(total), [low + step * k for k in range(1, _SLICES)]
+    return [low + step * k for k in range(1, _SLICES)]
 
 
 def _geometry_length(conn: sqlite3.Connection, table: str, geom_col: str) -> Optional[int]:
