@@ -495,3 +495,82 @@ def test_control_characters_in_labels_become_spaces() -> None:
         [-1.13, -1.14], [52.63, 52.64], ["High\x00Street", "Mill\r\nLane"]
     )
     assert sorted(points.label.tolist()) == ["High Street", "Mill  Lane"]
+
+
+def _csv_read_by_value(path: Path):
+    """The reference the CSV reader's shortcuts must equal: every column read as text, every
+    guard quote undone value by value, MapPoints cleaning each value itself."""
+    from crime_mapper.core.release import map_points as module
+
+    table, lon, lat, addr = module._read_text_csv(path)
+
+    def column(name: str):
+        if name not in table.columns:
+            return None
+        return [module._unguard(v) for v in table[name].tolist()]
+
+    return map_points_from_arrays(
+        lon,
+        lat,
+        column("label"),
+        source=column("source") or "layer",
+        addresses=addr,
+        lsoa_code=column("lsoa_code"),
+        lsoa_name=column("lsoa_name"),
+    )
+
+
+_ODD_TEXT = [
+    "", "'", "'=SUM(A1)", "'-B 002A", "'\tTabbed", "'@x", "''=x", "Tab\there", "Line\nbreak",
+    "Carriage\rreturn", "DEL\x7f", "Unit\x1fsep", "Côte d'Azur", "naïve\x7f", "C1\x85next",
+    "NA", "nan", "1", " padded ", "'+44", "Ünïcödé ✓", "\x01", "emoji 🚓",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("where", ["label", "source", "lsoa_code", "lsoa_name", "all"])
+def test_csv_read_with_categoricals_equals_reading_every_value(tmp_path: Path, where) -> None:
+    """The source is parsed as a categorical (guard quotes undone and control characters
+    looked for once per distinct value), every text column's control characters are counted
+    in its joined bytes, and MapPoints is told the text is checked when none holds one: with
+    odd text (guard quotes, control characters, non-ASCII, values like numbers) in any column
+    the points equal the value-by-value read."""
+    rng = np.random.default_rng(8)
+    rows = []
+    for k in range(400):
+        odd = _ODD_TEXT[k % len(_ODD_TEXT)] if k % 3 == 0 else ""
+        values = {
+            "label": f"On or near Street {k % 37}",
+            "source": "roads" if k % 5 else "hexagon fallback",
+            "lsoa_code": f"E0100{k % 11:04d}",
+            "lsoa_name": f"Area {k % 11:03d}A",
+        }
+        for name in values:
+            if odd and where in (name, "all"):
+                values[name] = odd
+        rows.append(
+            [f"{-1.5 + rng.random():.6f}", f"{52 + rng.random():.6f}", values["label"],
+             values["source"], str(k % 9), values["lsoa_code"], values["lsoa_name"]]
+        )  # fmt: skip
+    path = tmp_path / "points.csv"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["longitude", "latitude", "label", "source", "addresses", "lsoa_code",
+                         "lsoa_name"])  # fmt: skip
+        writer.writerows(rows)
+    got = read_map_points_csv(path)
+    expected = _csv_read_by_value(path)
+    for name in ("longitude", "latitude", "label", "source", "addresses", "lsoa_code", "lsoa_name"):
+        assert getattr(got, name).tolist() == getattr(expected, name).tolist(), name
+    assert all(type(v) is str for v in got.lsoa_name.tolist())
+
+
+def test_only_separators_control_counts_every_control_character() -> None:
+    from crime_mapper.core.release.map_points import _only_separators_control
+
+    assert _only_separators_control("\nabc\ndef", 2)
+    assert _only_separators_control("\nCôte\n🚓", 2)
+    for bad in ("\t", "\x00", "\x1f", "\x7f", "\r"):
+        assert not _only_separators_control(f"\nab{bad}c\nd", 2), repr(bad)
+        assert not _only_separators_control(f"\nné{bad}\nd", 2), repr(bad)
+    assert _only_separators_control("\nC1\x85", 1)  # MapPoints keeps C1 controls
+    assert not _only_separators_control("\nlone \udc80", 1)

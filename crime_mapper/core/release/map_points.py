@@ -749,6 +749,14 @@ def _unguard(value: str) -> str:
     return value
 
 
+# Map points columns of a handful of distinct values (the source: roads, history, hexagon
+# fallback), read as categoricals of the same str: the CSV parser makes one str per distinct
+# value, and guard quotes and control characters are looked for in those alone. (LSOA codes
+# and names, some 35,000 of each nationally, and labels were measured slower that way: the
+# parser's chunks' categories are sorted and unioned.)
+_FEW_VALUED = ("source",)
+
+
 def _read_typed_csv(path: Union[str, Path]) -> Optional[pd.DataFrame]:
     """A clean map points CSV read with the coordinates (and address counts) parsed as numbers
     by the CSV parser itself: about twice as fast as reading text and converting it after.
@@ -763,7 +771,10 @@ def _read_typed_csv(path: Union[str, Path]) -> Optional[pd.DataFrame]:
     if len(set(names)) != len(names) or not {"longitude", "latitude"} <= set(names):
         return None
     numeric = {"longitude": np.float64, "latitude": np.float64, "addresses": np.int64}
-    dtype = {raw: numeric.get(name, str) for raw, name in zip(header, names)}
+    dtype = {
+        raw: numeric.get(name, "category" if name in _FEW_VALUED else str)
+        for raw, name in zip(header, names)
+    }
     try:
         table = pd.read_csv(path, dtype=dtype, keep_default_na=False, encoding="utf-8-sig")
     except (ValueError, OverflowError, OSError, pd.errors.ParserError):
@@ -817,13 +828,19 @@ def read_map_points_csv(path: Union[str, Path]) -> MapPoints:
     else:
         table, lon, lat, addr = _read_text_csv(path)
 
+    clean = [True]  # every text value seen to be a str without a control character
+
     def text(col: str, default: str) -> np.ndarray:
         if col not in table.columns:
             return np.full(len(table), default, dtype=object)
-        values = table[col].tolist()
-        if "\n'" not in "\n" + "\n".join(values):  # no value starts with a guard quote
-            return np.array(values, dtype=object)
-        return np.array([_unguard(v) for v in values], dtype=object)
+        column = table[col]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            codes = column.cat.codes.to_numpy()
+            if not (codes < 0).any():  # (never missing: no text is read as NA)
+                categories = column.cat.categories.tolist()
+                return _unguarded(categories, clean)[codes]
+            column = column.astype(object)
+        return _unguarded(column.tolist(), clean)
 
     source = text("source", "layer")
     notes = []
@@ -841,4 +858,28 @@ def read_map_points_csv(path: Union[str, Path]) -> MapPoints:
         lsoa_code=text("lsoa_code", ""),
         lsoa_name=text("lsoa_name", ""),
         warnings=notes,
+        text_checked=clean[0],
     )
+
+
+def _unguarded(values: list, clean: list[bool]) -> np.ndarray:
+    """`values` (str) with safe_cell's guard quotes undone; ``clean[0]`` is set False unless
+    every value is free of control characters (a guard quote is never one, so undoing it
+    changes nothing there)."""
+    joined = "\n" + "\n".join(values)
+    clean[0] = clean[0] and _only_separators_control(joined, len(values))
+    if "\n'" not in joined:  # no value starts with a guard quote
+        return np.array(values, dtype=object)
+    return np.array([_unguard(v) for v in values], dtype=object)
+
+
+def _only_separators_control(joined: str, separators: int) -> bool:
+    """Whether the control characters of `joined` (MapPoints' kind) are its `separators`
+    line feeds alone. Counted in its UTF-8 bytes: a control character is one byte below 0x80,
+    which UTF-8 never uses inside a longer character."""
+    try:
+        data = joined.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: left to MapPoints' own check
+        return False
+    codes = np.frombuffer(data, dtype=np.uint8)
+    return int(np.count_nonzero((codes < 0x20) | (codes == 0x7F))) == separators
