@@ -16,6 +16,7 @@ import hashlib
 import random
 import re
 import shutil
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -215,6 +216,22 @@ def test_every_text_pattern_matches_the_same_per_segment(seed: int):
         for text in texts:
             got = [g for part in index.found(text, f"p{n}", groups) for g in part]
             assert got == [m.group() for m in pattern.finditer(text)], (pattern.pattern, text)
+
+
+def test_segment_cut_follows_the_patterns_case_partners_on_every_code_point():
+    """SEGMENT_CUT spells h, a and p in both cases instead of using re.IGNORECASE (faster):
+    the characters it will not cut before must be exactly those the patterns' ignore-case
+    classes take, over all of Unicode (a partner such as the Kelvin sign for k would be
+    missed otherwise)."""
+    ignore_case = re.compile(r"[hap\s\d()]", re.IGNORECASE)
+    differ = [
+        c
+        for c in range(sys.maxunicode + 1)
+        if bool(ignore_case.fullmatch(chr(c)))
+        != (scan.SEGMENT_CUT.match("\n" + chr(c)) is None)
+    ]
+    assert differ == []
+    assert scan.SEGMENT_CUT.split("a\nb\nHx\nPm\n3\n") == ["a", "b\nHx\nPm\n3", ""]
 
 
 def test_segment_index_scans_each_distinct_segment_once():
