@@ -10,6 +10,7 @@ Leicestershire police.uk history; the release is made by the real anonymiser.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import shutil
@@ -233,6 +234,40 @@ def test_clean_folder_reads_every_kind_of_file(world: dict, clean_outputs: dict)
     located = int((world["public"]["Longitude"] != "").sum())
     # inline JSON rows, the .js data points and the GeoJSON features are all seen
     assert f"all {3 * located} coordinates" in coords.detail
+
+
+def test_gate_pauses_the_garbage_collector_and_restores_it(world: dict, clean_outputs: dict):
+    """The collector is off while an output is read and checked (a national folder's
+    millions of short-lived containers made it walk everything alive, ~2 s a call), and
+    left as the caller had it: on or off, after a pass and after a failure."""
+    started: list[int] = []
+
+    def watch(phase: str, info: dict) -> None:
+        if phase == "start":
+            started.append(info["generation"])
+
+    thresholds = gc.get_threshold()
+    gc.set_threshold(10)  # (a collection every 10 containers kept: a small folder makes many)
+    gc.callbacks.append(watch)
+    try:
+        for enabled in (True, False, True):
+            (gc.enable if enabled else gc.disable)()
+            started.clear()
+            report = check_release(world["raw"], clean_outputs["folder"], world["points"])
+            assert report.passed
+            # no collection while the gate ran (over a hundred without the pause, at this
+            # threshold); a few start as it returns, once the collector is back on
+            assert len(started) <= 3 * int(enabled), started
+            assert gc.isenabled() is enabled
+            failing = check_release(world["raw"], Path("/nonexistent/out.csv"), world["points"])
+            assert not failing.passed and gc.isenabled() is enabled
+        started.clear()
+        _ = [[i] for i in range(1000)]  # (the watch sees collections when they run)
+        assert started
+    finally:
+        gc.callbacks.remove(watch)
+        gc.set_threshold(*thresholds)
+        gc.enable()
 
 
 def test_clean_release_with_empty_label_points_passes(world: dict, tmp_path: Path):
