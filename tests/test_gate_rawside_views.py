@@ -25,6 +25,7 @@ class _Points:
     def __init__(self, lon: np.ndarray, lat: np.ndarray) -> None:
         self.longitude = lon
         self.latitude = lat
+        self.label = np.array(["High Street"] * len(lon), dtype=object)
 
 
 def _no_points() -> _Points:
@@ -181,3 +182,117 @@ def test_timestamp_forms_equal_those_of_converted_text():
 def _random_text(rng: random.Random, n: int) -> list:
     pieces = ["a", "B", " ", "  ", "\x00", "é", "字", "On or near ", "12", "-", "'", "\t", ""]
     return ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 6))) for _ in range(n)]
+
+
+# --- non-public values and the raw free text ---------------------------------------------------
+def _direct_raw_text_values(series: pd.Series) -> list:
+    """raw_text_values as it was: every distinct value, NaN taken out by pd.isna."""
+    values = np.asarray(context._distinct(series), dtype=object)
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        text = values[~pd.isna(values)].tolist()
+        if not context._odd_text("\x00".join(text)):
+            return [v for v in text if v]
+    out = []
+    for v in values:
+        if not isinstance(v, str):
+            if v is None or v != v:
+                continue
+            v = str(v)
+        if v != v.strip() or "  " in v or not v.isprintable():
+            v = context.normalise(v)
+        if v.startswith(context._FORMULA_GUARD):
+            v = v[1:]
+        if v:
+            out.append(v)
+    return out
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_raw_text_values_equal_the_direct_form(seed: int):
+    rng = random.Random(seed)
+    text = _random_text(rng, rng.randint(0, 60))
+    extras = [None, np.nan, "", "", 5, 2.5, "x\x00y", "Case", "CASE", "'=1", " lead"]
+    mixes = [
+        text,
+        text + rng.sample(extras, rng.randint(1, 4)),
+        [t for t in text if t.strip() == t and "  " not in t and t.isprintable()],
+        [t for t in text if t and t.isprintable() and "  " not in t and t.strip() == t] + [""],
+    ]
+    for values in mixes:
+        for dtype in (object, "category"):
+            try:
+                series = pd.Series(values, dtype=dtype)
+            except (TypeError, ValueError):
+                continue
+            got = context.raw_text_values(series)
+            assert got == _direct_raw_text_values(series), (values, dtype)
+            assert list(map(type, got)) == list(map(type, _direct_raw_text_values(series)))
+
+
+def _fold_by_replacing(text: str) -> bytes:
+    folded = text.encode("utf-8", errors="replace").lower().translate(context._WORD_BYTES)
+    while b"  " in folded:
+        folded = folded.replace(b"  ", b" ")
+    folded = folded.strip(b" ")
+    return folded.replace(b" \x00", b"\x00").replace(b"\x00 ", b"\x00")
+
+
+def test_fold_words_in_numpy_equals_the_replacing_fold(monkeypatch: pytest.MonkeyPatch):
+    """Large texts are tidied in numpy, piece by piece: the same bytes as the replacing
+    loop, whatever the spaces, NULs, punctuation and non-ASCII at the ends and the cuts."""
+    rng = random.Random(9)
+    pieces = ["ab", " ", "  ", "\x00", ",", ". ", "é", "9", "Q", "\t", "\ud800", "-", "   \x00 "]
+    for size in (1, 2, 3, 7):  # tiny pieces: the cuts fall everywhere
+        monkeypatch.setattr(context, "_SPACED_PIECE", size)
+        monkeypatch.setattr(context, "_SPACED_IN_NUMPY", 0)
+        for _ in range(600):
+            text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
+            assert context.fold_words_bytes(text) == _fold_by_replacing(text), repr(text)
+    monkeypatch.undo()
+    long = " ".join(_random_text(rng, 40_000))
+    assert len(long.encode()) >= context._SPACED_IN_NUMPY
+    assert context.fold_words_bytes(long) == _fold_by_replacing(long)
+
+
+def test_values_with_spaces_equal_the_per_value_count():
+    rng = random.Random(11)
+    for _ in range(300):
+        values = [
+            " ".join(rng.choice(["a", "", "é", "\ud800", "字", "\x01"]) for _ in range(k))
+            for k in [rng.randint(0, 9) for _ in range(rng.randint(0, 120))]
+        ]
+        for need in (0, 3, 5):
+            want = [v for v in values if v.count(" ") >= need]
+            long, joined = context._with_spaces(values, need)
+            assert long == want and joined == "\x00".join(want)
+    values = ["a b c d e f"] * 70 + ["a\x00b c d e f g"]  # a NUL inside: counted one by one
+    long, joined = context._with_spaces(values, 5)
+    assert long == values and joined == "\x00".join(values)
+    counts = context._space_counts("\x00".join(["", " a ", "", "  "]), 4)
+    assert counts is not None and counts.tolist() == [0, 2, 0, 2]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_free_text_equals_the_fold_of_long_values(seed: int):
+    rng = random.Random(seed)
+    notes = [" ".join(_random_text(rng, rng.randint(0, 12))) for _ in range(rng.randint(0, 300))]
+    names = _random_text(rng, 50)
+    raw = pd.DataFrame(
+        {
+            "crime_id": [f"AB/{i:06d}" for i in range(len(notes))],
+            "extra_notes": notes,
+            "extra_officer": [rng.choice(names) for _ in notes],
+            "offence": [rng.choice(["Theft", "Burglary dwelling", "12"]) for _ in notes],
+        }
+    )
+    prep = context.PreparedGate(raw, _no_points())
+    parts, spans, offset = [], [], 0
+    for col, values in prep.secret_parts:
+        long = [v for v in values if v.count(" ") >= context.FRAGMENT_WORDS - 1]
+        if not col.startswith("extra_") or not long:
+            continue
+        chunk = _fold_by_replacing("\x00".join(long))
+        spans.append((offset, col))
+        parts.append(chunk)
+        offset += len(chunk) + 1
+    assert prep.free_text == (b"\x00".join(parts), spans)

@@ -101,12 +101,56 @@ def fold_words_bytes(text: str) -> bytes:
     folded = text.encode("utf-8", errors="replace")
     folded = folded.lower()  # (step by step: each copy freed before the next, 50 MB each)
     folded = folded.translate(_WORD_BYTES)
-    # runs of spaces to one, none at the ends (what b" ".join(folded.split()) gives, since
-    # the translate left no whitespace but spaces), without a list of millions of words
+    if len(folded) >= _SPACED_IN_NUMPY:
+        return b"\x00".join(_single_spaced(folded, lo, hi) for lo, hi in _pieces(folded))
+    return _single_spaced_by_replacing(folded)
+
+
+_SPACED_IN_NUMPY = 1 << 16  # a large text's spaces are tidied in numpy, in pieces of...
+_SPACED_PIECE = 1 << 20  # ...about 1 MB (cut at NULs), to keep its masks small
+
+
+def _single_spaced_by_replacing(folded: bytes) -> bytes:
+    """Runs of spaces to one, none at the ends or beside a NUL (what b" ".join(
+    folded.split()) gives between the NULs, since the translate left no whitespace but
+    spaces), without a list of millions of words."""
     while b"  " in folded:  # each pass halves every run; text has short runs
         folded = folded.replace(b"  ", b" ")
     folded = folded.strip(b" ")
     return folded.replace(b" \x00", b"\x00").replace(b"\x00 ", b"\x00")
+
+
+def _pieces(buf: bytes) -> Iterator[tuple[int, int]]:
+    """(start, end) of pieces of ``buf`` of about _SPACED_PIECE bytes, cut at NULs (the NUL
+    in neither piece; a buffer without NUL is one piece)."""
+    pos, n = 0, len(buf)
+    while True:
+        cut = buf.find(b"\x00", pos + _SPACED_PIECE) if pos + _SPACED_PIECE < n else -1
+        if cut < 0:
+            yield pos, n
+            return
+        yield pos, cut
+        pos = cut + 1
+
+
+def _single_spaced(buf: bytes, lo: int, hi: int) -> bytes:
+    """:func:`_single_spaced_by_replacing` of ``buf[lo:hi]`` (bytes of words, spaces and
+    NULs only) in numpy: of each run of spaces the first is kept when a word byte is on
+    both sides of the run, and no other."""
+    a = np.frombuffer(buf, dtype=np.uint8, count=hi - lo, offset=lo)
+    n = a.size
+    if n == 0:
+        return b""
+    space = a == 0x20
+    word = ~space & (a != 0)
+    first = np.flatnonzero(space & np.concatenate([[True], ~space[:-1]]))
+    last = np.flatnonzero(space & np.concatenate([~space[1:], [True]]))
+    inner = (first > 0) & (last < n - 1)
+    first, last = first[inner], last[inner]
+    kept = first[word[first - 1] & word[last + 1]]
+    keep = ~space
+    keep[kept] = True
+    return a[keep].tobytes()
 
 
 def raw_run_hashes(raw_text: bytes) -> np.ndarray:
@@ -926,10 +970,10 @@ class PreparedGate:
         for col, values in self.secret_parts:
             if not col.startswith(EXTRA_PREFIX):
                 continue
-            long = [v for v in values if v.count(" ") >= FRAGMENT_WORDS - 1]
+            long, joined = _with_spaces(values, FRAGMENT_WORDS - 1)
             if not long:
                 continue
-            chunk = fold_words_bytes("\x00".join(long))
+            chunk = fold_words_bytes(joined)
             spans.append((offset, col))
             parts.append(chunk)
             offset += len(chunk) + 1
@@ -1258,6 +1302,36 @@ def _corner_keys(fx: np.ndarray, cx: np.ndarray, fy: np.ndarray, cy: np.ndarray)
     )
 
 
+def _with_spaces(values: list[str], spaces: int) -> tuple[list[str], str]:
+    """(the values with at least ``spaces`` spaces, in order; their NUL-joined text). The
+    spaces of many values are counted in one UTF-8 buffer (a space is one byte there, and
+    no other character has a byte 0x20 or NUL), not by a call per value."""
+    joined = "\x00".join(values)
+    counts = _space_counts(joined, len(values)) if len(values) >= 64 else None
+    if counts is None:  # (few values, or a value holds a NUL)
+        long = [v for v in values if v.count(" ") >= spaces]
+    else:
+        mask = counts >= spaces
+        if mask.all():
+            return values, joined  # (the usual case: notes are long; no second join)
+        long = list(compress(values, mask.tolist()))
+    return long, joined if len(long) == len(values) else "\x00".join(long)
+
+
+def _space_counts(joined: str, n: int) -> Optional[np.ndarray]:
+    """How many spaces each of the ``n`` values NUL-joined into ``joined`` has; None when
+    a value holds a NUL (the values cannot be told apart). One translate keeps only the
+    spaces and NULs; the gaps between the NULs are the counts."""
+    kept = joined.encode("utf-8", errors="surrogatepass").translate(None, _NOT_SPACE_OR_NUL)
+    nuls = np.flatnonzero(np.frombuffer(kept, dtype=np.uint8) == 0)
+    if nuls.size != n - 1:
+        return None
+    return np.diff(nuls, prepend=-1, append=len(kept)) - 1
+
+
+_NOT_SPACE_OR_NUL = bytes(b for b in range(256) if b not in (0, 0x20))
+
+
 def _text_is(column: pd.Series, value: str) -> np.ndarray:
     """Per row: ``str(cell) == value`` (a categorical column: on its categories)."""
     if isinstance(column.dtype, pd.CategoricalDtype):
@@ -1340,12 +1414,21 @@ def _distinct_list(values: list) -> list:
 def raw_text_values(series: pd.Series) -> list[str]:
     """Distinct non-blank values of a raw column as text, whitespace-folded and without a
     spreadsheet guard quote (so they compare with what an output shows)."""
-    values = np.asarray(_distinct(series), dtype=object)
-    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+    distinct = _distinct(series)
+    values = np.asarray(distinct, dtype=object)
+    text: Optional[list] = None
+    if pd.api.types.infer_dtype(values, skipna=False) == "string":
+        text = distinct  # (every value a string: nothing missing to take out)
+    elif pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
         text = values[~pd.isna(values)].tolist()
+    if text is not None:
         joined = "\x00".join(text)
         if not _odd_text(joined):
-            return [v for v in text if v]  # the common case: nothing to fold, one regex pass
+            # the common case: nothing to fold, one regex pass; the values are distinct, so
+            # one empty string at most is left out
+            if "" in text:
+                text.remove("")
+            return text
     out = []
     for v in values:
         if not isinstance(v, str):
