@@ -296,3 +296,31 @@ def test_free_text_equals_the_fold_of_long_values(seed: int):
         parts.append(chunk)
         offset += len(chunk) + 1
     assert prep.free_text == (b"\x00".join(parts), spans)
+
+
+def _python_run_hash(words: list[bytes]) -> int:
+    """scan's hash of a run of words, in plain integers modulo 2**64."""
+    mask = (1 << 64) - 1
+    run = 0
+    for k, word in enumerate(words):
+        h = sum(b * pow(scan._POLY, j, 1 << 64) for j, b in enumerate(word)) & mask
+        h ^= (len(word) * int(scan._LENGTH_KEY)) & mask
+        run = (run + h * int(scan._RUN_KEYS[k])) & mask
+    run ^= run >> 31
+    run = (run * int(scan._RUN_KEYS[-1])) & mask
+    return run ^ (run >> 29)
+
+
+def test_run_hashes_equal_the_integer_formula(monkeypatch: pytest.MonkeyPatch):
+    """The run hashes (filled in place in numpy) are the polynomial hashes the output side
+    meets them with, in plain integers; the raw side's sorted distinct hashes are those."""
+    rng = random.Random(21)
+    notes = [" ".join(_random_text(rng, rng.randint(0, 14))) for _ in range(200)]
+    buf = context.fold_words_bytes("\x00".join(notes))
+    for chunk in (64, 1 << 22):
+        monkeypatch.setattr(scan, "_RUN_CHUNK", chunk)
+        starts, ends, hashes = scan.word_runs(buf, context.FRAGMENT_WORDS)
+        expected = [_python_run_hash(buf[s:e].split(b" ")) for s, e in zip(starts, ends)]
+        assert hashes.dtype == np.uint64 and hashes.tolist() == expected
+        raw = context.raw_run_hashes(buf)
+        assert _same(raw, np.unique(np.array(expected, dtype=np.uint64)))

@@ -157,7 +157,8 @@ def raw_run_hashes(raw_text: bytes) -> np.ndarray:
     """Sorted distinct hashes (scan.word_runs) of every run of FRAGMENT_WORDS words of the
     folded raw free text."""
     parts = [np.unique(h) for _s, _e, h in scan.iter_word_runs(raw_text, FRAGMENT_WORDS)]
-    return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.uint64)
+    # (each part sorted: merged as runs, not sorted afresh)
+    return scan.unique_of_runs(parts) if parts else np.zeros(0, dtype=np.uint64)
 
 
 def fold_words(text: str) -> str:

@@ -957,8 +957,11 @@ def _chunk_runs(
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty.copy(), np.zeros(0, dtype=np.uint64)
     # polynomial hash of each word, position-free: (P[end] - P[start]) * base**-start
-    prefix = np.zeros(n + 1, dtype=np.uint64)
-    np.cumsum(a.astype(np.uint64) * _powers(_POLY, n), out=prefix[1:])
+    prefix = np.empty(n + 1, dtype=np.uint64)
+    prefix[0] = 0
+    body = prefix[1:]  # (filled in place: no 8-byte-per-byte temporaries)
+    np.multiply(a, _powers(_POLY, n), out=body, dtype=np.uint64)
+    np.cumsum(body, out=body)
     word_hash = (prefix[ends] - prefix[starts]) * _powers(_POLY_INV, n)[starts]
     word_hash ^= (ends - starts).astype(np.uint64) * _LENGTH_KEY
     # word k and k + 1 joined by exactly one space
