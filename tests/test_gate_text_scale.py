@@ -227,8 +227,7 @@ def test_segment_cut_follows_the_patterns_case_partners_on_every_code_point():
     differ = [
         c
         for c in range(sys.maxunicode + 1)
-        if bool(ignore_case.fullmatch(chr(c)))
-        != (scan.SEGMENT_CUT.match("\n" + chr(c)) is None)
+        if bool(ignore_case.fullmatch(chr(c))) != (scan.SEGMENT_CUT.match("\n" + chr(c)) is None)
     ]
     assert differ == []
     assert scan.SEGMENT_CUT.split("a\nb\nHx\nPm\n3\n") == ["a", "b\nHx\nPm\n3", ""]

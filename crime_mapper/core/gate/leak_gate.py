@@ -32,10 +32,8 @@ cannot read, or of an unknown type, fails every check (nothing about it is prove
 
 from __future__ import annotations
 
-import gc
 import threading
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Optional, Union
@@ -43,6 +41,7 @@ from typing import Any, Optional, Union
 import numpy as np
 import pandas as pd
 
+from ..common.gc_pause import gc_paused
 from .checks import CHECKS
 from .context import (
     CHECK_NAMES,
@@ -162,7 +161,7 @@ def check_release(
         raise ValueError(
             "the prepared gate was built for a different raw table, map points or settings"
         )
-    with _collector_paused():
+    with gc_paused():  # (millions of short-lived containers: see core/common/gc_pause)
         try:
             name, artifacts = _read_while_preparing(output, prepared)
         except Exception as exc:  # noqa: BLE001 - fail closed
@@ -187,24 +186,6 @@ def check_release(
                     )
                 )
         return GateReport(all(c.passed for c in checks), checks, output=name)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off while an output is read and checked, back as it
-    was afterwards. Why: a national summaries folder makes millions of short-lived lists,
-    tuples and sets (7,203 pages' text nodes, segments, matches), and each time enough have
-    been made the collector walks every container alive, the caller's too (the raw table's
-    views, a release's public table): some 2 s of CPU per national gate call, for garbage
-    that reference counting frees anyway (the gate makes no reference cycles it needs
-    collected). Verdicts cannot change: only when unreachable cycles are freed does."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 # Raw-side views every output's checks compute whatever the output holds (so computing them

@@ -36,7 +36,6 @@ import numpy as np
 import pandas as pd
 
 from ..common.feedback import Feedback, ScaledFeedback
-from ..common.gc_pause import gc_paused
 from ..common.palette import NO_DATA_COLOUR, OUTLINE_COLOUR, sequential_colours
 from ..release.public_schema import PUBLIC_COLUMNS, write_public_csv
 from .neighbourhoods import Neighbourhoods
@@ -425,26 +424,24 @@ def gate_output(
     if options.raw is not None:
         if options.points is None:
             raise WebmapInputError("the leak gate needs the map points the release used")
-        with gc_paused():  # (the data scripts' millions of numbers: see core/common/gc_pause)
-            report = check_release(
-                options.raw,
-                folder,
-                options.points,
-                extra_allowed_coordinates=extra,
-                extra_public_values=public_values,
-                prepared=options.release_gate,
-            )
+        report = check_release(
+            options.raw,
+            folder,
+            options.points,
+            extra_allowed_coordinates=extra,
+            extra_public_values=public_values,
+            prepared=options.release_gate,
+        )
         if not report.passed:
             raise LeakError(report.message().replace(str(folder), str(shown)))
         return report.message()
-    with gc_paused():
-        report = check_release(
-            _empty_raw(),
-            folder,
-            _release_points(inputs.street, inputs.lon, inputs.lat),
-            extra_allowed_coordinates=extra,
-            extra_public_values=public_values,
-        )
+    report = check_release(
+        _empty_raw(),
+        folder,
+        _release_points(inputs.street, inputs.lon, inputs.lat),
+        extra_allowed_coordinates=extra,
+        extra_public_values=public_values,
+    )
     failed = [c for c in report.checks if not c.passed and c.name in PUBLIC_ONLY_CHECKS]
     if failed:
         report.checks = [c for c in report.checks if c.name in PUBLIC_ONLY_CHECKS]
