@@ -59,7 +59,8 @@ def test_the_web_map_gate_runs_with_the_collector_paused(
     collector_on: None, tmp_path, monkeypatch: pytest.MonkeyPatch
 ):
     """Both gate calls of the export (with the raw crimes, and the public checks without
-    them) run with it off, and it is on again after each export."""
+    them) read and check the folder with it off (check_release pauses it), and it is on again
+    after each export."""
     from crime_mapper.core.gate import leak_gate
     from crime_mapper.core.load.loader import load_extracts
     from crime_mapper.core.load.mapping_profile import load_profile
@@ -68,13 +69,13 @@ def test_the_web_map_gate_runs_with_the_collector_paused(
     from tests.test_webmap_export import FORCE, OCT
 
     seen: list[bool] = []
-    real = leak_gate.check_release
+    real = leak_gate.read_output
 
     def spy(*args, **kwargs):  # noqa: ANN002, ANN003
         seen.append(gc.isenabled())
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(leak_gate, "check_release", spy)
+    monkeypatch.setattr(leak_gate, "read_output", spy)
     export_webmap(WebmapOptions(inputs=[OCT], out_dir=tmp_path / "plain"))
     assert seen == [False] and gc.isenabled()
     profile = load_profile(FORCE / "leicestershire-force-extract.profile.json")
