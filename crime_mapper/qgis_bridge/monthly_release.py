@@ -42,17 +42,24 @@ class QgisStepRunners(StepRunners):
         self.qgis_version = qgis_version()
 
     def load(self, inputs, out_dir, profile_path, feedback: Feedback) -> LoadStep:
-        from ..core.release.crimes_input import crimes_from_gpkg
+        from ..core.release.crimes_input import crimes_from_load_in_progress
         from .run_load import run_load
 
+        # The crimes GeoPackage and its style are written beside the next steps (the
+        # anonymise step takes the table in memory and never reads the file); the release
+        # settles the load (every file in place, or the load's error) before anything reads
+        # its files and before the anonymise step's manifest describes the GeoPackage.
         out = run_load(
             [str(p) for p in inputs],
             out_dir,
             profile_path=profile_path,
             feedback=feedback,
             keep_table=True,
+            gpkg_beside=True,
         )
-        report = json.loads(Path(out.report_json).read_text(encoding="utf-8"))
+        assert out.settle is not None
+        report_json = out.waiting.get(Path(out.report_json).absolute(), out.report_json)
+        report = json.loads(Path(report_json).read_text(encoding="utf-8"))
         totals = report.get("totals", {})
         written = [out.gpkg, out.qml, out.rejects_csv, out.report_json, out.report_text_path]
         return LoadStep(
@@ -70,7 +77,13 @@ class QgisStepRunners(StepRunners):
             report_text=out.report_text,
             crimes_gpkg=Path(out.gpkg),
             # the GeoPackage as the anonymise step reads it, from the table in memory
-            opened=crimes_from_gpkg(out.gpkg, loaded=out.table),
+            opened=crimes_from_load_in_progress(
+                out.gpkg,
+                out.table,
+                out.waiting.get(Path(out.rejects_csv).absolute()),
+                out.settle,
+            ),
+            settle=out.settle,
         )
 
     def style_writer(self):

@@ -18,14 +18,15 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, Callable, Optional, Union
 
 from qgis.core import QgsVectorLayer
 
 from ..core.common import schema
+from ..core.common.background import beside
 from ..core.common.feedback import Feedback, ScaledFeedback
 from ..core.common.reproducible import canonical_xml, fixed_timestamp, freeze_geopackage
-from ..core.common.staging import staged_outputs
+from ..core.common.staging import Staging
 from ..core.io import gpkg_write
 from ..core.load import validation_report as core_report
 from ..core.load.loader import load_extracts
@@ -69,6 +70,13 @@ class LoadOutputs:
     #: The crimes table written to the GeoPackage, kept only when asked (run_load's
     #: keep_table: the monthly release hands it to its anonymise step)
     table: Any = field(default=None, repr=False, compare=False)
+    #: With run_load's gpkg_beside: call (on the caller's thread) to wait until the
+    #: GeoPackage and its style are written, then move every output into place; it returns
+    #: the GeoPackage's manifest entry as written (core.release.release_files.file_entry),
+    #: or raises what stopped it (then nothing moved). Calling it again gives the same.
+    settle: Optional[Callable[[], dict]] = field(default=None, repr=False, compare=False)
+    #: Until settled: final path -> where the file waits (same name, same bytes)
+    waiting: dict[Path, Path] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def crimes_uri(self) -> str:
@@ -127,6 +135,7 @@ def run_load(
     report_text_path: Optional[PathLike] = None,
     write_qml: bool = True,
     keep_table: bool = False,
+    gpkg_beside: bool = False,
 ) -> LoadOutputs:
     """Load extracts and write the crimes GeoPackage (crimes and, if any, stop_search
     tables, default style inside), the QML beside it, the rejects CSV and the report.
@@ -135,7 +144,11 @@ def run_load(
     Processing algorithm passes) win. The readable report goes to ``report_text_path`` only
     when one is given or ``output_dir`` is used. ``keep_table``: the outputs keep the
     crimes table (``table``), for a caller that goes on to use it in the same process
-    (the monthly release) instead of reading the GeoPackage back. Raises
+    (the monthly release) instead of reading the GeoPackage back. ``gpkg_beside``: the
+    GeoPackage and its style are written in a thread beside the caller, who goes on with the
+    table (the monthly release's anonymise step never reads the file) and calls the outputs'
+    ``settle`` before anything reads the files: every output, the reports included, moves
+    into place only then, all together, as without it. Raises
     core.common.feedback.Cancelled if the user cancels; any exception leaves earlier outputs
     untouched.
     """
@@ -165,47 +178,38 @@ def run_load(
     timings["read_validate"] = time.perf_counter() - started
     feedback.check()
 
-    with staged_outputs() as stage:
-        # 1. the GeoPackage, built under a temporary name
-        started = time.perf_counter()
-        tmp_gpkg = stage.path_for(gpkg)
-        tables = [
-            gpkg_write.PointTable(
-                CRIMES_TABLE,
-                result.crimes,
-                {name: spec[0] for name, spec in schema.CRIME_COLUMNS.items()},
-                description=INTERNAL_CRIMES_DESCRIPTION,
-                extras=_unique_extras(list(result.crimes.columns)),
-            )
-        ]
-        if len(result.stop_search):
-            tables.append(
-                gpkg_write.PointTable(
-                    STOP_SEARCH_TABLE,
-                    result.stop_search,
-                    {name: spec[0] for name, spec in schema.STOP_SEARCH_COLUMNS.items()},
-                    description="crime_mapper stop and search (internal)",
-                )
-            )
-        gpkg_write.write_geopackage(
-            tmp_gpkg, tables, feedback=ScaledFeedback(feedback, _READ_END, _WRITE_END)
-        )
-        feedback.set_progress(_WRITE_END)
-        timings["geopackage"] = time.perf_counter() - started
-        feedback.check()
-
-        # 2. the default style inside the GeoPackage, and the QML beside it
-        started = time.perf_counter()
+    stage = Staging()
+    settle: Optional[Callable[[], dict]] = None
+    crimes, stops = result.crimes, result.stop_search
+    if gpkg_beside:  # the thread's own frames: the caller's use of the tables never meets it
+        crimes, stops = crimes.copy(deep=False), stops.copy(deep=False)
+    try:
+        tmp_gpkg = stage.path_for(gpkg)  # staged first: moved into place first
         tmp_qml = stage.path_for(qml) if qml is not None else None
-        _store_styles(tmp_gpkg, tmp_qml, has_stop_search=len(result.stop_search) > 0)
-        # the same extracts give the same bytes: no wall clock, no Qt hash order
-        months = list(result.crimes["month"].unique()) + list(result.stop_search["month"].unique())
-        freeze_geopackage(tmp_gpkg, fixed_timestamp(months))
-        if tmp_qml is not None:
-            canonical_xml(tmp_qml)
-        timings["style"] = time.perf_counter() - started
-        feedback.set_progress(_STYLE_END)
-        feedback.check()
+
+        def write_gpkg(feedback: Feedback) -> None:
+            """1. the GeoPackage, built under a temporary name; 2. the default style inside
+            it, and the QML beside it"""
+            started = time.perf_counter()
+            _write_crimes_gpkg(
+                crimes, stops, tmp_gpkg, ScaledFeedback(feedback, _READ_END, _WRITE_END)
+            )
+            feedback.set_progress(_WRITE_END)
+            timings["geopackage"] = time.perf_counter() - started
+            feedback.check()
+            started = time.perf_counter()
+            _store_styles(tmp_gpkg, tmp_qml, has_stop_search=len(stops) > 0)
+            # the same extracts give the same bytes: no wall clock, no Qt hash order
+            months = list(crimes["month"].unique()) + list(stops["month"].unique())
+            freeze_geopackage(tmp_gpkg, fixed_timestamp(months))
+            if tmp_qml is not None:
+                canonical_xml(tmp_qml)
+            timings["style"] = time.perf_counter() - started
+            feedback.set_progress(_STYLE_END)
+            feedback.check()
+
+        if not gpkg_beside:
+            write_gpkg(feedback)
 
         # 3. rejects and report
         started = time.perf_counter()
@@ -216,7 +220,14 @@ def run_load(
             stage.path_for(report_txt).write_text(text + "\n", encoding="utf-8")
         timings["reports"] = time.perf_counter() - started
         feedback.check()
-        # 4. leaving the block moves everything into place together
+        # 4. everything moves into place together: now, or once the GeoPackage is written
+        if gpkg_beside:
+            settle = _settle_later(write_gpkg, tmp_gpkg, stage, feedback)
+        else:
+            stage.commit()
+    finally:
+        if settle is None:
+            stage.discard()  # (nothing, after a commit)
     feedback.set_progress(100.0)
 
     summary = core_report.report_dict(result)
@@ -236,7 +247,77 @@ def run_load(
         file_errors=list(summary.get("file_errors", [])),
         timings=timings,
         table=result.crimes if keep_table else None,
+        settle=settle,
+        waiting={final: tmp for tmp, final in stage.staged} if settle is not None else {},
     )
+
+
+def _write_crimes_gpkg(crimes: Any, stops: Any, path: Path, feedback: Feedback) -> None:
+    tables = [
+        gpkg_write.PointTable(
+            CRIMES_TABLE,
+            crimes,
+            {name: spec[0] for name, spec in schema.CRIME_COLUMNS.items()},
+            description=INTERNAL_CRIMES_DESCRIPTION,
+            extras=_unique_extras(list(crimes.columns)),
+        )
+    ]
+    if len(stops):
+        tables.append(
+            gpkg_write.PointTable(
+                STOP_SEARCH_TABLE,
+                stops,
+                {name: spec[0] for name, spec in schema.STOP_SEARCH_COLUMNS.items()},
+                description="crime_mapper stop and search (internal)",
+            )
+        )
+    gpkg_write.write_geopackage(path, tables, feedback=feedback)
+
+
+class _CancelOnly(Feedback):
+    """The load's cancel for the GeoPackage's thread, without its progress (the caller's
+    next step reports its own)."""
+
+    def __init__(self, inner: Feedback) -> None:
+        self._inner = inner
+
+    def is_cancelled(self) -> bool:
+        return self._inner.is_cancelled()
+
+
+def _settle_later(
+    write_gpkg: Callable[[Feedback], None], gpkg: Path, stage: Staging, feedback: Feedback
+) -> Callable[[], dict]:
+    """Start write_gpkg beside the caller (then the GeoPackage flushed to disk and hashed
+    there, so that neither costs the caller); the returned settle waits for it and commits
+    the stage on the caller's thread (or discards it and raises the thread's error)."""
+    from ..core.release.release_files import file_entry
+
+    def write_flush_hash() -> dict:
+        write_gpkg(_CancelOnly(feedback))
+        with open(gpkg, "rb") as handle:  # the commit's own flush then finds it clean
+            os.fsync(handle.fileno())
+        return file_entry(gpkg)  # staged under its final name: the entry of the final file
+
+    written = beside(write_flush_hash, "crimes-geopackage")
+    settled: dict[str, Any] = {}
+
+    def settle() -> dict:
+        if "entry" not in settled and "error" not in settled:
+            try:
+                entry = written()
+                stage.commit()
+                settled["entry"] = entry
+            except BaseException as exc:
+                settled["error"] = exc
+                raise
+            finally:
+                stage.discard()
+        if "error" in settled:
+            raise settled["error"]
+        return settled["entry"]
+
+    return settle
 
 
 def _store_styles(gpkg: Path, qml: Optional[Path], *, has_stop_search: bool) -> None:

@@ -23,6 +23,7 @@ the same release gives the same manifest bytes.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -87,6 +88,10 @@ class LoadStep:
     #: the QGIS load gives the GeoPackage it wrote as read back, from the table it holds
     #: (not saved by core.monthly.outputs_json; dropped once the anonymise step has it)
     opened: Any = field(default=None, repr=False, compare=False)
+    #: The load's files still being written beside the next steps (the QGIS load's crimes
+    #: GeoPackage): call to wait for them to be in place, or for the error that stopped
+    #: them (see _settle_load); None once settled, or when everything was written at once
+    settle: Optional[Callable[[], Any]] = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -339,11 +344,20 @@ def run_monthly_release(
     try:
         _run_steps(config, month, outputs, runners, feedback, steps, notify)
     except (Cancelled, MonthlyReleaseError) as exc:
+        failure: BaseException = exc
+        try:  # (a cancel between steps) no thread is left writing the load's files
+            _settle_load(outputs, notify)
+        except (Cancelled, MonthlyReleaseError) as load_failure:
+            failure = load_failure  # the load's failure came first
         # what the steps before the failure wrote (they stay on disk): the dock continues
         # from it when the failed step is run again on its own
-        setattr(exc, PARTIAL_OUTPUTS, outputs)  # noqa: B010 - Cancelled is not ours
-        raise
+        setattr(failure, PARTIAL_OUTPUTS, outputs)  # noqa: B010 - Cancelled is not ours
+        if failure is exc:
+            raise
+        raise failure from exc
     finally:
+        with contextlib.suppress(BaseException):  # (an interrupt) no thread left behind
+            _settle_load(outputs, lambda _step, _state: None)
         outputs.opened = None  # the raw tables are not kept once the run ends
     return outputs
 
@@ -366,7 +380,7 @@ def _run_steps(config, month, outputs, runners, feedback, steps, notify) -> None
         notify(step, "running")
         sub = ScaledFeedback(feedback, start, end)
         try:
-            record = _RUNNERS[step](config, month, outputs, runners, sub)
+            record = _run_step(step, config, month, outputs, runners, sub, notify)
         except (Cancelled, MonthlyReleaseError):
             notify(step, "failed")
             raise
@@ -377,6 +391,7 @@ def _run_steps(config, month, outputs, runners, feedback, steps, notify) -> None
         notify(step, record.status)
         feedback.set_progress(end)
         start = end
+    _settle_load(outputs, notify)
     feedback.check()
     if [record.name for record in outputs.steps] == list(STEPS):
         if config.publish.project:
@@ -385,6 +400,42 @@ def _run_steps(config, month, outputs, runners, feedback, steps, notify) -> None
         write_text_atomic(
             outputs.manifest, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
         )
+
+
+def _run_step(step, config, month, outputs, runners, feedback, notify) -> StepRecord:
+    """One step, with the load's files settled first unless the step never reads them (the
+    anonymise step, whose manifest settles them when it describes the crimes GeoPackage;
+    the check step without release QA). Whatever the step raises, the load is settled
+    first: its failure came first, so it is the one reported."""
+    if step != "anonymise" and (step != "check" or config.qa.enabled):
+        _settle_load(outputs, notify)
+    try:
+        return _RUNNERS[step](config, month, outputs, runners, feedback)
+    except BaseException:
+        _settle_load(outputs, notify)
+        raise
+
+
+def _settle_load(outputs: MonthlyOutputs, notify: Callable[[str, str], None]) -> None:
+    """Wait for the load's files written beside the later steps (LoadStep.settle). If they
+    could not be written (or the run was cancelled while they were), none of them moved
+    into place: the load step is no longer done (its record and outputs are dropped, so
+    a dock that continues from here runs it again) and its error is raised as the load
+    step's failure."""
+    load = outputs.load
+    if load is None or load.settle is None:
+        return
+    settle, load.settle = load.settle, None
+    try:
+        settle()
+    except BaseException as exc:
+        outputs.steps = [record for record in outputs.steps if record.name != "load"]
+        outputs.load = None
+        outputs.opened = None
+        notify("load", "failed")
+        if isinstance(exc, (Cancelled, MonthlyReleaseError)):
+            raise
+        raise _failure("load", exc) from exc
 
 
 def _resume(

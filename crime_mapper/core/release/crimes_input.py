@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional, Union
+from typing import Any, Callable, Optional, Union
 
 import numpy as np
 import pandas as pd
@@ -64,7 +64,7 @@ class CrimesInput:
     rejects: Optional[pd.DataFrame]  # REJECT_COLUMNS; None when unknown
     input_files: list[Path] = field(default_factory=list)  # every file read, for the manifest
     # manifest entries of those files as they were read (None: hash input_files when asked)
-    input_entries: Optional[list[dict]] = None
+    input_entries: Optional[Sequence[dict]] = None
     description: str = ""
     profile: Optional[MappingProfile] = None
     file_errors: list[str] = field(default_factory=list)  # files that could not be used at all
@@ -180,7 +180,10 @@ def as_read_back(crimes: pd.DataFrame) -> pd.DataFrame:
 
 def _rejects_beside(gpkg: Path) -> Optional[pd.DataFrame]:
     """The rejects CSV the same load wrote beside the GeoPackage, if it is there."""
-    candidate = gpkg.with_name(OUTPUT_NAMES["rejects"])
+    return _read_rejects(gpkg.with_name(OUTPUT_NAMES["rejects"]))
+
+
+def _read_rejects(candidate: Path) -> Optional[pd.DataFrame]:
     if not candidate.is_file():
         return None
     try:
@@ -236,6 +239,56 @@ def crimes_from_gpkg(
         rejects=rejects,
         input_files=files,
         input_entries=entries,
+        description=f"crimes GeoPackage {path.name}",
+    )
+
+
+class _EntriesOnceWritten(Sequence[dict]):
+    """Manifest entries whose first (the crimes GeoPackage's) comes from ``first()`` when
+    they are first used: the file is still being written until then."""
+
+    def __init__(self, first: Callable[[], dict], rest: list[dict]) -> None:
+        self._first = first
+        self._rest = rest
+
+    def _all(self) -> list[dict]:
+        return [self._first(), *self._rest]
+
+    def __len__(self) -> int:
+        return 1 + len(self._rest)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._all()[index]
+
+    def __iter__(self) -> Iterator[dict]:
+        return iter(self._all())
+
+
+def crimes_from_load_in_progress(
+    path: PathLike, loaded: pd.DataFrame, staged_rejects: Optional[Path], settle: Callable[[], dict]
+) -> CrimesInput:
+    """What ``crimes_from_gpkg(path, loaded=loaded)`` gives once the load that holds
+    ``loaded`` has put its files in place, while its GeoPackage is still being written
+    (qgis_bridge.run_load's gpkg_beside): the rejects read where they wait to move in
+    (``staged_rejects``: same name and bytes), and the GeoPackage's manifest entry, as it was
+    written, from ``settle`` (which waits for the file and moves the load's outputs into
+    place) only when the manifest lists the inputs. Why: the monthly release's anonymise
+    step never reads the file, so the write overlaps it."""
+    path = Path(path)
+    beside = path.with_name(OUTPUT_NAMES["rejects"])
+    rejects, entries = None, []
+    if staged_rejects is not None and staged_rejects.name == beside.name:
+        try:
+            rejects, rejects_entry = read_described(staged_rejects, _read_rejects)
+        except ReleaseInputError as exc:
+            raise CrimesSourceError(str(exc)) from exc
+        if rejects is not None:
+            entries.append(rejects_entry)
+    return CrimesInput(
+        crimes=as_read_back(loaded),
+        rejects=rejects,
+        input_files=[path] + ([beside] if rejects is not None else []),
+        input_entries=_EntriesOnceWritten(settle, entries),
         description=f"crimes GeoPackage {path.name}",
     )
 
