@@ -712,7 +712,7 @@ def _relative(path: Path, root: Path) -> str:
 def _file(path: Path, root: Optional[Path] = None) -> dict[str, Any]:
     from ..release.release_files import file_entry
 
-    entry = file_entry(path)
+    entry = file_entry(path, reuse=True)  # the files hashed by the steps are not read again
     if root is not None:
         entry["name"] = _relative(path, root)
     return entry

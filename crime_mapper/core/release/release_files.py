@@ -327,11 +327,38 @@ def sha256_file(path: PathLike) -> str:
     return digest.hexdigest()
 
 
-def file_entry(path: PathLike) -> dict:
+#: SHA-256 of the large files this process hashed, by the file's identity (device, inode,
+#: size, modification time) when it was hashed: file_entry(reuse=True) takes a digest from
+#: here only for a file whose identity is still the same
+_DIGESTS: dict[tuple, str] = {}
+_REMEMBERED_FROM_BYTES = 1 << 20  # small files are hashed again: cheaper than remembering
+_REMEMBERED_AT_MOST = 256
+
+
+def file_entry(path: PathLike, *, reuse: bool = False) -> dict:
     """A manifest entry for one file: its name, SHA-256 and size (no folder: the manifest
-    must not depend on where the release was made)."""
+    must not depend on where the release was made).
+
+    ``reuse``: take the SHA-256 this process already computed for this very file (same
+    device, inode, size and modification time), instead of reading it again. Why: a
+    monthly release's manifest lists the load's crimes GeoPackage and the public CSV and
+    GeoPackage, half a gigabyte nationally, which the load and the anonymise step hashed
+    minutes before (staged files keep their inode and time when moved into place). A file
+    replaced or rewritten since has another identity and is read again; only a rewrite
+    to the same size that also keeps the modification time (to the nanosecond the file
+    system records) would go unseen, which the release's own writes never do."""
     path = Path(path)
-    return {"name": path.name, "sha256": sha256_file(path), "bytes": path.stat().st_size}
+    before = _identity(path)
+    digest = _DIGESTS.get(before) if reuse else None
+    if digest is None:
+        digest = sha256_file(path)
+        after = _identity(path)
+        if after == before and after[2] >= _REMEMBERED_FROM_BYTES:
+            if len(_DIGESTS) >= _REMEMBERED_AT_MOST:
+                _DIGESTS.pop(next(iter(_DIGESTS)), None)
+            _DIGESTS[after] = digest
+        before = after
+    return {"name": path.name, "sha256": digest, "bytes": before[2]}
 
 
 def _identity(path: Path) -> tuple:
