@@ -19,13 +19,12 @@ QGIS, so it can run in any thread.
 
 from __future__ import annotations
 
-import itertools
 import os
 import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import numpy as np
 import pandas as pd
@@ -108,32 +107,46 @@ def column_values(series: pd.Series, dtype: str) -> list:
     Doing this per column (instead of per row) is what makes 500,000 rows cheap: each
     branch is a handful of numpy operations and one ``tolist``.
     """
+    return column_slices(series, dtype)(0, len(series))
+
+
+ColumnSlices = Callable[[int, int], list]
+
+
+def column_slices(series: pd.Series, dtype: str) -> ColumnSlices:
+    """``values(start, stop)``: rows start..stop of :func:`column_values`, the column's
+    vectorised preparation done once. Why: the writer hands sqlite3 one chunk of rows at a
+    time, and a whole table's Python values at once (a national month's 27 columns) were a
+    few hundred megabytes held only to be inserted."""
     kind = gpkg_type(dtype)
     if isinstance(series.dtype, pd.CategoricalDtype):
         cats = np.empty(len(series.cat.categories) + 1, dtype=object)
         cats[:-1] = [None if v is None else str(v) for v in series.cat.categories]
         cats[-1] = None
         codes = series.cat.codes.to_numpy()  # -1 for missing -> the trailing None
-        return cats[codes].tolist()
+        return lambda start, stop: cats[codes[start:stop]].tolist()
     if kind == "DATETIME":
         values = pd.to_datetime(series, errors="coerce").to_numpy(dtype="datetime64[ms]")
         if np.isnat(values).all():
-            return [None] * len(values)
+            return lambda start, stop: [None] * len(values[start:stop])
         # each distinct instant formatted once (a month of crimes has a few tens of
         # thousands of distinct times among 500,000 rows): the same text, a third the time
         distinct, inverse = np.unique(values.view(np.int64), return_inverse=True)
         instants = distinct.view("datetime64[ms]")
         text = np.datetime_as_string(instants, unit="ms").astype(object)
         text[np.isnat(instants)] = None
-        return text[inverse].tolist()
+        return lambda start, stop: text[inverse[start:stop]].tolist()
     if kind == "BOOLEAN":
         if series.dtype == bool:
-            return series.to_numpy().astype(np.int8).tolist()
+            flags = series.to_numpy().astype(np.int8)
+            return lambda start, stop: flags[start:stop].tolist()
         out = series.astype(object)
-        return [None if pd.isna(v) else int(bool(v)) for v in out]
+        listed = [None if pd.isna(v) else int(bool(v)) for v in out]
+        return lambda start, stop: listed[start:stop]
     if kind in ("INTEGER", "DOUBLE"):
         if series.dtype.kind in "iu":
-            return series.to_numpy().tolist()
+            ints = series.to_numpy()
+            return lambda start, stop: ints[start:stop].tolist()
         values = pd.to_numeric(series, errors="coerce").to_numpy(dtype="float64")
         nan = np.isnan(values)
         if kind == "INTEGER":
@@ -141,11 +154,15 @@ def column_values(series: pd.Series, dtype: str) -> list:
             obj[~nan] = values[~nan].astype(np.int64).tolist()
             if nan.any():
                 obj[nan] = None
-            return obj.tolist()
-        floats: list = values.tolist()
-        for i in np.flatnonzero(nan).tolist():
-            floats[i] = None
-        return floats
+            return lambda start, stop: obj[start:stop].tolist()
+
+        def doubles(start: int, stop: int) -> list:
+            floats: list = values[start:stop].tolist()
+            for i in np.flatnonzero(nan[start:stop]).tolist():
+                floats[i] = None
+            return floats
+
+        return doubles
     # TEXT: pandas "string", object or anything else
     obj = series.astype(object).to_numpy()
     missing = pd.isna(obj)
@@ -154,11 +171,16 @@ def column_values(series: pd.Series, dtype: str) -> list:
         obj[missing] = None
     if series.dtype != object and not isinstance(series.dtype, pd.StringDtype):
         obj = np.array([None if v is None else str(v) for v in obj], dtype=object)
-    return obj.tolist()
+    return lambda start, stop: obj[start:stop].tolist()
 
 
 def point_blobs(x: np.ndarray, y: np.ndarray, srs_id: int = WGS84_SRS_ID) -> list:
     """GeoPackage binary point blobs for each (x, y); None where either is NaN."""
+    return point_blob_slices(x, y, srs_id)(0, len(x))
+
+
+def point_blob_slices(x: np.ndarray, y: np.ndarray, srs_id: int = WGS84_SRS_ID) -> ColumnSlices:
+    """``blobs(start, stop)``: rows start..stop of :func:`point_blobs`, packed once."""
     n = len(x)
     packed = np.zeros(n, dtype=_POINT_BLOB)
     packed["magic"] = b"GP"
@@ -170,10 +192,17 @@ def point_blobs(x: np.ndarray, y: np.ndarray, srs_id: int = WGS84_SRS_ID) -> lis
     packed["y"] = y
     raw = packed.tobytes()
     size = _POINT_BLOB.itemsize
-    blobs: list[Optional[bytes]] = [raw[i : i + size] for i in range(0, n * size, size)]
-    missing = np.flatnonzero(np.isnan(x) | np.isnan(y))
-    for i in missing.tolist():
-        blobs[i] = None
+    missing = np.isnan(x) | np.isnan(y)
+
+    def blobs(start: int, stop: int) -> list:
+        stop = min(stop, n)
+        out: list[Optional[bytes]] = [
+            raw[i : i + size] for i in range(start * size, max(stop, start) * size, size)
+        ]
+        for i in np.flatnonzero(missing[start:stop]).tolist():
+            out[i] = None
+        return out
+
     return blobs
 
 
@@ -456,18 +485,18 @@ def _write_table(
     x = df[spec.x].to_numpy(dtype="float64") if len(df) else np.zeros(0)
     y = df[spec.y].to_numpy(dtype="float64") if len(df) else np.zeros(0)
     n = len(df)
-    fids = range(1, n + 1)
-    columns = [fids, point_blobs(x, y, spec.srs_id)]
-    columns += [column_values(df[name], dtype) for name, dtype in fields]
-    marks = ", ".join("?" * len(columns))
-    rows = zip(*columns)
+    # each column prepared once, its Python values made one chunk of rows at a time
+    slices = [point_blob_slices(x, y, spec.srs_id)]
+    slices += [column_slices(df[name], dtype) for name, dtype in fields]
+    marks = ", ".join("?" * (1 + len(slices)))
     start, end = progress
     for offset in range(0, max(n, 1), _CHUNK_ROWS):
         feedback.check()
-        conn.executemany(f"INSERT INTO {qt} VALUES ({marks})", itertools.islice(rows, _CHUNK_ROWS))
-        written = min(offset + _CHUNK_ROWS, n)
-        feedback.set_progress(start + (end - start) * 0.85 * written / max(n, 1))
-    del columns
+        stop = min(offset + _CHUNK_ROWS, n)
+        rows = zip(range(offset + 1, stop + 1), *(values(offset, stop) for values in slices))
+        conn.executemany(f"INSERT INTO {qt} VALUES ({marks})", rows)
+        feedback.set_progress(start + (end - start) * 0.85 * stop / max(n, 1))
+    del slices
 
     located = ~(np.isnan(x) | np.isnan(y))
     if located.any():
