@@ -1,14 +1,17 @@
 """core/common/gc_pause: the cyclic collector is off inside the block and restored after it,
-whatever happens inside; the web map's leak gate runs inside one (its data scripts' millions
-of numbers made the collector's full passes cost more than the JSON parse)."""
+whatever happens inside; the web map export (its read, page data and leak gate) runs inside
+one (its data scripts' millions of numbers made the collector's full passes cost more than the
+JSON parse)."""
 
 from __future__ import annotations
 
 import gc
 
+import pandas as pd
 import pytest
 
 from crime_mapper.core.common.gc_pause import gc_paused
+from crime_mapper.core.gate.leak_gate import LeakError
 
 
 @pytest.fixture
@@ -55,33 +58,46 @@ def test_cycles_made_inside_are_collected_after(collector_on: None):
     assert gc.collect() >= 2  # left for the collector, which runs again
 
 
-def test_the_web_map_gate_runs_with_the_collector_paused(
+def test_the_web_map_export_runs_with_the_collector_paused(
     collector_on: None, tmp_path, monkeypatch: pytest.MonkeyPatch
 ):
-    """Both gate calls of the export (with the raw crimes, and the public checks without
-    them) read and check the folder with it off (check_release pauses it), and it is on again
-    after each export."""
+    """The read and both gate calls of the export (with the raw crimes, and the public checks
+    without them) run with it off, and it is on again after each export, a refused one too."""
     from crime_mapper.core.gate import leak_gate
     from crime_mapper.core.load.loader import load_extracts
     from crime_mapper.core.load.mapping_profile import load_profile
+    from crime_mapper.core.publish import webmap_export
     from crime_mapper.core.publish.webmap_export import WebmapOptions, export_webmap
     from crime_mapper.core.release.map_points import map_points_from_history
     from tests.test_webmap_export import FORCE, OCT
 
     seen: list[bool] = []
-    real = leak_gate.read_output
+    real = leak_gate.check_release  # (its entry: before the pause check_release makes itself)
 
     def spy(*args, **kwargs):  # noqa: ANN002, ANN003
         seen.append(gc.isenabled())
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(leak_gate, "read_output", spy)
+    def read_spy(*args, **kwargs):  # noqa: ANN002, ANN003
+        seen.append(gc.isenabled())
+        return read(*args, **kwargs)
+
+    read = webmap_export.read_release_inputs
+    monkeypatch.setattr(leak_gate, "check_release", spy)
+    monkeypatch.setattr(webmap_export, "read_release_inputs", read_spy)
     export_webmap(WebmapOptions(inputs=[OCT], out_dir=tmp_path / "plain"))
-    assert seen == [False] and gc.isenabled()
+    assert seen == [False, False] and gc.isenabled()
     profile = load_profile(FORCE / "leicestershire-force-extract.profile.json")
     raw = load_extracts(
         [str(FORCE / "2022-10-leicestershire-force-extract.csv")], profile=profile
     ).crimes
     points = map_points_from_history(load_extracts([str(OCT)]).crimes)
     export_webmap(WebmapOptions(inputs=[OCT], out_dir=tmp_path / "gated", raw=raw, points=points))
-    assert seen == [False, False] and gc.isenabled()
+    assert seen == [False] * 4 and gc.isenabled()
+    street = pd.read_csv(OCT, dtype=str, keep_default_na=False).head(20)
+    street.loc[0, "Location"] = "On or near Seen 13/10/2022 at 14:05"
+    leaky = tmp_path / "2022-10-x-street.csv"
+    street.to_csv(leaky, index=False)
+    with pytest.raises(LeakError):
+        export_webmap(WebmapOptions(inputs=[leaky], out_dir=tmp_path / "refused"))
+    assert seen == [False] * 6 and gc.isenabled()

@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from ..common.feedback import Feedback, ScaledFeedback
+from ..common.gc_pause import gc_paused
 from ..common.palette import NO_DATA_COLOUR, OUTLINE_COLOUR, sequential_colours
 from ..release.public_schema import PUBLIC_COLUMNS, write_public_csv
 from .neighbourhoods import Neighbourhoods
@@ -483,7 +484,15 @@ def export_webmap(options: WebmapOptions, feedback: Optional[Feedback] = None) -
 
     Raises WebmapInputError (bad input), LeakError (gate refused), VendorMissing (no
     JavaScript libraries) or Cancelled; in every case the previous export is untouched.
+    Runs with the cyclic garbage collector paused (core/common/gc_pause): the national
+    month's 500,000 rows and the page data built from them are millions of objects in
+    lists, which its full passes would walk again and again for no cycle.
     """
+    with gc_paused():
+        return _export_webmap(options, feedback)
+
+
+def _export_webmap(options: WebmapOptions, feedback: Optional[Feedback]) -> WebmapResult:
     started = time.perf_counter()
     feedback = feedback or Feedback()
     tiles = tile_source(options.tiles, options.tiles_attribution)
