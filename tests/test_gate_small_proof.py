@@ -12,6 +12,7 @@ and release are tests/test_leak_gate.py's (real police.uk rows, real anonymiser)
 
 from __future__ import annotations
 
+import random
 import shutil
 import sqlite3
 from pathlib import Path
@@ -124,14 +125,77 @@ def test_each_proof_fails_where_its_leak_is(world: dict, variants: dict, name: s
     assert not getattr(checks, proof)(GateContext(prep, arts))
 
 
+def _direct_no_key(values, fold, hay, cells, is_key) -> bool:  # noqa: ANN001
+    """The proof without the 8-byte heads: every folded value compared whole."""
+    for v in values:
+        key = fold(v.encode("utf-8", errors="surrogatepass"))
+        if not is_key(key):
+            continue
+        if key in cells or (len(key) >= 8 and key in hay):
+            return False
+    return True
+
+
+def test_no_key_in_equals_comparing_every_value():
+    """On random short values and haystacks (case, NUL-free, 1 to 12 bytes, non-ASCII),
+    the headed proof says exactly what comparing every folded value says."""
+    rng = random.Random(15)
+    pieces = ["a", "B", "é", " ", "ab", "CD", "\ud800", "abcdefgh", "ABCDEFGH"]
+
+    def text(most: int) -> str:
+        return "".join(rng.choice(pieces) for _ in range(rng.randint(1, most)))
+
+    fold = checks._lower
+    proven = 0
+    for _ in range(3000):
+        values = [text(6) for _ in range(rng.randint(1, 8))]
+        hay = fold(text(16).encode("utf-8", errors="surrogatepass"))
+        cells = {
+            fold(text(4).encode("utf-8", errors="surrogatepass")) for _ in range(rng.randint(0, 3))
+        }
+        is_key = rng.choice([checks._any_key, lambda k: len(k) % 2 == 0])
+        expected = _direct_no_key(values, fold, hay, cells, is_key)
+        assert checks._no_key_in(values, fold, hay, cells, is_key) == expected, (values, hay, cells)
+        proven += expected
+    assert 300 < proven < 2700, proven  # (both answers are well exercised)
+
+
 def test_values_with_a_nul_are_not_proven():
-    assert not checks._none_folded_in(["ab\x00cd", "x"], checks._lower, {b"zzzzzzzz"})
-    assert checks._none_folded_in(["abcdefgh", "x"], checks._lower, {b"zzzzzzzz"})
-    assert not checks._none_folded_in(["ABCDEFGH", "x"], checks._lower, {b"abcdefgh"})
+    fold = checks._lower
+    assert not checks._no_key_in(["ab\x00cd", "x"], fold, b"zzzzzzzz", set(), checks._any_key)
+    assert checks._no_key_in(["abcdefgh", "x"], fold, b"zzzzzzzz", set(), checks._any_key)
+    assert not checks._no_key_in(["ABCDEFGH", "x"], fold, b"zzabcdefghzz", set(), checks._any_key)
+    assert not checks._no_key_in(["XyZw", "x"], fold, b"", {b"xyzw"}, checks._any_key)
+    assert checks._no_key_in(["XyZw", "x"], fold, b"", {b"xyzw"}, lambda k: False)
+    assert checks._no_key_in([], fold, b"abcdefgh", {b"a"}, checks._any_key)
 
 
-def test_substrings_are_every_long_enough_slice():
-    hay = b"abcdefghijk\x00lm"
-    expected = {hay[i:j] for i in range(len(hay)) for j in range(i + 1, len(hay) + 1) if j - i >= 8}
-    assert checks._substrings(hay) == expected
-    assert checks._substrings(b"short") == set()
+def test_the_public_style_is_proven_and_checked_exactly(
+    world: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The public layer's style (QGIS writes it, 20 KB of categories): clean, it is proven
+    without the lower-case index; with raw values planted in another case its report is the
+    lookups' own."""
+    from crime_mapper.qgis_bridge.run_anonymise import write_public_qml
+
+    clean = tmp_path / "public.qml"
+    write_public_qml(str(clean))
+    text = clean.read_text(encoding="utf-8")
+    ref = _reference(world)
+    planted = {
+        "clean": text,
+        "name": text.replace('type="', f'note="seen by {NAMES[1].upper()} there" type="', 1),
+        "attribute": text.replace('type="', f'note="{NAMES[0].lower()}" type="', 1),
+        "reference": text.replace('type="', f'ref="{ref.lower()}" type="', 1),
+    }
+    raw, points = world["raw"], world["points"]
+    paths = {}
+    for name, body in planted.items():
+        paths[name] = tmp_path / f"{name}.qml"
+        paths[name].write_text(body, encoding="utf-8")
+    with_proofs = {n: check_release(raw, p, points).to_dict() for n, p in paths.items()}
+    assert with_proofs["clean"]["passed"]
+    assert not any(with_proofs[n]["passed"] for n in ("name", "attribute", "reference"))
+    _without_proofs(monkeypatch)
+    for name, path in paths.items():
+        assert check_release(raw, path, points).to_dict() == with_proofs[name], name

@@ -25,6 +25,7 @@ from .context import (
     GateCheck,
     GateContext,
     PreparedGate,
+    _squeezed_key_eligible,
     ascii_lower,
     fold_words_bytes,
     fragments_of,
@@ -201,35 +202,86 @@ def _lower(hay: bytes) -> bytes:
 
 
 # --- a little output text: proof that no raw value is in it, without the raw side's indexes -----
-# A GeoPackage's own text (its table name, layer identifier and description: some 100 bytes)
-# was looked up in lower-case and squeezed indexes of the 650,000 non-public values and
-# 500,000 references of a national month, built for those few lookups (about 1 s CPU). Every
-# hit of those lookups and searches is a raw value's folded form that equals an output cell
-# or occurs in the folded haystack; so when no folded raw value is one of the haystack's
-# substrings (of MIN_PATTERN_BYTES bytes or more) or one of the cells, nothing can be found,
-# and the checks skip those steps. Otherwise they run them as before (the proof only ever
-# rules a finding out: tests/test_gate_small_proof.py).
-_PROOF_HAYSTACK_BYTES = 512  # (substrings of a haystack this long: about 130,000)
+# A GeoPackage's own text (its layer identifier and description: some 100 bytes) and the
+# public layer's style (20 KB) were looked up in lower-case and squeezed indexes of the
+# 650,000 non-public values and 500,000 references of a national month, built for those
+# lookups (about 1 s CPU each output). Every hit of those lookups and searches is a key (a
+# raw value's folded form, less the keys the index leaves out) that equals an output cell
+# or occurs in the folded haystack; so when no key can be one, nothing can be found, and the
+# checks skip those steps. Otherwise they run them as before (the proofs only ever rule a
+# finding out: tests/test_gate_small_proof.py). Each proof is one pass over the joined,
+# folded raw values: their first 8 bytes are looked up among the haystack's 8-byte windows
+# and the cells' heads (numpy), and only the few that pass are compared whole.
+_PROOF_HAYSTACK_BYTES = 1 << 20  # (above this, _search_output's segment search is used)
+_PROOF_COMPARE_BYTES = 1 << 26  # candidates x haystack bytes compared whole, at most
+_HEAD_MASKS = np.array(
+    [(1 << (8 * r)) - 1 for r in range(8)] + [(1 << 64) - 1], dtype=np.uint64
+)  # the first r bytes of a little-endian uint64
 
 
-def _substrings(hay: bytes) -> set[bytes]:
-    """Every substring of ``hay`` of scan.MIN_PATTERN_BYTES bytes or more."""
-    n = len(hay)
+def _heads(buf: bytes, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The first 8 bytes of each string of ``buf`` (at ``starts``, ``lengths`` long) as a
+    little-endian uint64, bytes past the string's end taken as zero."""
+    if starts.size == 0:
+        return np.zeros(0, dtype=np.uint64)
+    padded = buf + bytes(8)
+    windows: np.ndarray = np.ndarray(
+        shape=(len(buf) + 1,), dtype="<u8", buffer=padded, strides=(1,)
+    )
+    return windows[starts] & _HEAD_MASKS[np.minimum(lengths, 8)]
+
+
+def _folded_layout(
+    values: list[str], fold: Callable[[bytes], bytes]
+) -> Optional[tuple[bytes, np.ndarray, np.ndarray]]:
+    """(the values NUL-joined as UTF-8 and folded, each one's start and byte length); None
+    when a value holds a NUL (the buffer cannot be split back into the values)."""
+    buf = fold("\x00".join(values).encode("utf-8", errors="surrogatepass"))
+    nuls = np.flatnonzero(np.frombuffer(buf, dtype=np.uint8) == 0)
+    if nuls.size != len(values) - 1:
+        return None
+    starts = np.concatenate([np.zeros(1, dtype=np.int64), nuls + 1])
+    return buf, starts, np.append(nuls, len(buf)) - starts
+
+
+def _no_key_in(
+    values: list[str],
+    fold: Callable[[bytes], bytes],
+    hay: bytes,
+    cells: set[bytes],
+    is_key: Callable[[bytes], bool],
+) -> bool:
+    """True when no value folded (``fold``: byte by byte, NUL kept) for which ``is_key``
+    holds occurs in ``hay`` (already folded) with scan.MIN_PATTERN_BYTES bytes or more, nor
+    equals one of ``cells`` (folded UTF-8). False when that is not proven (a value holds a
+    NUL, or too many values would need a whole comparison)."""
     least = scan.MIN_PATTERN_BYTES
-    return {hay[i:j] for i in range(n - least + 1) for j in range(i + least, n + 1)}
-
-
-def _none_folded_in(values: list[str], fold: Callable[[bytes], bytes], wanted: set[bytes]) -> bool:
-    """Whether no value, folded as its UTF-8 bytes (``fold``: the haystack's own folding,
-    byte by byte, keeping NUL), is one of ``wanted``. False (not proven) when a value holds a
-    NUL (the joined values then cannot be split back)."""
-    if not wanted or not values:
+    if not values or (len(hay) < least and not cells):
         return True
-    joined = fold("\x00".join(values).encode("utf-8", errors="surrogatepass"))
-    parts = joined.split(b"\x00")
-    if len(parts) != len(values):
+    layout = _folded_layout(values, fold)
+    if layout is None:
         return False
-    return wanted.isdisjoint(parts)
+    buf, starts, lengths = layout
+    heads = _heads(buf, starts, lengths)
+    picked = np.zeros(len(values), dtype=bool)
+    if len(hay) >= least:
+        windows = scan._window_keys(np.frombuffer(hay, dtype=np.uint8))
+        picked |= (lengths >= least) & np.isin(heads, windows)
+    if cells:
+        listed = list(cells)
+        cell_buf = b"\x00".join(listed)  # (cells are looked up whole: their heads and lengths)
+        cell_lengths = np.fromiter(map(len, listed), dtype=np.int64, count=len(listed))
+        cell_starts = np.concatenate([np.zeros(1, dtype=np.int64), np.cumsum(cell_lengths + 1)])
+        cell_heads = _heads(cell_buf, cell_starts[:-1], cell_lengths)
+        picked |= np.isin(heads, cell_heads) & np.isin(lengths, cell_lengths)
+    chosen = np.flatnonzero(picked)
+    if chosen.size * max(len(hay), 1) > _PROOF_COMPARE_BYTES:
+        return False
+    for i in chosen.tolist():
+        key = buf[int(starts[i]) : int(starts[i] + lengths[i])]
+        if (key in cells or (len(key) >= least and key in hay)) and is_key(key):
+            return False
+    return True
 
 
 def _proof_text(ctx: GateContext) -> Optional[tuple[bytes, set[bytes]]]:
@@ -247,16 +299,21 @@ def _proof_text(ctx: GateContext) -> Optional[tuple[bytes, set[bytes]]]:
 
 
 def _no_lowered_secret(ctx: GateContext) -> bool:
-    """True when no non-public value in lower case (context.ascii_lower: the secret_lower
-    keys, before the public ones are left out) is an output cell in lower case or occurs in
-    the lower-cased haystack: check_no_non_public_values can then find nothing in another
-    case nor inside text."""
+    """True when no key of the lower-case index of the non-public values (their
+    context.ascii_lower, less those of public values: PreparedGate.secret_lower) is an
+    output cell in lower case or occurs in the lower-cased haystack: check_no_non_public_values
+    can then find nothing in another case nor inside text."""
     proof = _proof_text(ctx)
     if proof is None:
         return False
     hay, cells = proof
-    values = [v for _col, part in ctx.prepared.secret_parts for v in part]
-    return _none_folded_in(values, _lower, cells | _substrings(hay.lower()))
+    prep = ctx.prepared
+    values = [v for _col, part in prep.secret_parts for v in part]
+
+    def is_key(key: bytes) -> bool:
+        return key.decode("utf-8", errors="surrogatepass") not in prep.public_lower
+
+    return _no_key_in(values, _lower, hay.lower(), cells, is_key)
 
 
 def _no_lowered_reference(ctx: GateContext) -> bool:
@@ -265,18 +322,25 @@ def _no_lowered_reference(ctx: GateContext) -> bool:
     proof = _proof_text(ctx)
     if proof is None:
         return False
-    return _none_folded_in(ctx.prepared.references, _lower, proof[1])
+    return _no_key_in(ctx.prepared.references, _lower, b"", proof[1], _any_key)
 
 
 def _no_squeezed_reference(ctx: GateContext) -> bool:
-    """True when no squeezed reference (every key squeezed_index could hold, eligible or
-    not) occurs in the squeezed haystack: the retyped-reference search can find nothing."""
+    """True when no squeezed reference squeezed_index holds (context._squeezed_key_eligible)
+    occurs in the squeezed haystack: the retyped-reference search can find nothing."""
     proof = _proof_text(ctx)
     if proof is None:
         return False
-    return _none_folded_in(
-        ctx.prepared._squeezed_list, _same, _substrings(scan.squeeze_haystack(proof[0]))
-    )
+    hay = scan.squeeze_haystack(proof[0])
+    return _no_key_in(ctx.prepared._squeezed_list, _same, hay, set(), _squeezed_key)
+
+
+def _any_key(_key: bytes) -> bool:
+    return True
+
+
+def _squeezed_key(key: bytes) -> bool:
+    return _squeezed_key_eligible(key.decode("utf-8", errors="surrogatepass"))
 
 
 # --- checks ------------------------------------------------------------------------------------
