@@ -199,3 +199,24 @@ def test_the_public_style_is_proven_and_checked_exactly(
     _without_proofs(monkeypatch)
     for name, path in paths.items():
         assert check_release(raw, path, points).to_dict() == with_proofs[name], name
+
+
+def test_a_key_the_index_leaves_out_does_not_stop_the_proof(
+    world: dict, variants: dict, monkeypatch: pytest.MonkeyPatch
+):
+    """A raw name made public in another case (an extra public value) is no key of the
+    lower-case index, so the GeoPackage naming it in lower case is proven clean, with the
+    report the lookups give."""
+    from crime_mapper.core.gate.context import GateContext, PreparedGate
+    from crime_mapper.core.gate.output_reader import read_output
+
+    raw, points = world["raw"], world["points"]
+    path = variants["name_lower"][0]
+    extra = {"extra_public_values": [NAMES[0].upper()]}
+    prep = PreparedGate(raw, points, None, extra["extra_public_values"])
+    _name, arts = read_output(path)
+    assert checks._no_lowered_secret(GateContext(prep, arts))
+    report = check_release(raw, path, points, **extra).to_dict()
+    assert report["passed"]
+    _without_proofs(monkeypatch)
+    assert check_release(raw, path, points, **extra).to_dict() == report
