@@ -205,3 +205,24 @@ def test_an_anonymise_failure_leaves_the_load_done_and_in_place(tmp_path, monkey
     internal = config.output_dir(MONTH) / "internal"
     assert _files(internal) == _files(reference)
     shutil.rmtree(reference)
+
+
+def test_the_switch_off_gives_the_same_release(tmp_path, monkeypatch):
+    """LOAD_GPKG_BESIDE (for a machine without a core to spare) changes no byte."""
+    from crime_mapper.qgis_bridge import monthly_release as qgis_monthly
+
+    together = _quick_config(tmp_path / "beside")
+    _run(together, [])
+    monkeypatch.setattr(qgis_monthly, "LOAD_GPKG_BESIDE", False)
+    salt = tmp_path / "apart" / "secret" / "release.salt"  # the same salt: the same IDs
+    salt.parent.mkdir(parents=True)
+    salt.write_bytes((tmp_path / "beside" / "secret" / "release.salt").read_bytes())
+    apart = _quick_config(tmp_path / "apart")
+    states: list = []
+    outputs = _run(apart, states)
+    assert outputs.load.settle is None
+    assert ("load", "failed") not in states
+    one, two = _files(together.output_dir(MONTH)), _files(apart.output_dir(MONTH))
+    assert sorted(one) == sorted(two)
+    # the manifest records the configuration (its output folder); nothing else may differ
+    assert [name for name in one if one[name] != two[name]] == ["manifest.json"]
