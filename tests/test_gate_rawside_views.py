@@ -324,3 +324,54 @@ def test_run_hashes_equal_the_integer_formula(monkeypatch: pytest.MonkeyPatch):
         assert hashes.dtype == np.uint64 and hashes.tolist() == expected
         raw = context.raw_run_hashes(buf)
         assert _same(raw, np.unique(np.array(expected, dtype=np.uint64)))
+
+
+def _direct_tolerant_keys(lon: np.ndarray, lat: np.ndarray, truncate: bool) -> np.ndarray:
+    sx, sy = scan._scaled(lon, 5), scan._scaled(lat, 5)
+    kx, ky = np.rint(sx), np.rint(sy)
+    parts = [scan.pack_keys(kx, ky)]
+    near = (np.abs(np.abs(sx - np.trunc(sx)) - 0.5) < 1e-6) | (
+        np.abs(np.abs(sy - np.trunc(sy)) - 0.5) < 1e-6
+    )
+    nx, ny = sx[near], sy[near]
+    for ax in (np.floor(nx + 0.5 - 1e-6), np.floor(nx + 0.5 + 1e-6)):
+        for ay in (np.floor(ny + 0.5 - 1e-6), np.floor(ny + 0.5 + 1e-6)):
+            parts.append(scan.pack_keys(ax, ay))
+    if truncate:
+        tx, ty = np.trunc(sx), np.trunc(sy)
+        parts += [scan.pack_keys(tx, ty), scan.pack_keys(tx, ky), scan.pack_keys(kx, ty)]
+    keys = np.unique(np.concatenate(parts))
+    return keys[keys >= 0]
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_tolerant_keys_equal_np_unique_of_every_part(seed: int):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 500))
+    lon = rng.uniform(-6, 2, n).round(rng.integers(4, 8))
+    lat = rng.uniform(49.9, 58.7, n).round(rng.integers(4, 8))
+    lon[rng.random(n) < 0.1] = np.nan
+    lat[rng.random(n) < 0.05] = np.inf
+    lon[rng.random(n) < 0.05] = 1e9  # out of range: key -1, left out
+    lat[rng.random(n) < 0.1] = 52.000005  # on a rounding boundary
+    lon[rng.random(n) < 0.1] = -0.000004
+    for truncate in (False, True):
+        got = scan.tolerant_keys(lon, lat, truncate=truncate)
+        assert _same(got, _direct_tolerant_keys(lon, lat, truncate)), truncate
+    points = _Points(lon[: n // 2], lat[: n // 2])
+    raw = pd.DataFrame({"longitude": lon, "latitude": lat})
+    prep = context.PreparedGate(raw, points)
+    assert _same(prep.allowed_keys, _direct_tolerant_keys(points.longitude, points.latitude, False))
+
+
+@pytest.mark.parametrize("below", [None, 12])
+def test_patterns_bounded_below_a_length_equal_bounded_by_char_lengths(below):
+    rng = random.Random(3)
+    values = [v for v in _random_text(rng, 400) if "\ud800" not in v] + ["a\x00bcdefghijklmnop"]
+    values += ["éééééééééé", "字字字字字字字字字字字字", "abcdefghijk", "abcdefghijkl"]
+    bounded = scan.char_lengths(values) < 12
+    want = scan.PatternSet(values, bounded=bounded)
+    got = scan.PatternSet(values, bounded_below=12) if below else want
+    for key in vars(want):
+        a, b = getattr(got, key), getattr(want, key)
+        assert _same(a, b) if isinstance(a, np.ndarray) else a == b, key

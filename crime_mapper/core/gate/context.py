@@ -390,7 +390,8 @@ class PreparedGate:
         if self.extra_allowed is not None:
             lon, lat = self.extra_allowed
             keys.append(scan.tolerant_keys(lon, lat))
-        return np.unique(np.concatenate(keys))  # sorted: membership is one searchsorted
+        # sorted: membership is one searchsorted (each part is sorted already: merged)
+        return scan.unique_of_runs(keys)
 
     @cached_property
     def extra_keys(self) -> np.ndarray:
@@ -955,9 +956,7 @@ class PreparedGate:
         base = self._base
         if base is not None and self.secret_lower is base.secret_lower:
             return base.secret_lower_patterns
-        values = list(self.secret_lower)
-        bounded = scan.char_lengths(values) < WHOLE_WORD_BELOW
-        return scan.PatternSet(values, bounded=bounded)
+        return scan.PatternSet(list(self.secret_lower), bounded_below=WHOLE_WORD_BELOW)
 
     @cached_property
     def free_text(self) -> tuple[bytes, list[tuple[int, str]]]:
@@ -1012,8 +1011,7 @@ class PreparedGate:
         if self._base is not None and self._base_parts:
             return self._base.secret_patterns
         values = [v for _col, part in self.secret_parts for v in part]
-        bounded = scan.char_lengths(values) < WHOLE_WORD_BELOW
-        return scan.PatternSet(values, bounded=bounded)
+        return scan.PatternSet(values, bounded_below=WHOLE_WORD_BELOW)
 
 
 def prepare_gate(

@@ -67,9 +67,23 @@ def tolerant_keys(
             for ay in (np.floor(ny + 0.5 - 1e-6), np.floor(ny + 0.5 + 1e-6)):
                 parts.append(pack_keys(ax, ay))
     if truncate:
-        tx, ty = np.trunc(sx), np.trunc(sy)
-        parts += [pack_keys(tx, ty), pack_keys(tx, ky), pack_keys(kx, ty)]
-    keys = np.unique(np.concatenate(parts))
+        # the rounded keys sorted once; a truncated axis differs from the rounded one by a
+        # step in a few rows, and only those add keys, in that order (sorted runs: the
+        # final stable sort merges them). Rows whose truncation is their rounding give
+        # keys already there: (tx, ky) where tx == kx is (kx, ky), and so on.
+        order = np.argsort(parts[0], kind="stable")
+        kx, ky, tx, ty = kx[order], ky[order], np.trunc(sx)[order], np.trunc(sy)[order]
+        dx, dy = tx != kx, ty != ky
+        both = dx & dy
+        parts[0] = parts[0][order]
+        parts += [
+            pack_keys(tx[dx], ky[dx]),
+            pack_keys(kx[dy], ty[dy]),
+            pack_keys(tx[both], ty[both]),
+        ]
+        keys = unique_of_runs(parts)
+    else:  # (one unsorted part: a plain sort)
+        keys = np.unique(np.concatenate(parts))
     return keys[keys >= 0]
 
 
@@ -384,10 +398,18 @@ class PatternSet:
     """
 
     def __init__(
-        self, values: Sequence[str], bounded: Sequence[bool] | np.ndarray | bool = False
+        self,
+        values: Sequence[str],
+        bounded: Sequence[bool] | np.ndarray | bool = False,
+        bounded_below: int | None = None,
     ) -> None:
+        """``bounded``: per value, or for all, whether it is matched as a whole word only;
+        ``bounded_below`` (instead): the values shorter than this many characters are (their
+        lengths taken from the layout the patterns are built from anyway)."""
         values = list(values)
-        buf, start, nbytes, _chars = text_layout(values)
+        buf, start, nbytes, chars = text_layout(values)
+        if bounded_below is not None:
+            bounded = chars < bounded_below
         if isinstance(bounded, (bool, np.bool_)):
             bounded_arr = np.full(len(values), bool(bounded))
         else:
