@@ -458,3 +458,99 @@ def test_sorted_categorical_equals_astype_category():
         pd.testing.assert_series_equal(got, expected)
         assert list(got.cat.categories) == list(expected.cat.categories)
         assert got.cat.categories.dtype == expected.cat.categories.dtype
+
+
+def _scan_all_ways(sample: bytes, plain: tuple, monkeypatch, encoding=None) -> list:
+    """The scan's facts with the mostly distinct text columns cut from the bytes and parsed
+    by pandas, each with the checks beside a two-halves parse and in one piece."""
+    facts = []
+    for own in (0, 1 << 40):
+        for threshold in (1 << 40, 0):
+            monkeypatch.setattr(textscan, "_OWN_TEXT_FROM_BYTES", own)
+            monkeypatch.setattr(textscan, "_CHECK_BESIDE_FROM_BYTES", threshold)
+            monkeypatch.setattr(textscan, "_HALVES_FROM_BYTES", threshold)
+            try:
+                scan = textscan.scan_csv(sample, encoding=encoding, plain_numeric=plain)
+                facts.append(_scan_facts(scan))
+            except Exception as exc:  # noqa: BLE001 - the same error every way
+                facts.append((type(exc).__name__, str(exc)))
+    return facts
+
+
+def test_text_columns_cut_from_the_bytes_equal_pandas_parse(force_csv, monkeypatch):
+    """A large body's mostly distinct text columns (references, notes, officers) are cut
+    from the bytes instead of made by pandas: on the force extract and on damaged copies of
+    it the scan is the same either way, and the cut is taken on the clean ones."""
+    data, profile = force_csv
+    plain = (profile.columns["x"], profile.columns["y"])
+    lines = data.split(b"\n")
+    header, rows = lines[0], [r for r in lines[1:] if r]
+    names = header.decode().split(",")
+    columns = {role: names.index(c) for role, c in profile.columns.items() if c in names}
+    cut = []
+    insert = textscan._insert_own_text
+
+    def spy(frame, data, codec, own, spans):
+        cut.append(own)
+        return insert(frame, data, codec, own, spans)
+
+    monkeypatch.setattr(textscan, "_insert_own_text", spy)
+    rng = np.random.default_rng(18)
+    for number in range(24):
+        body = []
+        for row in rows[:300]:
+            roll = rng.random()
+            if roll < 0.01 * (number % 4):
+                body.extend(differential_load._damage(row, rng, columns))
+            else:
+                body.append(row)
+        sample = b"\n".join([header, *body]) + (b"\n" if number % 3 else b"")
+        facts = _scan_all_ways(sample, plain, monkeypatch)
+        assert all(f == facts[0] for f in facts[1:]), number
+    assert cut and all(own for own in cut)
+    notes = names.index("MO Notes") if "MO Notes" in names else None
+    assert any(notes in own for own in cut), cut
+
+
+_HOSTILE_TEXT = [
+    '"he said ""stop"", twice"', '""""', '""', '"a,b"', '"trailing """', '" spaced "',
+    " padded ", "", "Côte d'Azur", '"naïve, ""é"""', "plain", "'=formula", "x" * 300,
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("crlf", [False, True])
+@pytest.mark.parametrize("last", [False, True])
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1252"])
+def test_hostile_text_cut_from_the_bytes_equals_pandas(crlf, last, encoding, monkeypatch):
+    """Doubled and quoted quotes, quoted delimiters, empty quoted fields, spaces, non-ASCII
+    text (UTF-8 and cp1252), CRLF line ends, the cut column last on the line: each value cut
+    from the bytes is the one pandas gives."""
+    rng = np.random.default_rng(19)
+    out = ["ref,note,x,y,kind" if not last else "ref,kind,x,y,note"]
+    for k in range(400):
+        note = _HOSTILE_TEXT[k % len(_HOSTILE_TEXT)] if k % 8 == 0 else f"note number {k}"
+        if "," in note and not note.startswith('"'):
+            note = f'"{note}"'
+        x, y = f"{450000 + k}", f"{300000 + rng.integers(0, 9999)}"
+        kind = ("A", "B")[k % 2]
+        fields = [f"R{k:05d}", note, x, y, kind] if not last else [f"R{k:05d}", kind, x, y, note]
+        out.append(",".join(fields))
+    ending = "\r\n" if crlf else "\n"
+    sample = (ending.join(out) + ending).encode(encoding)
+    assert sample.count(b'""') > 20
+    cut = []
+    insert = textscan._insert_own_text
+
+    def spy(frame, data, codec, own, spans):
+        cut.append(own)
+        return insert(frame, data, codec, own, spans)
+
+    monkeypatch.setattr(textscan, "_insert_own_text", spy)
+    facts = _scan_all_ways(sample, ("x", "y"), monkeypatch, encoding=encoding)
+    assert all(f == facts[0] for f in facts[1:])
+    assert cut and all(4 in own if last else 1 in own for own in cut), cut
+    reference = pd.read_csv(io.BytesIO(sample), dtype=str, keep_default_na=False, encoding=encoding)
+    monkeypatch.setattr(textscan, "_OWN_TEXT_FROM_BYTES", 0)
+    scan = textscan.scan_csv(sample, encoding=encoding, plain_numeric=("x", "y"))
+    column = "note"
+    assert scan.frame[column].tolist() == reference[column].tolist()

@@ -49,6 +49,7 @@ _CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CONTROL_TABLE = np.zeros(256, dtype=bool)
 _CONTROL_TABLE[[*range(0, 9), 11, 12, *range(14, 32), 127]] = True
 _BLOCK = 1 << 20  # bytes per block when scanning a whole file, to bound temporary arrays
+_Spans = list[tuple[np.ndarray, np.ndarray]]  # (starts, ends) of some columns' values
 
 
 class NotCsvError(ValueError):
@@ -425,10 +426,12 @@ def _fast_quoted_counts_ok(
     n: int,
     ncol: int,
     plain: tuple[int, ...] = (),
-) -> Optional[tuple[int, ...]]:
+    own: tuple[int, ...] = (),
+) -> Optional[tuple[tuple[int, ...], _Spans]]:
     """For the fast scan of a file with quoted fields: whether every body line is one whole
     record (no quoted line break) of exactly `ncol` fields, counted as the csv module would
-    (None when not); if so, the columns of `plain` that hold only plain numbers."""
+    (None when not); if so, the columns of `plain` that hold only plain numbers and the value
+    spans of the `own` columns (quotes included, see `_own_text`)."""
     if not _ascii_safe(codec):
         return None
     quotes = _positions(arr, 34)
@@ -447,11 +450,12 @@ def _fast_quoted_counts_ok(
     )
     if not np.all(counts + 1 == ncol):
         return None
-    if not plain:
-        return ()
+    if not plain and not own:
+        return (), []
     ends = _line_ends(arr, r_starts, newlines, n)
-    spans = _column_spans(arr, r_starts, ends, delims, quotes, ncol, plain)
-    return tuple(c for c, span in zip(plain, spans) if _plain_numbers(arr, *span))
+    spans = _column_spans(arr, r_starts, ends, delims, quotes, ncol, plain + own)
+    proven = tuple(c for c, span in zip(plain, spans) if _plain_numbers(arr, *span))
+    return proven, spans[len(plain) :]
 
 
 def _line_ends(arr: np.ndarray, r_starts: np.ndarray, newlines: np.ndarray, n: int) -> np.ndarray:
@@ -596,20 +600,28 @@ def _plain_numbers(arr: np.ndarray, start: np.ndarray, end: np.ndarray) -> bool:
 
 
 def _quote_free_plain(
-    arr: np.ndarray, body_start: int, delimiter: str, n: int, ncol: int, plain: tuple[int, ...]
-) -> tuple[int, ...]:
-    """The columns of `plain` holding only plain numbers in a quote-free body whose rows are
-    its lines (none when a row does not have exactly `ncol` fields)."""
+    arr: np.ndarray,
+    body_start: int,
+    delimiter: str,
+    n: int,
+    ncol: int,
+    plain: tuple[int, ...],
+    own: tuple[int, ...] = (),
+) -> Optional[tuple[tuple[int, ...], _Spans]]:
+    """(the columns of `plain` holding only plain numbers, the value spans of the `own`
+    columns) in a quote-free body whose rows are its lines; None when a row does not have
+    exactly `ncol` fields."""
     newlines = _positions(arr, 10)
     newlines = newlines[newlines >= body_start]
     r_starts = np.concatenate(([body_start], newlines + 1))[:n]
     delims = _positions(arr, ord(delimiter))
     if not np.all(_delimiter_counts(delims, r_starts, arr.size) + 1 == ncol):
-        return ()
+        return None
     ends = _line_ends(arr, r_starts, newlines, n)
     no_quotes = np.zeros(0, dtype=np.int64)
-    spans = _column_spans(arr, r_starts, ends, delims, no_quotes, ncol, plain)
-    return tuple(c for c, span in zip(plain, spans) if _plain_numbers(arr, *span))
+    spans = _column_spans(arr, r_starts, ends, delims, no_quotes, ncol, plain + own)
+    proven = tuple(c for c, span in zip(plain, spans) if _plain_numbers(arr, *span))
+    return proven, spans[len(plain) :]
 
 
 def _fast_scan(
@@ -634,21 +646,28 @@ def _fast_scan(
     ncol = len(header)
     body = memoryview(data)[header_end:]
 
-    def rows_check() -> Optional[tuple[int, tuple[int, ...]]]:
-        """(the body's rows, the columns of `plain` proven to hold only plain numbers), or
-        None unless every row is one line of exactly `ncol` fields."""
+    own = _own_text_columns(data, body_start, codec, delimiter, ncol, numeric + plain)
+
+    def rows_check() -> Optional[tuple[int, tuple[int, ...], _Spans]]:
+        """(the body's rows, the columns of `plain` proven to hold only plain numbers, the
+        value spans of the `own` columns), or None unless every row is one line of exactly
+        `ncol` fields."""
         if body_start >= len(data):
-            return 0, ()
+            empty = np.zeros(0, dtype=np.int64)
+            return 0, (), [(empty, empty) for _ in own]
         n = int(np.count_nonzero(arr[body_start:] == 10)) + (0 if data.endswith(b"\n") else 1)
         if data.find(b'"', body_start) >= 0:
-            found = _fast_quoted_counts_ok(arr, data, body_start, delimiter, codec, n, ncol, plain)
-            return None if found is None else (n, found)
+            found = _fast_quoted_counts_ok(
+                arr, data, body_start, delimiter, codec, n, ncol, plain, own
+            )
+            return None if found is None else (n, *found)
         total = int(np.count_nonzero(arr[body_start:] == ord(delimiter)))
         if total != n * (ncol - 1):
             return None
-        if plain and _ascii_safe(codec):
-            return n, _quote_free_plain(arr, body_start, delimiter, n, ncol, plain)
-        return n, ()
+        if (plain or own) and _ascii_safe(codec):
+            spanned = _quote_free_plain(arr, body_start, delimiter, n, ncol, plain, own)
+            return None if spanned is None else (n, *spanned)
+        return n, (), []
 
     frame: Optional[pd.DataFrame] = None
     if len(body) < _CHECK_BESIDE_FROM_BYTES:
@@ -660,7 +679,14 @@ def _fast_scan(
         checked = background.beside(rows_check, "csv-rows-check")
         try:
             frame = _read_frame(
-                body, ncol, codec, delimiter, numeric + plain, as_text=False, lines_are_rows=True
+                body,
+                ncol,
+                codec,
+                delimiter,
+                numeric + plain,
+                as_text=False,
+                lines_are_rows=True,
+                skip=own,
             )
         except (pd.errors.ParserError, pd.errors.ParserWarning):
             checked()  # (the thread is not left running)
@@ -670,14 +696,21 @@ def _fast_scan(
         rows = checked()
     if rows is None:
         return None
-    n, proven = rows
+    n, proven, own_spans = rows
+    if len(own_spans) != len(own):  # (a codec the spans are not found for)
+        own, own_spans = (), []
+        frame = None
     if frame is None or proven != plain:
         try:
-            frame = _read_frame(body, ncol, codec, delimiter, numeric + proven, lines_are_rows=True)
+            frame = _read_frame(
+                body, ncol, codec, delimiter, numeric + proven, lines_are_rows=True, skip=own
+            )
         except (pd.errors.ParserError, pd.errors.ParserWarning):
             return None
     if len(frame) != n:  # blank lines (pandas skips them) or line endings read otherwise
         return None
+    if own:
+        _insert_own_text(frame, data, codec, own, own_spans)
     frame.columns = header
     header_line = data.count(b"\n", 0, header_end) + 1
     return ScannedCsv(
@@ -701,6 +734,73 @@ def _fast_scan(
 # Bodies smaller than this have their rows checked before they are parsed, on the calling
 # thread (a thread costs more than it saves); larger ones beside the parse.
 _CHECK_BESIDE_FROM_BYTES = 4 << 20
+
+# Bodies from this size have their mostly distinct text columns (references, free-text notes,
+# officers: half a million different values) cut from the bytes rather than made by pandas,
+# whose C parser looks every value up in a hash table of the values it has made so far (a
+# force extract's three such columns took 1.0 of its 1.7 s parse; cut, they take ~0.45 s).
+_OWN_TEXT_FROM_BYTES = 4 << 20
+_OWN_TEXT_SAMPLE_ROWS = 2000
+
+
+def _own_text_columns(
+    data: bytes, body_start: int, codec: str, delimiter: str, ncol: int, parsed: tuple[int, ...]
+) -> tuple[int, ...]:
+    """The columns (not in `parsed`) with four in five of the values in the body's first
+    rows distinct, for the fast scan to cut from the bytes (`_own_text`): references, notes
+    and officers, not times, places or LSOAs (pandas makes each of their few thousand values
+    once). Only the speed depends on the choice: a column is the same text either way."""
+    if len(data) - body_start < _OWN_TEXT_FROM_BYTES or not _ascii_safe(codec) or ncol < 2:
+        return ()
+    end = body_start
+    for _ in range(_OWN_TEXT_SAMPLE_ROWS):
+        found = data.find(b"\n", end)
+        if found < 0:
+            break
+        end = found + 1
+    sample = data[body_start:end].decode(codec, errors="replace")
+    try:
+        rows = [r for r in csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)]
+    except csv.Error:
+        return ()
+    rows = [r for r in rows if len(r) == ncol]
+    if len(rows) < 100:
+        return ()
+    own = tuple(
+        c for c in range(ncol) if c not in parsed and 5 * len({r[c] for r in rows}) >= 4 * len(rows)
+    )
+    return own if len(own) < ncol else own[1:]  # pandas parses one column at least
+
+
+def _own_text(data: bytes, codec: str, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """The values [start[i], end[i]) of one column of a body with simple quotes (see
+    `_quotes_are_simple`) whose rows are its lines, as pandas' C parser reads them: a field
+    opening with a quote is quoted, so its value is what lies between its first and last
+    byte with each doubled quote made one (the only quotes inside it); any other field holds
+    no quote and is taken as it is."""
+    arr = np.frombuffer(data, dtype=np.uint8)
+    if start.size == 0:
+        return np.zeros(0, dtype=object)
+    quoted = (end > start) & (arr[np.minimum(start, arr.size - 1)] == 34)
+    first = (start + quoted).tolist()
+    last = (end - quoted).tolist()
+    values = [data[a:b].decode(codec) for a, b in zip(first, last)]
+    for i in np.flatnonzero(quoted).tolist():
+        if '"' in values[i]:
+            values[i] = values[i].replace('""', '"')
+    return np.array(values, dtype=object)
+
+
+def _insert_own_text(
+    frame: pd.DataFrame,
+    data: bytes,
+    codec: str,
+    own: tuple[int, ...],
+    spans: _Spans,
+) -> None:
+    """Put the `own` columns, cut from the bytes, in their places among the parsed ones."""
+    for column, (start, end) in sorted(zip(own, spans)):
+        frame.insert(column, f"c{column}", _own_text(data, codec, start, end))
 
 
 def _scan(
@@ -904,10 +1004,12 @@ def _read_frame(
     numeric: tuple[int, ...] = (),
     as_text: bool = True,
     lines_are_rows: bool = False,
+    skip: tuple[int, ...] = (),
 ) -> pd.DataFrame:
     """pandas' C parser over rows believed well formed, every value kept as text but the
     `numeric` columns' (float64, blank as NaN; if a value there is not a number, every
     column is read as text instead, or with ``as_text=False`` the ValueError is raised).
+    The `skip` columns (never numeric ones) are tokenized but left out of the frame.
 
     A row with too many fields raises ParserError (or ParserWarning, turned into an error,
     when it is the first row), so the caller can fall back to counting fields row by row.
@@ -927,6 +1029,8 @@ def _read_frame(
         doublequote=True,
         index_col=False,
     )
+    if skip:
+        options["usecols"] = [name for i, name in enumerate(names) if i not in skip]
     # (the filter is the process's: it holds for the second half's thread too, which ends
     # before it is lifted)
     with warnings.catch_warnings():
