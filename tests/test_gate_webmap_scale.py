@@ -124,6 +124,32 @@ def test_segment_index_answers_equal_texts_alike():
     assert index.found("On or near High Street", "m", lambda s: [[1] for _ in s]) == [[1]]
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_any_found_is_any_of_found(seed: int):
+    """SegmentIndex.any_found(texts) answers what asking found() text by text answers, on
+    texts with and without hits, repeated, empty, and asked before and after a prepare
+    (data-script labels are asked for in one batch by checks._silent_scripts)."""
+    rng = random.Random(seed)
+    pieces = ["Park", "12", "1234", "x", "\n", "\n2022", " ", "Road 99", "", "\u0661\u0662"]
+
+    def digits(segments: list[str]) -> list[list[str]]:
+        return [re.findall(r"\d{3,}", s) for s in segments]
+
+    for _ in range(60):
+        texts = ["".join(rng.choice(pieces) for _ in range(rng.randrange(4))) for _ in range(8)]
+        texts += rng.sample(texts, 3)
+        index, reference = scan.SegmentIndex(), scan.SegmentIndex()
+        if rng.random() < 0.5:
+            index.prepare("d", digits, texts[: rng.randrange(len(texts))])
+        for k in range(len(texts) + 1):
+            want = any(reference.found(t, "d", digits) for t in texts[:k])
+            assert index.any_found(texts[:k], "d", digits) == want, texts[:k]
+    index = scan.SegmentIndex()
+    assert not index.any_found([], "d", digits)
+    assert index.any_found(["no", "Road 1999\nPark"], "d", digits)
+    assert not index.any_found(["no", "Road 19\nPark"], "d", digits)
+
+
 # --- the lower-case and squeezed dicts first, for output text too large for the small search --
 from tests.test_release_gate import (  # noqa: E402 - real raw extract, map points, outputs
     _extras,

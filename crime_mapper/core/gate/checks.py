@@ -121,7 +121,7 @@ def _silent_scripts(
         values = _script_values(ctx, art)
         if values is None or numbers_may_find(values):
             continue
-        if any(index.found(t, key, segment_scan) for t in dict.fromkeys(art.texts)):
+        if index.any_found(art.texts, key, segment_scan):
             continue
         if any(map(scan._found_something, segment_scan(art.script_raw_parts))):
             continue
