@@ -601,10 +601,14 @@ def _read_html(art: Artifact, text: str, where: str, fast: bool = True) -> None:
     art.code.extend(styles)
 
 
+_XML_COMMENT_OR_PI = re.compile(r"<!--(.*?)-->|<\?(.*?)\?>", re.S)
+
+
 def _read_xml(art: Artifact, text: str, where: str) -> None:
     """An XML file (a QGIS .qml or .sld style, metadata): every element's text, tail and
-    attribute value, CDATA included, is a value a reader sees. Malformed XML raises, so the
-    file fails closed."""
+    attribute value, CDATA included, is a value a reader sees, and so is every comment and
+    processing instruction (which the parse drops; found in the text as written, anywhere
+    in the file). Malformed XML raises, so the file fails closed."""
     from xml.etree import ElementTree
 
     root = ElementTree.fromstring(text)
@@ -613,6 +617,11 @@ def _read_xml(art: Artifact, text: str, where: str) -> None:
         seen.extend(v for v in element.attrib.values() if v and v.strip())
         for part in (element.text, element.tail):
             if part and part.strip():
+                seen.append(part)
+    if "<!--" in text or "<?" in text:
+        for comment, instruction in _XML_COMMENT_OR_PI.findall(text):
+            part = comment or instruction
+            if part.strip():
                 seen.append(part)
     art.strings.update(normalise(v) for v in seen)
     art.texts.append("\n".join(seen))
