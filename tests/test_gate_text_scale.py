@@ -233,6 +233,32 @@ def test_segment_cut_follows_the_patterns_case_partners_on_every_code_point():
     assert scan.SEGMENT_CUT.split("a\nb\nHx\nPm\n3\n") == ["a", "b\nHx\nPm\n3", ""]
 
 
+@pytest.mark.parametrize("seed", range(10))
+def test_segment_index_answers_prepared_texts_as_unprepared_ones(seed: int):
+    """prepare() notes the texts that find nothing, which found() then answers from a set:
+    the answers are those of an index asked text by text without prepare, for every text
+    (prepared ones, repeats, texts added later), and the texts noted are exactly the ones
+    with nothing found."""
+    rng = random.Random(seed)
+    texts = [_random_segmented_text(rng) for _ in range(80)]
+    texts += texts[:10] + ["", "\n", "\n\n"]
+    later = [_random_segmented_text(rng) for _ in range(20)]
+    for n, pattern in enumerate(SEGMENT_PATTERNS):
+
+        def groups(segments: list[str], pattern: re.Pattern = pattern) -> list[list[str]]:
+            out: list[list[str]] = [[] for _ in segments]
+            for i, found in scan.matches_by_segment(segments, pattern).items():
+                out[i] = [m.group() for m in found]
+            return out
+
+        prepared, plain = scan.SegmentIndex(), scan.SegmentIndex()
+        prepared.prepare("k", groups, iter(texts))  # (any iterable of texts)
+        noted = set(prepared._nothing.get("k", set()))
+        assert noted == {t for t in texts if not pattern.search(t)}, pattern.pattern
+        for text in texts + later:
+            assert prepared.found(text, "k", groups) == plain.found(text, "k", groups)
+
+
 def test_segment_index_scans_each_distinct_segment_once():
     seen: list[str] = []
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Iterable, Sequence
+from itertools import compress
 from typing import Any
 
 import numpy as np
@@ -1063,12 +1064,23 @@ class SegmentIndex:
         self, key: str, scan: Callable[[list[str]], list[Any]], texts: Iterable[str]
     ) -> None:
         """Run ``scan`` at once over every not yet scanned segment of ``texts`` (one batch:
-        the texts a check is about to ask :meth:`found` for; no other segment is scanned)."""
-        ids = [self.ids(t) for t in texts]
+        the texts a check is about to ask :meth:`found` for; no other segment is scanned).
+        The texts none of whose segments found anything are noted too, so that :meth:`found`
+        answers them from a set instead of looking at their segments (a national summaries
+        folder: some 170,000 calls over 29,000 texts, nearly all finding nothing)."""
+        listed = list(texts)
+        ids = [self.ids(t) for t in listed]
         if ids:
+            every = np.concatenate(ids)
             wanted = np.zeros(len(self.segments), dtype=bool)
-            wanted[np.concatenate(ids)] = True  # (a mask, not a sort of millions of ids)
-            self._scan_ids(key, scan, np.flatnonzero(wanted))
+            wanted[every] = True  # (a mask, not a sort of millions of ids)
+            _results, hits = self._scan_ids(key, scan, np.flatnonzero(wanted))
+            # (every text has a segment: a split gives at least one part)
+            starts = np.zeros(len(ids), dtype=np.int64)
+            starts[1:] = np.cumsum(np.fromiter(map(len, ids), np.int64, len(ids)))[:-1]
+            found_any = np.logical_or.reduceat(hits[every], starts)
+            nothing = self._nothing.setdefault(key, set())
+            nothing.update(compress(listed, (~found_any).tolist()))
 
     def found(self, text: str, key: str, scan: Callable[[list[str]], list[Any]]) -> list[Any]:
         nothing = self._nothing.setdefault(key, set())
