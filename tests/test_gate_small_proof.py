@@ -224,23 +224,31 @@ def test_a_key_the_index_leaves_out_does_not_stop_the_proof(
 
 def test_xml_comments_and_instructions_are_read(world: dict, tmp_path: Path):
     """A public style's comments and processing instructions are text a reader of the file
-    sees (the XML parse drops them): a raw name or reference in one, inside the root or
-    before it, fails the gate; the clean style, with an XML declaration, passes."""
+    sees (the XML parse drops them), and so is a document type declaration (identifiers,
+    entities declared whether used or not): a raw name or reference in one, inside the root
+    or before it, fails the gate, as does a declaration that cannot be read whole; the clean
+    style, with an XML declaration or QGIS's own document type, passes."""
     from crime_mapper.qgis_bridge.run_anonymise import write_public_qml
 
     clean = tmp_path / "public.qml"
     write_public_qml(str(clean))
     text = clean.read_text(encoding="utf-8")
+    doctype, body = text.split("\n", 1)  # QGIS's own, which the clean style passes with
+    assert doctype == "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>"
     ref = _reference(world)
     bodies = {
         "declared": '<?xml version="1.0" encoding="UTF-8"?>\n' + text,
         "comment_inside": text.replace("<renderer-v2", f"<!-- {NAMES[0]} --><renderer-v2", 1),
         "comment_before": f"<!-- seen by {NAMES[1]} at the shop -->\n" + text,
         "instruction": text.replace("<renderer-v2", f"<?note {ref} ?><renderer-v2", 1),
+        "entity_unused": f'<!DOCTYPE qgis [<!ENTITY who "{NAMES[2]}">]>\n' + body,
+        "entity_quoted_bracket": f"<!DOCTYPE qgis [<!ENTITY w ']>'><!ENTITY r '{ref}'>]>\n" + body,
+        "doctype_identifier": f'<!DOCTYPE qgis SYSTEM "{ref}.dtd">\n' + body,
+        "doctype_unreadable": "<!DOCTYPE qgis [<!-- ] --> ]>\n" + body,
     }
     raw, points = world["raw"], world["points"]
-    for name, body in bodies.items():
+    for name, written in bodies.items():
         path = tmp_path / f"{name}.qml"
-        path.write_text(body, encoding="utf-8")
+        path.write_text(written, encoding="utf-8")
         report = check_release(raw, path, points)
         assert report.passed is (name == "declared"), (name, report.message())

@@ -602,13 +602,22 @@ def _read_html(art: Artifact, text: str, where: str, fast: bool = True) -> None:
 
 
 _XML_COMMENT_OR_PI = re.compile(r"<!--(.*?)-->|<\?(.*?)\?>", re.S)
+# A document type declaration: its name, public and system identifiers, and an internal
+# subset in [...] (entity values, attribute defaults), quoted parts taken whole. A declaration
+# this does not match (a ']' or '>' outside quotes in a comment of the subset, say) makes
+# the file fail closed rather than be read in part.
+_XML_DOCTYPE = re.compile(
+    r"""<!DOCTYPE(?:[^\[>"']|"[^"]*"|'[^']*')*(?:\[(?:"[^"]*"|'[^']*'|[^\]"'])*\])?\s*>"""
+)
 
 
 def _read_xml(art: Artifact, text: str, where: str) -> None:
     """An XML file (a QGIS .qml or .sld style, metadata): every element's text, tail and
     attribute value, CDATA included, is a value a reader sees, and so is every comment and
     processing instruction (which the parse drops; found in the text as written, anywhere
-    in the file). Malformed XML raises, so the file fails closed."""
+    in the file) and the document type declaration whole (its identifiers and internal
+    subset: an entity declared there is in the file whether or not it is used). Malformed
+    XML raises, so the file fails closed."""
     from xml.etree import ElementTree
 
     root = ElementTree.fromstring(text)
@@ -623,6 +632,11 @@ def _read_xml(art: Artifact, text: str, where: str) -> None:
             part = comment or instruction
             if part.strip():
                 seen.append(part)
+    if "<!DOCTYPE" in text:
+        declaration = _XML_DOCTYPE.search(text)
+        if declaration is None:
+            raise ValueError(f"{where}: a document type declaration that cannot be read")
+        seen.append(declaration.group(0))
     art.strings.update(normalise(v) for v in seen)
     art.texts.append("\n".join(seen))
 
