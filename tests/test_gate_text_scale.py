@@ -243,7 +243,7 @@ def test_segment_index_answers_prepared_texts_as_unprepared_ones(seed: int):
     texts = [_random_segmented_text(rng) for _ in range(80)]
     texts += texts[:10] + ["", "\n", "\n\n"]
     later = [_random_segmented_text(rng) for _ in range(20)]
-    for n, pattern in enumerate(SEGMENT_PATTERNS):
+    for pattern in SEGMENT_PATTERNS:
 
         def groups(segments: list[str], pattern: re.Pattern = pattern) -> list[list[str]]:
             out: list[list[str]] = [[] for _ in segments]
