@@ -554,3 +554,34 @@ def test_hostile_text_cut_from_the_bytes_equals_pandas(crlf, last, encoding, mon
     scan = textscan.scan_csv(sample, encoding=encoding, plain_numeric=("x", "y"))
     column = "note"
     assert scan.frame[column].tolist() == reference[column].tolist()
+
+
+def test_fixed_categorical_equals_categorical_of_every_row():
+    """The force reader's crime type and outcome columns are made from each distinct
+    value's category (Factorized.fixed_categorical); they must equal the categorical of the
+    per-row values the canonical types made before: unknown names, None, blanks, repeats."""
+    from crime_mapper.core.common.schema import CRIME_TYPE_DTYPE, OUTCOME_DTYPE
+    from crime_mapper.core.common.vocabulary import normalise_category, normalise_outcome
+    from crime_mapper.core.load.row_checks import Factorized
+
+    rng = np.random.default_rng(21)
+    texts = [
+        "Burglary", " burglary ", "ANTI-SOCIAL BEHAVIOUR", "Shoplifting", "", "  ", "nonsense",
+        "Under investigation", "Offender sent to prison ", "unable to prosecute suspect",
+        "Vehicle crime", "None", "nan",
+    ]  # fmt: skip
+    for size in (0, 1, 50, 3000):
+        values = pd.Series(rng.choice(np.array(texts, dtype=object), size), dtype=object)
+        keep = rng.random(size) < 0.8
+        column = Factorized(values)
+        for func, dtype in (
+            (lambda v: normalise_category(v.strip()), CRIME_TYPE_DTYPE),
+            (lambda v: normalise_outcome(v.strip()), OUTCOME_DTYPE),
+        ):
+            got = column.fixed_categorical(func, dtype, keep)
+            expected = pd.Categorical(column.map(func)[keep], dtype=dtype)
+            pd.testing.assert_extension_array_equal(got, expected)
+            everything = column.fixed_categorical(func, dtype, np.ones(size, dtype=bool))
+            pd.testing.assert_extension_array_equal(
+                everything, pd.Categorical(column.map(func), dtype=dtype)
+            )

@@ -213,11 +213,6 @@ def _wgs84_swap(x: np.ndarray, y: np.ndarray, crs: str):
     return swapped
 
 
-def _category(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    names = per_unique(values, lambda v: normalise_category(v.strip()))
-    return names, np.array([n is not None for n in names], dtype=bool)
-
-
 def _categorical(values, categories=None) -> pd.Categorical:
     return pd.Categorical(values, categories=categories)
 
@@ -569,6 +564,10 @@ def _has_iso8601() -> bool:
     return int(pd.__version__.split(".")[0]) >= 2
 
 
+def _outcome_name(value: str) -> Optional[str]:
+    return normalise_outcome(value.strip())
+
+
 def _to_wgs84_beside(x: np.ndarray, y: np.ndarray, crs: str) -> Callable[[], tuple]:
     """``geography.to_wgs84(x, y, crs)`` started in a thread when pyproj does it (its
     transformers are per thread, and PROJ works without Python's lock), else done now (a
@@ -630,13 +629,15 @@ def read_force(source: SourceFile, scan: ScannedCsv, profile: MappingProfile) ->
         )
 
     if "category" in cols:
-        category, known = _category(col("category"))
+        offences = Factorized(col("category"))
+        to_category: Callable[[str], object] = lambda v: normalise_category(v.strip())  # noqa: E731
         label = "category"
     else:
         lookup = profile.offence_lookup()
-        category = per_unique(col("offence"), lambda s: lookup.get(fold_text(s)))
-        known = np.array([c is not None for c in category], dtype=bool)
+        offences = Factorized(col("offence"))
+        to_category = lambda v: lookup.get(fold_text(v))  # noqa: E731
         label = "offence"
+    known = offences.map(lambda v: to_category(v) is not None, dtype=bool)
     v.reject(
         ~known,
         "unknown_category",
@@ -667,10 +668,11 @@ def read_force(source: SourceFile, scan: ScannedCsv, profile: MappingProfile) ->
         "missing_crime_id",
         lambda idx: ["a force extract row needs a crime reference"] * idx.size,
     )
+    outcomes: Optional[Factorized] = None
     if "outcome" in cols:
-        outcomes = Factorized(f[cols["outcome"]])
-        outcome = outcomes.map(lambda s: normalise_outcome(s.strip()))
-        given = outcomes.map(lambda s: s.strip() != "", dtype=bool)
+        outcomes = found = Factorized(f[cols["outcome"]])
+        outcome = found.map(_outcome_name)
+        given = found.map(lambda s: s.strip() != "", dtype=bool)
         v.reject(
             given & pd.isna(outcome),
             "unknown_outcome",
@@ -731,9 +733,13 @@ def read_force(source: SourceFile, scan: ScannedCsv, profile: MappingProfile) ->
             "location": categorical("location"),
             "lsoa_code": categorical("lsoa_code"),
             "lsoa_name": categorical("lsoa_name"),
-            "crime_type": category[ok],
+            "crime_type": offences.fixed_categorical(to_category, CRIME_TYPE_DTYPE, ok),
             "offence": text("offence") if "offence" in cols else text("category"),
-            "last_outcome": outcome[ok],
+            "last_outcome": (
+                outcomes.fixed_categorical(_outcome_name, OUTCOME_DTYPE, ok)
+                if outcomes is not None
+                else outcome[ok]
+            ),
             "last_outcome_month": sorted_categorical(
                 np.where(given[ok], ok_month, -1), month_texts.to_numpy()
             ),

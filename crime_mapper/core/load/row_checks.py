@@ -61,6 +61,16 @@ class Factorized:
         mapped = np.array([func(u) for u in self.uniques] + [func("")], dtype=dtype)
         return mapped[self.codes]  # code -1 (missing) takes the func("") slot
 
+    def fixed_categorical(
+        self, func: Callable[[str], object], dtype: pd.CategoricalDtype, keep: np.ndarray
+    ) -> pd.Categorical:
+        """``pd.Categorical(self.map(func)[keep], dtype=dtype)``, each distinct value looked
+        up among the categories once instead of every row's (a value that is no category,
+        None included, is missing)."""
+        mapped = pd.Index([func(u) for u in self.uniques] + [func("")], dtype=object)
+        codes = dtype.categories.get_indexer(mapped)[self.codes]  # code -1: the func("") slot
+        return pd.Categorical.from_codes(codes if keep.all() else codes[keep], dtype=dtype)
+
     def categorical(
         self, keep: np.ndarray, transform: Optional[Callable[[str], object]] = None
     ) -> pd.Categorical:
