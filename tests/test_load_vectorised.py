@@ -490,9 +490,9 @@ def test_text_columns_cut_from_the_bytes_equal_pandas_parse(force_csv, monkeypat
     cut = []
     insert = textscan._insert_own_text
 
-    def spy(frame, data, codec, own, spans):
+    def spy(frame, own, values):
         cut.append(own)
-        return insert(frame, data, codec, own, spans)
+        return insert(frame, own, values)
 
     monkeypatch.setattr(textscan, "_insert_own_text", spy)
     rng = np.random.default_rng(18)
@@ -541,9 +541,9 @@ def test_hostile_text_cut_from_the_bytes_equals_pandas(crlf, last, encoding, mon
     cut = []
     insert = textscan._insert_own_text
 
-    def spy(frame, data, codec, own, spans):
+    def spy(frame, own, values):
         cut.append(own)
-        return insert(frame, data, codec, own, spans)
+        return insert(frame, own, values)
 
     monkeypatch.setattr(textscan, "_insert_own_text", spy)
     facts = _scan_all_ways(sample, ("x", "y"), monkeypatch, encoding=encoding)

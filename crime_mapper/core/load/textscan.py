@@ -669,14 +669,23 @@ def _fast_scan(
             return None if spanned is None else (n, *spanned)
         return n, (), []
 
+    def rows_check_and_cut() -> Optional[tuple[int, tuple[int, ...], list]]:
+        """`rows_check`, the `own` columns' values cut where it found their spans (in its
+        thread, beside the parse, when there is one)."""
+        rows = rows_check()
+        if rows is None or len(rows[2]) != len(own):
+            return rows
+        n, proven, spans = rows
+        return n, proven, [_own_text(data, codec, start, end) for start, end in spans]
+
     frame: Optional[pd.DataFrame] = None
     if len(body) < _CHECK_BESIDE_FROM_BYTES:
-        rows = rows_check()
+        rows = rows_check_and_cut()
     else:
         # The rows' checks (numpy, mostly without Python's lock) run in a thread while pandas
         # parses the body here, taking the `plain` columns as numbers; that frame is used when
         # the checks pass and prove them plain, else the body is parsed again as they say.
-        checked = background.beside(rows_check, "csv-rows-check")
+        checked = background.beside(rows_check_and_cut, "csv-rows-check")
         try:
             frame = _read_frame(
                 body,
@@ -696,9 +705,9 @@ def _fast_scan(
         rows = checked()
     if rows is None:
         return None
-    n, proven, own_spans = rows
-    if len(own_spans) != len(own):  # (a codec the spans are not found for)
-        own, own_spans = (), []
+    n, proven, own_values = rows
+    if len(own_values) != len(own):  # (a codec the spans are not found for)
+        own, own_values = (), []
         frame = None
     if frame is None or proven != plain:
         try:
@@ -710,7 +719,7 @@ def _fast_scan(
     if len(frame) != n:  # blank lines (pandas skips them) or line endings read otherwise
         return None
     if own:
-        _insert_own_text(frame, data, codec, own, own_spans)
+        _insert_own_text(frame, own, own_values)
     frame.columns = header
     header_line = data.count(b"\n", 0, header_end) + 1
     return ScannedCsv(
@@ -791,16 +800,10 @@ def _own_text(data: bytes, codec: str, start: np.ndarray, end: np.ndarray) -> np
     return np.array(values, dtype=object)
 
 
-def _insert_own_text(
-    frame: pd.DataFrame,
-    data: bytes,
-    codec: str,
-    own: tuple[int, ...],
-    spans: _Spans,
-) -> None:
+def _insert_own_text(frame: pd.DataFrame, own: tuple[int, ...], values: list) -> None:
     """Put the `own` columns, cut from the bytes, in their places among the parsed ones."""
-    for column, (start, end) in sorted(zip(own, spans)):
-        frame.insert(column, f"c{column}", _own_text(data, codec, start, end))
+    for column, cut in sorted(zip(own, values), key=lambda pair: pair[0]):
+        frame.insert(column, f"c{column}", cut)
 
 
 def _scan(
