@@ -585,3 +585,39 @@ def test_fixed_categorical_equals_categorical_of_every_row():
             pd.testing.assert_extension_array_equal(
                 everything, pd.Categorical(column.map(func), dtype=dtype)
             )
+
+
+@pytest.mark.parametrize("with_street", [False, True])
+def test_force_crime_type_and_outcome_categoricals_equal_object_columns(
+    with_street, force_csv, tmp_path, monkeypatch
+):
+    """The force reader's crime type and outcome categoricals (fixed_categorical) give the
+    load the object columns gave: with an outcomes file joined onto the force crimes (later
+    and earlier months), alone and beside a police.uk file."""
+    from crime_mapper.core.load.row_checks import Factorized
+
+    data, profile = force_csv
+    header, *rows = [r for r in data.split(b"\n") if r]
+    force = tmp_path / "force.csv"
+    force.write_bytes(b"\n".join([header, *rows]) + b"\n")
+    outcomes = tmp_path / "outcomes.csv"
+    lines = ["Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,"
+             "LSOA name,Outcome type"]  # fmt: skip
+    for k, row in enumerate(rows[:60]):
+        ref = row.split(b",", 1)[0].decode()
+        month = ("2099-01", "1999-01")[k % 2]
+        outcome = ("Offender given a caution", "Investigation complete; no suspect identified")
+        lines.append(f"{ref},{month},X,X,,,,,,{outcome[k % 2 if k % 3 else 1]}")
+    outcomes.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    paths = [force, outcomes] + ([LEICS_OCT] if with_street else [])
+    new = load_extracts(paths, profile=profile)
+    assert new.files[1].outcomes_joined > 0
+
+    def as_objects(self, func, dtype, keep):  # what the reader gave before: the names
+        return self.map(func)[keep]
+
+    monkeypatch.setattr(Factorized, "fixed_categorical", as_objects)
+    old = load_extracts(paths, profile=profile)
+    pd.testing.assert_frame_equal(new.crimes, old.crimes)
+    pd.testing.assert_frame_equal(new.rejects, old.rejects)
+    assert [vars(f) for f in new.files] == [vars(f) for f in old.files]
