@@ -182,6 +182,30 @@ VARIANTS: dict[str, Callable[[sqlite3.Connection], Any]] = {
         c.execute("UPDATE map_points SET label = old_label"),
     ),
     "one row": lambda c: c.execute("DELETE FROM map_points WHERE fid > 1"),
+    # one value in a whole column (read without splitting) and near misses of it
+    "last source differs, same length": lambda c: c.execute(
+        "UPDATE map_points SET source = 'police.uk historx' WHERE fid = 400"
+    ),
+    "middle source differs, same length": lambda c: c.execute(
+        "UPDATE map_points SET source = 'police.uk hist0ry' WHERE fid = 150"
+    ),
+    "first source differs, same length": lambda c: c.execute(
+        "UPDATE map_points SET source = 'Police.uk history' WHERE fid = 1"
+    ),
+    "non-ascii source everywhere": lambda c: c.execute(
+        "UPDATE map_points SET source = 'Caf' || char(233) || ' history'"
+    ),
+    "not utf-8 source everywhere": lambda c: c.execute(
+        "UPDATE map_points SET source = CAST(X'4361ff' AS TEXT)"
+    ),
+    "empty source everywhere": lambda c: c.execute("UPDATE map_points SET source = ''"),
+    "tab in every source": lambda c: c.execute("UPDATE map_points SET source = 'a' || char(9)"),
+    "separator in every source": lambda c: c.execute(
+        "UPDATE map_points SET source = 'a' || char(31) || 'a'"
+    ),
+    "one lsoa code everywhere": lambda c: c.execute(
+        "UPDATE map_points SET lsoa_code = 'E01000001'"
+    ),
 }
 
 
@@ -224,6 +248,10 @@ BULK_VARIANTS = [
     "every geometry big-endian", "fid gap", "first half deleted", "middle deleted",
     "negative address", "huge address", "text integer in a text column", "covering index",
     "fid not the rowid, rows in order", "nocase labels", "one row",
+    "last source differs, same length", "first source differs, same length",
+    "middle source differs, same length",
+    "non-ascii source everywhere", "empty source everywhere", "tab in every source",
+    "one lsoa code everywhere",
 ]  # fmt: skip
 
 
@@ -259,7 +287,8 @@ def test_odd_rows_are_not_read_in_bulk(tmp_path, monkeypatch):
         "longer and shorter geometry", "empty blob geometry", "text geometry",
         "large real address", "comma address and null address", "blob address",
         "late blob source", "a column named rowid", "fid not the rowid, rows in reverse",
-        "fid as text", "null fid", "without rowid",
+        "fid as text", "null fid", "without rowid", "not utf-8 source everywhere",
+        "separator in every source",
     ]  # fmt: skip
     original = map_points_files._read_in_bulk
     for variant in refused:
@@ -282,3 +311,36 @@ def test_odd_rows_are_not_read_in_bulk(tmp_path, monkeypatch):
         except Exception:  # noqa: BLE001 - only which read ran matters here
             pass
         assert taken == [False], variant
+
+
+def test_control_bytes_are_map_points_control_characters():
+    """Every byte value, against map_points' definition (0x00-0x1F and 0x7F)."""
+    for byte in range(256):
+        expected = 1 if byte < 0x20 or byte == 0x7F else 0
+        codes = np.array([byte, 0x41], dtype=np.uint8)
+        assert map_points_files._control_bytes(codes) == expected, byte
+    every = np.arange(256, dtype=np.uint8)
+    assert map_points_files._control_bytes(np.concatenate([every, every])) == 66
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["a", "a", "a"], ["", ""], ["", "", "", ""], ["ab", "ab"], ["Café", "Café", "Café"],
+        ["a", "a", "b"], ["b", "a", "a"], ["a", "b", "a"], ["a", "a", "b", "a", "a"], ["a", "ab"],
+        ["ab", "a"], ["a", "a\x1fa"],
+        ["a\x1fa", "a"], ["a\x1f", "a"], ["\x1f", ""], ["a"], [""], ["aa", "a", "a"],
+    ],
+)  # fmt: skip
+def test_one_value_columns_equal_the_split(values):
+    """The one-value shortcut returns the split's values exactly when all n pieces are one
+    value, and gives way (None) otherwise."""
+    joined = "\x1f".join(values).encode("utf-8")
+    pieces = joined.decode("utf-8").split("\x1f")
+    column = map_points_files._one_value_column(joined, len(values))
+    if len(pieces) == len(values) and len(set(pieces)) == 1 and len(values) > 1:
+        assert column is not None
+        assert column.dtype == object and column.tolist() == pieces
+        assert all(type(v) is str for v in column)
+    else:
+        assert column is None
