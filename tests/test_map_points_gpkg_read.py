@@ -203,6 +203,16 @@ VARIANTS: dict[str, Callable[[sqlite3.Connection], Any]] = {
     "separator in every source": lambda c: c.execute(
         "UPDATE map_points SET source = 'a' || char(31) || 'a'"
     ),
+    # a point flagged empty, of the same length (read in bulk, its row decoded apart from the
+    # rest: both reads then refuse the missing coordinates)
+    "empty-flagged point": lambda c: c.execute(
+        "UPDATE map_points SET geom = "
+        "CAST(substr(geom, 1, 3) || X'11' || substr(geom, 5) AS BLOB) WHERE fid = 2"
+    ),
+    "late empty-flagged point": lambda c: c.execute(
+        "UPDATE map_points SET geom = "
+        "CAST(substr(geom, 1, 3) || X'11' || substr(geom, 5) AS BLOB) WHERE fid = 399"
+    ),
     "one lsoa code everywhere": lambda c: c.execute(
         "UPDATE map_points SET lsoa_code = 'E01000001'"
     ),

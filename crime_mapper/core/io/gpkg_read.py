@@ -224,7 +224,8 @@ def decode_point_rows(raw: np.ndarray, rows: np.ndarray, x: np.ndarray, y: np.nd
         off = 8 + _ENVELOPE_SIZE[int(env_code)]
         if off + 21 > length:
             continue
-        sub = raw[sel]
+        # every row selected (the plain case): sel is then 0..n-1, the rows themselves
+        sub = raw if sel.size == raw.shape[0] else raw[sel]
         little = sub[:, off] == 1
         wkb_type = np.where(
             little,
@@ -236,7 +237,7 @@ def decode_point_rows(raw: np.ndarray, rows: np.ndarray, x: np.ndarray, y: np.nd
             pick = np.flatnonzero((little == order) & is_point)
             if pick.size == 0:
                 continue
-            block = sub[pick]
+            block = sub if pick.size == sub.shape[0] else sub[pick]  # as above
             x[rows[sel[pick]]] = block[:, off + 5 : off + 13].copy().view(endian).ravel()
             y[rows[sel[pick]]] = block[:, off + 13 : off + 21].copy().view(endian).ravel()
 
