@@ -19,7 +19,7 @@ from typing import Any, Callable
 import numpy as np
 import pytest
 
-from crime_mapper.core.release import map_points_files
+from crime_mapper.core.release import map_points, map_points_files
 from crime_mapper.core.release.map_points import map_points_from_arrays
 
 N = 400
@@ -328,9 +328,9 @@ def test_control_bytes_are_map_points_control_characters():
     for byte in range(256):
         expected = 1 if byte < 0x20 or byte == 0x7F else 0
         codes = np.array([byte, 0x41], dtype=np.uint8)
-        assert map_points_files._control_bytes(codes) == expected, byte
+        assert map_points.control_bytes(codes) == expected, byte
     every = np.arange(256, dtype=np.uint8)
-    assert map_points_files._control_bytes(np.concatenate([every, every])) == 66
+    assert map_points.control_bytes(np.concatenate([every, every])) == 66
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,7 @@ from qgis.core import QgsVectorLayer
 
 from ..core.common import schema
 from ..core.common.background import beside
-from ..core.common.feedback import Feedback, ScaledFeedback
+from ..core.common.feedback import CancelOnly, Feedback, ScaledFeedback
 from ..core.common.reproducible import canonical_xml, fixed_timestamp, freeze_geopackage
 from ..core.common.staging import Staging
 from ..core.io import gpkg_write
@@ -274,17 +274,6 @@ def _write_crimes_gpkg(crimes: Any, stops: Any, path: Path, feedback: Feedback) 
     gpkg_write.write_geopackage(path, tables, feedback=feedback)
 
 
-class _CancelOnly(Feedback):
-    """The load's cancel for the GeoPackage's thread, without its progress (the caller's
-    next step reports its own)."""
-
-    def __init__(self, inner: Feedback) -> None:
-        self._inner = inner
-
-    def is_cancelled(self) -> bool:
-        return self._inner.is_cancelled()
-
-
 def _settle_later(
     write_gpkg: Callable[[Feedback], None], gpkg: Path, stage: Staging, feedback: Feedback
 ) -> Callable[[], dict]:
@@ -294,7 +283,7 @@ def _settle_later(
     from ..core.release.release_files import file_entry
 
     def write_flush_hash() -> dict:
-        write_gpkg(_CancelOnly(feedback))
+        write_gpkg(CancelOnly(feedback))  # (the caller's next step reports progress)
         with open(gpkg, "rb") as handle:  # the commit's own flush then finds it clean
             os.fsync(handle.fileno())
         return file_entry(gpkg)  # staged under its final name: the entry of the final file

@@ -26,6 +26,18 @@ class Feedback:
             raise Cancelled("cancelled by the user")
 
 
+class CancelOnly(Feedback):
+    """A job's cancel for work on another thread, without its progress: the thread that owns
+    the feedback reports progress (a Qt feedback is not for other threads' progress), and
+    the worker still stops when the user cancels."""
+
+    def __init__(self, inner: Feedback) -> None:
+        self._inner = inner
+
+    def is_cancelled(self) -> bool:
+        return self._inner.is_cancelled()
+
+
 class ScaledFeedback(Feedback):
     """One stage's 0..100 progress mapped onto [start, end] of the caller's; cancel passes
     through. Lets a multi-stage job (read, snap, write...) show one progress bar."""

@@ -1283,22 +1283,8 @@ def _floors_and_ceilings(floor: np.ndarray, ceil: np.ndarray) -> np.ndarray:
 
 def _corner_keys(fx: np.ndarray, cx: np.ndarray, fy: np.ndarray, cy: np.ndarray) -> np.ndarray:
     """Sorted distinct scan.pair_keys of every (floor or ceiling x, floor or ceiling y) of
-    each row: the floors' keys sorted once, and only the rows whose ceiling differs add the
-    others, each taken in that order (a ceiling is its floor plus one step, so each part is
-    already sorted: the final sort merges runs)."""
-    base = scan.pair_keys(fx, fy)
-    order = np.argsort(base, kind="stable")
-    fx, cx, fy, cy = fx[order], cx[order], fy[order], cy[order]
-    dx, dy = cx != fx, cy != fy
-    both = dx & dy
-    return scan.unique_of_runs(
-        [
-            base[order],
-            scan.pair_keys(cx[dx], fy[dx]),
-            scan.pair_keys(fx[dy], cy[dy]),
-            scan.pair_keys(cx[both], cy[both]),
-        ]
-    )
+    each row (a ceiling is its floor plus one step, or the floor itself)."""
+    return scan.unique_of_runs(scan.corner_key_runs(scan.pair_keys, fx, cx, fy, cy))
 
 
 def _with_spaces(values: list[str], spaces: int) -> tuple[list[str], str]:

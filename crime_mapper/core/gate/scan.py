@@ -68,21 +68,10 @@ def tolerant_keys(
             for ay in (np.floor(ny + 0.5 - 1e-6), np.floor(ny + 0.5 + 1e-6)):
                 parts.append(pack_keys(ax, ay))
     if truncate:
-        # the rounded keys sorted once; a truncated axis differs from the rounded one by a
-        # step in a few rows, and only those add keys, in that order (sorted runs: the
-        # final stable sort merges them). Rows whose truncation is their rounding give
-        # keys already there: (tx, ky) where tx == kx is (kx, ky), and so on.
-        order = np.argsort(parts[0], kind="stable")
-        kx, ky, tx, ty = kx[order], ky[order], np.trunc(sx)[order], np.trunc(sy)[order]
-        dx, dy = tx != kx, ty != ky
-        both = dx & dy
-        parts[0] = parts[0][order]
-        parts += [
-            pack_keys(tx[dx], ky[dx]),
-            pack_keys(kx[dy], ty[dy]),
-            pack_keys(tx[both], ty[both]),
-        ]
-        keys = unique_of_runs(parts)
+        # every (rounded or truncated x, rounded or truncated y): a truncated axis differs
+        # from the rounded one by a step in a few rows, and only those add keys
+        corners = corner_key_runs(pack_keys, kx, np.trunc(sx), ky, np.trunc(sy))
+        keys = unique_of_runs(corners + parts[1:])  # (parts[0], the (kx, ky) keys, is corners[0])
     else:  # (one unsorted part: a plain sort)
         keys = np.unique(np.concatenate(parts))
     return keys[keys >= 0]
@@ -635,6 +624,32 @@ def unique_of_runs(parts: Sequence[np.ndarray]) -> np.ndarray:
     if joined.dtype.kind not in "iub":
         return np.unique(joined)
     return _unique_sorted(np.sort(joined, kind="stable"))
+
+
+def corner_key_runs(
+    pack: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    x: np.ndarray,
+    other_x: np.ndarray,
+    y: np.ndarray,
+    other_y: np.ndarray,
+) -> list[np.ndarray]:
+    """Runs for :func:`unique_of_runs` whose union is ``pack`` of every (x or other_x, y or
+    other_y) of each row: the (x, y) keys sorted once, and only the rows whose other value
+    differs add keys, taken in that order (the other value is a step away in nearly every
+    such row, so each part is nearly sorted and the final stable sort merges runs; any
+    input still gives the same keys). A row whose other x is its x adds (x, y) again, which
+    is there already, and so on."""
+    base = pack(x, y)
+    order = np.argsort(base, kind="stable")
+    x, other_x, y, other_y = x[order], other_x[order], y[order], other_y[order]
+    dx, dy = other_x != x, other_y != y
+    both = dx & dy
+    return [
+        base[order],
+        pack(other_x[dx], y[dx]),
+        pack(x[dy], other_y[dy]),
+        pack(other_x[both], other_y[both]),
+    ]
 
 
 def _unique_sorted(values: np.ndarray) -> np.ndarray:

@@ -881,5 +881,12 @@ def _only_separators_control(joined: str, separators: int) -> bool:
         data = joined.encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate: left to MapPoints' own check
         return False
-    codes = np.frombuffer(data, dtype=np.uint8)
-    return int(np.count_nonzero((codes < 0x20) | (codes == 0x7F))) == separators
+    return control_bytes(np.frombuffer(data, dtype=np.uint8)) == separators
+
+
+def control_bytes(codes: np.ndarray) -> int:
+    """How many of the UTF-8 bytes ``codes`` are MapPoints' control characters (0x00-0x1F
+    and 0x7F: no byte of a longer character is below 0x80), for the readers that prove text
+    clean in bulk (this module's CSV read, map_points_files' GeoPackage read). Two
+    comparisons: a 256-entry lookup table indexed by every byte cost five times as much."""
+    return int(np.count_nonzero(codes < 0x20)) + int(np.count_nonzero(codes == 0x7F))

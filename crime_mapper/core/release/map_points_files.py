@@ -36,6 +36,7 @@ from .map_points import (
     DEFAULT_MIN_ADDRESSES,
     MapPoints,
     MapPointsError,
+    control_bytes,
     map_points_from_arrays,
     map_points_from_history,
     map_points_hexagon_fallback,
@@ -416,13 +417,6 @@ def _aggregate(conn: sqlite3.Connection, sql: str, params: tuple) -> Optional[tu
         conn.text_factory = previous
 
 
-def _control_bytes(codes: np.ndarray) -> int:
-    """How many of the bytes are map_points' control characters (0x00-0x1F and 0x7F; as
-    UTF-8 bytes, no byte of a longer character is below 0x80). Two comparisons: a 256-entry
-    lookup table indexed by every byte cost five times as much."""
-    return int(np.count_nonzero(codes < 0x20)) + int(np.count_nonzero(codes == 0x7F))
-
-
 def _one_value_column(joined: bytes, n: int) -> Optional[np.ndarray]:
     """The column as an object array when its n values are all the same text (a map
     points table's ``source`` is one value), else None (then it is split as any other).
@@ -474,7 +468,7 @@ def _decode_bulk(
         # is (UTF-8 never uses a byte below 0x80 inside a character), so it is not checked
         # value by value again
         codes = np.frombuffer(joined, dtype=np.uint8)
-        clean = clean and _control_bytes(codes) == n - 1
+        clean = clean and control_bytes(codes) == n - 1
         column = _one_value_column(joined, n)
         if column is not None:
             values[name] = column

@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 from ..common.background import beside
-from ..common.feedback import Feedback, ScaledFeedback
+from ..common.feedback import CancelOnly, Feedback, ScaledFeedback
 from ..common.reproducible import fixed_timestamp, freeze_geopackage
 from ..common.staging import staged_outputs
 from ..io import gpkg_write
@@ -336,17 +336,6 @@ def _readable_beside(points: Any, crimes: CrimesLike) -> bool:
     return isinstance(points, MapPointsSpec) and points.kind in ("file", "history")
 
 
-class _CancelOnly(Feedback):
-    """The run's cancel for a worker thread, without its progress (reported by the thread
-    that owns the feedback)."""
-
-    def __init__(self, inner: Feedback) -> None:
-        self._inner = inner
-
-    def is_cancelled(self) -> bool:
-        return self._inner.is_cancelled()
-
-
 def _read_both(
     crimes: CrimesLike,
     points: Any,
@@ -362,7 +351,7 @@ def _read_both(
     error wins over a crimes error. The clock charges ``read_crimes`` with the crimes read
     and ``read_map_points`` with what the points took beyond it (``on_points`` included)."""
     assert not isinstance(crimes, CrimesInput)  # (_readable_beside)
-    cancel = _CancelOnly(feedback)
+    cancel = CancelOnly(feedback)
 
     def read_points() -> tuple[MapPoints, dict]:
         read = resolve_points(points, None, cancel)
