@@ -574,3 +574,17 @@ def test_only_separators_control_counts_every_control_character() -> None:
         assert not _only_separators_control(f"\nné{bad}\nd", 2), repr(bad)
     assert _only_separators_control("\nC1\x85", 1)  # MapPoints keeps C1 controls
     assert not _only_separators_control("\nlone \udc80", 1)
+
+
+@pytest.mark.parametrize("text", ["", "layer", "Café Ëlan", "a\x1fb", "\x00"])
+@pytest.mark.parametrize("n", [0, 1, 5])
+def test_same_text_is_n_times_the_text(text: str, n: int) -> None:
+    from crime_mapper.core.release.map_points import same_text
+
+    got = same_text(n, text)
+    assert got.dtype == object and got.shape == (n,)
+    assert got.tolist() == [text] * n  # (np.full drops a trailing NUL: '\x00' -> '')
+    assert all(type(v) is str for v in got.tolist())
+    if n > 1:  # one reference each: changing one place changes no other
+        got[0] = "other"
+        assert got[1:].tolist() == [text] * (n - 1)

@@ -203,6 +203,11 @@ VARIANTS: dict[str, Callable[[sqlite3.Connection], Any]] = {
     "separator in every source": lambda c: c.execute(
         "UPDATE map_points SET source = 'a' || char(31) || 'a'"
     ),
+    # numpy's unicode arrays drop trailing NULs: np.full(n, "a\x00", object) holds "a"
+    "nul ending every source": lambda c: c.execute(
+        "UPDATE map_points SET source = 'layer' || char(0)"
+    ),
+    "nul as every source": lambda c: c.execute("UPDATE map_points SET source = char(0)"),
     # a point flagged empty, of the same length (read in bulk, its row decoded apart from the
     # rest: both reads then refuse the missing coordinates)
     "empty-flagged point": lambda c: c.execute(
@@ -261,7 +266,7 @@ BULK_VARIANTS = [
     "last source differs, same length", "first source differs, same length",
     "middle source differs, same length",
     "non-ascii source everywhere", "empty source everywhere", "tab in every source",
-    "one lsoa code everywhere",
+    "one lsoa code everywhere", "nul ending every source", "nul as every source",
 ]  # fmt: skip
 
 

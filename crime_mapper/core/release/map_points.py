@@ -60,9 +60,17 @@ _CONTROL_CHARACTERS = r"[\x00-\x1f\x7f]"
 TextValues = Optional[Union[Sequence[Any], np.ndarray]]  # None: every value blank
 
 
+def same_text(n: int, text: str) -> np.ndarray:
+    """An object array of n references to one str. np.full(n, text, dtype=object) makes n
+    new str from a unicode array instead: ~100 times the time (88 ms for 750,000)."""
+    column = np.empty(n, dtype=object)
+    column.fill(text)
+    return column
+
+
 def _text_array(values: TextValues, n: int, name: str, checked: bool = False) -> np.ndarray:
     if values is None:
-        return np.full(n, "", dtype=object)
+        return same_text(n, "")
     arr = np.asarray(values, dtype=object).ravel()
     if arr.size != n:
         raise MapPointsError(f"{name} has {arr.size} values for {n} map points")
@@ -81,7 +89,7 @@ def _text_array(values: TextValues, n: int, name: str, checked: bool = False) ->
 def _sized(values: TextValues, n: int, name: str) -> np.ndarray:
     """``values`` as a flat object array (None: n blanks), refused unless it has n values."""
     if values is None:
-        return np.full(n, "", dtype=object)
+        return same_text(n, "")
     arr = np.asarray(values, dtype=object).ravel()
     if arr.size != n:
         raise MapPointsError(f"{name} has {arr.size} values for {n} map points")
@@ -249,7 +257,7 @@ def map_points_from_arrays(
     # Sizes are checked here, in this order; the text itself is cleaned once, by MapPoints.
     label_a = _sized(label, n, "label")
     if isinstance(source, str):
-        source_a = np.full(n, source, dtype=object)
+        source_a = same_text(n, source)
     else:
         source_a = _sized(source, n, "source")
     if addresses is None:
@@ -832,7 +840,7 @@ def read_map_points_csv(path: Union[str, Path]) -> MapPoints:
 
     def text(col: str, default: str) -> np.ndarray:
         if col not in table.columns:
-            return np.full(len(table), default, dtype=object)
+            return same_text(len(table), default)
         column = table[col]
         if isinstance(column.dtype, pd.CategoricalDtype):
             codes = column.cat.codes.to_numpy()

@@ -41,6 +41,7 @@ from .map_points import (
     map_points_from_history,
     map_points_hexagon_fallback,
     read_map_points_csv,
+    same_text,
 )
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -394,12 +395,16 @@ def _bulk_sql(table: str, geom_col: str, wanted: list[str]) -> tuple[str, list[s
     plain = [f"{g} >= x''", f"length({g}) = ?1", "fid = rowid AND fid < ''"]
     plain += [f"{_quoted(c)} >= '' AND {_quoted(c)} < x''" for c in texts]
     plain += [f"{_quoted(c)} < ''" for c in integers]
+    # The separators are text literals: as a blob (X''), a function (char(31)) or a bound
+    # parameter, SQLite converts or evaluates the separator again for every row (the whole
+    # query, 750,000 points, one connection: 0.72-0.77 -> 0.54 s CPU). Blob or text, the
+    # empty separator joins the same bytes.
     parts = [
         "count(*)",
         f"count(*) FILTER (WHERE {' AND '.join(plain)})",
-        f"group_concat({g}, X'')",
+        f"group_concat({g}, '')",
     ]
-    parts += [f"group_concat({_quoted(c)}, char(31))" for c in texts]
+    parts += [f"group_concat({_quoted(c)}, '{_SEPARATOR}')" for c in texts]
     parts += [f"group_concat({_quoted(c)}, ',')" for c in integers]
     return f"SELECT {', '.join(parts)} FROM {_quoted(table)} NOT INDEXED WHERE 1", texts, integers
 
@@ -435,7 +440,7 @@ def _one_value_column(joined: bytes, n: int) -> Optional[np.ndarray]:
         text = value.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    return np.full(n, text, dtype=object)
+    return same_text(n, text)
 
 
 _DECIMAL_LIST = np.zeros(256, dtype=bool)
