@@ -260,7 +260,9 @@ def _read_gpkg(path: Path, name: str) -> Artifact:
     from ..common.geography import to_wgs84
 
     art = Artifact(name=name, kind="gpkg")
-    contents = read_geopackage(path, pair_columns=(COORD_COLUMN_LON, COORD_COLUMN_LAT))
+    contents = read_geopackage(
+        path, pair_columns=(COORD_COLUMN_LON, COORD_COLUMN_LAT), pairs_only=True
+    )  # (a table's Longitude and Latitude are read as pairs only: below)
     art.strings.update(normalise(t) for t in contents.metadata_text)
     art.texts.extend(contents.metadata_text)
     for table in contents.tables:

@@ -16,7 +16,7 @@ import struct
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Union
 
 import numpy as np
 
@@ -246,6 +246,7 @@ def read_geopackage(
     path: str | Path,
     pair_columns: Optional[tuple[Sequence[str], Sequence[str]]] = None,
     fast: bool = True,
+    pairs_only: bool = False,
 ) -> GpkgContents:
     """Open ``path`` read-only and return every user table with distinct values and vertices.
 
@@ -253,8 +254,11 @@ def read_geopackage(
     hide in any table, not only in the ones a GIS would show. ``pair_columns``: names of
     x-like and y-like attribute columns (the first of each present in a table) whose
     distinct text pairs are wanted too, when the one-scan read gives them for free.
-    ``fast=False`` reads column by column only (the reference the one-scan read is tested
-    against).
+    ``pairs_only``: a table's pair columns (when it has both) are wanted as pairs only: the
+    one-scan read takes the pairs from one concatenation of each row's x, a separator and
+    y, and when it gives them ``distinct`` leaves the two columns out (the leak gate reads
+    coordinates as pairs and never looks at either column's values alone). ``fast=False``
+    reads column by column only (the reference the one-scan read is tested against).
     """
     path = Path(path)
     uri = f"file:{path.resolve().as_posix()}?mode=ro"
@@ -308,6 +312,7 @@ def read_geopackage(
                     pair_columns,
                     fast,
                     uri,
+                    pairs_only,
                 )
             )
         return GpkgContents(tables=tables, metadata_text=metadata_text)
@@ -324,6 +329,7 @@ def _read_table(
     pair_columns: Optional[tuple[Sequence[str], Sequence[str]]] = None,
     fast: bool = True,
     uri: Optional[str] = None,
+    pairs_only: bool = False,
 ) -> GpkgTable:
     qt = _quote(name)
     info = list(conn.execute(f"PRAGMA table_info({qt})"))
@@ -342,8 +348,15 @@ def _read_table(
     geom_scan = geom_col if geom is not None and geom_col else None
     if geom_scan is not None and geom_scan in _indexed_columns(conn, qt):
         geom_scan = None  # an index could make SELECT of it come in another order
-    scanned = _scan_table(conn, qt, table, geom_scan, uri) if fast else None
+    scanned = _scan_table(conn, qt, table, geom_scan, uri, pairs_only) if fast else None
+    unwanted: Sequence[str] = ()
+    if pairs_only and scanned is not None and scanned.pairs is not None:
+        # (their pairs came with the scan; otherwise they are read as before, so a value
+        # that is not UTF-8 fails the read exactly as it did)
+        unwanted = table.pair_columns or ()
     for col in columns:
+        if col in unwanted:
+            continue
         if scanned is not None and col in scanned.distinct:
             table.distinct[col] = scanned.distinct[col]
             continue
@@ -387,6 +400,7 @@ def _scan_table(
     table: GpkgTable,
     geom_col: Optional[str] = None,
     uri: Optional[str] = None,
+    pairs_only: bool = False,
 ) -> Optional[_Scanned]:
     """Every text column of a table in one scan: SQLite concatenates each column's values
     (NUL between them), so Python decodes one string per column instead of one object per
@@ -418,16 +432,28 @@ def _scan_table(
     each on connections of their own, two at a time (sqlite3 lets other threads run while
     SQLite steps: its per-value cost, about half the read, then takes half the wall time on
     two cores). The aggregate row is the same either way.
+
+    ``pairs_only``: the pair columns come as one ``group_concat(x || char(1) || y,
+    char(0))``, so the pairs are one split of 500,000 strings and a dict of them (not two
+    splits, two sets of each column's values and a dict of 500,000 tuples). Taken only when
+    every x and y is text (no NULL, number or blob, as the two concatenations ask), the
+    split gives one piece per row and the text holds exactly one char(1) per row: then no
+    value holds a NUL or a char(1), so each piece is one row's x and y, cut at its char(1).
+    Otherwise the pairs are left to the caller (SELECT DISTINCT), as before.
     """
     columns = table.columns
     few = _few_valued(conn, qt, table) if table.rows >= FEW_VALUED_ROWS else []
-    many = [c for c in columns if c not in few]
-    items: list[tuple[str, str]] = [("json", c) for c in few] + [("concat", c) for c in many]
+    pair = table.pair_columns if pairs_only else None
+    many = [c for c in columns if c not in few and (pair is None or c not in pair)]
+    items: list[_Item] = [("json", c) for c in few] + [("concat", c) for c in many]
+    if pair is not None:
+        items.append(("pair", pair))
     if geom_col is not None:
         items.append(("geometry", geom_col))
     distinct: dict[str, list[str]] = {}
     full: dict[str, list[str]] = {}
     points_agg: Optional[tuple] = None
+    pair_rows: Optional[list[tuple[str, str]]] = None
     total: Optional[int] = None
     groups = _aggregate_groups(conn, qt, items, uri, table.rows)
     try:
@@ -451,6 +477,10 @@ def _scan_table(
                     joined, count, texts = values
                     if not _take_column(table, col, joined, count, texts, distinct, full):
                         return None
+                elif kind == "pair":
+                    taken, pair_rows = _take_pairs(values, total)
+                    if not taken:
+                        return None
                 else:
                     points_agg = tuple(values)
             del row
@@ -459,7 +489,9 @@ def _scan_table(
     if total is None:
         return None
     pairs = None
-    if table.pair_columns is not None:
+    if pair is not None:
+        pairs = pair_rows
+    elif table.pair_columns is not None:
         xs, ys = full.get(table.pair_columns[0]), full.get(table.pair_columns[1])
         if total == 0:
             pairs = []
@@ -474,11 +506,22 @@ def _scan_table(
 FEW_VALUED_ROWS = 50_000  # tables this large are sampled for columns of few values
 _SAMPLE_ROWS = 1024  # rows looked at, spread over the table
 _FEW_IN_SAMPLE = 64  # a column with at most this many distinct values among them
-_AGGREGATES = {"json": 1, "concat": 3, "geometry": 5}
+_AGGREGATES = {"json": 1, "concat": 3, "pair": 5, "geometry": 5}
+# (kind, column): the pair's column is the (x, y) names
+_Item = tuple[str, Union[str, tuple[str, str]]]
 
 
-def _aggregate_sql(kind: str, col: str) -> list[str]:
-    q = _quote(col)
+def _aggregate_sql(kind: str, column: Union[str, tuple[str, str]]) -> list[str]:
+    if not isinstance(column, str):
+        x, y = _quote(column[0]), _quote(column[1])
+        return [
+            f"group_concat({x} || char(1) || {y}, char(0))",
+            f"count({x})",
+            f"sum(typeof({x}) = 'text')",
+            f"count({y})",
+            f"sum(typeof({y}) = 'text')",
+        ]
+    q = _quote(column)
     if kind == "json":
         return [f"json_group_array(DISTINCT {q} COLLATE BINARY)"]
     if kind == "concat":
@@ -492,7 +535,7 @@ def _aggregate_sql(kind: str, col: str) -> list[str]:
     ]
 
 
-def _select(qt: str, layout: list[tuple[str, str]]) -> str:
+def _select(qt: str, layout: list[_Item]) -> str:
     aggregates = [a for kind, col in layout for a in _aggregate_sql(kind, col)]
     return f"SELECT {', '.join(['count(*)'] + aggregates)} FROM {qt}"
 
@@ -576,6 +619,30 @@ def _take_column(
     return True
 
 
+def _take_pairs(values: tuple, total: int) -> tuple[bool, Optional[list[tuple[str, str]]]]:
+    """(False when the text is not UTF-8: the table is then read the old way; the distinct
+    (x, y) pairs in first-occurrence order, or None when they are left to the caller) from
+    the pair aggregates (see :func:`_scan_table`)."""
+    joined, count_x, texts_x, count_y, texts_y = values
+    if total == 0:
+        return True, []
+    if joined is None or any(int(v or 0) != total for v in (count_x, texts_x, count_y, texts_y)):
+        return True, None  # a NULL, number or blob
+    try:
+        text = joined.decode("utf-8")
+    except UnicodeDecodeError:
+        return False, None
+    del joined
+    if text.count("\x01") != total:
+        return True, None  # some value holds a char(1)
+    rows = text.split("\x00")
+    del text
+    if len(rows) != total:
+        return True, None  # some value holds a NUL
+    flat = "\x01".join(dict.fromkeys(rows)).split("\x01")  # (first occurrence, as DISTINCT)
+    return True, list(zip(flat[0::2], flat[1::2]))
+
+
 THREADED_SCAN_ROWS = 50_000  # tables this large are scanned in column groups, two at a time
 _SCAN_GROUPS = 3
 
@@ -583,10 +650,10 @@ _SCAN_GROUPS = 3
 def _aggregate_groups(
     conn: sqlite3.Connection,
     qt: str,
-    items: list[tuple[str, str]],
+    items: list[_Item],
     uri: Optional[str],
     rows: int,
-) -> Generator[tuple[list[tuple[str, str]], Optional[tuple]], None, None]:
+) -> Generator[tuple[list[_Item], Optional[tuple]], None, None]:
     """``SELECT count(*), <aggregates of items> FROM qt`` (text as bytes; each item a
     (kind, column) with :data:`_AGGREGATES` values), as (items, row) of consecutive item
     groups in order: row is (count(*), the group's aggregates), None for a group SQLite
@@ -594,7 +661,7 @@ def _aggregate_groups(
     run on their own read-only connections two at a time, each yielded as soon as it (and
     those before it) are done."""
     threaded = uri is not None and rows >= THREADED_SCAN_ROWS
-    layouts: list[list[tuple[str, str]]]
+    layouts: list[list[_Item]]
     if not threaded or len(items) < 2:
         layouts = [items]
     else:
