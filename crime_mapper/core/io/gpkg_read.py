@@ -445,7 +445,9 @@ def _scan_table(
     few = _few_valued(conn, qt, table) if table.rows >= FEW_VALUED_ROWS else []
     pair = table.pair_columns if pairs_only else None
     many = [c for c in columns if c not in few and (pair is None or c not in pair)]
-    items: list[_Item] = [("json", c) for c in few] + [("concat", c) for c in many]
+    items: list[_Item] = []
+    items.extend(("json", c) for c in few)
+    items.extend(("concat", c) for c in many)
     if pair is not None:
         items.append(("pair", pair))
     if geom_col is not None:
@@ -470,16 +472,16 @@ def _scan_table(
                 width = _AGGREGATES[kind]
                 values = row[at : at + width]
                 at += width
-                if kind == "json":
+                if not isinstance(col, str):  # (the pair)
+                    taken, pair_rows = _take_pairs(values, total)
+                    if not taken:
+                        return None
+                elif kind == "json":
                     if not _take_json_column(col, values[0], distinct):
                         return None
                 elif kind == "concat":
                     joined, count, texts = values
                     if not _take_column(table, col, joined, count, texts, distinct, full):
-                        return None
-                elif kind == "pair":
-                    taken, pair_rows = _take_pairs(values, total)
-                    if not taken:
                         return None
                 else:
                     points_agg = tuple(values)
