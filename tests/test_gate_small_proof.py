@@ -252,3 +252,79 @@ def test_xml_comments_and_instructions_are_read(world: dict, tmp_path: Path):
         path.write_text(written, encoding="utf-8")
         report = check_release(raw, path, points)
         assert report.passed is (name == "declared"), (name, report.message())
+
+
+# --- the proofs' folded keys, kept per preparation (checks._prepared_keys) -----------------
+def test_folded_keys_made_once_serve_every_text_exactly():
+    """Keys folded once and used for many haystacks and cells (as a release's GeoPackage
+    and style share them) say exactly what comparing every folded value says."""
+    rng = random.Random(16)
+    pieces = ["a", "B", "é", " ", "ab", "CD", "\ud800", "abcdefgh", "ABCDEFGH", "x" * 9]
+
+    def text(most: int) -> str:
+        return "".join(rng.choice(pieces) for _ in range(rng.randint(1, most)))
+
+    fold = checks._lower
+    answers = set()
+    for _ in range(200):
+        values = [text(6) for _ in range(rng.randint(1, 30))]
+        keys = checks._folded_keys(values, fold)
+        for _ in range(10):
+            hay = fold(text(16).encode("utf-8", errors="surrogatepass"))
+            cells = {
+                fold(text(4).encode("utf-8", errors="surrogatepass"))
+                for _ in range(rng.randint(0, 3))
+            }
+            expected = _direct_no_key(values, fold, hay, cells, checks._any_key)
+            assert checks._no_key_among(keys, fold, hay, cells, checks._any_key) == expected
+            answers.add(expected)
+    assert answers == {True, False}
+    assert checks._folded_keys(["a\x00b"], fold).values is None  # (a NUL: nothing proven)
+
+
+def test_a_release_proves_its_style_with_the_keys_of_its_geopackage(
+    world: dict, variants: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """One preparation, as a release's gate: the GeoPackage folds the raw values' keys, the
+    style after it reuses them (no second fold), a planted style still fails, and every
+    report equals a fresh preparation's."""
+    from crime_mapper.core.gate.context import PreparedGate
+    from crime_mapper.qgis_bridge.run_anonymise import write_public_qml
+
+    raw, points = world["raw"], world["points"]
+    clean = tmp_path / "public.qml"
+    write_public_qml(str(clean))
+    planted = tmp_path / "planted.qml"
+    text = clean.read_text(encoding="utf-8")
+    planted.write_text(
+        text.replace('type="', f'note="seen by {NAMES[1].upper()}" type="', 1), encoding="utf-8"
+    )
+    folds: list[int] = []
+    folded_keys = checks._folded_keys
+    monkeypatch.setattr(
+        checks, "_folded_keys", lambda v, f: folds.append(len(v)) or folded_keys(v, f)
+    )
+    prep = PreparedGate(raw, points)
+    outputs = [variants["clean"][0], clean, planted, variants["name_lower"][0], clean]
+    reports = [check_release(raw, p, points, prepared=prep).to_dict() for p in outputs]
+    assert len(folds) == 3  # secrets, references, squeezed references: once each
+    assert [r["passed"] for r in reports] == [True, True, False, False, True]
+    for path, report in zip(outputs, reports):
+        assert check_release(raw, path, points).to_dict() == report
+
+
+def test_kept_keys_are_only_used_for_the_view_they_were_made_from(world: dict, variants: dict):
+    """A preparation whose non-public values are another object than the one its keys were
+    made from gets new keys: a value planted in the new view is found."""
+    from crime_mapper.core.gate.context import GateContext, PreparedGate
+    from crime_mapper.core.gate.output_reader import read_output
+
+    prep = PreparedGate(world["raw"], world["points"])
+    _name, arts = read_output(variants["clean"][0])
+    assert checks._no_lowered_secret(GateContext(prep, arts))  # (keys made and kept)
+    _name, arts = read_output(variants["clean"][0])
+    identifier = next(t for t in arts[0].texts if t == "public_crimes")
+    planted = [("extra_planted", [identifier.upper()])]
+    prep.__dict__["secret_parts"] = list(prep.secret_parts) + planted
+    prep.__dict__["public_lower"] = set(prep.public_lower)
+    assert not checks._no_lowered_secret(GateContext(prep, arts))
