@@ -8,8 +8,9 @@ release, counted as "published without location", and is never dropped.
 Speed (issue 3 item 6: 500,000 crimes onto 750,000 points in at most 3 s): one SciPy cKDTree per
 zone, built with balanced_tree=False and compact_nodes=False (about half the build time of the
 default on 750,000 points, with no slower queries), queried in chunks with workers=-1 (both
-cores of a 2-core machine: roughly 1.5-2x faster queries). Chunks let a QgsTask report progress
-and cancel.
+cores of a 2-core machine: roughly 1.5-2x faster queries), the crimes in a spatial order
+(:func:`spatial_order`: nearly 3x faster queries). Chunks let a QgsTask report progress and
+cancel.
 
 Ties: cKDTree does NOT return the lowest index among equidistant points (measured: about 40 %
 of ties on an integer lattice went to a higher index), and which one it returns depends on the
@@ -126,7 +127,7 @@ class MapPointIndex:
         total = max(1, int(finite.sum()))
         done = 0
         for z, (tree, rows_of_tree) in self._trees.items():
-            rows = np.flatnonzero(finite & (zone == z))
+            rows = spatial_order(np.flatnonzero(finite & (zone == z)), x, y)
             for start in range(0, rows.size, CHUNK_ROWS):
                 if feedback is not None:
                     feedback.check()
@@ -141,6 +142,27 @@ class MapPointIndex:
                 if feedback is not None:
                     feedback.set_progress(100.0 * done / total)
         return SnapResult(index, distance, beyond)
+
+
+# Width of the strips in which queries are ordered (see spatial_order).
+_QUERY_STRIP_M = 250.0
+_CELLS = 2**30  # cells per axis at most: far-flung coordinates share the last one
+
+
+def spatial_order(rows: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``rows`` (of finite x, y) in strips of 250 m by x and by 250 m cell within a strip.
+
+    Why: each query walks the k-d tree from its root, and a query next to the previous one
+    walks nearly the same nodes, which are then still in the processor's cache. Queried in
+    this order, a national month's 500,000 crimes take a third of the time they take in file
+    order. The order changes no result: each query's answer depends only on its own
+    coordinates and the tree, and every answer is written back to its own row."""
+    if rows.size < 2:
+        return rows
+    px, py = x[rows], y[rows]
+    gx = np.clip(np.floor((px - px.min()) / _QUERY_STRIP_M), 0, _CELLS - 1).astype(np.int64)
+    gy = np.clip(np.floor((py - py.min()) / _QUERY_STRIP_M), 0, _CELLS - 1).astype(np.int64)
+    return rows[np.argsort(gx * _CELLS + gy, kind="stable")]
 
 
 def _nearest(
