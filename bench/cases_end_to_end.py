@@ -55,6 +55,7 @@ user-supplied layer would (core.release.disclosure refuses the release otherwise
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import resource
@@ -203,11 +204,27 @@ def _run_cli(with_gpkg: bool) -> Callable[[dict, Path, Path], dict]:
     return run
 
 
+def _qgis_process_home() -> Path:
+    """The qgis_process profile and plugin folder of this checkout.
+
+    Why: the plugin folder links to a checkout's package, and a bench/out shared with another
+    checkout (linked to save regenerating the inputs) held links to that checkout: the case
+    timed the other checkout's code. A folder whose links lead elsewhere is left alone and
+    this checkout gets its own beside it."""
+    home = OUT_DIR / "qgis_process"
+    init = home / "plugins" / "crime_mapper" / "__init__.py"
+    ours = (REPO / "crime_mapper" / "__init__.py").resolve()
+    if init.is_symlink() and init.resolve() != ours:
+        digest = hashlib.sha256(str(REPO).encode("utf-8")).hexdigest()[:12]
+        home = OUT_DIR / f"qgis_process-{digest}"
+    return home
+
+
 def _setup_qgis_process() -> dict:
     from tests.support.qgis_process import child_env, plugin_folder, qgis_process_exe
 
     ctx = _inputs(input_from_argv())
-    home = OUT_DIR / "qgis_process"
+    home = _qgis_process_home()
     plugins = home / "plugins"
     if not plugins.exists():
         plugin_folder(home)
