@@ -218,8 +218,8 @@ def build_audit(
         "input": {
             "crime_rows": int(len(codes)),
             "rejected_at_load": int(len(rejected_categories)),
-            "months": sorted({str(m) for m in months.tolist()}),
-            "forces": sorted({str(f) for f in reported_by.tolist() if f}),
+            "months": sorted(set(map(str, months.tolist()))),
+            "forces": sorted(set(map(str, filter(None, reported_by.tolist())))),
             "source_formats": {str(k): int(v) for k, v in formats.items()},
         },
         "published_rows": int(published_rows),
