@@ -249,8 +249,8 @@ def test_fold_words_in_numpy_equals_the_replacing_fold(monkeypatch: pytest.Monke
             text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
             assert context.fold_words_bytes(text) == _fold_by_replacing(text), repr(text)
     monkeypatch.undo()
-    long = " ".join(_random_text(rng, 40_000))
-    assert len(long.encode()) >= context._SPACED_IN_NUMPY
+    long = " ".join(_random_text(rng, 150_000))
+    assert len(long.encode()) >= 2 * context._SPACED_PIECE  # (cut at the pieces' real size)
     assert context.fold_words_bytes(long) == _fold_by_replacing(long)
 
 
@@ -317,7 +317,7 @@ def test_run_hashes_equal_the_integer_formula(monkeypatch: pytest.MonkeyPatch):
     rng = random.Random(21)
     notes = [" ".join(_random_text(rng, rng.randint(0, 14))) for _ in range(200)]
     buf = context.fold_words_bytes("\x00".join(notes))
-    for chunk in (64, 1 << 22):
+    for chunk in (64, 1 << 20, 1 << 22):
         monkeypatch.setattr(scan, "_RUN_CHUNK", chunk)
         starts, ends, hashes = scan.word_runs(buf, context.FRAGMENT_WORDS)
         expected = [_python_run_hash(buf[s:e].split(b" ")) for s, e in zip(starts, ends)]

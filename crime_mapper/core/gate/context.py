@@ -107,7 +107,7 @@ def fold_words_bytes(text: str) -> bytes:
 
 
 _SPACED_IN_NUMPY = 1 << 16  # a large text's spaces are tidied in numpy, in pieces of...
-_SPACED_PIECE = 1 << 20  # ...about 1 MB (cut at NULs), to keep its masks small
+_SPACED_PIECE = 1 << 18  # ...about 256 KB (cut at NULs), so its masks stay in cache
 
 
 def _single_spaced_by_replacing(folded: bytes) -> bytes:
@@ -135,22 +135,24 @@ def _pieces(buf: bytes) -> Iterator[tuple[int, int]]:
 
 def _single_spaced(buf: bytes, lo: int, hi: int) -> bytes:
     """:func:`_single_spaced_by_replacing` of ``buf[lo:hi]`` (bytes of words, spaces and
-    NULs only) in numpy: of each run of spaces the first is kept when a word byte is on
-    both sides of the run, and no other."""
+    NULs only) in numpy, in two compressions: every space followed by a space goes (each run
+    is left as its last space: the same bytes as its first), then a space goes unless a
+    word byte is on both sides of it."""
     a = np.frombuffer(buf, dtype=np.uint8, count=hi - lo, offset=lo)
-    n = a.size
-    if n == 0:
+    if a.size == 0:
         return b""
     space = a == 0x20
-    word = ~space & (a != 0)
-    first = np.flatnonzero(space & np.concatenate([[True], ~space[:-1]]))
-    last = np.flatnonzero(space & np.concatenate([~space[1:], [True]]))
-    inner = (first > 0) & (last < n - 1)
-    first, last = first[inner], last[inner]
-    kept = first[word[first - 1] & word[last + 1]]
-    keep = ~space
-    keep[kept] = True
-    return a[keep].tobytes()
+    keep = np.empty(a.size, dtype=bool)
+    np.logical_and(space[:-1], space[1:], out=keep[:-1])
+    keep[-1] = False
+    np.logical_not(keep, out=keep)
+    b = a[keep]
+    keep = b != 0x20
+    word = b > 0x20  # (letters and digits; the rest are spaces and NULs)
+    if b.size > 2:
+        inner = keep[1:-1]  # (a view: a single space between two word bytes is kept)
+        inner |= word[:-2] & word[2:]
+    return b[keep].tobytes()
 
 
 def raw_run_hashes(raw_text: bytes) -> np.ndarray:
