@@ -185,12 +185,48 @@ def _random_text(rng: random.Random, n: int) -> list:
 
 
 # --- non-public values and the raw free text ---------------------------------------------------
+def _direct_odd_text(joined: str) -> bool:
+    """_odd_text as it was: substring tests on the text and isprintable."""
+    return (
+        "  " in joined
+        or " \x00" in joined
+        or "\x00 " in joined
+        or "\x00'" in joined
+        or joined.startswith((" ", "'"))
+        or joined.endswith(" ")
+        or not joined.replace("\x00", "").isprintable()
+    )
+
+
+def test_odd_text_in_numpy_equals_the_substring_tests(monkeypatch: pytest.MonkeyPatch):
+    """The byte masks, piece by piece (tiny pieces: the cuts fall everywhere, pairs across
+    them included), give the substring tests' answer on hostile text: controls, DEL, NULs,
+    quotes, edge spaces, non-ASCII (printable or not), lone surrogates."""
+    rng = random.Random(13)
+    pieces = ["a", " ", "  ", "\x00", "'", "\t", "\x01", "\x1f", "\x7f", "é", "\u2028", "字"]
+    pieces += ["\ud800", "\x85", "\u00a0", "Z", "\n", "\x00'", " \x00", "\x00 "]
+    for size in (1, 2, 3, 7, 1 << 20):
+        monkeypatch.setattr(context, "_ODD_PIECE", size)
+        for _ in range(3000):
+            joined = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 9)))
+            assert context._odd_text(joined) == _direct_odd_text(joined), (size, repr(joined))
+            buf = joined.encode("utf-8", errors="surrogatepass")
+            assert context._odd_text(joined, buf) == _direct_odd_text(joined), repr(joined)
+    monkeypatch.undo()
+    plain = "\x00".join(" ".join(["word"] * 9) for _ in range(40_000))  # 2 MB: two pieces
+    assert len(plain) > context._ODD_PIECE and not context._odd_text(plain)
+    for odd in ("  ", " \x00", "\x00 ", "\x00'", "\x01", "\x7f", "\u2028"):
+        for at in (context._ODD_PIECE - 1, context._ODD_PIECE, len(plain) // 2):
+            text = plain[:at] + odd + plain[at:]
+            assert context._odd_text(text) == _direct_odd_text(text) is True, (odd, at)
+
+
 def _direct_raw_text_values(series: pd.Series) -> list:
     """raw_text_values as it was: every distinct value, NaN taken out by pd.isna."""
     values = np.asarray(context._distinct(series), dtype=object)
     if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
         text = values[~pd.isna(values)].tolist()
-        if not context._odd_text("\x00".join(text)):
+        if not _direct_odd_text("\x00".join(text)):
             return [v for v in text if v]
     out = []
     for v in values:
@@ -212,6 +248,7 @@ def test_raw_text_values_equal_the_direct_form(seed: int):
     rng = random.Random(seed)
     text = _random_text(rng, rng.randint(0, 60))
     extras = [None, np.nan, "", "", 5, 2.5, "x\x00y", "Case", "CASE", "'=1", " lead"]
+    extras += [_Text("sub"), b"bytes"]
     mixes = [
         text,
         text + rng.sample(extras, rng.randint(1, 4)),
@@ -227,6 +264,77 @@ def test_raw_text_values_equal_the_direct_form(seed: int):
             got = context.raw_text_values(series)
             assert got == _direct_raw_text_values(series), (values, dtype)
             assert list(map(type, got)) == list(map(type, _direct_raw_text_values(series)))
+
+
+class _Text(str):
+    """A str subclass (a string to infer_dtype and to join alike)."""
+
+
+def _direct_secret_parts(prep: context.PreparedGate) -> tuple[list, set]:
+    """secret_parts and secret_set as they were: each column's distinct values less the
+    public and earlier columns' ones, laid out strictly (a lone surrogate raises), each value
+    tested on its own."""
+    parts, seen = [], set()
+    public = prep.public_strings
+    for col in prep.secret_columns:
+        values = list(set(_direct_raw_text_values(prep.raw[col])).difference(public, seen))
+        "\x00".join(values).encode("utf-8")  # (strict, as scan.text_layout encodes)
+        kept = [
+            t
+            for t in values
+            if len(t) >= context.MIN_VALUE_CHARS
+            and not (
+                (t[0] in "+-0123456789" and context._PURE_NUMBER.fullmatch(t))
+                or (len(t) == 7 and context._MONTH.fullmatch(t))
+                or (t.startswith(context.LOCATION_PREFIX) and prep.is_plainly_public(t))
+            )
+        ]
+        seen.update(kept)
+        parts.append((str(col), kept))
+    return parts, seen
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_secret_parts_equal_the_direct_form(seed: int):
+    """Which values are kept is decided on the text raw_text_values joined (in its order)
+    when it has one, on the values themselves otherwise: the same values, in the same
+    order (the set difference's), and the same set, on hostile columns of every kind."""
+    rng = random.Random(seed)
+    words = ["Theft", "12", "-3.5", "+7", "2022-10", "2022-13", "On or near High Street"]
+    words += ["On or near Elm Road", "abc", "abcd", "1234567", "AB12345", "é字ab", "x\x00yz"]
+    words += ["", "  spaced", "'=SUM(A1)", "High Street", "Theft from the person", "\ud800ab"]
+    words += ["a b c d e f g", "On or near", "On or near ", "+-12"]
+    if seed % 3 == 0:
+        words = [w for w in words if "\ud800" not in w]
+    n = rng.randint(0, 80)
+    pick = [rng.choice(words) + rng.choice(["", "", str(rng.randint(0, 99))]) for _ in range(n)]
+    plain = [w for w in pick if w and w.isprintable() and w.strip() == w and "  " not in w]
+    columns = {
+        "offence": plain,  # (nothing to fold: the joined text's path)
+        "extra_notes": pick,  # (anything: folded values, NULs, surrogates)
+        "extra_officer": plain + ([np.nan] if seed % 2 else []),  # (NaN: the second branch)
+        "extra_ids": plain[::-1] + [""],  # (an empty string, left out)
+        "extra_nul": plain + ["x\x00yz", "abc\x00"],  # (NULs inside: nothing to fold)
+        "location": [w for w in pick if "\x00" not in w] if seed % 4 == 1 else plain,
+    }
+    length = max(len(v) for v in columns.values())
+    table = {}
+    for name, values in columns.items():
+        values = (values * (length // max(len(values), 1) + 1))[:length] if values else []
+        values += [np.nan] * (length - len(values))
+        dtype = "category" if name == "location" and seed % 2 else object
+        table[name] = pd.Series(values, dtype=dtype)
+    table["crime_id"] = [f"AB/{i:06d}" for i in range(length)]
+    raw = pd.DataFrame(table)
+    try:
+        want = _direct_secret_parts(context.PreparedGate(raw, _Points(np.zeros(1), np.zeros(1))))
+    except UnicodeEncodeError:
+        with pytest.raises(UnicodeEncodeError):
+            _ = context.PreparedGate(raw, _Points(np.zeros(1), np.zeros(1))).secret_parts
+        return
+    prep = context.PreparedGate(raw, _Points(np.zeros(1), np.zeros(1)))
+    assert prep.secret_parts == want[0]
+    assert list(prep.secret_set) == list(want[1])
 
 
 def _fold_by_replacing(text: str) -> bytes:
@@ -375,3 +483,26 @@ def test_patterns_bounded_below_a_length_equal_bounded_by_char_lengths(below):
     for key in vars(want):
         a, b = getattr(got, key), getattr(want, key)
         assert _same(a, b) if isinstance(a, np.ndarray) else a == b, key
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_references_equal_the_direct_form(seed: int):
+    """The references' lengths come from the text raw_text_values joined when it has one
+    (character lengths, not bytes): the same references, in the same order."""
+    rng = random.Random(seed)
+    pieces = ["AB", "/", "12", "é", "字", "9", " ", "\x00", "x", ""]
+    ids = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 5))) for _ in range(90)]
+    ids += ["1234", "12345", "123456", "abcd", "éé", "éééé", "字字字", "字字字字", "12é4"]
+    if seed % 2:
+        ids = [i for i in ids if i and i.strip() == i and "  " not in i and "\x00" not in i]
+    if seed % 3 == 1:
+        ids += [np.nan, ""]
+    if seed % 4 == 2:  # an empty string left out, and a NUL inside a value making up for it
+        ids = ["AB/1234", "x\x00yz", "", "ABCDEFG", "é\x00éé", "12é4", "éé"] + ids[:5]
+    prep = context.PreparedGate(pd.DataFrame({"crime_id": ids}), _no_points())
+    direct = [
+        r
+        for r in _direct_raw_text_values(prep.raw["crime_id"])
+        if len(r) >= context.MIN_VALUE_CHARS and not (len(r) < 6 and r.isdigit())
+    ]
+    assert prep.references == direct

@@ -693,8 +693,11 @@ class PreparedGate:
         """Distinct source references worth looking for (4+ characters, not a short number)."""
         if "crime_id" not in self.raw.columns:
             raise ValueError("the raw table has no crime_id column")
-        refs = raw_text_values(self.raw["crime_id"])
-        chars = scan.char_lengths(refs)
+        refs, joined = _text_values(self.raw["crime_id"])
+        spans = None
+        if joined is not None and joined[2] is refs:  # (its lengths from the text it joined)
+            spans = scan._nul_spans(joined[0], len(refs), joined[1])
+        chars = spans[2] if spans is not None else scan.char_lengths(refs)
         keep = chars >= MIN_VALUE_CHARS
         for i in np.flatnonzero(keep & (chars < 6)).tolist():
             keep[i] = not refs[i].isdigit()
@@ -888,25 +891,43 @@ class PreparedGate:
         seen: set[str] = set()
         public = self.public_strings
         for col in self.secret_columns:
-            values = list(set(raw_text_values(self.raw[col])).difference(public, seen))
-            buf, start, nbytes, chars = scan.text_layout(values)
-            long_enough = chars >= MIN_VALUE_CHARS
-            number = scan.first_byte_in(buf, start, nbytes, b"+-0123456789")
-            location = scan.starts_with(buf, start, nbytes, LOCATION_PREFIX.encode("ascii"))
-            keep = long_enough.copy()
-            for i in np.flatnonzero(long_enough & (number | (chars == 7) | location)).tolist():
-                t = values[i]
-                if (
-                    (t[0] in _NUMBER_START and _PURE_NUMBER.fullmatch(t))
-                    or (len(t) == 7 and _MONTH.fullmatch(t))
-                    or (t.startswith(LOCATION_PREFIX) and self.is_plainly_public(t))
-                ):
-                    keep[i] = False
-            kept = list(compress(values, keep.tolist()))
+            found, joined = _text_values(self.raw[col])
+            values = list(set(found).difference(public, seen))
+            # which values are kept is a test of each value alone, so it is made on the
+            # text _text_values joined anyway (in its order) when it has one: the values
+            # it leaves out are taken out of ``values`` (usually none)
+            spans = scan._nul_spans(joined[0], len(joined[2]), joined[1]) if joined else None
+            if joined is not None and spans is not None:
+                dropped = self._not_worth_looking_for(joined[0], *spans, joined[2])
+            else:  # (folded values, or a value holds a NUL: laid out as they are)
+                buf, start, nbytes, chars = scan.text_layout(values)
+                dropped = self._not_worth_looking_for(buf, start, nbytes, chars, values)
+            kept = values if not dropped else [v for v in values if v not in dropped]
             seen.update(kept)
             parts.append((str(col), kept))
         self._secret_set = seen
         return parts
+
+    def _not_worth_looking_for(
+        self, buf: bytes, start: np.ndarray, nbytes: np.ndarray, lengths: np.ndarray, values: list
+    ) -> set[str]:
+        """Which of ``values`` (laid out in ``buf`` as scan.text_layout lays them out)
+        secret_parts leaves out: shorter than MIN_VALUE_CHARS, a pure number, a month, or a
+        public Location text. Tested in numpy on ``buf``; only values that could be a
+        number, a month or a Location text are looked at one by one."""
+        long_enough = lengths >= MIN_VALUE_CHARS
+        number = scan.first_byte_in(buf, start, nbytes, b"+-0123456789")
+        location = scan.starts_with(buf, start, nbytes, LOCATION_PREFIX.encode("ascii"))
+        out = set(compress(values, (~long_enough).tolist())) if not long_enough.all() else set()
+        for i in np.flatnonzero(long_enough & (number | (lengths == 7) | location)).tolist():
+            t = values[i]
+            if (
+                (t[0] in _NUMBER_START and _PURE_NUMBER.fullmatch(t))
+                or (len(t) == 7 and _MONTH.fullmatch(t))
+                or (t.startswith(LOCATION_PREFIX) and self.is_plainly_public(t))
+            ):
+                out.add(t)
+        return out
 
     def _parts_from_base(self, base: PreparedGate) -> list[tuple[str, list[str]]]:
         """secret_parts of the base less the extra public values: exactly what computing
@@ -1401,21 +1422,42 @@ def _distinct_list(values: list) -> list:
 def raw_text_values(series: pd.Series) -> list[str]:
     """Distinct non-blank values of a raw column as text, whitespace-folded and without a
     spreadsheet guard quote (so they compare with what an output shows)."""
+    return _text_values(series)[0]
+
+
+# (the UTF-8 of the NUL-joined values, its length in characters, the values): what
+# _text_values tested, so the per-value flags can come from it
+_Joined = tuple[bytes, int, list]
+
+
+def _text_values(series: pd.Series) -> tuple[list[str], Optional[_Joined]]:
+    """(raw_text_values(series), the joined text it was found in when nothing needed
+    folding: its values are the result, or the result and one empty string)."""
     distinct = _distinct(series)
-    values = np.asarray(distinct, dtype=object)
     text: Optional[list] = None
-    if pd.api.types.infer_dtype(values, skipna=False) == "string":
-        text = distinct  # (every value a string: nothing missing to take out)
-    elif pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
-        text = values[~pd.isna(values)].tolist()
+    values: Optional[np.ndarray] = None
+    try:
+        # every value a string (a subclass too, as infer_dtype's "string"): join takes
+        # nothing else, so the join is the type test and the text _odd_text reads
+        joined = "\x00".join(distinct)
+        text = distinct
+    except TypeError:
+        values = np.asarray(distinct, dtype=object)
+        if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+            text = values[~pd.isna(values)].tolist()
+            joined = "\x00".join(text)
     if text is not None:
-        joined = "\x00".join(text)
-        if not _odd_text(joined):
-            # the common case: nothing to fold, one regex pass; the values are distinct, so
-            # one empty string at most is left out
-            if "" in text:
-                text.remove("")
-            return text
+        buf = joined.encode("utf-8", errors="surrogatepass")
+        if not _odd_text(joined, buf):
+            # the common case: nothing to fold; the values are distinct, so one empty
+            # string at most is left out
+            if "" not in text:
+                return text, (buf, len(joined), text)
+            found = (buf, len(joined), list(text))
+            text.remove("")
+            return text, found
+    if values is None:
+        values = np.asarray(distinct, dtype=object)
     out = []
     for v in values:
         if not isinstance(v, str):
@@ -1428,23 +1470,42 @@ def raw_text_values(series: pd.Series) -> list[str]:
             v = v[1:]
         if v:
             out.append(v)
-    return out
+    return out, None
 
 
-def _odd_text(joined: str) -> bool:
+def _odd_text(joined: str, buf: Optional[bytes] = None) -> bool:
     """Whether any of the NUL-joined values has whitespace to fold (runs, edges, tabs,
-    newlines) or a spreadsheet guard quote. Plain substring tests: C speed on 20 MB."""
-    return (
-        "  " in joined
-        or " \x00" in joined
-        or "\x00 " in joined
-        or "\x00'" in joined
-        or joined.startswith((" ", "'"))
-        or joined.endswith(" ")
-        or not _printable(joined)
-    )
+    newlines) or a spreadsheet guard quote: a double space, a space beside a NUL, a quote
+    after one, a space or quote first, a space last, or a character that is not printable
+    (NUL aside). ``buf``: ``joined`` in UTF-8 (surrogatepass), if the caller has it.
+
+    Tested on the UTF-8 bytes in numpy, in pieces (a space, NUL, quote or ASCII control
+    byte is that character there and nothing else); only non-ASCII text has its other
+    characters tested by isprintable."""
+    if buf is None:
+        buf = joined.encode("utf-8", errors="surrogatepass")
+    if not buf:
+        return False
+    a = np.frombuffer(buf, dtype=np.uint8)
+    if a[0] == 0x20 or a[0] == 0x27 or a[-1] == 0x20:
+        return True
+    for lo in range(0, a.size, _ODD_PIECE):
+        piece = a[lo : lo + _ODD_PIECE + 1]  # (one byte more: pairs across the cut)
+        space = piece == 0x20
+        nul = piece == 0
+        # ASCII controls but NUL (all below 0x20, as NUL is), and DEL
+        if ((piece < 0x20) ^ nul).any() or (piece == 0x7F).any():
+            return True
+        pairs = space[:-1] & (space[1:] | nul[1:])  # "  ", " \x00"
+        pairs |= nul[:-1] & (space[1:] | (piece[1:] == 0x27))  # "\x00 ", "\x00'"
+        if pairs.any():
+            return True
+    if len(buf) == len(joined):  # ASCII: every byte was tested
+        return False
+    return not _printable_utf8(buf)
 
 
+_ODD_PIECE = 1 << 20  # (bytes per piece: its masks stay small)
 _PRINTABLE_ASCII_OR_NUL = bytes(range(0x20, 0x7F)) + b"\x00"
 
 
@@ -1453,7 +1514,12 @@ def _printable(joined: str) -> bool:
     translate that deletes every printable byte and NUL: what is left is not printable."""
     if joined.isascii():
         return not joined.encode("ascii").translate(None, _PRINTABLE_ASCII_OR_NUL)
-    # the same translate on UTF-8: what is left (control bytes, and every non-ASCII
-    # character whole, since no byte of a multi-byte sequence is ASCII) is tested in Python
-    rest = joined.encode("utf-8", errors="surrogatepass").translate(None, _PRINTABLE_ASCII_OR_NUL)
+    return _printable_utf8(joined.encode("utf-8", errors="surrogatepass"))
+
+
+def _printable_utf8(buf: bytes) -> bool:
+    """:func:`_printable` of text given as its UTF-8 (surrogatepass): the same translate on
+    the bytes; what is left (control bytes, and every non-ASCII character whole, since no
+    byte of a multi-byte sequence is ASCII) is tested in Python."""
+    rest = buf.translate(None, _PRINTABLE_ASCII_OR_NUL)
     return rest.decode("utf-8", errors="surrogatepass").isprintable()
