@@ -241,7 +241,13 @@ from crime_mapper.core.gate.leak_gate import check_release  # noqa: E402
 
 
 def _reference_silence(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The gate as before: every data-script body scanned by every number scan."""
+    """The gate as before: every data-script body scanned by every number scan, and every
+    number and position of the data read one element at a time
+    (tests/test_gate_data_script_reader.py)."""
+    from tests.test_gate_data_script_reader import _reference_timestamps, _reference_walk
+
+    _reference_walk(monkeypatch)
+    _reference_timestamps(monkeypatch)
 
     def nothing_silent(ctx, key, segment_scan, numbers_may_find):  # noqa: ANN001
         checks._segments(ctx).prepare(key, segment_scan, checks._all_texts(ctx))
@@ -275,13 +281,24 @@ def _raw_values(test_world: dict) -> dict:
     x, y = int(np.floor(row["source_x"])), int(np.floor(row["source_y"]))
     epoch = int(pd.Timestamp(raw["occurred_at"].dropna().iloc[0]).value // 1_000_000_000)
     ref = str(raw["crime_id"].iloc[2])
-    return {"x": x, "y": y, "epoch": epoch, "sha": hashlib.sha256(ref.encode()).hexdigest()}
+    located = raw[np.isfinite(raw["longitude"].to_numpy(np.float64))]
+    pairs = [
+        f"[{lon:.6f},{lat:.6f}]"
+        for lon, lat in zip(located["longitude"].iloc[:7], located["latitude"].iloc[:7])
+    ]
+    return {
+        "x": x,
+        "y": y,
+        "epoch": epoch,
+        "sha": hashlib.sha256(ref.encode()).hexdigest(),
+        "wgs84": ",".join(pairs),
+    }
 
 
 def _variants(test_world: dict) -> dict[str, tuple[str, str]]:
     """(old, new) replacements in data/points.js that hide a raw value in its JSON."""
     v = _raw_values(test_world)
-    x, y, epoch, sha = v["x"], v["y"], v["epoch"], v["sha"]
+    x, y, epoch, sha, wgs84 = v["x"], v["y"], v["epoch"], v["sha"], v["wgs84"]
     return {
         "metre pair as numbers": ('"entry_count":[', f'"entry_count":[{x},{y},'),
         "metre pair negative": ('"entry_count":[', f'"entry_count":[-{x},-{y},'),
@@ -303,6 +320,18 @@ def _variants(test_world: dict) -> dict[str, tuple[str, str]]:
         "digest escaped": ('"labels":["', f'"labels":["\\u0026{sha}","'),
         "os grid reference": ('"labels":["', f'"labels":["at \\u0026 {_os_ref(x, y)}","'),
         "grid reference in the head": ("window.CM_DATA", f"window.{_os_ref(x, y, '')}"),
+        # the reader's numpy paths (flat int arrays, float positions) and where they give way
+        "epoch beside an int beyond int64": (
+            '"entry_count":[',
+            f'"entry_count":[{epoch},9223372036854775808,',
+        ),
+        "epoch beside a boolean": ('"entry_count":[', f'"entry_count":[true,{epoch},'),
+        # 7 raw positions: the first 5 findings are reported, in the walk's order
+        "raw WGS84 positions first": ('"coordinates":[[', f'"coordinates":[{wgs84},['),
+        "raw WGS84 positions beside an int one": (
+            '"coordinates":[[',
+            f'"coordinates":[[-1,52],{wgs84},[',
+        ),
     }
 
 
@@ -339,7 +368,7 @@ def test_data_script_bodies_are_silent_on_a_clean_export(
     assert check_release(raw, webmap_export, points).to_dict() == fast.to_dict()
 
 
-@pytest.mark.parametrize("variant", list(range(17)))
+@pytest.mark.parametrize("variant", list(range(21)))
 def test_raw_values_hidden_in_data_scripts_are_found_as_before(
     world: dict,  # noqa: F811
     webmap_export: Path,

@@ -96,7 +96,7 @@ def _script_values(ctx: GateContext, art: Artifact) -> Optional[np.ndarray]:
             and _SIGNED_EXPONENT.search(art.code[0]) is None
         ):
             values = np.concatenate(
-                [np.asarray(art.numbers, dtype=np.float64).ravel()]
+                [art.number_values()]
                 + [np.asarray(a, dtype=np.float64).ravel() for a in art.lon + art.lat]
             )
         cache[id(art)] = values
@@ -775,7 +775,7 @@ def _metre_numbers(
     metres, from ``metres``), its numbers and its projected coordinates."""
     # (each distinct text once: the result is a set, and a data script repeats its strings)
     parts = [part for t in dict.fromkeys(ctx._texts(art)) for part in metres(t)]
-    parts.append(scan.metre_candidates(np.asarray(art.numbers, dtype=np.float64)))
+    parts.append(scan.metre_candidates(art.number_values()))
     for x, y, _crs in art.projected:
         parts.append(scan.metre_candidates(x))
         parts.append(scan.metre_candidates(y))
@@ -909,14 +909,29 @@ def _raw_timestamps(ctx: GateContext) -> list[str]:
                 continue
             for part in index.found(text, "timestamps", raw_forms):
                 found.extend(part)
-        found.extend(int(v) for v in art.numbers if float(v).is_integer() and v >= 1e6)
-        if not found:
-            continue
         hit = np.asarray(found, dtype=np.int64)
+        numbers = art.number_values()
+        whole = _whole_numbers_from_1e6(numbers)
+        if whole is None:  # (beyond int64: the one-by-one ints fail here, as they always did)
+            found.extend(int(v) for v in numbers.tolist() if v.is_integer() and v >= 1e6)
+            hit = np.asarray(found, dtype=np.int64)
+        elif whole.size:
+            hit = np.concatenate([hit, whole])
+        if not hit.size:
+            continue
         hit = hit[np.isin(hit, forms)]
         for v in hit[:MAX_EXAMPLES].tolist():
             problems.append(f"{art.name}: raw date/time written as the number {v}")
     return problems
+
+
+def _whole_numbers_from_1e6(values: np.ndarray) -> Optional[np.ndarray]:
+    """``[int(v) for v in values if float(v).is_integer() and v >= 1e6]`` as int64, in
+    order; None when one of them is beyond int64 (those ints cannot be one array)."""
+    whole = values[(values >= 1e6) & np.isfinite(values) & (values == np.floor(values))]
+    if whole.size and whole.max() >= 2.0**63:
+        return None
+    return whole.astype(np.int64)
 
 
 def check_no_source_references(ctx: GateContext) -> GateCheck:

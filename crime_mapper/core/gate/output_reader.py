@@ -17,6 +17,8 @@ import json
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from itertools import chain
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Optional, Union
 
@@ -72,6 +74,9 @@ class Artifact:
     coord_where: list[str] = field(default_factory=list)
     bad_coordinates: list[str] = field(default_factory=list)  # unreadable coordinate values
     numbers: list[float] = field(default_factory=list)  # JSON numbers (epoch, metres)
+    # flat arrays of plain integers (a web map's counts and indexes), each taken in one go:
+    # (how many of ``numbers`` were read before it, its values); number_values() merges
+    number_runs: list[tuple[int, np.ndarray]] = field(default_factory=list)
     # some JSON number is in none of numbers, lon and lat (one under "coordinates" that is
     # not a plain [x, y] position: a third value, a bad position)
     unlisted_numbers: bool = False
@@ -80,6 +85,20 @@ class Artifact:
     # an escape, quotes included (checks.data_script_silent)
     script_raw_parts: list[str] = field(default_factory=list)
     projected: list[tuple[np.ndarray, np.ndarray, str]] = field(default_factory=list)
+
+    def number_values(self) -> np.ndarray:
+        """Every JSON number read (``numbers`` and ``number_runs``), in the order read, as
+        float64."""
+        if not self.number_runs:
+            return np.asarray(self.numbers, dtype=np.float64).ravel()
+        pieces = []
+        before = 0
+        for at, values in self.number_runs:
+            pieces.append(np.asarray(self.numbers[before:at], dtype=np.float64))
+            pieces.append(values)
+            before = at
+        pieces.append(np.asarray(self.numbers[before:], dtype=np.float64))
+        return np.concatenate(pieces)
 
     def add_coords(self, lon: Any, lat: Any, where: str) -> None:
         lon = np.asarray(lon, dtype=np.float64).ravel()
@@ -366,6 +385,49 @@ def _positions(value: Any, out_lon: list, out_lat: list, bad: list) -> bool:
     return listed
 
 
+def _float_positions(value: Any) -> Optional[tuple[np.ndarray, np.ndarray]]:
+    """(x, y) of :func:`_positions` (its order, reversed from the file's), when ``value``
+    is nested lists of one depth whose innermost lists are all exactly two JSON floats (a
+    web map's coordinates: 125,000 points, 7,200 outlines): then every number is a listed
+    x or y and none is bad. None for anything else (_positions decides). The levels are
+    flattened in C, not one stack round per position."""
+    if type(value) is not list:
+        return None
+    nodes: list = [value]
+    while nodes:
+        if not all(nodes):
+            nodes = [n for n in nodes if n]  # (an empty list holds nothing to walk)
+            if not nodes:
+                return np.zeros(0), np.zeros(0)
+        firsts = set(map(type, map(_first, nodes)))
+        if firsts == {list}:
+            children = list(chain.from_iterable(nodes))
+            if set(map(type, children)) != {list}:
+                return None  # a value beside the lists (or a subclass): the walk decides
+            nodes = children
+            continue
+        if firsts != {float} or set(map(len, nodes)) != {2}:
+            return None
+        flat = list(chain.from_iterable(nodes))
+        if set(map(type, flat)) != {float}:
+            return None
+        pairs = np.array(flat, dtype=np.float64).reshape(-1, 2)[::-1]
+        return pairs[:, 0], pairs[:, 1]
+    return np.zeros(0), np.zeros(0)
+
+
+_first = itemgetter(0)
+
+
+def _int_values(item: list) -> Optional[np.ndarray]:
+    """``[float(v) for v in item]`` of a list of plain ints, in one conversion; None when
+    one is beyond int64 (then float() takes them one by one, as before)."""
+    try:
+        return np.array(item, dtype=np.int64).astype(np.float64)
+    except OverflowError:
+        return None
+
+
 def walk_json(art: Artifact, data: Any, where: str) -> None:
     """Strings, keys, numbers and coordinates of parsed JSON (iterative: deep data is fine).
 
@@ -376,6 +438,7 @@ def walk_json(art: Artifact, data: Any, where: str) -> None:
     """
     lons: list[float] = []
     lats: list[float] = []
+    runs: list[tuple[int, np.ndarray, np.ndarray]] = []  # (len(lons) then, xs, ys)
     stack = [data]
     while stack:
         item = stack.pop()
@@ -385,6 +448,10 @@ def walk_json(art: Artifact, data: Any, where: str) -> None:
                 art.strings.add(str(key))
                 lk = str(key).lower()
                 if lk == "coordinates":
+                    fast = _float_positions(value)
+                    if fast is not None:
+                        runs.append((len(lons), *fast))
+                        continue
                     bad: list[str] = []
                     if not _positions(value, lons, lats, bad):
                         art.unlisted_numbers = True
@@ -402,10 +469,14 @@ def walk_json(art: Artifact, data: Any, where: str) -> None:
                         lons.append(lon_v)
                         lats.append(lat_v)
         elif isinstance(item, list):
-            if len(item) > 3 and all(type(v) is int for v in item):
+            if len(item) > 3 and set(map(type, item)) == {int}:
                 # a flat array of plain integers (a web map's counts and indexes): numbers
                 # only, taken in one go instead of one stack round per element
-                art.numbers.extend(map(float, item))
+                values = _int_values(item)
+                if values is None:
+                    art.numbers.extend(map(float, item))
+                else:
+                    art.number_runs.append((len(art.numbers), values))
                 continue
             if 2 <= len(item) <= 3 and all(
                 _number(v) is not None and not isinstance(v, str) for v in item
@@ -424,6 +495,18 @@ def walk_json(art: Artifact, data: Any, where: str) -> None:
                 art.strings.add(item)
         elif isinstance(item, (int, float)) and not isinstance(item, bool):
             art.numbers.append(float(item))
+    if runs:
+        xs: list = []
+        ys: list = []
+        before = 0
+        for at, x, y in runs:
+            xs += [np.asarray(lons[before:at], dtype=np.float64), x]
+            ys += [np.asarray(lats[before:at], dtype=np.float64), y]
+            before = at
+        xs.append(np.asarray(lons[before:], dtype=np.float64))
+        ys.append(np.asarray(lats[before:], dtype=np.float64))
+        art.add_coords(np.concatenate(xs), np.concatenate(ys), f"{where} JSON coordinates")
+        return
     art.add_coords(lons, lats, f"{where} JSON coordinates")
 
 

@@ -1,0 +1,226 @@
+"""The leak gate's reader takes a web map's data scripts (1.25 million counts, 250,000
+coordinate pairs) in numpy: flat integer arrays in one conversion, coordinates nested to one
+depth whose positions are all two floats flattened level by level, and the bare-number
+timestamps of those numbers picked in numpy. Each fast path must give exactly what the
+walk one element at a time gave (kept here as the reference): the same numbers, the same
+coordinates in the same order (the first examples of a finding are reported in that
+order), the same bad coordinates and the same failures, on random and hostile JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from typing import Any
+
+import numpy as np
+import pytest
+
+from crime_mapper.core.gate import checks, output_reader
+from crime_mapper.core.gate.output_reader import Artifact, walk_json
+
+FLOATS = [-1.5, 52.123456, -0.0739, 0.0, -0.0, 1e-7, 51.5145, 1e300, float("nan"), float("inf")]
+ODD = [True, False, None, "1.5", "x", 7, -3, 2**63, 2**70, 10**400, {}, {"x": 1.0}]
+
+
+def _reference_walk(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reader as before: every position through _positions, every int through float()."""
+    monkeypatch.setattr(output_reader, "_float_positions", lambda value: None)
+    monkeypatch.setattr(output_reader, "_int_values", lambda item: None)
+
+
+def _reference_timestamps(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(checks, "_whole_numbers_from_1e6", lambda values: None)
+
+
+def _position(rng: random.Random, clean: bool) -> Any:
+    if clean:
+        return [rng.choice(FLOATS), rng.choice(FLOATS)]
+    shape = rng.randrange(6)
+    if shape == 0:
+        return [rng.choice(FLOATS + ODD) for _ in range(rng.choice([0, 1, 2, 3, 4]))]
+    if shape == 1:
+        return [rng.choice(FLOATS), rng.choice(ODD)]
+    if shape == 2:
+        return [rng.choice(ODD), rng.choice(FLOATS)]
+    if shape == 3:
+        return rng.choice(ODD)
+    if shape == 4:
+        return [[rng.choice(FLOATS), rng.choice(FLOATS)]]  # one level deeper
+    return [rng.choice(FLOATS), rng.choice(FLOATS)]
+
+
+def _nested(rng: random.Random, depth: int, clean: bool, odd_share: float) -> Any:
+    if depth == 0:
+        return _position(rng, clean or rng.random() > odd_share)
+    n = rng.choice([0, 1, 2, 3, 5, 8])
+    return [_nested(rng, depth - 1, clean, odd_share) for _ in range(n)]
+
+
+def _coordinates(rng: random.Random) -> tuple[Any, bool]:
+    """(a "coordinates" value, whether it is clean: one depth, two floats per position)."""
+    clean = rng.random() < 0.5
+    depth = rng.choice([0, 1, 1, 2, 3])
+    value = _nested(rng, depth, clean, rng.choice([0.02, 0.2, 1.0]))
+    if depth == 0 and rng.random() < 0.5:
+        value = [value]
+    return value, clean
+
+
+def _same_floats(a: Any, b: Any) -> bool:
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    return a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+@pytest.mark.parametrize("seed", range(400))
+def test_float_positions_are_what_positions_takes(seed: int):
+    rng = random.Random(seed)
+    value, clean = _coordinates(rng)
+    lons: list = []
+    lats: list = []
+    bad: list = []
+    fast = output_reader._float_positions(value)
+    try:
+        listed = output_reader._positions(value, lons, lats, bad)
+    except OverflowError:  # (an int beyond a float: the walk fails, so no fast answer)
+        assert fast is None and not clean
+        return
+    if clean and isinstance(value, list):
+        assert fast is not None  # (the fast path is taken on what an export writes)
+    if fast is not None:
+        assert listed and not bad
+        assert _same_floats(fast[0], lons) and _same_floats(fast[1], lats)
+
+
+def test_float_positions_keep_the_walks_order_and_refuse_mixed_depths():
+    value = [[[1.0, 2.0], [3.0, 4.0]], [], [[5.0, 6.0]]]
+    lons: list = []
+    output_reader._positions(value, lons, [], [])
+    fast = output_reader._float_positions(value)
+    assert fast is not None and fast[0].tolist() == lons == [5.0, 3.0, 1.0]
+    assert output_reader._float_positions([[1.0, 2.0], [[3.0, 4.0]]]) is None
+    assert output_reader._float_positions([[[1.0, 2.0]], [3.0, 4.0]]) is None
+    assert output_reader._float_positions([[1.0, 2.0], [3.0, True]]) is None
+    assert output_reader._float_positions([[1.0, 2.0], [3, 4.0]]) is None
+    assert output_reader._float_positions([[1.0, 2.0, 3.0]]) is None
+    assert output_reader._float_positions([[1.0, 2.0], 3.0]) is None
+    empty = output_reader._float_positions([[], [[]]])
+    assert empty is not None and empty[0].size == 0
+
+
+@pytest.mark.parametrize("seed", range(100))
+def test_int_values_are_float_of_each(seed: int):
+    rng = random.Random(seed)
+    pool = [0, 1, -1, 7, 2**53 + 1, 2**62 + 3, -(2**63) + 5, 2**63 - 6, 123456789012345678]
+    item = [rng.choice(pool) + rng.randrange(-5, 5) for _ in range(rng.randrange(4, 40))]
+    big = rng.random() < 0.3
+    if big:
+        item[rng.randrange(len(item))] = rng.choice([2**63, -(2**63) - 1, 2**70, 10**400])
+    values = output_reader._int_values(item)
+    if big:
+        assert values is None
+    else:
+        assert values is not None and values.tolist() == [float(v) for v in item]
+
+
+def _document(rng: random.Random) -> Any:
+    """Random JSON like a data script's: flat int arrays, coordinates, lenient pairs,
+    strings, scalars, nested objects."""
+    out: dict[str, Any] = {}
+    for k in range(rng.randrange(1, 8)):
+        kind = rng.randrange(8)
+        if kind == 0:
+            out[f"n{k}"] = [rng.randrange(-(10**12), 10**12) for _ in range(rng.randrange(3, 30))]
+        elif kind == 1:
+            item: list = [rng.randrange(10**7) for _ in range(rng.randrange(4, 12))]
+            item[rng.randrange(len(item))] = rng.choice([True, 1.5, "7", None, 2**64, 10**400])
+            out[f"m{k}"] = item
+        elif kind == 2:
+            out["coordinates" if rng.random() < 0.7 else "Coordinates"] = _coordinates(rng)[0]
+        elif kind == 3:
+            out[f"p{k}"] = {"lon": rng.choice([-1.23456, 2, "x"]), "lat": 52.12345}
+        elif kind == 4:
+            out[f"q{k}"] = [[-1.23456, 52.54321], [52.54321, -1.23456, 3], [1.5, 2.5]]
+        elif kind == 5:
+            out[f"s{k}"] = rng.choice(["", "text", "On or near X", "12345678"])
+        elif kind == 6:
+            out[f"v{k}"] = rng.choice([1, 2.5, -7, 1e6, 1234567.0, True, None, 10**20])
+        else:
+            out[f"o{k}"] = {"geometry": {"coordinates": _coordinates(rng)[0]}, "n": [1, 2, 3, 4]}
+    return [out, _coordinates(rng)[0]] if rng.random() < 0.3 else out
+
+
+def _walked(data: Any) -> dict:
+    art = Artifact(name="x.js", kind="text")
+    try:
+        walk_json(art, data, "x.js")
+    except Exception as exc:  # noqa: BLE001 - the reader turns this into an error artifact
+        return {"error": f"{type(exc).__name__}: {exc}"}
+    return {
+        "strings": sorted(art.strings),
+        "numbers": art.number_values().tobytes(),
+        "lon": [a.tobytes() for a in art.lon],
+        "lat": [a.tobytes() for a in art.lat],
+        "where": art.coord_where,
+        "bad": art.bad_coordinates,
+        "unlisted": art.unlisted_numbers,
+    }
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_walk_json_fast_is_the_walk(seed: int, monkeypatch: pytest.MonkeyPatch):
+    data = _document(random.Random(seed))
+    fast = _walked(data)
+    _reference_walk(monkeypatch)
+    assert fast == _walked(data)
+
+
+def test_the_fast_walk_is_taken_on_a_data_scripts_shape():
+    art = Artifact(name="x.js", kind="text")
+    walk_json(art, {"n": [1, 2, 3, 4, 5], "points": {"coordinates": [[-1.5, 52.25]]}}, "x")
+    assert art.numbers == [] and len(art.number_runs) == 1
+    assert art.lon[0].tolist() == [-1.5]
+
+
+def test_only_arrays_of_plain_ints_are_taken_in_one_go():
+    """A boolean (an int to Python and numpy) or a float among them: walked element by
+    element, from the end, where a boolean is no number."""
+    for item, numbers in (
+        ([1, 2, True, 4, 5], [5.0, 4.0, 2.0, 1.0]),
+        ([1, 2, 3.5, 4], [4.0, 3.5, 2.0, 1.0]),
+        ([1, 2, 3], [3.0, 2.0, 1.0]),  # (three or fewer: maybe a position)
+    ):
+        art = Artifact(name="x.js", kind="text")
+        walk_json(art, {"n": item}, "x")
+        assert not art.number_runs and art.number_values().tolist() == numbers
+
+
+@pytest.mark.parametrize("seed", range(100))
+def test_whole_numbers_from_1e6_are_the_ints_taken_one_by_one(seed: int):
+    rng = random.Random(seed)
+    pool = [
+        1e6, 1e6 - 1, 999999.5, 1e6 + 0.5, 1234567.0, 1.6e12, 2.0**53, 2.0**63 - 1024,
+        -1e7, 0.0, float("nan"), float("inf"), -float("inf"), 1e15, 12345678.25,
+    ]  # fmt: skip
+    values = np.array([rng.choice(pool) for _ in range(rng.randrange(0, 30))], dtype=np.float64)
+    if rng.random() < 0.2:
+        values = np.append(values, rng.choice([2.0**63, 1e19, 1e300]))
+    reference = [int(v) for v in values.tolist() if float(v).is_integer() and v >= 1e6]
+    whole = checks._whole_numbers_from_1e6(values)
+    if any(v >= 2**63 for v in reference):
+        assert whole is None
+    else:
+        assert whole is not None and whole.dtype == np.int64 and whole.tolist() == reference
+
+
+def test_number_values_keep_the_order_read(monkeypatch: pytest.MonkeyPatch):
+    data = json.loads('[1.5, [1, 2, 3, 4], 2.5, [5, 6, 7, 8], {"a": 9.5}]')
+    art = Artifact(name="x.js", kind="text")
+    walk_json(art, data, "x")
+    assert len(art.number_runs) == 2  # (the walk's order: from the end, depth first)
+    assert art.number_values().tolist() == [9.5, 5, 6, 7, 8, 2.5, 1, 2, 3, 4, 1.5]
+    _reference_walk(monkeypatch)
+    old = Artifact(name="x.js", kind="text")
+    walk_json(old, data, "x")
+    assert old.numbers == art.number_values().tolist() and not old.number_runs
