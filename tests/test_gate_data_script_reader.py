@@ -1,10 +1,12 @@
 """The leak gate's reader takes a web map's data scripts (1.25 million counts, 250,000
 coordinate pairs) in numpy: flat integer arrays in one conversion, coordinates nested to one
 depth whose positions are all two floats flattened level by level, and the bare-number
-timestamps of those numbers picked in numpy. Each fast path must give exactly what the
-walk one element at a time gave (kept here as the reference): the same numbers, the same
-coordinates in the same order (the first examples of a finding are reported in that
-order), the same bad coordinates and the same failures, on random and hostile JSON.
+timestamps of those numbers picked in numpy; and the numbers of 4+ decimals that coordinate
+pairs in text are made of (scan.DECIMAL_4) are found in numpy on the UTF-8 bytes. Each fast
+path must give exactly what the walk one element at a time and the regex gave (kept here as
+the reference): the same numbers, the same coordinates in the same order (the first examples
+of a finding are reported in that order), the same bad coordinates and the same failures, on
+random and hostile JSON and text.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from crime_mapper.core.gate import checks, output_reader
+from crime_mapper.core.gate import checks, output_reader, scan
 from crime_mapper.core.gate.output_reader import Artifact, walk_json
 
 FLOATS = [-1.5, 52.123456, -0.0739, 0.0, -0.0, 1e-7, 51.5145, 1e300, float("nan"), float("inf")]
@@ -24,9 +26,11 @@ ODD = [True, False, None, "1.5", "x", 7, -3, 2**63, 2**70, 10**400, {}, {"x": 1.
 
 
 def _reference_walk(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The reader as before: every position through _positions, every int through float()."""
+    """The reader as before: every position through _positions, every int through float(),
+    every number of 4+ decimals in text by the regex."""
     monkeypatch.setattr(output_reader, "_float_positions", lambda value: None)
     monkeypatch.setattr(output_reader, "_int_values", lambda item: None)
+    monkeypatch.setattr(scan, "decimal_4_spans", lambda text: None)  # (the pairs in text)
 
 
 def _reference_timestamps(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -224,3 +228,90 @@ def test_number_values_keep_the_order_read(monkeypatch: pytest.MonkeyPatch):
     old = Artifact(name="x.js", kind="text")
     walk_json(old, data, "x")
     assert old.numbers == art.number_values().tolist() and not old.number_runs
+
+
+# --- numbers of 4+ decimals (scan.DECIMAL_4) found in numpy, for the coordinate pairs in text ---
+DECIMAL_PIECES = [
+    "1", "12", "123", "1234", "0", "5678", "12345", "9" * 70, ".", "..", "-", "--", "a", "Z",
+    "_", "x", "e5", "E", "+", " ", ",", "[", "]", '"', "\n", "\x00", ".1234", "-1.2345",
+    "52.123456", "-0.07390", "1.23456789", "[-1.234567,52.765432]", "1.123", " 12.123 ",
+    "-1.12", "1234.12345", "12.12345_", "1.12345.", "a-1.12345", ".-1.23456", "--1.23456",
+]  # fmt: skip
+UNICODE_PIECES = ["é", "\u0661", "\u0662\u0663\u0664\u0665", "\u00b2", "’", "\ud800", "Ａ"]
+
+
+def _decimal_text(rng: random.Random, pieces: list[str], n: int) -> str:
+    return "".join(rng.choice(pieces) for _ in range(rng.randrange(0, n)))
+
+
+def _regex_spans(text: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in scan.DECIMAL_4.finditer(text)]
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_decimal_4_spans_are_the_regex_matches(seed: int):
+    rng = random.Random(seed)
+    ascii_text = _decimal_text(rng, DECIMAL_PIECES[:7] + DECIMAL_PIECES[8:], 200)
+    spans = scan.decimal_4_spans(ascii_text)
+    assert spans is not None  # (plain ASCII, no run of 65+ digits: always in numpy)
+    assert list(zip(spans[0].tolist(), spans[1].tolist())) == _regex_spans(ascii_text)
+    for _ in range(20):
+        text = _decimal_text(rng, DECIMAL_PIECES + UNICODE_PIECES, 30)
+        spans = scan.decimal_4_spans(text)
+        if spans is not None:
+            assert list(zip(spans[0].tolist(), spans[1].tolist())) == _regex_spans(text), text
+
+
+def test_decimal_4_spans_give_way_where_unicode_could_count():
+    for text in ("\u0661.23456", "1.\u0662345", "1.23\u0664\u0665", "\u0661" + "1.23456",
+                 "é1.23456", "1.23456é", "é-1.23456", "1." + "2" * 70):  # fmt: skip
+        assert scan.decimal_4_spans(text) is None, text
+    # elsewhere in the text, non-ASCII only shifts the offsets to characters
+    text = "é’ x -1.23456 Ａ, 52.123456 \ud800 [1.5,2.25]"
+    spans = scan.decimal_4_spans(text)
+    assert spans is not None
+    assert list(zip(spans[0].tolist(), spans[1].tolist())) == _regex_spans(text)
+    assert [text[a:e] for a, e in zip(*spans)] == ["-1.23456", "52.123456"]
+
+
+def _reference_text_pairs(text: str) -> tuple[list[float], list[float], list[str]]:
+    """scan.text_pairs as it was: the numbers and the text between them by a regex split."""
+    parts = scan._DECIMAL_4_SPLIT.split(text)
+    numbers = parts[1::2]
+    n = len(numbers)
+    if n < 2:
+        return [], [], []
+    between = parts[2:-1:2]
+    values = np.fromiter(map(float, numbers), dtype=np.float64, count=n)
+    gaps = np.fromiter(map(len, between), dtype=np.int64, count=n - 1)
+    a, b = values[:-1], values[1:]
+    near = gaps <= scan._MAX_GAP
+    lon_lat = near & scan._uk_lon_lat(a, b)
+    lat_lon = near & ~lon_lat & scan._uk_lon_lat(b, a)
+    pairable = lon_lat | lat_lon
+    if not pairable.any():
+        return [], [], []
+    edges = np.flatnonzero(pairable)
+    run_start = np.ones(edges.size, dtype=bool)
+    run_start[1:] = edges[1:] != edges[:-1] + 1
+    first = np.maximum.accumulate(np.where(run_start, edges, 0))
+    taken = edges[(edges - first) % 2 == 0]
+    lons = np.where(lon_lat, a, b)[taken]
+    lats = np.where(lon_lat, b, a)[taken]
+    shown = [numbers[i] + between[i] + numbers[i + 1] for i in taken.tolist()]
+    return lons.tolist(), lats.tolist(), shown
+
+
+PAIR_PIECES = [
+    "-1.234567", "52.765432", "-0.0739", "51.51450", "1.2345", "-11.00001", "61.49999",
+    "49.0000", "2.4999", "2.5001", ",", ", ", "[", "],[", " " * 30, "x" * 15, "é", "\u0661",
+    "\n", "-", ".", "1", "1234.56789", "-1.23456e5", "—",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_text_pairs_are_the_split_ones(seed: int):
+    rng = random.Random(seed)
+    pieces = PAIR_PIECES if seed % 2 else PAIR_PIECES[:16] + PAIR_PIECES[19:]
+    text = _decimal_text(rng, pieces, 120)
+    assert scan.text_pairs(text) == _reference_text_pairs(text)
