@@ -45,3 +45,23 @@ def test_no_numbers_and_no_rows() -> None:
     assert _RowsByValue(col).rows(empty).size == 0
     assert _RowsByValue(empty).rows(np.array([5])).size == 0
     assert _RowsByValue(col).rows(np.array([5, 7])).tolist() == [0, 1, 2]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_rows_asked_again_and_again_match_the_mask(seed: int) -> None:
+    """One column asked many times: the first asks look the values up among the numbers,
+    the later ones in the column sorted once; every answer is the mask's."""
+    from crime_mapper.core.gate import checks
+
+    rng = np.random.default_rng(seed)
+    span = int(rng.integers(1, 80))
+    col = rng.integers(400_000, 400_000 + span, int(rng.integers(0, 500))).astype(np.int64)
+    rows = _RowsByValue(col)
+    for ask in range(1, checks._DIRECT_ASKS + 6):
+        numbers = rng.integers(400_000 - 5, 400_000 + span + 5, int(rng.integers(0, 30)))
+        if rng.random() < 0.3:
+            numbers = numbers.astype(np.float64) + rng.choice([0.0, 0.5], numbers.size)
+        got = rows.rows(numbers)
+        assert got.tolist() == np.flatnonzero(np.isin(col, numbers)).tolist()
+        # (the column is sorted only once asked more often than a web map's scripts ask)
+        assert (rows._order is None) == (ask <= checks._DIRECT_ASKS)

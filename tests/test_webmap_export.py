@@ -386,7 +386,7 @@ def test_gate_finds_a_raw_timestamp_in_a_data_scripts_integer_array(tmp_path):
     from crime_mapper.core.gate.output_reader import read_output
 
     art = next(a for a in read_output(out)[1] if a.name == "data/points.js")
-    assert float(epoch_ms) in art.numbers  # the JSON walk itself took the number
+    assert float(epoch_ms) in art.number_values().tolist()  # the JSON walk itself took it
 
 
 def test_relative_download_links(tmp_path):
