@@ -248,3 +248,88 @@ def test_month_and_odd_string_fast_paths(seed: int):
     assert _maybe_odd(["a", "b c", "2022-10", "\u00e9"]) == []
     hexes = ["a" * 32, "0" * 40, "f" * 64, "a" * 33, "g" * 32, "\u00e9" * 32, ""]
     assert scan.hex_mask(hexes).tolist() == [True, True, True, False, False, False, False]
+
+
+_MASKED_TESTS = (
+    checks._date_bits_direct,
+    checks._bare_number_flags,
+    checks._hex_tokens_direct,
+    checks._contact_candidates,
+    checks._os_grid_flags,
+)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_index_batches_mask_each_segment_once_with_the_same_hits(seed: int, monkeypatch):
+    """A SegmentIndex's batches (scan.SegmentBatch) take each segment's digit-masked form
+    from the index (SegmentIndex.masked_forms), masked the first time any scan asks: the
+    hits of every masked test equal digit_masked_hits on the same segments as a plain
+    list, over batches that overlap, repeat and grow with segments added later; and the
+    segments are masked once in all, not once per scan."""
+    rng = random.Random(seed)
+    pool = PIECES + NUMBER_PIECES
+    index = scan.SegmentIndex()
+    hits_seen = 0
+    for _round in range(4):  # texts added between rounds: the index (and its masks) grow
+        texts = ["".join(rng.choice(pool) for _ in range(rng.randint(0, 25))) for _ in range(60)]
+        index.add(texts)
+        n = len(index.segments)
+        for test in _MASKED_TESTS:
+            ids = np.unique(np.array(rng.sample(range(n), rng.randint(1, n)), dtype=np.int64))
+            for batch_ids in (ids, np.arange(n, dtype=np.int64)):
+                batch = scan.SegmentBatch(index, batch_ids)
+                assert batch == [index.segments[i] for i in batch_ids.tolist()]
+                got = scan.digit_masked_hits(batch, test)
+                want = scan.digit_masked_hits(list(batch), test)
+                assert got.tolist() == want.tolist(), test.__name__
+                hits_seen += int(want.sum())
+    assert hits_seen > 0
+    masked: list[int] = []
+    real_mask = scan._digits_as_one
+
+    def counting(segments):
+        masked.append(len(segments))
+        return real_mask(segments)
+
+    monkeypatch.setattr(scan, "_digits_as_one", counting)
+    for test in _MASKED_TESTS:
+        scan.digit_masked_hits(scan.SegmentBatch(index, np.arange(len(index.segments))), test)
+    assert masked == []  # every segment's form is known already: nothing is masked again
+
+
+def test_prepared_scans_mask_each_segment_once(monkeypatch):
+    """The five masked scans of the gate, prepared over one index (as the checks run them),
+    mask each segment once, and find what scanning every segment directly finds."""
+    texts = _segments(random.Random(3), 400)
+    index = scan.SegmentIndex()
+    index.add(texts)
+    masked: list[int] = []
+    real_mask = scan._digits_as_one
+
+    def counting(segments):
+        masked.append(len(segments))
+        return real_mask(segments)
+
+    monkeypatch.setattr(scan, "_digits_as_one", counting)
+    scans = {
+        "dates": (checks._date_bits, checks._date_bits_direct),
+        "contacts": (checks._contact_flags, checks._contact_flags_direct),
+        "hex": (checks._hex_tokens, checks._hex_tokens_direct),
+        "grid": (
+            lambda s: checks._grid_flags(s, KNOWN, 1 << 21),
+            lambda s: checks._grid_flags_direct(s, KNOWN, 1 << 21),
+        ),
+        "timestamps": (
+            lambda s: checks._raw_forms(s, STAMPS),
+            lambda s: checks._raw_forms_direct(s, STAMPS),
+        ),
+    }
+    for key, (fast, direct) in scans.items():
+        index.prepare(key, fast, texts)
+        want = direct(index.segments)
+        for text in texts:
+            got = index.found(text, key, fast)
+            ids = index.ids(text).tolist()
+            expected = [want[i] for i in ids if scan._found_something(want[i])]
+            assert _same(got, expected), key
+    assert sum(masked) == len(index.segments)  # once in all, not once per scan

@@ -1143,6 +1143,11 @@ class SegmentIndex:
         self._nothing: dict[str, set[str]] = {}  # per scan: texts known to find nothing
         self._scanned_ids: dict[str, np.ndarray] = {}
         self._hits: dict[str, np.ndarray] = {}
+        # each segment's digit-masked form (digit_masked_hits), as an id into _masked_forms
+        # (-1: not masked yet): masked once for every scan of the index, not once per scan
+        self._masked_of = np.zeros(0, dtype=np.int64)
+        self._masked_ids: dict[str, int] = {}
+        self._masked_forms: list[str] = []
 
     def add(self, texts: Iterable[str]) -> None:
         for text in texts:
@@ -1232,7 +1237,7 @@ class SegmentIndex:
         todo = ids[~scanned[ids]]
         if todo.size:
             todo = np.unique(todo)  # (a text's own few, or prepare's already distinct ids)
-            new = scan([self.segments[i] for i in todo.tolist()])
+            new = scan(SegmentBatch(self, todo))
             if len(new) != todo.size:
                 raise ValueError("a segment scan must give one result per segment")
             for i, result in zip(todo.tolist(), new):
@@ -1241,6 +1246,42 @@ class SegmentIndex:
                     hits[i] = True
             scanned[todo] = True
         return results, hits
+
+    def masked_forms(self, ids: np.ndarray) -> tuple[np.ndarray, list[str]]:
+        """(the id of each segment's digit-masked form (_digits_as_one), the forms by id)
+        for the segments ``ids``: a segment is masked the first time a scan asks, and its
+        form is kept for the other scans of the index (a summaries folder's 310,000
+        segments, five scans)."""
+        n = len(self.segments)
+        if self._masked_of.size < n:
+            grown = np.full(n, -1, dtype=np.int64)
+            grown[: self._masked_of.size] = self._masked_of
+            self._masked_of = grown
+        todo = ids[self._masked_of[ids] < 0]
+        if todo.size:
+            todo = np.unique(todo)
+            known = self._masked_ids
+            forms = self._masked_forms
+            masked = _digits_as_one([self.segments[i] for i in todo.tolist()])
+            for form in dict.fromkeys(masked):
+                if form not in known:
+                    known[form] = len(forms)
+                    forms.append(form)
+            self._masked_of[todo] = np.fromiter(
+                map(known.__getitem__, masked), dtype=np.int64, count=len(masked)
+            )
+        return self._masked_of[ids], self._masked_forms
+
+
+class SegmentBatch(list):
+    """The segments ``ids`` of a SegmentIndex, as the list of str a segment scan is given,
+    knowing their index and ids: so that what depends on a segment alone (its digit-masked
+    form, :func:`digit_masked_hits`) is computed once per segment for all the scans."""
+
+    def __init__(self, index: SegmentIndex, ids: np.ndarray) -> None:
+        super().__init__([index.segments[i] for i in ids.tolist()])
+        self.source = index
+        self.ids = ids
 
 
 def _found_something(result: Any) -> bool:
@@ -1307,16 +1348,24 @@ def digit_masked_hits(
     """Per segment: whether ``test`` (a segment scan: one result per segment, falsy when
     nothing is found) finds something in it with its ASCII digits written as 1. See above for
     the tests this is a necessary condition for."""
-    forms: dict[str, int] = {}
-    where = np.fromiter(
-        (forms.setdefault(form, len(forms)) for form in _digits_as_one(segments)),
-        dtype=np.int64,
-        count=len(segments),
-    )
-    results = test(list(forms))
-    if len(results) != len(forms):
+    if isinstance(segments, SegmentBatch) and len(segments) == segments.ids.size:
+        # (the forms the index keeps: each segment masked once for every scan)
+        ids, known = segments.source.masked_forms(segments.ids)
+        present, inverse = np.unique(ids, return_inverse=True)
+        where = inverse.reshape(-1)
+        listed = [known[i] for i in present.tolist()]
+    else:
+        forms: dict[str, int] = {}
+        where = np.fromiter(
+            (forms.setdefault(form, len(forms)) for form in _digits_as_one(segments)),
+            dtype=np.int64,
+            count=len(segments),
+        )
+        listed = list(forms)
+    results = test(listed)
+    if len(results) != len(listed):
         raise ValueError("a segment scan must give one result per segment")
-    hit = np.fromiter(map(_found_something, results), dtype=bool, count=len(forms))
+    hit = np.fromiter(map(_found_something, results), dtype=bool, count=len(listed))
     return hit[where] if where.size else np.zeros(0, dtype=bool)
 
 
