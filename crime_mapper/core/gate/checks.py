@@ -1000,8 +1000,10 @@ def check_no_source_references(ctx: GateContext) -> GateCheck:
     if refs and any(ctx.other_lower(a) for a in ctx.readable) and not _no_lowered_reference(ctx):
         folded = prep.folded_reference_index  # (a few lookups build no dict)
         for art in ctx.readable:
+            found = ctx.lower_found(art, folded)
+            if not found:
+                continue
             cells = ctx.other_strings(art)
-            found = sorted(k for k in ctx.other_lower(art) if k in folded)
             exact = set(cells)
             for low in [k for k in found if folded[k] not in exact][:MAX_EXAMPLES]:
                 problems.append(
@@ -1147,9 +1149,11 @@ def check_no_non_public_values(ctx: GateContext) -> GateCheck:
     proven = _no_lowered_secret(ctx)  # (then neither lookups nor searches can find one)
     if any(ctx.other_lower(a) for a in ctx.readable) and not proven:
         lower = prep.secret_lower_index  # (a few lookups build no dict)
-    for art in ctx.readable:
+    for art in ctx.readable if lower else ():
+        found = ctx.lower_found(art, lower)
+        if not found:
+            continue
         cells = ctx.other_strings(art)
-        found = sorted(k for k in ctx.other_lower(art) if k in lower)
         exact = set(cells)
         values = [lower[k] for k in found if lower[k] not in exact]
         for value in [v for v in values if not ctx.is_public_value(v)][:MAX_EXAMPLES]:
@@ -1239,10 +1243,14 @@ def _free_text_fragments(ctx: GateContext) -> list[str]:
     is what is compared here."""
     prep = ctx.prepared
     texts: dict[str, None] = {}
+    distinct = ctx.distinct_other_strings()  # (the findings do not depend on the order)
     for art in ctx.readable:
-        for text in ctx.other_strings(art) + art.texts:
+        for text in (ctx.other_strings(art) if distinct is None else []) + art.texts:
             if text.count(" ") >= FRAGMENT_WORDS - 1:
                 texts[text] = None
+    for text in distinct or ():
+        if text.count(" ") >= FRAGMENT_WORDS - 1:
+            texts[text] = None
     public = prep.public_fragments
     if not texts:
         return []

@@ -1,0 +1,275 @@
+"""The leak gate classifies the distinct strings of a many-file output once
+(GateContext._string_classes) instead of file by file: every file's classes (hex digests,
+strings to check, their odd variants), its exact matches with the raw values and references,
+its cells found in another case, and the free-text inputs are those of the per-file
+classification, on hostile strings spread over many files; and the whole gate's reports on
+planted leaks in templated pages are those of the per-file path."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from crime_mapper.core.gate import checks, context, scan
+from crime_mapper.core.gate.context import GateContext, PreparedGate, ascii_lower
+from crime_mapper.core.gate.leak_gate import check_release
+from crime_mapper.core.gate.output_reader import Artifact
+from tests.test_gate_text_scale import PAGE, _planted, pages_site  # noqa: F401 - a fixture
+from tests.test_leak_gate import (
+    NAMES,
+    clean_outputs,  # noqa: F401 - a fixture
+    expect_only,
+    refs,
+    world,  # noqa: F401 - a fixture
+)
+
+
+@pytest.fixture(scope="module")
+def prepared(world: dict) -> PreparedGate:  # noqa: F811
+    return PreparedGate(world["raw"], world["points"], None, ["Hood 3", "hood 7"], 8)
+
+
+def _pool(world: dict, prep: PreparedGate, rng: random.Random) -> list[str]:  # noqa: F811
+    """Strings of every class, and near misses of each."""
+    ref_list = refs(world)
+    secrets = sorted(prep.secret_set)
+    public = sorted(prep.public_strings)
+    picked_refs = rng.sample(ref_list, 6)
+    picked_secrets = rng.sample(secrets, 6)
+    digests = [hashlib.sha256(r.encode()).hexdigest() for r in picked_refs[:2]]
+    digests += [hashlib.md5(picked_refs[2].encode()).hexdigest().upper()]  # noqa: S324
+    digests += [hashlib.sha1(picked_refs[3].encode()).hexdigest()]  # noqa: S324
+    return (
+        picked_refs
+        + [r.lower() for r in picked_refs[:3]]
+        + picked_secrets
+        + [s.upper() for s in picked_secrets[:3]]
+        + [ascii_lower(s) for s in picked_secrets[3:]]
+        + rng.sample(public, 6)
+        + digests
+        + ["a" * 32, "f" * 40, "0" * 64, "a" * 33, "g" * 32, "\u00e9" * 32, "0" * 63]
+        + ["2022-10", "2022-13", "2021-01 ", "Oct 2022", "", " ", "x"]
+        + [f"  {picked_secrets[0]}", f"{picked_secrets[1]} ", "a  b", "'=1+2", "'@x", "'plain"]
+        + [f"'={picked_refs[4]}", f"{NAMES[0]}\t", "tab\there", "nl\nthere", "nul\x00in"]
+        + ["\u00a0nbsp", "line\u2028sep", "\ud800lone", "Ünïcode Straße", "Hood 3", "HOOD 7"]
+        + [f"word {i}" for i in range(8)]
+        + ["one two three four five six seven", "Crime in Hood 3 over the last twelve months"]
+    )
+
+
+def _artifacts(pool: list[str], rng: random.Random, n: int) -> list[Artifact]:
+    arts = []
+    for i in range(n):
+        art = Artifact(name=f"page-{i}.html", kind=rng.choice(["html", "csv", "json"]))
+        # a template's strings on every page, a page's own few
+        art.strings = set(pool[:12]) | set(rng.sample(pool, rng.randint(0, len(pool) // 2)))
+        art.strings.add(f"page {i} of {n}")
+        art.texts = ["\n".join(sorted(art.strings))[:200]]
+        arts.append(art)
+    if n > 1:
+        arts[1].strings = set()  # an artifact with no strings at all
+    return arts
+
+
+class CountingIndex(Mapping[str, str]):
+    """A lookup table that counts the keys asked (as a FirstKeyIndex is asked)."""
+
+    def __init__(self, data: dict[str, str]) -> None:
+        self.data = data
+        self.asked = 0
+
+    def __contains__(self, key: object) -> bool:
+        self.asked += 1
+        return key in self.data
+
+    def __getitem__(self, key: str) -> str:
+        return self.data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.data)
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+
+def _per_file(prep: PreparedGate, arts: list[Artifact]) -> GateContext:
+    ctx = GateContext(prep, arts, [])
+    ctx.__dict__["_string_classes"] = None  # (a cached_property: the per-file path)
+    return ctx
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_batch_classes_equal_the_per_file_classes(
+    world: dict,  # noqa: F811
+    prepared: PreparedGate,
+    seed: int,
+):
+    rng = random.Random(seed)
+    pool = _pool(world, prepared, rng)
+    arts = _artifacts(pool, rng, rng.randint(2, 40))
+    batch, direct = GateContext(prepared, arts, []), _per_file(prepared, arts)
+    assert batch._string_classes is not None
+    lowered = {ascii_lower(s): s for s in rng.sample(pool, 12)}
+    indexes = [prepared.secret_lower_index, prepared.folded_reference_index, lowered, {}]
+    found = 0
+    for art in arts:
+        hexes, other, variants = batch._classified(art)
+        assert (hexes, other, variants) == direct._classified(art)
+        assert batch.non_hex_strings(art) == direct.non_hex_strings(art)
+        assert batch.hex_lengths(art).tolist() == direct.hex_lengths(art).tolist()
+        assert batch.joined_strings(art) == direct.joined_strings(art)
+        for values in (prepared.secret_set, prepared.reference_set, set(pool[:5]), set()):
+            want = direct.exact_matches(art, values)
+            assert batch.exact_matches(art, values) == want
+            found += len(want)
+        for index in indexes:
+            want_keys = direct.lower_found(art, index)
+            assert batch.lower_found(art, index) == want_keys
+            assert want_keys == sorted(k for k in direct.other_lower(art) if k in index)
+            found += len(want_keys)
+    every_other = {s for art in arts for s in direct.other_strings(art)}
+    listed = batch.distinct_other_strings()
+    assert listed is not None and len(listed) == len(set(listed)) and set(listed) == every_other
+    assert direct.distinct_other_strings() is None
+    assert found > 0
+
+
+def test_one_artifact_keeps_the_per_file_path(world: dict, prepared: PreparedGate):  # noqa: F811
+    pool = _pool(world, prepared, random.Random(1))
+    (art,) = _artifacts(pool, random.Random(1), 1)
+    ctx = GateContext(prepared, [art], [])
+    assert ctx._string_classes is None and ctx.distinct_other_strings() is None
+
+
+def test_distinct_strings_are_classified_once(
+    world: dict,  # noqa: F811
+    prepared: PreparedGate,
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """30 files sharing a template: one hex test of the distinct strings (not one per
+    file), one lookup per distinct lower-case string, and with nothing found no file's
+    strings are lowered at all."""
+    rng = random.Random(5)
+    pool = _pool(world, prepared, rng)
+    arts = _artifacts(pool, rng, 30)
+    calls: list[int] = []
+    real = scan.hex_mask_and_lengths
+
+    def counting(strings):
+        calls.append(len(strings))
+        return real(strings)
+
+    monkeypatch.setattr(scan, "hex_mask_and_lengths", counting)
+    ctx = GateContext(prepared, arts, [])
+    for art in arts:
+        ctx._classified(art)
+    distinct = set().union(*(a.strings for a in arts))
+    assert calls == [len(distinct)]
+    other = ctx.distinct_other_strings()
+    assert other is not None
+    lowered = {ascii_lower(s) for s in other}
+    index = CountingIndex({"no such value": "no such value"})
+    assert all(ctx.lower_found(art, index) == [] for art in arts)
+    assert index.asked == len(lowered)
+    assert ctx._lower == {}  # no file's strings lowered one by one
+    intersected: list[int] = []
+
+    class CountingSet(set):
+        def intersection(self, *others):
+            intersected.append(1)
+            return super().intersection(*others)
+
+    for art in arts:
+        art.strings = CountingSet(art.strings)
+    ctx = GateContext(prepared, arts, [])
+    assert all(ctx.exact_matches(art, {"no such value"}) == set() for art in arts)
+    assert intersected == []  # nothing in any file's strings: no file intersected
+    want = _per_file(prepared, arts).exact_matches(arts[0], set(pool[:3]))
+    assert want and ctx.exact_matches(arts[0], set(pool[:3])) == want
+    assert intersected
+
+
+@pytest.mark.parametrize(
+    "extra, leak_checks",
+    [
+        ("<p>{secret}</p>", ["no_non_public_values"]),
+        ("<p>{secret_upper}</p>", ["no_non_public_values"]),
+        ("<p><b>{ref}</b></p>", ["no_source_references"]),
+        ("<p>{ref_lower}</p>", ["no_source_references"]),
+        ("<a title='{ref}'>x</a><p>{sha}</p>", ["no_source_references"]),
+        ("<p>{note}</p>", ["no_non_public_values"]),
+        ("<p>Ward {month}</p><p>Hood 3</p><p>HOOD 3</p>", []),
+    ],
+)
+def test_planted_leaks_report_as_the_per_file_path(
+    world: dict,  # noqa: F811
+    pages_site: Path,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    extra: str,
+    leak_checks: list[str],
+):
+    """The whole gate on 400 templated pages, a leak planted on two of them as a text
+    node or attribute of its own (the strings the batch classifies), and a CSV of odd
+    cells beside them: the report is the per-file path's, byte for byte."""
+    raw = world["raw"]
+    ref = refs(world)[5]
+    secret = NAMES[2]
+    filled = extra.format(
+        secret=secret,
+        secret_upper=NAMES[3].upper(),
+        ref=ref,
+        ref_lower=refs(world)[9].lower(),
+        sha=hashlib.sha256(refs(world)[13].encode()).hexdigest(),
+        note=raw["extra_mo_notes"].iat[4],
+        month="2022-10",
+    )
+    site = _planted(pages_site, tmp_path, filled)
+    (site / "hood-33.html").write_text(
+        PAGE.format(name="Hood 33", n=2, rate="0.2", extra=filled), encoding="utf-8"
+    )
+    (site / "odd.csv").write_text(
+        "Area,Note\n  Hood 3  ,'=1+1\nHood\t9,  spaced   out  \n", encoding="utf-8"
+    )
+    batched = check_release(raw, site, world["points"], extra_public_values=["Hood 3"])
+    monkeypatch.setattr(
+        context.GateContext, "_string_classes", property(lambda self: None)
+    )  # the per-file path
+    per_file = check_release(raw, site, world["points"], extra_public_values=["Hood 3"])
+    assert batched.to_dict() == per_file.to_dict()
+    assert batched.message() == per_file.message()
+    if leak_checks:
+        expect_only(batched, *leak_checks)
+        assert "hood-217.html" in batched.message() or "run of words" in batched.message()
+    else:
+        assert batched.passed, batched.message()
+
+
+def test_free_text_inputs_are_the_per_file_inputs(
+    world: dict,  # noqa: F811
+    prepared: PreparedGate,
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """_free_text_fragments looks for runs in the same texts (as a set) either way."""
+    rng = random.Random(2)
+    pool = _pool(world, prepared, rng)
+    note = world["raw"]["extra_mo_notes"].iat[2]
+    arts = _artifacts(pool + [note, f"  {note} "], rng, 25)
+    seen: list[set[str]] = []
+    real = checks.free_text_findings
+
+    def spy(texts, public, raw_text, spans, raw_hashes=None):
+        seen.append(set(texts))
+        return real(texts, public, raw_text, spans, raw_hashes)
+
+    monkeypatch.setattr(checks, "free_text_findings", spy)
+    batched = checks._free_text_fragments(GateContext(prepared, arts, []))
+    per_file = checks._free_text_fragments(_per_file(prepared, arts))
+    assert batched == per_file and batched
+    assert len(seen) == 2 and seen[0] == seen[1]
+    assert np.any([note in t for t in seen[0]])
