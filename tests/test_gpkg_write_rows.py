@@ -169,3 +169,43 @@ def test_a_hostile_public_table_gives_the_file_of_one_insert_per_row(tmp_path, m
     frame["Latitude"] = [f"{v:.6f}" if ok else "" for v, ok in zip(lat, located)]
     with_rows, direct = _both_ways(tmp_path, lambda: public_point_table(frame), monkeypatch)
     assert with_rows == direct
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["a", "", "nan", "None", "NaT", "<NA>", "é\x00"],  # all text: nothing is missing
+        ["a", None, "b"],
+        ["a", float("nan"), "b"],
+        ["a", pd.NA, "b"],
+        ["a", pd.NaT, "b"],
+        [np.str_("a"), "b"],
+        [],
+    ],
+)
+def test_text_columns_give_the_direct_values(values):
+    """A column of str alone skips pd.isna; every other column gets it as before."""
+    series = pd.Series(values, dtype=object)
+    direct = series.astype(object).to_numpy().copy()
+    direct[pd.isna(direct)] = None
+    got = gpkg_write.column_values(series, "string")
+    assert got == direct.tolist()
+    assert [type(v) for v in got] == [type(v) for v in direct.tolist()]
+
+
+def test_a_column_of_text_alone_is_not_tested_value_by_value(monkeypatch):
+    calls = []
+    real = pd.isna
+    monkeypatch.setattr(pd, "isna", lambda v: calls.append(len(v)) or real(v))
+    gpkg_write.column_values(pd.Series(["a", "b"] * 50, dtype=object), "string")
+    assert calls == []
+    gpkg_write.column_values(pd.Series(["a", None] * 50, dtype=object), "string")
+    assert calls == [100]
+
+
+def test_the_public_layer_leaves_the_public_table_alone():
+    public = pd.DataFrame({c: ["1.5", ""] for c in PUBLIC_COLUMNS})
+    before = public.copy()
+    table = public_point_table(public)
+    pd.testing.assert_frame_equal(public, before)
+    assert table.frame["__x"].tolist()[0] == 1.5 and np.isnan(table.frame["__x"].tolist()[1])

@@ -165,13 +165,20 @@ def column_slices(series: pd.Series, dtype: str) -> ColumnSlices:
         return doubles
     # TEXT: pandas "string", object or anything else
     obj = series.astype(object).to_numpy()
-    missing = pd.isna(obj)
-    if missing.any():
+    # a column of str alone (every public column) has nothing missing: one type test per
+    # value in C instead of pd.isna's several (a fifth of a second for the public layer)
+    missing = None if _all_text(obj) else pd.isna(obj)
+    if missing is not None and missing.any():
         obj = obj.copy()
         obj[missing] = None
     if series.dtype != object and not isinstance(series.dtype, pd.StringDtype):
         obj = np.array([None if v is None else str(v) for v in obj], dtype=object)
     return lambda start, stop: obj[start:stop].tolist()
+
+
+def _all_text(values: np.ndarray) -> bool:
+    """Whether every value of an object array is a str (then none is missing)."""
+    return pd.api.types.infer_dtype(values, skipna=False) == "string"
 
 
 def point_blobs(x: np.ndarray, y: np.ndarray, srs_id: int = WGS84_SRS_ID) -> list:

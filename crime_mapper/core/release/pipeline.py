@@ -136,7 +136,7 @@ def public_point_table(public: pd.DataFrame) -> gpkg_write.PointTable:
     text as the CSV), geometry from Longitude/Latitude, NULL geometry where blank."""
     from .public_schema import PUBLIC_COLUMNS, PUBLIC_LAYER_DESCRIPTION
 
-    frame = public.copy()
+    frame = public.copy(deep=False)  # the columns added below go into this frame alone
     frame["__x"] = pd.to_numeric(frame["Longitude"].replace("", np.nan), errors="coerce")
     frame["__y"] = pd.to_numeric(frame["Latitude"].replace("", np.nan), errors="coerce")
     return gpkg_write.PointTable(
