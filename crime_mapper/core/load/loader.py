@@ -34,6 +34,7 @@ from ..common.schema import (
 from .mapping_profile import MappingProfile
 from .readers import (
     FORCE_SORTED_CATEGORICALS,
+    EarlyTransform,
     FileRead,
     classify,
     read_force,
@@ -112,8 +113,16 @@ def _read_data(
         )
         return None
     plain = _coordinate_columns(head.header, profile) if kind == "force" else ()
+    early = None
+    if len(plain) == 2:  # the transform starts beside the rows' checks (see EarlyTransform)
+        early = EarlyTransform(*plain, (profile or MappingProfile()).crs)
     try:
-        scan = scan_body(head, numeric=("Longitude", "Latitude"), plain_numeric=plain)
+        scan = scan_body(
+            head,
+            numeric=("Longitude", "Latitude"),
+            plain_numeric=plain,
+            on_numbers=early.start if early is not None else None,
+        )
     except NotCsvError as exc:
         report.error = f"{source.name}: not a crime extract ({exc}); expected {EXPECTED}"
         return None
@@ -136,7 +145,7 @@ def _read_data(
         read = read_stop_search(source, scan)
     else:
         try:
-            read = read_force(source, scan, profile or MappingProfile())
+            read = read_force(source, scan, profile or MappingProfile(), early)
         except ValueError as exc:
             report.error = f"{source.name}: {exc}"
             report.rows_read = 0

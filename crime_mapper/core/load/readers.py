@@ -625,8 +625,55 @@ def _to_wgs84_beside(x: np.ndarray, y: np.ndarray, crs: str) -> Callable[[], tup
     return background.beside(lambda: geography.to_wgs84(x, y, crs), "to-wgs84")
 
 
-def read_force(source: SourceFile, scan: ScannedCsv, profile: MappingProfile) -> FileRead:
-    """A force records-system extract, read through a column-mapping profile."""
+class EarlyTransform:
+    """A force extract's WGS84 transform started on the scan's provisional coordinates
+    (textscan.scan_body's ``on_numbers``): on a thread while the scan waits for its rows'
+    checks, where it would otherwise start only once read_force has the coordinates.
+    read_force takes it only when its own coordinates are bit for bit the ones it started
+    from and its CRS the same, so the result is the one its own transform would give."""
+
+    def __init__(self, x_column: str, y_column: str, crs: str) -> None:
+        self.x_column, self.y_column, self.crs = x_column, y_column, crs
+        self._started: Optional[tuple[np.ndarray, np.ndarray, str, Callable[[], tuple]]] = None
+
+    def start(self, numbers: dict[str, np.ndarray]) -> None:
+        """Start the transform (the scan's callback); nothing when pyproj is missing (the
+        QGIS fallback stays on read_force's thread) or a column is not among `numbers`."""
+        x, y = numbers.get(self.x_column), numbers.get(self.y_column)
+        if x is None or y is None or self.x_column == self.y_column:
+            return
+        try:
+            geography.pyproj_module()
+        except ImportError:
+            return
+        crs = self.crs if self.crs and self.crs != "auto" else geography.guess_crs(x, y)
+        self._started = (x, y, crs, _to_wgs84_beside(x, y, crs))
+
+    def take(self, x: np.ndarray, y: np.ndarray, crs: str) -> Optional[Callable[[], tuple]]:
+        """The started transform's result (a call gives (lon, lat) or raises its error),
+        when it was started from exactly `x`, `y` and `crs`; else None."""
+        if self._started is None:
+            return None
+        early_x, early_y, early_crs, result = self._started
+        if early_crs != crs or not (_same_bits(x, early_x) and _same_bits(y, early_y)):
+            return None
+        return result
+
+
+def _same_bits(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two arrays hold the same values bit for bit (a NaN's payload and a zero's sign
+    included: what a transform is given, not what compares equal)."""
+    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+def read_force(
+    source: SourceFile,
+    scan: ScannedCsv,
+    profile: MappingProfile,
+    early: Optional[EarlyTransform] = None,
+) -> FileRead:
+    """A force records-system extract, read through a column-mapping profile. `early`: its
+    WGS84 transform, when the scan started it (taken only on the very same inputs)."""
     f = scan.frame
     profile = profile.resolved_for(list(f.columns), f.head(500))
     cols = profile.columns
@@ -649,7 +696,7 @@ def read_force(source: SourceFile, scan: ScannedCsv, profile: MappingProfile) ->
     x, blank_x = to_float(col("x"))
     y, blank_y = to_float(col("y"))
     crs = profile.crs if profile.crs and profile.crs != "auto" else geography.guess_crs(x, y)
-    wgs84 = _to_wgs84_beside(x, y, crs)
+    wgs84 = (early.take(x, y, crs) if early is not None else None) or _to_wgs84_beside(x, y, crs)
 
     when = _parse_dates(col("date"), col("time"), profile.date_format)
     v.reject(

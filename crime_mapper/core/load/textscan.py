@@ -26,7 +26,7 @@ import re
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import numpy as np
 import pandas as pd
@@ -193,7 +193,10 @@ def scan_csv(
 
 
 def scan_body(
-    head: CsvHead, numeric: Sequence[str] = (), plain_numeric: Sequence[str] = ()
+    head: CsvHead,
+    numeric: Sequence[str] = (),
+    plain_numeric: Sequence[str] = (),
+    on_numbers: Optional[Callable[[dict[str, np.ndarray]], None]] = None,
 ) -> ScannedCsv:
     """Parse the rows of a file whose header `open_csv` has read.
 
@@ -205,6 +208,13 @@ def scan_body(
     from the bytes, that every value in them is blank or a plain decimal (``-?digits[.digits]``,
     at most 15 bytes), which pandas' C parser and ``pd.to_numeric`` read as the same float;
     otherwise they stay text. So a file with one odd coordinate costs no second parse.
+
+    ``on_numbers`` is called with the `plain_numeric` columns pandas parsed as numbers (by
+    header name), when a large body's parse is done and before its rows' checks are waited
+    for, so that work on them can start beside the checks. Those values are provisional:
+    the checks may still find the columns not plain, or the rows not well formed, and the
+    file is then parsed again; work started on them must be taken only if its inputs are
+    bit for bit the final ones.
     """
     data, codec, delimiter, header = head.data, head.codec, head.delimiter, head.header
     wanted = {h: i for i, h in enumerate(header)}
@@ -221,7 +231,7 @@ def scan_body(
         clean = not _has_decode_errors(data, codec)
     args = (data, head.encoding, codec, delimiter, header, head.header_end, numeric_idx)
     if clean and not control:
-        fast = _fast_scan(*args, plain_idx)
+        fast = _fast_scan(*args, plain_idx, on_numbers)
         if fast is not None:
             return fast
     try:
@@ -427,19 +437,22 @@ def _fast_quoted_counts_ok(
     ncol: int,
     plain: tuple[int, ...] = (),
     own: tuple[int, ...] = (),
+    newlines: Optional[np.ndarray] = None,
 ) -> Optional[tuple[tuple[int, ...], _Spans]]:
     """For the fast scan of a file with quoted fields: whether every body line is one whole
     record (no quoted line break) of exactly `ncol` fields, counted as the csv module would
     (None when not); if so, the columns of `plain` that hold only plain numbers and the value
-    spans of the `own` columns (quotes included, see `_own_text`)."""
+    spans of the `own` columns (quotes included, see `_own_text`). `newlines`: the body's
+    line feeds, when the caller has them."""
     if not _ascii_safe(codec):
         return None
     quotes = _positions(arr, 34)
     quotes = quotes[quotes >= body_start]
     if quotes.size % 2:
         return None  # the header's quotes are not balanced on its own line: be exact
-    newlines = _positions(arr, 10)
-    newlines = newlines[newlines >= body_start]
+    if newlines is None:
+        newlines = _positions(arr, 10)
+        newlines = newlines[newlines >= body_start]
     opens, closes = quotes[0::2], quotes[1::2]
     if np.any(np.searchsorted(newlines, opens) != np.searchsorted(newlines, closes)):
         return None  # a quoted line break: rows are not lines
@@ -489,10 +502,13 @@ def _column_spans(
     """Start and end offsets of some columns' values in every row of a body whose rows are
     its lines, each of exactly `ncol` fields as the csv module counts them (the caller's
     precondition, with simple quotes). A row with no quote before a column's end has its
-    fields between its raw delimiters; the few others have the delimiters inside quotes
-    (those after an odd number of quotes) taken out first. What the columns share (each
-    row's first delimiter and first quote, the quoted rows' unquoted delimiters) is found
-    once."""
+    fields between its raw delimiters. In the others, the delimiters before the row's first
+    quote and after its last one are outside quotes (quotes pair up within each line), so
+    they are the row's first and last unquoted ones, counted from either end (a row has
+    exactly ``ncol - 1``); a field bounded by a delimiter between its first and last quotes
+    (a row with two quoted fields and the column between them) has the delimiters inside
+    quotes (those after an odd number of quotes) taken out first. What the columns share
+    (each row's first delimiter and first quote, the quoted rows' counts) is found once."""
     base = np.searchsorted(delims, r_starts)  # each row's first delimiter
     top = max(delims.size - 1, 0)
 
@@ -504,8 +520,34 @@ def _column_spans(
     first_quote = None
     if quotes.size:
         first_quote = np.append(quotes, arr.size + 1)[np.searchsorted(quotes, r_starts)]
+    quoted = np.zeros(0, dtype=np.int64)  # the rows with a quote, and of each of them:
+    before = after = stop = quoted  # delimiters before its first quote and after its last,
+    # and where its delimiters end
+    if first_quote is not None:
+        quoted = np.flatnonzero(first_quote < ends)
+        at_end = np.searchsorted(quotes, ends[quoted])  # just past the row's last quote
+        stop = np.searchsorted(delims, ends[quoted])
+        before = np.searchsorted(delims, first_quote[quoted]) - base[quoted]
+        after = stop - np.searchsorted(delims, quotes[np.maximum(at_end - 1, 0)])
     kept_rows = np.zeros(0, dtype=np.int64)
     kept = np.zeros((0, max(ncol - 1, 0)), dtype=np.int64)
+
+    def unquoted(odd: np.ndarray, k: int) -> np.ndarray:
+        """The k-th unquoted delimiter of each of the rows `odd` (rows with a quote)."""
+        nonlocal kept_rows, kept
+        q = np.searchsorted(quoted, odd)
+        from_start = delims[np.minimum(base[odd] + k, top)]
+        from_end = delims[np.clip(stop[q] - (ncol - 1 - k), 0, top)]
+        found = np.where(k < before[q], from_start, from_end)
+        mid = np.flatnonzero((k >= before[q]) & (k < ncol - 1 - after[q]))
+        if mid.size:  # between the row's first and last quotes: counted by parity
+            rows = odd[mid]
+            if not np.isin(rows, kept_rows).all():
+                kept_rows = np.union1d(kept_rows, rows)
+                kept = _unquoted_delimiters(delims, quotes, base, ends, kept_rows, ncol)
+            found[mid] = kept[np.searchsorted(kept_rows, rows), k]
+        return found
+
     spans = []
     for column in columns:
         field_end = raw(column) if column < ncol - 1 else ends
@@ -513,16 +555,12 @@ def _column_spans(
         if first_quote is not None:
             odd = np.flatnonzero(first_quote < field_end)
             if odd.size:  # rows with a quote before the column ends: unquoted delimiters
-                if not np.isin(odd, kept_rows).all():
-                    kept_rows = np.union1d(kept_rows, odd)
-                    kept = _unquoted_delimiters(delims, quotes, base, ends, kept_rows, ncol)
-                at = np.searchsorted(kept_rows, odd)
                 if column < ncol - 1:
                     field_end = field_end.copy()
-                    field_end[odd] = kept[at, column]
+                    field_end[odd] = unquoted(odd, column)
                 if column > 0:
                     field_start = field_start.copy()
-                    field_start[odd] = kept[at, column - 1] + 1
+                    field_start[odd] = unquoted(odd, column - 1) + 1
         spans.append((field_start, field_end))
     return spans
 
@@ -607,12 +645,14 @@ def _quote_free_plain(
     ncol: int,
     plain: tuple[int, ...],
     own: tuple[int, ...] = (),
+    newlines: Optional[np.ndarray] = None,
 ) -> Optional[tuple[tuple[int, ...], _Spans]]:
     """(the columns of `plain` holding only plain numbers, the value spans of the `own`
     columns) in a quote-free body whose rows are its lines; None when a row does not have
-    exactly `ncol` fields."""
-    newlines = _positions(arr, 10)
-    newlines = newlines[newlines >= body_start]
+    exactly `ncol` fields. `newlines`: the body's line feeds, when the caller has them."""
+    if newlines is None:
+        newlines = _positions(arr, 10)
+        newlines = newlines[newlines >= body_start]
     r_starts = np.concatenate(([body_start], newlines + 1))[:n]
     delims = _positions(arr, ord(delimiter))
     if not np.all(_delimiter_counts(delims, r_starts, arr.size) + 1 == ncol):
@@ -633,6 +673,7 @@ def _fast_scan(
     header_end: int,
     numeric: tuple[int, ...],
     plain: tuple[int, ...] = (),
+    on_numbers: Optional[Callable[[dict[str, np.ndarray]], None]] = None,
 ) -> Optional[ScannedCsv]:
     """The common case without per-row offsets: one row per line, no quoted newlines, no
     blank lines, every row well formed. Finding the offsets of half a million newlines costs
@@ -655,17 +696,21 @@ def _fast_scan(
         if body_start >= len(data):
             empty = np.zeros(0, dtype=np.int64)
             return 0, (), [(empty, empty) for _ in own]
-        n = int(np.count_nonzero(arr[body_start:] == 10)) + (0 if data.endswith(b"\n") else 1)
+        # the body's line feeds, found block by block (a whole-file comparison's 112 MB
+        # temporary cost three times as much), are every later step's rows
+        newlines = _positions(arr, 10)
+        newlines = newlines[newlines >= body_start]
+        n = int(newlines.size) + (0 if data.endswith(b"\n") else 1)
         if data.find(b'"', body_start) >= 0:
             found = _fast_quoted_counts_ok(
-                arr, data, body_start, delimiter, codec, n, ncol, plain, own
+                arr, data, body_start, delimiter, codec, n, ncol, plain, own, newlines
             )
             return None if found is None else (n, *found)
         total = int(np.count_nonzero(arr[body_start:] == ord(delimiter)))
         if total != n * (ncol - 1):
             return None
         if (plain or own) and _ascii_safe(codec):
-            spanned = _quote_free_plain(arr, body_start, delimiter, n, ncol, plain, own)
+            spanned = _quote_free_plain(arr, body_start, delimiter, n, ncol, plain, own, newlines)
             return None if spanned is None else (n, *spanned)
         return n, (), []
 
@@ -702,7 +747,11 @@ def _fast_scan(
             return None
         except ValueError:  # a value in a numeric column is not a number: parsed again
             frame = None
-        rows = checked()
+        try:
+            if on_numbers is not None and frame is not None and plain:
+                on_numbers({header[i]: frame[f"c{i}"].to_numpy() for i in plain})
+        finally:
+            rows = checked()  # (the thread is not left running)
     if rows is None:
         return None
     n, proven, own_values = rows
@@ -791,13 +840,63 @@ def _own_text(data: bytes, codec: str, start: np.ndarray, end: np.ndarray) -> np
     if start.size == 0:
         return np.zeros(0, dtype=object)
     quoted = (end > start) & (arr[np.minimum(start, arr.size - 1)] == 34)
-    first = (start + quoted).tolist()
-    last = (end - quoted).tolist()
-    values = [data[a:b].decode(codec) for a, b in zip(first, last)]
-    for i in np.flatnonzero(quoted).tolist():
-        if '"' in values[i]:
-            values[i] = values[i].replace('""', '"')
-    return np.array(values, dtype=object)
+    first, last = start + quoted, end - quoted
+    narrow = _narrow_ascii_text(arr, first, last - first) if _ascii_safe(codec) else None
+    if narrow is None:
+        values = [data[a:b].decode(codec) for a, b in zip(first.tolist(), last.tolist())]
+        for i in np.flatnonzero(quoted).tolist():
+            if '"' in values[i]:
+                values[i] = values[i].replace('""', '"')
+        return np.array(values, dtype=object)
+    out, rows = narrow  # the rows numpy could not make are cut one by one
+    for i in rows.tolist():
+        value = data[int(first[i]) : int(last[i])].decode(codec)
+        out[i] = value.replace('""', '"') if quoted[i] else value
+    return out
+
+
+# `_narrow_ascii_text` takes columns whose values are at most this many bytes (references,
+# officers: the per-value cut costs twice as much there); wider ones cost it as much memory
+# traffic as it saves, and are cut value by value.
+_NARROW_TEXT_BYTES = 32
+_NARROW_TEXT_ROWS = 1 << 17  # rows per block (a block's arrays: rows x width x 5 bytes)
+
+
+def _narrow_ascii_text(
+    arr: np.ndarray, first: np.ndarray, lengths: np.ndarray
+) -> Optional[tuple[np.ndarray, np.ndarray]]:
+    """The values arr[first[i] : first[i] + lengths[i]] as str, made by numpy in blocks of
+    rows (a (rows, width) array of each value's bytes, zero past its end, read as a numpy
+    unicode array whose code points are the bytes), with the rows numpy cannot make: those
+    holding a byte that is not ASCII (decoded by the codec), a NUL (a unicode array drops
+    trailing NULs) or a quote (a doubled quote to be made one). None when the column is too
+    wide for it. Only for codecs in which an ASCII byte is that character (`_ascii_safe`)."""
+    width = int(lengths.max()) if lengths.size else 0
+    if width > _NARROW_TEXT_BYTES or arr.size < width or int(lengths.min()) < 0:
+        return None
+    n = first.size
+    if width == 0:
+        out = np.empty(n, dtype=object)
+        out.fill("")
+        return out, np.zeros(0, dtype=np.int64)
+    windows = np.lib.stride_tricks.sliding_window_view(arr, width)
+    place = np.arange(width)[None, :]
+    unicode = np.dtype((np.str_, width))
+    out = np.empty(n, dtype=object)
+    odd = []
+    for a in range(0, n, _NARROW_TEXT_ROWS):
+        at = first[a : a + _NARROW_TEXT_ROWS]
+        size = lengths[a : a + _NARROW_TEXT_ROWS]
+        inside = place < size[:, None]
+        block = windows[np.minimum(at, arr.size - width)]
+        late = np.flatnonzero(at > arr.size - width)  # values in the file's last bytes
+        if late.size:
+            block[late] = arr[np.minimum(at[late, None] + place, arr.size - 1)]
+        block = np.where(inside, block, 0)
+        unusual = inside & ((block == 0) | (block >= 0x80) | (block == 34))
+        odd.append(np.flatnonzero(unusual.any(axis=1)) + a)
+        out[a : a + _NARROW_TEXT_ROWS] = block.astype(np.uint32).view(unicode).ravel()
+    return out, np.concatenate(odd)
 
 
 def _insert_own_text(frame: pd.DataFrame, own: tuple[int, ...], values: list) -> None:
