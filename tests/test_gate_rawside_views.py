@@ -506,3 +506,73 @@ def test_references_equal_the_direct_form(seed: int):
         if len(r) >= context.MIN_VALUE_CHARS and not (len(r) < 6 and r.isdigit())
     ]
     assert prep.references == direct
+
+
+def test_stable_argsort_equals_numpy_stable_argsort():
+    """The packed sort (each key with its index in one int64) gives np.argsort's stable
+    order, ties by index; keys whose range does not fit are sorted by np.argsort."""
+    rng = np.random.default_rng(17)
+    for trial in range(3000):
+        n = int(rng.integers(0, 70))
+        kind = trial % 6
+        if kind == 0:
+            keys = rng.integers(-(2**63), 2**63 - 1, n, dtype=np.int64)
+        elif kind == 1:
+            keys = rng.integers(-5, 5, n)  # (many ties)
+        elif kind == 2:
+            keys = rng.integers(0, 2**55, n)  # (fits for few keys, not for many)
+        elif kind == 3:
+            keys = np.array([2**63 - 1, -(2**63), 0] * (n // 3), dtype=np.int64)
+        elif kind == 4:
+            keys = rng.integers(-50, 50, n) + rng.choice([2**62, -(2**62), 2**60])  # (far out)
+        else:
+            keys = np.repeat(rng.integers(0, 2**40, max(n // 4, 1)), 4)[:n]
+        got = scan.stable_argsort(keys)
+        assert _same(got, np.argsort(keys, kind="stable")), keys
+    assert _same(scan.stable_argsort(np.array([3, 1, 2], dtype=np.int32)), np.array([1, 2, 0]))
+
+
+def test_floors_and_ceilings_equal_np_unique_of_both():
+    """One packed sort of the floors (a bit for each row whose ceiling differs) gives
+    np.unique of floors and ceilings; steps that differ, and ranges that do not fit the
+    packing, are sorted as they are."""
+    rng = np.random.default_rng(19)
+    for trial in range(2000):
+        n = int(rng.integers(0, 60))
+        floor = rng.integers(-1000, 1000, n) * rng.choice([1, 10, 2**40, 2**58])
+        step = int(rng.choice([1, 10, -1, 3]))
+        ceil = floor + step * (rng.random(n) < rng.random())
+        if trial % 7 == 0 and n:
+            ceil[rng.integers(0, n)] += 1  # (one row's step differs)
+        if trial % 11 == 0 and n:
+            floor[0], ceil[0] = -(2**63), 2**63 - 1  # (no step, no packing)
+        got = context._floors_and_ceilings(floor, ceil)
+        assert _same(got, np.unique(np.concatenate([floor, ceil]))), (floor, ceil)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_raw_coordinate_views_equal_the_direct_forms(seed: int):
+    """raw_is_point and raw_coordinate_keys sort the raw keys once, and allowed_keys takes
+    the map points' keys in point_key_order's order: np.isin and np.setdiff1d of the
+    direct keys give the same, on hostile coordinates (NaN, inf, out of range, rounding
+    boundaries, truncation, rows at map points)."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 600))
+    lon = rng.uniform(-6, 2, n).round(int(rng.integers(4, 8)))
+    lat = rng.uniform(49.9, 58.7, n).round(int(rng.integers(4, 8)))
+    lon[rng.random(n) < 0.1] = np.nan
+    lat[rng.random(n) < 0.05] = np.inf
+    lon[rng.random(n) < 0.05] = 1e9
+    lat[rng.random(n) < 0.1] = 52.000005
+    lon[rng.random(n) < 0.1] = -0.000004
+    at_point = rng.random(n) < 0.3  # (map points at some raw rows' coordinates)
+    points = _Points(lon[at_point], lat[at_point])
+    raw = pd.DataFrame({"longitude": lon, "latitude": lat})
+    prep = context.PreparedGate(raw, points)
+    allowed = _direct_tolerant_keys(points.longitude, points.latitude, False)
+    assert _same(prep.allowed_keys, allowed)
+    raw_keys = scan.coordinate_keys(lon, lat)
+    assert _same(prep.raw_is_point, np.isin(raw_keys, allowed))
+    ok = ~np.isin(raw_keys, allowed) & np.isfinite(lon) & np.isfinite(lat)
+    want = np.setdiff1d(_direct_tolerant_keys(lon[ok], lat[ok], True), allowed)
+    assert _same(prep.raw_coordinate_keys, want)

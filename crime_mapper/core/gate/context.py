@@ -388,7 +388,9 @@ class PreparedGate:
             if self.extra_allowed is None:
                 return base.allowed_keys
             return np.unique(np.concatenate([base.allowed_keys, self.extra_keys]))
-        keys = [scan.tolerant_keys(self.points.longitude, self.points.latitude)]
+        # (the map points' rounded keys are point_keys: sorted once, for both views)
+        order = self.point_key_order[0]
+        keys = [scan.tolerant_keys(self.points.longitude, self.points.latitude, order=order)]
         if self.extra_allowed is not None:
             lon, lat = self.extra_allowed
             keys.append(scan.tolerant_keys(lon, lat))
@@ -439,7 +441,17 @@ class PreparedGate:
                 return base.raw_is_point
             # member(keys, A | B) == member(keys, A) | member(keys, B)
             return base.raw_is_point | scan.member(self.raw_keys, self.extra_keys)
-        return scan.member(self.raw_keys, self.allowed_keys)
+        # scan.member, with the raw keys' order that raw_coordinate_keys sorts by too
+        order = self._raw_key_order
+        out = np.empty(order.size, dtype=bool)
+        out[order] = scan.member_sorted_queries(self.raw_keys[order], self.allowed_keys)
+        return out
+
+    @cached_property
+    @_shared
+    def _raw_key_order(self) -> np.ndarray:
+        """Indices that sort raw_keys (stable)."""
+        return scan.stable_argsort(self.raw_keys)
 
     @cached_property
     def raw_coordinate_keys(self) -> np.ndarray:
@@ -455,7 +467,11 @@ class PreparedGate:
             return keys[~scan.member_sorted_queries(keys, self.extra_keys)]
         lon, lat = self.raw_lon_lat
         ok = ~self.raw_is_point & np.isfinite(lon) & np.isfinite(lat)
-        keys = scan.tolerant_keys(lon[ok], lat[ok], truncate=True)  # sorted, unique
+        # the rows' rounded keys are raw_keys[ok]: in the order raw_keys sort by (the kept
+        # rows' positions among the kept), not sorted again
+        order = self._raw_key_order
+        order = (np.cumsum(ok) - 1)[order[ok[order]]]
+        keys = scan.tolerant_keys(lon[ok], lat[ok], truncate=True, order=order)  # sorted, unique
         # np.setdiff1d would sort both arrays together again; both are sorted already
         return keys[~scan.member_sorted_queries(keys, self.allowed_keys)]
 
@@ -491,11 +507,21 @@ class PreparedGate:
         empty = np.zeros(0, dtype=np.int64)
         if projected is None or projected[0].size == 0:
             return empty, empty, empty, empty
-        sx, sy, fx, cx, fy, cy = projected
+        _sx, _sy, fx, cx, fy, cy = projected
         xs, ys, _tx, _ty = self._projected_axes
+        return _corner_keys(fx, cx, fy, cy), _corner_keys(*self._projected_tens), xs, ys
+
+    @cached_property
+    def _projected_tens(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(floor, ceiling) of the raw projected eastings to 10 m, then of the northings."""
+        projected = self.raw_projected
+        if projected is None:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, empty, empty
+        sx, sy = projected[:2]
         tx = (np.floor(sx / 10.0) * 10).astype(np.int64), (np.ceil(sx / 10.0) * 10).astype(np.int64)
         ty = (np.floor(sy / 10.0) * 10).astype(np.int64), (np.ceil(sy / 10.0) * 10).astype(np.int64)
-        return _corner_keys(fx, cx, fy, cy), _corner_keys(*tx, *ty), xs, ys
+        return tx + ty
 
     @cached_property
     def _projected_axes(self) -> tuple[np.ndarray, ...]:
@@ -506,12 +532,14 @@ class PreparedGate:
         if projected is None:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty, empty, empty
-        sx, sy, fx, cx, fy, cy = projected
-        out = [_floors_and_ceilings(fx, cx), _floors_and_ceilings(fy, cy)]
-        for v in (sx, sy):
-            floor = (np.floor(v / 10.0) * 10).astype(np.int64)
-            out.append(_floors_and_ceilings(floor, (np.ceil(v / 10.0) * 10).astype(np.int64)))
-        return tuple(out)
+        _sx, _sy, fx, cx, fy, cy = projected
+        tfx, tcx, tfy, tcy = self._projected_tens
+        return (
+            _floors_and_ceilings(fx, cx),
+            _floors_and_ceilings(fy, cy),
+            _floors_and_ceilings(tfx, tcx),
+            _floors_and_ceilings(tfy, tcy),
+        )
 
     @cached_property
     def raw_metres(self) -> np.ndarray:
@@ -1394,9 +1422,28 @@ class GateContext:
 
 
 def _floors_and_ceilings(floor: np.ndarray, ceil: np.ndarray) -> np.ndarray:
-    """np.unique(np.concatenate([floor, ceil])): the floors sorted, and the few ceilings
-    that are not their row's floor (whole numbers have one), merged as two runs."""
-    return scan.unique_of_runs([np.sort(floor), np.sort(ceil[ceil != floor])])
+    """np.unique(np.concatenate([floor, ceil])) of int64 arrays: the floors sorted, and the
+    ceilings that are not their row's floor (whole numbers have one), merged as two runs.
+
+    A ceiling that differs is its floor plus one step (a metre, ten metres) in every row:
+    then one sort of the floors, each packed with a bit saying whether its row's ceiling
+    differs, gives both runs sorted (the flagged floors plus the step). When the steps
+    differ, or the range does not fit the packing, both are sorted as they are."""
+    differs = ceil != floor
+    if floor.size > 1 and differs.any():
+        step = int(ceil[differs][0]) - int(floor[differs][0])
+        lo, hi = int(floor.min()), int(floor.max())
+        fits = not (hi - lo) >> 61 and not abs(step) >> 61  # (Python integers)
+        if fits and np.array_equal(ceil[differs], floor[differs] + step):
+            packed = floor - lo  # (within 0 .. 2**61: no overflow)
+            packed <<= 1
+            packed |= differs
+            packed.sort()
+            flagged = (packed & 1).astype(bool)
+            packed >>= 1
+            packed += lo
+            return scan.unique_of_runs([packed, packed[flagged] + step])
+    return scan.unique_of_runs([np.sort(floor), np.sort(ceil[differs])])
 
 
 def _corner_keys(fx: np.ndarray, cx: np.ndarray, fy: np.ndarray, cy: np.ndarray) -> np.ndarray:

@@ -46,7 +46,11 @@ def coordinate_keys(lon: np.ndarray, lat: np.ndarray, decimals: int = 5) -> np.n
 
 
 def tolerant_keys(
-    lon: np.ndarray, lat: np.ndarray, decimals: int = 5, truncate: bool = False
+    lon: np.ndarray,
+    lat: np.ndarray,
+    decimals: int = 5,
+    truncate: bool = False,
+    order: np.ndarray | None = None,
 ) -> np.ndarray:
     """Sorted unique keys a coordinate may take once printed at ``decimals`` or more places.
 
@@ -55,6 +59,8 @@ def tolerant_keys(
     hair either side. So an axis within 1e-6 of a half contributes both neighbours (only those
     rows pay for the extra keys). ``truncate`` also adds the value cut (not rounded) at
     ``decimals``: a raw coordinate written by truncation is still the raw coordinate.
+    ``order``: indices that sort the rounded keys (coordinate_keys of the same values), when
+    the caller has them: they are not sorted again (any order gives the same keys).
     """
     sx, sy = _scaled(lon, decimals), _scaled(lat, decimals)
     kx, ky = np.rint(sx), np.rint(sy)
@@ -70,8 +76,10 @@ def tolerant_keys(
     if truncate:
         # every (rounded or truncated x, rounded or truncated y): a truncated axis differs
         # from the rounded one by a step in a few rows, and only those add keys
-        corners = corner_key_runs(pack_keys, kx, np.trunc(sx), ky, np.trunc(sy))
+        corners = corner_key_runs(pack_keys, kx, np.trunc(sx), ky, np.trunc(sy), order)
         keys = unique_of_runs(corners + parts[1:])  # (parts[0], the (kx, ky) keys, is corners[0])
+    elif order is not None:  # (the keys in sorted order, and the few near keys: merged)
+        keys = unique_of_runs([parts[0][order]] + parts[1:])
     else:  # (one unsorted part: a plain sort)
         keys = np.unique(np.concatenate(parts))
     return keys[keys >= 0]
@@ -722,15 +730,18 @@ def corner_key_runs(
     other_x: np.ndarray,
     y: np.ndarray,
     other_y: np.ndarray,
+    order: np.ndarray | None = None,
 ) -> list[np.ndarray]:
     """Runs for :func:`unique_of_runs` whose union is ``pack`` of every (x or other_x, y or
     other_y) of each row: the (x, y) keys sorted once, and only the rows whose other value
     differs add keys, taken in that order (the other value is a step away in nearly every
     such row, so each part is nearly sorted and the final stable sort merges runs; any
     input still gives the same keys). A row whose other x is its x adds (x, y) again, which
-    is there already, and so on."""
+    is there already, and so on. ``order``: indices that sort ``pack(x, y)``, if the caller
+    has them."""
     base = pack(x, y)
-    order = np.argsort(base, kind="stable")
+    if order is None:
+        order = stable_argsort(base)
     x, other_x, y, other_y = x[order], other_x[order], y[order], other_y[order]
     dx, dy = other_x != x, other_y != y
     both = dx & dy
@@ -740,6 +751,26 @@ def corner_key_runs(
         pack(x[dy], other_y[dy]),
         pack(other_x[both], other_y[both]),
     ]
+
+
+def stable_argsort(keys: np.ndarray) -> np.ndarray:
+    """np.argsort(keys, kind="stable") of int64 keys; when the keys' range and their count
+    fit in 63 bits, by one plain sort of each key packed with its index (the index breaks
+    ties, as a stable sort does; a sort moves the values themselves, not indices into
+    them, so it is cheaper)."""
+    n = keys.size
+    bits = max(int(n - 1).bit_length(), 1)
+    if n < 2 or keys.dtype != np.int64:
+        return np.argsort(keys, kind="stable")
+    lo, hi = int(keys.min()), int(keys.max())
+    if (hi - lo) >> (62 - bits):  # (Python integers: no overflow)
+        return np.argsort(keys, kind="stable")
+    packed = keys - lo  # (within 0 .. 2**(62 - bits): no overflow)
+    packed <<= bits
+    packed |= np.arange(n, dtype=np.int64)
+    packed.sort()
+    packed &= (1 << bits) - 1
+    return packed
 
 
 def _unique_sorted(values: np.ndarray) -> np.ndarray:
