@@ -10,6 +10,7 @@ vertices of a public layer reach the page; nothing from the crimes.
 from __future__ import annotations
 
 import math
+from itertools import chain
 from typing import Any, Optional
 
 import numpy as np
@@ -53,7 +54,10 @@ def page_rings(hoods: Neighbourhoods) -> list[list[Ring]]:
 
 def vertices(rings: list[list[Ring]]) -> tuple[np.ndarray, np.ndarray]:
     """Every vertex written to the page (the leak gate's allowed coordinates)."""
-    verts = [v for area in rings for ring in area for v in ring]
+    verts = list(chain.from_iterable(chain.from_iterable(rings)))
+    if verts and set(map(len, verts)) == {2}:  # (page_rings': [lon, lat] each, in one go)
+        flat = np.array(verts, dtype=np.float64)
+        return flat[:, 0].copy(), flat[:, 1].copy()
     return (
         np.asarray([v[0] for v in verts], dtype=np.float64),
         np.asarray([v[1] for v in verts], dtype=np.float64),
