@@ -315,3 +315,37 @@ def test_text_pairs_are_the_split_ones(seed: int):
     pieces = PAIR_PIECES if seed % 2 else PAIR_PIECES[:16] + PAIR_PIECES[19:]
     text = _decimal_text(rng, pieces, 120)
     assert scan.text_pairs(text) == _reference_text_pairs(text)
+
+
+# --- "could one of these numbers be a raw value": integer keys outside the set's range skipped --
+@pytest.mark.parametrize("seed", range(200))
+def test_any_member_is_isin_any(seed: int):
+    rng = np.random.default_rng(seed)
+    dtype = rng.choice([np.int64, np.uint64, np.int32])
+    low = 0 if dtype == np.uint64 else int(rng.integers(-(10**6), 10**6))
+    width = int(rng.integers(1, 10**7))
+    sorted_set = np.unique(rng.integers(low, low + width, int(rng.integers(0, 50)))).astype(dtype)
+    size = int(rng.choice([0, 1, 10, 5000, 20000]))
+    keys = rng.integers(
+        max(low - width, 0 if dtype == np.uint64 else low - width), low + 2 * width, size
+    )
+    keys = keys.astype(rng.choice([dtype, np.int64, np.float64]))
+    if size and rng.random() < 0.5 and sorted_set.size:  # the ends themselves
+        keys[rng.integers(0, size)] = sorted_set[0]
+        keys[rng.integers(0, size)] = sorted_set[-1]
+    assert scan.any_member(keys, sorted_set) == bool(np.isin(keys, sorted_set).any())
+
+
+def test_any_member_at_the_sets_ends_and_what_it_leaves_out(monkeypatch: pytest.MonkeyPatch):
+    sorted_set = np.array([1_000_000, 2_000_000, 3_000_000], dtype=np.int64)
+    counts = np.arange(50_000, dtype=np.int64)  # (a data script's counts: all below the set)
+    for end in (1_000_000, 3_000_000):
+        assert scan.any_member(np.append(counts, end), sorted_set)
+    assert not scan.any_member(np.append(counts, 3_000_001), sorted_set)
+    # a float set may end in NaN: no range is taken from it
+    assert scan.any_member(np.array([1.0, 5.0]), np.array([1.0, np.nan]))
+    asked: list[int] = []
+    member = scan.member
+    monkeypatch.setattr(scan, "member", lambda k, s: asked.append(k.size) or member(k, s))
+    assert not scan.any_member(counts, sorted_set)
+    assert asked == [0]  # (the counts were left out, not sorted)

@@ -535,7 +535,7 @@ def check_no_raw_coordinates(ctx: GateContext) -> GateCheck:
             return index.found(text, "metres", metres_in)
 
         def numbers_metres(values: np.ndarray) -> bool:
-            return bool(scan.member(scan.metre_candidates(values), raw_metres).any())
+            return scan.any_member(scan.metre_candidates(values), raw_metres)
 
         silent = _silent_scripts(ctx, "metres", metres_in, numbers_metres)
 
@@ -602,7 +602,7 @@ def _grid_segments(ctx: GateContext) -> Callable[[str], list[bool]]:
         floors = np.floor(np.abs(_finite(values)))
         if floors.size < values.size or (floors >= limit).any():
             return True
-        return bool(scan.member(floors.astype(np.int64), known).any())
+        return scan.any_member(floors.astype(np.int64), known)
 
     index = _segments(ctx)
     silent = _silent_scripts(ctx, "grid", flags, numbers_flag)
@@ -913,7 +913,7 @@ def _raw_timestamps(ctx: GateContext) -> list[str]:
         if whole.size < values.size:
             return True
         whole = whole[(whole == np.floor(whole)) & (whole < 1e15)].astype(np.int64)
-        return bool(np.isin(whole, forms).any())
+        return scan.any_member(whole, forms)  # (forms: sorted, unique)
 
     index = _segments(ctx)
     silent = _silent_scripts(ctx, "timestamps", raw_forms, numbers_forms)
