@@ -124,6 +124,31 @@ def test_segment_index_answers_equal_texts_alike():
     assert index.found("On or near High Street", "m", lambda s: [[1] for _ in s]) == [[1]]
 
 
+def test_prepare_takes_each_distinct_text_once(monkeypatch: pytest.MonkeyPatch):
+    """prepare looks each distinct text up once, however often the texts repeat it (a data
+    script's 79,000 keys and names are 7,000 texts), and notes the same texts as found or
+    not as preparing them one by one."""
+    base = ["type", "Feature", "Area 1234\nmore", "name", "Park\n2022", "x 12"]
+    texts = ["".join(list(t)) for t in base * 40]  # equal values, distinct objects
+
+    def numbers(segments: list[str]) -> list[list[str]]:
+        return [re.findall(r"\d+", s) for s in segments]
+
+    index = scan.SegmentIndex()
+    asked: list[str] = []
+    ids = index.ids
+    monkeypatch.setattr(index, "ids", lambda text: asked.append(text) or ids(text))
+    index.prepare("n", numbers, texts)
+    assert sorted(asked) == sorted(base)
+    one_by_one = scan.SegmentIndex()
+    for text in base:
+        one_by_one.prepare("n", numbers, [text])
+    assert index._nothing["n"] == one_by_one._nothing["n"] == {"type", "Feature", "name"}
+    assert set(index.segments) == set(one_by_one.segments)
+    for text in base:
+        assert index.found(text, "n", numbers) == one_by_one.found(text, "n", numbers)
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_any_found_is_any_of_found(seed: int):
     """SegmentIndex.any_found(texts) answers what asking found() text by text answers, on
