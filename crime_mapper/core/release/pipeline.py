@@ -36,6 +36,7 @@ import os
 import threading
 import time
 from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional, Union
@@ -405,6 +406,28 @@ def _snapping_index(points: MapPoints) -> dict[int, Any]:
         return {}
 
 
+def _hashed_beside(paths: Sequence[Path]) -> Callable[[], None]:
+    """Start taking the SHA-256 of the staged public files on a thread (hashlib lets go of
+    Python's lock for large blocks); the call returned waits for it.
+
+    Why: the leak gate reads those files next, mostly on the caller's thread, and the
+    manifest then read them all again to hash them, a quarter of a gigabyte nationally.
+    Hashed beside the gate, each digest is remembered by release_files.file_entry for the
+    very same file (device, inode, size, modification time), and the manifest takes it.
+    A failure here is left to the manifest, which then hashes the file itself and reports
+    its own error."""
+    from .release_files import file_entry
+
+    def work() -> None:
+        for path in paths:
+            try:
+                file_entry(path)
+            except Exception:  # noqa: BLE001 - the manifest's own reading reports it
+                return
+
+    return beside(work, name="sha256")
+
+
 @contextlib.contextmanager
 def _removed_if_left_empty(folders: Sequence[Path]):
     """Folders this run creates are removed again when it fails and leaves them empty."""
@@ -562,7 +585,7 @@ def run_anonymise(
     folders = [p.parent for p in (csv_path, audit_json, audit_html, manifest)]
     folders += [gpkg_path.parent] if gpkg_path is not None else []
 
-    with _removed_if_left_empty(folders), staged_outputs() as stage:
+    with _removed_if_left_empty(folders), staged_outputs() as stage, ExitStack() as waits:
         # 4. the public files, staged
         tmp_csv = stage.path_for(csv_path)
         public_schema.write_public_csv(public, tmp_csv)
@@ -588,6 +611,9 @@ def run_anonymise(
             clock.lap("write_style")
         feedback.set_progress(_WRITE_END)
         feedback.check()
+        # the public files' SHA-256, taken beside the gate; the manifest's come from them
+        hashing = _hashed_beside([p for p in (tmp_csv, tmp_gpkg) if p is not None])
+        waits.callback(hashing)  # no thread reads a staged file once the stage ends
 
         # 5. the leak gate on the staged public files, before anything is replaced
         # (one raw-side preparation serves every file: raw values, digests, keys)
@@ -624,6 +650,7 @@ def run_anonymise(
         if qml is not None and tmp_qml is not None:
             staged.append((qml, tmp_qml))
         staged += [(audit_json, tmp_json), (audit_html, tmp_html)]
+        hashing()
         manifest_data = build_manifest(
             crimes_description=source.description,
             crimes_files=source.input_files,

@@ -553,7 +553,11 @@ def build_manifest(
             "rules": rules.to_dict(),
             "salt_fingerprint": salt_fingerprint,
         },
-        "outputs": [{**file_entry(tmp), "name": Path(final).name} for final, tmp in staged],
+        # (a digest taken of the very same staged file, as pipeline's hashing beside the gate
+        # takes it, is not read again)
+        "outputs": [
+            {**file_entry(tmp, reuse=True), "name": Path(final).name} for final, tmp in staged
+        ],
         **qa,
     }
 
