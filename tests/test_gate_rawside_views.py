@@ -576,3 +576,18 @@ def test_raw_coordinate_views_equal_the_direct_forms(seed: int):
     ok = ~np.isin(raw_keys, allowed) & np.isfinite(lon) & np.isfinite(lat)
     want = np.setdiff1d(_direct_tolerant_keys(lon[ok], lat[ok], True), allowed)
     assert _same(prep.raw_coordinate_keys, want)
+
+
+def test_pattern_values_are_those_of_eight_bytes_or_more():
+    """PatternSet keeps the list it was given when every value is long enough, and
+    otherwise the long ones in order: the values of its patterns, by index."""
+    rng = random.Random(23)
+    pieces = ["abcd", "é", "字", "x", "0123456789", "\ud7ff", " "]
+    for _ in range(400):
+        values = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 5))) for _ in range(30)]
+        if rng.random() < 0.5:
+            values = [v for v in values if len(v.encode("utf-8")) >= 8]
+        patterns = scan.PatternSet(values, bounded_below=context.WHOLE_WORD_BELOW)
+        want = [v for v in values if len(v.encode("utf-8")) >= 8]
+        assert patterns.values == want
+        assert [patterns.pattern(i).decode("utf-8") for i in range(len(want))] == want

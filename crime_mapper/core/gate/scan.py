@@ -513,9 +513,13 @@ class PatternSet:
             bounded_arr = np.full(len(values), bool(bounded))
         else:
             bounded_arr = np.asarray(bounded, dtype=bool)
-        keep = np.flatnonzero(nbytes >= _ANCHOR)
+        long = nbytes >= _ANCHOR
+        keep = np.flatnonzero(long)
         self.buffer = buf
-        self.values = [values[i] for i in keep.tolist()]
+        # (all long enough, as raw text values nearly all are: the list as it is)
+        self.values: list[Any] = (  # (str values here; bytes in _pattern_set_of_bytes)
+            values if keep.size == len(values) else list(compress(values, long.tolist()))
+        )
         self.start = start[keep]
         self.nbytes = nbytes[keep]
         self.bounded = bounded_arr[keep]
