@@ -204,6 +204,12 @@ def test_distinct_strings_are_classified_once(
         ("<a title='{ref}'>x</a><p>{sha}</p>", ["no_source_references"]),
         ("<p>{note}</p>", ["no_non_public_values"]),
         ("<p>Ward {month}</p><p>Hood 3</p><p>HOOD 3</p>", []),
+        ("<p>On or near 12 Acacia Avenue</p>", ["locations_are_anonymous"]),
+        (
+            "<p>ON OR NEAR flat 3 Elm Road</p><p>On or near High Street</p>",
+            ["locations_are_anonymous"],
+        ),
+        ("<p>On or near High Street</p>", []),
     ],
 )
 def test_planted_leaks_report_as_the_per_file_path(
@@ -232,6 +238,12 @@ def test_planted_leaks_report_as_the_per_file_path(
     site = _planted(pages_site, tmp_path, filled)
     (site / "hood-33.html").write_text(
         PAGE.format(name="Hood 33", n=2, rate="0.2", extra=filled), encoding="utf-8"
+    )
+    (site / "strings.json").write_text(  # (a NUL inside a string: segments after it count)
+        '{"a": "x\\u0000On or near 5 Elm Road"}'
+        if leak_checks == ["locations_are_anonymous"]
+        else '{"a": "x\\u0000On or near Elm Road"}',
+        encoding="utf-8",
     )
     (site / "odd.csv").write_text(
         "Area,Note\n  Hood 3  ,'=1+1\nHood\t9,  spaced   out  \n", encoding="utf-8"
@@ -273,3 +285,71 @@ def test_free_text_inputs_are_the_per_file_inputs(
     assert batched == per_file and batched
     assert len(seen) == 2 and seen[0] == seen[1]
     assert np.any([note in t for t in seen[0]])
+
+
+def test_location_labels_are_looked_for_once_when_no_string_has_one(
+    world: dict,  # noqa: F811
+    prepared: PreparedGate,
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """With no address label in any file's strings (streets only, or no "On or near" at
+    all), the address-label check joins the distinct strings once instead of every file's;
+    with one, every file is looked at as before (and the finding is the per-file path's)."""
+    rng = random.Random(4)
+    pool = _pool(world, prepared, rng)
+    arts = _artifacts([t for t in pool if "on or near" not in t.lower()], rng, 20)
+    calls: list[int] = []
+    real = checks._location_segments
+
+    def counting(strings):
+        calls.append(1)
+        return real(strings)
+
+    monkeypatch.setattr(checks, "_location_segments", counting)
+    assert checks.check_locations_are_anonymous(GateContext(prepared, arts, [])).passed
+    assert len(calls) == 1
+    arts[3].strings.add("On or near High Street")  # a street: no address label
+    arts[5].strings.add("x\x00On or near Mill Lane")
+    calls.clear()
+    assert checks.check_locations_are_anonymous(GateContext(prepared, arts, [])).passed
+    assert len(calls) == 1
+    arts[7].strings.add("On or near 14 Acacia Avenue")
+    calls.clear()
+    batched = checks.check_locations_are_anonymous(GateContext(prepared, arts, []))
+    assert len(calls) == 1 + len(arts)
+    per_file = checks.check_locations_are_anonymous(_per_file(prepared, arts))
+    assert not batched.passed and batched == per_file
+    assert "page-7.html" in batched.examples[0]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_location_labels_as_the_per_file_path(world: dict, seed: int):  # noqa: F811
+    """Address labels planted in random files (a public value among them, one after a NUL
+    inside a string, streets that are not addresses): the same findings either way."""
+    labels = [
+        "On or near 12 Acacia Avenue",
+        "x\x00ON OR NEAR flat 2 Elm Road",
+        "On or near Unit 4 Park Lane",
+        "On or near High Street",
+        "on or near no. 9 Mill Lane",
+    ]
+    prep = PreparedGate(world["raw"], world["points"], None, [labels[0], labels[2]], 8)
+    rng = random.Random(seed)
+    pool = [t for t in _pool(world, prep, rng) if "on or near" not in t.lower()]
+    findings = 0
+    for _ in range(8):
+        arts = _artifacts(pool, rng, rng.randint(2, 12))
+        for label in rng.sample(labels, rng.randint(0, 3)):
+            rng.choice(arts).strings.add(label)
+        batched = checks.check_locations_are_anonymous(GateContext(prep, arts, []))
+        per_file = checks.check_locations_are_anonymous(_per_file(prep, arts))
+        assert batched == per_file
+        findings += not batched.passed
+    assert findings
+    # files of a string or two, the label one of them
+    for label in labels:
+        arts = [Artifact(name="a.json", kind="json"), Artifact(name="b.json", kind="json")]
+        arts[0].strings, arts[1].strings = {label}, {"b", "zz"}
+        batched = checks.check_locations_are_anonymous(GateContext(prep, arts, []))
+        assert batched == checks.check_locations_are_anonymous(_per_file(prep, arts))
+        assert batched.passed == (label == labels[3])

@@ -1515,13 +1515,17 @@ def check_locations_are_anonymous(ctx: GateContext) -> GateCheck:
                 f"{prep.min_addresses - 1} addresses (police.uk: at least {prep.min_addresses} "
                 "or none)"
             )
-    for art in ctx.readable:
+    # (a file's segments are among those of every file's distinct strings, and whether a
+    # segment is an address label depends on it alone: when no distinct segment is one, no
+    # file has one, and no file's strings are joined and lowered)
+    distinct = ctx.distinct_strings()
+    labelled = distinct is None or any(
+        _address_label(s) is not None for s in _location_segments(distinct)
+    )
+    for art in ctx.readable if labelled else ():
         for segment in _location_segments(ctx.non_hex_strings(art)):
-            m = _ADDRESS_LOCATION.match(segment)
-            if m is None:
-                continue
-            label = segment[m.end() :]
-            if disclosure.is_address_label(label):
+            label = _address_label(segment)
+            if label is not None:
                 problems.append(
                     f"{art.name}: an address, not a street, as a location: "
                     f"{short(LOCATION_PREFIX + ' ' + label, 32)}"
@@ -1546,6 +1550,15 @@ _ADDRESS_LOCATION = re.compile(
 )
 GATE_COINCIDENT_SHARE = 0.05  # calibrated: at most 0.72% in the 41 real months
 _LOCATION_HEAD = ascii_lower(LOCATION_PREFIX)
+
+
+def _address_label(segment: str) -> Optional[str]:
+    """The label of an "On or near" segment when it is an address (disclosure's test)."""
+    m = _ADDRESS_LOCATION.match(segment)
+    if m is None:
+        return None
+    label = segment[m.end() :]
+    return label if disclosure.is_address_label(label) else None
 
 
 def _location_segments(strings: Iterable[str]) -> list[str]:

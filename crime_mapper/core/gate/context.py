@@ -1340,6 +1340,12 @@ class GateContext:
         hits = cached[1]
         return sorted(self.other_lower(art) & hits) if hits else []
 
+    def distinct_strings(self) -> Optional[set[str]]:
+        """Every artifact's strings at once (one set, not to be changed); None for a single
+        artifact."""
+        classes = self._string_classes
+        return None if classes is None else classes.every
+
     def distinct_other_strings(self) -> Optional[list[str]]:
         """Every artifact's :meth:`other_strings` at once, each distinct string once (in
         no particular order); None for a single artifact."""
