@@ -359,3 +359,41 @@ def test_one_value_columns_equal_the_split(values):
         assert all(type(v) is str for v in column)
     else:
         assert column is None
+
+
+@pytest.mark.parametrize("old_numpy", [False, True])
+def test_object_array_equals_np_array(old_numpy, monkeypatch):
+    """The split text's object array (np.fromiter where numpy makes object arrays from an
+    iterator, np.array before 1.23) holds the very str given, in order."""
+    if old_numpy:
+
+        def refuse(*args, **kwargs):
+            raise ValueError("cannot create object arrays from iterator")
+
+        monkeypatch.setattr(map_points_files.np, "fromiter", refuse)
+    for values in ([], ["a"], ["", "Café", "a\x1fb", "x" * 500], [str(i) for i in range(1000)]):
+        got = map_points_files._object_array(values)
+        assert got.dtype == object and got.shape == (len(values),)
+        assert all(g is v for g, v in zip(got.tolist(), values))
+
+
+@pytest.mark.parametrize("halves", [False, True])
+def test_bulk_text_columns_hold_str_only(halves, tmp_path, monkeypatch):
+    """The bulk read hands its text columns on as all str (all_str: not looked at value by
+    value): each value of each text column is a str, in one pass and sliced."""
+    monkeypatch.setattr(map_points_files, "_SLICED_FROM_ROWS", 2 if halves else 10**9)
+    path = tmp_path / "points.gpkg"
+    map_points_files.write_map_points_gpkg(_points(), path)
+    seen = []
+    original = map_points_files._map_points_from_columns
+
+    def spy(x, y, values, text_checked=False, all_str=False):
+        seen.append(all_str)
+        if all_str:
+            for name in ("label", "source", "lsoa_code", "lsoa_name"):
+                assert all(type(v) is str for v in values[name].tolist()), name
+        return original(x, y, values, text_checked=text_checked, all_str=all_str)
+
+    monkeypatch.setattr(map_points_files, "_map_points_from_columns", spy)
+    map_points_files.read_map_points_file(path)
+    assert seen == [True]

@@ -194,7 +194,7 @@ def read_map_points_gpkg(path: PathLike, table: str = MAP_POINTS_TABLE) -> MapPo
         bulk = _read_in_bulk(conn, table, geom_col, wanted, columns, path)
         if bulk is not None:
             x, y, values, clean = bulk
-            return _map_points_from_columns(x, y, values, text_checked=clean)
+            return _map_points_from_columns(x, y, values, text_checked=clean, all_str=True)
         select = ", ".join([f'"{geom_col}"'] + [f'"{c}"' for c in wanted])
         rows = conn.execute(f'SELECT {select} FROM "{table}" ORDER BY fid').fetchall()
     finally:
@@ -208,17 +208,22 @@ def read_map_points_gpkg(path: PathLike, table: str = MAP_POINTS_TABLE) -> MapPo
 
 
 def _map_points_from_columns(
-    x: np.ndarray, y: np.ndarray, values: dict[str, Any], text_checked: bool = False
+    x: np.ndarray,
+    y: np.ndarray,
+    values: dict[str, Any],
+    text_checked: bool = False,
+    all_str: bool = False,
 ) -> MapPoints:
     """Map points from the decoded coordinates and the table's columns (object arrays);
     ``text_checked``: the text columns are str without control characters (the bulk read
-    proved it from the bytes)."""
+    proved it from the bytes); ``all_str``: every text column holds str only (the bulk
+    read's split makes nothing else), so they are not looked at value by value for that."""
 
     def text(name: str) -> Optional[Any]:
         if name not in values:
             return None
         column = values[name]
-        if pd.api.types.infer_dtype(column, skipna=False) == "string":
+        if all_str or pd.api.types.infer_dtype(column, skipna=False) == "string":
             return column  # every value already text: nothing to convert
         return [text_value(v) for v in column]
 
@@ -279,8 +284,9 @@ def _read_in_bulk(
     bytes: MapPoints then does not look value by value).
 
     A large table (and a ``path`` to open more connections) is read as slices of its fid
-    range on two connections in threads (SQLite lets go of Python's lock while it works), and
-    each slice is decoded here while the next ones are still being read.
+    range on two connections in threads (SQLite lets go of Python's lock while it works),
+    which also decode each slice's numbers (`_decode_numbers`); each slice's text is split
+    here while the next ones are still being read.
     """
     if _ROWID_NAMES & {c.lower() for c in columns}:
         return None
@@ -302,21 +308,21 @@ def _read_in_bulk(
     queries.append((f"{sql} AND (fid > ? OR fid IS NULL)", (length, cuts[-1])))
     local = threading.local()
 
-    def read(query: tuple[str, tuple[int, ...]]) -> Optional[tuple]:
+    def read(query: tuple[str, tuple[int, ...]]) -> Optional[_Numbers]:
         own = getattr(local, "conn", None)
         if own is None:
             own = local.conn = sqlite3.connect(
                 f"file:{path}?mode=ro", uri=True, check_same_thread=False
             )
             opened.append(own)
-        return _aggregate(own, *query)
+        return _decode_numbers(_aggregate(own, *query), texts, integers, length)
 
     opened: list[sqlite3.Connection] = []
     chunks = []
     with ThreadPoolExecutor(max_workers=_READERS, thread_name_prefix="map-points-read") as pool:
         try:
-            for row in pool.map(read, queries):  # in order, each as soon as it is read
-                chunk = _decode_bulk(row, texts, integers, length) if row is not None else None
+            for numbers in pool.map(read, queries):  # in order, each as soon as it is read
+                chunk = _decode_texts(numbers, texts) if numbers is not None else None
                 if chunk is None:
                     break
                 chunks.append(chunk)
@@ -447,44 +453,48 @@ _DECIMAL_LIST = np.zeros(256, dtype=bool)
 _DECIMAL_LIST[np.frombuffer(b"0123456789-,", dtype=np.uint8)] = True
 
 
+# One aggregate row decoded but for its text columns' split: (rows, x, y, the integer
+# columns, whether the text holds no control character but the separators, the text
+# columns' aggregates).
+_Numbers = tuple[int, np.ndarray, np.ndarray, dict[str, np.ndarray], bool, list[bytes]]
+
+
 def _decode_bulk(
     row: tuple, texts: list[str], integers: list[str], length: int
 ) -> Optional[tuple[int, np.ndarray, np.ndarray, dict[str, np.ndarray], bool]]:
     """(rows, x, y, columns, whether the text holds no control character) of one aggregate
     row, or None unless it is the plain case."""
+    numbers = _decode_numbers(row, texts, integers, length)
+    return None if numbers is None else _decode_texts(numbers, texts)
+
+
+def _decode_numbers(
+    row: Optional[tuple], texts: list[str], integers: list[str], length: int
+) -> Optional[_Numbers]:
+    """What `_decode_bulk` makes of one aggregate row before the text columns are split:
+    numpy work, mostly without Python's lock, so a reader thread does it beside the main
+    thread's splitting. None unless it is the plain case."""
+    if row is None:
+        return None
     n, plain, blobs = row[:3]
     if n != plain:
         return None
     values: dict[str, np.ndarray] = {}
     if n == 0:
-        for name in texts:
-            values[name] = np.empty(0, dtype=object)
         for name in integers:
             values[name] = np.empty(0, dtype=np.int64)
-        return 0, np.empty(0), np.empty(0), values, True
+        return 0, np.empty(0), np.empty(0), values, True, [b""] * len(texts)
     if len(blobs) != n * length:
         return None
     rest = row[3:]
     if any(joined is None for joined in rest):
         return None
     clean = True
-    for name, joined in zip(texts, rest):
+    for joined in rest[: len(texts)]:
         # no control byte but the n - 1 separators: the text is what MapPoints keeps as it
         # is (UTF-8 never uses a byte below 0x80 inside a character), so it is not checked
         # value by value again
-        codes = np.frombuffer(joined, dtype=np.uint8)
-        clean = clean and control_bytes(codes) == n - 1
-        column = _one_value_column(joined, n)
-        if column is not None:
-            values[name] = column
-            continue
-        try:
-            pieces = joined.decode("utf-8").split(_SEPARATOR)
-        except UnicodeDecodeError:
-            return None
-        if len(pieces) != n:  # a value holding the separator
-            return None
-        values[name] = np.array(pieces, dtype=object)
+        clean = clean and control_bytes(np.frombuffer(joined, dtype=np.uint8)) == n - 1
     for name, joined in zip(integers, rest[len(texts) :]):
         # integers only: a real's text has a '.' or is Inf (SQLite has no NaN)
         if not _DECIMAL_LIST[np.frombuffer(joined, dtype=np.uint8)].all():
@@ -497,7 +507,40 @@ def _decode_bulk(
     y = np.full(n, np.nan)
     raw = np.frombuffer(blobs, dtype=np.uint8).reshape(n, length)
     decode_point_rows(raw, np.arange(n), x, y)
+    return n, x, y, values, clean, list(rest[: len(texts)])
+
+
+def _decode_texts(
+    numbers: _Numbers, texts: list[str]
+) -> Optional[tuple[int, np.ndarray, np.ndarray, dict[str, np.ndarray], bool]]:
+    """`_decode_bulk`'s result from `_decode_numbers`': the text columns split (Python's
+    str, so under its lock), or None when a value holds the separator or is not UTF-8."""
+    n, x, y, values, clean, joined_texts = numbers
+    for name, joined in zip(texts, joined_texts):
+        if n == 0:
+            values[name] = np.empty(0, dtype=object)
+            continue
+        column = _one_value_column(joined, n)
+        if column is not None:
+            values[name] = column
+            continue
+        try:
+            pieces = joined.decode("utf-8").split(_SEPARATOR)
+        except UnicodeDecodeError:
+            return None
+        if len(pieces) != n:  # a value holding the separator
+            return None
+        values[name] = _object_array(pieces)
     return n, x, y, values, clean
+
+
+def _object_array(values: list) -> np.ndarray:
+    """``np.array(values, dtype=object)`` for a list of str, made by np.fromiter where numpy
+    can (1.23 and later: a third faster, no nested sequences looked for)."""
+    try:
+        return np.fromiter(values, dtype=object, count=len(values))
+    except ValueError:  # numpy before 1.23 makes no object array from an iterator
+        return np.array(values, dtype=object)
 
 
 def read_map_points_file(path: PathLike) -> MapPoints:
