@@ -349,3 +349,56 @@ def test_any_member_at_the_sets_ends_and_what_it_leaves_out(monkeypatch: pytest.
     monkeypatch.setattr(scan, "member", lambda k, s: asked.append(k.size) or member(k, s))
     assert not scan.any_member(counts, sorted_set)
     assert asked == [0]  # (the counts were left out, not sorted)
+
+
+# --- string literals: each distinct one without escapes read once -----------------------------
+def _reference_literals(body: str) -> tuple[list[str], set, list[str]]:
+    """_read_script's literal loop as it was: every occurrence unescaped and normalised."""
+    art = Artifact(name="x.js", kind="text")
+    raw_parts = art.script_raw_parts
+    for m in output_reader._JS_STRING.finditer(body):
+        lit = m.group()
+        inner = lit[1:-1]
+        if "\\" in inner:
+            raw_parts.append(lit)
+        if lit[0] == '"' and "\\" in inner:
+            try:
+                inner = json.loads(lit)
+            except json.JSONDecodeError:
+                pass
+        elif "\\" in inner:
+            try:
+                inner = json.loads('"' + inner.replace('"', '\\"').replace("\\'", "'") + '"')
+            except json.JSONDecodeError:
+                pass
+        if inner.strip():
+            art.strings.add(output_reader.normalise(inner))
+            art.texts.append(inner)
+    return art.texts, art.strings, art.script_raw_parts
+
+
+LITERALS = [
+    '"type"', '"Feature"', '"a  b "', '"  "', '""', '"x\\u0026y"', '"x\\u0026y"', "'q'",
+    "'a\\'b'", "`t`", '"\\u2028"', '"\\""', '" é "', "'  '", '"bad\\q"', '"On or near X"',
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_each_distinct_literal_is_read_once_with_the_same_texts(seed: int):
+    rng = random.Random(seed)
+    body = "var x = [" + ",".join(rng.choice(LITERALS) for _ in range(rng.randrange(0, 60)))
+    body += "]; " + "".join(rng.choice(LITERALS + [" + ", ";\n", "f(1)"]) for _ in range(9))
+    art = Artifact(name="x.js", kind="text")
+    output_reader._read_script(art, body, "x", data=[])  # (as a data script: raw parts kept)
+    texts, strings, raw_parts = _reference_literals(body)
+    assert art.texts == texts and art.strings == strings
+    assert art.script_raw_parts[1:] == raw_parts  # (after the head)
+
+
+def test_a_repeated_literal_is_unescaped_and_normalised_once(monkeypatch: pytest.MonkeyPatch):
+    calls: list[str] = []
+    normalise = output_reader.normalise
+    monkeypatch.setattr(output_reader, "normalise", lambda t: calls.append(t) or normalise(t))
+    art = Artifact(name="x.js", kind="text")
+    output_reader._read_script(art, "var x = [" + ",".join(['"type"'] * 50) + "];", "x")
+    assert calls == ["type"] and art.texts == ["type"] * 50

@@ -758,9 +758,17 @@ def _read_script(art: Artifact, body: str, where: str, data: Any = _NOT_JSON) ->
     if raw_parts is not None:
         head = _ASSIGNMENT.match(body)
         raw_parts.append(head.group() if head else body)
+    known: dict[str, str] = {}  # a literal without escapes, as written -> its text ("": blank)
     for m in _JS_STRING.finditer(body):
         lit = m.group()
+        text = known.get(lit)
+        if text is not None:  # (a data script repeats its keys and names by the thousand)
+            if text:
+                art.texts.append(text)
+            continue
         inner = lit[1:-1]
+        if "\\" not in lit:
+            known[lit] = inner if inner.strip() else ""
         if raw_parts is not None and "\\" in inner:
             raw_parts.append(lit)
         if lit[0] == '"' and "\\" in inner:  # without escapes JSON gives the text as is
