@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..io.gpkg_read import read_geopackage
+from ..release.public_schema import remember_table
 from .scan import has_4_decimals, uk_lon_lat
 
 XML_SUFFIXES = (".qml", ".sld", ".xml", ".qmd")  # QGIS styles beside a GeoPackage, metadata
@@ -85,6 +86,9 @@ class Artifact:
     # an escape, quotes included (checks.data_script_silent)
     script_raw_parts: list[str] = field(default_factory=list)
     projected: list[tuple[np.ndarray, np.ndarray, str]] = field(default_factory=list)
+    # a CSV's table as pandas parsed it, named as parsed (read_file hands it to
+    # release.public_schema.remember_table and drops it)
+    table: Optional[pd.DataFrame] = field(default=None, repr=False, compare=False)
 
     def number_values(self) -> np.ndarray:
         """Every JSON number read (``numbers`` and ``number_runs``), in the order read, as
@@ -132,6 +136,11 @@ def read_output(output: Union[pd.DataFrame, str, Path]) -> tuple[str, list[Artif
     return str(path), [read_file(path, name=path.name, in_folder=False)]
 
 
+def _identity(path: Path) -> tuple:
+    stat = path.stat()
+    return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+
 def read_file(path: Path, name: str, in_folder: bool) -> Artifact:
     """One file as an Artifact; unknown types and read failures become error artifacts."""
     suffix = path.suffix.lower()
@@ -150,6 +159,7 @@ def read_file(path: Path, name: str, in_folder: bool) -> Artifact:
             return Artifact(
                 name=name, kind="error", error="unknown file type, cannot prove it is safe"
             )
+        identity = _identity(path) if suffix == ".csv" and not in_folder else ()
         data = path.read_bytes()
         try:
             text = data.decode("utf-8-sig")
@@ -167,9 +177,14 @@ def read_file(path: Path, name: str, in_folder: bool) -> Artifact:
                 "cannot prove what follows them is safe",
             )
         if suffix == ".csv":
-            body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+            marked = data.startswith(b"\xef\xbb\xbf")
+            body = data[3:] if marked else data
             del data
-            return _read_csv(text, name, strict=not in_folder, body=body)
+            art = _read_csv(text, name, strict=not in_folder, body=body)
+            if identity and art.table is not None:  # a monthly release's summaries reuse it
+                remember_table(path, identity, art.table, marked)
+            art.table = None
+            return art
         if suffix in (".json", ".geojson"):
             art = Artifact(name=name, kind="json")
             try:
@@ -212,8 +227,11 @@ def _read_csv(text: str, name: str, strict: bool, body: Optional[bytes] = None) 
     frame = pd.read_csv(
         source, dtype=str, keep_default_na=False, na_filter=False, header=0, encoding="utf-8"
     )
-    frame.columns = header if len(header) == frame.shape[1] else list(frame.columns)
+    parsed = list(frame.columns)
+    frame.columns = header if len(header) == frame.shape[1] else parsed
     _read_frame(art, frame, "CSV", strict=strict)
+    if parsed == header:  # the columns as pandas named them: what read_public_csv gives
+        art.table = frame
     return art
 
 

@@ -342,7 +342,8 @@ def run_monthly_release(
     outputs = _resume(previous, month, out_dir, steps)
     notify = on_step or (lambda _step, _state: None)
     try:
-        _run_steps(config, month, outputs, runners, feedback, steps, notify)
+        with _one_parse_of_release_csv(config, steps):
+            _run_steps(config, month, outputs, runners, feedback, steps, notify)
     except (Cancelled, MonthlyReleaseError) as exc:
         failure: BaseException = exc
         try:  # (a cancel between steps) no thread is left writing the load's files
@@ -360,6 +361,18 @@ def run_monthly_release(
             _settle_load(outputs, lambda _step, _state: None)
         outputs.opened = None  # the raw tables are not kept once the run ends
     return outputs
+
+
+def _one_parse_of_release_csv(config: ReleaseConfig, steps: Sequence[str]) -> Any:
+    """The public CSV parsed once when the summaries are made from it in this run: the
+    anonymise step's leak gate parses it, and the summaries take that table
+    (core.release.public_schema.remembering_tables; the same pandas call on the same,
+    unchanged file). Without summaries nothing is held."""
+    if "publish" in steps and config.publish.summaries:
+        from ..release.public_schema import remembering_tables
+
+        return remembering_tables()
+    return contextlib.nullcontext()
 
 
 def _run_steps(config, month, outputs, runners, feedback, steps, notify) -> None:

@@ -14,11 +14,12 @@ Imports nothing from QGIS.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
 import hashlib
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Callable, Union
 
@@ -206,8 +207,62 @@ def read_public_csv(path: PathLike) -> pd.DataFrame:
     """A public (or police.uk) street CSV as text: every cell a str, blanks as "".
 
     A commit a killed run left half-done in that folder is completed first, so what is read
-    is a whole release (core.common.staging)."""
+    is a whole release (core.common.staging). Inside :func:`remembering_tables`, a file
+    the leak gate parsed moments before (same device, inode, size and modification time)
+    is not parsed again: the same pandas call on the same bytes, handed over once (the gate
+    kept a copy of its own)."""
     from ..common.staging import complete_pending
 
     complete_pending(Path(path).parent)
+    remembered = _REMEMBERED
+    if remembered:
+        frame = remembered.pop(_file_identity(Path(path)), None)
+        if frame is not None:  # (taken once: a second read parses the file again)
+            return frame
     return pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8")
+
+
+# --- one parse of a release CSV per monthly release -------------------------------------------
+#: Tables parsed from whole CSV files while remembering_tables() is active, by the file's
+#: identity when read (None: nothing is remembered). Why: a monthly release's leak gate parses
+#: the public CSV the anonymise step wrote, and the summaries made from it seconds later parse
+#: it again (1.2 s nationally) with the very same pandas call.
+_REMEMBERED: dict[tuple, pd.DataFrame] | None = None
+
+
+def _file_identity(path: Path) -> tuple:
+    try:
+        stat = path.stat()
+    except OSError:
+        return ()
+    return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+
+@contextlib.contextmanager
+def remembering_tables() -> Iterator[None]:
+    """While active, read_public_csv takes a table remember_table() was given for the same
+    file (the release's CSV, parsed by its leak gate) instead of parsing it again. Held
+    only for the block (the monthly release), so nothing stays in memory after it."""
+    global _REMEMBERED
+    outer = _REMEMBERED
+    _REMEMBERED = {} if outer is None else outer
+    try:
+        yield
+    finally:
+        _REMEMBERED = outer
+
+
+def remember_table(path: Path, identity: tuple, frame: pd.DataFrame, marked: bool) -> None:
+    """Offer a table parsed from the whole file ``path`` (``identity``: the file's, taken
+    before its bytes were read). Kept only inside remembering_tables(), only when the file
+    is unchanged since and the table is exactly what read_public_csv's pandas call gives
+    for those bytes: the file did not start with a byte-order mark (``marked``; the gate
+    parses the bytes after it) and the parsed column names are used as they are (a caller
+    that renamed them must not offer the table)."""
+    remembered = _REMEMBERED
+    if remembered is None or not identity or marked:
+        return
+    if _file_identity(path) != identity:
+        return
+    remembered.clear()  # the latest only: one release CSV per release
+    remembered[identity] = frame.copy()
