@@ -591,3 +591,11 @@ def test_pattern_values_are_those_of_eight_bytes_or_more():
         want = [v for v in values if len(v.encode("utf-8")) >= 8]
         assert patterns.values == want
         assert [patterns.pattern(i).decode("utf-8") for i in range(len(want))] == want
+
+
+def test_lowering_word_table_is_lower_then_word_table():
+    """fold_words_bytes' one translate is bytes.lower() and then _WORD_BYTES, every byte."""
+    every = bytes(range(256))
+    assert every.translate(context._LOWER_WORD_BYTES) == every.lower().translate(
+        context._WORD_BYTES
+    )
