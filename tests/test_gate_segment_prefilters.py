@@ -297,6 +297,31 @@ def test_index_batches_mask_each_segment_once_with_the_same_hits(seed: int, monk
     assert masked == []  # every segment's form is known already: nothing is masked again
 
 
+class _CountingList(list):
+    def __init__(self, items: list) -> None:
+        super().__init__(items)
+        self.asked = 0
+
+    def __getitem__(self, i):
+        self.asked += 1
+        return super().__getitem__(i)
+
+
+def test_a_batch_of_every_segment_is_a_copy_of_them():
+    """A batch of every segment in order (a prepared scan's usual batch) is the index's
+    list copied at once, not gathered segment by segment; any other batch is gathered."""
+    index = scan.SegmentIndex()
+    index.add(_segments(random.Random(6), 80))
+    n = len(index.segments)
+    index.segments = _CountingList(index.segments)
+    every = scan.SegmentBatch(index, np.arange(n, dtype=np.int64))
+    assert index.segments.asked == 0 and every == list(index.segments)
+    for ids in ([], [0], list(range(1, n)), list(range(n - 1)), [0, 0] + list(range(2, n))):
+        batch = scan.SegmentBatch(index, np.array(ids, dtype=np.int64))
+        assert batch == [list.__getitem__(index.segments, i) for i in ids]
+    assert index.segments.asked > 0
+
+
 def test_prepared_scans_mask_each_segment_once(monkeypatch):
     """The five masked scans of the gate, prepared over one index (as the checks run them),
     mask each segment once, and find what scanning every segment directly finds."""

@@ -1327,7 +1327,10 @@ class SegmentBatch(list):
     form, :func:`digit_masked_hits`) is computed once per segment for all the scans."""
 
     def __init__(self, index: SegmentIndex, ids: np.ndarray) -> None:
-        super().__init__([index.segments[i] for i in ids.tolist()])
+        n = len(index.segments)
+        every = ids.size == n and (n == 0 or (ids[0] == 0 and bool((np.diff(ids) == 1).all())))
+        # (every segment, in order: the usual batch of a prepared scan, copied in C)
+        super().__init__(index.segments if every else [index.segments[i] for i in ids.tolist()])
         self.source = index
         self.ids = ids
 
