@@ -358,3 +358,38 @@ def test_prepared_scans_mask_each_segment_once(monkeypatch):
             expected = [want[i] for i in ids if scan._found_something(want[i])]
             assert _same(got, expected), key
     assert sum(masked) == len(index.segments)  # once in all, not once per scan
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_digit_runs_of_every_segment_are_kept_for_the_next_scan(seed: int, monkeypatch):
+    """SegmentIndex.digit_runs_of_all equals digit_runs of the index's segments for any
+    sequence of least lengths, as the index grows; a scan over every segment asks it, so
+    the metre scan's runs (3 digits) serve the grid scan (4) without a second pass."""
+    rng = random.Random(seed)
+    index = scan.SegmentIndex()
+    calls: list[int] = []
+    real = scan.digit_runs
+
+    def counting(segments, min_length=1):
+        calls.append(min_length)
+        return real(segments, min_length)
+
+    for _round in range(3):
+        index.add(_segments(rng, 40))
+        for min_length in rng.sample([1, 2, 3, 4, 5, 7], 4):
+            got = index.digit_runs_of_all(min_length)
+            want = real(index.segments, min_length)
+            assert [a.tolist() for a in got] == [a.tolist() for a in want], min_length
+    monkeypatch.setattr(scan, "digit_runs", counting)
+    index = scan.SegmentIndex()
+    index.add(_segments(random.Random(seed), 120))
+    every = np.arange(len(index.segments), dtype=np.int64)
+    metres = checks._metres_in(scan.SegmentBatch(index, every), RAW_METRES)
+    grid = checks._grid_flags(scan.SegmentBatch(index, every), KNOWN, 1 << 21)
+    assert calls == [3]  # (the grid scan's 4 digits from the metre scan's runs)
+    assert _same(metres, checks._metres_in_direct(index.segments, RAW_METRES))
+    assert _same(grid, checks._grid_flags_direct(index.segments, KNOWN, 1 << 21))
+    calls.clear()
+    part = scan.SegmentBatch(index, every[1:])  # not every segment: runs of its own
+    assert _same(checks._grid_flags(part, KNOWN, 1 << 21), grid[1:])
+    assert calls == [4]

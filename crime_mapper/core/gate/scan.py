@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Iterable, Sequence
 from itertools import compress
-from typing import Any
+from typing import Any, Optional
 
 import numpy as np
 
@@ -1194,6 +1194,8 @@ class SegmentIndex:
         self._masked_of = np.zeros(0, dtype=np.int64)
         self._masked_ids: dict[str, int] = {}
         self._masked_forms: list[str] = []
+        # digit_runs of every segment: (how many segments, the least run length, the runs)
+        self._runs: Optional[tuple[int, int, tuple[np.ndarray, ...]]] = None
 
     def add(self, texts: Iterable[str]) -> None:
         for text in texts:
@@ -1320,6 +1322,22 @@ class SegmentIndex:
             )
         return self._masked_of[ids], self._masked_forms
 
+    def digit_runs_of_all(
+        self, min_length: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """digit_runs(self.segments, min_length), kept for the next scan that asks: the runs
+        of at least a longer length are those listed with their length at least it (the
+        metre scan asks for 3 digits, the grid scan for 4, over the same segments)."""
+        n = len(self.segments)
+        cached = self._runs
+        if cached is None or cached[0] != n or cached[1] > min_length:
+            cached = self._runs = (n, min_length, digit_runs(self.segments, min_length))
+        seg, value, length, other = cached[2]
+        if cached[1] < min_length:
+            keep = length >= min_length
+            return seg[keep], value[keep], length[keep], other
+        return seg, value, length, other
+
 
 class SegmentBatch(list):
     """The segments ``ids`` of a SegmentIndex, as the list of str a segment scan is given,
@@ -1333,6 +1351,7 @@ class SegmentBatch(list):
         super().__init__(index.segments if every else [index.segments[i] for i in ids.tolist()])
         self.source = index
         self.ids = ids
+        self.every = every
 
 
 def _found_something(result: Any) -> bool:
@@ -1518,7 +1537,10 @@ def segments_with_numbers(
     """Per segment: whether it is not ASCII or holds a run of ASCII digits (of at least
     ``min_length``) for which ``wanted(value, length)`` (vectorised; value -1 past 18
     digits) is true."""
-    seg, value, length, other = digit_runs(segments, min_length)
+    if isinstance(segments, SegmentBatch) and segments.every and len(segments) == segments.ids.size:
+        seg, value, length, other = segments.source.digit_runs_of_all(min_length)
+    else:
+        seg, value, length, other = digit_runs(segments, min_length)
     out = other.copy()
     out[seg[wanted(value, length)]] = True
     return out
