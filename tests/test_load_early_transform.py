@@ -164,3 +164,22 @@ def test_nothing_starts_without_both_columns():
     same = readers.EarlyTransform("x", "x", "EPSG:27700")
     same.start({"x": np.zeros(3)})
     assert same.take(np.zeros(3), np.zeros(3), "EPSG:27700") is None
+
+
+def test_a_refused_transform_has_finished_before_another_starts(monkeypatch):
+    """Two transforms never run at once (a pyproj before 3.1 shares a transformer's PROJ
+    context between threads): a refused early transform is waited for, its error unwanted."""
+    import time
+
+    finished = []
+
+    def slow(x, y, crs):
+        time.sleep(0.2)
+        finished.append(crs)
+        raise ValueError("not wanted")
+
+    monkeypatch.setattr(readers.geography, "to_wgs84", slow)
+    early = readers.EarlyTransform("x", "y", "EPSG:27700")
+    early.start({"x": np.zeros(3), "y": np.zeros(3)})
+    assert early.take(np.ones(3), np.zeros(3), "EPSG:27700") is None
+    assert finished == ["EPSG:27700"]

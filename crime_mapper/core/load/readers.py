@@ -656,6 +656,13 @@ class EarlyTransform:
             return None
         early_x, early_y, early_crs, result = self._started
         if early_crs != crs or not (_same_bits(x, early_x) and _same_bits(y, early_y)):
+            # let it finish first, so that two transforms never run at once (a pyproj
+            # before 3.1 shares one PROJ context per transformer between threads); its
+            # value or error is not wanted
+            try:
+                result()
+            except Exception:  # noqa: BLE001 - the caller's own transform reports its error
+                pass
             return None
         return result
 
