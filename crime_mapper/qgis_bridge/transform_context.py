@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from functools import cache
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from qgis.core import (
     QgsCoordinateReferenceSystem,
@@ -20,6 +20,7 @@ from qgis.core import (
     QgsDatumTransform,
     QgsProject,
 )
+from qgis.PyQt.QtCore import QCoreApplication, QThread, QTimer
 
 #: Projected CRSs crime_mapper works in, each paired with WGS84 (police.uk's coordinates).
 UK_GRIDS = ("EPSG:27700", "EPSG:29903")  # British National Grid, Irish Grid (TM75)
@@ -28,9 +29,7 @@ WGS84 = "EPSG:4326"
 
 def best_operation(source: str, target: str) -> Optional[Any]:
     """The most accurate available operation (an installed grid wins), or None."""
-    operations = QgsDatumTransform.operations(
-        QgsCoordinateReferenceSystem(source), QgsCoordinateReferenceSystem(target)
-    )
+    operations = QgsDatumTransform.operations(_crs(source), _crs(target))
     usable = [op for op in operations if op.isAvailable and op.proj]
     if not usable:
         return None
@@ -44,6 +43,55 @@ def _best_proj(source: str, target: str) -> str:
     running QGIS often enough to matter)."""
     operation = best_operation(source, target)
     return str(operation.proj) if operation is not None else ""
+
+
+#: The UK grids' and WGS84's CRSs, made on the main (user interface) thread: see
+#: :func:`_crs`. Never holds a CRS made in another thread.
+_MAIN_THREAD_CRS: dict[str, QgsCoordinateReferenceSystem] = {}
+
+
+def _on_main_thread() -> bool:
+    app = QCoreApplication.instance()
+    return app is not None and QThread.currentThread() == app.thread()
+
+
+def _crs(authid: str) -> QgsCoordinateReferenceSystem:
+    """The CRS ``authid``; on the main thread the one made there before.
+
+    Why: the first construction of EPSG:27700 or EPSG:29903 on a thread asks PROJ's database
+    (5-15 ms each here, 160 ms once in an idle benchmark at a release's click). QGIS's CRS cache
+    is shared between threads, but QGIS drops a thread's entries when that thread ends, so
+    :func:`warm_up`'s thread cannot fill it for the main thread; and a CRS made in a thread
+    that has ended has lost its PROJ object (QGIS 3.40 resets it), so none is handed over.
+    :func:`warm_up_main_thread` makes them on the main thread while it is idle instead.
+    QgsCoordinateReferenceSystem is implicitly shared: a copy is cheap and safe to use in
+    any thread (each thread gets its own PROJ object from it)."""
+    made = _MAIN_THREAD_CRS.get(authid)
+    if made is not None:
+        return QgsCoordinateReferenceSystem(made)
+    crs = QgsCoordinateReferenceSystem(authid)
+    if crs.isValid() and _on_main_thread():
+        _MAIN_THREAD_CRS[authid] = crs
+    return QgsCoordinateReferenceSystem(crs)
+
+
+def warm_up_main_thread(done: Optional[Callable[[], None]] = None) -> None:
+    """Make the UK grids' and WGS84's CRSs on the main thread, one per event-loop turn (each
+    a few milliseconds, never the sum at a release's click); call ``done`` after the last.
+    Call it on the main thread (a no-op elsewhere, as a thread's CRSs cannot be kept)."""
+    if not _on_main_thread():
+        return
+    pending = [authid for authid in (*UK_GRIDS, WGS84) if authid not in _MAIN_THREAD_CRS]
+
+    def next_one() -> None:
+        if pending:
+            _crs(pending.pop(0))
+        if pending:
+            QTimer.singleShot(0, next_one)
+        elif done is not None:
+            done()
+
+    QTimer.singleShot(0, next_one)
 
 
 def warm_up() -> threading.Thread:
@@ -98,11 +146,6 @@ def add_uk_operations(context: QgsCoordinateTransformContext) -> int:
             proj = _best_proj(source, target)
             if not proj:
                 continue
-            if context.addCoordinateOperation(
-                QgsCoordinateReferenceSystem(source),
-                QgsCoordinateReferenceSystem(target),
-                proj,
-                True,
-            ):
+            if context.addCoordinateOperation(_crs(source), _crs(target), proj, True):
                 added += 1
     return added
