@@ -1,0 +1,119 @@
+"""The command line's exit: main's code and output, garbage collected, then live objects frozen.
+
+Why: ``python -m crime_mapper.cli`` ends through cli.run_as_command, which collects the
+command's garbage once and freezes what is alive so Python's finalization does not walk every
+object pandas, numpy, scipy and pyproj made (a tenth to a third of a second of a national
+release's exit). These tests prove the freeze happens on the real ``python -m`` path, that
+garbage with a finalizer is still finalized, and that the exit code, stdout and stderr are
+exactly main's (a real subprocess on real files).
+"""
+
+from __future__ import annotations
+
+import gc
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from crime_mapper import cli
+from tests.support.qgis_process import child_env
+
+ROOT = Path(__file__).resolve().parent.parent
+EXTRACT = ROOT / "sample_data" / "force" / "2022-10-leicestershire-force-extract.csv"
+NOT_EXTRACT = ROOT / "tests" / "data" / "malformed" / "not-a-crime-extract.csv"
+
+# runs the module as ``python -m`` does; an atexit handler registered first runs last, after
+# every other handler, and reports whether the objects were frozen by then
+AS_MAIN = """
+import atexit, gc, runpy, sys
+atexit.register(lambda: sys.stderr.write("FROZEN %d\\n" % gc.get_freeze_count()))
+sys.argv = ["crime_mapper.cli", *sys.argv[1:]]
+runpy.run_module("crime_mapper.cli", run_name="__main__", alter_sys=True)
+"""
+
+
+def run(*args: object, code: str = "") -> subprocess.CompletedProcess:
+    argv = [sys.executable, "-c", code, *map(str, args)] if code else [
+        sys.executable, "-m", "crime_mapper.cli", *map(str, args)
+    ]  # fmt: skip
+    return subprocess.run(
+        argv, cwd=ROOT, env=child_env([ROOT]), capture_output=True, text=True, check=False
+    )
+
+
+@pytest.fixture
+def unfrozen():
+    """Whatever a test freezes is unfrozen again (the rest of the session collects as usual)."""
+    yield
+    gc.unfreeze()
+    gc.enable()
+
+
+def test_returns_mains_code_and_freezes(monkeypatch, unfrozen):
+    gc.unfreeze()
+    monkeypatch.setattr(cli, "main", lambda argv=None: 3 if argv == ["x"] else 7)
+    assert cli.run_as_command(["x"]) == 3
+    assert gc.get_freeze_count() > 0
+    gc.unfreeze()
+    assert cli.run_as_command() == 7
+    assert gc.get_freeze_count() > 0
+
+
+def test_cyclic_garbage_is_finalized_before_the_freeze(monkeypatch, unfrozen):
+    """A finalizer on garbage in a cycle (a file object's close, say) still runs: the
+    garbage is collected before the rest is frozen, never frozen with it."""
+    finalized = []
+
+    class Cycle:
+        def __init__(self) -> None:
+            self.me = self
+
+        def __del__(self) -> None:
+            finalized.append(True)
+
+    def main(argv=None) -> int:
+        Cycle()  # unreachable at once, freed only by a collection
+        return 0
+
+    gc.unfreeze()
+    gc.collect()
+    gc.disable()  # no automatic collection between main and the freeze
+    monkeypatch.setattr(cli, "main", main)
+    assert cli.run_as_command([]) == 0
+    assert finalized == [True]
+
+
+def test_a_failure_raised_out_of_main_is_not_swallowed(monkeypatch, unfrozen):
+    gc.unfreeze()
+
+    def main(argv=None) -> int:
+        raise RuntimeError("unclassified")
+
+    monkeypatch.setattr(cli, "main", main)
+    with pytest.raises(RuntimeError, match="unclassified"):
+        cli.run_as_command([])
+    assert gc.get_freeze_count() == 0
+
+
+def test_python_dash_m_freezes_and_keeps_code_and_output(tmp_path):
+    """The real path: the objects are frozen at exit, and the exit code, stdout and stderr
+    equal main's run in-process (a success and a documented failure)."""
+    ok = run("profile", "detect", EXTRACT,
+             code=AS_MAIN)  # fmt: skip
+    plain = run("profile", "detect", EXTRACT)
+    assert ok.stderr.splitlines()[-1].startswith("FROZEN ")
+    assert int(ok.stderr.splitlines()[-1].split()[1]) > 0
+    assert (ok.returncode, ok.stdout) == (plain.returncode, plain.stdout)
+    assert ok.stderr.splitlines()[:-1] == plain.stderr.splitlines()
+
+    out = tmp_path / "out"
+    failed = run("load", NOT_EXTRACT, "--out", out, code=AS_MAIN)
+    plain_failed = run("load", NOT_EXTRACT, "--out", out)
+    assert failed.returncode == plain_failed.returncode == cli.EXIT_FILE_ERROR
+    assert failed.stderr.splitlines()[:-1] == plain_failed.stderr.splitlines()
+    assert plain_failed.stdout.strip()  # its report is there
+    assert failed.stdout == plain_failed.stdout
+    assert failed.stderr.splitlines()[-1].startswith("FROZEN ")
+    assert int(failed.stderr.splitlines()[-1].split()[1]) > 0
