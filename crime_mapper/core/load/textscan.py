@@ -23,6 +23,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import threading
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -714,14 +715,19 @@ def _fast_scan(
             return None if spanned is None else (n, *spanned)
         return n, (), []
 
-    def rows_check_and_cut() -> Optional[tuple[int, tuple[int, ...], list]]:
-        """`rows_check`, the `own` columns' values cut where it found their spans (in its
-        thread, beside the parse, when there is one)."""
-        rows = rows_check()
-        if rows is None or len(rows[2]) != len(own):
-            return rows
-        n, proven, spans = rows
-        return n, proven, [_own_text(data, codec, start, end) for start, end in spans]
+    cuts = _SharedCuts(data, codec)
+
+    def rows_check_and_cut() -> Optional[tuple[int, tuple[int, ...], _Spans]]:
+        """`rows_check`, then the `own` columns' values cut where it found their spans (in
+        its thread, beside the parse, when there is one), shared with the calling thread
+        once that has parsed (`_SharedCuts`)."""
+        rows: Optional[tuple[int, tuple[int, ...], _Spans]] = None
+        try:
+            rows = rows_check()
+        finally:
+            cuts.publish(None if rows is None or len(rows[2]) != len(own) else rows[2])
+        cuts.cut(from_narrowest=True)
+        return rows
 
     frame: Optional[pd.DataFrame] = None
     if len(body) < _CHECK_BESIDE_FROM_BYTES:
@@ -750,11 +756,13 @@ def _fast_scan(
         try:
             if on_numbers is not None and frame is not None and plain:
                 on_numbers({header[i]: frame[f"c{i}"].to_numpy() for i in plain})
+            cuts.cut(from_narrowest=False)  # the widest columns, while the thread cuts
         finally:
             rows = checked()  # (the thread is not left running)
     if rows is None:
         return None
-    n, proven, own_values = rows
+    n, proven, _spans = rows
+    own_values = cuts.values() if len(_spans) == len(own) else []
     if len(own_values) != len(own):  # (a codec the spans are not found for)
         own, own_values = (), []
         frame = None
@@ -787,6 +795,58 @@ def _fast_scan(
         spans=None,
         codec=codec,
     )
+
+
+class _SharedCuts:
+    """The `own` columns' cuts (`_own_text`), shared by the rows' checks thread and the
+    thread that parses beside it. The checks thread publishes the spans, then cuts from the
+    narrowest column up (`_narrow_ascii_text`: numpy, mostly without Python's lock); the
+    parsing thread, which would otherwise sit waiting for it, waits for the spans and cuts
+    from the widest down (the free-text notes, cut value by value). Each column is cut once,
+    by whichever thread claims it first, and the values are the same whichever does. A cut
+    that raises is raised by `values`, the first in column order, as a cut on one thread in
+    column order would."""
+
+    def __init__(self, data: bytes, codec: str) -> None:
+        self._data, self._codec = data, codec
+        self._ready = threading.Event()
+        self._lock = threading.Lock()
+        self._spans: _Spans = []
+        self._todo: list[int] = []  # the columns not yet claimed, narrowest first
+        self._done: dict[int, Any] = {}  # column -> values, or the exception its cut raised
+
+    def publish(self, spans: Optional[_Spans]) -> None:
+        """The `own` columns' spans, or None when there is nothing to cut (always called,
+        even when the checks fail, so that a waiting thread is released)."""
+        if spans is not None:
+            self._spans = spans
+            widths = [int((end - start).max()) if start.size else 0 for start, end in spans]
+            self._todo = sorted(range(len(spans)), key=lambda i: (widths[i], i))
+        self._ready.set()
+
+    def cut(self, from_narrowest: bool) -> None:
+        """Claim and cut columns until none is left (after the spans are published)."""
+        self._ready.wait()
+        while True:
+            with self._lock:
+                if not self._todo:
+                    return
+                i = self._todo.pop(0 if from_narrowest else -1)
+            start, end = self._spans[i]
+            try:
+                self._done[i] = _own_text(self._data, self._codec, start, end)
+            except Exception as exc:  # noqa: BLE001 - raised by `values`, in column order
+                self._done[i] = exc
+
+    def values(self) -> list:
+        """Every column's values, in `own` order, once both threads have stopped cutting."""
+        out = []
+        for i in range(len(self._spans)):
+            value = self._done[i]
+            if isinstance(value, Exception):
+                raise value
+            out.append(value)
+        return out
 
 
 # Bodies smaller than this have their rows checked before they are parsed, on the calling
