@@ -16,22 +16,7 @@ import numpy as np
 import pytest
 
 from crime_mapper.core.load import textscan
-
-
-def _facts(scan: textscan.ScannedCsv) -> tuple:
-    return (
-        scan.frame.dtypes.astype(str).tolist(),
-        scan.frame.astype(object).where(scan.frame.notna(), None).values.tolist(),
-        scan.lines.tolist(),
-        scan.bad_lines,
-        scan.bad_reasons,
-        scan.bad_details,
-        scan.bad_raw,
-        scan.bad_fields,
-        scan.blank_lines,
-        scan.rows_read,
-        None if scan.spans is None else scan.spans.tolist(),
-    )
+from tests.test_load_vectorised import _scan_facts as _facts
 
 
 def _force_like(rows: int = 300, hostile: str = "") -> bytes:
