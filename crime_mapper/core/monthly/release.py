@@ -170,6 +170,9 @@ class OpenedInputs:
     crimes: Any
     points: Any
     gate: Any = None  # the release's core.gate.leak_gate.ReleaseGate, for every gate call
+    #: (the public CSV's identity, K) once the anonymise step's leak gate passed it with
+    #: ``gate``: the summaries do not check again the table that gate parsed
+    passed_csv: Optional[tuple] = None
 
 
 def _read_once(spec: Any) -> Any:
@@ -559,6 +562,7 @@ def _anonymise_step(config, month, outputs, runners, feedback) -> StepRecord:
         gate=gate,
     )
     outputs.release = release
+    outputs.opened.passed_csv = _passed_csv(release)
     summary = {
         "rows_in": release.rows_in,
         "published_at_map_point": release.published_at_map_point,
@@ -570,6 +574,21 @@ def _anonymise_step(config, month, outputs, runners, feedback) -> StepRecord:
         "leak_gate_passed": release.gate_passed,
     }
     return StepRecord("anonymise", "done", list(release.written), summary)
+
+
+def _passed_csv(release: Any) -> Optional[tuple]:
+    """(identity, K) of the public CSV the anonymise step's leak gate has just passed (the
+    run raises LeakError otherwise): the file as it is now, committed (a staged file keeps
+    its identity when moved into place), and the K of the rules that call used."""
+    from ..release.public_schema import file_identity
+
+    settings = release.audit.get("settings") if isinstance(release.audit, dict) else None
+    rules = settings.get("rules") if isinstance(settings, dict) else None
+    k = rules.get("min_catchment_addresses") if isinstance(rules, dict) else None
+    identity = file_identity(release.public_csv)
+    if not release.gate_passed or not identity or not isinstance(k, int):
+        return None
+    return identity, k
 
 
 def _hotspots_step(config, month, outputs, runners, feedback) -> StepRecord:
@@ -663,6 +682,7 @@ def _publish_step(config, month, outputs, runners, feedback) -> StepRecord:
             feedback=ScaledFeedback(feedback, 0.0, share),
             history=[config.path(p, month) for p in publish.summaries_history],
             release_gate=gate,
+            release_passed=(*opened.passed_csv, gate) if opened and opened.passed_csv else None,
         )
         files += _files_under(Path(done.folder))
         summary["summaries"] = {"pages": done.pages, "csv_rows": done.csv_rows}

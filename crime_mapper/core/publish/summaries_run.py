@@ -128,6 +128,7 @@ def run_summaries(
     feedback: Optional[Feedback] = None,
     history: Sequence[PathLike] = (),
     release_gate: Any = None,
+    release_passed: Optional[tuple] = None,
 ) -> Any:
     """The one summaries run behind the command line, Processing and the dock.
 
@@ -142,6 +143,9 @@ def run_summaries(
     ``release_gate``: the release's core.gate.leak_gate.ReleaseGate (the monthly release
     passes the one its anonymise step used), shared by both gate calls here; one is made
     when it is not given or serves other crimes or map points.
+    ``release_passed``: (the identity of the release CSV file when a leak gate passed it,
+    that call's K, its ReleaseGate), from the monthly release's anonymise step: the table
+    gate below is not repeated for the very table that gate parsed (see _passed_before).
     Raises NeighbourhoodError, SummaryError, TeamError or ReleaseInputError (bad input),
     SummaryGateError (gate refused) or Cancelled, in every case before the previous
     summaries are touched.
@@ -176,12 +180,13 @@ def run_summaries(
         crimes.crimes, point_set
     ):
         release_gate = ReleaseGate(crimes.crimes, point_set)
-    release_report = check_release(crimes.crimes, public, point_set, prepared=release_gate)
-    if not release_report.passed:
-        raise SummaryGateError(
-            "the release CSV the summaries would be made from fails the leak gate:\n"
-            + release_report.message()
-        )
+    if not _passed_before(public, release_passed, release_gate):
+        release_report = check_release(crimes.crimes, public, point_set, prepared=release_gate)
+        if not release_report.passed:
+            raise SummaryGateError(
+                "the release CSV the summaries would be made from fails the leak gate:\n"
+                + release_report.message()
+            )
     feedback.check()
     done = export_summaries(
         pd.concat([earlier, public], ignore_index=True) if len(earlier) else public,
@@ -199,6 +204,27 @@ def run_summaries(
     done.problems.extend(crimes.file_errors)
     done.summaries.notes[:0] = history_notes
     return done
+
+
+def _passed_before(public: pd.DataFrame, passed: Optional[tuple], gate: Any) -> bool:
+    """Whether the leak gate already passed this very table, so that checking it again
+    can only give the same verdict: ``public`` is the table the gate parsed from the
+    release CSV (core.release.public_schema.gate_parse_identity) while the file had the
+    identity ``passed`` names, and that call used the same ReleaseGate and the same K as
+    the call here would. The checks then see the same cells and coordinates with the same
+    preparation and no team texts (a CSV and a DataFrame differ only in the names their
+    messages give; tests/test_release_table_gated_once.py). Anything else: checked."""
+    from ..release.public_schema import gate_parse_identity
+
+    if passed is None or gate is None:
+        return False
+    identity, k, passed_gate = passed
+    return bool(
+        passed_gate is gate
+        and k == getattr(gate, "min_addresses", None)
+        and identity
+        and gate_parse_identity(public) == identity
+    )
 
 
 def opened_inputs(raw: Any, points: Any, profile: Any, feedback: Feedback, opener: Any) -> tuple:

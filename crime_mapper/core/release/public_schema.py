@@ -21,7 +21,7 @@ import hashlib
 import io
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Callable, Union
+from typing import Any, Callable, Union
 
 import numpy as np
 import pandas as pd
@@ -216,8 +216,11 @@ def read_public_csv(path: PathLike) -> pd.DataFrame:
     complete_pending(Path(path).parent)
     remembered = _REMEMBERED
     if remembered:
-        frame = remembered.pop(_file_identity(Path(path)), None)
+        identity = _file_identity(Path(path))
+        frame = remembered.pop(identity, None)
         if frame is not None:  # (taken once: a second read parses the file again)
+            if _HANDED is not None:
+                _HANDED[id(frame)] = (frame, identity)
             return frame
     return pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8")
 
@@ -228,6 +231,14 @@ def read_public_csv(path: PathLike) -> pd.DataFrame:
 #: the public CSV the anonymise step wrote, and the summaries made from it seconds later parse
 #: it again (1.2 s nationally) with the very same pandas call.
 _REMEMBERED: dict[tuple, pd.DataFrame] | None = None
+#: The tables read_public_csv handed over from _REMEMBERED in the same block, by id(), with
+#: the identity of the file the gate parsed each from (see gate_parse_identity)
+_HANDED: dict[int, tuple[pd.DataFrame, tuple]] | None = None
+
+
+def file_identity(path: PathLike) -> tuple:
+    """(device, inode, size, modification time in ns) of the file now; () if it is gone."""
+    return _file_identity(Path(path))
 
 
 def _file_identity(path: Path) -> tuple:
@@ -243,13 +254,25 @@ def remembering_tables() -> Iterator[None]:
     """While active, read_public_csv takes a table remember_table() was given for the same
     file (the release's CSV, parsed by its leak gate) instead of parsing it again. Held
     only for the block (the monthly release), so nothing stays in memory after it."""
-    global _REMEMBERED
-    outer = _REMEMBERED
+    global _REMEMBERED, _HANDED
+    outer, handed = _REMEMBERED, _HANDED
     _REMEMBERED = {} if outer is None else outer
+    _HANDED = {} if handed is None else handed
     try:
         yield
     finally:
-        _REMEMBERED = outer
+        _REMEMBERED, _HANDED = outer, handed
+
+
+def gate_parse_identity(frame: Any) -> tuple:
+    """The identity of the file, when the leak gate read it, whose parse read_public_csv
+    handed over as this very ``frame`` in the current remembering_tables() block; () for
+    any other table. Why: a caller that knows the gate passed the file with that identity
+    knows it passed exactly these cells (core.publish.summaries_run, the release table's
+    gate in a monthly release)."""
+    handed = _HANDED
+    entry = handed.get(id(frame)) if handed else None
+    return entry[1] if entry is not None and entry[0] is frame else ()
 
 
 def remember_table(path: Path, identity: tuple, frame: pd.DataFrame, marked: bool) -> None:
