@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from ..common.gc_pause import gc_paused
+from ..release.public_schema import WrittenCsv
 from .checks import CHECKS
 from .context import (
     CHECK_NAMES,
@@ -65,7 +66,7 @@ __all__ = [
     "prepare_gate",
 ]
 
-OutputLike = Union[pd.DataFrame, str, Path]
+OutputLike = Union[pd.DataFrame, str, Path, WrittenCsv]
 
 
 class LeakError(RuntimeError):

@@ -588,7 +588,13 @@ def run_anonymise(
     with _removed_if_left_empty(folders), staged_outputs() as stage, ExitStack() as waits:
         # 4. the public files, staged
         tmp_csv = stage.path_for(csv_path)
-        public_schema.write_public_csv(public, tmp_csv)
+        written = public_schema.write_public_csv(public, tmp_csv)
+        # the gate checks the file's cells as written when it still holds those very bytes
+        # (core.gate.output_reader.read_written_csv), else it reads the file
+        csv_output: Any = tmp_csv
+        if isinstance(written, public_schema.WrittenCsv) and written.path == tmp_csv:
+            csv_output = written
+        del written
         clock.lap("write_csv")
         feedback.check()
         tmp_gpkg = stage.path_for(gpkg_path) if gpkg_path is not None else None
@@ -621,8 +627,9 @@ def run_anonymise(
             gate = ReleaseGate(source.crimes, point_set)
         k = {"min_catchment_addresses": rules_obj.min_catchment_addresses}
         reports = {
-            csv_path.name: check_release(source.crimes, tmp_csv, point_set, prepared=gate, **k),
+            csv_path.name: check_release(source.crimes, csv_output, point_set, prepared=gate, **k),
         }
+        del csv_output  # (its cells: the public table's strings, no longer needed)
         if gpkg_path is not None and tmp_gpkg is not None:
             reports[gpkg_path.name] = check_release(
                 source.crimes, tmp_gpkg, point_set, prepared=gate, **k

@@ -19,7 +19,9 @@ import csv
 import functools
 import hashlib
 import io
+import os
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Union
 
@@ -118,6 +120,7 @@ def salt_fingerprint(salt: bytes) -> str:
 # Characters that make csv.writer (QUOTE_MINIMAL, LINE_TERMINATOR) quote a cell: the
 # delimiter, the quote character and the line-terminator characters.
 _QUOTE_TRIGGERS = frozenset(',"' + LINE_TERMINATOR + "\n\r")
+_LINE_OR_QUOTE = ('"', "\n", "\r")
 _WRITE_CHUNK_ROWS = 65_536
 
 
@@ -147,14 +150,19 @@ def _quote_cell(value: str) -> str:
     return value if _QUOTE_TRIGGERS.isdisjoint(value) else _csv_quoted(value)
 
 
-def _csv_cells(values: list, guard: bool) -> list:
-    """Cells of one column as written: safe_cell applied (when ``guard``) and quoted as
-    csv.writer quotes them.
+def _csv_cells(values: list, guard: bool) -> tuple[list, list, bool]:
+    """(cells as written, cells as a CSV reader gives them back, plain) of one column:
+    safe_cell applied (when ``guard``) and quoted as csv.writer quotes them.
 
     Nearly every column needs neither, so the column is joined once (NUL between cells: a
     cell's first character always follows a NUL, or starts the text) and tested with a few
     substring tests in C; only a column that might need it is treated value by value, by
     safe_cell and csv itself. A NUL inside a cell can only cause a needless slow path.
+
+    ``plain``: every cell is exactly a str holding no NUL, quote or line break, so it is
+    written either as it is or, holding the delimiter, between two quotes with nothing
+    escaped: a reader gives back exactly the cells before quoting
+    (core.gate.output_reader.read_written_csv).
     """
     joined = "\x00".join(values)
     if guard and (
@@ -163,13 +171,43 @@ def _csv_cells(values: list, guard: bool) -> list:
     ):
         values = _per_distinct(values, safe_cell)
         joined = "\x00".join(values)
+    plain = joined.count("\x00") == max(len(values) - 1, 0)
+    plain = plain and {str}.issuperset(map(type, values))  # (a subclass's str() may differ)
     if not any(c in joined for c in _QUOTE_TRIGGERS):
-        return values
-    return _per_distinct(values, _quote_cell)
+        return values, values, plain
+    plain = plain and not any(c in joined for c in _LINE_OR_QUOTE)
+    return _per_distinct(values, _quote_cell), values, plain
 
 
-def write_public_csv(public: pd.DataFrame, path: PathLike) -> None:
-    """Write the public table as a police.uk street CSV.
+@dataclass(frozen=True, eq=False)
+class WrittenCsv:
+    """A public CSV as :func:`write_public_csv` wrote it, for the leak gate to check without
+    parsing the file again: its path (where it lay when written), the SHA-256 and size of
+    the bytes written, and the cells a CSV reader gives back from those bytes.
+
+    Why: the release's gate parsed the file it had just been written from (pandas, 1-1.5 s
+    nationally). The gate (core.gate.output_reader.read_written_csv) uses ``columns`` only
+    when ``plain`` and the file at ``path`` is still exactly those bytes (same size and
+    SHA-256); otherwise it reads the file as it reads any other. Anything that takes a path
+    takes it as ``path`` (os.PathLike)."""
+
+    path: Path
+    sha256: bytes
+    size: int
+    header: tuple[str, ...]
+    columns: tuple[list, ...] = field(repr=False)
+    plain: bool
+
+    def __fspath__(self) -> str:
+        return os.fspath(self.path)
+
+    def __str__(self) -> str:
+        return str(self.path)
+
+
+def write_public_csv(public: pd.DataFrame, path: PathLike) -> WrittenCsv:
+    """Write the public table as a police.uk street CSV; what was written is returned for
+    the release's leak gate (:class:`WrittenCsv`; callers may ignore it).
 
     The file appears complete or not at all (written beside the target and renamed), so a
     caller that stages several outputs with ``staged_outputs`` can pass its staged path.
@@ -184,6 +222,8 @@ def write_public_csv(public: pd.DataFrame, path: PathLike) -> None:
             f"got {list(public.columns)}"
         )
     columns = []
+    parsed = []
+    plain = True
     for column in PUBLIC_COLUMNS:
         series = public[column]
         if len(series) and pd.api.types.infer_dtype(series, skipna=False) != "string":
@@ -191,16 +231,35 @@ def write_public_csv(public: pd.DataFrame, path: PathLike) -> None:
                 f"public table column {column!r} holds a value that is not text: "
                 "every cell of the public table is a str"
             )
-        values = series.tolist()
-        columns.append(_csv_cells(values, guard=column not in NUMERIC_COLUMNS))
-    header = _csv_cells(list(PUBLIC_COLUMNS), guard=False)
+        written, as_read, column_plain = _csv_cells(
+            series.tolist(), guard=column not in NUMERIC_COLUMNS
+        )
+        columns.append(written)
+        parsed.append(as_read)
+        plain = plain and column_plain
+    header, _, header_plain = _csv_cells(list(PUBLIC_COLUMNS), guard=False)
+    digest = hashlib.sha256()
+    size = 0
     with staged_outputs() as stage:
-        with open(stage.path_for(path), "w", encoding="utf-8", newline="") as handle:
-            handle.write(",".join(header) + LINE_TERMINATOR)
+        # bytes encoded here, as the text file's UTF-8 encoder would for each write, so the
+        # digest is of exactly the bytes written
+        with open(stage.path_for(path), "wb") as handle:
+
+            def write(text: str) -> None:
+                nonlocal size
+                data = text.encode("utf-8")
+                handle.write(data)
+                digest.update(data)
+                size += len(data)
+
+            write(",".join(header) + LINE_TERMINATOR)
             n = len(public)
             for start in range(0, n, _WRITE_CHUNK_ROWS):
                 rows = zip(*(c[start : start + _WRITE_CHUNK_ROWS] for c in columns))
-                handle.write(LINE_TERMINATOR.join(map(",".join, rows)) + LINE_TERMINATOR)
+                write(LINE_TERMINATOR.join(map(",".join, rows)) + LINE_TERMINATOR)
+    return WrittenCsv(
+        Path(path), digest.digest(), size, tuple(header), tuple(parsed), plain and header_plain
+    )
 
 
 def read_public_csv(path: PathLike) -> pd.DataFrame:
