@@ -61,6 +61,7 @@ __all__ = [
     "LeakError",
     "PreparedGate",
     "ReleaseGate",
+    "ViewsWarmUp",
     "assert_release_safe",
     "check_release",
     "prepare_gate",
@@ -245,10 +246,40 @@ _GEOPACKAGE_VIEWS = (
 _GEOPACKAGE_READ_VIEWS = ("reference_lengths", "_squeezed_list")
 
 
-def _compute_views(prepared: PreparedGate, more: tuple[str, ...] = ()) -> None:
+# ...and those a folder of pages and data scripts needs besides (every one of them is asked
+# by the checks of a clean national web map folder): the lower-case, squeezed and free-text
+# lookups of the non-public values and references
+FOLDER_VIEWS = (
+    "folded_reference_index",
+    "reference_lengths",
+    "reference_patterns",
+    "_squeezed_list",
+    "squeezed_keys",
+    "squeezed_index",
+    "squeezed_lengths",
+    "squeezed_references",
+    "public_lower",
+    "secret_lower",
+    "secret_lower_index",
+    "secret_lower_lengths",
+    "secret_lower_patterns",
+    "public_fragments",
+    "free_text",
+    "free_text_hashes",
+    "raw_released_sorted",
+)
+
+
+def _compute_views(
+    prepared: PreparedGate,
+    more: tuple[str, ...] = (),
+    stop: Optional[threading.Event] = None,
+) -> None:
     """Compute _ALWAYS_NEEDED (and ``more``); a view that fails is left uncomputed (its
-    check computes it again and fails closed)."""
+    check computes it again and fails closed). ``stop`` set: no further view is begun."""
     for view in _ALWAYS_NEEDED + more:
+        if stop is not None and stop.is_set():
+            return
         try:
             if view == "sha256":
                 prepared.reference_digests(64)
@@ -256,6 +287,40 @@ def _compute_views(prepared: PreparedGate, more: tuple[str, ...] = ()) -> None:
                 getattr(prepared, view)
         except Exception:  # noqa: BLE001, S112 - the check computes it again and fails
             continue
+
+
+class ViewsWarmUp:
+    """The raw-side views of one preparation computed on a background thread while an
+    exporter makes the output they will check (a web map's CSV read, aggregation and
+    writing leave the GIL often: pandas' tokenizer, numpy, file writes), so that on a
+    second core the gate finds most of them done.
+
+    Nothing else may use ``prepared`` (nor a base it borrows from) until :meth:`join` has
+    returned: the owner joins before the gate runs, and :meth:`stop` (then join) when the
+    export fails or is cancelled, which lets the view being computed finish and begins no
+    other. Views are pure functions of the preparation's inputs, so computing them early
+    changes no verdict; one that fails here is left uncomputed, for its check to compute
+    again and fail closed, as without the warm-up."""
+
+    def __init__(self, prepared: PreparedGate, more: tuple[str, ...] = FOLDER_VIEWS):
+        self.prepared = prepared
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=_compute_views,
+            args=(prepared, more, self._stop),
+            name="leak gate views",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Begin no further view (the one under way finishes); join() still waits for it."""
+        self._stop.set()
+
+    def join(self) -> PreparedGate:
+        """Wait for the thread to end; the preparation is the caller's again."""
+        self._thread.join()
+        return self.prepared
 
 
 class ReleaseGate:

@@ -424,10 +424,16 @@ PUBLIC_ONLY_CHECKS = (
 
 
 def gate_folder(
-    folder: Path, inputs: ReleaseInputs, options: WebmapOptions, areas: Optional[PageAreas]
+    folder: Path,
+    inputs: ReleaseInputs,
+    options: WebmapOptions,
+    areas: Optional[PageAreas],
+    prepared: Any = None,
 ) -> str:
     """The leak gate on the staged map folder (see gate_output)."""
-    return gate_output(folder, inputs, options, areas, shown=Path(options.out_dir))
+    return gate_output(
+        folder, inputs, options, areas, shown=Path(options.out_dir), prepared=prepared
+    )
 
 
 def gate_output(
@@ -436,12 +442,16 @@ def gate_output(
     options: WebmapOptions,
     areas: Optional[PageAreas],
     shown: Path,
+    prepared: Any = None,
 ) -> str:
     """Run the leak gate on the staged folder; raise LeakError on failure.
 
     With the raw crimes: all six checks against them. Without (police.uk downloads): the
     checks that need no raw table (exact public schema, every coordinate one of the release's
     own points or an outline vertex, no day-precise dates) against an empty raw table.
+    ``prepared``: the PreparedGate check_release would make for these inputs and extras
+    (warmed while the folder was made: see _GateViews); None: the release gate's, or made
+    here.
     """
     from ..gate.leak_gate import LeakError, check_release
 
@@ -456,7 +466,7 @@ def gate_output(
             options.points,
             extra_allowed_coordinates=extra,
             extra_public_values=public_values,
-            prepared=options.release_gate,
+            prepared=options.release_gate if prepared is None else prepared,
         )
         if not report.passed:
             raise LeakError(report.message().replace(str(folder), str(shown)))
@@ -478,6 +488,61 @@ def gate_output(
         + ", ".join(PUBLIC_ONLY_CHECKS)
         + ")."
     )
+
+
+class _GateViews:
+    """The folder's leak-gate preparation, its raw-side views computed on a second thread
+    while the folder is made (issue 12: the national export's gate spends some 4 s CPU on
+    the raw side, the export about 3 s, much of it outside the GIL).
+
+    The preparation is exactly the one the gate call would make or take: with the release's
+    gate, ``release_gate.prepared(...)`` of the same extras (the call finds it again); else
+    ``PreparedGate(raw, points, outline vertices, names, 8)``, passed to the call. Anything
+    unusual (no raw table, no map points, a release gate of other inputs, an error making
+    the outlines or the preparation) starts nothing: the gate call then does what it did
+    before, and raises what it raised, in the same place."""
+
+    def __init__(self, options: WebmapOptions) -> None:
+        self.areas: Optional[PageAreas] = None
+        self.prepared: Any = None  # for gate_folder; None: the release gate's (or made there)
+        self._warm: Any = None
+        if options.raw is None or options.points is None:
+            return
+        try:
+            from ..gate.context import PreparedGate
+            from ..gate.leak_gate import ReleaseGate, ViewsWarmUp
+
+            extra = None
+            public: list[str] = []
+            if options.neighbourhoods is not None:
+                hoods = options.neighbourhoods
+                areas = PageAreas(hoods, page_rings(hoods))
+                extra, public = areas.vertices(), list(hoods.names)
+                self.areas = areas
+            gate = options.release_gate
+            if isinstance(gate, ReleaseGate):
+                if not gate.serves(options.raw, options.points):
+                    return
+                prep = gate.prepared(extra_allowed_coordinates=extra, extra_public_values=public)
+            else:
+                prep = self.prepared = PreparedGate(options.raw, options.points, extra, public, 8)
+            self._warm = ViewsWarmUp(prep)
+        except Exception:  # noqa: BLE001 - the gate call makes it (and fails) as before
+            self.prepared = None
+            return
+
+    def join(self) -> None:
+        """Wait for the views (before the gate uses the preparation)."""
+        if self._warm is not None:
+            self._warm.join()
+            self._warm = None
+
+    def abandon(self) -> None:
+        """The export failed or was cancelled: begin no further view, and wait for the one
+        under way (a release gate is used again by the release's next step)."""
+        if self._warm is not None:
+            self._warm.stop()
+            self.join()
 
 
 def _commit_folder(stage: Path, target: Path) -> None:
@@ -524,6 +589,21 @@ def _export_webmap(options: WebmapOptions, feedback: Optional[Feedback]) -> Webm
     target = Path(options.out_dir)
     vendor_files()  # fail before any work when the libraries are missing
     feedback.check()
+    views = _GateViews(options)
+    try:
+        return _export_with_views(options, feedback, started, tiles, target, views)
+    finally:
+        views.abandon()  # (joined already when the export went through)
+
+
+def _export_with_views(
+    options: WebmapOptions,
+    feedback: Feedback,
+    started: float,
+    tiles: Optional[TileSource],
+    target: Path,
+    views: _GateViews,
+) -> WebmapResult:
     files = scan_release_inputs(options.inputs)
     plan = plan_downloads(files, target, options.copy_csv, options.csv_url)
     # without CSV copies only the columns the page is made from are read
@@ -542,7 +622,7 @@ def _export_webmap(options: WebmapOptions, feedback: Optional[Feedback]) -> Webm
     row_areas = None
     if options.neighbourhoods is not None:
         hoods = options.neighbourhoods
-        areas = PageAreas(hoods, page_rings(hoods))
+        areas = views.areas if views.areas is not None else PageAreas(hoods, page_rings(hoods))
         row_areas = row_area_names(inputs.street, hoods, options.row_neighbourhoods)
 
     data = aggregate(
@@ -571,7 +651,9 @@ def _export_webmap(options: WebmapOptions, feedback: Optional[Feedback]) -> Webm
             inputs,
         )
         feedback.check()
-        gate = gate_folder(stage, inputs, options, areas).replace(str(stage), str(target))
+        views.join()
+        gate = gate_folder(stage, inputs, options, areas, views.prepared)
+        gate = gate.replace(str(stage), str(target))
         for linked in plan.to_gate:  # linked CSVs no release manifest vouches for
             feedback.check()
             gate_output(linked, inputs, options, None, shown=linked)
