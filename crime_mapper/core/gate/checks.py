@@ -5,9 +5,9 @@ exception is turned into a failed check by leak_gate.check_release (fail closed)
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from itertools import compress
+from itertools import chain, compress
 from typing import Callable, Optional
 from weakref import WeakKeyDictionary
 
@@ -1267,7 +1267,52 @@ def _free_text_fragments(ctx: GateContext) -> list[str]:
     raw_text, spans = prep.free_text
     if len(raw_text) < scan.MIN_PATTERN_BYTES:
         return []
+    if distinct is not None and not _runs_shared_by_segments(ctx, texts, prep.free_text_hashes):
+        return []  # (no output run's hash is a raw run's: free_text_findings finds nothing)
     return free_text_findings(list(texts), public, raw_text, spans, prep.free_text_hashes)
+
+
+def _runs_shared_by_segments(
+    ctx: GateContext, texts: dict[str, None], raw_hashes: np.ndarray
+) -> bool:
+    """Whether some run of ``texts`` has the hash of a raw run (then free_text_findings
+    looks at them; False: it would find nothing, its output runs sharing no raw hash).
+
+    The artifacts' texts (a summaries folder's page text: 51 MB, one template on 7,200
+    pages) are taken as the ids of their segments in the check's segment index, folded and
+    hashed once per distinct segment (:func:`_segment_run_hashes`: the same run hashes as
+    scan.word_runs of the folded texts); the other texts (strings) as free_text_findings
+    takes them. Without the segment index (not built for this output), True: the direct
+    path decides."""
+    index = _SEGMENT_INDEX.get(ctx)
+    if index is None:
+        return True
+    pages = {t: None for art in ctx.readable for t in art.texts if t in texts}
+    rest = [t for t in texts if t not in pages]
+    buf = fold_words_bytes("\x00".join(t.replace("\x00", " ") if "\x00" in t else t for t in rest))
+    table = _hash_table(raw_hashes)
+    runs = chain(
+        _segment_run_hashes(index, list(pages)),
+        (h for _s, _e, h in scan.iter_word_runs(buf, FRAGMENT_WORDS)),
+    )
+    return any(_runs_with_hashes(h, raw_hashes, table).size for h in runs)
+
+
+def _segment_run_hashes(index: scan.SegmentIndex, texts: list[str]) -> Iterator[np.ndarray]:
+    """The hashes of every FRAGMENT_WORDS-word run of ``texts`` as free_text_findings folds
+    them (a NUL inside a text a space), from the texts' distinct segments in ``index``."""
+    ids = [index.ids(t) for t in texts]
+    if not ids:
+        return iter(())
+    wanted = np.zeros(len(index.segments), dtype=bool)
+    for one in ids:
+        wanted[one] = True
+    local = np.cumsum(wanted) - 1  # (an id's place among the segments used)
+    segments = [index.segments[i] for i in np.flatnonzero(wanted).tolist()]
+    joined = "\x00".join(s.replace("\x00", " ") if "\x00" in s else s for s in segments)
+    return scan.segmented_run_hashes(
+        fold_words_bytes(joined), [local[one] for one in ids], FRAGMENT_WORDS
+    )
 
 
 _FEW_TEXT_CHARS = 100_000  # (a style file of many categories: 20 KB of text)
@@ -1415,18 +1460,28 @@ _PHONE_DIGITS = re.compile(r"\d(?:[\s-]?\d){8}")
 _HASH_TABLE_BITS = 25  # a 32 MB table of the raw hashes' top bits (2 million: 6% full)
 
 
-def _runs_with_hashes(hashes: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+def _runs_with_hashes(
+    hashes: np.ndarray, sorted_set: np.ndarray, table: Optional[np.ndarray] = None
+) -> np.ndarray:
     """Indices of ``hashes`` that are in ``sorted_set`` (ascending): a table of the set's top
-    bits rules out nearly all first, so millions of output runs need no sort."""
+    bits rules out nearly all first, so millions of output runs need no sort. ``table``:
+    :func:`_hash_table` of ``sorted_set``, when made once for several calls."""
     if sorted_set.size == 0 or hashes.size == 0:
         return np.zeros(0, dtype=np.intp)
     if hashes.size <= 1 << 16:
         return np.flatnonzero(scan.member(hashes, sorted_set))
+    if table is None:
+        table = _hash_table(sorted_set)
     shift = np.uint64(64 - _HASH_TABLE_BITS)
-    table = np.zeros(1 << _HASH_TABLE_BITS, dtype=bool)
-    table[(sorted_set >> shift).astype(np.intp)] = True
     maybe = np.flatnonzero(table[(hashes >> shift).astype(np.intp)])
     return maybe[scan.member(hashes[maybe], sorted_set)]
+
+
+def _hash_table(sorted_set: np.ndarray) -> np.ndarray:
+    """Which values of the top _HASH_TABLE_BITS bits some hash of ``sorted_set`` has."""
+    table = np.zeros(1 << _HASH_TABLE_BITS, dtype=bool)
+    table[(sorted_set >> np.uint64(64 - _HASH_TABLE_BITS)).astype(np.intp)] = True
+    return table
 
 
 def _contact_candidates(segments: list[str]) -> list[bool]:

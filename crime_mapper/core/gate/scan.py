@@ -10,7 +10,7 @@ substring search) and regular expressions run once over a joined text, never per
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from itertools import compress
 from typing import Any, Optional
 
@@ -1116,7 +1116,29 @@ def _chunk_runs(
     buf: bytes, lo: int, hi: int, words: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     a = np.frombuffer(buf, dtype=np.uint8, count=hi - lo, offset=lo)
+    starts, ends, word_hash = _word_hashes(a)
+    count = starts.size - words + 1
+    if count <= 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty.copy(), np.zeros(0, dtype=np.uint64)
+    # word k and k + 1 joined by exactly one space
+    linked = (starts[1:] == ends[:-1] + 1) & (a[ends[:-1]] == 0x20)
+    joins = np.zeros(starts.size, dtype=np.int64)
+    np.cumsum(linked, out=joins[1:])
+    valid = (joins[words - 1 : words - 1 + count] - joins[:count]) == words - 1
+    run = _window_hashes(word_hash, words)
+    keep = np.flatnonzero(valid)
+    return starts[keep], ends[keep + words - 1], run[keep]
+
+
+def _word_hashes(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(start, end, hash) of every word of ``a`` (uint8; a word is a maximal run of bytes
+    other than space and NUL). The hash depends only on the word's bytes (position-free), so
+    a word hashes alike wherever it stands: :func:`segmented_run_hashes` relies on it."""
     n = a.size
+    if n == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty.copy(), np.zeros(0, dtype=np.uint64)
     sep = (a == 0x20) | (a == 0)
     word = ~sep
     before = np.empty(n, dtype=bool)
@@ -1127,10 +1149,6 @@ def _chunk_runs(
     after[:-1] = sep[1:]
     starts = np.flatnonzero(word & before)
     ends = np.flatnonzero(word & after) + 1
-    count = starts.size - words + 1
-    if count <= 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty.copy(), np.zeros(0, dtype=np.uint64)
     # polynomial hash of each word, position-free: (P[end] - P[start]) * base**-start
     prefix = np.empty(n + 1, dtype=np.uint64)
     prefix[0] = 0
@@ -1139,19 +1157,92 @@ def _chunk_runs(
     np.cumsum(body, out=body)
     word_hash = (prefix[ends] - prefix[starts]) * _powers(_POLY_INV, n)[starts]
     word_hash ^= (ends - starts).astype(np.uint64) * _LENGTH_KEY
-    # word k and k + 1 joined by exactly one space
-    linked = (starts[1:] == ends[:-1] + 1) & (a[ends[:-1]] == 0x20)
-    joins = np.zeros(starts.size, dtype=np.int64)
-    np.cumsum(linked, out=joins[1:])
-    valid = (joins[words - 1 : words - 1 + count] - joins[:count]) == words - 1
-    run = np.zeros(count, dtype=np.uint64)
+    return starts, ends, word_hash
+
+
+def _window_hashes(word_hash: np.ndarray, words: int) -> np.ndarray:
+    """The run hash of every window of ``words`` consecutive word hashes (valid or not:
+    the caller keeps the windows that are runs)."""
+    count = word_hash.size - words + 1
+    run = np.zeros(max(count, 0), dtype=np.uint64)
     for k in range(words):
         run += word_hash[k : k + count] * _RUN_KEYS[k]
     run ^= run >> np.uint64(31)
     run *= _RUN_KEYS[-1]
     run ^= run >> np.uint64(29)
-    keep = np.flatnonzero(valid)
-    return starts[keep], ends[keep + words - 1], run[keep]
+    return run
+
+
+_SEGMENTED_WORDS = 1 << 21  # words gathered at a time by segmented_run_hashes (16 MB arrays)
+
+
+def segmented_run_hashes(
+    folded: bytes, texts: list[np.ndarray], words: int
+) -> Iterator[np.ndarray]:
+    """The hashes of every run of ``words`` words of each text, a text being given as the
+    numbers of its segments (``texts``) in ``folded``, the distinct segments folded as
+    :func:`word_runs` takes them (words separated by single spaces) and joined by NULs,
+    segment i after the i-th NUL: in pieces of texts, in text order, each run once per
+    occurrence, as :func:`word_runs` of the texts themselves folded and NUL-joined gives
+    them.
+
+    Why it is the same: a text's folded words are its segments' folded words one after the
+    other (segments are cut at newlines, which fold to spaces, and folding is byte by byte),
+    and inside a folded text every two words are joined by one space, so every window of
+    ``words`` words of one text is a run; a run's hash depends only on its words' hashes,
+    and a word's only on its bytes. So a page template's segments are hashed once, not on
+    every page (a summaries folder: 51 MB of page text, 8 MB of distinct segments)."""
+    if not 1 <= words <= _RUN_KEYS.size:
+        raise ValueError(f"runs of 1 to {_RUN_KEYS.size} words")
+    if not texts:
+        return
+    nuls = np.flatnonzero(np.frombuffer(folded, dtype=np.uint8) == 0)
+    n_segments = nuls.size + 1
+    hashes, of_segment = [], []
+    for lo, hi in _nul_chunks(folded, _RUN_CHUNK):
+        if hi - lo <= 0:
+            continue
+        a = np.frombuffer(folded, dtype=np.uint8, count=hi - lo, offset=lo)
+        starts, _ends, word_hash = _word_hashes(a)
+        hashes.append(word_hash)
+        of_segment.append(np.searchsorted(nuls, starts + lo))
+    word_hash = np.concatenate(hashes) if hashes else np.zeros(0, dtype=np.uint64)
+    segment_of = np.concatenate(of_segment) if of_segment else np.zeros(0, dtype=np.int64)
+    per_segment = np.bincount(segment_of, minlength=n_segments).astype(np.int64)
+    first_word = np.zeros(n_segments, dtype=np.int64)
+    np.cumsum(per_segment[:-1], out=first_word[1:])
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    every = np.concatenate(texts).astype(np.int64)
+    text_first = _starts_of(lengths)  # (each text's first place in ``every``)
+    running = np.zeros(every.size + 1, dtype=np.int64)
+    np.cumsum(per_segment[every], out=running[1:])
+    text_words = running[text_first + lengths] - running[text_first]
+    lo = 0
+    while lo < len(texts):
+        hi, total = lo, 0
+        while hi < len(texts) and (hi == lo or total + text_words[hi] <= _SEGMENTED_WORDS):
+            total += int(text_words[hi])
+            hi += 1
+        if total >= words:
+            ids = every[text_first[lo] : text_first[hi - 1] + lengths[hi - 1]]
+            counts = per_segment[ids]
+            # the word numbers of the texts' segments, one after the other
+            to_first = np.repeat(first_word[ids] - _starts_of(counts), counts)
+            sequence = word_hash[np.arange(total, dtype=np.int64) + to_first]
+            run = _window_hashes(sequence, words)
+            ends = np.cumsum(text_words[lo:hi])
+            # a window is a run when it ends inside the text it starts in
+            end_of = np.repeat(ends, text_words[lo:hi])[: run.size]
+            yield run[np.arange(run.size, dtype=np.int64) + words <= end_of]
+        lo = hi
+
+
+def _starts_of(lengths: np.ndarray) -> np.ndarray:
+    """Where each of consecutive parts of these lengths starts (0, then the running sums)."""
+    starts = np.zeros(lengths.size, dtype=np.int64)
+    if lengths.size > 1:
+        np.cumsum(lengths[:-1], out=starts[1:])
+    return starts
 
 
 # --- text scanned once per distinct segment -------------------------------------------------------

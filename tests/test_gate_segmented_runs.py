@@ -1,0 +1,198 @@
+"""The free-text check's runs from the distinct segments of the output's texts
+(checks._runs_shared_by_segments, scan.segmented_run_hashes): the same run hashes as folding
+and hashing every text whole, and the same findings as the direct search.
+
+Synthetic data: hostile texts made here, and the leak-gate test world of tests/test_leak_gate.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from crime_mapper.core.gate import checks, scan
+from crime_mapper.core.gate.context import GateContext, PreparedGate, fold_words_bytes
+from crime_mapper.core.gate.leak_gate import check_release
+from crime_mapper.core.gate.output_reader import Artifact, read_output
+from tests.test_gate_text_scale import PAGE, _planted, pages_site  # noqa: F401 - a fixture
+from tests.test_leak_gate import clean_outputs, expect_only, world  # noqa: F401 - fixtures
+
+# words and separators of every kind the folding treats specially
+_PIECES = (
+    ["crime", "Crime", "IN", "hood", "3", "2022", "of", "the", "a", "Straße", "café", "x1y2"]
+    + ["On or near", "Élan", "o'clock", "self-harm", "#x", "\u00a0", "\u2028", "\ud800"]
+    + [" ", "  ", "\t", "\r", "\n", "\n", "\n", "\nh", "\nA", "\n ", "\n1", "\n(", "\n\n"]
+    + ["\x00", ".", ",", ": ", "-", "\u00e9\u0301", "ÀB"]
+)
+
+
+def _text(rng: random.Random) -> str:
+    return "".join(rng.choice(_PIECES) for _ in range(rng.choice([0, 1, 3, 8, 20, 60, 200])))
+
+
+def _direct(texts: list[str], words: int) -> np.ndarray:
+    """The run hashes free_text_findings takes: the texts folded whole, NUL-joined."""
+    buf = fold_words_bytes("\x00".join(t.replace("\x00", " ") for t in texts))
+    return scan.word_runs(buf, words)[2]
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("group", [1, 7, 1 << 21])
+def test_segment_runs_are_the_runs_of_the_texts_folded_whole(
+    seed: int, group: int, monkeypatch: pytest.MonkeyPatch
+):
+    """Hostile texts (NULs, lone surrogates, newlines a segment is cut at and ones it is not,
+    odd spaces, texts of fewer words than a run, empty texts, repeats), in pieces of a few
+    words or all at once: the same hashes, in the same order, as the direct path."""
+    monkeypatch.setattr(scan, "_SEGMENTED_WORDS", group)
+    rng = random.Random(seed)
+    shared = [_text(rng) for _ in range(6)]  # (a template's lines on many texts)
+    texts = [
+        "\n".join(rng.choice(shared + [_text(rng)]) for _ in range(rng.randint(1, 6)))
+        for _ in range(40)
+    ]
+    texts += ["", "\n", "a b c d e f", "a\nb\nc\nd\ne\nf", "a\x00b c d e f g", texts[3]]
+    index = scan.SegmentIndex()
+    index.add(texts[:20])  # (segments known before, and new ones)
+    for words in (1, 2, 6, 8):
+        runs = list(scan.segmented_run_hashes(*_folded(index, texts), words))
+        got = np.concatenate(runs) if runs else np.zeros(0, dtype=np.uint64)
+        assert np.array_equal(got, _direct(texts, words)), words
+    got = np.concatenate(list(checks._segment_run_hashes(index, texts)))
+    assert np.array_equal(got, _direct(texts, checks.FRAGMENT_WORDS))
+    assert got.size > 50
+
+
+def _folded(index: scan.SegmentIndex, texts: list[str]) -> tuple[bytes, list[np.ndarray]]:
+    ids = [index.ids(t) for t in texts]
+    order = sorted({i for one in ids for i in one.tolist()}, reverse=True)  # (any order)
+    place = {i: k for k, i in enumerate(order)}
+    joined = "\x00".join(index.segments[i].replace("\x00", " ") for i in order)
+    return fold_words_bytes(joined), [np.array([place[i] for i in one.tolist()]) for one in ids]
+
+
+def test_segment_runs_reject_impossible_lengths():
+    with pytest.raises(ValueError):
+        list(scan.segmented_run_hashes(b"a b", [np.array([0])], 0))
+    assert list(scan.segmented_run_hashes(b"", [], 6)) == []
+
+
+def test_clean_pages_need_no_direct_search(
+    world: dict,  # noqa: F811
+    pages_site: Path,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """400 templated pages and no raw note in them: the runs of their text are hashed from
+    the distinct segments, no run shares a raw run's hash, and the direct search (which
+    folds and hashes every page's text whole) is not run."""
+    calls: list[int] = []
+    real = checks.free_text_findings
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(checks, "free_text_findings", counting)
+    report = check_release(world["raw"], pages_site, world["points"])
+    assert report.passed, report.message()
+    assert calls == []
+
+
+def _direct_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(checks, "_runs_shared_by_segments", lambda ctx, texts, hashes: True)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        "<p>{note}</p>",
+        # the note's words across elements, lines and an attribute's neighbours
+        "<p>{first} <b>{second}</b></p>",
+        "<ul><li>{words0}</li><li>{words1}</li><li>{rest}</li></ul>",
+        "<p>{upper}</p>",
+        "<p title='{note}'>x</p>",
+        "<pre>{lines}</pre>",
+    ],
+)
+def test_a_planted_note_is_found_as_by_the_direct_search(
+    world: dict,  # noqa: F811
+    pages_site: Path,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    extra: str,
+):
+    """A raw note planted on one of 400 pages, whole, split over elements or lines, upper
+    case or in an attribute: the free-text finding is reported, and the whole report is the
+    direct path's byte for byte."""
+    note = str(world["raw"]["extra_mo_notes"].iat[4])
+    words = note.split()
+    assert len(words) >= 9
+    filled = extra.format(
+        note=note,
+        first=" ".join(words[:3]),
+        second=" ".join(words[3:]),
+        words0=" ".join(words[:2]),
+        words1=" ".join(words[2:4]),
+        rest=" ".join(words[4:]),
+        upper=note.upper(),
+        lines="\n".join(words),
+    )
+    site = _planted(pages_site, tmp_path, filled)
+    report = check_release(world["raw"], site, world["points"])
+    expect_only(report, "no_non_public_values")
+    assert "a run of words from raw column" in report.message()
+    _direct_path(monkeypatch)
+    direct = check_release(world["raw"], site, world["points"])
+    assert report.to_dict() == direct.to_dict() and report.message() == direct.message()
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_shared_runs_as_the_direct_hashes(
+    world: dict,  # noqa: F811
+    pages_site: Path,  # noqa: F811
+    seed: int,
+):
+    """_runs_shared_by_segments says True exactly when the direct path's output runs share
+    a raw run's hash: pages read from disk (the segment index built by the text checks),
+    artifacts with texts of hostile pieces, strings of several words, a note or a part of
+    one placed on a random artifact's text or strings, or nowhere."""
+    rng = random.Random(seed)
+    prep = PreparedGate(world["raw"], world["points"], None, [], 8)
+    _name, arts = read_output(pages_site)
+    notes = [str(v) for v in world["raw"]["extra_mo_notes"].head(40)]
+    for i in range(12):
+        art = Artifact(name=f"odd-{i}.html", kind="html")
+        art.texts = [_text(rng) for _ in range(rng.randint(0, 3))]
+        art.strings = {_text(rng) for _ in range(5)} | {"one two three four five six"}
+        arts.append(art)
+    for case in range(4):
+        picked = [a for a in arts]
+        if case:
+            note = rng.choice(notes)
+            words = note.split()
+            k = rng.randint(0, max(len(words) - 6, 0))
+            part = " ".join(words[k : k + 6 + case])
+            target = rng.choice(arts[-12:])
+            if case % 2:
+                target.texts = target.texts + [f"x\n{part}\ny"]
+            else:
+                target.strings = target.strings | {part}
+        ctx = GateContext(prep, picked, [])
+        for _n, fn in checks.CHECKS[:3]:
+            fn(ctx)  # (builds the segment index, as the gate does)
+        assert checks._SEGMENT_INDEX.get(ctx) is not None
+        texts: dict[str, None] = {}
+        for art in ctx.readable:
+            for text in art.texts:
+                if text.count(" ") >= checks.FRAGMENT_WORDS - 1:
+                    texts[text] = None
+        for text in ctx.distinct_other_strings() or []:
+            if text.count(" ") >= checks.FRAGMENT_WORDS - 1:
+                texts[text] = None
+        direct = _direct(list(texts), checks.FRAGMENT_WORDS)
+        want = checks._runs_with_hashes(direct, prep.free_text_hashes).size > 0
+        assert checks._runs_shared_by_segments(ctx, texts, prep.free_text_hashes) == want
+        assert want == (case > 0)
