@@ -161,25 +161,25 @@ def test_shared_runs_as_the_direct_hashes(
     one placed on a random artifact's text or strings, or nowhere."""
     rng = random.Random(seed)
     prep = PreparedGate(world["raw"], world["points"], None, [], 8)
-    _name, arts = read_output(pages_site)
+    _name, pages = read_output(pages_site)
     notes = [str(v) for v in world["raw"]["extra_mo_notes"].head(40)]
-    for i in range(12):
-        art = Artifact(name=f"odd-{i}.html", kind="html")
-        art.texts = [_text(rng) for _ in range(rng.randint(0, 3))]
-        art.strings = {_text(rng) for _ in range(5)} | {"one two three four five six"}
-        arts.append(art)
-    for case in range(4):
-        picked = [a for a in arts]
+    for case in range(5):
+        odd = []
+        for i in range(12):
+            art = Artifact(name=f"odd-{i}.html", kind="html")
+            art.texts = [_text(rng) for _ in range(rng.randint(0, 3))]
+            art.strings = {_text(rng) for _ in range(5)} | {"one two three four five six"}
+            odd.append(art)
         if case:
-            note = rng.choice(notes)
-            words = note.split()
+            words = rng.choice(notes).split()
             k = rng.randint(0, max(len(words) - 6, 0))
-            part = " ".join(words[k : k + 6 + case])
-            target = rng.choice(arts[-12:])
+            part = " ".join(words[k : k + 5 + case])
+            target = rng.choice(odd)
             if case % 2:
                 target.texts = target.texts + [f"x\n{part}\ny"]
             else:
                 target.strings = target.strings | {part}
+        picked = pages + odd
         ctx = GateContext(prep, picked, [])
         for _n, fn in checks.CHECKS[:3]:
             fn(ctx)  # (builds the segment index, as the gate does)
