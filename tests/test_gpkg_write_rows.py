@@ -129,10 +129,16 @@ def _gpkg(path: Path, table: gpkg_write.PointTable) -> bytes:
     return path.read_bytes()
 
 
+def _direct_layer_rows(conn: sqlite3.Connection, table: str, offset: int, columns) -> None:
+    """The direct path of a layer's rows: every fid given, every value bound, a row each."""
+    fids = list(range(offset + 1, offset + 1 + len(columns[0])))
+    _one_insert_per_row(conn, table, [fids, *columns])
+
+
 def _both_ways(tmp_path: Path, make_table, monkeypatch) -> tuple[bytes, bytes]:
     rows = _gpkg(tmp_path / "rows.gpkg", make_table())
     with monkeypatch.context() as patch:
-        patch.setattr(gpkg_write, "insert_rows", _one_insert_per_row)
+        patch.setattr(gpkg_write, "insert_layer_rows", _direct_layer_rows)
         direct = _gpkg(tmp_path / "direct.gpkg", make_table())
     return rows, direct
 

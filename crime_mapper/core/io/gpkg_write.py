@@ -426,8 +426,10 @@ def insert_pairs(
 def insert_rows(
     conn: sqlite3.Connection,
     table: str,
-    columns: Sequence[list],
+    columns: Sequence[Optional[list]],
     rows_per_statement: Optional[int] = None,
+    *,
+    fixed: Optional[Mapping[int, str]] = None,
 ) -> None:
     """Append the rows whose values are ``columns`` (one list per column, all of one length)
     to ``table`` in order, many rows per INSERT statement.
@@ -439,16 +441,29 @@ def insert_rows(
     unless ``rows_per_statement`` says) pays it once for all of them. The same values go in
     in the same order, bound as the same Python types, so the table and the file's bytes
     are those of one INSERT per row (tests compare them).
+
+    ``fixed``: {column index: SQL literal} for columns whose every row holds one value (see
+    :func:`constant_literal`), written into the statement instead of a variable; their
+    entries in ``columns`` are not read (give None). Binding a value costs about as much
+    as SQLite storing it, and a literal is parsed once per statement.
     """
-    width = len(columns)
-    count = len(columns[0]) if width else 0
+    fixed = fixed or {}
+    bound: list[list] = []
+    for j, values in enumerate(columns):
+        if j in fixed:
+            continue
+        if values is None:
+            raise ValueError("every column that is not fixed needs its values")
+        bound.append(values)
+    width = len(bound)
+    count = len(bound[0]) if width else 0
     if count == 0:
         return
     per = rows_per_statement or max(1, _MAX_VARIABLES // width)
     flat: list = [None] * (count * width)
-    for j, values in enumerate(columns):
+    for j, values in enumerate(bound):
         flat[j::width] = values  # raises if a column's length differs: no row is cut short
-    row = "(" + ", ".join("?" * width) + ")"
+    row = "(" + ", ".join(fixed.get(j, "?") for j in range(len(columns))) + ")"
     head = f"INSERT INTO {quote_identifier(table)} VALUES "
     whole = count // per * per
     step = per * width
@@ -459,6 +474,65 @@ def insert_rows(
         )
     if whole < count:
         conn.execute(head + ", ".join([row] * (count - whole)), flat[whole * width :])
+
+
+# the longest text written into a statement as a literal (longer constants are bound: a
+# statement holds its literal once per row, and old SQLites cap a statement at 1 MB)
+_MAX_LITERAL_CHARS = 200
+
+
+def constant_literal(values: list) -> Optional[str]:
+    """The SQL literal that stores what binding each of ``values`` stores, when they are
+    all one value that has such a literal: None (NULL) or one str (TEXT, the same UTF-8
+    bytes; at most :data:`_MAX_LITERAL_CHARS` characters, no NUL, encodable). Otherwise
+    None: the column is bound value by value as before (numbers are never written as
+    literals: a float's text is not always its value, and an out-of-range int must fail
+    as it does when bound).
+
+    Why: a month's public layer has columns of one value (Month, an empty Context), and
+    binding half a million values each is about a tenth of its insert."""
+    if not values:
+        return None
+    first = values[0]
+    if first is not None and (
+        type(first) is not str or len(first) > _MAX_LITERAL_CHARS or "\x00" in first
+    ):
+        return None
+    # cheap looks at two more rows first (most columns differ there); types are compared
+    # before values, so nothing but str == str and None is None is ever evaluated
+    for probe in (values[-1], values[len(values) // 2]):
+        if type(probe) is not type(first) or probe != first:
+            return None
+    if set(map(type, values)) != {type(first)}:  # (no subclass, nothing that compares equal)
+        return None
+    if first is None:
+        return "NULL"
+    try:
+        first.encode("utf-8")
+    except UnicodeEncodeError:
+        return None  # (binding raises its own error, as before)
+    if values.count(first) != len(values):
+        return None
+    return "'" + first.replace("'", "''") + "'"
+
+
+def insert_layer_rows(conn: sqlite3.Connection, table: str, offset: int, columns: list) -> None:
+    """Append rows ``offset + 1``.. of a layer table made by :func:`_write_table` (fid
+    first, then ``columns``, one list per column), rows ``1..offset`` being there already.
+
+    Why: the fid is left to SQLite (NULL into the INTEGER PRIMARY KEY gives the next rowid:
+    offset + 1 and on, the same keys and the same AUTOINCREMENT sequence), and a column of
+    one value in these rows goes in as a literal (:func:`constant_literal`): each is a
+    value per row sqlite3 need not bind. The same rows in the same order: the same bytes
+    as binding every fid and value (tests compare them)."""
+    fixed = {0: "NULL"}
+    for j, values in enumerate(columns, 1):
+        literal = constant_literal(values)
+        if literal is not None:
+            fixed[j] = literal
+    if len(fixed) > len(columns):  # every column fixed: the last one is bound, for the count
+        del fixed[len(columns)]
+    insert_rows(conn, table, [None, *columns], fixed=fixed)
 
 
 def rtree_triggers(table: str, geom: str) -> list[str]:
@@ -531,8 +605,8 @@ def _write_table(
     for offset in range(0, max(n, 1), _CHUNK_ROWS):
         feedback.check()
         stop = min(offset + _CHUNK_ROWS, n)
-        fids = list(range(offset + 1, stop + 1))
-        insert_rows(conn, spec.name, [fids, *(values(offset, stop) for values in slices)])
+        if stop > offset:
+            insert_layer_rows(conn, spec.name, offset, [values(offset, stop) for values in slices])
         feedback.set_progress(start + (end - start) * 0.85 * stop / max(n, 1))
     del slices
 
