@@ -640,7 +640,11 @@ def _run_release(config, month: str, use_qgis: bool):
             use_qgis = False
         else:
             return run_headless(config, month)
-    return run_monthly_release(config, month)
+    from .core.monthly.release import StepRunners
+
+    runners = StepRunners()
+    runners.publish_beside = True  # (a process of its own: core.common.forked)
+    return run_monthly_release(config, month, runners=runners)
 
 
 def _add_release_parser(commands: argparse._SubParsersAction) -> None:

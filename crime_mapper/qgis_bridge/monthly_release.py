@@ -398,6 +398,7 @@ def run_headless(
         install_fallback()
         runners = QgisStepRunners()
         runners.other_crimes = tuple(other_crimes)
+        runners.publish_beside = True  # (a process of its own: core.common.forked)
         return run_monthly_release(config, month, runners=runners, feedback=feedback, **options)
     finally:
         app.exitQgis()

@@ -200,6 +200,10 @@ class StepRunners:
     """
 
     qgis_version: Optional[str] = None
+    #: Whether the publish step may make the web map in a forked child beside the summaries
+    #: (core.common.forked): only a process started for the release (the command line, the
+    #: dock's release process) sets it, never a QGIS session
+    publish_beside: bool = False
     #: Raw crimes of other months that the map points must not be (crimes GeoPackages or
     #: extracts; core.release.pipeline ``other_crimes``): the dock passes the internal tables
     #: of the project's other loads, as the Release tab and crime_mapper:anonymise do.
@@ -652,7 +656,14 @@ def _files_under(folder: Path) -> list[Path]:
 def _publish_step(config, month, outputs, runners, feedback) -> StepRecord:
     """The public CSV, GeoPackage and audit come from the anonymise step (leak-gated); the
     neighbourhood summaries (``<out>/neighbourhoods``) and the web map (``<out>/map``, linking
-    to them) are made here from that public CSV, each through its own leak gate."""
+    to them) are made here from that public CSV, each through its own leak gate.
+
+    With both, and ``runners.publish_beside`` (a process of its own with a second core:
+    core.common.forked), the web map is made, gated and staged in a forked child from the
+    moment the summaries have assigned the crimes to neighbourhoods (all it takes from them),
+    while this process makes the summaries; it is moved into place only once the summaries
+    are, as when made after them, and never if they fail or the run is cancelled. The same
+    files either way (tests/test_publish_beside.py)."""
     release = outputs.release
     publish = config.publish
     if release is None or not (publish.summaries or publish.web_map):
@@ -668,63 +679,103 @@ def _publish_step(config, month, outputs, runners, feedback) -> StepRecord:
     summary: dict[str, Any] = {}
     from_summaries: dict[str, Any] = {}
     share = 50.0 if (publish.summaries and publish.web_map) else 100.0
-    if publish.summaries:
-        from ..publish.summaries_run import run_summaries
+    title = publish.title or " ".join(
+        part for part in ("Street-level crime map,", config.force, month) if part
+    )
 
-        done = run_summaries(
-            raw,
-            points,
-            release.public_csv,
-            outputs.out_dir,
-            source,
-            force_name=config.force,
-            profile_path=profile,
-            feedback=ScaledFeedback(feedback, 0.0, share),
-            history=[config.path(p, month) for p in publish.summaries_history],
-            release_gate=gate,
-            release_passed=(*opened.passed_csv, gate) if opened and opened.passed_csv else None,
-        )
-        files += _files_under(Path(done.folder))
-        summary["summaries"] = {"pages": done.pages, "csv_rows": done.csv_rows}
-        from_summaries = _shared_with_map(done, release.published_rows)
-    if publish.web_map:
+    def make_map(shared: dict[str, Any], map_feedback: Feedback, **more: Any) -> Any:
         from ..publish.webmap_run import run_webmap
 
-        title = publish.title or " ".join(
-            part for part in ("Street-level crime map,", config.force, month) if part
-        )
-        made = run_webmap(
+        shared = dict(shared)
+        return run_webmap(
             [release.public_csv],
             outputs.out_dir / "map",
             raw=raw,
             points=points,
             profile_path=profile,
-            neighbourhoods=from_summaries.pop("neighbourhoods", source),
-            feedback=ScaledFeedback(feedback, 100.0 - share if publish.summaries else 0.0, 100.0),
+            neighbourhoods=shared.pop("neighbourhoods", source),
+            feedback=map_feedback,
             title=title,
             release_gate=gate,
-            **from_summaries,
+            **shared,
+            **more,
         )
-        files += _files_under(Path(made.out_dir))
-        gate = made.gate.replace(str(made.out_dir), "map")  # no folder: same bytes anywhere
-        summary["web_map"] = {"crimes": made.crimes, "mapped": made.mapped, "gate": gate}
+
+    beside: Any = None  # the web map in a child process (core.common.forked.ForkedCall)
+
+    def map_beside(table: Any, hoods: Any, assignment: Any) -> None:
+        nonlocal beside
+        from ..common.forked import ForkedCall
+
+        shared = _shared_with_map(table, hoods, assignment, release.published_rows)
+        # "yes": the summaries' folder is in place when the map is (auto would look now)
+        beside = ForkedCall(
+            lambda call: make_map(shared, call.feedback(), summaries="yes", before_commit=call.hold)
+        )
+
+    try:
+        if publish.summaries:
+            from ..publish.summaries_run import run_summaries
+
+            done = run_summaries(
+                raw,
+                points,
+                release.public_csv,
+                outputs.out_dir,
+                source,
+                force_name=config.force,
+                profile_path=profile,
+                feedback=ScaledFeedback(feedback, 0.0, share),
+                history=[config.path(p, month) for p in publish.summaries_history],
+                release_gate=gate,
+                release_passed=(*opened.passed_csv, gate) if opened and opened.passed_csv else None,
+                on_assigned=map_beside if publish.web_map and _beside(runners) else None,
+            )
+            files += _files_under(Path(done.folder))
+            summary["summaries"] = {"pages": done.pages, "csv_rows": done.csv_rows}
+            from_summaries = _shared_with_map(
+                done.table, done.summaries.hoods, done.assignment, release.published_rows
+            )
+        if publish.web_map:
+            map_feedback = ScaledFeedback(
+                feedback, 100.0 - share if publish.summaries else 0.0, 100.0
+            )
+            if beside is not None:
+                made = beside.result(map_feedback)  # (the caller's cancel stops it)
+            else:
+                made = make_map(from_summaries, map_feedback)
+            files += _files_under(Path(made.out_dir))
+            verdict = made.gate.replace(str(made.out_dir), "map")  # no folder: same anywhere
+            summary["web_map"] = {"crimes": made.crimes, "mapped": made.mapped, "gate": verdict}
+    finally:
+        if beside is not None:  # (the summaries failed or were cancelled: not moved in)
+            beside.stop()
     return StepRecord("publish", "done", files, summary)
 
 
-def _shared_with_map(done: Any, rows: int) -> dict[str, Any]:
-    """What the web map takes from the summaries just made from the same public CSV, so it
-    neither reads nor assigns again: the neighbourhood set (read from the same files), the
-    release's rows as read (the last ``rows`` of the summaries' table, after any history
-    months) and their neighbourhoods. Empty when the summaries' table does not end with
-    the release's rows (the web map then reads the CSV itself)."""
-    table = done.table
+def _beside(runners: StepRunners) -> bool:
+    """Whether the web map may be made in a child process beside the summaries."""
+    if not getattr(runners, "publish_beside", False):
+        return False
+    from ..common.forked import available
+
+    return available()
+
+
+def _shared_with_map(table: Any, hoods: Any, assignment: Any, rows: int) -> dict[str, Any]:
+    """What the web map takes from the summaries made from the same public CSV (their
+    table, neighbourhood set and assignment), so it neither reads nor assigns again: the
+    neighbourhood set (read from the same files), the release's rows as read (the last
+    ``rows`` of the summaries' table, after any history months) and their neighbourhoods.
+    Empty when the summaries' table does not end with the release's rows (the web map then
+    reads the CSV itself)."""
     if table is None or rows <= 0 or len(table) < rows:
         return {}
     start = len(table) - rows
     return {
-        "neighbourhoods": done.summaries.hoods,
+        "neighbourhoods": hoods,
         "street_table": table.iloc[start:].reset_index(drop=True) if start else table,
-        "row_neighbourhoods": done.assignment.index[start:],
+        "row_neighbourhoods": assignment.index[start:],
     }
 
 

@@ -503,8 +503,13 @@ def export_summaries(
     force_name: str = "",
     with_map: bool = False,
     feedback: Optional[Feedback] = None,
+    on_assigned: Optional[Callable[[pd.DataFrame, Neighbourhoods, Assignment], None]] = None,
 ) -> SummaryExport:
     """Summaries of ``public`` into ``<out_dir>/neighbourhoods/`` (see the module notes).
+
+    ``on_assigned(public, hoods, assignment)``: called once the crimes are assigned to
+    neighbourhoods, with what the SummaryExport will hold as ``table``, ``summaries.hoods``
+    and ``assignment`` (a monthly release starts its web map from them there).
 
     ``gate(staged_folder, hoods)`` must return a report with ``passed`` and ``message()``;
     ``gate=None`` is refused: a public output without the gate is not an option.
@@ -518,6 +523,8 @@ def export_summaries(
     assignment = assign_crimes(public, hoods)
     feedback.set_progress(10)
     feedback.check()
+    if on_assigned is not None:
+        on_assigned(public, hoods, assignment)
     summaries = compute_summaries(public, hoods, assignment, options)
     feedback.set_progress(25)
     slugs = neighbourhood_slugs(hoods.names)

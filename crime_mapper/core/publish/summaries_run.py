@@ -129,6 +129,7 @@ def run_summaries(
     history: Sequence[PathLike] = (),
     release_gate: Any = None,
     release_passed: Optional[tuple] = None,
+    on_assigned: Any = None,
 ) -> Any:
     """The one summaries run behind the command line, Processing and the dock.
 
@@ -146,6 +147,7 @@ def run_summaries(
     ``release_passed``: (the identity of the release CSV file when a leak gate passed it,
     that call's K, its ReleaseGate), from the monthly release's anonymise step: the table
     gate below is not repeated for the very table that gate parsed (see _passed_before).
+    ``on_assigned``: export_summaries' hook (the crimes assigned to neighbourhoods).
     Raises NeighbourhoodError, SummaryError, TeamError or ReleaseInputError (bad input),
     SummaryGateError (gate refused) or Cancelled, in every case before the previous
     summaries are touched.
@@ -200,6 +202,7 @@ def run_summaries(
         force_name=force_name,
         with_map=with_map,
         feedback=ScaledFeedback(feedback, 30.0, 100.0),
+        on_assigned=on_assigned,
     )
     done.problems.extend(crimes.file_errors)
     done.summaries.notes[:0] = history_notes

@@ -26,7 +26,7 @@ import secrets
 import shutil
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
@@ -128,6 +128,10 @@ class WebmapOptions:
     #: The release's core.gate.leak_gate.ReleaseGate built from ``raw`` and ``points``, so
     #: the gate calls here share its raw-side preparation (None: prepared per call).
     release_gate: Any = None
+    #: Called when the gated folder is staged, just before it is moved into place (a
+    #: monthly release's web map made in a child process waits there for the summaries,
+    #: core.common.forked); what it raises (Cancelled) leaves the previous export as it was.
+    before_commit: Optional[Callable[[], None]] = None
 
 
 @dataclass
@@ -660,6 +664,8 @@ def _export_with_views(
         feedback.set_progress(95)
         feedback.check()
         os.chmod(stage, 0o777 & ~_umask())
+        if options.before_commit is not None:
+            options.before_commit()
         _commit_folder(stage, target)
     finally:
         if stage.exists():

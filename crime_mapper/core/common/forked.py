@@ -1,0 +1,222 @@
+"""Work run in a forked child process beside the caller, committed only on the caller's word.
+
+Why: the monthly release's publish step makes the neighbourhood summaries and the web map
+from the same release table, and both are mostly Python (pages rendered, every file read
+again by the leak gate) that holds the interpreter's lock: two threads cannot run them at
+once, two processes can. Once the summaries have assigned the crimes to neighbourhoods, the
+web map needs nothing more from them, so a child forked there (everything it needs already
+in memory, shared copy-on-write) makes and gates the web map on the second core while the
+parent makes the summaries (on an idle two-core machine the publish step no longer waits
+for the web map: a national release's 4-5 s).
+
+The contract is that of the call made in the caller's process:
+
+- the value, or the exception, comes back to the caller and is raised on its thread
+  (pickled; an exception that cannot be pickled comes back as a RuntimeError with its
+  type's name and text);
+- files: the work stages its output and calls :meth:`ForkedCall.hold` before it moves it
+  into place. The child then waits for the caller: :meth:`ForkedCall.result` (the caller's
+  own work succeeded) lets it go on; :meth:`ForkedCall.stop` (the caller failed or was
+  cancelled), or a caller gone (its end of the pipe closed), makes ``hold`` raise
+  Cancelled, so the staged output is removed as on any cancel and the previous output
+  stays. What the child commits, it commits exactly when the caller's call would have;
+- cancel: the caller's cancel while it waits stops the child (as above); the work's own
+  feedback (:meth:`ForkedCall.feedback`) turns cancelled when the caller stops it, so the
+  child stops at the work's next check, as the work in the caller would;
+- the child never returns into the caller's code: it leaves with ``os._exit`` (no atexit
+  handler, no buffered output of the caller written twice) and writes nothing of its own
+  to the caller's standard output. Its progress is not reported (the caller's is).
+
+POSIX only (os.fork), and only where the caller asks (:func:`available`): a plain process
+started for the work (the command line, the dock's release process), never a QGIS session.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import select
+import signal
+from typing import Callable, Generic, Optional, TypeVar
+
+from .feedback import Cancelled, Feedback
+
+_T = TypeVar("_T")
+
+_HELD = b"H"  # child -> caller: the output is staged, waiting for the word
+_DONE = b"P"  # child -> caller: the pickled outcome follows, then the pipe closes
+_GO = b"G"  # caller -> child: move it into place
+_STOP = b"X"  # caller -> child: remove it (a closed pipe says the same)
+_POLL_S = 0.2  # how often a waiting caller checks its own cancel
+_STOP_WAIT_S = 120.0  # a stopped child that has not left by then is killed
+
+
+def available() -> bool:
+    """Whether a forked child can run beside this process on a core of its own."""
+    if not hasattr(os, "fork"):
+        return False
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return cores >= 2
+
+
+class ForkedCall(Generic[_T]):
+    """``work(call)`` started in a forked child; see the module docstring."""
+
+    def __init__(self, work: Callable[[ForkedCall[_T]], _T]) -> None:
+        outcome_r, outcome_w = os.pipe()
+        control_r, control_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: never returns from here
+            os.close(outcome_r)
+            os.close(control_w)
+            self._control = control_r
+            self._word: Optional[bytes] = None
+            self._run(work, outcome_w)
+        os.close(outcome_w)
+        os.close(control_r)
+        self.pid = pid
+        self._outcome = outcome_r
+        self._control_w: Optional[int] = control_w
+        self._reaped = False
+
+    # --- in the child ---------------------------------------------------------------------
+    def _run(self, work: Callable[[ForkedCall[_T]], _T], out: int) -> None:
+        code = 0
+        try:
+            self._out = out
+            try:
+                value: object = work(self)
+                kind, text = "value", ""
+            except BaseException as exc:  # noqa: BLE001 - raised again in the caller
+                kind, value, text = "error", exc, f"{type(exc).__name__}: {exc}"
+            try:
+                inner = pickle.dumps(value)
+            except Exception as exc:  # noqa: BLE001 - the outcome cannot be sent as it is
+                kind, text = "error", text or f"the value could not be sent back: {exc}"
+                inner = pickle.dumps(RuntimeError(text))
+            _write_all(out, _DONE + pickle.dumps((kind, inner, text)))
+        except BaseException:  # noqa: BLE001 - nothing may escape into the caller's code
+            code = 1
+        finally:
+            os._exit(code)
+
+    def _listen(self, wait: bool) -> Optional[bytes]:
+        """The caller's word (None while none has come, ``wait`` False)."""
+        if self._word is None:
+            ready = select.select([self._control], [], [], None if wait else 0)[0]
+            if ready:
+                self._word = os.read(self._control, 1) or _STOP  # (closed: a stop)
+        return self._word
+
+    def hold(self) -> None:
+        """In the child, before the work moves its output into place: wait for the caller's
+        word; raise Cancelled unless it is to go on."""
+        _write_all(self._out, _HELD)
+        if self._listen(wait=True) != _GO:
+            raise Cancelled("stopped by the caller")
+
+    def feedback(self) -> Feedback:
+        """In the child: a feedback that is cancelled once the caller stops the child."""
+        call = self
+
+        class Stopped(Feedback):
+            def is_cancelled(self) -> bool:
+                return call._listen(wait=False) == _STOP
+
+        return Stopped()
+
+    # --- in the caller --------------------------------------------------------------------
+    def _say(self, word: bytes) -> None:
+        if self._control_w is None:
+            return
+        try:
+            os.write(self._control_w, word)
+        except OSError:  # (the child has left already)
+            pass
+        if word == _STOP:
+            os.close(self._control_w)
+            self._control_w = None
+
+    def _read(self, size: int, feedback: Optional[Feedback]) -> bytes:
+        """Up to ``size`` bytes from the child (fewer only at the end), checking the
+        caller's cancel while waiting."""
+        parts: list[bytes] = []
+        got = 0
+        while got < size:
+            if feedback is not None:
+                ready = select.select([self._outcome], [], [], _POLL_S)[0]
+                if not ready:
+                    feedback.check()
+                    continue
+            block = os.read(self._outcome, min(size - got, 1 << 20))
+            if not block:
+                break
+            parts.append(block)
+            got += len(block)
+        return b"".join(parts)
+
+    def result(self, feedback: Optional[Feedback] = None) -> _T:
+        """Wait for the child to stage its output, let it go on, and return its value (or
+        raise its error). ``feedback``: the caller's cancel is checked while waiting; a
+        cancel stops the child (nothing moved into place) and raises Cancelled."""
+        try:
+            head = self._read(1, feedback)
+            if head == _HELD:
+                if feedback is not None:
+                    feedback.check()
+                self._say(_GO)
+                head = self._read(1, None)
+            data = self._read(1 << 62, None) if head == _DONE else b""
+        except BaseException:
+            self.stop()
+            raise
+        self._reap()
+        if head != _DONE or not data:
+            raise RuntimeError(
+                "the work in the child process stopped unexpectedly (killed or out of "
+                "memory); nothing of it was moved into place"
+            )
+        kind, inner, text = pickle.loads(data)
+        try:
+            value = pickle.loads(inner)
+        except Exception as exc:  # noqa: BLE001 - e.g. an exception that cannot be rebuilt
+            kind, value = "error", RuntimeError(text or f"the child's value is unreadable: {exc}")
+        if kind == "error":
+            raise value
+        return value
+
+    def stop(self) -> None:
+        """Stop the child (its staged output removed) and wait for it to leave; nothing
+        if it has left already."""
+        if self._reaped:
+            return
+        self._say(_STOP)
+        try:
+            while True:  # (what it still sends is dropped; the pipe closes when it leaves)
+                ready = select.select([self._outcome], [], [], _STOP_WAIT_S)[0]
+                if not ready:
+                    os.kill(self.pid, signal.SIGKILL)
+                    break
+                if not os.read(self._outcome, 1 << 20):
+                    break
+        finally:
+            self._reap()
+
+    def _reap(self) -> None:
+        if self._reaped:
+            return
+        self._reaped = True
+        if self._control_w is not None:
+            os.close(self._control_w)
+            self._control_w = None
+        os.close(self._outcome)
+        os.waitpid(self.pid, 0)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]

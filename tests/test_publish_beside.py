@@ -1,0 +1,307 @@
+"""The monthly release's web map made in a forked child beside the summaries (issue 15:
+core.common.forked, core.monthly.release._publish_step with ``publish_beside``).
+
+What must not change: the files (byte for byte, manifest included), the failures (the same
+error for a web map the gate refuses, raised after the summaries are in place, as when made
+after them), and all-or-nothing: a map made beside summaries that fail, or a run cancelled,
+is never moved into place, and no staged folder or child process is left behind.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from crime_mapper.core.common import forked
+from crime_mapper.core.common.feedback import Cancelled, Feedback
+from crime_mapper.core.common.forked import ForkedCall
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX fork only")
+
+
+def _no_children() -> bool:
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+# --- the child process and its word ----------------------------------------------------------
+def test_the_value_comes_back_and_the_child_is_gone():
+    call = ForkedCall(lambda _call: {"pid": os.getpid(), "rows": [1, 2, 3]})
+    value = call.result()
+    assert value["rows"] == [1, 2, 3] and value["pid"] == call.pid != os.getpid()
+    assert _no_children()
+    call.stop()  # (nothing: it has left)
+
+
+def test_an_error_is_raised_again_in_the_caller():
+    def fail(_call):
+        raise ValueError("bad input named here")
+
+    with pytest.raises(ValueError, match="^bad input named here$"):
+        ForkedCall(fail).result()
+    with pytest.raises(RuntimeError, match="could not be sent back"):
+        ForkedCall(lambda _call: lambda: None).result()  # (a value pickle refuses)
+    assert _no_children()
+
+
+def test_a_killed_child_is_an_error_not_a_value():
+    call = ForkedCall(lambda _call: os.kill(os.getpid(), signal.SIGKILL))
+    with pytest.raises(RuntimeError, match="stopped unexpectedly"):
+        call.result()
+    assert _no_children()
+
+
+def _staging(folder: Path):
+    """Work that stages a file, holds, then moves it into place (removed unless moved)."""
+
+    def work(call):
+        staged = folder / "staged"
+        staged.write_text("made in the child", encoding="utf-8")
+        try:
+            call.hold()
+            os.replace(staged, folder / "in-place")
+        finally:
+            if staged.exists():
+                staged.unlink()
+        return "moved"
+
+    return work
+
+
+def test_the_child_moves_its_output_into_place_only_on_the_callers_word(tmp_path):
+    call = ForkedCall(_staging(tmp_path))
+    assert call.result() == "moved"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in-place"]
+    stopped = ForkedCall(_staging(tmp_path / "x") if (tmp_path / "x").mkdir() is None else None)
+    stopped.stop()  # the caller failed: nothing moved, nothing staged left
+    assert list((tmp_path / "x").iterdir()) == []
+    assert _no_children()
+
+
+def test_the_callers_cancel_while_waiting_stops_the_child(tmp_path):
+    class CancelledNow(Feedback):
+        def is_cancelled(self) -> bool:
+            return True
+
+    call = ForkedCall(_staging(tmp_path))
+    with pytest.raises(Cancelled):
+        call.result(CancelledNow())
+    assert list(tmp_path.iterdir()) == []
+    assert _no_children()
+
+
+def test_the_childs_feedback_turns_cancelled_when_the_caller_stops_it(tmp_path):
+    def work(call):
+        feedback = call.feedback()
+        (tmp_path / "started").touch()
+        while not feedback.is_cancelled():
+            pass
+        (tmp_path / "saw-the-stop").touch()
+        feedback.check()
+
+    call = ForkedCall(work)
+    while not (tmp_path / "started").exists():
+        pass
+    call.stop()
+    assert (tmp_path / "saw-the-stop").exists()
+    assert _no_children()
+
+
+def test_a_caller_gone_is_a_stop(tmp_path):
+    """The child's end of the word pipe closes with the caller: the child does not commit."""
+    call = ForkedCall(_staging(tmp_path))
+    os.close(call._control_w)  # (as when the caller's process dies)
+    call._control_w = None
+    with pytest.raises(Cancelled):
+        call.result()
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- the monthly release ---------------------------------------------------------------------
+MONTH = "2022-10"
+
+
+def _config(tmp_path: Path):
+    from crime_mapper.core.monthly.config import read_config
+    from tests.test_monthly_release import _config_file
+
+    config = read_config(_config_file(tmp_path))
+    config.hotspots.enabled = False
+    config.qa.enabled = False
+    return config
+
+
+def _runners(beside: bool):
+    from crime_mapper.core.monthly.release import StepRunners
+
+    runners = StepRunners()
+    runners.publish_beside = beside
+    return runners
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture
+def forks(monkeypatch) -> list[int]:
+    """The children forked by the run (their process ids)."""
+    made: list[int] = []
+    real = ForkedCall.__init__
+
+    def init(self, work):
+        real(self, work)
+        made.append(self.pid)
+
+    monkeypatch.setattr(ForkedCall, "__init__", init)
+    return made
+
+
+def test_the_same_files_with_the_map_made_beside(tmp_path, forks, monkeypatch):
+    from crime_mapper.core.monthly.release import run_monthly_release
+
+    monkeypatch.setattr(forked, "available", lambda: True)  # (whatever this machine has)
+    config = _config(tmp_path)
+    alone = run_monthly_release(config, MONTH, runners=_runners(False))
+    first = _files(alone.out_dir)
+    assert not forks
+    again = run_monthly_release(config, MONTH, runners=_runners(True))
+    assert len(forks) == 1 and _no_children()
+    assert _files(again.out_dir) == first
+    assert any(name.startswith("map/") for name in first)
+    assert any(name.startswith("neighbourhoods/") for name in first)
+    assert [s.summary for s in again.steps] == [s.summary for s in alone.steps]
+    # a first release (no summaries in place yet when the map is made): the same files
+    salt = tmp_path / "fresh" / "secret" / "release.salt"
+    salt.parent.mkdir(parents=True)
+    salt.write_bytes((tmp_path / "secret" / "release.salt").read_bytes())  # (the same salt)
+    fresh = _config(tmp_path / "fresh")
+    made = run_monthly_release(fresh, MONTH, runners=_runners(True))
+    assert len(forks) == 2
+    files = _files(made.out_dir)
+    assert {k: v for k, v in files.items() if k != "manifest.json"} == {
+        k: v for k, v in first.items() if k != "manifest.json"
+    }
+
+
+def _previous_release(tmp_path: Path):
+    from crime_mapper.core.monthly.release import run_monthly_release
+
+    config = _config(tmp_path)
+    done = run_monthly_release(config, MONTH, runners=_runners(False))
+    return config, done.out_dir, _files(done.out_dir / "map")
+
+
+@pytest.fixture
+def map_gated(tmp_path, monkeypatch):
+    """Call to wait until the map made beside has passed its gate, and a moment more: a
+    child that did not wait for the summaries would have moved its map into place by then
+    (so the tests below would see it), one that waits is held."""
+    from crime_mapper.core.publish import webmap_export
+
+    marker = tmp_path / "map-gated"
+    real = webmap_export.gate_folder
+
+    def gate_folder(*args, **kwargs):
+        verdict = real(*args, **kwargs)
+        marker.touch()
+        return verdict
+
+    monkeypatch.setattr(webmap_export, "gate_folder", gate_folder)
+
+    def wait() -> None:
+        for _ in range(600):
+            if marker.exists():
+                break
+            time.sleep(0.1)
+        time.sleep(1.0)
+
+    return wait
+
+
+def _left_behind(out_dir: Path) -> list[str]:
+    return [p.name for p in out_dir.iterdir() if ".staging-" in p.name or ".old-" in p.name]
+
+
+def test_summaries_that_fail_leave_the_previous_map(tmp_path, forks, monkeypatch, map_gated):
+    from crime_mapper.core.monthly.release import MonthlyReleaseError, run_monthly_release
+    from crime_mapper.core.publish import summaries_export
+    from crime_mapper.core.publish.summaries_export import SummaryGateError
+
+    monkeypatch.setattr(forked, "available", lambda: True)
+    config, out_dir, before = _previous_release(tmp_path)
+    (out_dir / "map" / "index.html").write_text("the previous map", encoding="utf-8")
+    before = _files(out_dir / "map")
+
+    def refusing(*_args, **_kwargs):
+        def gate(_folder, _hoods):
+            map_gated()
+            raise SummaryGateError("planted refusal")
+
+        return gate
+
+    monkeypatch.setattr(summaries_export, "leak_gate_for", refusing)
+    with pytest.raises(MonthlyReleaseError, match="planted refusal"):
+        run_monthly_release(config, MONTH, runners=_runners(True))
+    assert len(forks) == 1 and _no_children()
+    assert _files(out_dir / "map") == before  # made beside, never moved into place
+    assert _left_behind(out_dir) == []
+
+
+def test_a_cancel_during_the_summaries_leaves_the_previous_map(
+    tmp_path, forks, monkeypatch, map_gated
+):
+    from crime_mapper.core.monthly.release import run_monthly_release
+
+    monkeypatch.setattr(forked, "available", lambda: True)
+    config, out_dir, _ = _previous_release(tmp_path)
+    (out_dir / "map" / "index.html").write_text("the previous map", encoding="utf-8")
+    before = _files(out_dir / "map")
+
+    class CancelAfterFork(Feedback):
+        def is_cancelled(self) -> bool:
+            if forks:
+                map_gated()
+            return bool(forks)
+
+    with pytest.raises(Cancelled):
+        run_monthly_release(config, MONTH, runners=_runners(True), feedback=CancelAfterFork())
+    assert len(forks) == 1 and _no_children()
+    assert _files(out_dir / "map") == before
+    assert _left_behind(out_dir) == []
+
+
+def test_a_map_the_gate_refuses_fails_as_when_made_after_the_summaries(tmp_path, monkeypatch):
+    from crime_mapper.core.gate.leak_gate import LeakError
+    from crime_mapper.core.monthly.release import MonthlyReleaseError, run_monthly_release
+    from crime_mapper.core.publish import webmap_export
+
+    monkeypatch.setattr(forked, "available", lambda: True)
+    config, out_dir, _ = _previous_release(tmp_path)
+    (out_dir / "map" / "index.html").write_text("the previous map", encoding="utf-8")
+    before = _files(out_dir / "map")
+
+    def refusing(folder, *_args, **_kwargs):
+        raise LeakError(f"Leak gate FAILED for {folder.name[:5]}: planted")
+
+    monkeypatch.setattr(webmap_export, "gate_folder", refusing)
+    errors = []
+    for beside in (False, True):
+        with pytest.raises(MonthlyReleaseError) as caught:
+            run_monthly_release(config, MONTH, runners=_runners(beside))
+        errors.append((caught.value.step, caught.value.reason, caught.value.action))
+        assert _files(out_dir / "map") == before
+        assert (out_dir / "neighbourhoods" / "index.html").is_file()
+        assert _left_behind(out_dir) == [] and _no_children()
+    assert errors[0] == errors[1] and "planted" in errors[0][1]
