@@ -138,12 +138,94 @@ def _finite(values: np.ndarray) -> np.ndarray:
 _DEDUPED_SEARCH_BYTES = 1 << 20  # haystacks above this are searched segment by segment
 
 
+# --- data-script bodies a substring search of raw values need not read ---------------------------
+# A data script's body (see above) is its head, then JSON, then ';' and whitespace. Cut at
+# every '"', it falls into runs that are each wholly inside one string literal as written,
+# or wholly outside every literal: the first run (the head and what follows it up to the
+# first literal), and runs after a literal, which a strict JSON text (the reader parsed it)
+# makes of whitespace, structural characters, numbers and true/false/null/NaN/Infinity,
+# then the tail (';' and white space). A blank literal (one the reader leaves out of the
+# texts) holds spaces or non-ASCII white space (JSON strings hold no control character).
+# So when no raw value holds a '"' and none is made only of _OUTSIDE_LITERALS and non-ASCII
+# bytes (as the search's transform leaves them), a hit in the body lies in the first run or
+# inside one literal: one with an escape is in script_raw_parts as written, one without is
+# a text of the artifact, the same bytes between the same kinds of neighbours (a '"' there,
+# a NUL or a newline here: none is a letter or digit, which is all a whole-word test asks).
+# A body segment that is also such a text holds no '"', so no literal (JSON strings hold no
+# newline), and is not the first run: it is made of those bytes only. Hence: no hit in the
+# first run, in script_raw_parts, nor in every other segment means none in the body, and
+# _search_output leaves the bodies' segments out of its first search (the megabytes of a
+# web map's coordinates and counts); any hit there, and it searches them too, exactly as
+# before.
+_OUTSIDE_LITERALS = b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f{}[],:;0123456789+-.eEtruefalsnNaInfinity"
+
+
+def _bodies_without_hits(
+    ctx: GateContext,
+    transform: Callable[[bytes], bytes],
+    search: Callable[[bytes, int], list[tuple[str, int]]],
+    patterns: Callable[[], scan.PatternSet],
+) -> list[str]:
+    """The data-script bodies whose segments _search_output may leave out of its first
+    search (see above): every data script of the output when the conditions hold for all,
+    else none."""
+    scripts = [
+        art
+        for art in ctx.readable
+        if len(art.json_code) == 1
+        and len(art.code) == 1
+        and art.code[0] is art.json_code[0]
+        and art.script_raw_parts
+    ]
+    if not scripts:
+        return []
+    firsts = [art.code[0].find('"') for art in scripts]
+    if min(firsts) < 0:  # (a body without literals: all of it is the first run)
+        return []
+    outside = np.zeros(256, dtype=bool)
+    outside[0x80:] = True
+    outside[np.frombuffer(_OUTSIDE_LITERALS, np.uint8)] = True
+    allowed = np.zeros(256, dtype=bool)
+    allowed[np.frombuffer(transform(bytes(np.flatnonzero(outside).tolist())), np.uint8)] = True
+    try:
+        prepared = patterns()
+        if b'"' in prepared.buffer or _any_pattern_within(prepared, allowed):
+            return []
+        raw_parts = [art.code[0][:first] for art, first in zip(scripts, firsts)]
+        raw_parts += [part for art in scripts for part in art.script_raw_parts[1:]]
+        if search(transform(scan.join_haystack(raw_parts)), 1):
+            return []
+    except Exception:  # noqa: BLE001 - the search itself meets it (and fails) as before
+        return []
+    return [art.code[0] for art in scripts]
+
+
+def _any_pattern_within(patterns: scan.PatternSet, allowed: np.ndarray) -> bool:
+    """Whether some pattern is made only of ``allowed`` bytes: its first 8 (its anchor) are
+    looked at for all at once, the whole pattern only where they are."""
+    anchors = patterns.unique_anchors
+    if anchors.size == 0:
+        return False
+    heads = allowed[np.ascontiguousarray(anchors).view(np.uint8).reshape(-1, 8)].all(axis=1)
+    if not heads.any():
+        return False
+    suspects = anchors[heads]
+    lo = np.searchsorted(patterns.sorted_anchors, suspects, side="left")
+    hi = np.searchsorted(patterns.sorted_anchors, suspects, side="right")
+    for a, b in zip(lo.tolist(), hi.tolist()):
+        for i in patterns.order[a:b].tolist():
+            if allowed[np.frombuffer(patterns.pattern(i), np.uint8)].all():
+                return True
+    return False
+
+
 def _search_output(
     ctx: GateContext,
     transform: Callable[[bytes], bytes],
     search: Callable[[bytes, int], list[tuple[str, int]]],
     limit: int,
     values: Callable[[], list[str]],
+    patterns: Optional[Callable[[], scan.PatternSet]] = None,
 ) -> Optional[list[tuple[str, str]]]:
     """(value, artifact name) of the first ``limit`` hits of ``search`` (a many-pattern
     search of raw values) over ``transform(ctx.haystack)``, exactly as that search gives
@@ -153,7 +235,11 @@ def _search_output(
     haystack is small or a value holds a NUL or a newline (a hit could then span texts or
     segments). Hits never cross a NUL or a newline otherwise, and the bytes either side of
     a segment (a newline or a NUL) and of a text (a NUL) read the same to a whole-word test.
-    ``transform`` works byte by byte and keeps NUL and newline (lower, squeeze)."""
+    ``transform`` works byte by byte and keeps NUL and newline (lower, squeeze).
+    ``patterns``: the PatternSet ``search`` looks for (its values as the transformed
+    haystack shows them), when ``transform`` also keeps '"' and maps no other byte to it:
+    the data-script bodies are then searched only when another segment has a hit
+    (_bodies_without_hits)."""
     hay, _spans = ctx.haystack
     if len(hay) <= _DEDUPED_SEARCH_BYTES:
         return None
@@ -163,16 +249,15 @@ def _search_output(
         return None
     index = _segments(ctx)
     segments = index.segments
-    parts = [transform(t.encode("utf-8", errors="surrogatepass")) for t in segments]
-    starts = np.zeros(len(parts), dtype=np.int64)
-    if len(parts) > 1:
-        starts[1:] = np.cumsum(np.fromiter(map(len, parts), np.int64, len(parts))[:-1] + 1)
-    hits = search(b"\x00".join(parts), 1 << 62)
-    if not hits:
+    left_out = np.zeros(len(segments), dtype=bool)
+    if patterns is not None:
+        for body in _bodies_without_hits(ctx, transform, search, patterns):
+            left_out[index.ids(body)] = True
+    flagged = _flagged_segments(segments, transform, search, np.flatnonzero(~left_out))
+    if flagged.any() and left_out.any():  # (a hit: the bodies are searched too, as before)
+        flagged = _flagged_segments(segments, transform, search, np.arange(len(segments)))
+    if not flagged.any():
         return []
-    at = np.fromiter((pos for _v, pos in hits), dtype=np.int64, count=len(hits))
-    flagged = np.zeros(len(segments), dtype=bool)
-    flagged[np.searchsorted(starts, at, side="right") - 1] = True
     chunks: list[bytes] = []
     names: list[tuple[int, str]] = []
     offset = 0
@@ -192,6 +277,26 @@ def _search_output(
                 name = n
         out.append((value, name))
     return out
+
+
+def _flagged_segments(
+    segments: list[str],
+    transform: Callable[[bytes], bytes],
+    search: Callable[[bytes, int], list[tuple[str, int]]],
+    ids: np.ndarray,
+) -> np.ndarray:
+    """Which of ``segments`` (those of ``ids``, searched as one NUL-joined haystack) hold a
+    hit of ``search``."""
+    parts = [transform(segments[i].encode("utf-8", errors="surrogatepass")) for i in ids.tolist()]
+    starts = np.zeros(len(parts), dtype=np.int64)
+    if len(parts) > 1:
+        starts[1:] = np.cumsum(np.fromiter(map(len, parts), np.int64, len(parts))[:-1] + 1)
+    flagged = np.zeros(len(segments), dtype=bool)
+    hits = search(b"\x00".join(parts), 1 << 62)
+    if hits:
+        at = np.fromiter((pos for _v, pos in hits), dtype=np.int64, count=len(hits))
+        flagged[ids[np.searchsorted(starts, at, side="right") - 1]] = True
+    return flagged
 
 
 def _same(hay: bytes) -> bytes:
@@ -1024,7 +1129,9 @@ def check_no_source_references(ctx: GateContext) -> GateCheck:
                 for i, pos in scan.find_substrings(h, patterns, limit=limit)
             ]
 
-        in_text = _search_output(ctx, _same, inside_refs, MAX_EXAMPLES, lambda: refs)
+        in_text = _search_output(
+            ctx, _same, inside_refs, MAX_EXAMPLES, lambda: refs, lambda: prep.reference_patterns
+        )
         if in_text is None:
             in_text = [(r, ctx.artifact_at(p)) for r, p in inside_refs(hay, MAX_EXAMPLES)]
         for ref, name in in_text:
@@ -1190,7 +1297,9 @@ def check_no_non_public_values(ctx: GateContext) -> GateCheck:
         def secret_values() -> list[str]:
             return [v for _col, part in prep.secret_parts for v in part]
 
-        searched = _search_output(ctx, _lower, inside_secrets, 200, secret_values)
+        searched = _search_output(
+            ctx, _lower, inside_secrets, 200, secret_values, lambda: prep.secret_lower_patterns
+        )
         if searched is None:
             searched = [(k, ctx.artifact_at(p)) for k, p in inside_secrets(hay.lower(), 200)]
         inside = searched
