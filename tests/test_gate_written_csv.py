@@ -180,6 +180,18 @@ def test_other_files_are_read_from_disk(kind, tmp_path, monkeypatch):
     assert parses.calls == (0 if kind == "nul" else 1)  # (a NUL fails closed before parsing)
 
 
+def test_a_table_changed_after_writing_does_not_change_what_the_gate_sees(tmp_path):
+    """The writer keeps copies of the cells: a caller that changes its table afterwards
+    (here every column of the first rows) does not change the cells the file is checked by."""
+    table = _plain_tables()["plain-hostile"]
+    path, written = _write(tmp_path, table)
+    want = _artifact_facts(path)
+    for column in table.columns:
+        table.loc[:5, column] = "changed after writing"
+    table.loc[:5, "Longitude"] = "-1.5"
+    assert _artifact_facts(written) == want
+
+
 def test_a_subclass_whose_text_differs_is_seen_as_written(tmp_path):
     """str() of the cell says QUIET WORDS; the file says quiet words: the gate sees the file."""
     path, written = _write(tmp_path, _not_plain_tables()["str-subclass"])

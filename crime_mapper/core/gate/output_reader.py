@@ -159,7 +159,9 @@ def read_written_csv(written: WrittenCsv) -> Artifact:
     as any other file (the same verdict by construction)."""
     path = written.path
     name = path.name
-    usable = written.plain and written.columns and len(written.columns[0]) > 0
+    header = written.header
+    usable = written.plain and len(set(header)) == len(header) == len(written.columns)
+    usable = usable and len(written.columns[0]) > 0
     if not usable or path.suffix.lower() != ".csv":
         return read_file(path, name=name, in_folder=False)
     try:
@@ -190,10 +192,7 @@ def _sha256(path: Path) -> bytes:
 def _written_frame(written: WrittenCsv) -> pd.DataFrame:
     """The table pandas' read of a plain written CSV gives (``read_public_csv``'s call):
     object columns of the very cells, named by the header, a RangeIndex."""
-    block = np.empty((len(written.columns), len(written.columns[0])), dtype=object)
-    for i, cells in enumerate(written.columns):
-        block[i] = cells
-    return pd.DataFrame(block.T, columns=list(written.header), copy=False)
+    return pd.DataFrame(dict(zip(written.header, written.columns)), copy=False)
 
 
 def read_file(path: Path, name: str, in_folder: bool) -> Artifact:

@@ -159,10 +159,11 @@ def _csv_cells(values: list, guard: bool) -> tuple[list, list, bool]:
     substring tests in C; only a column that might need it is treated value by value, by
     safe_cell and csv itself. A NUL inside a cell can only cause a needless slow path.
 
-    ``plain``: every cell is exactly a str holding no NUL, quote or line break, so it is
-    written either as it is or, holding the delimiter, between two quotes with nothing
-    escaped: a reader gives back exactly the cells before quoting
-    (core.gate.output_reader.read_written_csv).
+    ``plain``: no cell holds a quote or line break, so each is written either as it is or,
+    holding the delimiter, between two quotes with nothing escaped: a reader gives back
+    exactly the cells before quoting (core.gate.output_reader.read_written_csv), when they
+    are exactly str and hold no NUL (the caller's checks: a subclass's str() may differ
+    from its text; pandas' parser stops at a NUL).
     """
     joined = "\x00".join(values)
     if guard and (
@@ -171,11 +172,9 @@ def _csv_cells(values: list, guard: bool) -> tuple[list, list, bool]:
     ):
         values = _per_distinct(values, safe_cell)
         joined = "\x00".join(values)
-    plain = joined.count("\x00") == max(len(values) - 1, 0)
-    plain = plain and {str}.issuperset(map(type, values))  # (a subclass's str() may differ)
     if not any(c in joined for c in _QUOTE_TRIGGERS):
-        return values, values, plain
-    plain = plain and not any(c in joined for c in _LINE_OR_QUOTE)
+        return values, values, True
+    plain = not any(c in joined for c in _LINE_OR_QUOTE)
     return _per_distinct(values, _quote_cell), values, plain
 
 
@@ -195,7 +194,7 @@ class WrittenCsv:
     sha256: bytes
     size: int
     header: tuple[str, ...]
-    columns: tuple[list, ...] = field(repr=False)
+    columns: tuple[np.ndarray, ...] = field(repr=False)  # object arrays; () unless plain
     plain: bool
 
     def __fspath__(self) -> str:
@@ -226,40 +225,51 @@ def write_public_csv(public: pd.DataFrame, path: PathLike) -> WrittenCsv:
     plain = True
     for column in PUBLIC_COLUMNS:
         series = public[column]
-        if len(series) and pd.api.types.infer_dtype(series, skipna=False) != "string":
+        values = series.tolist()
+        exact = {str}.issuperset(map(type, values))  # (in C; then it is text, as below)
+        if not exact and len(series) and pd.api.types.infer_dtype(series, skipna=False) != "string":
             raise ValueError(
                 f"public table column {column!r} holds a value that is not text: "
                 "every cell of the public table is a str"
             )
-        written, as_read, column_plain = _csv_cells(
-            series.tolist(), guard=column not in NUMERIC_COLUMNS
-        )
+        written, as_read, column_plain = _csv_cells(values, guard=column not in NUMERIC_COLUMNS)
         columns.append(written)
-        parsed.append(as_read)
-        plain = plain and column_plain
+        plain = plain and exact and column_plain
+        if plain:  # (the cells, copied: the caller may change its table afterwards)
+            same = as_read is values and series.dtype == object
+            parsed.append(series.to_numpy(dtype=object, copy=True) if same else _objects(as_read))
     header, _, header_plain = _csv_cells(list(PUBLIC_COLUMNS), guard=False)
     digest = hashlib.sha256()
     size = 0
+    nul = False
     with staged_outputs() as stage:
         # bytes encoded here, as the text file's UTF-8 encoder would for each write, so the
         # digest is of exactly the bytes written
         with open(stage.path_for(path), "wb") as handle:
 
             def write(text: str) -> None:
-                nonlocal size
+                nonlocal size, nul
                 data = text.encode("utf-8")
                 handle.write(data)
                 digest.update(data)
                 size += len(data)
+                nul = nul or b"\x00" in data  # (a cell's NUL: nothing else writes one)
 
             write(",".join(header) + LINE_TERMINATOR)
             n = len(public)
             for start in range(0, n, _WRITE_CHUNK_ROWS):
                 rows = zip(*(c[start : start + _WRITE_CHUNK_ROWS] for c in columns))
                 write(LINE_TERMINATOR.join(map(",".join, rows)) + LINE_TERMINATOR)
+    plain = plain and header_plain and not nul
     return WrittenCsv(
-        Path(path), digest.digest(), size, tuple(header), tuple(parsed), plain and header_plain
+        Path(path), digest.digest(), size, tuple(header), tuple(parsed) if plain else (), plain
     )
+
+
+def _objects(values: list) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
 
 
 def read_public_csv(path: PathLike) -> pd.DataFrame:
