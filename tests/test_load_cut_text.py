@@ -80,10 +80,15 @@ def _csv_fields(data: bytes, codec: str) -> list[list[str]]:
 @pytest.mark.parametrize("codec", ["utf-8", "cp1252"])
 @pytest.mark.parametrize("ending", ["\n", "\r\n", ""])
 @pytest.mark.parametrize("quoted_share", [0.0, 0.3, 1.0])
-def test_cut_columns_equal_the_csv_modules_fields(codec, ending, quoted_share, monkeypatch):
+@pytest.mark.parametrize("with_quotes", [False, True])
+def test_cut_columns_equal_the_csv_modules_fields(
+    codec, ending, quoted_share, with_quotes, monkeypatch
+):
     """Every column cut from the bytes (spans and values), in blocks of 7 rows so that the
     narrow cut's blocks end mid-file, equals the csv module's fields and the value-by-value
-    cut; the file's last value (no line end after it: the narrow cut's last window) too."""
+    cut; the file's last value (no line end after it: the narrow cut's last window) too.
+    `with_quotes`: the cut is given the file's quote offsets, as the scan gives them, and
+    finds the values to unescape from them."""
     monkeypatch.setattr(textscan, "_NARROW_TEXT_ROWS", 7)
     rng = np.random.default_rng(len(ending) * 10 + int(quoted_share * 3))
     ncol = 6
@@ -93,13 +98,14 @@ def test_cut_columns_equal_the_csv_modules_fields(codec, ending, quoted_share, m
     data = ("\r\n" if ending == "\r\n" else "\n").join(lines).encode(codec) + ending.encode()
     expected = _csv_fields(data, codec)
     spans = _spans(data, codec, ncol, tuple(range(ncol)))
+    arr = np.frombuffer(data, dtype=np.uint8)
+    quotes = np.flatnonzero(arr == 34) if with_quotes else None
     for column, (start, end) in enumerate(spans):
-        got = textscan._own_text(data, codec, start, end)
+        got = textscan._own_text(data, codec, start, end, quotes)
         assert got.dtype == object
         assert all(type(v) is str for v in got.tolist())
         assert got.tolist() == [r[column] for r in expected], column
         assert got.tolist() == _value_by_value(data, codec, start, end), column
-    arr = np.frombuffer(data, dtype=np.uint8)
     taken = []
     for start, end in spans:
         quoted = (end > start) & (arr[start] == 34)
@@ -153,4 +159,55 @@ def test_narrow_cut_rows_it_cannot_make(parts, block, monkeypatch):
     expected = _value_by_value(data, codec, start, end)
     got = textscan._own_text(data, codec, start, end)
     assert got.tolist() == expected
+    assert all(type(v) is str for v in got.tolist())
+
+
+# Values with quotes where the unescaping must find them: a doubled quote first, last, alone
+# or beside the field's own quotes; empty quoted fields beside quoted ones; and (given to the
+# cut directly, never by the scan) quotes in unquoted values, which are taken as they are.
+_QUOTED = [
+    b'""""', b'"""a"', b'"a"""', b'"a""b"', b'"a""""b"', b'""', b'"x"', b'"""""" "',
+    b'"' + b"w" * 40 + b'"""', b'"""' + b"w" * 40 + b'"', b"plain", b"", b'a""b', b'""x',
+    b'"ab""', b'""ab"',  # a lone quote beside the field's own: nothing to unescape
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_doubled_quotes_found_from_the_quote_offsets(seed):
+    """The rows `_doubled_quote_rows` picks from the quote offsets are all those whose value
+    the replacement changes; the cut with the offsets equals the cut without them (every
+    quoted row looked at) and the value-by-value cut, in wide columns (the per-value cut)."""
+    rng = np.random.default_rng(seed)
+    parts = [_QUOTED[rng.integers(len(_QUOTED))] for _ in range(300)]
+    parts += [b'"' + b"z" * 40 + b'"']  # the column is wide: the per-value cut
+    data = b"h\n" + b"\n".join(parts) + b"\n"
+    start = 2 + np.cumsum([0] + [len(p) + 1 for p in parts[:-1]]).astype(np.int64)
+    end = start + np.array([len(p) for p in parts], dtype=np.int64)
+    arr = np.frombuffer(data, dtype=np.uint8)
+    quotes = np.flatnonzero(arr == 34)
+    quoted = (end > start) & (arr[np.minimum(start, arr.size - 1)] == 34)
+    first, last = start + quoted, end - quoted
+    picked = set(textscan._doubled_quote_rows(quoted, first, last, quotes).tolist())
+    changed = {i for i in range(len(parts)) if quoted[i] and b'""' in data[first[i] : last[i]]}
+    assert picked == changed
+    assert picked  # (the case holds rows to unescape)
+    with_offsets = textscan._own_text(data, "utf-8", start, end, quotes).tolist()
+    assert with_offsets == textscan._own_text(data, "utf-8", start, end).tolist()
+    assert with_offsets == _value_by_value(data, "utf-8", start, end)
+
+
+@pytest.mark.parametrize("fromiter", [True, False])
+@pytest.mark.parametrize("codec", ["utf-8", "cp1252"])
+def test_decoded_values_with_and_without_fromiter(fromiter, codec, monkeypatch):
+    """The per-value cut's object array is the same made by np.fromiter (numpy 1.23+) or
+    from a list (older numpy), in either codec: str values, none shared with another row."""
+    monkeypatch.setattr(textscan, "_FROMITER_OBJECTS", fromiter)
+    values = ["", "Côte", "x" * 50, "naïve, €5", "plain"] * 20
+    encoded = [v.encode(codec) for v in values]
+    data = b"h\n" + b"\n".join(encoded) + b"\n"
+    first = 2 + np.cumsum([0] + [len(p) + 1 for p in encoded[:-1]]).astype(np.int64)
+    last = first + np.array([len(p) for p in encoded], dtype=np.int64)
+    got = textscan._decoded(data, codec, first, last)
+    assert got.dtype == object and got.shape == (len(values),)
+    assert got.tolist() == values
     assert all(type(v) is str for v in got.tolist())

@@ -10,6 +10,8 @@ single thread would raise, and that a failing check never leaves the parsing thr
 
 from __future__ import annotations
 
+import csv
+import io
 import threading
 
 import numpy as np
@@ -63,7 +65,7 @@ def _spy_cuts(monkeypatch, hold_checks_thread: bool) -> list[tuple[str, int]]:
     main_started = threading.Event()
     own_text = textscan._own_text
 
-    def spy(data, codec, start, end):
+    def spy(data, codec, start, end, quotes=None):
         main = threading.current_thread() is threading.main_thread()
         width = int((end - start).max()) if start.size else 0
         cuts.append(("main" if main else "checks", width))
@@ -71,7 +73,7 @@ def _spy_cuts(monkeypatch, hold_checks_thread: bool) -> list[tuple[str, int]]:
             main_started.set()
         elif hold_checks_thread:
             main_started.wait(10)
-        return own_text(data, codec, start, end)
+        return own_text(data, codec, start, end, quotes)
 
     monkeypatch.setattr(textscan, "_own_text", spy)
     return cuts
@@ -127,7 +129,7 @@ def test_a_failed_cut_raises_the_first_in_column_order(from_narrowest, monkeypat
     error in column order, as cutting them one after another on one thread would."""
     widths = [40, 3, 90, 10]  # columns 0 and 2 fail; cut order by width is 1, 3, 0, 2
 
-    def own_text(data, codec, start, end):
+    def own_text(data, codec, start, end, quotes=None):
         width = int((end - start).max())
         if width in (40, 90):
             raise UnicodeDecodeError(codec, b"\x81", 0, 1, f"column of width {width}")
@@ -146,7 +148,7 @@ def test_columns_are_claimed_narrowest_first_and_widest_first(monkeypatch):
     widest; values come back in column order whoever cut them."""
     order: list[int] = []
 
-    def own_text(data, codec, start, end):
+    def own_text(data, codec, start, end, quotes=None):
         order.append(int((end - start).max()))
         return np.array([f"w{order[-1]}"] * start.size, dtype=object)
 
@@ -195,3 +197,77 @@ def test_a_failing_check_releases_the_parsing_thread(monkeypatch):
     released.publish(None)
     waiter.join(10)
     assert not waiter.is_alive() and released.values() == []
+
+
+@pytest.mark.parametrize("quoted", [True, False])
+def test_the_spans_are_published_before_the_plain_numbers_are_checked(quoted, monkeypatch):
+    """The parsing thread can start its cut while the checks thread still proves the
+    coordinates plain: the spans are published first, once (a later publish is ignored),
+    and the scan is the one a single thread makes. In a quote-free body too."""
+    sample = _force_like(300)
+    if not quoted:  # the same fields without their quotes and commas
+        rows = csv.reader(io.StringIO(sample.decode(), newline=""))
+        text = "\n".join(",".join(f.replace('"', "").replace(",", " ") for f in r) for r in rows)
+        sample = (text + "\n").encode()
+        assert b'"' not in sample
+    alone = _scan(sample, monkeypatch, own=True, beside=False)
+    events: list[str] = []
+    plain_numbers = textscan._plain_numbers
+    publish = textscan._SharedCuts.publish
+
+    def spy_plain(*args):
+        events.append("plain")
+        return plain_numbers(*args)
+
+    def spy_publish(self, spans):
+        events.append("publish" if spans is not None else "none")
+        return publish(self, spans)
+
+    monkeypatch.setattr(textscan, "_plain_numbers", spy_plain)
+    monkeypatch.setattr(textscan._SharedCuts, "publish", spy_publish)
+    shared = _scan(sample, monkeypatch, own=True, beside=True)
+    assert shared == alone
+    assert events == ["publish", "plain", "plain", "publish"], events
+    assert shared == _scan(sample, monkeypatch, own=False, beside=False)
+
+
+def test_a_check_failing_after_the_spans_ends_the_scan_with_its_error(monkeypatch):
+    """The spans are out (the parsing thread cuts), then the plain numbers' check raises:
+    the scan ends with that error, no thread left waiting."""
+    sample = _force_like(200)
+
+    def broken(*args):
+        raise RuntimeError("plain check failed")
+
+    monkeypatch.setattr(textscan, "_plain_numbers", broken)
+    outcome: list = []
+
+    def run() -> None:
+        outcome.append(_scan(sample, monkeypatch, own=True, beside=True))
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(30)
+    assert outcome == [("RuntimeError", "plain check failed")]
+
+
+def test_only_the_first_publish_counts(monkeypatch):
+    """The spans are published when found and again when the checks end: the second call
+    (the same spans, or None) neither hands out the columns again nor takes them away."""
+    order: list[int] = []
+
+    def own_text(data, codec, start, end, quotes=None):
+        order.append(int((end - start).max()))
+        return np.array([f"w{order[-1]}"] * start.size, dtype=object)
+
+    monkeypatch.setattr(textscan, "_own_text", own_text)
+    widths = [40, 3, 90]
+    for again in (_spans(widths), None):
+        order.clear()
+        cuts = textscan._SharedCuts(b"x" * 1000, "utf-8")
+        cuts.publish(_spans(widths))
+        cuts.cut(from_narrowest=True)
+        cuts.publish(again)
+        cuts.cut(from_narrowest=False)
+        assert order == [3, 40, 90]
+        assert [v[0] for v in cuts.values()] == [f"w{w}" for w in widths]

@@ -27,6 +27,7 @@ import threading
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Any, Callable, Optional
 
 import numpy as np
@@ -51,6 +52,7 @@ _CONTROL_TABLE = np.zeros(256, dtype=bool)
 _CONTROL_TABLE[[*range(0, 9), 11, 12, *range(14, 32), 127]] = True
 _BLOCK = 1 << 20  # bytes per block when scanning a whole file, to bound temporary arrays
 _Spans = list[tuple[np.ndarray, np.ndarray]]  # (starts, ends) of some columns' values
+_OnSpans = Optional[Callable[[_Spans], None]]  # given the `own` columns' spans once found
 
 
 class NotCsvError(ValueError):
@@ -225,14 +227,15 @@ def scan_body(
     )
     arr = np.frombuffer(data, dtype=np.uint8)
     control, bare_cr = _hazards(arr)
-    if bare_cr or not _quotes_are_simple(arr, data, head.header_start, delimiter):
+    quotes = _quote_positions(arr, data, head.header_start)
+    if bare_cr or not _quotes_are_simple(arr, data, head.header_start, delimiter, quotes):
         return _scan_exact(head)
     clean = head.clean
     if clean is None:
         clean = not _has_decode_errors(data, codec)
     args = (data, head.encoding, codec, delimiter, header, head.header_end, numeric_idx)
     if clean and not control:
-        fast = _fast_scan(*args, plain_idx, on_numbers)
+        fast = _fast_scan(*args, plain_idx, on_numbers, quotes)
         if fast is not None:
             return fast
     try:
@@ -331,7 +334,22 @@ def _hazards(arr: np.ndarray) -> tuple[bool, bool]:
     return bool(dels or low != tabs + lfs + crs), crs != crlfs
 
 
-def _quotes_are_simple(arr: np.ndarray, data: bytes, start: int, delimiter: str) -> bool:
+def _quote_positions(arr: np.ndarray, data: bytes, start: int) -> np.ndarray:
+    """Offsets of the quote bytes from `start` on (found once, for every step that needs
+    them: the quote checks, the field counts and the text cuts)."""
+    if data.find(b'"', start) < 0:
+        return np.zeros(0, dtype=np.int64)
+    quotes = _positions(arr, 34)
+    return quotes[np.searchsorted(quotes, start) :]
+
+
+def _quotes_are_simple(
+    arr: np.ndarray,
+    data: bytes,
+    start: int,
+    delimiter: str,
+    quotes: Optional[np.ndarray] = None,
+) -> bool:
     """Whether every quote is where a well-formed CSV puts it, so counting quotes (their
     parity) finds the same records and fields as Python's csv module.
 
@@ -339,11 +357,10 @@ def _quotes_are_simple(arr: np.ndarray, data: bytes, start: int, delimiter: str)
     or a line feed (or is the second of a doubled quote); an odd one closes it, so a
     delimiter, line end, end of file or a doubled quote's second half follows. A file where
     this holds is a sequence of well-formed quoted fields and quote-free unquoted ones.
+    `quotes`: the quote offsets from `start` on (`_quote_positions`), when the caller has them.
     """
-    if data.find(b'"', start) < 0:
-        return True
-    quotes = _positions(arr, 34)
-    quotes = quotes[quotes >= start]
+    if quotes is None:
+        quotes = _quote_positions(arr, data, start)
     if quotes.size == 0:
         return True
     if quotes.size % 2:
@@ -439,16 +456,21 @@ def _fast_quoted_counts_ok(
     plain: tuple[int, ...] = (),
     own: tuple[int, ...] = (),
     newlines: Optional[np.ndarray] = None,
+    quotes: Optional[np.ndarray] = None,
+    on_spans: _OnSpans = None,
 ) -> Optional[tuple[tuple[int, ...], _Spans]]:
     """For the fast scan of a file with quoted fields: whether every body line is one whole
     record (no quoted line break) of exactly `ncol` fields, counted as the csv module would
     (None when not); if so, the columns of `plain` that hold only plain numbers and the value
     spans of the `own` columns (quotes included, see `_own_text`). `newlines`: the body's
-    line feeds, when the caller has them."""
+    line feeds, `quotes` the file's quote offsets (from any start before the body), when
+    the caller has them. `on_spans` is given the `own` spans as soon as they are found,
+    before the `plain` columns are checked."""
     if not _ascii_safe(codec):
         return None
-    quotes = _positions(arr, 34)
-    quotes = quotes[quotes >= body_start]
+    if quotes is None:
+        quotes = _positions(arr, 34)
+    quotes = quotes[np.searchsorted(quotes, body_start) :]
     if quotes.size % 2:
         return None  # the header's quotes are not balanced on its own line: be exact
     if newlines is None:
@@ -459,128 +481,88 @@ def _fast_quoted_counts_ok(
         return None  # a quoted line break: rows are not lines
     r_starts = np.concatenate(([body_start], newlines + 1))[:n]
     delims = _positions(arr, ord(delimiter))
-    counts = _delimiter_counts(delims, r_starts, arr.size) - _quoted_delimiters(
-        delims, r_starts, quotes
-    )
-    if not np.all(counts + 1 == ncol):
+    fields = _row_delimiters(delims[np.searchsorted(delims, body_start) :], quotes, r_starts, ncol)
+    if fields is None:
         return None
+    return _spans_and_plain(arr, r_starts, newlines, fields, ncol, plain, own, on_spans)
+
+
+def _row_delimiters(
+    delims: np.ndarray, quotes: np.ndarray, r_starts: np.ndarray, ncol: int
+) -> Optional[np.ndarray]:
+    """Each row's delimiters outside quotes, as an (rows, ncol - 1) array, when every row
+    holds exactly ``ncol - 1`` of them (``ncol`` fields as the csv module counts them); else
+    None. `delims` are the body's delimiter offsets and `quotes` its quote offsets; row i is
+    [r_starts[i], r_starts[i + 1]) and the last row runs to the end of the file.
+
+    Valid where `_quotes_are_simple` holds, the codec is ASCII-safe and no quoted field
+    spans a line (the caller's preconditions): quotes then pair up in file order (quote 2k
+    opens a field, 2k+1 closes it), so the delimiters inside quotes are those between the
+    two quotes of a pair. Once they are taken out, the file's unquoted delimiters, in order,
+    are the rows' when and only when there are ``rows * (ncol - 1)`` of them and each row
+    holds its own block of ``ncol - 1``: a row holding its block holds at least ``ncol - 1``,
+    and the total leaves none over. Every column's field bounds are then a column of the
+    array (what counting each row's delimiters and finding each field's did in several
+    passes)."""
+    n, width = r_starts.size, ncol - 1
+    if quotes.size and delims.size:
+        first = np.searchsorted(delims, quotes[0::2])  # each pair's first delimiter inside
+        past = np.searchsorted(delims, quotes[1::2])  # and the first after it
+        holds = past > first  # pairs holding a delimiter: their ranges are disjoint and
+        # ordered, so a range's start and end are each unique (an end may be the next start)
+        step = np.zeros(delims.size + 1, dtype=np.int8)
+        step[first[holds]] += 1
+        step[past[holds]] -= 1
+        inside = np.cumsum(step[:-1], dtype=np.int8).view(bool)
+        delims = delims[~inside]
+    if delims.size != n * width:
+        return None
+    fields = delims.reshape(n, width)
+    if n and width:
+        after = np.append(r_starts[1:], np.iinfo(np.int64).max)
+        if not (np.all(fields[:, 0] >= r_starts) and np.all(fields[:, -1] < after)):
+            return None
+    return fields
+
+
+def _spans_and_plain(
+    arr: np.ndarray,
+    r_starts: np.ndarray,
+    newlines: np.ndarray,
+    fields: np.ndarray,
+    ncol: int,
+    plain: tuple[int, ...],
+    own: tuple[int, ...],
+    on_spans: _OnSpans = None,
+) -> tuple[tuple[int, ...], _Spans]:
+    """(the columns of `plain` holding only plain numbers, the value spans of the `own`
+    columns), from each row's unquoted delimiters (`_row_delimiters`). The `own` spans are
+    given to `on_spans` first, so that their cuts can start while `plain` is checked."""
     if not plain and not own:
         return (), []
-    ends = _line_ends(arr, r_starts, newlines, n)
-    spans = _column_spans(arr, r_starts, ends, delims, quotes, ncol, plain + own)
-    proven = tuple(c for c, span in zip(plain, spans) if _plain_numbers(arr, *span))
-    return proven, spans[len(plain) :]
+    ends = _line_ends(arr, r_starts, newlines, r_starts.size)
+    spans = [_field_span(r_starts, ends, fields, ncol, column) for column in own]
+    if on_spans is not None:
+        on_spans(spans)
+    numbers = [_field_span(r_starts, ends, fields, ncol, column) for column in plain]
+    proven = tuple(c for c, span in zip(plain, numbers) if _plain_numbers(arr, *span))
+    return proven, spans
+
+
+def _field_span(
+    r_starts: np.ndarray, ends: np.ndarray, fields: np.ndarray, ncol: int, column: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end offsets of one column's value in every row (quotes included), between
+    the row's unquoted delimiters (`_row_delimiters`) or its start and end."""
+    start = r_starts if column == 0 else fields[:, column - 1] + 1
+    end = ends if column == ncol - 1 else fields[:, column]
+    return start, end
 
 
 def _line_ends(arr: np.ndarray, r_starts: np.ndarray, newlines: np.ndarray, n: int) -> np.ndarray:
     """Where each of the `n` rows starting at `r_starts` ends (line feed and CR excluded)."""
     ends = np.append(newlines, arr.size)[:n]
     return ends - ((ends > r_starts) & (arr[np.maximum(ends - 1, 0)] == 13))
-
-
-def _column_span(
-    arr: np.ndarray,
-    r_starts: np.ndarray,
-    ends: np.ndarray,
-    delims: np.ndarray,
-    quotes: np.ndarray,
-    ncol: int,
-    column: int,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Start and end offsets of one column's value in every row (see `_column_spans`)."""
-    return _column_spans(arr, r_starts, ends, delims, quotes, ncol, (column,))[0]
-
-
-def _column_spans(
-    arr: np.ndarray,
-    r_starts: np.ndarray,
-    ends: np.ndarray,
-    delims: np.ndarray,
-    quotes: np.ndarray,
-    ncol: int,
-    columns: Sequence[int],
-) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Start and end offsets of some columns' values in every row of a body whose rows are
-    its lines, each of exactly `ncol` fields as the csv module counts them (the caller's
-    precondition, with simple quotes). A row with no quote before a column's end has its
-    fields between its raw delimiters. In the others, the delimiters before the row's first
-    quote and after its last one are outside quotes (quotes pair up within each line), so
-    they are the row's first and last unquoted ones, counted from either end (a row has
-    exactly ``ncol - 1``); a field bounded by a delimiter between its first and last quotes
-    (a row with two quoted fields and the column between them) has the delimiters inside
-    quotes (those after an odd number of quotes) taken out first. What the columns share
-    (each row's first delimiter and first quote, the quoted rows' counts) is found once."""
-    base = np.searchsorted(delims, r_starts)  # each row's first delimiter
-    top = max(delims.size - 1, 0)
-
-    def raw(k: int) -> np.ndarray:  # each row's k-th delimiter, quoted or not
-        if not delims.size:
-            return np.zeros(base.size, dtype=np.int64)
-        return delims[np.minimum(base + k, top)]
-
-    first_quote = None
-    if quotes.size:
-        first_quote = np.append(quotes, arr.size + 1)[np.searchsorted(quotes, r_starts)]
-    quoted = np.zeros(0, dtype=np.int64)  # the rows with a quote, and of each of them:
-    before = after = stop = quoted  # delimiters before its first quote and after its last,
-    # and where its delimiters end
-    if first_quote is not None:
-        quoted = np.flatnonzero(first_quote < ends)
-        at_end = np.searchsorted(quotes, ends[quoted])  # just past the row's last quote
-        stop = np.searchsorted(delims, ends[quoted])
-        before = np.searchsorted(delims, first_quote[quoted]) - base[quoted]
-        after = stop - np.searchsorted(delims, quotes[np.maximum(at_end - 1, 0)])
-    kept_rows = np.zeros(0, dtype=np.int64)
-    kept = np.zeros((0, max(ncol - 1, 0)), dtype=np.int64)
-
-    def unquoted(odd: np.ndarray, k: int) -> np.ndarray:
-        """The k-th unquoted delimiter of each of the rows `odd` (rows with a quote)."""
-        nonlocal kept_rows, kept
-        q = np.searchsorted(quoted, odd)
-        from_start = delims[np.minimum(base[odd] + k, top)]
-        from_end = delims[np.clip(stop[q] - (ncol - 1 - k), 0, top)]
-        found = np.where(k < before[q], from_start, from_end)
-        mid = np.flatnonzero((k >= before[q]) & (k < ncol - 1 - after[q]))
-        if mid.size:  # between the row's first and last quotes: counted by parity
-            rows = odd[mid]
-            if not np.isin(rows, kept_rows).all():
-                kept_rows = np.union1d(kept_rows, rows)
-                kept = _unquoted_delimiters(delims, quotes, base, ends, kept_rows, ncol)
-            found[mid] = kept[np.searchsorted(kept_rows, rows), k]
-        return found
-
-    spans = []
-    for column in columns:
-        field_end = raw(column) if column < ncol - 1 else ends
-        field_start = r_starts if column == 0 else raw(column - 1) + 1
-        if first_quote is not None:
-            odd = np.flatnonzero(first_quote < field_end)
-            if odd.size:  # rows with a quote before the column ends: unquoted delimiters
-                if column < ncol - 1:
-                    field_end = field_end.copy()
-                    field_end[odd] = unquoted(odd, column)
-                if column > 0:
-                    field_start = field_start.copy()
-                    field_start[odd] = unquoted(odd, column - 1) + 1
-        spans.append((field_start, field_end))
-    return spans
-
-
-def _unquoted_delimiters(
-    delims: np.ndarray,
-    quotes: np.ndarray,
-    base: np.ndarray,
-    ends: np.ndarray,
-    rows: np.ndarray,
-    ncol: int,
-) -> np.ndarray:
-    """The `ncol - 1` delimiters outside quotes of each of `rows`, as a (rows, ncol - 1)
-    array (a delimiter is outside quotes when an even number of quotes come before it)."""
-    stop = np.searchsorted(delims, ends[rows])
-    sizes = stop - base[rows]
-    offsets = np.repeat(base[rows] - np.cumsum(sizes) + sizes, sizes) + np.arange(int(sizes.sum()))
-    mine = delims[offsets]
-    return mine[(np.searchsorted(quotes, mine) % 2) == 0].reshape(rows.size, ncol - 1)
 
 
 # The longest value `_plain_numbers` accepts: 15 digits are exact in a float64 whichever way
@@ -647,22 +629,23 @@ def _quote_free_plain(
     plain: tuple[int, ...],
     own: tuple[int, ...] = (),
     newlines: Optional[np.ndarray] = None,
+    on_spans: _OnSpans = None,
 ) -> Optional[tuple[tuple[int, ...], _Spans]]:
     """(the columns of `plain` holding only plain numbers, the value spans of the `own`
     columns) in a quote-free body whose rows are its lines; None when a row does not have
-    exactly `ncol` fields. `newlines`: the body's line feeds, when the caller has them."""
+    exactly `ncol` fields. `newlines`: the body's line feeds, when the caller has them;
+    `on_spans` as in `_spans_and_plain`."""
     if newlines is None:
         newlines = _positions(arr, 10)
         newlines = newlines[newlines >= body_start]
     r_starts = np.concatenate(([body_start], newlines + 1))[:n]
     delims = _positions(arr, ord(delimiter))
-    if not np.all(_delimiter_counts(delims, r_starts, arr.size) + 1 == ncol):
-        return None
-    ends = _line_ends(arr, r_starts, newlines, n)
     no_quotes = np.zeros(0, dtype=np.int64)
-    spans = _column_spans(arr, r_starts, ends, delims, no_quotes, ncol, plain + own)
-    proven = tuple(c for c, span in zip(plain, spans) if _plain_numbers(arr, *span))
-    return proven, spans[len(plain) :]
+    body_delims = delims[np.searchsorted(delims, body_start) :]
+    fields = _row_delimiters(body_delims, no_quotes, r_starts, ncol)
+    if fields is None:
+        return None
+    return _spans_and_plain(arr, r_starts, newlines, fields, ncol, plain, own, on_spans)
 
 
 def _fast_scan(
@@ -675,6 +658,7 @@ def _fast_scan(
     numeric: tuple[int, ...],
     plain: tuple[int, ...] = (),
     on_numbers: Optional[Callable[[dict[str, np.ndarray]], None]] = None,
+    quotes: Optional[np.ndarray] = None,
 ) -> Optional[ScannedCsv]:
     """The common case without per-row offsets: one row per line, no quoted newlines, no
     blank lines, every row well formed. Finding the offsets of half a million newlines costs
@@ -682,7 +666,8 @@ def _fast_scan(
     fields (a force extract's free-text notes) has its rows' fields counted with numpy (see
     `_quoted_delimiters`). Anything unusual returns None and the exact scan runs instead,
     whose result this path must equal. Columns in `plain` proved to hold only plain numbers
-    (`_plain_numbers`) are parsed as numbers, from the field offsets found on the way."""
+    (`_plain_numbers`) are parsed as numbers, from the field offsets found on the way.
+    `quotes`: the file's quote offsets (`_quote_positions`), when the caller has them."""
     arr = np.frombuffer(data, dtype=np.uint8)
     body_start = header_end + 1
     ncol = len(header)
@@ -690,10 +675,10 @@ def _fast_scan(
 
     own = _own_text_columns(data, body_start, codec, delimiter, ncol, numeric + plain)
 
-    def rows_check() -> Optional[tuple[int, tuple[int, ...], _Spans]]:
+    def rows_check(on_spans: _OnSpans = None) -> Optional[tuple[int, tuple[int, ...], _Spans]]:
         """(the body's rows, the columns of `plain` proven to hold only plain numbers, the
         value spans of the `own` columns), or None unless every row is one line of exactly
-        `ncol` fields."""
+        `ncol` fields. `on_spans`: given the `own` spans as soon as they are found."""
         if body_start >= len(data):
             empty = np.zeros(0, dtype=np.int64)
             return 0, (), [(empty, empty) for _ in own]
@@ -704,18 +689,31 @@ def _fast_scan(
         n = int(newlines.size) + (0 if data.endswith(b"\n") else 1)
         if data.find(b'"', body_start) >= 0:
             found = _fast_quoted_counts_ok(
-                arr, data, body_start, delimiter, codec, n, ncol, plain, own, newlines
+                arr,
+                data,
+                body_start,
+                delimiter,
+                codec,
+                n,
+                ncol,
+                plain,
+                own,
+                newlines,
+                quotes,
+                on_spans,
             )
             return None if found is None else (n, *found)
         total = int(np.count_nonzero(arr[body_start:] == ord(delimiter)))
         if total != n * (ncol - 1):
             return None
         if (plain or own) and _ascii_safe(codec):
-            spanned = _quote_free_plain(arr, body_start, delimiter, n, ncol, plain, own, newlines)
+            spanned = _quote_free_plain(
+                arr, body_start, delimiter, n, ncol, plain, own, newlines, on_spans
+            )
             return None if spanned is None else (n, *spanned)
         return n, (), []
 
-    cuts = _SharedCuts(data, codec)
+    cuts = _SharedCuts(data, codec, quotes)
 
     def rows_check_and_cut() -> Optional[tuple[int, tuple[int, ...], _Spans]]:
         """`rows_check`, then the `own` columns' values cut where it found their spans (in
@@ -723,8 +721,8 @@ def _fast_scan(
         once that has parsed (`_SharedCuts`)."""
         rows: Optional[tuple[int, tuple[int, ...], _Spans]] = None
         try:
-            rows = rows_check()
-        finally:
+            rows = rows_check(cuts.publish)  # the spans, as soon as found (before `plain`)
+        finally:  # (a second publish is ignored)
             cuts.publish(None if rows is None or len(rows[2]) != len(own) else rows[2])
         cuts.cut(from_narrowest=True)
         return rows
@@ -807,8 +805,8 @@ class _SharedCuts:
     that raises is raised by `values`, the first in column order, as a cut on one thread in
     column order would."""
 
-    def __init__(self, data: bytes, codec: str) -> None:
-        self._data, self._codec = data, codec
+    def __init__(self, data: bytes, codec: str, quotes: Optional[np.ndarray] = None) -> None:
+        self._data, self._codec, self._quotes = data, codec, quotes
         self._ready = threading.Event()
         self._lock = threading.Lock()
         self._spans: _Spans = []
@@ -817,7 +815,11 @@ class _SharedCuts:
 
     def publish(self, spans: Optional[_Spans]) -> None:
         """The `own` columns' spans, or None when there is nothing to cut (always called,
-        even when the checks fail, so that a waiting thread is released)."""
+        even when the checks fail, so that a waiting thread is released). Only the first
+        call counts: the spans are published as soon as they are found, and again (or None,
+        if the checks then fail) when the checks end."""
+        if self._ready.is_set():
+            return
         if spans is not None:
             self._spans = spans
             widths = [int((end - start).max()) if start.size else 0 for start, end in spans]
@@ -834,7 +836,7 @@ class _SharedCuts:
                 i = self._todo.pop(0 if from_narrowest else -1)
             start, end = self._spans[i]
             try:
-                self._done[i] = _own_text(self._data, self._codec, start, end)
+                self._done[i] = _own_text(self._data, self._codec, start, end, self._quotes)
             except Exception as exc:  # noqa: BLE001 - raised by `values`, in column order
                 self._done[i] = exc
 
@@ -890,12 +892,19 @@ def _own_text_columns(
     return own if len(own) < ncol else own[1:]  # pandas parses one column at least
 
 
-def _own_text(data: bytes, codec: str, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+def _own_text(
+    data: bytes,
+    codec: str,
+    start: np.ndarray,
+    end: np.ndarray,
+    quotes: Optional[np.ndarray] = None,
+) -> np.ndarray:
     """The values [start[i], end[i]) of one column of a body with simple quotes (see
     `_quotes_are_simple`) whose rows are its lines, as pandas' C parser reads them: a field
     opening with a quote is quoted, so its value is what lies between its first and last
     byte with each doubled quote made one (the only quotes inside it); any other field holds
-    no quote and is taken as it is."""
+    no quote and is taken as it is. `quotes`: every quote byte's offset in the file, when
+    the caller has them (the values to unescape are then found from them)."""
     arr = np.frombuffer(data, dtype=np.uint8)
     if start.size == 0:
         return np.zeros(0, dtype=object)
@@ -903,16 +912,49 @@ def _own_text(data: bytes, codec: str, start: np.ndarray, end: np.ndarray) -> np
     first, last = start + quoted, end - quoted
     narrow = _narrow_ascii_text(arr, first, last - first) if _ascii_safe(codec) else None
     if narrow is None:
-        values = [data[a:b].decode(codec) for a, b in zip(first.tolist(), last.tolist())]
-        for i in np.flatnonzero(quoted).tolist():
+        values = _decoded(data, codec, first, last)
+        for i in _doubled_quote_rows(quoted, first, last, quotes).tolist():
             if '"' in values[i]:
                 values[i] = values[i].replace('""', '"')
-        return np.array(values, dtype=object)
+        return values
     out, rows = narrow  # the rows numpy could not make are cut one by one
     for i in rows.tolist():
         value = data[int(first[i]) : int(last[i])].decode(codec)
         out[i] = value.replace('""', '"') if quoted[i] else value
     return out
+
+
+# numpy 1.23 and later make an object array from an iterator (np.fromiter), without the
+# list np.array needs and without looking for nested sequences in it.
+_FROMITER_OBJECTS = np.lib.NumpyVersion(np.__version__) >= "1.23.0"
+
+
+def _decoded(data: bytes, codec: str, first: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """``data[first[i]:last[i]].decode(codec)`` of every i, as an object array: sliced and
+    decoded by C-level maps (no Python-level loop body per value)."""
+    sliced = map(data.__getitem__, map(slice, first.tolist(), last.tolist()))
+    # bytes.decode's default is strict UTF-8, the same as .decode("utf-8")
+    text = map(bytes.decode, sliced) if codec == "utf-8" else map(str, sliced, repeat(codec))
+    if _FROMITER_OBJECTS:
+        return np.fromiter(text, dtype=object, count=first.size)
+    return np.array(list(text), dtype=object)
+
+
+def _doubled_quote_rows(
+    quoted: np.ndarray, first: np.ndarray, last: np.ndarray, quotes: Optional[np.ndarray]
+) -> np.ndarray:
+    """The quoted rows whose value [first[i], last[i]) may hold a quote (so a doubled one to
+    make one). Without `quotes`, every quoted row. With them (every quote byte's offset),
+    only the rows holding two adjacent quotes within their value: a value without a
+    doubled quote has no pair to replace, so leaving it out changes nothing."""
+    if quotes is None or first.size == 0:
+        return np.flatnonzero(quoted)
+    pairs = quotes[:-1][quotes[1:] == quotes[:-1] + 1]  # the first quote of each adjacent two
+    row = np.searchsorted(first, pairs, side="right") - 1  # (the values are in file order)
+    held = row >= 0
+    pairs, row = pairs[held], row[held]
+    inside = (pairs >= first[row]) & (pairs + 1 < last[row]) & quoted[row]
+    return np.unique(row[inside])
 
 
 # `_narrow_ascii_text` takes columns whose values are at most this many bytes (references,
