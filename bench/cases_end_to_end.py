@@ -413,7 +413,8 @@ from crime_mapper.core.publish import (
 
 def gate_call(args, kwargs, seconds):
     output = args[1] if len(args) > 1 else kwargs.get("output")
-    name = "table" if hasattr(output, "columns") else str(output).rstrip("/").split("/")[-1]
+    table = hasattr(output, "columns") and not hasattr(output, "__fspath__")  # (a WrittenCsv)
+    name = "table" if table else str(output).rstrip("/").split("/")[-1]
     gates.append((name.split(".staging-")[0], seconds))
 
 # every gate call (the pipeline, summaries and web map import check_release when called)
@@ -439,6 +440,29 @@ timed_call("publish.web_map.read", webmap_export, "read_release_inputs")
 timed_call("publish.web_map.assign", webmap_export, "row_area_names")
 timed_call("publish.web_map.aggregate", webmap_export, "aggregate")
 timed_call("publish.web_map.write", webmap_export, "_write_folder")
+try:
+    from crime_mapper.core.common import forked
+except ImportError:  # (a checkout from before it, compared with this one)
+    forked = None
+
+def report_from_child(run):
+    # the web map made in a forked child beside the summaries: its figures are the child's,
+    # printed by it (its timings and gate calls never reach this process's dicts)
+    def child_run(self, work, out):
+        def reporting(call):
+            before, known = dict(steps), len(gates)
+            try:
+                return work(call)
+            finally:
+                mine = {k: v for k, v in steps.items() if before.get(k) != v}
+                print("bench child steps: " + json.dumps(mine), file=sys.stderr, flush=True)
+                print("bench child gates: " + json.dumps(gates[known:]), file=sys.stderr,
+                      flush=True)
+        return run(self, reporting, out)
+    return child_run
+
+if forked is not None:
+    forked.ForkedCall._run = report_from_child(forked.ForkedCall._run)
 from crime_mapper.cli import main
 started = cpu()
 code = main(["release", sys.argv[1], "--month", sys.argv[2]])
@@ -532,11 +556,19 @@ def _run_monthly_release(ctx: dict, input_path: Path, workdir: Path) -> dict:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     steps: dict[str, float] = {}
     gates: list = []
+    child_steps: dict[str, float] = {}
+    child_gates: list = []
     for line in err.splitlines():
         if line.startswith("bench steps: "):
             steps = json.loads(line[len("bench steps: ") :])
         if line.startswith("bench gates: "):
             gates = json.loads(line[len("bench gates: ") :])
+        if line.startswith("bench child steps: "):  # (the web map made beside, in a child)
+            child_steps.update(json.loads(line[len("bench child steps: ") :]))
+        if line.startswith("bench child gates: "):
+            child_gates += json.loads(line[len("bench child gates: ") :])
+    steps.update({k: v for k, v in child_steps.items() if k not in steps})
+    gates += child_gates
     folder = workdir / "release" / month
     outside = seconds - sum(v for k, v in steps.items() if "." not in k and k != "cpu")
     return {
