@@ -112,8 +112,9 @@ def test_views_made_beside_the_export_give_the_direct_paths_folder_and_report(
 def test_the_gate_checks_with_the_views_made_on_the_other_thread(
     world: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gate: bool
 ):
-    """The views are computed on a thread of their own, and the checks run on that very
-    preparation (made once: with a release gate, its preparation for these extras)."""
+    """The views are computed on a thread of their own, the gate reads the folder while they
+    end, and the checks run on that very preparation once they have (made once: with a
+    release gate, its preparation for these extras)."""
     warmed: list[tuple[str, PreparedGate]] = []
     checked: list[PreparedGate] = []
     running: list[str] = []
@@ -122,7 +123,8 @@ def test_the_gate_checks_with_the_views_made_on_the_other_thread(
     def spy_compute(prepared: PreparedGate, more: tuple = (), stop: Any = None) -> None:
         warmed.append((threading.current_thread().name, prepared))
         compute(prepared, more, stop)
-        time.sleep(0.3)  # (still running when the gate starts, were it not waited for)
+        if threading.current_thread().name == "leak gate views":
+            time.sleep(0.3)  # (still running when the gate starts, were it not waited for)
 
     class SpyContext(leak_gate.GateContext):
         def __init__(self, prepared: PreparedGate, *args: Any) -> None:
@@ -130,6 +132,14 @@ def test_the_gate_checks_with_the_views_made_on_the_other_thread(
             running.extend(t.name for t in threading.enumerate() if t.name == "leak gate views")
             super().__init__(prepared, *args)
 
+    reading: list[bool] = []  # whether the views' thread was still at work
+    read = leak_gate.read_output
+
+    def spy_read(output: Any) -> Any:
+        reading.append(any(t.name == "leak gate views" for t in threading.enumerate()))
+        return read(output)
+
+    monkeypatch.setattr(leak_gate, "read_output", spy_read)
     monkeypatch.setattr(leak_gate, "_compute_views", spy_compute)
     monkeypatch.setattr(leak_gate, "GateContext", SpyContext)
     release = ReleaseGate(world["raw"], world["points"]) if gate else None
@@ -145,11 +155,13 @@ def test_the_gate_checks_with_the_views_made_on_the_other_thread(
         )
     )
     assert "all 8 checks passed" in result.gate
-    assert len(warmed) == 1 and len(checked) == 1
-    name, prepared = warmed[0]
-    assert name == "leak gate views" and name != threading.current_thread().name
-    assert checked[0] is prepared
-    assert running == []  # the gate began once the views were done
+    # the thread's, then the gate's (while it reads the folder: nothing left to compute)
+    assert [name for name, _ in warmed] == ["leak gate views", threading.current_thread().name]
+    assert len(checked) == 1
+    prepared = warmed[0][1]
+    assert warmed[1][1] is prepared and checked[0] is prepared
+    assert running == []  # the checks began once the views were done
+    assert reading == [True]  # ...and the folder was read while they ended
     assert prepared.extra_allowed is not None and prepared.extra_public
     assert (release is not None) == (prepared._base is not None)
     for view in leak_gate._ALWAYS_NEEDED + leak_gate.FOLDER_VIEWS:

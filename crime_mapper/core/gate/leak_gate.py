@@ -37,6 +37,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Optional, Union
+from weakref import WeakKeyDictionary
 
 import numpy as np
 import pandas as pd
@@ -214,15 +215,20 @@ def _read_while_preparing(output: OutputLike, prepared: PreparedGate) -> tuple[s
     lookups (its few names and metadata strings) are computed while it is read too, even
     when the others are done (a release's second output). A view that fails here is left
     uncomputed, so the check that needs it fails closed as before."""
+    warming = _WARMING.get(prepared)
     if isinstance(output, pd.DataFrame):
+        if warming is not None:
+            warming.join()
         return read_output(output)
     more = _GEOPACKAGE_READ_VIEWS if str(output).lower().endswith(".gpkg") else ()
-    if all(n in prepared.__dict__ for n in _ALWAYS_NEEDED + more):
+    if warming is None and all(n in prepared.__dict__ for n in _ALWAYS_NEEDED + more):
         return read_output(output)
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         future = pool.submit(read_output, output)
+        if warming is not None:  # (its views first: the preparation is this thread's after)
+            warming.join()
         _compute_views(prepared, more)
         return future.result()
 
@@ -289,6 +295,11 @@ def _compute_views(
             continue
 
 
+# the preparations whose ViewsWarmUp is under way: check_release reads the output while it
+# ends (_read_while_preparing), and uses the preparation only after
+_WARMING: WeakKeyDictionary[PreparedGate, ViewsWarmUp] = WeakKeyDictionary()
+
+
 class ViewsWarmUp:
     """The raw-side views of one preparation computed on a background thread while an
     exporter makes the output they will check (a web map's CSV read, aggregation and
@@ -296,11 +307,12 @@ class ViewsWarmUp:
     second core the gate finds most of them done.
 
     Nothing else may use ``prepared`` (nor a base it borrows from) until :meth:`join` has
-    returned: the owner joins before the gate runs, and :meth:`stop` (then join) when the
-    export fails or is cancelled, which lets the view being computed finish and begins no
-    other. Views are pure functions of the preparation's inputs, so computing them early
-    changes no verdict; one that fails here is left uncomputed, for its check to compute
-    again and fail closed, as without the warm-up."""
+    returned, but check_release: given it, it reads the output while the views end, and
+    joins before it uses it. The owner calls :meth:`stop` (then join) when the export fails
+    or is cancelled, which lets the view being computed finish and begins no other. Views
+    are pure functions of the preparation's inputs, so computing them early changes no
+    verdict; one that fails here is left uncomputed, for its check to compute again and
+    fail closed, as without the warm-up."""
 
     def __init__(self, prepared: PreparedGate, more: tuple[str, ...] = FOLDER_VIEWS):
         self.prepared = prepared
@@ -311,6 +323,7 @@ class ViewsWarmUp:
             name="leak gate views",
             daemon=True,
         )
+        _WARMING[prepared] = self
         self._thread.start()
 
     def stop(self) -> None:
@@ -320,6 +333,8 @@ class ViewsWarmUp:
     def join(self) -> PreparedGate:
         """Wait for the thread to end; the preparation is the caller's again."""
         self._thread.join()
+        if _WARMING.get(self.prepared) is self:
+            del _WARMING[self.prepared]
         return self.prepared
 
 

@@ -655,8 +655,9 @@ def _export_with_views(
             inputs,
         )
         feedback.check()
-        views.join()
+        # (the gate reads the folder while the views end, and waits for them)
         gate = gate_folder(stage, inputs, options, areas, views.prepared)
+        views.join()
         gate = gate.replace(str(stage), str(target))
         for linked in plan.to_gate:  # linked CSVs no release manifest vouches for
             feedback.check()
