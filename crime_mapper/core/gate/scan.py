@@ -1230,10 +1230,14 @@ def segmented_run_hashes(
             to_first = np.repeat(first_word[ids] - _starts_of(counts), counts)
             sequence = word_hash[np.arange(total, dtype=np.int64) + to_first]
             run = _window_hashes(sequence, words)
+            # a window is a run when it ends inside the text it starts in: not one starting
+            # in the last words - 1 places before a text's end (a text of fewer words: those
+            # places reach back into the text before, whose windows there cross its end too)
             ends = np.cumsum(text_words[lo:hi])
-            # a window is a run when it ends inside the text it starts in
-            end_of = np.repeat(ends, text_words[lo:hi])[: run.size]
-            yield run[np.arange(run.size, dtype=np.int64) + words <= end_of]
+            crossing = (ends[:, None] - np.arange(1, words, dtype=np.int64)).ravel()
+            valid = np.ones(run.size, dtype=bool)
+            valid[crossing[(crossing >= 0) & (crossing < run.size)]] = False
+            yield run[valid]
         lo = hi
 
 
