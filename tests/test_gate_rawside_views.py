@@ -315,6 +315,8 @@ def test_secret_parts_equal_the_direct_form(seed: int):
         "extra_officer": plain + ([np.nan] if seed % 2 else []),  # (NaN: the second branch)
         "extra_ids": plain[::-1] + [""],  # (an empty string, left out)
         "extra_nul": plain + ["x\x00yz", "abc\x00"],  # (NULs inside: nothing to fold)
+        "extra_blank": [rng.choice(["", None, w]) for w in plain],  # (blanks and None: skipped)
+        "extra_flags": plain + [False, 0, b""][: 1 + seed % 3],  # (falsy, not blank: str() of it)
         "location": [w for w in pick if "\x00" not in w] if seed % 4 == 1 else plain,
     }
     length = max(len(v) for v in columns.values())
@@ -335,6 +337,49 @@ def test_secret_parts_equal_the_direct_form(seed: int):
     prep = context.PreparedGate(raw, _Points(np.zeros(1), np.zeros(1)))
     assert prep.secret_parts == want[0]
     assert list(prep.secret_set) == list(want[1])
+
+
+def _rows(rng: random.Random, distinct: list, blanks: list, n: int) -> list:
+    """``n`` rows drawn from ``distinct`` (each at least once, in a random order) with
+    ``blanks`` strewn among them."""
+    rows = distinct + [rng.choice(distinct) for _ in range(max(n - len(distinct), 0))]
+    rows += [rng.choice(blanks) for _ in range(rng.randint(0, 6))] if blanks else []
+    rng.shuffle(rows)
+    return rows
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_text_set_from_rows_is_the_set_of_the_distinct_values(seed: int):
+    """_text_set builds the column's set from its rows (blanks and None left out): the same
+    values in the same iteration order as set(raw_text_values(column)), which the secret
+    values' set differences start from; at every size a set's table grows through (4 or 5
+    values and a blank: the blank would have grown the table), with and without blanks.
+    Its joined text is its values in that order. A column with a cell that is not text, or
+    a value to fold, is left to raw_text_values (None)."""
+    rng = random.Random(seed)
+    pool = [f"value {i} {rng.random():.6f}" for i in range(3 * seed + 4)]
+    for count in sorted({1, 2, 3, 4, 5, 6, 19, 20, 21, len(pool)}):
+        distinct = rng.sample(pool, min(count, len(pool)))
+        for blanks in ([], [""], [None], ["", None]):
+            rows = _rows(rng, distinct, blanks, rng.randint(count, 3 * count))
+            series = pd.Series(rows, dtype=object)
+            got = context._text_set(series)
+            assert got is not None, (rows, "plain text with blanks: the rows' set")
+            want = set(context.raw_text_values(series))
+            assert list(got[0]) == list(want)
+            listed = got[1][2]
+            assert listed == list(got[0])
+            assert got[1][0] == "\x00".join(listed).encode("utf-8")
+            assert got[1][1] == len("\x00".join(listed))
+    plain = pool[:5]
+    for odd in (np.nan, False, 0, 0.0, b"", 7, b"x", pd.NA, "  two  spaces", " lead", "'=1"):
+        series = pd.Series(plain + [odd, "", None] + plain, dtype=object)
+        assert context._text_set(series) is None, odd
+    assert context._text_set(pd.Series(plain, dtype="category")) is None
+    sub = pd.Series([_Text("sub text"), "sub text", "other"], dtype=object)
+    got = context._text_set(sub)
+    assert got is not None and list(got[0]) == list(set(context.raw_text_values(sub)))
+    assert list(map(type, got[0])) == list(map(type, set(context.raw_text_values(sub))))
 
 
 def _fold_by_replacing(text: str) -> bytes:
