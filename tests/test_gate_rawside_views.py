@@ -644,3 +644,97 @@ def test_lowering_word_table_is_lower_then_word_table():
     assert every.translate(context._LOWER_WORD_BYTES) == every.lower().translate(
         context._WORD_BYTES
     )
+
+
+def _pattern_facts(patterns: scan.PatternSet) -> tuple:
+    """Everything a PatternSet answers with: its values, each pattern's bytes, flags and
+    lengths, the anchors' order and sets, the tails (not where its buffer keeps them)."""
+    return (
+        patterns.values,
+        [patterns.pattern(i) for i in range(len(patterns))],
+        patterns.nbytes.tolist(),
+        patterns.bounded.tolist(),
+        patterns.order.tolist(),
+        patterns.sorted_anchors.tolist(),
+        patterns.unique_anchors.tolist(),
+        patterns.tails.tolist(),
+    )
+
+
+def test_patterns_from_a_given_layout_equal_those_laid_out_afresh():
+    """PatternSet(values, layout=) of any buffer that holds each value at its start (here
+    the values joined in reverse, with their arrays reversed) answers exactly as
+    PatternSet(values), and finds the same substrings."""
+    rng = random.Random(29)
+    pieces = ["abcd", "é", "字", "x", "0123456789", "Theft ", " ", "high street"]
+    for _ in range(200):
+        values = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 6))) for _ in range(40)]
+        buf, start, nbytes, chars = scan.text_layout(values[::-1])
+        layout = (buf, start[::-1], nbytes[::-1], chars[::-1])
+        for kw in ({"bounded_below": context.WHOLE_WORD_BELOW}, {"bounded": True}):
+            got = scan.PatternSet(values, layout=layout, **kw)
+            want = scan.PatternSet(values, **kw)
+            assert got.buffer is buf  # (the given layout, not a second join)
+            assert _pattern_facts(got) == _pattern_facts(want)
+            hay = " ".join(rng.sample(values, 10)).encode("utf-8")
+            assert scan.find_substrings(hay, got) == scan.find_substrings(hay, want)
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_secret_lower_patterns_equal_those_of_the_keys_laid_out_afresh(seed: int):
+    """secret_lower's keys are laid out from the lowered text secret_lower made when every
+    lower-case value is a key (the keys are then the lowered values in reverse): the same
+    patterns as PatternSet(list(secret_lower)) lays out afresh, on values with case variants
+    (two values, one key), public values in another case, NULs, non-ASCII text and lone
+    surrogates (which raise, as they did)."""
+    rng = random.Random(seed)
+    words = ["Theft", "THEFT", "Acacia Avenue 12", "ACACIA AVENUE 12", "café crème", "x\x00yz"]
+    words += ["HIGH STREET", "Blue car seen", "字字字字 note", "\ud800 lone", "Officer PC 1234"]
+    if seed % 3:
+        words = [w for w in words if "\ud800" not in w]
+    if seed % 2:
+        words = [w for w in words if w not in ("THEFT", "ACACIA AVENUE 12", "HIGH STREET")]
+    if seed % 4 < 2:
+        words = [w for w in words if "\x00" not in w]
+    notes = [f"{rng.choice(words)} {i} {rng.choice(words)}" for i in range(rng.randint(1, 60))]
+    raw = pd.DataFrame(
+        {
+            "offence": [rng.choice(words) for _ in notes],
+            "extra_notes": notes,
+            "crime_id": [f"AB/{i:06d}" for i in range(len(notes))],
+        }
+    )
+    prep = context.PreparedGate(raw, _Points(np.zeros(1), np.zeros(1)))
+    direct = context.PreparedGate(raw, _Points(np.zeros(1), np.zeros(1)))
+    try:
+        want = scan.PatternSet(list(direct.secret_lower), bounded_below=context.WHOLE_WORD_BELOW)
+    except UnicodeEncodeError:
+        with pytest.raises(UnicodeEncodeError):
+            _ = prep.secret_lower_patterns
+        return
+    keys = prep.secret_lower
+    assert list(keys.items()) == list(direct.secret_lower.items())
+    values = [v for _c, part in prep.secret_parts for v in part]
+    plain = not any("\x00" in v for v in values)
+    made = prep._lower_layout
+    assert (made is not None) == (plain and len(keys) == len(values))
+    got = prep.secret_lower_patterns
+    assert prep._lower_layout is None  # (taken once, not kept)
+    if made is not None:  # (the lowered text's buffer itself: no second join)
+        assert got.buffer is made[1][0]
+    assert _pattern_facts(got) == _pattern_facts(want)
+    hay = " ".join(values).lower().encode("utf-8", errors="surrogatepass")
+    assert scan.find_substrings(hay, got, limit=500) == scan.find_substrings(hay, want, limit=500)
+
+
+def test_secret_lower_patterns_of_a_replaced_secret_lower_are_laid_out_afresh():
+    """The lowered text's layout is used only for the very dict it was made with."""
+    notes = [f"Blue car seen near number {i}" for i in range(30)]
+    raw = pd.DataFrame({"extra_notes": notes, "crime_id": [f"AB/{i:06d}" for i in range(30)]})
+    prep = context.PreparedGate(raw, _Points(np.zeros(1), np.zeros(1)))
+    _ = prep.secret_lower
+    assert prep._lower_layout is not None
+    other = {"another value here": "Another value here", "and one more": "And one more"}
+    prep.__dict__["secret_lower"] = other
+    want = scan.PatternSet(list(other), bounded_below=context.WHOLE_WORD_BELOW)
+    assert _pattern_facts(prep.secret_lower_patterns) == _pattern_facts(want)

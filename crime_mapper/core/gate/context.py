@@ -89,6 +89,28 @@ def lower_all(values: list[str]) -> list[str]:
     return out
 
 
+# (buffer, byte start, byte length, character length): scan.text_layout's
+_Layout = tuple[bytes, np.ndarray, np.ndarray, np.ndarray]
+
+
+def _lowered_with_layout(values: list[str]) -> tuple[list[str], Optional[_Layout]]:
+    """(lower_all(values), the scan.text_layout of that list when it costs no second join:
+    the lowered joined text encoded, its NULs the cuts; None when a value holds a NUL or
+    does not encode strictly, as text_layout encodes)."""
+    if not values:
+        return [], None
+    low = ascii_lower("\x00".join(values))
+    out = low.split("\x00")
+    if len(out) != len(values):  # a value held a NUL: one by one (no layout)
+        return [ascii_lower(v) for v in values], None
+    try:
+        buf = low.encode("utf-8")
+    except UnicodeEncodeError:  # (a lone surrogate: text_layout raises it where it did)
+        return out, None
+    spans = scan._nul_spans(buf, len(out), len(low))
+    return out, None if spans is None else (buf, *spans)
+
+
 _WORD_BYTES = bytes(
     b if (48 <= b <= 57 or 97 <= b <= 122 or b == 0) else 32 for b in range(256)
 )  # digits, lower-case letters and NUL kept; everything else (after lowering) a space
@@ -354,6 +376,9 @@ class PreparedGate:
         self._base = base
         self._digests: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self._secret_set: set[str] = set()
+        # (secret_lower, the layout of its keys in reverse) when secret_lower made one: for
+        # secret_lower_patterns, which takes it (once)
+        self._lower_layout: Optional[tuple[dict[str, str], _Layout]] = None
 
     def serves(
         self,
@@ -1005,9 +1030,14 @@ class PreparedGate:
                 return base.secret_lower
             return {k: v for k, v in base.secret_lower.items() if k not in lowered}
         values = [v for _col, part in self.secret_parts for v in part]
-        out = dict(zip(reversed(lower_all(values)), reversed(values)))  # the first one wins
+        lower, layout = _lowered_with_layout(values)
+        out = dict(zip(reversed(lower), reversed(values)))  # the first one wins
         for low in self.public_lower.intersection(out):
             del out[low]
+        if layout is not None and len(out) == len(values):
+            # every lower-case value is a key (none twice, none public): the keys are the
+            # lower-case values in reverse, so their layout is the lowered text's, reversed
+            self._lower_layout = (out, layout)
         return out
 
     @cached_property
@@ -1016,7 +1046,13 @@ class PreparedGate:
         base = self._base
         if base is not None and self.secret_lower is base.secret_lower:
             return base.secret_lower_patterns
-        return scan.PatternSet(list(self.secret_lower), bounded_below=WHOLE_WORD_BELOW)
+        keys = self.secret_lower
+        made, self._lower_layout = self._lower_layout, None
+        if made is not None and made[0] is keys:
+            buf, start, nbytes, chars = made[1]  # (the keys' layout: the lowered text's)
+            layout = (buf, start[::-1], nbytes[::-1], chars[::-1])
+            return scan.PatternSet(list(keys), bounded_below=WHOLE_WORD_BELOW, layout=layout)
+        return scan.PatternSet(list(keys), bounded_below=WHOLE_WORD_BELOW)
 
     @cached_property
     def free_text(self) -> tuple[bytes, list[tuple[int, str]]]:

@@ -501,12 +501,16 @@ class PatternSet:
         values: Sequence[str],
         bounded: Sequence[bool] | np.ndarray | bool = False,
         bounded_below: int | None = None,
+        layout: tuple[bytes, np.ndarray, np.ndarray, np.ndarray] | None = None,
     ) -> None:
         """``bounded``: per value, or for all, whether it is matched as a whole word only;
         ``bounded_below`` (instead): the values shorter than this many characters are (their
-        lengths taken from the layout the patterns are built from anyway)."""
+        lengths taken from the layout the patterns are built from anyway). ``layout``: the
+        values' (buffer, byte start, byte length, character length) as :func:`text_layout`
+        gives them, already made by the caller: any buffer that holds each value's UTF-8 at
+        its start (a pattern is only ever read as that slice), in the values' order."""
         values = list(values)
-        buf, start, nbytes, chars = text_layout(values)
+        buf, start, nbytes, chars = text_layout(values) if layout is None else layout
         if bounded_below is not None:
             bounded = chars < bounded_below
         if isinstance(bounded, (bool, np.bool_)):
