@@ -248,9 +248,8 @@ def resolve_points(
             resolved = read_map_points_file(points)  # its own clear error
             return resolved, map_points_file_entry(resolved, points)
         resolved, as_read = read_described(file, lambda _: read_map_points_file(points))
-        entry = map_points_file_entry(resolved, points)
-        entry["files"] = [as_read]  # the file as it was read, not as it is at the end
-        return resolved, entry
+        # the file as it was read, not as it is at the end (and not hashed a second time)
+        return resolved, map_points_file_entry(resolved, points, as_read)
     raise ReleaseInputError(
         f"map points must be MapPoints, a MapPointsSpec or a file, not {type(points).__name__}"
     )

@@ -411,7 +411,10 @@ def points_fingerprint(points: Any) -> str:
     digest.update(np.ascontiguousarray(points.longitude, dtype="<f8").tobytes())
     digest.update(np.ascontiguousarray(points.latitude, dtype="<f8").tobytes())
     for column in (points.label, points.lsoa_code, points.lsoa_name):
-        digest.update("\x1f".join(str(v) for v in column).encode("utf-8"))
+        values = column.tolist() if isinstance(column, np.ndarray) else list(column)
+        if not {str}.issuperset(map(type, values)):  # (exactly str: str(v) is v itself)
+            values = [str(v) for v in values]
+        digest.update("\x1f".join(values).encode("utf-8"))
     return digest.hexdigest()
 
 
@@ -428,10 +431,16 @@ def map_points_entry(
     }
 
 
-def map_points_file_entry(points: Any, path: PathLike) -> dict:
+def map_points_file_entry(points: Any, path: PathLike, as_read: Optional[dict] = None) -> dict:
     """:func:`map_points_entry` for map points read from a file (a QGIS ``path|layername=``
-    URI names its file before the ``|``), so every writer describes the file alike."""
+    URI names its file before the ``|``), so every writer describes the file alike.
+    ``as_read``: the file's entry taken as it was read (read_described), listed instead of
+    hashing the file again."""
     file = Path(str(path).split("|", 1)[0])
+    if as_read is not None:
+        entry = map_points_entry(points, f"map points file {file.name}")
+        entry["files"] = [as_read]
+        return entry
     return map_points_entry(points, f"map points file {file.name}", [file])
 
 
