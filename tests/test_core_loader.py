@@ -552,3 +552,36 @@ def test_old_mac_line_endings_are_read(tmp_path: Path):
     result = load_extracts([path])
     assert_reconciles(result)
     assert len(result.crimes) == 5 and result.crimes["source_line"].tolist() == [2, 3, 4, 5, 6]
+
+
+@pytest.mark.parametrize("mapped", [(), ("location",), ("lsoa_code",), ("location", "lsoa_code")])
+def test_rows_without_coordinates_and_without_place_columns(tmp_path: Path, mapped):
+    """A profile that maps no location (or no LSOA) column: a row without coordinates names
+    no place there, so it is accepted without a location, not rejected; where a place
+    column is mapped and filled, the row is rejected (it claims a place it does not give)."""
+    extract = tmp_path / "2022-10-force-extract.csv"
+    frame = make_force_extract(extract)
+    frame["Place"] = ["12 High Street"] * len(frame)
+    frame["Area"] = ["E01000001"] * len(frame)
+    frame.loc[[1, 3], ["Easting", "Northing"]] = [np.nan, np.nan]
+    frame.drop(columns=["expected_category"]).to_csv(extract, index=False)
+    columns = {
+        "crime_ref": "CrimeRef",
+        "x": "Easting",
+        "y": "Northing",
+        "date": "OffenceDate",
+        "time": "OffenceTime",
+        "offence": "Offence",
+    }
+    columns.update({role: {"location": "Place", "lsoa_code": "Area"}[role] for role in mapped})
+    profile = MappingProfile(name="t", columns=columns, crs="EPSG:27700", reported_by="P")
+    result = load_extracts([extract], profile=profile)
+    assert_reconciles(result)
+    if mapped:
+        assert sorted(result.rejects["source_line"].tolist()) == [3, 5]
+        assert set(result.rejects["reason"]) == {"missing_coordinates"}
+    else:
+        assert len(result.rejects) == 0
+        crimes = result.crimes
+        assert crimes["has_location"].tolist().count(False) == 2
+        assert crimes.loc[~crimes["has_location"], "source_line"].tolist() == [3, 5]

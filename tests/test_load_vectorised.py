@@ -460,6 +460,35 @@ def test_sorted_categorical_equals_astype_category():
         assert got.cat.categories.dtype == expected.cat.categories.dtype
 
 
+@pytest.mark.parametrize(
+    "value", ["", "x.csv", "EPSG:27700", "force", "1", " padded ", "é\x00", "nan", "None"]
+)
+@pytest.mark.parametrize("n", [0, 1, 7, 300])
+def test_constant_categorical_equals_the_sorted_categorical_of_zeros(value, n):
+    """The one-valued columns built from int8 codes at once equal sorted_categorical's (and
+    astype("category") of n copies): codes and their dtype, categories and their dtype."""
+    got = readers.constant_categorical(value, n)
+    expected = readers.sorted_categorical(np.zeros(n, dtype=np.int64), np.array([value], object))
+    assert got.codes.dtype == expected.codes.dtype
+    assert got.codes.tolist() == expected.codes.tolist()
+    assert got.categories.dtype == expected.categories.dtype
+    assert list(got.categories) == list(expected.categories)
+    assert got.dtype == expected.dtype
+    as_type = pd.Series(np.array([value] * n, dtype=object), dtype=object).astype("category")
+    pd.testing.assert_series_equal(pd.Series(got), as_type)
+
+
+def test_constant_categorical_of_a_value_that_is_not_a_str():
+    """(Never given by read_force, which passes text; taken the sorted_categorical way.)"""
+    for value in (None, 5):
+        got = readers.constant_categorical(value, 3)
+        expected = readers.sorted_categorical(
+            np.zeros(3, dtype=np.int64), np.array([value], object)
+        )
+        assert got.codes.tolist() == expected.codes.tolist()
+        assert list(got.categories) == list(expected.categories)
+
+
 def _scan_all_ways(sample: bytes, plain: tuple, monkeypatch, encoding=None) -> list:
     """The scan's facts with the mostly distinct text columns cut from the bytes and parsed
     by pandas, each with the checks beside a two-halves parse and in one piece."""

@@ -249,6 +249,17 @@ def sorted_categorical(codes: np.ndarray, uniques: np.ndarray) -> pd.Categorical
     return pd.Categorical.from_codes(lookup[codes], dtype=kept.dtype)
 
 
+def constant_categorical(value: str, n: int) -> pd.Categorical:
+    """``sorted_categorical(np.zeros(n), [value])``: n rows of one text. Built from int8 codes
+    at once when there is a row and the value is a str (half a million int64 codes are not
+    counted and looked up for each of a force extract's six one-valued columns); else as
+    sorted_categorical builds it (no rows: no category)."""
+    if n and type(value) is str:
+        dtype = pd.CategoricalDtype(pd.Index([value], dtype=object))
+        return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), dtype=dtype)
+    return sorted_categorical(np.zeros(n, dtype=np.int64), np.array([value], dtype=object))
+
+
 def _where_given(months: pd.Categorical, given: np.ndarray) -> pd.Categorical:
     """The month where an outcome is given, else missing."""
     codes = np.where(given, months.codes, -1)
@@ -750,14 +761,11 @@ def read_force(
     )
     blank = blank_x & blank_y
     lon, lat = wgs84()
-    location = (
-        col("location") if "location" in cols else pd.Series([""] * n, index=f.index, dtype=object)
-    )
-    lsoa = (
-        col("lsoa_code")
-        if "lsoa_code" in cols
-        else pd.Series([""] * n, index=f.index, dtype=object)
-    )
+    no_text = None  # one column of "" for the place columns the profile does not map
+    if "location" not in cols or "lsoa_code" not in cols:
+        no_text = pd.Series(np.full(n, "", dtype=object), index=f.index)
+    location = col("location") if "location" in cols else no_text
+    lsoa = col("lsoa_code") if "lsoa_code" in cols else no_text
     has_xy = check_coordinates(
         v, lon, lat, x, y, blank, _claims_location(location, lsoa), _wgs84_swap(x, y, crs)
     )
@@ -803,7 +811,7 @@ def read_force(
         return sorted_categorical(_take(factorized[name].codes, ok), factorized[name].uniques)
 
     def constant(value: str) -> pd.Categorical:
-        return sorted_categorical(np.zeros(n_ok, dtype=np.int64), np.array([value], dtype=object))
+        return constant_categorical(value, n_ok)
 
     ok_month = _take(month_key, ok)
 
