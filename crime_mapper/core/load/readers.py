@@ -452,16 +452,17 @@ def _parse_dates(date: pd.Series, time: Optional[pd.Series], fmt: str) -> pd.Ser
     value, the time zones it meets) see what they would see in the whole column.
     """
     dates = Factorized(date)
-    key = dates.codes.astype(np.int64)  # -1 (missing) never collides below
-    times = None
-    if time is not None:
-        times = Factorized(time)
-        key = key * (times.uniques.size + 1) + times.codes
-    row_key, first_rows = _first_appearance(key)
-    if times is not None and _all_text(dates, first_rows) and _all_text(times, first_rows):
+    times = Factorized(time) if time is not None else None
+    texts = times is not None and _all_text(dates) and _all_text(times)
+    if texts and times is not None:  # (no distinct pairs needed if dates and times parse apart)
         apart = _parse_apart(dates, times, fmt)
         if apart is not None:
             return pd.Series(apart, index=date.index)
+    key = dates.codes.astype(np.int64)  # -1 (missing) never collides below
+    if times is not None:
+        key = key * (times.uniques.size + 1) + times.codes
+    row_key, first_rows = _first_appearance(key)
+    if texts and times is not None:
         text = _date_times(dates, times, first_rows)
         return _parse_date_texts(text, fmt).take(row_key).set_axis(date.index)
     text = date.iloc[first_rows].str.strip()
@@ -516,9 +517,9 @@ def _parse_apart(dates: Factorized, times: Factorized, fmt: str) -> Optional[np.
     return day_values[dates.codes] + offsets[times.codes]
 
 
-def _all_text(column: Factorized, rows: np.ndarray) -> bool:
-    """Whether the values of `rows` of a factorized column are all text (none missing)."""
-    return bool((column.codes[rows] >= 0).all()) and all(isinstance(u, str) for u in column.uniques)
+def _all_text(column: Factorized) -> bool:
+    """Whether the values of a factorized column are all text (none missing)."""
+    return bool((column.codes >= 0).all()) and all(isinstance(u, str) for u in column.uniques)
 
 
 def _date_times(dates: Factorized, times: Factorized, rows: np.ndarray) -> pd.Series:
