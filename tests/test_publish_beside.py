@@ -305,3 +305,36 @@ def test_a_map_the_gate_refuses_fails_as_when_made_after_the_summaries(tmp_path,
         assert (out_dir / "neighbourhoods" / "index.html").is_file()
         assert _left_behind(out_dir) == [] and _no_children()
     assert errors[0] == errors[1] and "planted" in errors[0][1]
+
+
+def test_the_summaries_large_files_are_hashed_beside_their_gate_once(tmp_path, monkeypatch):
+    """The tidy CSV and the GeoPackage are hashed on a thread while the summaries' gate
+    runs, and the manifest takes those digests (the same files, moved into place with the
+    folder) instead of reading them again; the digests are those of the landed files."""
+    import hashlib
+    import json
+    import threading
+
+    from crime_mapper.core.monthly.release import run_monthly_release
+    from crime_mapper.core.publish.summaries_export import CSV_NAME, GPKG_NAME
+    from crime_mapper.core.release import release_files
+
+    monkeypatch.setattr(release_files, "_REMEMBERED_FROM_BYTES", 0)  # (the bundled files)
+    hashed: list[tuple[str, str]] = []
+    real = release_files.sha256_file
+
+    def recording(path):
+        hashed.append((threading.current_thread().name, Path(path).name))
+        return real(path)
+
+    monkeypatch.setattr(release_files, "sha256_file", recording)
+    config = _config(tmp_path)
+    config.publish.web_map = False
+    done = run_monthly_release(config, MONTH, runners=_runners(False))
+    for name in (CSV_NAME, GPKG_NAME):
+        assert [who for who, what in hashed if what == name] == ["sha256"], name
+    manifest = json.loads(done.manifest.read_text(encoding="utf-8"))
+    entries = {e["name"]: e["sha256"] for step in manifest["steps"] for e in step["outputs"]}
+    for name in (CSV_NAME, GPKG_NAME):
+        landed = done.out_dir / "neighbourhoods" / name
+        assert entries[f"neighbourhoods/{name}"] == hashlib.sha256(landed.read_bytes()).hexdigest()

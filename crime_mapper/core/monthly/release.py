@@ -730,6 +730,7 @@ def _publish_step(config, month, outputs, runners, feedback) -> StepRecord:
                 release_gate=gate,
                 release_passed=(*opened.passed_csv, gate) if opened and opened.passed_csv else None,
                 on_assigned=map_beside if publish.web_map and _beside(runners) else None,
+                hash_beside=True,  # (its large files: the manifest below lists them)
             )
             files += _files_under(Path(done.folder))
             summary["summaries"] = {"pages": done.pages, "csv_rows": done.csv_rows}
