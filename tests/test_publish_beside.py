@@ -338,3 +338,76 @@ def test_the_summaries_large_files_are_hashed_beside_their_gate_once(tmp_path, m
     for name in (CSV_NAME, GPKG_NAME):
         landed = done.out_dir / "neighbourhoods" / name
         assert entries[f"neighbourhoods/{name}"] == hashlib.sha256(landed.read_bytes()).hexdigest()
+
+
+def _views_made(monkeypatch, beside: bool, tmp_path: Path) -> dict[str, set]:
+    """The release gate's base views made by the summaries' gate, by the web map's (in the
+    child when made beside) and before the fork."""
+    from crime_mapper.core.gate import leak_gate
+    from crime_mapper.core.monthly import release
+    from crime_mapper.core.monthly.release import run_monthly_release
+    from crime_mapper.core.publish import summaries_export
+
+    gates: list = []
+    real_gate = leak_gate.ReleaseGate.__init__
+
+    def init(self, *args, **kwargs):
+        real_gate(self, *args, **kwargs)
+        gates.append(self)
+
+    monkeypatch.setattr(leak_gate.ReleaseGate, "__init__", init)
+    made: dict[str, set] = {}
+
+    def keys() -> set:
+        return set(gates[0].base.__dict__)
+
+    real_export = summaries_export.export_summaries
+
+    def export(*args, **kwargs):
+        hook = kwargs["on_assigned"]
+
+        def assigned(*a):
+            before = keys()
+            if hook is not None:
+                hook(*a)
+            made["before fork"] = keys() - before
+            made["at fork"] = keys()
+
+        kwargs["on_assigned"] = assigned
+        out = real_export(*args, **kwargs)
+        made["summaries"] = keys() - made["at fork"]
+        return out
+
+    monkeypatch.setattr(summaries_export, "export_summaries", export)
+    record = tmp_path / "child-views"
+    real_run = ForkedCall._run
+
+    def run(self, work, out):
+        def recording(call):
+            before = keys()
+            try:
+                return work(call)
+            finally:
+                record.write_text("\n".join(sorted(keys() - before)), encoding="utf-8")
+
+        return real_run(self, recording, out)
+
+    monkeypatch.setattr(ForkedCall, "_run", run)
+    monkeypatch.setattr(forked, "available", lambda: True)
+    monkeypatch.setattr(release, "VIEWS_BOTH_NEED", release.VIEWS_BOTH_NEED if beside else ())
+    config = _config(tmp_path)
+    run_monthly_release(config, MONTH, runners=_runners(True))
+    made["map"] = set(record.read_text(encoding="utf-8").split())
+    return made
+
+
+def test_the_views_both_gates_need_are_made_once_before_the_fork(tmp_path, monkeypatch):
+    from crime_mapper.core.monthly.release import VIEWS_BOTH_NEED
+
+    # without them made first, the summaries' gate and the map's child both make each one
+    alone = _views_made(monkeypatch, False, tmp_path / "a")
+    assert set(VIEWS_BOTH_NEED) <= alone["summaries"] & alone["map"]
+    monkeypatch.undo()
+    made = _views_made(monkeypatch, True, tmp_path / "b")
+    assert set(VIEWS_BOTH_NEED) <= made["before fork"]
+    assert not (made["map"] & made["summaries"])  # nothing made twice

@@ -708,6 +708,7 @@ def _publish_step(config, month, outputs, runners, feedback) -> StepRecord:
         from ..common.forked import ForkedCall
 
         shared = _shared_with_map(table, hoods, assignment, release.published_rows)
+        _views_both_need(gate)  # (made once here: the child inherits them)
         # "yes": the summaries' folder is in place when the map is (auto would look now)
         beside = ForkedCall(
             lambda call: make_map(shared, call.feedback(), summaries="yes", before_commit=call.hold)
@@ -752,6 +753,32 @@ def _publish_step(config, month, outputs, runners, feedback) -> StepRecord:
         if beside is not None:  # (the summaries failed or were cancelled: not moved in)
             beside.stop()
     return StepRecord("publish", "done", files, summary)
+
+
+#: Raw-side views of the release's gate that the summaries' and the web map's gate calls both
+#: compute (tests/test_publish_beside.py runs both to keep this list true): made before the
+#: web map's child is forked, so that it inherits them instead of making them again (the
+#: summaries' gate makes them anyway, so this process does no more work than before)
+VIEWS_BOTH_NEED: tuple[str, ...] = (
+    "free_text",
+    "free_text_hashes",
+    "public_lower",
+    "reference_patterns",
+    "secret_lower",
+)
+
+
+def _views_both_need(gate: Any) -> None:
+    """Compute VIEWS_BOTH_NEED on the release gate's base preparation; a view that fails is
+    left uncomputed (the check that needs it computes it again and fails closed)."""
+    if gate is None:
+        return
+    base = gate.prepared()  # (waits for any warm-up; no extras: the base)
+    for name in VIEWS_BOTH_NEED:
+        try:
+            getattr(base, name)
+        except Exception:  # noqa: BLE001, S112 - see above
+            continue
 
 
 def _beside(runners: StepRunners) -> bool:
