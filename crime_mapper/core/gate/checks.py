@@ -1425,16 +1425,15 @@ def _segment_run_hashes(index: scan.SegmentIndex, texts: list[str]) -> Iterator[
 
 
 _FEW_TEXT_CHARS = 100_000  # (a style file of many categories: 20 KB of text)
-# runs of a little text, at most, for the words to be looked for: each pass rules out only the
-# runs holding its word (17-24 of the style's 803 runs per missing word), so more runs than
-# this cannot all be ruled out within _FEW_RUN_SCANS passes but pay them all before the full
-# search (a web map's page, script and licence texts: 72 KB, 5,675 runs, 285 still open after
-# 65 passes, ~1.8 s of finds over a national month's notes for nothing)
+# runs of a little text, at most, for the words to be looked for (a web map's page, script and
+# licence texts: 72 KB, 5,675 runs, would rarely all be ruled out: the full search decides)
 _FEW_RUNS = 2_000
-# words of a little text not in the raw notes, at most (a pass of ~20 ms over a national
-# month's notes each, so below the full search's cost): the style QGIS 3.40 writes has 803
-# runs, ruled out after 33 to 48 such words (3.22's shorter style after fewer)
-_FEW_RUN_SCANS = 64
+# words of a little text not in the raw notes that are looked for one by one (a ``find`` over
+# a national month's notes each: 25 ms idle, 70-120 ms loaded); the rest of the words are
+# then looked up together in one pass (:func:`_present_words`). The style QGIS writes has 374
+# runs over 132 words, ruled out by 21 missing words (21 finds, 0.5 s) where one pass of
+# _present_words costs about 0.3 s; a text ruled out by one or two words stays at its finds.
+_FEW_RUN_SCANS = 2
 
 
 def _free_text_ready(prep: PreparedGate) -> bool:
@@ -1455,8 +1454,10 @@ def _runs_may_be_raw(prep: PreparedGate, texts: Iterable[str], public: Collectio
     ASCII letters and digits in the lower-cased UTF-8 bytes of a raw free-text value, and a
     run with a word those bytes do not hold is ruled out. The words are looked for with a
     ``find`` in C over the joined values (no folding, hashing or runs of the 50 MB of notes
-    for a style file), the word in most runs not yet ruled out first. True (search as
-    before) when some run's words are all there, or when that takes too many passes."""
+    for a style file), the word in most runs not yet ruled out first, and after
+    _FEW_RUN_SCANS missing words the words still open all at once (:func:`_present_words`,
+    the same answer as a find each). True (search as before) when some run's words are all
+    there."""
     runs = {run for text in texts for run in fragments_of(text) if run not in public}
     if not runs:
         return False
@@ -1465,19 +1466,14 @@ def _runs_may_be_raw(prep: PreparedGate, texts: Iterable[str], public: Collectio
     open_runs = [set(run.split(" ")) for run in runs]
     raw: Optional[bytes] = None
     passes = 0
-    while passes <= _FEW_RUN_SCANS:  # (each word is looked for once: the loop ends)
+    while passes < _FEW_RUN_SCANS:  # (each word is looked for once: the loop ends)
         counts: dict[str, int] = {}
         for words in open_runs:
             for word in words:
                 counts[word] = counts.get(word, 0) + 1
         word = max(counts, key=lambda w: (counts[w], len(w), w))
         if raw is None:
-            # every extra_* value, the short ones too (more text can only hold more words),
-            # encoded and lowered as fold_words_bytes does before its translate
-            values = [
-                v for col, part in prep.secret_parts if col.startswith(EXTRA_PREFIX) for v in part
-            ]
-            raw = "\x00".join(values).encode("utf-8", errors="replace").lower()
+            raw = _raw_free_text_lowered(prep)
         if word.encode("ascii") in raw:
             for words in open_runs:
                 words.discard(word)  # (there: no longer rules a run out)
@@ -1488,7 +1484,73 @@ def _runs_may_be_raw(prep: PreparedGate, texts: Iterable[str], public: Collectio
             open_runs = [words for words in open_runs if word not in words]
             if not open_runs:
                 return False
-    return True
+    # the words still open, all looked up in one pass: a run may be raw when all are there
+    if raw is None:
+        raw = _raw_free_text_lowered(prep)
+    present = _present_words(raw, {word for words in open_runs for word in words})
+    return any(words <= present for words in open_runs)
+
+
+def _raw_free_text_lowered(prep: PreparedGate) -> bytes:
+    """Every extra_* value, the short ones too (more text can only hold more words), NUL-
+    joined, encoded and lowered as fold_words_bytes does before its translate."""
+    values = [v for col, part in prep.secret_parts if col.startswith(EXTRA_PREFIX) for v in part]
+    return "\x00".join(values).encode("utf-8", errors="replace").lower()
+
+
+_PRESENT_CHUNK = 1 << 20  # 4-byte windows hashed at a time (their arrays stay in cache)
+_PRESENT_MULT = np.uint32(2654435761)  # (Knuth's multiplicative hash: the top 16 bits kept)
+
+
+def _present_words(raw: bytes, words: Iterable[str]) -> set[str]:
+    """The ``words`` (ASCII) that occur in ``raw``: exactly those for which
+    ``word.encode("ascii") in raw`` holds, looked up together.
+
+    A ``find`` per word costs a pass over the raw notes (46 MB nationally) for each word not
+    there; here every 4-byte window of ``raw`` is hashed once (numpy, in chunks) and looked up
+    in a table of the words' first 4 bytes, and only the windows that pass are compared with
+    the words' first 4 bytes, then their later bytes, 4 at a time (the last 4 bytes of the
+    word last), so a word is found only where all its bytes are. Words shorter than 4 bytes
+    are looked for with a find (a short word is nearly always there, found early)."""
+    found: set[str] = set()
+    long: list[tuple[str, bytes]] = []
+    for word in words:
+        pattern = word.encode("ascii")
+        if len(pattern) < 4 or len(raw) < 4:
+            if pattern in raw:
+                found.add(word)
+        else:
+            long.append((word, pattern))
+    if not long:
+        return found
+    keys = np.array([int.from_bytes(p[:4], "little") for _w, p in long], dtype=np.uint32)
+    table = np.zeros(1 << 16, dtype=bool)
+    table[(keys * _PRESENT_MULT) >> np.uint32(16)] = True
+    windows: np.ndarray = np.ndarray(
+        shape=(len(raw) - 3,), dtype="<u4", buffer=raw, strides=(1,)
+    )  # (the 4 bytes from each offset, little-endian)
+    hits = []
+    for lo in range(0, windows.size, _PRESENT_CHUNK):
+        hashed = windows[lo : lo + _PRESENT_CHUNK] * _PRESENT_MULT
+        hashed >>= np.uint32(16)
+        hits.append(np.flatnonzero(table[hashed]) + lo)
+    at = np.concatenate(hits)
+    heads = windows[at]
+    by_head = np.argsort(heads, kind="stable")
+    sorted_heads = heads[by_head]
+    for (word, pattern), key in zip(long, keys.tolist()):
+        lo = int(np.searchsorted(sorted_heads, key, side="left"))
+        hi = int(np.searchsorted(sorted_heads, key, side="right"))
+        starts = at[by_head[lo:hi]]
+        starts = starts[starts <= len(raw) - len(pattern)]  # (the whole word fits)
+        for k in list(range(4, len(pattern) - 3, 4)) + [len(pattern) - 4]:
+            if starts.size == 0:
+                break
+            part = int.from_bytes(pattern[k : k + 4], "little")
+            starts = starts[windows[starts + k] == part]
+        if starts.size:
+            found.add(word)
+    return found
 
 
 def free_text_findings(
