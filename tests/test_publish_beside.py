@@ -195,6 +195,38 @@ def test_the_same_files_with_the_map_made_beside(tmp_path, forks, monkeypatch):
     }
 
 
+def test_no_child_is_forked_while_another_thread_runs(tmp_path, forks, monkeypatch):
+    """A thread alive at the fork could hold a lock the child then waits on for ever: the
+    map is made after the summaries instead, with the same files."""
+    import threading
+
+    from crime_mapper.core.monthly.release import run_monthly_release
+
+    monkeypatch.setattr(forked, "available", lambda: True)
+    config = _config(tmp_path)
+    alone = _files(run_monthly_release(config, MONTH, runners=_runners(False)).out_dir)
+    release = threading.Event()
+    held = threading.Lock()
+
+    def hold_a_lock() -> None:
+        with held:
+            release.wait(60)
+
+    other = threading.Thread(target=hold_a_lock, daemon=True)
+    other.start()
+    try:
+        assert not forked.alone()
+        made = run_monthly_release(config, MONTH, runners=_runners(True))
+    finally:
+        release.set()
+        other.join()
+    assert not forks
+    assert _files(made.out_dir) == alone
+    assert forked.alone()
+    run_monthly_release(config, MONTH, runners=_runners(True))
+    assert len(forks) == 1 and _no_children()
+
+
 def _previous_release(tmp_path: Path):
     from crime_mapper.core.monthly.release import run_monthly_release
 

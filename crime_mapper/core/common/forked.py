@@ -37,6 +37,7 @@ import os
 import pickle
 import select
 import signal
+import threading
 from typing import Callable, Generic, Optional, TypeVar
 
 from .feedback import Cancelled, Feedback
@@ -60,6 +61,14 @@ def available() -> bool:
     except (AttributeError, OSError):
         cores = os.cpu_count() or 1
     return cores >= 2
+
+
+def alone() -> bool:
+    """Whether this process runs no other Python thread now, so a child forked now starts
+    with no lock held by a thread it does not have (a cached view half made, a logging
+    handler's lock, an executor's queue): the child could wait on such a lock for ever.
+    Threads Python did not start (Qt's, GDAL's) run no Python code the child calls."""
+    return threading.active_count() == 1
 
 
 class ForkedCall(Generic[_T]):

@@ -660,7 +660,8 @@ def _publish_step(config, month, outputs, runners, feedback) -> StepRecord:
 
     With both, and ``runners.publish_beside`` (a process of its own with a second core:
     core.common.forked), the web map is made, gated and staged in a forked child from the
-    moment the summaries have assigned the crimes to neighbourhoods (all it takes from them),
+    moment the summaries have assigned the crimes to neighbourhoods (all it takes from them)
+    and when no other Python thread runs (core.common.forked.alone),
     while this process makes the summaries; it is moved into place only once the summaries
     are, as when made after them, and never if they fail or the run is cancelled. The same
     files either way (tests/test_publish_beside.py)."""
@@ -705,10 +706,12 @@ def _publish_step(config, month, outputs, runners, feedback) -> StepRecord:
 
     def map_beside(table: Any, hoods: Any, assignment: Any) -> None:
         nonlocal beside
-        from ..common.forked import ForkedCall
+        from ..common.forked import ForkedCall, alone
 
         shared = _shared_with_map(table, hoods, assignment, release.published_rows)
         _views_both_need(gate)  # (made once here: the child inherits them)
+        if not alone():  # (another thread may hold a lock the child needs: made after)
+            return
         # "yes": the summaries' folder is in place when the map is (auto would look now)
         beside = ForkedCall(
             lambda call: make_map(shared, call.feedback(), summaries="yes", before_commit=call.hold)
