@@ -20,8 +20,10 @@ What is timed (fresh process per repeat):
   grid references) and its 750,000 map points. The synthetic year was not anonymised from
   that raw table (no national raw year exists), so the gate finds nothing, as on a clean
   release; its cost follows the raw rows and the output's size, both national here. The
-  gate's own seconds are reported too (gate_s, gate_cpu_s). This is the case the 20 s
-  target is held to.
+  gate's own seconds are reported too (gate_s, gate_cpu_s). As in run_summaries, the
+  gate's raw-side views are computed on a second thread while the pages are made
+  (SummariesGate.start_views; gate_cpu_s is then the CPU of the process during the gate call,
+  what is left of the views included). This is the case the 20 s target is held to.
 - s_summaries_national: the same without the gate (a pass-through), to show the gate's share.
 - s_atlas_50: qgis_bridge.atlas.export_atlas, the PDF atlas of 50 neighbourhoods (the
   busiest) from the national summaries (made untimed in setup).
@@ -212,6 +214,8 @@ def _run_national_gated(ctx: dict[str, Any], _input: Path, workdir: Path) -> dic
         spent["gate_s"] = time.perf_counter() - wall
         return report
 
+    # (as run_summaries: export_summaries starts the gate's raw-side views with the pages)
+    gate.start_views = real_gate.start_views  # type: ignore[attr-defined]
     cpu = time.process_time()
     done = export_summaries(ctx["public"], ctx["hoods"], workdir, gate=gate)
     return {

@@ -525,6 +525,31 @@ def export_summaries(
     feedback.check()
     if on_assigned is not None:
         on_assigned(public, hoods, assignment)
+    # (after on_assigned: a monthly release forks its web map's child there, with no thread)
+    start_views = getattr(gate, "start_views", None)
+    views = start_views(hoods) if start_views is not None else None
+    try:
+        return _export_assigned(
+            public, hoods, assignment, out_dir, gate, options, teams, force_name, with_map, feedback
+        )
+    finally:
+        if views is not None:  # (failed or cancelled: stopped and joined; else joined already)
+            views.abandon()
+
+
+def _export_assigned(
+    public: pd.DataFrame,
+    hoods: Neighbourhoods,
+    assignment: Assignment,
+    out_dir: PathLike,
+    gate: GateFn,
+    options: SummaryOptions,
+    teams: Optional[dict[str, Team]],
+    force_name: str,
+    with_map: bool,
+    feedback: Feedback,
+) -> SummaryExport:
+    """export_summaries once the crimes are assigned: figures, files, gate, move."""
     summaries = compute_summaries(public, hoods, assignment, options)
     feedback.set_progress(25)
     slugs = neighbourhood_slugs(hoods.names)
@@ -584,18 +609,106 @@ def leak_gate_for(
     ``team_texts`` (summaries_team.published_team_texts: event dates as rendered, the team's
     contacts) exempt from the date/time and contact checks only. ``prepared``: the
     release's ReleaseGate (or a preparation for these inputs), so the raw side is not
-    prepared again."""
-    from ..gate.leak_gate import check_release
+    prepared again. export_summaries starts its raw-side views while the pages are made
+    (SummariesGate.start_views)."""
+    return SummariesGate(raw, points, list(team_texts), prepared)
 
-    def gate(folder: Path, hoods: Neighbourhoods) -> Any:
-        return check_release(
-            raw,
-            folder,
-            points,
-            extra_allowed_coordinates=outline_vertices(hoods),
-            extra_public_values=list(hoods.names) + list(hoods.codes),
-            team_texts=list(team_texts),
-            prepared=prepared,
-        )
 
-    return gate
+class SummariesGate:
+    """leak_gate_for's gate: ``gate(folder, hoods)`` is check_release of the folder with the
+    outline vertices and names allowed; :meth:`start_views` (export_summaries, once the
+    crimes are assigned) computes the raw-side views that call will need on a second thread
+    while the tidy CSV, GeoPackage and pages are made (issue 13: some 3.4 s CPU at national
+    scale, else all inside the gate call, after the pages)."""
+
+    def __init__(self, raw: Any, points: Any, team_texts: list[str], prepared: Any) -> None:
+        self.raw = raw
+        self.points = points
+        self.team_texts = team_texts
+        self.prepared = prepared
+        self._views: Optional[_SummariesGateViews] = None
+
+    def start_views(self, hoods: Neighbourhoods) -> Optional[_SummariesGateViews]:
+        """Start the views of the preparation this gate's call for ``hoods`` will use; None
+        when there is nothing to start (see _SummariesGateViews). The caller ends them with
+        :meth:`_SummariesGateViews.abandon` (after the gate call: already joined)."""
+        views = _SummariesGateViews.start(self, hoods)
+        self._views = views
+        return views
+
+    def __call__(self, folder: Path, hoods: Neighbourhoods) -> Any:
+        from ..gate.leak_gate import check_release
+
+        views, prepared = self._views, self.prepared
+        if views is not None and views.hoods is hoods and views.prepared is not None:
+            prepared = views.prepared  # (the very preparation being warmed: made here else)
+        try:
+            # (a preparation still warming: the folder is read while its views end)
+            return check_release(
+                self.raw,
+                folder,
+                self.points,
+                extra_allowed_coordinates=outline_vertices(hoods),
+                extra_public_values=list(hoods.names) + list(hoods.codes),
+                team_texts=list(self.team_texts),
+                prepared=prepared,
+            )
+        finally:
+            if views is not None:
+                views.join()
+
+
+class _SummariesGateViews:
+    """The summaries gate's preparation, its raw-side views (leak_gate.FOLDER_VIEWS: every
+    one a clean national summaries folder's checks ask for, as for a web map folder) computed
+    on a thread (leak_gate.ViewsWarmUp) while the folder is made.
+
+    The preparation is exactly the one the gate call would make or take: with the release's
+    gate, ``release_gate.prepared(...)`` of the same extras (the call finds it again); else
+    ``PreparedGate(raw, points, outline vertices, names and codes, 8)``, passed to the call.
+    Nothing is started (the gate call then does what it did, and raises what it raised)
+    when: the raw table or map points are missing; the release gate serves other inputs or
+    already holds its free-text views (the monthly release makes them before its web map's
+    child is forked: core.monthly.release.VIEWS_BOTH_NEED); the gate was given a
+    PreparedGate of its own; making the outlines or the preparation fails."""
+
+    def __init__(self, hoods: Neighbourhoods, prepared: Any, warm: Any) -> None:
+        self.hoods = hoods
+        self.prepared = prepared  # for the gate call; None: the release gate's (found again)
+        self._warm = warm
+
+    @classmethod
+    def start(cls, gate: SummariesGate, hoods: Neighbourhoods) -> Optional[_SummariesGateViews]:
+        if gate.raw is None or gate.points is None:
+            return None
+        try:
+            from ..gate.context import PreparedGate
+            from ..gate.leak_gate import ReleaseGate, ViewsWarmUp
+
+            extra = outline_vertices(hoods)
+            public = list(hoods.names) + list(hoods.codes)
+            given = gate.prepared
+            if isinstance(given, ReleaseGate):
+                if not given.serves(gate.raw, gate.points) or "free_text" in given.base.__dict__:
+                    return None
+                prep = given.prepared(extra_allowed_coordinates=extra, extra_public_values=public)
+                return cls(hoods, None, ViewsWarmUp(prep))
+            if given is not None:
+                return None
+            prep = PreparedGate(gate.raw, gate.points, extra, public, 8)
+            return cls(hoods, prep, ViewsWarmUp(prep))
+        except Exception:  # noqa: BLE001 - the gate call makes it (and fails) as before
+            return None
+
+    def join(self) -> None:
+        """Wait for the views (the preparation is the gate's alone again)."""
+        if self._warm is not None:
+            self._warm.join()
+            self._warm = None
+
+    def abandon(self) -> None:
+        """The export ended (failed, cancelled, or gated: then joined already): begin no
+        further view, and wait for the one under way."""
+        if self._warm is not None:
+            self._warm.stop()
+            self.join()

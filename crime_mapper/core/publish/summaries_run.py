@@ -251,14 +251,18 @@ def _hashing_beside(gate: Any) -> Any:
             except Exception:  # noqa: BLE001, S112 - the manifest's own reading reports it
                 continue
 
-    def gate_and_hash(folder: Path, hoods: Any) -> Any:
-        hashed = beside(lambda: hash_files(folder), name="sha256")
-        try:
-            return gate(folder, hoods)
-        finally:
-            hashed()
+    class GateAndHash:
+        # (start_views: the gate's own, so export_summaries warms its views as without)
+        start_views = getattr(gate, "start_views", None)
 
-    return gate_and_hash
+        def __call__(self, folder: Path, hoods: Any) -> Any:
+            hashed = beside(lambda: hash_files(folder), name="sha256")
+            try:
+                return gate(folder, hoods)
+            finally:
+                hashed()
+
+    return GateAndHash()
 
 
 def opened_inputs(raw: Any, points: Any, profile: Any, feedback: Feedback, opener: Any) -> tuple:
