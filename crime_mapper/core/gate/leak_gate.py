@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from ..common.gc_pause import gc_paused
+from ..io.gpkg_write import WrittenGpkg
 from ..release.public_schema import WrittenCsv
 from .checks import CHECKS
 from .context import (
@@ -68,7 +69,7 @@ __all__ = [
     "prepare_gate",
 ]
 
-OutputLike = Union[pd.DataFrame, str, Path, WrittenCsv]
+OutputLike = Union[pd.DataFrame, str, Path, WrittenCsv, WrittenGpkg]
 
 
 class LeakError(RuntimeError):

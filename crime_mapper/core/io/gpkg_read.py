@@ -16,9 +16,12 @@ import struct
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional, Union
+from typing import TYPE_CHECKING, Optional, Union
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .gpkg_write import WrittenTable
 
 # GP header envelope sizes (bytes) by envelope indicator (flags bits 1-3).
 _ENVELOPE_BYTES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
@@ -247,6 +250,7 @@ def read_geopackage(
     pair_columns: Optional[tuple[Sequence[str], Sequence[str]]] = None,
     fast: bool = True,
     pairs_only: bool = False,
+    known: Optional[dict[str, WrittenTable]] = None,
 ) -> GpkgContents:
     """Open ``path`` read-only and return every user table with distinct values and vertices.
 
@@ -259,6 +263,9 @@ def read_geopackage(
     y, and when it gives them ``distinct`` leaves the two columns out (the leak gate reads
     coordinates as pairs and never looks at either column's values alone). ``fast=False``
     reads column by column only (the reference the one-scan read is tested against).
+    ``known``: tables whose values the caller knows this very file holds (the writer's
+    :class:`~core.io.gpkg_write.WrittenTable`, the file unchanged since): each is taken from
+    them where :func:`_known_table` can prove the read would give the same, else read.
     """
     path = Path(path)
     uri = f"file:{path.resolve().as_posix()}?mode=ro"
@@ -302,6 +309,20 @@ def read_geopackage(
         tables = []
         user = [n for n in names if not n.lower().startswith(_SYSTEM_PREFIXES)]
         for name in user:
+            if known and name in known:
+                table = _known_table(
+                    conn,
+                    name,
+                    contents.get(name, ("",))[0],
+                    geom_cols.get(name),
+                    srs_names,
+                    known[name],
+                    pair_columns,
+                    pairs_only,
+                )
+                if table is not None:
+                    tables.append(table)
+                    continue
             tables.append(
                 _read_table(
                     conn,
@@ -373,6 +394,86 @@ def _read_table(
         else:
             blobs = [r[0] for r in conn.execute(f"SELECT {_quote(geom_col)} FROM {qt}")]
             table.x, table.y = geometry_coordinates(blobs)
+    return table
+
+
+def _known_table(
+    conn: sqlite3.Connection,
+    name: str,
+    data_type: str,
+    geom: Optional[tuple[str, str, int]],
+    srs_names: dict[int, str],
+    written: WrittenTable,
+    pair_columns: Optional[tuple[Sequence[str], Sequence[str]]],
+    pairs_only: bool,
+) -> Optional[GpkgTable]:
+    """:func:`_read_table`'s answer for a table its writer describes (``written``), from
+    the values it bound, when that answer is certain; None otherwise (the table is read).
+
+    Certain only when the file's table is the writer's (the same columns, declared types,
+    ``fid`` key and point geometry column, registered as such: read from the file now)
+    and every attribute column is declared TEXT and holds exact str values without NUL
+    (no NULL): a str bound into a TEXT column is stored as that text, and the read gives
+    it back whole (UTF-8, no NUL to cut at). Then every read path gives each column's
+    distinct values as a set of those str, the (x, y) pairs as first-occurrence distinct
+    pairs (pairs_only: only when no value holds a char(1), as the scan asks; otherwise
+    the caller's own SELECT DISTINCT would decide their order), and the point blobs the
+    writer packs decode to its x and y, NULL geometries skipped, in fid order."""
+    qt = _quote(name)
+    info = list(conn.execute(f"PRAGMA table_info({qt})"))
+    geom_col = geom[0] if geom else None
+    if geom is None or geom_col != written.geometry_column:
+        return None
+    expect = [("fid", "INTEGER", 1), (geom_col, "POINT", 0)]
+    expect += [(c, t, 0) for c, t in zip(written.columns, written.declared)]
+    if [(r[1], r[2], r[5]) for r in info] != expect:
+        return None
+    if len(written.values) != len(written.columns) or _indexed_columns(conn, qt):
+        return None
+    rows = len(written.values[0]) if written.values else None
+    distinct: dict[str, list[str]] = {}
+    for col, kind, values in zip(written.columns, written.declared, written.values):
+        if kind != "TEXT" or len(values) != rows or not {str}.issuperset(map(type, values)):
+            return None
+        seen = set(values)
+        if "\x00" in "\x01".join(seen):
+            return None
+        distinct[col] = list(seen)
+    if rows is None:
+        return None  # (a table of no attribute column: read it)
+    columns = list(written.columns)
+    table = GpkgTable(
+        name=name, data_type=data_type, columns=columns, pk="fid", geometry_column=geom_col
+    )
+    table.rows = rows
+    if pair_columns is not None:
+        x_col = next((c for c in columns if c in pair_columns[0]), None)
+        y_col = next((c for c in columns if c in pair_columns[1]), None)
+        if x_col is not None and y_col is not None:
+            table.pair_columns = (x_col, y_col)
+    if table.pair_columns is not None:
+        xs = written.values[columns.index(table.pair_columns[0])]
+        ys = written.values[columns.index(table.pair_columns[1])]
+        if (
+            pairs_only
+            and rows
+            and (
+                "\x01" in "".join(distinct[table.pair_columns[0]])
+                or "\x01" in "".join(distinct[table.pair_columns[1]])
+            )
+        ):
+            return None
+        table.pairs = list(dict.fromkeys(zip(xs, ys)))
+        if pairs_only:
+            for col in table.pair_columns:
+                del distinct[col]
+    table.distinct = distinct
+    table.geometry_type = geom[1]
+    table.srs_id = geom[2]
+    table.srs = srs_names.get(geom[2]) if geom[2] is not None else None
+    if len(written.x):
+        table.x = np.asarray(written.x, dtype=np.float64).copy()
+        table.y = np.asarray(written.y, dtype=np.float64).copy()
     return table
 
 

@@ -19,6 +19,7 @@ QGIS, so it can run in any thread.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sqlite3
 from collections.abc import Mapping, Sequence
@@ -583,6 +584,7 @@ def _write_table(
     feedback: Feedback,
     progress: tuple[float, float],
     geom: str = "geom",
+    kept: Optional[list] = None,
 ) -> None:
     df = spec.frame
     fields = [(name, dtype) for name, dtype in spec.columns.items() if name in df.columns]
@@ -602,13 +604,33 @@ def _write_table(
     slices = [point_blob_slices(x, y, spec.srs_id)]
     slices += [column_slices(df[name], dtype) for name, dtype in fields]
     start, end = progress
+    inserted: list[list] = [[] for _ in fields]  # (kept: every attribute value bound)
     for offset in range(0, max(n, 1), _CHUNK_ROWS):
         feedback.check()
         stop = min(offset + _CHUNK_ROWS, n)
         if stop > offset:
-            insert_layer_rows(conn, spec.name, offset, [values(offset, stop) for values in slices])
+            chunk = [values(offset, stop) for values in slices]
+            insert_layer_rows(conn, spec.name, offset, chunk)
+            if kept is not None:
+                for whole, part in zip(inserted, chunk[1:]):
+                    whole.extend(part)
+            del chunk
         feedback.set_progress(start + (end - start) * 0.85 * stop / max(n, 1))
     del slices
+    if kept is not None:
+        missing = np.isnan(x) | np.isnan(y)  # (point_blob_slices' NULL geometries)
+        kept.append(
+            WrittenTable(
+                name=spec.name,
+                geometry_column=geom,
+                columns=tuple(name for name, _ in fields),
+                declared=tuple(gpkg_type(t) for _, t in fields),
+                values=tuple(inserted),
+                x=x[~missing].copy(),
+                y=y[~missing].copy(),
+            )
+        )
+    del inserted
 
     located = ~(np.isnan(x) | np.isnan(y))
     if located.any():
@@ -648,7 +670,10 @@ def _write_table(
 
 
 def write_geopackage(
-    path: str | os.PathLike, tables: Sequence[PointTable], feedback: Optional[Feedback] = None
+    path: str | os.PathLike,
+    tables: Sequence[PointTable],
+    feedback: Optional[Feedback] = None,
+    kept: Optional[list] = None,
 ) -> Path:
     """Create a new GeoPackage at ``path`` (which must not exist) holding ``tables``.
 
@@ -656,6 +681,8 @@ def write_geopackage(
     move it into place, so a failure never leaves a half-written file under the real name.
     ``feedback`` gets progress 0..100 over all tables and may cancel between chunks of rows
     (core.common.feedback.Cancelled is raised; the partial file is the caller's to delete).
+    ``kept``: a list that gets one :class:`WrittenTable` per table written (what went in),
+    for :func:`written_geopackage` once the caller is done with the file.
     """
     feedback = feedback or Feedback()
     total = sum(max(len(t.frame), 1) for t in tables) or 1
@@ -663,11 +690,17 @@ def write_geopackage(
     if path.exists():
         raise FileExistsError(path)
     with sqlite_write_errors(path):
-        _write_all(path, tables, feedback, total)
+        _write_all(path, tables, feedback, total, kept)
     return path
 
 
-def _write_all(path: Path, tables: Sequence[PointTable], feedback: Feedback, total: int) -> None:
+def _write_all(
+    path: Path,
+    tables: Sequence[PointTable],
+    feedback: Feedback,
+    total: int,
+    kept: Optional[list] = None,
+) -> None:
     conn = sqlite3.connect(str(path), isolation_level=None)
     try:
         conn.execute("PRAGMA journal_mode = OFF")  # a fresh temp file: nothing to roll back to
@@ -679,9 +712,62 @@ def _write_all(path: Path, tables: Sequence[PointTable], feedback: Feedback, tot
         for spec in tables:
             share = max(len(spec.frame), 1)
             span = (100.0 * done / total, 100.0 * (done + share) / total)
-            _write_table(conn, spec, feedback, span)
+            _write_table(conn, spec, feedback, span, kept=kept)
             done += share
             feedback.set_progress(span[1])
         conn.execute("COMMIT")
     finally:
         conn.close()
+
+
+@dataclass(frozen=True, eq=False)
+class WrittenTable:
+    """One layer table as :func:`write_geopackage` made it: its name, geometry column, the
+    attribute columns (in table order) with their declared SQL types, every value bound
+    into each (None for NULL; the Python objects given to sqlite3, rows in fid order), and
+    the x and y of every non-NULL point geometry, in fid order.
+
+    Why: the release's leak gate read back every value of the public layer it had just
+    written (2-3 s CPU nationally). core.io.gpkg_read takes these instead only where the
+    stored form is certain (a TEXT column all of whose values are exact str without NUL)
+    and the file is still exactly the bytes hashed after writing (:class:`WrittenGpkg`)."""
+
+    name: str
+    geometry_column: str
+    columns: tuple[str, ...]
+    declared: tuple[str, ...]
+    values: tuple[list, ...] = field(repr=False)
+    x: np.ndarray = field(repr=False)
+    y: np.ndarray = field(repr=False)
+
+
+@dataclass(frozen=True, eq=False)
+class WrittenGpkg:
+    """A GeoPackage as written: its path, the SHA-256 and size of the file when its writer
+    (and anything the caller did to it after, such as freezing its time stamps) was done,
+    and the tables :func:`write_geopackage` kept. Anything that takes a path takes it as
+    ``path`` (os.PathLike). The leak gate (core.gate.output_reader.read_written_gpkg) uses
+    ``tables`` only while the file at ``path`` still has that size and SHA-256."""
+
+    path: Path
+    sha256: bytes
+    size: int
+    tables: tuple[WrittenTable, ...] = field(repr=False)
+
+    def __fspath__(self) -> str:
+        return os.fspath(self.path)
+
+    def __str__(self) -> str:
+        return str(self.path)
+
+
+def written_geopackage(path: str | os.PathLike, tables: Sequence[WrittenTable]) -> WrittenGpkg:
+    """The file at ``path`` (closed, finished) hashed now, with the tables its writer kept."""
+    path = Path(path)
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+            size += len(block)
+    return WrittenGpkg(path, digest.digest(), size, tuple(tables))

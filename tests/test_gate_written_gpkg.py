@@ -1,0 +1,374 @@
+"""The release's leak gate checks the public GeoPackage's layer from the values its writer
+bound, without reading them back, only when the file is still exactly the bytes hashed after
+writing and the stored form of every value is certain (issue 15; core.io.gpkg_write.WrittenGpkg,
+core.io.gpkg_read._known_table, core.gate.output_reader.read_written_gpkg).
+
+The shortcut must give exactly the Artifact (and so every verdict, message and example) and
+the GpkgContents that reading the file gives, for hostile tables as for a real release; a file
+changed after it was hashed (a value edited in place to the same size, a row appended, a table
+added, the file replaced, a symbolic link) must be read from disk; a table whose stored values
+are not certainly the bound ones (NULL, NUL, str subclasses, a non-TEXT column, a char(1) in a
+coordinate) must be read from disk.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crime_mapper.core.common.reproducible import freeze_geopackage
+from crime_mapper.core.gate.leak_gate import check_release
+from crime_mapper.core.gate.output_reader import COORD_COLUMN_LAT, COORD_COLUMN_LON, read_output
+from crime_mapper.core.io import gpkg_read, gpkg_write
+from crime_mapper.core.release.pipeline import public_point_table
+from tests.test_gate_written_csv import (
+    PLAIN_CELLS,
+    PLAIN_COORDINATES,
+    _release,
+    _table,
+    release_inputs,  # noqa: F401 - a fixture
+)
+from tests.test_leak_gate import (
+    NAMES,
+    refs,
+    world,  # noqa: F401 - a fixture (real extract and points)
+)
+from tests.test_release_csv_parsed_once import _hostile_public_table
+
+PAIRS = (COORD_COLUMN_LON, COORD_COLUMN_LAT)
+
+
+def _write(tmp_path: Path, table: pd.DataFrame, name: str = "2022-10-force-street.gpkg"):
+    """The public layer written as the release writes it: writer, time stamps frozen, hashed."""
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    kept: list = []
+    gpkg_write.write_geopackage(path, [public_point_table(table)], kept=kept)
+    freeze_geopackage(path, "2022-10-01T00:00:00.000Z")
+    return path, gpkg_write.written_geopackage(path, kept)
+
+
+def _artifact_facts(output) -> tuple:
+    """Everything an Artifact holds (what the checks read), comparable."""
+    name, arts = read_output(output)
+    facts = []
+    for art in arts:
+        facts.append(
+            (
+                art.name,
+                art.kind,
+                art.error,
+                [(s.where, s.columns, s.must_be_public, s.extra_allowed) for s in art.schemas],
+                art.strings,
+                {type(s) for s in art.strings},
+                art.texts,
+                art.code,
+                [(a.dtype, a.tobytes()) for a in art.lon],
+                [(a.dtype, a.tobytes()) for a in art.lat],
+                art.coord_where,
+                art.bad_coordinates,
+                art.numbers,
+                [(x.tobytes(), y.tobytes(), s) for x, y, s in art.projected],
+            )
+        )
+    return name, facts
+
+
+def _contents_facts(contents: gpkg_read.GpkgContents) -> tuple:
+    tables = []
+    for t in contents.tables:
+        tables.append(
+            (
+                t.name, t.data_type, t.columns, t.pk, t.geometry_column, t.geometry_type,
+                t.srs_id, t.srs, t.rows,
+                {c: (sorted(v), len(v), {type(s) for s in v}) for c, v in t.distinct.items()},
+                t.pair_columns, t.pairs, t.x.dtype, t.x.tobytes(), t.y.dtype, t.y.tobytes(),
+            )
+        )  # fmt: skip
+    return tuple(tables), contents.metadata_text
+
+
+class _Reads:
+    """Counts the tables gpkg_read reads from the file (not taken from the writer)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.tables: list[str] = []
+        real = gpkg_read._read_table
+
+        def counted(conn, name, *args, **kwargs):
+            self.tables.append(name)
+            return real(conn, name, *args, **kwargs)
+
+        monkeypatch.setattr(gpkg_read, "_read_table", counted)
+
+
+def _certain_tables() -> dict[str, pd.DataFrame]:
+    cells = {c: PLAIN_CELLS for c in PLAIN_CELLS_COLUMNS}
+    coords = {"Longitude": PLAIN_COORDINATES, "Latitude": PLAIN_COORDINATES[::-1]}
+    real_points = {
+        "Longitude": ["-1.131", "-1.132", "", "-1.1345", "-0.0"],
+        "Latitude": ["52.63", "52.64", "52.65", "", "-0.0"],
+    }
+    return {
+        "plain-hostile": _table({**cells, **coords}, 97),
+        "quotes-and-breaks": _hostile_public_table(),  # (any str is stored as it is)
+        "one-row": _table({**cells, **coords}, 1),
+        "no-rows": _table({}, 0),
+        "every-cell-blank": _table({c: [""] for c in PLAIN_CELLS_COLUMNS + ["Month"]}, 3),
+        "points": _table({**real_points, "Location": ["On or near A", "x"]}, 41),
+        "duplicate-pairs": _table({"Longitude": ["-1.1", "-1.1"], "Latitude": ["52.1"]}, 30),
+        "many-rows": _table(
+            {
+                "Location": [f"On or near Road {i}" for i in range(997)],
+                "Crime ID": [f"{i:064x}" for i in range(70_001)],
+                "Longitude": [f"-1.{i:04d}" for i in range(211)],
+                "Latitude": [f"52.{i:04d}" for i in range(307)],
+            },
+            70_001,
+        ),  # (large enough for the sampled, threaded scan)
+    }
+
+
+PLAIN_CELLS_COLUMNS = [
+    "Crime ID", "Reported by", "Falls within", "Location", "LSOA code", "LSOA name",
+    "Crime type", "Last outcome category", "Context",
+]  # fmt: skip
+
+
+def _uncertain_tables() -> dict[str, pd.DataFrame]:
+    class Shouting(str):
+        def __str__(self) -> str:
+            return self.upper()
+
+    tables = {
+        "nul": _table({"Location": [f"On or near A\x00{NAMES[0]}", "x"]}, 5),
+        "char-1-in-longitude": _table({"Longitude": ["-1.1\x01", "-1.2"]}, 5),
+        "null": _table({}, 4),
+    }
+    tables["null"].loc[1, "Context"] = None
+    subclass = _table({}, 4)
+    subclass.loc[1, "Context"] = Shouting("quiet words")
+    tables["str-subclass"] = subclass
+    numpy_str = _table({}, 4)
+    numpy_str.loc[2, "Crime type"] = np.str_("Burglary")
+    tables["numpy-str"] = numpy_str
+    return tables
+
+
+@pytest.mark.parametrize("kind", sorted(_certain_tables()))
+def test_certain_layers_are_taken_from_the_writer_as_read_from_disk(kind, tmp_path, monkeypatch):
+    path, written = _write(tmp_path, _certain_tables()[kind])
+    assert os.fspath(written) == str(path) == str(written) and written.size == path.stat().st_size
+    want = _artifact_facts(path)
+    want_contents = _contents_facts(gpkg_read.read_geopackage(path, PAIRS, pairs_only=True))
+    want_plain = _contents_facts(gpkg_read.read_geopackage(path, PAIRS))
+    known = {t.name: t for t in written.tables}
+    reads = _Reads(monkeypatch)
+    assert _artifact_facts(written) == want
+    got = gpkg_read.read_geopackage(path, PAIRS, pairs_only=True, known=known)
+    assert _contents_facts(got) == want_contents
+    assert _contents_facts(gpkg_read.read_geopackage(path, PAIRS, known=known)) == want_plain
+    assert reads.tables == []  # the shortcut was taken every time
+
+
+@pytest.mark.parametrize("kind", sorted(_uncertain_tables()))
+def test_uncertain_layers_are_read_from_disk(kind, tmp_path, monkeypatch):
+    path, written = _write(tmp_path, _uncertain_tables()[kind])
+    want = _artifact_facts(path)
+    reads = _Reads(monkeypatch)
+    assert _artifact_facts(written) == want
+    assert reads.tables == [written.tables[0].name]
+
+
+def test_a_subclass_whose_text_differs_is_seen_as_stored(tmp_path):
+    path, written = _write(tmp_path, _uncertain_tables()["str-subclass"])
+    _, facts = _artifact_facts(written)
+    assert "quiet words" in facts[0][4] and "QUIET WORDS" not in facts[0][4]
+
+
+def test_a_column_not_declared_text_is_read_from_disk(tmp_path, monkeypatch):
+    """An INTEGER column (its values stored as integers, read back as their text) and a
+    second table: every table not certain is read; the certain one is taken."""
+    frame = pd.DataFrame(
+        {"n": [1, 2, 2**40], "Location": ["a", "b", "c"], "x": [-1.1, np.nan, 0.5], "y": [52.0] * 3}
+    )
+    path = tmp_path / "two.gpkg"
+    kept: list = []
+    tables = [
+        gpkg_write.PointTable("numbers", frame, {"n": "int64", "Location": "string"}, "x", "y"),
+        gpkg_write.PointTable("words", frame, {"Location": "string"}, "x", "y"),
+    ]
+    gpkg_write.write_geopackage(path, tables, kept=kept)
+    written = gpkg_write.written_geopackage(path, kept)
+    want = _artifact_facts(path)
+    reads = _Reads(monkeypatch)
+    assert _artifact_facts(written) == want
+    assert reads.tables == ["numbers"]
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    """A plain sqlite3 connection that can run the GeoPackage's triggers (their spatial
+    functions answer as for a point)."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.create_function("ST_IsEmpty", 1, lambda _g: 0)
+    for name in ("ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY"):
+        conn.create_function(name, 1, lambda _g: 0.0)
+    return conn
+
+
+def _same_size_edit(path: Path, reference: str) -> None:
+    """The longest Location's text overwritten by ``reference`` and spaces, in place."""
+    with closing(_connect(path)) as conn:
+        fid, old = conn.execute(
+            'SELECT fid, "Location" FROM "public_crimes" ORDER BY length("Location") DESC'
+        ).fetchone()
+        assert len(old) >= len(reference)
+        conn.execute(
+            'UPDATE "public_crimes" SET "Location" = ? WHERE fid = ?',
+            (reference.ljust(len(old), " "), fid),
+        )
+
+
+def _changes(reference: str) -> dict:
+    def in_place(path: Path) -> None:
+        size = path.stat().st_size
+        _same_size_edit(path, reference)
+        assert path.stat().st_size == size
+
+    def appended(path: Path) -> None:
+        with closing(_connect(path)) as conn:
+            conn.execute(
+                'INSERT INTO "public_crimes" ("Crime ID", "Month") VALUES (?, ?)', (reference, "x")
+            )
+
+    def table_added(path: Path) -> None:
+        with closing(_connect(path)) as conn:
+            conn.execute('CREATE TABLE "notes" (t TEXT)')
+            conn.execute('INSERT INTO "notes" VALUES (?)', (reference,))
+
+    def replaced(path: Path) -> None:
+        other = path.with_name("other.gpkg")
+        kept: list = []
+        table = pd.read_csv(path.with_suffix(".csv"), dtype=str, keep_default_na=False)
+        table.loc[0, "Context"] = reference
+        gpkg_write.write_geopackage(other, [public_point_table(table)], kept=kept)
+        os.replace(other, path)
+
+    def symlink(path: Path) -> None:
+        target = path.with_name("elsewhere.gpkg")
+        os.replace(path, target)
+        _same_size_edit(target, reference)
+        path.symlink_to(target)
+
+    return {
+        "in-place": in_place,
+        "appended": appended,
+        "table-added": table_added,
+        "replaced": replaced,
+        "symlink": symlink,
+    }
+
+
+@pytest.mark.parametrize("change", ["in-place", "appended", "table-added", "replaced", "symlink"])
+def test_a_file_changed_after_it_was_written_is_read_from_disk(world, change, tmp_path):  # noqa: F811
+    """A leak planted in the file after it was hashed is found: the gate sees the file, not
+    the values the writer kept."""
+    public = world["public"].copy()
+    reference = next(r for r in refs(world) if r)
+    path, written = _write(tmp_path, public)
+    public.to_csv(path.with_suffix(".csv"), index=False)
+    clean = check_release(world["raw"], written, world["points"])
+    assert clean.passed, clean.message()
+    _changes(reference)[change](path)
+    assert _artifact_facts(written) == _artifact_facts(path)
+    report = check_release(world["raw"], written, world["points"])
+    direct = check_release(world["raw"], path, world["points"])
+    assert report.to_dict() == direct.to_dict()
+    assert not report.passed
+    if change != "symlink":
+        assert "no_source_references" in report.message()
+
+
+def test_the_real_layer_and_planted_leaks_give_the_files_verdicts(world, tmp_path, monkeypatch):  # noqa: F811
+    """The real release's layer and leaks planted in it before writing: the same report
+    (verdicts, messages, examples) from the writer's values as from the file, the writer's
+    values taken."""
+    plants = {
+        "clean": {},
+        "reference": {(2, "Context"): refs(world)[5]},
+        "name, with a comma": {(3, "Location"): f"On or near {NAMES[0]}, Rear"},
+        "exact date": {(4, "Month"): "2022-10-12"},
+        "shifted point": {(6, "Latitude"): None},
+    }
+    for label, cells in plants.items():
+        public = world["public"].copy()
+        for (row, column), value in cells.items():
+            if value is None:
+                i = int(np.flatnonzero(public["Latitude"] != "")[2])
+                value = f"{float(public.loc[i, 'Latitude']) - 0.0011:.6f}"
+                row = i
+            public.loc[row, column] = value
+        path, written = _write(tmp_path / label, public)
+        direct = check_release(world["raw"], path, world["points"]).to_dict()
+        assert _artifact_facts(written) == _artifact_facts(path)
+        with monkeypatch.context() as patch:
+            reads = _Reads(patch)
+            report = check_release(world["raw"], written, world["points"])
+        assert reads.tables == [], label
+        assert report.to_dict() == direct
+        assert report.passed == (label == "clean"), report.message()
+
+
+def test_a_failure_in_the_shortcut_reads_the_file(tmp_path, monkeypatch):
+    path, written = _write(tmp_path, _certain_tables()["plain-hostile"])
+    want = _artifact_facts(path)
+
+    def broken(*_args, **_kwargs):
+        raise MemoryError("no room")
+
+    monkeypatch.setattr(gpkg_read, "_known_table", broken)
+    assert _artifact_facts(written) == want
+
+
+def test_the_release_gate_takes_the_written_layer(release_inputs, tmp_path, monkeypatch):  # noqa: F811
+    """The release's GeoPackage gate takes the writer's values, and the release is byte for
+    byte the one whose gate read the file."""
+    with monkeypatch.context() as patch:
+        reads = _Reads(patch)
+        shortcut = _release(release_inputs, tmp_path / "shortcut")
+    assert reads.tables == []
+    monkeypatch.setattr(gpkg_write, "written_geopackage", lambda path, _tables: path)
+    reads = _Reads(monkeypatch)
+    direct = _release(release_inputs, tmp_path / "direct")
+    assert reads.tables == ["public_crimes"]
+    assert shortcut == direct and len(direct) == 5
+
+
+def test_a_file_that_is_not_what_its_writer_returned_fails_the_release(
+    release_inputs,  # noqa: F811
+    tmp_path,
+    monkeypatch,
+):
+    """The file holds a raw reference the writer did not bind (put there after it was
+    hashed): the gate reads the file, finds it, and nothing is published."""
+    from crime_mapper.core.gate.leak_gate import LeakError
+    from tests.test_cli import FORCE_EXTRACT
+
+    reference = pd.read_csv(FORCE_EXTRACT, dtype=str)["Crime Reference"].iloc[0]
+    real = gpkg_write.written_geopackage
+
+    def hashed_then_more(path, tables):
+        written = real(path, tables)
+        _same_size_edit(Path(path), reference)
+        return written
+
+    monkeypatch.setattr(gpkg_write, "written_geopackage", hashed_then_more)
+    with pytest.raises(LeakError, match="no_source_references"):
+        _release(release_inputs, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
