@@ -13,6 +13,7 @@ coordinate) must be read from disk.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sqlite3
 from contextlib import closing
@@ -23,6 +24,7 @@ import pandas as pd
 import pytest
 
 from crime_mapper.core.common.reproducible import freeze_geopackage
+from crime_mapper.core.gate import output_reader
 from crime_mapper.core.gate.leak_gate import check_release
 from crime_mapper.core.gate.output_reader import COORD_COLUMN_LAT, COORD_COLUMN_LON, read_output
 from crime_mapper.core.io import gpkg_read, gpkg_write
@@ -260,10 +262,9 @@ def _changes(reference: str) -> dict:
         gpkg_write.write_geopackage(other, [public_point_table(table)], kept=kept)
         os.replace(other, path)
 
-    def symlink(path: Path) -> None:
+    def symlink(path: Path) -> None:  # (to the very bytes hashed: still not trusted)
         target = path.with_name("elsewhere.gpkg")
         os.replace(path, target)
-        _same_size_edit(target, reference)
         path.symlink_to(target)
 
     return {
@@ -293,6 +294,8 @@ def test_a_file_changed_after_it_was_written_is_read_from_disk(world, change, tm
     assert not report.passed
     if change != "symlink":
         assert "no_source_references" in report.message()
+    else:
+        assert "symbolic link" in report.message()
 
 
 def test_the_real_layer_and_planted_leaks_give_the_files_verdicts(world, tmp_path, monkeypatch):  # noqa: F811
@@ -323,6 +326,83 @@ def test_the_real_layer_and_planted_leaks_give_the_files_verdicts(world, tmp_pat
         assert reads.tables == [], label
         assert report.to_dict() == direct
         assert report.passed == (label == "clean"), report.message()
+
+
+def test_a_file_of_another_size_is_not_hashed_but_read(tmp_path, monkeypatch):
+    """Bytes added at the end (SQLite ignores them): the size differs, so the file is read
+    without hashing it first."""
+    path, written = _write(tmp_path, _certain_tables()["plain-hostile"])
+    with open(path, "ab") as handle:
+        handle.write(b"\x00" * 7)
+    hashed: list[Path] = []
+    real = output_reader._sha256
+    monkeypatch.setattr(output_reader, "_sha256", lambda p: hashed.append(p) or real(p))
+    want = _artifact_facts(path)
+    reads = _Reads(monkeypatch)
+    assert _artifact_facts(written) == want
+    assert hashed == [] and reads.tables == ["public_crimes"]
+
+
+def test_str_values_bound_into_a_column_not_declared_text_are_read(tmp_path, monkeypatch):
+    """A writer that bound "1.50" into a DOUBLE column: SQLite stores the number 1.5, and
+    the read gives "1.5"; the writer's str is not taken."""
+    frame = pd.DataFrame(
+        {"v": [1.5, 2.0], "Location": ["a", "b"], "x": [-1.1, 0.5], "y": [52.0] * 2}
+    )
+    path = tmp_path / "double.gpkg"
+    kept: list = []
+    spec = gpkg_write.PointTable("t", frame, {"v": "float64", "Location": "string"}, "x", "y")
+    gpkg_write.write_geopackage(path, [spec], kept=kept)
+    assert kept[0].declared == ("DOUBLE", "TEXT")
+    lying = dataclasses.replace(kept[0], values=(["1.50", "2.0"], ["a", "b"]))
+    written = gpkg_write.written_geopackage(path, [lying])
+    want = _artifact_facts(path)
+    assert "1.5" in want[1][0][4] and "1.50" not in want[1][0][4]
+    reads = _Reads(monkeypatch)
+    assert _artifact_facts(written) == want
+    assert reads.tables == ["t"]
+
+
+def test_a_table_that_is_not_the_one_described_is_read(tmp_path, monkeypatch):
+    """The writer's description names its columns otherwise than the file's table (or the
+    geometry column): the file's own table is read."""
+    path, written = _write(tmp_path, _certain_tables()["plain-hostile"])
+    want = _artifact_facts(path)
+    table = written.tables[0]
+    columns = ("Crime reference",) + table.columns[1:]
+    for wrong in (
+        dataclasses.replace(table, columns=columns),
+        dataclasses.replace(table, geometry_column="geometry"),
+    ):
+        lying = dataclasses.replace(written, tables=(wrong,))
+        with monkeypatch.context() as patch:
+            reads = _Reads(patch)
+            assert _artifact_facts(lying) == want
+        assert reads.tables == ["public_crimes"]
+
+
+def test_a_file_replaced_while_it_is_read_is_read_again(world, tmp_path, monkeypatch):  # noqa: F811
+    """The file hashed, then replaced by one holding a reference while its metadata is
+    read: the gate reads the file that is there now."""
+    path, written = _write(tmp_path, world["public"])
+    public = world["public"].copy()
+    public.loc[0, "Context"] = next(r for r in refs(world) if r)
+    other, _ = _write(tmp_path / "other", public)
+    real = output_reader.read_geopackage
+    swapped: list[bool] = []
+
+    def read_then_swap(*args, **kwargs):
+        contents = real(*args, **kwargs)
+        if not swapped:
+            swapped.append(True)
+            os.replace(other, path)
+        return contents
+
+    monkeypatch.setattr(output_reader, "read_geopackage", read_then_swap)
+    report = check_release(world["raw"], written, world["points"])
+    assert swapped and not report.passed and "no_source_references" in report.message()
+    monkeypatch.setattr(output_reader, "read_geopackage", real)
+    assert report.to_dict() == check_release(world["raw"], path, world["points"]).to_dict()
 
 
 def test_a_failure_in_the_shortcut_reads_the_file(tmp_path, monkeypatch):
