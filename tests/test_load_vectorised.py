@@ -332,6 +332,81 @@ def test_plain_numbers_are_exactly_the_plain_decimals():
         assert textscan._plain_numbers(arr, *span) == expected, text
 
 
+DIGITS = re.compile(rb"[0-9]*")
+WORD_EDGE_VALUES = [
+    b"", b"0", b"9", b"/", b":", b"5/", b"5:", b"\xba", b"\xb0", b"\x80", b"\xff", b"\x00",
+    b"1\xba", b"12345678", b"1234567\xba", b"123456789", b"1.5", b"-5", b"\x3a\x39", b"\x7f",
+]  # fmt: skip
+
+
+def _column(values: list[bytes], tail: bytes = b"\n") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A column of `values`, one a line, as (bytes, starts, ends)."""
+    data = b"\n".join(values) + tail
+    ends = np.cumsum([len(v) + 1 for v in values]) - 1
+    starts = ends - np.array([len(v) for v in values], dtype=np.int64)
+    return np.frombuffer(data, dtype=np.uint8), starts.astype(np.int64), ends.astype(np.int64)
+
+
+def _word_column(rng: np.random.Generator) -> list[bytes]:
+    """Short values, mostly digits, some with one hostile byte (any of the 256)."""
+    values = []
+    for _ in range(int(rng.integers(1, 40))):
+        value = bytearray(rng.integers(48, 58, size=int(rng.integers(0, 9))).astype(np.uint8))
+        if value and rng.random() < 0.1:
+            value[int(rng.integers(0, len(value)))] = int(rng.integers(0, 256))
+        values.append(bytes(value))
+    return values
+
+
+def test_all_digits_answers_exactly_whether_every_value_is_digits():
+    """The word-at-a-time check says yes exactly when every value is blank or ASCII digits
+    (a byte beside '0'..'9', a byte from 0x80 whose add carries out, a NUL: each no), and
+    when it says yes the byte-by-byte check agrees."""
+    cases = [[v] for v in WORD_EDGE_VALUES] + [["356720", "", "431555"]]
+    rng = np.random.default_rng(15)
+    cases += [_word_column(rng) for _ in range(3000)]
+    for values in cases:
+        values = [v.encode() if isinstance(v, str) else v for v in values]
+        arr, start, end = _column(values, tail=b"\n" * 8)
+        width = int((end - start).max())
+        expected = all(DIGITS.fullmatch(v) for v in values)
+        if width > 8:
+            assert not textscan._all_digits(arr, start, end - start, width)
+            continue
+        assert textscan._all_digits(arr, start, end - start, width) == expected, values
+        if expected:
+            assert textscan._plain_numbers(arr, start, end)
+
+
+@pytest.mark.parametrize("tail", [b"", b"\n", b"\r\n", b"\n" * 8])
+def test_plain_numbers_with_and_without_the_word_check_agree(tail, monkeypatch):
+    """The plain-number verdict is the same with the word-at-a-time shortcut and without it,
+    on hostile columns, long values (9-15 digits) and values in the file's last 8 bytes."""
+    rng = np.random.default_rng(7)
+    cases = [_word_column(rng) for _ in range(1500)]
+    cases += [[b"123456789012345"], [b"1", b"123456789"], [b"5"], [b"12", b"3"], [b"1.5", b"7"]]
+    verdicts = []
+    for values in cases:
+        arr, start, end = _column(values, tail)
+        verdicts.append(textscan._plain_numbers(arr, start, end))
+    monkeypatch.setattr(textscan, "_all_digits", lambda *args: False)
+    for values, verdict in zip(cases, verdicts):
+        arr, start, end = _column(values, tail)
+        assert textscan._plain_numbers(arr, start, end) == verdict, values
+
+
+def test_digit_only_coordinates_take_the_word_check(monkeypatch):
+    """Whole-number eastings and northings (the common case) are proved plain by the word
+    check alone, without the byte-by-byte array (which would cost ~4x as much)."""
+
+    def no_windows(*args, **kwargs):
+        raise AssertionError("the byte-by-byte check ran")
+
+    arr, start, end = _column([b"356720", b"", b"98000", b"0"], tail=b"\n" * 8)
+    monkeypatch.setattr(np.lib.stride_tricks, "sliding_window_view", no_windows)
+    assert textscan._plain_numbers(arr, start, end)
+
+
 def _force_file(rng: np.random.Generator, rows: int, odd: str, crlf: bool, quoted: bool) -> bytes:
     """A small force extract, with quoted fields before, between and after the coordinates
     (delimiters inside quotes too) or none; `odd` is put in one row's easting."""

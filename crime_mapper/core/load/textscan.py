@@ -594,6 +594,8 @@ def _plain_numbers(arr: np.ndarray, start: np.ndarray, end: np.ndarray) -> bool:
         return True
     if arr.size < width:
         return False  # (cannot happen: a value lies inside the file)
+    if _all_digits(arr, start, lengths, width):
+        return True
     windows = np.lib.stride_tricks.sliding_window_view(arr, width)
     values = windows[np.minimum(start, arr.size - width)]
     late = np.flatnonzero(start > arr.size - width)  # values in the file's last bytes
@@ -618,6 +620,28 @@ def _plain_numbers(arr: np.ndarray, start: np.ndarray, end: np.ndarray) -> bool:
     second = classes[rows, np.minimum(1, width - 1)]
     signed = (first == _MINUS) & (size >= 2) & (second == _DIGIT)
     return bool(np.all((first == _DIGIT) | signed))  # "-5", never ".5", "-.5" or "--5"
+
+
+# `_all_digits`: for a value of n bytes (0..8), the mask of its bytes in the little-endian
+# 8-byte word that starts at it.
+_WORD_MASKS = np.array([(1 << (8 * n)) - 1 for n in range(8)] + [(1 << 64) - 1], dtype=np.uint64)
+_ZEROS, _DIGIT_ADD, _HIGH_BITS = (np.uint64(int(b * 8, 16)) for b in ("30", "76", "80"))
+
+
+def _all_digits(arr: np.ndarray, start: np.ndarray, lengths: np.ndarray, width: int) -> bool:
+    """Whether every value arr[start[i] : start[i] + lengths[i]] (at most 8 bytes) is blank
+    or all ASCII digits, which `_plain_numbers` accepts (a BNG easting or northing): the
+    plain-number check's common case, in a few passes over one 8-byte word per value
+    instead of a (rows, width) array of byte classes. False also when the words cannot be
+    read (the caller then checks byte by byte, and decides). A value's bytes are xored with
+    "0" (a digit becomes 0..9) and bytes past its end masked to 0; a byte of 0..9 plus
+    0x76 stays below 0x80, any other byte below 0x80 reaches it (no carry out of a byte),
+    and a byte from 0x80 has its own high bit set."""
+    if width > 8 or arr.size < 8 or not arr.flags.c_contiguous or int(start.max()) > arr.size - 8:
+        return False
+    words = np.ndarray((arr.size - 7,), dtype="<u8", buffer=arr, strides=(1,))[start]
+    digits = (words ^ _ZEROS) & _WORD_MASKS[lengths]
+    return not np.any((digits | (digits + _DIGIT_ADD)) & _HIGH_BITS)
 
 
 def _quote_free_plain(
