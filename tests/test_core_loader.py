@@ -585,3 +585,58 @@ def test_rows_without_coordinates_and_without_place_columns(tmp_path: Path, mapp
         crimes = result.crimes
         assert crimes["has_location"].tolist().count(False) == 2
         assert crimes.loc[~crimes["has_location"], "source_line"].tolist() == [3, 5]
+
+
+def test_force_extract_months_and_outcomes_are_checked_row_by_row(tmp_path: Path):
+    """read_force compares each distinct month with the file's month once, and looks each
+    distinct outcome up once; every row still gets its own verdict: a September date in an
+    October file, an outcome not in the vocabulary (padded or not), a blank or spaces-only
+    outcome (none given), a known outcome in another case and with spaces around it."""
+    extract = tmp_path / "2022-10-force-extract.csv"
+    frame = make_force_extract(extract)
+    n = len(frame)
+    outcomes = ["", "  ", "Suspect charged", " investigation complete; no suspect identified "]
+    frame["Outcome"] = [outcomes[i % 4] for i in range(n)]
+    for row in (4, 17, 33):
+        frame.loc[row, "Outcome"] = " Poached " if row == 17 else "Poached"
+    for row in (6, 17, 40):
+        frame.loc[row, "OffenceDate"] = "28/09/2022"
+    frame.loc[9, "OffenceDate"] = "31/02/2022"  # no date: its own reason, not the month's
+    frame.drop(columns=["expected_category"]).to_csv(extract, index=False)
+    columns = {
+        "crime_ref": "CrimeRef",
+        "x": "Easting",
+        "y": "Northing",
+        "date": "OffenceDate",
+        "time": "OffenceTime",
+        "offence": "Offence",
+        "outcome": "Outcome",
+    }
+    result = load_extracts([extract], profile=MappingProfile(columns=columns, crs="EPSG:27700"))
+    assert_reconciles(result)
+    reasons = dict(zip(result.rejects["source_line"] - 2, result.rejects["reason"]))
+    assert reasons == {
+        4: "unknown_outcome",
+        6: "month_mismatch",
+        9: "bad_date",
+        17: "month_mismatch",
+        33: "unknown_outcome",
+        40: "month_mismatch",
+    }
+    crimes = result.crimes.set_index(result.crimes["source_line"] - 2)
+    kept = [i for i in range(n) if i not in reasons]
+    expected = {
+        "": None,
+        "  ": None,
+        "Suspect charged": "Suspect charged",
+        " investigation complete; no suspect identified ": (
+            "Investigation complete; no suspect identified"
+        ),
+    }
+    for i in kept:
+        outcome = crimes.loc[i, "last_outcome"]
+        assert (None if pd.isna(outcome) else outcome) == expected[frame["Outcome"][i]], i
+        month = crimes.loc[i, "last_outcome_month"]
+        assert (None if pd.isna(month) else month) == (
+            "2022-10" if expected[frame["Outcome"][i]] else None
+        ), i

@@ -725,13 +725,12 @@ def read_force(
     )
     if len(when):
         month_key, month_texts = _month_codes(when)
-        month = month_texts.take(month_key).set_axis(when.index)
     else:
         month_key, month_texts = np.zeros(0, dtype=np.int64), pd.Series([], dtype=object)
-        month = _months(when)
     if source.file_month:
+        # each distinct month compared once: row i's month is month_texts[month_key[i]]
         v.reject(
-            (month != source.file_month).to_numpy(),
+            (month_texts != source.file_month).to_numpy()[month_key],
             "month_mismatch",
             lambda idx: [
                 f"date {f[cols['date']].iat[i]!r}, file name says {source.file_month}" for i in idx
@@ -778,15 +777,14 @@ def read_force(
     outcomes: Optional[Factorized] = None
     if "outcome" in cols:
         outcomes = found = Factorized(f[cols["outcome"]])
-        outcome = found.map(_outcome_name)
+        unknown = found.map(lambda s: pd.isna(_outcome_name(s)), dtype=bool)  # once a value
         given = found.map(lambda s: s.strip() != "", dtype=bool)
         v.reject(
-            given & pd.isna(outcome),
+            given & unknown,
             "unknown_outcome",
             lambda idx: [f"outcome {f[cols['outcome']].iat[i]!r}" for i in idx],
         )
     else:
-        outcome = np.full(n, None, dtype=object)
         given = np.zeros(n, dtype=bool)
 
     ok = v.accepted
@@ -845,7 +843,7 @@ def read_force(
             "last_outcome": (
                 outcomes.fixed_categorical(_outcome_name, OUTCOME_DTYPE, ok)
                 if outcomes is not None
-                else outcome[ok]
+                else np.full(n_ok, None, dtype=object)
             ),
             "last_outcome_month": sorted_categorical(
                 np.where(given[ok], ok_month, -1), month_texts.to_numpy()
