@@ -42,6 +42,7 @@ folder at once cannot interleave their moves.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import re
@@ -62,6 +63,19 @@ _ASIDE = "~previous"  # in a stage folder: where a replaced folder waits to be r
 # Staged files of earlier versions (mkstemp beside the output: ".name.abc123_x.tmp.csv") and
 # the SQLite side files a killed GeoPackage write leaves beside them.
 _OLD_STAGED = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.tmp(\.[A-Za-z0-9]+)?(-journal|-wal|-shm)?$")
+
+
+def file_sha256(path: PathLike) -> tuple[bytes, int]:
+    """(SHA-256 digest, size) of the bytes a finished file holds, read in 1 MiB blocks:
+    the one way a landed output is fingerprinted (the release manifest, and the leak gate's
+    proof that a file is still exactly the bytes its writer handed it)."""
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+            size += len(block)
+    return digest.digest(), size
 
 
 def _umask() -> int:

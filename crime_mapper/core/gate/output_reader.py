@@ -11,7 +11,6 @@ becomes an ``error`` artifact and every check fails on it (fail closed).
 from __future__ import annotations
 
 import csv
-import hashlib
 import html
 import io
 import json
@@ -26,6 +25,7 @@ from typing import Any, Optional, Union
 import numpy as np
 import pandas as pd
 
+from ..common.staging import file_sha256
 from ..io.gpkg_read import read_geopackage
 from ..io.gpkg_write import WrittenGpkg
 from ..release.public_schema import WrittenCsv, remember_table
@@ -215,11 +215,7 @@ def read_written_gpkg(written: WrittenGpkg) -> Artifact:
 
 
 def _sha256(path: Path) -> bytes:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.digest()
+    return file_sha256(path)[0]
 
 
 def _written_frame(written: WrittenCsv) -> pd.DataFrame:

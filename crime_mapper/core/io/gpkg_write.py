@@ -19,7 +19,6 @@ QGIS, so it can run in any thread.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sqlite3
 from collections.abc import Mapping, Sequence
@@ -31,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from ..common.feedback import Feedback
-from ..common.staging import sqlite_write_errors
+from ..common.staging import file_sha256, sqlite_write_errors
 
 # Rows per executemany call: small enough that Cancel answers within a fraction of a second
 # at national scale, large enough that the per-call overhead is nil.
@@ -764,10 +763,5 @@ class WrittenGpkg:
 def written_geopackage(path: str | os.PathLike, tables: Sequence[WrittenTable]) -> WrittenGpkg:
     """The file at ``path`` (closed, finished) hashed now, with the tables its writer kept."""
     path = Path(path)
-    digest = hashlib.sha256()
-    size = 0
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-            size += len(block)
-    return WrittenGpkg(path, digest.digest(), size, tuple(tables))
+    digest, size = file_sha256(path)
+    return WrittenGpkg(path, digest, size, tuple(tables))

@@ -27,6 +27,8 @@ from typing import Any, Callable, Optional, TypeVar, Union
 import numpy as np
 import pandas as pd
 
+from ..common.staging import file_sha256
+
 PathLike = Union[str, "os.PathLike[str]"]
 T = TypeVar("T")
 
@@ -319,12 +321,8 @@ def public_csv_name(public: pd.DataFrame) -> str:
 
 
 def sha256_file(path: PathLike) -> str:
-    """Hex SHA-256 of a file, read in 1 MiB blocks (release files can be large)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    """Hex SHA-256 of a file (release files can be large: common.staging.file_sha256)."""
+    return file_sha256(path)[0].hex()
 
 
 #: SHA-256 of the large files this process hashed, by the file's identity (device, inode,
