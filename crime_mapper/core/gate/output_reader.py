@@ -169,12 +169,8 @@ def read_written_csv(written: WrittenCsv) -> Artifact:
     if not usable or path.suffix.lower() != ".csv":
         return read_file(path, name=name, in_folder=False)
     try:
-        if path.is_symlink():
-            return read_file(path, name=name, in_folder=False)
-        identity = _identity(path)
-        if identity[2] != written.size or _sha256(path) != written.sha256:
-            return read_file(path, name=name, in_folder=False)
-        if _identity(path) != identity:  # changed while it was hashed
+        identity = _as_written(path, written.size, written.sha256)
+        if identity is None or _identity(path) != identity:  # (or changed while hashed)
             return read_file(path, name=name, in_folder=False)
         frame = _written_frame(written)
         art = Artifact(name=name, kind="csv")
@@ -201,10 +197,8 @@ def read_written_gpkg(written: WrittenGpkg) -> Artifact:
     if not written.tables or path.suffix.lower() not in GPKG_SUFFIXES:
         return read_file(path, name=name, in_folder=False)
     try:
-        if path.is_symlink():
-            return read_file(path, name=name, in_folder=False)
-        identity = _identity(path)
-        if identity[2] != written.size or _sha256(path) != written.sha256:
+        identity = _as_written(path, written.size, written.sha256)
+        if identity is None:
             return read_file(path, name=name, in_folder=False)
         art = _read_gpkg(path, name, known={t.name: t for t in written.tables})
         if _identity(path) != identity or path.is_symlink():  # changed while it was read
@@ -212,6 +206,17 @@ def read_written_gpkg(written: WrittenGpkg) -> Artifact:
     except Exception:  # noqa: BLE001 - the file's own read decides (and reports) it
         return read_file(path, name=name, in_folder=False)
     return art
+
+
+def _as_written(path: Path, size: int, sha256: bytes) -> Optional[tuple]:
+    """The file's identity when it is no symbolic link and holds exactly the ``size`` bytes
+    its writer hashed to ``sha256`` (read now); None: read it as any other file."""
+    if path.is_symlink():
+        return None
+    identity = _identity(path)
+    if identity[2] != size or _sha256(path) != sha256:
+        return None
+    return identity
 
 
 def _sha256(path: Path) -> bytes:
