@@ -13,6 +13,7 @@ handed to the summaries must be exactly read_public_csv's parse.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -266,24 +267,32 @@ def test_a_file_changed_after_it_was_written_is_read_from_disk(world, change, tm
         assert "no_source_references" in report.message()
 
 
-def test_the_real_release_gives_the_files_verdicts(world, tmp_path):  # noqa: F811
-    """The real release and leaks planted in its table before writing: the same report
-    (verdicts, messages, examples) from the written cells as from the file."""
+def planted_releases(real: dict) -> Iterator[tuple[str, pd.DataFrame]]:
+    """(label, public table): the real release clean, and with one leak planted in its
+    table before writing (a reference, a name with a comma, an exact date, a point moved
+    off its map point)."""
     plants = {
         "clean": {},
-        "reference": {(2, "Context"): refs(world)[5]},
+        "reference": {(2, "Context"): refs(real)[5]},
         "name, with a comma": {(3, "Location"): f"On or near {NAMES[0]}, Rear"},
         "exact date": {(4, "Month"): "2022-10-12"},
         "shifted point": {(6, "Latitude"): None},
     }
     for label, cells in plants.items():
-        public = world["public"].copy()
+        public = real["public"].copy()
         for (row, column), value in cells.items():
             if value is None:
                 i = int(np.flatnonzero(public["Latitude"] != "")[2])
                 value = f"{float(public.loc[i, 'Latitude']) - 0.0011:.6f}"
                 row = i
             public.loc[row, column] = value
+        yield label, public
+
+
+def test_the_real_release_gives_the_files_verdicts(world, tmp_path):  # noqa: F811
+    """The real release and leaks planted in its table before writing: the same report
+    (verdicts, messages, examples) from the written cells as from the file."""
+    for label, public in planted_releases(world):
         path, written = _write(tmp_path / label, public)
         assert written.plain, label
         report = check_release(world["raw"], written, world["points"])

@@ -34,6 +34,7 @@ from tests.test_gate_written_csv import (
     PLAIN_COORDINATES,
     _release,
     _table,
+    planted_releases,
     release_inputs,  # noqa: F401 - a fixture
 )
 from tests.test_leak_gate import (
@@ -302,21 +303,7 @@ def test_the_real_layer_and_planted_leaks_give_the_files_verdicts(world, tmp_pat
     """The real release's layer and leaks planted in it before writing: the same report
     (verdicts, messages, examples) from the writer's values as from the file, the writer's
     values taken."""
-    plants = {
-        "clean": {},
-        "reference": {(2, "Context"): refs(world)[5]},
-        "name, with a comma": {(3, "Location"): f"On or near {NAMES[0]}, Rear"},
-        "exact date": {(4, "Month"): "2022-10-12"},
-        "shifted point": {(6, "Latitude"): None},
-    }
-    for label, cells in plants.items():
-        public = world["public"].copy()
-        for (row, column), value in cells.items():
-            if value is None:
-                i = int(np.flatnonzero(public["Latitude"] != "")[2])
-                value = f"{float(public.loc[i, 'Latitude']) - 0.0011:.6f}"
-                row = i
-            public.loc[row, column] = value
+    for label, public in planted_releases(world):
         path, written = _write(tmp_path / label, public)
         direct = check_release(world["raw"], path, world["points"]).to_dict()
         assert _artifact_facts(written) == _artifact_facts(path)
