@@ -965,6 +965,7 @@ def _cmd_webmap(args: argparse.Namespace) -> int:
             summaries=args.summaries,
             copy_csv=not args.no_csv,
             csv_url=args.csv_url or "",
+            export_beside=True,  # (a process of its own: core.common.forked)
         )
     _warn(done.warnings)
     print(

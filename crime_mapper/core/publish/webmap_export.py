@@ -132,6 +132,11 @@ class WebmapOptions:
     #: monthly release's web map made in a child process waits there for the summaries,
     #: core.common.forked); what it raises (Cancelled) leaves the previous export as it was.
     before_commit: Optional[Callable[[], None]] = None
+    #: Make the folder (read, aggregate, write) in a forked child process while this one
+    #: prepares the gate's raw side (core.common.forked; with the raw crimes only): for a
+    #: process started for the export (the command line), never a QGIS session, nor a
+    #: monthly release's child. The same folder and verdict either way.
+    export_beside: bool = False
 
 
 @dataclass
@@ -146,6 +151,7 @@ class WebmapResult:
     gate: str
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    beside: bool = False  # made in a child process (WebmapOptions.export_beside)
 
 
 def _script_json(value: Any) -> str:
@@ -429,7 +435,7 @@ PUBLIC_ONLY_CHECKS = (
 
 def gate_folder(
     folder: Path,
-    inputs: ReleaseInputs,
+    inputs: Optional[ReleaseInputs],
     options: WebmapOptions,
     areas: Optional[PageAreas],
     prepared: Any = None,
@@ -442,7 +448,7 @@ def gate_folder(
 
 def gate_output(
     folder: Path,
-    inputs: ReleaseInputs,
+    inputs: Optional[ReleaseInputs],
     options: WebmapOptions,
     areas: Optional[PageAreas],
     shown: Path,
@@ -475,6 +481,8 @@ def gate_output(
         if not report.passed:
             raise LeakError(report.message().replace(str(folder), str(shown)))
         return report.message()
+    if inputs is None:  # (only a map made beside, which has the raw crimes, sends none)
+        raise WebmapInputError("the leak gate needs the release as read")
     report = check_release(
         _empty_raw(),
         folder,
@@ -504,17 +512,20 @@ class _GateViews:
     ``PreparedGate(raw, points, outline vertices, names, 8)``, passed to the call. Anything
     unusual (no raw table, no map points, a release gate of other inputs, an error making
     the outlines or the preparation) starts nothing: the gate call then does what it did
-    before, and raises what it raised, in the same place."""
+    before, and raises what it raised, in the same place. Made first, started by
+    :meth:`start` (after any child process is forked: core.common.forked.alone)."""
+
+    _prep: Any = None  # the preparation to warm (start)
+    _warm: Any = None  # its ViewsWarmUp, once started
 
     def __init__(self, options: WebmapOptions) -> None:
         self.areas: Optional[PageAreas] = None
         self.prepared: Any = None  # for gate_folder; None: the release gate's (or made there)
-        self._warm: Any = None
         if options.raw is None or options.points is None:
             return
         try:
             from ..gate.context import PreparedGate
-            from ..gate.leak_gate import ReleaseGate, ViewsWarmUp
+            from ..gate.leak_gate import ReleaseGate
 
             extra = None
             public: list[str] = []
@@ -530,10 +541,21 @@ class _GateViews:
                 prep = gate.prepared(extra_allowed_coordinates=extra, extra_public_values=public)
             else:
                 prep = self.prepared = PreparedGate(options.raw, options.points, extra, public, 8)
-            self._warm = ViewsWarmUp(prep)
+            self._prep = prep
         except Exception:  # noqa: BLE001 - the gate call makes it (and fails) as before
             self.prepared = None
             return
+
+    def warms(self) -> bool:
+        """Whether :meth:`start` begins a warm-up (nothing unusual was found)."""
+        return self._prep is not None
+
+    def start(self) -> None:
+        """Begin computing the views on a second thread."""
+        from ..gate.leak_gate import ViewsWarmUp
+
+        if self._prep is not None and self._warm is None:
+            self._warm = ViewsWarmUp(self._prep)
 
     def join(self) -> None:
         """Wait for the views (before the gate uses the preparation)."""
@@ -594,20 +616,85 @@ def _export_webmap(options: WebmapOptions, feedback: Optional[Feedback]) -> Webm
     vendor_files()  # fail before any work when the libraries are missing
     feedback.check()
     views = _GateViews(options)
+    child = _stage_beside(options, tiles, target, views) if views.warms() else None
+    views.start()
     try:
-        return _export_with_views(options, feedback, started, tiles, target, views)
+        if child is not None:
+            staged = child.result(feedback)  # (the caller's cancel stops the child)
+            staged.areas = views.areas
+            feedback.set_progress(40)
+        else:
+            staged = _stage(options, feedback, tiles, target, views.areas)
+        done = _gate_and_commit(options, feedback, started, target, views, staged)
+        done.beside = child is not None
+        return done
     finally:
+        if child is not None:
+            child.stop()  # (nothing when it has left: a failure or cancel before that)
         views.abandon()  # (joined already when the export went through)
 
 
-def _export_with_views(
+@dataclass
+class _Staged:
+    """The map folder written to its staging folder, and what the result and gate take
+    from the export (all a child process making it sends back: no table)."""
+
+    stage: Path
+    crimes: int
+    mapped: int
+    points: int
+    months: list[str]
+    warnings: list[str]
+    to_gate: list[Path]  # linked CSVs no release manifest vouches for
+    inputs: Optional[ReleaseInputs] = None  # (the gate of a map without raw crimes)
+    areas: Optional[PageAreas] = None
+
+
+def _stage_beside(
+    options: WebmapOptions, tiles: Optional[TileSource], target: Path, views: _GateViews
+) -> Any:
+    """With ``options.export_beside``, the folder made and staged in a forked child process
+    (core.common.forked) while this one prepares the gate's raw side without sharing
+    Python's lock with it (issue 12: the national export's two halves, some 2.5 and 4.3 s
+    CPU, otherwise take turns on one lock); None (made here) when the option is off, no
+    second core is free, another Python thread runs (a lock the child would need may be
+    held) or the fork fails. The child stages the folder and waits; this process gates it
+    and moves it into place, so a failure or cancel on either side leaves the previous
+    export as it was, and the child's error is raised here as it would have been."""
+    if not options.export_beside:
+        return None
+    from ..common import forked
+
+    if not (forked.available() and forked.alone()):
+        return None
+    areas = views.areas
+
+    def work(call: Any) -> _Staged:
+        staged = _stage(options, call.feedback(), tiles, target, areas)
+        try:
+            call.hold()  # (this process's cancel or failure: removed below)
+        except BaseException:
+            shutil.rmtree(staged.stage, ignore_errors=True)
+            raise
+        staged.inputs = None  # (the gate here has the raw crimes: not sent back)
+        staged.areas = None  # (this process's own, the same: not sent back)
+        return staged
+
+    try:
+        return forked.ForkedCall(work)
+    except OSError:  # (no memory or process left for a child: made here)
+        return None
+
+
+def _stage(
     options: WebmapOptions,
     feedback: Feedback,
-    started: float,
     tiles: Optional[TileSource],
     target: Path,
-    views: _GateViews,
-) -> WebmapResult:
+    areas: Optional[PageAreas],
+) -> _Staged:
+    """Read, aggregate and write the folder into a staging folder beside ``target``
+    (removed again if this fails or is cancelled)."""
     files = scan_release_inputs(options.inputs)
     plan = plan_downloads(files, target, options.copy_csv, options.csv_url)
     # without CSV copies only the columns the page is made from are read
@@ -622,11 +709,11 @@ def _export_with_views(
     warnings = list(inputs.warnings)
     feedback.set_progress(20)
     feedback.check()
-    areas = None
     row_areas = None
     if options.neighbourhoods is not None:
         hoods = options.neighbourhoods
-        areas = views.areas if views.areas is not None else PageAreas(hoods, page_rings(hoods))
+        if areas is None:
+            areas = PageAreas(hoods, page_rings(hoods))
         row_areas = row_area_names(inputs.street, hoods, options.row_neighbourhoods)
 
     data = aggregate(
@@ -655,11 +742,39 @@ def _export_with_views(
             inputs,
         )
         feedback.check()
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    return _Staged(
+        stage,
+        data.crimes,
+        data.mapped,
+        data.points,
+        data.months,
+        warnings,
+        list(plan.to_gate),
+        inputs,
+        areas,
+    )
+
+
+def _gate_and_commit(
+    options: WebmapOptions,
+    feedback: Feedback,
+    started: float,
+    target: Path,
+    views: _GateViews,
+    staged: _Staged,
+) -> WebmapResult:
+    """The leak gate on the staged folder (and any linked CSV), then the swap into place;
+    the staging folder is removed if either fails or is cancelled."""
+    stage, inputs, areas = staged.stage, staged.inputs, staged.areas
+    try:
         # (the gate reads the folder while the views end, and waits for them)
         gate = gate_folder(stage, inputs, options, areas, views.prepared)
         views.join()
         gate = gate.replace(str(stage), str(target))
-        for linked in plan.to_gate:  # linked CSVs no release manifest vouches for
+        for linked in staged.to_gate:
             feedback.check()
             gate_output(linked, inputs, options, None, shown=linked)
         feedback.set_progress(95)
@@ -675,13 +790,13 @@ def _export_with_views(
     return WebmapResult(
         out_dir=target,
         index=target / "index.html",
-        crimes=data.crimes,
-        mapped=data.mapped,
-        points=data.points,
-        months=data.months,
+        crimes=staged.crimes,
+        mapped=staged.mapped,
+        points=staged.points,
+        months=staged.months,
         bytes=_folder_bytes(target),
         gate=gate,
-        warnings=warnings,
+        warnings=staged.warnings,
         seconds=time.perf_counter() - started,
     )
 

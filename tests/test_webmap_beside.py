@@ -1,0 +1,372 @@
+"""The web map made in a forked child process while this one prepares the gate's raw side
+(WebmapOptions.export_beside, core.common.forked; the command line's webmap): the same
+folder and the same verdict or refusal as made here; a child's error is raised here as
+it would have been; a cancel, a refusal or a failure on either side leaves the previous
+map as it was, no staging folder and no child behind.
+
+Real inputs (tests/test_webmap_gate_views.world): the bundled Leicestershire force extract,
+the October police.uk release and its map points, the Leicester LSOA outlines.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from crime_mapper.core.common import forked
+from crime_mapper.core.common.feedback import Cancelled, Feedback
+from crime_mapper.core.common.forked import ForkedCall
+from crime_mapper.core.gate.leak_gate import LeakError, ReleaseGate
+from crime_mapper.core.publish import webmap_export
+from crime_mapper.core.publish.webmap_export import WebmapOptions, export_webmap
+from tests import test_webmap_gate_views as gate_views
+
+FORCE, OCT = gate_views.FORCE, gate_views.OCT
+world = gate_views.world  # (the fixture: real raw crimes, map points, release, outlines)
+
+
+def _no_children() -> bool:
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+def _may_fork(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fork whatever this machine has, and whatever threads the tests run before these
+    left behind (the guard's own test keeps the real one)."""
+    monkeypatch.setattr(forked, "available", lambda: True)
+    monkeypatch.setattr(forked, "alone", lambda: True)
+
+
+@pytest.fixture
+def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The children forked by the export (their process ids)."""
+    made: list[int] = []
+    real = ForkedCall.__init__
+
+    def init(self: ForkedCall, work: Any) -> None:
+        real(self, work)
+        made.append(self.pid)
+
+    monkeypatch.setattr(ForkedCall, "__init__", init)
+    return made
+
+
+def _options(world: dict, out: Path, inputs: Any = OCT, **more: Any) -> WebmapOptions:
+    return WebmapOptions(
+        inputs=[inputs],
+        out_dir=out,
+        tiles="none",
+        raw=world["raw"],
+        points=world["points"],
+        **more,
+    )
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _outcome(options: WebmapOptions, feedback: Any = None) -> tuple[str, Any]:
+    """(the verdict, or the error's type and text; the result)"""
+    try:
+        done = export_webmap(options, feedback)
+    except Exception as exc:  # noqa: BLE001 - compared with the other path's
+        text = str(exc).replace(str(Path(options.out_dir).parent), "OUT")
+        return f"{type(exc).__name__}: {text}", None
+    return done.gate.replace(str(Path(options.out_dir).parent), "OUT"), done
+
+
+def _leftovers(folder: Path) -> list[str]:
+    """Staging (or old) folders beside the map."""
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith(".map."))
+
+
+@pytest.mark.parametrize("case", ["clean", "moved", "named"])
+@pytest.mark.parametrize("gate", [False, True], ids=["fresh", "release_gate"])
+@pytest.mark.parametrize("hoods", [False, True], ids=["points", "neighbourhoods"])
+def test_a_map_made_beside_is_the_one_made_here(
+    world: dict,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    forks: list[int],
+    case: str,
+    gate: bool,
+    hoods: bool,
+):
+    def options(where: str, beside: bool) -> WebmapOptions:
+        return _options(
+            world,
+            tmp_path / where / "map",
+            world["inputs"][case],
+            neighbourhoods=world["hoods"] if hoods else None,
+            release_gate=ReleaseGate(world["raw"], world["points"]) if gate else None,
+            export_beside=beside,
+        )
+
+    _may_fork(monkeypatch)
+    here, made_here = _outcome(options("here", False))
+    assert not forks
+    beside, made_beside = _outcome(options("beside", True))
+    assert len(forks) == 1 and _no_children()
+    assert beside.replace("beside", "here") == here
+    assert here.startswith("Leak gate passed") == (case == "clean"), here
+    if case == "clean":
+        assert made_beside.beside and not made_here.beside
+        for field in ("crimes", "mapped", "points", "months", "warnings", "bytes"):
+            assert getattr(made_beside, field) == getattr(made_here, field), field
+        assert _files(tmp_path / "beside" / "map") == _files(tmp_path / "here" / "map")
+    else:
+        assert "LeakError" in here
+        assert not (tmp_path / "beside" / "map").exists()
+    assert _leftovers(tmp_path / "beside") == []
+
+
+def test_the_folder_is_made_in_the_child_and_the_views_here(
+    world: dict,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    forks: list[int],
+):
+    """The release is read in the child (another process id); the raw side's views are
+    computed in this process, on the views' thread, started only once the child is forked
+    (no thread of ours is alive at the fork)."""
+    record = tmp_path / "read_by"
+    read = webmap_export.read_release_inputs
+    threads_at_fork: list[int] = []
+    real_init = ForkedCall.__init__
+
+    def spy_read(*args: Any, **kwargs: Any) -> Any:
+        with open(record, "a") as out:
+            out.write(f"{os.getpid()}\n")
+        return read(*args, **kwargs)
+
+    def spy_init(self: ForkedCall, work: Any) -> None:
+        threads_at_fork.append(threading.active_count())
+        real_init(self, work)
+
+    _may_fork(monkeypatch)
+    monkeypatch.setattr(webmap_export, "read_release_inputs", spy_read)
+    monkeypatch.setattr(ForkedCall, "__init__", spy_init)
+    before = threading.active_count()
+    done = export_webmap(_options(world, tmp_path / "map", export_beside=True))
+    assert done.beside and "all 8 checks passed" in done.gate
+    readers = record.read_text().split()
+    assert len(readers) == 1 and int(readers[0]) != os.getpid()
+    assert threads_at_fork == [before]  # (the views' thread not yet started)
+    assert _no_children()
+
+
+def test_no_child_without_the_option_the_raw_crimes_or_a_free_hand(
+    world: dict,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    forks: list[int],
+):
+    """Off unless asked; without the raw crimes there is nothing to prepare beside; and
+    with another Python thread alive (which could hold a lock the child would wait on for
+    ever: the real forked.alone) the map is made here. The same files every time."""
+    monkeypatch.setattr(forked, "available", lambda: True)
+    assert WebmapOptions(inputs=[], out_dir=tmp_path).export_beside is False
+    first = export_webmap(_options(world, tmp_path / "a" / "map"))
+    assert not first.beside
+    public = WebmapOptions(inputs=[OCT], out_dir=tmp_path / "b" / "map", export_beside=True)
+    assert not export_webmap(public).beside
+    release = threading.Event()
+    held = threading.Lock()
+
+    def hold_a_lock() -> None:
+        with held:
+            release.wait(60)
+
+    other = threading.Thread(target=hold_a_lock, daemon=True)
+    other.start()
+    try:
+        assert not forked.alone()
+        made = export_webmap(_options(world, tmp_path / "c" / "map", export_beside=True))
+    finally:
+        release.set()
+        other.join()
+    assert not forks and not made.beside
+    assert _files(tmp_path / "c" / "map") == _files(tmp_path / "a" / "map")
+
+
+@pytest.fixture
+def previous(world: dict, tmp_path: Path) -> Path:
+    """A map already in place (made here)."""
+    out = tmp_path / "out" / "map"
+    export_webmap(_options(world, out))
+    return out
+
+
+@pytest.mark.parametrize("where", ["here", "beside"])
+def test_a_childs_error_is_the_error_made_here(
+    world: dict,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    forks: list[int],
+    previous: Path,
+    where: str,
+):
+    """Bad input found while reading (a CSV that is no police.uk release) and a missing
+    file: the same error type and text as the export made here, the previous map intact."""
+    _may_fork(monkeypatch)
+    kept = _files(previous)
+    bad = tmp_path / "2022-10-bad-street.csv"
+    bad.write_text("Crime ID,Month\nx,2022-10\n", encoding="utf-8")
+    outcomes = []
+    for inputs in (bad, tmp_path / "missing-street.csv"):
+        for beside in (False, True):
+            outcomes.append(_outcome(_options(world, previous, inputs, export_beside=beside))[0])
+    assert outcomes[0] == outcomes[1] and outcomes[2] == outcomes[3], outcomes
+    assert outcomes[0].startswith("WebmapInputError") and outcomes[2].startswith("WebmapInputError")
+    assert len(forks) == 2 and _no_children()
+    assert _files(previous) == kept and _leftovers(previous.parent) == []
+
+
+def test_a_child_that_dies_leaves_the_previous_map(
+    world: dict,
+    monkeypatch: pytest.MonkeyPatch,
+    forks: list[int],
+    previous: Path,
+):
+    _may_fork(monkeypatch)
+    kept = _files(previous)
+
+    def die(*args: Any, **kwargs: Any) -> Any:
+        os._exit(3)
+
+    monkeypatch.setattr(webmap_export, "aggregate", die)  # (in the child only: forked)
+    with pytest.raises(RuntimeError, match="stopped unexpectedly"):
+        export_webmap(_options(world, previous, export_beside=True))
+    assert len(forks) == 1 and _no_children()
+    assert _files(previous) == kept and _leftovers(previous.parent) == []
+
+
+class _CancelWhen(Feedback):
+    """Cancels at the first check once ``when()`` holds."""
+
+    def __init__(self, when: Any) -> None:
+        self.when = when
+
+    def is_cancelled(self) -> bool:
+        return bool(self.when())
+
+    def check(self) -> None:
+        if self.is_cancelled():
+            raise Cancelled()
+
+
+@pytest.mark.parametrize("moment", ["working", "writing", "staged", "writing here"])
+def test_a_cancel_here_stops_the_child_and_keeps_the_previous_map(
+    world: dict,
+    monkeypatch: pytest.MonkeyPatch,
+    forks: list[int],
+    previous: Path,
+    moment: str,
+):
+    """Cancelled while the child reads or writes (it stops at its next check) or once it
+    has staged the folder and waits for the word (it removes it), or while the folder is
+    written here: nothing moved into place, no staging folder, no child and no views'
+    thread left."""
+    _may_fork(monkeypatch)
+    kept = _files(previous)
+    parent = previous.parent
+    if moment == "working":
+        read = webmap_export.read_release_inputs
+
+        def slow_read(*args: Any, **kwargs: Any) -> Any:
+            threading.Event().wait(1.0)  # (the cancel comes meanwhile)
+            return read(*args, **kwargs)
+
+        monkeypatch.setattr(webmap_export, "read_release_inputs", slow_read)
+
+        def when() -> bool:
+            return bool(forks)
+
+    elif moment.startswith("writing"):
+        write = webmap_export._write_folder
+
+        def slow_write(*args: Any, **kwargs: Any) -> Any:
+            threading.Event().wait(1.0)  # (the cancel comes meanwhile)
+            return write(*args, **kwargs)
+
+        monkeypatch.setattr(webmap_export, "_write_folder", slow_write)
+
+        def when() -> bool:
+            return any(parent.glob(".map.staging-*"))
+
+    else:
+
+        def when() -> bool:
+            return any((p / "index.html").is_file() for p in parent.glob(".map.staging-*"))
+
+    beside = not moment.endswith("here")
+    with pytest.raises(Cancelled):
+        export_webmap(_options(world, previous, export_beside=beside), _CancelWhen(when))
+    assert len(forks) == int(beside) and _no_children()
+    assert _files(previous) == kept and _leftovers(parent) == []
+    assert not [t for t in threading.enumerate() if t.name == "leak gate views"]
+
+
+def test_a_refusal_or_a_failure_before_the_move_keeps_the_previous_map(
+    world: dict,
+    monkeypatch: pytest.MonkeyPatch,
+    forks: list[int],
+    previous: Path,
+):
+    """What the child staged is removed here when the gate refuses it, or when the step
+    before the move (a monthly release's word) raises."""
+    _may_fork(monkeypatch)
+    kept = _files(previous)
+    with pytest.raises(LeakError):
+        export_webmap(_options(world, previous, world["inputs"]["moved"], export_beside=True))
+
+    def refuse() -> None:
+        raise Cancelled()
+
+    with pytest.raises(Cancelled):
+        export_webmap(_options(world, previous, export_beside=True, before_commit=refuse))
+    assert len(forks) == 2 and _no_children()
+    assert _files(previous) == kept and _leftovers(previous.parent) == []
+
+
+def test_the_command_line_makes_the_map_beside(
+    world: dict,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    forks: list[int],
+    capsys: pytest.CaptureFixture,
+):
+    """``webmap --raw --points`` is a process of its own: it asks for the child, and makes
+    the map made here."""
+    from crime_mapper import cli
+    from crime_mapper.core.publish.webmap_run import run_webmap
+    from crime_mapper.core.release.map_points import write_map_points_csv
+
+    _may_fork(monkeypatch)
+    points = tmp_path / "points.csv"
+    write_map_points_csv(world["points"], points)
+    raw = str(FORCE / "2022-10-leicestershire-force-extract.csv")
+    profile = str(FORCE / "leicestershire-force-extract.profile.json")
+    here = run_webmap(
+        [OCT], tmp_path / "here" / "map", raw=[raw], points=points, profile_path=profile
+    )
+    assert not forks and not here.beside
+    code = cli.main(
+        ["webmap", str(OCT), "--out", str(tmp_path / "cli"), "--raw", raw]
+        + ["--profile", profile, "--points", str(points), "--tiles", "osm"]
+    )
+    assert code == 0, capsys.readouterr()
+    assert len(forks) == 1 and _no_children()
+    assert _files(tmp_path / "cli" / "map") == _files(tmp_path / "here" / "map")
