@@ -323,6 +323,28 @@ def test_few_valued_columns_are_found_on_a_spread_sample(tmp_path: Path):
     assert read_geopackage(path, pair_columns=PAIRS).tables[0].distinct["Month"] == ["same"]
 
 
+def test_few_valued_sample_reads_no_whole_table(tmp_path: Path):
+    """The sample finds the rowid bounds and its rows by the b-tree, never by a scan of the
+    whole table (min() and max() of the rowid in one query make SQLite scan all 500,000
+    rows of a national layer before the read starts: each is asked alone)."""
+    n = 2000
+    frame = pd.DataFrame({c: ["same"] * n for c in PUBLIC_COLUMNS})
+    path = _gpkg(frame, tmp_path / "bounds.gpkg")
+    conn = sqlite3.connect(path)
+    asked: list[str] = []
+    conn.set_trace_callback(asked.append)
+    table = gpkg_read.GpkgTable("public_crimes", "features", list(PUBLIC_COLUMNS), "fid", "geom")
+    table.pair_columns = ("Longitude", "Latitude")
+    few = gpkg_read._few_valued(conn, '"public_crimes"', table)
+    conn.set_trace_callback(None)
+    assert few == [c for c in PUBLIC_COLUMNS if c not in ("Longitude", "Latitude")]
+    assert asked and all("public_crimes" in sql for sql in asked)
+    for sql in asked:
+        plan = [row[-1] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}")]
+        assert not any(step.startswith("SCAN") for step in plan), (sql, plan)
+    conn.close()
+
+
 # --- "On or near" labels: segments found with str.find, not a regex at every position -----
 def _old_address_labels(strings: list[str]) -> list[str]:
     """The gate's old scan: the regex over every joined string."""

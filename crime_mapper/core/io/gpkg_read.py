@@ -654,7 +654,10 @@ def _few_valued(conn: sqlite3.Connection, qt: str, table: GpkgTable) -> list[str
     factory = conn.text_factory
     conn.text_factory = bytes
     try:
-        lo, hi = conn.execute(f"SELECT min(rowid), max(rowid) FROM {qt}").fetchone()
+        # (two queries: SQLite answers a lone min() or max() of the rowid from the b-tree's
+        # ends, but both in one query with a scan of the whole table)
+        lo = conn.execute(f"SELECT min(rowid) FROM {qt}").fetchone()[0]
+        hi = conn.execute(f"SELECT max(rowid) FROM {qt}").fetchone()[0]
         if not isinstance(lo, int) or not isinstance(hi, int) or hi < lo:
             return []
         ids = sorted(set(np.linspace(lo, hi, _SAMPLE_ROWS).round().astype(np.int64).tolist()))
