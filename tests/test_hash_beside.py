@@ -1,19 +1,26 @@
-"""The staged public CSV and GeoPackage are hashed on a thread while the leak gate reads them,
-and the manifest takes those digests (pipeline._hashed_beside, issue 15): a quarter of a
-gigabyte nationally was read again on the caller's thread. The release must be byte for byte
-the one hashed on the caller's thread; a file changed after it was hashed is read again; a
-failure in the thread is the manifest's to report; no thread reads a staged file after the
-stage ends."""
+"""The manifest's SHA-256 of the staged public CSV and GeoPackage is not read a third time
+(issue 15). The leak gate hashes each written file afresh to prove it is still its writer's
+bytes (core.gate.output_reader.read_written_csv / read_written_gpkg) and remembers that digest
+by the file's identity (release_files.remember_digest); the manifest takes it. A public file
+the gate does not hash itself (not plain, say) is hashed on a thread while the gate reads it
+(pipeline._hashed_beside). The release must be byte for byte the one whose manifest hashed
+every file itself; a file changed after it was hashed is read again, even one changed in place
+to the same size and modification time; a failure in the thread is the manifest's to report;
+no thread reads a staged file after the stage ends."""
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
+import os
 import threading
 from pathlib import Path
 
 import pytest
 
-from crime_mapper.core.gate import leak_gate
-from crime_mapper.core.release import pipeline, release_files
+from crime_mapper.core.gate import leak_gate, output_reader
+from crime_mapper.core.release import pipeline, public_schema, release_files
 from crime_mapper.core.release.map_points import write_map_points_csv
 from crime_mapper.core.release.map_points_files import history_points
 from tests.test_cli import FORCE_EXTRACT, FORCE_PROFILE, HISTORY, make_salt
@@ -54,19 +61,110 @@ def _hashes_by_thread(monkeypatch) -> list[tuple[str, str]]:
     return seen
 
 
-def test_the_release_is_the_one_hashed_on_the_callers_thread(inputs, tmp_path, monkeypatch,
-                                                             remembered):  # fmt: skip
+def _gate_hashes(monkeypatch) -> list[str]:
+    """Names of the files the gate's proof hashes afresh (output_reader._sha256)."""
+    seen: list[str] = []
+    real = output_reader._sha256
+
+    def counted(path):
+        seen.append(Path(path).name)
+        return real(path)
+
+    monkeypatch.setattr(output_reader, "_sha256", counted)
+    return seen
+
+
+def _direct(inputs: dict, out: Path) -> dict[str, bytes]:
+    """The release whose manifest hashes every file itself (nothing remembered, no thread)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(release_files, "_DIGESTS", {})
+        patch.setattr(output_reader, "remember_digest", lambda identity, digest: None)
+        patch.setattr(pipeline, "_hashed_beside", lambda paths: lambda: None)
+        return _release(inputs, out)
+
+
+def test_the_manifest_takes_the_gates_fresh_digests(inputs, tmp_path, monkeypatch,
+                                                    remembered):  # fmt: skip
     seen = _hashes_by_thread(monkeypatch)
+    gate = _gate_hashes(monkeypatch)
+    taken = _release(inputs, tmp_path / "taken")
+    # the gate read each public file once; nothing else read them for the manifest
+    assert sorted(Path(f).suffix for f in gate if "-street." in f) == [".csv", ".gpkg"], gate
+    assert [f for f, _ in seen if "-street." in f] == [], seen
+    direct = _direct(inputs, tmp_path / "direct")
+    assert taken == direct
+    assert len(taken) == 5
+    manifest = json.loads(taken["release_manifest.json"])
+    listed = {e["name"]: e["sha256"] for e in manifest["outputs"]}
+    for name, data in taken.items():
+        if "-street." in name:
+            assert listed[name] == hashlib.sha256(data).hexdigest()
+
+
+@pytest.fixture
+def not_plain(monkeypatch):
+    """The public CSV's writer marks it not plain: the gate reads it as any file."""
+    real = public_schema.write_public_csv
+    monkeypatch.setattr(
+        public_schema,
+        "write_public_csv",
+        lambda public, path: dataclasses.replace(real(public, path), plain=False),
+    )
+
+
+def test_a_file_the_gate_does_not_hash_is_hashed_beside_it(inputs, tmp_path, monkeypatch,
+                                                           remembered, not_plain):  # fmt: skip
+    """A CSV its writer could not mark plain is read by the gate as any file (no fresh
+    digest of its own): the thread hashes it, and the GeoPackage is still the gate's."""
+    seen = _hashes_by_thread(monkeypatch)
+    gate = _gate_hashes(monkeypatch)
     beside = _release(inputs, tmp_path / "beside")
     public = sorted((Path(f).suffix, name) for f, name in seen if "-street." in f)
-    # each public file read once, on the hashing thread
-    assert public == [(".csv", "sha256"), (".gpkg", "sha256")], seen
-    with monkeypatch.context() as patch:
-        patch.setattr(release_files, "_DIGESTS", {})
-        patch.setattr(pipeline, "_hashed_beside", lambda paths: lambda: None)
-        direct = _release(inputs, tmp_path / "direct")
-    assert beside == direct
-    assert len(beside) == 5
+    assert public == [(".csv", "sha256")], seen
+    assert [Path(f).suffix for f in gate if "-street." in f] == [".gpkg"], gate
+    assert beside == _direct(inputs, tmp_path / "direct")
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".gpkg"])
+def test_a_file_changed_in_place_before_the_gate_is_listed_as_it_is(
+    inputs, tmp_path, monkeypatch, remembered, suffix
+):
+    """Changed after its writer hashed it but before the gate, to the same size and the same
+    modification time (so the same identity): the gate's fresh digest differs from the
+    writer's, it reads the file as any other, and the manifest lists the digest of the
+    bytes that landed, never the writer's."""
+    real = leak_gate.check_release
+    edited: list[Path] = []
+
+    def edit_then_gate(crimes, output, *args, **kwargs):
+        path = Path(output)
+        if path.suffix == suffix and not edited:
+            stat = path.stat()
+            with open(path, "r+b") as handle:
+                data = handle.read()
+                if suffix == ".gpkg":  # the header's change counter: the same content
+                    at, new = 24, bytes(b ^ 0xFF for b in data[24:28])
+                else:  # one letter of a map point's label, the same length
+                    at = data.index(b"On or near ") + len(b"On or near ")
+                    new = b"Q" if data[at : at + 1] != b"Q" else b"R"
+                handle.seek(at)
+                handle.write(new)
+            os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+            after = path.stat()
+            assert (after.st_ino, after.st_size, after.st_mtime_ns) == (
+                stat.st_ino, stat.st_size, stat.st_mtime_ns,
+            )  # fmt: skip
+            edited.append(path)
+        return real(crimes, output, *args, **kwargs)
+
+    monkeypatch.setattr(leak_gate, "check_release", edit_then_gate)
+    out = tmp_path / "out"
+    files = _release(inputs, out)
+    assert edited
+    landed = next(name for name in files if name.endswith(suffix))
+    manifest = json.loads(files["release_manifest.json"])
+    listed = {e["name"]: e["sha256"] for e in manifest["outputs"]}
+    assert listed[landed] == hashlib.sha256(files[landed]).hexdigest()
 
 
 def test_a_file_changed_after_it_was_hashed_is_read_again(inputs, tmp_path, monkeypatch,
@@ -100,7 +198,7 @@ def test_a_file_changed_after_it_was_hashed_is_read_again(inputs, tmp_path, monk
 
 
 def test_a_failure_in_the_thread_is_left_to_the_manifest(inputs, tmp_path, monkeypatch,
-                                                         remembered):  # fmt: skip
+                                                         remembered, not_plain):  # fmt: skip
     real = release_files.file_entry
 
     def fails_on_the_thread(path, **kwargs):
@@ -115,7 +213,8 @@ def test_a_failure_in_the_thread_is_left_to_the_manifest(inputs, tmp_path, monke
     assert failed == _release(inputs, tmp_path / "plain")
 
 
-def test_no_thread_reads_a_staged_file_after_a_failed_gate(inputs, tmp_path, monkeypatch):
+def test_no_thread_reads_a_staged_file_after_a_failed_gate(inputs, tmp_path, monkeypatch,
+                                                           not_plain):  # fmt: skip
     """The stage is discarded only once the hashing thread is done with its files."""
     from crime_mapper.core.common import staging
 

@@ -29,6 +29,7 @@ from ..common.staging import file_sha256
 from ..io.gpkg_read import read_geopackage
 from ..io.gpkg_write import WrittenGpkg
 from ..release.public_schema import WrittenCsv, remember_table
+from ..release.release_files import remember_digest
 from .scan import has_4_decimals, uk_lon_lat
 
 XML_SUFFIXES = (".qml", ".sld", ".xml", ".qmd")  # QGIS styles beside a GeoPackage, metadata
@@ -163,10 +164,7 @@ def read_written_csv(written: WrittenCsv) -> Artifact:
     as any other file (the same verdict by construction)."""
     path = written.path
     name = path.name
-    header = written.header
-    usable = written.plain and len(set(header)) == len(header) == len(written.columns)
-    usable = usable and len(written.columns[0]) > 0
-    if not usable or path.suffix.lower() != ".csv":
+    if not hashes_afresh(written):
         return read_file(path, name=name, in_folder=False)
     try:
         identity = _as_written(path, written.size, written.sha256)
@@ -178,6 +176,7 @@ def read_written_csv(written: WrittenCsv) -> Artifact:
     except Exception:  # noqa: BLE001 - the file's own read decides (and reports) it
         return read_file(path, name=name, in_folder=False)
     remember_table(path, identity, frame, False)  # (a monthly release's summaries take it)
+    remember_digest(identity, written.sha256.hex())  # (read now: the manifest takes it)
     return art
 
 
@@ -194,7 +193,7 @@ def read_written_gpkg(written: WrittenGpkg) -> Artifact:
     verdict by construction)."""
     path = written.path
     name = path.name
-    if not written.tables or path.suffix.lower() not in GPKG_SUFFIXES:
+    if not hashes_afresh(written):
         return read_file(path, name=name, in_folder=False)
     try:
         identity = _as_written(path, written.size, written.sha256)
@@ -205,12 +204,32 @@ def read_written_gpkg(written: WrittenGpkg) -> Artifact:
             return read_file(path, name=name, in_folder=False)
     except Exception:  # noqa: BLE001 - the file's own read decides (and reports) it
         return read_file(path, name=name, in_folder=False)
+    remember_digest(identity, written.sha256.hex())  # (read now: the manifest takes it)
     return art
+
+
+def hashes_afresh(output: Any) -> bool:
+    """Whether the gate's read of ``output`` (a WrittenCsv or WrittenGpkg) tries the
+    writer's values: it then takes the file's SHA-256 afresh (:func:`_as_written`) and, when
+    the file proves to be its writer's bytes, remembers that digest for the manifest
+    (release_files.remember_digest), so a release need not hash the file beside the gate."""
+    if isinstance(output, WrittenCsv):
+        header = output.header
+        usable = output.plain and len(set(header)) == len(header) == len(output.columns)
+        return usable and len(output.columns[0]) > 0 and output.path.suffix.lower() == ".csv"
+    if isinstance(output, WrittenGpkg):
+        return bool(output.tables) and output.path.suffix.lower() in GPKG_SUFFIXES
+    return False
 
 
 def _as_written(path: Path, size: int, sha256: bytes) -> Optional[tuple]:
     """The file's identity when it is no symbolic link and holds exactly the ``size`` bytes
-    its writer hashed to ``sha256`` (read now); None: read it as any other file."""
+    its writer hashed to ``sha256`` (read now); None: read it as any other file.
+
+    ``sha256`` is then also the digest of the file's bytes as read now, at that identity:
+    what the release manifest lists (release_files.remember_digest, once the caller has
+    found the identity unchanged after its own read), so the manifest does not read the
+    file a third time."""
     if path.is_symlink():
         return None
     identity = _identity(path)

@@ -414,8 +414,12 @@ def _hashed_beside(paths: Sequence[Path]) -> Callable[[], None]:
     Hashed beside the gate, each digest is remembered by release_files.file_entry for the
     very same file (device, inode, size, modification time), and the manifest takes it.
     A failure here is left to the manifest, which then hashes the file itself and reports
-    its own error."""
+    its own error. (A written file the gate proves to be its writer's bytes is hashed by
+    the gate itself, which remembers that digest: such files are not given here.)"""
     from .release_files import file_entry
+
+    if not paths:
+        return lambda: None
 
     def work() -> None:
         for path in paths:
@@ -492,6 +496,7 @@ def run_anonymise(
     ones; otherwise one is made here).
     """
     from ..gate.leak_gate import LeakError, ReleaseGate, check_release
+    from ..gate.output_reader import hashes_afresh
     from . import public_schema
     from .anonymise import AnonymiseError, anonymise
     from .audit import attach_gate_report, write_audit
@@ -623,8 +628,15 @@ def run_anonymise(
             clock.lap("write_style")
         feedback.set_progress(_WRITE_END)
         feedback.check()
-        # the public files' SHA-256, taken beside the gate; the manifest's come from them
-        hashing = _hashed_beside([p for p in (tmp_csv, tmp_gpkg) if p is not None])
+        # the public files' SHA-256 for the manifest: the gate takes it afresh of a file it
+        # proves to be its writer's bytes (and remembers it); any other is hashed beside it
+        hashing = _hashed_beside(
+            [
+                path
+                for path, checked in ((tmp_csv, csv_output), (tmp_gpkg, gpkg_output))
+                if path is not None and not hashes_afresh(checked)
+            ]
+        )
         waits.callback(hashing)  # no thread reads a staged file once the stage ends
 
         # 5. the leak gate on the staged public files, before anything is replaced

@@ -351,12 +351,26 @@ def file_entry(path: PathLike, *, reuse: bool = False) -> dict:
     if digest is None:
         digest = sha256_file(path)
         after = _identity(path)
-        if after == before and after[2] >= _REMEMBERED_FROM_BYTES:
-            if len(_DIGESTS) >= _REMEMBERED_AT_MOST:
-                _DIGESTS.pop(next(iter(_DIGESTS)), None)
-            _DIGESTS[after] = digest
+        if after == before:
+            remember_digest(after, digest)
         before = after
     return {"name": path.name, "sha256": digest, "bytes": before[2]}
+
+
+def remember_digest(identity: tuple, digest: str) -> None:
+    """Remember ``digest`` (hex SHA-256) as that of the file whose identity (device, inode,
+    size, modification time, as :func:`file_entry` takes it) was ``identity`` both before
+    and after its bytes were hashed, for :func:`file_entry` (reuse=True).
+
+    Why: the leak gate hashes each public file it checks afresh (its proof that the file
+    is still its writer's bytes: core.gate.output_reader), and the manifest then read the
+    same file again for the same digest. Give only a digest of the file's bytes read while
+    it had this identity (never one a writer computed from what it meant to write)."""
+    if identity[2] < _REMEMBERED_FROM_BYTES:
+        return
+    if len(_DIGESTS) >= _REMEMBERED_AT_MOST:
+        _DIGESTS.pop(next(iter(_DIGESTS)), None)
+    _DIGESTS[identity] = digest
 
 
 def _identity(path: Path) -> tuple:
