@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from crime_mapper.core.gate import output_reader
 from crime_mapper.core.release import release_files
 from crime_mapper.core.release.release_files import file_entry, sha256_file
 
@@ -110,6 +111,14 @@ def test_the_monthly_manifest_is_the_one_hashed_afresh(tmp_path, monkeypatch):
         return real(path)
 
     monkeypatch.setattr(release_files, "sha256_file", counted)
+    # (the leak gate's fresh hash of a written public file is the manifest's: count it too)
+    real_gate = output_reader._sha256
+
+    def gate_counted(path):
+        reads.append(Path(path).name)
+        return real_gate(path)
+
+    monkeypatch.setattr(output_reader, "_sha256", gate_counted)
     outputs = monthly.run_monthly_release(config, MONTH, runners=runners)
     written = json.loads(outputs.manifest.read_text(encoding="utf-8"))
     # the load's GeoPackage and the public files were hashed once in the whole run
