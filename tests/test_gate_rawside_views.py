@@ -294,11 +294,7 @@ def _direct_secret_parts(prep: context.PreparedGate) -> tuple[list, set]:
     return parts, seen
 
 
-@pytest.mark.parametrize("seed", range(40))
-def test_secret_parts_equal_the_direct_form(seed: int):
-    """Which values are kept is decided on the text raw_text_values joined (in its order)
-    when it has one, on the values themselves otherwise: the same values, in the same
-    order (the set difference's), and the same set, on hostile columns of every kind."""
+def _hostile_secret_table(seed: int) -> pd.DataFrame:
     rng = random.Random(seed)
     words = ["Theft", "12", "-3.5", "+7", "2022-10", "2022-13", "On or near High Street"]
     words += ["On or near Elm Road", "abc", "abcd", "1234567", "AB12345", "é字ab", "x\x00yz"]
@@ -327,7 +323,15 @@ def test_secret_parts_equal_the_direct_form(seed: int):
         dtype = "category" if name == "location" and seed % 2 else object
         table[name] = pd.Series(values, dtype=dtype)
     table["crime_id"] = [f"AB/{i:06d}" for i in range(length)]
-    raw = pd.DataFrame(table)
+    return pd.DataFrame(table)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_secret_parts_equal_the_direct_form(seed: int):
+    """Which values are kept is decided on the text raw_text_values joined (in its order)
+    when it has one, on the values themselves otherwise: the same values, in the same
+    order (the set difference's), and the same set, on hostile columns of every kind."""
+    raw = _hostile_secret_table(seed)
     try:
         want = _direct_secret_parts(context.PreparedGate(raw, _Points(np.zeros(1), np.zeros(1))))
     except UnicodeEncodeError:
@@ -738,3 +742,141 @@ def test_secret_lower_patterns_of_a_replaced_secret_lower_are_laid_out_afresh():
     prep.__dict__["secret_lower"] = other
     want = scan.PatternSet(list(other), bounded_below=context.WHOLE_WORD_BELOW)
     assert _pattern_facts(prep.secret_lower_patterns) == _pattern_facts(want)
+
+
+# --- the proofs' folded keys, from the text secret_parts and references join anyway ----------
+def _key_facts(values: list, heads: np.ndarray, lengths: np.ndarray) -> list:
+    assert heads.dtype == np.uint64 and lengths.dtype == np.int64
+    assert len(values) == heads.size == lengths.size
+    return sorted(zip(values, heads.tolist(), lengths.tolist()))
+
+
+def _direct_folded(values: list) -> tuple:
+    """checks._folded_keys(values, checks._lower) as its facts (None: a value holds a NUL)."""
+    from crime_mapper.core.gate import checks
+
+    keys = checks._folded_keys(values, checks._lower)
+    return None if keys.values is None else _key_facts(keys.values, keys.heads, keys.lengths)
+
+
+def _plainly(value: object) -> object:
+    """``value``, or a plain word when it is text with something to fold."""
+    if not isinstance(value, str) or not value:
+        return value
+    odd = value.strip() != value or "  " in value or not value.isprintable()
+    return "Plain Value" if odd or value.startswith("'") else value
+
+
+_CASE_EDGES = ["@ABCDEFGH", "[XYZ`abc{", "ABCDEFGHIJKL", "Abc DEF", "ÉCOLE DE X", "straße STR"]
+_CASE_EDGES += ["字字ABCD", "zZ~?", "MiXeD CaSe NoTeS", "AB", "ABCDEFG", "ABCDEFGH"]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_lowered_heads_are_the_proofs_folded_keys(seed: int):
+    """PreparedGate.lowered_heads gives, for the non-public values and the references, the
+    keys checks._folded_keys folds them to for a proof (each value, the first 8 bytes of
+    its lowered UTF-8 as a uint64 with the bytes past its end zero, its byte length), as a
+    set: the order differs, and no proof's answer depends on it. Hostile columns of every
+    kind (public values, values of an earlier column, short and numeric values dropped,
+    blanks, NaN, categoricals; odd seeds: plain text only, so the keys are made) and bytes
+    either side of A-Z; even seeds add folded values, NULs, falsy cells and surrogates
+    (then the keys are not made, and the proofs fold the values as before)."""
+    raw = _hostile_secret_table(seed)
+    rng = random.Random(seed)
+    edges = [rng.choice(_CASE_EDGES) + rng.choice(["", "x", "Q" * rng.randint(1, 9)])]
+    edges += [rng.choice(_CASE_EDGES) + rng.choice(["", "y"]) for _ in range(len(raw) - 1)]
+    raw["extra_case"] = pd.Series(edges[: len(raw)], dtype=object)
+    plain = seed % 2 == 1
+    if plain:
+        raw = raw.drop(columns=["extra_notes", "extra_nul", "extra_flags"])
+        for col in ("offence", "extra_officer", "extra_ids", "extra_blank"):
+            raw[col] = raw[col].map(_plainly, na_action="ignore")
+        raw["location"] = raw["offence"].astype("category" if seed % 4 == 1 else object)
+    prep = context.PreparedGate(raw, _Points(np.zeros(1), np.zeros(1)))
+    try:
+        parts = prep.secret_parts
+    except UnicodeEncodeError:
+        assert not plain
+        return  # (as the direct form raises: test_secret_parts_equal_the_direct_form)
+    made = prep.lowered_heads("secrets")
+    values = [v for _col, part in parts for v in part]
+    if plain:
+        assert made is not None
+    if made is not None:
+        assert made[0] is parts
+        want = _direct_folded(values)
+        assert want is not None and _key_facts(*made[1:]) == want
+    else:
+        assert not plain
+    refs = prep.references
+    made = prep.lowered_heads("references")
+    assert made is not None  # (the hostile table's references are plain)
+    assert made[0] is refs and _key_facts(*made[1:]) == _direct_folded(refs)
+    assert prep.lowered_heads("squeezed") is None
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_lowered_heads_of_hostile_references(seed: int):
+    """The references' keys on test_references_equal_the_direct_form's hostile ids (NULs,
+    non-ASCII, blanks, NaN, short numbers): made when their text is theirs, and then the
+    proofs' folded keys."""
+    rng = random.Random(seed)
+    pieces = ["AB", "/", "12", "é", "字", "9", " ", "\x00", "x", "", "Q", "@", "["]
+    ids = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 5))) for _ in range(90)]
+    ids += ["1234", "12345", "123456", "abcd", "ABCD", "éé", "ÉÉÉÉ", "字字字字", "12é4"]
+    if seed % 2:
+        ids = [i for i in ids if i and i.strip() == i and "  " not in i and "\x00" not in i]
+    if seed % 3 == 1:
+        ids += [np.nan, ""]
+    prep = context.PreparedGate(pd.DataFrame({"crime_id": ids}), _no_points())
+    refs = prep.references
+    made = prep.lowered_heads("references")
+    if seed % 2 and seed % 3 != 1:  # (plain, and no empty string left out of the text)
+        assert made is not None
+    if made is not None:
+        assert made[0] is refs and _key_facts(*made[1:]) == _direct_folded(refs)
+
+
+def test_lowered_heads_are_made_on_plain_columns_and_only_for_their_view():
+    """The keys are made where every column is plain text (the usual case, partly kept or
+    not), and are not given for a view replaced since, nor by a preparation whose values
+    are not the base's."""
+    raw = pd.DataFrame(
+        {
+            "crime_id": ["AB/000001", "ab/000002", "XY-1234567", "12"],
+            "offence": ["Theft FROM Person", "High Street", "Burglary", "Burglary"],
+            "extra_notes": ["Burglary", "Seen AT 12 HIGH ST", "A Note", None],
+        }
+    )
+    prep = context.PreparedGate(raw, _Points(np.zeros(1), np.zeros(1)))
+    made = prep.lowered_heads("secrets")
+    assert made is not None and made[0] is prep.secret_parts
+    values = [v for _col, part in prep.secret_parts for v in part]
+    assert _key_facts(*made[1:]) == _direct_folded(values)
+    assert sorted(made[1]) == sorted(values)  # ("High Street" public, "Burglary" once)
+    refs = prep.lowered_heads("references")
+    assert refs is not None and _key_facts(*refs[1:]) == _direct_folded(prep.references)
+    prep.__dict__["secret_parts"] = list(prep.secret_parts)
+    assert prep.lowered_heads("secrets") is None
+    base = context.PreparedGate(raw, _Points(np.zeros(1), np.zeros(1)))
+    same = context.PreparedGate(raw, base.points, base=base)
+    assert same.lowered_heads("secrets")[0] is base.secret_parts
+    other = context.PreparedGate(raw, base.points, extra_public=["A Note"], base=base)
+    assert other.secret_parts is not base.secret_parts
+    assert other.lowered_heads("secrets") is None
+    assert other.lowered_heads("references")[0] is base.references
+
+
+def test_a_proof_takes_the_keys_made_with_the_view():
+    """checks._prepared_keys takes lowered_heads' keys for the view it was made from (not a
+    second fold of the values) and folds the values itself otherwise."""
+    from crime_mapper.core.gate import checks
+
+    raw = pd.DataFrame({"crime_id": ["AB/000001"], "offence": ["Theft FROM Person"]})
+    prep = context.PreparedGate(raw, _Points(np.zeros(1), np.zeros(1)))
+    parts = prep.secret_parts
+    keys = checks._prepared_keys(prep, "secrets", parts, lambda: ["not used"], checks._lower)
+    assert keys.values is prep.lowered_heads("secrets")[1]
+    other = [("offence", ["Another Offence"])]  # (a view the keys were not made for)
+    keys = checks._prepared_keys(prep, "secrets", other, lambda: ["Another Offence"], checks._lower)
+    assert keys.values == ["Another Offence"]

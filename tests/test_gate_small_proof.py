@@ -285,9 +285,9 @@ def test_folded_keys_made_once_serve_every_text_exactly():
 def test_a_release_proves_its_style_with_the_keys_of_its_geopackage(
     world: dict, variants: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    """One preparation, as a release's gate: the GeoPackage folds the raw values' keys, the
-    style after it reuses them (no second fold), a planted style still fails, and every
-    report equals a fresh preparation's."""
+    """One preparation, as a release's gate: the GeoPackage takes or folds the raw values'
+    keys, the style after it reuses them (no second fold), a planted style still fails, and
+    every report equals a fresh preparation's."""
     from crime_mapper.core.gate.context import PreparedGate
     from crime_mapper.qgis_bridge.run_anonymise import write_public_qml
 
@@ -307,7 +307,11 @@ def test_a_release_proves_its_style_with_the_keys_of_its_geopackage(
     prep = PreparedGate(raw, points)
     outputs = [variants["clean"][0], clean, planted, variants["name_lower"][0], clean]
     reports = [check_release(raw, p, points, prepared=prep).to_dict() for p in outputs]
-    assert len(folds) == 3  # secrets, references, squeezed references: once each
+    # the non-public values' and references' keys come with their views (lowered_heads: no
+    # fold at all); the squeezed references are folded once, for the GeoPackage, not again
+    assert folds == [len(prep._squeezed_list)]
+    assert prep.lowered_heads("secrets") is not None
+    assert prep.lowered_heads("references") is not None
     assert [r["passed"] for r in reports] == [True, True, False, False, True]
     for path, report in zip(outputs, reports):
         assert check_release(raw, path, points).to_dict() == report

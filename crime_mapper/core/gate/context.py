@@ -91,6 +91,57 @@ def lower_all(values: list[str]) -> list[str]:
 
 # (buffer, byte start, byte length, character length): scan.text_layout's
 _Layout = tuple[bytes, np.ndarray, np.ndarray, np.ndarray]
+# (values, lower_heads of each, byte length of each): PreparedGate.lowered_heads'
+_Heads = tuple[list, np.ndarray, np.ndarray]
+_UPPER_A, _UPPER_Z = 0x41, 0x5A
+
+
+def lower_heads(buf: bytes, start: np.ndarray, nbytes: np.ndarray) -> np.ndarray:
+    """The first 8 bytes of each string of ``buf`` (at ``start``, ``nbytes`` long) after
+    bytes.lower(), as a little-endian uint64 with the bytes past the string's end zero:
+    the same as the heads of the lowered buffer (bytes.lower folds the bytes A-Z alone, one
+    by one), lowered in the 8 bytes of each head instead of the whole buffer."""
+    if start.size == 0:
+        return np.zeros(0, dtype=np.uint64)
+    padded = buf + bytes(8)
+    windows: np.ndarray = np.ndarray(
+        shape=(len(buf) + 1,), dtype="<u8", buffer=padded, strides=(1,)
+    )
+    heads = windows[start] & _HEAD_MASKS[np.minimum(nbytes, 8)]
+    octets = heads.view(np.uint8)  # (a copy's bytes: lowered in place)
+    octets += ((octets >= _UPPER_A) & (octets <= _UPPER_Z)).view(np.uint8) << 5
+    return heads
+
+
+_HEAD_MASKS = np.array(
+    [(1 << (8 * r)) - 1 for r in range(8)] + [(1 << 64) - 1], dtype=np.uint64
+)  # the first r bytes of a little-endian uint64
+
+
+def _kept_heads(
+    buf: bytes, start: np.ndarray, nbytes: np.ndarray, listed: list, kept: list[str]
+) -> _Heads:
+    """(kept values, their lower_heads, their byte lengths), from the text ``buf`` that
+    holds ``listed`` (kept is drawn from listed, each value once)."""
+    if len(kept) == len(listed):  # (every value kept: the same values, listed's order)
+        return listed, lower_heads(buf, start, nbytes), nbytes
+    chosen = set(kept)
+    mask = np.fromiter(map(chosen.__contains__, listed), dtype=bool, count=len(listed))
+    values = list(compress(listed, mask.tolist()))
+    return values, lower_heads(buf, start[mask], nbytes[mask]), nbytes[mask]
+
+
+def _joined_heads(heads: list[_Heads]) -> _Heads:
+    values: list[str] = []
+    for part in heads:
+        values += part[0]
+    if not heads:
+        return values, np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
+    return (
+        values,
+        np.concatenate([h[1] for h in heads]),
+        np.concatenate([h[2] for h in heads]).astype(np.int64),
+    )
 
 
 def _lowered_with_layout(values: list[str]) -> tuple[list[str], Optional[_Layout]]:
@@ -376,6 +427,12 @@ class PreparedGate:
         self._base = base
         self._digests: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self._secret_set: set[str] = set()
+        # (values, heads, byte lengths) of the non-public values and of the references as
+        # checks' proofs fold them (lowered_heads), made from the text secret_parts and
+        # references join anyway; None when a value took another path
+        # (each with the view's object it was made for)
+        self._secret_heads: Optional[tuple[object, _Heads]] = None
+        self._reference_heads: Optional[tuple[object, _Heads]] = None
         # (secret_lower, the layout of its keys in reverse) when secret_lower made one: for
         # secret_lower_patterns, which takes it (once)
         self._lower_layout: Optional[tuple[dict[str, str], _Layout]] = None
@@ -757,7 +814,11 @@ class PreparedGate:
         keep = chars >= MIN_VALUE_CHARS
         for i in np.flatnonzero(keep & (chars < 6)).tolist():
             keep[i] = not refs[i].isdigit()
-        return list(compress(refs, keep.tolist()))
+        out = list(compress(refs, keep.tolist()))
+        if joined is not None and spans is not None:
+            start, nbytes = spans[0][keep], spans[1][keep]
+            self._reference_heads = (out, (out, lower_heads(joined[0], start, nbytes), nbytes))
+        return out
 
     @cached_property
     @_shared
@@ -946,6 +1007,7 @@ class PreparedGate:
         parts: list[tuple[str, list[str]]] = []
         seen: set[str] = set()
         public = self.public_strings
+        heads: Optional[list[_Heads]] = []  # (each column's kept values' lower_heads)
         for col in self.secret_columns:
             joined: Optional[_Joined]
             found_set = _text_set(self.raw[col])
@@ -965,10 +1027,39 @@ class PreparedGate:
                 buf, start, nbytes, chars = scan.text_layout(values)
                 dropped = self._not_worth_looking_for(buf, start, nbytes, chars, values)
             kept = values if not dropped else [v for v in values if v not in dropped]
+            if heads is not None and joined is not None and spans is not None:
+                heads.append(_kept_heads(joined[0], spans[0], spans[1], joined[2], kept))
+            else:
+                heads = None  # (a column without the joined text: the proofs fold the values)
             seen.update(kept)
             parts.append((str(col), kept))
         self._secret_set = seen
+        if heads is not None:
+            self._secret_heads = (parts, _joined_heads(heads))
         return parts
+
+    def lowered_heads(self, view: str) -> Optional[tuple[object, list, np.ndarray, np.ndarray]]:
+        """(the view, its values, the first 8 bytes of each value's UTF-8 (surrogatepass)
+        lowered by bytes.lower as :func:`lower_heads` gives them, each value's byte
+        length) for ``view`` "secrets" (secret_parts' values) or "references": what the
+        checks' proofs fold the values to (checks._folded_keys with checks._lower), made
+        from the text secret_parts and references joined anyway, so a proof does not join,
+        encode and lower 650,000 values again. The values come in another order than the
+        view lists them (column by column as each column's text has them); a proof's
+        answer does not depend on it. None when not made (a value was folded or held a
+        NUL, or the view is another preparation's)."""
+        base = self._base
+        if view == "secrets":
+            source: object = self.secret_parts
+            made = (base if base is not None and self._base_parts else self)._secret_heads
+        elif view == "references":
+            source = self.references  # (the base's, when there is one)
+            made = (base if base is not None else self)._reference_heads
+        else:
+            return None
+        if made is None or made[0] is not source:  # (a view replaced since: not its values)
+            return None
+        return (source, *made[1])
 
     def _not_worth_looking_for(
         self, buf: bytes, start: np.ndarray, nbytes: np.ndarray, lengths: np.ndarray, values: list
