@@ -744,6 +744,83 @@ def test_secret_lower_patterns_of_a_replaced_secret_lower_are_laid_out_afresh():
     assert _pattern_facts(prep.secret_lower_patterns) == _pattern_facts(want)
 
 
+def _direct_secret_lower(prep: context.PreparedGate) -> dict:
+    """secret_lower as a dict, the formula written out: each value lowered on its own, the
+    first value of each key winning, the public values' keys left out."""
+    values = [v for _col, part in prep.secret_parts for v in part]
+    lowered = [context.ascii_lower(v) for v in values]
+    out = dict(zip(reversed(lowered), reversed(values)))
+    public = {context.ascii_lower(v) for v in prep.public_strings}
+    return {k: v for k, v in out.items() if k not in public}
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_secret_lower_answers_as_the_dict_it_stands_for(seed: int):
+    """secret_lower is the dict of the formula, or (every lower-case value a key, none
+    twice, none public) a FirstKeyIndex that iterates, counts, looks up (a few times and
+    many: then it builds the dict) and lists items as that dict does, in its order; its
+    index is itself. Case variants, public values in another case, NULs, non-ASCII text,
+    lone surrogates (which raise, as they did), a derived preparation with extra public
+    values."""
+    rng = random.Random(seed)
+    words = ["Theft", "THEFT", "Acacia Avenue 12", "ACACIA AVENUE 12", "café crème", "x\x00yz"]
+    words += ["HIGH STREET", "Blue car seen", "字字字字 note", "\ud800 lone", "Officer PC 1234"]
+    words += ["ÉCOLE Rue", "école rue", "@[`{ edges", "Straße"]
+    if seed % 3:
+        words = [w for w in words if "\ud800" not in w]
+    if seed % 2:  # (no case variants, no public value in another case: the index)
+        words = [w for w in words if w not in ("THEFT", "ACACIA AVENUE 12", "HIGH STREET")]
+        words = [w for w in words if w != "école rue"]
+    if seed % 4 < 2:
+        words = [w for w in words if "\x00" not in w]
+    notes = [f"{rng.choice(words)} {i} {rng.choice(words)}" for i in range(rng.randint(1, 60))]
+    raw = pd.DataFrame(
+        {
+            "offence": [rng.choice(words) for _ in notes],
+            "extra_notes": notes,
+            "crime_id": [f"AB/{i:06d}" for i in range(len(notes))],
+        }
+    )
+    points = _Points(np.zeros(1), np.zeros(1))
+    prep = context.PreparedGate(raw, points)
+    try:
+        want = _direct_secret_lower(prep)
+    except UnicodeEncodeError:
+        with pytest.raises(UnicodeEncodeError):
+            _ = context.PreparedGate(raw, points).secret_lower
+        return
+    got = prep.secret_lower
+    values = prep.secret_values
+    assert values == [v for _col, part in prep.secret_parts for v in part]
+    if seed % 2:
+        assert isinstance(got, context.FirstKeyIndex)
+    if isinstance(got, context.FirstKeyIndex):
+        assert len(want) == len(values)  # (only then)
+        assert prep.secret_lower_index is got
+    else:
+        assert type(got) is dict
+    assert list(got) == list(want) and len(got) == len(want)
+    assert "as_dict" not in got.__dict__ if isinstance(got, context.FirstKeyIndex) else True
+    probes = list(want)
+    rng.shuffle(probes)
+    for key in probes + ["not a key", "theft 0 theft"]:
+        assert (key in got) == (key in want)
+        if key in want:
+            assert got[key] == want[key]
+        else:
+            with pytest.raises(KeyError):
+                _ = got[key]
+    assert list(got.items()) == list(want.items())
+    assert list(got.values()) == list(want.values())
+    assert list(got) == list(want)  # (after the dict was built too)
+    # a preparation with extra public values: the base's, less their keys, as a dict
+    extra = rng.sample(values, min(2, len(values)))
+    derived = context.PreparedGate(raw, points, extra_public=extra, base=prep)
+    fresh = context.PreparedGate(raw, points, extra_public=extra)
+    assert list(derived.secret_lower.items()) == list(_direct_secret_lower(derived).items())
+    assert list(fresh.secret_lower.items()) == list(_direct_secret_lower(fresh).items())
+
+
 # --- the proofs' folded keys, from the text secret_parts and references join anyway ----------
 def _key_facts(values: list, heads: np.ndarray, lengths: np.ndarray) -> list:
     assert heads.dtype == np.uint64 and lengths.dtype == np.int64

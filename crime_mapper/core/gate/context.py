@@ -302,6 +302,7 @@ class FirstKeyIndex(Mapping[str, str]):
         excluded: Collection[str] = (),
         forward: bool = False,
         key_set: Optional[set[str]] = None,
+        distinct: bool = False,
     ) -> None:
         if key_set is not None:  # the keys the other arguments give, already known
             self.__dict__["key_set"] = key_set
@@ -310,10 +311,13 @@ class FirstKeyIndex(Mapping[str, str]):
         self._eligible = eligible
         self._excluded = excluded
         self._forward = forward
+        # ``distinct``: the keys are distinct and every one is in key_set (given), in the
+        # dict's order: iterating them needs no dict
+        self._distinct_keys = distinct and forward and key_set is not None
         self._lookups = 0
 
     @classmethod
-    def of(cls, mapping: dict[str, str]) -> FirstKeyIndex:
+    def of(cls, mapping: Mapping[str, str]) -> FirstKeyIndex:
         """An index that is an existing dict (its order kept)."""
         return cls(list(mapping), list(mapping.values()), forward=True)  # (one order)
 
@@ -327,6 +331,8 @@ class FirstKeyIndex(Mapping[str, str]):
 
     @cached_property
     def as_dict(self) -> dict[str, str]:
+        if self._distinct_keys:
+            return dict(zip(self._keys, self._values))
         out: dict[str, str] = {}
         if self._forward:
             for key, value in zip(self._keys, self._values):
@@ -350,6 +356,8 @@ class FirstKeyIndex(Mapping[str, str]):
         return self._values[self._keys.index(key)]
 
     def __iter__(self) -> Iterator[str]:
+        if self._distinct_keys and "as_dict" not in self.__dict__:
+            return iter(self._keys)  # (the dict's keys, in its order)
         return iter(self.as_dict)
 
     def __len__(self) -> int:
@@ -435,7 +443,7 @@ class PreparedGate:
         self._reference_heads: Optional[tuple[object, _Heads]] = None
         # (secret_lower, the layout of its keys in reverse) when secret_lower made one: for
         # secret_lower_patterns, which takes it (once)
-        self._lower_layout: Optional[tuple[dict[str, str], _Layout]] = None
+        self._lower_layout: Optional[tuple[Mapping[str, str], _Layout]] = None
 
     def serves(
         self,
@@ -913,12 +921,13 @@ class PreparedGate:
         lower-case values and their set, not a dict of 650,000 values."""
         base = self._base
         if "secret_lower" in self.__dict__:
-            return FirstKeyIndex.of(self.secret_lower)
+            known = self.secret_lower
+            return known if isinstance(known, FirstKeyIndex) else FirstKeyIndex.of(known)
         if base is not None and self._base_parts:
             lowered = set(lower_all(list(self._extra_public_strings)))
             if lowered.isdisjoint(base.secret_lower_index.key_set):
                 return base.secret_lower_index
-        values = [v for _col, part in self.secret_parts for v in part]
+        values = self.secret_values
         return FirstKeyIndex(lower_all(values), values, excluded=self.public_lower)
 
     @cached_property
@@ -1110,9 +1119,29 @@ class PreparedGate:
         return self._secret_set
 
     @cached_property
-    def secret_lower(self) -> dict[str, str]:
+    def secret_values(self) -> list[str]:
+        """Every non-public value worth looking for, column after column as secret_parts
+        lists them (read only)."""
+        if self._base is not None and self._base_parts:
+            return self._base.secret_values
+        values: list[str] = []
+        for _col, part in self.secret_parts:
+            values += part  # (a C-level extend per column, not a step per value)
+        return values
+
+    @cached_property
+    def secret_lower(self) -> Mapping[str, str]:
         """Lower-case non-public value -> the value, leaving out those that are a public
-        value in another case (a force's "HIGH STREET" is the label "High Street")."""
+        value in another case (a force's "HIGH STREET" is the label "High Street"): the
+        dict ``dict(zip(reversed(lowered), reversed(values)))`` less public keys (the first
+        value of each key wins), in its order.
+
+        When every lower-case value is a key (none twice, none public: the usual case) the
+        dict would be the lowered values and the values, both reversed; then it is a
+        FirstKeyIndex of those two lists and the set of keys (made to test that), which
+        iterates, looks up and counts as that dict does, and builds it only if many values
+        are looked up (a finding's): a set of 650,000 new strings costs about half a dict
+        of them, and a check's lookups need the set anyway."""
         base = self._base
         if base is not None and self._base_parts:
             # the base's, less the extras' lower case (public_lower is the base's and theirs)
@@ -1120,11 +1149,18 @@ class PreparedGate:
             if lowered.isdisjoint(base.secret_lower):
                 return base.secret_lower
             return {k: v for k, v in base.secret_lower.items() if k not in lowered}
-        values = [v for _col, part in self.secret_parts for v in part]
+        values = self.secret_values
         lower, layout = _lowered_with_layout(values)
-        out = dict(zip(reversed(lower), reversed(values)))  # the first one wins
-        for low in self.public_lower.intersection(out):
-            del out[low]
+        keys = set(lower)
+        out: Mapping[str, str]
+        if len(keys) == len(values) and self.public_lower.isdisjoint(keys):
+            out = FirstKeyIndex(
+                lower[::-1], values[::-1], forward=True, key_set=keys, distinct=True
+            )
+        else:
+            out = dict(zip(reversed(lower), reversed(values)))  # the first one wins
+            for low in self.public_lower.intersection(out):
+                del out[low]
         if layout is not None and len(out) == len(values):
             # every lower-case value is a key (none twice, none public): the keys are the
             # lower-case values in reverse, so their layout is the lowered text's, reversed
@@ -1197,7 +1233,7 @@ class PreparedGate:
         """Non-public values of 8+ bytes; those under 12 characters as whole words only."""
         if self._base is not None and self._base_parts:
             return self._base.secret_patterns
-        values = [v for _col, part in self.secret_parts for v in part]
+        values = self.secret_values
         return scan.PatternSet(values, bounded_below=WHOLE_WORD_BELOW)
 
 
