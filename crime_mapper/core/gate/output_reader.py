@@ -20,11 +20,12 @@ from html.parser import HTMLParser
 from itertools import chain
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, Callable, Optional, TypeVar, Union
 
 import numpy as np
 import pandas as pd
 
+from ..common.background import beside
 from ..common.staging import file_sha256
 from ..io.gpkg_read import read_geopackage
 from ..io.gpkg_write import WrittenGpkg
@@ -38,6 +39,7 @@ TEXT_SUFFIXES = (
 ) + XML_SUFFIXES  # fmt: skip
 ASSET_SUFFIXES = (".png", ".ico", ".woff", ".woff2")  # allowed without reading
 GPKG_SUFFIXES = (".gpkg",)
+_T = TypeVar("_T")
 LON_KEYS = frozenset({"lon", "lng", "long", "longitude", "x"})
 LAT_KEYS = frozenset({"lat", "latitude", "y"})
 _NAMED_KEYS = (LON_KEYS | LAT_KEYS) - {"x", "y"}
@@ -166,15 +168,20 @@ def read_written_csv(written: WrittenCsv) -> Artifact:
     name = path.name
     if not hashes_afresh(written):
         return read_file(path, name=name, in_folder=False)
-    try:
-        identity = _as_written(path, written.size, written.sha256)
-        if identity is None or _identity(path) != identity:  # (or changed while hashed)
-            return read_file(path, name=name, in_folder=False)
+
+    def read() -> tuple[pd.DataFrame, Artifact]:
         frame = _written_frame(written)
         art = Artifact(name=name, kind="csv")
         _read_frame(art, frame, "CSV", strict=True)
+        return frame, art
+
+    try:
+        proved = _read_as_written(path, written.size, written.sha256, read)
     except Exception:  # noqa: BLE001 - the file's own read decides (and reports) it
+        proved = None
+    if proved is None:
         return read_file(path, name=name, in_folder=False)
+    identity, (frame, art) = proved
     remember_table(path, identity, frame, False)  # (a monthly release's summaries take it)
     remember_digest(identity, written.sha256.hex())  # (read now: the manifest takes it)
     return art
@@ -195,22 +202,23 @@ def read_written_gpkg(written: WrittenGpkg) -> Artifact:
     name = path.name
     if not hashes_afresh(written):
         return read_file(path, name=name, in_folder=False)
+    known = {t.name: t for t in written.tables}
     try:
-        identity = _as_written(path, written.size, written.sha256)
-        if identity is None:
-            return read_file(path, name=name, in_folder=False)
-        art = _read_gpkg(path, name, known={t.name: t for t in written.tables})
-        if _identity(path) != identity or path.is_symlink():  # changed while it was read
-            return read_file(path, name=name, in_folder=False)
+        proved = _read_as_written(
+            path, written.size, written.sha256, lambda: _read_gpkg(path, name, known=known)
+        )
     except Exception:  # noqa: BLE001 - the file's own read decides (and reports) it
+        proved = None
+    if proved is None:
         return read_file(path, name=name, in_folder=False)
+    identity, art = proved
     remember_digest(identity, written.sha256.hex())  # (read now: the manifest takes it)
     return art
 
 
 def hashes_afresh(output: Any) -> bool:
     """Whether the gate's read of ``output`` (a WrittenCsv or WrittenGpkg) tries the
-    writer's values: it then takes the file's SHA-256 afresh (:func:`_as_written`) and, when
+    writer's values: it then takes the file's SHA-256 afresh (:func:`_read_as_written`) and, when
     the file proves to be its writer's bytes, remembers that digest for the manifest
     (release_files.remember_digest), so a release need not hash the file beside the gate."""
     if isinstance(output, WrittenCsv):
@@ -222,20 +230,33 @@ def hashes_afresh(output: Any) -> bool:
     return False
 
 
-def _as_written(path: Path, size: int, sha256: bytes) -> Optional[tuple]:
-    """The file's identity when it is no symbolic link and holds exactly the ``size`` bytes
-    its writer hashed to ``sha256`` (read now); None: read it as any other file.
+def _read_as_written(
+    path: Path, size: int, sha256: bytes, read: Callable[[], _T]
+) -> Optional[tuple[tuple, _T]]:
+    """(the file's identity, ``read()``) when the file is no symbolic link and holds exactly
+    the ``size`` bytes its writer hashed to ``sha256`` (hashed now), and its identity
+    (device, inode, size, modification time) is the same after the hash and the read as
+    before them; None: read it as any other file (an error in either is raised).
 
-    ``sha256`` is then also the digest of the file's bytes as read now, at that identity:
-    what the release manifest lists (release_files.remember_digest, once the caller has
-    found the identity unchanged after its own read), so the manifest does not read the
-    file a third time."""
+    The hash runs on a thread while ``read()`` runs here (hashlib and the file's reads let
+    go of Python's lock: a national GeoPackage's 160 MB no longer waits for the read, nor
+    the read for it); both happen between the two looks at the identity, so what was read
+    is used only for those very bytes. ``sha256`` is then also the digest of the file's
+    bytes as read now, at that identity: what the release manifest lists
+    (release_files.remember_digest), so the manifest does not read the file a third time."""
     if path.is_symlink():
         return None
     identity = _identity(path)
-    if identity[2] != size or _sha256(path) != sha256:
+    if identity[2] != size:
         return None
-    return identity
+    hashed = beside(lambda: _sha256(path), name="gate sha256")
+    try:
+        value = read()
+    finally:
+        digest = hashed()  # (always joined: no thread reads the file once this returns)
+    if digest != sha256 or _identity(path) != identity or path.is_symlink():
+        return None
+    return identity, value
 
 
 def _sha256(path: Path) -> bytes:
