@@ -753,7 +753,12 @@ def read_force(
         lambda idx: [f"{label} {f[cols[label]].iat[i]!r} is not in the mapping table" for i in idx],
     )
 
-    refs = strip_text(col("crime_ref"))
+    if cols["crime_ref"] in scan.trimmed:  # every reference non-empty and unpadded (the scan)
+        refs = f[cols["crime_ref"]]
+        no_ref = np.zeros(n, dtype=bool)
+    else:
+        refs = strip_text(f[cols["crime_ref"]])
+        no_ref = (refs == "").to_numpy()
     v.reject(
         blank_x ^ blank_y,
         "missing_coordinates",
@@ -770,7 +775,7 @@ def read_force(
         v, lon, lat, x, y, blank, _claims_location(location, lsoa), _wgs84_swap(x, y, crs)
     )
     v.reject(
-        (refs == "").to_numpy(),
+        no_ref,
         "missing_crime_id",
         lambda idx: ["a force extract row needs a crime reference"] * idx.size,
     )
