@@ -376,15 +376,17 @@ def _quotes_are_simple(
         return True
     if quotes.size % 2:
         return False
-    delim = ord(delimiter)
-    prev = arr[np.maximum(quotes - 1, 0)]
-    after = quotes + 1
-    nxt = arr[np.minimum(after, arr.size - 1)]
-    at_end = after >= arr.size
-    even = (np.arange(quotes.size) % 2) == 0
-    opens_field = (quotes == start) | (prev == delim) | (prev == 10) | (prev == 34)
-    closes_field = at_end | (nxt == delim) | (nxt == 10) | (nxt == 13) | (nxt == 34)
-    return bool(np.all(np.where(even, opens_field, closes_field)))
+    # each quote is looked at only as what its place makes it (the even ones as openings,
+    # the odd ones as closings), its neighbour's byte judged by a 256-entry table
+    opens, closes = quotes[0::2], quotes[1::2]
+    may_precede = np.zeros(256, dtype=bool)
+    may_precede[[ord(delimiter), 10, 34]] = True
+    if not np.all(may_precede[arr[np.maximum(opens - 1, 0)]] | (opens == start)):
+        return False
+    may_follow = np.zeros(256, dtype=bool)
+    may_follow[[ord(delimiter), 10, 13, 34]] = True
+    after = closes + 1
+    return bool(np.all(may_follow[arr[np.minimum(after, arr.size - 1)]] | (after >= arr.size)))
 
 
 def _data_row_spans(data: bytes) -> np.ndarray:
@@ -487,15 +489,22 @@ def _fast_quoted_counts_ok(
     if newlines is None:
         newlines = _positions(arr, 10)
         newlines = newlines[newlines >= body_start]
-    opens, closes = quotes[0::2], quotes[1::2]
-    if np.any(np.searchsorted(newlines, opens) != np.searchsorted(newlines, closes)):
-        return None  # a quoted line break: rows are not lines
+    if _quoted_line_break(quotes, newlines):
+        return None  # rows are not lines
     r_starts = np.concatenate(([body_start], newlines + 1))[:n]
     delims = _positions(arr, ord(delimiter))
     fields = _row_delimiters(delims[np.searchsorted(delims, body_start) :], quotes, r_starts, ncol)
     if fields is None:
         return None
     return _spans_and_plain(arr, r_starts, newlines, fields, ncol, plain, own, on_spans)
+
+
+def _quoted_line_break(quotes: np.ndarray, newlines: np.ndarray) -> bool:
+    """Whether a line feed (at offsets `newlines`) lies inside a quoted field, the quotes
+    (an even number, at `quotes`) pairing up in file order as `_quotes_are_simple` proves:
+    a line feed is inside the pair of quotes 2k and 2k + 1 exactly when an odd number of
+    quotes comes before it (no line feed is a quote)."""
+    return bool(np.any(np.searchsorted(quotes, newlines) & 1))
 
 
 def _row_delimiters(
