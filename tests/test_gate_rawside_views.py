@@ -821,6 +821,61 @@ def test_secret_lower_answers_as_the_dict_it_stands_for(seed: int):
     assert list(fresh.secret_lower.items()) == list(_direct_secret_lower(fresh).items())
 
 
+def _direct_squeezed_keys(prep: context.PreparedGate) -> dict:
+    """squeezed_keys as a dict, the formula written out: each reference squeezed on its own,
+    the first reference of each eligible key winning, in order of first occurrence."""
+    out: dict = {}
+    for ref in prep.references:
+        key = scan.normalise_reference(ref)
+        if key not in out and context._squeezed_key_eligible(key):
+            out[key] = ref
+    return out
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_squeezed_keys_answer_as_the_dict_they_stand_for(seed: int):
+    """squeezed_keys is the dict of the formula, or (eligible keys ASCII and none twice) a
+    FirstKeyIndex that iterates, counts, looks up and lists items as that dict does, in its
+    order; its index is itself. References retyped alike (one key, two references), short
+    keys, digits or letters only, non-ASCII letters, NULs, blanks."""
+    rng = random.Random(seed)
+    pieces = ["AB", "/", "2022", "10", "é", "x", "-", " ", "Q7", "000123", "字", "\x00"]
+    ids = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 7))) for _ in range(80)]
+    ids += ["AB/2022/000123", "ABCDEFGHIJ", "1234567890", "ab1234567", "AB-12-345-67"]
+    if seed % 2:  # (no key twice)
+        ids = list({scan.normalise_reference(i): i for i in ids}.values())
+    else:
+        ids += ["ab/2022/000123", "AB 2022 000123"]  # (squeezed alike: one key, three refs)
+    if seed % 3 == 0:
+        ids = [i for i in ids if "\x00" not in i]
+    prep = context.PreparedGate(pd.DataFrame({"crime_id": ids}), _no_points())
+    want = _direct_squeezed_keys(prep)
+    got = prep.squeezed_keys
+    if isinstance(got, context.FirstKeyIndex):
+        assert prep.squeezed_index is got
+        assert prep.squeezed_references[1] is got
+    else:
+        assert type(got) is dict
+    if seed % 2 and seed % 3 == 0:
+        assert isinstance(got, context.FirstKeyIndex)
+    if seed % 2 == 0:
+        assert type(got) is dict
+    assert list(got) == list(want) and len(got) == len(want)
+    probes = list(want) + ["NOSUCHKEY1", "AB2022000123"]
+    rng.shuffle(probes)
+    for key in probes:
+        assert (key in got) == (key in want)
+        if key in want:
+            assert got[key] == want[key]
+        else:
+            with pytest.raises(KeyError):
+                _ = got[key]
+    assert list(got.items()) == list(want.items())
+    assert prep.squeezed_lengths == scan.ascii_lengths(list(want))
+    patterns = prep.squeezed_references[0]
+    assert _pattern_facts(patterns) == _pattern_facts(scan.PatternSet(list(want), bounded=False))
+
+
 # --- the proofs' folded keys, from the text secret_parts and references join anyway ----------
 def _key_facts(values: list, heads: np.ndarray, lengths: np.ndarray) -> list:
     assert heads.dtype == np.uint64 and lengths.dtype == np.int64

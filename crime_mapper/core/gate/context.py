@@ -868,21 +868,35 @@ class PreparedGate:
 
     @cached_property
     @_shared
-    def squeezed_references(self) -> tuple[scan.PatternSet, dict[str, str]]:
+    def squeezed_references(self) -> tuple[scan.PatternSet, Mapping[str, str]]:
         """(patterns of :attr:`squeezed_keys`, squeezed_keys)."""
         folded = self.squeezed_keys
         return scan.PatternSet(list(folded), bounded=False), folded
 
     @cached_property
     @_shared
-    def squeezed_keys(self) -> dict[str, str]:
+    def squeezed_keys(self) -> Mapping[str, str]:
         """References retyped in another case or without punctuation (``ab/202210/0001234``,
         ``AB2022100001234``): upper-case letters and digits only, searched in an output
         folded the same way. Only references with both letters and digits and at least 8
         of them: a bare number folded out of its punctuation would meet coordinates.
-        Squeezed key -> the first reference that gives it."""
+        Squeezed key -> the first reference that gives it, in the order of first occurrence.
+
+        When the keys worth looking for are ASCII and none comes twice (the usual case) that
+        dict is the eligible keys and their references in order: then it is a FirstKeyIndex
+        of those two lists and the set of keys (made to test that), which iterates, looks up
+        and counts as the dict does (a set of 500,000 new strings costs about half a dict of
+        them, and the lookups need the set anyway)."""
         refs = self.references
         squeezed = self._squeezed_list
+        classes = self._squeezed_classes
+        if classes is not None:  # (eligibility tested in C: _squeezed_key_eligible's tests)
+            eligible = classes[1].tolist()
+            keys = list(compress(squeezed, eligible))
+            key_set = set(keys)
+            if len(key_set) == len(keys):
+                values = list(compress(refs, eligible))
+                return FirstKeyIndex(keys, values, forward=True, key_set=key_set, distinct=True)
         folded: dict[str, str] = {}
         for key, ref in zip(squeezed, refs):
             if key not in folded and _squeezed_key_eligible(key):
@@ -943,7 +957,8 @@ class PreparedGate:
     def squeezed_index(self) -> FirstKeyIndex:
         """:attr:`squeezed_keys` for a few lookups (a small squeezed haystack)."""
         if "squeezed_keys" in self.__dict__:
-            return FirstKeyIndex.of(self.squeezed_keys)
+            known = self.squeezed_keys
+            return known if isinstance(known, FirstKeyIndex) else FirstKeyIndex.of(known)
         # the keys worth looking for, tested in C (_squeezed_key_eligible's tests)
         keys = self._squeezed_list
         classes = self._squeezed_classes
