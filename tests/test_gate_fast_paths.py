@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 import re
 import sqlite3
+import threading
 from pathlib import Path
 from typing import Optional
 
@@ -342,6 +343,49 @@ def test_few_valued_sample_reads_no_whole_table(tmp_path: Path):
     for sql in asked:
         plan = [row[-1] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}")]
         assert not any(step.startswith("SCAN") for step in plan), (sql, plan)
+    conn.close()
+
+
+def test_scan_groups_are_taken_as_each_ends(
+    public: pd.DataFrame, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A large table's column groups are asked pair and geometry first, distinct-value
+    columns last, and each is handed over as soon as its query ends, whatever the order
+    (the caller takes one group's values while SQLite runs another): here the first group's
+    query is held until a later group has been handed over, and every group's row is the
+    one its query gives alone."""
+    monkeypatch.setattr(gpkg_read, "THREADED_SCAN_ROWS", 0)
+    path = _gpkg(public, tmp_path / "groups.gpkg")
+    uri = f"file:{path.resolve().as_posix()}?mode=ro"
+    items = [("json", "Month"), ("json", "Crime type"), ("concat", "Crime ID")]
+    items += [("concat", "Location"), ("pair", ("Longitude", "Latitude"))]
+    items += [("geometry", "geom")]
+    asked: list[str] = []
+    handed = threading.Event()
+    query = gpkg_read._query_on_own_connection
+
+    def held(uri: str, sql: str) -> Optional[tuple]:
+        asked.append(sql)
+        if len(asked) == 1:
+            assert handed.wait(20), "the first group was waited for before a later one"
+        return query(uri, sql)
+
+    monkeypatch.setattr(gpkg_read, "_query_on_own_connection", held)
+    conn = sqlite3.connect(uri, uri=True)
+    groups = gpkg_read._aggregate_groups(conn, '"public_crimes"', items, uri, len(public))
+    got = []
+    for layout, row in groups:
+        got.append((layout, row))
+        handed.set()
+    layouts = [layout for layout, _row in got]
+    assert sorted(map(str, layouts)) == sorted(
+        map(str, [[items[4], items[5]], [items[2], items[3]], [items[0], items[1]]])
+    )
+    assert "char(1)" in asked[0] and "X''" in asked[0]  # the pair and the geometry first
+    assert "json_group_array" in asked[-1]  # the distinct-value columns last
+    assert got[0][0] != [items[4], items[5]]  # handed over before the held first group
+    for layout, row in got:
+        assert row == gpkg_read._query_row(conn, gpkg_read._select('"public_crimes"', layout))
     conn.close()
 
 

@@ -560,7 +560,7 @@ def _scan_table(
     total: Optional[int] = None
     groups = _aggregate_groups(conn, qt, items, uri, table.rows)
     try:
-        for layout, row in groups:  # each group's columns are taken while the next ones run
+        for layout, row in groups:  # each group's columns are taken while others run
             if row is None and any(kind == "json" for kind, _col in layout):
                 # (a blob makes json_group_array fail): those columns concatenated instead
                 layout = [("concat" if kind == "json" else kind, col) for kind, col in layout]
@@ -761,35 +761,39 @@ def _aggregate_groups(
     rows: int,
 ) -> Generator[tuple[list[_Item], Optional[tuple]], None, None]:
     """``SELECT count(*), <aggregates of items> FROM qt`` (text as bytes; each item a
-    (kind, column) with :data:`_AGGREGATES` values), as (items, row) of consecutive item
-    groups in order: row is (count(*), the group's aggregates), None for a group SQLite
-    failed. Large tables: the distinct-value columns as one group, the others in a few,
-    run on their own read-only connections two at a time, each yielded as soon as it (and
-    those before it) are done."""
+    (kind, column) with :data:`_AGGREGATES` values), as (items, row) of item groups: row is
+    (count(*), the group's aggregates), None for a group SQLite failed. Large tables: a few
+    groups run on their own read-only connections two at a time, each yielded as soon as it
+    is done (whatever the order), so the caller takes one group's values while SQLite runs
+    the others. The pair and the geometry, whose values take the caller longest, come first;
+    the distinct-value columns, which take it no time, last, so little of the caller's work
+    is left when the last query ends."""
     threaded = uri is not None and rows >= THREADED_SCAN_ROWS
     layouts: list[list[_Item]]
     if not threaded or len(items) < 2:
         layouts = [items]
     else:
-        json_items = [i for i in items if i[0] == "json"]
-        rest = [i for i in items if i[0] != "json"]
-        parts = max(1, min(_SCAN_GROUPS - (1 if json_items else 0), len(rest)))
+        first = [i for i in items if i[0] in ("pair", "geometry")]
+        last = [i for i in items if i[0] == "json"]
+        rest = [i for i in items if i not in first and i not in last]
+        parts = max(1, min(_SCAN_GROUPS - (first != []) - (last != []), len(rest)))
         bounds = np.linspace(0, len(rest), parts + 1).round().astype(int).tolist()
-        layouts = [json_items] if json_items else []
-        layouts += [rest[bounds[g] : bounds[g + 1]] for g in range(parts)]
+        layouts = [first] + [rest[bounds[g] : bounds[g + 1]] for g in range(parts)] + [last]
         layouts = [lay for lay in layouts if lay]
     sqls = [_select(qt, lay) for lay in layouts]
     if len(sqls) == 1:
         yield layouts[0], _query_row(conn, sqls[0])
         return
-    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import ThreadPoolExecutor, as_completed
 
     assert uri is not None
     with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = [pool.submit(_query_on_own_connection, uri, sql) for sql in sqls]
+        futures = {
+            pool.submit(_query_on_own_connection, uri, sql): lay for sql, lay in zip(sqls, layouts)
+        }
         try:
-            for layout, future in zip(layouts, futures):
-                yield layout, future.result()
+            for future in as_completed(futures):
+                yield futures[future], future.result()
         finally:
             for future in futures:
                 future.cancel()  # (those not started; the pool waits for the others)
