@@ -23,7 +23,10 @@ What is timed (fresh process per repeat):
   gate's own seconds are reported too (gate_s, gate_cpu_s). As in run_summaries, the
   gate's raw-side views are computed on a second thread while the pages are made
   (SummariesGate.start_views; gate_cpu_s is then the CPU of the process during the gate call,
-  what is left of the views included). This is the case the 20 s target is held to.
+  what is left of the views included). As the command line's summaries (a process of their
+  own), the gate reads the last pages with a forked child beside it (read_beside:
+  core.gate.folder_beside; gate_cpu_s is this process's CPU, not the child's). This is the
+  case the 20 s target is held to.
 - s_summaries_national: the same without the gate (a pass-through), to show the gate's share.
 - s_atlas_50: qgis_bridge.atlas.export_atlas, the PDF atlas of 50 neighbourhoods (the
   busiest) from the national summaries (made untimed in setup).
@@ -204,7 +207,8 @@ def _run_national_gated(ctx: dict[str, Any], _input: Path, workdir: Path) -> dic
 
     from crime_mapper.core.publish.summaries_export import export_summaries, leak_gate_for
 
-    real_gate = leak_gate_for(ctx["raw"], ctx["points"])
+    # (read_beside: the command line's summaries run in a process of their own)
+    real_gate = leak_gate_for(ctx["raw"], ctx["points"], read_beside=True)
     spent: dict[str, float] = {}
 
     def gate(folder: Path, hoods: Any) -> Any:

@@ -715,6 +715,7 @@ def _cmd_summaries(args: argparse.Namespace) -> int:
             with_map=args.with_map,
             profile_path=args.profile,
             history=args.history or (),
+            read_beside=True,  # (a process of its own: core.gate.folder_beside)
         )
     _warn(done.problems[:20])
     for note in done.summaries.notes:

@@ -123,6 +123,7 @@ def check_release(
     prepared: Union[PreparedGate, ReleaseGate, None] = None,
     min_catchment_addresses: Optional[int] = None,
     team_texts: Iterable[str] = (),
+    read_beside: bool = False,
 ) -> GateReport:
     """Run all the checks of ``output`` against the raw crimes table ``raw``.
 
@@ -141,7 +142,9 @@ def check_release(
     neighbourhood team supplied for publication (event dates as rendered, the team's e-mail
     addresses and phone numbers); whole occurrences of them are exempt from the date/time
     and contact checks only, never from the reference, coordinate, raw-value or free-text
-    checks.
+    checks. ``read_beside``: the caller is a process of its own (the command line, a
+    release's process, never a QGIS session), so a folder of many pages may be read with a
+    forked child beside (core.gate.folder_beside): the same report.
     """
     if isinstance(prepared, ReleaseGate):
         if not prepared.serves(raw, points):
@@ -167,7 +170,7 @@ def check_release(
         )
     with gc_paused():  # (millions of short-lived containers: see core/common/gc_pause)
         try:
-            name, artifacts = _read_while_preparing(output, prepared)
+            name, artifacts = _read_while_preparing(output, prepared, read_beside)
         except Exception as exc:  # noqa: BLE001 - fail closed
             failure = f"the output could not be read: {type(exc).__name__}: {exc}"
             return GateReport(
@@ -209,19 +212,38 @@ _ALWAYS_NEEDED = (
 )
 
 
-def _read_while_preparing(output: OutputLike, prepared: PreparedGate) -> tuple[str, list]:
+def _read_while_preparing(
+    output: OutputLike, prepared: PreparedGate, beside: bool = False
+) -> tuple[str, list]:
     """read_output(output), with the raw-side views every check needs computed meanwhile
     (the first output of a release): a file is read in a worker thread, whose SQLite steps,
     CSV tokenising and file reads let the preparation run beside them. A GeoPackage's own
     lookups (its few names and metadata strings) are computed while it is read too, even
     when the others are done (a release's second output). A view that fails here is left
-    uncomputed, so the check that needs it fails closed as before."""
+    uncomputed, so the check that needs it fails closed as before. ``beside``: a folder of
+    many pages is read with a forked child (folder_beside), which needs every other thread
+    ended first (the views' warm-up joined): the views still missing are then computed
+    here while the child reads."""
     warming = _WARMING.get(prepared)
     if isinstance(output, pd.DataFrame):
         if warming is not None:
             warming.join()
         return read_output(output)
     more = _GEOPACKAGE_READ_VIEWS if str(output).lower().endswith(".gpkg") else ()
+    if beside:
+        from .folder_beside import FolderRead
+
+        if warming is not None:
+            warming.join()
+            warming = None
+        started = FolderRead.start(output)
+        if started is not None:
+            try:
+                _compute_views(prepared, more)
+            except BaseException:
+                started.stop()
+                raise
+            return started.result()
     if warming is None and all(n in prepared.__dict__ for n in _ALWAYS_NEEDED + more):
         return read_output(output)
     from concurrent.futures import ThreadPoolExecutor

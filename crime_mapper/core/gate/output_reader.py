@@ -94,6 +94,9 @@ class Artifact:
     # a CSV's table as pandas parsed it, named as parsed (read_file hands it to
     # release.public_schema.remember_table and drops it)
     table: Optional[pd.DataFrame] = field(default=None, repr=False, compare=False)
+    # an HTML page without scripts read with ``record``: every string added to ``strings``,
+    # in the order added, so that another process can build this very set (folder_beside)
+    added: Optional[list[str]] = field(default=None, repr=False, compare=False)
 
     def number_values(self) -> np.ndarray:
         """Every JSON number read (``numbers`` and ``number_runs``), in the order read, as
@@ -269,8 +272,9 @@ def _written_frame(written: WrittenCsv) -> pd.DataFrame:
     return pd.DataFrame(dict(zip(written.header, written.columns)), copy=False)
 
 
-def read_file(path: Path, name: str, in_folder: bool) -> Artifact:
-    """One file as an Artifact; unknown types and read failures become error artifacts."""
+def read_file(path: Path, name: str, in_folder: bool, record: bool = False) -> Artifact:
+    """One file as an Artifact; unknown types and read failures become error artifacts.
+    ``record``: an HTML page without scripts keeps the strings it added (Artifact.added)."""
     suffix = path.suffix.lower()
     try:
         if path.is_symlink():
@@ -323,7 +327,7 @@ def read_file(path: Path, name: str, in_folder: bool) -> Artifact:
             return art
         if suffix in (".html", ".htm", ".svg"):
             art = Artifact(name=name, kind="html")
-            _read_html(art, text, name)
+            _read_html(art, text, name, record=record)
             return art
         if suffix in XML_SUFFIXES:
             art = Artifact(name=name, kind="xml")
@@ -811,12 +815,17 @@ def _parsed_html(page: str) -> _HtmlRead:
     return parser.text, parser.attrs_seen, parser.scripts, parser.styles
 
 
-def _read_html(art: Artifact, text: str, where: str, fast: bool = True) -> None:
+def _read_html(
+    art: Artifact, text: str, where: str, fast: bool = True, record: bool = False
+) -> None:
     read = _plain_html(text) if fast else None
     text_nodes, attrs_seen, scripts, styles = read if read is not None else _parsed_html(text)
     nodes = [normalise(t) for t in text_nodes]
-    art.strings.update(t for t in nodes if t)
-    art.strings.update(normalise(a) for a in attrs_seen if a.strip())
+    added = [t for t in nodes if t]
+    added += [normalise(a) for a in attrs_seen if a.strip()]
+    art.strings.update(added)
+    if record and not scripts:
+        art.added = added
     art.texts.append("\n".join(nodes))
     art.texts.append("\n".join(attrs_seen))
     for kind, body in scripts:

@@ -602,7 +602,11 @@ def outline_vertices(hoods: Neighbourhoods) -> tuple[np.ndarray, np.ndarray]:
 
 
 def leak_gate_for(
-    raw: pd.DataFrame, points: Any, team_texts: Sequence[str] = (), prepared: Any = None
+    raw: pd.DataFrame,
+    points: Any,
+    team_texts: Sequence[str] = (),
+    prepared: Any = None,
+    read_beside: bool = False,
 ) -> GateFn:
     """The gate callable for export_summaries: core.gate.leak_gate against the raw crimes and
     map points, with the outline vertices and the neighbourhood names/codes allowed, and
@@ -610,8 +614,10 @@ def leak_gate_for(
     contacts) exempt from the date/time and contact checks only. ``prepared``: the
     release's ReleaseGate (or a preparation for these inputs), so the raw side is not
     prepared again. export_summaries starts its raw-side views while the pages are made
-    (SummariesGate.start_views)."""
-    return SummariesGate(raw, points, list(team_texts), prepared)
+    (SummariesGate.start_views). ``read_beside``: this is a process of its own (the command
+    line, a release's process; never a QGIS session), so the gate may read the pages with a
+    forked child beside it (check_release's ``read_beside``)."""
+    return SummariesGate(raw, points, list(team_texts), prepared, read_beside)
 
 
 class SummariesGate:
@@ -621,11 +627,19 @@ class SummariesGate:
     while the tidy CSV, GeoPackage and pages are made (issue 13: some 3.4 s CPU at national
     scale, else all inside the gate call, after the pages)."""
 
-    def __init__(self, raw: Any, points: Any, team_texts: list[str], prepared: Any) -> None:
+    def __init__(
+        self,
+        raw: Any,
+        points: Any,
+        team_texts: list[str],
+        prepared: Any,
+        read_beside: bool = False,
+    ) -> None:
         self.raw = raw
         self.points = points
         self.team_texts = team_texts
         self.prepared = prepared
+        self.read_beside = read_beside
         self._views: Optional[_SummariesGateViews] = None
 
     def start_views(self, hoods: Neighbourhoods) -> Optional[_SummariesGateViews]:
@@ -652,6 +666,7 @@ class SummariesGate:
                 extra_public_values=list(hoods.names) + list(hoods.codes),
                 team_texts=list(self.team_texts),
                 prepared=prepared,
+                read_beside=self.read_beside,
             )
         finally:
             if views is not None:

@@ -131,6 +131,7 @@ def run_summaries(
     release_passed: Optional[tuple] = None,
     on_assigned: Any = None,
     hash_beside: bool = False,
+    read_beside: bool = False,
 ) -> Any:
     """The one summaries run behind the command line, Processing and the dock.
 
@@ -153,6 +154,9 @@ def run_summaries(
     the gate reads the pages, for a manifest made next (the monthly release's): remembered
     for those very files (core.release.release_files.file_entry), which keep their identity
     when the folder moves into place, so the manifest does not read them again.
+    ``read_beside``: this is a process of its own (the command line, a release's process;
+    never a QGIS session), so the gate may read the pages with a forked child beside it
+    (core.gate.folder_beside; the same verdict).
     Raises NeighbourhoodError, SummaryError, TeamError or ReleaseInputError (bad input),
     SummaryGateError (gate refused) or Cancelled, in every case before the previous
     summaries are touched.
@@ -196,7 +200,11 @@ def run_summaries(
             )
     feedback.check()
     gate = leak_gate_for(
-        crimes.crimes, point_set, published_team_texts(teams), prepared=release_gate
+        crimes.crimes,
+        point_set,
+        published_team_texts(teams),
+        prepared=release_gate,
+        read_beside=read_beside,
     )
     done = export_summaries(
         pd.concat([earlier, public], ignore_index=True) if len(earlier) else public,

@@ -1,0 +1,148 @@
+"""A folder's pages read by a forked child beside the gate's own process (issue 13).
+
+Why: a national summaries folder is 7,200 HTML pages; reading them (splitting each page at
+its tags, folding its text) is Python that holds the interpreter's lock, some 4 s of the
+gate's critical path, while the second core is idle. A child forked at the start of the
+read (core.common.forked: only where the caller asks, a process of its own, and with no
+other Python thread running) reads the last part of the pages while this process reads the
+rest of the folder (the tidy CSV, the GeoPackage, the first pages).
+
+The artifacts are exactly read_output's, in its order:
+
+- a page the child read is sent back as what its read did to a fresh Artifact: the strings
+  it added to ``strings`` in the order added (output_reader.read_file's ``record``), its
+  texts and its code. The same adds in the same order give the very same set here (this
+  process's hashes: the child shares them), so every later use of the set (its order
+  included) is what it would have been. Only pages read with no script take this path; an
+  error artifact (nothing in its set) is sent whole; anything else is read here;
+- if the child fails in any way (an error, killed, out of memory), its pages are read here,
+  as without it: the same artifacts, later.
+
+The caller does its own work meanwhile (the gate: its raw-side views) and then calls
+:meth:`FolderRead.result`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Optional
+
+from ..common import forked
+from .output_reader import Artifact, read_file, read_output
+
+PAGE_SUFFIXES = (".html", ".htm")
+MIN_PAGES = 400  # fewer pages are read faster than a child is forked and heard back from
+# the child's share of the pages, the last ones: this process also reads everything else
+# (the summaries' tidy CSV and GeoPackage, about a quarter of the folder's reading)
+CHILD_SHARE = 0.56
+
+_Sent = Optional[tuple]  # ("page", added, texts, code), ("whole", Artifact) or None
+
+
+class FolderRead:
+    """read_output(folder) with its last pages read by a forked child; see the module."""
+
+    def __init__(self, folder: Path, files: list[Path], theirs: list[int]) -> None:
+        self.folder = folder
+        self.files = files
+        self.names = [p.relative_to(folder).as_posix() for p in files]
+        self.theirs = theirs
+        self.from_child = 0  # pages whose artifact came from the child (tests)
+        self._call: Optional[forked.ForkedCall[list[_Sent]]] = forked.ForkedCall(
+            lambda _call: self._child()
+        )
+
+    @classmethod
+    def start(cls, output: Any) -> Optional[FolderRead]:
+        """The read started, a child forked; None when ``output`` is not a folder of
+        MIN_PAGES pages or more, a child cannot run beside (forked.available), another
+        Python thread runs now (forked.alone), or the fork fails: the caller reads as
+        before."""
+        try:
+            if isinstance(output, (str, Path)) and Path(output).is_dir():
+                folder = Path(output)
+                files = sorted(p for p in folder.rglob("*") if p.is_file() or p.is_symlink())
+                pages = [i for i, p in enumerate(files) if p.suffix.lower() in PAGE_SUFFIXES]
+                if len(pages) >= MIN_PAGES and forked.available() and forked.alone():
+                    theirs = pages[len(pages) - int(len(pages) * CHILD_SHARE) :]
+                    return cls(folder, files, theirs)
+        except OSError:
+            pass
+        return None
+
+    # --- in the child ---------------------------------------------------------------------
+    def _child(self) -> list[_Sent]:
+        """Each of the child's pages as sent back (strings shared by identity: a page
+        template's strings are pickled once, and arrive here already hashed)."""
+        same: dict[str, str] = {}
+        one = same.setdefault
+        sent: list[_Sent] = []
+        for i in self.theirs:
+            art = read_file(self.files[i], name=self.names[i], in_folder=True, record=True)
+            if art.added is not None and art.kind == "html":
+                added = [one(s, s) for s in art.added]
+                sent.append(("page", added, [one(t, t) for t in art.texts], art.code))
+            elif not art.strings:
+                sent.append(("whole", art))
+            else:
+                sent.append(None)
+        for item in sent:  # (one style sheet on every page: sent once)
+            if item is not None and item[0] == "page":
+                item[3][:] = [one(c, c) for c in item[3]]
+        return sent
+
+    # --- in the caller --------------------------------------------------------------------
+    def result(self) -> tuple[str, list[Artifact]]:
+        """read_output(folder): this process's files read now, the child's collected."""
+        try:
+            theirs = set(self.theirs)
+            arts: list[Optional[Artifact]] = [
+                None if i in theirs else read_file(p, name=self.names[i], in_folder=True)
+                for i, p in enumerate(self.files)
+            ]
+            sent = self._collect()
+            for i, item in zip(self.theirs, sent):
+                arts[i] = self._artifact(i, item)
+            for i in self.theirs[len(sent) :]:  # (the child failed: read here)
+                arts[i] = read_file(self.files[i], name=self.names[i], in_folder=True)
+        finally:
+            self.stop()
+        return str(self.folder), arts  # type: ignore[return-value]
+
+    def _collect(self) -> list[_Sent]:
+        call, self._call = self._call, None
+        if call is None:
+            return []
+        try:
+            sent = call.result()
+        except Exception:  # noqa: BLE001 - the child failed: its pages are read here
+            return []
+        return sent if isinstance(sent, list) and len(sent) == len(self.theirs) else []
+
+    def _artifact(self, i: int, item: _Sent) -> Artifact:
+        if item is not None and item[0] == "page":
+            art = Artifact(name=self.names[i], kind="html")
+            art.strings.update(item[1])  # (the page's adds, in its order)
+            art.texts.extend(item[2])
+            art.code.extend(item[3])
+            self.from_child += 1
+            return art
+        if item is not None and item[0] == "whole":
+            self.from_child += 1
+            return item[1]
+        return read_file(self.files[i], name=self.names[i], in_folder=True)
+
+    def stop(self) -> None:
+        """The child stopped and waited for (nothing if it has left already)."""
+        call, self._call = self._call, None
+        if call is not None:
+            call.stop()
+
+
+def read_beside(output: Any) -> tuple[str, list[Artifact]]:
+    """read_output(output), a folder's pages read beside in a child where FolderRead.start
+    can fork one."""
+    started = FolderRead.start(output)
+    if started is None:
+        return read_output(output)
+    return started.result()
