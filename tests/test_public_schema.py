@@ -136,3 +136,61 @@ def test_writer_refuses_cells_that_are_not_text(tmp_path: Path):
     frame["Longitude"] = [-1.5]
     with pytest.raises(ValueError, match="not text"):
         write_public_csv(frame, tmp_path / "public.csv")
+
+
+class _Shouting(str):
+    """A str subclass (equal and hashed as its text) whose str() differs."""
+
+    def __str__(self) -> str:
+        return self.upper()
+
+
+def _csv_writer_bytes(public: pd.DataFrame) -> bytes:
+    """The direct path: csv.writer (QUOTE_MINIMAL, CRLF) of every row, formulas guarded in
+    every column but the coordinates."""
+    import csv
+    import io
+
+    from crime_mapper.core.common.csv_safety import safe_cell
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(PUBLIC_COLUMNS)
+    guarded = [c not in ("Longitude", "Latitude") for c in PUBLIC_COLUMNS]
+    for row in zip(*(public[c].tolist() for c in PUBLIC_COLUMNS)):
+        writer.writerow([safe_cell(v) if g else v for v, g in zip(row, guarded)])
+    return buffer.getvalue().encode("utf-8")
+
+
+@pytest.mark.parametrize("rows", [1, 7, 3000])
+def test_repeated_cells_needing_quotes_or_guards_are_written_as_csv_writer_writes_them(
+    tmp_path: Path, rows: int
+):
+    """Columns formatted once per distinct value (core.release.public_schema._per_distinct)
+    hold, row by row, the very cell csv.writer writes: labels repeated in any order, with
+    commas, quotes, line breaks, formula starts, NUL, equal str subclasses and texts that
+    differ only after a NUL."""
+    labels = [
+        "On or near High Street, North",
+        'On or near "The Crescent"',
+        "On or near Mill Lane\nEast",
+        "=1+1",
+        "-cmd|calc",
+        "On or near A\x00b",
+        "On or near A",
+        "+44 1234",
+        "",
+        _Shouting("On or near Low Road, West"),
+        "On or near Low Road, West",
+        "@SUM(A1)",
+    ]
+    rng = np.random.default_rng(rows)
+    picks = rng.integers(0, len(labels), rows)
+    public = pd.DataFrame(
+        [_row(Month="2022-10") for _ in range(rows)], columns=list(PUBLIC_COLUMNS)
+    )
+    for column, shift in (("Location", 0), ("LSOA name", 5), ("Last outcome category", 3)):
+        public[column] = pd.Series([labels[(p + shift) % len(labels)] for p in picks], dtype=object)
+    out = tmp_path / "public.csv"
+    write_public_csv(public, out)
+    assert out.read_bytes() == _csv_writer_bytes(public)

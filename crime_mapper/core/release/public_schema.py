@@ -134,16 +134,15 @@ def _csv_quoted(value: str) -> str:
 def _per_distinct(values: list, fn: Callable[[str], str]) -> list:
     """``[fn(v) for v in values]``, calling fn once per distinct value (columns that need it
     are low-cardinality: Location, LSOA name...). A dict, not pd.factorize: pandas' string
-    hash table stops at a NUL, so "a" and "a\\x00b" would be taken for one value."""
-    done: dict[str, str] = {}
-    out: list[str] = []
-    append = out.append
-    for v in values:
-        w = done.get(v)
-        if w is None:
-            w = done[v] = fn(v)
-        append(w)
-    return out
+    hash table stops at a NUL, so "a" and "a\\x00b" would be taken for one value.
+
+    The distinct values (each the first of its equals, as a dict filled in row order keeps
+    it) come from a dict made in C, and each row's cell is looked up by ``map`` in C: no
+    Python step per row (a national Location column is 500,000 rows of 3,000 labels)."""
+    done = dict.fromkeys(values)
+    for v in done:
+        done[v] = fn(v)
+    return list(map(done.__getitem__, values))
 
 
 def _quote_cell(value: str) -> str:
