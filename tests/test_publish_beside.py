@@ -343,32 +343,47 @@ def test_a_map_the_gate_refuses_fails_as_when_made_after_the_summaries(tmp_path,
     assert errors[0] == errors[1] and "planted" in errors[0][1]
 
 
-def test_the_summaries_large_files_are_hashed_beside_their_gate_once(tmp_path, monkeypatch):
-    """The tidy CSV and the GeoPackage are hashed on a thread while the summaries' gate
-    runs, and the manifest takes those digests (the same files, moved into place with the
-    folder) instead of reading them again; the digests are those of the landed files."""
+def test_the_summaries_large_files_are_hashed_once_before_their_gate(tmp_path, monkeypatch):
+    """The tidy CSV and the GeoPackage are hashed once, on the summaries' own thread, before
+    their gate reads the folder, with no other thread left running then (so that the gate
+    may fork its folder read: core.gate.folder_beside); the manifest takes those digests
+    (the same files, moved into place with the folder) instead of reading them again, and
+    they are the landed files' digests."""
     import hashlib
     import json
     import threading
 
+    from crime_mapper.core.gate import leak_gate
     from crime_mapper.core.monthly.release import run_monthly_release
     from crime_mapper.core.publish.summaries_export import CSV_NAME, GPKG_NAME
     from crime_mapper.core.release import release_files
 
     monkeypatch.setattr(release_files, "_REMEMBERED_FROM_BYTES", 0)  # (the bundled files)
-    hashed: list[tuple[str, str]] = []
-    real = release_files.sha256_file
+    events: list[tuple[str, str, int]] = []
+    real_hash, real_gate = release_files.sha256_file, leak_gate.check_release
 
     def recording(path):
-        hashed.append((threading.current_thread().name, Path(path).name))
-        return real(path)
+        events.append(("hash", Path(path).name, threading.get_ident()))
+        return real_hash(path)
+
+    def gate_recording(raw, output, *args, **kwargs):
+        if Path(str(output)).is_dir() and (Path(str(output)) / CSV_NAME).is_file():
+            events.append(("gate", str(threading.active_count()), threading.get_ident()))
+        return real_gate(raw, output, *args, **kwargs)
 
     monkeypatch.setattr(release_files, "sha256_file", recording)
+    monkeypatch.setattr(leak_gate, "check_release", gate_recording)
     config = _config(tmp_path)
     config.publish.web_map = False
     done = run_monthly_release(config, MONTH, runners=_runners(False))
+    me = threading.get_ident()
+    gates = [i for i, event in enumerate(events) if event[0] == "gate"]
+    assert len(gates) == 1 and events[gates[0]][2] == me
+    assert events[gates[0]][1] == str(threading.active_count())  # (no thread of its own)
     for name in (CSV_NAME, GPKG_NAME):
-        assert [who for who, what in hashed if what == name] == ["sha256"], name
+        hashes = [i for i, event in enumerate(events) if event[:2] == ("hash", name)]
+        assert len(hashes) == 1 and hashes[0] < gates[0], name
+        assert events[hashes[0]][2] == me, name
     manifest = json.loads(done.manifest.read_text(encoding="utf-8"))
     entries = {e["name"]: e["sha256"] for step in manifest["steps"] for e in step["outputs"]}
     for name in (CSV_NAME, GPKG_NAME):

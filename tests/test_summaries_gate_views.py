@@ -253,10 +253,10 @@ def test_no_views_are_started_for_a_release_gate_whose_views_are_made(
 
 
 def test_the_hashing_wrapper_of_the_monthly_release_keeps_the_warm_up(world: dict, tmp_path: Path):
-    from crime_mapper.core.publish.summaries_run import _hashing_beside
+    from crime_mapper.core.publish.summaries_run import _hashed_first
 
     gate = _gate(world, False)
-    wrapped = _hashing_beside(gate)
+    wrapped = _hashed_first(gate)
     assert wrapped.start_views == gate.start_views
     done = export_summaries(world["public"], world["hoods"], tmp_path, gate=wrapped)
     assert done.gate_message.startswith("Leak gate passed")

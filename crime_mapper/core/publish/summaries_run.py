@@ -150,10 +150,10 @@ def run_summaries(
     that call's K, its ReleaseGate), from the monthly release's anonymise step: the table
     gate below is not repeated for the very table that gate parsed (see _passed_before).
     ``on_assigned``: export_summaries' hook (the crimes assigned to neighbourhoods).
-    ``hash_beside``: the tidy CSV's and the GeoPackage's SHA-256 taken on a thread while
-    the gate reads the pages, for a manifest made next (the monthly release's): remembered
-    for those very files (core.release.release_files.file_entry), which keep their identity
-    when the folder moves into place, so the manifest does not read them again.
+    ``hash_beside``: the tidy CSV's and the GeoPackage's SHA-256 taken just before the gate
+    reads the pages, for a manifest made next (the monthly release's): remembered for those
+    very files (core.release.release_files.file_entry), which keep their identity when the
+    folder moves into place, so the manifest does not read them again.
     ``read_beside``: this is a process of its own (the command line, a release's process;
     never a QGIS session), so the gate may read the pages with a forked child beside it
     (core.gate.folder_beside; the same verdict).
@@ -210,7 +210,7 @@ def run_summaries(
         pd.concat([earlier, public], ignore_index=True) if len(earlier) else public,
         hoods,
         out_dir,
-        gate=_hashing_beside(gate) if hash_beside else gate,
+        gate=_hashed_first(gate) if hash_beside else gate,
         options=options,
         teams=teams,
         force_name=force_name,
@@ -244,33 +244,27 @@ def _passed_before(public: pd.DataFrame, passed: Optional[tuple], gate: Any) -> 
     )
 
 
-def _hashing_beside(gate: Any) -> Any:
-    """``gate``, with the staged tidy CSV and GeoPackage hashed on a thread while it runs
-    (hashlib lets go of Python's lock; the gate holds it for seconds on the pages). The
-    thread ends before the gate call returns, before anything is moved into place."""
-    from ..common.background import beside
+def _hashed_first(gate: Any) -> Any:
+    """``gate``, called once the staged tidy CSV and GeoPackage are hashed, on this thread.
+    Not on a thread beside the gate call: with SHA instructions the two files (some 100 MB
+    nationally) cost about 0.1 s, and a thread alive when the gate starts would keep it from
+    forking its folder read (core.gate.folder_beside needs this process alone)."""
     from ..release.release_files import file_entry
     from .summaries_export import CSV_NAME, GPKG_NAME
 
-    def hash_files(folder: Path) -> None:
-        for name in (CSV_NAME, GPKG_NAME):
-            try:
-                file_entry(Path(folder) / name)
-            except Exception:  # noqa: BLE001, S112 - the manifest's own reading reports it
-                continue
-
-    class GateAndHash:
+    class HashedFirst:
         # (start_views: the gate's own, so export_summaries warms its views as without)
         start_views = getattr(gate, "start_views", None)
 
         def __call__(self, folder: Path, hoods: Any) -> Any:
-            hashed = beside(lambda: hash_files(folder), name="sha256")
-            try:
-                return gate(folder, hoods)
-            finally:
-                hashed()
+            for name in (CSV_NAME, GPKG_NAME):
+                try:
+                    file_entry(Path(folder) / name)
+                except Exception:  # noqa: BLE001, S112 - the manifest's own reading reports it
+                    continue
+            return gate(folder, hoods)
 
-    return GateAndHash()
+    return HashedFirst()
 
 
 def opened_inputs(raw: Any, points: Any, profile: Any, feedback: Feedback, opener: Any) -> tuple:
