@@ -202,6 +202,33 @@ def test_the_same_files_with_the_map_made_beside(tmp_path, forks, monkeypatch):
     }
 
 
+def test_the_summaries_pages_are_read_beside_their_gate_with_the_same_files(tmp_path, monkeypatch):
+    """A release run beside (publish_beside) lets the summaries' gate read part of the pages
+    in a child of its own (core.gate.folder_beside), beside the web map's child, with the
+    same files; a release run without it reads every page itself."""
+    from crime_mapper.core.gate import folder_beside
+    from crime_mapper.core.monthly.release import run_monthly_release
+
+    _may_fork(monkeypatch)
+    monkeypatch.setattr(folder_beside, "MIN_PAGES", 1)  # (the bundled month's few pages)
+    reads: list = []
+    start = folder_beside.FolderRead.start.__func__  # type: ignore[attr-defined]
+
+    def spy(cls, output):
+        started = start(cls, output)
+        reads.append(started)
+        return started
+
+    monkeypatch.setattr(folder_beside.FolderRead, "start", classmethod(spy))
+    config = _config(tmp_path)
+    alone = _files(run_monthly_release(config, MONTH, runners=_runners(False)).out_dir)
+    assert reads == []
+    made = run_monthly_release(config, MONTH, runners=_runners(True))
+    started = [r for r in reads if r is not None]
+    assert len(started) == 1 and started[0].from_child > 0 and _no_children()
+    assert _files(made.out_dir) == alone
+
+
 def test_no_child_is_forked_while_another_thread_runs(tmp_path, forks, monkeypatch):
     """A thread alive at the fork could hold a lock the child then waits on for ever: the
     map is made after the summaries instead, with the same files."""

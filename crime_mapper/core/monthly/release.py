@@ -664,7 +664,9 @@ def _publish_step(config, month, outputs, runners, feedback) -> StepRecord:
     and when no other Python thread runs (core.common.forked.alone),
     while this process makes the summaries; it is moved into place only once the summaries
     are, as when made after them, and never if they fail or the run is cancelled. The same
-    files either way (tests/test_publish_beside.py)."""
+    files either way (tests/test_publish_beside.py). With ``runners.publish_beside`` the
+    summaries' gate may also read part of their pages in a child of its own
+    (core.gate.folder_beside), with the same verdict."""
     release = outputs.release
     publish = config.publish
     if release is None or not (publish.summaries or publish.web_map):
@@ -735,6 +737,7 @@ def _publish_step(config, month, outputs, runners, feedback) -> StepRecord:
                 release_passed=(*opened.passed_csv, gate) if opened and opened.passed_csv else None,
                 on_assigned=map_beside if publish.web_map and _beside(runners) else None,
                 hash_beside=True,  # (its large files: the manifest below lists them)
+                read_beside=_beside(runners),  # (its gate's pages: core.gate.folder_beside)
             )
             files += _files_under(Path(done.folder))
             summary["summaries"] = {"pages": done.pages, "csv_rows": done.csv_rows}
