@@ -443,6 +443,11 @@ def test_free_text_equals_the_fold_of_long_values(seed: int):
         }
     )
     prep = context.PreparedGate(raw, _no_points())
+    assert prep.free_text == _direct_free_text(prep)
+
+
+def _direct_free_text(prep: context.PreparedGate) -> tuple:
+    """free_text as the fold of each extra_* column's long values, written out."""
     parts, spans, offset = [], [], 0
     for col, values in prep.secret_parts:
         long = [v for v in values if v.count(" ") >= context.FRAGMENT_WORDS - 1]
@@ -452,7 +457,52 @@ def test_free_text_equals_the_fold_of_long_values(seed: int):
         spans.append((offset, col))
         parts.append(chunk)
         offset += len(chunk) + 1
-    assert prep.free_text == (b"\x00".join(parts), spans)
+    return b"\x00".join(parts), spans
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_free_text_from_the_lowered_text_equals_the_fold_of_long_values(seed: int):
+    """After secret_lower, a column whose values all have FRAGMENT_WORDS - 1 spaces is
+    folded from its stretch of the lowered text secret_lower made (no second join,
+    encode, lowering): the same free text as the fold of the long values, on notes in
+    every case, non-ASCII, short and long notes mixed or not, several free-text columns
+    (one before the notes, one after), and a replaced secret_parts (then not taken)."""
+    rng = random.Random(seed)
+    words = ["Blue", "CAR", "seen", "nEAR", "café", "Straße", "字字", "12", "a", "x-y", "Q"]
+    mixed = seed % 3 == 0  # (some notes too short: those columns take _with_spaces' path)
+
+    def note() -> str:
+        n = rng.randint(2 if mixed else 6, 12)
+        return " ".join(rng.choice(words) for _ in range(n))
+
+    n = rng.randint(1, 120)
+    raw = pd.DataFrame(
+        {
+            "crime_id": [f"AB/{i:06d}" for i in range(n)],
+            "offence": [rng.choice(["Theft", "BURGLARY dwelling", "12"]) for _ in range(n)],
+            "extra_alias": [f"{note()} alias {i}" for i in range(n)],
+            "extra_notes": [note() + f" {i}" for i in range(n)],
+            "extra_officer": [rng.choice(["PC Smith", "DC JONES 42"]) for _ in range(n)],
+        }
+    )
+    if seed % 4 == 1:
+        raw["extra_notes"] = raw["extra_notes"] + " \ud800"  # (no lowered text: the old path)
+    prep = context.PreparedGate(raw, _no_points())
+    direct = context.PreparedGate(raw, _no_points())
+    try:
+        want = _direct_free_text(direct)
+    except UnicodeEncodeError:
+        return
+    try:
+        _ = prep.secret_lower
+    except UnicodeEncodeError:
+        pass
+    made = prep._lowered_text
+    assert (made is not None) == (seed % 4 != 1)
+    if seed % 5 == 2:  # (secret_parts replaced since: the lowered text is not its values')
+        prep.__dict__["secret_parts"] = [(c, v[::-1]) for c, v in prep.secret_parts]
+        want = _direct_free_text(prep)
+    assert prep.free_text == want
 
 
 def _python_run_hash(words: list[bytes]) -> int:
@@ -481,6 +531,11 @@ def test_run_hashes_equal_the_integer_formula(monkeypatch: pytest.MonkeyPatch):
         assert hashes.dtype == np.uint64 and hashes.tolist() == expected
         raw = context.raw_run_hashes(buf)
         assert _same(raw, np.unique(np.array(expected, dtype=np.uint64)))
+    # every note twice (each run at least twice), one note, none
+    for texts in (notes + notes[::-1], notes[:1] * 3, [], ["one two three four five six"]):
+        buf = context.fold_words_bytes("\x00".join(texts))
+        want = np.unique(scan.word_runs(buf, context.FRAGMENT_WORDS)[2])
+        assert _same(context.raw_run_hashes(buf), want)
 
 
 def _direct_tolerant_keys(lon: np.ndarray, lat: np.ndarray, truncate: bool) -> np.ndarray:
