@@ -11,6 +11,7 @@ the October police.uk release and its map points, the Leicester LSOA outlines.
 from __future__ import annotations
 
 import os
+import signal
 import threading
 from pathlib import Path
 from typing import Any
@@ -92,7 +93,21 @@ def _leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.startswith(".map."))
 
 
-@pytest.mark.parametrize("case", ["clean", "moved", "named"])
+@pytest.fixture(scope="module")
+def both(world: dict, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The release with a raw crime's coordinates (a check the child runs) and a raw
+    non-public value (one run here) both planted."""
+    import pandas as pd
+
+    moved = pd.read_csv(world["inputs"]["moved"], dtype=str, keep_default_na=False)
+    named = pd.read_csv(world["inputs"]["named"], dtype=str, keep_default_na=False)
+    moved.loc[1, "Location"] = named.loc[1, "Location"]
+    path = tmp_path_factory.mktemp("webmap_beside") / "2022-10-both-street.csv"
+    moved.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("case", ["clean", "moved", "named", "both"])
 @pytest.mark.parametrize("gate", [False, True], ids=["fresh", "release_gate"])
 @pytest.mark.parametrize("hoods", [False, True], ids=["points", "neighbourhoods"])
 def test_a_map_made_beside_is_the_one_made_here(
@@ -100,6 +115,7 @@ def test_a_map_made_beside_is_the_one_made_here(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     forks: list[int],
+    both: Path,
     case: str,
     gate: bool,
     hoods: bool,
@@ -108,7 +124,7 @@ def test_a_map_made_beside_is_the_one_made_here(
         return _options(
             world,
             tmp_path / where / "map",
-            world["inputs"][case],
+            both if case == "both" else world["inputs"][case],
             neighbourhoods=world["hoods"] if hoods else None,
             release_gate=ReleaseGate(world["raw"], world["points"]) if gate else None,
             export_beside=beside,
@@ -129,6 +145,8 @@ def test_a_map_made_beside_is_the_one_made_here(
     else:
         assert "LeakError" in here
         assert not (tmp_path / "beside" / "map").exists()
+    if case == "both":
+        assert "no_raw_coordinates" in here and "no_non_public_values" in here
     assert _leftovers(tmp_path / "beside") == []
 
 
@@ -165,6 +183,79 @@ def test_the_folder_is_made_in_the_child_and_the_views_here(
     assert len(readers) == 1 and int(readers[0]) != os.getpid()
     assert threads_at_fork == [before]  # (the views' thread not yet started)
     assert _no_children()
+
+
+@pytest.mark.parametrize("gate", [False, True], ids=["fresh", "release_gate"])
+def test_the_gate_is_shared_between_the_child_and_this_process(
+    world: dict,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    forks: list[int],
+    gate: bool,
+):
+    """The child runs CHILD_CHECKS, this process the others; the views' thread here warms
+    PARENT_VIEWS alone, and nothing here computes a coordinate view (the child's): the
+    coordinate keys are the child's work, not done twice."""
+    from crime_mapper.core.gate import leak_gate
+    from crime_mapper.core.publish.webmap_beside import CHILD_CHECKS, PARENT_VIEWS
+
+    record = tmp_path / "checks_by"
+    report = webmap_export._raw_gate_report
+    warmed: list[tuple[str, ...]] = []
+    compute = leak_gate._compute_these
+    prepared: list[Any] = []
+
+    def spy_report(folder: Path, options: Any, areas: Any, prep: Any, checks: Any = None) -> Any:
+        with open(record, "a") as out:
+            out.write(f"{os.getpid()} {','.join(checks or ['all'])}\n")
+        prepared.append(
+            prep
+            if prep is not None
+            else options.release_gate.prepared(
+                extra_allowed_coordinates=areas.vertices(),
+                extra_public_values=list(areas.hoods.names),
+            )
+        )
+        return report(folder, options, areas, prep, checks)
+
+    def spy_compute(prep: Any, views: tuple[str, ...], stop: Any = None) -> None:
+        warmed.append(views)
+        compute(prep, views, stop)
+
+    _may_fork(monkeypatch)
+    monkeypatch.setattr(webmap_export, "_raw_gate_report", spy_report)
+    monkeypatch.setattr(leak_gate, "_compute_these", spy_compute)
+    release = ReleaseGate(world["raw"], world["points"]) if gate else None
+    done = export_webmap(
+        _options(
+            world,
+            tmp_path / "map",
+            neighbourhoods=world["hoods"],
+            release_gate=release,
+            export_beside=True,
+        )
+    )
+    assert done.beside and "all 8 checks passed" in done.gate
+    calls = dict(line.split(" ") for line in record.read_text().splitlines())
+    assert calls.pop(str(os.getpid())).split(",") == [
+        n for n in leak_gate.CHECK_NAMES if n not in CHILD_CHECKS
+    ]
+    (child_checks,) = calls.values()
+    assert child_checks.split(",") == list(CHILD_CHECKS)
+    assert warmed == [PARENT_VIEWS]
+    here = prepared[-1].__dict__
+    for view in PARENT_VIEWS:
+        assert view in here, view
+    for view in (
+        "raw_is_point",
+        "raw_coordinate_keys",
+        "raw_grid_keys",
+        "allowed_keys",
+        "point_key_order",
+        "raw_released_sorted",
+        "timestamp_forms",
+    ):
+        assert view not in here, view
 
 
 def test_no_child_without_the_option_the_raw_crimes_or_a_free_hand(
@@ -267,7 +358,7 @@ class _CancelWhen(Feedback):
             raise Cancelled()
 
 
-@pytest.mark.parametrize("moment", ["working", "writing", "staged", "writing here"])
+@pytest.mark.parametrize("moment", ["working", "writing", "staged", "checking", "writing here"])
 def test_a_cancel_here_stops_the_child_and_keeps_the_previous_map(
     world: dict,
     monkeypatch: pytest.MonkeyPatch,
@@ -306,15 +397,46 @@ def test_a_cancel_here_stops_the_child_and_keeps_the_previous_map(
         def when() -> bool:
             return any(parent.glob(".map.staging-*"))
 
+    elif moment == "checking":  # (the child's checks take long: it is ended at once)
+        report = webmap_export._raw_gate_report
+        checked = parent / "checked here"
+
+        def slow_report(*args: Any) -> Any:
+            done = report(*args)
+            if os.getpid() == here:
+                checked.touch()
+            else:
+                threading.Event().wait(60.0)
+            return done
+
+        here = os.getpid()
+        monkeypatch.setattr(webmap_export, "_raw_gate_report", slow_report)
+
+        def when() -> bool:
+            return checked.exists()
+
     else:
 
         def when() -> bool:
             return any((p / "index.html").is_file() for p in parent.glob(".map.staging-*"))
 
     beside = not moment.endswith("here")
+    killed: list[tuple[int, int]] = []
+    kill = os.kill
+
+    def spy_kill(pid: int, sig: int) -> None:
+        killed.append((pid, sig))
+        kill(pid, sig)
+
+    monkeypatch.setattr(os, "kill", spy_kill)
     with pytest.raises(Cancelled):
         export_webmap(_options(world, previous, export_beside=beside), _CancelWhen(when))
+    if moment == "checking":  # (ended at once, not waited for)
+        assert killed == [(forks[0], signal.SIGKILL)]
+    elif moment != "staged":  # (staged: ended either way, as it is when cancelled)
+        assert killed == []
     assert len(forks) == int(beside) and _no_children()
+    (parent / "checked here").unlink(missing_ok=True)
     assert _files(previous) == kept and _leftovers(parent) == []
     assert not [t for t in threading.enumerate() if t.name == "leak gate views"]
 

@@ -33,7 +33,7 @@ cannot read, or of an unknown type, fails every check (nothing about it is prove
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Optional, Union
@@ -124,6 +124,7 @@ def check_release(
     min_catchment_addresses: Optional[int] = None,
     team_texts: Iterable[str] = (),
     read_beside: bool = False,
+    checks: Optional[Collection[str]] = None,
 ) -> GateReport:
     """Run all the checks of ``output`` against the raw crimes table ``raw``.
 
@@ -144,7 +145,11 @@ def check_release(
     and contact checks only, never from the reference, coordinate, raw-value or free-text
     checks. ``read_beside``: the caller is a process of its own (the command line, a
     release's process, never a QGIS session), so a folder of many pages may be read with a
-    forked child beside (core.gate.folder_beside): the same report.
+    forked child beside (core.gate.folder_beside): the same report. ``checks`` (an
+    addition to the contract): run and report only the checks of these names (in
+    CHECK_NAMES' order; an output that cannot be read fails them), and compute no view
+    early but a warm-up's: one output checked in two processes, each running some
+    (core.publish.webmap_beside), whose reports together are this call's.
     """
     if isinstance(prepared, ReleaseGate):
         if not prepared.serves(raw, points):
@@ -168,23 +173,28 @@ def check_release(
         raise ValueError(
             "the prepared gate was built for a different raw table, map points or settings"
         )
+    wanted = CHECK_NAMES if checks is None else [n for n in CHECK_NAMES if n in set(checks)]
     with gc_paused():  # (millions of short-lived containers: see core/common/gc_pause)
         try:
-            name, artifacts = _read_while_preparing(output, prepared, read_beside)
+            name, artifacts = _read_while_preparing(
+                output, prepared, read_beside, early=checks is None
+            )
         except Exception as exc:  # noqa: BLE001 - fail closed
             failure = f"the output could not be read: {type(exc).__name__}: {exc}"
             return GateReport(
                 False,
-                [GateCheck(n, False, failure, []) for n in CHECK_NAMES],
+                [GateCheck(n, False, failure, []) for n in wanted],
                 output=str(output) if not isinstance(output, pd.DataFrame) else "",
             )
         ctx = GateContext(prepared, artifacts, team_texts)
-        checks = []
+        done = []
         for check_name, fn in CHECKS:
+            if check_name not in wanted:
+                continue
             try:
-                checks.append(fn(ctx))
+                done.append(fn(ctx))
             except Exception as exc:  # noqa: BLE001 - any failure inside a check fails it
-                checks.append(
+                done.append(
                     GateCheck(
                         check_name,
                         False,
@@ -192,7 +202,7 @@ def check_release(
                         [],
                     )
                 )
-        return GateReport(all(c.passed for c in checks), checks, output=name)
+        return GateReport(all(c.passed for c in done), done, output=name)
 
 
 # Raw-side views every output's checks compute whatever the output holds (so computing them
@@ -213,7 +223,7 @@ _ALWAYS_NEEDED = (
 
 
 def _read_while_preparing(
-    output: OutputLike, prepared: PreparedGate, beside: bool = False
+    output: OutputLike, prepared: PreparedGate, beside: bool = False, early: bool = True
 ) -> tuple[str, list]:
     """read_output(output), with the raw-side views every check needs computed meanwhile
     (the first output of a release): a file is read in a worker thread, whose SQLite steps,
@@ -223,7 +233,8 @@ def _read_while_preparing(
     uncomputed, so the check that needs it fails closed as before. ``beside``: a folder of
     many pages is read with a forked child (folder_beside), which needs every other thread
     ended first (the views' warm-up joined): the views still missing are then computed
-    here while the child reads."""
+    here while the child reads. Not ``early`` (some checks only): no view is computed
+    here, but a warm-up under way still ends meanwhile."""
     warming = _WARMING.get(prepared)
     if isinstance(output, pd.DataFrame):
         if warming is not None:
@@ -239,12 +250,15 @@ def _read_while_preparing(
         started = FolderRead.start(output)
         if started is not None:
             try:
-                _compute_views(prepared, more)
+                if early:
+                    _compute_views(prepared, more)
             except BaseException:
                 started.stop()
                 raise
             return started.result()
-    if warming is None and all(n in prepared.__dict__ for n in _ALWAYS_NEEDED + more):
+    if warming is None and (
+        not early or all(n in prepared.__dict__ for n in _ALWAYS_NEEDED + more)
+    ):
         return read_output(output)
     from concurrent.futures import ThreadPoolExecutor
 
@@ -252,7 +266,8 @@ def _read_while_preparing(
         future = pool.submit(read_output, output)
         if warming is not None:  # (its views first: the preparation is this thread's after)
             warming.join()
-        _compute_views(prepared, more)
+        if early:
+            _compute_views(prepared, more)
         return future.result()
 
 
@@ -306,7 +321,14 @@ def _compute_views(
 ) -> None:
     """Compute _ALWAYS_NEEDED (and ``more``); a view that fails is left uncomputed (its
     check computes it again and fails closed). ``stop`` set: no further view is begun."""
-    for view in _ALWAYS_NEEDED + more:
+    _compute_these(prepared, _ALWAYS_NEEDED + more, stop)
+
+
+def _compute_these(
+    prepared: PreparedGate, views: tuple[str, ...], stop: Optional[threading.Event] = None
+) -> None:
+    """Compute ``views`` (as _compute_views: a failing one left, ``stop`` heeded)."""
+    for view in views:
         if stop is not None and stop.is_set():
             return
         try:
@@ -337,11 +359,15 @@ class ViewsWarmUp:
     verdict; one that fails here is left uncomputed, for its check to compute again and
     fail closed, as without the warm-up."""
 
-    def __init__(self, prepared: PreparedGate, more: tuple[str, ...] = FOLDER_VIEWS):
+    def __init__(
+        self, prepared: PreparedGate, more: tuple[str, ...] = FOLDER_VIEWS, *, only: bool = False
+    ):
+        """``only``: compute ``more`` alone, not _ALWAYS_NEEDED first (some checks only:
+        check_release's ``checks``)."""
         self.prepared = prepared
         self._stop = threading.Event()
         self._thread = threading.Thread(
-            target=_compute_views,
+            target=_compute_these if only else _compute_views,
             args=(prepared, more, self._stop),
             name="leak gate views",
             daemon=True,

@@ -465,22 +465,10 @@ def gate_output(
     """
     from ..gate.leak_gate import LeakError, check_release
 
+    if options.raw is not None:
+        return _verdict(_raw_gate_report(folder, options, areas, prepared), folder, shown)
     extra = areas.vertices() if areas is not None else None
     public_values = list(areas.hoods.names) if areas is not None else []
-    if options.raw is not None:
-        if options.points is None:
-            raise WebmapInputError("the leak gate needs the map points the release used")
-        report = check_release(
-            options.raw,
-            folder,
-            options.points,
-            extra_allowed_coordinates=extra,
-            extra_public_values=public_values,
-            prepared=options.release_gate if prepared is None else prepared,
-        )
-        if not report.passed:
-            raise LeakError(report.message().replace(str(folder), str(shown)))
-        return report.message()
     if inputs is None:  # (only a map made beside, which has the raw crimes, sends none)
         raise WebmapInputError("the leak gate needs the release as read")
     report = check_release(
@@ -500,6 +488,38 @@ def gate_output(
         + ", ".join(PUBLIC_ONLY_CHECKS)
         + ")."
     )
+
+
+def _raw_gate_report(
+    folder: Path,
+    options: WebmapOptions,
+    areas: Optional[PageAreas],
+    prepared: Any,
+    checks: Optional[Sequence[str]] = None,
+) -> Any:
+    """check_release of ``folder`` against the raw crimes (``checks``: those only)."""
+    from ..gate.leak_gate import check_release
+
+    if options.points is None:
+        raise WebmapInputError("the leak gate needs the map points the release used")
+    return check_release(
+        options.raw,
+        folder,
+        options.points,
+        extra_allowed_coordinates=areas.vertices() if areas is not None else None,
+        extra_public_values=list(areas.hoods.names) if areas is not None else [],
+        prepared=options.release_gate if prepared is None else prepared,
+        checks=checks,
+    )
+
+
+def _verdict(report: Any, folder: Path, shown: Path) -> str:
+    """The report's message; LeakError (``folder`` shown as ``shown``) when it failed."""
+    from ..gate.leak_gate import LeakError
+
+    if not report.passed:
+        raise LeakError(report.message().replace(str(folder), str(shown)))
+    return str(report.message())
 
 
 class _GateViews:
@@ -550,12 +570,15 @@ class _GateViews:
         """Whether :meth:`start` begins a warm-up (nothing unusual was found)."""
         return self._prep is not None
 
-    def start(self) -> None:
-        """Begin computing the views on a second thread."""
+    def start(self, only: Optional[tuple[str, ...]] = None) -> None:
+        """Begin computing the views on a second thread (``only``: these alone)."""
         from ..gate.leak_gate import ViewsWarmUp
 
         if self._prep is not None and self._warm is None:
-            self._warm = ViewsWarmUp(self._prep)
+            if only is None:
+                self._warm = ViewsWarmUp(self._prep)
+            else:
+                self._warm = ViewsWarmUp(self._prep, only, only=True)
 
     def join(self) -> None:
         """Wait for the views (before the gate uses the preparation)."""
@@ -616,22 +639,44 @@ def _export_webmap(options: WebmapOptions, feedback: Optional[Feedback]) -> Webm
     vendor_files()  # fail before any work when the libraries are missing
     feedback.check()
     views = _GateViews(options)
-    child = _stage_beside(options, tiles, target, views) if views.warms() else None
-    views.start()
+    child = _staged_beside(options, tiles, target, views) if views.warms() else None
     try:
         if child is not None:
-            staged = child.result(feedback)  # (the caller's cancel stops the child)
-            staged.areas = views.areas
-            feedback.set_progress(40)
-        else:
-            staged = _stage(options, feedback, tiles, target, views.areas)
-        done = _gate_and_commit(options, feedback, started, target, views, staged)
-        done.beside = child is not None
-        return done
+            return _export_beside(options, feedback, started, target, views, child)
+        views.start()
+        staged = _stage(options, feedback, tiles, target, views.areas)
+        return _gate_and_commit(options, feedback, started, target, views, staged)
     finally:
         if child is not None:
-            child.stop()  # (nothing when it has left: a failure or cancel before that)
+            child.stop()  # (a failure or cancel: it ends, its staged folder removed)
         views.abandon()  # (joined already when the export went through)
+
+
+def _export_beside(
+    options: WebmapOptions,
+    feedback: Feedback,
+    started: float,
+    target: Path,
+    views: _GateViews,
+    child: Any,
+) -> WebmapResult:
+    """The export with the folder made in a child process (core.publish.webmap_beside):
+    this process warms the views its checks need, then checks the staged folder while the
+    child runs the other checks, and moves it into place once both halves have passed."""
+    from .webmap_beside import PARENT_VIEWS, merged_report, parent_checks
+
+    views.start(PARENT_VIEWS)
+    stage = child.staged(feedback)
+    feedback.set_progress(40)
+    # (the folder is read while the views end, and the checks wait for them)
+    here = _raw_gate_report(stage, options, views.areas, views.prepared, parent_checks())
+    views.join()
+    staged, there = child.result(feedback)
+    staged.areas = views.areas
+    gate = _verdict(merged_report([here, there]), stage, target)
+    done = _gate_and_commit(options, feedback, started, target, views, staged, gate)
+    done.beside = True
+    return done
 
 
 @dataclass
@@ -650,38 +695,36 @@ class _Staged:
     areas: Optional[PageAreas] = None
 
 
-def _stage_beside(
+def _staged_beside(
     options: WebmapOptions, tiles: Optional[TileSource], target: Path, views: _GateViews
 ) -> Any:
-    """With ``options.export_beside``, the folder made and staged in a forked child process
-    (core.common.forked) while this one prepares the gate's raw side without sharing
-    Python's lock with it (issue 12: the national export's two halves, some 2.5 and 4.3 s
-    CPU, otherwise take turns on one lock); None (made here) when the option is off, no
-    second core is free, another Python thread runs (a lock the child would need may be
-    held) or the fork fails. The child stages the folder and waits; this process gates it
-    and moves it into place, so a failure or cancel on either side leaves the previous
-    export as it was, and the child's error is raised here as it would have been."""
+    """With ``options.export_beside``, the folder made, staged and partly gated in a forked
+    child process (core.publish.webmap_beside) while this one prepares the rest of the
+    gate's raw side without sharing Python's lock with it (issue 12: the national export's
+    two halves, some 2.5 and 4.3 s CPU, otherwise take turns on one lock); None (made
+    here) when the option is off, no second core is free, another Python thread runs (a
+    lock the child would need may be held) or the fork fails."""
     if not options.export_beside:
         return None
     from ..common import forked
 
     if not (forked.available() and forked.alone()):
         return None
-    areas = views.areas
+    from .webmap_beside import CHILD_CHECKS, StagedBeside
 
-    def work(call: Any) -> _Staged:
-        staged = _stage(options, call.feedback(), tiles, target, areas)
-        try:
-            call.hold()  # (this process's cancel or failure: removed below)
-        except BaseException:
-            shutil.rmtree(staged.stage, ignore_errors=True)
-            raise
+    areas, prepared = views.areas, views.prepared
+
+    def stage(feedback: Feedback) -> _Staged:
+        staged = _stage(options, feedback, tiles, target, areas)
         staged.inputs = None  # (the gate here has the raw crimes: not sent back)
         staged.areas = None  # (this process's own, the same: not sent back)
         return staged
 
+    def gate(folder: Path) -> Any:
+        return _raw_gate_report(folder, options, areas, prepared, CHILD_CHECKS)
+
     try:
-        return forked.ForkedCall(work)
+        return StagedBeside(stage, gate)
     except OSError:  # (no memory or process left for a child: made here)
         return None
 
@@ -765,14 +808,19 @@ def _gate_and_commit(
     target: Path,
     views: _GateViews,
     staged: _Staged,
+    verdict: Optional[str] = None,
 ) -> WebmapResult:
-    """The leak gate on the staged folder (and any linked CSV), then the swap into place;
-    the staging folder is removed if either fails or is cancelled."""
+    """The leak gate on the staged folder (``verdict``: its passing message, when gated
+    already) and any linked CSV, then the swap into place; the staging folder is removed
+    if either fails or is cancelled."""
     stage, inputs, areas = staged.stage, staged.inputs, staged.areas
     try:
-        # (the gate reads the folder while the views end, and waits for them)
-        gate = gate_folder(stage, inputs, options, areas, views.prepared)
-        views.join()
+        if verdict is None:
+            # (the gate reads the folder while the views end, and waits for them)
+            gate = gate_folder(stage, inputs, options, areas, views.prepared)
+            views.join()
+        else:
+            gate = verdict
         gate = gate.replace(str(stage), str(target))
         for linked in staged.to_gate:
             feedback.check()
