@@ -292,7 +292,8 @@ _GEOPACKAGE_READ_VIEWS = ("reference_lengths", "_squeezed_list")
 
 # ...and those a folder of pages and data scripts needs besides (every one of them is asked
 # by the checks of a clean national web map folder): the lower-case, squeezed and free-text
-# lookups of the non-public values and references
+# lookups of the non-public values and references (not the raw free text's sorted run
+# hashes: a folder's few runs are looked up as the raw text is hashed, checks._few_runs_shared)
 FOLDER_VIEWS = (
     "folded_reference_index",
     "reference_lengths",
@@ -309,7 +310,6 @@ FOLDER_VIEWS = (
     "secret_lower_patterns",
     "public_fragments",
     "free_text",
-    "free_text_hashes",
     "raw_released_sorted",
 )
 

@@ -67,7 +67,6 @@ PARENT_VIEWS: tuple[str, ...] = (
     "secret_lower_patterns",
     "public_fragments",
     "free_text",
-    "free_text_hashes",
 )
 
 _POLL_S = 0.2  # how often this process checks its own cancel while the child works

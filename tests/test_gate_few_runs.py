@@ -1,0 +1,140 @@
+"""The free-text check of an output with few word runs (a web map's page, script and licence
+texts) looks the raw runs' hashes up among the output's as the raw free text is hashed
+(checks._few_runs_shared), instead of sorting the raw runs' hashes: the same answer as
+_runs_shared_by_segments with the sorted hashes, on hostile texts with raw notes placed in
+them (and with a table so small every raw hash passes it), and the same reports on the
+real web map export with raw notes planted in its data script; the shortcut is taken on a
+clean export (no sorted raw hashes made) and not once the hashes exist or for many runs.
+
+Real data: tests/test_leak_gate.py's raw extract, map points and release, and the web map
+exported from them (tests/test_gate_script_bodies.py); hostile texts from
+tests/test_gate_segmented_runs.py.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from crime_mapper.core.gate import checks
+from crime_mapper.core.gate.context import GateContext, PreparedGate
+from crime_mapper.core.gate.leak_gate import check_release
+from crime_mapper.core.gate.output_reader import Artifact, read_output
+from tests import test_gate_script_bodies as bodies
+from tests import test_gate_segmented_runs as segmented
+from tests.test_leak_gate import expect_only
+
+world = bodies.world  # (module fixtures: real raw extract, map points and release)
+clean_outputs = bodies.clean_outputs
+webmap_export = bodies.webmap_export
+LABELS = '"labels":["'
+
+
+def _texts(ctx: GateContext) -> dict[str, None]:
+    """The texts the free-text check takes (as check_no_non_public_values gathers them)."""
+    texts: dict[str, None] = {}
+    for art in ctx.readable:
+        for text in art.texts:
+            if text.count(" ") >= checks.FRAGMENT_WORDS - 1:
+                texts[text] = None
+    for text in ctx.distinct_other_strings() or []:
+        if text.count(" ") >= checks.FRAGMENT_WORDS - 1:
+            texts[text] = None
+    return texts
+
+
+@pytest.mark.parametrize("bits", [checks._FEW_TABLE_BITS, 1])
+@pytest.mark.parametrize("seed", range(4))
+def test_few_runs_answer_as_the_sorted_raw_hashes(
+    world: dict,
+    webmap_export: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    seed: int,
+    bits: int,
+):
+    """The web map's own artifacts and hostile ones, a raw note or part of one placed in a
+    text or a string, or nowhere: the same answer as the direct path (with a 2-entry table
+    every raw hash passes it and the exact lookup decides)."""
+    monkeypatch.setattr(checks, "_FEW_TABLE_BITS", bits)
+    rng = random.Random(seed)
+    _name, site = read_output(webmap_export)
+    notes = [str(v) for v in world["raw"]["extra_mo_notes"].head(40)]
+    answers = []
+    for case in range(5):
+        odd = []
+        for i in range(6):
+            art = Artifact(name=f"odd-{i}.html", kind="html")
+            art.texts = [segmented._text(rng) for _ in range(rng.randint(0, 3))]
+            art.strings = {segmented._text(rng) for _ in range(5)}
+            odd.append(art)
+        if case:
+            words = rng.choice(notes).split()
+            k = rng.randint(0, max(len(words) - 6, 0))
+            part = " ".join(words[k : k + 5 + case])
+            target = rng.choice(odd)
+            if case % 2:
+                target.texts = target.texts + [f"x\n{part.upper()}\ny"]
+            else:
+                target.strings = target.strings | {part}
+        prep = PreparedGate(world["raw"], world["points"], None, [], 8)
+        ctx = GateContext(prep, site + odd, [])
+        for _n, fn in checks.CHECKS[:6]:
+            fn(ctx)  # (builds the segment index, as the gate does)
+        texts = _texts(ctx)
+        fresh = PreparedGate(world["raw"], world["points"], None, [], 8)
+        few = checks._few_runs_shared(GateContext(fresh, ctx.artifacts, []), texts, fresh)
+        assert few is None  # (no segment index for that context: the direct path's)
+        few = checks._few_runs_shared(ctx, texts, fresh)
+        assert "free_text_hashes" not in fresh.__dict__
+        want = checks._runs_shared_by_segments(ctx, texts, fresh.free_text_hashes)
+        assert few is want
+        assert checks._few_runs_shared(ctx, texts, fresh) is None  # (the hashes exist now)
+        answers.append(few)
+    assert answers == [False, True, True, True, True]
+
+
+def _planted(webmap_export: Path, tmp_path: Path, world: dict, how: str) -> Path:
+    note = str(world["raw"]["extra_mo_notes"].iat[4])
+    words = note.split()
+    text = {
+        "whole": note,
+        "six words": " ".join(words[1:7]),
+        "upper case": note.upper(),
+        "five words": " ".join(words[:5]),  # (too short for a run: not found)
+        "clean": "",
+    }[how]
+    new = f'{LABELS}{text}","' if text else LABELS
+    return bodies._site(webmap_export, tmp_path, LABELS, new)
+
+
+@pytest.mark.parametrize("how", ["whole", "six words", "upper case", "five words", "clean"])
+def test_planted_notes_give_the_direct_paths_report(
+    world: dict,
+    webmap_export: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    how: str,
+):
+    site = _planted(webmap_export, tmp_path, world, how)
+    fresh = PreparedGate(world["raw"], world["points"], None, [], 8)
+    report = check_release(world["raw"], site, world["points"], prepared=fresh)
+    assert ("free_text_hashes" in fresh.__dict__) == (how in ("whole", "six words", "upper case"))
+    monkeypatch.setattr(checks, "_few_runs_shared", lambda *_a: None)
+    direct = check_release(world["raw"], site, world["points"])
+    assert report.to_dict() == direct.to_dict()
+    if how in ("whole", "six words", "upper case"):
+        expect_only(report, "no_non_public_values")
+        assert "a run of words from raw column" in report.message()
+    else:
+        assert report.passed, report.message()
+
+
+def test_many_runs_take_the_sorted_hashes(
+    world: dict, webmap_export: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(checks, "_FEW_OUTPUT_RUNS", 10)
+    fresh = PreparedGate(world["raw"], world["points"], None, [], 8)
+    report = check_release(world["raw"], webmap_export, world["points"], prepared=fresh)
+    assert report.passed and "free_text_hashes" in fresh.__dict__
