@@ -767,7 +767,6 @@ def _publish_step(config, month, outputs, runners, feedback) -> StepRecord:
 #: summaries' gate makes them anyway, so this process does no more work than before)
 VIEWS_BOTH_NEED: tuple[str, ...] = (
     "free_text",
-    "free_text_hashes",
     "public_lower",
     "reference_patterns",
     "secret_lower",
