@@ -29,10 +29,18 @@ The contract is that of the call made in the caller's process:
 
 POSIX only (os.fork), and only where the caller asks (:func:`available`): a plain process
 started for the work (the command line, the dock's release process), never a QGIS session.
+
+Copy-on-write: the objects alive at the fork are frozen for the garbage collector
+(``gc.freeze``) while any child runs, in both processes. A full collection writes into
+the head of every object it visits, so each page of them it walks in either process
+would be copied (the child shares the caller's 2-3 GB at national scale); frozen, they are
+never walked, and the caller unfreezes them once its last child has been reaped (a cycle
+among them that became garbage meanwhile is collected then).
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import select
@@ -71,13 +79,41 @@ def alone() -> bool:
     return threading.active_count() == 1
 
 
+_children = 0  # this process's ForkedCall children not reaped yet (gc frozen while any)
+_children_lock = threading.Lock()
+
+
+def _child_started() -> None:
+    """Before a fork: freeze what is alive now (again if a child runs: what is new too)."""
+    global _children
+    with _children_lock:
+        _children += 1
+        gc.freeze()
+
+
+def _child_reaped() -> None:
+    """After a child has left (or its fork failed): unfreeze once none is left."""
+    global _children
+    with _children_lock:
+        _children -= 1
+        if _children == 0:
+            gc.unfreeze()
+
+
 class ForkedCall(Generic[_T]):
     """``work(call)`` started in a forked child; see the module docstring."""
 
     def __init__(self, work: Callable[[ForkedCall[_T]], _T]) -> None:
         outcome_r, outcome_w = os.pipe()
         control_r, control_w = os.pipe()
-        pid = os.fork()
+        _child_started()
+        try:
+            pid = os.fork()
+        except BaseException:
+            _child_reaped()
+            for fd in (outcome_r, outcome_w, control_r, control_w):
+                os.close(fd)
+            raise
         if pid == 0:  # the child: never returns from here
             os.close(outcome_r)
             os.close(control_w)
@@ -222,7 +258,10 @@ class ForkedCall(Generic[_T]):
             os.close(self._control_w)
             self._control_w = None
         os.close(self._outcome)
-        os.waitpid(self.pid, 0)
+        try:
+            os.waitpid(self.pid, 0)
+        finally:
+            _child_reaped()
 
 
 def _write_all(fd: int, data: bytes) -> None:
