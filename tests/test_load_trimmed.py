@@ -127,6 +127,45 @@ def test_random_hostile_columns_agree_with_strip():
         assert claimed == (truth and ascii_edges), (values, quoted, codec)
 
 
+@pytest.mark.parametrize("wide", [False, True])
+def test_the_cut_judges_the_edges_as_the_bytes_do(wide, monkeypatch):
+    """The cut judges the edges from the bytes it holds anyway (`_narrow_ascii_text`'s
+    blocks), or from the file for a wide column: the same answer as `_trimmed`, and the same
+    values as `_own_text`, on random hostile columns (blocks of 7 rows, so a bad value in any
+    block counts)."""
+    monkeypatch.setattr(textscan, "_NARROW_TEXT_ROWS", 7)
+    rng = np.random.default_rng(1516)
+    alphabet = list("AZaz09/-_.\"', ") + ["\t", "\x0b", "\x1c", "\u00a0", "\u3000", "é"]
+    seen = {True: 0, False: 0}
+    for _ in range(1200):
+        n = int(rng.integers(1, 30))
+        values = ["".join(rng.choice(alphabet, size=int(rng.integers(0, 5)))) for _ in range(n)]
+        if rng.integers(0, 2):  # mostly clean columns, one value perhaps bad
+            values = [f"R{k}/{v.strip()}" or "x" for k, v in enumerate(values)]
+            if rng.integers(0, 2):
+                values[int(rng.integers(0, n))] = str(rng.choice(["", " x", "x\t", "\u00a0"]))
+        if wide:
+            values = [v + "w" * 40 if k % 2 else "w" * 40 + v for k, v in enumerate(values)]
+        quoted = [bool(q) for q in rng.integers(0, 2, size=n)]
+        codec = "utf-8" if rng.integers(0, 2) or "\u3000" in "".join(values) else "cp1252"
+        data, start, end = _column(values, quoted, codec)
+        arr = np.frombuffer(data, dtype=np.uint8)
+        edges: list = []
+        cut = textscan._own_text_and_edges(data, codec, start, end, None, edges).tolist()
+        assert cut == values == textscan._own_text(data, codec, start, end).tolist()
+        assert edges == [textscan._trimmed(arr, start, end)], (values, quoted, codec)
+        seen[edges[0]] += 1
+    assert min(seen.values()) > 100
+    empty = np.zeros(0, dtype=np.int64)
+    for codec in ("utf-8", "utf-16"):
+        edges = []
+        textscan._own_text_and_edges(b"x", codec, empty, empty, None, edges)
+        assert edges == [True]
+    edges = []
+    textscan._own_text_and_edges(b"ab\n", "utf-16", np.array([0]), np.array([2]), None, edges)
+    assert edges == [False]  # (not an ASCII-safe codec: nothing judged from the bytes)
+
+
 def test_an_empty_column_is_trimmed():
     empty = np.zeros(0, dtype=np.int64)
     assert textscan._trimmed(np.frombuffer(b"x\n", dtype=np.uint8), empty, empty)
@@ -224,7 +263,7 @@ def _load(path: Path, monkeypatch, shortcut: bool):
     monkeypatch.setattr(textscan, "_CHECK_BESIDE_FROM_BYTES", 0)
     monkeypatch.setattr(textscan, "_HALVES_FROM_BYTES", 0)
     if not shortcut:
-        monkeypatch.setattr(textscan, "_trimmed", lambda arr, start, end: False)
+        monkeypatch.setattr(textscan._SharedCuts, "trimmed", lambda self, i: False)
     stripped: list[int] = []
     strip_text = readers.strip_text
 

@@ -759,7 +759,7 @@ def _fast_scan(
             return None if spanned is None else (n, *spanned)
         return n, (), []
 
-    cuts = _SharedCuts(data, codec, quotes)
+    cuts = _SharedCuts(data, codec, quotes, [k for k, c in enumerate(own) if c in trim])
 
     def rows_check_and_cut() -> Optional[tuple[int, tuple[int, ...], _Spans]]:
         """`rows_check`, then the `own` columns' values cut where it found their spans (in
@@ -819,9 +819,7 @@ def _fast_scan(
             return None
     if len(frame) != n:  # blank lines (pandas skips them) or line endings read otherwise
         return None
-    trimmed = frozenset(
-        header[c] for c, span in zip(own, _spans) if c in trim and _trimmed(arr, *span)
-    )
+    trimmed = frozenset(header[c] for k, c in enumerate(own) if cuts.trimmed(k))
     if own:
         _insert_own_text(frame, own, own_values)
     frame.columns = header
@@ -880,8 +878,16 @@ class _SharedCuts:
     that raises is raised by `values`, the first in column order, as a cut on one thread in
     column order would."""
 
-    def __init__(self, data: bytes, codec: str, quotes: Optional[np.ndarray] = None) -> None:
+    def __init__(
+        self,
+        data: bytes,
+        codec: str,
+        quotes: Optional[np.ndarray] = None,
+        trim: Sequence[int] = (),
+    ) -> None:
         self._data, self._codec, self._quotes = data, codec, quotes
+        self._trim = frozenset(trim)  # the columns (by place) to judge for `trimmed`
+        self._trimmed: set[int] = set()
         self._ready = threading.Event()
         self._lock = threading.Lock()
         self._spans: _Spans = []
@@ -911,9 +917,22 @@ class _SharedCuts:
                 i = self._todo.pop(0 if from_narrowest else -1)
             start, end = self._spans[i]
             try:
-                self._done[i] = _own_text(self._data, self._codec, start, end, self._quotes)
+                if i in self._trim:
+                    edges: list = []
+                    self._done[i] = _own_text_and_edges(
+                        self._data, self._codec, start, end, self._quotes, edges
+                    )
+                    if edges == [True]:
+                        self._trimmed.add(i)
+                else:
+                    self._done[i] = _own_text(self._data, self._codec, start, end, self._quotes)
             except Exception as exc:  # noqa: BLE001 - raised by `values`, in column order
                 self._done[i] = exc
+
+    def trimmed(self, i: int) -> bool:
+        """Whether column i (by place) was judged, and every value in it is non-empty with
+        no space at either end (`_own_text_and_edges`), once both threads have cut."""
+        return i in self._trimmed
 
     def values(self) -> list:
         """Every column's values, in `own` order, once both threads have stopped cutting."""
@@ -974,18 +993,38 @@ def _own_text(
     end: np.ndarray,
     quotes: Optional[np.ndarray] = None,
 ) -> np.ndarray:
+    """The values [start[i], end[i]) of one column as pandas' C parser reads them (see
+    `_own_text_and_edges`)."""
+    return _own_text_and_edges(data, codec, start, end, quotes, None)
+
+
+def _own_text_and_edges(
+    data: bytes,
+    codec: str,
+    start: np.ndarray,
+    end: np.ndarray,
+    quotes: Optional[np.ndarray] = None,
+    edges: Optional[list] = None,
+) -> np.ndarray:
     """The values [start[i], end[i]) of one column of a body with simple quotes (see
     `_quotes_are_simple`) whose rows are its lines, as pandas' C parser reads them: a field
     opening with a quote is quoted, so its value is what lies between its first and last
     byte with each doubled quote made one (the only quotes inside it); any other field holds
     no quote and is taken as it is. `quotes`: every quote byte's offset in the file, when
-    the caller has them (the values to unescape are then found from them)."""
+    the caller has them (the values to unescape are then found from them). `edges`: given
+    a list, appends whether every value is non-empty with no space at either end, judged
+    from the bytes (`_trimmed`; False for a codec that is not ASCII-safe)."""
     arr = np.frombuffer(data, dtype=np.uint8)
     if start.size == 0:
+        if edges is not None:
+            edges.append(True)
         return np.zeros(0, dtype=object)
     quoted = (end > start) & (arr[np.minimum(start, arr.size - 1)] == 34)
     first, last = start + quoted, end - quoted
-    narrow = _narrow_ascii_text(arr, first, last - first) if _ascii_safe(codec) else None
+    ascii_safe = _ascii_safe(codec)
+    narrow = _narrow_ascii_text(arr, first, last - first, edges) if ascii_safe else None
+    if narrow is None and edges is not None:
+        edges.append(ascii_safe and _trimmed(arr, start, end))
     if narrow is None:
         values = _decoded(data, codec, first, last)
         for i in _doubled_quote_rows(quoted, first, last, quotes).tolist():
@@ -1040,14 +1079,17 @@ _NARROW_TEXT_ROWS = 1 << 17  # rows per block (a block's arrays: rows x width x 
 
 
 def _narrow_ascii_text(
-    arr: np.ndarray, first: np.ndarray, lengths: np.ndarray
+    arr: np.ndarray, first: np.ndarray, lengths: np.ndarray, edges: Optional[list] = None
 ) -> Optional[tuple[np.ndarray, np.ndarray]]:
     """The values arr[first[i] : first[i] + lengths[i]] as str, made by numpy in blocks of
     rows (a (rows, width) array of each value's bytes, zero past its end, read as a numpy
     unicode array whose code points are the bytes), with the rows numpy cannot make: those
     holding a byte that is not ASCII (decoded by the codec), a NUL (a unicode array drops
     trailing NULs) or a quote (a doubled quote to be made one). None when the column is too
-    wide for it. Only for codecs in which an ASCII byte is that character (`_ascii_safe`)."""
+    wide for it. Only for codecs in which an ASCII byte is that character (`_ascii_safe`).
+    `edges`: given a list, appends whether every value is non-empty with neither its first
+    nor its last byte one that may be space (`_EDGE_UNSAFE`), judged from the bytes each
+    block holds anyway (`_trimmed` reads them from the file again)."""
     width = int(lengths.max()) if lengths.size else 0
     if width > _NARROW_TEXT_BYTES or arr.size < width or int(lengths.min()) < 0:
         return None
@@ -1055,8 +1097,11 @@ def _narrow_ascii_text(
     if width == 0:
         out = np.empty(n, dtype=object)
         out.fill("")
+        if edges is not None:
+            edges.append(n == 0)
         return out, np.zeros(0, dtype=np.int64)
     windows = np.lib.stride_tricks.sliding_window_view(arr, width)
+    clean = True
     place = np.arange(width)[None, :]
     unicode = np.dtype((np.str_, width))
     out = np.empty(n, dtype=object)
@@ -1073,6 +1118,13 @@ def _narrow_ascii_text(
         unusual = inside & ((block == 0) | (block >= 0x80) | (block == 34))
         odd.append(np.flatnonzero(unusual.any(axis=1)) + a)
         out[a : a + _NARROW_TEXT_ROWS] = block.astype(np.uint32).view(unicode).ravel()
+        if edges is not None and clean:
+            last = block[np.arange(size.size), np.maximum(size - 1, 0)]
+            clean = not bool(
+                np.any(size == 0) or np.any(_EDGE_UNSAFE[block[:, 0]]) or np.any(_EDGE_UNSAFE[last])
+            )
+    if edges is not None:
+        edges.append(clean)
     return out, np.concatenate(odd)
 
 
