@@ -253,7 +253,6 @@ def test_the_gate_is_shared_between_the_child_and_this_process(
         "allowed_keys",
         "point_key_order",
         "raw_released_sorted",
-        "timestamp_forms",
     ):
         assert view not in here, view
 
