@@ -17,8 +17,8 @@ import json
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from itertools import chain
-from operator import itemgetter
+from itertools import chain, compress, repeat
+from operator import is_, itemgetter
 from pathlib import Path
 from typing import Any, Callable, Optional, TypeVar, Union
 
@@ -740,7 +740,9 @@ _ATTR = (
     _HWS + r"+([a-zA-Z_:][-a-zA-Z0-9_:.]*)"
     r"(?:=(\"[^\"<>]*\"|'[^'<>]*'|[^\s\"'=<>`/]+(?=[ \t\n\r\f>])))?"
 )
-_HtmlRead = tuple[list[str], list[str], list[tuple[str, str]], list[str]]
+# (text chunks, attribute values, (type, body) of scripts, style bodies, the attribute
+# values that are not blank, normalised: the strings a page's attributes add)
+_HtmlRead = tuple[list[str], list[str], list[tuple[str, str]], list[str], list[str]]
 _START_TAG = re.compile(r"<([a-zA-Z][a-zA-Z0-9]*)((?:" + _ATTR + r")*)" + _HWS + r"*(?P<slash>/?)>")
 _END_TAG = re.compile(r"</([a-zA-Z][a-zA-Z0-9]*)>")
 _DOCTYPE = re.compile(r"<!doctype" + _HWS + r"+html" + _HWS + r"*>", re.IGNORECASE)
@@ -750,8 +752,12 @@ _RAW_TEXT_ELEMENTS = frozenset(
 )
 _SPECIAL = frozenset({"script", "style", "title"})
 # a tag: (name, is an end tag, self-closing, attribute values as _Collector keeps them,
-# type attribute as _Collector reads it, needs a look: script/style/title); None: not plain
-_TagInfo = Optional[tuple[str, bool, bool, tuple[str, ...], str, bool]]
+# type attribute as _Collector reads it, a start tag that needs a look: script/style/title,
+# the values that are not blank normalised); None: not plain
+_TagInfo = Optional[tuple[str, bool, bool, tuple[str, ...], str, bool, tuple[str, ...]]]
+_VALUES: Callable[[Any], Any] = itemgetter(3)
+_LOOK: Callable[[Any], Any] = itemgetter(5)
+_NORMALISED: Callable[[Any], Any] = itemgetter(6)
 _TAGS: dict[str, _TagInfo] = {}  # pages of one template share most of their tags
 
 
@@ -773,18 +779,21 @@ def _tag_info(tag: str) -> _TagInfo:
             if value:
                 values.append(value)
         closing = bool(m.group("slash"))
-        return (name, False, closing, tuple(values), kind or "", name in _SPECIAL)
+        normalised = tuple(normalise(v) for v in values if v.strip())
+        return (name, False, closing, tuple(values), kind or "", name in _SPECIAL, normalised)
     m = _END_TAG.fullmatch(tag)
     if m is not None:
-        return (m.group(1).lower(), True, False, (), "", False)
+        return (m.group(1).lower(), True, False, (), "", False, ())
     if _DOCTYPE.fullmatch(tag):
-        return ("!doctype", False, False, (), "", False)
+        return ("!doctype", False, False, (), "", False, ())
     return None
 
 
 def _plain_html(page: str) -> Optional[_HtmlRead]:
     """(text chunks, attribute values, (type, body) of scripts, style bodies) exactly as
-    _Collector gathers them, for a page of the plain grammar; None for any other page."""
+    _Collector gathers them, and the values' normalised forms, for a page of the plain
+    grammar; None for any other page. (A template's pages share most of their tags: each
+    distinct tag is read and its values normalised once, _TAGS.)"""
     parts = _TAG_SPLIT.split(page)
     tags = parts[1::2]
     if page.count("<") != len(tags):
@@ -806,8 +815,8 @@ def _plain_html(page: str) -> Optional[_HtmlRead]:
     scripts: list[tuple[str, str]] = []
     styles: list[str] = []
     bodies: list[int] = []  # chunk indexes that are script/style bodies
-    for i in [i for i, info in enumerate(infos) if info[5] and not info[1]]:  # type: ignore[index]
-        name, _end, closing, _values, kind, _special = infos[i]  # type: ignore[misc]
+    for i in list(compress(range(len(infos)), map(_LOOK, infos))):
+        name, _end, closing, _values, kind, _look, _normalised = infos[i]  # type: ignore[misc]
         if closing or i + 1 >= len(tags) or tags[i + 1] != f"</{name}>":
             return None  # self-closing, or not closed at once by its own end tag
         if name == "title":
@@ -820,28 +829,51 @@ def _plain_html(page: str) -> Optional[_HtmlRead]:
     for i in reversed(bodies):
         chunks[i] = ""
     texts = [html.unescape(c) if "&" in c else c for c in chunks if c]
-    values = [v for info in infos for v in info[3]]  # type: ignore[index]
-    return texts, values, scripts, styles
+    values = list(chain.from_iterable(map(_VALUES, infos)))
+    normalised = list(chain.from_iterable(map(_NORMALISED, infos)))
+    return texts, values, scripts, styles, normalised
 
 
 def _parsed_html(page: str) -> _HtmlRead:
-    """The same four lists from html.parser (the reference; any page)."""
+    """The same five lists from html.parser (the reference; any page)."""
     parser = _Collector()
     parser.feed(page)
     parser.close()
     if parser._in:  # an unterminated script/style still counts
         parser.handle_endtag(parser._in[0])
-    return parser.text, parser.attrs_seen, parser.scripts, parser.styles
+    values = parser.attrs_seen
+    normalised = [normalise(a) for a in values if a.strip()]
+    return parser.text, values, parser.scripts, parser.styles, normalised
+
+
+# text chunk -> normalise(chunk): the pages of one template repeat most of their text
+_NORMALISED_TEXT: dict[str, str] = {}
+
+
+def _normalised_texts(chunks: list[str]) -> list[str]:
+    """[normalise(c) for c in chunks], each distinct chunk folded once (_NORMALISED_TEXT)."""
+    known = _NORMALISED_TEXT
+    nodes = list(map(known.get, chunks))
+    missing = list(compress(range(len(nodes)), map(is_, nodes, repeat(None))))
+    if missing:
+        if len(known) > 400_000:
+            known.clear()
+        for i in missing:
+            chunk = chunks[i]
+            nodes[i] = known[chunk] = normalise(chunk)
+    return nodes  # type: ignore[return-value]
 
 
 def _read_html(
     art: Artifact, text: str, where: str, fast: bool = True, record: bool = False
 ) -> None:
     read = _plain_html(text) if fast else None
-    text_nodes, attrs_seen, scripts, styles = read if read is not None else _parsed_html(text)
-    nodes = [normalise(t) for t in text_nodes]
+    text_nodes, attrs_seen, scripts, styles, normalised = (
+        read if read is not None else _parsed_html(text)
+    )
+    nodes = _normalised_texts(text_nodes)
     added = [t for t in nodes if t]
-    added += [normalise(a) for a in attrs_seen if a.strip()]
+    added += normalised
     art.strings.update(added)
     if record and not scripts:
         art.added = added
