@@ -673,10 +673,16 @@ class SummariesGate:
                 views.join()
 
 
+# ...and what a summaries folder's checks ask for besides a web map folder's: the sorted
+# hashes of the raw free text's runs (a folder of thousands of pages has millions of runs to
+# look up among them; a web map's few thousand are looked up as the raw text is hashed)
+PAGES_VIEWS = ("free_text_hashes",)
+
+
 class _SummariesGateViews:
-    """The summaries gate's preparation, its raw-side views (leak_gate.FOLDER_VIEWS: every
-    one a clean national summaries folder's checks ask for, as for a web map folder) computed
-    on a thread (leak_gate.ViewsWarmUp) while the folder is made.
+    """The summaries gate's preparation, its raw-side views (leak_gate.FOLDER_VIEWS and
+    PAGES_VIEWS: every one a clean national summaries folder's checks ask for) computed on a
+    thread (leak_gate.ViewsWarmUp) while the folder is made.
 
     The preparation is exactly the one the gate call would make or take: with the release's
     gate, ``release_gate.prepared(...)`` of the same extras (the call finds it again); else
@@ -698,7 +704,7 @@ class _SummariesGateViews:
             return None
         try:
             from ..gate.context import PreparedGate
-            from ..gate.leak_gate import ReleaseGate, ViewsWarmUp
+            from ..gate.leak_gate import FOLDER_VIEWS, ReleaseGate, ViewsWarmUp
 
             extra = outline_vertices(hoods)
             public = list(hoods.names) + list(hoods.codes)
@@ -707,11 +713,11 @@ class _SummariesGateViews:
                 if not given.serves(gate.raw, gate.points) or "free_text" in given.base.__dict__:
                     return None
                 prep = given.prepared(extra_allowed_coordinates=extra, extra_public_values=public)
-                return cls(hoods, None, ViewsWarmUp(prep))
+                return cls(hoods, None, ViewsWarmUp(prep, FOLDER_VIEWS + PAGES_VIEWS))
             if given is not None:
                 return None
             prep = PreparedGate(gate.raw, gate.points, extra, public, 8)
-            return cls(hoods, prep, ViewsWarmUp(prep))
+            return cls(hoods, prep, ViewsWarmUp(prep, FOLDER_VIEWS + PAGES_VIEWS))
         except Exception:  # noqa: BLE001 - the gate call makes it (and fails) as before
             return None
 
