@@ -154,6 +154,7 @@ def _children_cpu() -> float:
 
 
 def _run_export_national_gated(ctx: Any, path: Path, workdir: Path) -> dict:
+    import resource
     import time
 
     from crime_mapper.core.publish.webmap_export import WebmapOptions, export_webmap
@@ -178,6 +179,8 @@ def _run_export_national_gated(ctx: Any, path: Path, workdir: Path) -> dict:
         "cpu_s": cpu + child_cpu,
         "child_cpu_s": child_cpu,
         "beside": result.beside,
+        # (peak_rss_mb is this process's; the child's, shared copy-on-write pages included)
+        "child_peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
         "crimes": result.crimes,
         "points": result.points,
         "raw_rows": int(len(ctx["raw"])),
