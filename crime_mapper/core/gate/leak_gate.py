@@ -292,8 +292,9 @@ _GEOPACKAGE_READ_VIEWS = ("reference_lengths", "_squeezed_list")
 
 # ...and those a folder of pages and data scripts needs besides (every one of them is asked
 # by the checks of a clean national web map folder): the lower-case, squeezed and free-text
-# lookups of the non-public values and references (not the raw free text's sorted run
-# hashes: a folder's few runs are looked up as the raw text is hashed, checks._few_runs_shared)
+# lookups of the non-public values and references (the raw free text's sorted run hashes
+# too: a summaries folder's checks need them; a web map made beside does not warm them,
+# its few runs are looked up as the raw text is hashed, checks._few_runs_shared)
 FOLDER_VIEWS = (
     "folded_reference_index",
     "reference_lengths",
@@ -310,6 +311,7 @@ FOLDER_VIEWS = (
     "secret_lower_patterns",
     "public_fragments",
     "free_text",
+    "free_text_hashes",
     "raw_released_sorted",
 )
 
