@@ -109,11 +109,16 @@ class StagedBeside:
 
         def work(call: Any) -> tuple[Any, Any]:
             os.close(where_r)
-            staged = stage(call.feedback())
-            # (from here the folder is the caller's; the pipe closes once the gate is done)
-            _write_all(where_w, os.fsencode(str(staged.stage)) + _SAID)
-            report = gate(staged.stage)
-            os.close(where_w)
+            try:
+                staged = stage(call.feedback())
+                # (from here the folder is the caller's; the pipe closes once the gate is done)
+                _write_all(where_w, os.fsencode(str(staged.stage)) + _SAID)
+                report = gate(staged.stage)
+            finally:
+                # (closed before the outcome is sent, whatever happened: the caller waits
+                # for this end to close before it reads the outcome, which may not fit the
+                # outcome pipe's buffer, e.g. an error with a long message)
+                os.close(where_w)
             return staged, report
 
         try:

@@ -1,0 +1,113 @@
+"""Forked children under attack (core.common.forked, core.publish.webmap_beside): children
+that die, raise, hang or send garbage, and what the caller is left with (its error, no
+child process, no file descriptor, no staged folder, the collector unfrozen).
+
+A case that could hang for ever on a defect is run in a Python process of its own with a
+time limit (no timing is asserted: the limit only turns a hang into a failure).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX fork only")
+
+ROOT = Path(__file__).resolve().parent.parent
+HANG_LIMIT_S = 300  # a case that has not ended by then is taken as hung
+
+
+def _run_case(body: str, tmp_path: Path) -> dict:
+    """Run ``body`` (which sets ``out``, a dict) in a fresh Python process; its ``out``."""
+    script = tmp_path / "case.py"
+    result = tmp_path / "out.json"
+    script.write_text(
+        "import gc, json, os, sys\n"
+        f"sys.path.insert(0, {str(ROOT)!r})\n"
+        "def fds():\n"
+        "    return sorted(os.listdir('/proc/self/fd'))\n"
+        "def no_children():\n"
+        "    try:\n"
+        "        os.waitpid(-1, os.WNOHANG)\n"
+        "    except ChildProcessError:\n"
+        "        return True\n"
+        "    return False\n"
+        "out = {}\n"
+        + textwrap.dedent(body)
+        + f"\nopen({str(result)!r}, 'w').write(json.dumps(out))\n",
+        encoding="utf-8",
+    )
+    try:
+        done = subprocess.run(
+            [sys.executable, str(script)],
+            cwd=str(tmp_path),
+            capture_output=True,
+            text=True,
+            timeout=HANG_LIMIT_S,
+            start_new_session=True,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail("the case hung (a caller waiting on a child that waits on it)")
+    assert done.returncode == 0, done.stderr
+    return json.loads(result.read_text(encoding="utf-8"))
+
+
+# --- webmap_beside.StagedBeside ---------------------------------------------------------------
+@pytest.mark.parametrize("where", ["stage", "gate"])
+def test_a_long_error_in_the_child_is_raised_here_not_waited_on_for_ever(
+    tmp_path: Path, where: str
+):
+    """An error whose pickle does not fit a pipe's buffer (64 KiB on Linux), raised while
+    staging or while the child gates the staged folder: the child could not send it while
+    the folder's pipe was still open, and this process waited for that pipe to close before
+    reading the error: both waited for ever. The error comes back whole, the staged folder
+    is removed, and no child or file descriptor is left."""
+    out = _run_case(
+        f"""
+        from pathlib import Path
+        from types import SimpleNamespace
+        from crime_mapper.core.common.feedback import Feedback
+        from crime_mapper.core.publish.webmap_beside import StagedBeside
+
+        before = fds()
+        folder = Path("staged")
+        long_text = "x" * 200_000
+
+        def stage(feedback):
+            if {where!r} == "stage":
+                raise ValueError(long_text)
+            folder.mkdir()
+            (folder / "index.html").write_text("<p>map</p>")
+            return SimpleNamespace(stage=folder.resolve())
+
+        def gate(staged):
+            raise ValueError(long_text)
+
+        beside = StagedBeside(stage, gate)
+        try:
+            beside.staged(Feedback())
+            beside.result(Feedback())
+        except ValueError as exc:
+            out["error"] = str(exc) == long_text
+        finally:
+            beside.stop()
+        out["folder_left"] = folder.exists()
+        out["no_children"] = no_children()
+        out["fds_same"] = fds() == before
+        out["frozen"] = gc.get_freeze_count()
+        """,
+        tmp_path,
+    )
+    assert out == {
+        "error": True,
+        "folder_left": False,
+        "no_children": True,
+        "fds_same": True,
+        "frozen": 0,
+    }
