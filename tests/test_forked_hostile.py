@@ -111,3 +111,85 @@ def test_a_long_error_in_the_child_is_raised_here_not_waited_on_for_ever(
         "fds_same": True,
         "frozen": 0,
     }
+
+
+# --- the web map export made beside (real inputs) ---------------------------------------------
+from tests import test_webmap_beside as webmap_beside_tests  # noqa: E402
+
+world = webmap_beside_tests.world
+forks = webmap_beside_tests.forks
+previous = webmap_beside_tests.previous
+
+
+@pytest.mark.parametrize("how", ["killed", "raised"])
+def test_a_child_that_dies_while_writing_leaves_no_staging_folder(
+    world: dict,
+    monkeypatch: pytest.MonkeyPatch,
+    forks: list[int],
+    previous: Path,
+    how: str,
+):
+    """The child killed (out of memory, SIGKILL) or failing while it writes the staged
+    folder, before it has said where the folder is: the previous map stays, and no
+    half-written staging folder is left beside it (this process survives the child, so
+    it removes what the child began)."""
+    import signal
+
+    from crime_mapper.core.publish import webmap_export
+    from crime_mapper.core.publish.webmap_export import export_webmap
+
+    webmap_beside_tests._may_fork(monkeypatch)
+    kept = webmap_beside_tests._files(previous)
+
+    def die_half_way(stage: Path, *args: object, **kwargs: object) -> object:
+        (stage / "index.html").write_text("<p>half</p>", encoding="utf-8")
+        if how == "killed":
+            os.kill(os.getpid(), signal.SIGKILL)
+        raise MemoryError("out of memory half way")
+
+    monkeypatch.setattr(webmap_export, "_write_folder", die_half_way)
+    with pytest.raises((RuntimeError, MemoryError)):
+        export_webmap(webmap_beside_tests._options(world, previous, export_beside=True))
+    assert len(forks) == 1 and webmap_beside_tests._no_children()
+    assert webmap_beside_tests._files(previous) == kept
+    assert webmap_beside_tests._leftovers(previous.parent) == []
+
+
+def test_a_monthly_releases_map_child_killed_while_writing_leaves_nothing_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The monthly release's web map made beside the summaries (publish_beside): its child
+    killed while it writes the map's staging folder. The release fails with the child's
+    death as its error, the previous map stays, and no staging folder is left in the
+    release's folder."""
+    import signal
+
+    from crime_mapper.core.monthly.release import MonthlyReleaseError, run_monthly_release
+    from crime_mapper.core.publish import webmap_export
+    from tests import test_publish_beside as publish_tests
+
+    made: list[int] = []
+    real = publish_tests.ForkedCall.__init__
+
+    def init(self: object, work: object) -> None:
+        real(self, work)  # type: ignore[arg-type]
+        made.append(self.pid)  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(publish_tests.ForkedCall, "__init__", init)
+    publish_tests._may_fork(monkeypatch)
+    config, out_dir, before = publish_tests._previous_release(tmp_path)
+    here = os.getpid()
+    write = webmap_export._write_folder
+
+    def die_half_way(stage: Path, *args: object, **kwargs: object) -> object:
+        if os.getpid() != here:
+            (stage / "index.html").write_text("<p>half</p>", encoding="utf-8")
+            os.kill(os.getpid(), signal.SIGKILL)
+        return write(stage, *args, **kwargs)
+
+    monkeypatch.setattr(webmap_export, "_write_folder", die_half_way)
+    with pytest.raises(MonthlyReleaseError, match="stopped unexpectedly"):
+        run_monthly_release(config, publish_tests.MONTH, runners=publish_tests._runners(True))
+    assert len(made) >= 1 and publish_tests._no_children()
+    assert publish_tests._files(out_dir / "map") == before
+    assert publish_tests._left_behind(out_dir) == []

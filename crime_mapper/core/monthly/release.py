@@ -755,6 +755,13 @@ def _publish_step(config, month, outputs, runners, feedback) -> StepRecord:
             files += _files_under(Path(made.out_dir))
             verdict = made.gate.replace(str(made.out_dir), "map")  # no folder: same anywhere
             summary["web_map"] = {"crimes": made.crimes, "mapped": made.mapped, "gate": verdict}
+    except BaseException:
+        if beside is not None:  # (a child killed while writing leaves what it began)
+            from ..publish.webmap_export import remove_staged_by
+
+            beside.stop()
+            remove_staged_by(outputs.out_dir / "map", beside.pid)
+        raise
     finally:
         if beside is not None:  # (the summaries failed or were cancelled: not moved in)
             beside.stop()

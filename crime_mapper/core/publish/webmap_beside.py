@@ -133,6 +133,11 @@ class StagedBeside:
         self._said = b""
         self.folder: Optional[Path] = None  # the staged folder, once the child has said
 
+    @property
+    def pid(self) -> int:
+        """The child's process id."""
+        return int(self._call.pid)
+
     def staged(self, feedback: Feedback) -> Path:
         """Wait for the child to stage the folder (checking this process's cancel, which
         stops it) and return where; the child's error, if it failed first."""

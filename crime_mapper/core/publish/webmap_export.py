@@ -614,6 +614,29 @@ def _commit_folder(stage: Path, target: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def staging_prefix(target: Path, pid: Optional[int] = None) -> str:
+    """The name a staging folder beside ``target`` begins with, made by the process ``pid``
+    (None: this one). Why the process id: a forked child (webmap_beside, a monthly
+    release's map) killed while it writes cannot remove what it began, and the caller,
+    which outlives it, can then find exactly that child's folders (remove_staged_by)."""
+    return f".{target.name}.staging-{os.getpid() if pid is None else pid}-"
+
+
+def remove_staged_by(target: Path, pid: int) -> None:
+    """Remove what the process ``pid`` staged beside ``target`` and left there (a child
+    that was killed, or died, before it removed or handed over its staging folder). Call
+    it once that child has left: nothing else stages under its name then (a process id is
+    reused only after the system has gone through all the others)."""
+    prefix = staging_prefix(target, pid)
+    try:
+        names = os.listdir(target.parent)
+    except OSError:  # (no folder: nothing was staged)
+        return
+    for name in names:
+        if name.startswith(prefix):
+            shutil.rmtree(target.parent / name, ignore_errors=True)
+
+
 def _folder_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
@@ -646,6 +669,11 @@ def _export_webmap(options: WebmapOptions, feedback: Optional[Feedback]) -> Webm
         views.start()
         staged = _stage(options, feedback, tiles, target, views.areas)
         return _gate_and_commit(options, feedback, started, target, views, staged)
+    except BaseException:
+        if child is not None:  # (a child killed while writing leaves what it began)
+            child.stop()
+            remove_staged_by(target, child.pid)
+        raise
     finally:
         if child is not None:
             child.stop()  # (a failure or cancel: it ends, its staged folder removed)
@@ -770,7 +798,7 @@ def _stage(
     feedback.set_progress(40)
     feedback.check()
     target.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-", dir=str(target.parent)))
+    stage = Path(tempfile.mkdtemp(prefix=staging_prefix(target), dir=str(target.parent)))
     try:
         _write_folder(
             stage,
