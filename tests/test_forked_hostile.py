@@ -193,3 +193,45 @@ def test_a_monthly_releases_map_child_killed_while_writing_leaves_nothing_behind
     assert len(made) >= 1 and publish_tests._no_children()
     assert publish_tests._files(out_dir / "map") == before
     assert publish_tests._left_behind(out_dir) == []
+
+
+def test_a_child_stopped_twice_is_killed_once(tmp_path: Path):
+    """StagedBeside.stop called again (a failure path, then the export's own clean-up): the
+    child, killed and reaped by the first call, is not signalled again (its process id may
+    be another process's by then)."""
+    out = _run_case(
+        """
+        import os, signal, threading
+        from pathlib import Path
+        from types import SimpleNamespace
+        from crime_mapper.core.common.feedback import Feedback
+        from crime_mapper.core.publish.webmap_beside import StagedBeside
+
+        folder = Path("staged")
+
+        def stage(feedback):
+            folder.mkdir()
+            return SimpleNamespace(stage=folder.resolve())
+
+        def gate(staged):
+            threading.Event().wait(600)  # (a long check: it is killed)
+
+        signals = []
+        kill = os.kill
+
+        def spy(pid, sig):
+            signals.append(sig)
+            kill(pid, sig)
+
+        os.kill = spy
+        beside = StagedBeside(stage, gate)
+        beside.staged(Feedback())
+        beside.stop()
+        beside.stop()
+        out["signals"] = signals
+        out["folder_left"] = folder.exists()
+        out["no_children"] = no_children()
+        """,
+        tmp_path,
+    )
+    assert out == {"signals": [9], "folder_left": False, "no_children": True}

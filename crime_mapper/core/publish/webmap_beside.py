@@ -159,6 +159,8 @@ class StagedBeside:
         """End the child (at once once the folder is staged: it only reads it from then)
         and remove the staged folder unless it was moved into place; nothing if done."""
         if self.folder is not None and not self._waited:
+            # (once only: after the reap below, its id may be another process's)
+            self._waited = True
             os.kill(self._call.pid, signal.SIGKILL)  # (not reaped: still its process id)
         self._call.stop()  # (waits for it to leave; nothing if it has been reaped)
         while self._where >= 0:  # (it may have said where just before it was stopped)
