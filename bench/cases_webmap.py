@@ -24,6 +24,21 @@ What is timed (each case in a fresh process):
   raw side (fact ``beside``: whether it was; ``cpu_s`` counts both processes,
   ``child_cpu_s`` the child's). A monthly release makes the whole map in a child of its own
   beside the summaries instead.
+- w_export_national_qgis: issue 12 inside QGIS: the Processing algorithm
+  ``crime_mapper:export_webmap`` run by ``processing.run`` in an already started
+  QgsApplication (its start-up and the layers' opening untimed, as in an analyst's open
+  session) on the same national inputs: the release CSV beside the cached release, the raw
+  national extract with its profile (RAW_FILES, PROFILE), the 750,000 map points as their
+  GeoPackage layer, and the 7,200 MSOA outlines as a memory layer holding the House of
+  Commons Library names (joined untimed: the Processing algorithm takes names from a field).
+  Timed: everything the algorithm does, reading the raw extract, the map points and the
+  outlines included (w_export_national_gated has them read untimed), and the export in a
+  child Python process (qgis_bridge.webmap_process), which forks as the command line does.
+  Facts: ``cpu_s`` (this process and its children), ``child_cpu_s``, ``outlines_s`` (the
+  layer's outlines read alone, after the run: part of the timed run).
+- w_export_national_qgis_here: the same with no separate Python to be found
+  (CRIME_MAPPER_PYTHON names none), so the algorithm exports inside QGIS as it did before:
+  the in-process figure, for comparison (not a target).
 - w_page_national / w_page_force: headless Chromium (Debian's, through Playwright) opens the
   exported page from disk (file://, tiles 'none' so no network). Facts read from the page:
   interactive (ms from navigation start to the first draw with every control live, the page's
@@ -188,6 +203,116 @@ def _run_export_national_gated(ctx: Any, path: Path, workdir: Path) -> dict:
         "folder_mb": _folder_mb(result.out_dir),
         "gate": result.gate,
     }
+
+
+def _setup_national_qgis() -> Any:
+    """A started QgsApplication with the plugin's provider, and the inputs as an analyst's
+    session holds them (layers open, untimed)."""
+    import os
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from qgis.core import QgsApplication, QgsFeatureRequest, QgsField, QgsVectorLayer
+    from qgis.PyQt.QtCore import QVariant
+
+    from bench.cases_anonymise import input_from_argv
+    from bench.cases_end_to_end import _inputs
+    from bench.cases_summaries import _shared
+
+    QgsApplication.setPrefixPath(os.environ.get("QGIS_PREFIX_PATH", "/usr"), True)
+    app = QgsApplication([], False)
+    app.initQgis()
+    import sys
+
+    plugins = str(Path(QgsApplication.pkgDataPath()) / "python" / "plugins")
+    if plugins not in sys.path:
+        sys.path.append(plugins)
+    import processing  # noqa: F401 - the plugin's algorithms run through it
+    from processing.core.Processing import Processing
+
+    Processing.initialize()
+    from crime_mapper.processing.provider import CrimeMapperProvider
+
+    provider = CrimeMapperProvider()
+    QgsApplication.processingRegistry().addProvider(provider)
+    import crime_mapper.core.gate.leak_gate  # noqa: F401 - imports are not timed
+    import crime_mapper.core.publish.webmap_export  # noqa: F401
+    import crime_mapper.qgis_bridge.webmap_process  # noqa: F401
+
+    ctx = _setup_national()
+    inputs = _inputs(input_from_argv())
+    points = QgsVectorLayer(f"{inputs['points_gpkg']}|layername=map_points", "points", "ogr")
+    shared = _shared()
+    outlines = QgsVectorLayer(
+        str(
+            shared / "boundaries" / "MSOA11_outlines_dissolved_from_LSOA_BSC_stroke_unit"
+            "_demographics.geojson"
+        ),
+        "msoa",
+        "ogr",
+    )
+    hoods = outlines.materialize(QgsFeatureRequest())
+    hoods.startEditing()
+    hoods.addAttribute(QgsField("name", QVariant.String))
+    hoods.updateFields()
+    import csv
+
+    with open(shared / "lookups" / "MSOA-Names-2011_HoCL.csv", encoding="utf-8-sig") as handle:
+        names = {r["msoa11cd"]: r["msoa11hclnm"] for r in csv.DictReader(handle)}
+    field = hoods.fields().indexOf("name")
+    for feature in hoods.getFeatures():
+        hoods.changeAttributeValue(feature.id(), field, names.get(feature["msoa11cd"]))
+    hoods.commitChanges()
+    ctx.update(app=app, provider=provider, points=points, hoods=hoods, inputs=inputs)
+    return ctx
+
+
+def _run_export_national_qgis(ctx: Any, path: Path, workdir: Path, here: bool = False) -> dict:
+    import os
+    import time
+
+    import processing
+
+    from crime_mapper.qgis_bridge.neighbourhood_layer import neighbourhoods_from_layer
+
+    if here:
+        os.environ["CRIME_MAPPER_PYTHON"] = str(workdir / "no-python-here")
+    child_cpu = _children_cpu()
+    cpu = time.process_time()
+    result = processing.run(
+        "crime_mapper:export_webmap",
+        {
+            "RELEASE": [str(ctx["csv"])],
+            "RAW_FILES": [str(ctx["inputs"]["raw"])],
+            "PROFILE": str(ctx["inputs"]["profile"]),
+            "MAP_POINTS": ctx["points"],
+            "LABEL_FIELD": "label",
+            "NEIGHBOURHOODS": ctx["hoods"],
+            "CODE_FIELD": "msoa11cd",
+            "NAME_FIELD": "name",
+            "TILES": 1,
+            "COPY_CSV": False,
+            "OUTPUT": str(ctx["folder"]),
+        },
+    )
+    cpu = time.process_time() - cpu
+    child_cpu = _children_cpu() - child_cpu
+    started = time.perf_counter()
+    neighbourhoods_from_layer(ctx["hoods"], "msoa11cd", "name")
+    outlines_s = time.perf_counter() - started
+    folder = Path(result["FOLDER"])
+    return {
+        "cpu_s": cpu + child_cpu,
+        "child_cpu_s": child_cpu,
+        "outlines_s": outlines_s,
+        "crimes": result["CRIMES"],
+        "points": result["POINTS"],
+        "folder_mb": _folder_mb(folder),
+        "in_process": here,
+    }
+
+
+def _run_export_national_qgis_here(ctx: Any, path: Path, workdir: Path) -> dict:
+    return _run_export_national_qgis(ctx, path, workdir, here=True)
 
 
 def _run_export_national(ctx: Any, path: Path, workdir: Path) -> dict:
@@ -383,6 +508,13 @@ CASES: list[Case] = [
          "(w1) web map export, national month beside its release, 7,200 MSOA outlines, leak "
          "gate against the raw national extract",
          _setup_national_gated, _run_export_national_gated),
+    Case("w_export_national_qgis",
+         "(w1q) the same inside QGIS: crime_mapper:export_webmap by processing.run, its "
+         "inputs' reading included (export in a child process)",
+         _setup_national_qgis, _run_export_national_qgis),
+    Case("w_export_national_qgis_here",
+         "(w1q-) the same with no separate Python found: exported inside QGIS (comparison)",
+         _setup_national_qgis, _run_export_national_qgis_here),
     Case("w_export_national",
          "(w1-) the same without neighbourhoods and with the public checks only (no raw)",
          _setup_national, _run_export_national),
@@ -397,6 +529,8 @@ CASES: list[Case] = [
 TARGETS: list[Target] = [
     Target("web map export, national month, outlines + full leak gate (w1)", 5.0, "s",
            _median_s("w_export_national_gated")),
+    Target("web map export inside QGIS, Processing, inputs read included (w1q)", 5.0, "s",
+           _median_s("w_export_national_qgis")),
     Target("web map folder, national month (w1)", 15.0, "MB",
            _fact("w_export_national_gated", "folder_mb")),
     Target("page interactive, national month (w2)", 4.0, "s",

@@ -16,6 +16,8 @@ def test_every_bench_case_module_imports_and_keys_are_unique():
         "p_cli_anonymise",
         "v_monthly_release",
         "w_export_national",
+        "w_export_national_qgis",
+        "w_export_national_qgis_here",
         "u_dock_release",
     ):
         assert key in keys, key

@@ -4,8 +4,12 @@ Cancel leaves the previous export untouched, and "Open in browser" opens the pag
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from crime_mapper.ui.webmap_panel import WebmapPanel
+from tests.support.fake_python import install_fake_python
 
 REPO = Path(__file__).resolve().parent.parent
 OCT = REPO / "sample_data" / "police-uk" / "2022-10" / "2022-10-leicestershire-street.csv"
@@ -79,4 +83,76 @@ def test_panel_offers_a_hosted_address_for_large_csvs(qgis_iface, tmp_path, wait
     assert panel.last_outcome == "completed", panel.last_outcome
     html = (tmp_path / "out" / "map" / "index.html").read_text(encoding="utf-8")
     assert 'href="https://data.example.org/crime/"' in html
+    panel.shutdown()
+
+
+# --- gated against the raw crimes: the export in a child process (qgis_bridge.webmap_process)
+
+
+FORCE = REPO / "sample_data" / "force"
+
+
+@pytest.fixture
+def fake_python(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    return install_fake_python(tmp_path, monkeypatch)
+
+
+def _fill_raw(panel: WebmapPanel, out: Path, tmp_path: Path) -> None:
+    from tests.test_webmap_child_process import _points_csv
+
+    _fill(panel, out)
+    panel.raw.setFilePath(str(FORCE / "2022-10-leicestershire-force-extract.csv"))
+    panel.profile.setFilePath(str(FORCE / "leicestershire-force-extract.profile.json"))
+    panel.points.setFilePath(str(_points_csv(tmp_path)))
+
+
+def test_gated_export_runs_in_a_child_and_opens(
+    qgis_iface, tmp_path, wait_until, monkeypatch, fake_python
+):
+    panel = WebmapPanel(qgis_iface)
+    _fill_raw(panel, tmp_path / "out", tmp_path)
+    task = panel.start()
+    assert task is not None
+    wait_until(lambda: not panel._runner.is_running(), "the web map task")
+    assert panel.last_outcome == "completed", panel.last_outcome
+    assert fake_python["starts"]() == ["-m crime_mapper.core.publish.webmap_child"]
+    assert task.done.beside  # (the child forked its export beside the gate's raw side)
+    index = tmp_path / "out" / "map" / "index.html"
+    opened = []
+    from qgis.PyQt.QtGui import QDesktopServices
+
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
+    assert panel.open_in_browser() and opened[0].toLocalFile() == str(index)
+    panel.shutdown()
+
+
+def test_gated_export_cancelled_in_the_child(qgis_iface, tmp_path, wait_until, fake_python):
+    out = tmp_path / "out"
+    previous = out / "map"
+    previous.mkdir(parents=True)
+    (previous / "index.html").write_text("previous", encoding="utf-8")
+    panel = WebmapPanel(qgis_iface)
+    _fill_raw(panel, out, tmp_path)
+    task = panel.start()
+    wait_until(lambda: bool(fake_python["starts"]()), "the child's start")
+    task.cancel()
+    wait_until(lambda: not panel._runner.is_running(), "the cancelled task")
+    assert panel.last_outcome == "cancelled"
+    assert [p.name for p in previous.iterdir()] == ["index.html"]
+    assert (previous / "index.html").read_text(encoding="utf-8") == "previous"
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+    panel.shutdown()
+
+
+def test_a_dead_child_fails_with_its_last_words(
+    qgis_iface, tmp_path, wait_until, monkeypatch, fake_python
+):
+    monkeypatch.setenv("CM_FAKE_MODE", "silent")
+    panel = WebmapPanel(qgis_iface)
+    _fill_raw(panel, tmp_path / "out", tmp_path)
+    task = panel.start()
+    wait_until(lambda: not panel._runner.is_running(), "the failed task")
+    assert panel.last_outcome.startswith("failed: The web map export process ended without")
+    assert task.error and "refused" in task.error
+    assert not (tmp_path / "out" / "map").exists()
     panel.shutdown()

@@ -4,7 +4,9 @@ works from disk and any static host).
 The same export as the command line's ``webmap`` and the dock's Web map tab
 (core.publish.webmap_run.run_webmap): made only from public releases, written into a staging
 folder, leak-gated (against the raw crimes and map points when given; the public checks
-otherwise), then moved into place.
+otherwise), then moved into place. Gated against the raw crimes, the export runs in a child
+Python process (qgis_bridge.webmap_process: a QGIS session must not fork, the child may), with
+the same files and messages.
 """
 
 from __future__ import annotations
@@ -168,9 +170,10 @@ class ExportWebmapAlgorithm(NeighbourhoodParameters, CrimeMapperAlgorithm):
         from ..core.gate.leak_gate import LeakError
         from ..core.publish.neighbourhoods import NeighbourhoodError
         from ..core.publish.webmap_inputs import WebmapInputError
-        from ..core.publish.webmap_run import run_webmap
+        from ..core.publish.webmap_process import ChildExportError
         from ..core.publish.webmap_vendor import VendorMissing
         from ..core.release.release_files import ReleaseInputError
+        from ..qgis_bridge.webmap_process import run_webmap_qgis
 
         def text(name: str) -> str:
             return self.parameter_text(parameters, name, context)
@@ -205,7 +208,7 @@ class ExportWebmapAlgorithm(NeighbourhoodParameters, CrimeMapperAlgorithm):
                 hoods = load_neighbourhoods(self.lookup_source(parameters, context), hoods)
             elif hoods is None and self.parameter_path(parameters, self.LOOKUP, context):
                 hoods = self.lookup_source(parameters, context)
-            done = run_webmap(
+            done = run_webmap_qgis(
                 releases,
                 out / "map",
                 raw=raw,
@@ -221,6 +224,7 @@ class ExportWebmapAlgorithm(NeighbourhoodParameters, CrimeMapperAlgorithm):
                 copy_csv=self.parameterAsBool(parameters, self.COPY_CSV, context),
                 csv_url=text(self.CSV_URL),
                 feedback=self.core_feedback(feedback),
+                note=feedback.pushInfo,
             )
         except Cancelled as exc:
             raise QgsProcessingException("Web map export cancelled; nothing was changed.") from exc
@@ -233,6 +237,10 @@ class ExportWebmapAlgorithm(NeighbourhoodParameters, CrimeMapperAlgorithm):
             ReleaseInputError,
             OSError,
         ) as exc:
+            raise QgsProcessingException(str(exc)) from exc
+        except ChildExportError as exc:
+            if exc.details:
+                feedback.reportError(exc.details)
             raise QgsProcessingException(str(exc)) from exc
         for warning in done.warnings[:50]:
             feedback.pushWarning(warning)

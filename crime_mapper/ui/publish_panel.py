@@ -91,6 +91,7 @@ class PublishTask(QgsTask):
             return False
         except (*input_errors, OSError) as exc:
             self.error = str(exc)
+            self.details = str(getattr(exc, "details", "") or "")  # (a child's last words)
             return False
         except Exception as exc:  # noqa: BLE001 - reported to the user, never swallowed
             self.error = f"{type(exc).__name__}: {exc}"

@@ -35,15 +35,21 @@ TILES = (
 
 
 class WebmapTask(PublishTask):
-    """run_webmap in the background; ``done`` is its WebmapResult."""
+    """run_webmap in the background (gated against the raw crimes: in a child process,
+    qgis_bridge.webmap_process); ``done`` is its WebmapResult, ``notes`` what to tell the
+    user beside it (why it ran inside QGIS when no separate Python was found)."""
 
     description = "crime_mapper: web map"
     what = "the web map"
 
-    def work(self, feedback: Feedback) -> Any:
-        from ..core.publish.webmap_run import run_webmap
+    def __init__(self, kwargs: dict[str, Any]) -> None:
+        super().__init__(kwargs)
+        self.notes: list[str] = []
 
-        return run_webmap(**self.kwargs, feedback=feedback)
+    def work(self, feedback: Feedback) -> Any:
+        from ..qgis_bridge.webmap_process import run_webmap_qgis
+
+        return run_webmap_qgis(**self.kwargs, feedback=feedback, note=self.notes.append)
 
     def gate_errors(self) -> tuple[type[BaseException], ...]:
         from ..core.gate.leak_gate import LeakError
@@ -53,10 +59,17 @@ class WebmapTask(PublishTask):
     def input_errors(self) -> tuple[type[BaseException], ...]:
         from ..core.publish.neighbourhoods import NeighbourhoodError
         from ..core.publish.webmap_inputs import WebmapInputError
+        from ..core.publish.webmap_process import ChildExportError
         from ..core.publish.webmap_vendor import VendorMissing
         from ..core.release.release_files import ReleaseInputError
 
-        return (WebmapInputError, VendorMissing, NeighbourhoodError, ReleaseInputError)
+        return (
+            WebmapInputError,
+            VendorMissing,
+            NeighbourhoodError,
+            ReleaseInputError,
+            ChildExportError,
+        )
 
 
 class WebmapPanel(PublishPanel):
@@ -187,6 +200,8 @@ class WebmapPanel(PublishPanel):
 
     def completed(self, task: Any) -> Path:
         done = task.done
+        for text in task.notes:
+            notify(None, text, Qgis.MessageLevel.Info)
         for warning in done.warnings[:20]:
             notify(None, warning, Qgis.MessageLevel.Warning)
         notify(

@@ -1,0 +1,402 @@
+"""The gated web map export from inside QGIS runs in a child Python process
+(qgis_bridge.webmap_process, core.publish.webmap_child/webmap_process): real QGIS, real
+Processing runs, real child processes.
+
+- the same bytes as the export made inside QGIS (no separate Python found: the fall-back),
+  from file layers, a delimited text layer and memory layers with hostile names;
+- the same messages: a leak the gate refuses, a bad input;
+- cancel mid-way, a child killed mid-way, and hostile children (garbage, a false result, a
+  failure exit, silence, a hang) all refuse and leave the previous export as it was, with no
+  staging folder and no process behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from qgis.core import QgsProcessingException, QgsProcessingFeedback, QgsVectorLayer
+
+from crime_mapper.core.common.feedback import Cancelled, Feedback
+from crime_mapper.core.publish import webmap_process
+from crime_mapper.core.publish.webmap_child import ERROR_KINDS, read_request
+from crime_mapper.core.publish.webmap_process import (
+    ChildExportError,
+    export_in_child,
+    failure_from_event,
+    request_bytes,
+    result_from_dict,
+    result_to_dict,
+)
+from crime_mapper.qgis_bridge.release_process import PACKAGE_PARENT, child_environment
+from tests.support.fake_python import install_fake_python
+
+REPO = Path(__file__).resolve().parent.parent
+OCT = REPO / "sample_data" / "police-uk" / "2022-10" / "2022-10-leicestershire-street.csv"
+SEP = REPO / "sample_data" / "police-uk" / "2022-09" / "2022-09-leicestershire-street.csv"
+FORCE = REPO / "sample_data" / "force"
+RAW = FORCE / "2022-10-leicestershire-force-extract.csv"
+PROFILE = FORCE / "leicestershire-force-extract.profile.json"
+LSOAS = REPO / "sample_data" / "boundaries" / "LSOA_Dec_2011_BSC_leicester_city.geojson"
+ALG = "crime_mapper:export_webmap"
+HOSTILE = "</script><img src=x onerror=alert(1)>"
+
+
+@pytest.fixture
+def fake_python(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    return install_fake_python(tmp_path, monkeypatch)
+
+
+def _no_python(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("CRIME_MAPPER_PYTHON", str(tmp_path / "no-python-here"))
+
+
+class Recorder(QgsProcessingFeedback):
+    """The run's messages; cancels once progress reaches ``cancel_at``."""
+
+    def __init__(self, cancel_at: float = 101.0) -> None:
+        super().__init__()
+        self.infos: list[str] = []
+        self.errors: list[str] = []
+        self.cancel_at = cancel_at
+
+    def pushInfo(self, info: str) -> None:  # noqa: N802 - QGIS API
+        self.infos.append(info)
+        super().pushInfo(info)
+
+    def reportError(self, error: str, fatalError: bool = False) -> None:  # noqa: N802, N803
+        self.errors.append(error)
+        super().reportError(error, fatalError)
+
+    def setProgress(self, progress: float) -> None:  # noqa: N802 - QGIS API
+        super().setProgress(progress)
+        if progress >= self.cancel_at:
+            self.cancel()
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _points_csv(tmp_path: Path) -> Path:
+    from crime_mapper.cli import main
+
+    points = tmp_path / "points.csv"
+    if not points.exists():
+        assert main(["map-points", "history", str(SEP), str(OCT), "--out", str(points)]) == 0
+    return points
+
+
+def _points_layer(tmp_path: Path) -> QgsVectorLayer:
+    uri = f"file://{_points_csv(tmp_path)}?type=csv&xField=longitude&yField=latitude&crs=EPSG:4326"
+    layer = QgsVectorLayer(uri, "points", "delimitedtext")
+    assert layer.isValid()
+    return layer
+
+
+def _memory_copy(layer: QgsVectorLayer, rename: dict[str, str]) -> QgsVectorLayer:
+    """``layer`` as a memory layer, with some text values replaced (hostile names)."""
+    from qgis.core import QgsFeatureRequest
+
+    copy = layer.materialize(QgsFeatureRequest())
+    assert copy.providerType() == "memory"
+    copy.startEditing()
+    for feature in copy.getFeatures():
+        for field, value in rename.items():
+            if feature.id() % 7 == 0:
+                copy.changeAttributeValue(feature.id(), copy.fields().indexOf(field), value)
+    assert copy.commitChanges()
+    return copy
+
+
+def _params(tmp_path: Path, out: Path, **more: Any) -> dict[str, Any]:
+    params: dict[str, Any] = {
+        "RELEASE": [str(OCT)],
+        "RAW_FILES": [str(RAW)],
+        "PROFILE": str(PROFILE),
+        "MAP_POINTS": _points_layer(tmp_path),
+        "LABEL_FIELD": "label",
+        "TILES": 1,
+        "OUTPUT": str(out),
+    }
+    params.update(more)
+    return params
+
+
+def _previous(out: Path) -> Path:
+    previous = out / "map"
+    previous.mkdir(parents=True)
+    (previous / "index.html").write_text("previous", encoding="utf-8")
+    return previous
+
+
+def _left_alone(out: Path) -> None:
+    """The previous export as it was, and nothing staged beside it."""
+    assert _files(out / "map") == {"index.html": b"previous"}
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".")]
+
+
+# --- the same bytes ---------------------------------------------------------------------------
+
+
+def test_processing_exports_in_a_child_with_the_same_bytes(
+    provider, tmp_path, fake_python, monkeypatch
+):
+    import processing
+
+    hoods = QgsVectorLayer(str(LSOAS), "lsoas", "ogr")
+    more = {"NEIGHBOURHOODS": hoods, "CODE_FIELD": "LSOA11CD", "NAME_FIELD": "LSOA11NM"}
+    child = processing.run(ALG, _params(tmp_path, tmp_path / "child", **more))
+    assert fake_python["starts"]() == ["-m crime_mapper.core.publish.webmap_child"]
+    _no_python(monkeypatch, tmp_path)
+    feedback = Recorder()
+    here = processing.run(ALG, _params(tmp_path, tmp_path / "here", **more), feedback=feedback)
+    assert any("no separate Python was found" in info for info in feedback.infos)
+    assert len(fake_python["starts"]()) == 1  # (the fall-back ran here)
+    assert {k: v for k, v in child.items() if k not in ("FOLDER", "INDEX")} == {
+        k: v for k, v in here.items() if k not in ("FOLDER", "INDEX")
+    }
+    made = _files(tmp_path / "child" / "map")
+    assert "data/areas.js" in made and made == _files(tmp_path / "here" / "map")
+
+
+def test_memory_layers_with_hostile_names_go_to_the_child(
+    provider, tmp_path, fake_python, monkeypatch
+):
+    """A memory layer's map points and neighbourhoods (which the child could not open) are
+    read here and handed over: the same bytes as the export made here, hostile names kept
+    as text."""
+    import processing
+
+    points = _memory_copy(_points_layer(tmp_path), {})
+    hoods = _memory_copy(QgsVectorLayer(str(LSOAS), "lsoas", "ogr"), {"LSOA11NM": HOSTILE})
+    more = {
+        "MAP_POINTS": points,
+        "NEIGHBOURHOODS": hoods,
+        "CODE_FIELD": "LSOA11CD",
+        "NAME_FIELD": "LSOA11NM",
+    }
+    processing.run(ALG, _params(tmp_path, tmp_path / "child", **more))
+    assert len(fake_python["starts"]()) == 1
+    _no_python(monkeypatch, tmp_path)
+    processing.run(ALG, _params(tmp_path, tmp_path / "here", **more))
+    made = _files(tmp_path / "child" / "map")
+    assert made == _files(tmp_path / "here" / "map")
+    page = b"".join(made.values())
+    assert HOSTILE.encode() not in page and b"onerror=alert(1)" in page  # (escaped, as text)
+
+
+# --- the same messages ------------------------------------------------------------------------
+
+
+def _moved_release(tmp_path: Path) -> Path:
+    """The October release with one crime published at a raw location (the gate refuses)."""
+    from crime_mapper.core.load.loader import load_extracts
+    from crime_mapper.core.load.mapping_profile import load_profile
+
+    raw = load_extracts([str(RAW)], profile=load_profile(PROFILE)).crimes
+    located = raw[raw["has_location"]]
+    street = pd.read_csv(OCT, dtype=str, keep_default_na=False)
+    street.loc[0, "Longitude"] = f"{located['longitude'].iloc[0]:.6f}"
+    street.loc[0, "Latitude"] = f"{located['latitude'].iloc[0]:.6f}"
+    path = tmp_path / "2022-10-moved-street.csv"
+    street.to_csv(path, index=False)
+    return path
+
+
+def _refusal(params: dict[str, Any]) -> str:
+    import processing
+
+    with pytest.raises(QgsProcessingException) as caught:
+        processing.run(ALG, params)
+    return str(caught.value)
+
+
+def test_the_gate_refuses_with_the_same_message(provider, tmp_path, fake_python, monkeypatch):
+    moved = _moved_release(tmp_path)
+    out_child, out_here = tmp_path / "child", tmp_path / "here"
+    _previous(out_child)
+    _previous(out_here)
+    there = _refusal(_params(tmp_path, out_child, RELEASE=[str(moved)]))
+    assert len(fake_python["starts"]()) == 1
+    _no_python(monkeypatch, tmp_path)
+    here = _refusal(_params(tmp_path, out_here, RELEASE=[str(moved)]))
+    assert there.startswith("The leak gate refused the web map:")
+    assert there.replace(str(out_child), "OUT") == here.replace(str(out_here), "OUT")
+    _left_alone(out_child)
+    _left_alone(out_here)
+
+
+def test_a_bad_input_gives_the_same_message(provider, tmp_path, fake_python, monkeypatch):
+    missing = tmp_path / "2022-10-missing-street.csv"
+    params = _params(tmp_path, tmp_path / "out", RELEASE=[str(missing)])
+    there = _refusal(params)
+    assert len(fake_python["starts"]()) == 1
+    _no_python(monkeypatch, tmp_path)
+    assert _refusal(params) == there and str(missing.name) in there
+
+
+# --- cancel, a killed child, hostile children -------------------------------------------------
+
+
+def test_cancel_mid_way_leaves_the_previous_export(provider, tmp_path, fake_python):
+    import processing
+
+    out = tmp_path / "out"
+    _previous(out)
+    feedback = Recorder(cancel_at=10.0)
+    with pytest.raises(QgsProcessingException, match="cancelled; nothing was changed"):
+        processing.run(ALG, _params(tmp_path, out), feedback=feedback)
+    assert len(fake_python["starts"]()) == 1
+    _left_alone(out)
+
+
+def _group_gone(pgid: int) -> bool:
+    """No live process (zombies aside: reaped by whoever adopted them) left in the group."""
+    import time
+
+    deadline = time.monotonic() + 10
+    while True:
+        alive = []
+        for stat_file in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat_file.read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if int(fields[2]) == pgid and fields[0] != "Z":
+                alive.append(stat_file.parent.name)
+        if not alive or time.monotonic() > deadline:
+            return not alive
+        time.sleep(0.1)
+
+
+def test_a_child_killed_mid_way_refuses(tmp_path):
+    """The real child, killed (SIGKILL) once it has reported progress: refused, the previous
+    export kept, its staging folder and its own forked child gone."""
+    out = tmp_path / "out"
+    _previous(out)
+    started: list[int] = []
+
+    class KillAt(Feedback):
+        def set_progress(self, percent: float) -> None:
+            if percent >= 35 and started and not getattr(self, "killed", False):
+                self.killed = True
+                os.kill(started[0], signal.SIGKILL)
+
+    request = request_bytes(
+        [OCT], out / "map", raw=[str(RAW)], points=str(_points_csv(tmp_path)),
+        profile_path=PROFILE, settings={"tiles": "none"},
+    )  # fmt: skip
+    with pytest.raises(ChildExportError, match="ended without a result"):
+        export_in_child(
+            sys.executable,
+            request,
+            out / "map",
+            KillAt(),
+            env=child_environment(),
+            cwd=str(PACKAGE_PARENT),
+            on_started=started.append,
+        )
+    _left_alone(out)
+    assert _group_gone(started[0])
+
+
+@pytest.mark.parametrize(
+    "mode, says",
+    [
+        ("garbage", "said something it should not"),
+        ("false_result", "sent a result that cannot be read"),
+        ("exit_after_finished", "ended without a result (exit code 3)"),
+        ("silent", "ended without a result (exit code 0)"),
+        ("hang", "said nothing for"),
+    ],
+)
+def test_a_hostile_child_is_refused(provider, tmp_path, fake_python, monkeypatch, mode, says):
+    import processing
+
+    monkeypatch.setenv("CM_FAKE_MODE", mode)
+    result = {
+        "out_dir": str(tmp_path / "out" / "map"),
+        "index": str(tmp_path / "out" / "map" / "index.html"),
+        "crimes": 1, "mapped": 1, "points": 1, "months": ["2022-10"], "bytes": 1,
+        "gate": "Leak gate passed", "warnings": [], "seconds": 0.1, "beside": True,
+    }  # fmt: skip
+    monkeypatch.setenv("CM_FAKE_RESULT", json.dumps(result))
+    monkeypatch.setattr(webmap_process, "SILENCE_S", 2.0)
+    out = tmp_path / "out"
+    _previous(out)
+    with pytest.raises(QgsProcessingException) as caught:
+        processing.run(ALG, _params(tmp_path, out))
+    assert says in str(caught.value) and "the export is refused" in str(caught.value)
+    assert len(fake_python["starts"]()) == 1
+    _left_alone(out)
+
+
+# --- the protocol's pieces --------------------------------------------------------------------
+
+
+def test_result_round_trip_and_malformed_results():
+    from crime_mapper.core.publish.webmap_export import WebmapResult
+
+    result = WebmapResult(
+        out_dir=Path("/x/map"), index=Path("/x/map/index.html"), crimes=3, mapped=2,
+        points=1, months=["2022-10"], bytes=10, gate="passed", warnings=["w"], seconds=1.5,
+        beside=True,
+    )  # fmt: skip
+    assert result_from_dict(json.loads(json.dumps(result_to_dict(result)))) == result
+    good = result_to_dict(result)
+    for key, bad in (
+        ("crimes", "3"), ("crimes", True), ("crimes", -1), ("months", "2022-10"),
+        ("warnings", [1]), ("gate", ""), ("index", None), ("seconds", "1"), ("beside", 1),
+    ):  # fmt: skip
+        with pytest.raises(ValueError):
+            result_from_dict({**good, key: bad})
+    with pytest.raises(ValueError):
+        result_from_dict(["not", "an", "object"])
+
+
+def test_failures_come_back_as_their_own_class_and_message():
+    import importlib
+
+    for kind, (module, name) in ERROR_KINDS.items():
+        exc = failure_from_event({"event": "failed", "kind": kind, "message": "why: <x>"})
+        assert type(exc) is getattr(importlib.import_module(module), name)
+        assert str(exc) == "why: <x>"
+    exc = failure_from_event(
+        {"kind": "OSError", "errno": 2, "strerror": "No such file", "filename": "/a b"}
+    )
+    assert isinstance(exc, FileNotFoundError) and str(exc) == str(
+        FileNotFoundError(2, "No such file", "/a b")
+    )
+    unknown = failure_from_event({"kind": "SystemExit", "message": "m"})
+    assert type(unknown) is ChildExportError
+
+
+def test_request_reading_refuses_short_or_unsized_requests(tmp_path):
+    import io
+
+    body = request_bytes([OCT], tmp_path / "map", settings={"tiles": "none"})
+    request = read_request(io.BytesIO(body))
+    assert request["releases"] == [str(OCT)] and request["settings"] == {"tiles": "none"}
+    for broken in (b"", b"abc\n", b"0\n", body[:-1], b"%d\n" % (1 << 40)):
+        with pytest.raises(ValueError):
+            read_request(io.BytesIO(broken))
+
+
+def test_a_cancel_before_the_start_starts_nothing(tmp_path):
+    class AlreadyCancelled(Feedback):
+        def is_cancelled(self) -> bool:
+            return True
+
+    with pytest.raises(Cancelled):
+        export_in_child("/nonexistent/python", b"", tmp_path / "map", AlreadyCancelled())
