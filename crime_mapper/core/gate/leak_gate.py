@@ -174,6 +174,9 @@ def check_release(
             "the prepared gate was built for a different raw table, map points or settings"
         )
     wanted = CHECK_NAMES if checks is None else [n for n in CHECK_NAMES if n in set(checks)]
+    if checks is not None and (not wanted or set(checks) - set(CHECK_NAMES)):
+        # (a misspelt or empty list would run fewer checks, or none, and pass)
+        raise ValueError(f"checks must name some of {', '.join(CHECK_NAMES)}: {list(checks)}")
     with gc_paused():  # (millions of short-lived containers: see core/common/gc_pause)
         try:
             name, artifacts = _read_while_preparing(
@@ -202,6 +205,14 @@ def check_release(
                         [],
                     )
                 )
+        if [c.name for c in done] != list(wanted):  # (every check asked for ran: else refused)
+            ran = {c.name for c in done}
+            done += [
+                GateCheck(n, False, "the check did not run; failing closed", [])
+                for n in wanted
+                if n not in ran
+            ]
+            return GateReport(False, done, output=name)
         return GateReport(all(c.passed for c in done), done, output=name)
 
 
