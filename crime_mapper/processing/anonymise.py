@@ -269,7 +269,7 @@ class AnonymiseAlgorithm(CrimeMapperAlgorithm):
     ) -> dict:
         from ..core.gate.leak_gate import LeakError
         from ..core.release.release_files import ReleaseInputError
-        from ..qgis_bridge.run_anonymise import run_anonymise
+        from ..qgis_bridge.anonymise_process import ChildFailed, run_anonymise_beside
 
         crimes = crimes_from_parameters(self, parameters, context, self.CRIMES, self.CRIMES_FILES)
         points = map_points_from_parameters(
@@ -289,7 +289,8 @@ class AnonymiseAlgorithm(CrimeMapperAlgorithm):
             )
         }
         try:
-            result = run_anonymise(
+            # in a Python process of its own when the inputs are files (it may fork there)
+            result = run_anonymise_beside(
                 crimes,
                 points,
                 rules=self.parameterAsFile(parameters, self.RULES, context) or None,
@@ -311,7 +312,7 @@ class AnonymiseAlgorithm(CrimeMapperAlgorithm):
             ) from exc
         except (LeakError, ReleaseInputError) as exc:
             raise QgsProcessingException(str(exc)) from exc
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, ChildFailed) as exc:
             raise QgsProcessingException(f"Anonymise failed: {exc}") from exc
         if feedback is not None:
             feedback.pushInfo(result.summary_text())

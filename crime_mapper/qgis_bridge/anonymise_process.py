@@ -1,0 +1,365 @@
+"""crime_mapper:anonymise's release in a separate Python process, for qgis_process and the
+toolbox.
+
+Why: inside QGIS the release may not fork (core.common.forked), so the work the command line
+overlaps in a forked child runs one step after the other there. Run as a plain Python
+process (qgis_bridge.anonymise_child) the release is the command line's, child processes
+and all; the QGIS side only writes the public layer's style (QGIS is needed for that) while
+the child starts, relays progress and cancel, and turns the child's outcome back into the
+ReleaseOutputs or the error the release in this process would have given (LeakError,
+ReleaseInputError, Cancelled, OSError/ValueError with the same words).
+
+When the inputs are not plain files (a map points layer read through QGIS, derived points,
+MapPoints in memory) or no fitting Python is found, :func:`run_anonymise_beside` runs the
+release in this process, as before (qgis_bridge.run_anonymise): the same files either way.
+
+Fail closed: a child that dies, is killed or sends something unreadable is an error here
+(the release's outputs are staged in the child, so nothing half-made replaces the previous
+release); a cancel asks the child to stop, then terminates it, then kills it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, Optional
+
+from ..core.common.feedback import Cancelled, Feedback
+
+if TYPE_CHECKING:
+    from ..core.release.pipeline import ReleaseOutputs
+
+DEFAULT_MAX_DISTANCE_M = 20_000.0  # (core.release.pipeline's, without importing pandas)
+CHILD_MODULE = "crime_mapper.qgis_bridge.anonymise_child"
+#: After a cancel: seconds for the child to stop by itself, then after SIGTERM, before a kill.
+CANCEL_GRACE_S = 10.0
+TERMINATE_GRACE_S = 5.0
+_POLL_S = 0.1
+_PATH_ARGS = (
+    "output_dir",
+    "rules",
+    "salt_file",
+    "profile_path",
+    "public_csv_path",
+    "public_gpkg_path",
+    "audit_json_path",
+    "audit_html_path",
+    "manifest_path",
+    "qa_report",
+)
+
+_python: Optional[str] = None  # the interpreter found once per QGIS process
+
+
+class ChildFailed(RuntimeError):
+    """The release's process ended without a result, or with one that cannot be read."""
+
+
+def _text_paths(value: Any) -> Optional[list[str]]:
+    """``value`` as a list of path texts, or None when it is not (only) paths."""
+    if isinstance(value, (str, os.PathLike)):
+        return [os.fspath(value)]
+    if isinstance(value, (list, tuple)) and all(isinstance(v, (str, os.PathLike)) for v in value):
+        return [os.fspath(v) for v in value]
+    return None
+
+
+def points_request(points: Any) -> Any:
+    """The map points as the child takes them (a file path, or a file/history spec as a
+    dict), or None when they can only be read here (a QGIS layer, derived or ready points)."""
+    from ..core.release.map_points_files import MapPointsSpec
+
+    if isinstance(points, (str, os.PathLike)):
+        return os.fspath(points)
+    if (
+        isinstance(points, MapPointsSpec)
+        and points.kind in ("file", "history")
+        and points.source is None
+        and points.points is None
+        and points.paths
+    ):
+        return {
+            "kind": points.kind,
+            "paths": [str(p) for p in points.paths],
+            "description": points.description,
+        }
+    return None
+
+
+def child_request(crimes: Any, points: Any, **kwargs: Any) -> Optional[dict[str, Any]]:
+    """The child's request for run_anonymise's arguments, or None when some input cannot be
+    handed to a plain Python process (then the release runs here)."""
+    if set(kwargs) - {*_PATH_ARGS, "max_distance_m", "other_crimes"}:
+        return None  # (an argument the child does not know: the release runs here)
+    crimes_paths = _text_paths(crimes)
+    points_value = points_request(points)
+    other = _text_paths(list(kwargs.get("other_crimes") or ()))
+    if crimes_paths is None or points_value is None or other is None:
+        return None
+    request: dict[str, Any] = {
+        "crimes": crimes_paths if not isinstance(crimes, (str, os.PathLike)) else crimes_paths[0],
+        "points": points_value,
+        "max_distance_m": kwargs.get("max_distance_m", DEFAULT_MAX_DISTANCE_M),
+        "other_crimes": other,
+    }
+    for key in _PATH_ARGS:
+        value = kwargs.get(key)
+        if value is not None and not isinstance(value, (str, os.PathLike)):
+            return None  # e.g. ReleaseRules in memory
+        request[key] = os.fspath(value) if value else None
+    return request
+
+
+def _find_python() -> Optional[str]:
+    """The child's interpreter, found once per QGIS process, or None.
+
+    The one configured (qgis_bridge.release_process: the environment variable or setting)
+    when there is one; else, of release_process's candidates, one whose version is this
+    Python's to the last digit (the build of the interpreter QGIS embeds, whose binary
+    packages the child imports), else one of the same major.minor version. The candidates
+    are asked all at once, so the search costs one interpreter's start, not one each."""
+    global _python
+    if _python is None:
+        from .release_process import PythonNotFound, _configured_python, find_python
+
+        if _configured_python():
+            try:
+                _python = find_python()
+            except PythonNotFound:
+                _python = ""
+        else:
+            _python = _best_python(python_versions()) or ""
+    return _python or None
+
+
+def python_versions() -> dict[str, str]:
+    """{candidate interpreter: its "major.minor.micro"} (those that run)."""
+    from .release_process import _no_window, python_candidates
+
+    asked = {}
+    for candidate in python_candidates():
+        try:
+            asked[candidate] = subprocess.Popen(
+                [candidate, "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                text=True,
+                **_no_window(),
+            )
+        except OSError:
+            continue
+    found = {}
+    for candidate, probe in asked.items():
+        try:
+            out, _ = probe.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            probe.kill()
+            probe.communicate()
+            continue
+        if probe.returncode == 0 and out.strip():
+            found[candidate] = out.strip()
+    return found
+
+
+def _best_python(versions: dict[str, str]) -> Optional[str]:
+    """The first candidate of this very version, else the first of this major.minor."""
+    import sys
+
+    exact = ".".join(str(part) for part in sys.version_info[:3])
+    minor = ".".join(str(part) for part in sys.version_info[:2])
+    for wanted in (exact, minor):
+        for candidate, version in versions.items():
+            if version == wanted or (wanted == minor and version.startswith(minor + ".")):
+                return candidate
+    return None
+
+
+def run_anonymise_beside(
+    crimes: Any,
+    points: Any,
+    *,
+    feedback: Optional[Feedback] = None,
+    python: Optional[str] = None,
+    **kwargs: Any,
+) -> ReleaseOutputs:
+    """qgis_bridge.run_anonymise.run_anonymise (style and QGIS version included), run in a
+    child Python process when the inputs allow it (see the module docstring). ``kwargs``:
+    run_anonymise's keyword arguments (max_distance_m, rules, salt_file, profile_path, the
+    output paths, qa_report, other_crimes). Same outputs, same errors."""
+    from .run_anonymise import run_anonymise
+
+    feedback = feedback or Feedback()
+    request = child_request(crimes, points, **kwargs)
+    python = python or (_find_python() if request is not None else None)
+    if request is None or python is None:
+        return run_anonymise(crimes, points, feedback=feedback, **kwargs)
+    return _run_in_child(python, request, feedback)
+
+
+def _run_in_child(python: str, request: dict[str, Any], feedback: Feedback) -> ReleaseOutputs:
+    from .release_process import _no_window, child_environment
+    from .run_anonymise import qgis_version, write_public_qml
+
+    feedback.check()
+    with (
+        tempfile.TemporaryDirectory(prefix="crime_mapper-style-") as folder,
+        tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as stderr,
+    ):
+        env = child_environment()
+        try:
+            child = subprocess.Popen(
+                [python, "-m", CHILD_MODULE],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                env=env,
+                text=True,
+                encoding="utf-8",
+                bufsize=1,
+                **_no_window(),
+            )
+        except OSError as exc:
+            raise ChildFailed(f"The anonymise process could not start ({python}): {exc}") from exc
+        try:
+            # the style is written while the child starts (its imports take longer)
+            style = Path(folder) / "public.qml"
+            write_public_qml(style)
+            request = {**request, "style": str(style), "qgis_version": qgis_version()}
+            outcome = _talk(child, request, feedback)
+        except BaseException:
+            _stop(child)
+            raise
+        stderr.seek(0)
+        return _outcome(outcome, child.returncode, stderr)
+
+
+def _talk(child: subprocess.Popen, request: dict[str, Any], feedback: Feedback) -> Any:
+    """Send the request, relay progress and cancel until the child's output ends; its last
+    outcome event (or None)."""
+    assert child.stdin is not None and child.stdout is not None
+    lines: queue.Queue = queue.Queue()
+    reader = threading.Thread(target=_read_lines, args=(child.stdout, lines), daemon=True)
+    reader.start()
+    try:
+        child.stdin.write(json.dumps(request) + "\n")
+        child.stdin.flush()
+    except OSError:
+        pass  # the child is gone already: its exit code and stderr say why
+    outcome: Optional[dict[str, Any]] = None
+    cancel_sent: Optional[float] = None
+    terminated: Optional[float] = None
+    while True:
+        try:
+            line = lines.get(timeout=_POLL_S)
+        except queue.Empty:
+            line = ""
+        if line is None:  # end of the child's output
+            break
+        event = _parse(line) if line else None
+        if event is not None and event.get("event") in ("finished", "failed", "error"):
+            outcome = event
+        elif event is not None and event.get("event") == "progress":
+            try:
+                feedback.set_progress(max(0.0, min(100.0, float(event.get("value", 0)))))
+            except (TypeError, ValueError):
+                pass
+        if feedback.is_cancelled():
+            now = time.monotonic()
+            if cancel_sent is None:
+                cancel_sent = now
+                _send_cancel(child)
+            elif terminated is None and now - cancel_sent > CANCEL_GRACE_S:
+                terminated = now
+                child.terminate()
+            elif terminated is not None and now - terminated > TERMINATE_GRACE_S:
+                child.kill()
+    child.wait()
+    if cancel_sent is not None and (outcome is None or outcome.get("event") != "finished"):
+        raise Cancelled("cancelled by the user")
+    return outcome
+
+
+def _outcome(event: Any, returncode: Optional[int], stderr: IO[str]) -> ReleaseOutputs:
+    """The child's outcome as this process's: its outputs, or its error raised here."""
+    from ..core.gate.leak_gate import LeakError
+    from ..core.release.release_files import ReleaseInputError
+    from .anonymise_child import outputs_from_dict
+
+    kind = (event or {}).get("event")
+    if kind == "finished" and returncode == 0:
+        try:
+            return outputs_from_dict(event["outputs"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ChildFailed(f"The anonymise process's results could not be read: {exc}") from exc
+    if kind == "failed":
+        message = str(event.get("message"))
+        errors: dict[str, type[BaseException]] = {
+            "cancelled": Cancelled,
+            "leak": LeakError,
+            "input": ReleaseInputError,
+            "os": OSError,
+            "value": ValueError,
+        }
+        raise errors.get(str(event.get("kind")), ChildFailed)(message)
+    last = stderr.read()[-2000:].strip()
+    if kind == "error":
+        details = str(event.get("details") or "") or last
+        raise ChildFailed(f"{event.get('message')}\n{details}".strip())
+    raise ChildFailed(
+        f"The anonymise process ended without a result (exit code {returncode}); earlier "
+        f"outputs are unchanged." + (f"\n{last}" if last else "")
+    )
+
+
+def _stop(child: subprocess.Popen) -> None:
+    """Stop a child whose caller failed: ask, then terminate, then kill."""
+    if child.poll() is not None:
+        return
+    _send_cancel(child)
+    for action, grace in ((None, CANCEL_GRACE_S), (child.terminate, TERMINATE_GRACE_S)):
+        if action is not None:
+            action()
+        try:
+            child.wait(timeout=grace)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+    child.kill()
+    child.wait()
+
+
+def _read_lines(stream: IO[str], lines: queue.Queue) -> None:
+    try:
+        for line in stream:
+            lines.put(line)
+    except (OSError, ValueError):
+        pass
+    lines.put(None)
+
+
+def _parse(line: str) -> Optional[dict[str, Any]]:
+    try:
+        event = json.loads(line)
+    except ValueError:
+        return None
+    return event if isinstance(event, dict) else None
+
+
+def _send_cancel(child: subprocess.Popen) -> None:
+    try:
+        assert child.stdin is not None
+        child.stdin.write("cancel\n")
+        child.stdin.flush()
+        child.stdin.close()
+    except (OSError, ValueError):
+        pass
+
+
+__all__: Sequence[str] = ("run_anonymise_beside", "ChildFailed", "child_request")

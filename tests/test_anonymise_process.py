@@ -1,0 +1,392 @@
+"""crime_mapper:anonymise's release in a Python process of its own
+(qgis_bridge.anonymise_process and anonymise_child): the same files as the release made in
+QGIS's process, the same errors, and a child that fails, dies, hangs, sends garbage or is
+cancelled never passes and never replaces the previous release."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import stat
+import sys
+from pathlib import Path
+
+import pytest
+from qgis.core import QgsApplication, QgsProcessingContext, QgsProcessingFeedback
+
+from crime_mapper.core.common.feedback import Cancelled, Feedback
+from crime_mapper.core.gate.leak_gate import LeakError
+from crime_mapper.core.release.map_points_files import MapPointsSpec
+from crime_mapper.core.release.release_files import ReleaseInputError, create_salt_file
+from crime_mapper.qgis_bridge import anonymise_process as beside
+from crime_mapper.qgis_bridge.anonymise_child import StdinWatch
+from crime_mapper.qgis_bridge.run_anonymise import run_anonymise
+from crime_mapper.qgis_bridge.run_load import run_load
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "sample_data" / "police-uk"
+LEICS_SEP = SAMPLE / "2022-09"
+LEICS_OCT_ZIP = SAMPLE / "2022-10.zip"
+NAMES = {
+    "public_csv_path": "2022-09_2022-10-leicestershire-street.csv",
+    "public_gpkg_path": "public.gpkg",
+    "audit_json_path": "audit.json",
+    "audit_html_path": "audit.html",
+    "manifest_path": "manifest.json",
+}
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory, provider) -> dict:
+    """A Leicestershire load (Sep + Oct 2022), map points derived from the same months (a
+    map points GeoPackage, as build_map_points writes it) and a salt."""
+    import processing
+
+    base = tmp_path_factory.mktemp("beside_inputs")
+    load = run_load([LEICS_SEP, LEICS_OCT_ZIP], base / "load")
+    points = base / "points" / "map_points.gpkg"
+    processing.run(
+        "crime_mapper:build_map_points",
+        {"MODE": 1, "HISTORY": f"{LEICS_SEP};{LEICS_OCT_ZIP}", "OUTPUT": str(points)},
+    )
+    salt = create_salt_file(base / "secrets" / "force.salt")
+    return {"crimes": load.crimes_uri, "points": str(points), "salt": str(salt)}
+
+
+def _paths(out: Path) -> dict:
+    return {key: str(out / name) for key, name in NAMES.items()}
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())} if folder.exists() else {}
+
+
+def _script(tmp_path: Path, name: str, body: str) -> str:
+    """A stand-in for the child's interpreter: a shell script that ignores its arguments."""
+    path = tmp_path / name
+    path.write_text("#!/bin/sh\n" + body + "\n")
+    path.chmod(path.stat().st_mode | stat.S_IXUSR)
+    return str(path)
+
+
+def _release(inputs: dict, out: Path, **extra) -> dict:
+    return {"salt_file": inputs["salt"], "max_distance_m": 20000.0, **_paths(out), **extra}
+
+
+class _Progress(Feedback):
+    """Remembers the progress the child reported; cancels once it passes ``cancel_at``."""
+
+    def __init__(self, cancel_at: float = 101.0, on_progress=None) -> None:
+        self.values: list[float] = []
+        self.cancel_at = cancel_at
+        self.on_progress = on_progress
+
+    def set_progress(self, percent: float) -> None:
+        self.values.append(percent)
+        if self.on_progress is not None:
+            self.on_progress(percent)
+
+    def is_cancelled(self) -> bool:
+        return bool(self.values) and self.values[-1] >= self.cancel_at
+
+
+# --- the same files -------------------------------------------------------------------------
+
+
+def test_the_child_writes_the_release_qgis_writes_byte_for_byte(inputs, tmp_path):
+    here, there = tmp_path / "here", tmp_path / "there"
+    made_here = run_anonymise(inputs["crimes"], inputs["points"], **_release(inputs, here))
+    assert beside.child_request(inputs["crimes"], inputs["points"], **_release(inputs, there))
+    feedback = _Progress()
+    made_there = beside.run_anonymise_beside(
+        inputs["crimes"], inputs["points"], feedback=feedback, **_release(inputs, there)
+    )
+    assert _snapshot(here) == _snapshot(there)
+    assert sorted(p.name for p in here.iterdir()) == sorted(
+        [*NAMES.values(), "public.qml"]
+    )  # the style too, as QGIS wrote it
+    assert made_there.qml == there / "public.qml"
+    assert made_there.summary_text() == made_here.summary_text().replace(str(here), str(there))
+    assert (made_there.rows_in, made_there.published_rows) == (
+        made_here.rows_in,
+        made_here.published_rows,
+    )
+    assert made_there.audit == made_here.audit
+    assert feedback.values and feedback.values[-1] == 100.0  # the child's progress came back
+
+
+def test_the_toolbox_algorithm_gives_the_same_bytes_as_the_release_here(provider, inputs, tmp_path):
+    import processing
+
+    here, there = tmp_path / "here", tmp_path / "there"
+    run_anonymise(inputs["crimes"], inputs["points"], **_release(inputs, here))
+    processing.run(
+        "crime_mapper:anonymise",
+        {
+            "CRIMES": inputs["crimes"],
+            "MAP_POINTS": inputs["points"],
+            "SALT_FILE": inputs["salt"],
+            "PUBLIC_CSV": str(there / NAMES["public_csv_path"]),
+            "PUBLIC_LAYER": str(there / NAMES["public_gpkg_path"]),
+            "AUDIT_JSON": str(there / NAMES["audit_json_path"]),
+            "AUDIT_HTML": str(there / NAMES["audit_html_path"]),
+            "MANIFEST": str(there / NAMES["manifest_path"]),
+        },
+    )
+    assert _snapshot(here) == _snapshot(there)
+
+
+def test_inputs_only_qgis_can_read_stay_in_this_process(inputs, tmp_path):
+    spec = MapPointsSpec("file", paths=[inputs["points"]], description="map points file x")
+    request = beside.child_request(inputs["crimes"], spec, **_release(inputs, tmp_path))
+    assert request is not None and request["points"]["paths"] == [inputs["points"]]
+    layer_spec = MapPointsSpec("points", source=object(), label_field="label")
+    assert beside.child_request(inputs["crimes"], layer_spec, **_release(inputs, tmp_path)) is None
+    assert beside.child_request(object(), spec, **_release(inputs, tmp_path)) is None
+    unknown = _release(inputs, tmp_path, style_writer=None)
+    assert beside.child_request(inputs["crimes"], spec, **unknown) is None
+    from crime_mapper.core.release.rules import DEFAULT_RULES
+
+    in_memory = _release(inputs, tmp_path, rules=DEFAULT_RULES)
+    assert beside.child_request(inputs["crimes"], spec, **in_memory) is None
+
+
+def test_the_child_interpreter_is_this_very_version_when_there_is_one():
+    exact = ".".join(str(p) for p in sys.version_info[:3])
+    minor = ".".join(str(p) for p in sys.version_info[:2])
+    other = f"{minor}.{sys.version_info[2] + 1}"
+    assert beside._best_python({"a": other, "b": exact}) == "b"
+    assert beside._best_python({"a": other, "b": "2.7.18"}) == "a"
+    assert beside._best_python({"a": "2.7.18"}) is None
+    found = beside.python_versions()
+    assert found and all(v.count(".") == 2 for v in found.values())
+
+
+# --- the same errors ------------------------------------------------------------------------
+
+
+def test_a_bad_input_in_the_child_is_the_same_error_and_touches_nothing(inputs, tmp_path):
+    out = tmp_path / "release"
+    run_anonymise(inputs["crimes"], inputs["points"], **_release(inputs, out))
+    before = _snapshot(out)
+    with pytest.raises(ReleaseInputError) as here:
+        run_anonymise(
+            inputs["crimes"], inputs["points"], **_release(inputs, out, max_distance_m=-5)
+        )
+    with pytest.raises(ReleaseInputError) as there:
+        beside.run_anonymise_beside(
+            inputs["crimes"], inputs["points"], **_release(inputs, out, max_distance_m=-5)
+        )
+    assert str(there.value) == str(here.value)
+    assert _snapshot(out) == before
+
+
+@pytest.mark.parametrize(
+    "kind, error",
+    [
+        ("leak", LeakError),
+        ("input", ReleaseInputError),
+        ("cancelled", Cancelled),
+        ("os", OSError),
+        ("value", ValueError),
+    ],
+)
+def test_the_childs_refusals_are_raised_as_the_release_here_raises_them(
+    inputs, tmp_path, kind, error
+):
+    message = "Leak gate FAILED for public.gpkg: check_x (1 example)"
+    event = json.dumps({"event": "failed", "kind": kind, "message": message})
+    python = _script(tmp_path, "python", f"cat > /dev/null &\necho '{event}'\nexit 2")
+    with pytest.raises(error) as raised:
+        beside.run_anonymise_beside(
+            inputs["crimes"], inputs["points"], python=python, **_release(inputs, tmp_path / "o")
+        )
+    assert type(raised.value) is error
+    assert str(raised.value) == message
+
+
+# --- a child that fails closed --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body, words",
+    [
+        ("exit 0", "ended without a result"),  # says nothing at all
+        ("kill -9 $$", "ended without a result"),  # dies
+        ("echo 'no json here'; echo '[1, 2]'; exit 0", "ended without a result"),  # garbage
+        (
+            'echo \'{"event": "finished", "outputs": {"nothing": 1}}\'; exit 0',
+            "results could not be read",
+        ),  # a finish that is not a release
+        (
+            'echo \'{"event": "finished", "outputs": {}}\'; exit 3',
+            "ended without a result",
+        ),  # a finish, but the process failed after it
+        (
+            'echo \'{"event": "error", "message": "KeyError: x", "details": "tb"}\'; exit 4',
+            "KeyError: x",
+        ),
+        ('echo \'{"event": "failed", "kind": "what", "message": "odd"}\'; exit 2', "odd"),
+    ],
+)
+def test_a_child_that_fails_or_lies_never_passes(inputs, tmp_path, body, words):
+    out = tmp_path / "release"
+    run_anonymise(inputs["crimes"], inputs["points"], **_release(inputs, out))
+    before = _snapshot(out)
+    python = _script(tmp_path, "python", "cat > /dev/null &\n" + body)
+    with pytest.raises(beside.ChildFailed, match=words):
+        beside.run_anonymise_beside(
+            inputs["crimes"], inputs["points"], python=python, **_release(inputs, out)
+        )
+    assert _snapshot(out) == before
+
+
+def test_a_child_that_cannot_start_is_an_error(inputs, tmp_path):
+    with pytest.raises(beside.ChildFailed, match="could not start"):
+        beside.run_anonymise_beside(
+            inputs["crimes"],
+            inputs["points"],
+            python=str(tmp_path / "no-such-python"),
+            **_release(inputs, tmp_path / "out"),
+        )
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_hung_child_is_stopped_on_cancel(inputs, tmp_path, monkeypatch):
+    monkeypatch.setattr(beside, "CANCEL_GRACE_S", 0.5)
+    python = _script(
+        tmp_path,
+        "python",
+        'trap \'\' TERM\necho \'{"event": "progress", "value": 50}\'\nexec sleep 600',
+    )
+    feedback = _Progress(cancel_at=50.0)
+    with pytest.raises(Cancelled):
+        beside.run_anonymise_beside(
+            inputs["crimes"],
+            inputs["points"],
+            python=python,
+            feedback=feedback,
+            **_release(inputs, tmp_path / "out"),
+        )
+    assert feedback.values == [50.0]
+
+
+@pytest.mark.parametrize("cancel_at", [0.0, 40.0, 80.0])
+def test_cancel_stops_the_real_child_and_keeps_the_previous_release(inputs, tmp_path, cancel_at):
+    out = tmp_path / "release"
+    run_anonymise(inputs["crimes"], inputs["points"], **_release(inputs, out))
+    before = _snapshot(out)
+    with pytest.raises(Cancelled):
+        beside.run_anonymise_beside(
+            inputs["crimes"],
+            inputs["points"],
+            feedback=_Progress(cancel_at=cancel_at),
+            **_release(inputs, out, max_distance_m=5000.0),
+        )
+    assert _snapshot(out) == before
+
+
+def test_a_child_killed_during_the_release_replaces_nothing(inputs, tmp_path):
+    out = tmp_path / "release"
+    run_anonymise(inputs["crimes"], inputs["points"], **_release(inputs, out))
+    before = _snapshot(out)
+    killed: list[int] = []
+
+    def kill_the_child(percent: float) -> None:
+        if percent >= 40.0 and not killed:
+            for pid in _children():
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+
+    with pytest.raises(beside.ChildFailed, match="ended without a result"):
+        beside.run_anonymise_beside(
+            inputs["crimes"],
+            inputs["points"],
+            feedback=_Progress(on_progress=kill_the_child),
+            **_release(inputs, out, max_distance_m=5000.0),
+        )
+    assert killed
+    assert _snapshot(out) == before
+
+
+def _children() -> list[int]:
+    """This process's child processes running the anonymise child module."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        ppid = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("PPid"))
+        if ppid == os.getpid() and beside.CHILD_MODULE.encode() in cmdline:
+            pids.append(int(entry.name))
+    return pids
+
+
+def test_the_algorithm_reports_a_failed_child_as_a_processing_error(provider, inputs, tmp_path):
+    short = tmp_path / "short.salt"
+    short.write_text("abc\n")
+    alg = QgsApplication.processingRegistry().createAlgorithmById("crime_mapper:anonymise")
+
+    class Collect(QgsProcessingFeedback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.errors: list[str] = []
+
+        def reportError(self, error: str, fatalError: bool = False) -> None:  # noqa: N803
+            self.errors.append(error)
+
+    feedback = Collect()
+    out = tmp_path / "out"
+    params = {
+        "CRIMES": inputs["crimes"],
+        "MAP_POINTS": inputs["points"],
+        "SALT_FILE": str(short),
+        "PUBLIC_CSV": str(out / NAMES["public_csv_path"]),
+        "PUBLIC_LAYER": str(out / NAMES["public_gpkg_path"]),
+        "AUDIT_JSON": str(out / NAMES["audit_json_path"]),
+        "AUDIT_HTML": str(out / NAMES["audit_html_path"]),
+        "MANIFEST": str(out / NAMES["manifest_path"]),
+    }
+    _, ok = alg.run(params, QgsProcessingContext(), feedback)
+    assert not ok
+    assert any("at least 16" in e for e in feedback.errors), feedback.errors
+    assert not out.exists()
+
+
+# --- the child's input ----------------------------------------------------------------------
+
+
+def test_the_child_reads_its_request_and_a_cancel_without_a_thread():
+    read, write = os.pipe()
+    watch = StdinWatch(read)
+    os.write(write, json.dumps({"a": 1}).encode() + b"\nprogress?\n")
+    assert json.loads(watch.first_line()) == {"a": 1}
+    assert not watch.poll()
+    os.write(write, b"canc")
+    assert not watch.poll()
+    os.write(write, b"el\n")
+    assert watch.poll()
+    os.close(write)
+    os.close(read)
+
+
+def test_the_end_of_the_input_is_a_cancel():
+    read, write = os.pipe()
+    watch = StdinWatch(read)
+    os.write(write, b'{"b": 2}\ncancel\n')
+    assert json.loads(watch.first_line()) == {"b": 2}
+    assert watch.poll()  # the cancel came with the request
+    read2, write2 = os.pipe()
+    gone = StdinWatch(read2)
+    os.write(write2, b'{"c": 3}\n')
+    assert json.loads(gone.first_line()) == {"c": 3}
+    assert not gone.poll()
+    os.close(write2)
+    assert gone.poll()
+    for fd in (read, write, read2):
+        os.close(fd)
