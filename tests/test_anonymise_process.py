@@ -253,8 +253,32 @@ def test_a_child_that_cannot_start_is_an_error(inputs, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_a_silent_child_is_taken_as_hung_killed_and_refused(inputs, tmp_path, monkeypatch):
+    monkeypatch.setattr(beside, "SILENCE_S", 1.0)
+    marker = tmp_path / "grandchild-alive"
+    python = _script(
+        tmp_path,
+        "python",
+        # it and a process it started both hang; both must go
+        f'(sleep 3; touch {marker}) &\necho \'{{"event": "progress", "value": 5}}\'\n'
+        "exec sleep 600",
+    )
+    with pytest.raises(beside.ChildFailed, match="said nothing"):
+        beside.run_anonymise_beside(
+            inputs["crimes"],
+            inputs["points"],
+            python=python,
+            **_release(inputs, tmp_path / "out"),
+        )
+    import time
+
+    time.sleep(3.5)
+    assert not marker.exists()
+
+
 def test_a_hung_child_is_stopped_on_cancel(inputs, tmp_path, monkeypatch):
     monkeypatch.setattr(beside, "CANCEL_GRACE_S", 0.5)
+    monkeypatch.setattr(beside, "TERMINATE_GRACE_S", 0.5)
     python = _script(
         tmp_path,
         "python",

@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import signal
 import subprocess
 import tempfile
 import threading
@@ -41,6 +42,10 @@ CHILD_MODULE = "crime_mapper.qgis_bridge.anonymise_child"
 #: After a cancel: seconds for the child to stop by itself, then after SIGTERM, before a kill.
 CANCEL_GRACE_S = 10.0
 TERMINATE_GRACE_S = 5.0
+#: A child that says nothing for this long is taken as hung: it is killed (with everything
+#: it started) and the release refused. (It sends progress as it goes; a national release's
+#: longest silent stretch is a few seconds.)
+SILENCE_S = 600.0
 _POLL_S = 0.1
 _PATH_ARGS = (
     "output_dir",
@@ -223,6 +228,8 @@ def _run_in_child(python: str, request: dict[str, Any], feedback: Feedback) -> R
                 text=True,
                 encoding="utf-8",
                 bufsize=1,
+                # its own process group, so a hung child goes with whatever it forked
+                start_new_session=os.name == "posix",
                 **_no_window(),
             )
         except OSError as exc:
@@ -255,6 +262,7 @@ def _talk(child: subprocess.Popen, request: dict[str, Any], feedback: Feedback) 
     outcome: Optional[dict[str, Any]] = None
     cancel_sent: Optional[float] = None
     terminated: Optional[float] = None
+    heard = time.monotonic()
     while True:
         try:
             line = lines.get(timeout=_POLL_S)
@@ -262,6 +270,14 @@ def _talk(child: subprocess.Popen, request: dict[str, Any], feedback: Feedback) 
             line = ""
         if line is None:  # end of the child's output
             break
+        if line:
+            heard = time.monotonic()
+        elif time.monotonic() - heard > SILENCE_S:
+            _kill(child)
+            raise ChildFailed(
+                f"The anonymise process said nothing for {SILENCE_S:.0f} s and was stopped; "
+                "earlier outputs are unchanged."
+            )
         event = _parse(line) if line else None
         if event is not None and event.get("event") in ("finished", "failed", "error"):
             outcome = event
@@ -279,7 +295,7 @@ def _talk(child: subprocess.Popen, request: dict[str, Any], feedback: Feedback) 
                 terminated = now
                 child.terminate()
             elif terminated is not None and now - terminated > TERMINATE_GRACE_S:
-                child.kill()
+                _kill(child)
     child.wait()
     if cancel_sent is not None and (outcome is None or outcome.get("event") != "finished"):
         raise Cancelled("cancelled by the user")
@@ -331,7 +347,18 @@ def _stop(child: subprocess.Popen) -> None:
             return
         except subprocess.TimeoutExpired:
             continue
-    child.kill()
+    _kill(child)
+
+
+def _kill(child: subprocess.Popen) -> None:
+    """Kill the child and whatever it started (its process group, on POSIX); reap it."""
+    try:
+        if os.name == "posix":
+            os.killpg(child.pid, signal.SIGKILL)
+        else:
+            child.kill()
+    except OSError:  # (gone already)
+        pass
     child.wait()
 
 
