@@ -235,3 +235,48 @@ def test_a_child_stopped_twice_is_killed_once(tmp_path: Path):
         tmp_path,
     )
     assert out == {"signals": [9], "folder_left": False, "no_children": True}
+
+
+# --- two exports into one folder at once ------------------------------------------------------
+def test_two_map_commits_into_one_folder_at_once_swap_one_after_the_other(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A second export's commit begins just after the first has moved the previous map
+    aside (between its two renames). Both succeed, one after the other: the second's map
+    is in place whole, and neither the previous map nor a staging folder is left behind."""
+    import threading
+
+    from crime_mapper.core.publish import webmap_export
+
+    target = tmp_path / "map"
+    target.mkdir()
+    (target / "index.html").write_text("previous", encoding="utf-8")
+    stages = []
+    for who in ("first", "second"):
+        stage = tmp_path / f".map.staging-{who}"
+        stage.mkdir()
+        (stage / "index.html").write_text(who, encoding="utf-8")
+        stages.append(stage)
+    replace = os.replace
+    errors: list[BaseException] = []
+
+    def second() -> None:
+        try:
+            webmap_export._commit_folder(stages[1], target)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    other = threading.Thread(target=second)
+
+    def first_aside_then_second(src: object, dst: object) -> None:
+        replace(src, dst)  # type: ignore[arg-type]
+        if Path(str(src)) == target and not other.is_alive() and not errors:
+            other.start()  # (the second commit runs now, beside the first's swap)
+            other.join(2.0)  # (it ends here unless it waits for the first)
+
+    monkeypatch.setattr(os, "replace", first_aside_then_second)
+    webmap_export._commit_folder(stages[0], target)
+    other.join()
+    assert errors == []
+    assert (target / "index.html").read_text(encoding="utf-8") == "second"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["map"]

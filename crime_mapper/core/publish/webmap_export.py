@@ -596,7 +596,19 @@ class _GateViews:
 
 def _commit_folder(stage: Path, target: Path) -> None:
     """Swap the staged folder into place; the old export is removed only once the new one
-    is there (a crash between the two renames leaves the old one beside, never neither)."""
+    is there (a crash between the two renames leaves the old one beside, never neither).
+    Two exports into one folder at once (two command lines, a release and a rerun) swap
+    one after the other (common.staging's lock on the folder, as its commits take): the
+    second's map replaces the first's whole. Interleaved, the second found no map between
+    the first's two renames and moved its own in, and the first then failed, leaving the
+    previous map behind as a hidden ``.map.old-*`` folder (or failed itself)."""
+    from ..common.staging import _folder_lock
+
+    with _folder_lock(target.parent):
+        _swap_folder(stage, target)
+
+
+def _swap_folder(stage: Path, target: Path) -> None:
     old = None
     if target.exists():
         if not target.is_dir():
