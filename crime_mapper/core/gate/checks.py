@@ -51,6 +51,13 @@ def _segments(ctx: GateContext) -> scan.SegmentIndex:
     return index
 
 
+def segment_index(ctx: GateContext) -> scan.SegmentIndex:
+    """The output's segment index (:func:`_segments`), built now if it is not yet: what
+    checks run in two processes both use (core.gate.checks_beside builds it before the
+    fork)."""
+    return _segments(ctx)
+
+
 def _present(keys: set[str], mapping: dict[str, str]) -> set[str]:
     """``keys.intersection(mapping)`` looked up from the keys' side. (set.intersection with a
     dict walks the whole dict: 650,000 raw values for each of 7,200 pages.)"""

@@ -46,6 +46,7 @@ from ..common.gc_pause import gc_paused
 from ..io.gpkg_write import WrittenGpkg
 from ..release.public_schema import WrittenCsv
 from .checks import CHECKS
+from .checks_beside import run_checks
 from .context import (
     CHECK_NAMES,
     MAX_EXAMPLES,
@@ -145,7 +146,8 @@ def check_release(
     and contact checks only, never from the reference, coordinate, raw-value or free-text
     checks. ``read_beside``: the caller is a process of its own (the command line, a
     release's process, never a QGIS session), so a folder of many pages may be read with a
-    forked child beside (core.gate.folder_beside): the same report. ``checks`` (an
+    forked child beside (core.gate.folder_beside), and a large output's checks split with
+    a child forked once it is read (core.gate.checks_beside): the same report. ``checks`` (an
     addition to the contract): run and report only the checks of these names (in
     CHECK_NAMES' order; an output that cannot be read fails them), and compute no view
     early but a warm-up's: one output checked in two processes, each running some
@@ -190,21 +192,8 @@ def check_release(
                 output=str(output) if not isinstance(output, pd.DataFrame) else "",
             )
         ctx = GateContext(prepared, artifacts, team_texts)
-        done = []
-        for check_name, fn in CHECKS:
-            if check_name not in wanted:
-                continue
-            try:
-                done.append(fn(ctx))
-            except Exception as exc:  # noqa: BLE001 - any failure inside a check fails it
-                done.append(
-                    GateCheck(
-                        check_name,
-                        False,
-                        f"the check could not run ({type(exc).__name__}: {exc}); failing closed",
-                        [],
-                    )
-                )
+        chosen = [(n, fn) for n, fn in CHECKS if n in wanted]
+        done = run_checks(ctx, chosen, beside=read_beside)
         if [c.name for c in done] != list(wanted):  # (every check asked for ran: else refused)
             ran = {c.name for c in done}
             done += [
