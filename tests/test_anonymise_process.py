@@ -156,11 +156,57 @@ def test_the_child_interpreter_is_this_very_version_when_there_is_one():
     exact = ".".join(str(p) for p in sys.version_info[:3])
     minor = ".".join(str(p) for p in sys.version_info[:2])
     other = f"{minor}.{sys.version_info[2] + 1}"
-    assert beside._best_python({"a": other, "b": exact}) == "b"
-    assert beside._best_python({"a": other, "b": "2.7.18"}) == "a"
-    assert beside._best_python({"a": "2.7.18"}) is None
-    found = beside.python_versions()
-    assert found and all(v.count(".") == 2 for v in found.values())
+    asked: list[str] = []
+
+    def version_of(versions: dict):
+        def ask(candidate: str):
+            asked.append(candidate)
+            return versions[candidate]
+
+        return ask
+
+    versions = {"a": other, "b": None, "c": exact, "d": exact}
+    assert beside.first_python(version_of(versions), list(versions)) == "c"
+    assert asked == ["a", "b", "c"]  # stops at the first exact one
+    versions = {"a": "2.7.18", "b": other, "c": f"{minor}.0"}
+    assert beside.first_python(version_of(versions), list(versions)) == "b"
+    assert beside.first_python(version_of({"a": "2.7.18"}), ["a"]) is None
+    assert beside.python_version(sys.executable) == exact
+    assert beside.python_version("/no/such/python") is None
+
+
+def test_a_child_started_early_is_stopped_when_the_release_stays_here(inputs, tmp_path):
+    started = beside.start_child()
+    assert started is not None
+    layer_spec = MapPointsSpec("ready", points=_points_of(inputs))
+    out = tmp_path / "release"
+    beside.run_anonymise_beside(
+        inputs["crimes"], layer_spec, started=started, **_release(inputs, out)
+    )
+    assert started.process.poll() is not None  # stopped, and reaped
+    assert (out / NAMES["public_csv_path"]).is_file()
+    started.discard()  # (again: nothing happens)
+
+
+def test_a_child_started_for_nothing_is_stopped(provider, inputs, tmp_path):
+    started = beside.start_child()
+    assert started is not None and started.process.poll() is None
+    started.discard()
+    assert started.process.poll() is not None
+    alg = QgsApplication.processingRegistry().createAlgorithmById("crime_mapper:anonymise")
+    _, ok = alg.run(  # a bad parameter: the algorithm's own child is stopped the same way
+        {"CRIMES": inputs["crimes"], "SALT_FILE": inputs["salt"]},
+        QgsProcessingContext(),
+        QgsProcessingFeedback(),
+    )
+    assert not ok
+    assert not _children()
+
+
+def _points_of(inputs: dict):
+    from crime_mapper.core.release.map_points_files import read_map_points_file
+
+    return read_map_points_file(inputs["points"])
 
 
 # --- the same errors ------------------------------------------------------------------------

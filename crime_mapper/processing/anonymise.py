@@ -267,6 +267,38 @@ class AnonymiseAlgorithm(CrimeMapperAlgorithm):
         context: QgsProcessingContext,
         feedback: QgsProcessingFeedback,
     ) -> dict:
+        from ..qgis_bridge.anonymise_process import start_child
+
+        # the release runs in a Python process of its own when its inputs are files (it may
+        # fork there): started first, its imports overlap the reading of the parameters
+        started = start_child()
+        try:
+            result = self._release(parameters, context, feedback, started)
+        finally:
+            if started is not None:
+                started.discard()  # (unless the release was handed to it)
+        return {
+            self.PUBLIC_CSV: str(result.public_csv),
+            self.PUBLIC_LAYER: str(result.public_gpkg),
+            self.AUDIT_JSON: str(result.audit_json),
+            self.AUDIT_HTML: str(result.audit_html),
+            self.MANIFEST: str(result.manifest),
+            self.ROWS_IN: result.rows_in,
+            self.PUBLISHED: result.published_at_map_point,
+            self.NO_LOCATION: result.published_without_location,
+            self.WITHHELD: result.withheld_by_rule,
+            self.REJECTED: result.rejected,
+            self.SUMMARY: result.summary_text(),
+        }
+
+    def _release(
+        self,
+        parameters: dict,
+        context: QgsProcessingContext,
+        feedback: QgsProcessingFeedback,
+        started: Any,
+    ) -> Any:
+        """The release the parameters describe (in ``started``, the child, when it can)."""
         from ..core.gate.leak_gate import LeakError
         from ..core.release.release_files import ReleaseInputError
         from ..qgis_bridge.anonymise_process import ChildFailed, run_anonymise_beside
@@ -289,7 +321,6 @@ class AnonymiseAlgorithm(CrimeMapperAlgorithm):
             )
         }
         try:
-            # in a Python process of its own when the inputs are files (it may fork there)
             result = run_anonymise_beside(
                 crimes,
                 points,
@@ -305,6 +336,7 @@ class AnonymiseAlgorithm(CrimeMapperAlgorithm):
                 manifest_path=outputs[self.MANIFEST],
                 qa_report=self.parameterAsFile(parameters, self.QA_REPORT, context) or None,
                 other_crimes=other_crimes,
+                started=started,
             )
         except Cancelled as exc:
             raise QgsProcessingException(
@@ -323,16 +355,4 @@ class AnonymiseAlgorithm(CrimeMapperAlgorithm):
             self.PUBLIC_LAYER,
             _style_public_layer,
         )
-        return {
-            self.PUBLIC_CSV: str(result.public_csv),
-            self.PUBLIC_LAYER: str(result.public_gpkg),
-            self.AUDIT_JSON: str(result.audit_json),
-            self.AUDIT_HTML: str(result.audit_html),
-            self.MANIFEST: str(result.manifest),
-            self.ROWS_IN: result.rows_in,
-            self.PUBLISHED: result.published_at_map_point,
-            self.NO_LOCATION: result.published_without_location,
-            self.WITHHELD: result.withheld_by_rule,
-            self.REJECTED: result.rejected,
-            self.SUMMARY: result.summary_text(),
-        }
+        return result

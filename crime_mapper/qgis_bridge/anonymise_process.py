@@ -30,7 +30,7 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Optional
+from typing import IO, TYPE_CHECKING, Any, Callable, Optional
 
 from ..core.common.feedback import Cancelled, Feedback
 
@@ -126,10 +126,11 @@ def _find_python() -> Optional[str]:
     """The child's interpreter, found once per QGIS process, or None.
 
     The one configured (qgis_bridge.release_process: the environment variable or setting)
-    when there is one; else, of release_process's candidates, one whose version is this
+    when there is one; else the first of release_process's candidates whose version is this
     Python's to the last digit (the build of the interpreter QGIS embeds, whose binary
-    packages the child imports), else one of the same major.minor version. The candidates
-    are asked all at once, so the search costs one interpreter's start, not one each."""
+    packages the child imports), else the first of the same major.minor version. They are
+    asked one by one, and the search stops at the first exact one: asking every candidate
+    (version managers' shims are slow scripts) took seconds on a busy machine."""
     global _python
     if _python is None:
         from .release_process import PythonNotFound, _configured_python, find_python
@@ -140,91 +141,64 @@ def _find_python() -> Optional[str]:
             except PythonNotFound:
                 _python = ""
         else:
-            _python = _best_python(python_versions()) or ""
+            _python = first_python(python_version) or ""
     return _python or None
 
 
-def python_versions() -> dict[str, str]:
-    """{candidate interpreter: its "major.minor.micro"} (those that run)."""
-    from .release_process import _no_window, python_candidates
+def python_version(candidate: str) -> Optional[str]:
+    """The candidate interpreter's "major.minor.micro", or None when it does not run."""
+    from .release_process import _no_window
 
-    asked = {}
-    for candidate in python_candidates():
-        try:
-            asked[candidate] = subprocess.Popen(
-                [candidate, "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"],
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                text=True,
-                **_no_window(),
-            )
-        except OSError:
-            continue
-    found = {}
-    for candidate, probe in asked.items():
-        try:
-            out, _ = probe.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            probe.kill()
-            probe.communicate()
-            continue
-        if probe.returncode == 0 and out.strip():
-            found[candidate] = out.strip()
-    return found
+    try:
+        done = subprocess.run(
+            [candidate, "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            **_no_window(),
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() if done.returncode == 0 and done.stdout.strip() else None
 
 
-def _best_python(versions: dict[str, str]) -> Optional[str]:
-    """The first candidate of this very version, else the first of this major.minor."""
+def first_python(
+    version_of: Callable[[str], Optional[str]], candidates: Optional[Sequence[str]] = None
+) -> Optional[str]:
+    """The first candidate of this very version, asked in order (stopping there), else the
+    first of this major.minor; None when none fits."""
     import sys
+
+    from .release_process import python_candidates
 
     exact = ".".join(str(part) for part in sys.version_info[:3])
     minor = ".".join(str(part) for part in sys.version_info[:2])
-    for wanted in (exact, minor):
-        for candidate, version in versions.items():
-            if version == wanted or (wanted == minor and version.startswith(minor + ".")):
-                return candidate
-    return None
+    fallback = None
+    for candidate in python_candidates() if candidates is None else candidates:
+        version = version_of(candidate)
+        if version == exact:
+            return candidate
+        if fallback is None and version is not None and version.startswith(minor + "."):
+            fallback = candidate
+    return fallback
 
 
-def run_anonymise_beside(
-    crimes: Any,
-    points: Any,
-    *,
-    feedback: Optional[Feedback] = None,
-    python: Optional[str] = None,
-    **kwargs: Any,
-) -> ReleaseOutputs:
-    """qgis_bridge.run_anonymise.run_anonymise (style and QGIS version included), run in a
-    child Python process when the inputs allow it (see the module docstring). ``kwargs``:
-    run_anonymise's keyword arguments (max_distance_m, rules, salt_file, profile_path, the
-    output paths, qa_report, other_crimes). Same outputs, same errors."""
-    from .run_anonymise import run_anonymise
+class StartedChild:
+    """The child process, started before the release's inputs are known (see
+    :func:`start_child`); handed to :func:`run_anonymise_beside` or :meth:`discard`-ed."""
 
-    feedback = feedback or Feedback()
-    request = child_request(crimes, points, **kwargs)
-    python = python or (_find_python() if request is not None else None)
-    if request is None or python is None:
-        return run_anonymise(crimes, points, feedback=feedback, **kwargs)
-    return _run_in_child(python, request, feedback)
+    def __init__(self, python: str) -> None:
+        from .release_process import _no_window, child_environment
 
-
-def _run_in_child(python: str, request: dict[str, Any], feedback: Feedback) -> ReleaseOutputs:
-    from .release_process import _no_window, child_environment
-    from .run_anonymise import qgis_version, write_public_qml
-
-    feedback.check()
-    with (
-        tempfile.TemporaryDirectory(prefix="crime_mapper-style-") as folder,
-        tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as stderr,
-    ):
-        env = child_environment()
+        self.python = python
+        self.stderr: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace")
         try:
-            child = subprocess.Popen(
+            self.process = subprocess.Popen(
                 [python, "-m", CHILD_MODULE],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
-                stderr=stderr,
-                env=env,
+                stderr=self.stderr,
+                env=child_environment(),
                 text=True,
                 encoding="utf-8",
                 bufsize=1,
@@ -233,9 +207,76 @@ def _run_in_child(python: str, request: dict[str, Any], feedback: Feedback) -> R
                 **_no_window(),
             )
         except OSError as exc:
+            self.stderr.close()
             raise ChildFailed(f"The anonymise process could not start ({python}): {exc}") from exc
+        self.used = False
+
+    def discard(self) -> None:
+        """Stop the child if no release was handed to it (a no-op once one was)."""
+        if self.used:
+            return
+        self.used = True
+        _kill(self.process)
+        self.stderr.close()
+
+
+def start_child() -> Optional[StartedChild]:
+    """The child started now, so that its imports (pandas, numpy, the release: about half
+    a second) overlap the algorithm's reading of its parameters; None when no Python fits
+    or it cannot start (the release then runs as :func:`run_anonymise_beside` decides)."""
+    python = _find_python()
+    if python is None:
+        return None
+    try:
+        return StartedChild(python)
+    except ChildFailed:
+        return None
+
+
+def run_anonymise_beside(
+    crimes: Any,
+    points: Any,
+    *,
+    feedback: Optional[Feedback] = None,
+    python: Optional[str] = None,
+    started: Optional[StartedChild] = None,
+    **kwargs: Any,
+) -> ReleaseOutputs:
+    """qgis_bridge.run_anonymise.run_anonymise (style and QGIS version included), run in a
+    child Python process when the inputs allow it (see the module docstring). ``kwargs``:
+    run_anonymise's keyword arguments (max_distance_m, rules, salt_file, profile_path, the
+    output paths, qa_report, other_crimes). ``started``: a child started already
+    (:func:`start_child`), used or stopped here. Same outputs, same errors."""
+    from .run_anonymise import run_anonymise
+
+    feedback = feedback or Feedback()
+    request = child_request(crimes, points, **kwargs)
+    if request is None:
+        if started is not None:
+            started.discard()
+        return run_anonymise(crimes, points, feedback=feedback, **kwargs)
+    if started is None:
+        python = python or _find_python()
+        if python is None:
+            return run_anonymise(crimes, points, feedback=feedback, **kwargs)
+        started = StartedChild(python)
+    return _run_in_child(started, request, feedback)
+
+
+def _run_in_child(
+    started: StartedChild, request: dict[str, Any], feedback: Feedback
+) -> ReleaseOutputs:
+    from .run_anonymise import qgis_version, write_public_qml
+
+    started.used = True
+    child = started.process
+    with (
+        started.stderr as stderr,
+        tempfile.TemporaryDirectory(prefix="crime_mapper-style-") as folder,
+    ):
         try:
-            # the style is written while the child starts (its imports take longer)
+            feedback.check()
+            # the style is written while the child imports what it needs
             style = Path(folder) / "public.qml"
             write_public_qml(style)
             request = {**request, "style": str(style), "qgis_version": qgis_version()}
