@@ -203,6 +203,25 @@ class ForkedCall(Generic[_T]):
             got += len(block)
         return b"".join(parts)
 
+    def ready(self, timeout: float) -> bool:
+        """Whether the child has said something (or left) within ``timeout`` seconds: a
+        caller that will not wait for ever asks this before :meth:`result` (whose reads
+        then find the child's answer, or its end, under way)."""
+        if self._reaped:
+            return True
+        return bool(select.select([self._outcome], [], [], max(0.0, timeout))[0])
+
+    def kill(self) -> None:
+        """End the child at once (SIGKILL) and wait for it: for work with nothing to undo
+        (it only reads), when it may be stuck; nothing if it has been reaped."""
+        if self._reaped:
+            return
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except OSError:  # (it has left already)
+            pass
+        self.stop()
+
     def result(self, feedback: Optional[Feedback] = None) -> _T:
         """Wait for the child to stage its output, let it go on, and return its value (or
         raise its error). ``feedback``: the caller's cancel is checked while waiting; a

@@ -55,6 +55,7 @@ from .context import (
     PreparedGate,
     prepare_gate,
 )
+from .gpkg_beside import GpkgBeside
 from .output_reader import read_output
 
 __all__ = [
@@ -68,9 +69,10 @@ __all__ = [
     "assert_release_safe",
     "check_release",
     "prepare_gate",
+    "read_ahead",
 ]
 
-OutputLike = Union[pd.DataFrame, str, Path, WrittenCsv, WrittenGpkg]
+OutputLike = Union[pd.DataFrame, str, Path, WrittenCsv, WrittenGpkg, GpkgBeside]
 
 
 class LeakError(RuntimeError):
@@ -152,7 +154,40 @@ def check_release(
     CHECK_NAMES' order; an output that cannot be read fails them), and compute no view
     early but a warm-up's: one output checked in two processes, each running some
     (core.publish.webmap_beside), whose reports together are this call's.
+    ``output`` may be what :func:`read_ahead` returned (a GeoPackage read by a child).
     """
+    try:
+        return _check_release(
+            raw,
+            output,
+            points,
+            extra_allowed_coordinates=extra_allowed_coordinates,
+            extra_public_values=extra_public_values,
+            prepared=prepared,
+            min_catchment_addresses=min_catchment_addresses,
+            team_texts=team_texts,
+            read_beside=read_beside,
+            checks=checks,
+        )
+    finally:
+        if isinstance(output, GpkgBeside):
+            output.stop()  # (its child ended however the call ended; nothing if done)
+
+
+def _check_release(
+    raw: pd.DataFrame,
+    output: OutputLike,
+    points: Any,
+    *,
+    extra_allowed_coordinates: Optional[tuple[np.ndarray, np.ndarray]],
+    extra_public_values: Iterable[str],
+    prepared: Union[PreparedGate, ReleaseGate, None],
+    min_catchment_addresses: Optional[int],
+    team_texts: Iterable[str],
+    read_beside: bool,
+    checks: Optional[Collection[str]],
+) -> GateReport:
+    """check_release's work (the caller ends a read-ahead child whatever happens here)."""
     if isinstance(prepared, ReleaseGate):
         if not prepared.serves(raw, points):
             raise ValueError("the release gate was built for a different raw table or map points")
@@ -236,6 +271,16 @@ def _read_while_preparing(
     here while the child reads. Not ``early`` (some checks only): no view is computed
     here, but a warm-up under way still ends meanwhile."""
     warming = _WARMING.get(prepared)
+    if isinstance(output, GpkgBeside):  # (read by its child meanwhile: see read_ahead)
+        try:
+            if warming is not None:
+                warming.join()
+            if early:
+                _compute_views(prepared, _GEOPACKAGE_READ_VIEWS)
+        except BaseException:
+            output.stop()
+            raise
+        return output.result()
     if isinstance(output, pd.DataFrame):
         if warming is not None:
             warming.join()
@@ -269,6 +314,24 @@ def _read_while_preparing(
         if early:
             _compute_views(prepared, more)
         return future.result()
+
+
+def read_ahead(output: OutputLike) -> OutputLike:
+    """``output`` as check_release takes it, its read begun now in a forked child when it
+    is a GeoPackage file large enough to be worth one (core.gate.gpkg_beside) and a child
+    can be forked now; else ``output`` itself.
+
+    Why (issue 15): a release's gate checks its public CSV, then its GeoPackage; read
+    ahead, the GeoPackage's SQLite read (some 3-4 s CPU nationally) runs on the second
+    core while this process computes the raw side's views and reads and checks the CSV.
+    The report is the one ``output`` itself gives (the child's read, or this process's
+    when the child fails, goes into the same artifact). Only for a process of its own (the
+    command line, a release's process, never a QGIS session: core.common.forked), and
+    only while no other Python thread runs (forked.alone): call it before the gate's
+    first call. Pass what it returns to check_release once; a caller that gives up first
+    calls its ``stop()``."""
+    started = GpkgBeside.start(output)
+    return output if started is None else started
 
 
 # ...and those a release's own files need besides: the unsalted sha256 of every reference

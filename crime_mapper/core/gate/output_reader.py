@@ -27,7 +27,7 @@ import pandas as pd
 
 from ..common.background import beside
 from ..common.staging import file_sha256
-from ..io.gpkg_read import read_geopackage
+from ..io.gpkg_read import GpkgContents, read_geopackage
 from ..io.gpkg_write import WrittenGpkg
 from ..release.public_schema import WrittenCsv, remember_table
 from ..release.release_files import remember_digest
@@ -272,9 +272,17 @@ def _written_frame(written: WrittenCsv) -> pd.DataFrame:
     return pd.DataFrame(dict(zip(written.header, written.columns)), copy=False)
 
 
-def read_file(path: Path, name: str, in_folder: bool, record: bool = False) -> Artifact:
+def read_file(
+    path: Path,
+    name: str,
+    in_folder: bool,
+    record: bool = False,
+    gpkg_contents: Optional[GpkgContents] = None,
+) -> Artifact:
     """One file as an Artifact; unknown types and read failures become error artifacts.
-    ``record``: an HTML page without scripts keeps the strings it added (Artifact.added)."""
+    ``record``: an HTML page without scripts keeps the strings it added (Artifact.added).
+    ``gpkg_contents``: a GeoPackage's read_geopackage(path, **read_options()) made already
+    (by a forked child: core.gate.gpkg_beside), taken instead of reading it again."""
     suffix = path.suffix.lower()
     try:
         if path.is_symlink():
@@ -286,7 +294,7 @@ def read_file(path: Path, name: str, in_folder: bool, record: bool = False) -> A
         if suffix in ASSET_SUFFIXES:
             return Artifact(name=name, kind="asset")
         if suffix in GPKG_SUFFIXES:
-            return _read_gpkg(path, name)
+            return _read_gpkg(path, name, contents=gpkg_contents)
         if suffix not in TEXT_SUFFIXES:
             return Artifact(
                 name=name, kind="error", error="unknown file type, cannot prove it is safe"
@@ -444,13 +452,22 @@ def _blank(series: pd.Series) -> np.ndarray:
     return (values == "") | pd.isna(values)
 
 
-def _read_gpkg(path: Path, name: str, known: Optional[dict] = None) -> Artifact:
+def read_options() -> dict[str, Any]:
+    """read_geopackage's options for the gate's read of a GeoPackage (a table's Longitude
+    and Latitude are read as pairs only: _read_gpkg)."""
+    return {"pair_columns": (COORD_COLUMN_LON, COORD_COLUMN_LAT), "pairs_only": True}
+
+
+def _read_gpkg(
+    path: Path, name: str, known: Optional[dict] = None, contents: Optional[GpkgContents] = None
+) -> Artifact:
+    """A GeoPackage's artifact; ``contents``: its read_geopackage(path, **read_options())
+    made already (then not read again)."""
     from ..common.geography import to_wgs84
 
     art = Artifact(name=name, kind="gpkg")
-    contents = read_geopackage(
-        path, pair_columns=(COORD_COLUMN_LON, COORD_COLUMN_LAT), pairs_only=True, known=known
-    )  # (a table's Longitude and Latitude are read as pairs only: below)
+    if contents is None:
+        contents = read_geopackage(path, known=known, **read_options())
     art.strings.update(normalise(t) for t in contents.metadata_text)
     art.texts.extend(contents.metadata_text)
     for table in contents.tables:
