@@ -57,6 +57,7 @@ from .context import (
 )
 from .gpkg_beside import GpkgBeside
 from .output_reader import read_output
+from .views_beside import DEFERRED, ViewsBeside
 
 __all__ = [
     "CHECK_NAMES",
@@ -172,6 +173,8 @@ def check_release(
     finally:
         if isinstance(output, GpkgBeside):
             output.stop()  # (its child ended however the call ended; nothing if done)
+        if isinstance(prepared, PreparedGate) and prepared in _BESIDE:
+            _BESIDE.pop(prepared).stop()  # (the call failed before it took the views)
 
 
 def _check_release(
@@ -226,6 +229,9 @@ def _check_release(
                 [GateCheck(n, False, failure, []) for n in wanted],
                 output=str(output) if not isinstance(output, pd.DataFrame) else "",
             )
+        beside = _BESIDE.pop(prepared, None)
+        if beside is not None:  # (read_ahead's child: its views put in before any check)
+            beside.collect()
         ctx = GateContext(prepared, artifacts, team_texts)
         chosen = [(n, fn) for n, fn in CHECKS if n in wanted]
         done = run_checks(ctx, chosen, beside=read_beside)
@@ -316,7 +322,7 @@ def _read_while_preparing(
         return future.result()
 
 
-def read_ahead(output: OutputLike) -> OutputLike:
+def read_ahead(output: OutputLike, prepared: Optional[PreparedGate] = None) -> OutputLike:
     """``output`` as check_release takes it, its read begun now in a forked child when it
     is a GeoPackage file large enough to be worth one (core.gate.gpkg_beside) and a child
     can be forked now; else ``output`` itself.
@@ -329,9 +335,22 @@ def read_ahead(output: OutputLike) -> OutputLike:
     command line, a release's process, never a QGIS session: core.common.forked), and
     only while no other Python thread runs (forked.alone): call it before the gate's
     first call. Pass what it returns to check_release once; a caller that gives up first
-    calls its ``stop()``."""
+    calls its ``stop()``.
+
+    ``prepared``: the preparation the gate's calls will use; its array views (coordinate
+    keys, projected axes, reference digests) are then computed by a child of their own
+    (core.gate.views_beside) and put into it by the next check_release that uses it,
+    before its checks run (a call that fails first ends that child)."""
+    if isinstance(prepared, PreparedGate) and prepared not in _BESIDE:
+        views = ViewsBeside.start(prepared)
+        if views is not None:
+            _BESIDE[prepared] = views
     started = GpkgBeside.start(output)
     return output if started is None else started
+
+
+# the preparations whose array views a child computes (read_ahead); check_release takes them
+_BESIDE: WeakKeyDictionary[PreparedGate, ViewsBeside] = WeakKeyDictionary()
 
 
 # ...and those a release's own files need besides: the unsalted sha256 of every reference
@@ -393,9 +412,12 @@ def _compute_these(
     prepared: PreparedGate, views: tuple[str, ...], stop: Optional[threading.Event] = None
 ) -> None:
     """Compute ``views`` (as _compute_views: a failing one left, ``stop`` heeded)."""
+    beside = DEFERRED if prepared in _BESIDE else ()  # (a child computes those)
     for view in views:
         if stop is not None and stop.is_set():
             return
+        if view in beside or (view == "sha256" and beside):
+            continue
         try:
             if view == "sha256":
                 prepared.reference_digests(64)

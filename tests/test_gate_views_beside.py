@@ -1,0 +1,155 @@
+"""The raw side's array views computed by a forked child (issue 15; core.gate.views_beside,
+leak_gate.read_ahead's ``prepared``) are the views this process computes, and the gate's
+reports with them are the reports without them; a child that fails in any way (raises,
+dies, hangs, answers with the wrong shape, computed other references) puts nothing in
+that could change a verdict: the views are then made here, as without the child.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+import pytest
+
+from crime_mapper.core.gate.context import PreparedGate
+from crime_mapper.core.gate.leak_gate import _BESIDE, check_release, prepare_gate, read_ahead
+from crime_mapper.core.gate.views_beside import ARRAY_VIEWS, ViewsBeside, compute_views
+from tests.test_gate_written_csv import planted_releases
+from tests.test_gate_written_gpkg import _write
+from tests.test_leak_gate import world  # noqa: F401 - a fixture (real extract and points)
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return type(a) is type(b) and a.dtype == b.dtype and np.array_equal(a, b)
+    if isinstance(a, tuple):
+        return isinstance(b, tuple) and len(a) == len(b) and all(map(_same, a, b))
+    return a == b
+
+
+def _no_children_left() -> None:
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
+
+
+def test_the_childs_views_are_the_ones_made_here(world):  # noqa: F811
+    fresh = prepare_gate(world["raw"], world["points"])
+    prepared = prepare_gate(world["raw"], world["points"])
+    beside = ViewsBeside(prepared)
+    beside.collect()
+    assert beside.taken == list(ARRAY_VIEWS) + ["digests 64"]
+    for name in ARRAY_VIEWS:
+        assert _same(prepared.__dict__[name], getattr(fresh, name)), name
+    assert _same(prepared._digests[64], fresh.reference_digests(64))
+    _no_children_left()
+
+
+def test_reports_with_the_childs_views_are_the_reports(world, tmp_path):  # noqa: F811
+    """Leaks planted in the real release, its CSV and GeoPackage checked as a process of
+    its own checks them (read_ahead with the preparation): every report is the one a
+    preparation made here gives."""
+    for label, public in planted_releases(world):
+        gpkg, written = _write(tmp_path / label, public)
+        csv = tmp_path / label / "public.csv"
+        public.to_csv(csv, index=False)
+        fresh = prepare_gate(world["raw"], world["points"])
+        want = [
+            check_release(world["raw"], out, world["points"], prepared=fresh).to_dict()
+            for out in (csv, gpkg)
+        ]
+        prepared = prepare_gate(world["raw"], world["points"])
+        ahead = read_ahead(gpkg, prepared)
+        assert prepared in _BESIDE
+        got = [
+            check_release(world["raw"], out, world["points"], prepared=prepared).to_dict()
+            for out in (csv, ahead)
+        ]
+        assert prepared not in _BESIDE and "raw_grid_keys" in prepared.__dict__
+        assert got == want, label
+        assert got[0]["passed"] == got[1]["passed"] == (label == "clean"), label
+    _no_children_left()
+
+
+def _raises(prepared):
+    raise MemoryError("no room for the views")
+
+
+def _dies(prepared):
+    os._exit(3)
+
+
+def _hangs(prepared):
+    time.sleep(3600)
+
+
+def _wrong_shape(prepared):
+    views, digests, fingerprint = compute_views(prepared)
+    views["raw_is_point"] = list(views["raw_is_point"])  # (a list, not an array)
+    return views, digests, fingerprint
+
+
+def _unknown_view(prepared):
+    views, digests, fingerprint = compute_views(prepared)
+    return {**views, "secret_set": np.zeros(1)}, digests, fingerprint
+
+
+def _other_references(prepared):
+    """Digests of other references: the fingerprint says so, and they are not taken."""
+    views, _digests, _fingerprint = compute_views(prepared)
+    other = PreparedGate(prepared.raw.iloc[::-1].reset_index(drop=True), prepared.points)
+    return views, {64: other.reference_digests(64)}, b"not these references"
+
+
+@pytest.mark.parametrize("child", [_raises, _dies, _hangs, _wrong_shape, _unknown_view])
+def test_a_failing_child_puts_nothing_in(child, world, tmp_path):  # noqa: F811
+    """Leaks planted: with a child that raises, dies, hangs past its deadline or answers
+    with the wrong shape, nothing is put in, the views are made here and every report is
+    the one without the child (the leaking releases refused)."""
+    for label, public in planted_releases(world):
+        csv = tmp_path / f"{label}.csv"
+        public.to_csv(csv, index=False)
+        want = check_release(world["raw"], csv, world["points"]).to_dict()
+        prepared = prepare_gate(world["raw"], world["points"])
+        started = time.monotonic()
+        beside = ViewsBeside(prepared, deadline_s=2.0, compute=child)
+        _BESIDE[prepared] = beside
+        got = check_release(world["raw"], csv, world["points"], prepared=prepared).to_dict()
+        assert beside.taken == []
+        assert got == want, label
+        assert got["passed"] == (label == "clean")
+        assert time.monotonic() - started < 60  # (a hung child is killed, not waited for)
+    _no_children_left()
+
+
+def test_digests_of_other_references_are_not_taken(world, tmp_path):  # noqa: F811
+    prepared = prepare_gate(world["raw"], world["points"])
+    beside = ViewsBeside(prepared, compute=_other_references)
+    beside.collect()
+    assert "digests 64" not in beside.taken and 64 not in prepared._digests
+    assert "raw_grid_keys" in beside.taken
+    _no_children_left()
+
+
+def test_a_view_that_fails_in_the_child_is_made_here(world):  # noqa: F811
+    """A raw table without crime_id: references raise (in the child as here); the child's
+    other views are taken, no digests, and the reference check fails closed here."""
+    raw = world["raw"].drop(columns=["crime_id"])
+    prepared = prepare_gate(raw, world["points"])
+    beside = ViewsBeside(prepared)
+    beside.collect()
+    assert "digests 64" not in beside.taken and "raw_grid_keys" in beside.taken
+    report = check_release(raw, world["public"], world["points"], prepared=prepared)
+    refs = next(c for c in report.checks if c.name == "no_source_references")
+    assert not refs.passed and "could not run" in refs.detail
+    _no_children_left()
+
+
+def test_a_call_that_fails_ends_the_child(world):  # noqa: F811
+    prepared = prepare_gate(world["raw"], world["points"])
+    _BESIDE[prepared] = ViewsBeside(prepared, compute=_hangs)
+    with pytest.raises(ValueError):
+        check_release(world["raw"].iloc[:10], world["public"], world["points"], prepared=prepared)
+    assert prepared not in _BESIDE
+    _no_children_left()
