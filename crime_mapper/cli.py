@@ -549,6 +549,7 @@ def _cmd_check_release(args: argparse.Namespace) -> int:
             args.report,
             profile_path=args.profile,
             rules=args.rules,
+            beside=True,  # (a process of its own: the gate may fork children)
         )
     _warn(outcome.file_errors)
     if outcome.report.passed:

@@ -16,7 +16,11 @@ import pytest
 from crime_mapper.core.gate.context import PreparedGate
 from crime_mapper.core.gate.leak_gate import _BESIDE, check_release, prepare_gate, read_ahead
 from crime_mapper.core.gate.views_beside import ARRAY_VIEWS, ViewsBeside, compute_views
-from tests.test_gate_written_csv import planted_releases
+from tests.test_gate_written_csv import (
+    _release,
+    planted_releases,
+    release_inputs,  # noqa: F401 - a fixture
+)
 from tests.test_gate_written_gpkg import _write
 from tests.test_leak_gate import world  # noqa: F401 - a fixture (real extract and points)
 
@@ -152,4 +156,32 @@ def test_a_call_that_fails_ends_the_child(world):  # noqa: F811
     with pytest.raises(ValueError):
         check_release(world["raw"].iloc[:10], world["public"], world["points"], prepared=prepared)
     assert prepared not in _BESIDE
+    _no_children_left()
+
+
+def test_check_release_beside_gives_the_same_report(release_inputs, tmp_path):  # noqa: F811
+    """run_check_release as the command line runs it (``beside``: children forked) gives
+    the report the gate gives in this process alone: on a release's folder, CSV and
+    GeoPackage, and on its CSV with an exact date planted (refused both ways)."""
+    from crime_mapper.core.release.pipeline import run_check_release
+    from tests.test_cli import FORCE_EXTRACT, FORCE_PROFILE
+
+    out = tmp_path / "release"
+    _release(release_inputs, out)
+    csv = next(out.glob("*-street.csv"))
+    leaky = tmp_path / "leaky.csv"
+    lines = csv.read_bytes().decode("utf-8").split("\r\n")
+    cells = lines[1].split(",")
+    cells[1] = "2022-10-12"
+    leaky.write_bytes("\r\n".join([lines[0], ",".join(cells)] + lines[2:]).encode("utf-8"))
+    for output in (out, csv, next(out.glob("*-street.gpkg")), leaky):
+        reports = [
+            run_check_release(
+                [FORCE_EXTRACT], release_inputs["points"], output,
+                profile_path=FORCE_PROFILE, beside=beside,
+            ).report.to_dict()
+            for beside in (False, True)
+        ]  # fmt: skip
+        assert reports[0] == reports[1], output.name
+        assert reports[1]["passed"] == (output != leaky), output.name
     _no_children_left()

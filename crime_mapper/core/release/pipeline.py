@@ -743,12 +743,17 @@ def run_check_release(
     profile_path: Optional[PathLike] = None,
     feedback: Optional[Feedback] = None,
     rules: Any = None,
+    beside: bool = False,
 ) -> CheckOutcome:
     """Run the leak gate on a published file or folder against the raw crimes; write the
     report JSON (atomically) when ``report_path`` is given, whatever the result. The caller
     decides how to fail on ``outcome.report.passed``. ``rules`` (a ReleaseRules or a rules
-    JSON path; None: the defaults) gives the minimum catchment K the release was made with."""
-    from ..gate.leak_gate import check_release
+    JSON path; None: the defaults) gives the minimum catchment K the release was made with.
+    ``beside``: the caller is a process of its own (the command line, never a QGIS
+    session), so the gate may fork children: the raw side's array views and a large
+    GeoPackage's read (leak_gate.read_ahead), a folder's pages (core.gate.folder_beside);
+    the same report."""
+    from ..gate.leak_gate import check_release, prepare_gate, read_ahead
 
     feedback = feedback or Feedback()
     check_crimes_paths(raw)
@@ -763,11 +768,19 @@ def run_check_release(
     rules_obj, _rules_path = load_rules(rules)
     source, point_set, _ = open_release_inputs(raw, points, profile, feedback, 20.0, 60.0)
     feedback.check()
+    k = rules_obj.min_catchment_addresses
+    checked: Any = output
+    prepared = None
+    if beside:
+        prepared = prepare_gate(source.crimes, point_set, min_catchment_addresses=k)
+        checked = read_ahead(output, prepared)
     report = check_release(
         source.crimes,
-        output,
+        checked,
         point_set,
-        min_catchment_addresses=rules_obj.min_catchment_addresses,
+        min_catchment_addresses=k,
+        prepared=prepared,
+        read_beside=beside,
     )
     feedback.set_progress(95.0)
     if report_path:
