@@ -173,7 +173,7 @@ def check_release(
     finally:
         if isinstance(output, GpkgBeside):
             output.stop()  # (its child ended however the call ended; nothing if done)
-        if isinstance(prepared, PreparedGate) and prepared in _BESIDE:
+        if _BESIDE and isinstance(prepared, PreparedGate) and prepared in _BESIDE:
             _BESIDE.pop(prepared).stop()  # (the call failed before it took the views)
 
 
@@ -229,7 +229,7 @@ def _check_release(
                 [GateCheck(n, False, failure, []) for n in wanted],
                 output=str(output) if not isinstance(output, pd.DataFrame) else "",
             )
-        beside = _BESIDE.pop(prepared, None)
+        beside = _BESIDE.pop(prepared, None) if _BESIDE else None
         if beside is not None:  # (read_ahead's child: its views put in before any check)
             beside.collect()
         ctx = GateContext(prepared, artifacts, team_texts)
@@ -412,7 +412,7 @@ def _compute_these(
     prepared: PreparedGate, views: tuple[str, ...], stop: Optional[threading.Event] = None
 ) -> None:
     """Compute ``views`` (as _compute_views: a failing one left, ``stop`` heeded)."""
-    beside = DEFERRED if prepared in _BESIDE else ()  # (a child computes those)
+    beside = DEFERRED if _BESIDE and prepared in _BESIDE else ()  # (a child computes those)
     for view in views:
         if stop is not None and stop.is_set():
             return
