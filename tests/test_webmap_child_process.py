@@ -246,6 +246,41 @@ def test_a_bad_input_gives_the_same_message(provider, tmp_path, fake_python, mon
     assert _refusal(params) == there and str(missing.name) in there
 
 
+def test_neighbourhoods_read_while_the_child_opens_the_raw_side(
+    provider, tmp_path, fake_python, monkeypatch
+):
+    """The outlines are read here once the child has started (it opens the raw side
+    meanwhile); if reading them fails, the child is stopped and the error is the one the
+    export made here gives, with nothing written and no process left."""
+    hoods = QgsVectorLayer(str(LSOAS), "lsoas", "ogr")
+    bad = {"NEIGHBOURHOODS": hoods, "CODE_FIELD": "", "NAME_FIELD": ""}
+    out = tmp_path / "out"
+    _previous(out)
+    there = _refusal(_params(tmp_path, out, **bad))  # (the child stopped, maybe unborn)
+    _left_alone(out)
+    _no_python(monkeypatch, tmp_path)
+    assert _refusal(_params(tmp_path, out, **bad)) == there
+    assert "code or name field" in there
+    _left_alone(out)
+
+
+def test_a_child_given_no_second_part_refuses(tmp_path):
+    """The request's second part never comes (the caller's input ends): refused."""
+    out = tmp_path / "out"
+    _previous(out)
+    request = request_bytes([OCT], out / "map", settings={"tiles": "none"})
+    with pytest.raises(ChildExportError, match="request could not be read"):
+        export_in_child(
+            sys.executable,
+            request,
+            out / "map",
+            more=b"7\nabcdefg",
+            env=child_environment(),
+            cwd=str(PACKAGE_PARENT),
+        )
+    _left_alone(out)
+
+
 # --- cancel, a killed child, hostile children -------------------------------------------------
 
 

@@ -12,7 +12,7 @@ the same files and messages.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from qgis.core import (
     QgsProcessingContext,
@@ -200,7 +200,10 @@ class ExportWebmapAlgorithm(NeighbourhoodParameters, CrimeMapperAlgorithm):
         if tiles == "custom":
             tiles = text(self.TILES_URL)
         out = Path(self.parameterAsString(parameters, self.OUTPUT, context))
-        try:
+
+        def read_neighbourhoods() -> Any:
+            # (a layer's outlines, read on this thread while a child process opens the raw
+            # side: qgis_bridge.webmap_process)
             hoods = self.neighbourhood_outlines(parameters, context, name_as_code=True)
             if hoods is not None and self.has_lookup(parameters, context):
                 from ..core.publish.summaries_run import load_neighbourhoods
@@ -208,13 +211,16 @@ class ExportWebmapAlgorithm(NeighbourhoodParameters, CrimeMapperAlgorithm):
                 hoods = load_neighbourhoods(self.lookup_source(parameters, context), hoods)
             elif hoods is None and self.parameter_path(parameters, self.LOOKUP, context):
                 hoods = self.lookup_source(parameters, context)
+            return hoods
+
+        try:
             done = run_webmap_qgis(
                 releases,
                 out / "map",
                 raw=raw,
                 points=points,
                 profile_path=self.parameter_path(parameters, self.PROFILE, context),
-                neighbourhoods=hoods,
+                read_neighbourhoods=read_neighbourhoods,
                 title=text(self.TITLE) or "Street-level crime map",
                 tiles=tiles,
                 tiles_attribution=text(self.TILES_ATTRIBUTION),

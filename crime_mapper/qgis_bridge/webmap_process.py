@@ -81,13 +81,19 @@ def run_webmap_qgis(
     neighbourhoods: Any = None,
     feedback: Optional[Feedback] = None,
     note: Optional[Callable[[str], None]] = None,
+    read_neighbourhoods: Optional[Callable[[], Any]] = None,
     **settings: Any,
 ) -> WebmapResult:
     """run_webmap's arguments and contract (see the module docstring); ``note`` is told why
-    the export runs in this process when no Python was found."""
+    the export runs in this process when no Python was found. ``read_neighbourhoods``
+    (instead of ``neighbourhoods``): a call that reads them, made on this thread once the
+    child has started, so the child opens the raw side meanwhile (made first, as before,
+    when the export runs here); what it raises stops the export."""
     from ..core.publish.webmap_run import run_webmap
 
     feedback = feedback or Feedback()
+    if read_neighbourhoods is not None and (raw is None or points is None):
+        neighbourhoods = read_neighbourhoods()
     arguments = {
         "raw": raw,
         "points": points,
@@ -103,18 +109,28 @@ def run_webmap_qgis(
     except PythonNotFound as exc:
         if note is not None:
             note(IN_PROCESS_NOTE.format(why=exc))
+        if read_neighbourhoods is not None:
+            arguments["neighbourhoods"] = read_neighbourhoods()
         return run_webmap(releases, out_dir, feedback=feedback, **arguments, **settings)
-    from ..core.publish.webmap_process import export_in_child, request_bytes
+    from ..core.publish.webmap_process import export_in_child, more_bytes, request_bytes
     from .release_process import PACKAGE_PARENT, child_environment
 
-    arguments["points"] = portable_points(points, feedback)
+    portable = portable_points(points, feedback)
     feedback.check()
-    request = request_bytes(releases, out_dir, settings=settings, **arguments)
+    request = request_bytes(
+        releases, out_dir, raw=raw, points=portable, profile_path=profile_path, settings=settings
+    )
+
+    def more() -> bytes:
+        hoods = read_neighbourhoods() if read_neighbourhoods is not None else neighbourhoods
+        return more_bytes(hoods)
+
     return export_in_child(
         python,
         request,
         out_dir,
         feedback,
+        more=more,
         env=child_environment(),
         cwd=str(PACKAGE_PARENT),
     )

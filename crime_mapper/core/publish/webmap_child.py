@@ -11,15 +11,19 @@ gate and messages. It imports no QGIS: everything it reads arrives as paths or c
 
 Protocol:
 
-- stdin: a line holding the byte count N of the request, then N bytes: the pickled dict of
-  core.publish.webmap_run.run_webmap's arguments (``releases``, ``out_dir``, ``raw``,
-  ``points``, ``profile_path``, ``neighbourhoods``, ``settings``), written by the process
-  that started this one (never by anyone else: a pickle is code).
+- stdin: the request in two parts, each a line holding its byte count N, then N bytes: a
+  pickled dict written by the process that started this one (never by anyone else: a
+  pickle is code). First core.publish.webmap_run.run_webmap's arguments but the
+  neighbourhoods (``releases``, ``out_dir``, ``raw``, ``points``, ``profile_path``,
+  ``settings``): the raw side is opened with them (open_gate_inputs) while the caller
+  still reads its neighbourhoods (from a QGIS layer, some seconds nationally); then
+  ``{"neighbourhoods"}``, and the export goes on (export_opened). The same calls as
+  run_webmap, in the same order.
 - cancel: SIGTERM (the caller's Cancel) marks the export cancelled, and it stops at its next
   check; so does the caller's end (this process is handed to another parent). No thread
   watches for it: a second Python thread would keep the export from forking
-  (core.common.forked.alone). Where Python cannot fork (Windows), a ``cancel`` line on stdin
-  or its end does the same, read by a thread.
+  (core.common.forked.alone). (Windows: SIGTERM ends the process; the caller then removes
+  what it staged.)
 - stdout: JSON lines, ``{"event": "progress", "value"}`` as it goes, then exactly one of
   ``{"event": "finished", "result"}`` (core.publish.webmap_process.result_to_dict),
   ``{"event": "cancelled"}``, ``{"event": "failed", "kind", "message"}`` (an error whose
@@ -110,14 +114,6 @@ def _feedback(protocol: _Protocol, cancelled: Any) -> Any:
     return ChildFeedback()
 
 
-def _watch_stdin(stream: IO[bytes], cancelled: _Cancel) -> None:
-    """(Without fork only.) A ``cancel`` line, or the end of input, stops the export."""
-    for line in stream:
-        if line.strip() == b"cancel":
-            break
-    cancelled.set()
-
-
 def read_request(stream: IO[bytes]) -> dict[str, Any]:
     """The request: a byte count line, then that many bytes of pickle (see the docstring)."""
     head = stream.readline(32)
@@ -136,22 +132,31 @@ def read_request(stream: IO[bytes]) -> dict[str, Any]:
     return request
 
 
-def run(request: dict[str, Any], protocol: _Protocol, cancelled: _Cancel) -> int:
+def run(request: dict[str, Any], stdin: IO[bytes], protocol: _Protocol, cancelled: _Cancel) -> int:
     from ..common.feedback import Cancelled
     from .webmap_process import result_to_dict
-    from .webmap_run import run_webmap
+    from .webmap_run import export_opened, open_gate_inputs
 
     try:
         settings = dict(request.get("settings") or {})
         settings["export_beside"] = True  # (a process of its own: core.common.forked)
-        done = run_webmap(
+        feedback = _feedback(protocol, cancelled)
+        opened = open_gate_inputs(
+            request.get("raw"), request.get("points"), request.get("profile_path"), feedback
+        )
+        try:
+            more = read_request(stdin)
+        except Exception as exc:  # noqa: BLE001 - any unreadable request is refused
+            message = f"the export's request could not be read: {exc}"
+            protocol.send("error", message=message, details="")
+            return EXIT_ERROR
+        feedback.check()
+        done = export_opened(
             request["releases"],
             request["out_dir"],
-            raw=request.get("raw"),
-            points=request.get("points"),
-            profile_path=request.get("profile_path"),
-            neighbourhoods=request.get("neighbourhoods"),
-            feedback=_feedback(protocol, cancelled),
+            opened,
+            more.get("neighbourhoods"),
+            feedback,
             **settings,
         )
     except Cancelled:
@@ -181,6 +186,9 @@ def run(request: dict[str, Any], protocol: _Protocol, cancelled: _Cancel) -> int
 
 
 def main() -> int:
+    # (imported while the caller still writes the request)
+    from . import webmap_process, webmap_run  # noqa: F401
+
     # the protocol keeps the real stdout; everything else printed (Python or C) goes to stderr
     protocol = _Protocol(os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8"))
     sys.stdout.flush()
@@ -194,11 +202,7 @@ def main() -> int:
     cancelled = _Cancel()
     if hasattr(signal, "SIGTERM"):
         signal.signal(signal.SIGTERM, cancelled.set)
-    if not hasattr(os, "fork"):
-        watch = threading.Thread(target=_watch_stdin, args=(sys.stdin.buffer, cancelled))
-        watch.daemon = True
-        watch.start()
-    return run(request, protocol, cancelled)
+    return run(request, sys.stdin.buffer, protocol, cancelled)
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import IO, Any, Callable, Optional
+from typing import IO, Any, Callable, Optional, Union
 
 from ..common.feedback import Cancelled, Feedback
 from .webmap_export import WebmapResult
@@ -141,22 +141,30 @@ def request_bytes(
     raw: Any = None,
     points: Any = None,
     profile_path: Any = None,
-    neighbourhoods: Any = None,
     settings: Optional[Mapping[str, Any]] = None,
 ) -> bytes:
-    """The request as the child reads it (a size line, then the pickled arguments)."""
-    body = pickle.dumps(
+    """The request's first part as the child reads it (a size line, then the pickled
+    arguments): all but the neighbourhoods (:func:`more_bytes`)."""
+    return _part(
         {
             "releases": [str(r) for r in releases],
             "out_dir": str(out_dir),
             "raw": raw,
             "points": points,
             "profile_path": None if profile_path is None else str(profile_path),
-            "neighbourhoods": neighbourhoods,
             "settings": dict(settings or {}),
-        },
-        protocol=pickle.HIGHEST_PROTOCOL,
+        }
     )
+
+
+def more_bytes(neighbourhoods: Any) -> bytes:
+    """The request's second part: the neighbourhoods (core Neighbourhoods, a summaries
+    NeighbourhoodSource, or None)."""
+    return _part({"neighbourhoods": neighbourhoods})
+
+
+def _part(values: dict[str, Any]) -> bytes:
+    body = pickle.dumps(values, protocol=pickle.HIGHEST_PROTOCOL)
     return b"%d\n" % len(body) + body
 
 
@@ -174,14 +182,18 @@ def export_in_child(
     out_dir: Any,
     feedback: Optional[Feedback] = None,
     *,
+    more: Union[bytes, Callable[[], bytes], None] = None,
     env: Optional[Mapping[str, str]] = None,
     cwd: Optional[str] = None,
     on_started: Optional[Callable[[int], None]] = None,
     silence_s: Optional[float] = None,
 ) -> WebmapResult:
     """Run the export ``request`` (request_bytes) in ``python -m`` CHILD_MODULE; see the
-    module docstring. ``out_dir``: the request's map folder (staging folders a killed child
-    left beside it are removed). ``on_started``: called with the child's process id."""
+    module docstring. ``more``: the request's second part (more_bytes; None: no
+    neighbourhoods), or a call making it, made here once the child has started so that
+    the child opens the raw side meanwhile (what it raises stops the child and is raised
+    here). ``out_dir``: the request's map folder (staging folders a killed child left
+    beside it are removed). ``on_started``: called with the child's process id."""
     feedback = feedback or Feedback()
     feedback.check()
     target = Path(out_dir)
@@ -205,7 +217,20 @@ def export_in_child(
         if on_started is not None:
             on_started(child.pid)
         try:
-            outcome = _talk(child, request, feedback, silence_s or SILENCE_S)
+            # (written by a thread: a child that does not read must not block this one)
+            parts: queue.Queue = queue.Queue()
+            parts.put(request)
+            writer = threading.Thread(target=_write_parts, args=(child.stdin, parts))
+            writer.daemon = True
+            writer.start()
+            try:
+                parts.put(more() if callable(more) else more or more_bytes(None))
+            except BaseException:
+                _kill(child)
+                raise
+            finally:
+                parts.put(None)
+            outcome = _talk(child, feedback, silence_s or SILENCE_S)
         finally:
             _end(child)
             if child.returncode != 0:
@@ -222,18 +247,13 @@ def _no_window() -> dict[str, Any]:
     return {"creationflags": flag} if flag else {}
 
 
-def _talk(
-    child: subprocess.Popen, request: bytes, feedback: Feedback, silence_s: float
-) -> Optional[dict[str, Any]]:
-    """Send the request, relay progress, pass on a cancel; the outcome line (None: none, or
-    the child was cancelled without saying so, or went silent)."""
-    assert child.stdin is not None and child.stdout is not None
+def _talk(child: subprocess.Popen, feedback: Feedback, silence_s: float) -> Optional[dict]:
+    """Relay progress, pass on a cancel; the outcome line (None: none, or the child was
+    cancelled without saying so, or went silent)."""
+    assert child.stdout is not None
     lines: queue.Queue = queue.Queue()
     reader = threading.Thread(target=_read_lines, args=(child.stdout, lines), daemon=True)
     reader.start()
-    # (written by a thread: a child that does not read it must not block this one's watch)
-    writer = threading.Thread(target=_write_request, args=(child.stdin, request), daemon=True)
-    writer.start()
     outcome: Optional[dict[str, Any]] = None
     cancel_sent: Optional[float] = None
     heard = time.monotonic()
@@ -316,10 +336,15 @@ def _end(child: subprocess.Popen) -> None:
             pass
 
 
-def _write_request(stream: IO[bytes], request: bytes) -> None:
+def _write_parts(stream: IO[bytes], parts: queue.Queue) -> None:
+    """Write each part as it comes, until None (the child gone: the rest is dropped)."""
     try:
-        stream.write(request)
-        stream.flush()
+        while True:
+            part = parts.get()
+            if part is None:
+                return
+            stream.write(part)
+            stream.flush()
     except (OSError, ValueError):
         pass  # the child is gone already: its exit code and stderr say why
 

@@ -8,6 +8,7 @@ checks only (police.uk downloads have no raw table behind them).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional, Union
 
@@ -15,6 +16,18 @@ from ..common.feedback import Feedback, ScaledFeedback
 from .webmap_export import WebmapOptions, WebmapResult, export_webmap
 
 PathLike = Union[str, Path]
+
+
+@dataclass
+class OpenedInputs:
+    """The raw side of a gated export, opened (:func:`open_gate_inputs`): the raw crimes
+    (None without them), their map points, the raw load's file errors and the release gate
+    the folder and any linked CSV share."""
+
+    crimes: Any = None
+    points: Any = None
+    file_errors: list[str] = field(default_factory=list)
+    release_gate: Any = None
 
 
 def run_webmap(
@@ -38,37 +51,63 @@ def run_webmap(
     release's core.gate.leak_gate.ReleaseGate (the monthly release passes the one its
     anonymise step used); with raw and points, one is made here otherwise, so the folder
     and any linked CSV share one raw-side preparation. Returns the WebmapResult, with the
-    raw load's file errors added to its warnings.
+    raw load's file errors added to its warnings. The two halves, :func:`open_gate_inputs`
+    then :func:`export_opened` (a child process given the neighbourhoods while it opens the
+    raw side calls them apart: core.publish.webmap_child).
     """
+    feedback = feedback or Feedback()
+    opened = open_gate_inputs(raw, points, profile_path, feedback, release_gate)
+    return export_opened(releases, out_dir, opened, neighbourhoods, feedback, **settings)
+
+
+def open_gate_inputs(
+    raw: Any,
+    points: Any,
+    profile_path: Optional[PathLike],
+    feedback: Feedback,
+    release_gate: Any = None,
+) -> OpenedInputs:
+    """run_webmap's first half: the raw crimes and map points opened (both or neither;
+    progress 0-30), with the release gate to share."""
     from ..release.release_files import ReleaseInputError
 
-    feedback = feedback or Feedback()
     if (raw is None) != (points is None):
         raise ReleaseInputError(
             "the leak gate against the raw crimes needs both the raw extracts and the map "
             "points the release was snapped to"
         )
-    crimes = point_set = None
-    file_errors: list[str] = []
-    if raw is not None:
-        from ..release.pipeline import (
-            check_crimes_paths,
-            open_release_inputs,
-            release_profile,
-        )
+    if raw is None:
+        return OpenedInputs()
+    from ..release.pipeline import (
+        check_crimes_paths,
+        open_release_inputs,
+        release_profile,
+    )
 
-        if not hasattr(raw, "crimes"):
-            check_crimes_paths(raw)
-        profile = release_profile(profile_path)
-        from .summaries_run import opened_inputs
+    if not hasattr(raw, "crimes"):
+        check_crimes_paths(raw)
+    profile = release_profile(profile_path)
+    from .summaries_run import opened_inputs
 
-        source, point_set = opened_inputs(raw, points, profile, feedback, open_release_inputs)
-        crimes = source.crimes
-        file_errors = list(source.file_errors)
-        from ..gate.leak_gate import ReleaseGate
+    source, point_set = opened_inputs(raw, points, profile, feedback, open_release_inputs)
+    crimes = source.crimes
+    from ..gate.leak_gate import ReleaseGate
 
-        if not isinstance(release_gate, ReleaseGate) or not release_gate.serves(crimes, point_set):
-            release_gate = ReleaseGate(crimes, point_set)
+    if not isinstance(release_gate, ReleaseGate) or not release_gate.serves(crimes, point_set):
+        release_gate = ReleaseGate(crimes, point_set)
+    return OpenedInputs(crimes, point_set, list(source.file_errors), release_gate)
+
+
+def export_opened(
+    releases: Sequence[PathLike],
+    out_dir: PathLike,
+    opened: OpenedInputs,
+    neighbourhoods: Any,
+    feedback: Feedback,
+    **settings: Any,
+) -> WebmapResult:
+    """run_webmap's second half: the neighbourhoods read, the folder exported and gated
+    (progress 30-100 with the raw crimes, 0-100 without)."""
     hoods = None
     if neighbourhoods is not None:
         from .neighbourhoods import Neighbourhoods
@@ -79,15 +118,16 @@ def run_webmap(
             if isinstance(neighbourhoods, Neighbourhoods)
             else load_neighbourhoods(neighbourhoods)
         )
+    gated = opened.crimes is not None
     options = WebmapOptions(
         inputs=list(releases),
         out_dir=out_dir,
-        raw=crimes,
-        points=point_set,
+        raw=opened.crimes,
+        points=opened.points,
         neighbourhoods=hoods,
-        release_gate=release_gate if raw is not None else None,
+        release_gate=opened.release_gate if gated else None,
         **settings,
     )
-    result = export_webmap(options, ScaledFeedback(feedback, 30.0 if raw is not None else 0, 100))
-    result.warnings.extend(file_errors)
+    result = export_webmap(options, ScaledFeedback(feedback, 30.0 if gated else 0, 100))
+    result.warnings.extend(opened.file_errors)
     return result
