@@ -186,8 +186,10 @@ def run(request: dict[str, Any], stdin: IO[bytes], protocol: _Protocol, cancelle
 
 
 def main() -> int:
-    # (imported while the caller still writes the request)
-    from . import webmap_process, webmap_run  # noqa: F401
+    import importlib
+
+    for module in ("webmap_run", "webmap_process"):  # (imported while the caller writes)
+        importlib.import_module(f"{__package__}.{module}")
 
     # the protocol keeps the real stdout; everything else printed (Python or C) goes to stderr
     protocol = _Protocol(os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8"))
