@@ -280,3 +280,55 @@ def test_two_map_commits_into_one_folder_at_once_swap_one_after_the_other(
     assert errors == []
     assert (target / "index.html").read_text(encoding="utf-8") == "second"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["map"]
+
+
+# --- the export run from QGIS in a child process of its own -----------------------------------
+def test_a_killed_export_process_removes_its_staging_not_another_exports(tmp_path: Path):
+    """The web map's child process (core.publish.webmap_process) killed once it has
+    reported progress, while another export (this process) stages beside the same map:
+    its own staging folder is removed, the other export's is not (it was removed too:
+    every staging folder that appeared while the child ran was taken for the child's)."""
+    import signal
+    import sys
+
+    from crime_mapper.core.common.feedback import Feedback
+    from crime_mapper.core.publish.webmap_export import staging_prefix
+    from crime_mapper.core.publish.webmap_process import (
+        ChildExportError,
+        export_in_child,
+        request_bytes,
+    )
+    from crime_mapper.qgis_bridge.release_process import PACKAGE_PARENT, child_environment
+    from tests import test_webmap_child_process as child_tests
+
+    out = tmp_path / "out"
+    child_tests._previous(out)
+    started: list[int] = []
+    other = out / (staging_prefix(out / "map") + "other")
+
+    class KillAt(Feedback):
+        def set_progress(self, percent: float) -> None:
+            if percent >= 35 and started and not other.exists():
+                other.mkdir()  # (another export's, begun while the child runs)
+                (other / "index.html").write_text("theirs", encoding="utf-8")
+                os.kill(started[0], signal.SIGKILL)
+
+    request = request_bytes(
+        [child_tests.OCT], out / "map", raw=[str(child_tests.RAW)],
+        points=str(child_tests._points_csv(tmp_path)), profile_path=child_tests.PROFILE,
+        settings={"tiles": "none"},
+    )  # fmt: skip
+    with pytest.raises(ChildExportError, match="ended without a result"):
+        export_in_child(
+            sys.executable,
+            request,
+            out / "map",
+            KillAt(),
+            env=child_environment(),
+            cwd=str(PACKAGE_PARENT),
+            on_started=started.append,
+        )
+    assert child_tests._group_gone(started[0])
+    assert sorted(p.name for p in out.iterdir()) == sorted(["map", other.name])
+    assert (other / "index.html").read_text(encoding="utf-8") == "theirs"
+    assert (out / "map" / "index.html").read_text(encoding="utf-8") == "previous"

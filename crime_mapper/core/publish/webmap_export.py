@@ -626,26 +626,37 @@ def _swap_folder(stage: Path, target: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def staging_prefix(target: Path, pid: Optional[int] = None) -> str:
-    """The name a staging folder beside ``target`` begins with, made by the process ``pid``
-    (None: this one). Why the process id: a forked child (webmap_beside, a monthly
-    release's map) killed while it writes cannot remove what it began, and the caller,
-    which outlives it, can then find exactly that child's folders (remove_staged_by)."""
-    return f".{target.name}.staging-{os.getpid() if pid is None else pid}-"
+def staging_prefix(target: Path) -> str:
+    """The name a staging folder this process makes beside ``target`` begins with: its
+    process group and its own id (``.map.staging-<group>-<pid>-``). Why: a forked child
+    (webmap_beside, a monthly release's map) or a child process with its own group (the
+    export run from QGIS: webmap_process) killed while it writes cannot remove what it
+    began; the caller, which outlives it, then finds exactly that child's folders
+    (remove_staged_by), never those of another export writing beside the same map."""
+    group = os.getpgrp() if hasattr(os, "getpgrp") else os.getpid()
+    return f".{target.name}.staging-{group}-{os.getpid()}-"
 
 
-def remove_staged_by(target: Path, pid: int) -> None:
-    """Remove what the process ``pid`` staged beside ``target`` and left there (a child
-    that was killed, or died, before it removed or handed over its staging folder). Call
-    it once that child has left: nothing else stages under its name then (a process id is
-    reused only after the system has gone through all the others)."""
-    prefix = staging_prefix(target, pid)
+def remove_staged_by(target: Path, pid: Optional[int] = None, group: Optional[int] = None) -> None:
+    """Remove what the process ``pid`` (or every process of the process group ``group``)
+    staged beside ``target`` and left there (a child that was killed, or died, before it
+    removed or handed over its staging folder). Call it once that child (its whole group)
+    has left: nothing else stages under its name then (an id is reused only after the
+    system has gone through all the others)."""
+    head = f".{target.name}.staging-"
     try:
         names = os.listdir(target.parent)
     except OSError:  # (no folder: nothing was staged)
         return
     for name in names:
-        if name.startswith(prefix):
+        if not name.startswith(head):
+            continue
+        made_by = name[len(head) :].split("-")
+        if len(made_by) < 3:  # (not a name staging_prefix gives)
+            continue
+        if (pid is not None and made_by[1] == str(pid)) or (
+            group is not None and made_by[0] == str(group)
+        ):
             shutil.rmtree(target.parent / name, ignore_errors=True)
 
 

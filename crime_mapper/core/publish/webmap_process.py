@@ -234,11 +234,24 @@ def export_in_child(
         finally:
             _end(child)
             if child.returncode != 0:
-                for left in _staging_folders(target) - before:
-                    shutil.rmtree(left, ignore_errors=True)
+                _remove_left(target, before, child.pid)
         stderr.seek(0)
         last_words = stderr.read()[-4000:]
     return _result(outcome, child.returncode, last_words)
+
+
+def _remove_left(target: Path, before: set[Path], pid: int) -> None:
+    """The staging folders the child (and its forked export) left beside ``target``: with
+    a process group of its own (POSIX), exactly those named with that group
+    (webmap_export.staging_prefix), so another export staging beside the same map at the
+    same time keeps its own; else those that appeared while it ran."""
+    if hasattr(os, "setsid") and hasattr(os, "getpgrp"):
+        from .webmap_export import remove_staged_by
+
+        remove_staged_by(target, group=pid)
+        return
+    for left in _staging_folders(target) - before:
+        shutil.rmtree(left, ignore_errors=True)
 
 
 def _no_window() -> dict[str, Any]:
