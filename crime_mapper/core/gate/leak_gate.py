@@ -370,6 +370,9 @@ _GEOPACKAGE_VIEWS = (
 # ...and what a GeoPackage's few strings still need when checks._proof_text's proofs rule
 # every lookup out (the usual case; the lookups' indexes are built in the check otherwise)
 _GEOPACKAGE_READ_VIEWS = ("reference_lengths", "_squeezed_list")
+#: (for a caller that computes them before a GeoPackage is checked in a forked child:
+#: core.release.gpkg_beside.views_first)
+GEOPACKAGE_READ_VIEWS = _GEOPACKAGE_READ_VIEWS
 
 
 # ...and those a folder of pages and data scripts needs besides (every one of them is asked

@@ -200,9 +200,11 @@ class StepRunners:
     """
 
     qgis_version: Optional[str] = None
-    #: Whether the publish step may make the web map in a forked child beside the summaries
-    #: (core.common.forked): only a process started for the release (the command line, the
-    #: dock's release process) sets it, never a QGIS session
+    #: Whether the release may work in forked children beside this process
+    #: (core.common.forked): the anonymise step's public GeoPackage beside its CSV
+    #: (core.release.gpkg_beside), the publish step's web map beside the summaries. Only a
+    #: process started for the release (the command line, the dock's release process) sets
+    #: it, never a QGIS session
     publish_beside: bool = False
     #: Raw crimes of other months that the map points must not be (crimes GeoPackages or
     #: extracts; core.release.pipeline ``other_crimes``): the dock passes the internal tables
@@ -564,6 +566,10 @@ def _anonymise_step(config, month, outputs, runners, feedback) -> StepRecord:
         qa_report=outputs.qa_report,
         other_crimes=runners.other_crimes,
         gate=gate,
+        # the public GeoPackage beside the CSV (core.release.gpkg_beside), once the load's
+        # own GeoPackage thread has ended (its settle: as the manifest below would)
+        fork_gpkg=_beside(runners),
+        before_fork=load.settle,
     )
     outputs.release = release
     outputs.opened.passed_csv = _passed_csv(release)

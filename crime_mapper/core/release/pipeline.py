@@ -49,6 +49,7 @@ from ..common.feedback import CancelOnly, Feedback, ScaledFeedback
 from ..common.reproducible import fixed_timestamp, freeze_geopackage
 from ..common.staging import staged_outputs
 from ..io import gpkg_write
+from . import gpkg_beside
 from .crimes_input import CrimesInput, load_profile, open_crimes_source, raw_locations
 from .map_points import MapPoints, MapPointsError
 from .map_points_files import MapPointsSpec, read_map_points_file
@@ -148,6 +149,22 @@ def public_point_table(public: pd.DataFrame) -> gpkg_write.PointTable:
         y="__y",
         description=PUBLIC_LAYER_DESCRIPTION,
     )
+
+
+def _gpkg_writer(public: pd.DataFrame, tmp_gpkg: Path) -> Callable[[Feedback], Any]:
+    """write(feedback): the public GeoPackage at ``tmp_gpkg``, frozen (fixed timestamps), as
+    the gate takes it: the layer's values as written while the file is still exactly these
+    bytes (core.gate.output_reader.read_written_gpkg), else the path."""
+
+    def write(feedback: Feedback) -> Any:
+        kept: list = []
+        gpkg_write.write_geopackage(
+            tmp_gpkg, [public_point_table(public)], feedback=feedback, kept=kept
+        )
+        freeze_geopackage(tmp_gpkg, fixed_timestamp(public["Month"].unique().tolist()))
+        return gpkg_write.written_geopackage(tmp_gpkg, kept)
+
+    return write
 
 
 class StepClock:
@@ -469,6 +486,8 @@ def run_anonymise(
     other_crimes: Sequence[PathLike] = (),
     write_gpkg: bool = True,
     gate: Any = None,
+    fork_gpkg: bool = False,
+    before_fork: Optional[Callable[[], Any]] = None,
 ) -> ReleaseOutputs:
     """Anonymise the crimes onto the map points and write the whole release, or nothing.
 
@@ -493,7 +512,13 @@ def run_anonymise(
     but for the file they no longer list. ``gate``: the release's
     core.gate.leak_gate.ReleaseGate, shared with its other outputs' gates (used when it
     serves these crimes and map points, which it does when built from them or from equal
-    ones; otherwise one is made here).
+    ones; otherwise one is made here). ``fork_gpkg``: this is a process of its own (the
+    command line's release, the dock's release process; never a QGIS session), so the public
+    GeoPackage may be written and gated, with the style's gate, in a forked child beside
+    the CSV's write and gate (core.release.gpkg_beside: the same files and reports);
+    ``before_fork()`` then first ends the caller's own work on other threads (a child is
+    forked only when no other Python thread runs; the monthly release settles its load,
+    whose crimes GeoPackage is written on a thread beside this step), its error raised.
     """
     from ..gate.leak_gate import LeakError, ReleaseGate, check_release
     from ..gate.output_reader import hashes_afresh
@@ -591,6 +616,32 @@ def run_anonymise(
 
     with _removed_if_left_empty(folders), staged_outputs() as stage, ExitStack() as waits:
         # 4. the public files, staged
+        tmp_gpkg = stage.path_for(gpkg_path) if gpkg_path is not None else None
+        tmp_qml = stage.path_for(qml) if qml is not None else None
+        k = {"min_catchment_addresses": rules_obj.min_catchment_addresses}
+        style_written = False
+        gpkg_child: Optional[gpkg_beside.Beside] = None
+        if fork_gpkg and tmp_gpkg is not None:
+            # (one raw-side preparation serves every file; serves() joins the warm-up, so
+            # that the child inherits its views and no other thread runs at the fork)
+            if not isinstance(gate, ReleaseGate) or not gate.serves(source.crimes, point_set):
+                gate = ReleaseGate(source.crimes, point_set)
+            if before_fork is not None:
+                before_fork()
+                clock.lap("before_fork")
+            if style_writer is not None and tmp_qml is not None:
+                style_writer(tmp_qml)  # (QGIS writes it: here, before the fork)
+                style_written = True
+                clock.lap("write_style")
+            gpkg_beside.views_first(gate)  # (inherited by the child, kept here)
+            gpkg_child = gpkg_beside.start(
+                _gpkg_writer(public, tmp_gpkg),
+                lambda output: check_release(source.crimes, output, point_set, prepared=gate, **k),
+                tmp_gpkg,
+                tmp_qml,
+            )
+            if gpkg_child is not None:  # (the caller's failure stops it before the stage goes)
+                waits.callback(gpkg_child.stop)
         tmp_csv = stage.path_for(csv_path)
         written = public_schema.write_public_csv(public, tmp_csv)
         # the gate checks the file's cells as written when it still holds those very bytes
@@ -601,40 +652,30 @@ def run_anonymise(
         del written
         clock.lap("write_csv")
         feedback.check()
-        tmp_gpkg = stage.path_for(gpkg_path) if gpkg_path is not None else None
-        gpkg_output: Any = tmp_gpkg
-        if tmp_gpkg is not None:
-            kept: list = []
-            gpkg_write.write_geopackage(
-                tmp_gpkg,
-                [public_point_table(public)],
-                feedback=ScaledFeedback(feedback, _ANON_END + 3, _WRITE_END),
-                kept=kept,
+        gpkg_output: Any = None
+        if tmp_gpkg is not None and gpkg_child is None:
+            gpkg_output = _gpkg_writer(public, tmp_gpkg)(
+                ScaledFeedback(feedback, _ANON_END + 3, _WRITE_END)
             )
-            freeze_geopackage(tmp_gpkg, fixed_timestamp(public["Month"].unique().tolist()))
-            # the gate takes the layer's values as written while the file is still exactly
-            # these bytes (core.gate.output_reader.read_written_gpkg), else it reads them
-            gpkg_output = gpkg_write.written_geopackage(tmp_gpkg, kept)
-            del kept
         # The public table is on disk now and nothing below reads it: let it go before the
         # gate's own peak (about 0.3 GB at national scale).
         published_rows = len(public)
         del public, release
-        if tmp_gpkg is not None:
+        if tmp_gpkg is not None and gpkg_child is None:
             clock.lap("write_gpkg")
-        tmp_qml = stage.path_for(qml) if qml is not None else None
-        if style_writer is not None and tmp_qml is not None:
+        if style_writer is not None and tmp_qml is not None and not style_written:
             style_writer(tmp_qml)
             clock.lap("write_style")
         feedback.set_progress(_WRITE_END)
         feedback.check()
         # the public files' SHA-256 for the manifest: the gate takes it afresh of a file it
         # proves to be its writer's bytes (and remembers it); any other is hashed beside it
+        # (the GeoPackage made beside: by its child)
         hashing = _hashed_beside(
             [
                 path
                 for path, checked in ((tmp_csv, csv_output), (tmp_gpkg, gpkg_output))
-                if path is not None and not hashes_afresh(checked)
+                if path is not None and checked is not None and not hashes_afresh(checked)
             ]
         )
         waits.callback(hashing)  # no thread reads a staged file once the stage ends
@@ -643,19 +684,26 @@ def run_anonymise(
         # (one raw-side preparation serves every file: raw values, digests, keys)
         if not isinstance(gate, ReleaseGate) or not gate.serves(source.crimes, point_set):
             gate = ReleaseGate(source.crimes, point_set)
-        k = {"min_catchment_addresses": rules_obj.min_catchment_addresses}
         reports = {
             csv_path.name: check_release(source.crimes, csv_output, point_set, prepared=gate, **k),
         }
         del csv_output  # (its cells: the public table's strings, no longer needed)
-        if gpkg_path is not None and tmp_gpkg is not None:
+        style: Any = None
+        if gpkg_child is not None and gpkg_path is not None:
+            clock.lap("leak_gate")
+            gated = gpkg_child.result(CancelOnly(feedback))
+            reports[gpkg_path.name] = gated.report
+            style = gated.style
+            clock.lap("gpkg_beside_wait")
+        elif gpkg_path is not None and tmp_gpkg is not None:
             reports[gpkg_path.name] = check_release(
                 source.crimes, gpkg_output, point_set, prepared=gate, **k
             )
         del gpkg_output
         failures = {label: r for label, r in reports.items() if not r.passed}
         if tmp_qml is not None and qml is not None:  # the style beside it is public too
-            style = check_release(source.crimes, tmp_qml, point_set, prepared=gate, **k)
+            if style is None:  # (not gated beside)
+                style = check_release(source.crimes, tmp_qml, point_set, prepared=gate, **k)
             if not style.passed:  # (kept out of the audit: CLI and QGIS audits stay equal)
                 failures[qml.name] = style
         if failures:

@@ -357,6 +357,12 @@ def file_entry(path: PathLike, *, reuse: bool = False) -> dict:
     return {"name": path.name, "sha256": digest, "bytes": before[2]}
 
 
+def remembered_digests() -> dict[tuple, str]:
+    """A copy of the digests :func:`remember_digest` holds (file identity -> hex SHA-256),
+    for work done in a forked child to send back what it hashed (core.release.gpkg_beside)."""
+    return dict(_DIGESTS)
+
+
 def remember_digest(identity: tuple, digest: str) -> None:
     """Remember ``digest`` (hex SHA-256) as that of the file whose identity (device, inode,
     size, modification time, as :func:`file_entry` takes it) was ``identity`` both before
