@@ -63,6 +63,8 @@ class QgisStepRunners(StepRunners):
             feedback=feedback,
             keep_table=True,
             gpkg_beside=LOAD_GPKG_BESIDE,
+            # (a process of its own: the tables in a forked child, not a thread)
+            gpkg_fork=self.publish_beside,
         )
         report_json = out.waiting.get(Path(out.report_json).absolute(), out.report_json)
         report = json.loads(Path(report_json).read_text(encoding="utf-8"))

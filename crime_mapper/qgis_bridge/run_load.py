@@ -136,6 +136,7 @@ def run_load(
     write_qml: bool = True,
     keep_table: bool = False,
     gpkg_beside: bool = False,
+    gpkg_fork: bool = False,
 ) -> LoadOutputs:
     """Load extracts and write the crimes GeoPackage (crimes and, if any, stop_search
     tables, default style inside), the QML beside it, the rejects CSV and the report.
@@ -148,7 +149,10 @@ def run_load(
     GeoPackage and its style are written in a thread beside the caller, who goes on with the
     table (the monthly release's anonymise step never reads the file) and calls the outputs'
     ``settle`` before anything reads the files: every output, the reports included, moves
-    into place only then, all together, as without it. Raises
+    into place only then, all together, as without it. ``gpkg_fork`` (with ``gpkg_beside``):
+    this is a process of its own (the monthly release's: core.common.forked, never a QGIS
+    session), so the GeoPackage's tables are written in a forked child rather than a thread
+    (see _settle_later; the same files). Raises
     core.common.feedback.Cancelled if the user cancels; any exception leaves earlier outputs
     untouched.
     """
@@ -187,9 +191,8 @@ def run_load(
         tmp_gpkg = stage.path_for(gpkg)  # staged first: moved into place first
         tmp_qml = stage.path_for(qml) if qml is not None else None
 
-        def write_gpkg(feedback: Feedback) -> None:
-            """1. the GeoPackage, built under a temporary name; 2. the default style inside
-            it, and the QML beside it"""
+        def write_tables(feedback: Feedback) -> None:
+            """1. the GeoPackage, built under a temporary name (no QGIS: a child may)"""
             started = time.perf_counter()
             _write_crimes_gpkg(
                 crimes, stops, tmp_gpkg, ScaledFeedback(feedback, _READ_END, _WRITE_END)
@@ -197,6 +200,14 @@ def run_load(
             feedback.set_progress(_WRITE_END)
             timings["geopackage"] = time.perf_counter() - started
             feedback.check()
+
+        def write_gpkg(feedback: Feedback) -> None:
+            """1. the GeoPackage; 2. the default style inside it, and the QML beside it"""
+            write_tables(feedback)
+            write_styles(feedback)
+
+        def write_styles(feedback: Feedback) -> None:
+            """2. the default style inside the GeoPackage, and the QML beside it (QGIS)"""
             started = time.perf_counter()
             _store_styles(tmp_gpkg, tmp_qml, has_stop_search=len(stops) > 0)
             # the same extracts give the same bytes: no wall clock, no Qt hash order
@@ -222,7 +233,13 @@ def run_load(
         feedback.check()
         # 4. everything moves into place together: now, or once the GeoPackage is written
         if gpkg_beside:
-            settle = _settle_later(write_gpkg, tmp_gpkg, stage, feedback)
+            settle = _settle_later(
+                write_gpkg,
+                tmp_gpkg,
+                stage,
+                feedback,
+                (write_tables, write_styles) if gpkg_fork else None,
+            )
         else:
             stage.commit()
     finally:
@@ -275,20 +292,37 @@ def _write_crimes_gpkg(crimes: Any, stops: Any, path: Path, feedback: Feedback) 
 
 
 def _settle_later(
-    write_gpkg: Callable[[Feedback], None], gpkg: Path, stage: Staging, feedback: Feedback
+    write_gpkg: Callable[[Feedback], None],
+    gpkg: Path,
+    stage: Staging,
+    feedback: Feedback,
+    parts: Optional[tuple[Callable[[Feedback], None], Callable[[Feedback], None]]] = None,
 ) -> Callable[[], dict]:
     """Start write_gpkg beside the caller (then the GeoPackage flushed to disk and hashed
     there, so that neither costs the caller); the returned settle waits for it and commits
-    the stage on the caller's thread (or discards it and raises the thread's error)."""
+    the stage on the caller's thread (or discards it and raises the thread's error).
+
+    ``parts``: (write_tables, write_styles), write_gpkg's two halves, when the caller is a
+    process of its own: the tables (some 4.5 s of CPU nationally, mostly Python building
+    rows, which on a thread held the interpreter's lock against the anonymise step's work)
+    are then written in a forked child (core.common.forked) when no other Python thread
+    runs, and settle stores the styles (QGIS: never in the child), flushes and hashes here.
+    The child's error is raised by settle as the thread's was; one that dies is an error
+    too; a cancel stops it. Otherwise, as without ``parts``, a thread."""
     from ..core.release.release_files import file_entry
 
-    def write_flush_hash() -> dict:
-        write_gpkg(CancelOnly(feedback))  # (the caller's next step reports progress)
+    def flush_hash() -> dict:
         with open(gpkg, "rb") as handle:  # the commit's own flush then finds it clean
             os.fsync(handle.fileno())
         return file_entry(gpkg)  # staged under its final name: the entry of the final file
 
-    written = beside(write_flush_hash, "crimes-geopackage")
+    def write_flush_hash() -> dict:
+        write_gpkg(CancelOnly(feedback))  # (the caller's next step reports progress)
+        return flush_hash()
+
+    written = _tables_in_child(parts, feedback, flush_hash)
+    if written is None:
+        written = beside(write_flush_hash, "crimes-geopackage")
     settled: dict[str, Any] = {}
 
     def settle() -> dict:
@@ -307,6 +341,32 @@ def _settle_later(
         return settled["entry"]
 
     return settle
+
+
+def _tables_in_child(
+    parts: Optional[tuple[Callable[[Feedback], None], Callable[[Feedback], None]]],
+    feedback: Feedback,
+    flush_hash: Callable[[], dict],
+) -> Optional[Callable[[], dict]]:
+    """(see _settle_later) The tables written in a forked child; the call returned waits
+    for it, then stores the styles and flushes and hashes the file here. None: no child
+    may be forked now (no parts, no second core, or another Python thread runs)."""
+    from ..core.common.forked import ForkedCall, alone, available
+
+    if parts is None or not (available() and alone()):
+        return None
+    write_tables, write_styles = parts
+    child = ForkedCall(lambda call: write_tables(call.feedback()))
+
+    def written() -> dict:
+        try:
+            child.result(CancelOnly(feedback))
+        finally:
+            child.stop()  # (nothing once it has left; else it is stopped and waited for)
+        write_styles(CancelOnly(feedback))
+        return flush_hash()
+
+    return written
 
 
 def _store_styles(gpkg: Path, qml: Optional[Path], *, has_stop_search: bool) -> None:
