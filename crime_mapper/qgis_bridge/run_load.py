@@ -320,7 +320,7 @@ def _settle_later(
         write_gpkg(CancelOnly(feedback))  # (the caller's next step reports progress)
         return flush_hash()
 
-    written = _tables_in_child(parts, feedback, flush_hash)
+    written = _tables_in_child(parts, gpkg, feedback, flush_hash)
     if written is None:
         written = beside(write_flush_hash, "crimes-geopackage")
     settled: dict[str, Any] = {}
@@ -345,18 +345,27 @@ def _settle_later(
 
 def _tables_in_child(
     parts: Optional[tuple[Callable[[Feedback], None], Callable[[Feedback], None]]],
+    gpkg: Path,
     feedback: Feedback,
     flush_hash: Callable[[], dict],
 ) -> Optional[Callable[[], dict]]:
-    """(see _settle_later) The tables written in a forked child; the call returned waits
-    for it, then stores the styles and flushes and hashes the file here. None: no child
-    may be forked now (no parts, no second core, or another Python thread runs)."""
+    """(see _settle_later) The tables written in a forked child, which also flushes them to
+    disk (the quarter gigabyte's write-back is then the child's wait, not the settle's); the
+    call returned waits for it, then stores the styles and flushes (their few pages) and
+    hashes the file here. None: no child may be forked now (no parts, no second core, or
+    another Python thread runs)."""
     from ..core.common.forked import ForkedCall, alone, available
 
     if parts is None or not (available() and alone()):
         return None
     write_tables, write_styles = parts
-    child = ForkedCall(lambda call: write_tables(call.feedback()))
+
+    def tables(call: Any) -> None:
+        write_tables(call.feedback())
+        with open(gpkg, "rb") as handle:
+            os.fsync(handle.fileno())
+
+    child = ForkedCall(tables)
 
     def written() -> dict:
         try:
