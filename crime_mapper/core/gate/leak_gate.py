@@ -55,6 +55,7 @@ from .context import (
     PreparedGate,
     prepare_gate,
 )
+from .csv_beside import CsvBeside
 from .gpkg_beside import GpkgBeside
 from .output_reader import read_output
 from .views_beside import DEFERRED, ViewsBeside
@@ -73,7 +74,7 @@ __all__ = [
     "read_ahead",
 ]
 
-OutputLike = Union[pd.DataFrame, str, Path, WrittenCsv, WrittenGpkg, GpkgBeside]
+OutputLike = Union[pd.DataFrame, str, Path, WrittenCsv, WrittenGpkg, GpkgBeside, CsvBeside]
 
 
 class LeakError(RuntimeError):
@@ -171,7 +172,7 @@ def check_release(
             checks=checks,
         )
     finally:
-        if isinstance(output, GpkgBeside):
+        if isinstance(output, (GpkgBeside, CsvBeside)):
             output.stop()  # (its child ended however the call ended; nothing if done)
         if _BESIDE and isinstance(prepared, PreparedGate) and prepared in _BESIDE:
             _BESIDE.pop(prepared).stop()  # (the call failed before it took the views)
@@ -277,12 +278,13 @@ def _read_while_preparing(
     here while the child reads. Not ``early`` (some checks only): no view is computed
     here, but a warm-up under way still ends meanwhile."""
     warming = _WARMING.get(prepared)
-    if isinstance(output, GpkgBeside):  # (read by its child meanwhile: see read_ahead)
+    if isinstance(output, (GpkgBeside, CsvBeside)):  # (read by its child: read_ahead)
         try:
             if warming is not None:
                 warming.join()
             if early:
-                _compute_views(prepared, _GEOPACKAGE_READ_VIEWS)
+                gpkg = isinstance(output, GpkgBeside)
+                _compute_views(prepared, _GEOPACKAGE_READ_VIEWS if gpkg else ())
         except BaseException:
             output.stop()
             raise
@@ -324,8 +326,8 @@ def _read_while_preparing(
 
 def read_ahead(output: OutputLike, prepared: Optional[PreparedGate] = None) -> OutputLike:
     """``output`` as check_release takes it, its read begun now in a forked child when it
-    is a GeoPackage file large enough to be worth one (core.gate.gpkg_beside) and a child
-    can be forked now; else ``output`` itself.
+    is a GeoPackage or CSV file large enough to be worth one (core.gate.gpkg_beside,
+    core.gate.csv_beside) and a child can be forked now; else ``output`` itself.
 
     Why (issue 15): a release's gate checks its public CSV, then its GeoPackage; read
     ahead, the GeoPackage's SQLite read (some 3-4 s CPU nationally) runs on the second
@@ -345,7 +347,9 @@ def read_ahead(output: OutputLike, prepared: Optional[PreparedGate] = None) -> O
         views = ViewsBeside.start(prepared)
         if views is not None:
             _BESIDE[prepared] = views
-    started = GpkgBeside.start(output)
+    started: Optional[Union[GpkgBeside, CsvBeside]] = GpkgBeside.start(output)
+    if started is None:
+        started = CsvBeside.start(output)
     return output if started is None else started
 
 

@@ -278,11 +278,15 @@ def read_file(
     in_folder: bool,
     record: bool = False,
     gpkg_contents: Optional[GpkgContents] = None,
+    csv_firsts: Optional[list] = None,
 ) -> Artifact:
     """One file as an Artifact; unknown types and read failures become error artifacts.
     ``record``: an HTML page without scripts keeps the strings it added (Artifact.added).
     ``gpkg_contents``: a GeoPackage's read_geopackage(path, **read_options()) made already
-    (by a forked child: core.gate.gpkg_beside), taken instead of reading it again."""
+    (by a forked child: core.gate.gpkg_beside), taken instead of reading it again.
+    ``csv_firsts``: a CSV's cells are not added to ``strings`` but their columns' distinct
+    values, first occurrences in row order, appended here (core.gate.csv_beside: a forked
+    child's read, which :func:`add_firsts` replays in the caller into the very same set)."""
     suffix = path.suffix.lower()
     try:
         if path.is_symlink():
@@ -322,8 +326,10 @@ def read_file(
             marked = data.startswith(b"\xef\xbb\xbf")
             body = data[3:] if marked else data
             del data
-            art = _read_csv(text, name, strict=not in_folder, body=body)
-            if identity and art.table is not None:  # a monthly release's summaries reuse it
+            art = _read_csv(text, name, strict=not in_folder, body=body, firsts=csv_firsts)
+            if (
+                identity and art.table is not None and csv_firsts is None
+            ):  # a monthly release's summaries reuse it
                 remember_table(path, identity, art.table, marked)
             art.table = None
             return art
@@ -375,7 +381,13 @@ def _csv_head(data: bytes) -> str:
     return data.decode("utf-8-sig")
 
 
-def _read_csv(text: str, name: str, strict: bool, body: Optional[bytes] = None) -> Artifact:
+def _read_csv(
+    text: str,
+    name: str,
+    strict: bool,
+    body: Optional[bytes] = None,
+    firsts: Optional[list] = None,
+) -> Artifact:
     """A CSV file's table. ``body``: the file's UTF-8 bytes (already validated by read_file:
     decoded, or proved ASCII; BOM removed), which pandas' C parser reads without re-encoding
     the text; ``text`` is then only needed for its first CSV_HEAD_CHARACTERS characters."""
@@ -388,7 +400,7 @@ def _read_csv(text: str, name: str, strict: bool, body: Optional[bytes] = None) 
     )
     parsed = list(frame.columns)
     frame.columns = header if len(header) == frame.shape[1] else parsed
-    _read_frame(art, frame, "CSV", strict=strict)
+    _read_frame(art, frame, "CSV", strict=strict, firsts=firsts)
     if parsed == header:  # the columns as pandas named them: what read_public_csv gives
         art.table = frame
     return art
@@ -398,8 +410,15 @@ def _is_crime_table(columns: list[str]) -> bool:
     return any(c in columns for c in CRIME_ROW_COLUMNS)
 
 
-def _read_frame(art: Artifact, frame: pd.DataFrame, where: str, strict: bool) -> None:
-    """Columns, distinct cell strings and Longitude/Latitude coordinates of a table."""
+def _read_frame(
+    art: Artifact,
+    frame: pd.DataFrame,
+    where: str,
+    strict: bool,
+    firsts: Optional[list] = None,
+) -> None:
+    """Columns, distinct cell strings and Longitude/Latitude coordinates of a table.
+    ``firsts``: the strings are not added but recorded there (see :func:`add_firsts`)."""
     columns = [str(c) for c in frame.columns]
     art.schemas.append(
         TableSchema(where=where, columns=columns, must_be_public=strict or _is_crime_table(columns))
@@ -408,6 +427,9 @@ def _read_frame(art: Artifact, frame: pd.DataFrame, where: str, strict: bool) ->
     lat_col = next((c for c in frame.columns if str(c) in COORD_COLUMN_LAT), None)
     for col in frame.columns:
         if col in (lon_col, lat_col):
+            continue
+        if firsts is not None:
+            firsts.append((_first_texts(frame[col]), str(col)))
             continue
         art.strings.update(_distinct_text(frame[col]))
         art.strings.add(str(col))
@@ -429,6 +451,32 @@ def _distinct_text(series: pd.Series) -> set:
         distinct = {str(v) for v in distinct if v is not None and v == v}
     distinct.discard("")
     return distinct
+
+
+def _first_texts(series: pd.Series) -> Optional[list[str]]:
+    """A column's distinct cells, first occurrences in row order, when every cell is
+    exactly a str (None otherwise: the caller reads the file itself). A set built from
+    them is the set built from the whole column, slot for slot (a repeated key changes no
+    set; a new one is added, and the table resized, exactly as in the whole column's
+    build), so :func:`add_firsts` gives _distinct_text's very set (its order too)."""
+    values = series.to_numpy(dtype=object).tolist()
+    firsts = list(dict.fromkeys(values))
+    return firsts if {str}.issuperset(map(type, firsts)) else None
+
+
+def add_firsts(art: Artifact, firsts: list) -> bool:
+    """Replay :func:`_read_frame`'s string adds from ``firsts`` (see read_file's
+    ``csv_firsts``): the same sets, added in the same order, as a read here; False (nothing
+    added) when a column could not be recorded."""
+    for values, col in firsts:
+        if values is None or type(col) is not str or not {str}.issuperset(map(type, values)):
+            return False
+    for values, col in firsts:
+        distinct = set(values)
+        distinct.discard("")
+        art.strings.update(distinct)
+        art.strings.add(col)
+    return True
 
 
 def _table_coords(art: Artifact, lon_s: pd.Series, lat_s: pd.Series, where: str) -> None:
