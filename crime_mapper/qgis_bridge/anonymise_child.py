@@ -28,6 +28,7 @@ Any failure leaves the previous release as it was (the pipeline stages every out
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import json
 import os
 import select
@@ -240,8 +241,8 @@ def main() -> int:
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     sys.stdout = sys.stderr
     watch = StdinWatch(sys.stdin.fileno())
-    # imported while the QGIS side writes the style, before it sends the request
-    from ..core.release import pipeline  # noqa: F401
+    # imported while the QGIS side reads its parameters and writes the style
+    importlib.import_module("..core.release.pipeline", __package__)
 
     try:
         request = json.loads(watch.first_line().decode("utf-8") or "null")
