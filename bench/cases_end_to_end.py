@@ -27,9 +27,10 @@ Cases:
   to compare with (b), the police.uk street file of the same rows;
 - ``s_points_csv``, ``s_points_gpkg``: the 750,000 map points read from the CSV and from the
   GeoPackage (core.release.map_points_files.read_map_points_file);
-- ``t_gate``: the leak gate on the national public CSV and GeoPackage together, as the
-  pipeline runs it (one raw-side preparation, then both files), on a release made once and
-  cached;
+- ``t_gate``: the leak gate on the national public CSV and GeoPackage together, read from
+  disk as a process of its own checks them (one raw-side preparation, then both files, each
+  read ahead by a forked child, the raw side's array views made by another:
+  leak_gate.read_ahead), on a release made once and cached;
 - ``v_monthly_release``: the one-command monthly release, ``python -m crime_mapper.cli
   release CONFIG --month 2022-10``, on the national month: the raw extract and the map points
   CSV to the public CSV, the (styled) public GeoPackage, the audit, the manifest, the web map
