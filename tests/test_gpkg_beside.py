@@ -80,11 +80,9 @@ def test_the_same_files_with_the_geopackage_made_beside(tmp_path, gpkg_forks, mo
     assert "write_gpkg" in alone.release.timings
 
 
-def test_with_qgis_the_style_is_gated_beside_and_the_digest_comes_back(
-    tmp_path, gpkg_forks, monkeypatch
-):
-    """The QGIS runners: the load's GeoPackage thread is settled before the fork, the style
-    is written here and gated in the child, the files are those made without a child, and
+def test_with_qgis_the_same_files_and_the_digest_comes_back(tmp_path, gpkg_forks, monkeypatch):
+    """The QGIS runners: the load's GeoPackage is settled before the fork, the style is
+    written (and gated) here, the files are those made without a child, and
     the GeoPackage's SHA-256 taken in the child is the one the manifest lists (this process
     never reads the file to hash it)."""
     from crime_mapper.core.gate import output_reader

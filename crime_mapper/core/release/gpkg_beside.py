@@ -13,8 +13,10 @@ without ``fork_gpkg``): the same files, the same reports, the same failures.
 
 - The child writes only the staged GeoPackage; the caller's stage moves it into place or
   removes it, with the rest of the release. The style is written by the caller before the
-  fork (QGIS writes it; the child never calls QGIS), and only gated in the child.
-- It sends back the GeoPackage's and the style's gate reports, and the SHA-256 it took of
+  fork (QGIS writes it; the child never calls QGIS); it may be gated in the child (``qml``),
+  but the release gates it here after the CSV: the child's side is the longer one
+  (national CPU: GeoPackage write 3.1 s and gate 1.5, against CSV write 2.0 and gate 2.0).
+- It sends back the GeoPackage's (and the style's) gate report, and the SHA-256 it took of
   the staged GeoPackage, which this process remembers for the manifest
   (release_files.remember_digest: the same file, device, inode, size and time).
 - A child that dies, is killed or sends back what cannot be read is an error raised here

@@ -514,8 +514,8 @@ def run_anonymise(
     serves these crimes and map points, which it does when built from them or from equal
     ones; otherwise one is made here). ``fork_gpkg``: this is a process of its own (the
     command line's release, the dock's release process; never a QGIS session), so the public
-    GeoPackage may be written and gated, with the style's gate, in a forked child beside
-    the CSV's write and gate (core.release.gpkg_beside: the same files and reports);
+    GeoPackage may be written and gated in a forked child beside the CSV's write and gate
+    (core.release.gpkg_beside: the same files and reports);
     ``before_fork()`` then first ends the caller's own work on other threads (a child is
     forked only when no other Python thread runs; the monthly release settles its load,
     whose crimes GeoPackage is written on a thread beside this step), its error raised.
@@ -638,7 +638,7 @@ def run_anonymise(
                 _gpkg_writer(public, tmp_gpkg),
                 lambda output: check_release(source.crimes, output, point_set, prepared=gate, **k),
                 tmp_gpkg,
-                tmp_qml,
+                None,  # (the style: gated here after the CSV, the child's side is the longer)
             )
             if gpkg_child is not None:  # (the caller's failure stops it before the stage goes)
                 waits.callback(gpkg_child.stop)
