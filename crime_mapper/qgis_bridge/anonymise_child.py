@@ -204,6 +204,9 @@ def run(request: dict[str, Any], protocol: _Protocol, feedback: Feedback) -> int
             points,
             feedback=feedback,
             style_writer=style_writer,
+            # a process of its own: the public GeoPackage written and gated in a forked
+            # child beside the CSV's write and gate (core.release.gpkg_beside)
+            fork_gpkg=True,
             **kwargs,
         )
     except Cancelled as exc:
