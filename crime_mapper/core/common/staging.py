@@ -108,7 +108,7 @@ def _try_lock(handle: IO[bytes], blocking: bool = False) -> bool:
 
 
 @contextlib.contextmanager
-def _folder_lock(folder: Path, blocking: bool = True) -> Iterator[bool]:
+def folder_lock(folder: Path, blocking: bool = True) -> Iterator[bool]:
     """Serialise commits (and recoveries) into one folder: a lock on the folder itself, so
     no lock file is left in a public folder. Yields whether the lock was taken."""
     if os.name == "nt":  # pragma: no cover - folders cannot be locked on Windows
@@ -213,7 +213,7 @@ def complete_pending(folder: PathLike) -> None:
     folder = Path(folder)
     if not folder.is_dir():
         return
-    with _folder_lock(folder):
+    with folder_lock(folder):
         for entry in sorted(folder.iterdir()):
             name = entry.name
             if name.startswith(STAGE_PREFIX) and entry.is_dir():
@@ -233,7 +233,7 @@ def _recover_stage(stage: Path) -> None:
     if primary.is_file():
         main = Path(primary.read_text(encoding="utf-8").strip())
         if (main / JOURNAL).is_file():
-            with _folder_lock(main.parent, blocking=False) as taken:
+            with folder_lock(main.parent, blocking=False) as taken:
                 if not taken:
                     return  # that folder's commit is running now: it removes this stage
                 if (main / JOURNAL).is_file():
@@ -339,7 +339,7 @@ class Staging:
         folders = list(self._stages)
         with contextlib.ExitStack() as locks:
             for folder in sorted(folders):
-                locks.enter_context(_folder_lock(folder))
+                locks.enter_context(folder_lock(folder))
             os.replace(pending, primary / JOURNAL)  # the commit point
             _fsync_folder(primary)
             self._committed = True

@@ -602,9 +602,9 @@ def _commit_folder(stage: Path, target: Path) -> None:
     second's map replaces the first's whole. Interleaved, the second found no map between
     the first's two renames and moved its own in, and the first then failed, leaving the
     previous map behind as a hidden ``.map.old-*`` folder (or failed itself)."""
-    from ..common.staging import _folder_lock
+    from ..common.staging import folder_lock
 
-    with _folder_lock(target.parent):
+    with folder_lock(target.parent):
         _swap_folder(stage, target)
 
 
