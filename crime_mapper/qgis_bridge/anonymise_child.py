@@ -35,15 +35,13 @@ import select
 import shutil
 import signal
 import sys
-import time
 import traceback
 from pathlib import Path
 from typing import Any, Callable, Optional
 
+from ..core.common.child_lines import LineProtocol, ProgressFeedback
 from ..core.common.feedback import Feedback
-from .release_child import EXIT_CANCELLED, EXIT_ERROR, EXIT_FAILED, EXIT_OK, _Protocol
-
-_PROGRESS_EVERY_S = 0.2
+from .release_child import EXIT_CANCELLED, EXIT_ERROR, EXIT_FAILED, EXIT_OK
 
 #: request keys that are file paths (or None) passed to run_anonymise as they are
 PATH_KEYS = (
@@ -158,25 +156,7 @@ class StdinWatch:
         threading.Thread(target=read, name="anonymise-input", daemon=True).start()
 
 
-class ChildFeedback(Feedback):
-    """Progress as (throttled) protocol lines; cancelled when the QGIS side says so."""
-
-    def __init__(self, protocol: _Protocol, watch: StdinWatch) -> None:
-        self._protocol, self._watch = protocol, watch
-        self._sent, self._when = -1.0, 0.0
-
-    def set_progress(self, percent: float) -> None:
-        now = time.monotonic()
-        value = round(max(0.0, min(100.0, float(percent))), 1)
-        if value != self._sent and (now - self._when >= _PROGRESS_EVERY_S or value >= 100):
-            self._sent, self._when = value, now
-            self._protocol.send("progress", value=value)
-
-    def is_cancelled(self) -> bool:
-        return self._watch.poll()
-
-
-def run(request: dict[str, Any], protocol: _Protocol, feedback: Feedback) -> int:
+def run(request: dict[str, Any], protocol: LineProtocol, feedback: Feedback) -> int:
     """The release the request describes: ``crimes`` (paths, or a crimes GeoPackage URI),
     ``points`` (a map points file, or a file/history MapPointsSpec as
     {"kind", "paths", "description"}), ``max_distance_m``, ``other_crimes``, ``style`` (the
@@ -239,7 +219,7 @@ def _on_sigterm(_signum: int, _frame: Any) -> None:
 
 def main() -> int:
     # the protocol keeps the real stdout; everything else printed (Python or C) goes to stderr
-    protocol = _Protocol(os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8"))
+    protocol = LineProtocol(os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8"))
     sys.stdout.flush()
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     sys.stdout = sys.stderr
@@ -258,7 +238,7 @@ def main() -> int:
         watch.read_in_thread()
     if hasattr(signal, "SIGTERM"):
         signal.signal(signal.SIGTERM, _on_sigterm)
-    return run(request, protocol, ChildFeedback(protocol, watch))
+    return run(request, protocol, ProgressFeedback(protocol, watch.poll))
 
 
 if __name__ == "__main__":

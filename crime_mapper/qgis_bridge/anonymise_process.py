@@ -32,7 +32,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Callable, Optional
 
+from ..core.common.child_lines import parse_event, read_lines, send_cancel
 from ..core.common.feedback import Cancelled, Feedback
+from .anonymise_child import PATH_KEYS
 
 if TYPE_CHECKING:
     from ..core.release.pipeline import ReleaseOutputs
@@ -47,18 +49,6 @@ TERMINATE_GRACE_S = 5.0
 #: longest silent stretch is a few seconds.)
 SILENCE_S = 600.0
 _POLL_S = 0.1
-_PATH_ARGS = (
-    "output_dir",
-    "rules",
-    "salt_file",
-    "profile_path",
-    "public_csv_path",
-    "public_gpkg_path",
-    "audit_json_path",
-    "audit_html_path",
-    "manifest_path",
-    "qa_report",
-)
 
 _python: Optional[str] = None  # the interpreter found once per QGIS process
 
@@ -101,7 +91,7 @@ def points_request(points: Any) -> Any:
 def child_request(crimes: Any, points: Any, **kwargs: Any) -> Optional[dict[str, Any]]:
     """The child's request for run_anonymise's arguments, or None when some input cannot be
     handed to a plain Python process (then the release runs here)."""
-    if set(kwargs) - {*_PATH_ARGS, "max_distance_m", "other_crimes"}:
+    if set(kwargs) - {*PATH_KEYS, "max_distance_m", "other_crimes"}:
         return None  # (an argument the child does not know: the release runs here)
     crimes_paths = _text_paths(crimes)
     points_value = points_request(points)
@@ -114,7 +104,7 @@ def child_request(crimes: Any, points: Any, **kwargs: Any) -> Optional[dict[str,
         "max_distance_m": kwargs.get("max_distance_m", DEFAULT_MAX_DISTANCE_M),
         "other_crimes": other,
     }
-    for key in _PATH_ARGS:
+    for key in PATH_KEYS:
         value = kwargs.get(key)
         if value is not None and not isinstance(value, (str, os.PathLike)):
             return None  # e.g. ReleaseRules in memory
@@ -293,7 +283,7 @@ def _talk(child: subprocess.Popen, request: dict[str, Any], feedback: Feedback) 
     outcome event (or None)."""
     assert child.stdin is not None and child.stdout is not None
     lines: queue.Queue = queue.Queue()
-    reader = threading.Thread(target=_read_lines, args=(child.stdout, lines), daemon=True)
+    reader = threading.Thread(target=read_lines, args=(child.stdout, lines), daemon=True)
     reader.start()
     try:
         child.stdin.write(json.dumps(request) + "\n")
@@ -319,7 +309,7 @@ def _talk(child: subprocess.Popen, request: dict[str, Any], feedback: Feedback) 
                 f"The anonymise process said nothing for {SILENCE_S:.0f} s and was stopped; "
                 "earlier outputs are unchanged."
             )
-        event = _parse(line) if line else None
+        event = parse_event(line) if line else None
         if event is not None and event.get("event") in ("finished", "failed", "error"):
             outcome = event
         elif event is not None and event.get("event") == "progress":
@@ -331,7 +321,7 @@ def _talk(child: subprocess.Popen, request: dict[str, Any], feedback: Feedback) 
             now = time.monotonic()
             if cancel_sent is None:
                 cancel_sent = now
-                _send_cancel(child)
+                send_cancel(child)
             elif terminated is None and now - cancel_sent > CANCEL_GRACE_S:
                 terminated = now
                 child.terminate()
@@ -379,7 +369,7 @@ def _stop(child: subprocess.Popen) -> None:
     """Stop a child whose caller failed: ask, then terminate, then kill."""
     if child.poll() is not None:
         return
-    _send_cancel(child)
+    send_cancel(child)
     for action, grace in ((None, CANCEL_GRACE_S), (child.terminate, TERMINATE_GRACE_S)):
         if action is not None:
             action()
@@ -401,33 +391,6 @@ def _kill(child: subprocess.Popen) -> None:
     except OSError:  # (gone already)
         pass
     child.wait()
-
-
-def _read_lines(stream: IO[str], lines: queue.Queue) -> None:
-    try:
-        for line in stream:
-            lines.put(line)
-    except (OSError, ValueError):
-        pass
-    lines.put(None)
-
-
-def _parse(line: str) -> Optional[dict[str, Any]]:
-    try:
-        event = json.loads(line)
-    except ValueError:
-        return None
-    return event if isinstance(event, dict) else None
-
-
-def _send_cancel(child: subprocess.Popen) -> None:
-    try:
-        assert child.stdin is not None
-        child.stdin.write("cancel\n")
-        child.stdin.flush()
-        child.stdin.close()
-    except (OSError, ValueError):
-        pass
 
 
 __all__: Sequence[str] = ("run_anonymise_beside", "ChildFailed", "child_request")

@@ -34,50 +34,14 @@ import os
 import signal
 import sys
 import threading
-import time
 import traceback
 from pathlib import Path
 from typing import IO, Any
 
+from ..core.common.child_lines import LineProtocol, ProgressFeedback
+
 EXIT_OK, EXIT_FAILED, EXIT_CANCELLED, EXIT_ERROR = 0, 2, 3, 4
-_PROGRESS_EVERY_S = 0.2
 CHILD_NICENESS = 10
-
-
-class _Protocol:
-    """The JSON lines on the protocol stream (the original stdout)."""
-
-    def __init__(self, stream: IO[str]) -> None:
-        self._stream = stream
-        self._lock = threading.Lock()
-
-    def send(self, event: str, **values: Any) -> None:
-        line = json.dumps({"event": event, **values}, ensure_ascii=False)
-        with self._lock:
-            self._stream.write(line + "\n")
-            self._stream.flush()
-
-
-def _feedback(protocol: _Protocol, cancelled: threading.Event):
-    from ..core.common.feedback import Feedback
-
-    class ChildFeedback(Feedback):
-        """Progress as (throttled) protocol lines; cancelled when the dock says so."""
-
-        def __init__(self) -> None:
-            self._sent, self._when = -1.0, 0.0
-
-        def set_progress(self, percent: float) -> None:
-            now = time.monotonic()
-            value = round(max(0.0, min(100.0, float(percent))), 1)
-            if value != self._sent and (now - self._when >= _PROGRESS_EVERY_S or value >= 100):
-                self._sent, self._when = value, now
-                protocol.send("progress", value=value)
-
-        def is_cancelled(self) -> bool:
-            return cancelled.is_set()
-
-    return ChildFeedback()
 
 
 def _watch_stdin(stream: IO[str], cancelled: threading.Event) -> None:
@@ -94,7 +58,7 @@ def _on_sigterm(_signum: int, _frame: Any) -> None:
     raise Cancelled("terminated by the dock")
 
 
-def run(request: dict[str, Any], protocol: _Protocol, cancelled: threading.Event) -> int:
+def run(request: dict[str, Any], protocol: LineProtocol, cancelled: threading.Event) -> int:
     from ..core.common.feedback import Cancelled
     from ..core.monthly.config import ConfigError, ReleaseConfig
     from ..core.monthly.outputs_json import outputs_from_dict, outputs_to_dict
@@ -122,7 +86,9 @@ def run(request: dict[str, Any], protocol: _Protocol, cancelled: threading.Event
         }
         if steps:
             options["steps"] = steps
-        outputs = run_headless(config, month, _feedback(protocol, cancelled), **options)
+        outputs = run_headless(
+            config, month, ProgressFeedback(protocol, cancelled.is_set), **options
+        )
     except Cancelled as exc:
         protocol.send("cancelled", outputs=_partial(exc))
         return EXIT_CANCELLED
@@ -161,7 +127,7 @@ def _partial(exc: BaseException) -> Any:
 def main() -> int:
     _lower_priority()
     # the protocol keeps the real stdout; everything else printed (Python or C) goes to stderr
-    protocol = _Protocol(os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8"))
+    protocol = LineProtocol(os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8"))
     sys.stdout.flush()
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     sys.stdout = sys.stderr

@@ -40,6 +40,7 @@ from typing import IO, Any, Optional
 from qgis.core import QgsProject, QgsTask
 from qgis.PyQt.QtCore import pyqtSignal
 
+from ..core.common.child_lines import parse_event, read_lines, send_cancel
 from ..core.monthly.config import ReleaseConfig
 from ..core.monthly.release import MonthlyOutputs
 
@@ -301,7 +302,7 @@ class ChildReleaseTask(QgsTask):
     def _talk(self, child: subprocess.Popen) -> bool:
         assert child.stdin is not None and child.stdout is not None
         lines: queue.Queue = queue.Queue()
-        reader = threading.Thread(target=_read_lines, args=(child.stdout, lines), daemon=True)
+        reader = threading.Thread(target=read_lines, args=(child.stdout, lines), daemon=True)
         reader.start()
         try:
             child.stdin.write(json.dumps(self.request) + "\n")
@@ -319,7 +320,7 @@ class ChildReleaseTask(QgsTask):
             if line is None:  # end of the child's output
                 break
             if line:
-                event = _parse(line)
+                event = parse_event(line)
                 if event is not None and event.get("event") in (
                     "finished",
                     "failed",
@@ -333,7 +334,7 @@ class ChildReleaseTask(QgsTask):
                 now = time.monotonic()
                 if cancel_sent is None:
                     cancel_sent = now
-                    _send_cancel(child)
+                    send_cancel(child)
                 elif terminated is None and now - cancel_sent > CANCEL_GRACE_S:
                     terminated = now
                     child.terminate()
@@ -397,30 +398,3 @@ class ChildReleaseTask(QgsTask):
         text = stderr.read()[-4000:]
         if text.strip():
             self.details = (self.details + "\n" if self.details else "") + text
-
-
-def _read_lines(stream: IO[str], lines: queue.Queue) -> None:
-    try:
-        for line in stream:
-            lines.put(line)
-    except (OSError, ValueError):
-        pass
-    lines.put(None)
-
-
-def _parse(line: str) -> Optional[dict[str, Any]]:
-    try:
-        event = json.loads(line)
-    except ValueError:
-        return None
-    return event if isinstance(event, dict) else None
-
-
-def _send_cancel(child: subprocess.Popen) -> None:
-    try:
-        assert child.stdin is not None
-        child.stdin.write("cancel\n")
-        child.stdin.flush()
-        child.stdin.close()
-    except (OSError, ValueError):
-        pass

@@ -37,18 +37,16 @@ and the previous export stays as it was (the forked child's too: core.common.for
 
 from __future__ import annotations
 
-import json
 import os
 import pickle
 import signal
 import sys
-import threading
-import time
 import traceback
 from typing import IO, Any
 
+from ..common.child_lines import LineProtocol, ProgressFeedback
+
 EXIT_OK, EXIT_FAILED, EXIT_CANCELLED, EXIT_ERROR = 0, 2, 3, 4
-_PROGRESS_EVERY_S = 0.2
 #: The request's size is at most this (its first line): a larger count is not a request.
 MAX_REQUEST_BYTES = 1 << 31
 
@@ -61,20 +59,6 @@ ERROR_KINDS: dict[str, tuple[str, str]] = {
     "NeighbourhoodError": ("crime_mapper.core.publish.neighbourhoods", "NeighbourhoodError"),
     "ReleaseInputError": ("crime_mapper.core.release.release_files", "ReleaseInputError"),
 }
-
-
-class _Protocol:
-    """The JSON lines on the protocol stream (the original stdout)."""
-
-    def __init__(self, stream: IO[str]) -> None:
-        self._stream = stream
-        self._lock = threading.Lock()
-
-    def send(self, event: str, **values: Any) -> None:
-        line = json.dumps({"event": event, **values}, ensure_ascii=False)
-        with self._lock:
-            self._stream.write(line + "\n")
-            self._stream.flush()
 
 
 class _Cancel:
@@ -90,28 +74,6 @@ class _Cancel:
 
     def is_set(self) -> bool:
         return self.asked or os.getppid() != self._parent
-
-
-def _feedback(protocol: _Protocol, cancelled: Any) -> Any:
-    from ..common.feedback import Feedback
-
-    class ChildFeedback(Feedback):
-        """Progress as (throttled) protocol lines; cancelled when the caller says so."""
-
-        def __init__(self) -> None:
-            self._sent, self._when = -1.0, 0.0
-
-        def set_progress(self, percent: float) -> None:
-            now = time.monotonic()
-            value = round(max(0.0, min(100.0, float(percent))), 1)
-            if value != self._sent and (now - self._when >= _PROGRESS_EVERY_S or value >= 100):
-                self._sent, self._when = value, now
-                protocol.send("progress", value=value)
-
-        def is_cancelled(self) -> bool:
-            return cancelled.is_set()
-
-    return ChildFeedback()
 
 
 def read_request(stream: IO[bytes]) -> dict[str, Any]:
@@ -132,7 +94,9 @@ def read_request(stream: IO[bytes]) -> dict[str, Any]:
     return request
 
 
-def run(request: dict[str, Any], stdin: IO[bytes], protocol: _Protocol, cancelled: _Cancel) -> int:
+def run(
+    request: dict[str, Any], stdin: IO[bytes], protocol: LineProtocol, cancelled: _Cancel
+) -> int:
     from ..common.feedback import Cancelled
     from .webmap_process import result_to_dict
     from .webmap_run import export_opened, open_gate_inputs
@@ -140,7 +104,7 @@ def run(request: dict[str, Any], stdin: IO[bytes], protocol: _Protocol, cancelle
     try:
         settings = dict(request.get("settings") or {})
         settings["export_beside"] = True  # (a process of its own: core.common.forked)
-        feedback = _feedback(protocol, cancelled)
+        feedback = ProgressFeedback(protocol, cancelled.is_set)
         opened = open_gate_inputs(
             request.get("raw"), request.get("points"), request.get("profile_path"), feedback
         )
@@ -192,7 +156,7 @@ def main() -> int:
         importlib.import_module(f"{__package__}.{module}")
 
     # the protocol keeps the real stdout; everything else printed (Python or C) goes to stderr
-    protocol = _Protocol(os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8"))
+    protocol = LineProtocol(os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8"))
     sys.stdout.flush()
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     sys.stdout = sys.stderr

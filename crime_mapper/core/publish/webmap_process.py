@@ -21,7 +21,6 @@ CANCEL_GRACE_S is killed with everything it started (its process group).
 
 from __future__ import annotations
 
-import json
 import os
 import pickle
 import queue
@@ -35,6 +34,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any, Callable, Optional, Union
 
+from ..common.child_lines import parse_event, read_lines
 from ..common.feedback import Cancelled, Feedback
 from .webmap_export import WebmapResult
 
@@ -265,7 +265,7 @@ def _talk(child: subprocess.Popen, feedback: Feedback, silence_s: float) -> Opti
     cancelled without saying so, or went silent)."""
     assert child.stdout is not None
     lines: queue.Queue = queue.Queue()
-    reader = threading.Thread(target=_read_lines, args=(child.stdout, lines), daemon=True)
+    reader = threading.Thread(target=read_lines, args=(child.stdout, lines), daemon=True)
     reader.start()
     outcome: Optional[dict[str, Any]] = None
     cancel_sent: Optional[float] = None
@@ -362,21 +362,10 @@ def _write_parts(stream: IO[bytes], parts: queue.Queue) -> None:
         pass  # the child is gone already: its exit code and stderr say why
 
 
-def _read_lines(stream: IO[bytes], lines: queue.Queue) -> None:
-    try:
-        for line in stream:
-            lines.put(line)
-    except (OSError, ValueError):
-        pass
-    lines.put(None)
-
-
 def _parse(line: bytes) -> Optional[dict[str, Any]]:
-    try:
-        event = json.loads(line.decode("utf-8"))
-    except ValueError:
-        return None
-    return event if isinstance(event, dict) and isinstance(event.get("event"), str) else None
+    """A protocol line, refused (None) unless it names its event."""
+    event = parse_event(line)
+    return event if event is not None and isinstance(event.get("event"), str) else None
 
 
 def _result(outcome: Optional[dict[str, Any]], code: Optional[int], words: str) -> WebmapResult:
