@@ -222,6 +222,18 @@ class ForkedCall(Generic[_T]):
             pass
         self.stop()
 
+    def answer_within(self, deadline_s: float) -> Optional[_T]:
+        """The child's value if it comes within ``deadline_s`` seconds; otherwise (late,
+        raised, died) None, the child killed: for read-only work the caller can do itself,
+        so a child that fails costs time, never a verdict."""
+        try:
+            if self.ready(deadline_s):
+                return self.result()
+        except Exception:  # noqa: BLE001 - the child failed: the caller does the work
+            pass
+        self.kill()
+        return None
+
     def result(self, feedback: Optional[Feedback] = None) -> _T:
         """Wait for the child to stage its output, let it go on, and return its value (or
         raise its error). ``feedback``: the caller's cancel is checked while waiting; a

@@ -19,15 +19,11 @@ here, as without it: the same artifact, later.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from ..common import forked
+from .file_beside import DEADLINE_S, MIN_BYTES, FileBeside, plain_file
 from .output_reader import Artifact, add_firsts, read_file
-
-DEADLINE_S = 600.0  # a child slower than this is given up (killed): the file read here
-MIN_BYTES = 8 << 20  # smaller files are read here faster than a child is heard back from
 
 
 def read_recorded(path: Path, name: str, in_folder: bool) -> tuple[Artifact, list]:
@@ -37,7 +33,7 @@ def read_recorded(path: Path, name: str, in_folder: bool) -> tuple[Artifact, lis
     return art, firsts
 
 
-class CsvBeside:
+class CsvBeside(FileBeside):
     """read_file(path) of one CSV, its parse run by a forked child; see the module."""
 
     def __init__(
@@ -50,33 +46,20 @@ class CsvBeside:
     ) -> None:
         """Fork the child now (OSError when it cannot be forked). ``read``: what the child
         calls (tests give others, to see a failing child handled)."""
-        self.path = path
-        self.name = name
-        self.in_folder = in_folder
-        self.deadline_s = deadline_s
-        self.from_child = False  # whether the artifact came from the child's read (tests)
-        self._call: Optional[forked.ForkedCall[Any]] = forked.ForkedCall(
-            lambda _call: read(path, name, in_folder)
-        )
+        super().__init__(path, name, in_folder, lambda: read(path, name, in_folder), deadline_s)
 
     @classmethod
     def start(cls, output: Any, min_bytes: int = MIN_BYTES) -> Optional[CsvBeside]:
         """The read started; None when ``output`` is not a plain .csv file of ``min_bytes``
         or more, a child cannot run beside (forked.available), another Python thread runs
         (forked.alone) or the fork fails: the caller reads it."""
+        path = plain_file(output, (".csv",), min_bytes)
+        if path is None:
+            return None
         try:
-            if not isinstance(output, (str, Path)):
-                return None
-            path = Path(output)
-            if path.suffix.lower() != ".csv" or path.is_symlink() or not path.is_file():
-                return None
-            if path.stat().st_size < min_bytes:
-                return None
-            if forked.available() and forked.alone():
-                return cls(path, path.name, False)
+            return cls(path, path.name, False)
         except OSError:
-            pass
-        return None
+            return None
 
     def artifact(self) -> Artifact:
         """read_file(path): from the child's read, or (it failed) a read here."""
@@ -86,22 +69,8 @@ class CsvBeside:
         self.from_child = True
         return art
 
-    def result(self) -> tuple[str, list[Artifact]]:
-        """read_output(path)."""
-        return str(self.path), [self.artifact()]
-
     def _collect(self) -> Optional[Artifact]:
-        call, self._call = self._call, None
-        if call is None:
-            return None
-        try:
-            if not call.ready(self.deadline_s):
-                call.kill()
-                return None
-            answer = call.result()
-        except Exception:  # noqa: BLE001 - the child failed: the file is read here
-            call.kill()
-            return None
+        answer = self._answer()
         if not (isinstance(answer, tuple) and len(answer) == 2):
             return None
         art, firsts = answer
@@ -116,15 +85,3 @@ class CsvBeside:
         if not all(f[0] is None or isinstance(f[0], list) for f in firsts):
             return None
         return art if add_firsts(art, firsts) else None
-
-    def stop(self) -> None:
-        """The child killed and waited for (nothing if it has left already)."""
-        call, self._call = self._call, None
-        if call is not None:
-            call.kill()
-
-    def __str__(self) -> str:
-        return str(self.path)
-
-    def __fspath__(self) -> str:
-        return os.fspath(self.path)

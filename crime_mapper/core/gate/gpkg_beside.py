@@ -22,23 +22,17 @@ make the gate pass what a read here would refuse.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any, Callable, Optional
 
 import numpy as np
 
-from ..common import forked
 from ..io.gpkg_read import GpkgContents, GpkgTable, read_geopackage
+from .file_beside import DEADLINE_S, MIN_BYTES, FileBeside, plain_file
 from .output_reader import GPKG_SUFFIXES, Artifact, read_file, read_options
 
-# a child's read slower than this is given up (killed) and the file is read here instead
-DEADLINE_S = 600.0
-# smaller files are read here faster than a child is forked and heard back from
-MIN_BYTES = 8 << 20
 
-
-class GpkgBeside:
+class GpkgBeside(FileBeside):
     """read_file(path) of one GeoPackage, its SQLite read run by a forked child; see the
     module docstring."""
 
@@ -52,15 +46,8 @@ class GpkgBeside:
     ) -> None:
         """Fork the child now (OSError when it cannot be forked). ``read``: what the child
         calls, read_geopackage (tests give others, to see a failing child handled)."""
-        self.path = path
-        self.name = name
-        self.in_folder = in_folder
-        self.deadline_s = deadline_s
-        self.from_child = False  # whether the artifact came from the child's read (tests)
         options = read_options()
-        self._call: Optional[forked.ForkedCall[Any]] = forked.ForkedCall(
-            lambda _call: read(path, **options)
-        )
+        super().__init__(path, name, in_folder, lambda: read(path, **options), deadline_s)
 
     @classmethod
     def start(
@@ -74,59 +61,21 @@ class GpkgBeside:
         file of ``min_bytes`` or more, a child cannot run beside (forked.available),
         another Python thread runs now (forked.alone) or the fork fails: the caller reads
         it."""
+        path = plain_file(output, GPKG_SUFFIXES, min_bytes)
+        if path is None:
+            return None
         try:
-            if not isinstance(output, (str, Path)):
-                return None
-            path = Path(output)
-            if path.suffix.lower() not in GPKG_SUFFIXES or path.is_symlink():
-                return None
-            if not path.is_file() or path.stat().st_size < min_bytes:
-                return None
-            if forked.available() and forked.alone():
-                return cls(path, path.name if name is None else name, in_folder)
+            return cls(path, path.name if name is None else name, in_folder)
         except OSError:
-            pass
-        return None
+            return None
 
     def artifact(self) -> Artifact:
         """read_file(path): from the child's read, or (it failed) a read here."""
-        contents = self._collect()
-        if contents is None:
+        answer = self._answer()
+        if not _is_contents(answer):
             return read_file(self.path, name=self.name, in_folder=self.in_folder)
         self.from_child = True
-        return read_file(
-            self.path, name=self.name, in_folder=self.in_folder, gpkg_contents=contents
-        )
-
-    def result(self) -> tuple[str, list[Artifact]]:
-        """read_output(path)."""
-        return str(self.path), [self.artifact()]
-
-    def _collect(self) -> Optional[GpkgContents]:
-        call, self._call = self._call, None
-        if call is None:
-            return None
-        try:
-            if not call.ready(self.deadline_s):  # (stuck: given up, the file read here)
-                call.kill()
-                return None
-            value = call.result()
-        except Exception:  # noqa: BLE001 - the child failed: the file is read here
-            call.kill()
-            return None
-        return value if _is_contents(value) else None
-
-    def stop(self) -> None:
-        """The child killed and waited for (nothing if it has left already)."""
-        call, self._call = self._call, None
-        if call is not None:
-            call.kill()
-
-    def __str__(self) -> str:
-        return str(self.path)
-
-    def __fspath__(self) -> str:
-        return os.fspath(self.path)
+        return read_file(self.path, name=self.name, in_folder=self.in_folder, gpkg_contents=answer)
 
 
 def _is_contents(value: Any) -> bool:

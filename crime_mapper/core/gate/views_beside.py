@@ -85,16 +85,7 @@ class ViewsBeside:
         preparation, each view only where this process has not computed it already;
         nothing when the child failed. Once: later calls do nothing."""
         call, self._call = self._call, None
-        if call is None:
-            return
-        try:
-            if not call.ready(self.deadline_s):
-                call.kill()
-                return
-            answer = call.result()
-        except Exception:  # noqa: BLE001 - the child failed: the views are made here
-            call.kill()
-            return
+        answer: Any = None if call is None else call.answer_within(self.deadline_s)
         if not _well_formed(answer):
             return
         views, digests, fingerprint = answer
