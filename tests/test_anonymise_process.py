@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from qgis.core import QgsApplication, QgsProcessingContext, QgsProcessingFeedback
 
+from crime_mapper.core.common.child_lines import StdinWatch
 from crime_mapper.core.common.feedback import Cancelled, Feedback
 from crime_mapper.core.gate.leak_gate import LeakError
 from crime_mapper.core.release.map_points_files import MapPointsSpec
 from crime_mapper.core.release.release_files import ReleaseInputError, create_salt_file
 from crime_mapper.qgis_bridge import anonymise_process as beside
-from crime_mapper.qgis_bridge.anonymise_child import StdinWatch
 from crime_mapper.qgis_bridge.run_anonymise import run_anonymise
 from crime_mapper.qgis_bridge.run_load import run_load
 
@@ -460,3 +460,19 @@ def test_the_end_of_the_input_is_a_cancel():
     assert gone.poll()
     for fd in (read, write, read2):
         os.close(fd)
+
+
+def test_a_forked_child_never_takes_its_parents_input():
+    """A child forked by the run (core.common.forked) that asks the watch is told what the
+    watch knew at the fork: the ``cancel`` line stays for the parent to read."""
+    from crime_mapper.core.common.forked import ForkedCall
+
+    read, write = os.pipe()
+    watch = StdinWatch(read)
+    os.write(write, b'{"d": 4}\n')
+    assert json.loads(watch.first_line()) == {"d": 4}
+    os.write(write, b"cancel\n")
+    assert ForkedCall(lambda _call: watch.poll()).result() is False
+    assert watch.poll()  # the parent still finds it
+    os.close(write)
+    os.close(read)

@@ -142,3 +142,163 @@ def test_outputs_round_trip_through_json(tmp_path):
         outputs_from_dict({**data, "version": 99})
     with pytest.raises(ValueError):
         outputs_from_dict({"version": 1})
+
+
+# --- the child's release, driven as the dock drives it -------------------------------------
+
+#: Runs the child module as ``python -m`` does, noting every fork of this process first (the
+#: caller of core.common.forked for each): the at-fork hook only watches, it changes nothing.
+FORK_WATCH = """
+import os, runpy, sys, traceback
+marks = sys.argv.pop(1)
+def note():
+    files = [f.filename.replace(os.sep, "/") for f in traceback.extract_stack()]
+    ours = [f.split("/crime_mapper/", 1)[1] for f in files if "/crime_mapper/" in f]
+    caller = [f for f in ours if f != "core/common/forked.py"][-1] if ours else "?"
+    with open(marks, "a", encoding="utf-8") as out:
+        out.write(f"{os.getpid()} {caller}\\n")
+def born():
+    with open(marks, "a", encoding="utf-8") as out:
+        out.write(f"{os.getpid()} child\\n")
+os.register_at_fork(before=note, after_in_child=born)
+runpy.run_module("crime_mapper.qgis_bridge.release_child", run_name="__main__", alter_sys=True)
+"""
+
+#: what the command line's release forks on the bundled month (core.common.forked callers):
+#: the load's tables, the public GeoPackage beside the CSV, the web map beside the summaries
+CLI_FORKS = {"qgis_bridge/run_load.py", "core/release/gpkg_beside.py", "core/monthly/release.py"}
+
+
+def _start_child(tmp_path: Path, config_path: Path, marks: Path) -> subprocess.Popen:
+    from crime_mapper.core.monthly.config import read_config
+
+    child = subprocess.Popen(
+        [sys.executable, "-c", FORK_WATCH, str(marks)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=(tmp_path / "child.err").open("w"),
+        env=child_environment(),
+        cwd=str(release_process.PACKAGE_PARENT),
+        text=True,
+        encoding="utf-8",
+        bufsize=1,
+    )
+    request = release_process.child_request(read_config(config_path), "2022-10")
+    assert child.stdin is not None
+    child.stdin.write(json.dumps(request) + "\n")
+    child.stdin.flush()
+    return child
+
+
+def _events_until_end(child: subprocess.Popen, cancel_at: str = "") -> list[dict]:
+    """The child's events to its last; ``cancel_at``: the dock's Cancel (``cancel``, input
+    closed) once that step has started."""
+    from crime_mapper.core.common.child_lines import parse_event, send_cancel
+
+    assert child.stdout is not None
+    events = []
+    for line in child.stdout:
+        event = parse_event(line)
+        assert event is not None, line
+        events.append(event)
+        if cancel_at and event == {"event": "step", "step": cancel_at, "state": "running"}:
+            send_cancel(child)
+    child.wait(timeout=300)
+    return events
+
+
+def _forks(marks: Path, pid: int) -> set[str]:
+    """Who forked the process ``pid`` (not its own children, which may fork too)."""
+    if not marks.exists():
+        return set()
+    lines = [line.split(" ", 1) for line in marks.read_text(encoding="utf-8").splitlines()]
+    return {caller for who, caller in lines if int(who) == pid and caller != "child"}
+
+
+def _children_alive(marks: Path) -> list[int]:
+    """The forked children (noted as each started) still running: none once the release
+    has ended, whatever stopped it."""
+    alive = []
+    text = marks.read_text(encoding="utf-8") if marks.exists() else ""
+    for who, what in (line.split(" ", 1) for line in text.splitlines()):
+        status = Path("/proc") / who / "status"
+        try:
+            state = [x for x in status.read_text().splitlines() if x.startswith("State:")]
+        except OSError:
+            continue  # gone
+        if what == "child" and state and "Z" not in state[0].split()[1]:
+            alive.append(int(who))
+    return alive
+
+
+@pytest.fixture(scope="module")
+def dock_release(tmp_path_factory) -> tuple[Path, Path, list[dict], set[str]]:
+    """The bundled month released by the dock's child process, as the dock starts it."""
+    from tests.test_monthly_release import _config_file
+
+    tmp = tmp_path_factory.mktemp("dock_child")
+    config_path = _config_file(tmp)
+    marks = tmp / "forks.txt"
+    child = _start_child(tmp, config_path, marks)
+    events = _events_until_end(child)
+    assert child.returncode == 0, (tmp / "child.err").read_text()[-3000:]
+    return tmp, config_path, events, _forks(marks, child.pid)
+
+
+def test_the_docks_release_forks_its_work_beside_as_the_command_line_does(dock_release):
+    """The child watches the dock's input without a thread (core.common.child_lines
+    .StdinWatch), so core.common.forked.alone() holds and the release forks the load's
+    tables, the public GeoPackage and the web map beside the rest, as the command line's
+    release does; with a thread reading the input, none of them was forked."""
+    _tmp, _config, events, forks = dock_release
+    assert events[-1]["event"] == "finished"
+    from crime_mapper.core.common import forked
+
+    assert forks >= CLI_FORKS if forked.available() else not forks
+
+
+def test_the_docks_release_writes_the_command_lines_bytes(dock_release):
+    from tests.test_monthly_release import MONTH, _files, cli
+
+    tmp, config_path, _events, _forks = dock_release
+    again = tmp / "cli"
+    again.mkdir()
+    text = config_path.read_text(encoding="utf-8").replace(str(tmp / "out"), str(again / "out"))
+    (again / "release.toml").write_text(text, encoding="utf-8")
+    done = cli("release", again / "release.toml", "--month", MONTH)
+    assert done.returncode == 0, done.stderr[-3000:]
+    dock_files = _files(tmp / "out" / MONTH)
+    cli_files = _files(again / "out" / MONTH)
+    assert dock_files.keys() == cli_files.keys()
+    # the manifests name their own folder; every other file is the same bytes
+    differ = [name for name in dock_files if dock_files[name] != cli_files[name]]
+    assert all(name.endswith("manifest.json") for name in differ), differ
+
+
+@pytest.mark.parametrize("step", ["load", "check", "anonymise", "hotspots", "publish"])
+def test_a_cancel_during_each_step_stops_the_child_and_keeps_the_outputs(dock_release, step):
+    """Cancel reaches the run through the thread-less watch in every step, forked children
+    included: the child says cancelled, earlier outputs stay byte-identical, nothing staged
+    is left and no process of the release is left running."""
+    from tests.test_monthly_release import MONTH, _files
+
+    tmp, config_path, _events, _forks = dock_release
+    out = tmp / "out" / MONTH
+    before = _files(out)
+    marks = tmp / f"forks-{step}.txt"
+    child = _start_child(tmp, config_path, marks)
+    events = _events_until_end(child, cancel_at=step)
+    assert events[-1]["event"] == "cancelled", (tmp / "child.err").read_text()[-3000:]
+    assert child.returncode == 3
+    # the step that was running, or (a short step may end before the cancel is seen) a
+    # later one, is the one stopped (the dock shows it cancelled); none after it ran; the
+    # load too if its files were still being written (core.monthly.release._settle_load)
+    order = ["load", "check", "anonymise", "hotspots", "publish"]
+    states = [(e["step"], e["state"]) for e in events if e["event"] == "step"]
+    stopped = [name for name, state in states if state == "failed"]
+    assert states[-1] == (stopped[-1], "failed"), states
+    assert order.index(stopped[-1]) >= order.index(step), states
+    assert set(stopped[:-1]) <= {"load"}, states
+    assert _files(out) == before
+    assert not [p for p in out.rglob("*") if p.name.startswith(".crime_mapper-stage")]
+    assert not _children_alive(marks)

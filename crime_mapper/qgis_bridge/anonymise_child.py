@@ -31,7 +31,6 @@ import dataclasses
 import importlib
 import json
 import os
-import select
 import shutil
 import signal
 import sys
@@ -39,7 +38,7 @@ import traceback
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from ..core.common.child_lines import LineProtocol, ProgressFeedback
+from ..core.common.child_lines import LineProtocol, ProgressFeedback, StdinWatch
 from ..core.common.feedback import Feedback
 from .release_child import EXIT_CANCELLED, EXIT_ERROR, EXIT_FAILED, EXIT_OK
 
@@ -98,62 +97,6 @@ def _points(request: dict[str, Any]) -> Any:
             description=str(points.get("description") or ""),
         )
     return str(points)
-
-
-class StdinWatch:
-    """The QGIS side's words on standard input, read without a thread of its own.
-
-    Why no thread: the release forks a child for work beside it only when no other Python
-    thread runs (core.common.forked.alone), so a thread blocked reading the input would
-    keep every such child from starting. Instead the input is looked at (``select``, no
-    waiting) whenever the run asks whether it is cancelled."""
-
-    def __init__(self, fd: int) -> None:
-        self._fd = fd
-        self._buffer = b""
-        self.cancelled = False
-
-    def _take(self, chunk: bytes) -> None:
-        if not chunk:  # end of input: the QGIS side is gone
-            self.cancelled = True
-            return
-        self._buffer += chunk
-        *lines, self._buffer = self._buffer.split(b"\n")
-        if any(line.strip() == b"cancel" for line in lines):
-            self.cancelled = True
-
-    def first_line(self) -> bytes:
-        """The request line (waiting for it); what follows it is kept for :meth:`poll`."""
-        while b"\n" not in self._buffer:
-            chunk = os.read(self._fd, 1 << 16)
-            if not chunk:
-                line, self._buffer = self._buffer, b""
-                self.cancelled = True
-                return line
-            self._buffer += chunk
-        line, self._buffer = self._buffer.split(b"\n", 1)
-        rest, self._buffer = self._buffer, b""
-        if rest:
-            self._take(rest)
-        return line
-
-    def poll(self) -> bool:
-        """Whether the QGIS side asked to stop (or went away), without waiting."""
-        while not self.cancelled and select.select([self._fd], [], [], 0)[0]:
-            self._take(os.read(self._fd, 1 << 12))
-        return self.cancelled
-
-    def read_in_thread(self) -> None:
-        """Where ``select`` cannot watch a pipe (Windows, which cannot fork either), read the
-        input on a thread instead; :meth:`poll` then only reports what it found."""
-        import threading
-
-        def read() -> None:
-            while not self.cancelled:
-                self._take(os.read(self._fd, 1 << 12))
-
-        self.poll = lambda: self.cancelled  # type: ignore[method-assign]
-        threading.Thread(target=read, name="anonymise-input", daemon=True).start()
 
 
 def run(request: dict[str, Any], protocol: LineProtocol, feedback: Feedback) -> int:

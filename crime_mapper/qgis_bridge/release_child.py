@@ -13,6 +13,9 @@ Protocol (all JSON, one object per line):
   core.monthly.outputs_json, or null; other_crimes: the internal crimes tables of the
   project's other loads, whose raw locations the map points must not be).
   Later lines: ``cancel`` asks the run to stop; end of input (the dock went away) does too.
+  The input is looked at whenever the run checks its cancel, not read on a thread: with no
+  other Python thread the release forks its work beside it (the public GeoPackage, the load's
+  tables, the web map, the gate's reads) exactly as the command line's does.
 - stdout: ``{"event": "progress", "value"}``, ``{"event": "step", "step", "state"}``, then
   exactly one of ``{"event": "finished", "outputs"}``, ``{"event": "failed", "step",
   "message", "outputs"}``, ``{"event": "cancelled", "outputs"}`` or ``{"event": "error",
@@ -33,23 +36,14 @@ import json
 import os
 import signal
 import sys
-import threading
 import traceback
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, Callable
 
-from ..core.common.child_lines import LineProtocol, ProgressFeedback
+from ..core.common.child_lines import LineProtocol, ProgressFeedback, StdinWatch
 
 EXIT_OK, EXIT_FAILED, EXIT_CANCELLED, EXIT_ERROR = 0, 2, 3, 4
 CHILD_NICENESS = 10
-
-
-def _watch_stdin(stream: IO[str], cancelled: threading.Event) -> None:
-    """Any ``cancel`` line, or the end of input (the dock is gone), stops the run."""
-    for line in stream:
-        if line.strip() == "cancel":
-            break
-    cancelled.set()
 
 
 def _on_sigterm(_signum: int, _frame: Any) -> None:
@@ -58,7 +52,8 @@ def _on_sigterm(_signum: int, _frame: Any) -> None:
     raise Cancelled("terminated by the dock")
 
 
-def run(request: dict[str, Any], protocol: LineProtocol, cancelled: threading.Event) -> int:
+def run(request: dict[str, Any], protocol: LineProtocol, cancelled: Callable[[], bool]) -> int:
+    """The release the request asks for; ``cancelled``: whether the dock asked it to stop."""
     from ..core.common.feedback import Cancelled
     from ..core.monthly.config import ConfigError, ReleaseConfig
     from ..core.monthly.outputs_json import outputs_from_dict, outputs_to_dict
@@ -86,9 +81,7 @@ def run(request: dict[str, Any], protocol: LineProtocol, cancelled: threading.Ev
         }
         if steps:
             options["steps"] = steps
-        outputs = run_headless(
-            config, month, ProgressFeedback(protocol, cancelled.is_set), **options
-        )
+        outputs = run_headless(config, month, ProgressFeedback(protocol, cancelled), **options)
     except Cancelled as exc:
         protocol.send("cancelled", outputs=_partial(exc))
         return EXIT_CANCELLED
@@ -131,19 +124,37 @@ def main() -> int:
     sys.stdout.flush()
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     sys.stdout = sys.stderr
+    # the dock's input is read without a thread, so the release may fork as the command
+    # line's does (core.common.child_lines.StdinWatch)
+    watch = StdinWatch(sys.stdin.fileno())
     try:
-        request = json.loads(sys.stdin.readline() or "null")
+        request = json.loads(watch.first_line().decode("utf-8") or "null")
         if not isinstance(request, dict):
             raise ValueError("no request on the first line")
     except ValueError as exc:
         protocol.send("error", message=f"the dock's request could not be read: {exc}", details="")
         return EXIT_ERROR
-    cancelled = threading.Event()
-    threading.Thread(target=_watch_stdin, args=(sys.stdin, cancelled), daemon=True).start()
+    if os.name != "posix":
+        watch.read_in_thread()
     if hasattr(signal, "SIGTERM"):
         signal.signal(signal.SIGTERM, _on_sigterm)
-    return run(request, protocol, cancelled)
+    return run(request, protocol, watch.poll)
+
+
+def leave(code: int) -> None:
+    """End the process once its result is sent, without Python's teardown: after a release
+    cancelled in its hotspots step, destroying what was left of QGIS's objects once QGIS had
+    stopped crashed the process (SIGSEGV, after the ``cancelled`` line; on Windows a crash
+    report). Nothing is left to do: every output is in place or removed, every forked child
+    reaped, the protocol's last line flushed."""
+    for stream in (sys.stderr, sys.__stdout__, sys.__stderr__):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    leave(main())

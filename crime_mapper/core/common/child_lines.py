@@ -5,12 +5,19 @@ Processing's anonymise (qgis_bridge.anonymise_process/anonymise_child) and the w
 from inside QGIS (core.publish.webmap_process/webmap_child) all run their work in a child
 process that speaks JSON lines on its original stdout and listens for ``cancel`` on stdin.
 The pieces both ends share live here, so the three stay one protocol. No QGIS, no pandas:
-the children import this before anything heavy."""
+the children import this before anything heavy.
+
+A child watches its input with :class:`StdinWatch`, never with a thread of its own: the
+release forks children for work beside it only while no other Python thread runs
+(core.common.forked.alone), so a thread blocked reading the input would keep every forked
+speed-up of the command line from the child processes QGIS starts."""
 
 from __future__ import annotations
 
 import json
+import os
 import queue
+import select
 import subprocess
 import threading
 import time
@@ -83,3 +90,62 @@ def send_cancel(child: subprocess.Popen) -> None:
         child.stdin.close()
     except (OSError, ValueError):
         pass
+
+
+class StdinWatch:
+    """A child's input (the request line, then ``cancel``) read without a thread of its own.
+
+    Why no thread: see the module docstring. Instead the input is looked at (``select``, no
+    waiting) whenever the run asks whether it is cancelled. Only the process that made the
+    watch reads the input: a child forked from it (whose work has its own stop signal,
+    core.common.forked) that still calls it is told what the watch knew at the fork, and
+    never takes a ``cancel`` line or the end of input meant for its parent."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+        self._buffer = b""
+        self._pid = os.getpid()
+        self.cancelled = False
+
+    def _take(self, chunk: bytes) -> None:
+        if not chunk:  # end of input: the QGIS side is gone
+            self.cancelled = True
+            return
+        self._buffer += chunk
+        *lines, self._buffer = self._buffer.split(b"\n")
+        if any(line.strip() == b"cancel" for line in lines):
+            self.cancelled = True
+
+    def first_line(self) -> bytes:
+        """The request line (waiting for it); what follows it is kept for :meth:`poll`."""
+        while b"\n" not in self._buffer:
+            chunk = os.read(self._fd, 1 << 16)
+            if not chunk:
+                line, self._buffer = self._buffer, b""
+                self.cancelled = True
+                return line
+            self._buffer += chunk
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        rest, self._buffer = self._buffer, b""
+        if rest:
+            self._take(rest)
+        return line
+
+    def poll(self) -> bool:
+        """Whether the QGIS side asked to stop (or went away), without waiting."""
+        if os.getpid() != self._pid:  # (a forked child: the input is its parent's)
+            return self.cancelled
+        while not self.cancelled and select.select([self._fd], [], [], 0)[0]:
+            self._take(os.read(self._fd, 1 << 12))
+        return self.cancelled
+
+    def read_in_thread(self) -> None:
+        """Where ``select`` cannot watch a pipe (Windows, which cannot fork either), read the
+        input on a thread instead; :meth:`poll` then only reports what it found."""
+
+        def read() -> None:
+            while not self.cancelled:
+                self._take(os.read(self._fd, 1 << 12))
+
+        self.poll = lambda: self.cancelled  # type: ignore[method-assign]
+        threading.Thread(target=read, name="child-input", daemon=True).start()
