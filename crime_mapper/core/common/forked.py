@@ -225,13 +225,15 @@ class ForkedCall(Generic[_T]):
     def answer_within(self, deadline_s: float) -> Optional[_T]:
         """The child's value if it comes within ``deadline_s`` seconds; otherwise (late,
         raised, died) None, the child killed: for read-only work the caller can do itself,
-        so a child that fails costs time, never a verdict."""
+        so a child that fails costs time, never a verdict. Interrupted while waiting (a
+        Ctrl-C, a signal handler's exception), the child is killed too, not waited for."""
         try:
             if self.ready(deadline_s):
                 return self.result()
-        except Exception:  # noqa: BLE001 - the child failed: the caller does the work
+        except Exception:  # noqa: BLE001, S110 - the child failed: the caller does the work
             pass
-        self.kill()
+        finally:
+            self.kill()  # (nothing if it answered: reaped)
         return None
 
     def result(self, feedback: Optional[Feedback] = None) -> _T:

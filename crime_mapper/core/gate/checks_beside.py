@@ -22,8 +22,6 @@ check runs here as before.
 
 from __future__ import annotations
 
-import os
-import signal
 from collections.abc import Collection
 from typing import Any, Callable, Optional
 
@@ -37,6 +35,10 @@ from .context import GateCheck, GateContext
 CHILD_CHECKS: tuple[str, ...] = ("no_source_references", "no_non_public_values")
 #: fewer files are checked faster than a child is forked and heard back from
 MIN_ARTIFACTS = 400
+#: seconds the child has, once this process's checks are done, to send its results back:
+#: a child later than this (hung: a lock held at the fork, a stopped process) is killed and
+#: its checks fail closed; the gate never waits for ever (national scale: some 6 s)
+DEADLINE_S = 600.0
 
 CheckFn = Callable[[GateContext], GateCheck]
 
@@ -65,10 +67,10 @@ def run_checks(
     theirs = [name for name, _fn in chosen if name in CHILD_CHECKS]
     try:
         mine = {name: run_check(ctx, name, fn) for name, fn in chosen if name not in theirs}
+        got = dict(zip(theirs, collect(call, theirs)))
     except BaseException:  # (cancelled or worse: the child, which only computes, ends now)
         _end(call)
         raise
-    got = dict(zip(theirs, collect(call, theirs)))
     return [mine[name] if name in mine else got[name] for name, _fn in chosen]
 
 
@@ -93,9 +95,12 @@ def _start(ctx: GateContext, chosen: list[tuple[str, CheckFn]]) -> Optional[fork
 
 
 def collect(call: forked.ForkedCall[Any], names: list[str]) -> list[GateCheck]:
-    """The child's results for ``names``; each fails closed if the child failed or sent
-    back anything else."""
+    """The child's results for ``names``; each fails closed if the child failed, did not
+    answer within DEADLINE_S (it is then killed), or sent back anything else."""
     try:
+        if not call.ready(DEADLINE_S):
+            call.kill()
+            return _failed(names, f"no answer within {DEADLINE_S:g} s: it was stopped")
         sent = call.result()
     except Exception as exc:  # noqa: BLE001 - the child failed: its checks fail closed
         return _failed(names, f"{type(exc).__name__}: {exc}")
@@ -122,12 +127,9 @@ def well_formed(sent: Any, names: Collection[str]) -> bool:
 
 
 def _end(call: forked.ForkedCall[Any]) -> None:
-    """Kill the child (it writes nothing, holds nothing) and wait for it to leave."""
-    try:
-        os.kill(call.pid, signal.SIGKILL)  # (not reaped yet: still its process id)
-    except OSError:
-        pass
-    call.stop()
+    """Kill the child (it writes nothing, holds nothing) and wait for it to leave; nothing
+    if it has been reaped (its process id may be another process's by now)."""
+    call.kill()
 
 
 def _failed(names: list[str], why: str) -> list[GateCheck]:

@@ -15,8 +15,10 @@ The artifacts are exactly read_output's, in its order:
   process's hashes: the child shares them), so every later use of the set (its order
   included) is what it would have been. Only pages read with no script take this path; an
   error artifact (nothing in its set) is sent whole; anything else is read here;
-- if the child fails in any way (an error, killed, out of memory), its pages are read here,
-  as without it: the same artifacts, later.
+- if the child fails in any way (an error, killed, out of memory, no answer within
+  DEADLINE_S: then killed), its pages are read here, as without it: the same artifacts,
+  later. The child only reads: stopped (the caller failed meanwhile, or was interrupted
+  while waiting), it is killed, not waited for.
 
 The caller does its own work meanwhile (the gate: its raw-side views) and then calls
 :meth:`FolderRead.result`.
@@ -35,6 +37,9 @@ MIN_PAGES = 400  # fewer pages are read faster than a child is forked and heard 
 # the child's share of the pages, the last ones: this process also reads everything else
 # (the summaries' tidy CSV and GeoPackage, about a quarter of the folder's reading)
 CHILD_SHARE = 0.56
+#: seconds the child has, once this process has read its own files, to send its pages back:
+#: a child later than this (hung) is killed and its pages are read here (national: some 3 s)
+DEADLINE_S = 600.0
 
 _Sent = Optional[tuple]  # ("page", added, texts, code), ("whole", Artifact) or None
 
@@ -113,10 +118,7 @@ class FolderRead:
         call, self._call = self._call, None
         if call is None:
             return []
-        try:
-            sent = call.result()
-        except Exception:  # noqa: BLE001 - the child failed: its pages are read here
-            return []
+        sent = call.answer_within(DEADLINE_S)  # (None: failed or late, killed; read here)
         return sent if isinstance(sent, list) and len(sent) == len(self.theirs) else []
 
     def _artifact(self, i: int, item: _Sent) -> Artifact:
@@ -133,10 +135,11 @@ class FolderRead:
         return read_file(self.files[i], name=self.names[i], in_folder=True)
 
     def stop(self) -> None:
-        """The child stopped and waited for (nothing if it has left already)."""
+        """The child killed and waited for (nothing if it has left already): it only reads,
+        so nothing of it is to be undone, and a busy child would not hear a stop."""
         call, self._call = self._call, None
         if call is not None:
-            call.stop()
+            call.kill()
 
 
 def read_beside(output: Any) -> tuple[str, list[Artifact]]:
