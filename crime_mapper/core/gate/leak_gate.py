@@ -514,7 +514,7 @@ class ReleaseGate:
         self._equal_inputs: list[tuple[Any, Any]] = []  # (raw, points) proven equal
         self._warming: Optional[threading.Thread] = None
 
-    def warm_up(self, geopackage: bool = False) -> None:
+    def warm_up(self, geopackage: bool = False, beside: bool = False) -> None:
         """Start computing the raw-side views every gate call needs (non-public values,
         references, coordinate keys: some 2-3 s CPU at national scale) in a background
         thread, while the caller makes the release from the same (unchanged) raw table and
@@ -523,9 +523,22 @@ class ReleaseGate:
         runs. Any use of the gate first waits for it to finish, so no view is ever computed
         twice at once. A view that fails here is left for its check (which then fails
         closed, as without a warm-up). The views are those every output needs, those a
-        public CSV needs, and (``geopackage``) those a GeoPackage's few strings need."""
+        public CSV needs, and (``geopackage``) those a GeoPackage's few strings need.
+
+        ``beside``: the caller is a process of its own (the command line; never a QGIS
+        session) and runs no other Python thread now, so the array views (coordinate keys,
+        the references' digests: core.gate.views_beside, some 1.4 s CPU nationally) are
+        computed by a forked child instead, while the thread computes the string views: on
+        two cores the thread no longer takes the interpreter's lock from the anonymiser for
+        them. The base's first gate call (or :meth:`take_views`) puts them in before any
+        check runs; a child that fails puts nothing in (made here then, as without it). The
+        caller ends the child with :meth:`end_views` if it gives up before that call."""
         if self._warming is not None:
             return
+        if beside and self.base not in _BESIDE:
+            views = ViewsBeside.start(self.base)  # (None: no fork here; all on the thread)
+            if views is not None:
+                _BESIDE[self.base] = views
         self._warming = threading.Thread(
             target=_compute_views,
             args=(self.base, _RELEASE_VIEWS + (_GEOPACKAGE_VIEWS if geopackage else ())),
@@ -537,6 +550,23 @@ class ReleaseGate:
     def _wait(self) -> None:
         if self._warming is not None:
             self._warming.join()
+
+    def take_views(self) -> None:
+        """Put the views :meth:`warm_up`'s child computed into the base now (waiting for
+        it, up to its deadline), as the base's next gate call would, so that what is done
+        next (a child forked for a GeoPackage: core.release.gpkg_beside) inherits them;
+        nothing when no child runs."""
+        self._wait()
+        views = _BESIDE.pop(self.base, None) if _BESIDE else None
+        if views is not None:
+            views.collect()
+
+    def end_views(self) -> None:
+        """End :meth:`warm_up`'s child, if it is still under way (its views not taken):
+        for a caller that fails or is cancelled before the gate runs."""
+        views = _BESIDE.pop(self.base, None) if _BESIDE else None
+        if views is not None:
+            views.stop()
 
     def serves(self, raw: Any, points: Any) -> bool:
         """Whether ``raw`` and ``points`` are this release's (the same objects, or equal in
