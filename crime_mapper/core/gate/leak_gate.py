@@ -343,18 +343,42 @@ def read_ahead(output: OutputLike, prepared: Optional[PreparedGate] = None) -> O
     keys, projected axes, reference digests) are then computed by a child of their own
     (core.gate.views_beside) and put into it by the next check_release that uses it,
     before its checks run (a call that fails first ends that child)."""
-    if isinstance(prepared, PreparedGate) and prepared not in _BESIDE:
-        views = ViewsBeside.start(prepared)
-        if views is not None:
-            _BESIDE[prepared] = views
+    if isinstance(prepared, PreparedGate):
+        views_ahead(prepared)
     started: Optional[Union[GpkgBeside, CsvBeside]] = GpkgBeside.start(output)
     if started is None:
         started = CsvBeside.start(output)
     return output if started is None else started
 
 
-# the preparations whose array views a child computes (read_ahead); check_release takes them
+# the preparations whose array views a child computes (views_ahead); check_release takes them
 _BESIDE: WeakKeyDictionary[PreparedGate, ViewsBeside] = WeakKeyDictionary()
+
+
+def views_ahead(prepared: PreparedGate, digests: bool = True) -> bool:
+    """Whether ``prepared``'s array views (core.gate.views_beside) are now being computed by
+    a forked child, started here unless one already is; the next check_release given
+    ``prepared`` puts them in before its checks run (or ends the child if it fails first),
+    and a warm-up of ``prepared`` (ViewsWarmUp) leaves them to the child. False: no child
+    (see ViewsBeside.start), every view is computed here as before. Call it before any
+    other Python thread starts; a caller that gives up before the gate's call calls
+    :func:`end_views_ahead`. ``digests``: the child computes the references' SHA-256
+    digests too (a release's public CSV needs them; a summaries folder does not)."""
+    if prepared in _BESIDE:
+        return True
+    views = ViewsBeside.start(prepared, digests=digests)
+    if views is None:
+        return False
+    _BESIDE[prepared] = views
+    return True
+
+
+def end_views_ahead(prepared: PreparedGate) -> None:
+    """The child of :func:`views_ahead` killed and waited for, its views not taken
+    (nothing if check_release took them or there was none)."""
+    views = _BESIDE.pop(prepared, None) if _BESIDE else None
+    if views is not None:
+        views.stop()
 
 
 # ...and those a release's own files need besides: the unsalted sha256 of every reference
