@@ -430,7 +430,8 @@ def test_array_views_from_a_child_give_the_direct_paths_folder_and_report(
     except SummaryGateError as exc:
         message = "refused: " + str(exc)
     early = (_same_anywhere(message, tmp_path / "early"), _tree(tmp_path / "early"))
-    assert taken == [list(views_beside.ARRAY_VIEWS)]  # (none made by the thread, no digests)
+    # (none made by the thread, and no digests)
+    assert taken == [list(views_beside.ARRAY_VIEWS + summaries_export.PAGES_VIEWS)]
     assert _no_child_left() and _no_views_thread()
     _direct(monkeypatch)
     direct = _export(world, tmp_path / "direct", case, False)
@@ -462,7 +463,7 @@ def test_a_views_child_that_fails_leaves_the_views_to_the_gate_and_the_same_repo
     """A views child that raises, dies or sends back anything else puts nothing in: the
     checks compute those views themselves, and the folder and report are the direct
     path's."""
-    monkeypatch.setattr(views_beside, "compute_arrays", child)
+    monkeypatch.setattr(views_beside, "compute_views", lambda p, lengths, names: child(p))
     taken = _spy_collect(monkeypatch)
     try:
         message = export_summaries(
@@ -498,7 +499,7 @@ def test_a_failed_export_kills_the_views_child_before_it_returns(
     def broken(self: Any, i: int) -> str:
         raise OSError("disk full")
 
-    monkeypatch.setattr(views_beside, "compute_arrays", lambda prepared: signal.pause())
+    monkeypatch.setattr(views_beside, "compute_views", lambda *args: signal.pause())
     monkeypatch.setattr(views_beside.ViewsBeside, "__init__", spy)
     monkeypatch.setattr(summaries_export.SummaryRenderer, "render_page", broken)
     with pytest.raises(OSError, match="disk full"):
@@ -518,8 +519,8 @@ def test_no_views_child_without_read_beside_or_with_a_release_gate(
     forks: list[bool] = []
     real = views_beside.ViewsBeside.start.__func__  # type: ignore[attr-defined]
 
-    def spy(cls: Any, prepared: PreparedGate, digests: bool = True) -> Any:
-        got = real(cls, prepared, digests)
+    def spy(cls: Any, prepared: PreparedGate, *args: Any, **kw: Any) -> Any:
+        got = real(cls, prepared, *args, **kw)
         forks.append(got is not None)
         return got
 

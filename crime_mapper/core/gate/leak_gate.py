@@ -58,7 +58,7 @@ from .context import (
 from .csv_beside import CsvBeside
 from .gpkg_beside import GpkgBeside
 from .output_reader import read_output
-from .views_beside import DEFERRED, ViewsBeside
+from .views_beside import ViewsBeside
 
 __all__ = [
     "CHECK_NAMES",
@@ -355,18 +355,19 @@ def read_ahead(output: OutputLike, prepared: Optional[PreparedGate] = None) -> O
 _BESIDE: WeakKeyDictionary[PreparedGate, ViewsBeside] = WeakKeyDictionary()
 
 
-def views_ahead(prepared: PreparedGate, digests: bool = True) -> bool:
+def views_ahead(prepared: PreparedGate, more: tuple[str, ...] = (), digests: bool = True) -> bool:
     """Whether ``prepared``'s array views (core.gate.views_beside) are now being computed by
     a forked child, started here unless one already is; the next check_release given
     ``prepared`` puts them in before its checks run (or ends the child if it fails first),
     and a warm-up of ``prepared`` (ViewsWarmUp) leaves them to the child. False: no child
     (see ViewsBeside.start), every view is computed here as before. Call it before any
     other Python thread starts; a caller that gives up before the gate's call calls
-    :func:`end_views_ahead`. ``digests``: the child computes the references' SHA-256
-    digests too (a release's public CSV needs them; a summaries folder does not)."""
+    :func:`end_views_ahead`. ``more``: array views the child computes besides
+    (views_beside.ARRAY_VIEWS); ``digests``: and the references' SHA-256 digests (a
+    release's public CSV needs them; a summaries folder does not)."""
     if prepared in _BESIDE:
         return True
-    views = ViewsBeside.start(prepared, digests=digests)
+    views = ViewsBeside.start(prepared, more=more, digests=digests)
     if views is None:
         return False
     _BESIDE[prepared] = views
@@ -443,11 +444,12 @@ def _compute_these(
     prepared: PreparedGate, views: tuple[str, ...], stop: Optional[threading.Event] = None
 ) -> None:
     """Compute ``views`` (as _compute_views: a failing one left, ``stop`` heeded)."""
-    beside = DEFERRED if _BESIDE and prepared in _BESIDE else ()  # (a child computes those)
+    child = _BESIDE.get(prepared) if _BESIDE else None
+    beside = child.deferred if child is not None else ()  # (a child computes those)
     for view in views:
         if stop is not None and stop.is_set():
             return
-        if view in beside or (view == "sha256" and beside):
+        if view in beside or (view == "sha256" and child is not None and child.digests):
             continue
         try:
             if view == "sha256":

@@ -41,21 +41,25 @@ ARRAY_VIEWS: tuple[str, ...] = (
     "timestamp_forms",
     "raw_released_sorted",
 )
-#: The views a warm-up here leaves for after the child's are in: those and the cheap ones
-#: made from them (else computing these here would compute the child's views again).
-DEFERRED: tuple[str, ...] = ARRAY_VIEWS + ("raw_metres", "grid_known")
+#: The cheap views made from the array views: a warm-up here leaves them, with the child's
+#: own (ViewsBeside.deferred), for after the child's are in (else computing these here would
+#: compute the child's views again).
+MADE_FROM_ARRAYS: tuple[str, ...] = ("raw_metres", "grid_known")
 DIGEST_LENGTHS = (64,)  # the sha256 of every reference (a public CSV's Crime IDs)
 DEADLINE_S = 600.0  # a child slower than this is given up (killed): the views made here
 
 
 class ViewsBeside:
-    """ARRAY_VIEWS and the digests of one preparation, computed by a forked child."""
+    """ARRAY_VIEWS (and ``more`` array views) and the digests of one preparation, computed
+    by a forked child."""
 
     def __init__(
         self,
         prepared: PreparedGate,
         deadline_s: float = DEADLINE_S,
         compute: Optional[Callable[[PreparedGate], Any]] = None,
+        more: tuple[str, ...] = (),
+        digests: bool = True,
     ) -> None:
         """Fork the child now (OSError when it cannot be forked). ``compute``: what the
         child runs (the views, :func:`compute_views`; tests give others, to see a failing
@@ -63,21 +67,30 @@ class ViewsBeside:
         self.prepared = prepared
         self.deadline_s = deadline_s
         self.taken: list[str] = []  # the views put into the preparation (tests)
-        work = compute_views if compute is None else compute
+        #: the views the child computes, and (digests) whether it computes the digests
+        self.views = ARRAY_VIEWS + tuple(v for v in more if v not in ARRAY_VIEWS)
+        self.digests = digests
+        #: the views a warm-up here leaves to the child (leak_gate._compute_these)
+        self.deferred = self.views + MADE_FROM_ARRAYS
+        lengths = DIGEST_LENGTHS if digests else ()
+        names = self.views
+        work = compute or (lambda prepared: compute_views(prepared, lengths, names))
         self._call: Optional[forked.ForkedCall[Any]] = forked.ForkedCall(
             lambda _call: work(prepared)
         )
 
     @classmethod
-    def start(cls, prepared: PreparedGate, digests: bool = True) -> Optional[ViewsBeside]:
+    def start(
+        cls, prepared: PreparedGate, more: tuple[str, ...] = (), digests: bool = True
+    ) -> Optional[ViewsBeside]:
         """The child forked; None when the preparation borrows from a base (a release's
         preparation with extras), a child cannot run beside (forked.available), another
-        Python thread runs (forked.alone) or the fork fails. ``digests``: the child computes
-        DIGEST_LENGTHS' digests too (else the array views alone: :func:`compute_arrays`)."""
+        Python thread runs (forked.alone) or the fork fails. ``more``: array views it
+        computes besides ARRAY_VIEWS; ``digests``: and DIGEST_LENGTHS' digests."""
         if prepared._base is not None or not (forked.available() and forked.alone()):
             return None
         try:
-            return cls(prepared, compute=None if digests else compute_arrays)
+            return cls(prepared, more=more, digests=digests)
         except OSError:
             return None
 
@@ -87,11 +100,11 @@ class ViewsBeside:
         nothing when the child failed. Once: later calls do nothing."""
         call, self._call = self._call, None
         answer: Any = None if call is None else call.answer_within(self.deadline_s)
-        if not _well_formed(answer):
+        if not _well_formed(answer, self.views):
             return
         views, digests, fingerprint = answer
         cache = self.prepared.__dict__
-        for name in ARRAY_VIEWS:
+        for name in self.views:
             if name in views and name not in cache:
                 cache[name] = views[name]
                 self.taken.append(name)
@@ -109,13 +122,15 @@ class ViewsBeside:
 
 
 def compute_views(
-    prepared: PreparedGate, lengths: tuple[int, ...] = DIGEST_LENGTHS
+    prepared: PreparedGate,
+    lengths: tuple[int, ...] = DIGEST_LENGTHS,
+    names: tuple[str, ...] = ARRAY_VIEWS,
 ) -> tuple[dict[str, Any], dict[int, Any], Optional[bytes]]:
-    """In the child: (the array views it could compute, the digests of ``lengths``, the
-    references' fingerprint). A view that raises is left out (this process computes it,
-    and fails its check closed, as without the child)."""
+    """In the child: (the views of ``names`` it could compute, the digests of ``lengths``,
+    the references' fingerprint: none without digests). A view that raises is left out
+    (this process computes it, and fails its check closed, as without the child)."""
     views: dict[str, Any] = {}
-    for name in ARRAY_VIEWS:
+    for name in names:
         try:
             views[name] = getattr(prepared, name)
         except Exception:  # noqa: BLE001, S112 - left to this process
@@ -131,12 +146,6 @@ def compute_views(
     except Exception:  # noqa: BLE001 - left to this process
         digests = {}
     return views, digests, fingerprint
-
-
-def compute_arrays(prepared: PreparedGate) -> tuple[dict[str, Any], dict[int, Any], None]:
-    """:func:`compute_views` without the digests (an output that needs none: a summaries
-    folder has no 64-digit Crime IDs to look up; some 0.8 s of the child's CPU saved)."""
-    return compute_views(prepared, ())[0], {}, None
 
 
 def _fingerprint(prepared: PreparedGate) -> Optional[bytes]:
@@ -157,13 +166,13 @@ def _arrays(value: Any) -> bool:
     return False
 
 
-def _well_formed(answer: Any) -> bool:
+def _well_formed(answer: Any, names: tuple[str, ...] = ARRAY_VIEWS) -> bool:
     if not (isinstance(answer, tuple) and len(answer) == 3):
         return False
     views, digests, fingerprint = answer
     if not (isinstance(views, dict) and isinstance(digests, dict)):
         return False
-    if not all(name in ARRAY_VIEWS and _arrays(v) for name, v in views.items()):
+    if not all(name in names and _arrays(v) for name, v in views.items()):
         return False
     if fingerprint is not None and not isinstance(fingerprint, bytes):
         return False

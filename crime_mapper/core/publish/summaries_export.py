@@ -683,8 +683,9 @@ class _SummariesGateViews:
     """The summaries gate's preparation, its raw-side views (leak_gate.FOLDER_VIEWS and
     PAGES_VIEWS: every one a clean national summaries folder's checks ask for) computed on a
     thread (leak_gate.ViewsWarmUp) while the folder is made; in a process of its own (the
-    gate's ``read_beside``), its array views (coordinate keys, timestamps: numpy work that
-    held the interpreter's lock the pages are rendered under) by a forked child instead
+    gate's ``read_beside``), its array views (coordinate keys, timestamps, the free text's
+    run hashes: some 1.7 s of work that held the interpreter's lock the pages are rendered
+    under) by a forked child instead
     (leak_gate.views_ahead: put in by the gate call before its checks; a child that fails
     leaves them to be computed there, as without it).
 
@@ -728,7 +729,7 @@ class _SummariesGateViews:
                 return None
             prep = PreparedGate(gate.raw, gate.points, extra, public, 8)
             # (a process of its own: the array views by a forked child, before the thread)
-            ahead = gate.read_beside and views_ahead(prep, digests=False)
+            ahead = gate.read_beside and views_ahead(prep, PAGES_VIEWS, digests=False)
             try:
                 return cls(hoods, prep, ViewsWarmUp(prep, FOLDER_VIEWS + PAGES_VIEWS))
             except BaseException:
