@@ -163,6 +163,9 @@ class StagedBeside:
             self._waited = True
             os.kill(self._call.pid, signal.SIGKILL)  # (not reaped: still its process id)
         self._call.stop()  # (waits for it to leave; nothing if it has been reaped)
+        # (reaped now: a second stop must not kill its id, even if the drain below finds
+        # that it said where just before it was stopped)
+        self._waited = True
         while self._where >= 0:  # (it may have said where just before it was stopped)
             self._heard(None)
         if self.folder is not None and self.folder.exists():
