@@ -469,8 +469,9 @@ def test_the_command_line_makes_the_map_beside(
     forks: list[int],
     capsys: pytest.CaptureFixture,
 ):
-    """``webmap --raw --points`` is a process of its own: it asks for the child, and makes
-    the map made here."""
+    """``webmap --raw --points`` is a process of its own: it asks for the children (the
+    folder staged before the raw read, then checked in two halves: core.publish.
+    webmap_early), and makes the map made here."""
     from crime_mapper import cli
     from crime_mapper.core.publish.webmap_run import run_webmap
     from crime_mapper.core.release.map_points import write_map_points_csv
@@ -489,5 +490,5 @@ def test_the_command_line_makes_the_map_beside(
         + ["--profile", profile, "--points", str(points), "--tiles", "osm"]
     )
     assert code == 0, capsys.readouterr()
-    assert len(forks) == 1 and _no_children()
+    assert len(forks) == 2 and _no_children()
     assert _files(tmp_path / "cli" / "map") == _files(tmp_path / "here" / "map")

@@ -538,7 +538,9 @@ class _GateViews:
     _prep: Any = None  # the preparation to warm (start)
     _warm: Any = None  # its ViewsWarmUp, once started
 
-    def __init__(self, options: WebmapOptions) -> None:
+    def __init__(self, options: WebmapOptions, areas: Optional[PageAreas] = None) -> None:
+        """``areas``: the neighbourhoods' page outlines when made already (of
+        ``options.neighbourhoods``: core.publish.webmap_early makes them before its fork)."""
         self.areas: Optional[PageAreas] = None
         self.prepared: Any = None  # for gate_folder; None: the release gate's (or made there)
         if options.raw is None or options.points is None:
@@ -551,7 +553,8 @@ class _GateViews:
             public: list[str] = []
             if options.neighbourhoods is not None:
                 hoods = options.neighbourhoods
-                areas = PageAreas(hoods, page_rings(hoods))
+                if areas is None:
+                    areas = PageAreas(hoods, page_rings(hoods))
                 extra, public = areas.vertices(), list(hoods.names)
                 self.areas = areas
             gate = options.release_gate

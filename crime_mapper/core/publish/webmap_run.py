@@ -53,11 +53,52 @@ def run_webmap(
     and any linked CSV share one raw-side preparation. Returns the WebmapResult, with the
     raw load's file errors added to its warnings. The two halves, :func:`open_gate_inputs`
     then :func:`export_opened` (a child process given the neighbourhoods while it opens the
-    raw side calls them apart: core.publish.webmap_child).
+    raw side calls them apart: core.publish.webmap_child). With ``export_beside`` and the
+    raw side to read, the folder is staged by a forked child while it is read
+    (core.publish.webmap_early): the same folder, verdict and errors.
     """
     feedback = feedback or Feedback()
+    if _reads_raw(raw, points) and settings.get("export_beside"):
+        from .webmap_early import export_reading_raw, stages_early
+
+        _check_gate_inputs(raw, points)
+        options = _options(releases, out_dir, None, neighbourhoods, **settings)
+        if stages_early(options):  # (the folder staged while the raw side is read)
+
+            def open_raw(fb: Feedback) -> OpenedInputs:
+                return open_gate_inputs(raw, points, profile_path, fb, release_gate)
+
+            return export_reading_raw(options, open_raw, feedback)
+        neighbourhoods = options.neighbourhoods  # (read once)
     opened = open_gate_inputs(raw, points, profile_path, feedback, release_gate)
     return export_opened(releases, out_dir, opened, neighbourhoods, feedback, **settings)
+
+
+def _reads_raw(raw: Any, points: Any) -> bool:
+    """Whether the raw crimes and map points are to be read (not handed over open, as
+    the monthly release hands over what its anonymise step read)."""
+    from ..release.crimes_input import CrimesInput
+    from ..release.map_points import MapPoints
+
+    if raw is None or points is None:
+        return False
+    return not (isinstance(raw, CrimesInput) and isinstance(points, MapPoints))
+
+
+def _check_gate_inputs(raw: Any, points: Any) -> None:
+    """What open_gate_inputs checks before it reads anything (both or neither; the
+    extracts' paths), so that a bad path fails before any work."""
+    from ..release.release_files import ReleaseInputError
+
+    if (raw is None) != (points is None):
+        raise ReleaseInputError(
+            "the leak gate against the raw crimes needs both the raw extracts and the map "
+            "points the release was snapped to"
+        )
+    if raw is not None and not hasattr(raw, "crimes"):
+        from ..release.pipeline import check_crimes_paths
+
+        check_crimes_paths(raw)
 
 
 def open_gate_inputs(
@@ -69,23 +110,11 @@ def open_gate_inputs(
 ) -> OpenedInputs:
     """run_webmap's first half: the raw crimes and map points opened (both or neither;
     progress 0-30), with the release gate to share."""
-    from ..release.release_files import ReleaseInputError
-
-    if (raw is None) != (points is None):
-        raise ReleaseInputError(
-            "the leak gate against the raw crimes needs both the raw extracts and the map "
-            "points the release was snapped to"
-        )
+    _check_gate_inputs(raw, points)
     if raw is None:
         return OpenedInputs()
-    from ..release.pipeline import (
-        check_crimes_paths,
-        open_release_inputs,
-        release_profile,
-    )
+    from ..release.pipeline import open_release_inputs, release_profile
 
-    if not hasattr(raw, "crimes"):
-        check_crimes_paths(raw)
     profile = release_profile(profile_path)
     from .summaries_run import opened_inputs
 
@@ -108,6 +137,22 @@ def export_opened(
 ) -> WebmapResult:
     """run_webmap's second half: the neighbourhoods read, the folder exported and gated
     (progress 30-100 with the raw crimes, 0-100 without)."""
+    options = _options(releases, out_dir, opened, neighbourhoods, **settings)
+    gated = opened.crimes is not None
+    result = export_webmap(options, ScaledFeedback(feedback, 30.0 if gated else 0, 100))
+    result.warnings.extend(opened.file_errors)
+    return result
+
+
+def _options(
+    releases: Sequence[PathLike],
+    out_dir: PathLike,
+    opened: Optional[OpenedInputs],
+    neighbourhoods: Any,
+    **settings: Any,
+) -> WebmapOptions:
+    """The export's options: the neighbourhoods read (a NeighbourhoodSource) or as given,
+    the raw side from ``opened`` (None: not yet)."""
     hoods = None
     if neighbourhoods is not None:
         from .neighbourhoods import Neighbourhoods
@@ -118,16 +163,13 @@ def export_opened(
             if isinstance(neighbourhoods, Neighbourhoods)
             else load_neighbourhoods(neighbourhoods)
         )
-    gated = opened.crimes is not None
-    options = WebmapOptions(
+    gated = opened is not None and opened.crimes is not None
+    return WebmapOptions(
         inputs=list(releases),
         out_dir=out_dir,
-        raw=opened.crimes,
-        points=opened.points,
+        raw=opened.crimes if opened is not None else None,
+        points=opened.points if opened is not None else None,
         neighbourhoods=hoods,
-        release_gate=opened.release_gate if gated else None,
+        release_gate=opened.release_gate if gated and opened is not None else None,
         **settings,
     )
-    result = export_webmap(options, ScaledFeedback(feedback, 30.0 if gated else 0, 100))
-    result.warnings.extend(opened.file_errors)
-    return result
