@@ -316,6 +316,20 @@ def _str_order(cx: np.ndarray, cy: np.ndarray, capacity: int) -> np.ndarray:
     return np.lexsort((cy, slice_of))
 
 
+def _key_order(keys: np.ndarray, sorted_by: Optional[np.ndarray]) -> np.ndarray:
+    """``np.argsort(keys, kind="stable")``, where ``sorted_by`` (if given) is the order that
+    made ``keys`` from keys that were strictly increasing: its inverse, without a sort.
+
+    Why: the R-tree's rowid map is appended in key order (no B-tree shuffling); sorting the
+    half a million fids of a national layer back into order cost a sort of its own, when
+    they were in order before the tree's sort. Distinct keys: the same order either way."""
+    if sorted_by is None:
+        return np.argsort(keys, kind="stable")
+    inverse = np.empty(len(sorted_by), dtype=np.intp)
+    inverse[sorted_by] = np.arange(len(sorted_by), dtype=np.intp)
+    return inverse
+
+
 def bulk_load_rtree(
     conn: sqlite3.Connection,
     rtree: str,
@@ -339,6 +353,9 @@ def bulk_load_rtree(
     if len(ids) == 0:
         return
     level_ids = ids.astype(np.int64)
+    # ids in increasing order (a layer's fids, and every level's node numbers): a level's
+    # key order is then the inverse of its sort, no second sort needed (_key_order)
+    increasing = bool(np.all(level_ids[1:] > level_ids[:-1]))
     minx, maxx = _round_down_f32(x), _round_up_f32(x if x_max is None else x_max)
     miny, maxy = _round_down_f32(y), _round_up_f32(y if y_max is None else y_max)
     levels: list[tuple[Any, ...]] = []  # per level: cells in node order
@@ -357,7 +374,7 @@ def bulk_load_rtree(
             else np.arange(next_node, next_node + nodes, dtype=np.int64)
         )
         next_node += 0 if root else nodes
-        levels.append((level_ids, minx, maxx, miny, maxy, numbers, leaf))
+        levels.append((level_ids, minx, maxx, miny, maxy, numbers, leaf, increasing, order))
         if root:
             break
         starts = np.arange(0, count, _RTREE_MAX_CELLS)
@@ -365,12 +382,15 @@ def bulk_load_rtree(
         miny, maxy = np.minimum.reduceat(miny, starts), np.maximum.reduceat(maxy, starts)
         level_ids = numbers
         leaf = False
+        increasing = True  # (node numbers are given in increasing order)
 
     depth = len(levels) - 1
     conn.execute(f"DELETE FROM {q(rtree + '_node')}")
     conn.execute(f"DELETE FROM {q(rtree + '_parent')}")
     conn.execute(f"DELETE FROM {q(rtree + '_rowid')}")
-    for level, (cids, lminx, lmaxx, lminy, lmaxy, numbers, is_leaf) in enumerate(levels):
+    for level, (cids, lminx, lmaxx, lminy, lmaxy, numbers, is_leaf, inc, order) in enumerate(
+        levels
+    ):
         count, nodes = len(cids), len(numbers)
         cells = np.zeros(nodes * _RTREE_MAX_CELLS, dtype=_RTREE_CELL)
         cells["id"][:count] = cids
@@ -397,7 +417,7 @@ def bulk_load_rtree(
             ),
         )
         owner = np.repeat(numbers, _RTREE_MAX_CELLS)[:count]
-        by_id = np.argsort(cids, kind="stable")  # append in key order: no B-tree shuffling
+        by_id = _key_order(cids, order if inc else None)  # append in key order
         table = rtree + ("_rowid" if is_leaf else "_parent")
         insert_pairs(conn, table, cids[by_id], owner[by_id])
 
