@@ -194,3 +194,60 @@ def test_repeated_cells_needing_quotes_or_guards_are_written_as_csv_writer_write
     out = tmp_path / "public.csv"
     write_public_csv(public, out)
     assert out.read_bytes() == _csv_writer_bytes(public)
+
+
+def _many_rows(rows: int) -> pd.DataFrame:
+    """A public table of ``rows`` rows (several of the writer's chunks), labels needing
+    quotes and guards among them."""
+    rng = np.random.default_rng(rows)
+    labels = ["On or near High Street, North", "=1+1", "On or near Park", ""]
+    labels = np.array(labels, dtype=object)
+    public = pd.DataFrame({c: np.full(rows, "", dtype=object) for c in PUBLIC_COLUMNS})
+    public["Month"] = "2022-10"
+    public["Crime ID"] = [f"{i:064x}" for i in range(rows)]
+    public["Location"] = labels[rng.integers(0, len(labels), rows)]
+    return public
+
+
+def test_a_table_of_several_chunks_is_written_and_hashed_as_written(tmp_path: Path):
+    """Chunks written (and hashed) on a thread beside while the next is joined: the bytes
+    are csv.writer's, in order, and the digest and size are those of the file."""
+    from crime_mapper.core.release import public_schema
+
+    rows = 2 * public_schema._WRITE_CHUNK_ROWS + 123
+    public = _many_rows(rows)
+    out = tmp_path / "public.csv"
+    written = write_public_csv(public, out)
+    data = out.read_bytes()
+    assert data == _csv_writer_bytes(public)
+    assert written.sha256 == hashlib.sha256(data).digest() and written.size == len(data)
+    import threading
+
+    assert not [t for t in threading.enumerate() if t.name == "public csv write"]
+
+
+def test_a_write_that_fails_midway_raises_and_leaves_the_previous_file(tmp_path: Path):
+    """The file system refuses a chunk (a file size limit: EFBIG, as a full disk would be
+    ENOSPC) while the writer's thread writes it: the error is raised, the previous file
+    stays, nothing staged is left and no writer thread runs on."""
+    import resource
+    import signal
+    import threading
+
+    from crime_mapper.core.release import public_schema
+
+    public = _many_rows(2 * public_schema._WRITE_CHUNK_ROWS)
+    out = tmp_path / "public.csv"
+    out.write_bytes(b"previous release")
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    old_handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (3_000_000, hard))
+    try:
+        with pytest.raises(OSError):
+            write_public_csv(public, out)
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, old_handler)
+    assert out.read_bytes() == b"previous release"
+    assert [p.name for p in tmp_path.iterdir()] == ["public.csv"]
+    assert not [t for t in threading.enumerate() if t.name == "public csv write"]

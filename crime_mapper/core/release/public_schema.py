@@ -20,14 +20,16 @@ import functools
 import hashlib
 import io
 import os
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Union
+from typing import Any, Callable, Optional, Union
 
 import numpy as np
 import pandas as pd
 
+from ..common.background import beside
 from ..common.csv_safety import FORMULA_START, safe_cell
 from ..common.staging import staged_outputs
 from ..common.vocabulary import STREET_COLUMNS
@@ -241,28 +243,55 @@ def write_public_csv(public: pd.DataFrame, path: PathLike) -> WrittenCsv:
     digest = hashlib.sha256()
     size = 0
     nul = False
+    pending: Optional[Callable[[], None]] = None  # the previous chunk's write and hash
     with staged_outputs() as stage:
         # bytes encoded here, as the text file's UTF-8 encoder would for each write, so the
         # digest is of exactly the bytes written
         with open(stage.path_for(path), "wb") as handle:
 
-            def write(text: str) -> None:
-                nonlocal size, nul
-                data = text.encode("utf-8")
+            def put(data: bytes) -> None:
                 handle.write(data)
                 digest.update(data)
+
+            def write(text: str) -> None:
+                """Encode ``text`` here; write and hash it on a thread beside (both let go
+                of Python's lock for large blocks) while the next chunk is joined, one
+                chunk at a time, in order."""
+                nonlocal size, nul, pending
+                data = text.encode("utf-8")
                 size += len(data)
                 nul = nul or b"\x00" in data  # (a cell's NUL: nothing else writes one)
+                wait = pending
+                pending = None
+                if wait is not None:
+                    wait()  # (its error raised here)
+                pending = beside(lambda: put(data), "public csv write")
 
-            write(",".join(header) + LINE_TERMINATOR)
-            n = len(public)
-            for start in range(0, n, _WRITE_CHUNK_ROWS):
-                rows = zip(*(c[start : start + _WRITE_CHUNK_ROWS] for c in columns))
-                write(LINE_TERMINATOR.join(map(",".join, rows)) + LINE_TERMINATOR)
+            try:
+                write(",".join(header) + LINE_TERMINATOR)
+                n = len(public)
+                for start in range(0, n, _WRITE_CHUNK_ROWS):
+                    rows = zip(*(c[start : start + _WRITE_CHUNK_ROWS] for c in columns))
+                    write(LINE_TERMINATOR.join(map(",".join, rows)) + LINE_TERMINATOR)
+            finally:
+                wait = pending
+                pending = None
+                if wait is not None:  # (before the file is closed, whatever happened)
+                    _ended(wait, failed=sys.exc_info()[0] is not None)
     plain = plain and header_plain and not nul
     return WrittenCsv(
         Path(path), digest.digest(), size, tuple(header), tuple(parsed) if plain else (), plain
     )
+
+
+def _ended(wait: Callable[[], None], failed: bool) -> None:
+    """Wait for a chunk's write; its error is raised unless the caller's own error is
+    already on its way (that one is the write's failure as reported)."""
+    try:
+        wait()
+    except Exception:
+        if not failed:
+            raise
 
 
 def _objects(values: list) -> np.ndarray:
