@@ -490,3 +490,66 @@ def test_a_staging_child_stopped_twice_after_it_said_where_is_killed_never(
     child.stop()
     child.stop()
     assert killed == [] and child.folder == folder and not folder.exists() and _no_children()
+
+
+@pytest.mark.parametrize("second", ["neighbourhoods", "garbage"])
+def test_the_web_map_process_waits_for_the_neighbourhoods_then_stages_before_the_raw_read(
+    world: dict,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    forks: list[int],
+    points_csv: Path,
+    second: str,
+):
+    """core.publish.webmap_child (the process QGIS starts) where it may fork: the request's
+    second part (the neighbourhoods) read before the raw side, then run_webmap's staging
+    child and checking child; the same files as made here. A second part that is no
+    request: refused before any fork."""
+    import io
+    import json
+
+    from crime_mapper.core.common.child_lines import LineProtocol
+    from crime_mapper.core.publish import webmap_child
+    from crime_mapper.core.publish.webmap_process import more_bytes, request_bytes
+    from crime_mapper.core.release import pipeline
+
+    beside._may_fork(monkeypatch)
+    order: list[str] = []
+    read = webmap_child.read_request
+    open_inputs = pipeline.open_release_inputs
+
+    def spy_read(stream: Any) -> Any:
+        order.append("request")
+        return read(stream)
+
+    def spy_open(*args: Any, **kwargs: Any) -> Any:
+        order.append(f"raw read, {len(forks)} forked")
+        return open_inputs(*args, **kwargs)
+
+    monkeypatch.setattr(webmap_child, "read_request", spy_read)
+    monkeypatch.setattr(pipeline, "open_release_inputs", spy_open)
+    out = tmp_path / "child" / "map"
+    first = request_bytes(
+        [OCT],
+        out,
+        raw=[str(RAW)],
+        points=str(points_csv),
+        profile_path=PROFILE,
+        settings={"tiles": "none"},
+    )
+    more = more_bytes(world["hoods"]) if second == "neighbourhoods" else b"12\nnot a pickle"
+    stdin = io.BytesIO(first + more)
+    lines = io.StringIO()
+    request = webmap_child.read_request(stdin)
+    order.clear()
+    code = webmap_child.run(request, stdin, LineProtocol(lines), webmap_child._Cancel())
+    events = [json.loads(line) for line in lines.getvalue().splitlines()]
+    if second == "garbage":
+        assert code == webmap_child.EXIT_ERROR and events[-1]["event"] == "error"
+        assert order == ["request"] and not forks and not out.exists()
+        return
+    assert code == webmap_child.EXIT_OK, events[-1]
+    assert events[-1]["event"] == "finished"
+    assert order == ["request", "raw read, 1 forked"] and len(forks) == 2 and _no_children()
+    _run(world, tmp_path / "here" / "map", points_csv, hoods=True)
+    assert _files(out) == _files(tmp_path / "here" / "map")

@@ -18,7 +18,11 @@ Protocol:
   ``settings``): the raw side is opened with them (open_gate_inputs) while the caller
   still reads its neighbourhoods (from a QGIS layer, some seconds nationally); then
   ``{"neighbourhoods"}``, and the export goes on (export_opened). The same calls as
-  run_webmap, in the same order.
+  run_webmap, in the same order. Where this process may fork (POSIX, two cores), it waits
+  for the neighbourhoods first and calls run_webmap itself: the folder is then staged by a
+  forked child while the raw side is read (core.publish.webmap_early), which overlaps
+  more (the release's staging, some 2.5 s idle) than the raw read did with the caller's
+  outlines (some 1 s).
 - cancel: SIGTERM (the caller's Cancel) marks the export cancelled, and it stops at its next
   check; so does the caller's end (this process is handed to another parent). No thread
   watches for it: a second Python thread would keep the export from forking
@@ -42,7 +46,7 @@ import pickle
 import signal
 import sys
 import traceback
-from typing import IO, Any
+from typing import IO, Any, Optional
 
 from ..common.child_lines import LineProtocol, ProgressFeedback
 
@@ -99,30 +103,44 @@ def run(
 ) -> int:
     from ..common.feedback import Cancelled
     from .webmap_process import result_to_dict
-    from .webmap_run import export_opened, open_gate_inputs
+    from .webmap_run import export_opened, open_gate_inputs, run_webmap, stages_before_reading
 
     try:
         settings = dict(request.get("settings") or {})
         settings["export_beside"] = True  # (a process of its own: core.common.forked)
         feedback = ProgressFeedback(protocol, cancelled.is_set)
-        opened = open_gate_inputs(
-            request.get("raw"), request.get("points"), request.get("profile_path"), feedback
-        )
-        try:
-            more = read_request(stdin)
-        except Exception as exc:  # noqa: BLE001 - any unreadable request is refused
-            message = f"the export's request could not be read: {exc}"
-            protocol.send("error", message=message, details="")
-            return EXIT_ERROR
-        feedback.check()
-        done = export_opened(
-            request["releases"],
-            request["out_dir"],
-            opened,
-            more.get("neighbourhoods"),
-            feedback,
-            **settings,
-        )
+        raw, points = request.get("raw"), request.get("points")
+        if stages_before_reading(raw, points, settings):
+            # (the folder is staged while the raw side is read, and the staging child needs
+            # the neighbourhoods: they are waited for first)
+            more = _more(stdin, protocol)
+            if more is None:
+                return EXIT_ERROR
+            feedback.check()
+            done = run_webmap(
+                request["releases"],
+                request["out_dir"],
+                raw=raw,
+                points=points,
+                profile_path=request.get("profile_path"),
+                neighbourhoods=more.get("neighbourhoods"),
+                feedback=feedback,
+                **settings,
+            )
+        else:
+            opened = open_gate_inputs(raw, points, request.get("profile_path"), feedback)
+            more = _more(stdin, protocol)
+            if more is None:
+                return EXIT_ERROR
+            feedback.check()
+            done = export_opened(
+                request["releases"],
+                request["out_dir"],
+                opened,
+                more.get("neighbourhoods"),
+                feedback,
+                **settings,
+            )
     except Cancelled:
         protocol.send("cancelled")
         return EXIT_CANCELLED
@@ -147,6 +165,16 @@ def run(
         return EXIT_ERROR
     protocol.send("finished", result=result_to_dict(done))
     return EXIT_OK
+
+
+def _more(stdin: IO[bytes], protocol: LineProtocol) -> Optional[dict[str, Any]]:
+    """The request's second part; None (the error sent) when it cannot be read."""
+    try:
+        return read_request(stdin)
+    except Exception as exc:  # noqa: BLE001 - any unreadable request is refused
+        message = f"the export's request could not be read: {exc}"
+        protocol.send("error", message=message, details="")
+        return None
 
 
 def main() -> int:

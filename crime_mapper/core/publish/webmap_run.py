@@ -74,6 +74,22 @@ def run_webmap(
     return export_opened(releases, out_dir, opened, neighbourhoods, feedback, **settings)
 
 
+def stages_before_reading(raw: Any, points: Any, settings: dict[str, Any]) -> bool:
+    """Whether run_webmap stages the folder in a forked child before it reads the raw
+    side (core.publish.webmap_early): asked for (``export_beside``), the raw side is to be
+    read, and a child may be forked now (a second core, no other Python thread). A caller
+    that gets the neighbourhoods late (core.publish.webmap_child) waits for them first then,
+    since the staging child needs them."""
+    from ..common import forked
+
+    return (
+        bool(settings.get("export_beside"))
+        and _reads_raw(raw, points)
+        and forked.available()
+        and forked.alone()
+    )
+
+
 def _reads_raw(raw: Any, points: Any) -> bool:
     """Whether the raw crimes and map points are to be read (not handed over open, as
     the monthly release hands over what its anonymise step read)."""
