@@ -23,6 +23,7 @@ import threading
 import time
 from typing import IO, Any, Callable, Optional, Union
 
+from . import forked
 from .feedback import Feedback
 
 PROGRESS_EVERY_S = 0.2  # a child's progress lines at most this often (and always at 100)
@@ -35,6 +36,10 @@ class LineProtocol:
     def __init__(self, stream: IO[str]) -> None:
         self._stream = stream
         self._lock = threading.Lock()
+        try:  # (a child forked for work beside must not keep the stream open: forked)
+            forked.keep_from_children(stream.fileno())
+        except (AttributeError, OSError, ValueError):  # (not a file: nothing to keep)
+            pass
 
     def send(self, event: str, **values: Any) -> None:
         line = json.dumps({"event": event, **values}, ensure_ascii=False)

@@ -25,7 +25,13 @@ The contract is that of the call made in the caller's process:
   child stops at the work's next check, as the work in the caller would;
 - the child never returns into the caller's code: it leaves with ``os._exit`` (no atexit
   handler, no buffered output of the caller written twice) and writes nothing of its own
-  to the caller's standard output. Its progress is not reported (the caller's is).
+  to the caller's standard output. Its progress is not reported (the caller's is);
+- the child does not hold what it must not keep open (:func:`keep_from_children`): the
+  process's protocol stream to QGIS (core.common.child_lines), and the caller's ends of
+  the pipes of its other children. Held, a killed caller's stream never ended for the
+  dock while a child lived, and a child waiting for the word never saw its caller gone
+  while a sibling forked after it lived. In the child they are pointed at the null device
+  (the numbers stay taken: nothing else can be opened under them and be written to).
 
 POSIX only (os.fork), and only where the caller asks (:func:`available`): a plain process
 started for the work (the command line, the dock's release process), never a QGIS session.
@@ -81,6 +87,42 @@ def alone() -> bool:
 
 _children = 0  # this process's ForkedCall children not reaped yet (gc frozen while any)
 _children_lock = threading.Lock()
+_kept: dict[int, tuple[int, int]] = {}  # fd -> (device, inode) children must not hold
+
+
+def keep_from_children(fd: int) -> None:
+    """A file descriptor of this process that children forked from now on must not hold
+    open (see the module docstring). Remembered with what it is (device, inode): a number
+    closed and reused by another file since is left alone in the child."""
+    try:
+        info = os.fstat(fd)
+    except OSError:
+        return
+    _kept[fd] = (info.st_dev, info.st_ino)
+
+
+def _release_kept() -> None:
+    """In a new child: point every fd kept from children, still what it was, at the null
+    device."""
+    if not _kept:
+        return
+    null = os.open(os.devnull, os.O_RDWR)
+    try:
+        for fd, identity in list(_kept.items()):
+            try:
+                info = os.fstat(fd)
+            except OSError:
+                continue
+            if (info.st_dev, info.st_ino) == identity:
+                os.dup2(null, fd)
+    finally:
+        os.close(null)
+    _kept.clear()
+
+
+def _close_kept(fd: int) -> None:
+    _kept.pop(fd, None)
+    os.close(fd)
 
 
 def _child_started() -> None:
@@ -122,6 +164,8 @@ class ForkedCall(Generic[_T]):
             self._run(work, outcome_w)
         os.close(outcome_w)
         os.close(control_r)
+        keep_from_children(outcome_r)
+        keep_from_children(control_w)
         self.pid = pid
         self._outcome = outcome_r
         self._control_w: Optional[int] = control_w
@@ -131,6 +175,7 @@ class ForkedCall(Generic[_T]):
     def _run(self, work: Callable[[ForkedCall[_T]], _T], out: int) -> None:
         code = 0
         try:
+            _release_kept()
             self._out = out
             try:
                 value: object = work(self)
@@ -182,7 +227,7 @@ class ForkedCall(Generic[_T]):
         except OSError:  # (the child has left already)
             pass
         if word == _STOP:
-            os.close(self._control_w)
+            _close_kept(self._control_w)
             self._control_w = None
 
     def _read(self, size: int, feedback: Optional[Feedback]) -> bytes:
@@ -288,9 +333,9 @@ class ForkedCall(Generic[_T]):
             return
         self._reaped = True
         if self._control_w is not None:
-            os.close(self._control_w)
+            _close_kept(self._control_w)
             self._control_w = None
-        os.close(self._outcome)
+        _close_kept(self._outcome)
         try:
             os.waitpid(self.pid, 0)
         finally:
