@@ -292,6 +292,7 @@ def test_a_killed_export_process_removes_its_staging_not_another_exports(tmp_pat
     import sys
 
     from crime_mapper.core.common.feedback import Feedback
+    from crime_mapper.core.publish import webmap_staging
     from crime_mapper.core.publish.webmap_export import staging_prefix
     from crime_mapper.core.publish.webmap_process import (
         ChildExportError,
@@ -311,6 +312,7 @@ def test_a_killed_export_process_removes_its_staging_not_another_exports(tmp_pat
             if percent >= 35 and started and not other.exists():
                 other.mkdir()  # (another export's, begun while the child runs)
                 (other / "index.html").write_text("theirs", encoding="utf-8")
+                webmap_staging.hold(other)  # (held by its export, as every export does)
                 os.kill(started[0], signal.SIGKILL)
 
     request = request_bytes(
@@ -332,3 +334,4 @@ def test_a_killed_export_process_removes_its_staging_not_another_exports(tmp_pat
     assert sorted(p.name for p in out.iterdir()) == sorted(["map", other.name])
     assert (other / "index.html").read_text(encoding="utf-8") == "theirs"
     assert (out / "map" / "index.html").read_text(encoding="utf-8") == "previous"
+    webmap_staging.release(other)

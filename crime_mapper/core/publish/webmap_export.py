@@ -40,6 +40,7 @@ from ..common.feedback import Feedback, ScaledFeedback
 from ..common.gc_pause import gc_paused
 from ..common.palette import NO_DATA_COLOUR, OUTLINE_COLOUR, sequential_colours
 from ..release.public_schema import PUBLIC_COLUMNS, write_public_csv
+from . import webmap_staging
 from .neighbourhoods import Neighbourhoods
 from .webmap_areas import Ring, areas_geojson, page_rings, row_area_names, vertices
 from .webmap_data import WebmapData, aggregate
@@ -721,14 +722,18 @@ def _export_beside(
 
     views.start(PARENT_VIEWS)
     stage = child.staged(feedback)
-    feedback.set_progress(40)
-    # (the folder is read while the views end, and the checks wait for them)
-    here = _raw_gate_report(stage, options, views.areas, views.prepared, parent_checks())
-    views.join()
-    staged, there = child.result(feedback)
-    staged.areas = views.areas
-    gate = _verdict(merged_report([here, there]), stage, target)
-    done = _gate_and_commit(options, feedback, started, target, views, staged, gate)
+    webmap_staging.hold(stage)  # (the child, which holds it too, has not ended yet)
+    try:
+        feedback.set_progress(40)
+        # (the folder is read while the views end, and the checks wait for them)
+        here = _raw_gate_report(stage, options, views.areas, views.prepared, parent_checks())
+        views.join()
+        staged, there = child.result(feedback)
+        staged.areas = views.areas
+        gate = _verdict(merged_report([here, there]), stage, target)
+        done = _gate_and_commit(options, feedback, started, target, views, staged, gate)
+    finally:
+        webmap_staging.release(stage)  # (done already if it got as far as the commit)
     done.beside = True
     return done
 
@@ -823,8 +828,8 @@ def _stage(
     )
     feedback.set_progress(40)
     feedback.check()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=staging_prefix(target), dir=str(target.parent)))
+    # (held until moved into place or removed; a killed export's leftovers cleaned first)
+    stage = webmap_staging.new_stage(target, staging_prefix(target))
     try:
         _write_folder(
             stage,
@@ -841,6 +846,7 @@ def _stage(
         feedback.check()
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
+        webmap_staging.release(stage)
         raise
     return _Staged(
         stage,
@@ -888,6 +894,7 @@ def _gate_and_commit(
     finally:
         if stage.exists():
             shutil.rmtree(stage, ignore_errors=True)
+        webmap_staging.release(stage)
     feedback.set_progress(100)
     return WebmapResult(
         out_dir=target,

@@ -1,0 +1,129 @@
+"""The web map's staging folders beside the map: held by the exports writing them, and what
+a killed export left removed (or put back) by the next one.
+
+Why: the map folder is staged whole beside its final place (``.map.staging-<group>-<pid>-*``,
+core.publish.webmap_export.staging_prefix) and swapped in by two renames (the previous map
+into ``.map.old-*``, the new one into place). A whole process killed (SIGKILL, out of
+memory, power) in between left those folders for ever: an ungated, possibly half-written
+map beside the published one, or, killed between the two renames, the previous map hidden
+as ``.map.old-*`` with no map in place. Nothing recovered them (core.common.staging's stage
+folders are recovered; these were not), and a release folder copied to a web server
+whole would publish them.
+
+How it is safe:
+
+- an export holds its staging folder from the moment it makes it until it is moved into
+  place or removed: a shared OS lock on the folder itself (no lock file in a folder that
+  will be published), released by the OS when the process ends however it ends. A forked
+  child that stages the folder holds it; the caller it hands the folder to holds it too
+  before the child ends (:func:`hold`). A child forked meanwhile does not keep it
+  (core.common.forked.keep_from_children);
+- the next export, when it makes its own staging folder, first removes every staging
+  folder beside the same map that nobody holds (an exclusive lock it can take), and the
+  ``.map.old-*`` folders; if the map itself is missing (killed between the two renames)
+  the newest ``.map.old-*`` is put back as the map first. Both run under common.staging's
+  lock on the parent folder, which the swap takes too, and the new folder is made and
+  held under it, so no export's folder is ever seen unheld by another's clean-up;
+- an entry that is not a folder of its own (a link) is never entered or removed through.
+
+POSIX only (flock on a folder); elsewhere nothing is held and nothing is cleaned up (as
+before).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from ..common import forked
+from ..common.staging import folder_lock
+
+_HOLD = os.name == "posix"
+_held: dict[str, int] = {}  # staging folder -> the descriptor holding its lock, this process
+
+
+def _lock(path: Path, exclusive: bool) -> int:
+    """A descriptor of the folder ``path`` (not followed if a link) holding its lock;
+    -1 when it cannot be opened or (exclusive) another process holds it."""
+    import fcntl
+
+    try:
+        fd = os.open(str(path), os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError:
+        return -1
+    try:
+        fcntl.flock(fd, (fcntl.LOCK_EX | fcntl.LOCK_NB) if exclusive else fcntl.LOCK_SH)
+    except OSError:
+        os.close(fd)
+        return -1
+    return fd
+
+
+def hold(stage: Path) -> None:
+    """This process holds ``stage`` (made by it, or handed to it by a child that holds it
+    still) until :func:`release`; a folder it holds already is left as it is."""
+    if not _HOLD or str(stage) in _held:
+        return
+    fd = _lock(stage, exclusive=False)
+    if fd >= 0:
+        _held[str(stage)] = fd
+        forked.keep_from_children(fd)
+
+
+def release(stage: Path) -> None:
+    """Let ``stage`` go (moved into place, or removed); nothing if it is not held here."""
+    fd = _held.pop(str(stage), -1)
+    if fd >= 0:
+        os.close(fd)
+
+
+def new_stage(target: Path, prefix: str) -> Path:
+    """A new staging folder beside ``target`` named ``prefix``-something, held by this
+    process; a killed export's leftovers beside ``target`` cleaned up first."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not _HOLD:
+        return Path(tempfile.mkdtemp(prefix=prefix, dir=str(target.parent)))
+    with folder_lock(target.parent) as locked:
+        if locked:
+            clean_leftovers(target)
+        stage = Path(tempfile.mkdtemp(prefix=prefix, dir=str(target.parent)))
+        hold(stage)
+    return stage
+
+
+def clean_leftovers(target: Path) -> list[str]:
+    """Remove what killed exports left beside ``target``; call it holding the parent
+    folder's lock (folder_lock): the staging folders nobody holds, and the previous maps
+    set aside by a swap (after putting the newest back when the map itself is missing).
+    Returns the names removed or put back."""
+    if not _HOLD:
+        return []
+    staging, old = f".{target.name}.staging-", f".{target.name}.old-"
+    try:
+        entries = list(os.scandir(target.parent))
+    except OSError:
+        return []
+    done: list[str] = []
+    olds = [e for e in entries if e.name.startswith(old) and e.is_dir(follow_symlinks=False)]
+    if olds and not (target.exists() or target.is_symlink()):
+        newest = max(olds, key=lambda e: e.stat(follow_symlinks=False).st_mtime_ns)
+        os.replace(newest.path, target)  # (killed between the swap's renames: the map back)
+        olds.remove(newest)
+        done.append(newest.name)
+    for entry in olds:
+        shutil.rmtree(entry.path, ignore_errors=True)
+        done.append(entry.name)
+    for entry in entries:
+        if not entry.name.startswith(staging) or entry.path in _held:
+            continue
+        fd = _lock(Path(entry.path), exclusive=True)  # (-1: held by a running export, or
+        if fd < 0:  # a link, or gone)
+            continue
+        try:
+            shutil.rmtree(entry.path, ignore_errors=True)
+            done.append(entry.name)
+        finally:
+            os.close(fd)
+    return done
