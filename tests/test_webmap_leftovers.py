@@ -137,7 +137,9 @@ def test_a_running_exports_staging_folder_and_links_are_left_alone(previous: Pat
     """Another export's staging folder, held by it (here: a process holding it as an
     export does), and a link named like a staging folder, pointing at a folder elsewhere:
     both stay, and so does what the link points at."""
-    other = previous.parent / (staging_prefix(previous) + "other")
+    ended = subprocess.Popen(["true"])  # (its maker: a process that is gone by the end)
+    ended.wait()
+    other = previous.parent / f".map.staging-{ended.pid}-{ended.pid}-other"
     other.mkdir()
     (other / "index.html").write_text("theirs", encoding="utf-8")
     holder = subprocess.Popen(
@@ -173,9 +175,11 @@ def test_a_running_exports_staging_folder_and_links_are_left_alone(previous: Pat
     assert _beside(previous) == ["map"] and _map_of(previous) == "2022-10"
 
 
-def test_this_process_holds_its_staging_folder_while_it_writes(tmp_path: Path):
+def test_a_staging_folder_is_taken_only_once_unheld_and_its_maker_gone(tmp_path: Path):
     """Held from the moment it is made until moved into place or removed: a clean-up
-    meanwhile (another export's) leaves it; released, it is taken."""
+    meanwhile (another export's) leaves it. Released, it is still left while the process
+    named in it is there (a forked child that staged it and left, not yet waited for by
+    its caller, which takes it over); named by a process that is gone, it is taken."""
     target = tmp_path / "map"
     stage = webmap_staging.new_stage(target, staging_prefix(target))
     try:
@@ -183,5 +187,10 @@ def test_this_process_holds_its_staging_folder_while_it_writes(tmp_path: Path):
         assert stage.is_dir()
     finally:
         webmap_staging.release(stage)
-    assert webmap_staging.clean_leftovers(target) == [stage.name]
-    assert not stage.exists()
+    assert webmap_staging.clean_leftovers(target) == [] and stage.is_dir()
+    gone_pid = subprocess.Popen(["true"])  # (a process id that is no process now)
+    gone_pid.wait()
+    made_by_gone = stage.with_name(f".map.staging-{gone_pid.pid}-{gone_pid.pid}-x")
+    stage.rename(made_by_gone)
+    assert webmap_staging.clean_leftovers(target) == [made_by_gone.name]
+    assert not made_by_gone.exists()

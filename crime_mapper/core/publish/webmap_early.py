@@ -31,6 +31,7 @@ from typing import Any, Callable, Optional
 
 from ..common.feedback import Feedback, ScaledFeedback
 from ..common.gc_pause import gc_paused
+from . import webmap_staging
 from .webmap_export import (
     PageAreas,
     TileSource,
@@ -112,6 +113,8 @@ def _export_reading_raw(
         raise
     finally:
         stager.stop()  # (nothing once the folder was moved into place)
+        if stager.folder is not None:
+            webmap_staging.release(stager.folder)  # (moved, or removed: no longer held)
 
 
 def _take_raw(options: WebmapOptions, opened: Any) -> None:
@@ -155,6 +158,7 @@ def _export_early(
     rest = ScaledFeedback(feedback, 30.0, 100.0)
     views = _GateViews(options, areas)
     stage = stager.staged(rest)
+    webmap_staging.hold(stage)  # (the child that made it has not been waited for yet)
     rest.set_progress(40)
     checker = _checker(stage, options, views) if views.warms() else None
     try:

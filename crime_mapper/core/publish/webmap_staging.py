@@ -19,7 +19,11 @@ How it is safe:
   before the child ends (:func:`hold`). A child forked meanwhile does not keep it
   (core.common.forked.keep_from_children);
 - the next export, when it makes its own staging folder, first removes every staging
-  folder beside the same map that nobody holds (an exclusive lock it can take), and the
+  folder beside the same map that nobody holds (an exclusive lock it can take) and whose
+  maker (the process id in its name) is no process here: a forked child that staged a
+  folder and has left, but not yet been waited for, still names a process (its caller
+  takes the folder over before then), and a folder made on another machine sharing the
+  folder is judged by its lock; and the
   ``.map.old-*`` folders; if the map itself is missing (killed between the two renames)
   the newest ``.map.old-*`` is put back as the map first. Both run under common.staging's
   lock on the parent folder, which the swap takes too, and the new folder is made and
@@ -93,6 +97,21 @@ def new_stage(target: Path, prefix: str) -> Path:
     return stage
 
 
+def _maker_here(rest: str) -> bool:
+    """Whether the process named in a staging folder's name (``<group>-<pid>-...``) is a
+    process here (running, or left and not yet waited for by its caller)."""
+    parts = rest.split("-")
+    if len(parts) < 3 or not parts[1].isdigit():
+        return False
+    try:
+        os.kill(int(parts[1]), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # (another user's process: it is there)
+        return True
+    return True
+
+
 def clean_leftovers(target: Path) -> list[str]:
     """Remove what killed exports left beside ``target``; call it holding the parent
     folder's lock (folder_lock): the staging folders nobody holds, and the previous maps
@@ -117,6 +136,8 @@ def clean_leftovers(target: Path) -> list[str]:
         done.append(entry.name)
     for entry in entries:
         if not entry.name.startswith(staging) or entry.path in _held:
+            continue
+        if _maker_here(entry.name[len(staging) :]):
             continue
         fd = _lock(Path(entry.path), exclusive=True)  # (-1: held by a running export, or
         if fd < 0:  # a link, or gone)
