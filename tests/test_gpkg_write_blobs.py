@@ -1,7 +1,8 @@
 """The writer's point blobs are bytearrays (core.io.gpkg_write.point_blob_slices, issue 15):
 sqlite3 binds a bytearray without the adapter lookup it makes for every bytes value. The
 GeoPackage must be byte for byte the one bytes blobs give (the reference here converts each
-blob back to bytes), NULL geometries included, and its geometries must be BLOBs."""
+blob back to bytes), NULL geometries included, and its geometries must be BLOBs; and a
+layer larger than the writer's page cache must give the file a larger cache gives."""
 
 from __future__ import annotations
 
@@ -64,3 +65,22 @@ def test_blobs_are_bytearrays_of_the_packed_points():
     assert bytes(blobs[3]) == head + np.array([0.0, -0.0], "<f8").tobytes()
     blobs[0][0] = 0  # (each blob is its own object: changing one changes no other)
     assert gpkg_write.point_blobs(x, y)[0][0] == ord("G") and blobs[3][0] == ord("G")
+
+
+@pytest.mark.parametrize("cache_kib", [64, 1_000])
+def test_a_layer_larger_than_the_page_cache_gives_the_same_file(tmp_path, monkeypatch, cache_kib):
+    """The writer's page cache (gpkg_write._CACHE_KIB) is smaller than a national layer:
+    pages pushed out early must give the file a cache holding all of it gives."""
+    frame = _public(30_000, 5)
+    small = tmp_path / "small.gpkg"
+    with monkeypatch.context() as patch:
+        patch.setattr(gpkg_write, "_CACHE_KIB", cache_kib)
+        spilled = _file(small, frame)
+    assert len(spilled) > 4 * cache_kib * 1024  # (it did not fit)
+    with monkeypatch.context() as patch:
+        patch.setattr(gpkg_write, "_CACHE_KIB", 400_000)
+        assert _file(tmp_path / "whole.gpkg", frame) == spilled
+    with sqlite3.connect(small) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("SELECT rtreecheck('rtree_public_crimes_geom')").fetchone()[0] == "ok"
+    conn.close()

@@ -36,6 +36,12 @@ from ..common.staging import file_sha256, sqlite_write_errors
 # at national scale, large enough that the per-call overhead is nil.
 _CHUNK_ROWS = 50_000
 
+# SQLite's page cache while writing, in KiB. Rows are appended, so the pages being filled are
+# a handful; with the journal off, a page pushed out of a full cache is simply written to the
+# file (the same bytes, sooner). A national public layer (158 MB) held whole in a 200 MB cache
+# raised the writer's peak memory by ~145 MB for no measurable CPU (tests compare the files).
+_CACHE_KIB = 16_000
+
 GPKG_APPLICATION_ID = 0x47504B47  # "GPKG"
 GPKG_USER_VERSION = 10200  # GeoPackage 1.2, as GDAL 3.x writes by default
 
@@ -740,7 +746,7 @@ def _write_all(
     try:
         conn.execute("PRAGMA journal_mode = OFF")  # a fresh temp file: nothing to roll back to
         conn.execute("PRAGMA synchronous = OFF")
-        conn.execute("PRAGMA cache_size = -200000")
+        conn.execute(f"PRAGMA cache_size = -{_CACHE_KIB}")
         conn.execute("BEGIN")
         create_metadata(conn)
         done = 0
