@@ -11,7 +11,6 @@ release and its map points, the bundled Leicester LSOA outlines as neighbourhood
 from __future__ import annotations
 
 import threading
-import time
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Optional
@@ -119,12 +118,15 @@ def test_the_gate_checks_with_the_views_made_on_the_other_thread(
     checked: list[PreparedGate] = []
     running: list[str] = []
     compute = leak_gate._compute_views
+    # the views' thread ends only once the folder's read has begun (or after a long wait, were
+    # the read kept waiting for the views), so "read while they end" never rests on timing
+    read_begun = threading.Event()
 
     def spy_compute(prepared: PreparedGate, more: tuple = (), stop: Any = None) -> None:
         warmed.append((threading.current_thread().name, prepared))
         compute(prepared, more, stop)
         if threading.current_thread().name == "leak gate views":
-            time.sleep(0.3)  # (still running when the gate starts, were it not waited for)
+            read_begun.wait(timeout=30)
 
     class SpyContext(leak_gate.GateContext):
         def __init__(self, prepared: PreparedGate, *args: Any) -> None:
@@ -137,6 +139,7 @@ def test_the_gate_checks_with_the_views_made_on_the_other_thread(
 
     def spy_read(output: Any) -> Any:
         reading.append(any(t.name == "leak gate views" for t in threading.enumerate()))
+        read_begun.set()
         return read(output)
 
     monkeypatch.setattr(leak_gate, "read_output", spy_read)
