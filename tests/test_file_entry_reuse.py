@@ -127,3 +127,54 @@ def test_the_monthly_manifest_is_the_one_hashed_afresh(tmp_path, monkeypatch):
     monkeypatch.setattr(release_files, "_DIGESTS", {})
     afresh = monthly.build_monthly_manifest(config, MONTH, outputs, runners)
     assert afresh == written
+
+
+def test_a_digest_taken_earlier_in_the_run_is_used_only_for_the_same_file(tmp_path):
+    """core.monthly.release.hashed_now (the summaries' pages hashed while the web map's
+    child is awaited) and the manifest's entries: the digest is taken for a file with the
+    identity it had when hashed, a file changed since is read again."""
+    from crime_mapper.core.common.feedback import Feedback
+    from crime_mapper.core.monthly.release import _file, hashed_now
+
+    pages = [tmp_path / f"page{i}.html" for i in range(3)]
+    for i, page in enumerate(pages):
+        page.write_bytes(b"<p>%d</p>" % i)
+    digests = hashed_now(pages + [tmp_path / "gone.html"], Feedback())
+    assert sorted(digests) == sorted(map(str, pages))  # (a missing file: left to the manifest)
+    assert [_file(p, digests=digests) for p in pages] == [_direct(p) for p in pages]
+    # the same size rewritten in place with its time put back: the earlier digest is used
+    # (proof that it is taken, not read again); as file_entry's reuse, by identity
+    stat = pages[0].stat()
+    pages[0].write_bytes(b"<p>9</p>")
+    os.utime(pages[0], ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert _file(pages[0], digests=digests)["sha256"] == digests[str(pages[0])][1]
+    assert _file(pages[0], digests=digests) != _direct(pages[0])
+    # changed (another time, size or inode): read again
+    os.utime(pages[0], ns=(stat.st_atime_ns, stat.st_mtime_ns - 1_000_000_000))
+    assert _file(pages[0], digests=digests) == _direct(pages[0])
+    with open(pages[1], "ab") as handle:
+        handle.write(b"x")
+    assert _file(pages[1], digests=digests) == _direct(pages[1])
+    other = tmp_path / "other"
+    other.write_bytes(b"<p>7</p>")
+    now = pages[2].stat()
+    os.utime(other, ns=(now.st_atime_ns, now.st_mtime_ns))
+    os.replace(other, pages[2])
+    assert _file(pages[2], digests=digests) == _direct(pages[2])
+    pages[2].unlink()
+    with pytest.raises(FileNotFoundError):
+        _file(pages[2], digests=digests)
+
+
+def test_hashing_ahead_stops_on_a_cancel(tmp_path):
+    from crime_mapper.core.common.feedback import Cancelled, Feedback
+    from crime_mapper.core.monthly.release import hashed_now
+
+    class Stopped(Feedback):
+        def is_cancelled(self) -> bool:
+            return True
+
+    page = tmp_path / "page.html"
+    page.write_bytes(b"x")
+    with pytest.raises(Cancelled):
+        hashed_now([page], Stopped())

@@ -9,6 +9,7 @@ is never moved into place, and no staged folder or child process is left behind.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
@@ -528,3 +529,32 @@ def test_the_views_both_gates_need_are_made_once_before_the_fork(tmp_path, monke
     made = _views_made(monkeypatch, True, tmp_path / "b")
     assert set(VIEWS_BOTH_NEED) <= made["before fork"]
     assert not (made["map"] & made["summaries"])  # nothing made twice
+
+
+def test_the_summaries_files_are_hashed_while_the_map_is_awaited_and_not_again(
+    tmp_path, forks, monkeypatch
+):
+    """With the map beside, this process hashes the summaries' files for the manifest
+    while it waits for the map's child (core.monthly.release.hashed_now); the manifest then
+    takes those digests and reads none of them again, and is the one hashed afresh."""
+    from crime_mapper.core.monthly import release as monthly
+    from crime_mapper.core.release import release_files
+
+    _may_fork(monkeypatch)
+    config = _config(tmp_path)
+    reads: list[str] = []
+    real = release_files.sha256_file
+
+    def counted(path):
+        reads.append(Path(path).as_posix())
+        return real(path)
+
+    monkeypatch.setattr(release_files, "sha256_file", counted)
+    made = monthly.run_monthly_release(config, MONTH, runners=_runners(True))
+    assert len(forks) == 1 and _no_children()
+    pages = [r for r in reads if "/neighbourhoods/" in r]
+    assert pages and len(pages) == len(set(pages))  # each once, none by the manifest
+    assert made.digests == {}  # (not kept once the run has ended)
+    written = json.loads(made.manifest.read_text(encoding="utf-8"))
+    monkeypatch.setattr(release_files, "_DIGESTS", {})
+    assert monthly.build_monthly_manifest(config, MONTH, made, _runners(True)) == written
