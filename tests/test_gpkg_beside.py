@@ -332,3 +332,87 @@ def test_no_view_the_child_makes_is_made_again_here(tmp_path, monkeypatch):
     shared = leak_gate.GEOPACKAGE_READ_VIEWS + gpkg_beside.SHARED_VIEWS
     assert set(shared) <= at_fork["here"]
     assert not (in_child & made_here_after), in_child & made_here_after
+
+
+@pytest.fixture
+def hood_reads(monkeypatch) -> list[str]:
+    """Each read of the neighbourhoods (core.publish.summaries_run.load_neighbourhoods),
+    named by the release step running then."""
+    from crime_mapper.core.monthly import release as monthly
+    from crime_mapper.core.publish import summaries_run
+
+    reads: list[str] = []
+    running: list[str] = []
+    real_read = summaries_run.load_neighbourhoods
+    real_step = monthly._run_step
+
+    def read(*args, **kwargs):
+        reads.append(running[-1] if running else "?")
+        return real_read(*args, **kwargs)
+
+    def step(name, *args, **kwargs):
+        running.append(name)
+        return real_step(name, *args, **kwargs)
+
+    monkeypatch.setattr(summaries_run, "load_neighbourhoods", read)
+    monkeypatch.setattr(monthly, "_run_step", step)
+    return reads
+
+
+def test_the_neighbourhoods_are_read_while_the_geopackage_is_awaited(
+    tmp_path, gpkg_forks, hood_reads, monkeypatch
+):
+    """While the anonymise step waits for its GeoPackage's child, this process reads the
+    publish step's neighbourhoods (run_anonymise's ``while_waiting``); the publish step
+    starts from them and reads nothing again. The same files as a release run here."""
+    from crime_mapper.core.monthly.release import run_monthly_release
+
+    _may_fork(monkeypatch)
+    config = _config(tmp_path)
+    alone = _files(run_monthly_release(config, MONTH, runners=_runners(False)).out_dir)
+    assert hood_reads == ["publish"] and not gpkg_forks
+    hood_reads.clear()
+    made = run_monthly_release(config, MONTH, runners=_runners(True))
+    assert len(gpkg_forks) == 1 and _no_children()
+    assert hood_reads == ["anonymise"]
+    assert _files(made.out_dir) == alone
+    # a run whose publish step comes later (the dock's single steps) reads nothing early
+    hood_reads.clear()
+    first = run_monthly_release(
+        config, MONTH, runners=_runners(True), steps=("load", "check", "anonymise")
+    )
+    assert hood_reads == []
+    run_monthly_release(
+        config, MONTH, runners=_runners(True), steps=("hotspots", "publish"), previous=first
+    )
+    assert hood_reads == ["publish"]
+    assert _files(made.out_dir) == alone
+
+
+def test_an_early_read_that_fails_is_done_again_by_the_publish_step(
+    tmp_path, gpkg_forks, hood_reads, monkeypatch
+):
+    """A failure of the early read is not the anonymise step's: the publish step reads the
+    neighbourhoods itself, as it always did (here: with the same files; a real fault in
+    them fails the publish step with its usual reason)."""
+    from crime_mapper.core.monthly.release import run_monthly_release
+    from crime_mapper.core.publish import summaries_run
+
+    _may_fork(monkeypatch)
+    config = _config(tmp_path)
+    alone = _files(run_monthly_release(config, MONTH, runners=_runners(False)).out_dir)
+    hood_reads.clear()
+    read = summaries_run.load_neighbourhoods
+    failed: list[int] = []
+
+    def once_unreadable(*args, **kwargs):
+        if not failed:
+            failed.append(1)
+            raise OSError("the outlines' disk went away for a moment")
+        return read(*args, **kwargs)
+
+    monkeypatch.setattr(summaries_run, "load_neighbourhoods", once_unreadable)
+    made = run_monthly_release(config, MONTH, runners=_runners(True))
+    assert failed and len(gpkg_forks) == 1
+    assert hood_reads == ["publish"]  # (the early read failed before it was counted)
+    assert _files(made.out_dir) == alone

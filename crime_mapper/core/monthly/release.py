@@ -127,6 +127,9 @@ class MonthlyOutputs:
     #: identity when hashed, hex digest)): the manifest takes a digest only for a file whose
     #: identity is still the same (see :func:`_file`). Never saved; dropped when the run ends.
     digests: dict[str, tuple[tuple, str]] = field(default_factory=dict, repr=False, compare=False)
+    #: the steps this run is to run (run_monthly_release's ``steps``), so that a step may
+    #: prepare a later one's inputs; never saved
+    planned: tuple[str, ...] = field(default=(), repr=False, compare=False)
 
     def step(self, name: str) -> Optional[StepRecord]:
         return next((s for s in self.steps if s.name == name), None)
@@ -177,6 +180,10 @@ class OpenedInputs:
     #: (the public CSV's identity, K) once the anonymise step's leak gate passed it with
     #: ``gate``: the summaries do not check again the table that gate parsed
     passed_csv: Optional[tuple] = None
+    #: the publish step's neighbourhoods (core.publish.summaries_run.load_neighbourhoods of
+    #: the configured source), read while the anonymise step waited for its GeoPackage's
+    #: child; None when not read there (the publish step reads them, as it always did)
+    neighbourhoods: Any = None
 
 
 def _read_once(spec: Any) -> Any:
@@ -353,6 +360,7 @@ def run_monthly_release(
     check_config(config, month, steps)
     out_dir = config.output_dir(month)
     outputs = _resume(previous, month, out_dir, steps)
+    outputs.planned = tuple(steps)
     notify = on_step or (lambda _step, _state: None)
     try:
         with _one_parse_of_release_csv(config, steps):
@@ -575,6 +583,7 @@ def _anonymise_step(config, month, outputs, runners, feedback) -> StepRecord:
         # own GeoPackage thread has ended (its settle: as the manifest below would)
         fork_gpkg=_beside(runners),
         before_fork=load.settle,
+        while_waiting=lambda: _neighbourhoods_early(config, month, outputs),
     )
     outputs.release = release
     outputs.opened.passed_csv = _passed_csv(release)
@@ -589,6 +598,38 @@ def _anonymise_step(config, month, outputs, runners, feedback) -> StepRecord:
         "leak_gate_passed": release.gate_passed,
     }
     return StepRecord("anonymise", "done", list(release.written), summary)
+
+
+def _neighbourhoods_early(config: ReleaseConfig, month: str, outputs: MonthlyOutputs) -> None:
+    """The publish step's neighbourhoods (outlines, LSOA lookup, names, populations: 1 s at
+    national scale), read while the anonymise step waits for its public GeoPackage's forked
+    child, when this run's publish step makes the summaries. Why: the process is idle
+    there, and the publish step starts from them instead of reading them. A failure here is
+    not the anonymise step's: nothing is kept, and the publish step reads them again (and
+    reports what is wrong as it always did)."""
+    opened = outputs.opened
+    if opened is None or "publish" not in outputs.planned or not config.publish.summaries:
+        return
+    try:
+        source = config.neighbourhood_source(month)
+        if source is None:
+            return
+        from ..publish.summaries_run import load_neighbourhoods
+
+        opened.neighbourhoods = (source, load_neighbourhoods(source))
+    except Exception:  # noqa: BLE001 - the publish step reads them again and says why
+        opened.neighbourhoods = None
+
+
+def _read_early(opened: Optional[OpenedInputs], source: Any) -> Any:
+    """The neighbourhoods :func:`_neighbourhoods_early` read from this very source, or None
+    (read by the summaries); taken once."""
+    early = opened.neighbourhoods if opened is not None else None
+    if early is None:
+        return None
+    opened.neighbourhoods = None  # type: ignore[union-attr]
+    read_from, hoods = early
+    return hoods if read_from == source else None
 
 
 def _passed_csv(release: Any) -> Optional[tuple]:
@@ -749,6 +790,7 @@ def _publish_step(config, month, outputs, runners, feedback) -> StepRecord:
                 on_assigned=map_beside if publish.web_map and _beside(runners) else None,
                 hash_beside=True,  # (its large files: the manifest below lists them)
                 read_beside=_beside(runners),  # (its gate's pages: core.gate.folder_beside)
+                neighbourhoods=_read_early(opened, source),
             )
             files += _files_under(Path(done.folder))
             summary["summaries"] = {"pages": done.pages, "csv_rows": done.csv_rows}

@@ -132,6 +132,7 @@ def run_summaries(
     on_assigned: Any = None,
     hash_beside: bool = False,
     read_beside: bool = False,
+    neighbourhoods: Optional[Neighbourhoods] = None,
 ) -> Any:
     """The one summaries run behind the command line, Processing and the dock.
 
@@ -157,6 +158,8 @@ def run_summaries(
     ``read_beside``: this is a process of its own (the command line, a release's process;
     never a QGIS session), so the gate may read the pages with a forked child beside it
     (core.gate.folder_beside; the same verdict).
+    ``neighbourhoods``: :func:`load_neighbourhoods` of ``source`` read already (the monthly
+    release reads it while its anonymise step waits for a child), used instead of reading.
     Raises NeighbourhoodError, SummaryError, TeamError or ReleaseInputError (bad input),
     SummaryGateError (gate refused) or Cancelled, in every case before the previous
     summaries are touched.
@@ -175,7 +178,7 @@ def run_summaries(
     options.check()
     check_crimes_paths(raw)
     check_output_folder(out_dir)
-    hoods = load_neighbourhoods(source, outlines)
+    hoods = neighbourhoods if neighbourhoods is not None else load_neighbourhoods(source, outlines)
     public = read_release(release_csv)
     earlier, history_notes = read_history(history, public["Month"].unique().tolist())
     teams = read_team(team_path)

@@ -532,6 +532,7 @@ def run_anonymise(
     fork_gpkg: bool = False,
     before_fork: Optional[Callable[[], Any]] = None,
     fork_views: bool = False,
+    while_waiting: Optional[Callable[[], Any]] = None,
 ) -> ReleaseOutputs:
     """Anonymise the crimes onto the map points and write the whole release, or nothing.
 
@@ -566,6 +567,9 @@ def run_anonymise(
     ``fork_views``: likewise a process of its own (the command line's anonymise), so the
     gate's raw-side array views are computed by a forked child while this process
     anonymises (ReleaseGate.warm_up's ``beside``: the same views, the same reports).
+    ``while_waiting()``: the caller's own work, run when this process has checked the CSV
+    and would wait for that child (the monthly release reads its publish step's
+    neighbourhoods there); it must not raise, and its value is not used here.
     """
     from ..gate.leak_gate import LeakError, ReleaseGate, check_release
     from ..gate.output_reader import hashes_afresh
@@ -722,6 +726,9 @@ def run_anonymise(
         style: Any = None
         if gpkg_child is not None and gpkg_path is not None:
             clock.lap("leak_gate")
+            if while_waiting is not None:
+                while_waiting()
+                clock.lap("while_waiting")
             gated = gpkg_child.result(CancelOnly(feedback))
             reports[gpkg_path.name] = gated.report
             style = gated.style
