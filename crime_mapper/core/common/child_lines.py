@@ -72,16 +72,28 @@ def read_lines(stream: IO[Any], lines: queue.Queue) -> None:
     try:
         for line in stream:
             lines.put(line)
-    except (OSError, ValueError):
-        pass
+    except (OSError, ValueError):  # (closed, or bytes that are no UTF-8: no more lines)
+        _drain(stream)
     lines.put(None)
+
+
+def _drain(stream: IO[Any]) -> None:
+    """Read what is left of a stream no more lines can be taken from, to its end, and drop
+    it: a child with more to say would otherwise block on a full pipe while its caller
+    waits for it to exit (the caller takes the missing result as a failure)."""
+    raw = getattr(stream, "buffer", stream)
+    try:
+        while raw.read(1 << 16):
+            pass
+    except (OSError, ValueError):  # (closed here: nothing to drain)
+        pass
 
 
 def parse_event(line: Union[str, bytes]) -> Optional[dict[str, Any]]:
     """A protocol line as its object; None for anything that is not a JSON object."""
     try:
         event = json.loads(line.decode("utf-8") if isinstance(line, bytes) else line)
-    except ValueError:
+    except (ValueError, RecursionError):  # (RecursionError: nested too deep to parse)
         return None
     return event if isinstance(event, dict) else None
 
