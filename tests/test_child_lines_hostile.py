@@ -11,15 +11,18 @@ the dock's release, Processing's anonymise and the in-QGIS web map read theirs.
 
 from __future__ import annotations
 
+import os
 import queue
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import pytest
 
 from crime_mapper.core.common.child_lines import parse_event, read_lines
 
+ROOT = Path(__file__).resolve().parent.parent
 HANG_LIMIT_S = 120  # a child not ended by then is taken as blocked for ever
 
 
@@ -65,3 +68,28 @@ def test_bytes_that_are_not_utf8_end_the_lines_but_the_stream_is_still_drained()
         child.wait()
         pytest.fail("the child was left blocked writing to a pipe nobody read")
     assert got in ([], ['{"event": "step"}\n'])  # (lines decoded before the bad byte, if any)
+
+
+def test_a_path_that_is_no_utf8_reaches_the_parent_as_the_same_path(tmp_path):
+    """A file name that is not UTF-8 (Linux names are bytes: a folder copied from an old
+    share) arrives in Python as text with escaped bytes (os.fsdecode); the child's line
+    naming it (an error's file, the outputs of a finished release) could not be written on
+    the UTF-8 protocol stream: the child failed in its last step and the parent saw no
+    result. It is now sent escaped, and the parent's Path is that very file."""
+    name = os.fsdecode(b"caf\xe9 map\nfolder")
+    folder = tmp_path / name
+    folder.mkdir()
+    code = (
+        "import os, sys\n"
+        f"sys.path.insert(0, {str(ROOT)!r})\n"
+        "from crime_mapper.core.common.child_lines import LineProtocol\n"
+        "protocol = LineProtocol(os.fdopen(os.dup(1), 'w', encoding='utf-8'))\n"
+        f"protocol.send('finished', out_dir=os.fsdecode({os.fsencode(folder)!r}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, encoding="utf-8"
+    )
+    assert done.returncode == 0, done.stderr
+    event = parse_event(done.stdout)
+    assert event is not None and Path(event["out_dir"]) == folder
+    assert Path(event["out_dir"]).is_dir()

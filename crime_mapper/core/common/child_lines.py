@@ -43,6 +43,12 @@ class LineProtocol:
 
     def send(self, event: str, **values: Any) -> None:
         line = json.dumps({"event": event, **values}, ensure_ascii=False)
+        if not line.isascii():
+            try:
+                line.encode("utf-8")
+            except UnicodeEncodeError:  # (a file name's bytes that are no UTF-8, escaped
+                # by os.fsdecode: sent as JSON escapes, the parent's text is the same)
+                line = json.dumps({"event": event, **values})
         with self._lock:
             self._stream.write(line + "\n")
             self._stream.flush()
