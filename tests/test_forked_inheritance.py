@@ -170,3 +170,26 @@ def test_a_child_forked_here_still_has_this_process_s_streams_it_uses(tmp_path: 
     )
     assert ended
     assert lines == [{"event": "forked", "pids": [], "value": "kept"}, {"event": "after"}]
+
+
+def test_a_number_given_back_and_opened_again_on_the_same_file_reaches_the_child(
+    tmp_path: Path,
+):
+    """A staging folder held, then let go (webmap_staging.release: close_kept), then the
+    same folder opened again under the same number (a moved map is the same folder): a
+    child forked then has that descriptor as it is, not the null device."""
+    from crime_mapper.core.common import forked
+
+    folder = tmp_path / "map"
+    folder.mkdir()
+    (folder / "index.html").write_text("x", encoding="utf-8")
+    fd = os.open(folder, os.O_RDONLY)
+    forked.keep_from_children(fd)
+    forked.close_kept(fd)
+    again = os.open(folder, os.O_RDONLY)
+    try:
+        assert again == fd  # (the lowest free number: the same one)
+        child = forked.ForkedCall(lambda _call: sorted(os.listdir(again)))
+        assert child.result() == ["index.html"]
+    finally:
+        os.close(again)

@@ -120,7 +120,9 @@ def _release_kept() -> None:
     _kept.clear()
 
 
-def _close_kept(fd: int) -> None:
+def close_kept(fd: int) -> None:
+    """Close a descriptor given to :func:`keep_from_children`, and forget it (its number
+    may next be a file a child needs)."""
     _kept.pop(fd, None)
     os.close(fd)
 
@@ -227,7 +229,7 @@ class ForkedCall(Generic[_T]):
         except OSError:  # (the child has left already)
             pass
         if word == _STOP:
-            _close_kept(self._control_w)
+            close_kept(self._control_w)
             self._control_w = None
 
     def _read(self, size: int, feedback: Optional[Feedback]) -> bytes:
@@ -333,9 +335,9 @@ class ForkedCall(Generic[_T]):
             return
         self._reaped = True
         if self._control_w is not None:
-            _close_kept(self._control_w)
+            close_kept(self._control_w)
             self._control_w = None
-        _close_kept(self._outcome)
+        close_kept(self._outcome)
         try:
             os.waitpid(self.pid, 0)
         finally:

@@ -80,7 +80,7 @@ def release(stage: Path) -> None:
     """Let ``stage`` go (moved into place, or removed); nothing if it is not held here."""
     fd = _held.pop(str(stage), -1)
     if fd >= 0:
-        os.close(fd)
+        forked.close_kept(fd)
 
 
 def new_stage(target: Path, prefix: str) -> Path:
