@@ -318,7 +318,9 @@ def test_a_killed_export_process_removes_its_staging_not_another_exports(tmp_pat
     request = request_bytes(
         [child_tests.OCT], out / "map", raw=[str(child_tests.RAW)],
         points=str(child_tests._points_csv(tmp_path)), profile_path=child_tests.PROFILE,
-        settings={"tiles": "none"},
+        # (it waits before its swap until killed: a child that went faster than this
+        # process read its progress had moved its map into place before the kill)
+        settings={"tiles": "none", "before_commit": signal.pause},
     )  # fmt: skip
     with pytest.raises(ChildExportError, match="ended without a result"):
         export_in_child(
