@@ -330,7 +330,11 @@ def test_a_child_killed_mid_way_refuses(tmp_path):
 
     request = request_bytes(
         [OCT], out / "map", raw=[str(RAW)], points=str(_points_csv(tmp_path)),
-        profile_path=PROFILE, settings={"tiles": "none"},
+        profile_path=PROFILE,
+        # (it waits before its swap until killed: since the staging child forked before the
+        # raw read (webmap_early), a child faster than this process's reading of its
+        # progress had moved its map into place before the kill)
+        settings={"tiles": "none", "before_commit": signal.pause},
     )  # fmt: skip
     with pytest.raises(ChildExportError, match="ended without a result"):
         export_in_child(
