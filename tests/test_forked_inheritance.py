@@ -193,3 +193,56 @@ def test_a_number_given_back_and_opened_again_on_the_same_file_reaches_the_child
         assert child.result() == ["index.html"]
     finally:
         os.close(again)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl(PR_SET_PDEATHSIG)")
+def test_a_busy_child_of_a_killed_caller_ends_with_it(tmp_path: Path):
+    """A child still computing when its caller is killed (SIGKILL: nothing of the caller's
+    runs) ends too, instead of running its work out for nobody."""
+    lines, ended, pids = _run_killed_parent(
+        """
+        def busy(_call):
+            while True:
+                sum(range(10_000))
+
+        child = forked.ForkedCall(busy)
+        protocol.send("forked", pids=[child.pid])
+        os.kill(os.getpid(), signal.SIGKILL)
+        """,
+        tmp_path,
+    )
+    try:
+        assert ended and len(pids) == 1
+        limit = time.monotonic() + HANG_LIMIT_S
+        while not _gone(pids[0]) and time.monotonic() < limit:
+            time.sleep(0.1)
+        assert _gone(pids[0]), "the busy child outlived its killed caller"
+    finally:
+        _kill(pids)
+
+
+def test_a_child_forked_by_a_worker_thread_outlives_that_thread():
+    """The kernel's parent-death signal follows the forking thread, not the process: a
+    child forked by a thread that has ended since must still give its answer."""
+    import threading
+
+    from crime_mapper.core.common import forked
+
+    started: list[forked.ForkedCall[int]] = []
+    ready_r, ready_w = os.pipe()
+
+    def work(_call: object) -> int:
+        os.write(ready_w, b"w")  # (working: whatever it asked of the kernel is in force)
+        time.sleep(1.0)
+        return 42
+
+    def fork_then_end() -> None:  # (ends once the child works, long before its answer)
+        started.append(forked.ForkedCall(work))
+        assert os.read(ready_r, 1) == b"w"
+
+    worker = threading.Thread(target=fork_then_end)
+    worker.start()
+    worker.join()
+    os.close(ready_r)
+    os.close(ready_w)
+    assert started[0].result() == 42

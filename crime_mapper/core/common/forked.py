@@ -31,7 +31,11 @@ The contract is that of the call made in the caller's process:
   the pipes of its other children. Held, a killed caller's stream never ended for the
   dock while a child lived, and a child waiting for the word never saw its caller gone
   while a sibling forked after it lived. In the child they are pointed at the null device
-  (the numbers stay taken: nothing else can be opened under them and be written to).
+  (the numbers stay taken: nothing else can be opened under them and be written to);
+- the child does not outlive its caller (Linux): killed (SIGKILL, out of memory, the dock's
+  cancel), the caller takes its children with it (:func:`_end_with_caller`). Nothing waits
+  for an orphan's work, which ran on for minutes at national scale and took the core the
+  next run needed; what it had staged is removed by the next run, as the caller's own.
 
 POSIX only (os.fork), and only where the caller asks (:func:`available`): a plain process
 started for the work (the command line, the dock's release process), never a QGIS session.
@@ -46,11 +50,13 @@ among them that became garbage meanwhile is collected then).
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import os
 import pickle
 import select
 import signal
+import sys
 import threading
 from typing import Callable, Generic, Optional, TypeVar
 
@@ -64,6 +70,7 @@ _GO = b"G"  # caller -> child: move it into place
 _STOP = b"X"  # caller -> child: remove it (a closed pipe says the same)
 _POLL_S = 0.2  # how often a waiting caller checks its own cancel
 _STOP_WAIT_S = 120.0  # a stopped child that has not left by then is killed
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def available() -> bool:
@@ -127,6 +134,22 @@ def close_kept(fd: int) -> None:
     os.close(fd)
 
 
+def _end_with_caller(caller: int, from_main_thread: bool) -> None:
+    """In a new child: ask Linux to kill it when its caller ends, and leave now if the
+    caller ended before that was asked. Only for a child forked by the caller's main
+    thread: the kernel sends the signal when the forking *thread* ends, and a worker
+    thread that forked may end long before the caller wants the child's answer."""
+    if not (from_main_thread and sys.platform.startswith("linux")):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # (no libc to ask: the child ends with its work)
+        return
+    if os.getppid() != caller:
+        os._exit(1)
+
+
 def _child_started() -> None:
     """Before a fork: freeze what is alive now (again if a child runs: what is new too)."""
     global _children
@@ -150,6 +173,8 @@ class ForkedCall(Generic[_T]):
     def __init__(self, work: Callable[[ForkedCall[_T]], _T]) -> None:
         outcome_r, outcome_w = os.pipe()
         control_r, control_w = os.pipe()
+        self._caller = os.getpid()
+        self._from_main_thread = threading.current_thread() is threading.main_thread()
         _child_started()
         try:
             pid = os.fork()
@@ -177,6 +202,7 @@ class ForkedCall(Generic[_T]):
     def _run(self, work: Callable[[ForkedCall[_T]], _T], out: int) -> None:
         code = 0
         try:
+            _end_with_caller(self._caller, self._from_main_thread)
             _release_kept()
             self._out = out
             try:
