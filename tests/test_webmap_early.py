@@ -272,7 +272,7 @@ def test_a_staging_child_killed_while_it_writes_leaves_the_previous_map(
     assert len(forks) == 1 and _kept(previous, kept)
 
 
-@pytest.mark.parametrize("how", ["dies", "lies", "raises"])
+@pytest.mark.parametrize("how", ["dies", "lies", "raises", "hangs"])
 def test_a_checking_child_that_fails_after_the_folder_is_staged_makes_the_export_refuse(
     world: dict,
     monkeypatch: pytest.MonkeyPatch,
@@ -282,8 +282,12 @@ def test_a_checking_child_that_fails_after_the_folder_is_staged_makes_the_export
     how: str,
 ):
     """The checking child killed, sending the report of other checks than its own (every
-    check must be there exactly once), or raising: no map moved into place, fail closed."""
+    check must be there exactly once), raising, or stuck past the deadline (then killed):
+    no map moved into place, fail closed."""
+    from crime_mapper.core.common import forked
+
     beside._may_fork(monkeypatch)
+    monkeypatch.setattr(forked, "ANSWER_DEADLINE_S", 2.0)
     kept = _files(previous)
     here = os.getpid()
     report = webmap_early._raw_gate_report
@@ -292,6 +296,8 @@ def test_a_checking_child_that_fails_after_the_folder_is_staged_makes_the_export
         if os.getpid() != here:
             if how == "dies":
                 os.kill(os.getpid(), signal.SIGKILL)
+            while how == "hangs":
+                signal.pause()
             if how == "lies":
                 mine = [n for n in CHECK_NAMES if n not in EARLY_CHILD_CHECKS]
                 return report(folder, options, areas, prep, mine)
@@ -299,8 +305,8 @@ def test_a_checking_child_that_fails_after_the_folder_is_staged_makes_the_export
         return report(folder, options, areas, prep, checks)
 
     monkeypatch.setattr(webmap_early, "_raw_gate_report", failing)
-    error = {"dies": RuntimeError, "lies": ValueError, "raises": OSError}[how]
-    with pytest.raises(error):
+    error = {"dies": RuntimeError, "lies": ValueError, "raises": OSError, "hangs": RuntimeError}
+    with pytest.raises(error[how], match="no answer within 2 s" if how == "hangs" else None):
         _run(world, previous, points_csv, export_beside=True)
     assert len(forks) == 2 and _kept(previous, kept)
 

@@ -71,6 +71,11 @@ _STOP = b"X"  # caller -> child: remove it (a closed pipe says the same)
 _POLL_S = 0.2  # how often a waiting caller checks its own cancel
 _STOP_WAIT_S = 120.0  # a stopped child that has not left by then is killed
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
+# How long a caller waits for a child's answer it could do without or must fail closed
+# on (a read ahead, a view, a share of the leak gate's checks): far beyond what the
+# national month's work takes here under heavy load (tens of seconds), so only a child
+# that is stuck (or swapping without end) meets it. One figure for every such child.
+ANSWER_DEADLINE_S = 600.0
 
 
 def available() -> bool:

@@ -38,7 +38,7 @@ MIN_ARTIFACTS = 400
 #: seconds the child has, once this process's checks are done, to send its results back:
 #: a child later than this (hung: a lock held at the fork, a stopped process) is killed and
 #: its checks fail closed; the gate never waits for ever (national scale: some 6 s)
-DEADLINE_S = 600.0
+DEADLINE_S = forked.ANSWER_DEADLINE_S
 
 CheckFn = Callable[[GateContext], GateCheck]
 

@@ -14,7 +14,8 @@ from typing import Any, Callable, Optional
 from ..common import forked
 from .output_reader import Artifact
 
-DEADLINE_S = 600.0  # a child slower than this is given up (killed): the file read here
+# a child slower than this is given up (killed): the file read here
+DEADLINE_S = forked.ANSWER_DEADLINE_S
 MIN_BYTES = 8 << 20  # smaller files are read here faster than a child is heard back from
 
 

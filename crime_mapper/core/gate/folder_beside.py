@@ -39,7 +39,7 @@ MIN_PAGES = 400  # fewer pages are read faster than a child is forked and heard 
 CHILD_SHARE = 0.56
 #: seconds the child has, once this process has read its own files, to send its pages back:
 #: a child later than this (hung) is killed and its pages are read here (national: some 3 s)
-DEADLINE_S = 600.0
+DEADLINE_S = forked.ANSWER_DEADLINE_S
 
 _Sent = Optional[tuple]  # ("page", added, texts, code), ("whole", Artifact) or None
 

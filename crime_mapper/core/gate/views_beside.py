@@ -46,7 +46,8 @@ ARRAY_VIEWS: tuple[str, ...] = (
 #: compute the child's views again).
 MADE_FROM_ARRAYS: tuple[str, ...] = ("raw_metres", "grid_known")
 DIGEST_LENGTHS = (64,)  # the sha256 of every reference (a public CSV's Crime IDs)
-DEADLINE_S = 600.0  # a child slower than this is given up (killed): the views made here
+# a child slower than this is given up (killed): the views made here
+DEADLINE_S = forked.ANSWER_DEADLINE_S
 
 
 class ViewsBeside:

@@ -18,9 +18,10 @@ _stage call on the same options.
 Failure and cancel, fail closed: until the staging child has said where the folder is, it
 owns it (core.common.forked: a failure or a stop removes it, and this process removes
 what a killed child left: remove_staged_by); from then on this process does, and removes
-it on any failure, refusal or cancel. A checking child that dies or sends no report makes
-the export refuse (its RuntimeError), and is killed at once on a cancel or a failure here
-(it only reads). When a child cannot be forked, the export is made here as before.
+it on any failure, refusal or cancel. A checking child that dies, sends no report or
+gives no answer within forked.ANSWER_DEADLINE_S makes the export refuse (its
+RuntimeError), and is killed at once on a cancel, a failure or that deadline here (it only
+reads). When a child cannot be forked, the export is made here as before.
 """
 
 from __future__ import annotations
@@ -201,7 +202,17 @@ def _checker(stage: Path, options: WebmapOptions, views: Any) -> Any:
 
 def _report_of(checker: Any, feedback: Feedback) -> Any:
     """The checking child's report, checking this process's cancel while it works (a
-    cancel raises here; the caller then kills the child: it only reads)."""
+    cancel raises here; the caller then kills the child: it only reads). A child with no
+    answer within forked.ANSWER_DEADLINE_S is stuck: the export refuses (RuntimeError), as
+    for a child that died, instead of waiting for it for ever."""
+    from ..common import forked
+
+    limit = time.monotonic() + forked.ANSWER_DEADLINE_S
     while not checker.ready(_POLL_S):
         feedback.check()
+        if time.monotonic() >= limit:
+            raise RuntimeError(
+                "the leak gate's checking child gave no answer within "
+                f"{forked.ANSWER_DEADLINE_S:g} s; it was stopped and nothing was published"
+            )
     return checker.result()
