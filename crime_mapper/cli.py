@@ -436,7 +436,6 @@ def _cmd_anonymise(args: argparse.Namespace) -> int:
             other_crimes=args.other_crimes,
             write_gpkg=not args.no_gpkg,
             fork_gpkg=True,  # (a process of its own: core.release.gpkg_beside)
-            fork_views=True,  # (and the gate's array views: core.gate.views_beside)
         )
     for label, value in (
         ("Rows in", outputs.rows_in),

@@ -11,20 +11,16 @@ onto police.uk's published map points, the bundled Leicestershire MSOAs as neigh
 
 from __future__ import annotations
 
-import os
 import re
-import signal
 import threading
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Optional
 
-import numpy as np
 import pytest
 
-from crime_mapper.core.common import forked
 from crime_mapper.core.common.feedback import Cancelled, Feedback
-from crime_mapper.core.gate import leak_gate, views_beside
+from crime_mapper.core.gate import leak_gate
 from crime_mapper.core.gate.context import MIN_SUBSTRING_CHARS, PreparedGate
 from crime_mapper.core.gate.leak_gate import ReleaseGate
 from crime_mapper.core.publish import summaries_export
@@ -386,155 +382,3 @@ def test_a_view_failing_beside_the_export_fails_its_check_closed_as_before(
     assert messages[0] == messages[1]
     assert "no_source_references" in messages[0] and "crime_id" in messages[0]
     assert _no_views_thread()
-
-
-# --- the array views by a forked child (read_beside: a process of its own) -------------------
-def _beside_gate(world: dict, raw: Any = None) -> Any:
-    return leak_gate_for(world["raw"] if raw is None else raw, world["points"], read_beside=True)
-
-
-def _spy_collect(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
-    """What each ViewsBeside.collect put into its preparation."""
-    taken: list[list[str]] = []
-    real = views_beside.ViewsBeside.collect
-
-    def spy(self: views_beside.ViewsBeside) -> None:
-        real(self)
-        taken.append(list(self.taken))
-
-    monkeypatch.setattr(views_beside.ViewsBeside, "collect", spy)
-    return taken
-
-
-def _no_child_left() -> bool:
-    return forked._children == 0 and not leak_gate._BESIDE
-
-
-@pytest.mark.parametrize("case", ["clean", "secret", "note"])
-def test_array_views_from_a_child_give_the_direct_paths_folder_and_report(
-    world: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str
-):
-    """In a process of its own the summaries gate's array views come from a forked child
-    (leak_gate.views_ahead, without the digests a summaries folder never needs), the
-    views' thread leaving them to it: every one is taken from the child, and the folder and
-    the report (or refusal) are the direct path's."""
-    taken = _spy_collect(monkeypatch)
-    try:
-        message = export_summaries(
-            world["public"],
-            world["hoods"],
-            tmp_path / "early",
-            gate=_beside_gate(world),
-            force_name=world["names"][case],
-        ).gate_message
-    except SummaryGateError as exc:
-        message = "refused: " + str(exc)
-    early = (_same_anywhere(message, tmp_path / "early"), _tree(tmp_path / "early"))
-    # (none made by the thread, and no digests)
-    assert taken == [list(views_beside.ARRAY_VIEWS + summaries_export.PAGES_VIEWS)]
-    assert _no_child_left() and _no_views_thread()
-    _direct(monkeypatch)
-    direct = _export(world, tmp_path / "direct", case, False)
-    assert early == direct
-    assert early[0].startswith("refused: ") == (case != "clean"), early[0][:300]
-
-
-def _raises(prepared: PreparedGate) -> Any:
-    raise RuntimeError("the child's views failed")
-
-
-def _dies(prepared: PreparedGate) -> Any:
-    os._exit(3)
-
-
-def _lies(prepared: PreparedGate) -> Any:
-    return {"raw_is_point": "not an array"}, {}, None
-
-
-def _wrong_view(prepared: PreparedGate) -> Any:
-    return {"public_strings": np.zeros(1)}, {}, None
-
-
-@pytest.mark.parametrize("child", [_raises, _dies, _lies, _wrong_view])
-@pytest.mark.parametrize("case", ["clean", "secret"])
-def test_a_views_child_that_fails_leaves_the_views_to_the_gate_and_the_same_report(
-    world: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, child: Any, case: str
-):
-    """A views child that raises, dies or sends back anything else puts nothing in: the
-    checks compute those views themselves, and the folder and report are the direct
-    path's."""
-    monkeypatch.setattr(views_beside, "compute_views", lambda p, lengths, names: child(p))
-    taken = _spy_collect(monkeypatch)
-    try:
-        message = export_summaries(
-            world["public"],
-            world["hoods"],
-            tmp_path / "early",
-            gate=_beside_gate(world),
-            force_name=world["names"][case],
-        ).gate_message
-    except SummaryGateError as exc:
-        message = "refused: " + str(exc)
-    assert taken == [[]]
-    assert _no_child_left()
-    early = (_same_anywhere(message, tmp_path / "early"), _tree(tmp_path / "early"))
-    monkeypatch.undo()
-    _direct(monkeypatch)
-    assert early == _export(world, tmp_path / "direct", case, False)
-
-
-def test_a_failed_export_kills_the_views_child_before_it_returns(
-    world: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-):
-    """A page that cannot be rendered fails the export while the child computes: the child
-    (here one that would never end) is killed and reaped before the error is raised."""
-    started: list[int] = []
-    real = views_beside.ViewsBeside.__init__
-
-    def spy(self: views_beside.ViewsBeside, *args: Any, **kw: Any) -> None:
-        real(self, *args, **kw)
-        assert self._call is not None
-        started.append(self._call.pid)
-
-    def broken(self: Any, i: int) -> str:
-        raise OSError("disk full")
-
-    monkeypatch.setattr(views_beside, "compute_views", lambda *args: signal.pause())
-    monkeypatch.setattr(views_beside.ViewsBeside, "__init__", spy)
-    monkeypatch.setattr(summaries_export.SummaryRenderer, "render_page", broken)
-    with pytest.raises(OSError, match="disk full"):
-        export_summaries(world["public"], world["hoods"], tmp_path, gate=_beside_gate(world))
-    assert len(started) == 1
-    assert _no_child_left() and _no_views_thread()
-    with pytest.raises(ProcessLookupError):
-        os.kill(started[0], 0)
-
-
-def test_no_views_child_without_read_beside_or_with_a_release_gate(
-    world: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-):
-    """Only a process of its own forks the child (the gate's read_beside; never a QGIS
-    session), and only for a preparation of its own (a release gate's borrows its base's
-    views: none is asked for)."""
-    forks: list[bool] = []
-    real = views_beside.ViewsBeside.start.__func__  # type: ignore[attr-defined]
-
-    def spy(cls: Any, prepared: PreparedGate, *args: Any, **kw: Any) -> Any:
-        got = real(cls, prepared, *args, **kw)
-        forks.append(got is not None)
-        return got
-
-    monkeypatch.setattr(views_beside.ViewsBeside, "start", classmethod(spy))
-    export_summaries(world["public"], world["hoods"], tmp_path / "a", gate=_gate(world, False))
-    assert forks == []
-    gate = leak_gate_for(
-        world["raw"],
-        world["points"],
-        prepared=ReleaseGate(world["raw"], world["points"]),
-        read_beside=True,
-    )
-    export_summaries(world["public"], world["hoods"], tmp_path / "b", gate=gate)
-    assert forks == []
-    export_summaries(world["public"], world["hoods"], tmp_path / "c", gate=_beside_gate(world))
-    assert forks == [True]  # (the spy sees the forks it should)
-    assert _no_child_left()

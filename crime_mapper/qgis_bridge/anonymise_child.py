@@ -128,10 +128,8 @@ def run(request: dict[str, Any], protocol: LineProtocol, feedback: Feedback) -> 
             feedback=feedback,
             style_writer=style_writer,
             # a process of its own: the public GeoPackage written and gated in a forked
-            # child beside the CSV's write and gate (core.release.gpkg_beside), and the
-            # gate's raw-side array views by another while it anonymises (views_beside)
+            # child beside the CSV's write and gate (core.release.gpkg_beside)
             fork_gpkg=True,
-            fork_views=True,
             **kwargs,
         )
     except Cancelled as exc:

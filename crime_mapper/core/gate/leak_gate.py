@@ -58,7 +58,7 @@ from .context import (
 from .csv_beside import CsvBeside
 from .gpkg_beside import GpkgBeside
 from .output_reader import read_output
-from .views_beside import ViewsBeside
+from .views_beside import DEFERRED, ViewsBeside
 
 __all__ = [
     "CHECK_NAMES",
@@ -343,43 +343,18 @@ def read_ahead(output: OutputLike, prepared: Optional[PreparedGate] = None) -> O
     keys, projected axes, reference digests) are then computed by a child of their own
     (core.gate.views_beside) and put into it by the next check_release that uses it,
     before its checks run (a call that fails first ends that child)."""
-    if isinstance(prepared, PreparedGate):
-        views_ahead(prepared)
+    if isinstance(prepared, PreparedGate) and prepared not in _BESIDE:
+        views = ViewsBeside.start(prepared)
+        if views is not None:
+            _BESIDE[prepared] = views
     started: Optional[Union[GpkgBeside, CsvBeside]] = GpkgBeside.start(output)
     if started is None:
         started = CsvBeside.start(output)
     return output if started is None else started
 
 
-# the preparations whose array views a child computes (views_ahead); check_release takes them
+# the preparations whose array views a child computes (read_ahead); check_release takes them
 _BESIDE: WeakKeyDictionary[PreparedGate, ViewsBeside] = WeakKeyDictionary()
-
-
-def views_ahead(prepared: PreparedGate, more: tuple[str, ...] = (), digests: bool = True) -> bool:
-    """Whether ``prepared``'s array views (core.gate.views_beside) are now being computed by
-    a forked child, started here unless one already is; the next check_release given
-    ``prepared`` puts them in before its checks run (or ends the child if it fails first),
-    and a warm-up of ``prepared`` (ViewsWarmUp) leaves them to the child. False: no child
-    (see ViewsBeside.start), every view is computed here as before. Call it before any
-    other Python thread starts; a caller that gives up before the gate's call calls
-    :func:`end_views_ahead`. ``more``: array views the child computes besides
-    (views_beside.ARRAY_VIEWS); ``digests``: and the references' SHA-256 digests (a
-    release's public CSV needs them; a summaries folder does not)."""
-    if prepared in _BESIDE:
-        return True
-    views = ViewsBeside.start(prepared, more=more, digests=digests)
-    if views is None:
-        return False
-    _BESIDE[prepared] = views
-    return True
-
-
-def end_views_ahead(prepared: PreparedGate) -> None:
-    """The child of :func:`views_ahead` killed and waited for, its views not taken
-    (nothing if check_release took them or there was none)."""
-    views = _BESIDE.pop(prepared, None) if _BESIDE else None
-    if views is not None:
-        views.stop()
 
 
 # ...and those a release's own files need besides: the unsalted sha256 of every reference
@@ -444,12 +419,11 @@ def _compute_these(
     prepared: PreparedGate, views: tuple[str, ...], stop: Optional[threading.Event] = None
 ) -> None:
     """Compute ``views`` (as _compute_views: a failing one left, ``stop`` heeded)."""
-    child = _BESIDE.get(prepared) if _BESIDE else None
-    beside = child.deferred if child is not None else ()  # (a child computes those)
+    beside = DEFERRED if _BESIDE and prepared in _BESIDE else ()  # (a child computes those)
     for view in views:
         if stop is not None and stop.is_set():
             return
-        if view in beside or (view == "sha256" and child is not None and child.digests):
+        if view in beside or (view == "sha256" and beside):
             continue
         try:
             if view == "sha256":
@@ -540,7 +514,7 @@ class ReleaseGate:
         self._equal_inputs: list[tuple[Any, Any]] = []  # (raw, points) proven equal
         self._warming: Optional[threading.Thread] = None
 
-    def warm_up(self, geopackage: bool = False, beside: bool = False) -> None:
+    def warm_up(self, geopackage: bool = False) -> None:
         """Start computing the raw-side views every gate call needs (non-public values,
         references, coordinate keys: some 2-3 s CPU at national scale) in a background
         thread, while the caller makes the release from the same (unchanged) raw table and
@@ -549,22 +523,9 @@ class ReleaseGate:
         runs. Any use of the gate first waits for it to finish, so no view is ever computed
         twice at once. A view that fails here is left for its check (which then fails
         closed, as without a warm-up). The views are those every output needs, those a
-        public CSV needs, and (``geopackage``) those a GeoPackage's few strings need.
-
-        ``beside``: the caller is a process of its own (the command line; never a QGIS
-        session) and runs no other Python thread now, so the array views (coordinate keys,
-        the references' digests: core.gate.views_beside, some 1.4 s CPU nationally) are
-        computed by a forked child instead, while the thread computes the string views: on
-        two cores the thread no longer takes the interpreter's lock from the anonymiser for
-        them. The base's first gate call (or :meth:`take_views`) puts them in before any
-        check runs; a child that fails puts nothing in (made here then, as without it). The
-        caller ends the child with :meth:`end_views` if it gives up before that call."""
+        public CSV needs, and (``geopackage``) those a GeoPackage's few strings need."""
         if self._warming is not None:
             return
-        if beside and self.base not in _BESIDE:
-            views = ViewsBeside.start(self.base)  # (None: no fork here; all on the thread)
-            if views is not None:
-                _BESIDE[self.base] = views
         self._warming = threading.Thread(
             target=_compute_views,
             args=(self.base, _RELEASE_VIEWS + (_GEOPACKAGE_VIEWS if geopackage else ())),
@@ -576,23 +537,6 @@ class ReleaseGate:
     def _wait(self) -> None:
         if self._warming is not None:
             self._warming.join()
-
-    def take_views(self) -> None:
-        """Put the views :meth:`warm_up`'s child computed into the base now (waiting for
-        it, up to its deadline), as the base's next gate call would, so that what is done
-        next (a child forked for a GeoPackage: core.release.gpkg_beside) inherits them;
-        nothing when no child runs."""
-        self._wait()
-        views = _BESIDE.pop(self.base, None) if _BESIDE else None
-        if views is not None:
-            views.collect()
-
-    def end_views(self) -> None:
-        """End :meth:`warm_up`'s child, if it is still under way (its views not taken):
-        for a caller that fails or is cancelled before the gate runs."""
-        views = _BESIDE.pop(self.base, None) if _BESIDE else None
-        if views is not None:
-            views.stop()
 
     def serves(self, raw: Any, points: Any) -> bool:
         """Whether ``raw`` and ``points`` are this release's (the same objects, or equal in

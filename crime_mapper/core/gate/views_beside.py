@@ -41,26 +41,22 @@ ARRAY_VIEWS: tuple[str, ...] = (
     "timestamp_forms",
     "raw_released_sorted",
 )
-#: The cheap views made from the array views: a warm-up here leaves them, with the child's
-#: own (ViewsBeside.deferred), for after the child's are in (else computing these here would
-#: compute the child's views again).
-MADE_FROM_ARRAYS: tuple[str, ...] = ("raw_metres", "grid_known")
+#: The views a warm-up here leaves for after the child's are in: those and the cheap ones
+#: made from them (else computing these here would compute the child's views again).
+DEFERRED: tuple[str, ...] = ARRAY_VIEWS + ("raw_metres", "grid_known")
 DIGEST_LENGTHS = (64,)  # the sha256 of every reference (a public CSV's Crime IDs)
 # a child slower than this is given up (killed): the views made here
 DEADLINE_S = forked.ANSWER_DEADLINE_S
 
 
 class ViewsBeside:
-    """ARRAY_VIEWS (and ``more`` array views) and the digests of one preparation, computed
-    by a forked child."""
+    """ARRAY_VIEWS and the digests of one preparation, computed by a forked child."""
 
     def __init__(
         self,
         prepared: PreparedGate,
         deadline_s: float = DEADLINE_S,
         compute: Optional[Callable[[PreparedGate], Any]] = None,
-        more: tuple[str, ...] = (),
-        digests: bool = True,
     ) -> None:
         """Fork the child now (OSError when it cannot be forked). ``compute``: what the
         child runs (the views, :func:`compute_views`; tests give others, to see a failing
@@ -68,30 +64,20 @@ class ViewsBeside:
         self.prepared = prepared
         self.deadline_s = deadline_s
         self.taken: list[str] = []  # the views put into the preparation (tests)
-        #: the views the child computes, and (digests) whether it computes the digests
-        self.views = ARRAY_VIEWS + tuple(v for v in more if v not in ARRAY_VIEWS)
-        self.digests = digests
-        #: the views a warm-up here leaves to the child (leak_gate._compute_these)
-        self.deferred = self.views + MADE_FROM_ARRAYS
-        lengths = DIGEST_LENGTHS if digests else ()
-        names = self.views
-        work = compute or (lambda prepared: compute_views(prepared, lengths, names))
+        work = compute_views if compute is None else compute
         self._call: Optional[forked.ForkedCall[Any]] = forked.ForkedCall(
             lambda _call: work(prepared)
         )
 
     @classmethod
-    def start(
-        cls, prepared: PreparedGate, more: tuple[str, ...] = (), digests: bool = True
-    ) -> Optional[ViewsBeside]:
+    def start(cls, prepared: PreparedGate) -> Optional[ViewsBeside]:
         """The child forked; None when the preparation borrows from a base (a release's
         preparation with extras), a child cannot run beside (forked.available), another
-        Python thread runs (forked.alone) or the fork fails. ``more``: array views it
-        computes besides ARRAY_VIEWS; ``digests``: and DIGEST_LENGTHS' digests."""
+        Python thread runs (forked.alone) or the fork fails."""
         if prepared._base is not None or not (forked.available() and forked.alone()):
             return None
         try:
-            return cls(prepared, more=more, digests=digests)
+            return cls(prepared)
         except OSError:
             return None
 
@@ -101,11 +87,11 @@ class ViewsBeside:
         nothing when the child failed. Once: later calls do nothing."""
         call, self._call = self._call, None
         answer: Any = None if call is None else call.answer_within(self.deadline_s)
-        if not _well_formed(answer, self.views):
+        if not _well_formed(answer):
             return
         views, digests, fingerprint = answer
         cache = self.prepared.__dict__
-        for name in self.views:
+        for name in ARRAY_VIEWS:
             if name in views and name not in cache:
                 cache[name] = views[name]
                 self.taken.append(name)
@@ -122,26 +108,20 @@ class ViewsBeside:
             call.kill()
 
 
-def compute_views(
-    prepared: PreparedGate,
-    lengths: tuple[int, ...] = DIGEST_LENGTHS,
-    names: tuple[str, ...] = ARRAY_VIEWS,
-) -> tuple[dict[str, Any], dict[int, Any], Optional[bytes]]:
-    """In the child: (the views of ``names`` it could compute, the digests of ``lengths``,
-    the references' fingerprint: none without digests). A view that raises is left out
-    (this process computes it, and fails its check closed, as without the child)."""
+def compute_views(prepared: PreparedGate) -> tuple[dict[str, Any], dict[int, Any], Optional[bytes]]:
+    """In the child: (the array views it could compute, the digests, the references'
+    fingerprint). A view that raises is left out (this process computes it, and fails its
+    check closed, as without the child)."""
     views: dict[str, Any] = {}
-    for name in names:
+    for name in ARRAY_VIEWS:
         try:
             views[name] = getattr(prepared, name)
         except Exception:  # noqa: BLE001, S112 - left to this process
             continue
     digests: dict[int, Any] = {}
     fingerprint = None
-    if not lengths:
-        return views, digests, fingerprint
     try:
-        for length in lengths:
+        for length in DIGEST_LENGTHS:
             digests[length] = prepared.reference_digests(length)
         fingerprint = _fingerprint(prepared)
     except Exception:  # noqa: BLE001 - left to this process
@@ -167,13 +147,13 @@ def _arrays(value: Any) -> bool:
     return False
 
 
-def _well_formed(answer: Any, names: tuple[str, ...] = ARRAY_VIEWS) -> bool:
+def _well_formed(answer: Any) -> bool:
     if not (isinstance(answer, tuple) and len(answer) == 3):
         return False
     views, digests, fingerprint = answer
     if not (isinstance(views, dict) and isinstance(digests, dict)):
         return False
-    if not all(name in names and _arrays(v) for name, v in views.items()):
+    if not all(name in ARRAY_VIEWS and _arrays(v) for name, v in views.items()):
         return False
     if fingerprint is not None and not isinstance(fingerprint, bytes):
         return False

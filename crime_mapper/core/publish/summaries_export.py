@@ -682,12 +682,7 @@ PAGES_VIEWS = ("free_text_hashes",)
 class _SummariesGateViews:
     """The summaries gate's preparation, its raw-side views (leak_gate.FOLDER_VIEWS and
     PAGES_VIEWS: every one a clean national summaries folder's checks ask for) computed on a
-    thread (leak_gate.ViewsWarmUp) while the folder is made; in a process of its own (the
-    gate's ``read_beside``), its array views (coordinate keys, timestamps, the free text's
-    run hashes: some 1.7 s of work that held the interpreter's lock the pages are rendered
-    under) by a forked child instead
-    (leak_gate.views_ahead: put in by the gate call before its checks; a child that fails
-    leaves them to be computed there, as without it).
+    thread (leak_gate.ViewsWarmUp) while the folder is made.
 
     The preparation is exactly the one the gate call would make or take: with the release's
     gate, ``release_gate.prepared(...)`` of the same extras (the call finds it again); else
@@ -709,13 +704,7 @@ class _SummariesGateViews:
             return None
         try:
             from ..gate.context import PreparedGate
-            from ..gate.leak_gate import (
-                FOLDER_VIEWS,
-                ReleaseGate,
-                ViewsWarmUp,
-                end_views_ahead,
-                views_ahead,
-            )
+            from ..gate.leak_gate import FOLDER_VIEWS, ReleaseGate, ViewsWarmUp
 
             extra = outline_vertices(hoods)
             public = list(hoods.names) + list(hoods.codes)
@@ -728,14 +717,7 @@ class _SummariesGateViews:
             if given is not None:
                 return None
             prep = PreparedGate(gate.raw, gate.points, extra, public, 8)
-            # (a process of its own: the array views by a forked child, before the thread)
-            ahead = gate.read_beside and views_ahead(prep, PAGES_VIEWS, digests=False)
-            try:
-                return cls(hoods, prep, ViewsWarmUp(prep, FOLDER_VIEWS + PAGES_VIEWS))
-            except BaseException:
-                if ahead:
-                    end_views_ahead(prep)
-                raise
+            return cls(hoods, prep, ViewsWarmUp(prep, FOLDER_VIEWS + PAGES_VIEWS))
         except Exception:  # noqa: BLE001 - the gate call makes it (and fails) as before
             return None
 
@@ -747,12 +729,7 @@ class _SummariesGateViews:
 
     def abandon(self) -> None:
         """The export ended (failed, cancelled, or gated: then joined already): begin no
-        further view, and wait for the one under way; a views child the gate call did not
-        take (it never ran) killed."""
+        further view, and wait for the one under way."""
         if self._warm is not None:
             self._warm.stop()
             self.join()
-        if self.prepared is not None:
-            from ..gate.leak_gate import end_views_ahead
-
-            end_views_ahead(self.prepared)

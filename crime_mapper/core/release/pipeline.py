@@ -448,49 +448,6 @@ def _hashed_beside(paths: Sequence[Path]) -> Callable[[], None]:
     return beside(work, name="sha256")
 
 
-def _anonymised(
-    source: CrimesInput,
-    point_set: MapPoints,
-    rules: Any,
-    salt: bytes,
-    distance: float,
-    feedback: Feedback,
-    indexed: dict[int, Any],
-    other_raw: tuple,
-    qa_report: Optional[PathLike],
-) -> tuple[pd.DataFrame, dict, Any]:
-    """(public table, audit, the anonymiser's release): run_anonymise's step 3, its input
-    errors raised as ReleaseInputError."""
-    from .anonymise import AnonymiseError, anonymise
-
-    try:
-        release = anonymise(
-            source.crimes,
-            point_set,
-            rules,
-            salt=salt,
-            max_distance_m=distance,
-            rejects=source.rejects,
-            feedback=ScaledFeedback(feedback, _CRIMES_END, _ANON_END),
-            index=indexed.pop(id(point_set), None),
-            other_raw=other_raw,
-        )
-    except AnonymiseError as exc:
-        raise ReleaseInputError(str(exc)) from exc
-    feedback.check()
-    audit = release.audit
-    if qa_report is not None:
-        from ..qa.report import qa_record_from_file
-
-        try:
-            audit["release_qa"] = qa_record_from_file(
-                Path(qa_report), audit.get("input", {}).get("months", [])
-            )
-        except (OSError, ValueError) as exc:
-            raise ReleaseInputError(str(exc)) from exc
-    return release.public, audit, release
-
-
 @contextlib.contextmanager
 def _removed_if_left_empty(folders: Sequence[Path]):
     """Folders this run creates are removed again when it fails and leaves them empty."""
@@ -531,7 +488,6 @@ def run_anonymise(
     gate: Any = None,
     fork_gpkg: bool = False,
     before_fork: Optional[Callable[[], Any]] = None,
-    fork_views: bool = False,
     while_waiting: Optional[Callable[[], Any]] = None,
 ) -> ReleaseOutputs:
     """Anonymise the crimes onto the map points and write the whole release, or nothing.
@@ -564,9 +520,6 @@ def run_anonymise(
     ``before_fork()`` then first ends the caller's own work on other threads (a child is
     forked only when no other Python thread runs; the monthly release settles its load,
     whose crimes GeoPackage is written on a thread beside this step), its error raised.
-    ``fork_views``: likewise a process of its own (the command line's anonymise), so the
-    gate's raw-side array views are computed by a forked child while this process
-    anonymises (ReleaseGate.warm_up's ``beside``: the same views, the same reports).
     ``while_waiting()``: the caller's own work, run when this process has checked the CSV
     and would wait for that child (the monthly release reads its publish step's
     neighbourhoods there); it must not raise, and its value is not used here.
@@ -574,6 +527,7 @@ def run_anonymise(
     from ..gate.leak_gate import LeakError, ReleaseGate, check_release
     from ..gate.output_reader import hashes_afresh
     from . import public_schema
+    from .anonymise import AnonymiseError, anonymise
     from .audit import attach_gate_report, write_audit
 
     feedback = feedback or Feedback()
@@ -614,20 +568,36 @@ def run_anonymise(
     # (nothing here changes the crimes or map points; the gate waits for it before a check)
     if not isinstance(gate, ReleaseGate) or not gate.serves(source.crimes, point_set):
         gate = ReleaseGate(source.crimes, point_set)
-    # the audit's salt fingerprint is then already known (and, for ``fork_views``, no other
-    # thread runs: a child is forked only then)
-    fingerprinting.join()
-    # (a GeoPackage's own lookups come while it is read: less memory here)
-    gate.warm_up(beside=fork_views)
+    gate.warm_up()  # (a GeoPackage's own lookups come while it is read: less memory here)
 
     # 3. the public table and its audit (in memory)
+    fingerprinting.join()  # the audit's salt fingerprint is then already known
     try:
-        public, audit, release = _anonymised(
-            source, point_set, rules_obj, salt, distance, feedback, indexed, other_raw, qa_report
+        release = anonymise(
+            source.crimes,
+            point_set,
+            rules_obj,
+            salt=salt,
+            max_distance_m=distance,
+            rejects=source.rejects,
+            feedback=ScaledFeedback(feedback, _CRIMES_END, _ANON_END),
+            index=indexed.pop(id(point_set), None),
+            other_raw=other_raw,
         )
-    except BaseException:
-        gate.end_views()  # (the warm-up's child, if any: no gate call will take its views)
-        raise
+    except AnonymiseError as exc:
+        raise ReleaseInputError(str(exc)) from exc
+    feedback.check()
+    public = release.public
+    audit = release.audit
+    if qa_report is not None:
+        from ..qa.report import qa_record_from_file
+
+        try:
+            audit["release_qa"] = qa_record_from_file(
+                Path(qa_report), audit.get("input", {}).get("months", [])
+            )
+        except (OSError, ValueError) as exc:
+            raise ReleaseInputError(str(exc)) from exc
     clock.lap("anonymise")
 
     def output(explicit: Optional[PathLike], default_name: str) -> Path:
@@ -667,7 +637,6 @@ def run_anonymise(
                 style_writer(tmp_qml)  # (QGIS writes it: here, before the fork)
                 style_written = True
                 clock.lap("write_style")
-            gate.take_views()  # (fork_views' child's first: inherited, not made again)
             gpkg_beside.views_first(gate)  # (inherited by the child, kept here)
             gpkg_child = gpkg_beside.start(
                 _gpkg_writer(public, tmp_gpkg),
