@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.forking import files_in, may_fork, no_children
+
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX fork only")
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -138,8 +140,8 @@ def test_a_child_that_dies_while_writing_leaves_no_staging_folder(
     from crime_mapper.core.publish import webmap_export
     from crime_mapper.core.publish.webmap_export import export_webmap
 
-    webmap_beside_tests._may_fork(monkeypatch)
-    kept = webmap_beside_tests._files(previous)
+    may_fork(monkeypatch)
+    kept = files_in(previous)
 
     def die_half_way(stage: Path, *args: object, **kwargs: object) -> object:
         (stage / "index.html").write_text("<p>half</p>", encoding="utf-8")
@@ -150,8 +152,8 @@ def test_a_child_that_dies_while_writing_leaves_no_staging_folder(
     monkeypatch.setattr(webmap_export, "_write_folder", die_half_way)
     with pytest.raises((RuntimeError, MemoryError)):
         export_webmap(webmap_beside_tests._options(world, previous, export_beside=True))
-    assert len(forks) == 1 and webmap_beside_tests._no_children()
-    assert webmap_beside_tests._files(previous) == kept
+    assert len(forks) == 1 and no_children()
+    assert files_in(previous) == kept
     assert webmap_beside_tests._leftovers(previous.parent) == []
 
 
@@ -176,7 +178,7 @@ def test_a_monthly_releases_map_child_killed_while_writing_leaves_nothing_behind
         made.append(self.pid)  # type: ignore[attr-defined]
 
     monkeypatch.setattr(publish_tests.ForkedCall, "__init__", init)
-    publish_tests._may_fork(monkeypatch)
+    may_fork(monkeypatch)
     config, out_dir, before = publish_tests._previous_release(tmp_path)
     here = os.getpid()
     write = webmap_export._write_folder
@@ -190,8 +192,8 @@ def test_a_monthly_releases_map_child_killed_while_writing_leaves_nothing_behind
     monkeypatch.setattr(webmap_export, "_write_folder", die_half_way)
     with pytest.raises(MonthlyReleaseError, match="stopped unexpectedly"):
         run_monthly_release(config, publish_tests.MONTH, runners=publish_tests._runners(True))
-    assert len(made) >= 1 and publish_tests._no_children()
-    assert publish_tests._files(out_dir / "map") == before
+    assert len(made) >= 1 and no_children()
+    assert files_in(out_dir / "map") == before
     assert publish_tests._left_behind(out_dir) == []
 
 

@@ -48,6 +48,14 @@ def _gone(pid: int) -> bool:
     return _state(pid) in ("", "Z", "X")
 
 
+def _gone_in_time(pid: int) -> bool:
+    """Whether ``pid`` is gone, waiting for it up to HANG_LIMIT_S."""
+    limit = time.monotonic() + HANG_LIMIT_S
+    while not _gone(pid) and time.monotonic() < limit:
+        time.sleep(0.1)
+    return _gone(pid)
+
+
 def _kill(pids: list[int]) -> None:
     for pid in pids:
         try:
@@ -144,10 +152,7 @@ def test_a_waiting_child_learns_its_killed_caller_is_gone_whatever_its_siblings_
     )
     try:
         assert ended and len(pids) == 2
-        limit = time.monotonic() + HANG_LIMIT_S
-        while not _gone(pids[0]) and time.monotonic() < limit:
-            time.sleep(0.2)
-        assert _gone(pids[0]), "the waiting child never learnt its caller had gone"
+        assert _gone_in_time(pids[0]), "the waiting child never learnt its caller had gone"
     finally:
         _kill(pids)
 
@@ -213,10 +218,7 @@ def test_a_busy_child_of_a_killed_caller_ends_with_it(tmp_path: Path):
     )
     try:
         assert ended and len(pids) == 1
-        limit = time.monotonic() + HANG_LIMIT_S
-        while not _gone(pids[0]) and time.monotonic() < limit:
-            time.sleep(0.1)
-        assert _gone(pids[0]), "the busy child outlived its killed caller"
+        assert _gone_in_time(pids[0]), "the busy child outlived its killed caller"
     finally:
         _kill(pids)
 

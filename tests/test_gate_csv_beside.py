@@ -17,6 +17,7 @@ from crime_mapper.core.gate import output_reader
 from crime_mapper.core.gate.csv_beside import CsvBeside, read_recorded
 from crime_mapper.core.gate.leak_gate import check_release, prepare_gate, read_ahead
 from crime_mapper.core.gate.output_reader import read_output
+from tests.support.forking import no_children
 from tests.test_gate_written_csv import planted_releases
 from tests.test_leak_gate import world  # noqa: F401 - a fixture (real extract and points)
 
@@ -44,11 +45,6 @@ def _facts(art) -> tuple:
     )  # fmt: skip
 
 
-def _no_children_left() -> None:
-    with pytest.raises(ChildProcessError):
-        os.waitpid(-1, os.WNOHANG)
-
-
 def test_the_childs_read_gives_the_files_verdicts(world, tmp_path):  # noqa: F811
     for label, public in planted_releases(world):
         path = _csv(tmp_path / label, public)
@@ -58,7 +54,7 @@ def test_the_childs_read_gives_the_files_verdicts(world, tmp_path):  # noqa: F81
         assert ahead.from_child, label
         assert report.to_dict() == want, label
         assert report.passed == (label == "clean"), report.message()
-    _no_children_left()
+    assert no_children()
 
 
 def _odd_files(folder: Path) -> dict[str, bytes]:
@@ -92,7 +88,7 @@ def test_the_childs_read_is_the_artifact_read_here(name, tmp_path):
     assert ahead.from_child
     assert got[0] == want[0]
     assert [_facts(a) for a in got[1]] == [_facts(a) for a in want[1]]
-    _no_children_left()
+    assert no_children()
 
 
 def _raises(path, name, in_folder):
@@ -133,7 +129,7 @@ def test_a_failing_child_leaves_the_file_to_be_read_here(child, world, tmp_path)
         assert report.to_dict() == want, label
         assert report.passed == (label == "clean"), report.message()
         assert time.monotonic() - started < 60
-    _no_children_left()
+    assert no_children()
 
 
 def test_read_ahead_takes_a_large_csv_only(world, tmp_path):  # noqa: F811
@@ -148,4 +144,4 @@ def test_read_ahead_takes_a_large_csv_only(world, tmp_path):  # noqa: F811
     ahead = _beside(path, read=_hangs, deadline_s=600.0)
     with pytest.raises(ValueError):  # (a call that fails first ends the child)
         check_release(world["raw"].iloc[:10], ahead, world["points"], prepared=prepared)
-    _no_children_left()
+    assert no_children()

@@ -18,6 +18,7 @@ from crime_mapper.core.gate.gpkg_beside import GpkgBeside
 from crime_mapper.core.gate.leak_gate import check_release, prepare_gate, read_ahead
 from crime_mapper.core.io.gpkg_read import GpkgContents, read_geopackage
 from tests import test_gate_written_gpkg as written_gpkg_tests
+from tests.support.forking import no_children
 from tests.test_gate_written_csv import planted_releases
 from tests.test_gate_written_gpkg import _artifact_facts, _certain_tables, _write
 from tests.test_leak_gate import world  # noqa: F401 - a fixture (real extract and points)
@@ -31,11 +32,6 @@ def _beside(path: Path, **kw) -> GpkgBeside:
     return started
 
 
-def _no_children_left() -> None:
-    with pytest.raises(ChildProcessError):
-        os.waitpid(-1, os.WNOHANG)
-
-
 def test_the_childs_read_gives_the_files_verdicts(world, tmp_path):  # noqa: F811
     """The real release and leaks planted in it: the same report (verdicts, messages,
     examples) from the child's read as from a read here, and the child's read was used."""
@@ -47,7 +43,7 @@ def test_the_childs_read_gives_the_files_verdicts(world, tmp_path):  # noqa: F81
         assert ahead.from_child, label
         assert report.to_dict() == want, label
         assert report.passed == (label == "clean"), report.message()
-    _no_children_left()
+    assert no_children()
 
 
 @pytest.mark.parametrize("kind", ["plain-hostile", "quotes-and-breaks", "many-rows", "no-rows"])
@@ -64,7 +60,7 @@ def test_the_childs_read_is_the_artifact_read_here(kind, tmp_path, monkeypatch):
     assert ahead.from_child
     assert got == want
     assert list(got[1][0][4]) == list(want[1][0][4])  # (the set's iteration order)
-    _no_children_left()
+    assert no_children()
 
 
 def _raises(path, **_kw):
@@ -108,7 +104,7 @@ def test_a_failing_child_leaves_the_file_to_be_read_here(child, world, tmp_path)
         assert report.to_dict() == want, label
         assert report.passed == (label == "clean"), report.message()
         assert time.monotonic() - started < 60  # (a hung child is killed, not waited for)
-    _no_children_left()
+    assert no_children()
 
 
 def test_a_well_formed_answer_is_what_the_artifact_is_made_of(world, tmp_path):  # noqa: F811
@@ -148,7 +144,7 @@ def test_read_ahead_forks_only_where_it_may(world, tmp_path):  # noqa: F811
     started = GpkgBeside.start(path, min_bytes=0)
     assert started is not None
     started.stop()
-    _no_children_left()
+    assert no_children()
 
 
 def test_a_call_that_fails_ends_the_child(world, tmp_path):  # noqa: F811
@@ -159,4 +155,4 @@ def test_a_call_that_fails_ends_the_child(world, tmp_path):  # noqa: F811
     ahead = _beside(path, read=_hangs, deadline_s=600.0)
     with pytest.raises(ValueError):
         check_release(world["raw"], ahead, world["points"], prepared=other)
-    _no_children_left()
+    assert no_children()

@@ -16,6 +16,7 @@ import pytest
 from crime_mapper.core.gate.context import PreparedGate
 from crime_mapper.core.gate.leak_gate import _BESIDE, check_release, prepare_gate, read_ahead
 from crime_mapper.core.gate.views_beside import ARRAY_VIEWS, ViewsBeside, compute_views
+from tests.support.forking import no_children
 from tests.test_gate_written_csv import (
     _release,
     planted_releases,
@@ -33,11 +34,6 @@ def _same(a, b) -> bool:
     return a == b
 
 
-def _no_children_left() -> None:
-    with pytest.raises(ChildProcessError):
-        os.waitpid(-1, os.WNOHANG)
-
-
 def test_the_childs_views_are_the_ones_made_here(world):  # noqa: F811
     fresh = prepare_gate(world["raw"], world["points"])
     prepared = prepare_gate(world["raw"], world["points"])
@@ -47,7 +43,7 @@ def test_the_childs_views_are_the_ones_made_here(world):  # noqa: F811
     for name in ARRAY_VIEWS:
         assert _same(prepared.__dict__[name], getattr(fresh, name)), name
     assert _same(prepared._digests[64], fresh.reference_digests(64))
-    _no_children_left()
+    assert no_children()
 
 
 def test_reports_with_the_childs_views_are_the_reports(world, tmp_path):  # noqa: F811
@@ -73,7 +69,7 @@ def test_reports_with_the_childs_views_are_the_reports(world, tmp_path):  # noqa
         assert prepared not in _BESIDE and "raw_grid_keys" in prepared.__dict__
         assert got == want, label
         assert got[0]["passed"] == got[1]["passed"] == (label == "clean"), label
-    _no_children_left()
+    assert no_children()
 
 
 def _raises(prepared):
@@ -124,7 +120,7 @@ def test_a_failing_child_puts_nothing_in(child, world, tmp_path):  # noqa: F811
         assert got == want, label
         assert got["passed"] == (label == "clean")
         assert time.monotonic() - started < 60  # (a hung child is killed, not waited for)
-    _no_children_left()
+    assert no_children()
 
 
 def test_digests_of_other_references_are_not_taken(world, tmp_path):  # noqa: F811
@@ -133,7 +129,7 @@ def test_digests_of_other_references_are_not_taken(world, tmp_path):  # noqa: F8
     beside.collect()
     assert "digests 64" not in beside.taken and 64 not in prepared._digests
     assert "raw_grid_keys" in beside.taken
-    _no_children_left()
+    assert no_children()
 
 
 def test_a_view_that_fails_in_the_child_is_made_here(world):  # noqa: F811
@@ -147,7 +143,7 @@ def test_a_view_that_fails_in_the_child_is_made_here(world):  # noqa: F811
     report = check_release(raw, world["public"], world["points"], prepared=prepared)
     refs = next(c for c in report.checks if c.name == "no_source_references")
     assert not refs.passed and "could not run" in refs.detail
-    _no_children_left()
+    assert no_children()
 
 
 def test_a_call_that_fails_ends_the_child(world):  # noqa: F811
@@ -156,7 +152,7 @@ def test_a_call_that_fails_ends_the_child(world):  # noqa: F811
     with pytest.raises(ValueError):
         check_release(world["raw"].iloc[:10], world["public"], world["points"], prepared=prepared)
     assert prepared not in _BESIDE
-    _no_children_left()
+    assert no_children()
 
 
 def test_check_release_beside_gives_the_same_report(release_inputs, tmp_path):  # noqa: F811
@@ -184,4 +180,4 @@ def test_check_release_beside_gives_the_same_report(release_inputs, tmp_path):  
         ]  # fmt: skip
         assert reports[0] == reports[1], output.name
         assert reports[1]["passed"] == (output != leaky), output.name
-    _no_children_left()
+    assert no_children()

@@ -23,7 +23,8 @@ from crime_mapper.core.common import forked
 from crime_mapper.core.common.feedback import Cancelled, Feedback
 from crime_mapper.core.common.forked import ForkedCall
 from crime_mapper.core.release import gpkg_beside, release_files
-from tests.test_publish_beside import MONTH, _config, _files, _may_fork, _no_children, _runners
+from tests.support.forking import files_in, may_fork, no_children
+from tests.test_publish_beside import MONTH, _config, _runners
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX fork only")
 
@@ -66,14 +67,14 @@ def _left_behind(folder: Path) -> list[str]:
 def test_the_same_files_with_the_geopackage_made_beside(tmp_path, gpkg_forks, monkeypatch):
     from crime_mapper.core.monthly.release import run_monthly_release
 
-    _may_fork(monkeypatch)
+    may_fork(monkeypatch)
     config = _config(tmp_path)
     alone = run_monthly_release(config, MONTH, runners=_runners(False))
-    first = _files(alone.out_dir)
+    first = files_in(alone.out_dir)
     assert not gpkg_forks
     again = run_monthly_release(config, MONTH, runners=_runners(True))
-    assert len(gpkg_forks) == 1 and _no_children()
-    assert _files(again.out_dir) == first
+    assert len(gpkg_forks) == 1 and no_children()
+    assert files_in(again.out_dir) == first
     assert any(name.endswith("-street.gpkg") for name in first)
     assert [s.summary for s in again.steps] == [s.summary for s in alone.steps]
     assert "gpkg_beside_wait" in again.release.timings
@@ -88,11 +89,11 @@ def test_with_qgis_the_same_files_and_the_digest_comes_back(tmp_path, gpkg_forks
     from crime_mapper.core.gate import output_reader
     from crime_mapper.core.monthly import release as monthly
 
-    _may_fork(monkeypatch)
+    may_fork(monkeypatch)
     monkeypatch.setattr(release_files, "_REMEMBERED_FROM_BYTES", 1)  # the sample is small
     config = _quick(tmp_path)
     alone = monthly.run_monthly_release(config, MONTH, runners=_qgis_runners(False))
-    first = _files(alone.out_dir)
+    first = files_in(alone.out_dir)
     assert not gpkg_forks
     reads: list[str] = []
     real, real_gate = release_files.sha256_file, output_reader._sha256
@@ -104,8 +105,8 @@ def test_with_qgis_the_same_files_and_the_digest_comes_back(tmp_path, gpkg_forks
     )
     runners = _qgis_runners(True)
     outputs = monthly.run_monthly_release(config, MONTH, runners=runners)
-    assert len(gpkg_forks) == 1 and _no_children()
-    assert _files(outputs.out_dir) == first
+    assert len(gpkg_forks) == 1 and no_children()
+    assert files_in(outputs.out_dir) == first
     gpkg = outputs.release.public_gpkg
     assert outputs.release.qml is not None and outputs.release.qml.is_file()
     assert gpkg.name not in reads  # (hashed in the child only)
@@ -120,7 +121,7 @@ def _previous(tmp_path: Path):
     config = _quick(tmp_path)
     done = run_monthly_release(config, MONTH, runners=_runners(False))
     public = done.out_dir / "public"
-    return config, done.out_dir, _files(public)
+    return config, done.out_dir, files_in(public)
 
 
 def test_a_child_that_dies_fails_the_release_and_leaves_the_previous_one(
@@ -128,7 +129,7 @@ def test_a_child_that_dies_fails_the_release_and_leaves_the_previous_one(
 ):
     from crime_mapper.core.monthly.release import MonthlyReleaseError, run_monthly_release
 
-    _may_fork(monkeypatch)
+    may_fork(monkeypatch)
     config, out_dir, before = _previous(tmp_path)
     monkeypatch.setattr(
         gpkg_beside, "gpkg_work", lambda *_a, **_k: os.kill(os.getpid(), signal.SIGKILL)
@@ -136,21 +137,21 @@ def test_a_child_that_dies_fails_the_release_and_leaves_the_previous_one(
     with pytest.raises(MonthlyReleaseError, match="stopped unexpectedly") as caught:
         run_monthly_release(config, MONTH, runners=_runners(True))
     assert caught.value.step == "anonymise"
-    assert len(gpkg_forks) == 1 and _no_children()
-    assert _files(out_dir / "public") == before
+    assert len(gpkg_forks) == 1 and no_children()
+    assert files_in(out_dir / "public") == before
     assert _left_behind(out_dir) == []
 
 
 def test_a_child_that_sends_back_garbage_fails_closed(tmp_path, gpkg_forks, monkeypatch):
     from crime_mapper.core.monthly.release import MonthlyReleaseError, run_monthly_release
 
-    _may_fork(monkeypatch)
+    may_fork(monkeypatch)
     config, out_dir, before = _previous(tmp_path)
     monkeypatch.setattr(gpkg_beside, "gpkg_work", lambda *_a, **_k: {"passed": True})
     with pytest.raises(MonthlyReleaseError, match="sent back no gate report"):
         run_monthly_release(config, MONTH, runners=_runners(True))
-    assert len(gpkg_forks) == 1 and _no_children()
-    assert _files(out_dir / "public") == before
+    assert len(gpkg_forks) == 1 and no_children()
+    assert files_in(out_dir / "public") == before
     assert _left_behind(out_dir) == []
 
 
@@ -177,7 +178,7 @@ def test_a_refused_file_fails_as_when_made_here(tmp_path, gpkg_forks, monkeypatc
     from crime_mapper.core.gate import leak_gate
     from crime_mapper.core.monthly.release import MonthlyReleaseError, run_monthly_release
 
-    _may_fork(monkeypatch)
+    may_fork(monkeypatch)
     config, out_dir, before = _previous(tmp_path)
     monkeypatch.setattr(leak_gate, "check_release", _refusing(refused))
     errors = []
@@ -187,8 +188,8 @@ def test_a_refused_file_fails_as_when_made_here(tmp_path, gpkg_forks, monkeypatc
         # (the staged file's folder has a name of its own in each run)
         reason = re.sub(r"\.crime_mapper-stage-[0-9a-f]+", "STAGE", caught.value.reason)
         errors.append((caught.value.step, reason, caught.value.action))
-        assert _files(out_dir / "public") == before
-        assert _left_behind(out_dir) == [] and _no_children()
+        assert files_in(out_dir / "public") == before
+        assert _left_behind(out_dir) == [] and no_children()
     assert len(gpkg_forks) == 1
     assert errors[0] == errors[1]
     assert "planted refusal" in errors[0][1]
@@ -199,7 +200,7 @@ def test_the_childs_own_error_is_raised_here(tmp_path, gpkg_forks, monkeypatch):
     from crime_mapper.core.io import gpkg_write
     from crime_mapper.core.monthly.release import MonthlyReleaseError, run_monthly_release
 
-    _may_fork(monkeypatch)
+    may_fork(monkeypatch)
     config, out_dir, before = _previous(tmp_path)
 
     def no_space(*_args, **_kwargs):
@@ -211,8 +212,8 @@ def test_the_childs_own_error_is_raised_here(tmp_path, gpkg_forks, monkeypatch):
         with pytest.raises(MonthlyReleaseError) as caught:
             run_monthly_release(config, MONTH, runners=_runners(beside))
         errors.append((caught.value.step, caught.value.reason))
-        assert _files(out_dir / "public") == before and _left_behind(out_dir) == []
-    assert len(gpkg_forks) == 1 and _no_children()
+        assert files_in(out_dir / "public") == before and _left_behind(out_dir) == []
+    assert len(gpkg_forks) == 1 and no_children()
     assert errors[0] == errors[1] == ("anonymise", "No space left on device (planted)")
 
 
@@ -221,7 +222,7 @@ def test_a_cancel_while_the_child_works_leaves_the_previous_release(
 ):
     from crime_mapper.core.monthly.release import run_monthly_release
 
-    _may_fork(monkeypatch)
+    may_fork(monkeypatch)
     config, out_dir, before = _previous(tmp_path)
 
     class CancelAfterFork(Feedback):
@@ -230,8 +231,8 @@ def test_a_cancel_while_the_child_works_leaves_the_previous_release(
 
     with pytest.raises(Cancelled):
         run_monthly_release(config, MONTH, runners=_runners(True), feedback=CancelAfterFork())
-    assert len(gpkg_forks) == 1 and _no_children()
-    assert _files(out_dir / "public") == before
+    assert len(gpkg_forks) == 1 and no_children()
+    assert files_in(out_dir / "public") == before
     assert _left_behind(out_dir) == []
 
 
@@ -244,7 +245,7 @@ def test_no_child_while_another_thread_runs(tmp_path, gpkg_forks, monkeypatch):
 
     monkeypatch.setattr(forked, "available", lambda: True)
     config = _quick(tmp_path)
-    alone = _files(run_monthly_release(config, MONTH, runners=_runners(False)).out_dir)
+    alone = files_in(run_monthly_release(config, MONTH, runners=_runners(False)).out_dir)
     stop = threading.Event()
     other = threading.Thread(target=stop.wait, args=(60,), daemon=True)
     other.start()
@@ -255,7 +256,7 @@ def test_no_child_while_another_thread_runs(tmp_path, gpkg_forks, monkeypatch):
         stop.set()
         other.join()
     assert not gpkg_forks
-    assert _files(made.out_dir) == alone
+    assert files_in(made.out_dir) == alone
 
 
 def test_the_digests_the_child_took_are_remembered_here(tmp_path, monkeypatch):
@@ -280,7 +281,7 @@ def test_the_digests_the_child_took_are_remembered_here(tmp_path, monkeypatch):
     assert release_files.remembered_digests() == {
         release_files._identity(path): release_files.sha256_file(path)
     }
-    assert _no_children()
+    assert no_children()
 
 
 def test_no_view_the_child_makes_is_made_again_here(tmp_path, monkeypatch):
@@ -325,7 +326,7 @@ def test_no_view_the_child_makes_is_made_again_here(tmp_path, monkeypatch):
         return real_run(self, recording, out)
 
     monkeypatch.setattr(ForkedCall, "_run", run)
-    _may_fork(monkeypatch)
+    may_fork(monkeypatch)
     run_monthly_release(_config(tmp_path), MONTH, runners=_runners(True))
     in_child = set(record.read_text(encoding="utf-8").split())
     made_here_after = keys() - at_fork["here"]
@@ -367,15 +368,15 @@ def test_the_neighbourhoods_are_read_while_the_geopackage_is_awaited(
     starts from them and reads nothing again. The same files as a release run here."""
     from crime_mapper.core.monthly.release import run_monthly_release
 
-    _may_fork(monkeypatch)
+    may_fork(monkeypatch)
     config = _config(tmp_path)
-    alone = _files(run_monthly_release(config, MONTH, runners=_runners(False)).out_dir)
+    alone = files_in(run_monthly_release(config, MONTH, runners=_runners(False)).out_dir)
     assert hood_reads == ["publish"] and not gpkg_forks
     hood_reads.clear()
     made = run_monthly_release(config, MONTH, runners=_runners(True))
-    assert len(gpkg_forks) == 1 and _no_children()
+    assert len(gpkg_forks) == 1 and no_children()
     assert hood_reads == ["anonymise"]
-    assert _files(made.out_dir) == alone
+    assert files_in(made.out_dir) == alone
     # a run whose publish step comes later (the dock's single steps) reads nothing early
     hood_reads.clear()
     first = run_monthly_release(
@@ -386,7 +387,7 @@ def test_the_neighbourhoods_are_read_while_the_geopackage_is_awaited(
         config, MONTH, runners=_runners(True), steps=("hotspots", "publish"), previous=first
     )
     assert hood_reads == ["publish"]
-    assert _files(made.out_dir) == alone
+    assert files_in(made.out_dir) == alone
 
 
 def test_an_early_read_that_fails_is_done_again_by_the_publish_step(
@@ -398,9 +399,9 @@ def test_an_early_read_that_fails_is_done_again_by_the_publish_step(
     from crime_mapper.core.monthly.release import run_monthly_release
     from crime_mapper.core.publish import summaries_run
 
-    _may_fork(monkeypatch)
+    may_fork(monkeypatch)
     config = _config(tmp_path)
-    alone = _files(run_monthly_release(config, MONTH, runners=_runners(False)).out_dir)
+    alone = files_in(run_monthly_release(config, MONTH, runners=_runners(False)).out_dir)
     hood_reads.clear()
     read = summaries_run.load_neighbourhoods
     failed: list[int] = []
@@ -415,4 +416,4 @@ def test_an_early_read_that_fails_is_done_again_by_the_publish_step(
     made = run_monthly_release(config, MONTH, runners=_runners(True))
     assert failed and len(gpkg_forks) == 1
     assert hood_reads == ["publish"]  # (the early read failed before it was counted)
-    assert _files(made.out_dir) == alone
+    assert files_in(made.out_dir) == alone

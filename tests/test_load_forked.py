@@ -22,6 +22,7 @@ from crime_mapper.core.common.staging import stage_folders
 from crime_mapper.core.monthly.release import MonthlyReleaseError, run_monthly_release
 from crime_mapper.core.release.crimes_input import crimes_from_gpkg, crimes_from_load_in_progress
 from crime_mapper.qgis_bridge import run_load as loading
+from tests.support.forking import no_children
 from tests.test_load_beside import FORCE, FORCE_PROFILE, OTHER, _quick_config, _rejects
 from tests.test_monthly_release import MONTH, _files
 
@@ -48,14 +49,6 @@ def load_forks(monkeypatch) -> list[int]:
     return made
 
 
-def _no_children() -> bool:
-    try:
-        os.waitpid(-1, os.WNOHANG)
-    except ChildProcessError:
-        return True
-    return False
-
-
 def _load(folder, **options):
     return loading.run_load(
         FORCE, folder, profile_path=FORCE_PROFILE, keep_table=True, gpkg_beside=True, **options
@@ -75,7 +68,7 @@ def test_the_same_files_and_entries_with_the_tables_forked(tmp_path, load_forks)
     visible = {k: v for k, v in _files(folder).items() if not k.startswith(".crime_mapper-")}
     assert visible == previous  # nothing moved yet
     entry = out.settle()
-    assert out.settle() == entry and _no_children()
+    assert out.settle() == entry and no_children()
     assert _files(folder) == _files(tmp_path / "thread")
     assert entry == thread_entry and stage_folders(folder) == []
     done = crimes_from_gpkg(out.gpkg, loaded=out.table)
@@ -111,7 +104,7 @@ def test_the_childs_error_is_raised_when_settled(tmp_path, load_forks, monkeypat
     for _ in range(2):
         with pytest.raises(OSError, match=r"^No space left on device \(planted\)$"):
             out.settle()
-    assert _files(folder) == previous and stage_folders(folder) == [] and _no_children()
+    assert _files(folder) == previous and stage_folders(folder) == [] and no_children()
 
 
 def test_a_child_that_dies_is_an_error_and_moves_nothing(tmp_path, load_forks, monkeypatch):
@@ -124,7 +117,7 @@ def test_a_child_that_dies_is_an_error_and_moves_nothing(tmp_path, load_forks, m
     out = _load(folder, gpkg_fork=True)
     with pytest.raises(RuntimeError, match="stopped unexpectedly"):
         out.settle()
-    assert _files(folder) == previous and stage_folders(folder) == [] and _no_children()
+    assert _files(folder) == previous and stage_folders(folder) == [] and no_children()
 
 
 def test_in_a_release_the_childs_failure_is_the_load_steps(tmp_path, load_forks, monkeypatch):
@@ -135,7 +128,7 @@ def test_in_a_release_the_childs_failure_is_the_load_steps(tmp_path, load_forks,
     runners.publish_beside = True
     out = config.output_dir(MONTH)
     run_monthly_release(config, MONTH, runners=runners)
-    assert len(load_forks) == 1 and _no_children()
+    assert len(load_forks) == 1 and no_children()
     before = _files(out)
 
     def broken(*_args, **_kwargs):
@@ -149,5 +142,5 @@ def test_in_a_release_the_childs_failure_is_the_load_steps(tmp_path, load_forks,
         )
     assert raised.value.step == "load" and "planted" in raised.value.reason
     assert ("load", "failed") in states
-    assert _files(out) == before and _no_children()
+    assert _files(out) == before and no_children()
     assert stage_folders(out / "internal") == [] and stage_folders(out / "public") == []

@@ -26,6 +26,7 @@ from crime_mapper.core.monthly.config import (
 )
 from crime_mapper.core.monthly.release import MonthlyReleaseError, run_monthly_release
 from crime_mapper.core.release.release_files import create_salt_file
+from tests.support.forking import files_in
 from tests.support.qgis_process import REPO, child_env, qgis_process_env, run_qgis_process
 
 SAMPLE = REPO / "sample_data"
@@ -62,11 +63,8 @@ def _config_file(tmp_path: Path, out: str = "out/{month}", **changes: str) -> Pa
 
 
 def _files(folder: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file() and p.name != "release.qgz"
-    }
+    """A release folder's files and their bytes, the QGIS project left out."""
+    return files_in(folder, skip={"release.qgz"})
 
 
 def cli(*args: object) -> subprocess.CompletedProcess:

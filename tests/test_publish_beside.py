@@ -20,16 +20,9 @@ import pytest
 from crime_mapper.core.common import forked
 from crime_mapper.core.common.feedback import Cancelled, Feedback
 from crime_mapper.core.common.forked import ForkedCall
+from tests.support.forking import files_in, may_fork, no_children
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX fork only")
-
-
-def _no_children() -> bool:
-    try:
-        os.waitpid(-1, os.WNOHANG)
-    except ChildProcessError:
-        return True
-    return False
 
 
 # --- the child process and its word ----------------------------------------------------------
@@ -37,7 +30,7 @@ def test_the_value_comes_back_and_the_child_is_gone():
     call = ForkedCall(lambda _call: {"pid": os.getpid(), "rows": [1, 2, 3]})
     value = call.result()
     assert value["rows"] == [1, 2, 3] and value["pid"] == call.pid != os.getpid()
-    assert _no_children()
+    assert no_children()
     call.stop()  # (nothing: it has left)
 
 
@@ -49,14 +42,14 @@ def test_an_error_is_raised_again_in_the_caller():
         ForkedCall(fail).result()
     with pytest.raises(RuntimeError, match="could not be sent back"):
         ForkedCall(lambda _call: lambda: None).result()  # (a value pickle refuses)
-    assert _no_children()
+    assert no_children()
 
 
 def test_a_killed_child_is_an_error_not_a_value():
     call = ForkedCall(lambda _call: os.kill(os.getpid(), signal.SIGKILL))
     with pytest.raises(RuntimeError, match="stopped unexpectedly"):
         call.result()
-    assert _no_children()
+    assert no_children()
 
 
 def test_what_is_alive_at_the_fork_stays_frozen_for_the_collector_while_a_child_runs():
@@ -75,7 +68,7 @@ def test_what_is_alive_at_the_fork_stays_frozen_for_the_collector_while_a_child_
     assert gc.get_freeze_count() == 0
     stopped = ForkedCall(lambda call: call.hold())
     stopped.stop()
-    assert gc.get_freeze_count() == 0 and _no_children() and len(kept) == 1000
+    assert gc.get_freeze_count() == 0 and no_children() and len(kept) == 1000
 
 
 def test_a_fork_that_fails_unfreezes_and_closes_its_pipes(monkeypatch):
@@ -117,7 +110,7 @@ def test_the_child_moves_its_output_into_place_only_on_the_callers_word(tmp_path
     stopped = ForkedCall(_staging(tmp_path / "x") if (tmp_path / "x").mkdir() is None else None)
     stopped.stop()  # the caller failed: nothing moved, nothing staged left
     assert list((tmp_path / "x").iterdir()) == []
-    assert _no_children()
+    assert no_children()
 
 
 def test_the_callers_cancel_while_waiting_stops_the_child(tmp_path):
@@ -129,7 +122,7 @@ def test_the_callers_cancel_while_waiting_stops_the_child(tmp_path):
     with pytest.raises(Cancelled):
         call.result(CancelledNow())
     assert list(tmp_path.iterdir()) == []
-    assert _no_children()
+    assert no_children()
 
 
 def test_the_childs_feedback_turns_cancelled_when_the_caller_stops_it(tmp_path):
@@ -146,7 +139,7 @@ def test_the_childs_feedback_turns_cancelled_when_the_caller_stops_it(tmp_path):
         pass
     call.stop()
     assert (tmp_path / "saw-the-stop").exists()
-    assert _no_children()
+    assert no_children()
 
 
 def test_a_caller_gone_is_a_stop(tmp_path):
@@ -181,21 +174,6 @@ def _runners(beside: bool):
     return runners
 
 
-def _files(folder: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
-
-
-def _may_fork(monkeypatch) -> None:
-    """Fork whatever this machine has, and whatever threads the tests run before this one
-    left behind (the guard against them has its own test below)."""
-    monkeypatch.setattr(forked, "available", lambda: True)
-    monkeypatch.setattr(forked, "alone", lambda: True)
-
-
 @pytest.fixture
 def forks(monkeypatch) -> list[int]:
     """The children forked by the run for its web map (their process ids); the anonymise
@@ -218,14 +196,14 @@ def forks(monkeypatch) -> list[int]:
 def test_the_same_files_with_the_map_made_beside(tmp_path, forks, monkeypatch):
     from crime_mapper.core.monthly.release import run_monthly_release
 
-    _may_fork(monkeypatch)
+    may_fork(monkeypatch)
     config = _config(tmp_path)
     alone = run_monthly_release(config, MONTH, runners=_runners(False))
-    first = _files(alone.out_dir)
+    first = files_in(alone.out_dir)
     assert not forks
     again = run_monthly_release(config, MONTH, runners=_runners(True))
-    assert len(forks) == 1 and _no_children()
-    assert _files(again.out_dir) == first
+    assert len(forks) == 1 and no_children()
+    assert files_in(again.out_dir) == first
     assert any(name.startswith("map/") for name in first)
     assert any(name.startswith("neighbourhoods/") for name in first)
     assert [s.summary for s in again.steps] == [s.summary for s in alone.steps]
@@ -236,7 +214,7 @@ def test_the_same_files_with_the_map_made_beside(tmp_path, forks, monkeypatch):
     fresh = _config(tmp_path / "fresh")
     made = run_monthly_release(fresh, MONTH, runners=_runners(True))
     assert len(forks) == 2
-    files = _files(made.out_dir)
+    files = files_in(made.out_dir)
     assert {k: v for k, v in files.items() if k != "manifest.json"} == {
         k: v for k, v in first.items() if k != "manifest.json"
     }
@@ -249,7 +227,7 @@ def test_the_summaries_pages_are_read_beside_their_gate_with_the_same_files(tmp_
     from crime_mapper.core.gate import folder_beside
     from crime_mapper.core.monthly.release import run_monthly_release
 
-    _may_fork(monkeypatch)
+    may_fork(monkeypatch)
     monkeypatch.setattr(folder_beside, "MIN_PAGES", 1)  # (the bundled month's few pages)
     reads: list = []
     start = folder_beside.FolderRead.start.__func__  # type: ignore[attr-defined]
@@ -261,12 +239,12 @@ def test_the_summaries_pages_are_read_beside_their_gate_with_the_same_files(tmp_
 
     monkeypatch.setattr(folder_beside.FolderRead, "start", classmethod(spy))
     config = _config(tmp_path)
-    alone = _files(run_monthly_release(config, MONTH, runners=_runners(False)).out_dir)
+    alone = files_in(run_monthly_release(config, MONTH, runners=_runners(False)).out_dir)
     assert reads == []
     made = run_monthly_release(config, MONTH, runners=_runners(True))
     started = [r for r in reads if r is not None]
-    assert len(started) == 1 and started[0].from_child > 0 and _no_children()
-    assert _files(made.out_dir) == alone
+    assert len(started) == 1 and started[0].from_child > 0 and no_children()
+    assert files_in(made.out_dir) == alone
 
 
 def test_no_child_is_forked_while_another_thread_runs(tmp_path, forks, monkeypatch):
@@ -278,7 +256,7 @@ def test_no_child_is_forked_while_another_thread_runs(tmp_path, forks, monkeypat
 
     monkeypatch.setattr(forked, "available", lambda: True)
     config = _config(tmp_path)
-    alone = _files(run_monthly_release(config, MONTH, runners=_runners(False)).out_dir)
+    alone = files_in(run_monthly_release(config, MONTH, runners=_runners(False)).out_dir)
     release = threading.Event()
     held = threading.Lock()
 
@@ -295,7 +273,7 @@ def test_no_child_is_forked_while_another_thread_runs(tmp_path, forks, monkeypat
         release.set()
         other.join()
     assert not forks
-    assert _files(made.out_dir) == alone
+    assert files_in(made.out_dir) == alone
 
 
 def _previous_release(tmp_path: Path):
@@ -303,7 +281,7 @@ def _previous_release(tmp_path: Path):
 
     config = _config(tmp_path)
     done = run_monthly_release(config, MONTH, runners=_runners(False))
-    return config, done.out_dir, _files(done.out_dir / "map")
+    return config, done.out_dir, files_in(done.out_dir / "map")
 
 
 @pytest.fixture
@@ -342,10 +320,10 @@ def test_summaries_that_fail_leave_the_previous_map(tmp_path, forks, monkeypatch
     from crime_mapper.core.publish import summaries_export
     from crime_mapper.core.publish.summaries_export import SummaryGateError
 
-    _may_fork(monkeypatch)
+    may_fork(monkeypatch)
     config, out_dir, before = _previous_release(tmp_path)
     (out_dir / "map" / "index.html").write_text("the previous map", encoding="utf-8")
-    before = _files(out_dir / "map")
+    before = files_in(out_dir / "map")
 
     def refusing(*_args, **_kwargs):
         def gate(_folder, _hoods):
@@ -357,8 +335,8 @@ def test_summaries_that_fail_leave_the_previous_map(tmp_path, forks, monkeypatch
     monkeypatch.setattr(summaries_export, "leak_gate_for", refusing)
     with pytest.raises(MonthlyReleaseError, match="planted refusal"):
         run_monthly_release(config, MONTH, runners=_runners(True))
-    assert len(forks) == 1 and _no_children()
-    assert _files(out_dir / "map") == before  # made beside, never moved into place
+    assert len(forks) == 1 and no_children()
+    assert files_in(out_dir / "map") == before  # made beside, never moved into place
     assert _left_behind(out_dir) == []
 
 
@@ -367,10 +345,10 @@ def test_a_cancel_during_the_summaries_leaves_the_previous_map(
 ):
     from crime_mapper.core.monthly.release import run_monthly_release
 
-    _may_fork(monkeypatch)
+    may_fork(monkeypatch)
     config, out_dir, _ = _previous_release(tmp_path)
     (out_dir / "map" / "index.html").write_text("the previous map", encoding="utf-8")
-    before = _files(out_dir / "map")
+    before = files_in(out_dir / "map")
 
     class CancelAfterFork(Feedback):
         def is_cancelled(self) -> bool:
@@ -380,8 +358,8 @@ def test_a_cancel_during_the_summaries_leaves_the_previous_map(
 
     with pytest.raises(Cancelled):
         run_monthly_release(config, MONTH, runners=_runners(True), feedback=CancelAfterFork())
-    assert len(forks) == 1 and _no_children()
-    assert _files(out_dir / "map") == before
+    assert len(forks) == 1 and no_children()
+    assert files_in(out_dir / "map") == before
     assert _left_behind(out_dir) == []
 
 
@@ -390,10 +368,10 @@ def test_a_map_the_gate_refuses_fails_as_when_made_after_the_summaries(tmp_path,
     from crime_mapper.core.monthly.release import MonthlyReleaseError, run_monthly_release
     from crime_mapper.core.publish import webmap_export
 
-    _may_fork(monkeypatch)
+    may_fork(monkeypatch)
     config, out_dir, _ = _previous_release(tmp_path)
     (out_dir / "map" / "index.html").write_text("the previous map", encoding="utf-8")
-    before = _files(out_dir / "map")
+    before = files_in(out_dir / "map")
 
     def refusing(folder, *_args, **_kwargs):
         raise LeakError(f"Leak gate FAILED for {folder.name[:5]}: planted")
@@ -404,9 +382,9 @@ def test_a_map_the_gate_refuses_fails_as_when_made_after_the_summaries(tmp_path,
         with pytest.raises(MonthlyReleaseError) as caught:
             run_monthly_release(config, MONTH, runners=_runners(beside))
         errors.append((caught.value.step, caught.value.reason, caught.value.action))
-        assert _files(out_dir / "map") == before
+        assert files_in(out_dir / "map") == before
         assert (out_dir / "neighbourhoods" / "index.html").is_file()
-        assert _left_behind(out_dir) == [] and _no_children()
+        assert _left_behind(out_dir) == [] and no_children()
     assert errors[0] == errors[1] and "planted" in errors[0][1]
 
 
@@ -511,7 +489,7 @@ def _views_made(monkeypatch, beside: bool, tmp_path: Path) -> dict[str, set]:
         return real_run(self, recording, out)
 
     monkeypatch.setattr(ForkedCall, "_run", run)
-    _may_fork(monkeypatch)
+    may_fork(monkeypatch)
     monkeypatch.setattr(release, "VIEWS_BOTH_NEED", release.VIEWS_BOTH_NEED if beside else ())
     config = _config(tmp_path)
     run_monthly_release(config, MONTH, runners=_runners(True))
@@ -540,7 +518,7 @@ def test_the_summaries_files_are_hashed_while_the_map_is_awaited_and_not_again(
     from crime_mapper.core.monthly import release as monthly
     from crime_mapper.core.release import release_files
 
-    _may_fork(monkeypatch)
+    may_fork(monkeypatch)
     config = _config(tmp_path)
     reads: list[str] = []
     real = release_files.sha256_file
@@ -551,7 +529,7 @@ def test_the_summaries_files_are_hashed_while_the_map_is_awaited_and_not_again(
 
     monkeypatch.setattr(release_files, "sha256_file", counted)
     made = monthly.run_monthly_release(config, MONTH, runners=_runners(True))
-    assert len(forks) == 1 and _no_children()
+    assert len(forks) == 1 and no_children()
     pages = [r for r in reads if "/neighbourhoods/" in r]
     assert pages and len(pages) == len(set(pages))  # each once, none by the manifest
     assert made.digests == {}  # (not kept once the run has ended)

@@ -25,24 +25,10 @@ from crime_mapper.core.gate.leak_gate import LeakError, ReleaseGate
 from crime_mapper.core.publish import webmap_export
 from crime_mapper.core.publish.webmap_export import WebmapOptions, export_webmap
 from tests import test_webmap_gate_views as gate_views
+from tests.support.forking import files_in, may_fork, no_children
 
 FORCE, OCT = gate_views.FORCE, gate_views.OCT
 world = gate_views.world  # (the fixture: real raw crimes, map points, release, outlines)
-
-
-def _no_children() -> bool:
-    try:
-        os.waitpid(-1, os.WNOHANG)
-    except ChildProcessError:
-        return True
-    return False
-
-
-def _may_fork(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Fork whatever this machine has, and whatever threads the tests run before these
-    left behind (the guard's own test keeps the real one)."""
-    monkeypatch.setattr(forked, "available", lambda: True)
-    monkeypatch.setattr(forked, "alone", lambda: True)
 
 
 @pytest.fixture
@@ -68,14 +54,6 @@ def _options(world: dict, out: Path, inputs: Any = OCT, **more: Any) -> WebmapOp
         points=world["points"],
         **more,
     )
-
-
-def _files(folder: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 def _outcome(options: WebmapOptions, feedback: Any = None) -> tuple[str, Any]:
@@ -130,18 +108,18 @@ def test_a_map_made_beside_is_the_one_made_here(
             export_beside=beside,
         )
 
-    _may_fork(monkeypatch)
+    may_fork(monkeypatch)
     here, made_here = _outcome(options("here", False))
     assert not forks
     beside, made_beside = _outcome(options("beside", True))
-    assert len(forks) == 1 and _no_children()
+    assert len(forks) == 1 and no_children()
     assert beside.replace("beside", "here") == here
     assert here.startswith("Leak gate passed") == (case == "clean"), here
     if case == "clean":
         assert made_beside.beside and not made_here.beside
         for field in ("crimes", "mapped", "points", "months", "warnings", "bytes"):
             assert getattr(made_beside, field) == getattr(made_here, field), field
-        assert _files(tmp_path / "beside" / "map") == _files(tmp_path / "here" / "map")
+        assert files_in(tmp_path / "beside" / "map") == files_in(tmp_path / "here" / "map")
     else:
         assert "LeakError" in here
         assert not (tmp_path / "beside" / "map").exists()
@@ -173,7 +151,7 @@ def test_the_folder_is_made_in_the_child_and_the_views_here(
         threads_at_fork.append(threading.active_count())
         real_init(self, work)
 
-    _may_fork(monkeypatch)
+    may_fork(monkeypatch)
     monkeypatch.setattr(webmap_export, "read_release_inputs", spy_read)
     monkeypatch.setattr(ForkedCall, "__init__", spy_init)
     before = threading.active_count()
@@ -182,7 +160,7 @@ def test_the_folder_is_made_in_the_child_and_the_views_here(
     readers = record.read_text().split()
     assert len(readers) == 1 and int(readers[0]) != os.getpid()
     assert threads_at_fork == [before]  # (the views' thread not yet started)
-    assert _no_children()
+    assert no_children()
 
 
 @pytest.mark.parametrize("gate", [False, True], ids=["fresh", "release_gate"])
@@ -222,7 +200,7 @@ def test_the_gate_is_shared_between_the_child_and_this_process(
         warmed.append(views)
         compute(prep, views, stop)
 
-    _may_fork(monkeypatch)
+    may_fork(monkeypatch)
     monkeypatch.setattr(webmap_export, "_raw_gate_report", spy_report)
     monkeypatch.setattr(leak_gate, "_compute_these", spy_compute)
     release = ReleaseGate(world["raw"], world["points"]) if gate else None
@@ -288,7 +266,7 @@ def test_no_child_without_the_option_the_raw_crimes_or_a_free_hand(
         release.set()
         other.join()
     assert not forks and not made.beside
-    assert _files(tmp_path / "c" / "map") == _files(tmp_path / "a" / "map")
+    assert files_in(tmp_path / "c" / "map") == files_in(tmp_path / "a" / "map")
 
 
 @pytest.fixture
@@ -310,8 +288,8 @@ def test_a_childs_error_is_the_error_made_here(
 ):
     """Bad input found while reading (a CSV that is no police.uk release) and a missing
     file: the same error type and text as the export made here, the previous map intact."""
-    _may_fork(monkeypatch)
-    kept = _files(previous)
+    may_fork(monkeypatch)
+    kept = files_in(previous)
     bad = tmp_path / "2022-10-bad-street.csv"
     bad.write_text("Crime ID,Month\nx,2022-10\n", encoding="utf-8")
     outcomes = []
@@ -320,8 +298,8 @@ def test_a_childs_error_is_the_error_made_here(
             outcomes.append(_outcome(_options(world, previous, inputs, export_beside=beside))[0])
     assert outcomes[0] == outcomes[1] and outcomes[2] == outcomes[3], outcomes
     assert outcomes[0].startswith("WebmapInputError") and outcomes[2].startswith("WebmapInputError")
-    assert len(forks) == 2 and _no_children()
-    assert _files(previous) == kept and _leftovers(previous.parent) == []
+    assert len(forks) == 2 and no_children()
+    assert files_in(previous) == kept and _leftovers(previous.parent) == []
 
 
 def test_a_child_that_dies_leaves_the_previous_map(
@@ -330,8 +308,8 @@ def test_a_child_that_dies_leaves_the_previous_map(
     forks: list[int],
     previous: Path,
 ):
-    _may_fork(monkeypatch)
-    kept = _files(previous)
+    may_fork(monkeypatch)
+    kept = files_in(previous)
 
     def die(*args: Any, **kwargs: Any) -> Any:
         os._exit(3)
@@ -339,8 +317,8 @@ def test_a_child_that_dies_leaves_the_previous_map(
     monkeypatch.setattr(webmap_export, "aggregate", die)  # (in the child only: forked)
     with pytest.raises(RuntimeError, match="stopped unexpectedly"):
         export_webmap(_options(world, previous, export_beside=True))
-    assert len(forks) == 1 and _no_children()
-    assert _files(previous) == kept and _leftovers(previous.parent) == []
+    assert len(forks) == 1 and no_children()
+    assert files_in(previous) == kept and _leftovers(previous.parent) == []
 
 
 class _CancelWhen(Feedback):
@@ -369,8 +347,8 @@ def test_a_cancel_here_stops_the_child_and_keeps_the_previous_map(
     has staged the folder and waits for the word (it removes it), or while the folder is
     written here: nothing moved into place, no staging folder, no child and no views'
     thread left."""
-    _may_fork(monkeypatch)
-    kept = _files(previous)
+    may_fork(monkeypatch)
+    kept = files_in(previous)
     parent = previous.parent
     if moment == "working":
         read = webmap_export.read_release_inputs
@@ -434,9 +412,9 @@ def test_a_cancel_here_stops_the_child_and_keeps_the_previous_map(
         assert killed == [(forks[0], signal.SIGKILL)]
     elif moment != "staged":  # (staged: ended either way, as it is when cancelled)
         assert killed == []
-    assert len(forks) == int(beside) and _no_children()
+    assert len(forks) == int(beside) and no_children()
     (parent / "checked here").unlink(missing_ok=True)
-    assert _files(previous) == kept and _leftovers(parent) == []
+    assert files_in(previous) == kept and _leftovers(parent) == []
     assert not [t for t in threading.enumerate() if t.name == "leak gate views"]
 
 
@@ -448,8 +426,8 @@ def test_a_refusal_or_a_failure_before_the_move_keeps_the_previous_map(
 ):
     """What the child staged is removed here when the gate refuses it, or when the step
     before the move (a monthly release's word) raises."""
-    _may_fork(monkeypatch)
-    kept = _files(previous)
+    may_fork(monkeypatch)
+    kept = files_in(previous)
     with pytest.raises(LeakError):
         export_webmap(_options(world, previous, world["inputs"]["moved"], export_beside=True))
 
@@ -458,8 +436,8 @@ def test_a_refusal_or_a_failure_before_the_move_keeps_the_previous_map(
 
     with pytest.raises(Cancelled):
         export_webmap(_options(world, previous, export_beside=True, before_commit=refuse))
-    assert len(forks) == 2 and _no_children()
-    assert _files(previous) == kept and _leftovers(previous.parent) == []
+    assert len(forks) == 2 and no_children()
+    assert files_in(previous) == kept and _leftovers(previous.parent) == []
 
 
 def test_the_command_line_makes_the_map_beside(
@@ -476,7 +454,7 @@ def test_the_command_line_makes_the_map_beside(
     from crime_mapper.core.publish.webmap_run import run_webmap
     from crime_mapper.core.release.map_points import write_map_points_csv
 
-    _may_fork(monkeypatch)
+    may_fork(monkeypatch)
     points = tmp_path / "points.csv"
     write_map_points_csv(world["points"], points)
     raw = str(FORCE / "2022-10-leicestershire-force-extract.csv")
@@ -490,5 +468,5 @@ def test_the_command_line_makes_the_map_beside(
         + ["--profile", profile, "--points", str(points), "--tiles", "osm"]
     )
     assert code == 0, capsys.readouterr()
-    assert len(forks) == 2 and _no_children()
-    assert _files(tmp_path / "cli" / "map") == _files(tmp_path / "here" / "map")
+    assert len(forks) == 2 and no_children()
+    assert files_in(tmp_path / "cli" / "map") == files_in(tmp_path / "here" / "map")

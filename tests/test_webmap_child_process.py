@@ -36,6 +36,7 @@ from crime_mapper.core.publish.webmap_process import (
 )
 from crime_mapper.qgis_bridge.release_process import PACKAGE_PARENT, child_environment
 from tests.support.fake_python import install_fake_python
+from tests.support.forking import files_in
 
 REPO = Path(__file__).resolve().parent.parent
 OCT = REPO / "sample_data" / "police-uk" / "2022-10" / "2022-10-leicestershire-street.csv"
@@ -78,14 +79,6 @@ class Recorder(QgsProcessingFeedback):
         super().setProgress(progress)
         if progress >= self.cancel_at:
             self.cancel()
-
-
-def _files(folder: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 def _points_csv(tmp_path: Path) -> Path:
@@ -142,7 +135,7 @@ def _previous(out: Path) -> Path:
 
 def _left_alone(out: Path) -> None:
     """The previous export as it was, and nothing staged beside it."""
-    assert _files(out / "map") == {"index.html": b"previous"}
+    assert files_in(out / "map") == {"index.html": b"previous"}
     assert not [p.name for p in out.iterdir() if p.name.startswith(".")]
 
 
@@ -166,8 +159,8 @@ def test_processing_exports_in_a_child_with_the_same_bytes(
     assert {k: v for k, v in child.items() if k not in ("FOLDER", "INDEX")} == {
         k: v for k, v in here.items() if k not in ("FOLDER", "INDEX")
     }
-    made = _files(tmp_path / "child" / "map")
-    assert "data/areas.js" in made and made == _files(tmp_path / "here" / "map")
+    made = files_in(tmp_path / "child" / "map")
+    assert "data/areas.js" in made and made == files_in(tmp_path / "here" / "map")
 
 
 def test_memory_layers_with_hostile_names_go_to_the_child(
@@ -190,8 +183,8 @@ def test_memory_layers_with_hostile_names_go_to_the_child(
     assert len(fake_python["starts"]()) == 1
     _no_python(monkeypatch, tmp_path)
     processing.run(ALG, _params(tmp_path, tmp_path / "here", **more))
-    made = _files(tmp_path / "child" / "map")
-    assert made == _files(tmp_path / "here" / "map")
+    made = files_in(tmp_path / "child" / "map")
+    assert made == files_in(tmp_path / "here" / "map")
     page = b"".join(made.values())
     assert HOSTILE.encode() not in page and b"onerror=alert(1)" in page  # (escaped, as text)
 

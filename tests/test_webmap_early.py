@@ -29,13 +29,14 @@ from crime_mapper.core.publish.webmap_run import run_webmap
 from crime_mapper.core.release.release_files import ReleaseInputError
 from tests import test_webmap_beside as beside
 from tests import test_webmap_gate_views as gate_views
+from tests.support.forking import files_in, may_fork, no_children
 
 FORCE, OCT = gate_views.FORCE, gate_views.OCT
 RAW = FORCE / "2022-10-leicestershire-force-extract.csv"
 PROFILE = FORCE / "leicestershire-force-extract.profile.json"
 world = gate_views.world  # (the fixture: real raw crimes, map points, release, outlines)
 forks = beside.forks  # (the fixture: the children forked, their process ids)
-_files, _leftovers, _no_children = beside._files, beside._leftovers, beside._no_children
+_leftovers = beside._leftovers
 
 
 @pytest.fixture
@@ -88,7 +89,7 @@ def previous(world: dict, tmp_path: Path, points_csv: Path) -> Path:
 
 
 def _kept(previous: Path, kept: dict) -> bool:
-    return _files(previous) == kept and _leftovers(previous.parent) == [] and _no_children()
+    return files_in(previous) == kept and _leftovers(previous.parent) == [] and no_children()
 
 
 @pytest.mark.parametrize("case", ["clean", "moved", "named", "both"])
@@ -107,7 +108,7 @@ def test_a_map_staged_before_the_raw_read_is_the_one_made_here(
     verdict, the same refusal (a moved point: a check of the checking child; a raw label:
     one of this process's; both)."""
     inputs = both if case == "both" else world["inputs"][case]
-    beside._may_fork(monkeypatch)
+    may_fork(monkeypatch)
     here, made_here = _outcome(
         world, tmp_path / "here" / "map", points_csv, inputs=inputs, hoods=hoods
     )
@@ -120,14 +121,14 @@ def test_a_map_staged_before_the_raw_read_is_the_one_made_here(
         hoods=hoods,
         export_beside=True,
     )
-    assert len(forks) == 2 and _no_children()
+    assert len(forks) == 2 and no_children()
     assert early.replace("early", "here") == here
     assert here.startswith("Leak gate passed") == (case == "clean"), here
     if case == "clean":
         assert made_early.beside and not made_here.beside
         for field in ("crimes", "mapped", "points", "months", "warnings", "bytes"):
             assert getattr(made_early, field) == getattr(made_here, field), field
-        assert _files(tmp_path / "early" / "map") == _files(tmp_path / "here" / "map")
+        assert files_in(tmp_path / "early" / "map") == files_in(tmp_path / "here" / "map")
     else:
         assert here.startswith("LeakError")
         assert not (tmp_path / "early" / "map").exists()
@@ -173,7 +174,7 @@ def test_the_folder_is_staged_before_the_raw_read_and_checked_in_two_halves(
         note(f"{'here' if os.getpid() == here else 'child'} {','.join(checks or ['all'])}")
         return report(folder, options, areas, prep, checks)
 
-    beside._may_fork(monkeypatch)
+    may_fork(monkeypatch)
     monkeypatch.setattr(webmap_export, "read_release_inputs", spy_read)
     monkeypatch.setattr(pipeline, "open_release_inputs", spy_open)
     monkeypatch.setattr(webmap_early, "_raw_gate_report", spy_report)
@@ -186,7 +187,7 @@ def test_the_folder_is_staged_before_the_raw_read_and_checked_in_two_halves(
     assert sorted(line for line in lines if line.startswith(("here ", "child "))) == sorted(
         ["here " + ",".join(mine), "child " + ",".join(EARLY_CHILD_CHECKS)]
     )
-    assert len(forks) == 2 and _no_children()
+    assert len(forks) == 2 and no_children()
 
 
 def test_no_early_child_without_the_option_or_a_free_hand_or_with_the_raw_side_open(
@@ -213,7 +214,7 @@ def test_no_early_child_without_the_option_or_a_free_hand_or_with_the_raw_side_o
         release.set()
         other.join()
     assert not forks and not made.beside
-    beside._may_fork(monkeypatch)
+    may_fork(monkeypatch)
     from crime_mapper.core.release.crimes_input import CrimesInput
 
     source = CrimesInput(world["raw"], None)
@@ -225,9 +226,9 @@ def test_no_early_child_without_the_option_or_a_free_hand_or_with_the_raw_side_o
         tiles="none",
         export_beside=True,
     )
-    assert opened.beside and len(forks) == 1 and _no_children()
+    assert opened.beside and len(forks) == 1 and no_children()
     for name in ("b", "c"):
-        assert _files(tmp_path / name / "map") == _files(tmp_path / "a" / "map")
+        assert files_in(tmp_path / name / "map") == files_in(tmp_path / "a" / "map")
 
 
 def test_a_staging_child_that_dies_before_it_has_staged_leaves_the_previous_map(
@@ -237,8 +238,8 @@ def test_a_staging_child_that_dies_before_it_has_staged_leaves_the_previous_map(
     points_csv: Path,
     previous: Path,
 ):
-    beside._may_fork(monkeypatch)
-    kept = _files(previous)
+    may_fork(monkeypatch)
+    kept = files_in(previous)
 
     def die(*args: Any, **kwargs: Any) -> Any:
         os._exit(3)
@@ -257,8 +258,8 @@ def test_a_staging_child_killed_while_it_writes_leaves_the_previous_map(
     previous: Path,
 ):
     """SIGKILL half-way through the folder's writing: what it began is removed here."""
-    beside._may_fork(monkeypatch)
-    kept = _files(previous)
+    may_fork(monkeypatch)
+    kept = files_in(previous)
     write = webmap_export._write_folder
 
     def killed_while_writing(stage: Path, *args: Any, **kwargs: Any) -> Any:
@@ -286,9 +287,9 @@ def test_a_checking_child_that_fails_after_the_folder_is_staged_makes_the_export
     no map moved into place, fail closed."""
     from crime_mapper.core.common import forked
 
-    beside._may_fork(monkeypatch)
+    may_fork(monkeypatch)
     monkeypatch.setattr(forked, "ANSWER_DEADLINE_S", 2.0)
-    kept = _files(previous)
+    kept = files_in(previous)
     here = os.getpid()
     report = webmap_early._raw_gate_report
 
@@ -320,8 +321,8 @@ def test_a_refusal_or_a_failure_before_the_move_keeps_the_previous_map(
 ):
     """A planted raw coordinate (refused by the checking child's half) and the step
     before the move raising: the staged folder removed here."""
-    beside._may_fork(monkeypatch)
-    kept = _files(previous)
+    may_fork(monkeypatch)
+    kept = files_in(previous)
     with pytest.raises(LeakError, match="no_raw_coordinates"):
         _run(world, previous, points_csv, inputs=world["inputs"]["moved"], export_beside=True)
 
@@ -343,8 +344,8 @@ def test_a_raw_side_that_cannot_be_read_fails_as_made_here_and_stops_the_staging
 ):
     """An extract that is no extract of the profile, read here once the staging child
     works: the error made here, the child stopped, its folder removed."""
-    beside._may_fork(monkeypatch)
-    kept = _files(previous)
+    may_fork(monkeypatch)
+    kept = files_in(previous)
     bad = tmp_path / "bad-extract.csv"
     bad.write_text("nothing,of,the,profile\n1,2,3,4\n", encoding="utf-8")
     outcomes = []
@@ -383,8 +384,8 @@ def test_a_cancel_stops_the_children_and_keeps_the_previous_map(
     (killed at once: it only reads): nothing moved, nothing left."""
     from crime_mapper.core.release import pipeline
 
-    beside._may_fork(monkeypatch)
-    kept = _files(previous)
+    may_fork(monkeypatch)
+    kept = files_in(previous)
     parent = previous.parent
     here = os.getpid()
     if moment == "reading raw":
@@ -448,7 +449,7 @@ def test_the_command_line_stages_the_map_before_the_raw_read(
     """``webmap --raw --points`` with outlines: two children, the map made here."""
     from crime_mapper import cli
 
-    beside._may_fork(monkeypatch)
+    may_fork(monkeypatch)
     outlines = str(gate_views.OUTLINES)
     here = run_webmap(
         [OCT],
@@ -465,8 +466,8 @@ def test_the_command_line_stages_the_map_before_the_raw_read(
         + ["--neighbourhoods", outlines, "--code-field", "LSOA11CD", "--name-field", "LSOA11NM"]
     )
     assert code == 0, capsys.readouterr()
-    assert len(forks) == 2 and _no_children()
-    assert _files(tmp_path / "cli" / "map") == _files(tmp_path / "here" / "map")
+    assert len(forks) == 2 and no_children()
+    assert files_in(tmp_path / "cli" / "map") == files_in(tmp_path / "here" / "map")
 
 
 def test_a_staging_child_stopped_twice_after_it_said_where_is_killed_never(
@@ -486,7 +487,7 @@ def test_a_staging_child_stopped_twice_after_it_said_where_is_killed_never(
         folder.mkdir()
         return SimpleNamespace(stage=folder)
 
-    beside._may_fork(monkeypatch)
+    may_fork(monkeypatch)
     child = StagedBeside(stage, lambda _folder: None)
     while not folder.exists():
         threading.Event().wait(0.05)
@@ -495,7 +496,7 @@ def test_a_staging_child_stopped_twice_after_it_said_where_is_killed_never(
     monkeypatch.setattr(os, "kill", lambda pid, sig: killed.append((pid, sig)))
     child.stop()
     child.stop()
-    assert killed == [] and child.folder == folder and not folder.exists() and _no_children()
+    assert killed == [] and child.folder == folder and not folder.exists() and no_children()
 
 
 @pytest.mark.parametrize("second", ["neighbourhoods", "garbage"])
@@ -519,7 +520,7 @@ def test_the_web_map_process_waits_for_the_neighbourhoods_then_stages_before_the
     from crime_mapper.core.publish.webmap_process import more_bytes, request_bytes
     from crime_mapper.core.release import pipeline
 
-    beside._may_fork(monkeypatch)
+    may_fork(monkeypatch)
     order: list[str] = []
     read = webmap_child.read_request
     open_inputs = pipeline.open_release_inputs
@@ -556,6 +557,6 @@ def test_the_web_map_process_waits_for_the_neighbourhoods_then_stages_before_the
         return
     assert code == webmap_child.EXIT_OK, events[-1]
     assert events[-1]["event"] == "finished"
-    assert order == ["request", "raw read, 1 forked"] and len(forks) == 2 and _no_children()
+    assert order == ["request", "raw read, 1 forked"] and len(forks) == 2 and no_children()
     _run(world, tmp_path / "here" / "map", points_csv, hoods=True)
-    assert _files(out) == _files(tmp_path / "here" / "map")
+    assert files_in(out) == files_in(tmp_path / "here" / "map")

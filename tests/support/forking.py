@@ -1,0 +1,43 @@
+"""What the tests of work in forked children (core.common.forked) share.
+
+Why one module: the tests of each forked path (the web map's children, the monthly
+release's, the gate's read-ahead and views, the load's tables) each ask the same three
+things: were children allowed to fork on this machine, are none left unreaped, and which
+bytes did the run leave in its folder. Kept apart from pytest (the package's rule): the
+monkeypatch is passed in.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Collection
+from pathlib import Path
+from typing import Any
+
+
+def no_children() -> bool:
+    """Whether this process has no child left to reap (every forked child waited for)."""
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+def may_fork(monkeypatch: Any) -> None:
+    """Fork whatever this machine has (core.common.forked.available), and whatever threads
+    earlier tests left behind (forked.alone): the guards have tests of their own."""
+    from crime_mapper.core.common import forked
+
+    monkeypatch.setattr(forked, "available", lambda: True)
+    monkeypatch.setattr(forked, "alone", lambda: True)
+
+
+def files_in(folder: Path, skip: Collection[str] = ()) -> dict[str, bytes]:
+    """Every file below ``folder`` (its path from there, with /) and its bytes; file names
+    in ``skip`` left out."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(Path(folder).rglob("*"))
+        if p.is_file() and p.name not in skip
+    }
