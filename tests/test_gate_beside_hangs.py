@@ -34,6 +34,7 @@ from crime_mapper.core.gate.folder_beside import FolderRead
 from crime_mapper.core.gate.output_reader import read_output
 from crime_mapper.core.publish.summaries_export import outline_vertices
 from tests import test_gate_folder_beside as folder_tests
+from tests.support.artifacts import same_artifact
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX fork only")
 
@@ -189,7 +190,7 @@ def test_a_hung_page_reader_is_killed_at_its_deadline_and_its_pages_read_here(
         _, beside = started.result()
     assert started.from_child == 0
     assert len(beside) == len(direct)
-    assert all(folder_tests._same(a, b) for a, b in zip(direct, beside))
+    assert all(same_artifact(a, b) for a, b in zip(direct, beside))
     assert len(forks) == 1 and _reaped(forks[0])
 
 

@@ -13,7 +13,6 @@ the folder is the summaries export of that release, with hostile files added.
 from __future__ import annotations
 
 import os
-import pickle
 import re
 import shutil
 import signal
@@ -34,6 +33,7 @@ from crime_mapper.core.publish.summaries_export import (
     leak_gate_for,
     outline_vertices,
 )
+from tests.support.artifacts import same_artifact
 from tests.support.summaries_release import (
     FORCE_EXTRACT,
     FORCE_PROFILE,
@@ -148,17 +148,6 @@ def _hostile(folder: Path) -> None:
     (folder / "aa_first.html").write_text("<p>first &lt;page&gt;</p>", encoding="utf-8")
 
 
-def _same(a: output_reader.Artifact, b: output_reader.Artifact) -> bool:
-    """Every field equal, and the string sets in the same order (what joined texts see)."""
-    va, vb = dict(vars(a)), dict(vars(b))
-    arrays = ("lon", "lat", "number_runs", "projected", "added")
-    pa = pickle.dumps([va.pop(k) for k in arrays[:-1]])
-    pb = pickle.dumps([vb.pop(k) for k in arrays[:-1]])
-    va.pop("added")
-    vb.pop("added")
-    return va == vb and pa == pb and list(a.strings) == list(b.strings)
-
-
 def _copy(world: dict, tmp_path: Path) -> Path:
     folder = tmp_path / "pages"
     shutil.copytree(world["folder"], folder)
@@ -178,7 +167,7 @@ def test_pages_read_by_the_child_are_read_outputs_artifacts(
     assert beside_name == name
     assert [a.name for a in beside] == [a.name for a in direct]
     for a, b in zip(direct, beside):
-        assert _same(a, b), a.name
+        assert same_artifact(a, b), a.name
     # the child read its share: the last 56 % of the pages, the hostile ones among them
     pages = [a for a in direct if a.name.lower().endswith((".html", ".htm"))]
     assert len(started.theirs) == int(len(pages) * folder_beside.CHILD_SHARE)
@@ -277,7 +266,7 @@ def test_a_failed_child_leaves_its_pages_to_this_process(
     assert started.from_child == 0
     assert len(beside) == len(direct)
     for a, b in zip(direct, beside):
-        assert _same(a, b), a.name
+        assert same_artifact(a, b), a.name
     assert pids and _reaped(pids[0])
 
 
