@@ -20,6 +20,12 @@ The artifacts are exactly read_output's, in its order:
   later. The child only reads: stopped (the caller failed meanwhile, or was interrupted
   while waiting), it is killed, not waited for.
 
+A folder's large GeoPackages (a release folder checked with ``cli check-release FOLDER``:
+its public GeoPackage, some 3-4 s of SQLite scans and value splits nationally) are read the
+same way, each by a child of its own (core.gate.gpkg_beside, the read ``read_ahead`` forks
+for a GeoPackage checked alone), whatever the number of pages: the artifact is read_file's,
+from the child's contents or, the child failing, a read here.
+
 The caller does its own work meanwhile (the gate: its raw-side views) and then calls
 :meth:`FolderRead.result`.
 """
@@ -30,7 +36,9 @@ from pathlib import Path
 from typing import Any, Optional
 
 from ..common import forked
-from .output_reader import Artifact, read_file, read_output
+from . import file_beside
+from .gpkg_beside import GpkgBeside
+from .output_reader import GPKG_SUFFIXES, Artifact, read_file, read_output
 
 PAGE_SUFFIXES = (".html", ".htm")
 MIN_PAGES = 400  # fewer pages are read faster than a child is forked and heard back from
@@ -40,6 +48,8 @@ CHILD_SHARE = 0.56
 #: seconds the child has, once this process has read its own files, to send its pages back:
 #: a child later than this (hung) is killed and its pages are read here (national: some 3 s)
 DEADLINE_S = forked.ANSWER_DEADLINE_S
+#: a GeoPackage in the folder this large or larger is read by a child of its own
+GPKG_MIN_BYTES = file_beside.MIN_BYTES
 
 _Sent = Optional[tuple]  # ("page", added, texts, code), ("whole", Artifact) or None
 
@@ -47,30 +57,54 @@ _Sent = Optional[tuple]  # ("page", added, texts, code), ("whole", Artifact) or 
 class FolderRead:
     """read_output(folder) with its last pages read by a forked child; see the module."""
 
-    def __init__(self, folder: Path, files: list[Path], theirs: list[int]) -> None:
+    def __init__(
+        self, folder: Path, files: list[Path], theirs: list[int], gpkgs: tuple[int, ...] = ()
+    ) -> None:
+        """Fork the children now: one per GeoPackage of ``gpkgs`` (indexes in ``files``;
+        one that cannot be forked is read here) and, when ``theirs`` names pages, the
+        pages' child (OSError when it cannot be forked)."""
         self.folder = folder
         self.files = files
         self.names = [p.relative_to(folder).as_posix() for p in files]
         self.theirs = theirs
         self.from_child = 0  # pages whose artifact came from the child (tests)
-        self._call: Optional[forked.ForkedCall[list[_Sent]]] = forked.ForkedCall(
-            lambda _call: self._child()
-        )
+        self.gpkgs: dict[int, GpkgBeside] = {}
+        try:
+            for i in gpkgs:
+                try:
+                    self.gpkgs[i] = GpkgBeside(files[i], self.names[i], True)
+                except OSError:  # (no fork now: read here)
+                    continue
+            self._call: Optional[forked.ForkedCall[list[_Sent]]] = (
+                forked.ForkedCall(lambda _call: self._child()) if theirs else None
+            )
+        except BaseException:
+            self._stop_gpkgs()
+            raise
 
     @classmethod
     def start(cls, output: Any) -> Optional[FolderRead]:
-        """The read started, a child forked; None when ``output`` is not a folder of
-        MIN_PAGES pages or more, a child cannot run beside (forked.available), another
-        Python thread runs now (forked.alone), or the fork fails: the caller reads as
-        before."""
+        """The read started, its children forked; None when ``output`` is not a folder
+        of MIN_PAGES pages or more or with a GeoPackage of GPKG_MIN_BYTES or more, a child
+        cannot run beside (forked.available), another Python thread runs now
+        (forked.alone), or the forks fail: the caller reads as before."""
         try:
             if isinstance(output, (str, Path)) and Path(output).is_dir():
                 folder = Path(output)
                 files = sorted(p for p in folder.rglob("*") if p.is_file() or p.is_symlink())
                 pages = [i for i, p in enumerate(files) if p.suffix.lower() in PAGE_SUFFIXES]
-                if len(pages) >= MIN_PAGES and forked.available() and forked.alone():
+                gpkgs = tuple(
+                    i
+                    for i, p in enumerate(files)
+                    if file_beside.plain_file(p, GPKG_SUFFIXES, GPKG_MIN_BYTES) is not None
+                )
+                if len(pages) < MIN_PAGES:
+                    pages = []
+                if (pages or gpkgs) and forked.available() and forked.alone():
                     theirs = pages[len(pages) - int(len(pages) * CHILD_SHARE) :]
-                    return cls(folder, files, theirs)
+                    started = cls(folder, files, theirs, gpkgs)
+                    if started.gpkgs or started._call is not None:
+                        return started
         except OSError:
             pass
         return None
@@ -98,13 +132,31 @@ class FolderRead:
 
     # --- in the caller --------------------------------------------------------------------
     def result(self) -> tuple[str, list[Artifact]]:
-        """read_output(folder): this process's files read now, the child's collected."""
+        """read_output(folder): this process's files read now, the children's collected."""
         try:
-            theirs = set(self.theirs)
-            arts: list[Optional[Artifact]] = [
-                None if i in theirs else read_file(p, name=self.names[i], in_folder=True)
-                for i, p in enumerate(self.files)
-            ]
+            here = self.read_here()
+        except BaseException:
+            self.stop()
+            raise
+        return self.complete(here)
+
+    def read_here(self) -> list[Optional[Artifact]]:
+        """The artifacts of this process's files, read now (None where a child reads).
+        Only reads: it may run on another thread while the caller works (the gate's views,
+        core.gate.leak_gate), which then stops or completes this read itself, so that no
+        thread waits on a child the caller has given up on."""
+        theirs = set(self.theirs) | set(self.gpkgs)
+        return [
+            None if i in theirs else read_file(p, name=self.names[i], in_folder=True)
+            for i, p in enumerate(self.files)
+        ]
+
+    def complete(self, arts: list[Optional[Artifact]]) -> tuple[str, list[Artifact]]:
+        """read_output(folder) from :meth:`read_here`'s artifacts: the children's collected
+        (what a failed child was to read is read here), every child ended."""
+        try:
+            for i, gpkg in self.gpkgs.items():  # (the child's read, or a read here)
+                arts[i] = gpkg.artifact()
             sent = self._collect()
             for i, item in zip(self.theirs, sent):
                 arts[i] = self._artifact(i, item)
@@ -140,6 +192,11 @@ class FolderRead:
         call, self._call = self._call, None
         if call is not None:
             call.kill()
+        self._stop_gpkgs()
+
+    def _stop_gpkgs(self) -> None:
+        for gpkg in self.gpkgs.values():
+            gpkg.stop()  # (nothing once its answer was taken)
 
 
 def read_beside(output: Any) -> tuple[str, list[Artifact]]:

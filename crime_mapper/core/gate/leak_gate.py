@@ -35,8 +35,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Collection, Iterable
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, Callable, Optional, TypeVar, Union
 from weakref import WeakKeyDictionary
 
 import numpy as np
@@ -275,8 +276,10 @@ def _read_while_preparing(
     uncomputed, so the check that needs it fails closed as before. ``beside``: a folder of
     many pages is read with a forked child (folder_beside), which needs every other thread
     ended first (the views' warm-up joined): the views still missing are then computed
-    here while the child reads. Not ``early`` (some checks only): no view is computed
-    here, but a warm-up under way still ends meanwhile."""
+    here while the child reads. A folder's large GeoPackages (a release folder) are read
+    by children of their own, and the folder's other files on the worker thread as above.
+    Not ``early`` (some checks only): no view is computed here, but a warm-up under way
+    still ends meanwhile."""
     warming = _WARMING.get(prepared)
     if isinstance(output, (GpkgBeside, CsvBeside)):  # (read by its child: read_ahead)
         try:
@@ -303,20 +306,41 @@ def _read_while_preparing(
         started = FolderRead.start(output)
         if started is not None:
             try:
+                if started.gpkgs:  # (the GeoPackages' lookups too; the rest read on a thread)
+                    here = _read_on_a_thread(
+                        started.read_here, prepared, early, _GEOPACKAGE_READ_VIEWS
+                    )
+                    return started.complete(here)
                 if early:
                     _compute_views(prepared, more)
             except BaseException:
                 started.stop()
                 raise
             return started.result()
+    return _read_on_a_thread(partial(read_output, output), prepared, early, more, warming)
+
+
+_T = TypeVar("_T")
+
+
+def _read_on_a_thread(
+    read: Callable[[], _T],
+    prepared: PreparedGate,
+    early: bool,
+    more: tuple[str, ...],
+    warming: Optional[ViewsWarmUp] = None,
+) -> _T:
+    """``read()`` on a worker thread while the views every check needs (and ``more``) are
+    computed here, after the warm-up under way (see _read_while_preparing); on this
+    thread when there is nothing to compute meanwhile."""
     if warming is None and (
         not early or all(n in prepared.__dict__ for n in _ALWAYS_NEEDED + more)
     ):
-        return read_output(output)
+        return read()
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=1) as pool:
-        future = pool.submit(read_output, output)
+        future = pool.submit(read)
         if warming is not None:  # (its views first: the preparation is this thread's after)
             warming.join()
         if early:
