@@ -32,6 +32,13 @@ Cases:
   GeoPackage read ahead by a forked child and the raw side's array views made by another:
   leak_gate.read_ahead; BENCH_GATE_CSV_AHEAD=1: the CSV read by a child too), on a release
   made once and cached;
+- ``t1_check_release_folder``: ``python -m crime_mapper.cli check-release RAW --profile P
+  --points map-points-750000.csv --rules R --release FOLDER``, the command an analyst runs
+  on a finished release folder (the same cached release as (t): its CSV, GeoPackage, audit
+  and manifest), as a fresh process: the raw extract and map points read, then the gate on
+  the whole folder (its GeoPackage read by a forked child, the folder's other files on a
+  thread, the raw side's array views by another child). Reported beside (t), no target of
+  its own (the issue's gate figure is (t)); the difference from (t) is mostly the two reads;
 - ``v_monthly_release``: the one-command monthly release, ``python -m crime_mapper.cli
   release CONFIG --month 2022-10``, on the national month: the raw extract and the map points
   CSV to the public CSV, the (styled) public GeoPackage, the audit, the manifest, the web map
@@ -361,6 +368,30 @@ def _run_gate(ctx: dict, input_path: Path, workdir: Path) -> dict:
                       "gpkg": round(t3 - t2, 3)}}  # fmt: skip
 
 
+def _setup_check_folder() -> dict:
+    inputs = _inputs(input_from_argv())
+    return {**inputs, "folder": _gate_release(inputs)}
+
+
+def _run_check_folder(ctx: dict, input_path: Path, workdir: Path) -> dict:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    argv = [
+        sys.executable, "-m", "crime_mapper.cli", "check-release", str(ctx["raw"]),
+        "--profile", str(ctx["profile"]), "--points", str(ctx["points_csv"]),
+        "--rules", str(ctx["rules"]), "--release", str(ctx["folder"]),
+    ]  # fmt: skip
+    seconds, peak_mb, out, err = _run_command(argv, env)
+    verdict = (out + err).strip().splitlines()
+    if not verdict or "passed" not in verdict[-1]:
+        raise RuntimeError(f"the leak gate did not pass the benchmark release: {verdict[-1:]}")
+    return {
+        "command_s": round(seconds, 3),
+        "command_peak_mb": round(peak_mb, 1),
+        "files": sorted(p.name for p in ctx["folder"].iterdir()),
+    }
+
+
 def _children_cpu() -> float:
     """User + system CPU seconds of this process's children that have been waited for."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -671,6 +702,9 @@ CASES: list[Case] = [
          _run_points("gpkg")),
     Case("t_gate", "(t) leak gate on the national public CSV + GeoPackage", _setup_gate,
          _run_gate),
+    Case("t1_check_release_folder", "(t1) cli check-release on the national release folder "
+         "(fresh process, inputs read included), beside (t)", _setup_check_folder,
+         _run_check_folder),
     Case("v_monthly_release", "(v) cli release CONFIG --month: raw extract to public CSV, "
          "GeoPackage, audit, web map and summaries", _setup_monthly_release,
          _run_monthly_release),
