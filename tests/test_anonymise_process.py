@@ -116,6 +116,30 @@ def test_the_child_writes_the_release_qgis_writes_byte_for_byte(inputs, tmp_path
     assert feedback.values and feedback.values[-1] == 100.0  # the child's progress came back
 
 
+def test_the_childs_pipes_are_closed_when_it_ends(inputs, tmp_path):
+    """A release run in the child, one refused there, and a child started for nothing:
+    this side of its stdin and stdout is closed each time (a QGIS session would otherwise
+    keep two descriptors per release until the garbage collector came by)."""
+    started = beside.start_child()
+    assert started is not None
+    beside.run_anonymise_beside(
+        inputs["crimes"], inputs["points"], started=started, **_release(inputs, tmp_path / "a")
+    )
+    refused = beside.start_child()
+    assert refused is not None
+    with pytest.raises(ReleaseInputError):
+        beside.run_anonymise_beside(
+            inputs["crimes"], inputs["points"], started=refused,
+            **_release(inputs, tmp_path / "b", max_distance_m=-5),
+        )  # fmt: skip
+    unused = beside.start_child()
+    assert unused is not None
+    unused.discard()
+    for child in (started, refused, unused):
+        assert child.process.poll() is not None
+        assert child.process.stdin.closed and child.process.stdout.closed
+
+
 def test_the_toolbox_algorithm_gives_the_same_bytes_as_the_release_here(provider, inputs, tmp_path):
     import processing
 

@@ -302,3 +302,37 @@ def test_a_cancel_during_each_step_stops_the_child_and_keeps_the_outputs(dock_re
     assert _files(out) == before
     assert not [p for p in out.rglob("*") if p.name.startswith(".crime_mapper-stage")]
     assert not _children_alive(marks)
+
+
+# --- the task's side --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("body", ['echo \'{"event": "error", "message": "no"}\'', "exit 3"])
+def test_the_tasks_pipes_to_its_child_are_closed_when_it_ends(tmp_path, monkeypatch, body):
+    """A child that answers (here, with an error) or dies: once the task's run ends, its
+    side of the child's stdin and stdout is closed (a QGIS session would otherwise keep two
+    descriptors per release until the garbage collector came by)."""
+    import stat
+
+    from crime_mapper.core.monthly.config import read_config
+    from tests.test_monthly_release import _config_file
+
+    script = tmp_path / "python"
+    script.write_text("#!/bin/sh\nread line\n" + body + "\n", encoding="utf-8")
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setattr(release_process, "find_python", lambda: str(script))
+    made: list[subprocess.Popen] = []
+    popen = subprocess.Popen
+
+    def spy(*args, **kwargs):
+        made.append(popen(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(release_process.subprocess, "Popen", spy)
+    task = release_process.ChildReleaseTask(
+        read_config(_config_file(tmp_path)), "2022-10", other_crimes=[]
+    )
+    assert not task.run()
+    assert task.error
+    assert len(made) == 1 and made[0].poll() is not None
+    assert made[0].stdin.closed and made[0].stdout.closed

@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Callable, Optional
 
-from ..core.common.child_lines import parse_event, read_lines, send_cancel
+from ..core.common.child_lines import close_pipes, parse_event, read_lines, send_cancel
 from ..core.common.feedback import Cancelled, Feedback
 from .anonymise_child import PATH_KEYS
 
@@ -207,7 +207,12 @@ class StartedChild:
             return
         self.used = True
         _kill(self.process)
+        self.close_pipes()
         self.stderr.close()
+
+    def close_pipes(self) -> None:
+        """This side of the child's stdin and stdout closed (it has ended)."""
+        close_pipes(self.process)
 
 
 def start_child() -> Optional[StartedChild]:
@@ -274,6 +279,8 @@ def _run_in_child(
         except BaseException:
             _stop(child)
             raise
+        finally:
+            started.close_pipes()  # (the child has ended: waited for, or stopped)
         stderr.seek(0)
         return _outcome(outcome, child.returncode, stderr)
 

@@ -40,7 +40,7 @@ from typing import IO, Any, Optional
 from qgis.core import QgsProject, QgsTask
 from qgis.PyQt.QtCore import pyqtSignal
 
-from ..core.common.child_lines import parse_event, read_lines, send_cancel
+from ..core.common.child_lines import close_pipes, parse_event, read_lines, send_cancel
 from ..core.monthly.config import ReleaseConfig
 from ..core.monthly.release import MonthlyOutputs
 
@@ -278,7 +278,10 @@ class ChildReleaseTask(QgsTask):
                 self.error = f"The release process could not start ({self.python}): {exc}"
                 return False
             self.pid = child.pid
-            ok = self._talk(child)
+            try:
+                ok = self._talk(child)
+            finally:
+                close_pipes(child)  # (it has ended: _talk waits for it, or kills it)
             stderr.seek(0)
             self._last_words(stderr)
         if ok and self.prepare_layers and self.outputs is not None:

@@ -115,6 +115,19 @@ def send_cancel(child: subprocess.Popen) -> None:
         pass
 
 
+def close_pipes(child: subprocess.Popen) -> None:
+    """Close this side of an ended child's stdin and stdout. Why: left to the garbage
+    collector, a QGIS session keeps two descriptors of every child it ran until then
+    (qgis_process warned of them, unclosed, at its exit); a reader thread still on the
+    stdout sees the end of its stream (read_lines)."""
+    for stream in (child.stdin, child.stdout):
+        if stream is not None:
+            try:
+                stream.close()
+            except (OSError, ValueError):  # (a broken pipe: the child went first)
+                pass
+
+
 class StdinWatch:
     """A child's input (the request line, then ``cancel``) read without a thread of its own.
 

@@ -34,7 +34,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any, Callable, Optional, Union
 
-from ..common.child_lines import parse_event, read_lines
+from ..common.child_lines import close_pipes, parse_event, read_lines
 from ..common.feedback import Cancelled, Feedback
 from .webmap_export import WebmapResult
 
@@ -341,12 +341,7 @@ def _end(child: subprocess.Popen) -> None:
             os.killpg(child.pid, signal.SIGKILL)
         except OSError:
             pass  # (no process left in the group: the usual case)
-    for stream in (child.stdin, child.stdout):
-        try:
-            if stream is not None:
-                stream.close()
-        except OSError:
-            pass
+    close_pipes(child)
 
 
 def _write_parts(stream: IO[bytes], parts: queue.Queue) -> None:
