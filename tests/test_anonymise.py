@@ -43,7 +43,7 @@ from crime_mapper.core.release.rules import (
     ReleaseRulesError,
 )
 from crime_mapper.core.release.snapping import MapPointIndex
-from tests.test_core_loader import make_force_extract
+from tests.support.force_extract import make_force_extract
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data" / "police-uk"

@@ -51,8 +51,8 @@ from crime_mapper.core.release.release_files import (
 from crime_mapper.qgis_bridge import map_points_io as io
 from crime_mapper.qgis_bridge.run_anonymise import run_anonymise
 from crime_mapper.qgis_bridge.run_load import run_load
+from tests.support.force_extract import make_force_extract
 from tests.support.qgis_process import child_env, plugin_folder
-from tests.test_core_loader import make_force_extract
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "sample_data" / "police-uk"

@@ -24,8 +24,8 @@ from crime_mapper.core.gate.leak_gate import CHECK_NAMES
 from crime_mapper.core.load.mapping_profile import MappingProfile
 from crime_mapper.core.release.map_points import CSV_COLUMNS
 from crime_mapper.core.release.public_schema import PUBLIC_COLUMNS, read_public_csv
+from tests.support.force_extract import make_force_extract
 from tests.support.qgis_process import child_env
-from tests.test_core_loader import make_force_extract
 
 ROOT = Path(__file__).resolve().parent.parent
 MONTH_ZIP = ROOT / "sample_data" / "police-uk" / "2022-10.zip"
