@@ -111,3 +111,21 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(status)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The leak gate's test world (tests/support/leak_world.build_world): a real raw force
+    extract, real map points, a real release. Per module, as each module's own was; a
+    module that defines a ``world`` of its own uses that one."""
+    from tests.support.leak_world import build_world
+
+    return build_world(tmp_path_factory.mktemp("leakgate"))
+
+
+@pytest.fixture(scope="module")
+def clean_outputs(world: dict) -> dict:
+    """The world's clean release as a CSV, a GeoPackage and a web-map style folder."""
+    from tests.support.leak_world import write_clean_outputs
+
+    return write_clean_outputs(world)

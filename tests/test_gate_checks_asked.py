@@ -18,8 +18,6 @@ from crime_mapper.core.gate.leak_gate import check_release
 from crime_mapper.core.publish.webmap_beside import CHILD_CHECKS
 from tests import test_gate_script_bodies as bodies
 
-world = bodies.world
-clean_outputs = bodies.clean_outputs
 webmap_export = bodies.webmap_export
 
 

@@ -19,7 +19,6 @@ from crime_mapper.core.gate.leak_gate import check_release, prepare_gate, read_a
 from crime_mapper.core.gate.output_reader import read_output
 from tests.support.forking import no_children
 from tests.test_gate_written_csv import planted_releases
-from tests.test_leak_gate import world  # noqa: F401 - a fixture (real extract and points)
 
 
 def _csv(folder: Path, public, name: str = "public.csv") -> Path:
@@ -45,7 +44,7 @@ def _facts(art) -> tuple:
     )  # fmt: skip
 
 
-def test_the_childs_read_gives_the_files_verdicts(world, tmp_path):  # noqa: F811
+def test_the_childs_read_gives_the_files_verdicts(world, tmp_path):
     for label, public in planted_releases(world):
         path = _csv(tmp_path / label, public)
         want = check_release(world["raw"], path, world["points"]).to_dict()
@@ -118,7 +117,7 @@ def _not_text(path, name, in_folder):
 
 
 @pytest.mark.parametrize("child", [_raises, _dies, _hangs, _garbage, _strings_sent, _not_text])
-def test_a_failing_child_leaves_the_file_to_be_read_here(child, world, tmp_path):  # noqa: F811
+def test_a_failing_child_leaves_the_file_to_be_read_here(child, world, tmp_path):
     for label, public in planted_releases(world):
         path = _csv(tmp_path / label, public)
         want = check_release(world["raw"], path, world["points"]).to_dict()
@@ -132,7 +131,7 @@ def test_a_failing_child_leaves_the_file_to_be_read_here(child, world, tmp_path)
     assert no_children()
 
 
-def test_read_ahead_takes_a_large_csv_only(world, tmp_path):  # noqa: F811
+def test_read_ahead_takes_a_large_csv_only(world, tmp_path):
     path = _csv(tmp_path, world["public"])
     assert read_ahead(path) is path  # (a small file: not worth a child)
     link = tmp_path / "link.csv"

@@ -6,7 +6,7 @@ them (and with a table so small every raw hash passes it), and the same reports 
 real web map export with raw notes planted in its data script; the shortcut is taken on a
 clean export (no sorted raw hashes made) and not once the hashes exist or for many runs.
 
-Real data: tests/test_leak_gate.py's raw extract, map points and release, and the web map
+Real data: tests/support/leak_world.py's raw extract, map points and release, and the web map
 exported from them (tests/test_gate_script_bodies.py); hostile texts from
 tests/test_gate_segmented_runs.py.
 """
@@ -24,10 +24,8 @@ from crime_mapper.core.gate.leak_gate import check_release
 from crime_mapper.core.gate.output_reader import Artifact, read_output
 from tests import test_gate_script_bodies as bodies
 from tests import test_gate_segmented_runs as segmented
-from tests.test_leak_gate import expect_only
+from tests.support.leak_world import expect_only
 
-world = bodies.world  # (module fixtures: real raw extract, map points and release)
-clean_outputs = bodies.clean_outputs
 webmap_export = bodies.webmap_export
 LABELS = '"labels":["'
 

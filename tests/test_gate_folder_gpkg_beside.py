@@ -5,7 +5,7 @@ with leaks planted in its GeoPackage; a child that fails in any way leaves the f
 read here; an error meanwhile ends the child; no child for a small GeoPackage, a symbolic
 link, or with another thread running.
 
-Real inputs: the bundled raw force extract and map points of tests/test_leak_gate (its
+Real inputs: the bundled raw force extract and map points of the leak gate's test world (its
 ``world``), the release anonymised from them, written as the release writes it.
 """
 
@@ -34,7 +34,6 @@ from tests.test_gate_written_csv import (
     release_inputs,  # noqa: F401 - a fixture
 )
 from tests.test_gate_written_gpkg import _write
-from tests.test_leak_gate import world  # noqa: F401 - a fixture (real extract and points)
 
 GPKG_NAME = "2022-10-force-street.gpkg"
 
@@ -46,7 +45,7 @@ def forking(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(folder_beside, "GPKG_MIN_BYTES", 0)
 
 
-def _folder(path: Path, world: dict, public: Any) -> Path:  # noqa: F811
+def _folder(path: Path, world: dict, public: Any) -> Path:
     """A release folder: the clean public CSV, ``public``'s GeoPackage, an audit page."""
     _write(path, public, GPKG_NAME)
     write_public_csv(world["public"], path / "2022-10-force-street.csv")
@@ -70,7 +69,7 @@ def _spied(monkeypatch: pytest.MonkeyPatch) -> list[FolderRead]:
 
 
 def test_the_folders_geopackage_read_beside_gives_the_direct_report(
-    world: dict,  # noqa: F811
+    world: dict,
     tmp_path: Path,
     forking: None,
     monkeypatch: pytest.MonkeyPatch,
@@ -92,7 +91,7 @@ def test_the_folders_geopackage_read_beside_gives_the_direct_report(
     assert no_children()
 
 
-def test_the_artifacts_are_read_outputs(world: dict, tmp_path: Path, forking: None):  # noqa: F811
+def test_the_artifacts_are_read_outputs(world: dict, tmp_path: Path, forking: None):
     """Every artifact, the GeoPackage's from the child's read, is read_output's, in its
     order, each string set in the same order."""
     folder = _folder(tmp_path / "release", world, world["public"])
@@ -128,7 +127,7 @@ def _garbage(path: Path, **_kw: Any) -> Any:
 @pytest.mark.parametrize("child", [_raises, _dies, _hangs, _garbage])
 def test_a_failing_child_leaves_the_geopackage_to_be_read_here(
     child: Any,
-    world: dict,  # noqa: F811
+    world: dict,
     tmp_path: Path,
     forking: None,
     monkeypatch: pytest.MonkeyPatch,
@@ -155,7 +154,7 @@ def test_a_failing_child_leaves_the_geopackage_to_be_read_here(
 
 
 def test_pages_and_geopackage_children_together(
-    world: dict,  # noqa: F811
+    world: dict,
     tmp_path: Path,
     forking: None,
     monkeypatch: pytest.MonkeyPatch,
@@ -181,7 +180,7 @@ def test_pages_and_geopackage_children_together(
 
 
 def test_no_geopackage_child_where_one_may_not_run(
-    world: dict,  # noqa: F811
+    world: dict,
     tmp_path: Path,
     forking: None,
     monkeypatch: pytest.MonkeyPatch,
@@ -217,7 +216,7 @@ def test_no_geopackage_child_where_one_may_not_run(
 
 
 def test_an_error_meanwhile_ends_the_geopackage_child(
-    world: dict,  # noqa: F811
+    world: dict,
     tmp_path: Path,
     forking: None,
     monkeypatch: pytest.MonkeyPatch,

@@ -21,7 +21,6 @@ from tests import test_gate_written_gpkg as written_gpkg_tests
 from tests.support.forking import no_children
 from tests.test_gate_written_csv import planted_releases
 from tests.test_gate_written_gpkg import _artifact_facts, _certain_tables, _write
-from tests.test_leak_gate import world  # noqa: F401 - a fixture (real extract and points)
 
 
 def _beside(path: Path, **kw) -> GpkgBeside:
@@ -32,7 +31,7 @@ def _beside(path: Path, **kw) -> GpkgBeside:
     return started
 
 
-def test_the_childs_read_gives_the_files_verdicts(world, tmp_path):  # noqa: F811
+def test_the_childs_read_gives_the_files_verdicts(world, tmp_path):
     """The real release and leaks planted in it: the same report (verdicts, messages,
     examples) from the child's read as from a read here, and the child's read was used."""
     for label, public in planted_releases(world):
@@ -90,7 +89,7 @@ def _bad_table(path, **kw):
 
 
 @pytest.mark.parametrize("child", [_raises, _dies, _hangs, _garbage, _bad_table])
-def test_a_failing_child_leaves_the_file_to_be_read_here(child, world, tmp_path):  # noqa: F811
+def test_a_failing_child_leaves_the_file_to_be_read_here(child, world, tmp_path):
     """Leaks planted in the release: a child that raises, dies, hangs (past its deadline)
     or answers with what is not a GeoPackage's contents gives the verdict of a read here:
     the gate refuses the leaking files and passes only the clean one."""
@@ -107,7 +106,7 @@ def test_a_failing_child_leaves_the_file_to_be_read_here(child, world, tmp_path)
     assert no_children()
 
 
-def test_a_well_formed_answer_is_what_the_artifact_is_made_of(world, tmp_path):  # noqa: F811
+def test_a_well_formed_answer_is_what_the_artifact_is_made_of(world, tmp_path):
     """What the child sends is used as read_geopackage's answer (the child runs our own
     reader on the file; this shows the parent makes its artifact from it): an answer of no
     table leaves only the file's schema-free artifact, whose checks pass on nothing."""
@@ -118,7 +117,7 @@ def test_a_well_formed_answer_is_what_the_artifact_is_made_of(world, tmp_path): 
     assert arts[0].kind == "gpkg" and arts[0].schemas == [] and not arts[0].strings
 
 
-def test_read_ahead_forks_only_where_it_may(world, tmp_path):  # noqa: F811
+def test_read_ahead_forks_only_where_it_may(world, tmp_path):
     """A GeoPackage under the size worth a child, a file of another type, a symbolic link,
     a DataFrame, or another Python thread running: the output is returned as it is (read
     here by check_release)."""
@@ -147,7 +146,7 @@ def test_read_ahead_forks_only_where_it_may(world, tmp_path):  # noqa: F811
     assert no_children()
 
 
-def test_a_call_that_fails_ends_the_child(world, tmp_path):  # noqa: F811
+def test_a_call_that_fails_ends_the_child(world, tmp_path):
     """A preparation of other inputs makes check_release raise before it reads: the child
     reading ahead is ended and reaped all the same."""
     path, _written = _write(tmp_path, world["public"])

@@ -5,7 +5,7 @@ GeoPackage with hostile coordinate text planted (a raw crime location, the separ
 inside values, formulas, padding, line breaks, NULLs, blobs, text that is not UTF-8), is the
 report the gate gives with the columns read as before (pairs_only=False), and the planted
 leaks and unreadable values must fail the gate. The raw table, map points and release are
-tests/test_leak_gate.py's (real police.uk rows, real anonymiser).
+tests/support/leak_world.py's (real police.uk rows, real anonymiser).
 """
 
 from __future__ import annotations
@@ -18,11 +18,8 @@ import pytest
 from crime_mapper.core.gate import output_reader
 from crime_mapper.core.gate.leak_gate import check_release
 from crime_mapper.core.io import gpkg_read
-from tests import test_leak_gate as lg
 from tests.test_gate_fast_paths import _sql
 
-world = lg.world
-clean_outputs = lg.clean_outputs
 T = "public_crimes"
 
 

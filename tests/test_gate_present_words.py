@@ -20,7 +20,6 @@ import pytest
 from crime_mapper.core.gate import checks
 from crime_mapper.core.gate.checks import _present_words, _runs_may_be_raw, free_text_findings
 from crime_mapper.core.gate.context import EXTRA_PREFIX, FRAGMENT_WORDS, fragments_of
-from tests.test_leak_gate import world  # noqa: F401 - a fixture (real extract and points)
 
 
 def _by_find(raw: bytes, words: Iterable[str]) -> set[str]:
@@ -175,7 +174,7 @@ def test_runs_may_be_raw_is_the_find_per_word_answer(
                 assert not new, (notes, texts)  # (nothing the old path ruled out comes back)
 
 
-def test_runs_may_be_raw_on_real_notes(world: dict):  # noqa: F811
+def test_runs_may_be_raw_on_real_notes(world: dict):
     """Real extract's notes: cut at random word edges and mixed with style-like words, the
     answer is the find-per-word one, and a text ruled out has no finding in the full search."""
     from crime_mapper.core.gate.leak_gate import ReleaseGate

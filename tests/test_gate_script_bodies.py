@@ -5,7 +5,7 @@ searching them: raw references and non-public values planted in a data script's 
 its numbers (a value made only of the bytes JSON writes outside its strings) are found as
 the search of every segment, and of the whole haystack, finds them.
 
-The web map is the real export of tests/test_leak_gate.py's release, gated against its raw
+The web map is the real export of tests/support/leak_world.py's release, gated against its raw
 table; for some variants one raw cell is set to the hostile value the variant is about.
 """
 
@@ -20,11 +20,8 @@ import pytest
 from crime_mapper.core.gate import checks
 from crime_mapper.core.gate.leak_gate import check_release
 from tests import test_gate_webmap_scale as webmap_scale
-from tests import test_leak_gate as lg
-from tests.test_leak_gate import NAMES
+from tests.support.leak_world import NAMES, refs
 
-world = lg.world  # the same real raw extract, map points and release (module fixtures)
-clean_outputs = lg.clean_outputs
 webmap_export = webmap_scale.webmap_export
 
 IDENTIFIER_REF = "CMREF2022X1"  # a reference that can be a script's data name
@@ -43,7 +40,7 @@ CELLS = {
 REFS, NAME = {"no_source_references"}, {"no_non_public_values"}
 
 
-def _raw(world: dict, cell: str) -> object:  # noqa: F811
+def _raw(world: dict, cell: str) -> object:
     table = world["raw"]
     if cell:
         table = table.copy()
@@ -52,10 +49,10 @@ def _raw(world: dict, cell: str) -> object:  # noqa: F811
     return table
 
 
-def _variants(world: dict) -> dict[str, tuple[str, str, str, set[str]]]:  # noqa: F811
+def _variants(world: dict) -> dict[str, tuple[str, str, str, set[str]]]:
     """(old, new) replacements in data/points.js, the hostile raw cell they need (CELLS),
     and the checks that fail."""
-    ref = lg.refs(world)[7]
+    ref = refs(world)[7]
     labels, counts = '"labels":["', '"entry_count":['
     return {
         "clean": (labels, labels, "", set()),
@@ -78,7 +75,7 @@ def _variants(world: dict) -> dict[str, tuple[str, str, str, set[str]]]:  # noqa
         # the texts with a hit (the body's among them) are all the labels'
         "references in labels and the page": (
             labels,
-            f'{labels}Case {ref} and {lg.refs(world)[9]}","',
+            f'{labels}Case {ref} and {refs(world)[9]}","',
             "",
             REFS,
         ),
@@ -100,7 +97,7 @@ VARIANTS = [
 ]
 
 
-def _site(webmap_export: Path, tmp_path: Path, old: str, new: str) -> Path:  # noqa: F811
+def _site(webmap_export: Path, tmp_path: Path, old: str, new: str) -> Path:
     site = tmp_path / "map"
     shutil.copytree(webmap_export, site)
     js = site / "data" / "points.js"
@@ -112,8 +109,8 @@ def _site(webmap_export: Path, tmp_path: Path, old: str, new: str) -> Path:  # n
 
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_bodies_left_out_give_the_report_of_searching_them(
-    world: dict,  # noqa: F811
-    webmap_export: Path,  # noqa: F811
+    world: dict,
+    webmap_export: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     variant: str,
@@ -127,7 +124,7 @@ def test_bodies_left_out_give_the_report_of_searching_them(
         text = page.read_text(encoding="utf-8")
         assert "</body>" in text
         page.write_text(
-            text.replace("</body>", f"<p>{lg.refs(world)[11]}</p></body>", 1), encoding="utf-8"
+            text.replace("</body>", f"<p>{refs(world)[11]}</p></body>", 1), encoding="utf-8"
         )
     raw, points = _raw(world, cell), world["points"]
     monkeypatch.setattr(checks, "_PROOF_HAYSTACK_BYTES", 0)
@@ -143,8 +140,8 @@ def test_bodies_left_out_give_the_report_of_searching_them(
 
 
 def test_a_clean_export_leaves_its_bodies_out_of_both_searches(
-    world: dict,  # noqa: F811
-    webmap_export: Path,  # noqa: F811
+    world: dict,
+    webmap_export: Path,
     monkeypatch: pytest.MonkeyPatch,
 ):
     """On the real export both searches (exact references, lower-case values) search every
@@ -153,7 +150,7 @@ def test_a_clean_export_leaves_its_bodies_out_of_both_searches(
     searched: dict[str, bool] = {}
     flagged_segments = checks._flagged_segments
 
-    def spy(segments, transform, search, ids):  # noqa: ANN001
+    def spy(segments, transform, search, ids):
         with_body = any(segments[i].startswith("window.CM_DATA") for i in ids.tolist())
         searched[transform.__name__] = with_body
         assert len(ids) > 100

@@ -2,7 +2,7 @@
 (checks._runs_shared_by_segments, scan.segmented_run_hashes): the same run hashes as folding
 and hashing every text whole, and the same findings as the direct search.
 
-Synthetic data: hostile texts made here, and the leak-gate test world of tests/test_leak_gate.
+Synthetic data: hostile texts made here, and the leak-gate test world (tests/support/leak_world.py).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from crime_mapper.core.gate import checks, scan
 from crime_mapper.core.gate.context import GateContext, PreparedGate, fold_words_bytes
 from crime_mapper.core.gate.leak_gate import check_release
 from crime_mapper.core.gate.output_reader import Artifact, read_output
+from tests.support.leak_world import expect_only
 from tests.test_gate_text_scale import PAGE, _planted, pages_site  # noqa: F401 - a fixture
-from tests.test_leak_gate import clean_outputs, expect_only, world  # noqa: F401 - fixtures
 
 # words and separators of every kind the folding treats specially
 _PIECES = (
@@ -81,7 +81,7 @@ def test_segment_runs_reject_impossible_lengths():
 
 
 def test_clean_pages_need_no_direct_search(
-    world: dict,  # noqa: F811
+    world: dict,
     pages_site: Path,  # noqa: F811
     monkeypatch: pytest.MonkeyPatch,
 ):
@@ -118,7 +118,7 @@ def _direct_path(monkeypatch: pytest.MonkeyPatch) -> None:
     ],
 )
 def test_a_planted_note_is_found_as_by_the_direct_search(
-    world: dict,  # noqa: F811
+    world: dict,
     pages_site: Path,  # noqa: F811
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -151,7 +151,7 @@ def test_a_planted_note_is_found_as_by_the_direct_search(
 
 @pytest.mark.parametrize("seed", range(4))
 def test_shared_runs_as_the_direct_hashes(
-    world: dict,  # noqa: F811
+    world: dict,
     pages_site: Path,  # noqa: F811
     seed: int,
 ):

@@ -7,7 +7,7 @@ Each GeoPackage below is the clean release's with one leak planted in its own te
 identifier and description: a raw name or reference in another case, inside text, retyped
 without punctuation) or none; every report is compared with the report the checks give with
 the proofs switched off, and the planted leaks must fail the gate. The raw table, map points
-and release are tests/test_leak_gate.py's (real police.uk rows, real anonymiser).
+and release are tests/support/leak_world.py's (real police.uk rows, real anonymiser).
 """
 
 from __future__ import annotations
@@ -22,11 +22,8 @@ import pytest
 
 from crime_mapper.core.gate import checks
 from crime_mapper.core.gate.leak_gate import check_release
-from tests import test_leak_gate as lg
-from tests.test_leak_gate import NAMES
+from tests.support.leak_world import NAMES
 
-world = lg.world
-clean_outputs = lg.clean_outputs
 PROOFS = ("_no_lowered_secret", "_no_lowered_reference", "_no_squeezed_reference")
 
 
@@ -125,7 +122,7 @@ def test_each_proof_fails_where_its_leak_is(world: dict, variants: dict, name: s
     assert not getattr(checks, proof)(GateContext(prep, arts))
 
 
-def _direct_no_key(values, fold, hay, cells, is_key) -> bool:  # noqa: ANN001
+def _direct_no_key(values, fold, hay, cells, is_key) -> bool:
     """The proof without the 8-byte heads: every folded value compared whole."""
     for v in values:
         key = fold(v.encode("utf-8", errors="surrogatepass"))

@@ -17,7 +17,6 @@ from crime_mapper.core.gate.checks import _runs_may_be_raw, free_text_findings
 from crime_mapper.core.gate.context import FRAGMENT_WORDS
 from crime_mapper.core.gate.leak_gate import ReleaseGate, check_release
 from crime_mapper.core.gate.output_reader import read_output
-from tests.test_leak_gate import world  # noqa: F401 - a fixture (real extract and points)
 
 
 @pytest.fixture(scope="module")
@@ -35,11 +34,11 @@ def _full(prep, texts: list[str]) -> list[str]:
     return free_text_findings(texts, prep.public_fragments, raw_text, spans)
 
 
-def _note(world: dict, i: int = 9) -> str:  # noqa: F811
+def _note(world: dict, i: int = 9) -> str:
     return str(world["raw"]["extra_mo_notes"].iat[i])
 
 
-def _hostile_texts(world: dict) -> list[str]:  # noqa: F811
+def _hostile_texts(world: dict) -> list[str]:
     note = _note(world)
     words = note.split()
     six = " ".join(words[:FRAGMENT_WORDS])
@@ -62,7 +61,7 @@ def _hostile_texts(world: dict) -> list[str]:  # noqa: F811
     ]
 
 
-def test_small_path_rules_out_only_what_the_full_search_does_not_find(world: dict):  # noqa: F811
+def test_small_path_rules_out_only_what_the_full_search_does_not_find(world: dict):
     prep = ReleaseGate(world["raw"], world["points"]).prepared()
     public = prep.public_fragments
     rng = random.Random(15)
@@ -93,7 +92,7 @@ def _report(raw, path: Path, points, monkeypatch: pytest.MonkeyPatch, small: boo
         return check_release(raw, path, points).to_dict()
 
 
-def test_real_style_file_skips_the_raw_notes_and_passes(world: dict, style_file: Path):  # noqa: F811
+def test_real_style_file_skips_the_raw_notes_and_passes(world: dict, style_file: Path):
     gate = ReleaseGate(world["raw"], world["points"])
     prep = gate.prepared()
     _kind, artifacts = read_output(style_file)
@@ -108,7 +107,7 @@ def test_real_style_file_skips_the_raw_notes_and_passes(world: dict, style_file:
 
 @pytest.mark.parametrize("planted", range(6))
 def test_style_file_with_planted_leak_same_report_as_full_search(
-    world: dict,  # noqa: F811
+    world: dict,
     style_file: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -135,7 +134,7 @@ def test_style_file_with_planted_leak_same_report_as_full_search(
 
 
 def test_notes_already_hashed_the_full_search_runs_without_the_word_passes(
-    world: dict,  # noqa: F811
+    world: dict,
     style_file: Path,
     monkeypatch: pytest.MonkeyPatch,
 ):
@@ -161,7 +160,7 @@ def test_notes_already_hashed_the_full_search_runs_without_the_word_passes(
     assert calls == [1]  # (not yet hashed: the passes may spare the folding)
 
 
-def test_too_many_runs_for_the_passes_search_as_before(world: dict):  # noqa: F811
+def test_too_many_runs_for_the_passes_search_as_before(world: dict):
     """More runs than _FEW_RUNS: the full search, even where one missing word would rule them
     all out (the passes are for a style file's few hundred runs)."""
     prep = ReleaseGate(world["raw"], world["points"]).prepared()

@@ -19,22 +19,16 @@ from crime_mapper.core.gate import checks, context, scan
 from crime_mapper.core.gate.context import GateContext, PreparedGate, ascii_lower
 from crime_mapper.core.gate.leak_gate import check_release
 from crime_mapper.core.gate.output_reader import Artifact
+from tests.support.leak_world import NAMES, expect_only, refs
 from tests.test_gate_text_scale import PAGE, _planted, pages_site  # noqa: F401 - a fixture
-from tests.test_leak_gate import (
-    NAMES,
-    clean_outputs,  # noqa: F401 - a fixture
-    expect_only,
-    refs,
-    world,  # noqa: F401 - a fixture
-)
 
 
 @pytest.fixture(scope="module")
-def prepared(world: dict) -> PreparedGate:  # noqa: F811
+def prepared(world: dict) -> PreparedGate:
     return PreparedGate(world["raw"], world["points"], None, ["Hood 3", "hood 7"], 8)
 
 
-def _pool(world: dict, prep: PreparedGate, rng: random.Random) -> list[str]:  # noqa: F811
+def _pool(world: dict, prep: PreparedGate, rng: random.Random) -> list[str]:
     """Strings of every class, and near misses of each."""
     ref_list = refs(world)
     secrets = sorted(prep.secret_set)
@@ -42,8 +36,8 @@ def _pool(world: dict, prep: PreparedGate, rng: random.Random) -> list[str]:  # 
     picked_refs = rng.sample(ref_list, 6)
     picked_secrets = rng.sample(secrets, 6)
     digests = [hashlib.sha256(r.encode()).hexdigest() for r in picked_refs[:2]]
-    digests += [hashlib.md5(picked_refs[2].encode()).hexdigest().upper()]  # noqa: S324
-    digests += [hashlib.sha1(picked_refs[3].encode()).hexdigest()]  # noqa: S324
+    digests += [hashlib.md5(picked_refs[2].encode()).hexdigest().upper()]
+    digests += [hashlib.sha1(picked_refs[3].encode()).hexdigest()]
     return (
         picked_refs
         + [r.lower() for r in picked_refs[:3]]
@@ -105,7 +99,7 @@ def _per_file(prep: PreparedGate, arts: list[Artifact]) -> GateContext:
 
 @pytest.mark.parametrize("seed", range(10))
 def test_batch_classes_equal_the_per_file_classes(
-    world: dict,  # noqa: F811
+    world: dict,
     prepared: PreparedGate,
     seed: int,
 ):
@@ -139,7 +133,7 @@ def test_batch_classes_equal_the_per_file_classes(
     assert found > 0
 
 
-def test_one_artifact_keeps_the_per_file_path(world: dict, prepared: PreparedGate):  # noqa: F811
+def test_one_artifact_keeps_the_per_file_path(world: dict, prepared: PreparedGate):
     pool = _pool(world, prepared, random.Random(1))
     (art,) = _artifacts(pool, random.Random(1), 1)
     ctx = GateContext(prepared, [art], [])
@@ -147,7 +141,7 @@ def test_one_artifact_keeps_the_per_file_path(world: dict, prepared: PreparedGat
 
 
 def test_distinct_strings_are_classified_once(
-    world: dict,  # noqa: F811
+    world: dict,
     prepared: PreparedGate,
     monkeypatch: pytest.MonkeyPatch,
 ):
@@ -213,7 +207,7 @@ def test_distinct_strings_are_classified_once(
     ],
 )
 def test_planted_leaks_report_as_the_per_file_path(
-    world: dict,  # noqa: F811
+    world: dict,
     pages_site: Path,  # noqa: F811
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -263,7 +257,7 @@ def test_planted_leaks_report_as_the_per_file_path(
 
 
 def test_free_text_inputs_are_the_per_file_inputs(
-    world: dict,  # noqa: F811
+    world: dict,
     prepared: PreparedGate,
     monkeypatch: pytest.MonkeyPatch,
 ):
@@ -288,7 +282,7 @@ def test_free_text_inputs_are_the_per_file_inputs(
 
 
 def test_location_labels_are_looked_for_once_when_no_string_has_one(
-    world: dict,  # noqa: F811
+    world: dict,
     prepared: PreparedGate,
     monkeypatch: pytest.MonkeyPatch,
 ):
@@ -323,7 +317,7 @@ def test_location_labels_are_looked_for_once_when_no_string_has_one(
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_location_labels_as_the_per_file_path(world: dict, seed: int):  # noqa: F811
+def test_location_labels_as_the_per_file_path(world: dict, seed: int):
     """Address labels planted in random files (a public value among them, one after a NUL
     inside a string, streets that are not addresses): the same findings either way."""
     labels = [

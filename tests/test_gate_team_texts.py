@@ -3,9 +3,10 @@
 are exempt from the date/time and contact checks only, as whole occurrences, and never from the
 reference, coordinate, raw-value or free-text checks.
 
-Same real world as tests/test_leak_gate.py: a force extract built from real police.uk rows,
-moved off its map points, with names, offence codes and free-text notes, released by the real
-anonymiser; the web-map style folder is the clean output, and each test plants text in it.
+The leak gate's real test world (tests/support/leak_world.py): a force extract built from
+real police.uk rows, moved off its map points, with names, offence codes and free-text
+notes, released by the real anonymiser; the web-map style folder is the clean output, and
+each test plants text in it.
 """
 
 from __future__ import annotations
@@ -16,11 +17,7 @@ import pandas as pd
 import pytest
 
 from crime_mapper.core.gate.leak_gate import check_release
-from tests import test_leak_gate as lg
-from tests.test_leak_gate import NAMES, copy_folder, expect_only, failed, plant, raw_row, refs
-
-world = lg.world  # the same real raw extract, map points and release (module fixtures)
-clean_outputs = lg.clean_outputs
+from tests.support.leak_world import NAMES, copy_folder, expect_only, failed, plant, raw_row, refs
 
 EVENT = "Saturday 15 October 2022, 10:00 to 12:00"
 TEAM_EMAIL = "city.centre.npa@leics.police.uk"

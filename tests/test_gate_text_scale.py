@@ -31,6 +31,7 @@ from crime_mapper.core.gate.context import (
     short,
 )
 from crime_mapper.core.gate.leak_gate import check_release
+from tests.support.leak_world import NAMES, expect_only, raw_row, refs
 
 
 # --- free text: the reference is the old pattern search of the output's runs in the notes ----
@@ -277,12 +278,6 @@ def test_segment_index_scans_each_distinct_segment_once():
 
 
 # --- planted leaks in templated pages, whole gate ------------------------------------------------
-from tests.test_leak_gate import (  # noqa: E402 - the real raw extract, map points, release
-    clean_outputs,  # noqa: F401 - a fixture
-    expect_only,
-    raw_row,
-    world,  # noqa: F401 - a fixture
-)
 
 PAGE = (
     "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Crime in {name}, "
@@ -295,7 +290,7 @@ PAGE = (
 
 
 @pytest.fixture(scope="module")
-def pages_site(world: dict, clean_outputs: dict, tmp_path_factory: pytest.TempPathFactory):  # noqa: F811
+def pages_site(world: dict, clean_outputs: dict, tmp_path_factory: pytest.TempPathFactory):
     site = tmp_path_factory.mktemp("pages") / "site"
     shutil.copytree(clean_outputs["folder"], site)
     for i in range(400):
@@ -315,7 +310,7 @@ def _planted(site: Path, tmp_path: Path, extra: str, page: int = 217) -> Path:
     return dst
 
 
-def test_templated_pages_pass(world: dict, pages_site: Path):  # noqa: F811
+def test_templated_pages_pass(world: dict, pages_site: Path):
     report = check_release(world["raw"], pages_site, world["points"])
     assert report.passed, report.message()
 
@@ -332,7 +327,7 @@ def test_templated_pages_pass(world: dict, pages_site: Path):  # noqa: F811
     ],
 )
 def test_leak_written_across_elements_in_one_page(
-    world: dict,  # noqa: F811
+    world: dict,
     pages_site: Path,
     tmp_path: Path,
     extra: str,
@@ -344,7 +339,7 @@ def test_leak_written_across_elements_in_one_page(
     assert "hood-217.html" in report.message() and words in report.message()
 
 
-def test_raw_grid_pair_across_elements(world: dict, pages_site: Path, tmp_path: Path):  # noqa: F811
+def test_raw_grid_pair_across_elements(world: dict, pages_site: Path, tmp_path: Path):
     row = raw_row(world)
     extra = f"<p>At <b>{row['source_x']:.0f}</b>, <b>{row['source_y']:.0f}</b></p>"
     report = check_release(world["raw"], _planted(pages_site, tmp_path, extra), world["points"])
@@ -353,7 +348,7 @@ def test_raw_grid_pair_across_elements(world: dict, pages_site: Path, tmp_path: 
 
 
 def test_raw_timestamp_and_hashed_reference_in_a_page(
-    world: dict,  # noqa: F811
+    world: dict,
     pages_site: Path,
     tmp_path: Path,
 ):
@@ -368,7 +363,7 @@ def test_raw_timestamp_and_hashed_reference_in_a_page(
     assert stamp in message and "unsalted sha256" in message
 
 
-def test_free_text_run_in_one_of_many_pages(world: dict, pages_site: Path, tmp_path: Path):  # noqa: F811
+def test_free_text_run_in_one_of_many_pages(world: dict, pages_site: Path, tmp_path: Path):
     note = world["raw"]["extra_mo_notes"].iat[9]
     extra = f"<p>Officers said: <em>{note}</em>. Enquiries continue.</p>"
     report = check_release(world["raw"], _planted(pages_site, tmp_path, extra), world["points"])
@@ -513,10 +508,9 @@ def test_find_substrings_with_second_key_equals_the_old_loop(seed: int, monkeypa
 
 # --- raw values inside the output's text: searched per distinct segment, then per text ---------
 from crime_mapper.core.gate import checks as gate_checks  # noqa: E402
-from tests.test_leak_gate import NAMES, refs  # noqa: E402
 
 
-def _leaky_pages(world: dict, pages_site: Path, tmp_path: Path, kind: str) -> Path:  # noqa: F811
+def _leaky_pages(world: dict, pages_site: Path, tmp_path: Path, kind: str) -> Path:
     ref = refs(world)[7]
     other = refs(world)[11]
     squeezed = "".join(ch for ch in ref.upper() if ch.isalnum())
@@ -536,7 +530,7 @@ def _leaky_pages(world: dict, pages_site: Path, tmp_path: Path, kind: str) -> Pa
 
 @pytest.mark.parametrize("kind", ["reference", "name", "retyped", "clean"])
 def test_raw_values_in_text_found_per_segment_as_in_the_whole_haystack(
-    world: dict,  # noqa: F811
+    world: dict,
     pages_site: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,

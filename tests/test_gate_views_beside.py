@@ -23,7 +23,6 @@ from tests.test_gate_written_csv import (
     release_inputs,  # noqa: F401 - a fixture
 )
 from tests.test_gate_written_gpkg import _write
-from tests.test_leak_gate import world  # noqa: F401 - a fixture (real extract and points)
 
 
 def _same(a, b) -> bool:
@@ -34,7 +33,7 @@ def _same(a, b) -> bool:
     return a == b
 
 
-def test_the_childs_views_are_the_ones_made_here(world):  # noqa: F811
+def test_the_childs_views_are_the_ones_made_here(world):
     fresh = prepare_gate(world["raw"], world["points"])
     prepared = prepare_gate(world["raw"], world["points"])
     beside = ViewsBeside(prepared)
@@ -46,7 +45,7 @@ def test_the_childs_views_are_the_ones_made_here(world):  # noqa: F811
     assert no_children()
 
 
-def test_reports_with_the_childs_views_are_the_reports(world, tmp_path):  # noqa: F811
+def test_reports_with_the_childs_views_are_the_reports(world, tmp_path):
     """Leaks planted in the real release, its CSV and GeoPackage checked as a process of
     its own checks them (read_ahead with the preparation): every report is the one a
     preparation made here gives."""
@@ -103,7 +102,7 @@ def _other_references(prepared):
 
 
 @pytest.mark.parametrize("child", [_raises, _dies, _hangs, _wrong_shape, _unknown_view])
-def test_a_failing_child_puts_nothing_in(child, world, tmp_path):  # noqa: F811
+def test_a_failing_child_puts_nothing_in(child, world, tmp_path):
     """Leaks planted: with a child that raises, dies, hangs past its deadline or answers
     with the wrong shape, nothing is put in, the views are made here and every report is
     the one without the child (the leaking releases refused)."""
@@ -123,7 +122,7 @@ def test_a_failing_child_puts_nothing_in(child, world, tmp_path):  # noqa: F811
     assert no_children()
 
 
-def test_digests_of_other_references_are_not_taken(world, tmp_path):  # noqa: F811
+def test_digests_of_other_references_are_not_taken(world, tmp_path):
     prepared = prepare_gate(world["raw"], world["points"])
     beside = ViewsBeside(prepared, compute=_other_references)
     beside.collect()
@@ -132,7 +131,7 @@ def test_digests_of_other_references_are_not_taken(world, tmp_path):  # noqa: F8
     assert no_children()
 
 
-def test_a_view_that_fails_in_the_child_is_made_here(world):  # noqa: F811
+def test_a_view_that_fails_in_the_child_is_made_here(world):
     """A raw table without crime_id: references raise (in the child as here); the child's
     other views are taken, no digests, and the reference check fails closed here."""
     raw = world["raw"].drop(columns=["crime_id"])
@@ -146,7 +145,7 @@ def test_a_view_that_fails_in_the_child_is_made_here(world):  # noqa: F811
     assert no_children()
 
 
-def test_a_call_that_fails_ends_the_child(world):  # noqa: F811
+def test_a_call_that_fails_ends_the_child(world):
     prepared = prepare_gate(world["raw"], world["points"])
     _BESIDE[prepared] = ViewsBeside(prepared, compute=_hangs)
     with pytest.raises(ValueError):

@@ -178,13 +178,11 @@ def test_any_found_is_any_of_found(seed: int):
 # --- the lower-case and squeezed dicts first, for output text too large for the small search --
 from tests.test_release_gate import (  # noqa: E402 - real raw extract, map points, outputs
     _extras,
-    clean_outputs,  # noqa: F401 - a fixture
     outputs,  # noqa: F401 - a fixture
-    world,  # noqa: F401 - a fixture
 )
 
 
-def test_lengths_from_the_dicts_equal_the_indexes(world: dict):  # noqa: F811
+def test_lengths_from_the_dicts_equal_the_indexes(world: dict):
     """The small search's distinct lengths taken from the lower-case / squeezed dicts equal
     those of the indexes (fresh and base-derived preparations, every extras case)."""
     from crime_mapper.core.gate.context import PreparedGate
@@ -220,7 +218,7 @@ def test_lengths_from_the_dicts_equal_the_indexes(world: dict):  # noqa: F811
 
 
 def test_dicts_first_give_the_same_reports(
-    world: dict,  # noqa: F811
+    world: dict,
     outputs: list,  # noqa: F811
     monkeypatch: pytest.MonkeyPatch,
 ):
@@ -274,7 +272,7 @@ def _reference_silence(monkeypatch: pytest.MonkeyPatch) -> None:
     _reference_walk(monkeypatch)
     _reference_timestamps(monkeypatch)
 
-    def nothing_silent(ctx, key, segment_scan, numbers_may_find):  # noqa: ANN001
+    def nothing_silent(ctx, key, segment_scan, numbers_may_find):
         checks._segments(ctx).prepare(key, segment_scan, checks._all_texts(ctx))
         return set()
 
@@ -283,7 +281,7 @@ def _reference_silence(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="module")
-def webmap_export(world: dict, clean_outputs: dict, tmp_path_factory) -> Path:  # noqa: F811
+def webmap_export(world: dict, clean_outputs: dict, tmp_path_factory) -> Path:
     """The real web map export of the test world's release, gated against its raw table."""
     from crime_mapper.core.publish.webmap_export import WebmapOptions, export_webmap
 
@@ -382,7 +380,7 @@ def _os_ref(x: int, y: int, sep: str = " ") -> str:
 
 
 def test_data_script_bodies_are_silent_on_a_clean_export(
-    world: dict,  # noqa: F811
+    world: dict,
     webmap_export: Path,
     monkeypatch: pytest.MonkeyPatch,
 ):
@@ -392,7 +390,7 @@ def test_data_script_bodies_are_silent_on_a_clean_export(
     skipped: dict[str, int] = {}
     silent_scripts = checks._silent_scripts
 
-    def spy(ctx, key, segment_scan, numbers_may_find):  # noqa: ANN001
+    def spy(ctx, key, segment_scan, numbers_may_find):
         out = silent_scripts(ctx, key, segment_scan, numbers_may_find)
         skipped[key] = len(out)
         return out
@@ -407,7 +405,7 @@ def test_data_script_bodies_are_silent_on_a_clean_export(
 
 @pytest.mark.parametrize("variant", list(range(23)))
 def test_raw_values_hidden_in_data_scripts_are_found_as_before(
-    world: dict,  # noqa: F811
+    world: dict,
     webmap_export: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,

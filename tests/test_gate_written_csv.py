@@ -30,12 +30,7 @@ from crime_mapper.core.release.public_schema import (
     remembering_tables,
     write_public_csv,
 )
-from tests.test_leak_gate import (
-    NAMES,
-    expect_only,
-    refs,
-    world,  # noqa: F401 - a fixture (real extract and points)
-)
+from tests.support.leak_world import NAMES, expect_only, refs
 from tests.test_release_csv_parsed_once import _direct, _hostile_public_table, _same
 
 
@@ -245,7 +240,7 @@ def _changes(reference: str) -> dict:
 
 
 @pytest.mark.parametrize("change", ["in-place", "appended", "truncated", "replaced", "symlink"])
-def test_a_file_changed_after_it_was_written_is_read_from_disk(world, change, tmp_path):  # noqa: F811
+def test_a_file_changed_after_it_was_written_is_read_from_disk(world, change, tmp_path):
     """A leak planted in the file after the writer returned is found: the gate sees the file,
     not the cells the writer kept."""
     public = world["public"].copy()
@@ -289,7 +284,7 @@ def planted_releases(real: dict) -> Iterator[tuple[str, pd.DataFrame]]:
         yield label, public
 
 
-def test_the_real_release_gives_the_files_verdicts(world, tmp_path):  # noqa: F811
+def test_the_real_release_gives_the_files_verdicts(world, tmp_path):
     """The real release and leaks planted in its table before writing: the same report
     (verdicts, messages, examples) from the written cells as from the file."""
     for label, public in planted_releases(world):
@@ -301,7 +296,7 @@ def test_the_real_release_gives_the_files_verdicts(world, tmp_path):  # noqa: F8
     expect_only(report, "coordinates_are_map_points")
 
 
-def test_inside_a_monthly_release_the_summaries_get_the_files_parse(world, tmp_path, monkeypatch):  # noqa: F811
+def test_inside_a_monthly_release_the_summaries_get_the_files_parse(world, tmp_path, monkeypatch):
     path, written = _write(tmp_path, world["public"])
     want = _direct(path)
     with remembering_tables():

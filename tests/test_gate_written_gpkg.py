@@ -29,6 +29,7 @@ from crime_mapper.core.gate.leak_gate import check_release
 from crime_mapper.core.gate.output_reader import COORD_COLUMN_LAT, COORD_COLUMN_LON, read_output
 from crime_mapper.core.io import gpkg_read, gpkg_write
 from crime_mapper.core.release.pipeline import public_point_table
+from tests.support.leak_world import NAMES, refs
 from tests.test_gate_written_csv import (
     PLAIN_CELLS,
     PLAIN_COORDINATES,
@@ -36,11 +37,6 @@ from tests.test_gate_written_csv import (
     _table,
     planted_releases,
     release_inputs,  # noqa: F401 - a fixture
-)
-from tests.test_leak_gate import (
-    NAMES,
-    refs,
-    world,  # noqa: F401 - a fixture (real extract and points)
 )
 from tests.test_release_csv_parsed_once import _hostile_public_table
 
@@ -278,7 +274,7 @@ def _changes(reference: str) -> dict:
 
 
 @pytest.mark.parametrize("change", ["in-place", "appended", "table-added", "replaced", "symlink"])
-def test_a_file_changed_after_it_was_written_is_read_from_disk(world, change, tmp_path):  # noqa: F811
+def test_a_file_changed_after_it_was_written_is_read_from_disk(world, change, tmp_path):
     """A leak planted in the file after it was hashed is found: the gate sees the file, not
     the values the writer kept."""
     public = world["public"].copy()
@@ -299,7 +295,7 @@ def test_a_file_changed_after_it_was_written_is_read_from_disk(world, change, tm
         assert "symbolic link" in report.message()
 
 
-def test_the_real_layer_and_planted_leaks_give_the_files_verdicts(world, tmp_path, monkeypatch):  # noqa: F811
+def test_the_real_layer_and_planted_leaks_give_the_files_verdicts(world, tmp_path, monkeypatch):
     """The real release's layer and leaks planted in it before writing: the same report
     (verdicts, messages, examples) from the writer's values as from the file, the writer's
     values taken."""
@@ -368,7 +364,7 @@ def test_a_table_that_is_not_the_one_described_is_read(tmp_path, monkeypatch):
         assert reads.tables == ["public_crimes"]
 
 
-def test_a_file_replaced_while_it_is_read_is_read_again(world, tmp_path, monkeypatch):  # noqa: F811
+def test_a_file_replaced_while_it_is_read_is_read_again(world, tmp_path, monkeypatch):
     """The file hashed, then replaced by one holding a reference while its metadata is
     read: the gate reads the file that is there now."""
     path, written = _write(tmp_path, world["public"])

@@ -19,13 +19,10 @@ import pytest
 
 from crime_mapper.core.gate import output_reader
 from crime_mapper.core.gate.leak_gate import check_release
+from tests.support.leak_world import refs
 from tests.test_gate_written_csv import _write as write_csv
 from tests.test_gate_written_gpkg import _connect
 from tests.test_gate_written_gpkg import _write as write_gpkg
-from tests.test_leak_gate import (
-    refs,
-    world,  # noqa: F401 - a fixture (real extract and points)
-)
 
 PAD = "On or near Pasley Road"
 
@@ -66,7 +63,7 @@ def _edit_gpkg(path: Path, reference: str) -> None:
 
 @pytest.mark.parametrize("kind", ["csv", "gpkg"])
 def test_a_file_changed_while_its_values_are_read_is_read_from_disk(
-    world,  # noqa: F811
+    world,
     kind,
     tmp_path,
     monkeypatch,
@@ -101,7 +98,7 @@ def test_a_file_changed_while_its_values_are_read_is_read_from_disk(
 
 @pytest.mark.parametrize("kind", ["csv", "gpkg"])
 def test_an_unchanged_file_is_taken_from_its_writer_with_the_hash_beside(
-    world,  # noqa: F811
+    world,
     kind,
     tmp_path,
     monkeypatch,

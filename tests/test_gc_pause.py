@@ -74,11 +74,11 @@ def test_the_web_map_export_runs_with_the_collector_paused(
     seen: list[bool] = []
     real = leak_gate.check_release  # (its entry: before the pause check_release makes itself)
 
-    def spy(*args, **kwargs):  # noqa: ANN002, ANN003
+    def spy(*args, **kwargs):
         seen.append(gc.isenabled())
         return real(*args, **kwargs)
 
-    def read_spy(*args, **kwargs):  # noqa: ANN002, ANN003
+    def read_spy(*args, **kwargs):
         seen.append(gc.isenabled())
         return read(*args, **kwargs)
 

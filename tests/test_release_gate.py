@@ -2,7 +2,7 @@
 release shares it, whatever extras each call adds, and gets exactly the verdict and messages a
 fresh preparation gives.
 
-The raw table, map points and release are tests/test_leak_gate.py's (a real force extract
+The raw table, map points and release are tests/support/leak_world.py's (a real force extract
 built from the bundled police.uk rows, real anonymiser). Extras are chosen to reach every
 derived view: extra public values that are raw non-public values (exactly, or in another
 case), extra allowed coordinates that are (or are not) raw crime locations.
@@ -26,11 +26,7 @@ from crime_mapper.core.gate.leak_gate import (
     same_points,
     same_table,
 )
-from tests import test_leak_gate as lg
-from tests.test_leak_gate import NAMES, copy_folder, plant, write_csv, write_gpkg
-
-world = lg.world  # the same real raw extract, map points and release (module fixtures)
-clean_outputs = lg.clean_outputs
+from tests.support.leak_world import NAMES, copy_folder, plant, write_csv, write_gpkg
 
 
 def _extras(world: dict) -> list[dict]:

@@ -33,11 +33,8 @@ from crime_mapper.core.release.public_schema import (
     remembering_tables,
     write_public_csv,
 )
-from tests import test_leak_gate as lg
-from tests.test_leak_gate import NAMES
+from tests.support.leak_world import NAMES
 from tests.test_release_csv_parsed_once import _hostile_public_table
-
-world = lg.world  # a real raw force extract, real map points, a real release (module fixture)
 
 
 def _variants(world: dict) -> dict[str, pd.DataFrame]:

@@ -5,7 +5,7 @@ on a clean export and with raw references, non-public values, coordinates, dates
 contact details planted in it, and when the folder cannot be read.
 
 The web map is tests/test_gate_script_bodies.py's: the real export of
-tests/test_leak_gate.py's release, gated against its raw table.
+tests/support/leak_world.py's release, gated against its raw table.
 """
 
 from __future__ import annotations
@@ -19,8 +19,6 @@ from crime_mapper.core.gate.leak_gate import GateReport, check_release
 from crime_mapper.core.publish.webmap_beside import CHILD_CHECKS, merged_report, parent_checks
 from tests import test_gate_script_bodies as bodies
 
-world = bodies.world  # (the module fixtures: real raw extract, map points and release)
-clean_outputs = bodies.clean_outputs
 webmap_export = bodies.webmap_export
 
 LABELS = '"labels":["'

@@ -71,7 +71,7 @@ class Recorder(QgsProcessingFeedback):
         self.infos.append(info)
         super().pushInfo(info)
 
-    def reportError(self, error: str, fatalError: bool = False) -> None:  # noqa: N802, N803
+    def reportError(self, error: str, fatalError: bool = False) -> None:  # noqa: N803
         self.errors.append(error)
         super().reportError(error, fatalError)
 
