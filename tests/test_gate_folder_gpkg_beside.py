@@ -179,6 +179,32 @@ def test_pages_and_geopackage_children_together(
     assert no_children()
 
 
+def test_only_the_largest_geopackage_gets_a_child(
+    world: dict,
+    tmp_path: Path,
+    forking: None,
+):
+    """Three GeoPackages in the folder: one child (MAX_GPKG_CHILDREN), for the largest; the
+    others read here; the artifacts are read_output's."""
+    folder = _folder(tmp_path / "release", world, world["public"])
+    many = pd.concat([world["public"]] * 40, ignore_index=True)
+    _write(folder, world["public"].head(10), "a-small.gpkg")
+    _write(folder, many, "b-largest.gpkg")
+    sizes = {p.name: p.stat().st_size for p in folder.glob("*.gpkg")}
+    assert max(sizes, key=sizes.get) == "b-largest.gpkg" and len(set(sizes.values())) == 3
+    _, direct = output_reader.read_output(folder)
+    names = [a.name for a in direct]
+    started = FolderRead.start(folder)
+    assert started is not None
+    assert [started.names[i] for i in started.gpkgs] == ["b-largest.gpkg"]
+    _, got = started.result()
+    assert [a.name for a in got] == names
+    for a, b in zip(direct, got):
+        assert same_artifact(a, b), a.name
+    assert started.gpkgs[names.index("b-largest.gpkg")].from_child
+    assert no_children()
+
+
 def test_no_geopackage_child_where_one_may_not_run(
     world: dict,
     tmp_path: Path,

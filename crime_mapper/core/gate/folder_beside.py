@@ -50,6 +50,10 @@ CHILD_SHARE = 0.56
 DEADLINE_S = forked.ANSWER_DEADLINE_S
 #: a GeoPackage in the folder this large or larger is read by a child of its own
 GPKG_MIN_BYTES = file_beside.MIN_BYTES
+#: ...the largest ones, this many at most: the rest of the gate's work is this process's, so
+#: on two cores one child has the second core already, and more would only take turns with
+#: it, each with its own copy of what it reads (the others are read here)
+MAX_GPKG_CHILDREN = 1
 
 _Sent = Optional[tuple]  # ("page", added, texts, code), ("whole", Artifact) or None
 
@@ -93,11 +97,7 @@ class FolderRead:
                 folder = Path(output)
                 files = sorted(p for p in folder.rglob("*") if p.is_file() or p.is_symlink())
                 pages = [i for i, p in enumerate(files) if p.suffix.lower() in PAGE_SUFFIXES]
-                gpkgs = tuple(
-                    i
-                    for i, p in enumerate(files)
-                    if file_beside.plain_file(p, GPKG_SUFFIXES, GPKG_MIN_BYTES) is not None
-                )
+                gpkgs = _largest_gpkgs(files)
                 if len(pages) < MIN_PAGES:
                     pages = []
                 if (pages or gpkgs) and forked.available() and forked.alone():
@@ -197,6 +197,17 @@ class FolderRead:
     def _stop_gpkgs(self) -> None:
         for gpkg in self.gpkgs.values():
             gpkg.stop()  # (nothing once its answer was taken)
+
+
+def _largest_gpkgs(files: list[Path]) -> tuple[int, ...]:
+    """The indexes of the plain GeoPackages of GPKG_MIN_BYTES or more in ``files``, the
+    MAX_GPKG_CHILDREN largest, in the files' order."""
+    sized = [
+        (p.stat().st_size, i)
+        for i, p in enumerate(files)
+        if file_beside.plain_file(p, GPKG_SUFFIXES, GPKG_MIN_BYTES) is not None
+    ]
+    return tuple(sorted(i for _size, i in sorted(sized, reverse=True)[:MAX_GPKG_CHILDREN]))
 
 
 def read_beside(output: Any) -> tuple[str, list[Artifact]]:
