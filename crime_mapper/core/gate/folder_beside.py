@@ -20,11 +20,12 @@ The artifacts are exactly read_output's, in its order:
   later. The child only reads: stopped (the caller failed meanwhile, or was interrupted
   while waiting), it is killed, not waited for.
 
-A folder's large GeoPackages (a release folder checked with ``cli check-release FOLDER``:
-its public GeoPackage, some 3-4 s of SQLite scans and value splits nationally) are read the
-same way, each by a child of its own (core.gate.gpkg_beside, the read ``read_ahead`` forks
-for a GeoPackage checked alone), whatever the number of pages: the artifact is read_file's,
-from the child's contents or, the child failing, a read here.
+A folder's large GeoPackage (a release folder checked with ``cli check-release FOLDER``:
+its public GeoPackage, some 3-4 s of SQLite scans and value splits nationally) is read the
+same way, by a child of its own (core.gate.gpkg_beside, the read ``read_ahead`` forks for a
+GeoPackage checked alone; the largest MAX_GPKG_CHILDREN of several), whatever the number of
+pages: the artifact is read_file's, from the child's contents or, the child failing, a read
+here.
 
 The caller does its own work meanwhile (the gate: its raw-side views) and then calls
 :meth:`FolderRead.result`.
