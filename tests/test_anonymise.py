@@ -17,7 +17,6 @@ import pytest
 
 from crime_mapper.core.common import vocabulary
 from crime_mapper.core.load.loader import load_extracts
-from crime_mapper.core.load.mapping_profile import MappingProfile
 from crime_mapper.core.release.anonymise import AnonymiseError, Release, anonymise
 from crime_mapper.core.release.audit import (
     UNKNOWN_REJECTED,
@@ -43,7 +42,7 @@ from crime_mapper.core.release.rules import (
     ReleaseRulesError,
 )
 from crime_mapper.core.release.snapping import MapPointIndex
-from tests.support.force_extract import make_force_extract
+from tests.support.force_extract import force_profile, make_force_extract
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data" / "police-uk"
@@ -68,20 +67,7 @@ def force(tmp_path: Path, history):
     row flagged sensitive) built from real October rows, loaded through a profile."""
     path = tmp_path / "2022-10-force-extract.csv"
     frame = make_force_extract(path)
-    profile = MappingProfile(
-        name="Test force RMS",
-        columns={
-            "crime_ref": "CrimeRef",
-            "x": "Easting",
-            "y": "Northing",
-            "date": "OffenceDate",
-            "time": "OffenceTime",
-            "offence": "Offence",
-            "sensitive": "Sensitive",
-        },
-        crs="EPSG:27700",
-        reported_by="Leicestershire Police",
-    )
+    profile = force_profile()
     return frame, load_extracts([path], profile=profile)
 
 

@@ -51,7 +51,7 @@ from crime_mapper.core.release.release_files import (
 from crime_mapper.qgis_bridge import map_points_io as io
 from crime_mapper.qgis_bridge.run_anonymise import run_anonymise
 from crime_mapper.qgis_bridge.run_load import run_load
-from tests.support.force_extract import make_force_extract
+from tests.support.force_extract import force_profile, make_force_extract
 from tests.support.qgis_process import child_env, plugin_folder
 
 REPO = Path(__file__).resolve().parent.parent
@@ -81,21 +81,7 @@ def inputs(tmp_path_factory, provider) -> dict:
     extract = base / "force" / "2022-10-force-extract.csv"
     extract.parent.mkdir()
     frame = make_force_extract(extract)
-    profile = MappingProfile(
-        name="Test force RMS",
-        columns={
-            "crime_ref": "CrimeRef",
-            "x": "Easting",
-            "y": "Northing",
-            "date": "OffenceDate",
-            "time": "OffenceTime",
-            "offence": "Offence",
-            "sensitive": "Sensitive",
-        },
-        crs="EPSG:27700",
-        reported_by="Leicestershire Police",
-        falls_within="Leicestershire Police",
-    )
+    profile = force_profile(falls_within="Leicestershire Police")
     profile.save(base / "force" / "profile.json")
     salt = create_salt_file(base / "secrets" / "force.salt")
     return {

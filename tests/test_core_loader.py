@@ -27,7 +27,7 @@ from crime_mapper.core.load.validation_report import (
     write_rejects_csv,
     write_report_json,
 )
-from tests.support.force_extract import make_force_extract
+from tests.support.force_extract import COLUMNS, force_profile, make_force_extract
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data" / "police-uk"
@@ -255,20 +255,7 @@ def test_rejects_csv_neutralises_formulas(tmp_path: Path):
 def test_force_extract_with_a_saved_profile(tmp_path: Path):
     extract = tmp_path / "2022-10-force-extract.csv"
     frame = make_force_extract(extract, encoding="cp1252")
-    profile = MappingProfile(
-        name="Test force RMS",
-        columns={
-            "crime_ref": "CrimeRef",
-            "x": "Easting",
-            "y": "Northing",
-            "date": "OffenceDate",
-            "time": "OffenceTime",
-            "offence": "Offence",
-            "sensitive": "Sensitive",
-        },
-        crs="EPSG:27700",
-        reported_by="Leicestershire Police",
-    )
+    profile = force_profile()
     profile.save(tmp_path / "profile.json")
     loaded = MappingProfile.load(tmp_path / "profile.json")
     assert loaded == profile
@@ -504,14 +491,7 @@ def test_rows_without_coordinates_and_without_place_columns(tmp_path: Path, mapp
     frame["Area"] = ["E01000001"] * len(frame)
     frame.loc[[1, 3], ["Easting", "Northing"]] = [np.nan, np.nan]
     frame.drop(columns=["expected_category"]).to_csv(extract, index=False)
-    columns = {
-        "crime_ref": "CrimeRef",
-        "x": "Easting",
-        "y": "Northing",
-        "date": "OffenceDate",
-        "time": "OffenceTime",
-        "offence": "Offence",
-    }
+    columns = {role: column for role, column in COLUMNS.items() if role != "sensitive"}
     columns.update({role: {"location": "Place", "lsoa_code": "Area"}[role] for role in mapped})
     profile = MappingProfile(name="t", columns=columns, crs="EPSG:27700", reported_by="P")
     result = load_extracts([extract], profile=profile)

@@ -20,19 +20,11 @@ from crime_mapper.core.load.mapping_profile import (
 )
 from crime_mapper.ui.dock import CrimeMapperDock
 from crime_mapper.ui.profile_dialog import UNMAPPED_BRUSH, ProfileDialog
-from tests.support.force_extract import make_force_extract
+from tests.support.force_extract import COLUMNS, make_force_extract
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_PROFILE = ROOT / "crime_mapper" / "resources" / "profiles" / "example_force_rms.json"
-EXPECTED_COLUMNS = {
-    "crime_ref": "CrimeRef",
-    "x": "Easting",
-    "y": "Northing",
-    "date": "OffenceDate",
-    "time": "OffenceTime",
-    "offence": "Offence",
-    "sensitive": "Sensitive",
-}
+EXPECTED_COLUMNS = COLUMNS
 
 
 @pytest.fixture

@@ -15,6 +15,18 @@ import pandas as pd
 
 from crime_mapper.core.common import vocabulary
 from crime_mapper.core.common.geography import pyproj_module
+from crime_mapper.core.load.mapping_profile import MappingProfile
+
+#: the extract's columns for each role (what a mapping profile of it says)
+COLUMNS = {
+    "crime_ref": "CrimeRef",
+    "x": "Easting",
+    "y": "Northing",
+    "date": "OffenceDate",
+    "time": "OffenceTime",
+    "offence": "Offence",
+    "sensitive": "Sensitive",
+}
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data" / "police-uk"
 LEICS_OCT = SAMPLE / "2022-10" / "2022-10-leicestershire-street.csv"
@@ -80,3 +92,15 @@ def make_force_extract(
     frame.to_csv(path, index=False, encoding=encoding)
     frame["expected_category"] = real["Crime type"].to_numpy()
     return frame
+
+
+def force_profile(**more: str) -> MappingProfile:
+    """The mapping profile of :func:`make_force_extract`'s extract (``more``: reported_by,
+    falls_within and the like as a test needs them)."""
+    return MappingProfile(
+        name="Test force RMS",
+        columns=dict(COLUMNS),
+        crs="EPSG:27700",
+        reported_by="Leicestershire Police",
+        **more,
+    )

@@ -24,11 +24,10 @@ import pandas as pd
 from crime_mapper.core.gate.leak_gate import GateReport
 from crime_mapper.core.io.gpkg_write import PointTable, write_geopackage
 from crime_mapper.core.load.loader import load_extracts
-from crime_mapper.core.load.mapping_profile import MappingProfile
 from crime_mapper.core.release.anonymise import anonymise
 from crime_mapper.core.release.map_points import map_points_from_history
 from crime_mapper.core.release.public_schema import PUBLIC_COLUMNS, write_public_csv
-from tests.support.force_extract import make_force_extract
+from tests.support.force_extract import force_profile, make_force_extract
 
 REPO = Path(__file__).resolve().parents[2]
 LEICS = [REPO / "sample_data/police-uk/2022-09", REPO / "sample_data/police-uk/2022-10"]
@@ -55,20 +54,7 @@ def build_world(tmp: Path) -> dict:
         f"Entry forced via rear window of flat {i}, neighbour heard glass" for i in range(n)
     ]
     frame.drop(columns=["expected_category"]).to_csv(extract, index=False)
-    profile = MappingProfile(
-        name="Test force RMS",
-        columns={
-            "crime_ref": "CrimeRef",
-            "x": "Easting",
-            "y": "Northing",
-            "date": "OffenceDate",
-            "time": "OffenceTime",
-            "offence": "Offence",
-            "sensitive": "Sensitive",
-        },
-        crs="EPSG:27700",
-        reported_by="Leicestershire Police",
-    )
+    profile = force_profile()
     raw = load_extracts([extract], profile=profile).crimes
     assert {"extra_victim_name", "extra_ho_code", "extra_mo_notes"} <= set(raw.columns)
     history = load_extracts(LEICS).crimes
