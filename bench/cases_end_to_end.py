@@ -159,6 +159,13 @@ def _gate_release(inputs: dict) -> Path:
 # --- commands in a fresh process --------------------------------------------------------------
 
 
+def _command_env() -> dict[str, str]:
+    """This environment, with this checkout first on the command's import path."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    return env
+
+
 def _run_command(argv: list[str], env: Optional[dict] = None) -> tuple[float, float, str, str]:
     """(seconds, the command's peak RSS in MB, stdout, stderr) of one command run."""
     started = time.perf_counter()
@@ -188,8 +195,7 @@ def _setup_cli() -> dict:
 
 def _run_cli(with_gpkg: bool) -> Callable[[dict, Path, Path], dict]:
     def run(ctx: dict, input_path: Path, workdir: Path) -> dict:
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+        env = _command_env()
         argv = [
             sys.executable, "-m", "crime_mapper.cli", "anonymise", str(ctx["raw"]),
             "--profile", str(ctx["profile"]), "--points", str(ctx["points_csv"]),
@@ -374,8 +380,7 @@ def _setup_check_folder() -> dict:
 
 
 def _run_check_folder(ctx: dict, input_path: Path, workdir: Path) -> dict:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    env = _command_env()
     argv = [
         sys.executable, "-m", "crime_mapper.cli", "check-release", str(ctx["raw"]),
         "--profile", str(ctx["profile"]), "--points", str(ctx["points_csv"]),
@@ -600,8 +605,7 @@ def _run_monthly_release(ctx: dict, input_path: Path, workdir: Path) -> dict:
         base_dir=workdir,
     )
     path = write_config(config, workdir / "release.json")
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    env = _command_env()
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
     argv = [sys.executable, "-c", RELEASE_DRIVER, str(path), month]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
