@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -25,10 +24,17 @@ from crime_mapper.core.load.mapping_profile import MappingProfile
 from crime_mapper.core.release.map_points import CSV_COLUMNS
 from crime_mapper.core.release.public_schema import PUBLIC_COLUMNS, read_public_csv
 from tests.support.force_extract import make_force_extract
+from tests.support.plain_cli import (
+    FORCE_EXTRACT,
+    FORCE_PROFILE,
+    HISTORY,
+    MONTH_ZIP,
+    make_salt,
+    plain_cli,
+)
 from tests.support.qgis_process import child_env
 
 ROOT = Path(__file__).resolve().parent.parent
-MONTH_ZIP = ROOT / "sample_data" / "police-uk" / "2022-10.zip"
 MALFORMED = ROOT / "tests" / "data" / "malformed"
 NOT_EXTRACT = MALFORMED / "not-a-crime-extract.csv"
 EXAMPLE_PROFILE = ROOT / "crime_mapper" / "resources" / "profiles" / "example_force_rms.json"
@@ -217,50 +223,11 @@ def test_load_with_gpkg_writes_the_geopackage(tmp_path: Path) -> None:
 
 # --- the release without QGIS: map-points history, anonymise, check-release ------------------
 
-PLAIN_PYTHON = "/usr/bin/python3"  # the Debian Python: pandas, numpy, pyproj, no venv
-HISTORY = (ROOT / "sample_data" / "police-uk" / "2022-09", MONTH_ZIP)
-FORCE_EXTRACT = ROOT / "sample_data" / "force" / "2022-10-leicestershire-force-extract.csv"
-FORCE_PROFILE = ROOT / "sample_data" / "force" / "leicestershire-force-extract.profile.json"
 PUBLIC_NAME = "2022-10-leicestershire-street.csv"
 PUBLIC_GPKG = "2022-10-leicestershire-street.gpkg"
 RELEASE_FILES = sorted(
     [PUBLIC_NAME, PUBLIC_GPKG, "audit.json", "audit.html", "release_manifest.json"]
 )
-
-# Runs the command line with QGIS made unimportable (a None entry in sys.modules makes every
-# `import qgis...` fail), then proves nothing QGIS was loaded: the release commands must run
-# on a scheduler host with plain Python.
-NO_QGIS = """\
-import sys
-sys.modules["qgis"] = None
-from crime_mapper.cli import main
-code = main(sys.argv[1:])
-loaded = sorted(m for m in sys.modules if m.split(".")[0] == "qgis" and sys.modules[m])
-if loaded:
-    print("QGIS was imported: " + ", ".join(loaded), file=sys.stderr)
-    sys.exit(99)
-sys.exit(code)
-"""
-
-
-def plain_cli(*args: object) -> subprocess.CompletedProcess:
-    """The command line in plain Python (/usr/bin/python3), QGIS unimportable."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    env.pop("QT_QPA_PLATFORM", None)
-    return subprocess.run(
-        [PLAIN_PYTHON, "-c", NO_QGIS, *map(str, args)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-
-
-def make_salt(path: Path, text: str = "5f1c0e9a7b3d48e2a6c4f0b19d8e7a63") -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text + "\n", encoding="ascii")
-    return path
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from crime_mapper.core.io import gpkg_write
 from crime_mapper.core.load.loader import load_extracts
 from crime_mapper.core.load.mapping_profile import MappingProfile
 from crime_mapper.qgis_bridge import run_load as run_load_module
-from tests.test_cli import FORCE_EXTRACT, FORCE_PROFILE
+from tests.support.plain_cli import FORCE_EXTRACT, FORCE_PROFILE
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data" / "police-uk"
 

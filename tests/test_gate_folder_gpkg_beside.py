@@ -285,7 +285,7 @@ def test_check_release_command_on_a_release_folder(
     import sqlite3
 
     from crime_mapper.core.release.pipeline import run_check_release
-    from tests.test_cli import FORCE_EXTRACT, FORCE_PROFILE
+    from tests.support.plain_cli import FORCE_EXTRACT, FORCE_PROFILE
 
     clean = tmp_path / "clean"
     _release(release_inputs, clean)

@@ -159,7 +159,7 @@ def test_check_release_beside_gives_the_same_report(release_inputs, tmp_path):  
     the report the gate gives in this process alone: on a release's folder, CSV and
     GeoPackage, and on its CSV with an exact date planted (refused both ways)."""
     from crime_mapper.core.release.pipeline import run_check_release
-    from tests.test_cli import FORCE_EXTRACT, FORCE_PROFILE
+    from tests.support.plain_cli import FORCE_EXTRACT, FORCE_PROFILE
 
     out = tmp_path / "release"
     _release(release_inputs, out)

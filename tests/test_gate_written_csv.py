@@ -327,7 +327,7 @@ def test_a_failure_in_the_shortcut_reads_the_file(tmp_path, monkeypatch):
 def release_inputs(tmp_path_factory: pytest.TempPathFactory) -> dict:
     from crime_mapper.core.release.map_points import write_map_points_csv
     from crime_mapper.core.release.map_points_files import history_points
-    from tests.test_cli import HISTORY, make_salt
+    from tests.support.plain_cli import HISTORY, make_salt
 
     folder = tmp_path_factory.mktemp("written_csv")
     points = folder / "points.csv"
@@ -337,7 +337,7 @@ def release_inputs(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 def _release(release_inputs: dict, out: Path) -> dict[str, bytes]:
     from crime_mapper.core.release import pipeline
-    from tests.test_cli import FORCE_EXTRACT, FORCE_PROFILE
+    from tests.support.plain_cli import FORCE_EXTRACT, FORCE_PROFILE
 
     pipeline.run_anonymise(
         [FORCE_EXTRACT], str(release_inputs["points"]), None, release_inputs["salt"], out,
@@ -385,7 +385,7 @@ def test_a_file_that_is_not_what_its_writer_returned_fails_the_release(
     the file, finds it, and nothing is published."""
     from crime_mapper.core.gate.leak_gate import LeakError
     from crime_mapper.core.release import public_schema
-    from tests.test_cli import FORCE_EXTRACT
+    from tests.support.plain_cli import FORCE_EXTRACT
 
     reference = pd.read_csv(FORCE_EXTRACT, dtype=str)["Crime Reference"].iloc[0]
     real_writer = public_schema.write_public_csv

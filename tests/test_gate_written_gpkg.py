@@ -421,7 +421,7 @@ def test_a_file_that_is_not_what_its_writer_returned_fails_the_release(
     """The file holds a raw reference the writer did not bind (put there after it was
     hashed): the gate reads the file, finds it, and nothing is published."""
     from crime_mapper.core.gate.leak_gate import LeakError
-    from tests.test_cli import FORCE_EXTRACT
+    from tests.support.plain_cli import FORCE_EXTRACT
 
     reference = pd.read_csv(FORCE_EXTRACT, dtype=str)["Crime Reference"].iloc[0]
     real = gpkg_write.written_geopackage

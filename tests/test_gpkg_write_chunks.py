@@ -18,7 +18,7 @@ from crime_mapper.core.io import gpkg_write
 from crime_mapper.core.io.gpkg_write import column_slices, column_values, point_blob_slices
 from crime_mapper.core.load.loader import load_extracts
 from crime_mapper.core.load.mapping_profile import MappingProfile
-from tests.test_cli import FORCE_EXTRACT, FORCE_PROFILE
+from tests.support.plain_cli import FORCE_EXTRACT, FORCE_PROFILE
 from tests.test_gpkg_write_columns import _hostile_datetimes, _same
 
 

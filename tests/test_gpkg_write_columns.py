@@ -14,7 +14,7 @@ import pytest
 from crime_mapper.core.io.gpkg_write import column_values
 from crime_mapper.core.load.loader import load_extracts
 from crime_mapper.core.load.mapping_profile import MappingProfile
-from tests.test_cli import FORCE_EXTRACT, FORCE_PROFILE
+from tests.support.plain_cli import FORCE_EXTRACT, FORCE_PROFILE
 
 
 def _reference_datetimes(series: pd.Series) -> list:

@@ -21,7 +21,7 @@ from crime_mapper.core.load.loader import load_extracts
 from crime_mapper.core.load.mapping_profile import MappingProfile
 from crime_mapper.core.release.pipeline import public_point_table
 from crime_mapper.core.release.public_schema import PUBLIC_COLUMNS
-from tests.test_cli import FORCE_EXTRACT, FORCE_PROFILE
+from tests.support.plain_cli import FORCE_EXTRACT, FORCE_PROFILE
 
 
 def _one_insert_per_row(conn: sqlite3.Connection, table: str, columns, per=None) -> None:

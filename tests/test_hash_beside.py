@@ -23,7 +23,7 @@ from crime_mapper.core.gate import leak_gate, output_reader
 from crime_mapper.core.release import pipeline, public_schema, release_files
 from crime_mapper.core.release.map_points import write_map_points_csv
 from crime_mapper.core.release.map_points_files import history_points
-from tests.test_cli import FORCE_EXTRACT, FORCE_PROFILE, HISTORY, make_salt
+from tests.support.plain_cli import FORCE_EXTRACT, FORCE_PROFILE, HISTORY, make_salt
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from crime_mapper.core.release import pipeline, release_files
 from crime_mapper.core.release.map_points import write_map_points_csv
 from crime_mapper.core.release.map_points_files import history_points
 from crime_mapper.core.release.release_files import map_points_file_entry, points_fingerprint
-from tests.test_cli import HISTORY
+from tests.support.plain_cli import HISTORY
 
 
 def _direct_fingerprint(points) -> str:

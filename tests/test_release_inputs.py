@@ -18,7 +18,7 @@ from crime_mapper.core.release import pipeline
 from crime_mapper.core.release.map_points import MapPointsError, write_map_points_csv
 from crime_mapper.core.release.map_points_files import history_points
 from crime_mapper.core.release.release_files import ReleaseInputError
-from tests.test_cli import FORCE_EXTRACT, FORCE_PROFILE, HISTORY
+from tests.support.plain_cli import FORCE_EXTRACT, FORCE_PROFILE, HISTORY
 
 
 @pytest.fixture(scope="module")
@@ -185,7 +185,7 @@ def test_the_release_snaps_with_the_index_built_beside_the_read(points_csv, tmp_
     the release is byte for byte the one anonymise gives building its own index."""
     from crime_mapper.core.release import anonymise as anonymise_module
     from crime_mapper.core.release.snapping import MapPointIndex
-    from tests.test_cli import make_salt
+    from tests.support.plain_cli import make_salt
 
     salt = make_salt(tmp_path / "secret" / "force.salt")
     real = anonymise_module.anonymise

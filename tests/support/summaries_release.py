@@ -5,38 +5,15 @@ slices, so every summaries test uses the same inputs."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
+
+from tests.support.plain_cli import FORCE_EXTRACT, FORCE_PROFILE, HISTORY, plain_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "sample_data"
 HOODS = SAMPLE / "neighbourhoods"
-HISTORY = (SAMPLE / "police-uk" / "2022-09", SAMPLE / "police-uk" / "2022-10.zip")
-FORCE_EXTRACT = SAMPLE / "force" / "2022-10-leicestershire-force-extract.csv"
-FORCE_PROFILE = SAMPLE / "force" / "leicestershire-force-extract.profile.json"
 POPULATION = SAMPLE / "population" / "lsoa11_mid2018_population_leicestershire_force_area.csv"
 TEAM = ROOT / "tests" / "data" / "summaries" / "team_hostile.json"
-NO_QGIS = """\
-import sys
-sys.modules["qgis"] = None
-from crime_mapper.cli import main
-sys.exit(main(sys.argv[1:]))
-"""
-
-
-def plain_cli(*args: object) -> subprocess.CompletedProcess:
-    """The command line in plain Python (/usr/bin/python3), QGIS unimportable."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    env.pop("QT_QPA_PLATFORM", None)
-    return subprocess.run(
-        ["/usr/bin/python3", "-c", NO_QGIS, *map(str, args)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
 
 
 def make_release(base: Path) -> dict:
