@@ -17,8 +17,8 @@ import os
 import subprocess
 from pathlib import Path
 
+from tests.support.monthly_config import MONTH, config_file
 from tests.support.qgis_process import REPO, child_env, plugin_folder
-from tests.test_monthly_release import MONTH, _config_file
 
 ARTEFACTS = Path(os.environ.get("CRIME_MAPPER_ARTEFACTS", REPO / "artefacts"))
 
@@ -133,7 +133,7 @@ finally:
 
 
 def test_screenshots_of_the_dock_in_the_qgis_window(tmp_path):
-    config = _config_file(tmp_path)
+    config = config_file(tmp_path)
     shots = ARTEFACTS / "screenshots"
     profile = tmp_path / "config" / "profiles" / "default" / "QGIS"
     profile.mkdir(parents=True)

@@ -96,10 +96,10 @@ def test_the_monthly_manifest_is_the_one_hashed_afresh(tmp_path, monkeypatch):
     from crime_mapper.core.monthly import release as monthly
     from crime_mapper.core.monthly.config import read_config
     from crime_mapper.qgis_bridge.monthly_release import QgisStepRunners
-    from tests.test_monthly_release import MONTH, _config_file
+    from tests.support.monthly_config import MONTH, config_file
 
     monkeypatch.setattr(release_files, "_REMEMBERED_FROM_BYTES", 1)  # the sample is small
-    config = read_config(_config_file(tmp_path))
+    config = read_config(config_file(tmp_path))
     config.hotspots.enabled = False
     config.qa.enabled = False  # (release QA describes the GeoPackage it reads: once more)
     runners = QgisStepRunners()

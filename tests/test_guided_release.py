@@ -14,7 +14,7 @@ from qgis.PyQt.QtCore import QCoreApplication, QObject, Qt, QUrl, pyqtSlot
 from qgis.PyQt.QtGui import QDesktopServices
 
 from crime_mapper.core.monthly.config import read_config
-from tests.test_monthly_release import MONTH, _config_file, _files
+from tests.support.monthly_config import MONTH, config_file, folder_files
 
 RELEASE_TIMEOUT_MS = 300_000  # hang guard only; nothing asserts how long it took
 
@@ -42,7 +42,7 @@ def test_the_guided_release_is_the_first_tab_and_checks_inputs_inline(dock, tmp_
         panel.groups[s].title() for s in ("load", "check", "anonymise", "hotspots", "publish")
     ]
     assert titles == ["1. Load", "2. Check", "3. Anonymise", "4. Hotspots (internal)", "5. Publish"]
-    config_path = _config_file(tmp_path)
+    config_path = config_file(tmp_path)
     assert panel.open_config(config_path)
     # the configuration's QA, web map and summaries settings are in the form, unchanged
     assert panel.qa_check.isChecked() and panel.webmap_check.isChecked()
@@ -86,7 +86,7 @@ def test_the_guided_release_is_the_first_tab_and_checks_inputs_inline(dock, tmp_
 
 def test_run_the_whole_release_then_change_an_input_then_cancel(dock, qtbot, tmp_path):
     panel = dock.guided_panel
-    config_path = _config_file(tmp_path)
+    config_path = config_file(tmp_path)
     assert panel.open_config(config_path)
     panel.set_month(MONTH)
     with qtbot.waitSignal(panel.releaseFinished, timeout=RELEASE_TIMEOUT_MS) as blocker:
@@ -127,7 +127,7 @@ def test_run_the_whole_release_then_change_an_input_then_cancel(dock, qtbot, tmp
 
     # cancel a release while its child process anonymises: every earlier output stays
     # byte-identical, no staged file is left behind, the child process is gone
-    before = _files(out)
+    before = folder_files(out)
     with qtbot.waitSignal(panel.releaseFinished, timeout=RELEASE_TIMEOUT_MS) as blocker:
         qtbot.mouseClick(panel.run_button, Qt.MouseButton.LeftButton)
         task = panel.current_task()
@@ -154,7 +154,7 @@ def test_run_the_whole_release_then_change_an_input_then_cancel(dock, qtbot, tmp
     assert not panel.step_buttons["hotspots"].isEnabled()  # its predecessor is not done
     assert panel.step_buttons["anonymise"].isEnabled()  # the cancelled step can run again
     assert task.returncode is not None  # the child process ended
-    assert _files(out) == before
+    assert folder_files(out) == before
     assert not [p for p in out.rglob("*") if p.name.startswith(".crime_mapper-stage")]
     assert panel.run_button.isEnabled() and panel.groups["load"].isEnabled()
 
@@ -186,8 +186,8 @@ def _legends_hold_exactly_the_present_categories(layers) -> None:
 def test_a_failing_step_is_marked_with_the_reason(dock, qtbot, tmp_path):
     panel = dock.guided_panel
     # a configuration file is not a mapping profile: the load step fails, nothing after runs
-    assert panel.open_config(_config_file(tmp_path))
-    panel.profile_widget.setFilePath(str(_config_file(tmp_path)))
+    assert panel.open_config(config_file(tmp_path))
+    panel.profile_widget.setFilePath(str(config_file(tmp_path)))
     panel.set_month(MONTH)
     _run(qtbot, panel, expect=False)
     assert panel.state("load") == "failed"
@@ -199,7 +199,7 @@ def test_a_failing_step_is_marked_with_the_reason(dock, qtbot, tmp_path):
 
 def test_reopening_the_project_restores_the_release(dock, qtbot, tmp_path):
     panel = dock.guided_panel
-    config_path = _config_file(tmp_path)
+    config_path = config_file(tmp_path)
     assert panel.open_config(config_path)
     panel.set_month(MONTH)
     _run(qtbot, panel)
@@ -235,7 +235,7 @@ def test_reopening_the_project_restores_the_release(dock, qtbot, tmp_path):
 
 def test_save_and_reopen_a_configuration_and_recent_files(dock, tmp_path):
     panel = dock.guided_panel
-    assert panel.open_config(_config_file(tmp_path))
+    assert panel.open_config(config_file(tmp_path))
     panel.hotspots_check.setChecked(False)
     saved = panel.save_config(tmp_path / "next-month.toml")
     again = read_config(saved)
@@ -309,7 +309,7 @@ def test_without_a_python_to_run_it_the_release_says_what_to_set(
     """The release runs in a child Python; when none can be found the dock says which
     setting names one, and nothing is written."""
     panel = dock.guided_panel
-    config_path = _config_file(tmp_path)
+    config_path = config_file(tmp_path)
     assert panel.open_config(config_path)
     panel.set_month(MONTH)
     monkeypatch.setenv("CRIME_MAPPER_PYTHON", str(tmp_path / "no-python-here"))
@@ -354,7 +354,7 @@ def test_one_step_at_a_time_gives_the_release_run_in_one_go(dock, qtbot, tmp_pat
     from crime_mapper.qgis_bridge.monthly_release import QgisStepRunners
 
     panel = dock.guided_panel
-    config_path = _config_file(tmp_path)
+    config_path = config_file(tmp_path)
     assert panel.open_config(config_path)
     panel.set_month(MONTH)
     out = read_config(config_path).output_dir(MONTH)
@@ -391,9 +391,9 @@ def test_one_step_at_a_time_gives_the_release_run_in_one_go(dock, qtbot, tmp_pat
     (other / "secret" / "release.salt").write_bytes(
         (tmp_path / "secret" / "release.salt").read_bytes()
     )
-    config = read_config(_config_file(other))
+    config = read_config(config_file(other))
     run_monthly_release(config, MONTH, runners=QgisStepRunners())
-    first, second = _files(out), _files(config.output_dir(MONTH))
+    first, second = folder_files(out), folder_files(config.output_dir(MONTH))
     assert sorted(first) == sorted(second)
     differ = [name for name in first if first[name] != second[name]]
     assert differ == ["manifest.json"], differ  # its configuration names another folder
@@ -416,7 +416,7 @@ def test_a_failed_step_is_put_right_and_run_again_on_its_own(dock, qtbot, tmp_pa
     put right, Publish alone runs from what the earlier steps wrote, and the release ends
     with its manifest."""
     panel = dock.guided_panel
-    config_path = _config_file(tmp_path)
+    config_path = config_file(tmp_path)
     assert panel.open_config(config_path)
     outlines = panel.hood_boundaries_widget.filePath()
     panel.hood_boundaries_widget.setFilePath(str(config_path))  # a TOML file, not outlines

@@ -23,7 +23,7 @@ from crime_mapper.core.monthly.release import MonthlyReleaseError, run_monthly_r
 from crime_mapper.core.release import pipeline
 from crime_mapper.core.release.crimes_input import crimes_from_gpkg, crimes_from_load_in_progress
 from crime_mapper.qgis_bridge import run_load as loading
-from tests.test_monthly_release import MONTH, SAMPLE, _config_file, _files
+from tests.support.monthly_config import MONTH, SAMPLE, config_file, folder_files
 
 FORCE = [SAMPLE / "force" / "2022-10-leicestershire-force-extract.csv"]
 FORCE_PROFILE = SAMPLE / "force" / "leicestershire-force-extract.profile.json"
@@ -33,7 +33,9 @@ OTHER = [SAMPLE / "police-uk" / "2022-09"]
 
 def _visible(folder: Path) -> dict[str, bytes]:
     """The folder's files as a reader sees them (not the stage folders' work in progress)."""
-    return {k: v for k, v in _files(folder).items() if not k.startswith(".crime_mapper-stage-")}
+    return {
+        k: v for k, v in folder_files(folder).items() if not k.startswith(".crime_mapper-stage-")
+    }
 
 
 def _rejects(out) -> Path:
@@ -47,14 +49,14 @@ def test_a_load_settled_later_gives_the_same_files_and_entries(paths, profile, t
     direct = loading.run_load(paths, tmp_path / "direct", profile_path=profile, keep_table=True)
     folder = tmp_path / "beside"
     loading.run_load(OTHER, folder)  # a previous load, which must stay whole until settled
-    previous = _files(folder)
+    previous = folder_files(folder)
     out = loading.run_load(paths, folder, profile_path=profile, keep_table=True, gpkg_beside=True)
     assert out.settle is not None and direct.settle is None and not direct.waiting
     in_progress = crimes_from_load_in_progress(out.gpkg, out.table, _rejects(out), out.settle)
     assert _visible(folder) == previous  # nothing moved yet (reports included)
     entry = out.settle()
     assert out.settle() == entry  # settled once; asking again gives the same
-    assert _files(folder) == _files(tmp_path / "direct")
+    assert folder_files(folder) == folder_files(tmp_path / "direct")
     assert stage_folders(folder) == []
     done = crimes_from_gpkg(direct.gpkg, loaded=direct.table)
     assert same_table(in_progress.crimes, done.crimes)
@@ -69,7 +71,7 @@ def test_a_load_settled_later_gives_the_same_files_and_entries(paths, profile, t
 def test_a_failed_write_beside_leaves_the_previous_load_whole(tmp_path, monkeypatch):
     folder = tmp_path / "load"
     loading.run_load(OTHER, folder)
-    previous = _files(folder)
+    previous = folder_files(folder)
     broke = RuntimeError("the style could not be stored")
 
     def store_styles(*args, **kwargs):
@@ -83,14 +85,14 @@ def test_a_failed_write_beside_leaves_the_previous_load_whole(tmp_path, monkeypa
         with pytest.raises(RuntimeError) as raised:
             out.settle()
         assert raised.value is broke
-    assert _files(folder) == previous
+    assert folder_files(folder) == previous
     assert stage_folders(folder) == []
 
 
 def _quick_config(tmp_path: Path):
     """The bundled release without release QA, hotspots or publishing: the anonymise step
     comes straight after the load, whose GeoPackage is then written beside it."""
-    config = read_config(_config_file(tmp_path))
+    config = read_config(config_file(tmp_path))
     config.qa.enabled = False
     config.hotspots.enabled = False
     config.publish.summaries = config.publish.web_map = config.publish.project = False
@@ -158,7 +160,7 @@ def test_a_failed_write_beside_is_the_load_steps_failure(tmp_path, monkeypatch):
     out = config.output_dir(MONTH)
     states: list = []
     _run(config, states)
-    before = _files(out)
+    before = folder_files(out)
     broke = _break_load_write(monkeypatch)
     states.clear()
     with pytest.raises(MonthlyReleaseError) as raised:
@@ -168,7 +170,7 @@ def test_a_failed_write_beside_is_the_load_steps_failure(tmp_path, monkeypatch):
     assert ("load", "failed") in states
     partial = getattr(raised.value, monthly.PARTIAL_OUTPUTS)
     assert partial.load is None and "load" not in [r.name for r in partial.steps]
-    assert _files(out) == before  # neither the load's files nor the anonymise step's moved
+    assert folder_files(out) == before  # neither the load's files nor the anonymise step's moved
     assert stage_folders(out / "internal") == [] and stage_folders(out / "public") == []
 
 
@@ -203,7 +205,7 @@ def test_an_anonymise_failure_leaves_the_load_done_and_in_place(tmp_path, monkey
         profile_path=config.optional_path(config.profile, MONTH),
     )
     internal = config.output_dir(MONTH) / "internal"
-    assert _files(internal) == _files(reference)
+    assert folder_files(internal) == folder_files(reference)
     shutil.rmtree(reference)
 
 
@@ -222,7 +224,7 @@ def test_the_switch_off_gives_the_same_release(tmp_path, monkeypatch):
     outputs = _run(apart, states)
     assert outputs.load.settle is None
     assert ("load", "failed") not in states
-    one, two = _files(together.output_dir(MONTH)), _files(apart.output_dir(MONTH))
+    one, two = folder_files(together.output_dir(MONTH)), folder_files(apart.output_dir(MONTH))
     assert sorted(one) == sorted(two)
     # the manifest records the configuration (its output folder); nothing else may differ
     assert [name for name in one if one[name] != two[name]] == ["manifest.json"]

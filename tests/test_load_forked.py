@@ -23,8 +23,8 @@ from crime_mapper.core.monthly.release import MonthlyReleaseError, run_monthly_r
 from crime_mapper.core.release.crimes_input import crimes_from_gpkg, crimes_from_load_in_progress
 from crime_mapper.qgis_bridge import run_load as loading
 from tests.support.forking import no_children
+from tests.support.monthly_config import MONTH, folder_files
 from tests.test_load_beside import FORCE, FORCE_PROFILE, OTHER, _quick_config, _rejects
-from tests.test_monthly_release import MONTH, _files
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX fork only")
 
@@ -61,15 +61,15 @@ def test_the_same_files_and_entries_with_the_tables_forked(tmp_path, load_forks)
     thread_entry = thread.settle()
     folder = tmp_path / "forked"
     loading.run_load(OTHER, folder)  # a previous load, which must stay whole until settled
-    previous = _files(folder)
+    previous = folder_files(folder)
     out = _load(folder, gpkg_fork=True)
     assert len(load_forks) == 1
     in_progress = crimes_from_load_in_progress(out.gpkg, out.table, _rejects(out), out.settle)
-    visible = {k: v for k, v in _files(folder).items() if not k.startswith(".crime_mapper-")}
+    visible = {k: v for k, v in folder_files(folder).items() if not k.startswith(".crime_mapper-")}
     assert visible == previous  # nothing moved yet
     entry = out.settle()
     assert out.settle() == entry and no_children()
-    assert _files(folder) == _files(tmp_path / "thread")
+    assert folder_files(folder) == folder_files(tmp_path / "thread")
     assert entry == thread_entry and stage_folders(folder) == []
     done = crimes_from_gpkg(out.gpkg, loaded=out.table)
     assert list(in_progress.input_entries) == done.input_entries
@@ -87,13 +87,13 @@ def test_no_child_while_another_thread_runs(tmp_path, monkeypatch):
     out.settle()
     assert made == []
     _load(tmp_path / "b").settle()
-    assert _files(tmp_path / "a") == _files(tmp_path / "b")
+    assert folder_files(tmp_path / "a") == folder_files(tmp_path / "b")
 
 
 def test_the_childs_error_is_raised_when_settled(tmp_path, load_forks, monkeypatch):
     folder = tmp_path / "load"
     loading.run_load(OTHER, folder)
-    previous = _files(folder)
+    previous = folder_files(folder)
 
     def broken(*_args, **_kwargs):
         raise OSError("No space left on device (planted)")
@@ -104,20 +104,20 @@ def test_the_childs_error_is_raised_when_settled(tmp_path, load_forks, monkeypat
     for _ in range(2):
         with pytest.raises(OSError, match=r"^No space left on device \(planted\)$"):
             out.settle()
-    assert _files(folder) == previous and stage_folders(folder) == [] and no_children()
+    assert folder_files(folder) == previous and stage_folders(folder) == [] and no_children()
 
 
 def test_a_child_that_dies_is_an_error_and_moves_nothing(tmp_path, load_forks, monkeypatch):
     folder = tmp_path / "load"
     loading.run_load(OTHER, folder)
-    previous = _files(folder)
+    previous = folder_files(folder)
     monkeypatch.setattr(
         loading, "_write_crimes_gpkg", lambda *_a, **_k: os.kill(os.getpid(), signal.SIGKILL)
     )
     out = _load(folder, gpkg_fork=True)
     with pytest.raises(RuntimeError, match="stopped unexpectedly"):
         out.settle()
-    assert _files(folder) == previous and stage_folders(folder) == [] and no_children()
+    assert folder_files(folder) == previous and stage_folders(folder) == [] and no_children()
 
 
 def test_in_a_release_the_childs_failure_is_the_load_steps(tmp_path, load_forks, monkeypatch):
@@ -129,7 +129,7 @@ def test_in_a_release_the_childs_failure_is_the_load_steps(tmp_path, load_forks,
     out = config.output_dir(MONTH)
     run_monthly_release(config, MONTH, runners=runners)
     assert len(load_forks) == 1 and no_children()
-    before = _files(out)
+    before = folder_files(out)
 
     def broken(*_args, **_kwargs):
         raise OSError("No space left on device (planted)")
@@ -142,5 +142,5 @@ def test_in_a_release_the_childs_failure_is_the_load_steps(tmp_path, load_forks,
         )
     assert raised.value.step == "load" and "planted" in raised.value.reason
     assert ("load", "failed") in states
-    assert _files(out) == before and no_children()
+    assert folder_files(out) == before and no_children()
     assert stage_folders(out / "internal") == [] and stage_folders(out / "public") == []

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -25,59 +24,8 @@ from crime_mapper.core.monthly.config import (
     write_config,
 )
 from crime_mapper.core.monthly.release import MonthlyReleaseError, run_monthly_release
-from crime_mapper.core.release.release_files import create_salt_file
-from tests.support.forking import files_in
-from tests.support.qgis_process import REPO, child_env, qgis_process_env, run_qgis_process
-
-SAMPLE = REPO / "sample_data"
-MONTH = "2022-10"
-
-
-def _config_file(tmp_path: Path, out: str = "out/{month}", **changes: str) -> Path:
-    """The bundled configuration, with the output and the salt inside tmp_path."""
-    salt = tmp_path / "secret" / "release.salt"
-    if not salt.exists():
-        create_salt_file(salt)
-    text = (SAMPLE / "release.toml").read_text(encoding="utf-8")
-    data = tomllib.loads(text)
-    base = SAMPLE
-    data["release"]["output"] = str(tmp_path / out)
-    data["anonymise"]["salt_file"] = str(salt)
-    data["load"]["inputs"] = [str(base / p) for p in data["load"]["inputs"]]
-    data["load"]["profile"] = str(base / data["load"]["profile"])
-    data["anonymise"]["map_points"]["paths"] = [
-        str(base / p) for p in data["anonymise"]["map_points"]["paths"]
-    ]
-    data["qa"]["history"] = [str(base / h) for h in data["qa"]["history"]]
-    hoods = data["publish"]["neighbourhoods"]
-    history = data["publish"].get("summaries_history", [])
-    data["publish"]["summaries_history"] = [str(base / p) for p in history]
-    for key in ("boundaries", "lookup", "names", "lsoa_population"):
-        hoods[key] = str(base / hoods[key])
-    for key, value in changes.items():
-        table, name = key.split("__")
-        data[table][name] = value
-    path = tmp_path / "release.toml"
-    path.write_text(toml_lite.dumps(data), encoding="utf-8")
-    return path
-
-
-def _files(folder: Path) -> dict[str, bytes]:
-    """A release folder's files and their bytes, the QGIS project left out."""
-    return files_in(folder, skip={"release.qgz"})
-
-
-def cli(*args: object) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "crime_mapper.cli", *map(str, args)],
-        cwd=REPO,
-        env=child_env([REPO]),
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-
+from tests.support.monthly_config import MONTH, SAMPLE, cli, config_file, folder_files
+from tests.support.qgis_process import qgis_process_env, run_qgis_process
 
 # --- the configuration file -----------------------------------------------------------------
 
@@ -106,7 +54,7 @@ def test_the_lite_toml_reader_refuses_what_it_cannot_read(text, where):
 
 
 def test_a_configuration_round_trips_through_toml_and_json(tmp_path):
-    config = read_config(_config_file(tmp_path))
+    config = read_config(config_file(tmp_path))
     for name in ("again.toml", "again.json"):
         again = read_config(write_config(config, tmp_path / name))
         assert again.to_dict() == config.to_dict()
@@ -158,7 +106,7 @@ def test_problems_are_found_before_anything_runs(tmp_path):
 @pytest.fixture(scope="module")
 def cli_release(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
     tmp = tmp_path_factory.mktemp("cli")
-    run = cli("release", _config_file(tmp), "--month", MONTH)
+    run = cli("release", config_file(tmp), "--month", MONTH)
     return tmp / "out" / MONTH, run
 
 
@@ -190,7 +138,7 @@ def test_the_command_line_runs_every_step_and_says_where_everything_is(cli_relea
     assert public_audit["release_qa"]["verdict"] == check["summary"]["verdict"]
     assert all(s["status"] == "done" for s in manifest["steps"])
     listed = {o["name"] for s in manifest["steps"] for o in s["outputs"]}
-    on_disk = set(_files(out)) - {"manifest.json"}
+    on_disk = set(folder_files(out)) - {"manifest.json"}
     assert listed == on_disk
     inputs = manifest["inputs"]
     assert inputs["profile"]["name"] == "leicestershire-force-extract.profile.json"
@@ -209,14 +157,14 @@ def test_the_command_line_runs_every_step_and_says_where_everything_is(cli_relea
     assert public["inputs"]["profile"]["name"] == "leicestershire-force-extract.profile.json"
     assert inputs["salt_fingerprint"] == public["settings"]["salt_fingerprint"]
     salt = (out.parent.parent / "secret" / "release.salt").read_bytes()
-    for data in _files(out).values():
+    for data in folder_files(out).values():
         assert salt not in data
 
 
 def test_qgis_process_gives_the_same_bytes_as_the_command_line(cli_release, tmp_path):
     out, run = cli_release
     assert run.returncode == 0
-    config = _config_file(tmp_path)
+    config = config_file(tmp_path)
     # the same salt, so the same Crime IDs
     (tmp_path / "secret" / "release.salt").write_bytes(
         (out.parent.parent / "secret" / "release.salt").read_bytes()
@@ -238,7 +186,7 @@ def test_qgis_process_gives_the_same_bytes_as_the_command_line(cli_release, tmp_
     assert outputs["GATE_PASSED"] is True
     here = tmp_path / "out" / MONTH
     assert Path(outputs["MANIFEST"]) == here / "manifest.json"
-    first, second = _files(out), _files(here)
+    first, second = folder_files(out), folder_files(here)
     assert sorted(first) == sorted(second)
     differ = [name for name in first if first[name] != second[name]]
     # the manifest records the configuration, whose output folder differs; nothing else may
@@ -252,12 +200,12 @@ def test_qgis_process_gives_the_same_bytes_as_the_command_line(cli_release, tmp_
 def test_a_rerun_gives_the_same_bytes_and_a_cancelled_one_changes_nothing(tmp_path):
     from crime_mapper.qgis_bridge.monthly_release import QgisStepRunners
 
-    config = read_config(_config_file(tmp_path))
+    config = read_config(config_file(tmp_path))
     out = config.output_dir(MONTH)
     run_monthly_release(config, MONTH, runners=QgisStepRunners())
-    first = _files(out)
+    first = folder_files(out)
     run_monthly_release(config, MONTH, runners=QgisStepRunners())
-    assert _files(out) == first
+    assert folder_files(out) == first
 
     class CancelDuringAnonymise(Feedback):
         def __init__(self) -> None:
@@ -276,7 +224,7 @@ def test_a_rerun_gives_the_same_bytes_and_a_cancelled_one_changes_nothing(tmp_pa
             feedback=feedback,
             on_step=lambda step, state: feedback.steps.append(step),
         )
-    assert _files(out) == first
+    assert folder_files(out) == first
     assert not [p for p in out.rglob("*") if ".tmp" in p.name]
 
 
@@ -288,18 +236,18 @@ def test_publish_in_the_run_gives_the_bytes_of_publish_run_on_its_own(tmp_path):
     history, so the release's rows are the tail of the summaries' table)."""
     from crime_mapper.qgis_bridge.monthly_release import QgisStepRunners
 
-    config = read_config(_config_file(tmp_path))
+    config = read_config(config_file(tmp_path))
     config.hotspots.enabled = False
     out = config.output_dir(MONTH)
     outputs = run_monthly_release(config, MONTH, runners=QgisStepRunners())
     assert outputs.opened is None  # the raw tables are not kept after the run
-    together = _files(out)
+    together = folder_files(out)
     assert any(name.startswith("map/") for name in together)
     assert any(name.startswith("neighbourhoods/") for name in together)
     run_monthly_release(
         config, MONTH, runners=QgisStepRunners(), steps=("publish",), previous=outputs
     )
-    alone = _files(out)
+    alone = folder_files(out)
     assert sorted(alone) == sorted(together)
     assert [name for name in together if together[name] != alone[name]] == []
     # and the web map exported on its own (the Web map tab, `cli webmap`), reading the
@@ -319,7 +267,7 @@ def test_publish_in_the_run_gives_the_bytes_of_publish_run_on_its_own(tmp_path):
         neighbourhoods=config.neighbourhood_source(MONTH),
         title=" ".join(p for p in ("Street-level crime map,", config.force, MONTH) if p),
     )
-    on_its_own = _files(out)
+    on_its_own = folder_files(out)
     maps = [name for name in together if name.startswith("map/")]
     assert [name for name in maps if together[name] != on_its_own[name]] == []
 
@@ -360,7 +308,7 @@ def test_the_loaded_table_stands_for_the_geopackage_read_back(inputs, tmp_path):
 
 def test_without_qgis_the_rest_runs_and_the_public_files_are_the_same(cli_release, tmp_path):
     out, _ = cli_release
-    config = _config_file(tmp_path)
+    config = config_file(tmp_path)
     (tmp_path / "secret" / "release.salt").write_bytes(
         (out.parent.parent / "secret" / "release.salt").read_bytes()
     )
@@ -380,7 +328,7 @@ def test_without_qgis_the_rest_runs_and_the_public_files_are_the_same(cli_releas
 
 
 def test_a_failing_step_names_itself_and_what_to_do(tmp_path):
-    config = _config_file(tmp_path, load__profile=str(SAMPLE / "release.toml"))
+    config = config_file(tmp_path, load__profile=str(SAMPLE / "release.toml"))
     run = cli("release", config, "--month", MONTH, "--no-qgis")
     assert run.returncode == 2
     assert "crime_mapper: error: The load step failed:" in run.stderr

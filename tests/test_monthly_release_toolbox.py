@@ -23,7 +23,7 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QtMsgType, qInstallMessageHandler, qWarning
 
 from crime_mapper.core.monthly.config import read_config
-from tests.test_monthly_release import MONTH, _config_file, _files
+from tests.support.monthly_config import MONTH, config_file, folder_files
 
 TIMEOUT_MS = 600_000  # a hang guard only; nothing asserts how long a run took
 #: What Qt says when an object is used from, or parented across, the wrong thread.
@@ -92,7 +92,7 @@ def _run_in_background(qtbot, parameters: dict, feedback: RecordingFeedback):
 def test_the_toolbox_run_reports_progress_and_steps_from_its_thread(
     provider, qgis_new_project, qtbot, tmp_path, qt_warnings
 ):
-    config_path = _config_file(tmp_path)
+    config_path = config_file(tmp_path)
     feedback = RecordingFeedback()
     ok, results = _run_in_background(qtbot, {"CONFIG": str(config_path), "MONTH": MONTH}, feedback)
     assert ok, feedback.infos[-5:]
@@ -111,19 +111,19 @@ def test_the_toolbox_run_reports_progress_and_steps_from_its_thread(
 def test_cancel_from_the_toolbox_leaves_the_earlier_release_as_it_was(
     provider, qgis_new_project, qtbot, tmp_path, qt_warnings
 ):
-    config_path = _config_file(tmp_path)
+    config_path = config_file(tmp_path)
     out = read_config(config_path).output_dir(MONTH)
     ok, _results = _run_in_background(
         qtbot, {"CONFIG": str(config_path), "MONTH": MONTH}, RecordingFeedback()
     )
     assert ok
-    before = _files(out)
+    before = folder_files(out)
 
     feedback = RecordingFeedback(cancel_at="anonymise")
     ok, _results = _run_in_background(qtbot, {"CONFIG": str(config_path), "MONTH": MONTH}, feedback)
     assert not ok and feedback.isCanceled()
     assert "anonymise: done" not in feedback.infos and "publish: running" not in feedback.infos
-    assert _files(out) == before
+    assert folder_files(out) == before
     assert not [p for p in out.rglob("*") if p.name.startswith(".crime_mapper-stage")]
     assert not [w for w in qt_warnings if any(t in w for t in THREAD_WARNINGS)], qt_warnings
 
@@ -138,9 +138,9 @@ def test_other_loads_are_listed_on_the_main_thread_before_the_run(
 
     from crime_mapper.qgis_bridge.layers import gpkg_uri
     from crime_mapper.qgis_bridge.run_load import run_load
-    from tests.test_monthly_release import SAMPLE
+    from tests.support.monthly_config import SAMPLE
 
-    config = read_config(_config_file(tmp_path))
+    config = read_config(config_file(tmp_path))
     loaded = run_load(
         [config.input_paths(MONTH)[0]],
         tmp_path / "other",

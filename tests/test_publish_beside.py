@@ -158,9 +158,9 @@ MONTH = "2022-10"
 
 def _config(tmp_path: Path):
     from crime_mapper.core.monthly.config import read_config
-    from tests.test_monthly_release import _config_file
+    from tests.support.monthly_config import config_file
 
-    config = read_config(_config_file(tmp_path))
+    config = read_config(config_file(tmp_path))
     config.hotspots.enabled = False
     config.qa.enabled = False
     return config

@@ -222,7 +222,7 @@ def test_the_monthly_release_parses_its_public_csv_once(tmp_path, monkeypatch):
     from crime_mapper.core.monthly.config import read_config
     from crime_mapper.core.monthly.release import run_monthly_release
     from crime_mapper.core.publish import summaries_run
-    from tests.test_monthly_release import MONTH, _config_file
+    from tests.support.monthly_config import MONTH, config_file
 
     parsed: list[str] = []
     taken: list[pd.DataFrame] = []
@@ -242,7 +242,7 @@ def test_the_monthly_release_parses_its_public_csv_once(tmp_path, monkeypatch):
 
     monkeypatch.setattr(pd, "read_csv", counting)
     monkeypatch.setattr(summaries_run, "read_release", read_release)
-    config = read_config(_config_file(tmp_path))
+    config = read_config(config_file(tmp_path))
     config.hotspots.enabled = False
     config.publish.web_map = False
     outputs = run_monthly_release(config, MONTH)

@@ -78,9 +78,9 @@ def test_a_real_web_map_and_summaries_folder(tmp_path):
     """The bundled force month's monthly release folders, as the publish step lists them."""
     from crime_mapper.core.monthly.config import read_config
     from crime_mapper.core.monthly.release import run_monthly_release
-    from tests.test_monthly_release import MONTH, _config_file
+    from tests.support.monthly_config import MONTH, config_file
 
-    config = read_config(_config_file(tmp_path))
+    config = read_config(config_file(tmp_path))
     config.hotspots.enabled = False
     outputs = run_monthly_release(config, MONTH)
     out = Path(outputs.out_dir)

@@ -234,10 +234,10 @@ def _children_alive(marks: Path) -> list[int]:
 @pytest.fixture(scope="module")
 def dock_release(tmp_path_factory) -> tuple[Path, Path, list[dict], set[str]]:
     """The bundled month released by the dock's child process, as the dock starts it."""
-    from tests.test_monthly_release import _config_file
+    from tests.support.monthly_config import config_file
 
     tmp = tmp_path_factory.mktemp("dock_child")
-    config_path = _config_file(tmp)
+    config_path = config_file(tmp)
     marks = tmp / "forks.txt"
     child = _start_child(tmp, config_path, marks)
     events = _events_until_end(child)
@@ -258,7 +258,7 @@ def test_the_docks_release_forks_its_work_beside_as_the_command_line_does(dock_r
 
 
 def test_the_docks_release_writes_the_command_lines_bytes(dock_release):
-    from tests.test_monthly_release import MONTH, _files, cli
+    from tests.support.monthly_config import MONTH, cli, folder_files
 
     tmp, config_path, _events, _forks = dock_release
     again = tmp / "cli"
@@ -267,8 +267,8 @@ def test_the_docks_release_writes_the_command_lines_bytes(dock_release):
     (again / "release.toml").write_text(text, encoding="utf-8")
     done = cli("release", again / "release.toml", "--month", MONTH)
     assert done.returncode == 0, done.stderr[-3000:]
-    dock_files = _files(tmp / "out" / MONTH)
-    cli_files = _files(again / "out" / MONTH)
+    dock_files = folder_files(tmp / "out" / MONTH)
+    cli_files = folder_files(again / "out" / MONTH)
     assert dock_files.keys() == cli_files.keys()
     # the manifests name their own folder; every other file is the same bytes
     differ = [name for name in dock_files if dock_files[name] != cli_files[name]]
@@ -280,11 +280,11 @@ def test_a_cancel_during_each_step_stops_the_child_and_keeps_the_outputs(dock_re
     """Cancel reaches the run through the thread-less watch in every step, forked children
     included: the child says cancelled, earlier outputs stay byte-identical, nothing staged
     is left and no process of the release is left running."""
-    from tests.test_monthly_release import MONTH, _files
+    from tests.support.monthly_config import MONTH, folder_files
 
     tmp, config_path, _events, _forks = dock_release
     out = tmp / "out" / MONTH
-    before = _files(out)
+    before = folder_files(out)
     marks = tmp / f"forks-{step}.txt"
     child = _start_child(tmp, config_path, marks)
     events = _events_until_end(child, cancel_at=step)
@@ -299,7 +299,7 @@ def test_a_cancel_during_each_step_stops_the_child_and_keeps_the_outputs(dock_re
     assert states[-1] == (stopped[-1], "failed"), states
     assert order.index(stopped[-1]) >= order.index(step), states
     assert set(stopped[:-1]) <= {"load"}, states
-    assert _files(out) == before
+    assert folder_files(out) == before
     assert not [p for p in out.rglob("*") if p.name.startswith(".crime_mapper-stage")]
     assert not _children_alive(marks)
 
@@ -315,7 +315,7 @@ def test_the_tasks_pipes_to_its_child_are_closed_when_it_ends(tmp_path, monkeypa
     import stat
 
     from crime_mapper.core.monthly.config import read_config
-    from tests.test_monthly_release import _config_file
+    from tests.support.monthly_config import config_file
 
     script = tmp_path / "python"
     script.write_text("#!/bin/sh\nread line\n" + body + "\n", encoding="utf-8")
@@ -330,7 +330,7 @@ def test_the_tasks_pipes_to_its_child_are_closed_when_it_ends(tmp_path, monkeypa
 
     monkeypatch.setattr(release_process.subprocess, "Popen", spy)
     task = release_process.ChildReleaseTask(
-        read_config(_config_file(tmp_path)), "2022-10", other_crimes=[]
+        read_config(config_file(tmp_path)), "2022-10", other_crimes=[]
     )
     assert not task.run()
     assert task.error

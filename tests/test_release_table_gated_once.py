@@ -165,9 +165,9 @@ def test_a_file_changed_since_its_gate_passed_is_checked_again(world, tmp_path):
 
 def _release_config(tmp_path: Path, k: int = 0):
     from crime_mapper.core.monthly.config import read_config
-    from tests.test_monthly_release import _config_file
+    from tests.support.monthly_config import config_file
 
-    config = read_config(_config_file(tmp_path))
+    config = read_config(config_file(tmp_path))
     config.hotspots.enabled = False
     config.publish.web_map = False
     if k:

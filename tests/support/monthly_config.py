@@ -1,0 +1,70 @@
+"""The bundled monthly release configuration (sample_data/release.toml) made runnable in a
+test's folder, and the command line that runs it.
+
+Why here: the monthly release's own tests and a dozen others (the dock's, Processing's, the
+release process's, the forked steps') run the bundled month the same way; they imported
+these from test_monthly_release, a test module.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import tomllib
+
+from crime_mapper.core.monthly import toml_lite
+from crime_mapper.core.release.release_files import create_salt_file
+from tests.support.forking import files_in
+from tests.support.qgis_process import REPO, child_env
+
+SAMPLE = REPO / "sample_data"
+MONTH = "2022-10"
+
+
+def config_file(tmp_path: Path, out: str = "out/{month}", **changes: str) -> Path:
+    """The bundled configuration, with the output and the salt inside tmp_path."""
+    salt = tmp_path / "secret" / "release.salt"
+    if not salt.exists():
+        create_salt_file(salt)
+    text = (SAMPLE / "release.toml").read_text(encoding="utf-8")
+    data = tomllib.loads(text)
+    base = SAMPLE
+    data["release"]["output"] = str(tmp_path / out)
+    data["anonymise"]["salt_file"] = str(salt)
+    data["load"]["inputs"] = [str(base / p) for p in data["load"]["inputs"]]
+    data["load"]["profile"] = str(base / data["load"]["profile"])
+    data["anonymise"]["map_points"]["paths"] = [
+        str(base / p) for p in data["anonymise"]["map_points"]["paths"]
+    ]
+    data["qa"]["history"] = [str(base / h) for h in data["qa"]["history"]]
+    hoods = data["publish"]["neighbourhoods"]
+    history = data["publish"].get("summaries_history", [])
+    data["publish"]["summaries_history"] = [str(base / p) for p in history]
+    for key in ("boundaries", "lookup", "names", "lsoa_population"):
+        hoods[key] = str(base / hoods[key])
+    for key, value in changes.items():
+        table, name = key.split("__")
+        data[table][name] = value
+    path = tmp_path / "release.toml"
+    path.write_text(toml_lite.dumps(data), encoding="utf-8")
+    return path
+
+
+def folder_files(folder: Path) -> dict[str, bytes]:
+    """A release folder's files and their bytes, the QGIS project left out."""
+    return files_in(folder, skip={"release.qgz"})
+
+
+def cli(*args: object) -> subprocess.CompletedProcess:
+    """``python -m crime_mapper.cli ARGS`` in this Python, with QGIS on its path."""
+    return subprocess.run(
+        [sys.executable, "-m", "crime_mapper.cli", *map(str, args)],
+        cwd=REPO,
+        env=child_env([REPO]),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
