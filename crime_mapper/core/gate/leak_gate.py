@@ -276,8 +276,8 @@ def _read_while_preparing(
     uncomputed, so the check that needs it fails closed as before. ``beside``: a folder of
     many pages is read with a forked child (folder_beside), which needs every other thread
     ended first (the views' warm-up joined): the views still missing are then computed
-    here while the child reads. A folder's large GeoPackages (a release folder) are read
-    by children of their own, and the folder's other files on the worker thread as above.
+    here while the child reads. A folder's largest GeoPackage (a release folder's) is read
+    by a child of its own, and the folder's other files on the worker thread as above.
     Not ``early`` (some checks only): no view is computed here, but a warm-up under way
     still ends meanwhile."""
     warming = _WARMING.get(prepared)
