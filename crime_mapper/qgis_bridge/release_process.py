@@ -281,7 +281,9 @@ class ChildReleaseTask(QgsTask):
             try:
                 ok = self._talk(child)
             finally:
-                close_pipes(child)  # (it has ended: _talk waits for it, or kills it)
+                # (it has ended: _talk waits for it; had _talk failed, the end of its
+                # input asks it to stop, as the dock's cancel does)
+                close_pipes(child)
             stderr.seek(0)
             self._last_words(stderr)
         if ok and self.prepare_layers and self.outputs is not None:
