@@ -522,15 +522,8 @@ def test_force_extract_months_and_outcomes_are_checked_row_by_row(tmp_path: Path
         frame.loc[row, "OffenceDate"] = "28/09/2022"
     frame.loc[9, "OffenceDate"] = "31/02/2022"  # no date: its own reason, not the month's
     frame.drop(columns=["expected_category"]).to_csv(extract, index=False)
-    columns = {
-        "crime_ref": "CrimeRef",
-        "x": "Easting",
-        "y": "Northing",
-        "date": "OffenceDate",
-        "time": "OffenceTime",
-        "offence": "Offence",
-        "outcome": "Outcome",
-    }
+    columns = {role: column for role, column in COLUMNS.items() if role != "sensitive"}
+    columns["outcome"] = "Outcome"
     result = load_extracts([extract], profile=MappingProfile(columns=columns, crs="EPSG:27700"))
     assert_reconciles(result)
     reasons = dict(zip(result.rejects["source_line"] - 2, result.rejects["reason"]))

@@ -34,6 +34,7 @@ from crime_mapper.core.publish.summaries_export import (
     outline_vertices,
 )
 from tests.support.artifacts import same_artifact
+from tests.support.forking import another_thread
 from tests.support.summaries_release import (
     FORCE_EXTRACT,
     FORCE_PROFILE,
@@ -312,14 +313,8 @@ def test_no_child_where_one_cannot_run_beside(
     monkeypatch.undo()
     monkeypatch.setattr(folder_beside, "MIN_PAGES", 2)
     monkeypatch.setattr(forked, "available", lambda: True)
-    hold = threading.Event()
-    thread = threading.Thread(target=hold.wait)
-    thread.start()
-    try:
+    with another_thread():
         assert FolderRead.start(world["folder"]) is None
-    finally:
-        hold.set()
-        thread.join()
 
 
 @pytest.mark.parametrize("case", ["clean", "secret"])

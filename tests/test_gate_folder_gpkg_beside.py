@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,7 @@ from crime_mapper.core.gate.gpkg_beside import GpkgBeside
 from crime_mapper.core.gate.leak_gate import check_release
 from crime_mapper.core.release.public_schema import write_public_csv
 from tests.support.artifacts import same_artifact
-from tests.support.forking import may_fork, no_children
+from tests.support.forking import another_thread, may_fork, no_children
 from tests.test_gate_written_csv import (
     _release,
     planted_releases,
@@ -230,14 +229,8 @@ def test_no_geopackage_child_where_one_may_not_run(
     from crime_mapper.core.common import forked
 
     monkeypatch.setattr(forked, "available", lambda: True)
-    hold = threading.Event()
-    thread = threading.Thread(target=hold.wait)
-    thread.start()
-    try:  # (the real guard: a thread running now refuses the fork)
+    with another_thread():  # (the real guard: a thread running now refuses the fork)
         assert FolderRead.start(folder) is None
-    finally:
-        hold.set()
-        thread.join()
     assert no_children()
 
 

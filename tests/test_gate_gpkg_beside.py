@@ -8,7 +8,6 @@ still refuses what it refuses without the child, and never passes on the child's
 from __future__ import annotations
 
 import os
-import threading
 import time
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from crime_mapper.core.gate.gpkg_beside import GpkgBeside
 from crime_mapper.core.gate.leak_gate import check_release, prepare_gate, read_ahead
 from crime_mapper.core.io.gpkg_read import GpkgContents, read_geopackage
 from tests import test_gate_written_gpkg as written_gpkg_tests
-from tests.support.forking import no_children
+from tests.support.forking import another_thread, no_children
 from tests.test_gate_written_csv import planted_releases
 from tests.test_gate_written_gpkg import _artifact_facts, _certain_tables, _write
 
@@ -132,14 +131,8 @@ def test_read_ahead_forks_only_where_it_may(world, tmp_path):
     assert GpkgBeside.start(link, min_bytes=0) is None
     assert GpkgBeside.start(tmp_path / "missing.gpkg", min_bytes=0) is None
     assert GpkgBeside.start(world["public"], min_bytes=0) is None
-    stop = threading.Event()
-    other = threading.Thread(target=stop.wait)
-    other.start()
-    try:
+    with another_thread():
         assert GpkgBeside.start(path, min_bytes=0) is None
-    finally:
-        stop.set()
-        other.join()
     started = GpkgBeside.start(path, min_bytes=0)
     assert started is not None
     started.stop()

@@ -10,7 +10,9 @@ monkeypatch is passed in.
 from __future__ import annotations
 
 import os
-from collections.abc import Collection
+import threading
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -41,3 +43,17 @@ def files_in(folder: Path, skip: Collection[str] = ()) -> dict[str, bytes]:
         for p in sorted(Path(folder).rglob("*"))
         if p.is_file() and p.name not in skip
     }
+
+
+@contextmanager
+def another_thread() -> Iterator[None]:
+    """A second Python thread running for the block (idle), so forked.alone() is false:
+    the real guard every forking path must respect."""
+    hold = threading.Event()
+    thread = threading.Thread(target=hold.wait)
+    thread.start()
+    try:
+        yield
+    finally:
+        hold.set()
+        thread.join()
