@@ -12,10 +12,13 @@ Processing runs, real child processes.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +33,7 @@ from crime_mapper.core.publish.webmap_process import (
     ChildExportError,
     export_in_child,
     failure_from_event,
+    more_bytes,
     request_bytes,
     result_from_dict,
     result_to_dict,
@@ -286,6 +290,63 @@ def test_cancel_mid_way_leaves_the_previous_export(provider, tmp_path, fake_pyth
     with pytest.raises(QgsProcessingException, match="cancelled; nothing was changed"):
         processing.run(ALG, _params(tmp_path, out), feedback=feedback)
     assert len(fake_python["starts"]()) == 1
+    _left_alone(out)
+
+
+class CancelAt(Feedback):
+    """Cancelled once the child reports ``at`` percent (the relay's own reading of it)."""
+
+    def __init__(self, at: float) -> None:
+        self.at, self.cancelled = at, False
+
+    def set_progress(self, percent: float) -> None:
+        self.cancelled = self.cancelled or percent >= self.at
+
+    def is_cancelled(self) -> bool:
+        return self.cancelled
+
+
+def test_a_cancel_the_child_sees_after_its_last_check_keeps_the_previous_export(tmp_path):
+    """The child is past its last check (95 %, gated) when the Cancel pressed on that
+    progress reaches it: it swaps only if its caller, asked, says so, and the caller has
+    been cancelled by then. (Before the question, this child moved its map into place.)"""
+    out = tmp_path / "out"
+    _previous(out)
+    started: list[int] = []
+    held = functools.partial(time.sleep, 0.5)  # (the child's hold after its last check)
+    request = request_bytes([OCT], out / "map", settings={"tiles": "none", "before_commit": held})
+    with pytest.raises(Cancelled):
+        export_in_child(
+            sys.executable,
+            request,
+            out / "map",
+            CancelAt(95),
+            env=child_environment(),
+            cwd=str(PACKAGE_PARENT),
+            on_started=started.append,
+        )
+    _left_alone(out)
+    assert _group_gone(started[0])
+
+
+def test_a_child_whose_caller_goes_away_before_its_swap_keeps_the_previous_export(tmp_path):
+    """The child's question before its swap meets the end of its input (its caller went
+    away, or a caller that does not know the question): it cancels, exit code 3."""
+    out = tmp_path / "out"
+    _previous(out)
+    request = request_bytes([OCT], out / "map", settings={"tiles": "none"})
+    done = subprocess.run(
+        [sys.executable, "-m", "crime_mapper.core.publish.webmap_child"],
+        input=request + more_bytes(None),
+        capture_output=True,
+        env=child_environment(),
+        cwd=str(PACKAGE_PARENT),
+        timeout=120,
+        check=False,
+    )
+    events = [json.loads(line)["event"] for line in done.stdout.splitlines()]
+    assert events[-2:] == ["ready", "cancelled"], done.stderr[-2000:]
+    assert done.returncode == 3
     _left_alone(out)
 
 

@@ -517,7 +517,7 @@ def test_the_web_map_process_waits_for_the_neighbourhoods_then_stages_before_the
 
     from crime_mapper.core.common.child_lines import LineProtocol
     from crime_mapper.core.publish import webmap_child
-    from crime_mapper.core.publish.webmap_process import more_bytes, request_bytes
+    from crime_mapper.core.publish.webmap_process import COMMIT, more_bytes, request_bytes
     from crime_mapper.core.release import pipeline
 
     may_fork(monkeypatch)
@@ -545,7 +545,7 @@ def test_the_web_map_process_waits_for_the_neighbourhoods_then_stages_before_the
         settings={"tiles": "none"},
     )
     more = more_bytes(world["hoods"]) if second == "neighbourhoods" else b"12\nnot a pickle"
-    stdin = io.BytesIO(first + more)
+    stdin = io.BytesIO(first + more + COMMIT + b"\n")  # (the caller's answer to "ready")
     lines = io.StringIO()
     request = webmap_child.read_request(stdin)
     order.clear()
@@ -556,7 +556,8 @@ def test_the_web_map_process_waits_for_the_neighbourhoods_then_stages_before_the
         assert order == ["request"] and not forks and not out.exists()
         return
     assert code == webmap_child.EXIT_OK, events[-1]
-    assert events[-1]["event"] == "finished"
+    assert [event["event"] for event in events[-3:]] == ["ready", "progress", "finished"]
+    assert events[-2]["value"] == 100  # (the swap, once the caller answered)
     assert order == ["request", "raw read, 1 forked"] and len(forks) == 2 and no_children()
     _run(world, tmp_path / "here" / "map", points_csv, hoods=True)
     assert files_in(out) == files_in(tmp_path / "here" / "map")

@@ -60,14 +60,24 @@ class ProgressFeedback(Feedback):
 
     def __init__(self, protocol: LineProtocol, is_cancelled: Callable[[], bool]) -> None:
         self._protocol, self._cancelled = protocol, is_cancelled
-        self._sent, self._when = -1.0, 0.0
+        self._sent, self._when, self._latest = -1.0, 0.0, -1.0
 
     def set_progress(self, percent: float) -> None:
         now = time.monotonic()
         value = round(max(0.0, min(100.0, float(percent))), 1)
+        self._latest = value
         if value != self._sent and (now - self._when >= PROGRESS_EVERY_S or value >= 100):
             self._sent, self._when = value, now
             self._protocol.send("progress", value=value)
+
+    def send_latest(self) -> None:
+        """Send the last progress given, if throttling held it back. Why: before the child
+        asks its caller whether to go on (webmap_child's commit), the caller must have seen
+        where the work stands, so that what it decides from it (a Cancel pressed at a
+        progress) is decided before the answer is given."""
+        if self._latest >= 0 and self._latest != self._sent:
+            self._sent, self._when = self._latest, time.monotonic()
+            self._protocol.send("progress", value=self._latest)
 
     def is_cancelled(self) -> bool:
         return self._cancelled()

@@ -28,6 +28,13 @@ Protocol:
   watches for it: a second Python thread would keep the export from forking
   (core.common.forked.alone). (Windows: SIGTERM ends the process; the caller then removes
   what it staged.)
+- commit: once the folder is staged and the whole gate has passed, the last progress is
+  sent, then ``{"event": "ready"}``, and the export waits for one line on stdin:
+  ``commit`` (webmap_process.COMMIT) moves the folder into place; anything else
+  (``cancel``, or the end of input: the caller went away) cancels it. Why: a Cancel pressed
+  before the caller read ``ready`` always leaves the previous export, however far ahead
+  of the caller's reading of its progress this process had run (a SIGTERM alone can come
+  after the swap).
 - stdout: JSON lines, ``{"event": "progress", "value"}`` as it goes, then exactly one of
   ``{"event": "finished", "result"}`` (core.publish.webmap_process.result_to_dict),
   ``{"event": "cancelled"}``, ``{"event": "failed", "kind", "message"}`` (an error whose
@@ -46,7 +53,7 @@ import pickle
 import signal
 import sys
 import traceback
-from typing import IO, Any, Optional
+from typing import IO, Any, Callable, Optional
 
 from ..common.child_lines import LineProtocol, ProgressFeedback
 
@@ -109,6 +116,9 @@ def run(
         settings = dict(request.get("settings") or {})
         settings["export_beside"] = True  # (a process of its own: core.common.forked)
         feedback = ProgressFeedback(protocol, cancelled.is_set)
+        settings["before_commit"] = _asking_to_commit(
+            stdin, protocol, feedback, settings.get("before_commit")
+        )
         raw, points = request.get("raw"), request.get("points")
         if stages_before_reading(raw, points, settings):
             # (the folder is staged while the raw side is read, and the staging child needs
@@ -165,6 +175,28 @@ def run(
         return EXIT_ERROR
     protocol.send("finished", result=result_to_dict(done))
     return EXIT_OK
+
+
+def _asking_to_commit(
+    stdin: IO[bytes],
+    protocol: LineProtocol,
+    feedback: ProgressFeedback,
+    then: Optional[Callable[[], None]] = None,
+) -> Callable[[], None]:
+    """The export's last step before its swap: ``then`` (a caller's own hold), then ask the
+    caller (see the docstring's commit); Cancelled unless it answers COMMIT."""
+    from ..common.feedback import Cancelled
+    from .webmap_process import COMMIT
+
+    def ask() -> None:
+        if then is not None:
+            then()
+        feedback.send_latest()
+        protocol.send("ready")
+        if stdin.readline(64).strip() != COMMIT:
+            raise Cancelled("cancelled by the user")
+
+    return ask
 
 
 def _more(stdin: IO[bytes], protocol: LineProtocol) -> Optional[dict[str, Any]]:
