@@ -10,6 +10,7 @@ import os
 import signal
 import stat
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -366,7 +367,7 @@ def test_a_hung_child_is_stopped_on_cancel(inputs, tmp_path, monkeypatch):
     assert feedback.values == [50.0]
 
 
-@pytest.mark.parametrize("cancel_at", [0.0, 40.0, 80.0])
+@pytest.mark.parametrize("cancel_at", [0.0, 40.0, 80.0, 96.0])
 def test_cancel_stops_the_real_child_and_keeps_the_previous_release(inputs, tmp_path, cancel_at):
     out = tmp_path / "release"
     run_anonymise(inputs["crimes"], inputs["points"], **_release(inputs, out))
@@ -379,6 +380,74 @@ def test_cancel_stops_the_real_child_and_keeps_the_previous_release(inputs, tmp_
             **_release(inputs, out, max_distance_m=5000.0),
         )
     assert _snapshot(out) == before
+
+
+@pytest.mark.parametrize("answer", ["cancel", "end of input"])
+def test_the_child_asks_before_its_swap_and_a_no_replaces_nothing(inputs, tmp_path, answer):
+    """The real child, staged and gated, says ``ready`` (its last progress first) and waits:
+    told ``cancel``, or its input ended (QGIS gone), it replaces nothing, whatever it had
+    done by then. (Before the question, a Cancel that reached it after its last check came
+    too late: the release was already in place.)"""
+    out = tmp_path / "release"
+    run_anonymise(inputs["crimes"], inputs["points"], **_release(inputs, out))
+    before = _snapshot(out)
+    request = beside.child_request(
+        inputs["crimes"], inputs["points"], **_release(inputs, out, max_distance_m=5000.0)
+    )
+    started = beside.StartedChild(sys.executable)
+    child = started.process
+    assert child.stdin is not None and child.stdout is not None
+    child.stdin.write(json.dumps(request) + "\n")
+    child.stdin.flush()
+    events = []
+    for line in child.stdout:
+        events.append(json.loads(line))
+        if events[-1]["event"] == "ready":
+            if answer == "cancel":
+                child.stdin.write("cancel\n")
+                child.stdin.flush()
+            else:
+                child.stdin.close()
+    assert child.wait(timeout=120) == 3
+    assert events[-3]["event"] == "progress" and events[-3]["value"] == 96.0
+    assert [e["event"] for e in events[-2:]] == ["ready", "failed"]
+    assert events[-1]["kind"] == "cancelled"
+    assert _snapshot(out) == before
+    started.close_pipes()
+    started.stderr.close()
+
+
+def test_the_childs_input_answers_its_question():
+    """StdinWatch.answer: waits for ``commit``; a ``cancel`` (sent before or as the answer)
+    or the end of input is ``cancel``; other lines are not answers."""
+    from crime_mapper.core.common.child_lines import COMMIT
+
+    def answer_to(*writes: bytes, close: bool = False, threaded: bool = False) -> bytes:
+        read, write = os.pipe()
+        watch = StdinWatch(read)
+        os.write(write, b'{"e": 5}\n')
+        assert json.loads(watch.first_line()) == {"e": 5}
+        if threaded:  # (as on Windows, where select cannot watch a pipe)
+            watch.read_in_thread()
+        for chunk in writes:
+            os.write(write, chunk)
+        if close:
+            os.close(write)
+        try:
+            return watch.answer()
+        finally:
+            if not close:
+                os.close(write)  # (first: a reading thread sees the end, then stops)
+            time.sleep(0.05 if threaded else 0)
+            os.close(read)
+
+    assert answer_to(b"progress?\ncom", b"mit\n") == COMMIT
+    assert answer_to(b"cancel\n") == b"cancel"
+    assert answer_to(b"cancel\ncommit\n") == b"cancel"  # (a cancel is kept to)
+    assert answer_to(b"ok\n", close=True) == b"cancel"
+    assert answer_to(close=True) == b"cancel"
+    assert answer_to(b"commit\n", threaded=True) == COMMIT
+    assert answer_to(b"cancel\n", close=True, threaded=True) == b"cancel"
 
 
 def test_a_child_killed_during_the_release_replaces_nothing(inputs, tmp_path):

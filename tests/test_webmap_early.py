@@ -515,9 +515,9 @@ def test_the_web_map_process_waits_for_the_neighbourhoods_then_stages_before_the
     import io
     import json
 
-    from crime_mapper.core.common.child_lines import LineProtocol
+    from crime_mapper.core.common.child_lines import COMMIT, LineProtocol
     from crime_mapper.core.publish import webmap_child
-    from crime_mapper.core.publish.webmap_process import COMMIT, more_bytes, request_bytes
+    from crime_mapper.core.publish.webmap_process import more_bytes, request_bytes
     from crime_mapper.core.release import pipeline
 
     may_fork(monkeypatch)

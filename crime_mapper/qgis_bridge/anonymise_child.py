@@ -14,7 +14,10 @@ manifest.
 Protocol (JSON, one object per line):
 
 - stdin, first line: the request (see :func:`run`); later lines: ``cancel`` asks the run to
-  stop, and so does the end of input (the QGIS side went away).
+  stop, and so does the end of input (the QGIS side went away). Once the release is staged
+  and gated, its last progress and ``{"event": "ready"}`` are sent and it waits for the
+  answer: ``commit`` moves it into place, ``cancel`` or the end of input replaces nothing
+  (core.common.child_lines.commit_question).
 - stdout: ``{"event": "progress", "value"}``, then exactly one of
   ``{"event": "finished", "outputs"}`` (core.release.pipeline.ReleaseOutputs as JSON),
   ``{"event": "failed", "kind", "message"}`` (kind: "cancelled", "leak" (the leak gate
@@ -38,8 +41,12 @@ import traceback
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from ..core.common.child_lines import LineProtocol, ProgressFeedback, StdinWatch
-from ..core.common.feedback import Feedback
+from ..core.common.child_lines import (
+    LineProtocol,
+    ProgressFeedback,
+    StdinWatch,
+    commit_question,
+)
 from .release_child import EXIT_CANCELLED, EXIT_ERROR, EXIT_FAILED, EXIT_OK
 
 #: request keys that are file paths (or None) passed to run_anonymise as they are
@@ -99,11 +106,17 @@ def _points(request: dict[str, Any]) -> Any:
     return str(points)
 
 
-def run(request: dict[str, Any], protocol: LineProtocol, feedback: Feedback) -> int:
+def run(
+    request: dict[str, Any],
+    protocol: LineProtocol,
+    feedback: ProgressFeedback,
+    answer: Callable[[], bytes],
+) -> int:
     """The release the request describes: ``crimes`` (paths, or a crimes GeoPackage URI),
     ``points`` (a map points file, or a file/history MapPointsSpec as
     {"kind", "paths", "description"}), ``max_distance_m``, ``other_crimes``, ``style`` (the
-    style file QGIS wrote, or null), ``qgis_version`` and :data:`PATH_KEYS`."""
+    style file QGIS wrote, or null), ``qgis_version`` and :data:`PATH_KEYS`. ``answer``:
+    the caller's answer to ``ready``, waited for (StdinWatch.answer)."""
     from ..core.common.feedback import Cancelled
     from ..core.gate.leak_gate import LeakError
     from ..core.release.pipeline import run_anonymise
@@ -130,6 +143,7 @@ def run(request: dict[str, Any], protocol: LineProtocol, feedback: Feedback) -> 
             # a process of its own: the public GeoPackage written and gated in a forked
             # child beside the CSV's write and gate (core.release.gpkg_beside)
             fork_gpkg=True,
+            before_commit=commit_question(protocol, feedback, answer),
             **kwargs,
         )
     except Cancelled as exc:
@@ -181,7 +195,7 @@ def main() -> int:
         watch.read_in_thread()
     if hasattr(signal, "SIGTERM"):
         signal.signal(signal.SIGTERM, _on_sigterm)
-    return run(request, protocol, ProgressFeedback(protocol, watch.poll))
+    return run(request, protocol, ProgressFeedback(protocol, watch.poll), watch.answer)
 
 
 if __name__ == "__main__":

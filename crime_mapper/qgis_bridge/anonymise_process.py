@@ -32,7 +32,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Callable, Optional
 
-from ..core.common.child_lines import close_pipes, parse_event, read_lines, send_cancel
+from ..core.common.child_lines import (
+    answer_commit,
+    close_pipes,
+    parse_event,
+    read_lines,
+    send_cancel,
+)
 from ..core.common.feedback import Cancelled, Feedback
 from .anonymise_child import PATH_KEYS
 
@@ -319,6 +325,8 @@ def _talk(child: subprocess.Popen, request: dict[str, Any], feedback: Feedback) 
         event = parse_event(line) if line else None
         if event is not None and event.get("event") in ("finished", "failed", "error"):
             outcome = event
+        elif event is not None and event.get("event") == "ready":
+            answer_commit(child, feedback)
         elif event is not None and event.get("event") == "progress":
             try:
                 feedback.set_progress(max(0.0, min(100.0, float(event.get("value", 0)))))

@@ -14,6 +14,7 @@ speed-up of the command line from the child processes QGIS starts."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import queue
@@ -24,9 +25,12 @@ import time
 from typing import IO, Any, Callable, Optional, Union
 
 from . import forked
-from .feedback import Feedback
+from .feedback import Cancelled, Feedback
 
 PROGRESS_EVERY_S = 0.2  # a child's progress lines at most this often (and always at 100)
+#: The caller's answer to a child's ``ready`` that lets it move its outputs into place;
+#: any other answer (``cancel``), or the end of its input, cancels them.
+COMMIT = b"commit"
 
 
 class LineProtocol:
@@ -81,6 +85,42 @@ class ProgressFeedback(Feedback):
 
     def is_cancelled(self) -> bool:
         return self._cancelled()
+
+
+def commit_question(
+    protocol: LineProtocol, feedback: ProgressFeedback, read_answer: Callable[[], bytes]
+) -> Callable[[], None]:
+    """A child's last step before it moves its outputs into place (gated, past its last
+    check): its last progress, then ``ready``, then the caller's answer (``read_answer``,
+    waiting for it); Cancelled unless that is COMMIT. Why: a Cancel pressed on any progress
+    the caller has read is then always kept to, however far ahead of the caller's reading
+    the child had run (a cancel that merely comes later can arrive after the swap)."""
+
+    def ask() -> None:
+        feedback.send_latest()
+        protocol.send("ready")
+        if read_answer().strip() != COMMIT:
+            raise Cancelled("cancelled by the user")
+
+    return ask
+
+
+def answer_commit(child: subprocess.Popen, feedback: Feedback) -> bool:
+    """The caller's answer to its child's ``ready``: COMMIT, unless the user has cancelled
+    (the progress lines before the question have been relayed: a Cancel pressed on them
+    counts). Whether it said COMMIT. Works on a text or a binary stdin."""
+    commit = not feedback.is_cancelled()
+    answer = (COMMIT if commit else b"cancel") + b"\n"
+    try:
+        assert child.stdin is not None
+        if isinstance(child.stdin, io.TextIOBase):
+            child.stdin.write(answer.decode("ascii"))
+        else:
+            child.stdin.write(answer)
+        child.stdin.flush()
+    except (OSError, ValueError):
+        pass  # (the child is gone, or was told to stop already: its exit says the rest)
+    return commit
 
 
 def read_lines(stream: IO[Any], lines: queue.Queue) -> None:
@@ -139,7 +179,8 @@ def close_pipes(child: subprocess.Popen) -> None:
 
 
 class StdinWatch:
-    """A child's input (the request line, then ``cancel``) read without a thread of its own.
+    """A child's input (the request line, then ``cancel``, or COMMIT when asked) read
+    without a thread of its own.
 
     Why no thread: see the module docstring. Instead the input is looked at (``select``, no
     waiting) whenever the run asks whether it is cancelled. Only the process that made the
@@ -151,6 +192,8 @@ class StdinWatch:
         self._fd = fd
         self._buffer = b""
         self._pid = os.getpid()
+        self._answers: list[bytes] = []
+        self._threaded = False
         self.cancelled = False
 
     def _take(self, chunk: bytes) -> None:
@@ -161,6 +204,7 @@ class StdinWatch:
         *lines, self._buffer = self._buffer.split(b"\n")
         if any(line.strip() == b"cancel" for line in lines):
             self.cancelled = True
+        self._answers += [line for line in lines if line.strip() == COMMIT]
 
     def first_line(self) -> bytes:
         """The request line (waiting for it); what follows it is kept for :meth:`poll`."""
@@ -185,6 +229,16 @@ class StdinWatch:
             self._take(os.read(self._fd, 1 << 12))
         return self.cancelled
 
+    def answer(self) -> bytes:
+        """The caller's answer to ``ready`` (commit_question), waiting for it: COMMIT, or
+        ``cancel`` once it asked to stop or went away."""
+        while not self.cancelled and not self._answers:
+            if self._threaded:
+                time.sleep(0.01)
+            else:
+                self._take(os.read(self._fd, 1 << 12))
+        return b"cancel" if self.cancelled else self._answers.pop(0)
+
     def read_in_thread(self) -> None:
         """Where ``select`` cannot watch a pipe (Windows, which cannot fork either), read the
         input on a thread instead; :meth:`poll` then only reports what it found."""
@@ -194,4 +248,5 @@ class StdinWatch:
                 self._take(os.read(self._fd, 1 << 12))
 
         self.poll = lambda: self.cancelled  # type: ignore[method-assign]
+        self._threaded = True
         threading.Thread(target=read, name="child-input", daemon=True).start()

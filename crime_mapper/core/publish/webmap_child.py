@@ -30,7 +30,7 @@ Protocol:
   what it staged.)
 - commit: once the folder is staged and the whole gate has passed, the last progress is
   sent, then ``{"event": "ready"}``, and the export waits for one line on stdin:
-  ``commit`` (webmap_process.COMMIT) moves the folder into place; anything else
+  ``commit`` (child_lines.COMMIT) moves the folder into place; anything else
   (``cancel``, or the end of input: the caller went away) cancels it. Why: a Cancel pressed
   before the caller read ``ready`` always leaves the previous export, however far ahead
   of the caller's reading of its progress this process had run (a SIGTERM alone can come
@@ -55,7 +55,7 @@ import sys
 import traceback
 from typing import IO, Any, Callable, Optional
 
-from ..common.child_lines import LineProtocol, ProgressFeedback
+from ..common.child_lines import LineProtocol, ProgressFeedback, commit_question
 
 EXIT_OK, EXIT_FAILED, EXIT_CANCELLED, EXIT_ERROR = 0, 2, 3, 4
 #: The request's size is at most this (its first line): a larger count is not a request.
@@ -184,19 +184,15 @@ def _asking_to_commit(
     then: Optional[Callable[[], None]] = None,
 ) -> Callable[[], None]:
     """The export's last step before its swap: ``then`` (a caller's own hold), then ask the
-    caller (see the docstring's commit); Cancelled unless it answers COMMIT."""
-    from ..common.feedback import Cancelled
-    from .webmap_process import COMMIT
+    caller (see the docstring's commit)."""
+    ask = commit_question(protocol, feedback, lambda: stdin.readline(64))
 
-    def ask() -> None:
+    def hold_then_ask() -> None:
         if then is not None:
             then()
-        feedback.send_latest()
-        protocol.send("ready")
-        if stdin.readline(64).strip() != COMMIT:
-            raise Cancelled("cancelled by the user")
+        ask()
 
-    return ask
+    return hold_then_ask
 
 
 def _more(stdin: IO[bytes], protocol: LineProtocol) -> Optional[dict[str, Any]]:

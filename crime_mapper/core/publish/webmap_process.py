@@ -17,8 +17,9 @@ child, so no ungated folder is ever moved into place, and any staging folder a k
 left beside the target is removed. Cancel: SIGTERM asks the child to stop at its next check
 (the staged folder removed, the previous export kept); one that has not stopped after
 CANCEL_GRACE_S is killed with everything it started (its process group). The child asks
-before its swap (``ready``) and swaps only on COMMIT, which is not given once the user has
-cancelled: a Cancel pressed before that question was read always keeps the previous export.
+before its swap (``ready``) and swaps only on child_lines.COMMIT, which is not given once
+the user has cancelled: a Cancel pressed before that question was read always keeps the
+previous export.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any, Callable, Optional, Union
 
-from ..common.child_lines import close_pipes, parse_event, read_lines
+from ..common.child_lines import answer_commit, close_pipes, parse_event, read_lines
 from ..common.feedback import Cancelled, Feedback
 from .webmap_export import WebmapResult
 
@@ -48,8 +49,6 @@ CANCEL_GRACE_S = 10.0
 #: a few seconds.)
 SILENCE_S = 600.0
 _POLL_S = 0.1
-#: The answer to the child's ``ready`` that lets it move its folder into place.
-COMMIT = b"commit"
 
 
 class ChildExportError(RuntimeError):
@@ -291,7 +290,7 @@ def _talk(child: subprocess.Popen, feedback: Feedback, silence_s: float) -> Opti
             if event.get("event") == "progress":
                 _progress(feedback, event.get("value"))
             elif event.get("event") == "ready":
-                _answer(child, feedback)
+                answer_commit(child, feedback)
             else:
                 outcome = event
         if cancel_sent is None and feedback.is_cancelled():
@@ -306,19 +305,6 @@ def _talk(child: subprocess.Popen, feedback: Feedback, silence_s: float) -> Opti
     if cancel_sent is not None and (outcome or {}).get("event") != "finished":
         return {"event": "cancelled"}
     return outcome
-
-
-def _answer(child: subprocess.Popen, feedback: Feedback) -> None:
-    """The child's question before its swap: COMMIT, unless the user has cancelled (the
-    progress lines before the question have been relayed, so a Cancel pressed on them
-    counts)."""
-    answer = b"cancel" if feedback.is_cancelled() else COMMIT
-    try:
-        assert child.stdin is not None
-        child.stdin.write(answer + b"\n")
-        child.stdin.flush()
-    except (OSError, ValueError):
-        pass  # (the child is gone: its exit code says so)
 
 
 def _progress(feedback: Feedback, value: Any) -> None:

@@ -489,6 +489,7 @@ def run_anonymise(
     fork_gpkg: bool = False,
     before_fork: Optional[Callable[[], Any]] = None,
     while_waiting: Optional[Callable[[], Any]] = None,
+    before_commit: Optional[Callable[[], None]] = None,
 ) -> ReleaseOutputs:
     """Anonymise the crimes onto the map points and write the whole release, or nothing.
 
@@ -523,6 +524,9 @@ def run_anonymise(
     ``while_waiting()``: the caller's own work, run when this process has checked the CSV
     and would wait for that child (the monthly release reads its publish step's
     neighbourhoods there); it must not raise, and its value is not used here.
+    ``before_commit()``: called once everything is staged, gated and past its last check,
+    just before it is moved into place (a child process asks its caller there:
+    core.common.child_lines.commit_question); what it raises (Cancelled) replaces nothing.
     """
     from ..gate.leak_gate import LeakError, ReleaseGate, check_release
     from ..gate.output_reader import hashes_afresh
@@ -751,6 +755,8 @@ def run_anonymise(
         write_manifest(manifest_data, stage.path_for(manifest))
         clock.lap("audit_manifest")
         feedback.check()
+        if before_commit is not None:
+            before_commit()
         # 7. leaving the block moves everything into place together
     clock.lap("commit")
     feedback.set_progress(100.0)
