@@ -129,3 +129,11 @@ def clean_outputs(world: dict) -> dict:
     from tests.support.leak_world import write_clean_outputs
 
     return write_clean_outputs(world)
+
+
+@pytest.fixture(scope="module")
+def pages_site(clean_outputs: dict, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The clean release folder plus 400 templated pages (tests/support/gate_text)."""
+    from tests.support.gate_text import write_pages_site
+
+    return write_pages_site(tmp_path_factory.mktemp("pages") / "site", clean_outputs["folder"])

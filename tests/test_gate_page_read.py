@@ -13,7 +13,7 @@ import pytest
 
 from crime_mapper.core.gate import output_reader
 from crime_mapper.core.gate.output_reader import Artifact, normalise
-from tests.test_gate_text_scale import HTML_PIECES
+from tests.support.gate_text import HTML_PIECES
 
 CHUNKS = [
     "",

@@ -16,7 +16,7 @@ import pytest
 from crime_mapper.core.gate import checks, scan
 from crime_mapper.core.gate.output_reader import read_output
 from crime_mapper.core.publish.summaries_export import export_summaries
-from tests.test_gate_text_scale import PIECES
+from tests.support.gate_text import PIECES
 from tests.test_summaries import hoods, public  # noqa: F401 - fixtures: real release, MSOAs
 
 NUMBER_PIECES = [

@@ -17,8 +17,8 @@ from crime_mapper.core.gate import checks, scan
 from crime_mapper.core.gate.context import GateContext, PreparedGate, fold_words_bytes
 from crime_mapper.core.gate.leak_gate import check_release
 from crime_mapper.core.gate.output_reader import Artifact, read_output
+from tests.support.gate_text import planted
 from tests.support.leak_world import expect_only
-from tests.test_gate_text_scale import PAGE, _planted, pages_site  # noqa: F401 - a fixture
 
 # words and separators of every kind the folding treats specially
 _PIECES = (
@@ -140,7 +140,7 @@ def test_a_planted_note_is_found_as_by_the_direct_search(
         upper=note.upper(),
         lines="\n".join(words),
     )
-    site = _planted(pages_site, tmp_path, filled)
+    site = planted(pages_site, tmp_path, filled)
     report = check_release(world["raw"], site, world["points"])
     expect_only(report, "no_non_public_values")
     assert "a run of words from raw column" in report.message()

@@ -19,8 +19,8 @@ from crime_mapper.core.gate import checks, context, scan
 from crime_mapper.core.gate.context import GateContext, PreparedGate, ascii_lower
 from crime_mapper.core.gate.leak_gate import check_release
 from crime_mapper.core.gate.output_reader import Artifact
+from tests.support.gate_text import PAGE, planted
 from tests.support.leak_world import NAMES, expect_only, refs
-from tests.test_gate_text_scale import PAGE, _planted, pages_site  # noqa: F401 - a fixture
 
 
 @pytest.fixture(scope="module")
@@ -229,7 +229,7 @@ def test_planted_leaks_report_as_the_per_file_path(
         note=raw["extra_mo_notes"].iat[4],
         month="2022-10",
     )
-    site = _planted(pages_site, tmp_path, filled)
+    site = planted(pages_site, tmp_path, filled)
     (site / "hood-33.html").write_text(
         PAGE.format(name="Hood 33", n=2, rate="0.2", extra=filled), encoding="utf-8"
     )

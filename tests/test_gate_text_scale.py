@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import random
 import re
-import shutil
 import sys
 from pathlib import Path
 
@@ -23,7 +22,7 @@ import numpy as np
 import pytest
 
 from crime_mapper.core.gate import scan
-from crime_mapper.core.gate.checks import _BARE_NUMBER, MAX_EXAMPLES, free_text_findings
+from crime_mapper.core.gate.checks import MAX_EXAMPLES, free_text_findings
 from crime_mapper.core.gate.context import (
     FRAGMENT_WORDS,
     fold_words_bytes,
@@ -31,6 +30,13 @@ from crime_mapper.core.gate.context import (
     short,
 )
 from crime_mapper.core.gate.leak_gate import check_release
+from tests.support.gate_text import (
+    HTML_PIECES,
+    PAGE,
+    SEGMENT_PATTERNS,
+    planted,
+    random_segmented_text,
+)
 from tests.support.leak_world import NAMES, expect_only, raw_row, refs
 
 
@@ -176,34 +182,13 @@ def test_word_runs_across_chunks(monkeypatch: pytest.MonkeyPatch):
 
 
 # --- text patterns per distinct segment ----------------------------------------------------------
-SEGMENT_PATTERNS = (
-    [p for _k, p in scan.DATE_PATTERNS]
-    + [scan.TIME_PATTERN]
-    + [p for _k, p in scan.OTHER_TIME_PATTERNS]
-    + [scan.PHONE, scan.EMAIL, scan.NUMBER, scan.GRID_NUMBER, scan.OS_GRID, scan.HEX_TOKEN]
-    + [scan.DECIMAL_4, scan.INTEGER_TOKEN, _BARE_NUMBER]
-)
-PIECES = [
-    "12", "1257", "0930", "9", ".30", ":45", "pm", "PM", "a.m.", "hrs", "Hours", "h", "am",
-    "2022-10-15", "15/10/2022", "15 October 2022", "Oct 15th", "25th of May", "\n", "\n",
-    "\n", "\n\n", " ", " ", "\t", "\r\n", "0116", "496 0000", "+44", "(0)", "(", ")",
-    "07700 900123", "jo@example.org", "SK", "NZ 22089", "63784", "458123", "301234.5",
-    "-1.13451", "52.63412", "d41d8cd98f00b204e9800998ecf8427e", "\u00a0", "\u0660\u0661",
-    "K", "\u212a", "\u017f", "x", "-", "/", ".", ":", "\x00", "abc", "\n h", "\nA", "\n(",
-]  # fmt: skip
-
-
-def _random_segmented_text(rng: random.Random) -> str:
-    return "".join(rng.choice(PIECES) for _ in range(rng.randint(0, 40)))
-
-
 @pytest.mark.parametrize("seed", range(40))
 def test_every_text_pattern_matches_the_same_per_segment(seed: int):
     """The cut (scan.SEGMENT_CUT) never splits a match and never changes one's lookarounds:
     each pattern's matches in a text are exactly its matches in the text's segments, in
     order (checked on texts made of the pieces those patterns are about)."""
     rng = random.Random(seed)
-    texts = [_random_segmented_text(rng) for _ in range(60)]
+    texts = [random_segmented_text(rng) for _ in range(60)]
     index = scan.SegmentIndex()
     index.add(texts)
     for n, pattern in enumerate(SEGMENT_PATTERNS):
@@ -241,9 +226,9 @@ def test_segment_index_answers_prepared_texts_as_unprepared_ones(seed: int):
     (prepared ones, repeats, texts added later), and the texts noted are exactly the ones
     with nothing found."""
     rng = random.Random(seed)
-    texts = [_random_segmented_text(rng) for _ in range(80)]
+    texts = [random_segmented_text(rng) for _ in range(80)]
     texts += texts[:10] + ["", "\n", "\n\n"]
-    later = [_random_segmented_text(rng) for _ in range(20)]
+    later = [random_segmented_text(rng) for _ in range(20)]
     for pattern in SEGMENT_PATTERNS:
 
         def groups(segments: list[str], pattern: re.Pattern = pattern) -> list[list[str]]:
@@ -279,36 +264,6 @@ def test_segment_index_scans_each_distinct_segment_once():
 
 # --- planted leaks in templated pages, whole gate ------------------------------------------------
 
-PAGE = (
-    "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Crime in {name}, "
-    "October 2022</title><style>body{{font:16px/1.5 sans-serif}}</style></head><body>"
-    "<h1>Crime in {name}</h1><p>October 2022: <b>{n}</b> crimes, <b>{rate}</b> per 1,000 "
-    "residents.</p><ul><li>Oct 2021: missing</li><li>Oct 2022: {n}</li></ul>"
-    "<p>Similar neighbourhoods: the closest in population density and in the mix of crime "
-    "types over the last 12 months.</p>{extra}</body></html>"
-)
-
-
-@pytest.fixture(scope="module")
-def pages_site(world: dict, clean_outputs: dict, tmp_path_factory: pytest.TempPathFactory):
-    site = tmp_path_factory.mktemp("pages") / "site"
-    shutil.copytree(clean_outputs["folder"], site)
-    for i in range(400):
-        (site / f"hood-{i}.html").write_text(
-            PAGE.format(name=f"Hood {i}", n=i % 37, rate=f"{i % 9}.{i % 10}", extra=""),
-            encoding="utf-8",
-        )
-    return site
-
-
-def _planted(site: Path, tmp_path: Path, extra: str, page: int = 217) -> Path:
-    dst = tmp_path / "site"
-    shutil.copytree(site, dst)
-    (dst / f"hood-{page}.html").write_text(
-        PAGE.format(name=f"Hood {page}", n=3, rate="1.2", extra=extra), encoding="utf-8"
-    )
-    return dst
-
 
 def test_templated_pages_pass(world: dict, pages_site: Path):
     report = check_release(world["raw"], pages_site, world["points"])
@@ -334,7 +289,7 @@ def test_leak_written_across_elements_in_one_page(
     check: str,
     words: str,
 ):
-    report = check_release(world["raw"], _planted(pages_site, tmp_path, extra), world["points"])
+    report = check_release(world["raw"], planted(pages_site, tmp_path, extra), world["points"])
     expect_only(report, check)
     assert "hood-217.html" in report.message() and words in report.message()
 
@@ -342,7 +297,7 @@ def test_leak_written_across_elements_in_one_page(
 def test_raw_grid_pair_across_elements(world: dict, pages_site: Path, tmp_path: Path):
     row = raw_row(world)
     extra = f"<p>At <b>{row['source_x']:.0f}</b>, <b>{row['source_y']:.0f}</b></p>"
-    report = check_release(world["raw"], _planted(pages_site, tmp_path, extra), world["points"])
+    report = check_release(world["raw"], planted(pages_site, tmp_path, extra), world["points"])
     expect_only(report, "no_raw_coordinates")
     assert "hood-217.html" in report.message()
 
@@ -357,7 +312,7 @@ def test_raw_timestamp_and_hashed_reference_in_a_page(
     stamp = when.strftime("%Y%m%d%H%M")
     digest = hashlib.sha256(str(row["crime_id"]).encode("utf-8")).hexdigest()
     extra = f"<p>Ref <code>{digest}</code></p><p>Logged <b>{stamp}</b></p>"
-    report = check_release(world["raw"], _planted(pages_site, tmp_path, extra), world["points"])
+    report = check_release(world["raw"], planted(pages_site, tmp_path, extra), world["points"])
     expect_only(report, "no_dates_finer_than_month", "no_source_references")
     message = report.message()
     assert stamp in message and "unsalted sha256" in message
@@ -366,32 +321,13 @@ def test_raw_timestamp_and_hashed_reference_in_a_page(
 def test_free_text_run_in_one_of_many_pages(world: dict, pages_site: Path, tmp_path: Path):
     note = world["raw"]["extra_mo_notes"].iat[9]
     extra = f"<p>Officers said: <em>{note}</em>. Enquiries continue.</p>"
-    report = check_release(world["raw"], _planted(pages_site, tmp_path, extra), world["points"])
+    report = check_release(world["raw"], planted(pages_site, tmp_path, extra), world["points"])
     expect_only(report, "no_non_public_values")
     assert "a run of words from raw column extra_mo_notes" in report.message()
 
 
 # --- HTML: the plain-page fast path against html.parser ------------------------------------------
 from crime_mapper.core.gate import output_reader  # noqa: E402
-
-HTML_PIECES = [
-    "<p>", "</p>", "<div class=\"a\">", "</div>", "text", " more text ", "\n", "&amp;", "&lt;",
-    "&gt;x", "&copy", "&#39;", "&#x41;", "&unknown;", "& ", "&", "<br>", "<br/>", "<br />",
-    "<img alt='a &amp; b' src=x.png>", "<img alt=x/>", "<img alt=x />", "<a href=a/b>",
-    "<a href=\"#\" title=\"\">", "<a title=a\u00a0b>", "<a title='a>b'>", "<input disabled>",
-    "<input value = \"spaced\">", "<INPUT VALUE=\"Upper\">", "<x-y a=\"1\">", "</x-y>",
-    "<!-- a comment -->", "<!---->", "<!-->", "<!-- -- -->", "<![CDATA[ hidden ]]>", "<?pi x?>",
-    "<!DOCTYPE html>", "<!doctype HTML>", "<!DOCTYPE html PUBLIC>", "a < b", "<", ">", "<3",
-    "<script>var a = 1;</script>", "<script type=\"application/json\">{\"k\": \"v\"}</script>",
-    "<script type='Application/JSON'>[1, 2]</script>", "<script>if (a < b) {}</script>",
-    "<script>document.write('</p>')</script>", "<script><!-- x --></script>", "<script>",
-    "</script>", "<SCRIPT>x=1</SCRIPT>", "<script>y=2</SCRIPT>", "<script/>", "<style>",
-    "<style>a>b{}</style>", "</style>", "<title>T &amp; U</title>", "<title>", "</title>",
-    "<title><b>x</b>",
-    "<textarea>raw <b></textarea>", "<noscript>n</noscript>", "<svg><title id=t>s</title></svg>",
-    "<p\tclass=\"t\"\n>", "<p class=\"a\"class=\"b\">", "<p a==b>", "</p >", "</ p>", "<p/x>",
-    "\u00e9", "\u2028", "\r\n", "<a href=\"javascript:alert(1)\">",
-]  # fmt: skip
 
 
 def _random_page(rng: random.Random) -> str:
@@ -520,7 +456,7 @@ def _leaky_pages(world: dict, pages_site: Path, tmp_path: Path, kind: str) -> Pa
         "retyped": f"<p>Ref {squeezed.lower()} noted.</p>",
         "clean": "<p>Nothing to see.</p>",
     }[kind]
-    site = _planted(pages_site, tmp_path, extra)
+    site = planted(pages_site, tmp_path, extra)
     if kind != "clean":  # the same leak on a second page, earlier in the folder
         (site / "hood-105.html").write_text(
             PAGE.format(name="Hood 105", n=1, rate="0.1", extra=extra), encoding="utf-8"

@@ -18,7 +18,7 @@ import pytest
 
 from crime_mapper.core.gate import scan
 from crime_mapper.core.gate.checks import _BARE_NUMBER, _metres_in
-from tests.test_gate_text_scale import SEGMENT_PATTERNS, _random_segmented_text
+from tests.support.gate_text import SEGMENT_PATTERNS, random_segmented_text
 
 NUMBER_PIECES = [
     "1", "12", "123", "1234", "12345", "451234", "1399999", "1400000", "1400001", "0999",
@@ -84,7 +84,7 @@ def test_metres_in_equals_the_match_object_reference(seed: int):
 @pytest.mark.parametrize("seed", range(20))
 def test_strings_by_segment_equals_matches_by_segment(seed: int):
     rng = random.Random(seed)
-    segments = [_random_segmented_text(rng) for _ in range(80)]
+    segments = [random_segmented_text(rng) for _ in range(80)]
     segments += [_numbers_text(rng) for _ in range(80)]
     patterns = [p for p in SEGMENT_PATTERNS if not p.groups]
     patterns += [scan.NUMBER_REACHING_1000, _BARE_NUMBER]
