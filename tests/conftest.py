@@ -137,3 +137,12 @@ def pages_site(clean_outputs: dict, tmp_path_factory: pytest.TempPathFactory) ->
     from tests.support.gate_text import write_pages_site
 
     return write_pages_site(tmp_path_factory.mktemp("pages") / "site", clean_outputs["folder"])
+
+
+@pytest.fixture(scope="module")
+def release_inputs(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Map points and a salt for a release of the committed force extract
+    (tests/support/written_outputs)."""
+    from tests.support.written_outputs import make_release_inputs
+
+    return make_release_inputs(tmp_path_factory.mktemp("written_csv"))

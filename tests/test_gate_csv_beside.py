@@ -18,7 +18,7 @@ from crime_mapper.core.gate.csv_beside import CsvBeside, read_recorded
 from crime_mapper.core.gate.leak_gate import check_release, prepare_gate, read_ahead
 from crime_mapper.core.gate.output_reader import read_output
 from tests.support.forking import no_children
-from tests.test_gate_written_csv import planted_releases
+from tests.support.written_outputs import planted_releases
 
 
 def _csv(folder: Path, public, name: str = "public.csv") -> Path:

@@ -27,12 +27,7 @@ from crime_mapper.core.gate.leak_gate import check_release
 from crime_mapper.core.release.public_schema import write_public_csv
 from tests.support.artifacts import same_artifact
 from tests.support.forking import another_thread, may_fork, no_children
-from tests.test_gate_written_csv import (
-    _release,
-    planted_releases,
-    release_inputs,  # noqa: F401 - a fixture
-)
-from tests.test_gate_written_gpkg import _write
+from tests.support.written_outputs import planted_releases, release_files, write_gpkg
 
 GPKG_NAME = "2022-10-force-street.gpkg"
 
@@ -46,7 +41,7 @@ def forking(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _folder(path: Path, world: dict, public: Any) -> Path:
     """A release folder: the clean public CSV, ``public``'s GeoPackage, an audit page."""
-    _write(path, public, GPKG_NAME)
+    write_gpkg(path, public, GPKG_NAME)
     write_public_csv(world["public"], path / "2022-10-force-street.csv")
     (path / "audit.html").write_text(
         '<!doctype html><html lang="en"><p>Rows accepted: 10</p></html>', encoding="utf-8"
@@ -187,8 +182,8 @@ def test_only_the_largest_geopackage_gets_a_child(
     others read here; the artifacts are read_output's."""
     folder = _folder(tmp_path / "release", world, world["public"])
     many = pd.concat([world["public"]] * 40, ignore_index=True)
-    _write(folder, world["public"].head(10), "a-small.gpkg")
-    _write(folder, many, "b-largest.gpkg")
+    write_gpkg(folder, world["public"].head(10), "a-small.gpkg")
+    write_gpkg(folder, many, "b-largest.gpkg")
     sizes = {p.name: p.stat().st_size for p in folder.glob("*.gpkg")}
     assert max(sizes, key=sizes.get) == "b-largest.gpkg" and len(set(sizes.values())) == 3
     _, direct = output_reader.read_output(folder)
@@ -266,7 +261,7 @@ def test_an_error_meanwhile_ends_the_geopackage_child(
 
 
 def test_check_release_command_on_a_release_folder(
-    release_inputs: dict,  # noqa: F811
+    release_inputs: dict,
     tmp_path: Path,
     forking: None,
     monkeypatch: pytest.MonkeyPatch,
@@ -281,7 +276,7 @@ def test_check_release_command_on_a_release_folder(
     from tests.support.plain_cli import FORCE_EXTRACT, FORCE_PROFILE
 
     clean = tmp_path / "clean"
-    _release(release_inputs, clean)
+    release_files(release_inputs, clean)
     planted = tmp_path / "planted"
     shutil.copytree(clean, planted)
     reference = pd.read_csv(FORCE_EXTRACT, dtype=str).iloc[3, 0]  # (the force's own ref)

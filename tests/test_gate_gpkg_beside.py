@@ -16,10 +16,14 @@ import pytest
 from crime_mapper.core.gate.gpkg_beside import GpkgBeside
 from crime_mapper.core.gate.leak_gate import check_release, prepare_gate, read_ahead
 from crime_mapper.core.io.gpkg_read import GpkgContents, read_geopackage
-from tests import test_gate_written_gpkg as written_gpkg_tests
+from tests.support import written_outputs
 from tests.support.forking import another_thread, no_children
-from tests.test_gate_written_csv import planted_releases
-from tests.test_gate_written_gpkg import _artifact_facts, _certain_tables, _write
+from tests.support.written_outputs import (
+    certain_tables,
+    gpkg_artifact_facts,
+    planted_releases,
+    write_gpkg,
+)
 
 
 def _beside(path: Path, **kw) -> GpkgBeside:
@@ -34,7 +38,7 @@ def test_the_childs_read_gives_the_files_verdicts(world, tmp_path):
     """The real release and leaks planted in it: the same report (verdicts, messages,
     examples) from the child's read as from a read here, and the child's read was used."""
     for label, public in planted_releases(world):
-        path, _written = _write(tmp_path / label, public)
+        path, _written = write_gpkg(tmp_path / label, public)
         want = check_release(world["raw"], path, world["points"]).to_dict()
         ahead = _beside(path)
         report = check_release(world["raw"], ahead, world["points"])
@@ -49,12 +53,12 @@ def test_the_childs_read_is_the_artifact_read_here(kind, tmp_path, monkeypatch):
     """Every part of the artifact, its string set's order included (the checks' examples
     come from it), is the one a read here gives; also for a table large enough for the
     sampled, threaded scan (inside the child)."""
-    path, _written = _write(tmp_path, _certain_tables()[kind])
-    want = _artifact_facts(path)
+    path, _written = write_gpkg(tmp_path, certain_tables()[kind])
+    want = gpkg_artifact_facts(path)
     ahead = _beside(path)
     result = ahead.result()
-    monkeypatch.setattr(written_gpkg_tests, "read_output", lambda _output: result)
-    got = _artifact_facts(path)  # (the facts of the child's artifact: the helper's read)
+    monkeypatch.setattr(written_outputs, "read_output", lambda _output: result)
+    got = gpkg_artifact_facts(path)  # (the facts of the child's artifact: the helper's read)
     assert ahead.from_child
     assert got == want
     assert list(got[1][0][4]) == list(want[1][0][4])  # (the set's iteration order)
@@ -93,7 +97,7 @@ def test_a_failing_child_leaves_the_file_to_be_read_here(child, world, tmp_path)
     or answers with what is not a GeoPackage's contents gives the verdict of a read here:
     the gate refuses the leaking files and passes only the clean one."""
     for label, public in planted_releases(world):
-        path, _written = _write(tmp_path / label, public)
+        path, _written = write_gpkg(tmp_path / label, public)
         want = check_release(world["raw"], path, world["points"]).to_dict()
         started = time.monotonic()
         ahead = _beside(path, read=child, deadline_s=2.0)
@@ -109,7 +113,7 @@ def test_a_well_formed_answer_is_what_the_artifact_is_made_of(world, tmp_path):
     """What the child sends is used as read_geopackage's answer (the child runs our own
     reader on the file; this shows the parent makes its artifact from it): an answer of no
     table leaves only the file's schema-free artifact, whose checks pass on nothing."""
-    path, _written = _write(tmp_path, world["public"])
+    path, _written = write_gpkg(tmp_path, world["public"])
     ahead = _beside(path, read=_empty_contents)
     name, arts = ahead.result()
     assert ahead.from_child and name == str(path)
@@ -120,7 +124,7 @@ def test_read_ahead_forks_only_where_it_may(world, tmp_path):
     """A GeoPackage under the size worth a child, a file of another type, a symbolic link,
     a DataFrame, or another Python thread running: the output is returned as it is (read
     here by check_release)."""
-    path, written = _write(tmp_path, world["public"])
+    path, written = write_gpkg(tmp_path, world["public"])
     assert read_ahead(path) is path  # (a small file: not worth a child)
     assert read_ahead(written) is written
     csv = tmp_path / "public.csv"
@@ -142,7 +146,7 @@ def test_read_ahead_forks_only_where_it_may(world, tmp_path):
 def test_a_call_that_fails_ends_the_child(world, tmp_path):
     """A preparation of other inputs makes check_release raise before it reads: the child
     reading ahead is ended and reaped all the same."""
-    path, _written = _write(tmp_path, world["public"])
+    path, _written = write_gpkg(tmp_path, world["public"])
     other = prepare_gate(world["raw"].iloc[:10], world["points"])
     ahead = _beside(path, read=_hangs, deadline_s=600.0)
     with pytest.raises(ValueError):

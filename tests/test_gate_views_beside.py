@@ -17,12 +17,7 @@ from crime_mapper.core.gate.context import PreparedGate
 from crime_mapper.core.gate.leak_gate import _BESIDE, check_release, prepare_gate, read_ahead
 from crime_mapper.core.gate.views_beside import ARRAY_VIEWS, ViewsBeside, compute_views
 from tests.support.forking import no_children
-from tests.test_gate_written_csv import (
-    _release,
-    planted_releases,
-    release_inputs,  # noqa: F401 - a fixture
-)
-from tests.test_gate_written_gpkg import _write
+from tests.support.written_outputs import planted_releases, release_files, write_gpkg
 
 
 def _same(a, b) -> bool:
@@ -50,7 +45,7 @@ def test_reports_with_the_childs_views_are_the_reports(world, tmp_path):
     its own checks them (read_ahead with the preparation): every report is the one a
     preparation made here gives."""
     for label, public in planted_releases(world):
-        gpkg, written = _write(tmp_path / label, public)
+        gpkg, written = write_gpkg(tmp_path / label, public)
         csv = tmp_path / label / "public.csv"
         public.to_csv(csv, index=False)
         fresh = prepare_gate(world["raw"], world["points"])
@@ -154,7 +149,7 @@ def test_a_call_that_fails_ends_the_child(world):
     assert no_children()
 
 
-def test_check_release_beside_gives_the_same_report(release_inputs, tmp_path):  # noqa: F811
+def test_check_release_beside_gives_the_same_report(release_inputs, tmp_path):
     """run_check_release as the command line runs it (``beside``: children forked) gives
     the report the gate gives in this process alone: on a release's folder, CSV and
     GeoPackage, and on its CSV with an exact date planted (refused both ways)."""
@@ -162,7 +157,7 @@ def test_check_release_beside_gives_the_same_report(release_inputs, tmp_path):  
     from tests.support.plain_cli import FORCE_EXTRACT, FORCE_PROFILE
 
     out = tmp_path / "release"
-    _release(release_inputs, out)
+    release_files(release_inputs, out)
     csv = next(out.glob("*-street.csv"))
     leaky = tmp_path / "leaky.csv"
     lines = csv.read_bytes().decode("utf-8").split("\r\n")

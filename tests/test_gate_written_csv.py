@@ -13,7 +13,6 @@ handed to the summaries must be exactly read_public_csv's parse.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -28,62 +27,31 @@ from crime_mapper.core.release.public_schema import (
     WrittenCsv,
     read_public_csv,
     remembering_tables,
-    write_public_csv,
 )
 from tests.support.leak_world import NAMES, expect_only, refs
-from tests.test_release_csv_parsed_once import _direct, _hostile_public_table, _same
-
-
-def _table(columns: dict, n: int) -> pd.DataFrame:
-    """A public table of n rows whose named columns cycle through the given cells (the
-    others: a month, a force, blank)."""
-    table = {}
-    for k, column in enumerate(PUBLIC_COLUMNS):
-        cells = columns.get(column, ["2022-10"] if column == "Month" else ["", "Force A"])
-        table[column] = [cells[(i + k) % len(cells)] for i in range(n)]
-    return pd.DataFrame(table, dtype=object)
-
-
-# cells pandas gives back as written (no NUL, quote or line break): the shortcut's domain
-PLAIN_CELLS = [
-    "",
-    " ",
-    "comma, inside",
-    ",",
-    ",,",
-    "=HYPERLINK(1)",
-    "+44 116",
-    "-1",
-    "@sum",
-    "\ttab first",
-    "tab\tinside",
-    "'already quoted",
-    "NA",
-    "nan",
-    "NULL",
-    "#N/A",
-    "#comment",
-    "  padded  ",
-    "\ufeffbyte-order mark first",
-    "\u00e9\u00e8 \U0001f600 \u202e \u2028 \x85",
-    "".join(chr(c) for c in range(1, 32) if chr(c) not in "\r\n"),
-    "\x7f\x1a\x0b\x0c",
-    "back\\slash\\",
-    "x" * 5000,
-]
-PLAIN_COORDINATES = ["-1.123456", "", "0", "NA", "1e3", "-0.000001", "x", " 1", "52.1", "+52"]
+from tests.support.written_outputs import (
+    PLAIN_CELLS,
+    PLAIN_COORDINATES,
+    direct_read,
+    hostile_public_table,
+    planted_releases,
+    public_table,
+    release_files,
+    same_frame,
+    write_csv,
+)
 
 
 def _plain_tables() -> dict[str, pd.DataFrame]:
     cells = {c: PLAIN_CELLS for c in PUBLIC_COLUMNS if c not in ("Longitude", "Latitude")}
     coords = {"Longitude": PLAIN_COORDINATES, "Latitude": PLAIN_COORDINATES[::-1]}
-    every_blank = _table({c: [""] for c in PUBLIC_COLUMNS}, 3)  # rows of nothing but commas
+    every_blank = public_table({c: [""] for c in PUBLIC_COLUMNS}, 3)  # rows of nothing but commas
     return {
-        "plain-hostile": _table({**cells, **coords}, 97),
-        "one-row": _table({**cells, **coords}, 1),
+        "plain-hostile": public_table({**cells, **coords}, 97),
+        "one-row": public_table({**cells, **coords}, 1),
         "every-cell-blank": every_blank,
-        "blank-rows-among-others": _table({"Crime type": ["", "Burglary", ""]}, 9),
-        "many-chunks": _table({"Location": ["On or near A, B", "On or near C"]}, 140_000),
+        "blank-rows-among-others": public_table({"Crime type": ["", "Burglary", ""]}, 9),
+        "many-chunks": public_table({"Location": ["On or near A, B", "On or near C"]}, 140_000),
     }
 
 
@@ -93,26 +61,20 @@ def _not_plain_tables() -> dict[str, pd.DataFrame]:
             return self.upper()
 
     tables = {
-        "hostile-with-quotes-and-breaks": _hostile_public_table(),
-        "quote": _table({"Location": ['On or near "The Green"', "x"]}, 5),
-        "line-feed": _table({"Context": ["a\nb", "c"]}, 5),
-        "carriage-return": _table({"Context": ["a\rb", "c"]}, 5),
-        "nul": _table({"Location": [f"On or near A\x00{NAMES[0]}", "x"]}, 5),
-        "header-only": _table({}, 0),
+        "hostile-with-quotes-and-breaks": hostile_public_table(),
+        "quote": public_table({"Location": ['On or near "The Green"', "x"]}, 5),
+        "line-feed": public_table({"Context": ["a\nb", "c"]}, 5),
+        "carriage-return": public_table({"Context": ["a\rb", "c"]}, 5),
+        "nul": public_table({"Location": [f"On or near A\x00{NAMES[0]}", "x"]}, 5),
+        "header-only": public_table({}, 0),
     }
-    str_subclass = _table({}, 4)
+    str_subclass = public_table({}, 4)
     str_subclass.loc[1, "Context"] = Shouting("quiet words")
     tables["str-subclass"] = str_subclass
-    numpy_str = _table({}, 4)
+    numpy_str = public_table({}, 4)
     numpy_str.loc[2, "Crime type"] = np.str_("Burglary")
     tables["numpy-str"] = numpy_str
     return tables
-
-
-def _write(tmp_path: Path, table: pd.DataFrame, name: str = "2022-10-force-street.csv"):
-    path = tmp_path / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path, write_public_csv(table, path)
 
 
 def _artifact_facts(output) -> tuple:
@@ -155,7 +117,7 @@ class _Parses:
 
 @pytest.mark.parametrize("kind", sorted(_plain_tables()))
 def test_plain_files_are_checked_from_their_cells_as_read_from_disk(kind, tmp_path, monkeypatch):
-    path, written = _write(tmp_path, _plain_tables()[kind])
+    path, written = write_csv(tmp_path, _plain_tables()[kind])
     assert isinstance(written, WrittenCsv) and written.plain
     assert written.path == path and os.fspath(written) == str(path) == str(written)
     assert written.size == path.stat().st_size
@@ -163,12 +125,12 @@ def test_plain_files_are_checked_from_their_cells_as_read_from_disk(kind, tmp_pa
     parses = _Parses(monkeypatch)
     assert _artifact_facts(written) == want
     assert parses.calls == 0  # the shortcut was taken
-    _same(pd.DataFrame(dict(zip(written.header, written.columns))), _direct(path))
+    same_frame(pd.DataFrame(dict(zip(written.header, written.columns))), direct_read(path))
 
 
 @pytest.mark.parametrize("kind", sorted(_not_plain_tables()))
 def test_other_files_are_read_from_disk(kind, tmp_path, monkeypatch):
-    path, written = _write(tmp_path, _not_plain_tables()[kind])
+    path, written = write_csv(tmp_path, _not_plain_tables()[kind])
     assert kind == "header-only" or not written.plain
     want = _artifact_facts(path)
     parses = _Parses(monkeypatch)
@@ -180,7 +142,7 @@ def test_a_table_changed_after_writing_does_not_change_what_the_gate_sees(tmp_pa
     """The writer keeps copies of the cells: a caller that changes its table afterwards
     (here every column of the first rows) does not change the cells the file is checked by."""
     table = _plain_tables()["plain-hostile"]
-    path, written = _write(tmp_path, table)
+    path, written = write_csv(tmp_path, table)
     want = _artifact_facts(path)
     for column in table.columns:
         table.loc[:5, column] = "changed after writing"
@@ -190,7 +152,7 @@ def test_a_table_changed_after_writing_does_not_change_what_the_gate_sees(tmp_pa
 
 def test_a_subclass_whose_text_differs_is_seen_as_written(tmp_path):
     """str() of the cell says QUIET WORDS; the file says quiet words: the gate sees the file."""
-    path, written = _write(tmp_path, _not_plain_tables()["str-subclass"])
+    path, written = write_csv(tmp_path, _not_plain_tables()["str-subclass"])
     _, facts = _artifact_facts(written)
     assert "quiet words" in facts[0][4] and "QUIET WORDS" not in facts[0][4]
 
@@ -246,7 +208,7 @@ def test_a_file_changed_after_it_was_written_is_read_from_disk(world, change, tm
     public = world["public"].copy()
     public.loc[0, "Location"] = "On or near Pasley Road"
     reference = next(r for r in refs(world) if r)
-    path, written = _write(tmp_path, public)
+    path, written = write_csv(tmp_path, public)
     assert written.plain
     as_written = _artifact_facts(path)
     _changes(reference)[change](path)
@@ -262,33 +224,11 @@ def test_a_file_changed_after_it_was_written_is_read_from_disk(world, change, tm
         assert "no_source_references" in report.message()
 
 
-def planted_releases(real: dict) -> Iterator[tuple[str, pd.DataFrame]]:
-    """(label, public table): the real release clean, and with one leak planted in its
-    table before writing (a reference, a name with a comma, an exact date, a point moved
-    off its map point)."""
-    plants = {
-        "clean": {},
-        "reference": {(2, "Context"): refs(real)[5]},
-        "name, with a comma": {(3, "Location"): f"On or near {NAMES[0]}, Rear"},
-        "exact date": {(4, "Month"): "2022-10-12"},
-        "shifted point": {(6, "Latitude"): None},
-    }
-    for label, cells in plants.items():
-        public = real["public"].copy()
-        for (row, column), value in cells.items():
-            if value is None:
-                i = int(np.flatnonzero(public["Latitude"] != "")[2])
-                value = f"{float(public.loc[i, 'Latitude']) - 0.0011:.6f}"
-                row = i
-            public.loc[row, column] = value
-        yield label, public
-
-
 def test_the_real_release_gives_the_files_verdicts(world, tmp_path):
     """The real release and leaks planted in its table before writing: the same report
     (verdicts, messages, examples) from the written cells as from the file."""
     for label, public in planted_releases(world):
-        path, written = _write(tmp_path / label, public)
+        path, written = write_csv(tmp_path / label, public)
         assert written.plain, label
         report = check_release(world["raw"], written, world["points"])
         assert report.to_dict() == check_release(world["raw"], path, world["points"]).to_dict()
@@ -297,22 +237,22 @@ def test_the_real_release_gives_the_files_verdicts(world, tmp_path):
 
 
 def test_inside_a_monthly_release_the_summaries_get_the_files_parse(world, tmp_path, monkeypatch):
-    path, written = _write(tmp_path, world["public"])
-    want = _direct(path)
+    path, written = write_csv(tmp_path, world["public"])
+    want = direct_read(path)
     with remembering_tables():
         read_output(written)
         parses = _Parses(monkeypatch)
         got = read_public_csv(path)
         assert parses.calls == 0
-    _same(got, want)
+    same_frame(got, want)
     read_output(written)  # outside a monthly release nothing is kept
     parses = _Parses(monkeypatch)
-    _same(read_public_csv(path), want)
+    same_frame(read_public_csv(path), want)
     assert parses.calls == 1
 
 
 def test_a_failure_in_the_shortcut_reads_the_file(tmp_path, monkeypatch):
-    path, written = _write(tmp_path, _plain_tables()["plain-hostile"])
+    path, written = write_csv(tmp_path, _plain_tables()["plain-hostile"])
     want = _artifact_facts(path)
 
     def broken(_written):
@@ -323,29 +263,6 @@ def test_a_failure_in_the_shortcut_reads_the_file(tmp_path, monkeypatch):
 
 
 # --- in the release pipeline ---------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def release_inputs(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    from crime_mapper.core.release.map_points import write_map_points_csv
-    from crime_mapper.core.release.map_points_files import history_points
-    from tests.support.plain_cli import HISTORY, make_salt
-
-    folder = tmp_path_factory.mktemp("written_csv")
-    points = folder / "points.csv"
-    write_map_points_csv(history_points(list(HISTORY)), points)
-    return {"points": points, "salt": make_salt(folder / "salt.txt")}
-
-
-def _release(release_inputs: dict, out: Path) -> dict[str, bytes]:
-    from crime_mapper.core.release import pipeline
-    from tests.support.plain_cli import FORCE_EXTRACT, FORCE_PROFILE
-
-    pipeline.run_anonymise(
-        [FORCE_EXTRACT], str(release_inputs["points"]), None, release_inputs["salt"], out,
-        profile_path=FORCE_PROFILE,
-    )  # fmt: skip
-    return {p.name: p.read_bytes() for p in sorted(out.iterdir())}
-
-
 def test_the_release_gate_checks_the_written_cells(release_inputs, tmp_path, monkeypatch):
     """The release's CSV gate takes the writer's cells (no parse of the CSV), and the release
     is byte for byte the one whose gate parsed the file."""
@@ -367,14 +284,14 @@ def test_the_release_gate_checks_the_written_cells(release_inputs, tmp_path, mon
     with monkeypatch.context() as patch:
         patch.setattr(output_reader, "read_written_csv", spied)
         patch.setattr(output_reader, "read_file", read_file)
-        shortcut = _release(release_inputs, tmp_path / "shortcut")
+        shortcut = release_files(release_inputs, tmp_path / "shortcut")
     assert taken == [n for n in shortcut if n.endswith("-street.csv")] and len(taken) == 1
     # not the CSV (nor the GeoPackage, whose layer is taken from its writer too:
     # tests/test_gate_written_gpkg.py)
     assert not [n for n in files_read if n.endswith(".csv")] and files_read == []
     real_writer = public_schema.write_public_csv
     monkeypatch.setattr(public_schema, "write_public_csv", lambda t, p: real_writer(t, p) and None)
-    direct = _release(release_inputs, tmp_path / "direct")
+    direct = release_files(release_inputs, tmp_path / "direct")
     assert shortcut == direct and len(direct) == 5
 
 
@@ -398,5 +315,5 @@ def test_a_file_that_is_not_what_its_writer_returned_fails_the_release(
 
     monkeypatch.setattr(public_schema, "write_public_csv", writer_then_more)
     with pytest.raises(LeakError, match="no_source_references"):
-        _release(release_inputs, tmp_path / "out")
+        release_files(release_inputs, tmp_path / "out")
     assert not (tmp_path / "out").exists()

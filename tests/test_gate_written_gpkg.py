@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import sqlite3
 from contextlib import closing
 from pathlib import Path
 
@@ -23,60 +22,23 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crime_mapper.core.common.reproducible import freeze_geopackage
 from crime_mapper.core.gate import output_reader
 from crime_mapper.core.gate.leak_gate import check_release
-from crime_mapper.core.gate.output_reader import COORD_COLUMN_LAT, COORD_COLUMN_LON, read_output
+from crime_mapper.core.gate.output_reader import COORD_COLUMN_LAT, COORD_COLUMN_LON
 from crime_mapper.core.io import gpkg_read, gpkg_write
 from crime_mapper.core.release.pipeline import public_point_table
 from tests.support.leak_world import NAMES, refs
-from tests.test_gate_written_csv import (
-    PLAIN_CELLS,
-    PLAIN_COORDINATES,
-    _release,
-    _table,
+from tests.support.written_outputs import (
+    certain_tables,
+    connect_gpkg,
+    gpkg_artifact_facts,
     planted_releases,
-    release_inputs,  # noqa: F401 - a fixture
+    public_table,
+    release_files,
+    write_gpkg,
 )
-from tests.test_release_csv_parsed_once import _hostile_public_table
 
 PAIRS = (COORD_COLUMN_LON, COORD_COLUMN_LAT)
-
-
-def _write(tmp_path: Path, table: pd.DataFrame, name: str = "2022-10-force-street.gpkg"):
-    """The public layer written as the release writes it: writer, time stamps frozen, hashed."""
-    path = tmp_path / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    kept: list = []
-    gpkg_write.write_geopackage(path, [public_point_table(table)], kept=kept)
-    freeze_geopackage(path, "2022-10-01T00:00:00.000Z")
-    return path, gpkg_write.written_geopackage(path, kept)
-
-
-def _artifact_facts(output) -> tuple:
-    """Everything an Artifact holds (what the checks read), comparable."""
-    name, arts = read_output(output)
-    facts = []
-    for art in arts:
-        facts.append(
-            (
-                art.name,
-                art.kind,
-                art.error,
-                [(s.where, s.columns, s.must_be_public, s.extra_allowed) for s in art.schemas],
-                art.strings,
-                {type(s) for s in art.strings},
-                art.texts,
-                art.code,
-                [(a.dtype, a.tobytes()) for a in art.lon],
-                [(a.dtype, a.tobytes()) for a in art.lat],
-                art.coord_where,
-                art.bad_coordinates,
-                art.numbers,
-                [(x.tobytes(), y.tobytes(), s) for x, y, s in art.projected],
-            )
-        )
-    return name, facts
 
 
 def _contents_facts(contents: gpkg_read.GpkgContents) -> tuple:
@@ -107,69 +69,36 @@ class _Reads:
         monkeypatch.setattr(gpkg_read, "_read_table", counted)
 
 
-def _certain_tables() -> dict[str, pd.DataFrame]:
-    cells = {c: PLAIN_CELLS for c in PLAIN_CELLS_COLUMNS}
-    coords = {"Longitude": PLAIN_COORDINATES, "Latitude": PLAIN_COORDINATES[::-1]}
-    real_points = {
-        "Longitude": ["-1.131", "-1.132", "", "-1.1345", "-0.0"],
-        "Latitude": ["52.63", "52.64", "52.65", "", "-0.0"],
-    }
-    return {
-        "plain-hostile": _table({**cells, **coords}, 97),
-        "quotes-and-breaks": _hostile_public_table(),  # (any str is stored as it is)
-        "one-row": _table({**cells, **coords}, 1),
-        "no-rows": _table({}, 0),
-        "every-cell-blank": _table({c: [""] for c in PLAIN_CELLS_COLUMNS + ["Month"]}, 3),
-        "points": _table({**real_points, "Location": ["On or near A", "x"]}, 41),
-        "duplicate-pairs": _table({"Longitude": ["-1.1", "-1.1"], "Latitude": ["52.1"]}, 30),
-        "many-rows": _table(
-            {
-                "Location": [f"On or near Road {i}" for i in range(997)],
-                "Crime ID": [f"{i:064x}" for i in range(70_001)],
-                "Longitude": [f"-1.{i:04d}" for i in range(211)],
-                "Latitude": [f"52.{i:04d}" for i in range(307)],
-            },
-            70_001,
-        ),  # (large enough for the sampled, threaded scan)
-    }
-
-
-PLAIN_CELLS_COLUMNS = [
-    "Crime ID", "Reported by", "Falls within", "Location", "LSOA code", "LSOA name",
-    "Crime type", "Last outcome category", "Context",
-]  # fmt: skip
-
-
 def _uncertain_tables() -> dict[str, pd.DataFrame]:
     class Shouting(str):
         def __str__(self) -> str:
             return self.upper()
 
     tables = {
-        "nul": _table({"Location": [f"On or near A\x00{NAMES[0]}", "x"]}, 5),
-        "char-1-in-longitude": _table({"Longitude": ["-1.1\x01", "-1.2"]}, 5),
-        "null": _table({}, 4),
+        "nul": public_table({"Location": [f"On or near A\x00{NAMES[0]}", "x"]}, 5),
+        "char-1-in-longitude": public_table({"Longitude": ["-1.1\x01", "-1.2"]}, 5),
+        "null": public_table({}, 4),
     }
     tables["null"].loc[1, "Context"] = None
-    subclass = _table({}, 4)
+    subclass = public_table({}, 4)
     subclass.loc[1, "Context"] = Shouting("quiet words")
     tables["str-subclass"] = subclass
-    numpy_str = _table({}, 4)
+    numpy_str = public_table({}, 4)
     numpy_str.loc[2, "Crime type"] = np.str_("Burglary")
     tables["numpy-str"] = numpy_str
     return tables
 
 
-@pytest.mark.parametrize("kind", sorted(_certain_tables()))
+@pytest.mark.parametrize("kind", sorted(certain_tables()))
 def test_certain_layers_are_taken_from_the_writer_as_read_from_disk(kind, tmp_path, monkeypatch):
-    path, written = _write(tmp_path, _certain_tables()[kind])
+    path, written = write_gpkg(tmp_path, certain_tables()[kind])
     assert os.fspath(written) == str(path) == str(written) and written.size == path.stat().st_size
-    want = _artifact_facts(path)
+    want = gpkg_artifact_facts(path)
     want_contents = _contents_facts(gpkg_read.read_geopackage(path, PAIRS, pairs_only=True))
     want_plain = _contents_facts(gpkg_read.read_geopackage(path, PAIRS))
     known = {t.name: t for t in written.tables}
     reads = _Reads(monkeypatch)
-    assert _artifact_facts(written) == want
+    assert gpkg_artifact_facts(written) == want
     got = gpkg_read.read_geopackage(path, PAIRS, pairs_only=True, known=known)
     assert _contents_facts(got) == want_contents
     assert _contents_facts(gpkg_read.read_geopackage(path, PAIRS, known=known)) == want_plain
@@ -178,16 +107,16 @@ def test_certain_layers_are_taken_from_the_writer_as_read_from_disk(kind, tmp_pa
 
 @pytest.mark.parametrize("kind", sorted(_uncertain_tables()))
 def test_uncertain_layers_are_read_from_disk(kind, tmp_path, monkeypatch):
-    path, written = _write(tmp_path, _uncertain_tables()[kind])
-    want = _artifact_facts(path)
+    path, written = write_gpkg(tmp_path, _uncertain_tables()[kind])
+    want = gpkg_artifact_facts(path)
     reads = _Reads(monkeypatch)
-    assert _artifact_facts(written) == want
+    assert gpkg_artifact_facts(written) == want
     assert reads.tables == [written.tables[0].name]
 
 
 def test_a_subclass_whose_text_differs_is_seen_as_stored(tmp_path):
-    path, written = _write(tmp_path, _uncertain_tables()["str-subclass"])
-    _, facts = _artifact_facts(written)
+    path, written = write_gpkg(tmp_path, _uncertain_tables()["str-subclass"])
+    _, facts = gpkg_artifact_facts(written)
     assert "quiet words" in facts[0][4] and "QUIET WORDS" not in facts[0][4]
 
 
@@ -205,25 +134,15 @@ def test_a_column_not_declared_text_is_read_from_disk(tmp_path, monkeypatch):
     ]
     gpkg_write.write_geopackage(path, tables, kept=kept)
     written = gpkg_write.written_geopackage(path, kept)
-    want = _artifact_facts(path)
+    want = gpkg_artifact_facts(path)
     reads = _Reads(monkeypatch)
-    assert _artifact_facts(written) == want
+    assert gpkg_artifact_facts(written) == want
     assert reads.tables == ["numbers"]
-
-
-def _connect(path: Path) -> sqlite3.Connection:
-    """A plain sqlite3 connection that can run the GeoPackage's triggers (their spatial
-    functions answer as for a point)."""
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.create_function("ST_IsEmpty", 1, lambda _g: 0)
-    for name in ("ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY"):
-        conn.create_function(name, 1, lambda _g: 0.0)
-    return conn
 
 
 def _same_size_edit(path: Path, reference: str) -> None:
     """The longest Location's text overwritten by ``reference`` and spaces, in place."""
-    with closing(_connect(path)) as conn:
+    with closing(connect_gpkg(path)) as conn:
         fid, old = conn.execute(
             'SELECT fid, "Location" FROM "public_crimes" ORDER BY length("Location") DESC'
         ).fetchone()
@@ -241,13 +160,13 @@ def _changes(reference: str) -> dict:
         assert path.stat().st_size == size
 
     def appended(path: Path) -> None:
-        with closing(_connect(path)) as conn:
+        with closing(connect_gpkg(path)) as conn:
             conn.execute(
                 'INSERT INTO "public_crimes" ("Crime ID", "Month") VALUES (?, ?)', (reference, "x")
             )
 
     def table_added(path: Path) -> None:
-        with closing(_connect(path)) as conn:
+        with closing(connect_gpkg(path)) as conn:
             conn.execute('CREATE TABLE "notes" (t TEXT)')
             conn.execute('INSERT INTO "notes" VALUES (?)', (reference,))
 
@@ -279,12 +198,12 @@ def test_a_file_changed_after_it_was_written_is_read_from_disk(world, change, tm
     the values the writer kept."""
     public = world["public"].copy()
     reference = next(r for r in refs(world) if r)
-    path, written = _write(tmp_path, public)
+    path, written = write_gpkg(tmp_path, public)
     public.to_csv(path.with_suffix(".csv"), index=False)
     clean = check_release(world["raw"], written, world["points"])
     assert clean.passed, clean.message()
     _changes(reference)[change](path)
-    assert _artifact_facts(written) == _artifact_facts(path)
+    assert gpkg_artifact_facts(written) == gpkg_artifact_facts(path)
     report = check_release(world["raw"], written, world["points"])
     direct = check_release(world["raw"], path, world["points"])
     assert report.to_dict() == direct.to_dict()
@@ -300,9 +219,9 @@ def test_the_real_layer_and_planted_leaks_give_the_files_verdicts(world, tmp_pat
     (verdicts, messages, examples) from the writer's values as from the file, the writer's
     values taken."""
     for label, public in planted_releases(world):
-        path, written = _write(tmp_path / label, public)
+        path, written = write_gpkg(tmp_path / label, public)
         direct = check_release(world["raw"], path, world["points"]).to_dict()
-        assert _artifact_facts(written) == _artifact_facts(path)
+        assert gpkg_artifact_facts(written) == gpkg_artifact_facts(path)
         with monkeypatch.context() as patch:
             reads = _Reads(patch)
             report = check_release(world["raw"], written, world["points"])
@@ -314,15 +233,15 @@ def test_the_real_layer_and_planted_leaks_give_the_files_verdicts(world, tmp_pat
 def test_a_file_of_another_size_is_not_hashed_but_read(tmp_path, monkeypatch):
     """Bytes added at the end (SQLite ignores them): the size differs, so the file is read
     without hashing it first."""
-    path, written = _write(tmp_path, _certain_tables()["plain-hostile"])
+    path, written = write_gpkg(tmp_path, certain_tables()["plain-hostile"])
     with open(path, "ab") as handle:
         handle.write(b"\x00" * 7)
     hashed: list[Path] = []
     real = output_reader._sha256
     monkeypatch.setattr(output_reader, "_sha256", lambda p: hashed.append(p) or real(p))
-    want = _artifact_facts(path)
+    want = gpkg_artifact_facts(path)
     reads = _Reads(monkeypatch)
-    assert _artifact_facts(written) == want
+    assert gpkg_artifact_facts(written) == want
     assert hashed == [] and reads.tables == ["public_crimes"]
 
 
@@ -339,18 +258,18 @@ def test_str_values_bound_into_a_column_not_declared_text_are_read(tmp_path, mon
     assert kept[0].declared == ("DOUBLE", "TEXT")
     lying = dataclasses.replace(kept[0], values=(["1.50", "2.0"], ["a", "b"]))
     written = gpkg_write.written_geopackage(path, [lying])
-    want = _artifact_facts(path)
+    want = gpkg_artifact_facts(path)
     assert "1.5" in want[1][0][4] and "1.50" not in want[1][0][4]
     reads = _Reads(monkeypatch)
-    assert _artifact_facts(written) == want
+    assert gpkg_artifact_facts(written) == want
     assert reads.tables == ["t"]
 
 
 def test_a_table_that_is_not_the_one_described_is_read(tmp_path, monkeypatch):
     """The writer's description names its columns otherwise than the file's table (or the
     geometry column): the file's own table is read."""
-    path, written = _write(tmp_path, _certain_tables()["plain-hostile"])
-    want = _artifact_facts(path)
+    path, written = write_gpkg(tmp_path, certain_tables()["plain-hostile"])
+    want = gpkg_artifact_facts(path)
     table = written.tables[0]
     columns = ("Crime reference",) + table.columns[1:]
     for wrong in (
@@ -360,17 +279,17 @@ def test_a_table_that_is_not_the_one_described_is_read(tmp_path, monkeypatch):
         lying = dataclasses.replace(written, tables=(wrong,))
         with monkeypatch.context() as patch:
             reads = _Reads(patch)
-            assert _artifact_facts(lying) == want
+            assert gpkg_artifact_facts(lying) == want
         assert reads.tables == ["public_crimes"]
 
 
 def test_a_file_replaced_while_it_is_read_is_read_again(world, tmp_path, monkeypatch):
     """The file hashed, then replaced by one holding a reference while its metadata is
     read: the gate reads the file that is there now."""
-    path, written = _write(tmp_path, world["public"])
+    path, written = write_gpkg(tmp_path, world["public"])
     public = world["public"].copy()
     public.loc[0, "Context"] = next(r for r in refs(world) if r)
-    other, _ = _write(tmp_path / "other", public)
+    other, _ = write_gpkg(tmp_path / "other", public)
     real = output_reader.read_geopackage
     swapped: list[bool] = []
 
@@ -389,32 +308,32 @@ def test_a_file_replaced_while_it_is_read_is_read_again(world, tmp_path, monkeyp
 
 
 def test_a_failure_in_the_shortcut_reads_the_file(tmp_path, monkeypatch):
-    path, written = _write(tmp_path, _certain_tables()["plain-hostile"])
-    want = _artifact_facts(path)
+    path, written = write_gpkg(tmp_path, certain_tables()["plain-hostile"])
+    want = gpkg_artifact_facts(path)
 
     def broken(*_args, **_kwargs):
         raise MemoryError("no room")
 
     monkeypatch.setattr(gpkg_read, "_known_table", broken)
-    assert _artifact_facts(written) == want
+    assert gpkg_artifact_facts(written) == want
 
 
-def test_the_release_gate_takes_the_written_layer(release_inputs, tmp_path, monkeypatch):  # noqa: F811
+def test_the_release_gate_takes_the_written_layer(release_inputs, tmp_path, monkeypatch):
     """The release's GeoPackage gate takes the writer's values, and the release is byte for
     byte the one whose gate read the file."""
     with monkeypatch.context() as patch:
         reads = _Reads(patch)
-        shortcut = _release(release_inputs, tmp_path / "shortcut")
+        shortcut = release_files(release_inputs, tmp_path / "shortcut")
     assert reads.tables == []
     monkeypatch.setattr(gpkg_write, "written_geopackage", lambda path, _tables: path)
     reads = _Reads(monkeypatch)
-    direct = _release(release_inputs, tmp_path / "direct")
+    direct = release_files(release_inputs, tmp_path / "direct")
     assert reads.tables == ["public_crimes"]
     assert shortcut == direct and len(direct) == 5
 
 
 def test_a_file_that_is_not_what_its_writer_returned_fails_the_release(
-    release_inputs,  # noqa: F811
+    release_inputs,
     tmp_path,
     monkeypatch,
 ):
@@ -433,5 +352,5 @@ def test_a_file_that_is_not_what_its_writer_returned_fails_the_release(
 
     monkeypatch.setattr(gpkg_write, "written_geopackage", hashed_then_more)
     with pytest.raises(LeakError, match="no_source_references"):
-        _release(release_inputs, tmp_path / "out")
+        release_files(release_inputs, tmp_path / "out")
     assert not (tmp_path / "out").exists()

@@ -20,9 +20,7 @@ import pytest
 from crime_mapper.core.gate import output_reader
 from crime_mapper.core.gate.leak_gate import check_release
 from tests.support.leak_world import refs
-from tests.test_gate_written_csv import _write as write_csv
-from tests.test_gate_written_gpkg import _connect
-from tests.test_gate_written_gpkg import _write as write_gpkg
+from tests.support.written_outputs import connect_gpkg, write_csv, write_gpkg
 
 PAD = "On or near Pasley Road"
 
@@ -56,7 +54,7 @@ def _edit_csv(path: Path, reference: str) -> None:
 
 def _edit_gpkg(path: Path, reference: str) -> None:
     stat = path.stat()
-    with closing(_connect(path)) as conn:
+    with closing(connect_gpkg(path)) as conn:
         conn.execute('UPDATE "public_crimes" SET "Context" = ? WHERE fid = 1', (reference,))
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
 

@@ -25,22 +25,10 @@ from crime_mapper.core.release.public_schema import (
     remembering_tables,
     write_public_csv,
 )
+from tests.support.written_outputs import direct_read, hostile_public_table, same_frame
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_RELEASE = REPO / "sample_data"
-
-
-def _direct(path: Path) -> pd.DataFrame:
-    """What read_public_csv parses (its pandas call), never the remembered table."""
-    return pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8")
-
-
-def _same(got: pd.DataFrame, want: pd.DataFrame) -> None:
-    assert list(got.columns) == list(want.columns)
-    assert list(got.dtypes) == list(want.dtypes)
-    pd.testing.assert_frame_equal(got, want, check_exact=True)
-    for column in got.columns:  # every cell the same str (not merely equal after a cast)
-        assert [type(v) for v in got[column]] == [type(v) for v in want[column]]
 
 
 class _NoParse:
@@ -57,38 +45,6 @@ class _NoParse:
 
     def __exit__(self, *_exc):
         self.monkeypatch.undo()
-
-
-def _hostile_public_table() -> pd.DataFrame:
-    cells = [
-        "",
-        " ",
-        '=HYPERLINK("x")',
-        "+44 116",
-        "-1",
-        "@sum",
-        'a "quoted" word',
-        "comma, inside",
-        "line\nbreak",
-        "crlf\r\ninside",
-        "lone\rreturn",
-        "tab\tcell",
-        "\u00e9\u00e8 \U0001f600 \u202e",
-        "NA",
-        "nan",
-        "NULL",
-        "#N/A",
-        "  padded  ",
-        "'already quoted",
-        '"',
-    ]
-    n = len(cells)
-    table = {
-        column: [cells[(i + k) % n] for i in range(n)] for k, column in enumerate(PUBLIC_COLUMNS)
-    }
-    table["Longitude"] = ["-1.123456", "", "0", "NA", "1e3", "-0.000001"] * 3 + ["x", " 1"]
-    table["Latitude"] = ["52.1", "", "nan", "52", "-", "+52"] * 3 + ["", "0"]
-    return pd.DataFrame(table, dtype=object)
 
 
 def _written(tmp_path: Path, table: pd.DataFrame) -> Path:
@@ -118,16 +74,16 @@ HAND_BODIES = {
 @pytest.mark.parametrize("kind", ["hostile-table", *HAND_BODIES])
 def test_the_table_the_gate_parsed_is_what_read_public_csv_parses(kind, tmp_path, monkeypatch):
     if kind == "hostile-table":
-        path = _written(tmp_path, _hostile_public_table())
+        path = _written(tmp_path, hostile_public_table())
     else:
         path = _hand_written(tmp_path, HAND_BODIES[kind])
-    want = _direct(path)
+    want = direct_read(path)
     with remembering_tables():
         art = read_file(path, path.name, in_folder=False)
         assert art.kind == "csv" and art.table is None  # handed over, not kept by the gate
         with _NoParse(monkeypatch):
             got = read_public_csv(path)
-    _same(got, want)
+    same_frame(got, want)
 
 
 def test_the_real_release_csv_and_a_real_police_uk_file(tmp_path, monkeypatch):
@@ -136,15 +92,15 @@ def test_the_real_release_csv_and_a_real_police_uk_file(tmp_path, monkeypatch):
     real = sorted((SAMPLE_RELEASE / "police-uk").rglob("*-street.csv"))[:2]
     assert real, "the bundled police.uk months are missing"
     for source in real:
-        path = _written(tmp_path / source.stem, _direct(source))
+        path = _written(tmp_path / source.stem, direct_read(source))
         published = _hand_written(tmp_path, source.read_bytes(), source.name)
         for each in (path, published):
-            want = _direct(each)
+            want = direct_read(each)
             with remembering_tables():
                 read_file(each, each.name, in_folder=False)
                 with _NoParse(monkeypatch):
                     got = read_public_csv(each)
-            _same(got, want)
+            same_frame(got, want)
 
 
 @pytest.mark.parametrize(
@@ -158,16 +114,16 @@ def test_the_real_release_csv_and_a_real_police_uk_file(tmp_path, monkeypatch):
 )
 def test_a_table_the_gate_read_differently_is_parsed_again(body, tmp_path, monkeypatch):
     path = _hand_written(tmp_path, body)
-    want = _direct(path)
+    want = direct_read(path)
     with remembering_tables():
         read_file(path, path.name, in_folder=False)
         with _NoParse(monkeypatch), pytest.raises(AssertionError, match="parsed again"):
             read_public_csv(path)
-        _same(read_public_csv(path), want)
+        same_frame(read_public_csv(path), want)
 
 
 def test_a_file_changed_since_the_gate_read_it_is_parsed_again(tmp_path):
-    table = _hostile_public_table()
+    table = hostile_public_table()
     path = _written(tmp_path, table)
     changed = table.copy()
     changed.loc[0, "Crime type"] = "changed after the gate"
@@ -176,7 +132,7 @@ def test_a_file_changed_since_the_gate_read_it_is_parsed_again(tmp_path):
         stat = path.stat()
         write_public_csv(changed, path)  # replaced (a new inode) ...
         got = read_public_csv(path)
-    _same(got, _direct(path))
+    same_frame(got, direct_read(path))
     assert got.loc[0, "Crime type"] == "changed after the gate"
     # ... or rewritten in place to the same size, with only its modification time moved
     path = _written(tmp_path / "again", table)
@@ -188,12 +144,12 @@ def test_a_file_changed_since_the_gate_read_it_is_parsed_again(tmp_path):
             handle.write(body)
         os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1000))
         got = read_public_csv(path)
-    _same(got, _direct(path))
+    same_frame(got, direct_read(path))
     assert "COMMA, INSIDE" in set(got.to_numpy().ravel())
 
 
 def test_nothing_is_remembered_outside_a_monthly_release_or_after_one_read(tmp_path, monkeypatch):
-    path = _written(tmp_path, _hostile_public_table())
+    path = _written(tmp_path, hostile_public_table())
     read_file(path, path.name, in_folder=False)
     assert public_schema._REMEMBERED is None
     with _NoParse(monkeypatch), pytest.raises(AssertionError, match="parsed again"):
@@ -203,7 +159,7 @@ def test_nothing_is_remembered_outside_a_monthly_release_or_after_one_read(tmp_p
         first = read_public_csv(path)
         with _NoParse(monkeypatch), pytest.raises(AssertionError, match="parsed again"):
             read_public_csv(path)  # taken once: the caller owns it
-    _same(first, _direct(path))
+    same_frame(first, direct_read(path))
     assert public_schema._REMEMBERED is None
     # a file in a folder (a web map's, the summaries') is never offered
     folder = tmp_path / "folder"
@@ -237,7 +193,7 @@ def test_the_monthly_release_parses_its_public_csv_once(tmp_path, monkeypatch):
         table = real_read_release(path)
         taken.append(table)
         assert parsed.count(str(path)) == 0, "the summaries parsed the public CSV again"
-        _same(table, real_read_csv(path, dtype=str, keep_default_na=False, na_filter=False))
+        same_frame(table, real_read_csv(path, dtype=str, keep_default_na=False, na_filter=False))
         return table
 
     monkeypatch.setattr(pd, "read_csv", counting)
@@ -251,10 +207,10 @@ def test_the_monthly_release_parses_its_public_csv_once(tmp_path, monkeypatch):
 
 
 def test_a_table_is_not_held_for_a_file_changed_while_the_gate_read_it(tmp_path):
-    path = _written(tmp_path, _hostile_public_table())
+    path = _written(tmp_path, hostile_public_table())
     stale = public_schema._file_identity(path)
-    frame = _direct(path)
-    write_public_csv(_hostile_public_table().iloc[:3], path)
+    frame = direct_read(path)
+    write_public_csv(hostile_public_table().iloc[:3], path)
     with remembering_tables():
         public_schema.remember_table(path, stale, frame, False)
         assert public_schema._REMEMBERED == {}

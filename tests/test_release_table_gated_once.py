@@ -34,7 +34,7 @@ from crime_mapper.core.release.public_schema import (
     write_public_csv,
 )
 from tests.support.leak_world import NAMES
-from tests.test_release_csv_parsed_once import _hostile_public_table
+from tests.support.written_outputs import hostile_public_table
 
 
 def _variants(world: dict) -> dict[str, pd.DataFrame]:
@@ -64,7 +64,7 @@ def _variants(world: dict) -> dict[str, pd.DataFrame]:
         "reference": referenced,
         "free-text": noted,
         "contact": contact,
-        "hostile-cells": _hostile_public_table(),
+        "hostile-cells": hostile_public_table(),
     }
 
 
