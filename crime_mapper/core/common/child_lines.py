@@ -76,8 +76,8 @@ class ProgressFeedback(Feedback):
 
     def send_latest(self) -> None:
         """Send the last progress given, if throttling held it back. Why: before the child
-        asks its caller whether to go on (webmap_child's commit), the caller must have seen
-        where the work stands, so that what it decides from it (a Cancel pressed at a
+        asks its caller whether to commit (:func:`commit_question`), the caller must have
+        seen where the work stands, so that what it decides from it (a Cancel pressed at a
         progress) is decided before the answer is given."""
         if self._latest >= 0 and self._latest != self._sent:
             self._sent, self._when = self._latest, time.monotonic()
