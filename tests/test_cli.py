@@ -29,6 +29,7 @@ from tests.support.plain_cli import (
     FORCE_PROFILE,
     HISTORY,
     MONTH_ZIP,
+    PUBLIC_NAME,
     make_salt,
     plain_cli,
 )
@@ -223,7 +224,6 @@ def test_load_with_gpkg_writes_the_geopackage(tmp_path: Path) -> None:
 
 # --- the release without QGIS: map-points history, anonymise, check-release ------------------
 
-PUBLIC_NAME = "2022-10-leicestershire-street.csv"
 PUBLIC_GPKG = "2022-10-leicestershire-street.gpkg"
 RELEASE_FILES = sorted(
     [PUBLIC_NAME, PUBLIC_GPKG, "audit.json", "audit.html", "release_manifest.json"]

@@ -379,8 +379,8 @@ def test_real_summaries_and_web_map_pages_take_the_fast_path(tmp_path: Path):
     index, from the sample release) are plain, and read exactly as html.parser reads them:
     the fast path is what the gate runs on them, not a branch that never runs."""
     from crime_mapper.core.publish.webmap_export import WebmapOptions, export_webmap
-    from tests.test_summaries_export import make_release, summaries_cli
-    from tests.test_webmap_export import OCT
+    from tests.support.summaries_release import make_release, summaries_cli
+    from tests.support.webmap_release import OCT
 
     export_webmap(WebmapOptions(inputs=[OCT], out_dir=tmp_path / "map"))
     release = make_release(tmp_path / "release")

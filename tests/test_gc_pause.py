@@ -69,7 +69,7 @@ def test_the_web_map_export_runs_with_the_collector_paused(
     from crime_mapper.core.publish import webmap_export
     from crime_mapper.core.publish.webmap_export import WebmapOptions, export_webmap
     from crime_mapper.core.release.map_points import map_points_from_history
-    from tests.test_webmap_export import FORCE, OCT
+    from tests.support.webmap_release import FORCE, OCT
 
     seen: list[bool] = []
     real = leak_gate.check_release  # (its entry: before the pause check_release makes itself)

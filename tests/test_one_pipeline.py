@@ -21,9 +21,8 @@ import pytest
 from crime_mapper.core.release.map_points_files import history_points, write_map_points_gpkg
 from crime_mapper.core.release.release_files import create_salt_file
 from crime_mapper.qgis_bridge.run_load import run_load
-from tests.support.plain_cli import FORCE_EXTRACT, FORCE_PROFILE, HISTORY, plain_cli
+from tests.support.plain_cli import FORCE_EXTRACT, FORCE_PROFILE, HISTORY, PUBLIC_NAME, plain_cli
 from tests.support.qgis_process import child_env, plugin_folder, qgis_process_exe
-from tests.test_cli import PUBLIC_NAME
 
 STEM = Path(PUBLIC_NAME).stem
 DATA_FILES = (PUBLIC_NAME, f"{STEM}.gpkg", "audit.json", "audit.html")

@@ -21,31 +21,15 @@ from tests.support.summaries_release import (
     FORCE_PROFILE,
     HOODS,
     POPULATION,
-    SAMPLE,
     TEAM,
     make_release,
-    plain_cli,
+    summaries_cli,
 )
 
 
 @pytest.fixture(scope="module")
 def release(tmp_path_factory: pytest.TempPathFactory) -> dict:
     return make_release(tmp_path_factory.mktemp("summaries_release"))
-
-
-def summaries_cli(release: dict, release_csv: Path, out: Path, *extra: object, team=TEAM):
-    return plain_cli(
-        "summaries", FORCE_EXTRACT, "--profile", FORCE_PROFILE,
-        "--points", release["points"], "--release", release_csv, "--out", out,
-        "--boundaries", HOODS / "msoa11_leicestershire.geojson", "--code-field", "msoa11cd",
-        "--lookup", HOODS / "lsoa11_to_msoa11_leicestershire.csv",
-        "--lookup-code-field", "msoa11cd", "--lookup-name-field", "msoa11nm",
-        "--names", HOODS / "msoa11_names_leicestershire.csv",
-        "--names-code-field", "msoa11cd", "--names-name-field", "msoa11hclnm",
-        "--lsoa-population",
-        SAMPLE / "population" / "lsoa11_mid2018_population_leicestershire_force_area.csv",
-        "--team", team, "--force-name", "Leicestershire Police", *extra,
-    )  # fmt: skip
 
 
 def test_cli_writes_gated_summaries(release: dict, tmp_path: Path) -> None:

@@ -24,6 +24,8 @@ MONTH_ZIP = SAMPLE / "police-uk" / "2022-10.zip"
 HISTORY = (SAMPLE / "police-uk" / "2022-09", MONTH_ZIP)
 FORCE_EXTRACT = SAMPLE / "force" / "2022-10-leicestershire-force-extract.csv"
 FORCE_PROFILE = SAMPLE / "force" / "leicestershire-force-extract.profile.json"
+#: the public release CSV the force extract's anonymise writes
+PUBLIC_NAME = "2022-10-leicestershire-street.csv"
 PLAIN_PYTHON = "/usr/bin/python3"  # the Debian Python: pandas, numpy, pyproj, no venv
 
 NO_QGIS = """\
