@@ -10,7 +10,13 @@ the children import this before anything heavy.
 A child watches its input with :class:`StdinWatch`, never with a thread of its own: the
 release forks children for work beside it only while no other Python thread runs
 (core.common.forked.alone), so a thread blocked reading the input would keep every forked
-speed-up of the command line from the child processes QGIS starts."""
+speed-up of the command line from the child processes QGIS starts.
+
+Anonymise's and the web map's children ask before they move their outputs into place
+(:func:`commit_question`, answered by :func:`answer_commit`): a Cancel pressed on any
+progress QGIS has shown is then kept to, however far ahead of QGIS's reading the child ran.
+The dock's release commits step by step and does not ask (a Cancel that reaches it after a
+step's last check lets that step finish, and the dock reports it so)."""
 
 from __future__ import annotations
 
