@@ -26,6 +26,7 @@ from crime_mapper.core.io import gpkg_read
 from crime_mapper.core.io.gpkg_read import read_geopackage
 from crime_mapper.core.io.gpkg_write import PointTable, write_geopackage
 from crime_mapper.core.release.public_schema import PUBLIC_COLUMNS
+from tests.support.written_outputs import run_sql
 
 REPO = Path(__file__).resolve().parent.parent
 MONTH = REPO / "sample_data/police-uk/2022-10"
@@ -49,18 +50,6 @@ def _gpkg(public: pd.DataFrame, path: Path) -> Path:
         [PointTable("public_crimes", frame, {c: "string" for c in PUBLIC_COLUMNS}, x="_x", y="_y")],
     )
     return path
-
-
-def _sql(path: Path, *statements: tuple) -> None:
-    conn = sqlite3.connect(path)
-    # the R-tree triggers a GeoPackage carries call SpatiaLite-style functions
-    conn.create_function("ST_IsEmpty", 1, lambda geom: 0)
-    for name in ("ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY"):
-        conn.create_function(name, 1, lambda geom: 0.0)
-    with conn:
-        for statement in statements:
-            conn.execute(*statement)
-    conn.close()
 
 
 def _old_pairs(path: Path, table: str, x: str, y: str) -> list:
@@ -199,7 +188,7 @@ def test_one_scan_geopackage_read_equals_column_by_column(
         gpkg_read, "_scanned_points", lambda agg: scans.append(scanned_points(agg)) or scans[-1]
     )
     path = _gpkg(public, tmp_path / f"{variant}.gpkg")
-    _sql(path, *VARIANTS[variant])
+    run_sql(path, *VARIANTS[variant])
     fast, fast_error = _read(path, fast=True, pairs_only=pairs_only)
     slow, slow_error = _read(path, fast=False)
     assert fast_error == slow_error
@@ -251,7 +240,7 @@ def test_one_scan_read_sees_values_a_nocase_collation_would_merge(tmp_path: Path
     read returns both (it can only show more, never less)."""
     path = tmp_path / "nocase.gpkg"
     _gpkg(pd.DataFrame({c: ["x"] for c in PUBLIC_COLUMNS}), path)
-    _sql(
+    run_sql(
         path,
         ("CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT COLLATE NOCASE)",),
         ("INSERT INTO people (name) VALUES ('Margaret'), ('MARGARET'), ('margaret')",),
@@ -281,7 +270,7 @@ def test_distinct_json_read_is_exact_on_hostile_values(
         "Margaret", "MARGARET", "margaret", "a\x00secret", "a", 'say "hi"', "back\\slash",
         "tab\there", "line\nbreak", "é", "\u2028", "[1, 2]", "null", "12", "{}", "",
     ]  # fmt: skip
-    _sql(
+    run_sql(
         path,
         ("CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT COLLATE NOCASE, n, b)",),
         *[("INSERT INTO people (name, n, b) VALUES (?, ?, ?)", (t, t, t)) for t in texts],
@@ -295,7 +284,7 @@ def test_distinct_json_read_is_exact_on_hostile_values(
     assert sorted(people.distinct["n"]) == sorted(texts + ["12", "1.5"])  # as _as_text
     assert sorted(people.distinct["b"]) == sorted(texts + ["b"])
     # a blob: SQLite refuses the JSON, and the columns are concatenated (still exact)
-    _sql(
+    run_sql(
         path,
         ("UPDATE people SET name = 'Margaret' WHERE name = 'a' || char(0) || 'secret'",),
         ("UPDATE people SET n = NULL, b = X'01'",),

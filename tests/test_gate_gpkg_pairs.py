@@ -18,7 +18,7 @@ import pytest
 from crime_mapper.core.gate import output_reader
 from crime_mapper.core.gate.leak_gate import check_release
 from crime_mapper.core.io import gpkg_read
-from tests.test_gate_fast_paths import _sql
+from tests.support.written_outputs import run_sql
 
 T = "public_crimes"
 
@@ -62,7 +62,7 @@ def _cases(world: dict) -> dict[str, tuple[tuple, bool]]:
 def _variant(clean: Path, folder: Path, name: str, statements: tuple) -> Path:
     path = folder / f"{name}.gpkg"
     shutil.copyfile(clean, path)
-    _sql(path, *statements)
+    run_sql(path, *statements)
     return path
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -246,3 +247,13 @@ def connect_gpkg(path: Path) -> sqlite3.Connection:
     for name in ("ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY"):
         conn.create_function(name, 1, lambda _g: 0.0)
     return conn
+
+
+def run_sql(path: Path, *statements: tuple) -> None:
+    """``statements`` (each a tuple of execute's arguments) run on a GeoPackage in one
+    transaction, its triggers' spatial functions answered as for a point (connect_gpkg)."""
+    with closing(connect_gpkg(path)) as conn:
+        conn.execute("BEGIN")
+        for statement in statements:
+            conn.execute(*statement)
+        conn.execute("COMMIT")
