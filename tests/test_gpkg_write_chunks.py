@@ -18,8 +18,8 @@ from crime_mapper.core.io import gpkg_write
 from crime_mapper.core.io.gpkg_write import column_slices, column_values, point_blob_slices
 from crime_mapper.core.load.loader import load_extracts
 from crime_mapper.core.load.mapping_profile import MappingProfile
+from tests.support.column_values import hostile_datetimes, same_values
 from tests.support.plain_cli import FORCE_EXTRACT, FORCE_PROFILE
-from tests.test_gpkg_write_columns import _hostile_datetimes, _same
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +42,7 @@ def _hostile_columns() -> list[tuple[pd.Series, str]]:
     doubles = pd.Series(rng.choice([0.0, -0.0, math.inf, math.nan, 1e-320, 3.5], size=n))
     texts = pd.Series(rng.choice(["a", "", "é\u2028", "x,y", None], size=n), dtype=object)
     return [
-        (_hostile_datetimes(1), "datetime64[ns]"),
+        (hostile_datetimes(1), "datetime64[ns]"),
         (pd.Series([pd.NaT] * 9, dtype="datetime64[ns]"), "datetime64[ns]"),
         (doubles, "float64"),
         (pd.Series(["1.5", "", "x", None, "-0", "1e400"] * 9, dtype=object), "float64"),
@@ -65,7 +65,7 @@ def test_each_slice_is_that_part_of_the_whole_column(crimes):
         whole = column_values(series, dtype)
         values = column_slices(series, dtype)
         for a, b in _cuts(len(series), seed):
-            assert _same(values(a, b), whole[a:b]), (series.name, dtype, a, b)
+            assert same_values(values(a, b), whole[a:b]), (series.name, dtype, a, b)
 
 
 def test_each_slice_of_point_blobs_is_that_part_of_them():

@@ -14,6 +14,7 @@ import pytest
 from crime_mapper.core.io.gpkg_write import column_values
 from crime_mapper.core.load.loader import load_extracts
 from crime_mapper.core.load.mapping_profile import MappingProfile
+from tests.support.column_values import hostile_datetimes, same_values
 from tests.support.plain_cli import FORCE_EXTRACT, FORCE_PROFILE
 
 
@@ -36,21 +37,6 @@ def _reference_doubles(series: pd.Series) -> list:
     return obj.tolist()
 
 
-def _same(a: list, b: list) -> bool:
-    """Equal value for value, type for type, sign of zero included."""
-    if len(a) != len(b):
-        return False
-    for x, y in zip(a, b):
-        if type(x) is not type(y):
-            return False
-        if isinstance(x, float) and (x != y or math.copysign(1, x) != math.copysign(1, y)):
-            if not (math.isnan(x) and math.isnan(y)):
-                return False
-        elif not isinstance(x, float) and x != y:
-            return False
-    return True
-
-
 @pytest.fixture(scope="module")
 def crimes() -> pd.DataFrame:
     return load_extracts([FORCE_EXTRACT], profile=MappingProfile.load(FORCE_PROFILE)).crimes
@@ -58,36 +44,18 @@ def crimes() -> pd.DataFrame:
 
 def test_a_real_load_gives_the_reference_values(crimes):
     assert crimes["occurred_at"].notna().sum() > 1000
-    assert _same(column_values(crimes["occurred_at"], "datetime64[ns]"),
+    assert same_values(column_values(crimes["occurred_at"], "datetime64[ns]"),
                  _reference_datetimes(crimes["occurred_at"]))  # fmt: skip
     for name in ("longitude", "latitude", "source_x", "source_y"):
-        assert _same(column_values(crimes[name], "float64"), _reference_doubles(crimes[name]))
-
-
-def _hostile_datetimes(seed: int) -> pd.Series:
-    rng = np.random.default_rng(seed)
-    n = 3000
-    base = rng.choice(
-        np.array(["1901-01-01T00:00:00.001", "1969-12-31T23:59:59.999", "1970-01-01",
-                  "2022-10-31T23:59:59.5", "2262-04-11T23:47:16.854", "2000-02-29T12:00"],
-                 dtype="datetime64[ms]"),
-        size=n,
-    )  # fmt: skip
-    jitter = rng.integers(-(10**9), 10**9, size=n).astype("timedelta64[ms]")
-    values = (base + np.where(rng.random(n) < 0.5, jitter, np.timedelta64(0, "ms"))).astype(
-        "datetime64[ns]"
-    )
-    series = pd.Series(values)
-    series[rng.random(n) < 0.2] = pd.NaT
-    return series
+        assert same_values(column_values(crimes[name], "float64"), _reference_doubles(crimes[name]))
 
 
 @pytest.mark.parametrize("seed", range(4))
 def test_datetimes_with_repeats_gaps_and_extremes(seed):
-    series = _hostile_datetimes(seed)
-    assert _same(column_values(series, "datetime64[ns]"), _reference_datetimes(series))
+    series = hostile_datetimes(seed)
+    assert same_values(column_values(series, "datetime64[ns]"), _reference_datetimes(series))
     text = series.dt.strftime("%Y-%m-%d %H:%M:%S.%f").where(series.notna(), None)
-    assert _same(column_values(text, "datetime64[ns]"), _reference_datetimes(text))
+    assert same_values(column_values(text, "datetime64[ns]"), _reference_datetimes(text))
 
 
 def test_datetimes_all_missing_one_value_and_none():
@@ -97,7 +65,7 @@ def test_datetimes_all_missing_one_value_and_none():
         pd.Series([], dtype="datetime64[ns]"),
         pd.Series(["not a date", None, "2022-10-01"], dtype=object),
     ):
-        assert _same(column_values(series, "datetime64[ns]"), _reference_datetimes(series))
+        assert same_values(column_values(series, "datetime64[ns]"), _reference_datetimes(series))
 
 
 def test_doubles_with_nan_inf_negative_zero_and_text():
@@ -108,4 +76,4 @@ def test_doubles_with_nan_inf_negative_zero_and_text():
         pd.Series(["1.5", "", "x", None, "-0", "1e400"], dtype=object),
         pd.Series([], dtype="float64"),
     ):
-        assert _same(column_values(series, "float64"), _reference_doubles(series))
+        assert same_values(column_values(series, "float64"), _reference_doubles(series))

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from crime_mapper.core.load import textscan
-from tests.test_load_vectorised import _scan_facts as _facts
+from tests.support.scan_facts import scan_facts
 
 
 def _force_like(rows: int = 300, hostile: str = "") -> bytes:
@@ -52,7 +52,7 @@ def _scan(sample: bytes, monkeypatch, own: bool, beside: bool):
     monkeypatch.setattr(textscan, "_CHECK_BESIDE_FROM_BYTES", 0 if beside else 1 << 40)
     monkeypatch.setattr(textscan, "_HALVES_FROM_BYTES", 0 if beside else 1 << 40)
     try:
-        return _facts(textscan.scan_csv(sample, plain_numeric=("x", "y")))
+        return scan_facts(textscan.scan_csv(sample, plain_numeric=("x", "y")))
     except Exception as exc:  # noqa: BLE001 - the same error every way
         return (type(exc).__name__, str(exc))
 

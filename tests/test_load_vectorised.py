@@ -26,6 +26,7 @@ from crime_mapper.core.load import readers, textscan
 from crime_mapper.core.load.loader import load_extracts
 from crime_mapper.core.load.row_checks import strip_text, to_float
 from tests.support.raw_extract import make_raw_extract
+from tests.support.scan_facts import scan_facts
 
 ROOT = Path(__file__).resolve().parent.parent
 LEICS_OCT = ROOT / "sample_data" / "police-uk" / "2022-10" / "2022-10-leicestershire-street.csv"
@@ -66,22 +67,6 @@ def test_a_quoted_force_extract_takes_the_fast_scan_and_matches_the_exact_one(fo
     assert fast is not None
     pd.testing.assert_frame_equal(fast.frame, exact.frame)
     assert fast.lines.tolist() == exact.lines.tolist()
-
-
-def _scan_facts(scan: textscan.ScannedCsv) -> tuple:
-    return (
-        scan.frame.dtypes.astype(str).tolist(),
-        scan.frame.astype(object).where(scan.frame.notna(), None).values.tolist(),
-        scan.lines.tolist(),
-        scan.bad_lines,
-        scan.bad_reasons,
-        scan.bad_details,
-        scan.bad_raw,
-        scan.bad_fields,
-        scan.blank_lines,
-        scan.rows_read,
-        None if scan.spans is None else scan.spans.tolist(),
-    )
 
 
 def test_rows_checked_beside_the_parse_give_the_same_scan(force_csv, monkeypatch):
@@ -129,7 +114,7 @@ def _assert_same_scan_both_ways(sample: bytes, plain: tuple, monkeypatch, label)
         monkeypatch.setattr(textscan, "_CHECK_BESIDE_FROM_BYTES", threshold)
         monkeypatch.setattr(textscan, "_HALVES_FROM_BYTES", threshold)
         try:
-            scans.append(_scan_facts(textscan.scan_csv(sample, plain_numeric=plain)))
+            scans.append(scan_facts(textscan.scan_csv(sample, plain_numeric=plain)))
         except Exception as exc:  # noqa: BLE001 - the same error either way
             scans.append((type(exc).__name__, str(exc)))
     assert scans[0] == scans[1], label
@@ -575,7 +560,7 @@ def _scan_all_ways(sample: bytes, plain: tuple, monkeypatch, encoding=None) -> l
             monkeypatch.setattr(textscan, "_HALVES_FROM_BYTES", threshold)
             try:
                 scan = textscan.scan_csv(sample, encoding=encoding, plain_numeric=plain)
-                facts.append(_scan_facts(scan))
+                facts.append(scan_facts(scan))
             except Exception as exc:  # noqa: BLE001 - the same error every way
                 facts.append((type(exc).__name__, str(exc)))
     return facts
