@@ -18,12 +18,11 @@ import pytest
 from crime_mapper.core.common.staging import stage_folders
 from crime_mapper.core.gate.leak_gate import same_table
 from crime_mapper.core.monthly import release as monthly
-from crime_mapper.core.monthly.config import read_config
 from crime_mapper.core.monthly.release import MonthlyReleaseError, run_monthly_release
 from crime_mapper.core.release import pipeline
 from crime_mapper.core.release.crimes_input import crimes_from_gpkg, crimes_from_load_in_progress
 from crime_mapper.qgis_bridge import run_load as loading
-from tests.support.monthly_config import MONTH, SAMPLE, config_file, folder_files
+from tests.support.monthly_config import MONTH, SAMPLE, folder_files, quick_config
 
 FORCE = [SAMPLE / "force" / "2022-10-leicestershire-force-extract.csv"]
 FORCE_PROFILE = SAMPLE / "force" / "leicestershire-force-extract.profile.json"
@@ -89,16 +88,6 @@ def test_a_failed_write_beside_leaves_the_previous_load_whole(tmp_path, monkeypa
     assert stage_folders(folder) == []
 
 
-def _quick_config(tmp_path: Path):
-    """The bundled release without release QA, hotspots or publishing: the anonymise step
-    comes straight after the load, whose GeoPackage is then written beside it."""
-    config = read_config(config_file(tmp_path))
-    config.qa.enabled = False
-    config.hotspots.enabled = False
-    config.publish.summaries = config.publish.web_map = config.publish.project = False
-    return config
-
-
 def _run(config, states):
     from crime_mapper.qgis_bridge.monthly_release import QgisStepRunners
 
@@ -110,7 +99,7 @@ def _run(config, states):
 def test_the_anonymise_manifest_describes_the_geopackage_written_beside(tmp_path):
     from crime_mapper.core.release.release_files import file_entry
 
-    config = _quick_config(tmp_path)
+    config = quick_config(tmp_path)
     settled = []
     real = monthly._settle_load
 
@@ -156,7 +145,7 @@ def _break_anonymise(monkeypatch) -> ValueError:
 
 
 def test_a_failed_write_beside_is_the_load_steps_failure(tmp_path, monkeypatch):
-    config = _quick_config(tmp_path)
+    config = quick_config(tmp_path)
     out = config.output_dir(MONTH)
     states: list = []
     _run(config, states)
@@ -175,7 +164,7 @@ def test_a_failed_write_beside_is_the_load_steps_failure(tmp_path, monkeypatch):
 
 
 def test_the_load_failure_wins_over_the_anonymise_steps(tmp_path, monkeypatch):
-    config = _quick_config(tmp_path)
+    config = quick_config(tmp_path)
     _break_load_write(monkeypatch)
     _break_anonymise(monkeypatch)
     states: list = []
@@ -188,7 +177,7 @@ def test_the_load_failure_wins_over_the_anonymise_steps(tmp_path, monkeypatch):
 def test_an_anonymise_failure_leaves_the_load_done_and_in_place(tmp_path, monkeypatch):
     """As when the load finished before the anonymise step started: its files are in place
     and its record kept (the dock continues from it)."""
-    config = _quick_config(tmp_path)
+    config = quick_config(tmp_path)
     broke = _break_anonymise(monkeypatch)
     states: list = []
     with pytest.raises(MonthlyReleaseError) as raised:
@@ -213,13 +202,13 @@ def test_the_switch_off_gives_the_same_release(tmp_path, monkeypatch):
     """LOAD_GPKG_BESIDE (for a machine without a core to spare) changes no byte."""
     from crime_mapper.qgis_bridge import monthly_release as qgis_monthly
 
-    together = _quick_config(tmp_path / "beside")
+    together = quick_config(tmp_path / "beside")
     _run(together, [])
     monkeypatch.setattr(qgis_monthly, "LOAD_GPKG_BESIDE", False)
     salt = tmp_path / "apart" / "secret" / "release.salt"  # the same salt: the same IDs
     salt.parent.mkdir(parents=True)
     salt.write_bytes((tmp_path / "beside" / "secret" / "release.salt").read_bytes())
-    apart = _quick_config(tmp_path / "apart")
+    apart = quick_config(tmp_path / "apart")
     states: list = []
     outputs = _run(apart, states)
     assert outputs.load.settle is None

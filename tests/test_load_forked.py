@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import signal
+from pathlib import Path
 
 import pytest
 
@@ -23,8 +24,16 @@ from crime_mapper.core.monthly.release import MonthlyReleaseError, run_monthly_r
 from crime_mapper.core.release.crimes_input import crimes_from_gpkg, crimes_from_load_in_progress
 from crime_mapper.qgis_bridge import run_load as loading
 from tests.support.forking import no_children
-from tests.support.monthly_config import MONTH, folder_files
-from tests.test_load_beside import FORCE, FORCE_PROFILE, OTHER, _quick_config, _rejects
+from tests.support.monthly_config import MONTH, folder_files, quick_config
+from tests.support.plain_cli import FORCE_EXTRACT, FORCE_PROFILE, HISTORY
+
+FORCE = [FORCE_EXTRACT]
+OTHER = [HISTORY[0]]  # (September 2022: a previous load)
+
+
+def _rejects(out) -> Path:
+    return out.waiting[Path(out.rejects_csv).absolute()]
+
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX fork only")
 
@@ -123,7 +132,7 @@ def test_a_child_that_dies_is_an_error_and_moves_nothing(tmp_path, load_forks, m
 def test_in_a_release_the_childs_failure_is_the_load_steps(tmp_path, load_forks, monkeypatch):
     from crime_mapper.qgis_bridge.monthly_release import QgisStepRunners
 
-    config = _quick_config(tmp_path)
+    config = quick_config(tmp_path)
     runners = QgisStepRunners()
     runners.publish_beside = True
     out = config.output_dir(MONTH)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import tomllib
 
@@ -50,6 +51,18 @@ def config_file(tmp_path: Path, out: str = "out/{month}", **changes: str) -> Pat
     path = tmp_path / "release.toml"
     path.write_text(toml_lite.dumps(data), encoding="utf-8")
     return path
+
+
+def quick_config(tmp_path: Path) -> Any:
+    """The bundled release without release QA, hotspots or publishing: the anonymise step
+    comes straight after the load, whose GeoPackage is then written beside it."""
+    from crime_mapper.core.monthly.config import read_config
+
+    config = read_config(config_file(tmp_path))
+    config.qa.enabled = False
+    config.hotspots.enabled = False
+    config.publish.summaries = config.publish.web_map = config.publish.project = False
+    return config
 
 
 def folder_files(folder: Path) -> dict[str, bytes]:
