@@ -15,54 +15,18 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from crime_mapper.core.common.staging import (
-    JOURNAL,
-    STAGE_PREFIX,
     complete_pending,
     stage_folders,
     staged_outputs,
 )
+from tests.support.commit_kills import journal_written, run_killed_at, snapshot_hashes
 
 ROOT = Path(__file__).resolve().parents[1]
-
-# Installs the kill switch in a child: the Nth commit step (a flush, rename or removal made
-# while Staging.commit runs) ends the process before it happens. Prints the step count when
-# the commit completes, so the parent knows how many steps there are.
-KILL_SWITCH = """
-import os, shutil, sys
-from pathlib import Path
-from crime_mapper.core.common import staging
-
-KILL_AT = int(os.environ["KILL_AT"])
-steps = [0]
-
-def step(name, real):
-    def wrapped(*args, **kwargs):
-        steps[0] += 1
-        if steps[0] == KILL_AT:
-            os._exit(9)
-        return real(*args, **kwargs)
-    return wrapped
-
-real_commit = staging.Staging.commit
-
-def commit(self):
-    os.replace = step("replace", os.replace)
-    os.fsync = step("fsync", os.fsync)
-    shutil.rmtree = step("rmtree", shutil.rmtree)
-    Path.unlink = step("unlink", Path.unlink)
-    try:
-        real_commit(self)
-    finally:
-        print(f"COMMIT_STEPS={steps[0]}", file=sys.stderr)
-
-staging.Staging.commit = commit
-"""
 
 STAGING_RELEASE = """
 import sys
@@ -77,37 +41,10 @@ with staged_outputs() as stage:
 """
 
 
-def _child(script: str, args: list[str], kill_at: int) -> subprocess.CompletedProcess:
-    env = dict(os.environ, KILL_AT=str(kill_at), PYTHONPATH=str(ROOT))
-    return subprocess.run(
-        [sys.executable, "-c", KILL_SWITCH + script, *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-
-
-def _snapshot(*folders: Path) -> dict[str, str]:
-    """Every file under the folders (stage folders excluded) and its SHA-256."""
-    found = {}
-    for folder in folders:
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and not any(p.startswith(STAGE_PREFIX) for p in path.parts):
-                key = str(path.relative_to(folder.parent))
-                found[key] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return found
-
-
-def _journal_written(*folders: Path) -> bool:
-    return any((s / JOURNAL).exists() for f in folders for s in stage_folders(f))
-
-
 def test_a_release_killed_at_any_commit_step_is_whole_old_or_whole_new(tmp_path: Path):
     def release(base: Path, version: str, kill_at: int = 0) -> subprocess.CompletedProcess:
         out, side = base / "release", base / "grids"
-        return _child(STAGING_RELEASE, [str(out), str(side), version], kill_at)
+        return run_killed_at(STAGING_RELEASE, [str(out), str(side), version], kill_at)
 
     old_base, new_base = tmp_path / "old", tmp_path / "new"
     assert release(old_base, "A").returncode == 0
@@ -115,8 +52,8 @@ def test_a_release_killed_at_any_commit_step_is_whole_old_or_whole_new(tmp_path:
     assert done.returncode == 0, done.stderr
     steps = int(done.stderr.split("COMMIT_STEPS=")[1].split()[0])
     assert steps >= 10  # flushes, the journal, seven moves, the clean-up
-    old = _snapshot(old_base / "release", old_base / "grids")
-    new = _snapshot(new_base / "release", new_base / "grids")
+    old = snapshot_hashes(old_base / "release", old_base / "grids")
+    new = snapshot_hashes(new_base / "release", new_base / "grids")
     assert old.keys() == new.keys() and old != new
 
     outcomes = set()
@@ -126,12 +63,12 @@ def test_a_release_killed_at_any_commit_step_is_whole_old_or_whole_new(tmp_path:
         run = release(base, "B", kill_at)
         assert run.returncode == 9, (kill_at, run.stderr)
         folders = (base / "release", base / "grids")
-        now = _snapshot(*folders)
-        if not _journal_written(*folders):  # no commit under way: whole, without any help
+        now = snapshot_hashes(*folders)
+        if not journal_written(*folders):  # no commit under way: whole, without any help
             assert now in (old, new), f"killed at step {kill_at}: mixed with no journal"
         complete_pending(base / "release")
         complete_pending(base / "grids")
-        after = _snapshot(*folders)
+        after = snapshot_hashes(*folders)
         assert after in (old, new), f"killed at step {kill_at}: a mixed release"
         outcomes.add("new" if after == new else "old")
         assert not stage_folders(base / "release") and not stage_folders(base / "grids")
@@ -152,7 +89,7 @@ stage = Staging()
 stage.path_for(Path(sys.argv[1]) / "street.csv").write_text("half written")
 os._exit(9)
 """
-    run = _child(script, [str(out)], 0)
+    run = run_killed_at(script, [str(out)], 0)
     assert run.returncode == 9
     assert len(stage_folders(out)) == 1  # the killed run's stage, left behind
     with staged_outputs() as stage:
@@ -189,7 +126,7 @@ sys.exit(main(sys.argv[1:]))
 def release_inputs(tmp_path_factory) -> dict:
     base = tmp_path_factory.mktemp("commit_inputs")
     points = base / "points.csv"
-    run = _child(
+    run = run_killed_at(
         PIPELINE_RELEASE, ["map-points", "history", str(SEPTEMBER), "--out", str(points)], 0
     )
     assert run.returncode == 0, run.stderr
@@ -207,7 +144,7 @@ def release_inputs(tmp_path_factory) -> dict:
 def _anonymise(inputs: dict, out: Path, version: str, kill_at: int = 0):
     args = ["anonymise", str(OCTOBER), "--points", str(inputs["points"])]
     args += ["--salt-file", str(inputs["salts"][version]), "--out", str(out)]
-    return _child(PIPELINE_RELEASE, args, kill_at)
+    return run_killed_at(PIPELINE_RELEASE, args, kill_at)
 
 
 def test_the_release_pipeline_killed_during_its_commit(release_inputs, tmp_path: Path):
@@ -216,8 +153,8 @@ def test_the_release_pipeline_killed_during_its_commit(release_inputs, tmp_path:
     done = _anonymise(release_inputs, new_out, "B")
     assert done.returncode == 0, done.stderr
     steps = int(done.stderr.split("COMMIT_STEPS=")[-1].split()[0])
-    old = {k.split("/", 1)[1]: v for k, v in _snapshot(old_out).items()}
-    new = {k.split("/", 1)[1]: v for k, v in _snapshot(new_out).items()}
+    old = {k.split("/", 1)[1]: v for k, v in snapshot_hashes(old_out).items()}
+    new = {k.split("/", 1)[1]: v for k, v in snapshot_hashes(new_out).items()}
     assert old.keys() == new.keys() and all(old[k] != new[k] for k in old)
     manifest = json.loads((new_out / "release_manifest.json").read_text())
     assert {o["name"] for o in manifest["outputs"]} | {"release_manifest.json"} == set(new)
@@ -229,11 +166,11 @@ def test_the_release_pipeline_killed_during_its_commit(release_inputs, tmp_path:
         shutil.copytree(old_out, out)
         run = _anonymise(release_inputs, out, "B", kill_at)
         assert run.returncode == 9, (kill_at, run.stderr[-2000:])
-        if not _journal_written(out):  # no commit under way: whole, without any help
-            assert {k.split("/", 1)[1]: v for k, v in _snapshot(out).items()} in (old, new)
+        if not journal_written(out):  # no commit under way: whole, without any help
+            assert {k.split("/", 1)[1]: v for k, v in snapshot_hashes(out).items()} in (old, new)
         # the next run (here: a reader) completes or clears what the killed one left
         complete_pending(out)
-        after = {k.split("/", 1)[1]: v for k, v in _snapshot(out).items()}
+        after = {k.split("/", 1)[1]: v for k, v in snapshot_hashes(out).items()}
         assert after in (old, new), f"killed at commit step {kill_at} of {steps}"
         assert not stage_folders(out)
 

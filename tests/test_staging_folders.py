@@ -19,7 +19,7 @@ from crime_mapper.core.common.staging import (
     stage_folders,
     staged_outputs,
 )
-from tests.test_release_commit import _child, _journal_written, _snapshot
+from tests.support.commit_kills import journal_written, run_killed_at, snapshot_hashes
 
 FOLDER_RELEASE = """
 import sys
@@ -68,12 +68,12 @@ def test_a_failure_keeps_the_previous_folder_and_leaves_no_stage(tmp_path: Path,
     final = tmp_path / "neighbourhoods"
     final.mkdir()
     _write_folder(final, "old")
-    before = _snapshot(final)
+    before = snapshot_hashes(final)
     with pytest.raises(type(failure)):
         with staged_outputs() as stage:
             _write_folder(stage.folder_for(final), "new")
             raise failure
-    assert _snapshot(final) == before
+    assert snapshot_hashes(final) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["neighbourhoods"]
 
 
@@ -111,7 +111,7 @@ def test_commit_syncs_the_folder_once_not_per_file(tmp_path: Path, monkeypatch):
 
 def test_a_folder_swap_killed_at_any_commit_step_is_whole_old_or_whole_new(tmp_path: Path):
     def release(base: Path, version: str, kill_at: int = 0):
-        return _child(FOLDER_RELEASE, [str(base / "out"), version], kill_at)
+        return run_killed_at(FOLDER_RELEASE, [str(base / "out"), version], kill_at)
 
     old_base, new_base = tmp_path / "old", tmp_path / "new"
     assert release(old_base, "A").returncode == 0
@@ -119,8 +119,8 @@ def test_a_folder_swap_killed_at_any_commit_step_is_whole_old_or_whole_new(tmp_p
     assert done.returncode == 0, done.stderr
     steps = int(done.stderr.split("COMMIT_STEPS=")[1].split()[0])
     assert steps >= 5
-    old = _snapshot(old_base / "out")
-    new = _snapshot(new_base / "out")
+    old = snapshot_hashes(old_base / "out")
+    new = snapshot_hashes(new_base / "out")
     assert any("only-in-A" in k for k in old) and any("only-in-B" in k for k in new)
 
     outcomes = set()
@@ -130,10 +130,10 @@ def test_a_folder_swap_killed_at_any_commit_step_is_whole_old_or_whole_new(tmp_p
         run = release(base, "B", kill_at)
         assert run.returncode == 9, (kill_at, run.stderr)
         out = base / "out"
-        if not _journal_written(out):  # no commit under way: whole, without any help
-            assert _snapshot(out) == old, f"killed at step {kill_at}: changed with no journal"
+        if not journal_written(out):  # no commit under way: whole, without any help
+            assert snapshot_hashes(out) == old, f"killed at step {kill_at}: changed with no journal"
         complete_pending(out)
-        after = _snapshot(out)
+        after = snapshot_hashes(out)
         assert after in (old, new), f"killed at step {kill_at}: a mixed or missing folder"
         outcomes.add("new" if after == new else "old")
         assert not stage_folders(out)
@@ -152,7 +152,7 @@ folder = Staging().folder_for(Path(sys.argv[1]) / "neighbourhoods")
 (folder / "page-0.html").write_text("half written")
 os._exit(9)
 """
-    assert _child(script, [str(out)], 0).returncode == 9
+    assert run_killed_at(script, [str(out)], 0).returncode == 9
     assert len(stage_folders(out)) == 1  # the killed run's stage, left behind
     assert (out / "neighbourhoods" / "page-0.html").read_text() == "old 0"
     with staged_outputs() as stage:
