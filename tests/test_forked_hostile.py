@@ -302,10 +302,13 @@ def test_a_killed_export_process_removes_its_staging_not_another_exports(tmp_pat
         request_bytes,
     )
     from crime_mapper.qgis_bridge.release_process import PACKAGE_PARENT, child_environment
-    from tests import test_webmap_child_process as child_tests
+    from tests.support.forking import group_gone
+    from tests.support.plain_cli import FORCE_EXTRACT, FORCE_PROFILE
+    from tests.support.webmap_release import OCT, points_csv
 
     out = tmp_path / "out"
-    child_tests._previous(out)
+    (out / "map").mkdir(parents=True)
+    (out / "map" / "index.html").write_text("previous", encoding="utf-8")
     started: list[int] = []
     other = out / (staging_prefix(out / "map") + "other")
 
@@ -318,8 +321,8 @@ def test_a_killed_export_process_removes_its_staging_not_another_exports(tmp_pat
                 os.kill(started[0], signal.SIGKILL)
 
     request = request_bytes(
-        [child_tests.OCT], out / "map", raw=[str(child_tests.RAW)],
-        points=str(child_tests._points_csv(tmp_path)), profile_path=child_tests.PROFILE,
+        [OCT], out / "map", raw=[str(FORCE_EXTRACT)],
+        points=str(points_csv(tmp_path)), profile_path=FORCE_PROFILE,
         # (it waits before its swap until killed: a child that went faster than this
         # process read its progress had moved its map into place before the kill)
         settings={"tiles": "none", "before_commit": signal.pause},
@@ -334,7 +337,7 @@ def test_a_killed_export_process_removes_its_staging_not_another_exports(tmp_pat
             cwd=str(PACKAGE_PARENT),
             on_started=started.append,
         )
-    assert child_tests._group_gone(started[0])
+    assert group_gone(started[0])
     assert sorted(p.name for p in out.iterdir()) == sorted(["map", other.name])
     assert (other / "index.html").read_text(encoding="utf-8") == "theirs"
     assert (out / "map" / "index.html").read_text(encoding="utf-8") == "previous"

@@ -40,11 +40,11 @@ from crime_mapper.core.publish.webmap_process import (
 )
 from crime_mapper.qgis_bridge.release_process import PACKAGE_PARENT, child_environment
 from tests.support.fake_python import install_fake_python
-from tests.support.forking import files_in
+from tests.support.forking import files_in, group_gone
+from tests.support.webmap_release import points_csv
 
 REPO = Path(__file__).resolve().parent.parent
 OCT = REPO / "sample_data" / "police-uk" / "2022-10" / "2022-10-leicestershire-street.csv"
-SEP = REPO / "sample_data" / "police-uk" / "2022-09" / "2022-09-leicestershire-street.csv"
 FORCE = REPO / "sample_data" / "force"
 RAW = FORCE / "2022-10-leicestershire-force-extract.csv"
 PROFILE = FORCE / "leicestershire-force-extract.profile.json"
@@ -85,17 +85,8 @@ class Recorder(QgsProcessingFeedback):
             self.cancel()
 
 
-def _points_csv(tmp_path: Path) -> Path:
-    from crime_mapper.cli import main
-
-    points = tmp_path / "points.csv"
-    if not points.exists():
-        assert main(["map-points", "history", str(SEP), str(OCT), "--out", str(points)]) == 0
-    return points
-
-
 def _points_layer(tmp_path: Path) -> QgsVectorLayer:
-    uri = f"file://{_points_csv(tmp_path)}?type=csv&xField=longitude&yField=latitude&crs=EPSG:4326"
+    uri = f"file://{points_csv(tmp_path)}?type=csv&xField=longitude&yField=latitude&crs=EPSG:4326"
     layer = QgsVectorLayer(uri, "points", "delimitedtext")
     assert layer.isValid()
     return layer
@@ -326,7 +317,7 @@ def test_a_cancel_the_child_sees_after_its_last_check_keeps_the_previous_export(
             on_started=started.append,
         )
     _left_alone(out)
-    assert _group_gone(started[0])
+    assert group_gone(started[0])
 
 
 def test_a_child_whose_caller_goes_away_before_its_swap_keeps_the_previous_export(tmp_path):
@@ -350,25 +341,6 @@ def test_a_child_whose_caller_goes_away_before_its_swap_keeps_the_previous_expor
     _left_alone(out)
 
 
-def _group_gone(pgid: int) -> bool:
-    """No live process (zombies aside: reaped by whoever adopted them) left in the group."""
-    import time
-
-    deadline = time.monotonic() + 10
-    while True:
-        alive = []
-        for stat_file in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat_file.read_text().rsplit(")", 1)[1].split()
-            except (OSError, IndexError):
-                continue
-            if int(fields[2]) == pgid and fields[0] != "Z":
-                alive.append(stat_file.parent.name)
-        if not alive or time.monotonic() > deadline:
-            return not alive
-        time.sleep(0.1)
-
-
 def test_a_child_killed_mid_way_refuses(tmp_path):
     """The real child, killed (SIGKILL) once it has reported progress: refused, the previous
     export kept, its staging folder and its own forked child gone."""
@@ -383,7 +355,7 @@ def test_a_child_killed_mid_way_refuses(tmp_path):
                 os.kill(started[0], signal.SIGKILL)
 
     request = request_bytes(
-        [OCT], out / "map", raw=[str(RAW)], points=str(_points_csv(tmp_path)),
+        [OCT], out / "map", raw=[str(RAW)], points=str(points_csv(tmp_path)),
         profile_path=PROFILE,
         # (it waits before its swap until killed: since the staging child forked before the
         # raw read (webmap_early), a child faster than this process's reading of its
@@ -401,7 +373,7 @@ def test_a_child_killed_mid_way_refuses(tmp_path):
             on_started=started.append,
         )
     _left_alone(out)
-    assert _group_gone(started[0])
+    assert group_gone(started[0])
 
 
 @pytest.mark.parametrize(

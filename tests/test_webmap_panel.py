@@ -98,12 +98,12 @@ def fake_python(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, An
 
 
 def _fill_raw(panel: WebmapPanel, out: Path, tmp_path: Path) -> None:
-    from tests.test_webmap_child_process import _points_csv
+    from tests.support.webmap_release import points_csv
 
     _fill(panel, out)
     panel.raw.setFilePath(str(FORCE / "2022-10-leicestershire-force-extract.csv"))
     panel.profile.setFilePath(str(FORCE / "leicestershire-force-extract.profile.json"))
-    panel.points.setFilePath(str(_points_csv(tmp_path)))
+    panel.points.setFilePath(str(points_csv(tmp_path)))
 
 
 def test_gated_export_runs_in_a_child_and_opens(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -57,3 +58,20 @@ def another_thread() -> Iterator[None]:
     finally:
         hold.set()
         thread.join()
+
+
+def group_gone(pgid: int) -> bool:
+    """No live process (zombies aside: reaped by whoever adopted them) left in the group."""
+    deadline = time.monotonic() + 10
+    while True:
+        alive = []
+        for stat_file in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat_file.read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if int(fields[2]) == pgid and fields[0] != "Z":
+                alive.append(stat_file.parent.name)
+        if not alive or time.monotonic() > deadline:
+            return not alive
+        time.sleep(0.1)

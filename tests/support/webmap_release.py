@@ -1,6 +1,6 @@
 """A real release of the committed Leicestershire force extract (public CSV, GeoPackage,
 audit and manifest, made by the release pipeline), for the web map tests that link to a
-release's own published CSV."""
+release's own published CSV; and the map points of the published months."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent.parent
 OCT = REPO / "sample_data" / "police-uk" / "2022-10" / "2022-10-leicestershire-street.csv"
+SEP = REPO / "sample_data" / "police-uk" / "2022-09" / "2022-09-leicestershire-street.csv"
 FORCE = REPO / "sample_data" / "force"
 
 
@@ -30,3 +31,14 @@ def make_force_release(tmp: Path) -> dict[str, Any]:
         profile_path=FORCE / "leicestershire-force-extract.profile.json",
     )
     return {"out": out, "points": points, "folder": tmp / "release"}
+
+
+def points_csv(folder: Path) -> Path:
+    """``folder/points.csv``: the map points of September and October 2022's published
+    Leicestershire months (the command line's ``map-points history``), made once."""
+    from crime_mapper.cli import main
+
+    points = folder / "points.csv"
+    if not points.exists():
+        assert main(["map-points", "history", str(SEP), str(OCT), "--out", str(points)]) == 0
+    return points
