@@ -169,6 +169,7 @@ def test_a_monthly_releases_map_child_killed_while_writing_leaves_nothing_behind
     from crime_mapper.core.monthly.release import MonthlyReleaseError, run_monthly_release
     from crime_mapper.core.publish import webmap_export
     from tests import test_publish_beside as publish_tests
+    from tests.support.monthly_config import step_runners
 
     made: list[int] = []
     real = publish_tests.ForkedCall.__init__
@@ -191,7 +192,7 @@ def test_a_monthly_releases_map_child_killed_while_writing_leaves_nothing_behind
 
     monkeypatch.setattr(webmap_export, "_write_folder", die_half_way)
     with pytest.raises(MonthlyReleaseError, match="stopped unexpectedly"):
-        run_monthly_release(config, publish_tests.MONTH, runners=publish_tests._runners(True))
+        run_monthly_release(config, publish_tests.MONTH, runners=step_runners(True))
     assert len(made) >= 1 and no_children()
     assert files_in(out_dir / "map") == before
     assert publish_tests._left_behind(out_dir) == []

@@ -24,7 +24,7 @@ from crime_mapper.core.common.feedback import Cancelled, Feedback
 from crime_mapper.core.common.forked import ForkedCall
 from crime_mapper.core.release import gpkg_beside, release_files
 from tests.support.forking import files_in, may_fork, no_children
-from tests.test_publish_beside import MONTH, _config, _runners
+from tests.support.monthly_config import MONTH, publish_config, step_runners
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX fork only")
 
@@ -47,7 +47,7 @@ def gpkg_forks(monkeypatch) -> list[int]:
 
 def _quick(tmp_path: Path):
     """The bundled release without publishing (the anonymise step is what is tested)."""
-    config = _config(tmp_path)
+    config = publish_config(tmp_path)
     config.publish.summaries = config.publish.web_map = config.publish.project = False
     return config
 
@@ -68,11 +68,11 @@ def test_the_same_files_with_the_geopackage_made_beside(tmp_path, gpkg_forks, mo
     from crime_mapper.core.monthly.release import run_monthly_release
 
     may_fork(monkeypatch)
-    config = _config(tmp_path)
-    alone = run_monthly_release(config, MONTH, runners=_runners(False))
+    config = publish_config(tmp_path)
+    alone = run_monthly_release(config, MONTH, runners=step_runners(False))
     first = files_in(alone.out_dir)
     assert not gpkg_forks
-    again = run_monthly_release(config, MONTH, runners=_runners(True))
+    again = run_monthly_release(config, MONTH, runners=step_runners(True))
     assert len(gpkg_forks) == 1 and no_children()
     assert files_in(again.out_dir) == first
     assert any(name.endswith("-street.gpkg") for name in first)
@@ -119,7 +119,7 @@ def _previous(tmp_path: Path):
     from crime_mapper.core.monthly.release import run_monthly_release
 
     config = _quick(tmp_path)
-    done = run_monthly_release(config, MONTH, runners=_runners(False))
+    done = run_monthly_release(config, MONTH, runners=step_runners(False))
     public = done.out_dir / "public"
     return config, done.out_dir, files_in(public)
 
@@ -135,7 +135,7 @@ def test_a_child_that_dies_fails_the_release_and_leaves_the_previous_one(
         gpkg_beside, "gpkg_work", lambda *_a, **_k: os.kill(os.getpid(), signal.SIGKILL)
     )
     with pytest.raises(MonthlyReleaseError, match="stopped unexpectedly") as caught:
-        run_monthly_release(config, MONTH, runners=_runners(True))
+        run_monthly_release(config, MONTH, runners=step_runners(True))
     assert caught.value.step == "anonymise"
     assert len(gpkg_forks) == 1 and no_children()
     assert files_in(out_dir / "public") == before
@@ -149,7 +149,7 @@ def test_a_child_that_sends_back_garbage_fails_closed(tmp_path, gpkg_forks, monk
     config, out_dir, before = _previous(tmp_path)
     monkeypatch.setattr(gpkg_beside, "gpkg_work", lambda *_a, **_k: {"passed": True})
     with pytest.raises(MonthlyReleaseError, match="sent back no gate report"):
-        run_monthly_release(config, MONTH, runners=_runners(True))
+        run_monthly_release(config, MONTH, runners=step_runners(True))
     assert len(gpkg_forks) == 1 and no_children()
     assert files_in(out_dir / "public") == before
     assert _left_behind(out_dir) == []
@@ -184,7 +184,7 @@ def test_a_refused_file_fails_as_when_made_here(tmp_path, gpkg_forks, monkeypatc
     errors = []
     for beside in (False, True):
         with pytest.raises(MonthlyReleaseError) as caught:
-            run_monthly_release(config, MONTH, runners=_runners(beside))
+            run_monthly_release(config, MONTH, runners=step_runners(beside))
         # (the staged file's folder has a name of its own in each run)
         reason = re.sub(r"\.crime_mapper-stage-[0-9a-f]+", "STAGE", caught.value.reason)
         errors.append((caught.value.step, reason, caught.value.action))
@@ -210,7 +210,7 @@ def test_the_childs_own_error_is_raised_here(tmp_path, gpkg_forks, monkeypatch):
     errors = []
     for beside in (False, True):
         with pytest.raises(MonthlyReleaseError) as caught:
-            run_monthly_release(config, MONTH, runners=_runners(beside))
+            run_monthly_release(config, MONTH, runners=step_runners(beside))
         errors.append((caught.value.step, caught.value.reason))
         assert files_in(out_dir / "public") == before and _left_behind(out_dir) == []
     assert len(gpkg_forks) == 1 and no_children()
@@ -230,7 +230,7 @@ def test_a_cancel_while_the_child_works_leaves_the_previous_release(
             return bool(gpkg_forks)
 
     with pytest.raises(Cancelled):
-        run_monthly_release(config, MONTH, runners=_runners(True), feedback=CancelAfterFork())
+        run_monthly_release(config, MONTH, runners=step_runners(True), feedback=CancelAfterFork())
     assert len(gpkg_forks) == 1 and no_children()
     assert files_in(out_dir / "public") == before
     assert _left_behind(out_dir) == []
@@ -245,13 +245,13 @@ def test_no_child_while_another_thread_runs(tmp_path, gpkg_forks, monkeypatch):
 
     monkeypatch.setattr(forked, "available", lambda: True)
     config = _quick(tmp_path)
-    alone = files_in(run_monthly_release(config, MONTH, runners=_runners(False)).out_dir)
+    alone = files_in(run_monthly_release(config, MONTH, runners=step_runners(False)).out_dir)
     stop = threading.Event()
     other = threading.Thread(target=stop.wait, args=(60,), daemon=True)
     other.start()
     try:
         assert not forked.alone()
-        made = run_monthly_release(config, MONTH, runners=_runners(True))
+        made = run_monthly_release(config, MONTH, runners=step_runners(True))
     finally:
         stop.set()
         other.join()
@@ -327,7 +327,7 @@ def test_no_view_the_child_makes_is_made_again_here(tmp_path, monkeypatch):
 
     monkeypatch.setattr(ForkedCall, "_run", run)
     may_fork(monkeypatch)
-    run_monthly_release(_config(tmp_path), MONTH, runners=_runners(True))
+    run_monthly_release(publish_config(tmp_path), MONTH, runners=step_runners(True))
     in_child = set(record.read_text(encoding="utf-8").split())
     made_here_after = keys() - at_fork["here"]
     shared = leak_gate.GEOPACKAGE_READ_VIEWS + gpkg_beside.SHARED_VIEWS
@@ -369,22 +369,22 @@ def test_the_neighbourhoods_are_read_while_the_geopackage_is_awaited(
     from crime_mapper.core.monthly.release import run_monthly_release
 
     may_fork(monkeypatch)
-    config = _config(tmp_path)
-    alone = files_in(run_monthly_release(config, MONTH, runners=_runners(False)).out_dir)
+    config = publish_config(tmp_path)
+    alone = files_in(run_monthly_release(config, MONTH, runners=step_runners(False)).out_dir)
     assert hood_reads == ["publish"] and not gpkg_forks
     hood_reads.clear()
-    made = run_monthly_release(config, MONTH, runners=_runners(True))
+    made = run_monthly_release(config, MONTH, runners=step_runners(True))
     assert len(gpkg_forks) == 1 and no_children()
     assert hood_reads == ["anonymise"]
     assert files_in(made.out_dir) == alone
     # a run whose publish step comes later (the dock's single steps) reads nothing early
     hood_reads.clear()
     first = run_monthly_release(
-        config, MONTH, runners=_runners(True), steps=("load", "check", "anonymise")
+        config, MONTH, runners=step_runners(True), steps=("load", "check", "anonymise")
     )
     assert hood_reads == []
     run_monthly_release(
-        config, MONTH, runners=_runners(True), steps=("hotspots", "publish"), previous=first
+        config, MONTH, runners=step_runners(True), steps=("hotspots", "publish"), previous=first
     )
     assert hood_reads == ["publish"]
     assert files_in(made.out_dir) == alone
@@ -400,8 +400,8 @@ def test_an_early_read_that_fails_is_done_again_by_the_publish_step(
     from crime_mapper.core.publish import summaries_run
 
     may_fork(monkeypatch)
-    config = _config(tmp_path)
-    alone = files_in(run_monthly_release(config, MONTH, runners=_runners(False)).out_dir)
+    config = publish_config(tmp_path)
+    alone = files_in(run_monthly_release(config, MONTH, runners=step_runners(False)).out_dir)
     hood_reads.clear()
     read = summaries_run.load_neighbourhoods
     failed: list[int] = []
@@ -413,7 +413,7 @@ def test_an_early_read_that_fails_is_done_again_by_the_publish_step(
         return read(*args, **kwargs)
 
     monkeypatch.setattr(summaries_run, "load_neighbourhoods", once_unreadable)
-    made = run_monthly_release(config, MONTH, runners=_runners(True))
+    made = run_monthly_release(config, MONTH, runners=step_runners(True))
     assert failed and len(gpkg_forks) == 1
     assert hood_reads == ["publish"]  # (the early read failed before it was counted)
     assert files_in(made.out_dir) == alone

@@ -21,6 +21,7 @@ from crime_mapper.core.common import forked
 from crime_mapper.core.common.feedback import Cancelled, Feedback
 from crime_mapper.core.common.forked import ForkedCall
 from tests.support.forking import files_in, may_fork, no_children
+from tests.support.monthly_config import MONTH, publish_config, step_runners
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX fork only")
 
@@ -153,25 +154,6 @@ def test_a_caller_gone_is_a_stop(tmp_path):
 
 
 # --- the monthly release ---------------------------------------------------------------------
-MONTH = "2022-10"
-
-
-def _config(tmp_path: Path):
-    from crime_mapper.core.monthly.config import read_config
-    from tests.support.monthly_config import config_file
-
-    config = read_config(config_file(tmp_path))
-    config.hotspots.enabled = False
-    config.qa.enabled = False
-    return config
-
-
-def _runners(beside: bool):
-    from crime_mapper.core.monthly.release import StepRunners
-
-    runners = StepRunners()
-    runners.publish_beside = beside
-    return runners
 
 
 @pytest.fixture
@@ -197,11 +179,11 @@ def test_the_same_files_with_the_map_made_beside(tmp_path, forks, monkeypatch):
     from crime_mapper.core.monthly.release import run_monthly_release
 
     may_fork(monkeypatch)
-    config = _config(tmp_path)
-    alone = run_monthly_release(config, MONTH, runners=_runners(False))
+    config = publish_config(tmp_path)
+    alone = run_monthly_release(config, MONTH, runners=step_runners(False))
     first = files_in(alone.out_dir)
     assert not forks
-    again = run_monthly_release(config, MONTH, runners=_runners(True))
+    again = run_monthly_release(config, MONTH, runners=step_runners(True))
     assert len(forks) == 1 and no_children()
     assert files_in(again.out_dir) == first
     assert any(name.startswith("map/") for name in first)
@@ -211,8 +193,8 @@ def test_the_same_files_with_the_map_made_beside(tmp_path, forks, monkeypatch):
     salt = tmp_path / "fresh" / "secret" / "release.salt"
     salt.parent.mkdir(parents=True)
     salt.write_bytes((tmp_path / "secret" / "release.salt").read_bytes())  # (the same salt)
-    fresh = _config(tmp_path / "fresh")
-    made = run_monthly_release(fresh, MONTH, runners=_runners(True))
+    fresh = publish_config(tmp_path / "fresh")
+    made = run_monthly_release(fresh, MONTH, runners=step_runners(True))
     assert len(forks) == 2
     files = files_in(made.out_dir)
     assert {k: v for k, v in files.items() if k != "manifest.json"} == {
@@ -238,10 +220,10 @@ def test_the_summaries_pages_are_read_beside_their_gate_with_the_same_files(tmp_
         return started
 
     monkeypatch.setattr(folder_beside.FolderRead, "start", classmethod(spy))
-    config = _config(tmp_path)
-    alone = files_in(run_monthly_release(config, MONTH, runners=_runners(False)).out_dir)
+    config = publish_config(tmp_path)
+    alone = files_in(run_monthly_release(config, MONTH, runners=step_runners(False)).out_dir)
     assert reads == []
-    made = run_monthly_release(config, MONTH, runners=_runners(True))
+    made = run_monthly_release(config, MONTH, runners=step_runners(True))
     started = [r for r in reads if r is not None]
     assert len(started) == 1 and started[0].from_child > 0 and no_children()
     assert files_in(made.out_dir) == alone
@@ -255,8 +237,8 @@ def test_no_child_is_forked_while_another_thread_runs(tmp_path, forks, monkeypat
     from crime_mapper.core.monthly.release import run_monthly_release
 
     monkeypatch.setattr(forked, "available", lambda: True)
-    config = _config(tmp_path)
-    alone = files_in(run_monthly_release(config, MONTH, runners=_runners(False)).out_dir)
+    config = publish_config(tmp_path)
+    alone = files_in(run_monthly_release(config, MONTH, runners=step_runners(False)).out_dir)
     release = threading.Event()
     held = threading.Lock()
 
@@ -268,7 +250,7 @@ def test_no_child_is_forked_while_another_thread_runs(tmp_path, forks, monkeypat
     other.start()
     try:
         assert not forked.alone()
-        made = run_monthly_release(config, MONTH, runners=_runners(True))
+        made = run_monthly_release(config, MONTH, runners=step_runners(True))
     finally:
         release.set()
         other.join()
@@ -279,8 +261,8 @@ def test_no_child_is_forked_while_another_thread_runs(tmp_path, forks, monkeypat
 def _previous_release(tmp_path: Path):
     from crime_mapper.core.monthly.release import run_monthly_release
 
-    config = _config(tmp_path)
-    done = run_monthly_release(config, MONTH, runners=_runners(False))
+    config = publish_config(tmp_path)
+    done = run_monthly_release(config, MONTH, runners=step_runners(False))
     return config, done.out_dir, files_in(done.out_dir / "map")
 
 
@@ -334,7 +316,7 @@ def test_summaries_that_fail_leave_the_previous_map(tmp_path, forks, monkeypatch
 
     monkeypatch.setattr(summaries_export, "leak_gate_for", refusing)
     with pytest.raises(MonthlyReleaseError, match="planted refusal"):
-        run_monthly_release(config, MONTH, runners=_runners(True))
+        run_monthly_release(config, MONTH, runners=step_runners(True))
     assert len(forks) == 1 and no_children()
     assert files_in(out_dir / "map") == before  # made beside, never moved into place
     assert _left_behind(out_dir) == []
@@ -357,7 +339,7 @@ def test_a_cancel_during_the_summaries_leaves_the_previous_map(
             return bool(forks)
 
     with pytest.raises(Cancelled):
-        run_monthly_release(config, MONTH, runners=_runners(True), feedback=CancelAfterFork())
+        run_monthly_release(config, MONTH, runners=step_runners(True), feedback=CancelAfterFork())
     assert len(forks) == 1 and no_children()
     assert files_in(out_dir / "map") == before
     assert _left_behind(out_dir) == []
@@ -380,7 +362,7 @@ def test_a_map_the_gate_refuses_fails_as_when_made_after_the_summaries(tmp_path,
     errors = []
     for beside in (False, True):
         with pytest.raises(MonthlyReleaseError) as caught:
-            run_monthly_release(config, MONTH, runners=_runners(beside))
+            run_monthly_release(config, MONTH, runners=step_runners(beside))
         errors.append((caught.value.step, caught.value.reason, caught.value.action))
         assert files_in(out_dir / "map") == before
         assert (out_dir / "neighbourhoods" / "index.html").is_file()
@@ -418,9 +400,9 @@ def test_the_summaries_large_files_are_hashed_once_before_their_gate(tmp_path, m
 
     monkeypatch.setattr(release_files, "sha256_file", recording)
     monkeypatch.setattr(leak_gate, "check_release", gate_recording)
-    config = _config(tmp_path)
+    config = publish_config(tmp_path)
     config.publish.web_map = False
-    done = run_monthly_release(config, MONTH, runners=_runners(False))
+    done = run_monthly_release(config, MONTH, runners=step_runners(False))
     me = threading.get_ident()
     gates = [i for i, event in enumerate(events) if event[0] == "gate"]
     assert len(gates) == 1 and events[gates[0]][2] == me
@@ -491,8 +473,8 @@ def _views_made(monkeypatch, beside: bool, tmp_path: Path) -> dict[str, set]:
     monkeypatch.setattr(ForkedCall, "_run", run)
     may_fork(monkeypatch)
     monkeypatch.setattr(release, "VIEWS_BOTH_NEED", release.VIEWS_BOTH_NEED if beside else ())
-    config = _config(tmp_path)
-    run_monthly_release(config, MONTH, runners=_runners(True))
+    config = publish_config(tmp_path)
+    run_monthly_release(config, MONTH, runners=step_runners(True))
     made["map"] = set(record.read_text(encoding="utf-8").split())
     return made
 
@@ -519,7 +501,7 @@ def test_the_summaries_files_are_hashed_while_the_map_is_awaited_and_not_again(
     from crime_mapper.core.release import release_files
 
     may_fork(monkeypatch)
-    config = _config(tmp_path)
+    config = publish_config(tmp_path)
     reads: list[str] = []
     real = release_files.sha256_file
 
@@ -528,11 +510,11 @@ def test_the_summaries_files_are_hashed_while_the_map_is_awaited_and_not_again(
         return real(path)
 
     monkeypatch.setattr(release_files, "sha256_file", counted)
-    made = monthly.run_monthly_release(config, MONTH, runners=_runners(True))
+    made = monthly.run_monthly_release(config, MONTH, runners=step_runners(True))
     assert len(forks) == 1 and no_children()
     pages = [r for r in reads if "/neighbourhoods/" in r]
     assert pages and len(pages) == len(set(pages))  # each once, none by the manifest
     assert made.digests == {}  # (not kept once the run has ended)
     written = json.loads(made.manifest.read_text(encoding="utf-8"))
     monkeypatch.setattr(release_files, "_DIGESTS", {})
-    assert monthly.build_monthly_manifest(config, MONTH, made, _runners(True)) == written
+    assert monthly.build_monthly_manifest(config, MONTH, made, step_runners(True)) == written

@@ -65,6 +65,27 @@ def quick_config(tmp_path: Path) -> Any:
     return config
 
 
+def publish_config(tmp_path: Path) -> Any:
+    """The bundled release without release QA or hotspots: load, anonymise and publish (the
+    web map and the summaries)."""
+    from crime_mapper.core.monthly.config import read_config
+
+    config = read_config(config_file(tmp_path))
+    config.hotspots.enabled = False
+    config.qa.enabled = False
+    return config
+
+
+def step_runners(publish_beside: bool) -> Any:
+    """The monthly release's plain-Python step runners, the web map made beside the
+    summaries (a forked child) or not."""
+    from crime_mapper.core.monthly.release import StepRunners
+
+    runners = StepRunners()
+    runners.publish_beside = publish_beside
+    return runners
+
+
 def folder_files(folder: Path) -> dict[str, bytes]:
     """A release folder's files and their bytes, the QGIS project left out."""
     return files_in(folder, skip={"release.qgz"})
