@@ -33,12 +33,18 @@ from crime_mapper.core.gate.context import CHECK_NAMES, GateCheck, GateContext, 
 from crime_mapper.core.gate.folder_beside import FolderRead
 from crime_mapper.core.gate.output_reader import read_output
 from crime_mapper.core.publish.summaries_export import outline_vertices
-from tests import test_gate_folder_beside as folder_tests
 from tests.support.artifacts import same_artifact
+from tests.support.summaries_pages import build_pages_world
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX fork only")
 
-world = folder_tests.world  # (the module fixture: raw extract, map points, summaries pages)
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The raw extract, map points and a summaries folder (tests/support/summaries_pages)."""
+    return build_pages_world(tmp_path_factory.mktemp("folder_beside"))
+
+
 HANG_LIMIT_S = 90  # a case not done by then is taken as hung (its children then killed)
 
 

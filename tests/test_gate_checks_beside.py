@@ -16,6 +16,7 @@ import os
 import shutil
 import signal
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +30,21 @@ from crime_mapper.core.gate.context import CHECK_NAMES, GateCheck, GateContext, 
 from crime_mapper.core.gate.leak_gate import check_release
 from crime_mapper.core.gate.output_reader import read_output
 from crime_mapper.core.publish.summaries_export import outline_vertices
-from tests import test_gate_folder_beside as folder_tests
+from tests.support.forking import no_children
+from tests.support.summaries_pages import build_pages_world
 
-world = folder_tests.world  # (the module fixture: raw extract, map points, summaries pages)
-no_child_left = folder_tests.no_child_left
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The raw extract, map points and a summaries folder (tests/support/summaries_pages)."""
+    return build_pages_world(tmp_path_factory.mktemp("folder_beside"))
+
+
+@pytest.fixture(autouse=True)
+def no_child_left() -> Iterator[None]:
+    """Every child forked by a test has been waited for when it ends."""
+    yield
+    assert no_children(), "a forked child was left behind"
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ import re
 import shutil
 import signal
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,6 @@ import pytest
 
 from crime_mapper.core.common import forked
 from crime_mapper.core.gate import folder_beside, leak_gate, output_reader
-from crime_mapper.core.gate.context import PreparedGate
 from crime_mapper.core.gate.folder_beside import FolderRead
 from crime_mapper.core.gate.leak_gate import check_release
 from crime_mapper.core.publish.summaries_export import (
@@ -34,14 +34,8 @@ from crime_mapper.core.publish.summaries_export import (
     outline_vertices,
 )
 from tests.support.artifacts import same_artifact
-from tests.support.forking import another_thread
-from tests.support.summaries_release import (
-    FORCE_EXTRACT,
-    FORCE_PROFILE,
-    HOODS,
-    POPULATION,
-    make_release,
-)
+from tests.support.forking import another_thread, no_children
+from tests.support.summaries_pages import build_pages_world
 
 
 class _Passed:
@@ -53,58 +47,7 @@ class _Passed:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    from crime_mapper.core.load.loader import load_extracts
-    from crime_mapper.core.load.mapping_profile import load_profile
-    from crime_mapper.core.publish.summaries_run import (
-        NeighbourhoodSource,
-        load_neighbourhoods,
-        read_release,
-    )
-    from crime_mapper.core.release.map_points_files import read_map_points_file
-
-    base = tmp_path_factory.mktemp("folder_beside")
-    release = make_release(base / "release")
-    raw = load_extracts([str(FORCE_EXTRACT)], profile=load_profile(FORCE_PROFILE)).crimes
-    points = read_map_points_file(release["points"])
-    hoods = load_neighbourhoods(
-        NeighbourhoodSource(
-            boundaries=HOODS / "msoa11_leicestershire.geojson",
-            code_field="msoa11cd",
-            lookup=HOODS / "lsoa11_to_msoa11_leicestershire.csv",
-            lookup_code_field="msoa11cd",
-            lookup_name_field="msoa11nm",
-            names=HOODS / "msoa11_names_leicestershire.csv",
-            names_code_field="msoa11cd",
-            names_name_field="msoa11hclnm",
-            lsoa_population=POPULATION,
-        )
-    )
-    public = read_release(release["csv"])
-    folder = base / "pages"
-
-    def keep(stage: Path, _hoods: Any) -> _Passed:
-        shutil.copytree(stage, folder)
-        return _Passed()
-
-    export_summaries(public, hoods, base / "out", gate=keep)
-    prep = PreparedGate(raw, points)
-    secret = next(v for _, values in prep.secret_parts for v in values if len(v) >= 8)
-    note = next(  # (a raw free-text note: the extra_* columns)
-        v
-        for col, values in prep.secret_parts
-        if col.startswith("extra_")
-        for v in values
-        if len(v.split()) >= 8
-    )
-    return {
-        "raw": raw,
-        "points": points,
-        "hoods": hoods,
-        "public": public,
-        "folder": folder,
-        "secret": secret,
-        "note": note.strip(),
-    }
+    return build_pages_world(tmp_path_factory.mktemp("folder_beside"))
 
 
 @pytest.fixture
@@ -117,14 +60,10 @@ def forking(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(autouse=True)
-def no_child_left() -> Any:
+def no_child_left() -> Iterator[None]:
     """Every child forked by a test has been waited for when it ends."""
     yield
-    try:
-        os.waitpid(-1, os.WNOHANG)
-    except ChildProcessError:
-        return
-    raise AssertionError("a forked child was left behind")
+    assert no_children(), "a forked child was left behind"
 
 
 def _hostile(folder: Path) -> None:
