@@ -146,3 +146,23 @@ def release_inputs(tmp_path_factory: pytest.TempPathFactory) -> dict:
     from tests.support.written_outputs import make_release_inputs
 
     return make_release_inputs(tmp_path_factory.mktemp("written_csv"))
+
+
+@pytest.fixture(scope="module")
+def gated_webmap(
+    world: dict, clean_outputs: dict, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """The real web map export of the test world's release, gated against its raw table."""
+    from crime_mapper.core.publish.webmap_export import WebmapOptions, export_webmap
+
+    out = tmp_path_factory.mktemp("webmap_gate") / "map"
+    export_webmap(
+        WebmapOptions(
+            inputs=[clean_outputs["csv"]],
+            out_dir=out,
+            tiles="none",
+            raw=world["raw"],
+            points=world["points"],
+        )
+    )
+    return out

@@ -7,8 +7,8 @@ real web map export with raw notes planted in its data script; the shortcut is t
 clean export (no sorted raw hashes made) and not once the hashes exist or for many runs.
 
 Real data: tests/support/leak_world.py's raw extract, map points and release, and the web map
-exported from them (tests/test_gate_script_bodies.py); hostile texts from
-tests/test_gate_segmented_runs.py.
+exported from them (the conftest fixture gated_webmap); hostile texts from
+tests/support/gate_text.py (run_text).
 """
 
 from __future__ import annotations
@@ -22,11 +22,10 @@ from crime_mapper.core.gate import checks
 from crime_mapper.core.gate.context import GateContext, PreparedGate
 from crime_mapper.core.gate.leak_gate import check_release
 from crime_mapper.core.gate.output_reader import Artifact, read_output
-from tests import test_gate_script_bodies as bodies
-from tests import test_gate_segmented_runs as segmented
+from tests.support.gate_text import run_text
 from tests.support.leak_world import expect_only
+from tests.support.webmap_planted import planted_site
 
-webmap_export = bodies.webmap_export
 LABELS = '"labels":["'
 
 
@@ -47,7 +46,7 @@ def _texts(ctx: GateContext) -> dict[str, None]:
 @pytest.mark.parametrize("seed", range(4))
 def test_few_runs_answer_as_the_sorted_raw_hashes(
     world: dict,
-    webmap_export: Path,
+    gated_webmap: Path,
     monkeypatch: pytest.MonkeyPatch,
     seed: int,
     bits: int,
@@ -57,15 +56,15 @@ def test_few_runs_answer_as_the_sorted_raw_hashes(
     every raw hash passes it and the exact lookup decides)."""
     monkeypatch.setattr(checks, "_FEW_TABLE_BITS", bits)
     rng = random.Random(seed)
-    _name, site = read_output(webmap_export)
+    _name, site = read_output(gated_webmap)
     notes = [str(v) for v in world["raw"]["extra_mo_notes"].head(40)]
     answers = []
     for case in range(5):
         odd = []
         for i in range(6):
             art = Artifact(name=f"odd-{i}.html", kind="html")
-            art.texts = [segmented._text(rng) for _ in range(rng.randint(0, 3))]
-            art.strings = {segmented._text(rng) for _ in range(5)}
+            art.texts = [run_text(rng) for _ in range(rng.randint(0, 3))]
+            art.strings = {run_text(rng) for _ in range(5)}
             odd.append(art)
         if case:
             words = rng.choice(notes).split()
@@ -93,7 +92,7 @@ def test_few_runs_answer_as_the_sorted_raw_hashes(
     assert answers == [False, True, True, True, True]
 
 
-def _planted(webmap_export: Path, tmp_path: Path, world: dict, how: str) -> Path:
+def _planted(gated_webmap: Path, tmp_path: Path, world: dict, how: str) -> Path:
     note = str(world["raw"]["extra_mo_notes"].iat[4])
     words = note.split()
     text = {
@@ -104,18 +103,18 @@ def _planted(webmap_export: Path, tmp_path: Path, world: dict, how: str) -> Path
         "clean": "",
     }[how]
     new = f'{LABELS}{text}","' if text else LABELS
-    return bodies._site(webmap_export, tmp_path, LABELS, new)
+    return planted_site(gated_webmap, tmp_path, LABELS, new)
 
 
 @pytest.mark.parametrize("how", ["whole", "six words", "upper case", "five words", "clean"])
 def test_planted_notes_give_the_direct_paths_report(
     world: dict,
-    webmap_export: Path,
+    gated_webmap: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     how: str,
 ):
-    site = _planted(webmap_export, tmp_path, world, how)
+    site = _planted(gated_webmap, tmp_path, world, how)
     fresh = PreparedGate(world["raw"], world["points"], None, [], 8)
     report = check_release(world["raw"], site, world["points"], prepared=fresh)
     assert ("free_text_hashes" in fresh.__dict__) == (how in ("whole", "six words", "upper case"))
@@ -130,9 +129,9 @@ def test_planted_notes_give_the_direct_paths_report(
 
 
 def test_many_runs_take_the_sorted_hashes(
-    world: dict, webmap_export: Path, monkeypatch: pytest.MonkeyPatch
+    world: dict, gated_webmap: Path, monkeypatch: pytest.MonkeyPatch
 ):
     monkeypatch.setattr(checks, "_FEW_OUTPUT_RUNS", 10)
     fresh = PreparedGate(world["raw"], world["points"], None, [], 8)
-    report = check_release(world["raw"], webmap_export, world["points"], prepared=fresh)
+    report = check_release(world["raw"], gated_webmap, world["points"], prepared=fresh)
     assert report.passed and "free_text_hashes" in fresh.__dict__

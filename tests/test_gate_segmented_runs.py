@@ -17,20 +17,8 @@ from crime_mapper.core.gate import checks, scan
 from crime_mapper.core.gate.context import GateContext, PreparedGate, fold_words_bytes
 from crime_mapper.core.gate.leak_gate import check_release
 from crime_mapper.core.gate.output_reader import Artifact, read_output
-from tests.support.gate_text import planted
+from tests.support.gate_text import planted, run_text
 from tests.support.leak_world import expect_only
-
-# words and separators of every kind the folding treats specially
-_PIECES = (
-    ["crime", "Crime", "IN", "hood", "3", "2022", "of", "the", "a", "Straße", "café", "x1y2"]
-    + ["On or near", "Élan", "o'clock", "self-harm", "#x", "\u00a0", "\u2028", "\ud800"]
-    + [" ", "  ", "\t", "\r", "\n", "\n", "\n", "\nh", "\nA", "\n ", "\n1", "\n(", "\n\n"]
-    + ["\x00", ".", ",", ": ", "-", "\u00e9\u0301", "ÀB"]
-)
-
-
-def _text(rng: random.Random) -> str:
-    return "".join(rng.choice(_PIECES) for _ in range(rng.choice([0, 1, 3, 8, 20, 60, 200])))
 
 
 def _direct(texts: list[str], words: int) -> np.ndarray:
@@ -49,9 +37,9 @@ def test_segment_runs_are_the_runs_of_the_texts_folded_whole(
     words or all at once: the same hashes, in the same order, as the direct path."""
     monkeypatch.setattr(scan, "_SEGMENTED_WORDS", group)
     rng = random.Random(seed)
-    shared = [_text(rng) for _ in range(6)]  # (a template's lines on many texts)
+    shared = [run_text(rng) for _ in range(6)]  # (a template's lines on many texts)
     texts = [
-        "\n".join(rng.choice(shared + [_text(rng)]) for _ in range(rng.randint(1, 6)))
+        "\n".join(rng.choice(shared + [run_text(rng)]) for _ in range(rng.randint(1, 6)))
         for _ in range(40)
     ]
     texts += ["", "\n", "a b c d e f", "a\nb\nc\nd\ne\nf", "a\x00b c d e f g", texts[3]]
@@ -167,8 +155,8 @@ def test_shared_runs_as_the_direct_hashes(
         odd = []
         for i in range(12):
             art = Artifact(name=f"odd-{i}.html", kind="html")
-            art.texts = [_text(rng) for _ in range(rng.randint(0, 3))]
-            art.strings = {_text(rng) for _ in range(5)} | {"one two three four five six"}
+            art.texts = [run_text(rng) for _ in range(rng.randint(0, 3))]
+            art.strings = {run_text(rng) for _ in range(5)} | {"one two three four five six"}
             odd.append(art)
         if case:
             words = rng.choice(notes).split()

@@ -280,24 +280,6 @@ def _reference_silence(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(checks, "_may_hold_hex_token", lambda text: True)
 
 
-@pytest.fixture(scope="module")
-def webmap_export(world: dict, clean_outputs: dict, tmp_path_factory) -> Path:
-    """The real web map export of the test world's release, gated against its raw table."""
-    from crime_mapper.core.publish.webmap_export import WebmapOptions, export_webmap
-
-    out = tmp_path_factory.mktemp("webmap_gate") / "map"
-    export_webmap(
-        WebmapOptions(
-            inputs=[clean_outputs["csv"]],
-            out_dir=out,
-            tiles="none",
-            raw=world["raw"],
-            points=world["points"],
-        )
-    )
-    return out
-
-
 def _raw_values(test_world: dict) -> dict:
     raw = test_world["raw"]
     row = raw[np.isfinite(raw["source_x"].to_numpy(np.float64))].iloc[5]
@@ -381,7 +363,7 @@ def _os_ref(x: int, y: int, sep: str = " ") -> str:
 
 def test_data_script_bodies_are_silent_on_a_clean_export(
     world: dict,
-    webmap_export: Path,
+    gated_webmap: Path,
     monkeypatch: pytest.MonkeyPatch,
 ):
     """On a real export the number scans skip the data scripts' bodies (the proofs hold:
@@ -396,17 +378,17 @@ def test_data_script_bodies_are_silent_on_a_clean_export(
         return out
 
     monkeypatch.setattr(checks, "_silent_scripts", spy)
-    fast = check_release(raw, webmap_export, points)
+    fast = check_release(raw, gated_webmap, points)
     assert fast.passed, fast.message()
     assert skipped["metres"] >= 1 and skipped["grid"] >= 1 and skipped["timestamps"] >= 1
     _reference_silence(monkeypatch)
-    assert check_release(raw, webmap_export, points).to_dict() == fast.to_dict()
+    assert check_release(raw, gated_webmap, points).to_dict() == fast.to_dict()
 
 
 @pytest.mark.parametrize("variant", list(range(23)))
 def test_raw_values_hidden_in_data_scripts_are_found_as_before(
     world: dict,
-    webmap_export: Path,
+    gated_webmap: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     variant: int,
@@ -416,7 +398,7 @@ def test_raw_values_hidden_in_data_scripts_are_found_as_before(
     refuses, with exactly the report of scanning every body."""
     name, (old, new) = list(_variants(world).items())[variant]
     site = tmp_path / "map"
-    shutil.copytree(webmap_export, site)
+    shutil.copytree(gated_webmap, site)
     js = site / "data" / "points.js"
     text = js.read_text(encoding="utf-8")
     assert text.count(old) >= 1, name

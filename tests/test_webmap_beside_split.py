@@ -4,8 +4,9 @@ give exactly check_release's report of all of them (core.gate.leak_gate's ``chec
 on a clean export and with raw references, non-public values, coordinates, dates and
 contact details planted in it, and when the folder cannot be read.
 
-The web map is tests/test_gate_script_bodies.py's: the real export of
-tests/support/leak_world.py's release, gated against its raw table.
+The web map is the conftest fixture gated_webmap: the real export of
+tests/support/leak_world.py's release, gated against its raw table; the planted variants
+are tests/support/webmap_planted.py's.
 """
 
 from __future__ import annotations
@@ -17,9 +18,7 @@ import pytest
 from crime_mapper.core.gate.context import CHECK_NAMES, GateCheck
 from crime_mapper.core.gate.leak_gate import GateReport, check_release
 from crime_mapper.core.publish.webmap_beside import CHILD_CHECKS, merged_report, parent_checks
-from tests import test_gate_script_bodies as bodies
-
-webmap_export = bodies.webmap_export
+from tests.support.webmap_planted import VARIANTS, planted_site, planted_variants, raw_with_cell
 
 LABELS = '"labels":["'
 MORE = {
@@ -37,29 +36,29 @@ def _split(raw: object, site: Path, points: object) -> dict:
     return merged_report([here, there]).to_dict()
 
 
-@pytest.mark.parametrize("variant", bodies.VARIANTS + list(MORE))
+@pytest.mark.parametrize("variant", VARIANTS + list(MORE))
 def test_the_two_halves_give_the_whole_gates_report(
     world: dict,
-    webmap_export: Path,
+    gated_webmap: Path,
     tmp_path: Path,
     variant: str,
 ):
-    old, new, cell, _ = {**bodies._variants(world), **MORE}[variant]
-    site = bodies._site(webmap_export, tmp_path, old, new)
-    raw, points = bodies._raw(world, cell), world["points"]
+    old, new, cell, _ = {**planted_variants(world), **MORE}[variant]
+    site = planted_site(gated_webmap, tmp_path, old, new)
+    raw, points = raw_with_cell(world, cell), world["points"]
     whole = check_release(raw, site, points).to_dict()
     assert _split(raw, site, points) == whole
     assert whole["passed"] == (variant == "clean"), whole
 
 
 def test_a_moved_point_fails_the_childs_half_as_the_whole(
-    world: dict, webmap_export: Path, tmp_path: Path
+    world: dict, gated_webmap: Path, tmp_path: Path
 ):
     """A raw crime's own coordinates written into the data (a check the child runs)."""
     raw = world["raw"]
     located = raw[raw["has_location"]]
     pair = f"[{located['longitude'].iloc[0]:.6f},{located['latitude'].iloc[0]:.6f}]"
-    site = bodies._site(webmap_export, tmp_path, '"coordinates":[', f'"coordinates":[{pair},')
+    site = planted_site(gated_webmap, tmp_path, '"coordinates":[', f'"coordinates":[{pair},')
     whole = check_release(raw, site, world["points"]).to_dict()
     assert not whole["passed"]
     assert _split(raw, site, world["points"]) == whole

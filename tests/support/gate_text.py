@@ -38,6 +38,20 @@ def random_segmented_text(rng: random.Random) -> str:
     return "".join(rng.choice(PIECES) for _ in range(rng.randint(0, 40)))
 
 
+# --- free-text runs: texts of words and separators of every kind the folding treats --------
+RUN_PIECES = (
+    ["crime", "Crime", "IN", "hood", "3", "2022", "of", "the", "a", "Straße", "café", "x1y2"]
+    + ["On or near", "Élan", "o'clock", "self-harm", "#x", "\u00a0", "\u2028", "\ud800"]
+    + [" ", "  ", "\t", "\r", "\n", "\n", "\n", "\nh", "\nA", "\n ", "\n1", "\n(", "\n\n"]
+    + ["\x00", ".", ",", ": ", "-", "\u00e9\u0301", "ÀB"]
+)
+
+
+def run_text(rng: random.Random) -> str:
+    """A random text of RUN_PIECES, of 0 to 200 of them."""
+    return "".join(rng.choice(RUN_PIECES) for _ in range(rng.choice([0, 1, 3, 8, 20, 60, 200])))
+
+
 # --- templated pages ----------------------------------------------------------------------
 PAGE = (
     "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Crime in {name}, "
