@@ -9,15 +9,30 @@ from __future__ import annotations
 import random
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from crime_mapper.core.gate import checks, scan
 from crime_mapper.core.gate.output_reader import read_output
 from crime_mapper.core.publish.summaries_export import export_summaries
 from tests.support.gate_text import PIECES
-from tests.test_summaries import hoods, public  # noqa: F401 - fixtures: real release, MSOAs
+from tests.support.neighbourhood_data import committed_msoas, leicestershire, public_table
+
+
+@pytest.fixture(scope="module")
+def public() -> pd.DataFrame:
+    """Leicestershire's published months (tests/support/neighbourhood_data)."""
+    return public_table(leicestershire())
+
+
+@pytest.fixture(scope="module")
+def hoods() -> Any:
+    """The committed Leicestershire MSOAs."""
+    return committed_msoas(leicestershire())
+
 
 NUMBER_PIECES = [
     "999.99999999999999999", "1000", "999", "458122.7", "458123", "301234.5", "1234567",
@@ -172,7 +187,7 @@ def test_digit_masked_hits_and_candidates():
         scan.digit_masked_hits(segments, lambda s: [])
 
 
-def test_prefilters_on_real_summaries_pages(public, hoods, tmp_path: Path):  # noqa: F811
+def test_prefilters_on_real_summaries_pages(public, hoods, tmp_path: Path):
     """The segments of a real summaries folder (Leicestershire's MSOAs, the sample months):
     every prefiltered scan equals its direct scan, with raw metres and grid numbers taken
     from the numbers the pages show (so the direct scans find something)."""

@@ -34,7 +34,7 @@ from crime_mapper.core.publish.summaries_team import (
     read_team,
     sanitise_html,
 )
-from tests.support.neighbourhood_data import SAMPLE, leicestershire
+from tests.support.neighbourhood_data import SAMPLE, committed_msoas, leicestershire, public_table
 
 DATA = leicestershire()
 HOODS = SAMPLE / "neighbourhoods"
@@ -49,20 +49,12 @@ def _month(m: str, delta: int) -> str:
 
 @pytest.fixture(scope="module")
 def public() -> pd.DataFrame:
-    frames = [
-        pd.read_csv(p, dtype=str, keep_default_na=False, na_filter=False) for p in DATA.street_csvs
-    ]
-    return pd.concat(frames, ignore_index=True)
+    return public_table(DATA)
 
 
 @pytest.fixture(scope="module")
 def hoods() -> nb.Neighbourhoods:
-    return nb.build_neighbourhoods(
-        nb.read_geojson(HOODS / "msoa11_leicestershire.geojson", "msoa11cd"),
-        nb.read_lookup(HOODS / "lsoa11_to_msoa11_leicestershire.csv", "msoa11cd", "msoa11nm"),
-        nb.read_names(HOODS / "msoa11_names_leicestershire.csv", "msoa11cd", "msoa11hclnm"),
-        nb.read_lsoa_population(DATA.population_csv),
-    )
+    return committed_msoas(DATA)
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import pandas as pd
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -62,4 +65,26 @@ def leicestershire() -> NeighbourhoodData:
         hoods / "msoa11_names_leicestershire.csv",
         SAMPLE / "population" / population,
         False,
+    )
+
+
+def public_table(data: NeighbourhoodData) -> pd.DataFrame:
+    """The published street files of ``data`` as one public release table (text cells)."""
+    frames = [
+        pd.read_csv(p, dtype=str, keep_default_na=False, na_filter=False) for p in data.street_csvs
+    ]
+    return pd.concat(frames, ignore_index=True)
+
+
+def committed_msoas(data: NeighbourhoodData) -> Any:
+    """The committed Leicestershire MSOAs (outlines, LSOA lookup, House of Commons Library
+    names) with ``data``'s LSOA populations, as core.publish.neighbourhoods builds them."""
+    from crime_mapper.core.publish import neighbourhoods as nb
+
+    hoods = SAMPLE / "neighbourhoods"
+    return nb.build_neighbourhoods(
+        nb.read_geojson(hoods / "msoa11_leicestershire.geojson", "msoa11cd"),
+        nb.read_lookup(hoods / "lsoa11_to_msoa11_leicestershire.csv", "msoa11cd", "msoa11nm"),
+        nb.read_names(hoods / "msoa11_names_leicestershire.csv", "msoa11cd", "msoa11hclnm"),
+        nb.read_lsoa_population(data.population_csv),
     )
