@@ -20,21 +20,10 @@ import pytest
 
 from crime_mapper.core.gate import checks, output_reader, scan
 from crime_mapper.core.gate.output_reader import Artifact, walk_json
+from tests.support.gate_references import reference_walk
 
 FLOATS = [-1.5, 52.123456, -0.0739, 0.0, -0.0, 1e-7, 51.5145, 1e300, float("nan"), float("inf")]
 ODD = [True, False, None, "1.5", "x", 7, -3, 2**63, 2**70, 10**400, {}, {"x": 1.0}]
-
-
-def _reference_walk(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The reader as before: every position through _positions, every int through float(),
-    every number of 4+ decimals in text by the regex."""
-    monkeypatch.setattr(output_reader, "_float_positions", lambda value: None)
-    monkeypatch.setattr(output_reader, "_int_values", lambda item: None)
-    monkeypatch.setattr(scan, "decimal_4_spans", lambda text: None)  # (the pairs in text)
-
-
-def _reference_timestamps(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(checks, "_whole_numbers_from_1e6", lambda values: None)
 
 
 def _position(rng: random.Random, clean: bool) -> Any:
@@ -176,7 +165,7 @@ def _walked(data: Any) -> dict:
 def test_walk_json_fast_is_the_walk(seed: int, monkeypatch: pytest.MonkeyPatch):
     data = _document(random.Random(seed))
     fast = _walked(data)
-    _reference_walk(monkeypatch)
+    reference_walk(monkeypatch)
     assert fast == _walked(data)
 
 
@@ -224,7 +213,7 @@ def test_number_values_keep_the_order_read(monkeypatch: pytest.MonkeyPatch):
     walk_json(art, data, "x")
     assert len(art.number_runs) == 2  # (the walk's order: from the end, depth first)
     assert art.number_values().tolist() == [9.5, 5, 6, 7, 8, 2.5, 1, 2, 3, 4, 1.5]
-    _reference_walk(monkeypatch)
+    reference_walk(monkeypatch)
     old = Artifact(name="x.js", kind="text")
     walk_json(old, data, "x")
     assert old.numbers == art.number_values().tolist() and not old.number_runs

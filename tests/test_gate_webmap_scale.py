@@ -176,10 +176,13 @@ def test_any_found_is_any_of_found(seed: int):
 
 
 # --- the lower-case and squeezed dicts first, for output text too large for the small search --
-from tests.test_release_gate import (  # noqa: E402 - real raw extract, map points, outputs
-    _extras,
-    outputs,  # noqa: F401 - a fixture
-)
+from tests.support.leak_world import extras_cases, leaky_outputs  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def outputs(world: dict, clean_outputs: dict, tmp_path_factory: pytest.TempPathFactory) -> list:
+    """Clean outputs and outputs with leaks the extras cases touch (leak_world)."""
+    return leaky_outputs(world, clean_outputs, tmp_path_factory.mktemp("release_gate"))
 
 
 def test_lengths_from_the_dicts_equal_the_indexes(world: dict):
@@ -189,7 +192,7 @@ def test_lengths_from_the_dicts_equal_the_indexes(world: dict):
 
     raw, points = world["raw"], world["points"]
     base = PreparedGate(raw, points)
-    for kw in _extras(world):
+    for kw in extras_cases(world):
         args = (
             kw.get("extra_allowed_coordinates"),
             kw.get("extra_public_values", ()),
@@ -219,7 +222,7 @@ def test_lengths_from_the_dicts_equal_the_indexes(world: dict):
 
 def test_dicts_first_give_the_same_reports(
     world: dict,
-    outputs: list,  # noqa: F811
+    outputs: list,
     monkeypatch: pytest.MonkeyPatch,
 ):
     """With every output's text counted as large (so the dicts come first), the reports
@@ -241,7 +244,7 @@ def test_dicts_first_give_the_same_reports(
         first(prep, view)
 
     monkeypatch.setattr(checks, "_patterns_first", spy)
-    extras = _extras(world)
+    extras = extras_cases(world)
     dicts_first = [check_release(raw, o, points, **kw).to_dict() for o in outputs for kw in extras]
     assert {"secret_lower", "squeezed_keys"} <= set(taken)
     assert any(not r["passed"] for r in dicts_first)
@@ -267,10 +270,10 @@ def _reference_silence(monkeypatch: pytest.MonkeyPatch) -> None:
     """The gate as before: every data-script body scanned by every number scan, and every
     number and position of the data read one element at a time
     (tests/test_gate_data_script_reader.py)."""
-    from tests.test_gate_data_script_reader import _reference_timestamps, _reference_walk
+    from tests.support.gate_references import reference_timestamps, reference_walk
 
-    _reference_walk(monkeypatch)
-    _reference_timestamps(monkeypatch)
+    reference_walk(monkeypatch)
+    reference_timestamps(monkeypatch)
 
     def nothing_silent(ctx, key, segment_scan, numbers_may_find):
         checks._segments(ctx).prepare(key, segment_scan, checks._all_texts(ctx))

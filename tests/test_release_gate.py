@@ -26,66 +26,20 @@ from crime_mapper.core.gate.leak_gate import (
     same_points,
     same_table,
 )
-from tests.support.leak_world import NAMES, copy_folder, plant, write_csv, write_gpkg
-
-
-def _extras(world: dict) -> list[dict]:
-    raw = world["raw"]
-    located = raw[np.isfinite(raw["longitude"].to_numpy(np.float64))]
-    lon = located["longitude"].to_numpy(np.float64)
-    lat = located["latitude"].to_numpy(np.float64)
-    ring_lon = np.array([-1.13, -1.12, -1.12, -1.13])
-    ring_lat = np.array([52.63, 52.63, 52.64, 52.64])
-    return [
-        {},
-        {"extra_public_values": ["Central Leicester", "E02002837", ""]},
-        # a raw non-public value made public (the derived parts drop it)
-        {"extra_public_values": [NAMES[0], "Some Neighbourhood"]},
-        # ...in another case only (the lower-case index loses it)
-        {"extra_public_values": [NAMES[1].upper()]},
-        {"extra_allowed_coordinates": (ring_lon, ring_lat)},
-        {"extra_allowed_coordinates": (np.zeros(0), np.zeros(0))},
-        # raw crime locations allowed: the map-point status of raw crimes changes
-        {"extra_allowed_coordinates": (lon[:25], lat[:25])},
-        {
-            "extra_allowed_coordinates": (lon[5:9], lat[5:9]),
-            "extra_public_values": [NAMES[2]],
-            "min_catchment_addresses": 3,
-        },
-    ]
+from tests.support.leak_world import NAMES, extras_cases, leaky_outputs
 
 
 @pytest.fixture(scope="module")
 def outputs(world: dict, clean_outputs: dict, tmp_path_factory: pytest.TempPathFactory) -> list:
-    """Clean outputs and outputs with leaks the extras above touch."""
-    tmp = tmp_path_factory.mktemp("release_gate")
-    raw, public = world["raw"], world["public"]
-    named = public.copy()
-    named.loc[2, "Context"] = NAMES[0]
-    named.loc[3, "Context"] = f"seen by {NAMES[1].lower()} near the shop"
-    moved = public.copy()
-    row = raw[np.isfinite(raw["longitude"].to_numpy(np.float64))].iloc[7]
-    moved.loc[1, "Longitude"] = f"{row['longitude']:.6f}"
-    moved.loc[1, "Latitude"] = f"{row['latitude']:.6f}"
-    site = copy_folder(clean_outputs["folder"], tmp)
-    plant(site, "index.html", "<h1>Crime in", f"<h1>{NAMES[2]} {NAMES[0]} Crime in")
-    return [
-        clean_outputs["csv"],
-        clean_outputs["gpkg"],
-        clean_outputs["folder"],
-        write_csv(named, tmp / "named.csv"),
-        write_gpkg(named, tmp / "named.gpkg"),
-        write_csv(moved, tmp / "moved.csv"),
-        site,
-        named,
-    ]
+    """Clean outputs and outputs with leaks the extras cases touch (leak_world)."""
+    return leaky_outputs(world, clean_outputs, tmp_path_factory.mktemp("release_gate"))
 
 
 def test_shared_preparation_gives_the_fresh_verdicts(world: dict, outputs: list):
     """Every output under every extras, through one ReleaseGate (in two orders), equals
     check_release with a preparation of its own: verdicts, details, examples."""
     raw, points = world["raw"], world["points"]
-    extras = _extras(world)
+    extras = extras_cases(world)
     fresh = {
         (i, j): check_release(raw, out, points, **kw).to_dict()
         for i, out in enumerate(outputs)
@@ -107,7 +61,7 @@ def test_derived_views_equal_fresh_ones(world: dict):
     raw, points = world["raw"], world["points"]
     base = PreparedGate(raw, points)
     paths = []
-    for kw in _extras(world):
+    for kw in extras_cases(world):
         args = (
             kw.get("extra_allowed_coordinates"),
             kw.get("extra_public_values", ()),
@@ -292,7 +246,7 @@ def test_a_warmed_up_gate_gives_the_fresh_verdicts(world: dict, outputs: list, g
     assert 64 in gate.base._digests
     assert ("secret_lower_index" in gate.base.__dict__) == geopackage
     assert ("squeezed_lengths" in gate.base.__dict__) == geopackage
-    extras = _extras(world)
+    extras = extras_cases(world)
     for i, out in enumerate(outputs):
         for j in (0, 2, 6):
             fresh = check_release(raw, out, points, **extras[j]).to_dict()

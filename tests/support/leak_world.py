@@ -179,3 +179,57 @@ def write_clean_outputs(world: dict) -> dict:
         "gpkg": write_gpkg(public, tmp / "public.gpkg"),
         "folder": write_folder(public, tmp / "site"),
     }
+
+
+# --- the gate's extras and leaky outputs (the shared-preparation tests) -----------------------
+def extras_cases(world: dict) -> list[dict]:
+    """check_release's extras (public values, allowed coordinates, catchment) in the cases
+    that change what a shared preparation may reuse."""
+    raw = world["raw"]
+    located = raw[np.isfinite(raw["longitude"].to_numpy(np.float64))]
+    lon = located["longitude"].to_numpy(np.float64)
+    lat = located["latitude"].to_numpy(np.float64)
+    ring_lon = np.array([-1.13, -1.12, -1.12, -1.13])
+    ring_lat = np.array([52.63, 52.63, 52.64, 52.64])
+    return [
+        {},
+        {"extra_public_values": ["Central Leicester", "E02002837", ""]},
+        # a raw non-public value made public (the derived parts drop it)
+        {"extra_public_values": [NAMES[0], "Some Neighbourhood"]},
+        # ...in another case only (the lower-case index loses it)
+        {"extra_public_values": [NAMES[1].upper()]},
+        {"extra_allowed_coordinates": (ring_lon, ring_lat)},
+        {"extra_allowed_coordinates": (np.zeros(0), np.zeros(0))},
+        # raw crime locations allowed: the map-point status of raw crimes changes
+        {"extra_allowed_coordinates": (lon[:25], lat[:25])},
+        {
+            "extra_allowed_coordinates": (lon[5:9], lat[5:9]),
+            "extra_public_values": [NAMES[2]],
+            "min_catchment_addresses": 3,
+        },
+    ]
+
+
+def leaky_outputs(world: dict, clean_outputs: dict, tmp: Path) -> list:
+    """The clean CSV, GeoPackage and folder, and outputs with leaks the extras cases touch
+    (a raw name in a table, a crime moved to its raw location, names in a page), in ``tmp``."""
+    raw, public = world["raw"], world["public"]
+    named = public.copy()
+    named.loc[2, "Context"] = NAMES[0]
+    named.loc[3, "Context"] = f"seen by {NAMES[1].lower()} near the shop"
+    moved = public.copy()
+    row = raw[np.isfinite(raw["longitude"].to_numpy(np.float64))].iloc[7]
+    moved.loc[1, "Longitude"] = f"{row['longitude']:.6f}"
+    moved.loc[1, "Latitude"] = f"{row['latitude']:.6f}"
+    site = copy_folder(clean_outputs["folder"], tmp)
+    plant(site, "index.html", "<h1>Crime in", f"<h1>{NAMES[2]} {NAMES[0]} Crime in")
+    return [
+        clean_outputs["csv"],
+        clean_outputs["gpkg"],
+        clean_outputs["folder"],
+        write_csv(named, tmp / "named.csv"),
+        write_gpkg(named, tmp / "named.gpkg"),
+        write_csv(moved, tmp / "moved.csv"),
+        site,
+        named,
+    ]
