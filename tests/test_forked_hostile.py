@@ -116,11 +116,30 @@ def test_a_long_error_in_the_child_is_raised_here_not_waited_on_for_ever(
 
 
 # --- the web map export made beside (real inputs) ---------------------------------------------
-from tests import test_webmap_beside as webmap_beside_tests  # noqa: E402
+from tests.support.forking import forked_pids  # noqa: E402
+from tests.support.webmap_world import build_webmap_world, leftovers, webmap_options  # noqa: E402
 
-world = webmap_beside_tests.world
-forks = webmap_beside_tests.forks
-previous = webmap_beside_tests.previous
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Real raw crimes, map points, the release clean and with leaks, outlines."""
+    return build_webmap_world(tmp_path_factory.mktemp("webmap_gate_views"))
+
+
+@pytest.fixture
+def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The children forked by the export (their process ids)."""
+    return forked_pids(monkeypatch)
+
+
+@pytest.fixture
+def previous(world: dict, tmp_path: Path) -> Path:
+    """A map already in place (made here)."""
+    from crime_mapper.core.publish.webmap_export import export_webmap
+
+    out = tmp_path / "out" / "map"
+    export_webmap(webmap_options(world, out))
+    return out
 
 
 @pytest.mark.parametrize("how", ["killed", "raised"])
@@ -151,10 +170,10 @@ def test_a_child_that_dies_while_writing_leaves_no_staging_folder(
 
     monkeypatch.setattr(webmap_export, "_write_folder", die_half_way)
     with pytest.raises((RuntimeError, MemoryError)):
-        export_webmap(webmap_beside_tests._options(world, previous, export_beside=True))
+        export_webmap(webmap_options(world, previous, export_beside=True))
     assert len(forks) == 1 and no_children()
     assert files_in(previous) == kept
-    assert webmap_beside_tests._leftovers(previous.parent) == []
+    assert leftovers(previous.parent) == []
 
 
 def test_a_monthly_releases_map_child_killed_while_writing_leaves_nothing_behind(
@@ -166,21 +185,21 @@ def test_a_monthly_releases_map_child_killed_while_writing_leaves_nothing_behind
     release's folder."""
     import signal
 
+    from crime_mapper.core.common.forked import ForkedCall
     from crime_mapper.core.monthly.release import MonthlyReleaseError, run_monthly_release
     from crime_mapper.core.publish import webmap_export
-    from tests import test_publish_beside as publish_tests
-    from tests.support.monthly_config import step_runners
+    from tests.support.monthly_config import MONTH, left_behind, released_before, step_runners
 
     made: list[int] = []
-    real = publish_tests.ForkedCall.__init__
+    real = ForkedCall.__init__
 
     def init(self: object, work: object) -> None:
         real(self, work)  # type: ignore[arg-type]
         made.append(self.pid)  # type: ignore[attr-defined]
 
-    monkeypatch.setattr(publish_tests.ForkedCall, "__init__", init)
+    monkeypatch.setattr(ForkedCall, "__init__", init)
     may_fork(monkeypatch)
-    config, out_dir, before = publish_tests._previous_release(tmp_path)
+    config, out_dir, before = released_before(tmp_path)
     here = os.getpid()
     write = webmap_export._write_folder
 
@@ -192,10 +211,10 @@ def test_a_monthly_releases_map_child_killed_while_writing_leaves_nothing_behind
 
     monkeypatch.setattr(webmap_export, "_write_folder", die_half_way)
     with pytest.raises(MonthlyReleaseError, match="stopped unexpectedly"):
-        run_monthly_release(config, publish_tests.MONTH, runners=step_runners(True))
+        run_monthly_release(config, MONTH, runners=step_runners(True))
     assert len(made) >= 1 and no_children()
     assert files_in(out_dir / "map") == before
-    assert publish_tests._left_behind(out_dir) == []
+    assert left_behind(out_dir) == []
 
 
 def test_a_child_stopped_twice_is_killed_once(tmp_path: Path):

@@ -21,7 +21,13 @@ from crime_mapper.core.common import forked
 from crime_mapper.core.common.feedback import Cancelled, Feedback
 from crime_mapper.core.common.forked import ForkedCall
 from tests.support.forking import files_in, may_fork, no_children
-from tests.support.monthly_config import MONTH, publish_config, step_runners
+from tests.support.monthly_config import (
+    MONTH,
+    left_behind,
+    publish_config,
+    released_before,
+    step_runners,
+)
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX fork only")
 
@@ -258,14 +264,6 @@ def test_no_child_is_forked_while_another_thread_runs(tmp_path, forks, monkeypat
     assert files_in(made.out_dir) == alone
 
 
-def _previous_release(tmp_path: Path):
-    from crime_mapper.core.monthly.release import run_monthly_release
-
-    config = publish_config(tmp_path)
-    done = run_monthly_release(config, MONTH, runners=step_runners(False))
-    return config, done.out_dir, files_in(done.out_dir / "map")
-
-
 @pytest.fixture
 def map_gated(tmp_path, monkeypatch):
     """Call to wait until the map made beside has passed its gate, and a moment more: a
@@ -293,17 +291,13 @@ def map_gated(tmp_path, monkeypatch):
     return wait
 
 
-def _left_behind(out_dir: Path) -> list[str]:
-    return [p.name for p in out_dir.iterdir() if ".staging-" in p.name or ".old-" in p.name]
-
-
 def test_summaries_that_fail_leave_the_previous_map(tmp_path, forks, monkeypatch, map_gated):
     from crime_mapper.core.monthly.release import MonthlyReleaseError, run_monthly_release
     from crime_mapper.core.publish import summaries_export
     from crime_mapper.core.publish.summaries_export import SummaryGateError
 
     may_fork(monkeypatch)
-    config, out_dir, before = _previous_release(tmp_path)
+    config, out_dir, before = released_before(tmp_path)
     (out_dir / "map" / "index.html").write_text("the previous map", encoding="utf-8")
     before = files_in(out_dir / "map")
 
@@ -319,7 +313,7 @@ def test_summaries_that_fail_leave_the_previous_map(tmp_path, forks, monkeypatch
         run_monthly_release(config, MONTH, runners=step_runners(True))
     assert len(forks) == 1 and no_children()
     assert files_in(out_dir / "map") == before  # made beside, never moved into place
-    assert _left_behind(out_dir) == []
+    assert left_behind(out_dir) == []
 
 
 def test_a_cancel_during_the_summaries_leaves_the_previous_map(
@@ -328,7 +322,7 @@ def test_a_cancel_during_the_summaries_leaves_the_previous_map(
     from crime_mapper.core.monthly.release import run_monthly_release
 
     may_fork(monkeypatch)
-    config, out_dir, _ = _previous_release(tmp_path)
+    config, out_dir, _ = released_before(tmp_path)
     (out_dir / "map" / "index.html").write_text("the previous map", encoding="utf-8")
     before = files_in(out_dir / "map")
 
@@ -342,7 +336,7 @@ def test_a_cancel_during_the_summaries_leaves_the_previous_map(
         run_monthly_release(config, MONTH, runners=step_runners(True), feedback=CancelAfterFork())
     assert len(forks) == 1 and no_children()
     assert files_in(out_dir / "map") == before
-    assert _left_behind(out_dir) == []
+    assert left_behind(out_dir) == []
 
 
 def test_a_map_the_gate_refuses_fails_as_when_made_after_the_summaries(tmp_path, monkeypatch):
@@ -351,7 +345,7 @@ def test_a_map_the_gate_refuses_fails_as_when_made_after_the_summaries(tmp_path,
     from crime_mapper.core.publish import webmap_export
 
     may_fork(monkeypatch)
-    config, out_dir, _ = _previous_release(tmp_path)
+    config, out_dir, _ = released_before(tmp_path)
     (out_dir / "map" / "index.html").write_text("the previous map", encoding="utf-8")
     before = files_in(out_dir / "map")
 
@@ -366,7 +360,7 @@ def test_a_map_the_gate_refuses_fails_as_when_made_after_the_summaries(tmp_path,
         errors.append((caught.value.step, caught.value.reason, caught.value.action))
         assert files_in(out_dir / "map") == before
         assert (out_dir / "neighbourhoods" / "index.html").is_file()
-        assert _left_behind(out_dir) == [] and no_children()
+        assert left_behind(out_dir) == [] and no_children()
     assert errors[0] == errors[1] and "planted" in errors[0][1]
 
 

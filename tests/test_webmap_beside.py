@@ -4,7 +4,7 @@ folder and the same verdict or refusal as made here; a child's error is raised h
 it would have been; a cancel, a refusal or a failure on either side leaves the previous
 map as it was, no staging folder and no child behind.
 
-Real inputs (tests/test_webmap_gate_views.world): the bundled Leicestershire force extract,
+Real inputs (tests/support/webmap_world.py): the bundled Leicestershire force extract,
 the October police.uk release and its map points, the Leicester LSOA outlines.
 """
 
@@ -24,36 +24,26 @@ from crime_mapper.core.common.forked import ForkedCall
 from crime_mapper.core.gate.leak_gate import LeakError, ReleaseGate
 from crime_mapper.core.publish import webmap_export
 from crime_mapper.core.publish.webmap_export import WebmapOptions, export_webmap
-from tests import test_webmap_gate_views as gate_views
-from tests.support.forking import files_in, may_fork, no_children
+from tests.support.forking import files_in, forked_pids, may_fork, no_children
+from tests.support.webmap_release import FORCE, OCT
+from tests.support.webmap_world import (
+    both_planted,
+    build_webmap_world,
+    leftovers,
+    webmap_options,
+)
 
-FORCE, OCT = gate_views.FORCE, gate_views.OCT
-world = gate_views.world  # (the fixture: real raw crimes, map points, release, outlines)
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Real raw crimes, map points, the release clean and with leaks, outlines."""
+    return build_webmap_world(tmp_path_factory.mktemp("webmap_gate_views"))
 
 
 @pytest.fixture
 def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The children forked by the export (their process ids)."""
-    made: list[int] = []
-    real = ForkedCall.__init__
-
-    def init(self: ForkedCall, work: Any) -> None:
-        real(self, work)
-        made.append(self.pid)
-
-    monkeypatch.setattr(ForkedCall, "__init__", init)
-    return made
-
-
-def _options(world: dict, out: Path, inputs: Any = OCT, **more: Any) -> WebmapOptions:
-    return WebmapOptions(
-        inputs=[inputs],
-        out_dir=out,
-        tiles="none",
-        raw=world["raw"],
-        points=world["points"],
-        **more,
-    )
+    return forked_pids(monkeypatch)
 
 
 def _outcome(options: WebmapOptions, feedback: Any = None) -> tuple[str, Any]:
@@ -66,23 +56,10 @@ def _outcome(options: WebmapOptions, feedback: Any = None) -> tuple[str, Any]:
     return done.gate.replace(str(Path(options.out_dir).parent), "OUT"), done
 
 
-def _leftovers(folder: Path) -> list[str]:
-    """Staging (or old) folders beside the map."""
-    return sorted(p.name for p in folder.iterdir() if p.name.startswith(".map."))
-
-
 @pytest.fixture(scope="module")
 def both(world: dict, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The release with a raw crime's coordinates (a check the child runs) and a raw
-    non-public value (one run here) both planted."""
-    import pandas as pd
-
-    moved = pd.read_csv(world["inputs"]["moved"], dtype=str, keep_default_na=False)
-    named = pd.read_csv(world["inputs"]["named"], dtype=str, keep_default_na=False)
-    moved.loc[1, "Location"] = named.loc[1, "Location"]
-    path = tmp_path_factory.mktemp("webmap_beside") / "2022-10-both-street.csv"
-    moved.to_csv(path, index=False)
-    return path
+    """The release with a raw coordinate and a raw label both planted."""
+    return both_planted(world, tmp_path_factory.mktemp("webmap_beside"))
 
 
 @pytest.mark.parametrize("case", ["clean", "moved", "named", "both"])
@@ -99,7 +76,7 @@ def test_a_map_made_beside_is_the_one_made_here(
     hoods: bool,
 ):
     def options(where: str, beside: bool) -> WebmapOptions:
-        return _options(
+        return webmap_options(
             world,
             tmp_path / where / "map",
             both if case == "both" else world["inputs"][case],
@@ -125,7 +102,7 @@ def test_a_map_made_beside_is_the_one_made_here(
         assert not (tmp_path / "beside" / "map").exists()
     if case == "both":
         assert "no_raw_coordinates" in here and "no_non_public_values" in here
-    assert _leftovers(tmp_path / "beside") == []
+    assert leftovers(tmp_path / "beside") == []
 
 
 def test_the_folder_is_made_in_the_child_and_the_views_here(
@@ -155,7 +132,7 @@ def test_the_folder_is_made_in_the_child_and_the_views_here(
     monkeypatch.setattr(webmap_export, "read_release_inputs", spy_read)
     monkeypatch.setattr(ForkedCall, "__init__", spy_init)
     before = threading.active_count()
-    done = export_webmap(_options(world, tmp_path / "map", export_beside=True))
+    done = export_webmap(webmap_options(world, tmp_path / "map", export_beside=True))
     assert done.beside and "all 8 checks passed" in done.gate
     readers = record.read_text().split()
     assert len(readers) == 1 and int(readers[0]) != os.getpid()
@@ -205,7 +182,7 @@ def test_the_gate_is_shared_between_the_child_and_this_process(
     monkeypatch.setattr(leak_gate, "_compute_these", spy_compute)
     release = ReleaseGate(world["raw"], world["points"]) if gate else None
     done = export_webmap(
-        _options(
+        webmap_options(
             world,
             tmp_path / "map",
             neighbourhoods=world["hoods"],
@@ -246,7 +223,7 @@ def test_no_child_without_the_option_the_raw_crimes_or_a_free_hand(
     ever: the real forked.alone) the map is made here. The same files every time."""
     monkeypatch.setattr(forked, "available", lambda: True)
     assert WebmapOptions(inputs=[], out_dir=tmp_path).export_beside is False
-    first = export_webmap(_options(world, tmp_path / "a" / "map"))
+    first = export_webmap(webmap_options(world, tmp_path / "a" / "map"))
     assert not first.beside
     public = WebmapOptions(inputs=[OCT], out_dir=tmp_path / "b" / "map", export_beside=True)
     assert not export_webmap(public).beside
@@ -261,7 +238,7 @@ def test_no_child_without_the_option_the_raw_crimes_or_a_free_hand(
     other.start()
     try:
         assert not forked.alone()
-        made = export_webmap(_options(world, tmp_path / "c" / "map", export_beside=True))
+        made = export_webmap(webmap_options(world, tmp_path / "c" / "map", export_beside=True))
     finally:
         release.set()
         other.join()
@@ -273,7 +250,7 @@ def test_no_child_without_the_option_the_raw_crimes_or_a_free_hand(
 def previous(world: dict, tmp_path: Path) -> Path:
     """A map already in place (made here)."""
     out = tmp_path / "out" / "map"
-    export_webmap(_options(world, out))
+    export_webmap(webmap_options(world, out))
     return out
 
 
@@ -295,11 +272,13 @@ def test_a_childs_error_is_the_error_made_here(
     outcomes = []
     for inputs in (bad, tmp_path / "missing-street.csv"):
         for beside in (False, True):
-            outcomes.append(_outcome(_options(world, previous, inputs, export_beside=beside))[0])
+            outcomes.append(
+                _outcome(webmap_options(world, previous, inputs, export_beside=beside))[0]
+            )
     assert outcomes[0] == outcomes[1] and outcomes[2] == outcomes[3], outcomes
     assert outcomes[0].startswith("WebmapInputError") and outcomes[2].startswith("WebmapInputError")
     assert len(forks) == 2 and no_children()
-    assert files_in(previous) == kept and _leftovers(previous.parent) == []
+    assert files_in(previous) == kept and leftovers(previous.parent) == []
 
 
 def test_a_child_that_dies_leaves_the_previous_map(
@@ -316,9 +295,9 @@ def test_a_child_that_dies_leaves_the_previous_map(
 
     monkeypatch.setattr(webmap_export, "aggregate", die)  # (in the child only: forked)
     with pytest.raises(RuntimeError, match="stopped unexpectedly"):
-        export_webmap(_options(world, previous, export_beside=True))
+        export_webmap(webmap_options(world, previous, export_beside=True))
     assert len(forks) == 1 and no_children()
-    assert files_in(previous) == kept and _leftovers(previous.parent) == []
+    assert files_in(previous) == kept and leftovers(previous.parent) == []
 
 
 class _CancelWhen(Feedback):
@@ -407,14 +386,14 @@ def test_a_cancel_here_stops_the_child_and_keeps_the_previous_map(
 
     monkeypatch.setattr(os, "kill", spy_kill)
     with pytest.raises(Cancelled):
-        export_webmap(_options(world, previous, export_beside=beside), _CancelWhen(when))
+        export_webmap(webmap_options(world, previous, export_beside=beside), _CancelWhen(when))
     if moment == "checking":  # (ended at once, not waited for)
         assert killed == [(forks[0], signal.SIGKILL)]
     elif moment != "staged":  # (staged: ended either way, as it is when cancelled)
         assert killed == []
     assert len(forks) == int(beside) and no_children()
     (parent / "checked here").unlink(missing_ok=True)
-    assert files_in(previous) == kept and _leftovers(parent) == []
+    assert files_in(previous) == kept and leftovers(parent) == []
     assert not [t for t in threading.enumerate() if t.name == "leak gate views"]
 
 
@@ -429,15 +408,15 @@ def test_a_refusal_or_a_failure_before_the_move_keeps_the_previous_map(
     may_fork(monkeypatch)
     kept = files_in(previous)
     with pytest.raises(LeakError):
-        export_webmap(_options(world, previous, world["inputs"]["moved"], export_beside=True))
+        export_webmap(webmap_options(world, previous, world["inputs"]["moved"], export_beside=True))
 
     def refuse() -> None:
         raise Cancelled()
 
     with pytest.raises(Cancelled):
-        export_webmap(_options(world, previous, export_beside=True, before_commit=refuse))
+        export_webmap(webmap_options(world, previous, export_beside=True, before_commit=refuse))
     assert len(forks) == 2 and no_children()
-    assert files_in(previous) == kept and _leftovers(previous.parent) == []
+    assert files_in(previous) == kept and leftovers(previous.parent) == []
 
 
 def test_the_command_line_makes_the_map_beside(

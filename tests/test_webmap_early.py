@@ -5,7 +5,7 @@ here; a staging child that dies before it has staged, a checking child that dies
 is cancelled after, a raw side that cannot be read once the child works, and a refusal:
 each leaves the previous map as it was, no staging folder and no child behind.
 
-Real inputs (tests/test_webmap_gate_views.world): the bundled Leicestershire force extract
+Real inputs (tests/support/webmap_world.py): the bundled Leicestershire force extract
 (read from its file by the export), the October police.uk release and its map points, the
 Leicester LSOA outlines.
 """
@@ -27,16 +27,24 @@ from crime_mapper.core.publish import webmap_early, webmap_export
 from crime_mapper.core.publish.webmap_early import EARLY_CHILD_CHECKS
 from crime_mapper.core.publish.webmap_run import run_webmap
 from crime_mapper.core.release.release_files import ReleaseInputError
-from tests import test_webmap_beside as beside
-from tests import test_webmap_gate_views as gate_views
-from tests.support.forking import files_in, may_fork, no_children
+from tests.support.forking import files_in, forked_pids, may_fork, no_children
+from tests.support.webmap_release import FORCE, OCT
+from tests.support.webmap_world import OUTLINES, both_planted, build_webmap_world, leftovers
 
-FORCE, OCT = gate_views.FORCE, gate_views.OCT
 RAW = FORCE / "2022-10-leicestershire-force-extract.csv"
 PROFILE = FORCE / "leicestershire-force-extract.profile.json"
-world = gate_views.world  # (the fixture: real raw crimes, map points, release, outlines)
-forks = beside.forks  # (the fixture: the children forked, their process ids)
-_leftovers = beside._leftovers
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Real raw crimes, map points, the release clean and with leaks, outlines."""
+    return build_webmap_world(tmp_path_factory.mktemp("webmap_gate_views"))
+
+
+@pytest.fixture
+def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The children forked by the export (their process ids)."""
+    return forked_pids(monkeypatch)
 
 
 @pytest.fixture
@@ -89,7 +97,7 @@ def previous(world: dict, tmp_path: Path, points_csv: Path) -> Path:
 
 
 def _kept(previous: Path, kept: dict) -> bool:
-    return files_in(previous) == kept and _leftovers(previous.parent) == [] and no_children()
+    return files_in(previous) == kept and leftovers(previous.parent) == [] and no_children()
 
 
 @pytest.mark.parametrize("case", ["clean", "moved", "named", "both"])
@@ -134,10 +142,13 @@ def test_a_map_staged_before_the_raw_read_is_the_one_made_here(
         assert not (tmp_path / "early" / "map").exists()
     if case == "both":
         assert "no_raw_coordinates" in here and "no_non_public_values" in here
-    assert _leftovers(tmp_path / "early") == []
+    assert leftovers(tmp_path / "early") == []
 
 
-both = beside.both  # (the fixture: a raw coordinate and a raw label both planted)
+@pytest.fixture(scope="module")
+def both(world: dict, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The release with a raw coordinate and a raw label both planted."""
+    return both_planted(world, tmp_path_factory.mktemp("webmap_beside"))
 
 
 def test_the_folder_is_staged_before_the_raw_read_and_checked_in_two_halves(
@@ -450,7 +461,7 @@ def test_the_command_line_stages_the_map_before_the_raw_read(
     from crime_mapper import cli
 
     may_fork(monkeypatch)
-    outlines = str(gate_views.OUTLINES)
+    outlines = str(OUTLINES)
     here = run_webmap(
         [OCT],
         tmp_path / "here" / "map",

@@ -15,7 +15,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Optional
 
-import pandas as pd
 import pytest
 
 from crime_mapper.core.common.feedback import Cancelled, Feedback
@@ -24,43 +23,13 @@ from crime_mapper.core.gate.context import PreparedGate
 from crime_mapper.core.gate.leak_gate import LeakError, ReleaseGate
 from crime_mapper.core.publish import webmap_export
 from crime_mapper.core.publish.webmap_export import WebmapOptions, export_webmap
-
-REPO = Path(__file__).resolve().parent.parent
-OCT = REPO / "sample_data" / "police-uk" / "2022-10" / "2022-10-leicestershire-street.csv"
-FORCE = REPO / "sample_data" / "force"
-OUTLINES = REPO / "sample_data" / "boundaries" / "LSOA_Dec_2011_BSC_leicester_city.geojson"
+from tests.support.webmap_release import OCT
+from tests.support.webmap_world import build_webmap_world
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    from crime_mapper.core.load.loader import load_extracts
-    from crime_mapper.core.load.mapping_profile import load_profile
-    from crime_mapper.core.publish.summaries_run import NeighbourhoodSource, load_neighbourhoods
-    from crime_mapper.core.release.map_points import map_points_from_history
-
-    profile = load_profile(FORCE / "leicestershire-force-extract.profile.json")
-    raw = load_extracts(
-        [str(FORCE / "2022-10-leicestershire-force-extract.csv")], profile=profile
-    ).crimes
-    points = map_points_from_history(load_extracts([str(OCT)]).crimes)
-    hoods = load_neighbourhoods(
-        NeighbourhoodSource(boundaries=OUTLINES, code_field="LSOA11CD", name_field="LSOA11NM")
-    )
-    tmp = tmp_path_factory.mktemp("webmap_gate_views")
-    street = pd.read_csv(OCT, dtype=str, keep_default_na=False)
-    located = raw[raw["has_location"]]
-    moved = street.copy()
-    moved.loc[0, "Longitude"] = f"{located['longitude'].iloc[0]:.6f}"
-    moved.loc[0, "Latitude"] = f"{located['latitude'].iloc[0]:.6f}"
-    # a raw non-public value (the first the gate looks for) as a published label
-    secret = next(v for _, values in PreparedGate(raw, points).secret_parts for v in values)
-    named = street.copy()
-    named.loc[1, "Location"] = f"On or near {secret}"
-    inputs = {"clean": OCT}
-    for name, table in (("moved", moved), ("named", named)):
-        inputs[name] = tmp / f"2022-10-{name}-street.csv"
-        table.to_csv(inputs[name], index=False)
-    return {"raw": raw, "points": points, "hoods": hoods, "inputs": inputs}
+    return build_webmap_world(tmp_path_factory.mktemp("webmap_gate_views"))
 
 
 def _direct(monkeypatch: pytest.MonkeyPatch) -> None:

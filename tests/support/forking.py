@@ -75,3 +75,19 @@ def group_gone(pgid: int) -> bool:
         if not alive or time.monotonic() > deadline:
             return not alive
         time.sleep(0.1)
+
+
+def forked_pids(monkeypatch: Any) -> list[int]:
+    """The process ids of the children core.common.forked.ForkedCall forks from now on
+    (in this test)."""
+    from crime_mapper.core.common.forked import ForkedCall
+
+    made: list[int] = []
+    real = ForkedCall.__init__
+
+    def init(self: ForkedCall, work: Any) -> None:
+        real(self, work)
+        made.append(self.pid)
+
+    monkeypatch.setattr(ForkedCall, "__init__", init)
+    return made

@@ -86,6 +86,21 @@ def step_runners(publish_beside: bool) -> Any:
     return runners
 
 
+def released_before(tmp_path: Path) -> tuple[Any, Path, dict[str, bytes]]:
+    """(config, its month's folder, the map's files): a release with publishing made once
+    (the web map not beside), as the previous month a test's run must leave alone."""
+    from crime_mapper.core.monthly.release import run_monthly_release
+
+    config = publish_config(tmp_path)
+    done = run_monthly_release(config, MONTH, runners=step_runners(False))
+    return config, done.out_dir, files_in(done.out_dir / "map")
+
+
+def left_behind(out_dir: Path) -> list[str]:
+    """Staging or set-aside folders a release left in its month's folder."""
+    return [p.name for p in out_dir.iterdir() if ".staging-" in p.name or ".old-" in p.name]
+
+
 def folder_files(folder: Path) -> dict[str, bytes]:
     """A release folder's files and their bytes, the QGIS project left out."""
     return files_in(folder, skip={"release.qgz"})
