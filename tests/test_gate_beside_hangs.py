@@ -9,7 +9,7 @@ BaseException, again every few seconds until it gets out): the limit only turns 
 a failure, no timing is asserted. A stopped child's own wait (forked._STOP_WAIT_S) is made
 longer than the limit, so a caller that waits for a busy child instead of killing it fails.
 
-Real inputs: tests/test_gate_folder_beside.py's (the bundled Leicestershire force extract,
+Real inputs: tests/support/summaries_pages.py's (the bundled Leicestershire force extract,
 its release, the summaries export of it over the Leicestershire MSOAs).
 """
 

@@ -6,7 +6,7 @@ checks are unaffected; an error in this process meanwhile stops the child; no ch
 without a free core, with another thread running, for few files, or when one half would
 be empty.
 
-Real inputs: tests/test_gate_folder_beside.py's (the bundled Leicestershire force extract,
+Real inputs: tests/support/summaries_pages.py's (the bundled Leicestershire force extract,
 its release, the summaries export of it over the Leicestershire MSOAs).
 """
 
