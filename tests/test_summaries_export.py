@@ -15,14 +15,13 @@ import pytest
 
 from crime_mapper.core.common.feedback import Cancelled, Feedback
 from crime_mapper.core.publish.summaries_export import clean_legacy_stages
-from crime_mapper.core.publish.summaries_run import NeighbourhoodSource, run_summaries
+from crime_mapper.core.publish.summaries_run import run_summaries
 from tests.support.summaries_release import (
     FORCE_EXTRACT,
     FORCE_PROFILE,
-    HOODS,
-    POPULATION,
     TEAM,
     make_release,
+    msoa_source,
     summaries_cli,
 )
 
@@ -158,17 +157,7 @@ class _CancelAt(Feedback):
 
 
 def _run_in_process(release: dict, out: Path, feedback: Feedback):
-    source = NeighbourhoodSource(
-        boundaries=HOODS / "msoa11_leicestershire.geojson",
-        code_field="msoa11cd",
-        lookup=HOODS / "lsoa11_to_msoa11_leicestershire.csv",
-        lookup_code_field="msoa11cd",
-        lookup_name_field="msoa11nm",
-        names=HOODS / "msoa11_names_leicestershire.csv",
-        names_code_field="msoa11cd",
-        names_name_field="msoa11hclnm",
-        lsoa_population=POPULATION,
-    )
+    source = msoa_source()
     return run_summaries(
         [FORCE_EXTRACT],
         release["points"],

@@ -32,9 +32,8 @@ from crime_mapper.core.publish.summaries_export import (
 from tests.support.summaries_release import (
     FORCE_EXTRACT,
     FORCE_PROFILE,
-    HOODS,
-    POPULATION,
     make_release,
+    msoa_source,
 )
 
 THREAD = "leak gate views"
@@ -45,7 +44,6 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict:
     from crime_mapper.core.load.loader import load_extracts
     from crime_mapper.core.load.mapping_profile import load_profile
     from crime_mapper.core.publish.summaries_run import (
-        NeighbourhoodSource,
         load_neighbourhoods,
         read_release,
     )
@@ -54,19 +52,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict:
     release = make_release(tmp_path_factory.mktemp("summaries_gate_views"))
     raw = load_extracts([str(FORCE_EXTRACT)], profile=load_profile(FORCE_PROFILE)).crimes
     points = read_map_points_file(release["points"])
-    hoods = load_neighbourhoods(
-        NeighbourhoodSource(
-            boundaries=HOODS / "msoa11_leicestershire.geojson",
-            code_field="msoa11cd",
-            lookup=HOODS / "lsoa11_to_msoa11_leicestershire.csv",
-            lookup_code_field="msoa11cd",
-            lookup_name_field="msoa11nm",
-            names=HOODS / "msoa11_names_leicestershire.csv",
-            names_code_field="msoa11cd",
-            names_name_field="msoa11hclnm",
-            lsoa_population=POPULATION,
-        )
-    )
+    hoods = load_neighbourhoods(msoa_source())
     prep = PreparedGate(raw, points)
     # (long enough to be looked for inside the page text the force's name is printed in:
     # a shorter value counts only as a whole string, so e.g. "Forgery", the first value

@@ -13,9 +13,8 @@ from crime_mapper.core.publish.summaries_export import export_summaries
 from tests.support.summaries_release import (
     FORCE_EXTRACT,
     FORCE_PROFILE,
-    HOODS,
-    POPULATION,
     make_release,
+    msoa_source,
 )
 
 
@@ -33,7 +32,6 @@ def build_pages_world(base: Path) -> dict:
     from crime_mapper.core.load.loader import load_extracts
     from crime_mapper.core.load.mapping_profile import load_profile
     from crime_mapper.core.publish.summaries_run import (
-        NeighbourhoodSource,
         load_neighbourhoods,
         read_release,
     )
@@ -42,19 +40,7 @@ def build_pages_world(base: Path) -> dict:
     release = make_release(base / "release")
     raw = load_extracts([str(FORCE_EXTRACT)], profile=load_profile(FORCE_PROFILE)).crimes
     points = read_map_points_file(release["points"])
-    hoods = load_neighbourhoods(
-        NeighbourhoodSource(
-            boundaries=HOODS / "msoa11_leicestershire.geojson",
-            code_field="msoa11cd",
-            lookup=HOODS / "lsoa11_to_msoa11_leicestershire.csv",
-            lookup_code_field="msoa11cd",
-            lookup_name_field="msoa11nm",
-            names=HOODS / "msoa11_names_leicestershire.csv",
-            names_code_field="msoa11cd",
-            names_name_field="msoa11hclnm",
-            lsoa_population=POPULATION,
-        )
-    )
+    hoods = load_neighbourhoods(msoa_source())
     public = read_release(release["csv"])
     folder = base / "pages"
 

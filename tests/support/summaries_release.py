@@ -6,6 +6,7 @@ slices, so every summaries test uses the same inputs."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from tests.support.plain_cli import FORCE_EXTRACT, FORCE_PROFILE, HISTORY, plain_cli
 
@@ -49,3 +50,21 @@ def summaries_cli(release: dict, release_csv: Path, out: Path, *extra: object, t
         "--lsoa-population", POPULATION,
         "--team", team, "--force-name", "Leicestershire Police", *extra,
     )  # fmt: skip
+
+
+def msoa_source() -> Any:
+    """The committed Leicestershire MSOAs as the summaries read them: outlines, the LSOA
+    lookup, House of Commons Library names, ONS LSOA populations."""
+    from crime_mapper.core.publish.summaries_run import NeighbourhoodSource
+
+    return NeighbourhoodSource(
+        boundaries=HOODS / "msoa11_leicestershire.geojson",
+        code_field="msoa11cd",
+        lookup=HOODS / "lsoa11_to_msoa11_leicestershire.csv",
+        lookup_code_field="msoa11cd",
+        lookup_name_field="msoa11nm",
+        names=HOODS / "msoa11_names_leicestershire.csv",
+        names_code_field="msoa11cd",
+        names_name_field="msoa11hclnm",
+        lsoa_population=POPULATION,
+    )
