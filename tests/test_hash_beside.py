@@ -21,25 +21,7 @@ import pytest
 
 from crime_mapper.core.gate import leak_gate, output_reader
 from crime_mapper.core.release import pipeline, public_schema, release_files
-from crime_mapper.core.release.map_points import write_map_points_csv
-from crime_mapper.core.release.map_points_files import history_points
-from tests.support.plain_cli import FORCE_EXTRACT, FORCE_PROFILE, HISTORY, make_salt
-
-
-@pytest.fixture(scope="module")
-def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    folder = tmp_path_factory.mktemp("hash_beside")
-    points = folder / "points.csv"
-    write_map_points_csv(history_points(list(HISTORY)), points)
-    return {"points": points, "salt": make_salt(folder / "salt.txt")}
-
-
-def _release(inputs: dict, out: Path) -> dict[str, bytes]:
-    pipeline.run_anonymise(
-        [FORCE_EXTRACT], str(inputs["points"]), None, inputs["salt"], out,
-        profile_path=FORCE_PROFILE,
-    )  # fmt: skip
-    return {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+from tests.support.written_outputs import release_files as released
 
 
 @pytest.fixture
@@ -74,24 +56,24 @@ def _gate_hashes(monkeypatch) -> list[str]:
     return seen
 
 
-def _direct(inputs: dict, out: Path) -> dict[str, bytes]:
+def _direct(release_inputs: dict, out: Path) -> dict[str, bytes]:
     """The release whose manifest hashes every file itself (nothing remembered, no thread)."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(release_files, "_DIGESTS", {})
         patch.setattr(output_reader, "remember_digest", lambda identity, digest: None)
         patch.setattr(pipeline, "_hashed_beside", lambda paths: lambda: None)
-        return _release(inputs, out)
+        return released(release_inputs, out)
 
 
-def test_the_manifest_takes_the_gates_fresh_digests(inputs, tmp_path, monkeypatch,
+def test_the_manifest_takes_the_gates_fresh_digests(release_inputs, tmp_path, monkeypatch,
                                                     remembered):  # fmt: skip
     seen = _hashes_by_thread(monkeypatch)
     gate = _gate_hashes(monkeypatch)
-    taken = _release(inputs, tmp_path / "taken")
+    taken = released(release_inputs, tmp_path / "taken")
     # the gate read each public file once; nothing else read them for the manifest
     assert sorted(Path(f).suffix for f in gate if "-street." in f) == [".csv", ".gpkg"], gate
     assert [f for f, _ in seen if "-street." in f] == [], seen
-    direct = _direct(inputs, tmp_path / "direct")
+    direct = _direct(release_inputs, tmp_path / "direct")
     assert taken == direct
     assert len(taken) == 5
     manifest = json.loads(taken["release_manifest.json"])
@@ -112,22 +94,22 @@ def not_plain(monkeypatch):
     )
 
 
-def test_a_file_the_gate_does_not_hash_is_hashed_beside_it(inputs, tmp_path, monkeypatch,
+def test_a_file_the_gate_does_not_hash_is_hashed_beside_it(release_inputs, tmp_path, monkeypatch,
                                                            remembered, not_plain):  # fmt: skip
     """A CSV its writer could not mark plain is read by the gate as any file (no fresh
     digest of its own): the thread hashes it, and the GeoPackage is still the gate's."""
     seen = _hashes_by_thread(monkeypatch)
     gate = _gate_hashes(monkeypatch)
-    beside = _release(inputs, tmp_path / "beside")
+    beside = released(release_inputs, tmp_path / "beside")
     public = sorted((Path(f).suffix, name) for f, name in seen if "-street." in f)
     assert public == [(".csv", "sha256")], seen
     assert [Path(f).suffix for f in gate if "-street." in f] == [".gpkg"], gate
-    assert beside == _direct(inputs, tmp_path / "direct")
+    assert beside == _direct(release_inputs, tmp_path / "direct")
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".gpkg"])
 def test_a_file_changed_in_place_before_the_gate_is_listed_as_it_is(
-    inputs, tmp_path, monkeypatch, remembered, suffix
+    release_inputs, tmp_path, monkeypatch, remembered, suffix
 ):
     """Changed after its writer hashed it but before the gate, to the same size and the same
     modification time (so the same identity): the gate's fresh digest differs from the
@@ -159,7 +141,7 @@ def test_a_file_changed_in_place_before_the_gate_is_listed_as_it_is(
 
     monkeypatch.setattr(leak_gate, "check_release", edit_then_gate)
     out = tmp_path / "out"
-    files = _release(inputs, out)
+    files = released(release_inputs, out)
     assert edited
     landed = next(name for name in files if name.endswith(suffix))
     manifest = json.loads(files["release_manifest.json"])
@@ -167,7 +149,7 @@ def test_a_file_changed_in_place_before_the_gate_is_listed_as_it_is(
     assert listed[landed] == hashlib.sha256(files[landed]).hexdigest()
 
 
-def test_a_file_changed_after_it_was_hashed_is_read_again(inputs, tmp_path, monkeypatch,
+def test_a_file_changed_after_it_was_hashed_is_read_again(release_inputs, tmp_path, monkeypatch,
                                                           remembered):  # fmt: skip
     real = leak_gate.check_release
     changed = []
@@ -190,14 +172,14 @@ def test_a_file_changed_after_it_was_hashed_is_read_again(inputs, tmp_path, monk
     monkeypatch.setattr(leak_gate, "check_release", gate_then_change)
     monkeypatch.setattr(pipeline, "_hashed_beside", hashed_then_signal)
     out = tmp_path / "out"
-    _release(inputs, out)
+    released(release_inputs, out)
     assert changed
     manifest = (out / "release_manifest.json").read_text(encoding="utf-8")
     csv = next(out.glob("*.csv"))
     assert release_files.sha256_file(csv) in manifest
 
 
-def test_a_failure_in_the_thread_is_left_to_the_manifest(inputs, tmp_path, monkeypatch,
+def test_a_failure_in_the_thread_is_left_to_the_manifest(release_inputs, tmp_path, monkeypatch,
                                                          remembered, not_plain):  # fmt: skip
     real = release_files.file_entry
 
@@ -207,13 +189,13 @@ def test_a_failure_in_the_thread_is_left_to_the_manifest(inputs, tmp_path, monke
         return real(path, **kwargs)
 
     monkeypatch.setattr(release_files, "file_entry", fails_on_the_thread)
-    failed = _release(inputs, tmp_path / "failed")
+    failed = released(release_inputs, tmp_path / "failed")
     monkeypatch.setattr(release_files, "file_entry", real)
     monkeypatch.setattr(release_files, "_DIGESTS", {})
-    assert failed == _release(inputs, tmp_path / "plain")
+    assert failed == released(release_inputs, tmp_path / "plain")
 
 
-def test_no_thread_reads_a_staged_file_after_a_failed_gate(inputs, tmp_path, monkeypatch,
+def test_no_thread_reads_a_staged_file_after_a_failed_gate(release_inputs, tmp_path, monkeypatch,
                                                            not_plain):  # fmt: skip
     """The stage is discarded only once the hashing thread is done with its files."""
     from crime_mapper.core.common import staging
@@ -249,7 +231,7 @@ def test_no_thread_reads_a_staged_file_after_a_failed_gate(inputs, tmp_path, mon
     monkeypatch.setattr(leak_gate, "check_release", refuse)
     monkeypatch.setattr(staging.Staging, "discard", discard)
     with pytest.raises(leak_gate.LeakError):
-        _release(inputs, tmp_path / "refused")
+        released(release_inputs, tmp_path / "refused")
     assert len(at_discard) == 1
     assert at_discard[0].count("start") == at_discard[0].count("done") > 0, at_discard
     assert not (tmp_path / "refused").exists()
