@@ -25,6 +25,18 @@ class TomlError(ValueError):
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _ESCAPES = {"b": "\b", "t": "\t", "n": "\n", "f": "\f", "r": "\r", '"': '"', "\\": "\\"}
+# TOML's numbers exactly: no leading zeros, an underscore only between two digits. Python's
+# int() and float() are laxer ("07", "1__0", "_1"), and TOML readers refuse those texts, so
+# accepting them here would give a configuration a value tomllib never would.
+_DIGITS = r"[0-9](?:_?[0-9])*"
+_DEC_INT = r"[+-]?(?:0|[1-9](?:_?[0-9])*)"
+_INTEGER = re.compile(_DEC_INT)
+_FLOAT = re.compile(
+    rf"{_DEC_INT}(?:\.{_DIGITS}(?:[eE][+-]?{_DIGITS})?|[eE][+-]?{_DIGITS})"
+)
+# Characters TOML allows in no comment or string: control characters but the tab, and DEL.
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_WORD = re.compile(r"[^\s,\]#]+")
 
 
 def loads(text: str) -> dict[str, Any]:
@@ -60,13 +72,26 @@ class _Reader:
         """Skip spaces, tabs, comments and (when ``newlines``) line breaks."""
         while self.pos < len(self.text):
             char = self.text[self.pos]
-            if char in " \t" or (newlines and char in "\r\n"):
+            if char in " \t" or (newlines and self.at_line_break()):
                 self.pos += 1
             elif char == "#":
                 end = self.text.find("\n", self.pos)
-                self.pos = len(self.text) if end < 0 else end
+                end = len(self.text) if end < 0 else end
+                if end > self.pos and self.text[end - 1] == "\r" and end < len(self.text):
+                    end -= 1  # (a comment's CRLF line break)
+                bad = _CONTROL.search(self.text, self.pos, end)
+                if bad:
+                    self.pos = bad.start()
+                    raise self.error(f"control character {bad.group(0)!r} in a comment")
+                self.pos = end
             else:
                 return
+
+    def at_line_break(self) -> bool:
+        """Whether a line break starts here: LF, or CR only as the first half of CRLF (TOML
+        has no bare-CR line ends; reading one as a break would split a line tomllib keeps)."""
+        char = self.peek()
+        return char == "\n" or (char == "\r" and self.text.startswith("\r\n", self.pos))
 
     def key(self) -> list[str]:
         parts = []
@@ -108,11 +133,14 @@ class _Reader:
                     digits = self.text[self.pos : self.pos + size]
                     if not re.fullmatch("[0-9A-Fa-f]{" + str(size) + "}", digits):
                         raise self.error("bad unicode escape")
-                    out.append(chr(int(digits, 16)))
+                    scalar = int(digits, 16)
+                    if scalar > 0x10FFFF or 0xD800 <= scalar <= 0xDFFF:
+                        raise self.error(f"\\{code}{digits} is not a Unicode scalar value")
+                    out.append(chr(scalar))
                     self.pos += size
                 else:
                     raise self.error(f"bad escape \\{code}")
-            elif ord(char) < 0x20 and char != "\t":
+            elif _CONTROL.match(char):
                 raise self.error("control character in a string")
             else:
                 out.append(char)
@@ -124,18 +152,17 @@ class _Reader:
             return self.string()
         if char == "[":
             return self.array()
-        match = re.compile(r"[^\s,\]#]+").match(self.text, self.pos)
+        match = _WORD.match(self.text, self.pos)
         if not match:
             raise self.error("expected a value")
         word = match.group(0)
         self.pos = match.end()
         if word in ("true", "false"):
             return word == "true"
-        number = word.replace("_", "")
-        if re.fullmatch(r"[+-]?\d+", number):
-            return int(number)
-        if re.fullmatch(r"[+-]?(\d+\.\d+([eE][+-]?\d+)?|\d+[eE][+-]?\d+)", number):
-            result = float(number)
+        if _INTEGER.fullmatch(word):
+            return int(word.replace("_", ""))
+        if _FLOAT.fullmatch(word):
+            result = float(word.replace("_", ""))
             if math.isfinite(result):
                 return result
         raise self.error(f"unsupported value {word!r}")
@@ -157,7 +184,7 @@ class _Reader:
 
     def end_of_line(self) -> None:
         self.skip_blank(False)
-        if self.peek() not in ("", "\n", "\r"):
+        if self.peek() and not self.at_line_break():
             raise self.error("unexpected text after the value")
 
 
