@@ -31,9 +31,7 @@ _ESCAPES = {"b": "\b", "t": "\t", "n": "\n", "f": "\f", "r": "\r", '"': '"', "\\
 _DIGITS = r"[0-9](?:_?[0-9])*"
 _DEC_INT = r"[+-]?(?:0|[1-9](?:_?[0-9])*)"
 _INTEGER = re.compile(_DEC_INT)
-_FLOAT = re.compile(
-    rf"{_DEC_INT}(?:\.{_DIGITS}(?:[eE][+-]?{_DIGITS})?|[eE][+-]?{_DIGITS})"
-)
+_FLOAT = re.compile(rf"{_DEC_INT}(?:\.{_DIGITS}(?:[eE][+-]?{_DIGITS})?|[eE][+-]?{_DIGITS})")
 # Characters TOML allows in no comment or string: control characters but the tab, and DEL.
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _WORD = re.compile(r"[^\s,\]#]+")
