@@ -84,7 +84,8 @@ def _configured_python() -> str:
         try:
             from qgis.core import QgsSettings
 
-            value = str(QgsSettings().value(PYTHON_SETTING, "") or "")
+            setting = QgsSettings().value(PYTHON_SETTING, "")
+            value = setting if isinstance(setting, str) else ""  # (a hand-edited list: none)
         except Exception:  # noqa: BLE001 - settings unavailable (no QGIS application)
             value = ""
     return value.strip()

@@ -60,7 +60,7 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from .task_runner import TaskRunner, notify
-from .widgets import file_widget
+from .widgets import file_widget, setting_text
 
 
 def tr_noop(text: str) -> str:
@@ -722,9 +722,11 @@ class GuidedReleasePanel(QScrollArea):
 
     def _recent(self) -> list[str]:
         value = QgsSettings().value(f"{SETTINGS_PREFIX}/recent_configs", [])
-        if isinstance(value, str):
-            value = [value] if value else []
-        return [str(v) for v in (value or []) if v]
+        if isinstance(value, str):  # (QSettings gives a list of one as its text)
+            value = [value]
+        if not isinstance(value, (list, tuple)):  # (an edited settings file: not paths)
+            return []
+        return [v for v in value if isinstance(v, str) and v]
 
     def _remember_recent(self, path: Path) -> None:
         recent = [str(path)] + [p for p in self._recent() if p != str(path)]
@@ -1112,18 +1114,22 @@ class GuidedReleasePanel(QScrollArea):
 
     def restore(self) -> None:
         """Fill the form from the project (or, for a new project, from the user's last
-        inputs)."""
+        inputs). A project file is input like any other (it may come from someone else, or
+        be damaged): an entry of the wrong shape is reported and the form starts afresh."""
         from ..core.monthly.config import ConfigError, ReleaseConfig
 
         project = QgsProject.instance()
         text, found = project.readEntry(PROJECT_SCOPE, "release/state", "")
         if found and text:
             try:
-                data = json.loads(text)
-                path = Path(data["config_path"]) if data.get("config_path") else None
+                data = _saved_object(text, "the saved release state")
+                saved_path = data.get("config_path") or ""
+                if not isinstance(saved_path, str):
+                    raise ValueError(f"the configuration's path is not text: {saved_path!r}")
+                path = Path(saved_path) if saved_path else None
                 base = path.parent if path else Path.home()
-                config = ReleaseConfig.from_dict(data["config"], base, source=path)
-            except (ValueError, KeyError, TypeError, ConfigError) as exc:
+                config = ReleaseConfig.from_dict(data.get("config"), base, source=path)
+            except (ValueError, ConfigError) as exc:
                 notify(
                     self.iface,
                     tr("The saved release settings could not be read: ") + str(exc),
@@ -1132,17 +1138,13 @@ class GuidedReleasePanel(QScrollArea):
             else:
                 self.set_config(config, path)
                 self._loading = True
-                self.month_edit.setText(str(data.get("month", "")))
+                month = data.get("month", "")
+                self.month_edit.setText(month if isinstance(month, str) else "")
                 self._loading = False
-                saved = data.get("states") or {}
-                self._states = {s: saved.get(s, "not run") for s in STEPS}
-                self._states = {
-                    s: (v if v in STATE_TEXT and v != "running" else "not run")
-                    for s, v in self._states.items()
-                }
+                self._states = _saved_states(data.get("states"))
                 outputs, has_outputs = project.readEntry(PROJECT_SCOPE, "release/outputs", "")
                 if has_outputs:
-                    self._restore_outputs(json.loads(outputs) if outputs else None)
+                    self._restore_outputs(_saved_outputs(outputs))
                 else:  # a project saved before the outputs had their own entry
                     self._restore_outputs(data.get("outputs"))
                     if self._outputs_json is not None:
@@ -1202,20 +1204,12 @@ class GuidedReleasePanel(QScrollArea):
                 (self.project_check, True),
             ):
                 check.setChecked(on)
-            self.profile_widget.setFilePath(
-                str(settings.value(f"{SETTINGS_PREFIX}/last_profile", ""))
-            )
-            self.salt_widget.setFilePath(
-                str(settings.value(f"{SETTINGS_PREFIX}/last_salt_file", ""))
-            )
-            self.output_edit.setText(str(settings.value(f"{SETTINGS_PREFIX}/last_output", "")))
-            try:
-                points = json.loads(str(settings.value(f"{SETTINGS_PREFIX}/last_map_points", "{}")))
-                index = self.points_kind.findData(points.get("kind", "history"))
-                self.points_kind.setCurrentIndex(max(0, index))
-                self.points_widget.setFilePath(join_paths(points.get("paths", [])))
-            except (ValueError, AttributeError, TypeError):
-                pass
+            self.profile_widget.setFilePath(setting_text(f"{SETTINGS_PREFIX}/last_profile"))
+            self.salt_widget.setFilePath(setting_text(f"{SETTINGS_PREFIX}/last_salt_file"))
+            self.output_edit.setText(setting_text(f"{SETTINGS_PREFIX}/last_output"))
+            kind, paths = _last_map_points(settings.value(f"{SETTINGS_PREFIX}/last_map_points"))
+            self.points_kind.setCurrentIndex(max(0, self.points_kind.findData(kind)))
+            self.points_widget.setFilePath(join_paths(paths))
         finally:
             self._loading = False
         self._states = dict.fromkeys(STEPS, "not run")
@@ -1284,3 +1278,56 @@ def join_paths(paths: list[str]) -> str:
     if len(paths) == 1:
         return paths[0]
     return " ".join(f'"{p}"' for p in paths)
+
+
+def _saved_object(text: str, what: str) -> dict[str, Any]:
+    """A JSON object saved in the project; ValueError for anything else (not JSON, nested
+    past what the parser takes, or JSON of another shape)."""
+    try:
+        data = json.loads(text)
+    except RecursionError as exc:
+        raise ValueError(f"{what} is nested too deeply") from exc
+    if not isinstance(data, dict):
+        raise ValueError(f"{what} is not a JSON object")
+    return data
+
+
+def _saved_states(saved: Any) -> dict[str, str]:
+    """The steps' states as saved; a step saved with anything but a known finished state
+    (a run cut short while it was running, or a value of the wrong type) is "not run"."""
+    saved = saved if isinstance(saved, dict) else {}
+    states = {}
+    for step in STEPS:
+        value = saved.get(step)
+        known = isinstance(value, str) and value in STATE_TEXT and value != "running"
+        states[step] = value if known else "not run"
+    return states
+
+
+def _saved_outputs(text: str) -> Optional[dict[str, Any]]:
+    """The last run's results entry as an object; None when it is empty or unreadable (the
+    form then shows no results, as for a release never run)."""
+    if not text:
+        return None
+    try:
+        return _saved_object(text, "the saved release results")
+    except ValueError:
+        return None
+
+
+def _last_map_points(value: Any) -> tuple[str, list[str]]:
+    """The map points kind and files the user last released with, from their settings; the
+    defaults (history, no files) for a value of any other shape, never a changed one (a text
+    where the list of files belongs is not split into its characters)."""
+    from ..core.monthly.config import MAP_POINT_KINDS
+
+    try:
+        points = _saved_object(str(value or "{}"), "the last map points")
+    except ValueError:
+        return "history", []
+    kind, paths = points.get("kind", "history"), points.get("paths", [])
+    if not isinstance(kind, str) or kind not in MAP_POINT_KINDS:
+        return "history", []
+    if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
+        return kind, []
+    return kind, paths

@@ -21,7 +21,7 @@ from qgis.PyQt.QtWidgets import QCheckBox, QFormLayout, QLabel, QSpinBox
 from ..core.common.feedback import Feedback
 from .publish_panel import CSV_FILTER, PublishPanel, PublishTask, tr_noop
 from .task_runner import notify
-from .widgets import file_paths
+from .widgets import file_paths, setting_text
 
 
 def tr(text: str) -> str:
@@ -121,7 +121,7 @@ class SummariesPanel(PublishPanel):
         self.history_status.setWordWrap(True)
         self.history_status.setVisible(False)
         self.history.fileChanged.connect(self._history_changed)
-        self.history.setFilePath(str(QgsSettings().value(HISTORY_SETTING, "") or ""))
+        self.history.setFilePath(setting_text(HISTORY_SETTING))
         self.month = self._text("summaries_month", tr("YYYY-MM (default: the latest)"))
         self.period = QSpinBox(self)
         self.period.setRange(1, 12)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Optional
 
+from qgis.core import QgsSettings
 from qgis.gui import QgsFileWidget
 from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtWidgets import QWidget
@@ -71,3 +72,11 @@ def file_paths(widget: QgsFileWidget) -> list[str]:
     entries dropped, and spaces or stray quotes around a path removed (as pasted)."""
     paths = (p.strip().strip('"') for p in QgsFileWidget.splitFilePaths(widget.filePath()))
     return [p for p in paths if p]
+
+
+def setting_text(key: str) -> str:
+    """A text the user's QGIS settings hold for ``key``; "" when it holds anything else.
+    Why: settings files are edited by hand and copied between machines, and ``str()`` of a
+    list or a number would put a path the user never chose into a field."""
+    value = QgsSettings().value(key, "")
+    return value if isinstance(value, str) else ""
