@@ -16,8 +16,10 @@ from crime_mapper.core.release.public_schema import (
     salt_fingerprint,
 )
 from crime_mapper.core.release.release_files import (
+    MAX_SALT_FILE_BYTES,
     MIN_SALT_BITS,
     ReleaseInputError,
+    _longest_repeat,
     create_salt_file,
     read_salt,
     salt_strength,
@@ -88,3 +90,45 @@ def test_a_salt_file_without_an_extension_is_accepted(tmp_path: Path, provider):
     parameter = alg.parameterDefinition("SALT_FILE")
     assert parameter.checkValueIsAcceptable(str(path))
     assert parameter.checkValueIsAcceptable(str(tmp_path / "force.salt"))
+
+
+def test_a_file_too_large_to_be_a_salt_is_refused_before_it_is_read(tmp_path: Path):
+    """Another file chosen by mistake (here the force's extract) is refused by its size, with
+    the reason, instead of being read whole and scored."""
+    extract = Path(__file__).parents[1] / "sample_data" / "force"
+    extract = next(extract.glob("*-force-extract.csv"))
+    assert extract.stat().st_size > MAX_SALT_FILE_BYTES
+    with pytest.raises(ReleaseInputError, match="is a short random text") as caught:
+        read_salt(extract)
+    assert f"{extract.stat().st_size:,} bytes" in str(caught.value)
+
+
+def test_the_largest_salt_file_is_read_and_scored(tmp_path: Path):
+    rng = random.Random(3)
+    salt = "".join(rng.choice("0123456789abcdef") for _ in range(MAX_SALT_FILE_BYTES - 1))
+    path = tmp_path / "long.salt"
+    path.write_text(salt + "\n")
+    assert read_salt(path) == salt.encode()
+    (tmp_path / "longer.salt").write_text(salt + "0\n")
+    with pytest.raises(ReleaseInputError, match="short random text"):
+        read_salt(tmp_path / "longer.salt")
+
+
+def _longest_repeat_by_comparing(salt: bytes, i: int) -> int:
+    """The definition, compared character by character from every earlier start."""
+    best = 0
+    for j in range(i):
+        n = 0
+        while i + n < len(salt) and salt[j + n] == salt[i + n]:
+            n += 1
+        best = max(best, n)
+    return best
+
+
+def test_the_repeat_search_finds_what_comparing_every_start_finds():
+    rng = random.Random(5)
+    for _ in range(2000):
+        alphabet = rng.choice([b"ab", b"abc", b"0123456789abcdef", bytes(range(256))])
+        salt = bytes(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        for i in range(len(salt)):
+            assert _longest_repeat(salt, i) == _longest_repeat_by_comparing(salt, i), (salt, i)

@@ -100,7 +100,9 @@ def read_salt(salt_file: Optional[PathLike], output_dirs: Sequence[PathLike] = (
     """The salt bytes from ``salt_file`` (surrounding whitespace removed), checked.
 
     Refused: no file chosen, a missing or empty file, a salt shorter than
-    public_schema.MIN_SALT_BYTES, and a salt file inside an output folder.
+    public_schema.MIN_SALT_BYTES, a file larger than MAX_SALT_FILE_BYTES (another file chosen
+    by mistake, say the extract: read whole and scored, it would take memory and time without
+    end), and a salt file inside an output folder.
     """
     from .public_schema import MIN_SALT_BYTES
 
@@ -120,6 +122,13 @@ def read_salt(salt_file: Optional[PathLike], output_dirs: Sequence[PathLike] = (
                 "published with the release. Keep the salt outside every output folder."
             )
     try:
+        size = path.stat().st_size
+        if size > MAX_SALT_FILE_BYTES:
+            raise ReleaseInputError(
+                f"The salt file {path} holds {size:,} bytes: a salt is a short random text "
+                f"(at most {MAX_SALT_FILE_BYTES:,} bytes; 'Create new salt…' writes 64 hex "
+                "digits). Is it the right file?"
+            )
         salt = path.read_bytes().strip()
     except OSError as exc:
         raise ReleaseInputError(f"Cannot read the salt file {path}: {exc}") from exc
@@ -163,6 +172,9 @@ def read_salt(salt_file: Optional[PathLike], output_dirs: Sequence[PathLike] = (
 # "0000000000000000" (~11), "password12345678" (~19), "passwordpassword" (~12),
 # "Leicestershire2022!" (~22), "leicestershire-police-2022-release" (~50) and the like.
 MIN_SALT_BITS = 72
+#: A salt file larger than this is not a salt (64 hex digits are written; 16 times that
+#: leaves room for any key a force might keep, with its line ends and comments).
+MAX_SALT_FILE_BYTES = 1024
 WEAK_WORDS = (
     # the commonest password words and keyboard walks
     "password", "passw0rd", "secret", "letmein", "welcome", "qwerty", "asdf", "zxcv", "admin",
@@ -261,14 +273,14 @@ def _wordlike_length(salt: bytes, i: int) -> int:
 
 
 def _longest_repeat(salt: bytes, i: int) -> int:
-    """The longest text starting at i that also starts earlier (overlaps allowed)."""
-    best = 0
-    for j in range(i):
-        n = 0
-        while i + n < len(salt) and salt[j + n] == salt[i + n]:
-            n += 1
-        best = max(best, n)
-    return best
+    """The longest text starting at i that also starts earlier (overlaps allowed). Why
+    ``find`` rather than comparing from every earlier start: that is quadratic in Python at
+    each position; a text of length n starts before i exactly when ``find`` meets it ending
+    before i + n, and a shorter prefix repeats whenever a longer one does."""
+    n = 0
+    while i + n < len(salt) and salt.find(salt[i : i + n + 1], 0, i + n) != -1:
+        n += 1
+    return n
 
 
 def _run_length(salt: bytes, i: int) -> int:
