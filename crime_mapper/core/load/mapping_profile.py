@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Optional, Union
 
+from ..common.json_file import read_json_file
 from ..common.vocabulary import all_category_names, fold_text, normalise_category
 
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
@@ -160,10 +161,7 @@ class MappingProfile:
 
     @classmethod
     def load(cls, path: Union[str, os.PathLike[str]]) -> MappingProfile:
-        try:
-            data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
-        except (OSError, json.JSONDecodeError) as exc:
-            raise ProfileError(f"{path}: cannot read mapping profile ({exc})") from exc
+        data = read_json_file(path, lambda why: ProfileError(f"cannot read mapping profile {why}"))
         if not isinstance(data, dict):
             raise ProfileError(f"{path}: a mapping profile is a JSON object")
         return cls.from_dict(data)

@@ -29,7 +29,6 @@ Imports nothing from QGIS.
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import re
 import unicodedata
@@ -40,6 +39,8 @@ from typing import Any, Optional, Union
 
 import numpy as np
 import pandas as pd
+
+from ..common.json_file import read_json_file
 
 PathLike = Union[str, Path]
 
@@ -477,10 +478,7 @@ def read_geojson(
     EPSG code, e.g. British National Grid) are transformed to WGS84.
     """
     path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise NeighbourhoodError(f"cannot read neighbourhoods {path.name}: {exc}") from exc
+    data = read_json_file(path, lambda why: NeighbourhoodError(f"cannot read neighbourhoods {why}"))
     if not isinstance(data, dict) or not isinstance(data.get("features"), list):
         raise NeighbourhoodError(f"{path.name} is not a GeoJSON FeatureCollection")
     problems: list[str] = []

@@ -23,7 +23,6 @@ from __future__ import annotations
 import csv
 import datetime
 import html
-import json
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -32,6 +31,7 @@ from typing import Any, Optional, Union
 
 from markupsafe import Markup
 
+from ..common.json_file import read_json_file
 from ..gate.scan import find_contacts
 
 PathLike = Union[str, Path]
@@ -301,10 +301,7 @@ def _items(value: Any) -> list[dict]:
 def read_team_json(path: PathLike) -> dict[str, Team]:
     """Code -> Team from a JSON file (see the module notes for the two shapes)."""
     path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise TeamError(f"cannot read team information {path.name}: {exc}") from exc
+    data = read_json_file(path, lambda why: TeamError(f"cannot read team information {why}"))
     out: dict[str, Team] = {}
     if isinstance(data, dict):
         for code, bundle in data.items():

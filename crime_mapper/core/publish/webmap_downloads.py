@@ -90,7 +90,7 @@ def manifest_vouches(path: Path) -> Optional[Path]:
         return None
     try:
         data = json.loads(manifest.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # (no manifest this can use: none)
         return None
     if not isinstance(data, dict) or "manifest_version" not in data:
         return None

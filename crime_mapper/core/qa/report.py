@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..common.feedback import Feedback
+from ..common.json_file import parse_json_text
 from ..common.staging import staged_outputs
 from . import checks as qa_checks
 from .duplicates import repeat_runs
@@ -115,7 +116,7 @@ def qa_record_from_file(path: PathLike, months: Optional[list[str]] = None) -> d
     ValueError when it is not a QA report, or is for another month than the release's."""
     raw = Path(path).read_bytes()
     try:
-        data = json.loads(raw.decode("utf-8"))
+        data = parse_json_text(raw.decode("utf-8"), ValueError, str(path))
         if data.get("kind") != "crime_mapper release QA":
             raise ValueError("not a crime_mapper release QA report")
         record = _record(data, hashlib.sha256(raw).hexdigest())

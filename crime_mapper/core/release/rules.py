@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional, Union
 
+from ..common.json_file import read_json_file
 from ..common.staging import write_text_atomic
 from ..common.vocabulary import CATEGORY_BY_SLUG, all_category_names, normalise_category
 
@@ -197,10 +198,7 @@ class ReleaseRules:
     @classmethod
     def load(cls, path: PathLike) -> ReleaseRules:
         """Read a rules file; errors name the file and the problem."""
-        try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise ReleaseRulesError(f"{path}: not valid JSON ({exc})") from exc
+        data = read_json_file(path, ReleaseRulesError, encoding="utf-8")
         try:
             return cls.from_dict(data)
         except ReleaseRulesError as exc:

@@ -1,0 +1,152 @@
+"""Every JSON file a user hands the tool (mapping profile, release rules, neighbourhood
+outlines, team information, QA report, QA history), damaged or hostile: each reader raises
+its own error, naming the file, never a UnicodeDecodeError or RecursionError traceback, and
+the command line turns that into exit code 2 with one line.
+
+The damage is real bytes in real files: not UTF-8, nested past Python's recursion limit, cut
+short, a NUL, a directory where a file belongs; then random mutations of the real files the
+product ships or its tests use."""
+
+from __future__ import annotations
+
+import random
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+from crime_mapper.core.common.json_file import parse_json_text, read_json_file
+from crime_mapper.core.load.mapping_profile import MappingProfile, ProfileError
+from crime_mapper.core.publish.neighbourhoods import NeighbourhoodError, read_geojson
+from crime_mapper.core.publish.summaries_team import TeamError, read_team
+from crime_mapper.core.qa.report import qa_record_from_file
+from crime_mapper.core.qa.run import QaInputError, load_history
+from crime_mapper.core.release.rules import ReleaseRules, ReleaseRulesError
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE = REPO / "sample_data"
+DEEP = b"[" * 200_000 + b"]" * 200_000
+
+#: reader name -> (a real file it reads, the call, the error it must raise)
+READERS: dict[str, tuple[Path, Callable[[Path], Any], type]] = {
+    "profile": (
+        SAMPLE / "force" / "leicestershire-force-extract.profile.json",
+        MappingProfile.load,
+        ProfileError,
+    ),
+    "rules": (
+        REPO / "crime_mapper" / "resources" / "release_rules_default.json",
+        ReleaseRules.load,
+        ReleaseRulesError,
+    ),
+    "neighbourhoods": (
+        SAMPLE / "neighbourhoods" / "msoa11_leicester_city.geojson",
+        lambda path: read_geojson(path, "msoa11cd", "msoa11nm"),
+        NeighbourhoodError,
+    ),
+    "team": (REPO / "tests" / "data" / "summaries" / "team_hostile.json", read_team, TeamError),
+    "qa_history": (
+        SAMPLE / "qa" / "leicester-city-2021-10-to-2022-09.qa_history.json",
+        lambda path: load_history([path], "2022-10"),
+        QaInputError,
+    ),
+}
+DAMAGE = {
+    "not-utf8": b'{"a": "\xff\xfe"}',
+    "nested-deep": DEEP,
+    "cut-short": b'{"columns": {"crime_type": "Off',
+    "nul": b'{"a": 1}\x00',
+    "empty": b"",
+    "bom-only": b"\xef\xbb\xbf",
+    "latin-1": '{"name": "Caf\xe9"}'.encode("latin-1"),
+}
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGE))
+@pytest.mark.parametrize("reader", sorted(READERS))
+def test_a_damaged_json_file_raises_the_readers_own_error(tmp_path, reader, damage):
+    _source, read, error = READERS[reader]
+    path = tmp_path / f"{reader}.json"
+    path.write_bytes(DAMAGE[damage])
+    with pytest.raises(error) as caught:
+        read(path)
+    assert path.name in str(caught.value)
+
+
+@pytest.mark.parametrize("reader", sorted(READERS))
+def test_a_folder_where_the_json_file_belongs_raises_the_readers_own_error(tmp_path, reader):
+    _source, read, error = READERS[reader]
+    folder = tmp_path / "a-folder.json"
+    folder.mkdir()
+    with pytest.raises(error):
+        read(folder)
+
+
+def _mutated(rng: random.Random, data: bytes) -> bytes:
+    pieces = (b'"', b"\\", b"\x00", b"\xff", b"\xc3", b"[", b"{", b"]", b"}", b",", b":",
+              b"1e999", b"-", b"null", b"\\ud800", b"\xef\xbb\xbf", b"[" * 5000)  # fmt: skip
+    out = bytearray(data)
+    for _ in range(rng.randint(1, 4)):
+        at = rng.randrange(len(out) + 1)
+        if rng.random() < 0.6:
+            out[at:at] = rng.choice(pieces)
+        else:
+            del out[at : at + rng.randint(1, 40)]
+    return bytes(out)
+
+
+@pytest.mark.parametrize("reader", sorted(READERS))
+def test_mutated_real_files_raise_only_the_readers_own_error(tmp_path, reader):
+    source, read, error = READERS[reader]
+    data = source.read_bytes()
+    read(source)  # the control: the real file reads
+    rng = random.Random(reader)
+    for number in range(60):
+        path = tmp_path / f"{number}.json"
+        path.write_bytes(_mutated(rng, data))
+        try:
+            read(path)
+        except error:
+            pass
+
+
+def test_a_qa_report_that_is_no_json_is_a_value_error_naming_it(tmp_path):
+    for name, damage in DAMAGE.items():
+        path = tmp_path / f"{name}.json"
+        path.write_bytes(damage)
+        with pytest.raises(ValueError, match="cannot use this QA report"):
+            qa_record_from_file(path)
+
+
+def test_the_helper_turns_every_failure_into_the_callers_error(tmp_path):
+    class Refused(ValueError):
+        pass
+
+    for damage in DAMAGE.values():
+        path = tmp_path / "x.json"
+        path.write_bytes(damage)
+        with pytest.raises(Refused, match="x.json"):
+            read_json_file(path, Refused)
+    with pytest.raises(Refused, match="cannot be read"):
+        read_json_file(tmp_path / "absent.json", Refused)
+    with pytest.raises(Refused, match="nested too deeply"):
+        parse_json_text(DEEP.decode(), Refused, "text")
+    (tmp_path / "ok.json").write_bytes(b'\xef\xbb\xbf{"a": [1, 2.5, "\\u00e9"]}')
+    assert read_json_file(tmp_path / "ok.json", Refused) == {"a": [1, 2.5, "é"]}
+
+
+@pytest.mark.parametrize("damage", ["not-utf8", "nested-deep"])
+def test_the_command_line_reports_a_damaged_profile_in_one_line(tmp_path, damage):
+    profile = tmp_path / "profile.json"
+    profile.write_bytes(DAMAGE[damage])
+    extract = SAMPLE / "force" / "2022-10-leicestershire-force-extract.csv"
+    run = subprocess.run(
+        [sys.executable, "-m", "crime_mapper.cli", "load", str(extract), "--out",
+         str(tmp_path / "out"), "--profile", str(profile)],
+        cwd=REPO, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert run.returncode == 2, run.stderr
+    assert run.stderr.count("\n") == 1 and "cannot read mapping profile" in run.stderr
+    assert "Traceback" not in run.stderr
