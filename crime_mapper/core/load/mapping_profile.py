@@ -249,7 +249,7 @@ def read_offence_table(path: Path) -> dict[str, str]:
     try:
         with open(path, newline="", encoding="utf-8-sig") as handle:
             rows = list(csv.DictReader(handle))
-    except OSError as exc:
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise ProfileError(f"{path}: cannot read offence mapping table ({exc})") from exc
     lookup: dict[str, str] = {}
     for number, row in enumerate(rows, start=2):

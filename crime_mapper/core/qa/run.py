@@ -51,7 +51,7 @@ def read_area_lookup(path: PathLike) -> dict[str, str]:
     try:
         with open(path, newline="", encoding="utf-8-sig") as handle:
             rows = list(csv.reader(handle))
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise QaInputError(f"{path}: cannot read the area lookup ({exc})") from exc
     if len(rows) < 2 or any(len(r) < 2 for r in rows[1:] if r):
         raise QaInputError(
