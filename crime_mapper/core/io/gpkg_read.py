@@ -195,9 +195,19 @@ def point_coordinates(blobs: list) -> tuple[np.ndarray, np.ndarray]:
     if n == 0:
         return x, y
     try:
-        lengths = np.array(list(map(len, blobs)), dtype=np.int64)
-    except TypeError:  # NULL geometries among them
-        lengths = np.array([len(b) if b is not None else 0 for b in blobs], dtype=np.int64)
+        _decode_by_length(blobs, np.array(list(map(len, blobs)), dtype=np.int64), x, y)
+    except TypeError:  # NULL geometries among them, or values that are no blob (text, a
+        # number: a damaged or hand-edited table), which are no points either
+        x[:], y[:] = np.nan, np.nan
+        lengths = [len(b) if isinstance(b, (bytes, bytearray, memoryview)) else 0 for b in blobs]
+        _decode_by_length(blobs, np.array(lengths, dtype=np.int64), x, y)
+    return x, y
+
+
+def _decode_by_length(blobs: list, lengths: np.ndarray, x: np.ndarray, y: np.ndarray) -> None:
+    """Decode the blobs of each length of at least a point's into x, y (TypeError if one of
+    them is no bytes)."""
+    n = len(blobs)
     for length in np.unique(lengths):
         if length < 29:  # NULL or too short for a point
             continue
@@ -207,7 +217,6 @@ def point_coordinates(blobs: list) -> tuple[np.ndarray, np.ndarray]:
         else:
             raw = np.frombuffer(b"".join([blobs[i] for i in rows.tolist()]), dtype=np.uint8)
         decode_point_rows(raw.reshape(len(rows), int(length)), rows, x, y)
-    return x, y
 
 
 _ENVELOPE_SIZE = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}

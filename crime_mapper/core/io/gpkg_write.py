@@ -573,25 +573,29 @@ def rtree_triggers(table: str, geom: str) -> list[str]:
     t, g = table, geom
     rt = f"rtree_{t}_{g}"
     qt, qg, qrt, fid = quote_identifier(t), quote_identifier(g), quote_identifier(rt), '"fid"'
+
+    def trigger(suffix: str) -> str:  # (quoted: a table or column name may hold any text)
+        return quote_identifier(f"{rt}_{suffix}")
+
     ins = (
         f"INSERT OR REPLACE INTO {qrt} VALUES (NEW.{fid},ST_MinX(NEW.{qg}), "
         f"ST_MaxX(NEW.{qg}),ST_MinY(NEW.{qg}), ST_MaxY(NEW.{qg}));"
     )
     return [
-        f'CREATE TRIGGER "{rt}_insert" AFTER INSERT ON {qt} WHEN (new.{qg} NOT NULL AND '
+        f"CREATE TRIGGER {trigger('insert')} AFTER INSERT ON {qt} WHEN (new.{qg} NOT NULL AND "
         f"NOT ST_IsEmpty(NEW.{qg})) BEGIN {ins} END;",
-        f'CREATE TRIGGER "{rt}_update1" AFTER UPDATE OF {qg} ON {qt} WHEN OLD.{fid} = '
+        f"CREATE TRIGGER {trigger('update1')} AFTER UPDATE OF {qg} ON {qt} WHEN OLD.{fid} = "
         f"NEW.{fid} AND (NEW.{qg} NOTNULL AND NOT ST_IsEmpty(NEW.{qg})) BEGIN {ins} END;",
-        f'CREATE TRIGGER "{rt}_update2" AFTER UPDATE OF {qg} ON {qt} WHEN OLD.{fid} = '
+        f"CREATE TRIGGER {trigger('update2')} AFTER UPDATE OF {qg} ON {qt} WHEN OLD.{fid} = "
         f"NEW.{fid} AND (NEW.{qg} ISNULL OR ST_IsEmpty(NEW.{qg})) BEGIN DELETE FROM {qrt} "
         f"WHERE id = OLD.{fid}; END;",
-        f'CREATE TRIGGER "{rt}_update3" AFTER UPDATE ON {qt} WHEN OLD.{fid} != NEW.{fid} AND '
+        f"CREATE TRIGGER {trigger('update3')} AFTER UPDATE ON {qt} WHEN OLD.{fid} != NEW.{fid} AND "
         f"(NEW.{qg} NOTNULL AND NOT ST_IsEmpty(NEW.{qg})) BEGIN DELETE FROM {qrt} WHERE "
         f"id = OLD.{fid}; {ins} END;",
-        f'CREATE TRIGGER "{rt}_update4" AFTER UPDATE ON {qt} WHEN OLD.{fid} != NEW.{fid} AND '
+        f"CREATE TRIGGER {trigger('update4')} AFTER UPDATE ON {qt} WHEN OLD.{fid} != NEW.{fid} AND "
         f"(NEW.{qg} ISNULL OR ST_IsEmpty(NEW.{qg})) BEGIN DELETE FROM {qrt} WHERE id IN "
         f"(OLD.{fid}, NEW.{fid}); END;",
-        f'CREATE TRIGGER "{rt}_delete" AFTER DELETE ON {qt} WHEN old.{qg} NOT NULL BEGIN '
+        f"CREATE TRIGGER {trigger('delete')} AFTER DELETE ON {qt} WHEN old.{qg} NOT NULL BEGIN "
         f"DELETE FROM {qrt} WHERE id = OLD.{fid}; END;",
     ]
 
@@ -601,10 +605,12 @@ def feature_count_triggers(table: str) -> list[str]:
     qt = quote_identifier(table)
     lit = "'" + table.replace("'", "''") + "'"
     return [
-        f'CREATE TRIGGER "trigger_insert_feature_count_{table}" AFTER INSERT ON {qt} BEGIN '
+        f"CREATE TRIGGER {quote_identifier('trigger_insert_feature_count_' + table)} "
+        f"AFTER INSERT ON {qt} BEGIN "
         f"UPDATE gpkg_ogr_contents SET feature_count = feature_count + 1 WHERE "
         f"lower(table_name) = lower({lit}); END;",
-        f'CREATE TRIGGER "trigger_delete_feature_count_{table}" AFTER DELETE ON {qt} BEGIN '
+        f"CREATE TRIGGER {quote_identifier('trigger_delete_feature_count_' + table)} "
+        f"AFTER DELETE ON {qt} BEGIN "
         f"UPDATE gpkg_ogr_contents SET feature_count = feature_count - 1 WHERE "
         f"lower(table_name) = lower({lit}); END;",
     ]

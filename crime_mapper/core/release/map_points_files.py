@@ -78,14 +78,19 @@ def text_value(value: Any) -> str:
     return str(value)
 
 
+_INT64 = np.iinfo(np.int64)
+
+
 def int_value(value: Any, default: int = -1) -> int:
-    """A field value as an int; None, NULL and non-numbers give ``default``."""
+    """A field value as an int; None, NULL, non-numbers and numbers no 64-bit integer holds
+    (infinity, 1e308: a count column holds none of them) give ``default``."""
     try:
         if value is None or (hasattr(value, "isNull") and value.isNull()):
             return default
-        return int(value)
-    except (TypeError, ValueError):
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
         return default
+    return number if _INT64.min <= number <= _INT64.max else default
 
 
 # --- from the crimes ------------------------------------------------------------------------
@@ -172,39 +177,53 @@ def read_map_points_gpkg(path: PathLike, table: str = MAP_POINTS_TABLE) -> MapPo
         raise MapPointsInputError(f"map points GeoPackage not found: {path}")
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        try:
-            geom_row = conn.execute(
-                "SELECT column_name, srs_id FROM gpkg_geometry_columns WHERE table_name = ?",
-                (table,),
-            ).fetchone()
-        except sqlite3.DatabaseError as exc:
-            raise MapPointsInputError(f"{path} is not a GeoPackage ({exc})") from exc
-        if geom_row is None:
-            raise MapPointsInputError(f"{path} has no {table!r} layer")
-        geom_col, srs_id = geom_row
-        if int(srs_id) != gpkg_write.WGS84_SRS_ID:
-            raise MapPointsInputError(
-                f"{path}: the {table!r} layer is not in WGS84 (EPSG:4326); load it in QGIS "
-                "and choose it as a map points layer instead"
-            )
-        columns = [row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')]
-        if "label" not in columns:
-            raise MapPointsInputError(f"{path}: the {table!r} layer has no 'label' field")
-        wanted = [c for c in MAP_POINTS_FIELDS if c in columns]
-        bulk = _read_in_bulk(conn, table, geom_col, wanted, columns, path)
-        if bulk is not None:
-            x, y, values, clean = bulk
-            return _map_points_from_columns(x, y, values, text_checked=clean, all_str=True)
-        select = ", ".join([f'"{geom_col}"'] + [f'"{c}"' for c in wanted])
-        rows = conn.execute(f'SELECT {select} FROM "{table}" ORDER BY fid').fetchall()
+        found = _read_gpkg_rows(conn, path, table)
+    except sqlite3.DatabaseError as exc:  # (not SQLite, or damaged past reading)
+        raise MapPointsInputError(f"{path} cannot be read as a GeoPackage ({exc})") from exc
     finally:
         conn.close()
+    if isinstance(found, MapPoints):
+        return found
+    rows, wanted = found
     if not rows:
         raise MapPointsInputError(f"{path}: the {table!r} layer is empty")
     data = np.empty((len(rows), len(rows[0])), dtype=object)
     data[:] = rows  # one C-level transpose: zip(*rows) takes seconds at 750,000 points
     x, y = point_coordinates(data[:, 0].tolist())
     return _map_points_from_columns(x, y, {name: data[:, i + 1] for i, name in enumerate(wanted)})
+
+
+def _read_gpkg_rows(
+    conn: sqlite3.Connection, path: Path, table: str
+) -> Union[MapPoints, tuple[list, list[str]]]:
+    """The map points the bulk read makes, or (the rows, their columns after the geometry)
+    for the row-by-row read. Every name the file gives (table, geometry column) is quoted as
+    an SQL identifier: a GeoPackage is input like any other."""
+    geom_row = conn.execute(
+        "SELECT column_name, srs_id FROM gpkg_geometry_columns WHERE table_name = ?",
+        (table,),
+    ).fetchone()
+    if geom_row is None:
+        raise MapPointsInputError(f"{path} has no {table!r} layer")
+    geom_col, srs_id = geom_row
+    if not isinstance(srs_id, int) or srs_id != gpkg_write.WGS84_SRS_ID:
+        raise MapPointsInputError(
+            f"{path}: the {table!r} layer is not in WGS84 (EPSG:4326); load it in QGIS "
+            "and choose it as a map points layer instead"
+        )
+    columns = [row[1] for row in conn.execute(f"PRAGMA table_info({_quoted(table)})")]
+    if "label" not in columns:
+        raise MapPointsInputError(f"{path}: the {table!r} layer has no 'label' field")
+    if geom_col not in columns:
+        raise MapPointsInputError(f"{path}: the {table!r} layer has no column {geom_col!r}")
+    wanted = [c for c in MAP_POINTS_FIELDS if c in columns]
+    bulk = _read_in_bulk(conn, table, geom_col, wanted, columns, path)
+    if bulk is not None:
+        x, y, values, clean = bulk
+        return _map_points_from_columns(x, y, values, text_checked=clean, all_str=True)
+    select = ", ".join(_quoted(c) for c in [geom_col, *wanted])
+    rows = conn.execute(f"SELECT {select} FROM {_quoted(table)} ORDER BY fid").fetchall()
+    return rows, wanted
 
 
 def _map_points_from_columns(
