@@ -31,6 +31,7 @@ import pandas as pd
 
 from ..common import schema
 from ..common.feedback import Feedback
+from ..common.vocabulary import normalise_outcome
 from ..load import mapping_profile
 from ..load.mapping_profile import MappingProfile, ProfileError
 from ..load.validation_report import OUTPUT_NAMES
@@ -93,7 +94,14 @@ def load_profile(path: Optional[PathLike]) -> Optional[MappingProfile]:
 
 
 def restore_crime_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
-    """CRIME_COLUMNS dtypes back onto a table read from SQLite (text, integers, NULLs)."""
+    """CRIME_COLUMNS dtypes back onto a table read from SQLite (text, integers, NULLs).
+
+    A value the column cannot hold (text in a number or flag column, a flag other than 0 or
+    1, a date that is no date, an outcome that is no police.uk outcome) is a
+    CrimesSourceError naming the column: the table was changed after the load validated it
+    (by hand in QGIS, or by another tool), and reading such a value as NULL, 0 or blank
+    would change what is published without a word. An unknown crime type is left to the
+    anonymiser, which rejects and counts the row as the load does."""
     out: dict[str, object] = {}
     n = len(frame)
     for column, (dtype, _, _) in schema.CRIME_COLUMNS.items():
@@ -101,17 +109,22 @@ def restore_crime_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
         if column == "crime_type":
             out[column] = pd.Categorical(values, dtype=schema.CRIME_TYPE_DTYPE)
         elif column == "last_outcome":
-            out[column] = pd.Categorical(values, dtype=schema.OUTCOME_DTYPE)
+            out[column] = pd.Categorical(_outcomes(values), dtype=schema.OUTCOME_DTYPE)
         elif dtype == "category":
             out[column] = values.astype("category")
         elif dtype == "datetime64[ns]":
-            out[column] = pd.to_datetime(values, errors="coerce")
+            out[column] = _dates(values, column)
         elif dtype == "bool":
-            out[column] = values.fillna(0).astype(np.int64).astype(bool)
+            flags = _numbers(values, column)
+            _refuse(column, values, flags.notna() & ~flags.isin((0, 1)), "is not 0 or 1")
+            out[column] = flags.fillna(0).astype(np.int64).astype(bool)
         elif dtype == "int64":
-            out[column] = pd.to_numeric(values, errors="coerce").fillna(0).astype(np.int64)
+            numbers = _numbers(values, column)
+            whole = numbers.isna() | ((numbers % 1 == 0) & (numbers.abs() < 2.0**53))
+            _refuse(column, values, ~whole, "is not a whole number")
+            out[column] = numbers.fillna(0).astype(np.int64)
         elif dtype == "float64":
-            out[column] = pd.to_numeric(values, errors="coerce").astype(np.float64)
+            out[column] = _numbers(values, column).astype(np.float64)
         else:  # "str": Python strings, "" for blank
             out[column] = values.where(values.notna(), "").astype(object)
     for column in frame.columns:
@@ -119,6 +132,51 @@ def restore_crime_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
             values = frame[column]
             out[column] = values.where(values.notna(), "").astype(object)
     return pd.DataFrame(out, index=pd.RangeIndex(n))
+
+
+def _given(values: pd.Series) -> pd.Series:
+    """Values that are there: not NULL and not blank text (SQLite gives a number column's
+    values as numbers, and only text can be blank)."""
+    present = values.notna()
+    if values.dtype != object:
+        return present
+    return present & (values.astype(str).str.strip() != "")
+
+
+def _refuse(column: str, values: pd.Series, bad: pd.Series, why: str) -> None:
+    if bool(bad.any()):
+        first = values[bad].iloc[0]
+        raise CrimesSourceError(
+            f"{int(bad.sum()):,} row(s) of the crimes table hold, in {column}, a value that "
+            f"{why} (first: {first!r}); the table was changed after it was loaded: load "
+            "the extracts again"
+        )
+
+
+def _numbers(values: pd.Series, column: str) -> pd.Series:
+    """The column as numbers (NaN for NULL or blank); text that is no number refused."""
+    given = _given(values)
+    numbers = pd.to_numeric(values.where(given), errors="coerce")
+    _refuse(column, values, given & numbers.isna(), "is not a number")
+    return numbers
+
+
+def _dates(values: pd.Series, column: str) -> pd.Series:
+    given = _given(values)
+    dates = pd.to_datetime(values.where(given), errors="coerce")
+    _refuse(column, values, given & dates.isna(), "is not a date and time")
+    return dates
+
+
+def _outcomes(values: pd.Series) -> pd.Series:
+    """Outcomes in their canonical spelling; a given text that is no police.uk outcome
+    refused (the load rejects such a row, and blank would publish it as "no outcome")."""
+    given = _given(values)
+    canonical = values.where(given).map(
+        lambda text: normalise_outcome(str(text).strip()), na_action="ignore"
+    )
+    _refuse("last_outcome", values, given & canonical.isna(), "is not a police.uk outcome")
+    return canonical
 
 
 def read_crimes_gpkg(path: PathLike, table: str = CRIMES_TABLE) -> pd.DataFrame:
@@ -132,7 +190,7 @@ def read_crimes_gpkg(path: PathLike, table: str = CRIMES_TABLE) -> pd.DataFrame:
         raise CrimesSourceError(f"cannot open {path}: {exc}") from exc
     try:
         try:
-            info = conn.execute(f'PRAGMA table_info("{table}")').fetchall()
+            info = conn.execute(f"PRAGMA table_info({_quoted(table)})").fetchall()
         except sqlite3.DatabaseError as exc:
             raise CrimesSourceError(f"{path} is not a GeoPackage ({exc})") from exc
         names = [row[1] for row in info]
@@ -150,11 +208,19 @@ def read_crimes_gpkg(path: PathLike, table: str = CRIMES_TABLE) -> pd.DataFrame:
         wanted = [
             c for c in names if c in schema.CRIME_COLUMNS or c.startswith(schema.EXTRA_PREFIX)
         ]
-        select = ", ".join(f'"{c}"' for c in wanted)
-        frame = pd.read_sql_query(f'SELECT {select} FROM "{table}" ORDER BY fid', conn)
+        select = ", ".join(_quoted(c) for c in wanted)
+        try:
+            frame = pd.read_sql_query(f"SELECT {select} FROM {_quoted(table)} ORDER BY fid", conn)
+        except (sqlite3.Error, OSError) as exc:  # (pandas' DatabaseError is an OSError)
+            raise CrimesSourceError(f"{path}: the crimes table cannot be read ({exc})") from exc
     finally:
         conn.close()
     return restore_crime_dtypes(frame)
+
+
+def _quoted(name: str) -> str:
+    """An SQL identifier for any name a GeoPackage gives (a column named with a quote)."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 def as_read_back(crimes: pd.DataFrame) -> pd.DataFrame:
