@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional, Union
 
+from ..common.zip_members import read_member
+
 PathLike = Union[str, "os.PathLike[str]"]
 
 _FILE_MONTH = re.compile(r"^(\d{4}-\d{2})-")
@@ -57,7 +59,7 @@ def _zip_sources(path: Path) -> list[SourceFile]:
     def reader(member: str) -> Callable[[], bytes]:
         def read() -> bytes:
             with zipfile.ZipFile(path) as archive:
-                return archive.read(member)
+                return read_member(archive, member)
 
         return read
 

@@ -21,11 +21,11 @@ from typing import Union
 
 import pandas as pd
 
+from ..common.zip_members import read_member
 from ..release.public_schema import PUBLIC_COLUMNS
 from .summaries import SummaryError
 
 PathLike = Union[str, Path]
-MAX_MEMBER_BYTES = 1 << 30  # one month of a national archive is ~150 MB; refuse zip bombs
 _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 
@@ -79,12 +79,7 @@ def _tables(path: Path) -> list[tuple[str, Union[bytes, Path]]]:
                 raise SummaryError(f"history archive {path.name} holds no *-street.csv file")
             out: list[tuple[str, Union[bytes, Path]]] = []
             for member in sorted(members, key=lambda m: m.filename):
-                if member.file_size > MAX_MEMBER_BYTES:
-                    raise SummaryError(
-                        f"history archive {path.name}: {member.filename} is too large "
-                        f"({member.file_size:,} bytes)"
-                    )
-                out.append((f"{path.name}:{member.filename}", archive.read(member)))
+                out.append((f"{path.name}:{member.filename}", read_member(archive, member)))
             return out
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
         raise SummaryError(f"history archive {path.name} cannot be read ({exc})") from exc

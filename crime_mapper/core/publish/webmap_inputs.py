@@ -22,6 +22,7 @@ from typing import Any, Optional, Union
 import numpy as np
 import pandas as pd
 
+from ..common.zip_members import MemberUnreadable, read_member
 from ..release.public_schema import PUBLIC_COLUMNS
 
 PathLike = Union[str, Path]
@@ -205,9 +206,11 @@ def _expand(paths: Sequence[PathLike]) -> list[tuple[str, bytes | Path]]:
                     )
                     if not names:
                         raise WebmapInputError(f"{path.name}: no *-street.csv inside")
-                    found.extend((Path(n).name, zf.read(n)) for n in names)
+                    found.extend((Path(n).name, read_member(zf, n)) for n in names)
             except zipfile.BadZipFile as exc:
                 raise WebmapInputError(f"{path.name}: not a zip archive ({exc})") from exc
+            except MemberUnreadable as exc:
+                raise WebmapInputError(f"{path.name}: {exc}") from exc
         else:
             found.append((path.name, path))
     return found

@@ -1,0 +1,56 @@
+"""Unpack one member of a user's .zip archive into memory, or say why not.
+
+Why one place: the load, the summaries' history and the web map each read police.uk's
+monthly archives, and each caught a different subset of what unpacking raises (a corrupt
+deflate stream is zlib.error, an encrypted member RuntimeError, an unknown compression
+NotImplementedError), and only one of them refused a member too large to hold in memory. A
+member is read whole, so a few megabytes of "zip bomb" would otherwise ask for gigabytes.
+No QGIS, no pandas.
+"""
+
+from __future__ import annotations
+
+import zipfile
+import zlib
+from typing import Union
+
+#: A member that would unpack to more than this is refused before it is unpacked; so is one
+#: that unpacks to more than MAX_MEMBER_RATIO times its packed size once past
+#: MIN_RATIO_CHECKED bytes. A national police.uk month is about 120 MB and CSV packs 5-15
+#: times; a year of a force's own extract stays far below both.
+MAX_MEMBER_BYTES = 4 << 30
+MAX_MEMBER_RATIO = 200
+MIN_RATIO_CHECKED = 64 << 20
+
+
+class MemberUnreadable(OSError):
+    """A member that cannot, or must not, be unpacked (an OSError: a file that cannot be
+    read, which every reader already reports as such)."""
+
+
+def check_member_size(info: zipfile.ZipInfo) -> None:
+    """MemberUnreadable for a member too large to unpack into memory, or packed so tightly
+    that it is no crime data (see MAX_MEMBER_BYTES)."""
+    size, packed = info.file_size, info.compress_size
+    if size > MAX_MEMBER_BYTES:
+        raise MemberUnreadable(
+            f"{info.filename} would unpack to {size:,} bytes, over the {MAX_MEMBER_BYTES:,} "
+            "this reads"
+        )
+    if size > MIN_RATIO_CHECKED and size > MAX_MEMBER_RATIO * max(packed, 1):
+        raise MemberUnreadable(
+            f"{info.filename} would unpack {packed:,} bytes to {size:,} (over "
+            f"{MAX_MEMBER_RATIO} times): no crime data packs so tightly"
+        )
+
+
+def read_member(archive: zipfile.ZipFile, member: Union[str, zipfile.ZipInfo]) -> bytes:
+    """The member's bytes; MemberUnreadable naming it for anything that stops the unpacking."""
+    info = member if isinstance(member, zipfile.ZipInfo) else archive.getinfo(member)
+    check_member_size(info)
+    try:
+        return archive.read(info)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+        raise MemberUnreadable(f"{info.filename} cannot be unpacked ({exc})") from exc
+    except RuntimeError as exc:  # (zipfile's word for an encrypted member)
+        raise MemberUnreadable(f"{info.filename} cannot be unpacked ({exc})") from exc
