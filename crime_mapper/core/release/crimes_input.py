@@ -138,9 +138,11 @@ def _given(values: pd.Series) -> pd.Series:
     """Values that are there: not NULL and not blank text (SQLite gives a number column's
     values as numbers, and only text can be blank)."""
     present = values.notna()
-    if values.dtype != object:
+    if values.dtype != object or not present.any():
         return present
-    return present & (values.astype(str).str.strip() != "")
+    given = present.copy()
+    given[present] = values[present].astype(str).str.strip() != ""
+    return given
 
 
 def _refuse(column: str, values: pd.Series, bad: pd.Series, why: str) -> None:
@@ -155,28 +157,38 @@ def _refuse(column: str, values: pd.Series, bad: pd.Series, why: str) -> None:
 
 def _numbers(values: pd.Series, column: str) -> pd.Series:
     """The column as numbers (NaN for NULL or blank); text that is no number refused."""
-    given = _given(values)
-    numbers = pd.to_numeric(values.where(given), errors="coerce")
-    _refuse(column, values, given & numbers.isna(), "is not a number")
+    numbers = pd.to_numeric(values, errors="coerce")
+    _refuse_unread(column, values, numbers.isna(), "is not a number")
     return numbers
 
 
 def _dates(values: pd.Series, column: str) -> pd.Series:
-    given = _given(values)
-    dates = pd.to_datetime(values.where(given), errors="coerce")
-    _refuse(column, values, given & dates.isna(), "is not a date and time")
+    dates = pd.to_datetime(values, errors="coerce")
+    _refuse_unread(column, values, dates.isna(), "is not a date and time")
     return dates
+
+
+def _refuse_unread(column: str, values: pd.Series, unread: pd.Series, why: str) -> None:
+    """Refuse the values that were there (not NULL, not blank) but were not read. Only the
+    unread are looked at: the whole column's text need not be made for a clean table."""
+    if bool(unread.any()):
+        _refuse(column, values[unread], _given(values[unread]), why)
 
 
 def _outcomes(values: pd.Series) -> pd.Series:
     """Outcomes in their canonical spelling; a given text that is no police.uk outcome
-    refused (the load rejects such a row, and blank would publish it as "no outcome")."""
-    given = _given(values)
-    canonical = values.where(given).map(
-        lambda text: normalise_outcome(str(text).strip()), na_action="ignore"
-    )
-    _refuse("last_outcome", values, given & canonical.isna(), "is not a police.uk outcome")
-    return canonical
+    refused (the load rejects such a row, and blank would publish it as "no outcome").
+    Each distinct text is looked up once (a national month has a dozen)."""
+    codes, texts = pd.factorize(values)  # (NULL: code -1)
+    canonical = [normalise_outcome(str(text).strip()) for text in texts]
+    known = np.array([c is not None for c in canonical] + [False], dtype=bool)
+    blank = np.array([not str(text).strip() for text in texts] + [True], dtype=bool)
+    _refuse(
+        "last_outcome", values, pd.Series(~known[codes] & ~blank[codes]),
+        "is not a police.uk outcome",
+    )  # fmt: skip
+    lookup = np.array([*canonical, None], dtype=object)
+    return pd.Series(lookup[codes], index=values.index)
 
 
 def read_crimes_gpkg(path: PathLike, table: str = CRIMES_TABLE) -> pd.DataFrame:
