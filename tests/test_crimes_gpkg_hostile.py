@@ -10,19 +10,17 @@ dropped first, as a tool without SpatiaLite would), and the real release reads i
 from __future__ import annotations
 
 import json
-import shutil
-import sqlite3
 from pathlib import Path
 
 import pytest
 
-from crime_mapper.core.io.gpkg_write import quote_identifier
 from crime_mapper.core.load.loader import load_extracts
 from crime_mapper.core.release.crimes_input import CrimesSourceError, read_crimes_gpkg
 from crime_mapper.core.release.map_points import map_points_from_history
 from crime_mapper.core.release.pipeline import run_anonymise
 from crime_mapper.core.release.release_files import ReleaseInputError, create_salt_file
 from crime_mapper.qgis_bridge import run_load as loading
+from tests.support.gpkg_edits import edited_gpkg
 from tests.support.monthly_config import SAMPLE
 
 FORCE = [SAMPLE / "force" / "2022-10-leicestershire-force-extract.csv"]
@@ -41,21 +39,6 @@ def points():
     return map_points_from_history(load_extracts([str(POLICE_UK)]).crimes)
 
 
-def _edited(loaded: Path, tmp_path: Path, sql: str) -> Path:
-    path = tmp_path / "crimes.gpkg"
-    shutil.copy(loaded, path)
-    conn = sqlite3.connect(path)
-    try:
-        triggers = conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-        for (name,) in triggers.fetchall():
-            conn.execute(f"DROP TRIGGER {quote_identifier(name)}")
-        conn.executescript(sql)
-        conn.commit()
-    finally:
-        conn.close()
-    return path
-
-
 @pytest.mark.parametrize(
     "column, value, why",
     [
@@ -71,14 +54,16 @@ def _edited(loaded: Path, tmp_path: Path, sql: str) -> Path:
 def test_a_value_its_column_cannot_hold_is_refused_naming_the_column(
     loaded, tmp_path, column, value, why
 ):
-    edited = _edited(loaded, tmp_path, f"UPDATE crimes SET {column} = {value} WHERE fid % 7 = 0")
+    edited = edited_gpkg(
+        loaded, tmp_path, f"UPDATE crimes SET {column} = {value} WHERE fid % 7 = 0"
+    )
     with pytest.raises(CrimesSourceError, match=f"in {column}, a value that {why}") as caught:
         read_crimes_gpkg(edited)
     assert "load the extracts again" in str(caught.value)
 
 
 def test_the_release_refuses_it_and_writes_nothing(loaded, points, tmp_path):
-    edited = _edited(loaded, tmp_path, "UPDATE crimes SET last_outcome = 'zz' WHERE fid = 5")
+    edited = edited_gpkg(loaded, tmp_path, "UPDATE crimes SET last_outcome = 'zz' WHERE fid = 5")
     out = tmp_path / "release"
     salt = create_salt_file(tmp_path / "force.salt")
     with pytest.raises(ReleaseInputError, match="not a police.uk outcome"):
@@ -96,14 +81,14 @@ def test_the_release_refuses_it_and_writes_nothing(loaded, points, tmp_path):
     ],
 )
 def test_blanks_and_spelling_variants_read_as_the_load_reads_them(loaded, tmp_path, sql):
-    table = read_crimes_gpkg(_edited(loaded, tmp_path, sql))
+    table = read_crimes_gpkg(edited_gpkg(loaded, tmp_path, sql))
     assert len(table) == len(read_crimes_gpkg(loaded))
     if "under investigation" in sql:
         assert "Under investigation" in set(table["last_outcome"].dropna())
 
 
 def test_an_unknown_crime_type_is_rejected_and_counted(loaded, points, tmp_path):
-    edited = _edited(
+    edited = edited_gpkg(
         loaded, tmp_path, "UPDATE crimes SET crime_type = 'Not a category' WHERE fid <= 10"
     )
     out = tmp_path / "release"
@@ -114,7 +99,7 @@ def test_an_unknown_crime_type_is_rejected_and_counted(loaded, points, tmp_path)
 
 
 def test_an_extra_column_named_with_a_quote_is_read(loaded, tmp_path):
-    edited = _edited(
+    edited = edited_gpkg(
         loaded,
         tmp_path,
         'ALTER TABLE crimes ADD COLUMN "extra_a""b" TEXT; UPDATE crimes SET "extra_a""b" = \'x\'',

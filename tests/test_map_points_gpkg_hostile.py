@@ -9,7 +9,6 @@ tool without SpatiaLite would) or by overwriting bytes."""
 from __future__ import annotations
 
 import random
-import shutil
 import sqlite3
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from crime_mapper.core.release.map_points_files import (
     read_map_points_file,
     write_map_points_gpkg,
 )
+from tests.support.gpkg_edits import edited_gpkg
 
 MONTH = Path(__file__).resolve().parents[1] / "sample_data" / "police-uk" / "2022-09"
 
@@ -39,21 +39,6 @@ def points():
 def written(points, tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("points") / "map_points.gpkg"
     write_map_points_gpkg(points, path)
-    return path
-
-
-def _edited(written: Path, tmp_path: Path, sql: str) -> Path:
-    path = tmp_path / "edited.gpkg"
-    shutil.copy(written, path)
-    conn = sqlite3.connect(path)
-    try:
-        triggers = conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-        for (name,) in triggers.fetchall():
-            conn.execute(f"DROP TRIGGER {gpkg_write.quote_identifier(name)}")
-        conn.executescript(sql)
-        conn.commit()
-    finally:
-        conn.close()
     return path
 
 
@@ -74,12 +59,14 @@ def _edited(written: Path, tmp_path: Path, sql: str) -> Path:
 )
 def test_a_damaged_table_is_refused_with_the_reason(written, tmp_path, sql, reason):
     with pytest.raises(MapPointsError, match=reason):
-        read_map_points_file(_edited(written, tmp_path, sql))
+        read_map_points_file(edited_gpkg(written, tmp_path, sql))
 
 
 @pytest.mark.parametrize("value", ["-1e308", "1e308", "'many'", "X'00FF'", "NULL"])
 def test_an_address_count_no_integer_holds_reads_as_unknown(written, tmp_path, points, value):
-    edited = _edited(written, tmp_path, f"UPDATE map_points SET addresses = {value} WHERE fid = 3")
+    edited = edited_gpkg(
+        written, tmp_path, f"UPDATE map_points SET addresses = {value} WHERE fid = 3"
+    )
     read = read_map_points_file(edited)
     assert len(read) == len(points)
     assert read.addresses[2] == -1
