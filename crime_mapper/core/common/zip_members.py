@@ -50,7 +50,7 @@ def read_member(archive: zipfile.ZipFile, member: Union[str, zipfile.ZipInfo]) -
     check_member_size(info)
     try:
         return archive.read(info)
-    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
-        raise MemberUnreadable(f"{info.filename} cannot be unpacked ({exc})") from exc
-    except RuntimeError as exc:  # (zipfile's word for an encrypted member)
+    # (RuntimeError: zipfile's word for an encrypted member; NotImplementedError: for a
+    # compression it does not know)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
         raise MemberUnreadable(f"{info.filename} cannot be unpacked ({exc})") from exc
