@@ -59,6 +59,7 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
+from ..core.common.json_file import parse_json_text
 from .task_runner import TaskRunner, notify
 from .widgets import file_widget, setting_text
 
@@ -1283,10 +1284,7 @@ def join_paths(paths: list[str]) -> str:
 def _saved_object(text: str, what: str) -> dict[str, Any]:
     """A JSON object saved in the project; ValueError for anything else (not JSON, nested
     past what the parser takes, or JSON of another shape)."""
-    try:
-        data = json.loads(text)
-    except RecursionError as exc:
-        raise ValueError(f"{what} is nested too deeply") from exc
+    data = parse_json_text(text, ValueError, what)
     if not isinstance(data, dict):
         raise ValueError(f"{what} is not a JSON object")
     return data
