@@ -42,6 +42,7 @@ folder at once cannot interleave their moves.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -182,9 +183,44 @@ def _sync_tree(folder: Path) -> None:
         _fsync_file(path)
 
 
+def _checked_journal(stage: Path) -> dict:
+    """The journal in ``stage``, proven to be one a commit wrote: every move takes a file or
+    folder from a stage folder the journal lists to the same name in that stage's own
+    folder (a replaced folder set aside inside the stage). Why: finishing a journal moves
+    files, and one planted in a shared output folder, or damaged on disk, must not move a
+    file from elsewhere into a published folder, or over a file outside it. OutputWriteError
+    (nothing moved) otherwise, naming the journal."""
+    path = stage / JOURNAL
+    try:
+        journal = json.loads(path.read_text(encoding="utf-8"))
+        stages = {Path(s).resolve() for s in journal["stages"]}
+        for move in journal["moves"]:
+            staged, final = Path(move["staged"]), Path(move["final"])
+            home = staged.parent.resolve()
+            aside = move.get("aside")
+            if not (
+                home in stages
+                and home.name.startswith(STAGE_PREFIX)
+                and home.parent == final.parent.resolve()
+                and staged.name == final.name
+                and (not aside or Path(aside) == staged.parent / _ASIDE / final.name)
+            ):
+                raise ValueError(f"a move from {staged} to {final} is not a commit's")
+        if not all(s.name.startswith(STAGE_PREFIX) for s in stages):
+            raise ValueError("it lists a folder that is not a stage folder")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+        raise OutputWriteError(
+            errno.EINVAL,
+            f"the commit journal of an earlier run cannot be used ({exc}); nothing was moved. "
+            f"Check the outputs beside it and remove {stage}",
+            str(path),
+        ) from exc
+    return journal
+
+
 def _finish(stage: Path) -> None:
     """Complete the moves a journal lists (idempotent), then remove every stage it names."""
-    journal = json.loads((stage / JOURNAL).read_text(encoding="utf-8"))
+    journal = _checked_journal(stage)
     for move in journal["moves"]:
         tmp, final = Path(move["staged"]), Path(move["final"])
         if not tmp.exists():
