@@ -206,6 +206,30 @@ def test_release_geopackage_reads_like_its_csv(tmp_path):
     assert from_gpkg.crimes == len(public)
 
 
+@pytest.mark.parametrize("column", ["Location", "Crime type", "Longitude"])
+def test_binary_data_in_a_release_geopackage_is_refused_naming_the_column(tmp_path, column):
+    """A cell edited to a BLOB would otherwise reach the page as its Python repr (b'...'), a
+    value nobody wrote."""
+    import sqlite3
+
+    from crime_mapper.core.io import gpkg_write
+    from crime_mapper.core.release.pipeline import public_point_table
+    from crime_mapper.core.release.public_schema import read_public_csv
+    from tests.support.gpkg_edits import edited_gpkg
+
+    gpkg = tmp_path / "written.gpkg"
+    gpkg_write.write_geopackage(gpkg, [public_point_table(read_public_csv(OCT))])
+    conn = sqlite3.connect(gpkg)
+    table = conn.execute("SELECT table_name FROM gpkg_contents").fetchone()[0]
+    conn.close()
+    quoted = gpkg_write.quote_identifier
+    edited = edited_gpkg(
+        gpkg, tmp_path, f"UPDATE {quoted(table)} SET {quoted(column)} = X'3C62' WHERE fid = 2"
+    )
+    with pytest.raises(WebmapInputError, match=f"{re.escape(column)} holds binary data in 1 row"):
+        read_release_inputs([edited])
+
+
 def test_page_data_is_the_same_with_or_without_csv_copies(tmp_path):
     """Without copies only the page's columns are read (the national speed-up): the page's
     data must not change, and an outcomes file still joins by Crime ID."""

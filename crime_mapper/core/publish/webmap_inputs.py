@@ -172,6 +172,12 @@ def _read_gpkg(path: Path) -> pd.DataFrame:
     finally:
         conn.close()
     frame = pd.DataFrame(rows, columns=list(PUBLIC_COLUMNS))
+    for col in frame.columns:
+        binary = [v for v in frame[col] if isinstance(v, (bytes, bytearray, memoryview))]
+        if binary:  # (text would be its Python repr: a value nobody wrote)
+            raise WebmapInputError(
+                f"{path.name}: {PUBLIC_TABLE}.{col} holds binary data in {len(binary)} row(s)"
+            )
     for col in frame.columns:  # numbers come back as floats: write them as police.uk does
         frame[col] = [
             "" if v is None else (f"{v:.6f}" if isinstance(v, float) else str(v))
