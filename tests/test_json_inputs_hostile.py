@@ -9,6 +9,8 @@ product ships or its tests use."""
 
 from __future__ import annotations
 
+import copy
+import json
 import random
 import subprocess
 import sys
@@ -106,6 +108,59 @@ def test_mutated_real_files_raise_only_the_readers_own_error(tmp_path, reader):
     for number in range(60):
         path = tmp_path / f"{number}.json"
         path.write_bytes(_mutated(rng, data))
+        try:
+            read(path)
+        except error:
+            pass
+
+
+#: Values of every JSON type (and a few telling texts) put where the real file had another.
+HOSTILE_VALUES = (
+    None, True, 0, -1, 1.5, 1e308, float("nan"), 10**30, "", "\x00", "<script>", "../..",
+    [], [None], [[[]]], {}, {"a": 1}, [1, "a", None], "E02002834", "2022-10",
+)  # fmt: skip
+
+
+def _paths(value: Any, path: tuple = ()) -> list[tuple]:
+    """Every place in a JSON value (the first 50 items of each array)."""
+    found = [path]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += _paths(item, (*path, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value[:50]):
+            found += _paths(item, (*path, i))
+    return found
+
+
+def _replaced(value: Any, path: tuple, new: Any) -> Any:
+    if not path:
+        return copy.deepcopy(new)
+    out = copy.deepcopy(value)
+    target = out
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = copy.deepcopy(new)
+    return out
+
+
+@pytest.mark.parametrize("reader", sorted(READERS))
+def test_values_of_another_type_raise_only_the_readers_own_error(tmp_path, reader):
+    """Valid JSON of the wrong shape: a number where a list of rings belongs, a list where a
+    profile's columns belong, a dictionary inside a coordinate pair."""
+    source, read, error = READERS[reader]
+    real = json.loads(source.read_text(encoding="utf-8-sig"))
+    places = _paths(real)
+    rng = random.Random(reader)
+    path = tmp_path / f"{reader}.json"
+    for _ in range(150):
+        changed = real
+        for _ in range(rng.randint(1, 3)):
+            try:
+                changed = _replaced(changed, rng.choice(places), rng.choice(HOSTILE_VALUES))
+            except (KeyError, IndexError, TypeError):
+                pass  # (an earlier change took that place away)
+        path.write_text(json.dumps(changed), encoding="utf-8")
         try:
             read(path)
         except error:

@@ -150,6 +150,8 @@ class MappingProfile:
         unknown = set(data) - known
         if unknown:
             raise ProfileError(f"unknown profile keys: {', '.join(sorted(unknown))}")
+        for key, value in data.items():
+            _check_field(key, value)
         profile = cls(**data)
         bad_roles = set(profile.columns) - set(ROLES)
         if bad_roles:
@@ -205,6 +207,24 @@ class MappingProfile:
         if not lookup:
             raise ProfileError("the offence mapping maps no offence to any category")
         return lookup
+
+
+#: The profile keys whose value is a mapping of text to text; every other key is text (and
+#: offence_table may be null: the bundled table).
+_TEXT_MAPS = ("columns", "offence_mapping")
+
+
+def _check_field(key: str, value: Any) -> None:
+    """ProfileError unless ``value`` has the type ``key`` holds: a profile is edited by hand,
+    and a number or a list where text belongs would otherwise fail later, far from the
+    file, or be read as something else."""
+    if key in _TEXT_MAPS:
+        if not isinstance(value, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+        ):
+            raise ProfileError(f"{key} must map text to text, not {value!r:.80}")
+    elif not isinstance(value, str) and not (key == "offence_table" and value is None):
+        raise ProfileError(f"{key} must be text, not {value!r:.80}")
 
 
 def check_profile(profile: MappingProfile) -> None:

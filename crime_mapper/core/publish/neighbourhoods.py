@@ -367,7 +367,7 @@ def clean_ring(
         for p in coords:
             try:
                 rows.append((float(p[0]), float(p[1])))
-            except (TypeError, ValueError, IndexError):
+            except (TypeError, ValueError, IndexError, KeyError):
                 rows.append((math.nan, math.nan))  # an unreadable vertex: removed below
     except TypeError:
         problems.append(f"{where}: ring with unreadable coordinates dropped")
@@ -414,7 +414,7 @@ def _polygon_rings(
     kind = geometry.get("type")
     if kind == "GeometryCollection":
         rings: list[np.ndarray] = []
-        for j, part in enumerate(geometry.get("geometries") or []):
+        for j, part in enumerate(_as_list(geometry.get("geometries"))):
             if isinstance(part, dict) and part.get("type") in ("Polygon", "MultiPolygon"):
                 rings.extend(_polygon_rings(part, f"{where} part {j + 1}", problems, later))
             else:
@@ -431,8 +431,8 @@ def _polygon_rings(
         problems.append(f"{where}: geometry type {kind!r} is not a polygon; no outline")
         return []
     rings = []
-    for polygon in polygons or []:
-        for ring in polygon or []:
+    for polygon in _as_list(polygons):
+        for ring in _as_list(polygon):
             cleaned = clean_ring(ring or [], where, problems, later)
             if cleaned is not None:
                 rings.append(cleaned)
@@ -441,8 +441,18 @@ def _polygon_rings(
     return rings
 
 
+def _as_list(value: Any) -> list:
+    """A GeoJSON array as a list; null as none; any other value as a list of itself, so the
+    ring reader meets it and reports it (a number where an array belongs is no outline)."""
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
 def _geojson_crs(data: dict) -> str:
-    name = str(((data.get("crs") or {}).get("properties") or {}).get("name", ""))
+    crs = data.get("crs")
+    properties = crs.get("properties") if isinstance(crs, dict) else None
+    name = str(properties.get("name", "")) if isinstance(properties, dict) else ""
     match = re.search(r"EPSG:{1,2}(\d+)", name)
     if match and match.group(1) != "4326":
         return f"EPSG:{match.group(1)}"
@@ -492,7 +502,7 @@ def read_geojson(
                 _text(props.get(code_field)),
                 _text(props.get(name_field)) if name_field else "",
                 props.get(population_field) if population_field else None,
-                (feature or {}).get("geometry") if isinstance(feature, dict) else None,
+                _geometry_object(feature),
                 k,
             )
         )
@@ -515,6 +525,14 @@ def read_geojson(
                 ring[:, 0], ring[:, 1] = to_wgs84(ring[:, 0], ring[:, 1], crs)
     result.source = path.name
     return result
+
+
+def _geometry_object(feature: Any) -> Optional[dict]:
+    """A feature's geometry when it is a GeoJSON object, else None (no geometry: reported
+    as such). Why: _from_features also takes rings already made (from a QGIS layer), so a
+    number or a list where a GeoJSON geometry belongs must not reach it as rings."""
+    geometry = feature.get("geometry") if isinstance(feature, dict) else None
+    return geometry if isinstance(geometry, dict) else None
 
 
 def _property_names(data: dict) -> set[str]:

@@ -247,8 +247,8 @@ def team_from_api(bundle: Any) -> Team:
         description=sanitise_html(hood.get("description")),
         contacts=_contacts(hood.get("contact_details")),
     )
-    for link in hood.get("links") or []:
-        if isinstance(link, dict) and _safe_link(link.get("url")):
+    for link in _items(hood.get("links")):
+        if _safe_link(link.get("url")):
             team.links.append(
                 (plain(link.get("title")) or plain(link.get("url")), plain(link["url"]))
             )
