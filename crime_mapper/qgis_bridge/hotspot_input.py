@@ -35,7 +35,7 @@ from ..core.hotspots.hexgrid import HotspotInputError
 from ..core.hotspots.points import HotspotPoints
 from ..core.hotspots.selection import parse_category, parse_months
 from ..core.io import gpkg_write
-from ..core.io.gpkg_read import point_coordinates
+from ..core.io.gpkg_read import point_coordinates, read_only_uri
 from .layers import gpkg_uri
 
 # Field names tried, in order, for the category and month of each point: the internal
@@ -66,7 +66,7 @@ def gpkg_point_table(layer: QgsVectorLayer) -> Optional[tuple[str, str, str]]:
         if part.startswith("layername="):
             table = part[len("layername=") :]
     try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        with sqlite3.connect(read_only_uri(path), uri=True) as conn:
             rows = conn.execute(
                 "SELECT table_name, column_name FROM gpkg_geometry_columns"
             ).fetchall()
@@ -100,7 +100,7 @@ def read_gpkg_points(
     sql = f"SELECT {', '.join(columns)} FROM {q(table)}"
     if where:
         sql += " WHERE " + " AND ".join(where)
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+    with sqlite3.connect(read_only_uri(path), uri=True) as conn:
         rows = conn.execute(sql, args).fetchall()
     if not rows:
         return np.zeros(0), np.zeros(0), np.zeros(0, dtype=object), 0

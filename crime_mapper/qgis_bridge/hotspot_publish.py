@@ -27,6 +27,7 @@ from ..core.hotspots.hexgrid import DEFAULT_MAX_CELLS, HotspotInputError
 from ..core.hotspots.legend import metres
 from ..core.hotspots.methods import PUBLIC_METHODS
 from ..core.hotspots.selection import describe_months, parse_category, parse_months
+from ..core.io.gpkg_read import read_only_uri
 from .hotspot_files import write_polygon_gpkg
 from .hotspot_layers import GRID_TABLE, HotspotOutputs, class_labels
 from .renderers import GI_CLASS_FIELD
@@ -115,7 +116,7 @@ def publish_legend(
 
 def _grid_facts(path: Path) -> tuple[int, int]:
     """(cells, crimes counted) of a written public grid."""
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+    with sqlite3.connect(read_only_uri(path), uri=True) as conn:
         cells, crimes = conn.execute(
             f'SELECT COUNT(*), COALESCE(SUM("count"), 0) FROM "{GRID_TABLE}"'
         ).fetchone()

@@ -48,6 +48,7 @@ from ..compat import (
 from ..core.common.feedback import Feedback
 from ..core.common.projection import choose_crs
 from ..core.io import gpkg_write
+from ..core.io.gpkg_read import read_only_uri
 from ..core.release import map_points_files
 from ..core.release.map_points import (
     DEFAULT_MIN_ADDRESSES,
@@ -364,7 +365,7 @@ class LayerSnapshot:
 
 def _wgs84_gpkg_table(path: str, table: str) -> bool:
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = sqlite3.connect(read_only_uri(path), uri=True)
         try:
             row = conn.execute(
                 "SELECT srs_id, geometry_type_name FROM gpkg_geometry_columns WHERE table_name = ?",

@@ -27,7 +27,7 @@ import pandas as pd
 
 from ..common.background import beside
 from ..common.staging import file_sha256
-from ..io.gpkg_read import GpkgContents, read_geopackage
+from ..io.gpkg_read import GpkgContents, read_geopackage, read_only_uri
 from ..io.gpkg_write import WrittenGpkg
 from ..release.public_schema import WrittenCsv, remember_table
 from ..release.release_files import remember_digest
@@ -548,7 +548,7 @@ def _read_gpkg(
             if rows is None:
                 import sqlite3
 
-                uri = f"file:{path.resolve().as_posix()}?mode=ro"
+                uri = read_only_uri(path)
                 with sqlite3.connect(uri, uri=True) as conn:
                     rows = conn.execute(
                         f'SELECT DISTINCT "{lon_col}", "{lat_col}" FROM "{table.name}"'

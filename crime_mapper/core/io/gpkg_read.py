@@ -11,6 +11,7 @@ else (lines, polygons, multi-geometries, Z/M, big-endian) goes through a small W
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import struct
 from collections.abc import Generator, Sequence
@@ -119,6 +120,14 @@ def _walk_wkb(data: bytes, pos: int, xs: list, ys: list) -> int:
             pos = _walk_wkb(data, pos, xs, ys)
         return pos
     raise GpkgReadError(f"unsupported WKB geometry type {gtype}")
+
+
+def read_only_uri(path: Union[str, os.PathLike[str]]) -> str:
+    """The SQLite URI that opens ``path`` read-only. Why not ``f"file:{path}?mode=ro"``: in a
+    URI a ``#`` starts a fragment and a ``?`` the parameters, so a folder named "Release #3"
+    or "Q3?" opened another file (created empty, since ``mode=ro`` was cut off with the rest)
+    and read no tables; ``as_uri`` percent-encodes them, and SQLite decodes them."""
+    return Path(path).resolve().as_uri() + "?mode=ro"
 
 
 def blob_coordinates(blob: bytes) -> tuple[np.ndarray, np.ndarray]:
@@ -277,7 +286,7 @@ def read_geopackage(
     them where :func:`_known_table` can prove the read would give the same, else read.
     """
     path = Path(path)
-    uri = f"file:{path.resolve().as_posix()}?mode=ro"
+    uri = read_only_uri(path)
     try:
         conn = sqlite3.connect(uri, uri=True)
     except sqlite3.Error as exc:

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..common.zip_members import MemberUnreadable, read_member
+from ..io.gpkg_read import read_only_uri
 from ..release.public_schema import PUBLIC_COLUMNS
 
 PathLike = Union[str, Path]
@@ -150,7 +151,7 @@ def _classify(header: Sequence[str], name: str) -> str:
 
 
 def _read_gpkg(path: Path) -> pd.DataFrame:
-    uri = f"file:{path.resolve().as_posix()}?mode=ro"
+    uri = read_only_uri(path)
     try:
         conn = sqlite3.connect(uri, uri=True)
     except sqlite3.Error as exc:

@@ -32,6 +32,7 @@ import pandas as pd
 from ..common import schema
 from ..common.feedback import Feedback
 from ..common.vocabulary import normalise_outcome
+from ..io.gpkg_read import read_only_uri
 from ..load import mapping_profile
 from ..load.mapping_profile import MappingProfile, ProfileError
 from ..load.validation_report import OUTPUT_NAMES
@@ -197,7 +198,7 @@ def read_crimes_gpkg(path: PathLike, table: str = CRIMES_TABLE) -> pd.DataFrame:
     if not path.is_file():
         raise CrimesSourceError(f"crimes GeoPackage not found: {path}")
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = sqlite3.connect(read_only_uri(path), uri=True)
     except sqlite3.Error as exc:
         raise CrimesSourceError(f"cannot open {path}: {exc}") from exc
     try:
@@ -279,7 +280,7 @@ def only_feature_table(path: PathLike) -> Optional[str]:
     OGR leaves the layer name out of the source of a single-table GeoPackage (what a path
     given to qgis_process opens as), so the QGIS side asks here which table it is."""
     try:
-        with closing(sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)) as conn:
+        with closing(sqlite3.connect(read_only_uri(path), uri=True)) as conn:
             rows = conn.execute(
                 "SELECT table_name FROM gpkg_contents WHERE data_type = 'features'"
             ).fetchall()
@@ -430,7 +431,7 @@ def is_internal_crimes_table(path: PathLike, table: str = CRIMES_TABLE) -> bool:
     if not Path(path).is_file():
         return False
     try:
-        with closing(sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)) as conn:
+        with closing(sqlite3.connect(read_only_uri(path), uri=True)) as conn:
             row = conn.execute(
                 "SELECT description FROM gpkg_contents WHERE table_name = ?", (table,)
             ).fetchone()
@@ -441,7 +442,7 @@ def is_internal_crimes_table(path: PathLike, table: str = CRIMES_TABLE) -> bool:
 
 def _gpkg_raw_locations(path: str, table: str) -> tuple[np.ndarray, np.ndarray]:
     try:
-        with closing(sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)) as conn:
+        with closing(sqlite3.connect(read_only_uri(path), uri=True)) as conn:
             rows = conn.execute(
                 f'SELECT longitude, latitude FROM "{table}" WHERE {_LOCATED} '
                 "AND coalesce(source_format, '') <> 'police.uk'"

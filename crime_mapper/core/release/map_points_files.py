@@ -31,7 +31,7 @@ import pandas as pd
 from ..common.feedback import Feedback
 from ..common.staging import staged_outputs
 from ..io import gpkg_write
-from ..io.gpkg_read import decode_point_rows, point_coordinates
+from ..io.gpkg_read import decode_point_rows, point_coordinates, read_only_uri
 from .map_points import (
     DEFAULT_MIN_ADDRESSES,
     MapPoints,
@@ -175,7 +175,7 @@ def read_map_points_gpkg(path: PathLike, table: str = MAP_POINTS_TABLE) -> MapPo
     path = Path(path)
     if not path.is_file():
         raise MapPointsInputError(f"map points GeoPackage not found: {path}")
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn = sqlite3.connect(read_only_uri(path), uri=True)
     try:
         found = _read_gpkg_rows(conn, path, table)
     except sqlite3.DatabaseError as exc:  # (not SQLite, or damaged past reading)
@@ -314,7 +314,7 @@ def _read_in_bulk(
         return None
     sql, texts, integers = _bulk_sql(table, geom_col, wanted)
     cuts = _fid_slices(conn, table) if path is not None else None
-    if cuts is None:
+    if cuts is None or path is None:
         row = _aggregate(conn, sql, (length,))
         chunk = _decode_bulk(row, texts, integers, length) if row is not None else None
         return None if chunk is None or not chunk[0] else chunk[1:]
@@ -326,13 +326,12 @@ def _read_in_bulk(
     queries += [(f"{sql} AND fid > ? AND fid <= ?", (length, a, b)) for a, b in zip(cuts, cuts[1:])]
     queries.append((f"{sql} AND (fid > ? OR fid IS NULL)", (length, cuts[-1])))
     local = threading.local()
+    uri = read_only_uri(path)
 
     def read(query: tuple[str, tuple[int, ...]]) -> Optional[_Numbers]:
         own = getattr(local, "conn", None)
         if own is None:
-            own = local.conn = sqlite3.connect(
-                f"file:{path}?mode=ro", uri=True, check_same_thread=False
-            )
+            own = local.conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
             opened.append(own)
         return _decode_numbers(_aggregate(own, *query), texts, integers, length)
 

@@ -1,0 +1,64 @@
+"""Folders and files whose names hold characters that mean something in a URI ("Release #3",
+"Q3? draft", "100% done"): every GeoPackage the tool reads back is read from there, and
+nothing is created beside them.
+
+Why: SQLite opens files read-only through a URI, where ``#`` starts a fragment and ``?`` the
+parameters. Built as ``f"file:{path}?mode=ro"``, such a path opened another file, which
+SQLite created empty because ``mode=ro`` was cut off with the rest. The gate then found no
+tables in the release's own GeoPackage, so a release into "Release #3" was refused, and
+map points or crimes GeoPackages there "had no layer". Real files, the real pipeline and
+gate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crime_mapper.core.io.gpkg_read import read_only_uri
+from crime_mapper.core.publish.webmap_inputs import read_release_inputs
+from crime_mapper.core.release.map_points_files import (
+    history_points,
+    read_map_points_file,
+    write_map_points_gpkg,
+)
+from tests.support.plain_cli import HISTORY
+from tests.support.written_outputs import release_files
+
+NAMES = ["Release #3", "Q3? draft", "100% done", "a#b?c%d"]
+
+
+def _tree(folder: Path) -> set[str]:
+    return {str(p.relative_to(folder)) for p in folder.rglob("*")}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_map_points_geopackage_there_is_read_and_nothing_is_created(tmp_path, name):
+    points = history_points(list(HISTORY))
+    folder = tmp_path / name
+    folder.mkdir()
+    path = folder / f"{name}.gpkg"
+    write_map_points_gpkg(points, path)
+    before = _tree(tmp_path)
+    read = read_map_points_file(path)
+    assert read.label.tolist() == points.label.tolist()
+    assert _tree(tmp_path) == before
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_release_into_such_a_folder_passes_its_gate_and_the_web_map_reads_it(
+    tmp_path, release_inputs, name
+):
+    out = tmp_path / name
+    files = release_files(release_inputs, out)
+    gpkg = next(n for n in files if n.endswith(".gpkg"))
+    assert files and (out / gpkg).is_file()
+    assert not [p.name for p in tmp_path.iterdir() if p.is_file()]  # nothing beside it
+    inputs = read_release_inputs([out / gpkg])
+    assert inputs
+
+
+def test_the_uri_encodes_what_a_uri_would_read_otherwise(tmp_path):
+    uri = read_only_uri(tmp_path / "Release #3" / "Q3? 100%.gpkg")
+    assert uri.startswith("file:///") and uri.endswith("?mode=ro")
+    assert "%23" in uri and "%3F" in uri and "%25" in uri and uri.count("?") == 1
