@@ -62,3 +62,21 @@ def test_the_uri_encodes_what_a_uri_would_read_otherwise(tmp_path):
     uri = read_only_uri(tmp_path / "Release #3" / "Q3? 100%.gpkg")
     assert uri.startswith("file:///") and uri.endswith("?mode=ro")
     assert "%23" in uri and "%3F" in uri and "%25" in uri and uri.count("?") == 1
+
+
+def test_the_release_summary_gives_browser_addresses_that_lead_back_to_the_pages(tmp_path):
+    from urllib.parse import unquote, urlsplit
+
+    from crime_mapper.core.monthly.release import MonthlyOutputs
+
+    out = tmp_path / "Release #3" / "2022-10"
+    for page in ("map/index.html", "neighbourhoods/index.html"):
+        (out / page).parent.mkdir(parents=True)
+        (out / page).write_text("<!doctype html>", encoding="utf-8")
+    summary = MonthlyOutputs("2022-10", out, [], out / "manifest.json").summary_text()
+    addresses = [line.split(": ", 1)[1] for line in summary.splitlines() if "browser" in line]
+    assert len(addresses) == 2
+    for address in addresses:
+        parts = urlsplit(address)
+        assert parts.scheme == "file" and not parts.fragment and not parts.query
+        assert Path(unquote(parts.path)).is_file()

@@ -105,6 +105,11 @@ class StepRecord:
     note: str = ""
 
 
+def _file_uri(path: Any) -> str:
+    """A file's address for a browser (its ``#``, ``?``, ``%`` and spaces encoded)."""
+    return Path(path).resolve().as_uri()
+
+
 @dataclass
 class MonthlyOutputs:
     """What a monthly release wrote."""
@@ -155,14 +160,16 @@ class MonthlyOutputs:
                 if count:
                     lines.append(f"    {self.out_dir / name}/ ({count} files)")
         lines.append(f"Manifest (every input, setting and output with SHA-256): {self.manifest}")
+        # (as file URIs: a path through a folder named "Release #3" pasted into a browser
+        # would stop at the "#")
         if self.release is not None:
-            lines.append(f"Open the audit in a browser: {self.release.audit_html}")
+            lines.append(f"Open the audit in a browser: {_file_uri(self.release.audit_html)}")
         for name, page in (
             ("web map", "map/index.html"),
             ("neighbourhood summaries", "neighbourhoods/index.html"),
         ):
             if (self.out_dir / page).is_file():
-                lines.append(f"Open the {name} in a browser: {self.out_dir / page}")
+                lines.append(f"Open the {name} in a browser: {_file_uri(self.out_dir / page)}")
         if self.project is not None:
             lines.append(f"Open the QGIS project: qgis {self.project}")
         return "\n".join(lines)
