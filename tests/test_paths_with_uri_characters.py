@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from crime_mapper.core.io.gpkg_read import read_only_uri
+from crime_mapper.core.io.gpkg_read import read_only_uri, sqlite_file_uri
 from crime_mapper.core.publish.webmap_inputs import read_release_inputs
 from crime_mapper.core.release.map_points_files import (
     history_points,
@@ -80,3 +80,33 @@ def test_the_release_summary_gives_browser_addresses_that_lead_back_to_the_pages
         parts = urlsplit(address)
         assert parts.scheme == "file" and not parts.fragment and not parts.query
         assert Path(unquote(parts.path)).is_file()
+
+
+@pytest.mark.parametrize(
+    "posix, uri",
+    [
+        ("/srv/Release #3/x.gpkg", "file:///srv/Release%20%233/x.gpkg"),
+        ("C:/Data/Q3? 100%/x.gpkg", "file:///C:/Data/Q3%3F%20100%25/x.gpkg"),
+        ("//server/share/crime data/x.gpkg", "file:////server/share/crime%20data/x.gpkg"),
+    ],
+    ids=["posix", "windows-drive", "windows-share"],
+)
+def test_file_uris_for_every_kind_of_path(posix, uri):
+    """A Windows share keeps its server in the path after an empty authority: SQLite refuses
+    a URI whose authority is a server (as ``Path.as_uri`` would write it)."""
+    assert sqlite_file_uri(posix) == uri
+
+
+def test_sqlite_reads_a_path_after_an_empty_authority_and_refuses_a_server(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "t.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE t (x)")
+    conn.commit()
+    conn.close()
+    doubled = sqlite_file_uri("/" + path.as_posix()) + "?mode=ro"  # (//tmp/... is /tmp/...)
+    assert doubled.startswith("file:////")
+    sqlite3.connect(doubled, uri=True).execute("SELECT x FROM t").close()
+    with pytest.raises(sqlite3.OperationalError, match="authority"):
+        sqlite3.connect(f"file://server{path.as_posix()}?mode=ro", uri=True)

@@ -18,6 +18,7 @@ from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional, Union
+from urllib.parse import quote
 
 import numpy as np
 
@@ -126,8 +127,20 @@ def read_only_uri(path: Union[str, os.PathLike[str]]) -> str:
     """The SQLite URI that opens ``path`` read-only. Why not ``f"file:{path}?mode=ro"``: in a
     URI a ``#`` starts a fragment and a ``?`` the parameters, so a folder named "Release #3"
     or "Q3?" opened another file (created empty, since ``mode=ro`` was cut off with the rest)
-    and read no tables; ``as_uri`` percent-encodes them, and SQLite decodes them."""
-    return Path(path).resolve().as_uri() + "?mode=ro"
+    and read no tables."""
+    return sqlite_file_uri(Path(path).resolve().as_posix()) + "?mode=ro"
+
+
+def sqlite_file_uri(posix_path: str) -> str:
+    """``file:`` URI of an absolute path in forward-slash form, as SQLite reads one: the
+    characters a URI gives a meaning percent-encoded (SQLite decodes them), an empty
+    authority, then the path. Why not ``Path.as_uri``: for a Windows share
+    (``//server/share/...``, where forces keep their data) it puts the server in the
+    authority, which SQLite refuses; after an empty authority SQLite reads the path whole,
+    and Windows opens ``//server/share`` as the share. A drive path (``C:/...``) takes the
+    slash SQLite expects before its letter."""
+    quoted = quote(posix_path, safe="/:")
+    return "file://" + (quoted if quoted.startswith("/") else "/" + quoted)
 
 
 def blob_coordinates(blob: bytes) -> tuple[np.ndarray, np.ndarray]:
