@@ -9,7 +9,6 @@ product ships or its tests use."""
 
 from __future__ import annotations
 
-import copy
 import json
 import random
 import subprocess
@@ -26,6 +25,7 @@ from crime_mapper.core.publish.summaries_team import TeamError, read_team
 from crime_mapper.core.qa.report import qa_record_from_file
 from crime_mapper.core.qa.run import QaInputError, load_history
 from crime_mapper.core.release.rules import ReleaseRules, ReleaseRulesError
+from tests.support.json_edits import json_places, replaced
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "sample_data"
@@ -121,43 +121,20 @@ HOSTILE_VALUES = (
 )  # fmt: skip
 
 
-def _paths(value: Any, path: tuple = ()) -> list[tuple]:
-    """Every place in a JSON value (the first 50 items of each array)."""
-    found = [path]
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found += _paths(item, (*path, key))
-    elif isinstance(value, list):
-        for i, item in enumerate(value[:50]):
-            found += _paths(item, (*path, i))
-    return found
-
-
-def _replaced(value: Any, path: tuple, new: Any) -> Any:
-    if not path:
-        return copy.deepcopy(new)
-    out = copy.deepcopy(value)
-    target = out
-    for key in path[:-1]:
-        target = target[key]
-    target[path[-1]] = copy.deepcopy(new)
-    return out
-
-
 @pytest.mark.parametrize("reader", sorted(READERS))
 def test_values_of_another_type_raise_only_the_readers_own_error(tmp_path, reader):
     """Valid JSON of the wrong shape: a number where a list of rings belongs, a list where a
     profile's columns belong, a dictionary inside a coordinate pair."""
     source, read, error = READERS[reader]
     real = json.loads(source.read_text(encoding="utf-8-sig"))
-    places = _paths(real)
+    places = json_places(real, first_items=50)
     rng = random.Random(reader)
     path = tmp_path / f"{reader}.json"
     for _ in range(150):
         changed = real
         for _ in range(rng.randint(1, 3)):
             try:
-                changed = _replaced(changed, rng.choice(places), rng.choice(HOSTILE_VALUES))
+                changed = replaced(changed, rng.choice(places), rng.choice(HOSTILE_VALUES))
             except (KeyError, IndexError, TypeError):
                 pass  # (an earlier change took that place away)
         path.write_text(json.dumps(changed), encoding="utf-8")

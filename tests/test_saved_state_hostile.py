@@ -9,7 +9,6 @@ again after each test)."""
 
 from __future__ import annotations
 
-import copy
 import json
 import random
 from typing import Any
@@ -19,6 +18,7 @@ from qgis.core import QgsProject, QgsSettings
 
 from crime_mapper.ui.guided_release import SETTINGS_PREFIX, STATE_TEXT, STEPS
 from crime_mapper.ui.summaries_panel import HISTORY_SETTING
+from tests.support.json_edits import json_places, replaced
 from tests.support.monthly_config import MONTH, config_file
 
 SCOPE = "crime_mapper"
@@ -95,25 +95,6 @@ def _states_are_known(panel) -> bool:
     return all(panel.state(s) in STATE_TEXT and panel.state(s) != "running" for s in STEPS)
 
 
-def _leaves(value: Any, path: tuple = ()) -> list[tuple]:
-    if isinstance(value, dict):
-        return [p for k, v in value.items() for p in _leaves(v, (*path, k))] + [path]
-    if isinstance(value, list):
-        return [p for i, v in enumerate(value) for p in _leaves(v, (*path, i))] + [path]
-    return [path]
-
-
-def _replaced(value: Any, path: tuple, new: Any) -> Any:
-    if not path:
-        return copy.deepcopy(new)
-    out = copy.deepcopy(value)
-    target = out
-    for key in path[:-1]:
-        target = target[key]
-    target[path[-1]] = copy.deepcopy(new)
-    return out
-
-
 DEEP = "[" * 100_000 + "]" * 100_000
 
 
@@ -185,11 +166,11 @@ def test_every_value_of_the_saved_entries_replaced_with_hostile_ones(dock, tmp_p
     panel = dock.guided_panel
     state, outputs = _saved_state(panel, tmp_path), _outputs(tmp_path)
     rng = random.Random(seed)
-    for path in _leaves(state):
-        _restore(panel, state=_replaced(state, path, rng.choice(HOSTILE)), outputs=outputs)
+    for path in json_places(state):
+        _restore(panel, state=replaced(state, path, rng.choice(HOSTILE)), outputs=outputs)
         assert _states_are_known(panel), path
-    for path in _leaves(outputs):
-        _restore(panel, state=state, outputs=_replaced(outputs, path, rng.choice(HOSTILE)))
+    for path in json_places(outputs):
+        _restore(panel, state=state, outputs=replaced(outputs, path, rng.choice(HOSTILE)))
         assert _states_are_known(panel), path
         assert panel.month() == MONTH
     for text in ("garbage", "[1]", DEEP, "5"):

@@ -33,6 +33,7 @@ from ..common import schema
 from ..common.feedback import Feedback
 from ..common.vocabulary import normalise_outcome
 from ..io.gpkg_read import read_only_uri
+from ..io.gpkg_write import quote_identifier
 from ..load import mapping_profile
 from ..load.mapping_profile import MappingProfile, ProfileError
 from ..load.validation_report import OUTPUT_NAMES
@@ -203,7 +204,7 @@ def read_crimes_gpkg(path: PathLike, table: str = CRIMES_TABLE) -> pd.DataFrame:
         raise CrimesSourceError(f"cannot open {path}: {exc}") from exc
     try:
         try:
-            info = conn.execute(f"PRAGMA table_info({_quoted(table)})").fetchall()
+            info = conn.execute(f"PRAGMA table_info({quote_identifier(table)})").fetchall()
         except sqlite3.DatabaseError as exc:
             raise CrimesSourceError(f"{path} is not a GeoPackage ({exc})") from exc
         names = [row[1] for row in info]
@@ -221,19 +222,16 @@ def read_crimes_gpkg(path: PathLike, table: str = CRIMES_TABLE) -> pd.DataFrame:
         wanted = [
             c for c in names if c in schema.CRIME_COLUMNS or c.startswith(schema.EXTRA_PREFIX)
         ]
-        select = ", ".join(_quoted(c) for c in wanted)
+        select = ", ".join(quote_identifier(c) for c in wanted)
         try:
-            frame = pd.read_sql_query(f"SELECT {select} FROM {_quoted(table)} ORDER BY fid", conn)
+            frame = pd.read_sql_query(
+                f"SELECT {select} FROM {quote_identifier(table)} ORDER BY fid", conn
+            )
         except (sqlite3.Error, OSError) as exc:  # (pandas' DatabaseError is an OSError)
             raise CrimesSourceError(f"{path}: the crimes table cannot be read ({exc})") from exc
     finally:
         conn.close()
     return restore_crime_dtypes(frame)
-
-
-def _quoted(name: str) -> str:
-    """An SQL identifier for any name a GeoPackage gives (a column named with a quote)."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 def as_read_back(crimes: pd.DataFrame) -> pd.DataFrame:
