@@ -10,8 +10,11 @@ dropped first, as a tool without SpatiaLite would), and the real release reads i
 from __future__ import annotations
 
 import json
+import shutil
+import sqlite3
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from crime_mapper.core.load.loader import load_extracts
@@ -117,3 +120,126 @@ def test_a_table_damaged_past_reading_is_a_crimes_source_error(loaded, tmp_path)
         read_crimes_gpkg(damaged)
     except CrimesSourceError:
         pass
+
+
+# --- where a crime is: its longitude and latitude fields, and its point on the map -----------
+
+
+def _edited_in_qgis(loaded: Path, folder: Path, edit) -> Path:
+    """A copy of the load's GeoPackage edited through a real QGIS layer, as an analyst edits
+    the crimes layer (the OGR provider rewrites the rows it changes)."""
+    from qgis.core import QgsVectorLayer
+
+    path = folder / "edited-in-qgis.gpkg"
+    shutil.copy(loaded, path)
+    layer = QgsVectorLayer(f"{path}|layername=crimes", "crimes", "ogr")
+    assert layer.isValid() and layer.startEditing()
+    edit(layer, _a_located_crime(layer))
+    assert layer.commitChanges(), layer.commitErrors()
+    del layer
+    return path
+
+
+def _a_located_crime(layer):
+    return next(f for f in layer.getFeatures() if f.hasGeometry() and f["longitude"])
+
+
+def _moved(layer, feature) -> None:
+    from qgis.core import QgsGeometry, QgsPointXY
+
+    point = feature.geometry().asPoint()
+    layer.changeGeometry(
+        feature.id(), QgsGeometry.fromPointXY(QgsPointXY(point.x() + 0.01, point.y()))
+    )
+
+
+def _deleted_point(layer, feature) -> None:
+    from qgis.core import QgsGeometry
+
+    layer.changeGeometry(feature.id(), QgsGeometry())
+
+
+def _longitude_edited(layer, feature) -> None:
+    layer.changeAttributeValue(
+        feature.id(), layer.fields().indexOf("longitude"), feature["longitude"] + 0.01
+    )
+
+
+def _moved_and_fields_updated(layer, feature) -> None:
+    _moved(layer, feature)
+    layer.changeAttributeValue(
+        feature.id(), layer.fields().indexOf("longitude"), feature["longitude"] + 0.01
+    )
+
+
+@pytest.mark.parametrize("edit", [_moved, _deleted_point, _longitude_edited])
+def test_a_point_and_its_fields_that_disagree_are_refused(qgis_app, loaded, tmp_path, edit):
+    # The release publishes the fields; the analyst sees (and moved or deleted) the point.
+    # Which one was meant cannot be told, so the table is refused, naming the crime.
+    edited = _edited_in_qgis(loaded, tmp_path, edit)
+    with pytest.raises(CrimesSourceError, match="1 row.* not at their longitude") as caught:
+        read_crimes_gpkg(edited)
+    assert "first: crime '" in str(caught.value) and "load the extracts again" in str(caught.value)
+
+
+def test_a_point_moved_with_its_fields_is_read_at_its_new_place(qgis_app, loaded, tmp_path):
+    before = read_crimes_gpkg(loaded)
+    table = read_crimes_gpkg(_edited_in_qgis(loaded, tmp_path, _moved_and_fields_updated))
+    changed = (table["longitude"] - before["longitude"]).abs() > 0.005
+    assert int(changed.sum()) == 1 and len(table) == len(before)
+
+
+def test_a_copy_saved_in_british_national_grid_is_not_taken_for_moved(qgis_app, loaded, tmp_path):
+    # Saving the crimes layer in another CRS round-trips each point through PROJ: a few
+    # nanodegrees off, which is no move.
+    from qgis.core import (
+        QgsCoordinateReferenceSystem,
+        QgsCoordinateTransform,
+        QgsCoordinateTransformContext,
+        QgsVectorFileWriter,
+        QgsVectorLayer,
+    )
+
+    layer = QgsVectorLayer(f"{loaded}|layername=crimes", "crimes", "ogr")
+    options = QgsVectorFileWriter.SaveVectorOptions()
+    options.driverName, options.layerName = "GPKG", "crimes"
+    options.ct = QgsCoordinateTransform(
+        layer.crs(), QgsCoordinateReferenceSystem("EPSG:27700"), QgsCoordinateTransformContext()
+    )
+    copy = tmp_path / "bng.gpkg"
+    error = QgsVectorFileWriter.writeAsVectorFormatV3(
+        layer, str(copy), QgsCoordinateTransformContext(), options
+    )
+    assert error[0] == QgsVectorFileWriter.WriterError.NoError, error
+    with sqlite3.connect(copy) as conn:  # (the copy's points are in metres)
+        assert conn.execute("SELECT srs_id FROM gpkg_geometry_columns").fetchone()[0] == 27700
+    pd.testing.assert_series_equal(
+        read_crimes_gpkg(copy)["longitude"], read_crimes_gpkg(loaded)["longitude"]
+    )
+
+
+@pytest.mark.parametrize(
+    "sql, why",
+    [
+        ("UPDATE crimes SET longitude = 1e308 WHERE fid = 3", "outside the UK"),
+        ("UPDATE crimes SET longitude = -9e999 WHERE fid = 3", "outside the UK"),
+        ("UPDATE crimes SET latitude = 40.0 WHERE fid = 3", "outside the UK"),
+        ("UPDATE crimes SET latitude = NULL WHERE fid = 3", "longitude without a latitude"),
+        ("UPDATE crimes SET longitude = NULL WHERE fid = 3", "latitude without a longitude"),
+    ],
+)
+def test_a_location_the_load_could_not_have_written_is_refused(loaded, tmp_path, sql, why):
+    # Before, 1e308 was "beyond the maximum distance" and published without a location, and
+    # a lone latitude was published as a crime without one: both without a word.
+    edited = edited_gpkg(loaded, tmp_path, sql)
+    with pytest.raises(CrimesSourceError, match=why):
+        read_crimes_gpkg(edited)
+
+
+def test_the_release_refuses_a_moved_point_and_writes_nothing(qgis_app, loaded, points, tmp_path):
+    edited = _edited_in_qgis(loaded, tmp_path, _moved)
+    out = tmp_path / "release"
+    salt = create_salt_file(tmp_path / "force.salt")
+    with pytest.raises(ReleaseInputError, match="not at their longitude and latitude"):
+        run_anonymise(str(edited), points, salt_file=salt, output_dir=out, write_gpkg=False)
+    assert not out.exists() or not any(out.iterdir())

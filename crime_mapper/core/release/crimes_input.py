@@ -31,8 +31,9 @@ import pandas as pd
 
 from ..common import schema
 from ..common.feedback import Feedback
+from ..common.geography import TransformUnavailable, inside_uk, to_wgs84
 from ..common.vocabulary import normalise_outcome
-from ..io.gpkg_read import read_only_uri
+from ..io.gpkg_read import point_coordinates, read_only_uri
 from ..io.gpkg_write import quote_identifier
 from ..load import mapping_profile
 from ..load.mapping_profile import MappingProfile, ProfileError
@@ -227,11 +228,112 @@ def read_crimes_gpkg(path: PathLike, table: str = CRIMES_TABLE) -> pd.DataFrame:
             frame = pd.read_sql_query(
                 f"SELECT {select} FROM {quote_identifier(table)} ORDER BY fid", conn
             )
+            geometry = _geometry_column(conn, table)
+            points = None
+            if geometry is not None:
+                blobs = conn.execute(
+                    f"SELECT {quote_identifier(geometry[0])} FROM {quote_identifier(table)} "
+                    "ORDER BY fid"
+                ).fetchall()
+                points = (point_coordinates([b for (b,) in blobs]), geometry[1])
         except (sqlite3.Error, OSError) as exc:  # (pandas' DatabaseError is an OSError)
             raise CrimesSourceError(f"{path}: the crimes table cannot be read ({exc})") from exc
     finally:
         conn.close()
-    return restore_crime_dtypes(frame)
+    crimes = restore_crime_dtypes(frame)
+    check_locations(crimes, *(points or (None, None)))
+    return crimes
+
+
+def _geometry_column(conn: sqlite3.Connection, table: str) -> Optional[tuple[str, str]]:
+    """(name, CRS as "EPSG:n") of the table's geometry column; None for a table without one.
+    A CRS of another organisation is given as its srs_id (no transform will know it)."""
+    row = conn.execute(
+        "SELECT g.column_name, s.organization, s.organization_coordsys_id "
+        "FROM gpkg_geometry_columns g LEFT JOIN gpkg_spatial_ref_sys s ON s.srs_id = g.srs_id "
+        "WHERE g.table_name = ?",
+        (table,),
+    ).fetchone()
+    if row is None or not isinstance(row[0], str):
+        return None
+    organisation = str(row[1] or "").upper()
+    return row[0], f"{organisation}:{row[2]}"
+
+
+def check_locations(
+    crimes: pd.DataFrame,
+    points: Optional[tuple[np.ndarray, np.ndarray]] = None,
+    crs: Optional[str] = None,
+) -> None:
+    """Refuse a crimes table whose locations the load could not have written: a longitude
+    without its latitude (or the reverse), a location outside the UK (the load rejects those:
+    1e308 would be "beyond the maximum distance" and published without a location, silently),
+    or, given the geometry column's points, a located crime whose point is somewhere else or
+    was deleted. The release publishes the longitude and latitude fields; an analyst who
+    moved or deleted the point on the map meant something else, and which of the two is
+    meant cannot be told, so neither is guessed. A blanked longitude and latitude under a
+    point still there is read as the load reads a crime without a location: it can only
+    publish less."""
+    lon = crimes["longitude"].to_numpy(np.float64)
+    lat = crimes["latitude"].to_numpy(np.float64)
+    _refuse_rows(
+        crimes, np.isnan(lon) != np.isnan(lat), "have a longitude without a latitude, or a "
+        "latitude without a longitude",
+    )  # fmt: skip
+    located = ~np.isnan(lon)
+    outside = located.copy()
+    outside[located] = ~inside_uk(lon[located], lat[located])
+    _refuse_rows(crimes, outside, "have a longitude and latitude outside the UK")
+    if points is None:
+        return
+    x, y = points
+    if crs is not None:
+        try:
+            x, y = to_wgs84(x, y, crs)
+        except (TransformUnavailable, ValueError, RuntimeError):
+            return  # (a CRS no transform here knows: the fields are all there is to go by)
+    with np.errstate(invalid="ignore"):
+        moved = located & (
+            np.isnan(x) | (np.abs(x - lon) > _SAME_PLACE_DEGREES)
+            | (np.abs(y - lat) > _SAME_PLACE_DEGREES)
+        )  # fmt: skip
+    _refuse_rows(
+        crimes, moved, "have a point on the map that is not at their longitude and latitude, "
+        "or no point (it was moved or deleted, or the fields were edited, after the load; "
+        "make the two agree, for example with the field calculator's $x and $y, or delete "
+        "the crime)",
+        lambda i: f"point {_pair(x[i], y[i])}, fields {_pair(lon[i], lat[i])}",
+    )  # fmt: skip
+
+
+#: Points and fields further apart than this (about 1 cm) disagree; closer is a CRS's round
+#: trip (a copy of the table saved in British National Grid), not a move.
+_SAME_PLACE_DEGREES = 1e-7
+
+
+def _pair(x: float, y: float) -> str:
+    return "none" if np.isnan(x) or np.isnan(y) else f"({x!r}, {y!r})"
+
+
+def _refuse_rows(
+    crimes: pd.DataFrame,
+    bad: np.ndarray,
+    why: str,
+    example: Optional[Callable[[int], str]] = None,
+) -> None:
+    """CrimesSourceError for the rows ``bad`` marks, naming the first by its crime ID."""
+    rows = np.flatnonzero(bad)
+    if rows.size == 0:
+        return
+    first = int(rows[0])
+    crime_id = str(crimes["crime_id"].iloc[first]) or f"row {first + 1}"
+    detail = f"; {example(first)}" if example is not None else (
+        f": {_pair(crimes['longitude'].iloc[first], crimes['latitude'].iloc[first])}"
+    )  # fmt: skip
+    raise CrimesSourceError(
+        f"{rows.size:,} row(s) of the crimes table {why} (first: crime {crime_id!r}{detail}); "
+        "the table was changed after it was loaded: load the extracts again"
+    )
 
 
 def as_read_back(crimes: pd.DataFrame) -> pd.DataFrame:
