@@ -190,18 +190,37 @@ def _start_child(tmp_path: Path, config_path: Path, marks: Path) -> subprocess.P
     return child
 
 
-def _events_until_end(child: subprocess.Popen, cancel_at: str = "") -> list[dict]:
-    """The child's events to its last; ``cancel_at``: the dock's Cancel (``cancel``, input
-    closed) once that step has started."""
-    from crime_mapper.core.common.child_lines import parse_event, send_cancel
+def _events_until_end(
+    child: subprocess.Popen, cancel_at: str = "", cancel_when_ready_in: str = ""
+) -> list[dict]:
+    """The child's events to its last, each ``ready`` answered as the dock answers it;
+    ``cancel_at``: the dock's Cancel (``cancel``, input closed) once that step has started;
+    ``cancel_when_ready_in``: the Cancel pressed only when that step asks to commit (after
+    its last check: the child can no longer see it by looking at its input)."""
+    from crime_mapper.core.common.child_lines import answer_commit, parse_event, send_cancel
+    from crime_mapper.core.common.feedback import Feedback
 
+    class Dock(Feedback):
+        cancelled = False
+
+        def is_cancelled(self) -> bool:
+            return self.cancelled
+
+    dock = Dock()
     assert child.stdout is not None
     events = []
+    step = ""
     for line in child.stdout:
         event = parse_event(line)
         assert event is not None, line
         events.append(event)
+        if event.get("event") == "step" and event.get("state") == "running":
+            step = event["step"]
+        if event.get("event") == "ready":
+            dock.cancelled = dock.cancelled or step == cancel_when_ready_in
+            answer_commit(child, dock)
         if cancel_at and event == {"event": "step", "step": cancel_at, "state": "running"}:
+            dock.cancelled = True
             send_cancel(child)
     child.wait(timeout=300)
     return events
@@ -304,7 +323,63 @@ def test_a_cancel_during_each_step_stops_the_child_and_keeps_the_outputs(dock_re
     assert not _children_alive(marks)
 
 
+@pytest.mark.parametrize("step", ["load", "check", "anonymise", "hotspots", "publish"])
+def test_a_cancel_pressed_when_a_step_asks_to_commit_is_kept_to(dock_release, step):
+    """The dock's Cancel pressed after a step's last check, as the step asks to commit: the
+    step's outputs are not moved into place (before, the child committed without asking and
+    only saw the Cancel at the next step), the child says cancelled and the previous outputs
+    stay byte-identical."""
+    from tests.support.monthly_config import MONTH, folder_files
+
+    tmp, config_path, _events, _forks = dock_release
+    out = tmp / "out" / MONTH
+    before = folder_files(out)
+    child = _start_child(tmp, config_path, tmp / f"forks-ready-{step}.txt")
+    events = _events_until_end(child, cancel_when_ready_in=step)
+    assert events[-1]["event"] == "cancelled", (tmp / "child.err").read_text()[-3000:]
+    states = [(e["step"], e["state"]) for e in events if e["event"] == "step"]
+    assert (step, "done") not in states and states[-1] == (step, "failed"), states
+    assert folder_files(out) == before
+    assert not [p for p in out.rglob("*") if p.name.startswith(".crime_mapper-stage")]
+
+
+def test_every_commit_of_the_docks_release_is_asked_for(dock_release):
+    """Each step that writes commits only once the dock has answered."""
+    _tmp, _config, events, _forks = dock_release
+    step, asked = "", set()
+    for event in events:
+        if event["event"] == "step" and event["state"] == "running":
+            step = event["step"]
+        if event["event"] == "ready":
+            asked.add(step)
+    assert asked == {"load", "check", "anonymise", "hotspots", "publish"}, asked
+
+
 # --- the task's side --------------------------------------------------------------------------
+
+
+def test_the_task_answers_the_question_with_the_users_cancel(dock_release, monkeypatch):
+    """The real task and child: the user cancels as the first step asks to commit. The task
+    answers ``cancel``, the step's outputs are not moved in, the task reports Cancelled."""
+    from crime_mapper.core.monthly.config import read_config
+    from tests.support.monthly_config import MONTH, folder_files
+
+    tmp, config_path, _events, _forks = dock_release
+    out = tmp / "out" / MONTH
+    before = folder_files(out)
+    answers: list[bool] = []
+    answer = release_process.answer_commit
+
+    def user_cancels_then_answer(child, feedback):
+        task.cancel()
+        answers.append(answer(child, feedback))
+        return answers[-1]
+
+    monkeypatch.setattr(release_process, "answer_commit", user_cancels_then_answer)
+    task = release_process.ChildReleaseTask(read_config(config_path), MONTH, other_crimes=[])
+    assert not task.run()
+    assert task.error == "Cancelled" and answers == [False], (task.error, answers)
+    assert folder_files(out) == before
 
 
 @pytest.mark.parametrize("body", ['echo \'{"event": "error", "message": "no"}\'', "exit 3"])

@@ -12,11 +12,15 @@ Protocol (all JSON, one object per line):
   "source", "month", "steps", "previous", "other_crimes"}`` (previous:
   core.monthly.outputs_json, or null; other_crimes: the internal crimes tables of the
   project's other loads, whose raw locations the map points must not be).
-  Later lines: ``cancel`` asks the run to stop; end of input (the dock went away) does too.
-  The input is looked at whenever the run checks its cancel, not read on a thread: with no
-  other Python thread the release forks its work beside it (the public GeoPackage, the load's
-  tables, the web map, the gate's reads) exactly as the command line's does.
-- stdout: ``{"event": "progress", "value"}``, ``{"event": "step", "step", "state"}``, then
+  Later lines: ``cancel`` asks the run to stop; end of input (the dock went away) does too;
+  ``commit`` answers a ``ready``. The input is looked at whenever the run checks its
+  cancel, not read on a thread: with no other Python thread the release forks its work
+  beside it (the public GeoPackage, the load's tables, the web map, the gate's reads)
+  exactly as the command line's does.
+- stdout: ``{"event": "progress", "value"}``, ``{"event": "step", "step", "state"}``,
+  ``{"event": "ready"}`` before every commit point (a step's outputs staged, gated and past
+  their last check: the dock answers ``commit``, or ``cancel`` if the user has cancelled;
+  only ``commit`` moves them into place: core.common.staging.ask_before_commits), then
   exactly one of ``{"event": "finished", "outputs"}``, ``{"event": "failed", "step",
   "message", "outputs"}``, ``{"event": "cancelled", "outputs"}`` or ``{"event": "error",
   "message", "details"}`` (after a failure or a cancel, outputs: what the steps before it
@@ -40,7 +44,13 @@ import traceback
 from pathlib import Path
 from typing import Any, Callable
 
-from ..core.common.child_lines import LineProtocol, ProgressFeedback, StdinWatch
+from ..core.common.child_lines import (
+    LineProtocol,
+    ProgressFeedback,
+    StdinWatch,
+    commit_question,
+)
+from ..core.common.staging import ask_before_commits
 
 EXIT_OK, EXIT_FAILED, EXIT_CANCELLED, EXIT_ERROR = 0, 2, 3, 4
 CHILD_NICENESS = 10
@@ -52,8 +62,14 @@ def _on_sigterm(_signum: int, _frame: Any) -> None:
     raise Cancelled("terminated by the dock")
 
 
-def run(request: dict[str, Any], protocol: LineProtocol, cancelled: Callable[[], bool]) -> int:
-    """The release the request asks for; ``cancelled``: whether the dock asked it to stop."""
+def run(
+    request: dict[str, Any],
+    protocol: LineProtocol,
+    cancelled: Callable[[], bool],
+    answer: Callable[[], bytes],
+) -> int:
+    """The release the request asks for; ``cancelled``: whether the dock asked it to stop;
+    ``answer``: the dock's answer to ``ready`` (waiting for it)."""
     from ..core.common.feedback import Cancelled
     from ..core.monthly.config import ConfigError, ReleaseConfig
     from ..core.monthly.outputs_json import outputs_from_dict, outputs_to_dict
@@ -81,7 +97,9 @@ def run(request: dict[str, Any], protocol: LineProtocol, cancelled: Callable[[],
         }
         if steps:
             options["steps"] = steps
-        outputs = run_headless(config, month, ProgressFeedback(protocol, cancelled), **options)
+        feedback = ProgressFeedback(protocol, cancelled)
+        ask_before_commits(commit_question(protocol, feedback, answer))
+        outputs = run_headless(config, month, feedback, **options)
     except Cancelled as exc:
         protocol.send("cancelled", outputs=_partial(exc))
         return EXIT_CANCELLED
@@ -138,7 +156,7 @@ def main() -> int:
         watch.read_in_thread()
     if hasattr(signal, "SIGTERM"):
         signal.signal(signal.SIGTERM, _on_sigterm)
-    return run(request, protocol, watch.poll)
+    return run(request, protocol, watch.poll, watch.answer)
 
 
 def leave(code: int) -> None:

@@ -5,8 +5,10 @@ u_dock_release), because pandas/numpy hold Python's interpreter lock through lon
 every Python slot of the user interface waits for it. :class:`ChildReleaseTask` starts
 ``python -m crime_mapper.qgis_bridge.release_child`` (see its protocol), and its own thread
 only waits for lines: step states reach the dock through ``stepChanged``, progress through
-the task's progress, Cancel asks the child to stop (then terminates it, then kills it), and
-the outputs come back as JSON for the dock to show and add to the map on the main thread.
+the task's progress, Cancel asks the child to stop (then terminates it, then kills it), the
+child's question before each commit (``ready``) is answered ``commit`` only while the user
+has not cancelled, and the outputs come back as JSON for the dock to show and add to the map
+on the main thread.
 
 Which Python: inside QGIS ``sys.executable`` is the QGIS program, not an interpreter. The
 child needs a Python of the same version that can import QGIS's bindings: the one named by
@@ -40,7 +42,14 @@ from typing import IO, Any, Optional
 from qgis.core import QgsProject, QgsTask
 from qgis.PyQt.QtCore import pyqtSignal
 
-from ..core.common.child_lines import close_pipes, parse_event, read_lines, send_cancel
+from ..core.common.child_lines import (
+    answer_commit,
+    close_pipes,
+    parse_event,
+    read_lines,
+    send_cancel,
+)
+from ..core.common.feedback import Feedback
 from ..core.monthly.config import ReleaseConfig
 from ..core.monthly.release import MonthlyOutputs
 
@@ -52,6 +61,16 @@ PACKAGE_PARENT = Path(__file__).resolve().parent.parent.parent
 CANCEL_GRACE_S = 10.0
 TERMINATE_GRACE_S = 5.0
 _POLL_S = 0.1
+
+
+class _TaskCancel(Feedback):
+    """The task's Cancel as the feedback core.common.child_lines.answer_commit reads."""
+
+    def __init__(self, task: QgsTask) -> None:
+        self._task = task
+
+    def is_cancelled(self) -> bool:
+        return self._task.isCanceled()
 
 
 class PythonNotFound(RuntimeError):
@@ -334,6 +353,9 @@ class ChildReleaseTask(QgsTask):
                     "error",
                 ):
                     outcome = event
+                elif event is not None and event.get("event") == "ready":
+                    # every line before it is shown: a Cancel pressed on them counts
+                    answer_commit(child, _TaskCancel(self))
                 elif event is not None:
                     self._on_event(event)
             if self.isCanceled():

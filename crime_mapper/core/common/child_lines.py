@@ -12,11 +12,11 @@ release forks children for work beside it only while no other Python thread runs
 (core.common.forked.alone), so a thread blocked reading the input would keep every forked
 speed-up of the command line from the child processes QGIS starts.
 
-Anonymise's and the web map's children ask before they move their outputs into place
-(:func:`commit_question`, answered by :func:`answer_commit`): a Cancel pressed on any
-progress QGIS has shown is then kept to, however far ahead of QGIS's reading the child ran.
-The dock's release commits step by step and does not ask (a Cancel that reaches it after a
-step's last check lets that step finish, and the dock reports it so)."""
+Every child asks before it moves outputs into place (:func:`commit_question`, answered by
+:func:`answer_commit`): a Cancel pressed on any progress QGIS has shown is then kept to,
+however far ahead of QGIS's reading the child ran. Anonymise's and the web map's children
+ask once, before their one commit; the dock's release, which commits step by step, asks
+before each commit point (core.common.staging.ask_before_commits)."""
 
 from __future__ import annotations
 
@@ -200,6 +200,7 @@ class StdinWatch:
         self._pid = os.getpid()
         self._answers: list[bytes] = []
         self._threaded = False
+        self._reading = threading.Lock()  # (a commit asked on another thread: one reader)
         self.cancelled = False
 
     def _take(self, chunk: bytes) -> None:
@@ -231,19 +232,25 @@ class StdinWatch:
         """Whether the QGIS side asked to stop (or went away), without waiting."""
         if os.getpid() != self._pid:  # (a forked child: the input is its parent's)
             return self.cancelled
-        while not self.cancelled and select.select([self._fd], [], [], 0)[0]:
-            self._take(os.read(self._fd, 1 << 12))
+        if not self._reading.acquire(blocking=False):  # (answer() is reading: it takes all)
+            return self.cancelled
+        try:
+            while not self.cancelled and select.select([self._fd], [], [], 0)[0]:
+                self._take(os.read(self._fd, 1 << 12))
+        finally:
+            self._reading.release()
         return self.cancelled
 
     def answer(self) -> bytes:
         """The caller's answer to ``ready`` (commit_question), waiting for it: COMMIT, or
         ``cancel`` once it asked to stop or went away."""
-        while not self.cancelled and not self._answers:
-            if self._threaded:
-                time.sleep(0.01)
-            else:
-                self._take(os.read(self._fd, 1 << 12))
-        return b"cancel" if self.cancelled else self._answers.pop(0)
+        with self._reading:
+            while not self.cancelled and not self._answers:
+                if self._threaded:
+                    time.sleep(0.01)
+                else:
+                    self._take(os.read(self._fd, 1 << 12))
+            return b"cancel" if self.cancelled else self._answers.pop(0)
 
     def read_in_thread(self) -> None:
         """Where ``select`` cannot watch a pipe (Windows, which cannot fork either), read the

@@ -61,6 +61,7 @@ import threading
 from typing import Callable, Generic, Optional, TypeVar
 
 from .feedback import Cancelled, Feedback
+from .staging import before_commit
 
 _T = TypeVar("_T")
 
@@ -323,6 +324,7 @@ class ForkedCall(Generic[_T]):
             if head == _HELD:
                 if feedback is not None:
                     feedback.check()
+                before_commit()  # (the child's commit is this process's to ask for)
                 self._say(_GO)
                 head = self._read(1, None)
             data = self._read(1 << 62, None) if head == _DONE else b""

@@ -52,7 +52,7 @@ import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Union
+from typing import IO, Callable, Optional, Union
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -278,6 +278,34 @@ def _recover_stage(stage: Path) -> None:
     shutil.rmtree(stage, ignore_errors=True)
 
 
+# --- asking before a commit ------------------------------------------------------------------
+
+_ask: Optional[tuple[int, Callable[[], None]]] = None  # (the process that set it, the question)
+
+
+def ask_before_commits(ask: Optional[Callable[[], None]]) -> None:
+    """From now on, every commit point of this process first calls ``ask()``, which raises
+    (core.common.feedback.Cancelled) to keep the previous outputs; None stops asking.
+
+    Why: the dock's release runs in a child process (qgis_bridge.release_child) that commits
+    step by step, and reads the dock's Cancel only when it checks for one. A Cancel pressed
+    after a step's last check reached the child only once the step's outputs were in place.
+    Asked at every commit point (core.common.child_lines.commit_question), the dock answers
+    with what the user has done by then, so a Cancel pressed on any progress it showed is
+    kept to. A child forked from this process is not asked for by its own commits: its
+    caller asks before it lets the child move its outputs (core.common.forked
+    .ForkedCall.result)."""
+    global _ask
+    _ask = None if ask is None else (os.getpid(), ask)
+
+
+def before_commit() -> None:
+    """Ask (:func:`ask_before_commits`) whether a commit may go ahead; nothing if no one
+    asked for the question, or in a process forked from the one that did."""
+    if _ask is not None and _ask[0] == os.getpid():
+        _ask[1]()
+
+
 # --- staging --------------------------------------------------------------------------------
 
 
@@ -372,6 +400,7 @@ class Staging:
             json.dump(journal, handle)
             handle.flush()
             os.fsync(handle.fileno())
+        before_commit()  # (last: what it waits for is the commit point itself)
         folders = list(self._stages)
         with contextlib.ExitStack() as locks:
             for folder in sorted(folders):
