@@ -243,3 +243,17 @@ def test_the_release_refuses_a_moved_point_and_writes_nothing(qgis_app, loaded, 
     with pytest.raises(ReleaseInputError, match="not at their longitude and latitude"):
         run_anonymise(str(edited), points, salt_file=salt, output_dir=out, write_gpkg=False)
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_points_in_a_crs_no_transform_knows_leave_the_fields_to_go_by(loaded, tmp_path):
+    # GeoPackage's "undefined geographic" CRS (srs_id 0): the points cannot be compared, so
+    # the fields (checked as above) are what is read, as before.
+    edited = edited_gpkg(
+        loaded,
+        tmp_path,
+        "UPDATE gpkg_geometry_columns SET srs_id = 0; "
+        "UPDATE crimes SET longitude = longitude + 0.01 WHERE fid = 3",
+    )
+    table = read_crimes_gpkg(edited)
+    moved = (table["longitude"] - read_crimes_gpkg(loaded)["longitude"]).abs() > 0.005
+    assert int(moved.sum()) == 1

@@ -288,10 +288,13 @@ def check_locations(
         return
     x, y = points
     if crs is not None:
+        given = ~np.isnan(x)
         try:
             x, y = to_wgs84(x, y, crs)
         except (TransformUnavailable, ValueError, RuntimeError):
             return  # (a CRS no transform here knows: the fields are all there is to go by)
+        if np.isnan(x[given]).any():  # (QGIS's transform gives NaN where pyproj raises)
+            return
     with np.errstate(invalid="ignore"):
         moved = located & (
             np.isnan(x) | (np.abs(x - lon) > _SAME_PLACE_DEGREES)
