@@ -257,3 +257,80 @@ def test_points_in_a_crs_no_transform_knows_leave_the_fields_to_go_by(loaded, tm
     table = read_crimes_gpkg(edited)
     moved = (table["longitude"] - read_crimes_gpkg(loaded)["longitude"]).abs() > 0.005
     assert int(moved.sum()) == 1
+
+
+# --- the account: the table holds what the load accepted -----------------------------------
+
+
+def _release_of(gpkg: Path, points, folder: Path):
+    out = folder / "release"
+    salt = create_salt_file(folder / "force.salt")
+    done = run_anonymise(str(gpkg), points, salt_file=salt, output_dir=out, write_gpkg=False)
+    return done, json.loads((out / "audit.json").read_text(encoding="utf-8"))
+
+
+def _with_the_loads_report(edited: Path, loaded: Path) -> Path:
+    for name in ("validation_report.json", "rejects.csv"):
+        shutil.copy(loaded.with_name(name), edited.with_name(name))
+    return edited
+
+
+def test_crimes_deleted_after_the_load_are_accounted_for(qgis_app, loaded, points, tmp_path):
+    # Before, the audit counted the rows left and reconciled: three crimes of the extract
+    # were in no count, without a word.
+    def delete_three(layer, _feature):
+        ids = [f.id() for f in layer.getFeatures()][:3]
+        assert layer.deleteFeatures(ids)
+
+    edited = _with_the_loads_report(_edited_in_qgis(loaded, tmp_path, delete_three), loaded)
+    done, audit = _release_of(edited, points, tmp_path)
+    accepted = len(read_crimes_gpkg(loaded))
+    assert audit["input"]["accepted_at_load"] == accepted
+    assert audit["input"]["crime_rows"] == accepted - 3
+    assert not audit["reconciles"] and not done.reconciles
+    gone = "3 crime(s) the load accepted are not in the crimes table"
+    assert any(gone in w for w in done.warnings)
+
+
+def test_rows_added_after_the_load_are_accounted_for(loaded, points, tmp_path):
+    edited = _with_the_loads_report(
+        edited_gpkg(
+            loaded,
+            tmp_path,
+            "INSERT INTO crimes (crime_id, month, crime_type, longitude, latitude, geom, "
+            "has_location, sensitive, record_id, source_line) SELECT crime_id || 'x', month, "
+            "crime_type, longitude, latitude, geom, has_location, sensitive, record_id, "
+            "source_line FROM crimes WHERE fid = 5",
+        ),
+        loaded,
+    )
+    done, audit = _release_of(edited, points, tmp_path)
+    assert not done.reconciles
+    assert any("holds 1 row(s) more than the load accepted" in w for w in done.warnings)
+
+
+@pytest.mark.parametrize("report", [None, b"{not json", b'{"crimes": {"rows": "many"}}', b"[]"])
+def test_without_a_report_to_hold_it_to_the_table_is_the_account(loaded, points, tmp_path, report):
+    # (the control: the load's own files, or a report missing or damaged, add no check)
+    edited = edited_gpkg(loaded, tmp_path, "SELECT 1")
+    shutil.copy(loaded.with_name("rejects.csv"), edited.with_name("rejects.csv"))
+    if report is not None:
+        edited.with_name("validation_report.json").write_bytes(report)
+    done, audit = _release_of(edited, points, tmp_path)
+    assert done.reconciles and "accepted_at_load" not in audit["input"]
+
+
+def test_the_loads_own_files_reconcile(loaded, points, tmp_path):
+    done, audit = _release_of(loaded, points, tmp_path)
+    assert done.reconciles and "accepted_at_load" not in audit["input"]
+
+
+def test_the_count_held_to_is_the_loads_crimes_not_its_other_rows(qgis_app, tmp_path):
+    # A police.uk month with outcomes and stop-and-search files: the load accepts their
+    # rows too, but only the street rows are crimes in the table.
+    from crime_mapper.core.release.crimes_input import accepted_at_load
+
+    out = loading.run_load([SAMPLE / "police-uk" / "2022-07"], tmp_path)
+    report = json.loads(Path(out.gpkg).with_name("validation_report.json").read_text())
+    assert report["totals"]["accepted"] > out.crimes
+    assert accepted_at_load(Path(out.gpkg)) == out.crimes == len(read_crimes_gpkg(out.gpkg))

@@ -267,6 +267,31 @@ def _environment():
     return env
 
 
+def account_for_the_load(audit: dict, accepted_at_load: Optional[int]) -> None:
+    """Hold the audit to the load that wrote the crimes table: the audit counts the rows of
+    the table it was given, so a crime deleted from the crimes layer after the load (or one
+    added) would leave the account without a word, and the extract's rows would no longer
+    be published + without location + withheld + rejected. A table of another size than
+    the load accepted (its validation report says) is recorded, warned of and marked as not
+    reconciling. ``accepted_at_load`` None: no load's report to hold it to."""
+    rows = int(audit.get("input", {}).get("crime_rows", 0))
+    if accepted_at_load is None or accepted_at_load == rows:
+        return
+    audit["input"]["accepted_at_load"] = int(accepted_at_load)
+    gone, added = accepted_at_load - rows, rows - accepted_at_load
+    what = (
+        f"{gone:,} crime(s) the load accepted are not in the crimes table (deleted after the "
+        "load): they are in no count of this release"
+        if gone > 0
+        else f"the crimes table holds {added:,} row(s) more than the load accepted (added "
+        "after the load, without its checks)"
+    )
+    audit["warnings"].append(f"{what[0].upper()}{what[1:]}; load the extracts again.")
+    if audit.get("reconciles"):
+        audit["reconciles"] = False
+        audit["warnings"].append("The counts do not reconcile: do not publish this release.")
+
+
 def render_audit_html(audit: dict) -> str:
     """The audit as a readable, accessible HTML page (every value escaped)."""
     return _environment().get_template(TEMPLATE_NAME).render(audit=audit)

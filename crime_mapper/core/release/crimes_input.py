@@ -32,6 +32,7 @@ import pandas as pd
 from ..common import schema
 from ..common.feedback import Feedback
 from ..common.geography import TransformUnavailable, inside_uk, to_wgs84
+from ..common.json_file import read_json_file
 from ..common.vocabulary import normalise_outcome
 from ..io.gpkg_read import point_coordinates, read_only_uri
 from ..io.gpkg_write import quote_identifier
@@ -72,6 +73,10 @@ class CrimesInput:
     description: str = ""
     profile: Optional[MappingProfile] = None
     file_errors: list[str] = field(default_factory=list)  # files that could not be used at all
+    #: crimes the load that wrote the crimes GeoPackage put in it (its validation report);
+    #: None when there is no report to hold the table to (core.release.audit
+    #: .account_for_the_load)
+    accepted_at_load: Optional[int] = None
 
 
 def is_gpkg(path: PathLike) -> bool:
@@ -422,7 +427,27 @@ def crimes_from_gpkg(
         input_files=files,
         input_entries=entries,
         description=f"crimes GeoPackage {path.name}",
+        # (a table the load holds in memory is what it accepted: nothing to hold it to)
+        accepted_at_load=accepted_at_load(path) if loaded is None else None,
     )
+
+
+def accepted_at_load(gpkg: Path) -> Optional[int]:
+    """How many crimes the load that wrote ``gpkg`` put in its crimes table, from the
+    validation report it wrote beside it (``crimes.rows``: its accepted total also counts
+    outcomes and stop-and-search rows); None without one this can read (a GeoPackage copied
+    alone, a report damaged or of another shape: the report is a record, not an input, so
+    it only ever adds a check)."""
+    report_path = gpkg.with_name(OUTPUT_NAMES["report_json"])
+    if not report_path.is_file():
+        return None
+    try:
+        report = read_json_file(report_path, ValueError)
+    except ValueError:
+        return None
+    crimes = report.get("crimes") if isinstance(report, dict) else None
+    rows = crimes.get("rows") if isinstance(crimes, dict) else None
+    return rows if type(rows) is int and rows >= 0 else None
 
 
 class _EntriesOnceWritten(Sequence[dict]):

@@ -532,7 +532,7 @@ def run_anonymise(
     from ..gate.output_reader import hashes_afresh
     from . import public_schema
     from .anonymise import AnonymiseError, anonymise
-    from .audit import attach_gate_report, write_audit
+    from .audit import account_for_the_load, attach_gate_report, write_audit
 
     feedback = feedback or Feedback()
     clock = StepClock()
@@ -593,6 +593,7 @@ def run_anonymise(
     feedback.check()
     public = release.public
     audit = release.audit
+    account_for_the_load(audit, source.accepted_at_load)
     if qa_report is not None:
         from ..qa.report import qa_record_from_file
 
