@@ -49,7 +49,6 @@ from ..core.common.child_lines import (
     read_lines,
     send_cancel,
 )
-from ..core.common.feedback import Feedback
 from ..core.monthly.config import ReleaseConfig
 from ..core.monthly.release import MonthlyOutputs
 
@@ -61,16 +60,6 @@ PACKAGE_PARENT = Path(__file__).resolve().parent.parent.parent
 CANCEL_GRACE_S = 10.0
 TERMINATE_GRACE_S = 5.0
 _POLL_S = 0.1
-
-
-class _TaskCancel(Feedback):
-    """The task's Cancel as the feedback core.common.child_lines.answer_commit reads."""
-
-    def __init__(self, task: QgsTask) -> None:
-        self._task = task
-
-    def is_cancelled(self) -> bool:
-        return self._task.isCanceled()
 
 
 class PythonNotFound(RuntimeError):
@@ -354,8 +343,10 @@ class ChildReleaseTask(QgsTask):
                 ):
                     outcome = event
                 elif event is not None and event.get("event") == "ready":
+                    from .load_task import TaskFeedback
+
                     # every line before it is shown: a Cancel pressed on them counts
-                    answer_commit(child, _TaskCancel(self))
+                    answer_commit(child, TaskFeedback(self))
                 elif event is not None:
                     self._on_event(event)
             if self.isCanceled():

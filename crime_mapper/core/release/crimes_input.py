@@ -230,24 +230,27 @@ def read_crimes_gpkg(path: PathLike, table: str = CRIMES_TABLE) -> pd.DataFrame:
         ]
         select = ", ".join(quote_identifier(c) for c in wanted)
         try:
+            geometry = _geometry_column(conn, table)
+            if geometry is not None:  # (read with the rows: one pass over the table)
+                select += f", {quote_identifier(geometry[0])} AS {quote_identifier(_GEOMETRY)}"
             frame = pd.read_sql_query(
                 f"SELECT {select} FROM {quote_identifier(table)} ORDER BY fid", conn
             )
-            geometry = _geometry_column(conn, table)
-            points = None
-            if geometry is not None:
-                blobs = conn.execute(
-                    f"SELECT {quote_identifier(geometry[0])} FROM {quote_identifier(table)} "
-                    "ORDER BY fid"
-                ).fetchall()
-                points = (point_coordinates([b for (b,) in blobs]), geometry[1])
         except (sqlite3.Error, OSError) as exc:  # (pandas' DatabaseError is an OSError)
             raise CrimesSourceError(f"{path}: the crimes table cannot be read ({exc})") from exc
     finally:
         conn.close()
+    points = None
+    if geometry is not None:
+        points = point_coordinates(frame.pop(_GEOMETRY).tolist()), geometry[1]
     crimes = restore_crime_dtypes(frame)
     check_locations(crimes, *(points or (None, None)))
     return crimes
+
+
+#: The geometry column's name in read_crimes_gpkg's query: no crime column or extra_* column
+#: of the table can have it.
+_GEOMETRY = "geometry blob"
 
 
 def _geometry_column(conn: sqlite3.Connection, table: str) -> Optional[tuple[str, str]]:
