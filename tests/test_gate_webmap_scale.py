@@ -310,6 +310,7 @@ def _variants(test_world: dict) -> dict[str, tuple[str, str]]:
     """(old, new) replacements in data/points.js that hide a raw value in its JSON."""
     v = _raw_values(test_world)
     x, y, epoch, sha, wgs84 = v["x"], v["y"], v["epoch"], v["sha"], v["wgs84"]
+    pos = '"point_label":['
     return {
         "metre pair as numbers": ('"entry_count":[', f'"entry_count":[{x},{y},'),
         "metre pair negative": ('"entry_count":[', f'"entry_count":[-{x},-{y},'),
@@ -321,7 +322,8 @@ def _variants(test_world: dict) -> dict[str, tuple[str, str]]:
         # labels are far apart among the artifact's sorted strings): the body is scanned
         # because a label has a finding of the number scan (checks._silent_scripts)
         "pair across two plain labels": ('"labels":["', f'"labels":["Zz {x}","Ab {y}","'),
-        "pair as third coordinates": ('"coordinates":[[', f'"coordinates":[[0,0,{x}],[0,0,{y}],['),
+        # (the points' own positions are letters: a GeoJSON member planted beside them)
+        "pair as third coordinates": (pos, f'"more":{{"coordinates":[[0,0,{x}],[0,0,{y}]]}},{pos}'),
         "pair in signed exponents": ('"entry_count":[', f'"entry_count":[0e+{x},0E-{y},'),
         "epoch as a number": ('"entry_count":[', f'"entry_count":[{epoch},'),
         "epoch negative": ('"entry_count":[', f'"entry_count":[-{epoch},'),
@@ -339,7 +341,7 @@ def _variants(test_world: dict) -> dict[str, tuple[str, str]]:
         "epoch beside a boolean": ('"entry_count":[', f'"entry_count":[true,{epoch},'),
         # a position's numbers are coordinates, not JSON numbers: only the body shows the
         # metres, so the body is scanned because they are raw metres
-        "metre pair as a position": ('"coordinates":[[', f'"coordinates":[[{x}.0,{y}.0],['),
+        "metre pair as a position": (pos, f'"more":{{"coordinates":[[{x}.0,{y}.0]]}},{pos}'),
         # 7 raw epochs walked one by one (a float among them): the first 5 in the body's
         # order when it is scanned, in the walk's (reversed) when only the numbers are
         "epochs among counts and a float": (
@@ -347,10 +349,10 @@ def _variants(test_world: dict) -> dict[str, tuple[str, str]]:
             f'"entry_count":[{v["epochs"]},0.5,',
         ),
         # 7 raw positions: the first 5 findings are reported, in the walk's order
-        "raw WGS84 positions first": ('"coordinates":[[', f'"coordinates":[{wgs84},['),
+        "raw WGS84 positions first": (pos, f'"more":{{"coordinates":[{wgs84}]}},{pos}'),
         "raw WGS84 positions beside an int one": (
-            '"coordinates":[[',
-            f'"coordinates":[[-1,52],{wgs84},[',
+            pos,
+            f'"more":{{"coordinates":[[-1,52],{wgs84}]}},{pos}',
         ),
     }
 

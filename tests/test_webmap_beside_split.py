@@ -18,6 +18,7 @@ import pytest
 from crime_mapper.core.gate.context import CHECK_NAMES, GateCheck
 from crime_mapper.core.gate.leak_gate import GateReport, check_release
 from crime_mapper.core.publish.webmap_beside import CHILD_CHECKS, merged_report, parent_checks
+from tests.support.page_positions import page_data, page_positions, site_with_positions
 from tests.support.webmap_planted import VARIANTS, planted_site, planted_variants, raw_with_cell
 
 LABELS = '"labels":["'
@@ -57,8 +58,9 @@ def test_a_moved_point_fails_the_childs_half_as_the_whole(
     """A raw crime's own coordinates written into the data (a check the child runs)."""
     raw = world["raw"]
     located = raw[raw["has_location"]]
-    pair = f"[{located['longitude'].iloc[0]:.6f},{located['latitude'].iloc[0]:.6f}]"
-    site = planted_site(gated_webmap, tmp_path, '"coordinates":[', f'"coordinates":[{pair},')
+    raw_pair = (round(located["longitude"].iloc[0], 6), round(located["latitude"].iloc[0], 6))
+    positions = page_positions(page_data(gated_webmap))
+    site = site_with_positions(gated_webmap, tmp_path, [raw_pair, *positions])
     whole = check_release(raw, site, world["points"]).to_dict()
     assert not whole["passed"]
     assert _split(raw, site, world["points"]) == whole

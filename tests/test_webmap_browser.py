@@ -176,6 +176,20 @@ def _open_popup_at(page, lon: float, lat: float) -> str:
     return page.inner_text(".leaflet-popup .cm-popup")
 
 
+def test_the_page_decodes_every_published_location_exactly(browser, release):
+    """The positions the page draws (decoded from points.js's letters by the page's own
+    code) are exactly the release's distinct located (Longitude, Latitude), each the double
+    its text reads as, so every marker and popup is at a published location."""
+    page, rec = open_page(browser, _url(release["result"]))
+    lon = page.evaluate("Array.from(window.CM_APP.positions.lon)")
+    lat = page.evaluate("Array.from(window.CM_APP.positions.lat)")
+    located = _located(release["street"])
+    published = {(float(x), float(y)) for x, y in zip(located["Longitude"], located["Latitude"])}
+    assert set(zip(lon, lat)) == published
+    assert len(lon) == release["result"].points
+    assert not rec.errors
+
+
 def test_popup_shows_point_counts_and_latest_outcomes(browser, release):
     page, _ = open_page(browser, _url(release["result"]))
     street = release["street"]

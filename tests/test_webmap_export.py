@@ -17,6 +17,7 @@ from crime_mapper.core.publish.webmap_data import aggregate, month_range
 from crime_mapper.core.publish.webmap_export import WebmapOptions, export_webmap, tile_source
 from crime_mapper.core.publish.webmap_inputs import WebmapInputError, read_release_inputs
 from crime_mapper.core.release.public_schema import PUBLIC_COLUMNS
+from tests.support.page_positions import page_positions
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "sample_data" / "police-uk"
@@ -38,7 +39,12 @@ def test_export_counts_reconcile_with_release(tmp_path):
     assert sum(data["entry_count"]) == int(located.sum())
     assert sum(data["nolocation_count"]) == int((~located).sum())
     distinct = street[located][["Longitude", "Latitude", "Location"]].drop_duplicates()
-    assert len(data["points"]["coordinates"]) == len(distinct) == result.points
+    positions = page_positions(data)
+    assert len(positions) == len(distinct) == result.points
+    # every point at a published location, exactly as its text reads, and every location
+    # with a point (the page's letters decoded here one by one, not by the writer's codec)
+    published = {(float(x), float(y)) for x, y in zip(distinct["Longitude"], distinct["Latitude"])}
+    assert set(positions) == published
     assert sum(data["point_n"]) == len(data["entry_key"])
     # the empty police.uk label is kept as an empty label, not dropped
     assert "" in data["labels"]

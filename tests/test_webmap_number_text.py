@@ -1,8 +1,8 @@
-"""The web map's data scripts write their coordinates with one %-format of all the numbers
-(points.js: 125,000 pairs at 6 decimals; areas.js: every ring at 5) and read the outline
-vertices back in one conversion. The characters and values must be exactly those of the
-f-string per pair and the list comprehension they replaced (kept here as the reference),
-for any float: signed zeros, NaN, infinities, huge and tiny values, halfway cases.
+"""The web map's outlines (areas.js) are written with one %-format of every ring's numbers
+(at 5 decimals) and their vertices are read back in one conversion. The characters and
+values must be exactly those of the f-string per pair and the list comprehension they
+replaced (kept here as the reference), for any float: signed zeros, NaN, infinities, huge
+and tiny values, halfway cases. (The map points' positions are letters: test_position_codec.)
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from crime_mapper.core.publish.webmap_areas import vertices
-from crime_mapper.core.publish.webmap_export import _pairs_text, _ring_text
+from crime_mapper.core.publish.webmap_export import _ring_text
 
 SPECIAL = [
     0.0, -0.0, 1.0, -1.0, 0.5, 1e-7, -1e-7, 5e-7, 0.0000005, 0.0000015, 0.00000249999,
@@ -35,17 +35,6 @@ def _values(rng: random.Random, n: int) -> list[float]:
         else:
             out.append(rng.uniform(-1, 1) * 10.0 ** rng.randrange(-12, 25))
     return out
-
-
-@pytest.mark.parametrize("seed", range(60))
-def test_pairs_text_is_the_f_string_of_each_pair(seed: int):
-    rng = random.Random(seed)
-    n = rng.randrange(0, 300)
-    x = np.array(_values(rng, n), dtype=np.float64)
-    y = np.array(_values(rng, n), dtype=np.float64)
-    for decimals in (5, 6):
-        reference = ",".join(f"[{a:.{decimals}f},{b:.{decimals}f}]" for a, b in zip(x, y))
-        assert _pairs_text(x, y, decimals) == reference
 
 
 @pytest.mark.parametrize("seed", range(60))

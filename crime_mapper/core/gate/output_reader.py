@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..common.background import beside
+from ..common.position_codec import PositionCodeError, decode_positions
 from ..common.staging import file_sha256
 from ..io.gpkg_read import GpkgContents, read_geopackage, read_only_uri
 from ..io.gpkg_write import WrittenGpkg
@@ -653,6 +654,20 @@ def _float_positions(value: Any) -> Optional[tuple[np.ndarray, np.ndarray]]:
 _first = itemgetter(0)
 
 
+def _encoded_positions(art: Artifact, text: str, where: str, lons: list, runs: list) -> None:
+    """A "coordinates" member holding a string: positions in the web map's letters
+    (core.common.position_codec), taken as positions exactly as JSON pairs are. Any other
+    string there is a bad coordinate (the check refuses it): nothing under "coordinates"
+    goes unchecked. (The string is also among the artifact's texts, read with the script's
+    literals; it holds letters only, so no number scan finds anything in it.)"""
+    try:
+        x, y = decode_positions(text)
+    except PositionCodeError as exc:
+        art.bad_coordinates.append(f"{where}: coordinates {text[:40]!r}...: {exc}")
+        return
+    runs.append((len(lons), x, y))
+
+
 def _int_values(item: list) -> Optional[np.ndarray]:
     """``[float(v) for v in item]`` of a list of plain ints, in one conversion; None when
     one is beyond int64 (then float() takes them one by one, as before)."""
@@ -682,6 +697,9 @@ def walk_json(art: Artifact, data: Any, where: str) -> None:
                 art.strings.add(str(key))
                 lk = str(key).lower()
                 if lk == "coordinates":
+                    if isinstance(value, str):  # the web map's positions as letters
+                        _encoded_positions(art, value, where, lons, runs)
+                        continue
                     fast = _float_positions(value)
                     if fast is not None:
                         runs.append((len(lons), *fast))

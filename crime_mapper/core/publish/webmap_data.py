@@ -5,8 +5,10 @@ month is 500,000 crimes on about 120,000 points, so a per-point record with spar
 (category, month) is a fraction of the size, and the page can recount a filter by summing small
 integer arrays (milliseconds) instead of rebuilding a marker layer (seconds).
 
-The record layout (all plain JSON, so the leak gate reads every coordinate and string):
-  points.coordinates  [[lon, lat], ...]      GeoJSON positions, as published (6 dp)
+The record layout (plain JSON, so the leak gate reads every string and number; the
+positions in one string of letters, which the gate decodes to check every one):
+  points.coordinates  the points' (lon, lat), exactly as published (6 dp), in
+                      core.common.position_codec's ENCODING (points.encoding names it)
   point_label         label index per point  into ``labels`` ("" = police.uk's empty label)
   point_area          area index per point   into ``areas`` (neighbourhood or district)
   point_n             entries per point      (prefix sums give each point's slice)
@@ -201,7 +203,7 @@ def aggregate(
     nl_keys, nl_counts = np.unique(key[~located], return_counts=True)
     palette = {c["name"]: c for c in _palette()}
     data = {
-        "format": "crime_mapper.webmap/1",
+        "format": "crime_mapper.webmap/2",
         "months": months,
         "categories": [
             {k: palette[name][k] for k in ("name", "slug", "group", "colour", "marker", "label")}
@@ -210,7 +212,7 @@ def aggregate(
         "outcomes": out_names,
         "labels": labels,
         "areas": areas,
-        "points": {"coordinates": None},  # written by webmap_export at 6 decimals
+        "points": {"coordinates": None},  # written by webmap_export (position_codec)
         "point_label": point_label.tolist(),
         "point_area": point_area.tolist(),
         "point_n": point_n,

@@ -17,7 +17,8 @@
   var A = window.CM_AREAS || null;
   var nM = D.months.length;
   var nC = D.categories.length;
-  var nP = D.points.coordinates.length;
+  var positions = decodePositions(D.points);
+  var nP = positions.lon.length;
   var nAreas = D.areas.length;
 
   // ---- typed arrays ------------------------------------------------------------------------
@@ -26,11 +27,37 @@
     for (var i = 0; i < counts.length; i++) off[i + 1] = off[i] + counts[i];
     return off;
   }
-  var coords = D.points.coordinates;
+  // The positions: one string of letters (core/common/position_codec.py says why and how):
+  // per point the longitude then the latitude, each the step in micro-degrees from the point
+  // before, zigzag-mapped, in base 26, least significant digit first, the last digit
+  // upper-case. Arithmetic, not bit operations: a step can exceed 32 bits as a zigzag number.
+  function decodePositions(points) {
+    if (points.encoding !== "lonlat-e6-delta-base26") {
+      throw new Error("crime_mapper: unknown position encoding " + points.encoding);
+    }
+    var text = points.coordinates, values = [], z = 0, scale = 1;
+    for (var k = 0; k < text.length; k++) {
+      var ch = text.charCodeAt(k);
+      if (ch >= 97 && ch <= 122) { z += (ch - 97) * scale; scale *= 26; continue; }
+      if (ch < 65 || ch > 90) throw new Error("crime_mapper: damaged positions at " + k);
+      z += (ch - 65) * scale;
+      values.push(z % 2 === 0 ? z / 2 : -(z + 1) / 2);
+      z = 0; scale = 1;
+    }
+    if (scale !== 1 || values.length % 2) throw new Error("crime_mapper: damaged positions");
+    var n = values.length / 2, lonA = new Float64Array(n), latA = new Float64Array(n);
+    var x = 0, y = 0;
+    for (var p = 0; p < n; p++) {
+      x += values[2 * p]; y += values[2 * p + 1];
+      lonA[p] = x / 1e6; latA[p] = y / 1e6;  // (the nearest double: as parseFloat of the text)
+    }
+    return { lon: lonA, lat: latA };
+  }
+  function pos(p) { return [positions.lon[p], positions.lat[p]]; }
   var mx = new Float64Array(nP);
   var my = new Float64Array(nP);
   for (var i = 0; i < nP; i++) {
-    var lon = coords[i][0], lat = coords[i][1];
+    var lon = positions.lon[i], lat = positions.lat[i];
     mx[i] = (lon + 180) / 360;
     var s = Math.sin(lat * Math.PI / 180);
     my[i] = 0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI);
@@ -275,7 +302,7 @@
   function boundsOf(points) {
     var b = L.latLngBounds([]);
     for (var i = 0; i < points.length; i++) {
-      var c = coords[points[i]]; b.extend([c[1], c[0]]);
+      var c = pos(points[i]); b.extend([c[1], c[0]]);
     }
     return b;
   }
@@ -363,7 +390,7 @@
   var popup = L.popup({ maxWidth: 320, autoPanPadding: [20, 20] });
   function openPointPopup(p) {
     lastFocus = document.activeElement;
-    var c = coords[p];
+    var c = pos(p);
     popup.setLatLng([c[1], c[0]]).setContent(pointPopupContent(p)).openOn(map);
     focusPopup();
   }
@@ -712,7 +739,7 @@
     }
     if (!it.points.length) return;
     if (it.points.length === 1) {
-      var c = coords[it.points[0]];
+      var c = pos(it.points[0]);
       map.setView([c[1], c[0]], Math.max(map.getZoom(), NO_CLUSTER_ZOOM));
       openPointPopup(it.points[0]);
     } else {
@@ -727,7 +754,7 @@
     var b = map.getBounds(), found = [];
     for (var p = 0; p < nP; p++) {
       if (!pCount[p]) continue;
-      var c = coords[p];
+      var c = pos(p);
       if (b.contains([c[1], c[0]])) found.push(p);
     }
     found.sort(function (x, y) { return pCount[y] - pCount[x]; });
@@ -739,7 +766,7 @@
       var li = el("li"), btn = el("button", { type: "button" },
         placeName(q) + ", " + D.areas[pArea[q]] + ": " + fmt(pCount[q]) + (pCount[q] === 1 ? " crime" : " crimes"));
       btn.addEventListener("click", function () {
-        var c = coords[q];
+        var c = pos(q);
         if (map.getZoom() < NO_CLUSTER_ZOOM) map.setView([c[1], c[0]], NO_CLUSTER_ZOOM, { animate: false });
         openPointPopup(q);
       });
@@ -774,5 +801,6 @@
   window.CM_READY = true;
   document.documentElement.setAttribute("data-cm-ready", "1");
   window.CM_APP = { state: state, update: update, map: map, syncControls: syncControls,
+    positions: positions,
     totals: function () { return { shown: totalShown, nolocation: totalNoLoc, places: placesShown }; } };
 })();
