@@ -27,6 +27,11 @@ def test_the_gate_reads_every_position_the_page_holds(world: dict, gated_webmap:
     art = next(a for a in read_output(gated_webmap)[1] if a.name == "data/points.js")
     read = sorted(zip(np.concatenate(art.lon).tolist(), np.concatenate(art.lat).tolist()))
     assert read == sorted(positions)
+    # read as positions, not as a text for the text scans; still in the body the substring
+    # searches read
+    letters = page_data(gated_webmap)["points"]["coordinates"]
+    assert letters not in art.texts and letters not in art.strings
+    assert sum(code.count(letters) for code in art.code) == 1
     report = check_release(world["raw"], gated_webmap, world["points"])
     assert report.passed, report.message()
 

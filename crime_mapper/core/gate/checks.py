@@ -81,7 +81,10 @@ def _all_texts(ctx: GateContext) -> list[str]:
 # exponent digits as a match, so a body with one is always scanned. So when no number of the
 # script, no text of the artifact and no raw part can give a scan anything, the body cannot
 # either, and is not scanned (its segments' results would all be empty): exact, and the
-# megabytes of coordinates and counts are never visited by the pattern.
+# megabytes of coordinates and counts are never visited by the pattern. (The map points'
+# positions are a string literal of ASCII letters only, which output_reader takes as
+# positions and not as a text: no number scan can match inside letters, so it too gives a
+# scan nothing.)
 _SIGNED_EXPONENT = re.compile(r"[eE][+-][0-9]")
 _SCRIPT_VALUES: WeakKeyDictionary[GateContext, dict[int, Optional[np.ndarray]]] = (
     WeakKeyDictionary()

@@ -658,14 +658,24 @@ def _encoded_positions(art: Artifact, text: str, where: str, lons: list, runs: l
     """A "coordinates" member holding a string: positions in the web map's letters
     (core.common.position_codec), taken as positions exactly as JSON pairs are. Any other
     string there is a bad coordinate (the check refuses it): nothing under "coordinates"
-    goes unchecked. (The string is also among the artifact's texts, read with the script's
-    literals; it holds letters only, so no number scan finds anything in it.)"""
+    goes unchecked.
+
+    Decoded, the string leaves the artifact's strings and texts (where the script's literals
+    were read): it is positions, as a JSON pair's numbers are not texts, and a megabyte of
+    letters there cost every text scan seconds for nothing. Nothing goes unsearched: the
+    script's body, which holds it, stays among the code that the substring searches read, and
+    the number scans can find nothing in ASCII letters (checks.py's note on data scripts)."""
     try:
         x, y = decode_positions(text)
     except PositionCodeError as exc:
         art.bad_coordinates.append(f"{where}: coordinates {text[:40]!r}...: {exc}")
         return
     runs.append((len(lons), x, y))
+    held = art.texts.count(text)
+    if held:
+        art.texts.remove(text)
+    if held <= 1:  # (the same text as a label too stays one of the strings)
+        art.strings.discard(normalise(text))
 
 
 def _int_values(item: list) -> Optional[np.ndarray]:
