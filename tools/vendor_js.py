@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -39,9 +40,27 @@ def vendor(node_modules: Path, target: Path = VENDOR_DIR) -> list[Path]:
             )
         dest = target / item.target
         dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(src, dest)
+        _replace_if_changed(src, dest)
         written.append(dest)
     return written
+
+
+def _replace_if_changed(src: Path, dest: Path) -> None:
+    """Copy ``src`` over ``dest`` whole or not at all, and only when they differ.
+
+    Why: every `make setup` (so every `make lint`, `make test`, `make demo`) runs this, and a
+    copy made in place (truncate, then write) let an export running at that moment, such as a
+    test's or the demo's, copy a half-written leaflet.js into its folder."""
+    data = src.read_bytes()
+    if dest.is_file() and dest.read_bytes() == data:
+        return
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(data)
+        shutil.copymode(src, tmp)
+        os.replace(tmp, dest)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def main(argv: list[str] | None = None) -> int:
