@@ -30,7 +30,8 @@
   // The positions: one string of letters (core/common/position_codec.py says why and how):
   // per point the longitude then the latitude, each the step in micro-degrees from the point
   // before, zigzag-mapped, in base 26, least significant digit first, the last digit
-  // upper-case. Arithmetic, not bit operations: a step can exceed 32 bits as a zigzag number.
+  // upper-case. Arithmetic, not bit operations: exact to 2^53, where bit operations stop at
+  // 32 bits (a step is at most 720,000,000 as a zigzag number, but seven digits reach 8e9).
   function decodePositions(points) {
     if (points.encoding !== "lonlat-e6-delta-base26") {
       throw new Error("crime_mapper: unknown position encoding " + points.encoding);
