@@ -88,3 +88,15 @@ def test_a_damaged_position_text_is_refused_saying_why(
     report = check_release(world["raw"], site, world["points"])
     assert "coordinates_are_map_points" in _failed(report)
     assert says in report.message()
+
+
+def test_no_positions_at_all_read_as_none(world: dict, gated_webmap: Path, tmp_path: Path):
+    """A map whose crimes have no published location writes an empty string: no position,
+    and nothing else of the script's read changes."""
+    site = site_with_positions(gated_webmap, tmp_path, [])
+    art = next(a for a in read_output(site)[1] if a.name == "data/points.js")
+    full = next(a for a in read_output(gated_webmap)[1] if a.name == "data/points.js")
+    assert sum(np.asarray(x).size for x in art.lon) == 0 and not art.bad_coordinates
+    assert art.strings == full.strings and art.texts == full.texts
+    report = check_release(world["raw"], site, world["points"])
+    assert report.passed, report.message()

@@ -190,6 +190,23 @@ def test_the_page_decodes_every_published_location_exactly(browser, release):
     assert not rec.errors
 
 
+def test_a_month_with_no_published_location_opens_with_its_table(browser, tmp_path):
+    """Every crime of the release without a location (police.uk's "No Location" rows): no
+    position to write or decode, and the page still opens, counts them and lists them in
+    the table, with no error."""
+    street = pd.read_csv(SAMPLE / "2022-10" / "2022-10-leicestershire-street.csv", dtype=str)
+    street = street.fillna("").head(40)
+    street[["Longitude", "Latitude", "Location"]] = ["", "", "No Location"]
+    src = tmp_path / "2022-10-unlocated-street.csv"
+    street.to_csv(src, index=False)
+    result = export_webmap(WebmapOptions(inputs=[src], out_dir=tmp_path / "map", tiles="none"))
+    assert result.points == 0 and result.mapped == 0 and result.crimes == 40
+    page, rec = open_page(browser, _url(result))
+    assert page.evaluate("window.CM_APP.positions.lon.length") == 0
+    assert page.evaluate("window.CM_APP.totals()") == {"shown": 0, "nolocation": 40, "places": 0}
+    assert not rec.errors
+
+
 def test_popup_shows_point_counts_and_latest_outcomes(browser, release):
     page, _ = open_page(browser, _url(release["result"]))
     street = release["street"]

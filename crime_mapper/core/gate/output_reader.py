@@ -671,6 +671,8 @@ def _encoded_positions(art: Artifact, text: str, where: str, lons: list, runs: l
         art.bad_coordinates.append(f"{where}: coordinates {text[:40]!r}...: {exc}")
         return
     runs.append((len(lons), x, y))
+    if not text:  # (no points: nothing was read as a text)
+        return
     held = art.texts.count(text)
     if held:
         art.texts.remove(text)
