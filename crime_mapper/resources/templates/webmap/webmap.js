@@ -755,8 +755,7 @@
     var b = map.getBounds(), found = [];
     for (var p = 0; p < nP; p++) {
       if (!pCount[p]) continue;
-      var c = pos(p);
-      if (b.contains([c[1], c[0]])) found.push(p);
+      if (b.contains([positions.lat[p], positions.lon[p]])) found.push(p);
     }
     found.sort(function (x, y) { return pCount[y] - pCount[x]; });
     var shown = found.slice(0, 50);
