@@ -370,9 +370,9 @@ def test_object_array_equals_np_array(old_numpy, monkeypatch):
         def refuse(*args, **kwargs):
             raise ValueError("cannot create object arrays from iterator")
 
-        monkeypatch.setattr(map_points_files.np, "fromiter", refuse)
+        monkeypatch.setattr(map_points.np, "fromiter", refuse)
     for values in ([], ["a"], ["", "Café", "a\x1fb", "x" * 500], [str(i) for i in range(1000)]):
-        got = map_points_files._object_array(values)
+        got = map_points.object_array(values)
         assert got.dtype == object and got.shape == (len(values),)
         assert all(g is v for g, v in zip(got.tolist(), values))
 

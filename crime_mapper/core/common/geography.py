@@ -81,7 +81,12 @@ IRISH_TRANSVERSE_MERCATOR = "EPSG:2157"
 
 
 def inside_uk(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    """True where (lon, lat) lies inside the UK outline (NaN gives False). Vectorised ray cast."""
+    """True where (lon, lat) lies inside the UK outline (NaN gives False).
+
+    Every reader calls this on every row (750,000 map points, 500,000 crimes), and a ray cast
+    against the outline's 53 edges cost about 0.1 s of a map points read. Most points lie in a
+    grid cell that no edge comes near, whose answer is its centre's (see _outline_cells); only
+    points in the cells an edge crosses are ray cast. The answers are the ray cast's, exactly."""
     lon = np.asarray(lon, dtype=np.float64)
     lat = np.asarray(lat, dtype=np.float64)
     with np.errstate(invalid="ignore"):
@@ -90,7 +95,20 @@ def inside_uk(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     if idx.size == 0:
         return result
     x, y = lon[idx], lat[idx]
-    inside = np.zeros(idx.size, dtype=bool)
+    state = _outline_cells()[_cell_of(x, y)]
+    near = np.flatnonzero(state == _CELL_NEAR_EDGE)
+    inside = state == _CELL_INSIDE
+    inside[near] = _ray_cast(x[near], y[near])
+    result[idx] = inside
+    return result
+
+
+def _ray_cast(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The even-odd test against UK_OUTLINE: whether a ray from each point towards +x crosses
+    an odd number of edges (half-open in y, so a ray through a vertex counts it once)."""
+    inside = np.zeros(x.size, dtype=bool)
+    if x.size == 0:
+        return inside
     x1, y1 = _OUTLINE[:, 0], _OUTLINE[:, 1]
     x2, y2 = np.roll(x1, -1), np.roll(y1, -1)
     for ax, ay, bx, by in zip(x1, y1, x2, y2):
@@ -99,8 +117,52 @@ def inside_uk(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
             continue
         x_at = ax + (y - ay) * (bx - ax) / (by - ay) if by != ay else ax
         inside ^= crosses & (x < x_at)
-    result[idx] = inside
-    return result
+    return inside
+
+
+# The outline's bounding box cut into square cells of _CELL_DEG degrees (about 11 km north
+# to south): 107 by 112 cells, of which about 6% lie near an edge.
+_CELL_DEG = 0.1
+_CELLS_X = int(np.ceil((_BBOX[2] - _BBOX[0]) / _CELL_DEG))
+_CELLS_Y = int(np.ceil((_BBOX[3] - _BBOX[1]) / _CELL_DEG))
+_CELL_OUTSIDE, _CELL_INSIDE, _CELL_NEAR_EDGE = 0, 1, 2
+# How far beyond its own square a cell reaches when edges are looked for, in degrees: far more
+# than the rounding of a point's cell index (a few 1e-15), so that a point just over a cell's
+# side, and put in that cell, is still covered by the cell's answer.
+_CELL_MARGIN_DEG = 1e-6
+
+
+def _cell_of(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Flat cell index of points inside the bounding box (its far sides go to the last cell)."""
+    col = np.minimum(((x - _BBOX[0]) * (1.0 / _CELL_DEG)).astype(np.int64), _CELLS_X - 1)
+    row = np.minimum(((y - _BBOX[1]) * (1.0 / _CELL_DEG)).astype(np.int64), _CELLS_Y - 1)
+    return row * _CELLS_X + col
+
+
+@lru_cache(maxsize=1)
+def _outline_cells() -> np.ndarray:
+    """Per cell: outside, inside, or near an edge (no answer of its own).
+
+    A cell no edge comes within reach of holds no point of the outline, so the even-odd test
+    gives every point in it the same answer (a ray's crossings change only when the point
+    crosses an edge; the half-open rule keeps the parity at vertices): its centre's. Reach is
+    measured from the cell's centre, as its half-diagonal plus the margin, to each edge as a
+    segment. Made once per process, in about 10 ms."""
+    col, row = np.meshgrid(np.arange(_CELLS_X), np.arange(_CELLS_Y))
+    cx = _BBOX[0] + (col.ravel() + 0.5) * _CELL_DEG
+    cy = _BBOX[1] + (row.ravel() + 0.5) * _CELL_DEG
+    reach = _CELL_DEG * np.sqrt(0.5) + _CELL_MARGIN_DEG
+    near = np.zeros(cx.size, dtype=bool)
+    x1, y1 = _OUTLINE[:, 0], _OUTLINE[:, 1]
+    x2, y2 = np.roll(x1, -1), np.roll(y1, -1)
+    for ax, ay, bx, by in zip(x1, y1, x2, y2):
+        dx, dy = bx - ax, by - ay
+        t = np.clip(((cx - ax) * dx + (cy - ay) * dy) / (dx * dx + dy * dy), 0.0, 1.0)
+        near |= np.hypot(cx - (ax + t * dx), cy - (ay + t * dy)) <= reach
+    state = np.where(_ray_cast(cx, cy), _CELL_INSIDE, _CELL_OUTSIDE).astype(np.int8)
+    state[near] = _CELL_NEAR_EDGE
+    state.flags.writeable = False
+    return state
 
 
 _SYSTEM_PROJ_DIRS = ("/usr/share/proj", "/usr/local/share/proj")

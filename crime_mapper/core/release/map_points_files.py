@@ -40,6 +40,7 @@ from .map_points import (
     map_points_from_arrays,
     map_points_from_history,
     map_points_hexagon_fallback,
+    object_array,
     read_map_points_csv,
     same_text,
 )
@@ -548,17 +549,8 @@ def _decode_texts(
             return None
         if len(pieces) != n:  # a value holding the separator
             return None
-        values[name] = _object_array(pieces)
+        values[name] = object_array(pieces)
     return n, x, y, values, clean
-
-
-def _object_array(values: list) -> np.ndarray:
-    """``np.array(values, dtype=object)`` for a list of str, made by np.fromiter where numpy
-    can (1.23 and later: a third faster, no nested sequences looked for)."""
-    try:
-        return np.fromiter(values, dtype=object, count=len(values))
-    except ValueError:  # numpy before 1.23 makes no object array from an iterator
-        return np.array(values, dtype=object)
 
 
 def read_map_points_file(path: PathLike) -> MapPoints:
