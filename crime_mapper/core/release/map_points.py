@@ -888,7 +888,8 @@ def _unguarded(values: Union[list, np.ndarray], clean: list[bool]) -> np.ndarray
     returned as it is when no value has one); ``clean[0]`` is set False unless every value is
     free of control characters (a guard quote is never one, so undoing it changes nothing
     there)."""
-    joined = "\n" + "\n".join(values)
+    # (str.join makes a list of an array by iterating it, item by item: tolist is 5x faster)
+    joined = "\n" + "\n".join(values.tolist() if isinstance(values, np.ndarray) else values)
     clean[0] = clean[0] and _only_separators_control(joined, len(values))
     if "\n'" not in joined:  # no value starts with a guard quote
         return values if isinstance(values, np.ndarray) else object_array(values)
