@@ -7,6 +7,7 @@ maximum distance kept (without a location), and byte-identical output from ident
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -575,6 +576,26 @@ def test_cancelling_stops_the_step(history):
     with pytest.raises(Cancelled):
         anonymise(result.crimes, points, salt=SALT, feedback=feedback)
     assert feedback.seen and max(feedback.seen) < 100
+
+
+def test_the_crime_ids_are_the_salted_references(history):
+    """The Crime IDs are the published rows' own references' HMAC-SHA256 under the salt
+    (blank for anti-social behaviour), computed here with the standard library's hmac."""
+    import hmac
+
+    result, points = history
+    release = anonymise(result.crimes, points, salt=SALT)
+    public = release.public
+    assert len(public) > 1000
+    expected = {
+        hmac.new(SALT, ref.encode(), hashlib.sha256).hexdigest()
+        for ref, kind in zip(result.crimes["crime_id"], result.crimes["crime_type"])
+        if ref and kind != "Anti-social behaviour"
+    }
+    ids = public["Crime ID"]
+    asb = public["Crime type"] == "Anti-social behaviour"
+    assert (ids[asb] == "").all()
+    assert set(ids[~asb]) <= expected and ids[~asb].is_unique
 
 
 def test_a_force_release_passes_the_leak_gate_and_the_audit_records_it(force, history, tmp_path):
