@@ -564,6 +564,29 @@ def test_csv_read_with_categoricals_equals_reading_every_value(tmp_path: Path, w
     assert all(type(v) is str for v in got.lsoa_name.tolist())
 
 
+def test_csv_map_points_keep_none_of_the_files_other_columns(tmp_path: Path) -> None:
+    """A points CSV with columns of its own (notes, a road id...) read fast: the text
+    columns are taken from pandas' table without a copy of each value, but not as views
+    into its block of columns, which would keep every other column's text alive as long
+    as the map points live (a national layer's notes, for the whole release)."""
+    path = tmp_path / "points.csv"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["longitude", "latitude", "label", "notes", "lsoa_code", "road_id"])
+        for k in range(500):
+            writer.writerow(
+                [f"{-1.2 + k * 1e-4:.6f}", "52.600000", f"Street {k}", "x" * 200 + str(k),
+                 f"E0100{k:04d}", f"road {k}"]
+            )  # fmt: skip
+    points = read_map_points_csv(path)
+    assert points.label.tolist()[:2] == ["Street 0", "Street 1"]
+    for name in ("label", "source", "lsoa_code", "lsoa_name"):
+        array = getattr(points, name)
+        while array is not None:
+            assert array.ndim == 1 and array.size == 500, name
+            array = array.base
+
+
 def test_only_separators_control_counts_every_control_character() -> None:
     from crime_mapper.core.release.map_points import _only_separators_control
 
