@@ -8,6 +8,7 @@ maximum distance kept (without a location), and byte-identical output from ident
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import re
 from pathlib import Path
@@ -581,8 +582,6 @@ def test_cancelling_stops_the_step(history):
 def test_the_crime_ids_are_the_salted_references(history):
     """The Crime IDs are the published rows' own references' HMAC-SHA256 under the salt
     (blank for anti-social behaviour), computed here with the standard library's hmac."""
-    import hmac
-
     result, points = history
     release = anonymise(result.crimes, points, salt=SALT)
     public = release.public

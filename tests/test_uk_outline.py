@@ -11,11 +11,15 @@ import pytest
 from crime_mapper.core.common.geography import UK_OUTLINE, inside_uk
 from tests.support.monthly_config import SAMPLE
 
+OUTLINE = np.asarray(UK_OUTLINE)
+WEST, SOUTH = OUTLINE.min(axis=0)
+EAST, NORTH = OUTLINE.max(axis=0)
+
 
 def even_odd(x: float, y: float) -> bool:
     """The even-odd rule written out for one point, from the outline's vertices alone (half-open
     in y): the reference the vectorised test must agree with."""
-    if not (-8.80 <= x <= 1.85 and 49.75 <= y <= 60.95):
+    if not (WEST <= x <= EAST and SOUTH <= y <= NORTH):
         return False
     inside = False
     n = len(UK_OUTLINE)
@@ -43,24 +47,23 @@ def test_random_points_over_and_around_the_outline() -> None:
 def test_points_on_the_grid_lines_and_their_crossings(step: float) -> None:
     """On a cell's side the cell a point is put in is decided by rounding: either answer must
     be the ray cast's."""
-    xs = -8.80 + step * np.arange(int(10.65 / step) + 2)
-    ys = 49.75 + step * np.arange(int(11.2 / step) + 2)
+    xs = WEST + step * np.arange(int((EAST - WEST) / step) + 2)
+    ys = SOUTH + step * np.arange(int((NORTH - SOUTH) / step) + 2)
     lon, lat = (a.ravel() for a in np.meshgrid(xs, ys))
     check(lon, lat)
 
 
 def test_points_on_the_edges_and_at_the_vertices() -> None:
     rng = np.random.default_rng(11)
-    outline = np.asarray(UK_OUTLINE)
-    i = rng.integers(0, len(outline), 20_000)
-    j = (i + 1) % len(outline)
+    i = rng.integers(0, len(OUTLINE), 20_000)
+    j = (i + 1) % len(OUTLINE)
     t = rng.uniform(0.0, 1.0, i.size)
-    lon = outline[i, 0] + t * (outline[j, 0] - outline[i, 0])
-    lat = outline[i, 1] + t * (outline[j, 1] - outline[i, 1])
+    lon = OUTLINE[i, 0] + t * (OUTLINE[j, 0] - OUTLINE[i, 0])
+    lat = OUTLINE[i, 1] + t * (OUTLINE[j, 1] - OUTLINE[i, 1])
     nudge = rng.choice([-1e-9, 0.0, 1e-9], size=(2, i.size))
     check(
-        np.concatenate([lon, lon + nudge[0], outline[:, 0]]),
-        np.concatenate([lat, lat + nudge[1], outline[:, 1]]),
+        np.concatenate([lon, lon + nudge[0], OUTLINE[:, 0]]),
+        np.concatenate([lat, lat + nudge[1], OUTLINE[:, 1]]),
     )
 
 

@@ -74,6 +74,8 @@ UK_OUTLINE: tuple[tuple[float, float], ...] = (
 
 _OUTLINE = np.asarray(UK_OUTLINE, dtype=np.float64)
 _BBOX = (_OUTLINE[:, 0].min(), _OUTLINE[:, 1].min(), _OUTLINE[:, 0].max(), _OUTLINE[:, 1].max())
+# The outline's edges as (ax, ay, bx, by), the last closing it back to the first vertex.
+_EDGES = tuple(zip(*_OUTLINE.T, *np.roll(_OUTLINE, -1, axis=0).T))
 
 WGS84 = "EPSG:4326"
 BRITISH_NATIONAL_GRID = "EPSG:27700"
@@ -109,9 +111,7 @@ def _ray_cast(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     inside = np.zeros(x.size, dtype=bool)
     if x.size == 0:
         return inside
-    x1, y1 = _OUTLINE[:, 0], _OUTLINE[:, 1]
-    x2, y2 = np.roll(x1, -1), np.roll(y1, -1)
-    for ax, ay, bx, by in zip(x1, y1, x2, y2):
+    for ax, ay, bx, by in _EDGES:
         crosses = (ay > y) != (by > y)
         if not crosses.any():
             continue
@@ -153,9 +153,7 @@ def _outline_cells() -> np.ndarray:
     cy = _BBOX[1] + (row.ravel() + 0.5) * _CELL_DEG
     reach = _CELL_DEG * np.sqrt(0.5) + _CELL_MARGIN_DEG
     near = np.zeros(cx.size, dtype=bool)
-    x1, y1 = _OUTLINE[:, 0], _OUTLINE[:, 1]
-    x2, y2 = np.roll(x1, -1), np.roll(y1, -1)
-    for ax, ay, bx, by in zip(x1, y1, x2, y2):
+    for ax, ay, bx, by in _EDGES:
         dx, dy = bx - ax, by - ay
         t = np.clip(((cx - ax) * dx + (cy - ay) * dy) / (dx * dx + dy * dy), 0.0, 1.0)
         near |= np.hypot(cx - (ax + t * dx), cy - (ay + t * dy)) <= reach
