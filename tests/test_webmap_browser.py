@@ -257,6 +257,26 @@ def test_hostile_labels_render_as_text(browser, release):
     assert "</script" not in html and "<img" not in html
 
 
+def test_a_hostile_tiles_attribution_shows_as_text(browser, tmp_path):
+    """Leaflet writes an attribution into the page as HTML: the analyst's text for a custom
+    tile service is shown as text, neither an image nor a link."""
+    attribution = '<img src=x onerror=alert(1)> <a href="javascript:alert(2)">Tiles</a> & co'
+    result = export_webmap(
+        WebmapOptions(
+            inputs=[SAMPLE / "2022-10"],
+            out_dir=tmp_path / "map",
+            tiles="https://tiles.example.org/{z}/{x}/{y}.png",
+            tiles_attribution=attribution,
+        )
+    )
+    page, rec = open_page(browser, _url(result))
+    assert attribution in page.inner_text(".leaflet-control-attribution")
+    found = 'document.querySelectorAll(\'img[src="x"], a[href^="javascript"]\').length'
+    assert page.evaluate(found) == 0
+    assert not rec.dialogs and not rec.errors
+    assert not [u for u in rec.requests if u.endswith("/x")], rec.requests
+
+
 def test_no_request_leaves_the_machine_but_tiles(browser, release):
     page, rec = open_page(browser, _url(release["result"]))
     page.evaluate("window.CM_APP.map.setZoom(14)")

@@ -7,7 +7,8 @@
  * rebuilt when the filter changes (supercluster would need a new index: seconds).
  *
  * Every text reaches the page through textContent or createTextNode, never innerHTML, so a
- * label such as <img src=x onerror=...> shows as text. Plain ES5-style script (no modules):
+ * label such as <img src=x onerror=...> shows as text (Leaflet's attribution control, which
+ * writes HTML, is given its texts escaped: asHtmlText). Plain ES5-style script (no modules):
  * the page must work from file://.
  */
 (function () {
@@ -157,10 +158,17 @@
   // ---- map ---------------------------------------------------------------------------------
   var map = L.map("map", { zoomControl: true, keyboard: true, preferCanvas: true,
     minZoom: 4, maxZoom: 18, worldCopyJump: false, closePopupOnClick: true });
+  // Leaflet writes attributions into the page as HTML: each is handed over escaped (a tile
+  // service's attribution is the analyst's text, never markup)
+  function asHtmlText(text) {
+    return String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
+      .replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+  }
   map.attributionControl.setPrefix(false);
-  map.attributionControl.addAttribution(C.data_attribution);
+  map.attributionControl.addAttribution(asHtmlText(C.data_attribution));
   if (C.tiles && C.tiles.url) {
-    L.tileLayer(C.tiles.url, { maxZoom: C.tiles.max_zoom || 19, attribution: C.tiles.attribution,
+    L.tileLayer(C.tiles.url, { maxZoom: C.tiles.max_zoom || 19,
+      attribution: asHtmlText(C.tiles.attribution),
       crossOrigin: false, referrerPolicy: "no-referrer" }).addTo(map);
   }
   var mapEl = document.getElementById("map");
