@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import random
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -182,3 +183,76 @@ def test_the_command_line_reports_a_damaged_profile_in_one_line(tmp_path, damage
     assert run.returncode == 2, run.stderr
     assert run.stderr.count("\n") == 1 and "cannot read mapping profile" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+#: JSON that json.loads reads, but that means something other than it says or fails later
+#: where the message cannot name the file (core.common.json_file.strict_json): a member
+#: planted at the start of the file's first object, and what the refusal must say
+MISLEADING = {
+    "duplicate-key": ('"zz_planted": 1, "zz_planted": 2, ', "given twice"),
+    "long-integer": ('"zz_planted": 1' + "0" * 5000 + ", ", "too long"),
+    "lone-surrogate": ('"zz_planted": "x\\ud800y", ', "surrogate"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(MISLEADING))
+@pytest.mark.parametrize("reader", sorted(READERS))
+def test_json_that_reads_but_misleads_raises_the_readers_own_error(tmp_path, reader, kind):
+    source, read, error = READERS[reader]
+    member, says = MISLEADING[kind]
+    text = source.read_text(encoding="utf-8-sig")
+    path = tmp_path / f"{reader}.json"
+    path.write_text(text.replace("{", "{" + member, 1), encoding="utf-8")
+    with pytest.raises(error) as caught:
+        read(path)
+    assert path.name in str(caught.value) and says in str(caught.value)
+
+
+def test_a_rules_file_that_gives_the_sensitive_action_twice_is_refused(tmp_path):
+    """The case that made duplicate keys an error: the last one won, silently, and a second
+    "sensitive_action": "map" published the rows the first withheld."""
+    source = READERS["rules"][0].read_text(encoding="utf-8")
+    assert '"sensitive_action": "withhold",' in source
+    path = tmp_path / "rules.json"
+    path.write_text(
+        source.replace(
+            '"sensitive_action": "withhold",',
+            '"sensitive_action": "withhold",\n  "sensitive_action": "map",',
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(ReleaseRulesError, match="'sensitive_action' is given twice"):
+        ReleaseRules.load(path)
+
+
+def test_what_only_looks_misleading_is_read():
+    """A surrogate pair is one character; an escaped backslash before "ud800" is text; the
+    same key in two objects is no repeat."""
+    text = '{"a": "\\ud83d\\ude00", "b": "\\\\ud800", "c": [{"k": 1}, {"k": 2}], "d": 1' + "0" * 300
+    assert parse_json_text(text + "}", ValueError, "x") == {
+        "a": "\U0001f600",
+        "b": "\\ud800",
+        "c": [{"k": 1}, {"k": 2}],
+        "d": 10**300,
+    }
+
+
+@pytest.mark.parametrize("command", ["anonymise", "check-release"])
+def test_the_command_line_reports_a_rules_file_with_a_huge_number_in_one_line(tmp_path, command):
+    source = READERS["rules"][0].read_text(encoding="utf-8")
+    rules = tmp_path / "rules.json"
+    rules.write_text(source.replace("{", '{"zz": 1' + "0" * 5000 + ", ", 1), encoding="utf-8")
+    street = SAMPLE / "police-uk" / "2022-10"
+    (tmp_path / "none.salt").write_text(secrets.token_hex(32), encoding="ascii")
+    args = {
+        "anonymise": [str(street), "--points", str(tmp_path / "none.csv"), "--salt-file",
+                      str(tmp_path / "none.salt"), "--out", str(tmp_path / "out")],
+        "check-release": [str(street), "--release", str(street), "--points",
+                          str(tmp_path / "none.csv")],
+    }[command]  # fmt: skip
+    run = subprocess.run(
+        [sys.executable, "-m", "crime_mapper.cli", command, *args, "--rules", str(rules)],
+        cwd=REPO, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert "Traceback" not in run.stderr
+    assert run.returncode == 2 and "rules.json" in run.stderr and "too long" in run.stderr

@@ -5,12 +5,23 @@ QA reports each caught a different subset of what ``json.loads`` on a user's fil
 file that is not UTF-8 (UnicodeDecodeError) or nested past Python's recursion limit
 (RecursionError, which is not a ValueError) then escaped as a traceback instead of a
 message naming the file. No QGIS, no pandas.
+
+Three things ``json.loads`` accepts are refused here too, because each lets a user's file
+mean something other than what it says, or fail later where the message cannot name it:
+
+- a key given twice in one object (``json.loads`` keeps the last silently: a rules file
+  with a second ``"sensitive_action"`` would publish what the first withholds);
+- an integer longer than Python's int conversion limit (a ValueError that is not a
+  JSONDecodeError: it escaped as a traceback);
+- a lone UTF-16 surrogate escape (``"\\ud800"``), which is no character: it reads, then
+  fails as the first output is encoded as UTF-8, far from the file that held it.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any, Callable, Union
 
@@ -19,11 +30,55 @@ PathLike = Union[str, "os.PathLike[str]"]
 ErrorMaker = Callable[[str], Exception]
 
 
-def parse_json_text(text: str, error: ErrorMaker, where: str) -> Any:
-    """``text`` parsed; ``error`` raised, naming ``where``, when it is not JSON."""
+# a \\u escape of a UTF-16 surrogate: only then can a parsed string hold a lone one
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object's members as a dict, refusing a key that comes twice."""
+    value = dict(pairs)
+    if len(value) != len(pairs):
+        seen: set[str] = set()
+        for key, _item in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return value
+
+
+def strict_json(text: str) -> Any:
+    """``json.loads(text)``, refusing duplicate keys and lone surrogates (see the module);
+    raises ValueError (a JSONDecodeError for broken JSON) or RecursionError."""
     try:
-        return json.loads(text)
+        value = json.loads(text, object_pairs_hook=_unique_keys)
+    except _DuplicateKey as exc:
+        raise ValueError(f"the key {exc.args[0]!r} is given twice in one object") from None
+    except json.JSONDecodeError:
+        raise
+    except ValueError:  # (the one other: an integer past Python's conversion limit)
+        raise ValueError("a number too long to read (more digits than Python converts)") from None
+    if _SURROGATE_ESCAPE.search(text):
+        try:
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError(
+                "a \\u escape of a lone UTF-16 surrogate, which is not a character"
+            ) from None
+    return value
+
+
+def parse_json_text(text: str, error: ErrorMaker, where: str) -> Any:
+    """``text`` parsed (:func:`strict_json`); ``error`` raised, naming ``where``, when it is
+    not JSON or is refused."""
+    try:
+        return strict_json(text)
     except json.JSONDecodeError as exc:
+        raise error(f"{where}: not valid JSON ({exc})") from exc
+    except ValueError as exc:  # (an integer past the conversion limit, or refused above)
         raise error(f"{where}: not valid JSON ({exc})") from exc
     except RecursionError as exc:
         raise error(f"{where}: JSON nested too deeply to read") from exc

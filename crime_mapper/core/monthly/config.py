@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional, Union
 
+from ..common.json_file import strict_json
 from . import toml_lite
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -416,7 +417,7 @@ def read_config(path: PathLike) -> ReleaseConfig:
         raise ConfigError(f"{path}: not UTF-8 text") from exc
     try:
         if path.suffix.lower() == ".json":
-            data = json.loads(text)
+            data = strict_json(text)
         else:
             data = toml_lite.loads(text)
     except (ValueError, RecursionError) as exc:

@@ -18,6 +18,7 @@ from typing import Any, Optional
 import numpy as np
 import pandas as pd
 
+from ..common.json_file import strict_json
 from ..release.map_points import strip_location_prefix
 
 # Cells of about 1 km: 0.009 degrees of latitude, 0.0145 of longitude (1 km at 52 N).
@@ -323,7 +324,7 @@ def profiles_json(profiles: list[MonthProfile]) -> str:
 
 def read_profiles_json(text: str) -> list[MonthProfile]:
     try:
-        data = json.loads(text)
+        data = strict_json(text)
     except RecursionError as exc:
         raise ValueError("the QA history file is nested too deeply") from exc
     if not isinstance(data, list):
