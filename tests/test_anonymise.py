@@ -224,6 +224,22 @@ def test_force_extract_leaks_no_date_reference_offence_or_free_text(force, histo
     assert row["withheld_by_rule"] == 1
 
 
+def test_an_edited_tables_unclear_sensitive_flag_is_withheld_as_sensitive(force, history):
+    """A crimes table edited after the load (a layer's text column) may hold a flag that
+    says neither yes nor no: the crime is treated as sensitive (fail closed), not
+    published as if the flag said no; blank and "no" flags still say no."""
+    frame, result = force
+    _, points = history
+    crimes = result.crimes.copy()
+    flags = np.full(len(crimes), "N", dtype=object)
+    flags[:5] = ["maybe", "S", "?", " ", "no"]
+    crimes["sensitive"] = flags
+    audit = anonymise(crimes, points, salt=SALT).audit
+    assert_reconciles(audit)
+    assert audit["totals"]["sensitive_rows"] == 3
+    assert audit["totals"]["withheld_by_rule"] == 3
+
+
 def test_force_extract_lsoa_comes_from_the_map_point(force, history):
     _, result = force
     _, points = history

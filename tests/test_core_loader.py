@@ -279,6 +279,26 @@ def test_force_extract_with_a_saved_profile(tmp_path: Path):
     assert any("EPSG:27700" in n for n in result.files[0].notes)
 
 
+def test_a_sensitive_flag_that_says_neither_yes_nor_no_rejects_its_row(tmp_path: Path):
+    """A flag the loader does not know ("maybe", "S", "?") was read as not sensitive, so the
+    crime was published as any other: the row is now rejected with the value named."""
+    extract = tmp_path / "2022-10-force-extract.csv"
+    frame = make_force_extract(extract)
+    flags = [" yes ", "TRUE", "1", "restricted", "No", "", "f", "0", "maybe", "S", "?", "yess"]
+    frame.loc[: len(flags) - 1, "Sensitive"] = flags
+    frame.drop(columns="expected_category").to_csv(extract, index=False)
+    result = load_extracts([extract], profile=force_profile())
+    assert_reconciles(result)
+    rejects = result.rejects
+    assert rejects["reason"].tolist() == ["bad_sensitive_flag"] * 4
+    assert sorted(rejects["source_line"].tolist()) == [10, 11, 12, 13]
+    assert "sensitive flag 'maybe'" in " ".join(rejects["detail"])
+    kept = result.crimes.set_index("crime_id")["sensitive"]
+    refs = frame["CrimeRef"]
+    assert kept[refs[:4]].tolist() == [True] * 4 and kept[refs[4:8]].tolist() == [False] * 4
+    assert kept[refs.iloc[-1]] and not kept[refs.iloc[12:-1]].any()
+
+
 def test_force_extract_auto_detected_without_a_profile(tmp_path: Path):
     extract = tmp_path / "force-extract.csv"
     make_force_extract(extract)

@@ -106,6 +106,8 @@ REASONS: dict[str, str] = {
     "month_mismatch": "Month disagrees with the month in the file name",
     "unknown_category": "Crime type or offence does not map to a police.uk category",
     "unknown_outcome": "Outcome is not a police.uk outcome category",
+    "bad_sensitive_flag": "Sensitive flag says neither yes nor no (yes/no, y/n, true/false, "
+    "1/0; blank is no)",
     "duplicate_crime_id": "Crime ID already seen earlier in this load",
     "missing_crime_id": "Crime ID is required for this category but is blank",
     "wrong_field_count": "Row has a different number of fields from the header",

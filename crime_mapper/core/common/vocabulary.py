@@ -53,6 +53,13 @@ LEGACY_CATEGORIES: dict[str, str] = {
 
 ASB = "Anti-social behaviour"
 
+# A force's sensitive flag, as text (case and surrounding spaces aside): the values that say
+# yes and those that say no. Any other value says neither, and is never read as a no: the
+# loader rejects its row (bad_sensitive_flag), and the anonymise step, given a table edited
+# after the load, treats the crime as sensitive (fail closed).
+SENSITIVE_YES = frozenset({"1", "y", "yes", "true", "t", "sensitive", "restricted"})
+SENSITIVE_NO = frozenset({"", "0", "n", "no", "false", "f"})
+
 
 #: The translation context of the labels marked with :func:`tr_noop` in QGIS-free modules
 #: (tools/translation_template.py; the dock translates them with ui.widgets.vocabulary_text).

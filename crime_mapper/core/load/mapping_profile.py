@@ -17,7 +17,13 @@ from pathlib import Path
 from typing import Any, Optional, Union
 
 from ..common.json_file import read_json_file
-from ..common.vocabulary import all_category_names, fold_text, normalise_category
+from ..common.vocabulary import (
+    SENSITIVE_NO,
+    SENSITIVE_YES,
+    all_category_names,
+    fold_text,
+    normalise_category,
+)
 
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
 DEFAULT_OFFENCE_TABLE = RESOURCES / "offence_mapping.csv"
@@ -35,7 +41,8 @@ ROLES: dict[str, str] = {
     "location": "Location text (internal only: never published)",
     "lsoa_code": "LSOA code",
     "lsoa_name": "LSOA name",
-    "sensitive": "A flag column: yes/true/1/y marks a crime the force treats as sensitive",
+    "sensitive": "A flag column: yes/true/1/y marks a crime the force treats as sensitive, "
+    "no/false/0/n or blank one it does not (any other value rejects the row)",
     "reported_by": "Force that reported the crime",
     "falls_within": "Force area",
 }
@@ -120,8 +127,6 @@ KNOWN_VARIANTS: dict[str, tuple[str, ...]] = {
     "reported_by": ("reported by", "force"),
     "falls_within": ("falls within",),
 }
-
-_TRUE_FLAGS = {"1", "y", "yes", "true", "t", "sensitive", "restricted"}
 
 
 class ProfileError(ValueError):
@@ -371,5 +376,8 @@ def detect_profile(header: list[str], sample: Any = None) -> Optional[MappingPro
     return MappingProfile(name="Auto-detected force extract", columns=columns)
 
 
-def is_true_flag(value: str) -> bool:
-    return value.strip().lower() in _TRUE_FLAGS
+def sensitive_flag(value: str) -> int:
+    """1 for a sensitive flag that says yes, 0 for one that says no, -1 for neither
+    (core.common.vocabulary.SENSITIVE_YES, SENSITIVE_NO)."""
+    folded = value.strip().lower()
+    return 1 if folded in SENSITIVE_YES else 0 if folded in SENSITIVE_NO else -1

@@ -18,7 +18,7 @@ import pandas as pd
 from ..common import background, geography
 from ..common.schema import CRIME_TYPE_DTYPE, EXTRA_PREFIX, OUTCOME_DTYPE
 from ..common.vocabulary import STREET_COLUMNS, fold_text, normalise_category, normalise_outcome
-from .mapping_profile import MappingProfile, detect_profile, is_true_flag
+from .mapping_profile import MappingProfile, detect_profile, sensitive_flag
 from .row_checks import (
     Factorized,
     Verdicts,
@@ -791,6 +791,15 @@ def read_force(
         )
     else:
         given = np.zeros(n, dtype=bool)
+    flags = (
+        per_unique(col("sensitive"), sensitive_flag, dtype=np.int8) if "sensitive" in cols else None
+    )
+    if flags is not None:
+        v.reject(
+            flags < 0,
+            "bad_sensitive_flag",
+            lambda idx: [f"sensitive flag {f[cols['sensitive']].iat[i]!r}" for i in idx],
+        )
 
     ok = v.accepted
     n_ok = int(ok.sum())
@@ -819,9 +828,7 @@ def read_force(
 
     ok_month = _take(month_key, ok)
 
-    sensitive = (
-        per_unique(col("sensitive"), is_true_flag, dtype=bool)[ok] if "sensitive" in cols else False
-    )
+    sensitive = flags[ok] > 0 if flags is not None else False
     accepted = pd.DataFrame(
         {
             "source_file": constant(source.name),

@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from ..common.feedback import Feedback, ScaledFeedback
-from ..common.vocabulary import ASB, all_category_names
+from ..common.vocabulary import ASB, SENSITIVE_NO, SENSITIVE_YES, all_category_names
 from . import audit as audit_module
 from . import disclosure
 from .audit import ACTION_MAP, ACTION_NO_LOCATION, ACTION_UNKNOWN, UNKNOWN_REJECTED
@@ -74,7 +74,6 @@ REQUIRED_COLUMNS: tuple[str, ...] = (
 
 
 _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
-_TRUE_TEXT = {"1", "y", "yes", "true", "t", "sensitive", "restricted"}
 _MAP, _NO_LOCATION, _UNKNOWN = ACTION_MAP, ACTION_NO_LOCATION, ACTION_UNKNOWN
 _SAME_POINT_M = 0.5  # a police.uk row that moved less than this stayed on its own point
 
@@ -265,9 +264,11 @@ def _hex_keys(ids: list) -> Optional[np.ndarray]:
     return key
 
 
-def _flags(series: Optional[pd.Series], n: int) -> np.ndarray:
+def _flags(series: Optional[pd.Series], n: int, neither: bool = False) -> np.ndarray:
     """A boolean column read safely whatever its storage (bool, 0/1, or text flags read
-    back from a layer)."""
+    back from a layer). A text value that says neither yes nor no (vocabulary.SENSITIVE_YES,
+    SENSITIVE_NO; blank is no) is read as ``neither``: the sensitive flag passes True (an
+    edited table's "maybe" is withheld as sensitive, fail closed), has_location False."""
     if series is None:
         return np.zeros(n, dtype=bool)
     if pd.api.types.is_bool_dtype(series.dtype):
@@ -275,7 +276,13 @@ def _flags(series: Optional[pd.Series], n: int) -> np.ndarray:
     if pd.api.types.is_numeric_dtype(series.dtype):
         return series.fillna(0).to_numpy() != 0
     text = _clean_text(series.to_numpy(dtype=object))
-    return np.fromiter((v.strip().lower() in _TRUE_TEXT for v in text), dtype=bool, count=n)
+    read = {}
+    for value in dict.fromkeys(text.tolist()):
+        folded = value.strip().lower()
+        read[value] = (
+            True if folded in SENSITIVE_YES else False if folded in SENSITIVE_NO else neither
+        )
+    return np.fromiter(map(read.__getitem__, text.tolist()), dtype=bool, count=n)
 
 
 def _coordinate_text(values: np.ndarray) -> np.ndarray:
@@ -366,7 +373,7 @@ def anonymise(
     feedback.set_progress(1)
 
     # Action per row: categories and the sensitive flag combine through the rules.
-    sensitive = _flags(crimes.get("sensitive"), n)
+    sensitive = _flags(crimes.get("sensitive"), n, neither=True)
     codes, uniques = pd.factorize(category)
     action_code = {a: i for i, a in enumerate(ACTIONS)}
     plain = np.array(
