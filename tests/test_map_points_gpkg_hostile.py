@@ -21,6 +21,7 @@ from crime_mapper.core.release.map_points import MapPointsError, map_points_from
 from crime_mapper.core.release.map_points_files import (
     int_value,
     map_points_table,
+    text_value,
     read_map_points_file,
     write_map_points_gpkg,
 )
@@ -55,6 +56,15 @@ def written(points, tmp_path_factory) -> Path:
         ("DROP TABLE gpkg_geometry_columns", "cannot be read as a GeoPackage"),
         ("ALTER TABLE map_points RENAME COLUMN label TO lbl", "no 'label' field"),
         ("DELETE FROM map_points", "is empty"),
+        # text stored as a BLOB, valid UTF-8 or not: str() published its Python repr
+        (
+            "UPDATE map_points SET label = X'C3284142FF' WHERE fid % 7 = 0",
+            "'label' field holds binary",
+        ),
+        (
+            "UPDATE map_points SET lsoa_name = CAST('Leicester 001A' AS BLOB)",
+            "'lsoa_name' field holds binary",
+        ),
     ],
 )
 def test_a_damaged_table_is_refused_with_the_reason(written, tmp_path, sql, reason):
@@ -71,6 +81,16 @@ def test_an_address_count_no_integer_holds_reads_as_unknown(written, tmp_path, p
     assert len(read) == len(points)
     assert read.addresses[2] == -1
     assert np.array_equal(np.delete(read.addresses, 2), np.delete(points.addresses, 2))
+
+
+def test_text_value_refuses_binary_data():
+    """A QGIS layer's binary field (a QByteArray) or a BLOB is no text to publish."""
+    from qgis.PyQt.QtCore import QByteArray
+
+    for value in (b"Main Street", bytearray(b"x"), memoryview(b"x"), QByteArray(b"x")):
+        with pytest.raises(MapPointsError, match="binary data"):
+            text_value(value)
+    assert text_value(None) == "" and text_value("Main Street") == "Main Street"
 
 
 def test_int_value_keeps_what_a_64_bit_integer_holds():

@@ -67,10 +67,21 @@ class MapPointsInputError(MapPointsError):
     """A layer or file cannot give map points; raised before any work starts."""
 
 
+_BINARY = (bytes, bytearray, memoryview)
+
+
+def _is_binary(value: Any) -> bool:
+    return isinstance(value, _BINARY) or type(value).__name__ == "QByteArray"
+
+
 def text_value(value: Any) -> str:
-    """A field value as text: None and a QVariant NULL (from QGIS attributes) give ""."""
+    """A field value as text: None and a QVariant NULL (from QGIS attributes) give "".
+    Binary data (a BLOB, a QByteArray) is refused: str() would publish its Python
+    repr ("On or near b'\\xc3(AB'")."""
     if value is None:
         return ""
+    if _is_binary(value):
+        raise MapPointsInputError("a text field holds binary data (a BLOB), not text")
     try:
         if hasattr(value, "isNull") and value.isNull():
             return ""
@@ -190,6 +201,13 @@ def read_map_points_gpkg(path: PathLike, table: str = MAP_POINTS_TABLE) -> MapPo
         raise MapPointsInputError(f"{path}: the {table!r} layer is empty")
     data = np.empty((len(rows), len(rows[0])), dtype=object)
     data[:] = rows  # one C-level transpose: zip(*rows) takes seconds at 750,000 points
+    for i, name in enumerate(wanted):
+        binary = sum(map(_is_binary, data[:, i + 1].tolist()))
+        if binary and MAP_POINTS_FIELDS[name] == "string":
+            raise MapPointsInputError(
+                f"{path}: the {table!r} layer's {name!r} field holds binary data (a BLOB) "
+                f"in {binary:,} rows, not text: store it as text"
+            )
     x, y = point_coordinates(data[:, 0].tolist())
     return _map_points_from_columns(x, y, {name: data[:, i + 1] for i, name in enumerate(wanted)})
 
