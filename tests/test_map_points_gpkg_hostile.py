@@ -21,8 +21,8 @@ from crime_mapper.core.release.map_points import MapPointsError, map_points_from
 from crime_mapper.core.release.map_points_files import (
     int_value,
     map_points_table,
-    text_value,
     read_map_points_file,
+    text_value,
     write_map_points_gpkg,
 )
 from tests.support.gpkg_edits import edited_gpkg
