@@ -141,6 +141,29 @@ def test_population_missing_or_bad_is_unknown(tmp_path):
     assert values["C"] == 0.0  # zero is known; rates show n/a for it downstream
 
 
+def test_a_fraction_of_one_resident_is_an_unknown_population(tmp_path):
+    """5e-324 residents made the web map's rate per 1,000 "Infinity", and 1e-300 a rate 300
+    digits long in the summaries: a population is none or at least one resident."""
+    given = ["5e-324", "1e-300", "0.5", "0.999", "0", "1", "12.5", "-0", "1e308"]
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"c": f"N{i}", "pop": value},
+            "geometry": {"type": "Polygon", "coordinates": [_square(i * 2, 0)]},
+        }
+        for i, value in enumerate(given)
+    ]
+    path = tmp_path / "hoods.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    read = nb.read_geojson(path, "c", population_field="pop").population.tolist()
+    assert [v if not math.isnan(v) else None for v in read] == [
+        None, None, None, None, 0.0, 1.0, 12.5, 0.0, 1e308,
+    ]  # fmt: skip
+    pop = tmp_path / "pop.csv"
+    pop.write_text("LSOA11CD,population\nE1,5e-324\nE2,3\n", encoding="utf-8")
+    assert nb.read_lsoa_population(pop) == {"E2": 3.0}
+
+
 def _square(x0, y0, size=1.0):
     return [[x0, y0], [x0 + size, y0], [x0 + size, y0 + size], [x0, y0 + size], [x0, y0]]
 

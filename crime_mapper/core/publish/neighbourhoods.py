@@ -466,12 +466,14 @@ def _text(value: Any) -> str:
 
 
 def _population_value(value: Any) -> float:
-    """A population from a field: a non-negative finite number, else NaN (unknown)."""
+    """A population from a field: a finite number of residents, none or at least one, else
+    NaN (unknown). A fraction of one resident (5e-324, 1e-300) counts no one: as a
+    population it made the rate per 1,000 residents infinite, or 300 digits long."""
     try:
         number = float(str(value).replace(",", "").strip())
     except (TypeError, ValueError):
         return float("nan")
-    return number if math.isfinite(number) and number >= 0 else float("nan")
+    return number if math.isfinite(number) and (number == 0 or number >= 1) else float("nan")
 
 
 def read_geojson(
