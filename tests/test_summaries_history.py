@@ -33,6 +33,19 @@ CITY = SAMPLE / "neighbourhoods"
 HISTORY_MONTHS = [f"2021-{m}" for m in ("10", "11", "12")] + [f"2022-{m:02d}" for m in range(1, 9)]
 
 
+def test_a_history_file_given_twice_is_refused(tmp_path):
+    """Its month's crimes were counted twice in the trend (55 crimes shown as 110)."""
+    unpacked = tmp_path / "history"
+    with zipfile.ZipFile(HISTORY_ZIP) as archive:
+        archive.extractall(unpacked)
+    for paths in (
+        [SEPTEMBER, SEPTEMBER / "2022-09-leicestershire-street.csv"],
+        [HISTORY_ZIP, unpacked / "2022-03"],
+    ):
+        with pytest.raises(SummaryError, match="the same file given twice"):
+            read_history(paths, ["2022-10"])
+
+
 def _zip_frames() -> dict[str, pd.DataFrame]:
     out = {}
     with zipfile.ZipFile(HISTORY_ZIP) as archive:

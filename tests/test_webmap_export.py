@@ -155,6 +155,25 @@ def test_public_checks_run_without_raw(tmp_path, monkeypatch):
     assert not (tmp_path / "map").exists()
 
 
+@pytest.mark.parametrize(
+    "inputs",
+    [
+        [OCT, OCT],  # a path repeated
+        [SAMPLE / "2022-10", OCT],  # a folder and a file inside it
+        [SAMPLE / "2022-10.zip", SAMPLE / "2022-10"],  # a monthly zip and its folder
+    ],
+)
+def test_the_same_file_given_twice_is_refused(tmp_path, inputs):
+    """Its crimes were counted twice: 9,672 crimes on the page for a month of 4,836."""
+    out = tmp_path / "map"
+    with pytest.raises(WebmapInputError, match="the same file given twice"):
+        export_webmap(WebmapOptions(inputs=inputs, out_dir=out, tiles="none"))
+    assert not out.exists()
+    # two months, or one month from one place, are read as before
+    both = read_release_inputs([SAMPLE / "2022-09", SAMPLE / "2022-10.zip"])
+    assert sorted(set(both.street["Month"])) == ["2022-09", "2022-10"]
+
+
 def test_outcomes_update_latest_outcome():
     inputs = read_release_inputs([SAMPLE / "2022-07"])
     assert len(inputs.outcomes)

@@ -21,6 +21,7 @@ from typing import Union
 
 import pandas as pd
 
+from ..common.input_files import first_repeat
 from ..common.zip_members import read_member
 from ..release.public_schema import PUBLIC_COLUMNS
 from .summaries import SummaryError
@@ -95,10 +96,14 @@ def read_history(
     if not paths:
         return pd.DataFrame(columns=list(PUBLIC_COLUMNS)), []
     first = min(m.strip() for m in release_months)
-    frames = []
-    for path in paths:
-        for name, data in _tables(Path(path)):
-            frames.append(_frame(data, name))
+    tables = [table for path in paths for table in _tables(Path(path))]
+    repeat = first_repeat(tables)
+    if repeat is not None:
+        raise SummaryError(
+            f"history files {repeat[0]} and {repeat[1]} are the same file given twice: its "
+            "crimes would be counted twice. Give each month's file once"
+        )
+    frames = [_frame(data, name) for name, data in tables]
     history = pd.concat(frames, ignore_index=True)
     earlier = history["Month"] < first
     kept = history[earlier.to_numpy()].reset_index(drop=True)

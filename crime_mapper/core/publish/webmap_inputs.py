@@ -22,6 +22,7 @@ from typing import Any, Optional, Union
 import numpy as np
 import pandas as pd
 
+from ..common.input_files import first_repeat
 from ..common.zip_members import MemberUnreadable, read_member
 from ..io.gpkg_read import read_only_uri
 from ..release.public_schema import PUBLIC_COLUMNS
@@ -220,6 +221,12 @@ def _expand(paths: Sequence[PathLike]) -> list[tuple[str, bytes | Path]]:
                 raise WebmapInputError(f"{path.name}: {exc}") from exc
         else:
             found.append((path.name, path))
+    repeat = first_repeat(found)
+    if repeat is not None:
+        raise WebmapInputError(
+            f"{repeat[0]} and {repeat[1]} are the same file given twice: its crimes would be "
+            "counted twice. Give each month's file once"
+        )
     return found
 
 
