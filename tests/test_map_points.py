@@ -475,18 +475,36 @@ def test_csv_round_trip_guards_formulas(tmp_path: Path) -> None:
 
 def test_csv_minimal_columns_and_errors(tmp_path: Path) -> None:
     path = tmp_path / "minimal.csv"
-    path.write_text("Longitude,Latitude\n-1.1,52.6\n", encoding="utf-8")
+    path.write_text("Longitude,Latitude,Label\n-1.1,52.6,\n", encoding="utf-8")
     pts = read_map_points_csv(path)
     assert pts.label.tolist() == [""] and pts.source.tolist() == ["layer"]
     assert pts.addresses.tolist() == [-1]
+    # no label column: every location would be published as "On or near " alone
+    path.write_text("Longitude,Latitude,lsoa_code\n-1.1,52.6,E01000001\n", encoding="utf-8")
+    with pytest.raises(MapPointsError, match="no 'label' column"):
+        read_map_points_csv(path)
     path.write_text("x,y\n1,2\n", encoding="utf-8")
     with pytest.raises(MapPointsError, match="no 'longitude' column"):
         read_map_points_csv(path)
-    path.write_text("longitude,latitude\nabc,52.6\n", encoding="utf-8")
+    path.write_text("longitude,latitude,label\nabc,52.6,A Road\n", encoding="utf-8")
     with pytest.raises(MapPointsError, match="not a number"):
         read_map_points_csv(path)
-    path.write_text("longitude,latitude\n", encoding="utf-8")
+    path.write_text("longitude,latitude,label\n", encoding="utf-8")
     with pytest.raises(MapPointsError, match="no map points"):
+        read_map_points_csv(path)
+
+
+def test_a_csv_holding_a_nul_is_refused_naming_its_line(tmp_path: Path) -> None:
+    """pandas' parser ends a cell at a NUL: "Pinehurst\\x00Close" was published as "On or
+    near Pinehurst", silently."""
+    path = tmp_path / "points.csv"
+    path.write_bytes(
+        b"longitude,latitude,label\n-1.2,52.7,Mill Lane\n-1.1,52.6,Pinehurst\x00Close\n"
+    )
+    with pytest.raises(MapPointsError, match="NUL byte on line 3"):
+        read_map_points_csv(path)
+    path.write_bytes(b"")
+    with pytest.raises(MapPointsError):  # (empty: refused as before, not by the NUL test)
         read_map_points_csv(path)
 
 
