@@ -90,7 +90,8 @@ EXIT_CODES_HELP = """\
 exit codes:
   0  the load ran; rows may have been rejected (see rejects.csv and the report)
   1  the load ran but at least one file could not be used at all (e.g. not a crime
-     extract) or the report does not reconcile; the other files were still loaded
+     extract) or only in part (an unclosed quote made many of its lines one rejected
+     record), or the report does not reconcile; the other files were still loaded
   2  nothing was loaded: a missing input, an unreadable archive, an invalid mapping
      profile, an output folder that cannot be written, or bad arguments
 """
@@ -106,7 +107,8 @@ exit codes (details in each COMMAND --help):
 MAP_POINTS_EXIT_HELP = """\
 exit codes:
   0  the map points CSV was written
-  1  it was written, but at least one input file could not be used at all
+  1  it was written, but at least one input file could not be used at all, or only in
+     part (an unclosed quote made many of its lines one rejected record)
   2  nothing was written: a missing input, an unreadable archive, no located crime in the
      history, an output that cannot be written, or bad arguments
 """
@@ -115,7 +117,8 @@ ANONYMISE_EXIT_HELP = """\
 exit codes:
   0  the release was written (public CSV and GeoPackage, audit.json, audit.html,
      release_manifest.json) and passed the leak gate
-  1  it was written, but an input file could not be used at all or the audit counts do not
+  1  it was written, but an input file could not be used at all, or only in part (an
+     unclosed quote made many of its lines one rejected record), or the audit counts do not
      reconcile (see the audit)
   2  nothing was written: a missing input, a missing/short salt or one inside the output
      folder, bad rules, profile or map points, an output folder that cannot be written, or
@@ -202,9 +205,13 @@ def cannot_write(what: str) -> Iterator[None]:
         raise UsageError(f"cannot write {what}: {exc.strerror or exc}") from exc
 
 
-def _exit_for(file_errors: Sequence[object], reconciles: bool = True) -> int:
-    """Done (0), or done but an input file could not be used or counts do not reconcile (1)."""
-    return EXIT_FILE_ERROR if file_errors or not reconciles else EXIT_OK
+def _exit_for(
+    file_errors: Sequence[object], reconciles: bool = True, damaged: Sequence[str] = ()
+) -> int:
+    """Done (0), or done but an input file could not be used (or in part only: an unclosed
+    quote made many of its lines one rejected record, ``damaged``) or counts do not
+    reconcile (1)."""
+    return EXIT_FILE_ERROR if file_errors or damaged or not reconciles else EXIT_OK
 
 
 def _warn(lines: Sequence[str]) -> None:
@@ -272,13 +279,15 @@ def _cmd_load(args: argparse.Namespace) -> int:
                 outputs.report_text_path,
             ]
         )
-        return _exit_for(outputs.file_errors, outputs.reconciles)
+        _warn(outputs.damaged)
+        return _exit_for(outputs.file_errors, outputs.reconciles, outputs.damaged)
     from .core.load.load_run import run_core_load
 
     core = run_core_load(args.inputs, args.out, profile)
     print(core.report_text)
     _print_outputs(core.written)
-    return _exit_for(core.file_errors, core.reconciles)
+    _warn(core.damaged)
+    return _exit_for(core.file_errors, core.reconciles, core.damaged)
 
 
 def _add_load_parser(commands: argparse._SubParsersAction) -> None:
@@ -390,8 +399,8 @@ def _cmd_map_points_history(args: argparse.Namespace) -> int:
     for warning in made.points.warnings:
         print(f"Warning: {warning}")
     print(f"Output: {made.path}")
-    _warn(made.file_errors)
-    return _exit_for(made.file_errors)
+    _warn(made.file_errors + made.damaged)
+    return _exit_for(made.file_errors, damaged=made.damaged)
 
 
 def _add_map_points_parser(commands: argparse._SubParsersAction) -> None:
@@ -455,7 +464,7 @@ def _cmd_anonymise(args: argparse.Namespace) -> int:
     _warn(outputs.file_errors)
     if not outputs.reconciles:
         _warn(["the audit counts do not reconcile; see audit.html"])
-    return _exit_for(outputs.file_errors, outputs.reconciles)
+    return _exit_for(outputs.file_errors, outputs.reconciles, outputs.damaged)
 
 
 def _add_anonymise_parser(commands: argparse._SubParsersAction) -> None:

@@ -66,6 +66,7 @@ class LoadOutputs:
     rejected: int = 0
     reconciles: bool = True
     file_errors: list[str] = field(default_factory=list)
+    damaged: list[str] = field(default_factory=list)  # validation_report.swallowed_records
     timings: dict[str, float] = field(default_factory=dict)
     #: The crimes table written to the GeoPackage, kept only when asked (run_load's
     #: keep_table: the monthly release hands it to its anonymise step)
@@ -262,6 +263,7 @@ def run_load(
         rejected=len(result.rejects),
         reconciles=bool(summary.get("reconciles", True)),
         file_errors=list(summary.get("file_errors", [])),
+        damaged=list(summary.get("swallowed_records", [])),
         timings=timings,
         table=result.crimes if keep_table else None,
         settle=settle,

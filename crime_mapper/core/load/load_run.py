@@ -35,6 +35,7 @@ class CoreLoadOutputs:
     written: list[Path]
     reconciles: bool
     file_errors: list[str] = field(default_factory=list)
+    damaged: list[str] = field(default_factory=list)  # validation_report.swallowed_records
 
 
 def prepare_out_dir(out: PathLike) -> Path:
@@ -88,4 +89,5 @@ def run_core_load(
         written=paths,
         reconciles=bool(summary["reconciles"]),
         file_errors=[str(e) for e in summary["file_errors"]] if summary["file_errors"] else [],
+        damaged=list(summary["swallowed_records"]),
     )

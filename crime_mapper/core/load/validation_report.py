@@ -9,7 +9,9 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
-from typing import Union
+from typing import Optional, Union
+
+import pandas as pd
 
 from ..common.csv_safety import safe_cell
 from ..common.schema import REASONS, REJECT_COLUMNS, LoadResult
@@ -25,6 +27,22 @@ OUTPUT_NAMES = {
     "report_json": "validation_report.json",
     "report_text": "validation_report.txt",
 }
+
+
+def swallowed_records(rejects: Optional[pd.DataFrame]) -> list[str]:
+    """One line per record that an unclosed quote made of several lines (unclosed_quote):
+    the file's name and the lines it swallowed. Such a record is one rejected row in the
+    counts, which still reconcile, though the file may lose most of its crimes to it: the
+    commands warn and exit 1 on it, and a release's audit says it."""
+    if rejects is None or not len(rejects) or "reason" not in rejects:
+        return []
+    hit = rejects[(rejects["reason"] == "unclosed_quote").to_numpy()]
+    many = hit["raw"].astype(str).str.contains("\n", regex=False).to_numpy()
+    return [
+        f"{Path(str(path)).name}: {detail}; none of those lines was loaded (close the quote "
+        "and load the file again)"
+        for path, detail in zip(hit["source_file"][many], hit["detail"][many])
+    ]
 
 
 def report_dict(result: LoadResult) -> dict:
@@ -82,6 +100,7 @@ def report_dict(result: LoadResult) -> dict:
         },
         "stop_and_search": {"rows": int(len(result.stop_search))},
         "file_errors": [f.error for f in result.files if f.error],
+        "swallowed_records": swallowed_records(result.rejects),
         "warnings": [n for f in result.files for n in f.notes if n.startswith("Warning:")],
         "files": files,
     }
@@ -102,6 +121,9 @@ def report_text(result: LoadResult) -> str:
             f"Files that could not be used ({len(data['file_errors'])}), the rest were loaded:"
         )
         lines.extend(f"  {error}" for error in data["file_errors"])
+    if data["swallowed_records"]:
+        lines.append("Damaged files: an unclosed quote made one record of many lines:")
+        lines.extend(f"  {line}" for line in data["swallowed_records"])
     if data["rejected_by_reason"]:
         lines.append("Rejected by reason:")
         for reason, count in data["rejected_by_reason"].items():

@@ -41,6 +41,7 @@ import pandas as pd
 
 from ..common.feedback import Feedback, ScaledFeedback
 from ..common.vocabulary import ASB, SENSITIVE_NO, SENSITIVE_YES, all_category_names
+from ..load.validation_report import swallowed_records
 from . import audit as audit_module
 from . import disclosure
 from .audit import ACTION_MAP, ACTION_NO_LOCATION, ACTION_UNKNOWN, UNKNOWN_REJECTED
@@ -563,6 +564,7 @@ def anonymise(
         },
     )
     audit["disclosure"] = verdict.to_dict()
+    audit["warnings"].extend(swallowed_records(rejects))
     if verdict.labels_reduced:
         audit["warnings"].append(
             f"{len(verdict.labels_reduced):,} map point label(s) carried a house or flat number "

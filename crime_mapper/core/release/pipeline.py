@@ -49,6 +49,7 @@ from ..common.feedback import CancelOnly, Feedback, ScaledFeedback
 from ..common.reproducible import fixed_timestamp, freeze_geopackage
 from ..common.staging import staged_outputs
 from ..io import gpkg_write
+from ..load.validation_report import swallowed_records
 from . import gpkg_beside
 from .crimes_input import CrimesInput, load_profile, open_crimes_source, raw_locations
 from .map_points import MapPoints, MapPointsError
@@ -103,6 +104,8 @@ class ReleaseOutputs:
     reconciles: bool = False
     warnings: list[str] = field(default_factory=list)
     file_errors: list[str] = field(default_factory=list)  # input files that could not be used
+    #: records an unclosed quote made of many lines (validation_report.swallowed_records)
+    damaged: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per step, in run order
 
     @property
@@ -781,6 +784,7 @@ def run_anonymise(
         reconciles=bool(audit.get("reconciles", False)),
         warnings=[str(w) for w in audit.get("warnings", [])],
         file_errors=list(source.file_errors),
+        damaged=swallowed_records(source.rejects),
         timings={k: round(v, 3) for k, v in clock.timings.items()},
     )
 
@@ -867,6 +871,7 @@ class HistoryPointsOutputs:
     crimes: int
     months: list[str]
     file_errors: list[str] = field(default_factory=list)
+    damaged: list[str] = field(default_factory=list)  # validation_report.swallowed_records
 
     @property
     def span(self) -> str:
@@ -902,5 +907,10 @@ def run_history_map_points(
         raise ReleaseInputError(f"cannot write {out}: {exc.strerror or exc}") from exc
     months = sorted({str(m) for m in result.crimes["month"].dropna().unique()})
     return HistoryPointsOutputs(
-        points, out, len(result.crimes), months, [f.error for f in result.files if f.error]
+        points,
+        out,
+        len(result.crimes),
+        months,
+        [f.error for f in result.files if f.error],
+        swallowed_records(result.rejects),
     )
