@@ -299,6 +299,32 @@ def test_a_sensitive_flag_that_says_neither_yes_nor_no_rejects_its_row(tmp_path:
     assert kept[refs.iloc[-1]] and not kept[refs.iloc[12:-1]].any()
 
 
+def test_a_header_spelt_in_another_case_or_spacing_reads_with_its_profile(tmp_path: Path):
+    """An export that wrote "easting" or "Offence  date" where the profile says "Easting"
+    and "OffenceDate" fell to an "unexpected error (KeyError)"."""
+    extract = tmp_path / "2022-10-force-extract.csv"
+    make_force_extract(extract)
+    exact = load_extracts([extract], profile=force_profile())
+    text = extract.read_text(encoding="utf-8").split("\n", 1)
+    header = text[0].replace("Easting", "easting").replace("OffenceTime", " OFFENCETIME ")
+    extract.write_text(header + "\n" + text[1], encoding="utf-8")
+    spelt = load_extracts([extract], profile=force_profile())
+    assert spelt.files[0].error is None
+    for column in ("crime_id", "occurred_at", "longitude", "latitude", "crime_type"):
+        assert spelt.crimes[column].tolist() == exact.crimes[column].tolist(), column
+
+
+def test_a_profile_column_the_header_lacks_is_named(tmp_path: Path):
+    extract = tmp_path / "2022-10-force-extract.csv"
+    make_force_extract(extract)
+    text = extract.read_text(encoding="utf-8").split("\n", 1)
+    extract.write_text(text[0].replace("Sensitive", "Flag") + "\n" + text[1], encoding="utf-8")
+    result = load_extracts([extract], profile=force_profile())
+    error = result.files[0].error
+    assert "the mapping profile's column(s) 'Sensitive' (sensitive) are not in its header" in error
+    assert "unexpected" not in error and len(result.crimes) == 0
+
+
 def test_force_extract_auto_detected_without_a_profile(tmp_path: Path):
     extract = tmp_path / "force-extract.csv"
     make_force_extract(extract)

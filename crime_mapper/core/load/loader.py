@@ -31,7 +31,7 @@ from ..common.schema import (
     FileReport,
     LoadResult,
 )
-from .mapping_profile import MappingProfile
+from .mapping_profile import MappingProfile, header_name
 from .readers import (
     FORCE_SORTED_CATEGORICALS,
     EarlyTransform,
@@ -112,6 +112,10 @@ def _read_data(
             f"{source.name}: not a crime extract; expected {EXPECTED}. Its columns are: {shown}"
         )
         return None
+    gap = _profile_gap(head.header, profile) if kind == "force" else None
+    if gap is not None:
+        report.error = f"{source.name}: {gap}"
+        return None
     plain = _coordinate_columns(head.header, profile) if kind == "force" else ()
     references = _reference_column(head.header, profile) if kind == "force" else ()
     early = None
@@ -135,6 +139,10 @@ def _read_data(
         if kind is None:
             report.error = f"{source.name}: not a crime extract; expected {EXPECTED}"
             return None
+        gap = _profile_gap(scan.header, profile) if kind == "force" else None
+        if gap is not None:
+            report.error = f"{source.name}: {gap}"
+            return None
     report.kind = kind
     report.encoding = scan.encoding
     report.rows_read = scan.rows_read
@@ -155,6 +163,24 @@ def _read_data(
     read.rejects = scan_rejects(source, scan, kind) + read.rejects
     report.notes.extend(read.notes)
     return read
+
+
+def _profile_gap(header: list[str], profile: Optional[MappingProfile]) -> Optional[str]:
+    """What the analyst's mapping profile names that the header lacks (None: nothing). A
+    force extract is read with the profile it is given or not at all: reading it with an
+    auto-detected mapping instead would quietly change what each column means."""
+    if profile is None or not profile.columns or profile.matches(header):
+        return None
+    missing = [
+        f"{col!r} ({role})"
+        for role, col in profile.columns.items()
+        if header_name(col, header) is None
+    ]
+    shown = ", ".join(header[:12]) + (", ..." if len(header) > 12 else "")
+    return (
+        f"the mapping profile's column(s) {', '.join(missing)} are not in its header (or are "
+        f"there twice, in another case or spacing); its columns are: {shown}"
+    )
 
 
 def _coordinate_columns(header: list[str], profile: Optional[MappingProfile]) -> tuple[str, ...]:

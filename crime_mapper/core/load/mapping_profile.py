@@ -180,16 +180,22 @@ class MappingProfile:
 
     # --- matching ------------------------------------------------------------------------------
     def matches(self, header: list[str]) -> bool:
-        """True when every column this profile names is present in the header."""
-        present = set(header)
-        return bool(self.columns) and all(col in present for col in self.columns.values())
+        """True when every column this profile names is in the header, as named or spelt
+        with another case or spacing (:func:`header_name`)."""
+        return bool(self.columns) and all(
+            header_name(col, header) is not None for col in self.columns.values()
+        )
 
     def resolved_for(self, header: list[str], sample: Any = None) -> MappingProfile:
         """The columns to read: the profile's own when it names any (an analyst's "(none)"
-        must stay none), else those detected from known header variants and, given a
-        ``sample`` of rows, from the values (see detect_columns)."""
+        must stay none), each as the header spells it (a month's export that wrote
+        "easting" where the profile says "Easting"), else those detected from known header
+        variants and, given a ``sample`` of rows, from the values (see detect_columns)."""
         if self.columns:
-            return self
+            spelt = {role: header_name(col, header) or col for role, col in self.columns.items()}
+            if spelt == self.columns:
+                return self
+            return MappingProfile.from_dict({**asdict(self), "columns": spelt})
         columns = detect_columns(header, sample)
         return MappingProfile.from_dict({**asdict(self), "columns": columns})
 
@@ -374,6 +380,22 @@ def detect_profile(header: list[str], sample: Any = None) -> Optional[MappingPro
     if not required <= set(columns) or not ({"offence", "category"} & set(columns)):
         return None
     return MappingProfile(name="Auto-detected force extract", columns=columns)
+
+
+def _spelling(name: str) -> str:
+    return " ".join(str(name).split()).casefold()
+
+
+def header_name(column: str, header: list[str]) -> Optional[str]:
+    """The header's name for a profile's ``column``: itself when the header has it, else
+    the one header name that differs from it only in case or spacing ("easting",
+    "Offence  Date"); None when there is none, or more than one (which is meant cannot be
+    told)."""
+    if column in header:
+        return column
+    wanted = _spelling(column)
+    found = [h for h in header if _spelling(h) == wanted]
+    return found[0] if len(found) == 1 else None
 
 
 def sensitive_flag(value: str) -> int:
