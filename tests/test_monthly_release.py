@@ -73,6 +73,8 @@ def test_a_configuration_round_trips_through_toml_and_json(tmp_path):
         ('[anonymise.map_points]\nkind = "roads"\n', "kind must be one of"),
         ("[release]\nforce = [1]\n", "release.force must be text"),
         ("release = 3\n", "[release] must be a table"),
+        # an integer no float holds: an OverflowError traceback, exit 1
+        ("[anonymise]\nmax_distance_m = 1" + "0" * 400 + "\n", "max_distance_m is too large"),
     ],
 )
 def test_a_bad_configuration_names_the_key(tmp_path, content, message):

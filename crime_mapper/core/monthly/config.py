@@ -103,7 +103,10 @@ class _Table:
         value = self._get(key, default)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"{self.where(key)} must be a number, not {value!r}")
-        value = float(value)
+        try:
+            value = float(value)
+        except OverflowError:  # (an integer too large for a float: no setting is that large)
+            raise ConfigError(f"{self.where(key)} is too large a number") from None
         if not math.isfinite(value) or value < minimum or (value == 0 and not zero_ok):
             raise ConfigError(f"{self.where(key)} must be a positive number, not {value!r}")
         return value
