@@ -325,6 +325,23 @@ def test_a_profile_column_the_header_lacks_is_named(tmp_path: Path):
     assert "unexpected" not in error and len(result.crimes) == 0
 
 
+@pytest.mark.parametrize("how", ["repeated", "folder and file", "zip and folder"])
+def test_the_same_file_given_twice_is_refused(tmp_path: Path, how: str):
+    """Read twice, every row was rejected the second time as a duplicate Crime ID, and the
+    report (one file counted twice) did not reconcile."""
+    month = SAMPLE / "2022-10"
+    inputs = {
+        "repeated": [LEICS_OCT, LEICS_OCT],
+        "folder and file": [month, LEICS_OCT],
+        "zip and folder": [SAMPLE / "2022-10.zip", month],
+    }[how]
+    with pytest.raises(InputError, match="the same file given twice"):
+        load_extracts([str(p) for p in inputs])
+    # two different months, and one month from one place, still load
+    both = load_extracts([str(SAMPLE / "2022-09"), str(SAMPLE / "2022-10.zip")])
+    assert sorted(set(both.crimes["month"])) == ["2022-09", "2022-10"]
+
+
 def test_force_extract_auto_detected_without_a_profile(tmp_path: Path):
     extract = tmp_path / "force-extract.csv"
     make_force_extract(extract)

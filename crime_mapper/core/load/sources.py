@@ -7,9 +7,11 @@ could not use, and keeps the readers unaware of where bytes came from.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import zipfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +31,7 @@ class SourceFile:
     name: str  # e.g. "2022-10-leicestershire-street.csv" or "archive.zip:2022-10/…-street.csv"
     basename: str
     read_bytes: Callable[[], bytes]
+    size: int = -1  # bytes, when known without reading them (-1: not known)
 
     @property
     def file_month(self) -> Optional[str]:
@@ -42,17 +45,22 @@ class InputError(ValueError):
 
 
 def _file_source(path: Path) -> SourceFile:
-    return SourceFile(name=str(path), basename=path.name, read_bytes=path.read_bytes)
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = -1
+    return SourceFile(name=str(path), basename=path.name, read_bytes=path.read_bytes, size=size)
 
 
 def _zip_sources(path: Path) -> list[SourceFile]:
     try:
         with zipfile.ZipFile(path) as archive:
-            members = sorted(
-                info.filename
+            sizes = {
+                info.filename: info.file_size
                 for info in archive.infolist()
                 if not info.is_dir() and info.filename.lower().endswith(".csv")
-            )
+            }
+            members = sorted(sizes)
     except zipfile.BadZipFile as exc:
         raise InputError(f"{path}: not a readable .zip archive ({exc})") from exc
 
@@ -64,9 +72,37 @@ def _zip_sources(path: Path) -> list[SourceFile]:
         return read
 
     return [
-        SourceFile(name=f"{path}:{m}", basename=m.rsplit("/", 1)[-1], read_bytes=reader(m))
+        SourceFile(
+            name=f"{path}:{m}", basename=m.rsplit("/", 1)[-1], read_bytes=reader(m), size=sizes[m]
+        )
         for m in members
     ]
+
+
+def _refuse_repeats(sources: list[SourceFile]) -> None:
+    """InputError when two sources are the same bytes: a path given twice, a folder and a
+    file in it, a monthly zip and the folder it was unpacked to. Read twice, every row was
+    rejected the second time as a duplicate Crime ID and the report, one file counted twice,
+    did not reconcile. Sizes first: only sources of equal size are read and hashed."""
+    by_size: dict[int, list[SourceFile]] = {}
+    for source in sources:
+        if source.size >= 0:
+            by_size.setdefault(source.size, []).append(source)
+    for same in by_size.values():
+        if len(same) < 2:
+            continue
+        seen: dict[bytes, str] = {}
+        for source in same:
+            try:
+                digest = hashlib.sha256(source.read_bytes()).digest()
+            except (OSError, ValueError, RuntimeError, zipfile.BadZipFile, zlib.error):
+                continue  # (unreadable: the load reports it for the file itself)
+            if digest in seen:
+                raise InputError(
+                    f"{seen[digest]} and {source.name} are the same file given twice: its "
+                    "crimes would be read twice. Give each file once"
+                )
+            seen[digest] = source.name
 
 
 def expand_inputs(paths: Iterable[PathLike]) -> list[SourceFile]:
@@ -91,4 +127,5 @@ def expand_inputs(paths: Iterable[PathLike]) -> list[SourceFile]:
             sources.extend(_zip_sources(path))
         else:
             sources.append(_file_source(path))
+    _refuse_repeats(sources)
     return sources
