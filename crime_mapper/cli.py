@@ -61,6 +61,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
+from pathlib import Path
 from typing import Callable, Optional
 
 from .core.load.extract_head import read_extract_head
@@ -838,12 +839,41 @@ def _cmd_when(args: argparse.Namespace) -> int:
     from .core.qa.run import crimes_for_when, read_area_lookup
     from .core.qa.when import write_when_page
 
+    given = [*args.inputs, *(args.history or ()), *([args.areas] if args.areas else [])]
+    out = Path(args.out)
+    if any(_same_file(out, Path(p)) for p in given):
+        raise UsageError(f"--out {args.out} is one of the inputs: it would be overwritten")
     crimes = crimes_for_when(args.inputs, args.profile, args.history or (), args.history_profile)
     lookup = read_area_lookup(args.areas) if args.areas else None
     with cannot_write(args.out):
         path = write_when_page(crimes, args.out, args.by, lookup)
     print(f"When views of {len(crimes):,} crimes: {path}")
-    return EXIT_OK
+    # QA history files (.json) hold counts per month, not crimes: the views skip them (an
+    # analyst may give qa's --history list as it is), but one that is no QA history at all
+    # is said, not skipped in silence
+    unusable = [_not_qa_history(p) for p in args.history or () if str(p).lower().endswith(".json")]
+    unusable = [u for u in unusable if u]
+    _warn(unusable)
+    return _exit_for(unusable)
+
+
+def _not_qa_history(path: str) -> str:
+    """Why ``path`` is not a QA history file ("" when it is one)."""
+    from .core.qa.profile import read_profiles_json
+
+    try:
+        read_profiles_json(Path(path).read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError) as exc:
+        return f"{path}: not a QA history file, not used ({exc})"
+    return ""
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one existing file (the same path, or a link to it)."""
+    try:
+        return a.exists() and b.exists() and a.samefile(b)
+    except OSError:
+        return False
 
 
 def _add_qa_parsers(commands: argparse._SubParsersAction) -> None:

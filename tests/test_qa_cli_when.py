@@ -175,3 +175,24 @@ def test_cli_when_with_history_shows_the_month_trend(tmp_path):
     assert '<th scope="col">2022-09</th>' in page and '<th scope="col">2022-10</th>' in page
     # October comes from the extract (with times), not again from the police.uk file
     assert "9,521 crimes; 4,836 with an exact date and time" in page
+
+
+def test_cli_when_refuses_to_write_over_an_input(tmp_path):
+    """--out naming the extract replaced the raw extract with the page, exit 0."""
+    victim = tmp_path / "extract.csv"
+    victim.write_bytes(faults.BUNDLED_RAW.read_bytes())
+    assert main(["when", str(victim), "--profile", PROFILE, "--out", str(victim)]) == 2
+    assert victim.read_bytes() == faults.BUNDLED_RAW.read_bytes()
+
+
+def test_cli_when_says_a_history_json_it_cannot_read(tmp_path, capsys):
+    """A QA history file is skipped by the views (counts, not crimes); one that is not a QA
+    history file at all was skipped in silence."""
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json", encoding="utf-8")
+    out = tmp_path / "when.html"
+    code = main(["when", RAW, "--profile", PROFILE, "--history", HISTORY, str(broken),
+                 "--out", str(out)])  # fmt: skip
+    assert code == 1 and out.is_file()
+    err = capsys.readouterr().err
+    assert "broken.json: not a QA history file" in err and HISTORY not in err
