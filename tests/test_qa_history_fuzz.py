@@ -17,7 +17,7 @@ from crime_mapper.core.qa.report import run_release_qa
 from tests.support import qa_faults as faults
 
 HOSTILE_VALUES = [
-    None, True, -1, 1.5, 10**30, "", "x" * 1000, "2022-13", [], {}, [None], {"a": -1},
+    None, True, -1, 1.5, 10**30, 2**53, 2**63, 10**400, "", "x" * 1000, "2022-13", [], {}, [None], {"a": -1},
     {"a": "1"}, [-5], ["a"], float("nan"), "<script>", {"Shoplifting": True},
 ]  # fmt: skip
 
@@ -59,6 +59,19 @@ def test_field_mutations_are_refused_or_exact(base, month):
         assert getattr(profiles[entry], name) == value
         run_release_qa(month, profiles)  # and the QA runs on it
     assert 0 < used < 400  # most hostile values are refused; the well-typed ones are used
+
+
+@pytest.mark.parametrize("count", [10**9 + 1, 2**53, 2**63, 2**64, 10**400])
+@pytest.mark.parametrize("field", ["rows", "by_category"])
+def test_a_count_no_force_records_is_refused(base, field, count):
+    """Counts near 2**63 kept scipy's negative binomial working for minutes (the QA hung);
+    10**400 overflowed numpy (a traceback). No force records a billion crimes a month."""
+    data = copy.deepcopy(base)
+    data[0][field] = count if field == "rows" else {"Burglary": count}
+    with pytest.raises(ValueError, match=f"field {field!r} has an unusable value"):
+        read_profiles_json(json.dumps(data))
+    data[0][field] = 10**9 if field == "rows" else {"Burglary": 10**9}
+    assert read_profiles_json(json.dumps(data))  # (the bound itself is a count)
 
 
 def test_byte_mutations_never_crash(base):

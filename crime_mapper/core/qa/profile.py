@@ -118,12 +118,23 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+#: The largest count a month profile may hold: no force records a billion crimes a month, so
+#: a larger count is damage. Past 2**53 the statistics lost precision, and counts near 2**63
+#: kept scipy's negative binomial working for minutes; past a float, numpy overflowed.
+MAX_COUNT = 10**9
+_MAX_CELL = 2**62  # a cell key (cell_keys: int64), with room to step to its neighbours
+
+
+def _count(value: Any, limit: int = MAX_COUNT) -> bool:
+    return _is_int(value) and 0 <= value <= limit
+
+
 def _checked(name: str, value: Any, kind: str) -> Any:
     bad = ValueError(f"month-profile field {name!r} has an unusable value")
     if kind == "optional_count" and value is None:
         return None
     if kind in ("count", "optional_count"):
-        if not _is_int(value) or value < 0:
+        if not _count(value):
             raise bad
         return int(value)
     if kind == "text":
@@ -132,7 +143,7 @@ def _checked(name: str, value: Any, kind: str) -> Any:
         return value
     if kind == "counts":
         if not isinstance(value, dict) or not all(
-            isinstance(k, str) and _is_int(v) and v >= 0 for k, v in value.items()
+            isinstance(k, str) and _count(v) for k, v in value.items()
         ):
             raise bad
         return {str(k): int(v) for k, v in value.items()}
@@ -140,7 +151,8 @@ def _checked(name: str, value: Any, kind: str) -> Any:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise bad
         return list(value)
-    if not isinstance(value, list) or not all(_is_int(v) and v >= 0 for v in value):  # ints
+    limit = _MAX_CELL if name == "cells" else MAX_COUNT
+    if not isinstance(value, list) or not all(_count(v, limit) for v in value):  # ints
         raise bad
     if name == "hour_counts" and len(value) not in (0, 24):
         raise bad
