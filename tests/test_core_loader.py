@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import zipfile
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -340,6 +342,25 @@ def test_the_same_file_given_twice_is_refused(tmp_path: Path, how: str):
     # two different months, and one month from one place, still load
     both = load_extracts([str(SAMPLE / "2022-09"), str(SAMPLE / "2022-10.zip")])
     assert sorted(set(both.crimes["month"])) == ["2022-09", "2022-10"]
+
+
+@pytest.mark.parametrize(
+    "key, value, says",
+    [
+        ("crs", "EPSG:99999", "crs 'EPSG:99999' is not a coordinate reference system"),
+        ("crs", "+proj=longlat", "is not a coordinate reference system"),
+        ("delimiter", ";;", "delimiter must be one character"),
+        ("delimiter", '"', "delimiter must be one character"),
+        ("encoding", "utf-99", "encoding 'utf-99' is not a text encoding"),
+    ],
+)
+def test_a_profile_setting_the_read_cannot_use_is_refused_naming_it(tmp_path, key, value, says):
+    """Each fell to the loader's "unexpected error" catch-all, which blamed the extract."""
+    data = {**asdict(force_profile()), key: value}
+    path = tmp_path / "profile.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ProfileError, match=re.escape(says)):
+        MappingProfile.load(path)
 
 
 def test_force_extract_auto_detected_without_a_profile(tmp_path: Path):

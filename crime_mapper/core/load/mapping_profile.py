@@ -9,6 +9,7 @@ profile can be detected automatically.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import json
 import os
@@ -236,6 +237,38 @@ def _check_field(key: str, value: Any) -> None:
             raise ProfileError(f"{key} must map text to text, not {value!r:.80}")
     elif not isinstance(value, str) and not (key == "offence_table" and value is None):
         raise ProfileError(f"{key} must be text, not {value!r:.80}")
+    elif key == "delimiter" and value and (len(value) != 1 or value in '"\r\n'):
+        raise ProfileError(
+            f"delimiter must be one character (not a quote or line end), not {value!r:.40}"
+        )
+    elif key == "encoding" and value.lower() not in ("", "auto"):
+        try:
+            codecs.lookup(value)
+        except LookupError:
+            raise ProfileError(
+                f"encoding {value!r:.40} is not a text encoding Python knows"
+            ) from None
+    elif key == "crs" and value.lower() not in ("", "auto"):
+        _check_crs(value)
+
+
+def _check_crs(value: str) -> None:
+    """ProfileError unless the extract's coordinates could be transformed from ``value``
+    to WGS84 (asked of the same transform the read uses: an id PROJ does not know, or
+    "+proj=longlat", which the read upper-cases, failed there as an "unexpected error")."""
+    import numpy as np
+
+    from ..common.geography import WGS84, TransformUnavailable, transform
+
+    try:
+        transform(np.zeros(1), np.zeros(1), value, WGS84)
+    except TransformUnavailable:
+        return  # (no transform here at all: the read says so, whatever the profile)
+    except Exception:  # noqa: BLE001 - whatever PROJ (or QGIS) says of a CRS it cannot use
+        raise ProfileError(
+            f"crs {value!r:.60} is not a coordinate reference system this can read (use an "
+            "authority id such as EPSG:27700, or auto)"
+        ) from None
 
 
 def check_profile(profile: MappingProfile) -> None:
