@@ -327,17 +327,33 @@ def test_a_profile_column_the_header_lacks_is_named(tmp_path: Path):
     assert "unexpected" not in error and len(result.crimes) == 0
 
 
-@pytest.mark.parametrize("how", ["repeated", "folder and file", "zip and folder"])
+def test_a_folder_or_zip_holding_no_extract_is_refused(tmp_path: Path):
+    """Read as "0 rows, reconciled": the monthly release then failed at anonymise blaming
+    the mapping profile, its empty crimes GeoPackage already in place."""
+    folder = tmp_path / "empty"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "notes.txt").write_text("x", encoding="utf-8")
+    with pytest.raises(InputError, match="a folder holding no .csv or .zip file"):
+        load_extracts([str(folder)])
+    archive = tmp_path / "empty.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("readme.txt", "x")
+    with pytest.raises(InputError, match="a .zip archive holding no .csv file"):
+        load_extracts([str(archive)])
+
+
+@pytest.mark.parametrize("how", ["repeated", "folder and file", "zip repeated"])
 def test_the_same_file_given_twice_is_refused(tmp_path: Path, how: str):
     """Read twice, every row was rejected the second time as a duplicate Crime ID, and the
-    report (one file counted twice) did not reconcile."""
+    report (one file counted twice) did not reconcile. (Two files holding the same bytes
+    are two files: their rows meet the duplicate checks, and the report reconciles.)"""
     month = SAMPLE / "2022-10"
     inputs = {
         "repeated": [LEICS_OCT, LEICS_OCT],
         "folder and file": [month, LEICS_OCT],
-        "zip and folder": [SAMPLE / "2022-10.zip", month],
+        "zip repeated": [SAMPLE / "2022-10.zip", month / ".." / "2022-10.zip"],
     }[how]
-    with pytest.raises(InputError, match="the same file given twice"):
+    with pytest.raises(InputError, match="is given twice"):
         load_extracts([str(p) for p in inputs])
     # two different months, and one month from one place, still load
     both = load_extracts([str(SAMPLE / "2022-09"), str(SAMPLE / "2022-10.zip")])

@@ -7,11 +7,9 @@ could not use, and keeps the readers unaware of where bytes came from.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import zipfile
-import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +29,7 @@ class SourceFile:
     name: str  # e.g. "2022-10-leicestershire-street.csv" or "archive.zip:2022-10/…-street.csv"
     basename: str
     read_bytes: Callable[[], bytes]
-    size: int = -1  # bytes, when known without reading them (-1: not known)
+    identity: str = ""  # the file (real path; an archive's member after it), to find repeats
 
     @property
     def file_month(self) -> Optional[str]:
@@ -45,22 +43,22 @@ class InputError(ValueError):
 
 
 def _file_source(path: Path) -> SourceFile:
-    try:
-        size = path.stat().st_size
-    except OSError:
-        size = -1
-    return SourceFile(name=str(path), basename=path.name, read_bytes=path.read_bytes, size=size)
+    return SourceFile(
+        name=str(path),
+        basename=path.name,
+        read_bytes=path.read_bytes,
+        identity=os.path.realpath(path),
+    )
 
 
 def _zip_sources(path: Path) -> list[SourceFile]:
     try:
         with zipfile.ZipFile(path) as archive:
-            sizes = {
-                info.filename: info.file_size
+            members = sorted(
+                info.filename
                 for info in archive.infolist()
                 if not info.is_dir() and info.filename.lower().endswith(".csv")
-            }
-            members = sorted(sizes)
+            )
     except zipfile.BadZipFile as exc:
         raise InputError(f"{path}: not a readable .zip archive ({exc})") from exc
 
@@ -73,36 +71,27 @@ def _zip_sources(path: Path) -> list[SourceFile]:
 
     return [
         SourceFile(
-            name=f"{path}:{m}", basename=m.rsplit("/", 1)[-1], read_bytes=reader(m), size=sizes[m]
+            name=f"{path}:{m}",
+            basename=m.rsplit("/", 1)[-1],
+            read_bytes=reader(m),
+            identity=f"{os.path.realpath(path)}:{m}",
         )
         for m in members
     ]
 
 
 def _refuse_repeats(sources: list[SourceFile]) -> None:
-    """InputError when two sources are the same bytes: a path given twice, a folder and a
-    file in it, a monthly zip and the folder it was unpacked to. Read twice, every row was
-    rejected the second time as a duplicate Crime ID and the report, one file counted twice,
-    did not reconcile. Sizes first: only sources of equal size are read and hashed."""
-    by_size: dict[int, list[SourceFile]] = {}
+    """InputError when one file is reached twice: a path given twice, a folder and a file in
+    it, a zip given twice. Read twice, every row was rejected the second time as a duplicate
+    Crime ID, and the report, one file under one name counted twice, did not reconcile.
+    (Two files holding the same bytes are two files: their rows meet the duplicate checks.)"""
+    seen: set[str] = set()
     for source in sources:
-        if source.size >= 0:
-            by_size.setdefault(source.size, []).append(source)
-    for same in by_size.values():
-        if len(same) < 2:
-            continue
-        seen: dict[bytes, str] = {}
-        for source in same:
-            try:
-                digest = hashlib.sha256(source.read_bytes()).digest()
-            except (OSError, ValueError, RuntimeError, zipfile.BadZipFile, zlib.error):
-                continue  # (unreadable: the load reports it for the file itself)
-            if digest in seen:
-                raise InputError(
-                    f"{seen[digest]} and {source.name} are the same file given twice: its "
-                    "crimes would be read twice. Give each file once"
-                )
-            seen[digest] = source.name
+        if source.identity in seen:
+            raise InputError(
+                f"{source.name} is given twice: its crimes would be read twice. Give each file once"
+            )
+        seen.add(source.identity)
 
 
 def expand_inputs(paths: Iterable[PathLike]) -> list[SourceFile]:
@@ -117,14 +106,20 @@ def expand_inputs(paths: Iterable[PathLike]) -> list[SourceFile]:
         if not path.exists():
             raise InputError(f"{path}: no such file or folder")
         if path.is_dir():
+            before = len(sources)
             for child in sorted(p for p in path.rglob("*") if p.is_file()):
                 suffix = child.suffix.lower()
                 if suffix == ".csv":
                     sources.append(_file_source(child))
                 elif suffix == ".zip":
                     sources.extend(_zip_sources(child))
+            if len(sources) == before:  # (read as "0 rows, reconciled": said plainly instead)
+                raise InputError(f"{path}: a folder holding no .csv or .zip file")
         elif path.suffix.lower() == ".zip":
-            sources.extend(_zip_sources(path))
+            members = _zip_sources(path)
+            if not members:
+                raise InputError(f"{path}: a .zip archive holding no .csv file")
+            sources.extend(members)
         else:
             sources.append(_file_source(path))
     _refuse_repeats(sources)
