@@ -17,8 +17,9 @@ from crime_mapper.core.qa.report import run_release_qa
 from tests.support import qa_faults as faults
 
 HOSTILE_VALUES = [
-    None, True, -1, 1.5, 10**30, 2**53, 2**63, 10**400, "", "x" * 1000, "2022-13", [], {}, [None], {"a": -1},
-    {"a": "1"}, [-5], ["a"], float("nan"), "<script>", {"Shoplifting": True},
+    None, True, -1, 1.5, 10**30, 2**53, 2**63, 10**400, "", "x" * 1000, "2022-13", [], {},
+    [None], {"a": -1}, {"a": "1"}, [-5], ["a"], float("nan"), "<script>",
+    {"Shoplifting": True},
 ]  # fmt: skip
 
 

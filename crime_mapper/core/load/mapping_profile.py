@@ -237,18 +237,24 @@ def _check_field(key: str, value: Any) -> None:
             raise ProfileError(f"{key} must map text to text, not {value!r:.80}")
     elif not isinstance(value, str) and not (key == "offence_table" and value is None):
         raise ProfileError(f"{key} must be text, not {value!r:.80}")
-    elif key == "delimiter" and value and (len(value) != 1 or value in '"\r\n'):
+    elif isinstance(value, str):
+        _check_text_setting(key, value)
+
+
+def _check_text_setting(key: str, value: str) -> None:
+    """ProfileError unless the read can use this delimiter, encoding or crs."""
+    if key == "delimiter" and value and (len(value) != 1 or value in '"\r\n'):
         raise ProfileError(
             f"delimiter must be one character (not a quote or line end), not {value!r:.40}"
         )
-    elif key == "encoding" and value.lower() not in ("", "auto"):
+    if key == "encoding" and value.lower() not in ("", "auto"):
         try:
             codecs.lookup(value)
         except LookupError:
             raise ProfileError(
                 f"encoding {value!r:.40} is not a text encoding Python knows"
             ) from None
-    elif key == "crs" and value.lower() not in ("", "auto"):
+    if key == "crs" and value.lower() not in ("", "auto"):
         _check_crs(value)
 
 
