@@ -467,6 +467,12 @@ def test_bad_salt_files_exit_two_before_any_output(cli_release: dict, tmp_path: 
     assert run.stderr.count("\n") == 1 and "The salt file does not exist" in run.stderr
     assert not out.exists()
 
+    (tmp_path / "salts").mkdir()
+    run = anonymise(tmp_path / "salts")  # (said to "not exist")
+    assert run.returncode == 2
+    assert run.stderr.count("\n") == 1 and "salts is a folder" in run.stderr
+    assert not out.exists()
+
     run = anonymise(make_salt(tmp_path / "secret" / "short.salt", "tooshort"))
     assert run.returncode == 2
     assert "is 8 bytes; at least 16 are needed" in run.stderr

@@ -113,6 +113,8 @@ def read_salt(salt_file: Optional[PathLike], output_dirs: Sequence[PathLike] = (
             "the release folder and reused every month."
         )
     path = Path(salt_file)
+    if path.is_dir():
+        raise ReleaseInputError(f"The salt file {path} is a folder: choose the salt file itself")
     if not path.is_file():
         raise ReleaseInputError(f"The salt file does not exist: {path}")
     for folder in output_dirs:
