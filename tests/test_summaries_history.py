@@ -187,3 +187,18 @@ def test_demo_force_rate_covers_the_same_area_as_its_crimes(demo: dict):
     assert in_city[located].mean() > 0.99  # the sample's located crimes are all city crimes
     assert len(list(demo["out"].glob("*.html"))) == 38
     assert np.isfinite(expected) and 5 < expected < 30
+
+
+@pytest.mark.parametrize("month", ["2022-13", "", "22-10"])
+def test_a_release_month_that_is_no_month_is_an_error_naming_the_file(tmp_path, month):
+    """The summaries said "not a month (YYYY-MM): '2022-13'" without naming the file (the
+    web map named it for the same input)."""
+    from crime_mapper.core.publish.summaries_run import read_release
+
+    source = SEPTEMBER / "2022-09-leicestershire-street.csv"
+    frame = pd.read_csv(source, dtype=str, keep_default_na=False)
+    frame.loc[3, "Month"] = month
+    path = tmp_path / "2022-09-leicestershire-street.csv"
+    frame.to_csv(path, index=False)
+    with pytest.raises(SummaryError, match="2022-09-leicestershire-street.csv: 1 rows have no"):
+        read_release(path)

@@ -27,7 +27,7 @@ from ..release.public_schema import PUBLIC_COLUMNS
 from .summaries import SummaryError
 
 PathLike = Union[str, Path]
-_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+MONTH_PATTERN = re.compile(r"\d{4}-(0[1-9]|1[0-2])")  # a published month, YYYY-MM
 
 
 def _frame(data: Union[bytes, Path], name: str) -> pd.DataFrame:
@@ -44,7 +44,7 @@ def _frame(data: Union[bytes, Path], name: str) -> pd.DataFrame:
             f"{', '.join(map(str, frame.columns[:6]))}...); history must be published months"
         )
     months = frame["Month"].str.strip()
-    bad = ~months.str.fullmatch(_MONTH)
+    bad = ~months.str.fullmatch(MONTH_PATTERN)
     if bad.any():
         raise SummaryError(
             f"history file {name}: {int(bad.sum()):,} rows have no month as YYYY-MM "

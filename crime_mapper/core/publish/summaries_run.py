@@ -24,7 +24,7 @@ from .neighbourhoods import (
     read_names,
 )
 from .summaries import SummaryError, SummaryOptions
-from .summaries_history import read_history
+from .summaries_history import MONTH_PATTERN, read_history
 
 PathLike = Union[str, Path]
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -108,6 +108,13 @@ def read_release(path: PathLike) -> pd.DataFrame:
         raise SummaryError(
             f"{path.name} is not the public release table (columns "
             f"{', '.join(map(str, public.columns[:8]))}...); summaries are made only from {wanted}."
+        )
+    months = public["Month"].astype(str).str.strip()
+    bad = ~months.str.fullmatch(MONTH_PATTERN).to_numpy(dtype=bool)
+    if bad.any():  # (said here, naming the file: the figures only knew the month's text)
+        raise SummaryError(
+            f"{path.name}: {int(bad.sum()):,} rows have no month as YYYY-MM (e.g. "
+            f"{months[bad].iloc[0][:20]!r}); give {wanted}."
         )
     return public
 
