@@ -210,3 +210,20 @@ def test_the_release_snaps_with_the_index_built_beside_the_read(points_csv, tmp_
     assert given[-1][0] is None  # anonymise built its own
     for a, b in zip(early.written, late.written):
         assert a.name == b.name and a.read_bytes() == b.read_bytes(), a.name
+
+
+def test_an_extract_whose_every_row_is_rejected_says_why(tmp_path):
+    """A profile whose date_format fits no row rejects every row: the release said only
+    "the extracts hold no crimes", the reasons left to a load run on its own."""
+    import json
+
+    from crime_mapper.core.load.mapping_profile import MappingProfile
+    from crime_mapper.core.release.crimes_input import CrimesSourceError, crimes_from_files
+
+    data = json.loads(FORCE_PROFILE.read_text(encoding="utf-8"))
+    data["date_format"] = "%Y/%m/%d"  # (the extract's dates are day first: 06/10/2022)
+    profile = MappingProfile.from_dict(data)
+    with pytest.raises(CrimesSourceError) as caught:
+        crimes_from_files([FORCE_EXTRACT], profile)
+    message = str(caught.value)
+    assert "hold no crimes" in message and "4,836 rows rejected: bad_date 4,836" in message

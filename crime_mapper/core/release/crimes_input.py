@@ -503,6 +503,23 @@ def crimes_from_load_in_progress(
     )
 
 
+def _why_none(result: Any) -> str:
+    """Why a load gave no crimes: the files it could not use and, when its rows were all
+    rejected, how many for each reason (a bad date_format rejects every row: said was only
+    "the extracts hold no crimes", the reasons left to the load's own report)."""
+    parts = [f.error for f in result.files if f.error]
+    rejects = result.rejects
+    if len(rejects) and "reason" in rejects:
+        counts = rejects["reason"].value_counts()
+        parts.append(
+            f"{len(rejects):,} rows rejected: "
+            + ", ".join(f"{reason} {int(n):,}" for reason, n in counts.head(4).items())
+            + (", ..." if len(counts) > 4 else "")
+            + " (see the load's validation report)"
+        )
+    return f" ({'; '.join(parts)})" if parts else ""
+
+
 def crimes_from_files(
     paths: Sequence[PathLike],
     profile: Optional[MappingProfile] = None,
@@ -521,8 +538,7 @@ def crimes_from_files(
     files = input_files(paths)
     result = load_extracts([str(p) for p in paths], profile=profile, feedback=feedback)
     if not len(result.crimes):
-        errors = "; ".join(f.error for f in result.files if f.error)
-        raise CrimesSourceError("the extracts hold no crimes" + (f" ({errors})" if errors else ""))
+        raise CrimesSourceError("the extracts hold no crimes" + _why_none(result))
     return CrimesInput(
         crimes=result.crimes,
         rejects=result.rejects,
