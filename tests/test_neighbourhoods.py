@@ -358,3 +358,12 @@ def test_lsoa_outlines_take_their_own_population_without_a_lookup():
     some = nb.build_neighbourhoods(outlines, None, None, partial)
     assert np.isnan(some.population[0]) and np.isfinite(some.population[1:]).all()
     assert any("missing from the LSOA population file" in p for p in some.problems)
+
+
+def test_a_lookup_with_no_usable_row_is_an_error_naming_it(tmp_path):
+    """Its LSOA populations were said to "need an LSOA lookup" though one was given."""
+    path = tmp_path / "lookup.csv"
+    for text in ("lsoa11cd,hood\n", "lsoa11cd,hood\nE1,\n,A\n"):
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(nb.NeighbourhoodError, match="lookup.csv: the LSOA lookup holds no"):
+            nb.read_lookup(path, "hood")

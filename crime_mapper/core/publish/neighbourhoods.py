@@ -683,6 +683,11 @@ def read_lookup(
         )
         pairs = pairs[~dup]
     codes = dict(zip(pairs["_l"], pairs["_c"]))
+    if not codes:  # (else its LSOA populations were "needing a lookup" though one was given)
+        raise NeighbourhoodError(
+            f"{Path(path).name}: the LSOA lookup holds no usable LSOA to neighbourhood row"
+            + (f" ({'; '.join(problems)})" if problems else "")
+        )
     names: dict[str, str] = {}
     if name_col:
         named = frame.drop_duplicates("_c")
