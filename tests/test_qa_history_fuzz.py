@@ -100,3 +100,18 @@ def test_structural_garbage_is_refused(tmp_path):
         code = main(["qa", str(faults.BUNDLED_MONTH), "--history", str(path),
                      "--out", str(tmp_path / "out")])  # fmt: skip
         assert code == 2
+
+
+def test_a_month_given_twice_in_one_history_file_is_refused(base, tmp_path):
+    """The later profile of the month won and the other was dropped in silence."""
+    from crime_mapper.core.qa.run import QaInputError, load_history
+
+    data = copy.deepcopy(base)
+    data.append({**copy.deepcopy(data[0]), "rows": data[0]["rows"] + 100})
+    path = tmp_path / "history.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(QaInputError, match=f"month {data[0]['month']} is given twice"):
+        load_history([path], "2022-10")
+    code = main(["qa", str(faults.BUNDLED_MONTH), "--history", str(path),
+                 "--out", str(tmp_path / "out")])  # fmt: skip
+    assert code == 2

@@ -84,10 +84,16 @@ def load_history(
             raise QaInputError(f"{path}: no such file or folder")
         if str(path).lower().endswith(".json"):
             try:
-                for p in read_profiles_json(Path(path).read_text(encoding="utf-8")):
-                    saved[p.month] = p
+                profiles = read_profiles_json(Path(path).read_text(encoding="utf-8"))
             except (ValueError, TypeError, OSError) as exc:
                 raise QaInputError(f"{path}: not a QA history file ({exc})") from exc
+            months = [p.month for p in profiles]
+            twice = sorted({m for m in months if months.count(m) > 1})
+            if twice:  # (one of them was dropped in silence: which is this force's month?)
+                raise QaInputError(
+                    f"{path}: not a QA history file (month {', '.join(twice)} is given twice)"
+                )
+            saved.update((p.month, p) for p in profiles)
         else:
             files.append(str(path))
     errors: list[str] = []
