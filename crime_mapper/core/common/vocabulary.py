@@ -61,6 +61,12 @@ SENSITIVE_YES = frozenset({"1", "y", "yes", "true", "t", "sensitive", "restricte
 SENSITIVE_NO = frozenset({"", "0", "n", "no", "false", "f"})
 
 
+def sensitive_flag(value: str) -> int:
+    """1 for a sensitive flag that says yes, 0 for one that says no, -1 for neither."""
+    folded = value.strip().lower()
+    return 1 if folded in SENSITIVE_YES else 0 if folded in SENSITIVE_NO else -1
+
+
 #: The translation context of the labels marked with :func:`tr_noop` in QGIS-free modules
 #: (tools/translation_template.py; the dock translates them with ui.widgets.vocabulary_text).
 VOCABULARY_CONTEXT = "Vocabulary"

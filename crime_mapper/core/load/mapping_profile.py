@@ -13,18 +13,12 @@ import codecs
 import csv
 import json
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Optional, Union
 
 from ..common.json_file import read_json_file
-from ..common.vocabulary import (
-    SENSITIVE_NO,
-    SENSITIVE_YES,
-    all_category_names,
-    fold_text,
-    normalise_category,
-)
+from ..common.vocabulary import all_category_names, fold_text, normalise_category
 
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
 DEFAULT_OFFENCE_TABLE = RESOURCES / "offence_mapping.csv"
@@ -196,7 +190,7 @@ class MappingProfile:
             spelt = {role: header_name(col, header) or col for role, col in self.columns.items()}
             if spelt == self.columns:
                 return self
-            return MappingProfile.from_dict({**asdict(self), "columns": spelt})
+            return replace(self, columns=spelt)  # (the same roles: validated when read)
         columns = detect_columns(header, sample)
         return MappingProfile.from_dict({**asdict(self), "columns": columns})
 
@@ -435,10 +429,3 @@ def header_name(column: str, header: list[str]) -> Optional[str]:
     wanted = _spelling(column)
     found = [h for h in header if _spelling(h) == wanted]
     return found[0] if len(found) == 1 else None
-
-
-def sensitive_flag(value: str) -> int:
-    """1 for a sensitive flag that says yes, 0 for one that says no, -1 for neither
-    (core.common.vocabulary.SENSITIVE_YES, SENSITIVE_NO)."""
-    folded = value.strip().lower()
-    return 1 if folded in SENSITIVE_YES else 0 if folded in SENSITIVE_NO else -1

@@ -17,8 +17,14 @@ import pandas as pd
 
 from ..common import background, geography
 from ..common.schema import CRIME_TYPE_DTYPE, EXTRA_PREFIX, OUTCOME_DTYPE
-from ..common.vocabulary import STREET_COLUMNS, fold_text, normalise_category, normalise_outcome
-from .mapping_profile import MappingProfile, detect_profile, sensitive_flag
+from ..common.vocabulary import (
+    STREET_COLUMNS,
+    fold_text,
+    normalise_category,
+    normalise_outcome,
+    sensitive_flag,
+)
+from .mapping_profile import MappingProfile, detect_profile
 from .row_checks import (
     Factorized,
     Verdicts,

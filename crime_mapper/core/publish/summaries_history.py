@@ -13,7 +13,6 @@ data.police.uk monthly archives (zip) and folders of either. Imports nothing fro
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,11 +22,11 @@ import pandas as pd
 
 from ..common.input_files import first_repeat
 from ..common.zip_members import read_member
+from ..load.row_checks import MONTH_RE
 from ..release.public_schema import PUBLIC_COLUMNS
 from .summaries import SummaryError
 
 PathLike = Union[str, Path]
-MONTH_PATTERN = re.compile(r"\d{4}-(0[1-9]|1[0-2])")  # a published month, YYYY-MM
 
 
 def _frame(data: Union[bytes, Path], name: str) -> pd.DataFrame:
@@ -44,7 +43,7 @@ def _frame(data: Union[bytes, Path], name: str) -> pd.DataFrame:
             f"{', '.join(map(str, frame.columns[:6]))}...); history must be published months"
         )
     months = frame["Month"].str.strip()
-    bad = ~months.str.fullmatch(MONTH_PATTERN)
+    bad = ~months.str.fullmatch(MONTH_RE)
     if bad.any():
         raise SummaryError(
             f"history file {name}: {int(bad.sum()):,} rows have no month as YYYY-MM "

@@ -13,6 +13,7 @@ from typing import Any, Optional, Union
 import pandas as pd
 
 from ..common.feedback import Feedback, ScaledFeedback
+from ..load.row_checks import MONTH_RE
 from ..release.public_schema import PUBLIC_COLUMNS, read_public_csv
 from .neighbourhoods import (
     NeighbourhoodError,
@@ -24,7 +25,7 @@ from .neighbourhoods import (
     read_names,
 )
 from .summaries import SummaryError, SummaryOptions
-from .summaries_history import MONTH_PATTERN, read_history
+from .summaries_history import read_history
 
 PathLike = Union[str, Path]
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -112,7 +113,7 @@ def read_release(path: PathLike) -> pd.DataFrame:
     # (said here, naming the file: the figures only knew the month's text; each distinct
     # month tested once, a national month's 500,000 cells in some 25 ms, not 0.4 s)
     months = public["Month"].tolist()
-    bad = {m for m in set(months) if not MONTH_PATTERN.fullmatch(str(m).strip())}
+    bad = {m for m in set(months) if not MONTH_RE.fullmatch(str(m).strip())}
     if bad:
         rows = sum(map(bad.__contains__, months))
         example = next(m for m in months if m in bad)

@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from ..common.feedback import Feedback, ScaledFeedback
-from ..common.vocabulary import ASB, SENSITIVE_NO, SENSITIVE_YES, all_category_names
+from ..common.vocabulary import ASB, all_category_names, sensitive_flag
 from ..load.validation_report import swallowed_records
 from . import audit as audit_module
 from . import disclosure
@@ -277,12 +277,8 @@ def _flags(series: Optional[pd.Series], n: int, neither: bool = False) -> np.nda
     if pd.api.types.is_numeric_dtype(series.dtype):
         return series.fillna(0).to_numpy() != 0
     text = _clean_text(series.to_numpy(dtype=object))
-    read = {}
-    for value in dict.fromkeys(text.tolist()):
-        folded = value.strip().lower()
-        read[value] = (
-            True if folded in SENSITIVE_YES else False if folded in SENSITIVE_NO else neither
-        )
+    said = {1: True, 0: False}
+    read = {v: said.get(sensitive_flag(v), neither) for v in dict.fromkeys(text.tolist())}
     return np.fromiter(map(read.__getitem__, text.tolist()), dtype=bool, count=n)
 
 
