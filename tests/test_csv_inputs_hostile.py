@@ -18,6 +18,8 @@ import pytest
 
 from crime_mapper.core.load.mapping_profile import ProfileError, read_offence_table
 from crime_mapper.core.publish import neighbourhoods as hoods
+from crime_mapper.core.publish.summaries import SummaryError
+from crime_mapper.core.publish.summaries_run import read_families
 from crime_mapper.core.publish.summaries_team import TeamError, read_team
 from crime_mapper.core.qa.run import QaInputError, read_area_lookup
 
@@ -47,7 +49,22 @@ READERS: dict[str, tuple[str, Callable[[Path], Any], type]] = {
         lambda path: hoods.read_names(path, "msoa11cd", "msoa11hclnm"),
         hoods.NeighbourhoodError,
     ),
+    "population": (
+        "LSOA11CD,LSOA11NM,mid2018_population\nE01013615,Leicester 001A,1495\n"
+        "E01013616,Leicester 001B,1667\n",
+        hoods.read_lsoa_population,
+        hoods.NeighbourhoodError,
+    ),
+    "families": (
+        "code,family\nE02002829,urban\nE02002830,urban\n",
+        read_families,
+        SummaryError,
+    ),
 }
+
+#: the readers that refuse a row with fewer fields than the header (the offence table and
+#: the area lookup need two cells a row, and refuse a row without them by their own rules)
+PADDED_BY_PANDAS = ("lookup", "names", "population", "families", "team_csv")
 
 
 @pytest.fixture
@@ -106,3 +123,28 @@ def test_mutated_files_raise_only_the_readers_own_error(tmp_path, reader):
             read(path)
         except error:
             pass
+
+
+@pytest.mark.parametrize("reader", PADDED_BY_PANDAS)
+def test_a_row_cut_short_is_refused_naming_its_line(tmp_path, reader):
+    """A file cut off mid-row (a copy that stopped) read as whole: pandas and csv.DictReader
+    pad the row with empty cells, so an LSOA got no neighbourhood name, a population was
+    left out, a family or a team member was dropped, and nobody was told."""
+    text, read, error = READERS[reader]
+    lines = text.splitlines()
+    cut = lines[1].rsplit(",", 1)[0]  # the first data row without its last cell
+    path = tmp_path / f"{reader}.csv"
+    path.write_text("\n".join([*lines, cut]) + "\n", encoding="utf-8")
+    with pytest.raises(error, match=f"line {len(lines) + 1}"):
+        read(path)
+    path.write_text("\n".join([lines[0], lines[1], "", *lines[2:]]) + "\n", encoding="utf-8")
+    assert read(path)  # (a blank line is no row, as pandas reads it)
+
+
+def test_a_team_row_with_more_fields_than_the_header_is_refused(tmp_path):
+    """csv.DictReader put the extra cells aside: a description holding an unquoted comma
+    lost its end, silently."""
+    path = tmp_path / "team.csv"
+    path.write_text(TEAM + "E02002829,priority,,,,Litter, then graffiti\n", encoding="utf-8")
+    with pytest.raises(TeamError, match="line 4 has more fields"):
+        read_team(path)

@@ -21,6 +21,7 @@ from crime_mapper.core.common.geography import BRITISH_NATIONAL_GRID, WGS84, tra
 from crime_mapper.core.common.projection import ZONE_CRS, choose_crs, to_projected, zone_of
 from crime_mapper.core.load.loader import load_extracts
 from crime_mapper.core.release.map_points import (
+    CSV_COLUMNS,
     MapPoints,
     MapPointsError,
     _apply_min_addresses,
@@ -506,6 +507,30 @@ def test_a_csv_holding_a_nul_is_refused_naming_its_line(tmp_path: Path) -> None:
     path.write_bytes(b"")
     with pytest.raises(MapPointsError):  # (empty: refused as before, not by the NUL test)
         read_map_points_csv(path)
+
+
+@pytest.mark.parametrize(
+    "last_line",
+    [
+        "-1.1,52.6,Pinehur",  # a file cut off mid-label
+        "-1.1,52.6,Pinehurst Close,layer,-1,E01000002",  # a row that lost its last cell
+        '-1.1,52.6,"Pinehurst, Close",layer',  # quoted commas are no fields
+    ],
+)
+def test_a_csv_row_with_fewer_fields_than_the_header_is_refused_naming_its_line(
+    tmp_path: Path, last_line: str
+) -> None:
+    """pandas pads a short row with empty cells: "On or near Pinehur" with no LSOA and no
+    source was published, and nobody was told."""
+    path = tmp_path / "points.csv"
+    header = ",".join(CSV_COLUMNS)
+    whole = "-1.2,52.7,Mill Lane,layer,-1,E01000001,Blaby 001A"
+    path.write_text(f"{header}\n{whole}\n\n{whole.replace('-1.2', '-1.3')}\n{last_line}\n")
+    with pytest.raises(MapPointsError, match=r"line 5 has \d fields? where the header has 7"):
+        read_map_points_csv(path)
+    # whole rows with empty cells (an empty label and LSOA name are legitimate) still read
+    path.write_text(f"{header}\n{whole}\n-1.1,52.6,,layer,-1,E01000002,\n")
+    assert read_map_points_csv(path).lsoa_name.tolist() == ["Blaby 001A", ""]
 
 
 def test_control_characters_in_labels_become_spaces() -> None:

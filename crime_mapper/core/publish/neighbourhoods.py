@@ -40,6 +40,7 @@ from typing import Any, Optional, Union
 import numpy as np
 import pandas as pd
 
+from ..common.csv_records import read_text_csv
 from ..common.json_file import read_json_file
 
 PathLike = Union[str, Path]
@@ -610,13 +611,7 @@ def from_outlines(
 # ---------------------------------------------------------------------------------------------
 # CSV inputs
 def _read_csv(path: PathLike, what: str) -> pd.DataFrame:
-    path = Path(path)
-    try:
-        return pd.read_csv(
-            path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8-sig"
-        )
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise NeighbourhoodError(f"cannot read the {what} {path.name}: {exc}") from exc
+    return read_text_csv(path, what, NeighbourhoodError)
 
 
 def _pick(frame: pd.DataFrame, wanted: Optional[str], tried: Sequence[str], what: str) -> str:

@@ -12,6 +12,7 @@ from typing import Any, Optional, Union
 
 import pandas as pd
 
+from ..common.csv_records import read_text_csv
 from ..common.feedback import Feedback, ScaledFeedback
 from ..load.row_checks import MONTH_RE
 from ..release.public_schema import PUBLIC_COLUMNS, read_public_csv
@@ -302,7 +303,7 @@ def read_families(path: Optional[PathLike]) -> Optional[dict[str, str]]:
     user-supplied most-similar-family lookup), or None."""
     if not path:
         return None
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    frame = read_text_csv(path, "families file", SummaryError)
     if not {"code", "family"} <= set(frame.columns):
         raise SummaryError(f"{Path(path).name}: a families file needs the columns code and family")
     frame = frame[(frame["code"].str.strip() != "") & (frame["family"].str.strip() != "")]

@@ -325,7 +325,12 @@ def read_team_csv(path: PathLike) -> dict[str, Team]:
     path = Path(path)
     try:
         with open(path, encoding="utf-8-sig", newline="") as handle:
-            rows = list(csv.DictReader(handle))
+            reader = csv.DictReader(handle)
+            rows = []
+            for row in reader:
+                if None in row or None in row.values():  # (more or fewer cells: see below)
+                    raise TeamError(_ragged_row(path, reader.line_num, None in row))
+                rows.append(row)
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise TeamError(f"cannot read team information {path.name}: {exc}") from exc
     if rows and not {"code", "kind"} <= set(rows[0]):
@@ -355,6 +360,17 @@ def read_team_csv(path: PathLike) -> dict[str, Team]:
         else:
             bundle["events"].append(row)
     return {code: team_from_api(bundle) for code, bundle in bundles.items()}
+
+
+def _ragged_row(path: Path, line: int, more: bool) -> str:
+    """Why a row with another number of cells than the header is refused: csv.DictReader
+    drops the extra cells and leaves the missing ones empty, so a row cut short, or one
+    whose text held an unquoted comma, would publish a person or a priority with its
+    fields shifted or missing, and nobody would be told."""
+    return (
+        f"{path.name}: line {line:,} has {'more' if more else 'fewer'} fields than the header: "
+        "the file looks damaged there (a cell holding a comma must be in double quotes)"
+    )
 
 
 def read_team(path: Optional[PathLike]) -> dict[str, Team]:

@@ -33,6 +33,7 @@ from typing import Any, Optional, Union
 import numpy as np
 import pandas as pd
 
+from ..common.csv_records import first_short_record, may_be_short
 from ..common.csv_safety import safe_cell
 from ..common.dependencies import require
 from ..common.geography import WGS84, inside_uk, to_wgs84, transform
@@ -799,6 +800,25 @@ def _refuse_nul(path: Union[str, Path]) -> None:
         )
 
 
+def _refuse_short_records(path: Union[str, Path], table: pd.DataFrame) -> None:
+    """MapPointsError naming the first line with fewer fields than the header: pandas pads
+    it with empty cells, so a file cut off mid-line would publish a cut label with no LSOA.
+    Looked for only when the last column has an empty value (every short line leaves one)."""
+    if len(table.columns) < 2 or not may_be_short(table.iloc[:, -1]):
+        return
+    try:
+        short = first_short_record(path, len(table.columns))
+    except (OSError, csv.Error) as exc:
+        raise MapPointsError(f"cannot read map points from {path}: {exc}") from exc
+    if short is not None:
+        line, found = short
+        raise MapPointsError(
+            f"{path}: line {line:,} has {found} field{'s' if found != 1 else ''} where the "
+            f"header has {len(table.columns)}: the file looks cut short or damaged there; "
+            "export the map points again"
+        )
+
+
 def _read_typed_csv(path: Union[str, Path]) -> Optional[pd.DataFrame]:
     """A clean map points CSV read with the coordinates (and address counts) parsed as numbers
     by the CSV parser itself: about twice as fast as reading text and converting it after.
@@ -873,6 +893,7 @@ def read_map_points_csv(path: Union[str, Path]) -> MapPoints:
         addr = table["addresses"].to_numpy() if "addresses" in table.columns else None
     else:
         table, lon, lat, addr = _read_text_csv(path)
+    _refuse_short_records(path, table)
     if "label" not in table.columns:
         raise MapPointsError(
             f"{path} has no 'label' column; map-point CSVs need the street text each "

@@ -1,0 +1,79 @@
+"""Find a CSV record with fewer fields than its header.
+
+Why: pandas' C parser pads a short record with empty cells and says nothing. A reference
+file cut off mid-line (a download that stopped, a row an editor truncated) then reads as
+whole: a map point ``-2.57,51.45,Pinehur`` would be published as "On or near Pinehur" with
+no LSOA, and nobody would be told. Readers of such files ask this module when the parsed
+table shows the sign of a short record (an empty value in the last column: every short
+record has one), so a clean file costs nothing more; the scan here is Python's csv module,
+whose quoting rules are pandas' for these files (a quote opens a quoted field only at the
+start of a field; a bare CR ends a line).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+from typing import Any, Optional, Union
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+def read_text_csv(path: PathLike, what: str, error: type[Exception]) -> Any:
+    """A small CSV a user hands the tool (a lookup, names, populations, families), every cell
+    as text, as a pandas DataFrame; ``error(message)`` naming the file when it cannot be read
+    or a row is cut short (pandas would pad it with empty cells: an LSOA with no
+    neighbourhood, a population read as missing, a family dropped)."""
+    import pandas as pd
+
+    path = Path(path)
+    try:
+        frame = pd.read_csv(
+            path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8-sig"
+        )
+        short = None
+        if len(frame.columns) > 1 and may_be_short(frame.iloc[:, -1]):
+            short = first_short_record(path, len(frame.columns))
+    except (OSError, UnicodeDecodeError, ValueError, csv.Error) as exc:
+        raise error(f"cannot read the {what} {path.name}: {exc}") from exc
+    if short is not None:
+        raise error(
+            f"the {what} {path.name} has {short[1]} field{'s' if short[1] != 1 else ''} on "
+            f"line {short[0]:,} where its header has {len(frame.columns)}: the file looks cut "
+            "short or damaged there"
+        )
+    return frame
+
+
+def first_short_record(
+    path: PathLike, fields: int, *, delimiter: str = ",", encoding: str = "utf-8-sig"
+) -> Optional[tuple[int, int]]:
+    """(line number, fields found) of the first record after the header with fewer than
+    ``fields`` fields, or None. Blank lines are skipped, as pandas skips them; the line
+    number is the file's line on which the record ends (1 is the header's), which is the
+    line a text editor shows for a record without a line break inside a quoted field."""
+    with open(path, encoding=encoding, errors="replace", newline="") as handle:
+        reader = csv.reader(handle, delimiter=delimiter)
+        if next(reader, None) is None:
+            return None
+        for record in reader:
+            if record and len(record) < fields:
+                return reader.line_num, len(record)
+    return None
+
+
+def may_be_short(values: object) -> bool:
+    """Whether the last column's parsed values (a pandas Series of text, categories or
+    numbers, read with ``keep_default_na=False``, so that a short record's padding is "" in
+    a text column) could hold a short record's padding: an empty or missing value."""
+    import pandas as pd
+
+    if not isinstance(values, pd.Series):
+        return True
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy()
+        return bool((codes < 0).any()) or "" in set(values.cat.categories)
+    if values.dtype.kind in "fiub":
+        return bool(values.isna().any())
+    return bool((values.to_numpy(dtype=object) == "").any())
