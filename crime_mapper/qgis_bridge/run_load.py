@@ -25,12 +25,14 @@ from qgis.core import QgsVectorLayer
 from ..core.common import schema
 from ..core.common.background import beside
 from ..core.common.feedback import CancelOnly, Feedback, ScaledFeedback
+from ..core.common.input_files import holding_message, input_holding_output
 from ..core.common.reproducible import canonical_xml, fixed_timestamp, freeze_geopackage
 from ..core.common.staging import Staging
 from ..core.io import gpkg_write
 from ..core.load import validation_report as core_report
 from ..core.load.loader import load_extracts
 from ..core.load.mapping_profile import MappingProfile
+from ..core.load.sources import InputError
 from ..core.release.crimes_input import INTERNAL_CRIMES_DESCRIPTION
 from .layers import (
     CRIMES_TABLE,
@@ -172,6 +174,10 @@ def run_load(
         else None
     )
     qml = gpkg.with_suffix(".qml") if write_qml else None
+    outputs = [gpkg, rejects, report_json, *([report_txt] if report_txt else [])]
+    holding = input_holding_output(paths, {p.parent for p in outputs})
+    if holding is not None:
+        raise InputError(holding_message(holding))
     if profile is None and profile_path:
         profile = MappingProfile.load(profile_path)
 

@@ -1,4 +1,5 @@
-"""Which of a user's input files are the same file given twice.
+"""Which of a user's input files are the same file given twice, and which input folders
+hold the run's own outputs.
 
 Why: the web map and the neighbourhood summaries take folders, zips and files, and add up
 every street table they find. The same month given twice (a path repeated, a folder and a
@@ -11,7 +12,8 @@ No QGIS, no pandas.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+import os
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Optional, Union
 
@@ -48,3 +50,39 @@ def first_repeat(found: Sequence[tuple[str, Item]]) -> Optional[tuple[str, str]]
                 return found[seen[digest]][0], found[i][0]
             seen[digest] = i
     return None
+
+
+def input_holding_output(
+    inputs: Iterable[Union[str, os.PathLike[str]]],
+    outputs: Iterable[Union[str, os.PathLike[str]]],
+) -> Optional[tuple[Path, Path]]:
+    """(input folder, output folder) for the first input folder that holds an output folder
+    (or is one), else None.
+
+    Why: extracts are read from folders recursively. With the outputs inside the extracts'
+    folder, the next run read the last run's public CSV (and the web map's copies of it) as
+    more crimes of the month: every crime published again under a new Crime ID, the counts
+    doubled, and the load's account still reconciling. Paths are compared as the file system
+    resolves them (links, ``..``); an output folder need not exist yet."""
+    given = [Path(o) for o in outputs]
+    wanted = [os.path.normcase(os.path.realpath(o)) for o in given]
+    for item in inputs:
+        path = Path(str(item).split("|", 1)[0])  # (a GeoPackage's "path|layername=...")
+        if not path.is_dir():
+            continue
+        folder = os.path.normcase(os.path.realpath(path))
+        for output, real in zip(given, wanted):
+            if real == folder or real.startswith(folder.rstrip(os.sep) + os.sep):
+                return path, output
+    return None
+
+
+def holding_message(found: tuple[Path, Path]) -> str:
+    """What to tell the user of :func:`input_holding_output`'s finding."""
+    folder, output = found
+    return (
+        f"the extracts folder {folder} holds the output folder {output}: every CSV under it "
+        "is read as crimes, so a run would read an earlier run's public CSV (and the web "
+        "map's copies) back as more crimes of the month. Keep the outputs outside the "
+        "extracts' folder"
+    )

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Optional, Union
 
 from ..common.feedback import Feedback
+from ..common.input_files import holding_message, input_holding_output
 from ..common.staging import staged_outputs
 from . import validation_report as report
 from .mapping_profile import MappingProfile
@@ -69,6 +70,9 @@ def run_core_load(
     from .sources import InputError
 
     check_inputs_exist(inputs)
+    holding = input_holding_output(inputs, [out])
+    if holding is not None:
+        raise LoadRunError(holding_message(holding))
     out_dir = prepare_out_dir(out)
     try:
         result = load_extracts([str(p) for p in inputs], profile=profile, feedback=feedback)

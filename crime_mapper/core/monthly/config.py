@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional, Union
 
+from ..common.input_files import holding_message, input_holding_output
 from ..common.json_file import strict_json
 from . import toml_lite
 
@@ -291,6 +292,14 @@ class ReleaseConfig:
         for path in self.input_paths(month):
             if not path.exists():
                 load.append(f"Extract not found: {path}")
+        holding = (
+            input_holding_output(self.input_paths(month), [self.output_dir(month)])
+            if self.output
+            else None
+        )
+        if holding is not None:
+            text = holding_message(holding)
+            load.append(text[0].upper() + text[1:] + ".")
         if self.profile and not self.path(self.profile, month).is_file():
             load.append(f"Mapping profile not found: {self.path(self.profile, month)}")
         if self.qa.enabled:

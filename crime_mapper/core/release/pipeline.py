@@ -46,6 +46,7 @@ import pandas as pd
 
 from ..common.background import beside
 from ..common.feedback import CancelOnly, Feedback, ScaledFeedback
+from ..common.input_files import holding_message, input_holding_output
 from ..common.reproducible import fixed_timestamp, freeze_geopackage
 from ..common.staging import staged_outputs
 from ..io import gpkg_write
@@ -204,12 +205,30 @@ def check_crimes_paths(crimes: CrimesLike) -> None:
     """Every crimes path given must exist (found before any folder is made or file read)."""
     if isinstance(crimes, CrimesInput):
         return
-    paths = [crimes] if isinstance(crimes, (str, os.PathLike)) else list(crimes)
+    paths = _crimes_paths(crimes)
     if not paths:
         raise ReleaseInputError("no crimes input given")
     for path in paths:
         if not Path(str(path).split("|", 1)[0]).exists():
             raise ReleaseInputError(f"{path}: no such file or folder")
+
+
+def check_inputs_apart(
+    crimes: CrimesLike, other_crimes: Sequence[PathLike], out_dirs: Sequence[Path]
+) -> None:
+    """Refuse an extracts folder that holds an output folder (see
+    core.common.input_files.input_holding_output): the next run would read this one's
+    public CSV back as crimes."""
+    holding = input_holding_output([*_crimes_paths(crimes), *other_crimes], out_dirs)
+    if holding is not None:
+        raise ReleaseInputError(holding_message(holding))
+
+
+def _crimes_paths(crimes: CrimesLike) -> list[Any]:
+    """The paths a CrimesLike names (none for a CrimesInput, a table already read)."""
+    if isinstance(crimes, CrimesInput):
+        return []
+    return [crimes] if isinstance(crimes, (str, os.PathLike)) else list(crimes)
 
 
 def check_max_distance(max_distance_m: Any) -> float:
@@ -548,6 +567,7 @@ def run_anonymise(
 
     # 1. every cheap check first: nothing has been read (but the salt) or written yet
     check_crimes_paths(crimes)
+    check_inputs_apart(crimes, other_crimes, out_dirs)
     salt = read_salt(salt_file, out_dirs)
     distance = check_max_distance(max_distance_m)
     rules_entry = profile_entry = None
