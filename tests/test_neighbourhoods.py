@@ -258,6 +258,51 @@ def test_bng_geojson_transformed(tmp_path):
     assert -1.2 < ring[:, 0].mean() < -1.1 and 52.6 < ring[:, 1].mean() < 52.7  # Leicester
 
 
+def _square_collection(rings: list, crs: object = None) -> dict:
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"c": code},
+            "geometry": {"type": "Polygon", "coordinates": [ring]},
+        }
+        for code, ring in rings
+    ]
+    data: dict = {"type": "FeatureCollection", "features": features}
+    if crs is not None:
+        data["crs"] = {"type": "name", "properties": {"name": crs}}
+    return data
+
+
+BNG_SQUARE = [[458000, 303000], [460000, 303000], [460000, 305000], [458000, 305000]]
+WGS84_SQUARE = [[-1.15, 52.63], [-1.12, 52.63], [-1.12, 52.65], [-1.15, 52.65]]
+
+
+def test_outlines_in_metres_that_name_no_crs_are_refused_saying_so(tmp_path):
+    """ONS outlines saved in British National Grid without a crs member were read as
+    longitude and latitude 458,000 degrees east; the web map's leak gate then failed on
+    "coordinates that are not map points or outlines", which names nothing to fix."""
+    path = tmp_path / "bng.geojson"
+    path.write_text(json.dumps(_square_collection([("X", BNG_SQUARE)])))
+    with pytest.raises(nb.NeighbourhoodError, match="British National Grid.*names no CRS"):
+        nb.read_geojson(path, "c")
+    # said to be WGS84, and in metres: the file says the wrong CRS
+    path.write_text(json.dumps(_square_collection([("X", BNG_SQUARE)], "EPSG:4326")))
+    with pytest.raises(nb.NeighbourhoodError, match="X has a vertex at .458000, 303000."):
+        nb.read_geojson(path, "c")
+
+
+def test_an_outline_vertex_that_is_no_longitude_is_refused_naming_its_feature(tmp_path):
+    damaged = [*WGS84_SQUARE[:2], [1e308, 52.64], *WGS84_SQUARE[2:]]
+    path = tmp_path / "damaged.geojson"
+    path.write_text(json.dumps(_square_collection([("A", WGS84_SQUARE), ("B", damaged)])))
+    with pytest.raises(nb.NeighbourhoodError, match=r"B has a vertex at \(1e\+308, 52.64\)"):
+        nb.read_geojson(path, "c")
+    with pytest.raises(nb.NeighbourhoodError, match="layer L: the outline of B"):
+        nb.from_outlines([("B", "B", None, [np.array(damaged + [damaged[0]])])], source="layer L")
+    path.write_text(json.dumps(_square_collection([("A", WGS84_SQUARE)])))
+    assert nb.read_geojson(path, "c").codes == ["A"]
+
+
 def test_unreadable_inputs_say_why(tmp_path):
     bad = tmp_path / "bad.geojson"
     bad.write_text("{not json")

@@ -526,8 +526,53 @@ def read_geojson(
         for rings in result.rings:
             for ring in rings:
                 ring[:, 0], ring[:, 1] = to_wgs84(ring[:, 0], ring[:, 1], crs)
+    refuse_outside_wgs84(result, path.name, named_crs=crs != "EPSG:4326" or "crs" in data)
     result.source = path.name
     return result
+
+
+# the extent of British National Grid coordinates (metres) over Great Britain and its islands
+_BNG_EASTINGS = (0.0, 700_000.0)
+_BNG_NORTHINGS = (0.0, 1_300_000.0)
+
+
+def refuse_outside_wgs84(hoods: Neighbourhoods, source: str, named_crs: bool = True) -> None:
+    """NeighbourhoodError unless every outline vertex is a longitude and a latitude.
+
+    Why: a vertex that is not (a damaged file's 1e308, a GeoJSON in metres that names no
+    CRS) went on to the web map, whose leak gate then failed on "coordinates that are not
+    map points or outlines", a verdict that says nothing about the file to fix. Outlines in
+    British National Grid metres with no ``crs`` member (ONS downloads saved by hand) are
+    named as such, with what to do."""
+    first: Optional[tuple[str, float, float]] = None
+    every_bng = True
+    for code, rings in zip(hoods.codes, hoods.rings):
+        for ring in rings:
+            x, y = ring[:, 0], ring[:, 1]
+            bad = ~((np.abs(x) <= 180.0) & (np.abs(y) <= 90.0))
+            if bad.any() and first is None:
+                at = int(np.flatnonzero(bad)[0])
+                first = (code, float(x[at]), float(y[at]))
+            every_bng = every_bng and bool(
+                (x >= _BNG_EASTINGS[0]).all()
+                and (x <= _BNG_EASTINGS[1]).all()
+                and (y >= _BNG_NORTHINGS[0]).all()
+                and (y <= _BNG_NORTHINGS[1]).all()
+            )
+    if first is None:
+        return
+    code, x0, y0 = first
+    if every_bng and not named_crs:
+        raise NeighbourhoodError(
+            f"{source}: the outlines' coordinates are metres (British National Grid, by their "
+            f"size: {x0:.0f}, {y0:.0f} in {code}), but the file names no CRS, and GeoJSON "
+            "without one is longitude and latitude. Save the layer from QGIS as GeoJSON in "
+            "EPSG:4326, or give the file a crs member naming EPSG:27700"
+        )
+    raise NeighbourhoodError(
+        f"{source}: the outline of {code} has a vertex at ({x0:g}, {y0:g}), which is no "
+        "longitude and latitude: the file is damaged there, or in another CRS than it says"
+    )
 
 
 def _geometry_object(feature: Any) -> Optional[dict]:
@@ -604,6 +649,7 @@ def from_outlines(
     finally:
         later.settle()
     result = _from_features(feats, problems, True)
+    refuse_outside_wgs84(result, source or "the neighbourhood layer")
     result.source = source
     return result
 
