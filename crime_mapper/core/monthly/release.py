@@ -18,7 +18,8 @@ outputs of earlier steps, and of earlier releases, stay as they were. The manife
 (``manifest.json`` at the top of the release folder) is written last, only for a release
 whose every step ran: it covers every step's inputs and outputs with SHA-256, the settings,
 the software versions and every leak-gate result, and holds no wall-clock time or folder, so
-the same release gives the same manifest bytes.
+the same release gives the same manifest bytes. A run that fails after some steps replaced
+files an earlier manifest lists removes that manifest (:func:`withdraw_stale_manifest`).
 """
 
 from __future__ import annotations
@@ -66,8 +67,16 @@ class MonthlyReleaseError(RuntimeError):
         self.step = step
         self.reason = reason
         self.action = action
-        text = f"The {step} step failed: {reason}"
-        super().__init__(f"{text}\nWhat to do: {action}" if action else text)
+        super().__init__(self._text())
+
+    def _text(self) -> str:
+        text = f"The {self.step} step failed: {self.reason}"
+        return f"{text}\nWhat to do: {self.action}" if self.action else text
+
+    def add_action(self, more: str) -> None:
+        """Say one thing more about what to do (the run's state after the failure)."""
+        self.action = f"{self.action} {more}".strip()
+        self.args = (self._text(),)
 
 
 class StepUnavailable(RuntimeError):
@@ -378,6 +387,8 @@ def run_monthly_release(
             _settle_load(outputs, notify)
         except (Cancelled, MonthlyReleaseError) as load_failure:
             failure = load_failure  # the load's failure came first
+        if withdraw_stale_manifest(outputs.manifest) and isinstance(failure, MonthlyReleaseError):
+            failure.add_action(MANIFEST_WITHDRAWN)
         # what the steps before the failure wrote (they stay on disk): the dock continues
         # from it when the failed step is run again on its own
         setattr(failure, PARTIAL_OUTPUTS, outputs)  # noqa: B010 - Cancelled is not ours
@@ -390,6 +401,57 @@ def run_monthly_release(
         outputs.opened = None  # the raw tables are not kept once the run ends
         outputs.digests = {}
     return outputs
+
+
+MANIFEST_WITHDRAWN = (
+    f"The month's earlier {MANIFEST_NAME} was removed: the steps that finished replaced "
+    "files it vouched for, so the folder is no longer that release. Run the release again "
+    "(or the failed step and those after it) to make a whole one."
+)
+
+
+def withdraw_stale_manifest(manifest: Path) -> bool:
+    """Remove the month's manifest when a file it lists was replaced or removed since it was
+    written; return whether it was removed.
+
+    Why: each step commits its own files (all or nothing), so a run that fails or is
+    cancelled after its first steps leaves their new files beside the later steps' old
+    ones. The earlier run's manifest then vouched, by SHA-256, for files that had changed:
+    an audit record that no longer held. Only files newer than the manifest (committed
+    after it, on the same file system's clock) are read again."""
+    try:
+        written = os.stat(manifest).st_mtime_ns
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False  # (none, or not one this tool can read: nothing vouched for here)
+    steps = data.get("steps") if isinstance(data, dict) else None
+    entries = [
+        entry
+        for step in (steps if isinstance(steps, list) else [])
+        if isinstance(step, dict) and isinstance(step.get("outputs"), list)
+        for entry in step["outputs"]
+        if isinstance(entry, dict) and isinstance(entry.get("name"), str) and entry["name"]
+    ]
+    if any(_no_longer(manifest.parent / e["name"], e, written) for e in entries):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(manifest)
+        return True
+    return False
+
+
+def _no_longer(path: Path, entry: dict, written: int) -> bool:
+    """Whether ``path`` is no longer the file its manifest ``entry`` describes: a file
+    committed after the manifest (newer than it) is hashed, since a step run again on the
+    same inputs writes the same bytes, for which the manifest still holds."""
+    from ..release.release_files import sha256_file
+
+    try:
+        stat = os.stat(path)
+        if stat.st_mtime_ns <= written:
+            return False
+        return stat.st_size != entry.get("bytes") or sha256_file(path) != entry.get("sha256")
+    except OSError:
+        return True  # (removed, or replaced by a folder)
 
 
 def _one_parse_of_release_csv(config: ReleaseConfig, steps: Sequence[str]) -> Any:

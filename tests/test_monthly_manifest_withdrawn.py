@@ -1,0 +1,121 @@
+"""A monthly release that fails or is cancelled after its first steps committed leaves no
+manifest that vouches for files which have since changed.
+
+Each step commits its own files (all or nothing), so the dock can run a failed step again on
+its own. A rerun of a month that failed in its anonymise step had replaced the load's files,
+and the earlier run's manifest.json still listed the old SHA-256 of each: an audit record
+that no longer held. Real QGIS, the bundled force extract, real files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from crime_mapper.core.common.feedback import Cancelled, Feedback
+from crime_mapper.core.monthly import release as monthly
+from crime_mapper.core.monthly.release import (
+    MANIFEST_NAME,
+    MonthlyReleaseError,
+    run_monthly_release,
+    withdraw_stale_manifest,
+)
+from crime_mapper.core.release import pipeline
+from crime_mapper.core.release.release_files import sha256_file
+from tests.support.monthly_config import MONTH, folder_files, quick_config
+
+
+def _run(config, feedback=None):
+    from crime_mapper.qgis_bridge.monthly_release import QgisStepRunners
+
+    return run_monthly_release(config, MONTH, runners=QgisStepRunners(), feedback=feedback)
+
+
+def _break_anonymise(monkeypatch) -> ValueError:
+    broke = ValueError("the anonymise step broke")
+
+    def run_anonymise(*args, **kwargs):
+        raise broke
+
+    monkeypatch.setattr(pipeline, "run_anonymise", run_anonymise)
+    return broke
+
+
+def _fewer_crimes(config, tmp_path: Path) -> None:
+    """The month's extract again with its last crime left out: the load writes new bytes."""
+    source = config.input_paths(MONTH)[0]
+    lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
+    edited = tmp_path / "edited" / source.name
+    edited.parent.mkdir()
+    edited.write_text("".join(lines[:-1]), encoding="utf-8")
+    config.inputs = [str(edited)]
+
+
+def _vouches_for_every_file(out: Path) -> bool:
+    manifest = json.loads((out / MANIFEST_NAME).read_text(encoding="utf-8"))
+    entries = [e for step in manifest["steps"] for e in step["outputs"]]
+    return bool(entries) and all(sha256_file(out / e["name"]) == e["sha256"] for e in entries)
+
+
+def test_a_failure_after_the_load_replaced_its_files_withdraws_the_manifest(tmp_path, monkeypatch):
+    config = quick_config(tmp_path)
+    out = config.output_dir(MONTH)
+    _run(config)
+    assert _vouches_for_every_file(out)
+    _fewer_crimes(config, tmp_path)
+    broke = _break_anonymise(monkeypatch)
+    with pytest.raises(MonthlyReleaseError) as raised:
+        _run(config)
+    assert raised.value.step == "anonymise" and raised.value.__cause__ is broke
+    assert f"earlier {MANIFEST_NAME} was removed" in str(raised.value)
+    assert not (out / MANIFEST_NAME).exists()
+    assert (out / "internal" / "crimes.gpkg").is_file()  # the load's new files stay (the dock
+    # runs the failed step again from them)
+    monkeypatch.undo()
+    _run(config)  # the whole release again: a manifest that holds
+    assert _vouches_for_every_file(out)
+
+
+def test_a_failure_whose_finished_steps_wrote_the_same_bytes_keeps_the_manifest(
+    tmp_path, monkeypatch
+):
+    """The same inputs again: the load's files are new, but hold the manifest's bytes."""
+    config = quick_config(tmp_path)
+    out = config.output_dir(MONTH)
+    _run(config)
+    before = folder_files(out)
+    _break_anonymise(monkeypatch)
+    with pytest.raises(MonthlyReleaseError) as raised:
+        _run(config)
+    assert "was removed" not in str(raised.value)
+    assert folder_files(out) == before and _vouches_for_every_file(out)
+
+
+def test_a_cancel_after_the_load_replaced_its_files_withdraws_the_manifest(tmp_path):
+    config = quick_config(tmp_path)
+    out = config.output_dir(MONTH)
+    _run(config)
+    _fewer_crimes(config, tmp_path)
+
+    class CancelAfterTheLoad(Feedback):
+        def is_cancelled(self) -> bool:
+            return (out / "internal" / "crimes.gpkg").stat().st_mtime_ns > written
+
+    written = os.stat(out / MANIFEST_NAME).st_mtime_ns
+    with pytest.raises(Cancelled):
+        _run(config, CancelAfterTheLoad())
+    assert not (out / MANIFEST_NAME).exists()
+
+
+def test_only_a_manifest_this_tool_can_read_is_judged(tmp_path):
+    manifest = tmp_path / MANIFEST_NAME
+    assert not withdraw_stale_manifest(manifest)  # none
+    for text in ("{not json", "[]", '{"steps": 3}', '{"steps": [{"outputs": [7, {"name": 1}]}]}'):
+        manifest.write_text(text, encoding="utf-8")
+        assert not withdraw_stale_manifest(manifest) and manifest.exists(), text
+    manifest.write_text('{"steps": [{"outputs": [{"name": "gone.csv"}]}]}', encoding="utf-8")
+    assert withdraw_stale_manifest(manifest) and not manifest.exists()
+    assert monthly.MANIFEST_WITHDRAWN.startswith("The month's earlier manifest.json")
