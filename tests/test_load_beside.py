@@ -19,10 +19,9 @@ from crime_mapper.core.common.staging import stage_folders
 from crime_mapper.core.gate.leak_gate import same_table
 from crime_mapper.core.monthly import release as monthly
 from crime_mapper.core.monthly.release import MonthlyReleaseError, run_monthly_release
-from crime_mapper.core.release import pipeline
 from crime_mapper.core.release.crimes_input import crimes_from_gpkg, crimes_from_load_in_progress
 from crime_mapper.qgis_bridge import run_load as loading
-from tests.support.monthly_config import MONTH, SAMPLE, folder_files, quick_config
+from tests.support.monthly_config import MONTH, SAMPLE, break_anonymise, folder_files, quick_config
 
 FORCE = [SAMPLE / "force" / "2022-10-leicestershire-force-extract.csv"]
 FORCE_PROFILE = SAMPLE / "force" / "leicestershire-force-extract.profile.json"
@@ -134,16 +133,6 @@ def _break_load_write(monkeypatch) -> RuntimeError:
     return broke
 
 
-def _break_anonymise(monkeypatch) -> ValueError:
-    broke = ValueError("the anonymise step broke")
-
-    def run_anonymise(*args, **kwargs):
-        raise broke
-
-    monkeypatch.setattr(pipeline, "run_anonymise", run_anonymise)
-    return broke
-
-
 def test_a_failed_write_beside_is_the_load_steps_failure(tmp_path, monkeypatch):
     config = quick_config(tmp_path)
     out = config.output_dir(MONTH)
@@ -166,7 +155,7 @@ def test_a_failed_write_beside_is_the_load_steps_failure(tmp_path, monkeypatch):
 def test_the_load_failure_wins_over_the_anonymise_steps(tmp_path, monkeypatch):
     config = quick_config(tmp_path)
     _break_load_write(monkeypatch)
-    _break_anonymise(monkeypatch)
+    break_anonymise(monkeypatch)
     states: list = []
     with pytest.raises(MonthlyReleaseError) as raised:
         _run(config, states)
@@ -178,7 +167,7 @@ def test_an_anonymise_failure_leaves_the_load_done_and_in_place(tmp_path, monkey
     """As when the load finished before the anonymise step started: its files are in place
     and its record kept (the dock continues from it)."""
     config = quick_config(tmp_path)
-    broke = _break_anonymise(monkeypatch)
+    broke = break_anonymise(monkeypatch)
     states: list = []
     with pytest.raises(MonthlyReleaseError) as raised:
         _run(config, states)

@@ -23,25 +23,14 @@ from crime_mapper.core.monthly.release import (
     run_monthly_release,
     withdraw_stale_manifest,
 )
-from crime_mapper.core.release import pipeline
 from crime_mapper.core.release.release_files import sha256_file
-from tests.support.monthly_config import MONTH, folder_files, quick_config
+from tests.support.monthly_config import MONTH, break_anonymise, folder_files, quick_config
 
 
 def _run(config, feedback=None):
     from crime_mapper.qgis_bridge.monthly_release import QgisStepRunners
 
     return run_monthly_release(config, MONTH, runners=QgisStepRunners(), feedback=feedback)
-
-
-def _break_anonymise(monkeypatch) -> ValueError:
-    broke = ValueError("the anonymise step broke")
-
-    def run_anonymise(*args, **kwargs):
-        raise broke
-
-    monkeypatch.setattr(pipeline, "run_anonymise", run_anonymise)
-    return broke
 
 
 def _fewer_crimes(config, tmp_path: Path) -> None:
@@ -66,7 +55,7 @@ def test_a_failure_after_the_load_replaced_its_files_withdraws_the_manifest(tmp_
     _run(config)
     assert _vouches_for_every_file(out)
     _fewer_crimes(config, tmp_path)
-    broke = _break_anonymise(monkeypatch)
+    broke = break_anonymise(monkeypatch)
     with pytest.raises(MonthlyReleaseError) as raised:
         _run(config)
     assert raised.value.step == "anonymise" and raised.value.__cause__ is broke
@@ -87,7 +76,7 @@ def test_a_failure_whose_finished_steps_wrote_the_same_bytes_keeps_the_manifest(
     out = config.output_dir(MONTH)
     _run(config)
     before = folder_files(out)
-    _break_anonymise(monkeypatch)
+    break_anonymise(monkeypatch)
     with pytest.raises(MonthlyReleaseError) as raised:
         _run(config)
     assert "was removed" not in str(raised.value)

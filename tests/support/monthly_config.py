@@ -117,3 +117,17 @@ def cli(*args: object) -> subprocess.CompletedProcess:
         timeout=600,
         check=False,
     )
+
+
+def break_anonymise(monkeypatch: Any) -> ValueError:
+    """Make the release pipeline's anonymise step raise (the error it raises is returned):
+    a monthly release then fails in its anonymise step, after the load committed."""
+    from crime_mapper.core.release import pipeline
+
+    broke = ValueError("the anonymise step broke")
+
+    def run_anonymise(*args: Any, **kwargs: Any) -> Any:
+        raise broke
+
+    monkeypatch.setattr(pipeline, "run_anonymise", run_anonymise)
+    return broke
