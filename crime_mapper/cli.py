@@ -620,7 +620,8 @@ exit codes:
   0  every step ran; the manifest lists every input and output
   1  the release was written, but a step could not run here (e.g. hotspots without QGIS)
   2  nothing more was done: the configuration, an input or a step failed (the message says
-     which step, why and what to do; earlier outputs are unchanged)
+     which step, why and what to do). The failed step changed nothing; the steps before it
+     kept their new files, and a manifest that no longer describes the folder is removed
   3  the leak gate stopped the release: nothing was published
 """
 

@@ -141,7 +141,10 @@ def test_run_the_whole_release_then_change_an_input_then_cancel(dock, qtbot, tmp
             assert child > os.getpriority(os.PRIO_PROCESS, 0)
         qtbot.mouseClick(panel.cancel_button, Qt.MouseButton.LeftButton)
     assert blocker.args == [False]
-    assert panel.summary_view.toPlainText() == "Cancelled: earlier outputs are unchanged."
+    assert panel.summary_view.toPlainText() == (
+        "Cancelled: the step under way changed nothing; the load, check steps finished "
+        "before it, and their new files are in place."
+    )
     # the steps say what happened: done before the cancel, cancelled, not run because of it
     steps = ("load", "check", "anonymise", "hotspots", "publish")
     assert [panel.state(s) for s in steps] == ["done", "done", "cancelled"] + [

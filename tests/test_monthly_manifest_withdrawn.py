@@ -20,6 +20,7 @@ from crime_mapper.core.monthly import release as monthly
 from crime_mapper.core.monthly.release import (
     MANIFEST_NAME,
     MonthlyReleaseError,
+    cancelled_text,
     run_monthly_release,
     withdraw_stale_manifest,
 )
@@ -94,9 +95,12 @@ def test_a_cancel_after_the_load_replaced_its_files_withdraws_the_manifest(tmp_p
             return (out / "internal" / "crimes.gpkg").stat().st_mtime_ns > written
 
     written = os.stat(out / MANIFEST_NAME).st_mtime_ns
-    with pytest.raises(Cancelled):
+    with pytest.raises(Cancelled) as raised:
         _run(config, CancelAfterTheLoad())
     assert not (out / MANIFEST_NAME).exists()
+    said = cancelled_text(raised.value)
+    assert said.startswith("Cancelled: the step under way changed nothing; the load, check")
+    assert said.endswith(monthly.MANIFEST_WITHDRAWN)
 
 
 def test_only_a_manifest_this_tool_can_read_is_judged(tmp_path):
@@ -108,3 +112,16 @@ def test_only_a_manifest_this_tool_can_read_is_judged(tmp_path):
     manifest.write_text('{"steps": [{"outputs": [{"name": "gone.csv"}]}]}', encoding="utf-8")
     assert withdraw_stale_manifest(manifest) and not manifest.exists()
     assert monthly.MANIFEST_WITHDRAWN.startswith("The month's earlier manifest.json")
+
+
+def test_a_cancel_before_any_step_finished_says_nothing_changed(tmp_path):
+    config = quick_config(tmp_path)
+
+    class CancelAtOnce(Feedback):
+        def is_cancelled(self) -> bool:
+            return True
+
+    with pytest.raises(Cancelled) as raised:
+        _run(config, CancelAtOnce())
+    assert cancelled_text(raised.value) == "Cancelled: nothing was changed."
+    assert not config.output_dir(MONTH).joinpath(MANIFEST_NAME).exists()

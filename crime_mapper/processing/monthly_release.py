@@ -223,7 +223,11 @@ class MonthlyReleaseAlgorithm(CrimeMapperAlgorithm):
         (core.common.feedback.Cancelled; staged writes are dropped), and no object of the
         user interface is touched (the QGIS project written with the release is a new one,
         made here)."""
-        from ..core.monthly.release import MonthlyReleaseError, run_monthly_release
+        from ..core.monthly.release import (
+            MonthlyReleaseError,
+            cancelled_text,
+            run_monthly_release,
+        )
         from ..qgis_bridge.monthly_release import QgisStepRunners
 
         config = self._config(parameters, context)
@@ -241,7 +245,7 @@ class MonthlyReleaseAlgorithm(CrimeMapperAlgorithm):
                 ),
             )
         except Cancelled as exc:
-            raise QgsProcessingException("Cancelled: earlier outputs were left unchanged.") from exc
+            raise QgsProcessingException(cancelled_text(exc)) from exc
         except MonthlyReleaseError as exc:
             raise QgsProcessingException(str(exc)) from exc
         summary = outputs.summary_text()

@@ -73,7 +73,7 @@ def run(
     from ..core.common.feedback import Cancelled
     from ..core.monthly.config import ConfigError, ReleaseConfig
     from ..core.monthly.outputs_json import outputs_from_dict, outputs_to_dict
-    from ..core.monthly.release import MonthlyReleaseError
+    from ..core.monthly.release import MonthlyReleaseError, cancelled_text
 
     try:
         source = Path(request["source"]) if request.get("source") else None
@@ -101,7 +101,7 @@ def run(
         ask_before_commits(commit_question(protocol, feedback, answer))
         outputs = run_headless(config, month, feedback, **options)
     except Cancelled as exc:
-        protocol.send("cancelled", outputs=_partial(exc))
+        protocol.send("cancelled", outputs=_partial(exc), message=cancelled_text(exc))
         return EXIT_CANCELLED
     except MonthlyReleaseError as exc:
         protocol.send("failed", step=exc.step, message=str(exc), outputs=_partial(exc))

@@ -252,6 +252,8 @@ class ChildReleaseTask(QgsTask):
         #: after a failure or a cancel: what the steps before it wrote (JSON and rebuilt)
         self.partial_json: Optional[dict[str, Any]] = None
         self.partial_outputs: Optional[MonthlyOutputs] = None
+        #: after a cancel: what it left, in words (core.monthly.release.cancelled_text)
+        self.cancel_text = ""
         self.returncode: Optional[int] = None
         #: open and style the release's layers in the task's thread once it finished
         #: (monthly_release.prepare_release_layers): ``layers``, or why not in ``layers_error``
@@ -397,6 +399,8 @@ class ChildReleaseTask(QgsTask):
                 self.partial_outputs = self.partial_json = None
         if kind == "cancelled" or (self.isCanceled() and kind is None):
             self.error = "Cancelled"
+            text = (event or {}).get("message")
+            self.cancel_text = text if isinstance(text, str) else ""
         elif kind == "failed":
             self.error = str(event.get("message"))  # type: ignore[union-attr]
             self.failed_step = str(event.get("step"))  # type: ignore[union-attr]

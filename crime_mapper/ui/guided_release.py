@@ -960,7 +960,7 @@ class GuidedReleasePanel(QScrollArea):
             elif state == "not run":  # a later step: why it did not run
                 self._states[step] = "not run, cancelled" if cancelled else "not run, failed"
         if cancelled:
-            text = tr("Cancelled: earlier outputs are unchanged.")
+            text = getattr(task, "cancel_text", "") or tr("Cancelled: nothing was changed.")
             level = Qgis.MessageLevel.Info
         else:
             if task.failed_step in self._states:

@@ -387,8 +387,10 @@ def run_monthly_release(
             _settle_load(outputs, notify)
         except (Cancelled, MonthlyReleaseError) as load_failure:
             failure = load_failure  # the load's failure came first
-        if withdraw_stale_manifest(outputs.manifest) and isinstance(failure, MonthlyReleaseError):
+        withdrawn = withdraw_stale_manifest(outputs.manifest)
+        if withdrawn and isinstance(failure, MonthlyReleaseError):
             failure.add_action(MANIFEST_WITHDRAWN)
+        setattr(failure, WITHDRAWN, withdrawn)  # noqa: B010 - (cancelled_text says it)
         # what the steps before the failure wrote (they stay on disk): the dock continues
         # from it when the failed step is run again on its own
         setattr(failure, PARTIAL_OUTPUTS, outputs)  # noqa: B010 - Cancelled is not ours
@@ -401,6 +403,28 @@ def run_monthly_release(
         outputs.opened = None  # the raw tables are not kept once the run ends
         outputs.digests = {}
     return outputs
+
+
+#: On a MonthlyReleaseError or Cancelled raised by run_monthly_release: whether the month's
+#: earlier manifest was removed (withdraw_stale_manifest)
+WITHDRAWN = "manifest_withdrawn"
+
+
+def cancelled_text(exc: BaseException) -> str:
+    """What a cancelled run left, for the user: the step under way changed nothing, but the
+    steps that finished before it committed their files (each step is all or nothing)."""
+    outputs = getattr(exc, PARTIAL_OUTPUTS, None)
+    planned = getattr(outputs, "planned", ()) or ()
+    steps = getattr(outputs, "steps", [])
+    finished = [r.name for r in steps if r.name in planned and r.status == "done"]
+    if not finished:
+        return "Cancelled: nothing was changed."
+    text = (
+        f"Cancelled: the step under way changed nothing; the {', '.join(finished)} "
+        f"step{'s' if len(finished) > 1 else ''} finished before it, and "
+        f"{'their' if len(finished) > 1 else 'its'} new files are in place."
+    )
+    return f"{text} {MANIFEST_WITHDRAWN}" if getattr(exc, WITHDRAWN, False) else text
 
 
 MANIFEST_WITHDRAWN = (
