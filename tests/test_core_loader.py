@@ -345,8 +345,7 @@ def test_a_folder_or_zip_holding_no_extract_is_refused(tmp_path: Path):
 @pytest.mark.parametrize("how", ["repeated", "folder and file", "zip repeated"])
 def test_the_same_file_given_twice_is_refused(tmp_path: Path, how: str):
     """Read twice, every row was rejected the second time as a duplicate Crime ID, and the
-    report (one file counted twice) did not reconcile. (Two files holding the same bytes
-    are two files: their rows meet the duplicate checks, and the report reconciles.)"""
+    report (one file counted twice) did not reconcile."""
     month = SAMPLE / "2022-10"
     inputs = {
         "repeated": [LEICS_OCT, LEICS_OCT],
@@ -358,6 +357,24 @@ def test_the_same_file_given_twice_is_refused(tmp_path: Path, how: str):
     # two different months, and one month from one place, still load
     both = load_extracts([str(SAMPLE / "2022-09"), str(SAMPLE / "2022-10.zip")])
     assert sorted(set(both.crimes["month"])) == ["2022-09", "2022-10"]
+
+
+@pytest.mark.parametrize("how", ["folder and its zip", "a copy under another name"])
+def test_two_files_holding_the_same_bytes_are_refused(tmp_path: Path, how: str):
+    """A monthly folder and the zip it was unpacked from: the crimes with a Crime ID were
+    rejected the second time as duplicates, but police.uk's anti-social behaviour rows have
+    none, and were accepted twice: 378 published twice, the audit reconciling."""
+    copy = tmp_path / "copy" / "2022-10-leicestershire-street-again.csv"
+    copy.parent.mkdir()
+    copy.write_bytes(LEICS_OCT.read_bytes())
+    inputs = {
+        "folder and its zip": [SAMPLE / "2022-10", SAMPLE / "2022-10.zip"],
+        "a copy under another name": [LEICS_OCT, copy],
+    }[how]
+    with pytest.raises(InputError, match="holds the same bytes as .*Give each file once"):
+        load_extracts([str(p) for p in inputs])
+    one = load_extracts([str(LEICS_OCT)])  # (the same file alone: each row once)
+    assert len(one.crimes) == one.files[0].rows_read
 
 
 @pytest.mark.parametrize(

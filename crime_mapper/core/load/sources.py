@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional, Union
 
+from ..common.input_files import first_repeat
 from ..common.zip_members import read_member
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -30,6 +31,7 @@ class SourceFile:
     basename: str
     read_bytes: Callable[[], bytes]
     identity: str = ""  # the file (real path; an archive's member after it), to find repeats
+    size: int = -1  # its bytes' length (a member's as its archive states it); -1: unknown
 
     @property
     def file_month(self) -> Optional[str]:
@@ -48,17 +50,19 @@ def _file_source(path: Path) -> SourceFile:
         basename=path.name,
         read_bytes=path.read_bytes,
         identity=os.path.realpath(path),
+        size=path.stat().st_size,
     )
 
 
 def _zip_sources(path: Path) -> list[SourceFile]:
     try:
         with zipfile.ZipFile(path) as archive:
-            members = sorted(
-                info.filename
+            sizes = {
+                info.filename: info.file_size
                 for info in archive.infolist()
                 if not info.is_dir() and info.filename.lower().endswith(".csv")
-            )
+            }
+            members = sorted(sizes)
     except zipfile.BadZipFile as exc:
         raise InputError(f"{path}: not a readable .zip archive ({exc})") from exc
 
@@ -75,6 +79,7 @@ def _zip_sources(path: Path) -> list[SourceFile]:
             basename=m.rsplit("/", 1)[-1],
             read_bytes=reader(m),
             identity=f"{os.path.realpath(path)}:{m}",
+            size=sizes[m],
         )
         for m in members
     ]
@@ -84,7 +89,9 @@ def _refuse_repeats(sources: list[SourceFile]) -> None:
     """InputError when one file is reached twice: a path given twice, a folder and a file in
     it, a zip given twice. Read twice, every row was rejected the second time as a duplicate
     Crime ID, and the report, one file under one name counted twice, did not reconcile.
-    (Two files holding the same bytes are two files: their rows meet the duplicate checks.)"""
+    Two files holding the same bytes (a monthly folder and the zip it was unpacked from) are
+    refused too: their crimes with a Crime ID met the duplicate check, but the rows without
+    one (police.uk's anti-social behaviour) were accepted twice and published twice."""
     seen: set[str] = set()
     for source in sources:
         if source.identity in seen:
@@ -92,6 +99,30 @@ def _refuse_repeats(sources: list[SourceFile]) -> None:
                 f"{source.name} is given twice: its crimes would be read twice. Give each file once"
             )
         seen.add(source.identity)
+    try:
+        same = first_repeat([(s.name, _SizedBytes(s)) for s in sources])
+    except (OSError, ValueError) as exc:  # (a member that cannot be unpacked: the load says)
+        raise InputError(f"an input cannot be read: {exc}") from exc
+    if same is not None:
+        raise InputError(
+            f"{same[1]} holds the same bytes as {same[0]}: its rows would be read twice (those "
+            "without a Crime ID, such as anti-social behaviour, accepted twice). Give each file "
+            "once"
+        )
+
+
+class _SizedBytes:
+    """A source as core.common.input_files.first_repeat takes it: its size, known without
+    reading it, and its bytes, read only when another source has the same size."""
+
+    def __init__(self, source: SourceFile) -> None:
+        self.source = source
+
+    def __len__(self) -> int:
+        return self.source.size
+
+    def read(self) -> bytes:
+        return self.source.read_bytes()
 
 
 def expand_inputs(paths: Iterable[PathLike]) -> list[SourceFile]:
