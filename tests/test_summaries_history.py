@@ -46,6 +46,21 @@ def test_a_history_file_given_twice_is_refused(tmp_path):
             read_history(paths, ["2022-10"])
 
 
+def test_a_history_month_given_twice_in_other_bytes_is_refused(tmp_path):
+    """September saved again with other line endings: other bytes, the same crimes, and
+    every trend figure of that month doubled (the whole force's 4,685 shown as 9,370)."""
+    name = "2022-09-leicestershire-street.csv"
+    again = tmp_path / "resaved" / name
+    again.parent.mkdir()
+    again.write_bytes((SEPTEMBER / name).read_bytes().replace(b"\r\n", b"\n"))
+    assert again.read_bytes() != (SEPTEMBER / name).read_bytes()
+    with pytest.raises(SummaryError, match="both hold Leicestershire Police's street crimes"):
+        read_history([SEPTEMBER, again], ["2022-10"])
+    # a month the release holds is left out whatever repeats it
+    kept, _ = read_history([SEPTEMBER, again], ["2022-09"])
+    assert kept.empty
+
+
 def _zip_frames() -> dict[str, pd.DataFrame]:
     out = {}
     with zipfile.ZipFile(HISTORY_ZIP) as archive:

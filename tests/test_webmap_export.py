@@ -174,6 +174,29 @@ def test_the_same_file_given_twice_is_refused(tmp_path, inputs):
     assert sorted(set(both.street["Month"])) == ["2022-09", "2022-10"]
 
 
+def _saved_again(tmp_path: Path, folder: str, name: str = OCT.name) -> Path:
+    """October's street file saved again with Unix line endings: other bytes."""
+    copy = tmp_path / folder / name
+    copy.parent.mkdir(parents=True)
+    copy.write_bytes(OCT.read_bytes().replace(b"\r\n", b"\n"))
+    assert copy.read_bytes() != OCT.read_bytes()
+    return copy
+
+
+def test_a_forces_month_given_twice_in_other_bytes_is_refused(tmp_path):
+    """A month saved again (other line endings) is other bytes: every figure of that month
+    was doubled on the page (9,370 crimes for 4,685)."""
+    out = tmp_path / "map"
+    again = _saved_again(tmp_path, "resaved")
+    with pytest.raises(WebmapInputError, match="both hold leicestershire's street crimes for"):
+        export_webmap(WebmapOptions(inputs=[OCT, again], out_dir=out, tiles="none"))
+    assert not out.exists()
+    # another force's file of the same month is no repeat
+    other = _saved_again(tmp_path, "other", "2022-10-rutland-street.csv")
+    both = read_release_inputs([OCT, other])
+    assert len(both.street) == 2 * len(read_release_inputs([OCT]).street)
+
+
 def test_outcomes_update_latest_outcome():
     inputs = read_release_inputs([SAMPLE / "2022-07"])
     assert len(inputs.outcomes)

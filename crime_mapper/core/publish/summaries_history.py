@@ -24,6 +24,7 @@ from ..common.input_files import first_repeat
 from ..common.zip_members import read_member
 from ..load.row_checks import MONTH_RE
 from ..release.public_schema import PUBLIC_COLUMNS
+from .street_overlap import first_overlap, month_force_pairs, overlap_message
 from .summaries import SummaryError
 
 PathLike = Union[str, Path]
@@ -103,6 +104,14 @@ def read_history(
             "crimes would be counted twice. Give each month's file once"
         )
     frames = [_frame(data, name) for name, data in tables]
+    overlap = first_overlap(  # (of the months read: later ones are left out below)
+        [
+            (name, {(m, f) for m, f in month_force_pairs(frame) if m < first})
+            for (name, _), frame in zip(tables, frames)
+        ]
+    )
+    if overlap is not None:
+        raise SummaryError(f"history files {overlap_message(overlap)}")
     history = pd.concat(frames, ignore_index=True)
     earlier = history["Month"] < first
     kept = history[earlier.to_numpy()].reset_index(drop=True)

@@ -26,6 +26,7 @@ from ..common.input_files import first_repeat
 from ..common.zip_members import MemberUnreadable, read_member
 from ..io.gpkg_read import read_only_uri
 from ..release.public_schema import PUBLIC_COLUMNS
+from .street_overlap import first_overlap, force_of_name, overlap_message
 
 PathLike = Union[str, Path]
 
@@ -387,6 +388,12 @@ def read_release_inputs(
         lats.append(lat)
     if not streets:
         raise WebmapInputError("the inputs hold no street-level crime file")
+    overlap = first_overlap(
+        [(f.name, {(m, force_of_name(f.name)) for m in months}) for f, _, months in
+         result.street_files]
+    )  # fmt: skip
+    if overlap is not None:
+        raise WebmapInputError(overlap_message(overlap))
     result.street = pd.concat(streets, ignore_index=True) if len(streets) > 1 else streets[0]
     result.lon = np.concatenate(lons)
     result.lat = np.concatenate(lats)
