@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from crime_mapper.core.load.loader import load_extracts
+from crime_mapper.core.load.sources import InputError
 from crime_mapper.core.qa.profile import (
     MonthProfile,
     build_profile,
@@ -239,9 +240,15 @@ def test_a_whole_file_sent_twice_is_found_across_files(tmp_path):
     case = faults.bundled_case()
     first = tmp_path / "a" / case.police_csv.name
     second = tmp_path / "b" / case.police_csv.name
-    for path in (first, second):
+    data = case.police_csv.read_bytes()
+    for path, text in ((first, data), (second, data)):
         path.parent.mkdir()
-        path.write_bytes(case.police_csv.read_bytes())
+        path.write_bytes(text)
+    with pytest.raises(InputError, match="holds the same bytes"):  # the load refuses a copy
+        load_extracts([str(first), str(second)])
+    # saved again with other line endings, the copy is other bytes: the QA finds it
+    crlf = data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    second.write_bytes(crlf if crlf != data else data.replace(b"\r\n", b"\n"))
     load = load_extracts([str(first), str(second)])
     report = run_release_qa(load.crimes, case.history, rejects=load.rejects)
     refs = faults.high(report, "duplicate_reference")

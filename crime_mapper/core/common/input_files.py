@@ -15,29 +15,18 @@ import hashlib
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Optional, Protocol, Union
+from typing import Optional, Union
 
-
-class LazyBytes(Protocol):
-    """Bytes whose length is known without reading them (a zip member's, as stated)."""
-
-    def __len__(self) -> int: ...
-
-    def read(self) -> bytes: ...
-
-
-Item = Union[bytes, Path, LazyBytes]
+Item = Union[bytes, Path]
 
 
 def _size(item: Item) -> int:
-    return item.stat().st_size if isinstance(item, Path) else len(item)
+    return len(item) if isinstance(item, bytes) else item.stat().st_size
 
 
 def _digest(item: Item) -> bytes:
     if isinstance(item, bytes):
         return hashlib.sha256(item).digest()
-    if not isinstance(item, Path):
-        return hashlib.sha256(item.read()).digest()
     digest = hashlib.sha256()
     with open(item, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -46,8 +35,8 @@ def _digest(item: Item) -> bytes:
 
 
 def first_repeat(found: Sequence[tuple[str, Item]]) -> Optional[tuple[str, str]]:
-    """The display names of two of ``found`` (display name, bytes, file or LazyBytes) that
-    hold the same bytes, in the order given, else None."""
+    """The display names of two of ``found`` (display name, bytes or file) that hold the
+    same bytes, in the order given, else None."""
     by_size: dict[int, list[int]] = {}
     for i, (_name, item) in enumerate(found):
         by_size.setdefault(_size(item), []).append(i)

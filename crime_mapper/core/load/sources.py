@@ -7,6 +7,7 @@ could not use, and keeps the readers unaware of where bytes came from.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import zipfile
@@ -15,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional, Union
 
-from ..common.input_files import first_repeat
 from ..common.zip_members import read_member
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -99,10 +99,7 @@ def _refuse_repeats(sources: list[SourceFile]) -> None:
                 f"{source.name} is given twice: its crimes would be read twice. Give each file once"
             )
         seen.add(source.identity)
-    try:
-        same = first_repeat([(s.name, _SizedBytes(s)) for s in sources])
-    except (OSError, ValueError) as exc:  # (a member that cannot be unpacked: the load says)
-        raise InputError(f"an input cannot be read: {exc}") from exc
+    same = _same_bytes(sources)
     if same is not None:
         raise InputError(
             f"{same[1]} holds the same bytes as {same[0]}: its rows would be read twice (those "
@@ -111,18 +108,30 @@ def _refuse_repeats(sources: list[SourceFile]) -> None:
         )
 
 
-class _SizedBytes:
-    """A source as core.common.input_files.first_repeat takes it: its size, known without
-    reading it, and its bytes, read only when another source has the same size."""
-
-    def __init__(self, source: SourceFile) -> None:
-        self.source = source
-
-    def __len__(self) -> int:
-        return self.source.size
-
-    def read(self) -> bytes:
-        return self.source.read_bytes()
+def _same_bytes(sources: list[SourceFile]) -> Optional[tuple[str, str]]:
+    """The names of two sources with the same bytes and some row under a header, else None.
+    Sizes first (a zip member's as its archive states it): only sources of equal size are
+    read. Files with no row (empty, a header alone) repeat nothing and are let be."""
+    by_size: dict[int, list[SourceFile]] = {}
+    for source in sources:
+        by_size.setdefault(source.size, []).append(source)
+    for group in by_size.values():
+        if len(group) < 2:
+            continue
+        seen: dict[bytes, str] = {}
+        for source in group:
+            try:
+                data = source.read_bytes()
+            except (OSError, ValueError):
+                continue  # (unreadable: the load reports it as that file's error)
+            body = data.strip()
+            if b"\n" not in body and b"\r" not in body:
+                continue  # (one line at most: no row)
+            digest = hashlib.sha256(data).digest()
+            if digest in seen:
+                return seen[digest], source.name
+            seen[digest] = source.name
+    return None
 
 
 def expand_inputs(paths: Iterable[PathLike]) -> list[SourceFile]:
