@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from crime_mapper.core.gate.leak_gate import LeakError
-from crime_mapper.core.publish.webmap_data import aggregate, month_range
+from crime_mapper.core.publish.webmap_data import aggregate, district_of, month_range
 from crime_mapper.core.publish.webmap_export import WebmapOptions, export_webmap, tile_source
 from crime_mapper.core.publish.webmap_inputs import WebmapInputError, read_release_inputs
 from crime_mapper.core.release.public_schema import PUBLIC_COLUMNS
@@ -203,6 +203,35 @@ def test_outcomes_update_latest_outcome():
     data = aggregate(inputs.street, inputs.outcomes).data
     assert "Investigation complete; no suspect identified" in data["outcomes"]
     assert sum(data["outcome_count"]) > 0
+
+
+def _area_counts(data: dict) -> dict[str, int]:
+    """Crimes per area as the page sums them: each point's entries under its area."""
+    counts: dict[str, int] = {}
+    start = 0
+    for point, n in enumerate(data["point_n"]):
+        area = data["areas"][data["point_area"][point]]
+        counts[area] = counts.get(area, 0) + sum(data["entry_count"][start : start + n])
+        start += n
+    return counts
+
+
+def test_crimes_at_one_point_in_two_areas_are_each_counted_in_their_own():
+    """A point's crimes all went to its first row's area: 3 in Leicester 001 and 0 in
+    Leicester 003 on the map, where the summaries (by each crime's LSOA) said 1 and 2."""
+    street = read_release_inputs([OCT]).street.head(40).copy()
+    street.loc[:, ["Longitude", "Latitude", "Location"]] = ["-1.144333", "52.680018", "X"]
+    areas = ["Leicester 001" if i % 3 == 0 else "Leicester 003" for i in range(len(street))]
+    data = aggregate(street, pd.DataFrame(), row_areas=areas).data
+    expected = pd.Series(areas).value_counts().to_dict()
+    assert _area_counts(data) == expected and sum(expected.values()) == 40
+    assert len(data["point_n"]) == 2  # (a record per area at the one position)
+    # without areas for the rows: the district of each crime's own LSOA name
+    october = read_release_inputs([OCT]).street
+    located = october[pd.to_numeric(october["Longitude"], errors="coerce").notna()]
+    districts = located["LSOA name"].map(lambda n: district_of(n) or "Unknown area")
+    by_district = aggregate(october, pd.DataFrame()).data
+    assert _area_counts(by_district) == districts.value_counts().to_dict()
 
 
 def test_month_range_fills_gaps():

@@ -123,6 +123,20 @@ def _sparse(
     return per_point.tolist(), keys.tolist(), counts.tolist()
 
 
+def _row_area_texts(
+    street: pd.DataFrame, row_areas: Optional[Sequence[str]], rows: np.ndarray
+) -> np.ndarray:
+    """The area name of each of ``rows``: its neighbourhood when ``row_areas`` is given,
+    else the local authority district of its LSOA name."""
+    if row_areas is not None:
+        return np.asarray(row_areas, dtype=object)[rows].astype(str).astype(object)
+    codes, texts = _per_distinct(
+        street["LSOA name"].to_numpy(dtype=object)[rows],
+        lambda n: district_of(str(n)) or "Unknown area",
+    )
+    return np.asarray(texts, dtype=object)[codes] if len(codes) else np.zeros(0, dtype=object)
+
+
 def aggregate(
     street: pd.DataFrame,
     outcomes: pd.DataFrame,
@@ -133,8 +147,9 @@ def aggregate(
 ) -> WebmapData:
     """One record per map point (see the module docstring).
 
-    ``row_areas``: the area name of each street row (a neighbourhood assignment; a point
-    takes its first row's); None groups by local authority district from the LSOA names.
+    ``row_areas``: the area name of each street row (a neighbourhood assignment; rows at
+    one position in two areas are a record each); None groups by local authority district
+    from the LSOA names.
     ``area_names``: areas listed even when no crime falls in them (every neighbourhood).
     """
     cats = _categories(street)
@@ -152,14 +167,21 @@ def aggregate(
     located = np.isfinite(lon) & np.isfinite(lat)
     loc_rows = np.flatnonzero(located)
 
-    # one point per distinct (Longitude, Latitude, Location) as published
-    # integer keys, not joined strings: (micro-degree lon, lat) then the label text
+    # one point per distinct (Longitude, Latitude, Location) as published, and area: rows at
+    # one position in two neighbourhoods (a crime's LSOA decides it, and a point's LSOA can
+    # differ between months) are two records there, so that each area's count is its own
+    # crimes (as the summaries count them), not all the point's under its first row's area.
+    # Integer keys, not joined strings: (micro-degree lon, lat), the label text, the area
     ll = (np.round(lon[loc_rows] * 1e6).astype(np.int64) + 20_000_000) * (1 << 27) + (
         np.round(lat[loc_rows] * 1e6).astype(np.int64) + 20_000_000
     )
     ll_codes, _ = pd.factorize(ll, sort=True)
     loc_codes, loc_uniques = pd.factorize(street["Location"].to_numpy(dtype=object)[loc_rows])
     combined = ll_codes.astype(np.int64) * max(len(loc_uniques), 1) + loc_codes
+    place_codes, _ = pd.factorize(combined, sort=True)
+    row_area_text = _row_area_texts(street, row_areas, loc_rows)
+    row_area_codes, row_area_uniques = pd.factorize(row_area_text, sort=True)
+    combined = place_codes.astype(np.int64) * max(len(row_area_uniques), 1) + row_area_codes
     codes, uniq = pd.factorize(combined, sort=True)
     n_points = len(uniq)
     first = np.zeros(n_points, dtype=np.int64)
@@ -173,13 +195,9 @@ def aggregate(
     label_of = _index(labels)
     point_label = np.asarray([label_of[t] for t in label_texts], np.int64)[label_codes]
 
-    if row_areas is not None:
-        area_codes, area_texts = _per_distinct(np.asarray(row_areas, dtype=object)[first], str)
-    else:
-        lsoa_name = street["LSOA name"].to_numpy(dtype=object)[first]
-        area_codes, area_texts = _per_distinct(
-            lsoa_name, lambda n: district_of(str(n)) or "Unknown area"
-        )
+    area_codes, area_texts = np.zeros(n_points, dtype=np.int64), list(row_area_uniques)
+    if n_points:
+        area_codes[codes] = row_area_codes  # (one area per point, by the key above)
     areas = sorted(set(area_texts) | set(area_names))
     if (~located).any():
         areas.append(NO_LOCATION_AREA)
