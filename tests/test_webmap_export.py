@@ -205,6 +205,31 @@ def test_outcomes_update_latest_outcome():
     assert sum(data["outcome_count"]) > 0
 
 
+@pytest.mark.parametrize(
+    "change, says",
+    [
+        ({"Longitude": "2.35", "Latitude": "48.85"}, "outside the United Kingdom .row 1:"),
+        ({"Longitude": "52.68", "Latitude": "-1.14"}, "longitude 52.68, latitude -1.14; swapped"),
+        ({"Month": "2022-09"}, "1 row of month 2022-09 in a file named for 2022-10"),
+    ],
+    ids=["paris", "swapped", "another month"],
+)
+def test_a_release_row_the_load_would_reject_is_refused(tmp_path, change, says):
+    """Drawn in Paris or the Indian Ocean (the map's bounds stretched to them), or shown as
+    a second month of one stray row: the load rejects each (outside_uk, lat_lon_swapped,
+    month_mismatch), the web map published them."""
+    street = pd.read_csv(OCT, dtype=str, keep_default_na=False)
+    located = street.index[street["Longitude"] != ""][0]
+    for column, value in change.items():
+        street.loc[located, column] = value
+    source = tmp_path / OCT.name
+    street.to_csv(source, index=False)
+    out = tmp_path / "map"
+    with pytest.raises(WebmapInputError, match=says):
+        export_webmap(WebmapOptions(inputs=[source], out_dir=out, tiles="none"))
+    assert not out.exists()
+
+
 def _area_counts(data: dict) -> dict[str, int]:
     """Crimes per area as the page sums them: each point's entries under its area."""
     counts: dict[str, int] = {}

@@ -22,6 +22,7 @@ from typing import Any, Optional, Union
 import numpy as np
 import pandas as pd
 
+from ..common.geography import inside_uk
 from ..common.input_files import first_repeat
 from ..common.zip_members import MemberUnreadable, read_member
 from ..io.gpkg_read import read_only_uri
@@ -231,6 +232,25 @@ def _expand(paths: Sequence[PathLike]) -> list[tuple[str, bytes | Path]]:
     return found
 
 
+_FILE_MONTH = re.compile(r"^(\d{4}-\d{2})-(?!\d{4}-)")
+
+
+def _refuse_other_months(frame: pd.DataFrame, name: str) -> None:
+    """WebmapInputError when a file named for one month ("2022-10-...-street.csv") holds
+    rows of another: the map showed a second month made of stray rows (the load rejects
+    them as month_mismatch)."""
+    named = _FILE_MONTH.match(name.replace("\\", "/").rsplit("/", 1)[-1])
+    if named is None:
+        return
+    other = [m for m in frame["Month"].unique().tolist() if str(m).strip() != named.group(1)]
+    if other:
+        count = int(frame["Month"].isin(other).sum())
+        raise WebmapInputError(
+            f"{name}: {count:,} row{'s' if count > 1 else ''} of month {other[0]} in a file "
+            f"named for {named.group(1)}: the file is damaged or not one month's release"
+        )
+
+
 def _check_street(frame: pd.DataFrame, name: str, lon: np.ndarray, lat: np.ndarray) -> list[str]:
     months = frame["Month"].unique()  # checked once per distinct value, not per row
     bad = [m for m in months.tolist() if not _MONTH.match(str(m))]
@@ -247,6 +267,17 @@ def _check_street(frame: pd.DataFrame, name: str, lon: np.ndarray, lat: np.ndarr
     if unreadable.any():
         raise WebmapInputError(
             f"{name}: {int(unreadable.sum())} rows have coordinates that are not numbers"
+        )
+    _refuse_other_months(frame, name)
+    located = np.flatnonzero(np.isfinite(lon) & np.isfinite(lat))
+    outside = located[~inside_uk(lon[located], lat[located])]
+    if outside.size:  # (the load rejects them: outside_uk, lat_lon_swapped)
+        at = int(outside[0])
+        raise WebmapInputError(
+            f"{name}: {outside.size:,} row{'s' if outside.size > 1 else ''} have coordinates "
+            f"outside the United Kingdom (row {at + 1:,}: longitude {lon[at]:g}, latitude "
+            f"{lat[at]:g}; swapped?). police.uk files hold none: the file is damaged or not "
+            "a release; load it to see every such row"
         )
     no_location = int((np.isnan(lon) | np.isnan(lat)).sum())
     if no_location:
