@@ -98,3 +98,46 @@ def test_the_qgis_load_refuses_an_output_folder_inside_its_extracts(tmp_path: Pa
     with pytest.raises(InputError, match="holds the output folder"):
         run_load([extracts], extracts / "loaded")
     assert sorted(p.name for p in extracts.iterdir()) == [MONTH_ZIP.name]
+
+
+def test_an_output_on_an_input_or_on_another_output_is_refused(tmp_path: Path) -> None:
+    """The public layer written over the crimes GeoPackage it was made from, the rejects
+    over the extract: the input was replaced and the run reported success. Two outputs on
+    one path kept the last written (the audit lost under the manifest)."""
+    from crime_mapper.core.load.sources import InputError
+    from crime_mapper.qgis_bridge.run_load import run_load
+
+    extract = tmp_path / FORCE_EXTRACT.name
+    shutil.copy(FORCE_EXTRACT, extract)
+    before = extract.read_bytes()
+    loaded = tmp_path / "loaded"
+    out = run_load([extract], loaded, profile_path=FORCE_PROFILE)
+    with pytest.raises(InputError, match="rejects CSV .* is an input"):
+        run_load(
+            [extract], gpkg_path=tmp_path / "c.gpkg", rejects_path=extract,
+            report_path=tmp_path / "r.json", profile_path=FORCE_PROFILE,
+        )  # fmt: skip
+    with pytest.raises(InputError, match="The report and the rejects CSV are one file"):
+        run_load(
+            [extract], gpkg_path=tmp_path / "c.gpkg", rejects_path=tmp_path / "same",
+            report_path=tmp_path / "same", profile_path=FORCE_PROFILE,
+        )  # fmt: skip
+    assert extract.read_bytes() == before and not (tmp_path / "same").exists()
+    salt = make_salt(tmp_path / "secret" / "force.salt")
+    crimes = out.gpkg
+    held = crimes.read_bytes()
+    for explicit, says in (
+        ({"public_gpkg_path": crimes}, "public GeoPackage .* is an input"),
+        ({"audit_json_path": tmp_path / "a.json", "manifest_path": tmp_path / "a.json"},
+         "The manifest and the audit JSON are one file"),
+    ):  # fmt: skip
+        paths = {
+            "public_csv_path": tmp_path / "p.csv", "public_gpkg_path": tmp_path / "p.gpkg",
+            "audit_json_path": tmp_path / "audit.json", "audit_html_path": tmp_path / "a.html",
+            "manifest_path": tmp_path / "m.json", **explicit,
+        }  # fmt: skip
+        with pytest.raises(ReleaseInputError, match=says):
+            run_anonymise(f"{crimes}|layername=crimes", tmp_path / "no-points.csv", None, salt,
+                          **paths)  # fmt: skip
+    assert crimes.read_bytes() == held
+    assert not (tmp_path / "p.csv").exists() and not (tmp_path / "a.json").exists()

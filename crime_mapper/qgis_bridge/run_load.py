@@ -25,7 +25,7 @@ from qgis.core import QgsVectorLayer
 from ..core.common import schema
 from ..core.common.background import beside
 from ..core.common.feedback import CancelOnly, Feedback, ScaledFeedback
-from ..core.common.input_files import holding_message, input_holding_output
+from ..core.common.input_files import holding_message, input_holding_output, output_clash
 from ..core.common.reproducible import canonical_xml, fixed_timestamp, freeze_geopackage
 from ..core.common.staging import Staging
 from ..core.io import gpkg_write
@@ -178,6 +178,13 @@ def run_load(
     holding = input_holding_output(paths, {p.parent for p in outputs})
     if holding is not None:
         raise InputError(holding_message(holding))
+    clash = output_clash(
+        [*paths, profile_path],
+        [("crimes GeoPackage", gpkg), ("rejects CSV", rejects), ("report", report_json),
+         ("readable report", report_txt), ("style", qml)],
+    )  # fmt: skip
+    if clash is not None:
+        raise InputError(clash[0].upper() + clash[1:])
     if profile is None and profile_path:
         profile = MappingProfile.load(profile_path)
 

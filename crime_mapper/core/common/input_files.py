@@ -86,3 +86,31 @@ def holding_message(found: tuple[Path, Path]) -> str:
         "map's copies) back as more crimes of the month. Keep the outputs outside the "
         "extracts' folder"
     )
+
+
+def output_clash(
+    inputs: Iterable[Union[str, os.PathLike[str], None]],
+    outputs: Iterable[tuple[str, Union[str, os.PathLike[str], None]]],
+) -> Optional[str]:
+    """Why the outputs cannot be written, when one of them is an input or two are one file
+    (compared as the file system resolves them), else None. ``outputs``: (what it is, path).
+
+    Why: a run asked to write its public layer over the crimes GeoPackage it reads, or its
+    rejects over the extract, replaced the input and reported success; two outputs on one
+    path kept only the last written (the audit lost under the manifest)."""
+
+    def key(path: Union[str, os.PathLike[str]]) -> str:
+        return os.path.normcase(os.path.realpath(str(path).split("|", 1)[0]))
+
+    given = {key(p): str(p) for p in inputs if p}
+    seen: dict[str, str] = {}
+    for what, path in outputs:
+        if not path:
+            continue
+        here = key(path)
+        if here in given:
+            return f"the {what} {path} is an input ({given[here]}): writing it would destroy it"
+        if here in seen:
+            return f"the {what} and the {seen[here]} are one file ({path}): one would be lost"
+        seen[here] = what
+    return None

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Optional, Union
 
 from ..common.feedback import Feedback
-from ..common.input_files import holding_message, input_holding_output
+from ..common.input_files import holding_message, input_holding_output, output_clash
 from ..common.staging import staged_outputs
 from . import validation_report as report
 from .mapping_profile import MappingProfile
@@ -37,6 +37,10 @@ class CoreLoadOutputs:
     reconciles: bool
     file_errors: list[str] = field(default_factory=list)
     damaged: list[str] = field(default_factory=list)  # validation_report.swallowed_records
+
+
+#: the files a load without QGIS writes into its output folder (validation_report.OUTPUT_NAMES)
+OUTPUT_KEYS = ("rejects", "report_json", "report_text")
 
 
 def prepare_out_dir(out: PathLike) -> Path:
@@ -73,13 +77,19 @@ def run_core_load(
     holding = input_holding_output(inputs, [out])
     if holding is not None:
         raise LoadRunError(holding_message(holding))
+    clash = output_clash(
+        inputs,
+        [(key.replace("_", " "), Path(out) / OUTPUT_NAMES[key]) for key in OUTPUT_KEYS],
+    )
+    if clash is not None:
+        raise LoadRunError(clash[0].upper() + clash[1:])
     out_dir = prepare_out_dir(out)
     try:
         result = load_extracts([str(p) for p in inputs], profile=profile, feedback=feedback)
     except InputError as exc:
         raise LoadRunError(str(exc)) from exc
     text = report.report_text(result)
-    paths = [out_dir / OUTPUT_NAMES[key] for key in ("rejects", "report_json", "report_text")]
+    paths = [out_dir / OUTPUT_NAMES[key] for key in OUTPUT_KEYS]
     try:
         with staged_outputs() as stage:
             report.write_rejects_csv(result, stage.path_for(paths[0]))

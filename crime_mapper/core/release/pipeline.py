@@ -46,7 +46,7 @@ import pandas as pd
 
 from ..common.background import beside
 from ..common.feedback import CancelOnly, Feedback, ScaledFeedback
-from ..common.input_files import holding_message, input_holding_output
+from ..common.input_files import holding_message, input_holding_output, output_clash
 from ..common.reproducible import fixed_timestamp, freeze_geopackage
 from ..common.staging import staged_outputs
 from ..io import gpkg_write
@@ -222,6 +222,26 @@ def check_inputs_apart(
     holding = input_holding_output([*_crimes_paths(crimes), *other_crimes], out_dirs)
     if holding is not None:
         raise ReleaseInputError(holding_message(holding))
+
+
+def explicit_outputs(
+    csv: Any, gpkg: Any, audit_json: Any, audit_html: Any, manifest: Any, qml: Any = None
+) -> list[tuple[str, Any]]:
+    """The release's output paths named for a message (None: not written, or not known yet)."""
+    return [
+        ("public CSV", csv),
+        ("public GeoPackage", gpkg),
+        ("audit JSON", audit_json),
+        ("audit HTML", audit_html),
+        ("manifest", manifest),
+        ("public layer's style", qml),
+    ]
+
+
+def _refuse_clash(inputs: Sequence[Any], outputs: Sequence[tuple[str, Any]]) -> None:
+    clash = output_clash(inputs, outputs)
+    if clash is not None:
+        raise ReleaseInputError(clash[0].upper() + clash[1:])
 
 
 def _crimes_paths(crimes: CrimesLike) -> list[Any]:
@@ -568,6 +588,12 @@ def run_anonymise(
     # 1. every cheap check first: nothing has been read (but the salt) or written yet
     check_crimes_paths(crimes)
     check_inputs_apart(crimes, other_crimes, out_dirs)
+    inputs = [*_crimes_paths(crimes), *other_crimes, salt_file, profile_path, qa_report]
+    inputs += [p for p in (points, rules) if isinstance(p, (str, os.PathLike))]
+    _refuse_clash(inputs, explicit_outputs(
+        public_csv_path, public_gpkg_path if write_gpkg else None, audit_json_path,
+        audit_html_path, manifest_path,
+    ))  # fmt: skip
     salt = read_salt(salt_file, out_dirs)
     distance = check_max_distance(max_distance_m)
     rules_entry = profile_entry = None
@@ -643,6 +669,9 @@ def run_anonymise(
     audit_html = output(audit_html_path, RELEASE_NAMES["audit_html"])
     manifest = output(manifest_path, RELEASE_NAMES["manifest"])
     qml = gpkg_path.with_suffix(".qml") if style_writer is not None and gpkg_path else None
+    _refuse_clash(
+        inputs, explicit_outputs(csv_path, gpkg_path, audit_json, audit_html, manifest, qml)
+    )
     folders = [p.parent for p in (csv_path, audit_json, audit_html, manifest)]
     folders += [gpkg_path.parent] if gpkg_path is not None else []
 
