@@ -141,3 +141,17 @@ def test_an_output_on_an_input_or_on_another_output_is_refused(tmp_path: Path) -
                           **paths)  # fmt: skip
     assert crimes.read_bytes() == held
     assert not (tmp_path / "p.csv").exists() and not (tmp_path / "a.json").exists()
+
+
+def test_a_release_configuration_with_its_salt_inside_its_output_names_the_problem(
+    tmp_path: Path,
+) -> None:
+    """Found by the manifest only, after every step had written the release (the salt
+    beside it) into that folder."""
+    config = read_config(config_file(tmp_path))
+    salt = config.path(config.salt_file, MONTH)
+    config.output = str(salt.parent)
+    problems = config.problems_by_step(MONTH)["anonymise"]
+    assert len(problems) == 1 and "is inside the output folder" in problems[0], problems
+    config.output = str(tmp_path / "out" / "{month}")
+    assert config.problems_by_step(MONTH)["anonymise"] == []

@@ -24,6 +24,7 @@ from typing import Any, Optional, Union
 
 from ..common.input_files import holding_message, input_holding_output
 from ..common.json_file import strict_json
+from ..release.release_files import inside_folder
 from . import toml_lite
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -315,6 +316,14 @@ class ReleaseConfig:
             anonymise.append("No salt file is given (anonymise.salt_file).")
         elif not self.path(self.salt_file, month).is_file():
             anonymise.append(f"Salt file not found: {self.path(self.salt_file, month)}")
+        elif self.output and inside_folder(
+            self.path(self.salt_file, month), self.output_dir(month)
+        ):
+            anonymise.append(  # (found by the manifest only after every step had written)
+                f"The salt file {self.path(self.salt_file, month)} is inside the output "
+                f"folder {self.output_dir(month)}: it would be published with the release. "
+                "Keep the salt outside every output folder."
+            )
         if self.map_points.kind in ("file", "history"):
             if not self.map_points.paths:
                 anonymise.append(f"Map points ({self.map_points.kind}) need at least one path.")

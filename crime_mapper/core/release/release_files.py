@@ -87,7 +87,8 @@ def create_salt_file(path: PathLike) -> Path:
     return path
 
 
-def _inside(path: Path, folder: Path) -> bool:
+def inside_folder(path: Path, folder: Path) -> bool:
+    """Whether ``path`` is ``folder`` or lies under it, as the file system resolves them."""
     try:
         path = path.resolve()
         folder = folder.resolve()
@@ -118,7 +119,7 @@ def read_salt(salt_file: Optional[PathLike], output_dirs: Sequence[PathLike] = (
     if not path.is_file():
         raise ReleaseInputError(f"The salt file does not exist: {path}")
     for folder in output_dirs:
-        if _inside(path, Path(folder)):
+        if inside_folder(path, Path(folder)):
             raise ReleaseInputError(
                 f"The salt file {path} is inside the output folder {folder}: it would be "
                 "published with the release. Keep the salt outside every output folder."
