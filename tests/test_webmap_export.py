@@ -230,6 +230,29 @@ def test_a_release_row_the_load_would_reject_is_refused(tmp_path, change, says):
     assert not out.exists()
 
 
+@pytest.mark.parametrize(
+    "column, value, says",
+    [
+        ("Context", "Caller Fatima Wilson states repeat incident", "hold text in Context"),
+        ("Location", "On or near 236 Birstow Crescent", "an address, not a street: 'On or"),
+    ],
+    ids=["records-system note", "house number"],
+)
+def test_without_the_raw_crimes_non_public_text_is_still_refused(tmp_path, column, value, says):
+    """A release CSV edited by hand (an MO note in Context, a house number in a location)
+    passed the checks that need no raw table: the note went out in downloads/, the
+    address in the points. Only a release made here has the raw crimes beside it."""
+    street = pd.read_csv(OCT, dtype=str, keep_default_na=False)
+    located = street.index[street["Longitude"] != ""][0]
+    street.loc[located, column] = value
+    source = tmp_path / OCT.name
+    street.to_csv(source, index=False)
+    out = tmp_path / "map"
+    with pytest.raises((WebmapInputError, LeakError), match=says):
+        export_webmap(WebmapOptions(inputs=[source], out_dir=out, tiles="none"))
+    assert not out.exists()
+
+
 def _area_counts(data: dict) -> dict[str, int]:
     """Crimes per area as the page sums them: each point's entries under its area."""
     counts: dict[str, int] = {}

@@ -321,6 +321,8 @@ def _write_folder(
         host = urlsplit(plan.url).netloc
         downloads = [{"href": plan.url, "text": f"The published CSV files (at {host})", "size": ""}]
     if plan.mode == "copy":
+        if options.raw is None:
+            _refuse_context_text(street)
         (stage / "downloads").mkdir()
         for month, rows in street.groupby("Month", sort=True):
             feedback.check()
@@ -421,6 +423,45 @@ PUBLIC_ONLY_CHECKS = (
 )
 
 
+def _refuse_address_locations(street: pd.DataFrame) -> None:
+    """LeakError when a location reads "On or near <house number> <street>" and no raw
+    crimes are at hand: the leak gate's test of published labels (locations_are_anonymous)
+    needs the raw table for its other parts, so without it an address passed (helper
+    fuzzing found "On or near 236 Birstow Crescent" published)."""
+    from ..gate.leak_gate import LeakError
+    from ..release.disclosure import is_address_label
+    from ..release.map_points import strip_location_prefix
+
+    for location in street["Location"].unique().tolist():
+        label = strip_location_prefix(location)
+        if label and is_address_label(label):
+            raise LeakError(
+                f"Leak gate FAILED: a location is an address, not a street: {location!r}. "
+                "police.uk publishes the street alone ('On or near <street>'); nothing may be "
+                "published until this is fixed."
+            )
+
+
+def _refuse_context_text(street: pd.DataFrame) -> None:
+    """WebmapInputError when a street row's Context holds text and no raw crimes are at hand.
+
+    Why: police.uk publishes Context empty, and the page never shows it, but the CSV copies
+    in downloads/ carry every public column. A release whose Context was filled from the
+    records system (an MO note naming a caller) passed the checks that need no raw table and
+    was published. With the raw crimes the leak gate compares it with them."""
+    if "Context" not in street.columns:
+        return
+    filled = street["Context"].astype(str).str.strip() != ""
+    if filled.any():
+        at = int(np.flatnonzero(filled.to_numpy())[0])
+        raise WebmapInputError(
+            f"{int(filled.sum()):,} street row(s) hold text in Context (row {at + 1:,} of the "
+            "release): police.uk publishes that column empty, and without the raw crimes the "
+            "export cannot show the text is public. Give the raw crimes (RAW, --raw) for the "
+            "leak gate to check it, blank the column, or link the CSVs instead of copying them"
+        )
+
+
 def gate_folder(
     folder: Path,
     inputs: Optional[ReleaseInputs],
@@ -459,6 +500,7 @@ def gate_output(
     public_values = list(areas.hoods.names) if areas is not None else []
     if inputs is None:  # (only a map made beside, which has the raw crimes, sends none)
         raise WebmapInputError("the leak gate needs the release as read")
+    _refuse_address_locations(inputs.street)
     report = check_release(
         _empty_raw(),
         folder,
