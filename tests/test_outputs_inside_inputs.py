@@ -155,3 +155,19 @@ def test_a_release_configuration_with_its_salt_inside_its_output_names_the_probl
     assert len(problems) == 1 and "is inside the output folder" in problems[0], problems
     config.output = str(tmp_path / "out" / "{month}")
     assert config.problems_by_step(MONTH)["anonymise"] == []
+
+
+def test_a_maximum_distance_beyond_100_km_is_refused(tmp_path: Path) -> None:
+    """1e308: every Leicestershire crime was published "On or near" a Newcastle street
+    (another force's map points, 265 km away), the gate passing, the displacement only in
+    the audit."""
+    from crime_mapper.core.release.release_files import check_max_distance
+
+    assert check_max_distance("100000") == 100_000.0
+    for value in (100_001, 1e308):
+        with pytest.raises(ReleaseInputError, match="is more than 100,000 m"):
+            check_max_distance(value)
+    config = read_config(config_file(tmp_path))
+    config.max_distance_m = 1e308
+    problems = config.problems_by_step(MONTH)["anonymise"]
+    assert len(problems) == 1 and "anonymise.max_distance_m" in problems[0], problems

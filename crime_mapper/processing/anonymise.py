@@ -28,6 +28,7 @@ from qgis.core import (
 
 from ..compat import FILE_BEHAVIOUR_FILE, NUMBER_DOUBLE, SOURCE_VECTOR_POINT
 from ..core.common.feedback import Cancelled
+from ..core.release.release_files import MAX_DISTANCE_LIMIT_M
 from .base import CrimeMapperAlgorithm
 from .parameters import (
     add_crimes_parameters,
@@ -189,6 +190,7 @@ class AnonymiseAlgorithm(CrimeMapperAlgorithm):
             NUMBER_DOUBLE,
             20000.0,
             minValue=1.0,
+            maxValue=MAX_DISTANCE_LIMIT_M,
         )
         self.addParameter(distance)
         self.addParameter(

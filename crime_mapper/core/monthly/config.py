@@ -24,7 +24,7 @@ from typing import Any, Optional, Union
 
 from ..common.input_files import holding_message, input_holding_output
 from ..common.json_file import strict_json
-from ..release.release_files import inside_folder
+from ..release.release_files import check_max_distance, inside_folder
 from . import toml_lite
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -312,6 +312,10 @@ class ReleaseConfig:
         anonymise = found["anonymise"]
         if self.rules and not self.path(self.rules, month).is_file():
             anonymise.append(f"Release rules not found: {self.path(self.rules, month)}")
+        try:
+            check_max_distance(self.max_distance_m)
+        except ValueError as exc:
+            anonymise.append(f"{exc} (anonymise.max_distance_m).")
         if not self.salt_file:
             anonymise.append("No salt file is given (anonymise.salt_file).")
         elif not self.path(self.salt_file, month).is_file():

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 import os
 import threading
 import time
@@ -59,6 +58,7 @@ from .release_files import (
     RELEASE_NAMES,
     ReleaseInputError,
     build_manifest,
+    check_max_distance,
     combined_gate_entry,
     gate_error_message,
     map_points_entry,
@@ -249,19 +249,6 @@ def _crimes_paths(crimes: CrimesLike) -> list[Any]:
     if isinstance(crimes, CrimesInput):
         return []
     return [crimes] if isinstance(crimes, (str, os.PathLike)) else list(crimes)
-
-
-def check_max_distance(max_distance_m: Any) -> float:
-    """The maximum snapping distance as a positive, finite number of metres."""
-    try:
-        distance = float(max_distance_m)
-    except (TypeError, ValueError):
-        distance = float("nan")
-    if not (math.isfinite(distance) and distance > 0):
-        raise ReleaseInputError(
-            f"The maximum distance must be a positive number of metres, not {max_distance_m!r}"
-        )
-    return distance
 
 
 def load_rules(rules: Any) -> tuple[Any, Optional[Path]]:
