@@ -111,10 +111,12 @@ def test_a_file_that_is_not_an_extract_exits_one_and_the_rest_loads(tmp_path: Pa
     assert "not-a-crime-extract.csv: not a crime extract" in report["file_errors"][0]
     assert "could not be used" in run.stdout and "not-a-crime-extract.csv" in run.stdout
 
-    alone = tmp_path / "alone"
-    run = cli("load", NOT_EXTRACT, "--out", alone)
-    assert run.returncode == 1
-    assert read_report(alone)["totals"]["rows_read"] == 0
+    # alone, nothing was loaded: the previous outputs stay (they were replaced by a load of
+    # no crime, exit 0 through Processing), and the error names the file
+    run = cli("load", NOT_EXTRACT, "--out", out)
+    assert run.returncode == 2 and "no input could be read as crimes" in run.stderr
+    assert "not-a-crime-extract.csv: not a crime extract" in run.stderr
+    assert read_report(out)["crimes"]["rows"] == zip_rows()
 
 
 def test_input_and_profile_errors_exit_two_with_one_line(tmp_path: Path) -> None:
@@ -142,7 +144,7 @@ def test_input_and_profile_errors_exit_two_with_one_line(tmp_path: Path) -> None
 
 def test_a_second_run_replaces_the_outputs(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    assert cli("load", NOT_EXTRACT, "--out", out).returncode == 1
+    assert cli("load", MONTH_ZIP, NOT_EXTRACT, "--out", out).returncode == 1
     assert cli("load", MONTH_ZIP, "--out", out).returncode == 0
     assert read_report(out)["file_errors"] == []
     assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUTS)

@@ -109,8 +109,8 @@ def test_python_dash_m_freezes_and_keeps_code_and_output(tmp_path):
     assert ok.stderr.splitlines()[:-1] == plain.stderr.splitlines()
 
     out = tmp_path / "out"
-    failed = run("load", NOT_EXTRACT, "--out", out, code=AS_MAIN)
-    plain_failed = run("load", NOT_EXTRACT, "--out", out)
+    failed = run("load", EXTRACT, NOT_EXTRACT, "--out", out, code=AS_MAIN)
+    plain_failed = run("load", EXTRACT, NOT_EXTRACT, "--out", out)
     assert failed.returncode == plain_failed.returncode == cli.EXIT_FILE_ERROR
     assert failed.stderr.splitlines()[:-1] == plain_failed.stderr.splitlines()
     assert plain_failed.stdout.strip()  # its report is there

@@ -60,6 +60,22 @@ def test_algorithm_metadata(provider):
     )
 
 
+def test_a_run_that_can_read_no_input_fails_and_replaces_nothing(provider, tmp_path):
+    """A PNG named .csv alone: the run reported the file's error, exited 0 and replaced the
+    previous load's GeoPackage with one of no crime."""
+    import processing
+    from qgis.core import QgsProcessingException
+
+    params = _params(tmp_path, str(LEICS_SEP))
+    processing.run(ALG, params)
+    before = {key: Path(params[key]).read_bytes() for key in ("OUTPUT", "REJECTS", "REPORT")}
+    picture = tmp_path / "picture.csv"
+    picture.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
+    with pytest.raises(QgsProcessingException, match="no input could be read as crimes"):
+        processing.run(ALG, {**params, "INPUT": str(picture)})
+    assert {key: Path(params[key]).read_bytes() for key in before} == before
+
+
 def test_processing_run_gives_the_same_outputs_as_the_dock(provider, tmp_path):
     import processing
 

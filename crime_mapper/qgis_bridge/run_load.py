@@ -30,6 +30,7 @@ from ..core.common.reproducible import canonical_xml, fixed_timestamp, freeze_ge
 from ..core.common.staging import Staging
 from ..core.io import gpkg_write
 from ..core.load import validation_report as core_report
+from ..core.load.load_run import refuse_when_nothing_was_read
 from ..core.load.loader import load_extracts
 from ..core.load.mapping_profile import MappingProfile
 from ..core.load.sources import InputError
@@ -194,6 +195,7 @@ def run_load(
         [str(p) for p in paths], profile=profile, feedback=ScaledFeedback(feedback, 0.0, _READ_END)
     )
     timings["read_validate"] = time.perf_counter() - started
+    refuse_when_nothing_was_read(result)
     feedback.check()
 
     stage = Staging()

@@ -12,7 +12,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional, Union
+from typing import Any, Optional, Union
 
 from ..common.feedback import Feedback
 from ..common.input_files import holding_message, input_holding_output, output_clash
@@ -62,6 +62,23 @@ def check_inputs_exist(inputs: Sequence[PathLike]) -> None:
         raise LoadRunError(f"{missing[0]}: no such file or folder")
 
 
+def refuse_when_nothing_was_read(result: Any) -> None:
+    """InputError when no input file could be read as crimes (each its own file error).
+
+    Why: a load of one file that is not an extract (a PNG named .csv) reported the file's
+    error, exited 0 and replaced the previous load's outputs with a load of no crime."""
+    from .sources import InputError
+
+    files = list(getattr(result, "files", []))
+    if files and all(f.error for f in files):
+        first = files[0]
+        more = f" (and {len(files) - 1} more)" if len(files) > 1 else ""
+        raise InputError(
+            f"no input could be read as crimes, so nothing was replaced: {first.path}: "
+            f"{first.error}{more}"
+        )
+
+
 def run_core_load(
     inputs: Sequence[PathLike],
     out: PathLike,
@@ -86,6 +103,7 @@ def run_core_load(
     out_dir = prepare_out_dir(out)
     try:
         result = load_extracts([str(p) for p in inputs], profile=profile, feedback=feedback)
+        refuse_when_nothing_was_read(result)
     except InputError as exc:
         raise LoadRunError(str(exc)) from exc
     text = report.report_text(result)
