@@ -259,6 +259,32 @@ def test_algorithms_are_registered_with_help(provider):
     assert category.options()[0] == "All" and len(category.options()) == 15
 
 
+@pytest.mark.parametrize(
+    "alg, params, says",
+    [
+        ("hotspots_grid", {"MAX_CELLS": "nan"}, "MAX_CELLS must be a whole number"),
+        ("hotspots_gi", {"MAX_CELLS": "1e308"}, "MAX_CELLS must be a whole number"),
+        ("hotspots_grid", {"MAX_CELLS": 2.5}, "MAX_CELLS must be a whole number .* not 2.5"),
+        ("hotspots_kde", {"BANDWIDTH": 1e308}, "bandwidth must be a positive number of metres"),
+        ("hotspots_kde", {"EXTENT": "0,1e308,0,1e308"}, "is not four coordinates in metres"),
+    ],
+    ids=["nan cells", "huge cells", "half a cell", "huge bandwidth", "huge extent"],
+)
+def test_hostile_numbers_are_refused_naming_the_parameter(
+    provider, crimes_gpkg, tmp_path, alg, params, says
+):
+    """parameterAsInt read nan and 1e308 as -2,147,483,648 (a ZeroDivisionError or "math
+    domain error" traceback) and rounded 2.5 to 3; 1e308 metres overflowed the density
+    grid's arithmetic (OverflowError tracebacks)."""
+    from qgis.core import QgsProcessingException
+
+    base = {"INPUT": gpkg_uri(crimes_gpkg, CRIMES_TABLE), "CELL_SIZE": 250}
+    out = tmp_path / ("out.tif" if alg == "hotspots_kde" else "out.gpkg")
+    with pytest.raises(QgsProcessingException, match=says):
+        _run(alg, {**base, **params, "OUTPUT": str(out)})
+    assert not out.exists()
+
+
 def test_processing_grid(provider, crimes_gpkg, tmp_path):
     result = _run(
         "hotspots_grid",

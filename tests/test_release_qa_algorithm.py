@@ -81,6 +81,19 @@ def test_bad_inputs_are_refused(provider, tmp_path):
                              "HISTORY": [str(bad)], "OUTPUT_FOLDER": str(tmp_path)})  # fmt: skip
 
 
+def test_a_far_distance_that_is_no_number_is_refused(provider, tmp_path):
+    """FAR=nan reached the report, whose JSON could then not be written (a ValueError
+    traceback: "Out of range float values are not JSON compliant")."""
+    import processing
+
+    out = tmp_path / "out"
+    with pytest.raises(QgsProcessingException, match="far distance must be a positive number"):
+        processing.run(ALG, {"CRIMES_FILES": [str(faults.BUNDLED_MONTH)], "FAR": "nan",
+                             "HISTORY": [str(faults.BUNDLED_HISTORY)],
+                             "OUTPUT_FOLDER": str(out)})  # fmt: skip
+    assert not out.exists()
+
+
 def test_anonymise_records_the_qa_report(provider, tmp_path, points_layer):
     import secrets
 

@@ -20,6 +20,7 @@ processing/parameters.py.
 from __future__ import annotations
 
 import html
+import math
 import re
 from typing import Any, Callable, ClassVar, Optional
 
@@ -27,6 +28,7 @@ from qgis.core import (
     QgsMapLayer,
     QgsProcessingAlgorithm,
     QgsProcessingContext,
+    QgsProcessingException,
     QgsProcessingFeedback,
     QgsProcessingLayerPostProcessorInterface,
     QgsProcessingParameterDefinition,
@@ -166,6 +168,24 @@ class CrimeMapperAlgorithm(QgsProcessingAlgorithm):
 
     def shortHelpString(self) -> str:
         return help_html(self.help_text())
+
+    def parameter_whole(
+        self, parameters: dict, name: str, context: QgsProcessingContext, minimum: int = 1
+    ) -> int:
+        """A whole-number parameter, checked: QgsProcessingException naming it unless it is
+        a whole number from ``minimum`` to 2,147,483,647.
+
+        Why: parameterAsInt reads ``nan`` and ``1e308`` as -2,147,483,648 and rounds 2.5 to
+        3, and the minimum a parameter declares does not stop ``nan`` from the command line:
+        a hotspot grid's maximum of cells then failed with a ZeroDivisionError traceback, or
+        a setting was quietly changed."""
+        value = self.parameterAsDouble(parameters, name, context)
+        if not (math.isfinite(value) and value == int(value) and minimum <= value <= 2**31 - 1):
+            given = parameters.get(name, value) if isinstance(parameters, dict) else value
+            raise QgsProcessingException(
+                f"{name} must be a whole number from {minimum:,} to 2,147,483,647, not {given!r}"
+            )
+        return int(value)
 
     def parameter_text(self, parameters: dict, name: str, context: QgsProcessingContext) -> str:
         """A text parameter's value, stripped ("" when not given)."""

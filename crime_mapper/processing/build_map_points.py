@@ -246,7 +246,7 @@ class BuildMapPointsAlgorithm(CrimeMapperAlgorithm):
                 roads = self.parameterAsVectorLayer(parameters, self.ROADS, context)
                 name = self.parameterAsString(parameters, self.ROAD_NAME_FIELD, context)
                 addresses = self.parameterAsVectorLayer(parameters, self.ADDRESSES, context)
-                k = self.parameterAsInt(parameters, self.MIN_ADDRESSES, context)
+                k = self.parameter_whole(parameters, self.MIN_ADDRESSES, context)
                 points = io.roads_from_source(roads, name, addresses, k, adapter)
             else:
                 crimes = crimes_from_parameters(

@@ -176,7 +176,7 @@ class HotspotAlgorithmBase(CrimeMapperAlgorithm):
             cell_size_m=self.parameterAsDouble(parameters, self.CELL_SIZE, context),
             category=category,
             months=months or [],
-            max_cells=self.parameterAsInt(parameters, self.MAX_CELLS, context),
+            max_cells=self.parameter_whole(parameters, self.MAX_CELLS, context),
         )
 
     def output_path(self, parameters: dict, context: QgsProcessingContext) -> str:

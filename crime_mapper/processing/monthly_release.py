@@ -191,7 +191,7 @@ class MonthlyReleaseAlgorithm(CrimeMapperAlgorithm):
                 salt_file=self.parameterAsFile(parameters, self.SALT_FILE, context) or "",
                 rules=self.parameterAsFile(parameters, self.RULES, context) or "",
                 output=out,
-                max_distance_m=float(self.parameterAsInt(parameters, self.MAX_DISTANCE, context)),
+                max_distance_m=self.parameterAsDouble(parameters, self.MAX_DISTANCE, context),
                 map_points=MapPointsConfig(
                     kind=kind,
                     paths=self.parameterAsFileList(parameters, self.MAP_POINTS, context),

@@ -220,8 +220,8 @@ class NeighbourhoodSummariesAlgorithm(NeighbourhoodParameters, CrimeMapperAlgori
         options = SummaryOptions(
             families=families,
             month=text(self.MONTH) or None,
-            period_months=self.parameterAsInt(parameters, self.PERIOD, context),
-            suppress_below=self.parameterAsInt(parameters, self.SUPPRESS_BELOW, context),
+            period_months=self.parameter_whole(parameters, self.PERIOD, context),
+            suppress_below=self.parameter_whole(parameters, self.SUPPRESS_BELOW, context, 0),
         )
         try:
             outlines = self.neighbourhood_outlines(parameters, context, name_as_code=False)

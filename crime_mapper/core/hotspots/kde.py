@@ -159,13 +159,21 @@ def _default_bandwidth(x: np.ndarray, y: np.ndarray, cell_m: float) -> tuple[flo
     return chosen, rule
 
 
+#: The largest cell size, bandwidth or extent coordinate a density surface takes, in metres:
+#: the United Kingdom fits in 1,500 km, and 1e308 overflowed the grid's arithmetic
+#: (OverflowError tracebacks from the toolbox) instead of being refused.
+LARGEST_M = 10_000_000.0
+
+
 def _positive(value: float, what: str) -> float:
     try:
         value = float(value)
     except (TypeError, ValueError):
         raise HotspotInputError(f"The {what} must be a number of metres, not {value!r}.") from None
-    if not math.isfinite(value) or value <= 0:
-        raise HotspotInputError(f"The {what} must be a positive number of metres, not {value}.")
+    if not math.isfinite(value) or value <= 0 or value > LARGEST_M:
+        raise HotspotInputError(
+            f"The {what} must be a positive number of metres up to {LARGEST_M:,.0f}, not {value:g}."
+        )
     return value
 
 
@@ -183,6 +191,11 @@ def raster_extent(
     """
     if extent is not None:
         x0, y0, x1, y1 = (float(v) for v in extent)
+        if not all(math.isfinite(v) and abs(v) <= LARGEST_M for v in (x0, y0, x1, y1)):
+            raise HotspotInputError(
+                f"The extent {tuple(extent)} is not four coordinates in metres of the "
+                f"crimes' CRS (each finite, at most {LARGEST_M:,.0f})."
+            )
         if not (x1 > x0 and y1 > y0):
             raise HotspotInputError(f"The extent {tuple(extent)} is empty.")
         inside = (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)

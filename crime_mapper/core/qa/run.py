@@ -10,6 +10,7 @@ month's run, so the history need not be loaded again.
 from __future__ import annotations
 
 import csv
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +59,22 @@ def read_area_lookup(path: PathLike) -> dict[str, str]:
             f"{path}: an area lookup is a CSV with a header and two columns: LSOA code, area"
         )
     return {r[0].strip(): r[1].strip() for r in rows[1:] if r and r[0].strip()}
+
+
+def _far(far_metres: Optional[float], default: float) -> float:
+    """The "far from a map point" distance: positive and finite metres (None or 0: the
+    default). NaN reached the report, whose JSON could then not be written (a traceback)."""
+    if not far_metres:
+        return default
+    try:
+        far = float(far_metres)
+    except (TypeError, ValueError):
+        far = math.nan
+    if not (math.isfinite(far) and far > 0):
+        raise QaInputError(
+            f"the far distance must be a positive number of metres, not {far_metres}"
+        )
+    return far
 
 
 def _profile(path: Optional[PathLike]) -> Any:
@@ -146,7 +163,7 @@ def run_qa_files(
         map_points=point_set,
         area_lookup=lookup,
         month=month,
-        far_metres=far_metres or DEFAULT_FAR_METRES,
+        far_metres=_far(far_metres, DEFAULT_FAR_METRES),
         feedback=ScaledFeedback(feedback, 70, 95),
     )
     json_path = html_path = history_path = None
