@@ -158,7 +158,7 @@ def test_too_many_cells_is_refused_with_the_size_and_the_count():
         grid_counts(px, py, HexGrid(1.0), rings=0, max_cells=10_000)
 
 
-@pytest.mark.parametrize("size", [0.0, -5.0, float("nan"), float("inf")])
+@pytest.mark.parametrize("size", [0.0, -5.0, float("nan"), float("inf"), 1e308, 1_000_001.0])
 def test_bad_sizes_are_refused(size):
     with pytest.raises(HotspotInputError, match="positive number of metres"):
         HexGrid(size)

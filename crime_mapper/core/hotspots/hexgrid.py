@@ -61,6 +61,11 @@ def require_projected(crs: str) -> None:
         )
 
 
+#: The largest hexagon size: a cell the width of Great Britain. 1e308 made one hexagon with
+#: vertices near 1e307 and "succeeded" (written as hotspots_gi_1e+308m.gpkg).
+LARGEST_HEXAGON_M = 1_000_000.0
+
+
 @dataclass(frozen=True)
 class HexGrid:
     """A pointy-top hexagon lattice: `size_m` metres between neighbouring cell centres, in the
@@ -71,9 +76,10 @@ class HexGrid:
 
     def __post_init__(self) -> None:
         size = float(self.size_m)
-        if not math.isfinite(size) or size <= 0:
+        if not math.isfinite(size) or size <= 0 or size > LARGEST_HEXAGON_M:
             raise HotspotInputError(
-                f"The hexagon size must be a positive number of metres, not {self.size_m!r}."
+                f"The hexagon size must be a positive number of metres up to "
+                f"{LARGEST_HEXAGON_M:,.0f}, not {self.size_m!r}."
             )
         object.__setattr__(self, "size_m", size)
         require_projected(self.crs)
