@@ -169,6 +169,18 @@ def test_assert_safe_raises_on_a_leak(world: dict, outputs: list):
     assert gate.assert_safe(outputs[0]).passed
 
 
+def test_an_empty_folder_fails_closed(world: dict, tmp_path: Path):
+    """A folder holding no file "passed" every check with nothing checked: a check-release
+    pointed at the wrong folder said the release was safe."""
+    empty = tmp_path / "release"
+    empty.mkdir()
+    report = check_release(world["raw"], empty, world["points"])
+    assert not report.passed and all(not c.passed for c in report.checks)
+    assert "the folder holds no file to check" in report.message()
+    (empty / "nested").mkdir()  # (folders without files are as empty)
+    assert not check_release(world["raw"], empty, world["points"]).passed
+
+
 def test_member_union_identity():
     """The derivations rest on member(k, A | B) == member(k, A) | member(k, B)."""
     rng = np.random.default_rng(5)

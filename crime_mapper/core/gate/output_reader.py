@@ -144,6 +144,10 @@ def read_output(
     path = Path(output)
     if path.is_dir():
         files = sorted(p for p in path.rglob("*") if p.is_file() or p.is_symlink())
+        if not files:  # (a wrong folder "passed" with nothing checked: fail closed)
+            return str(path), [
+                Artifact(name=path.name, kind="error", error="the folder holds no file to check")
+            ]
         arts = [read_file(p, name=p.relative_to(path).as_posix(), in_folder=True) for p in files]
         return str(path), arts
     if not path.exists():
