@@ -267,8 +267,11 @@ def test_algorithms_are_registered_with_help(provider):
         ("hotspots_grid", {"MAX_CELLS": 2.5}, "MAX_CELLS must be a whole number .* not 2.5"),
         ("hotspots_kde", {"BANDWIDTH": 1e308}, "bandwidth must be a positive number of metres"),
         ("hotspots_kde", {"EXTENT": "0,1e308,0,1e308"}, "is not four coordinates in metres"),
+        ("hotspots_kde", {"EXTENT": "nan,nan,nan,nan"}, "EXTENT 'nan,nan,nan,nan' is not an"),
+        ("hotspots_kde", {"EXTENT": "5,5,1,9"}, "is not an area"),
     ],
-    ids=["nan cells", "huge cells", "half a cell", "huge bandwidth", "huge extent"],
+    ids=["nan cells", "huge cells", "half a cell", "huge bandwidth", "huge extent",
+         "nan extent", "empty extent"],  # fmt: skip
 )
 def test_hostile_numbers_are_refused_naming_the_parameter(
     provider, crimes_gpkg, tmp_path, alg, params, says

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from qgis.core import (
@@ -64,14 +65,25 @@ class HotspotsKdeAlgorithm(HotspotAlgorithmBase):
         if parameters.get(self.EXTENT):
             rect = self.parameterAsExtent(parameters, self.EXTENT, context)
             crs = self.parameterAsExtentCrs(parameters, self.EXTENT, context)
-            if not rect.isNull() and not rect.isEmpty():
-                settings.kde_extent = (
-                    rect.xMinimum(),
-                    rect.yMinimum(),
-                    rect.xMaximum(),
-                    rect.yMaximum(),
-                    crs.authid() if crs.isValid() else "",
+            if (
+                rect.isNull()
+                or rect.isEmpty()
+                or not all(
+                    math.isfinite(v)
+                    for v in (rect.xMinimum(), rect.yMinimum(), rect.xMaximum(), rect.yMaximum())
                 )
+            ):  # (it was ignored, and the map made where the crimes are, without a word)
+                raise QgsProcessingException(
+                    f"EXTENT {parameters.get(self.EXTENT)!r} is not an area: give "
+                    "xmin,xmax,ymin,ymax with each minimum below its maximum, or leave it empty"
+                )
+            settings.kde_extent = (
+                rect.xMinimum(),
+                rect.yMinimum(),
+                rect.xMaximum(),
+                rect.yMaximum(),
+                crs.authid() if crs.isValid() else "",
+            )
         return settings
 
     def output_path(self, parameters: dict, context: QgsProcessingContext) -> str:
