@@ -270,8 +270,15 @@ def test_algorithms_are_registered_with_help(provider):
         ("hotspots_kde", {"EXTENT": "nan,nan,nan,nan"}, "EXTENT 'nan,nan,nan,nan' is not an"),
         ("hotspots_kde", {"EXTENT": "5,5,1,9"}, "is not an area"),
     ],
-    ids=["nan cells", "huge cells", "half a cell", "huge bandwidth", "huge extent",
-         "nan extent", "empty extent"],  # fmt: skip
+    ids=[
+        "nan cells",
+        "huge cells",
+        "half a cell",
+        "huge bandwidth",
+        "huge extent",
+        "nan extent",
+        "empty extent",
+    ],  # fmt: skip
 )
 def test_hostile_numbers_are_refused_naming_the_parameter(
     provider, crimes_gpkg, tmp_path, alg, params, says

@@ -73,3 +73,17 @@ def test_full_gate_with_raw_and_map_points_layer(provider, tmp_path):
     with pytest.raises(QgsProcessingException, match=re.compile("both", re.I)):
         processing.run(ALG, params)
     assert not (tmp_path / "other" / "map").exists()
+
+
+def test_a_crimes_layer_given_by_a_relative_path_is_found(provider, tmp_path, monkeypatch):
+    """qgis_process RAW=base/crimes.gpkg: the layer's source stays relative, and the web
+    map's child process, which runs in another folder, said "no such file or folder"."""
+    from crime_mapper.qgis_bridge.crimes_source import crimes_path_from_layer
+    from crime_mapper.qgis_bridge.run_load import run_load
+
+    monkeypatch.chdir(tmp_path)
+    run_load([OCT], "base")
+    layer = QgsVectorLayer("base/crimes.gpkg|layername=crimes", "crimes", "ogr")
+    assert layer.isValid() and layer.source().startswith("base/")
+    path, table = crimes_path_from_layer(layer).split("|layername=")
+    assert Path(path) == tmp_path / "base" / "crimes.gpkg" and table == "crimes"

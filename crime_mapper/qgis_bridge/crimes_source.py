@@ -72,7 +72,9 @@ def crimes_path_from_layer(layer: Any) -> str:
             f"{name!r} is not a crime_mapper crimes GeoPackage layer: choose the crimes layer "
             "of a load (Load crime extracts), or give the extract files instead"
         )
-    return f"{found[0]}|layername={found[1]}"
+    # absolute: a relative source (qgis_process RAW=base/crimes.gpkg) was not found by the
+    # web map's child process, which runs in another folder
+    return f"{os.path.abspath(found[0])}|layername={found[1]}"
 
 
 def internal_crimes_uri(layer: Any) -> Optional[str]:
