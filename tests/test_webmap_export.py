@@ -197,6 +197,22 @@ def test_a_forces_month_given_twice_in_other_bytes_is_refused(tmp_path):
     assert len(both.street) == 2 * len(read_release_inputs([OCT]).street)
 
 
+def test_a_crime_in_two_files_of_one_month_is_refused(tmp_path):
+    """Two extracts of October under other names sharing 5 crimes: 25 crimes drawn for 20.
+    One crime in two months is police.uk's own (9 in 35 real Leicestershire months)."""
+    october = pd.read_csv(OCT, dtype=str, keep_default_na=False)
+    with_ids = october[october["Crime ID"] != ""]
+    first, second = tmp_path / "2022-10-north-street.csv", tmp_path / "2022-10-south-street.csv"
+    with_ids.iloc[:20].to_csv(first, index=False)
+    with_ids.iloc[15:30].to_csv(second, index=False)
+    with pytest.raises(WebmapInputError, match="both hold the crime .* of 2022-10"):
+        read_release_inputs([first, second])
+    later = with_ids.iloc[15:30].assign(Month="2022-11")
+    november = tmp_path / "2022-11-south-street.csv"
+    later.to_csv(november, index=False)
+    assert len(read_release_inputs([first, november]).street) == 35
+
+
 def test_outcomes_update_latest_outcome():
     inputs = read_release_inputs([SAMPLE / "2022-07"])
     assert len(inputs.outcomes)
