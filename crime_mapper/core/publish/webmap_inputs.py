@@ -68,7 +68,10 @@ def parse_coordinates(values: pd.Series) -> np.ndarray:
 
 
 def _decode_error(name: str, exc: UnicodeDecodeError) -> WebmapInputError:
-    return WebmapInputError(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start})")
+    return WebmapInputError(
+        f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start}). police.uk publishes "
+        "UTF-8; a file saved again by Excel may be Windows-1252: save it as 'CSV UTF-8'"
+    )
 
 
 def _header(item: Union[bytes, Path], name: str) -> list[str]:
