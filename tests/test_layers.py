@@ -313,15 +313,23 @@ def test_aliases_and_renderer_follow_schema_and_palette(qgis_app, tmp_path):
 
 
 def test_load_with_no_crimes_still_writes_valid_outputs(qgis_app, tmp_path):
-    """A load whose only file is not an extract gives an empty layer and a clear report."""
-    other = tmp_path / "notes.csv"
-    other.write_text("name,value\nfoo,1\n", encoding="utf-8")
-    out = run_load([other], tmp_path / "out")
-    assert out.crimes == 0 and out.file_errors and "notes.csv" in out.file_errors[0]
+    """A month with no crime (a street file with its header alone) gives an empty layer
+    and a clear report; a load whose only file is not an extract replaces nothing."""
+    from crime_mapper.core.load.sources import InputError
+
+    empty = tmp_path / "2022-10-empty-street.csv"
+    empty.write_text(LEICS_OCT.read_text(encoding="utf-8").splitlines()[0] + "\n")
+    out = run_load([empty], tmp_path / "out")
+    assert out.crimes == 0 and not out.file_errors
     assert _gdal_messages(out.gpkg) == []
     layer = QgsVectorLayer(gpkg_uri(out.gpkg, CRIMES_TABLE), "c", "ogr")
     assert layer.isValid() and layer.featureCount() == 0
     assert out.title.startswith("Crimes load ")
+    other = tmp_path / "notes.csv"
+    other.write_text("name,value\nfoo,1\n", encoding="utf-8")
+    with pytest.raises(InputError, match="notes.csv: not a crime extract"):
+        run_load([other], tmp_path / "out")
+    assert QgsVectorLayer(gpkg_uri(out.gpkg, CRIMES_TABLE), "c", "ogr").isValid()
 
 
 def test_load_title_names_months_and_forces(qgis_app):

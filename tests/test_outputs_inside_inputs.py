@@ -161,7 +161,7 @@ def test_a_maximum_distance_beyond_100_km_is_refused(tmp_path: Path) -> None:
     """1e308: every Leicestershire crime was published "On or near" a Newcastle street
     (another force's map points, 265 km away), the gate passing, the displacement only in
     the audit."""
-    from crime_mapper.core.release.release_files import check_max_distance
+    from crime_mapper.core.release.release_limits import check_max_distance
 
     assert check_max_distance("100000") == 100_000.0
     for value in (100_001, 1e308):

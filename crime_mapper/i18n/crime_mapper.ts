@@ -283,7 +283,7 @@
     </message>
     <message>
         <location filename="../../crime_mapper/ui/guided_release.py"/>
-        <source>Cancelled: earlier outputs are unchanged.</source>
+        <source>Cancelled: nothing was changed.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -28,7 +28,7 @@ from qgis.core import (
 
 from ..compat import FILE_BEHAVIOUR_FILE, NUMBER_DOUBLE, SOURCE_VECTOR_POINT
 from ..core.common.feedback import Cancelled
-from ..core.release.release_files import MAX_DISTANCE_LIMIT_M
+from ..core.release.release_limits import MAX_DISTANCE_LIMIT_M
 from .base import CrimeMapperAlgorithm
 from .parameters import (
     add_crimes_parameters,

@@ -24,7 +24,7 @@ from typing import Any, Optional, Union
 
 from ..common.input_files import holding_message, input_holding_output
 from ..common.json_file import strict_json
-from ..release.release_files import check_max_distance, inside_folder
+from ..release.release_limits import check_max_distance, inside_folder
 from . import toml_lite
 
 PathLike = Union[str, "os.PathLike[str]"]

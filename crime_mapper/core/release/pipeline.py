@@ -58,7 +58,6 @@ from .release_files import (
     RELEASE_NAMES,
     ReleaseInputError,
     build_manifest,
-    check_max_distance,
     combined_gate_entry,
     gate_error_message,
     map_points_entry,
@@ -68,6 +67,7 @@ from .release_files import (
     read_salt,
     write_manifest,
 )
+from .release_limits import check_max_distance
 
 PathLike = Union[str, "os.PathLike[str]"]
 CrimesLike = Union[CrimesInput, PathLike, Sequence[PathLike]]

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ..common.staging import file_sha256
+from .release_limits import ReleaseInputError, inside_folder
 
 PathLike = Union[str, "os.PathLike[str]"]
 T = TypeVar("T")
@@ -59,10 +60,6 @@ _FORCE_SLUGS = {
 _FORCE_SUFFIXES = (" police service", " constabulary", " police")
 
 
-class ReleaseInputError(ValueError):
-    """An input of the release cannot be used; raised before any output is touched."""
-
-
 # --- salt -----------------------------------------------------------------------------------
 
 
@@ -86,43 +83,6 @@ def create_salt_file(path: PathLike) -> Path:
         handle.write(secrets.token_hex(SALT_BYTES) + "\n")
     os.chmod(path, 0o600)  # also where the umask would have widened it
     return path
-
-
-def inside_folder(path: Path, folder: Path) -> bool:
-    """Whether ``path`` is ``folder`` or lies under it, as the file system resolves them."""
-    try:
-        path = path.resolve()
-        folder = folder.resolve()
-    except OSError:
-        return False
-    return path == folder or folder in path.parents
-
-
-#: The largest maximum snapping distance a release may ask for. Why: with 1e308 every
-#: Leicestershire crime was published "On or near" a street in Newcastle (map points of
-#: another force), 265 km away, the leak gate passing; the displacement was only in the
-#: audit. police.uk's is 20 km; a map point 100 km away is no street near the crime.
-MAX_DISTANCE_LIMIT_M = 100_000.0
-
-
-def check_max_distance(max_distance_m: Any) -> float:
-    """The maximum snapping distance as a positive, finite number of metres, at most
-    MAX_DISTANCE_LIMIT_M."""
-    try:
-        distance = float(max_distance_m)
-    except (TypeError, ValueError):
-        distance = float("nan")
-    if not (math.isfinite(distance) and distance > 0):
-        raise ReleaseInputError(
-            f"The maximum distance must be a positive number of metres, not {max_distance_m!r}"
-        )
-    if distance > MAX_DISTANCE_LIMIT_M:
-        raise ReleaseInputError(
-            f"The maximum distance {distance:,.0f} m is more than {MAX_DISTANCE_LIMIT_M:,.0f} m: "
-            "a map point that far from a crime is no street near it (map points of another "
-            "area?). police.uk uses 20,000 m"
-        )
-    return distance
 
 
 def read_salt(salt_file: Optional[PathLike], output_dirs: Sequence[PathLike] = ()) -> bytes:
@@ -237,7 +197,6 @@ _ALPHABETS = (
 
 def salt_strength(salt: bytes) -> tuple[float, str]:
     """Estimated bits of guessing work for a salt, and the patterns found (the test above)."""
-    import math
 
     distinct = set(salt)
     size = next((n for chars, n in _ALPHABETS if distinct <= set(chars)), 256)
