@@ -185,7 +185,7 @@ def run_load(
          ("readable report", report_txt), ("style", qml)],
     )  # fmt: skip
     if clash is not None:
-        raise InputError(clash[0].upper() + clash[1:])
+        raise InputError(clash)
     if profile is None and profile_path:
         profile = MappingProfile.load(profile_path)
 

@@ -81,7 +81,7 @@ def holding_message(found: tuple[Path, Path]) -> str:
     """What to tell the user of :func:`input_holding_output`'s finding."""
     folder, output = found
     return (
-        f"the extracts folder {folder} holds the output folder {output}: every CSV under it "
+        f"The extracts folder {folder} holds the output folder {output}: every CSV under it "
         "is read as crimes, so a run would read an earlier run's public CSV (and the web "
         "map's copies) back as more crimes of the month. Keep the outputs outside the "
         "extracts' folder"
@@ -109,8 +109,8 @@ def output_clash(
             continue
         here = key(path)
         if here in given:
-            return f"the {what} {path} is an input ({given[here]}): writing it would destroy it"
+            return f"The {what} {path} is an input ({given[here]}): writing it would destroy it"
         if here in seen:
-            return f"the {what} and the {seen[here]} are one file ({path}): one would be lost"
+            return f"The {what} and the {seen[here]} are one file ({path}): one would be lost"
         seen[here] = what
     return None

@@ -99,7 +99,7 @@ def run_core_load(
         [(key.replace("_", " "), Path(out) / OUTPUT_NAMES[key]) for key in OUTPUT_KEYS],
     )
     if clash is not None:
-        raise LoadRunError(clash[0].upper() + clash[1:])
+        raise LoadRunError(clash)
     out_dir = prepare_out_dir(out)
     try:
         result = load_extracts([str(p) for p in inputs], profile=profile, feedback=feedback)

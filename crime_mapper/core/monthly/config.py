@@ -299,8 +299,7 @@ class ReleaseConfig:
             else None
         )
         if holding is not None:
-            text = holding_message(holding)
-            load.append(text[0].upper() + text[1:] + ".")
+            load.append(holding_message(holding) + ".")
         if self.profile and not self.path(self.profile, month).is_file():
             load.append(f"Mapping profile not found: {self.path(self.profile, month)}")
         if self.qa.enabled:

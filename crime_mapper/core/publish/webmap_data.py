@@ -123,18 +123,23 @@ def _sparse(
     return per_point.tolist(), keys.tolist(), counts.tolist()
 
 
-def _row_area_texts(
+def _row_areas(
     street: pd.DataFrame, row_areas: Optional[Sequence[str]], rows: np.ndarray
-) -> np.ndarray:
-    """The area name of each of ``rows``: its neighbourhood when ``row_areas`` is given,
-    else the local authority district of its LSOA name."""
+) -> tuple[np.ndarray, list[str]]:
+    """(each of ``rows``' area as an index into the sorted area names, those names): its
+    neighbourhood when ``row_areas`` is given, else the local authority district of its
+    LSOA name; each name made once per distinct value, not per row."""
     if row_areas is not None:
-        return np.asarray(row_areas, dtype=object)[rows].astype(str).astype(object)
-    codes, texts = _per_distinct(
-        street["LSOA name"].to_numpy(dtype=object)[rows],
-        lambda n: district_of(str(n)) or "Unknown area",
-    )
-    return np.asarray(texts, dtype=object)[codes] if len(codes) else np.zeros(0, dtype=object)
+        codes, texts = _per_distinct(np.asarray(row_areas, dtype=object)[rows], str)
+    else:
+        codes, texts = _per_distinct(
+            street["LSOA name"].to_numpy(dtype=object)[rows],
+            lambda n: district_of(str(n)) or "Unknown area",
+        )
+    names = sorted(set(texts))
+    index = _index(names)
+    to_name = np.asarray([index[t] for t in texts], dtype=np.int64)
+    return (to_name[codes] if len(codes) else codes), names
 
 
 def aggregate(
@@ -179,8 +184,7 @@ def aggregate(
     loc_codes, loc_uniques = pd.factorize(street["Location"].to_numpy(dtype=object)[loc_rows])
     combined = ll_codes.astype(np.int64) * max(len(loc_uniques), 1) + loc_codes
     place_codes, _ = pd.factorize(combined, sort=True)
-    row_area_text = _row_area_texts(street, row_areas, loc_rows)
-    row_area_codes, row_area_uniques = pd.factorize(row_area_text, sort=True)
+    row_area_codes, row_area_uniques = _row_areas(street, row_areas, loc_rows)
     combined = place_codes.astype(np.int64) * max(len(row_area_uniques), 1) + row_area_codes
     codes, uniq = pd.factorize(combined, sort=True)
     n_points = len(uniq)

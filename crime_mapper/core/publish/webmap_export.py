@@ -429,17 +429,19 @@ def _refuse_address_locations(street: pd.DataFrame) -> None:
     needs the raw table for its other parts, so without it an address passed (helper
     fuzzing found "On or near 236 Birstow Crescent" published)."""
     from ..gate.leak_gate import LeakError
-    from ..release.disclosure import is_address_label
+    from ..release.disclosure import street_labels
     from ..release.map_points import strip_location_prefix
 
-    for location in street["Location"].unique().tolist():
-        label = strip_location_prefix(location)
-        if label and is_address_label(label):
-            raise LeakError(
-                f"Leak gate FAILED: a location is an address, not a street: {location!r}. "
-                "police.uk publishes the street alone ('On or near <street>'); nothing may be "
-                "published until this is fixed."
-            )
+    locations = street["Location"].unique()
+    labels = np.asarray([strip_location_prefix(x) for x in locations], dtype=object)
+    _, reduced, refused = street_labels(labels)  # (the anonymise step's own test, vectorised)
+    address = np.flatnonzero(reduced | refused)
+    if address.size:
+        raise LeakError(
+            f"Leak gate FAILED: a location is an address, not a street: "
+            f"{locations[address[0]]!r}. police.uk publishes the street alone ('On or near "
+            "<street>'); nothing may be published until this is fixed."
+        )
 
 
 def _refuse_context_text(street: pd.DataFrame) -> None:

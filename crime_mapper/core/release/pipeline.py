@@ -241,7 +241,7 @@ def explicit_outputs(
 def _refuse_clash(inputs: Sequence[Any], outputs: Sequence[tuple[str, Any]]) -> None:
     clash = output_clash(inputs, outputs)
     if clash is not None:
-        raise ReleaseInputError(clash[0].upper() + clash[1:])
+        raise ReleaseInputError(clash)
 
 
 def _crimes_paths(crimes: CrimesLike) -> list[Any]:
