@@ -1,10 +1,11 @@
 """The free-text check of an output with few word runs (a web map's page, script and licence
 texts) looks the raw runs' hashes up among the output's as the raw free text is hashed
 (checks._few_runs_shared), instead of sorting the raw runs' hashes: the same answer as
-_runs_shared_by_segments with the sorted hashes, on hostile texts with raw notes placed in
-them (and with a table so small every raw hash passes it), and the same reports on the
-real web map export with raw notes planted in its data script; the shortcut is taken on a
-clean export (no sorted raw hashes made) and not once the hashes exist or for many runs.
+_texts_sharing_runs with the sorted hashes (whether it names any text), on hostile texts
+with raw notes placed in them (and with a table so small every raw hash passes it), and the
+same reports on the real web map export with raw notes planted in its data script; the
+shortcut is taken on a clean export (no sorted raw hashes made) and not once the hashes
+exist or for many runs.
 
 Real data: tests/support/leak_world.py's raw extract, map points and release, and the web map
 exported from them (the conftest fixture gated_webmap); hostile texts from
@@ -85,8 +86,8 @@ def test_few_runs_answer_as_the_sorted_raw_hashes(
         assert few is None  # (no segment index for that context: the direct path's)
         few = checks._few_runs_shared(ctx, texts, fresh)
         assert "free_text_hashes" not in fresh.__dict__
-        want = checks._runs_shared_by_segments(ctx, texts, fresh.free_text_hashes)
-        assert few is want
+        want = checks._texts_sharing_runs(ctx, texts, fresh.free_text_hashes)
+        assert want is not None and few is bool(want)
         assert checks._few_runs_shared(ctx, texts, fresh) is None  # (the hashes exist now)
         answers.append(few)
     assert answers == [False, True, True, True, True]

@@ -1,6 +1,6 @@
 """The free-text check's runs from the distinct segments of the output's texts
-(checks._runs_shared_by_segments, scan.segmented_run_hashes): the same run hashes as folding
-and hashing every text whole, and the same findings as the direct search.
+(checks._texts_sharing_runs, scan.segmented_runs): the same run hashes as folding and hashing
+every text whole, each placed in its own text, and the same findings as the direct search.
 
 Synthetic data: hostile texts made here, and the leak-gate test world (tests/support/leak_world.py).
 """
@@ -52,6 +52,13 @@ def test_segment_runs_are_the_runs_of_the_texts_folded_whole(
     got = np.concatenate(list(checks._segment_run_hashes(index, texts)))
     assert np.array_equal(got, _direct(texts, checks.FRAGMENT_WORDS))
     assert got.size > 50
+    # each run placed in its own text: the runs of text k are text k's runs folded alone
+    for words in (1, 6):
+        placed: list[list[int]] = [[] for _ in texts]
+        for hashes, owners in scan.segmented_runs(*_folded(index, texts), words):
+            for h, k in zip(hashes.tolist(), owners(np.arange(hashes.size)).tolist()):
+                placed[k].append(h)
+        assert placed == [_direct([t], words).tolist() for t in texts], words
 
 
 def _folded(index: scan.SegmentIndex, texts: list[str]) -> tuple[bytes, list[np.ndarray]]:
@@ -90,7 +97,8 @@ def test_clean_pages_need_no_direct_search(
 
 
 def _direct_path(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(checks, "_runs_shared_by_segments", lambda ctx, texts, hashes: True)
+    """The direct search over every text (as without a segment index)."""
+    monkeypatch.setattr(checks, "_texts_sharing_runs", lambda ctx, texts, hashes: None)
 
 
 @pytest.mark.parametrize(
@@ -143,10 +151,10 @@ def test_shared_runs_as_the_direct_hashes(
     pages_site: Path,  # noqa: F811
     seed: int,
 ):
-    """_runs_shared_by_segments says True exactly when the direct path's output runs share
-    a raw run's hash: pages read from disk (the segment index built by the text checks),
-    artifacts with texts of hostile pieces, strings of several words, a note or a part of
-    one placed on a random artifact's text or strings, or nowhere."""
+    """_texts_sharing_runs names exactly the texts whose own runs, folded whole as the direct
+    path folds them, share a raw run's hash: pages read from disk (the segment index built
+    by the text checks), artifacts with texts of hostile pieces, strings of several words,
+    a note or a part of one placed on a random artifact's text or strings, or nowhere."""
     rng = random.Random(seed)
     prep = PreparedGate(world["raw"], world["points"], None, [], 8)
     _name, pages = read_output(pages_site)
@@ -180,7 +188,79 @@ def test_shared_runs_as_the_direct_hashes(
         for text in ctx.distinct_other_strings() or []:
             if text.count(" ") >= checks.FRAGMENT_WORDS - 1:
                 texts[text] = None
-        direct = _direct(list(texts), checks.FRAGMENT_WORDS)
-        want = checks._runs_with_hashes(direct, prep.free_text_hashes).size > 0
-        assert checks._runs_shared_by_segments(ctx, texts, prep.free_text_hashes) == want
-        assert want == (case > 0)
+        want = [
+            t
+            for t in texts
+            if checks._runs_with_hashes(
+                _direct([t], checks.FRAGMENT_WORDS), prep.free_text_hashes
+            ).size
+        ]
+        assert checks._texts_sharing_runs(ctx, texts, prep.free_text_hashes) == want
+        assert bool(want) == (case > 0)
+        assert len(want) <= 1 or case == 0
+
+
+def _a_public_run_of_a_note(world: dict) -> str:
+    """Seven words of a raw note, taken as a public value (a neighbourhood's name here; in a
+    national release, a map point's name that a note also mentions)."""
+    note = str(world["raw"]["extra_mo_notes"].iat[4])
+    return " ".join(note.split()[:7])
+
+
+@pytest.mark.parametrize("many_runs", [False, True])
+@pytest.mark.parametrize("with_leak", [False, True])
+def test_a_public_run_a_note_shares_narrows_the_search(
+    world: dict,
+    pages_site: Path,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    with_leak: bool,
+    many_runs: bool,
+):
+    """One of 400 pages names a public value whose words a raw note holds (its runs share
+    the note's hashes). The direct search is given that page's text alone, not the 400
+    pages'; when those runs are all public it returns at once, the raw notes not walked.
+    A real note planted on the same page is still found. Either way the report is the
+    direct path's, byte for byte. ``many_runs``: the output's runs are looked up among the
+    raw runs' sorted hashes (a national summaries folder's way), not the other way round."""
+    if many_runs:
+        monkeypatch.setattr(checks, "_FEW_OUTPUT_RUNS", 0)
+    public = _a_public_run_of_a_note(world)
+    extra = f"<p>{public}</p>"
+    if with_leak:
+        extra += f"<p>{world['raw']['extra_mo_notes'].iat[9]}</p>"
+    site = planted(pages_site, tmp_path, extra)
+    given: list[list[str]] = []
+    walked: list[int] = []
+    real_findings, real_runs = checks.free_text_findings, scan.iter_word_runs
+
+    def findings(texts: list[str], public_runs, raw_text: bytes, *args, **kwargs):
+        given.append(list(texts))
+
+        def runs(buf: bytes, words: int):
+            if buf is raw_text:
+                walked.append(1)
+            return real_runs(buf, words)
+
+        monkeypatch.setattr(scan, "iter_word_runs", runs)
+        try:
+            return real_findings(texts, public_runs, raw_text, *args, **kwargs)
+        finally:
+            monkeypatch.setattr(scan, "iter_word_runs", real_runs)
+
+    monkeypatch.setattr(checks, "free_text_findings", findings)
+    report = check_release(world["raw"], site, world["points"], extra_public_values=[public])
+    assert len(given) == 1 and given[0], given
+    assert any(public in t for t in given[0])  # (the planted page's text, and...)
+    assert sum(map(len, given[0])) < 2_000  # (...not the 400 pages' text)
+    if with_leak:
+        expect_only(report, "no_non_public_values")
+        assert "a run of words from raw column" in report.message()
+        assert walked
+    else:
+        assert report.passed, report.message()
+        assert walked == []
+    monkeypatch.setattr(checks, "free_text_findings", real_findings)
+    _direct_path(monkeypatch)
+    direct = check_release(world["raw"], site, world["points"], extra_public_values=[public])
+    assert report.to_dict() == direct.to_dict() and report.message() == direct.message()

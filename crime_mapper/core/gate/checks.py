@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import partial
 from itertools import chain, compress
 from typing import Callable, Optional
 from weakref import WeakKeyDictionary
@@ -1392,48 +1393,90 @@ def _free_text_fragments(ctx: GateContext) -> list[str]:
     raw_text, spans = prep.free_text
     if len(raw_text) < scan.MIN_PATTERN_BYTES:
         return []
+    listed = list(texts)
     if distinct is not None:
-        shared = _few_runs_shared(ctx, texts, prep)
-        if shared is None:
-            shared = _runs_shared_by_segments(ctx, texts, prep.free_text_hashes)
-        if not shared:
+        if _few_runs_shared(ctx, texts, prep) is False:
             return []  # (no output run's hash is a raw run's: free_text_findings finds nothing)
-    return free_text_findings(list(texts), public, raw_text, spans, prep.free_text_hashes)
+        holding = _texts_sharing_runs(ctx, texts, prep.free_text_hashes)
+        if holding is not None:
+            if not holding:
+                return []
+            listed = holding
+    return free_text_findings(listed, public, raw_text, spans, prep.free_text_hashes)
 
 
-def _runs_shared_by_segments(
+def _texts_sharing_runs(
     ctx: GateContext, texts: dict[str, None], raw_hashes: np.ndarray
-) -> bool:
-    """Whether some run of ``texts`` has the hash of a raw run (then free_text_findings
-    looks at them; False: it would find nothing, its output runs sharing no raw hash).
+) -> Optional[list[str]]:
+    """The texts (in the order of ``texts``) some run of which has the hash of a raw run:
+    free_text_findings gives for them exactly what it gives for all of ``texts``, since
+    every output run it compares with the raw text shares a raw run's hash, and a run never
+    spans two texts. An empty list: it would find nothing.
+
+    Why: a national summaries folder whose top locations include a map point's name that a
+    raw note also mentions ("... leaving 12 Leicester City Football Club Sports Area") shares
+    a run with the raw notes; the direct search then folded and hashed all 56 MB of the
+    folder's text again, and walked the raw notes, for that one page (some 2.4 s alone on
+    the last core at work in a monthly release).
 
     The artifacts' texts (a summaries folder's page text: 51 MB, one template on 7,200
     pages) are taken as the ids of their segments in the check's segment index, folded and
-    hashed once per distinct segment (:func:`_segment_run_hashes`: the same run hashes as
+    hashed once per distinct segment (scan.segmented_runs: the same run hashes as
     scan.word_runs of the folded texts); the other texts (strings) as free_text_findings
-    takes them. Without the segment index (not built for this output), True: the direct
-    path decides."""
-    runs = _output_run_hashes(ctx, texts)
-    if runs is None:
-        return True
+    takes them. Without the segment index (not built for this output), None: the direct
+    path decides, over every text."""
+    found = _output_runs(ctx, texts)
+    if found is None:
+        return None
+    order, pieces = found
     table = _hash_table(raw_hashes)
-    return any(_runs_with_hashes(h, raw_hashes, table).size for h in runs)
+    holding = np.zeros(len(order), dtype=bool)
+    for hashes, owners in pieces:
+        shared = _runs_with_hashes(hashes, raw_hashes, table)
+        if shared.size:
+            holding[owners(shared)] = True
+    kept = set(compress(order, holding.tolist()))
+    return [t for t in texts if t in kept]
 
 
-def _output_run_hashes(ctx: GateContext, texts: dict[str, None]) -> Optional[Iterator[np.ndarray]]:
-    """The hashes of every FRAGMENT_WORDS-word run of ``texts`` as free_text_findings folds
-    them, in pieces: the artifacts' texts from their distinct segments, the other texts
-    folded and hashed together. None without the output's segment index."""
+def _output_runs(
+    ctx: GateContext, texts: dict[str, None]
+) -> Optional[tuple[list[str], Iterator[scan.RunPiece]]]:
+    """(``texts`` in the order the pieces number them, the hashes of every FRAGMENT_WORDS-word
+    run of them as free_text_findings folds them, in pieces, each with its runs' texts): the
+    artifacts' texts from their distinct segments, the other texts folded and hashed
+    together. None without the output's segment index."""
     index = _SEGMENT_INDEX.get(ctx)
     if index is None:
         return None
     pages = {t: None for art in ctx.readable for t in art.texts if t in texts}
     rest = [t for t in texts if t not in pages]
     buf = fold_words_bytes("\x00".join(t.replace("\x00", " ") if "\x00" in t else t for t in rest))
-    return chain(
-        _segment_run_hashes(index, list(pages)),
-        (h for _s, _e, h in scan.iter_word_runs(buf, FRAGMENT_WORDS)),
+    return list(pages) + rest, chain(
+        _segment_runs(index, list(pages)), _joined_runs(buf, len(pages))
     )
+
+
+def _joined_runs(buf: bytes, first: int) -> Iterator[scan.RunPiece]:
+    """The runs of NUL-joined folded texts, the first of them text number ``first``: a run's
+    text is the number of NULs before it (a run never holds one)."""
+    nuls: Optional[np.ndarray] = None
+    for starts, _ends, hashes in scan.iter_word_runs(buf, FRAGMENT_WORDS):
+        if nuls is None:
+            nuls = np.flatnonzero(np.frombuffer(buf, dtype=np.uint8) == 0)
+        yield hashes, partial(_after_nuls, nuls, starts, first)
+
+
+def _after_nuls(nuls: np.ndarray, starts: np.ndarray, first: int, places: np.ndarray) -> np.ndarray:
+    return first + np.searchsorted(nuls, starts[places], side="right")
+
+
+def _output_run_hashes(ctx: GateContext, texts: dict[str, None]) -> Optional[Iterator[np.ndarray]]:
+    """:func:`_output_runs`' hashes alone (None without the output's segment index)."""
+    found = _output_runs(ctx, texts)
+    if found is None:
+        return None
+    return (hashes for hashes, _owners in found[1])
 
 
 # output runs, at most, looked up while the raw runs are hashed (a web map's page, script
@@ -1445,12 +1488,12 @@ _FEW_TABLE_BITS = 20  # (a 1 MB table of the output hashes' top bits: stays in c
 def _few_runs_shared(
     ctx: GateContext, texts: dict[str, None], prep: PreparedGate
 ) -> Optional[bool]:
-    """What _runs_shared_by_segments answers, with the raw runs' hashes looked up in the
-    output's few distinct run hashes as the raw free text is hashed piece by piece, instead
-    of the output's runs among the raw runs' sorted hashes (issue 12: a web map's some
+    """Whether _texts_sharing_runs would name any text, with the raw runs' hashes looked up
+    in the output's few distinct run hashes as the raw free text is hashed piece by piece,
+    instead of the output's runs among the raw runs' sorted hashes (issue 12: a web map's some
     6,000 runs against a national month's 4.3 million raw runs; the raw hashes' sort and
     merge, some 0.25 s, is skipped). Whether the two sets share a hash is the same question
-    asked from the other side. None (ask _runs_shared_by_segments) when the raw hashes are
+    asked from the other side. None (ask _texts_sharing_runs) when the raw hashes are
     made already (for an earlier output), without the segment index, or for many output
     runs (a summaries folder's 11 million)."""
     if _free_text_ready(prep):
@@ -1479,8 +1522,14 @@ def _few_runs_shared(
 
 
 def _segment_run_hashes(index: scan.SegmentIndex, texts: list[str]) -> Iterator[np.ndarray]:
+    """:func:`_segment_runs`' hashes alone."""
+    return (hashes for hashes, _owners in _segment_runs(index, texts))
+
+
+def _segment_runs(index: scan.SegmentIndex, texts: list[str]) -> Iterator[scan.RunPiece]:
     """The hashes of every FRAGMENT_WORDS-word run of ``texts`` as free_text_findings folds
-    them (a NUL inside a text a space), from the texts' distinct segments in ``index``."""
+    them (a NUL inside a text a space), from the texts' distinct segments in ``index``, each
+    piece with its runs' texts (places in ``texts``)."""
     ids = [index.ids(t) for t in texts]
     if not ids:
         return iter(())
@@ -1490,7 +1539,7 @@ def _segment_run_hashes(index: scan.SegmentIndex, texts: list[str]) -> Iterator[
     local = np.cumsum(wanted) - 1  # (an id's place among the segments used)
     segments = [index.segments[i] for i in np.flatnonzero(wanted).tolist()]
     joined = "\x00".join(s.replace("\x00", " ") if "\x00" in s else s for s in segments)
-    return scan.segmented_run_hashes(
+    return scan.segmented_runs(
         fold_words_bytes(joined), [local[one] for one in ids], FRAGMENT_WORDS
     )
 
@@ -1655,6 +1704,14 @@ def free_text_findings(
     if shared.size == 0:
         return []
     out_starts, out_ends, out_hashes = out_starts[shared], out_ends[shared], out_hashes[shared]
+    # a raw run is reported only when it is one of these runs and that run is neither a
+    # public value's run nor one fragments_of drops: only such runs are looked for, and with
+    # none (a map point's name that a raw note mentions too) the raw text is not walked
+    findable = _findable_runs(out_buf, out_starts, out_ends, public)
+    if not findable.any():
+        return []
+    out_starts, out_ends = out_starts[findable], out_ends[findable]
+    out_hashes = out_hashes[findable]
     by_hash = np.argsort(out_hashes, kind="stable")
     sorted_hashes = out_hashes[by_hash]
     distinct = np.unique(sorted_hashes)
@@ -1691,6 +1748,23 @@ def free_text_findings(
             if len(problems) >= MAX_EXAMPLES:
                 return problems
     return problems
+
+
+def _findable_runs(
+    buf: bytes, starts: np.ndarray, ends: np.ndarray, public: Collection[str]
+) -> np.ndarray:
+    """Per run of the folded output ``buf`` (ASCII): whether free_text_findings would report
+    a raw run equal to it (each distinct run tested once)."""
+    verdicts: dict[bytes, bool] = {}
+    flags = []
+    for start, end in zip(starts.tolist(), ends.tolist()):
+        run = buf[start:end]
+        verdict = verdicts.get(run)
+        if verdict is None:
+            text = run.decode("ascii")
+            verdict = verdicts[run] = text not in public and fragments_of(text) == [text]
+        flags.append(verdict)
+    return np.array(flags, dtype=bool)
 
 
 # what every scan.PHONE match holds: 9 digits, each but the last followed by at most one

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from functools import partial
 from itertools import compress
 from typing import Any, Optional
 
@@ -1183,6 +1184,16 @@ _SEGMENTED_WORDS = 1 << 21  # words gathered at a time by segmented_run_hashes (
 def segmented_run_hashes(
     folded: bytes, texts: list[np.ndarray], words: int
 ) -> Iterator[np.ndarray]:
+    """:func:`segmented_runs`' hashes alone."""
+    return (hashes for hashes, _owners in segmented_runs(folded, texts, words))
+
+
+#: (run hashes of a piece, then a function from places among them to the number of the text
+#: each of those runs is in)
+RunPiece = tuple[np.ndarray, Callable[[np.ndarray], np.ndarray]]
+
+
+def segmented_runs(folded: bytes, texts: list[np.ndarray], words: int) -> Iterator[RunPiece]:
     """The hashes of every run of ``words`` words of each text, a text being given as the
     numbers of its segments (``texts``) in ``folded``, the distinct segments folded as
     :func:`word_runs` takes them (words separated by single spaces) and joined by NULs,
@@ -1195,7 +1206,11 @@ def segmented_run_hashes(
     and inside a folded text every two words are joined by one space, so every window of
     ``words`` words of one text is a run; a run's hash depends only on its words' hashes,
     and a word's only on its bytes. So a page template's segments are hashed once, not on
-    every page (a summaries folder: 51 MB of page text, 8 MB of distinct segments)."""
+    every page (a summaries folder: 51 MB of page text, 8 MB of distinct segments).
+
+    Each piece comes with a function that names the text (its place in ``texts``) of the
+    runs at the places it is given: only the few runs a caller asks about are placed, so a
+    caller can narrow millions of runs to the texts that hold some of interest."""
     if not 1 <= words <= _RUN_KEYS.size:
         raise ValueError(f"runs of 1 to {_RUN_KEYS.size} words")
     if not texts:
@@ -1241,8 +1256,18 @@ def segmented_run_hashes(
             crossing = (ends[:, None] - np.arange(1, words, dtype=np.int64)).ravel()
             valid = np.ones(run.size, dtype=bool)
             valid[crossing[(crossing >= 0) & (crossing < run.size)]] = False
-            yield run[valid]
+            yield run[valid], partial(_run_owners, np.flatnonzero(valid), ends, lo)
         lo = hi
+
+
+def _run_owners(
+    window_of: np.ndarray, ends: np.ndarray, first: int, places: np.ndarray
+) -> np.ndarray:
+    """The texts of the runs at ``places`` among a piece's runs: each run is the window
+    ``window_of[place]`` of the piece's words, which starts in (and, being a run, stays in)
+    the text whose words end first after it (``ends``: the running word counts of the
+    piece's texts, the first of which is text ``first``)."""
+    return first + np.searchsorted(ends, window_of[places], side="right")
 
 
 def _starts_of(lengths: np.ndarray) -> np.ndarray:
