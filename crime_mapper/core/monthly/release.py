@@ -676,7 +676,7 @@ def _anonymise_step(config, month, outputs, runners, feedback) -> StepRecord:
         # own GeoPackage thread has ended (its settle: as the manifest below would)
         fork_gpkg=_beside(runners),
         before_fork=load.settle,
-        while_waiting=lambda: _neighbourhoods_early(config, month, outputs),
+        while_waiting=lambda: _publish_early(config, month, outputs, runners),
     )
     outputs.release = release
     outputs.opened.passed_csv = _passed_csv(release)
@@ -691,6 +691,27 @@ def _anonymise_step(config, month, outputs, runners, feedback) -> StepRecord:
         "leak_gate_passed": release.gate_passed,
     }
     return StepRecord("anonymise", "done", list(release.written), summary)
+
+
+def _publish_early(
+    config: ReleaseConfig, month: str, outputs: MonthlyOutputs, runners: StepRunners
+) -> None:
+    """What the publish step would do first, done while the anonymise step waits for its
+    public GeoPackage's forked child (the process is idle there): the neighbourhoods read,
+    and the release gate's views that the summaries and the web map made beside them both
+    need (VIEWS_BOTH_NEED: some 1 s nationally, else made when the publish step forks the
+    web map's child, with the second core idle)."""
+    _neighbourhoods_early(config, month, outputs)
+    opened = outputs.opened
+    publish = config.publish
+    if (
+        opened is not None
+        and "publish" in outputs.planned
+        and publish.summaries
+        and publish.web_map
+        and _beside(runners)
+    ):
+        _views_both_need(opened.gate)
 
 
 def _neighbourhoods_early(config: ReleaseConfig, month: str, outputs: MonthlyOutputs) -> None:
