@@ -108,7 +108,7 @@ def test_pages_read_by_the_child_are_read_outputs_artifacts(
     assert [a.name for a in beside] == [a.name for a in direct]
     for a, b in zip(direct, beside):
         assert same_artifact(a, b), a.name
-    # the child read its share: the last 56 % of the pages, the hostile ones among them
+    # the child read its share: the last CHILD_SHARE of the pages, the hostile ones among them
     pages = [a for a in direct if a.name.lower().endswith((".html", ".htm"))]
     assert len(started.theirs) == int(len(pages) * folder_beside.CHILD_SHARE)
     for hostile in ("zz_script.html", "zz_lone.html", "zz_nul.html", "zz_link.html"):
@@ -117,7 +117,7 @@ def test_pages_read_by_the_child_are_read_outputs_artifacts(
     # every page but those with scripts came from the child (errors whole, pages as adds)
     files = [started.files[i] for i in started.theirs]
     scripted = [p for p in files if not p.is_symlink() and b"<script" in p.read_bytes()]
-    assert [p.name for p in scripted] == ["zz_script.html"]
+    assert "zz_script.html" in [p.name for p in scripted]
     assert started.from_child == len(started.theirs) - len(scripted)
     assert {a.kind for a in beside if a.name.startswith("zz_")} >= {"html", "error"}
 

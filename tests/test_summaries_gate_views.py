@@ -199,13 +199,13 @@ def test_the_gate_checks_with_exactly_the_views_made_on_the_other_thread(
     assert _no_views_thread()
 
 
-def test_no_views_are_started_for_a_release_gate_whose_views_are_made(
+def test_a_release_gate_whose_shared_views_are_made_has_the_others_warmed(
     world: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     """The monthly release makes the views both publish gates need before its web map's child
-    is forked (core.monthly.release.VIEWS_BOTH_NEED): then nothing is started, and the
-    folder and report are those of the direct path; a PreparedGate given to the gate is
-    used as it is."""
+    is forked (core.monthly.release.VIEWS_BOTH_NEED): the summaries still warm the others
+    (the raw notes' sorted run hashes among them), and the folder and report are those of
+    the direct path; a PreparedGate given to the gate is used as it is (nothing started)."""
     from crime_mapper.core.monthly.release import _views_both_need
 
     started: list[Any] = []
@@ -224,6 +224,9 @@ def test_no_views_are_started_for_a_release_gate_whose_views_are_made(
         tmp_path / "a",
         gate=leak_gate_for(world["raw"], world["points"], prepared=gate),
     )
+    assert len(started) == 1 and _no_views_thread()
+    assert "free_text_hashes" in gate.base.__dict__  # (warmed: the base's, borrowed)
+    started.clear()
     own = PreparedGate(world["raw"], world["points"])
     with pytest.raises(ValueError):  # (as before: a preparation without these extras)
         export_summaries(

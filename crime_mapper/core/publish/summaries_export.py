@@ -688,10 +688,12 @@ class _SummariesGateViews:
     gate, ``release_gate.prepared(...)`` of the same extras (the call finds it again); else
     ``PreparedGate(raw, points, outline vertices, names and codes, 8)``, passed to the call.
     Nothing is started (the gate call then does what it did, and raises what it raised)
-    when: the raw table or map points are missing; the release gate serves other inputs or
-    already holds its free-text views (the monthly release makes them before its web map's
-    child is forked: core.monthly.release.VIEWS_BOTH_NEED); the gate was given a
-    PreparedGate of its own; making the outlines or the preparation fails."""
+    when: the raw table or map points are missing; the release gate serves other inputs;
+    the gate was given a PreparedGate of its own; making the outlines or the preparation
+    fails. A release gate that already holds some views (a monthly release makes
+    core.monthly.release.VIEWS_BOTH_NEED before its web map's child is forked) still has
+    the others warmed: the raw notes' sorted run hashes were otherwise made by the gate's
+    checks child at the very end, some 0.7 s with the other core idle."""
 
     def __init__(self, hoods: Neighbourhoods, prepared: Any, warm: Any) -> None:
         self.hoods = hoods
@@ -710,7 +712,7 @@ class _SummariesGateViews:
             public = list(hoods.names) + list(hoods.codes)
             given = gate.prepared
             if isinstance(given, ReleaseGate):
-                if not given.serves(gate.raw, gate.points) or "free_text" in given.base.__dict__:
+                if not given.serves(gate.raw, gate.points):
                     return None
                 prep = given.prepared(extra_allowed_coordinates=extra, extra_public_values=public)
                 return cls(hoods, None, ViewsWarmUp(prep, FOLDER_VIEWS + PAGES_VIEWS))
