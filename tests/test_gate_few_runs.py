@@ -4,8 +4,9 @@ texts) looks the raw runs' hashes up among the output's as the raw free text is 
 _texts_sharing_runs with the sorted hashes (whether it names any text), on hostile texts
 with raw notes placed in them (and with a table so small every raw hash passes it), and the
 same reports on the real web map export with raw notes planted in its data script; the
-shortcut is taken on a clean export (no sorted raw hashes made) and not once the hashes
-exist or for many runs.
+shortcut is taken on a clean export and on one with planted notes (no sorted raw hashes
+made: the shared hashes it finds stand in for them) and not once the hashes exist or for
+many runs.
 
 Real data: tests/support/leak_world.py's raw extract, map points and release, and the web map
 exported from them (the conftest fixture gated_webmap); hostile texts from
@@ -17,6 +18,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from crime_mapper.core.gate import checks
@@ -85,11 +87,16 @@ def test_few_runs_answer_as_the_sorted_raw_hashes(
         few = checks._few_runs_shared(GateContext(fresh, ctx.artifacts, []), texts, fresh)
         assert few is None  # (no segment index for that context: the direct path's)
         few = checks._few_runs_shared(ctx, texts, fresh)
-        assert "free_text_hashes" not in fresh.__dict__
+        assert few is not None and "free_text_hashes" not in fresh.__dict__
+        # exactly the output's run hashes that raw runs have, so the texts they name are
+        # those the raw runs' sorted hashes name
+        direct = np.concatenate(list(checks._output_run_hashes(ctx, texts)))
+        assert np.array_equal(few, np.intersect1d(direct, fresh.free_text_hashes))
         want = checks._texts_sharing_runs(ctx, texts, fresh.free_text_hashes)
-        assert want is not None and few is bool(want)
+        assert want is not None and checks._texts_sharing_runs(ctx, texts, few) == want
+        assert bool(few.size) is bool(want)
         assert checks._few_runs_shared(ctx, texts, fresh) is None  # (the hashes exist now)
-        answers.append(few)
+        answers.append(bool(few.size))
     assert answers == [False, True, True, True, True]
 
 
@@ -118,7 +125,8 @@ def test_planted_notes_give_the_direct_paths_report(
     site = _planted(gated_webmap, tmp_path, world, how)
     fresh = PreparedGate(world["raw"], world["points"], None, [], 8)
     report = check_release(world["raw"], site, world["points"], prepared=fresh)
-    assert ("free_text_hashes" in fresh.__dict__) == (how in ("whole", "six words", "upper case"))
+    # (found or not, the raw runs' sorted hashes are not made: the shared ones stand in)
+    assert "free_text_hashes" not in fresh.__dict__
     monkeypatch.setattr(checks, "_few_runs_shared", lambda *_a: None)
     direct = check_release(world["raw"], site, world["points"])
     assert report.to_dict() == direct.to_dict()

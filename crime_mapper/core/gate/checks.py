@@ -1394,15 +1394,21 @@ def _free_text_fragments(ctx: GateContext) -> list[str]:
     if len(raw_text) < scan.MIN_PATTERN_BYTES:
         return []
     listed = list(texts)
-    if distinct is not None:
-        if _few_runs_shared(ctx, texts, prep) is False:
-            return []  # (no output run's hash is a raw run's: free_text_findings finds nothing)
-        holding = _texts_sharing_runs(ctx, texts, prep.free_text_hashes)
-        if holding is not None:
-            if not holding:
-                return []
-            listed = holding
-    return free_text_findings(listed, public, raw_text, spans, prep.free_text_hashes)
+    if distinct is None:
+        return free_text_findings(listed, public, raw_text, spans, prep.free_text_hashes)
+    # the output's hashes that raw runs have: an output run's hash is a raw run's exactly
+    # when it is among them, so they stand in for the raw runs' sorted hashes below
+    shared = _few_runs_shared(ctx, texts, prep)
+    if shared is None:
+        shared = prep.free_text_hashes
+    elif shared.size == 0:
+        return []  # (no output run's hash is a raw run's: free_text_findings finds nothing)
+    holding = _texts_sharing_runs(ctx, texts, shared)
+    if holding is not None:
+        if not holding:
+            return []
+        listed = holding
+    return free_text_findings(listed, public, raw_text, spans, shared)
 
 
 def _texts_sharing_runs(
@@ -1429,7 +1435,7 @@ def _texts_sharing_runs(
     if found is None:
         return None
     order, pieces = found
-    table = _hash_table(raw_hashes)
+    table = _hash_table(raw_hashes) if raw_hashes.size > _FEW_HASHES else None
     holding = np.zeros(len(order), dtype=bool)
     for hashes, owners in pieces:
         shared = _runs_with_hashes(hashes, raw_hashes, table)
@@ -1487,15 +1493,18 @@ _FEW_TABLE_BITS = 20  # (a 1 MB table of the output hashes' top bits: stays in c
 
 def _few_runs_shared(
     ctx: GateContext, texts: dict[str, None], prep: PreparedGate
-) -> Optional[bool]:
-    """Whether _texts_sharing_runs would name any text, with the raw runs' hashes looked up
-    in the output's few distinct run hashes as the raw free text is hashed piece by piece,
-    instead of the output's runs among the raw runs' sorted hashes (issue 12: a web map's some
-    6,000 runs against a national month's 4.3 million raw runs; the raw hashes' sort and
-    merge, some 0.25 s, is skipped). Whether the two sets share a hash is the same question
-    asked from the other side. None (ask _texts_sharing_runs) when the raw hashes are
-    made already (for an earlier output), without the segment index, or for many output
-    runs (a summaries folder's 11 million)."""
+) -> Optional[np.ndarray]:
+    """The output's run hashes that some run of the raw notes has (sorted, distinct; empty:
+    none), found by looking the raw runs' hashes up among the output's few distinct run
+    hashes as the raw free text is hashed piece by piece, instead of the output's runs among
+    the raw runs' sorted hashes (issue 12: a web map's some 6,000 runs against a national
+    month's 4.3 million raw runs; the raw hashes' sort and merge, some 0.7 s, is skipped).
+    An output run's hash is a raw run's exactly when it is one of these, so they stand in
+    for the raw runs' sorted hashes in _texts_sharing_runs and free_text_findings (a web
+    map naming a map point that a raw note mentions too no longer makes them: measured at
+    the end of a national export, with the other core idle). None (the raw runs' sorted
+    hashes are used) when they are made already (for an earlier output), without the
+    segment index, or for many output runs (a summaries folder's 11 million)."""
     if _free_text_ready(prep):
         return None
     runs = _output_run_hashes(ctx, texts)
@@ -1509,16 +1518,19 @@ def _few_runs_shared(
             return None
         pieces.append(piece)
     if not total:
-        return False
+        return np.zeros(0, dtype=np.uint64)
     out = np.unique(np.concatenate(pieces))
     shift = np.uint64(64 - _FEW_TABLE_BITS)
     table = np.zeros(1 << _FEW_TABLE_BITS, dtype=bool)
     table[(out >> shift).astype(np.intp)] = True
+    found: list[np.ndarray] = []
     for _s, _e, hashes in scan.iter_word_runs(prep.free_text[0], FRAGMENT_WORDS):
         maybe = hashes[table[(hashes >> shift).astype(np.intp)]]
-        if maybe.size and scan.member(maybe, out).any():
-            return True
-    return False
+        if maybe.size:
+            found.append(maybe[scan.member(maybe, out)])
+    if not found:
+        return np.zeros(0, dtype=np.uint64)
+    return np.unique(np.concatenate(found))
 
 
 def _segment_run_hashes(index: scan.SegmentIndex, texts: list[str]) -> Iterator[np.ndarray]:
@@ -1774,6 +1786,9 @@ _PHONE_DIGITS = re.compile(r"\d(?:[\s-]?\d){8}")
 
 
 _HASH_TABLE_BITS = 25  # a 32 MB table of the raw hashes' top bits (2 million: 6% full)
+# a sorted set of hashes this small (the output's hashes shared with raw runs: a few) is
+# searched directly; the table is for the raw runs' millions
+_FEW_HASHES = 1 << 12
 
 
 def _runs_with_hashes(
@@ -1784,7 +1799,7 @@ def _runs_with_hashes(
     :func:`_hash_table` of ``sorted_set``, when made once for several calls."""
     if sorted_set.size == 0 or hashes.size == 0:
         return np.zeros(0, dtype=np.intp)
-    if hashes.size <= 1 << 16:
+    if hashes.size <= 1 << 16 or (table is None and sorted_set.size <= _FEW_HASHES):
         return np.flatnonzero(scan.member(hashes, sorted_set))
     if table is None:
         table = _hash_table(sorted_set)
