@@ -115,3 +115,21 @@ def test_a_month_given_twice_in_one_history_file_is_refused(base, tmp_path):
     code = main(["qa", str(faults.BUNDLED_MONTH), "--history", str(path),
                  "--out", str(tmp_path / "out")])  # fmt: skip
     assert code == 2
+
+
+@pytest.mark.parametrize("month", ["0000-01", "1899-12", "2100-01", "9999-12"])
+def test_a_month_no_crime_was_recorded_in_is_refused(base, tmp_path, month):
+    """A history month such as 0000-01 was read as the history's oldest month, its counts part
+    of every baseline; now the file is refused, naming the month (command line: exit 2)."""
+    data = copy.deepcopy(base)
+    data[0]["month"] = month
+    with pytest.raises(ValueError, match=f"month {month} is not a month of recorded crime"):
+        read_profiles_json(json.dumps(data))
+    path = tmp_path / "history.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    code = main(["qa", str(faults.BUNDLED_MONTH), "--history", str(path),
+                 "--out", str(tmp_path / "out")])  # fmt: skip
+    assert code == 2
+    for year in ("1900", "2099"):  # (the bounds themselves are years of recorded crime)
+        data[0]["month"] = f"{year}-06"
+        assert read_profiles_json(json.dumps(data))[0].month == f"{year}-06"

@@ -95,6 +95,11 @@ class MonthProfile:
         month = data["month"]
         if not isinstance(month, str) or not _MONTH.fullmatch(month):
             raise ValueError(f"month must be YYYY-MM, not {month!r}")
+        if not FIRST_YEAR <= int(month[:4]) <= LAST_YEAR:
+            raise ValueError(
+                f"month {month} is not a month of recorded crime (years {FIRST_YEAR} to "
+                f"{LAST_YEAR})"
+            )
         values: dict[str, Any] = {"month": month}
         for name, value in data.items():
             if name == "month":
@@ -105,6 +110,9 @@ class MonthProfile:
 
 
 _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+#: The years a history month may name. Why: "0000-01" or "9999-12" is damage, yet was read as
+#: the oldest (or newest) month of the history, its counts then part of every baseline.
+FIRST_YEAR, LAST_YEAR = 1900, 2099
 _FIELD_KINDS = {
     "rows": "count", "source_format": "text", "by_category": "counts", "by_area": "counts",
     "by_outcome": "counts", "no_location": "count", "labels": "texts", "cells": "ints",
