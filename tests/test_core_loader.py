@@ -173,6 +173,27 @@ def test_each_defect_is_rejected_with_its_exact_reason(name: str, reason: str, l
             assert raw == expected.decode("utf-8")
 
 
+def test_a_coordinate_that_is_not_a_number_is_shown_as_the_file_gives_it(tmp_path: Path):
+    """The reject's detail names what the cell says ("west", "4579O1"), not the NaN it was
+    parsed to: police.uk longitude and latitude, and a force extract's easting and northing."""
+    street = load_extracts([MALFORMED / "2022-10-bad-coordinates-street.csv"])
+    assert street.rejects["detail"].tolist() == ["x='west', y='52.671783'"]
+    sample = ROOT / "sample_data" / "force"
+    lines = (sample / "2022-10-leicestershire-force-extract.csv").read_text().splitlines()
+    fields = lines[1].split(",")
+    fields[4] = "4579O1"  # (a letter O for a zero: the easting, as typed)
+    lines[1] = ",".join(fields)
+    extract = tmp_path / "2022-10-leicestershire-force-extract.csv"
+    extract.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    profile = MappingProfile.load(sample / "leicestershire-force-extract.profile.json")
+    force = load_extracts([extract], profile=profile)
+    bad = force.rejects[force.rejects["reason"] == "bad_coordinates"]
+    assert bad["detail"].tolist() == [f"x='4579O1', y={float(fields[5])!r}"]  # (y: a number)
+    # a number as given is shown as the number it is
+    swapped = load_extracts([MALFORMED / "2022-10-swapped-street.csv"])
+    assert swapped.rejects["detail"].tolist() == ["x=52.671783, y=-1.165642"]
+
+
 def test_swapped_coordinates_are_reported_not_fixed():
     result = load_extracts([MALFORMED / "2022-10-swapped-street.csv"])
     assert "x=52.6" in result.rejects["detail"].iloc[0]

@@ -302,6 +302,7 @@ def read_street(source: SourceFile, scan: ScannedCsv) -> FileRead:
         blank,
         _claims_location(f["Location"], f["LSOA code"]),
         _wgs84_swap(lon, lat, geography.WGS84),
+        (f["Longitude"], f["Latitude"]),
     )
     outcome_col = Factorized(f["Last outcome category"])
     outcome = outcome_col.map(lambda s: normalise_outcome(s.strip()))
@@ -415,7 +416,15 @@ def read_stop_search(source: SourceFile, scan: ScannedCsv) -> FileRead:
     blank = blank_lon & blank_lat
     no_place_named = lambda idx: np.zeros(idx.size, dtype=bool)  # noqa: E731 (no place column)
     has_xy = check_coordinates(
-        v, lon, lat, lon, lat, blank, no_place_named, _wgs84_swap(lon, lat, geography.WGS84)
+        v,
+        lon,
+        lat,
+        lon,
+        lat,
+        blank,
+        no_place_named,
+        _wgs84_swap(lon, lat, geography.WGS84),
+        (f["Longitude"], f["Latitude"]),
     )
     ok = v.accepted
     accepted = pd.DataFrame(
@@ -778,7 +787,15 @@ def read_force(
     location = col("location") if "location" in cols else no_text
     lsoa = col("lsoa_code") if "lsoa_code" in cols else no_text
     has_xy = check_coordinates(
-        v, lon, lat, x, y, blank, _claims_location(location, lsoa), _wgs84_swap(x, y, crs)
+        v,
+        lon,
+        lat,
+        x,
+        y,
+        blank,
+        _claims_location(location, lsoa),
+        _wgs84_swap(x, y, crs),
+        (col("x"), col("y")),
     )
     v.reject(
         no_ref,

@@ -163,17 +163,21 @@ def check_coordinates(
     blank: np.ndarray,
     claims_location: Callable[[np.ndarray], np.ndarray],
     swapped_lonlat: Callable[[np.ndarray], tuple],
+    given: Optional[tuple[pd.Series, pd.Series]] = None,
 ) -> np.ndarray:
     """Apply the coordinate checks; returns the has-location mask for accepted rows.
 
-    `lon`/`lat` are WGS84 (already transformed); `src_x`/`src_y` are as given, for details.
-    `claims_location(idx)` says which rows idx (those with no coordinates) name a place.
-    `swapped_lonlat(idx)` gives WGS84 coordinates for rows idx with x and y exchanged, so a swap
-    can be recognised in any source CRS.
+    `lon`/`lat` are WGS84 (already transformed); `src_x`/`src_y` are the source coordinates
+    as numbers (NaN where the cell is not one). `claims_location(idx)` says which rows idx
+    (those with no coordinates) name a place. `swapped_lonlat(idx)` gives WGS84 coordinates
+    for rows idx with x and y exchanged, so a swap can be recognised in any source CRS.
+    `given`: the x and y columns as read, so that a reject's detail shows what the file says
+    (x='west', not x=nan); without them, the numbers.
     """
+    shown_x, shown_y = given if given is not None else (pd.Series(src_x), pd.Series(src_y))
 
     def where(idx: np.ndarray) -> list[str]:
-        return [f"x={src_x[i]!r}, y={src_y[i]!r}" for i in idx]
+        return [f"x={shown_x.iat[i]!r}, y={shown_y.iat[i]!r}" for i in idx]
 
     not_number = ~blank & (np.isnan(src_x) | np.isnan(src_y))
     verdicts.reject(not_number, "bad_coordinates", where)
