@@ -46,10 +46,10 @@ def test_segment_runs_are_the_runs_of_the_texts_folded_whole(
     index = scan.SegmentIndex()
     index.add(texts[:20])  # (segments known before, and new ones)
     for words in (1, 2, 6, 8):
-        runs = list(scan.segmented_run_hashes(*_folded(index, texts), words))
+        runs = [h for h, _owners in scan.segmented_runs(*_folded(index, texts), words)]
         got = np.concatenate(runs) if runs else np.zeros(0, dtype=np.uint64)
         assert np.array_equal(got, _direct(texts, words)), words
-    got = np.concatenate(list(checks._segment_run_hashes(index, texts)))
+    got = np.concatenate([h for h, _owners in checks._segment_runs(index, texts)])
     assert np.array_equal(got, _direct(texts, checks.FRAGMENT_WORDS))
     assert got.size > 50
     # each run placed in its own text: the runs of text k are text k's runs folded alone
@@ -71,8 +71,8 @@ def _folded(index: scan.SegmentIndex, texts: list[str]) -> tuple[bytes, list[np.
 
 def test_segment_runs_reject_impossible_lengths():
     with pytest.raises(ValueError):
-        list(scan.segmented_run_hashes(b"a b", [np.array([0])], 0))
-    assert list(scan.segmented_run_hashes(b"", [], 6)) == []
+        list(scan.segmented_runs(b"a b", [np.array([0])], 0))
+    assert list(scan.segmented_runs(b"", [], 6)) == []
 
 
 def test_clean_pages_need_no_direct_search(

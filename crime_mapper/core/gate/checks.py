@@ -1533,11 +1533,6 @@ def _few_runs_shared(
     return np.unique(np.concatenate(found))
 
 
-def _segment_run_hashes(index: scan.SegmentIndex, texts: list[str]) -> Iterator[np.ndarray]:
-    """:func:`_segment_runs`' hashes alone."""
-    return (hashes for hashes, _owners in _segment_runs(index, texts))
-
-
 def _segment_runs(index: scan.SegmentIndex, texts: list[str]) -> Iterator[scan.RunPiece]:
     """The hashes of every FRAGMENT_WORDS-word run of ``texts`` as free_text_findings folds
     them (a NUL inside a text a space), from the texts' distinct segments in ``index``, each
@@ -1747,11 +1742,7 @@ def free_text_findings(
                 }
             if run not in same:
                 continue  # another run with the same hash
-            text = run.decode("ascii")
-            # an output run is a fragment when fragments_of keeps it (length, words with
-            # letters), and a leak when it is not a public value's run
-            if text in public or fragments_of(text) != [text]:
-                continue
+            text = run.decode("ascii")  # (one of the findable runs: a leak, see above)
             column = spans[0][1] if spans else "?"
             for start, name in spans:
                 if start <= pos:
@@ -1765,8 +1756,9 @@ def free_text_findings(
 def _findable_runs(
     buf: bytes, starts: np.ndarray, ends: np.ndarray, public: Collection[str]
 ) -> np.ndarray:
-    """Per run of the folded output ``buf`` (ASCII): whether free_text_findings would report
-    a raw run equal to it (each distinct run tested once)."""
+    """Per run of the folded output ``buf`` (ASCII): whether a raw run equal to it is a leak
+    (each distinct run tested once): a fragment (fragments_of keeps it: its length, words
+    with letters) that is not a public value's run."""
     verdicts: dict[bytes, bool] = {}
     flags = []
     for start, end in zip(starts.tolist(), ends.tolist()):

@@ -1139,7 +1139,7 @@ def _chunk_runs(
 def _word_hashes(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(start, end, hash) of every word of ``a`` (uint8; a word is a maximal run of bytes
     other than space and NUL). The hash depends only on the word's bytes (position-free), so
-    a word hashes alike wherever it stands: :func:`segmented_run_hashes` relies on it."""
+    a word hashes alike wherever it stands: :func:`segmented_runs` relies on it."""
     n = a.size
     if n == 0:
         empty = np.zeros(0, dtype=np.int64)
@@ -1178,14 +1178,7 @@ def _window_hashes(word_hash: np.ndarray, words: int) -> np.ndarray:
     return run
 
 
-_SEGMENTED_WORDS = 1 << 21  # words gathered at a time by segmented_run_hashes (16 MB arrays)
-
-
-def segmented_run_hashes(
-    folded: bytes, texts: list[np.ndarray], words: int
-) -> Iterator[np.ndarray]:
-    """:func:`segmented_runs`' hashes alone."""
-    return (hashes for hashes, _owners in segmented_runs(folded, texts, words))
+_SEGMENTED_WORDS = 1 << 21  # words gathered at a time by segmented_runs (16 MB arrays)
 
 
 #: (run hashes of a piece, then a function from places among them to the number of the text

@@ -163,7 +163,7 @@ def check_coordinates(
     blank: np.ndarray,
     claims_location: Callable[[np.ndarray], np.ndarray],
     swapped_lonlat: Callable[[np.ndarray], tuple],
-    given: Optional[tuple[pd.Series, pd.Series]] = None,
+    given: tuple[pd.Series, pd.Series],
 ) -> np.ndarray:
     """Apply the coordinate checks; returns the has-location mask for accepted rows.
 
@@ -172,9 +172,9 @@ def check_coordinates(
     (those with no coordinates) name a place. `swapped_lonlat(idx)` gives WGS84 coordinates
     for rows idx with x and y exchanged, so a swap can be recognised in any source CRS.
     `given`: the x and y columns as read, so that a reject's detail shows what the file says
-    (x='west', not x=nan); without them, the numbers.
+    (x='west', not x=nan).
     """
-    shown_x, shown_y = given if given is not None else (pd.Series(src_x), pd.Series(src_y))
+    shown_x, shown_y = given
 
     def where(idx: np.ndarray) -> list[str]:
         return [f"x={shown_x.iat[i]!r}, y={shown_y.iat[i]!r}" for i in idx]
