@@ -124,6 +124,78 @@ def test_prefilters_keep_the_edge_cases():
     assert found["hex"] == 1 and found["timestamps"] == 1 and found["grid"] >= 2
 
 
+DATE_TIME_PIECES = [
+    "Sept. 5", "May 1st, 2022", "\u017fep 5", "DEC 31", "dec.", " 31,", "sept", "\u212a",
+    "15.10.2022", "2022.10/15", "2022.10.15", "15-10-2022", "9 a.m.", "12H45", "\u0663 pm",
+    "3rd-Jan", "1\u00a0hrs", "1\u2003pm", "of", " of ", "th", "ST", "Oct ", "\u0661\u0665 ",
+    "15/10/22", "5/1/99 ",
+]  # fmt: skip
+DATED = [
+    "2022-10-15", "2022/10/15", "2022.10.15", "15/10/2022", "15.10.2022", "15-10-2022",
+    "15/10/22", "15th October 2022", "Oct. 15, 2022", "at 10:30", "1257hrs",
+    "12.57 hours", "12h57", "9.30 a.m.", "9pm", "25th of May", "Sept 25th", "May 1",
+    "\u0661\u0665:\u0663\u0660", "\u017fept 5", "October 25", "December 1st, 2022",
+    "FEBRUARY. 3", "june 9", "in march 12",
+]  # fmt: skip
+_DATE_TIME_PATTERNS = (
+    [p for _k, p in scan.DATE_PATTERNS]
+    + [scan.TIME_PATTERN]
+    + [p for _k, p in scan.OTHER_TIME_PATTERNS]
+)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_every_date_and_time_match_is_hinted(seed: int):
+    """scan.date_time_hints is a necessary condition for each of the 12 date and time
+    patterns, one by one, on texts made of the pieces they are about (Unicode digits and
+    spaces, the Kelvin sign and long s that IGNORECASE folds to k and s): a segment that a
+    pattern matches in is always hinted."""
+    rng = random.Random(seed)
+    pool = PIECES + NUMBER_PIECES + DATE_TIME_PIECES
+    texts = ["".join(rng.choice(pool) for _ in range(rng.randint(0, 12))) for _ in range(400)]
+    texts += [rng.choice(pool) + f" {form} " + rng.choice(pool) for form in DATED]
+    index = scan.SegmentIndex()
+    index.add(texts)
+    segments = index.segments
+    hinted = scan.date_time_hints(segments)
+    for pattern in _DATE_TIME_PATTERNS:
+        matched = [i for i, s in enumerate(segments) if pattern.search(s)]
+        assert matched, pattern.pattern  # (DATED has a form of every pattern)
+        assert hinted[matched].all(), [segments[i] for i in matched if not hinted[i]]
+    masked = scan._digits_as_one(segments)
+    assert _same(checks._date_bits_hinted(masked), checks._date_bits_direct(masked))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_bare_number_flags_equal_a_search_in_each_segment(seed: int):
+    """_bare_number_flags searches only the segments holding seven digits in a row (any
+    decimal digits, as \\d takes): the flags are those of searching every segment."""
+    rng = random.Random(seed)
+    pool = PIECES + NUMBER_PIECES + ["\u0661" * 7, "1234567", "123456", ".", "a"]
+    texts = ["".join(rng.choice(pool) for _ in range(rng.randint(0, 12))) for _ in range(400)]
+    index = scan.SegmentIndex()
+    index.add(texts)
+    want = [bool(checks._BARE_NUMBER.search(s)) for s in index.segments]
+    assert any(want) and not all(want)
+    assert checks._bare_number_flags(index.segments) == want
+
+
+def test_date_time_hints_on_each_pattern_and_on_template_text():
+    """Each pattern's own forms are hinted; template text whose numbers are not dates or
+    times (digit-masked lines of a summaries page) is not, so the 12 patterns run on almost
+    nothing there."""
+    assert scan.date_time_hints(DATED).all()
+    for pattern in _DATE_TIME_PATTERNS:  # (each pattern has a form here)
+        assert any(pattern.search(t) for t in DATED), pattern.pattern
+    template = [
+        "<td>11</td><td>1.1%</td>", "Oct 1111", "neighbourhood E11111111", "",
+        "Crimes: 1,111 (11.1%)", "October 1111 (111)", "rate: 111.1", "\u0661\u0661\u0661\u0661",
+    ]  # fmt: skip
+    assert not scan.date_time_hints(template).any()
+    template += DATED
+    assert checks._date_bits_hinted(template) == checks._date_bits_direct(template)
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_texts_without_four_decimals_hold_no_pair(seed: int):
     """GateContext.output_coords skips texts where _DOT_4_DIGITS finds nothing: every

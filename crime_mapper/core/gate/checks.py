@@ -930,8 +930,14 @@ def _date_bits(segments: list[str]) -> list[int]:
     other-time) pattern does. Every date and time pattern finds a match in a text whenever it
     does with the text's ASCII digits written as 1 (scan.digit_masked_hits), so only the
     segments whose masked form has one are scanned."""
-    candidates = scan.digit_masked_hits(segments, _date_bits_direct)
-    return scan.scan_candidates(segments, _date_bits_direct, candidates, 0)
+    candidates = scan.digit_masked_hits(segments, _date_bits_hinted)
+    return scan.scan_candidates(segments, _date_bits_hinted, candidates, 0)
+
+
+def _date_bits_hinted(segments: list[str]) -> list[int]:
+    """_date_bits_direct, run only on the segments scan.date_time_hints picks (a necessary
+    condition for every date and time pattern)."""
+    return scan.scan_candidates(segments, _date_bits_direct, scan.date_time_hints(segments), 0)
 
 
 def _date_bits_direct(segments: list[str]) -> list[int]:
@@ -990,12 +996,16 @@ def check_no_dates_finer_than_month(ctx: GateContext) -> GateCheck:
 
 
 _BARE_NUMBER = re.compile(r"(?<![\w.])\d{7,14}(?![\w.]|\.\d)")
+# (a necessary condition for _BARE_NUMBER that the regex engine skips to in C: a pattern
+# that starts with a lookbehind is tried at every position)
+_SEVEN_DIGITS = re.compile(r"\d{7}")
 
 
 def _bare_number_flags(segments: list[str]) -> list[bool]:
     out = [False] * len(segments)
-    for i in scan.matches_by_segment(segments, _BARE_NUMBER):
-        out[i] = True
+    hinted = np.flatnonzero(scan.segments_matching(segments, _SEVEN_DIGITS)).tolist()
+    for i in scan.matches_by_segment([segments[i] for i in hinted], _BARE_NUMBER):
+        out[hinted[i]] = True
     return out
 
 

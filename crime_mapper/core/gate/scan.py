@@ -930,6 +930,68 @@ OTHER_TIME_PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
 )
 
 
+# Two cheap necessary conditions for a match of any pattern of DATE_PATTERNS, TIME_PATTERN or
+# OTHER_TIME_PATTERNS. Why: each of those 12 patterns starts with a lookbehind, so the regex
+# engine tries it at every position of the text; a national summaries folder's distinct
+# digit-masked segments are 6 MB, and the 12 scans took 1.7 s there, on the monthly release's
+# last busy core. These two start with a character class, which the engine skips to in C, and
+# find next to nothing in template text, so the 12 patterns then run on a few segments only.
+# - DATE_TIME_DIGIT_LED: the patterns that start with a digit. Each match holds a digit
+#   followed by: "-", "/" or ":" (a date or a time with those separators); ".", digits, "."
+#   (a dotted date, "15.10.2022", "2022.10.15"); perhaps "." and two digits, perhaps a space,
+#   then "h", "am" or "pm", perhaps with a "." after the a or p ("12.57hrs", "9.30 a.m.",
+#   "1257 hours", "12h45", "9pm"); or a day's suffix, perhaps " of", a space or hyphen and
+#   a month ("25th of May").
+# - DATE_TIME_MONTH_LED: the patterns that start with a month ("Oct 25th", "May 1st, 2022").
+#   Each match holds a month's last letter (or its abbreviation's "."), a space, then a day of
+#   one or two digits not followed by another digit; and the three letters the month ends
+#   with are one of MONTH_ENDS ("ber" for September to December), checked on those places
+#   only ("per 1,000" and "last 12 months" are many; a search for the months is as slow as
+#   the patterns themselves).
+# Both use the patterns' own flags (IGNORECASE, Unicode \d and \s), so a letter or digit that
+# a pattern takes (the Kelvin sign for k, Arabic-Indic digits) is taken here too;
+# tests/test_gate_segment_prefilters.py holds each pattern to them on hostile texts.
+DATE_TIME_DIGIT_LED = re.compile(
+    r"\d(?:[-/:]|\.\d+\.\d|(?:\.\d\d)?\s?(?:h|[ap]\.?m)|(?:st|nd|rd|th)?(?: of)?[ -](?:"
+    r"jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))",
+    re.I,
+)
+DATE_TIME_MONTH_LED = re.compile(r"[a-z.] \d\d?(?!\d)", re.I)
+MONTH_ENDS = re.compile(
+    "jan|ary|feb|mar|rch|apr|ril|may|jun|une|jul|uly|aug|ust|sep|ept|ber|oct|nov|dec", re.I
+)
+
+
+def date_time_hints(segments: Sequence[str]) -> np.ndarray:
+    """Per segment: whether it may hold a date or time (see DATE_TIME_DIGIT_LED). The
+    segments are joined by NUL, which neither condition takes."""
+    joined = "\x00".join(segments)
+    at = [m.start() for m in DATE_TIME_DIGIT_LED.finditer(joined)]
+    for m in DATE_TIME_MONTH_LED.finditer(joined):
+        end = m.start() if joined[m.start()] == "." else m.start() + 1
+        if MONTH_ENDS.fullmatch(joined, max(end - 3, 0), end):
+            at.append(m.start())
+    return _segments_at(segments, at)
+
+
+def segments_matching(segments: Sequence[str], pattern: re.Pattern) -> np.ndarray:
+    """Per segment: whether ``pattern`` (which takes no NUL) finds something in it, from one
+    pass over the segments joined by NUL."""
+    joined = "\x00".join(segments)
+    return _segments_at(segments, [m.start() for m in pattern.finditer(joined)])
+
+
+def _segments_at(segments: Sequence[str], at: list[int]) -> np.ndarray:
+    """Per segment: whether one of the positions ``at`` of the segments joined by NUL falls
+    in it."""
+    hit = np.zeros(len(segments), dtype=bool)
+    if at:
+        lengths = np.fromiter(map(len, segments), dtype=np.int64, count=len(segments))
+        starts = np.cumsum(lengths + 1) - lengths - 1
+        hit[np.searchsorted(starts, np.array(at, dtype=np.int64), side="right") - 1] = True
+    return hit
+
+
 def find_other_times(text: str, limit: int = 5) -> list[tuple[str, str]]:
     """Up to ``limit`` (kind, match) of times and year-less dates in the other ways people
     write them (1257hrs, 9.30pm, 25th Oct, Oct 25th). Prose only: never run on code."""
