@@ -200,6 +200,64 @@ def test_swapped_coordinates_are_reported_not_fixed():
     assert (result.crimes["latitude"] > 50).all()
 
 
+# Calais, Inverness and Leicester (sample row 1: E 457901, N 308062) in British National
+# Grid; Inverness and Leicester typed northing first. Calais swaps to Islay but is a real
+# grid reference (an easting under 700,000); Inverness's northing is no easting of the grid.
+# Leicester's northing is a valid easting too, so its swap (a point in Wales) is accepted.
+FORCE_COORDINATES = {
+    2: ("670500", "123800", "outside_uk"),
+    3: ("845500", "266500", "lat_lon_swapped"),
+    4: ("308062", "457901", None),
+}
+
+
+def test_a_grid_reference_outside_the_uk_is_told_from_a_swapped_one(tmp_path: Path):
+    """Calais in a force's BNG extract was called "lat_lon_swapped" because x and y
+    exchanged land in Scotland: the analyst looked for a typing slip that was not there."""
+    sample = ROOT / "sample_data" / "force"
+    lines = (sample / "2022-10-leicestershire-force-extract.csv").read_text().splitlines()
+    for line, (x, y, _) in FORCE_COORDINATES.items():
+        fields = lines[line - 1].split(",")
+        fields[4:6] = [x, y]  # Easting, Northing
+        lines[line - 1] = ",".join(fields)
+    extract = tmp_path / "2022-10-leicestershire-force-extract.csv"
+    extract.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    profile = MappingProfile.load(sample / "leicestershire-force-extract.profile.json")
+    result = load_extracts([extract], profile=profile)
+    assert_reconciles(result)
+    rejects = result.rejects.set_index("source_line")
+    for line, (x, y, reason) in FORCE_COORDINATES.items():
+        if reason is None:
+            assert line not in rejects.index
+            continue
+        assert rejects.at[line, "reason"] == reason
+        assert rejects.at[line, "detail"] == f"x={float(x)!r}, y={float(y)!r}"  # as given
+
+
+@pytest.mark.parametrize(
+    "lon, lat, reason",
+    [
+        ("1.850000", "50.950000", "outside_uk"),  # Calais
+        ("52.6", "-1.1", "lat_lon_swapped"),  # Leicester, latitude first
+    ],
+    ids=["calais", "leicester swapped"],
+)
+def test_a_police_uk_point_outside_the_uk_is_told_from_a_swapped_one(
+    tmp_path: Path, lon: str, lat: str, reason: str
+):
+    lines = LEICS_OCT.read_text(encoding="utf-8").splitlines()
+    fields = lines[1].split(",")
+    fields[4:6] = [lon, lat]
+    lines[1] = ",".join(fields)
+    street = tmp_path / LEICS_OCT.name
+    street.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = load_extracts([street])
+    assert_reconciles(result)
+    assert result.rejects["reason"].tolist() == [reason]
+    assert result.rejects["source_line"].tolist() == [2]
+    assert result.rejects["detail"].tolist() == [f"x={float(lon)!r}, y={float(lat)!r}"]
+
+
 def test_bom_crlf_and_cp1252_files_are_read():
     bom = load_extracts([MALFORMED / "2022-10-bom-crlf-street.csv"])
     assert_reconciles(bom)

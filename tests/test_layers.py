@@ -484,6 +484,7 @@ def test_qgis_transform_fallback_matches_pyproj(qgis_app, monkeypatch):
 
     monkeypatch.setattr(geography, "_transformer", no_pyproj)
     monkeypatch.setattr(geography, "_fallback", None)
+    monkeypatch.setattr(geography, "_fallback_area_of_use", None)  # (install_fallback sets it)
     with pytest.raises(geography.TransformUnavailable, match="need pyproj"):
         geography.to_wgs84(east, north, "EPSG:27700")
     install_fallback()
@@ -493,3 +494,28 @@ def test_qgis_transform_fallback_matches_pyproj(qgis_app, monkeypatch):
     # both use PROJ; they may pick different OSGB36 datum shifts (a few metres at most)
     assert np.allclose(by_qgis[0][ok], by_pyproj[0][ok], atol=1e-4)
     assert np.allclose(by_qgis[1][ok], by_pyproj[1][ok], atol=1e-4)
+
+
+def test_qgis_area_of_use_fallback_tells_a_swap_as_pyproj_does(qgis_app, monkeypatch):
+    """Where QGIS's Python has no pyproj, a CRS's area of use comes from QGIS: the same
+    bounds, so Calais in British National Grid stays a place (not a swap) and a Scottish
+    grid reference typed northing first is still called swapped."""
+    import numpy as np
+
+    from crime_mapper.core.common import geography
+    from crime_mapper.qgis_bridge.transforms import install_fallback
+
+    calais, inverness_swapped = (670500.0, 123800.0), (845500.0, 266500.0)
+    lon, lat = geography.to_wgs84(*np.array([calais, inverness_swapped]).T, "EPSG:27700")
+    crss = ("EPSG:27700", "EPSG:2157", "EPSG:4326")
+    by_pyproj = {crs: geography.area_of_use(crs) for crs in crss}
+
+    def no_pyproj(*_args):
+        raise ImportError("No module named 'pyproj'")
+
+    monkeypatch.setattr(geography, "_pyproj_area_of_use", no_pyproj)
+    monkeypatch.setattr(geography, "_fallback_area_of_use", None)
+    assert geography.area_of_use("EPSG:27700") is None  # (only the box around the UK is left)
+    install_fallback()
+    assert {crs: geography.area_of_use(crs) for crs in crss} == by_pyproj
+    assert geography.near_uk_in_crs(lon, lat, "EPSG:27700").tolist() == [True, False]

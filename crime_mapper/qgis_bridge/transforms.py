@@ -9,6 +9,7 @@ pyproj cannot be imported.
 from __future__ import annotations
 
 import math
+from typing import Optional
 
 import numpy as np
 from qgis.core import (
@@ -46,6 +47,17 @@ def qgis_transform(
     return out_x, out_y
 
 
+def qgis_area_of_use(crs: str) -> Optional[tuple[float, float, float, float]]:
+    """geography.AreaOfUseBackend implemented with QGIS: the CRS's area of use (west, south,
+    east, north, in degrees) as PROJ gives it to QGIS, or None when QGIS knows none."""
+    bounds = QgsCoordinateReferenceSystem(crs).bounds()
+    if bounds.isEmpty():
+        return None
+    return (bounds.xMinimum(), bounds.yMinimum(), bounds.xMaximum(), bounds.yMaximum())
+
+
 def install_fallback() -> None:
-    """Let the core transform through QGIS whenever pyproj cannot be imported."""
+    """Let the core transform, and look up a CRS's area of use (how a swap of x and y is
+    told from a place outside the UK), through QGIS whenever pyproj cannot be imported."""
     geography.set_fallback_transform(qgis_transform)
+    geography.set_fallback_area_of_use(qgis_area_of_use)

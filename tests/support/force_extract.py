@@ -86,8 +86,9 @@ def make_force_extract(
     )
     if swap_row is not None:
         # Lerwick (E 447500, N 1141500) typed northing-first. A swap is only detectable where
-        # the pair as given lies outside the UK and the swapped pair inside: most English
-        # grid references stay inside the UK when swapped, and are documented as such.
+        # the pair as given lies outside the UK, and beyond the grid's area of use, and the
+        # swapped pair inside: most English grid references stay inside the UK when swapped,
+        # and are documented as such.
         frame.loc[swap_row, ["Easting", "Northing"]] = [1141500, 447500]
     frame.to_csv(path, index=False, encoding=encoding)
     frame["expected_category"] = real["Crime type"].to_numpy()

@@ -81,6 +81,17 @@ WGS84 = "EPSG:4326"
 BRITISH_NATIONAL_GRID = "EPSG:27700"
 IRISH_TRANSVERSE_MERCATOR = "EPSG:2157"
 
+# The outline's bounding box widened by this much each way: the British Isles with the
+# nearby continent's coasts (Brittany to Denmark, southern Norway), where an extract may hold
+# a real place outside the UK (another country's location, a ferry port) that is no swap.
+NEAR_UK_MARGIN_DEG = 5.0
+NEAR_UK_BOX = (
+    _BBOX[0] - NEAR_UK_MARGIN_DEG,
+    _BBOX[1] - NEAR_UK_MARGIN_DEG,
+    _BBOX[2] + NEAR_UK_MARGIN_DEG,
+    _BBOX[3] + NEAR_UK_MARGIN_DEG,
+)
+
 
 def inside_uk(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     """True where (lon, lat) lies inside the UK outline (NaN gives False).
@@ -103,6 +114,29 @@ def inside_uk(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     inside[near] = _ray_cast(x[near], y[near])
     result[idx] = inside
     return result
+
+
+def near_uk_in_crs(lon: np.ndarray, lat: np.ndarray, crs: str) -> np.ndarray:
+    """True where a point given in `crs` (here as its WGS84 `lon`, `lat`) is a place that CRS
+    can mean near the UK: inside NEAR_UK_BOX and inside the CRS's own area of use (NaN, a
+    point PROJ could not map, gives False).
+
+    Why: x and y are called swapped only where the point as given is no such place. Swapped
+    into the UK is not enough: Calais in British National Grid (E 670500, N 123800) swaps to
+    Islay, but it is a real grid reference of a real place, outside the UK. A Scottish grid
+    reference typed northing first (x = 845500) lies east of 2°E, beyond the grid's area of
+    use, so it is called swapped; one whose northing is below 700,000 is a valid easting and
+    cannot be told from a place by its numbers. Longitude and latitude swapped lie in the
+    Indian Ocean, far outside the box, so a WGS84 swap is always recognised."""
+    west, south, east, north = NEAR_UK_BOX
+    use = area_of_use(crs)
+    if use is not None:
+        west, south = max(west, use[0]), max(south, use[1])
+        east, north = min(east, use[2]), min(north, use[3])
+    lon = np.asarray(lon, dtype=np.float64)
+    lat = np.asarray(lat, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        return (lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)
 
 
 def _ray_cast(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -210,6 +244,41 @@ def set_fallback_transform(backend: Optional[TransformBackend]) -> None:
     """
     global _fallback
     _fallback = backend
+
+
+AreaOfUseBackend = Callable[[str], Optional[tuple[float, float, float, float]]]
+_fallback_area_of_use: Optional[AreaOfUseBackend] = None
+
+
+def set_fallback_area_of_use(backend: Optional[AreaOfUseBackend]) -> None:
+    """Ask `backend` (an authority id) for a CRS's area of use when pyproj is missing: the
+    QGIS fallback, registered beside set_fallback_transform's, so that a swap is recognised
+    the same way with or without pyproj."""
+    global _fallback_area_of_use
+    _fallback_area_of_use = backend
+
+
+def area_of_use(crs: str) -> Optional[tuple[float, float, float, float]]:
+    """The CRS's area of use (west, south, east, north, in degrees) as its authority gives
+    it, or None when unknown or when it crosses the antimeridian (then it says nothing about
+    the UK). British National Grid's is Great Britain and its seas to 2.01°E."""
+    try:
+        bounds = _pyproj_area_of_use(crs.upper())
+    except ImportError:
+        bounds = _fallback_area_of_use(crs.upper()) if _fallback_area_of_use else None
+    if bounds is None or bounds[0] > bounds[2] or bounds[1] > bounds[3]:
+        return None
+    return bounds
+
+
+@lru_cache(maxsize=16)
+def _pyproj_area_of_use(crs: str) -> Optional[tuple[float, float, float, float]]:
+    pyproj = pyproj_module()  # (ImportError: the caller asks the fallback)
+    try:
+        use = pyproj.CRS.from_user_input(crs).area_of_use
+    except pyproj.exceptions.CRSError:
+        return None
+    return None if use is None else (use.west, use.south, use.east, use.north)
 
 
 def transform(

@@ -212,13 +212,6 @@ def _no_location_notes(location: pd.Series, blank: np.ndarray, ok: np.ndarray) -
     ]
 
 
-def _wgs84_swap(x: np.ndarray, y: np.ndarray, crs: str):
-    def swapped(idx: np.ndarray):
-        return geography.to_wgs84(y[idx], x[idx], crs)
-
-    return swapped
-
-
 def _categorical(values, categories=None) -> pd.Categorical:
     return pd.Categorical(values, categories=categories)
 
@@ -301,7 +294,7 @@ def read_street(source: SourceFile, scan: ScannedCsv) -> FileRead:
         lat,
         blank,
         _claims_location(f["Location"], f["LSOA code"]),
-        _wgs84_swap(lon, lat, geography.WGS84),
+        geography.WGS84,
         (f["Longitude"], f["Latitude"]),
     )
     outcome_col = Factorized(f["Last outcome category"])
@@ -423,7 +416,7 @@ def read_stop_search(source: SourceFile, scan: ScannedCsv) -> FileRead:
         lat,
         blank,
         no_place_named,
-        _wgs84_swap(lon, lat, geography.WGS84),
+        geography.WGS84,
         (f["Longitude"], f["Latitude"]),
     )
     ok = v.accepted
@@ -794,7 +787,7 @@ def read_force(
         y,
         blank,
         _claims_location(location, lsoa),
-        _wgs84_swap(x, y, crs),
+        crs,
         (col("x"), col("y")),
     )
     v.reject(

@@ -14,7 +14,7 @@ from typing import Callable, Optional
 import numpy as np
 import pandas as pd
 
-from ..common.geography import inside_uk
+from ..common.geography import inside_uk, near_uk_in_crs, to_wgs84
 
 MONTH_RE = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
@@ -162,17 +162,19 @@ def check_coordinates(
     src_y: np.ndarray,
     blank: np.ndarray,
     claims_location: Callable[[np.ndarray], np.ndarray],
-    swapped_lonlat: Callable[[np.ndarray], tuple],
+    crs: str,
     given: tuple[pd.Series, pd.Series],
 ) -> np.ndarray:
     """Apply the coordinate checks; returns the has-location mask for accepted rows.
 
     `lon`/`lat` are WGS84 (already transformed); `src_x`/`src_y` are the source coordinates
-    as numbers (NaN where the cell is not one). `claims_location(idx)` says which rows idx
-    (those with no coordinates) name a place. `swapped_lonlat(idx)` gives WGS84 coordinates
-    for rows idx with x and y exchanged, so a swap can be recognised in any source CRS.
-    `given`: the x and y columns as read, so that a reject's detail shows what the file says
-    (x='west', not x=nan).
+    as numbers (NaN where the cell is not one), in `crs`. `claims_location(idx)` says which
+    rows idx (those with no coordinates) name a place. `given`: the x and y columns as read,
+    so that a reject's detail shows what the file says (x='west', not x=nan).
+
+    A row outside the UK is "lat_lon_swapped" only when x and y exchanged fall inside the UK
+    and the point as given is no place its CRS can mean near the UK (near_uk_in_crs); else
+    it is "outside_uk": Calais in British National Grid swaps into Scotland, but is Calais.
     """
     shown_x, shown_y = given
 
@@ -197,9 +199,11 @@ def check_coordinates(
     in_uk[candidates] = inside_uk(lon[candidates], lat[candidates])
     outside = np.flatnonzero(has_xy & ~in_uk & verdicts.open)
     if outside.size:
-        s_lon, s_lat = swapped_lonlat(outside)
+        s_lon, s_lat = to_wgs84(src_y[outside], src_x[outside], crs)
         swapped = np.zeros(lon.shape, dtype=bool)
-        swapped[outside] = inside_uk(s_lon, s_lat)
+        swapped[outside] = inside_uk(s_lon, s_lat) & ~near_uk_in_crs(
+            lon[outside], lat[outside], crs
+        )
         verdicts.reject(swapped, "lat_lon_swapped", where)
         verdicts.reject(has_xy & ~in_uk, "outside_uk", where)
     return has_xy
