@@ -418,8 +418,8 @@ def test_bad_inputs_fail_before_any_work(history):
     no_category = crimes.assign(crime_type=pd.Categorical([None] * len(crimes)))
     with pytest.raises(AnonymiseError, match="known police.uk crime category"):
         anonymise(no_category, points, salt=SALT)
-    with pytest.raises(AnonymiseError, match="known police.uk crime category"):
-        anonymise(crimes.head(0), points, salt=SALT)
+    with pytest.raises(AnonymiseError, match="The crimes table has no rows"):
+        anonymise(crimes.head(0), points, salt=SALT)  # (not blamed on the mapping profile)
     exact = crimes.assign(month=crimes["month"].astype(str) + "-14")
     with pytest.raises(AnonymiseError, match="YYYY-MM"):
         anonymise(exact, points, salt=SALT)

@@ -632,7 +632,31 @@ class _Collect(QgsProcessingFeedback):
         self.errors.append(error)
 
 
+def _empty_month_load(tmp: Path):
+    """What a load of a month with no crime writes (a street file with its header alone):
+    a crimes GeoPackage whose crimes table has the right fields and no row."""
+    street = tmp / "2022-11-leicestershire-street.csv"
+    header = (LEICS_SEP / "2022-09-leicestershire-street.csv").read_text().splitlines()[0]
+    street.write_text(header + "\n", encoding="utf-8")
+    return run_load([street], tmp / "empty_load")
+
+
 def _bad_input(case: str, inputs: dict, out: Path, tmp: Path) -> tuple[dict, str]:
+    if case == "empty_crimes_layer":
+        layer = QgsVectorLayer(_empty_month_load(tmp).crimes_uri, "Crimes 2022-11", "ogr")
+        assert layer.isValid() and layer.featureCount() == 0
+        return {"CRIMES": layer}, "the crimes layer 'Crimes 2022-11' has no features"
+    if case == "empty_crimes_memory_layer":
+        crimes = QgsVectorLayer(inputs["crimes_uri"], "crimes", "ogr")
+        layer = QgsVectorLayer("Point?crs=EPSG:4326", "Crimes kept in memory", "memory")
+        layer.dataProvider().addAttributes(crimes.fields().toList())
+        layer.updateFields()
+        assert layer.fields().names() == crimes.fields().names() and layer.featureCount() == 0
+        return {"CRIMES": layer}, "the crimes layer 'Crimes kept in memory' has no features"
+    if case == "crimes_layer_with_other_fields":  # features, but no crimes table's fields
+        layer = QgsVectorLayer(inputs["points_uri"], "Map points as crimes", "ogr")
+        assert layer.featureCount() > 0
+        return {"CRIMES": layer}, "has no crime_mapper 'map_points' table (missing crime_id"
     x, y = _bng_points([-1.13], [52.63])
     point = QgsGeometry.fromPointXY(QgsPointXY(x[0], y[0]))
     if case == "empty_points":
@@ -685,6 +709,9 @@ def _bad_input(case: str, inputs: dict, out: Path, tmp: Path) -> tuple[dict, str
         "salt_in_output",
         "short_salt",
         "profile_maps_no_category",
+        "empty_crimes_layer",
+        "empty_crimes_memory_layer",
+        "crimes_layer_with_other_fields",
     ],
 )
 def test_bad_inputs_fail_before_any_output_is_touched(provider, inputs, tmp_path, case):
@@ -701,6 +728,18 @@ def test_bad_inputs_fail_before_any_output_is_touched(provider, inputs, tmp_path
     assert not ok
     assert any(message in m for m in feedback.errors), feedback.errors
     assert _snapshot(out) == before
+
+
+def test_an_empty_crimes_geopackage_is_refused_as_empty_not_as_a_profile_fault(inputs, tmp_path):
+    """The release panel anonymises the last load's GeoPackage (run_anonymise, as its task
+    does): a load of a month with no crime was refused with "check that the mapping profile
+    maps the category or offence column", though no profile was involved."""
+    empty = _empty_month_load(tmp_path)
+    out = tmp_path / "release"
+    with pytest.raises(ValueError, match="The crimes table has no rows") as refused:
+        run_anonymise(empty.gpkg, inputs["points_gpkg"], None, inputs["salt"], out)
+    assert "profile" not in str(refused.value)
+    assert not out.exists()
 
 
 # --- qgis_process -----------------------------------------------------------------------------

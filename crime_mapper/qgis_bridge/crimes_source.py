@@ -63,11 +63,21 @@ def crimes_path_from_layer(layer: Any) -> str:
     """The crimes GeoPackage URI behind a crimes layer, or a clear error.
 
     Only a crime_mapper crimes table is accepted: a generic layer lacks the internal fields
-    (references, exact dates, free text) the leak gate must check the release against.
+    (references, exact dates, free text) the leak gate must check the release against. A
+    layer with no features is refused first, by name: read on, an empty crimes table failed
+    far later as "no row has a known police.uk crime category: check the mapping profile",
+    sending the analyst to a profile that was never the problem (a load of a month with no
+    crime, or whose every row was rejected, writes such a layer).
     """
+    name = layer.name() if hasattr(layer, "name") else "the crimes layer"
+    if _feature_count(layer) == 0:
+        raise CrimesSourceError(
+            f"the crimes layer {name!r} has no features: there are no crimes to read (a load "
+            "of a month with no crime, or whose every row was rejected: see its validation "
+            "report); choose a crimes layer that holds crimes, or give the extract files"
+        )
     found = layer_gpkg_table(layer)
     if found is None:
-        name = layer.name() if hasattr(layer, "name") else "the crimes layer"
         raise CrimesSourceError(
             f"{name!r} is not a crime_mapper crimes GeoPackage layer: choose the crimes layer "
             "of a load (Load crime extracts), or give the extract files instead"
@@ -75,6 +85,15 @@ def crimes_path_from_layer(layer: Any) -> str:
     # absolute: a relative source (qgis_process RAW=base/crimes.gpkg) was not found by the
     # web map's child process, which runs in another folder
     return f"{os.path.abspath(found[0])}|layername={found[1]}"
+
+
+def _feature_count(layer: Any) -> int:
+    """The layer's feature count, or -1 where its provider does not know it (or it is no
+    vector layer): only a known 0 is refused as empty."""
+    try:
+        return int(layer.featureCount())
+    except (AttributeError, RuntimeError, TypeError):
+        return -1
 
 
 def internal_crimes_uri(layer: Any) -> Optional[str]:

@@ -155,6 +155,11 @@ def _known_category_mask(category: np.ndarray) -> np.ndarray:
 
 
 def _check_content(category: np.ndarray, known: np.ndarray, month: np.ndarray) -> None:
+    if not len(category):  # (said first: "no row ... has a known category" blamed the profile)
+        raise AnonymiseError(
+            "The crimes table has no rows: there is nothing to release (a load of a month "
+            "with no crime, or whose every row was rejected: see its validation report)."
+        )
     if not known.any():
         sample = sorted({str(c) for c in category if str(c)})[:5]
         raise AnonymiseError(
