@@ -831,6 +831,7 @@ def _cmd_qa(args: argparse.Namespace) -> int:
         print("Not run: " + "; ".join(skipped))
     _print_outputs([run.report_json, run.report_html, run.history_json])
     _warn(run.file_errors)
+    _warn([f"history month left out: {note}" for note in report.history_left_out])
     if args.fail_on_high and report.counts()["high"]:
         return EXIT_QA_HIGH
     return _exit_for(run.file_errors)

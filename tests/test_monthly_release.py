@@ -338,6 +338,20 @@ def test_a_failing_step_names_itself_and_what_to_do(tmp_path):
     assert not (tmp_path / "out" / MONTH / "manifest.json").exists()
 
 
+def test_the_check_step_names_a_history_month_left_out(tmp_path):
+    """A later month given as history was left out of the QA's baseline in silence."""
+    config = read_config(config_file(tmp_path))
+    history = json.loads(Path(config.qa.history[0]).read_text(encoding="utf-8"))
+    later = tmp_path / "later.json"
+    later.write_text(json.dumps([{**history[0], "month": "2022-11"}]), encoding="utf-8")
+    config.qa.history.append(str(later))
+    done = run_monthly_release(config, MONTH, steps=("load", "check"))
+    check = next(s for s in done.steps if s.name == "check")
+    line = f"2022-11 from {later}: not before the release month 2022-10, left out"
+    assert check.summary["history_left_out"] == [line]
+    assert f"history months left out: {line}" in done.summary_text()
+
+
 def test_example_and_usage(tmp_path):
     run = cli("release", "--example")
     assert run.returncode == 0 and tomllib.loads(run.stdout)["release"]["output"]

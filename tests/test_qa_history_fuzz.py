@@ -5,6 +5,7 @@ exit 2); never a crash, never a silently changed value."""
 from __future__ import annotations
 
 import copy
+import html
 import json
 import random
 
@@ -133,3 +134,74 @@ def test_a_month_no_crime_was_recorded_in_is_refused(base, tmp_path, month):
     for year in ("1900", "2099"):  # (the bounds themselves are years of recorded crime)
         data[0]["month"] = f"{year}-06"
         assert read_profiles_json(json.dumps(data))[0].month == f"{year}-06"
+
+
+def _months_file(path, base, months):
+    """A real QA history file holding the bundled first profile under each of ``months``."""
+    path.write_text(
+        json.dumps([{**copy.deepcopy(base[0]), "month": m} for m in months]), encoding="utf-8"
+    )
+    return path
+
+
+def test_a_history_month_left_out_is_named_with_its_file_and_why(base, tmp_path, capsys):
+    """A later month's export given as history (or the release month itself) was left out of
+    the baseline in silence: the report listed only the months it used. Every month read is
+    now used or named, with its file(s) and why, in the report and on the command line."""
+    history = tmp_path / "history.json"
+    history.write_text(json.dumps(base), encoding="utf-8")  # 2021-10 to 2022-09
+    later = _months_file(tmp_path / "later.json", base, ["2022-10", "2022-11"])
+    again = _months_file(tmp_path / "again.json", base, ["2022-11"])  # (in two files)
+    older = _months_file(tmp_path / "older.json", base, ["2021-09"])  # a 13th month before
+    out = tmp_path / "out"
+    code = main(["qa", str(faults.BUNDLED_MONTH), "--history", str(history), str(later),
+                 str(again), str(older), "--out", str(out)])  # fmt: skip
+    assert code == 0  # every file was usable: the report was written
+    expected = [
+        f"2021-09 from {older}: older than the 12 months before the release month 2022-10, "
+        "left out",
+        f"2022-10 from {later}: not before the release month 2022-10, left out",
+        f"2022-11 from {later}, {again}: not before the release month 2022-10, left out",
+    ]
+    report = json.loads((out / "qa_report.json").read_text(encoding="utf-8"))
+    assert report["history_months"] == [p["month"] for p in base]
+    assert report["history_left_out"] == expected
+    assert len(report["history_months"]) + len(report["history_left_out"]) == 12 + 3  # read
+    page = (out / "qa_report.html").read_text(encoding="utf-8")
+    assert "History months left out" in page
+    assert all(f"<li>{html.escape(line)}</li>" in page for line in expected)
+    err = capsys.readouterr().err
+    for line in expected:
+        assert f"crime_mapper: warning: history month left out: {line}\n" in err
+
+
+def test_an_extract_month_left_out_is_named_with_its_file(tmp_path, capsys):
+    """The same for history extracts: the month's file is the one its rows were read from."""
+    police = faults.SAMPLES / "police-uk"
+    current = police / "2022-09" / "2022-09-leicestershire-street.csv"
+    later = police / "2022-10" / "2022-10-leicestershire-street.csv"
+    history = [str(police / "history" / "leicester-city-2021-10-to-2022-08.zip"), str(later)]
+    out = tmp_path / "out"
+    assert main(["qa", str(current), "--history", *history, "--out", str(out)]) == 0
+    report = json.loads((out / "qa_report.json").read_text(encoding="utf-8"))
+    assert report["history_months"] == [f"2021-{m}" for m in (10, 11, 12)] + [
+        f"2022-0{m}" for m in range(1, 9)
+    ]
+    line = f"2022-10 from {later}: not before the release month 2022-09, left out"
+    assert report["history_left_out"] == [line]
+    assert f"history month left out: {line}" in capsys.readouterr().err
+
+
+def test_the_qa_on_tables_names_the_months_it_leaves_out(base, month):
+    """run_release_qa itself (profiles or a crimes table as history) says what it left out."""
+    profiles = read_profiles_json(json.dumps(base + [{**base[0], "month": "2022-11"}]))
+    report = run_release_qa(month, profiles)
+    assert report.history_months == [p["month"] for p in base]
+    assert report.history_left_out == ["2022-11: not before the release month 2022-10, left out"]
+    report = run_release_qa(month, month)  # the month as its own history
+    assert report.history_months == []
+    assert report.history_left_out == [
+        f"2022-10 from {faults.BUNDLED_MONTH}: not before the release month 2022-10, left out"
+    ]
+    history = [f for f in report.findings if f.id == "history:months"]
+    assert "Months read but left out: 1, each named in the report." in history[0].explanation

@@ -86,6 +86,21 @@ def test_a_failed_run_says_why(panel, tmp_path, wait_until):
     assert panel.report_json_path() is None
 
 
+def test_a_history_month_left_out_is_a_warning(panel, qgis_iface, tmp_path, wait_until):
+    """A later month given as history was left out of the baseline in silence."""
+    history = json.loads(faults.BUNDLED_HISTORY.read_text(encoding="utf-8"))
+    later = tmp_path / "later.json"
+    later.write_text(json.dumps([{**history[0], "month": "2022-11"}]), encoding="utf-8")
+    panel.set_current_files([str(faults.BUNDLED_MONTH)])
+    panel.set_history_files([str(faults.BUNDLED_HISTORY), str(later)])
+    panel.set_output_dir(str(tmp_path / "qa"))
+    assert _wait(panel.qaFinished, panel.start_qa, wait_until) is True
+    line = f"2022-11 from {later}: not before the release month 2022-10, left out"
+    assert panel.report.history_left_out == [line]
+    warnings = qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Warning)
+    assert any(f"History months left out: {line}" in m for m in warnings), warnings
+
+
 def test_dock_has_the_qa_tab(qgis_iface):
     from crime_mapper.ui.dock import CrimeMapperDock
 

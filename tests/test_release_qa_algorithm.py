@@ -7,7 +7,7 @@ import json
 
 import pandas as pd
 import pytest
-from qgis.core import QgsProcessingException, QgsVectorLayer
+from qgis.core import QgsProcessingException, QgsProcessingFeedback, QgsVectorLayer
 
 from crime_mapper.cli import main
 from tests.support import qa_faults as faults
@@ -79,6 +79,37 @@ def test_bad_inputs_are_refused(provider, tmp_path):
     with pytest.raises(QgsProcessingException, match="not a QA history file"):
         processing.run(ALG, {"CRIMES_FILES": [str(faults.BUNDLED_MONTH)],
                              "HISTORY": [str(bad)], "OUTPUT_FOLDER": str(tmp_path)})  # fmt: skip
+
+
+class Warnings(QgsProcessingFeedback):
+    """The warnings a Processing dialog shows."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.warnings: list[str] = []
+
+    def pushWarning(self, warning: str) -> None:  # noqa: N802 - QGIS API
+        self.warnings.append(warning)
+        super().pushWarning(warning)
+
+
+def test_a_history_month_left_out_is_a_warning(provider, tmp_path):
+    """A later month given as history was left out of the baseline in silence."""
+    import processing
+
+    history = json.loads(faults.BUNDLED_HISTORY.read_text(encoding="utf-8"))
+    later = tmp_path / "later.json"
+    later.write_text(json.dumps([{**history[0], "month": "2022-11"}]), encoding="utf-8")
+    feedback = Warnings()
+    result = processing.run(ALG, {
+        "CRIMES_FILES": [str(faults.BUNDLED_MONTH)],
+        "HISTORY": [str(faults.BUNDLED_HISTORY), str(later)],
+        "OUTPUT_FOLDER": str(tmp_path / "out"),
+    }, feedback=feedback)  # fmt: skip
+    line = f"2022-11 from {later}: not before the release month 2022-10, left out"
+    assert feedback.warnings == [f"History month left out: {line}"]
+    report = json.loads(open(result["REPORT_JSON"], encoding="utf-8").read())
+    assert report["history_left_out"] == [line] and len(report["history_months"]) == 12
 
 
 def test_a_far_distance_that_is_no_number_is_refused(provider, tmp_path):

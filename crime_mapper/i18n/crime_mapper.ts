@@ -1423,6 +1423,11 @@ Command line: qgis_process.bin run crime_mapper:monthly_release -- CONFIG=releas
     </message>
     <message>
         <location filename="../../crime_mapper/ui/qa_panel.py"/>
+        <source>History months left out: {notes}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/qa_panel.py"/>
         <source>History profile (optional)</source>
         <translation type="unfinished"></translation>
     </message>

@@ -184,6 +184,8 @@ class ReleaseQaAlgorithm(CrimeMapperAlgorithm):
         if feedback is not None:
             for error in run.file_errors:
                 feedback.reportError(f"Input file not used: {error}")
+            for note in report.history_left_out:
+                feedback.pushWarning(f"History month left out: {note}")
             feedback.pushInfo(f"{report.force} {report.month}: {report.verdict}")
             for finding in report.findings:
                 feedback.pushInfo(f"[{finding.severity}] {finding.title}")

@@ -287,6 +287,14 @@ class QaPanel(QWidget):
                 tr("Input file not used: {error}").format(error=error),
                 Qgis.MessageLevel.Warning,
             )
+        if run.report.history_left_out:  # one bar, however many months: they are in the report
+            notify(
+                self.iface,
+                tr("History months left out: {notes}").format(
+                    notes="; ".join(run.report.history_left_out)
+                ),
+                Qgis.MessageLevel.Warning,
+            )
         self.qaFinished.emit(True)
 
     def _on_qa_terminated(self, task: Any) -> None:

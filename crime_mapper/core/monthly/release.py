@@ -636,7 +636,11 @@ def _check_step(config, month, outputs, runners, feedback) -> StepRecord:
     outputs.qa_report = done.report_json
     files = [p for p in (done.report_json, done.report_html) if p is not None]
     summary = {"verdict": done.report.verdict, "findings": done.report.counts()}
-    return StepRecord("check", "done", files, summary, note="release QA: " + done.report.verdict)
+    note = "release QA: " + done.report.verdict
+    if done.report.history_left_out:  # (a wrong history file must show where it is read)
+        summary["history_left_out"] = list(done.report.history_left_out)
+        note += "; history months left out: " + "; ".join(done.report.history_left_out)
+    return StepRecord("check", "done", files, summary, note=note)
 
 
 def _anonymise_step(config, month, outputs, runners, feedback) -> StepRecord:

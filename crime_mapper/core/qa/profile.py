@@ -337,6 +337,38 @@ def history_profiles(
     return profiles
 
 
+def month_sources(crimes: pd.DataFrame) -> dict[str, list[str]]:
+    """Per month of a crimes table, the files its rows came from (sorted): what a note on a
+    history month names, so the analyst can find the file that was given."""
+    # grouped on the columns as loaded (categorical: their codes), not a string per row
+    pairs = crimes.groupby(["month", "source_file"], observed=True, sort=False).size().index
+    sources: dict[str, list[str]] = {}
+    for month, name in pairs:
+        sources.setdefault(str(month), []).append(str(name))
+    return {month: sorted(names) for month, names in sources.items()}
+
+
+def left_out_notes(
+    read: dict[str, list[str]], used: list[str], before: str, keep: int
+) -> list[str]:
+    """One line per history month read but not in the baseline (``used``), oldest first,
+    naming the files it came from and why it was left out.
+
+    Why: a month at or after the release month (a later month's export given by mistake, or
+    the month itself) was dropped in silence, so a wrong history file gave no sign; every
+    month read is now either used or named here."""
+    notes = []
+    for month in sorted(set(read) - set(used)):
+        if month >= before:
+            why = f"not before the release month {before}"
+        else:
+            why = f"older than the {keep} months before the release month {before}"
+        files = list(dict.fromkeys(read[month]))  # (a file given twice is named once)
+        origin = f" from {', '.join(files)}" if files else ""
+        notes.append(f"{month}{origin}: {why}, left out")
+    return notes
+
+
 def profiles_json(profiles: list[MonthProfile]) -> str:
     """Month profiles as JSON text (the cache a force keeps beside its releases)."""
     return json.dumps([p.to_dict() for p in profiles], indent=1, ensure_ascii=False) + "\n"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional, Union
@@ -30,7 +31,9 @@ from .profile import (
     build_profile,
     history_profiles,
     labels_of,
+    left_out_notes,
     month_of,
+    month_sources,
     text_values,
 )
 
@@ -51,6 +54,9 @@ class QaReport:
     findings: list[Finding]
     checks: list[dict[str, Any]]  # name, ran, note, description
     settings: dict[str, Any] = field(default_factory=dict)
+    # one line per history month read but not compared with (profile.left_out_notes): a
+    # month is either in history_months or named here, never dropped in silence
+    history_left_out: list[str] = field(default_factory=list)
     # this month's profile, as the checks saw it (areas and labels from the map points):
     # what next month's QA needs of it; not part of the report
     profile: Optional[MonthProfile] = field(default=None, compare=False, repr=False)
@@ -78,6 +84,7 @@ class QaReport:
             "source_format": self.source_format,
             "rows": self.rows,
             "history_months": list(self.history_months),
+            "history_left_out": list(self.history_left_out),
             "verdict": self.verdict,
             "counts": self.counts(),
             "settings": dict(self.settings),
@@ -153,20 +160,27 @@ def run_release_qa(
     far_metres: float = DEFAULT_FAR_METRES,
     max_distance_m: float = 20000.0,
     feedback: Optional[Feedback] = None,
+    history_left_out: Sequence[str] = (),
 ) -> QaReport:
     """QA ``crimes`` (this month's canonical crimes table, as loaded) against ``history``
     (earlier months' crimes, any number: the last 12 before this month are used; or their
     month profiles). ``rejects`` is the load's rejects table; ``map_points`` (a MapPoints)
     gives a force extract's rows their map point's label and area and measures how far they
-    would move; ``area_lookup`` maps LSOA codes to neighbourhoods."""
+    would move; ``area_lookup`` maps LSOA codes to neighbourhoods. ``history_left_out``:
+    the notes of months the caller read and left out (run.load_history); months left out
+    here are added to them."""
     feedback = feedback or Feedback()
     crimes = crimes.reset_index(drop=True)
     month = month or month_of(crimes)
     if isinstance(history, pd.DataFrame):
         profiles = history_profiles(history, before=month, area_lookup=area_lookup)
+        read = month_sources(history)
     else:
         profiles = sorted((p for p in history if p.month < month), key=lambda p: p.month)
         profiles = profiles[-HISTORY_MONTHS:]
+        read = {p.month: [] for p in history}
+    used = [p.month for p in profiles]
+    left_out = list(history_left_out) + left_out_notes(read, used, month, HISTORY_MONTHS)
     feedback.check()
     feedback.set_progress(30)
 
@@ -225,8 +239,13 @@ def run_release_qa(
                 f"The checks compare {month} with the force's previous {HISTORY_MONTHS} months; "
                 f"{len(profiles)} were given"
                 + ("" if enough else ", too few to judge counts: those checks did not run")
-                + ". Give the earlier extracts or police.uk months.",
-                {"months": len(profiles)},
+                + ". Give the earlier extracts or police.uk months."
+                + (
+                    f" Months read but left out: {len(left_out)}, each named in the report."
+                    if left_out
+                    else ""
+                ),
+                {"months": len(profiles), "left_out": len(left_out)},
             )
         )
     feedback.set_progress(100)
@@ -238,7 +257,7 @@ def run_release_qa(
         force=force,
         source_format=current.source_format,
         rows=len(crimes),
-        history_months=[p.month for p in profiles],
+        history_months=used,
         findings=sort_findings(findings),
         checks=ran,
         settings={
@@ -248,6 +267,7 @@ def run_release_qa(
             "map_points": map_points is not None,
         },
         profile=current,
+        history_left_out=left_out,
     )
 
 

@@ -24,6 +24,8 @@ from ..common.staging import staged_outputs
 from .profile import (
     MonthProfile,
     history_profiles,
+    left_out_notes,
+    month_sources,
     profiles_json,
     read_profiles_json,
     text_values,
@@ -89,12 +91,14 @@ def load_history(
     profile_path: Optional[PathLike] = None,
     area_lookup: Optional[dict[str, str]] = None,
     feedback: Optional[Feedback] = None,
-) -> tuple[list[MonthProfile], list[str]]:
+) -> tuple[list[MonthProfile], list[str], list[str]]:
     """Month profiles of the months before ``month`` from extracts and saved profiles (a
-    month given both ways takes the extract's). Returns (profiles, file errors)."""
+    month given both ways takes the extract's). Returns (profiles, one note per month read
+    but left out, naming its files (profile.left_out_notes), file errors)."""
     from ..load.loader import load_extracts
 
     saved: dict[str, MonthProfile] = {}
+    read: dict[str, list[str]] = {}  # every month read: the files it came from
     files: list[str] = []
     for path in paths:
         if not Path(path).exists():
@@ -111,16 +115,21 @@ def load_history(
                     f"{path}: not a QA history file (month {', '.join(twice)} is given twice)"
                 )
             saved.update((p.month, p) for p in profiles)
+            for m in months:
+                read.setdefault(m, []).append(str(path))
         else:
             files.append(str(path))
     errors: list[str] = []
     if files:
         result = load_extracts(files, profile=_profile(profile_path), feedback=feedback)
         errors = [f.error for f in result.files if f.error]
+        for m, names in month_sources(result.crimes).items():
+            read.setdefault(m, []).extend(names)
         for p in history_profiles(result.crimes, before=month, area_lookup=area_lookup):
             saved[p.month] = p
     months = sorted(m for m in saved if m < month)[-HISTORY_MONTHS:]
-    return [saved[m] for m in months], errors
+    notes = left_out_notes(read, months, month, HISTORY_MONTHS)
+    return [saved[m] for m in months], notes, errors
 
 
 def run_qa_files(
@@ -153,12 +162,13 @@ def run_qa_files(
     # map points: a file, MapPoints or a MapPointsSpec (a QGIS layer), as the release takes
     point_set = resolve_points(points, source.crimes, feedback)[0] if points else None
     month = month_of(source.crimes)
-    profiles, errors = load_history(
+    profiles, left_out, errors = load_history(
         history, month, history_profile_path, lookup, ScaledFeedback(feedback, 30, 70)
     )
     report = run_release_qa(
         source.crimes,
         profiles,
+        history_left_out=left_out,
         rejects=source.rejects,
         map_points=point_set,
         area_lookup=lookup,
