@@ -8,6 +8,7 @@ September and October 2022); nothing from QGIS is mocked.
 from __future__ import annotations
 
 import sqlite3
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -31,11 +32,13 @@ from crime_mapper.qgis_bridge import hotspot_input, hotspot_publish, hotspot_sty
 from crime_mapper.qgis_bridge import hotspot_layers as hl
 from crime_mapper.qgis_bridge.layers import CRIMES_TABLE, gpkg_uri
 from crime_mapper.qgis_bridge.run_load import run_load
+from tests.support.gpkg_edits import edited_gpkg
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "sample_data" / "police-uk"
 LEICS_SEP = SAMPLE / "2022-09" / "2022-09-leicestershire-street.csv"
 LEICS_OCT = SAMPLE / "2022-10" / "2022-10-leicestershire-street.csv"
+HISTORY = SAMPLE / "history" / "leicester-city-2021-10-to-2022-08.zip"
 # rows with a location in the two slices (README: 4,685 - 348 and 4,836 - 402)
 LOCATED = {"2022-09": 4685 - 348, "2022-10": 4836 - 402}
 
@@ -176,6 +179,98 @@ def test_too_many_cells_is_refused_before_work(crimes_gpkg, tmp_path):
     with pytest.raises(TooManyCells, match="coarser cell size"):
         hl.run_kde(points, tmp_path / "kde.tif", cell_m=1.0, max_cells=100_000)
     assert not list(tmp_path.iterdir())  # nothing written, no temporaries
+
+
+# --- the months a legend states ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def no_september_robbery(crimes_gpkg, tmp_path_factory) -> Path:
+    """The real load with September's robberies deleted: 2022-09 is still loaded (every other
+    category is there), it just has no robbery, a real zero."""
+    return edited_gpkg(
+        crimes_gpkg,
+        tmp_path_factory.mktemp("no_robbery"),
+        "DELETE FROM crimes WHERE crime_type = 'Robbery' AND month = '2022-09';",
+    )
+
+
+@pytest.fixture(scope="module")
+def august_missing(qgis_app, tmp_path_factory) -> Path:
+    """A real load of July (Leicester's police.uk file, from the bundled history), September
+    and October 2022: August is not in the layer at all."""
+    folder = tmp_path_factory.mktemp("gap")
+    with zipfile.ZipFile(HISTORY) as archive:
+        july = Path(archive.extract("2022-07/2022-07-leicestershire-street.csv", folder))
+    return run_load([july, LEICS_SEP, LEICS_OCT], folder / "load").gpkg
+
+
+def _located(gpkg: Path, month: str, category: str = "") -> int:
+    with sqlite3.connect(gpkg) as conn:
+        return conn.execute(
+            "SELECT count(*) FROM crimes WHERE month = ? AND geom IS NOT NULL"
+            + (" AND crime_type = ?" if category else ""),
+            (month, category) if category else (month,),
+        ).fetchone()[0]
+
+
+def test_legend_months_are_the_months_the_layer_holds(crimes_gpkg, tmp_path):
+    """Not "all months" (how many? which?), nor a month asked for that was never loaded."""
+    everything = hotspot_input.points_from_layer(str(crimes_gpkg))
+    assert everything.subject() == "all crimes, 2 months, 2022-09 to 2022-10"
+    asked = hotspot_input.points_from_layer(str(crimes_gpkg), months="2022-08,2022-09,2022-10")
+    out = hl.run_grid(asked, tmp_path / "grid.gpkg", cell_size_m=500.0)
+    assert "(all crimes, 2 months, 2022-09 to 2022-10)" in out.title
+    assert "(all crimes, 2 months, 2022-09 to 2022-10)" in out.legend_text
+    assert "3 months" not in out.title + out.legend_text
+    assert any("no crimes at all in 2022-08" in note for note in out.notes), out.notes
+
+
+def test_a_loaded_month_without_crimes_of_the_category_is_said(no_september_robbery, tmp_path):
+    robbery = hotspot_input.points_from_layer(str(no_september_robbery), category="Robbery")
+    assert len(robbery) == _located(no_september_robbery, "2022-10", "Robbery") > 0
+    words = "Robbery, 2 months, 2022-09 to 2022-10; crimes in 1 of them, none in 2022-09"
+    assert robbery.subject() == words
+    out = hl.run_gi(robbery, tmp_path / "gi.gpkg", cell_size_m=1000.0)
+    assert f"({words})" in out.title and f"({words})" in out.legend_text
+
+
+def test_a_loaded_month_without_crimes_counts_in_the_change_baseline(
+    no_september_robbery, tmp_path
+):
+    """September was loaded, so its zero robberies are the baseline: the mean per month
+    divides by it. A month the layer does not hold is still refused."""
+    from crime_mapper.qgis_bridge.hotspot_task import HotspotSettings, run_hotspot
+
+    settings = HotspotSettings(
+        method="change", cell_size_m=1000.0, category="Robbery", current_months=["2022-10"]
+    )
+    out = run_hotspot(str(no_september_robbery), str(tmp_path / "change.gpkg"), settings)
+    assert out.facts["baseline"] == ["2022-09"] and out.facts["baseline_crimes"] == 0
+    assert out.crimes == _located(no_september_robbery, "2022-10", "Robbery")
+    assert "than usual in 2022-09, with no crimes." in out.legend_text
+    assert "mean of the previous 1 month," in out.legend_text
+    layer = QgsVectorLayer(out.uri, "change", "ogr")
+    assert {f["baseline_mean"] for f in layer.getFeatures()} == {0.0}
+    settings.baseline_months = ["2022-08", "2022-09"]
+    with pytest.raises(HotspotInputError, match="2022-08 has no crimes with a location; is"):
+        run_hotspot(str(no_september_robbery), str(tmp_path / "refused.gpkg"), settings)
+
+
+def test_a_month_not_loaded_is_neither_counted_nor_hidden(august_missing, tmp_path):
+    from crime_mapper.qgis_bridge.hotspot_task import HotspotSettings, run_hotspot
+
+    points = hotspot_input.points_from_layer(str(august_missing))
+    assert points.subject() == "all crimes, 3 months, 2022-07 to 2022-10 except 2022-08"
+    settings = HotspotSettings(method="change", cell_size_m=1000.0, current_months=["2022-10"])
+    out = run_hotspot(str(august_missing), str(tmp_path / "change.gpkg"), settings)
+    assert out.facts["baseline"] == ["2022-07", "2022-09"]
+    assert "than usual in 2 months, 2022-07 to 2022-09 except 2022-08." in out.legend_text
+    assert "mean of the previous 2 months," in out.legend_text
+    # the rate per month divides by the 2 months loaded, not the 3 calendar months
+    layer = QgsVectorLayer(out.uri, "change", "ogr")
+    baseline = _located(august_missing, "2022-07") + _located(august_missing, "2022-09")
+    assert sum(f["baseline_mean"] for f in layer.getFeatures()) == pytest.approx(baseline / 2)
 
 
 # --- writing -----------------------------------------------------------------------------------

@@ -111,6 +111,8 @@ def test_counts_equal_the_published_located_crimes(release, tmp_path):
     total = sum(f["count"] for f in layer.getFeatures())
     assert total == located == result["CRIMES_COUNTED"]
     assert result["CELLS"] == layer.featureCount()
+    # the months of the release, said (not "all months")
+    assert "(all crimes, 2 months, 2022-09 to 2022-10)" in result["LEGEND"]
     # a filter: one month and one category counts exactly those published rows
     october = tmp_path / "october_burglary.gpkg"
     burglary = CATEGORY_CHOICES.index("Burglary")

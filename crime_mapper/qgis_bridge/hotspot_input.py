@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import sys
 from collections.abc import Sequence
 from typing import Any, Optional, Union
 
@@ -109,7 +110,9 @@ def read_gpkg_points(
         month_values = None
     else:
         x, y = point_coordinates([row[0] for row in rows])
-        month_values = np.array([row[1] for row in rows], dtype=object)
+        # one string object per distinct month, not one per crime (a force year is 300,000)
+        seen: dict[Any, Any] = {}
+        month_values = np.array([seen.setdefault(row[1], row[1]) for row in rows], dtype=object)
     ok = np.isfinite(x) & np.isfinite(y)
     skipped = int((~ok).sum())
     return (x[ok], y[ok], month_values[ok] if month_values is not None else None, skipped)
@@ -158,14 +161,30 @@ def read_feature_points(
         xs.append(point.x())
         ys.append(point.y())
         if want_months and month_field:
-            ms.append(str(feature[month_field]))
+            ms.append(sys.intern(str(feature[month_field])))
     month_values = np.array(ms, dtype=object) if want_months and month_field else None
     return np.array(xs, dtype=np.float64), np.array(ys, dtype=np.float64), month_values, skipped
 
 
-def _held_months(layer: QgsVectorLayer, month_field: Optional[str]) -> list[str]:
+def _held_months(
+    layer: QgsVectorLayer,
+    month_field: Optional[str],
+    spec: Optional[tuple[str, str, str]] = None,
+) -> list[str]:
+    """Every month the layer holds, whatever the category or location. With ``spec`` (a
+    plain GeoPackage table, see gpkg_point_table) one SQL query, a fifth of the time QGIS's
+    uniqueValues takes on a force year."""
     if not month_field:
         return []
+    if spec is not None:
+        path, table, _geom = spec
+        q = gpkg_write.quote_identifier
+        with sqlite3.connect(read_only_uri(path), uri=True) as conn:
+            rows = conn.execute(
+                f"SELECT DISTINCT {q(month_field)} FROM {q(table)} "
+                f"WHERE {q(month_field)} IS NOT NULL"
+            ).fetchall()
+        return sorted(str(row[0]) for row in rows)
     index = layer.fields().indexOf(month_field)
     if index < 0:
         return []
@@ -223,14 +242,17 @@ def points_from_layer(
             "set one (Layer Properties > Source) and run again"
         )
 
+    # the month of every point whenever the layer has one: the legend says in which of the
+    # months analysed the selection has crimes (core.hotspots.selection.MonthCoverage)
+    read_months = month_field is not None
     spec = gpkg_point_table(layer)
     if spec is not None:
         x, y, month_values, skipped = read_gpkg_points(
-            layer, spec, category_field, month_field, category, month_list, want_months
+            layer, spec, category_field, month_field, category, month_list, read_months
         )
     else:
         x, y, month_values, skipped = read_feature_points(
-            layer, category_field, month_field, category, month_list, want_months, feedback
+            layer, category_field, month_field, category, month_list, read_months, feedback
         )
     feedback.check()
     if len(x) == 0:
@@ -293,7 +315,7 @@ def points_from_layer(
         month_values = month_values[ok] if month_values is not None else None
     if skipped:
         notes.append(f"{skipped:,} crimes without a location were left out.")
-    return HotspotPoints(
+    points = HotspotPoints(
         x=np.ascontiguousarray(x),
         y=np.ascontiguousarray(y),
         crs=out_crs,
@@ -303,4 +325,13 @@ def points_from_layer(
         month_filter=month_list,
         skipped_no_location=skipped,
         notes=notes,
+        input_months=_held_months(layer, month_field, spec),
     )
+    missing = points.coverage().not_in_input
+    if missing:
+        notes.append(
+            f"The layer holds no crimes at all in {', '.join(missing)}: "
+            f"{'that month is' if len(missing) == 1 else 'those months are'} not analysed "
+            "and not counted in the legend."
+        )
+    return points

@@ -355,23 +355,29 @@ def run_change(
     if points.months is None:
         raise HotspotInputError("change hotspots need the month of each crime")
     baseline_months = parse_months(baseline)
+    # months with crimes of the selection, and months the layer holds at all: a loaded month
+    # with none of the selection is a real zero of the baseline, a month never loaded is not
     held = sorted({str(m) for m in np.unique(points.months)})
+    loaded = sorted(set(points.input_months) | set(held))
     if not baseline_months:
-        baseline_months = [m for m in held if m < current_months[0]]
+        baseline_months = [m for m in loaded if m < current_months[0]]
     overlap = sorted(set(current_months) & set(baseline_months))
     if overlap:
         raise HotspotInputError(f"month(s) {', '.join(overlap)} are both current and baseline")
     if not baseline_months:
         raise HotspotInputError(
             f"no baseline months before {current_months[0]}: the layer holds "
-            f"{', '.join(held) or 'no months'}"
+            f"{', '.join(loaded) or 'no months'}"
         )
-    for label, wanted in (("current", current_months), ("baseline", baseline_months)):
-        if not set(wanted) & set(held):
+    for label, wanted, present in (
+        ("current", current_months, held),
+        ("baseline", baseline_months, loaded),
+    ):
+        if not set(wanted) & set(present):
             raise HotspotInputError(
                 f"no crimes in the {label} month(s) {', '.join(wanted)}; the "
-                f"layer holds {held[0]} to {held[-1]}"
-                if held
+                f"layer holds {loaded[0]} to {loaded[-1]}"
+                if loaded
                 else f"no crimes in the {label} month(s)"
             )
     timings: dict[str, float] = {}
@@ -386,6 +392,7 @@ def run_change(
         grid,
         fdr=fdr,
         decreases=True,
+        loaded=loaded,
     )
     if len(result.q) > max_cells:  # cells <= crimes, so memory was never at risk here
         raise TooManyCells(

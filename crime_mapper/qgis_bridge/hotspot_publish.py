@@ -26,7 +26,7 @@ from ..core.common.staging import staged_outputs
 from ..core.hotspots.hexgrid import DEFAULT_MAX_CELLS, HotspotInputError
 from ..core.hotspots.legend import metres
 from ..core.hotspots.methods import PUBLIC_METHODS
-from ..core.hotspots.selection import describe_months, parse_category, parse_months
+from ..core.hotspots.selection import MonthCoverage, month_coverage, parse_category, parse_months
 from ..core.io.gpkg_read import read_only_uri
 from .hotspot_files import write_polygon_gpkg
 from .hotspot_layers import GRID_TABLE, HotspotOutputs, class_labels
@@ -77,26 +77,36 @@ def read_release_csv(path: PathLike) -> Any:
     return public
 
 
-def publish_title(
-    method: str, cell_size_m: float, category: Optional[str], months: list[str]
-) -> str:
+def release_coverage(public: Any, category: Optional[str], months: list[str]) -> MonthCoverage:
+    """The months of the release a public grid covers, and those in which the chosen
+    category has crimes with a published location (the ones the grid counts)."""
+    import pandas as pd
+
+    located = np.ones(len(public), dtype=bool)
+    for column in ("Longitude", "Latitude"):
+        located &= np.isfinite(pd.to_numeric(public[column], errors="coerce").to_numpy(float))
+    if category is not None:
+        located &= (public["Crime type"] == category).to_numpy()
+    return month_coverage(months, public["Month"].unique(), public["Month"][located].unique())
+
+
+def publish_title(method: str, cell_size_m: float, category: Optional[str], months: str) -> str:
+    """``months``: the release's months in words (:meth:`MonthCoverage.describe`)."""
     what = "hot and cold spots" if method == "gi" else "crime counts"
-    return (
-        f"Public {what}, {cell_size_m:,.0f} m hexagons "
-        f"({category or 'all crimes'}, {describe_months(months)})"
-    )
+    return f"Public {what}, {cell_size_m:,.0f} m hexagons ({category or 'all crimes'}, {months})"
 
 
 def publish_legend(
     method: str,
     cell_size_m: float,
     category: Optional[str],
-    months: list[str],
+    months: str,
     fdr: bool,
     release_name: str,
 ) -> str:
-    """The plain-words explanation stored with the published layer."""
-    subject = f"{category or 'all crimes'}, {describe_months(months)}"
+    """The plain-words explanation stored with the published layer (``months`` in words, as
+    :meth:`MonthCoverage.describe` gives them)."""
+    subject = f"{category or 'all crimes'}, {months}"
     base = (
         f"Made for the public from the police.uk-style release {release_name} "
         f"({subject}): crimes are counted at their published (anonymous map point) "
@@ -188,6 +198,7 @@ def run_publish_hotspots(
     cells, counted = _grid_facts(path)
     feedback.set_progress(100.0)
     name = Path(release_csv).name
+    months_text = release_coverage(public, category, month_list).describe()
     located = int((public["Longitude"] != "").sum())
     notes = (
         [
@@ -200,8 +211,8 @@ def run_publish_hotspots(
     return HotspotOutputs(
         method,
         Path(path),
-        publish_title(method, cell_size_m, category, month_list),
-        publish_legend(method, cell_size_m, category, month_list, fdr, name),
+        publish_title(method, cell_size_m, category, months_text),
+        publish_legend(method, cell_size_m, category, months_text, fdr, name),
         WGS84,
         counted,
         cells,

@@ -88,16 +88,21 @@ def change_hotspots(
     grid: HexGrid,
     fdr: bool = False,
     decreases: bool = False,
+    loaded: Optional[Sequence[Hashable]] = None,
 ) -> ChangeResult:
     """Poisson change test per hexagon of `grid` for points (x, y) labelled with `period`
     (e.g. the month "2022-10"): `current` is one label or a list of labels forming the current
     period, `baseline` the earlier labels, each one baseline period. Points in other periods
     and points without coordinates are ignored.
 
+    ``loaded``: the labels the input holds at all (every category, e.g. a layer's months).
+    A baseline period among them with no crimes here is a real zero and counts in the
+    baseline mean; leaving it out would overstate the usual level.
+
     Raises HotspotInputError when there are no baseline periods, when a label is both current
     and baseline, when the current period has no crimes, or when a baseline period has none
-    (almost always a month that was not loaded, which would make everything look like an
-    increase)."""
+    and is not known to be loaded (``loaded`` None, or the period not in it): almost always a
+    month that was not loaded, which would make everything look like an increase."""
     x = np.asarray(x, dtype=np.float64).ravel()
     y = np.asarray(y, dtype=np.float64).ravel()
     labels = np.asarray(period, dtype=object).ravel()
@@ -130,7 +135,12 @@ def change_hotspots(
     for i, label in enumerate(baseline_list):
         base_index[finite & (label_text == str(label))] = i
     per_period = np.bincount(base_index[base_index >= 0], minlength=len(baseline_list))
-    empty = [str(label) for label, c in zip(baseline_list, per_period) if c == 0]
+    held = {str(label) for label in loaded} if loaded is not None else set()
+    empty = [
+        str(label)
+        for label, c in zip(baseline_list, per_period)
+        if c == 0 and str(label) not in held
+    ]
     if empty:
         raise HotspotInputError(
             f"The baseline period{'s' if len(empty) > 1 else ''} {', '.join(empty)} "

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from crime_mapper.core.hotspots.points import HotspotPoints
-from crime_mapper.core.hotspots.selection import describe_months
 
 
 def metres(value: float) -> str:
@@ -120,8 +119,8 @@ def change_text(
     )
     return (
         f"Change hotspots on {metres(size_m)} hexagons ({points.category or 'all crimes'}"
-        f"): cells where {describe_months(list(current))} has significantly more (or "
-        f"fewer) crimes than usual in {describe_months(list(baseline))}. Method: {method} "
+        f"): cells where {points.coverage(current).describe()} has significantly more (or "
+        f"fewer) crimes than usual in {points.coverage(baseline).describe()}. Method: {method} "
         f"False discovery rate correction {'on' if fdr else 'off'}. "
         f"{p_value_fields(fdr, decreases=True)} Internal analysis: exact data."
     )
