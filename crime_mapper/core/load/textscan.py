@@ -16,6 +16,11 @@ characters, rows cut by a bare carriage return and an unclosed quote are rejecte
 own reason, never accepted. The header is read from the first line alone and absurd headers
 (too long, too many columns, a column named twice) are refused before any row is parsed, so
 time and memory stay bounded on files that are not crime extracts at all.
+
+How a file's bytes are decoded (UTF-8 unless they are not, then Windows-1252: see
+`file_codec`) is decided here for every reader of a police.uk CSV: the web map and the
+neighbourhood summaries read through `read_decoded`, so a file Excel saved in Windows-1252
+reads there exactly as the load reads it.
 """
 
 from __future__ import annotations
@@ -28,7 +33,8 @@ import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import repeat
-from typing import Any, Callable, Optional
+from pathlib import Path
+from typing import Any, Callable, Optional, TypeVar, Union
 
 import numpy as np
 import pandas as pd
@@ -96,6 +102,67 @@ def detect_encoding(data: bytes, requested: Optional[str] = None) -> str:
     return _decide_encoding(data, requested)[0]
 
 
+def file_codec(data: bytes) -> str:
+    """The Python codec the load decodes a whole file's bytes with when no encoding is asked
+    for: UTF-8 after a byte-order mark, else UTF-8 if the bytes are UTF-8 (or damaged UTF-8,
+    whose bad rows the load rejects), else cp1252 (what Excel writes on Windows).
+
+    Why public: the web map and the summaries read police.uk CSVs too, and a file the load
+    read with "Café" must not be refused, or read otherwise, there (`read_decoded`)."""
+    marked = data.startswith(UTF8_BOM)
+    return _choose_codec(data[len(UTF8_BOM) :] if marked else data, None, marked)[1]
+
+
+class UndecodableText(ValueError):
+    """The bytes are not text in the encoding the load would read them with; the message
+    says which encoding, and the line and byte of the first bad byte."""
+
+
+_Read = TypeVar("_Read")
+
+
+def read_decoded(
+    read: Callable[[str], _Read], item: Union[bytes, Path], utf8: str = "utf-8"
+) -> tuple[_Read, str]:
+    """(``read(utf8)``, ``utf8``): the caller's own UTF-8 read; only when it meets bytes that
+    are not UTF-8, (``read(codec)``, ``codec``) with the codec the load decodes the whole
+    file with (file_codec).
+
+    Why this shape: a UTF-8 file (the common case: a national month of 115 MB) is read
+    exactly as before, with no look at its bytes beforehand; the file's bytes (``item``: a
+    path, or a zip member's bytes) are read and judged only after UTF-8 has failed. Raises
+    UndecodableText when the load would not decode the file whole either (damaged UTF-8, a
+    byte cp1252 leaves undefined): such a file cannot be published as it is."""
+    try:
+        return read(utf8), utf8
+    except UnicodeDecodeError:
+        pass
+    data = item if isinstance(item, bytes) else item.read_bytes()
+    codec = file_codec(data)
+    if codec != "utf-8":
+        try:
+            return read(codec), codec
+        except UnicodeDecodeError:
+            pass
+    raise UndecodableText(_first_undecodable(data, codec))
+
+
+def _first_undecodable(data: bytes, codec: str) -> str:
+    """Where ``data`` first fails to decode with ``codec``, as a sentence. (pandas' own
+    error gives an offset into the block it was decoding, not into the file.)"""
+    name = "UTF-8" if codec == "utf-8" else "Windows-1252 (cp1252)" if codec == "cp1252" else codec
+    body = data[len(UTF8_BOM) :] if codec == "utf-8" and data.startswith(UTF8_BOM) else data
+    try:
+        body.decode(codec)
+    except UnicodeDecodeError as exc:
+        line = body.count(b"\n", 0, exc.start) + 1
+        return (
+            f"not {name} text, the encoding the load reads it in: byte "
+            f"0x{body[exc.start]:02x} on line {line:,} ({exc.reason})"
+        )
+    return f"not {name} text, the encoding the load reads it in"
+
+
 def guess_delimiter(data: bytes, preferred: Optional[str] = None) -> str:
     """The given delimiter if not a comma, else whichever of , ; tab | the first line uses
     most (a comma unless another is clearly more frequent)."""
@@ -121,6 +188,19 @@ def _decide_encoding(data: bytes, requested: Optional[str]) -> tuple[str, Option
     if _UTF8_MULTIBYTE.search(data):
         return "utf-8", False
     return "cp1252", None
+
+
+def _choose_codec(
+    body: bytes, requested: Optional[str], marked: bool
+) -> tuple[str, str, Optional[bool]]:
+    """(encoding, Python codec, whether the whole body is known to decode) of a file's bytes
+    after any byte-order mark (``marked``: there was one, which means UTF-8 unless another
+    encoding is asked for)."""
+    if marked:
+        requested = requested if requested and requested != "auto" else "utf-8"
+    encoding, clean = _decide_encoding(body, requested)
+    utf8 = encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig")
+    return encoding, ("utf-8" if utf8 else encoding), clean
 
 
 def _row_bounds(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -169,17 +249,12 @@ def open_csv(data: bytes, encoding: Optional[str] = None, delimiter: str = ",") 
     """Decide the encoding and read the header from the first line, before any row is parsed,
     so a file that is not a crime extract (or is absurd: a megabyte-long first line, thousands
     of columns) is refused at once. Raises NotCsvError."""
-    if data.startswith(UTF8_BOM):
+    marked = data.startswith(UTF8_BOM)
+    if marked:
         data = data[len(UTF8_BOM) :]
-        encoding = encoding if encoding and encoding != "auto" else "utf-8"
     if b"\n" not in data and b"\r" in data:  # classic Mac line endings, still seen in exports
         data = data.replace(b"\r", b"\n")
-    encoding, clean = _decide_encoding(data, encoding)
-    codec = (
-        "utf-8"
-        if encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig")
-        else encoding
-    )
+    encoding, codec, clean = _choose_codec(data, encoding, marked)
     try:
         "".encode(codec)
     except LookupError as exc:

@@ -7,7 +7,9 @@ Only published months are read (the police.uk street columns, exactly), and only
 before the release's first month are kept: the release is the one source of its own months.
 History feeds the counts (trend, change, usual range); top locations and outcomes come from
 the chosen period, and every page is still checked by the leak gate. Accepts CSV files,
-data.police.uk monthly archives (zip) and folders of either. Imports nothing from QGIS.
+data.police.uk monthly archives (zip) and folders of either, their bytes decoded as the load
+decodes them (core.load.textscan.read_decoded: a month Excel saved again in Windows-1252
+reads as the load reads it). Imports nothing from QGIS.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Union
 
@@ -23,6 +26,7 @@ import pandas as pd
 from ..common.input_files import first_repeat
 from ..common.zip_members import read_member
 from ..load.row_checks import MONTH_RE
+from ..load.textscan import UndecodableText, read_decoded
 from ..release.public_schema import PUBLIC_COLUMNS
 from .street_overlap import first_overlap, month_force_pairs, overlap_message
 from .summaries import SummaryError
@@ -30,13 +34,15 @@ from .summaries import SummaryError
 PathLike = Union[str, Path]
 
 
-def _frame(data: Union[bytes, Path], name: str) -> pd.DataFrame:
+def _parsed(data: Union[bytes, Path], encoding: str) -> pd.DataFrame:
     source = io.BytesIO(data) if isinstance(data, bytes) else data
+    return pd.read_csv(source, dtype=str, keep_default_na=False, na_filter=False, encoding=encoding)
+
+
+def _frame(data: Union[bytes, Path], name: str) -> pd.DataFrame:
     try:
-        frame = pd.read_csv(
-            source, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8-sig"
-        )
-    except (UnicodeDecodeError, ValueError, pd.errors.ParserError) as exc:
+        frame = read_decoded(partial(_parsed, data), data, "utf-8-sig")[0]
+    except (UndecodableText, ValueError, pd.errors.ParserError) as exc:
         raise SummaryError(f"history file {name} cannot be read as a CSV ({exc})") from exc
     if tuple(frame.columns) != PUBLIC_COLUMNS:
         raise SummaryError(

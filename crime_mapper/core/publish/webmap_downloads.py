@@ -184,6 +184,25 @@ def plan_downloads(
     )
 
 
+def refuse_links_to_other_text(plan: DownloadPlan, inputs: ReleaseInputs) -> None:
+    """WebmapInputError when the page would link to a street CSV whose bytes are not UTF-8.
+
+    Why: a link publishes the file as it is, and the leak gate reads a published CSV as
+    UTF-8 only, so a file Excel saved in Windows-1252 (which the map itself reads, as the
+    load does) would fail every check as unreadable: say so plainly, before any gate."""
+    if plan.mode != "link":
+        return
+    linked = {link["name"] for link in plan.links}
+    other = [name for name in inputs.not_utf8 if name in linked]
+    if other:
+        raise WebmapInputError(
+            f"{other[0]}: the page would link to this file as it is, but it is not UTF-8 text "
+            "(Windows-1252, as Excel saves a CSV), which the leak gate cannot check as a "
+            "published file. Save it again as 'CSV UTF-8', or let the map copy the CSVs "
+            f"(at most {LIMIT_TEXT} in all)."
+        )
+
+
 def link_entries(plan: DownloadPlan, inputs: ReleaseInputs) -> list[dict]:
     """The page's list items for link mode, with each file's months and rows."""
     by_name = {f.name: (rows, months) for f, rows, months in inputs.street_files}

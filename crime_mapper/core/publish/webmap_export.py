@@ -46,7 +46,12 @@ from . import webmap_staging
 from .neighbourhoods import Neighbourhoods
 from .webmap_areas import Ring, areas_geojson, page_rings, row_area_names, vertices
 from .webmap_data import WebmapData, aggregate
-from .webmap_downloads import DownloadPlan, link_entries, plan_downloads
+from .webmap_downloads import (
+    DownloadPlan,
+    link_entries,
+    plan_downloads,
+    refuse_links_to_other_text,
+)
 from .webmap_inputs import (
     PAGE_COLUMNS,
     ReleaseInputs,
@@ -839,6 +844,7 @@ def _stage(
         typed_coordinates=lean and options.neighbourhoods is None,
         street_table=options.street_table,
     )
+    refuse_links_to_other_text(plan, inputs)
     warnings = list(inputs.warnings)
     feedback.set_progress(20)
     feedback.check()

@@ -5,6 +5,8 @@ Why a reader of its own: the web map is made from what is *already public*, the 
 group or a journalist has only those). Whatever comes in, only the police.uk street columns
 (PUBLIC_COLUMNS) are kept: that whitelist is what stops a stray column in a hand-edited CSV
 from reaching a public page. Outcomes files contribute only Crime ID, Month and Outcome type.
+A CSV's bytes are decoded as the load decodes them (core.load.textscan.read_decoded): a
+police.uk file Excel saved again in Windows-1252 is read, "Café" and all, not refused.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ import sqlite3
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, Callable, Optional, TypeVar, Union
 
 import numpy as np
 import pandas as pd
@@ -26,10 +29,12 @@ from ..common.geography import inside_uk
 from ..common.input_files import first_repeat
 from ..common.zip_members import MemberUnreadable, read_member
 from ..io.gpkg_read import read_only_uri
+from ..load.textscan import UndecodableText, read_decoded
 from ..release.public_schema import PUBLIC_COLUMNS
 from .street_overlap import first_overlap, force_of_name, overlap_message
 
 PathLike = Union[str, Path]
+_Read = TypeVar("_Read")
 
 OUTCOME_COLUMNS: tuple[str, ...] = ("Crime ID", "Month", "Outcome type")
 PUBLIC_TABLE = "public_crimes"
@@ -54,6 +59,8 @@ class ReleaseInputs:
     lat: np.ndarray = field(default_factory=lambda: np.zeros(0))
     # each street file read: (the file, its rows, its months), for the downloads
     street_files: list[tuple[InputFile, int, list[str]]] = field(default_factory=list)
+    # street files whose bytes are not UTF-8 (read as the load reads them: Windows-1252)
+    not_utf8: list[str] = field(default_factory=list)
 
 
 def parse_coordinates(values: pd.Series) -> np.ndarray:
@@ -67,11 +74,18 @@ def parse_coordinates(values: pd.Series) -> np.ndarray:
     return out
 
 
-def _decode_error(name: str, exc: UnicodeDecodeError) -> WebmapInputError:
-    return WebmapInputError(
-        f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start}). police.uk publishes "
-        "UTF-8; a file saved again by Excel may be Windows-1252: save it as 'CSV UTF-8'"
-    )
+def _decoded(
+    read: Callable[[str], _Read], item: Union[bytes, Path], name: str
+) -> tuple[_Read, str]:
+    """(``read(encoding)``, encoding) with the encoding the load decodes the file with (UTF-8
+    first, as before; Windows-1252 only when that fails); WebmapInputError naming the file
+    when the load could not decode it whole either."""
+    try:
+        return read_decoded(read, item, "utf-8-sig")
+    except UndecodableText as exc:
+        raise WebmapInputError(
+            f"{name}: {exc}. police.uk publishes UTF-8: save the file again as 'CSV UTF-8'"
+        ) from exc
 
 
 def _header(item: Union[bytes, Path], name: str) -> list[str]:
@@ -82,10 +96,7 @@ def _header(item: Union[bytes, Path], name: str) -> list[str]:
     else:
         head = item[: 1 << 16]
     first = head.split(b"\n", 1)[0].rstrip(b"\r")
-    try:
-        text = first.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise _decode_error(name, exc) from exc
+    text = _decoded(first.decode, item, name)[0]
     if not text.strip():
         raise WebmapInputError(f"{name}: not a readable CSV (no header line)")
     try:
@@ -94,21 +105,24 @@ def _header(item: Union[bytes, Path], name: str) -> list[str]:
         raise WebmapInputError(f"{name}: not a readable CSV ({exc})") from exc
 
 
-def _read_csv(item: Union[bytes, Path], name: str, columns: Sequence[str]) -> pd.DataFrame:
+def _read_csv(
+    item: Union[bytes, Path], name: str, columns: Sequence[str], encoding: str
+) -> pd.DataFrame:
     """Only ``columns`` of a CSV, every cell as text, read straight from the file by pandas'
-    C parser (no decoded copy of the whole file in memory: a national month is 115 MB)."""
+    C parser (no decoded copy of the whole file in memory: a national month is 115 MB).
+    Bytes not text in ``encoding`` raise UnicodeDecodeError (for _decoded)."""
     source: Any = item if isinstance(item, Path) else io.BytesIO(item)
     try:
         frame = pd.read_csv(
             source,
             dtype=str,
             usecols=list(columns),
-            encoding="utf-8-sig",
+            encoding=encoding,
             keep_default_na=False,
             na_filter=False,
         )
-    except UnicodeDecodeError as exc:
-        raise _decode_error(name, exc) from exc
+    except UnicodeDecodeError:
+        raise
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
         raise WebmapInputError(f"{name}: not a readable CSV ({exc})") from exc
     return frame[list(columns)]
@@ -117,7 +131,9 @@ def _read_csv(item: Union[bytes, Path], name: str, columns: Sequence[str]) -> pd
 COORDINATES = ("Longitude", "Latitude")
 
 
-def _read_csv_typed(item: Union[bytes, Path], columns: Sequence[str]) -> Optional[pd.DataFrame]:
+def _read_csv_typed(
+    item: Union[bytes, Path], columns: Sequence[str], encoding: str
+) -> Optional[pd.DataFrame]:
     """Like _read_csv, with Longitude and Latitude parsed to floats by the C parser itself
     (blank = NaN); None when a coordinate is not a number (the text read then says which
     rows). Only for an export that neither copies the CSVs nor assigns neighbourhoods, the
@@ -130,13 +146,24 @@ def _read_csv_typed(item: Union[bytes, Path], columns: Sequence[str]) -> Optiona
             source,
             dtype=dtypes,
             usecols=list(columns),
-            encoding="utf-8-sig",
+            encoding=encoding,
             keep_default_na=False,
             na_values={c: [""] for c in COORDINATES},
         )
+    except UnicodeDecodeError:  # (another encoding is tried: _decoded)
+        raise
     except (ValueError, TypeError):  # a coordinate that is not a number, or unreadable
         return None
     return frame[list(columns)]
+
+
+def _read_street(
+    item: Union[bytes, Path], name: str, columns: Sequence[str], typed: bool, encoding: str
+) -> pd.DataFrame:
+    """A street CSV's ``columns``: coordinates as floats when ``typed`` and every one is a
+    number or blank (_read_csv_typed), else every cell as text."""
+    frame = _read_csv_typed(item, columns, encoding) if typed else None
+    return frame if frame is not None else _read_csv(item, name, columns, encoding)
 
 
 def _classify(header: Sequence[str], name: str) -> str:
@@ -423,7 +450,9 @@ def read_release_inputs(
         name, item = f.name, f.item
         result.sources.append(name)
         if f.kind == "outcomes":
-            outcomes.append(_read_csv(item, name, OUTCOME_COLUMNS))
+            outcomes.append(
+                _decoded(partial(_read_csv, item, name, OUTCOME_COLUMNS), item, name)[0]
+            )
             continue
         if f.kind == "gpkg":
             assert isinstance(item, Path)
@@ -438,8 +467,10 @@ def read_release_inputs(
             if street_table is not None:
                 frame = street_table[keep]
             else:
-                typed = _read_csv_typed(item, keep) if typed_coordinates else None
-                frame = typed if typed is not None else _read_csv(item, name, keep)
+                read = partial(_read_street, item, name, keep, typed_coordinates)
+                frame, encoding = _decoded(read, item, name)
+                if encoding != "utf-8-sig":
+                    result.not_utf8.append(name)
         if frame["Longitude"].dtype == np.float64 and frame["Latitude"].dtype == np.float64:
             lon = frame["Longitude"].to_numpy()
             lat = frame["Latitude"].to_numpy()

@@ -33,6 +33,7 @@ from ..common.background import beside
 from ..common.csv_safety import FORMULA_START, safe_cell
 from ..common.staging import staged_outputs
 from ..common.vocabulary import STREET_COLUMNS
+from ..load.textscan import read_decoded
 
 PUBLIC_COLUMNS: tuple[str, ...] = STREET_COLUMNS
 # Cells written as numbers: the formula-injection guard must not touch them ("-1.1" is data).
@@ -301,7 +302,9 @@ def _objects(values: list) -> np.ndarray:
 
 
 def read_public_csv(path: PathLike) -> pd.DataFrame:
-    """A public (or police.uk) street CSV as text: every cell a str, blanks as "".
+    """A public (or police.uk) street CSV as text: every cell a str, blanks as "". Its bytes
+    are decoded as the load decodes them (core.load.textscan.read_decoded: UTF-8, or
+    Windows-1252 for a file Excel saved again; UndecodableText, a ValueError, if neither).
 
     A commit a killed run left half-done in that folder is completed first, so what is read
     is a whole release (core.common.staging). Inside :func:`remembering_tables`, a file
@@ -319,7 +322,11 @@ def read_public_csv(path: PathLike) -> pd.DataFrame:
             if _HANDED is not None:
                 _HANDED[id(frame)] = (frame, identity)
             return frame
-    return pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8")
+    return read_decoded(functools.partial(_parsed_text, path), Path(path))[0]
+
+
+def _parsed_text(path: PathLike, encoding: str) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding=encoding)
 
 
 # --- one parse of a release CSV per monthly release -------------------------------------------
