@@ -28,7 +28,7 @@ import pytest
 from crime_mapper.core.common import forked
 from crime_mapper.core.gate import checks_beside, folder_beside, output_reader
 from crime_mapper.core.gate.checks import CHECKS
-from crime_mapper.core.gate.checks_beside import CHILD_CHECKS, run_checks
+from crime_mapper.core.gate.checks_beside import CHILD_CHECKS, CHILD_PARTS, run_checks
 from crime_mapper.core.gate.context import CHECK_NAMES, GateCheck, GateContext, PreparedGate
 from crime_mapper.core.gate.folder_beside import FolderRead
 from crime_mapper.core.gate.output_reader import read_output
@@ -165,7 +165,8 @@ def test_a_hung_checks_child_is_killed_at_its_deadline_and_its_checks_fail_close
     assert len(forks) == 1 and _reaped(forks[0])
     assert [c.name for c in done] == list(CHECK_NAMES)
     for check in done:
-        if check.name in CHILD_CHECKS:  # (both of the child's checks: nothing came back)
+        if check.name in CHILD_CHECKS + CHILD_PARTS:  # (the child's checks and halves: nothing
+            # came back)
             assert not check.passed and not check.examples
             assert "child process that failed" in check.detail, check.detail
             assert "within 1 s" in check.detail and "failing closed" in check.detail
@@ -246,5 +247,5 @@ def test_a_hung_summaries_gate_child_refuses_the_folder(
             read_beside=True,
         )
     assert not report.passed
-    assert {c.name for c in report.failed()} == set(CHILD_CHECKS), report.message()
+    assert {c.name for c in report.failed()} == set(CHILD_CHECKS + CHILD_PARTS), report.message()
     assert len(forks) == 2 and all(map(_reaped, forks))

@@ -24,8 +24,14 @@ import pytest
 
 from crime_mapper.core.common import forked
 from crime_mapper.core.gate import checks_beside, folder_beside
-from crime_mapper.core.gate.checks import CHECKS
-from crime_mapper.core.gate.checks_beside import CHILD_CHECKS, run_checks, well_formed
+from crime_mapper.core.gate.checks import CHECKS, SPLIT_CHECKS, CheckParts
+from crime_mapper.core.gate.checks_beside import (
+    CHILD_CHECKS,
+    CHILD_PARTS,
+    _parts_well_formed,
+    run_checks,
+    well_formed,
+)
 from crime_mapper.core.gate.context import CHECK_NAMES, GateCheck, GateContext, PreparedGate
 from crime_mapper.core.gate.leak_gate import check_release
 from crime_mapper.core.gate.output_reader import read_output
@@ -88,8 +94,8 @@ def _reaped(pid: int) -> bool:
 
 PLANTS = {
     "clean": None,
-    "non-public value (child)": "secret",
-    "free-text note (child)": "note",
+    "non-public value (here, its check split)": "secret",
+    "free-text note (child, its check split)": "note",
     "reference (child)": "reference",
     "day-precise date (here)": "Seen on 27/10/2022 at 14:05",
     "phone number (here)": "Call 07700 900123",
@@ -122,9 +128,8 @@ def test_the_split_checks_give_the_one_process_report(
     assert beside.message() == direct.message()
     if what is not None:  # (the planted leak failed a check of the half named, at least)
         failed = {c.name for c in direct.failed()}
-        half = (
-            failed & set(CHILD_CHECKS) if plant.endswith("(child)") else failed - set(CHILD_CHECKS)
-        )
+        child = set(CHILD_CHECKS) | set(CHILD_PARTS)
+        half = failed & child if "(child" in plant else failed - set(CHILD_CHECKS)
         assert half, failed
 
 
@@ -177,8 +182,8 @@ def test_a_failed_child_fails_its_checks_closed(context: GateContext, forking: l
     assert [c.name for c in done] == list(CHECK_NAMES)
     for check in done:
         if check.name == "no_source_references" or (
-            check.name in CHILD_CHECKS and how != "raises"
-        ):  # (the child's checks, all of them unless the check itself raised)
+            check.name in CHILD_CHECKS + CHILD_PARTS and how != "raises"
+        ):  # (the child's checks and halves, all of them unless the check itself raised)
             assert not check.passed
             assert "failing closed" in check.detail
             if how != "raises":  # (raised inside the check: its usual message)
@@ -225,14 +230,28 @@ def test_no_child_where_one_cannot_run_or_would_not_pay(
         mp.setattr(checks_beside, "MIN_ARTIFACTS", len(context.readable) + 1)
         assert run_checks(context, every, beside=True) == expected
     theirs = [(n, fn) for n, fn in every if n in CHILD_CHECKS]
-    mine = [(n, fn) for n, fn in every if n not in CHILD_CHECKS]
+    mine = [(n, fn) for n, fn in every if n not in CHILD_CHECKS + CHILD_PARTS]
     assert run_checks(context, theirs, beside=True) == [
         c for c in expected if c.name in CHILD_CHECKS
     ]
     assert run_checks(context, mine, beside=True) == [
-        c for c in expected if c.name not in CHILD_CHECKS
+        c for c in expected if c.name not in CHILD_CHECKS + CHILD_PARTS
     ]
     assert len(forking) == 1  # (none of these forked)
+    # a split check given as another function of its name runs whole, here
+    other = [
+        (n, (lambda c, fn=fn: fn(c)) if n in CHILD_PARTS else fn)
+        for n, fn in every
+        if n not in CHILD_CHECKS
+    ]
+    assert run_checks(context, other, beside=True) == [
+        c for c in expected if c.name not in CHILD_CHECKS
+    ]
+    assert len(forking) == 1
+    # a split check alone: its halves in two processes, the one-process report
+    split = [(n, fn) for n, fn in every if n in CHILD_PARTS]
+    assert run_checks(context, split, beside=True) == [c for c in expected if c.name in CHILD_PARTS]
+    assert len(forking) == 2
     # the real guard: a thread running now refuses the fork
     monkeypatch.undo()
     monkeypatch.setattr(forked, "available", lambda: True)
@@ -266,3 +285,72 @@ def test_well_formed():
     assert not well_formed([good[0], GateCheck(names[1], True, "ok", ("x",))], names)  # type: ignore[arg-type]
     assert not well_formed([good[0], GateCheck(names[1], True, "ok", [3])], names)  # type: ignore[list-item]
     assert not well_formed(None, names)
+
+
+def _raising(where: str, parent: int) -> Any:
+    def part(_ctx: GateContext) -> list[str]:
+        if where == "child" and os.getpid() == parent:
+            raise AssertionError("the child's half ran in this process")
+        raise MemoryError("no room")
+
+    return part
+
+
+@pytest.mark.parametrize("where", ["here", "child"])
+def test_a_split_check_whose_half_raises_fails_as_in_one_process(
+    context: GateContext, forking: list[int], monkeypatch: pytest.MonkeyPatch, where: str
+):
+    """The first half (here) or the last (in the child) raises: the split check fails with
+    the detail run_check gives the whole check raising the same; the rest is unchanged."""
+    alone = {c.name: c for c in run_checks(context, list(CHECKS))}
+    name = CHILD_PARTS[0]
+    parts = SPLIT_CHECKS[name]
+    raising = _raising(where, os.getpid())
+    halves = (raising, parts.last) if where == "here" else (parts.first, raising)
+    monkeypatch.setitem(
+        SPLIT_CHECKS, name, CheckParts(parts.whole, halves[0], halves[1], parts.verdict)
+    )
+    done = {c.name: c for c in run_checks(context, list(CHECKS), beside=True)}
+    assert len(forking) == 1 and _reaped(forking[0])
+    whole = run_checks(context, [(name, lambda _c: raising(_c))])[0] if where == "here" else None
+    assert done[name] == GateCheck(
+        name, False, "the check could not run (MemoryError: no room); failing closed", []
+    )
+    assert whole is None or whole == done[name]
+    assert {n: c for n, c in done.items() if n != name} == {
+        n: c for n, c in alone.items() if n != name
+    }
+
+
+def test_a_child_sending_malformed_halves_fails_the_split_check_closed(
+    context: GateContext, forking: list[int], monkeypatch: pytest.MonkeyPatch
+):
+    """The child's half is not a list of strings: the split check fails closed, as do the
+    child's whole checks."""
+    name = CHILD_PARTS[0]
+    parts = SPLIT_CHECKS[name]
+    monkeypatch.setitem(
+        SPLIT_CHECKS,
+        name,
+        CheckParts(parts.whole, parts.first, lambda _c: [b"bytes"], parts.verdict),
+    )
+    done = {c.name: c for c in run_checks(context, list(CHECKS), beside=True)}
+    assert len(forking) == 1 and _reaped(forking[0])
+    for check in CHILD_CHECKS + CHILD_PARTS:
+        assert not done[check].passed
+        assert "child process that failed" in done[check].detail, done[check].detail
+        assert "failing closed" in done[check].detail
+
+
+def test_parts_well_formed():
+    assert _parts_well_formed([(True, ["a", "b"]), (False, "MemoryError: x")], 2)
+    assert _parts_well_formed([], 0)
+    assert not _parts_well_formed([(True, ["a"])], 2)
+    assert not _parts_well_formed(((True, ["a"]),), 1)
+    assert not _parts_well_formed([[True, ["a"]]], 1)
+    assert not _parts_well_formed([(1, ["a"])], 1)
+    assert not _parts_well_formed([(True, ("a",))], 1)
+    assert not _parts_well_formed([(True, [b"a"])], 1)
+    assert not _parts_well_formed([(False, ["a"])], 1)
+    assert not _parts_well_formed([(True, ["a"], 3)], 1)
+    assert not _parts_well_formed(None, 0)

@@ -1263,8 +1263,28 @@ def _digest_matches(prep: PreparedGate, tokens: list[str], length: int) -> list[
 
 
 def check_no_non_public_values(ctx: GateContext) -> GateCheck:
+    return _non_public_verdict(ctx, _non_public_values_found(ctx) + _free_text_fragments(ctx))
+
+
+def _non_public_verdict(ctx: GateContext, problems: list[str]) -> GateCheck:
+    """The check's report from its findings: the values found whole or inside text
+    (_non_public_values_found) and the raw notes' runs (_free_text_fragments), which
+    core.gate.checks_beside may compute in two processes (SPLIT_CHECKS)."""
     prep = ctx.prepared
-    columns = prep.secret_columns
+    return _verdict(
+        "no_non_public_values",
+        problems,
+        f"no value of the non-public raw columns ({', '.join(prep.secret_columns) or 'none'}; "
+        f"{prep.secret_count} distinct values) appears",
+        "values of non-public raw columns appear",
+        ctx,
+    )
+
+
+def _non_public_values_found(ctx: GateContext) -> list[str]:
+    """The no_non_public_values findings but the free-text ones: raw values of the
+    non-public columns as whole cells, in another case, or inside longer text."""
+    prep = ctx.prepared
     secret_set = prep.secret_set
     problems: list[str] = []
     for art in ctx.readable:
@@ -1340,15 +1360,7 @@ def check_no_non_public_values(ctx: GateContext) -> GateCheck:
             f"{name}: value of raw column "
             f"{prep.secret_column(value)} inside text: {short(value, 24)}"
         )
-    problems.extend(_free_text_fragments(ctx))
-    return _verdict(
-        "no_non_public_values",
-        problems,
-        f"no value of the non-public raw columns ({', '.join(columns) or 'none'}; "
-        f"{prep.secret_count} distinct values) appears",
-        "values of non-public raw columns appear",
-        ctx,
-    )
+    return problems
 
 
 def _always(_value: str) -> bool:
@@ -1969,6 +1981,28 @@ def _location_segments(strings: Iterable[str]) -> list[str]:
         out.append(joined[start : end if end >= 0 else len(joined)])
     return out
 
+
+@dataclass(frozen=True)
+class CheckParts:
+    """A check as two independent halves of its findings and the report made of them all
+    (the findings are sorted there, so their order does not matter): what lets
+    core.gate.checks_beside run one check's halves in two processes."""
+
+    whole: Callable[[GateContext], GateCheck]  # the check's function (in CHECKS)
+    first: Callable[[GateContext], list[str]]
+    last: Callable[[GateContext], list[str]]
+    verdict: Callable[[GateContext, list[str]], GateCheck]
+
+
+#: The checks made of parts (each the same report as its function in CHECKS).
+SPLIT_CHECKS: dict[str, CheckParts] = {
+    "no_non_public_values": CheckParts(
+        check_no_non_public_values,
+        _non_public_values_found,
+        _free_text_fragments,
+        _non_public_verdict,
+    ),
+}
 
 CHECKS: tuple[tuple[str, Callable[[GateContext], GateCheck]], ...] = (
     ("public_schema", check_public_schema),
