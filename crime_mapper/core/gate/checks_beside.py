@@ -41,7 +41,7 @@ from .context import GateCheck, GateContext
 #: rest run here). About even at national scale (the segment index built first, a monthly
 #: release's summaries gate): the reference check and the free-text half some 1.5 + 1.1 s
 #: there; the coordinate, date, contact and location checks and the rest of the non-public
-#: value check some 0.2 + 0.7 + 0.5 + 0.2 + 0.1 + 1.0 s here.
+#: value check some 0.2 + 0.7 + 0.5 + 0.2 + 0.1 + 1.2 s here.
 CHILD_CHECKS: tuple[str, ...] = ("no_source_references",)
 CHILD_PARTS: tuple[str, ...] = ("no_non_public_values",)
 #: fewer files are checked faster than a child is forked and heard back from
@@ -146,11 +146,6 @@ def _start(ctx: GateContext, chosen: list[tuple[str, CheckFn]]) -> Optional[fork
         return forked.ForkedCall(work)
     except OSError:  # (no fork: every check here, as before)
         return None
-
-
-def collect(call: forked.ForkedCall[Any], names: list[str]) -> list[GateCheck]:
-    """The child's results for ``names`` (whole checks, no parts): see collect_parts."""
-    return collect_parts(call, names, [])[0]
 
 
 def collect_parts(
