@@ -80,14 +80,24 @@ def read_release_csv(path: PathLike) -> Any:
 def release_coverage(public: Any, category: Optional[str], months: list[str]) -> MonthCoverage:
     """The months of the release a public grid covers, and those in which the chosen
     category has crimes with a published location (the ones the grid counts)."""
-    import pandas as pd
-
-    located = np.ones(len(public), dtype=bool)
-    for column in ("Longitude", "Latitude"):
-        located &= np.isfinite(pd.to_numeric(public[column], errors="coerce").to_numpy(float))
+    located = _located(*_positions(public))
     if category is not None:
         located &= (public["Crime type"] == category).to_numpy()
     return month_coverage(months, public["Month"].unique(), public["Month"][located].unique())
+
+
+def _positions(frame: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's published (longitude, latitude); NaN where there is none (blank)."""
+    import pandas as pd
+
+    lon = pd.to_numeric(frame["Longitude"], errors="coerce").to_numpy(dtype=np.float64)
+    lat = pd.to_numeric(frame["Latitude"], errors="coerce").to_numpy(dtype=np.float64)
+    return lon, lat
+
+
+def _located(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """The rows with a published location: the ones a public grid counts."""
+    return np.isfinite(lon) & np.isfinite(lat)
 
 
 def publish_title(method: str, cell_size_m: float, category: Optional[str], months: str) -> str:
@@ -293,9 +303,8 @@ def publish_hotspot_grid(
         frame = frame[frame["Crime type"] == category]
     if month_list:
         frame = frame[frame["Month"].isin(month_list)]
-    lon = pd.to_numeric(frame["Longitude"], errors="coerce").to_numpy(dtype=np.float64)
-    lat = pd.to_numeric(frame["Latitude"], errors="coerce").to_numpy(dtype=np.float64)
-    ok = np.isfinite(lon) & np.isfinite(lat)
+    lon, lat = _positions(frame)
+    ok = _located(lon, lat)
     lon, lat = lon[ok], lat[ok]
     if len(lon) == 0:
         raise HotspotInputError("no published crimes with a location in the chosen months/category")

@@ -1003,7 +1003,7 @@ _SEVEN_DIGITS = re.compile(r"\d{7}")
 
 def _bare_number_flags(segments: list[str]) -> list[bool]:
     out = [False] * len(segments)
-    hinted = np.flatnonzero(scan.segments_matching(segments, _SEVEN_DIGITS)).tolist()
+    hinted = list(scan.matches_by_segment(segments, _SEVEN_DIGITS))
     for i in scan.matches_by_segment([segments[i] for i in hinted], _BARE_NUMBER):
         out[hinted[i]] = True
     return out

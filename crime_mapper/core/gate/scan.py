@@ -962,34 +962,20 @@ MONTH_ENDS = re.compile(
 )
 
 
-def date_time_hints(segments: Sequence[str]) -> np.ndarray:
-    """Per segment: whether it may hold a date or time (see DATE_TIME_DIGIT_LED). The
-    segments are joined by NUL, which neither condition takes."""
-    joined = "\x00".join(segments)
-    at = [m.start() for m in DATE_TIME_DIGIT_LED.finditer(joined)]
-    for m in DATE_TIME_MONTH_LED.finditer(joined):
-        end = m.start() if joined[m.start()] == "." else m.start() + 1
-        if MONTH_ENDS.fullmatch(joined, max(end - 3, 0), end):
-            at.append(m.start())
-    return _segments_at(segments, at)
+def date_time_hints(segments: list[str]) -> np.ndarray:
+    """Per segment: whether it may hold a date or time (see DATE_TIME_DIGIT_LED)."""
+    hinted = np.zeros(len(segments), dtype=bool)
+    hinted[list(matches_by_segment(segments, DATE_TIME_DIGIT_LED))] = True
+    for i, found in matches_by_segment(segments, DATE_TIME_MONTH_LED).items():
+        hinted[i] = hinted[i] or any(map(_after_month_end, found))
+    return hinted
 
 
-def segments_matching(segments: Sequence[str], pattern: re.Pattern) -> np.ndarray:
-    """Per segment: whether ``pattern`` (which takes no NUL) finds something in it, from one
-    pass over the segments joined by NUL."""
-    joined = "\x00".join(segments)
-    return _segments_at(segments, [m.start() for m in pattern.finditer(joined)])
-
-
-def _segments_at(segments: Sequence[str], at: list[int]) -> np.ndarray:
-    """Per segment: whether one of the positions ``at`` of the segments joined by NUL falls
-    in it."""
-    hit = np.zeros(len(segments), dtype=bool)
-    if at:
-        lengths = np.fromiter(map(len, segments), dtype=np.int64, count=len(segments))
-        starts = np.cumsum(lengths + 1) - lengths - 1
-        hit[np.searchsorted(starts, np.array(at, dtype=np.int64), side="right") - 1] = True
-    return hit
+def _after_month_end(m: re.Match) -> bool:
+    """Whether a DATE_TIME_MONTH_LED match starts at the end of one of MONTH_ENDS (its last
+    letter, or the "." after it)."""
+    end = m.start() if m.string[m.start()] == "." else m.start() + 1
+    return MONTH_ENDS.fullmatch(m.string, max(end - 3, 0), end) is not None
 
 
 def find_other_times(text: str, limit: int = 5) -> list[tuple[str, str]]:
