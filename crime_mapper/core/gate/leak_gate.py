@@ -537,6 +537,7 @@ class ReleaseGate:
         self._prepared: list[PreparedGate] = []
         self._equal_inputs: list[tuple[Any, Any]] = []  # (raw, points) proven equal
         self._warming: Optional[threading.Thread] = None
+        self._stop_warming = threading.Event()
 
     def warm_up(self, geopackage: bool = False) -> None:
         """Start computing the raw-side views every gate call needs (non-public values,
@@ -552,11 +553,25 @@ class ReleaseGate:
             return
         self._warming = threading.Thread(
             target=_compute_views,
-            args=(self.base, _RELEASE_VIEWS + (_GEOPACKAGE_VIEWS if geopackage else ())),
+            args=(
+                self.base,
+                _RELEASE_VIEWS + (_GEOPACKAGE_VIEWS if geopackage else ()),
+                self._stop_warming,
+            ),
             name="leak gate warm-up",
             daemon=True,
         )
         self._warming.start()
+
+    def stop_warm_up(self) -> None:
+        """Begin no further view of the warm-up, and wait for the one under way to end.
+
+        Why: a release that fails or is cancelled before its gate runs would otherwise leave
+        the thread computing seconds of views nobody will use (and a thread alive, so no
+        child can be forked: core.common.forked.alone). Views not computed are computed by
+        the check that needs them, as without a warm-up: nothing about a verdict changes."""
+        self._stop_warming.set()
+        self._wait()
 
     def _wait(self) -> None:
         if self._warming is not None:

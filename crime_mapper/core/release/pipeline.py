@@ -595,214 +595,226 @@ def run_anonymise(
     for folder in out_dirs:
         check_output_folder(folder)
     fingerprinting = _fingerprint_in_background(salt)
-    clock.lap("checks")
-
-    # 2. map points and crimes (the snapping index built as soon as the points are read)
-    indexed: dict[int, Any] = {}
-    source, point_set, points_entry = open_release_inputs(
-        crimes, points, profile, feedback, _POINTS_END, _CRIMES_END, clock,
-        on_points=lambda p: indexed.update(_snapping_index(p)),
-    )  # fmt: skip
-    other_raw = tuple(other_raw) + other_raw_locations(other_crimes, profile)
-    # the leak gate's raw side, prepared in the background while the release is made below
-    # (nothing here changes the crimes or map points; the gate waits for it before a check)
-    if not isinstance(gate, ReleaseGate) or not gate.serves(source.crimes, point_set):
-        gate = ReleaseGate(source.crimes, point_set)
-    gate.warm_up()  # (a GeoPackage's own lookups come while it is read: less memory here)
-
-    # 3. the public table and its audit (in memory)
-    fingerprinting.join()  # the audit's salt fingerprint is then already known
     try:
-        release = anonymise(
-            source.crimes,
-            point_set,
-            rules_obj,
-            salt=salt,
-            max_distance_m=distance,
-            rejects=source.rejects,
-            feedback=ScaledFeedback(feedback, _CRIMES_END, _ANON_END),
-            index=indexed.pop(id(point_set), None),
-            other_raw=other_raw,
-        )
-    except AnonymiseError as exc:
-        raise ReleaseInputError(str(exc)) from exc
-    feedback.check()
-    public = release.public
-    audit = release.audit
-    account_for_the_load(audit, source.accepted_at_load)
-    if qa_report is not None:
-        from ..qa.report import qa_record_from_file
+        clock.lap("checks")
 
-        try:
-            audit["release_qa"] = qa_record_from_file(
-                Path(qa_report), audit.get("input", {}).get("months", [])
-            )
-        except (OSError, ValueError) as exc:
-            raise ReleaseInputError(str(exc)) from exc
-    clock.lap("anonymise")
-
-    def output(explicit: Optional[PathLike], default_name: str) -> Path:
-        """An explicit output path, else the default name in the output folder (which is
-        given whenever an explicit path is not: checked above)."""
-        if explicit:
-            return Path(explicit)
-        assert base is not None
-        return base / default_name
-
-    name = public_csv_name(public)
-    csv_path = output(public_csv_path, name)
-    gpkg_path = output(public_gpkg_path, Path(name).stem + ".gpkg") if write_gpkg else None
-    audit_json = output(audit_json_path, RELEASE_NAMES["audit_json"])
-    audit_html = output(audit_html_path, RELEASE_NAMES["audit_html"])
-    manifest = output(manifest_path, RELEASE_NAMES["manifest"])
-    qml = gpkg_path.with_suffix(".qml") if style_writer is not None and gpkg_path else None
-    _refuse_clash(
-        inputs, explicit_outputs(csv_path, gpkg_path, audit_json, audit_html, manifest, qml)
-    )
-    folders = [p.parent for p in (csv_path, audit_json, audit_html, manifest)]
-    folders += [gpkg_path.parent] if gpkg_path is not None else []
-
-    with _removed_if_left_empty(folders), staged_outputs() as stage, ExitStack() as waits:
-        # 4. the public files, staged
-        tmp_gpkg = stage.path_for(gpkg_path) if gpkg_path is not None else None
-        tmp_qml = stage.path_for(qml) if qml is not None else None
-        k = {"min_catchment_addresses": rules_obj.min_catchment_addresses}
-        style_written = False
-        gpkg_child: Optional[gpkg_beside.Beside] = None
-        if fork_gpkg and tmp_gpkg is not None:
-            # (one raw-side preparation serves every file; serves() joins the warm-up, so
-            # that the child inherits its views and no other thread runs at the fork)
-            if not isinstance(gate, ReleaseGate) or not gate.serves(source.crimes, point_set):
-                gate = ReleaseGate(source.crimes, point_set)
-            if before_fork is not None:
-                before_fork()
-                clock.lap("before_fork")
-            if style_writer is not None and tmp_qml is not None:
-                style_writer(tmp_qml)  # (QGIS writes it: here, before the fork)
-                style_written = True
-                clock.lap("write_style")
-            gpkg_beside.views_first(gate)  # (inherited by the child, kept here)
-            gpkg_child = gpkg_beside.start(
-                _gpkg_writer(public, tmp_gpkg),
-                lambda output: check_release(source.crimes, output, point_set, prepared=gate, **k),
-                tmp_gpkg,
-                None,  # (the style: gated here after the CSV, the child's side is the longer)
-            )
-            if gpkg_child is not None:  # (the caller's failure stops it before the stage goes)
-                waits.callback(gpkg_child.stop)
-        tmp_csv = stage.path_for(csv_path)
-        written = public_schema.write_public_csv(public, tmp_csv)
-        # the gate checks the file's cells as written when it still holds those very bytes
-        # (core.gate.output_reader.read_written_csv), else it reads the file
-        csv_output: Any = tmp_csv
-        if isinstance(written, public_schema.WrittenCsv) and written.path == tmp_csv:
-            csv_output = written
-        del written
-        clock.lap("write_csv")
-        feedback.check()
-        gpkg_output: Any = None
-        if tmp_gpkg is not None and gpkg_child is None:
-            gpkg_output = _gpkg_writer(public, tmp_gpkg)(
-                ScaledFeedback(feedback, _ANON_END + 3, _WRITE_END)
-            )
-        # The public table is on disk now and nothing below reads it: let it go before the
-        # gate's own peak (about 0.3 GB at national scale).
-        published_rows = len(public)
-        del public, release
-        if tmp_gpkg is not None and gpkg_child is None:
-            clock.lap("write_gpkg")
-        if style_writer is not None and tmp_qml is not None and not style_written:
-            style_writer(tmp_qml)
-            clock.lap("write_style")
-        feedback.set_progress(_WRITE_END)
-        feedback.check()
-        # the public files' SHA-256 for the manifest: the gate takes it afresh of a file it
-        # proves to be its writer's bytes (and remembers it); any other is hashed beside it
-        # (the GeoPackage made beside: by its child)
-        hashing = _hashed_beside(
-            [
-                path
-                for path, checked in ((tmp_csv, csv_output), (tmp_gpkg, gpkg_output))
-                if path is not None and checked is not None and not hashes_afresh(checked)
-            ]
-        )
-        waits.callback(hashing)  # no thread reads a staged file once the stage ends
-
-        # 5. the leak gate on the staged public files, before anything is replaced
-        # (one raw-side preparation serves every file: raw values, digests, keys)
+        # 2. map points and crimes (the snapping index built as soon as the points are read)
+        indexed: dict[int, Any] = {}
+        source, point_set, points_entry = open_release_inputs(
+            crimes, points, profile, feedback, _POINTS_END, _CRIMES_END, clock,
+            on_points=lambda p: indexed.update(_snapping_index(p)),
+        )  # fmt: skip
+        other_raw = tuple(other_raw) + other_raw_locations(other_crimes, profile)
+        # the leak gate's raw side, prepared in the background while the release is made below
+        # (nothing here changes the crimes or map points; the gate waits for it before a check)
         if not isinstance(gate, ReleaseGate) or not gate.serves(source.crimes, point_set):
             gate = ReleaseGate(source.crimes, point_set)
-        reports = {
-            csv_path.name: check_release(source.crimes, csv_output, point_set, prepared=gate, **k),
-        }
-        del csv_output  # (its cells: the public table's strings, no longer needed)
-        style: Any = None
-        if gpkg_child is not None and gpkg_path is not None:
-            if tmp_qml is not None and qml is not None:
-                # the style, gated here while the child gates the GeoPackage (this process
-                # would only wait for it: some 0.5 s nationally, after the wait before)
-                style = check_release(source.crimes, tmp_qml, point_set, prepared=gate, **k)
-            clock.lap("leak_gate")
-            if while_waiting is not None:
-                while_waiting()
-                clock.lap("while_waiting")
-            gated = gpkg_child.result(CancelOnly(feedback))
-            reports[gpkg_path.name] = gated.report
-            if gated.style is not None:
-                style = gated.style
-            clock.lap("gpkg_beside_wait")
-        elif gpkg_path is not None and tmp_gpkg is not None:
-            reports[gpkg_path.name] = check_release(
-                source.crimes, gpkg_output, point_set, prepared=gate, **k
-            )
-        del gpkg_output
-        failures = {label: r for label, r in reports.items() if not r.passed}
-        if tmp_qml is not None and qml is not None:  # the style beside it is public too
-            if style is None:  # (not gated beside)
-                style = check_release(source.crimes, tmp_qml, point_set, prepared=gate, **k)
-            if not style.passed:  # (kept out of the audit: CLI and QGIS audits stay equal)
-                failures[qml.name] = style
-        if failures:
-            error = LeakError(gate_error_message(failures))
-            error.reports = reports  # type: ignore[attr-defined]
-            raise error
-        attach_gate_report(audit, combined_gate_entry(reports))
-        clock.lap("leak_gate")
-        feedback.set_progress(_GATE_END)
-        feedback.check()
+        gate.warm_up()  # (a GeoPackage's own lookups come while it is read: less memory here)
 
-        # 6. audit and manifest
-        tmp_json, tmp_html = stage.path_for(audit_json), stage.path_for(audit_html)
-        write_audit(audit, tmp_json, tmp_html)
-        staged = [(csv_path, tmp_csv)]
-        if gpkg_path is not None and tmp_gpkg is not None:
-            staged.append((gpkg_path, tmp_gpkg))
-        if qml is not None and tmp_qml is not None:
-            staged.append((qml, tmp_qml))
-        staged += [(audit_json, tmp_json), (audit_html, tmp_html)]
-        hashing()
-        manifest_data = build_manifest(
-            crimes_description=source.description,
-            crimes_files=source.input_files,
-            crimes_entries=source.input_entries,
-            points_entry=points_entry,
-            rules=rules_obj,
-            rules_path=rules_path,
-            profile_path=profile_path,
-            max_distance_m=distance,
-            salt_fingerprint=public_schema.salt_fingerprint(salt),
-            audit=audit,
-            staged=staged,
-            qgis_version=qgis_version,
-            rules_entry=rules_entry,
-            profile_entry=profile_entry,
-        )
-        write_manifest(manifest_data, stage.path_for(manifest))
-        clock.lap("audit_manifest")
+        # 3. the public table and its audit (in memory)
+        fingerprinting.join()  # the audit's salt fingerprint is then already known
+        try:
+            release = anonymise(
+                source.crimes,
+                point_set,
+                rules_obj,
+                salt=salt,
+                max_distance_m=distance,
+                rejects=source.rejects,
+                feedback=ScaledFeedback(feedback, _CRIMES_END, _ANON_END),
+                index=indexed.pop(id(point_set), None),
+                other_raw=other_raw,
+            )
+        except AnonymiseError as exc:
+            raise ReleaseInputError(str(exc)) from exc
         feedback.check()
-        if before_commit is not None:
-            before_commit()
-        # 7. leaving the block moves everything into place together
+        public = release.public
+        audit = release.audit
+        account_for_the_load(audit, source.accepted_at_load)
+        if qa_report is not None:
+            from ..qa.report import qa_record_from_file
+
+            try:
+                audit["release_qa"] = qa_record_from_file(
+                    Path(qa_report), audit.get("input", {}).get("months", [])
+                )
+            except (OSError, ValueError) as exc:
+                raise ReleaseInputError(str(exc)) from exc
+        clock.lap("anonymise")
+
+        def output(explicit: Optional[PathLike], default_name: str) -> Path:
+            """An explicit output path, else the default name in the output folder (which is
+            given whenever an explicit path is not: checked above)."""
+            if explicit:
+                return Path(explicit)
+            assert base is not None
+            return base / default_name
+
+        name = public_csv_name(public)
+        csv_path = output(public_csv_path, name)
+        gpkg_path = output(public_gpkg_path, Path(name).stem + ".gpkg") if write_gpkg else None
+        audit_json = output(audit_json_path, RELEASE_NAMES["audit_json"])
+        audit_html = output(audit_html_path, RELEASE_NAMES["audit_html"])
+        manifest = output(manifest_path, RELEASE_NAMES["manifest"])
+        qml = gpkg_path.with_suffix(".qml") if style_writer is not None and gpkg_path else None
+        _refuse_clash(
+            inputs, explicit_outputs(csv_path, gpkg_path, audit_json, audit_html, manifest, qml)
+        )
+        folders = [p.parent for p in (csv_path, audit_json, audit_html, manifest)]
+        folders += [gpkg_path.parent] if gpkg_path is not None else []
+
+        with _removed_if_left_empty(folders), staged_outputs() as stage, ExitStack() as waits:
+            # 4. the public files, staged
+            tmp_gpkg = stage.path_for(gpkg_path) if gpkg_path is not None else None
+            tmp_qml = stage.path_for(qml) if qml is not None else None
+            k = {"min_catchment_addresses": rules_obj.min_catchment_addresses}
+            style_written = False
+            gpkg_child: Optional[gpkg_beside.Beside] = None
+            if fork_gpkg and tmp_gpkg is not None:
+                # (one raw-side preparation serves every file; serves() joins the warm-up, so
+                # that the child inherits its views and no other thread runs at the fork)
+                if not isinstance(gate, ReleaseGate) or not gate.serves(source.crimes, point_set):
+                    gate = ReleaseGate(source.crimes, point_set)
+                if before_fork is not None:
+                    before_fork()
+                    clock.lap("before_fork")
+                if style_writer is not None and tmp_qml is not None:
+                    style_writer(tmp_qml)  # (QGIS writes it: here, before the fork)
+                    style_written = True
+                    clock.lap("write_style")
+                gpkg_beside.views_first(gate)  # (inherited by the child, kept here)
+                gpkg_child = gpkg_beside.start(
+                    _gpkg_writer(public, tmp_gpkg),
+                    lambda output: check_release(
+                        source.crimes, output, point_set, prepared=gate, **k
+                    ),
+                    tmp_gpkg,
+                    None,  # (the style: gated here after the CSV, the child's side is the longer)
+                )
+                if gpkg_child is not None:  # (the caller's failure stops it before the stage goes)
+                    waits.callback(gpkg_child.stop)
+            tmp_csv = stage.path_for(csv_path)
+            written = public_schema.write_public_csv(public, tmp_csv)
+            # the gate checks the file's cells as written when it still holds those very bytes
+            # (core.gate.output_reader.read_written_csv), else it reads the file
+            csv_output: Any = tmp_csv
+            if isinstance(written, public_schema.WrittenCsv) and written.path == tmp_csv:
+                csv_output = written
+            del written
+            clock.lap("write_csv")
+            feedback.check()
+            gpkg_output: Any = None
+            if tmp_gpkg is not None and gpkg_child is None:
+                gpkg_output = _gpkg_writer(public, tmp_gpkg)(
+                    ScaledFeedback(feedback, _ANON_END + 3, _WRITE_END)
+                )
+            # The public table is on disk now and nothing below reads it: let it go before the
+            # gate's own peak (about 0.3 GB at national scale).
+            published_rows = len(public)
+            del public, release
+            if tmp_gpkg is not None and gpkg_child is None:
+                clock.lap("write_gpkg")
+            if style_writer is not None and tmp_qml is not None and not style_written:
+                style_writer(tmp_qml)
+                clock.lap("write_style")
+            feedback.set_progress(_WRITE_END)
+            feedback.check()
+            # the public files' SHA-256 for the manifest: the gate takes it afresh of a file it
+            # proves to be its writer's bytes (and remembers it); any other is hashed beside it
+            # (the GeoPackage made beside: by its child)
+            hashing = _hashed_beside(
+                [
+                    path
+                    for path, checked in ((tmp_csv, csv_output), (tmp_gpkg, gpkg_output))
+                    if path is not None and checked is not None and not hashes_afresh(checked)
+                ]
+            )
+            waits.callback(hashing)  # no thread reads a staged file once the stage ends
+
+            # 5. the leak gate on the staged public files, before anything is replaced
+            # (one raw-side preparation serves every file: raw values, digests, keys)
+            if not isinstance(gate, ReleaseGate) or not gate.serves(source.crimes, point_set):
+                gate = ReleaseGate(source.crimes, point_set)
+            reports = {
+                csv_path.name: check_release(
+                    source.crimes, csv_output, point_set, prepared=gate, **k
+                ),
+            }
+            del csv_output  # (its cells: the public table's strings, no longer needed)
+            style: Any = None
+            if gpkg_child is not None and gpkg_path is not None:
+                if tmp_qml is not None and qml is not None:
+                    # the style, gated here while the child gates the GeoPackage (this process
+                    # would only wait for it: some 0.5 s nationally, after the wait before)
+                    style = check_release(source.crimes, tmp_qml, point_set, prepared=gate, **k)
+                clock.lap("leak_gate")
+                if while_waiting is not None:
+                    while_waiting()
+                    clock.lap("while_waiting")
+                gated = gpkg_child.result(CancelOnly(feedback))
+                reports[gpkg_path.name] = gated.report
+                if gated.style is not None:
+                    style = gated.style
+                clock.lap("gpkg_beside_wait")
+            elif gpkg_path is not None and tmp_gpkg is not None:
+                reports[gpkg_path.name] = check_release(
+                    source.crimes, gpkg_output, point_set, prepared=gate, **k
+                )
+            del gpkg_output
+            failures = {label: r for label, r in reports.items() if not r.passed}
+            if tmp_qml is not None and qml is not None:  # the style beside it is public too
+                if style is None:  # (not gated beside)
+                    style = check_release(source.crimes, tmp_qml, point_set, prepared=gate, **k)
+                if not style.passed:  # (kept out of the audit: CLI and QGIS audits stay equal)
+                    failures[qml.name] = style
+            if failures:
+                error = LeakError(gate_error_message(failures))
+                error.reports = reports  # type: ignore[attr-defined]
+                raise error
+            attach_gate_report(audit, combined_gate_entry(reports))
+            clock.lap("leak_gate")
+            feedback.set_progress(_GATE_END)
+            feedback.check()
+
+            # 6. audit and manifest
+            tmp_json, tmp_html = stage.path_for(audit_json), stage.path_for(audit_html)
+            write_audit(audit, tmp_json, tmp_html)
+            staged = [(csv_path, tmp_csv)]
+            if gpkg_path is not None and tmp_gpkg is not None:
+                staged.append((gpkg_path, tmp_gpkg))
+            if qml is not None and tmp_qml is not None:
+                staged.append((qml, tmp_qml))
+            staged += [(audit_json, tmp_json), (audit_html, tmp_html)]
+            hashing()
+            manifest_data = build_manifest(
+                crimes_description=source.description,
+                crimes_files=source.input_files,
+                crimes_entries=source.input_entries,
+                points_entry=points_entry,
+                rules=rules_obj,
+                rules_path=rules_path,
+                profile_path=profile_path,
+                max_distance_m=distance,
+                salt_fingerprint=public_schema.salt_fingerprint(salt),
+                audit=audit,
+                staged=staged,
+                qgis_version=qgis_version,
+                rules_entry=rules_entry,
+                profile_entry=profile_entry,
+            )
+            write_manifest(manifest_data, stage.path_for(manifest))
+            clock.lap("audit_manifest")
+            feedback.check()
+            if before_commit is not None:
+                before_commit()
+            # 7. leaving the block moves everything into place together
+    except BaseException:
+        # (a refused or cancelled release leaves no thread of its own at work: the salt's
+        # fingerprint ends within a third of a second, the warm-up after its current view)
+        fingerprinting.join()
+        if isinstance(gate, ReleaseGate):
+            gate.stop_warm_up()
+        raise
     clock.lap("commit")
     feedback.set_progress(100.0)
 
