@@ -48,9 +48,7 @@ class QgisStepRunners(StepRunners):
 
         self.qgis_version = qgis_version()
 
-    def load(
-        self, inputs, out_dir, profile_path, feedback: Feedback, *, before_fork=lambda: None
-    ) -> LoadStep:
+    def load(self, inputs, out_dir, profile_path, feedback: Feedback) -> LoadStep:
         from ..core.release.crimes_input import crimes_from_gpkg, crimes_from_load_in_progress
         from .run_load import run_load
 
@@ -67,7 +65,6 @@ class QgisStepRunners(StepRunners):
             gpkg_beside=LOAD_GPKG_BESIDE,
             # (a process of its own: the tables in a forked child, not a thread)
             gpkg_fork=self.publish_beside,
-            before_fork=before_fork,
         )
         report_json = out.waiting.get(Path(out.report_json).absolute(), out.report_json)
         report = json.loads(Path(report_json).read_text(encoding="utf-8"))

@@ -141,7 +141,6 @@ def run_load(
     keep_table: bool = False,
     gpkg_beside: bool = False,
     gpkg_fork: bool = False,
-    before_fork: Callable[[], None] = lambda: None,
 ) -> LoadOutputs:
     """Load extracts and write the crimes GeoPackage (crimes and, if any, stop_search
     tables, default style inside), the QML beside it, the rejects CSV and the report.
@@ -157,8 +156,7 @@ def run_load(
     into place only then, all together, as without it. ``gpkg_fork`` (with ``gpkg_beside``):
     this is a process of its own (the monthly release's: core.common.forked, never a QGIS
     session), so the GeoPackage's tables are written in a forked child rather than a thread
-    (see _settle_later; the same files); ``before_fork`` is called first (the caller's
-    thread that must end before any fork: the monthly release's early map points read). Raises
+    (see _settle_later; the same files). Raises
     core.common.feedback.Cancelled if the user cancels; any exception leaves earlier outputs
     untouched.
     """
@@ -251,8 +249,6 @@ def run_load(
         feedback.check()
         # 4. everything moves into place together: now, or once the GeoPackage is written
         if gpkg_beside:
-            if gpkg_fork:
-                before_fork()
             settle = _settle_later(
                 write_gpkg,
                 tmp_gpkg,

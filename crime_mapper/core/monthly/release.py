@@ -144,9 +144,6 @@ class MonthlyOutputs:
     #: the steps this run is to run (run_monthly_release's ``steps``), so that a step may
     #: prepare a later one's inputs; never saved
     planned: tuple[str, ...] = field(default=(), repr=False, compare=False)
-    #: the map points spec the anonymise step resolves (_read_once), made before the load
-    #: step when that step reads the points file early; never saved, dropped when the run ends
-    points_spec: Any = field(default=None, repr=False, compare=False)
 
     def step(self, name: str) -> Optional[StepRecord]:
         return next((s for s in self.steps if s.name == name), None)
@@ -205,51 +202,16 @@ class OpenedInputs:
     neighbourhoods: Any = None
 
 
-def _nothing() -> None:
-    """A hook with nothing to do."""
-
-
 def _read_once(spec: Any) -> Any:
     """The configured map points spec, resolved at most once: every later resolve() returns
     the same MapPoints. Kind, paths and description are unchanged, so the release manifest
-    describes the map points exactly as it does for the spec itself.
-
-    ``read_early()`` starts reading a map points file (and projecting the points for the
-    snapping index) on a thread, while the load step reads the extracts: pandas' parser,
-    PROJ and numpy let go of Python's lock for much of it, so on two cores the two reads
-    overlap (a national month's 750,000 points: some 1.3 s that followed the load). A
-    resolve() waits for it; ``wait_early()`` too (before a child is forked: no thread may
-    run then, core.common.forked.alone). A read that fails there is simply read again by
-    resolve(), which raises its error where it always did."""
-    import threading
-
+    describes the map points exactly as it does for the spec itself."""
     from ..release.map_points_files import MapPointsSpec
 
     class ReadOnce(MapPointsSpec):
         resolved: Any = None
-        _early: Optional[threading.Thread] = None
-
-        def read_early(self) -> None:
-            if self.kind != "file" or self._early is not None or self.resolved is not None:
-                return
-
-            def read() -> None:
-                try:
-                    points = MapPointsSpec.resolve(self)
-                    points.projected()  # (cached on the points: the snapping index's input)
-                except Exception:  # noqa: BLE001, S110 - resolve() reads it again and says why
-                    return
-                self.resolved = points
-
-            self._early = threading.Thread(target=read, name="map points early", daemon=True)
-            self._early.start()
-
-        def wait_early(self) -> None:
-            if self._early is not None:
-                self._early.join()
 
         def resolve(self, crimes: Any = None, feedback: Optional[Feedback] = None) -> Any:
-            self.wait_early()
             if self.resolved is None:
                 self.resolved = MapPointsSpec.resolve(self, crimes, feedback)
             return self.resolved
@@ -282,12 +244,9 @@ class StepRunners:
         out_dir: Path,
         profile_path: Optional[Path],
         feedback: Feedback,
-        *,
-        before_fork: Callable[[], None] = _nothing,
     ) -> LoadStep:
         """Load once: the validation report and rejects are written, and the loaded crimes
-        go straight to the anonymise step (no second read). ``before_fork``: called before
-        the load forks a child (this one forks none)."""
+        go straight to the anonymise step (no second read)."""
         from ..load import validation_report as report
         from ..load.load_run import LoadRunError, check_inputs_exist, prepare_out_dir
         from ..load.loader import load_extracts
@@ -441,9 +400,6 @@ def run_monthly_release(
     finally:
         with contextlib.suppress(BaseException):  # (an interrupt) no thread left behind
             _settle_load(outputs, lambda _step, _state: None)
-        if outputs.points_spec is not None:
-            outputs.points_spec.wait_early()  # (ended by now, unless the load failed first)
-            outputs.points_spec = None
         outputs.opened = None  # the raw tables are not kept once the run ends
         outputs.digests = {}
     return outputs
@@ -641,18 +597,8 @@ def _load_step(config, month, outputs, runners, feedback) -> StepRecord:
 
     inputs = config.input_paths(month)
     profile = config.optional_path(config.profile, month)
-    if "anonymise" in outputs.planned and config.map_points.kind == "file":
-        # the map points file read while the extracts are (for the check step too)
-        outputs.points_spec = _read_once(_points_spec(config, month))
-        outputs.points_spec.read_early()
     try:
-        load = runners.load(
-            inputs,
-            outputs.out_dir / "internal",
-            profile,
-            feedback,
-            before_fork=outputs.points_spec.wait_early if outputs.points_spec else _nothing,
-        )
+        load = runners.load(inputs, outputs.out_dir / "internal", profile, feedback)
     except LoadRunError as exc:
         raise MonthlyReleaseError(
             "load", str(exc), "check the extracts and the output folder named"
@@ -682,7 +628,7 @@ def _check_step(config, month, outputs, runners, feedback) -> StepRecord:
         profile_path=None
         if load and load.crimes_gpkg
         else config.optional_path(config.profile, month),
-        points=outputs.points_spec or _points_spec(config, month),  # (read once for both)
+        points=_points_spec(config, month),
         areas_path=config.optional_path(config.qa.areas, month),
         out_dir=outputs.out_dir / "qa",
         feedback=feedback,
@@ -705,7 +651,7 @@ def _anonymise_step(config, month, outputs, runners, feedback) -> StepRecord:
         raise MonthlyReleaseError("anonymise", "the load step has not run", "run the load first")
     # The crimes and map points are read here once, for this step and the publish step
     # (run_anonymise takes the opened crimes and a spec that hands back the points read).
-    spec = outputs.points_spec or _read_once(_points_spec(config, month))
+    spec = _read_once(_points_spec(config, month))
     profile = release_profile(config.optional_path(config.profile, month))
     load = outputs.load
     given = load.opened if load.opened is not None else _crimes_of(config, month, outputs)
