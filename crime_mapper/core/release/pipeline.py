@@ -671,13 +671,17 @@ def run_anonymise(
             style_written = False
             gpkg_child: Optional[gpkg_beside.Beside] = None
             if fork_gpkg and tmp_gpkg is not None:
+                # (first the caller's own work, while the warm-up thread ends its views: the
+                # monthly release's load settles, styling and compacting its GeoPackage in
+                # QGIS and SQLite, which let go of Python's lock; this thread would otherwise
+                # wait for the warm-up with the second core idle, then settle alone)
+                if before_fork is not None:
+                    before_fork()
+                    clock.lap("before_fork")
                 # (one raw-side preparation serves every file; serves() joins the warm-up, so
                 # that the child inherits its views and no other thread runs at the fork)
                 if not isinstance(gate, ReleaseGate) or not gate.serves(source.crimes, point_set):
                     gate = ReleaseGate(source.crimes, point_set)
-                if before_fork is not None:
-                    before_fork()
-                    clock.lap("before_fork")
                 if style_writer is not None and tmp_qml is not None:
                     style_writer(tmp_qml)  # (QGIS writes it: here, before the fork)
                     style_written = True
