@@ -521,7 +521,10 @@ def report_from_child(run):
 
 if forked is not None:
     forked.ForkedCall._run = report_from_child(forked.ForkedCall._run)
-from crime_mapper.cli import main
+try:  # (the command's own ending, as python -m crime_mapper.cli runs it)
+    from crime_mapper.cli import run_as_command as main
+except ImportError:  # (a checkout from before it, compared with this one)
+    from crime_mapper.cli import main
 started = cpu()
 code = main(["release", sys.argv[1], "--month", sys.argv[2]])
 steps["cpu"] = round(cpu() - started, 3)
