@@ -135,7 +135,9 @@ def test_other_files_are_read_from_disk(kind, tmp_path, monkeypatch):
     want = _artifact_facts(path)
     parses = _Parses(monkeypatch)
     assert _artifact_facts(written) == want
-    assert parses.calls == (0 if kind == "nul" else 1)  # (a NUL fails closed before parsing)
+    # (a NUL fails closed before parsing; 2: the parse with numeric coordinates was refused
+    # for these cells, then the text parse: output_reader._coordinates_parsed)
+    assert parses.calls in ((0,) if kind == "nul" else (1, 2))
 
 
 def test_a_table_changed_after_writing_does_not_change_what_the_gate_sees(tmp_path):

@@ -368,6 +368,12 @@ def remembering_tables() -> Iterator[None]:
         _REMEMBERED, _HANDED = outer, handed
 
 
+def remembering() -> bool:
+    """Whether a remembering_tables() block is active (a table the gate parses may be
+    handed over: the gate then parses it as read_public_csv does, every cell a str)."""
+    return _REMEMBERED is not None
+
+
 def gate_parse_identity(frame: Any) -> tuple:
     """The identity of the file, when the leak gate read it, whose parse read_public_csv
     handed over as this very ``frame`` in the current remembering_tables() block; () for
