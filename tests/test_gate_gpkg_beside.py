@@ -11,8 +11,10 @@ import os
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from crime_mapper.core.gate import gpkg_beside, output_reader
 from crime_mapper.core.gate.gpkg_beside import GpkgBeside
 from crime_mapper.core.gate.leak_gate import check_release, prepare_gate, read_ahead
 from crime_mapper.core.io.gpkg_read import GpkgContents, read_geopackage
@@ -62,6 +64,72 @@ def test_the_childs_read_is_the_artifact_read_here(kind, tmp_path, monkeypatch):
     assert ahead.from_child
     assert got == want
     assert list(got[1][0][4]) == list(want[1][0][4])  # (the set's iteration order)
+    assert no_children()
+
+
+@pytest.mark.parametrize("kind", ["plain-hostile", "many-rows", "points", "duplicate-pairs"])
+def test_the_child_sends_the_coordinates_not_the_pairs(kind, tmp_path, monkeypatch):
+    """Where the scan gave a table's Longitude/Latitude pairs, the child parses them and
+    sends the coordinates (and the bad rows' messages) instead: the artifact is the one a
+    read here gives, and this process parses no pair (its parser fails if called)."""
+    path, _written = write_gpkg(tmp_path, certain_tables()[kind])
+    want = gpkg_artifact_facts(path)
+    ahead = _beside(path)
+
+    def parsed_here(*_args):
+        raise AssertionError("the pairs were parsed in the gate's process")
+
+    monkeypatch.setattr(output_reader, "_rows_coords", parsed_here)
+    answer = ahead._answer()
+    contents, coords = answer
+    assert len(coords) == 1 and coords[0] is not None
+    assert contents.tables[0].pairs is None  # (not sent: its coordinates are)
+    ahead._answer = lambda: answer
+    result = ahead.result()
+    assert ahead.from_child
+    monkeypatch.setattr(written_outputs, "read_output", lambda _output: result)
+    assert gpkg_artifact_facts(path) == want
+    if kind == "plain-hostile":
+        assert result[1][0].bad_coordinates  # (the messages came from the child)
+    assert no_children()
+
+
+def _faulty(real):
+    """The child's coordinates (one table's) made faulty in each way the parent refuses."""
+    lon, lat, found = real[0]
+    return {
+        "float32": [(lon.astype(np.float32), lat, found)],
+        "sizes": [(lon, lat[:-1], found)],
+        "2-d": [(lon.reshape(1, -1), lat.reshape(1, -1), found)],
+        "lists": [(lon.tolist(), lat.tolist(), found)],
+        "message-bytes": [(lon, lat, [b"x"])],
+        "too-many": real + [None],
+        "tuple": tuple(real),
+        "two-parts": [(lon, lat)],
+    }
+
+
+@pytest.mark.parametrize(
+    "fault",
+    ["float32", "sizes", "2-d", "lists", "message-bytes", "too-many", "tuple", "two-parts"],
+)
+def test_coordinates_of_the_wrong_shape_are_read_here(fault, world, tmp_path, monkeypatch):
+    """A child whose coordinates are not float64 vectors of one size with text messages,
+    one per table: its answer is not used; the file is read here, with the same report."""
+    path, _written = write_gpkg(tmp_path, world["public"])
+    want = check_release(world["raw"], path, world["points"]).to_dict()
+    read = read_geopackage(path, **output_reader.read_options())
+    assert output_reader.gpkg_pair_coords(read)[0] is not None  # (the child has some to send)
+
+    def faulty_coords(contents):
+        return _faulty(output_reader.gpkg_pair_coords(contents))[fault]
+
+    monkeypatch.setattr(gpkg_beside, "gpkg_pair_coords", faulty_coords)  # (the child's)
+    ahead = _beside(path)
+    monkeypatch.undo()
+    report = check_release(world["raw"], ahead, world["points"])
+    assert not ahead.from_child
+    assert report.to_dict() == want
     assert no_children()
 
 

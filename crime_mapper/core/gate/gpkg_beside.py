@@ -8,9 +8,13 @@ process of its own, no other Python thread running) reads the GeoPackage on the 
 core while this process computes the views and reads and checks the CSV.
 
 The child sends back what :func:`core.io.gpkg_read.read_geopackage` gave (its tables'
-distinct values as lists, pairs, vertices, metadata texts), and this process makes the
-Artifact from it exactly as output_reader.read_file does (output_reader's
-``gpkg_contents``): the same lists added in the same order give the very same sets here
+distinct values as lists, vertices, metadata texts) and, in place of a table's Longitude
+and Latitude pairs, the coordinates the artifact takes from them
+(output_reader.gpkg_pair_coords: the pairs parsed in the child, which has time to spare
+beside this process's CSV, where unpickling and parsing 300,000 pairs of text was about 1 s
+of the national gate's last, one-process step). This process makes the Artifact from it
+exactly as output_reader.read_file does (output_reader's ``gpkg_contents`` and
+``gpkg_coords``): the same lists added in the same order give the very same sets here
 (the child was forked from this process: the same string hashes), so the artifact, and
 every verdict and example drawn from it, is the one a read here gives.
 
@@ -29,7 +33,14 @@ import numpy as np
 
 from ..io.gpkg_read import GpkgContents, GpkgTable, read_geopackage
 from .file_beside import DEADLINE_S, MIN_BYTES, FileBeside, plain_file
-from .output_reader import GPKG_SUFFIXES, Artifact, read_file, read_options
+from .output_reader import (
+    GPKG_SUFFIXES,
+    Artifact,
+    PairCoords,
+    gpkg_pair_coords,
+    read_file,
+    read_options,
+)
 
 
 class GpkgBeside(FileBeside):
@@ -47,7 +58,7 @@ class GpkgBeside(FileBeside):
         """Fork the child now (OSError when it cannot be forked). ``read``: what the child
         calls, read_geopackage (tests give others, to see a failing child handled)."""
         options = read_options()
-        super().__init__(path, name, in_folder, lambda: read(path, **options), deadline_s)
+        super().__init__(path, name, in_folder, lambda: _read(read, path, options), deadline_s)
 
     @classmethod
     def start(
@@ -72,10 +83,54 @@ class GpkgBeside(FileBeside):
     def artifact(self) -> Artifact:
         """read_file(path): from the child's read, or (it failed) a read here."""
         answer = self._answer()
-        if not _is_contents(answer):
+        if not _is_answer(answer):
             return read_file(self.path, name=self.name, in_folder=self.in_folder)
         self.from_child = True
-        return read_file(self.path, name=self.name, in_folder=self.in_folder, gpkg_contents=answer)
+        contents, coords = answer
+        return read_file(
+            self.path,
+            name=self.name,
+            in_folder=self.in_folder,
+            gpkg_contents=contents,
+            gpkg_coords=coords,
+        )
+
+
+def _read(
+    read: Callable[..., Any], path: Path, options: dict[str, Any]
+) -> tuple[Any, list[Optional[PairCoords]]]:
+    """The child's work: the file's contents, with each table's coordinates made from its
+    pairs, which are then not sent (see the module)."""
+    contents = read(path, **options)
+    coords = gpkg_pair_coords(contents)
+    for table, made in zip(contents.tables, coords):
+        if made is not None:
+            table.pairs = None
+    return contents, coords
+
+
+def _is_answer(value: Any) -> bool:
+    """Whether ``value`` is what the child's work returns: contents and one table's
+    coordinates (or None) per table, each (float64 longitudes, as many latitudes, the
+    messages as text)."""
+    if not (type(value) is tuple and len(value) == 2 and _is_contents(value[0])):
+        return False
+    contents, coords = value
+    if type(coords) is not list or len(coords) != len(contents.tables):
+        return False
+    return all(made is None or _is_pair_coords(made) for made in coords)
+
+
+def _is_pair_coords(made: Any) -> bool:
+    if type(made) is not tuple or len(made) != 3:
+        return False
+    lon, lat, found = made
+    return (
+        all(type(a) is np.ndarray and a.dtype == np.float64 and a.ndim == 1 for a in (lon, lat))
+        and lon.size == lat.size
+        and type(found) is list
+        and all(type(t) is str for t in found)
+    )
 
 
 def _is_contents(value: Any) -> bool:

@@ -28,7 +28,7 @@ import pandas as pd
 from ..common.background import beside
 from ..common.position_codec import PositionCodeError, decode_positions
 from ..common.staging import file_sha256
-from ..io.gpkg_read import GpkgContents, read_geopackage, read_only_uri
+from ..io.gpkg_read import GpkgContents, GpkgTable, read_geopackage, read_only_uri
 from ..io.gpkg_write import WrittenGpkg
 from ..release.public_schema import WrittenCsv, remember_table, remembering
 from ..release.release_files import remember_digest
@@ -284,11 +284,13 @@ def read_file(
     record: bool = False,
     gpkg_contents: Optional[GpkgContents] = None,
     csv_firsts: Optional[list] = None,
+    gpkg_coords: Optional[list[Optional[PairCoords]]] = None,
 ) -> Artifact:
     """One file as an Artifact; unknown types and read failures become error artifacts.
     ``record``: an HTML page without scripts keeps the strings it added (Artifact.added).
     ``gpkg_contents``: a GeoPackage's read_geopackage(path, **read_options()) made already
-    (by a forked child: core.gate.gpkg_beside), taken instead of reading it again.
+    (by a forked child: core.gate.gpkg_beside), taken instead of reading it again, with
+    ``gpkg_coords``: its gpkg_pair_coords, when the child made them.
     ``csv_firsts``: a CSV's cells are not added to ``strings`` but their columns' distinct
     values, first occurrences in row order, appended here (core.gate.csv_beside: a forked
     child's read, which :func:`add_firsts` replays in the caller into the very same set)."""
@@ -303,7 +305,7 @@ def read_file(
         if suffix in ASSET_SUFFIXES:
             return Artifact(name=name, kind="asset")
         if suffix in GPKG_SUFFIXES:
-            return _read_gpkg(path, name, contents=gpkg_contents)
+            return _read_gpkg(path, name, contents=gpkg_contents, pair_coords=gpkg_coords)
         if suffix not in TEXT_SUFFIXES:
             return Artifact(
                 name=name, kind="error", error="unknown file type, cannot prove it is safe"
@@ -543,20 +545,34 @@ def add_firsts(art: Artifact, firsts: list) -> bool:
     return True
 
 
+#: A table's Longitude/Latitude as the gate takes them: (longitudes, latitudes) of the
+#: rows with a coordinate, float64, and what was wrong with the first bad rows
+PairCoords = tuple[np.ndarray, np.ndarray, list[str]]
+
+
 def _table_coords(art: Artifact, lon_s: pd.Series, lat_s: pd.Series, where: str) -> None:
+    _add_pair_coords(art, _pair_coords(lon_s, lat_s, where), where)
+
+
+def _pair_coords(lon_s: pd.Series, lat_s: pd.Series, where: str) -> PairCoords:
     # no per-cell strip: a padded number is read as not-a-number and fails (closed)
     lon = pd.to_numeric(lon_s, errors="coerce").to_numpy(np.float64)
     lat = pd.to_numeric(lat_s, errors="coerce").to_numpy(np.float64)
     blank = _blank(lon_s) & _blank(lat_s)
     bad = ~blank & ~(np.isfinite(lon) & np.isfinite(lat))
-    if bad.any():
-        for i in np.flatnonzero(bad)[:5].tolist():
-            art.bad_coordinates.append(
-                f"{where} row {i + 1}: Longitude {str(lon_s.iat[i])!r}, Latitude "
-                f"{str(lat_s.iat[i])!r} (not a pair of numbers)"
-            )
+    found = [
+        f"{where} row {i + 1}: Longitude {str(lon_s.iat[i])!r}, Latitude "
+        f"{str(lat_s.iat[i])!r} (not a pair of numbers)"
+        for i in (np.flatnonzero(bad)[:5].tolist() if bad.any() else [])
+    ]
     ok = ~blank & ~bad
-    art.add_coords(lon[ok], lat[ok], f"{where} Longitude/Latitude")
+    return lon[ok], lat[ok], found
+
+
+def _add_pair_coords(art: Artifact, coords: PairCoords, where: str) -> None:
+    lon, lat, found = coords
+    art.bad_coordinates.extend(found)
+    art.add_coords(lon, lat, f"{where} Longitude/Latitude")
 
 
 def _blank(series: pd.Series) -> np.ndarray:
@@ -572,11 +588,51 @@ def read_options() -> dict[str, Any]:
     return {"pair_columns": (COORD_COLUMN_LON, COORD_COLUMN_LAT), "pairs_only": True}
 
 
+def _coord_columns(columns: list[str]) -> tuple[Optional[str], Optional[str]]:
+    """A GeoPackage table's (Longitude, Latitude) attribute columns, each None if absent."""
+    lon_col = next((c for c in columns if c in COORD_COLUMN_LON), None)
+    lat_col = next((c for c in columns if c in COORD_COLUMN_LAT), None)
+    return lon_col, lat_col
+
+
+def _gpkg_where(table: GpkgTable) -> str:
+    return f"layer {table.name}"
+
+
+def gpkg_pair_coords(contents: GpkgContents) -> list[Optional[PairCoords]]:
+    """Each table's Longitude/Latitude as :func:`_read_gpkg` takes them from the pairs its
+    scan gave (None for a table without both columns or without the pairs, which
+    _read_gpkg queries itself): what a forked reader (core.gate.gpkg_beside) sends back in
+    place of the pairs, so that the gate's process neither unpickles 300,000 tuples of text
+    nor parses them again."""
+    out: list[Optional[PairCoords]] = []
+    for table in contents.tables:
+        lon_col, lat_col = _coord_columns(table.columns)
+        rows = table.pairs if lon_col and lat_col else None
+        if rows is None or table.pair_columns != (lon_col, lat_col):
+            out.append(None)
+            continue
+        out.append(_rows_coords(rows, f"{_gpkg_where(table)} attributes"))
+    return out
+
+
+def _rows_coords(rows: list, where: str) -> PairCoords:
+    """The coordinates of (Longitude, Latitude) rows as the database gave them (text, a
+    number, NULL)."""
+    frame = pd.DataFrame(rows, columns=["lon", "lat"]).fillna("").astype(str)
+    return _pair_coords(frame["lon"], frame["lat"], where)
+
+
 def _read_gpkg(
-    path: Path, name: str, known: Optional[dict] = None, contents: Optional[GpkgContents] = None
+    path: Path,
+    name: str,
+    known: Optional[dict] = None,
+    contents: Optional[GpkgContents] = None,
+    pair_coords: Optional[list[Optional[PairCoords]]] = None,
 ) -> Artifact:
     """A GeoPackage's artifact; ``contents``: its read_geopackage(path, **read_options())
-    made already (then not read again)."""
+    made already (then not read again); ``pair_coords``: gpkg_pair_coords(contents) made
+    already, one per table (a table's None: made here)."""
     from ..common.geography import to_wgs84
 
     art = Artifact(name=name, kind="gpkg")
@@ -584,8 +640,8 @@ def _read_gpkg(
         contents = read_geopackage(path, known=known, **read_options())
     art.strings.update(normalise(t) for t in contents.metadata_text)
     art.texts.extend(contents.metadata_text)
-    for table in contents.tables:
-        where = f"layer {table.name}"
+    for i, table in enumerate(contents.tables):
+        where = _gpkg_where(table)
         point_layer = table.geometry_type.upper() in ("POINT", "MULTIPOINT")
         extra = tuple(c for c in (table.pk, table.geometry_column) if c)
         crime_rows = point_layer or _is_crime_table(table.columns)
@@ -598,8 +654,7 @@ def _read_gpkg(
             )
         )
         art.strings.update(table.columns)
-        lon_col = next((c for c in table.columns if c in COORD_COLUMN_LON), None)
-        lat_col = next((c for c in table.columns if c in COORD_COLUMN_LAT), None)
+        lon_col, lat_col = _coord_columns(table.columns)
         for col, values in table.distinct.items():
             if col in (lon_col, lat_col):
                 continue
@@ -608,20 +663,10 @@ def _read_gpkg(
             if not had_empty:
                 art.strings.discard("")
         if lon_col and lat_col:
-            # distinct values per column cannot be paired; read the pairs themselves (the
-            # reader's one scan gives them when both columns are all text)
-            rows: Optional[list] = table.pairs if table.pair_columns == (lon_col, lat_col) else None
-            if rows is None:
-                import sqlite3
-
-                uri = read_only_uri(path)
-                with sqlite3.connect(uri, uri=True) as conn:
-                    rows = conn.execute(
-                        f'SELECT DISTINCT "{lon_col}", "{lat_col}" FROM "{table.name}"'
-                    ).fetchall()
-                conn.close()
-            frame = pd.DataFrame(rows, columns=["lon", "lat"]).fillna("").astype(str)
-            _table_coords(art, frame["lon"], frame["lat"], f"{where} attributes")
+            coords = pair_coords[i] if pair_coords is not None else None
+            if coords is None:
+                coords = _rows_coords(_pairs(path, table, lon_col, lat_col), f"{where} attributes")
+            _add_pair_coords(art, coords, f"{where} attributes")
         elif lon_col or lat_col:
             art.bad_coordinates.append(f"{where}: only one of Longitude/Latitude is present")
         if table.geometry_column and table.x.size:
@@ -644,6 +689,23 @@ def _read_gpkg(
                 art.add_coords(lon, lat, f"{where} geometry ({srs})")
                 art.projected.append((table.x, table.y, srs))
     return art
+
+
+def _pairs(path: Path, table: GpkgTable, lon_col: str, lat_col: str) -> list:
+    """The table's distinct (Longitude, Latitude) pairs: distinct values per column cannot
+    be paired, so the pairs themselves (the reader's one scan gives them when both columns
+    are all text; else they are queried here)."""
+    if table.pairs is not None and table.pair_columns == (lon_col, lat_col):
+        return table.pairs
+    import sqlite3
+
+    uri = read_only_uri(path)
+    with sqlite3.connect(uri, uri=True) as conn:
+        rows = conn.execute(
+            f'SELECT DISTINCT "{lon_col}", "{lat_col}" FROM "{table.name}"'
+        ).fetchall()
+    conn.close()
+    return rows
 
 
 # --- JSON -----------------------------------------------------------------------------------------
