@@ -148,3 +148,59 @@ def test_a_team_row_with_more_fields_than_the_header_is_refused(tmp_path):
     path.write_text(TEAM + "E02002829,priority,,,,Litter, then graffiti\n", encoding="utf-8")
     with pytest.raises(TeamError, match="line 4 has more fields"):
         read_team(path)
+
+
+@pytest.mark.parametrize("reader", ("lookup", "names", "population", "families"))
+@pytest.mark.parametrize("row", (1, -1))
+def test_a_row_with_more_fields_than_the_header_is_refused_naming_its_line(tmp_path, reader, row):
+    """A first row with extra cells made pandas take its leading cells as an index and move
+    every column along: names read from the codes' column, populations from the names',
+    the file quietly unused. A later one stopped the parse with a message about C."""
+    text, read, error = READERS[reader]
+    lines = text.splitlines()
+    at = row if row > 0 else len(lines) - 1
+    lines[at] += ",x,y"
+    path = tmp_path / f"{reader}.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    fields = len(lines[0].split(","))
+    with pytest.raises(error, match=f"{fields + 2} fields on line {at + 1} where its header"):
+        read(path)
+
+
+def test_an_lsoa_listed_twice_in_a_population_file_is_refused(tmp_path):
+    """Added up, a row repeated by a copy and paste published a rate for twice the residents
+    of that neighbourhood, and nobody was told."""
+    text = READERS["population"][0]
+    path = tmp_path / "pop.csv"
+    path.write_text(text + text.splitlines()[1] + "\n", encoding="utf-8")
+    with pytest.raises(hoods.NeighbourhoodError, match=r"E01013615 \(data rows 1, 3\)"):
+        hoods.read_lsoa_population(path)
+    path.write_text(text, encoding="utf-8")
+    assert hoods.read_lsoa_population(path) == {"E01013615": 1495.0, "E01013616": 1667.0}
+
+
+def test_a_code_given_two_names_is_refused_and_a_repeated_row_is_not(tmp_path):
+    path = tmp_path / "names.csv"
+    path.write_text(
+        "msoa11cd,msoa11hclnm\nE02002827,Beaumont Park\nE02002827,Rushey Mead North\n"
+        "E02002828,Stocking Farm\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(hoods.NeighbourhoodError, match="'Beaumont Park' and 'Rushey Mead"):
+        hoods.read_names(path, "msoa11cd", "msoa11hclnm")
+    path.write_text(
+        "msoa11cd,msoa11hclnm\nE02002827,Beaumont Park\nE02002827, Beaumont Park\n",
+        encoding="utf-8",
+    )
+    assert hoods.read_names(path, "msoa11cd", "msoa11hclnm") == {"E02002827": "Beaumont Park"}
+
+
+def test_a_lookup_naming_a_neighbourhood_twice_says_so(tmp_path):
+    path = tmp_path / "lookup.csv"
+    path.write_text(
+        "lsoa11cd,msoa11cd,msoa11nm\nE1,M1,Leicester 001\nE2,M1,Leicester 099\nE3,M2,Leicester 2\n",
+        encoding="utf-8",
+    )
+    found = hoods.read_lookup(path, "msoa11cd", "msoa11nm")
+    assert found.names == {"M1": "Leicester 001", "M2": "Leicester 2"}
+    assert any("more than one name" in p and "M1" in p for p in found.problems)

@@ -24,7 +24,10 @@ def read_text_csv(path: PathLike, what: str, error: type[Exception]) -> Any:
     """A small CSV a user hands the tool (a lookup, names, populations, families), every cell
     as text, as a pandas DataFrame; ``error(message)`` naming the file when it cannot be read
     or a row is cut short (pandas would pad it with empty cells: an LSOA with no
-    neighbourhood, a population read as missing, a family dropped)."""
+    neighbourhood, a population read as missing, a family dropped) or has more fields than
+    the header (pandas takes a first row's extra leading cells as an index and moves every
+    column along: names read from the codes' column, populations from the names', and the
+    whole file quietly unused; a later one stops its parse with a message about C)."""
     import pandas as pd
 
     path = Path(path)
@@ -32,11 +35,18 @@ def read_text_csv(path: PathLike, what: str, error: type[Exception]) -> Any:
         frame = pd.read_csv(
             path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8-sig"
         )
-        short = None
+        short = long = None
         if len(frame.columns) > 1 and may_be_short(frame.iloc[:, -1]):
             short = first_short_record(path, len(frame.columns))
+        if short is None and not _default_index(frame):
+            long = first_long_record(path, len(frame.columns))
     except (OSError, UnicodeDecodeError, ValueError, csv.Error) as exc:
-        raise error(f"cannot read the {what} {path.name}: {exc}") from exc
+        long = _long_record_behind(path, exc)
+        if long is None:
+            raise error(f"cannot read the {what} {path.name}: {exc}") from exc
+        raise error(_long_message(what, path, long)) from exc
+    if long is not None:
+        raise error(_long_message(what, path, long))
     if short is not None:
         raise error(
             f"the {what} {path.name} has {short[1]} field{'s' if short[1] != 1 else ''} on "
@@ -44,6 +54,55 @@ def read_text_csv(path: PathLike, what: str, error: type[Exception]) -> Any:
             "short or damaged there"
         )
     return frame
+
+
+def _default_index(frame: Any) -> bool:
+    """Whether pandas numbered the rows itself (it did not take leading cells as an index)."""
+    import pandas as pd
+
+    index = frame.index
+    return isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
+
+
+def _long_record_behind(path: Path, exc: BaseException) -> Optional[tuple[int, int, int]]:
+    """The first record with more fields than the header when pandas' parse stopped on one
+    (its "Expected N fields ... saw M"), else None."""
+    if "fields" not in str(exc):
+        return None
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
+            header = next(csv.reader(handle), None)
+    except (OSError, csv.Error):
+        return None
+    if not header:
+        return None
+    try:
+        return first_long_record(path, len(header))
+    except (OSError, csv.Error):
+        return None
+
+
+def _long_message(what: str, path: Path, long: tuple[int, int, int]) -> str:
+    line, found, fields = long
+    return (
+        f"the {what} {path.name} has {found} fields on line {line:,} where its header has "
+        f"{fields}: a value holding a comma must be in double quotes"
+    )
+
+
+def first_long_record(
+    path: PathLike, fields: int, *, delimiter: str = ",", encoding: str = "utf-8-sig"
+) -> Optional[tuple[int, int, int]]:
+    """(line number, fields found, ``fields``) of the first record after the header with more
+    than ``fields`` fields, or None (lines counted as :func:`first_short_record` does)."""
+    with open(path, encoding=encoding, errors="replace", newline="") as handle:
+        reader = csv.reader(handle, delimiter=delimiter)
+        if next(reader, None) is None:
+            return None
+        for record in reader:
+            if len(record) > fields:
+                return reader.line_num, len(record), fields
+    return None
 
 
 def first_short_record(

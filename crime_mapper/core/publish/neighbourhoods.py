@@ -731,32 +731,67 @@ def read_lookup(
         )
     names: dict[str, str] = {}
     if name_col:
-        named = frame.drop_duplicates("_c")
-        names = dict(zip(named["_c"], named[name_col].str.strip()))
+        named = frame.assign(_n=frame[name_col].str.strip()).drop_duplicates(["_c", "_n"])
+        several = named["_c"].duplicated(keep=False)
+        if several.any():
+            bad = sorted(named.loc[several, "_c"].unique())
+            problems.append(
+                f"{len(bad)} neighbourhoods have more than one name in the lookup; the first "
+                f"row's is used (e.g. {', '.join(bad[:5])})"
+            )
+        named = named.drop_duplicates("_c")
+        names = dict(zip(named["_c"], named["_n"]))
     return LsoaLookup(codes, names, problems, Path(path).name)
 
 
 def read_names(path: PathLike, code_field: str, name_field: str) -> dict[str, str]:
-    """Neighbourhood code -> name from a CSV (e.g. the House of Commons Library MSOA names)."""
+    """Neighbourhood code -> name from a CSV (e.g. the House of Commons Library MSOA names).
+    A code given two different names is refused (which one the public sees would be the
+    file's row order's choice); a row repeated exactly is harmless."""
     frame = _read_csv(path, "names file")
     code_col = _pick(frame, code_field, (), "names file")
     name_col = _pick(frame, name_field, (), "names file")
-    frame = frame[frame[code_col].str.strip() != ""]
-    return dict(zip(frame[code_col].str.strip(), frame[name_col].str.strip()))
+    codes, names = frame[code_col].str.strip(), frame[name_col].str.strip()
+    kept = codes != ""
+    pairs = pd.DataFrame({"code": codes[kept], "name": names[kept]}).drop_duplicates()
+    twice = pairs["code"].duplicated(keep=False)
+    if twice.any():
+        code = pairs.loc[twice, "code"].iloc[0]
+        given = pairs.loc[pairs["code"] == code, "name"].tolist()
+        raise NeighbourhoodError(
+            f"the names file {Path(path).name} gives {int(pairs.loc[twice, 'code'].nunique())} "
+            f"code(s) more than one name, e.g. {code}: "
+            + " and ".join(repr(n) for n in given[:3])
+            + "; give each code one name"
+        )
+    return dict(zip(pairs["code"], pairs["name"]))
 
 
 def read_lsoa_population(
     path: PathLike, lsoa_field: Optional[str] = None, population_field: Optional[str] = None
 ) -> dict[str, float]:
-    """LSOA code -> residents (unreadable or negative values are left out, i.e. unknown)."""
+    """LSOA code -> residents (unreadable or negative values are left out, i.e. unknown).
+    An LSOA listed more than once is refused: added up, a row repeated by a copy and paste
+    or two overlapping files joined would publish a rate for twice the residents; taken
+    once, a file of parts (by sex or age) would be read as its first part."""
     frame = _read_csv(path, "LSOA population file")
     lsoa_col = _pick(frame, lsoa_field, LSOA_COLUMNS, "LSOA population file")
     pop_col = _pick(frame, population_field, POPULATION_COLUMNS, "LSOA population file")
+    codes = frame[lsoa_col].str.strip()
+    repeated = codes[(codes != "") & codes.duplicated(keep=False)]
+    if len(repeated):
+        first = repeated.iloc[0]
+        rows = [int(i) + 1 for i in repeated.index[repeated == first][:3]]
+        raise NeighbourhoodError(
+            f"the LSOA population file {Path(path).name} lists {repeated.nunique():,} LSOA(s) "
+            f"more than once, e.g. {first} (data rows {', '.join(map(str, rows))}): give "
+            "each LSOA's residents on one row"
+        )
     out: dict[str, float] = {}
-    for code, value in zip(frame[lsoa_col].str.strip(), frame[pop_col]):
+    for code, value in zip(codes, frame[pop_col]):
         number = _population_value(value)
         if code and not math.isnan(number):
-            out[code] = out.get(code, 0.0) + number
+            out[code] = number
     return out
 
 
