@@ -204,3 +204,52 @@ def test_a_lookup_naming_a_neighbourhood_twice_says_so(tmp_path):
     found = hoods.read_lookup(path, "msoa11cd", "msoa11nm")
     assert found.names == {"M1": "Leicester 001", "M2": "Leicester 2"}
     assert any("more than one name" in p and "M1" in p for p in found.problems)
+
+
+def test_an_offence_table_that_is_not_a_regular_file_is_refused_without_reading_it(tmp_path):
+    """A profile's offence_table set to /dev/zero was read until the machine ran out of
+    memory (the command killed after a minute and a half)."""
+    with pytest.raises(ProfileError, match="not a file"):
+        read_offence_table(Path("/dev/zero"))
+    with pytest.raises(ProfileError, match="not a file"):
+        read_offence_table(tmp_path)
+
+
+def test_an_offence_table_too_large_to_be_one_is_refused(tmp_path, monkeypatch):
+    from crime_mapper.core.load import mapping_profile
+
+    path = tmp_path / "offences.csv"
+    path.write_text(OFFENCES, encoding="utf-8")
+    monkeypatch.setattr(mapping_profile, "OFFENCE_TABLE_MAX_BYTES", len(OFFENCES) - 1)
+    with pytest.raises(ProfileError, match="more than any offence list"):
+        read_offence_table(path)
+
+
+def test_an_offence_tables_header_in_capitals_reads_and_one_without_its_columns_is_refused(
+    tmp_path,
+):
+    """A header written Offence,Category was read as no column at all: every offence of the
+    extract was then rejected as an unknown category, and nothing said why."""
+    path = tmp_path / "offences.csv"
+    path.write_text(OFFENCES.replace("offence,category", " Offence , CATEGORY"), "utf-8")
+    assert read_offence_table(path) == read_offence_table_of(tmp_path, OFFENCES)
+    for header in ("offence,type", "code,category", "offence,category,Offence"):
+        path.write_text(OFFENCES.replace("offence,category", header, 1), "utf-8")
+        with pytest.raises(ProfileError, match="must name one 'offence' and one 'category'"):
+            read_offence_table(path)
+
+
+def test_an_offence_given_two_categories_is_refused_and_a_repeated_row_is_not(tmp_path):
+    """The last row won: burglary codes published as drugs, and nothing said so."""
+    path = tmp_path / "offences.csv"
+    path.write_text("offence,category\n8L,Burglary\n8l ,Drugs\n", encoding="utf-8")
+    with pytest.raises(ProfileError, match=r":3: '8l' is mapped to 'Drugs' here and to "):
+        read_offence_table(path)
+    path.write_text("offence,category\n8L,Burglary\n8L,burglary\n", encoding="utf-8")
+    assert list(read_offence_table(path).values()) == ["Burglary"]
+
+
+def read_offence_table_of(folder: Path, text: str) -> dict[str, str]:
+    path = folder / "plain.csv"
+    path.write_text(text, encoding="utf-8")
+    return read_offence_table(path)

@@ -308,22 +308,59 @@ def load_profile(path: Optional[Union[str, os.PathLike[str]]]) -> Optional[Mappi
     return profile
 
 
+#: an offence mapping table lists some hundreds of offences: one this large is not one
+#: (and a device such as /dev/zero would be read for ever)
+OFFENCE_TABLE_MAX_BYTES = 64 * 1024 * 1024
+
+
 def read_offence_table(path: Path) -> dict[str, str]:
-    """Read an editable offence mapping CSV with columns offence,category."""
+    """Read an editable offence mapping CSV with columns offence,category (named in any
+    case). Refused, naming the file: anything but a regular file of at most
+    OFFENCE_TABLE_MAX_BYTES, a header without both columns (or with either twice), a
+    category police.uk does not publish, and an offence given two different categories
+    (which one a crime was published under would be the row order's choice)."""
+    path = Path(path)
     try:
+        if not path.is_file():
+            raise ProfileError(f"{path}: the offence mapping table is not a file")
+        size = path.stat().st_size
+        if size > OFFENCE_TABLE_MAX_BYTES:
+            raise ProfileError(
+                f"{path}: the offence mapping table is {size:,} bytes, more than any offence "
+                f"list (at most {OFFENCE_TABLE_MAX_BYTES:,}); is it the right file?"
+            )
         with open(path, newline="", encoding="utf-8-sig") as handle:
-            rows = list(csv.DictReader(handle))
+            reader = csv.reader(handle)
+            header = next(reader, [])
+            rows = list(reader)
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise ProfileError(f"{path}: cannot read offence mapping table ({exc})") from exc
+    names = [h.strip().lower() for h in header]
+    for wanted in ("offence", "category"):
+        if names.count(wanted) != 1:
+            raise ProfileError(
+                f"{path}: the offence mapping table's header must name one 'offence' and one "
+                f"'category' column; it has {', '.join(map(repr, header)) or 'none'}"
+            )
+    at_offence, at_category = names.index("offence"), names.index("category")
     lookup: dict[str, str] = {}
+    first_line: dict[str, int] = {}
     for number, row in enumerate(rows, start=2):
-        offence, category = (row.get("offence") or "").strip(), (row.get("category") or "")
-        canonical = normalise_category(category.strip())
+        offence = row[at_offence].strip() if at_offence < len(row) else ""
+        category = row[at_category] if at_category < len(row) else ""
         if not offence:
             continue
+        canonical = normalise_category(category.strip())
         if canonical is None:
             raise ProfileError(f"{path}:{number}: {category!r} is not a police.uk category")
-        lookup[fold_text(offence)] = canonical
+        key = fold_text(offence)
+        if key in lookup and lookup[key] != canonical:
+            raise ProfileError(
+                f"{path}:{number}: {offence!r} is mapped to {canonical!r} here and to "
+                f"{lookup[key]!r} on line {first_line[key]}; give each offence one category"
+            )
+        first_line.setdefault(key, number)
+        lookup[key] = canonical
     return lookup
 
 
