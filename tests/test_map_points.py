@@ -533,6 +533,20 @@ def test_a_csv_row_with_fewer_fields_than_the_header_is_refused_naming_its_line(
     assert read_map_points_csv(path).lsoa_name.tolist() == ["Blaby 001A", ""]
 
 
+def test_a_line_break_in_an_unquoted_label_is_said_to_cut_the_line(tmp_path: Path) -> None:
+    """The second half of the cut line (its label's end, then the source...) was read as a
+    longitude: "a coordinate ... is not a number (Unable to parse string "Close")", which
+    sent the analyst looking at the coordinates. Quoted, the line break is a label's."""
+    path = tmp_path / "points.csv"
+    header = ",".join(CSV_COLUMNS)
+    whole = "-1.2,52.7,Mill Lane,layer,-1,E01000001,Blaby 001A"
+    path.write_text(f"{header}\n{whole}\n-1.1,52.6,Pinehurst\nClose,layer,-1,E1,Blaby 1\n")
+    with pytest.raises(MapPointsError, match=r"line 3 has 3 fields where the header has 7"):
+        read_map_points_csv(path)
+    path.write_text(f'{header}\n{whole}\n-1.1,52.6,"Pinehurst\nClose",layer,-1,E1,Blaby 1\n')
+    assert read_map_points_csv(path).label.tolist() == ["Mill Lane", "Pinehurst Close"]
+
+
 def test_control_characters_in_labels_become_spaces() -> None:
     points = map_points_from_arrays(
         [-1.13, -1.14], [52.63, 52.64], ["High\x00Street", "Mill\r\nLane"]

@@ -855,6 +855,9 @@ def _read_text_csv(path: Union[str, Path]) -> tuple[pd.DataFrame, Any, Any, Any]
         table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise MapPointsError(f"cannot read map points from {path}: {exc}") from exc
+    # (a line cut in two, by a line break in an unquoted label say, leaves two short records:
+    # said as such, not as the second half's label read as a longitude)
+    _refuse_short_records(path, table)
     table.columns = [str(c).strip().lower() for c in table.columns]
     for col in ("longitude", "latitude"):
         if col not in table.columns:
