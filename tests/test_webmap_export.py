@@ -598,3 +598,59 @@ def test_coordinates_read_as_numbers_equal_the_text_read(tmp_path):
                 inputs=[bad], out_dir=tmp_path / "m", copy_csv=False, csv_url="https://x.org/"
             )
         )
+
+
+def _outlines(tmp_path: Path, features: list) -> Path:
+    path = tmp_path / "areas.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), "utf-8")
+    return path
+
+
+def _square_feature(code: str, x: float, y: float = 52.6) -> dict:
+    ring = [[x, y], [x + 0.01, y], [x + 0.01, y + 0.01], [x, y + 0.01], [x, y]]
+    return {
+        "type": "Feature",
+        "properties": {"code": code},
+        "geometry": {"type": "Polygon", "coordinates": [ring]},
+    }
+
+
+@pytest.mark.parametrize(
+    "features",
+    [
+        [],
+        [
+            {
+                "type": "Feature",
+                "properties": {"code": "E1"},
+                "geometry": {"type": "Point", "coordinates": [-1.1, 52.6]},
+            }
+        ],
+    ],
+    ids=["empty collection", "points only"],
+)
+def test_neighbourhoods_with_no_usable_outline_are_refused(tmp_path: Path, features) -> None:
+    """An empty collection, or points where polygons were wanted, made a map without areas,
+    exit 0, and nothing said why (the summaries from the same file said so)."""
+    from crime_mapper.core.publish.summaries_run import NeighbourhoodSource
+    from crime_mapper.core.publish.webmap_run import run_webmap
+
+    source = NeighbourhoodSource(boundaries=_outlines(tmp_path, features), code_field="code")
+    with pytest.raises(WebmapInputError, match="hold no usable neighbourhood"):
+        run_webmap([OCT], tmp_path / "out" / "map", neighbourhoods=source)
+    assert not (tmp_path / "out" / "map").exists()
+
+
+def test_what_was_left_out_of_the_neighbourhoods_is_warned(tmp_path: Path) -> None:
+    """A repeated code, a feature without a code: repaired or skipped, as the summaries do,
+    and now said in the web map's warnings too."""
+    from crime_mapper.core.publish.summaries_run import NeighbourhoodSource
+    from crime_mapper.core.publish.webmap_run import run_webmap
+
+    features = [_square_feature("E1", -1.2), _square_feature("E1", -1.1)]
+    features.append({**_square_feature("", -1.0), "properties": {}})
+    source = NeighbourhoodSource(boundaries=_outlines(tmp_path, features), code_field="code")
+    done = run_webmap([OCT], tmp_path / "out" / "map", neighbourhoods=source)
+    said = [w for w in done.warnings if w.startswith("neighbourhoods: ")]
+    assert any("repeats an earlier feature" in w for w in said)
+    assert any("no code; skipped" in w for w in said)

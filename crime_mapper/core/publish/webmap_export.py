@@ -774,6 +774,29 @@ def _export_beside(
     return done
 
 
+#: problems of the neighbourhood set listed as warnings, the rest counted
+NEIGHBOURHOOD_WARNINGS = 20
+
+
+def neighbourhood_warnings(hoods: Neighbourhoods) -> list[str]:
+    """What was repaired or left out while the neighbourhoods were read (outlines merged,
+    features without a code or polygon skipped...), as warnings, as the summaries give
+    them; WebmapInputError when no neighbourhood is left that a crime could be counted in
+    (no outline and no LSOA in a lookup: an empty collection, points where polygons were
+    wanted), which would publish a map without areas and say nothing."""
+    if not hoods.codes or (not any(hoods.rings) and not hoods.lookup):
+        why = "; ".join(hoods.problems[:3])
+        raise WebmapInputError(
+            f"the neighbourhoods{f' ({hoods.source})' if hoods.source else ''} hold no usable "
+            "neighbourhood: no polygon outline and no LSOA lookup" + (f" ({why})" if why else "")
+        )
+    shown = [f"neighbourhoods: {p}" for p in hoods.problems[:NEIGHBOURHOOD_WARNINGS]]
+    more = len(hoods.problems) - NEIGHBOURHOOD_WARNINGS
+    if more > 0:
+        shown.append(f"neighbourhoods: {more:,} more problems of the same kinds")
+    return shown
+
+
 @dataclass
 class _Staged:
     """The map folder written to its staging folder, and what the result and gate take
@@ -851,6 +874,7 @@ def _stage(
     row_areas = None
     if options.neighbourhoods is not None:
         hoods = options.neighbourhoods
+        warnings.extend(neighbourhood_warnings(hoods))
         if areas is None:
             areas = PageAreas(hoods, page_rings(hoods))
         row_areas = row_area_names(inputs.street, hoods, options.row_neighbourhoods)
