@@ -64,6 +64,16 @@ def test_a_configuration_round_trips_through_toml_and_json(tmp_path):
     assert config.output_dir("2022-11") == tmp_path / "out" / "2022-11"
 
 
+def test_a_configuration_saved_with_a_byte_order_mark_reads_as_without(tmp_path):
+    """Windows Notepad saves UTF-8 with a byte-order mark: the TOML was refused as an
+    "Invalid statement" on line 1, which no one could see in the file."""
+    config = read_config(config_file(tmp_path))
+    for name in ("marked.toml", "marked.json"):
+        path = write_config(config, tmp_path / name)
+        path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+        assert read_config(path).to_dict() == config.to_dict()
+
+
 @pytest.mark.parametrize(
     "content, message",
     [

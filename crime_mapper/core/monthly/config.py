@@ -431,10 +431,11 @@ class ReleaseConfig:
 
 
 def read_config(path: PathLike) -> ReleaseConfig:
-    """Read a .toml or .json release configuration; ConfigError says what is wrong."""
+    """Read a .toml or .json release configuration; ConfigError says what is wrong. A
+    byte-order mark at the start (Windows Notepad saves one) is not part of the text."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise ConfigError(f"cannot read the release configuration {path}: {exc}") from exc
     except UnicodeDecodeError as exc:

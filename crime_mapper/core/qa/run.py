@@ -105,7 +105,7 @@ def load_history(
             raise QaInputError(f"{path}: no such file or folder")
         if str(path).lower().endswith(".json"):
             try:
-                profiles = read_profiles_json(Path(path).read_text(encoding="utf-8"))
+                profiles = read_profiles_json(Path(path).read_text(encoding="utf-8-sig"))
             except (ValueError, TypeError, OSError) as exc:
                 raise QaInputError(f"{path}: not a QA history file ({exc})") from exc
             months = [p.month for p in profiles]
