@@ -31,7 +31,7 @@ from qgis.core import (
 from crime_mapper.core.common.feedback import Cancelled, Feedback
 from crime_mapper.core.common.geography import transform
 from crime_mapper.core.gate.leak_gate import LeakError
-from crime_mapper.core.load.mapping_profile import MappingProfile
+from crime_mapper.core.load.mapping_profile import MappingProfile, ProfileError
 from crime_mapper.core.release.crimes_input import (
     CrimesSourceError,
     check_profile,
@@ -802,3 +802,15 @@ def test_public_layer_is_added_styled(provider, inputs, qgis_new_project, tmp_pa
     assert len(layers) == 1
     renderer = layers[0].renderer()
     assert renderer.type() == "categorizedSymbol" and renderer.classAttribute() == "Crime type"
+
+
+def test_a_profile_that_maps_x_and_y_to_one_column_is_refused():
+    """Each row's one number was read as both its easting and its northing: the rows fell
+    outside the UK and were published without a location, and nothing said the profile
+    was wrong."""
+    for y in ("Easting", " easting "):
+        with pytest.raises(ProfileError, match="maps both x and y to the column 'Easting'"):
+            MappingProfile.from_dict(
+                {"name": "bad", "columns": {"crime_ref": "Ref", "x": "Easting", "y": y}}
+            )
+    assert MappingProfile.from_dict({"name": "ok", "columns": {"x": "Easting", "y": "Northing"}})
