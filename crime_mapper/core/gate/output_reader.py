@@ -416,12 +416,27 @@ def _read_csv(
         frame = pd.read_csv(
             source(), dtype=str, keep_default_na=False, na_filter=False, header=0, encoding="utf-8"
         )
+    _refuse_implicit_index(frame)
     parsed = list(frame.columns)
     frame.columns = header if len(header) == frame.shape[1] else parsed
     _read_frame(art, frame, "CSV", strict=strict, firsts=firsts)
     if as_text and parsed == header:  # the columns as pandas named them: read_public_csv's
         art.table = frame
     return art
+
+
+def _refuse_implicit_index(frame: pd.DataFrame) -> None:
+    """ValueError (the file then fails every check: nothing about it is proven) when pandas
+    took a first row's extra leading cells as the table's index: a row with more fields than
+    the header, whose first cells no check would see (a raw reference, a date, a raw
+    coordinate pair under a two-column header passed the gate). A later row with too many
+    fields stops pandas' parse itself."""
+    index = frame.index
+    if not (isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1):
+        raise ValueError(
+            "a row has more fields than the header (pandas would hide its first cells in "
+            "the index): every cell must be under a column"
+        )
 
 
 def _coordinates_parsed(source: Callable[[], Any], header: list[str]) -> Optional[pd.DataFrame]:
