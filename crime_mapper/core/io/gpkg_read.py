@@ -59,6 +59,9 @@ class GpkgTable:
     # queries them itself)
     pair_columns: Optional[tuple[str, str]] = None
     pairs: Optional[list[tuple[str, str]]] = None
+    #: attribute columns holding a BLOB (given in ``distinct`` as hex, which no text check can
+    #: read: a reader that must see every value refuses the file)
+    blob_columns: list[str] = field(default_factory=list)
     x: np.ndarray = field(default_factory=lambda: np.zeros(0))  # every geometry vertex
     y: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
@@ -69,6 +72,10 @@ class GpkgContents:
 
     tables: list[GpkgTable]
     metadata_text: list[str]  # gpkg_contents identifiers/descriptions, gpkg_metadata documents
+    #: tables and views named as the GeoPackage's or SQLite's own (gpkg_, rtree_, sqlite_,
+    #: gpkgext_) that are none of those (:func:`_system_table_known`): not read as user
+    #: tables, so a reader that must see every value (the leak gate) refuses the file
+    unknown_system_tables: list[str] = field(default_factory=list)
 
 
 def _quote(name: str) -> str:
@@ -306,10 +313,8 @@ def read_geopackage(
         raise GpkgReadError(f"cannot open {path.name}: {exc}") from exc
     conn.text_factory = lambda b: b.decode("utf-8", errors="strict")
     try:
-        names = [
-            r[0]
-            for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")
-        ]
+        master = conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall()
+        names = [name for kind, name, _t, _s in master if kind in ("table", "view")]
         if "gpkg_contents" not in names:
             raise GpkgReadError(f"{path.name} is not a GeoPackage (no gpkg_contents table)")
         contents = {
@@ -337,6 +342,9 @@ def read_geopackage(
             ):
                 if org and org_id is not None and int(org_id) > 0:
                     srs_names[srs_id] = f"{str(org).upper()}:{int(org_id)}"
+        # a trigger's SQL is text the file holds (a literal in it is a value anyone reads)
+        metadata_text += [str(sql) for kind, _n, _t, sql in master if kind == "trigger" and sql]
+        unknown = [n for n in names if not _system_table_known(n, master)]
         tables = []
         user = [n for n in names if not n.lower().startswith(_SYSTEM_PREFIXES)]
         for name in user:
@@ -367,9 +375,44 @@ def read_geopackage(
                     pairs_only,
                 )
             )
-        return GpkgContents(tables=tables, metadata_text=metadata_text)
+        return GpkgContents(
+            tables=tables, metadata_text=metadata_text, unknown_system_tables=unknown
+        )
     finally:
         conn.close()
+
+
+#: the GeoPackage's and SQLite's own tables (OGC 12-128r18, GDAL's gpkg_ogr_contents)
+_SYSTEM_TABLES = frozenset(
+    {
+        "gpkg_spatial_ref_sys", "gpkg_contents", "gpkg_ogr_contents", "gpkg_geometry_columns",
+        "gpkg_extensions", "gpkg_metadata", "gpkg_metadata_reference", "gpkg_data_columns",
+        "gpkg_data_column_constraints", "gpkg_tile_matrix", "gpkg_tile_matrix_set",
+        "gpkg_2d_gridded_coverage_ancillary", "gpkg_2d_gridded_tile_ancillary",
+        "sqlite_sequence", "sqlite_stat1", "sqlite_stat2", "sqlite_stat3", "sqlite_stat4",
+    }
+)  # fmt: skip
+_RTREE_SHADOWS = ("_node", "_parent", "_rowid")
+
+
+def _system_table_known(name: str, master: list[tuple]) -> bool:
+    """Whether a table or view is a user table (not named as a system one) or one of the
+    GeoPackage's or SQLite's own: a standard table, an R-tree virtual table, or one of
+    an existing R-tree's shadow tables."""
+    lower = name.lower()
+    if not lower.startswith(_SYSTEM_PREFIXES) or lower in _SYSTEM_TABLES:
+        return True
+    rtrees = {
+        str(n).lower()
+        for kind, n, _t, sql in master
+        if kind == "table"
+        and str(n).lower().startswith("rtree_")
+        and " ".join(str(sql or "").split()).upper().startswith("CREATE VIRTUAL TABLE")
+        and "USING RTREE" in " ".join(str(sql or "").split()).upper()
+    }
+    return lower in rtrees or any(
+        lower == base + suffix for base in rtrees for suffix in _RTREE_SHADOWS
+    )
 
 
 def _read_table(
@@ -414,6 +457,8 @@ def _read_table(
             continue
         values = conn.execute(f"SELECT DISTINCT {_quote(col)} FROM {qt}").fetchall()
         table.distinct[col] = [_as_text(v[0]) for v in values if v[0] is not None]
+        if any(isinstance(v[0], (bytes, bytearray, memoryview)) for v in values):
+            table.blob_columns.append(col)
     if scanned is not None:
         table.pairs = scanned.pairs
     if geom is not None and geom_col:
