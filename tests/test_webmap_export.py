@@ -654,3 +654,17 @@ def test_what_was_left_out_of_the_neighbourhoods_is_warned(tmp_path: Path) -> No
     said = [w for w in done.warnings if w.startswith("neighbourhoods: ")]
     assert any("repeats an earlier feature" in w for w in said)
     assert any("no code; skipped" in w for w in said)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://[::1/{z}/{x}/{y}.png",  # an unclosed IPv6 bracket: a ValueError traceback
+        "https://tiles.example.org:99999/{z}/{x}/{y}.png",  # no such port
+        "https://*/{z}/{x}/{y}.png",  # a wildcard host: the page's CSP allowed any host
+        "https://tiles.example.org/{z}/\x07{x}/{y}.png",
+    ],
+)
+def test_a_tile_url_that_is_no_url_is_the_exports_own_error(url: str) -> None:
+    with pytest.raises(WebmapInputError, match="tiles"):
+        tile_source(url, "© Example")

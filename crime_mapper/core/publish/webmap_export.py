@@ -97,7 +97,11 @@ def tile_source(spec: str, attribution: str = "") -> Optional[TileSource]:
     key = (spec or "osm").strip()
     if key.lower() in TILE_PRESETS:
         return TILE_PRESETS[key.lower()]
-    parts = urlsplit(key)
+    try:
+        parts = urlsplit(key)
+        parts.port  # noqa: B018 - (raises ValueError for a port that is no number, or > 65535)
+    except ValueError as exc:  # (an unclosed IPv6 bracket, a bad port)
+        raise WebmapInputError(f"tiles {key!r}: not a URL ({exc})") from exc
     if (
         parts.scheme != "https"
         or not parts.netloc
@@ -106,7 +110,7 @@ def tile_source(spec: str, attribution: str = "") -> Optional[TileSource]:
         raise WebmapInputError(
             f"tiles {key!r}: use 'osm', 'none' or an https URL template with {{z}}, {{x}}, {{y}}"
         )
-    if any(c in parts.netloc for c in "'\";, "):
+    if any(c in parts.netloc for c in "'\";, *") or any(ord(c) < 32 for c in key):
         raise WebmapInputError(f"tiles {key!r}: the host name holds characters a host cannot")
     if not attribution.strip():
         raise WebmapInputError("a custom tile service needs its attribution text")
