@@ -218,3 +218,28 @@ def test_a_release_month_that_is_no_month_is_an_error_naming_the_file(tmp_path, 
     frame.to_csv(path, index=False)
     with pytest.raises(SummaryError, match="2022-09-leicestershire-street.csv: 1 rows have no"):
         read_release(path)
+
+
+def test_a_history_month_given_twice_with_the_force_in_capitals_is_refused(tmp_path):
+    """A copy whose Falls within was re-typed in capitals was taken for another force's
+    month: every crime of September counted twice (9,370 for 4,685), exit 0."""
+    name = "2022-09-leicestershire-street.csv"
+    again = tmp_path / "resaved" / name
+    again.parent.mkdir()
+    frame = pd.read_csv(SEPTEMBER / name, dtype=str, keep_default_na=False)
+    frame["Falls within"] = "LEICESTERSHIRE  POLICE"
+    frame.to_csv(again, index=False)
+    with pytest.raises(SummaryError, match="both hold"):
+        read_history([SEPTEMBER, again], ["2022-10"])
+
+
+def test_a_history_row_cut_short_is_refused(tmp_path):
+    """pandas padded a cut last row with empty cells, and it was counted as a crime."""
+    name = "2022-09-leicestershire-street.csv"
+    cut = tmp_path / name
+    cut.write_text(
+        (SEPTEMBER / name).read_text(encoding="utf-8-sig") + "abc,2022-08,Leicestershire Police\n",
+        "utf-8",
+    )
+    with pytest.raises(SummaryError, match=r"1 rows have no Crime type .*cut short"):
+        read_history([cut], ["2022-10"])

@@ -39,13 +39,16 @@ def first_overlap(
     tables: Sequence[tuple[str, Iterable[tuple[str, str]]]],
 ) -> Optional[tuple[str, str, str, str]]:
     """(first file, second file, month, force) of two tables, given as (display name,
-    (month, force) pairs), that share a force's month, else None."""
+    (month, force) pairs), that share a force's month, else None. Forces are compared as a
+    reader reads them, in any case and spacing ("LEICESTERSHIRE POLICE" in a re-saved copy
+    is the same force: its month was counted twice)."""
     seen: dict[tuple[str, str], int] = {}
     for number, (name, pairs) in enumerate(tables):
         for pair in sorted(set(pairs)):
-            if seen.get(pair, number) != number:  # (two files may share a display name)
-                return tables[seen[pair]][0], name, pair[0], pair[1]
-            seen[pair] = number
+            key = (pair[0], " ".join(pair[1].split()).casefold())
+            if seen.get(key, number) != number:  # (two files may share a display name)
+                return tables[seen[key]][0], name, pair[0], pair[1]
+            seen[key] = number
     return None
 
 

@@ -56,6 +56,13 @@ def _frame(data: Union[bytes, Path], name: str) -> pd.DataFrame:
             f"history file {name}: {int(bad.sum()):,} rows have no month as YYYY-MM "
             f"(e.g. {months[bad].iloc[0][:20]!r})"
         )
+    untyped = frame["Crime type"].str.strip() == ""
+    if untyped.any():  # (every published crime has one; a row cut short is padded by pandas)
+        raise SummaryError(
+            f"history file {name}: {int(untyped.sum()):,} rows have no Crime type (the "
+            f"first is data row {int(untyped.to_numpy().argmax()) + 1:,}): the file looks cut "
+            "short or damaged there; download the month again"
+        )
     frame["Month"] = months
     return frame
 
