@@ -253,3 +253,16 @@ def read_offence_table_of(folder: Path, text: str) -> dict[str, str]:
     path = folder / "plain.csv"
     path.write_text(text, encoding="utf-8")
     return read_offence_table(path)
+
+
+def test_a_team_cell_whose_quote_is_never_closed_is_refused_naming_its_line(tmp_path):
+    """The quote took every later row into one cell: the team's name became "x\\nE02002827,
+    person,PC Smith...", its people were lost, and the summaries said nothing."""
+    path = tmp_path / "team.csv"
+    lines = TEAM.splitlines()
+    lines[1] = lines[1].replace("<p>We patrol</p>", '"<p>We patrol</p>')
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(TeamError, match="the record from line 2 on: unexpected end of data"):
+        read_team(path)
+    path.write_text(TEAM.replace("<p>We patrol</p>", '"<p>We\npatrol</p>"'), encoding="utf-8")
+    assert read_team(path)  # (a quoted cell may hold a line break)

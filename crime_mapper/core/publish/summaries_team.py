@@ -321,17 +321,26 @@ _CSV_KINDS = {"neighbourhood", "person", "priority", "event", "link"}
 
 
 def read_team_csv(path: PathLike) -> dict[str, Team]:
-    """Code -> Team from a CSV with columns code, kind and the API's field names."""
+    """Code -> Team from a CSV with columns code, kind and the API's field names. Quoting is
+    read strictly: a quote never closed took every row after it into one cell (a team's
+    people silently lost), and text after a closing quote was joined to the cell."""
     path = Path(path)
+    reader: Any = None
     try:
         with open(path, encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
+            reader = csv.DictReader(handle, strict=True)
             rows = []
             for row in reader:
                 if None in row or None in row.values():  # (more or fewer cells: see below)
                     raise TeamError(_ragged_row(path, reader.line_num, None in row))
                 rows.append(row)
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        if isinstance(exc, csv.Error) and reader is not None:
+            raise TeamError(
+                f"cannot read team information {path.name}: the record from line "
+                f"{reader.line_num + 1:,} on: {exc} (a quote opened in a cell must be closed, "
+                "and a quoted cell ends at its quote)"
+            ) from exc
         raise TeamError(f"cannot read team information {path.name}: {exc}") from exc
     if rows and not {"code", "kind"} <= set(rows[0]):
         raise TeamError(f"{path.name}: needs the columns code and kind (and the item fields)")
