@@ -192,11 +192,26 @@ MISLEADING = {
     "duplicate-key": ('"zz_planted": 1, "zz_planted": 2, ', "given twice"),
     "long-integer": ('"zz_planted": 1' + "0" * 5000 + ", ", "too long"),
     "lone-surrogate": ('"zz_planted": "x\\ud800y", ', "surrogate"),
+    # (not JSON, but json.loads reads them: a team's name NaN was published as "nan")
+    "nan": ('"zz_planted": NaN, ', "NaN is not a JSON number"),
+    "infinity": ('"zz_planted": -Infinity, ', "-Infinity is not a JSON number"),
 }
 
 
-@pytest.mark.parametrize("kind", sorted(MISLEADING))
-@pytest.mark.parametrize("reader", sorted(READERS))
+#: (the QA history is a cache this tool writes itself with json.dumps, which writes NaN for
+#: a figure it does not have: read as written, as before)
+OWN_FILES_WITH_NAN = {("qa_history", "nan"), ("qa_history", "infinity")}
+
+
+@pytest.mark.parametrize(
+    "reader, kind",
+    [
+        (reader, kind)
+        for reader in sorted(READERS)
+        for kind in sorted(MISLEADING)
+        if (reader, kind) not in OWN_FILES_WITH_NAN
+    ],
+)
 def test_json_that_reads_but_misleads_raises_the_readers_own_error(tmp_path, reader, kind):
     source, read, error = READERS[reader]
     member, says = MISLEADING[kind]

@@ -14,7 +14,9 @@ mean something other than what it says, or fail later where the message cannot n
 - an integer longer than Python's int conversion limit (a ValueError that is not a
   JSONDecodeError: it escaped as a traceback);
 - a lone UTF-16 surrogate escape (``"\\ud800"``), which is no character: it reads, then
-  fails as the first output is encoded as UTF-8, far from the file that held it.
+  fails as the first output is encoded as UTF-8, far from the file that held it;
+- in a user's file (:func:`read_json_file`), ``NaN``, ``Infinity`` and ``-Infinity``, which
+  are not JSON: a team's name read as the number ``nan`` was published as "nan".
 """
 
 from __future__ import annotations
@@ -50,13 +52,27 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return value
 
 
-def strict_json(text: str) -> Any:
-    """``json.loads(text)``, refusing duplicate keys and lone surrogates (see the module);
-    raises ValueError (a JSONDecodeError for broken JSON) or RecursionError."""
+class _NotANumber(ValueError):
+    pass
+
+
+def _no_constant(name: str) -> Any:
+    raise _NotANumber(name)
+
+
+def strict_json(text: str, finite: bool = False) -> Any:
+    """``json.loads(text)``, refusing duplicate keys and lone surrogates (see the module),
+    and with ``finite`` NaN, Infinity and -Infinity; raises ValueError (a JSONDecodeError
+    for broken JSON) or RecursionError."""
     try:
-        value = json.loads(text, object_pairs_hook=_unique_keys)
+        if finite:
+            value = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
+        else:
+            value = json.loads(text, object_pairs_hook=_unique_keys)
     except _DuplicateKey as exc:
         raise ValueError(f"the key {exc.args[0]!r} is given twice in one object") from None
+    except _NotANumber as exc:
+        raise ValueError(f"{exc.args[0]} is not a JSON number") from None
     except json.JSONDecodeError:
         raise
     except ValueError:  # (the one other: an integer past Python's conversion limit)
@@ -71,11 +87,11 @@ def strict_json(text: str) -> Any:
     return value
 
 
-def parse_json_text(text: str, error: ErrorMaker, where: str) -> Any:
-    """``text`` parsed (:func:`strict_json`); ``error`` raised, naming ``where``, when it is
-    not JSON or is refused."""
+def parse_json_text(text: str, error: ErrorMaker, where: str, finite: bool = False) -> Any:
+    """``text`` parsed (:func:`strict_json`, ``finite`` passed on); ``error`` raised, naming
+    ``where``, when it is not JSON or is refused."""
     try:
-        return strict_json(text)
+        return strict_json(text, finite)
     except json.JSONDecodeError as exc:
         raise error(f"{where}: not valid JSON ({exc})") from exc
     except ValueError as exc:  # (an integer past the conversion limit, or refused above)
@@ -84,9 +100,13 @@ def parse_json_text(text: str, error: ErrorMaker, where: str) -> Any:
         raise error(f"{where}: JSON nested too deeply to read") from exc
 
 
-def read_json_file(path: PathLike, error: ErrorMaker, encoding: str = "utf-8-sig") -> Any:
+def read_json_file(
+    path: PathLike, error: ErrorMaker, encoding: str = "utf-8-sig", finite: bool = True
+) -> Any:
     """The JSON value in the file at ``path`` (a UTF-8 byte order mark allowed by default);
-    ``error`` raised, naming the file, when it cannot be read, is not UTF-8 or not JSON."""
+    ``error`` raised, naming the file, when it cannot be read, is not UTF-8 or not JSON
+    (NaN, Infinity and -Infinity refused unless not ``finite``: a file this tool wrote
+    itself may hold them)."""
     path = Path(path)
     try:
         text = path.read_text(encoding=encoding)
@@ -94,4 +114,4 @@ def read_json_file(path: PathLike, error: ErrorMaker, encoding: str = "utf-8-sig
         raise error(f"{path}: cannot be read ({exc.strerror or exc})") from exc
     except UnicodeDecodeError as exc:
         raise error(f"{path}: not UTF-8 text (byte {exc.start:,} cannot be decoded)") from exc
-    return parse_json_text(text, error, str(path))
+    return parse_json_text(text, error, str(path), finite)

@@ -445,7 +445,7 @@ def accepted_at_load(gpkg: Path) -> Optional[int]:
     if not report_path.is_file():
         return None
     try:
-        report = read_json_file(report_path, ValueError)
+        report = read_json_file(report_path, ValueError, finite=False)  # (the load's own)
     except ValueError:
         return None
     crimes = report.get("crimes") if isinstance(report, dict) else None
