@@ -432,7 +432,9 @@ def _refuse_implicit_index(frame: pd.DataFrame) -> None:
     coordinate pair under a two-column header passed the gate). A later row with too many
     fields stops pandas' parse itself."""
     index = frame.index
-    if not (isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1):
+    if len(frame) and not (
+        isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
+    ):  # (a header alone has no row to hide: pandas gives it an empty index of its own)
         raise ValueError(
             "a row has more fields than the header (pandas would hide its first cells in "
             "the index): every cell must be under a column"
