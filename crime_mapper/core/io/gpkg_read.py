@@ -344,7 +344,8 @@ def read_geopackage(
                     srs_names[srs_id] = f"{str(org).upper()}:{int(org_id)}"
         # a trigger's SQL is text the file holds (a literal in it is a value anyone reads)
         metadata_text += [str(sql) for kind, _n, _t, sql in master if kind == "trigger" and sql]
-        unknown = [n for n in names if not _system_table_known(n, master)]
+        rtrees = _rtree_tables(master)
+        unknown = [n for n in names if not _system_table_known(n, rtrees)]
         tables = []
         user = [n for n in names if not n.lower().startswith(_SYSTEM_PREFIXES)]
         for name in user:
@@ -395,14 +396,9 @@ _SYSTEM_TABLES = frozenset(
 _RTREE_SHADOWS = ("_node", "_parent", "_rowid")
 
 
-def _system_table_known(name: str, master: list[tuple]) -> bool:
-    """Whether a table or view is a user table (not named as a system one) or one of the
-    GeoPackage's or SQLite's own: a standard table, an R-tree virtual table, or one of
-    an existing R-tree's shadow tables."""
-    lower = name.lower()
-    if not lower.startswith(_SYSTEM_PREFIXES) or lower in _SYSTEM_TABLES:
-        return True
-    rtrees = {
+def _rtree_tables(master: list[tuple]) -> set[str]:
+    """The lower-case names of the R-tree virtual tables among sqlite_master's rows."""
+    return {
         str(n).lower()
         for kind, n, _t, sql in master
         if kind == "table"
@@ -410,6 +406,15 @@ def _system_table_known(name: str, master: list[tuple]) -> bool:
         and " ".join(str(sql or "").split()).upper().startswith("CREATE VIRTUAL TABLE")
         and "USING RTREE" in " ".join(str(sql or "").split()).upper()
     }
+
+
+def _system_table_known(name: str, rtrees: set[str]) -> bool:
+    """Whether a table or view is a user table (not named as a system one) or one of the
+    GeoPackage's or SQLite's own: a standard table, an R-tree virtual table (``rtrees``:
+    :func:`_rtree_tables`), or one of an existing R-tree's shadow tables."""
+    lower = name.lower()
+    if not lower.startswith(_SYSTEM_PREFIXES) or lower in _SYSTEM_TABLES:
+        return True
     return lower in rtrees or any(
         lower == base + suffix for base in rtrees for suffix in _RTREE_SHADOWS
     )

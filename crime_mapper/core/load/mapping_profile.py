@@ -160,7 +160,7 @@ class MappingProfile:
                 f"expected some of {', '.join(ROLES)}"
             )
         x, y = profile.columns.get("x"), profile.columns.get("y")
-        if x and y and " ".join(str(x).split()).casefold() == " ".join(str(y).split()).casefold():
+        if x and y and _spelling(x) == _spelling(y):
             raise ProfileError(
                 f"the profile maps both x and y to the column {x!r}: a crime's easting (or "
                 "longitude) and northing (or latitude) are two columns"
