@@ -3,7 +3,8 @@ pages of one template (output_reader): each distinct tag's attribute values norm
 (_TAGS), each distinct text chunk normalised once (_NORMALISED_TEXT), the lists gathered in
 C. The reference: html.parser's lists (_parsed_html's first four), every text chunk and
 non-blank value normalised one by one, added to the string set in the same order, so the set
-is the same set, in the same order (what the checks' joined texts see)."""
+is the same set, in the same order (what the checks' joined texts see); and the text as a
+browser shows it (output_reader._ShownText) from a parse of every page."""
 
 from __future__ import annotations
 
@@ -39,8 +40,17 @@ def _reference(page: str) -> dict:
     nodes = [normalise(t) for t in text_nodes]
     art.strings.update(t for t in nodes if t)
     art.strings.update(normalise(a) for a in attrs_seen if a.strip())
+    # the text as shown, from a parse of every page (the reader parses only the pages its
+    # regex says may hold a join or a format character)
+    parser = output_reader._ShownText()
+    parser.feed(page)
+    parser.close()
+    shown = [line for line in map(normalise, parser.runs) if line]
+    art.strings.update(shown)
     art.texts.append("\n".join(nodes))
     art.texts.append("\n".join(attrs_seen))
+    if shown:
+        art.texts.append("\n".join(shown))
     for kind, body in scripts:
         if kind in output_reader.JSON_SCRIPT_TYPES:
             try:

@@ -1414,6 +1414,8 @@ class GateContext:
                         if _DOT_4_DIGITS.search(text) is not None
                         else ([], [], [])  # no number of 4+ decimals (scan.DECIMAL_4): no pair
                     )
+                    if scan.ANGLE_HINT.search(text) is not None:
+                        found = pairs[text] = self._with_angle_pairs(found, text)
                 tl, tt, shown = found
                 if tl:
                     lons.append(np.asarray(tl))
@@ -1430,6 +1432,34 @@ class GateContext:
                     )
                 )
         return out
+
+    def _with_angle_pairs(
+        self, found: tuple[list[float], list[float], list[str]], text: str
+    ) -> tuple[list[float], list[float], list[str]]:
+        """text_pairs' (lon, lat, shown) and the coordinates written as angles in ``text``.
+
+        An angle is read to its last digit (a tenth of a second is some 3 m), so it names
+        a small box, not a 5-decimal key; each pair is entered as one coordinate of its box,
+        fail closed: the one it rounds to when that is a map point (a published point,
+        written as an angle), else a raw crime's in the box, else a map point's, else the
+        one it rounds to (a location that is no map point, which fails as a decimal would)."""
+        lons, lats, shown = list(found[0]), list(found[1]), list(found[2])
+        for lon, lat in scan.angle_pairs(text):
+            gx, gy = np.meshgrid(scan.angle_keys(lon) / 1e5, scan.angle_keys(lat) / 1e5)
+            gx, gy = gx.ravel(), gy.ravel()
+            keys = scan.coordinate_keys(gx, gy)
+            exact = scan.coordinate_keys(np.array([lon.value]), np.array([lat.value]))
+            chosen = (lon.value, lat.value)
+            if not scan.member(exact, self.allowed_keys)[0]:
+                for sorted_set in (self.prepared.raw_coordinate_keys, self.allowed_keys):
+                    hit = np.flatnonzero(scan.member(keys, sorted_set))
+                    if hit.size:
+                        chosen = (float(gx[hit[0]]), float(gy[hit[0]]))
+                        break
+            lons.append(chosen[0])
+            lats.append(chosen[1])
+            shown.append(text[min(lon.start, lat.start) : max(lon.end, lat.end)])
+        return lons, lats, shown
 
     def output_keys(self, i: int) -> np.ndarray:
         """coordinate_keys of output_coords[i] (shared by the two coordinate checks)."""

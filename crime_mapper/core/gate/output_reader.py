@@ -1125,6 +1125,124 @@ def _normalised_texts(chunks: list[str]) -> list[str]:
     return nodes  # type: ignore[return-value]
 
 
+# --- text a browser shows joined --------------------------------------------------------------
+# The text nodes are read apart (joined by a line break), but a browser lays out the text of
+# inline elements, comments and invisible characters as one line: "52.667<b></b>187" and
+# "52.667&#8203;187" both show 52.667187, a raw coordinate, and "Jo<i></i>hn" shows John.
+# Where a page may hold such a join, its text is also read as shown: the text of each run of
+# nodes no block element, script, style or title separates, with the format characters
+# (Unicode Cf: zero-width spaces and joiners, soft hyphens, direction marks) taken out. Only
+# the runs where something was joined or taken out are added, so a page without (our own
+# templates' pages) costs one regex scan. What CSS does (a hidden span, a block display) is
+# not read: the gate does not lay out pages. An element not listed here (an unknown one
+# included) is taken as inline, as a browser takes it.
+_BLOCK_ELEMENTS = (
+    "address|article|aside|audio|blockquote|body|br|canvas|caption|col|colgroup|dd|details|"
+    "dialog|dir|div|dl|dt|embed|fieldset|figcaption|figure|footer|form|frame|frameset|"
+    "h[1-6]|head|header|hgroup|hr|html|iframe|legend|li|link|main|menu|meta|nav|noembed|"
+    "noframes|noscript|object|ol|optgroup|option|p|plaintext|pre|script|search|section|"
+    "select|style|summary|table|tbody|td|template|textarea|tfoot|th|thead|title|tr|ul|"
+    "video|xmp|"
+    # SVG: a chart's labels and shapes are placed apart (its text joins across tspan alone)
+    "circle|clippath|defs|desc|ellipse|foreignobject|g|line|marker|mask|metadata|path|"
+    "pattern|polygon|polyline|rect|svg|symbol|text|use"
+)
+# an SVG tspan given a position of its own starts a line (a chart's two-line label); one
+# without flows on with its text
+_POSITIONED_TSPAN = r"tspan(?:\s[^<>]*?)?\sd?[xy]\s*="
+_POSITIONS = frozenset({"x", "y", "dx", "dy"})
+_BLOCK_NAMES = frozenset(
+    n
+    for part in _BLOCK_ELEMENTS.split("|")
+    for n in ([f"h{i}" for i in range(1, 7)] if part == "h[1-6]" else [part])
+)
+# A join that may hide a token: a character a number, a reference or a word is made of (or
+# the ";" ending a character reference) before, and after one that continues it (a ".", "-",
+# "+" or quote only when a letter, digit or character reference follows: a full stop after a
+# link is prose, not a join)
+_BEFORE_JOIN = r"[\w.\-+°º'\"′″’”−;]"
+_AFTER_JOIN = r"(?:[\w°º′″−&]|[.\-+'\"’”](?=[\w&]))"
+# ...with tags between none of which is a block element: on a page of the plain grammar
+# (every tag is <[^<>]*>) this finds every join
+_JOIN = re.compile(
+    _BEFORE_JOIN
+    + "(?:<(?!/?(?:"
+    + _BLOCK_ELEMENTS
+    + r")[\s/>]|"
+    + _POSITIONED_TSPAN
+    + r")[^<>]*>)+"
+    + _AFTER_JOIN,
+    re.IGNORECASE,
+)
+_JOINS = re.compile(_BEFORE_JOIN + _AFTER_JOIN)  # the same, where two text nodes meet
+# Unicode's format characters (category Cf, Unicode 14: what unicodedata lists on Python 3.11),
+# written out: listing them at import would cost a pass over every code point
+_FORMAT_CHARACTERS = re.compile(
+    "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
+    "\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
+    "\U000e0020-\U000e007f]"
+)
+
+
+class _ShownText(HTMLParser):
+    """The runs of a page's text a browser shows as one line, where a node was joined to the
+    next across an inline tag or comment, or a format character was taken out."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.runs: list[str] = []
+        self._run: list[str] = []
+        self._joined = False
+        self._hidden = 0  # inside script or style
+
+    def _end_run(self) -> None:
+        run = "".join(self._run)
+        if self._joined or _FORMAT_CHARACTERS.search(run) is not None:
+            self.runs.append(_FORMAT_CHARACTERS.sub("", run))
+        self._run = []
+        self._joined = False
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        self.handle_startendtag(tag, attrs)
+        if tag in ("script", "style"):
+            self._hidden += 1
+
+    def handle_startendtag(self, tag: str, attrs: list) -> None:
+        if tag in _BLOCK_NAMES or (tag == "tspan" and any(a in _POSITIONS for a, _v in attrs)):
+            self._end_run()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _BLOCK_NAMES:
+            self._end_run()
+        if tag in ("script", "style") and self._hidden:
+            self._hidden -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self._hidden or not data:
+            return
+        run = self._run
+        if run and _JOINS.match(run[-1][-1] + data[:2]) is not None:
+            self._joined = True
+        run.append(data)
+
+    def close(self) -> None:
+        super().close()
+        self._end_run()
+
+
+def _shown_runs(page: str, joined_nodes: str, plain: bool) -> list[str]:
+    """The page's text as shown where it differs from its nodes read apart (see above);
+    a page of the plain grammar is parsed for it only where :data:`_JOIN` or a format
+    character says it may."""
+    if plain and _JOIN.search(page) is None and _FORMAT_CHARACTERS.search(joined_nodes) is None:
+        return []
+    parser = _ShownText()
+    parser.feed(page)
+    parser.close()
+    return [line for line in map(normalise, parser.runs) if line]
+
+
 def _read_html(
     art: Artifact, text: str, where: str, fast: bool = True, record: bool = False
 ) -> None:
@@ -1133,13 +1251,18 @@ def _read_html(
         read if read is not None else _parsed_html(text)
     )
     nodes = _normalised_texts(text_nodes)
+    joined_nodes = "\n".join(nodes)
+    shown = _shown_runs(text, joined_nodes, plain=read is not None)
     added = [t for t in nodes if t]
     added += normalised
+    added += shown
     art.strings.update(added)
     if record and not scripts:
         art.added = added
-    art.texts.append("\n".join(nodes))
+    art.texts.append(joined_nodes)
     art.texts.append("\n".join(attrs_seen))
+    if shown:
+        art.texts.append("\n".join(shown))
     for kind, body in scripts:
         if kind in JSON_SCRIPT_TYPES:
             try:

@@ -9,11 +9,12 @@ substring search) and regular expressions run once over a joined text, never per
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from functools import partial
 from itertools import compress
-from typing import Any, Optional
+from typing import Any, NamedTuple, Optional
 
 import numpy as np
 
@@ -198,6 +199,91 @@ def text_pairs(text: str) -> tuple[list[float], list[float], list[str]]:
     else:
         shown = [text[starts[i] : ends[i + 1]] for i in taken.tolist()]
     return lons.tolist(), lats.tolist(), shown
+
+
+# --- coordinates written as angles ---------------------------------------------------------------
+# "52°40'01.93"N 1°08'42.90"W", "N 52° 40.032' W 1° 8.715'", "52.66720°N, 1.14525 W": what a
+# phone, a GPS or a mapping site shows, which text_pairs (signed decimals) does not read. One
+# is checked when written to FINE_ANGLE or finer (a tenth of a second, about 3 m): coarser
+# angles locate a crime no more closely than the 3-decimal numbers text_pairs leaves alone.
+# A hemisphere letter is read before the number or after it, not both (in "N 52° 40' W 1°"
+# the W is the next angle's).
+ANGLE_HINT = re.compile(r"[°º]|\d\.\d{4,}\s*[NSEW](?![A-Za-z])")
+_ANGLE = re.compile(
+    r"""(?<![\d.])
+    (?:(?<![A-Za-z])(?P<pre>[NSEW])\s*)?
+    (?P<sign>[-−+])?
+    (?P<deg>\d{1,3}(?:\.(?P<degf>\d+))?)
+    (?:\s*(?P<mark>[°º])
+        (?:\s*(?P<min>\d{1,2}(?:\.(?P<minf>\d+))?)\s*['′’]
+            (?:\s*(?P<sec>\d{1,2}(?:\.(?P<secf>\d+))?)\s*(?:["″”]|''|′′|’’))?
+        )?
+    )?
+    (?(pre)|(?:\s*(?P<post>[NSEW])(?![A-Za-z]))?)""",
+    re.VERBOSE,
+)
+FINE_ANGLE = 3e-5  # degrees
+
+
+class Angle(NamedTuple):
+    value: float  # degrees, west and south negative
+    half: float  # half the unit of its last digit, in degrees: the value is within this
+    axis: str  # "lon", "lat" or "" (no hemisphere: told by its range)
+    start: int
+    end: int
+
+
+def _angle(m: re.Match) -> Optional[Angle]:
+    """The angle a match writes, or None: no degree mark and no hemisphere (a plain number,
+    text_pairs' business), or coarser than FINE_ANGLE."""
+    hemisphere = m.group("post") or m.group("pre")
+    if m.group("mark") is None and hemisphere is None:
+        return None
+    if m.group("sec") is not None:
+        unit = 10.0 ** -len(m.group("secf") or "") / 3600
+    elif m.group("min") is not None:
+        unit = 10.0 ** -len(m.group("minf") or "") / 60
+    else:
+        unit = 10.0 ** -len(m.group("degf") or "")
+    if unit > FINE_ANGLE:
+        return None
+    value = (
+        float(m.group("deg")) + float(m.group("min") or 0) / 60 + float(m.group("sec") or 0) / 3600
+    )
+    if m.group("sign") in ("-", "−") or hemisphere in ("S", "W"):
+        value = -value
+    axis = {"N": "lat", "S": "lat", "E": "lon", "W": "lon"}.get(hemisphere or "", "")
+    return Angle(value, unit / 2, axis, m.start(), m.end())
+
+
+def angle_pairs(text: str) -> list[tuple[Angle, Angle]]:
+    """(longitude, latitude) of UK-looking pairs of fine angles written at most _MAX_GAP
+    characters apart, in either order, each angle in one pair at most (taken from the left)."""
+    angles = [a for a in map(_angle, _ANGLE.finditer(text)) if a is not None]
+    pairs = []
+    i = 0
+    while i + 1 < len(angles):
+        a, b = angles[i], angles[i + 1]
+        pair = None
+        if b.start - a.end <= _MAX_GAP:
+            for lon, lat in ((a, b), (b, a)):
+                if lon.axis != "lat" and lat.axis != "lon" and uk_lon_lat(lon.value, lat.value):
+                    pair = (lon, lat)
+                    break
+        if pair is None:
+            i += 1
+            continue
+        pairs.append(pair)
+        i += 2
+    return pairs
+
+
+def angle_keys(angle: Angle) -> np.ndarray:
+    """The 5-decimal keys (value x 1e5, whole) a coordinate written as ``angle`` may have:
+    every one within its half unit, and half a key either side (the keys are rounded)."""
+    lo = math.ceil((angle.value - angle.half) * 1e5 - 0.5 - 1e-9)
+    hi = math.floor((angle.value + angle.half) * 1e5 + 0.5 + 1e-9)
+    return np.arange(lo, hi + 1, dtype=np.float64)
 
 
 _WORD_OR_DOT = np.zeros(256, dtype=bool)  # ASCII [\w.]

@@ -1,0 +1,187 @@
+"""Text a browser shows that the leak gate read otherwise (found by a hostile-input run):
+each must fail the gate, and our own pages must still pass.
+
+A raw coordinate split by an empty inline element ("52.667<b></b>187"), a comment or an
+invisible character (a zero-width space, a soft hyphen) is shown whole by a browser, but the
+gate read the text nodes apart and passed it; so did a raw coordinate written in degrees,
+minutes and seconds ("52°40'01.93"N 1°08'42.90"W"), as a phone or a mapping site shows one.
+Real raw extract, map points and release (tests/support/leak_world) and its real web map.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from crime_mapper.core.gate import output_reader, scan
+from crime_mapper.core.gate.leak_gate import check_release
+from tests.support.leak_world import copy_folder, raw_row
+
+
+def _dms(value: float, positive: str, negative: str, places: int) -> str:
+    hemisphere = positive if value >= 0 else negative
+    value = abs(value)
+    degrees = int(value)
+    minutes = int((value - degrees) * 60)
+    seconds = (value - degrees - minutes / 60) * 3600
+    return f"{degrees}°{minutes:02d}'{seconds:0{3 + places}.{places}f}\"{hemisphere}"
+
+
+def _page_with(site: Path, body: str) -> None:
+    (site / "notes.html").write_text(
+        f"<!doctype html><html lang='en'><head><title>Notes</title></head><body><p>{body}</p>"
+        "</body></html>",
+        encoding="utf-8",
+    )
+
+
+def _split(number: str, between: str) -> str:
+    """The number with ``between`` after its second decimal place."""
+    at = number.index(".") + 3
+    return number[:at] + between + number[at:]
+
+
+_BETWEEN = {
+    "empty bold": "<b></b>",
+    "empty spans": "<span></span><span class='x'></span>",
+    "comment": "<!-- -->",
+    "word break": "<wbr>",
+    "hidden input": "<input type=hidden>",
+    "unknown element": "<x-y></x-y>",
+    "zero-width space": "&#8203;",
+    "soft hyphen": "&shy;",
+    "word joiner": "\u2060",
+    "tag with > in a value": '<span title=">"></span>',
+}
+
+
+@pytest.mark.parametrize("between", list(_BETWEEN))
+def test_a_raw_coordinate_split_by_what_a_browser_does_not_show_fails(
+    world, clean_outputs, tmp_path, between
+):
+    row = raw_row(world)
+    lon, lat = f"{row['longitude']:.5f}", f"{row['latitude']:.5f}"
+    site = copy_folder(clean_outputs["folder"], tmp_path)
+    _page_with(site, f"Seen at {_split(lat, _BETWEEN[between])}, {_split(lon, _BETWEEN[between])}")
+    report = check_release(world["raw"], site, world["points"])
+    assert not report.passed
+    failed = {c.name for c in report.checks if not c.passed}
+    assert "no_raw_coordinates" in failed, report.message()
+    shutil.rmtree(site)
+
+
+def test_raw_free_text_split_inside_its_words_fails(world, clean_outputs, tmp_path):
+    note = str(world["raw"]["extra_mo_notes"].iat[9])
+    hidden = " ".join(w[:2] + "<i></i>" + w[2:] if len(w) > 3 else w for w in note.split())
+    site = copy_folder(clean_outputs["folder"], tmp_path)
+    _page_with(site, hidden)
+    report = check_release(world["raw"], site, world["points"])
+    assert not report.passed, "a raw note with every long word split passed"
+    shutil.rmtree(site)
+
+
+@pytest.mark.parametrize("places", [1, 2])
+@pytest.mark.parametrize("form", ["dms", "dms with spaces", "decimal with hemisphere"])
+def test_a_raw_coordinate_written_as_an_angle_fails(world, clean_outputs, tmp_path, form, places):
+    row = raw_row(world)
+    lon, lat = float(row["longitude"]), float(row["latitude"])
+    if form == "decimal with hemisphere":
+        text = f"{abs(lat):.{4 + places}f}° N, {abs(lon):.{4 + places}f} W"
+    else:
+        text = f"{_dms(lat, 'N', 'S', places)} {_dms(lon, 'E', 'W', places)}"
+        if form == "dms with spaces":
+            text = text.replace("°", "° ").replace("'", "' ")
+    site = copy_folder(clean_outputs["folder"], tmp_path)
+    _page_with(site, f"Stopped at {text}")
+    report = check_release(world["raw"], site, world["points"])
+    failed = {c.name for c in report.checks if not c.passed}
+    assert "no_raw_coordinates" in failed, (text, report.message())
+    shutil.rmtree(site)
+
+
+def test_a_map_point_written_as_an_angle_passes_and_a_coarse_angle_is_left_alone(
+    world, clean_outputs, tmp_path
+):
+    """A published point given in seconds to two places is that point (it rounds to it);
+    whole seconds (some 30 m) locate nothing more closely than 3-decimal numbers do."""
+    public = world["public"]
+    located = public[public["Longitude"] != ""].iloc[0]
+    lon, lat = float(located["Longitude"]), float(located["Latitude"])
+    row = raw_row(world)
+    coarse = f"{row['latitude']:.3f}°N {abs(row['longitude']):.3f}°W"
+    site = copy_folder(clean_outputs["folder"], tmp_path)
+    _page_with(site, f"The point {_dms(lat, 'N', 'S', 3)} {_dms(lon, 'E', 'W', 3)}; {coarse}")
+    report = check_release(world["raw"], site, world["points"])
+    assert report.passed, report.message()
+    shutil.rmtree(site)
+
+
+def test_a_fine_angle_at_no_map_point_fails_as_a_decimal_would(world, clean_outputs, tmp_path):
+    site = copy_folder(clean_outputs["folder"], tmp_path)
+    _page_with(site, "Meet at 52°30'00.00\"N 1°30'00.00\"W")  # (no point or crime there)
+    report = check_release(world["raw"], site, world["points"])
+    failed = {c.name for c in report.checks if not c.passed}
+    assert failed == {"coordinates_are_map_points"}, report.message()
+    shutil.rmtree(site)
+
+
+# --- the reader ---------------------------------------------------------------------------------
+def _read(page: str, fast: bool = True) -> output_reader.Artifact:
+    art = output_reader.Artifact(name="page.html", kind="html")
+    output_reader._read_html(art, page, "page.html", fast=fast)
+    return art
+
+
+@pytest.mark.parametrize("between", list(_BETWEEN))
+def test_the_shown_text_is_the_same_on_the_fast_and_the_parsed_read(between):
+    page = f"<p>Seen at 52.66<b>7</b>{_BETWEEN[between]}187 near <a href='x'>Jo</a>hn's</p>"
+    fast, parsed = _read(page), _read(page, fast=False)
+    assert fast.texts == parsed.texts
+    assert fast.strings == parsed.strings
+    assert "Seen at 52.667187 near John's" in fast.texts[-1]
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "<p>On or near <a href='x.html'>High Street</a>, (<abbr title='a'>ASB</abbr>).</p>",
+        "<table><tr><td>52.667</td><td>187</td></tr></table>",
+        "<ul><li>12</li><li>34</li></ul><p>1<br>2</p>",
+        '<svg><text x="5">Nov<tspan x="5" dy="14">2021</tspan></text><text>139</text></svg>',
+    ],
+)
+def test_text_apart_on_the_screen_is_not_joined(page):
+    assert _read(page).texts == _read(page, fast=False).texts
+    assert len(_read(page).texts) == 2  # (the nodes and the attributes: no shown text)
+
+
+def test_our_web_map_page_needs_no_shown_text(gated_webmap):
+    """The real web map's pages hold no join, so the gate reads them with one regex scan
+    more, not a second parse (the summaries' pages: test_summaries_history)."""
+    pages = sorted(gated_webmap.rglob("*.html"))
+    assert pages
+    for path in pages:
+        page = path.read_text(encoding="utf-8")
+        assert output_reader._plain_html(page) is not None, path.name  # (the fast read)
+        assert output_reader._JOIN.search(page) is None, path.name
+        assert output_reader._FORMAT_CHARACTERS.search(page) is None, path.name
+
+
+def test_angle_pairs_read_the_usual_forms():
+    forms = {
+        "52°40'01.93\"N 1°08'42.90\"W": (-1.14525, 52.66720),
+        "N 52° 40.0320' W 1° 8.7150'": (-1.14525, 52.66720),
+        "N52°40′01.93″ W1°08′42.90″": (-1.14525, 52.66720),
+        "1.14525°W, 52.66720°N": (-1.14525, 52.66720),
+        "52.66720 N 1.14525 W": (-1.14525, 52.66720),
+        "52°40'01.9\"N, -1°08'42.9\"": (-1.14525, 52.66719),
+    }
+    for text, (lon, lat) in forms.items():
+        pairs = scan.angle_pairs(text)
+        assert len(pairs) == 1, text
+        assert pairs[0][0].value == pytest.approx(lon, abs=2e-5), text
+        assert pairs[0][1].value == pytest.approx(lat, abs=2e-5), text
+    for coarse in ("52°40'N 1°08'W", "52°40'02\"N 1°08'43\"W", "52.667°N 1.145°W", "at 52 N"):
+        assert scan.angle_pairs(coarse) == [], coarse
