@@ -11,11 +11,14 @@ each test plants text in it.
 
 from __future__ import annotations
 
+import random
+import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from crime_mapper.core.gate.context import GateContext, PreparedGate
 from crime_mapper.core.gate.leak_gate import check_release
 from tests.support.leak_world import NAMES, copy_folder, expect_only, failed, plant, raw_row, refs
 
@@ -147,3 +150,46 @@ def test_empty_team_texts_allow_nothing(world: dict, clean_outputs: dict, tmp_pa
     site = _site_with(clean_outputs, tmp_path, "<p>Reported 12/10/2022</p>")
     report = check_release(world["raw"], site, world["points"], team_texts=["", "  "])
     expect_only(report, "no_dates_finer_than_month")
+
+
+# --- a team file of many contacts ---------------------------------------------------------------
+def _alternation(texts: list[str]) -> re.Pattern:
+    """The team mask as it was written: one branch per text, longest first."""
+    ordered = sorted(texts, key=lambda t: (-len(t), t))
+    return re.compile(
+        r"(?<![\w./:-])(?:" + "|".join(map(re.escape, ordered)) + r")(?![\w/:]|[.-]\d)"
+    )
+
+
+@pytest.fixture(scope="module")
+def prepared(world: dict) -> PreparedGate:
+    return PreparedGate(world["raw"], world["points"])
+
+
+def test_the_team_mask_hides_what_the_alternation_of_its_texts_hides(prepared):
+    """The mask is a tree of the texts' shared prefixes (a team file of 50,000 phone numbers
+    made the gate run for minutes: every branch tried at every position of every page); it
+    must hide exactly the whole occurrences the plain alternation hides."""
+    rng = random.Random(3)
+    alphabet = "ab1:. -0"
+    for _ in range(300):
+        texts = {
+            "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 6))).strip() or "a"
+            for _ in range(rng.randint(1, 12))
+        }
+        mask = GateContext(prepared, [], team_texts=list(texts))
+        plain = _alternation(sorted(texts))
+        for _ in range(30):
+            text = "".join(rng.choice(alphabet + "x/") for _ in range(rng.randint(0, 40)))
+            assert mask.without_team_texts(text) == plain.sub("\x00", text), (texts, text)
+
+
+def test_a_team_of_fifty_thousand_contacts_is_masked_as_a_tree(prepared):
+    contacts = [f"0116 {i % 1000:03d} {j:04d}" for i in range(1000) for j in range(50)]
+    ctx = GateContext(prepared, [], team_texts=contacts)
+    page = " ".join(contacts[::7]) + " 2022-10-15 09:30 0116 999 99999"
+    masked = ctx.without_team_texts(page)
+    assert masked == _alternation(contacts).sub("\x00", page)
+    assert masked.endswith("\x00 2022-10-15 09:30 0116 999 99999")
+    # a tree: each contact's shared "0116 " written once, not once per contact
+    assert ctx._team_mask.pattern.count("0116") == 1

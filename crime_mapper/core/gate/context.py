@@ -1382,8 +1382,11 @@ class GateContext:
             return None
         # whole occurrences only, bounded as the date patterns are: "...12:00" never hides
         # the ":33" or "-05" written straight after it
-        alternation = "|".join(re.escape(t) for t in texts)
-        return re.compile(r"(?<![\w./:-])(?:" + alternation + r")(?![\w/:]|[.-]\d)")
+        before, after = r"(?<![\w./:-])", r"(?![\w/:]|[.-]\d)"
+        try:
+            return re.compile(before + _trie_pattern(texts) + after)
+        except (RecursionError, re.error, OverflowError):  # (texts nested thousands deep)
+            return re.compile(before + "(?:" + "|".join(map(re.escape, texts)) + ")" + after)
 
     def without_team_texts(self, text: str) -> str:
         """``text`` with every whole occurrence of a team text replaced by a NUL (a boundary,
@@ -1674,6 +1677,42 @@ class GateContext:
             if start <= offset:
                 name = n
         return name
+
+
+def _trie_pattern(texts: list[str]) -> str:
+    """A regex matching exactly what the alternation of ``texts`` (longest first) matches,
+    written as a tree of their shared prefixes.
+
+    Why: a team file may list tens of thousands of contacts, and Python's regex engine tries
+    an alternation's branches one by one at every position of every page (120 s and more
+    for 50,000 phone numbers); through the tree each position costs the length of its
+    longest shared prefix. At each node the longer texts are tried before the text that
+    ends there, so the first match found is the longest one the bounds allow, as with the
+    alternation sorted longest first. (Texts nested thousands deep, each a prefix of the
+    next, exceed the recursion limit: the caller falls back to the alternation.)"""
+    trie: dict = {}
+    for text in texts:
+        node = trie
+        for char in text:
+            node = node.setdefault(char, {})
+        node[""] = {}  # a text ends here
+
+    def pattern(node: dict) -> str:
+        branches = []
+        for char, child in sorted(node.items()):
+            if not char:
+                continue
+            chain = [char]
+            while len(child) == 1 and "" not in child:  # (one text's own run: no nesting)
+                ((char, child),) = child.items()
+                chain.append(char)
+            branches.append(re.escape("".join(chain)) + pattern(child))
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return "(?:" + body + ")?" if "" in node else body
+
+    return "(?:" + pattern(trie) + ")"
 
 
 def _floors_and_ceilings(floor: np.ndarray, ceil: np.ndarray) -> np.ndarray:
