@@ -29,6 +29,7 @@ from .profile import (
     MonthProfile,
     area_codes,
     build_profile,
+    history_in_lookup_areas,
     history_profiles,
     labels_of,
     left_out_notes,
@@ -166,7 +167,9 @@ def run_release_qa(
     (earlier months' crimes, any number: the last 12 before this month are used; or their
     month profiles). ``rejects`` is the load's rejects table; ``map_points`` (a MapPoints)
     gives a force extract's rows their map point's label and area and measures how far they
-    would move; ``area_lookup`` maps LSOA codes to neighbourhoods. ``history_left_out``:
+    would move; ``area_lookup`` maps LSOA codes to neighbourhoods (a history counted by LSOA,
+    as one saved without a lookup is, is summed into them: profile.history_in_lookup_areas,
+    so the area checks never compare LSOAs with neighbourhoods). ``history_left_out``:
     the notes of months the caller read and left out (run.load_history); months left out
     here are added to them."""
     feedback = feedback or Feedback()
@@ -181,6 +184,10 @@ def run_release_qa(
         read = {p.month: [] for p in history}
     used = [p.month for p in profiles]
     left_out = list(history_left_out) + left_out_notes(read, used, month, HISTORY_MONTHS)
+    unmatched: list[str] = []  # months whose areas are not the lookup's (left out of them)
+    if area_lookup:
+        profiles, unmatched = history_in_lookup_areas(profiles, area_lookup)
+    area_months = sum(1 for p in profiles if p.by_area)
     feedback.check()
     feedback.set_progress(30)
 
@@ -226,6 +233,8 @@ def run_release_qa(
                 ran=False,
                 note="most located rows have no LSOA code: give map points (their LSOA is used)",
             )
+        elif name == "area_count" and unmatched and area_months < qa_checks.MIN_HISTORY_MONTHS:
+            entry.update(ran=False, note="the history's areas are not the lookup's")
         else:
             findings.extend(check(ctx))
         ran.append(entry)
@@ -246,6 +255,21 @@ def run_release_qa(
                     else ""
                 ),
                 {"months": len(profiles), "left_out": len(left_out)},
+            )
+        )
+    if unmatched:
+        findings.append(
+            Finding(
+                "history",
+                "areas",
+                "medium",
+                f"{len(unmatched)} history months are counted by other areas than the lookup's",
+                f"The area lookup puts {month} in neighbourhoods, but the history's "
+                f"{', '.join(unmatched)} are counted by areas that are neither its LSOA codes "
+                "nor its neighbourhoods (a history saved with another lookup?). Their areas "
+                "cannot be compared with this month's and were left out of the area checks. "
+                "Give the lookup the history was saved with, or the history's extracts.",
+                {"months": len(unmatched)},
             )
         )
     feedback.set_progress(100)
