@@ -88,3 +88,55 @@ def test_team_csv_impossible_event_date_is_refused_naming_its_line(tmp_path):
         "team.csv: line 4 (neighbourhood N1), event 'Meeting': start_date "
         "'2022-02-30T10:00:00' is no date of the calendar (no such day)"
     )
+
+
+def test_team_csv_column_given_twice_is_refused_naming_it(tmp_path):
+    """csv.DictReader kept the last of the two: the second name was published in silence."""
+    path = tmp_path / "team.csv"
+    path.write_text("code,kind,name,name\nE02002827,neighbourhood,First,Second\n", "utf-8")
+    with pytest.raises(TeamError, match=r"team.csv: the column 'name' is in the header twice"):
+        read_team(path)
+    # blank header cells (a spreadsheet's trailing commas) name no field: read as before
+    path.write_text("code,kind,name,,\nE02002827,neighbourhood,First,,\n", "utf-8")
+    assert read_team(path)["E02002827"].name == "First"
+
+
+def test_team_csv_neighbourhood_described_twice_is_refused_naming_both_lines(tmp_path):
+    """The second row replaced the first's name, description and contacts in silence."""
+    path = tmp_path / "team.csv"
+    path.write_text(
+        "code,kind,name,title\n"
+        "E02002827,neighbourhood,First,\n"
+        "E02002827,event,,Surgery\n"
+        "E02002827,neighbourhood,Second,\n",
+        "utf-8",
+    )
+    with pytest.raises(TeamError) as caught:
+        read_team(path)
+    assert str(caught.value).startswith(
+        "team.csv: line 4: neighbourhood E02002827 is described twice (lines 2 and 4;"
+    )
+    # many people, priorities, events and links per neighbourhood are the format
+    path.write_text(
+        "code,kind,name,title\n"
+        "E02002827,neighbourhood,First,\n"
+        "E02002827,event,,Surgery\n"
+        "E02002827,event,,Surgery\n"
+        "E02002828,neighbourhood,Second,\n",
+        "utf-8",
+    )
+    teams = read_team(path)
+    assert teams["E02002827"].name == "First" and len(teams["E02002827"].events) == 2
+
+
+def test_team_json_list_naming_a_neighbourhood_twice_is_refused(tmp_path):
+    """The list shape keyed the teams by neighbourhood.id: the last of two won in silence."""
+    path = tmp_path / "team.json"
+    first = {"neighbourhood": {"id": "E02002827", "name": "First"}}
+    second = {"neighbourhood": {"id": " E02002827", "name": "Second"}}
+    path.write_text(json.dumps([first, second]), encoding="utf-8")
+    with pytest.raises(TeamError, match=r"team.json: neighbourhood E02002827 is given twice"):
+        read_team(path)
+    path.write_text(json.dumps({"E02002827": first, "E02002827 ": second}), encoding="utf-8")
+    with pytest.raises(TeamError, match=r"team.json: neighbourhood E02002827 is given twice"):
+        read_team(path)

@@ -383,16 +383,23 @@ def read_team_json(path: PathLike) -> dict[str, Team]:
     data = read_json_file(path, lambda why: TeamError(f"cannot read team information {why}"))
     out: dict[str, Team] = {}
     if isinstance(data, dict):
-        for code, bundle in data.items():
-            out[plain(code)] = _team_of(path, plain(code), bundle)
+        pairs = [(plain(code), bundle) for code, bundle in data.items()]
     elif isinstance(data, list):
+        pairs = []
         for bundle in data:
             hood = bundle.get("neighbourhood") if isinstance(bundle, dict) else None
             code = plain(hood.get("id")) if isinstance(hood, dict) else ""
             if code:
-                out[code] = _team_of(path, code, bundle)
+                pairs.append((code, bundle))
     else:
         raise TeamError(f"{path.name}: expected an object keyed by neighbourhood code or a list")
+    for code, bundle in pairs:
+        if code in out:  # (a list naming an id twice; " E02" beside "E02" as keys)
+            raise TeamError(
+                f"{path.name}: neighbourhood {code} is given twice (the last would replace "
+                "the first): give each neighbourhood once"
+            )
+        out[code] = _team_of(path, code, bundle)
     return out
 
 
@@ -416,6 +423,12 @@ def read_team_csv(path: PathLike) -> dict[str, Team]:
     try:
         with open(path, encoding="utf-8-sig", newline="") as handle:
             reader = csv.DictReader(handle, strict=True)
+            twice = _repeated(reader.fieldnames or [])
+            if twice:
+                raise TeamError(
+                    f"{path.name}: the column {twice!r} is in the header twice (only one of "
+                    "them would be read): give each column once"
+                )
             rows, lines = [], []
             for row in reader:
                 if None in row or None in row.values():  # (more or fewer cells: see below)
@@ -433,11 +446,20 @@ def read_team_csv(path: PathLike) -> dict[str, Team]:
     if rows and not {"code", "kind"} <= set(rows[0]):
         raise TeamError(f"{path.name}: needs the columns code and kind (and the item fields)")
     bundles: dict[str, dict[str, Any]] = {}
+    described: dict[str, int] = {}  # code -> the line of its neighbourhood row
     for row, line in zip(rows, lines):
         code = plain(row.get("code"))
         kind = plain(row.get("kind")).lower()
         if not code or kind not in _CSV_KINDS:
             continue
+        if kind == "neighbourhood":
+            if code in described:
+                raise TeamError(
+                    f"{path.name}: line {line:,}: neighbourhood {code} is described twice "
+                    f"(lines {described[code]:,} and {line:,}; the last would replace the "
+                    "first): give one neighbourhood row per code"
+                )
+            described[code] = line
         if kind in ("event", "priority"):
             keys = _EVENT_DATES if kind == "event" else _PRIORITY_DATES
             problem = _dates_refused(row, kind, keys)
@@ -462,6 +484,19 @@ def read_team_csv(path: PathLike) -> dict[str, Team]:
         else:
             bundle["events"].append(row)
     return {code: team_from_api(bundle) for code, bundle in bundles.items()}
+
+
+def _repeated(names: list[str]) -> str:
+    """The first column name the header gives twice, or "". Why: csv.DictReader keeps the
+    last cell of a repeated column, so 'name,name' published the second name in silence.
+    Blank names are not counted: no field is read from them (a spreadsheet's trailing
+    commas)."""
+    seen: set[str] = set()
+    for name in names:
+        if name in seen and name.strip():
+            return name
+        seen.add(name)
+    return ""
 
 
 def _ragged_row(path: Path, line: int, more: bool) -> str:
