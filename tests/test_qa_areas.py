@@ -8,11 +8,13 @@ import csv
 import json
 from pathlib import Path
 
+import pytest
+
 from crime_mapper.cli import main
 from crime_mapper.core.load.loader import load_extracts
 from crime_mapper.core.qa.profile import history_in_lookup_areas, read_profiles_json
 from crime_mapper.core.qa.report import run_release_qa
-from crime_mapper.core.qa.run import read_area_lookup
+from crime_mapper.core.qa.run import QaInputError, read_area_lookup
 from tests.support import qa_faults as faults
 
 CITY_LOOKUP = faults.SAMPLES / "neighbourhoods" / "lsoa11_to_msoa11_leicester_city.csv"
@@ -94,3 +96,44 @@ def test_history_by_another_lookups_areas_is_named_not_compared(tmp_path):
     assert "2021-10" in note[0].explanation and "2022-09" in note[0].explanation
     area = [c for c in report.checks if c["name"] == "area_count"][0]
     assert not area["ran"] and "not the lookup's" in area["note"]
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (  # the last area won: the LSOA's crimes moved to it in silence
+            "lsoa,area\nE01013600,E02002829\nE01013601,E02002829\nE01013600,E02002830\n",
+            "line 4: LSOA E01013600 is given the area 'E02002830' here and 'E02002829' on line 2",
+        ),
+        (  # read the other way round: no LSOA had an area, the area checks did not run
+            "area,lsoa\nE02002829,E01013600\nE02002829,E01013601\n",
+            "the second column is headed 'lsoa'",
+        ),
+        (  # the LSOA counted in no area, the check's note blaming the map points
+            "lsoa,area\nE01013600,E02002829\nE01013601, \n",
+            "line 3: LSOA E01013601 has no area",
+        ),
+        (  # the first LSOA taken for the header and lost
+            "E01013600,E02002829\nE01013601,E02002829\n",
+            "line 1 is a row of codes, not a header",
+        ),
+        (  # the rest of the file read as one area's name
+            'lsoa,area\nE01013600,"E02002829\nE01013601,E02002829\n',
+            "the record from line 2 on (unexpected end of data): a quote opened in a cell",
+        ),
+    ],
+)
+def test_a_damaged_area_lookup_is_refused_naming_its_line(tmp_path, text, message):
+    path = tmp_path / "areas.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(QaInputError) as caught:
+        read_area_lookup(path)
+    assert str(caught.value).startswith(f"{path}: ") and message in str(caught.value)
+
+
+def test_an_area_lookup_row_repeated_exactly_is_read(tmp_path):
+    path = tmp_path / "areas.csv"
+    path.write_text(
+        "lsoa11cd,msoa11cd,name\nE01013600,E02002829,x\n\nE01013600,E02002829,y\n", "utf-8"
+    )
+    assert read_area_lookup(path) == {"E01013600": "E02002829"}
