@@ -12,7 +12,11 @@ import pytest
 
 from crime_mapper.cli import main
 from crime_mapper.core.load.loader import load_extracts
-from crime_mapper.core.qa.profile import history_in_lookup_areas, read_profiles_json
+from crime_mapper.core.qa.profile import (
+    history_in_lookup_areas,
+    profiles_json,
+    read_profiles_json,
+)
 from crime_mapper.core.qa.report import run_release_qa
 from crime_mapper.core.qa.run import QaInputError, read_area_lookup
 from tests.support import qa_faults as faults
@@ -95,7 +99,7 @@ def test_history_by_another_lookups_areas_is_named_not_compared(tmp_path):
     assert len(note) == 1 and note[0].severity == "medium"
     assert "2021-10" in note[0].explanation and "2022-09" in note[0].explanation
     area = [c for c in report.checks if c["name"] == "area_count"][0]
-    assert not area["ran"] and "not the lookup's" in area["note"]
+    assert not area["ran"] and "counted by other areas" in area["note"]
 
 
 @pytest.mark.parametrize(
@@ -137,3 +141,31 @@ def test_an_area_lookup_row_repeated_exactly_is_read(tmp_path):
         "lsoa11cd,msoa11cd,name\nE01013600,E02002829,x\n\nE01013600,E02002829,y\n", "utf-8"
     )
     assert read_area_lookup(path) == {"E01013600": "E02002829"}
+
+
+def test_history_by_neighbourhood_checked_by_lsoa_is_named_not_compared(tmp_path):
+    """The other way round: a history saved with --areas (neighbourhoods), checked without
+    a lookup, made every neighbourhood look emptied and every LSOA new (33 high findings)."""
+    lookup = read_area_lookup(_lookup_csv(tmp_path))
+    by_msoa, _ = history_in_lookup_areas(_history(), lookup)
+    saved = tmp_path / "history.json"
+    saved.write_text(profiles_json(by_msoa), encoding="utf-8")
+    load = load_extracts([str(faults.BUNDLED_MONTH)])
+    history = read_profiles_json(saved.read_text(encoding="utf-8"))
+    report = run_release_qa(load.crimes, history, rejects=load.rejects)
+    assert report.counts()["high"] == 0, [f.title for f in report.findings]
+    note = [f for f in report.findings if f.id == "history:areas"]
+    assert len(note) == 1 and note[0].severity == "medium"
+    assert note[0].title == "12 history months are counted by other areas than 2022-10"
+    area = [c for c in report.checks if c["name"] == "area_count"][0]
+    assert not area["ran"]
+    # one month saved by neighbourhood among LSOA months (--save-history with --areas once):
+    # that month is left out, the other 11 compared
+    mixed = _history()[:-1] + by_msoa[-1:]
+    report = run_release_qa(load.crimes, mixed, rejects=load.rejects)
+    note = [f for f in report.findings if f.id == "history:areas"]
+    assert note and note[0].title == "1 history month is counted by other areas than 2022-10"
+    assert [c for c in report.checks if c["name"] == "area_count"][0]["ran"]
+    # a history by LSOA, as the bundled one, is compared as ever
+    plain = run_release_qa(load.crimes, _history(), rejects=load.rejects)
+    assert not [f for f in plain.findings if f.id == "history:areas"]

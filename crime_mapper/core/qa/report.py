@@ -29,6 +29,7 @@ from .profile import (
     MonthProfile,
     area_codes,
     build_profile,
+    history_by_other_areas,
     history_in_lookup_areas,
     history_profiles,
     labels_of,
@@ -184,10 +185,9 @@ def run_release_qa(
         read = {p.month: [] for p in history}
     used = [p.month for p in profiles]
     left_out = list(history_left_out) + left_out_notes(read, used, month, HISTORY_MONTHS)
-    unmatched: list[str] = []  # months whose areas are not the lookup's (left out of them)
+    unmatched: list[str] = []  # months whose areas are not this month's kind (left out)
     if area_lookup:
         profiles, unmatched = history_in_lookup_areas(profiles, area_lookup)
-    area_months = sum(1 for p in profiles if p.by_area)
     feedback.check()
     feedback.set_progress(30)
 
@@ -213,6 +213,9 @@ def run_release_qa(
         crimes, month, rejects, labels=labels, snap_distance=distance, far_metres=far_metres,
         areas=areas, runs=runs,
     )  # fmt: skip
+    if not area_lookup:
+        profiles, unmatched = history_by_other_areas(profiles, current)
+    area_months = sum(1 for p in profiles if p.by_area)
     feedback.set_progress(60)
     ctx = qa_checks.QaContext(
         month=month, crimes=crimes, current=current, history=profiles, rejects=rejects,
@@ -234,7 +237,7 @@ def run_release_qa(
                 note="most located rows have no LSOA code: give map points (their LSOA is used)",
             )
         elif name == "area_count" and unmatched and area_months < qa_checks.MIN_HISTORY_MONTHS:
-            entry.update(ran=False, note="the history's areas are not the lookup's")
+            entry.update(ran=False, note="the history is counted by other areas (see its finding)")
         else:
             findings.extend(check(ctx))
         ran.append(entry)
@@ -258,17 +261,33 @@ def run_release_qa(
             )
         )
     if unmatched:
+        if area_lookup:
+            why = (
+                f"The area lookup puts {month} in neighbourhoods, but the history's "
+                f"{', '.join(unmatched)} are counted by areas that are neither its LSOA codes "
+                "nor its neighbourhoods (a history saved with another lookup?)."
+            )
+            fix = "Give the lookup the history was saved with, or the history's extracts."
+        else:
+            why = (
+                f"{month} is counted by LSOA, but the history's {', '.join(unmatched)} are "
+                "counted by areas none of which this month has (a history saved with an area "
+                "lookup?)."
+            )
+            fix = (
+                "Give the area lookup the history was saved with (--areas), or the history's "
+                "extracts; if the history is by LSOA, this month's LSOA codes are all new: "
+                "check them."
+            )
         findings.append(
             Finding(
                 "history",
                 "areas",
                 "medium",
-                f"{len(unmatched)} history months are counted by other areas than the lookup's",
-                f"The area lookup puts {month} in neighbourhoods, but the history's "
-                f"{', '.join(unmatched)} are counted by areas that are neither its LSOA codes "
-                "nor its neighbourhoods (a history saved with another lookup?). Their areas "
-                "cannot be compared with this month's and were left out of the area checks. "
-                "Give the lookup the history was saved with, or the history's extracts.",
+                f"{len(unmatched)} history month{'s are' if len(unmatched) > 1 else ' is'} "
+                f"counted by other areas than {month}",
+                f"{why} Their areas cannot be compared with this month's and were left out of "
+                f"the area checks. {fix}",
                 {"months": len(unmatched)},
             )
         )
