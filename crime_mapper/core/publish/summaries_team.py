@@ -12,7 +12,8 @@ text is reduced to a few harmless tags (p, br, strong, em, b, i, ul, ol, li, and
 http(s)/mailto/tel link); everything else is dropped and every text node escaped, so a hostile
 ``<script>``, ``onerror=`` or ``javascript:`` link cannot reach a page. Events are shown
 with their day and times ("Saturday 15 October 2022, 10:00 to 12:00"), priorities to the
-month. The leak gate refuses day-precise dates and contact details in public outputs, so
+month; a date that is no date ("2022-02-30", "25:61", year 0) is refused. The leak gate
+refuses day-precise dates and contact details in public outputs, so
 :func:`published_team_texts` lists exactly the event dates as rendered and the contacts the
 team data holds; the gate exempts those whole texts from its date and contact checks only.
 Imports nothing from QGIS.
@@ -170,6 +171,82 @@ def _moment(value: Any) -> Optional[tuple[datetime.date, Optional[str]]]:
     return date, f"{int(hour):02d}:{int(minute):02d}"
 
 
+#: The years a team's date may name. Why: "0000-01-01" (damage, or a blank date exported by a
+#: spreadsheet) was published as "January 0"; no neighbourhood event or priority is dated
+#: before 1900 or after 2099.
+FIRST_YEAR, LAST_YEAR = 1900, 2099
+_MONTH_ONLY = re.compile(r"\s*(\d{4})-(\d{2})\s*$")
+
+
+def date_problem(value: Any, month_only: bool = False) -> str:
+    """Why ``value`` (an event's or priority's date) cannot be shown, or "" when it can (a
+    date, or none given: null or blank). ``month_only`` also takes "2022-10" (a priority is
+    shown to the month).
+
+    Why: an impossible date ("2022-02-30", "25:61", year 0) was read as no date at all, and
+    the page showed the event's month anyway ("February 2022", "January 0"): a date the team
+    never gave, published. The readers refuse it instead, naming the item and the value, as
+    they refuse any other damage in a team file."""
+    if value is None:
+        return ""
+    text = "" if isinstance(value, (dict, list, bool)) else str(value).strip()
+    if not text and isinstance(value, str):
+        return ""
+    match = _DATE_TIME.match(text) or (_MONTH_ONLY.match(text) if month_only else None)
+    if not match:
+        shape = "2022-10-15T10:00:00" + (" or 2022-10" if month_only else "")
+        return f"is not a date (written as {shape})"
+    parts = [int(p) if p is not None else None for p in match.groups()]
+    year, month = parts[0], parts[1]
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        return f"has the year {year} (a date is from {FIRST_YEAR} to {LAST_YEAR})"
+    if not 1 <= month <= 12:
+        return "is no date of the calendar (no such month)"
+    if len(parts) > 2:
+        day, hour, minute, second = parts[2:]
+        try:
+            datetime.date(year, month, day)
+        except ValueError:
+            return "is no date of the calendar (no such day)"
+        if hour is not None and (hour > 23 or minute > 59 or (second or 0) > 59):
+            return "is no time of day"
+    return ""
+
+
+def _dates_refused(item: dict[str, Any], what: str, keys: tuple[str, ...]) -> str:
+    """The first of ``item``'s dates (API names, then their CSV/underscore spellings) that
+    date_problem refuses, as one line naming the item, the field and the value; "" if none."""
+    for key in keys:
+        for name in dict.fromkeys((key, key.replace("_", "-"), key.replace("-", "_"))):
+            if name in item:
+                why = date_problem(item[name], month_only=what == "priority")
+                if why:
+                    return f"{what} {_item_name(item, what)}: {name} {str(item[name])!r} {why}"
+    return ""
+
+
+def _refuse_bad_dates(bundle: dict[str, Any]) -> None:
+    """TeamError for the first event or priority of ``bundle`` with a date that cannot be
+    shown (see date_problem)."""
+    for what, items, keys in (
+        ("priority", bundle.get("priorities"), _PRIORITY_DATES),
+        ("event", bundle.get("events"), _EVENT_DATES),
+    ):
+        for item in _items(items):
+            problem = _dates_refused(item, what, keys)
+            if problem:
+                raise TeamError(problem)
+
+
+def _item_name(item: dict[str, Any], what: str) -> str:
+    text = plain(item.get("title") if what == "event" else item.get("issue"))
+    return repr(text[:60] + ("..." if len(text) > 60 else ""))
+
+
+_EVENT_DATES = ("start_date", "end_date")
+_PRIORITY_DATES = ("issue-date", "action-date")
+
+
 def _day(date: datetime.date) -> str:
     return f"{_DAYS[date.weekday()]} {date.day} {_MONTHS[date.month - 1]} {date.year}"
 
@@ -237,9 +314,11 @@ def _safe_link(url: Any) -> str:
 
 
 def team_from_api(bundle: Any) -> Team:
-    """A Team from one police.uk-API-shaped bundle (missing parts are simply absent)."""
+    """A Team from one police.uk-API-shaped bundle (missing parts are simply absent). An
+    event or priority date that cannot be shown is a TeamError (see date_problem)."""
     if not isinstance(bundle, dict):
         return Team()
+    _refuse_bad_dates(bundle)
     found = bundle.get("neighbourhood")
     hood: dict[str, Any] = found if isinstance(found, dict) else {}
     team = Team(
@@ -304,17 +383,32 @@ def read_team_json(path: PathLike) -> dict[str, Team]:
     data = read_json_file(path, lambda why: TeamError(f"cannot read team information {why}"))
     out: dict[str, Team] = {}
     if isinstance(data, dict):
-        for code, bundle in data.items():
-            out[plain(code)] = team_from_api(bundle)
+        pairs = [(plain(code), bundle) for code, bundle in data.items()]
     elif isinstance(data, list):
+        pairs = []
         for bundle in data:
             hood = bundle.get("neighbourhood") if isinstance(bundle, dict) else None
             code = plain(hood.get("id")) if isinstance(hood, dict) else ""
             if code:
-                out[code] = team_from_api(bundle)
+                pairs.append((code, bundle))
     else:
         raise TeamError(f"{path.name}: expected an object keyed by neighbourhood code or a list")
+    for code, bundle in pairs:
+        if code in out:  # (a list naming an id twice; " E02" beside "E02" as keys)
+            raise TeamError(
+                f"{path.name}: neighbourhood {code} is given twice (the last would replace "
+                "the first): give each neighbourhood once"
+            )
+        out[code] = _team_of(path, code, bundle)
     return out
+
+
+def _team_of(path: Path, code: str, bundle: Any) -> Team:
+    """team_from_api, its refusals naming the file and the neighbourhood."""
+    try:
+        return team_from_api(bundle)
+    except TeamError as exc:
+        raise TeamError(f"{path.name}: neighbourhood {code}, {exc}") from exc
 
 
 _CSV_KINDS = {"neighbourhood", "person", "priority", "event", "link"}
@@ -329,11 +423,18 @@ def read_team_csv(path: PathLike) -> dict[str, Team]:
     try:
         with open(path, encoding="utf-8-sig", newline="") as handle:
             reader = csv.DictReader(handle, strict=True)
-            rows = []
+            twice = _repeated(reader.fieldnames or [])
+            if twice:
+                raise TeamError(
+                    f"{path.name}: the column {twice!r} is in the header twice (only one of "
+                    "them would be read): give each column once"
+                )
+            rows, lines = [], []
             for row in reader:
                 if None in row or None in row.values():  # (more or fewer cells: see below)
                     raise TeamError(_ragged_row(path, reader.line_num, None in row))
                 rows.append(row)
+                lines.append(reader.line_num)
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         if isinstance(exc, csv.Error) and reader is not None:
             raise TeamError(
@@ -345,11 +446,25 @@ def read_team_csv(path: PathLike) -> dict[str, Team]:
     if rows and not {"code", "kind"} <= set(rows[0]):
         raise TeamError(f"{path.name}: needs the columns code and kind (and the item fields)")
     bundles: dict[str, dict[str, Any]] = {}
-    for row in rows:
+    described: dict[str, int] = {}  # code -> the line of its neighbourhood row
+    for row, line in zip(rows, lines):
         code = plain(row.get("code"))
         kind = plain(row.get("kind")).lower()
         if not code or kind not in _CSV_KINDS:
             continue
+        if kind == "neighbourhood":
+            if code in described:
+                raise TeamError(
+                    f"{path.name}: line {line:,}: neighbourhood {code} is described twice "
+                    f"(lines {described[code]:,} and {line:,}; the last would replace the "
+                    "first): give one neighbourhood row per code"
+                )
+            described[code] = line
+        if kind in ("event", "priority"):
+            keys = _EVENT_DATES if kind == "event" else _PRIORITY_DATES
+            problem = _dates_refused(row, kind, keys)
+            if problem:
+                raise TeamError(f"{path.name}: line {line:,} (neighbourhood {code}), {problem}")
         bundle = bundles.setdefault(
             code, {"neighbourhood": {"links": []}, "people": [], "priorities": [], "events": []}
         )
@@ -369,6 +484,19 @@ def read_team_csv(path: PathLike) -> dict[str, Team]:
         else:
             bundle["events"].append(row)
     return {code: team_from_api(bundle) for code, bundle in bundles.items()}
+
+
+def _repeated(names: list[str]) -> str:
+    """The first column name the header gives twice, or "". Why: csv.DictReader keeps the
+    last cell of a repeated column, so 'name,name' published the second name in silence.
+    Blank names are not counted: no field is read from them (a spreadsheet's trailing
+    commas)."""
+    seen: set[str] = set()
+    for name in names:
+        if name in seen and name.strip():
+            return name
+        seen.add(name)
+    return ""
 
 
 def _ragged_row(path: Path, line: int, more: bool) -> str:

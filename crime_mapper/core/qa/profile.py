@@ -12,7 +12,7 @@ from __future__ import annotations
 import calendar
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Optional
 
 import numpy as np
@@ -214,6 +214,70 @@ def area_codes(crimes: pd.DataFrame, lookup: Optional[dict[str, str]] = None) ->
         mapped = {c: lookup.get(str(c), NO_AREA) for c in unique}
         codes = pd.Series(codes).map(mapped).to_numpy(dtype=object)
     return codes
+
+
+def history_in_lookup_areas(
+    profiles: list[MonthProfile], lookup: dict[str, str]
+) -> tuple[list[MonthProfile], list[str]]:
+    """The history's area counts in the areas of ``lookup`` (LSOA code to neighbourhood), so
+    the area checks compare like with like; and the months whose areas cannot be put in them.
+
+    Why: a saved history (``qa_history.json``) counts each month by the areas of the run that
+    saved it, LSOAs unless that run had ``--areas``, and does not say which. Checked with a
+    lookup, this month is counted by neighbourhood, so every LSOA of the history looked
+    emptied and every neighbourhood new (33 high findings on the bundled files). An analyst
+    who adds ``--areas`` expects the same history to be compared by neighbourhood, and an LSOA
+    count adds up exactly to its neighbourhood's, so a month counted by LSOA is summed into
+    the lookup's neighbourhoods; an LSOA the lookup does not have is left out, as this month's
+    rows in it are (they have no neighbourhood). A month already counted by the lookup's
+    neighbourhoods is kept as it is. A month whose areas are neither (another lookup's
+    neighbourhoods) cannot be split or regrouped: its area counts are left out of the area
+    checks, and the month is returned so that the report says so, never compared as if its
+    areas were this month's."""
+    lsoas, neighbourhoods = set(lookup), set(lookup.values())
+    out: list[MonthProfile] = []
+    unmatched: list[str] = []
+    for profile in profiles:
+        keys = set(profile.by_area)
+        if keys <= neighbourhoods:  # (also a month without areas)
+            out.append(profile)
+        elif keys & lsoas:
+            summed: dict[str, int] = {}
+            for code, count in profile.by_area.items():
+                area = lookup.get(code, NO_AREA)
+                if area != NO_AREA:
+                    summed[area] = summed.get(area, 0) + count
+            out.append(replace(profile, by_area=summed))
+        else:
+            out.append(replace(profile, by_area={}))
+            unmatched.append(profile.month)
+    return out, unmatched
+
+
+def history_by_other_areas(
+    profiles: list[MonthProfile], current: MonthProfile
+) -> tuple[list[MonthProfile], list[str]]:
+    """Without a lookup (this month counted by LSOA): the history with the area counts of
+    months that share no area at all with ``current`` left out, and those months.
+
+    Why: a history saved with ``--areas`` counts neighbourhoods, and checked without a lookup
+    every neighbourhood looked emptied and every LSOA new (33 high findings on the bundled
+    files). A saved month does not say which areas it counts, but LSOA counts of the same
+    force share most of their codes with any month's, so a month sharing none is counted by
+    other areas (or this month's codes are all new, which the report's finding asks the
+    analyst to check): it is named, never compared as if its areas were this month's."""
+    mine = set(current.by_area)
+    if not mine:  # (no areas this month: the area checks do not run anyway)
+        return profiles, []
+    out: list[MonthProfile] = []
+    other: list[str] = []
+    for profile in profiles:
+        if profile.by_area and not mine & set(profile.by_area):
+            out.append(replace(profile, by_area={}))
+            other.append(profile.month)
+        else:
+            out.append(profile)
+    return out, other
 
 
 def timed_mask(crimes: pd.DataFrame, month: str) -> np.ndarray:

@@ -29,6 +29,8 @@ from .profile import (
     MonthProfile,
     area_codes,
     build_profile,
+    history_by_other_areas,
+    history_in_lookup_areas,
     history_profiles,
     labels_of,
     left_out_notes,
@@ -166,7 +168,9 @@ def run_release_qa(
     (earlier months' crimes, any number: the last 12 before this month are used; or their
     month profiles). ``rejects`` is the load's rejects table; ``map_points`` (a MapPoints)
     gives a force extract's rows their map point's label and area and measures how far they
-    would move; ``area_lookup`` maps LSOA codes to neighbourhoods. ``history_left_out``:
+    would move; ``area_lookup`` maps LSOA codes to neighbourhoods (a history counted by LSOA,
+    as one saved without a lookup is, is summed into them: profile.history_in_lookup_areas,
+    so the area checks never compare LSOAs with neighbourhoods). ``history_left_out``:
     the notes of months the caller read and left out (run.load_history); months left out
     here are added to them."""
     feedback = feedback or Feedback()
@@ -181,6 +185,9 @@ def run_release_qa(
         read = {p.month: [] for p in history}
     used = [p.month for p in profiles]
     left_out = list(history_left_out) + left_out_notes(read, used, month, HISTORY_MONTHS)
+    unmatched: list[str] = []  # months whose areas are not this month's kind (left out)
+    if area_lookup:
+        profiles, unmatched = history_in_lookup_areas(profiles, area_lookup)
     feedback.check()
     feedback.set_progress(30)
 
@@ -206,6 +213,9 @@ def run_release_qa(
         crimes, month, rejects, labels=labels, snap_distance=distance, far_metres=far_metres,
         areas=areas, runs=runs,
     )  # fmt: skip
+    if not area_lookup:
+        profiles, unmatched = history_by_other_areas(profiles, current)
+    area_months = sum(1 for p in profiles if p.by_area)
     feedback.set_progress(60)
     ctx = qa_checks.QaContext(
         month=month, crimes=crimes, current=current, history=profiles, rejects=rejects,
@@ -226,6 +236,8 @@ def run_release_qa(
                 ran=False,
                 note="most located rows have no LSOA code: give map points (their LSOA is used)",
             )
+        elif name == "area_count" and unmatched and area_months < qa_checks.MIN_HISTORY_MONTHS:
+            entry.update(ran=False, note="the history is counted by other areas (see its finding)")
         else:
             findings.extend(check(ctx))
         ran.append(entry)
@@ -246,6 +258,37 @@ def run_release_qa(
                     else ""
                 ),
                 {"months": len(profiles), "left_out": len(left_out)},
+            )
+        )
+    if unmatched:
+        if area_lookup:
+            why = (
+                f"The area lookup puts {month} in neighbourhoods, but the history's "
+                f"{', '.join(unmatched)} are counted by areas that are neither its LSOA codes "
+                "nor its neighbourhoods (a history saved with another lookup?)."
+            )
+            fix = "Give the lookup the history was saved with, or the history's extracts."
+        else:
+            why = (
+                f"{month} is counted by LSOA, but the history's {', '.join(unmatched)} are "
+                "counted by areas none of which this month has (a history saved with an area "
+                "lookup?)."
+            )
+            fix = (
+                "Give the area lookup the history was saved with (--areas), or the history's "
+                "extracts; if the history is by LSOA, this month's LSOA codes are all new: "
+                "check them."
+            )
+        findings.append(
+            Finding(
+                "history",
+                "areas",
+                "medium",
+                f"{len(unmatched)} history month{'s are' if len(unmatched) > 1 else ' is'} "
+                f"counted by other areas than {month}",
+                f"{why} Their areas cannot be compared with this month's and were left out of "
+                f"the area checks. {fix}",
+                {"months": len(unmatched)},
             )
         )
     feedback.set_progress(100)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,19 +49,67 @@ class QaRun:
     file_errors: list[str] = field(default_factory=list)
 
 
+#: An ONS area code (E01..., W02..., S..., N...): what a header cell is not.
+_ONS_CODE = re.compile(r"[EWSNK]\d{8}")
+
+
 def read_area_lookup(path: PathLike) -> dict[str, str]:
     """An LSOA-to-area lookup: a CSV whose first column is the LSOA code and second the area
-    (neighbourhood) it belongs to, with a header row."""
+    (neighbourhood) it belongs to, with a header row.
+
+    Why so strict: the lookup decides which area every crime is counted in, and a wrong one
+    gave no sign: an LSOA given two areas took the last (its crimes moved between areas), a
+    blank area or a quote never closed left LSOAs (or the rest of the file) without an area
+    and the area checks then did not run, a header ``area,lsoa`` was read as the other way
+    round, and a file without a header lost its first LSOA to the header. Each is refused
+    naming the file and the line (a row repeated exactly is harmless and read)."""
+    rows: list[tuple[int, list[str]]] = []
+    done = 0  # the last line of the last row read (a failing row starts on the next)
     try:
         with open(path, newline="", encoding="utf-8-sig") as handle:
-            rows = list(csv.reader(handle))
+            reader = csv.reader(handle, strict=True)
+            for row in reader:
+                rows.append((done + 1, row))
+                done = reader.line_num
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise QaInputError(f"{path}: cannot read the area lookup ({exc})") from exc
-    if len(rows) < 2 or any(len(r) < 2 for r in rows[1:] if r):
+        where = f", the record from line {done + 1:,} on" if isinstance(exc, csv.Error) else ""
+        hint = ": a quote opened in a cell must be closed" if "end of data" in str(exc) else ""
+        raise QaInputError(f"{path}: cannot read the area lookup{where} ({exc}){hint}") from exc
+    rows = [(line, row) for line, row in rows if row]
+    if len(rows) < 2 or any(len(r) < 2 for _, r in rows[1:]):
         raise QaInputError(
             f"{path}: an area lookup is a CSV with a header and two columns: LSOA code, area"
         )
-    return {r[0].strip(): r[1].strip() for r in rows[1:] if r and r[0].strip()}
+    header = ([cell.strip() for cell in rows[0][1]] + ["", ""])[:2]  # (a header may be short)
+    if all(_ONS_CODE.fullmatch(cell) for cell in header):
+        raise QaInputError(
+            f"{path}: line {rows[0][0]:,} is a row of codes, not a header: an area lookup "
+            "starts with a header (for example: lsoa,area)"
+        )
+    if "lsoa" in header[1].lower() and "lsoa" not in header[0].lower():
+        raise QaInputError(
+            f"{path}: the second column is headed {header[1]!r}: an area lookup's first "
+            "column is the LSOA code and its second the area"
+        )
+    lookup: dict[str, str] = {}
+    first_line: dict[str, int] = {}
+    for line, row in rows[1:]:
+        lsoa, area = row[0].strip(), row[1].strip()
+        if not lsoa:
+            continue
+        if not area:
+            raise QaInputError(
+                f"{path}: line {line:,}: LSOA {lsoa} has no area (leave out an LSOA that is in "
+                "no area)"
+            )
+        if lsoa in lookup and lookup[lsoa] != area:
+            raise QaInputError(
+                f"{path}: line {line:,}: LSOA {lsoa} is given the area {area!r} here and "
+                f"{lookup[lsoa]!r} on line {first_line[lsoa]:,}: give each LSOA one area"
+            )
+        lookup.setdefault(lsoa, area)
+        first_line.setdefault(lsoa, line)
+    return lookup
 
 
 def _far(far_metres: Optional[float], default: float) -> float:

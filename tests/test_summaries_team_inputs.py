@@ -1,0 +1,142 @@
+"""Damaged team files (JSON or CSV) are refused naming the file, the item and the value,
+never published with a date, a name or a contact the team did not give."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from crime_mapper.core.publish.summaries_team import TeamError, read_team
+
+TEAM = Path(__file__).parent / "data" / "summaries" / "team_hostile.json"
+
+
+def _team_json(tmp_path: Path, events: list, priorities: list = ()) -> Path:
+    data = json.loads(TEAM.read_text(encoding="utf-8"))
+    bundle = data["E02002834"]
+    bundle["events"] = events
+    bundle["priorities"] = list(priorities) or bundle["priorities"]
+    path = tmp_path / "team.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "field, value, why",
+    [
+        ("start_date", "2022-02-30T10:00:00", "no such day"),
+        ("start_date", "2022-10-15T25:61:00", "no time of day"),
+        ("start_date", "2022-10-15T23:59:61", "no time of day"),
+        ("start_date", "0000-01-01T10:00:00", "the year 0 "),
+        ("start_date", "2022-13-01", "no such month"),
+        ("start_date", "next Tuesday", "is not a date"),
+        ("start_date", 20221015, "is not a date"),
+        ("end_date", "2022-10-15T24:00:00", "no time of day"),
+        ("end-date", "2021-02-29", "no such day"),
+    ],
+)
+def test_impossible_event_date_is_refused_naming_event_and_value(tmp_path, field, value, why):
+    """It was read as no date and the page showed the event's month anyway ("February 2022",
+    "January 0"): a date the team never gave."""
+    event = {"title": "Beat meeting", "start_date": "2022-11-17T18:00:00", field: value}
+    path = _team_json(tmp_path, [event])
+    with pytest.raises(TeamError) as caught:
+        read_team(path)
+    message = str(caught.value)
+    assert message.startswith("team.json: neighbourhood E02002834, event 'Beat meeting'")
+    assert f"{field} {str(value)!r}" in message and why in message
+
+
+def test_impossible_priority_date_is_refused(tmp_path):
+    priority = {"issue": "<p>Speeding</p>", "issue-date": "0000-01-01T00:00:00"}
+    with pytest.raises(TeamError, match=r"priority 'Speeding': issue-date '0000-01-01T00:00:00'"):
+        read_team(_team_json(tmp_path, [], [priority]))
+
+
+def test_event_and_priority_dates_that_are_dates_or_none_are_read(tmp_path):
+    events = [
+        {"title": "A", "start_date": "2022-10-15T10:00:00", "end_date": "2022-10-15T12:00:00"},
+        {"title": "B", "start_date": "2024-02-29", "end_date": None},
+        {"title": "C", "start_date": None, "end_date": ""},
+        {"title": "D", "start_date": " 2022-10-15T10:00:00.000Z "},
+    ]
+    priorities = [{"issue": "Litter", "issue-date": "2022-07", "action-date": None}]
+    team = read_team(_team_json(tmp_path, events, priorities))["E02002834"]
+    assert [e["when"] for e in team.events] == [
+        "Saturday 15 October 2022, 10:00 to 12:00",
+        "Thursday 29 February 2024",
+        "",
+        "Saturday 15 October 2022, 10:00",
+    ]
+    assert team.priorities[0]["issue_month"] == "July 2022"
+
+
+def test_team_csv_impossible_event_date_is_refused_naming_its_line(tmp_path):
+    path = tmp_path / "team.csv"
+    path.write_text(
+        "code,kind,name,title,start_date\n"
+        "N1,neighbourhood,Town team,,\n"
+        "N1,event,,Surgery,2022-03-04T10:00:00\n"
+        "N1,event,,Meeting,2022-02-30T10:00:00\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(TeamError) as caught:
+        read_team(path)
+    assert str(caught.value) == (
+        "team.csv: line 4 (neighbourhood N1), event 'Meeting': start_date "
+        "'2022-02-30T10:00:00' is no date of the calendar (no such day)"
+    )
+
+
+def test_team_csv_column_given_twice_is_refused_naming_it(tmp_path):
+    """csv.DictReader kept the last of the two: the second name was published in silence."""
+    path = tmp_path / "team.csv"
+    path.write_text("code,kind,name,name\nE02002827,neighbourhood,First,Second\n", "utf-8")
+    with pytest.raises(TeamError, match=r"team.csv: the column 'name' is in the header twice"):
+        read_team(path)
+    # blank header cells (a spreadsheet's trailing commas) name no field: read as before
+    path.write_text("code,kind,name,,\nE02002827,neighbourhood,First,,\n", "utf-8")
+    assert read_team(path)["E02002827"].name == "First"
+
+
+def test_team_csv_neighbourhood_described_twice_is_refused_naming_both_lines(tmp_path):
+    """The second row replaced the first's name, description and contacts in silence."""
+    path = tmp_path / "team.csv"
+    path.write_text(
+        "code,kind,name,title\n"
+        "E02002827,neighbourhood,First,\n"
+        "E02002827,event,,Surgery\n"
+        "E02002827,neighbourhood,Second,\n",
+        "utf-8",
+    )
+    with pytest.raises(TeamError) as caught:
+        read_team(path)
+    assert str(caught.value).startswith(
+        "team.csv: line 4: neighbourhood E02002827 is described twice (lines 2 and 4;"
+    )
+    # many people, priorities, events and links per neighbourhood are the format
+    path.write_text(
+        "code,kind,name,title\n"
+        "E02002827,neighbourhood,First,\n"
+        "E02002827,event,,Surgery\n"
+        "E02002827,event,,Surgery\n"
+        "E02002828,neighbourhood,Second,\n",
+        "utf-8",
+    )
+    teams = read_team(path)
+    assert teams["E02002827"].name == "First" and len(teams["E02002827"].events) == 2
+
+
+def test_team_json_list_naming_a_neighbourhood_twice_is_refused(tmp_path):
+    """The list shape keyed the teams by neighbourhood.id: the last of two won in silence."""
+    path = tmp_path / "team.json"
+    first = {"neighbourhood": {"id": "E02002827", "name": "First"}}
+    second = {"neighbourhood": {"id": " E02002827", "name": "Second"}}
+    path.write_text(json.dumps([first, second]), encoding="utf-8")
+    with pytest.raises(TeamError, match=r"team.json: neighbourhood E02002827 is given twice"):
+        read_team(path)
+    path.write_text(json.dumps({"E02002827": first, "E02002827 ": second}), encoding="utf-8")
+    with pytest.raises(TeamError, match=r"team.json: neighbourhood E02002827 is given twice"):
+        read_team(path)
