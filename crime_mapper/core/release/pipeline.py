@@ -929,6 +929,11 @@ class HistoryPointsOutputs:
     months: list[str]
     file_errors: list[str] = field(default_factory=list)
     damaged: list[str] = field(default_factory=list)  # validation_report.swallowed_records
+    # the load's rows read, accepted and rejected (over every file given), so the command
+    # accounts for every row: the rejected are in ``points.warnings`` with their reasons
+    rows_read: int = 0
+    accepted: int = 0
+    rejected: int = 0
 
     @property
     def span(self) -> str:
@@ -970,4 +975,7 @@ def run_history_map_points(
         months,
         [f.error for f in result.files if f.error],
         swallowed_records(result.rejects),
+        sum(f.rows_read for f in result.files),
+        sum(f.accepted for f in result.files),
+        sum(f.rejected_total for f in result.files),
     )
