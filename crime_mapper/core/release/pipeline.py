@@ -650,7 +650,8 @@ def run_anonymise(
             assert base is not None
             return base / default_name
 
-        name = public_csv_name(public)
+        covered = audit.get("input", {})  # (every crime read, withheld ones too)
+        name = public_csv_name(public, covered.get("months", ()), covered.get("forces", ()))
         csv_path = output(public_csv_path, name)
         gpkg_path = output(public_gpkg_path, Path(name).stem + ".gpkg") if write_gpkg else None
         audit_json = output(audit_json_path, RELEASE_NAMES["audit_json"])
