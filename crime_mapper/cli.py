@@ -397,6 +397,7 @@ def _cmd_map_points_history(args: argparse.Namespace) -> int:
 
     made = run_history_map_points(args.inputs, args.out)
     print(f"Map points: {len(made.points):,} from {made.crimes:,} crimes ({made.span})")
+    print(f"Rows read {made.rows_read:,} = accepted {made.accepted:,} + rejected {made.rejected:,}")
     for warning in made.points.warnings:
         print(f"Warning: {warning}")
     print(f"Output: {made.path}")

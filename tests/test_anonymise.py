@@ -575,6 +575,43 @@ def test_withholding_everything_gives_an_empty_table_with_the_header(history, tm
     assert out.read_bytes() == ",".join(PUBLIC_COLUMNS).encode() + b"\r\n"
 
 
+def test_a_release_withholding_everything_is_named_by_its_input(history, tmp_path):
+    """Every crime withheld by rule left a public table without a month or a force, and the
+    release was written as no-month-force-street.csv: named, as any release, by the month
+    and force of the crimes it was made from; the audit still accounts for every row."""
+    from crime_mapper.core.release.pipeline import run_anonymise
+    from tests.support.plain_cli import FORCE_EXTRACT, FORCE_PROFILE, make_salt
+
+    _, points = history
+    rules = ReleaseRules({name: "withhold" for name in vocabulary.all_category_names()})
+    out = tmp_path / "release"
+    made = run_anonymise(
+        [FORCE_EXTRACT],
+        points,
+        rules,
+        make_salt(tmp_path / "secret" / "s.salt"),
+        out,
+        profile_path=FORCE_PROFILE,
+    )
+    assert made.public_csv == out / "2022-10-leicestershire-street.csv"
+    assert made.public_gpkg == out / "2022-10-leicestershire-street.gpkg"
+    assert made.public_csv.read_bytes() == ",".join(PUBLIC_COLUMNS).encode() + b"\r\n"
+    assert made.withheld_by_rule == made.rows_in > 0 and made.published_rows == 0
+    assert_reconciles(made.audit)
+
+
+def test_a_release_with_no_month_anywhere_is_refused_not_named_no_month():
+    from crime_mapper.core.release.release_files import ReleaseInputError, public_csv_name
+
+    empty = pd.DataFrame(columns=list(PUBLIC_COLUMNS))
+    assert (
+        public_csv_name(empty, ["2022-10"], ["Leicestershire Police"])
+        == "2022-10-leicestershire-street.csv"
+    )
+    with pytest.raises(ReleaseInputError, match="cannot be named"):
+        public_csv_name(empty, [], ["Leicestershire Police"])
+
+
 def test_cancelling_stops_the_step(history):
     from crime_mapper.core.common.feedback import Cancelled, Feedback
 

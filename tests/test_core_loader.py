@@ -194,6 +194,25 @@ def test_a_coordinate_that_is_not_a_number_is_shown_as_the_file_gives_it(tmp_pat
     assert swapped.rejects["detail"].tolist() == ["x=52.671783, y=-1.165642"]
 
 
+def test_a_coordinate_that_is_infinite_is_not_a_number(tmp_path: Path):
+    """Infinity, -Infinity and 1e999 parse as numbers but name no place: they were rejected
+    as "outside the United Kingdom", as if the file had given one. NaN was already refused
+    as not a number."""
+    month = ROOT / "sample_data" / "police-uk" / "2022-09" / "2022-09-leicestershire-street.csv"
+    lines = month.read_text(encoding="utf-8").splitlines()[:6]
+    for at, (x, y) in enumerate([("Infinity", "52.6"), ("-1.13", "-Infinity"), ("1e999", "inf")]):
+        fields = lines[at + 1].split(",")
+        fields[4:6] = [x, y]
+        lines[at + 1] = ",".join(fields)
+    path = tmp_path / "2022-09-leicestershire-street.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = load_extracts([path])
+    assert_reconciles(result)
+    assert result.rejects["reason"].tolist() == ["bad_coordinates"] * 3
+    assert result.rejects["source_line"].tolist() == [2, 3, 4]
+    assert len(result.crimes) == 2
+
+
 def test_swapped_coordinates_are_reported_not_fixed():
     result = load_extracts([MALFORMED / "2022-10-swapped-street.csv"])
     assert "x=52.6" in result.rejects["detail"].iloc[0]

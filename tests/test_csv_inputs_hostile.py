@@ -266,3 +266,29 @@ def test_a_team_cell_whose_quote_is_never_closed_is_refused_naming_its_line(tmp_
         read_team(path)
     path.write_text(TEAM.replace("<p>We patrol</p>", '"<p>We\npatrol</p>"'), encoding="utf-8")
     assert read_team(path)  # (a quoted cell may hold a line break)
+
+
+def test_a_code_given_two_families_is_refused_naming_its_lines_and_a_repeated_row_is_not(
+    tmp_path,
+):
+    """The last row won: a neighbourhood was compared with the areas of a family it was not
+    given first, and nothing said so. The lines are the file's own, past a blank line and
+    a quoted line break."""
+    path = tmp_path / "families.csv"
+    path.write_text(
+        'code,family\nE02002827,F0\n\nE02002828,"two\nlines"\nE02002827 ,F3\n', encoding="utf-8"
+    )
+    with pytest.raises(SummaryError, match=r"families\.csv .* E02002827 on lines 2, 6 \('F0' and"):
+        read_families(path)
+    path.write_text("code,family\nE02002827,F0\nE02002827, F0\nE02002828,F1\n", "utf-8")
+    assert read_families(path) == {"E02002827": "F0", "E02002828": "F1"}
+
+
+def test_a_families_file_with_no_family_is_refused(tmp_path):
+    """A header alone (or codes without families) took every page's similar neighbourhoods
+    away without a word."""
+    path = tmp_path / "families.csv"
+    for text in ("code,family\n", "code,family\nE02002827,\n ,F1\n"):
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(SummaryError, match="families.csv holds no row with both"):
+            read_families(path)

@@ -239,6 +239,50 @@ def test_history_without_any_location_is_an_error() -> None:
         map_points_from_history(crimes.drop(columns=["month"]))
 
 
+def _month_with_bad_rows(repo_root: Path, folder: Path) -> Path:
+    """The published 2022-09 month with Infinity in row 1's longitude and NaN in row 3's
+    coordinates (as a spreadsheet's export can write them)."""
+    month = (
+        repo_root / "sample_data" / "police-uk" / "2022-09" / "2022-09-leicestershire-street.csv"
+    )
+    lines = month.read_text(encoding="utf-8").splitlines()
+    for row, (x, y) in ((1, ("Infinity", "52.6")), (3, ("NaN", "NaN"))):
+        fields = lines[row].split(",")
+        fields[4:6] = [x, y]
+        lines[row] = ",".join(fields)
+    path = folder / month.name
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_history_rows_rejected_are_said_with_their_reasons(repo_root, tmp_path) -> None:
+    """Rows with Infinity or NaN coordinates gave no map point and the command said only how
+    many crimes it used: they are counted and named, with the load's reasons."""
+    from crime_mapper.core.release.map_points_files import history_points
+
+    pts = history_points([_month_with_bad_rows(repo_root, tmp_path)])
+    assert pts.warnings == [
+        "2 rows of the police.uk history were rejected and gave no map point "
+        "(bad_coordinates 2): 2022-09-leicestershire-street.csv line 2: Coordinates are not "
+        "numbers (x='Infinity', y='52.6'); 2022-09-leicestershire-street.csv line 4: "
+        "Coordinates are not numbers (x='NaN', y='NaN')"
+    ]
+    clean = history_points([repo_root / "sample_data" / "police-uk" / "2022-09"])
+    assert clean.warnings == []
+
+
+def test_map_points_history_command_accounts_for_every_row(repo_root, tmp_path) -> None:
+    from tests.support.plain_cli import plain_cli
+
+    path = _month_with_bad_rows(repo_root, tmp_path)
+    rows = len(path.read_text(encoding="utf-8").splitlines()) - 1
+    run = plain_cli("map-points", "history", path, "--out", tmp_path / "points.csv")
+    assert run.returncode == 0, run.stderr
+    assert f"Rows read {rows:,} = accepted {rows - 2:,} + rejected 2\n" in run.stdout
+    assert "Warning: 2 rows of the police.uk history were rejected" in run.stdout
+    assert "line 2: Coordinates are not numbers (x='Infinity', y='52.6')" in run.stdout
+
+
 # --- roads ------------------------------------------------------------------------------------
 
 

@@ -28,6 +28,7 @@ from crime_mapper.core.publish.summaries import (
 )
 from crime_mapper.core.publish.summaries_export import tidy_frame, write_tidy_csv
 from crime_mapper.core.publish.summaries_render import SummaryRenderer
+from crime_mapper.core.publish.summaries_run import family_problems, read_families
 from crime_mapper.core.publish.summaries_team import (
     event_when,
     published_team_texts,
@@ -486,6 +487,32 @@ def test_user_families_define_similar_neighbourhoods(public, hoods):
     assert f["similar_rate"].iat[0] == pytest.approx(expected)
     assert s.similar[40] == []  # no family given: no comparison, not a guess
     assert math.isnan(f["similar_rate"].iat[40])
+
+
+def test_families_that_match_no_neighbourhood_are_said(tmp_path, hoods):
+    """Codes of another geography, or in other capitals, took the similar neighbourhoods
+    off the pages without a word: some unmatched are warned, none matched is refused."""
+    codes = list(hoods.codes)
+    path = tmp_path / "families.csv"
+    path.write_text(
+        "code,family\n"
+        + "".join(f"{c},F{k % 2}\n" for k, c in enumerate(codes[:-1]))
+        + "E09999999,F0\n",
+        encoding="utf-8",
+    )
+    problems = family_problems(read_families(path), hoods)
+    assert problems == [
+        "families.csv: 1 code is no neighbourhood's and not used (e.g. E09999999)",
+        f"families.csv: 1 neighbourhood is in no family, so its page has no similar "
+        f"neighbourhoods (e.g. {codes[-1]})",
+    ]
+    path.write_text(
+        "code,family\n" + "".join(f" {c.lower()} ,F0\n" for c in codes), encoding="utf-8"
+    )
+    with pytest.raises(SummaryError, match="none of its 125 codes .* in other capitals"):
+        family_problems(read_families(path), hoods)
+    path.write_text("code,family\n" + "".join(f"{c},F0\n" for c in codes), encoding="utf-8")
+    assert family_problems(read_families(path), hoods) == []
 
 
 def test_longer_periods_and_earlier_months(public, hoods, summaries):

@@ -80,6 +80,25 @@ def test_cli_refuses_non_public_input(release: dict, tmp_path: Path) -> None:
     assert not (tmp_path / "out" / "neighbourhoods").exists()
 
 
+def test_families_matching_no_neighbourhood_are_refused_or_warned(
+    release: dict, tmp_path: Path
+) -> None:
+    """Families whose codes are not the neighbourhoods' took the similar neighbourhoods off
+    every page, and the command said nothing: none matching is refused before anything is
+    written; some not matching is warned."""
+    families = tmp_path / "families.csv"
+    families.write_text("code,family\ne02002834,F0\ne02002835,F0\n", encoding="utf-8")
+    run = summaries_cli(release, release["csv"], tmp_path / "out", "--families", families)
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert "families.csv: none of its 2 codes is a neighbourhood's" in run.stderr
+    assert not (tmp_path / "out" / "neighbourhoods").exists()
+    families.write_text("code,family\nE02002834,F0\nE02002835,F0\nE0299,F0\n", "utf-8")
+    run = summaries_cli(release, release["csv"], tmp_path / "out", "--families", families)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "families.csv: 1 code is no neighbourhood's and not used (e.g. E0299)" in run.stderr
+    assert "families.csv: 123 neighbourhoods are in no family" in run.stderr
+
+
 def test_geopackage_layer_styled_in_qgis(release: dict, tmp_path: Path, qgis_app) -> None:
     from qgis.core import QgsGraduatedSymbolRenderer, QgsVectorLayer
 

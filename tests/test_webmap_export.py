@@ -668,3 +668,28 @@ def test_what_was_left_out_of_the_neighbourhoods_is_warned(tmp_path: Path) -> No
 def test_a_tile_url_that_is_no_url_is_the_exports_own_error(url: str) -> None:
     with pytest.raises(WebmapInputError, match="tiles"):
         tile_source(url, "© Example")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://data.example.org/crime/\r\n?a=b",  # (urlsplit drops CR and LF)
+        "https://data.example.org/cr\time/",
+        "https://data.example.org/crime/\x7f",
+        "https://[::1/crime/",  # an unclosed IPv6 bracket: a ValueError traceback
+        "https://data.example.org:99999/crime/",  # no such port: the same
+        "https://*/crime/",
+    ],
+)
+@pytest.mark.parametrize("copy_csv", [False, True])
+def test_a_csv_url_that_is_no_url_is_refused(tmp_path: Path, url: str, copy_csv: bool) -> None:
+    """The page's download link kept a line break (and any control character) of the
+    address given, since Python's urlsplit drops CR, LF and tab before it looks; a bad
+    address is refused as the tile URL is, when given, not only when the CSVs are too
+    large to copy."""
+    options = WebmapOptions(
+        inputs=[OCT], out_dir=tmp_path / "map", tiles="none", copy_csv=copy_csv, csv_url=url
+    )
+    with pytest.raises(WebmapInputError, match="--csv-url"):
+        export_webmap(options)
+    assert not (tmp_path / "map").exists()

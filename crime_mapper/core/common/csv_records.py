@@ -122,6 +122,23 @@ def first_short_record(
     return None
 
 
+def record_lines(path: PathLike, *, delimiter: str = ",", encoding: str = "utf-8-sig") -> list[int]:
+    """The line each record after the header starts on, in the order pandas numbers its rows
+    (it skips blank and whitespace-only lines, and a quoted line break keeps a record
+    going), so a row pandas found can be named by the line a text editor shows."""
+    out: list[int] = []
+    with open(path, encoding=encoding, errors="replace", newline="") as handle:
+        reader = csv.reader(handle, delimiter=delimiter)
+        if next(reader, None) is None:
+            return out
+        start = reader.line_num + 1
+        for record in reader:
+            if record and not (len(record) == 1 and not record[0].strip()):
+                out.append(start)
+            start = reader.line_num + 1
+    return out
+
+
 def may_be_short(values: object) -> bool:
     """Whether the last column's parsed values (a pandas Series of text, categories or
     numbers, read with ``keep_default_na=False``, so that a short record's padding is "" in

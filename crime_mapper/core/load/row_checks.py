@@ -181,7 +181,9 @@ def check_coordinates(
     def where(idx: np.ndarray) -> list[str]:
         return [f"x={shown_x.iat[i]!r}, y={shown_y.iat[i]!r}" for i in idx]
 
-    not_number = ~blank & (np.isnan(src_x) | np.isnan(src_y))
+    # (Infinity, -Infinity and 1e999 parse, but name no place: not numbers, never "outside
+    # the UK" as if a place had been given)
+    not_number = ~blank & ~(np.isfinite(src_x) & np.isfinite(src_y))
     verdicts.reject(not_number, "bad_coordinates", where)
     claims = np.zeros(blank.shape, dtype=bool)
     blank_idx = np.flatnonzero(blank)

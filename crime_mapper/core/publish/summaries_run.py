@@ -12,7 +12,7 @@ from typing import Any, Optional, Union
 
 import pandas as pd
 
-from ..common.csv_records import read_text_csv
+from ..common.csv_records import read_text_csv, record_lines
 from ..common.feedback import Feedback, ScaledFeedback
 from ..load.row_checks import MONTH_RE
 from ..release.public_schema import PUBLIC_COLUMNS, read_public_csv
@@ -192,6 +192,7 @@ def run_summaries(
     check_crimes_paths(raw)
     check_output_folder(out_dir)
     hoods = neighbourhoods if neighbourhoods is not None else load_neighbourhoods(source, outlines)
+    family_notes = family_problems(options.families, hoods)
     public = read_release(release_csv)
     earlier, history_notes = read_history(history, public["Month"].unique().tolist())
     teams = read_team(team_path)
@@ -235,6 +236,7 @@ def run_summaries(
         on_assigned=on_assigned,
     )
     done.problems.extend(crimes.file_errors)
+    done.problems.extend(family_notes)
     done.summaries.notes[:0] = history_notes
     return done
 
@@ -298,13 +300,88 @@ def opened_inputs(raw: Any, points: Any, profile: Any, feedback: Feedback, opene
     return crimes, point_set
 
 
-def read_families(path: Optional[PathLike]) -> Optional[dict[str, str]]:
+class Families(dict):
+    """Neighbourhood code -> family, as read from a families file; ``source`` is the file's
+    name, so that what :func:`family_problems` finds in it later can name the file."""
+
+    source: str = ""
+
+
+def read_families(path: Optional[PathLike]) -> Optional[Families]:
     """Neighbourhood code -> family from a CSV with columns ``code`` and ``family`` (a
-    user-supplied most-similar-family lookup), or None."""
+    user-supplied most-similar-family lookup), or None. A code given two different families
+    is refused naming its lines: one of them would be used by the file's row order alone
+    (the last row's was, silently), and the page would compare the neighbourhood with the
+    wrong areas. A row repeated exactly is harmless, as in a names file."""
     if not path:
         return None
     frame = read_text_csv(path, "families file", SummaryError)
     if not {"code", "family"} <= set(frame.columns):
         raise SummaryError(f"{Path(path).name}: a families file needs the columns code and family")
-    frame = frame[(frame["code"].str.strip() != "") & (frame["family"].str.strip() != "")]
-    return dict(zip(frame["code"].str.strip(), frame["family"].str.strip()))
+    frame = frame.assign(_c=frame["code"].str.strip(), _f=frame["family"].str.strip())
+    frame = frame[(frame["_c"] != "") & (frame["_f"] != "")]
+    if frame.empty:  # (else every page would lose its similar neighbourhoods, unsaid)
+        raise SummaryError(
+            f"the families file {Path(path).name} holds no row with both a code and a family"
+        )
+    pairs = frame.drop_duplicates(["_c", "_f"])
+    twice = pairs["_c"].duplicated(keep=False)
+    if twice.any():
+        code = pairs.loc[twice, "_c"].iloc[0]
+        rows = frame[frame["_c"] == code]
+        lines = record_lines(path)
+        where = [str(lines[i]) if i < len(lines) else "?" for i in rows.index[:5]]
+        raise SummaryError(
+            f"the families file {Path(path).name} gives {int(pairs.loc[twice, '_c'].nunique())} "
+            f"code(s) more than one family, e.g. {code} on lines {', '.join(where)} ("
+            + " and ".join(repr(f) for f in rows["_f"].drop_duplicates().tolist()[:3])
+            + "): give each neighbourhood one family"
+        )
+    out = Families(zip(pairs["_c"], pairs["_f"]))
+    out.source = Path(path).name
+    return out
+
+
+def family_problems(families: Optional[dict], hoods: Neighbourhoods) -> list[str]:
+    """What the families leave out, as warnings, or a SummaryError when none of their codes
+    is a neighbourhood's. A code matching no neighbourhood (a typo, another geography, other
+    capitals) and a neighbourhood in no family both end in a page without its similar
+    neighbourhoods' rate, which looked like a feature of the data rather than of the file;
+    a file matching nothing would remove the comparison from every page. As with the lookup,
+    codes are matched exactly (spaces around them aside)."""
+    if families is None:
+        return []
+    name = getattr(families, "source", "") or "the families file"
+    known = set(hoods.codes)
+    unknown = sorted(code for code in families if code not in known)
+    if families and len(unknown) == len(families):
+        folded = {str(c).strip().casefold() for c in known}
+        hint = (
+            "; they match in other capitals: give the codes exactly as the neighbourhoods have them"
+            if any(c.casefold() in folded for c in unknown)
+            else ""
+        )
+        raise SummaryError(
+            f"{name}: none of its {len(families):,} codes is a neighbourhood's, so no page "
+            f"would have similar neighbourhoods (e.g. {', '.join(unknown[:3])}; the "
+            f"neighbourhoods' are e.g. {', '.join(sorted(known)[:3])}){hint}"
+        )
+    problems = []
+    if unknown:
+        problems.append(
+            f"{name}: {_count(len(unknown), 'code')} no neighbourhood's and not used (e.g. "
+            f"{', '.join(unknown[:5])})"
+        )
+    missing = sorted(code for code in known if code not in families)
+    if missing:
+        problems.append(
+            f"{name}: {_count(len(missing), 'neighbourhood')} in no family, so "
+            f"{'its page has' if len(missing) == 1 else 'their pages have'} no similar "
+            f"neighbourhoods (e.g. {', '.join(missing[:5])})"
+        )
+    return problems
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 code is`` or ``3 codes are``: the start of a warning about ``n`` of them."""
+    return f"{n:,} {noun} is" if n == 1 else f"{n:,} {noun}s are"

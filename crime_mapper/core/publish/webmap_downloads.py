@@ -119,17 +119,30 @@ def relative_href(target: Path, map_dir: Path) -> Optional[str]:
     return "../" + "/".join(quote(part) for part in inside.parts)
 
 
-def _csv_url(url: str) -> str:
+def checked_csv_url(url: str) -> str:
+    """The address where the publisher hosts the CSVs (``--csv-url``), checked as the tile
+    URL is (core.publish.webmap_export.tile_source), or WebmapInputError naming it. Why:
+    Python's urlsplit drops a CR, LF or tab inside a URL before looking at it, so a value
+    pasted with a line break in it passed and went into the page's link as it was; an
+    unclosed IPv6 bracket or a port out of range raised a ValueError traceback."""
     text = (url or "").strip()
-    parts = urlsplit(text)
+    wanted = "give the http(s) address where the published CSVs are hosted"
+    if any(ord(c) < 32 or 127 <= ord(c) < 160 for c in text):
+        raise WebmapInputError(
+            f"--csv-url {text!r}: holds a control character (a line break?); {wanted}"
+        )
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - (raises ValueError for a port that is no number, or > 65535)
+    except ValueError as exc:  # (an unclosed IPv6 bracket, a bad port)
+        raise WebmapInputError(f"--csv-url {text!r}: not a URL ({exc}); {wanted}") from exc
     if (
         parts.scheme not in ("https", "http")
         or not parts.netloc
         or any(c in text for c in "\"'<> ")
+        or any(c in parts.netloc for c in ";,*")
     ):
-        raise WebmapInputError(
-            f"--csv-url {text!r}: give the http(s) address where the published CSVs are hosted"
-        )
+        raise WebmapInputError(f"--csv-url {text!r}: {wanted}")
     return text
 
 
@@ -169,7 +182,7 @@ def plan_downloads(
     if links:
         return DownloadPlan("link", links, to_gate, why=why)
     if csv_url:
-        return DownloadPlan("hosted", [], [], url=_csv_url(csv_url), why=why)
+        return DownloadPlan("hosted", [], [], url=checked_csv_url(csv_url), why=why)
     why = (
         f"the published CSVs total {_size_text(total)}, more than the "
         f"{LIMIT_TEXT} copied into a map"

@@ -48,6 +48,7 @@ from .webmap_areas import Ring, areas_geojson, page_rings, row_area_names, verti
 from .webmap_data import WebmapData, aggregate
 from .webmap_downloads import (
     DownloadPlan,
+    checked_csv_url,
     link_entries,
     plan_downloads,
     refuse_links_to_other_text,
@@ -725,6 +726,8 @@ def _export_webmap(options: WebmapOptions, feedback: Optional[Feedback]) -> Webm
     started = time.perf_counter()
     feedback = feedback or Feedback()
     tiles = tile_source(options.tiles, options.tiles_attribution)
+    if (options.csv_url or "").strip():  # (refused when given, as the tiles are: not only
+        checked_csv_url(options.csv_url)  # when the CSVs turn out too large to copy)
     target = Path(options.out_dir)
     vendor_files()  # fail before any work when the libraries are missing
     feedback.check()

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ..common.feedback import Feedback
+from ..common.schema import REASONS
 from ..common.staging import staged_outputs
 from ..io import gpkg_write
 from ..io.gpkg_read import decode_point_rows, point_coordinates, read_only_uri
@@ -137,7 +138,37 @@ def history_points_from_load(result: Any) -> MapPoints:
             "map points can only be derived from published police.uk street files; some of "
             "the files given are force extracts (their exact locations are not map points)"
         )
-    return map_points_from_history(crimes)
+    points = map_points_from_history(crimes)
+    points.warnings.extend(history_rejects(result))
+    return points
+
+
+def history_rejects(result: Any) -> list[str]:
+    """One warning for the history rows the load rejected (a core.load.loader result): how
+    many, by reason, and the first few by file and line. Each is a published point the map
+    points do not have (a row whose coordinates read as Infinity or NaN, say), and the
+    command said only how many crimes it used, so rows went missing without a word."""
+    rejects = result.rejects
+    if rejects is None or not len(rejects):
+        return []
+    reasons = rejects["reason"].astype(str).value_counts(sort=False).sort_index()
+    shown = [
+        f"{Path(str(where)).name} line {line}: {REASONS.get(str(why), str(why))} ({detail})"
+        for where, line, why, detail in zip(
+            rejects["source_file"][:3],
+            rejects["source_line"][:3],
+            rejects["reason"][:3],
+            rejects["detail"][:3],
+        )
+    ]
+    return [
+        f"{len(rejects):,} row{'s' if len(rejects) != 1 else ''} of the police.uk history "
+        f"{'were' if len(rejects) != 1 else 'was'} rejected and gave no map point ("
+        + ", ".join(f"{why} {count:,}" for why, count in reasons.items())
+        + "): "
+        + "; ".join(shown)
+        + ("; ..." if len(rejects) > len(shown) else "")
+    ]
 
 
 def hexagon_points(crimes: pd.DataFrame, size_m: float) -> MapPoints:

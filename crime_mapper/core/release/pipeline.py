@@ -650,7 +650,8 @@ def run_anonymise(
             assert base is not None
             return base / default_name
 
-        name = public_csv_name(public)
+        covered = audit.get("input", {})  # (every crime read, withheld ones too)
+        name = public_csv_name(public, covered.get("months", ()), covered.get("forces", ()))
         csv_path = output(public_csv_path, name)
         gpkg_path = output(public_gpkg_path, Path(name).stem + ".gpkg") if write_gpkg else None
         audit_json = output(audit_json_path, RELEASE_NAMES["audit_json"])
@@ -929,6 +930,11 @@ class HistoryPointsOutputs:
     months: list[str]
     file_errors: list[str] = field(default_factory=list)
     damaged: list[str] = field(default_factory=list)  # validation_report.swallowed_records
+    # the load's rows read, accepted and rejected (over every file given), so the command
+    # accounts for every row: the rejected are in ``points.warnings`` with their reasons
+    rows_read: int = 0
+    accepted: int = 0
+    rejected: int = 0
 
     @property
     def span(self) -> str:
@@ -970,4 +976,7 @@ def run_history_map_points(
         months,
         [f.error for f in result.files if f.error],
         swallowed_records(result.rejects),
+        sum(f.rows_read for f in result.files),
+        sum(f.accepted for f in result.files),
+        sum(f.rejected_total for f in result.files),
     )

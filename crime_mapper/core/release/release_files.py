@@ -302,17 +302,30 @@ def force_slug(name: str) -> str:
     return slug or "force"
 
 
-def public_csv_name(public: pd.DataFrame) -> str:
+def public_csv_name(
+    public: pd.DataFrame, input_months: Sequence[str] = (), input_forces: Sequence[str] = ()
+) -> str:
     """The police.uk-style name of a public CSV: ``2022-10-leicestershire-street.csv``;
-    ``2022-09_2022-10-...`` for several months; ``multiple-forces`` for several forces."""
+    ``2022-09_2022-10-...`` for several months; ``multiple-forces`` for several forces.
+
+    ``input_months`` and ``input_forces``: those of the rows the release was made from (the
+    audit's ``input``), used when the public table has none. Why: a release whose every
+    crime is withheld by rule publishes a header alone, and was named
+    ``no-month-force-street.csv``, a file no one looking for October's release would find
+    (and which the next empty month would replace). With no month anywhere the release
+    cannot be named, and a ReleaseInputError says so."""
     months = sorted({m for m in public["Month"].tolist() if m})
     forces = sorted({f for f in public["Reported by"].tolist() if f})
     if not months:
-        span = "no-month"
-    elif len(months) == 1:
-        span = months[0]
-    else:
-        span = f"{months[0]}_{months[-1]}"
+        months = sorted({str(m) for m in input_months if m})
+    if not forces:
+        forces = sorted({str(f) for f in input_forces if f})
+    if not months:
+        raise ReleaseInputError(
+            "the release cannot be named: neither its rows nor the crimes it was made from "
+            "have a month"
+        )
+    span = months[0] if len(months) == 1 else f"{months[0]}_{months[-1]}"
     force = (
         force_slug(forces[0]) if len(forces) == 1 else ("multiple-forces" if forces else "force")
     )
