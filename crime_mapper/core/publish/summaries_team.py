@@ -196,19 +196,19 @@ def date_problem(value: Any, month_only: bool = False) -> str:
     if not match:
         shape = "2022-10-15T10:00:00" + (" or 2022-10" if month_only else "")
         return f"is not a date (written as {shape})"
-    parts = [int(p) if p is not None else None for p in match.groups()]
-    year, month = parts[0], parts[1]
+    groups = match.groups()
+    year, month = int(groups[0]), int(groups[1])
     if not FIRST_YEAR <= year <= LAST_YEAR:
         return f"has the year {year} (a date is from {FIRST_YEAR} to {LAST_YEAR})"
     if not 1 <= month <= 12:
         return "is no date of the calendar (no such month)"
-    if len(parts) > 2:
-        day, hour, minute, second = parts[2:]
+    if len(groups) > 2:  # (a day, and a time when its hour is given: _DATE_TIME)
+        day, hour, minute, second = groups[2:]
         try:
-            datetime.date(year, month, day)
+            datetime.date(year, month, int(day))
         except ValueError:
             return "is no date of the calendar (no such day)"
-        if hour is not None and (hour > 23 or minute > 59 or (second or 0) > 59):
+        if hour is not None and (int(hour) > 23 or int(minute) > 59 or int(second or 0) > 59):
             return "is no time of day"
     return ""
 
