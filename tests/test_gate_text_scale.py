@@ -350,7 +350,7 @@ def test_plain_html_reads_as_html_parser_does():
         fast = output_reader._plain_html(page)
         if fast is not None:
             used += 1
-            assert fast == output_reader._parsed_html(page), page
+            assert fast[:5] == output_reader._parsed_html(page)[:5], page
         assert _html_artifact(page, True) == _html_artifact(page, False), page
     assert used > 1000  # the fast path is taken on most plain pages, not never
 
@@ -393,7 +393,8 @@ def test_real_summaries_and_web_map_pages_take_the_fast_path(tmp_path: Path):
         page = path.read_text(encoding="utf-8")
         fast = output_reader._plain_html(page)
         assert fast is not None, path
-        assert fast == output_reader._parsed_html(page), path
+        assert fast[:5] == output_reader._parsed_html(page)[:5], path
+        assert fast[5] is False, path  # (no join a browser shows as one word: no 2nd parse)
 
 
 # --- many-pattern search: the second key keeps the old hits, in the old order -------------------

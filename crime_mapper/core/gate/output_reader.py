@@ -1002,8 +1002,9 @@ _ATTR = (
     r"(?:=(\"[^\"<>]*\"|'[^'<>]*'|[^\s\"'=<>`/]+(?=[ \t\n\r\f>])))?"
 )
 # (text chunks, attribute values, (type, body) of scripts, style bodies, the attribute
-# values that are not blank, normalised: the strings a page's attributes add)
-_HtmlRead = tuple[list[str], list[str], list[tuple[str, str]], list[str], list[str]]
+# values that are not blank, normalised: the strings a page's attributes add; whether the
+# page may hold a join a browser shows as one word: see _shown_runs)
+_HtmlRead = tuple[list[str], list[str], list[tuple[str, str]], list[str], list[str], bool]
 _START_TAG = re.compile(r"<([a-zA-Z][a-zA-Z0-9]*)((?:" + _ATTR + r")*)" + _HWS + r"*(?P<slash>/?)>")
 _END_TAG = re.compile(r"</([a-zA-Z][a-zA-Z0-9]*)>")
 _DOCTYPE = re.compile(r"<!doctype" + _HWS + r"+html" + _HWS + r"*>", re.IGNORECASE)
@@ -1014,11 +1015,13 @@ _RAW_TEXT_ELEMENTS = frozenset(
 _SPECIAL = frozenset({"script", "style", "title"})
 # a tag: (name, is an end tag, self-closing, attribute values as _Collector keeps them,
 # type attribute as _Collector reads it, a start tag that needs a look: script/style/title,
-# the values that are not blank normalised); None: not plain
-_TagInfo = Optional[tuple[str, bool, bool, tuple[str, ...], str, bool, tuple[str, ...]]]
+# the values that are not blank normalised, the text either side is shown as one line:
+# _ShownText's inline tags); None: not plain
+_TagInfo = Optional[tuple[str, bool, bool, tuple[str, ...], str, bool, tuple[str, ...], bool]]
 _VALUES: Callable[[Any], Any] = itemgetter(3)
 _LOOK: Callable[[Any], Any] = itemgetter(5)
 _NORMALISED: Callable[[Any], Any] = itemgetter(6)
+_INLINE: Callable[[Any], Any] = itemgetter(7)
 _TAGS: dict[str, _TagInfo] = {}  # pages of one template share most of their tags
 
 
@@ -1029,9 +1032,11 @@ def _tag_info(tag: str) -> _TagInfo:
         if name in _RAW_TEXT_ELEMENTS:
             return None
         values = []
+        names = set()
         kind: Optional[str] = None
         # (from the attributes to the tag's end: an unquoted value is followed by ">")
         for attr, raw in _ATTR_FIND.findall(tag, m.start(2)):
+            names.add(attr.lower())
             value = raw[1:-1] if raw[:1] in ('"', "'") else raw
             if value:
                 value = html.unescape(value)
@@ -1041,12 +1046,15 @@ def _tag_info(tag: str) -> _TagInfo:
                 values.append(value)
         closing = bool(m.group("slash"))
         normalised = tuple(normalise(v) for v in values if v.strip())
-        return (name, False, closing, tuple(values), kind or "", name in _SPECIAL, normalised)
+        inline = name not in _BLOCK_NAMES and not (name == "tspan" and names & _POSITIONS)
+        special = name in _SPECIAL
+        return (name, False, closing, tuple(values), kind or "", special, normalised, inline)
     m = _END_TAG.fullmatch(tag)
     if m is not None:
-        return (m.group(1).lower(), True, False, (), "", False, ())
+        name = m.group(1).lower()
+        return (name, True, False, (), "", False, (), name not in _BLOCK_NAMES)
     if _DOCTYPE.fullmatch(tag):
-        return ("!doctype", False, False, (), "", False, ())
+        return ("!doctype", False, False, (), "", False, (), True)  # (no break: ignored)
     return None
 
 
@@ -1077,7 +1085,7 @@ def _plain_html(page: str) -> Optional[_HtmlRead]:
     styles: list[str] = []
     bodies: list[int] = []  # chunk indexes that are script/style bodies
     for i in list(compress(range(len(infos)), map(_LOOK, infos))):
-        name, _end, closing, _values, kind, _look, _normalised = infos[i]  # type: ignore[misc]
+        name, _end, closing, _values, kind, *_rest = infos[i]  # type: ignore[misc]
         if closing or i + 1 >= len(tags) or tags[i + 1] != f"</{name}>":
             return None  # self-closing, or not closed at once by its own end tag
         if name == "title":
@@ -1089,14 +1097,37 @@ def _plain_html(page: str) -> Optional[_HtmlRead]:
             styles.append(chunks[i + 1])
     for i in reversed(bodies):
         chunks[i] = ""
+    may_join = _may_join(chunks, infos)
     texts = [html.unescape(c) if "&" in c else c for c in chunks if c]
     values = list(chain.from_iterable(map(_VALUES, infos)))
     normalised = list(chain.from_iterable(map(_NORMALISED, infos)))
-    return texts, values, scripts, styles, normalised
+    return texts, values, scripts, styles, normalised, may_join
+
+
+def _may_join(chunks: list[str], infos: list) -> bool:
+    """Whether a plain page's text may hold a join (see _shown_runs): two chunks of text,
+    with only inline tags (and empty chunks) between them, whose characters either side
+    could run on into one token (_JOINS, on the chunks as written: a character reference's
+    "&" and ";" count). A superset of _ShownText's joins (tests/test_gate_page_read), found
+    from the tags' cached facts: only the page's inline tags are looked at, in Python."""
+    last = len(infos)
+    for i in compress(range(last), map(_INLINE, infos)):
+        left, j = chunks[i], i
+        while not left and j > 0 and infos[j - 1][7]:
+            j -= 1
+            left = chunks[j]
+        right, k = chunks[i + 1], i + 1
+        while not right and k < last and infos[k][7]:
+            k += 1
+            right = chunks[k]
+        if left and right and _JOINS.match(left[-1] + right[:2]) is not None:
+            return True
+    return False
 
 
 def _parsed_html(page: str) -> _HtmlRead:
-    """The same five lists from html.parser (the reference; any page)."""
+    """The same five lists from html.parser (the reference; any page), and True: such a
+    page's text as shown is always read (_ShownText, a second parse)."""
     parser = _Collector()
     parser.feed(page)
     parser.close()
@@ -1104,24 +1135,30 @@ def _parsed_html(page: str) -> _HtmlRead:
         parser.handle_endtag(parser._in[0])
     values = parser.attrs_seen
     normalised = [normalise(a) for a in values if a.strip()]
-    return parser.text, values, parser.scripts, parser.styles, normalised
+    return parser.text, values, parser.scripts, parser.styles, normalised, True
 
 
 # text chunk -> normalise(chunk): the pages of one template repeat most of their text
 _NORMALISED_TEXT: dict[str, str] = {}
+# the folded chunks that hold a format character (_FORMAT_CHARACTERS), each looked for once
+# when its chunk is first folded (a search of every page's text cost a third of its read)
+_FORMATTED_TEXT: set[str] = set()
 
 
 def _normalised_texts(chunks: list[str]) -> list[str]:
-    """[normalise(c) for c in chunks], each distinct chunk folded once (_NORMALISED_TEXT)."""
+    """[normalise(c) for c in chunks], each distinct chunk folded once (_NORMALISED_TEXT),
+    the folded chunks with a format character added to _FORMATTED_TEXT."""
     known = _NORMALISED_TEXT
+    if len(known) > 400_000 or len(_FORMATTED_TEXT) > 100_000:
+        known.clear()  # (both at once, before any lookup: every node's mark stays known)
+        _FORMATTED_TEXT.clear()
     nodes = list(map(known.get, chunks))
     missing = list(compress(range(len(nodes)), map(is_, nodes, repeat(None))))
-    if missing:
-        if len(known) > 400_000:
-            known.clear()
-        for i in missing:
-            chunk = chunks[i]
-            nodes[i] = known[chunk] = normalise(chunk)
+    for i in missing:
+        chunk = chunks[i]
+        node = nodes[i] = known[chunk] = normalise(chunk)
+        if not node.isascii() and _FORMAT_CHARACTERS.search(node) is not None:
+            _FORMATTED_TEXT.add(node)
     return nodes  # type: ignore[return-value]
 
 
@@ -1132,49 +1169,35 @@ def _normalised_texts(chunks: list[str]) -> list[str]:
 # Where a page may hold such a join, its text is also read as shown: the text of each run of
 # nodes no block element, script, style or title separates, with the format characters
 # (Unicode Cf: zero-width spaces and joiners, soft hyphens, direction marks) taken out. Only
-# the runs where something was joined or taken out are added, so a page without (our own
-# templates' pages) costs one regex scan. What CSS does (a hidden span, a block display) is
-# not read: the gate does not lay out pages. An element not listed here (an unknown one
-# included) is taken as inline, as a browser takes it.
-_BLOCK_ELEMENTS = (
-    "address|article|aside|audio|blockquote|body|br|canvas|caption|col|colgroup|dd|details|"
-    "dialog|dir|div|dl|dt|embed|fieldset|figcaption|figure|footer|form|frame|frameset|"
-    "h[1-6]|head|header|hgroup|hr|html|iframe|legend|li|link|main|menu|meta|nav|noembed|"
-    "noframes|noscript|object|ol|optgroup|option|p|plaintext|pre|script|search|section|"
-    "select|style|summary|table|tbody|td|template|textarea|tfoot|th|thead|title|tr|ul|"
-    "video|xmp|"
-    # SVG: a chart's labels and shapes are placed apart (its text joins across tspan alone)
-    "circle|clippath|defs|desc|ellipse|foreignobject|g|line|marker|mask|metadata|path|"
-    "pattern|polygon|polyline|rect|svg|symbol|text|use"
+# the runs where something was joined or taken out are added. A page of the plain grammar
+# (our own templates' pages) is parsed for them only where its inline tags or its text say
+# it may hold one (_may_join, _FORMATTED_TEXT: facts of each distinct tag and text chunk,
+# found once), so a page without costs a look at its inline tags. What CSS does (a hidden
+# span, a block display) is not read: the gate does not lay out pages. An element not listed
+# here (an unknown one included) is taken as inline, as a browser takes it.
+_BLOCK_NAMES = frozenset(
+    (
+        "address|article|aside|audio|blockquote|body|br|canvas|caption|col|colgroup|dd|"
+        "details|dialog|dir|div|dl|dt|embed|fieldset|figcaption|figure|footer|form|frame|"
+        "frameset|h1|h2|h3|h4|h5|h6|head|header|hgroup|hr|html|iframe|legend|li|link|main|"
+        "menu|meta|nav|noembed|noframes|noscript|object|ol|optgroup|option|p|plaintext|pre|"
+        "script|search|section|select|style|summary|table|tbody|td|template|textarea|tfoot|"
+        "th|thead|title|tr|ul|video|xmp|"
+        # SVG: a chart's labels and shapes are placed apart (its text joins across tspan alone)
+        "circle|clippath|defs|desc|ellipse|foreignobject|g|line|marker|mask|metadata|path|"
+        "pattern|polygon|polyline|rect|svg|symbol|text|use"
+    ).split("|")
 )
 # an SVG tspan given a position of its own starts a line (a chart's two-line label); one
 # without flows on with its text
-_POSITIONED_TSPAN = r"tspan(?:\s[^<>]*?)?\sd?[xy]\s*="
 _POSITIONS = frozenset({"x", "y", "dx", "dy"})
-_BLOCK_NAMES = frozenset(
-    n
-    for part in _BLOCK_ELEMENTS.split("|")
-    for n in ([f"h{i}" for i in range(1, 7)] if part == "h[1-6]" else [part])
-)
 # A join that may hide a token: a character a number, a reference or a word is made of (or
 # the ";" ending a character reference) before, and after one that continues it (a ".", "-",
 # "+" or quote only when a letter, digit or character reference follows: a full stop after a
 # link is prose, not a join)
 _BEFORE_JOIN = r"[\w.\-+°º'\"′″’”−;]"
 _AFTER_JOIN = r"(?:[\w°º′″−&]|[.\-+'\"’”](?=[\w&]))"
-# ...with tags between none of which is a block element: on a page of the plain grammar
-# (every tag is <[^<>]*>) this finds every join
-_JOIN = re.compile(
-    _BEFORE_JOIN
-    + "(?:<(?!/?(?:"
-    + _BLOCK_ELEMENTS
-    + r")[\s/>]|"
-    + _POSITIONED_TSPAN
-    + r")[^<>]*>)+"
-    + _AFTER_JOIN,
-    re.IGNORECASE,
-)
-_JOINS = re.compile(_BEFORE_JOIN + _AFTER_JOIN)  # the same, where two text nodes meet
+_JOINS = re.compile(_BEFORE_JOIN + _AFTER_JOIN)
 # Unicode's format characters (category Cf, Unicode 14: what unicodedata lists on Python 3.11),
 # written out: listing them at import would cost a pass over every code point
 _FORMAT_CHARACTERS = re.compile(
@@ -1231,12 +1254,8 @@ class _ShownText(HTMLParser):
         self._end_run()
 
 
-def _shown_runs(page: str, joined_nodes: str, plain: bool) -> list[str]:
-    """The page's text as shown where it differs from its nodes read apart (see above);
-    a page of the plain grammar is parsed for it only where :data:`_JOIN` or a format
-    character says it may."""
-    if plain and _JOIN.search(page) is None and _FORMAT_CHARACTERS.search(joined_nodes) is None:
-        return []
+def _shown_runs(page: str) -> list[str]:
+    """The page's text as shown where it differs from its nodes read apart (see above)."""
     parser = _ShownText()
     parser.feed(page)
     parser.close()
@@ -1247,12 +1266,13 @@ def _read_html(
     art: Artifact, text: str, where: str, fast: bool = True, record: bool = False
 ) -> None:
     read = _plain_html(text) if fast else None
-    text_nodes, attrs_seen, scripts, styles, normalised = (
+    text_nodes, attrs_seen, scripts, styles, normalised, may_join = (
         read if read is not None else _parsed_html(text)
     )
     nodes = _normalised_texts(text_nodes)
     joined_nodes = "\n".join(nodes)
-    shown = _shown_runs(text, joined_nodes, plain=read is not None)
+    formatted = bool(_FORMATTED_TEXT) and not _FORMATTED_TEXT.isdisjoint(nodes)
+    shown = _shown_runs(text) if may_join or formatted else []
     added = [t for t in nodes if t]
     added += normalised
     added += shown
