@@ -84,12 +84,16 @@ def test_raw_free_text_split_inside_its_words_fails(world, clean_outputs, tmp_pa
 
 
 @pytest.mark.parametrize("places", [1, 2])
-@pytest.mark.parametrize("form", ["dms", "dms with spaces", "decimal with hemisphere"])
+@pytest.mark.parametrize(
+    "form", ["dms", "dms with spaces", "decimal with hemisphere", "decimal, hemisphere, no mark"]
+)
 def test_a_raw_coordinate_written_as_an_angle_fails(world, clean_outputs, tmp_path, form, places):
     row = raw_row(world)
     lon, lat = float(row["longitude"]), float(row["latitude"])
     if form == "decimal with hemisphere":
         text = f"{abs(lat):.{4 + places}f}° N, {abs(lon):.{4 + places}f} W"
+    elif form == "decimal, hemisphere, no mark":
+        text = f"{abs(lat):.{4 + places}f}N {abs(lon):.{4 + places}f} W"
     else:
         text = f"{_dms(lat, 'N', 'S', places)} {_dms(lon, 'E', 'W', places)}"
         if form == "dms with spaces":
@@ -210,3 +214,18 @@ def test_the_fast_read_finds_every_join_the_parse_finds():
         fast, parsed = _read(page), _read(page, fast=False)
         assert (fast.texts, fast.strings) == (parsed.texts, parsed.strings), page
     assert plain > 2000
+
+
+def test_a_hemisphere_after_a_decimal_is_seen_from_the_numbers_found():
+    """The gate looks for angles only in a text with a degree mark or a decimal followed by
+    a hemisphere letter, found from text_pairs' numbers (no scan of the text of its own)."""
+    for text, seen in {
+        "52.66720 N, 1.14525 W": True,
+        "52.66720N": True,
+        "x 52.66720\tS": True,
+        "Bristol 001E, 52.66720, -1.14525": False,
+        "52.66720  N": False,  # (two spaces: no angle read there either)
+        "é 52.66720 E": True,
+        "é 52.66720 x": False,
+    }.items():
+        assert scan.text_pairs_and_hemisphere(text)[3] is seen, text

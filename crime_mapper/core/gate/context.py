@@ -1412,13 +1412,15 @@ class GateContext:
             for text in self._texts(art):
                 found = pairs.get(text)
                 if found is None:  # (a data script repeats its strings thousands of times)
-                    found = pairs[text] = (
-                        scan.text_pairs(text)
+                    tl, tt, shown, hemisphere = (
+                        scan.text_pairs_and_hemisphere(text)
                         if _DOT_4_DIGITS.search(text) is not None
-                        else ([], [], [])  # no number of 4+ decimals (scan.DECIMAL_4): no pair
+                        else ([], [], [], False)  # no number of 4+ decimals: no pair
                     )
-                    if scan.ANGLE_HINT.search(text) is not None:
-                        found = pairs[text] = self._with_angle_pairs(found, text)
+                    found = (tl, tt, shown)
+                    if hemisphere or any(mark in text for mark in scan.ANGLE_MARKS):
+                        found = self._with_angle_pairs(found, text)
+                    pairs[text] = found
                 tl, tt, shown = found
                 if tl:
                     lons.append(np.asarray(tl))

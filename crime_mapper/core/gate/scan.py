@@ -153,6 +153,18 @@ _DECIMAL_4_SPLIT = re.compile("(" + DECIMAL_4.pattern + ")")
 
 def text_pairs(text: str) -> tuple[list[float], list[float], list[str]]:
     """UK-looking lon/lat (or lat/lon) pairs of >= 4-decimal numbers written close together.
+    See :func:`text_pairs_and_hemisphere`."""
+    return text_pairs_and_hemisphere(text)[:3]
+
+
+def text_pairs_and_hemisphere(
+    text: str,
+) -> tuple[list[float], list[float], list[str], bool]:
+    """UK-looking lon/lat (or lat/lon) pairs of >= 4-decimal numbers written close together,
+    and whether some such number is followed by a hemisphere letter (N, S, E or W, after at
+    most one space: "52.66720 N", an angle for :func:`angle_pairs`; found from the numbers
+    already found; a letter written straight after the digits, "52.66720N", which makes
+    no such number, by one regex scan for a "." at C speed).
 
     Returns lon, lat and the pair as written (for messages). A pair is two such numbers at
     most 40 characters apart whose values read as a UK longitude and latitude in either
@@ -168,15 +180,18 @@ def text_pairs(text: str) -> tuple[list[float], list[float], list[str]]:
         parts = _DECIMAL_4_SPLIT.split(text)
         numbers = parts[1::2]
         n = len(numbers)
+        hemisphere = any(_HEMISPHERE_NEXT.match(p) is not None for p in parts[2::2])
+        hemisphere = hemisphere or _GLUED_HEMISPHERE.search(text) is not None
         if n < 2:
-            return [], [], []
+            return [], [], [], hemisphere
         values = np.fromiter(map(float, numbers), dtype=np.float64, count=n)
         gaps = np.fromiter(map(len, parts[2:-1:2]), dtype=np.int64, count=n - 1)
     else:
         starts, ends = spans
         n = starts.size
+        hemisphere = _hemisphere_after(text, ends) or _GLUED_HEMISPHERE.search(text) is not None
         if n < 2:
-            return [], [], []
+            return [], [], [], hemisphere
         numbers = [text[a:e] for a, e in zip(starts.tolist(), ends.tolist())]
         values = np.fromiter(map(float, numbers), dtype=np.float64, count=n)
         gaps = starts[1:] - ends[:-1]  # (the text between number i and number i + 1)
@@ -186,7 +201,7 @@ def text_pairs(text: str) -> tuple[list[float], list[float], list[str]]:
     lat_lon = near & ~lon_lat & _uk_lon_lat(b, a)
     pairable = lon_lat | lat_lon
     if not pairable.any():
-        return [], [], []
+        return [], [], [], hemisphere
     edges = np.flatnonzero(pairable)
     run_start = np.ones(edges.size, dtype=bool)
     run_start[1:] = edges[1:] != edges[:-1] + 1
@@ -198,7 +213,27 @@ def text_pairs(text: str) -> tuple[list[float], list[float], list[str]]:
         shown = ["".join(parts[2 * i + 1 : 2 * i + 4]) for i in taken.tolist()]
     else:
         shown = [text[starts[i] : ends[i + 1]] for i in taken.tolist()]
-    return lons.tolist(), lats.tolist(), shown
+    return lons.tolist(), lats.tolist(), shown, hemisphere
+
+
+_HEMISPHERE_NEXT = re.compile(r"\s?[NSEW]")
+_GLUED_HEMISPHERE = re.compile(r"\.\d{4,}[NSEW]")  # (from its "." on: a fast literal search)
+_NSEW = np.zeros(256, dtype=bool)
+_NSEW[[ord(c) for c in "NSEW"]] = True
+_SPACE = np.zeros(256, dtype=bool)
+_SPACE[[ord(c) for c in " \t\n\r\f\v"]] = True
+
+
+def _hemisphere_after(text: str, ends: np.ndarray) -> bool:
+    """Whether a hemisphere letter follows (after at most one whitespace) some number that
+    ends at ``ends`` (character offsets): on an ASCII text in numpy, else one by one."""
+    if not text.isascii():
+        return any(_HEMISPHERE_NEXT.match(text, e) is not None for e in ends.tolist())
+    b = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+    n = b.size
+    first = np.where(ends < n, b[np.minimum(ends, n - 1)], 0)
+    second = np.where(ends + 1 < n, b[np.minimum(ends + 1, n - 1)], 0)
+    return bool((_NSEW[first] | (_SPACE[first] & _NSEW[second])).any())
 
 
 # --- coordinates written as angles ---------------------------------------------------------------
@@ -208,7 +243,7 @@ def text_pairs(text: str) -> tuple[list[float], list[float], list[str]]:
 # angles locate a crime no more closely than the 3-decimal numbers text_pairs leaves alone.
 # A hemisphere letter is read before the number or after it, not both (in "N 52° 40' W 1°"
 # the W is the next angle's).
-ANGLE_HINT = re.compile(r"[°º]|\d\.\d{4,}\s*[NSEW](?![A-Za-z])")
+ANGLE_MARKS = ("°", "º")  # (a text with neither, and no hemisphere after a decimal: no angle)
 _ANGLE = re.compile(
     r"""(?<![\d.])
     (?:(?<![A-Za-z])(?P<pre>[NSEW])\s*)?
