@@ -140,3 +140,56 @@ def test_team_json_list_naming_a_neighbourhood_twice_is_refused(tmp_path):
     path.write_text(json.dumps({"E02002827": first, "E02002827 ": second}), encoding="utf-8")
     with pytest.raises(TeamError, match=r"team.json: neighbourhood E02002827 is given twice"):
         read_team(path)
+
+
+@pytest.mark.parametrize(
+    "start, end",
+    [
+        ("2022-10-15T10:00:00", "2022-10-15T09:30:00"),  # the same day, an earlier time
+        ("2022-10-15T10:00:00", "2022-10-14T12:00:00"),  # the day before
+        ("2022-10-15", "2022-10-14"),  # days alone
+    ],
+)
+def test_event_ending_before_it_starts_is_refused_naming_event_and_values(tmp_path, start, end):
+    """The end was left out in silence: the page showed an open-ended event the team's data
+    did not describe (an end typed on the wrong day, start and end swapped)."""
+    event = {"title": "Beat meeting", "start_date": start, "end_date": end}
+    with pytest.raises(TeamError) as caught:
+        read_team(_team_json(tmp_path, [event]))
+    assert str(caught.value) == (
+        f"team.json: neighbourhood E02002834, event 'Beat meeting': end_date {end!r} is "
+        f"before its start_date {start!r} (give the end at or after the start, or no end)"
+    )
+
+
+def test_event_ending_at_or_after_its_start_is_read(tmp_path):
+    """The same day with no end time (the API's midnight), or an end equal to the start,
+    is no end before the start."""
+    events = [
+        {"title": "A", "start_date": "2022-10-15T10:00:00", "end_date": "2022-10-15T00:00:00"},
+        {"title": "B", "start_date": "2022-10-15T10:00:00", "end_date": "2022-10-15T10:00:00"},
+        {"title": "C", "start-date": "2022-10-15", "end-date": "2022-10-15T09:00:00"},
+    ]
+    team = read_team(_team_json(tmp_path, events))["E02002834"]
+    assert [e["when"] for e in team.events] == [
+        "Saturday 15 October 2022, 10:00",
+        "Saturday 15 October 2022, 10:00 to 10:00",
+        "Saturday 15 October 2022",
+    ]
+
+
+def test_team_csv_event_ending_before_it_starts_is_refused_naming_its_line(tmp_path):
+    path = tmp_path / "team.csv"
+    path.write_text(
+        "code,kind,name,title,start-date,end-date\n"
+        "N1,neighbourhood,Town team,,,\n"
+        "N1,event,,Surgery,2022-03-04T10:00:00,2022-03-03T11:00:00\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(TeamError) as caught:
+        read_team(path)
+    assert str(caught.value) == (
+        "team.csv: line 3 (neighbourhood N1), event 'Surgery': end-date "
+        "'2022-03-03T11:00:00' is before its start-date '2022-03-04T10:00:00' (give the end "
+        "at or after the start, or no end)"
+    )

@@ -222,7 +222,36 @@ def _dates_refused(item: dict[str, Any], what: str, keys: tuple[str, ...]) -> st
                 why = date_problem(item[name], month_only=what == "priority")
                 if why:
                     return f"{what} {_item_name(item, what)}: {name} {str(item[name])!r} {why}"
-    return ""
+    return _event_order_problem(item) if what == "event" else ""
+
+
+def _given(item: dict[str, Any], key: str) -> tuple[str, Any]:
+    """(the field name, its value) of ``key`` as team_from_api reads it: the API's
+    underscore spelling, else the hyphenated one."""
+    other, value = key.replace("_", "-"), item.get(key)
+    return (key, value) if value or other not in item else (other, item[other])
+
+
+def _event_order_problem(item: dict[str, Any]) -> str:
+    """Why an event whose end is before its start cannot be shown, naming the event and
+    both values; "" when it ends at or after its start, or has no end. A time left out
+    (midnight, as the API writes a date alone) is no time: on the same day it is not
+    before any time. Why: event_when left such an end out, so the page told the public
+    of an event from its start alone, open-ended, when the team's data was wrong (an end
+    typed on the wrong day, a start and end swapped); the readers refuse it instead, as
+    they refuse an impossible date (date_problem)."""
+    start_name, start = _given(item, "start_date")
+    end_name, end = _given(item, "end_date")
+    first, last = _moment(start), _moment(end)
+    if first is None or last is None:
+        return ""
+    (day, time), (end_day, end_time) = first, last
+    if end_day > day or (end_day == day and not (time and end_time and end_time < time)):
+        return ""
+    return (
+        f"event {_item_name(item, 'event')}: {end_name} {str(end)!r} is before its "
+        f"{start_name} {str(start)!r} (give the end at or after the start, or no end)"
+    )
 
 
 def _refuse_bad_dates(bundle: dict[str, Any]) -> None:
@@ -255,7 +284,8 @@ def event_when(start: Any, end: Any = None) -> str:
     """When an event is, for the public: 'Saturday 15 October 2022, 10:00 to 12:00';
     'Saturday 15 October 2022, 18:00 to Sunday 16 October 2022, 01:00' across days;
     the day alone without a time; '' when the start is not a date. An end before the start
-    or unreadable is left out."""
+    or unreadable is left out (the readers refuse both first: _event_order_problem,
+    date_problem)."""
     first = _moment(start)
     if first is None:
         return ""
