@@ -193,3 +193,64 @@ def test_team_csv_event_ending_before_it_starts_is_refused_naming_its_line(tmp_p
         "'2022-03-03T11:00:00' is before its start-date '2022-03-04T10:00:00' (give the end "
         "at or after the start, or no end)"
     )
+
+
+def test_team_csv_header_is_read_in_any_capitals_and_spaces(tmp_path):
+    """``Name`` (a spreadsheet's capitals) or `` name `` was no column the reader knew: every
+    team was published without its name, and nobody was told."""
+    path = tmp_path / "team.csv"
+    path.write_text(
+        "Code, Kind ,Name,Title,Start Date,END-DATE\n"
+        "N1,neighbourhood,Town team,,,\n"
+        "N1,event,,Surgery,2022-03-04T10:00:00,2022-03-04T11:00:00\n",
+        encoding="utf-8",
+    )
+    team = read_team(path)["N1"]
+    assert team.name == "Town team"
+    assert [e["when"] for e in team.events] == ["Friday 4 March 2022, 10:00 to 11:00"]
+
+
+@pytest.mark.parametrize(
+    "header, named",
+    [
+        ("code,kind,nmae,title", "column 'nmae' (its values"),  # a typo: the team's name lost
+        ("code,kind,name,phone,Website", "columns 'phone', 'Website' (their values"),
+    ],
+)
+def test_team_csv_unknown_columns_are_refused_naming_them_and_the_known(tmp_path, header, named):
+    path = tmp_path / "team.csv"
+    path.write_text(f"{header}\nN1,neighbourhood,Town team,x\n", encoding="utf-8")
+    with pytest.raises(TeamError) as caught:
+        read_team(path)
+    message = str(caught.value)
+    assert message.startswith(f"team.csv: no team field is read from the {named}")
+    assert "the columns are code, kind, name, description, telephone" in message
+    assert "start_date, end_date (in any capitals" in message
+
+
+@pytest.mark.parametrize(
+    "header, twice",
+    [
+        ("code,kind,name,Name", "'name' and 'Name'"),
+        ("code,kind,title,start_date,Start-Date", "'start_date' and 'Start-Date'"),
+    ],
+)
+def test_team_csv_column_given_twice_in_other_capitals_is_refused(tmp_path, header, twice):
+    path = tmp_path / "team.csv"
+    path.write_text(f"{header}\nN1,neighbourhood,a,b\n", encoding="utf-8")
+    with pytest.raises(TeamError, match=f"team.csv: the column {twice} is in the header twice"):
+        read_team(path)
+
+
+def test_team_csv_value_under_a_blank_header_cell_is_refused_naming_its_line(tmp_path):
+    """No field is read from a column with no name: its value was lost in silence."""
+    path = tmp_path / "team.csv"
+    path.write_text(
+        "code,kind,name,,\nN1,neighbourhood,Town team,,\nN2,neighbourhood,Other,,0116 222\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(TeamError) as caught:
+        read_team(path)
+    assert str(caught.value).startswith(
+        "team.csv: line 3 has the value '0116 222' in column 5, whose header cell is blank"
+    )
