@@ -85,6 +85,10 @@ def test_a_configuration_saved_with_a_byte_order_mark_reads_as_without(tmp_path)
         ("release = 3\n", "[release] must be a table"),
         # an integer no float holds: an OverflowError traceback, exit 1
         ("[anonymise]\nmax_distance_m = 1" + "0" * 400 + "\n", "max_distance_m is too large"),
+        # a 1 mm hotspot grid: refused when read, not after loading and anonymising
+        ("[hotspots]\ngi_cell_m = 0.001\n", "hotspots.gi_cell_m must be at least 10 m"),
+        ("[hotspots]\nkde_cell_m = 1\n", "hotspots.kde_cell_m must be at least 10 m"),
+        ("[hotspots]\nbandwidth_m = 5\n", "hotspots.bandwidth_m must be at least 10 m"),
     ],
 )
 def test_a_bad_configuration_names_the_key(tmp_path, content, message):
