@@ -352,6 +352,24 @@ def test_a_failing_step_names_itself_and_what_to_do(tmp_path):
     assert not (tmp_path / "out" / MONTH / "manifest.json").exists()
 
 
+def test_a_release_publishing_nothing_says_so_in_its_summary(tmp_path):
+    """The anonymise step was "done" like any other when every crime was withheld: the
+    summary (the command line's and the dock's) now says nothing is published."""
+    from crime_mapper.core.common import vocabulary
+    from crime_mapper.core.release.rules import ReleaseRules
+    from tests.support.monthly_config import quick_config
+
+    config = quick_config(tmp_path)
+    rules = tmp_path / "rules.json"
+    ReleaseRules({name: "withhold" for name in vocabulary.all_category_names()}).save(rules)
+    config.rules = str(rules)
+    done = run_monthly_release(config, MONTH, steps=("load", "check", "anonymise"))
+    step = next(s for s in done.steps if s.name == "anonymise")
+    assert step.summary["published_rows"] == 0
+    assert step.note.startswith("Nothing is published: all ")
+    assert "- anonymise: done (Nothing is published: all " in done.summary_text()
+
+
 def test_the_check_step_names_a_history_month_left_out(tmp_path):
     """A later month given as history was left out of the QA's baseline in silence."""
     config = read_config(config_file(tmp_path))
