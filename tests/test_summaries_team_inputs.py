@@ -254,3 +254,19 @@ def test_team_csv_value_under_a_blank_header_cell_is_refused_naming_its_line(tmp
     assert str(caught.value).startswith(
         "team.csv: line 3 has the value '0116 222' in column 5, whose header cell is blank"
     )
+
+
+@pytest.mark.parametrize(
+    "row, said",
+    [
+        ("N1,officer,PC Jo", "line 3 (neighbourhood N1) has the kind 'officer': the kinds are "),
+        (",person,PC Jo", "line 3 has no neighbourhood code: give the code it is for"),
+    ],
+)
+def test_team_csv_row_of_no_known_kind_or_code_is_refused_naming_its_line(tmp_path, row, said):
+    """Such a row was skipped in silence: the person was never published, nobody told."""
+    path = tmp_path / "team.csv"
+    path.write_text(f"code,kind,name\nN1,neighbourhood,Town team\n{row}\n", encoding="utf-8")
+    with pytest.raises(TeamError) as caught:
+        read_team(path)
+    assert str(caught.value).startswith(f"team.csv: {said}")

@@ -565,8 +565,10 @@ def read_team_csv(path: PathLike) -> dict[str, Team]:
     for row, line in zip(rows, lines):
         code = plain(row.get("code"))
         kind = plain(row.get("kind")).lower()
+        if not any((value or "").strip() for value in row.values()):
+            continue  # (a blank row, a spreadsheet's ",,,": nothing in it to lose)
         if not code or kind not in _CSV_KINDS:
-            continue
+            raise TeamError(_unread_row(path, line, code, row.get("kind")))
         if kind == "neighbourhood":
             if code in described:
                 raise TeamError(
@@ -599,6 +601,18 @@ def read_team_csv(path: PathLike) -> dict[str, Team]:
         else:
             bundle["events"].append(row)
     return {code: team_from_api(bundle) for code, bundle in bundles.items()}
+
+
+def _unread_row(path: Path, line: int, code: str, kind: Any) -> str:
+    """Why a row with no neighbourhood code, or a kind the reader does not know, is refused.
+    Why: it was skipped in silence, so a person typed as ``officer`` or an event whose code
+    was left blank was never published, and nobody was told."""
+    if not code:
+        return f"{path.name}: line {line:,} has no neighbourhood code: give the code it is for"
+    return (
+        f"{path.name}: line {line:,} (neighbourhood {code}) has the kind {str(kind or '')!r}: "
+        f"the kinds are {', '.join(sorted(_CSV_KINDS))}"
+    )
 
 
 def _ragged_row(path: Path, line: int, more: bool) -> str:
