@@ -464,6 +464,8 @@ def _cmd_anonymise(args: argparse.Namespace) -> int:
     if args.timings:
         _print_timings(outputs.timings)
     _warn(outputs.file_errors)
+    if not outputs.published_rows:  # (the audit's first warning says why)
+        _warn(["nothing is published: every crime was withheld or rejected; see audit.html"])
     if not outputs.reconciles:
         _warn(["the audit counts do not reconcile; see audit.html"])
     return _exit_for(outputs.file_errors, outputs.reconciles, outputs.damaged)

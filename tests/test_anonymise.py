@@ -575,6 +575,28 @@ def test_withholding_everything_gives_an_empty_table_with_the_header(history, tm
     assert out.read_bytes() == ",".join(PUBLIC_COLUMNS).encode() + b"\r\n"
 
 
+def test_a_release_publishing_nothing_says_so_first_in_the_audit(history):
+    """Every crime withheld (or rejected) was a release like any other: the audit said
+    nothing, only its counts showed 0 published. Its first warning now says so, and the page
+    says it at the top; a release that publishes crimes has no such warning."""
+    result, points = history
+    rules = ReleaseRules({name: "withhold" for name in vocabulary.all_category_names()})
+    audit = anonymise(result.crimes, points, rules=rules, salt=SALT).audit
+    rows = len(result.crimes)
+    assert audit["published_rows"] == 0
+    assert audit["warnings"][0] == (
+        f"Nothing is published: all {rows:,} crime row(s) were withheld by rule ({rows:,}) or "
+        "rejected (0); the public files hold no crime. Check the release rules and the load "
+        "before publishing this release."
+    )
+    page = render_audit_html(audit)
+    top = page.split('<h2 id="rows">')[0]
+    assert f'<p class="status" role="alert">Nothing is published: all {rows:,} crime' in top
+    published = anonymise(result.crimes, points, rules=DEFAULT_RULES, salt=SALT).audit
+    assert not any(w.startswith("Nothing is published") for w in published["warnings"])
+    assert 'role="alert"' not in render_audit_html(published)
+
+
 def test_a_release_withholding_everything_is_named_by_its_input(history, tmp_path):
     """Every crime withheld by rule left a public table without a month or a force, and the
     release was written as no-month-force-street.csv: named, as any release, by the month

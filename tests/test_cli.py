@@ -412,6 +412,28 @@ def test_anonymise_timings_name_every_step(
         assert (out / name).read_bytes() == (cli_release["out"] / name).read_bytes(), name
 
 
+def test_anonymise_publishing_nothing_warns(
+    cli_release: dict, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """Every crime withheld by the rules: the command printed its counts (0 published among
+    them) and said nothing else. It now warns, on its output and its error stream."""
+    from crime_mapper import cli as cli_module
+    from crime_mapper.core.common import vocabulary
+    from crime_mapper.core.release.rules import ReleaseRules
+
+    rules = tmp_path / "rules.json"
+    ReleaseRules({name: "withhold" for name in vocabulary.all_category_names()}).save(rules)
+    out = tmp_path / "nothing"
+    args = ["anonymise", str(FORCE_EXTRACT), "--profile", str(FORCE_PROFILE), "--rules", rules]
+    args += ["--points", str(cli_release["points"]), "--salt-file", str(cli_release["salt"])]
+    assert cli_module.main([*map(str, args), "--out", str(out), "--no-gpkg"]) == 0
+    captured = capsys.readouterr()
+    assert "Warning: Nothing is published: all " in captured.out
+    assert "crime_mapper: warning: nothing is published: every crime was withheld" in (captured.err)
+    audit = json.loads((out / "audit.json").read_text(encoding="utf-8"))
+    assert audit["warnings"][0].startswith("Nothing is published: all ")
+
+
 def test_anonymise_without_the_geopackage(
     cli_release: dict, tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:

@@ -379,6 +379,64 @@ def test_force_extract_with_a_saved_profile(tmp_path: Path):
     assert any("EPSG:27700" in n for n in result.files[0].notes)
 
 
+def test_crime_ids_differing_only_in_case_or_spaces_are_one_crime(tmp_path: Path):
+    """A police.uk Crime ID written in capitals, or with a space pasted on, was a second
+    crime (counted and published twice) while its exact repeat was rejected. It is now a
+    duplicate as the exact repeat is, and the kept row's ID is as the file gives it."""
+    lines = (MALFORMED / "2022-10-duplicate-id-street.csv").read_text("utf-8").splitlines()
+    first_id = lines[1].split(",")[0]
+    repeat = lines[6].split(",", 1)[1]
+    lines[6] = f" {first_id.upper()} ,{repeat}"  # line 7: the first crime, in capitals
+    lines.append(f"{first_id}\t,{repeat}")  # line 8: with a tab after it
+    path = tmp_path / "2022-10-leicestershire-street.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = load_extracts([path])
+    assert_reconciles(result)
+    rejects = result.rejects
+    assert rejects["reason"].tolist() == ["duplicate_crime_id"] * 2
+    assert rejects["source_line"].tolist() == [7, 8]
+    assert rejects["detail"].tolist() == [
+        f"Crime ID {cid!r} first seen at {path}:2 as {first_id!r} (Crime IDs are "
+        "compared without case or surrounding spaces)"
+        for cid in (f" {first_id.upper()} ", f"{first_id}\t")
+    ]
+    assert len(result.crimes) == 5 and result.crimes["crime_id"].iloc[0] == first_id
+
+
+def test_force_references_differing_only_in_case_are_one_crime(tmp_path: Path):
+    """A force's reference typed in other capitals ("le/22/012345") is the same crime."""
+    extract = tmp_path / "2022-10-force-extract.csv"
+    frame = make_force_extract(extract)
+    frame.loc[5, "CrimeRef"] = frame.loc[2, "CrimeRef"].lower()
+    frame.drop(columns="expected_category").to_csv(extract, index=False)
+    result = load_extracts([extract], profile=force_profile())
+    assert_reconciles(result)
+    assert result.rejects["reason"].tolist() == ["duplicate_crime_id"]
+    assert result.rejects["source_line"].tolist() == [7]
+    assert frame.loc[2, "CrimeRef"] in result.crimes["crime_id"].tolist()
+    assert frame.loc[5, "CrimeRef"] not in result.crimes["crime_id"].tolist()
+
+
+def test_an_outcome_joins_its_crime_whatever_the_ids_case(tmp_path: Path):
+    """The outcomes join tells one crime as the duplicate check does (crime_id_keys)."""
+    street = NORTHUMBRIA / "2022-07-northumbria-street.csv"
+    street_ids = pd.read_csv(street, dtype=str)["Crime ID"].dropna()
+    target = street_ids.iloc[0]
+    later = tmp_path / "2022-08-northumbria-outcomes.csv"
+    later.write_text(
+        "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,"
+        "LSOA name,Outcome type\n"
+        f"{target.upper()},2022-08,Northumbria Police,Northumbria Police,,,,,,Suspect charged\n",
+        encoding="utf-8",
+    )
+    result = load_extracts([street, later])
+    assert_reconciles(result)
+    row = result.crimes.loc[result.crimes["crime_id"] == target].iloc[0]
+    assert row["last_outcome"] == "Suspect charged"
+    report = next(f for f in result.files if f.path == str(later))
+    assert report.outcomes_joined == 1
+
+
 def test_a_sensitive_flag_that_says_neither_yes_nor_no_rejects_its_row(tmp_path: Path):
     """A flag the loader does not know ("maybe", "S", "?") was read as not sensitive, so the
     crime was published as any other: the row is now rejected with the value named."""

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from crime_mapper.core.hotspots.hexgrid import (
+    SMALLEST_SIZE_M,
     HexGrid,
     HotspotInputError,
     TooManyCells,
@@ -150,18 +151,29 @@ def test_too_many_cells_is_refused_with_the_size_and_the_count():
     px = rng.uniform(0, 60_000, 50_000)
     py = rng.uniform(0, 60_000, 50_000)
     with pytest.raises(TooManyCells) as caught:
-        grid_counts(px, py, HexGrid(5.0), max_cells=100_000)
+        grid_counts(px, py, HexGrid(10.0), max_cells=100_000)
     message = str(caught.value)
-    assert "5 m hexagon grid" in message and "100,000" in message and "larger hexagon" in message
+    assert "10 m hexagon grid" in message and "100,000" in message and "larger hexagon" in message
     assert isinstance(caught.value, HotspotInputError)
     with pytest.raises(TooManyCells, match=r"would need 50,000 cells"):
-        grid_counts(px, py, HexGrid(1.0), rings=0, max_cells=10_000)
+        grid_counts(px * 10, py * 10, HexGrid(10.0), rings=0, max_cells=10_000)
 
 
 @pytest.mark.parametrize("size", [0.0, -5.0, float("nan"), float("inf"), 1e308, 1_000_001.0])
 def test_bad_sizes_are_refused(size):
     with pytest.raises(HotspotInputError, match="positive number of metres"):
         HexGrid(size)
+
+
+@pytest.mark.parametrize("size", [0.001, 1.0, 9.99])
+def test_a_hexagon_smaller_than_the_floor_is_refused(size):
+    """A 1 mm grid was accepted: a sparse grid of one-crime cells that shows no pattern."""
+    with pytest.raises(HotspotInputError) as caught:
+        HexGrid(size)
+    assert str(caught.value).startswith(
+        f"The hexagon size must be at least 10 m, not {size:g} m: cells that small"
+    )
+    assert HexGrid(SMALLEST_SIZE_M).size_m == 10.0
 
 
 @pytest.mark.parametrize("crs", ["EPSG:4326", "EPSG:4258", "OGC:CRS84"])

@@ -175,9 +175,9 @@ def test_months_without_features_name_what_the_layer_holds(crimes_gpkg):
 def test_too_many_cells_is_refused_before_work(crimes_gpkg, tmp_path):
     points = hotspot_input.points_from_layer(str(crimes_gpkg))
     with pytest.raises(TooManyCells, match="larger hexagon size"):
-        hl.run_gi(points, tmp_path / "gi.gpkg", cell_size_m=5.0, max_cells=1_000)
+        hl.run_gi(points, tmp_path / "gi.gpkg", cell_size_m=10.0, max_cells=1_000)
     with pytest.raises(TooManyCells, match="coarser cell size"):
-        hl.run_kde(points, tmp_path / "kde.tif", cell_m=1.0, max_cells=100_000)
+        hl.run_kde(points, tmp_path / "kde.tif", cell_m=10.0, max_cells=100_000)
     assert not list(tmp_path.iterdir())  # nothing written, no temporaries
 
 

@@ -219,10 +219,27 @@ def test_degenerate_input_is_clamped_to_the_minimum_bandwidth():
     assert integral == pytest.approx(2.0, rel=1e-3)
 
 
+@pytest.mark.parametrize(
+    "cell, bandwidth, what, value",
+    [
+        (0.001, 500.0, "cell size", "0.001"),
+        (1.0, None, "cell size", "1"),
+        (50.0, 0.5, "bandwidth", "0.5"),
+    ],
+)
+def test_a_cell_or_bandwidth_below_the_floor_is_refused(cell, bandwidth, what, value):
+    """A 1 mm cell over one crime was accepted (a surface of needles, meaningless): cells and
+    bandwidths share the hexagons' floor (hexgrid.SMALLEST_SIZE_M)."""
+    x = np.array([1005.0])
+    with pytest.raises(HotspotInputError) as caught:
+        kde_surface(x, x, cell_m=cell, bandwidth_m=bandwidth)
+    assert str(caught.value).startswith(f"The {what} must be at least 10 m, not {value} m")
+
+
 def test_too_many_cells_and_bad_input():
     x = np.array([0.0, 100_000.0])
-    with pytest.raises(TooManyCells, match=r"1 m cells .* coarser cell size") as caught:
-        kde_surface(x, x, cell_m=1.0, bandwidth_m=500.0)
+    with pytest.raises(TooManyCells, match=r"10 m cells .* coarser cell size") as caught:
+        kde_surface(x, x, cell_m=10.0, bandwidth_m=500.0)
     assert "25,000,000" in str(caught.value)
     with pytest.raises(TooManyCells):
         kde_surface(x, x, cell_m=50.0, bandwidth_m=500.0, max_cells=1_000)

@@ -470,6 +470,9 @@ def test_hexagon_fallback_without_names_and_bad_size() -> None:
     assert sorted(pts.label) == ["area 1", "area 2"]
     with pytest.raises(MapPointsError, match="positive"):
         map_points_hexagon_fallback([-1.13], [52.63], 0)
+    # below the hotspot lattice's floor (HexGrid): a map points error, not a hotspot one
+    with pytest.raises(MapPointsError, match="hexagon size must be at least 10 m, not 0.5 m"):
+        map_points_hexagon_fallback([-1.13], [52.63], 0.5)
     with pytest.raises(MapPointsError, match="no crime has a location"):
         map_points_hexagon_fallback([np.nan], [np.nan], 500)
     # by default a cell needs 8 distinct crime locations: two crimes make no point at all

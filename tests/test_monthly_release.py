@@ -85,6 +85,10 @@ def test_a_configuration_saved_with_a_byte_order_mark_reads_as_without(tmp_path)
         ("release = 3\n", "[release] must be a table"),
         # an integer no float holds: an OverflowError traceback, exit 1
         ("[anonymise]\nmax_distance_m = 1" + "0" * 400 + "\n", "max_distance_m is too large"),
+        # a 1 mm hotspot grid: refused when read, not after loading and anonymising
+        ("[hotspots]\ngi_cell_m = 0.001\n", "hotspots.gi_cell_m must be at least 10 m"),
+        ("[hotspots]\nkde_cell_m = 1\n", "hotspots.kde_cell_m must be at least 10 m"),
+        ("[hotspots]\nbandwidth_m = 5\n", "hotspots.bandwidth_m must be at least 10 m"),
     ],
 )
 def test_a_bad_configuration_names_the_key(tmp_path, content, message):
@@ -346,6 +350,24 @@ def test_a_failing_step_names_itself_and_what_to_do(tmp_path):
     assert "crime_mapper: error: The load step failed:" in run.stderr
     assert "What to do:" in run.stderr
     assert not (tmp_path / "out" / MONTH / "manifest.json").exists()
+
+
+def test_a_release_publishing_nothing_says_so_in_its_summary(tmp_path):
+    """The anonymise step was "done" like any other when every crime was withheld: the
+    summary (the command line's and the dock's) now says nothing is published."""
+    from crime_mapper.core.common import vocabulary
+    from crime_mapper.core.release.rules import ReleaseRules
+    from tests.support.monthly_config import quick_config
+
+    config = quick_config(tmp_path)
+    rules = tmp_path / "rules.json"
+    ReleaseRules({name: "withhold" for name in vocabulary.all_category_names()}).save(rules)
+    config.rules = str(rules)
+    done = run_monthly_release(config, MONTH, steps=("load", "check", "anonymise"))
+    step = next(s for s in done.steps if s.name == "anonymise")
+    assert step.summary["published_rows"] == 0
+    assert step.note.startswith("Nothing is published: all ")
+    assert "- anonymise: done (Nothing is published: all " in done.summary_text()
 
 
 def test_the_check_step_names_a_history_month_left_out(tmp_path):

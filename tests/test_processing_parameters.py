@@ -110,3 +110,19 @@ def test_the_web_map_takes_rates_from_lsoa_populations_through_a_lookup(provider
     names = {f["properties"]["name"] for f in with_layer}
     assert "Leicester 001" in names
     assert '"Leicester 001"' in data("lookup") and '"Leicester 001"' not in data("none")
+
+
+def test_the_hotspot_sizes_are_offered_from_the_cores_floor(provider):
+    """The Processing cell size took 1 m (its minimum) where the core refuses below 10 m."""
+    from crime_mapper.core.hotspots.hexgrid import SMALLEST_SIZE_M
+
+    registry = QgsApplication.processingRegistry()
+    for alg_id in (
+        "crime_mapper:hotspots_gi",
+        "crime_mapper:hotspots_grid",
+        "crime_mapper:hotspots_kde",
+        "crime_mapper:hotspots_change",
+        "crime_mapper:publish_hotspots",
+    ):
+        found = registry.algorithmById(alg_id).parameterDefinition("CELL_SIZE")
+        assert found is not None and found.minimum() == SMALLEST_SIZE_M == 10.0, alg_id

@@ -346,7 +346,7 @@ def test_team_csv(tmp_path):
         "N1,priority,,,,<b>Litter</b>,2022-01-02,,,,,,,,,,\n"
         "N1,event,,,,,,,,Surgery,meeting,,Library,2022-03-04T10:00:00,,,\n"
         "N1,link,,,,,,,,Site,,,,,,,https://example.org\n"
-        "N1,bogus,,,,,,,,,,,,,,,\n",
+        ",,,,,,,,,,,,,,,,\n",  # a blank row: nothing to read, nothing lost
         encoding="utf-8",
     )
     team = read_team(path)["N1"]

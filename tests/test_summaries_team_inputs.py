@@ -140,3 +140,133 @@ def test_team_json_list_naming_a_neighbourhood_twice_is_refused(tmp_path):
     path.write_text(json.dumps({"E02002827": first, "E02002827 ": second}), encoding="utf-8")
     with pytest.raises(TeamError, match=r"team.json: neighbourhood E02002827 is given twice"):
         read_team(path)
+
+
+@pytest.mark.parametrize(
+    "start, end",
+    [
+        ("2022-10-15T10:00:00", "2022-10-15T09:30:00"),  # the same day, an earlier time
+        ("2022-10-15T10:00:00", "2022-10-14T12:00:00"),  # the day before
+        ("2022-10-15", "2022-10-14"),  # days alone
+    ],
+)
+def test_event_ending_before_it_starts_is_refused_naming_event_and_values(tmp_path, start, end):
+    """The end was left out in silence: the page showed an open-ended event the team's data
+    did not describe (an end typed on the wrong day, start and end swapped)."""
+    event = {"title": "Beat meeting", "start_date": start, "end_date": end}
+    with pytest.raises(TeamError) as caught:
+        read_team(_team_json(tmp_path, [event]))
+    assert str(caught.value) == (
+        f"team.json: neighbourhood E02002834, event 'Beat meeting': end_date {end!r} is "
+        f"before its start_date {start!r} (give the end at or after the start, or no end)"
+    )
+
+
+def test_event_ending_at_or_after_its_start_is_read(tmp_path):
+    """The same day with no end time (the API's midnight), or an end equal to the start,
+    is no end before the start."""
+    events = [
+        {"title": "A", "start_date": "2022-10-15T10:00:00", "end_date": "2022-10-15T00:00:00"},
+        {"title": "B", "start_date": "2022-10-15T10:00:00", "end_date": "2022-10-15T10:00:00"},
+        {"title": "C", "start-date": "2022-10-15", "end-date": "2022-10-15T09:00:00"},
+    ]
+    team = read_team(_team_json(tmp_path, events))["E02002834"]
+    assert [e["when"] for e in team.events] == [
+        "Saturday 15 October 2022, 10:00",
+        "Saturday 15 October 2022, 10:00 to 10:00",
+        "Saturday 15 October 2022",
+    ]
+
+
+def test_team_csv_event_ending_before_it_starts_is_refused_naming_its_line(tmp_path):
+    path = tmp_path / "team.csv"
+    path.write_text(
+        "code,kind,name,title,start-date,end-date\n"
+        "N1,neighbourhood,Town team,,,\n"
+        "N1,event,,Surgery,2022-03-04T10:00:00,2022-03-03T11:00:00\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(TeamError) as caught:
+        read_team(path)
+    assert str(caught.value) == (
+        "team.csv: line 3 (neighbourhood N1), event 'Surgery': end-date "
+        "'2022-03-03T11:00:00' is before its start-date '2022-03-04T10:00:00' (give the end "
+        "at or after the start, or no end)"
+    )
+
+
+def test_team_csv_header_is_read_in_any_capitals_and_spaces(tmp_path):
+    """``Name`` (a spreadsheet's capitals) or `` name `` was no column the reader knew: every
+    team was published without its name, and nobody was told."""
+    path = tmp_path / "team.csv"
+    path.write_text(
+        "Code, Kind ,Name,Title,Start Date,END-DATE\n"
+        "N1,neighbourhood,Town team,,,\n"
+        "N1,event,,Surgery,2022-03-04T10:00:00,2022-03-04T11:00:00\n",
+        encoding="utf-8",
+    )
+    team = read_team(path)["N1"]
+    assert team.name == "Town team"
+    assert [e["when"] for e in team.events] == ["Friday 4 March 2022, 10:00 to 11:00"]
+
+
+@pytest.mark.parametrize(
+    "header, named",
+    [
+        ("code,kind,nmae,title", "column 'nmae' (its values"),  # a typo: the team's name lost
+        ("code,kind,name,phone,Website", "columns 'phone', 'Website' (their values"),
+    ],
+)
+def test_team_csv_unknown_columns_are_refused_naming_them_and_the_known(tmp_path, header, named):
+    path = tmp_path / "team.csv"
+    path.write_text(f"{header}\nN1,neighbourhood,Town team,x\n", encoding="utf-8")
+    with pytest.raises(TeamError) as caught:
+        read_team(path)
+    message = str(caught.value)
+    assert message.startswith(f"team.csv: no team field is read from the {named}")
+    assert "the columns are code, kind, name, description, telephone" in message
+    assert "start_date, end_date (in any capitals" in message
+
+
+@pytest.mark.parametrize(
+    "header, twice",
+    [
+        ("code,kind,name,Name", "'name' and 'Name'"),
+        ("code,kind,title,start_date,Start-Date", "'start_date' and 'Start-Date'"),
+    ],
+)
+def test_team_csv_column_given_twice_in_other_capitals_is_refused(tmp_path, header, twice):
+    path = tmp_path / "team.csv"
+    path.write_text(f"{header}\nN1,neighbourhood,a,b\n", encoding="utf-8")
+    with pytest.raises(TeamError, match=f"team.csv: the column {twice} is in the header twice"):
+        read_team(path)
+
+
+def test_team_csv_value_under_a_blank_header_cell_is_refused_naming_its_line(tmp_path):
+    """No field is read from a column with no name: its value was lost in silence."""
+    path = tmp_path / "team.csv"
+    path.write_text(
+        "code,kind,name,,\nN1,neighbourhood,Town team,,\nN2,neighbourhood,Other,,0116 222\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(TeamError) as caught:
+        read_team(path)
+    assert str(caught.value).startswith(
+        "team.csv: line 3 has the value '0116 222' in column 5, whose header cell is blank"
+    )
+
+
+@pytest.mark.parametrize(
+    "row, said",
+    [
+        ("N1,officer,PC Jo", "line 3 (neighbourhood N1) has the kind 'officer': the kinds are "),
+        (",person,PC Jo", "line 3 has no neighbourhood code: give the code it is for"),
+    ],
+)
+def test_team_csv_row_of_no_known_kind_or_code_is_refused_naming_its_line(tmp_path, row, said):
+    """Such a row was skipped in silence: the person was never published, nobody told."""
+    path = tmp_path / "team.csv"
+    path.write_text(f"code,kind,name\nN1,neighbourhood,Town team\n{row}\n", encoding="utf-8")
+    with pytest.raises(TeamError) as caught:
+        read_team(path)
+    assert str(caught.value).startswith(f"team.csv: {said}")

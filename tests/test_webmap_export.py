@@ -663,6 +663,9 @@ def test_what_was_left_out_of_the_neighbourhoods_is_warned(tmp_path: Path) -> No
         "https://tiles.example.org:99999/{z}/{x}/{y}.png",  # no such port
         "https://*/{z}/{x}/{y}.png",  # a wildcard host: the page's CSP allowed any host
         "https://tiles.example.org/{z}/\x07{x}/{y}.png",
+        "https://tiles.example.org/{z}/{x}/{y}.png\x7f",  # DEL: refused by --csv-url, not here
+        "https://tiles.example.org/{z}/\x85{x}/{y}.png",  # a C1 control (next line)
+        "https://tiles.exam\x9bple.org/{z}/{x}/{y}.png",
     ],
 )
 def test_a_tile_url_that_is_no_url_is_the_exports_own_error(url: str) -> None:
@@ -676,6 +679,7 @@ def test_a_tile_url_that_is_no_url_is_the_exports_own_error(url: str) -> None:
         "https://data.example.org/crime/\r\n?a=b",  # (urlsplit drops CR and LF)
         "https://data.example.org/cr\time/",
         "https://data.example.org/crime/\x7f",
+        "https://data.example.org/cri\x9bme/",  # a C1 control (CSI)
         "https://[::1/crime/",  # an unclosed IPv6 bracket: a ValueError traceback
         "https://data.example.org:99999/crime/",  # no such port: the same
         "https://*/crime/",

@@ -28,7 +28,7 @@ from qgis.core import (
 from ..compat import NUMBER_DOUBLE, NUMBER_INTEGER, SOURCE_VECTOR_POINT, SOURCE_VECTOR_POLYGON
 from ..core.common.feedback import Cancelled
 from ..core.common.vocabulary import CATEGORY_NAMES
-from ..core.hotspots.hexgrid import DEFAULT_MAX_CELLS
+from ..core.hotspots.hexgrid import DEFAULT_MAX_CELLS, SMALLEST_SIZE_M
 from ..core.hotspots.methods import HotspotMethod, hotspot_method
 from .base import CrimeMapperAlgorithm, LayerStyler
 
@@ -108,7 +108,7 @@ class HotspotAlgorithmBase(CrimeMapperAlgorithm):
                 self.method().size_label,
                 NUMBER_DOUBLE,
                 self.method().default_size_m,
-                minValue=1.0,
+                minValue=SMALLEST_SIZE_M,  # (core.hotspots.hexgrid's floor)
             )
         )
         self.addParameter(

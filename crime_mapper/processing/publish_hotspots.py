@@ -29,7 +29,7 @@ from qgis.core import (
 
 from ..compat import FILE_BEHAVIOUR_FILE, NUMBER_DOUBLE, NUMBER_INTEGER, SOURCE_VECTOR_POLYGON
 from ..core.common.feedback import Cancelled
-from ..core.hotspots.hexgrid import DEFAULT_MAX_CELLS
+from ..core.hotspots.hexgrid import DEFAULT_MAX_CELLS, SMALLEST_SIZE_M
 from ..core.hotspots.methods import PUBLIC_METHODS
 from .base import CrimeMapperAlgorithm
 from .hotspots_grid import CATEGORY_CHOICES, hotspot_styler
@@ -148,7 +148,7 @@ class PublishHotspotsAlgorithm(CrimeMapperAlgorithm):
                 "Hexagon size (metres between neighbouring cell centres)",
                 NUMBER_DOUBLE,
                 500.0,
-                minValue=1.0,
+                minValue=SMALLEST_SIZE_M,  # (core.hotspots.hexgrid's floor)
             )
         )
         self.addParameter(

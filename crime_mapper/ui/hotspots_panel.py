@@ -46,6 +46,7 @@ from qgis.PyQt.QtWidgets import (
 
 from ..compat import GEOMETRY_POINT, GEOMETRY_POLYGON
 from ..core.common.vocabulary import CATEGORY_NAMES
+from ..core.hotspots.hexgrid import SMALLEST_SIZE_M
 from ..core.hotspots.methods import METHODS, hotspot_method
 from .task_runner import TaskRunner, notify
 from .widgets import file_widget, vocabulary_text
@@ -109,7 +110,7 @@ class HotspotsPanel(QWidget):
         form.addRow(tr("Method"), self.method_combo)
 
         self.cell_spin = QDoubleSpinBox(self)
-        self.cell_spin.setRange(1.0, 100_000.0)
+        self.cell_spin.setRange(SMALLEST_SIZE_M, 100_000.0)
         self.cell_spin.setDecimals(0)
         self.cell_spin.setSuffix(tr(" m"))
         self.cell_label = QLabel(tr("Hexagon size"), self)

@@ -61,6 +61,26 @@ def require_projected(crs: str) -> None:
         )
 
 
+#: The smallest hexagon size, raster cell size and bandwidth a hotspot method takes, in
+#: metres. Why: a 1 mm grid was accepted and made a sparse grid of one-crime cells (or, for
+#: a small area, a surface of needles) that says nothing about where crime concentrates;
+#: police analysts use 50-250 m hexagons and 25-100 m raster cells, and a crime's recorded
+#: location is good to some metres at best, so nothing finer than 10 m means anything.
+SMALLEST_SIZE_M = 10.0
+
+
+def refuse_below_smallest(size_m: float, what: str) -> None:
+    """HotspotInputError when ``size_m`` (a positive number of metres) is below
+    SMALLEST_SIZE_M, naming ``what`` and the value: the one floor of the hexagon size, the
+    density surface's cell size and bandwidth, the Processing parameters and the release
+    configuration."""
+    if size_m < SMALLEST_SIZE_M:
+        raise HotspotInputError(
+            f"The {what} must be at least {SMALLEST_SIZE_M:g} m, not {size_m:g} m: cells that "
+            "small hold a crime or none each and show no pattern (analysts use 50-250 m)."
+        )
+
+
 #: The largest hexagon size: a cell the width of Great Britain. 1e308 made one hexagon with
 #: vertices near 1e307 and "succeeded" (written as hotspots_gi_1e+308m.gpkg).
 LARGEST_HEXAGON_M = 1_000_000.0
@@ -81,6 +101,7 @@ class HexGrid:
                 f"The hexagon size must be a positive number of metres up to "
                 f"{LARGEST_HEXAGON_M:,.0f}, not {self.size_m!r}."
             )
+        refuse_below_smallest(size, "hexagon size")
         object.__setattr__(self, "size_m", size)
         require_projected(self.crs)
 

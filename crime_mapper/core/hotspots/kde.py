@@ -43,7 +43,7 @@ Default bandwidth: the spatially robust Silverman rule ArcGIS Kernel Density doc
 SD the standard distance of the crimes and Dm their median distance to the mean centre (the
 Dm term keeps a few far-away crimes from inflating h), clamped to [max(100 m, cell), 5 km]
 so a tiny or degenerate input still gives a readable map and a huge one is not over-smoothed.
-A user-given bandwidth is used as it is.
+A user-given bandwidth is used as it is (at least 10 m and one cell: hexgrid.SMALLEST_SIZE_M).
 """
 
 from __future__ import annotations
@@ -56,7 +56,12 @@ from typing import Optional
 import numpy as np
 
 from crime_mapper.core.common.dependencies import require
-from crime_mapper.core.hotspots.hexgrid import HotspotInputError, TooManyCells, nice_size_above
+from crime_mapper.core.hotspots.hexgrid import (
+    HotspotInputError,
+    TooManyCells,
+    nice_size_above,
+    refuse_below_smallest,
+)
 
 __all__ = [
     "DEFAULT_CELL_M",
@@ -174,6 +179,7 @@ def _positive(value: float, what: str) -> float:
         raise HotspotInputError(
             f"The {what} must be a positive number of metres up to {LARGEST_M:,.0f}, not {value:g}."
         )
+    refuse_below_smallest(value, what)
     return value
 
 

@@ -43,6 +43,7 @@ from .readers import (
     read_street,
     scan_rejects,
 )
+from .row_checks import strip_text
 from .sources import SourceFile, expand_inputs
 from .textscan import NotCsvError, guess_delimiter, open_csv, scan_body
 
@@ -312,24 +313,52 @@ def _without_unused_categories(frame: pd.DataFrame, columns: Sequence[str]) -> p
     return frame.assign(**changed) if changed else frame
 
 
+def crime_id_keys(ids: pd.Series) -> pd.Series:
+    """Each Crime ID as the load compares it to tell one crime from another: without the
+    spaces around it and in lower case ("" for a blank or all-space ID: no crime's key).
+
+    Why: police.uk Crime IDs are 64 hex digits, which a spreadsheet or another system may
+    write in capitals, and a force's own references ("LE/22/012345") are typed by people,
+    in either case and with a space pasted on; read as written, one crime given twice that
+    way was two crimes, counted and published twice, while its exact repeat was rejected.
+    The key is for comparing only: the ID is kept as published. No case or space tells two
+    real crimes apart (hex digits are case-free; a records system's references are not told
+    apart by case). One C-speed pass decides there is nothing to change (the common case:
+    half a million lowercase hashes), and the column is then used as it is."""
+    keys = strip_text(ids)
+    try:
+        joined = "\x00".join(keys.tolist())
+    except TypeError:  # (a value that is not text: lower-cased as str)
+        return keys.astype(str).str.lower()
+    return keys if joined.lower() == joined else keys.str.lower()
+
+
 def _reject_duplicates(
     crimes: pd.DataFrame, sources: dict[str, SourceFile], reports: list[FileReport]
 ) -> tuple[pd.DataFrame, list[dict]]:
-    """Keep the first row of each Crime ID; later rows are rejected, with their raw line."""
+    """Keep the first row of each Crime ID; later rows are rejected, with their raw line.
+    IDs are compared as crime_id_keys gives them: "ABC1 " repeats "abc1", and the detail
+    then says how the first was written."""
     if crimes.empty:
         return crimes, []
-    ids = crimes["crime_id"]
-    dup = ids.duplicated(keep="first").to_numpy() & (ids != "").to_numpy()
+    keys = crime_id_keys(crimes["crime_id"])
+    given = (keys != "").to_numpy()
+    dup = keys.duplicated(keep="first").to_numpy() & given
     if not dup.any():
         return crimes, []
-    first_seen = crimes.loc[~dup & (ids != "").to_numpy()].drop_duplicates("crime_id")
+    first = ~dup & given
     where = dict(
         zip(
-            first_seen["crime_id"],
-            first_seen["source_file"].astype(str) + ":" + first_seen["source_line"].astype(str),
+            keys[first],
+            zip(
+                crimes["crime_id"][first],
+                crimes["source_file"][first].astype(str)
+                + ":"
+                + crimes["source_line"][first].astype(str),
+            ),
         )
     )
-    dups = crimes.loc[dup, ["source_file", "source_line", "crime_id"]]
+    dups = crimes.loc[dup, ["source_file", "source_line", "crime_id"]].assign(key=keys[dup])
     encodings = {r.path: r.encoding for r in reports}
     kinds = {r.path: r.kind for r in reports}
     raw = _raw_lines(dups, sources, encodings)
@@ -339,12 +368,23 @@ def _reject_duplicates(
             "source_line": int(line),
             "file_kind": kinds.get(f),
             "reason": "duplicate_crime_id",
-            "detail": f"Crime ID {cid!r} first seen at {where[cid]}",
+            "detail": _duplicate_detail(cid, *where[key]),
             "raw": raw.get((f, int(line)), ""),
         }
-        for f, line, cid in dups.itertuples(index=False)
+        for f, line, cid, key in dups.itertuples(index=False)
     ]
     return crimes.loc[~dup].reset_index(drop=True), rows
+
+
+def _duplicate_detail(cid: str, first_id: str, first_at: str) -> str:
+    """The reject's detail: where the crime was first seen, and as what when it was written
+    otherwise (so the analyst sees why two spellings are one crime)."""
+    if cid == first_id:
+        return f"Crime ID {cid!r} first seen at {first_at}"
+    return (
+        f"Crime ID {cid!r} first seen at {first_at} as {first_id!r} (Crime IDs are compared "
+        "without case or surrounding spaces)"
+    )
 
 
 def _raw_lines(
@@ -367,7 +407,8 @@ def _raw_lines(
 
 
 def _join_outcomes(crimes: pd.DataFrame, parts: list[tuple[FileReport, pd.DataFrame]]) -> None:
-    """The latest outcome (by month) of each Crime ID replaces the street file's outcome."""
+    """The latest outcome (by month) of each Crime ID replaces the street file's outcome.
+    An outcome is a crime's when their IDs' crime_id_keys are one (as duplicates are told)."""
     if not parts or crimes.empty:
         for report, frame in parts:
             report.notes.append(f"{len(frame)} outcomes matched no loaded crime")
@@ -377,12 +418,14 @@ def _join_outcomes(crimes: pd.DataFrame, parts: list[tuple[FileReport, pd.DataFr
         frames.append(frame.assign(part=number))
     outcomes = pd.concat(frames, ignore_index=True)
     latest = (
-        outcomes.sort_values(["month", "part", "source_line"], kind="stable")
-        .drop_duplicates("crime_id", keep="last")
-        .set_index("crime_id")
+        outcomes.assign(key=crime_id_keys(outcomes["crime_id"]))
+        .sort_values(["month", "part", "source_line"], kind="stable")
+        .drop_duplicates("key", keep="last")
+        .set_index("key")
     )
-    position = latest.index.get_indexer(crimes["crime_id"])
-    matched = (position >= 0) & (crimes["crime_id"] != "").to_numpy()
+    keys = crime_id_keys(crimes["crime_id"])
+    position = latest.index.get_indexer(keys)
+    matched = (position >= 0) & (keys != "").to_numpy()
     newer = matched.copy()
     month_now = crimes["last_outcome_month"].to_numpy(dtype=object)
     newer_idx = np.flatnonzero(matched)
@@ -397,10 +440,10 @@ def _join_outcomes(crimes: pd.DataFrame, parts: list[tuple[FileReport, pd.DataFr
     crimes.loc[idx, "last_outcome"] = latest["outcome"].to_numpy()[position[idx]]
     crimes.loc[idx, "last_outcome_month"] = latest["month"].to_numpy()[position[idx]]
     used = Counter(latest["part"].to_numpy()[position[idx]].tolist())
-    matched_ids = set(crimes["crime_id"].to_numpy()[matched])
+    matched_ids = set(keys.to_numpy()[matched])
     for number, (report, frame) in enumerate(parts):
         report.outcomes_joined = used.get(number, 0)
-        in_load = int(frame["crime_id"].isin(matched_ids).sum())
+        in_load = int(crime_id_keys(frame["crime_id"]).isin(matched_ids).sum())
         report.notes.append(
             f"{in_load} outcomes refer to loaded crimes ({report.outcomes_joined} applied as "
             f"the latest, {in_load - report.outcomes_joined} superseded by a later outcome); "

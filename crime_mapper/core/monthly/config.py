@@ -24,6 +24,7 @@ from typing import Any, Optional, Union
 
 from ..common.input_files import holding_message, input_holding_output
 from ..common.json_file import strict_json
+from ..hotspots.hexgrid import HotspotInputError, refuse_below_smallest
 from ..release.release_limits import check_max_distance, inside_folder
 from . import toml_lite
 
@@ -111,6 +112,18 @@ class _Table:
             raise ConfigError(f"{self.where(key)} is too large a number") from None
         if not math.isfinite(value) or value < minimum or (value == 0 and not zero_ok):
             raise ConfigError(f"{self.where(key)} must be a positive number, not {value!r}")
+        return value
+
+    def hotspot_size(self, key: str, default: float, *, zero_ok: bool = False) -> float:
+        """number(), refused below the hotspot methods' smallest size (core.hotspots.hexgrid.
+        refuse_below_smallest) when the file is read, not when the release reaches its
+        hotspots step after loading and anonymising (0, when ``zero_ok``, means automatic)."""
+        value = self.number(key, default, zero_ok=zero_ok)
+        if value:
+            try:
+                refuse_below_smallest(value, self.where(key))
+            except HotspotInputError as exc:
+                raise ConfigError(str(exc)) from None
         return value
 
     def table(self, key: str) -> _Table:
@@ -391,11 +404,11 @@ class ReleaseConfig:
         hotspots = HotspotsConfig(
             enabled=hot.flag("enabled", True),
             gi=hot.flag("gi", True),
-            gi_cell_m=hot.number("gi_cell_m", 250.0),
+            gi_cell_m=hot.hotspot_size("gi_cell_m", 250.0),
             fdr=hot.flag("fdr", True),
             kde=hot.flag("kde", True),
-            kde_cell_m=hot.number("kde_cell_m", 50.0),
-            bandwidth_m=hot.number("bandwidth_m", 0.0, zero_ok=True),
+            kde_cell_m=hot.hotspot_size("kde_cell_m", 50.0),
+            bandwidth_m=hot.hotspot_size("bandwidth_m", 0.0, zero_ok=True),
         )
         pub = root.table("publish")
         hoods_table = pub.table("neighbourhoods")

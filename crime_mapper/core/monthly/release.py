@@ -645,6 +645,7 @@ def _check_step(config, month, outputs, runners, feedback) -> StepRecord:
 
 def _anonymise_step(config, month, outputs, runners, feedback) -> StepRecord:
     from ..gate.leak_gate import ReleaseGate
+    from ..release.audit import nothing_published
     from ..release.pipeline import open_release_inputs, release_profile, run_anonymise
 
     if outputs.load is None:
@@ -694,7 +695,8 @@ def _anonymise_step(config, month, outputs, runners, feedback) -> StepRecord:
         "reconciles": release.reconciles,
         "leak_gate_passed": release.gate_passed,
     }
-    return StepRecord("anonymise", "done", list(release.written), summary)
+    note = "" if release.published_rows else nothing_published(release.audit["totals"])
+    return StepRecord("anonymise", "done", list(release.written), summary, note=note)
 
 
 def _publish_early(

@@ -222,7 +222,36 @@ def _dates_refused(item: dict[str, Any], what: str, keys: tuple[str, ...]) -> st
                 why = date_problem(item[name], month_only=what == "priority")
                 if why:
                     return f"{what} {_item_name(item, what)}: {name} {str(item[name])!r} {why}"
-    return ""
+    return _event_order_problem(item) if what == "event" else ""
+
+
+def _given(item: dict[str, Any], key: str) -> tuple[str, Any]:
+    """(the field name, its value) of ``key`` as team_from_api reads it: the API's
+    underscore spelling, else the hyphenated one."""
+    other, value = key.replace("_", "-"), item.get(key)
+    return (key, value) if value or other not in item else (other, item[other])
+
+
+def _event_order_problem(item: dict[str, Any]) -> str:
+    """Why an event whose end is before its start cannot be shown, naming the event and
+    both values; "" when it ends at or after its start, or has no end. A time left out
+    (midnight, as the API writes a date alone) is no time: on the same day it is not
+    before any time. Why: event_when left such an end out, so the page told the public
+    of an event from its start alone, open-ended, when the team's data was wrong (an end
+    typed on the wrong day, a start and end swapped); the readers refuse it instead, as
+    they refuse an impossible date (date_problem)."""
+    start_name, start = _given(item, "start_date")
+    end_name, end = _given(item, "end_date")
+    first, last = _moment(start), _moment(end)
+    if first is None or last is None:
+        return ""
+    (day, time), (end_day, end_time) = first, last
+    if end_day > day or (end_day == day and not (time and end_time and end_time < time)):
+        return ""
+    return (
+        f"event {_item_name(item, 'event')}: {end_name} {str(end)!r} is before its "
+        f"{start_name} {str(start)!r} (give the end at or after the start, or no end)"
+    )
 
 
 def _refuse_bad_dates(bundle: dict[str, Any]) -> None:
@@ -255,7 +284,8 @@ def event_when(start: Any, end: Any = None) -> str:
     """When an event is, for the public: 'Saturday 15 October 2022, 10:00 to 12:00';
     'Saturday 15 October 2022, 18:00 to Sunday 16 October 2022, 01:00' across days;
     the day alone without a time; '' when the start is not a date. An end before the start
-    or unreadable is left out."""
+    or unreadable is left out (the readers refuse both first: _event_order_problem,
+    date_problem)."""
     first = _moment(start)
     if first is None:
         return ""
@@ -412,27 +442,112 @@ def _team_of(path: Path, code: str, bundle: Any) -> Team:
 
 
 _CSV_KINDS = {"neighbourhood", "person", "priority", "event", "link"}
+#: The team CSV's columns: code and kind, then the API's field names the kinds read (a
+#: neighbourhood: name, description and its contacts; a link: url, title; a person: name,
+#: rank, bio; a priority: issue, action and their dates; an event: title, type,
+#: description, address and its dates). A date is read spelt with '-' or '_' alike.
+TEAM_CSV_COLUMNS = (
+    "code",
+    "kind",
+    "name",
+    "description",
+    "telephone",
+    "email",
+    "twitter",
+    "facebook",
+    "web",
+    "url",
+    "title",
+    "rank",
+    "bio",
+    "issue",
+    "issue-date",
+    "action",
+    "action-date",
+    "type",
+    "address",
+    "start_date",
+    "end_date",
+)
+_DATE_SPELLINGS = {
+    other
+    for name in _PRIORITY_DATES + _EVENT_DATES
+    for other in (name.replace("_", "-"), name.replace("-", "_"))
+}
+_KNOWN_COLUMNS = frozenset(TEAM_CSV_COLUMNS) | _DATE_SPELLINGS
+_NO_NAME = "\x00column "  # (the key of a header cell left blank: no field's name)
+
+
+def _column_key(name: str) -> str:
+    """A header cell as the reader matches it: in lower case, without the spaces around it,
+    and those inside it read as '_' ("Start date" is start_date). Why: the reader looked
+    columns up by their exact spelling, so a team file with ``Name`` (as a spreadsheet
+    writes it) or ``name `` published every team without its name, and nobody was told."""
+    return "_".join(name.split()).lower()
+
+
+def _csv_header(path: Path, names: list[str]) -> list[str]:
+    """The keys the rows are read under (_column_key of each header cell; a blank cell keyed
+    by its position), or TeamError naming the columns given twice or that no field is read
+    from, and listing the known ones. Why: an unknown column (``nmae``, ``phone``) was
+    ignored in silence, and so its values."""
+    keys = [_column_key(name) or f"{_NO_NAME}{i + 1}" for i, name in enumerate(names)]
+    seen: dict[str, str] = {}
+    for name, key in zip(names, keys):
+        same = key.replace("-", "_")  # (a date's two spellings are one field)
+        if same in seen:
+            twice = repr(name) if seen[same] == name else f"{seen[same]!r} and {name!r}"
+            raise TeamError(
+                f"{path.name}: the column {twice} is in the header twice (only one of them "
+                "would be read; capitals, spaces and a date's '-' or '_' do not tell columns "
+                "apart): give each column once"
+            )
+        seen[same] = name
+    unknown = [n for n, k in zip(names, keys) if k not in _KNOWN_COLUMNS and n.strip()]
+    if unknown:
+        listed = ", ".join(repr(n) for n in unknown)
+        which = f"columns {listed} (their" if len(unknown) > 1 else f"column {listed} (its"
+        raise TeamError(
+            f"{path.name}: no team field is read from the {which} values would be lost); the "
+            f"columns are {', '.join(TEAM_CSV_COLUMNS)} (in any capitals; a date's '-' or '_' "
+            "alike)"
+        )
+    return keys
+
+
+def _unnamed_value(path: Path, line: int, row: dict[str, Any]) -> str:
+    """Why a row with a value under a header cell left blank is refused (no field is read
+    from it: the value would be lost), or "" when it has none. A spreadsheet's trailing
+    commas, blank under a blank header, are read as before."""
+    for key, value in row.items():
+        if key.startswith(_NO_NAME) and (value or "").strip():
+            return (
+                f"{path.name}: line {line:,} has the value {value!r} in column "
+                f"{key[len(_NO_NAME) :]}, whose header cell is blank (no field would be read "
+                "from it): name the column or leave the cell empty"
+            )
+    return ""
 
 
 def read_team_csv(path: PathLike) -> dict[str, Team]:
-    """Code -> Team from a CSV with columns code, kind and the API's field names. Quoting is
-    read strictly: a quote never closed took every row after it into one cell (a team's
-    people silently lost), and text after a closing quote was joined to the cell."""
+    """Code -> Team from a CSV with columns code, kind and the API's field names
+    (TEAM_CSV_COLUMNS, in any capitals: _column_key). Quoting is read strictly: a quote
+    never closed took every row after it into one cell (a team's people silently lost), and
+    text after a closing quote was joined to the cell."""
     path = Path(path)
     reader: Any = None
     try:
         with open(path, encoding="utf-8-sig", newline="") as handle:
             reader = csv.DictReader(handle, strict=True)
-            twice = _repeated(reader.fieldnames or [])
-            if twice:
-                raise TeamError(
-                    f"{path.name}: the column {twice!r} is in the header twice (only one of "
-                    "them would be read): give each column once"
-                )
+            header = _csv_header(path, list(reader.fieldnames or []))
+            reader.fieldnames = header
             rows, lines = [], []
             for row in reader:
                 if None in row or None in row.values():  # (more or fewer cells: see below)
                     raise TeamError(_ragged_row(path, reader.line_num, None in row))
+                unnamed = _unnamed_value(path, reader.line_num, row)
+                if unnamed:
+                    raise TeamError(unnamed)
                 rows.append(row)
                 lines.append(reader.line_num)
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
@@ -443,15 +558,17 @@ def read_team_csv(path: PathLike) -> dict[str, Team]:
                 "and a quoted cell ends at its quote)"
             ) from exc
         raise TeamError(f"cannot read team information {path.name}: {exc}") from exc
-    if rows and not {"code", "kind"} <= set(rows[0]):
+    if header and not {"code", "kind"} <= set(header):
         raise TeamError(f"{path.name}: needs the columns code and kind (and the item fields)")
     bundles: dict[str, dict[str, Any]] = {}
     described: dict[str, int] = {}  # code -> the line of its neighbourhood row
     for row, line in zip(rows, lines):
         code = plain(row.get("code"))
         kind = plain(row.get("kind")).lower()
+        if not any((value or "").strip() for value in row.values()):
+            continue  # (a blank row, a spreadsheet's ",,,": nothing in it to lose)
         if not code or kind not in _CSV_KINDS:
-            continue
+            raise TeamError(_unread_row(path, line, code, row.get("kind")))
         if kind == "neighbourhood":
             if code in described:
                 raise TeamError(
@@ -486,17 +603,16 @@ def read_team_csv(path: PathLike) -> dict[str, Team]:
     return {code: team_from_api(bundle) for code, bundle in bundles.items()}
 
 
-def _repeated(names: list[str]) -> str:
-    """The first column name the header gives twice, or "". Why: csv.DictReader keeps the
-    last cell of a repeated column, so 'name,name' published the second name in silence.
-    Blank names are not counted: no field is read from them (a spreadsheet's trailing
-    commas)."""
-    seen: set[str] = set()
-    for name in names:
-        if name in seen and name.strip():
-            return name
-        seen.add(name)
-    return ""
+def _unread_row(path: Path, line: int, code: str, kind: Any) -> str:
+    """Why a row with no neighbourhood code, or a kind the reader does not know, is refused.
+    Why: it was skipped in silence, so a person typed as ``officer`` or an event whose code
+    was left blank was never published, and nobody was told."""
+    if not code:
+        return f"{path.name}: line {line:,} has no neighbourhood code: give the code it is for"
+    return (
+        f"{path.name}: line {line:,} (neighbourhood {code}) has the kind {str(kind or '')!r}: "
+        f"the kinds are {', '.join(sorted(_CSV_KINDS))}"
+    )
 
 
 def _ragged_row(path: Path, line: int, more: bool) -> str:

@@ -25,9 +25,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
-from .webmap_inputs import InputFile, ReleaseInputs, WebmapInputError
+from .webmap_inputs import InputFile, ReleaseInputs, WebmapInputError, split_url
 
 COPY_LIMIT_BYTES = 30_000_000
 LIMIT_TEXT = f"{COPY_LIMIT_BYTES / 1e6:.0f} MB"
@@ -121,21 +121,12 @@ def relative_href(target: Path, map_dir: Path) -> Optional[str]:
 
 def checked_csv_url(url: str) -> str:
     """The address where the publisher hosts the CSVs (``--csv-url``), checked as the tile
-    URL is (core.publish.webmap_export.tile_source), or WebmapInputError naming it. Why:
-    Python's urlsplit drops a CR, LF or tab inside a URL before looking at it, so a value
-    pasted with a line break in it passed and went into the page's link as it was; an
-    unclosed IPv6 bracket or a port out of range raised a ValueError traceback."""
+    URL is (core.publish.webmap_export.tile_source, both through
+    core.publish.webmap_inputs.split_url), or WebmapInputError naming it. Why: a value pasted
+    with a line break in it went into the page's link as it was (see split_url)."""
     text = (url or "").strip()
     wanted = "give the http(s) address where the published CSVs are hosted"
-    if any(ord(c) < 32 or 127 <= ord(c) < 160 for c in text):
-        raise WebmapInputError(
-            f"--csv-url {text!r}: holds a control character (a line break?); {wanted}"
-        )
-    try:
-        parts = urlsplit(text)
-        parts.port  # noqa: B018 - (raises ValueError for a port that is no number, or > 65535)
-    except ValueError as exc:  # (an unclosed IPv6 bracket, a bad port)
-        raise WebmapInputError(f"--csv-url {text!r}: not a URL ({exc}); {wanted}") from exc
+    parts = split_url(text, "--csv-url", wanted)
     if (
         parts.scheme not in ("https", "http")
         or not parts.netloc

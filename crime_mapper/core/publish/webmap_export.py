@@ -59,6 +59,7 @@ from .webmap_inputs import (
     WebmapInputError,
     read_release_inputs,
     scan_release_inputs,
+    split_url,
 )
 from .webmap_vendor import vendor_files
 
@@ -98,11 +99,7 @@ def tile_source(spec: str, attribution: str = "") -> Optional[TileSource]:
     key = (spec or "osm").strip()
     if key.lower() in TILE_PRESETS:
         return TILE_PRESETS[key.lower()]
-    try:
-        parts = urlsplit(key)
-        parts.port  # noqa: B018 - (raises ValueError for a port that is no number, or > 65535)
-    except ValueError as exc:  # (an unclosed IPv6 bracket, a bad port)
-        raise WebmapInputError(f"tiles {key!r}: not a URL ({exc})") from exc
+    parts = split_url(key, "tiles")  # (the check --csv-url shares: control characters too)
     if (
         parts.scheme != "https"
         or not parts.netloc
@@ -111,7 +108,7 @@ def tile_source(spec: str, attribution: str = "") -> Optional[TileSource]:
         raise WebmapInputError(
             f"tiles {key!r}: use 'osm', 'none' or an https URL template with {{z}}, {{x}}, {{y}}"
         )
-    if any(c in parts.netloc for c in "'\";, *") or any(ord(c) < 32 for c in key):
+    if any(c in parts.netloc for c in "'\";, *"):
         raise WebmapInputError(f"tiles {key!r}: the host name holds characters a host cannot")
     if not attribution.strip():
         raise WebmapInputError("a custom tile service needs its attribution text")

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Optional, TypeVar, Union
+from urllib.parse import SplitResult, urlsplit
 
 import numpy as np
 import pandas as pd
@@ -45,6 +46,25 @@ _OUTCOMES_NAME = re.compile(r"-outcomes\.csv$", re.IGNORECASE)
 
 class WebmapInputError(ValueError):
     """An input cannot be published as given; the message says which file and why."""
+
+
+def split_url(text: str, label: str, wanted: str = "") -> SplitResult:
+    """The parts of an address the page will request or link to (the tile URL, ``--csv-url``),
+    or WebmapInputError naming ``label`` and the value. The one check both share, so they
+    refuse the same characters: a C0 control character (Python's urlsplit drops a CR, LF or
+    tab before it looks, so a pasted line break passed into the page as it was), DEL and the
+    C1 controls (U+0080-U+009F: invisible, and no address holds them); then what urlsplit
+    cannot read (an unclosed IPv6 bracket, a port out of range), which raised a ValueError
+    traceback. ``wanted`` says what to give instead."""
+    tail = f"; {wanted}" if wanted else ""
+    if any(ord(c) < 32 or 127 <= ord(c) < 160 for c in text):
+        raise WebmapInputError(f"{label} {text!r}: holds a control character (a line break?){tail}")
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - (raises ValueError for a port that is no number, or > 65535)
+    except ValueError as exc:  # (an unclosed IPv6 bracket, a bad port)
+        raise WebmapInputError(f"{label} {text!r}: not a URL ({exc}){tail}") from exc
+    return parts
 
 
 @dataclass

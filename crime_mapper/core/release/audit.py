@@ -205,6 +205,8 @@ def build_audit(
             f"{lsoa_from_row:,} police.uk row(s) took their LSOA from the source "
             "row because their map point has none (the row stayed on its point)."
         )
+    if not published_rows:
+        warnings.insert(0, nothing_published(totals))
     if not reconciles:
         warnings.append("The counts do not reconcile: do not publish this release.")
 
@@ -232,6 +234,23 @@ def build_audit(
         "warnings": warnings,
         "leak_gate": None,
     }
+
+
+def nothing_published(totals: dict[str, Any]) -> str:
+    """The audit's first warning when a release publishes no crime (``totals``: the audit's
+    row of totals). Why: a release whose every crime was withheld by rule or rejected (a rules
+    file withholding every category, a load whose every row was refused) was written, gated
+    and reported as done, its public CSV a header alone; only the counts, 0 published among
+    them, said so, and a month of no crime could be published without anyone noticing."""
+    rows = int(totals.get("rows_in", 0))
+    if not rows:
+        return "Nothing is published: the release has no crime row; its public files are empty."
+    return (
+        f"Nothing is published: all {rows:,} crime row(s) were withheld by rule "
+        f"({int(totals.get('withheld_by_rule', 0)):,}) or rejected "
+        f"({int(totals.get('rejected', 0)):,}); the public files hold no crime. Check the "
+        "release rules and the load before publishing this release."
+    )
 
 
 def attach_gate_report(audit: dict, report: Any) -> dict:
