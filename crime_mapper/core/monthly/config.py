@@ -24,6 +24,7 @@ from typing import Any, Optional, Union
 
 from ..common.input_files import holding_message, input_holding_output
 from ..common.json_file import strict_json
+from ..common.text_file import read_text_file
 from ..release.release_limits import check_max_distance, inside_folder
 from . import toml_lite
 
@@ -432,10 +433,12 @@ class ReleaseConfig:
 
 def read_config(path: PathLike) -> ReleaseConfig:
     """Read a .toml or .json release configuration; ConfigError says what is wrong. A
-    byte-order mark at the start (Windows Notepad saves one) is not part of the text."""
+    byte-order mark at the start (Windows Notepad saves one) is not part of the text. A FIFO
+    or a device is refused before it is opened (see core.common.text_file: it hung the
+    release, or read until memory ran out)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = read_text_file(path, encoding="utf-8-sig")
     except OSError as exc:
         raise ConfigError(f"cannot read the release configuration {path}: {exc}") from exc
     except UnicodeDecodeError as exc:

@@ -1,0 +1,113 @@
+"""A release configuration, profile or rules path that names no file, but a FIFO or a device.
+
+Why: the readers opened whatever the path named. ``release FIFO`` blocked in the open for
+ever (the dock froze with it), and ``release /dev/zero`` read until memory ran out (a
+MemoryError traceback after the machine had swapped). Each is now a clear error naming the
+path, raised before the open. Real FIFOs in tmp_path and the real /dev/zero; a reader that
+would block runs in a thread, and the FIFO is opened for writing afterwards so it ends.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+from crime_mapper.core.load.mapping_profile import MappingProfile, ProfileError
+from crime_mapper.core.monthly.config import ConfigError, read_config
+from crime_mapper.core.release.rules import ReleaseRules, ReleaseRulesError
+from tests.support.qgis_process import child_env
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX FIFOs only")
+
+ROOT = Path(__file__).resolve().parents[1]
+WAIT_S = 20.0
+
+
+def _outcome(read: Callable[[], Any], fifo: Path) -> BaseException | None:
+    """What ``read`` raised (None for nothing); fails the test when it is still blocked."""
+    raised: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            read()
+        except BaseException as exc:  # noqa: BLE001 - the test looks at it
+            raised.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(WAIT_S)
+    blocked = thread.is_alive()
+    if blocked:  # release the reader: a writer opens the FIFO and closes it (end of file)
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        thread.join(WAIT_S)
+    assert not blocked, f"reading {fifo.name} blocked (waited {WAIT_S:.0f} s)"
+    return raised[0] if raised else None
+
+
+@pytest.mark.parametrize(
+    "name, read, error",
+    [
+        ("release.toml", read_config, ConfigError),
+        ("release.json", read_config, ConfigError),
+        ("force.profile.json", MappingProfile.load, ProfileError),
+        ("rules.json", ReleaseRules.load, ReleaseRulesError),
+    ],
+)
+def test_a_fifo_is_refused_without_waiting_for_a_writer(
+    tmp_path: Path, name: str, read: Callable[[Path], Any], error: type
+) -> None:
+    fifo = tmp_path / name
+    os.mkfifo(fifo)
+    raised = _outcome(lambda: read(fifo), fifo)
+    assert isinstance(raised, error), raised
+    assert "FIFO" in str(raised) and str(fifo) in str(raised)
+
+
+def _limit_memory() -> None:
+    """The child's address space capped (2 GB), so a reader that never ends fails fast
+    instead of taking the shared machine's memory."""
+    resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_release_of_a_device_is_exit_2_with_a_message_not_a_runaway_read() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "crime_mapper.cli", "release", "/dev/zero", "--month", "2022-10"],
+        cwd=ROOT,
+        env=child_env([ROOT]),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        preexec_fn=_limit_memory,
+    )
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    assert "/dev/zero" in done.stderr and "a device, not a file" in done.stderr
+
+
+def test_a_link_to_a_fifo_is_a_fifo(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    link = tmp_path / "release.toml"
+    link.symlink_to(fifo)
+    raised = _outcome(lambda: read_config(link), fifo)
+    assert isinstance(raised, ConfigError) and "FIFO" in str(raised)
+
+
+def test_a_regular_file_and_a_folder_read_as_before(tmp_path: Path) -> None:
+    """The controls: a file still reads (CRLF as LF, a BOM dropped); a folder is still the
+    open's own error."""
+    path = tmp_path / "release.toml"
+    path.write_bytes(b'\xef\xbb\xbf[release]\r\nforce = "A"\r\noutput = "out"\r\n')
+    config = read_config(path)
+    assert (config.force, config.output) == ("A", "out")
+    with pytest.raises(ConfigError, match="Is a directory"):
+        read_config(tmp_path)
