@@ -229,11 +229,21 @@ class ReleaseConfig:
     # --- paths for one month ----------------------------------------------------------------
     def path(self, text: str, month: str) -> Path:
         """A configured path for ``month``: ``{month}`` replaced, ``~`` expanded, relative to
-        the configuration's folder."""
+        the configuration's folder. A ``~user`` whose home is not known (no such user here,
+        or no home at all) is a ConfigError naming the path: ``expanduser`` raised a
+        RuntimeError, a traceback from the command line and the Processing algorithm, and
+        from every change of the dock's form."""
         filled = text.replace("{month}", validate_month(month))
         if "{" in filled or "}" in filled:
             raise ConfigError(f"{text!r}: the only placeholder is {{month}}")
-        path = Path(filled).expanduser()
+        try:
+            path = Path(filled).expanduser()
+        except RuntimeError:
+            user = filled[1:].replace("\\", "/").split("/", 1)[0]
+            whose = f"the user {user!r}" if user else "this user"
+            raise ConfigError(
+                f"{text!r}: the home folder of {whose} is not known on this computer"
+            ) from None
         return Path(os.path.normpath(path if path.is_absolute() else self.base_dir / path))
 
     def input_paths(self, month: str) -> list[Path]:
