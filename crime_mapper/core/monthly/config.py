@@ -338,12 +338,15 @@ class ReleaseConfig:
                 f"folder {self.output_dir(month)}: it would be published with the release. "
                 "Keep the salt outside every output folder."
             )
+        if self.map_points.kind == "hexagon":
+            anonymise.extend(self._hexagon_problems())
         if self.map_points.kind in ("file", "history"):
             if not self.map_points.paths:
                 anonymise.append(f"Map points ({self.map_points.kind}) need at least one path.")
             for path in self.map_points_paths(month):
                 if not path.exists():
                     anonymise.append(f"Map points source not found: {path}")
+        found["hotspots"].extend(self._hotspot_size_problems())
         hoods = self.publish.neighbourhoods
         if self.publish.summaries and not hoods.get("boundaries"):
             found["publish"].append(
@@ -358,6 +361,45 @@ class ReleaseConfig:
                     f"Neighbourhood file not found ({key}): {self.path(hoods[key], month)}"
                 )
         return found
+
+    def _hexagon_problems(self) -> list[str]:
+        """The hexagon map points' size against what the run refuses, named by its key.
+        Why here: the file reader takes any positive size, and a size the hexagon grid
+        refuses (over 1,000,000 m) failed only at the anonymise step, one under 250 m only
+        at the leak gate, after every step before had run (minutes at national scale)."""
+        from ..hotspots.hexgrid import LARGEST_HEXAGON_M
+        from ..release.disclosure import MIN_HEXAGON_M
+
+        size = self.map_points.hexagon_m
+        if MIN_HEXAGON_M <= size <= LARGEST_HEXAGON_M:
+            return []
+        return [
+            f"The hexagon map points' size {size:,g} m is not from {MIN_HEXAGON_M:,.0f} to "
+            f"{LARGEST_HEXAGON_M:,.0f} m (anonymise.map_points.hexagon_m): smaller cells "
+            "publish crimes too near where they happened, and the leak gate refuses them."
+        ]
+
+    def _hotspot_size_problems(self) -> list[str]:
+        """The hotspot sizes against the largest the hotspot step takes, named by their keys.
+        Why here: the file reader takes any positive number, and a size over the limit
+        failed only when the hotspots step ran, after the load and QA, naming no key."""
+        from ..hotspots.hexgrid import LARGEST_HEXAGON_M
+        from ..hotspots.kde import LARGEST_M
+
+        hot = self.hotspots
+        if not hot.enabled:
+            return []
+        sizes = []
+        if hot.gi:
+            sizes.append(("gi_cell_m", "The Gi* hexagon size", hot.gi_cell_m, LARGEST_HEXAGON_M))
+        if hot.kde:
+            sizes.append(("kde_cell_m", "The density cell size", hot.kde_cell_m, LARGEST_M))
+            sizes.append(("bandwidth_m", "The density bandwidth", hot.bandwidth_m, LARGEST_M))
+        return [
+            f"{what} {value:,g} m is more than {largest:,.0f} m (hotspots.{key})."
+            for key, what, value, largest in sizes
+            if value > largest
+        ]
 
     # --- (de)serialising --------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
