@@ -232,7 +232,11 @@ class ReleaseConfig:
         the configuration's folder. A ``~user`` whose home is not known (no such user here,
         or no home at all) is a ConfigError naming the path: ``expanduser`` raised a
         RuntimeError, a traceback from the command line and the Processing algorithm, and
-        from every change of the dock's form."""
+        from every change of the dock's form. So is a NUL character, which no path holds:
+        the file reader refuses one, but the dock's form took one from a remembered setting
+        or a paste, and the checks' ``realpath`` raised a ValueError out of the form."""
+        if "\x00" in text:
+            raise ConfigError(f"{text!r}: a path cannot hold a NUL character")
         filled = text.replace("{month}", validate_month(month))
         if "{" in filled or "}" in filled:
             raise ConfigError(f"{text!r}: the only placeholder is {{month}}")
