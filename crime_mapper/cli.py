@@ -862,10 +862,11 @@ def _cmd_when(args: argparse.Namespace) -> int:
 
 def _not_qa_history(path: str) -> str:
     """Why ``path`` is not a QA history file ("" when it is one)."""
+    from .core.common.text_file import read_text_file
     from .core.qa.profile import read_profiles_json
 
     try:
-        read_profiles_json(Path(path).read_text(encoding="utf-8-sig"))
+        read_profiles_json(read_text_file(path, encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError) as exc:
         return f"{path}: not a QA history file, not used ({exc})"
     return ""

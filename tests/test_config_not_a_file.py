@@ -111,3 +111,35 @@ def test_a_regular_file_and_a_folder_read_as_before(tmp_path: Path) -> None:
     assert (config.force, config.output) == ("A", "out")
     with pytest.raises(ConfigError, match="Is a directory"):
         read_config(tmp_path)
+
+
+def test_a_fifo_as_qa_history_is_refused_without_waiting(tmp_path: Path) -> None:
+    """qa.history (and ``qa --history``) names saved QA histories (*.json): the check
+    before the run only asks whether the path exists, which a FIFO does."""
+    from crime_mapper.core.qa.run import QaInputError, load_history
+
+    fifo = tmp_path / "force.qa_history.json"
+    os.mkfifo(fifo)
+    raised = _outcome(lambda: load_history([fifo], "2022-10"), fifo)
+    assert isinstance(raised, QaInputError) and "FIFO" in str(raised), raised
+
+
+def test_a_fifo_as_the_qa_report_is_refused_naming_it(tmp_path: Path) -> None:
+    """``anonymise --qa-report``: read after the whole anonymisation had run."""
+    from crime_mapper.core.qa.report import qa_record_from_file
+
+    fifo = tmp_path / "qa_report.json"
+    os.mkfifo(fifo)
+    raised = _outcome(lambda: qa_record_from_file(fifo, ["2022-10"]), fifo)
+    assert isinstance(raised, OSError) and "FIFO" in str(raised) and str(fifo) in str(raised)
+
+
+def test_the_command_lines_history_check_refuses_a_fifo(tmp_path: Path) -> None:
+    """``qa-when --history X.json`` says when a .json is no QA history; it read a FIFO."""
+    from crime_mapper import cli
+
+    fifo = tmp_path / "history.json"
+    os.mkfifo(fifo)
+    said: list[str] = []
+    assert _outcome(lambda: said.append(cli._not_qa_history(str(fifo))), fifo) is None
+    assert "not a QA history file" in said[0] and "FIFO" in said[0]

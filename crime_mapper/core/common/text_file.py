@@ -12,6 +12,7 @@ No QGIS, no pandas.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Union
 
 PathLike = Union[str, "os.PathLike[str]"]
 
-__all__ = ["NotAFile", "read_text_file"]
+__all__ = ["NotAFile", "read_bytes_file", "read_text_file"]
 
 
 class NotAFile(OSError):
@@ -36,12 +37,27 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
+def _check_file(path: Path) -> None:
+    """NotAFile when ``path`` is a FIFO, a device or a socket (a folder is left to the
+    open); the stat follows a link, so a link to a FIFO is a FIFO. Made as the open's own
+    errors are (errno, words, file name), so a message naming only the error names the
+    file too."""
+    mode = os.stat(path).st_mode
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        raise NotAFile(errno.EINVAL, f"{_kind(mode)}, not a file", str(path))
+
+
 def read_text_file(path: PathLike, encoding: str = "utf-8") -> str:
     """The text of the file at ``path``, as ``Path(path).read_text(encoding)`` gives it
     (universal newlines: CRLF and a bare CR read as LF); NotAFile (an OSError) when the path
     is a FIFO, a device or a socket, which would block the open or never end."""
     path = Path(path)
-    mode = os.stat(path).st_mode  # (follows a link: a link to a FIFO is a FIFO)
-    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
-        raise NotAFile(f"{_kind(mode)}, not a file")
+    _check_file(path)
     return path.read_text(encoding=encoding)
+
+
+def read_bytes_file(path: PathLike) -> bytes:
+    """The bytes of the file at ``path``; NotAFile as for :func:`read_text_file`."""
+    path = Path(path)
+    _check_file(path)
+    return path.read_bytes()
