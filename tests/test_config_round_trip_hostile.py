@@ -9,12 +9,13 @@ release could not start from it. Real files in tmp_path, the real writer and bot
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from crime_mapper.core.monthly import toml_lite
-from crime_mapper.core.monthly.config import ReleaseConfig, read_config, write_config
+from crime_mapper.core.monthly.config import ConfigError, ReleaseConfig, read_config, write_config
 
 TEXTS = [
     "Leicester\x7fshire",
@@ -51,3 +52,32 @@ def test_every_text_reads_back_as_written(tmp_path: Path, text: str, suffix: str
 
 def test_a_written_del_is_an_escape() -> None:
     assert toml_lite.dumps({"a": "x\x7fy"}) == 'a = "x\\u007fy"\n'
+
+
+@pytest.mark.parametrize(
+    "key, shown",
+    [
+        ("", "''"),
+        ("a\x1b[31mb", "'a\\x1b[31mb'"),
+        ("two words", "'two words'"),
+        ("\x00", "'\\x00'"),
+    ],
+)
+def test_an_unknown_key_is_named_quoted_and_escaped(tmp_path: Path, key: str, shown: str) -> None:
+    """An empty key was named as nothing ("unknown setting(s): "), and a key's control
+    characters (a terminal escape) were printed as they are."""
+    path = tmp_path / "release.json"
+    path.write_text(json.dumps({"release": {"output": "out", key: 1}}), encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        read_config(path)
+    message = str(raised.value)
+    assert message.endswith(f"unknown setting(s): release.{shown}"), message
+    assert not any(ord(c) < 32 for c in message)
+
+
+def test_a_plain_unknown_key_is_named_as_written(tmp_path: Path) -> None:
+    """The control: a typo is named as typed."""
+    path = tmp_path / "release.toml"
+    path.write_text('[release]\noutput = "out"\nforec = "A"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"unknown setting\(s\): release\.forec$"):
+        read_config(path)

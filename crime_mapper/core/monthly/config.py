@@ -40,6 +40,7 @@ __all__ = [
 ]
 
 MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+")  # (TOML's bare keys)
 MAP_POINT_KINDS = ("file", "history", "hexagon")
 
 
@@ -118,9 +119,15 @@ class _Table:
         return _Table(self._get(key, {}), self.where(key))
 
     def finish(self) -> None:
+        """ConfigError naming every key nobody read. A key that is not a plain name (empty,
+        spaces, control characters) is shown quoted and escaped: an empty key gave the
+        message "unknown setting(s): " naming nothing, and a key's control characters
+        (a terminal escape sequence) reached the terminal and the dock's message bar."""
         unknown = sorted(set(self.data) - self.read)
         if unknown:
-            names = ", ".join(self.where(k) for k in unknown)
+            names = ", ".join(
+                self.where(k) if _PLAIN_KEY.fullmatch(k) else self.where(ascii(k)) for k in unknown
+            )
             raise ConfigError(f"unknown setting(s): {names}")
 
 
