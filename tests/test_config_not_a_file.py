@@ -143,3 +143,33 @@ def test_the_command_lines_history_check_refuses_a_fifo(tmp_path: Path) -> None:
     said: list[str] = []
     assert _outcome(lambda: said.append(cli._not_qa_history(str(fifo))), fifo) is None
     assert "not a QA history file" in said[0] and "FIFO" in said[0]
+
+
+def test_an_extract_that_is_a_fifo_is_refused_without_waiting(tmp_path: Path) -> None:
+    """load.inputs (and ``load``, the QA history's extracts, the map points' police.uk
+    history) names extracts: a FIFO among them blocked the load for ever."""
+    from crime_mapper.core.load.sources import InputError, expand_inputs
+
+    fifo = tmp_path / "2022-10-force-street.csv"
+    os.mkfifo(fifo)
+    raised = _outcome(lambda: expand_inputs([fifo]), fifo)
+    assert isinstance(raised, InputError) and "FIFO" in str(raised) and str(fifo) in str(raised)
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_load_of_a_device_is_exit_2_naming_it_before_reading(tmp_path: Path) -> None:
+    """``load /dev/zero`` read until memory ran out (a MemoryError, reported as an
+    "unexpected error, please report this"), after taking the machine's memory."""
+    done = subprocess.run(
+        [sys.executable, "-m", "crime_mapper.cli", "load", "/dev/zero", "--out", tmp_path],
+        cwd=ROOT,
+        env=child_env([ROOT]),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        preexec_fn=_limit_memory,
+    )
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "/dev/zero: a device, not a file" in done.stderr
+    assert "MemoryError" not in done.stderr

@@ -20,7 +20,7 @@ from typing import Union
 
 PathLike = Union[str, "os.PathLike[str]"]
 
-__all__ = ["NotAFile", "read_bytes_file", "read_text_file"]
+__all__ = ["NotAFile", "check_file", "read_bytes_file", "read_text_file"]
 
 
 class NotAFile(OSError):
@@ -37,7 +37,7 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
-def _check_file(path: Path) -> None:
+def check_file(path: PathLike) -> None:
     """NotAFile when ``path`` is a FIFO, a device or a socket (a folder is left to the
     open); the stat follows a link, so a link to a FIFO is a FIFO. Made as the open's own
     errors are (errno, words, file name), so a message naming only the error names the
@@ -52,12 +52,12 @@ def read_text_file(path: PathLike, encoding: str = "utf-8") -> str:
     (universal newlines: CRLF and a bare CR read as LF); NotAFile (an OSError) when the path
     is a FIFO, a device or a socket, which would block the open or never end."""
     path = Path(path)
-    _check_file(path)
+    check_file(path)
     return path.read_text(encoding=encoding)
 
 
 def read_bytes_file(path: PathLike) -> bytes:
     """The bytes of the file at ``path``; NotAFile as for :func:`read_text_file`."""
     path = Path(path)
-    _check_file(path)
+    check_file(path)
     return path.read_bytes()
