@@ -173,3 +173,17 @@ def test_load_of_a_device_is_exit_2_naming_it_before_reading(tmp_path: Path) -> 
     assert done.returncode == 2, done.stderr[-2000:]
     assert "/dev/zero: a device, not a file" in done.stderr
     assert "MemoryError" not in done.stderr
+
+
+def test_a_fifo_in_a_summaries_history_folder_is_not_read(tmp_path: Path) -> None:
+    """publish.summaries_history (and ``summaries --history``) names folders of police.uk
+    months: a FIFO named like a street table in one blocked the summaries for ever."""
+    from crime_mapper.core.publish.summaries import SummaryError
+    from crime_mapper.core.publish.summaries_history import read_history
+
+    folder = tmp_path / "history"
+    folder.mkdir()
+    fifo = folder / "2022-09-leicestershire-street.csv"
+    os.mkfifo(fifo)
+    raised = _outcome(lambda: read_history([folder], ["2022-10"]), fifo)
+    assert isinstance(raised, SummaryError) and "holds no *-street.csv file" in str(raised)
