@@ -187,3 +187,14 @@ def test_a_fifo_in_a_summaries_history_folder_is_not_read(tmp_path: Path) -> Non
     os.mkfifo(fifo)
     raised = _outcome(lambda: read_history([folder], ["2022-10"]), fifo)
     assert isinstance(raised, SummaryError) and "holds no *-street.csv file" in str(raised)
+
+
+def test_a_fifo_given_to_the_web_map_is_refused_without_waiting(tmp_path: Path) -> None:
+    """``webmap RELEASE`` (and the release's web map step reading its own files): a FIFO
+    given as the public release blocked the export for ever."""
+    from crime_mapper.core.publish.webmap_inputs import WebmapInputError, scan_release_inputs
+
+    fifo = tmp_path / "2022-10-leicestershire-street.csv"
+    os.mkfifo(fifo)
+    raised = _outcome(lambda: scan_release_inputs([fifo]), fifo)
+    assert isinstance(raised, WebmapInputError) and "FIFO" in str(raised), raised
