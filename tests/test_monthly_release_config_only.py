@@ -77,3 +77,22 @@ def test_defaults_given_beside_config_are_no_values_of_their_own(provider, tmp_p
         _run(config, **defaults)
     assert "Salt file not found" in str(raised.value)
     assert "would not be used" not in str(raised.value)
+
+
+def test_without_config_no_inputs_is_no_extract_not_the_working_folder(provider, tmp_path):
+    """parameterAsFileList gives [""] for an empty INPUTS, and "" is the working folder:
+    the release took the folder QGIS runs in as its extracts (every CSV under it), and
+    never said that no extract was given. MAP_POINTS alike."""
+    import processing
+    from qgis.core import QgsProcessingException
+
+    from crime_mapper.core.release.release_files import create_salt_file
+
+    salt = tmp_path / "secret" / "release.salt"
+    create_salt_file(salt)
+    params = {"MONTH": MONTH, "SALT_FILE": str(salt), "OUTPUT_FOLDER": str(tmp_path / "out")}
+    with pytest.raises(QgsProcessingException) as raised:
+        processing.run("crime_mapper:monthly_release", params)
+    assert "No extract is given (load.inputs)" in str(raised.value)
+    assert "Map points (history) need at least one path" in str(raised.value)
+    assert not (tmp_path / "out").exists()

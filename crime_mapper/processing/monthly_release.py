@@ -196,7 +196,7 @@ class MonthlyReleaseAlgorithm(CrimeMapperAlgorithm):
             out = self.parameterAsString(parameters, self.OUTPUT_FOLDER, context)
             kind = MAP_POINT_KINDS[self.parameterAsEnum(parameters, self.MAP_POINTS_KIND, context)]
             return ReleaseConfig(
-                inputs=self.parameterAsFileList(parameters, self.INPUTS, context),
+                inputs=self._file_list(parameters, self.INPUTS, context),
                 profile=self.parameterAsFile(parameters, self.PROFILE, context) or "",
                 salt_file=self.parameterAsFile(parameters, self.SALT_FILE, context) or "",
                 rules=self.parameterAsFile(parameters, self.RULES, context) or "",
@@ -204,7 +204,7 @@ class MonthlyReleaseAlgorithm(CrimeMapperAlgorithm):
                 max_distance_m=self.parameterAsDouble(parameters, self.MAX_DISTANCE, context),
                 map_points=MapPointsConfig(
                     kind=kind,
-                    paths=self.parameterAsFileList(parameters, self.MAP_POINTS, context),
+                    paths=self._file_list(parameters, self.MAP_POINTS, context),
                 ),
                 hotspots=HotspotsConfig(
                     enabled=self.parameterAsBool(parameters, self.HOTSPOTS, context)
@@ -213,6 +213,13 @@ class MonthlyReleaseAlgorithm(CrimeMapperAlgorithm):
             )
         except ConfigError as exc:
             raise QgsProcessingException(str(exc)) from exc
+
+    def _file_list(self, parameters: dict, name: str, context: QgsProcessingContext) -> list[str]:
+        """The paths a multiple-files parameter holds, none when it holds none. Why:
+        parameterAsFileList gives [""] for an empty one, and "" is the folder the process
+        runs in: with no INPUTS the release loaded every CSV under the working folder, and
+        "No extract is given" was never said (MAP_POINTS alike)."""
+        return [p for p in self.parameterAsFileList(parameters, name, context) if p.strip()]
 
     def _given_besides_config(self, parameters: dict, context: QgsProcessingContext) -> list[str]:
         """The parameters given a value of their own although CONFIG is given. Why: with
@@ -228,7 +235,7 @@ class MonthlyReleaseAlgorithm(CrimeMapperAlgorithm):
         given += [
             name
             for name in (self.INPUTS, self.MAP_POINTS)
-            if any(self.parameterAsFileList(parameters, name, context))  # (none given: [""])
+            if self._file_list(parameters, name, context)
         ]
         if self.parameterAsEnum(parameters, self.MAP_POINTS_KIND, context) != 0:
             given.append(self.MAP_POINTS_KIND)
