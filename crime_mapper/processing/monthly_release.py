@@ -215,11 +215,12 @@ class MonthlyReleaseAlgorithm(CrimeMapperAlgorithm):
             raise QgsProcessingException(str(exc)) from exc
 
     def _file_list(self, parameters: dict, name: str, context: QgsProcessingContext) -> list[str]:
-        """The paths a multiple-files parameter holds, none when it holds none. Why:
-        parameterAsFileList gives [""] for an empty one, and "" is the folder the process
-        runs in: with no INPUTS the release loaded every CSV under the working folder, and
-        "No extract is given" was never said (MAP_POINTS alike)."""
-        return [p for p in self.parameterAsFileList(parameters, name, context) if p.strip()]
+        """The paths a multiple-files parameter holds, none when it holds none, read as the
+        other algorithms read theirs (base.split_paths). Why: parameterAsFileList gives
+        [""] for an empty one, and "" is the folder the process runs in: with no INPUTS the
+        release loaded every CSV under the working folder, and "No extract is given" was
+        never said (MAP_POINTS alike)."""
+        return self.parameter_paths(parameters, name, context)
 
     def _given_besides_config(self, parameters: dict, context: QgsProcessingContext) -> list[str]:
         """The parameters given a value of their own although CONFIG is given. Why: with
