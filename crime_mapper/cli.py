@@ -57,6 +57,7 @@ import argparse
 import gc
 import json
 import math
+import re
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -235,15 +236,31 @@ def _print_timings(timings: dict[str, float]) -> None:
     print(f"crime_mapper: timing: steps total {sum(timings.values()):.3f} s", file=sys.stderr)
 
 
+#: A number as written on a command line: ASCII digits, an optional sign, point and exponent.
+#: Why not float() and int() alone: they also read "1_2" as 12 and other scripts' digits
+#: ("١٠" as 10), so a typo became another value in silence, one the same option refuses
+#: in Processing (qgis_process reads neither).
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_WHOLE = re.compile(r"[+-]?[0-9]+")
+
+
 def positive_metres(text: str) -> float:
     """argparse type: a positive, finite number of metres."""
     try:
-        value = float(text)
+        value = float(text) if _DECIMAL.fullmatch(text.strip()) else float("nan")
     except ValueError:
         value = float("nan")
     if not (math.isfinite(value) and value > 0):
         raise argparse.ArgumentTypeError(f"must be a positive number of metres, not {text!r}")
     return value
+
+
+def whole_number(text: str) -> int:
+    """argparse type: a whole number written in ASCII digits (the command's own check says
+    which range it takes); "1_2", "12.0" and other scripts' digits are refused."""
+    if not _WHOLE.fullmatch(text.strip()):
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}")
+    return int(text)
 
 
 # --- load ------------------------------------------------------------------------------------
@@ -790,10 +807,12 @@ def _add_summaries_parser(commands: argparse._SubParsersAction) -> None:
         "--families", metavar="F.csv", help="similar-neighbourhood families (code,family)"
     )
     cmd.add_argument("--month", metavar="YYYY-MM", help="the month (default: the latest)")
-    cmd.add_argument("--period", type=int, default=1, metavar="N", help="months (default 1)")
+    cmd.add_argument(
+        "--period", type=whole_number, default=1, metavar="N", help="months (default 1)"
+    )
     cmd.add_argument(
         "--suppress-below",
-        type=int,
+        type=whole_number,
         default=0,
         metavar="N",
         help="show counts below N as 'fewer than N' (default 0: off)",
@@ -864,10 +883,11 @@ def _cmd_when(args: argparse.Namespace) -> int:
 
 def _not_qa_history(path: str) -> str:
     """Why ``path`` is not a QA history file ("" when it is one)."""
+    from .core.common.text_file import read_text_file
     from .core.qa.profile import read_profiles_json
 
     try:
-        read_profiles_json(Path(path).read_text(encoding="utf-8-sig"))
+        read_profiles_json(read_text_file(path, encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError) as exc:
         return f"{path}: not a QA history file, not used ({exc})"
     return ""

@@ -33,6 +33,7 @@ USER_KEYS = (
     f"{SETTINGS_PREFIX}/last_output",
     f"{SETTINGS_PREFIX}/last_map_points",
     f"{SETTINGS_PREFIX}/recent_configs",
+    f"{SETTINGS_PREFIX}/add_layers_when_done",
     HISTORY_SETTING,
 )
 
@@ -234,3 +235,49 @@ def test_remembered_paths_that_are_text_are_offered(qgis_iface, dock):
     _restore(panel)
     assert panel.profile_widget.filePath() == "force.profile.json"
     assert panel.output_edit.text() == "out/{month}"
+
+
+@pytest.mark.parametrize(
+    "stored, checked",
+    [
+        (True, True), (False, False), ("true", True), ("false", False), (" FALSE ", False),
+        ("1", True), ("0", False), (0, False), (1, True),
+        ("", True), ("banana", True), ("off", True), (2, True), (2.5, True), (None, True),
+        ([], True), (["false"], True), ([False], True), ({"a": 1}, True), ("x" * 100_000, True),
+    ],
+)  # fmt: skip
+def test_add_layers_when_done_reads_only_an_on_or_off_value(qgis_iface, dock, stored, checked):
+    """A stored list or map made the dock fail (setChecked refused it: TypeError), and any
+    other text ("", "banana") was turned into a choice by Qt's rule: now only what Qt writes
+    for a flag (or 0/1) is read, and anything else is the default (on)."""
+    from crime_mapper.ui.dock import CrimeMapperDock
+
+    QgsSettings().setValue(f"{SETTINGS_PREFIX}/add_layers_when_done", stored)
+    again = CrimeMapperDock(qgis_iface)
+    try:
+        assert again.guided_panel.add_when_done_check.isChecked() is checked
+    finally:
+        again.shutdown()
+
+
+@pytest.mark.parametrize("key", ["last_output", "last_profile", "last_salt_file"])
+def test_a_remembered_path_holding_a_nul_is_a_problem_not_a_crash(dock, key):
+    """A NUL in a remembered path reached the form, and the form's checks (realpath) raised
+    a ValueError out of restore(): the dock could not start a new project. Now the path is
+    a problem named in the form, like any other."""
+    QgsSettings().setValue(f"{SETTINGS_PREFIX}/{key}", "out\x00/{month}")
+    panel = dock.guided_panel
+    _restore(panel)
+    panel.set_month("2022-10")
+    problems = panel.problems()
+    assert any("NUL" in p for p in problems), problems
+
+
+def test_a_nul_typed_into_a_path_field_is_a_problem_not_a_crash(dock, tmp_path):
+    """The same for a path typed or pasted: each change of the form checks it (in a slot,
+    where pytest-qt reports any exception raised)."""
+    panel = dock.guided_panel
+    assert panel.open_config(config_file(tmp_path))
+    panel.set_month(MONTH)
+    panel.output_edit.setText(str(tmp_path / "out\x00"))
+    assert any("NUL" in p for p in panel.problems())

@@ -1141,7 +1141,7 @@
         <location filename="../../crime_mapper/processing/monthly_release.py"/>
         <source>Runs the whole monthly release in one go: load and validate the extracts, anonymise them for the public (map points, salted Crime IDs, rules, audit, leak gate), hotspots on the internal exact data for intelligence staff, publish, and one manifest (manifest.json) covering every step: inputs with checksums (the profile and the map points files included), settings, software versions, outputs with checksums and every leak-gate result.
 
-From a file: CONFIG is a release configuration (.toml or .json; `python3 -m crime_mapper.cli release --example` prints a commented one, the dock saves one) and MONTH the release month (YYYY-MM), which replaces {month} in its paths. The other parameters are then not used.
+From a file: CONFIG is a release configuration (.toml or .json; `python3 -m crime_mapper.cli release --example` prints a commented one, the dock saves one) and MONTH the release month (YYYY-MM), which replaces {month} in its paths. The file then decides every setting: leave the other parameters at their defaults (a value given for one is refused, since it would not be used).
 
 From parameters (no CONFIG): INPUTS (extract files, folders or police.uk zips), PROFILE (a force export's column-mapping profile), MAP_POINTS_KIND and MAP_POINTS (the force's published police.uk history, or a map points .gpkg/.csv file), SALT_FILE (kept outside the output folder), RULES, MAX_DISTANCE, HOTSPOTS and OUTPUT_FOLDER.
 

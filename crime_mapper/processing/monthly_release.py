@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Optional
 
 from qgis.core import (
+    QgsProcessing,
     QgsProcessingContext,
     QgsProcessingException,
     QgsProcessingFeedback,
@@ -79,7 +80,8 @@ class MonthlyReleaseAlgorithm(CrimeMapperAlgorithm):
             "From a file: CONFIG is a release configuration (.toml or .json; `python3 -m "
             "crime_mapper.cli release --example` prints a commented one, the dock saves one) "
             "and MONTH the release month (YYYY-MM), which replaces {month} in its paths. The "
-            "other parameters are then not used.\n\n"
+            "file then decides every setting: leave the other parameters at their defaults "
+            "(a value given for one is refused, since it would not be used).\n\n"
             "From parameters (no CONFIG): INPUTS (extract files, folders or police.uk "
             "zips), PROFILE (a force export's column-mapping profile), MAP_POINTS_KIND and "
             "MAP_POINTS (the force's published police.uk history, or a map points .gpkg/.csv "
@@ -182,11 +184,19 @@ class MonthlyReleaseAlgorithm(CrimeMapperAlgorithm):
         path = self.parameterAsFile(parameters, self.CONFIG, context)
         try:
             if path:
+                unused = self._given_besides_config(parameters, context)
+                if unused:
+                    raise QgsProcessingException(
+                        f"CONFIG is given, so the configuration file decides every setting; "
+                        f"{', '.join(unused)} would not be used: leave "
+                        f"{'it' if len(unused) == 1 else 'them'} out, or set "
+                        f"{'it' if len(unused) == 1 else 'them'} in the file"
+                    )
                 return read_config(path)
             out = self.parameterAsString(parameters, self.OUTPUT_FOLDER, context)
             kind = MAP_POINT_KINDS[self.parameterAsEnum(parameters, self.MAP_POINTS_KIND, context)]
             return ReleaseConfig(
-                inputs=self.parameterAsFileList(parameters, self.INPUTS, context),
+                inputs=self._file_list(parameters, self.INPUTS, context),
                 profile=self.parameterAsFile(parameters, self.PROFILE, context) or "",
                 salt_file=self.parameterAsFile(parameters, self.SALT_FILE, context) or "",
                 rules=self.parameterAsFile(parameters, self.RULES, context) or "",
@@ -194,7 +204,7 @@ class MonthlyReleaseAlgorithm(CrimeMapperAlgorithm):
                 max_distance_m=self.parameterAsDouble(parameters, self.MAX_DISTANCE, context),
                 map_points=MapPointsConfig(
                     kind=kind,
-                    paths=self.parameterAsFileList(parameters, self.MAP_POINTS, context),
+                    paths=self._file_list(parameters, self.MAP_POINTS, context),
                 ),
                 hotspots=HotspotsConfig(
                     enabled=self.parameterAsBool(parameters, self.HOTSPOTS, context)
@@ -203,6 +213,57 @@ class MonthlyReleaseAlgorithm(CrimeMapperAlgorithm):
             )
         except ConfigError as exc:
             raise QgsProcessingException(str(exc)) from exc
+
+    def _file_list(self, parameters: dict, name: str, context: QgsProcessingContext) -> list[str]:
+        """The paths a multiple-files parameter holds, none when it holds none, read as the
+        other algorithms read theirs (base.split_paths). Why: parameterAsFileList gives
+        [""] for an empty one, and "" is the folder the process runs in: with no INPUTS the
+        release loaded every CSV under the working folder, and "No extract is given" was
+        never said (MAP_POINTS alike)."""
+        return self.parameter_paths(parameters, name, context)
+
+    def _given_besides_config(self, parameters: dict, context: QgsProcessingContext) -> list[str]:
+        """The parameters given a value of their own although CONFIG is given. Why: with
+        CONFIG the file decides every setting, and a MAX_DISTANCE, SALT_FILE or
+        OUTPUT_FOLDER given beside it was ignored in silence (a release at 20 km instead of
+        the 5 km asked for, in another folder). A default (what the dialog passes for a
+        field left alone) is no value of the user's."""
+        given = [
+            name
+            for name in (self.PROFILE, self.SALT_FILE, self.RULES)
+            if self.parameterAsFile(parameters, name, context)
+        ]
+        given += [
+            name
+            for name in (self.INPUTS, self.MAP_POINTS)
+            if self._file_list(parameters, name, context)
+        ]
+        if self.parameterAsEnum(parameters, self.MAP_POINTS_KIND, context) != 0:
+            given.append(self.MAP_POINTS_KIND)
+        if parameters.get(self.MAX_DISTANCE) is not None and (
+            self.parameterAsDouble(parameters, self.MAX_DISTANCE, context) != 20000
+        ):
+            given.append(self.MAX_DISTANCE)
+        if not self.parameterAsBool(parameters, self.HOTSPOTS, context):
+            given.append(self.HOTSPOTS)
+        folder = parameters.get(self.OUTPUT_FOLDER)
+        if hasattr(folder, "sink"):  # (a QgsProcessingOutputLayerDefinition)
+            folder = folder.sink.staticValue()
+        if isinstance(folder, str) and folder.strip() not in ("", QgsProcessing.TEMPORARY_OUTPUT):
+            given.append(self.OUTPUT_FOLDER)
+        return [name for name in self.PARAMETER_ORDER if name in given]
+
+    PARAMETER_ORDER = (
+        "INPUTS",
+        "PROFILE",
+        "SALT_FILE",
+        "RULES",
+        "MAP_POINTS_KIND",
+        "MAP_POINTS",
+        "MAX_DISTANCE",
+        "HOTSPOTS",
+        "OUTPUT_FOLDER",
+    )
 
     def prepareAlgorithm(  # noqa: N802 - QGIS API
         self, parameters: dict, context: QgsProcessingContext, feedback: QgsProcessingFeedback

@@ -61,7 +61,7 @@ from qgis.PyQt.QtWidgets import (
 
 from ..core.common.json_file import parse_json_text
 from .task_runner import TaskRunner, notify
-from .widgets import file_widget, setting_text
+from .widgets import file_widget, setting_flag, setting_text
 
 
 def tr_noop(text: str) -> str:
@@ -419,7 +419,7 @@ class GuidedReleasePanel(QScrollArea):
             tr("When the whole release ends, add its layers to the map (public visible)")
         )
         self.add_when_done_check.setChecked(
-            QgsSettings().value(f"{SETTINGS_PREFIX}/add_layers_when_done", True, type=bool)
+            setting_flag(f"{SETTINGS_PREFIX}/add_layers_when_done", True)
         )
         layout.addWidget(self.add_when_done_check)
         progress_row = QHBoxLayout()

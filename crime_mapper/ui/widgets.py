@@ -80,3 +80,24 @@ def setting_text(key: str) -> str:
     list or a number would put a path the user never chose into a field."""
     value = QgsSettings().value(key, "")
     return value if isinstance(value, str) else ""
+
+
+#: The texts a settings file holds for on and off: Qt writes "true"/"false" (and a hand
+#: edit or another tool "1"/"0"); case and spaces around them do not matter.
+_FLAG_TEXTS = {"true": True, "false": False, "1": True, "0": False}
+
+
+def setting_flag(key: str, default: bool) -> bool:
+    """An on/off choice the user's QGIS settings hold for ``key``; ``default`` when it holds
+    anything else. Why not ``value(key, default, type=bool)``: Qt converts any other text
+    ("yes", "off", "") by its own rule, so a hand-edited value silently turned a choice on or
+    off, and a list or a map came back as a list or a map, which ``setChecked`` refused with
+    a TypeError: the dock could not be made at all."""
+    value = QgsSettings().value(key, default)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        return _FLAG_TEXTS.get(value.strip().lower(), default)
+    return default

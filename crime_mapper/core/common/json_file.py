@@ -27,6 +27,8 @@ import re
 from pathlib import Path
 from typing import Any, Callable, Union
 
+from .text_file import read_text_file
+
 PathLike = Union[str, "os.PathLike[str]"]
 #: The caller's error class (or any callable making the exception to raise from a message).
 ErrorMaker = Callable[[str], Exception]
@@ -106,10 +108,10 @@ def read_json_file(
     """The JSON value in the file at ``path`` (a UTF-8 byte order mark allowed by default);
     ``error`` raised, naming the file, when it cannot be read, is not UTF-8 or not JSON
     (NaN, Infinity and -Infinity refused unless not ``finite``: a file this tool wrote
-    itself may hold them)."""
+    itself may hold them). A FIFO or a device is refused unopened (core.common.text_file)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding=encoding)
+        text = read_text_file(path, encoding=encoding)
     except OSError as exc:
         raise error(f"{path}: cannot be read ({exc.strerror or exc})") from exc
     except UnicodeDecodeError as exc:

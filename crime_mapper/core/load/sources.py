@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional, Union
 
+from ..common.text_file import NotAFile, check_file
 from ..common.zip_members import read_member
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -145,6 +146,10 @@ def expand_inputs(paths: Iterable[PathLike]) -> list[SourceFile]:
         path = Path(raw)
         if not path.exists():
             raise InputError(f"{path}: no such file or folder")
+        try:  # a FIFO blocked the read for ever; /dev/zero read until memory ran out
+            check_file(path)
+        except NotAFile as exc:
+            raise InputError(f"{path}: {exc.strerror}") from None
         if path.is_dir():
             before = len(sources)
             for child in sorted(p for p in path.rglob("*") if p.is_file()):

@@ -24,6 +24,7 @@ from typing import Any, Optional, Union
 
 from ..common.input_files import holding_message, input_holding_output
 from ..common.json_file import strict_json
+from ..common.text_file import read_text_file
 from ..hotspots.hexgrid import HotspotInputError, refuse_below_smallest
 from ..release.release_limits import check_max_distance, inside_folder
 from . import toml_lite
@@ -40,6 +41,7 @@ __all__ = [
 ]
 
 MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+")  # (TOML's bare keys)
 MAP_POINT_KINDS = ("file", "history", "hexagon")
 
 
@@ -130,9 +132,15 @@ class _Table:
         return _Table(self._get(key, {}), self.where(key))
 
     def finish(self) -> None:
+        """ConfigError naming every key nobody read. A key that is not a plain name (empty,
+        spaces, control characters) is shown quoted and escaped: an empty key gave the
+        message "unknown setting(s): " naming nothing, and a key's control characters
+        (a terminal escape sequence) reached the terminal and the dock's message bar."""
         unknown = sorted(set(self.data) - self.read)
         if unknown:
-            names = ", ".join(self.where(k) for k in unknown)
+            names = ", ".join(
+                self.where(k) if _PLAIN_KEY.fullmatch(k) else self.where(ascii(k)) for k in unknown
+            )
             raise ConfigError(f"unknown setting(s): {names}")
 
 
@@ -241,11 +249,25 @@ class ReleaseConfig:
     # --- paths for one month ----------------------------------------------------------------
     def path(self, text: str, month: str) -> Path:
         """A configured path for ``month``: ``{month}`` replaced, ``~`` expanded, relative to
-        the configuration's folder."""
+        the configuration's folder. A ``~user`` whose home is not known (no such user here,
+        or no home at all) is a ConfigError naming the path: ``expanduser`` raised a
+        RuntimeError, a traceback from the command line and the Processing algorithm, and
+        from every change of the dock's form. So is a NUL character, which no path holds:
+        the file reader refuses one, but the dock's form took one from a remembered setting
+        or a paste, and the checks' ``realpath`` raised a ValueError out of the form."""
+        if "\x00" in text:
+            raise ConfigError(f"{text!r}: a path cannot hold a NUL character")
         filled = text.replace("{month}", validate_month(month))
         if "{" in filled or "}" in filled:
             raise ConfigError(f"{text!r}: the only placeholder is {{month}}")
-        path = Path(filled).expanduser()
+        try:
+            path = Path(filled).expanduser()
+        except RuntimeError:
+            user = filled[1:].replace("\\", "/").split("/", 1)[0]
+            whose = f"the user {user!r}" if user else "this user"
+            raise ConfigError(
+                f"{text!r}: the home folder of {whose} is not known on this computer"
+            ) from None
         return Path(os.path.normpath(path if path.is_absolute() else self.base_dir / path))
 
     def input_paths(self, month: str) -> list[Path]:
@@ -340,12 +362,15 @@ class ReleaseConfig:
                 f"folder {self.output_dir(month)}: it would be published with the release. "
                 "Keep the salt outside every output folder."
             )
+        if self.map_points.kind == "hexagon":
+            anonymise.extend(self._hexagon_problems())
         if self.map_points.kind in ("file", "history"):
             if not self.map_points.paths:
                 anonymise.append(f"Map points ({self.map_points.kind}) need at least one path.")
             for path in self.map_points_paths(month):
                 if not path.exists():
                     anonymise.append(f"Map points source not found: {path}")
+        found["hotspots"].extend(self._hotspot_size_problems())
         hoods = self.publish.neighbourhoods
         if self.publish.summaries and not hoods.get("boundaries"):
             found["publish"].append(
@@ -360,6 +385,45 @@ class ReleaseConfig:
                     f"Neighbourhood file not found ({key}): {self.path(hoods[key], month)}"
                 )
         return found
+
+    def _hexagon_problems(self) -> list[str]:
+        """The hexagon map points' size against what the run refuses, named by its key.
+        Why here: the file reader takes any positive size, and a size the hexagon grid
+        refuses (over 1,000,000 m) failed only at the anonymise step, one under 250 m only
+        at the leak gate, after every step before had run (minutes at national scale)."""
+        from ..hotspots.hexgrid import LARGEST_HEXAGON_M
+        from ..release.disclosure import MIN_HEXAGON_M
+
+        size = self.map_points.hexagon_m
+        if MIN_HEXAGON_M <= size <= LARGEST_HEXAGON_M:
+            return []
+        return [
+            f"The hexagon map points' size {size:,g} m is not from {MIN_HEXAGON_M:,.0f} to "
+            f"{LARGEST_HEXAGON_M:,.0f} m (anonymise.map_points.hexagon_m): smaller cells "
+            "publish crimes too near where they happened, and the leak gate refuses them."
+        ]
+
+    def _hotspot_size_problems(self) -> list[str]:
+        """The hotspot sizes against the largest the hotspot step takes, named by their keys.
+        Why here: the file reader takes any positive number, and a size over the limit
+        failed only when the hotspots step ran, after the load and QA, naming no key."""
+        from ..hotspots.hexgrid import LARGEST_HEXAGON_M
+        from ..hotspots.kde import LARGEST_M
+
+        hot = self.hotspots
+        if not hot.enabled:
+            return []
+        sizes = []
+        if hot.gi:
+            sizes.append(("gi_cell_m", "The Gi* hexagon size", hot.gi_cell_m, LARGEST_HEXAGON_M))
+        if hot.kde:
+            sizes.append(("kde_cell_m", "The density cell size", hot.kde_cell_m, LARGEST_M))
+            sizes.append(("bandwidth_m", "The density bandwidth", hot.bandwidth_m, LARGEST_M))
+        return [
+            f"{what} {value:,g} m is more than {largest:,.0f} m (hotspots.{key})."
+            for key, what, value, largest in sizes
+            if value > largest
+        ]
 
     # --- (de)serialising --------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -445,10 +509,12 @@ class ReleaseConfig:
 
 def read_config(path: PathLike) -> ReleaseConfig:
     """Read a .toml or .json release configuration; ConfigError says what is wrong. A
-    byte-order mark at the start (Windows Notepad saves one) is not part of the text."""
+    byte-order mark at the start (Windows Notepad saves one) is not part of the text. A FIFO
+    or a device is refused before it is opened (see core.common.text_file: it hung the
+    release, or read until memory ran out)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = read_text_file(path, encoding="utf-8-sig")
     except OSError as exc:
         raise ConfigError(f"cannot read the release configuration {path}: {exc}") from exc
     except UnicodeDecodeError as exc:

@@ -315,8 +315,17 @@ def _load_summary(report: dict) -> dict[str, Any]:
 
 def check_config(config: ReleaseConfig, month: str, steps: Sequence[str] = STEPS) -> None:
     """Refuse to start on any problem of the steps about to run (and of the month and the
-    output folder, which every step needs) found before anything runs."""
-    found = config.problems_by_step(month)
+    output folder, which every step needs) found before anything runs. A path the
+    configuration cannot name (a placeholder other than {month}, a ``~user`` unknown here)
+    is such a problem too: its ConfigError escaped the Processing algorithm as a traceback."""
+    try:
+        found = config.problems_by_step(month)
+    except ConfigError as exc:
+        raise MonthlyReleaseError(
+            "check",
+            f"the release configuration has problems:\n- {exc}",
+            "correct the configuration (or the files it names) and run the release again",
+        ) from exc
     problems = [text for key in ("release", *STEPS) if key == "release" or key in steps
                 for text in found.get(key, [])]  # fmt: skip
     if problems:

@@ -241,7 +241,10 @@ def _dump_value(value: Any) -> str:
             raise TomlError(f"cannot write {value!r}")
         return repr(value)
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)  # a JSON string is a TOML basic string
+        # A JSON string is a TOML basic string but for DEL (U+007F), which JSON leaves as it
+        # is and TOML allows only escaped: a force name or path holding one was written to a
+        # configuration that neither tomllib nor loads_lite would read back.
+        return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
     if isinstance(value, (list, tuple)):
         if not value:
             return "[]"

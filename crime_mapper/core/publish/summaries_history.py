@@ -71,7 +71,9 @@ def _tables(path: Path) -> list[tuple[str, Union[bytes, Path]]]:
     """(display name, bytes or file) of every street table a history path holds."""
     if path.is_dir():
         found: list[tuple[str, Union[bytes, Path]]] = [
-            (str(p.relative_to(path.parent)), p) for p in sorted(path.rglob("*-street.csv"))
+            (str(p.relative_to(path.parent)), p)
+            for p in sorted(path.rglob("*-street.csv"))
+            if p.is_file()  # (a FIFO so named blocked the read for ever; a folder failed it)
         ]
         for zipped in sorted(path.rglob("*.zip")):  # monthly downloads kept as they came
             found += _tables(zipped)

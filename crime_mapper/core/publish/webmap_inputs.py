@@ -28,6 +28,7 @@ import pandas as pd
 
 from ..common.geography import inside_uk
 from ..common.input_files import first_repeat
+from ..common.text_file import NotAFile, check_file
 from ..common.zip_members import MemberUnreadable, read_member
 from ..io.gpkg_read import read_only_uri
 from ..load.textscan import UndecodableText, read_decoded
@@ -247,6 +248,10 @@ def _expand(paths: Sequence[PathLike]) -> list[tuple[str, bytes | Path]]:
         path = Path(raw)
         if not path.exists():
             raise WebmapInputError(f"{path}: not found")
+        try:  # a FIFO blocked the web map for ever; /dev/zero read until memory ran out
+            check_file(path)
+        except NotAFile as exc:
+            raise WebmapInputError(f"{path}: {exc.strerror}") from None
         if path.is_dir():
             members = sorted(
                 p

@@ -21,6 +21,7 @@ import pandas as pd
 from ..common.feedback import Feedback
 from ..common.json_file import parse_json_text
 from ..common.staging import staged_outputs
+from ..common.text_file import read_bytes_file
 from . import checks as qa_checks
 from .duplicates import repeat_runs
 from .findings import SEVERITIES, Finding, sort_findings
@@ -123,7 +124,7 @@ def _record(data: dict[str, Any], sha256: str) -> dict[str, Any]:
 def qa_record_from_file(path: PathLike, months: Optional[list[str]] = None) -> dict[str, Any]:
     """The record of a written ``qa_report.json`` (the release pipeline's ``qa_report``).
     ValueError when it is not a QA report, or is for another month than the release's."""
-    raw = Path(path).read_bytes()
+    raw = read_bytes_file(path)  # (a FIFO or a device refused: it blocked or never ended)
     try:
         data = parse_json_text(raw.decode("utf-8"), ValueError, str(path))
         if data.get("kind") != "crime_mapper release QA":

@@ -22,6 +22,7 @@ import pandas as pd
 
 from ..common.feedback import Feedback, ScaledFeedback
 from ..common.staging import staged_outputs
+from ..common.text_file import read_text_file
 from .profile import (
     MonthProfile,
     history_profiles,
@@ -154,7 +155,7 @@ def load_history(
             raise QaInputError(f"{path}: no such file or folder")
         if str(path).lower().endswith(".json"):
             try:
-                profiles = read_profiles_json(Path(path).read_text(encoding="utf-8-sig"))
+                profiles = read_profiles_json(read_text_file(path, encoding="utf-8-sig"))
             except (ValueError, TypeError, OSError) as exc:
                 raise QaInputError(f"{path}: not a QA history file ({exc})") from exc
             months = [p.month for p in profiles]
