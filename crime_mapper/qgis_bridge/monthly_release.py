@@ -384,23 +384,20 @@ def run_headless(
     **options: Any,
 ):
     """The monthly release from a plain Python process (the command line, and the dock's
-    child process: qgis_bridge.release_child): starts QGIS without a display, runs the
-    steps with :class:`QgisStepRunners`, stops QGIS again. ``other_crimes``: the raw crimes
-    tables of other months the map points are checked against (the dock's other loads);
-    ``options`` go to core.monthly.release.run_monthly_release (steps, on_step, previous)."""
-    from qgis.core import QgsApplication
-
+    child process: qgis_bridge.release_child): runs the steps with :class:`QgisStepRunners`
+    in the process's QGIS, started without a display if none runs yet and left running for
+    the next run (qgis_bridge.headless_app: QGIS cannot be stopped and started again in one
+    process). ``other_crimes``: the raw crimes tables of other months the map points are
+    checked against (the dock's other loads); ``options`` go to
+    core.monthly.release.run_monthly_release (steps, on_step, previous)."""
     from ..core.monthly.release import run_monthly_release
+    from .headless_app import start_qgis
 
-    app = QgsApplication([], False)
-    app.initQgis()
-    try:
-        from .transforms import install_fallback
+    start_qgis()
+    from .transforms import install_fallback
 
-        install_fallback()
-        runners = QgisStepRunners()
-        runners.other_crimes = tuple(other_crimes)
-        runners.publish_beside = True  # (a process of its own: core.common.forked)
-        return run_monthly_release(config, month, runners=runners, feedback=feedback, **options)
-    finally:
-        app.exitQgis()
+    install_fallback()
+    runners = QgisStepRunners()
+    runners.other_crimes = tuple(other_crimes)
+    runners.publish_beside = True  # (a process of its own: core.common.forked)
+    return run_monthly_release(config, month, runners=runners, feedback=feedback, **options)

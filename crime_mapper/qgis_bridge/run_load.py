@@ -420,15 +420,12 @@ def run_load_headless(
     paths: Sequence[PathLike], output_dir: PathLike, profile: Optional[MappingProfile] = None
 ) -> LoadOutputs:
     """:func:`run_load` from a plain Python process (the command line's ``load --gpkg``):
-    starts QGIS without a display for the style, and stops it again."""
-    from qgis.core import QgsApplication
-
+    the process's QGIS for the style, started without a display if none runs yet and left
+    running for the next call (qgis_bridge.headless_app: QGIS cannot be stopped and started
+    again in one process)."""
     from ..core.load.load_run import prepare_out_dir
+    from .headless_app import start_qgis
 
     out_dir = prepare_out_dir(output_dir)
-    app = QgsApplication([], False)
-    app.initQgis()
-    try:
-        return run_load([str(p) for p in paths], out_dir, profile=profile)
-    finally:
-        app.exitQgis()
+    start_qgis()
+    return run_load([str(p) for p in paths], out_dir, profile=profile)
