@@ -291,8 +291,8 @@ def heading_problem(item: dict[str, Any], what: str, where: str = "") -> str:
     to lose). Why refused, not left out with a warning: the item was left off the page
     without a word, and the public read a page without the person, priority or event the
     team gave; there is nothing to show it under, so only the team's data can be put right,
-    and a refusal reaches every way the summaries are made (the dock and the monthly release
-    show no summaries warnings). A heading that is only markup (``<svg onload=...>``) has
+    and a refusal reaches every way the summaries are made (the monthly release shows no
+    summaries warnings). A heading that is only markup (``<svg onload=...>``) has
     no text once the markup is removed: refused the same way, showing the value."""
     key = _HEADINGS[what]
     if plain(item.get(key)):
