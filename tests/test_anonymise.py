@@ -549,6 +549,10 @@ def test_rules_round_trip_and_accept_slugs(tmp_path):
         ({"category_actions": []}, "must be an object"),
         ({"colour": "red"}, "unknown key"),
         ({"version": 9}, "version 9"),
+        ({"version": True}, "version True"),
+        ({"version": 1.0}, "version 1.0"),
+        ({"min_catchment_addresses": 10**30}, "min_catchment_addresses 1,000,000,000,"),
+        ({"min_catchment_addresses": 1001}, "1,001 is more than 1,000"),
     ],
 )
 def test_bad_rules_are_refused_with_a_clear_message(tmp_path, data, message):
@@ -556,6 +560,11 @@ def test_bad_rules_are_refused_with_a_clear_message(tmp_path, data, message):
     path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(ReleaseRulesError, match=message):
         ReleaseRules.load(path)
+
+
+def test_the_largest_allowed_k_is_read():
+    """The bound on min_catchment_addresses refuses typos, not a strict force's policy."""
+    assert ReleaseRules.from_dict({"min_catchment_addresses": 1000}).min_catchment_addresses == 1000
 
 
 def test_points_are_a_real_map_points_object(history):

@@ -50,6 +50,23 @@ def test_every_text_reads_back_as_written(tmp_path: Path, text: str, suffix: str
         assert lite["release"]["force"] == text and lite["publish"]["title"] == text
 
 
+@pytest.mark.parametrize("end", ["\x1c", "\x1f", "\x85", "\xa0", "\u2028"])
+@pytest.mark.parametrize("suffix", [".toml", ".json"])
+def test_only_ordinary_spaces_are_taken_off_a_text(tmp_path: Path, end: str, suffix: str) -> None:
+    """str.strip took U+001C-U+001F, U+0085 and other Unicode spaces off the ends without a
+    word (force "Leics\\x1f" read as "Leics"): now only spaces, tabs and line breaks are."""
+    path = tmp_path / f"release{suffix}"
+    force, title = f"Leics{end}", f"{end}Crime map"
+    if suffix == ".json":
+        data = {"release": {"force": f" {force}\n"}, "publish": {"title": f"\t{title} "}}
+        path.write_text(json.dumps(data), encoding="utf-8")
+    else:
+        text = toml_lite.dumps({"release": {"force": f" {force}\r\n"}, "publish": {"title": title}})
+        path.write_text(text, encoding="utf-8")
+    config = read_config(path)
+    assert (config.force, config.publish.title) == (force, title)
+
+
 def test_a_written_del_is_an_escape() -> None:
     assert toml_lite.dumps({"a": "x\x7fy"}) == 'a = "x\\u007fy"\n'
 

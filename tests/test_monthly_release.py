@@ -99,6 +99,34 @@ def test_a_bad_configuration_names_the_key(tmp_path, content, message):
     assert message in str(caught.value) and str(path) in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("null", "the configuration must be a table (a JSON object), not null"),
+        ("[]", "the configuration must be a table (a JSON object), not list"),
+        ('{"release": null}', "[release] must be a table, not null"),
+        ('{"hotspots": null}', "[hotspots] must be a table, not null"),
+        ('{"anonymise": {"map_points": null}}', "[anonymise.map_points] must be a table"),
+    ],
+)
+def test_a_json_null_table_is_refused_not_read_as_defaults(tmp_path, content, message):
+    """JSON null read as an empty table: `null` as the whole file ran a release with no
+    settings (refused only for the missing inputs), `{"hotspots": null}` ran hotspots."""
+    path = tmp_path / "bad.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        read_config(path)
+    assert message in str(caught.value) and str(path) in str(caught.value)
+
+
+def test_a_json_null_configuration_is_refused_by_the_command_line(tmp_path):
+    path = tmp_path / "r.json"
+    path.write_text("null\n", encoding="utf-8")
+    run = cli("release", path, "--month", MONTH)
+    assert run.returncode != 0 and "Traceback" not in run.stderr
+    assert f"{path}: the configuration must be a table (a JSON object), not null" in run.stderr
+
+
 def test_problems_are_found_before_anything_runs(tmp_path):
     config = ReleaseConfig(
         inputs=["missing-{month}.csv"], salt_file="", output="out/{month}", base_dir=tmp_path

@@ -53,6 +53,12 @@ def test_cli_writes_gated_summaries(release: dict, tmp_path: Path) -> None:
     # the e-mail and phone typed into its description
     assert "Beat meeting</strong> (meeting), Thursday 17 November 2022, 18:00 to 19:00," in page
     assert "abbey.park.beat@example.police.uk" in page and "0116 248 2222" in page
+    # the team's javascript: link: left out of the page, and the analyst told
+    assert "javascript:" not in page
+    assert (
+        "crime_mapper: warning: team_hostile.json: neighbourhood E02002834, link 'bad' has "
+        "the address 'javascript:alert(2)'"
+    ) in run.stderr
 
 
 def test_planted_leak_is_refused_and_previous_output_kept(release: dict, tmp_path: Path) -> None:

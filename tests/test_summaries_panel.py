@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from qgis.core import QgsGraduatedSymbolRenderer, QgsProject, QgsSettings
+from qgis.core import Qgis, QgsGraduatedSymbolRenderer, QgsProject, QgsSettings
 from qgis.PyQt.QtGui import QDesktopServices
 
 from crime_mapper.ui.summaries_panel import HISTORY_SETTING, SummariesPanel
@@ -58,6 +58,34 @@ def test_panel_runs_summaries_in_a_task(qgis_iface, release, tmp_path, wait_unti
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
     assert panel.open_in_browser()
     assert opened[0].toLocalFile() == str(tmp_path / "out" / "neighbourhoods" / "index.html")
+    panel.shutdown()
+
+
+def test_the_runs_warnings_reach_the_message_bar(qgis_iface, release, tmp_path, wait_until):
+    """A team's javascript: link is left out of the pages: the command line and Processing
+    said so, the dock did not (done.problems went nowhere)."""
+    team = tmp_path / "team.csv"
+    team.write_text(
+        "code,kind,name,title,url\nE02002834,neighbourhood,Abbey,,\n"
+        "E02002834,link,,Evil,javascript:alert(1)\n",
+        encoding="utf-8",
+    )
+    panel = SummariesPanel(qgis_iface)
+    _fill(panel, release, tmp_path / "out")
+    panel.team.setFilePath(str(team))
+    qgis_iface.messageBar().clear_messages()
+    panel.start()
+    wait_until(lambda: not panel._runner.is_running(), "the summaries task")
+    assert panel.last_outcome == "completed", panel.last_outcome
+    warnings = qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Warning)
+    assert any(
+        "team.csv: line 3 (neighbourhood E02002834), link 'Evil' has the address "
+        "'javascript:alert(1)'" in text
+        for text in warnings
+    ), warnings
+    QgsProject.instance().removeMapLayers(
+        [layer.id() for layer in QgsProject.instance().mapLayersByName("Neighbourhood summaries")]
+    )
     panel.shutdown()
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from crime_mapper.core.publish.summaries_team import TeamError, read_team
+from crime_mapper.core.publish.summaries_team import TeamError, read_team, team_warnings
 
 TEAM = Path(__file__).parent / "data" / "summaries" / "team_hostile.json"
 
@@ -173,7 +173,7 @@ def test_event_ending_at_or_after_its_start_is_read(tmp_path):
     team = read_team(_team_json(tmp_path, events))["E02002834"]
     assert [e["when"] for e in team.events] == [
         "Saturday 15 October 2022, 10:00",
-        "Saturday 15 October 2022, 10:00 to 10:00",
+        "Saturday 15 October 2022, 10:00",  # (was "10:00 to 10:00")
         "Saturday 15 October 2022",
     ]
 
@@ -270,3 +270,114 @@ def test_team_csv_row_of_no_known_kind_or_code_is_refused_naming_its_line(tmp_pa
     with pytest.raises(TeamError) as caught:
         read_team(path)
     assert str(caught.value).startswith(f"team.csv: {said}")
+
+
+@pytest.mark.parametrize(
+    "key, items, said",
+    [
+        (
+            "people",
+            [{"name": "Jo"}, {"name": None, "rank": "PC", "bio": "<p>Joined 2010</p>"}],
+            "person 2 (rank 'PC', bio 'Joined 2010'): it has no name: give its name",
+        ),
+        (
+            "people",
+            [{"name": "<b></b>", "rank": "Sgt"}],
+            "person 1 (rank 'Sgt'): its name '<b></b>' has no text once its markup is removed",
+        ),
+        (
+            "priorities",
+            [{"issue": "", "action": "<p>Extra patrols</p>", "action-date": "2022-09"}],
+            "priority 1 (action 'Extra patrols', action-date '2022-09'): it has no issue",
+        ),
+        (
+            "events",
+            [{"title": "<svg onload=alert(1)>", "start_date": "2022-11-17T18:00:00"}],
+            "event 1 (start_date '2022-11-17T18:00:00'): its title '<svg onload=alert(1)>' "
+            "has no text once its markup is removed",
+        ),
+        (
+            "events",
+            [{"type": "meeting", "address": "Library"}],
+            "event 1 (type 'meeting', address 'Library'): it has no title: give its title, "
+            "or leave the event out of the file",
+        ),
+    ],
+)
+def test_team_item_with_no_heading_is_refused_naming_it(tmp_path, key, items, said):
+    """A person with no name, a priority with no issue or an event with no title was left
+    off the page without a word: the public never saw what the team gave."""
+    data = json.loads(TEAM.read_text(encoding="utf-8"))
+    data["E02002834"][key] = items
+    path = tmp_path / "team.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(TeamError) as caught:
+        read_team(path)
+    assert str(caught.value).startswith(f"team.json: neighbourhood E02002834, {said}")
+
+
+def test_team_item_holding_nothing_is_passed_over(tmp_path):
+    """An item with every field null or blank (a blank CSV row's like): nothing to lose."""
+    data = json.loads(TEAM.read_text(encoding="utf-8"))
+    data["E02002834"]["people"] = [{"name": None, "rank": " ", "contact_details": {}}]
+    path = tmp_path / "team.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert read_team(path)["E02002834"].people == []
+
+
+@pytest.mark.parametrize(
+    "row, said",
+    [
+        ("N1,person,,PC,", "line 3 (neighbourhood N1), person (rank 'PC'): it has no name"),
+        ("N1,event,,,Library", "line 3 (neighbourhood N1), event (address 'Library'): it has no"),
+    ],
+)
+def test_team_csv_item_with_no_heading_is_refused_naming_its_line(tmp_path, row, said):
+    path = tmp_path / "team.csv"
+    path.write_text(
+        f"code,kind,name,rank,address,title\nN1,neighbourhood,Town team,,,\n{row},\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(TeamError) as caught:
+        read_team(path)
+    assert str(caught.value).startswith(f"team.csv: {said}")
+
+
+def test_team_links_without_a_safe_address_are_left_out_with_a_warning(tmp_path):
+    """A javascript: link must never be published, but it was left out without a word (so
+    was a link with no address, or the API's "www..." without https://)."""
+    data = json.loads(TEAM.read_text(encoding="utf-8"))
+    data["E02002834"]["neighbourhood"]["links"] = [
+        {"url": "javascript:alert(2)", "title": "bad"},
+        {"url": "www.leics.police.uk", "title": "Force"},
+        {"url": None, "title": "Facebook"},
+        {"url": "https://www.leics.police.uk/", "title": "Force website"},
+    ]
+    path = tmp_path / "team.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    teams = read_team(path)
+    assert teams["E02002834"].links == [("Force website", "https://www.leics.police.uk/")]
+    where = "team.json: neighbourhood E02002834, link"
+    assert team_warnings(teams) == [
+        f"{where} 'bad' has the address 'javascript:alert(2)', not an http(s)://, mailto: or "
+        "tel: one: left out of the page",
+        f"{where} 'Force' has the address 'www.leics.police.uk', not an http(s)://, mailto: "
+        "or tel: one: left out of the page",
+        f"{where} 'Facebook' has no address, not an http(s)://, mailto: or tel: one: left out "
+        "of the page",
+    ]
+
+
+def test_team_csv_link_without_a_safe_address_is_warned_of_naming_its_line(tmp_path):
+    path = tmp_path / "team.csv"
+    path.write_text(
+        "code,kind,name,title,url\nN1,neighbourhood,Town team,,\n"
+        "N1,link,,Evil,javascript:alert(1)\nN1,link,,Site,https://example.org\n",
+        encoding="utf-8",
+    )
+    teams = read_team(path)
+    assert teams["N1"].links == [("Site", "https://example.org")]
+    assert team_warnings(teams) == [
+        "team.csv: line 3 (neighbourhood N1), link 'Evil' has the address "
+        "'javascript:alert(1)', not an http(s)://, mailto: or tel: one: left out of the page"
+    ]

@@ -1784,6 +1784,11 @@ Command line: qgis_process.bin run crime_mapper:monthly_release -- CONFIG=releas
     <name>SummariesPanel</name>
     <message>
         <location filename="../../crime_mapper/ui/summaries_panel.py"/>
+        <source> (and {more:,} more in the message log)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/summaries_panel.py"/>
         <source> PDF atlas: {pdf}.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1955,6 +1960,11 @@ Command line: qgis_process.bin run crime_mapper:monthly_release -- CONFIG=releas
     <message>
         <location filename="../../crime_mapper/ui/summaries_panel.py"/>
         <source>Summaries of {pages:,} neighbourhoods written to {folder}.{extra} {report}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/summaries_panel.py"/>
+        <source>Summaries warning: {first}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

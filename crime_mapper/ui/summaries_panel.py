@@ -19,6 +19,7 @@ from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtWidgets import QCheckBox, QFormLayout, QLabel, QSpinBox
 
 from ..core.common.feedback import Feedback
+from ..logger import log_message
 from .publish_panel import CSV_FILTER, PublishPanel, PublishTask, tr_noop
 from .task_runner import notify
 from .widgets import file_paths, setting_text
@@ -254,4 +255,23 @@ class SummariesPanel(PublishPanel):
             ),
             Qgis.MessageLevel.Success,
         )
+        self.warn(done.problems)
         return Path(done.folder) / "index.html"
+
+    def warn(self, problems: list[str]) -> None:
+        """The run's warnings (what was left out and why: a team's link with no safe
+        address, families naming no neighbourhood, files of the extract not read), on the
+        message bar and each in the message log. Why: the command line and Processing
+        showed them, the dock did not, so an analyst using it was never told."""
+        if not problems:
+            return
+        shown = problems[:50]
+        for problem in shown[1:]:
+            log_message(problem, Qgis.MessageLevel.Warning)
+        more = len(problems) - 1
+        notify(
+            self.iface,
+            tr("Summaries warning: {first}").format(first=shown[0])
+            + (tr(" (and {more:,} more in the message log)").format(more=more) if more else ""),
+            Qgis.MessageLevel.Warning,
+        )

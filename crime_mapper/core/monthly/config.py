@@ -43,6 +43,8 @@ __all__ = [
 MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+")  # (TOML's bare keys)
 MAP_POINT_KINDS = ("file", "history", "hexagon")
+# What is taken off the ends of a text setting: the spaces an editor or a paste leaves.
+_ORDINARY_SPACE = " \t\r\n"
 
 
 class ConfigError(ValueError):
@@ -65,10 +67,14 @@ class _Table:
     read (typos, settings from a newer version) are reported by :meth:`finish`."""
 
     def __init__(self, data: Any, name: str) -> None:
-        if data is None:
-            data = {}
+        # A table left out is {} (the default of table()); JSON null is not "left out": it
+        # read as every default, so `null` as the whole file ran with an empty configuration
+        # and `{"hotspots": null}` ran hotspots the analyst may have meant to turn off.
         if not isinstance(data, dict):
-            raise ConfigError(f"[{name}] must be a table, not {type(data).__name__}")
+            what = "null" if data is None else type(data).__name__
+            if not name:
+                raise ConfigError(f"the configuration must be a table (a JSON object), not {what}")
+            raise ConfigError(f"[{name}] must be a table, not {what}")
         self.data = data
         self.name = name
         self.read: set[str] = set()
@@ -80,13 +86,22 @@ class _Table:
     def where(self, key: str) -> str:
         return f"{self.name}.{key}" if self.name else key
 
+    def _clean(self, key: str, value: str) -> str:
+        """``value`` without ordinary spaces, tabs and line breaks at its ends; ConfigError
+        naming the key for a NUL character, which no path or label holds. Why not
+        str.strip: it also took U+001C-U+001F and U+0085 (and U+00A0, U+2028...) off the
+        ends without a word (``force = "Leics\\u001f"`` read as "Leics"). Other control
+        characters are kept, not refused: a text the dock saves must read back as written
+        (tests/test_config_round_trip_hostile.py)."""
+        if "\x00" in value:
+            raise ConfigError(f"{self.where(key)} holds a NUL character")
+        return value.strip(_ORDINARY_SPACE)
+
     def text(self, key: str, default: str = "") -> str:
         value = self._get(key, default)
         if not isinstance(value, str):
             raise ConfigError(f"{self.where(key)} must be text, not {value!r}")
-        if "\x00" in value:
-            raise ConfigError(f"{self.where(key)} holds a NUL character")
-        return value.strip()
+        return self._clean(key, value)
 
     def texts(self, key: str) -> list[str]:
         value = self._get(key, [])
@@ -94,9 +109,8 @@ class _Table:
             value = [value]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{self.where(key)} must be a list of text, not {value!r}")
-        if any("\x00" in v for v in value):
-            raise ConfigError(f"{self.where(key)} holds a NUL character")
-        return [v.strip() for v in value if v.strip()]
+        cleaned = [self._clean(key, v) for v in value]
+        return [v for v in cleaned if v]
 
     def flag(self, key: str, default: bool) -> bool:
         value = self._get(key, default)

@@ -184,7 +184,7 @@ def run_summaries(
         release_profile,
     )
     from .summaries_export import export_summaries, leak_gate_for
-    from .summaries_team import published_team_texts, read_team
+    from .summaries_team import published_team_texts, read_team, team_warnings
 
     feedback = feedback or Feedback()
     options = options or SummaryOptions()
@@ -237,6 +237,7 @@ def run_summaries(
     )
     done.problems.extend(crimes.file_errors)
     done.problems.extend(family_notes)
+    done.problems.extend(team_warnings(teams))  # (links left out: no safe address)
     done.summaries.notes[:0] = history_notes
     return done
 

@@ -267,6 +267,62 @@ def _refuse_bad_dates(bundle: dict[str, Any]) -> None:
                 raise TeamError(problem)
 
 
+#: The field without which an item cannot be shown (its heading on the page).
+_HEADINGS = {"person": "name", "priority": "issue", "event": "title"}
+
+
+def _holds_something(value: Any) -> bool:
+    """Whether ``value`` (a field, or an item's fields) holds anything a team could lose."""
+    if value is None:
+        return False
+    if isinstance(value, str):
+        return bool(value.strip())
+    if isinstance(value, dict):
+        return any(_holds_something(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_holds_something(v) for v in value)
+    return True
+
+
+def heading_problem(item: dict[str, Any], what: str, where: str = "") -> str:
+    """Why a person with no name, a priority with no issue or an event with no title is
+    refused (naming the item by ``where`` and what else it holds, and the field and value),
+    or "" when it has one or holds nothing at all (a blank item, as a blank CSV row: nothing
+    to lose). Why refused, not left out with a warning: the item was left off the page
+    without a word, and the public read a page without the person, priority or event the
+    team gave; there is nothing to show it under, so only the team's data can be put right,
+    and a refusal reaches every way the summaries are made (the monthly release shows no
+    summaries warnings). A heading that is only markup (``<svg onload=...>``) has
+    no text once the markup is removed: refused the same way, showing the value."""
+    key = _HEADINGS[what]
+    if plain(item.get(key)):
+        return ""
+    others = {
+        k: v
+        for k, v in item.items()
+        if k not in (key, "code", "kind") and not str(k).startswith(_NO_NAME)
+    }
+    if not _holds_something(item.get(key)) and not _holds_something(others):
+        return ""
+    shown = [f"{k} {plain(v)[:40]!r}" for k, v in others.items() if plain(v)][:2]
+    named = f"{what}{where}" + (f" ({', '.join(shown)})" if shown else "")
+    if _holds_something(item.get(key)):
+        why = f"its {key} {str(item[key])[:80]!r} has no text once its markup is removed"
+    else:
+        why = f"it has no {key}"
+    return f"{named}: {why}: give its {key}, or leave the {what} out of the file"
+
+
+def _refuse_headless(bundle: dict[str, Any]) -> None:
+    """TeamError for the first person, priority or event of ``bundle`` with no heading
+    (see heading_problem), named by its place in its list."""
+    for what, key in (("person", "people"), ("priority", "priorities"), ("event", "events")):
+        for number, item in enumerate(_items(bundle.get(key)), start=1):
+            problem = heading_problem(item, what, f" {number}")
+            if problem:
+                raise TeamError(problem)
+
+
 def _item_name(item: dict[str, Any], what: str) -> str:
     text = plain(item.get("title") if what == "event" else item.get("issue"))
     return repr(text[:60] + ("..." if len(text) > 60 else ""))
@@ -283,8 +339,9 @@ def _day(date: datetime.date) -> str:
 def event_when(start: Any, end: Any = None) -> str:
     """When an event is, for the public: 'Saturday 15 October 2022, 10:00 to 12:00';
     'Saturday 15 October 2022, 18:00 to Sunday 16 October 2022, 01:00' across days;
-    the day alone without a time; '' when the start is not a date. An end before the start
-    or unreadable is left out (the readers refuse both first: _event_order_problem,
+    the day alone without a time; '' when the start is not a date. An end equal to the
+    start is shown once ('10:00', not '10:00 to 10:00'); an end before the start or
+    unreadable is left out (the readers refuse both first: _event_order_problem,
     date_problem)."""
     first = _moment(start)
     if first is None:
@@ -296,7 +353,8 @@ def event_when(start: Any, end: Any = None) -> str:
         return text
     end_day, end_time = last
     if end_day == day:
-        return f"{text} to {end_time}" if end_time and time else text
+        # (an end equal to the start is one moment: "10:00", not "10:00 to 10:00")
+        return f"{text} to {end_time}" if end_time and time and end_time != time else text
     return f"{text} to {_day(end_day)}" + (f", {end_time}" if end_time else "")
 
 
@@ -311,6 +369,9 @@ class Team:
     people: list[dict[str, Any]] = field(default_factory=list)
     priorities: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
+    # what was left out of the page and why (links with no safe address): the readers name
+    # the file and the neighbourhood, run_summaries adds them to the summaries' warnings
+    warnings: list[str] = field(default_factory=list)
 
 
 _CONTACT_HREF = {
@@ -338,6 +399,25 @@ def _contacts(details: Any) -> list[tuple[str, str, str]]:
     return out
 
 
+def _link_left_out(link: dict[str, Any]) -> str:
+    """The warning for a link left out for want of a safe address. Why a warning, not a
+    refusal: the address is never published (a ``javascript:`` link is an attack on the
+    page's readers), and the API's own links are often written without ``https://``
+    (``www.example.police.uk``): refusing them would stop every summaries run on data the
+    analyst took from police.uk as it is. It was left out without a word."""
+    title, url = plain(link.get("title")), link.get("url")
+    given = f"the address {str(url)[:80]!r}" if _holds_something(url) else "no address"
+    return (
+        f"link {title[:60]!r} has {given}, not an http(s)://, mailto: or tel: one: "
+        "left out of the page"
+    )
+
+
+def team_warnings(teams: dict[str, Team]) -> list[str]:
+    """Every team's warnings (what was left out of the pages and why), in file order."""
+    return [text for team in teams.values() for text in team.warnings]
+
+
 def _safe_link(url: Any) -> str:
     text = plain(url)
     return text if _SAFE_URL.match(text) else ""
@@ -345,10 +425,13 @@ def _safe_link(url: Any) -> str:
 
 def team_from_api(bundle: Any) -> Team:
     """A Team from one police.uk-API-shaped bundle (missing parts are simply absent). An
-    event or priority date that cannot be shown is a TeamError (see date_problem)."""
+    event or priority date that cannot be shown, and a person, priority or event with no
+    heading (heading_problem), are a TeamError; a link with no safe address is left out
+    and recorded in ``warnings`` (_link_left_out)."""
     if not isinstance(bundle, dict):
         return Team()
     _refuse_bad_dates(bundle)
+    _refuse_headless(bundle)
     found = bundle.get("neighbourhood")
     hood: dict[str, Any] = found if isinstance(found, dict) else {}
     team = Team(
@@ -361,6 +444,8 @@ def team_from_api(bundle: Any) -> Team:
             team.links.append(
                 (plain(link.get("title")) or plain(link.get("url")), plain(link["url"]))
             )
+        elif _holds_something(link):
+            team.warnings.append(_link_left_out(link))
     for person in _items(bundle.get("people")):
         name = plain(person.get("name"))
         if name:
@@ -436,9 +521,11 @@ def read_team_json(path: PathLike) -> dict[str, Team]:
 def _team_of(path: Path, code: str, bundle: Any) -> Team:
     """team_from_api, its refusals naming the file and the neighbourhood."""
     try:
-        return team_from_api(bundle)
+        team = team_from_api(bundle)
     except TeamError as exc:
         raise TeamError(f"{path.name}: neighbourhood {code}, {exc}") from exc
+    team.warnings = [f"{path.name}: neighbourhood {code}, {text}" for text in team.warnings]
+    return team
 
 
 _CSV_KINDS = {"neighbourhood", "person", "priority", "event", "link"}
@@ -562,6 +649,7 @@ def read_team_csv(path: PathLike) -> dict[str, Team]:
         raise TeamError(f"{path.name}: needs the columns code and kind (and the item fields)")
     bundles: dict[str, dict[str, Any]] = {}
     described: dict[str, int] = {}  # code -> the line of its neighbourhood row
+    warnings: dict[str, list[str]] = {}  # code -> its links left out, naming their lines
     for row, line in zip(rows, lines):
         code = plain(row.get("code"))
         kind = plain(row.get("kind")).lower()
@@ -582,6 +670,15 @@ def read_team_csv(path: PathLike) -> dict[str, Team]:
             problem = _dates_refused(row, kind, keys)
             if problem:
                 raise TeamError(f"{path.name}: line {line:,} (neighbourhood {code}), {problem}")
+        if kind in _HEADINGS:
+            problem = heading_problem(row, kind)
+            if problem:
+                raise TeamError(f"{path.name}: line {line:,} (neighbourhood {code}), {problem}")
+        if kind == "link" and not _safe_link(row.get("url")):
+            warnings.setdefault(code, []).append(
+                f"{path.name}: line {line:,} (neighbourhood {code}), "
+                + _link_left_out({"url": row.get("url"), "title": row.get("title")})
+            )
         bundle = bundles.setdefault(
             code, {"neighbourhood": {"links": []}, "people": [], "priorities": [], "events": []}
         )
@@ -600,7 +697,10 @@ def read_team_csv(path: PathLike) -> dict[str, Team]:
             bundle["priorities"].append(row)
         else:
             bundle["events"].append(row)
-    return {code: team_from_api(bundle) for code, bundle in bundles.items()}
+    teams = {code: team_from_api(bundle) for code, bundle in bundles.items()}
+    for code, team in teams.items():
+        team.warnings = warnings.get(code, [])  # (as team_from_api's, with their lines)
+    return teams
 
 
 def _unread_row(path: Path, line: int, code: str, kind: Any) -> str:

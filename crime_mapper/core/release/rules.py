@@ -59,6 +59,11 @@ RULES_VERSION = 1
 DEFAULT_CATEGORY_ACTION = "map"
 DEFAULT_SENSITIVE_ACTION = "withhold"
 DEFAULT_MIN_CATCHMENT_ADDRESSES = 8
+#: The largest K a rules file may ask for. Why: 10**30 was accepted and the leak gate then
+#: refused every map point with a known catchment (and its message offered 1 to 10**30 - 1
+#: addresses). A catchment of 1,000 addresses is more than a whole LSOA (about 650
+#: households on average), so a K above it is no street-level map point: a typo, not policy.
+MAX_MIN_CATCHMENT_ADDRESSES = 1_000
 
 PathLike = Union[str, Path]
 
@@ -127,6 +132,12 @@ class ReleaseRules:
                 f"release rules: min_catchment_addresses must be a whole number of at least 1, "
                 f"not {k!r}"
             )
+        if k > MAX_MIN_CATCHMENT_ADDRESSES:
+            raise ReleaseRulesError(
+                f"release rules: min_catchment_addresses {k:,} is more than "
+                f"{MAX_MIN_CATCHMENT_ADDRESSES:,}: a catchment that large is more than a whole "
+                f"LSOA, not a street; police.uk uses {DEFAULT_MIN_CATCHMENT_ADDRESSES}"
+            )
         if not isinstance(self.confirm_unknown_catchments, str):
             raise ReleaseRulesError("release rules: confirm_unknown_catchments must be text")
         object.__setattr__(
@@ -161,7 +172,9 @@ class ReleaseRules:
                 f"release rules: not a rules file (format {data.get('format')!r})"
             )
         version = data.get("version", RULES_VERSION)
-        if version != RULES_VERSION:
+        # type(), not ==: true and 1.0 equal 1 in Python, and a file saying "version": true
+        # was read as version 1. Only the whole number 1 is a version this reader knows.
+        if type(version) is not int or version != RULES_VERSION:
             raise ReleaseRulesError(
                 f"release rules: version {version!r} is not supported (expected {RULES_VERSION})"
             )
