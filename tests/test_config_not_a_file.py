@@ -76,10 +76,10 @@ def _limit_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
 
 
-@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
-def test_release_of_a_device_is_exit_2_with_a_message_not_a_runaway_read() -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "crime_mapper.cli", "release", "/dev/zero", "--month", "2022-10"],
+def _cli_in_limited_memory(*args: object) -> subprocess.CompletedProcess:
+    """The command line run in a child under _limit_memory (a runaway read fails fast)."""
+    return subprocess.run(
+        [sys.executable, "-m", "crime_mapper.cli", *map(str, args)],
         cwd=ROOT,
         env=child_env([ROOT]),
         capture_output=True,
@@ -88,6 +88,11 @@ def test_release_of_a_device_is_exit_2_with_a_message_not_a_runaway_read() -> No
         timeout=120,
         preexec_fn=_limit_memory,
     )
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_release_of_a_device_is_exit_2_with_a_message_not_a_runaway_read() -> None:
+    done = _cli_in_limited_memory("release", "/dev/zero", "--month", "2022-10")
     assert done.returncode == 2, done.stderr[-2000:]
     assert "Traceback" not in done.stderr
     assert "/dev/zero" in done.stderr and "a device, not a file" in done.stderr
@@ -160,16 +165,7 @@ def test_an_extract_that_is_a_fifo_is_refused_without_waiting(tmp_path: Path) ->
 def test_load_of_a_device_is_exit_2_naming_it_before_reading(tmp_path: Path) -> None:
     """``load /dev/zero`` read until memory ran out (a MemoryError, reported as an
     "unexpected error, please report this"), after taking the machine's memory."""
-    done = subprocess.run(
-        [sys.executable, "-m", "crime_mapper.cli", "load", "/dev/zero", "--out", tmp_path],
-        cwd=ROOT,
-        env=child_env([ROOT]),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-        preexec_fn=_limit_memory,
-    )
+    done = _cli_in_limited_memory("load", "/dev/zero", "--out", tmp_path)
     assert done.returncode == 2, done.stderr[-2000:]
     assert "/dev/zero: a device, not a file" in done.stderr
     assert "MemoryError" not in done.stderr

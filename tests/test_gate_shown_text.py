@@ -18,6 +18,7 @@ import pytest
 
 from crime_mapper.core.gate import output_reader, scan
 from crime_mapper.core.gate.leak_gate import check_release
+from tests.support.gate_text import assert_read_without_shown_text
 from tests.support.leak_world import copy_folder, raw_row
 
 
@@ -165,14 +166,7 @@ def test_text_apart_on_the_screen_is_not_joined(page):
 def test_our_web_map_page_needs_no_shown_text(gated_webmap):
     """The real web map's pages hold no join, so the gate reads them without a second parse
     (the summaries' pages: test_summaries_history)."""
-    pages = sorted(gated_webmap.rglob("*.html"))
-    assert pages
-    for path in pages:
-        page = path.read_text(encoding="utf-8")
-        read = output_reader._plain_html(page)
-        assert read is not None, path.name  # (the fast read)
-        assert read[5] is False, path.name  # (no join: no second parse)
-        assert output_reader._FORMAT_CHARACTERS.search(page) is None, path.name
+    assert_read_without_shown_text(sorted(gated_webmap.rglob("*.html")))
 
 
 def test_angle_pairs_read_the_usual_forms():

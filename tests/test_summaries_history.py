@@ -191,16 +191,11 @@ def test_demo_pages_hold_nothing_the_leak_gate_reads_as_shown_text(demo: dict):
     """Our pages (links in prose, SVG charts with two-line month labels, tables) hold no
     join a browser would show as one token, so the gate reads each without a second parse
     (core.gate.output_reader._shown_runs)."""
-    from crime_mapper.core.gate import output_reader
+    from tests.support.gate_text import assert_read_without_shown_text
 
     pages = sorted(demo["out"].glob("*.html"))
     assert len(pages) == 38
-    for path in pages:
-        page = path.read_text(encoding="utf-8")
-        read = output_reader._plain_html(page)
-        assert read is not None, path.name  # (the fast read)
-        assert read[5] is False, path.name  # (no join: no second parse)
-        assert output_reader._FORMAT_CHARACTERS.search(page) is None, path.name
+    assert_read_without_shown_text(pages)
 
 
 def test_demo_force_rate_covers_the_same_area_as_its_crimes(demo: dict):
