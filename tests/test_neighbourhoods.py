@@ -164,6 +164,92 @@ def test_a_fraction_of_one_resident_is_an_unknown_population(tmp_path):
     assert nb.read_lsoa_population(pop) == {"E2": 3.0}
 
 
+def test_a_population_that_is_no_number_of_residents_is_said(tmp_path):
+    """A population field's "abc", -5, 0.5, true or 1e400 made the area's rate n/a without a
+    word: the analyst learnt of it only from the published page. Each is now a problem
+    naming the feature and the value; none given (null, a blank) is still unknown quietly."""
+    given = ["abc", -5, 0.5, True, "1e400", None, "", " 1,200 ", 0]
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"c": f"N{i}", "pop": value},
+            "geometry": {"type": "Polygon", "coordinates": [_square(i * 2, 0)]},
+        }
+        for i, value in enumerate(given)
+    ]
+    path = tmp_path / "hoods.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    hoods = nb.read_geojson(path, "c", population_field="pop")
+    assert [v if not math.isnan(v) else None for v in hoods.population.tolist()] == [
+        None, None, None, None, None, None, None, 1200.0, 0.0,
+    ]  # fmt: skip
+    said = [p for p in hoods.problems if "population" in p]
+    assert said == [
+        "feature 1 (N0): the population 'abc' is not a number; shown as n/a (unknown)",
+        "feature 2 (N1): the population '-5' is negative; shown as n/a (unknown)",
+        "feature 3 (N2): the population '0.5' is a fraction of one resident; shown as n/a "
+        "(unknown)",
+        "feature 4 (N3): the population 'true' is not a number; shown as n/a (unknown)",
+        "feature 5 (N4): the population '1e400' is not a finite number; shown as n/a (unknown)",
+    ]
+
+
+def test_a_code_or_name_that_is_no_text_is_not_published_as_python_spells_it(tmp_path):
+    """A name given as a JSON list or object went onto the public page as "['x', 'y']" or
+    "{'a': 1}", and a code `true` became "True": each is now read as none given, and said."""
+    props = [
+        {"c": "A", "n": ["x", "y"]},
+        {"c": "B", "n": {"a": 1}},
+        {"c": True, "n": "Tee"},
+        {"c": ["C"], "n": "Cee"},
+        {"c": 7, "n": False},
+    ]
+    features = [
+        {
+            "type": "Feature",
+            "properties": p,
+            "geometry": {"type": "Polygon", "coordinates": [_square(i * 2, 0)]},
+        }
+        for i, p in enumerate(props)
+    ]
+    path = tmp_path / "hoods.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    hoods = nb.read_geojson(path, "c", name_field="n")
+    assert hoods.codes == ["A", "B", "7"]
+    assert hoods.names == ["A", "B", "7"]  # (no name: the code names it)
+    assert not any("[" in n or "{" in n or n in ("True", "False") for n in hoods.names)
+    for expected in (
+        "feature 1 (A): the name is a list, not text; read as none given",
+        "feature 2 (B): the name is an object, not text; read as none given",
+        "feature 3: the code is true/false, not text; read as none given",
+        "feature 4: the code is a list, not text; read as none given",
+        "feature 5 (7): the name is true/false, not text; read as none given",
+    ):
+        assert expected in hoods.problems
+
+
+def test_an_lsoa_population_that_is_no_number_of_residents_is_said(tmp_path):
+    """Rows of an LSOA population file whose value is no number of residents were left out
+    quietly: the neighbourhoods then said only that LSOAs were "missing from the file"."""
+    from crime_mapper.core.publish.summaries_run import NeighbourhoodSource, load_neighbourhoods
+
+    lookup = tmp_path / "lookup.csv"
+    lookup.write_text("lsoa11cd,hood\nE1,A\nE2,A\nE3,B\nE4,C\n", encoding="utf-8")
+    pop = tmp_path / "pop.csv"
+    pop.write_text('LSOA11CD,population\nE1,100\nE2,"1,000"\nE3,-5\nE4,n/a\n', encoding="utf-8")
+    problems: list[str] = []
+    assert nb.read_lsoa_population(pop, problems=problems) == {"E1": 100.0, "E2": 1000.0}
+    assert problems == [
+        "the LSOA population file pop.csv: 2 LSOA(s) have a population that is no number of "
+        "residents (e.g. data row 3, E3: '-5' is negative); they count as missing from the file"
+    ]
+    source = NeighbourhoodSource(lookup=lookup, lookup_code_field="hood", lsoa_population=pop)
+    hoods = load_neighbourhoods(source)
+    assert problems[0] in hoods.problems
+    values = dict(zip(hoods.codes, hoods.population))
+    assert values["A"] == 1100.0 and math.isnan(values["B"]) and math.isnan(values["C"])
+
+
 def _square(x0, y0, size=1.0):
     return [[x0, y0], [x0 + size, y0], [x0 + size, y0 + size], [x0, y0 + size], [x0, y0]]
 

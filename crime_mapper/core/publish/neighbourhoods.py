@@ -466,15 +466,63 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
+def _property_text(value: Any, what: str, where: str, problems: list[str]) -> str:
+    """A code or name from a GeoJSON property: text or a number as written; none for null.
+
+    Why: a list, an object or true/false is no code or name, and ``str()`` of one went onto
+    the public page as Python's spelling of it (``['x', 'y']``, ``{'a': 1}``, ``True``).
+    Such a value is reported and read as none given (no code: the feature is skipped; no
+    name: its code names it)."""
+    if isinstance(value, (list, dict, bool)):
+        kind = "true/false" if isinstance(value, bool) else type(value).__name__
+        kind = {"list": "a list", "dict": "an object"}.get(kind, kind)
+        problems.append(f"{where}: the {what} is {kind}, not text; read as none given")
+        return ""
+    return _text(value)
+
+
 def _population_value(value: Any) -> float:
     """A population from a field: a finite number of residents, none or at least one, else
     NaN (unknown). A fraction of one resident (5e-324, 1e-300) counts no one: as a
     population it made the rate per 1,000 residents infinite, or 300 digits long."""
+    if isinstance(value, bool):  # (JSON true is no count; str(True) is not a number anyway)
+        return float("nan")
     try:
         number = float(str(value).replace(",", "").strip())
     except (TypeError, ValueError):
         return float("nan")
     return number if math.isfinite(number) and (number == 0 or number >= 1) else float("nan")
+
+
+def population_problem(value: Any) -> Optional[str]:
+    """Why a population value that was given is no number of residents (None when it is
+    one, or when none was given: null, a blank, NaN). The value is then unknown (rates show
+    n/a), as before; this says so, where before it went unknown without a word."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if not isinstance(value, bool) and not str(value).strip():
+        return None
+    if not math.isnan(_population_value(value)):
+        return None
+    shown = _shown_value(value)
+    if isinstance(value, bool):
+        return f"{shown} is not a number"
+    try:
+        number = float(str(value).replace(",", "").strip())
+    except (TypeError, ValueError):
+        return f"{shown} is not a number"
+    if not math.isfinite(number):
+        return f"{shown} is not a finite number"
+    if number < 0:
+        return f"{shown} is negative"
+    return f"{shown} is a fraction of one resident"
+
+
+def _shown_value(value: Any) -> str:
+    """A value as a message quotes it: control characters visible, at most 40 characters."""
+    text = "true" if value is True else "false" if value is False else str(value)
+    text = repr(text[:40] + ("..." if len(text) > 40 else ""))
+    return text
 
 
 def read_geojson(
@@ -500,10 +548,14 @@ def read_geojson(
         props = (feature or {}).get("properties") or {} if isinstance(feature, dict) else {}
         if not isinstance(props, dict):
             props = {}
+        code = _property_text(props.get(code_field), "code", f"feature {k + 1}", problems)
+        where = f"feature {k + 1}" + (f" ({code})" if code else "")
         features.append(
             (
-                _text(props.get(code_field)),
-                _text(props.get(name_field)) if name_field else "",
+                code,
+                _property_text(props.get(name_field), "name", where, problems)
+                if name_field
+                else "",
                 props.get(population_field) if population_field else None,
                 _geometry_object(feature),
                 k,
@@ -614,6 +666,9 @@ def _from_features(
             else geometry
         )
         value = _population_value(pop) if has_population else float("nan")
+        why = population_problem(pop) if has_population else None
+        if why is not None:
+            problems.append(f"{where}: the population {why}; shown as n/a (unknown)")
         if code in index:
             i = index[code]
             problems.append(f"{where}: code repeats an earlier feature; outlines merged")
@@ -768,12 +823,16 @@ def read_names(path: PathLike, code_field: str, name_field: str) -> dict[str, st
 
 
 def read_lsoa_population(
-    path: PathLike, lsoa_field: Optional[str] = None, population_field: Optional[str] = None
+    path: PathLike,
+    lsoa_field: Optional[str] = None,
+    population_field: Optional[str] = None,
+    problems: Optional[list[str]] = None,
 ) -> dict[str, float]:
-    """LSOA code -> residents (unreadable or negative values are left out, i.e. unknown).
-    An LSOA listed more than once is refused: added up, a row repeated by a copy and paste
-    or two overlapping files joined would publish a rate for twice the residents; taken
-    once, a file of parts (by sex or age) would be read as its first part."""
+    """LSOA code -> residents (unreadable or negative values are left out, i.e. unknown,
+    and said in ``problems``: how many, and the first). An LSOA listed more than once is
+    refused: added up, a row repeated by a copy and paste or two overlapping files joined
+    would publish a rate for twice the residents; taken once, a file of parts (by sex or
+    age) would be read as its first part."""
     frame = _read_csv(path, "LSOA population file")
     lsoa_col = _pick(frame, lsoa_field, LSOA_COLUMNS, "LSOA population file")
     pop_col = _pick(frame, population_field, POPULATION_COLUMNS, "LSOA population file")
@@ -788,10 +847,22 @@ def read_lsoa_population(
             "each LSOA's residents on one row"
         )
     out: dict[str, float] = {}
-    for code, value in zip(codes, frame[pop_col]):
+    bad: list[tuple[int, str, str]] = []
+    for row, (code, value) in enumerate(zip(codes, frame[pop_col]), start=1):
         number = _population_value(value)
         if code and not math.isnan(number):
             out[code] = number
+        elif code:
+            why = population_problem(value)
+            if why is not None:
+                bad.append((row, code, why))
+    if bad and problems is not None:
+        row, code, why = bad[0]
+        problems.append(
+            f"the LSOA population file {Path(path).name}: {len(bad):,} LSOA(s) have a "
+            f"population that is no number of residents (e.g. data row {row}, {code}: "
+            f"{why}); they count as missing from the file"
+        )
     return out
 
 

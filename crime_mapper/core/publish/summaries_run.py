@@ -85,8 +85,15 @@ def load_neighbourhoods(
         if not (source.names_code_field and source.names_name_field):
             raise NeighbourhoodError("say which columns of the names file hold code and name")
         names = read_names(source.names, source.names_code_field, source.names_name_field)
-    population = read_lsoa_population(source.lsoa_population) if source.lsoa_population else None
-    return build_neighbourhoods(outlines, lookup, names, population)
+    unreadable: list[str] = []  # (the population file's values that are no residents)
+    population = (
+        read_lsoa_population(source.lsoa_population, problems=unreadable)
+        if source.lsoa_population
+        else None
+    )
+    hoods = build_neighbourhoods(outlines, lookup, names, population)
+    hoods.problems.extend(unreadable)
+    return hoods
 
 
 def read_release(path: PathLike) -> pd.DataFrame:
