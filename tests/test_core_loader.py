@@ -541,6 +541,8 @@ def test_two_files_holding_the_same_bytes_are_refused(tmp_path: Path, how: str):
         ("delimiter", ";;", "delimiter must be one character"),
         ("delimiter", '"', "delimiter must be one character"),
         ("encoding", "utf-99", "encoding 'utf-99' is not a text encoding"),
+        # (codecs.lookup raises ValueError, not LookupError, on a NUL: it was a crash)
+        ("encoding", "utf-8\x00", "encoding 'utf-8\\x00' is not a text encoding"),
     ],
 )
 def test_a_profile_setting_the_read_cannot_use_is_refused_naming_it(tmp_path, key, value, says):

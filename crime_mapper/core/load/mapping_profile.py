@@ -248,9 +248,9 @@ def _check_text_setting(key: str, value: str) -> None:
             f"delimiter must be one character (not a quote or line end), not {value!r:.40}"
         )
     if key == "encoding" and value.lower() not in ("", "auto"):
-        try:
+        try:  # (a NUL in the name: ValueError, "embedded null character", not LookupError)
             codecs.lookup(value)
-        except LookupError:
+        except (LookupError, ValueError):
             raise ProfileError(
                 f"encoding {value!r:.40} is not a text encoding Python knows"
             ) from None
