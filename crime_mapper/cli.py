@@ -57,6 +57,7 @@ import argparse
 import gc
 import json
 import math
+import os
 import re
 import sys
 from collections.abc import Iterator, Sequence
@@ -198,13 +199,39 @@ def _exit_code(exc: Exception) -> Optional[int]:
 
 
 @contextmanager
-def cannot_write(what: str) -> Iterator[None]:
-    """An OSError while a command writes ``what`` is bad input (exit 2) that names it: a
-    full disk or a read-only folder, not a crash."""
+def cannot_write(what: str, place: Optional[object] = None) -> Iterator[None]:
+    """An OSError while a command writes ``what`` (at ``place``: the output file or folder)
+    is bad input (exit 2) that names it: a full disk or a read-only folder, not a crash.
+
+    An OSError about a file elsewhere names that file instead. Why: the whole command runs
+    in here, its reads too, and an input path longer than the system allows was reported
+    as "cannot write outputs in OUT: File name too long", sending the analyst to the wrong
+    path. Files in the output's folder (the output, its staging beside it) are the
+    output's."""
     try:
         yield
     except OSError as exc:
-        raise UsageError(f"cannot write {what}: {exc.strerror or exc}") from exc
+        why = exc.strerror or str(exc)
+        other = _file_elsewhere(exc, place)
+        if other is not None:
+            raise UsageError(f"cannot use {other}: {why}") from exc
+        raise UsageError(f"cannot write {what}: {why}") from exc
+
+
+def _file_elsewhere(exc: OSError, place: Optional[object]) -> Optional[str]:
+    """The file ``exc`` is about, shown (at most 120 characters), when it lies outside the
+    folder that holds ``place``; else None."""
+    if place is None or exc.filename is None:
+        return None
+    try:
+        target = os.path.abspath(os.fsdecode(exc.filename))
+        folder = os.path.dirname(os.path.abspath(os.fsdecode(str(place)).rstrip(os.sep) or os.sep))
+    except (TypeError, ValueError):
+        return None
+    if target == folder or target.startswith(folder.rstrip(os.sep) + os.sep):
+        return None
+    shown = os.fsdecode(exc.filename)
+    return shown if len(shown) <= 120 else shown[:117] + "..."
 
 
 def _exit_for(
@@ -285,7 +312,7 @@ def _cmd_load(args: argparse.Namespace) -> int:
                 f"--gpkg needs the QGIS Python bindings ({exc}); run with the "
                 "Python QGIS uses, e.g. /usr/bin/python3"
             ) from exc
-        with cannot_write(f"outputs in {args.out}"):
+        with cannot_write(f"outputs in {args.out}", args.out):
             outputs = run_load_headless(args.inputs, args.out, profile)
         print(outputs.report_text)
         _print_outputs(
@@ -377,7 +404,7 @@ def _cmd_profile_detect(args: argparse.Namespace) -> int:
             print("Profile not saved.", file=sys.stderr)
         return EXIT_FILE_ERROR
     if args.save:
-        with cannot_write(args.save):
+        with cannot_write(args.save, args.save):
             profile.save(args.save)
         print(f"Saved profile: {args.save}", file=sys.stderr if args.json else sys.stdout)
     return EXIT_OK
@@ -451,7 +478,7 @@ def _add_map_points_parser(commands: argparse._SubParsersAction) -> None:
 def _cmd_anonymise(args: argparse.Namespace) -> int:
     from .core.release.pipeline import run_anonymise
 
-    with cannot_write(f"outputs in {args.out}"):
+    with cannot_write(f"outputs in {args.out}", args.out):
         outputs = run_anonymise(
             args.inputs,
             args.points,
@@ -572,7 +599,7 @@ def _add_anonymise_parser(commands: argparse._SubParsersAction) -> None:
 def _cmd_check_release(args: argparse.Namespace) -> int:
     from .core.release.pipeline import run_check_release
 
-    with cannot_write(str(args.report)):
+    with cannot_write(str(args.report), args.report):
         outcome = run_check_release(
             args.inputs,
             args.points,
@@ -735,7 +762,7 @@ def _cmd_summaries(args: argparse.Namespace) -> int:
         suppress_below=args.suppress_below,
         families=families,
     )
-    with cannot_write(f"summaries in {args.out}"):
+    with cannot_write(f"summaries in {args.out}", args.out):
         done = run_summaries(
             args.inputs,
             args.points,
@@ -830,7 +857,7 @@ def _add_summaries_parser(commands: argparse._SubParsersAction) -> None:
 def _cmd_qa(args: argparse.Namespace) -> int:
     from .core.qa.run import run_qa_files
 
-    with cannot_write(f"outputs in {args.out}"):
+    with cannot_write(f"outputs in {args.out}", args.out):
         run = run_qa_files(
             args.inputs,
             args.history,
@@ -869,7 +896,7 @@ def _cmd_when(args: argparse.Namespace) -> int:
         raise UsageError(f"--out {args.out} is one of the inputs: it would be overwritten")
     crimes = crimes_for_when(args.inputs, args.profile, args.history or (), args.history_profile)
     lookup = read_area_lookup(args.areas) if args.areas else None
-    with cannot_write(args.out):
+    with cannot_write(args.out, args.out):
         path = write_when_page(crimes, args.out, args.by, lookup)
     print(f"When views of {len(crimes):,} crimes: {path}")
     # QA history files (.json) hold counts per month, not crimes: the views skip them (an
@@ -1018,7 +1045,7 @@ def _cmd_webmap(args: argparse.Namespace) -> int:
 
     if args.raw and not args.points:
         raise UsageError("--raw needs --points (the map points the release was snapped to)")
-    with cannot_write(args.out):
+    with cannot_write(args.out, args.out):
         done = run_webmap(
             args.inputs,
             Path(args.out) / "map",

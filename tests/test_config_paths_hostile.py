@@ -13,9 +13,11 @@ line, the real Processing algorithm and the real dock.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+import tomllib
 
 from crime_mapper.core.monthly.config import ConfigError, read_config
 from crime_mapper.core.monthly.release import MonthlyReleaseError, run_monthly_release
@@ -78,3 +80,46 @@ def test_a_known_home_still_expands(tmp_path: Path) -> None:
     """The control: ``~`` of the user running the release is their home folder."""
     config = read_config(config_file(tmp_path, release__output="~/releases/{month}"))
     assert config.output_dir(MONTH) == Path.home() / "releases" / MONTH
+
+
+TOO_LONG = "x" * 300  # (a name longer than the system allows: 255 bytes on Linux)
+LONG_PATHS = [
+    ("load__inputs", [f"/tmp/{TOO_LONG}"], "load", "Extract not found"),
+    ("load__profile", f"/tmp/{TOO_LONG}.json", "load", "Mapping profile not found"),
+    ("anonymise__rules", f"/tmp/{TOO_LONG}.json", "anonymise", "Release rules not found"),
+    ("anonymise__salt_file", f"/tmp/{TOO_LONG}", "anonymise", "Salt file not found"),
+    ("qa__history", [f"/tmp/{TOO_LONG}"], "check", "QA input not found"),
+    ("publish__summaries_history", [f"/tmp/{TOO_LONG}"], "publish", "history not found"),
+]
+
+
+@pytest.mark.parametrize("key, value, step, says", LONG_PATHS, ids=[k for k, *_ in LONG_PATHS])
+def test_a_path_too_long_for_the_system_is_a_problem_not_a_crash(tmp_path, key, value, step, says):
+    """Path.exists raises OSError (ENAMETOOLONG) for such a name: the configuration's checks
+    raised it, which crashed the dock's problem list on every change of its form and
+    escaped the release as a traceback. It is now "not found", under its step."""
+    path = tmp_path / "release.json"
+    data = tomllib.loads(config_file(tmp_path).read_text(encoding="utf-8"))
+    table, name = key.split("__")
+    data[table][name] = value
+    path.write_text(json.dumps(data), encoding="utf-8")
+    found = read_config(path).problems_by_step(MONTH)
+    assert any(says in p and TOO_LONG in p for p in found[step]), found
+    with pytest.raises(MonthlyReleaseError, match=says):
+        run_monthly_release(read_config(path), MONTH)
+
+
+def test_an_input_path_too_long_is_named_not_blamed_on_the_output(tmp_path):
+    """The command ran inside one "cannot write OUT" guard, reads included: an extract path
+    longer than the system allows was reported as "cannot write outputs in OUT: File name
+    too long", naming the wrong path."""
+    long_input = f"/tmp/{TOO_LONG}.csv"
+    salt = tmp_path / "secret" / "release.salt"
+    config_file(tmp_path)  # (makes the salt)
+    done = cli(
+        "anonymise", long_input, "--points", long_input, "--salt-file", str(salt),
+        "--out", str(tmp_path / "out"),
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "cannot use /tmp/xxx" in done.stderr and "File name too long" in done.stderr
+    assert "cannot write" not in done.stderr and "Traceback" not in done.stderr

@@ -68,8 +68,11 @@ def input_holding_output(
     wanted = [os.path.normcase(os.path.realpath(o)) for o in given]
     for item in inputs:
         path = Path(str(item).split("|", 1)[0])  # (a GeoPackage's "path|layername=...")
-        if not path.is_dir():
-            continue
+        try:
+            if not path.is_dir():
+                continue
+        except (OSError, ValueError):
+            continue  # (a name the system cannot look up, too long say: no folder of ours)
         folder = os.path.normcase(os.path.realpath(path))
         for output, real in zip(given, wanted):
             if real == folder or real.startswith(folder.rstrip(os.sep) + os.sep):

@@ -334,13 +334,13 @@ class ReleaseConfig:
             found["release"].append("No output folder is given (release.output).")
         else:
             out = self.output_dir(month)
-            if out.exists() and not out.is_dir():
+            if _exists(out) and not out.is_dir():
                 found["release"].append(f"The output folder is a file: {out}")
         load = found["load"]
         if not self.inputs:
             load.append("No extract is given (load.inputs).")
         for path in self.input_paths(month):
-            if not path.exists():
+            if not _exists(path):
                 load.append(f"Extract not found: {path}")
         holding = (
             input_holding_output(self.input_paths(month), [self.output_dir(month)])
@@ -349,16 +349,16 @@ class ReleaseConfig:
         )
         if holding is not None:
             load.append(holding_message(holding) + ".")
-        if self.profile and not self.path(self.profile, month).is_file():
+        if self.profile and not _is_file(self.path(self.profile, month)):
             load.append(f"Mapping profile not found: {self.path(self.profile, month)}")
         if self.qa.enabled:
             if not self.qa.history:
                 found["check"].append("Release QA needs the force's history (qa.history).")
             for text in [*self.qa.history, *([self.qa.areas] if self.qa.areas else [])]:
-                if not self.path(text, month).exists():
+                if not _exists(self.path(text, month)):
                     found["check"].append(f"QA input not found: {self.path(text, month)}")
         anonymise = found["anonymise"]
-        if self.rules and not self.path(self.rules, month).is_file():
+        if self.rules and not _is_file(self.path(self.rules, month)):
             anonymise.append(f"Release rules not found: {self.path(self.rules, month)}")
         try:
             check_max_distance(self.max_distance_m)
@@ -366,7 +366,7 @@ class ReleaseConfig:
             anonymise.append(f"{exc} (anonymise.max_distance_m).")
         if not self.salt_file:
             anonymise.append("No salt file is given (anonymise.salt_file).")
-        elif not self.path(self.salt_file, month).is_file():
+        elif not _is_file(self.path(self.salt_file, month)):
             anonymise.append(f"Salt file not found: {self.path(self.salt_file, month)}")
         elif self.output and inside_folder(
             self.path(self.salt_file, month), self.output_dir(month)
@@ -382,7 +382,7 @@ class ReleaseConfig:
             if not self.map_points.paths:
                 anonymise.append(f"Map points ({self.map_points.kind}) need at least one path.")
             for path in self.map_points_paths(month):
-                if not path.exists():
+                if not _exists(path):
                     anonymise.append(f"Map points source not found: {path}")
         found["hotspots"].extend(self._hotspot_size_problems())
         hoods = self.publish.neighbourhoods
@@ -391,10 +391,10 @@ class ReleaseConfig:
                 "Summaries need neighbourhood outlines (publish.neighbourhoods.boundaries)."
             )
         for text in self.publish.summaries_history:
-            if not self.path(text, month).exists():
+            if not _exists(self.path(text, month)):
                 found["publish"].append(f"Summaries history not found: {self.path(text, month)}")
         for key in NEIGHBOURHOOD_PATHS:
-            if hoods.get(key) and not self.path(hoods[key], month).is_file():
+            if hoods.get(key) and not _is_file(self.path(hoods[key], month)):
                 found["publish"].append(
                     f"Neighbourhood file not found ({key}): {self.path(hoods[key], month)}"
                 )
@@ -519,6 +519,26 @@ class ReleaseConfig:
         for table in (points_table, release, load, anon, qa_table, hot, hoods_table, pub, root):
             table.finish()
         return config
+
+
+def _exists(path: Path) -> bool:
+    """``path.exists()``, False where the system cannot look the path up at all.
+
+    Why: Path.exists raises OSError for a name longer than the system allows (ENAMETOOLONG),
+    and that crashed the configuration's checks, in the dock as in the command line, where
+    the analyst should read "not found" and the path."""
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
+
+
+def _is_file(path: Path) -> bool:
+    """``path.is_file()``, False where the path cannot be looked up (see _exists)."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def read_config(path: PathLike) -> ReleaseConfig:
