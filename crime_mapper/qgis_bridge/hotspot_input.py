@@ -284,10 +284,9 @@ def points_from_layer(
     if crs.isGeographic():
         if authid.upper() != WGS84:
             x, y = transform(x, y, authid, WGS84)
-        from ..core.common.projection import choose_crs
+        from ..core.hotspots.cell_budget import project_for_hotspots
 
-        target = choose_crs(x, y)
-        x, y = transform(x, y, WGS84, target)
+        x, y, target = project_for_hotspots(x, y)
         name = (
             "British National Grid"
             if target.upper() == "EPSG:27700"

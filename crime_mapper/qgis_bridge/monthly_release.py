@@ -103,9 +103,14 @@ class QgisStepRunners(StepRunners):
 
         return write_public_qml
 
+    def makes_hotspots(self, load: LoadStep) -> bool:
+        return load.crimes_gpkg is not None
+
     def hotspots(
         self, load: LoadStep, out_dir: Path, config: ReleaseConfig, month: str, feedback
     ) -> list[Any]:
+        # (the limits the release asked of the crimes as they were read: cell_budget)
+        from ..core.hotspots.cell_budget import GI_MAX_CELLS, GI_RINGS, KDE_MAX_CELLS
         from .hotspot_input import points_from_layer
         from .hotspot_layers import run_gi, run_kde
 
@@ -125,6 +130,8 @@ class QgisStepRunners(StepRunners):
                         path,
                         cell_size_m=settings.gi_cell_m,
                         fdr=settings.fdr,
+                        rings=GI_RINGS,
+                        max_cells=GI_MAX_CELLS,
                         qml_path=qml,
                         feedback=ScaledFeedback(feedback, 20, 55),
                     ),
@@ -141,6 +148,7 @@ class QgisStepRunners(StepRunners):
                         path,
                         cell_m=settings.kde_cell_m,
                         bandwidth_m=settings.bandwidth_m or None,
+                        max_cells=KDE_MAX_CELLS,
                         qml_path=qml,
                         feedback=ScaledFeedback(feedback, 55, 100),
                     ),

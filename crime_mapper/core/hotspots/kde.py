@@ -67,8 +67,10 @@ __all__ = [
     "DEFAULT_CELL_M",
     "DEFAULT_MAX_CELLS",
     "HotspotInputError",
+    "KdePlan",
     "KdeResult",
     "TooManyCells",
+    "kde_plan",
     "kde_surface",
     "kernel_sum",
     "quartic_kernel",
@@ -386,26 +388,39 @@ def _fitting_cell(rows_cols: Callable[[float], int], cell_m: float, max_cells: i
     return cell_m
 
 
-def kde_surface(
+@dataclass
+class KdePlan:
+    """What a density surface will be, decided before any of it is computed: the points it
+    covers (and those left out), the bandwidth, the cell and the raster's size. Why apart
+    from kde_surface: the monthly release asks for the plan as soon as the crimes are read,
+    so a cell size that makes too many cells is refused before the long steps, with the
+    very message (and the very arithmetic) the hotspots step would refuse it with."""
+
+    x: np.ndarray
+    y: np.ndarray
+    left_x: np.ndarray
+    left_y: np.ndarray
+    extent_rule: str
+    bandwidth: float
+    rule: str
+    cell: float
+    cell_rule: str
+    x_min: float
+    y_max: float
+    rows: int
+    cols: int
+
+
+def kde_plan(
     x: np.ndarray,
     y: np.ndarray,
     cell_m: Optional[float] = DEFAULT_CELL_M,
     bandwidth_m: Optional[float] = None,
     max_cells: int = DEFAULT_MAX_CELLS,
-    method: str = "auto",
     extent: Optional[Sequence[float]] = None,
-) -> KdeResult:
-    """Quartic kernel density of points (x, y) in projected metres, crimes per km².
-
-    ``cell_m`` None chooses the cell: 50 m, or the smallest round size that fits
-    ``max_cells``. ``method``: "exact" (the kernel sum), "linear" (linear binning + FFT, error
-    bound in the result) or "auto" (exact when it is cheap). ``extent`` (x_min, y_min, x_max,
-    y_max) fixes the area; by default it is where the crimes are (see raster_extent), and
-    crimes outside are counted in ``left_out``. Points with NaN coordinates are left out.
-    Raises HotspotInputError when no point is left and TooManyCells, before allocating, when a
-    given cell size would exceed ``max_cells``."""
-    if method not in METHODS:
-        raise HotspotInputError(f"Unknown density method {method!r}: one of {', '.join(METHODS)}.")
+) -> KdePlan:
+    """The plan of kde_surface (same arguments): HotspotInputError when no point is left,
+    and TooManyCells, before allocating, when a given cell size would exceed ``max_cells``."""
     auto_cell = cell_m is None
     cell = DEFAULT_CELL_M if cell_m is None else _positive(cell_m, "cell size")
     x = np.asarray(x, dtype=np.float64).ravel()
@@ -459,6 +474,49 @@ def kde_surface(
             "the surface would miss crimes between pixel centres. Choose a bandwidth of at "
             "least one cell, or smaller cells."
         )
+    return KdePlan(
+        x,
+        y,
+        left_x,
+        left_y,
+        extent_rule,
+        bandwidth,
+        rule,
+        cell,
+        cell_rule,
+        x_min,
+        y_max,
+        rows,
+        cols,
+    )
+
+
+def kde_surface(
+    x: np.ndarray,
+    y: np.ndarray,
+    cell_m: Optional[float] = DEFAULT_CELL_M,
+    bandwidth_m: Optional[float] = None,
+    max_cells: int = DEFAULT_MAX_CELLS,
+    method: str = "auto",
+    extent: Optional[Sequence[float]] = None,
+) -> KdeResult:
+    """Quartic kernel density of points (x, y) in projected metres, crimes per km².
+
+    ``cell_m`` None chooses the cell: 50 m, or the smallest round size that fits
+    ``max_cells``. ``method``: "exact" (the kernel sum), "linear" (linear binning + FFT, error
+    bound in the result) or "auto" (exact when it is cheap). ``extent`` (x_min, y_min, x_max,
+    y_max) fixes the area; by default it is where the crimes are (see raster_extent), and
+    crimes outside are counted in ``left_out``. Points with NaN coordinates are left out.
+    Raises HotspotInputError when no point is left and TooManyCells, before allocating, when a
+    given cell size would exceed ``max_cells`` (both decided by kde_plan)."""
+    if method not in METHODS:
+        raise HotspotInputError(f"Unknown density method {method!r}: one of {', '.join(METHODS)}.")
+    plan = kde_plan(x, y, cell_m, bandwidth_m, max_cells, extent)
+    x, y, left_x, left_y = plan.x, plan.y, plan.left_x, plan.left_y
+    bandwidth, rule, cell, cell_rule = plan.bandwidth, plan.rule, plan.cell, plan.cell_rule
+    extent_rule, x_min, y_max, rows, cols = (
+        plan.extent_rule, plan.x_min, plan.y_max, plan.rows, plan.cols
+    )  # fmt: skip
     reach = int(math.ceil(bandwidth / cell)) + 1
     if method == "auto":
         evaluations = x.size * (2 * reach + 1) ** 2

@@ -418,9 +418,11 @@ class ReleaseConfig:
         ]
 
     def _hotspot_size_problems(self) -> list[str]:
-        """The hotspot sizes against the largest the hotspot step takes, named by their keys.
-        Why here: the file reader takes any positive number, and a size over the limit
-        failed only when the hotspots step ran, after the load and QA, naming no key."""
+        """The hotspot sizes against the largest the hotspot step takes, named by their keys,
+        and a density cell too fine for its set bandwidth whatever the crimes (too many
+        cells, core.hotspots.cell_budget, or a bandwidth under one cell). Why here: the file
+        reader takes any positive number, and such a size failed only when the hotspots step
+        ran, after the load and QA, naming no key."""
         from ..hotspots.hexgrid import LARGEST_HEXAGON_M
         from ..hotspots.kde import LARGEST_M
 
@@ -433,11 +435,24 @@ class ReleaseConfig:
         if hot.kde:
             sizes.append(("kde_cell_m", "The density cell size", hot.kde_cell_m, LARGEST_M))
             sizes.append(("bandwidth_m", "The density bandwidth", hot.bandwidth_m, LARGEST_M))
-        return [
+        found = [
             f"{what} {value:,g} m is more than {largest:,.0f} m (hotspots.{key})."
             for key, what, value, largest in sizes
             if value > largest
         ]
+        if hot.kde and hot.bandwidth_m and not found:
+            from ..hotspots.cell_budget import refuse_too_many_cells_anywhere
+
+            # (what depends on the crimes is asked as soon as the release has read them)
+            try:
+                refuse_too_many_cells_anywhere(hot.kde_cell_m, hot.bandwidth_m)
+            except HotspotInputError as exc:
+                found.append(
+                    f"{exc} (hotspots.kde_cell_m with hotspots.bandwidth_m: the surface "
+                    "reaches the bandwidth around every crime, so this holds whatever the "
+                    "crimes)"
+                )
+        return found
 
     # --- (de)serialising --------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:

@@ -144,6 +144,9 @@ class MonthlyOutputs:
     #: the steps this run is to run (run_monthly_release's ``steps``), so that a step may
     #: prepare a later one's inputs; never saved
     planned: tuple[str, ...] = field(default=(), repr=False, compare=False)
+    #: whether this run has asked the hotspot sizes' cell counts of the crimes
+    #: (_refuse_hotspot_cells); never saved
+    hotspot_cells_asked: bool = field(default=False, repr=False, compare=False)
 
     def step(self, name: str) -> Optional[StepRecord]:
         return next((s for s in self.steps if s.name == name), None)
@@ -294,6 +297,11 @@ class StepRunners:
 
     def hotspots(self, load: LoadStep, out_dir: Path, config: ReleaseConfig, month: str, feedback):
         raise StepUnavailable("hotspot layers are written by QGIS (run it in QGIS or qgis_process)")
+
+    def makes_hotspots(self, load: LoadStep) -> bool:
+        """Whether :meth:`hotspots` makes layers of this load (not "not run"): only then are
+        the hotspot sizes asked before the long steps (_refuse_hotspot_cells)."""
+        return False
 
     def project(self, outputs: MonthlyOutputs, path: Path) -> Path:
         raise StepUnavailable("the QGIS project needs QGIS")
@@ -501,6 +509,8 @@ def _one_parse_of_release_csv(config: ReleaseConfig, steps: Sequence[str]) -> An
 
 def _run_steps(config, month, outputs, runners, feedback, steps, notify) -> None:
     start = 0.0
+    if outputs.load is not None:  # (continued from a load run before: its table, if held)
+        _hotspot_cells_or_fail(config, outputs, runners, notify)
     for step in STEPS:
         end = _STEP_END[step]
         if step not in steps:
@@ -526,6 +536,8 @@ def _run_steps(config, month, outputs, runners, feedback, steps, notify) -> None
             raise _failure(step, exc) from exc
         outputs.steps.append(record)
         notify(step, record.status)
+        if step == "load":  # (the crimes are read: the hotspot sizes asked before the rest)
+            _hotspot_cells_or_fail(config, outputs, runners, notify)
         feedback.set_progress(end)
         start = end
     _settle_load(outputs, notify)
@@ -669,6 +681,8 @@ def _anonymise_step(config, month, outputs, runners, feedback) -> StepRecord:
     crimes, points, _entry = open_release_inputs(
         given, spec, profile, ScaledFeedback(feedback, 0, 40), 25, 100
     )
+    # (a run continued from an earlier load has read the crimes only now: before snapping)
+    _refuse_hotspot_cells(config, outputs, runners, crimes.crimes)
     # one raw-side gate preparation for the public files here and every publish output
     gate = ReleaseGate(crimes.crimes, points)
     outputs.opened = OpenedInputs(crimes, points, gate)
@@ -774,6 +788,79 @@ def _passed_csv(release: Any) -> Optional[tuple]:
     if not release.gate_passed or not identity or not isinstance(k, int):
         return None
     return identity, k
+
+
+def _table_of(load: Optional[LoadStep]) -> Any:
+    """The crimes table the load holds in memory (the QGIS load's, or the plain one's), or
+    None (a load continued from another process: the anonymise step reads it)."""
+    for held in (getattr(load, "opened", None), getattr(load, "crimes", None)):
+        table = getattr(held, "crimes", None)
+        if table is not None and hasattr(table, "columns"):
+            return table
+    return None
+
+
+def _hotspot_cells_or_fail(config, outputs, runners, notify) -> None:
+    """_refuse_hotspot_cells on the loaded table in memory, the hotspots step shown failed."""
+    try:
+        _refuse_hotspot_cells(config, outputs, runners, _table_of(outputs.load))
+    except MonthlyReleaseError:
+        notify("hotspots", "failed")
+        raise
+
+
+def _refuse_hotspot_cells(
+    config: ReleaseConfig, outputs: MonthlyOutputs, runners: StepRunners, crimes: Any
+) -> None:
+    """Refuse hotspot sizes that would make too many cells over these crimes (the
+    internal table), with the hotspots step's own message, as soon as the crimes are read:
+    before the release QA, the anonymise step and the publish step, not after them. Asked
+    once a run, and only when this run's hotspots step will make layers.
+
+    Why: the configuration takes any size from 10 m (hexgrid.SMALLEST_SIZE_M) to the
+    methods' limits, but how many cells a size makes depends on where the crimes are (a
+    10.5 m density cell fits a town, not a force); the hotspots step refused it only after
+    every step before it had run (core.hotspots.cell_budget)."""
+    hot = config.hotspots
+    if (
+        crimes is None
+        or outputs.hotspot_cells_asked
+        or "hotspots" not in outputs.planned
+        or not hot.enabled
+        or not (hot.gi or hot.kde)
+        or outputs.load is None
+        or not runners.makes_hotspots(outputs.load)
+    ):
+        return
+    import numpy as np
+
+    from ..hotspots.cell_budget import project_for_hotspots, refuse_too_many_cells
+    from ..hotspots.hexgrid import HotspotInputError
+
+    outputs.hotspot_cells_asked = True
+    located = crimes["has_location"].to_numpy(dtype=bool)
+    lon = crimes["longitude"].to_numpy(dtype=np.float64)[located]
+    lat = crimes["latitude"].to_numpy(dtype=np.float64)[located]
+    if not lon.size:
+        return  # (the hotspots step says there is nothing to map)
+    x, y, crs = project_for_hotspots(lon, lat)
+    for key, sizes in (
+        ("gi_cell_m", {"gi_cell_m": hot.gi_cell_m if hot.gi else None}),
+        (
+            "kde_cell_m",
+            {"kde_cell_m": hot.kde_cell_m if hot.kde else None, "bandwidth_m": hot.bandwidth_m},
+        ),
+    ):
+        try:
+            refuse_too_many_cells(x, y, crs, **sizes)
+        except HotspotInputError as exc:
+            raise MonthlyReleaseError(
+                "hotspots",
+                f"{exc} (hotspots.{key})",
+                f"set a larger hotspots.{key} in the configuration, or turn that method off, "
+                "and run the release again (refused as the crimes were read, before the "
+                "anonymise step)",
+            ) from exc
 
 
 def _hotspots_step(config, month, outputs, runners, feedback) -> StepRecord:

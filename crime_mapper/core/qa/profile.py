@@ -12,13 +12,13 @@ from __future__ import annotations
 import calendar
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Optional
 
 import numpy as np
 import pandas as pd
 
-from ..common.json_file import strict_json
 from ..release.map_points import strip_location_prefix
 
 # Cells of about 1 km: 0.009 degrees of latitude, 0.0145 of longitude (1 km at 52 N).
@@ -216,6 +216,18 @@ def area_codes(crimes: pd.DataFrame, lookup: Optional[dict[str, str]] = None) ->
     return codes
 
 
+def summed_into_lookup(by_area: dict[str, int], lookup: Mapping[str, str]) -> dict[str, int]:
+    """LSOA counts summed into the lookup's neighbourhoods (an LSOA count adds up exactly to
+    its neighbourhood's); an LSOA the lookup does not have is left out, as this month's rows
+    in it are (they have no neighbourhood)."""
+    summed: dict[str, int] = {}
+    for code, count in by_area.items():
+        area = lookup.get(code, NO_AREA)
+        if area != NO_AREA:
+            summed[area] = summed.get(area, 0) + count
+    return summed
+
+
 def history_in_lookup_areas(
     profiles: list[MonthProfile], lookup: dict[str, str]
 ) -> tuple[list[MonthProfile], list[str]]:
@@ -223,7 +235,9 @@ def history_in_lookup_areas(
     the area checks compare like with like; and the months whose areas cannot be put in them.
 
     Why: a saved history (``qa_history.json``) counts each month by the areas of the run that
-    saved it, LSOAs unless that run had ``--areas``, and does not say which. Checked with a
+    saved it, LSOAs unless that run had ``--areas``, and a version-1 file does not say which
+    (history_file.align_history_areas uses what a version-2 file says, and this guess only
+    for months that do not say). Checked with a
     lookup, this month is counted by neighbourhood, so every LSOA of the history looked
     emptied and every neighbourhood new (33 high findings on the bundled files). An analyst
     who adds ``--areas`` expects the same history to be compared by neighbourhood, and an LSOA
@@ -242,12 +256,7 @@ def history_in_lookup_areas(
         if keys <= neighbourhoods:  # (also a month without areas)
             out.append(profile)
         elif keys & lsoas:
-            summed: dict[str, int] = {}
-            for code, count in profile.by_area.items():
-                area = lookup.get(code, NO_AREA)
-                if area != NO_AREA:
-                    summed[area] = summed.get(area, 0) + count
-            out.append(replace(profile, by_area=summed))
+            out.append(replace(profile, by_area=summed_into_lookup(profile.by_area, lookup)))
         else:
             out.append(replace(profile, by_area={}))
             unmatched.append(profile.month)
@@ -262,7 +271,8 @@ def history_by_other_areas(
 
     Why: a history saved with ``--areas`` counts neighbourhoods, and checked without a lookup
     every neighbourhood looked emptied and every LSOA new (33 high findings on the bundled
-    files). A saved month does not say which areas it counts, but LSOA counts of the same
+    files). A month of a version-1 file does not say which areas it counts (a version-2
+    file does: history_file.align_history_areas), but LSOA counts of the same
     force share most of their codes with any month's, so a month sharing none is counted by
     other areas (or this month's codes are all new, which the report's finding asks the
     analyst to check): it is named, never compared as if its areas were this month's."""
@@ -434,15 +444,14 @@ def left_out_notes(
 
 
 def profiles_json(profiles: list[MonthProfile]) -> str:
-    """Month profiles as JSON text (the cache a force keeps beside its releases)."""
+    """Month profiles as a JSON list: a version-1 history file (what history_file.history_json
+    writes under "months"; the bundled sample history is in this form)."""
     return json.dumps([p.to_dict() for p in profiles], indent=1, ensure_ascii=False) + "\n"
 
 
 def read_profiles_json(text: str) -> list[MonthProfile]:
-    try:
-        data = strict_json(text)
-    except RecursionError as exc:
-        raise ValueError("the QA history file is nested too deeply") from exc
-    if not isinstance(data, list):
-        raise ValueError("a QA history file holds a list of month profiles")
-    return [MonthProfile.from_dict(d) for d in data]
+    """The months of a QA history file of either version (history_file.read_history_json
+    also says what areas they count)."""
+    from .history_file import read_history_json
+
+    return read_history_json(text).profiles

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional, Union
@@ -25,13 +25,12 @@ from ..common.text_file import read_bytes_file
 from . import checks as qa_checks
 from .duplicates import repeat_runs
 from .findings import SEVERITIES, Finding, sort_findings
+from .history_file import AlignedHistory, HistoryAreas, align_history_areas, areas_of
 from .profile import (
     DEFAULT_FAR_METRES,
     MonthProfile,
     area_codes,
     build_profile,
-    history_by_other_areas,
-    history_in_lookup_areas,
     history_profiles,
     labels_of,
     left_out_notes,
@@ -63,6 +62,12 @@ class QaReport:
     # this month's profile, as the checks saw it (areas and labels from the map points):
     # what next month's QA needs of it; not part of the report
     profile: Optional[MonthProfile] = field(default=None, compare=False, repr=False)
+    # the history as the checks compared it, every month's area counts in this month's
+    # areas (history_file.align_history_areas): what a saved history keeps; not part of
+    # the report
+    history: list[MonthProfile] = field(default_factory=list, compare=False, repr=False)
+    # the areas this month is counted by (history_file.areas_of): a saved history says so
+    areas: Optional[HistoryAreas] = field(default=None, compare=False, repr=False)
 
     def counts(self) -> dict[str, int]:
         return {s: sum(1 for f in self.findings if f.severity == s) for s in SEVERITIES}
@@ -164,6 +169,8 @@ def run_release_qa(
     max_distance_m: float = 20000.0,
     feedback: Optional[Feedback] = None,
     history_left_out: Sequence[str] = (),
+    history_areas: Optional[Mapping[str, Optional[HistoryAreas]]] = None,
+    area_lookup_name: str = "",
 ) -> QaReport:
     """QA ``crimes`` (this month's canonical crimes table, as loaded) against ``history``
     (earlier months' crimes, any number: the last 12 before this month are used; or their
@@ -173,22 +180,26 @@ def run_release_qa(
     as one saved without a lookup is, is summed into them: profile.history_in_lookup_areas,
     so the area checks never compare LSOAs with neighbourhoods). ``history_left_out``:
     the notes of months the caller read and left out (run.load_history); months left out
-    here are added to them."""
+    here are added to them. ``history_areas``: per month of a list ``history``, the areas
+    its file says it counts (history_file.read_history_json; None or absent: a version-1
+    file, whose areas are guessed from its codes); a history given as crimes is counted here
+    by this month's areas. ``area_lookup_name``: the lookup's file name, for the report."""
     feedback = feedback or Feedback()
     crimes = crimes.reset_index(drop=True)
     month = month or month_of(crimes)
+    this_areas = areas_of(area_lookup, area_lookup_name)
+    saved: dict[str, Optional[HistoryAreas]]
     if isinstance(history, pd.DataFrame):
         profiles = history_profiles(history, before=month, area_lookup=area_lookup)
         read = month_sources(history)
+        saved = {p.month: this_areas for p in profiles}  # (counted here, by this month's)
     else:
         profiles = sorted((p for p in history if p.month < month), key=lambda p: p.month)
         profiles = profiles[-HISTORY_MONTHS:]
         read = {p.month: [] for p in history}
+        saved = dict(history_areas or {})
     used = [p.month for p in profiles]
     left_out = list(history_left_out) + left_out_notes(read, used, month, HISTORY_MONTHS)
-    unmatched: list[str] = []  # months whose areas are not this month's kind (left out)
-    if area_lookup:
-        profiles, unmatched = history_in_lookup_areas(profiles, area_lookup)
     feedback.check()
     feedback.set_progress(30)
 
@@ -214,8 +225,9 @@ def run_release_qa(
         crimes, month, rejects, labels=labels, snap_distance=distance, far_metres=far_metres,
         areas=areas, runs=runs,
     )  # fmt: skip
-    if not area_lookup:
-        profiles, unmatched = history_by_other_areas(profiles, current)
+    aligned = align_history_areas(profiles, saved, area_lookup, current, area_lookup_name)
+    profiles = aligned.profiles
+    unmatched = aligned.left_out  # months whose areas are not this month's (left out)
     area_months = sum(1 for p in profiles if p.by_area)
     feedback.set_progress(60)
     ctx = qa_checks.QaContext(
@@ -262,36 +274,7 @@ def run_release_qa(
             )
         )
     if unmatched:
-        if area_lookup:
-            why = (
-                f"The area lookup puts {month} in neighbourhoods, but the history's "
-                f"{', '.join(unmatched)} are counted by areas that are neither its LSOA codes "
-                "nor its neighbourhoods (a history saved with another lookup?)."
-            )
-            fix = "Give the lookup the history was saved with, or the history's extracts."
-        else:
-            why = (
-                f"{month} is counted by LSOA, but the history's {', '.join(unmatched)} are "
-                "counted by areas none of which this month has (a history saved with an area "
-                "lookup?)."
-            )
-            fix = (
-                "Give the area lookup the history was saved with (--areas), or the history's "
-                "extracts; if the history is by LSOA, this month's LSOA codes are all new: "
-                "check them."
-            )
-        findings.append(
-            Finding(
-                "history",
-                "areas",
-                "medium",
-                f"{len(unmatched)} history month{'s are' if len(unmatched) > 1 else ' is'} "
-                f"counted by other areas than {month}",
-                f"{why} Their areas cannot be compared with this month's and were left out of "
-                f"the area checks. {fix}",
-                {"months": len(unmatched)},
-            )
-        )
+        findings.append(_other_areas_finding(aligned, month, this_areas))
     feedback.set_progress(100)
     force = ""
     if len(crimes):
@@ -312,6 +295,69 @@ def run_release_qa(
         },
         profile=current,
         history_left_out=left_out,
+        history=profiles,
+        areas=this_areas,
+    )
+
+
+def _other_areas_finding(aligned: AlignedHistory, month: str, this: HistoryAreas) -> Finding:
+    """The finding naming the history months whose areas are not this month's: as their
+    file says (a version-2 file), or as guessed from their codes (version 1)."""
+    parts: list[str] = []
+    fixes: list[str] = []
+    by_lookup = this.kind != "LSOA"
+    if aligned.other:
+        said: dict[str, list[str]] = {}
+        names: list[str] = []
+        for m, areas in sorted(aligned.other.items()):
+            said.setdefault(areas.describe(), []).append(m)
+            if areas.lookup_name and areas.lookup_name not in names:
+                names.append(areas.lookup_name)
+        for what, months in said.items():
+            verb = "are" if len(months) > 1 else "is"
+            parts.append(
+                f"{month} is counted by {this.describe()}, but the history file says "
+                f"{', '.join(months)} {verb} counted by {what}."
+            )
+        lookup = f" ({', '.join(names)})" if names else ""
+        if by_lookup:
+            fixes.append(
+                f"Give the lookup the history was saved with{lookup}, or the history's extracts."
+            )
+        else:
+            fixes.append(
+                f"Give the area lookup the history was saved with (--areas){lookup}, or the "
+                "history's extracts."
+            )
+    if aligned.guessed:
+        guessed = ", ".join(aligned.guessed)
+        if by_lookup:
+            parts.append(
+                f"The area lookup puts {month} in neighbourhoods, but the history's {guessed} "
+                "are counted by areas that are neither its LSOA codes nor its neighbourhoods "
+                "(a history saved with another lookup?)."
+            )
+            fixes.append("Give the lookup the history was saved with, or the history's extracts.")
+        else:
+            parts.append(
+                f"{month} is counted by LSOA, but the history's {guessed} are counted by areas "
+                "none of which this month has (a history saved with an area lookup?)."
+            )
+            fixes.append(
+                "Give the area lookup the history was saved with (--areas), or the history's "
+                "extracts; if the history is by LSOA, this month's LSOA codes are all new: "
+                "check them."
+            )
+    months = aligned.left_out
+    return Finding(
+        "history",
+        "areas",
+        "medium",
+        f"{len(months)} history month{'s are' if len(months) > 1 else ' is'} "
+        f"counted by other areas than {month}",
+        f"{' '.join(parts)} Their areas cannot be compared with this month's and were left "
+        f"out of the area checks. {' '.join(dict.fromkeys(fixes))}",
+        {"months": len(months)},
     )
 
 

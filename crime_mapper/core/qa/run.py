@@ -23,13 +23,12 @@ import pandas as pd
 from ..common.feedback import Feedback, ScaledFeedback
 from ..common.staging import staged_outputs
 from ..common.text_file import read_text_file
+from .history_file import HistoryAreas, areas_of, history_json, read_history_json
 from .profile import (
     MonthProfile,
     history_profiles,
     left_out_notes,
     month_sources,
-    profiles_json,
-    read_profiles_json,
     text_values,
 )
 from .report import HISTORY_MONTHS, QaReport, run_release_qa, write_report
@@ -141,13 +140,16 @@ def load_history(
     profile_path: Optional[PathLike] = None,
     area_lookup: Optional[dict[str, str]] = None,
     feedback: Optional[Feedback] = None,
-) -> tuple[list[MonthProfile], list[str], list[str]]:
+) -> tuple[list[MonthProfile], list[str], list[str], dict[str, Optional[HistoryAreas]]]:
     """Month profiles of the months before ``month`` from extracts and saved profiles (a
     month given both ways takes the extract's). Returns (profiles, one note per month read
-    but left out, naming its files (profile.left_out_notes), file errors)."""
+    but left out, naming its files (profile.left_out_notes), file errors, per month the
+    areas it counts: as its file says (history_file), None for a version-1 file, which does
+    not say, and ``area_lookup``'s for a month counted here from extracts)."""
     from ..load.loader import load_extracts
 
     saved: dict[str, MonthProfile] = {}
+    areas: dict[str, Optional[HistoryAreas]] = {}
     read: dict[str, list[str]] = {}  # every month read: the files it came from
     files: list[str] = []
     for path in paths:
@@ -155,9 +157,10 @@ def load_history(
             raise QaInputError(f"{path}: no such file or folder")
         if str(path).lower().endswith(".json"):
             try:
-                profiles = read_profiles_json(read_text_file(path, encoding="utf-8-sig"))
+                history = read_history_json(read_text_file(path, encoding="utf-8-sig"))
             except (ValueError, TypeError, OSError) as exc:
                 raise QaInputError(f"{path}: not a QA history file ({exc})") from exc
+            profiles = history.profiles
             months = [p.month for p in profiles]
             twice = sorted({m for m in months if months.count(m) > 1})
             if twice:  # (one of them was dropped in silence: which is this force's month?)
@@ -165,6 +168,7 @@ def load_history(
                     f"{path}: not a QA history file (month {', '.join(twice)} is given twice)"
                 )
             saved.update((p.month, p) for p in profiles)
+            areas.update((m, history.areas) for m in months)
             for m in months:
                 read.setdefault(m, []).append(str(path))
         else:
@@ -177,9 +181,10 @@ def load_history(
             read.setdefault(m, []).extend(names)
         for p in history_profiles(result.crimes, before=month, area_lookup=area_lookup):
             saved[p.month] = p
+            areas[p.month] = areas_of(area_lookup)
     months = sorted(m for m in saved if m < month)[-HISTORY_MONTHS:]
     notes = left_out_notes(read, months, month, HISTORY_MONTHS)
-    return [saved[m] for m in months], notes, errors
+    return [saved[m] for m in months], notes, errors, {m: areas[m] for m in months}
 
 
 def run_qa_files(
@@ -212,7 +217,7 @@ def run_qa_files(
     # map points: a file, MapPoints or a MapPointsSpec (a QGIS layer), as the release takes
     point_set = resolve_points(points, source.crimes, feedback)[0] if points else None
     month = month_of(source.crimes)
-    profiles, left_out, errors = load_history(
+    profiles, left_out, errors, history_areas = load_history(
         history, month, history_profile_path, lookup, ScaledFeedback(feedback, 30, 70)
     )
     report = run_release_qa(
@@ -225,16 +230,22 @@ def run_qa_files(
         month=month,
         far_metres=_far(far_metres, DEFAULT_FAR_METRES),
         feedback=ScaledFeedback(feedback, 70, 95),
+        history_areas=history_areas,
+        area_lookup_name=Path(areas_path).name if areas_path else "",
     )
     json_path = html_path = history_path = None
     if out_dir is not None:
         json_path, html_path = write_report(report, out_dir)
     if save_history is not None:
+        # the months as compared, each counted by this month's areas (a month whose areas
+        # could not be put in them keeps no area counts), and the file says which areas
+        # those are: next month's QA need not guess (core.qa.history_file)
         this = [report.profile] if report.profile is not None else []
-        keep = (profiles + this)[-HISTORY_MONTHS:]
+        keep = (report.history + this)[-HISTORY_MONTHS:]
+        text = history_json(keep, report.areas or areas_of(lookup))
         history_path = Path(save_history)
         with staged_outputs() as stage:
-            stage.path_for(history_path).write_text(profiles_json(keep), encoding="utf-8")
+            stage.path_for(history_path).write_text(text, encoding="utf-8")
     feedback.set_progress(100)
     return QaRun(report, json_path, html_path, history_path, list(source.file_errors) + errors)
 

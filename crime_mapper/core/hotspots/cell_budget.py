@@ -1,0 +1,88 @@
+"""Whether a release's hotspot sizes make too many cells, asked before the long work.
+
+Why: a hexagon or density cell size just above the 10 m floor (hexgrid.SMALLEST_SIZE_M) is a
+valid setting, but over a force or a country it makes more cells than the hotspot methods
+take (a 10.5 m density cell over Leicestershire needs 37 million). The configuration took
+it, and the release refused it only at its hotspots step, after the load, the release QA
+and the anonymise step had run (minutes nationally). How many cells a size makes depends on
+where the crimes are, so the release asks here as soon as it has read them, with the very
+functions and limits the hotspots step uses (hexgrid.grid_counts, kde.kde_plan): the same
+arithmetic, the same message. What the configuration alone decides (a density surface
+always reaches a set bandwidth around every crime) is asked when it is read
+(:func:`refuse_too_many_cells_anywhere`).
+
+No QGIS: the points are projected as the hotspots step projects the crimes GeoPackage
+(qgis_bridge.hotspot_input: core.common.projection.choose_crs, then pyproj).
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+
+from .hexgrid import DEFAULT_MAX_CELLS, HexGrid, grid_counts
+from .kde import DEFAULT_MAX_CELLS as KDE_DEFAULT_MAX_CELLS
+from .kde import kde_plan
+
+#: What the monthly release's hotspots step runs with (qgis_bridge.monthly_release): Gi* on
+#: hexagons with one ring of neighbours, at most GI_MAX_CELLS of them, and a density surface
+#: of at most KDE_MAX_CELLS pixels. One place, so the check and the step cannot differ.
+GI_RINGS = 1
+GI_MAX_CELLS = DEFAULT_MAX_CELLS
+KDE_MAX_CELLS = KDE_DEFAULT_MAX_CELLS
+
+
+def project_for_hotspots(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray, str]:
+    """WGS84 points in the projected CRS the hotspot methods choose for them (British
+    National Grid, or Irish Transverse Mercator when most are in Northern Ireland): (x, y,
+    the CRS). The one choice, for the hotspots step and the check before it."""
+    from ..common.geography import WGS84, transform
+    from ..common.projection import choose_crs
+
+    lon = np.asarray(lon, dtype=np.float64)
+    lat = np.asarray(lat, dtype=np.float64)
+    target = choose_crs(lon, lat)
+    x, y = transform(lon, lat, WGS84, target)
+    return np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64), target
+
+
+def refuse_too_many_cells(
+    x: np.ndarray,
+    y: np.ndarray,
+    crs: str,
+    *,
+    gi_cell_m: Optional[float] = None,
+    kde_cell_m: Optional[float] = None,
+    bandwidth_m: Optional[float] = None,
+) -> None:
+    """HotspotInputError (TooManyCells: the hotspots step's own message) when the Gi*
+    hexagons of ``gi_cell_m`` or the density surface of ``kde_cell_m`` (and ``bandwidth_m``,
+    None or 0 for the automatic rule) over the points (x, y, metres in ``crs``) would make
+    more cells than the hotspots step takes. A method given no size is not asked about;
+    with no located point there is nothing to ask (the step says so itself)."""
+    finite = np.isfinite(x) & np.isfinite(y)
+    x, y = np.asarray(x)[finite], np.asarray(y)[finite]
+    if not x.size:
+        return
+    if gi_cell_m:
+        grid_counts(x, y, HexGrid(float(gi_cell_m), crs), rings=GI_RINGS, max_cells=GI_MAX_CELLS)
+    if kde_cell_m:
+        kde_plan(
+            x,
+            y,
+            cell_m=float(kde_cell_m),
+            bandwidth_m=float(bandwidth_m) if bandwidth_m else None,
+            max_cells=KDE_MAX_CELLS,
+        )
+
+
+def refuse_too_many_cells_anywhere(kde_cell_m: float, bandwidth_m: Optional[float]) -> None:
+    """HotspotInputError when a density surface of ``kde_cell_m`` with the set
+    ``bandwidth_m`` is refused whatever the crimes: the surface reaches the bandwidth around
+    every crime, so one crime's surface is the smallest there is (kde_plan on one point).
+    Nothing is decided without a set bandwidth (the automatic one depends on the crimes)."""
+    if not bandwidth_m:
+        return
+    one = np.zeros(1, dtype=np.float64)
+    kde_plan(one, one, float(kde_cell_m), float(bandwidth_m), max_cells=KDE_MAX_CELLS)
