@@ -675,6 +675,7 @@ exit codes:
 
 def _cmd_release(args: argparse.Namespace) -> int:
     from .core.monthly.config import example_config_text, read_config
+    from .core.monthly.release import WARNINGS_SHOWN
 
     if args.example:
         sys.stdout.write(example_config_text())
@@ -686,6 +687,9 @@ def _cmd_release(args: argparse.Namespace) -> int:
     print(outputs.summary_text())
     not_run = [s for s in outputs.steps if s.status == "not run"]
     _warn([f"{s.name} not run: {s.note}" for s in not_run])
+    # each step's warnings, as its own command gives them (to stderr, where a scheduled
+    # job's warnings are looked for): the summary above lists them under their step too
+    _warn(outputs.warning_lines(per_step=WARNINGS_SHOWN))
     return _exit_for(not_run)
 
 

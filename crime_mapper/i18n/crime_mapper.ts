@@ -588,6 +588,11 @@
     </message>
     <message>
         <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>Release warning: {first}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
         <source>Rules</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1784,11 +1789,6 @@ Command line: qgis_process.bin run crime_mapper:monthly_release -- CONFIG=releas
     <name>SummariesPanel</name>
     <message>
         <location filename="../../crime_mapper/ui/summaries_panel.py"/>
-        <source> (and {more:,} more in the message log)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../crime_mapper/ui/summaries_panel.py"/>
         <source> PDF atlas: {pdf}.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2055,6 +2055,11 @@ Command line: qgis_process.bin run crime_mapper:monthly_release -- CONFIG=releas
 </context>
 <context>
     <name>TaskRunner</name>
+    <message>
+        <location filename="../../crime_mapper/ui/task_runner.py"/>
+        <source> (and {more:,} more in the message log)</source>
+        <translation type="unfinished"></translation>
+    </message>
     <message>
         <location filename="../../crime_mapper/ui/task_runner.py"/>
         <source>Crime mapper</source>

@@ -312,6 +312,11 @@ class MonthlyReleaseAlgorithm(CrimeMapperAlgorithm):
         summary = outputs.summary_text()
         if feedback is not None:
             feedback.pushInfo(summary)
+            # each step's warnings, as the step's own algorithm pushes them (the summaries'
+            # neighbourhood_summaries, the web map's export_webmap): every one, so that the
+            # log the toolbox keeps holds what the published pages left out
+            for line in outputs.warning_lines():
+                feedback.pushWarning(line)
         release = outputs.release
         return {
             self.OUTPUT_FOLDER: str(outputs.out_dir),

@@ -57,6 +57,9 @@ class HotspotOutputs:
     notes: list[str] = field(default_factory=list)
     facts: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    #: what makes the result doubtful (Gi* on too few cells), also among ``notes``: kept
+    #: apart so that the monthly release's hotspots step can warn of it
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def uri(self) -> str:
@@ -202,6 +205,7 @@ def run_gi(
         len(counts.q),
         notes=list(points.notes),
         timings=timings,
+        warnings=[str(w) for w in gi.warnings],
         facts={
             "cell_size_m": float(cell_size_m),
             "fdr": bool(fdr),

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Optional
 
@@ -60,7 +61,7 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from ..core.common.json_file import parse_json_text
-from .task_runner import TaskRunner, notify
+from .task_runner import TaskRunner, notify, notify_warnings
 from .widgets import file_widget, setting_flag, setting_text
 
 
@@ -904,8 +905,11 @@ class GuidedReleasePanel(QScrollArea):
         self._show_states()
         self._save_to_project()
 
+        ran = self._running_steps
+
         def finished() -> None:
             notify(self.iface, tr("Done: ") + str(task.outputs.out_dir), Qgis.MessageLevel.Success)
+            self._warn(task.outputs, ran)
             self.releaseFinished.emit(True)
 
         if whole and self.add_when_done_check.isChecked():
@@ -974,8 +978,21 @@ class GuidedReleasePanel(QScrollArea):
         self._show_states()
         self.summary_view.setPlainText(text)
         self._save_to_project()
+        if task.partial_outputs is not None:  # (the steps that finished before it)
+            self._warn(task.partial_outputs, self._running_steps)
         notify(self.iface, text.splitlines()[0], level)
         self.releaseFinished.emit(False)
+
+    def _warn(self, outputs: Any, steps: Sequence[str]) -> None:
+        """The warnings of the steps this run ran (a link left out of the summaries as
+        unsafe, extract files not read...), as the Summaries tab shows its own: the message
+        bar and the message log. Why: the release ran the same steps and dropped them, so
+        an analyst publishing the month from here was never told."""
+        notify_warnings(
+            self.iface,
+            outputs.warning_lines(steps=steps),
+            tr("Release warning: {first}"),
+        )
 
     # --- results ------------------------------------------------------------------------------
     def out_dir(self) -> Optional[Path]:

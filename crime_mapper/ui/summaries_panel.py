@@ -19,9 +19,8 @@ from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtWidgets import QCheckBox, QFormLayout, QLabel, QSpinBox
 
 from ..core.common.feedback import Feedback
-from ..logger import log_message
 from .publish_panel import CSV_FILTER, PublishPanel, PublishTask, tr_noop
-from .task_runner import notify
+from .task_runner import notify, notify_warnings
 from .widgets import file_paths, setting_text
 
 
@@ -263,15 +262,4 @@ class SummariesPanel(PublishPanel):
         address, families naming no neighbourhood, files of the extract not read), on the
         message bar and each in the message log. Why: the command line and Processing
         showed them, the dock did not, so an analyst using it was never told."""
-        if not problems:
-            return
-        shown = problems[:50]
-        for problem in shown[1:]:
-            log_message(problem, Qgis.MessageLevel.Warning)
-        more = len(problems) - 1
-        notify(
-            self.iface,
-            tr("Summaries warning: {first}").format(first=shown[0])
-            + (tr(" (and {more:,} more in the message log)").format(more=more) if more else ""),
-            Qgis.MessageLevel.Warning,
-        )
+        notify_warnings(self.iface, problems, tr("Summaries warning: {first}"))

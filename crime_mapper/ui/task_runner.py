@@ -9,10 +9,10 @@ with a finished task. ``notify`` is the panels' message bar + message log pair.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Optional
 
-from qgis.core import QgsApplication, QgsTask
+from qgis.core import Qgis, QgsApplication, QgsTask
 from qgis.PyQt.QtCore import QCoreApplication, QObject
 from qgis.PyQt.QtWidgets import QProgressBar
 
@@ -35,6 +35,30 @@ def notify(iface: Any, text: str, level: Any) -> None:
     if iface is not None:
         iface.messageBar().pushMessage(tr("Crime mapper"), text, level, 8)
     log_message(text, level)
+
+
+#: How many of a run's warnings go to the message log (a national release's neighbourhood
+#: outlines can give hundreds; the files the run wrote keep every one)
+WARNINGS_LOGGED = 50
+
+
+def notify_warnings(iface: Any, warnings: Sequence[str], headline: str) -> None:
+    """A run's warnings (what was left out and why): the first on the message bar, with how
+    many more there are, and each in the message log. ``headline``: the panel's translated
+    text holding ``{first}``. Why one helper: the dock's Summaries tab showed its warnings
+    this way, and the monthly release, which runs the same summaries, showed none."""
+    if not warnings:
+        return
+    shown = list(warnings[:WARNINGS_LOGGED])
+    for warning in shown[1:]:
+        log_message(warning, Qgis.MessageLevel.Warning)
+    more = len(warnings) - 1
+    notify(
+        iface,
+        headline.format(first=shown[0])
+        + (tr(" (and {more:,} more in the message log)").format(more=more) if more else ""),
+        Qgis.MessageLevel.Warning,
+    )
 
 
 class TaskRunner(QObject):

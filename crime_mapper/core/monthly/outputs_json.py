@@ -19,7 +19,10 @@ from typing import Any, Callable, Optional
 
 from .release import LoadStep, MonthlyOutputs, StepRecord
 
-OUTPUTS_VERSION = 1
+#: 2: each step holds its ``warnings`` (StepRecord.warnings). Version 1 (a project saved
+#: before) is still read, its steps with no warnings.
+OUTPUTS_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 _RELEASE_PATHS = ("public_csv", "public_gpkg", "audit_json", "audit_html", "manifest", "qml")
 
 
@@ -67,6 +70,16 @@ def outputs_to_dict(outputs: MonthlyOutputs) -> dict[str, Any]:
     }
 
 
+def _texts(value: Any, what: str) -> list[str]:
+    """A list of texts as saved (none when absent: a version 1 file); anything else is
+    malformed, never read as characters or keys."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(text, str) for text in value):
+        raise ValueError(f"{what} are not a list of texts")
+    return list(value)
+
+
 def _path(value: Any) -> Optional[Path]:
     return None if value in (None, "") else Path(value)
 
@@ -77,7 +90,7 @@ def outputs_from_dict(
     """Rebuild the outputs; ``hotspot`` turns each hotspot dictionary into the caller's type
     (kept as dictionaries without it). Raises ValueError on anything malformed."""
     try:
-        if data.get("version") != OUTPUTS_VERSION:
+        if data.get("version") not in READABLE_VERSIONS:
             raise ValueError(f"unknown outputs version {data.get('version')!r}")
         outputs = MonthlyOutputs(
             month=str(data["month"]),
@@ -89,6 +102,7 @@ def outputs_from_dict(
                     outputs=[Path(p) for p in s.get("outputs", [])],
                     summary=dict(s.get("summary") or {}),
                     note=str(s.get("note") or ""),
+                    warnings=_texts(s.get("warnings"), "a step's warnings"),
                 )
                 for s in data.get("steps", [])
             ],

@@ -54,7 +54,9 @@ MANIFEST_NAME = "manifest.json"
 #: On a MonthlyReleaseError or Cancelled raised by run_monthly_release: the MonthlyOutputs
 #: of the steps that finished before it.
 PARTIAL_OUTPUTS = "partial_outputs"
-MANIFEST_VERSION = 1
+#: 2: each step's entry holds its ``warnings`` (a list, empty when there are none); a
+#: version 1 manifest has none and is read as a step that said nothing
+MANIFEST_VERSION = 2
 STEPS = ("load", "check", "anonymise", "hotspots", "publish")
 # Share of the progress bar at the end of each step.
 _STEP_END = {"load": 25.0, "check": 35.0, "anonymise": 75.0, "hotspots": 92.0, "publish": 100.0}
@@ -93,6 +95,9 @@ class LoadStep:
     reconciles: bool
     report_text: str = ""
     crimes_gpkg: Optional[Path] = None
+    #: what the analyst must hear about the load (files not read, records an unclosed quote
+    #: swallowed: :func:`load_warnings`); the load step's record carries them
+    warnings: list[str] = field(default_factory=list)
     #: ``crimes`` opened in memory (a CrimesInput), for the anonymise step of the same run:
     #: the QGIS load gives the GeoPackage it wrote as read back, from the table it holds
     #: (not saved by core.monthly.outputs_json; dropped once the anonymise step has it)
@@ -105,13 +110,51 @@ class LoadStep:
 
 @dataclass
 class StepRecord:
-    """One step's outcome in the manifest and in the dock."""
+    """One step's outcome in the manifest and in the dock.
+
+    ``warnings``: what the step's own command, algorithm or panel warns about when run on
+    its own (extract files not read, a team's link left out as unsafe, families naming no
+    neighbourhood, a neighbourhood outline repaired...). Why a field of its own: the
+    monthly release dropped them, so an analyst publishing the month was never told what
+    the published pages left out. The command line, Processing and the dock show them and
+    the manifest keeps them; a warning an earlier step of the release already gave is not
+    repeated (:func:`unsaid_warnings`)."""
 
     name: str
     status: str  # "done" | "not run" | "skipped"
     outputs: list[Path] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
     note: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+
+#: How many of one step's warnings :meth:`MonthlyOutputs.warning_lines` lists when asked for
+#: a short list (the command line's, the message bar's): a national release's neighbourhood
+#: outlines can give hundreds; the manifest keeps every one.
+WARNINGS_SHOWN = 20
+
+
+def load_warnings(report: dict[str, Any]) -> list[str]:
+    """The load's warnings from its validation report (core.load.validation_report's
+    dictionary, as written to validation_report.json): the files that could not be used and
+    the records an unclosed quote made of many lines, as the load command warns of them.
+    One function for both step runners (the plain load and the QGIS one)."""
+    found = [*(report.get("file_errors") or []), *(report.get("swallowed_records") or [])]
+    return [str(text) for text in found]
+
+
+def unsaid_warnings(warnings: Sequence[str], earlier: Sequence[StepRecord]) -> list[str]:
+    """``warnings`` without repeats and without those an ``earlier`` step recorded. Why:
+    the later steps read the same inputs again (the summaries and the web map both report
+    the extract files the load could not use, and both the same neighbourhood outlines'
+    repairs); the analyst hears each once, from the first step that found it."""
+    said = {text for record in earlier for text in record.warnings}
+    kept: list[str] = []
+    for text in warnings:
+        if text not in said:
+            said.add(text)
+            kept.append(text)
+    return kept
 
 
 def _file_uri(path: Any) -> str:
@@ -151,6 +194,28 @@ class MonthlyOutputs:
     def step(self, name: str) -> Optional[StepRecord]:
         return next((s for s in self.steps if s.name == name), None)
 
+    def warning_lines(
+        self, per_step: Optional[int] = None, steps: Optional[Sequence[str]] = None
+    ) -> list[str]:
+        """Every step's warnings as ``<step>: <warning>``, in step order: the one list the
+        command line, Processing and the dock show. ``per_step``: at most that many of each
+        step's, then one line saying how many more (all are in the manifest). ``steps``:
+        only these steps' (the dock's run of one step: the earlier ones were shown when
+        they ran)."""
+        lines: list[str] = []
+        for record in self.steps:
+            if steps is not None and record.name not in steps:
+                continue
+            shown = record.warnings if per_step is None else record.warnings[:per_step]
+            lines += [f"{record.name}: {text}" for text in shown]
+            more = len(record.warnings) - len(shown)
+            if more:
+                lines.append(
+                    f"{record.name}: {more:,} more warning{'s' if more > 1 else ''} "
+                    f"(every one is listed in {MANIFEST_NAME})"
+                )
+        return lines
+
     def summary_text(self) -> str:
         """Where each output is and how to open it, for the command line and the dock."""
         lines = [f"Monthly release {self.month}: {self.out_dir}"]
@@ -158,6 +223,13 @@ class MonthlyOutputs:
         for record in self.steps:
             head = f"- {record.name}: {record.status}"
             lines.append(head + (f" ({record.note})" if record.note else ""))
+            shown = record.warnings[:WARNINGS_SHOWN]
+            lines += [f"    Warning: {text}" for text in shown]
+            if len(record.warnings) > len(shown):
+                lines.append(
+                    f"    ({len(record.warnings) - len(shown):,} more warnings: every one is "
+                    f"listed in {MANIFEST_NAME})"
+                )
             # the web map's and the summaries' files (thousands of pages nationally) are
             # counted under their folder, at any depth, not listed one by one
             inside: dict[str, int] = {"neighbourhoods": 0, "map": 0}
@@ -289,6 +361,7 @@ class StepRunners:
             summary=_load_summary(summary),
             reconciles=bool(summary["reconciles"]),
             report_text=text,
+            warnings=load_warnings(summary),
         )
 
     def style_writer(self) -> Optional[Callable[[Path], None]]:
@@ -534,6 +607,7 @@ def _run_steps(config, month, outputs, runners, feedback, steps, notify) -> None
         except Exception as exc:  # noqa: BLE001 - turned into the reason and what to do
             notify(step, "failed")
             raise _failure(step, exc) from exc
+        record.warnings = unsaid_warnings(record.warnings, outputs.steps)
         outputs.steps.append(record)
         notify(step, record.status)
         if step == "load":  # (the crimes are read: the hotspot sizes asked before the rest)
@@ -631,7 +705,9 @@ def _load_step(config, month, outputs, runners, feedback) -> StepRecord:
             "the validation report does not reconcile (rows read != accepted + rejected)",
             f"read the validation report in {outputs.out_dir / 'internal'} and fix the extract",
         )
-    return StepRecord("load", "done", list(load.written), dict(load.summary))
+    return StepRecord(
+        "load", "done", list(load.written), dict(load.summary), warnings=list(load.warnings)
+    )
 
 
 def _check_step(config, month, outputs, runners, feedback) -> StepRecord:
@@ -661,7 +737,10 @@ def _check_step(config, month, outputs, runners, feedback) -> StepRecord:
     if done.report.history_left_out:  # (a wrong history file must show where it is read)
         summary["history_left_out"] = list(done.report.history_left_out)
         note += "; history months left out: " + "; ".join(done.report.history_left_out)
-    return StepRecord("check", "done", files, summary, note=note)
+    # (as the qa command warns: files not read, history months left out)
+    warnings = list(done.file_errors)
+    warnings += [f"history month left out: {text}" for text in done.report.history_left_out]
+    return StepRecord("check", "done", files, summary, note=note, warnings=warnings)
 
 
 def _anonymise_step(config, month, outputs, runners, feedback) -> StepRecord:
@@ -719,7 +798,16 @@ def _anonymise_step(config, month, outputs, runners, feedback) -> StepRecord:
         "leak_gate_passed": release.gate_passed,
     }
     note = "" if release.published_rows else nothing_published(release.audit["totals"])
-    return StepRecord("anonymise", "done", list(release.written), summary, note=note)
+    # the audit's warnings and the files not read, as the anonymise command gives them (a
+    # file the load step named already is not named again: unsaid_warnings)
+    return StepRecord(
+        "anonymise",
+        "done",
+        list(release.written),
+        summary,
+        note=note,
+        warnings=[*release.warnings, *release.file_errors, *release.damaged],
+    )
 
 
 def _publish_early(
@@ -876,7 +964,11 @@ def _hotspots_step(config, month, outputs, runners, feedback) -> StepRecord:
     for item in made:
         files += [p for p in (item.path, getattr(item, "qml", None)) if p is not None]
     summary = {item.kind: {"cells": item.cells, "crimes": item.crimes} for item in made}
-    return StepRecord("hotspots", "done", files, summary, note="internal: never published")
+    # (e.g. Gi* on too few cells to be reliable)
+    warnings = [str(text) for item in made for text in getattr(item, "warnings", None) or []]
+    return StepRecord(
+        "hotspots", "done", files, summary, note="internal: never published", warnings=warnings
+    )
 
 
 def _points_spec(config: ReleaseConfig, month: str) -> Any:
@@ -948,6 +1040,7 @@ def _publish_step(config, month, outputs, runners, feedback) -> StepRecord:
     source = config.neighbourhood_source(month)
     files: list[Path] = []
     summary: dict[str, Any] = {}
+    warnings: list[str] = []  # the summaries' then the web map's, as their commands warn
     from_summaries: dict[str, Any] = {}
     share = 50.0 if (publish.summaries and publish.web_map) else 100.0
     title = publish.title or " ".join(
@@ -1010,6 +1103,7 @@ def _publish_step(config, month, outputs, runners, feedback) -> StepRecord:
             )
             files += _files_under(Path(done.folder))
             summary["summaries"] = {"pages": done.pages, "csv_rows": done.csv_rows}
+            warnings += [str(text) for text in done.problems]
             from_summaries = _shared_with_map(
                 done.table, done.summaries.hoods, done.assignment, release.published_rows
             )
@@ -1027,6 +1121,7 @@ def _publish_step(config, month, outputs, runners, feedback) -> StepRecord:
             files += _files_under(Path(made.out_dir))
             verdict = made.gate.replace(str(made.out_dir), "map")  # no folder: same anywhere
             summary["web_map"] = {"crimes": made.crimes, "mapped": made.mapped, "gate": verdict}
+            warnings += [str(text) for text in made.warnings]
     except BaseException:
         if beside is not None:  # (a child killed while writing leaves what it began)
             from ..publish.webmap_export import remove_staged_by
@@ -1037,7 +1132,7 @@ def _publish_step(config, month, outputs, runners, feedback) -> StepRecord:
     finally:
         if beside is not None:  # (the summaries failed or were cancelled: not moved in)
             beside.stop()
-    return StepRecord("publish", "done", files, summary)
+    return StepRecord("publish", "done", files, summary, warnings=warnings)
 
 
 #: Raw-side views of the release's gate that the summaries' and the web map's gate calls both
@@ -1264,6 +1359,7 @@ def build_monthly_manifest(
                 "status": record.status,
                 **({"note": record.note} if record.note else {}),
                 "summary": record.summary,
+                "warnings": list(record.warnings),
                 "outputs": [
                     _file(p, outputs.out_dir, folders, outputs.digests)
                     for p in record.outputs

@@ -1,0 +1,232 @@
+"""The monthly release keeps each step's warnings: the command line prints them, the
+manifest and the dock's saved results hold them, Processing pushes them and the dock shows
+them on the message bar and in the log.
+
+Why: the summaries, the web map, the load and the hotspots each warn when run on their own
+(a neighbourhood outline repaired, an extract file not read, Gi* on too few cells...), but
+inside the monthly release the step record had no place for warnings and they were lost, so
+an analyst publishing the month was never told.
+
+Every run is real: the bundled month (sample_data/release.toml) with three real faults, each
+a warning of one step: a file among the extracts that is no crime extract (load), the
+committed neighbourhood outlines with one ring left unclosed (publish: the summaries and the
+web map repair it and say so), and Gi* hexagons so large that fewer than 30 cells hold the
+city (hotspots). Release QA and the QGIS project are off (they warn of nothing here).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import tomllib
+from qgis.core import (
+    Qgis,
+    QgsApplication,
+    QgsProcessingAlgRunnerTask,
+    QgsProcessingContext,
+    QgsProcessingFeedback,
+    QgsProject,
+)
+from qgis.PyQt.QtCore import Qt
+
+from crime_mapper.core.monthly import toml_lite
+from crime_mapper.core.monthly.outputs_json import outputs_from_dict, outputs_to_dict
+from crime_mapper.core.monthly.release import MonthlyOutputs, StepRecord
+from tests.support.monthly_config import MONTH, SAMPLE, cli, config_file
+
+TIMEOUT_MS = 600_000  # a hang guard only; nothing asserts how long a run took
+#: the load's warning: the file among the extracts that is not one
+NOT_AN_EXTRACT = "notes.csv: not a crime extract"
+#: the publish step's: the summaries' words for the ring left unclosed
+RING = "feature 1 (E02002827): ring was not closed; closed it"
+#: the hotspots step's (a 4 km hexagon grid holds the city in 29 cells)
+FEW_CELLS = "Gi* is unreliable with fewer than 30"
+
+
+def warned_config(tmp_path: Path) -> Path:
+    """The bundled release configuration, with the three faults of the module docstring."""
+    path = config_file(tmp_path)
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    notes = tmp_path / "notes.csv"
+    notes.write_text("officer,remark\nPC 1,nothing to add\n", encoding="utf-8")
+    data["load"]["inputs"].append(str(notes))
+    outlines = json.loads(
+        (SAMPLE / "neighbourhoods" / "msoa11_leicester_city.geojson").read_text(encoding="utf-8")
+    )
+    outlines["features"][0]["geometry"]["coordinates"][0].pop()  # (its closing vertex)
+    boundaries = tmp_path / "neighbourhoods.geojson"
+    boundaries.write_text(json.dumps(outlines), encoding="utf-8")
+    data["publish"]["neighbourhoods"]["boundaries"] = str(boundaries)
+    data["publish"]["project"] = False
+    data["qa"]["enabled"] = False
+    data["hotspots"].update(kde=False, gi=True, gi_cell_m=4000.0)
+    path.write_text(toml_lite.dumps(data), encoding="utf-8")
+    return path
+
+
+def _holding(lines: list[str], text: str) -> list[str]:
+    return [line for line in lines if text in line]
+
+
+# --- the command line and the manifest ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def cli_release(tmp_path_factory):
+    """(the release folder, the command line's run) of the warned release, with QGIS."""
+    tmp = tmp_path_factory.mktemp("warned")
+    run = cli("release", warned_config(tmp), "--month", MONTH)
+    return tmp / "out" / MONTH, run
+
+
+def test_the_command_line_prints_every_steps_warnings(cli_release):
+    out, run = cli_release
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
+    errors = run.stderr.splitlines()
+    # as the standalone commands warn: on stderr, each naming its step
+    notes = out.parent.parent / "notes.csv"
+    assert _holding(errors, f"crime_mapper: warning: load: {notes}: not a crime extract")
+    assert len(_holding(errors, NOT_AN_EXTRACT)) == 1, run.stderr
+    assert _holding(errors, f"crime_mapper: warning: publish: {RING}"), run.stderr
+    assert _holding(errors, "crime_mapper: warning: hotspots: Only 29 cells"), run.stderr
+    # and in the summary, under the step that gave them
+    summary = run.stdout.split("- publish: done", 1)[1].split("Manifest", 1)[0]
+    assert f"    Warning: {RING}" in summary, run.stdout
+
+
+def test_the_manifest_keeps_each_steps_warnings_once(cli_release):
+    out, _run = cli_release
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["manifest_version"] == 2
+    warnings = {step["step"]: step["warnings"] for step in manifest["steps"]}
+    assert list(warnings) == ["load", "check", "anonymise", "hotspots", "publish"]
+    assert all(isinstance(texts, list) for texts in warnings.values())
+    assert len(_holding(warnings["load"], NOT_AN_EXTRACT)) == 1
+    assert _holding(warnings["hotspots"], FEW_CELLS)
+    assert RING in warnings["publish"]
+    # the summaries and the web map read the extracts again: the file the load could not
+    # use is said once, by the load, not by each step that met it again
+    every = [text for texts in warnings.values() for text in texts]
+    assert len(every) == len(set(every)), every
+    assert not _holding(warnings["publish"], NOT_AN_EXTRACT)
+
+
+# --- the dock's saved results ---------------------------------------------------------------
+
+
+def test_saved_results_keep_the_warnings_and_older_ones_still_read(tmp_path):
+    outputs = MonthlyOutputs(
+        MONTH,
+        tmp_path,
+        [
+            StepRecord("load", "done", warnings=["notes.csv: not a crime extract"]),
+            StepRecord("publish", "done", warnings=[RING]),
+        ],
+        tmp_path / "manifest.json",
+    )
+    data = json.loads(json.dumps(outputs_to_dict(outputs)))
+    assert data["version"] == 2
+    again = outputs_from_dict(data)
+    assert again.steps == outputs.steps
+    assert again.warning_lines() == ["load: notes.csv: not a crime extract", f"publish: {RING}"]
+    assert again.warning_lines(steps=["publish"]) == [f"publish: {RING}"]
+    # a project saved before (version 1, steps without warnings) still opens
+    older = {**data, "version": 1, "steps": [{"name": "load", "status": "done"}]}
+    assert outputs_from_dict(older).steps == [StepRecord("load", "done")]
+    # warnings of the wrong shape are refused, never read as characters
+    hostile = {**data, "steps": [{"name": "load", "status": "done", "warnings": "abc"}]}
+    with pytest.raises(ValueError, match="warnings"):
+        outputs_from_dict(hostile)
+
+
+def test_many_warnings_are_cut_short_where_shown_and_kept_whole(tmp_path):
+    """A national release's outlines can give hundreds: the command line and the summary
+    show 20 of a step's and say how many more; the record keeps every one."""
+    record = StepRecord("publish", "done", warnings=[f"ring {i} repaired" for i in range(25)])
+    outputs = MonthlyOutputs(MONTH, tmp_path, [record], tmp_path / "manifest.json")
+    lines = outputs.warning_lines(per_step=20)
+    assert lines[:20] == [f"publish: ring {i} repaired" for i in range(20)]
+    assert lines[20:] == ["publish: 5 more warnings (every one is listed in manifest.json)"]
+    assert len(outputs.warning_lines()) == 25
+    assert "(5 more warnings: every one is listed in manifest.json)" in outputs.summary_text()
+
+
+# --- Processing -----------------------------------------------------------------------------
+
+
+class WarningsFeedback(QgsProcessingFeedback):
+    """What the Processing dialog's log is given as warnings."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.warnings: list[str] = []
+
+    def pushWarning(self, warning: str) -> None:  # noqa: N802 - QGIS API
+        self.warnings.append(warning)
+        super().pushWarning(warning)
+
+
+def test_processing_pushes_every_steps_warnings(provider, qgis_new_project, qtbot, tmp_path):
+    algorithm = (
+        QgsApplication.processingRegistry().algorithmById("crime_mapper:monthly_release").create()
+    )
+    context = QgsProcessingContext()
+    context.setProject(QgsProject.instance())
+    feedback = WarningsFeedback()
+    parameters = {"CONFIG": str(warned_config(tmp_path)), "MONTH": MONTH}
+    task = QgsProcessingAlgRunnerTask(algorithm, parameters, context, feedback)
+    outcome: list[bool] = []
+    task.executed.connect(lambda ok, _results: outcome.append(ok))
+    QgsApplication.taskManager().addTask(task)
+    qtbot.waitUntil(lambda: bool(outcome), timeout=TIMEOUT_MS)
+    assert outcome == [True], feedback.warnings
+    assert len(_holding(feedback.warnings, NOT_AN_EXTRACT)) == 1, feedback.warnings
+    assert f"publish: {RING}" in feedback.warnings
+    assert _holding(feedback.warnings, f"hotspots: Only 29 cells: {FEW_CELLS}")
+
+
+# --- the dock -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def dock(qgis_iface, qgis_new_project, qtbot):
+    from crime_mapper.ui.dock import CrimeMapperDock
+
+    widget = CrimeMapperDock(qgis_iface)
+    qtbot.addWidget(widget)
+    yield widget
+    widget.shutdown()
+
+
+def test_the_dock_shows_the_releases_warnings(dock, qgis_iface, qtbot, tmp_path):
+    """As its Summaries tab shows its own: the first on the message bar with how many more,
+    each in the message log; and under its step in the release's summary."""
+    logged: list[str] = []
+
+    def log(message: str, tag: str, level: Qgis.MessageLevel) -> None:
+        if tag == "crime_mapper" and level == Qgis.MessageLevel.Warning:
+            logged.append(message)
+
+    messages = QgsApplication.messageLog()
+    messages.messageReceived.connect(log)
+    panel = dock.guided_panel
+    assert panel.open_config(warned_config(tmp_path))
+    panel.set_month(MONTH)
+    qgis_iface.messageBar().clear_messages()
+    try:
+        with qtbot.waitSignal(panel.releaseFinished, timeout=TIMEOUT_MS) as blocker:
+            qtbot.mouseClick(panel.run_button, Qt.MouseButton.LeftButton)
+    finally:
+        messages.messageReceived.disconnect(log)
+    assert blocker.args == [True], panel.summary_view.toPlainText()
+    bar = qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Warning)
+    assert _holding(bar, f"Release warning: load: {tmp_path / NOT_AN_EXTRACT}"), bar
+    assert _holding(bar, "more in the message log"), bar
+    assert _holding(logged, f"publish: {RING}"), logged
+    assert _holding(logged, f"hotspots: Only 29 cells: {FEW_CELLS}"), logged
+    assert f"    Warning: {RING}" in panel.summary_view.toPlainText()
+    # the results saved in the project keep them (read again, the summary still shows them)
+    panel.restore()
+    assert f"    Warning: {RING}" in panel.summary_view.toPlainText()
