@@ -683,6 +683,11 @@
     </message>
     <message>
         <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>The configuration was not saved: </source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
         <source>The force's history</source>
         <translation type="unfinished"></translation>
     </message>

@@ -129,6 +129,24 @@ HOOD_DETAILS = (
     ("names_name_field", tr_noop("Names name field"), False),
     ("lsoa_population", tr_noop("LSOA population"), True),
 )
+#: The form's label of each setting the configuration's reader can refuse (ConfigError.key),
+#: so a refusal names the field the analyst typed into, not only the file's key.
+FIELD_LABELS = {
+    "release.force": tr_noop("Force"),
+    "release.output": tr_noop("Folder"),
+    "load.inputs": tr_noop("Extracts"),
+    "load.profile": tr_noop("Profile"),
+    "qa.history": tr_noop("History"),
+    "qa.areas": tr_noop("Areas"),
+    "anonymise.map_points.paths": tr_noop("Sources"),
+    "anonymise.salt_file": tr_noop("Salt file"),
+    "anonymise.rules": tr_noop("Rules"),
+    "anonymise.max_distance_m": tr_noop("Max distance"),
+    "publish.title": tr_noop("Title"),
+    "publish.neighbourhoods.boundaries": tr_noop("Outlines"),
+    "publish.neighbourhoods.code_field": tr_noop("Code field"),
+    **{f"publish.neighbourhoods.{key}": label for key, label, _file in HOOD_DETAILS},
+}
 
 
 def tr(text: str) -> str:
@@ -555,68 +573,73 @@ class GuidedReleasePanel(QScrollArea):
         return form
 
     # --- the configuration <-> the form -----------------------------------------------------
-    def config(self) -> Any:
-        """The form as a ReleaseConfig (relative paths start at the saved file's folder)."""
-        from dataclasses import replace
+    def form_data(self) -> dict[str, Any]:
+        """The form as the configuration file's content (ReleaseConfig.to_dict's shape), its
+        texts exactly as typed or pasted: :meth:`config` reads it as a file is read."""
+        from ..core.monthly.config import ORDINARY_SPACE, HotspotsConfig, PublishConfig
 
-        from ..core.monthly.config import (
-            HotspotsConfig,
-            MapPointsConfig,
-            PublishConfig,
-            QaConfig,
-            ReleaseConfig,
-        )
-
-        def paths(widget) -> list[str]:
-            return [p for p in split_paths(widget.filePath()) if p]
-
-        base = self._config_path.parent if self._config_path else Path.home()
-        hoods = dict(self._base.publish.neighbourhoods) if self._base else {}
+        base = self._base
+        hoods = dict(base.publish.neighbourhoods) if base else {}
         shown = {
-            "boundaries": self.hood_boundaries_widget.filePath().strip(),
-            "code_field": self.hood_code_edit.text().strip(),
+            "boundaries": self.hood_boundaries_widget.filePath(),
+            "code_field": self.hood_code_edit.text(),
         }
         for key, widget in self.hood_widgets.items():
-            text = widget.filePath() if hasattr(widget, "filePath") else widget.text()
-            shown[key] = text.strip()
+            shown[key] = widget.filePath() if hasattr(widget, "filePath") else widget.text()
         for key, value in shown.items():
-            if value:
+            if value.strip(ORDINARY_SPACE):
                 hoods[key] = value
             else:
                 hoods.pop(key, None)
-        return ReleaseConfig(
-            inputs=paths(self.inputs_widget),
-            profile=self.profile_widget.filePath().strip(),
-            salt_file=self.salt_widget.filePath().strip(),
-            rules=self.rules_widget.filePath().strip(),
-            output=self.output_edit.text().strip(),
-            force=self.force_edit.text().strip(),
-            max_distance_m=float(self.distance_spin.value()),
-            map_points=MapPointsConfig(
-                kind=self.points_kind.currentData(),
-                paths=paths(self.points_widget),
-                hexagon_m=self._base.map_points.hexagon_m if self._base else 500.0,
-            ),
-            qa=QaConfig(
-                enabled=self.qa_check.isChecked(),
-                history=paths(self.qa_history_widget),
-                areas=self.qa_areas_widget.filePath().strip(),
-            ),
-            hotspots=replace(
-                self._base.hotspots if self._base else HotspotsConfig(),
+        return {
+            "release": {"force": self.force_edit.text(), "output": self.output_edit.text()},
+            "load": {
+                "inputs": split_paths(self.inputs_widget.filePath()),
+                "profile": self.profile_widget.filePath(),
+            },
+            "anonymise": {
+                "salt_file": self.salt_widget.filePath(),
+                "rules": self.rules_widget.filePath(),
+                "max_distance_m": float(self.distance_spin.value()),
+                "map_points": {
+                    "kind": self.points_kind.currentData(),
+                    "paths": split_paths(self.points_widget.filePath()),
+                    # (kept for a kind chosen again: a file writes it for hexagons only)
+                    "hexagon_m": base.map_points.hexagon_m if base else 500.0,
+                },
+            },
+            "qa": {
+                "enabled": self.qa_check.isChecked(),
+                "history": split_paths(self.qa_history_widget.filePath()),
+                "areas": self.qa_areas_widget.filePath(),
+            },
+            "hotspots": dict(
+                (base.hotspots if base else HotspotsConfig()).to_dict(),
                 enabled=self.hotspots_check.isChecked(),
             ),
-            publish=replace(
-                self._base.publish if self._base else PublishConfig(),
+            "publish": dict(
+                (base.publish if base else PublishConfig()).to_dict(),
                 project=self.project_check.isChecked(),
                 web_map=self.webmap_check.isChecked(),
                 summaries=self.summaries_check.isChecked(),
-                title=self.webmap_title_edit.text().strip(),
+                title=self.webmap_title_edit.text(),
                 neighbourhoods=hoods,
             ),
-            base_dir=base,
-            source=self._config_path,
-        )
+        }
+
+    def config(self) -> Any:
+        """The form as a ReleaseConfig (relative paths start at the saved file's folder),
+        read by the configuration file's own reader (ReleaseConfig.from_dict), so a text
+        the file would refuse is refused here too, and one it keeps is kept as written; a
+        ConfigError names the setting (and :meth:`problems_by_step` the field). Why: the
+        form built its configuration itself, with none of the reader's checks: a NUL
+        typed or pasted into the force name, the title or a field name was accepted,
+        saved, and the saved file refused when opened next month; and str.strip took
+        U+001C-U+001F and Unicode spaces off the ends, which the file keeps."""
+        from ..core.monthly.config import ReleaseConfig
+
+        base = self._config_path.parent if self._config_path else Path.home()
+        return ReleaseConfig.from_dict(self.form_data(), base, source=self._config_path)
 
     def set_config(self, config: Any, path: Optional[Path] = None) -> None:
         """Fill the form from a ReleaseConfig (as opened from a file or the project)."""
@@ -663,13 +686,21 @@ class GuidedReleasePanel(QScrollArea):
 
     def problems_by_step(self) -> dict[str, list[str]]:
         """What stops each step from running, in plain words ("release": the month and the
-        folder, which every step needs)."""
+        folder, which every step needs). A setting the configuration's reader refuses
+        stops every step (no step can be given a configuration it refuses): it is shown
+        with the month and folder, naming the field it is in."""
         from ..core.monthly.config import ConfigError
 
         try:
             return self.config().problems_by_step(self.month())
         except ConfigError as exc:
-            return {"release": [str(exc)]}
+            return {"release": [self.refusal_text(exc)]}
+
+    def refusal_text(self, error: Exception) -> str:
+        """A ConfigError as the form shows it: the field's label first (the form does not
+        show the file's key names), then the reader's words."""
+        label = FIELD_LABELS.get(getattr(error, "key", ""), "")
+        return f"{tr(label)}: {error}" if label else str(error)
 
     def problems(self) -> list[str]:
         """What stops the whole release from running (each shown under its step)."""
@@ -691,12 +722,25 @@ class GuidedReleasePanel(QScrollArea):
         self._remember_recent(Path(path))
         return True
 
-    def save_config(self, path: str | os.PathLike) -> Path:
-        from ..core.monthly.config import write_config
+    def save_config(self, path: str | os.PathLike) -> Optional[Path]:
+        """Write the form as a configuration file; None (and why, on the message bar) when
+        the form holds a setting the file's reader refuses."""
+        from ..core.monthly.config import ConfigError, write_config
 
-        path = Path(path)
+        path, before = Path(path), self._config_path
         self._config_path = path
-        written = write_config(self.config(), path)
+        try:
+            config = self.config()
+        except ConfigError as exc:  # (a file the reader would refuse is never written)
+            self._config_path = before
+            notify(
+                self.iface,
+                tr("The configuration was not saved: ") + self.refusal_text(exc),
+                Qgis.MessageLevel.Warning,
+            )
+            self._show_problems()
+            return None
+        written = write_config(config, path)
         self._remember_recent(path)
         self._save_to_project()
         return written
@@ -859,12 +903,17 @@ class GuidedReleasePanel(QScrollArea):
         return False
 
     def _start(self, steps: list[str]) -> bool:
+        from ..core.monthly.config import ConfigError
         from ..qgis_bridge.release_process import ChildReleaseTask
 
         if self._runner.is_running():
             notify(self.iface, tr("The release is already running."), Qgis.MessageLevel.Warning)
             return False
-        self._remember_inputs()
+        try:  # (checked before: problems_by_step; this only keeps a traceback out)
+            config = self.config()
+        except ConfigError as exc:
+            return self._refuse(self.refusal_text(exc))
+        self._remember_inputs(config)
         # the layers' transforms use the project's context: name the UK grid operation so
         # nobody is asked and nothing warns (qgis_bridge.transform_context)
         from ..qgis_bridge.transform_context import set_default_transforms
@@ -877,7 +926,7 @@ class GuidedReleasePanel(QScrollArea):
         self._show_states()
         self._running_steps = tuple(steps)
         task = ChildReleaseTask(
-            self.config(),
+            config,
             self.month(),
             steps,
             None if whole else self._outputs_json,
@@ -1093,11 +1142,10 @@ class GuidedReleasePanel(QScrollArea):
         ]
 
     # --- settings -----------------------------------------------------------------------------
-    def _remember_inputs(self) -> None:
-        """Per user: the last profile, salt file, map points and output folder, offered to a
-        new project."""
+    def _remember_inputs(self, config: Any) -> None:
+        """Per user: the last profile, salt file, map points and output folder (of
+        ``config``, the form's), offered to a new project."""
         settings = QgsSettings()
-        config = self.config()
         for key, value in (
             ("profile", config.profile),
             ("salt_file", config.salt_file),
@@ -1107,11 +1155,21 @@ class GuidedReleasePanel(QScrollArea):
             settings.setValue(f"{SETTINGS_PREFIX}/last_{key}", value)
 
     def _save_to_project(self) -> None:
+        """Keep the form in the project. While it holds a setting the configuration's reader
+        refuses (shown under the month and folder), the project keeps the form as it last
+        was whole: a refused setting saved there would make the reopened project's whole
+        form unreadable (restore reads it with the same reader)."""
+        from ..core.monthly.config import ConfigError
+
         if self._loading:
+            return
+        try:
+            config = self.config()
+        except ConfigError:
             return
         project = QgsProject.instance()
         data = {
-            "config": self.config().to_dict(),
+            "config": config.to_dict(),
             "config_path": str(self._config_path or ""),
             "month": self.month(),
             "states": self._states,
@@ -1282,7 +1340,10 @@ def split_paths(text: str) -> list[str]:
     """Paths from a multiple-file QgsFileWidget value ("a" "b", or one plain path)."""
     from qgis.gui import QgsFileWidget
 
-    text = (text or "").strip()
+    from ..core.monthly.config import ORDINARY_SPACE
+
+    # (only what the configuration's reader takes off a text's ends: core.monthly.config)
+    text = (text or "").strip(ORDINARY_SPACE)
     if not text:
         return []
     if text.startswith('"'):

@@ -43,12 +43,19 @@ __all__ = [
 MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+")  # (TOML's bare keys)
 MAP_POINT_KINDS = ("file", "history", "hexagon")
-# What is taken off the ends of a text setting: the spaces an editor or a paste leaves.
-_ORDINARY_SPACE = " \t\r\n"
+#: What is taken off the ends of a text setting: the spaces an editor or a paste leaves.
+#: The dock's form takes the same off its fields (ui.guided_release.split_paths).
+ORDINARY_SPACE = " \t\r\n"
 
 
 class ConfigError(ValueError):
-    """The configuration cannot be used: the message names the key and what is wrong."""
+    """The configuration cannot be used: the message names the key and what is wrong.
+    ``key`` is that setting ("release.force"; "" when the error names none), so the dock
+    can say which of its fields the refusal is about."""
+
+    def __init__(self, message: str, key: str = "") -> None:
+        super().__init__(message)
+        self.key = key
 
 
 def validate_month(month: str) -> str:
@@ -94,13 +101,13 @@ class _Table:
         characters are kept, not refused: a text the dock saves must read back as written
         (tests/test_config_round_trip_hostile.py)."""
         if "\x00" in value:
-            raise ConfigError(f"{self.where(key)} holds a NUL character")
-        return value.strip(_ORDINARY_SPACE)
+            raise ConfigError(f"{self.where(key)} holds a NUL character", self.where(key))
+        return value.strip(ORDINARY_SPACE)
 
     def text(self, key: str, default: str = "") -> str:
         value = self._get(key, default)
         if not isinstance(value, str):
-            raise ConfigError(f"{self.where(key)} must be text, not {value!r}")
+            raise ConfigError(f"{self.where(key)} must be text, not {value!r}", self.where(key))
         return self._clean(key, value)
 
     def texts(self, key: str) -> list[str]:
@@ -108,26 +115,32 @@ class _Table:
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ConfigError(f"{self.where(key)} must be a list of text, not {value!r}")
+            raise ConfigError(
+                f"{self.where(key)} must be a list of text, not {value!r}", self.where(key)
+            )
         cleaned = [self._clean(key, v) for v in value]
         return [v for v in cleaned if v]
 
     def flag(self, key: str, default: bool) -> bool:
         value = self._get(key, default)
         if not isinstance(value, bool):
-            raise ConfigError(f"{self.where(key)} must be true or false, not {value!r}")
+            raise ConfigError(
+                f"{self.where(key)} must be true or false, not {value!r}", self.where(key)
+            )
         return value
 
     def number(self, key: str, default: float, *, minimum: float = 0.0, zero_ok=False) -> float:
         value = self._get(key, default)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(f"{self.where(key)} must be a number, not {value!r}")
+            raise ConfigError(f"{self.where(key)} must be a number, not {value!r}", self.where(key))
         try:
             value = float(value)
         except OverflowError:  # (an integer too large for a float: no setting is that large)
-            raise ConfigError(f"{self.where(key)} is too large a number") from None
+            raise ConfigError(f"{self.where(key)} is too large a number", self.where(key)) from None
         if not math.isfinite(value) or value < minimum or (value == 0 and not zero_ok):
-            raise ConfigError(f"{self.where(key)} must be a positive number, not {value!r}")
+            raise ConfigError(
+                f"{self.where(key)} must be a positive number, not {value!r}", self.where(key)
+            )
         return value
 
     def hotspot_size(self, key: str, default: float, *, zero_ok: bool = False) -> float:
@@ -139,7 +152,7 @@ class _Table:
             try:
                 refuse_below_smallest(value, self.where(key))
             except HotspotInputError as exc:
-                raise ConfigError(str(exc)) from None
+                raise ConfigError(str(exc), self.where(key)) from None
         return value
 
     def table(self, key: str) -> _Table:
@@ -480,7 +493,8 @@ class ReleaseConfig:
         if kind not in MAP_POINT_KINDS:
             raise ConfigError(
                 f"anonymise.map_points.kind must be one of {', '.join(MAP_POINT_KINDS)}, "
-                f"not {kind!r}"
+                f"not {kind!r}",
+                "anonymise.map_points.kind",
             )
         map_points = MapPointsConfig(
             kind=kind,
@@ -579,7 +593,7 @@ def read_config(path: PathLike) -> ReleaseConfig:
     try:
         return ReleaseConfig.from_dict(data, base, source=path)
     except ConfigError as exc:
-        raise ConfigError(f"{path}: {exc}") from exc
+        raise ConfigError(f"{path}: {exc}", exc.key) from exc
 
 
 TABLE_COMMENTS = {

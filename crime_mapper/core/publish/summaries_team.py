@@ -427,9 +427,11 @@ def team_from_api(bundle: Any) -> Team:
     """A Team from one police.uk-API-shaped bundle (missing parts are simply absent). An
     event or priority date that cannot be shown, and a person, priority or event with no
     heading (heading_problem), are a TeamError; a link with no safe address is left out
-    and recorded in ``warnings`` (_link_left_out)."""
-    if not isinstance(bundle, dict):
-        return Team()
+    and recorded in ``warnings`` (_link_left_out). So is a bundle, or a part of one, of
+    another shape than the API's (shape_problem): it was left out in silence."""
+    problem = shape_problem(bundle)
+    if problem:
+        raise TeamError(problem)
     _refuse_bad_dates(bundle)
     _refuse_headless(bundle)
     found = bundle.get("neighbourhood")
@@ -489,7 +491,167 @@ def team_from_api(bundle: Any) -> Team:
 
 
 def _items(value: Any) -> list[dict]:
+    """The objects of a list of items. Anything else is refused before (shape_problem), so
+    this leaves nothing out of a file the readers accepted."""
     return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+#: The fields of each part of a team bundle read as text (dates included: date_problem then
+#: reads their text), by what the part is.
+_TEXT_FIELDS = {
+    "neighbourhood": ("id", "name", "description"),
+    "link": ("url", "title"),
+    "person": ("name", "rank", "bio"),
+    "priority": ("issue", "issue-date", "issue_date", "action", "action-date", "action_date"),
+    "event": (
+        *("title", "type", "description", "address"),
+        *("start_date", "start-date", "end_date", "end-date"),
+    ),
+}
+#: A bundle's lists of items, and what each item is.
+_ITEM_LISTS = (("people", "person"), ("priorities", "priority"), ("events", "event"))
+#: How an item is written, for the message refusing one that is not an object.
+_WRITTEN = {
+    "neighbourhood": '{"neighbourhood": {"id": ..., "name": ...}, "people": [...], ...}',
+    "neighbourhood details": '{"id": ..., "name": ..., "description": ...}',
+    "link": '{"url": ..., "title": ...}',
+    "person": '{"name": ..., "rank": ..., "bio": ...}',
+    "priority": '{"issue": ..., "issue-date": ...}',
+    "event": '{"title": ..., "start_date": ...}',
+    "contact details": '{"telephone": ..., "email": ...}',
+}
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def is_text_value(value: Any) -> bool:
+    """Whether a JSON value can stand where a team file's text belongs: text, a number or
+    null (none given). Why a number is taken: the team CSV reads every cell as the text it
+    holds, and the police.uk API writes numbers as strings ("population": "0") that a
+    spreadsheet re-exports as numbers; a number reads as the text it is written as, as the
+    CSV's cell would. Why a list, an object or true/false is not: the CSV has no such value,
+    none is any team text, and each was published as nothing (a list or an object) or as
+    Python's spelling of it ("['PC']", "True"), so the team's words were lost or changed
+    without a word."""
+    if value is None or isinstance(value, str):
+        return True
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def found_value(value: Any) -> str:
+    """What a JSON value is, for a message: its kind and a short, escaped view of it (never
+    the whole of a large list or object, whose view could be a file's length)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f"the text {value[:60]!r}" + ("..." if len(value) > 60 else "")
+    if isinstance(value, (int, float)):
+        return f"the number {str(value)[:40]}"
+    if isinstance(value, list):
+        return f"a list ({len(value):,} item{'' if len(value) == 1 else 's'})"
+    if isinstance(value, dict):
+        keys = ", ".join(_key_name(k) for k in list(value)[:3])
+        more = ", ..." if len(value) > 3 else ""
+        return f"an object ({'keys ' + keys + more if value else 'empty'})"
+    return type(value).__name__
+
+
+def _key_name(key: Any) -> str:
+    """A key as a message shows it: a plain name as it is, any other quoted and escaped (a
+    key's control characters must not reach the message bar or a terminal)."""
+    text = str(key)
+    return text if _PLAIN_KEY.fullmatch(text) else ascii(text)
+
+
+#: What each part is called in a message ("where a person belongs").
+_CALLED = {
+    "neighbourhood": "a neighbourhood's team information",
+    "neighbourhood details": "the neighbourhood's details",
+    "link": "a link",
+    "person": "a person",
+    "priority": "a priority",
+    "event": "an event",
+    "contact details": "the contact details",
+}
+
+
+def _not_an_object(where: str, value: Any, what: str) -> str:
+    return (
+        (f"{where}: " if where else "")
+        + f"found {found_value(value)} where {_CALLED[what]} belongs (an object, "
+        f"{_WRITTEN[what]}): nothing of it could be published; write it as an object, or "
+        "leave it out of the file"
+    )
+
+
+def _part_problem(value: Any, where: str, what: str) -> str:
+    """Why one object of a bundle (its neighbourhood details, a link, a person, a priority
+    or an event, ``what``) cannot be read, naming the field by ``where`` and what was
+    found; "" when its shape is right. Only the fields the summaries read are checked:
+    the API's other fields (centre, locations, population) are never published."""
+    if not isinstance(value, dict):
+        return _not_an_object(where, value, what)
+    for key in _TEXT_FIELDS["neighbourhood" if what == "neighbourhood details" else what]:
+        if key in value and not is_text_value(value[key]):
+            return (
+                f"{where}, {key}: found {found_value(value[key])} where text belongs (text, "
+                "a number or null): it could not be published as written"
+            )
+    details = value.get("contact_details")
+    if what != "link" and details is not None:
+        if not isinstance(details, dict):
+            return _not_an_object(f"{where}, contact_details", details, "contact details")
+        for key, text in details.items():
+            if not is_text_value(text):
+                return (
+                    f"{where}, contact_details, {_key_name(key)}: found {found_value(text)} "
+                    "where text belongs (text, a number or null): it could not be published "
+                    "as written"
+                )
+    if what == "neighbourhood details":
+        return _list_problem(value.get("links"), f"{where}, links", "link")
+    return ""
+
+
+def _list_problem(value: Any, where: str, what: str) -> str:
+    """Why a list of items (``what`` each) cannot be read, naming the item by its number
+    (from 1, as a person is counted on the page); "" when it can. null is no items, as the
+    API writes a part it has none of."""
+    if value is None:
+        return ""
+    if not isinstance(value, list):
+        return (
+            f"{where}: found {found_value(value)} where a list belongs (a list of objects, "
+            f"[{_WRITTEN[what]}, ...]): nothing of it could be published"
+        )
+    for number, item in enumerate(value, start=1):
+        problem = _part_problem(item, f"{where}, item {number:,}", what)
+        if problem:
+            return problem
+    return ""
+
+
+def shape_problem(bundle: Any) -> str:
+    """Why one neighbourhood's team information (a police.uk-API-shaped bundle) is not of
+    the shape the summaries read, naming the place (its key path, items counted from 1)
+    and what was found there; "" when it is. Why: an entry that was not an object (a
+    person written as text, a priority as null, the people as one object rather than a
+    list) and a field that was not text (a rank given as a list) were left out of the page
+    without a word, so the public never saw what the team gave. Refused instead, as the
+    readers refuse any other damage in a team file."""
+    if not isinstance(bundle, dict):
+        return _not_an_object("", bundle, "neighbourhood")
+    hood = bundle.get("neighbourhood")
+    if hood is not None:
+        problem = _part_problem(hood, "neighbourhood", "neighbourhood details")
+        if problem:
+            return problem
+    for key, what in _ITEM_LISTS:
+        problem = _list_problem(bundle.get(key), key, what)
+        if problem:
+            return problem
+    return ""
 
 
 def read_team_json(path: PathLike) -> dict[str, Team]:
@@ -498,14 +660,22 @@ def read_team_json(path: PathLike) -> dict[str, Team]:
     data = read_json_file(path, lambda why: TeamError(f"cannot read team information {why}"))
     out: dict[str, Team] = {}
     if isinstance(data, dict):
-        pairs = [(plain(code), bundle) for code, bundle in data.items()]
-    elif isinstance(data, list):
         pairs = []
-        for bundle in data:
-            hood = bundle.get("neighbourhood") if isinstance(bundle, dict) else None
-            code = plain(hood.get("id")) if isinstance(hood, dict) else ""
+        for key, bundle in data.items():
+            code = plain(key)
+            if not code and _holds_something(bundle):
+                raise TeamError(
+                    f"{path.name}: the neighbourhood code {key!r} is blank: give the code its "
+                    "team information is for"
+                )
             if code:
                 pairs.append((code, bundle))
+    elif isinstance(data, list):
+        pairs = [
+            pair
+            for number, bundle in enumerate(data, start=1)
+            for pair in _listed_team(path, number, bundle)
+        ]
     else:
         raise TeamError(f"{path.name}: expected an object keyed by neighbourhood code or a list")
     for code, bundle in pairs:
@@ -516,6 +686,27 @@ def read_team_json(path: PathLike) -> dict[str, Team]:
             )
         out[code] = _team_of(path, code, bundle)
     return out
+
+
+def _listed_team(path: Path, number: int, bundle: Any) -> list[tuple[str, Any]]:
+    """[(code, bundle)] of item ``number`` of a team JSON list (its code is its
+    neighbourhood.id), [] for an item with nothing in it, or TeamError naming the item.
+    Why: an item that was not an object, or had no code, was skipped in silence, and with
+    it a neighbourhood's whole team."""
+    where = f"{path.name}: item {number:,} of the list"
+    problem = shape_problem(bundle)
+    if problem:
+        raise TeamError(f"{where}, {problem}")
+    hood = bundle.get("neighbourhood")
+    code = plain(hood.get("id")) if isinstance(hood, dict) else ""
+    if code:
+        return [(code, bundle)]
+    if _holds_something(bundle):
+        raise TeamError(
+            f"{where} has no neighbourhood code (neighbourhood, id): give the code its team "
+            "information is for"
+        )
+    return []
 
 
 def _team_of(path: Path, code: str, bundle: Any) -> Team:
