@@ -188,10 +188,10 @@ def test_a_coordinate_that_is_not_a_number_is_shown_as_the_file_gives_it(tmp_pat
     profile = MappingProfile.load(sample / "leicestershire-force-extract.profile.json")
     force = load_extracts([extract], profile=profile)
     bad = force.rejects[force.rejects["reason"] == "bad_coordinates"]
-    assert bad["detail"].tolist() == [f"x='4579O1', y={float(fields[5])!r}"]  # (y: a number)
-    # a number as given is shown as the number it is
+    assert bad["detail"].tolist() == [f"x='4579O1', y={fields[5]!r}"]  # (y: a number)
+    # a number is shown as the file writes it too, never as the float it was parsed to
     swapped = load_extracts([MALFORMED / "2022-10-swapped-street.csv"])
-    assert swapped.rejects["detail"].tolist() == ["x=52.671783, y=-1.165642"]
+    assert swapped.rejects["detail"].tolist() == ["x='52.671783', y='-1.165642'"]
 
 
 def test_a_coordinate_that_is_infinite_is_not_a_number(tmp_path: Path):
@@ -215,7 +215,7 @@ def test_a_coordinate_that_is_infinite_is_not_a_number(tmp_path: Path):
 
 def test_swapped_coordinates_are_reported_not_fixed():
     result = load_extracts([MALFORMED / "2022-10-swapped-street.csv"])
-    assert "x=52.6" in result.rejects["detail"].iloc[0]
+    assert "x='52.6" in result.rejects["detail"].iloc[0]
     assert (result.crimes["latitude"] > 50).all()
 
 
@@ -250,7 +250,7 @@ def test_a_grid_reference_outside_the_uk_is_told_from_a_swapped_one(tmp_path: Pa
             assert line not in rejects.index
             continue
         assert rejects.at[line, "reason"] == reason
-        assert rejects.at[line, "detail"] == f"x={float(x)!r}, y={float(y)!r}"  # as given
+        assert rejects.at[line, "detail"] == f"x={x!r}, y={y!r}"  # as given
 
 
 @pytest.mark.parametrize(
@@ -274,7 +274,7 @@ def test_a_police_uk_point_outside_the_uk_is_told_from_a_swapped_one(
     assert_reconciles(result)
     assert result.rejects["reason"].tolist() == [reason]
     assert result.rejects["source_line"].tolist() == [2]
-    assert result.rejects["detail"].tolist() == [f"x={float(lon)!r}, y={float(lat)!r}"]
+    assert result.rejects["detail"].tolist() == [f"x={lon!r}, y={lat!r}"]
 
 
 def test_bom_crlf_and_cp1252_files_are_read():

@@ -8,7 +8,9 @@ accepted or rejected with a reason, per file, and the counts reconcile.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import os
 import zipfile
 import zlib
@@ -43,7 +45,7 @@ from .readers import (
     read_street,
     scan_rejects,
 )
-from .row_checks import strip_text
+from .row_checks import shown_cell, strip_text
 from .sources import SourceFile, expand_inputs
 from .textscan import NotCsvError, guess_delimiter, open_csv, scan_body
 
@@ -216,6 +218,7 @@ def load_extracts(
     stop_parts: list[pd.DataFrame] = []
     rejects: list[dict] = []
     sources_by_name = {s.name: s for s in sources}
+    id_cells: dict[str, tuple[str, int]] = {}  # files whose crime_id is not the cell as written
 
     for number, source in enumerate(sources):
         feedback.check()
@@ -226,6 +229,8 @@ def load_extracts(
         if read is None:
             continue
         rejects.extend(read.rejects)
+        if read.id_cell is not None:
+            id_cells[source.name] = read.id_cell
         if read.kind in ("street", "force"):
             crimes_parts.append(read.accepted)
             force_parts.append(read.kind == "force")
@@ -236,7 +241,7 @@ def load_extracts(
 
     feedback.check()
     crimes = _combine_crimes(crimes_parts, force_parts)
-    crimes, duplicates = _reject_duplicates(crimes, sources_by_name, reports)
+    crimes, duplicates = _reject_duplicates(crimes, sources_by_name, reports, id_cells)
     if duplicates and force_parts == [True]:
         # the force reader's categories were those of its accepted rows; the canonical
         # types would have taken them from the rows kept (see readers.sorted_categorical)
@@ -334,11 +339,16 @@ def crime_id_keys(ids: pd.Series) -> pd.Series:
 
 
 def _reject_duplicates(
-    crimes: pd.DataFrame, sources: dict[str, SourceFile], reports: list[FileReport]
+    crimes: pd.DataFrame,
+    sources: dict[str, SourceFile],
+    reports: list[FileReport],
+    id_cells: Optional[dict[str, tuple[str, int]]] = None,
 ) -> tuple[pd.DataFrame, list[dict]]:
     """Keep the first row of each Crime ID; later rows are rejected, with their raw line.
     IDs are compared as crime_id_keys gives them: "ABC1 " repeats "abc1", and the detail
-    then says how the first was written."""
+    then says how the first was written. `id_cells`: per file whose crime_id was stripped
+    (FileRead.id_cell), where the rejected row's cell is, so the detail quotes it as
+    written."""
     if crimes.empty:
         return crimes, []
     keys = crime_id_keys(crimes["crime_id"])
@@ -368,7 +378,10 @@ def _reject_duplicates(
             "source_line": int(line),
             "file_kind": kinds.get(f),
             "reason": "duplicate_crime_id",
-            "detail": _duplicate_detail(cid, *where[key]),
+            "detail": _duplicate_detail(
+                _as_written(cid, raw.get((f, int(line))), (id_cells or {}).get(f)),
+                *where[key],
+            ),
             "raw": raw.get((f, int(line)), ""),
         }
         for f, line, cid, key in dups.itertuples(index=False)
@@ -376,14 +389,27 @@ def _reject_duplicates(
     return crimes.loc[~dup].reset_index(drop=True), rows
 
 
+def _as_written(cid: str, raw: Optional[str], where: Optional[tuple[str, int]]) -> str:
+    """A rejected row's Crime ID cell as its line writes it: `cid` (the crime_id the reader
+    kept), or, where the reader stripped it (`where`: delimiter and field index), the cell
+    split again from the line, when that line splits into a cell of the same ID."""
+    if raw is None or where is None:
+        return cid
+    delimiter, place = where
+    fields = next(csv.reader(io.StringIO(raw, newline=""), delimiter=delimiter), [])
+    cell = fields[place] if place < len(fields) else None
+    return cell if cell is not None and cell.strip() == cid else cid
+
+
 def _duplicate_detail(cid: str, first_id: str, first_at: str) -> str:
     """The reject's detail: where the crime was first seen, and as what when it was written
-    otherwise (so the analyst sees why two spellings are one crime)."""
+    otherwise (so the analyst sees why two spellings are one crime). IDs are quoted as
+    every reject's cells are (row_checks.shown_cell)."""
     if cid == first_id:
-        return f"Crime ID {cid!r} first seen at {first_at}"
+        return f"Crime ID {shown_cell(cid)} first seen at {first_at}"
     return (
-        f"Crime ID {cid!r} first seen at {first_at} as {first_id!r} (Crime IDs are compared "
-        "without case or surrounding spaces)"
+        f"Crime ID {shown_cell(cid)} first seen at {first_at} as {shown_cell(first_id)} "
+        "(Crime IDs are compared without case or surrounding spaces)"
     )
 
 

@@ -26,10 +26,12 @@ from ..common.vocabulary import (
 )
 from .mapping_profile import MappingProfile, detect_profile
 from .row_checks import (
+    CellText,
     Factorized,
     Verdicts,
     check_coordinates,
     per_unique,
+    shown_cell,
     strip_text,
     to_float,
     valid_month,
@@ -100,6 +102,10 @@ class FileRead:
     accepted: pd.DataFrame
     rejects: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # e.g. which profile and CRS were used
+    # (delimiter, field index) of the Crime ID cell when the accepted crime_id is not the
+    # cell as written (a force's references are stripped): the duplicate check's detail
+    # splits it again from the rejected row's line, so it quotes what the file says
+    id_cell: Optional[tuple[str, int]] = None
 
 
 def classify(header: list[str], profile: Optional[MappingProfile]) -> Optional[str]:
@@ -163,13 +169,21 @@ def row_rejects(source: SourceFile, scan: ScannedCsv, kind: str, verdicts: Verdi
     ]
 
 
-def _month_checks(
-    verdicts: Verdicts, month: Factorized, raw: pd.Series, source: SourceFile
-) -> None:
+def cells(scan: ScannedCsv, f: pd.DataFrame, name: str) -> CellText:
+    """Row i's cell of `f`'s column `name` as the file writes it (ScannedCsv.cell_text), for
+    reject details. `f` is the scan's frame with its columns perhaps renamed (the order
+    kept) or one added after them (stop-and-search columns a file lacks: no cell, "")."""
+    place = list(f.columns).index(name)
+    if place >= scan.frame.shape[1]:
+        return lambda i: ""
+    return lambda i: scan.cell_text(i, place)
+
+
+def _month_checks(verdicts: Verdicts, month: Factorized, raw: CellText, source: SourceFile) -> None:
     verdicts.reject(
         ~month.map(valid_month, dtype=bool),
         "bad_month",
-        lambda idx: [f"month {raw.iat[i]!r}" for i in idx],
+        lambda idx: [f"month {shown_cell(raw(i))}" for i in idx],
     )
     file_month = source.file_month
     if file_month:
@@ -177,7 +191,7 @@ def _month_checks(
         verdicts.reject(
             differs,
             "month_mismatch",
-            lambda idx: [f"month {raw.iat[i]!r}, file name says {file_month}" for i in idx],
+            lambda idx: [f"month {shown_cell(raw(i))}, file name says {file_month}" for i in idx],
         )
 
 
@@ -270,13 +284,14 @@ def read_street(source: SourceFile, scan: ScannedCsv) -> FileRead:
     f = _by_folded(scan.frame, STREET_HEADER)
     v = Verdicts(len(f))
     month = Factorized(f["Month"])
-    _month_checks(v, month, f["Month"], source)
+    _month_checks(v, month, cells(scan, f, "Month"), source)
     crime_type = Factorized(f["Crime type"])
+    crime_type_cell = cells(scan, f, "Crime type")
     category = crime_type.map(lambda s: normalise_category(s.strip()))
     v.reject(
         pd.isna(category),
         "unknown_category",
-        lambda idx: [f"crime type {f['Crime type'].iat[i]!r}" for i in idx],
+        lambda idx: [f"crime type {shown_cell(crime_type_cell(i))}" for i in idx],
     )
     lon, blank_lon = to_float(f["Longitude"])
     lat, blank_lat = to_float(f["Latitude"])
@@ -295,15 +310,16 @@ def read_street(source: SourceFile, scan: ScannedCsv) -> FileRead:
         blank,
         _claims_location(f["Location"], f["LSOA code"]),
         geography.WGS84,
-        (f["Longitude"], f["Latitude"]),
+        (cells(scan, f, "Longitude"), cells(scan, f, "Latitude")),
     )
     outcome_col = Factorized(f["Last outcome category"])
+    outcome_cell = cells(scan, f, "Last outcome category")
     outcome = outcome_col.map(lambda s: normalise_outcome(s.strip()))
     given = outcome_col.map(lambda s: s.strip() != "", dtype=bool)
     v.reject(
         given & pd.isna(outcome),
         "unknown_outcome",
-        lambda idx: [f"outcome {f['Last outcome category'].iat[i]!r}" for i in idx],
+        lambda idx: [f"outcome {shown_cell(outcome_cell(i))}" for i in idx],
     )
 
     ok = v.accepted
@@ -358,12 +374,13 @@ def read_outcomes(source: SourceFile, scan: ScannedCsv) -> FileRead:
         "missing_crime_id",
         lambda idx: ["outcome rows need a Crime ID"] * idx.size,
     )
-    _month_checks(v, Factorized(f["Month"]), f["Month"], source)
+    _month_checks(v, Factorized(f["Month"]), cells(scan, f, "Month"), source)
     outcome = per_unique(f["Outcome type"], lambda s: normalise_outcome(s.strip()))
+    outcome_cell = cells(scan, f, "Outcome type")
     v.reject(
         pd.isna(outcome),
         "unknown_outcome",
-        lambda idx: [f"outcome {f['Outcome type'].iat[i]!r}" for i in idx],
+        lambda idx: [f"outcome {shown_cell(outcome_cell(i))}" for i in idx],
     )
     ok = v.accepted
     accepted = pd.DataFrame(
@@ -385,8 +402,11 @@ def read_stop_search(source: SourceFile, scan: ScannedCsv) -> FileRead:
             f[column] = ""
     v = Verdicts(len(f))
     when = pd.to_datetime(f["Date"].str.strip(), errors="coerce", utc=True)
+    date_cell = cells(scan, f, "Date")
     v.reject(
-        when.isna().to_numpy(), "bad_date", lambda idx: [f"date {f['Date'].iat[i]!r}" for i in idx]
+        when.isna().to_numpy(),
+        "bad_date",
+        lambda idx: [f"date {shown_cell(date_cell(i))}" for i in idx],
     )
     # police.uk files months by local (UK) time although the timestamps are written in UTC
     month = when.dt.tz_convert("Europe/London").dt.strftime("%Y-%m").fillna("")
@@ -396,7 +416,7 @@ def read_stop_search(source: SourceFile, scan: ScannedCsv) -> FileRead:
             differs,
             "month_mismatch",
             lambda idx: [
-                f"date {f['Date'].iat[i]!r}, file name says {source.file_month}" for i in idx
+                f"date {shown_cell(date_cell(i))}, file name says {source.file_month}" for i in idx
             ],
         )
     lon, blank_lon = to_float(f["Longitude"])
@@ -417,7 +437,7 @@ def read_stop_search(source: SourceFile, scan: ScannedCsv) -> FileRead:
         blank,
         no_place_named,
         geography.WGS84,
-        (f["Longitude"], f["Latitude"]),
+        (cells(scan, f, "Longitude"), cells(scan, f, "Latitude")),
     )
     ok = v.accepted
     accepted = pd.DataFrame(
@@ -716,6 +736,18 @@ def read_force(
     def col(role: str) -> Optional[pd.Series]:
         return f[cols[role]] if role in cols else None
 
+    def shown(role: str) -> Callable[[int], str]:
+        """Row i's cell of the role's column as a detail quotes it (as the file writes it)."""
+        cell = cells(scan, f, cols[role])
+        return lambda i: shown_cell(cell(i))
+
+    shown_date = shown("date")
+    if "time" in cols:  # the date-time is the two cells': a bad time makes a bad date
+        shown_time = shown("time")
+        shown_when: Callable[[int], str] = lambda i: f"date {shown_date(i)}, time {shown_time(i)}"  # noqa: E731
+    else:
+        shown_when = lambda i: f"date {shown_date(i)}"  # noqa: E731
+
     # The coordinates' transform to WGS84 (PROJ, without Python's lock) runs on a second
     # core while the dates, categories and references are checked; the rows' verdicts are
     # given in the same order as ever, the transform's result (or error) taken where it was
@@ -729,7 +761,7 @@ def read_force(
     v.reject(
         when.isna().to_numpy(),
         "bad_date",
-        lambda idx: [f"date {f[cols['date']].iat[i]!r}" for i in idx],
+        lambda idx: [shown_when(i) for i in idx],
     )
     if len(when):
         month_key, month_texts = _month_codes(when)
@@ -740,9 +772,7 @@ def read_force(
         v.reject(
             (month_texts != source.file_month).to_numpy()[month_key],
             "month_mismatch",
-            lambda idx: [
-                f"date {f[cols['date']].iat[i]!r}, file name says {source.file_month}" for i in idx
-            ],
+            lambda idx: [f"{shown_when(i)}, file name says {source.file_month}" for i in idx],
         )
 
     if "category" in cols:
@@ -754,11 +784,12 @@ def read_force(
         offences = Factorized(col("offence"))
         to_category = lambda v: lookup.get(fold_text(v))  # noqa: E731
         label = "offence"
+    shown_label = shown(label)
     known = offences.map(lambda v: to_category(v) is not None, dtype=bool)
     v.reject(
         ~known,
         "unknown_category",
-        lambda idx: [f"{label} {f[cols[label]].iat[i]!r} is not in the mapping table" for i in idx],
+        lambda idx: [f"{label} {shown_label(i)} is not in the mapping table" for i in idx],
     )
 
     if cols["crime_ref"] in scan.trimmed:  # every reference non-empty and unpadded (the scan)
@@ -788,7 +819,7 @@ def read_force(
         blank,
         _claims_location(location, lsoa),
         crs,
-        (col("x"), col("y")),
+        (cells(scan, f, cols["x"]), cells(scan, f, cols["y"])),
     )
     v.reject(
         no_ref,
@@ -798,12 +829,13 @@ def read_force(
     outcomes: Optional[Factorized] = None
     if "outcome" in cols:
         outcomes = found = Factorized(f[cols["outcome"]])
+        shown_outcome = shown("outcome")
         unknown = found.map(lambda s: pd.isna(_outcome_name(s)), dtype=bool)  # once a value
         given = found.map(lambda s: s.strip() != "", dtype=bool)
         v.reject(
             given & unknown,
             "unknown_outcome",
-            lambda idx: [f"outcome {f[cols['outcome']].iat[i]!r}" for i in idx],
+            lambda idx: [f"outcome {shown_outcome(i)}" for i in idx],
         )
     else:
         given = np.zeros(n, dtype=bool)
@@ -811,10 +843,11 @@ def read_force(
         per_unique(col("sensitive"), sensitive_flag, dtype=np.int8) if "sensitive" in cols else None
     )
     if flags is not None:
+        shown_sensitive = shown("sensitive")
         v.reject(
             flags < 0,
             "bad_sensitive_flag",
-            lambda idx: [f"sensitive flag {f[cols['sensitive']].iat[i]!r}" for i in idx],
+            lambda idx: [f"sensitive flag {shown_sensitive(i)}" for i in idx],
         )
 
     ok = v.accepted
@@ -887,4 +920,5 @@ def read_force(
     guessed = " (guessed from the values)" if profile.crs in ("", "auto") else ""
     notes = [f"read with mapping profile {profile.name!r}", f"coordinates read as {crs}{guessed}"]
     notes.extend(_no_location_notes(location, blank, ok))
-    return FileRead("force", accepted, row_rejects(source, scan, "force", v), notes)
+    id_cell = (scan.delimiter, list(f.columns).index(cols["crime_ref"]))
+    return FileRead("force", accepted, row_rejects(source, scan, "force", v), notes, id_cell)

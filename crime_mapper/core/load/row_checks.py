@@ -134,6 +134,28 @@ def _edge_space(joined: str) -> bool:
     return bool(np.any(space[1:] & nul[:-1]) or np.any(space[:-1] & nul[1:]))
 
 
+# A reject's detail quotes at most this many characters of a cell, then says how long it is:
+# a cell of a megabyte (a pasted document) must not make the rejects file unreadable, and
+# the start is enough to find the row. A padded 64-hex Crime ID is still quoted whole.
+SHOWN_CHARACTERS = 100
+
+
+def shown_cell(text: object) -> str:
+    """A cell's text as every reject's detail quotes it, so that the analyst can find the row
+    in their file: the text as written (never the number it was parsed to), in quotes, with
+    control and invisible characters escaped (``'\\x00'``, ``'\\u202e'``, a no-break space
+    ``'\\xa0'``: a reason must not hide or reorder what it shows), and a long cell cut
+    after SHOWN_CHARACTERS characters with its length said."""
+    if not isinstance(text, str):
+        text = "" if text is None else str(text)
+    if len(text) <= SHOWN_CHARACTERS:
+        return repr(text)
+    return f"{text[:SHOWN_CHARACTERS]!r}... ({len(text):,} characters in all)"
+
+
+CellText = Callable[[int], str]  # row i's cell of one column, as the file writes it
+
+
 def valid_month(value: str) -> bool:
     return bool(MONTH_RE.fullmatch(value.strip()))
 
@@ -163,14 +185,15 @@ def check_coordinates(
     blank: np.ndarray,
     claims_location: Callable[[np.ndarray], np.ndarray],
     crs: str,
-    given: tuple[pd.Series, pd.Series],
+    given: tuple[CellText, CellText],
 ) -> np.ndarray:
     """Apply the coordinate checks; returns the has-location mask for accepted rows.
 
     `lon`/`lat` are WGS84 (already transformed); `src_x`/`src_y` are the source coordinates
     as numbers (NaN where the cell is not one), in `crs`. `claims_location(idx)` says which
-    rows idx (those with no coordinates) name a place. `given`: the x and y columns as read,
-    so that a reject's detail shows what the file says (x='west', not x=nan).
+    rows idx (those with no coordinates) name a place. `given`: row i's x and y cells as the
+    file writes them, so that a reject's detail shows what the file says (x='west', not
+    x=nan; x='Infinity', not x=inf; x=' 5.00 ', not x=5.0).
 
     A row outside the UK is "lat_lon_swapped" only when x and y exchanged fall inside the UK
     and the point as given is no place its CRS can mean near the UK (near_uk_in_crs); else
@@ -179,7 +202,7 @@ def check_coordinates(
     shown_x, shown_y = given
 
     def where(idx: np.ndarray) -> list[str]:
-        return [f"x={shown_x.iat[i]!r}, y={shown_y.iat[i]!r}" for i in idx]
+        return [f"x={shown_cell(shown_x(i))}, y={shown_cell(shown_y(i))}" for i in idx]
 
     # (Infinity, -Infinity and 1e999 parse, but name no place: not numbers, never "outside
     # the UK" as if a place had been given)

@@ -87,6 +87,7 @@ class ScannedCsv:
     # bytes, to be non-empty with no space at either end (`_trimmed`): str.strip() and a
     # blank test would change nothing there
     trimmed: frozenset[str] = frozenset()
+    delimiter: str = ","
 
     def raw_row(self, i: int) -> str:
         """Row i of `frame` exactly as it is in the file."""
@@ -94,6 +95,22 @@ class ScannedCsv:
             self.spans = _data_row_spans(self.data)
         start, end = self.spans[i]
         return self.data[start:end].decode(self.codec, errors="backslashreplace")
+
+    def cell_text(self, i: int, column: int) -> str:
+        """The cell of row i of `frame` in column `column` (by place: the header's order) as
+        the file writes it, for a reject's detail: the analyst searches their file for it.
+
+        A text column holds the cell as read already. A column the scan parsed as numbers
+        (police.uk coordinates, a force's plain eastings) holds floats that no longer say
+        how they were written (``Infinity`` is inf, `` 5.00 `` is 5.0, ``0.000`` is 0.0),
+        so its cell is split again from the row's bytes: only on the reject path, never per
+        accepted row."""
+        value = self.frame.iat[i, column]
+        if isinstance(value, str):
+            return value
+        record = csv.reader(io.StringIO(self.raw_row(i), newline=""), delimiter=self.delimiter)
+        fields = next(record, [])
+        return fields[column] if column < len(fields) else ""
 
 
 def detect_encoding(data: bytes, requested: Optional[str] = None) -> str:
@@ -915,6 +932,7 @@ def _fast_scan(
         spans=None,
         codec=codec,
         trimmed=trimmed,
+        delimiter=delimiter,
     )
 
 
@@ -1399,6 +1417,7 @@ def _assemble(
         data=data,
         spans=np.stack([r_starts[good], r_ends[good]], axis=1),
         codec=codec,
+        delimiter=delimiter,
     )
 
 
@@ -1633,6 +1652,7 @@ def _scan_exact(head: CsvHead) -> ScannedCsv:
         data=data,
         spans=spans,
         codec=codec,
+        delimiter=delimiter,
     )
 
 

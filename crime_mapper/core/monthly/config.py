@@ -8,8 +8,9 @@ opens it; ``crime_mapper:monthly_release`` and ``python3 -m crime_mapper.cli rel
 
 Formats: TOML (``.toml``; read with tomllib, tomli or core.monthly.toml_lite on Python 3.9)
 or JSON (``.json``, the same keys). Relative paths are relative to the file's own folder, so a
-configuration kept beside the force's data moves with it. Unknown keys and wrong types are
-errors naming the key: a typo must never silently fall back to a default.
+configuration kept beside the force's data moves with it; for a configuration opened through
+a symbolic link, the link's folder (`config_folder`), never the target's. Unknown keys and
+wrong types are errors naming the key: a typo must never silently fall back to a default.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ PathLike = Union[str, "os.PathLike[str]"]
 __all__ = [
     "ConfigError",
     "ReleaseConfig",
+    "config_folder",
     "example_config_text",
     "read_config",
     "validate_month",
@@ -570,6 +572,16 @@ def _is_file(path: Path) -> bool:
         return False
 
 
+def config_folder(path: PathLike) -> Path:
+    """The folder a configuration's relative paths start from: that of the path as the user
+    gave it, made absolute but with symbolic links left as they are (``os.path.abspath``, not
+    ``Path.resolve``). A configuration opened through a link (``release.toml`` in the
+    force's data folder, linked to a shared template) reads its inputs beside the link, as
+    a shell user expects and as the dock's form has always taken them; resolving the link
+    read them from the template's folder."""
+    return Path(os.path.abspath(path)).parent
+
+
 def read_config(path: PathLike) -> ReleaseConfig:
     """Read a .toml or .json release configuration; ConfigError says what is wrong. A
     byte-order mark at the start (Windows Notepad saves one) is not part of the text. A FIFO
@@ -589,7 +601,7 @@ def read_config(path: PathLike) -> ReleaseConfig:
             data = toml_lite.loads(text)
     except (ValueError, RecursionError) as exc:
         raise ConfigError(f"{path}: {exc}") from exc
-    base = path.resolve().parent
+    base = config_folder(path)
     try:
         return ReleaseConfig.from_dict(data, base, source=path)
     except ConfigError as exc:

@@ -3,10 +3,13 @@
 Why not only ``tomllib``: it arrived in Python 3.11, and QGIS 3.22 on Windows runs Python 3.9,
 where neither tomllib nor tomli may be installed. :func:`loads` uses tomllib (or tomli) when
 present and otherwise this reader, which accepts the subset :func:`dumps` writes and the
-commented example uses: ``[table]`` and ``[table.sub]`` headers, ``key = value`` with basic
-("...") or literal ('...') strings, integers, floats, booleans and arrays of those (on one
-or several lines, trailing comma allowed), and ``#`` comments. Anything else is an error with
-its line number, never a silently different value.
+commented example uses: ``[table]`` and ``[table.sub]`` headers, ``key = value`` (dotted
+keys too) with basic ("...") or literal ('...') strings, integers (decimal, hexadecimal,
+octal, binary), floats (``inf`` and ``nan`` too), booleans and arrays of those (on one or
+several lines, trailing comma allowed), and ``#`` comments. On that subset it gives what
+tomllib gives, or refuses what tomllib refuses (``tests/test_toml_lite_fuzz.py`` compares
+the two on random documents). Anything else (inline tables, arrays of tables, dates,
+multi-line strings) is an error with its line number, never a silently different value.
 """
 
 from __future__ import annotations
@@ -32,6 +35,14 @@ _DIGITS = r"[0-9](?:_?[0-9])*"
 _DEC_INT = r"[+-]?(?:0|[1-9](?:_?[0-9])*)"
 _INTEGER = re.compile(_DEC_INT)
 _FLOAT = re.compile(rf"{_DEC_INT}(?:\.{_DIGITS}(?:[eE][+-]?{_DIGITS})?|[eE][+-]?{_DIGITS})")
+# Hexadecimal, octal and binary integers as TOML writes them: a lower-case prefix, no sign,
+# an underscore only between two digits (``0x1F``, ``0o17``, ``0b1_01``). Python's int()
+# with base 0 also takes ``0X1F``, ``-0x1`` and ``0x_1``, which TOML refuses; refusing
+# every one of them (as this reader did) refused a value tomllib gives.
+_BASED_INT = re.compile(r"0(?:x[0-9A-Fa-f](?:_?[0-9A-Fa-f])*|o[0-7](?:_?[0-7])*|b[01](?:_?[01])*)")
+_BASES = {"x": 16, "o": 8, "b": 2}
+# TOML's infinities and NaNs, exactly these spellings (never "Infinity", "NaN" or "INF")
+_SPECIAL_FLOAT = re.compile(r"[+-]?(?:inf|nan)")
 # Characters TOML allows in no comment or string: control characters but the tab, and DEL.
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _WORD = re.compile(r"[^\s,\]#]+")
@@ -159,10 +170,12 @@ class _Reader:
             return word == "true"
         if _INTEGER.fullmatch(word):
             return int(word.replace("_", ""))
-        if _FLOAT.fullmatch(word):
-            result = float(word.replace("_", ""))
-            if math.isfinite(result):
-                return result
+        if _BASED_INT.fullmatch(word):
+            return int(word[2:].replace("_", ""), _BASES[word[1]])
+        if _FLOAT.fullmatch(word) or _SPECIAL_FLOAT.fullmatch(word):
+            # (1e400 is inf and 1e-400 is 0.0, as tomllib reads them; a configuration's
+            # own checks refuse a distance or size that is not finite, naming its key)
+            return float(word.replace("_", ""))
         raise self.error(f"unsupported value {word!r}")
 
     def array(self) -> list[Any]:
@@ -195,11 +208,54 @@ def _table(root: dict[str, Any], path: list[str], reader: _Reader) -> dict[str, 
     return table
 
 
+class _Defined:
+    """Which tables a document has defined, and how, by TOML's rules as tomllib applies
+    them (its ``Flags``): a table is defined once, by a ``[header]`` or by the dotted keys
+    of one section (``a.b = 1`` defines table ``a``), never both, and a header or dotted key
+    never adds to an array. Without these, ``a.b = 1`` then ``[a]`` read as one table ``a``
+    where tomllib refuses the redefinition.
+    """
+
+    def __init__(self) -> None:
+        # tables no header may declare again and no dotted key may add to: those declared
+        # by a header, and those the dotted keys of an earlier section defined
+        self.closed: set[tuple[str, ...]] = set()
+        self.dotted: set[tuple[str, ...]] = set()  # defined by this section's dotted keys
+        self.arrays: set[tuple[str, ...]] = set()  # values nothing may be nested under
+
+    def under_array(self, path: tuple[str, ...]) -> bool:
+        return any(path[:i] in self.arrays for i in range(1, len(path) + 1))
+
+    def header(self, path: tuple[str, ...], reader: _Reader) -> None:
+        """A ``[path]`` header: the section before it ends (its dotted tables close)."""
+        self.closed |= self.dotted
+        self.dotted.clear()
+        if path in self.closed or self.under_array(path):
+            raise reader.error(f"table [{'.'.join(path)}] defined twice")
+        self.closed.add(path)
+
+    def key(self, section: tuple[str, ...], key: list[str], value: Any, reader: _Reader) -> None:
+        """``key = value`` in the table ``section``: the tables its dots walk through are
+        this section's (those another section defined cannot be added to)."""
+        for i in range(1, len(key)):
+            table = section + tuple(key[:i])
+            if table in self.closed:
+                raise reader.error(
+                    f"key {'.'.join(key)} adds to table [{'.'.join(table)}], defined elsewhere"
+                )
+            self.dotted.add(table)
+        if self.under_array(section + tuple(key[:-1])):
+            raise reader.error(f"key {'.'.join(key)} is inside an array")
+        if isinstance(value, list):
+            self.arrays.add(section + tuple(key))
+
+
 def loads_lite(text: str) -> dict[str, Any]:
     """Parse the subset described in the module docstring."""
     root: dict[str, Any] = {}
     current = root
-    seen_tables: set[tuple[str, ...]] = set()
+    section: tuple[str, ...] = ()
+    defined = _Defined()
     reader = _Reader(text)
     while True:
         reader.skip_blank(True)
@@ -213,9 +269,8 @@ def loads_lite(text: str) -> dict[str, Any]:
             if reader.peek() != "]":
                 raise reader.error("expected ']' after a table name")
             reader.pos += 1
-            if tuple(path) in seen_tables:
-                raise reader.error(f"table [{'.'.join(path)}] defined twice")
-            seen_tables.add(tuple(path))
+            section = tuple(path)
+            defined.header(section, reader)
             current = _table(root, path, reader)
             reader.end_of_line()
             continue
@@ -224,6 +279,7 @@ def loads_lite(text: str) -> dict[str, Any]:
             raise reader.error("expected '=' after a key")
         reader.pos += 1
         value = reader.value()
+        defined.key(section, path, value, reader)
         target = _table(current, path[:-1], reader)
         if path[-1] in target:
             raise reader.error(f"key {'.'.join(path)} defined twice")
