@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?([eE][+-]?\d+)?")
+_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?")  # (ASCII: a number Excel reads)
 
 
 def safe_cell(value: Any) -> Any:

@@ -32,9 +32,11 @@ from contextlib import closing
 from pathlib import Path
 from typing import Union
 
+from .schema import FILE_MONTH
+
 PathLike = Union[str, "os.PathLike[str]"]
 
-_MONTH = re.compile(r"\d{4}-\d{2}")
+_MONTH = re.compile(FILE_MONTH)  # (any two digits after the year, as a file name has)
 EPOCH_STAMP = "1970-01-01T00:00:00.000Z"
 
 

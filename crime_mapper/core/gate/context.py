@@ -17,7 +17,7 @@ from typing import Any, Callable, Optional, TypeVar, cast
 import numpy as np
 import pandas as pd
 
-from ..common.schema import EXTRA_PREFIX
+from ..common.schema import EXTRA_PREFIX, MONTH_RE
 from ..common.vocabulary import (
     CATEGORIES,
     LEGACY_CATEGORIES,
@@ -49,7 +49,6 @@ WHOLE_WORD_BELOW = 12  # ... as whole words only when shorter than this
 MIN_REFERENCE_SUBSTRING = 8
 NO_LOCATION = "No Location"
 LOCATION_PREFIX = "On or near"
-_MONTH = re.compile(r"\d{4}-(?:0[1-9]|1[0-2])")
 _PURE_NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d+)?")
 _DOT_4_DIGITS = re.compile(r"\.\d{4}")  # what every scan.DECIMAL_4 number holds
 _HEX_CHARS = "0123456789abcdefABCDEF"
@@ -775,7 +774,7 @@ class PreparedGate:
 
     def is_plainly_public(self, value: str) -> bool:
         """Cheap test (set lookups) run on every raw value."""
-        if value in self.public_strings or (len(value) == 7 and _MONTH.fullmatch(value)):
+        if value in self.public_strings or (len(value) == 7 and MONTH_RE.fullmatch(value)):
             return True
         return (
             value.startswith(LOCATION_PREFIX)
@@ -1118,7 +1117,7 @@ class PreparedGate:
             t = values[i]
             if (
                 (t[0] in _NUMBER_START and _PURE_NUMBER.fullmatch(t))
-                or (len(t) == 7 and _MONTH.fullmatch(t))
+                or (len(t) == 7 and MONTH_RE.fullmatch(t))
                 or (t.startswith(LOCATION_PREFIX) and self.is_plainly_public(t))
             ):
                 out.add(t)
@@ -1818,7 +1817,7 @@ def _without_months(strings: list[str]) -> list[str]:
     """``strings`` but those that are a month (yyyy-mm), in order; only the 7-character ones
     are looked at (their lengths taken in C)."""
     lengths = np.fromiter(map(len, strings), dtype=np.int64, count=len(strings))
-    months = [i for i in np.flatnonzero(lengths == 7).tolist() if _MONTH.fullmatch(strings[i])]
+    months = [i for i in np.flatnonzero(lengths == 7).tolist() if MONTH_RE.fullmatch(strings[i])]
     if not months:
         return strings
     keep = np.ones(len(strings), dtype=bool)

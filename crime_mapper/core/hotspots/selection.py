@@ -12,13 +12,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Optional
 
+from crime_mapper.core.common.schema import MONTH_RE
 from crime_mapper.core.common.vocabulary import CATEGORY_NAMES, normalise_category
 from crime_mapper.core.hotspots.hexgrid import HotspotInputError
 
 if TYPE_CHECKING:  # pandas loads when a selection runs, not when QGIS lists the algorithms
     import pandas as pd
-
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 def _listed(values: Iterable[str], limit: int = 6) -> str:
@@ -81,7 +80,7 @@ def parse_months(value: Any) -> list[str]:
         return []
     items = value if isinstance(value, (list, tuple)) else re.split(r"[,;\s]+", str(value))
     months = [str(m).strip() for m in items if str(m).strip()]
-    bad = [m for m in months if not _MONTH.match(m)]
+    bad = [m for m in months if not MONTH_RE.fullmatch(m)]
     if bad:
         raise HotspotInputError(
             f"months must be written YYYY-MM (e.g. 2022-10); not: {', '.join(bad)}"
@@ -122,7 +121,7 @@ def describe_months(months: Sequence[str]) -> str:
     if len(months) == 1:
         return months[0]
     text = f"{len(months)} months, {months[0]} to {months[-1]}"
-    if all(_MONTH.match(m) for m in months):
+    if all(MONTH_RE.fullmatch(m) for m in months):
         gaps = sorted(set(_calendar(months[0], months[-1])) - set(months))
         if gaps:
             text += f" except {_listed(gaps)}"

@@ -15,8 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..common.geography import inside_uk, near_uk_in_crs, to_wgs84
-
-MONTH_RE = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+from ..common.schema import MONTH_RE
 
 
 class Verdicts:

@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional, Union
 
+from ..common.schema import FILE_MONTH
 from ..common.text_file import NotAFile, check_file
 from ..common.zip_members import read_member
 
 PathLike = Union[str, "os.PathLike[str]"]
 
-_FILE_MONTH = re.compile(r"^(\d{4}-\d{2})-")
+_FILE_MONTH = re.compile(rf"^({FILE_MONTH})-")
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from typing import Any, Optional, Union
 
 from ..common.input_files import holding_message, input_holding_output
 from ..common.json_file import strict_json
+from ..common.schema import MONTH_RE
 from ..common.text_file import read_text_file
 from ..hotspots.hexgrid import HotspotInputError, refuse_below_smallest
 from ..release.release_limits import check_max_distance, inside_folder
@@ -42,7 +43,6 @@ __all__ = [
     "write_config",
 ]
 
-MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+")  # (TOML's bare keys)
 MAP_POINT_KINDS = ("file", "history", "hexagon")
 #: What is taken off the ends of a text setting: the spaces an editor or a paste leaves.
@@ -63,7 +63,7 @@ class ConfigError(ValueError):
 def validate_month(month: str) -> str:
     """A release month as YYYY-MM (01-12), or ConfigError."""
     text = str(month).strip()
-    if not MONTH.fullmatch(text):
+    if not MONTH_RE.fullmatch(text):
         raise ConfigError(f"the month must be YYYY-MM (for example 2022-10), not {month!r}")
     return text
 

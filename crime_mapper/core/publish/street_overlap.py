@@ -16,8 +16,10 @@ from typing import Optional
 
 import pandas as pd
 
+from ..common.schema import FILE_MONTH
+
 # police.uk's file names: "<month>[_<month>]-<force>-street.csv" (the release's own too)
-_MONTHS_PREFIX = re.compile(r"^\d{4}-\d{2}(?:_\d{4}-\d{2})*-")
+_MONTHS_PREFIX = re.compile(rf"^{FILE_MONTH}(?:_{FILE_MONTH})*-")
 _STREET_SUFFIX = re.compile(r"-street\.csv$", re.IGNORECASE)
 
 

@@ -24,8 +24,8 @@ from typing import Union
 import pandas as pd
 
 from ..common.input_files import first_repeat
+from ..common.schema import MONTH_RE
 from ..common.zip_members import read_member
-from ..load.row_checks import MONTH_RE
 from ..load.textscan import UndecodableText, read_decoded
 from ..release.public_schema import PUBLIC_COLUMNS
 from .street_overlap import first_overlap, month_force_pairs, overlap_message

@@ -28,6 +28,7 @@ import pandas as pd
 
 from ..common.geography import inside_uk
 from ..common.input_files import first_repeat
+from ..common.schema import FILE_MONTH, MONTH_RE
 from ..common.text_file import NotAFile, check_file
 from ..common.zip_members import MemberUnreadable, read_member
 from ..io.gpkg_read import read_only_uri
@@ -40,7 +41,6 @@ _Read = TypeVar("_Read")
 
 OUTCOME_COLUMNS: tuple[str, ...] = ("Crime ID", "Month", "Outcome type")
 PUBLIC_TABLE = "public_crimes"
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _STREET_NAME = re.compile(r"-street\.csv$", re.IGNORECASE)
 _OUTCOMES_NAME = re.compile(r"-outcomes\.csv$", re.IGNORECASE)
 
@@ -287,7 +287,7 @@ def _expand(paths: Sequence[PathLike]) -> list[tuple[str, bytes | Path]]:
     return found
 
 
-_FILE_MONTH = re.compile(r"^(\d{4}-\d{2})-(?!\d{4}-)")
+_FILE_MONTH = re.compile(rf"^({FILE_MONTH})-(?![0-9]{{4}}-)")
 
 
 def _refuse_other_months(frame: pd.DataFrame, name: str) -> None:
@@ -339,7 +339,7 @@ def _crime_in_two_files(
 
 def _check_street(frame: pd.DataFrame, name: str, lon: np.ndarray, lat: np.ndarray) -> list[str]:
     months = frame["Month"].unique()  # checked once per distinct value, not per row
-    bad = [m for m in months.tolist() if not _MONTH.match(str(m))]
+    bad = [m for m in months.tolist() if not MONTH_RE.fullmatch(str(m))]
     if bad:
         count = int(frame["Month"].isin(bad).sum())
         raise WebmapInputError(

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import calendar
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Optional
@@ -19,6 +18,7 @@ from typing import Any, Optional
 import numpy as np
 import pandas as pd
 
+from ..common.schema import MONTH_RE
 from ..release.map_points import strip_location_prefix
 
 # Cells of about 1 km: 0.009 degrees of latitude, 0.0145 of longitude (1 km at 52 N).
@@ -93,7 +93,7 @@ class MonthProfile:
             if name not in data:
                 raise ValueError(f"a month profile needs {name!r}")
         month = data["month"]
-        if not isinstance(month, str) or not _MONTH.fullmatch(month):
+        if not isinstance(month, str) or not MONTH_RE.fullmatch(month):
             raise ValueError(f"month must be YYYY-MM, not {month!r}")
         if not FIRST_YEAR <= int(month[:4]) <= LAST_YEAR:
             raise ValueError(
@@ -109,7 +109,6 @@ class MonthProfile:
         return cls(**values)
 
 
-_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 #: The years a history month may name. Why: "0000-01" or "9999-12" is damage, yet was read as
 #: the oldest (or newest) month of the history, its counts then part of every baseline.
 FIRST_YEAR, LAST_YEAR = 1900, 2099

@@ -32,7 +32,6 @@ Imports nothing from QGIS.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional
 
@@ -40,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from ..common.feedback import Feedback, ScaledFeedback
+from ..common.schema import MONTH_RE
 from ..common.vocabulary import ASB, all_category_names, sensitive_flag
 from ..load.validation_report import swallowed_records
 from . import audit as audit_module
@@ -74,7 +74,6 @@ REQUIRED_COLUMNS: tuple[str, ...] = (
 )
 
 
-_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 _MAP, _NO_LOCATION, _UNKNOWN = ACTION_MAP, ACTION_NO_LOCATION, ACTION_UNKNOWN
 _SAME_POINT_M = 0.5  # a police.uk row that moved less than this stayed on its own point
 
@@ -168,7 +167,7 @@ def _check_content(category: np.ndarray, known: np.ndarray, month: np.ndarray) -
             + (f" (found {', '.join(map(repr, sample))})" if sample else "")
             + ": check that the mapping profile maps the category or offence column."
         )
-    bad = sorted({m for m in pd.unique(month) if not _MONTH.fullmatch(m)})
+    bad = sorted({m for m in pd.unique(month) if not MONTH_RE.fullmatch(m)})
     if bad:
         raise AnonymiseError(
             f"Month must be YYYY-MM; found {', '.join(map(repr, bad[:5]))}. A public release "
