@@ -194,3 +194,14 @@ def test_a_staging_folder_is_taken_only_once_unheld_and_its_maker_gone(tmp_path:
     stage.rename(made_by_gone)
     assert webmap_staging.clean_leftovers(target) == [made_by_gone.name]
     assert not made_by_gone.exists()
+
+
+def test_a_staging_folder_named_with_other_digits_is_taken_not_a_crash(tmp_path: Path):
+    """str.isdigit takes "²" and "٣", which int() refuses: a folder so named beside the map
+    (no export of ours makes one) made every later export's clean-up raise ValueError."""
+    target = tmp_path / "map"
+    odd = [tmp_path / f".map.staging-1-{digits}-x" for digits in ("²", "٣٤")]
+    for folder in odd:
+        folder.mkdir()
+    assert sorted(webmap_staging.clean_leftovers(target)) == sorted(f.name for f in odd)
+    assert not any(f.exists() for f in odd)

@@ -101,8 +101,8 @@ def _maker_here(rest: str) -> bool:
     """Whether the process named in a staging folder's name (``<group>-<pid>-...``) is a
     process here (running, or left and not yet waited for by its caller)."""
     parts = rest.split("-")
-    if len(parts) < 3 or not parts[1].isdigit():
-        return False
+    if len(parts) < 3 or not (parts[1].isascii() and parts[1].isdigit()):
+        return False  # (str.isdigit takes "²" and other digits int() refuses: no pid of ours)
     try:
         os.kill(int(parts[1]), 0)
     except ProcessLookupError:
