@@ -77,3 +77,12 @@ def test_a_cell_starting_with_a_minus_and_other_digits_is_guarded():
     assert safe_cell("-5.25") == "-5.25"
     assert safe_cell("-٥") == "'-٥"
     assert safe_cell("+１") == "'+１"
+
+
+@pytest.mark.parametrize("month", ["2022-10\x1f", "2022-10\u00a0", "\u20282022-10", "2022-10\x85"])
+def test_a_release_month_loses_only_ordinary_spaces(month):
+    """As every text setting of the configuration: the other characters str.strip took
+    off (a unit separator, a no-break space, a line separator) were dropped unsaid."""
+    with pytest.raises(ConfigError, match="YYYY-MM"):
+        validate_month(month)
+    assert validate_month(" 2022-10\t\r\n") == "2022-10"

@@ -682,7 +682,9 @@ class GuidedReleasePanel(QScrollArea):
         self.month_edit.setText(month)
 
     def month(self) -> str:
-        return self.month_edit.text().strip()
+        from ..core.monthly.config import ORDINARY_SPACE
+
+        return self.month_edit.text().strip(ORDINARY_SPACE)
 
     def problems_by_step(self) -> dict[str, list[str]]:
         """What stops each step from running, in plain words ("release": the month and the

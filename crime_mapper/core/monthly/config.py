@@ -61,8 +61,9 @@ class ConfigError(ValueError):
 
 
 def validate_month(month: str) -> str:
-    """A release month as YYYY-MM (01-12), or ConfigError."""
-    text = str(month).strip()
+    """A release month as YYYY-MM (01-12), or ConfigError. Only ordinary spaces come off
+    its ends, as off every text setting: "2022-10\x1f" is refused, not read as 2022-10."""
+    text = str(month).strip(ORDINARY_SPACE)
     if not MONTH_RE.fullmatch(text):
         raise ConfigError(f"the month must be YYYY-MM (for example 2022-10), not {month!r}")
     return text
