@@ -11,9 +11,10 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from qgis.core import QgsMapLayer, QgsProject, QgsTask
+from qgis.core import QgsMapLayer, QgsProject, QgsProviderRegistry, QgsTask, QgsVectorLayer
 
 from ..core.common.feedback import Cancelled, Feedback, ScaledFeedback
+from ..core.common.input_files import output_clash
 from ..core.hotspots.hexgrid import DEFAULT_MAX_CELLS, HotspotInputError
 from ..core.hotspots.methods import hotspot_method
 from ..logger import get_logger
@@ -45,6 +46,17 @@ class HotspotSettings:
     kde_extent: Optional[tuple[float, float, float, float, str]] = None
 
 
+def source_file(source: Any) -> Optional[str]:
+    """The file behind a hotspot input (a layer, or an OGR URI or path), None when it has
+    none (a memory layer). Why: an output on that file replaced the crimes it was made from
+    (the GeoPackage then held only the hotspot grid), so outputs are compared with it."""
+    if isinstance(source, QgsVectorLayer):
+        parts = QgsProviderRegistry.instance().decodeUri(source.providerType(), source.source())
+        return str(parts.get("path") or "") or None
+    path = str(source or "").split("|", 1)[0]
+    return path or None
+
+
 def run_hotspot(
     source: Any,
     out_path: str,
@@ -59,6 +71,12 @@ def run_hotspot(
     """
     feedback = feedback or Feedback()
     method = hotspot_method(settings.method).name  # an unknown name is a HotspotInputError
+    clash = output_clash(
+        [source_file(source)],
+        [("hotspot layer", out_path), ("hotspot style", qml_path), ("hotspot SLD", sld_path)],
+    )
+    if clash is not None:  # (a grid written over the crimes GeoPackage replaced the crimes)
+        raise HotspotInputError(clash)
     months = [] if method == "change" else settings.months
     points = points_from_layer(
         source,

@@ -100,7 +100,9 @@ def output_clash(
 
     Why: a run asked to write its public layer over the crimes GeoPackage it reads, or its
     rejects over the extract, replaced the input and reported success; two outputs on one
-    path kept only the last written (the audit lost under the manifest)."""
+    path kept only the last written (the audit lost under the manifest); an output that is
+    an existing folder was found only when the finished files were moved into place, after
+    the whole run, as an "[Errno 21] Is a directory" whose staged files stayed behind."""
 
     def key(path: Union[str, os.PathLike[str]]) -> str:
         return os.path.normcase(os.path.realpath(str(path).split("|", 1)[0]))
@@ -113,6 +115,8 @@ def output_clash(
         here = key(path)
         if here in given:
             return f"The {what} {path} is an input ({given[here]}): writing it would destroy it"
+        if os.path.isdir(str(path).split("|", 1)[0]):
+            return f"The {what} {path} is a folder: name a file for it"
         if here in seen:
             return f"The {what} and the {seen[here]} are one file ({path}): one would be lost"
         seen[here] = what
