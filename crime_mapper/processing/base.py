@@ -39,6 +39,7 @@ from qgis.PyQt.QtCore import QCoreApplication
 
 from ..compat import NUMBER_DOUBLE
 from ..core.common.feedback import Feedback
+from ..core.common.vocabulary import FLAG_WORDS, flag_word
 
 #: Processing group id -> the group's name in the toolbox (one list, so a new algorithm
 #: cannot invent a near-duplicate group).
@@ -186,6 +187,29 @@ class CrimeMapperAlgorithm(QgsProcessingAlgorithm):
                 f"{name} must be a whole number from {minimum:,} to 2,147,483,647, not {given!r}"
             )
         return int(value)
+
+    def parameter_bool(self, parameters: dict, name: str, context: QgsProcessingContext) -> bool:
+        """A yes/no parameter, checked: QgsProcessingException naming it unless it is true or
+        false, or a word of core.common.vocabulary.FLAG_WORDS (``no``, ``0``, ``FALSE``...).
+
+        Why: parameterAsBool reads every text but "", "0" and "false" as true, so
+        ``FDR=no`` from qgis_process ran with the correction on, ``ATLAS=off`` wrote the
+        atlas and ``HOTSPOTS=no`` ran the hotspots, each without a word."""
+        value = parameters.get(name) if isinstance(parameters, dict) else None
+        flag: Optional[bool] = None
+        if isinstance(value, bool) or value is None:
+            return self.parameterAsBool(parameters, name, context)
+        if isinstance(value, str):
+            flag = flag_word(value)
+        elif isinstance(value, (int, float)) and value in (0, 1):
+            flag = bool(value)
+        else:  # (a model's value QGIS has already resolved, e.g. a QgsProperty)
+            return self.parameterAsBool(parameters, name, context)
+        if flag is None:
+            raise QgsProcessingException(
+                f"{name} must be true or false ({', '.join(FLAG_WORDS)}), not {value!r}"
+            )
+        return flag
 
     def parameter_text(self, parameters: dict, name: str, context: QgsProcessingContext) -> str:
         """A text parameter's value, stripped ("" when not given)."""

@@ -227,7 +227,7 @@ class ExportWebmapAlgorithm(NeighbourhoodParameters, CrimeMapperAlgorithm):
                 summaries=SUMMARY_CHOICES[
                     self.parameterAsEnum(parameters, self.SUMMARIES, context)
                 ],
-                copy_csv=self.parameterAsBool(parameters, self.COPY_CSV, context),
+                copy_csv=self.parameter_bool(parameters, self.COPY_CSV, context),
                 csv_url=text(self.CSV_URL),
                 feedback=self.core_feedback(feedback),
                 note=feedback.pushInfo,

@@ -54,7 +54,7 @@ class HotspotsChangeAlgorithm(HotspotAlgorithmBase):
         from ..core.hotspots.selection import parse_months
 
         settings = super().settings(parameters, context)
-        settings.fdr = self.parameterAsBool(parameters, self.FDR, context)
+        settings.fdr = self.parameter_bool(parameters, self.FDR, context)
         try:
             settings.current_months = parse_months(
                 self.parameterAsString(parameters, self.CURRENT_MONTH, context)

@@ -28,7 +28,7 @@ class HotspotsGiAlgorithm(HotspotAlgorithmBase):
 
     def settings(self, parameters: dict, context: QgsProcessingContext) -> Any:
         settings = super().settings(parameters, context)
-        settings.fdr = self.parameterAsBool(parameters, self.FDR, context)
+        settings.fdr = self.parameter_bool(parameters, self.FDR, context)
         return settings
 
     def help_text(self) -> str:

@@ -207,7 +207,7 @@ class MonthlyReleaseAlgorithm(CrimeMapperAlgorithm):
                     paths=self._file_list(parameters, self.MAP_POINTS, context),
                 ),
                 hotspots=HotspotsConfig(
-                    enabled=self.parameterAsBool(parameters, self.HOTSPOTS, context)
+                    enabled=self.parameter_bool(parameters, self.HOTSPOTS, context)
                 ),
                 base_dir=Path.cwd(),
             )
@@ -244,7 +244,7 @@ class MonthlyReleaseAlgorithm(CrimeMapperAlgorithm):
             self.parameterAsDouble(parameters, self.MAX_DISTANCE, context) != 20000
         ):
             given.append(self.MAX_DISTANCE)
-        if not self.parameterAsBool(parameters, self.HOTSPOTS, context):
+        if not self.parameter_bool(parameters, self.HOTSPOTS, context):
             given.append(self.HOTSPOTS)
         folder = parameters.get(self.OUTPUT_FOLDER)
         if hasattr(folder, "sink"):  # (a QgsProcessingOutputLayerDefinition)

@@ -234,7 +234,7 @@ class NeighbourhoodSummariesAlgorithm(NeighbourhoodParameters, CrimeMapperAlgori
                 options=options,
                 team_path=path(self.TEAM),
                 force_name=text(self.FORCE_NAME),
-                with_map=self.parameterAsBool(parameters, self.WITH_MAP, context),
+                with_map=self.parameter_bool(parameters, self.WITH_MAP, context),
                 profile_path=path(self.PROFILE),
                 outlines=outlines,
                 feedback=self.core_feedback(feedback),
@@ -254,7 +254,7 @@ class NeighbourhoodSummariesAlgorithm(NeighbourhoodParameters, CrimeMapperAlgori
         feedback.pushInfo(done.gate_message)
         gpkg = str(done.folder / GPKG_NAME)
         pdf = ""
-        if self.parameterAsBool(parameters, self.ATLAS, context):
+        if self.parameter_bool(parameters, self.ATLAS, context):
             from ..core.publish.summaries_run import read_release
             from ..qgis_bridge.atlas import export_atlas
 

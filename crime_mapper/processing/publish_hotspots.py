@@ -220,7 +220,7 @@ class PublishHotspotsAlgorithm(CrimeMapperAlgorithm):
                 cell_size_m=self.parameterAsDouble(parameters, self.CELL_SIZE, context),
                 category=None if index <= 0 else CATEGORY_CHOICES[index],
                 months=self.parameterAsString(parameters, self.MONTHS, context),
-                fdr=self.parameterAsBool(parameters, self.FDR, context),
+                fdr=self.parameter_bool(parameters, self.FDR, context),
                 max_cells=self.parameter_whole(parameters, self.MAX_CELLS, context),
                 profile_path=self.parameterAsFile(parameters, self.PROFILE, context) or None,
                 feedback=self.core_feedback(feedback),

@@ -60,6 +60,17 @@ ASB = "Anti-social behaviour"
 SENSITIVE_YES = frozenset({"1", "y", "yes", "true", "t", "sensitive", "restricted"})
 SENSITIVE_NO = frozenset({"", "0", "n", "no", "false", "f"})
 
+# A yes/no setting given as text (a Processing flag from qgis_process or a model), case and
+# surrounding spaces aside. Why a table: Qt reads every text but "", "0" and "false" as
+# true, so FDR=no, ATLAS=off or WITH_MAP=maybe switched the setting on without a word.
+FLAG_WORDS: dict[str, bool] = {"true": True, "yes": True, "1": True}
+FLAG_WORDS.update({"false": False, "no": False, "0": False})
+
+
+def flag_word(text: str) -> Optional[bool]:
+    """True or False for a word of :data:`FLAG_WORDS`, None for any other text."""
+    return FLAG_WORDS.get(text.strip().lower())
+
 
 def sensitive_flag(value: str) -> int:
     """1 for a sensitive flag that says yes, 0 for one that says no, -1 for neither."""
