@@ -197,11 +197,7 @@ class CrimeMapperAlgorithm(QgsProcessingAlgorithm):
         atlas and ``HOTSPOTS=no`` ran the hotspots, each without a word."""
         value = parameters.get(name) if isinstance(parameters, dict) else None
         flag: Optional[bool] = None
-        if (
-            isinstance(value, bool)
-            or value is None
-            or (isinstance(value, str) and not value.strip())
-        ):
+        if isinstance(value, bool) or value is None or value == "":
             return self.parameterAsBool(parameters, name, context)  # (given, or not given)
         if isinstance(value, str):
             flag = flag_word(value)
