@@ -90,9 +90,7 @@ def test_flag_words():
     assert flag_word("maybe") is None and flag_word("off ") is None and flag_word("") is None
 
 
-@pytest.mark.parametrize(
-    "given, correction", [("no", False), ("FALSE", False), ("yes", True), ("", False)]
-)  # ("": not given, the parameter's default: the correction off)
+@pytest.mark.parametrize("given, correction", [("no", False), ("FALSE", False), ("yes", True)])
 def test_fdr_as_text_is_read_as_written(provider, crimes_gpkg, tmp_path, given, correction):
     """``FDR=no`` from qgis_process was read as true: Gi* ran with the correction on."""
     import processing

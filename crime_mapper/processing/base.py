@@ -197,8 +197,8 @@ class CrimeMapperAlgorithm(QgsProcessingAlgorithm):
         atlas and ``HOTSPOTS=no`` ran the hotspots, each without a word."""
         value = parameters.get(name) if isinstance(parameters, dict) else None
         flag: Optional[bool] = None
-        if isinstance(value, bool) or value is None or value == "":
-            return self.parameterAsBool(parameters, name, context)  # (given, or not given)
+        if isinstance(value, bool) or value is None:
+            return self.parameterAsBool(parameters, name, context)
         if isinstance(value, str):
             flag = flag_word(value)
         elif isinstance(value, (int, float)) and value in (0, 1):
