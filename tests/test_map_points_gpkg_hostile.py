@@ -17,9 +17,12 @@ import pytest
 
 from crime_mapper.core.io import gpkg_write
 from crime_mapper.core.load.loader import load_extracts
-from crime_mapper.core.release.map_points import MapPointsError, map_points_from_history
+from crime_mapper.core.release.map_points import (
+    MapPointsError,
+    address_counts,
+    map_points_from_history,
+)
 from crime_mapper.core.release.map_points_files import (
-    int_value,
     map_points_table,
     read_map_points_file,
     text_value,
@@ -72,15 +75,66 @@ def test_a_damaged_table_is_refused_with_the_reason(written, tmp_path, sql, reas
         read_map_points_file(edited_gpkg(written, tmp_path, sql))
 
 
-@pytest.mark.parametrize("value", ["-1e308", "1e308", "'many'", "X'00FF'", "NULL"])
-def test_an_address_count_no_integer_holds_reads_as_unknown(written, tmp_path, points, value):
-    edited = edited_gpkg(
-        written, tmp_path, f"UPDATE map_points SET addresses = {value} WHERE fid = 3"
-    )
+def test_a_null_address_count_reads_as_unknown(written, tmp_path, points):
+    edited = edited_gpkg(written, tmp_path, "UPDATE map_points SET addresses = NULL WHERE fid = 3")
     read = read_map_points_file(edited)
     assert len(read) == len(points)
     assert read.addresses[2] == -1
     assert np.array_equal(np.delete(read.addresses, 2), np.delete(points.addresses, 2))
+
+
+@pytest.mark.parametrize(
+    "value, shown",
+    [
+        ("-1e308", "'-1e+308'"),
+        ("1e308", "'1e+308'"),
+        ("'many'", "'many'"),
+        ("X'00FF'", "b'"),
+        ("2.7", "'2.7'"),  # int() read it as 2
+        ("'8.5'", "'8.5'"),  # read as unknown
+        ("-5", "'-5'"),  # neither a count nor -1, unknown
+    ],
+)
+def test_an_address_count_that_is_no_count_is_refused_naming_its_row(
+    written, tmp_path, value, shown
+):
+    """README (GeoPackages): a value its column cannot hold is refused naming the column,
+    never read as NULL or 0. A count of 2.7 was read as 2 and "many" or 1e308 as unknown,
+    without a word; the count decides the disclosure check."""
+    edited = edited_gpkg(
+        written, tmp_path, f"UPDATE map_points SET addresses = {value} WHERE fid = 3"
+    )
+    with pytest.raises(MapPointsError, match=r"'map_points' layer: row 3: the address count") as e:
+        read_map_points_file(edited)
+    assert shown in str(e.value)
+
+
+def test_an_address_field_of_true_false_is_refused(written, tmp_path):
+    """A QGIS boolean field stores true as 1: read as a catchment of one address."""
+    edited = edited_gpkg(
+        written,
+        tmp_path,
+        "ALTER TABLE map_points RENAME COLUMN addresses TO old;"
+        "ALTER TABLE map_points ADD COLUMN addresses BOOLEAN;"
+        "UPDATE map_points SET addresses = 1;",
+    )
+    with pytest.raises(MapPointsError, match="'addresses' field holds true/false"):
+        read_map_points_file(edited)
+
+
+@pytest.mark.parametrize("value", ["''", "NULL"])
+def test_a_blank_source_reads_as_layer(written, tmp_path, value):
+    """A blank source is the strictest provenance, as a missing column or a QGIS layer's
+    blank: it was kept blank, and the unknown catchments check passed it by."""
+    edited = edited_gpkg(written, tmp_path, f"UPDATE map_points SET source = {value} WHERE fid = 2")
+    read = read_map_points_file(edited)
+    assert read.source[1] == "layer" and read.source[0] == "police.uk history"
+
+
+def test_a_source_that_is_no_source_is_refused(written, tmp_path):
+    edited = edited_gpkg(written, tmp_path, "UPDATE map_points SET source = 'Roads' WHERE fid = 2")
+    with pytest.raises(MapPointsError, match="the source 'Roads' is no map points source"):
+        read_map_points_file(edited)
 
 
 def test_text_value_refuses_binary_data():
@@ -93,11 +147,27 @@ def test_text_value_refuses_binary_data():
     assert text_value(None) == "" and text_value("Main Street") == "Main Street"
 
 
-def test_int_value_keeps_what_a_64_bit_integer_holds():
-    assert int_value(9_000_000_000_000_000_000) == 9_000_000_000_000_000_000
-    assert int_value(2**63) == -1 and int_value(-(2**63) - 1) == -1
-    assert int_value(float("inf")) == -1 and int_value(float("nan")) == -1
-    assert int_value("12") == 12 and int_value(None) == -1
+def test_address_counts_keep_what_a_64_bit_integer_holds_and_refuse_the_rest():
+    big = 9_000_000_000_000_000_000
+    assert address_counts(np.array([big, -1, 0], dtype=object)).tolist() == [big, -1, 0]
+    assert address_counts(["12", " 8 ", "8.0", "1e3", None, "", 7.0]).tolist() == [
+        12, 8, 8, 1000, -1, -1, 7
+    ]  # fmt: skip
+    for bad in (2**63, float("inf"), float("nan"), 2.7, True, False, "true", "٨", "−1", -2, [1]):
+        with pytest.raises(MapPointsError, match="row 2: the address count"):
+            address_counts(np.array([1, bad], dtype=object))
+
+
+def test_text_value_reads_dates_as_iso_and_refuses_what_is_no_text():
+    """A QGIS date field as an LSOA code published "PyQt5.QtCore.QDate(2022, 1, 1)"."""
+    from qgis.PyQt.QtCore import QDate, QDateTime, QTime
+
+    assert text_value(QDate(2022, 1, 1)) == "2022-01-01"
+    assert text_value(QDateTime(QDate(2022, 1, 1), QTime(9, 5))) == "2022-01-01T09:05:00"
+    assert text_value(12) == "12" and text_value(1.5) == "1.5"
+    for value in (True, ["a", "b"], {"a": 1}):
+        with pytest.raises(MapPointsError, match="not text"):
+            text_value(value)
 
 
 def test_a_layer_name_with_quotes_is_written_and_read(points, tmp_path):

@@ -60,7 +60,6 @@ from ..core.release.map_points import (
 from ..core.release.map_points_files import (
     HEXAGON_WARNING,
     MapPointsInputError,
-    int_value,
     text_value,
 )
 from .crimes_source import layer_gpkg_table
@@ -186,6 +185,7 @@ def points_from_source(
     request = QgsFeatureRequest().setSubsetOfAttributes([label_field, *optional], source.fields())
     lon: list[float] = []
     lat: list[float] = []
+    fids: list[int] = []  # each point's feature, named in errors about a value
     cols: dict[str, list] = {"label": [], **{n: [] for n in optional}}
     skipped = 0
     for count, feature in enumerate(source.getFeatures(request)):
@@ -198,9 +198,16 @@ def points_from_source(
             geom = QgsGeometry(geom)
             geom.transform(transform)
         parts = geom.asMultiPoint() if geom.isMultipart() else [geom.asPoint()]
-        label = strip_location_prefix(text_value(feature[label_field]))
+        try:
+            label = strip_location_prefix(text_value(feature[label_field]))
+        except MapPointsInputError as exc:
+            raise MapPointsInputError(
+                f"{_source_name(source, what)}: feature {feature.id()}: field "
+                f"{label_field!r}: {exc}"
+            ) from exc
         extra = {n: feature[n] for n in optional}
         for point in parts:
+            fids.append(feature.id())
             lon.append(point.x())
             lat.append(point.y())
             cols["label"].append(label)
@@ -213,22 +220,47 @@ def points_from_source(
         )
     if not lon:
         raise MapPointsInputError(f"{_source_name(source, what)} has no point with a geometry")
+    where = _source_name(source, what)
+
+    def row_name(i: int) -> str:
+        return f"feature {fids[i]}"
+
+    def texts(name: str) -> Optional[list[str]]:
+        if name not in optional:
+            return None
+        return _texts(cols[name], name, where, row_name)
+
     source_values: Any = "layer"
     if "source" in optional:
-        source_values = [text_value(v) or "layer" for v in cols["source"]]
+        source_values = [
+            text or "layer" for text in _texts(cols["source"], "source", where, row_name)
+        ]
         if "hexagon fallback" in source_values:
             warnings.append(HEXAGON_WARNING)
-    addresses = [int_value(v) for v in cols["addresses"]] if "addresses" in optional else None
     return map_points_from_arrays(
         lon,
         lat,
         cols["label"],
         source=source_values,
-        addresses=addresses,
-        lsoa_code=[text_value(v) for v in cols["lsoa_code"]] if "lsoa_code" in optional else None,
-        lsoa_name=[text_value(v) for v in cols["lsoa_name"]] if "lsoa_name" in optional else None,
+        # (address_counts checks each value: int() read 2.7 as 2 and true as 1)
+        addresses=np.asarray(cols["addresses"], dtype=object) if "addresses" in optional else None,
+        lsoa_code=texts("lsoa_code"),
+        lsoa_name=texts("lsoa_name"),
         warnings=warnings,
+        where=where,
+        row_name=row_name,
     )
+
+
+def _texts(values: list, name: str, where: str, row_name: Any) -> list[str]:
+    """text_value of each value, its refusal naming the layer, the field and the feature."""
+    out = []
+    for i, value in enumerate(values):
+        try:
+            out.append(text_value(value))
+        except MapPointsInputError as exc:
+            raise MapPointsInputError(f"{where}: {row_name(i)}: field {name!r}: {exc}") from exc
+    return out
 
 
 def _first_vertices_wgs84(

@@ -28,12 +28,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import InitVar, dataclass, field
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, Callable, Optional, Union
 
 import numpy as np
 import pandas as pd
 
-from ..common.csv_records import first_short_record, may_be_short
+from ..common.csv_records import first_long_record, first_short_record, may_be_short
 from ..common.csv_safety import safe_cell
 from ..common.dependencies import require
 from ..common.geography import WGS84, inside_uk, to_wgs84, transform
@@ -123,6 +123,132 @@ def _clean_text(arr: np.ndarray) -> bool:
     return re.search(_CONTROL_CHARACTERS, joined) is None
 
 
+# A number as a map points file may write one: ASCII digits only (a count or coordinate in
+# Arabic-Indic or fullwidth digits, or with a U+2212 minus, is refused, never read as another
+# number), an optional sign, point and exponent; white space around it (a no-break space
+# too, as float() takes it) is a cell's padding.
+_NUMBER = re.compile(r"\s*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*")
+_INT64_MAX = int(np.iinfo(np.int64).max)
+
+
+def _count_of(value: Any) -> Optional[int]:
+    """One catchment address count as an int: -1 (unknown) for None, a NULL or blank text;
+    None when the value is no count of addresses (see address_counts)."""
+    if value is None:
+        return -1
+    try:
+        if hasattr(value, "isNull") and value.isNull():  # a QGIS NULL
+            return -1
+    except TypeError:
+        pass
+    if isinstance(value, (bool, np.bool_)):  # (an int to Python: True would read as 1)
+        return None
+    if isinstance(value, (int, np.integer)):
+        number = int(value)
+    elif isinstance(value, (float, np.floating)):
+        if not math.isfinite(value) or value != math.floor(value):
+            return None
+        number = int(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return -1
+        if not _NUMBER.fullmatch(text):
+            return None
+        if text.lstrip("+-").isdigit():
+            number = int(text)
+        else:
+            as_float = float(text)
+            if not math.isfinite(as_float) or as_float != math.floor(as_float):
+                return None
+            number = int(as_float)
+    else:  # a list, a date, binary data...
+        return None
+    return number if -1 <= number <= _INT64_MAX else None
+
+
+def address_counts(
+    values: Any, where: str = "", row_name: Optional[Callable[[int], str]] = None
+) -> np.ndarray:
+    """Catchment address counts as int64, -1 meaning unknown (also for a blank or NULL).
+
+    Why strict: the count decides the disclosure check (core/release/disclosure.py: a known
+    catchment of 1 to K-1 addresses is refused, -1 asks for a written confirmation), so a
+    value read as another number changes what is published. ``int()`` read 2.7 as 2, true as
+    1 and false as 0 (a public place with no addresses), and numpy cast 1e30 to
+    -9223372036854775808, all without a word; a word like "many" read as unknown. Anything
+    but a whole number from 0 up (or -1) is refused, naming ``where`` and the first such
+    value's row (``row_name(i)``, else "row i+1"): a MapPointsError. Arrays of integers or
+    floats are checked in bulk; objects (a GeoPackage read row by row, a QGIS layer) value
+    by value, as their readers already convert them.
+    """
+    arr = values if isinstance(values, np.ndarray) else np.asarray(values, dtype=object)
+    arr = arr.ravel()
+    if arr.dtype.kind in "iu":
+        bad = (
+            np.flatnonzero(arr < -1) if arr.dtype.kind == "i" else np.flatnonzero(arr > _INT64_MAX)
+        )
+        if not bad.size:
+            return arr.astype(np.int64, copy=False)
+    elif arr.dtype.kind == "f":
+        with np.errstate(invalid="ignore"):
+            whole = np.isfinite(arr) & (arr == np.floor(arr)) & (arr >= -1) & (arr < 2.0**63)
+        bad = np.flatnonzero(~whole)
+        if not bad.size:
+            return arr.astype(np.int64)
+    else:
+        counts = (
+            [_count_of(v) for v in arr.tolist()] if arr.dtype.kind == "O" else [None] * arr.size
+        )
+        bad = np.flatnonzero(np.fromiter((c is None for c in counts), dtype=bool, count=arr.size))
+        if not bad.size:
+            return np.asarray(counts, dtype=np.int64).reshape(arr.shape)
+    first = int(bad[0])
+    from ..load.row_checks import shown_cell
+
+    value = arr[first]
+    shown = str(value).lower() if isinstance(value, (bool, np.bool_)) else value
+    row = row_name(first) if row_name is not None else f"row {first + 1:,}"
+    more = f" (and {bad.size - 1:,} more)" if bad.size > 1 else ""
+    raise MapPointsError(
+        f"{where + ': ' if where else ''}{row}: the address count {shown_cell(shown)} is no "
+        f"number of addresses{more}; a catchment's address count is a whole number from 0 "
+        "up, or -1 or blank when it is not known"
+    )
+
+
+def check_sources(distinct: Any, where: str = "") -> None:
+    """Refuse a map point source that is none of SOURCES (a blank is read as "layer").
+
+    Why: the source is what the disclosure check goes by (core/release/disclosure.py: only a
+    "layer" point without an address count needs a written confirmation), so a file saying
+    "Roads", "evil" or nothing at all slipped past that check without a word. ``distinct``
+    holds the column's distinct values (readers find them cheaply: a categorical's
+    categories, a GeoPackage's one value)."""
+    unknown = sorted({"" if v is None else str(v) for v in distinct} - set(SOURCES) - {""})
+    if unknown:
+        from ..load.row_checks import shown_cell
+
+        raise MapPointsError(
+            f"{where + ': ' if where else ''}the source {shown_cell(unknown[0])} is no map "
+            "points source"
+            + (f" (nor {len(unknown) - 1:,} other value(s))" if len(unknown) > 1 else "")
+            + "; a map point's source is one of "
+            + ", ".join(repr(s) for s in SOURCES)
+            + " (blank reads as 'layer')"
+        )
+
+
+def blank_sources_as_layer(source: np.ndarray, distinct: Any) -> np.ndarray:
+    """A blank source read as "layer", as a missing source column and a QGIS layer's blank
+    are: the strictest provenance (disclosure then asks for address counts)."""
+    if "" not in distinct:
+        return source
+    source = source.copy()
+    source[source == ""] = "layer"
+    return source
+
+
 def coordinate_keys(lon: np.ndarray, lat: np.ndarray, decimals: int = 5) -> np.ndarray:
     """One int64 per coordinate pair, equal exactly when both round to the same `decimals`.
 
@@ -202,7 +328,7 @@ class MapPoints:
         addresses = np.asarray(self.addresses).ravel()
         if addresses.size != n:
             raise MapPointsError(f"addresses has {addresses.size} values for {n} map points")
-        self.addresses = addresses.astype(np.int64)
+        self.addresses = address_counts(addresses)
         self.lsoa_code = _text_array(self.lsoa_code, n, "lsoa_code", text_checked)
         self.lsoa_name = _text_array(self.lsoa_name, n, "lsoa_name", text_checked)
         self.warnings = list(self.warnings)
@@ -254,12 +380,19 @@ def map_points_from_arrays(
     warnings: Optional[list[str]] = None,
     *,
     text_checked: bool = False,
+    where: str = "",
+    sources_checked: bool = False,
+    row_name: Optional[Callable[[int], str]] = None,
 ) -> MapPoints:
     """Map points from plain arrays (a point layer or file with a label field).
 
     ``text_checked``: the caller knows every text value is a str without a control
     character, and hands over text arrays of its own that nothing else holds (MapPoints then
-    neither checks nor copies them).
+    neither checks nor copies them). ``where`` (a file or layer) and ``row_name`` (row i's
+    name there) go into the errors about a value. Address counts must be whole numbers of
+    addresses (address_counts) and sources SOURCES (check_sources; a blank reads as
+    "layer"); ``sources_checked``: the caller has checked them, and read blanks as "layer",
+    on the column's distinct values (a set of 750,000 values costs some 12 ms).
 
     Points that share coordinates after rounding to 6 dp are one published place, so they are
     merged: the first in input order keeps its label, source and LSOA; catchment address counts
@@ -273,16 +406,22 @@ def map_points_from_arrays(
     # Sizes are checked here, in this order; the text itself is cleaned once, by MapPoints.
     label_a = _sized(label, n, "label")
     if isinstance(source, str):
-        source_a = same_text(n, source)
+        check_sources([source], where)
+        source_a = same_text(n, source or "layer")
     else:
         source_a = _sized(source, n, "source")
+        if not sources_checked:
+            distinct = set(source_a.tolist())
+            check_sources(distinct, where)
+            source_a = blank_sources_as_layer(source_a, distinct)
     if addresses is None:
         addr = np.full(n, -1, dtype=np.int64)
     else:
-        addr = np.asarray(addresses).ravel()
+        addr = addresses if isinstance(addresses, np.ndarray) else np.asarray(addresses)
+        addr = addr.ravel()
         if addr.size != n:
             raise MapPointsError(f"addresses has {addr.size} values for {n} map points")
-        addr = addr.astype(np.int64)
+        addr = address_counts(addr, where, row_name)
     code_a = _sized(lsoa_code, n, "lsoa_code")
     name_a = _sized(lsoa_name, n, "lsoa_name")
     notes = list(warnings or [])
@@ -823,63 +962,175 @@ def _refuse_short_records(path: Union[str, Path], table: pd.DataFrame) -> None:
         )
 
 
-def _read_typed_csv(path: Union[str, Path]) -> Optional[pd.DataFrame]:
-    """A clean map points CSV read with the coordinates (and address counts) parsed as numbers
-    by the CSV parser itself: about twice as fast as reading text and converting it after.
-    None when the file is not clean (a blank or padded number, duplicate or odd header
-    names...): the caller then reads it as text, whose results and errors are the reference."""
+def _csv_header(path: Union[str, Path]) -> Optional[list[str]]:
+    """The CSV's header as Python's csv module reads it; None when it cannot be read (the
+    text read then says why)."""
     try:
         with open(path, encoding="utf-8-sig", newline="") as handle:
-            header = next(csv.reader(handle))
+            return next(csv.reader(handle))
     except (OSError, UnicodeDecodeError, StopIteration, csv.Error):
+        return None
+
+
+def _refuse_header(path: Union[str, Path], header: Optional[list[str]]) -> None:
+    """MapPointsError for a header naming a column twice (in any case or spacing): pandas
+    renamed an exact repeat ``label.1`` and read the first, so the second column's labels
+    were never used and nothing said so, and a repeat in other capitals crashed the read
+    with an AttributeError. (A header of one column holding ';' or a tab is said to be
+    separated by that: the file is then read as having no longitude column.)"""
+    if header is None:
+        return
+    names = [str(h).strip().lower() for h in header]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise MapPointsError(
+            f"{path}: the header names the column {twice[0]!r} twice (columns are named "
+            "without regard to capitals or spaces); each column must be named once"
+        )
+    if len(header) == 1 and "longitude" not in names:
+        for mark, word in ((";", "semicolons"), ("\t", "tabs")):
+            if mark in header[0]:
+                raise MapPointsError(
+                    f"{path}: its header is one column, {header[0][:80]!r}: the file looks "
+                    f"separated by {word}; a map points CSV is separated by commas"
+                )
+
+
+def _read_typed_csv(path: Union[str, Path], header: Optional[list[str]]) -> Optional[pd.DataFrame]:
+    """A clean map points CSV read with the coordinates parsed as numbers by the CSV parser
+    itself: about twice as fast as reading text and converting it after; the address counts
+    as a categorical (a few hundred distinct values nationally, each checked by
+    address_counts: the parser's own integers read true as 1 and false as 0). None when
+    the file is not clean (a blank or padded number, odd header names, a row with more
+    fields than the header, a coordinate of exactly 0 or 1, which is what the parser makes
+    of true and false...): the caller then reads it as text, whose results and errors are
+    the reference."""
+    if header is None:
         return None
     names = [str(h).strip().lower() for h in header]
     if len(set(names)) != len(names) or not {"longitude", "latitude"} <= set(names):
         return None
-    numeric = {"longitude": np.float64, "latitude": np.float64, "addresses": np.int64}
+    numeric = {"longitude": np.float64, "latitude": np.float64}
     dtype = {
-        raw: numeric.get(name, "category" if name in _FEW_VALUED else str)
+        raw: numeric.get(name, "category" if name in (*_FEW_VALUED, "addresses") else str)
         for raw, name in zip(header, names)
     }
     try:
         table = pd.read_csv(path, dtype=dtype, keep_default_na=False, encoding="utf-8-sig")
     except (ValueError, OverflowError, OSError, pd.errors.ParserError):
         return None
-    if list(table.columns) != header:
+    if list(table.columns) != header or not _default_index(table):
         return None
     table.columns = names
-    if table["longitude"].isna().any() or table["latitude"].isna().any():
-        return None
+    for name in ("longitude", "latitude"):
+        values = table[name].to_numpy()
+        if np.isnan(values).any() or ((values == 0.0) | (values == 1.0)).any():
+            return None
     return table
+
+
+def _default_index(table: pd.DataFrame) -> bool:
+    """Whether pandas numbered the rows itself: a first row with more fields than the
+    header makes it take the leading cells as an index and move every column along."""
+    index = table.index
+    return isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
+
+
+def _refuse_long_records(path: Union[str, Path], fields: int) -> None:
+    """MapPointsError naming the first line with more fields than the header (a label
+    holding an unquoted comma): pandas took the extra cells as an index and read every
+    column from the one beside it, or stopped with a message about its C tokenizer."""
+    try:
+        long = first_long_record(path, fields)
+    except (OSError, csv.Error) as exc:
+        raise MapPointsError(f"cannot read map points from {path}: {exc}") from exc
+    if long is not None:
+        raise MapPointsError(
+            f"{path}: line {long[0]:,} has {long[1]} fields where the header has {fields}: "
+            "a value holding a comma must be in double quotes"
+        )
+
+
+def _line_of_row(path: Union[str, Path], row: int) -> Optional[int]:
+    """The file's line on which data row ``row`` (0 for the first after the header) ends,
+    counted as Python's csv module counts them, blank lines skipped as pandas skips them:
+    said in errors (only on a failure) so that a text editor finds the row."""
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
+            reader = csv.reader(handle)
+            next(reader, None)
+            seen = -1
+            for record in reader:
+                if record:
+                    seen += 1
+                    if seen == row:
+                        return reader.line_num
+    except (OSError, csv.Error):
+        return None
+    return None
+
+
+def _row_namer(path: Union[str, Path]) -> Callable[[int], str]:
+    def name(row: int) -> str:
+        line = _line_of_row(path, row)
+        return f"row {row + 1:,}" + (f" (line {line:,})" if line is not None else "")
+
+    return name
+
+
+def _strict_numbers(path: Union[str, Path], column: pd.Series, name: str) -> np.ndarray:
+    """A coordinate column read as text, as float64: every value a number in ASCII digits
+    (not true/false, which pandas' parsers read as 1 and 0, nor U+2212 minus or digits of
+    another script), else a MapPointsError naming the column, the row and the value as
+    written. Looked for with one regular expression over the column (the text read is the
+    rare, slow path already)."""
+    ok = column.str.fullmatch(_NUMBER.pattern).to_numpy(dtype=bool)
+    numbers = np.full(len(column), np.nan)
+    numbers[ok] = column[ok].to_numpy(dtype=np.float64)
+    ok &= np.isfinite(numbers)  # (1e400: no finite number)
+    if not ok.all():
+        from ..load.row_checks import shown_cell
+
+        first = int(np.flatnonzero(~ok)[0])
+        value = column.iloc[first]
+        what = "is blank" if not value.strip() else f"{shown_cell(value)} is no finite number"
+        raise MapPointsError(
+            f"{path}: {_row_namer(path)(first)}: the {name} {what}; a map point's "
+            "longitude and latitude are WGS84 degrees written in digits (0-9), with a "
+            "point for decimals"
+        )
+    return numbers
 
 
 def _read_text_csv(path: Union[str, Path]) -> tuple[pd.DataFrame, Any, Any, Any]:
     """(table, longitude, latitude, addresses or None) of a map points CSV read as text."""
     try:
         table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+    except pd.errors.ParserError as exc:
+        header = _csv_header(path)
+        if header is not None and "fields" in str(exc):
+            _refuse_long_records(path, len(header))
+        raise MapPointsError(f"cannot read map points from {path}: {exc}") from exc
+    except (OSError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
         raise MapPointsError(f"cannot read map points from {path}: {exc}") from exc
     # (a line cut in two, by a line break in an unquoted label say, leaves two short records:
     # said as such, not as the second half's label read as a longitude)
     _refuse_short_records(path, table)
+    if not _default_index(table):
+        _refuse_long_records(path, len(table.columns))
     table.columns = [str(c).strip().lower() for c in table.columns]
     for col in ("longitude", "latitude"):
         if col not in table.columns:
             raise MapPointsError(
                 f"{path} has no '{col}' column; map-point CSVs need longitude and latitude (WGS84)"
             )
-    try:
-        lon = pd.to_numeric(table["longitude"].str.strip().replace("", "nan")).to_numpy(float)
-        lat = pd.to_numeric(table["latitude"].str.strip().replace("", "nan")).to_numpy(float)
-        addr = (
-            pd.to_numeric(table["addresses"].str.strip().replace("", "-1")).to_numpy()
-            if "addresses" in table.columns
-            else None
-        )
-    except ValueError as exc:
-        raise MapPointsError(
-            f"{path}: a coordinate or address count is not a number ({exc})"
-        ) from exc
+    lon = _strict_numbers(path, table["longitude"], "longitude")
+    lat = _strict_numbers(path, table["latitude"], "latitude")
+    addr = (
+        address_counts(table["addresses"].to_numpy(dtype=object), str(path), _row_namer(path))
+        if "addresses" in table.columns
+        else None
+    )
     return table, lon, lat, addr
 
 
@@ -893,11 +1144,13 @@ def read_map_points_csv(path: Union[str, Path]) -> MapPoints:
     at one, so "Pinehurst\\x00Close" would be published as "On or near Pinehurst".
     """
     _refuse_nul(path)
-    table = _read_typed_csv(path)
+    header = _csv_header(path)
+    _refuse_header(path, header)
+    table = _read_typed_csv(path, header)
     if table is not None:
         lon = table["longitude"].to_numpy(np.float64)
         lat = table["latitude"].to_numpy(np.float64)
-        addr = table["addresses"].to_numpy() if "addresses" in table.columns else None
+        addr = _typed_addresses(path, table["addresses"]) if "addresses" in table else None
     else:
         table, lon, lat, addr = _read_text_csv(path)
     _refuse_short_records(path, table)
@@ -922,6 +1175,12 @@ def read_map_points_csv(path: Union[str, Path]) -> MapPoints:
         return _unguarded(column.to_numpy(dtype=object), clean)
 
     source = text("source", "layer")
+    # (the source is a categorical: its few distinct values checked, blanks read as "layer")
+    distinct = set(table["source"].cat.categories) if _categorical(table, "source") else None
+    if distinct is None:
+        distinct = set(source.tolist())
+    check_sources(distinct, str(path))
+    source = blank_sources_as_layer(source, distinct)
     notes = []
     if (source == "hexagon fallback").any():
         notes.append(
@@ -938,7 +1197,29 @@ def read_map_points_csv(path: Union[str, Path]) -> MapPoints:
         lsoa_name=text("lsoa_name", ""),
         warnings=notes,
         text_checked=clean[0],
+        where=str(path),
+        sources_checked=True,
+        row_name=_row_namer(path),
     )
+
+
+def _categorical(table: pd.DataFrame, name: str) -> bool:
+    return name in table.columns and isinstance(table[name].dtype, pd.CategoricalDtype)
+
+
+def _typed_addresses(path: Union[str, Path], column: pd.Series) -> np.ndarray:
+    """The address counts of the typed read (a categorical of their text): each distinct
+    text checked once by address_counts, then spread over the rows by the codes; an error
+    names the first row holding the bad value."""
+    categories = column.cat.categories.to_numpy(dtype=object)
+    codes = column.cat.codes.to_numpy()
+    try:
+        counts = address_counts(categories)
+    except MapPointsError:  # said again for its first row (the file is read as text)
+        return address_counts(column.to_numpy(dtype=object), str(path), _row_namer(path))
+    if (codes < 0).any():  # (keep_default_na=False: no value is missing)
+        raise MapPointsError(f"cannot read map points from {path}: an address count is missing")
+    return counts[codes]
 
 
 def _unguarded(values: Union[list, np.ndarray], clean: list[bool]) -> np.ndarray:

@@ -16,6 +16,7 @@ QgsTask) or the pipeline can resolve it after the cheap checks. The QGIS side
 
 from __future__ import annotations
 
+import datetime
 import os
 import sqlite3
 import threading
@@ -37,6 +38,8 @@ from .map_points import (
     DEFAULT_MIN_ADDRESSES,
     MapPoints,
     MapPointsError,
+    blank_sources_as_layer,
+    check_sources,
     control_bytes,
     map_points_from_arrays,
     map_points_from_history,
@@ -75,10 +78,15 @@ def _is_binary(value: Any) -> bool:
     return isinstance(value, _BINARY) or type(value).__name__ == "QByteArray"
 
 
+_DATES = ("QDate", "QDateTime", "QTime")
+
+
 def text_value(value: Any) -> str:
     """A field value as text: None and a QVariant NULL (from QGIS attributes) give "".
-    Binary data (a BLOB, a QByteArray) is refused: str() would publish its Python
-    repr ("On or near b'\\xc3(AB'")."""
+    A number reads as the text it is; a date or time (a QGIS date field's QDate) as its
+    ISO text, as QGIS shows it. Binary data (a BLOB, a QByteArray), true/false, a list or
+    a map are refused: str() would publish their Python repr ("On or near b'\\xc3(AB'",
+    an LSOA code "PyQt5.QtCore.QDate(2022, 1, 1)", a label "['a', 'b']" or "True")."""
     if value is None:
         return ""
     if _is_binary(value):
@@ -88,22 +96,18 @@ def text_value(value: Any) -> str:
             return ""
     except TypeError:
         pass
-    return str(value)
-
-
-_INT64 = np.iinfo(np.int64)
-
-
-def int_value(value: Any, default: int = -1) -> int:
-    """A field value as an int; None, NULL, non-numbers and numbers no 64-bit integer holds
-    (infinity, 1e308: a count column holds none of them) give ``default``."""
-    try:
-        if value is None or (hasattr(value, "isNull") and value.isNull()):
-            return default
-        number = int(value)
-    except (TypeError, ValueError, OverflowError):
-        return default
-    return number if _INT64.min <= number <= _INT64.max else default
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (bool, np.bool_)):
+        raise MapPointsInputError("a text field holds true/false, not text")
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return str(value)
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    kind = type(value).__name__
+    if kind in _DATES:
+        return str(getattr(value, f"toPy{kind[1:]}")().isoformat())
+    raise MapPointsInputError(f"a text field holds a {kind}, not text")
 
 
 # --- from the crimes ------------------------------------------------------------------------
@@ -242,7 +246,8 @@ def read_map_points_gpkg(path: PathLike, table: str = MAP_POINTS_TABLE) -> MapPo
                 f"in {binary:,} rows, not text: store it as text"
             )
     x, y = point_coordinates(data[:, 0].tolist())
-    return _map_points_from_columns(x, y, {name: data[:, i + 1] for i, name in enumerate(wanted)})
+    columns = {name: data[:, i + 1] for i, name in enumerate(wanted)}
+    return _map_points_from_columns(x, y, columns, where=f"{path}: the {table!r} layer")
 
 
 def _read_gpkg_rows(
@@ -263,7 +268,14 @@ def _read_gpkg_rows(
             f"{path}: the {table!r} layer is not in WGS84 (EPSG:4326); load it in QGIS "
             "and choose it as a map points layer instead"
         )
-    columns = [row[1] for row in conn.execute(f"PRAGMA table_info({_quoted(table)})")]
+    info = conn.execute(f"PRAGMA table_info({_quoted(table)})").fetchall()
+    columns = [row[1] for row in info]
+    declared = {row[1]: str(row[2] or "").upper() for row in info}
+    if declared.get("addresses") == "BOOLEAN":  # (SQLite stores true as 1: a count of 1)
+        raise MapPointsInputError(
+            f"{path}: the {table!r} layer's 'addresses' field holds true/false, not a number "
+            "of addresses; store each catchment's address count (-1 where not known)"
+        )
     if "label" not in columns:
         raise MapPointsInputError(f"{path}: the {table!r} layer has no 'label' field")
     if geom_col not in columns:
@@ -272,7 +284,8 @@ def _read_gpkg_rows(
     bulk = _read_in_bulk(conn, table, geom_col, wanted, columns, path)
     if bulk is not None:
         x, y, values, clean = bulk
-        return _map_points_from_columns(x, y, values, text_checked=clean, all_str=True)
+        where = f"{path}: the {table!r} layer"
+        return _map_points_from_columns(x, y, values, text_checked=clean, all_str=True, where=where)
     select = ", ".join(_quoted(c) for c in [geom_col, *wanted])
     rows = conn.execute(f"SELECT {select} FROM {_quoted(table)} ORDER BY fid").fetchall()
     return rows, wanted
@@ -284,11 +297,14 @@ def _map_points_from_columns(
     values: dict[str, Any],
     text_checked: bool = False,
     all_str: bool = False,
+    where: str = "",
 ) -> MapPoints:
     """Map points from the decoded coordinates and the table's columns (object arrays);
     ``text_checked``: the text columns are str without control characters (the bulk read
     proved it from the bytes); ``all_str``: every text column holds str only (the bulk
-    read's split makes nothing else), so they are not looked at value by value for that."""
+    read's split makes nothing else), so they are not looked at value by value for that;
+    ``where``: the file and layer, named in errors about a value (address counts and sources
+    are checked strictly: a count of 2.7, true or "many" was read as 2, 1 or unknown)."""
 
     def text(name: str) -> Optional[Any]:
         if name not in values:
@@ -302,14 +318,19 @@ def _map_points_from_columns(
         column = values[name]
         if pd.api.types.infer_dtype(column, skipna=False) == "integer":
             return column.astype(np.int64)
-        return [int_value(v) for v in column]
+        return column  # (value by value, strictly, by address_counts)
 
     source = text("source")
     warnings = []
     if source is None or not len(source):
         source = "layer"
-    elif "hexagon fallback" in set(source):
-        warnings.append(HEXAGON_WARNING)
+    else:
+        source = np.asarray(source, dtype=object)
+        distinct = set(source.tolist())  # (one pass, for the checks and the warning)
+        check_sources(distinct, where)
+        source = blank_sources_as_layer(source, distinct)
+        if "hexagon fallback" in distinct:
+            warnings.append(HEXAGON_WARNING)
     addresses = integers("addresses") if "addresses" in values else None
     return map_points_from_arrays(
         x,
@@ -321,6 +342,8 @@ def _map_points_from_columns(
         lsoa_name=text("lsoa_name"),
         warnings=warnings,
         text_checked=text_checked,
+        where=where,
+        sources_checked=True,
     )
 
 
