@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from crime_mapper.core.common.schema import MONTH_RE
 from crime_mapper.core.gate import context, scan
 
 
@@ -285,7 +286,7 @@ def _direct_secret_parts(prep: context.PreparedGate) -> tuple[list, set]:
             if len(t) >= context.MIN_VALUE_CHARS
             and not (
                 (t[0] in "+-0123456789" and context._PURE_NUMBER.fullmatch(t))
-                or (len(t) == 7 and context._MONTH.fullmatch(t))
+                or (len(t) == 7 and MONTH_RE.fullmatch(t))
                 or (t.startswith(context.LOCATION_PREFIX) and prep.is_plainly_public(t))
             )
         ]
