@@ -313,7 +313,8 @@ ODD_PIECES = [
 @pytest.mark.parametrize("seed", range(6))
 def test_month_and_odd_string_fast_paths(seed: int):
     """GateContext._classified's helpers against their per-string definitions."""
-    from crime_mapper.core.gate.context import _MONTH, _maybe_odd, _without_months
+    from crime_mapper.core.common.schema import MONTH_RE
+    from crime_mapper.core.gate.context import _maybe_odd, _without_months
 
     def odd(t: str) -> bool:
         return t != t.strip() or "  " in t or not t.isprintable() or t.startswith("'")
@@ -324,7 +325,7 @@ def test_month_and_odd_string_fast_paths(seed: int):
         strings = sorted(
             {"".join(rng.choice(pool) for _ in range(rng.randint(0, 4))) for _ in range(20)}
         )
-        want = [t for t in strings if not (len(t) == 7 and _MONTH.fullmatch(t))]
+        want = [t for t in strings if not (len(t) == 7 and MONTH_RE.fullmatch(t))]
         assert _without_months(strings) == want
         picked = _maybe_odd(strings)
         assert picked in ([], strings)
