@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crime_mapper.core.common.schema import MONTH_RE
+from crime_mapper.core.common.vocabulary import MONTH_RE
 from crime_mapper.core.gate import context, scan
 
 

@@ -313,7 +313,7 @@ ODD_PIECES = [
 @pytest.mark.parametrize("seed", range(6))
 def test_month_and_odd_string_fast_paths(seed: int):
     """GateContext._classified's helpers against their per-string definitions."""
-    from crime_mapper.core.common.schema import MONTH_RE
+    from crime_mapper.core.common.vocabulary import MONTH_RE
     from crime_mapper.core.gate.context import _maybe_odd, _without_months
 
     def odd(t: str) -> bool:

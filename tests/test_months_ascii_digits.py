@@ -4,7 +4,7 @@ Python's ``\\d`` matches the digits of every script, and each reader had its own
 pattern written with it: a police.uk file whose Month was "٢٠٢٢-10" (Arabic-Indic digits)
 or "２０２２-10" (fullwidth) had those rows accepted as months of their own, beside
 "2022-10", to be published and counted apart; the release configuration, the hotspots'
-month list and a saved QA month took such a month too. One pattern (core.common.schema
+month list and a saved QA month took such a month too. One pattern (core.common.vocabulary
 .MONTH_RE) now serves them all. Real sample rows, the real loader and command line.
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from crime_mapper.core.common.csv_safety import safe_cell
-from crime_mapper.core.common.schema import MONTH_RE
+from crime_mapper.core.common.vocabulary import MONTH_RE
 from crime_mapper.core.hotspots.hexgrid import HotspotInputError
 from crime_mapper.core.hotspots.selection import parse_months
 from crime_mapper.core.load.loader import load_extracts

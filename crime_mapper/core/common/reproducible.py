@@ -32,7 +32,7 @@ from contextlib import closing
 from pathlib import Path
 from typing import Union
 
-from .schema import FILE_MONTH
+from .vocabulary import FILE_MONTH
 
 PathLike = Union[str, "os.PathLike[str]"]
 

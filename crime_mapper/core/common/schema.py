@@ -8,24 +8,12 @@ references, free text): it is never public. Imports nothing from QGIS.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Optional
 
 import pandas as pd
 
 from .vocabulary import OUTCOME_NAMES, all_category_names
-
-# --- months ---------------------------------------------------------------------------------
-#: A month as police.uk writes one, YYYY-MM (month 01 to 12), in ASCII digits: the one test
-#: of a month's text every reader and check uses (``MONTH_RE.fullmatch``). Why ``[0-9]``,
-#: not ``\d``: Python's ``\d`` matches the digits of every script, so a row whose Month was
-#: "٢٠٢٢-10" (Arabic-Indic) or "２０２２-10" (fullwidth) was accepted as a month of its own,
-#: beside "2022-10", and would have been published as one.
-MONTH_RE = re.compile(r"[0-9]{4}-(?:0[1-9]|1[0-2])")
-#: The YYYY-MM that starts a police.uk file name ("2022-10-leicestershire-street.csv"),
-#: any two digits (the name's month is checked against the rows' later).
-FILE_MONTH = r"[0-9]{4}-[0-9]{2}"
 
 # --- the crimes table -------------------------------------------------------------------------
 # column -> (dtype, friendly alias shown in QGIS, meaning). "str" columns hold Python strings

@@ -17,10 +17,11 @@ from typing import Any, Callable, Optional, TypeVar, cast
 import numpy as np
 import pandas as pd
 
-from ..common.schema import EXTRA_PREFIX, MONTH_RE
+from ..common.schema import EXTRA_PREFIX
 from ..common.vocabulary import (
     CATEGORIES,
     LEGACY_CATEGORIES,
+    MONTH_RE,
     OUTCOME_NAMES,
     all_category_names,
     normalise_category,

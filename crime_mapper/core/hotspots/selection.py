@@ -12,8 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Optional
 
-from crime_mapper.core.common.schema import MONTH_RE
-from crime_mapper.core.common.vocabulary import CATEGORY_NAMES, normalise_category
+from crime_mapper.core.common.vocabulary import CATEGORY_NAMES, MONTH_RE, normalise_category
 from crime_mapper.core.hotspots.hexgrid import HotspotInputError
 
 if TYPE_CHECKING:  # pandas loads when a selection runs, not when QGIS lists the algorithms

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..common.geography import inside_uk, near_uk_in_crs, to_wgs84
-from ..common.schema import MONTH_RE
+from ..common.vocabulary import MONTH_RE
 
 
 class Verdicts:

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional, Union
 
-from ..common.schema import FILE_MONTH
 from ..common.text_file import NotAFile, check_file
+from ..common.vocabulary import FILE_MONTH
 from ..common.zip_members import read_member
 
 PathLike = Union[str, "os.PathLike[str]"]

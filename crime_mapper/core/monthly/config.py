@@ -25,8 +25,8 @@ from typing import Any, Optional, Union
 
 from ..common.input_files import holding_message, input_holding_output
 from ..common.json_file import strict_json
-from ..common.schema import MONTH_RE
 from ..common.text_file import read_text_file
+from ..common.vocabulary import MONTH_RE
 from ..hotspots.hexgrid import HotspotInputError, refuse_below_smallest
 from ..release.release_limits import check_max_distance, inside_folder
 from . import toml_lite

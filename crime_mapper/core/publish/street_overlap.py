@@ -16,7 +16,7 @@ from typing import Optional
 
 import pandas as pd
 
-from ..common.schema import FILE_MONTH
+from ..common.vocabulary import FILE_MONTH
 
 # police.uk's file names: "<month>[_<month>]-<force>-street.csv" (the release's own too)
 _MONTHS_PREFIX = re.compile(rf"^{FILE_MONTH}(?:_{FILE_MONTH})*-")

@@ -24,7 +24,7 @@ from typing import Union
 import pandas as pd
 
 from ..common.input_files import first_repeat
-from ..common.schema import MONTH_RE
+from ..common.vocabulary import MONTH_RE
 from ..common.zip_members import read_member
 from ..load.textscan import UndecodableText, read_decoded
 from ..release.public_schema import PUBLIC_COLUMNS

@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..common.csv_records import read_text_csv, record_lines
 from ..common.feedback import Feedback, ScaledFeedback
-from ..common.schema import MONTH_RE
+from ..common.vocabulary import MONTH_RE
 from ..release.public_schema import PUBLIC_COLUMNS, read_public_csv
 from .neighbourhoods import (
     NeighbourhoodError,

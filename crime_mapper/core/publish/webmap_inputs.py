@@ -28,8 +28,8 @@ import pandas as pd
 
 from ..common.geography import inside_uk
 from ..common.input_files import first_repeat
-from ..common.schema import FILE_MONTH, MONTH_RE
 from ..common.text_file import NotAFile, check_file
+from ..common.vocabulary import FILE_MONTH, MONTH_RE
 from ..common.zip_members import MemberUnreadable, read_member
 from ..io.gpkg_read import read_only_uri
 from ..load.textscan import UndecodableText, read_decoded

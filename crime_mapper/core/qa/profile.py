@@ -18,7 +18,7 @@ from typing import Any, Optional
 import numpy as np
 import pandas as pd
 
-from ..common.schema import MONTH_RE
+from ..common.vocabulary import MONTH_RE
 from ..release.map_points import strip_location_prefix
 
 # Cells of about 1 km: 0.009 degrees of latitude, 0.0145 of longitude (1 km at 52 N).

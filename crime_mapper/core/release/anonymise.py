@@ -39,8 +39,7 @@ import numpy as np
 import pandas as pd
 
 from ..common.feedback import Feedback, ScaledFeedback
-from ..common.schema import MONTH_RE
-from ..common.vocabulary import ASB, all_category_names, sensitive_flag
+from ..common.vocabulary import ASB, MONTH_RE, all_category_names, sensitive_flag
 from ..load.validation_report import swallowed_records
 from . import audit as audit_module
 from . import disclosure
