@@ -145,16 +145,7 @@ def test_a_fraction_of_one_resident_is_an_unknown_population(tmp_path):
     """5e-324 residents made the web map's rate per 1,000 "Infinity", and 1e-300 a rate 300
     digits long in the summaries: a population is none or at least one resident."""
     given = ["5e-324", "1e-300", "0.5", "0.999", "0", "1", "12.5", "-0", "1e308"]
-    features = [
-        {
-            "type": "Feature",
-            "properties": {"c": f"N{i}", "pop": value},
-            "geometry": {"type": "Polygon", "coordinates": [_square(i * 2, 0)]},
-        }
-        for i, value in enumerate(given)
-    ]
-    path = tmp_path / "hoods.geojson"
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    path = _population_outlines(tmp_path, given)
     read = nb.read_geojson(path, "c", population_field="pop").population.tolist()
     assert [v if not math.isnan(v) else None for v in read] == [
         None, None, None, None, 0.0, 1.0, 12.5, 0.0, 1e308,
@@ -169,16 +160,7 @@ def test_a_population_that_is_no_number_of_residents_is_said(tmp_path):
     word: the analyst learnt of it only from the published page. Each is now a problem
     naming the feature and the value; none given (null, a blank) is still unknown quietly."""
     given = ["abc", -5, 0.5, True, "1e400", None, "", " 1,200 ", 0]
-    features = [
-        {
-            "type": "Feature",
-            "properties": {"c": f"N{i}", "pop": value},
-            "geometry": {"type": "Polygon", "coordinates": [_square(i * 2, 0)]},
-        }
-        for i, value in enumerate(given)
-    ]
-    path = tmp_path / "hoods.geojson"
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    path = _population_outlines(tmp_path, given)
     hoods = nb.read_geojson(path, "c", population_field="pop")
     assert [v if not math.isnan(v) else None for v in hoods.population.tolist()] == [
         None, None, None, None, None, None, None, 1200.0, 0.0,
@@ -248,6 +230,21 @@ def test_an_lsoa_population_that_is_no_number_of_residents_is_said(tmp_path):
     assert problems[0] in hoods.problems
     values = dict(zip(hoods.codes, hoods.population))
     assert values["A"] == 1100.0 and math.isnan(values["B"]) and math.isnan(values["C"])
+
+
+def _population_outlines(tmp_path, given):
+    """A GeoJSON of squares N0, N1... whose "pop" property holds ``given`` in turn."""
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"c": f"N{i}", "pop": value},
+            "geometry": {"type": "Polygon", "coordinates": [_square(i * 2, 0)]},
+        }
+        for i, value in enumerate(given)
+    ]
+    path = tmp_path / "hoods.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    return path
 
 
 def _square(x0, y0, size=1.0):
