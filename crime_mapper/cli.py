@@ -665,7 +665,10 @@ def _add_check_release_parser(commands: argparse._SubParsersAction) -> None:
 RELEASE_EXIT_HELP = """\
 exit codes:
   0  every step ran; the manifest lists every input and output
-  1  the release was written, but a step could not run here (e.g. hotspots without QGIS)
+  1  the release was written, but an input file could not be used at all (e.g. not a crime
+     extract) or only in part (an unclosed quote made many of its lines one rejected
+     record), or the audit counts do not reconcile (as load and anonymise exit 1), or a
+     step could not run here (e.g. hotspots without QGIS)
   2  nothing more was done: the configuration, an input or a step failed (the message says
      which step, why and what to do). The failed step changed nothing; the steps before it
      kept their new files, and a manifest that no longer describes the folder is removed
@@ -690,7 +693,9 @@ def _cmd_release(args: argparse.Namespace) -> int:
     # each step's warnings, as its own command gives them (to stderr, where a scheduled
     # job's warnings are looked for): the summary above lists them under their step too
     _warn(outputs.warning_lines(per_step=WARNINGS_SHOWN))
-    return _exit_for(not_run)
+    # (the load and anonymise commands' rule, on the facts the release's steps recorded)
+    file_errors, damaged, reconciles = outputs.inputs_not_used()
+    return _exit_for([*not_run, *file_errors], reconciles, damaged)
 
 
 def _run_release(config, month: str, use_qgis: bool):

@@ -21,7 +21,13 @@ from ..core.common.feedback import Feedback, ScaledFeedback
 from ..core.common.reproducible import canonical_xml, fixed_timestamp, freeze_geopackage
 from ..core.common.staging import staged_outputs
 from ..core.monthly.config import ReleaseConfig
-from ..core.monthly.release import LoadStep, MonthlyOutputs, StepRunners, load_warnings
+from ..core.monthly.release import (
+    LoadStep,
+    MonthlyOutputs,
+    StepRunners,
+    load_file_facts,
+    load_warnings,
+)
 
 #: Whether the load step's crimes GeoPackage (and its style) is written in a thread beside
 #: the next steps (see QgisStepRunners.load). It pays on a machine with a core to spare (the
@@ -85,6 +91,7 @@ class QgisStepRunners(StepRunners):
             report_text=out.report_text,
             crimes_gpkg=Path(out.gpkg),
             warnings=load_warnings(report),
+            **load_file_facts(report),
             # the GeoPackage as the anonymise step reads it, from the table in memory
             opened=(
                 crimes_from_gpkg(out.gpkg, loaded=out.table)

@@ -98,6 +98,12 @@ class LoadStep:
     #: what the analyst must hear about the load (files not read, records an unclosed quote
     #: swallowed: :func:`load_warnings`); the load step's record carries them
     warnings: list[str] = field(default_factory=list)
+    #: the input files the load could not use at all, and the records an unclosed quote
+    #: made of many lines (validation_report's ``file_errors`` and ``swallowed_records``):
+    #: what the load command's exit code is made of, kept apart from ``warnings`` so that
+    #: the release's exit code is told them as facts (MonthlyOutputs.inputs_not_used)
+    file_errors: list[str] = field(default_factory=list)
+    damaged: list[str] = field(default_factory=list)
     #: ``crimes`` opened in memory (a CrimesInput), for the anonymise step of the same run:
     #: the QGIS load gives the GeoPackage it wrote as read back, from the table it holds
     #: (not saved by core.monthly.outputs_json; dropped once the anonymise step has it)
@@ -141,6 +147,15 @@ def load_warnings(report: dict[str, Any]) -> list[str]:
     One function for both step runners (the plain load and the QGIS one)."""
     found = [*(report.get("file_errors") or []), *(report.get("swallowed_records") or [])]
     return [str(text) for text in found]
+
+
+def load_file_facts(report: dict[str, Any]) -> dict[str, list[str]]:
+    """LoadStep's ``file_errors`` and ``damaged`` from the load's validation report (as
+    :func:`load_warnings` reads it), for both step runners."""
+    return {
+        "file_errors": [str(text) for text in report.get("file_errors") or []],
+        "damaged": [str(text) for text in report.get("swallowed_records") or []],
+    }
 
 
 def unsaid_warnings(warnings: Sequence[str], earlier: Sequence[StepRecord]) -> list[str]:
@@ -193,6 +208,22 @@ class MonthlyOutputs:
 
     def step(self, name: str) -> Optional[StepRecord]:
         return next((s for s in self.steps if s.name == name), None)
+
+    def inputs_not_used(self) -> tuple[list[str], list[str], bool]:
+        """(the input files the release could not use at all, the records an unclosed quote
+        made of many lines, whether the counts reconcile), from the load's and the anonymise
+        step's outputs, each said once: what the load and anonymise commands' exit code 1
+        is made of (cli._exit_for), so that ``release`` exits as they do. Why: it exited 0
+        with a file among the extracts that was no crime extract, and a scheduled job could
+        not tell such a month from a whole one."""
+        load, release = self.load, self.release
+        files: list[str] = []
+        damaged: list[str] = []
+        for source in (load, release):
+            files += [t for t in getattr(source, "file_errors", None) or [] if t not in files]
+            damaged += [t for t in getattr(source, "damaged", None) or [] if t not in damaged]
+        reconciles = all(bool(getattr(s, "reconciles", True)) for s in (load, release))
+        return files, damaged, reconciles
 
     def warning_lines(
         self, per_step: Optional[int] = None, steps: Optional[Sequence[str]] = None
@@ -362,6 +393,7 @@ class StepRunners:
             reconciles=bool(summary["reconciles"]),
             report_text=text,
             warnings=load_warnings(summary),
+            **load_file_facts(summary),
         )
 
     def style_writer(self) -> Optional[Callable[[Path], None]]:
