@@ -125,6 +125,18 @@ def test_counts_equal_the_published_located_crimes(release, tmp_path):
     assert result["CRIMES_COUNTED"] == len(chosen) > 0
 
 
+@pytest.mark.parametrize("given", [2, -1, float("nan")])
+def test_fdr_other_than_true_or_false_is_refused(release, tmp_path, given):
+    """FDR=2 from Python ran with the correction on (tests/test_fdr_flag.py: every entry
+    point of the false discovery rate correction)."""
+    from qgis.core import QgsProcessingException
+
+    out = tmp_path / "public_gi.gpkg"
+    with pytest.raises(QgsProcessingException, match="FDR must be true or false"):
+        _run(_params(release, out, METHOD=1, FDR=given))
+    assert not out.exists()
+
+
 def test_gi_method_gives_classes(release, tmp_path):
     out = tmp_path / "public_gi.gpkg"
     result = _run(_params(release, out, METHOD=1, FDR=True))

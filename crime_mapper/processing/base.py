@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import html
 import math
+import numbers
 import re
 from typing import Any, Callable, ClassVar, Optional
 
@@ -39,7 +40,7 @@ from qgis.PyQt.QtCore import QCoreApplication
 
 from ..compat import NUMBER_DOUBLE
 from ..core.common.feedback import Feedback
-from ..core.common.vocabulary import FLAG_WORDS, flag_word
+from ..core.common.vocabulary import FLAG_WORDS, flag_value, flag_word
 
 #: Processing group id -> the group's name in the toolbox (one list, so a new algorithm
 #: cannot invent a near-duplicate group).
@@ -194,15 +195,18 @@ class CrimeMapperAlgorithm(QgsProcessingAlgorithm):
 
         Why: parameterAsBool reads every text but "", "0" and "false" as true, so
         ``FDR=no`` from qgis_process ran with the correction on, ``ATLAS=off`` wrote the
-        atlas and ``HOTSPOTS=no`` ran the hotspots, each without a word."""
+        atlas and ``HOTSPOTS=no`` ran the hotspots, each without a word. A number is read
+        by core.common.vocabulary.flag_value (0 or 1): ``FDR=2`` or ``-1`` from Python ran
+        with the correction on and ``NaN`` with it off (a number other than 0 or 1 was
+        taken for a model's value and read by its truth)."""
         value = parameters.get(name) if isinstance(parameters, dict) else None
         flag: Optional[bool] = None
         if isinstance(value, bool) or value is None:
             return self.parameterAsBool(parameters, name, context)
         if isinstance(value, str):
             flag = flag_word(value)
-        elif isinstance(value, (int, float)) and value in (0, 1):
-            flag = bool(value)
+        elif isinstance(value, numbers.Real) or getattr(value, "dtype", None) is not None:
+            flag = flag_value(value)
         else:  # (a model's value QGIS has already resolved, e.g. a QgsProperty)
             return self.parameterAsBool(parameters, name, context)
         if flag is None:

@@ -7,6 +7,7 @@ exactly one place. Imports nothing from QGIS.
 
 from __future__ import annotations
 
+import numbers
 import re
 from dataclasses import dataclass
 from typing import Optional
@@ -82,6 +83,19 @@ FLAG_WORDS.update({"false": False, "no": False, "0": False})
 def flag_word(text: str) -> Optional[bool]:
     """True or False for a word of :data:`FLAG_WORDS`, None for any other text."""
     return FLAG_WORDS.get(text.strip().lower())
+
+
+def flag_value(value: object) -> Optional[bool]:
+    """True or False for a yes/no given as a value, not text: a bool (numpy's too) or the
+    number 0 or 1; None for anything else (2, -1, 0.5, NaN, a text, None). Why: a number
+    was read by its truth, so ``FDR=2`` or ``-1`` from Python ran with the correction on
+    and ``NaN`` with it off, each without a word; the one rule of every yes/no entry point
+    that takes a value (processing.base.parameter_bool, core.hotspots.fdr.fdr_flag)."""
+    if isinstance(value, bool) or getattr(getattr(value, "dtype", None), "kind", "") == "b":
+        return bool(value)  # type: ignore[arg-type]
+    if isinstance(value, numbers.Real):
+        return bool(value) if value in (0, 1) else None
+    return None
 
 
 def sensitive_flag(value: str) -> int:

@@ -28,7 +28,7 @@ from typing import Optional, Union
 import numpy as np
 
 from crime_mapper.core.common.dependencies import require
-from crime_mapper.core.hotspots.fdr import bh_adjust, confidence_class
+from crime_mapper.core.hotspots.fdr import bh_adjust, confidence_class, fdr_flag
 from crime_mapper.core.hotspots.hexgrid import HexGrid, HotspotInputError, hex_cells
 
 __all__ = ["CHANGE_CLASS_LABELS", "ChangeResult", "HotspotInputError", "change_hotspots"]
@@ -102,7 +102,9 @@ def change_hotspots(
     Raises HotspotInputError when there are no baseline periods, when a label is both current
     and baseline, when the current period has no crimes, or when a baseline period has none
     and is not known to be loaded (``loaded`` None, or the period not in it): almost always a
-    month that was not loaded, which would make everything look like an increase."""
+    month that was not loaded, which would make everything look like an increase; and for an
+    ``fdr`` that is not true or false (fdr.fdr_flag)."""
+    fdr = fdr_flag(fdr)
     x = np.asarray(x, dtype=np.float64).ravel()
     y = np.asarray(y, dtype=np.float64).ravel()
     labels = np.asarray(period, dtype=object).ravel()

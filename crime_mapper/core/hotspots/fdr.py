@@ -9,8 +9,26 @@ from __future__ import annotations
 
 import numpy as np
 
+from crime_mapper.core.common.vocabulary import flag_value
+from crime_mapper.core.hotspots.hexgrid import HotspotInputError
+
 # (confidence class, significance level): class 3 = 99 %, 2 = 95 %, 1 = 90 % confidence.
 LEVELS: tuple[tuple[int, float], ...] = ((3, 0.01), (2, 0.05), (1, 0.10))
+
+
+def fdr_flag(fdr: object) -> bool:
+    """``fdr`` (false discovery rate correction: on or off, its only range) as a bool, or
+    HotspotInputError naming it: the one check of every entry point that takes it (Gi*,
+    the change hotspots, the release configuration; Processing's FDR reads its value by the
+    same rule, core.common.vocabulary.flag_value). Why: 2 or -1 ran with the correction on
+    and NaN with it off, each without a word."""
+    flag = flag_value(fdr)
+    if flag is None:
+        raise HotspotInputError(
+            f"The false discovery rate correction (fdr) is on or off: give true or false "
+            f"(or 1 or 0), not {fdr!r}."
+        )
+    return flag
 
 
 def bh_adjust(p: np.ndarray) -> np.ndarray:

@@ -25,7 +25,7 @@ from typing import Optional
 import numpy as np
 
 from crime_mapper.core.common.dependencies import require
-from crime_mapper.core.hotspots.fdr import bh_adjust, confidence_class
+from crime_mapper.core.hotspots.fdr import bh_adjust, confidence_class, fdr_flag
 from crime_mapper.core.hotspots.hexgrid import HotspotInputError, TooManyCells, ring_offsets
 
 __all__ = [
@@ -108,7 +108,9 @@ def gi_star(
 
     A cell whose weight set is the whole study area (W_i = n) has an undefined z (0/0); it gets
     z = 0, p = 1. Raises HotspotInputError for fewer than 2 cells, non-finite values, duplicate
-    cells, or values that are all equal (no variation: nothing can be hot or cold)."""
+    cells, or values that are all equal (no variation: nothing can be hot or cold), and for
+    an ``fdr`` that is not true or false (fdr.fdr_flag)."""
+    fdr = fdr_flag(fdr)
     values = np.asarray(values, dtype=np.float64).ravel()
     table = neighbour_table(q, r, rings)
     n = values.size

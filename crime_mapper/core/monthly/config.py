@@ -436,9 +436,10 @@ class ReleaseConfig:
     def _hotspot_size_problems(self) -> list[str]:
         """The hotspot sizes against the largest the hotspot step takes, named by their keys,
         and a density cell too fine for its set bandwidth whatever the crimes (too many
-        cells, core.hotspots.cell_budget, or a bandwidth under one cell). Why here: the file
-        reader takes any positive number, and such a size failed only when the hotspots step
-        ran, after the load and QA, naming no key."""
+        cells, core.hotspots.cell_budget, or a bandwidth under one cell), and an ``fdr`` that
+        is not true or false (core.hotspots.fdr.fdr_flag). Why here: the file reader takes
+        any positive number, and such a size failed only when the hotspots step ran, after
+        the load and QA, naming no key."""
         from ..hotspots.hexgrid import LARGEST_HEXAGON_M
         from ..hotspots.kde import LARGEST_M
 
@@ -456,6 +457,13 @@ class ReleaseConfig:
             for key, what, value, largest in sizes
             if value > largest
         ]
+        if hot.gi:  # (a value set from Python: the file's reader takes true or false only)
+            from ..hotspots.fdr import fdr_flag
+
+            try:
+                fdr_flag(hot.fdr)
+            except HotspotInputError as exc:
+                found.append(f"{exc} (hotspots.fdr)")
         if hot.kde and hot.bandwidth_m and not found:
             from ..hotspots.cell_budget import refuse_too_many_cells_anywhere
 
