@@ -216,9 +216,12 @@ def points_from_layer(
     months: Any = None,
     want_months: bool = False,
     feedback: Optional[Feedback] = None,
+    projected: Any = None,
 ) -> HotspotPoints:
     """Read a point layer's crimes (optionally one category and some months) into projected
-    metres, applying the automatic CRS choice described in the module docstring."""
+    metres, applying the automatic CRS choice described in the module docstring.
+    ``projected``: a core.hotspots.cell_budget.Projected of these crimes (the monthly
+    release's check made it), taken when the points read are exactly its own."""
     feedback = feedback or Feedback()
     layer = open_point_layer(source)
     category = parse_category(category)
@@ -286,7 +289,7 @@ def points_from_layer(
             x, y = transform(x, y, authid, WGS84)
         from ..core.hotspots.cell_budget import project_for_hotspots
 
-        x, y, target = project_for_hotspots(x, y)
+        x, y, target = project_for_hotspots(x, y, known=projected)
         name = (
             "British National Grid"
             if target.upper() == "EPSG:27700"

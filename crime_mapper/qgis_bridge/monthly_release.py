@@ -126,7 +126,12 @@ class QgisStepRunners(StepRunners):
             return super().hotspots(load, out_dir, config, month, feedback)
         settings = config.hotspots
         stamp = fixed_timestamp([month])
-        points = points_from_layer(str(load.crimes_gpkg), feedback=ScaledFeedback(feedback, 0, 20))
+        # (the crimes as the release's hotspot check projected them: taken when the points
+        # read back are exactly those, cell_budget.Projected; dropped once used)
+        projected, load.projected = load.projected, None
+        points = points_from_layer(
+            str(load.crimes_gpkg), feedback=ScaledFeedback(feedback, 0, 20), projected=projected
+        )
         made = []
         if settings.gi:
             final = out_dir / f"hotspots_gi_{_metres(settings.gi_cell_m)}.gpkg"

@@ -17,6 +17,7 @@ No QGIS: the points are projected as the hotspots step projects the crimes GeoPa
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
@@ -33,15 +34,42 @@ GI_MAX_CELLS = DEFAULT_MAX_CELLS
 KDE_MAX_CELLS = KDE_DEFAULT_MAX_CELLS
 
 
-def project_for_hotspots(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray, str]:
+@dataclass(frozen=True)
+class Projected:
+    """:func:`project_for_hotspots`'s answer for some WGS84 points, kept with the points it
+    answers: the release's check projects the crimes as soon as they are read, and its
+    hotspots step, reading the same crimes back from the crimes GeoPackage, takes this
+    answer instead of projecting them again (0.33 s of CPU on the national month).
+
+    Only for exactly the same points (:meth:`answers`: the same coordinates in the same
+    order), so the step's layers are the bytes a projection of their own gave."""
+
+    lon: np.ndarray
+    lat: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    crs: str
+
+    def answers(self, lon: np.ndarray, lat: np.ndarray) -> bool:
+        """Whether ``lon``, ``lat`` are exactly the points projected here (1 ms nationally;
+        a NaN among them is never equal: projected again)."""
+        return np.array_equal(lon, self.lon) and np.array_equal(lat, self.lat)
+
+
+def project_for_hotspots(
+    lon: np.ndarray, lat: np.ndarray, known: Optional[Projected] = None
+) -> tuple[np.ndarray, np.ndarray, str]:
     """WGS84 points in the projected CRS the hotspot methods choose for them (British
     National Grid, or Irish Transverse Mercator when most are in Northern Ireland): (x, y,
-    the CRS). The one choice, for the hotspots step and the check before it."""
+    the CRS). The one choice, for the hotspots step and the check before it. ``known``: an
+    earlier answer, given back when it is for these very points (:class:`Projected`)."""
     from ..common.geography import WGS84, transform
     from ..common.projection import choose_crs
 
     lon = np.asarray(lon, dtype=np.float64)
     lat = np.asarray(lat, dtype=np.float64)
+    if known is not None and known.answers(lon, lat):
+        return known.x, known.y, known.crs
     target = choose_crs(lon, lat)
     x, y = transform(lon, lat, WGS84, target)
     return np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64), target

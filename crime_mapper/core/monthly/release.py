@@ -112,6 +112,10 @@ class LoadStep:
     #: GeoPackage): call to wait for them to be in place, or for the error that stopped
     #: them (see _settle_load); None once settled, or when everything was written at once
     settle: Optional[Callable[[], Any]] = field(default=None, repr=False, compare=False)
+    #: the located crimes as the hotspot check before the long steps projected them
+    #: (core.hotspots.cell_budget.Projected), for the hotspots step reading the same crimes
+    #: back (QgisStepRunners.hotspots); None when not asked. Never saved; dropped once used
+    projected: Any = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -954,7 +958,7 @@ def _refuse_hotspot_cells(
         return
     import numpy as np
 
-    from ..hotspots.cell_budget import project_for_hotspots, refuse_too_many_cells
+    from ..hotspots.cell_budget import Projected, project_for_hotspots, refuse_too_many_cells
     from ..hotspots.hexgrid import HotspotInputError
 
     outputs.hotspot_cells_asked = True
@@ -964,6 +968,9 @@ def _refuse_hotspot_cells(
     if not lon.size:
         return  # (the hotspots step says there is nothing to map)
     x, y, crs = project_for_hotspots(lon, lat)
+    # (the hotspots step reads these crimes back from the crimes GeoPackage: it takes this
+    # projection when its points are these very ones)
+    outputs.load.projected = Projected(lon, lat, x, y, crs)
     for key, sizes in (
         ("gi_cell_m", {"gi_cell_m": hot.gi_cell_m if hot.gi else None}),
         (
