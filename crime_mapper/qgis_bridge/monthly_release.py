@@ -75,6 +75,7 @@ class QgisStepRunners(StepRunners):
         report_json = out.waiting.get(Path(out.report_json).absolute(), out.report_json)
         report = json.loads(Path(report_json).read_text(encoding="utf-8"))
         totals = report.get("totals", {})
+        file_errors, damaged = load_file_facts(report)
         written = [out.gpkg, out.qml, out.rejects_csv, out.report_json, out.report_text_path]
         return LoadStep(
             written=[p for p in written if p is not None],
@@ -91,7 +92,8 @@ class QgisStepRunners(StepRunners):
             report_text=out.report_text,
             crimes_gpkg=Path(out.gpkg),
             warnings=load_warnings(report),
-            **load_file_facts(report),
+            file_errors=file_errors,
+            damaged=damaged,
             # the GeoPackage as the anonymise step reads it, from the table in memory
             opened=(
                 crimes_from_gpkg(out.gpkg, loaded=out.table)

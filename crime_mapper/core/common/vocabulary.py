@@ -92,7 +92,7 @@ def flag_value(value: object) -> Optional[bool]:
     and ``NaN`` with it off, each without a word; the one rule of every yes/no entry point
     that takes a value (processing.base.parameter_bool, core.hotspots.fdr.fdr_flag)."""
     if isinstance(value, bool) or getattr(getattr(value, "dtype", None), "kind", "") == "b":
-        return bool(value)  # type: ignore[arg-type]
+        return bool(value)
     if isinstance(value, numbers.Real):
         return bool(value) if value in (0, 1) else None
     return None

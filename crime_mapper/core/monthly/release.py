@@ -153,13 +153,13 @@ def load_warnings(report: dict[str, Any]) -> list[str]:
     return [str(text) for text in found]
 
 
-def load_file_facts(report: dict[str, Any]) -> dict[str, list[str]]:
-    """LoadStep's ``file_errors`` and ``damaged`` from the load's validation report (as
+def load_file_facts(report: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """LoadStep's (``file_errors``, ``damaged``) from the load's validation report (as
     :func:`load_warnings` reads it), for both step runners."""
-    return {
-        "file_errors": [str(text) for text in report.get("file_errors") or []],
-        "damaged": [str(text) for text in report.get("swallowed_records") or []],
-    }
+    return (
+        [str(text) for text in report.get("file_errors") or []],
+        [str(text) for text in report.get("swallowed_records") or []],
+    )
 
 
 def unsaid_warnings(warnings: Sequence[str], earlier: Sequence[StepRecord]) -> list[str]:
@@ -390,6 +390,7 @@ class StepRunners:
             file_errors=[f.error for f in result.files if f.error],
         )
         summary = report.report_dict(result)
+        file_errors, damaged = load_file_facts(summary)
         return LoadStep(
             written=paths,
             crimes=crimes,
@@ -397,7 +398,8 @@ class StepRunners:
             reconciles=bool(summary["reconciles"]),
             report_text=text,
             warnings=load_warnings(summary),
-            **load_file_facts(summary),
+            file_errors=file_errors,
+            damaged=damaged,
         )
 
     def style_writer(self) -> Optional[Callable[[Path], None]]:
