@@ -39,8 +39,9 @@ from tests.support.monthly_config import MONTH, SAMPLE, cli, config_file
 TIMEOUT_MS = 600_000  # a hang guard only; nothing asserts how long a run took
 #: the load's warning: the file among the extracts that is not one
 NOT_AN_EXTRACT = "notes.csv: not a crime extract"
-#: the publish step's: the summaries' words for the ring left unclosed
-RING = "feature 1 (E02002827): ring was not closed; closed it"
+#: the publish step's: the words of the summaries and the web map for the ring left unclosed
+#: (core.publish.neighbourhoods.problem_warnings: one wording, so said once)
+RING = "neighbourhoods: feature 1 (E02002827): ring was not closed; closed it"
 #: the hotspots step's (a 4 km hexagon grid holds the city in 29 cells)
 FEW_CELLS = "Gi* is unreliable with fewer than 30"
 
@@ -107,6 +108,8 @@ def test_the_manifest_keeps_each_steps_warnings_once(cli_release):
     assert len(_holding(warnings["load"], NOT_AN_EXTRACT)) == 1
     assert _holding(warnings["hotspots"], FEW_CELLS)
     assert RING in warnings["publish"]
+    # the summaries and the web map both repair the ring: said once, in one wording
+    assert _holding(warnings["publish"], "ring was not closed") == [RING]
     # the summaries and the web map read the extracts again: the file the load could not
     # use is said once, by the load, not by each step that met it again
     every = [text for texts in warnings.values() for text in texts]

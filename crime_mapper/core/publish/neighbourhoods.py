@@ -208,6 +208,25 @@ class Neighbourhoods:
         return self._edges
 
 
+#: How many of a neighbourhood set's problems are listed as warnings; the rest are counted.
+PROBLEMS_WARNED = 20
+
+
+def problem_warnings(hoods: Neighbourhoods) -> list[str]:
+    """What was repaired or left out while the neighbourhoods were read (outlines repaired
+    or merged, features without a code or polygon skipped...) as warnings: the first
+    PROBLEMS_WARNED, then how many more. The one wording of the summaries and the web map.
+    Why one: the monthly release's publish step runs both on the same outlines and says a
+    warning once only when its lines are the same (core.monthly.release.unsaid_warnings);
+    the summaries gave each problem as it was and the web map put "neighbourhoods: " before
+    it, so every repair of an outline was said twice."""
+    shown = [f"neighbourhoods: {p}" for p in hoods.problems[:PROBLEMS_WARNED]]
+    more = len(hoods.problems) - PROBLEMS_WARNED
+    if more > 0:
+        shown.append(f"neighbourhoods: {more:,} more problems of the same kinds")
+    return shown
+
+
 def _ring_area(x: np.ndarray, y: np.ndarray) -> float:
     return 0.5 * float(np.dot(x[:-1], y[1:]) - np.dot(x[1:], y[:-1]))
 

@@ -31,7 +31,13 @@ from ..common.feedback import Feedback, ScaledFeedback
 from ..common.palette import NO_DATA_COLOUR, OUTLINE_COLOUR, sequential_colours
 from ..common.staging import staged_outputs
 from ..release.public_schema import PUBLIC_COLUMNS
-from .neighbourhoods import Assignment, Neighbourhoods, assign_crimes, neighbourhood_slugs
+from .neighbourhoods import (
+    Assignment,
+    Neighbourhoods,
+    assign_crimes,
+    neighbourhood_slugs,
+    problem_warnings,
+)
 from .summaries import TOTAL, Summaries, SummaryError, SummaryOptions, compute_summaries
 from .summaries_render import PageLinks, SummaryRenderer
 from .summaries_team import Team
@@ -586,7 +592,7 @@ def _export_assigned(
         summaries,
         assignment,
         report.message(),
-        list(hoods.problems),
+        problem_warnings(hoods),  # (worded as the web map's: said once by a release)
         table=public,
     )
 

@@ -5,7 +5,10 @@ Read from JSON shaped like the police.uk neighbourhood API, either one object pe
 neighbourhood code ``{"E02...": {"neighbourhood": {...}, "people": [...], "priorities":
 [...], "events": [...]}}`` or a list of such objects whose ``neighbourhood.id`` is the code;
 or from a CSV with one row per item: ``code,kind,...`` where kind is neighbourhood, person,
-priority, event or link and the other columns are the API's field names.
+priority, event or link and the other columns are the API's field names. A JSON key that is
+not one of the API's (TEAM_KEYS: a typo such as ``priorites``) and a text longer than
+MAX_TEXT characters are refused naming the neighbourhood and the place: both were dropped
+or cut short in silence.
 
 The API's numbers come as strings, many fields are null, and descriptions hold HTML. Every
 text is reduced to a few harmless tags (p, br, strong, em, b, i, ul, ol, li, and a with an
@@ -23,8 +26,10 @@ from __future__ import annotations
 
 import csv
 import datetime
+import difflib
 import html
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -40,7 +45,10 @@ ALLOWED_TAGS = frozenset({"p", "br", "strong", "em", "b", "i", "ul", "ol", "li",
 _VOID = frozenset({"br"})
 _DROP_CONTENT = frozenset({"script", "style", "iframe", "object", "embed", "template", "svg"})
 _SAFE_URL = re.compile(r"^(https?://|mailto:|tel:)[^\s\"'<>`]*$", re.I)
-MAX_TEXT = 5_000  # characters of one text kept (a page is not a dumping ground)
+#: The characters one team text may hold, markup included (a page is not a dumping ground,
+#: and it bounds the sanitiser's work). A longer one is refused naming its place (too_long):
+#: it was cut to this length in silence, so the page showed a text the team never wrote.
+MAX_TEXT = 5_000
 _MONTHS = (
     "January February March April May June July August September October November December"
 ).split()
@@ -109,7 +117,7 @@ def sanitise_html(text: Any) -> Markup:
     """Safe HTML from untrusted HTML-ish text (see the module notes)."""
     if text is None:
         return Markup("")
-    text = str(text)[:MAX_TEXT].replace("\x00", "")
+    text = str(text).replace("\x00", "")  # (its length: the readers refuse past MAX_TEXT)
     parser = _Sanitiser()
     try:
         parser.feed(text)
@@ -125,7 +133,7 @@ def plain(value: Any) -> str:
         return ""
     if isinstance(value, (dict, list)):
         return ""
-    text = str(value).replace("\x00", "")[:MAX_TEXT]
+    text = str(value).replace("\x00", "")  # (its length: the readers refuse past MAX_TEXT)
     if "<" in text:
         text = re.sub(r"\s+", " ", _text_only(text)).strip()
     return text.strip()
@@ -510,6 +518,25 @@ _TEXT_FIELDS = {
 }
 #: A bundle's lists of items, and what each item is.
 _ITEM_LISTS = (("people", "person"), ("priorities", "priority"), ("events", "event"))
+#: The police.uk API's fields of a neighbourhood and of a link that no page shows: known, so
+#: that a file saved from the API as it is reads, and never published.
+_API_UNSHOWN = ("url_force", "welcome_message", "population", "centre", "locations")
+#: The keys each part of a team JSON file may hold, by what the part is: the one vocabulary
+#: of key_problem and its messages. A bundle holds its neighbourhood details and its lists;
+#: the rest hold their text fields (_TEXT_FIELDS) and the parts inside them. Contact
+#: details are not listed: any key of theirs is published, under its own name as the label.
+TEAM_KEYS: dict[str, tuple[str, ...]] = {
+    "neighbourhood": ("neighbourhood", *(key for key, _what in _ITEM_LISTS)),
+    "neighbourhood details": (
+        *_TEXT_FIELDS["neighbourhood"],
+        *("contact_details", "links"),
+        *_API_UNSHOWN,
+    ),
+    "link": (*_TEXT_FIELDS["link"], "description"),
+    "person": (*_TEXT_FIELDS["person"], "contact_details"),
+    "priority": _TEXT_FIELDS["priority"],
+    "event": (*_TEXT_FIELDS["event"], "contact_details"),
+}
 #: How an item is written, for the message refusing one that is not an object.
 _WRITTEN = {
     "neighbourhood": '{"neighbourhood": {"id": ..., "name": ...}, "people": [...], ...}',
@@ -598,6 +625,8 @@ def _part_problem(value: Any, where: str, what: str) -> str:
                 f"{where}, {key}: found {found_value(value[key])} where text belongs (text, "
                 "a number or null): it could not be published as written"
             )
+        if key in value and too_long(value[key]):
+            return f"{where}, {key}: {too_long(value[key])}"
     details = value.get("contact_details")
     if what != "link" and details is not None:
         if not isinstance(details, dict):
@@ -608,6 +637,12 @@ def _part_problem(value: Any, where: str, what: str) -> str:
                     f"{where}, contact_details, {_key_name(key)}: found {found_value(text)} "
                     "where text belongs (text, a number or null): it could not be published "
                     "as written"
+                )
+            if too_long(text) or too_long(key):
+                long_key = f"the name of {_key_name(key)[:60]}" if too_long(key) else ""
+                return (
+                    f"{where}, contact_details, {long_key or _key_name(key)}: "
+                    f"{too_long(key) or too_long(text)}"
                 )
     if what == "neighbourhood details":
         return _list_problem(value.get("links"), f"{where}, links", "link")
@@ -629,6 +664,68 @@ def _list_problem(value: Any, where: str, what: str) -> str:
         problem = _part_problem(item, f"{where}, item {number:,}", what)
         if problem:
             return problem
+    return ""
+
+
+def too_long(value: Any) -> str:
+    """Why a text value longer than MAX_TEXT is refused (its length and the limit), or ""
+    when it is not one. Why refused, not cut: it was cut to MAX_TEXT in silence, so the page
+    showed a text the team never wrote (a priority's action ending mid-word)."""
+    if not is_text_value(value) or value is None:
+        return ""
+    length = len(str(value))
+    if length <= MAX_TEXT:
+        return ""
+    return (
+        f"the text is {length:,} characters long, more than the {MAX_TEXT:,} one team text may "
+        "hold (markup included): it would not be published whole; shorten it"
+    )
+
+
+def _numbered(value: Any) -> Iterator[tuple[int, dict]]:
+    """(number from 1, item) of the objects of a list (anything else: shape_problem)."""
+    if isinstance(value, list):
+        for number, item in enumerate(value, start=1):
+            if isinstance(item, dict):
+                yield number, item
+
+
+def _keyed_parts(bundle: dict[str, Any]) -> Iterator[tuple[str, str, dict]]:
+    """(where, what, part) of every object of ``bundle`` whose keys are TEAM_KEYS', its place
+    named as shape_problem names it (items counted from 1)."""
+    yield "", "neighbourhood", bundle
+    hood = bundle.get("neighbourhood")
+    if isinstance(hood, dict):
+        yield "neighbourhood", "neighbourhood details", hood
+        for number, link in _numbered(hood.get("links")):
+            yield f"neighbourhood, links, item {number:,}", "link", link
+    for key, what in _ITEM_LISTS:
+        for number, item in _numbered(bundle.get(key)):
+            yield f"{key}, item {number:,}", what, item
+
+
+def key_problem(bundle: Any) -> str:
+    """Why one neighbourhood's team information (JSON) holds a key the summaries do not
+    know, naming the place, the key, the nearest known key when one is close and the known
+    ones; "" when every key is known. Why: an unknown key was passed over in silence, so a
+    typo (``priorites``, ``Contact``, ``Name``) dropped the team's text from the page and
+    nobody was told. Parts of another shape are left to shape_problem."""
+    if not isinstance(bundle, dict):
+        return ""
+    for where, what, part in _keyed_parts(bundle):
+        known = TEAM_KEYS[what]
+        for key in part:
+            if key in known:
+                continue
+            text = str(key)
+            near = difflib.get_close_matches(text.lower(), known, n=1)
+            guess = f" (did you mean {near[0]!r}?)" if near else ""
+            return (
+                (f"{where}: " if where else "")
+                + f"the key {ascii(text[:60])} is not one the summaries read{guess}: what "
+                f"it holds would not be published; the keys of {_CALLED[what]} are "
+                f"{', '.join(known)}"
+            )
     return ""
 
 
@@ -700,7 +797,10 @@ def _listed_team(path: Path, number: int, bundle: Any) -> list[tuple[str, Any]]:
     hood = bundle.get("neighbourhood")
     code = plain(hood.get("id")) if isinstance(hood, dict) else ""
     if code:
-        return [(code, bundle)]
+        return [(code, bundle)]  # (its keys: _team_of, naming the code)
+    problem = key_problem(bundle)  # (a misspelt "neighbourhood" holds the code)
+    if problem:
+        raise TeamError(f"{where}, {problem}")
     if _holds_something(bundle):
         raise TeamError(
             f"{where} has no neighbourhood code (neighbourhood, id): give the code its team "
@@ -710,8 +810,12 @@ def _listed_team(path: Path, number: int, bundle: Any) -> list[tuple[str, Any]]:
 
 
 def _team_of(path: Path, code: str, bundle: Any) -> Team:
-    """team_from_api, its refusals naming the file and the neighbourhood."""
+    """team_from_api, after key_problem (a JSON file's keys), its refusals naming the file
+    and the neighbourhood."""
     try:
+        problem = key_problem(bundle)
+        if problem:
+            raise TeamError(problem)
         team = team_from_api(bundle)
     except TeamError as exc:
         raise TeamError(f"{path.name}: neighbourhood {code}, {exc}") from exc
@@ -848,6 +952,12 @@ def read_team_csv(path: PathLike) -> dict[str, Team]:
             continue  # (a blank row, a spreadsheet's ",,,": nothing in it to lose)
         if not code or kind not in _CSV_KINDS:
             raise TeamError(_unread_row(path, line, code, row.get("kind")))
+        for key, value in row.items():
+            if too_long(value):
+                raise TeamError(
+                    f"{path.name}: line {line:,} (neighbourhood {code}), column {key}: "
+                    + too_long(value)
+                )
         if kind == "neighbourhood":
             if code in described:
                 raise TeamError(

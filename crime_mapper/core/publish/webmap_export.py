@@ -43,7 +43,7 @@ from ..common.position_codec import ENCODING as POSITION_ENCODING
 from ..common.position_codec import encode_positions
 from ..release.public_schema import PUBLIC_COLUMNS, write_public_csv
 from . import webmap_staging
-from .neighbourhoods import Neighbourhoods
+from .neighbourhoods import Neighbourhoods, problem_warnings
 from .webmap_areas import Ring, areas_geojson, page_rings, row_area_names, vertices
 from .webmap_data import WebmapData, aggregate
 from .webmap_downloads import (
@@ -778,14 +778,11 @@ def _export_beside(
     return done
 
 
-#: problems of the neighbourhood set listed as warnings, the rest counted
-NEIGHBOURHOOD_WARNINGS = 20
-
-
 def neighbourhood_warnings(hoods: Neighbourhoods) -> list[str]:
     """What was repaired or left out while the neighbourhoods were read (outlines merged,
-    features without a code or polygon skipped...), as warnings, as the summaries give
-    them; WebmapInputError when no neighbourhood is left that a crime could be counted in
+    features without a code or polygon skipped...), as warnings worded as the summaries word
+    them (neighbourhoods.problem_warnings: a release making both says each once);
+    WebmapInputError when no neighbourhood is left that a crime could be counted in
     (no outline and no LSOA in a lookup: an empty collection, points where polygons were
     wanted), which would publish a map without areas and say nothing."""
     if not hoods.codes or (not any(hoods.rings) and not hoods.lookup):
@@ -794,11 +791,7 @@ def neighbourhood_warnings(hoods: Neighbourhoods) -> list[str]:
             f"the neighbourhoods{f' ({hoods.source})' if hoods.source else ''} hold no usable "
             "neighbourhood: no polygon outline and no LSOA lookup" + (f" ({why})" if why else "")
         )
-    shown = [f"neighbourhoods: {p}" for p in hoods.problems[:NEIGHBOURHOOD_WARNINGS]]
-    more = len(hoods.problems) - NEIGHBOURHOOD_WARNINGS
-    if more > 0:
-        shown.append(f"neighbourhoods: {more:,} more problems of the same kinds")
-    return shown
+    return problem_warnings(hoods)
 
 
 @dataclass

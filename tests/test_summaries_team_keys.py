@@ -1,0 +1,223 @@
+"""Team files whose keys the summaries do not know, or whose texts are longer than one text
+may hold: refused naming the neighbourhood and the place, never published without the text
+or with it cut short.
+
+Why: a JSON key the reader did not know was passed over in silence, so a typo
+(``priorites``, ``Contact``, ``Name``) dropped the team's text from the public page; and a
+text longer than MAX_TEXT (5,000 characters) was cut to that length in silence, so the page
+showed a text the team never wrote. Real files in tmp_path, the real reader; the hostile
+fixture the other team tests use.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from crime_mapper.core.publish.summaries_team import MAX_TEXT, TEAM_KEYS, TeamError, read_team
+from tests.support.json_edits import replaced
+
+TEAM = Path(__file__).parent / "data" / "summaries" / "team_hostile.json"
+CODE = "E02002834"
+HOOD = f"team.json: neighbourhood {CODE}"
+
+
+def _bundle() -> dict[str, Any]:
+    return json.loads(TEAM.read_text(encoding="utf-8"))[CODE]
+
+
+def _write(tmp_path: Path, data: Any, name: str = "team.json") -> Path:
+    path = tmp_path / name
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def _refused(tmp_path: Path, data: Any) -> str:
+    with pytest.raises(TeamError) as caught:
+        read_team(_write(tmp_path, data))
+    return str(caught.value)
+
+
+def _renamed(part: dict[str, Any], old: str, new: str) -> None:
+    part[new] = part.pop(old)
+
+
+# --- keys -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "place, old, new, where, called",
+    [
+        ((), "priorities", "priorites", "", "a neighbourhood's team information"),
+        (
+            ("neighbourhood",),
+            "contact_details",
+            "Contact",
+            "neighbourhood: ",
+            "the neighbourhood's",
+        ),
+        (("neighbourhood",), "description", "descripton", "neighbourhood: ", "the neighbourhood's"),
+        (
+            ("neighbourhood", "links", 1),
+            "title",
+            "titel",
+            "neighbourhood, links, item 2: ",
+            "a link",
+        ),
+        (("people", 0), "rank", "Rank", "people, item 1: ", "a person"),
+        (("priorities", 0), "action", "actoin", "priorities, item 1: ", "a priority"),
+        (("events", 0), "address", "adress", "events, item 1: ", "an event"),
+    ],
+)
+def test_a_misspelt_key_is_refused_naming_the_place_and_the_key_meant(
+    tmp_path, place, old, new, where, called
+):
+    """At every level whose keys are the API's: the neighbourhood's parts, its details, a
+    link, a person, a priority, an event."""
+    bundle = _bundle()
+    part = bundle
+    for step in place:
+        part = part[step]
+    _renamed(part, old, new)
+    message = _refused(tmp_path, {CODE: bundle})
+    assert message.startswith(
+        f"{HOOD}, {where}the key {new!r} is not one the summaries read (did you mean {old!r}?)"
+    ), message
+    assert f"the keys of {called}" in message, message
+
+
+def test_a_key_near_no_known_one_is_refused_listing_the_known_ones(tmp_path):
+    bundle = _bundle()
+    bundle["people"][0]["favourite_biscuit"] = "custard cream"
+    message = _refused(tmp_path, {CODE: bundle})
+    assert message == (
+        f"{HOOD}, people, item 1: the key 'favourite_biscuit' is not one the summaries read: "
+        "what it holds would not be published; the keys of a person are "
+        + ", ".join(TEAM_KEYS["person"])
+    )
+
+
+def test_a_key_of_control_characters_is_shown_escaped(tmp_path):
+    bundle = _bundle()
+    bundle["events"][0]["ti\x1btle"] = "x"
+    message = _refused(tmp_path, {CODE: bundle})
+    assert "the key 'ti\\x1btle'" in message and "\x1b" not in message, message
+
+
+def test_the_list_form_names_the_code_or_else_the_item(tmp_path):
+    """With its code the neighbourhood is named; a misspelt "neighbourhood" (which holds
+    the code) is named by its item, and said, rather than "has no neighbourhood code"."""
+    bundle = _bundle()
+    _renamed(bundle["events"][0], "title", "tilte")
+    message = _refused(tmp_path, [bundle])
+    assert message.startswith(f"{HOOD}, events, item 1: the key 'tilte'"), message
+    bundle = _bundle()
+    _renamed(bundle, "neighbourhood", "neighborhood")
+    message = _refused(tmp_path, [_bundle() | {"neighbourhood": {"id": "E1"}}, bundle])
+    assert message.startswith(
+        "team.json: item 2 of the list, the key 'neighborhood' is not one the summaries read "
+        "(did you mean 'neighbourhood'?)"
+    ), message
+
+
+def test_a_file_saved_from_the_police_uk_api_reads(tmp_path):
+    """The control: the API's own fields that no page shows (its URL, welcome message,
+    population, centre, police stations; a link's description), and any contact detail
+    (published under its own name), are known."""
+    bundle = _bundle()
+    bundle["neighbourhood"].update(
+        url_force="https://www.leics.police.uk/abbey",
+        welcome_message="<p>Welcome</p>",
+        locations=[{"name": "Station", "type": "station", "postcode": "LE1 1AA"}],
+    )
+    bundle["people"][0]["contact_details"] = {"mobile": "07700 900000", "youtube": "x"}
+    teams = read_team(_write(tmp_path, {CODE: bundle}))
+    labels = [label for label, _text, _href in teams[CODE].people[0]["contacts"]]
+    assert labels == ["Mobile", "Youtube"]
+    assert [p["name"] for p in teams[CODE].people] == ["Jo Bloggs", "A. N. Other"]
+    assert list(read_team(_write(tmp_path, [bundle]))) == [CODE]  # (the list form too)
+
+
+def test_the_team_csv_is_read_as_before(tmp_path):
+    """The CSV reader hands every row's columns to the same reader: no column of a row is
+    taken for an unknown key."""
+    path = tmp_path / "team.csv"
+    path.write_text(
+        "code,kind,name,rank,bio,issue,title,start_date,url,telephone\n"
+        "N1,person,Jo Bloggs,PC,<p>Bio</p>,,,,,\n"
+        "N1,priority,,,,Speeding,,,,\n"
+        "N1,event,,,,,Meeting,2022-11-17T18:00:00,,\n"
+        "N1,link,,,,,Force,,https://www.leics.police.uk/,\n"
+        "N1,neighbourhood,Abbey,,,,,,,101\n",
+        encoding="utf-8",
+    )
+    team = read_team(path)["N1"]
+    assert (team.name, [p["name"] for p in team.people], team.links) == (
+        "Abbey",
+        ["Jo Bloggs"],
+        [("Force", "https://www.leics.police.uk/")],
+    )
+    assert [e["title"] for e in team.events] == ["Meeting"] and len(team.priorities) == 1
+
+
+# --- texts longer than MAX_TEXT ---------------------------------------------------------------
+
+#: (the place of a text in the fixture's bundle, as a message names it)
+TEXTS = [
+    (("neighbourhood", "name"), "neighbourhood, name"),
+    (("neighbourhood", "description"), "neighbourhood, description"),
+    (("neighbourhood", "contact_details", "email"), "neighbourhood, contact_details, email"),
+    (("neighbourhood", "links", 1, "title"), "neighbourhood, links, item 2, title"),
+    (("people", 0, "bio"), "people, item 1, bio"),
+    (("priorities", 0, "action"), "priorities, item 1, action"),
+    (("events", 0, "description"), "events, item 1, description"),
+    (("events", 0, "address"), "events, item 1, address"),
+]
+
+
+@pytest.mark.parametrize("place, named", TEXTS)
+def test_a_text_longer_than_the_limit_is_refused_not_cut(tmp_path, place, named):
+    text = "<p>" + "a" * (MAX_TEXT - 3) + "b</p>"  # (markup counts: 5,005 characters)
+    message = _refused(tmp_path, {CODE: replaced(_bundle(), place, text)})
+    assert message == (
+        f"{HOOD}, {named}: the text is 5,005 characters long, more than the 5,000 one team "
+        "text may hold (markup included): it would not be published whole; shorten it"
+    )
+
+
+def test_a_contact_details_name_longer_than_the_limit_is_refused(tmp_path):
+    bundle = _bundle()
+    bundle["neighbourhood"]["contact_details"]["x" * (MAX_TEXT + 1)] = "101"
+    message = _refused(tmp_path, {CODE: bundle})
+    assert message.startswith(f"{HOOD}, neighbourhood, contact_details, the name of x"), message
+    assert "5,001 characters long, more than the 5,000" in message
+
+
+def test_texts_of_the_limit_are_published_whole(tmp_path):
+    """The control: 5,000 characters read in full (they were, and are, never cut)."""
+    bundle = _bundle()
+    name, bio = "N" * MAX_TEXT, "<p>" + "b" * (MAX_TEXT - 7) + "</p>"
+    bundle["neighbourhood"]["name"] = name
+    bundle["people"][0]["bio"] = bio
+    team = read_team(_write(tmp_path, {CODE: bundle}))[CODE]
+    assert team.name == name and str(team.people[0]["bio"]) == bio
+
+
+def test_a_csv_cell_longer_than_the_limit_is_refused_naming_its_line(tmp_path):
+    path = tmp_path / "team.csv"
+    bio = "b" * (MAX_TEXT + 1)
+    path.write_text(
+        f"code,kind,name,bio\nN1,person,Jo,short\nN1,person,Al,{bio}\n", encoding="utf-8"
+    )
+    with pytest.raises(TeamError) as caught:
+        read_team(path)
+    assert str(caught.value) == (
+        "team.csv: line 3 (neighbourhood N1), column bio: the text is 5,001 characters long, "
+        "more than the 5,000 one team text may hold (markup included): it would not be "
+        "published whole; shorten it"
+    )
+    path.write_text(f"code,kind,name,bio\nN1,person,Al,{bio[1:]}\n", encoding="utf-8")
+    assert str(read_team(path)["N1"].people[0]["bio"]) == bio[1:]
