@@ -41,6 +41,7 @@ from .map_points import (
     blank_sources_as_layer,
     check_sources,
     control_bytes,
+    file_labels,
     map_points_from_arrays,
     map_points_from_history,
     map_points_hexagon_fallback,
@@ -218,7 +219,8 @@ def write_map_points_gpkg(
 
 def read_map_points_gpkg(path: PathLike, table: str = MAP_POINTS_TABLE) -> MapPoints:
     """Map points from a GeoPackage table written by write_map_points_gpkg (or any WGS84
-    point table with a ``label`` field)."""
+    point table with a ``label`` field; a label written "On or near X" is stored as "X",
+    as core.release.map_points.file_labels says)."""
     path = Path(path)
     if not path.is_file():
         raise MapPointsInputError(f"map points GeoPackage not found: {path}")
@@ -335,7 +337,7 @@ def _map_points_from_columns(
     return map_points_from_arrays(
         x,
         y,
-        text("label"),
+        file_labels(np.asarray(text("label"), dtype=object)),
         source=source,
         addresses=addresses,
         lsoa_code=text("lsoa_code"),
