@@ -297,3 +297,56 @@ def test_multipoints_of_one_point_read_as_the_layer_reader_reads_them(qgis_app, 
         assert read.to_frame().equals(points.to_frame()), name
         layer = QgsVectorLayer(f"{path}|layername=map_points", "map points", "ogr")
         assert points_from_source(layer, "label").to_frame().equals(points.to_frame()), name
+
+
+# --- a GeoPackage without the map points layer ----------------------------------------------
+
+
+def _ogr_layers(path: Path, layers: list[tuple[str, int]]) -> Path:
+    """A GeoPackage written by GDAL with the ``layers`` (name, geometry type), in that order,
+    each of one WGS84 feature labelled by its layer's name (none for a table without
+    geometry)."""
+    from osgeo import ogr, osr
+
+    wgs84 = osr.SpatialReference()
+    wgs84.ImportFromEPSG(4326)
+    source = ogr.GetDriverByName("GPKG").CreateDataSource(str(path))
+    for k, (name, kind) in enumerate(layers):
+        table = source.CreateLayer(name, wgs84 if kind != ogr.wkbNone else None, kind)
+        table.CreateField(ogr.FieldDefn("label", ogr.OFTString))
+        feature = ogr.Feature(table.GetLayerDefn())
+        feature.SetField("label", name)
+        if kind == ogr.wkbPoint:
+            feature.SetGeometry(ogr.CreateGeometryFromWkt(f"POINT (-1.1{k} 52.6)"))
+        table.CreateFeature(feature)
+    source = None  # (closes the file)
+    return path
+
+
+def test_a_geopackage_without_the_layer_names_the_layers_it_holds(tmp_path):
+    """The refusal "has no 'map_points' layer" left the analyst to open the file elsewhere
+    to find the layer's name: it lists the layers (ten at most, then how many more), each with
+    its geometry type, and says how to read another; read that way, the layer is read."""
+    from osgeo import ogr
+
+    names = [f"points {k}" for k in range(11)]
+    layers = [("streets", ogr.wkbLineString), *[(n, ogr.wkbPoint) for n in names]]
+    path = _ogr_layers(tmp_path / "many.gpkg", [*layers, ("notes", ogr.wkbNone)])
+    with pytest.raises(MapPointsError) as refused:
+        read_map_points_file(path)
+    listed = "'streets' (linestring), " + ", ".join(f"'{n}' (point)" for n in names[:9])
+    assert str(refused.value) == (
+        f"{path} has no 'map_points' layer; its layers: {listed} and 2 more. To read another "
+        f"layer, give the file as '{path}|layername=LAYER' (on the command line, --points), "
+        "or in QGIS add the layer and choose it as the map points layer"
+    )
+    assert read_map_points_file(f"{path}|layername=points 10").label.tolist() == ["points 10"]
+
+    one = _ogr_layers(tmp_path / "one.gpkg", [("crimes", ogr.wkbPoint)])
+    with pytest.raises(
+        MapPointsError, match=r"no 'map_points' layer; its layer: 'crimes' \(point\)\."
+    ):
+        read_map_points_file(one)
+    none = _ogr_layers(tmp_path / "none.gpkg", [("notes", ogr.wkbNone)])
+    with pytest.raises(MapPointsError, match="nor any other layer with a geometry"):
+        read_map_points_file(none)

@@ -337,7 +337,7 @@ def _read_gpkg_rows(
         (table,),
     ).fetchone()
     if geom_row is None:
-        raise MapPointsInputError(f"{path} has no {table!r} layer")
+        raise MapPointsInputError(_no_such_layer(conn, path, table))
     geom_col, srs_id = geom_row
     if not isinstance(srs_id, int) or srs_id != gpkg_write.WGS84_SRS_ID:
         raise MapPointsInputError(
@@ -367,6 +367,33 @@ def _read_gpkg_rows(
     select = ", ".join(_quoted(c) for c in [geom_col, *wanted, "fid"])
     rows = conn.execute(f"SELECT {select} FROM {_quoted(table)} ORDER BY fid").fetchall()
     return rows, wanted
+
+
+# How many of a GeoPackage's layers a refusal names (a national file may hold hundreds).
+_LAYERS_NAMED = 10
+
+
+def _no_such_layer(conn: sqlite3.Connection, path: Path, table: str) -> str:
+    """The refusal of a GeoPackage without the layer asked for: the layers it holds (the
+    first _LAYERS_NAMED, in the file's order, each with its geometry type) and how to
+    choose one, so that the analyst can pick the map points among them."""
+    found = conn.execute(
+        "SELECT table_name, geometry_type_name FROM gpkg_geometry_columns ORDER BY rowid"
+    ).fetchall()
+    if not found:
+        return (
+            f"{path} has no {table!r} layer, nor any other layer with a geometry: map points "
+            "are a point layer (as 'Build anonymous map points' writes)"
+        )
+    named = [f"{str(name)!r} ({str(kind).lower()})" for name, kind in found[:_LAYERS_NAMED]]
+    more = len(found) - len(named)
+    listed = ", ".join(named) + (f" and {more:,} more" if more else "")
+    layers = f"layer{'s' if len(found) != 1 else ''}"
+    return (
+        f"{path} has no {table!r} layer; its {layers}: {listed}. To read another layer, "
+        f"give the file as '{path}|layername=LAYER' (on the command line, --points), or "
+        "in QGIS add the layer and choose it as the map points layer"
+    )
 
 
 def _map_points_from_columns(
