@@ -545,7 +545,8 @@ def _add_anonymise_parser(commands: argparse._SubParsersAction) -> None:
         required=True,
         metavar="POINTS",
         help="map points .csv (from 'map-points history' or saved from QGIS) or .gpkg "
-        "(table map_points, as 'Build anonymous map points' writes)",
+        "(table map_points, as 'Build anonymous map points' writes; another layer as "
+        "'FILE.gpkg|layername=LAYER'); a label written 'On or near X' is read as 'X'",
     )
     anonymise.add_argument(
         "--salt-file",

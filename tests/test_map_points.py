@@ -603,7 +603,8 @@ def test_control_characters_in_labels_become_spaces() -> None:
 
 def _csv_read_by_value(path: Path):
     """The reference the CSV reader's shortcuts must equal: every column read as text, every
-    guard quote undone value by value, MapPoints cleaning each value itself."""
+    guard quote undone value by value, MapPoints cleaning each value itself (the labels
+    read as every map points file's are: module.file_labels)."""
     from crime_mapper.core.release import map_points as module
 
     table, lon, lat, addr = module._read_text_csv(path)
@@ -616,7 +617,7 @@ def _csv_read_by_value(path: Path):
     return map_points_from_arrays(
         lon,
         lat,
-        column("label"),
+        module.file_labels(np.asarray(column("label"), dtype=object)),
         source=column("source") or "layer",
         addresses=addr,
         lsoa_code=column("lsoa_code"),

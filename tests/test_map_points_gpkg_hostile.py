@@ -205,3 +205,148 @@ def test_overwritten_bytes_give_map_points_or_a_map_points_error(written, tmp_pa
             read_map_points_file(path)
         except MapPointsError:
             pass
+
+
+# --- geometries that are no points ----------------------------------------------------------
+
+
+def _ogr_gpkg(path: Path, kind: int, wkts: list[str], layer: str = "map_points") -> Path:
+    """A GeoPackage written by GDAL (as QGIS and other tools write one): a WGS84 layer of
+    geometry type ``kind`` with a label field, one feature per WKT."""
+    from osgeo import ogr, osr
+
+    wgs84 = osr.SpatialReference()
+    wgs84.ImportFromEPSG(4326)
+    source = ogr.GetDriverByName("GPKG").CreateDataSource(str(path))
+    table = source.CreateLayer(layer, wgs84, kind)
+    table.CreateField(ogr.FieldDefn("label", ogr.OFTString))
+    for k, wkt in enumerate(wkts):
+        feature = ogr.Feature(table.GetLayerDefn())
+        feature.SetField("label", f"Street {k}")
+        feature.SetGeometry(ogr.CreateGeometryFromWkt(wkt))
+        table.CreateFeature(feature)
+    source = None  # (closes the file)
+    return path
+
+
+_POINT_WKTS = ["POINT (-1.13 52.63)", "POINT (-1.14 52.64)", "POINT (-1.15 52.65)"]
+
+
+@pytest.mark.parametrize(
+    "kind, wkts, said",
+    [
+        (
+            "wkbMultiPoint",
+            ["MULTIPOINT ((-1.13 52.63))", "MULTIPOINT ((-1.14 52.64), (-1.15 52.65))"],
+            "holds MultiPoints of several points (1 feature of type MultiPoint, the first fid 2)"
+            ", but map points must be points, one per feature (a MultiPoint of one point is "
+            "read as that point): split them into single points (QGIS Processing: Multipart "
+            "to singleparts)",
+        ),
+        (
+            "wkbLineString",
+            ["LINESTRING (-1.13 52.63, -1.14 52.64)"] * 3,
+            "holds lines (3 features of type LineString, the first fid 1), but map points "
+            "must be points",
+        ),
+        (
+            "wkbMultiLineString",
+            ["MULTILINESTRING ((-1.13 52.63, -1.14 52.64))"],
+            "holds lines (1 feature of type MultiLineString, the first fid 1)",
+        ),
+        (
+            "wkbPolygon",
+            ["POLYGON ((-1.13 52.63, -1.14 52.64, -1.13 52.64, -1.13 52.63))"],
+            "holds polygons (1 feature of type Polygon, the first fid 1)",
+        ),
+        (
+            "wkbUnknown",  # a table of any geometry: points, then a line
+            [*_POINT_WKTS, "LINESTRING (-1.13 52.63, -1.14 52.64)"],
+            "holds lines (1 feature of type LineString, the first fid 4)",
+        ),
+    ],
+)
+def test_a_table_of_other_geometries_is_refused_naming_them(tmp_path, kind, wkts, said):
+    """A map points table of lines or polygons (or MultiPoints of several points) was
+    refused as "map point(s) have missing or non-numeric coordinates": its geometry type,
+    how many features and the first one's fid are said, and what map points need."""
+    from osgeo import ogr
+
+    path = _ogr_gpkg(tmp_path / "other.gpkg", getattr(ogr, kind), wkts)
+    with pytest.raises(MapPointsError) as refused:
+        read_map_points_file(path)
+    assert f"{path}: the 'map_points' layer {said}" in str(refused.value)
+    assert "non-numeric" not in str(refused.value)
+
+
+def test_multipoints_of_one_point_read_as_the_layer_reader_reads_them(qgis_app, tmp_path):
+    """A MultiPoint of one point is that point, for the file reader (in bulk or row by row:
+    the table's points are all MultiPoints, or mixed with points) as for the QGIS layer
+    reader, which reads each point of a MultiPoint."""
+    from osgeo import ogr
+    from qgis.core import QgsVectorLayer
+
+    from crime_mapper.qgis_bridge.map_points_io import points_from_source
+
+    points = read_map_points_file(_ogr_gpkg(tmp_path / "p.gpkg", ogr.wkbPoint, _POINT_WKTS))
+    multi = [w.replace("POINT (", "MULTIPOINT ((") + ")" for w in _POINT_WKTS]
+    mixed = [_POINT_WKTS[0], multi[1], _POINT_WKTS[2]]
+    for name, kind, wkts in (("m.gpkg", ogr.wkbMultiPoint, multi), ("x.gpkg", 0, mixed)):
+        path = _ogr_gpkg(tmp_path / name, kind, wkts)
+        read = read_map_points_file(path)
+        assert read.to_frame().equals(points.to_frame()), name
+        layer = QgsVectorLayer(f"{path}|layername=map_points", "map points", "ogr")
+        assert points_from_source(layer, "label").to_frame().equals(points.to_frame()), name
+
+
+# --- a GeoPackage without the map points layer ----------------------------------------------
+
+
+def _ogr_layers(path: Path, layers: list[tuple[str, int]]) -> Path:
+    """A GeoPackage written by GDAL with the ``layers`` (name, geometry type), in that order,
+    each of one WGS84 feature labelled by its layer's name (none for a table without
+    geometry)."""
+    from osgeo import ogr, osr
+
+    wgs84 = osr.SpatialReference()
+    wgs84.ImportFromEPSG(4326)
+    source = ogr.GetDriverByName("GPKG").CreateDataSource(str(path))
+    for k, (name, kind) in enumerate(layers):
+        table = source.CreateLayer(name, wgs84 if kind != ogr.wkbNone else None, kind)
+        table.CreateField(ogr.FieldDefn("label", ogr.OFTString))
+        feature = ogr.Feature(table.GetLayerDefn())
+        feature.SetField("label", name)
+        if kind == ogr.wkbPoint:
+            feature.SetGeometry(ogr.CreateGeometryFromWkt(f"POINT (-1.1{k} 52.6)"))
+        table.CreateFeature(feature)
+    source = None  # (closes the file)
+    return path
+
+
+def test_a_geopackage_without_the_layer_names_the_layers_it_holds(tmp_path):
+    """The refusal "has no 'map_points' layer" left the analyst to open the file elsewhere
+    to find the layer's name: it lists the layers (ten at most, then how many more), each with
+    its geometry type, and says how to read another; read that way, the layer is read."""
+    from osgeo import ogr
+
+    names = [f"points {k}" for k in range(11)]
+    layers = [("streets", ogr.wkbLineString), *[(n, ogr.wkbPoint) for n in names]]
+    path = _ogr_layers(tmp_path / "many.gpkg", [*layers, ("notes", ogr.wkbNone)])
+    with pytest.raises(MapPointsError) as refused:
+        read_map_points_file(path)
+    listed = "'streets' (linestring), " + ", ".join(f"'{n}' (point)" for n in names[:9])
+    assert str(refused.value) == (
+        f"{path} has no 'map_points' layer; its layers: {listed} and 2 more. To read another "
+        f"layer, give the file as '{path}|layername=LAYER' (on the command line, --points), "
+        "or in QGIS add the layer and choose it as the map points layer"
+    )
+    assert read_map_points_file(f"{path}|layername=points 10").label.tolist() == ["points 10"]
+
+    one = _ogr_layers(tmp_path / "one.gpkg", [("crimes", ogr.wkbPoint)])
+    with pytest.raises(
+        MapPointsError, match=r"no 'map_points' layer; its layer: 'crimes' \(point\)\."
+    ):
+        read_map_points_file(one)
+    none = _ogr_layers(tmp_path / "none.gpkg", [("notes", ogr.wkbNone)])
+    with pytest.raises(MapPointsError, match="nor any other layer with a geometry"):
+        read_map_points_file(none)

@@ -147,7 +147,7 @@ class AnonymiseAlgorithm(CrimeMapperAlgorithm):
             "maps no column to a crime category is refused.\n"
             "- Map points layer (MAP_POINTS): a point layer in any CRS (e.g. the output of "
             "'Build anonymous map points'); LABEL_FIELD names its label field (default "
-            "'label').\n"
+            "'label'). Labels written 'On or near X' are read as 'X'.\n"
             "- Maximum distance (MAX_DISTANCE, metres, default 20000 as police.uk).\n"
             "- Release rules (RULES, optional): a JSON rules file saying, per category, "
             "'map', 'no_location' or 'withhold', and what happens to rows flagged sensitive. "

@@ -168,6 +168,37 @@ def blob_coordinates(blob: bytes) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(xs), np.concatenate(ys)
 
 
+# WKB geometry types by their code (an ISO code's last three digits; EWKB's flag bits off).
+WKB_TYPE_NAMES = {
+    1: "Point",
+    2: "LineString",
+    3: "Polygon",
+    4: "MultiPoint",
+    5: "MultiLineString",
+    6: "MultiPolygon",
+    7: "GeometryCollection",
+}
+
+
+def blob_geometry_type(blob: object) -> Optional[int]:
+    """The WKB geometry type of one GeoPackage geometry blob (a WKB_TYPE_NAMES code, Z and M
+    taken off), or None for no blob, an empty geometry or bytes that are no GeoPackage
+    geometry: what a reader names when a row holds a line where a point is wanted."""
+    if not isinstance(blob, (bytes, bytearray, memoryview)):
+        return None
+    data = bytes(blob)
+    if len(data) < 8 or data[:2] != b"GP" or data[3] & 0x10:
+        return None
+    envelope = (data[3] >> 1) & 0x07
+    if envelope not in _ENVELOPE_BYTES:
+        return None
+    at = 8 + _ENVELOPE_BYTES[envelope]
+    if len(data) < at + 5 or data[at] not in (0, 1):
+        return None
+    (gtype,) = struct.unpack_from("<I" if data[at] == 1 else ">I", data, at + 1)
+    return (gtype & 0x0FFFFFFF) % 1000
+
+
 _FAST_POINT = np.dtype(
     [
         ("magic", "S2"),

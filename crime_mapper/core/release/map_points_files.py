@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime
 import os
 import sqlite3
+import struct
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -33,7 +34,15 @@ from ..common.feedback import Feedback
 from ..common.schema import REASONS
 from ..common.staging import staged_outputs
 from ..io import gpkg_write
-from ..io.gpkg_read import decode_point_rows, point_coordinates, read_only_uri
+from ..io.gpkg_read import (
+    WKB_TYPE_NAMES,
+    GpkgReadError,
+    blob_coordinates,
+    blob_geometry_type,
+    decode_point_rows,
+    point_coordinates,
+    read_only_uri,
+)
 from .map_points import (
     DEFAULT_MIN_ADDRESSES,
     MapPoints,
@@ -41,6 +50,7 @@ from .map_points import (
     blank_sources_as_layer,
     check_sources,
     control_bytes,
+    file_labels,
     map_points_from_arrays,
     map_points_from_history,
     map_points_hexagon_fallback,
@@ -218,7 +228,8 @@ def write_map_points_gpkg(
 
 def read_map_points_gpkg(path: PathLike, table: str = MAP_POINTS_TABLE) -> MapPoints:
     """Map points from a GeoPackage table written by write_map_points_gpkg (or any WGS84
-    point table with a ``label`` field)."""
+    point table with a ``label`` field; a label written "On or near X" is stored as "X",
+    as core.release.map_points.file_labels says)."""
     path = Path(path)
     if not path.is_file():
         raise MapPointsInputError(f"map points GeoPackage not found: {path}")
@@ -245,9 +256,74 @@ def read_map_points_gpkg(path: PathLike, table: str = MAP_POINTS_TABLE) -> MapPo
                 f"{path}: the {table!r} layer's {name!r} field holds binary data (a BLOB) "
                 f"in {binary:,} rows, not text: store it as text"
             )
-    x, y = point_coordinates(data[:, 0].tolist())
+    blobs = data[:, 0].tolist()
+    x, y = point_coordinates(blobs)
+    where = f"{path}: the {table!r} layer"
+    _points_of_other_geometries(blobs, data[:, -1].tolist(), x, y, where)
     columns = {name: data[:, i + 1] for i, name in enumerate(wanted)}
-    return _map_points_from_columns(x, y, columns, where=f"{path}: the {table!r} layer")
+    return _map_points_from_columns(x, y, columns, where=where)
+
+
+# A map points table's geometries that are no point, as a refusal names them (by WKB type,
+# gpkg_read.WKB_TYPE_NAMES), and what to do about them.
+_LINES_ADVICE = (
+    "make map points of roads with 'Build anonymous map points' (Roads), or take a point on "
+    "each feature (QGIS Processing: Point on surface)"
+)
+_AREAS_ADVICE = "take a point on each feature (QGIS Processing: Point on surface)"
+_NOT_POINTS = {
+    2: ("lines", _LINES_ADVICE),
+    3: ("polygons", _AREAS_ADVICE),
+    4: (
+        "MultiPoints of several points",
+        "split them into single points (QGIS Processing: Multipart to singleparts), or choose "
+        "the layer in QGIS as the map points layer, which makes a map point of each of their "
+        "points",
+    ),
+    5: ("lines", _LINES_ADVICE),
+    6: ("polygons", _AREAS_ADVICE),
+    7: ("geometry collections", _AREAS_ADVICE),
+}
+
+
+def _points_of_other_geometries(
+    blobs: list, fids: list, x: np.ndarray, y: np.ndarray, where: str
+) -> None:
+    """The rows left without a point by point_coordinates (NaN) whose geometry is a
+    MultiPoint of one point get that point, as the QGIS layer reader reads a MultiPoint
+    (qgis_bridge.map_points_io.points_from_source); a MapPointsInputError names the
+    geometry type, how many features and the first one's fid when a row holds any other
+    geometry (a line, a polygon, a MultiPoint of several points): MapPoints then said only
+    that the points had "missing or non-numeric coordinates". Rows without a geometry, with
+    an empty or damaged point, are left to MapPoints' own refusal."""
+    found: dict[int, list] = {}
+    for i in np.flatnonzero(~(np.isfinite(x) & np.isfinite(y))).tolist():
+        kind = blob_geometry_type(blobs[i])
+        if kind is None or kind == 1:
+            continue
+        if kind == 4:
+            try:
+                px, py = blob_coordinates(bytes(blobs[i]))
+            except (GpkgReadError, struct.error, ValueError):  # (damaged past reading)
+                continue
+            if px.size == 1:
+                x[i], y[i] = px[0], py[0]
+                continue
+        found.setdefault(kind, []).append(fids[i])
+    if not found:
+        return
+    held = []
+    for kind, rows in found.items():
+        words = _NOT_POINTS.get(kind, ("geometries that are no points", _AREAS_ADVICE))[0]
+        name = WKB_TYPE_NAMES.get(kind, f"WKB type {kind}")
+        count = f"{len(rows):,} feature{'s' if len(rows) != 1 else ''}"
+        held.append(f"{words} ({count} of type {name}, the first fid {rows[0]})")
+    first = next(iter(found))
+    advice = _NOT_POINTS.get(first, ("", _AREAS_ADVICE))[1]
+    raise MapPointsInputError(
+        f"{where} holds {' and '.join(held)}, but map points must be points, one per "
+        f"feature (a MultiPoint of one point is read as that point): {advice}"
+    )
 
 
 def _read_gpkg_rows(
@@ -261,7 +337,7 @@ def _read_gpkg_rows(
         (table,),
     ).fetchone()
     if geom_row is None:
-        raise MapPointsInputError(f"{path} has no {table!r} layer")
+        raise MapPointsInputError(_no_such_layer(conn, path, table))
     geom_col, srs_id = geom_row
     if not isinstance(srs_id, int) or srs_id != gpkg_write.WGS84_SRS_ID:
         raise MapPointsInputError(
@@ -282,13 +358,42 @@ def _read_gpkg_rows(
         raise MapPointsInputError(f"{path}: the {table!r} layer has no column {geom_col!r}")
     wanted = [c for c in MAP_POINTS_FIELDS if c in columns]
     bulk = _read_in_bulk(conn, table, geom_col, wanted, columns, path)
-    if bulk is not None:
+    # (a row without a point, a MultiPoint say, is read row by row, where it is named)
+    if bulk is not None and np.isfinite(bulk[0]).all() and np.isfinite(bulk[1]).all():
         x, y, values, clean = bulk
         where = f"{path}: the {table!r} layer"
         return _map_points_from_columns(x, y, values, text_checked=clean, all_str=True, where=where)
-    select = ", ".join(_quoted(c) for c in [geom_col, *wanted])
+    # (each row's fid last, for the refusals naming a feature)
+    select = ", ".join(_quoted(c) for c in [geom_col, *wanted, "fid"])
     rows = conn.execute(f"SELECT {select} FROM {_quoted(table)} ORDER BY fid").fetchall()
     return rows, wanted
+
+
+# How many of a GeoPackage's layers a refusal names (a national file may hold hundreds).
+_LAYERS_NAMED = 10
+
+
+def _no_such_layer(conn: sqlite3.Connection, path: Path, table: str) -> str:
+    """The refusal of a GeoPackage without the layer asked for: the layers it holds (the
+    first _LAYERS_NAMED, in the file's order, each with its geometry type) and how to
+    choose one, so that the analyst can pick the map points among them."""
+    found = conn.execute(
+        "SELECT table_name, geometry_type_name FROM gpkg_geometry_columns ORDER BY rowid"
+    ).fetchall()
+    if not found:
+        return (
+            f"{path} has no {table!r} layer, nor any other layer with a geometry: map points "
+            "are a point layer (as 'Build anonymous map points' writes)"
+        )
+    named = [f"{str(name)!r} ({str(kind).lower()})" for name, kind in found[:_LAYERS_NAMED]]
+    more = len(found) - len(named)
+    listed = ", ".join(named) + (f" and {more:,} more" if more else "")
+    layers = f"layer{'s' if len(found) != 1 else ''}"
+    return (
+        f"{path} has no {table!r} layer; its {layers}: {listed}. To read another layer, "
+        f"give the file as '{path}|layername=LAYER' (on the command line, --points), or "
+        "in QGIS add the layer and choose it as the map points layer"
+    )
 
 
 def _map_points_from_columns(
@@ -335,7 +440,7 @@ def _map_points_from_columns(
     return map_points_from_arrays(
         x,
         y,
-        text("label"),
+        file_labels(np.asarray(text("label"), dtype=object)),
         source=source,
         addresses=addresses,
         lsoa_code=text("lsoa_code"),
