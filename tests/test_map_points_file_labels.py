@@ -34,11 +34,12 @@ LABELS = [
     "On or near ",  # police.uk's empty label
     "On or near",  # the same, its trailing space lost
     "On or near  Mill Lane ",
+    " On or near Park Road",  # a padded cell: the prefix after the padding
     "High Street",  # written without the prefix: kept
     "",
 ]
 # As the layer and history readers store them (strip_location_prefix).
-STORED = ["High Street", "", "", "Mill Lane", "High Street", ""]
+STORED = ["High Street", "", "", "Mill Lane", "Park Road", "High Street", ""]
 
 
 def _points_with(labels: list[str]):
@@ -87,6 +88,7 @@ def test_the_files_read_location_text_as_the_label_the_layer_reader_stores(
         "On or near ",
         "On or near ",
         "On or near Mill Lane",
+        "On or near Park Road",
         "On or near High Street",
         "On or near ",
     ]

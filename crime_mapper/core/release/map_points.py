@@ -485,9 +485,12 @@ def strip_location_prefix(text: str) -> str:
 def _location_label(text: str) -> Optional[str]:
     """The label of a police.uk Location text ("On or near Foo Street" -> "Foo Street", "On
     or near" or "On or near " alone -> ""), None when ``text`` is no Location text: the one
-    rule for the prefix, shared by every reader of labels."""
-    if text.startswith(LOCATION_PREFIX):
-        return text[len(LOCATION_PREFIX) :].strip()
+    rule for the prefix, shared by every reader of labels. Padding before the prefix is
+    allowed (" On or near X", as a spreadsheet may pad a cell): it was kept as a label of
+    its own and published "On or near  On or near X"."""
+    trimmed = text.lstrip()
+    if trimmed.startswith(LOCATION_PREFIX):
+        return trimmed[len(LOCATION_PREFIX) :].strip()
     return None
 
 
