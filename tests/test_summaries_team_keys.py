@@ -17,7 +17,14 @@ from typing import Any
 
 import pytest
 
-from crime_mapper.core.publish.summaries_team import MAX_TEXT, TEAM_KEYS, TeamError, read_team
+from crime_mapper.core.publish.summaries_team import (
+    CSV_KIND_COLUMNS,
+    MAX_TEXT,
+    TEAM_CSV_COLUMNS,
+    TEAM_KEYS,
+    TeamError,
+    read_team,
+)
 from tests.support.json_edits import replaced
 
 TEAM = Path(__file__).parent / "data" / "summaries" / "team_hostile.json"
@@ -221,3 +228,77 @@ def test_a_csv_cell_longer_than_the_limit_is_refused_naming_its_line(tmp_path):
     )
     path.write_text(f"code,kind,name,bio\nN1,person,Al,{bio[1:]}\n", encoding="utf-8")
     assert str(read_team(path)["N1"].people[0]["bio"]) == bio[1:]
+
+
+# --- values the reader would drop: a column its row does not read, an id not its key, ------
+# --- a field under two spellings --------------------------------------------------------------
+
+
+def _csv(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "team.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _csv_refused(tmp_path: Path, text: str) -> str:
+    with pytest.raises(TeamError) as caught:
+        read_team(_csv(tmp_path, text))
+    return str(caught.value)
+
+
+def test_a_csv_value_in_a_column_its_kind_does_not_read_is_refused(tmp_path):
+    """A person has a rank, not a title: Jo was published with no title, without a word."""
+    message = _csv_refused(tmp_path, "code,kind,name,title\nN1,person,Jo,Sergeant\n")
+    assert message == (
+        "team.csv: line 2 (neighbourhood N1), column title: a person row does not read this "
+        "column, so its value 'Sergeant' would not be published; a person row reads "
+        + ", ".join(CSV_KIND_COLUMNS["person"])
+        + ": move the value to the column it belongs in, or leave the cell empty"
+    )
+    assert CSV_KIND_COLUMNS["person"] == ("name", "rank", "bio")
+
+
+@pytest.mark.parametrize(
+    "row, column, kind",
+    [
+        ("N1,neighbourhood,Abbey,,,,Officer,,", "rank", "neighbourhood"),
+        ("N1,link,,,,,,https://x.example/,Force desk", "description", "link"),
+        ("N1,priority,,,Speeding,2022-10-01,,,", "start_date", "priority"),
+        ("N1,event,,101,Meeting,,,,", "telephone", "event"),
+    ],
+)
+def test_every_kind_refuses_the_columns_it_does_not_read(tmp_path, row, column, kind):
+    header = "code,kind,name,telephone,issue,start_date,rank,url,description\n"
+    message = _csv_refused(tmp_path, header + row + "\n")
+    assert message.startswith(
+        f"team.csv: line 2 (neighbourhood N1), column {column}: a {kind} row does not read"
+    ), message
+    assert f"a {kind} row reads {', '.join(CSV_KIND_COLUMNS[kind])}:" in message
+
+
+def test_the_csv_kinds_read_exactly_the_csv_columns():
+    """One vocabulary: every column but code and kind is read by some kind (TEAM_KEYS' text
+    fields), and each kind's columns are among its JSON keys."""
+    read = {c for columns in CSV_KIND_COLUMNS.values() for c in columns}
+    assert set(TEAM_CSV_COLUMNS) - {"code", "kind"} <= read
+    for kind in ("link", "person", "priority", "event"):
+        assert set(CSV_KIND_COLUMNS[kind]) <= set(TEAM_KEYS[kind])
+
+
+def test_blank_cells_in_unread_columns_are_read_as_before(tmp_path):
+    """The control: a column another kind reads, left empty (or spaces) in this row."""
+    path = _csv(
+        tmp_path,
+        "code,kind,name,rank,title,start-date\n"
+        "N1,person,Jo,PC,  ,\n"
+        "N1,event,,,Meeting,2022-11-17T18:00:00\n",
+    )
+    team = read_team(path)["N1"]
+    assert [(p["name"], p["rank"]) for p in team.people] == [("Jo", "PC")]
+    assert [e["title"] for e in team.events] == ["Meeting"]
+
+
+def test_the_committed_team_file_reads():
+    """The fixture, as saved (its ids are its keys; each date given once)."""
+    teams = read_team(TEAM)
+    assert CODE in teams and teams[CODE].people and teams[CODE].events

@@ -851,6 +851,22 @@ TEAM_CSV_COLUMNS = (
     "start_date",
     "end_date",
 )
+#: The contact columns of a neighbourhood row (its contact_details, each under its own name).
+_CSV_CONTACTS = ("telephone", "email", "twitter", "facebook", "web")
+#: The columns each kind of row reads, beside code and kind: its text fields as the JSON
+#: reader knows them (_TEXT_FIELDS: TEAM_KEYS' one vocabulary; a neighbourhood's id is the
+#: code) and a neighbourhood's contacts. A value in any other column is refused
+#: (_unread_value).
+CSV_KIND_COLUMNS: dict[str, tuple[str, ...]] = {
+    "neighbourhood": (
+        *(key for key in _TEXT_FIELDS["neighbourhood"] if key != "id"),
+        *_CSV_CONTACTS,
+    ),
+    "link": _TEXT_FIELDS["link"],
+    "person": _TEXT_FIELDS["person"],
+    "priority": _TEXT_FIELDS["priority"],
+    "event": _TEXT_FIELDS["event"],
+}
 _DATE_SPELLINGS = {
     other
     for name in _PRIORITY_DATES + _EVENT_DATES
@@ -911,6 +927,27 @@ def _unnamed_value(path: Path, line: int, row: dict[str, Any]) -> str:
     return ""
 
 
+def _unread_value(path: Path, line: int, code: str, kind: str, row: dict[str, Any]) -> str:
+    """Why a row with a value in a column its kind does not read is refused (naming the
+    line, the column, the kind and the columns it reads), or "" when it has none. Why: the
+    value was dropped in silence, so ``N1,person,Jo,Sergeant`` under ``title`` published Jo
+    with no title (a person has a rank, not a title), and nobody was told."""
+    reads = CSV_KIND_COLUMNS[kind]
+    for key, value in row.items():
+        if key in ("code", "kind") or key in reads or key.startswith(_NO_NAME):
+            continue
+        if (value or "").strip():
+            text = str(value)
+            shown = repr(text[:60]) + ("..." if len(text) > 60 else "")
+            return (
+                f"{path.name}: line {line:,} (neighbourhood {code}), column {key}: a {kind} "
+                f"row does not read this column, so its value {shown} would not be "
+                f"published; a {kind} row reads {', '.join(reads)}: move the value to the "
+                "column it belongs in, or leave the cell empty"
+            )
+    return ""
+
+
 def read_team_csv(path: PathLike) -> dict[str, Team]:
     """Code -> Team from a CSV with columns code, kind and the API's field names
     (TEAM_CSV_COLUMNS, in any capitals: _column_key). Quoting is read strictly: a quote
@@ -958,6 +995,9 @@ def read_team_csv(path: PathLike) -> dict[str, Team]:
                     f"{path.name}: line {line:,} (neighbourhood {code}), column {key}: "
                     + too_long(value)
                 )
+        unread = _unread_value(path, line, code, kind, row)
+        if unread:
+            raise TeamError(unread)
         if kind == "neighbourhood":
             if code in described:
                 raise TeamError(
