@@ -298,6 +298,29 @@ def test_blank_cells_in_unread_columns_are_read_as_before(tmp_path):
     assert [e["title"] for e in team.events] == ["Meeting"]
 
 
+def test_a_json_id_other_than_its_key_is_refused(tmp_path):
+    bundle = _bundle()
+    bundle["neighbourhood"]["id"] = "E2"
+    message = _refused(tmp_path, {CODE: bundle})
+    assert message == (
+        f"{HOOD}, neighbourhood, id: the id 'E2' is not the code {CODE!r} the team "
+        f"information is keyed by (it would be published for {CODE}, its id ignored): give "
+        "the key and the id the same neighbourhood code, or leave the id out"
+    )
+    message = _refused(tmp_path, {"E1": {"neighbourhood": {"id": "E2"}}})
+    assert message.startswith("team.json: neighbourhood E1, neighbourhood, id: the id 'E2'")
+
+
+@pytest.mark.parametrize("given", [CODE, f" {CODE} ", None, "", "  "])
+def test_a_json_id_that_is_its_key_or_none_reads(tmp_path, given):
+    """The control: the key's code after the reader's own reading (spaces around it), or no
+    id at all."""
+    bundle = _bundle()
+    bundle["neighbourhood"]["id"] = given
+    teams = read_team(_write(tmp_path, {f" {CODE}": bundle}))
+    assert list(teams) == [CODE] and teams[CODE].name.startswith("Abbey Park")
+
+
 def test_the_committed_team_file_reads():
     """The fixture, as saved (its ids are its keys; each date given once)."""
     teams = read_team(TEAM)

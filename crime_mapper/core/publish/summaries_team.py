@@ -809,11 +809,30 @@ def _listed_team(path: Path, number: int, bundle: Any) -> list[tuple[str, Any]]:
     return []
 
 
+def _id_problem(code: str, bundle: Any) -> str:
+    """Why a bundle keyed by ``code`` whose neighbourhood id is another code is refused,
+    naming both; "" when the id is the code (as the reader reads both: plain) or not given.
+    Why: the key won and the id was ignored in silence, so ``{"E1": {"neighbourhood":
+    {"id": "E2"}}}`` published the team written for one of them under E1, and nobody could
+    tell which the analyst meant."""
+    hood = bundle.get("neighbourhood") if isinstance(bundle, dict) else None
+    given = hood.get("id") if isinstance(hood, dict) else None
+    if not is_text_value(given) or not plain(given) or plain(given) == code:
+        return ""
+    text = str(given)
+    shown = repr(text[:60]) + ("..." if len(text) > 60 else "")
+    return (
+        f"neighbourhood, id: the id {shown} is not the code {code!r} the team information "
+        f"is keyed by (it would be published for {code}, its id ignored): give the key and "
+        "the id the same neighbourhood code, or leave the id out"
+    )
+
+
 def _team_of(path: Path, code: str, bundle: Any) -> Team:
     """team_from_api, after key_problem (a JSON file's keys), its refusals naming the file
     and the neighbourhood."""
     try:
-        problem = key_problem(bundle)
+        problem = key_problem(bundle) or _id_problem(code, bundle)
         if problem:
             raise TeamError(problem)
         team = team_from_api(bundle)
