@@ -321,6 +321,44 @@ def test_a_json_id_that_is_its_key_or_none_reads(tmp_path, given):
     assert list(teams) == [CODE] and teams[CODE].name.startswith("Abbey Park")
 
 
+@pytest.mark.parametrize(
+    "key, index, one, other",
+    [
+        ("events", 0, "start_date", "start-date"),
+        ("events", 0, "end_date", "end-date"),
+        ("priorities", 0, "issue-date", "issue_date"),
+        ("priorities", 1, "action-date", "action_date"),
+    ],
+)
+def test_a_field_under_two_spellings_with_different_values_is_refused(
+    tmp_path, key, index, one, other
+):
+    bundle = _bundle()
+    item = bundle[key][index]
+    item[one], item[other] = "2022-10-15T10:00:00", "2022-10-16T10:00:00"
+    message = _refused(tmp_path, {CODE: bundle})
+    under, dashed = one.replace("-", "_"), one.replace("_", "-")
+    values = {one: "2022-10-15T10:00:00", other: "2022-10-16T10:00:00"}
+    assert message.startswith(f"{HOOD}, {key}, item {index + 1} ("), message
+    assert message.endswith(
+        f"): {under} {values[under]!r} and {dashed} {values[dashed]!r} are one field under "
+        "two spellings with different values (only one would be read): give it once"
+    ), message
+
+
+def test_a_field_under_two_spellings_alike_or_once_given_reads(tmp_path):
+    """The control: both spellings holding the same date (as the reader reads it), or one
+    of them none (null, blank: nothing is lost)."""
+    bundle = _bundle()
+    event = bundle["events"][0]
+    event["start_date"], event["start-date"] = "2022-10-15T10:00:00", " 2022-10-15T10:00:00"
+    event["end_date"], event["end-date"] = None, "2022-10-15T12:00:00"
+    bundle["priorities"][0]["issue_date"] = ""
+    team = read_team(_write(tmp_path, {CODE: bundle}))[CODE]
+    assert team.events[0]["when"] == "Saturday 15 October 2022, 10:00 to 12:00"
+    assert team.priorities[0]["issue_month"] == "July 2022"
+
+
 def test_the_committed_team_file_reads():
     """The fixture, as saved (its ids are its keys; each date given once)."""
     teams = read_team(TEAM)

@@ -262,6 +262,40 @@ def _event_order_problem(item: dict[str, Any]) -> str:
     )
 
 
+def spelling_problem(item: dict[str, Any], keys: tuple[str, ...]) -> str:
+    """Why an item giving one of its fields ``keys`` under both its spellings ('_' and
+    '-': start_date and start-date) with different values is refused, naming both and
+    their values; "" when each is given once, or both alike (as the reader reads them:
+    plain), or one of them is none (null or blank: nothing is lost). Why: the reader took
+    one and ignored the other in silence, so the page showed a date the team may not have
+    meant, and nobody was told which."""
+    for key in keys:
+        one, other = key.replace("-", "_"), key.replace("_", "-")
+        if one in item and other in item:
+            first, second = plain(item[one]), plain(item[other])
+            if first and second and first != second:
+                return (
+                    f"{one} {str(item[one])[:60]!r} and {other} {str(item[other])[:60]!r} "
+                    "are one field under two spellings with different values (only one "
+                    "would be read): give it once"
+                )
+    return ""
+
+
+def _refuse_two_spellings(bundle: dict[str, Any]) -> None:
+    """TeamError for the first event or priority of ``bundle`` whose field is given twice
+    with different values (spelling_problem), named by its place in its list and its
+    heading."""
+    for what, key, keys in (
+        ("priority", "priorities", _PRIORITY_DATES),
+        ("event", "events", _EVENT_DATES),
+    ):
+        for number, item in enumerate(_items(bundle.get(key)), start=1):
+            problem = spelling_problem(item, keys)
+            if problem:
+                raise TeamError(f"{key}, item {number:,} ({_item_name(item, what)}): {problem}")
+
+
 def _refuse_bad_dates(bundle: dict[str, Any]) -> None:
     """TeamError for the first event or priority of ``bundle`` with a date that cannot be
     shown (see date_problem)."""
@@ -440,6 +474,7 @@ def team_from_api(bundle: Any) -> Team:
     problem = shape_problem(bundle)
     if problem:
         raise TeamError(problem)
+    _refuse_two_spellings(bundle)
     _refuse_bad_dates(bundle)
     _refuse_headless(bundle)
     found = bundle.get("neighbourhood")
