@@ -8,7 +8,9 @@ or from a CSV with one row per item: ``code,kind,...`` where kind is neighbourho
 priority, event or link and the other columns are the API's field names. A JSON key that is
 not one of the API's (TEAM_KEYS: a typo such as ``priorites``) and a text longer than
 MAX_TEXT characters are refused naming the neighbourhood and the place: both were dropped
-or cut short in silence.
+or cut short in silence. So are the other values the reader would drop: a CSV value in a
+column its row's kind does not read (CSV_KIND_COLUMNS), a JSON ``neighbourhood.id`` that is
+not the code it is keyed by, and a date given under both its spellings with different values.
 
 The API's numbers come as strings, many fields are null, and descriptions hold HTML. Every
 text is reduced to a few harmless tags (p, br, strong, em, b, i, ul, ol, li, and a with an
