@@ -47,10 +47,27 @@ def _reference(page: str) -> dict:
     parser.close()
     shown = [line for line in map(normalise, parser.runs) if line]
     art.strings.update(shown)
+    # the SVG text elements read whole, from the same parse (the reader finds them on a
+    # plain page with a regex: output_reader._svg_elements)
+    elements = parser.elements
+    if parser._element is not None:
+        elements.append((parser._element == "text", parser._pieces, parser._follows))
+    svg = output_reader._svg_joined(elements)
+    art.strings.update(svg)
+    escaped = [output_reader._css_unescaped(a) for a in attrs_seen if "\\" in a]
+    art.strings.update(t for t in map(normalise, escaped) if t)
+    sheets = [output_reader._css_read(body) for body in styles]
+    for strings, _texts, _decoded in sheets:
+        art.strings.update(strings)
     art.texts.append("\n".join(nodes))
     art.texts.append("\n".join(attrs_seen))
     if shown:
         art.texts.append("\n".join(shown))
+    if svg:
+        art.texts.append("\n".join(svg))
+    if escaped:
+        art.texts.append("\n".join(escaped))
+    art.texts.extend(texts for _strings, texts, _decoded in sheets if texts)
     for kind, body in scripts:
         if kind in output_reader.JSON_SCRIPT_TYPES:
             try:
@@ -61,7 +78,10 @@ def _reference(page: str) -> dict:
                 pass
         art.code.append(body)
         output_reader._read_script(art, body, "p.html script")
-    art.code.extend(styles)
+    for body, (_strings, _texts, decoded) in zip(styles, sheets):
+        art.code.append(body)
+        if decoded:
+            art.code.append(decoded)
     return _seen(art)
 
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import zlib
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -131,8 +133,21 @@ def write_folder(public: pd.DataFrame, folder: Path) -> Path:
     (folder / "README.txt").write_text(
         "Published monthly. Month shown: 2022-10.\n", encoding="utf-8"
     )
-    (folder / "icon.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+    (folder / "icon.png").write_bytes(png_image([(b"tEXt", b"Title\x00Crime map icon")]))
     return folder
+
+
+def png_chunk(kind: bytes, body: bytes) -> bytes:
+    crc = zlib.crc32(kind + body).to_bytes(4, "big")
+    return len(body).to_bytes(4, "big") + kind + body + crc
+
+
+def png_image(extra: Sequence[tuple[bytes, bytes]] = ()) -> bytes:
+    """A real 2x2 grey PNG with ``extra`` chunks (kind, body) before its pixels."""
+    header = (2).to_bytes(4, "big") * 2 + bytes([8, 0, 0, 0, 0])  # 8-bit grey, 2x2
+    pixels = zlib.compress(b"\x00\x10\x20\x00\x30\x40")  # (each row: filter 0, 2 bytes)
+    chunks = [(b"IHDR", header), *extra, (b"IDAT", pixels), (b"IEND", b"")]
+    return b"\x89PNG\r\n\x1a\n" + b"".join(png_chunk(k, b) for k, b in chunks)
 
 
 def failed(report: GateReport) -> set[str]:

@@ -15,6 +15,7 @@ import html
 import io
 import json
 import re
+import zlib
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from itertools import chain, compress, repeat
@@ -38,7 +39,10 @@ XML_SUFFIXES = (".qml", ".sld", ".xml", ".qmd")  # QGIS styles beside a GeoPacka
 TEXT_SUFFIXES = (
     ".html", ".htm", ".json", ".geojson", ".js", ".csv", ".txt", ".md", ".css", ".svg",
 ) + XML_SUFFIXES  # fmt: skip
-ASSET_SUFFIXES = (".png", ".ico", ".woff", ".woff2")  # allowed without reading
+# Images are read (their text chunks are text a reader of the file sees); no other binary
+# file is allowed: a font or an icon names things in tables the gate does not read, so it
+# is refused as of an unknown type (no export of ours writes one)
+IMAGE_SUFFIXES = (".png",)
 GPKG_SUFFIXES = (".gpkg",)
 _T = TypeVar("_T")
 LON_KEYS = frozenset({"lon", "lng", "long", "longitude", "x"})
@@ -67,7 +71,7 @@ class Artifact:
     """What one output (or one file of a folder) shows a reader."""
 
     name: str
-    kind: str  # dataframe, csv, gpkg, json, html, text, asset, error
+    kind: str  # dataframe, csv, gpkg, json, html, text, image, error
     error: str = ""  # why nothing about this file can be proven (unknown type, unreadable)
     schemas: list[TableSchema] = field(default_factory=list)
     strings: set = field(default_factory=set)  # cells, JSON strings and keys, HTML text/attrs
@@ -302,8 +306,8 @@ def read_file(
                 kind="error",
                 error="symbolic link: cannot prove what it points to is safe",
             )
-        if suffix in ASSET_SUFFIXES:
-            return Artifact(name=name, kind="asset")
+        if suffix in IMAGE_SUFFIXES:
+            return _read_png(path.read_bytes(), name)
         if suffix in GPKG_SUFFIXES:
             return _read_gpkg(path, name, contents=gpkg_contents, pair_coords=gpkg_coords)
         if suffix not in TEXT_SUFFIXES:
@@ -357,20 +361,115 @@ def read_file(
             art = Artifact(name=name, kind="xml")
             _read_xml(art, text, name)
             return art
-        if suffix in (".js", ".css"):
+        if suffix == ".css":
+            art = Artifact(name=name, kind="text")
+            strings, texts, decoded = _css_read(text)
+            art.strings.update(strings)
+            if texts:
+                art.texts.append(texts)
+            art.code.append(text)
+            if decoded:
+                art.code.append(decoded)
+            return art
+        if suffix == ".js":
             art = Artifact(name=name, kind="text")
             art.code.append(text)
-            if suffix == ".js":
-                data = _json_assignment(text)
-                if data is not _NOT_JSON:
-                    art.json_code.append(text)
-                _read_script(art, text, name, data)
+            data = _json_assignment(text)
+            if data is not _NOT_JSON:
+                art.json_code.append(text)
+            _read_script(art, text, name, data)
             return art
         art = Artifact(name=name, kind="text")  # .txt, .md
         art.texts.append(text)
         return art
     except Exception as exc:  # noqa: BLE001 - anything unexpected: the file is unproven
         return Artifact(name=name, kind="error", error=f"cannot read: {type(exc).__name__}: {exc}")
+
+
+# --- images ---------------------------------------------------------------------------------------
+# A PNG is pixels and chunks of metadata: its text chunks (tEXt, zTXt, iTXt: a title, an
+# author, a comment, the software that drew it) are text anyone can read with an image
+# viewer, so they are read as a text file's text. Only the chunks that hold pixels or how to
+# show them are taken without reading; any other (eXIf, tIME: a timestamp, iCCP: a profile
+# with its own text, a private or animation chunk), a chunk that fails its CRC, or bytes
+# after IEND make the file fail closed, as an unknown file type does.
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_PNG_PIXEL_CHUNKS = frozenset(b"IHDR PLTE IDAT IEND tRNS gAMA cHRM sRGB sBIT bKGD pHYs".split())
+_PNG_TEXT_CHUNKS = frozenset((b"tEXt", b"zTXt", b"iTXt"))
+
+
+def _read_png(data: bytes, name: str) -> Artifact:
+    """A PNG file: its text chunks read as text; an error artifact for anything else that
+    is not pixels (see above)."""
+    if not data.startswith(_PNG_SIGNATURE):
+        return Artifact(name=name, kind="error", error="not a PNG image, cannot prove it is safe")
+    texts: list[str] = []
+    at = len(_PNG_SIGNATURE)
+    kind = b""
+    while kind != b"IEND":
+        if at + 12 > len(data):
+            return Artifact(name=name, kind="error", error="a PNG image cut short")
+        length = int.from_bytes(data[at : at + 4], "big")
+        kind = data[at + 4 : at + 8]
+        body = data[at + 8 : at + 8 + length]
+        crc = data[at + 8 + length : at + 12 + length]
+        if len(crc) != 4 or zlib.crc32(data[at + 4 : at + 8 + length]).to_bytes(4, "big") != crc:
+            return Artifact(name=name, kind="error", error="a PNG chunk that fails its CRC")
+        if kind in _PNG_TEXT_CHUNKS:
+            texts.extend(_png_text(kind, body))
+        elif kind not in _PNG_PIXEL_CHUNKS:
+            shown = kind.decode("latin-1")
+            return Artifact(
+                name=name,
+                kind="error",
+                error=f"a PNG chunk the gate does not read ({shown!r}), cannot prove it is safe",
+            )
+        at += 12 + length
+    if at != len(data):
+        return Artifact(
+            name=name, kind="error", error="bytes after the end of a PNG image, not read"
+        )
+    art = Artifact(name=name, kind="image")
+    art.strings.update(t for t in map(normalise, texts) if t)
+    if texts:
+        art.texts.append("\n".join(texts))
+    return art
+
+
+_PNG_TEXT_LIMIT = 1 << 24  # a text chunk's text inflated (a larger one fails closed)
+
+
+def _inflated(data: bytes) -> bytes:
+    """A text chunk's zlib stream inflated; ValueError beyond _PNG_TEXT_LIMIT bytes (a
+    small chunk that would inflate to gigabytes is refused, not read)."""
+    inflate = zlib.decompressobj()
+    text = inflate.decompress(data, _PNG_TEXT_LIMIT)
+    if inflate.unconsumed_tail or not inflate.eof:
+        raise ValueError("a PNG text chunk too large or cut short")
+    return text
+
+
+def _png_text(kind: bytes, body: bytes) -> list[str]:
+    """A text chunk's keyword and text (ValueError or zlib.error when it is malformed: the
+    file fails closed)."""
+    keyword, sep, rest = body.partition(b"\x00")
+    if not sep:
+        raise ValueError(f"a PNG {kind.decode()} chunk without its keyword's end")
+    if kind == b"tEXt":
+        return [keyword.decode("latin-1"), rest.decode("latin-1")]
+    if kind == b"zTXt":
+        if rest[:1] != b"\x00":
+            raise ValueError("a PNG zTXt chunk compressed by an unknown method")
+        return [keyword.decode("latin-1"), _inflated(rest[1:]).decode("latin-1")]
+    compressed, method, rest = rest[:1], rest[1:2], rest[2:]
+    language, _, rest = rest.partition(b"\x00")
+    translated, sep, text = rest.partition(b"\x00")
+    if not sep or compressed not in (b"\x00", b"\x01") or method != b"\x00":
+        raise ValueError("a malformed PNG iTXt chunk")
+    if compressed == b"\x01":
+        text = _inflated(text)
+    parts = (keyword.decode("latin-1"), language.decode("ascii"), translated.decode("utf-8"))
+    return [*parts, text.decode("utf-8")]
 
 
 # --- tables ---------------------------------------------------------------------------------------
@@ -1218,6 +1317,12 @@ class _ShownText(HTMLParser):
         self._run: list[str] = []
         self._joined = False
         self._hidden = 0  # inside script or style
+        # SVG text elements as _svg_elements reads them (see _svg_joined)
+        self.elements: list[_SvgElement] = []
+        self._element: Optional[str] = None  # the text/title/desc element read now
+        self._pieces: list[str] = []
+        self._follows = False
+        self._after_text = False  # only white space since a text element ended
 
     def _end_run(self) -> None:
         run = "".join(self._run)
@@ -1227,11 +1332,18 @@ class _ShownText(HTMLParser):
         self._joined = False
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
+        follows = self._after_text
         self.handle_startendtag(tag, attrs)
         if tag in ("script", "style"):
             self._hidden += 1
+        if self._element is None and tag in _SVG_TEXT_ELEMENTS:
+            self._element = tag
+            self._pieces = []
+            self._follows = follows and tag == "text"
 
     def handle_startendtag(self, tag: str, attrs: list) -> None:
+        if self._element is None:
+            self._after_text = False
         if tag in _BLOCK_NAMES or (tag == "tspan" and any(a in _POSITIONS for a, _v in attrs)):
             self._end_run()
 
@@ -1240,8 +1352,22 @@ class _ShownText(HTMLParser):
             self._end_run()
         if tag in ("script", "style") and self._hidden:
             self._hidden -= 1
+        if self._element is None:
+            self._after_text = False
+        elif tag == self._element:  # (its first end tag ends it, as _SVG_ELEMENT reads it)
+            self.elements.append((tag == "text", self._pieces, self._follows))
+            self._element = None
+            self._after_text = tag == "text"
+
+    def handle_decl(self, decl: str) -> None:
+        if self._element is None:
+            self._after_text = False
 
     def handle_data(self, data: str) -> None:
+        if self._element is not None:
+            self._pieces.append(data)
+        elif data.strip():
+            self._after_text = False
         if self._hidden or not data:
             return
         run = self._run
@@ -1256,10 +1382,83 @@ class _ShownText(HTMLParser):
 
 def _shown_runs(page: str) -> list[str]:
     """The page's text as shown where it differs from its nodes read apart (see above)."""
+    return _shown_read(page)[0]
+
+
+def _shown_read(page: str) -> tuple[list[str], list[str]]:
+    """(:func:`_shown_runs`, :func:`_svg_joined` of the page's SVG text elements) from one
+    parse."""
     parser = _ShownText()
     parser.feed(page)
     parser.close()
-    return [line for line in map(normalise, parser.runs) if line]
+    if parser._element is not None:  # (an element left open: read as far as it goes)
+        parser.elements.append((parser._element == "text", parser._pieces, parser._follows))
+    runs = [line for line in map(normalise, parser.runs) if line]
+    return runs, _svg_joined(parser.elements)
+
+
+# --- SVG text joined per element ------------------------------------------------------------
+# A browser lays out the content of an SVG <text> (its tspan, textPath and a children) as one
+# text: "<text><tspan>12 High</tspan><tspan> Street</tspan></text>" shows "12 High Street",
+# which no text node holds (and no token join, see above, marks the page: the split is at a
+# space); a <title> or <desc> is read out whole by a screen reader. So each text, title and
+# desc element of more than one text node is also read whole: its nodes joined as they are
+# (a flowing tspan) and joined by a space (a tspan placed apart). And text elements written
+# one after another, with only white space between them, are also read joined by a space:
+# a chart's label and its value, or a value cut in two and placed side by side, which the
+# gate cannot tell apart (it does not lay out); and joined as they are (a value cut inside
+# a word). An element ends at its first end tag.
+_SVG_TEXT_ELEMENTS = frozenset({"text", "title", "desc"})
+# (is a text element, its text nodes, it follows a text element with only white space between)
+_SvgElement = tuple[bool, list[str], bool]
+# one on a page of the plain grammar, whose tags hold no "<" or ">" (a start tag ending in "/"
+# closes itself and opens nothing): its name, its content, and (when the next element is a
+# text element after only white space or character references) what lies between, "<text"
+_SVG_ELEMENT = re.compile(
+    r"<(text|title|desc)(?:[ \t\n\r\f][^>]*)?(?<!/)>(.*?)(?:</\1>|\Z)"
+    r"(?:(?=((?:\s|&[^\s<>&]*)*<text)(?:[ \t\n\r\f][^>]*)?(?<!/)>))?",
+    re.S | re.I,
+)
+
+
+def _svg_elements(page: str) -> list[_SvgElement]:
+    """The SVG text elements of a page of the plain grammar (:func:`_plain_html`), as
+    _ShownText reads them from a parse."""
+    elements: list[_SvgElement] = []
+    follows = False
+    for name, inner, gap in _SVG_ELEMENT.findall(page):
+        is_text = name == "text" or name.lower() == "text"
+        pieces = _TAG_SPLIT.split(inner)[0::2] if "<" in inner else [inner]
+        if "&" in inner:
+            pieces = [html.unescape(c) if "&" in c else c for c in pieces]
+        elements.append((is_text, pieces, follows and is_text))
+        # the next element is a text element after only white space (a blank reference too)
+        follows = is_text and bool(gap) and ("&" not in gap or not html.unescape(gap[:-5]).strip())
+    return elements
+
+
+def _chain_joined(chain: list[str]) -> list[str]:
+    return [normalise("".join(chain)), normalise(" ".join(chain))] if len(chain) > 1 else []
+
+
+def _svg_joined(elements: list[_SvgElement]) -> list[str]:
+    """The texts the SVG text elements show that their nodes do not (see above), normalised,
+    each once, in the order found."""
+    found: list[str] = []
+    chain: list[str] = []
+    for is_text, pieces, follows in elements:
+        if len(pieces) > 1:
+            pieces = [p for p in pieces if p]
+        whole = "".join(pieces)
+        if len(pieces) > 1:
+            found += [normalise(whole), normalise(" ".join(pieces))]
+        if not follows:
+            found += _chain_joined(chain)
+            chain = []
+        if is_text:
+            chain.append(whole)
+    found += _chain_joined(chain)
+    return list(dict.fromkeys(t for t in found if t))
 
 
 def _read_html(
@@ -1272,17 +1471,34 @@ def _read_html(
     nodes = _normalised_texts(text_nodes)
     joined_nodes = "\n".join(nodes)
     formatted = bool(_FORMATTED_TEXT) and not _FORMATTED_TEXT.isdisjoint(nodes)
-    shown = _shown_runs(text) if may_join or formatted else []
+    if read is None:
+        shown, svg = _shown_read(text)
+    else:
+        shown = _shown_runs(text) if may_join or formatted else []
+        svg = _svg_joined(_svg_elements(text)) if _SVG_ELEMENT.search(text) else []
+    joined_attrs = "\n".join(attrs_seen)
     added = [t for t in nodes if t]
     added += normalised
     added += shown
+    added += svg
+    # a value written with CSS escapes (a style attribute's): read decoded as well
+    escaped = [_css_unescaped(v) for v in attrs_seen if "\\" in v] if "\\" in joined_attrs else []
+    added += [t for t in map(normalise, escaped) if t]
+    sheets = [_css_read(body) for body in styles]
+    for strings, _texts, _decoded in sheets:
+        added += strings
     art.strings.update(added)
     if record and not scripts:
         art.added = added
     art.texts.append(joined_nodes)
-    art.texts.append("\n".join(attrs_seen))
+    art.texts.append(joined_attrs)
     if shown:
         art.texts.append("\n".join(shown))
+    if svg:
+        art.texts.append("\n".join(svg))
+    if escaped:
+        art.texts.append("\n".join(escaped))
+    art.texts.extend(texts for _strings, texts, _decoded in sheets if texts)
     for kind, body in scripts:
         if kind in JSON_SCRIPT_TYPES:
             try:
@@ -1293,7 +1509,10 @@ def _read_html(
                 pass
         art.code.append(body)
         _read_script(art, body, f"{where} script")
-    art.code.extend(styles)
+    for body, (_strings, _texts, decoded) in zip(styles, sheets):
+        art.code.append(body)
+        if decoded:
+            art.code.append(decoded)
 
 
 _XML_COMMENT_OR_PI = re.compile(r"<!--(.*?)-->|<\?(.*?)\?>", re.S)
@@ -1334,6 +1553,78 @@ def _read_xml(art: Artifact, text: str, where: str) -> None:
         seen.append(declaration.group(0))
     art.strings.update(normalise(v) for v in seen)
     art.texts.append("\n".join(seen))
+
+
+# --- style sheets ----------------------------------------------------------------------------
+# A style sheet shows text too: a ``content: "..."`` string is drawn on the page, a url()
+# names a file, a comment is read by whoever opens the file. The sheet as written is scanned
+# as code (Artifact.code), but a CSS escape ("\41 " is "A", "\/" is "/") hides a value from
+# every scan of it, as a JavaScript escape or a character reference would, and the strings
+# of one value are drawn as one text (``content: "Gar" "eth"``). So each run of strings
+# with only white space or comments between them (joined), each url() target and each
+# comment is also read, escapes decoded (CSS Syntax Level 3, 4.3.7), as a script's string
+# literals are (its strings and texts: the contact and free-text checks, which do not read
+# code, read them too); and a sheet holding an escape is also scanned as code with its
+# escapes decoded (an escaped selector or property value).
+_CSS_TOKEN = re.compile(
+    r"/\*(?P<comment>.*?)(?:\*/|\Z)"
+    r"|(?P<q>[\"'])(?P<string>(?:(?!(?P=q))[^\\\n]|\\.)*)(?P=q)?"
+    r"|[uU][rR][lL]\(\s*(?P<url>(?:[^\"'()\\\s]|\\[0-9a-fA-F]{1,6}\s?|\\.)*)\s*\)",
+    re.S,
+)
+# a hex escape (with the one white space after it), an escaped line break (a string
+# continued on the next line), any other escaped character
+_CSS_ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})(?:\r\n|[ \t\n\r\f])?|(\r\n|[\n\r\f])|(.))", re.S)
+# a sheet -> (its shown texts normalised, those texts joined, the sheet decoded or ""): the
+# pages of one template share their style sheet
+_CSS_READS: dict[str, tuple[list[str], str, str]] = {}
+
+
+def _css_escape_value(m: re.Match) -> str:
+    code, newline, character = m.groups()
+    if code is not None:
+        point = int(code, 16)
+        if point == 0 or 0xD800 <= point <= 0xDFFF or point > 0x10FFFF:
+            return "\ufffd"
+        return chr(point)
+    return "" if newline is not None else character
+
+
+def _css_unescaped(text: str) -> str:
+    """``text`` with its CSS escapes decoded (a lone backslash at the end stays)."""
+    return _CSS_ESCAPE.sub(_css_escape_value, text) if "\\" in text else text
+
+
+def _css_read(sheet: str) -> tuple[list[str], str, str]:
+    """(the texts a style sheet shows, normalised; those texts joined by line breaks; the
+    sheet with its escapes decoded, "" when it holds none), each sheet read once."""
+    known = _CSS_READS.get(sheet)
+    if known is not None:
+        return known
+    shown: list[str] = []
+    run: list[str] = []  # the strings of one run, decoded
+    end = 0
+    for m in _CSS_TOKEN.finditer(sheet):
+        string, comment = m.group("string"), m.group("comment")
+        if run and (string is None and comment is None or sheet[end : m.start()].strip()):
+            shown.append("".join(run))
+            run = []
+        if string is not None:
+            run.append(_css_unescaped(string))
+        elif comment is not None:
+            shown.append(comment)
+        else:
+            shown.append(_css_unescaped(m.group("url")))
+        end = m.end()
+    if run:
+        shown.append("".join(run))
+    texts = [t for t in shown if t.strip()]
+    decoded = _css_unescaped(sheet) if "\\" in sheet else ""
+    read = ([normalise(t) for t in texts], "\n".join(texts), decoded)
+    if len(_CSS_READS) > 10_000:
+        _CSS_READS.clear()
+    _CSS_READS[sheet] = read
+    return read
 
 
 _NOT_JSON = object()
