@@ -1,9 +1,12 @@
-"""crime_mapper:neighbourhood_summaries given what a careless or hostile user gives it.
+"""crime_mapper:neighbourhood_summaries and export_webmap given what a careless or hostile
+user gives them.
 
 Why: a hostile-input run found a MONTH that is no YYYY-MM taken as a month (int() reads
-Arabic-Indic digits and "1_0"), and ATLAS=off refused only after the summaries had been
-written over the previous ones. Real files: a release of the bundled force extract, the
-committed Leicestershire MSOAs.
+Arabic-Indic digits and "1_0"); ATLAS=off refused only after the summaries had been written
+over the previous ones; and a NUL in a neighbourhood name, the force name, the web map's
+title or its tile attribution written into the pages, where the leak gate refused them as
+unreadable naming a page, not the text it came from. Real files: a release of the bundled
+force extract, the committed Leicestershire MSOAs.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from qgis.core import QgsProcessingException, QgsVectorLayer
+from qgis.core import QgsFeature, QgsProcessingException, QgsProcessingFeedback, QgsVectorLayer
 
 from tests.support.plain_cli import FORCE_EXTRACT, FORCE_PROFILE
 from tests.support.summaries_release import HOODS, make_release
@@ -71,3 +74,88 @@ def test_an_atlas_flag_that_is_neither_is_refused_before_anything_is_written(
             "crime_mapper:neighbourhood_summaries", _params(release, tmp_path, ATLAS="off")
         )
     assert not (tmp_path / "neighbourhoods").exists()
+
+
+class Warnings(QgsProcessingFeedback):
+    """The warnings a Processing dialog shows."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.warnings: list[str] = []
+
+    def pushWarning(self, warning: str) -> None:  # noqa: N802 - QGIS API
+        self.warnings.append(warning)
+        super().pushWarning(warning)
+
+
+def _named_hoods(names: list[str]) -> QgsVectorLayer:
+    """The first committed MSOAs as a layer with a name field holding ``names``."""
+    msoas = QgsVectorLayer(str(HOODS / "msoa11_leicestershire.geojson"), "msoas", "ogr")
+    layer = QgsVectorLayer(
+        "MultiPolygon?crs=EPSG:4326&field=code:string&field=name:string(0)", "named", "memory"
+    )
+    features = []
+    for feature, name in zip(msoas.getFeatures(), names):
+        copy = QgsFeature(layer.fields())
+        copy.setGeometry(feature.geometry())
+        copy.setAttributes([feature["msoa11cd"], name])
+        features.append(copy)
+    assert layer.dataProvider().addFeatures(features)[0] and layer.featureCount() == len(names)
+    return layer
+
+
+def test_a_control_character_in_a_neighbourhood_name_is_read_as_a_space(
+    provider, release, tmp_path
+):
+    """A NUL in a name reached the pages, and the gate refused the whole summaries as
+    unreadable, naming a page rather than the name."""
+    import processing
+
+    layer = _named_hoods(["North\x00End", "South\x1bSide", "West"])
+    feedback = Warnings()
+    params = _params(release, tmp_path, NEIGHBOURHOODS=layer, CODE_FIELD="code")
+    result = processing.run(
+        "crime_mapper:neighbourhood_summaries",
+        {**params, "NAME_FIELD": "name"},
+        feedback=feedback,
+    )
+    assert result["PAGES"] == 3
+    pages = "".join(p.read_text(encoding="utf-8") for p in Path(result["FOLDER"]).glob("*.html"))
+    assert "North End" in pages and "South Side" in pages and "\x00" not in pages
+    said = [w for w in feedback.warnings if "holds control characters" in w]
+    assert len(said) == 2 and "'North\\x00End'" in said[0], feedback.warnings
+
+
+def test_a_control_character_in_the_force_name_is_refused_by_name(provider, release, tmp_path):
+    import processing
+
+    with pytest.raises(QgsProcessingException, match="the force name .* control character"):
+        processing.run(
+            "crime_mapper:neighbourhood_summaries",
+            _params(release, tmp_path, FORCE_NAME="Leicestershire\x00Police"),
+        )
+    assert not (tmp_path / "neighbourhoods").exists()
+
+
+@pytest.mark.parametrize(
+    "given, what",
+    [
+        ({"TITLE": "Crime\x00map"}, "page title"),
+        (
+            {"TILES": 2, "TILES_URL": "https://t.example/{z}/{x}/{y}.png",
+             "TILES_ATTRIBUTION": "Tiles\x00 Example"},
+            "attribution",
+        ),
+    ],
+)  # fmt: skip
+def test_a_control_character_in_the_web_map_text_is_refused_by_name(
+    provider, release, tmp_path, given, what
+):
+    """The page was written with the NUL and the gate refused it as unreadable, naming
+    index.html rather than the title or attribution it came from."""
+    import processing
+
+    params = {"RELEASE": [str(release["csv"])], "TILES": 1, "OUTPUT": str(tmp_path), **given}
+    with pytest.raises(QgsProcessingException, match=f"the {what} .* control character"):
+        processing.run("crime_mapper:export_webmap", params)
+    assert not (tmp_path / "map").exists()

@@ -42,6 +42,7 @@ import pandas as pd
 
 from ..common.csv_records import read_text_csv
 from ..common.json_file import read_json_file
+from ..common.vocabulary import UNPRINTABLE_RE
 
 PathLike = Union[str, Path]
 
@@ -478,7 +479,19 @@ def _property_text(value: Any, what: str, where: str, problems: list[str]) -> st
         kind = {"list": "a list", "dict": "an object"}.get(kind, kind)
         problems.append(f"{where}: the {what} is {kind}, not text; read as none given")
         return ""
-    return _text(value)
+    return _printable(_text(value), what, where, problems)
+
+
+def _printable(text: str, what: str, where: str, problems: list[str]) -> str:
+    """A code or name with each control character (a NUL, a bare CR...) read as a space,
+    and said so. Why: one in a name went onto the pages as it was, and the leak gate then
+    refused the whole summaries as unreadable, naming a page, not the name."""
+    if not UNPRINTABLE_RE.search(text):
+        return text
+    problems.append(
+        f"{where}: the {what} {_shown_value(text)} holds control characters; read as spaces"
+    )
+    return " ".join(UNPRINTABLE_RE.sub(" ", text).split())
 
 
 def _population_value(value: Any) -> float:
@@ -700,7 +713,11 @@ def from_outlines(
         for k, (code, name, pop, raw_rings) in enumerate(records):
             where = f"feature {k + 1}" + (f" ({code})" if code else "")
             cleaned = [clean_ring(r, where, problems, later) for r in raw_rings]
-            feats.append((_text(code), _text(name), pop, [r for r in cleaned if r is not None], k))
+            texts = [
+                _printable(_text(v), w, where, problems)
+                for v, w in ((code, "code"), (name, "name"))
+            ]
+            feats.append((*texts, pop, [r for r in cleaned if r is not None], k))
     finally:
         later.settle()
     result = _from_features(feats, problems, True)

@@ -41,6 +41,7 @@ from ..common.gc_pause import gc_paused
 from ..common.palette import NO_DATA_COLOUR, OUTLINE_COLOUR, sequential_colours
 from ..common.position_codec import ENCODING as POSITION_ENCODING
 from ..common.position_codec import encode_positions
+from ..common.vocabulary import UNPRINTABLE_RE
 from ..release.public_schema import PUBLIC_COLUMNS, write_public_csv
 from . import webmap_staging
 from .neighbourhoods import Neighbourhoods
@@ -722,6 +723,9 @@ def export_webmap(options: WebmapOptions, feedback: Optional[Feedback] = None) -
 def _export_webmap(options: WebmapOptions, feedback: Optional[Feedback]) -> WebmapResult:
     started = time.perf_counter()
     feedback = feedback or Feedback()
+    for what, text in (("page title", options.title), ("attribution", options.tiles_attribution)):
+        if UNPRINTABLE_RE.search(text or ""):
+            raise WebmapInputError(f"the {what} {text[:40]!r} holds a control character")
     tiles = tile_source(options.tiles, options.tiles_attribution)
     if (options.csv_url or "").strip():  # (refused when given, as the tiles are: not only
         checked_csv_url(options.csv_url)  # when the CSVs turn out too large to copy)
