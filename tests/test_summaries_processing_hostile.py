@@ -5,7 +5,8 @@ Why: a hostile-input run found a MONTH that is no YYYY-MM taken as a month (int(
 Arabic-Indic digits and "1_0"); ATLAS=off refused only after the summaries had been written
 over the previous ones; and a NUL in a neighbourhood name, the force name, the web map's
 title or its tile attribution written into the pages, where the leak gate refused them as
-unreadable naming a page, not the text it came from. Real files: a release of the bundled
+unreadable naming a page, not the text it came from; and an empty neighbourhood layer
+written as summaries of no neighbourhood. Real files: a release of the bundled
 force extract, the committed Leicestershire MSOAs.
 """
 
@@ -100,7 +101,8 @@ def _named_hoods(names: list[str]) -> QgsVectorLayer:
         copy.setGeometry(feature.geometry())
         copy.setAttributes([feature["msoa11cd"], name])
         features.append(copy)
-    assert layer.dataProvider().addFeatures(features)[0] and layer.featureCount() == len(names)
+    assert layer.dataProvider().addFeatures(features)[0] or not names
+    assert layer.featureCount() == len(names)
     return layer
 
 
@@ -159,3 +161,21 @@ def test_a_control_character_in_the_web_map_text_is_refused_by_name(
     with pytest.raises(QgsProcessingException, match=f"the {what} .* control character"):
         processing.run("crime_mapper:export_webmap", params)
     assert not (tmp_path / "map").exists()
+
+
+def test_an_empty_neighbourhood_layer_is_refused_and_the_last_summaries_kept(
+    provider, release, tmp_path
+):
+    """An empty polygon layer wrote summaries of no neighbourhood over the last ones (0
+    pages, every crime 'outside any neighbourhood') without a word; the web map refused it."""
+    import processing
+
+    first = processing.run("crime_mapper:neighbourhood_summaries", _params(release, tmp_path))
+    index = Path(first["INDEX"]).read_bytes()
+    empty = _named_hoods([])
+    with pytest.raises(QgsProcessingException, match="hold no usable neighbourhood"):
+        processing.run(
+            "crime_mapper:neighbourhood_summaries",
+            _params(release, tmp_path, NEIGHBOURHOODS=empty, CODE_FIELD="code"),
+        )
+    assert Path(first["INDEX"]).read_bytes() == index

@@ -699,6 +699,20 @@ def _from_features(
     )
 
 
+def unusable_neighbourhoods(hoods: Neighbourhoods) -> Optional[str]:
+    """Why no crime could be counted in any of ``hoods`` (no outline and no LSOA in a
+    lookup: an empty layer or collection, every feature without a code), else None. The web
+    map and the summaries refuse such a set: it published a map without areas, or
+    summaries of no neighbourhood at all, and said nothing."""
+    if hoods.codes and (any(hoods.rings) or hoods.lookup):
+        return None
+    why = "; ".join(hoods.problems[:3])
+    return (
+        f"the neighbourhoods{f' ({hoods.source})' if hoods.source else ''} hold no usable "
+        "neighbourhood: no polygon outline and no LSOA lookup" + (f" ({why})" if why else "")
+    )
+
+
 def from_outlines(
     records: Iterable[tuple[str, str, Any, list[np.ndarray]]],
     problems: Optional[list[str]] = None,

@@ -24,6 +24,7 @@ from .neighbourhoods import (
     read_lookup,
     read_lsoa_population,
     read_names,
+    unusable_neighbourhoods,
 )
 from .summaries import SummaryError, SummaryOptions
 from .summaries_history import read_history
@@ -93,6 +94,9 @@ def load_neighbourhoods(
     )
     hoods = build_neighbourhoods(outlines, lookup, names, population)
     hoods.problems.extend(unreadable)
+    unusable = unusable_neighbourhoods(hoods)
+    if unusable is not None:  # (an empty layer wrote summaries of no neighbourhood)
+        raise NeighbourhoodError(unusable)
     return hoods
 
 

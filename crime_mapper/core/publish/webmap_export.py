@@ -44,7 +44,7 @@ from ..common.position_codec import encode_positions
 from ..common.vocabulary import UNPRINTABLE_RE
 from ..release.public_schema import PUBLIC_COLUMNS, write_public_csv
 from . import webmap_staging
-from .neighbourhoods import Neighbourhoods
+from .neighbourhoods import Neighbourhoods, unusable_neighbourhoods
 from .webmap_areas import Ring, areas_geojson, page_rings, row_area_names, vertices
 from .webmap_data import WebmapData, aggregate
 from .webmap_downloads import (
@@ -792,12 +792,9 @@ def neighbourhood_warnings(hoods: Neighbourhoods) -> list[str]:
     them; WebmapInputError when no neighbourhood is left that a crime could be counted in
     (no outline and no LSOA in a lookup: an empty collection, points where polygons were
     wanted), which would publish a map without areas and say nothing."""
-    if not hoods.codes or (not any(hoods.rings) and not hoods.lookup):
-        why = "; ".join(hoods.problems[:3])
-        raise WebmapInputError(
-            f"the neighbourhoods{f' ({hoods.source})' if hoods.source else ''} hold no usable "
-            "neighbourhood: no polygon outline and no LSOA lookup" + (f" ({why})" if why else "")
-        )
+    unusable = unusable_neighbourhoods(hoods)
+    if unusable is not None:
+        raise WebmapInputError(unusable)
     shown = [f"neighbourhoods: {p}" for p in hoods.problems[:NEIGHBOURHOOD_WARNINGS]]
     more = len(hoods.problems) - NEIGHBOURHOOD_WARNINGS
     if more > 0:
