@@ -179,3 +179,23 @@ def test_an_empty_neighbourhood_layer_is_refused_and_the_last_summaries_kept(
             _params(release, tmp_path, NEIGHBOURHOODS=empty, CODE_FIELD="code"),
         )
     assert Path(first["INDEX"]).read_bytes() == index
+
+
+def test_a_release_with_a_column_added_is_refused_naming_the_column(provider, release, tmp_path):
+    """The message listed the release's first eight columns (all public) and "...", never
+    the column that made it no public release."""
+    import processing
+
+    lines = release["csv"].read_text(encoding="utf-8").splitlines()
+    added = tmp_path / release["csv"].name
+    rows = [lines[0] + ",Officer In Case"] + [line + ",PC 1234" for line in lines[1:]]
+    added.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(
+        QgsProcessingException,
+        match=r"not the public release table \(columns outside the police.uk street schema: "
+        r"Officer In Case\)",
+    ):
+        processing.run(
+            "crime_mapper:neighbourhood_summaries",
+            _params(release, tmp_path / "out", RELEASE=str(added)),
+        )

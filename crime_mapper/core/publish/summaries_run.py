@@ -100,6 +100,22 @@ def load_neighbourhoods(
     return hoods
 
 
+def _columns_apart(columns: Sequence[Any]) -> str:
+    """How a table's columns differ from police.uk's street columns, for a message. Why:
+    the message listed the first eight columns, so a public CSV with a column added at the
+    end ("Officer In Case") was refused naming only public columns and "..."."""
+    names = [str(c) for c in columns]
+
+    def listed(values: list[str]) -> str:
+        return ", ".join(values[:8]) + (", ..." if len(values) > 8 else "")
+
+    extra = [c for c in names if c not in PUBLIC_COLUMNS]
+    missing = [c for c in PUBLIC_COLUMNS if c not in names]
+    parts = [f"columns outside the police.uk street schema: {listed(extra)}"] if extra else []
+    parts += [f"missing: {listed(missing)}"] if missing else []
+    return "; ".join(parts) or f"the columns in another order: {listed(names)}"
+
+
 def read_release(path: PathLike) -> pd.DataFrame:
     """The public release table from its CSV, or a SummaryError saying why it is not one (a
     GeoPackage, i.e. possibly the internal crimes table, or a CSV with other columns)."""
@@ -119,8 +135,8 @@ def read_release(path: PathLike) -> pd.DataFrame:
         raise SummaryError(f"{path.name} cannot be read as a CSV ({exc}); give {wanted}.") from exc
     if tuple(public.columns) != PUBLIC_COLUMNS:
         raise SummaryError(
-            f"{path.name} is not the public release table (columns "
-            f"{', '.join(map(str, public.columns[:8]))}...); summaries are made only from {wanted}."
+            f"{path.name} is not the public release table ({_columns_apart(public.columns)}); "
+            f"summaries are made only from {wanted}."
         )
     # (said here, naming the file: the figures only knew the month's text; each distinct
     # month tested once, a national month's 500,000 cells in some 25 ms, not 0.4 s)
