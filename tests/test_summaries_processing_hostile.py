@@ -163,6 +163,25 @@ def test_a_control_character_in_the_web_map_text_is_refused_by_name(
     assert not (tmp_path / "map").exists()
 
 
+def test_a_control_character_in_the_title_is_refused_gated_against_the_raw_crimes(
+    provider, release, tmp_path
+):
+    """The same through the export that reads the raw crimes (a child process)."""
+    import processing
+
+    raw = _params(release, tmp_path)
+    params = {
+        **{k: raw[k] for k in ("RAW_FILES", "PROFILE", "MAP_POINTS")},
+        "RELEASE": [str(release["csv"])],
+        "TILES": 1,
+        "TITLE": "Crime\x00map",
+        "OUTPUT": str(tmp_path),
+    }
+    with pytest.raises(QgsProcessingException, match="the page title .* control character"):
+        processing.run("crime_mapper:export_webmap", params)
+    assert not (tmp_path / "map").exists()
+
+
 def test_an_empty_neighbourhood_layer_is_refused_and_the_last_summaries_kept(
     provider, release, tmp_path
 ):

@@ -150,6 +150,17 @@ class WebmapOptions:
     export_beside: bool = False
 
 
+def page_tiles(options: WebmapOptions) -> Optional[TileSource]:
+    """The basemap of the page (:func:`tile_source`), after the page's own texts are
+    checked: a control character in the title or the attribution is refused naming it. Why:
+    a NUL went into index.html, and the leak gate refused the page as unreadable, naming
+    index.html rather than the title it came from."""
+    for what, text in (("page title", options.title), ("attribution", options.tiles_attribution)):
+        if UNPRINTABLE_RE.search(text or ""):
+            raise WebmapInputError(f"the {what} {text[:40]!r} holds a control character")
+    return tile_source(options.tiles, options.tiles_attribution)
+
+
 @dataclass
 class WebmapResult:
     out_dir: Path
@@ -723,10 +734,7 @@ def export_webmap(options: WebmapOptions, feedback: Optional[Feedback] = None) -
 def _export_webmap(options: WebmapOptions, feedback: Optional[Feedback]) -> WebmapResult:
     started = time.perf_counter()
     feedback = feedback or Feedback()
-    for what, text in (("page title", options.title), ("attribution", options.tiles_attribution)):
-        if UNPRINTABLE_RE.search(text or ""):
-            raise WebmapInputError(f"the {what} {text[:40]!r} holds a control character")
-    tiles = tile_source(options.tiles, options.tiles_attribution)
+    tiles = page_tiles(options)
     if (options.csv_url or "").strip():  # (refused when given, as the tiles are: not only
         checked_csv_url(options.csv_url)  # when the CSVs turn out too large to copy)
     target = Path(options.out_dir)
