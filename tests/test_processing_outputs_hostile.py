@@ -186,3 +186,15 @@ def test_the_rolling_qa_history_may_be_saved_over_itself(provider, qa_inputs):
     saved = json.loads((tmp_path / "history.json").read_text(encoding="utf-8"))
     months = [m["month"] for m in saved["months"]]
     assert months[-1] == "2022-10" and len(months) == 12
+
+
+def test_the_command_line_map_points_over_their_history_are_refused(tmp_path, capsys):
+    """``map-points history H.csv --out H.csv`` replaced the history with the map points
+    and exited 0."""
+    from crime_mapper.cli import main
+
+    history = tmp_path / "2022-09-leicestershire-street.csv"
+    shutil.copy(SEPT, history)
+    assert main(["map-points", "history", str(history), "--out", str(history)]) != 0
+    assert "is an input" in capsys.readouterr().err
+    assert history.read_bytes() == SEPT.read_bytes()

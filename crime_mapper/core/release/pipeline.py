@@ -969,6 +969,7 @@ def run_history_map_points(
         raise ReleaseInputError(f"{out}: map points are written as a .csv file")
     if out.is_dir():
         raise ReleaseInputError(f"{out}: is a folder, not a file")
+    _refuse_clash(list(inputs), [("map points", out)])  # (replaced the history CSV, rc 0)
     check_output_folder(out.parent)
     result = load_extracts([str(p) for p in inputs], feedback=feedback)
     try:
