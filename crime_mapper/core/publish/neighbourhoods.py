@@ -726,6 +726,8 @@ def from_outlines(
     try:
         for k, (code, name, pop, raw_rings) in enumerate(records):
             where = f"feature {k + 1}" + (f" ({code})" if code else "")
+            if not raw_rings:  # (said as read_geojson says it: was kept without a word)
+                problems.append(f"{where}: no geometry")
             cleaned = [clean_ring(r, where, problems, later) for r in raw_rings]
             texts = [
                 _printable(_text(v), w, where, problems)
