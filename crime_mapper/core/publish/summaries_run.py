@@ -94,9 +94,6 @@ def load_neighbourhoods(
     )
     hoods = build_neighbourhoods(outlines, lookup, names, population)
     hoods.problems.extend(unreadable)
-    unusable = unusable_neighbourhoods(hoods)
-    if unusable is not None:  # (an empty layer wrote summaries of no neighbourhood)
-        raise NeighbourhoodError(unusable)
     return hoods
 
 
@@ -221,6 +218,9 @@ def run_summaries(
     check_crimes_paths(raw)
     check_output_folder(out_dir)
     hoods = neighbourhoods if neighbourhoods is not None else load_neighbourhoods(source, outlines)
+    unusable = unusable_neighbourhoods(hoods)
+    if unusable is not None:  # (an empty layer wrote summaries of no neighbourhood)
+        raise NeighbourhoodError(unusable)
     family_notes = family_problems(options.families, hoods)
     public = read_release(release_csv)
     earlier, history_notes = read_history(history, public["Month"].unique().tolist())
