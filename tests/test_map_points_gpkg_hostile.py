@@ -170,6 +170,31 @@ def test_text_value_reads_dates_as_iso_and_refuses_what_is_no_text():
             text_value(value)
 
 
+def test_a_label_field_of_nan_is_refused_naming_its_feature(provider, tmp_path):
+    """A double label field's NaN was published as the map point "On or near nan"."""
+    import processing
+    from qgis.core import QgsFeature, QgsGeometry, QgsProcessingException, QgsVectorLayer
+
+    layer = QgsVectorLayer("Point?crs=EPSG:4326&field=label:double", "labels", "memory")
+    features = []
+    for x, value in ((-1.13, 5.0), (-1.14, float("nan"))):
+        feature = QgsFeature(layer.fields())
+        feature.setGeometry(QgsGeometry.fromWkt(f"POINT({x} 52.63)"))
+        feature.setAttributes([value])
+        features.append(feature)
+    assert layer.dataProvider().addFeatures(features)[0]
+    out = tmp_path / "points.gpkg"
+    with pytest.raises(QgsProcessingException, match="feature 2: field 'label': .* nan, not"):
+        processing.run(
+            "crime_mapper:build_map_points",
+            {"MODE": 0, "POINTS": layer, "LABEL_FIELD": "label", "OUTPUT": str(out)},
+        )
+    assert not out.exists()
+    for value in (float("inf"), np.float64("nan")):
+        with pytest.raises(MapPointsError, match="not text"):
+            text_value(value)
+
+
 def test_a_layer_name_with_quotes_is_written_and_read(points, tmp_path):
     for name in ('map"points', "map'points", 'a""b; DROP TABLE gpkg_contents'):
         path = tmp_path / "named.gpkg"

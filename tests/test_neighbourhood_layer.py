@@ -44,3 +44,36 @@ def test_invalid_polygon_repaired_and_reported(qgis_app):
     assert np.isnan(hoods.population[0])
     got = nb.points_in_neighbourhoods(np.array([0.2, 0.5]), np.array([0.5, 0.2]), hoods)
     assert list(got) == [0, nb.OUTSIDE]  # a lobe is inside; between the lobes is not
+
+
+def test_a_feature_without_geometry_is_reported_as_from_geojson(qgis_app, tmp_path):
+    """A layer's feature with a code but no geometry became a neighbourhood no crime could
+    be counted in (a page of zeros), without a word; the same feature in a GeoJSON file is
+    reported."""
+    import json
+
+    layer = QgsVectorLayer("Polygon?crs=EPSG:4326&field=code:string", "hoods", "memory")
+    features = []
+    for code, wkt in (("A", None), ("B", "POLYGON((-1.2 52.6, -1.1 52.6, -1.1 52.7, -1.2 52.6))")):
+        feature = QgsFeature(layer.fields())
+        if wkt:
+            feature.setGeometry(QgsGeometry.fromWkt(wkt))
+        feature.setAttributes([code])
+        features.append(feature)
+    assert layer.dataProvider().addFeatures(features)[0]
+    path = tmp_path / "hoods.geojson"
+    path.write_text(
+        json.dumps({"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": {"code": "A"}, "geometry": None},
+            {"type": "Feature", "properties": {"code": "B"}, "geometry": {
+                "type": "Polygon",
+                "coordinates": [[[-1.2, 52.6], [-1.1, 52.6], [-1.1, 52.7], [-1.2, 52.6]]]}},
+        ]}),
+        encoding="utf-8",
+    )  # fmt: skip
+    from_layer = neighbourhoods_from_layer(layer, "code")
+    from_file = nb.read_geojson(path, "code")
+    assert "feature 1 (A): no geometry" in from_layer.problems
+    assert [p for p in from_layer.problems if "geometry" in p] == [
+        p for p in from_file.problems if "geometry" in p
+    ]

@@ -465,3 +465,48 @@ def test_a_cancel_before_the_start_starts_nothing(tmp_path):
 
     with pytest.raises(Cancelled):
         export_in_child("/nonexistent/python", b"", tmp_path / "map", AlreadyCancelled())
+
+
+def test_each_error_kind_is_named_by_the_module_that_defines_it():
+    """ReleaseInputError was named by core.release.release_files, which only imports it:
+    the child compares the module, so every such refusal (a raw file given twice) came back
+    as an unexpected error, a traceback in the log and "The web map export failed:
+    ReleaseInputError: ..." in front of the message."""
+    import importlib
+
+    for kind, (module, name) in ERROR_KINDS.items():
+        assert getattr(importlib.import_module(module), name).__module__ == module, kind
+
+
+def test_a_refused_raw_input_reaches_processing_as_its_message(provider, tmp_path):
+    """End to end, through the child process: the message alone, no traceback."""
+    import shutil
+
+    import processing
+    from qgis.core import QgsProcessingException, QgsProcessingFeedback, QgsVectorLayer
+
+    from tests.support.plain_cli import FORCE_EXTRACT, FORCE_PROFILE
+    from tests.support.summaries_release import make_release
+
+    release = make_release(tmp_path / "release")
+    twice = tmp_path / "again.csv"
+    shutil.copy(FORCE_EXTRACT, twice)
+    uri = f"file://{release['points']}?delimiter=,&xField=longitude&yField=latitude&crs=EPSG:4326"
+    points = QgsVectorLayer(uri, "points", "delimitedtext")
+    errors: list[str] = []
+    feedback = QgsProcessingFeedback()
+    feedback.reportError = lambda text, fatal=False: errors.append(text)  # noqa: ARG005
+    params = {
+        "RELEASE": [str(release["csv"])],
+        "RAW_FILES": [str(FORCE_EXTRACT), str(twice)],
+        "PROFILE": str(FORCE_PROFILE),
+        "MAP_POINTS": points,
+        "TILES": 1,
+        "OUTPUT": str(tmp_path / "out"),
+    }
+    with pytest.raises(
+        QgsProcessingException, match=r"^[^\n]*again.csv holds the same bytes"
+    ) as exc:
+        processing.run("crime_mapper:export_webmap", params, feedback=feedback)
+    assert "export failed" not in str(exc.value)
+    assert not any("Traceback" in e for e in errors), errors

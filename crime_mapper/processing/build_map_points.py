@@ -36,6 +36,7 @@ from ..compat import (
     SOURCE_VECTOR_POINT,
 )
 from ..core.common.feedback import Cancelled
+from ..core.common.input_files import output_clash
 from .base import CrimeMapperAlgorithm, split_paths
 from .parameters import crimes_from_parameters
 
@@ -220,6 +221,21 @@ class BuildMapPointsAlgorithm(CrimeMapperAlgorithm):
         self.addOutput(QgsProcessingOutputNumber(self.COUNT, "Map points"))
         self.addOutput(QgsProcessingOutputString(self.WARNINGS, "Warnings"))
 
+    def _input_files(self, parameters: dict, context: QgsProcessingContext) -> list[str]:
+        """Every file this run may read. Why: the map points written over the history CSV
+        or the points GeoPackage they were read from replaced it and reported success; on
+        a folder they failed only after the work, as "[Errno 21] Is a directory"."""
+        from ..qgis_bridge.hotspot_task import source_file
+
+        layers = (self.POINTS, self.ROADS, self.ADDRESSES, self.CRIMES)
+        files = [
+            source_file(self.parameterAsVectorLayer(parameters, name, context)) or ""
+            for name in layers
+        ]
+        for name in (self.HISTORY, self.CRIMES_FILES):
+            files += self.parameter_paths(parameters, name, context)
+        return [*files, self.parameter_path(parameters, self.PROFILE, context) or ""]
+
     def processAlgorithm(
         self,
         parameters: dict,
@@ -234,6 +250,9 @@ class BuildMapPointsAlgorithm(CrimeMapperAlgorithm):
         mode = self.parameterAsEnum(parameters, self.MODE, context)
         adapter = self.core_feedback(feedback)
         output = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
+        clash = output_clash(self._input_files(parameters, context), [("map points", output)])
+        if clash is not None:
+            raise QgsProcessingException(clash)
         try:
             if mode == MODE_LAYER:
                 layer = self.parameterAsVectorLayer(parameters, self.POINTS, context)

@@ -204,6 +204,9 @@ class NeighbourhoodSummariesAlgorithm(NeighbourhoodParameters, CrimeMapperAlgori
             return self.parameter_path(parameters, name, context)
 
         out = self.parameterAsString(parameters, self.OUTPUT, context)
+        # (read before the run: ATLAS=off was refused only after the summaries were written)
+        with_map = self.parameter_bool(parameters, self.WITH_MAP, context)
+        atlas = self.parameter_bool(parameters, self.ATLAS, context)
         source = self.lookup_source(
             parameters,
             context,
@@ -234,7 +237,7 @@ class NeighbourhoodSummariesAlgorithm(NeighbourhoodParameters, CrimeMapperAlgori
                 options=options,
                 team_path=path(self.TEAM),
                 force_name=text(self.FORCE_NAME),
-                with_map=self.parameter_bool(parameters, self.WITH_MAP, context),
+                with_map=with_map,
                 profile_path=path(self.PROFILE),
                 outlines=outlines,
                 feedback=self.core_feedback(feedback),
@@ -254,7 +257,7 @@ class NeighbourhoodSummariesAlgorithm(NeighbourhoodParameters, CrimeMapperAlgori
         feedback.pushInfo(done.gate_message)
         gpkg = str(done.folder / GPKG_NAME)
         pdf = ""
-        if self.parameter_bool(parameters, self.ATLAS, context):
+        if atlas:
             from ..core.publish.summaries_run import read_release
             from ..qgis_bridge.atlas import export_atlas
 

@@ -24,6 +24,12 @@ MONTH_RE = re.compile(r"[0-9]{4}-(?:0[1-9]|1[0-2])")
 #: any two digits (the name's month is checked against the rows' later).
 FILE_MONTH = r"[0-9]{4}-[0-9]{2}"
 
+# --- text -----------------------------------------------------------------------------------
+#: A control character that is not a tab or a line break (C0, DEL, C1): no public page or
+#: name holds one, and the leak gate refuses a page with a NUL as unreadable, naming the
+#: page rather than the page title, force name or neighbourhood name it came from.
+UNPRINTABLE_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
 
 @dataclass(frozen=True)
 class Category:

@@ -42,6 +42,7 @@ import pandas as pd
 
 from ..common.csv_records import read_text_csv
 from ..common.json_file import read_json_file
+from ..common.vocabulary import UNPRINTABLE_RE
 
 PathLike = Union[str, Path]
 
@@ -497,7 +498,19 @@ def _property_text(value: Any, what: str, where: str, problems: list[str]) -> st
         kind = {"list": "a list", "dict": "an object"}.get(kind, kind)
         problems.append(f"{where}: the {what} is {kind}, not text; read as none given")
         return ""
-    return _text(value)
+    return _printable(_text(value), what, where, problems)
+
+
+def _printable(text: str, what: str, where: str, problems: list[str]) -> str:
+    """A code or name with each control character (a NUL, a bare CR...) read as a space,
+    and said so. Why: one in a name went onto the pages as it was, and the leak gate then
+    refused the whole summaries as unreadable, naming a page, not the name."""
+    if not UNPRINTABLE_RE.search(text):
+        return text
+    problems.append(
+        f"{where}: the {what} {_shown_value(text)} holds control characters; read as spaces"
+    )
+    return " ".join(UNPRINTABLE_RE.sub(" ", text).split())
 
 
 def _population_value(value: Any) -> float:
@@ -705,6 +718,20 @@ def _from_features(
     )
 
 
+def unusable_neighbourhoods(hoods: Neighbourhoods) -> Optional[str]:
+    """Why no crime could be counted in any of ``hoods`` (no outline and no LSOA in a
+    lookup: an empty layer or collection, every feature without a code), else None. The web
+    map and the summaries refuse such a set: it published a map without areas, or
+    summaries of no neighbourhood at all, and said nothing."""
+    if hoods.codes and (any(hoods.rings) or hoods.lookup):
+        return None
+    why = "; ".join(hoods.problems[:3])
+    return (
+        f"the neighbourhoods{f' ({hoods.source})' if hoods.source else ''} hold no usable "
+        "neighbourhood: no polygon outline and no LSOA lookup" + (f" ({why})" if why else "")
+    )
+
+
 def from_outlines(
     records: Iterable[tuple[str, str, Any, list[np.ndarray]]],
     problems: Optional[list[str]] = None,
@@ -718,8 +745,14 @@ def from_outlines(
     try:
         for k, (code, name, pop, raw_rings) in enumerate(records):
             where = f"feature {k + 1}" + (f" ({code})" if code else "")
+            if not raw_rings:  # (said as read_geojson says it: was kept without a word)
+                problems.append(f"{where}: no geometry")
             cleaned = [clean_ring(r, where, problems, later) for r in raw_rings]
-            feats.append((_text(code), _text(name), pop, [r for r in cleaned if r is not None], k))
+            texts = [
+                _printable(_text(v), w, where, problems)
+                for v, w in ((code, "code"), (name, "name"))
+            ]
+            feats.append((*texts, pop, [r for r in cleaned if r is not None], k))
     finally:
         later.settle()
     result = _from_features(feats, problems, True)

@@ -45,6 +45,7 @@ from ..common.vocabulary import (
     ASB,
     CATEGORY_NAMES,
     LEGACY_CATEGORIES,
+    MONTH_RE,
     OUTCOME_GROUPS,
     normalise_outcome,
     outcome_group,
@@ -104,15 +105,15 @@ class SummaryError(ValueError):
 
 
 def month_index(month: str) -> int:
-    """'YYYY-MM' -> months since year 0 (so differences are month counts)."""
-    try:
-        year, mon = month.split("-")
-        y, m = int(year), int(mon)
-    except (AttributeError, ValueError) as exc:
-        raise SummaryError(f"not a month (YYYY-MM): {month!r}") from exc
-    if not (1 <= m <= 12) or len(year) != 4:
+    """'YYYY-MM' -> months since year 0 (so differences are month counts).
+
+    Checked by the one month pattern (MONTH_RE): int() reads other digits and spellings,
+    so a MONTH of "٢٠٢٢-١٠" (Arabic-Indic digits), "2022-1_0" or "2022-+9" was taken as a
+    month where every other part of crime_mapper refuses it."""
+    if not isinstance(month, str) or not MONTH_RE.fullmatch(month):
         raise SummaryError(f"not a month (YYYY-MM): {month!r}")
-    return y * 12 + m - 1
+    year, mon = month.split("-")
+    return int(year) * 12 + int(mon) - 1
 
 
 def month_text(index: int) -> str:

@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..common.csv_records import read_text_csv, record_lines
 from ..common.feedback import Feedback, ScaledFeedback
-from ..common.vocabulary import MONTH_RE
+from ..common.vocabulary import MONTH_RE, UNPRINTABLE_RE
 from ..release.public_schema import PUBLIC_COLUMNS, read_public_csv
 from .neighbourhoods import (
     NeighbourhoodError,
@@ -24,6 +24,7 @@ from .neighbourhoods import (
     read_lookup,
     read_lsoa_population,
     read_names,
+    unusable_neighbourhoods,
 )
 from .summaries import SummaryError, SummaryOptions
 from .summaries_history import read_history
@@ -96,6 +97,22 @@ def load_neighbourhoods(
     return hoods
 
 
+def _columns_apart(columns: Sequence[Any]) -> str:
+    """How a table's columns differ from police.uk's street columns, for a message. Why:
+    the message listed the first eight columns, so a public CSV with a column added at the
+    end ("Officer In Case") was refused naming only public columns and "..."."""
+    names = [str(c) for c in columns]
+
+    def listed(values: list[str]) -> str:
+        return ", ".join(values[:8]) + (", ..." if len(values) > 8 else "")
+
+    extra = [c for c in names if c not in PUBLIC_COLUMNS]
+    missing = [c for c in PUBLIC_COLUMNS if c not in names]
+    parts = [f"columns outside the police.uk street schema: {listed(extra)}"] if extra else []
+    parts += [f"missing: {listed(missing)}"] if missing else []
+    return "; ".join(parts) or f"the columns in another order: {listed(names)}"
+
+
 def read_release(path: PathLike) -> pd.DataFrame:
     """The public release table from its CSV, or a SummaryError saying why it is not one (a
     GeoPackage, i.e. possibly the internal crimes table, or a CSV with other columns)."""
@@ -115,8 +132,8 @@ def read_release(path: PathLike) -> pd.DataFrame:
         raise SummaryError(f"{path.name} cannot be read as a CSV ({exc}); give {wanted}.") from exc
     if tuple(public.columns) != PUBLIC_COLUMNS:
         raise SummaryError(
-            f"{path.name} is not the public release table (columns "
-            f"{', '.join(map(str, public.columns[:8]))}...); summaries are made only from {wanted}."
+            f"{path.name} is not the public release table ({_columns_apart(public.columns)}); "
+            f"summaries are made only from {wanted}."
         )
     # (said here, naming the file: the figures only knew the month's text; each distinct
     # month tested once, a national month's 500,000 cells in some 25 ms, not 0.4 s)
@@ -196,9 +213,14 @@ def run_summaries(
     feedback = feedback or Feedback()
     options = options or SummaryOptions()
     options.check()
+    if UNPRINTABLE_RE.search(force_name or ""):
+        raise SummaryError(f"the force name {force_name[:40]!r} holds a control character")
     check_crimes_paths(raw)
     check_output_folder(out_dir)
     hoods = neighbourhoods if neighbourhoods is not None else load_neighbourhoods(source, outlines)
+    unusable = unusable_neighbourhoods(hoods)
+    if unusable is not None:  # (an empty layer wrote summaries of no neighbourhood)
+        raise NeighbourhoodError(unusable)
     family_notes = family_problems(options.families, hoods)
     public = read_release(release_csv)
     earlier, history_notes = read_history(history, public["Month"].unique().tolist())

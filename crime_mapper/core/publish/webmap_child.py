@@ -62,13 +62,15 @@ EXIT_OK, EXIT_FAILED, EXIT_CANCELLED, EXIT_ERROR = 0, 2, 3, 4
 MAX_REQUEST_BYTES = 1 << 31
 
 #: Errors whose message is meant for the user, by the name the protocol gives them: the
-#: ones the Processing algorithm and the dock's task show as they are.
+#: ones the Processing algorithm and the dock's task show as they are. Each is named by the
+#: module that defines it (a module that only imports it would not match, and its message
+#: reached the user as "The web map export failed: ReleaseInputError: ..." with a traceback).
 ERROR_KINDS: dict[str, tuple[str, str]] = {
     "LeakError": ("crime_mapper.core.gate.leak_gate", "LeakError"),
     "WebmapInputError": ("crime_mapper.core.publish.webmap_inputs", "WebmapInputError"),
     "VendorMissing": ("crime_mapper.core.publish.webmap_vendor", "VendorMissing"),
     "NeighbourhoodError": ("crime_mapper.core.publish.neighbourhoods", "NeighbourhoodError"),
-    "ReleaseInputError": ("crime_mapper.core.release.release_files", "ReleaseInputError"),
+    "ReleaseInputError": ("crime_mapper.core.release.release_limits", "ReleaseInputError"),
 }
 
 

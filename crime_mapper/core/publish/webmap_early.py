@@ -46,8 +46,8 @@ from .webmap_export import (
     _verdict,
     export_webmap,
     page_rings,
+    page_tiles,
     remove_staged_by,
-    tile_source,
 )
 from .webmap_vendor import vendor_files
 
@@ -93,7 +93,7 @@ def _export_reading_raw(
     options: WebmapOptions, open_raw: Callable[[Feedback], Any], feedback: Feedback
 ) -> WebmapResult:
     started = time.perf_counter()
-    tiles = tile_source(options.tiles, options.tiles_attribution)
+    tiles = page_tiles(options)
     target = Path(options.out_dir)
     vendor_files()  # fail before any work when the libraries are missing
     feedback.check()

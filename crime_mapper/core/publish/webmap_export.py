@@ -41,9 +41,10 @@ from ..common.gc_pause import gc_paused
 from ..common.palette import NO_DATA_COLOUR, OUTLINE_COLOUR, sequential_colours
 from ..common.position_codec import ENCODING as POSITION_ENCODING
 from ..common.position_codec import encode_positions
+from ..common.vocabulary import UNPRINTABLE_RE
 from ..release.public_schema import PUBLIC_COLUMNS, write_public_csv
 from . import webmap_staging
-from .neighbourhoods import Neighbourhoods, problem_warnings
+from .neighbourhoods import Neighbourhoods, problem_warnings, unusable_neighbourhoods
 from .webmap_areas import Ring, areas_geojson, page_rings, row_area_names, vertices
 from .webmap_data import WebmapData, aggregate
 from .webmap_downloads import (
@@ -147,6 +148,17 @@ class WebmapOptions:
     #: process started for the export (the command line), never a QGIS session, nor a
     #: monthly release's child. The same folder and verdict either way.
     export_beside: bool = False
+
+
+def page_tiles(options: WebmapOptions) -> Optional[TileSource]:
+    """The basemap of the page (:func:`tile_source`), after the page's own texts are
+    checked: a control character in the title or the attribution is refused naming it. Why:
+    a NUL went into index.html, and the leak gate refused the page as unreadable, naming
+    index.html rather than the title it came from."""
+    for what, text in (("page title", options.title), ("attribution", options.tiles_attribution)):
+        if UNPRINTABLE_RE.search(text or ""):
+            raise WebmapInputError(f"the {what} {text[:40]!r} holds a control character")
+    return tile_source(options.tiles, options.tiles_attribution)
 
 
 @dataclass
@@ -722,7 +734,7 @@ def export_webmap(options: WebmapOptions, feedback: Optional[Feedback] = None) -
 def _export_webmap(options: WebmapOptions, feedback: Optional[Feedback]) -> WebmapResult:
     started = time.perf_counter()
     feedback = feedback or Feedback()
-    tiles = tile_source(options.tiles, options.tiles_attribution)
+    tiles = page_tiles(options)
     if (options.csv_url or "").strip():  # (refused when given, as the tiles are: not only
         checked_csv_url(options.csv_url)  # when the CSVs turn out too large to copy)
     target = Path(options.out_dir)
@@ -785,12 +797,9 @@ def neighbourhood_warnings(hoods: Neighbourhoods) -> list[str]:
     WebmapInputError when no neighbourhood is left that a crime could be counted in
     (no outline and no LSOA in a lookup: an empty collection, points where polygons were
     wanted), which would publish a map without areas and say nothing."""
-    if not hoods.codes or (not any(hoods.rings) and not hoods.lookup):
-        why = "; ".join(hoods.problems[:3])
-        raise WebmapInputError(
-            f"the neighbourhoods{f' ({hoods.source})' if hoods.source else ''} hold no usable "
-            "neighbourhood: no polygon outline and no LSOA lookup" + (f" ({why})" if why else "")
-        )
+    unusable = unusable_neighbourhoods(hoods)
+    if unusable is not None:
+        raise WebmapInputError(unusable)
     return problem_warnings(hoods)
 
 

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..common.feedback import Feedback, ScaledFeedback
+from ..common.input_files import output_clash
 from ..common.staging import staged_outputs
 from ..common.text_file import read_text_file
 from .history_file import HistoryAreas, areas_of, history_json, read_history_json
@@ -31,7 +32,14 @@ from .profile import (
     month_sources,
     text_values,
 )
-from .report import HISTORY_MONTHS, QaReport, run_release_qa, write_report
+from .report import (
+    HISTORY_MONTHS,
+    REPORT_HTML,
+    REPORT_JSON,
+    QaReport,
+    run_release_qa,
+    write_report,
+)
 
 PathLike = Union[str, Path]
 
@@ -187,6 +195,34 @@ def load_history(
     return [saved[m] for m in months], notes, errors, {m: areas[m] for m in months}
 
 
+def _check_outputs(
+    current: Sequence[Any],
+    history: Sequence[PathLike],
+    others: Sequence[Any],
+    out_dir: Optional[PathLike],
+    save_history: Optional[PathLike],
+) -> None:
+    """Refuse, before anything is read, outputs that would destroy an input or each other.
+
+    Why: the saved history written over this month's extract, a history CSV or the report
+    replaced it and the run reported success; on a folder (or a report folder that is a
+    file) the run failed only after the work, as a bare "[Errno 21]" or "[Errno 17]". A
+    saved history over a history .json it read is allowed: that is the rolling file the
+    README describes (``--history H.json`` next month), rewritten with this month added."""
+    if out_dir is not None and Path(out_dir).exists() and not Path(out_dir).is_dir():
+        raise QaInputError(f"QA report folder {out_dir}: is a file, not a folder")
+    rolling = [p for p in history if str(p).lower().endswith(".json")]
+    inputs = [*current, *(p for p in history if p not in rolling)]
+    inputs += [p for p in others if isinstance(p, (str, Path))]
+    reports = (Path(out_dir) / REPORT_JSON, Path(out_dir) / REPORT_HTML) if out_dir else (None,) * 2
+    clash = output_clash(
+        inputs,
+        [("QA report", reports[0]), ("QA report page", reports[1]), ("QA history", save_history)],
+    )
+    if clash is not None:
+        raise QaInputError(clash)
+
+
 def run_qa_files(
     current: Union[PathLike, Sequence[PathLike]],
     history: Sequence[PathLike],
@@ -207,6 +243,13 @@ def run_qa_files(
     from .profile import DEFAULT_FAR_METRES, month_of
 
     feedback = feedback or Feedback()
+    _check_outputs(
+        [current] if isinstance(current, (str, Path)) else list(current),
+        history,
+        [profile_path, history_profile_path, areas_path, points],
+        out_dir,
+        save_history,
+    )
     lookup = read_area_lookup(areas_path) if areas_path else None
     try:
         source = open_crimes_source(

@@ -17,6 +17,7 @@ QgsTask) or the pipeline can resolve it after the cheap checks. The QGIS side
 from __future__ import annotations
 
 import datetime
+import math
 import os
 import sqlite3
 import struct
@@ -96,7 +97,8 @@ def text_value(value: Any) -> str:
     A number reads as the text it is; a date or time (a QGIS date field's QDate) as its
     ISO text, as QGIS shows it. Binary data (a BLOB, a QByteArray), true/false, a list or
     a map are refused: str() would publish their Python repr ("On or near b'\\xc3(AB'",
-    an LSOA code "PyQt5.QtCore.QDate(2022, 1, 1)", a label "['a', 'b']" or "True")."""
+    an LSOA code "PyQt5.QtCore.QDate(2022, 1, 1)", a label "['a', 'b']" or "True"); so are
+    NaN and infinity (a double field's), which it published as "On or near nan"."""
     if value is None:
         return ""
     if _is_binary(value):
@@ -110,6 +112,8 @@ def text_value(value: Any) -> str:
         return value
     if isinstance(value, (bool, np.bool_)):
         raise MapPointsInputError("a text field holds true/false, not text")
+    if isinstance(value, (float, np.floating)) and not math.isfinite(value):
+        raise MapPointsInputError(f"a text field holds the number {value}, not text")
     if isinstance(value, (int, float, np.integer, np.floating)):
         return str(value)
     if isinstance(value, (datetime.date, datetime.time)):

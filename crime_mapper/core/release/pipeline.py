@@ -251,6 +251,13 @@ def _crimes_paths(crimes: CrimesLike) -> list[Any]:
     return [crimes] if isinstance(crimes, (str, os.PathLike)) else list(crimes)
 
 
+def _points_paths(points: Any) -> list[Any]:
+    """The files a map points input names: a path, or a MapPointsSpec's files."""
+    if isinstance(points, (str, os.PathLike)):
+        return [points]
+    return list(getattr(points, "paths", None) or [])
+
+
 def load_rules(rules: Any) -> tuple[Any, Optional[Path]]:
     """(ReleaseRules, the rules file or None) from a ReleaseRules, a rules JSON path, or
     None / "" for the documented defaults."""
@@ -887,6 +894,10 @@ def run_check_release(
     if report_path:
         if Path(report_path).is_dir():
             raise ReleaseInputError(f"report {report_path}: is a folder, not a file")
+        # (the report over the file it checks, or a raw extract, replaced it and passed)
+        inputs = [*_crimes_paths(raw), output, profile_path, *_points_paths(points)]
+        inputs += [rules] if isinstance(rules, (str, os.PathLike)) else []
+        _refuse_clash(inputs, [("gate report", report_path)])
         check_output_folder(Path(report_path).parent, "report folder")
     profile = release_profile(profile_path)
     rules_obj, _rules_path = load_rules(rules)
@@ -958,6 +969,7 @@ def run_history_map_points(
         raise ReleaseInputError(f"{out}: map points are written as a .csv file")
     if out.is_dir():
         raise ReleaseInputError(f"{out}: is a folder, not a file")
+    _refuse_clash(list(inputs), [("map points", out)])  # (replaced the history CSV, rc 0)
     check_output_folder(out.parent)
     result = load_extracts([str(p) for p in inputs], feedback=feedback)
     try:
