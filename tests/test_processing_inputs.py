@@ -22,6 +22,8 @@ import pytest
 from qgis.core import (
     QgsProcessingException,
     QgsProcessingParameterFile,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterFolderDestination,
     QgsProcessingParameterMultipleLayers,
 )
 
@@ -47,6 +49,14 @@ def _kind(definition) -> str:
     return ""
 
 
+def _output_kind(definition) -> str:
+    if isinstance(definition, QgsProcessingParameterFolderDestination):
+        return "folder"
+    if isinstance(definition, QgsProcessingParameterFileDestination):
+        return "file"
+    return ""
+
+
 def _parameters(kind_of) -> list[tuple[str, str, str]]:
     """(algorithm name, parameter name, what it takes) for every parameter ``kind_of``
     names a kind for."""
@@ -62,6 +72,7 @@ def _parameters(kind_of) -> list[tuple[str, str, str]]:
 
 
 INPUTS = _parameters(_kind)
+OUTPUTS = _parameters(_output_kind)
 
 
 def test_the_inputs_are_found_by_type():
@@ -190,3 +201,69 @@ def test_every_file_input_is_read_through_the_checked_readers():
     for module, _cls in ALGORITHMS + [("parameters", None)]:
         text = (REPO / "crime_mapper" / "processing" / f"{module}.py").read_text("utf-8")
         assert "parameterAsFile(" not in text and "parameterAsFileList(" not in text, module
+
+
+# --- outputs ----------------------------------------------------------------------------------
+
+
+def test_the_outputs_are_found_by_type():
+    assert ("load_extracts", "REPORT", "file") in OUTPUTS
+    assert ("monthly_release", "OUTPUT_FOLDER", "folder") in OUTPUTS
+    assert len({alg for alg, _name, _kind in OUTPUTS}) >= 7
+
+
+@pytest.fixture(scope="module")
+def hostile_outputs(tmp_path_factory) -> dict[str, str]:
+    base = tmp_path_factory.mktemp("hostile_outputs")
+    (base / "a file.json").write_text("{}", encoding="utf-8")
+    (base / "a folder").mkdir()
+    return {
+        "nul": str(base / "out\x00put.json"),
+        "long": str(base / ("x" * 300 + ".json")),
+        "long_below": str(base / "new" / ("y" * 300) / "out.json"),
+        "file": str(base / "a file.json"),
+        "folder": str(base / "a folder"),
+        "new": str(base / "new" / "folder" / "out.json"),
+        "blank": "   ",
+    }
+
+
+TOO_LONG = "name is too long for this system (File name too long)"
+#: (case, the words for a file output, for a folder output); None: fine for that output.
+OUTPUT_CASES = [
+    ("nul", "path holds a NUL character", "path holds a NUL character"),
+    ("long", TOO_LONG, TOO_LONG),
+    ("long_below", TOO_LONG, TOO_LONG),
+    ("folder", "is a folder, not a file", None),
+    ("file", None, "is a file, not a folder"),
+    ("new", None, None),
+    ("blank", "is blank (spaces only)", "is blank (spaces only)"),
+]
+
+
+def _output_combinations(refused: bool) -> list:
+    column = {"file": 1, "folder": 2}
+    return [
+        pytest.param(alg, name, case[0], case[column[kind]], id=f"{alg}-{name}-{case[0]}")
+        for alg, name, kind in OUTPUTS
+        for case in OUTPUT_CASES
+        if (case[column[kind]] is not None) is refused
+    ]
+
+
+@pytest.mark.parametrize("alg, name, case, words", _output_combinations(refused=True))
+def test_a_hostile_output_is_refused_in_plain_words(
+    provider, hostile_outputs, alg, name, case, words
+):
+    """An output with a NUL failed the run as "embedded null byte", a 300-character name
+    only when the finished files were staged, as a raw "[Errno 36]" naming the staging
+    folder, and an output of spaces wrote a file named three spaces where QGIS ran."""
+    message = _run(alg, {name: hostile_outputs[case]})
+    assert f"({name}) {words}" in message, message
+    assert "\x00" not in message and len(message) < 400, message
+
+
+@pytest.mark.parametrize("alg, name, case, words", _output_combinations(refused=False))
+def test_a_fine_output_is_not_refused(provider, hostile_outputs, alg, name, case, words):
+    message = _run(alg, {name: hostile_outputs[case]})
+    assert f"({name})" not in message, message

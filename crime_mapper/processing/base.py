@@ -32,8 +32,11 @@ from qgis.core import (
     QgsProcessingException,
     QgsProcessingFeedback,
     QgsProcessingLayerPostProcessorInterface,
+    QgsProcessingOutputLayerDefinition,
     QgsProcessingParameterDefinition,
     QgsProcessingParameterFile,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterFolderDestination,
     QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterNumber,
     QgsProcessingUtils,
@@ -42,7 +45,7 @@ from qgis.PyQt.QtCore import QCoreApplication
 
 from ..compat import FILE_BEHAVIOUR_FOLDER, NUMBER_DOUBLE, SOURCE_FILE
 from ..core.common.feedback import Feedback
-from ..core.common.text_file import path_problem, shown_path
+from ..core.common.text_file import output_problem, path_problem, shown_path
 from ..core.common.vocabulary import FLAG_WORDS, flag_word
 
 #: Processing group id -> the group's name in the toolbox (one list, so a new algorithm
@@ -96,6 +99,27 @@ def input_kind(definition: QgsProcessingParameterDefinition) -> Optional[str]:
     ):
         return "either"
     return None
+
+
+def output_kind(definition: QgsProcessingParameterDefinition) -> Optional[str]:
+    """What a file or folder output parameter writes ("file" or "folder"), or None for any
+    other parameter (a layer output may be a database table: QGIS checks those)."""
+    if isinstance(definition, QgsProcessingParameterFolderDestination):
+        return "folder"
+    if isinstance(definition, QgsProcessingParameterFileDestination):
+        return "file"
+    return None
+
+
+def output_path_message(definition: QgsProcessingParameterDefinition, path: str) -> Optional[str]:
+    """What is wrong with ``path`` given to the file or folder output ``definition``, in
+    :func:`input_path_message`'s words, else None. A path of spaces only is refused: the
+    run wrote a file named three spaces in the folder QGIS ran in."""
+    wanted = output_kind(definition) or "file"
+    if not path.strip():
+        return f"{input_label(definition)} is blank (spaces only): name a {wanted}"
+    problem = output_problem(path, wanted)
+    return f"{input_label(definition)} {problem}: {shown_path(path)}" if problem else None
 
 
 def input_label(definition: QgsProcessingParameterDefinition) -> str:
@@ -308,6 +332,30 @@ class CrimeMapperAlgorithm(QgsProcessingAlgorithm):
         release's ``{month}``) fills them in."""
         return path
 
+    def file_parameters_problem(
+        self, parameters: dict, context: QgsProcessingContext
+    ) -> Optional[str]:
+        """What is wrong with the first file or folder parameter given, input
+        (:meth:`input_problem`) or output (:meth:`output_problem`), else None."""
+        return self.input_problem(parameters, context) or self.output_problem(parameters)
+
+    def output_problem(self, parameters: dict) -> Optional[str]:
+        """What is wrong with the first file or folder output given (:func:`output_kind`),
+        else None (:func:`output_path_message`). The value as given is checked: a
+        temporary output is QGIS's own, and an expression is left to QGIS."""
+        for definition in self.parameterDefinitions():
+            if output_kind(definition) is None:
+                continue
+            value = parameters.get(definition.name()) if isinstance(parameters, dict) else None
+            if isinstance(value, QgsProcessingOutputLayerDefinition):
+                value = value.sink.staticValue()
+            if not isinstance(value, str) or not value or value == "TEMPORARY_OUTPUT":
+                continue
+            message = output_path_message(definition, value)
+            if message:
+                return message
+        return None
+
     def input_problem(self, parameters: dict, context: QgsProcessingContext) -> Optional[str]:
         """What is wrong with the first file or folder input given (:func:`input_kind`:
         every QgsProcessingParameterFile, every multiple-file parameter), else None: a path
@@ -337,11 +385,11 @@ class CrimeMapperAlgorithm(QgsProcessingAlgorithm):
     def checkParameterValues(  # noqa: N802 - QGIS API
         self, parameters: dict, context: QgsProcessingContext
     ) -> tuple[bool, str]:
-        """Every file and folder input checked (:meth:`input_problem`) before QGIS's own
-        checks, whose "Incorrect parameter value for PROFILE" says neither what is wrong
-        nor with which path; the toolbox, qgis_process and processing.run all ask this
-        before a run."""
-        problem = self.input_problem(parameters, context)
+        """Every file and folder parameter checked (:meth:`file_parameters_problem`) before
+        QGIS's own checks, whose "Incorrect parameter value for PROFILE" says neither what
+        is wrong nor with which path; the toolbox, qgis_process and processing.run all ask
+        this before a run."""
+        problem = self.file_parameters_problem(parameters, context)
         if problem:
             return False, problem
         return super().checkParameterValues(parameters, context)

@@ -26,6 +26,7 @@ PathLike = Union[str, "os.PathLike[str]"]
 __all__ = [
     "NotAFile",
     "check_file",
+    "output_problem",
     "path_problem",
     "read_bytes_file",
     "read_text_file",
@@ -114,6 +115,52 @@ def path_problem(path: PathLike, wanted: str = "file") -> Optional[str]:
     if not os.access(text, os.R_OK | (os.X_OK if folder else 0)):
         return f"cannot be read ({os.strerror(errno.EACCES)})"
     return None
+
+
+def output_problem(path: PathLike, wanted: str = "file") -> Optional[str]:
+    """What is wrong with ``path`` as an output ``wanted`` ("file" or "folder") that no
+    write can fix, in :func:`path_problem`'s words, else None: "path holds a NUL
+    character", "name is too long for this system (File name too long)" (a name in the
+    path longer than its file system takes, the folders above it made yet or not), "is a
+    folder, not a file", "is a file, not a folder". Whether its folder can be written is
+    left to the write, which says so naming the output.
+
+    Why: an output with a NUL failed the run as "embedded null byte", and a 300-character
+    name only when the finished files were staged, as a raw "[Errno 36]" naming the staging
+    folder instead."""
+    if wanted not in ("file", "folder"):
+        raise ValueError(f"wanted must be file or folder, not {wanted!r}")
+    text = os.fsdecode(path)
+    if "\x00" in text:
+        return "path holds a NUL character"
+    too_long = f"name is too long for this system ({os.strerror(errno.ENAMETOOLONG)})"
+    try:
+        mode = os.stat(text).st_mode
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            return too_long
+        return too_long if exc.errno == errno.ENOENT and _name_too_long(text) else None
+    if wanted == "file" and stat.S_ISDIR(mode):
+        return "is a folder, not a file"
+    if wanted == "folder" and not stat.S_ISDIR(mode):
+        return f"is {_kind(mode) if not stat.S_ISREG(mode) else 'a file'}, not a folder"
+    return None
+
+
+def _name_too_long(text: str) -> bool:
+    """Whether a name below the nearest folder of ``text`` that exists is longer than that
+    folder's file system takes (the system says so only for the first name it looks up)."""
+    folder, names = os.path.abspath(text), []
+    while not os.path.isdir(folder):
+        folder, name = os.path.split(folder)
+        names.append(name)
+        if not name:
+            return False
+    try:
+        limit = os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):  # (no pathconf on Windows)
+        limit = 255
+    return any(len(os.fsencode(name)) > limit for name in names)
 
 
 def read_text_file(path: PathLike, encoding: str = "utf-8") -> str:
