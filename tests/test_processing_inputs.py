@@ -267,3 +267,14 @@ def test_a_hostile_output_is_refused_in_plain_words(
 def test_a_fine_output_is_not_refused(provider, hostile_outputs, alg, name, case, words):
     message = _run(alg, {name: hostile_outputs[case]})
     assert f"({name})" not in message, message
+
+
+def test_the_monthly_release_checks_its_inputs_with_the_month_filled_in(provider, tmp_path):
+    """The monthly release reads ``{month}`` in its paths as the month: an input there for
+    that month is no problem, and one missing is shown as the release would read it."""
+    (tmp_path / "2022-10-street.csv").write_text("Crime ID\n", encoding="utf-8")
+    given = str(tmp_path / "{month}-street.csv")
+    message = _run("monthly_release", {"INPUTS": given, "SALT_FILE": given})
+    assert "(INPUTS)" not in message and "(SALT_FILE)" not in message, message
+    message = _run("monthly_release", {"INPUTS": given, "MONTH": "2022-11"})
+    assert f"(INPUTS) not found: {tmp_path / '2022-11-street.csv'}" in message, message
