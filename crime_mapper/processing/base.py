@@ -117,13 +117,13 @@ def output_path_message(definition: QgsProcessingParameterDefinition, path: str)
     run wrote a file named three spaces in the folder QGIS ran in."""
     wanted = output_kind(definition) or "file"
     if not path.strip():
-        return f"{input_label(definition)} is blank (spaces only): name a {wanted}"
+        return f"{parameter_label(definition)} is blank (spaces only): name a {wanted}"
     problem = output_problem(path, wanted)
-    return f"{input_label(definition)} {problem}: {shown_path(path)}" if problem else None
+    return f"{parameter_label(definition)} {problem}: {shown_path(path)}" if problem else None
 
 
-def input_label(definition: QgsProcessingParameterDefinition) -> str:
-    """How a message names an input: its label up to any aside, then its name, e.g.
+def parameter_label(definition: QgsProcessingParameterDefinition) -> str:
+    """How a message names a parameter: its label up to any aside, then its name, e.g.
     "Salt file (SALT_FILE)" for "Salt file (secret; kept outside the outputs)"."""
     label = re.split(r" \(|, ", definition.description(), maxsplit=1)[0].strip()
     label = re.sub(r"^Or ", "", label)
@@ -141,12 +141,13 @@ def input_path_message(definition: QgsProcessingParameterDefinition, path: str) 
     wanted = input_kind(definition) or "either"
     if not path.strip():
         what = "folder" if wanted == "folder" else "file"
-        return f"{input_label(definition)} is blank (spaces only): name a {what}, or leave it empty"
+        label = parameter_label(definition)
+        return f"{label} is blank (spaces only): name a {what}, or leave it empty"
     problem = path_problem(path, wanted)
     if problem == "not found" and wanted == "either" and "|" in path:
         # (a GeoPackage layer as QGIS names it, "path|layername=...": the file is the path)
         problem = path_problem(path.split("|", 1)[0], wanted)
-    return f"{input_label(definition)} {problem}: {shown_path(path)}" if problem else None
+    return f"{parameter_label(definition)} {problem}: {shown_path(path)}" if problem else None
 
 
 class ProcessingFeedbackAdapter(Feedback):
@@ -288,18 +289,26 @@ class CrimeMapperAlgorithm(QgsProcessingAlgorithm):
     ) -> Optional[str]:
         """A file or folder parameter's path, checked (:meth:`input_problem`), or None when
         not given."""
-        path = self.parameterAsFile(parameters, name, context) or None
-        self._refuse_input(name, [path] if path else [], parameters, context)
-        return path
+        paths = self._given_paths(name, parameters, context)
+        self._refuse_input(name, paths, parameters, context)
+        return paths[0] if paths else None
 
     def parameter_paths(
         self, parameters: dict, name: str, context: QgsProcessingContext
     ) -> list[str]:
         """The paths of a multiple-file parameter (:func:`split_paths`), each checked
         (:meth:`input_problem`)."""
-        paths = split_paths(self.parameterAsFileList(parameters, name, context))
+        paths = self._given_paths(name, parameters, context)
         self._refuse_input(name, paths, parameters, context)
         return paths
+
+    def _given_paths(self, name: str, parameters: dict, context: QgsProcessingContext) -> list[str]:
+        """The path of a file parameter (none when not given), or the paths of a
+        multiple-file parameter (:func:`split_paths`), as given."""
+        if isinstance(self.parameterDefinition(name), QgsProcessingParameterMultipleLayers):
+            return split_paths(self.parameterAsFileList(parameters, name, context))
+        path = self.parameterAsFile(parameters, name, context)
+        return [path] if path else []
 
     def _refuse_input(
         self, name: str, paths: list[str], parameters: dict, context: QgsProcessingContext
@@ -370,13 +379,7 @@ class CrimeMapperAlgorithm(QgsProcessingAlgorithm):
                 continue
             if parameters[definition.name()] is None:
                 continue
-            if isinstance(definition, QgsProcessingParameterFile):
-                given = self.parameterAsFile(parameters, definition.name(), context)
-                paths = [given] if given else []
-            else:
-                listed = self.parameterAsFileList(parameters, definition.name(), context)
-                paths = split_paths(listed)
-            for path in paths:
+            for path in self._given_paths(definition.name(), parameters, context):
                 message = self._path_message(definition, path, parameters, context)
                 if message:
                     return message
