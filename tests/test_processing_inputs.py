@@ -25,6 +25,8 @@ from qgis.core import (
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterFolderDestination,
     QgsProcessingParameterMultipleLayers,
+    QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterVectorDestination,
 )
 
 from crime_mapper.compat import FILE_BEHAVIOUR_FOLDER, SOURCE_FILE
@@ -52,8 +54,15 @@ def _kind(definition) -> str:
 def _output_kind(definition) -> str:
     if isinstance(definition, QgsProcessingParameterFolderDestination):
         return "folder"
-    if isinstance(definition, QgsProcessingParameterFileDestination):
-        return "file"
+    if isinstance(
+        definition,
+        (
+            QgsProcessingParameterFileDestination,
+            QgsProcessingParameterVectorDestination,
+            QgsProcessingParameterRasterDestination,
+        ),
+    ):
+        return "file"  # (the layer outputs are a GeoPackage or a GeoTIFF file)
     return ""
 
 
@@ -209,6 +218,7 @@ def test_every_file_input_is_read_through_the_checked_readers():
 def test_the_outputs_are_found_by_type():
     assert ("load_extracts", "REPORT", "file") in OUTPUTS
     assert ("monthly_release", "OUTPUT_FOLDER", "folder") in OUTPUTS
+    assert ("hotspots_grid", "OUTPUT", "file") in OUTPUTS
     assert len({alg for alg, _name, _kind in OUTPUTS}) >= 7
 
 

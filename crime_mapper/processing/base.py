@@ -39,6 +39,8 @@ from qgis.core import (
     QgsProcessingParameterFolderDestination,
     QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterVectorDestination,
     QgsProcessingUtils,
 )
 from qgis.PyQt.QtCore import QCoreApplication
@@ -103,12 +105,26 @@ def input_kind(definition: QgsProcessingParameterDefinition) -> Optional[str]:
 
 def output_kind(definition: QgsProcessingParameterDefinition) -> Optional[str]:
     """What a file or folder output parameter writes ("file" or "folder"), or None for any
-    other parameter (a layer output may be a database table: QGIS checks those)."""
+    other parameter. A layer output (the hotspots' GeoPackage, the density GeoTIFF) is a
+    file here: a value naming a provider instead ("ogr:", "memory:") is not checked
+    (:data:`_PROVIDER_URI`)."""
     if isinstance(definition, QgsProcessingParameterFolderDestination):
         return "folder"
-    if isinstance(definition, QgsProcessingParameterFileDestination):
+    if isinstance(
+        definition,
+        (
+            QgsProcessingParameterFileDestination,
+            QgsProcessingParameterVectorDestination,
+            QgsProcessingParameterRasterDestination,
+        ),
+    ):
         return "file"
     return None
+
+
+#: A layer output that names a provider or a database ("ogr:...", "memory:", "postgis:..."),
+#: not a file: two letters or more before the colon, so a Windows drive ("C:") is a path.
+_PROVIDER_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+:")
 
 
 def output_path_message(definition: QgsProcessingParameterDefinition, path: str) -> Optional[str]:
@@ -359,6 +375,8 @@ class CrimeMapperAlgorithm(QgsProcessingAlgorithm):
             if isinstance(value, QgsProcessingOutputLayerDefinition):
                 value = value.sink.staticValue()
             if not isinstance(value, str) or not value or value == "TEMPORARY_OUTPUT":
+                continue
+            if _PROVIDER_URI.match(value):
                 continue
             message = output_path_message(definition, value)
             if message:
