@@ -679,7 +679,7 @@ def _bad_input(case: str, inputs: dict, out: Path, tmp: Path) -> tuple[dict, str
         layer = _memory_layer("Point?crs=EPSG:2227&field=label:string", [(point, ["X"])])
         return {"MAP_POINTS": layer}, "not metres"
     if case == "missing_salt":
-        return {"SALT_FILE": str(tmp / "nowhere.salt")}, "does not exist"
+        return {"SALT_FILE": str(tmp / "nowhere.salt")}, "Salt file (SALT_FILE) not found"
     if case == "salt_in_output":
         salt = out / "force.salt"
         shutil.copy(inputs["salt"], salt)

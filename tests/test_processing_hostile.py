@@ -165,7 +165,10 @@ def test_a_load_onto_a_folder_is_refused_before_it_runs(provider, tmp_path):
         "REJECTS": str(tmp_path / "l" / "rejects.csv"),
         "REPORT": str(tmp_path / "l" / "report.json"),
     }
-    with pytest.raises(QgsProcessingException, match="crimes GeoPackage .*kept is a folder"):
+    with pytest.raises(
+        QgsProcessingException,
+        match=r"Crimes GeoPackage \(OUTPUT\) is a folder, not a file: .*kept",
+    ):
         processing.run("crime_mapper:load_extracts", params)
     assert _files(tmp_path) == ["kept", "kept/note.txt"]
     # the next run in the same folders, as batch mode runs it, is not held up
@@ -188,7 +191,10 @@ def test_a_public_csv_onto_a_folder_is_named(provider, crimes_gpkg, tmp_path):
     )
     out = tmp_path / "release"
     (out / "street.csv").mkdir(parents=True)
-    with pytest.raises(QgsProcessingException, match="public CSV .*street.csv is a folder"):
+    with pytest.raises(
+        QgsProcessingException,
+        match=r"Public CSV \(PUBLIC_CSV\) is a folder, not a file: .*street.csv",
+    ):
         processing.run(
             "crime_mapper:anonymise",
             {

@@ -226,12 +226,14 @@ def test_the_gate_refuses_with_the_same_message(provider, tmp_path, fake_python,
 
 
 def test_a_bad_input_gives_the_same_message(provider, tmp_path, fake_python, monkeypatch):
-    missing = tmp_path / "2022-10-missing-street.csv"
-    params = _params(tmp_path, tmp_path / "out", RELEASE=[str(missing)])
+    # (a file that is there, so that the inputs' check before the run lets it through)
+    bad = tmp_path / "2022-10-bad-street.csv"
+    bad.write_text("not,a,street,table\n1,2,3,4\n", encoding="utf-8")
+    params = _params(tmp_path, tmp_path / "out", RELEASE=[str(bad)])
     there = _refusal(params)
     assert len(fake_python["starts"]()) == 1
     _no_python(monkeypatch, tmp_path)
-    assert _refusal(params) == there and str(missing.name) in there
+    assert _refusal(params) == there and str(bad.name) in there
 
 
 def test_neighbourhoods_read_while_the_child_opens_the_raw_side(

@@ -12,9 +12,10 @@ A new algorithm: subclass :class:`CrimeMapperAlgorithm`, set ``GROUP_ID`` (a key
 :data:`GROUPS`), write ``name``, ``displayName``, ``help_text``, ``initAlgorithm`` and
 ``processAlgorithm``; use :meth:`core_feedback` to hand progress/cancel to core code,
 :meth:`load_styled_on_completion` to add a styled result to the project, and the
-``parameter_*`` readers for text, file and multiple-file values. Parameters that several
-algorithms share (crimes, map points, neighbourhoods) are declared and read in
-processing/parameters.py.
+``parameter_*`` readers for text, file and multiple-file values (the file readers check
+the paths; every file and folder input is also checked before the run, found by its type,
+in :meth:`CrimeMapperAlgorithm.checkParameterValues`). Parameters that several algorithms
+share (crimes, map points, neighbourhoods) are declared and read in processing/parameters.py.
 """
 
 from __future__ import annotations
@@ -32,14 +33,22 @@ from qgis.core import (
     QgsProcessingException,
     QgsProcessingFeedback,
     QgsProcessingLayerPostProcessorInterface,
+    QgsProcessingOutputLayerDefinition,
     QgsProcessingParameterDefinition,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterFolderDestination,
+    QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterVectorDestination,
     QgsProcessingUtils,
 )
 from qgis.PyQt.QtCore import QCoreApplication
 
-from ..compat import NUMBER_DOUBLE
+from ..compat import FILE_BEHAVIOUR_FOLDER, NUMBER_DOUBLE, SOURCE_FILE
 from ..core.common.feedback import Feedback
+from ..core.common.text_file import output_problem, path_problem, shown_path
 from ..core.common.vocabulary import FLAG_WORDS, flag_value, flag_word
 
 #: Processing group id -> the group's name in the toolbox (one list, so a new algorithm
@@ -80,6 +89,82 @@ def split_paths(value: Any) -> list[str]:
             if part:
                 paths.append(part)
     return paths
+
+
+def input_kind(definition: QgsProcessingParameterDefinition) -> Optional[str]:
+    """What a file or folder input parameter takes (core.common.text_file.WANTED: "file",
+    "folder", or "either" for a multiple-file parameter of extracts, folders and zips), or
+    None for any other parameter (a layer, a number, an output)."""
+    if isinstance(definition, QgsProcessingParameterFile):
+        return "folder" if definition.behavior() == FILE_BEHAVIOUR_FOLDER else "file"
+    if isinstance(definition, QgsProcessingParameterMultipleLayers) and (
+        definition.layerType() == SOURCE_FILE
+    ):
+        return "either"
+    return None
+
+
+def output_kind(definition: QgsProcessingParameterDefinition) -> Optional[str]:
+    """What a file or folder output parameter writes ("file" or "folder"), or None for any
+    other parameter. A layer output (the hotspots' GeoPackage, the density GeoTIFF) is a
+    file here: a value naming a provider instead ("ogr:", "memory:") is not checked
+    (:data:`_PROVIDER_URI`)."""
+    if isinstance(definition, QgsProcessingParameterFolderDestination):
+        return "folder"
+    if isinstance(
+        definition,
+        (
+            QgsProcessingParameterFileDestination,
+            QgsProcessingParameterVectorDestination,
+            QgsProcessingParameterRasterDestination,
+        ),
+    ):
+        return "file"
+    return None
+
+
+#: A layer output that names a provider or a database ("ogr:...", "memory:", "postgis:..."),
+#: not a file: two letters or more before the colon, so a Windows drive ("C:") is a path.
+_PROVIDER_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+:")
+
+
+def output_path_message(definition: QgsProcessingParameterDefinition, path: str) -> Optional[str]:
+    """What is wrong with ``path`` given to the file or folder output ``definition``, in
+    :func:`input_path_message`'s words, else None. A path of spaces only is refused: the
+    run wrote a file named three spaces in the folder QGIS ran in."""
+    wanted = output_kind(definition) or "file"
+    if not path.strip():
+        return f"{parameter_label(definition)} is blank (spaces only): name a {wanted}"
+    problem = output_problem(path, wanted)
+    return f"{parameter_label(definition)} {problem}: {shown_path(path)}" if problem else None
+
+
+def parameter_label(definition: QgsProcessingParameterDefinition) -> str:
+    """How a message names a parameter: its label up to any aside, then its name, e.g.
+    "Salt file (SALT_FILE)" for "Salt file (secret; kept outside the outputs)"."""
+    label = re.split(r" \(|, ", definition.description(), maxsplit=1)[0].strip()
+    label = re.sub(r"^Or ", "", label)
+    label = label[:1].upper() + label[1:]
+    return f"{label} ({definition.name()})" if label else definition.name()
+
+
+def input_path_message(definition: QgsProcessingParameterDefinition, path: str) -> Optional[str]:
+    """What is wrong with ``path`` given to the file or folder input ``definition``, as the
+    analyst reads it (which input, what is wrong, the path shown safely), else None.
+
+    A path of spaces only is refused, as the command line refuses ``--profile " "``: it is
+    no file, and an optional input read as not given would run without the salt or rules
+    the user meant to name."""
+    wanted = input_kind(definition) or "either"
+    if not path.strip():
+        what = "folder" if wanted == "folder" else "file"
+        label = parameter_label(definition)
+        return f"{label} is blank (spaces only): name a {what}, or leave it empty"
+    problem = path_problem(path, wanted)
+    if problem == "not found" and wanted == "either" and "|" in path:
+        # (a GeoPackage layer as QGIS names it, "path|layername=...": the file is the path)
+        problem = path_problem(path.split("|", 1)[0], wanted)
+    return f"{parameter_label(definition)} {problem}: {shown_path(path)}" if problem else None
 
 
 class ProcessingFeedbackAdapter(Feedback):
@@ -222,14 +307,117 @@ class CrimeMapperAlgorithm(QgsProcessingAlgorithm):
     def parameter_path(
         self, parameters: dict, name: str, context: QgsProcessingContext
     ) -> Optional[str]:
-        """A file parameter's path, or None when not given."""
-        return self.parameterAsFile(parameters, name, context) or None
+        """A file or folder parameter's path, checked (:meth:`input_problem`), or None when
+        not given."""
+        paths = self._given_paths(name, parameters, context)
+        self._refuse_input(name, paths, parameters, context)
+        return paths[0] if paths else None
 
     def parameter_paths(
         self, parameters: dict, name: str, context: QgsProcessingContext
     ) -> list[str]:
-        """The paths of a multiple-file parameter (:func:`split_paths`)."""
-        return split_paths(self.parameterAsFileList(parameters, name, context))
+        """The paths of a multiple-file parameter (:func:`split_paths`), each checked
+        (:meth:`input_problem`)."""
+        paths = self._given_paths(name, parameters, context)
+        self._refuse_input(name, paths, parameters, context)
+        return paths
+
+    def _given_paths(self, name: str, parameters: dict, context: QgsProcessingContext) -> list[str]:
+        """The path of a file parameter (none when not given), or the paths of a
+        multiple-file parameter (:func:`split_paths`), as given."""
+        if isinstance(self.parameterDefinition(name), QgsProcessingParameterMultipleLayers):
+            return split_paths(self.parameterAsFileList(parameters, name, context))
+        path = self.parameterAsFile(parameters, name, context)
+        return [path] if path else []
+
+    def _refuse_input(
+        self, name: str, paths: list[str], parameters: dict, context: QgsProcessingContext
+    ) -> None:
+        definition = self.parameterDefinition(name)
+        if definition is None or input_kind(definition) is None:
+            return
+        for path in paths:
+            message = self._path_message(definition, path, parameters, context)
+            if message:
+                raise QgsProcessingException(message)
+
+    def _path_message(
+        self,
+        definition: QgsProcessingParameterDefinition,
+        path: str,
+        parameters: dict,
+        context: QgsProcessingContext,
+    ) -> Optional[str]:
+        if not path.strip():  # (no path to fill in: said as blank)
+            return input_path_message(definition, path)
+        checked = self.path_to_check(path, parameters, context)
+        return None if checked is None else input_path_message(definition, checked)
+
+    def path_to_check(
+        self, path: str, parameters: dict, context: QgsProcessingContext
+    ) -> Optional[str]:
+        """The path a given input names on this computer (None: the run's own reading
+        reports it). As given here; an algorithm whose paths are templates (the monthly
+        release's ``{month}``) fills them in."""
+        return path
+
+    def file_parameters_problem(
+        self, parameters: dict, context: QgsProcessingContext
+    ) -> Optional[str]:
+        """What is wrong with the first file or folder parameter given, input
+        (:meth:`input_problem`) or output (:meth:`output_problem`), else None."""
+        return self.input_problem(parameters, context) or self.output_problem(parameters)
+
+    def output_problem(self, parameters: dict) -> Optional[str]:
+        """What is wrong with the first file or folder output given (:func:`output_kind`),
+        else None (:func:`output_path_message`). The value as given is checked: a
+        temporary output is QGIS's own, and an expression is left to QGIS."""
+        for definition in self.parameterDefinitions():
+            if output_kind(definition) is None:
+                continue
+            value = parameters.get(definition.name()) if isinstance(parameters, dict) else None
+            if isinstance(value, QgsProcessingOutputLayerDefinition):
+                value = value.sink.staticValue()
+            if not isinstance(value, str) or not value or value == "TEMPORARY_OUTPUT":
+                continue
+            if _PROVIDER_URI.match(value):
+                continue
+            message = output_path_message(definition, value)
+            if message:
+                return message
+        return None
+
+    def input_problem(self, parameters: dict, context: QgsProcessingContext) -> Optional[str]:
+        """What is wrong with the first file or folder input given (:func:`input_kind`:
+        every QgsProcessingParameterFile, every multiple-file parameter), else None: a path
+        of spaces only, not found, a folder for a file or a file for a folder, a FIFO or a
+        device, unreadable, a NUL in it, a name too long (:func:`input_path_message`).
+
+        Why here, over the parameters' types: each algorithm read its paths its own way,
+        and a FIFO salt file read "does not exist", a missing QA report a raw "[Errno 2]",
+        a NUL "embedded null byte"; a new algorithm's inputs are now checked the same."""
+        for definition in self.parameterDefinitions():
+            if input_kind(definition) is None or definition.name() not in parameters:
+                continue
+            if parameters[definition.name()] is None:
+                continue
+            for path in self._given_paths(definition.name(), parameters, context):
+                message = self._path_message(definition, path, parameters, context)
+                if message:
+                    return message
+        return None
+
+    def checkParameterValues(  # noqa: N802 - QGIS API
+        self, parameters: dict, context: QgsProcessingContext
+    ) -> tuple[bool, str]:
+        """Every file and folder parameter checked (:meth:`file_parameters_problem`) before
+        QGIS's own checks, whose "Incorrect parameter value for PROFILE" says neither what
+        is wrong nor with which path; the toolbox, qgis_process and processing.run all ask
+        this before a run."""
+        problem = self.file_parameters_problem(parameters, context)
+        if problem:
+            return False, problem
+        return super().checkParameterValues(parameters, context)
 
     @staticmethod
     def core_feedback(feedback: Optional[QgsProcessingFeedback]) -> Feedback:

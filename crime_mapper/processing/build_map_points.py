@@ -37,7 +37,7 @@ from ..compat import (
 )
 from ..core.common.feedback import Cancelled
 from ..core.common.input_files import output_clash
-from .base import CrimeMapperAlgorithm, split_paths
+from .base import CrimeMapperAlgorithm
 from .parameters import crimes_from_parameters
 
 MODES = (
@@ -259,7 +259,7 @@ class BuildMapPointsAlgorithm(CrimeMapperAlgorithm):
                 label = self.parameterAsString(parameters, self.LABEL_FIELD, context)
                 points = io.points_from_source(layer, label, adapter)
             elif mode == MODE_HISTORY:
-                paths = split_paths(self.parameterAsFileList(parameters, self.HISTORY, context))
+                paths = self.parameter_paths(parameters, self.HISTORY, context)
                 points = files.history_points(paths, adapter)
             elif mode == MODE_ROADS:
                 roads = self.parameterAsVectorLayer(parameters, self.ROADS, context)
@@ -271,9 +271,7 @@ class BuildMapPointsAlgorithm(CrimeMapperAlgorithm):
                 crimes = crimes_from_parameters(
                     self, parameters, context, self.CRIMES, self.CRIMES_FILES
                 )
-                profile = load_profile(
-                    self.parameterAsFile(parameters, self.PROFILE, context) or None
-                )
+                profile = load_profile(self.parameter_path(parameters, self.PROFILE, context))
                 size = self.parameterAsDouble(parameters, self.HEX_SIZE, context)
                 table = open_crimes_source(crimes, profile=profile, feedback=adapter).crimes
                 points = files.hexagon_points(table, size)

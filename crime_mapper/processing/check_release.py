@@ -143,8 +143,8 @@ class CheckReleaseAlgorithm(CrimeMapperAlgorithm):
         points = map_points_from_parameters(
             self, parameters, context, self.MAP_POINTS, self.LABEL_FIELD
         )
-        release_file = self.parameterAsFile(parameters, self.RELEASE_FILE, context)
-        release_folder = self.parameterAsFile(parameters, self.RELEASE_FOLDER, context)
+        release_file = self.parameter_path(parameters, self.RELEASE_FILE, context)
+        release_folder = self.parameter_path(parameters, self.RELEASE_FOLDER, context)
         if bool(release_file) == bool(release_folder):
             raise QgsProcessingException(
                 "Give exactly one output to check: a file (RELEASE_FILE) or a folder "
@@ -157,9 +157,9 @@ class CheckReleaseAlgorithm(CrimeMapperAlgorithm):
                 points,
                 release_file or release_folder,
                 report_path,
-                profile_path=self.parameterAsFile(parameters, self.PROFILE, context) or None,
+                profile_path=self.parameter_path(parameters, self.PROFILE, context),
                 feedback=self.core_feedback(feedback),
-                rules=self.parameterAsFile(parameters, self.RULES, context) or None,
+                rules=self.parameter_path(parameters, self.RULES, context),
             )
         except Cancelled as exc:
             raise QgsProcessingException("Check cancelled.") from exc

@@ -25,7 +25,7 @@ from qgis.core import (
 
 from ..compat import FILE_BEHAVIOUR_FILE, SOURCE_FILE, SOURCE_VECTOR_POINT
 from ..core.common.feedback import Cancelled
-from .base import CrimeMapperAlgorithm, split_paths
+from .base import CrimeMapperAlgorithm
 
 # The loader (pandas, numpy) is imported when the algorithm runs, not when QGIS starts and
 # the provider lists its algorithms.
@@ -147,10 +147,10 @@ class LoadExtractsAlgorithm(CrimeMapperAlgorithm):
     ) -> dict:
         from ..qgis_bridge.run_load import run_load
 
-        paths = split_paths(self.parameterAsFileList(parameters, self.INPUT, context))
+        paths = self.parameter_paths(parameters, self.INPUT, context)
         if not paths:
             raise QgsProcessingException("No input extracts given (INPUT is empty).")
-        profile = self.parameterAsFile(parameters, self.PROFILE, context) or None
+        profile = self.parameter_path(parameters, self.PROFILE, context)
         gpkg = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
         rejects = self.parameterAsFileOutput(parameters, self.REJECTS, context)
         report = self.parameterAsFileOutput(parameters, self.REPORT, context)

@@ -181,7 +181,7 @@ class MonthlyReleaseAlgorithm(CrimeMapperAlgorithm):
             read_config,
         )
 
-        path = self.parameterAsFile(parameters, self.CONFIG, context)
+        path = self.parameter_path(parameters, self.CONFIG, context)
         try:
             if path:
                 unused = self._given_besides_config(parameters, context)
@@ -197,9 +197,9 @@ class MonthlyReleaseAlgorithm(CrimeMapperAlgorithm):
             kind = MAP_POINT_KINDS[self.parameterAsEnum(parameters, self.MAP_POINTS_KIND, context)]
             return ReleaseConfig(
                 inputs=self._file_list(parameters, self.INPUTS, context),
-                profile=self.parameterAsFile(parameters, self.PROFILE, context) or "",
-                salt_file=self.parameterAsFile(parameters, self.SALT_FILE, context) or "",
-                rules=self.parameterAsFile(parameters, self.RULES, context) or "",
+                profile=self.parameter_path(parameters, self.PROFILE, context) or "",
+                salt_file=self.parameter_path(parameters, self.SALT_FILE, context) or "",
+                rules=self.parameter_path(parameters, self.RULES, context) or "",
                 output=out,
                 max_distance_m=self.parameterAsDouble(parameters, self.MAX_DISTANCE, context),
                 map_points=MapPointsConfig(
@@ -222,6 +222,21 @@ class MonthlyReleaseAlgorithm(CrimeMapperAlgorithm):
         never said (MAP_POINTS alike)."""
         return self.parameter_paths(parameters, name, context)
 
+    def path_to_check(
+        self, path: str, parameters: dict, context: QgsProcessingContext
+    ) -> Optional[str]:
+        """A given path as the release reads it (ReleaseConfig.path: ``{month}`` filled in,
+        ``~`` expanded), for the inputs' check (base); None when the release itself refuses
+        it (a bad month or placeholder), so that its own message is the one shown."""
+        from ..core.monthly.config import ConfigError, ReleaseConfig
+
+        month = self.parameterAsString(parameters, self.MONTH, context).strip()
+        try:
+            config = ReleaseConfig(inputs=[], salt_file="", output="", base_dir=Path.cwd())
+            return str(config.path(path, month))
+        except ConfigError:
+            return None if "\x00" not in path else path
+
     def _given_besides_config(self, parameters: dict, context: QgsProcessingContext) -> list[str]:
         """The parameters given a value of their own although CONFIG is given. Why: with
         CONFIG the file decides every setting, and a MAX_DISTANCE, SALT_FILE or
@@ -231,7 +246,7 @@ class MonthlyReleaseAlgorithm(CrimeMapperAlgorithm):
         given = [
             name
             for name in (self.PROFILE, self.SALT_FILE, self.RULES)
-            if self.parameterAsFile(parameters, name, context)
+            if self.parameter_path(parameters, name, context)
         ]
         given += [
             name

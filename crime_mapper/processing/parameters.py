@@ -30,7 +30,6 @@ from qgis.core import (
 )
 
 from ..compat import FILE_BEHAVIOUR_FILE, SOURCE_FILE, SOURCE_VECTOR_POINT, SOURCE_VECTOR_POLYGON
-from .base import split_paths
 
 
 def add_crimes_parameters(
@@ -84,7 +83,7 @@ def crimes_from_parameters(
     from ..qgis_bridge.crimes_source import crimes_path_from_layer
 
     layer = alg.parameterAsVectorLayer(parameters, layer_name, context)
-    files = split_paths(alg.parameterAsFileList(parameters, files_name, context))
+    files = alg.parameter_paths(parameters, files_name, context)
     if layer is not None and files:
         raise QgsProcessingException(
             f"Give either a crimes layer ({layer_name}) or extract files ({files_name}), not both."

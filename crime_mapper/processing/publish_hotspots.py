@@ -212,7 +212,7 @@ class PublishHotspotsAlgorithm(CrimeMapperAlgorithm):
         index = self.parameterAsEnum(parameters, self.CATEGORY, context)
         try:
             result = run_publish_hotspots(
-                self.parameterAsFile(parameters, self.RELEASE, context),
+                self.parameter_path(parameters, self.RELEASE, context),
                 crimes,
                 points,
                 out_path,
@@ -222,7 +222,7 @@ class PublishHotspotsAlgorithm(CrimeMapperAlgorithm):
                 months=self.parameterAsString(parameters, self.MONTHS, context),
                 fdr=self.parameter_bool(parameters, self.FDR, context),
                 max_cells=self.parameter_whole(parameters, self.MAX_CELLS, context),
-                profile_path=self.parameterAsFile(parameters, self.PROFILE, context) or None,
+                profile_path=self.parameter_path(parameters, self.PROFILE, context),
                 feedback=self.core_feedback(feedback),
             )
         except Cancelled as exc:

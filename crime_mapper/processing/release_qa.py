@@ -164,11 +164,10 @@ class ReleaseQaAlgorithm(CrimeMapperAlgorithm):
             run = run_qa_files(
                 current,
                 history,
-                profile_path=self.parameterAsFile(parameters, self.PROFILE, context) or None,
-                history_profile_path=self.parameterAsFile(parameters, self.HISTORY_PROFILE, context)
-                or None,
+                profile_path=self.parameter_path(parameters, self.PROFILE, context),
+                history_profile_path=self.parameter_path(parameters, self.HISTORY_PROFILE, context),
                 points=points,
-                areas_path=self.parameterAsFile(parameters, self.AREAS, context) or None,
+                areas_path=self.parameter_path(parameters, self.AREAS, context),
                 out_dir=folder,
                 save_history=save,
                 far_metres=self.parameterAsDouble(parameters, self.FAR, context),

@@ -7,7 +7,10 @@ machine ran out of memory (a MemoryError traceback, after swapping everything el
 Both are paths a user can type or a script can pass, so they are refused up front, before
 the open, with an OSError the callers already turn into their message naming the file. A
 folder is left to the open, whose own error ("Is a directory") the callers already report.
-No QGIS, no pandas.
+
+The same words say what is wrong with an input path before anything opens it
+(:func:`path_problem`, for every Processing file and folder input), and :func:`shown_path`
+shows such a path in a message. No QGIS, no pandas.
 """
 
 from __future__ import annotations
@@ -16,11 +19,19 @@ import errno
 import os
 import stat
 from pathlib import Path
-from typing import Union
+from typing import Optional, Union
 
 PathLike = Union[str, "os.PathLike[str]"]
 
-__all__ = ["NotAFile", "check_file", "read_bytes_file", "read_text_file"]
+__all__ = [
+    "NotAFile",
+    "check_file",
+    "output_problem",
+    "path_problem",
+    "read_bytes_file",
+    "read_text_file",
+    "shown_path",
+]
 
 
 class NotAFile(OSError):
@@ -45,6 +56,111 @@ def check_file(path: PathLike) -> None:
     mode = os.stat(path).st_mode
     if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
         raise NotAFile(errno.EINVAL, f"{_kind(mode)}, not a file", str(path))
+
+
+#: What :func:`path_problem` may be asked for: a file, a folder, or either (an extract, a
+#: history: a .csv or .zip, or a folder of them).
+WANTED = ("file", "folder", "either")
+
+#: A path is shown at most this long, its middle cut: the start says where, the end which file.
+SHOWN_PATH = 120
+
+
+def shown_path(path: PathLike) -> str:
+    """``path`` as a message shows it: control and invisible characters escaped (``\\x00``,
+    ``\\n``, ``\\u202e``: a message must not hide or reorder what it names), and a path
+    longer than SHOWN_PATH characters cut in the middle, with its length said.
+
+    Why: a message that printed a pasted path as given broke its line at a newline, hid a
+    NUL, and a 300-character name filled the toolbox's log with one path."""
+    text = os.fsdecode(path)
+    text = "".join(c if c.isprintable() or c == " " else ascii(c)[1:-1] for c in text)
+    if len(text) <= SHOWN_PATH:
+        return text
+    half = (SHOWN_PATH - 3) // 2
+    return f"{text[:half]}...{text[-half:]} ({len(text):,} characters)"
+
+
+def path_problem(path: PathLike, wanted: str = "file") -> Optional[str]:
+    """What is wrong with ``path`` as an input ``wanted`` (WANTED), in the words the release
+    configuration's checks and the command line use, else None: "not found", "is a folder,
+    not a file", "is a named pipe (FIFO), not a file" (see :func:`check_file`), "cannot be
+    read (Permission denied)", "path holds a NUL character", "name is too long for this
+    system (File name too long)". A phrase to follow the input's name.
+
+    Why one function: Processing read these paths as Python's own errors ("embedded null
+    byte", "[Errno 36] File name too long") or called a FIFO missing; the words are said
+    once here for every caller. Links are followed (a link to a FIFO is a FIFO; a dangling
+    link is not found). Nothing is opened."""
+    if wanted not in WANTED:
+        raise ValueError(f"wanted must be one of {WANTED}, not {wanted!r}")
+    text = os.fsdecode(path)
+    if "\x00" in text:
+        return "path holds a NUL character"
+    try:
+        mode = os.stat(text).st_mode
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            return "not found"
+        if exc.errno == errno.ENAMETOOLONG:
+            return f"name is too long for this system ({os.strerror(exc.errno)})"
+        return f"cannot be used ({exc.strerror or exc})"
+    folder = stat.S_ISDIR(mode)
+    if wanted == "file" and folder:
+        return "is a folder, not a file"
+    if wanted == "folder" and not folder:
+        return f"is {_kind(mode) if not stat.S_ISREG(mode) else 'a file'}, not a folder"
+    if not (folder or stat.S_ISREG(mode)):
+        return f"is {_kind(mode)}, not a file"
+    if not os.access(text, os.R_OK | (os.X_OK if folder else 0)):
+        return f"cannot be read ({os.strerror(errno.EACCES)})"
+    return None
+
+
+def output_problem(path: PathLike, wanted: str = "file") -> Optional[str]:
+    """What is wrong with ``path`` as an output ``wanted`` ("file" or "folder") that no
+    write can fix, in :func:`path_problem`'s words, else None: "path holds a NUL
+    character", "name is too long for this system (File name too long)" (a name in the
+    path longer than its file system takes, the folders above it made yet or not), "is a
+    folder, not a file", "is a file, not a folder". Whether its folder can be written is
+    left to the write, which says so naming the output.
+
+    Why: an output with a NUL failed the run as "embedded null byte", and a 300-character
+    name only when the finished files were staged, as a raw "[Errno 36]" naming the staging
+    folder instead."""
+    if wanted not in ("file", "folder"):
+        raise ValueError(f"wanted must be file or folder, not {wanted!r}")
+    text = os.fsdecode(path)
+    if "\x00" in text:
+        return "path holds a NUL character"
+    too_long = f"name is too long for this system ({os.strerror(errno.ENAMETOOLONG)})"
+    try:
+        mode = os.stat(text).st_mode
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            return too_long
+        return too_long if exc.errno == errno.ENOENT and _name_too_long(text) else None
+    if wanted == "file" and stat.S_ISDIR(mode):
+        return "is a folder, not a file"
+    if wanted == "folder" and not stat.S_ISDIR(mode):
+        return f"is {_kind(mode) if not stat.S_ISREG(mode) else 'a file'}, not a folder"
+    return None
+
+
+def _name_too_long(text: str) -> bool:
+    """Whether a name below the nearest folder of ``text`` that exists is longer than that
+    folder's file system takes (the system says so only for the first name it looks up)."""
+    folder, names = os.path.abspath(text), []
+    while not os.path.isdir(folder):
+        folder, name = os.path.split(folder)
+        names.append(name)
+        if not name:
+            return False
+    try:
+        limit = os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):  # (no pathconf on Windows)
+        limit = 255
+    return any(len(os.fsencode(name)) > limit for name in names)
 
 
 def read_text_file(path: PathLike, encoding: str = "utf-8") -> str:
