@@ -1187,15 +1187,34 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Parse, run the command's handler, and turn a failure into its exit code: the one
     shape every command has (a handler calls one core function and prints its result)."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
+        _refuse_blank(parser, args)
         return handler(args)
     except Exception as exc:  # noqa: BLE001 - classified; anything else is raised again
         code = _exit_code(exc)
         if code is None:
             raise
         return code
+
+
+def _refuse_blank(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """UsageError naming the first argument given as spaces only (a path, a month, a title).
+
+    Why: a blank value is never what the analyst meant, and each reader took it its own
+    way: ``--profile "   "`` was read as a file named three spaces and refused as "cannot
+    read mapping profile : ..." with nothing to see where the name goes. Processing refuses
+    the same input in the same words (core.common.text_file.path_problem's callers)."""
+    command = next((a for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None)
+    sub = command.choices.get(getattr(args, "command", None)) if command else None
+    for action in sub._actions if sub else ():
+        value = getattr(args, action.dest, None)
+        values = value if isinstance(value, (list, tuple)) else [value]
+        if any(isinstance(v, str) and v and not v.strip() for v in values):
+            name = "/".join(action.option_strings) or action.metavar or action.dest
+            raise UsageError(f"{name} is blank (spaces only): give a value, or leave it out")
 
 
 def run_as_command(argv: Optional[Sequence[str]] = None) -> int:
