@@ -543,8 +543,12 @@ def test_check_release_fails_on_a_planted_leak(provider, inputs, tmp_path):
         "RELEASE_FILE": str(leaked),
         "REPORT": str(tmp_path / "gate.json"),
     }
-    with pytest.raises(QgsProcessingException):
+    with pytest.raises(QgsProcessingException) as refused:
         processing.run(CHECK, params)
+    # the gate's message once (it names the release), then where the report is
+    said = str(refused.value)
+    assert said.count("FAILED") == 1 and said.count(str(leaked)) == 1, said
+    assert said.rstrip().endswith(f"The full report: {tmp_path / 'gate.json'}"), said
     report = json.loads((tmp_path / "gate.json").read_text())
     assert report["passed"] is False
     failed = {c["name"] for c in report["checks"] if not c["passed"]}

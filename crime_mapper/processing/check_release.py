@@ -172,10 +172,9 @@ class CheckReleaseAlgorithm(CrimeMapperAlgorithm):
             feedback.reportError(f"Input file not used: {error}")
         message = report.message()
         if not report.passed:
-            raise QgsProcessingException(
-                f"The leak gate FAILED for {release_file or release_folder} (report: "
-                f"{report_path}):\n{message}"
-            )
+            # (the message names the release and the failed checks; the report's place
+            # is added, not the release's name a second time)
+            raise QgsProcessingException(f"{message}\nThe full report: {report_path}")
         if feedback is not None:
             feedback.pushInfo(message)
         return {self.REPORT: report_path, self.PASSED: 1, self.MESSAGE: message}
