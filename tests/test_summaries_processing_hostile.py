@@ -218,3 +218,20 @@ def test_a_release_with_a_column_added_is_refused_naming_the_column(provider, re
             "crime_mapper:neighbourhood_summaries",
             _params(release, tmp_path / "out", RELEASE=str(added)),
         )
+
+
+def test_a_control_character_in_a_code_is_quoted_where_a_warning_names_the_feature():
+    """The "feature k (CODE)" of a warning showed a layer's code as it was: its NUL or bare
+    CR went into the line the warning was said on."""
+    import numpy as np
+
+    from crime_mapper.core.publish.neighbourhoods import from_outlines
+
+    square = np.array([[-1.1, 52.6], [-1.0, 52.6], [-1.0, 52.7], [-1.1, 52.7], [-1.1, 52.6]])
+    hoods = from_outlines(
+        [("E1\x00X", "North", None, []), ("E2\rY", "South", None, []), ("E3", "", None, [square])]
+    )
+    said = "\n".join(hoods.problems)
+    assert "\x00" not in said and "\r" not in said, said
+    assert "feature 1 ('E1\\x00X'): no geometry" in said, said
+    assert "feature 2 ('E2\\rY'): no geometry" in said, said

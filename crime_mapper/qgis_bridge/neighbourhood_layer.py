@@ -19,7 +19,12 @@ from qgis.core import (
 )
 
 from ..compat import GEOMETRY_POLYGON
-from ..core.publish.neighbourhoods import NeighbourhoodError, Neighbourhoods, from_outlines
+from ..core.publish.neighbourhoods import (
+    NeighbourhoodError,
+    Neighbourhoods,
+    feature_place,
+    from_outlines,
+)
 
 
 def _rings(geometry: QgsGeometry) -> list[list[tuple[float, float]]]:
@@ -83,7 +88,9 @@ def neighbourhoods_from_layer(
         if not geometry.isNull() and not geometry.isEmpty():
             if not geometry.isGeosValid():
                 geometry = _polygon_parts(geometry.makeValid())
-                problems.append(f"feature {k + 1} ({code}): invalid geometry repaired by MakeValid")
+                problems.append(
+                    f"{feature_place(k, _value(code))}: invalid geometry repaired by MakeValid"
+                )
             if not geometry.isNull() and geometry.transform(transform) == 0:
                 rings = _rings(geometry)
         records.append((_value(code), _value(name), _value(pop), rings))

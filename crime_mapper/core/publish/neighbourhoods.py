@@ -550,6 +550,18 @@ def population_problem(value: Any) -> Optional[str]:
     return f"{shown} is a fraction of one resident"
 
 
+def feature_place(k: int, code: Any) -> str:
+    """Where a message puts a problem of the (k+1)th feature: "feature 3 (E02002834)", the
+    code shown as :func:`_shown_value` quotes it when it holds a control character or a line
+    break. Why: a
+    code read from a layer as it is went into the warning with its NUL or bare CR, breaking
+    the line it was said on."""
+    if code is None or code == "":
+        return f"feature {k + 1}"
+    text = str(code)
+    return f"feature {k + 1} ({text if text.isprintable() else _shown_value(text)})"
+
+
 def _shown_value(value: Any) -> str:
     """A value as a message quotes it: control characters visible, at most 40 characters."""
     text = "true" if value is True else "false" if value is False else str(value)
@@ -581,7 +593,7 @@ def read_geojson(
         if not isinstance(props, dict):
             props = {}
         code = _property_text(props.get(code_field), "code", f"feature {k + 1}", problems)
-        where = f"feature {k + 1}" + (f" ({code})" if code else "")
+        where = feature_place(k, code)
         features.append(
             (
                 code,
@@ -688,7 +700,7 @@ def _from_features(
     population: list[float] = []
     index: dict[str, int] = {}
     for code, name, pop, geometry, k in features:
-        where = f"feature {k + 1}" + (f" ({code})" if code else "")
+        where = feature_place(k, code)
         if not code:
             problems.append(f"{where}: no code; skipped (its crimes count as outside)")
             continue
@@ -744,7 +756,7 @@ def from_outlines(
     later = RingChecks()
     try:
         for k, (code, name, pop, raw_rings) in enumerate(records):
-            where = f"feature {k + 1}" + (f" ({code})" if code else "")
+            where = feature_place(k, code)
             if not raw_rings:  # (said as read_geojson says it: was kept without a word)
                 problems.append(f"{where}: no geometry")
             cleaned = [clean_ring(r, where, problems, later) for r in raw_rings]
