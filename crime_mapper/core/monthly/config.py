@@ -663,7 +663,8 @@ TABLE_COMMENTS = {
     ),
     "anonymise.map_points": (
         'kind = "history": paths are the force\'s published police.uk files (folders, zips);\n'
-        'kind = "file": paths[0] is a map points .gpkg or .csv;\n'
+        'kind = "file": paths[0] is a map points .gpkg or .csv (another layer of a .gpkg\n'
+        'than map_points as "FILE.gpkg|layername=LAYER", as the command line\'s --points);\n'
         'kind = "hexagon": hexagon centres every hexagon_m metres (last resort).'
     ),
     "qa": (
