@@ -133,3 +133,14 @@ def test_the_release_command_reads_the_layer_and_records_it(two_layers, tmp_path
     read = release["inputs"]["map_points"]
     assert read["count"] == len(read_map_points_file(f"{two_layers}|layername={LAYER}"))
     assert [(f["name"], f["layer"]) for f in read["files"]] == [("points.gpkg", LAYER)]
+
+
+def test_the_file_s_own_layer_named_is_recorded_as_the_plain_file(two_layers):
+    """QGIS passes a chosen layer as ``path|layername=map_points``: the record is the one a
+    plain path makes (byte-identical releases either way); another layer is named in it."""
+    points = read_map_points_file(two_layers)
+    named = map_points_file_entry(points, f"{two_layers}|layername=map_points")
+    assert named == map_points_file_entry(points, two_layers)
+    assert "layer" not in named["files"][0]
+    other = map_points_file_entry(points, f"{two_layers}|layername={LAYER}")
+    assert other["files"][0]["layer"] == LAYER

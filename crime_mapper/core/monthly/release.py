@@ -1366,7 +1366,7 @@ def build_monthly_manifest(
 ) -> dict[str, Any]:
     """The one manifest of a monthly release (see the module docstring)."""
     from ..release.public_schema import salt_fingerprint
-    from ..release.release_files import input_files, read_salt
+    from ..release.release_files import input_files, read_salt, with_layer
 
     release = outputs.release
     gate = (release.audit.get("leak_gate") if release is not None else None) or {}
@@ -1377,11 +1377,7 @@ def build_monthly_manifest(
     rules = config.optional_path(config.rules, month)
     salt = read_salt(config.path(config.salt_file, month), [outputs.out_dir])
     points_files = input_files(config.map_points_paths(month))
-    layers = {  # (the layer a "file.gpkg|layername=" source read, beside its file)
-        str(f): {"layer": layer}
-        for f, layer in config.map_points_sources(month)
-        if layer is not None
-    }
+    layers = dict(config.map_points_sources(month))  # (file -> the layer read, if named)
     folders: dict[str, str] = {}  # real paths of the output folders, resolved once
     return {
         "manifest_version": MANIFEST_VERSION,
@@ -1394,7 +1390,7 @@ def build_monthly_manifest(
             "profile": _file(profile) if profile else None,
             "map_points": {
                 "kind": config.map_points.kind,
-                "files": [{**_file(p), **layers.get(str(p), {})} for p in points_files],
+                "files": [with_layer(_file(p), layers.get(p)) for p in points_files],
             },
             "rules": _file(rules) if rules else "default rules",
             "salt_fingerprint": salt_fingerprint(salt),

@@ -30,6 +30,7 @@ import pandas as pd
 
 from ..common.layer_source import split_layer_source
 from ..common.staging import file_sha256
+from .map_points_files import MAP_POINTS_TABLE
 from .release_limits import ReleaseInputError, inside_folder
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -470,9 +471,10 @@ def map_points_entry(
 
 
 def with_layer(entry: dict, layer: Optional[str]) -> dict:
-    """A file's manifest entry with the layer read from it (unchanged when none was named,
-    so a release from a plain map points file records what it always did)."""
-    return entry if layer is None else {**entry, "layer": layer}
+    """A file's manifest entry with the layer read from it. Unchanged for none named or the
+    file's own map_points layer (what a plain path reads): a release records what it always
+    did, whether QGIS passed the layer as ``path|layername=map_points`` or a path was given."""
+    return entry if layer in (None, MAP_POINTS_TABLE) else {**entry, "layer": layer}
 
 
 def map_points_file_entry(points: Any, path: PathLike, as_read: Optional[dict] = None) -> dict:
