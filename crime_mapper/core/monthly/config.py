@@ -25,6 +25,7 @@ from typing import Any, Optional, Union
 
 from ..common.input_files import holding_message, input_holding_output
 from ..common.json_file import strict_json
+from ..common.layer_source import gpkg_layer_problem, join_layer_source, split_layer_source
 from ..common.text_file import read_text_file
 from ..common.vocabulary import MONTH_RE
 from ..hotspots.hexgrid import HotspotInputError, refuse_below_smallest
@@ -320,8 +321,26 @@ class ReleaseConfig:
         values.update({k: self.path(hoods[k], month) for k in NEIGHBOURHOOD_PATHS if hoods.get(k)})
         return NeighbourhoodSource(**values)
 
+    def map_points_sources(self, month: str) -> list[tuple[Path, Optional[str]]]:
+        """(file, layer) of each map points source for ``month``: a "file" source may name a
+        GeoPackage's layer as the command line's ``--points`` does (``FILE.gpkg|layername=
+        LAYER``, core.common.layer_source); the file resolves as every path does, the layer
+        is kept as written (None: the file's own map points table)."""
+        if self.map_points.kind != "file":
+            return [(self.path(p, month), None) for p in self.map_points.paths]
+        sources = []
+        for text in self.map_points.paths:
+            file, layer = split_layer_source(text)
+            sources.append((self.path(file, month), layer))
+        return sources
+
     def map_points_paths(self, month: str) -> list[Path]:
-        return [self.path(p, month) for p in self.map_points.paths]
+        """The files of :meth:`map_points_sources` (what exists, and what the manifest hashes)."""
+        return [file for file, _ in self.map_points_sources(month)]
+
+    def map_points_texts(self, month: str) -> list[str]:
+        """:meth:`map_points_sources` as the map points reader takes them."""
+        return [join_layer_source(f, layer) for f, layer in self.map_points_sources(month)]
 
     # --- checks before anything runs --------------------------------------------------------
     def problems(self, month: str) -> list[str]:
@@ -397,9 +416,13 @@ class ReleaseConfig:
         if self.map_points.kind in ("file", "history"):
             if not self.map_points.paths:
                 anonymise.append(f"Map points ({self.map_points.kind}) need at least one path.")
-            for path in self.map_points_paths(month):
+            for path, layer in self.map_points_sources(month):
                 if not _exists(path):
                     anonymise.append(f"Map points source not found: {path}")
+                elif layer is not None and path.suffix.lower() == ".gpkg" and _is_file(path):
+                    problem = gpkg_layer_problem(path, layer)
+                    if problem is not None:
+                        anonymise.append(f"Map points layer not found: {problem}.")
         found["hotspots"].extend(self._hotspot_size_problems())
         hoods = self.publish.neighbourhoods
         if self.publish.summaries and not hoods.get("boundaries"):
@@ -640,7 +663,8 @@ TABLE_COMMENTS = {
     ),
     "anonymise.map_points": (
         'kind = "history": paths are the force\'s published police.uk files (folders, zips);\n'
-        'kind = "file": paths[0] is a map points .gpkg or .csv;\n'
+        'kind = "file": paths[0] is a map points .gpkg or .csv (another layer of a .gpkg\n'
+        'than map_points as "FILE.gpkg|layername=LAYER", as the command line\'s --points);\n'
         'kind = "hexagon": hexagon centres every hexagon_m metres (last resort).'
     ),
     "qa": (

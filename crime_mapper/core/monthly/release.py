@@ -1019,7 +1019,7 @@ def _points_spec(config: ReleaseConfig, month: str) -> Any:
     points = config.map_points
     return MapPointsSpec(
         kind=points.kind,
-        paths=[str(p) for p in config.map_points_paths(month)],
+        paths=config.map_points_texts(month),
         size_m=points.hexagon_m,
         description={
             "history": "map points from the force's published police.uk history",
@@ -1366,7 +1366,7 @@ def build_monthly_manifest(
 ) -> dict[str, Any]:
     """The one manifest of a monthly release (see the module docstring)."""
     from ..release.public_schema import salt_fingerprint
-    from ..release.release_files import input_files, read_salt
+    from ..release.release_files import input_files, read_salt, with_layer
 
     release = outputs.release
     gate = (release.audit.get("leak_gate") if release is not None else None) or {}
@@ -1377,6 +1377,7 @@ def build_monthly_manifest(
     rules = config.optional_path(config.rules, month)
     salt = read_salt(config.path(config.salt_file, month), [outputs.out_dir])
     points_files = input_files(config.map_points_paths(month))
+    layers = dict(config.map_points_sources(month))  # (file -> the layer read, if named)
     folders: dict[str, str] = {}  # real paths of the output folders, resolved once
     return {
         "manifest_version": MANIFEST_VERSION,
@@ -1389,7 +1390,7 @@ def build_monthly_manifest(
             "profile": _file(profile) if profile else None,
             "map_points": {
                 "kind": config.map_points.kind,
-                "files": [_file(p) for p in points_files],
+                "files": [with_layer(_file(p), layers.get(p)) for p in points_files],
             },
             "rules": _file(rules) if rules else "default rules",
             "salt_fingerprint": salt_fingerprint(salt),

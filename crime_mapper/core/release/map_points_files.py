@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ..common.feedback import Feedback
+from ..common.layer_source import LAYERS_NAMED, split_layer_source
 from ..common.schema import REASONS
 from ..common.staging import staged_outputs
 from ..io import gpkg_write
@@ -373,13 +374,9 @@ def _read_gpkg_rows(
     return rows, wanted
 
 
-# How many of a GeoPackage's layers a refusal names (a national file may hold hundreds).
-_LAYERS_NAMED = 10
-
-
 def _no_such_layer(conn: sqlite3.Connection, path: Path, table: str) -> str:
     """The refusal of a GeoPackage without the layer asked for: the layers it holds (the
-    first _LAYERS_NAMED, in the file's order, each with its geometry type) and how to
+    first LAYERS_NAMED, in the file's order, each with its geometry type) and how to
     choose one, so that the analyst can pick the map points among them."""
     found = conn.execute(
         "SELECT table_name, geometry_type_name FROM gpkg_geometry_columns ORDER BY rowid"
@@ -389,7 +386,7 @@ def _no_such_layer(conn: sqlite3.Connection, path: Path, table: str) -> str:
             f"{path} has no {table!r} layer, nor any other layer with a geometry: map points "
             "are a point layer (as 'Build anonymous map points' writes)"
         )
-    named = [f"{str(name)!r} ({str(kind).lower()})" for name, kind in found[:_LAYERS_NAMED]]
+    named = [f"{str(name)!r} ({str(kind).lower()})" for name, kind in found[:LAYERS_NAMED]]
     more = len(found) - len(named)
     listed = ", ".join(named) + (f" and {more:,} more" if more else "")
     layers = f"layer{'s' if len(found) != 1 else ''}"
@@ -738,11 +735,8 @@ def _decode_texts(
 
 def read_map_points_file(path: PathLike) -> MapPoints:
     """Map points from a .gpkg (table map_points, or layername= in the path) or a .csv."""
-    text = str(path)
-    table = MAP_POINTS_TABLE
-    if "|layername=" in text:
-        text, rest = text.split("|layername=", 1)
-        table = rest.split("|", 1)[0]
+    text, layer = split_layer_source(path)
+    table = MAP_POINTS_TABLE if layer is None else layer
     if text.lower().endswith(".gpkg"):
         return read_map_points_gpkg(text, table)
     if text.lower().endswith(".csv"):
@@ -797,10 +791,14 @@ class MapPointsSpec:
             return hexagon_points(crimes, self.size_m)
         raise MapPointsInputError(f"unknown map points source {self.kind!r}")
 
+    def layer(self) -> Optional[str]:
+        """The GeoPackage layer a "file" source names (``|layername=``), for the manifest."""
+        return split_layer_source(self.paths[0])[1] if self.kind == "file" and self.paths else None
+
     def input_files(self) -> list[Path]:
         """Files the map points were read from, for the release manifest."""
         if self.kind in ("file", "history"):
             from .release_files import input_files
 
-            return input_files([p.split("|", 1)[0] for p in self.paths])
+            return input_files([split_layer_source(p)[0] for p in self.paths])
         return []

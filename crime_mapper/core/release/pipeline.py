@@ -46,6 +46,7 @@ import pandas as pd
 from ..common.background import beside
 from ..common.feedback import CancelOnly, Feedback, ScaledFeedback
 from ..common.input_files import holding_message, input_holding_output, output_clash
+from ..common.layer_source import split_layer_source
 from ..common.reproducible import fixed_timestamp, freeze_geopackage
 from ..common.staging import staged_outputs
 from ..io import gpkg_write
@@ -293,10 +294,13 @@ def resolve_points(
     if isinstance(points, MapPointsSpec):
         resolved = points.resolve(crimes, feedback)
         return resolved, map_points_entry(
-            resolved, points.description or f"map points ({points.kind})", points.input_files()
+            resolved,
+            points.description or f"map points ({points.kind})",
+            points.input_files(),
+            points.layer(),
         )
     if isinstance(points, (str, os.PathLike)):
-        file = Path(str(points).split("|", 1)[0])
+        file = Path(split_layer_source(points)[0])
         if not file.is_file():
             resolved = read_map_points_file(points)  # its own clear error
             return resolved, map_points_file_entry(resolved, points)

@@ -28,7 +28,9 @@ from typing import Any, Callable, Optional, TypeVar, Union
 import numpy as np
 import pandas as pd
 
+from ..common.layer_source import split_layer_source
 from ..common.staging import file_sha256
+from .map_points_files import MAP_POINTS_TABLE
 from .release_limits import ReleaseInputError, inside_folder
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -452,16 +454,27 @@ def points_fingerprint(points: Any) -> str:
 
 
 def map_points_entry(
-    points: Any, description: str = "map points", files: Sequence[PathLike] = ()
+    points: Any,
+    description: str = "map points",
+    files: Sequence[PathLike] = (),
+    layer: Optional[str] = None,
 ) -> dict:
-    """The manifest's ``inputs.map_points`` section for a set of map points."""
+    """The manifest's ``inputs.map_points`` section for a set of map points; ``layer``: the
+    GeoPackage layer they were read from, when the source named one (``|layername=``)."""
     return {
         "description": description,
         "count": len(points),
         "sha256": points_fingerprint(points),
         "sources": sorted({str(s) for s in points.source.tolist()}),
-        "files": [file_entry(p) for p in map(Path, files) if p.is_file()],
+        "files": [with_layer(file_entry(p), layer) for p in map(Path, files) if p.is_file()],
     }
+
+
+def with_layer(entry: dict, layer: Optional[str]) -> dict:
+    """A file's manifest entry with the layer read from it. Unchanged for none named or the
+    file's own map_points layer (what a plain path reads): a release records what it always
+    did, whether QGIS passed the layer as ``path|layername=map_points`` or a path was given."""
+    return entry if layer in (None, MAP_POINTS_TABLE) else {**entry, "layer": layer}
 
 
 def map_points_file_entry(points: Any, path: PathLike, as_read: Optional[dict] = None) -> dict:
@@ -469,12 +482,13 @@ def map_points_file_entry(points: Any, path: PathLike, as_read: Optional[dict] =
     URI names its file before the ``|``), so every writer describes the file alike.
     ``as_read``: the file's entry taken as it was read (read_described), listed instead of
     hashing the file again."""
-    file = Path(str(path).split("|", 1)[0])
+    text, layer = split_layer_source(path)
+    file = Path(text)
     if as_read is not None:
         entry = map_points_entry(points, f"map points file {file.name}")
-        entry["files"] = [as_read]
+        entry["files"] = [with_layer(as_read, layer)]
         return entry
-    return map_points_entry(points, f"map points file {file.name}", [file])
+    return map_points_entry(points, f"map points file {file.name}", [file], layer)
 
 
 def input_files(paths: Sequence[PathLike]) -> list[Path]:
