@@ -27,8 +27,9 @@ SAMPLE = ROOT / "sample_data" / "police-uk" / "2022-09"
     ],
 )
 def test_a_blank_argument_is_refused_naming_it(
-    argv: list[str], name: str, tmp_path: Path, capsys: pytest.CaptureFixture
+    argv: list[str], name: str, tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch
 ) -> None:
+    monkeypatch.chdir(tmp_path)  # (an --out of spaces, were it taken, is made here)
     argv = [str(tmp_path / "out") if a == "OUT" else a for a in argv]
     assert cli.main(argv) == cli.EXIT_USAGE
     err = capsys.readouterr().err
