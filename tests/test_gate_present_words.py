@@ -4,13 +4,15 @@ A little output text (the public layer's style) is ruled out of the free-text se
 each of its 6-word runs has a word the raw notes do not hold. checks._runs_may_be_raw looks
 for a couple of words one by one, then for every word still open in one numpy pass
 (_present_words). That pass must say exactly what ``word in raw`` says for every word and
-every buffer, and _runs_may_be_raw must rule a text out only where a find per word (the
-path it replaced) rules it out too, and exactly where every run has a missing word.
+every buffer, and _runs_may_be_raw must rule a text out wherever a find per word (the path
+it replaced) rules it out, and exactly where every run has a word that is not a whole word
+of the raw notes (a word of their folded text: a word inside a longer one rules it out too).
 """
 
 from __future__ import annotations
 
 import random
+import re
 import types
 from collections.abc import Collection, Iterable
 from typing import Optional
@@ -62,13 +64,15 @@ def _old_runs_may_be_raw(prep, texts: Iterable[str], public: Collection[str]) ->
 
 
 def _exact(prep, texts: Iterable[str], public: Collection[str]) -> bool:
-    """Whether some run (of at most _FEW_RUNS) has every word in the raw notes, by finds."""
+    """Whether some run (of at most _FEW_RUNS) has every word among the raw notes' words
+    (maximal runs of ASCII digits and letters of each value, lowered), by a regex."""
     runs = {run for text in texts for run in fragments_of(text) if run not in public}
     if len(runs) > checks._FEW_RUNS:
         return True
     values = [v for col, part in prep.secret_parts if col.startswith(EXTRA_PREFIX) for v in part]
     raw = "\x00".join(values).encode("utf-8", errors="replace").lower()
-    return any(all(w.encode("ascii") in raw for w in run.split(" ")) for run in runs)
+    words = set(re.findall(rb"[0-9a-z]+", raw))
+    return any(all(w.encode("ascii") in words for w in run.split(" ")) for run in runs)
 
 
 def _hostile_buffers(rng: random.Random) -> list[bytes]:
@@ -154,6 +158,9 @@ def _texts() -> list[list[str]]:
         ["<qgis> style joinstyle outline offset diameter category theft crime"],
         [" ".join(f"w{i} x{i} y{i} z{i} q{i} r{i}" for i in range(40))],
         ["entry forced via rear window of", "qzxvq unheard of in any note today"],
+        ["flat heard glass bicycle shed forced"],  # every word whole in the notes
+        ["lass cycle orced ndow eighbour ight"],  # every word only inside one of theirs
+        ["forced via rear window of nigh"],  # "nigh": the start of "night"
     ]
 
 
@@ -203,3 +210,21 @@ def test_runs_may_be_raw_on_real_notes(world: dict):
         else:
             may_be += 1
     assert ruled_out >= 5 and may_be >= 5  # (both answers were met)
+
+
+def test_words_only_inside_longer_raw_words_rule_a_text_out():
+    """A text each of whose runs has a word found in the raw notes only inside a longer word
+    ("in" in "within", "fore" in "forecourt") cannot share a run with them: ruled out, where
+    a find per word kept it (a public GeoPackage's SQLite trigger text against a national
+    month's notes: its words "in", "id", "or" are inside note words, and the notes were
+    folded and their runs hashed and sorted to find nothing)."""
+    prep = _prep(["suspect seen within the forecourt of the building at night"])
+    text = "seen in the fore court of the building at night today"
+    assert _old_runs_may_be_raw(prep, [text], set())  # (every word inside the notes)
+    assert not _runs_may_be_raw(prep, [text], set())
+    raw_text = b"suspect seen within the forecourt of the building at night"
+    assert free_text_findings([text], set(), raw_text, [(0, "extra_mo_notes")]) == []
+    # one run of six whole words of the note: kept, and the full search finds it
+    text = "seen within the forecourt of the"
+    assert _runs_may_be_raw(prep, [text], set())
+    assert free_text_findings([text], set(), raw_text, [(0, "extra_mo_notes")])

@@ -1600,13 +1600,20 @@ def _runs_may_be_raw(prep: PreparedGate, texts: Iterable[str], public: Collectio
     A finding is a run that :func:`fragments_of` gives for one of ``texts`` (one of the
     text's folded 6-word runs that passes fragments_of's tests), is not a public value's
     run, and is a run of the folded raw notes; so each of its words is a maximal run of
-    ASCII letters and digits in the lower-cased UTF-8 bytes of a raw free-text value, and a
-    run with a word those bytes do not hold is ruled out. The words are looked for with a
-    ``find`` in C over the joined values (no folding, hashing or runs of the 50 MB of notes
-    for a style file), the word in most runs not yet ruled out first, and after
+    ASCII letters and digits in the lower-cased UTF-8 bytes of a raw free-text value: a
+    whole word of :func:`_raw_free_text_words`, where it is found with a space on both
+    sides, and a run with a word that is not there is ruled out. The words are looked for
+    with a ``find`` in C over the joined values (no folding, hashing or runs of the 50 MB
+    of notes for a style file), the word in most runs not yet ruled out first, and after
     _FEW_RUN_SCANS missing words the words still open all at once (:func:`_present_words`,
     the same answer as a find each). True (search as before) when some run's words are all
-    there."""
+    there.
+
+    Why whole words, not any place in the notes: a public GeoPackage's SQLite trigger text
+    ("CREATE TRIGGER ... AFTER UPDATE OF ... ON ...") has runs whose every word is inside
+    some word of a national month's notes ("in", "id", "or"), so it was never ruled out and
+    the notes were folded and their 4.3 million runs hashed and sorted (some 1.2 s CPU) to
+    find nothing."""
     runs = {run for text in texts for run in fragments_of(text) if run not in public}
     if not runs:
         return False
@@ -1622,8 +1629,8 @@ def _runs_may_be_raw(prep: PreparedGate, texts: Iterable[str], public: Collectio
                 counts[word] = counts.get(word, 0) + 1
         word = max(counts, key=lambda w: (counts[w], len(w), w))
         if raw is None:
-            raw = _raw_free_text_lowered(prep)
-        if word.encode("ascii") in raw:
+            raw = _raw_free_text_words(prep)
+        if f" {word} ".encode("ascii") in raw:
             for words in open_runs:
                 words.discard(word)  # (there: no longer rules a run out)
             if any(not words for words in open_runs):
@@ -1635,16 +1642,30 @@ def _runs_may_be_raw(prep: PreparedGate, texts: Iterable[str], public: Collectio
                 return False
     # the words still open, all looked up in one pass: a run may be raw when all are there
     if raw is None:
-        raw = _raw_free_text_lowered(prep)
-    present = _present_words(raw, {word for words in open_runs for word in words})
-    return any(words <= present for words in open_runs)
+        raw = _raw_free_text_words(prep)
+    present = _present_words(raw, {f" {word} " for words in open_runs for word in words})
+    return any(all(f" {word} " in present for word in words) for words in open_runs)
 
 
-def _raw_free_text_lowered(prep: PreparedGate) -> bytes:
+def _raw_free_text_words(prep: PreparedGate) -> bytes:
     """Every extra_* value, the short ones too (more text can only hold more words), NUL-
-    joined, encoded and lowered as fold_words_bytes does before its translate."""
-    values = [v for col, part in prep.secret_parts if col.startswith(EXTRA_PREFIX) for v in part]
-    return "\x00".join(values).encode("utf-8", errors="replace").lower()
+    joined, encoded and lowered as fold_words_bytes does before its translate, and every
+    byte that is not a word byte (an ASCII digit or lower-case letter) a space, a space
+    before and after it all: a word of the folded notes is there with a space either side.
+    (fold_words_bytes keeps the same word bytes; its single spaces and NULs between words
+    are runs of spaces here.)"""
+    values = [""]  # (a NUL first and last: the spaces at either end, with no copy)
+    for col, part in prep.secret_parts:
+        if col.startswith(EXTRA_PREFIX):
+            values += part
+    values.append("")
+    return "\x00".join(values).encode("utf-8", errors="replace").translate(_LOWER_WORDS_SPACED)
+
+
+# bytes.lower() of each byte, then every byte but ASCII digits and lower-case letters a space
+_LOWER_WORDS_SPACED = bytes(
+    b if (48 <= b <= 57 or 97 <= b <= 122) else 32 for b in bytes(range(256)).lower()
+)
 
 
 _PRESENT_CHUNK = 1 << 20  # 4-byte windows hashed at a time (their arrays stay in cache)
