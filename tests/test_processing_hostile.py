@@ -209,3 +209,58 @@ def test_a_public_csv_onto_a_folder_is_named(provider, crimes_gpkg, tmp_path):
             },
         )
     assert _files(out) == ["street.csv"]
+
+
+class _Warnings:
+    """A Processing feedback that keeps the warnings the log is given."""
+
+    def __new__(cls):
+        from qgis.core import QgsProcessingFeedback
+
+        class Kept(QgsProcessingFeedback):
+            def __init__(self) -> None:
+                super().__init__()
+                self.warnings: list[str] = []
+
+            def pushWarning(self, warning: str) -> None:  # noqa: N802 - QGIS API
+                self.warnings.append(warning)
+                super().pushWarning(warning)
+
+        return Kept()
+
+
+def test_build_map_points_says_which_given_inputs_its_source_does_not_read(
+    provider, crimes_gpkg, tmp_path
+):
+    """An input of another source (MODE) was passed over without a word: history files given
+    with the point layer source left at its default were never read, and nothing said so."""
+    import processing
+
+    history = {"MODE": 1, "HISTORY": str(SAMPLE / "2022-09")}
+    alone = _Warnings()
+    processing.run(
+        "crime_mapper:build_map_points",
+        {**history, "OUTPUT": str(tmp_path / "alone.gpkg")},
+        feedback=alone,
+    )
+    assert not [w for w in alone.warnings if "not read" in w], alone.warnings
+    both = _Warnings()
+    processing.run(
+        "crime_mapper:build_map_points",
+        {
+            **history,
+            "CRIMES": gpkg_uri(crimes_gpkg, CRIMES_TABLE),
+            "HEX_SIZE": 500,
+            "OUTPUT": str(tmp_path / "both.gpkg"),
+        },
+        feedback=both,
+    )
+    said = [w for w in both.warnings if "not read" in w]
+    assert said == [
+        "CRIMES is given but not read: the source (MODE) is 'Derived from police.uk history "
+        "files', which reads HISTORY"
+    ], both.warnings
+    from crime_mapper.core.release.map_points_files import read_map_points_file
+
+    built = [read_map_points_file(tmp_path / f"{n}.gpkg").to_frame() for n in ("both", "alone")]
+    assert built[0].equals(built[1]) and len(built[0]) > 0

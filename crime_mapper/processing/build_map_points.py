@@ -37,7 +37,7 @@ from ..compat import (
 )
 from ..core.common.feedback import Cancelled
 from ..core.common.input_files import output_clash
-from .base import CrimeMapperAlgorithm
+from .base import CrimeMapperAlgorithm, push_warning
 from .parameters import crimes_from_parameters
 
 MODES = (
@@ -47,6 +47,14 @@ MODES = (
     "Hexagon fallback (not street level)",
 )
 MODE_LAYER, MODE_HISTORY, MODE_ROADS, MODE_HEXAGON = range(4)
+#: The inputs each source (MODE) reads; an input of another source given too is not read,
+#: and the run says so (unread_inputs).
+MODE_INPUTS: dict[int, tuple[str, ...]] = {
+    MODE_LAYER: ("POINTS", "LABEL_FIELD"),
+    MODE_HISTORY: ("HISTORY",),
+    MODE_ROADS: ("ROADS", "ROAD_NAME_FIELD", "ADDRESSES"),
+    MODE_HEXAGON: ("CRIMES", "CRIMES_FILES", "PROFILE"),
+}
 
 
 class BuildMapPointsAlgorithm(CrimeMapperAlgorithm):
@@ -249,6 +257,8 @@ class BuildMapPointsAlgorithm(CrimeMapperAlgorithm):
 
         mode = self.parameterAsEnum(parameters, self.MODE, context)
         adapter = self.core_feedback(feedback)
+        for warning in unread_inputs(parameters, mode):
+            push_warning(feedback, warning)
         output = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
         clash = output_clash(self._input_files(parameters, context), [("map points", output)])
         if clash is not None:
@@ -289,10 +299,7 @@ class BuildMapPointsAlgorithm(CrimeMapperAlgorithm):
         if feedback is not None:
             feedback.pushInfo(f"{len(points):,} map points written to {output}")
             for warning in points.warnings:
-                if hasattr(feedback, "pushWarning"):  # QGIS >= 3.16
-                    feedback.pushWarning(warning)
-                else:
-                    feedback.reportError(warning, False)
+                push_warning(feedback, warning)
         uri = f"{output}|layername={files.MAP_POINTS_TABLE}"
         if context.project() is not None:
             details = QgsProcessingContext.LayerDetails(
@@ -308,3 +315,22 @@ class BuildMapPointsAlgorithm(CrimeMapperAlgorithm):
             self.COUNT: len(points),
             self.WARNINGS: warnings,
         }
+
+
+def unread_inputs(parameters: dict, mode: int) -> list[str]:
+    """A warning for each input given that ``mode`` does not read (HISTORY given with the
+    point layer source, say). Why: such an input was passed over without a word, so an
+    analyst who chose history files but left the source at its default built map points from
+    a layer and never heard the files were not read."""
+    read = MODE_INPUTS.get(mode, ())
+    unread = [
+        name
+        for names in MODE_INPUTS.values()
+        for name in names
+        if name not in read and parameters.get(name) not in (None, "", [])
+    ]
+    return [
+        f"{name} is given but not read: the source (MODE) is {MODES[mode]!r}, which reads "
+        f"{', '.join(read)}"
+        for name in unread
+    ]
