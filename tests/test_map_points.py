@@ -473,6 +473,10 @@ def test_hexagon_fallback_without_names_and_bad_size() -> None:
     # below the hotspot lattice's floor (HexGrid): a map points error, not a hotspot one
     with pytest.raises(MapPointsError, match="hexagon size must be at least 10 m, not 0.5 m"):
         map_points_hexagon_fallback([-1.13], [52.63], 0.5)
+    # and above its ceiling: a map points error too (it was HexGrid's hotspots error, which
+    # Processing reported as "Build map points failed", unlike the floor's "Map points: ...")
+    with pytest.raises(MapPointsError, match="hexagon size must be at most 1,000,000 m, not 1e"):
+        map_points_hexagon_fallback([-1.13], [52.63], 1e9)
     with pytest.raises(MapPointsError, match="no crime has a location"):
         map_points_hexagon_fallback([np.nan], [np.nan], 500)
     # by default a cell needs 8 distinct crime locations: two crimes make no point at all

@@ -38,7 +38,13 @@ from ..common.csv_safety import safe_cell
 from ..common.dependencies import require
 from ..common.geography import WGS84, inside_uk, to_wgs84, transform
 from ..common.projection import choose_crs, to_projected
-from ..hotspots.hexgrid import SMALLEST_SIZE_M, HexGrid, hex_cells, hex_centres
+from ..hotspots.hexgrid import (
+    LARGEST_HEXAGON_M,
+    SMALLEST_SIZE_M,
+    HexGrid,
+    hex_cells,
+    hex_centres,
+)
 
 SOURCES = ("layer", "police.uk history", "roads", "hexagon fallback")
 LOCATION_PREFIX = "On or near"
@@ -830,6 +836,10 @@ def map_points_hexagon_fallback(
     if size_m < SMALLEST_SIZE_M:  # (HexGrid's floor, said here as a map points error)
         raise MapPointsError(
             f"the hexagon size must be at least {SMALLEST_SIZE_M:g} m, not {size_m:g} m"
+        )
+    if size_m > LARGEST_HEXAGON_M:  # (and its ceiling: HexGrid said it as a hotspots error)
+        raise MapPointsError(
+            f"the hexagon size must be at most {LARGEST_HEXAGON_M:,.0f} m, not {size_m:g} m"
         )
     lon_a = np.asarray(lon, dtype=np.float64).ravel()
     lat_a = np.asarray(lat, dtype=np.float64).ravel()
