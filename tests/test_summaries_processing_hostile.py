@@ -123,9 +123,16 @@ def test_a_control_character_in_a_neighbourhood_name_is_read_as_a_space(
     )
     assert result["PAGES"] == 3
     pages = "".join(p.read_text(encoding="utf-8") for p in Path(result["FOLDER"]).glob("*.html"))
-    assert "North End" in pages and "South Side" in pages and "\x00" not in pages
+    assert "South Side" in pages and "\x00" not in pages and "\x1b" not in pages
     said = [w for w in feedback.warnings if "holds control characters" in w]
-    assert len(said) == 2 and "'North\\x00End'" in said[0], feedback.warnings
+    assert "'South\\x1bSide'" in said[-1], feedback.warnings
+    # (QGIS 3.40 cuts a text attribute at a NUL, so its layer holds "North": nothing to say)
+    held = [f["name"] for f in layer.getFeatures()]
+    if held[0] == "North\x00End":
+        assert "North End" in pages, pages
+        assert len(said) == 2 and "'North\\x00End'" in said[0], feedback.warnings
+    else:
+        assert held[0] == "North" and len(said) == 1, (held, feedback.warnings)
 
 
 def test_a_control_character_in_the_force_name_is_refused_by_name(provider, release, tmp_path):
