@@ -18,7 +18,7 @@ import pytest
 
 from crime_mapper.core.gate import output_reader, scan
 from crime_mapper.core.gate.leak_gate import check_release
-from tests.support.gate_text import assert_read_without_shown_text
+from tests.support.gate_text import assert_read_without_second_parse
 from tests.support.leak_world import copy_folder, raw_row
 
 
@@ -152,7 +152,6 @@ def test_the_shown_text_is_the_same_on_the_fast_and_the_parsed_read(between):
 @pytest.mark.parametrize(
     "page",
     [
-        "<p>On or near <a href='x.html'>High Street</a>, (<abbr title='a'>ASB</abbr>).</p>",
         "<table><tr><td>52.667</td><td>187</td></tr></table>",
         "<ul><li>12</li><li>34</li></ul><p>1<br>2</p>",
         # (an SVG text element's nodes are read joined all the same: the gate does not lay
@@ -165,10 +164,19 @@ def test_text_apart_on_the_screen_is_not_joined(page):
     assert len(_read(page).texts) == 2  # (the nodes and the attributes: no shown text)
 
 
-def test_our_web_map_page_needs_no_shown_text(gated_webmap):
-    """The real web map's pages hold no join, so the gate reads them without a second parse
-    (the summaries' pages: test_summaries_history)."""
-    assert_read_without_shown_text(sorted(gated_webmap.rglob("*.html")))
+def test_text_of_one_block_is_read_as_shown_across_its_inline_elements():
+    """A link or an abbreviation in prose is laid out on its paragraph's line: the line is
+    read as well as its nodes, with a space only where the source has white space."""
+    page = "<p>On or near <a href='x.html'>High Street</a>, (<abbr title='a'>ASB</abbr>).</p>"
+    fast, parsed = _read(page), _read(page, fast=False)
+    assert (fast.texts, fast.strings) == (parsed.texts, parsed.strings)
+    assert fast.texts[-1] == "On or near High Street, (ASB)."
+
+
+def test_our_web_map_page_is_read_without_a_second_parse(gated_webmap):
+    """The real web map's pages take the fast read (the summaries' pages:
+    test_summaries_history)."""
+    assert_read_without_second_parse(sorted(gated_webmap.rglob("*.html")))
 
 
 def test_angle_pairs_read_the_usual_forms():
@@ -190,15 +198,15 @@ def test_angle_pairs_read_the_usual_forms():
 
 
 def test_the_fast_read_finds_every_join_the_parse_finds():
-    """A plain page is parsed for its shown text only where its inline tags say it may hold
-    a join (output_reader._may_join): on random pages of inline and block tags, joining
-    characters, character references and format characters, reading it so must give what a
-    parse of every page gives."""
+    """A plain page's shown text is read from its split (output_reader._joined_runs), a
+    second parse only where it holds a format character: on random pages of inline and
+    block tags, joining characters, character references and format characters, reading it
+    so must give what a parse of every page gives."""
     pieces = [
         "<b>", "</b>", "<p>", "</p>", "<td>", "</td>", "<br>", "<x-y>", "</x-y>", "<wbr>",
         "<span class='q'>", "</span>", "<tspan x='1'>", "<tspan>", "</tspan>", "<text>",
         "<!DOCTYPE html>", "a", "7", ".", "-", "+", "'", "°", " ", "\n", ";", "&amp;", "&#55;",
-        "&#8203;", "\u00ad", "é", "x.5", "52.66", "</a>.", "<a href='x'>",
+        "&#8203;", "\u00ad", "é", "x.5", "52.66", "</a>.", "<a href='x'>", "&nbsp;", "<li>",
     ]  # fmt: skip
     rng = random.Random(8)
     plain = 0

@@ -376,8 +376,9 @@ def test_plain_html_is_refused_where_it_could_differ():
 
 def test_real_summaries_and_web_map_pages_take_the_fast_path(tmp_path: Path):
     """Pages rendered by our templates (a web map, 125 neighbourhood summaries and their
-    index, from the sample release) are plain, and read exactly as html.parser reads them:
-    the fast path is what the gate runs on them, not a branch that never runs."""
+    index, from the sample release) are plain, and read exactly as html.parser reads them,
+    their text as shown too: the fast path is what the gate runs on them, not a branch that
+    never runs."""
     from crime_mapper.core.publish.webmap_export import WebmapOptions, export_webmap
     from tests.support.summaries_release import make_release, summaries_cli
     from tests.support.webmap_release import OCT
@@ -394,7 +395,8 @@ def test_real_summaries_and_web_map_pages_take_the_fast_path(tmp_path: Path):
         fast = output_reader._plain_html(page)
         assert fast is not None, path
         assert fast[:5] == output_reader._parsed_html(page)[:5], path
-        assert fast[5] is False, path  # (no join a browser shows as one word: no 2nd parse)
+        # (their text as shown, links in prose joined, read from the split, no 2nd parse)
+        assert fast[5] == output_reader._shown_runs(page), path
 
 
 # --- many-pattern search: the second key keeps the old hits, in the old order -------------------

@@ -187,15 +187,15 @@ def test_demo_trend_is_complete_and_reconciles(demo: dict):
     assert "Nov 2021: " in page and "missing" not in page.split("Trend")[1].split("</desc>")[0]
 
 
-def test_demo_pages_hold_nothing_the_leak_gate_reads_as_shown_text(demo: dict):
-    """Our pages (links in prose, SVG charts with two-line month labels, tables) hold no
-    join a browser would show as one token, so the gate reads each without a second parse
-    (core.gate.output_reader._shown_runs)."""
-    from tests.support.gate_text import assert_read_without_shown_text
+def test_demo_pages_are_read_by_the_leak_gate_without_a_second_parse(demo: dict):
+    """Our pages (links in prose, SVG charts with two-line month labels, tables) take the
+    gate's fast read, their text as shown read from the same split
+    (core.gate.output_reader._joined_runs)."""
+    from tests.support.gate_text import assert_read_without_second_parse
 
     pages = sorted(demo["out"].glob("*.html"))
     assert len(pages) == 38
-    assert_read_without_shown_text(pages)
+    assert_read_without_second_parse(pages)
 
 
 def test_demo_force_rate_covers_the_same_area_as_its_crimes(demo: dict):

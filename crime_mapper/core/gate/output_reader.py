@@ -1101,9 +1101,11 @@ _ATTR = (
     r"(?:=(\"[^\"<>]*\"|'[^'<>]*'|[^\s\"'=<>`/]+(?=[ \t\n\r\f>])))?"
 )
 # (text chunks, attribute values, (type, body) of scripts, style bodies, the attribute
-# values that are not blank, normalised: the strings a page's attributes add; whether the
-# page may hold a join a browser shows as one word: see _shown_runs)
-_HtmlRead = tuple[list[str], list[str], list[tuple[str, str]], list[str], list[str], bool]
+# values that are not blank, normalised: the strings a page's attributes add; the page's
+# text as shown, _joined_runs, or None: read by a parse, _shown_runs)
+_HtmlRead = tuple[
+    list[str], list[str], list[tuple[str, str]], list[str], list[str], Optional[list[str]]
+]
 _START_TAG = re.compile(r"<([a-zA-Z][a-zA-Z0-9]*)((?:" + _ATTR + r")*)" + _HWS + r"*(?P<slash>/?)>")
 _END_TAG = re.compile(r"</([a-zA-Z][a-zA-Z0-9]*)>")
 _DOCTYPE = re.compile(r"<!doctype" + _HWS + r"+html" + _HWS + r"*>", re.IGNORECASE)
@@ -1196,37 +1198,43 @@ def _plain_html(page: str) -> Optional[_HtmlRead]:
             styles.append(chunks[i + 1])
     for i in reversed(bodies):
         chunks[i] = ""
-    may_join = _may_join(chunks, infos)
+    joined = _joined_runs(chunks, infos)
     texts = [html.unescape(c) if "&" in c else c for c in chunks if c]
     values = list(chain.from_iterable(map(_VALUES, infos)))
     normalised = list(chain.from_iterable(map(_NORMALISED, infos)))
-    return texts, values, scripts, styles, normalised, may_join
+    return texts, values, scripts, styles, normalised, joined
 
 
-def _may_join(chunks: list[str], infos: list) -> bool:
-    """Whether a plain page's text may hold a join (see _shown_runs): two chunks of text,
-    with only inline tags (and empty chunks) between them, whose characters either side
-    could run on into one token (_JOINS, on the chunks as written: a character reference's
-    "&" and ";" count). A superset of _ShownText's joins (tests/test_gate_page_read), found
-    from the tags' cached facts: only the page's inline tags are looked at, in Python."""
+def _joined_runs(chunks: list[str], infos: list) -> list[str]:
+    """:func:`_shown_runs` of a plain page whose text holds no format character, from its
+    split (script and style bodies emptied): the text of each run of chunks that only
+    inline tags separate, where two chunks or more are not blank, normalised. Only the
+    page's inline tags are looked at, in Python (tests/test_gate_shown_text and
+    tests/test_gate_text_scale compare a parse)."""
     last = len(infos)
+    runs: list[str] = []
+    done = -1
     for i in compress(range(last), map(_INLINE, infos)):
-        left, j = chunks[i], i
-        while not left and j > 0 and infos[j - 1][7]:
-            j -= 1
-            left = chunks[j]
-        right, k = chunks[i + 1], i + 1
-        while not right and k < last and infos[k][7]:
-            k += 1
-            right = chunks[k]
-        if left and right and _JOINS.match(left[-1] + right[:2]) is not None:
-            return True
-    return False
+        if i < done:
+            continue  # (in a run read already)
+        first = i
+        while first > 0 and infos[first - 1][7]:
+            first -= 1
+        done = i + 1
+        while done < last and infos[done][7]:
+            done += 1
+        # (chunk k lies between tags k - 1 and k)
+        run = [html.unescape(c) if "&" in c else c for c in chunks[first : done + 1] if c]
+        if sum(not c.isspace() for c in run) > 1:
+            line = normalise("".join(run))
+            if line:
+                runs.append(line)
+    return runs
 
 
 def _parsed_html(page: str) -> _HtmlRead:
-    """The same five lists from html.parser (the reference; any page), and True: such a
-    page's text as shown is always read (_ShownText, a second parse)."""
+    """The same five lists from html.parser (the reference; any page), and None: such a
+    page's text as shown is read by a second parse (_ShownText)."""
     parser = _Collector()
     parser.feed(page)
     parser.close()
@@ -1234,7 +1242,7 @@ def _parsed_html(page: str) -> _HtmlRead:
         parser.handle_endtag(parser._in[0])
     values = parser.attrs_seen
     normalised = [normalise(a) for a in values if a.strip()]
-    return parser.text, values, parser.scripts, parser.styles, normalised, True
+    return parser.text, values, parser.scripts, parser.styles, normalised, None
 
 
 # text chunk -> normalise(chunk): the pages of one template repeat most of their text
@@ -1268,10 +1276,14 @@ def _normalised_texts(chunks: list[str]) -> list[str]:
 # Where a page may hold such a join, its text is also read as shown: the text of each run of
 # nodes no block element, script, style or title separates, with the format characters
 # (Unicode Cf: zero-width spaces and joiners, soft hyphens, direction marks) taken out. Only
-# the runs where something was joined or taken out are added. A page of the plain grammar
-# (our own templates' pages) is parsed for them only where its inline tags or its text say
-# it may hold one (_may_join, _FORMATTED_TEXT: facts of each distinct tag and text chunk,
-# found once), so a page without costs a look at its inline tags. What CSS does (a hidden
+# the runs where something was joined or taken out are added: a run holding the text of two
+# nodes or more (cut inside a token or at a word boundary: "Seen by Gareth<b> Llewellyn</b>"
+# shows a name no node holds, and a team text may hold such markup:
+# summaries_team.ALLOWED_TAGS), or a format character. A page of the plain grammar
+# (our own templates' pages) has them read from the split that reads its nodes
+# (_joined_runs: only its inline tags are looked at, each tag's facts cached), and is parsed
+# again only where its text holds a format character (_FORMATTED_TEXT: a fact of each
+# distinct text chunk, found once). What CSS does (a hidden
 # span, a block display) is not read: the gate does not lay out pages. An element not listed
 # here (an unknown one included) is taken as inline, as a browser takes it.
 _BLOCK_NAMES = frozenset(
@@ -1290,13 +1302,6 @@ _BLOCK_NAMES = frozenset(
 # an SVG tspan given a position of its own starts a line (a chart's two-line label); one
 # without flows on with its text
 _POSITIONS = frozenset({"x", "y", "dx", "dy"})
-# A join that may hide a token: a character a number, a reference or a word is made of (or
-# the ";" ending a character reference) before, and after one that continues it (a ".", "-",
-# "+" or quote only when a letter, digit or character reference follows: a full stop after a
-# link is prose, not a join)
-_BEFORE_JOIN = r"[\w.\-+°º'\"′″’”−;]"
-_AFTER_JOIN = r"(?:[\w°º′″−&]|[.\-+'\"’”](?=[\w&]))"
-_JOINS = re.compile(_BEFORE_JOIN + _AFTER_JOIN)
 # Unicode's format characters (category Cf, Unicode 14: what unicodedata lists on Python 3.11),
 # written out: listing them at import would cost a pass over every code point
 _FORMAT_CHARACTERS = re.compile(
@@ -1309,13 +1314,15 @@ _FORMAT_CHARACTERS = re.compile(
 
 class _ShownText(HTMLParser):
     """The runs of a page's text a browser shows as one line, where a node was joined to the
-    next across an inline tag or comment, or a format character was taken out."""
+    next across an inline tag or comment (at a word boundary too), or a format character
+    was taken out."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.runs: list[str] = []
         self._run: list[str] = []
         self._joined = False
+        self._words = False  # the run holds a node that is not blank
         self._hidden = 0  # inside script or style
         # SVG text elements as _svg_elements reads them (see _svg_joined)
         self.elements: list[_SvgElement] = []
@@ -1330,6 +1337,7 @@ class _ShownText(HTMLParser):
             self.runs.append(_FORMAT_CHARACTERS.sub("", run))
         self._run = []
         self._joined = False
+        self._words = False
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
         follows = self._after_text
@@ -1370,10 +1378,12 @@ class _ShownText(HTMLParser):
             self._after_text = False
         if self._hidden or not data:
             return
-        run = self._run
-        if run and _JOINS.match(run[-1][-1] + data[:2]) is not None:
-            self._joined = True
-        run.append(data)
+        if not data.isspace():
+            # a second node's text: the run shows a line no node holds (a cut inside a
+            # token, "52.667<b></b>187", or at a word boundary, "Gareth<b> Llewellyn</b>")
+            self._joined = self._words
+            self._words = True
+        self._run.append(data)
 
     def close(self) -> None:
         super().close()
@@ -1465,16 +1475,17 @@ def _read_html(
     art: Artifact, text: str, where: str, fast: bool = True, record: bool = False
 ) -> None:
     read = _plain_html(text) if fast else None
-    text_nodes, attrs_seen, scripts, styles, normalised, may_join = (
+    text_nodes, attrs_seen, scripts, styles, normalised, joined = (
         read if read is not None else _parsed_html(text)
     )
     nodes = _normalised_texts(text_nodes)
     joined_nodes = "\n".join(nodes)
     formatted = bool(_FORMATTED_TEXT) and not _FORMATTED_TEXT.isdisjoint(nodes)
-    if read is None:
+    if joined is None:
         shown, svg = _shown_read(text)
     else:
-        shown = _shown_runs(text) if may_join or formatted else []
+        # (a format character is taken out of its run, which _ShownText's parse reads)
+        shown = _shown_runs(text) if formatted else joined
         svg = _svg_joined(_svg_elements(text)) if _SVG_ELEMENT.search(text) else []
     joined_attrs = "\n".join(attrs_seen)
     added = [t for t in nodes if t]
