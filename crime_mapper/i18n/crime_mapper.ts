@@ -1153,7 +1153,7 @@
 
 From a file: CONFIG is a release configuration (.toml or .json; `python3 -m crime_mapper.cli release --example` prints a commented one, the dock saves one) and MONTH the release month (YYYY-MM), which replaces {month} in its paths. The file then decides every setting: leave the other parameters at their defaults (a value given for one is refused, since it would not be used).
 
-From parameters (no CONFIG): INPUTS (extract files, folders or police.uk zips), PROFILE (a force export's column-mapping profile), MAP_POINTS_KIND and MAP_POINTS (the force's published police.uk history, or a map points .gpkg/.csv file), SALT_FILE (kept outside the output folder), RULES, MAX_DISTANCE, HOTSPOTS and OUTPUT_FOLDER.
+From parameters (no CONFIG): INPUTS (extract files, folders or police.uk zips), PROFILE (a force export's column-mapping profile), MAP_POINTS_KIND and MAP_POINTS (the force's published police.uk history, or a map points .gpkg/.csv file; its labels written 'On or near X' are read as 'X'), SALT_FILE (kept outside the output folder), RULES, MAX_DISTANCE, HOTSPOTS and OUTPUT_FOLDER.
 
 The map points are also checked against the project's other loaded months (the internal crimes table of each other load): map points at their raw locations are refused. Under qgis_process there is no project, so none.
 
