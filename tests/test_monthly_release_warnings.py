@@ -26,7 +26,6 @@ from qgis.core import (
     QgsApplication,
     QgsProcessingAlgRunnerTask,
     QgsProcessingContext,
-    QgsProcessingFeedback,
     QgsProject,
 )
 from qgis.PyQt.QtCore import Qt
@@ -35,6 +34,7 @@ from crime_mapper.core.monthly import toml_lite
 from crime_mapper.core.monthly.outputs_json import outputs_from_dict, outputs_to_dict
 from crime_mapper.core.monthly.release import MonthlyOutputs, StepRecord
 from tests.support.monthly_config import MONTH, SAMPLE, cli, config_file
+from tests.support.processing_feedback import WarningsFeedback
 
 TIMEOUT_MS = 600_000  # a hang guard only; nothing asserts how long a run took
 #: the load's warning: the file among the extracts that is not one
@@ -158,18 +158,6 @@ def test_many_warnings_are_cut_short_where_shown_and_kept_whole(tmp_path):
 
 
 # --- Processing -----------------------------------------------------------------------------
-
-
-class WarningsFeedback(QgsProcessingFeedback):
-    """What the Processing dialog's log is given as warnings."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.warnings: list[str] = []
-
-    def pushWarning(self, warning: str) -> None:  # noqa: N802 - QGIS API
-        self.warnings.append(warning)
-        super().pushWarning(warning)
 
 
 def test_processing_pushes_every_steps_warnings(provider, qgis_new_project, qtbot, tmp_path):

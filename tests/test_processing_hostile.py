@@ -28,6 +28,7 @@ from crime_mapper.core.common.input_files import output_clash
 from crime_mapper.core.common.vocabulary import flag_word
 from crime_mapper.qgis_bridge.layers import CRIMES_TABLE, gpkg_uri
 from crime_mapper.qgis_bridge.run_load import run_load
+from tests.support.processing_feedback import WarningsFeedback
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "sample_data" / "police-uk"
@@ -211,24 +212,6 @@ def test_a_public_csv_onto_a_folder_is_named(provider, crimes_gpkg, tmp_path):
     assert _files(out) == ["street.csv"]
 
 
-class _Warnings:
-    """A Processing feedback that keeps the warnings the log is given."""
-
-    def __new__(cls):
-        from qgis.core import QgsProcessingFeedback
-
-        class Kept(QgsProcessingFeedback):
-            def __init__(self) -> None:
-                super().__init__()
-                self.warnings: list[str] = []
-
-            def pushWarning(self, warning: str) -> None:  # noqa: N802 - QGIS API
-                self.warnings.append(warning)
-                super().pushWarning(warning)
-
-        return Kept()
-
-
 def test_build_map_points_says_which_given_inputs_its_source_does_not_read(
     provider, crimes_gpkg, tmp_path
 ):
@@ -237,14 +220,14 @@ def test_build_map_points_says_which_given_inputs_its_source_does_not_read(
     import processing
 
     history = {"MODE": 1, "HISTORY": str(SAMPLE / "2022-09")}
-    alone = _Warnings()
+    alone = WarningsFeedback()
     processing.run(
         "crime_mapper:build_map_points",
         {**history, "OUTPUT": str(tmp_path / "alone.gpkg")},
         feedback=alone,
     )
     assert not [w for w in alone.warnings if "not read" in w], alone.warnings
-    both = _Warnings()
+    both = WarningsFeedback()
     processing.run(
         "crime_mapper:build_map_points",
         {

@@ -7,10 +7,11 @@ import json
 
 import pandas as pd
 import pytest
-from qgis.core import QgsProcessingException, QgsProcessingFeedback, QgsVectorLayer
+from qgis.core import QgsProcessingException, QgsVectorLayer
 
 from crime_mapper.cli import main
 from tests.support import qa_faults as faults
+from tests.support.processing_feedback import WarningsFeedback as Warnings
 
 ALG = "crime_mapper:release_qa"
 
@@ -79,18 +80,6 @@ def test_bad_inputs_are_refused(provider, tmp_path):
     with pytest.raises(QgsProcessingException, match="not a QA history file"):
         processing.run(ALG, {"CRIMES_FILES": [str(faults.BUNDLED_MONTH)],
                              "HISTORY": [str(bad)], "OUTPUT_FOLDER": str(tmp_path)})  # fmt: skip
-
-
-class Warnings(QgsProcessingFeedback):
-    """The warnings a Processing dialog shows."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.warnings: list[str] = []
-
-    def pushWarning(self, warning: str) -> None:  # noqa: N802 - QGIS API
-        self.warnings.append(warning)
-        super().pushWarning(warning)
 
 
 def test_a_history_month_left_out_is_a_warning(provider, tmp_path):

@@ -15,9 +15,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from qgis.core import QgsFeature, QgsProcessingException, QgsProcessingFeedback, QgsVectorLayer
+from qgis.core import QgsFeature, QgsProcessingException, QgsVectorLayer
 
 from tests.support.plain_cli import FORCE_EXTRACT, FORCE_PROFILE
+from tests.support.processing_feedback import WarningsFeedback as Warnings
 from tests.support.summaries_release import HOODS, make_release
 
 
@@ -75,18 +76,6 @@ def test_an_atlas_flag_that_is_neither_is_refused_before_anything_is_written(
             "crime_mapper:neighbourhood_summaries", _params(release, tmp_path, ATLAS="off")
         )
     assert not (tmp_path / "neighbourhoods").exists()
-
-
-class Warnings(QgsProcessingFeedback):
-    """The warnings a Processing dialog shows."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.warnings: list[str] = []
-
-    def pushWarning(self, warning: str) -> None:  # noqa: N802 - QGIS API
-        self.warnings.append(warning)
-        super().pushWarning(warning)
 
 
 def _named_hoods(names: list[str]) -> QgsVectorLayer:
