@@ -73,17 +73,6 @@ def help_html(text: str) -> str:
     return html.escape(text, quote=False).replace("\r\n", "\n").replace("\n", "<br>")
 
 
-def push_warning(feedback: Optional[QgsProcessingFeedback], text: str) -> None:
-    """A warning in the Processing log: pushWarning where QGIS has it (3.16 and later), else
-    a non-fatal error, which the log shows in the same colour."""
-    if feedback is None:
-        return
-    if hasattr(feedback, "pushWarning"):
-        feedback.pushWarning(text)
-    else:
-        feedback.reportError(text, False)
-
-
 def split_paths(value: Any) -> list[str]:
     """Paths from a multiple-file parameter: a ';'- or newline-separated string, or a list.
 

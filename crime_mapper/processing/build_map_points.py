@@ -37,7 +37,7 @@ from ..compat import (
 )
 from ..core.common.feedback import Cancelled
 from ..core.common.input_files import output_clash
-from .base import CrimeMapperAlgorithm, push_warning
+from .base import CrimeMapperAlgorithm
 from .parameters import crimes_from_parameters
 
 MODES = (
@@ -257,8 +257,8 @@ class BuildMapPointsAlgorithm(CrimeMapperAlgorithm):
 
         mode = self.parameterAsEnum(parameters, self.MODE, context)
         adapter = self.core_feedback(feedback)
-        for warning in unread_inputs(parameters, mode):
-            push_warning(feedback, warning)
+        for warning in unread_inputs(parameters, mode) if feedback is not None else ():
+            feedback.pushWarning(warning)
         output = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
         clash = output_clash(self._input_files(parameters, context), [("map points", output)])
         if clash is not None:
@@ -299,7 +299,7 @@ class BuildMapPointsAlgorithm(CrimeMapperAlgorithm):
         if feedback is not None:
             feedback.pushInfo(f"{len(points):,} map points written to {output}")
             for warning in points.warnings:
-                push_warning(feedback, warning)
+                feedback.pushWarning(warning)  # (QGIS 3.16 and later: every QGIS this runs on)
         uri = f"{output}|layername={files.MAP_POINTS_TABLE}"
         if context.project() is not None:
             details = QgsProcessingContext.LayerDetails(
