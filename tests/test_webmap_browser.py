@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Optional
 
 import pandas as pd
 import pytest
@@ -141,6 +142,75 @@ def test_page_renders_and_counts_match_release(browser, release):
     assert not page.is_checked("input[value='drugs']")
     assert not rec.errors, rec.errors
     assert not [c for c in rec.console if c.startswith("error")], rec.console
+
+
+def _trend(page) -> tuple[dict[str, int], list[dict]]:
+    """The month-by-month trend as the page shows it: {short month: count} from its text
+    alternative, and each bar and period mark of its chart (x, width, height, fill)."""
+    text = page.inner_text("#trend-desc")
+    listed = text.split(": ", 1)[1].rstrip(".")
+    counts = {}
+    for part in listed.split(", "):
+        month, _sep, count = part.rpartition(" ")
+        counts[month] = int(count.replace(",", ""))
+    rects = page.eval_on_selector_all(
+        "#trend svg rect",
+        "rs => rs.map(r => ({x: +r.getAttribute('x'), width: +r.getAttribute('width'),"
+        " height: +r.getAttribute('height'), y: +r.getAttribute('y'),"
+        " fill: r.getAttribute('fill')}))",
+    )
+    return counts, rects
+
+
+def test_trend_counts_the_selected_types_month_by_month(browser, release):
+    """Issue 12: the small month-by-month trend of the current selection. Its numbers (rows
+    without a location included, as the categories' live counts) are the release's, its
+    bars are as tall as those numbers, and the months of the selected period are marked."""
+    page, rec = open_page(browser, _url(release["result"]))
+    street = release["street"]
+    months = {
+        "Jul 2022": "2022-07",
+        "Aug 2022": "2022-08",
+        "Sep 2022": "2022-09",
+        "Oct 2022": "2022-10",
+    }  # fmt: skip  (2022-08 has no file: a month of 0)
+
+    def expected(types: Optional[set[str]]) -> dict[str, int]:
+        rows = street if types is None else street[street["Crime type"].isin(types)]
+        return {short: int((rows["Month"] == m).sum()) for short, m in months.items()}
+
+    counts, rects = _trend(page)
+    assert counts == expected(None)
+    page.click("#cat-none")
+    page.check("input[value='burglary']")
+    page.check("input[value='shoplifting']")
+    counts, rects = _trend(page)
+    assert counts == expected({"Burglary", "Shoplifting"})
+    bars = [r for r in rects if r["y"] + r["height"] <= 70.01]  # (the marks sit below them)
+    marks = [r for r in rects if r["y"] > 70]
+    assert len(bars) == len(months)
+    tallest = max(counts.values())
+    for bar, count in zip(sorted(bars, key=lambda r: r["x"]), counts.values()):
+        assert bar["height"] == pytest.approx(max(1, count / tallest * 70) if count else 1, abs=0.1)
+    assert len(marks) == 1  # one month selected: October, the last
+    assert marks[0]["x"] == max(b["x"] for b in bars)
+    page.select_option("#period-length", value="3")
+    _counts, rects = _trend(page)
+    assert len([r for r in rects if r["y"] > 70]) == 3
+    assert not rec.errors, rec.errors
+
+
+def test_trend_of_one_month_is_a_narrow_bar_not_a_slab(browser, tmp_path):
+    """A single month's trend is one bar a twelfth of the chart wide, as a month of a year's
+    chart would be: drawn across the whole panel it read as a broken chart."""
+    one = SAMPLE / "2022-10" / "2022-10-leicestershire-street.csv"
+    result = export_webmap(WebmapOptions(inputs=[one], out_dir=tmp_path / "map", title="One"))
+    page, rec = open_page(browser, _url(result))
+    counts, rects = _trend(page)
+    assert counts == {"Oct 2022": len(_read([one]))}
+    widths = [r["width"] for r in rects]
+    assert widths and max(widths) <= 300 / 12
+    assert not rec.errors, rec.errors
 
 
 def test_data_table_matches_release(browser, release):

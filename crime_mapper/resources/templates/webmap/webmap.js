@@ -98,6 +98,7 @@
   }
   var nf = new Intl.NumberFormat("en-GB");
   function fmt(n) { return nf.format(n); }
+  var TREND_SLOTS = 12;  // the trend chart's least number of month slots
   var MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
     "September", "October", "November", "December"];
   function monthText(m, short) {
@@ -568,7 +569,9 @@
     box.textContent = "";
     var max = 0;
     for (var m = 0; m < nM; m++) max = Math.max(max, monthCount[m]);
-    var W = 300, H = 70, bw = W / Math.max(nM, 1);
+    // a slot per month of a year at the least: one or two months are narrow bars, not a
+    // slab across the panel that reads as a broken chart
+    var W = 300, H = 70, bw = W / Math.max(nM, TREND_SLOTS);
     var parts = [];
     var svg = svgEl("svg", { viewBox: "0 0 " + W + " " + (H + 14), role: "img",
       "aria-labelledby": "trend-heading trend-desc" });
