@@ -346,6 +346,65 @@ def test_a_field_under_two_spellings_with_different_values_is_refused(
     ), message
 
 
+_MEETING = "Thursday 17 November 2022, 18:00 to 19:00"
+
+
+@pytest.mark.parametrize(
+    "key, index, one, other, first, second, shown",
+    [
+        (
+            *("events", 0, "start_date", "start-date", "2022-11-17", "2022-11-17T00:00:00"),
+            "Thursday 17 November 2022",  # (a start without its time: the day alone)
+        ),
+        (
+            "events",
+            0,
+            "start_date",
+            "start-date",
+            "2022-11-17T18:00:00",
+            "2022-11-17 18:00",
+            _MEETING,
+        ),
+        ("events", 0, "end_date", "end-date", "2022-11-17T19:00:00Z", "2022-11-17T19:00", _MEETING),
+        (
+            "priorities",
+            0,
+            "issue-date",
+            "issue_date",
+            "2022-07-08",
+            "2022-07-08T00:00:00",
+            "July 2022",
+        ),
+    ],
+)
+def test_the_same_date_written_two_ways_under_two_spellings_reads(
+    tmp_path, key, index, one, other, first, second, shown
+):
+    """The texts were compared, not the dates: one date written two ways (with and without
+    its midnight, its seconds or its zone) was refused as two values."""
+    bundle = _bundle()
+    item = bundle[key][index]
+    item[one], item[other] = first, second
+    team = read_team(_write(tmp_path, {CODE: bundle}))[CODE]
+    if key == "events":
+        assert team.events[0]["when"] == shown
+    else:
+        assert team.priorities[0]["issue_month"] == shown
+
+
+def test_a_date_that_is_no_date_under_two_spellings_is_refused_as_no_date(tmp_path):
+    """ "3 November 2022" is not a date the reader takes: refused naming why, whatever the
+    other spelling holds (not as two different values of one field)."""
+    bundle = _bundle()
+    bundle["events"][0]["start_date"] = "2022-11-03"
+    bundle["events"][0]["start-date"] = "3 November 2022"
+    message = _refused(tmp_path, {CODE: bundle})
+    assert message == (
+        f"{HOOD}, event 'Beat meeting': start-date '3 November 2022' is not a date (written "
+        "as 2022-10-15T10:00:00)"
+    )
+
+
 def test_a_field_under_two_spellings_alike_or_once_given_reads(tmp_path):
     """The control: both spellings holding the same date (as the reader reads it), or one
     of them none (null, blank: nothing is lost)."""

@@ -264,18 +264,31 @@ def _event_order_problem(item: dict[str, Any]) -> str:
     )
 
 
+def _date_given(value: str) -> Optional[tuple[int, ...]]:
+    """(year, month[, day, hour, minute, second]) of a date as the readers take it (a time
+    left out is midnight, as the API writes a date alone; a zone and a second's fraction
+    are not read), or None when it is no date (date_problem names why)."""
+    match = _DATE_TIME.match(value) or _MONTH_ONLY.match(value)
+    if match is None:
+        return None
+    return tuple(int(part or 0) for part in match.groups())
+
+
 def spelling_problem(item: dict[str, Any], keys: tuple[str, ...]) -> str:
-    """Why an item giving one of its fields ``keys`` under both its spellings ('_' and
-    '-': start_date and start-date) with different values is refused, naming both and
-    their values; "" when each is given once, or both alike (as the reader reads them:
-    plain), or one of them is none (null or blank: nothing is lost). Why: the reader took
-    one and ignored the other in silence, so the page showed a date the team may not have
-    meant, and nobody was told which."""
+    """Why an item giving one of its dates ``keys`` under both its spellings ('_' and
+    '-': start_date and start-date) with different dates is refused, naming both and
+    their values; "" when each is given once, or both are the same date however written
+    ("2022-10-15" and "2022-10-15T00:00:00": _date_given), or one of them is none (null or
+    blank: nothing is lost), or no date (date_problem refuses it, naming why). Why: the
+    reader took one and ignored the other in silence, so the page showed a date the team
+    may not have meant, and nobody was told which; and the same date written two ways was
+    refused as two values, the texts compared rather than the dates."""
     for key in keys:
         one, other = key.replace("-", "_"), key.replace("_", "-")
         if one in item and other in item:
             first, second = plain(item[one]), plain(item[other])
-            if first and second and first != second:
+            dates = (_date_given(first), _date_given(second))
+            if first and second and None not in dates and dates[0] != dates[1]:
                 return (
                     f"{one} {str(item[one])[:60]!r} and {other} {str(item[other])[:60]!r} "
                     "are one field under two spellings with different values (only one "
