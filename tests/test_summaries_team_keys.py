@@ -262,7 +262,7 @@ def test_a_csv_value_in_a_column_its_kind_does_not_read_is_refused(tmp_path):
     "row, column, kind",
     [
         ("N1,neighbourhood,Abbey,,,,Officer,,", "rank", "neighbourhood"),
-        ("N1,link,,,,,,https://x.example/,Force desk", "description", "link"),
+        ("N1,link,,,,,Officer,https://x.example/,", "rank", "link"),
         ("N1,priority,,,Speeding,2022-10-01,,,", "start_date", "priority"),
         ("N1,event,,101,Meeting,,,,", "telephone", "event"),
     ],

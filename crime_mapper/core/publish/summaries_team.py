@@ -470,6 +470,23 @@ def _link_left_out(link: dict[str, Any]) -> str:
     )
 
 
+def _description_unshown(link: dict[str, Any]) -> str:
+    """The warning for a link whose description holds text, or "" when it holds none (the
+    API writes null). Why a warning, not a refusal: no page shows a link's description (a
+    link is its title and address), the API's links carry one, and the team CSV refused the
+    description the JSON took, so one team's data read one way and not the other; taken
+    and left out by both, the team is told it is not published."""
+    given = link.get("description")
+    text = plain(given) if is_text_value(given) else ""
+    if not text:
+        return ""
+    title = plain(link.get("title")) or plain(link.get("url"))
+    return (
+        f"link {title[:60]!r}: its description {text[:60]!r} is not shown on the page (a "
+        "link shows its title and address): left out"
+    )
+
+
 def team_warnings(teams: dict[str, Team]) -> list[str]:
     """Every team's warnings (what was left out of the pages and why), in file order."""
     return [text for team in teams.values() for text in team.warnings]
@@ -504,6 +521,8 @@ def team_from_api(bundle: Any) -> Team:
             team.links.append(
                 (plain(link.get("title")) or plain(link.get("url")), plain(link["url"]))
             )
+            if _description_unshown(link):
+                team.warnings.append(_description_unshown(link))
         elif _holds_something(link):
             team.warnings.append(_link_left_out(link))
     for person in _items(bundle.get("people")):
@@ -894,9 +913,10 @@ def _team_of(path: Path, code: str, bundle: Any) -> Team:
 
 _CSV_KINDS = {"neighbourhood", "person", "priority", "event", "link"}
 #: The team CSV's columns: code and kind, then the API's field names the kinds read (a
-#: neighbourhood: name, description and its contacts; a link: url, title; a person: name,
-#: rank, bio; a priority: issue, action and their dates; an event: title, type,
-#: description, address and its dates). A date is read spelt with '-' or '_' alike.
+#: neighbourhood: name, description and its contacts; a link: url, title, and a description
+#: no page shows (_description_unshown); a person: name, rank, bio; a priority: issue,
+#: action and their dates; an event: title, type, description, address and its dates). A
+#: date is read spelt with '-' or '_' alike.
 TEAM_CSV_COLUMNS = (
     "code",
     "kind",
@@ -931,7 +951,7 @@ CSV_KIND_COLUMNS: dict[str, tuple[str, ...]] = {
         *(key for key in _TEXT_FIELDS["neighbourhood"] if key != "id"),
         *_CSV_CONTACTS,
     ),
-    "link": _TEXT_FIELDS["link"],
+    "link": TEAM_KEYS["link"],  # (its description is read to warn it is not shown)
     "person": _TEXT_FIELDS["person"],
     "priority": _TEXT_FIELDS["priority"],
     "event": _TEXT_FIELDS["event"],
@@ -1084,11 +1104,14 @@ def read_team_csv(path: PathLike) -> dict[str, Team]:
             problem = heading_problem(row, kind)
             if problem:
                 raise TeamError(f"{path.name}: line {line:,} (neighbourhood {code}), {problem}")
-        if kind == "link" and not _safe_link(row.get("url")):
-            warnings.setdefault(code, []).append(
-                f"{path.name}: line {line:,} (neighbourhood {code}), "
-                + _link_left_out({"url": row.get("url"), "title": row.get("title")})
-            )
+        if kind == "link":
+            left_out = _description_unshown(row)
+            if not _safe_link(row.get("url")):
+                left_out = _link_left_out({"url": row.get("url"), "title": row.get("title")})
+            if left_out:
+                warnings.setdefault(code, []).append(
+                    f"{path.name}: line {line:,} (neighbourhood {code}), {left_out}"
+                )
         bundle = bundles.setdefault(
             code, {"neighbourhood": {"links": []}, "people": [], "priorities": [], "events": []}
         )
