@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from crime_mapper.core.publish.summaries_team import (
+    CONTACT_KEYS,
     CSV_KIND_COLUMNS,
     MAX_TEXT,
     TEAM_CSV_COLUMNS,
@@ -146,6 +147,52 @@ def test_a_file_saved_from_the_police_uk_api_reads(tmp_path):
     assert labels == ["Mobile", "Youtube"]
     assert [p["name"] for p in teams[CODE].people] == ["Jo Bloggs", "A. N. Other"]
     assert list(read_team(_write(tmp_path, [bundle]))) == [CODE]  # (the list form too)
+
+
+@pytest.mark.parametrize(
+    "place, key, near, where",
+    [
+        (("neighbourhood",), "telphone", "telephone", "neighbourhood"),
+        (("neighbourhood",), "telefone", "telephone", "neighbourhood"),  # (two edits)
+        (("neighbourhood",), "emial", "email", "neighbourhood"),
+        (("neighbourhood",), "Email", "email", "neighbourhood"),
+        (("people", 0), "mobil", "mobile", "people, item 1"),
+        (("people", 0), "twiter", "twitter", "people, item 1"),
+        (("events", 0), "facebok", "facebook", "events, item 1"),
+        (("events", 0), "webb", "web", "events, item 1"),
+    ],
+)
+def test_a_contact_key_a_typo_away_from_a_known_one_is_refused(tmp_path, place, key, near, where):
+    """``telphone`` was published under its own label ("Telphone", no tel: link), as a team
+    label of its own would be, and nobody was told of the typo."""
+    bundle = _bundle()
+    part = bundle
+    for step in place:
+        part = part[step]
+    part["contact_details"] = {"telephone": "101", key: "0116 496 0000"}
+    message = _refused(tmp_path, {CODE: bundle})
+    assert message == (
+        f"{HOOD}, {where}, contact_details: the key {key!r} is close to the contact detail "
+        f"{near!r} but is not it (did you mean {near!r}?): it would be published under its "
+        f"own label, not as the team's {near}; write it {near!r}, or give a label of your "
+        f"own that is not a typo of one of {', '.join(CONTACT_KEYS)}"
+    )
+
+
+def test_contact_labels_of_the_teams_own_and_the_known_ones_read(tmp_path):
+    """The control: the README lets contact details take any key, published as its label;
+    one far from every known key (a short one two edits from ``web`` among them) reads."""
+    bundle = _bundle()
+    bundle["neighbourhood"]["contact_details"] = {
+        **{key: f"{key} given" for key in CONTACT_KEYS},
+        **{"website": "https://x.example/", "tel": "101", "Beat surgery": "Tuesdays"},
+    }
+    teams = read_team(_write(tmp_path, {CODE: bundle}))
+    labels = [label for label, _text, _href in teams[CODE].contacts]
+    assert labels == [
+        *("Telephone", "Mobile", "Email", "Twitter", "Facebook", "Web"),
+        *("Website", "Tel", "Beat surgery"),
+    ]
 
 
 def test_the_team_csv_is_read_as_before(tmp_path):

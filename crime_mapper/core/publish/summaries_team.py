@@ -6,11 +6,14 @@ neighbourhood code ``{"E02...": {"neighbourhood": {...}, "people": [...], "prior
 [...], "events": [...]}}`` or a list of such objects whose ``neighbourhood.id`` is the code;
 or from a CSV with one row per item: ``code,kind,...`` where kind is neighbourhood, person,
 priority, event or link and the other columns are the API's field names. A JSON key that is
-not one of the API's (TEAM_KEYS: a typo such as ``priorites``) and a text longer than
-MAX_TEXT characters are refused naming the neighbourhood and the place: both were dropped
-or cut short in silence. So are the other values the reader would drop: a CSV value in a
-column its row's kind does not read (CSV_KIND_COLUMNS), a JSON ``neighbourhood.id`` that is
-not the code it is keyed by, and a date given under both its spellings with different values.
+not one of the API's (TEAM_KEYS: a typo such as ``priorites``), a contact detail's key a
+typo away from a known one (CONTACT_KEYS: ``telphone``; any other key is the team's own
+label) and a text longer than MAX_TEXT characters are refused naming the neighbourhood and
+the place: each was dropped, published under the typo or cut short in silence. So are the
+other values the reader would drop: a CSV value in a column its row's kind does not read
+(CSV_KIND_COLUMNS), a JSON ``neighbourhood.id`` that is not the code it is keyed by, and a
+date given under both its spellings as two different dates. A link's description, which no
+page shows, is taken and left out with a warning, from JSON and CSV alike.
 
 The API's numbers come as strings, many fields are null, and descriptions hold HTML. Every
 text is reduced to a few harmless tags (p, br, strong, em, b, i, ul, ol, li, and a with an
@@ -431,11 +434,52 @@ class Team:
     warnings: list[str] = field(default_factory=list)
 
 
+#: The contact details the summaries know by name: those the page links (_CONTACT_HREF:
+#: tel:, mailto:) and the team CSV's contact columns (_CSV_CONTACTS). Any other key is a
+#: label of the team's own, unless a typo away from one of these (near_contact_key).
+CONTACT_KEYS = ("telephone", "mobile", "email", "twitter", "facebook", "web")
 _CONTACT_HREF = {
     "telephone": "tel:",
     "mobile": "tel:",
     "email": "mailto:",
 }
+#: The edits (a letter added, dropped, changed, or two swapped; capitals aside) within which
+#: a contact key is taken for a typo of a known one: 2, and 1 for a known key of five letters
+#: or fewer, which two edits reach from other words a team may use as labels ("evil" is two
+#: from "email", "tel" two from "web").
+_NEAR_EDITS, _NEAR_EDITS_SHORT, _SHORT_KEY = 2, 1, 5
+
+
+def _edits(one: str, other: str) -> int:
+    """The edits between two texts: letters added, dropped or changed, and two neighbours
+    swapped (the optimal string alignment distance)."""
+    before: list[int] = []
+    row = list(range(len(other) + 1))
+    for i, a in enumerate(one, start=1):
+        earlier, before, row = before, row, [i] + [0] * len(other)
+        for j, b in enumerate(other, start=1):
+            row[j] = min(before[j] + 1, row[j - 1] + 1, before[j - 1] + (a != b))
+            if i > 1 and j > 1 and a == other[j - 2] and one[i - 2] == b:
+                row[j] = min(row[j], earlier[j - 2] + 1)
+    return row[-1]
+
+
+def near_contact_key(key: Any) -> str:
+    """The known contact key (CONTACT_KEYS) that ``key`` is not but is a typo away from
+    (_NEAR_EDITS, capitals aside), the nearest if several; "" for a known key or one far
+    from all of them (a label of the team's own). Why: a typo (``telphone``, ``emial``,
+    ``Email``) was published under its own label, without the link its known key gets."""
+    text = str(key)
+    if text in CONTACT_KEYS:
+        return ""
+    lower, found = text.lower(), []
+    for known in CONTACT_KEYS:
+        limit = _NEAR_EDITS if len(known) > _SHORT_KEY else _NEAR_EDITS_SHORT
+        if abs(len(lower) - len(known)) <= limit:  # (fewer edits cannot close the gap)
+            edits = _edits(lower, known)
+            if edits <= limit:
+                found.append((edits, known))
+    return min(found)[1] if found else ""
 
 
 def _contacts(details: Any) -> list[tuple[str, str, str]]:
@@ -593,7 +637,9 @@ _API_UNSHOWN = ("url_force", "welcome_message", "population", "centre", "locatio
 #: The keys each part of a team JSON file may hold, by what the part is: the one vocabulary
 #: of key_problem and its messages. A bundle holds its neighbourhood details and its lists;
 #: the rest hold their text fields (_TEXT_FIELDS) and the parts inside them. Contact
-#: details are not listed: any key of theirs is published, under its own name as the label.
+#: details are not listed: they take any key, published under its own name as the label
+#: (the API's are open, and a team may add its own), but not one a typo away from one of
+#: CONTACT_KEYS (near_contact_key).
 TEAM_KEYS: dict[str, tuple[str, ...]] = {
     "neighbourhood": ("neighbourhood", *(key for key, _what in _ITEM_LISTS)),
     "neighbourhood details": (
@@ -795,6 +841,28 @@ def key_problem(bundle: Any) -> str:
                 f"it holds would not be published; the keys of {_CALLED[what]} are "
                 f"{', '.join(known)}"
             )
+        problem = _contact_key_problem(part.get("contact_details"), where)
+        if problem:
+            return problem
+    return ""
+
+
+def _contact_key_problem(details: Any, where: str) -> str:
+    """Why a contact detail whose key is a typo of a known one (near_contact_key) is
+    refused, naming the place, the key and the known key; "" when there is none. A detail
+    that is not text is left to shape_problem, which names what was found."""
+    if not isinstance(details, dict):
+        return ""
+    for key, value in details.items():
+        near = near_contact_key(key) if is_text_value(value) else ""
+        if near:
+            return (
+                f"{where}, contact_details: the key {ascii(str(key)[:60])} is close to the "
+                f"contact detail {near!r} but is not it (did you mean {near!r}?): it would be "
+                f"published under its own label, not as the team's {near}; write it {near!r}, "
+                "or give a label of your own that is not a typo of one of "
+                f"{', '.join(CONTACT_KEYS)}"
+            )
     return ""
 
 
@@ -941,7 +1009,7 @@ TEAM_CSV_COLUMNS = (
     "end_date",
 )
 #: The contact columns of a neighbourhood row (its contact_details, each under its own name).
-_CSV_CONTACTS = ("telephone", "email", "twitter", "facebook", "web")
+_CSV_CONTACTS = tuple(key for key in CONTACT_KEYS if key in TEAM_CSV_COLUMNS)
 #: The columns each kind of row reads, beside code and kind: its text fields as the JSON
 #: reader knows them (_TEXT_FIELDS: TEAM_KEYS' one vocabulary; a neighbourhood's id is the
 #: code) and a neighbourhood's contacts. A value in any other column is refused
@@ -1116,7 +1184,7 @@ def read_team_csv(path: PathLike) -> dict[str, Team]:
             code, {"neighbourhood": {"links": []}, "people": [], "priorities": [], "events": []}
         )
         if kind == "neighbourhood":
-            contact = {k: row.get(k) for k in ("telephone", "email", "twitter", "facebook", "web")}
+            contact = {k: row.get(k) for k in _CSV_CONTACTS}
             bundle["neighbourhood"].update(
                 name=row.get("name"), description=row.get("description"), contact_details=contact
             )
