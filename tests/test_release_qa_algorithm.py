@@ -7,7 +7,13 @@ import json
 
 import pandas as pd
 import pytest
-from qgis.core import QgsProcessingException, QgsVectorLayer
+from qgis.core import (
+    QgsApplication,
+    QgsProcessingContext,
+    QgsProcessingException,
+    QgsProcessingFeedback,
+    QgsVectorLayer,
+)
 
 from crime_mapper.cli import main
 from tests.support import qa_faults as faults
@@ -112,6 +118,46 @@ def test_a_far_distance_that_is_no_number_is_refused(provider, tmp_path):
                              "HISTORY": [str(faults.BUNDLED_HISTORY)],
                              "OUTPUT_FOLDER": str(out)})  # fmt: skip
     assert not out.exists()
+
+
+def _files(folder) -> dict[str, bytes]:
+    """Every file under ``folder`` (hidden stage folders included), by its relative path."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_a_cancel_past_95_percent_keeps_the_previous_outputs(provider, tmp_path):
+    """A Cancel pressed after the QA's last check (its 95%) was not read again: the run
+    replaced the reports and the saved history and ended as done."""
+    import processing
+
+    out = tmp_path / "out"
+    params = {
+        "CRIMES_FILES": [str(faults.BUNDLED_MONTH)],
+        "HISTORY": [str(faults.BUNDLED_HISTORY)],
+        "OUTPUT_FOLDER": str(out),
+        "SAVE_HISTORY": str(out / "history.json"),
+    }
+    processing.run(ALG, params)
+    before = _files(out)
+    assert {"qa_report.json", "qa_report.html", "history.json"} <= set(before)
+    broken = faults.drop_week(pd.read_csv(faults.BUNDLED_RAW, dtype=str, keep_default_na=False))
+    extract = tmp_path / "2022-10-force-extract.csv"
+    broken.to_csv(extract, index=False)  # (another month's report: a replacement would show)
+    feedback = QgsProcessingFeedback()
+    seen: list[float] = []
+
+    def cancel_late(progress: float) -> None:
+        seen.append(progress)
+        if progress >= 95:
+            feedback.cancel()
+
+    feedback.progressChanged.connect(cancel_late)
+    alg = QgsApplication.processingRegistry().createAlgorithmById(ALG)
+    changed = {**params, "CRIMES_FILES": [str(extract)], "PROFILE": str(faults.BUNDLED_PROFILE)}
+    _, ok = alg.run(changed, QgsProcessingContext(), feedback)
+    assert feedback.isCanceled() and min(p for p in seen if p >= 95) == 95  # (cancelled at 95%)
+    assert not ok
+    assert _files(out) == before
 
 
 def test_anonymise_records_the_qa_report(provider, tmp_path, points_layer):

@@ -381,3 +381,33 @@ def test_team_csv_link_without_a_safe_address_is_warned_of_naming_its_line(tmp_p
         "team.csv: line 3 (neighbourhood N1), link 'Evil' has the address "
         "'javascript:alert(1)', not an http(s)://, mailto: or tel: one: left out of the page"
     ]
+
+
+def test_a_link_description_is_taken_and_warned_of_from_json_and_csv_alike(tmp_path):
+    """The team CSV refused a link row's description that the JSON took and dropped in
+    silence; no page shows it (a link is its title and address), so both take it and say
+    it is left out. A null or blank one (the API's links) is no warning."""
+    data = json.loads(TEAM.read_text(encoding="utf-8"))
+    data["E02002834"]["neighbourhood"]["links"] = [
+        {"url": "https://www.leics.police.uk/", "title": "Force", "description": "Our site"},
+        {"url": "https://example.org", "title": "Site", "description": None},
+    ]
+    json_path = tmp_path / "team.json"
+    json_path.write_text(json.dumps(data), encoding="utf-8")
+    csv_path = tmp_path / "team.csv"
+    csv_path.write_text(
+        "code,kind,name,title,url,description\n"
+        "E02002834,link,,Force,https://www.leics.police.uk/,Our site\n"
+        "E02002834,link,,Site,https://example.org,  \n",
+        encoding="utf-8",
+    )
+    said = "link 'Force': its description 'Our site' is not shown on the page (a link shows "
+    said += "its title and address): left out"
+    for path, where in ((json_path, ""), (csv_path, "line 2 (neighbourhood E02002834), ")):
+        teams = read_team(path)
+        assert teams["E02002834"].links == [
+            ("Force", "https://www.leics.police.uk/"),
+            ("Site", "https://example.org"),
+        ]
+        named = "neighbourhood E02002834, " if path.suffix == ".json" else ""
+        assert team_warnings(teams) == [f"{path.name}: {named}{where}{said}"]

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from crime_mapper.core.publish.summaries_team import (
+    CONTACT_KEYS,
     CSV_KIND_COLUMNS,
     MAX_TEXT,
     TEAM_CSV_COLUMNS,
@@ -148,6 +149,52 @@ def test_a_file_saved_from_the_police_uk_api_reads(tmp_path):
     assert list(read_team(_write(tmp_path, [bundle]))) == [CODE]  # (the list form too)
 
 
+@pytest.mark.parametrize(
+    "place, key, near, where",
+    [
+        (("neighbourhood",), "telphone", "telephone", "neighbourhood"),
+        (("neighbourhood",), "telefone", "telephone", "neighbourhood"),  # (two edits)
+        (("neighbourhood",), "emial", "email", "neighbourhood"),
+        (("neighbourhood",), "Email", "email", "neighbourhood"),
+        (("people", 0), "mobil", "mobile", "people, item 1"),
+        (("people", 0), "twiter", "twitter", "people, item 1"),
+        (("events", 0), "facebok", "facebook", "events, item 1"),
+        (("events", 0), "webb", "web", "events, item 1"),
+    ],
+)
+def test_a_contact_key_a_typo_away_from_a_known_one_is_refused(tmp_path, place, key, near, where):
+    """``telphone`` was published under its own label ("Telphone", no tel: link), as a team
+    label of its own would be, and nobody was told of the typo."""
+    bundle = _bundle()
+    part = bundle
+    for step in place:
+        part = part[step]
+    part["contact_details"] = {"telephone": "101", key: "0116 496 0000"}
+    message = _refused(tmp_path, {CODE: bundle})
+    assert message == (
+        f"{HOOD}, {where}, contact_details: the key {key!r} is close to the contact detail "
+        f"{near!r} but is not it (did you mean {near!r}?): it would be published under its "
+        f"own label, not as the team's {near}; write it {near!r}, or give a label of your "
+        f"own that is not a typo of one of {', '.join(CONTACT_KEYS)}"
+    )
+
+
+def test_contact_labels_of_the_teams_own_and_the_known_ones_read(tmp_path):
+    """The control: the README lets contact details take any key, published as its label;
+    one far from every known key (a short one two edits from ``web`` among them) reads."""
+    bundle = _bundle()
+    bundle["neighbourhood"]["contact_details"] = {
+        **{key: f"{key} given" for key in CONTACT_KEYS},
+        **{"website": "https://x.example/", "tel": "101", "Beat surgery": "Tuesdays"},
+    }
+    teams = read_team(_write(tmp_path, {CODE: bundle}))
+    labels = [label for label, _text, _href in teams[CODE].contacts]
+    assert labels == [
+        *("Telephone", "Mobile", "Email", "Twitter", "Facebook", "Web"),
+        *("Website", "Tel", "Beat surgery"),
+    ]
+
+
 def test_the_team_csv_is_read_as_before(tmp_path):
     """The CSV reader hands every row's columns to the same reader: no column of a row is
     taken for an unknown key."""
@@ -262,7 +309,7 @@ def test_a_csv_value_in_a_column_its_kind_does_not_read_is_refused(tmp_path):
     "row, column, kind",
     [
         ("N1,neighbourhood,Abbey,,,,Officer,,", "rank", "neighbourhood"),
-        ("N1,link,,,,,,https://x.example/,Force desk", "description", "link"),
+        ("N1,link,,,,,Officer,https://x.example/,", "rank", "link"),
         ("N1,priority,,,Speeding,2022-10-01,,,", "start_date", "priority"),
         ("N1,event,,101,Meeting,,,,", "telephone", "event"),
     ],
@@ -344,6 +391,65 @@ def test_a_field_under_two_spellings_with_different_values_is_refused(
         f"): {under} {values[under]!r} and {dashed} {values[dashed]!r} are one field under "
         "two spellings with different values (only one would be read): give it once"
     ), message
+
+
+_MEETING = "Thursday 17 November 2022, 18:00 to 19:00"
+
+
+@pytest.mark.parametrize(
+    "key, index, one, other, first, second, shown",
+    [
+        (
+            *("events", 0, "start_date", "start-date", "2022-11-17", "2022-11-17T00:00:00"),
+            "Thursday 17 November 2022",  # (a start without its time: the day alone)
+        ),
+        (
+            "events",
+            0,
+            "start_date",
+            "start-date",
+            "2022-11-17T18:00:00",
+            "2022-11-17 18:00",
+            _MEETING,
+        ),
+        ("events", 0, "end_date", "end-date", "2022-11-17T19:00:00Z", "2022-11-17T19:00", _MEETING),
+        (
+            "priorities",
+            0,
+            "issue-date",
+            "issue_date",
+            "2022-07-08",
+            "2022-07-08T00:00:00",
+            "July 2022",
+        ),
+    ],
+)
+def test_the_same_date_written_two_ways_under_two_spellings_reads(
+    tmp_path, key, index, one, other, first, second, shown
+):
+    """The texts were compared, not the dates: one date written two ways (with and without
+    its midnight, its seconds or its zone) was refused as two values."""
+    bundle = _bundle()
+    item = bundle[key][index]
+    item[one], item[other] = first, second
+    team = read_team(_write(tmp_path, {CODE: bundle}))[CODE]
+    if key == "events":
+        assert team.events[0]["when"] == shown
+    else:
+        assert team.priorities[0]["issue_month"] == shown
+
+
+def test_a_date_that_is_no_date_under_two_spellings_is_refused_as_no_date(tmp_path):
+    """ "3 November 2022" is not a date the reader takes: refused naming why, whatever the
+    other spelling holds (not as two different values of one field)."""
+    bundle = _bundle()
+    bundle["events"][0]["start_date"] = "2022-11-03"
+    bundle["events"][0]["start-date"] = "3 November 2022"
+    message = _refused(tmp_path, {CODE: bundle})
+    assert message == (
+        f"{HOOD}, event 'Beat meeting': start-date '3 November 2022' is not a date (written "
+        "as 2022-10-15T10:00:00)"
+    )
 
 
 def test_a_field_under_two_spellings_alike_or_once_given_reads(tmp_path):

@@ -6,11 +6,14 @@ neighbourhood code ``{"E02...": {"neighbourhood": {...}, "people": [...], "prior
 [...], "events": [...]}}`` or a list of such objects whose ``neighbourhood.id`` is the code;
 or from a CSV with one row per item: ``code,kind,...`` where kind is neighbourhood, person,
 priority, event or link and the other columns are the API's field names. A JSON key that is
-not one of the API's (TEAM_KEYS: a typo such as ``priorites``) and a text longer than
-MAX_TEXT characters are refused naming the neighbourhood and the place: both were dropped
-or cut short in silence. So are the other values the reader would drop: a CSV value in a
-column its row's kind does not read (CSV_KIND_COLUMNS), a JSON ``neighbourhood.id`` that is
-not the code it is keyed by, and a date given under both its spellings with different values.
+not one of the API's (TEAM_KEYS: a typo such as ``priorites``), a contact detail's key a
+typo away from a known one (CONTACT_KEYS: ``telphone``; any other key is the team's own
+label) and a text longer than MAX_TEXT characters are refused naming the neighbourhood and
+the place: each was dropped, published under the typo or cut short in silence. So are the
+other values the reader would drop: a CSV value in a column its row's kind does not read
+(CSV_KIND_COLUMNS), a JSON ``neighbourhood.id`` that is not the code it is keyed by, and a
+date given under both its spellings as two different dates. A link's description, which no
+page shows, is taken and left out with a warning, from JSON and CSV alike.
 
 The API's numbers come as strings, many fields are null, and descriptions hold HTML. Every
 text is reduced to a few harmless tags (p, br, strong, em, b, i, ul, ol, li, and a with an
@@ -264,18 +267,31 @@ def _event_order_problem(item: dict[str, Any]) -> str:
     )
 
 
+def _date_given(value: str) -> Optional[tuple[int, ...]]:
+    """(year, month[, day, hour, minute, second]) of a date as the readers take it (a time
+    left out is midnight, as the API writes a date alone; a zone and a second's fraction
+    are not read), or None when it is no date (date_problem names why)."""
+    match = _DATE_TIME.match(value) or _MONTH_ONLY.match(value)
+    if match is None:
+        return None
+    return tuple(int(part or 0) for part in match.groups())
+
+
 def spelling_problem(item: dict[str, Any], keys: tuple[str, ...]) -> str:
-    """Why an item giving one of its fields ``keys`` under both its spellings ('_' and
-    '-': start_date and start-date) with different values is refused, naming both and
-    their values; "" when each is given once, or both alike (as the reader reads them:
-    plain), or one of them is none (null or blank: nothing is lost). Why: the reader took
-    one and ignored the other in silence, so the page showed a date the team may not have
-    meant, and nobody was told which."""
+    """Why an item giving one of its dates ``keys`` under both its spellings ('_' and
+    '-': start_date and start-date) with different dates is refused, naming both and
+    their values; "" when each is given once, or both are the same date however written
+    ("2022-10-15" and "2022-10-15T00:00:00": _date_given), or one of them is none (null or
+    blank: nothing is lost), or no date (date_problem refuses it, naming why). Why: the
+    reader took one and ignored the other in silence, so the page showed a date the team
+    may not have meant, and nobody was told which; and the same date written two ways was
+    refused as two values, the texts compared rather than the dates."""
     for key in keys:
         one, other = key.replace("-", "_"), key.replace("_", "-")
         if one in item and other in item:
             first, second = plain(item[one]), plain(item[other])
-            if first and second and first != second:
+            dates = (_date_given(first), _date_given(second))
+            if first and second and None not in dates and dates[0] != dates[1]:
                 return (
                     f"{one} {str(item[one])[:60]!r} and {other} {str(item[other])[:60]!r} "
                     "are one field under two spellings with different values (only one "
@@ -418,11 +434,52 @@ class Team:
     warnings: list[str] = field(default_factory=list)
 
 
+#: The contact details the summaries know by name: those the page links (_CONTACT_HREF:
+#: tel:, mailto:) and the team CSV's contact columns (_CSV_CONTACTS). Any other key is a
+#: label of the team's own, unless a typo away from one of these (near_contact_key).
+CONTACT_KEYS = ("telephone", "mobile", "email", "twitter", "facebook", "web")
 _CONTACT_HREF = {
     "telephone": "tel:",
     "mobile": "tel:",
     "email": "mailto:",
 }
+#: The edits (a letter added, dropped, changed, or two swapped; capitals aside) within which
+#: a contact key is taken for a typo of a known one: 2, and 1 for a known key of five letters
+#: or fewer, which two edits reach from other words a team may use as labels ("evil" is two
+#: from "email", "tel" two from "web").
+_NEAR_EDITS, _NEAR_EDITS_SHORT, _SHORT_KEY = 2, 1, 5
+
+
+def _edits(one: str, other: str) -> int:
+    """The edits between two texts: letters added, dropped or changed, and two neighbours
+    swapped (the optimal string alignment distance)."""
+    before: list[int] = []
+    row = list(range(len(other) + 1))
+    for i, a in enumerate(one, start=1):
+        earlier, before, row = before, row, [i] + [0] * len(other)
+        for j, b in enumerate(other, start=1):
+            row[j] = min(before[j] + 1, row[j - 1] + 1, before[j - 1] + (a != b))
+            if i > 1 and j > 1 and a == other[j - 2] and one[i - 2] == b:
+                row[j] = min(row[j], earlier[j - 2] + 1)
+    return row[-1]
+
+
+def near_contact_key(key: Any) -> str:
+    """The known contact key (CONTACT_KEYS) that ``key`` is not but is a typo away from
+    (_NEAR_EDITS, capitals aside), the nearest if several; "" for a known key or one far
+    from all of them (a label of the team's own). Why: a typo (``telphone``, ``emial``,
+    ``Email``) was published under its own label, without the link its known key gets."""
+    text = str(key)
+    if text in CONTACT_KEYS:
+        return ""
+    lower, found = text.lower(), []
+    for known in CONTACT_KEYS:
+        limit = _NEAR_EDITS if len(known) > _SHORT_KEY else _NEAR_EDITS_SHORT
+        if abs(len(lower) - len(known)) <= limit:  # (fewer edits cannot close the gap)
+            edits = _edits(lower, known)
+            if edits <= limit:
+                found.append((edits, known))
+    return min(found)[1] if found else ""
 
 
 def _contacts(details: Any) -> list[tuple[str, str, str]]:
@@ -454,6 +511,23 @@ def _link_left_out(link: dict[str, Any]) -> str:
     return (
         f"link {title[:60]!r} has {given}, not an http(s)://, mailto: or tel: one: "
         "left out of the page"
+    )
+
+
+def _description_unshown(link: dict[str, Any]) -> str:
+    """The warning for a link whose description holds text, or "" when it holds none (the
+    API writes null). Why a warning, not a refusal: no page shows a link's description (a
+    link is its title and address), the API's links carry one, and the team CSV refused the
+    description the JSON took, so one team's data read one way and not the other; taken
+    and left out by both, the team is told it is not published."""
+    given = link.get("description")
+    text = plain(given) if is_text_value(given) else ""
+    if not text:
+        return ""
+    title = plain(link.get("title")) or plain(link.get("url"))
+    return (
+        f"link {title[:60]!r}: its description {text[:60]!r} is not shown on the page (a "
+        "link shows its title and address): left out"
     )
 
 
@@ -491,6 +565,8 @@ def team_from_api(bundle: Any) -> Team:
             team.links.append(
                 (plain(link.get("title")) or plain(link.get("url")), plain(link["url"]))
             )
+            if _description_unshown(link):
+                team.warnings.append(_description_unshown(link))
         elif _holds_something(link):
             team.warnings.append(_link_left_out(link))
     for person in _items(bundle.get("people")):
@@ -561,7 +637,9 @@ _API_UNSHOWN = ("url_force", "welcome_message", "population", "centre", "locatio
 #: The keys each part of a team JSON file may hold, by what the part is: the one vocabulary
 #: of key_problem and its messages. A bundle holds its neighbourhood details and its lists;
 #: the rest hold their text fields (_TEXT_FIELDS) and the parts inside them. Contact
-#: details are not listed: any key of theirs is published, under its own name as the label.
+#: details are not listed: they take any key, published under its own name as the label
+#: (the API's are open, and a team may add its own), but not one a typo away from one of
+#: CONTACT_KEYS (near_contact_key).
 TEAM_KEYS: dict[str, tuple[str, ...]] = {
     "neighbourhood": ("neighbourhood", *(key for key, _what in _ITEM_LISTS)),
     "neighbourhood details": (
@@ -763,6 +841,28 @@ def key_problem(bundle: Any) -> str:
                 f"it holds would not be published; the keys of {_CALLED[what]} are "
                 f"{', '.join(known)}"
             )
+        problem = _contact_key_problem(part.get("contact_details"), where)
+        if problem:
+            return problem
+    return ""
+
+
+def _contact_key_problem(details: Any, where: str) -> str:
+    """Why a contact detail whose key is a typo of a known one (near_contact_key) is
+    refused, naming the place, the key and the known key; "" when there is none. A detail
+    that is not text is left to shape_problem, which names what was found."""
+    if not isinstance(details, dict):
+        return ""
+    for key, value in details.items():
+        near = near_contact_key(key) if is_text_value(value) else ""
+        if near:
+            return (
+                f"{where}, contact_details: the key {ascii(str(key)[:60])} is close to the "
+                f"contact detail {near!r} but is not it (did you mean {near!r}?): it would be "
+                f"published under its own label, not as the team's {near}; write it {near!r}, "
+                "or give a label of your own that is not a typo of one of "
+                f"{', '.join(CONTACT_KEYS)}"
+            )
     return ""
 
 
@@ -881,9 +981,10 @@ def _team_of(path: Path, code: str, bundle: Any) -> Team:
 
 _CSV_KINDS = {"neighbourhood", "person", "priority", "event", "link"}
 #: The team CSV's columns: code and kind, then the API's field names the kinds read (a
-#: neighbourhood: name, description and its contacts; a link: url, title; a person: name,
-#: rank, bio; a priority: issue, action and their dates; an event: title, type,
-#: description, address and its dates). A date is read spelt with '-' or '_' alike.
+#: neighbourhood: name, description and its contacts; a link: url, title, and a description
+#: no page shows (_description_unshown); a person: name, rank, bio; a priority: issue,
+#: action and their dates; an event: title, type, description, address and its dates). A
+#: date is read spelt with '-' or '_' alike.
 TEAM_CSV_COLUMNS = (
     "code",
     "kind",
@@ -908,7 +1009,7 @@ TEAM_CSV_COLUMNS = (
     "end_date",
 )
 #: The contact columns of a neighbourhood row (its contact_details, each under its own name).
-_CSV_CONTACTS = ("telephone", "email", "twitter", "facebook", "web")
+_CSV_CONTACTS = tuple(key for key in CONTACT_KEYS if key in TEAM_CSV_COLUMNS)
 #: The columns each kind of row reads, beside code and kind: its text fields as the JSON
 #: reader knows them (_TEXT_FIELDS: TEAM_KEYS' one vocabulary; a neighbourhood's id is the
 #: code) and a neighbourhood's contacts. A value in any other column is refused
@@ -918,7 +1019,7 @@ CSV_KIND_COLUMNS: dict[str, tuple[str, ...]] = {
         *(key for key in _TEXT_FIELDS["neighbourhood"] if key != "id"),
         *_CSV_CONTACTS,
     ),
-    "link": _TEXT_FIELDS["link"],
+    "link": TEAM_KEYS["link"],  # (its description is read to warn it is not shown)
     "person": _TEXT_FIELDS["person"],
     "priority": _TEXT_FIELDS["priority"],
     "event": _TEXT_FIELDS["event"],
@@ -1071,16 +1172,19 @@ def read_team_csv(path: PathLike) -> dict[str, Team]:
             problem = heading_problem(row, kind)
             if problem:
                 raise TeamError(f"{path.name}: line {line:,} (neighbourhood {code}), {problem}")
-        if kind == "link" and not _safe_link(row.get("url")):
-            warnings.setdefault(code, []).append(
-                f"{path.name}: line {line:,} (neighbourhood {code}), "
-                + _link_left_out({"url": row.get("url"), "title": row.get("title")})
-            )
+        if kind == "link":
+            left_out = _description_unshown(row)
+            if not _safe_link(row.get("url")):
+                left_out = _link_left_out({"url": row.get("url"), "title": row.get("title")})
+            if left_out:
+                warnings.setdefault(code, []).append(
+                    f"{path.name}: line {line:,} (neighbourhood {code}), {left_out}"
+                )
         bundle = bundles.setdefault(
             code, {"neighbourhood": {"links": []}, "people": [], "priorities": [], "events": []}
         )
         if kind == "neighbourhood":
-            contact = {k: row.get(k) for k in ("telephone", "email", "twitter", "facebook", "web")}
+            contact = {k: row.get(k) for k in _CSV_CONTACTS}
             bundle["neighbourhood"].update(
                 name=row.get("name"), description=row.get("description"), contact_details=contact
             )

@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..common.feedback import Feedback
 from ..common.json_file import parse_json_text
-from ..common.staging import staged_outputs
+from ..common.staging import Staging, staged_outputs
 from ..common.text_file import read_bytes_file
 from . import checks as qa_checks
 from .duplicates import repeat_runs
@@ -383,11 +383,18 @@ def render_report_html(report: QaReport) -> str:
 
 def write_report(report: QaReport, folder: PathLike) -> tuple[Path, Path]:
     """Write qa_report.json and qa_report.html into ``folder`` together (both or neither)."""
+    with staged_outputs() as stage:
+        return stage_report(report, folder, stage)
+
+
+def stage_report(report: QaReport, folder: PathLike, stage: Staging) -> tuple[Path, Path]:
+    """Write qa_report.json and qa_report.html into ``stage`` for ``folder``: they replace
+    the old ones when the caller commits it, with whatever else it staged (both or
+    neither), so the caller can still honour a Cancel up to that moment."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     json_path, html_path = folder / REPORT_JSON, folder / REPORT_HTML
     text, html = report_json(report), render_report_html(report)
-    with staged_outputs() as stage:
-        stage.path_for(json_path).write_text(text, encoding="utf-8")
-        stage.path_for(html_path).write_text(html, encoding="utf-8")
+    stage.path_for(json_path).write_text(text, encoding="utf-8")
+    stage.path_for(html_path).write_text(html, encoding="utf-8")
     return json_path, html_path

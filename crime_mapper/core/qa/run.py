@@ -38,7 +38,7 @@ from .report import (
     REPORT_JSON,
     QaReport,
     run_release_qa,
-    write_report,
+    stage_report,
 )
 
 PathLike = Union[str, Path]
@@ -277,18 +277,23 @@ def run_qa_files(
         area_lookup_name=Path(areas_path).name if areas_path else "",
     )
     json_path = html_path = history_path = None
-    if out_dir is not None:
-        json_path, html_path = write_report(report, out_dir)
-    if save_history is not None:
-        # the months as compared, each counted by this month's areas (a month whose areas
-        # could not be put in them keeps no area counts), and the file says which areas
-        # those are: next month's QA need not guess (core.qa.history_file)
-        this = [report.profile] if report.profile is not None else []
-        keep = (report.history + this)[-HISTORY_MONTHS:]
-        text = history_json(keep, report.areas or areas_of(lookup))
-        history_path = Path(save_history)
-        with staged_outputs() as stage:
+    feedback.check()
+    # Why one stage and a check inside it: a Cancel pressed after the QA's last check (its
+    # 95%) was not read again, so the run wrote its reports and history and ended as done.
+    # Now the outputs replace the old ones together, and only if no Cancel came before.
+    with staged_outputs() as stage:
+        if out_dir is not None:
+            json_path, html_path = stage_report(report, out_dir, stage)
+        if save_history is not None:
+            # the months as compared, each counted by this month's areas (a month whose
+            # areas could not be put in them keeps no area counts), and the file says which
+            # areas those are: next month's QA need not guess (core.qa.history_file)
+            this = [report.profile] if report.profile is not None else []
+            keep = (report.history + this)[-HISTORY_MONTHS:]
+            text = history_json(keep, report.areas or areas_of(lookup))
+            history_path = Path(save_history)
             stage.path_for(history_path).write_text(text, encoding="utf-8")
+        feedback.check()  # (the last moment: the commit follows)
     feedback.set_progress(100)
     return QaRun(report, json_path, html_path, history_path, list(source.file_errors) + errors)
 
