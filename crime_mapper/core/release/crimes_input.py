@@ -33,6 +33,7 @@ from ..common import schema
 from ..common.feedback import Feedback
 from ..common.geography import TransformUnavailable, inside_uk, to_wgs84
 from ..common.json_file import read_json_file
+from ..common.layer_source import source_file, split_layer_source
 from ..common.vocabulary import normalise_outcome
 from ..io.gpkg_read import point_coordinates, read_only_uri
 from ..io.gpkg_write import quote_identifier
@@ -551,13 +552,11 @@ def crimes_from_files(
 
 
 def split_gpkg_uri(source: PathLike) -> tuple[str, str]:
-    """(path, table) of a ``path.gpkg|layername=table`` URI (table ``crimes`` by default)."""
-    text = str(source)
-    path = text.split("|", 1)[0]
-    table = CRIMES_TABLE
-    if "|layername=" in text:
-        table = text.split("|layername=", 1)[1].split("|", 1)[0]
-    return path, table
+    """(path, table) of a ``path.gpkg|layername=table`` URI (table ``crimes`` by default),
+    by core.common.layer_source's one rule: the text was cut at its first ``|``, so a crimes
+    GeoPackage named ``a|b.gpkg`` was looked for as ``a`` (and read as extracts)."""
+    path, table = split_layer_source(source)
+    return path, CRIMES_TABLE if table is None else table
 
 
 def open_crimes_source(
@@ -567,7 +566,7 @@ def open_crimes_source(
 ) -> CrimesInput:
     """A crimes GeoPackage path (or a one-item list holding one), or extract paths."""
     paths = [source] if isinstance(source, (str, os.PathLike)) else list(source)
-    if len(paths) == 1 and is_gpkg(str(paths[0]).split("|", 1)[0]):
+    if len(paths) == 1 and is_gpkg(source_file(paths[0])):
         return crimes_from_gpkg(*split_gpkg_uri(paths[0]))
     return crimes_from_files(paths, profile=profile, feedback=feedback)
 

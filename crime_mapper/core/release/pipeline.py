@@ -46,7 +46,7 @@ import pandas as pd
 from ..common.background import beside
 from ..common.feedback import CancelOnly, Feedback, ScaledFeedback
 from ..common.input_files import holding_message, input_holding_output, output_clash
-from ..common.layer_source import split_layer_source
+from ..common.layer_source import source_file, split_layer_source
 from ..common.reproducible import fixed_timestamp, freeze_geopackage
 from ..common.staging import staged_outputs
 from ..io import gpkg_write
@@ -210,7 +210,7 @@ def check_crimes_paths(crimes: CrimesLike) -> None:
     if not paths:
         raise ReleaseInputError("no crimes input given")
     for path in paths:
-        if not Path(str(path).split("|", 1)[0]).exists():
+        if not Path(source_file(path)).exists():
             raise ReleaseInputError(f"{path}: no such file or folder")
 
 
