@@ -288,9 +288,7 @@ class ReleaseConfig:
         or a paste, and the checks' ``realpath`` raised a ValueError out of the form."""
         if "\x00" in text:
             raise ConfigError(f"{text!r}: a path cannot hold a NUL character")
-        filled = text.replace("{month}", validate_month(month))
-        if "{" in filled or "}" in filled:
-            raise ConfigError(f"{text!r}: the only placeholder is {{month}}")
+        filled = self.filled(text, month)
         try:
             path = Path(filled).expanduser()
         except RuntimeError:
@@ -300,6 +298,15 @@ class ReleaseConfig:
                 f"{text!r}: the home folder of {whose} is not known on this computer"
             ) from None
         return Path(os.path.normpath(path if path.is_absolute() else self.base_dir / path))
+
+    def filled(self, text: str, month: str) -> str:
+        """``text`` with ``{month}`` replaced; any other placeholder is a ConfigError. One
+        rule for a path and for the layer a map points source names (``points.gpkg|
+        layername=points_{month}``), whose ``{month}`` was read as it was written."""
+        filled = text.replace("{month}", validate_month(month))
+        if "{" in filled or "}" in filled:
+            raise ConfigError(f"{text!r}: the only placeholder is {{month}}")
+        return filled
 
     def input_paths(self, month: str) -> list[Path]:
         return [self.path(p, month) for p in self.inputs]
@@ -324,14 +331,19 @@ class ReleaseConfig:
     def map_points_sources(self, month: str) -> list[tuple[Path, Optional[str]]]:
         """(file, layer) of each map points source for ``month``: a "file" source may name a
         GeoPackage's layer as the command line's ``--points`` does (``FILE.gpkg|layername=
-        LAYER``, core.common.layer_source); the file resolves as every path does, the layer
-        is kept as written (None: the file's own map points table)."""
+        LAYER``, core.common.layer_source); the file resolves as every path does, and the
+        layer has its ``{month}`` filled in as the file's has (None: the file's own map
+        points table)."""
         if self.map_points.kind != "file":
             return [(self.path(p, month), None) for p in self.map_points.paths]
         sources = []
         for text in self.map_points.paths:
             file, layer = split_layer_source(text)
-            sources.append((self.path(file, month), layer))
+            if layer is not None and _is_file(self.path(text, month)):
+                file, layer = text, None  # (an existing file wins, as layer_source's rule)
+            sources.append(
+                (self.path(file, month), None if layer is None else self.filled(layer, month))
+            )
         return sources
 
     def map_points_paths(self, month: str) -> list[Path]:
