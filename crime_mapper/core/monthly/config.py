@@ -26,7 +26,7 @@ from typing import Any, Optional, Union
 from ..common.input_files import holding_message, input_holding_output
 from ..common.json_file import strict_json
 from ..common.layer_source import gpkg_layer_problem, join_layer_source, split_layer_source
-from ..common.text_file import read_text_file
+from ..common.text_file import not_found, read_text_file
 from ..common.vocabulary import MONTH_RE
 from ..hotspots.hexgrid import HotspotInputError, refuse_below_smallest
 from ..release.release_limits import check_max_distance, inside_folder
@@ -388,7 +388,7 @@ class ReleaseConfig:
             load.append("No extract is given (load.inputs).")
         for path in self.input_paths(month):
             if not _exists(path):
-                load.append(f"Extract not found: {path}")
+                load.append(not_found("Extract", path))
         holding = (
             input_holding_output(self.input_paths(month), [self.output_dir(month)])
             if self.output
@@ -397,16 +397,16 @@ class ReleaseConfig:
         if holding is not None:
             load.append(holding_message(holding) + ".")
         if self.profile and not _is_file(self.path(self.profile, month)):
-            load.append(f"Mapping profile not found: {self.path(self.profile, month)}")
+            load.append(not_found("Mapping profile", self.path(self.profile, month)))
         if self.qa.enabled:
             if not self.qa.history:
                 found["check"].append("Release QA needs the force's history (qa.history).")
             for text in [*self.qa.history, *([self.qa.areas] if self.qa.areas else [])]:
                 if not _exists(self.path(text, month)):
-                    found["check"].append(f"QA input not found: {self.path(text, month)}")
+                    found["check"].append(not_found("QA input", self.path(text, month)))
         anonymise = found["anonymise"]
         if self.rules and not _is_file(self.path(self.rules, month)):
-            anonymise.append(f"Release rules not found: {self.path(self.rules, month)}")
+            anonymise.append(not_found("Release rules", self.path(self.rules, month)))
         try:
             check_max_distance(self.max_distance_m)
         except ValueError as exc:
@@ -414,7 +414,7 @@ class ReleaseConfig:
         if not self.salt_file:
             anonymise.append("No salt file is given (anonymise.salt_file).")
         elif not _is_file(self.path(self.salt_file, month)):
-            anonymise.append(f"Salt file not found: {self.path(self.salt_file, month)}")
+            anonymise.append(not_found("Salt file", self.path(self.salt_file, month)))
         elif self.output and inside_folder(
             self.path(self.salt_file, month), self.output_dir(month)
         ):
@@ -430,7 +430,7 @@ class ReleaseConfig:
                 anonymise.append(f"Map points ({self.map_points.kind}) need at least one path.")
             for path, layer in self.map_points_sources(month):
                 if not _exists(path):
-                    anonymise.append(f"Map points source not found: {path}")
+                    anonymise.append(not_found("Map points source", path))
                 elif layer is not None and path.suffix.lower() == ".gpkg" and _is_file(path):
                     problem = gpkg_layer_problem(path, layer)
                     if problem is not None:
@@ -443,7 +443,7 @@ class ReleaseConfig:
             )
         for text in self.publish.summaries_history:
             if not _exists(self.path(text, month)):
-                found["publish"].append(f"Summaries history not found: {self.path(text, month)}")
+                found["publish"].append(not_found("Summaries history", self.path(text, month)))
         for key in NEIGHBOURHOOD_PATHS:
             if hoods.get(key) and not _is_file(self.path(hoods[key], month)):
                 found["publish"].append(

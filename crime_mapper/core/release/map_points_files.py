@@ -35,6 +35,7 @@ from ..common.feedback import Feedback
 from ..common.layer_source import LAYERS_NAMED, split_layer_source
 from ..common.schema import REASONS
 from ..common.staging import staged_outputs
+from ..common.text_file import not_found
 from ..io import gpkg_write
 from ..io.gpkg_read import (
     WKB_TYPE_NAMES,
@@ -144,7 +145,7 @@ def history_points(paths: Sequence[PathLike], feedback: Optional[Feedback] = Non
         raise MapPointsInputError("no police.uk history files were given")
     for path in paths:
         if not Path(path).exists():
-            raise MapPointsInputError(f"police.uk history not found: {path}")
+            raise MapPointsInputError(not_found("police.uk history", path))
     return history_points_from_load(load_extracts([str(p) for p in paths], feedback=feedback))
 
 
@@ -245,7 +246,7 @@ def read_map_points_gpkg(path: PathLike, table: str = MAP_POINTS_TABLE) -> MapPo
     as core.release.map_points.file_labels says)."""
     path = Path(path)
     if not path.is_file():
-        raise MapPointsInputError(f"map points GeoPackage not found: {path}")
+        raise MapPointsInputError(not_found("map points GeoPackage", path))
     conn = sqlite3.connect(read_only_uri(path), uri=True)
     try:
         found = _read_gpkg_rows(conn, path, table)
@@ -767,7 +768,7 @@ def read_map_points_file(path: PathLike) -> MapPoints:
         return read_map_points_gpkg(text, table)
     if text.lower().endswith(".csv"):
         if not Path(text).is_file():
-            raise MapPointsInputError(f"map points file not found: {text}")
+            raise MapPointsInputError(not_found("map points file", text))
         return read_map_points_csv(text)
     raise MapPointsInputError(f"{text}: map points come from a .gpkg or .csv file")
 
