@@ -119,3 +119,23 @@ def test_a_qgis_layer_of_the_file_is_read_as_its_crimes_table(inputs):
     uri = crimes_path_from_layer(layer)
     assert uri == f"{inputs['barred']}|layername=crimes"
     assert len(open_crimes_source(uri).crimes) == len(open_crimes_source(inputs["plain"]).crimes)
+
+
+def test_the_release_command_reads_its_load_from_a_folder_named_with_a_bar(tmp_path):
+    """The monthly release hands its load's crimes GeoPackage to the anonymise step by
+    path: under an output folder named with a ``|`` it was cut there and not found."""
+    import tomllib
+
+    from crime_mapper.core.monthly import toml_lite
+    from tests.support.monthly_config import MONTH, config_file
+
+    path = config_file(tmp_path, out="out|bar/{month}")
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    data["qa"]["enabled"] = False
+    data["hotspots"]["enabled"] = False
+    data["publish"].update(web_map=False, summaries=False, project=False)
+    path.write_text(toml_lite.dumps(data), encoding="utf-8")
+    run = cli("release", path, "--month", MONTH, "--no-qgis")
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
+    public = tmp_path / "out|bar" / MONTH / "public"
+    assert sorted(public.glob("*.csv")) != []
