@@ -76,6 +76,15 @@ def test_no_message_of_the_core_says_it_another_way():
         f"{path.relative_to(core)}:{n}"
         for path in sorted(core.rglob("*.py"))
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-        if re.search(r'f"[^"]*(does not exist|no such file or folder)', line)
+        if re.search(r'"[^"]+(does not exist|no such file or folder)', line)
     ]
     assert said == []
+
+
+def test_the_leak_gate_names_a_missing_output_not_found(tmp_path):
+    """The gate's own refusal of an output that is not there (read_output, as the gate
+    reads what it checks) said "the output does not exist"."""
+    from crime_mapper.core.gate.output_reader import read_output
+
+    name, artifacts = read_output(tmp_path / "public.csv")
+    assert [(a.kind, a.error) for a in artifacts] == [("error", "the output was not found")]
