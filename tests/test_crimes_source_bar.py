@@ -139,3 +139,17 @@ def test_the_release_command_reads_its_load_from_a_folder_named_with_a_bar(tmp_p
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
     public = tmp_path / "out|bar" / MONTH / "public"
     assert sorted(public.glob("*.csv")) != []
+
+
+def test_a_hotspot_layer_is_not_written_over_the_crimes_it_reads(inputs, tmp_path):
+    """The hotspot run refuses an output on its input: it took the input ``a|b.gpkg|
+    layername=crimes`` for the file ``a`` and wrote the grid over the crimes."""
+    from crime_mapper.core.hotspots.hexgrid import HotspotInputError
+    from crime_mapper.qgis_bridge.hotspot_task import HotspotSettings, run_hotspot
+
+    crimes = tmp_path / "a|b.gpkg"
+    shutil.copy(inputs["plain"], crimes)
+    before = crimes.read_bytes()
+    with pytest.raises(HotspotInputError, match="is an input"):
+        run_hotspot(f"{crimes}|layername=crimes", str(crimes), HotspotSettings(method="grid"))
+    assert crimes.read_bytes() == before
