@@ -123,7 +123,8 @@ def test_input_and_profile_errors_exit_two_with_one_line(tmp_path: Path) -> None
     out = tmp_path / "out"
     run = cli("load", tmp_path / "absent.csv", "--out", out)
     assert run.returncode == 2
-    assert run.stderr.count("\n") == 1 and "absent.csv: no such file or folder" in run.stderr
+    missing = f"Extract not found: {tmp_path / 'absent.csv'}"
+    assert run.stderr.count("\n") == 1 and missing in run.stderr
     assert not out.exists()  # nothing is created when the load cannot run
 
     bad = tmp_path / "bad.json"
@@ -488,7 +489,7 @@ def test_bad_salt_files_exit_two_before_any_output(cli_release: dict, tmp_path: 
 
     run = anonymise(tmp_path / "secret" / "missing.salt")
     assert run.returncode == 2
-    assert run.stderr.count("\n") == 1 and "The salt file does not exist" in run.stderr
+    assert run.stderr.count("\n") == 1 and "Salt file not found" in run.stderr
     assert not out.exists()
 
     (tmp_path / "salts").mkdir()
@@ -564,7 +565,7 @@ def test_a_planted_leak_fails_check_release_with_exit_three(
 
 def test_release_commands_refuse_bad_inputs(cli_release: dict, tmp_path: Path) -> None:
     run = plain_cli("map-points", "history", tmp_path / "absent", "--out", tmp_path / "p.csv")
-    assert run.returncode == 2 and "absent: no such file or folder" in run.stderr
+    assert run.returncode == 2 and f"not found: {tmp_path / 'absent'}" in run.stderr
     run = plain_cli("map-points", "history", *HISTORY, "--out", tmp_path / "p.gpkg")
     assert run.returncode == 2 and "written as a .csv" in run.stderr
     assert not (tmp_path / "p.csv").exists() and not (tmp_path / "p.gpkg").exists()
@@ -624,7 +625,8 @@ def test_release_commands_refuse_bad_inputs(cli_release: dict, tmp_path: Path) -
         "--release",
         tmp_path / "nothing-here",
     )
-    assert run.returncode == 2 and "does not exist" in run.stderr
+    missing = f"Output to check not found: {tmp_path / 'nothing-here'}"
+    assert run.returncode == 2 and missing in run.stderr
 
 
 def test_release_help_documents_the_exit_codes() -> None:

@@ -209,7 +209,7 @@ VARIANTS: dict[str, Callable[[sqlite3.Connection], Any]] = {
     ),
     "nul as every source": lambda c: c.execute("UPDATE map_points SET source = char(0)"),
     # a point flagged empty, of the same length (read in bulk, its row decoded apart from the
-    # rest: both reads then refuse the missing coordinates)
+    # rest: both reads then skip it, with the warning of a feature without a geometry)
     "empty-flagged point": lambda c: c.execute(
         "UPDATE map_points SET geom = "
         "CAST(substr(geom, 1, 3) || X'11' || substr(geom, 5) AS BLOB) WHERE fid = 2"

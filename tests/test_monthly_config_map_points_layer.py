@@ -144,3 +144,57 @@ def test_the_file_s_own_layer_named_is_recorded_as_the_plain_file(two_layers):
     assert "layer" not in named["files"][0]
     other = map_points_file_entry(points, f"{two_layers}|layername={LAYER}")
     assert other["files"][0]["layer"] == LAYER
+
+
+@pytest.fixture(scope="module")
+def month_layer(two_layers, tmp_path_factory) -> Path:
+    """points.gpkg as two_layers, plus the chosen points as the layer ``streets_2022-10``
+    (the release month's): what ``points.gpkg|layername=streets_{month}`` names."""
+    from osgeo import ogr
+
+    path = tmp_path_factory.mktemp("month_layer") / "points.gpkg"
+    shutil.copy(two_layers, path)
+    source = ogr.Open(str(path), 1)
+    source.CopyLayer(source.GetLayerByName(LAYER), f"streets_{MONTH}")
+    source = None  # (closes the file)
+    return path
+
+
+def test_month_in_a_layer_name_is_filled_in_as_in_the_file_name(month_layer, tmp_path):
+    """``{month}`` in the layer was read as written: the layer ``streets_{month}`` was
+    looked for, and refused as one the file does not hold."""
+    shutil.copy(month_layer, tmp_path / "points.gpkg")
+    data = _config_data(tmp_path, ["points.gpkg|layername=streets_{month}"])
+    config = ReleaseConfig.from_dict(data, tmp_path)
+    assert _points_problems(config) == []
+    wanted = f"{tmp_path / 'points.gpkg'}|layername=streets_{MONTH}"
+    assert config.map_points_sources(MONTH) == [(tmp_path / "points.gpkg", f"streets_{MONTH}")]
+    assert config.map_points_texts(MONTH) == [wanted]
+    assert len(read_map_points_file(config.map_points_texts(MONTH)[0])) > KEPT
+    # the configuration keeps the placeholder, as a path's
+    paths = config.to_dict()["anonymise"]["map_points"]["paths"]
+    assert paths == ["points.gpkg|layername=streets_{month}"]
+
+
+def test_a_filled_in_layer_the_file_does_not_hold_is_refused(month_layer, tmp_path):
+    shutil.copy(month_layer, tmp_path / "points.gpkg")
+    data = _config_data(tmp_path, ["points.gpkg|layername=points_{month}"])
+    config = ReleaseConfig.from_dict(data, tmp_path)
+    assert _points_problems(config) == [
+        f"Map points layer not found: {tmp_path / 'points.gpkg'} has no layer "
+        f"'points_{MONTH}'; its layers: 'map_points', '{LAYER}', 'streets_{MONTH}'."
+    ]
+
+
+def test_the_release_command_reads_the_month_s_layer(month_layer, tmp_path):
+    shutil.copy(month_layer, tmp_path / "points.gpkg")
+    data = _config_data(tmp_path, ["points.gpkg|layername=streets_{month}"])
+    path = tmp_path / "release.toml"
+    path.write_text(toml_lite.dumps(data), encoding="utf-8")
+    run = cli("release", path, "--month", MONTH, "--no-qgis")
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
+    out = tmp_path / "out" / MONTH
+    release = json.loads((out / "public" / "release_manifest.json").read_text(encoding="utf-8"))
+    read = release["inputs"]["map_points"]
+    assert read["count"] == len(read_map_points_file(f"{month_layer}|layername={LAYER}"))
+    assert [(f["name"], f["layer"]) for f in read["files"]] == [("points.gpkg", f"streets_{MONTH}")]

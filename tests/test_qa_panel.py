@@ -44,6 +44,20 @@ def test_refuses_to_start_without_inputs(panel, qgis_iface, tmp_path):
     assert panel.current_task() is None
 
 
+def test_a_crimes_file_named_with_a_bar_is_that_file(panel, qgis_iface, tmp_path):
+    """``a|b.csv`` is that file (core.common.layer_source's rule): the tab looked for the
+    file before the ``|`` and asked for this month's extracts; now it asks for the history."""
+    import shutil
+
+    crimes = tmp_path / "a|b.csv"
+    shutil.copy(faults.BUNDLED_RAW, crimes)
+    panel.set_current_files([str(crimes)])
+    assert panel.start_qa() is False  # no history
+    warnings = qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Warning)
+    assert any("history" in m for m in warnings), warnings
+    assert not any("this month's extracts" in m for m in warnings), warnings
+
+
 def test_runs_the_qa_on_a_load_and_shows_findings(panel, qgis_iface, tmp_path, wait_until):
     broken = faults.drop_week(pd.read_csv(faults.BUNDLED_RAW, dtype=str, keep_default_na=False))
     raw = tmp_path / "2022-10-force-extract.csv"

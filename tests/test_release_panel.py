@@ -116,6 +116,24 @@ def test_panel_runs_an_anonymise_through_its_task(
     assert layers[0].renderer().classAttribute() == "Crime type"
 
 
+def test_panel_anonymises_a_crimes_geopackage_named_with_a_bar(
+    panel, qgis_new_project, release_inputs, tmp_path, wait_until
+):
+    """``a|b.gpkg`` is that file (core.common.layer_source's rule): the panel looked for
+    the file before the ``|`` and said "No crimes to anonymise"."""
+    import shutil
+
+    crimes = tmp_path / "a|b.gpkg"
+    shutil.copy(release_inputs["crimes"], crimes)
+    panel.set_crimes_source(str(crimes))
+    panel.set_points_file(str(release_inputs["points"]))
+    panel.set_salt_path(str(release_inputs["salt"]))
+    panel.set_output_dir(str(tmp_path / "release"))
+    outcomes = _run(panel, wait_until)
+    assert outcomes == [True], panel.summary_view.toPlainText()
+    assert "Rows in: 4,836" in panel.summary_view.toPlainText()
+
+
 def test_panel_takes_map_points_from_a_layer(
     panel, qgis_new_project, release_inputs, tmp_path, wait_until
 ):

@@ -21,6 +21,7 @@ import os
 from collections.abc import Iterable, Sequence
 from typing import Any, Optional, Union
 
+from ..core.common.layer_source import source_options
 from ..core.release.crimes_input import (
     CrimesSourceError,
     is_internal_crimes_table,
@@ -37,13 +38,14 @@ def layer_gpkg_table(layer: Any, *, whole_table: bool = True) -> Optional[tuple[
     try:
         if layer.providerType() != "ogr":
             return None
-        parts = layer.source().split("|")
+        source = layer.source()
     except (AttributeError, RuntimeError):
         return None
-    path = parts[0]
+    # (the file by core.common.layer_source's rule: a GeoPackage named a|b.gpkg is that file)
+    path, options = source_options(source)
     if not path.lower().endswith(".gpkg"):
         return None
-    table = next((p.split("=", 1)[1] for p in parts[1:] if p.startswith("layername=")), None)
+    table = next((p.split("=", 1)[1] for p in options if p.startswith("layername=")), None)
     if table is None:
         # OGR leaves the layer name out of the source of a single-table GeoPackage (what a
         # path given to qgis_process opens as).
@@ -52,7 +54,7 @@ def layer_gpkg_table(layer: Any, *, whole_table: bool = True) -> Optional[tuple[
             return None
     if not whole_table:
         return path, table
-    if any(p.startswith("subset=") and p != "subset=" for p in parts[1:]):
+    if any(p.startswith("subset=") and p != "subset=" for p in options):
         return None
     if hasattr(layer, "subsetString") and layer.subsetString():
         return None

@@ -13,6 +13,7 @@ from typing import Any, Optional
 
 from qgis.core import QgsMapLayer, QgsProject, QgsProviderRegistry, QgsTask, QgsVectorLayer
 
+from ..core.common import layer_source
 from ..core.common.feedback import Cancelled, Feedback, ScaledFeedback
 from ..core.common.input_files import output_clash
 from ..core.hotspots.hexgrid import DEFAULT_MAX_CELLS, HotspotInputError
@@ -53,7 +54,7 @@ def source_file(source: Any) -> Optional[str]:
     if isinstance(source, QgsVectorLayer):
         parts = QgsProviderRegistry.instance().decodeUri(source.providerType(), source.source())
         return str(parts.get("path") or "") or None
-    path = str(source or "").split("|", 1)[0]
+    path = layer_source.source_file(str(source or ""))  # (a file named a|b.gpkg is that file)
     return path or None
 
 

@@ -60,6 +60,7 @@ from ..core.release.map_points import (
 from ..core.release.map_points_files import (
     HEXAGON_WARNING,
     MapPointsInputError,
+    no_geometry_warning,
     text_value,
 )
 from .crimes_source import layer_gpkg_table
@@ -215,9 +216,7 @@ def points_from_source(
                 cols[n].append(extra[n])
     warnings = []
     if skipped:
-        warnings.append(
-            f"{skipped} feature(s) of the map points layer have no geometry and were not used."
-        )
+        warnings.append(no_geometry_warning(skipped))
     if not lon:
         raise MapPointsInputError(f"{_source_name(source, what)} has no point with a geometry")
     where = _source_name(source, what)

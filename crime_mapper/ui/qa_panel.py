@@ -38,6 +38,7 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
+from ..core.common.layer_source import source_file
 from .task_runner import TaskRunner, notify
 from .widgets import file_paths, file_widget, tr_noop
 
@@ -240,7 +241,7 @@ class QaPanel(QWidget):
         if self._runner.is_running() or self._when_runner.is_running():
             return self._warn("The QA tab is already busy.")
         current = file_paths(self.crimes_widget)
-        if not current or not all(os.path.exists(p.split("|")[0]) for p in current):
+        if not current or not all(os.path.exists(source_file(p)) for p in current):
             return self._warn("Choose this month's extracts or the crimes GeoPackage of a load.")
         history = file_paths(self.history_widget)
         if not history:

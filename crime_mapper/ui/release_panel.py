@@ -38,6 +38,7 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
+from ..core.common.layer_source import source_file
 from ..logger import get_logger
 from .task_runner import TaskRunner, notify
 from .widgets import file_paths, file_widget, tr_noop
@@ -362,7 +363,7 @@ class ReleasePanel(QWidget):
             notify(self.iface, tr("An anonymise is already running."), Qgis.MessageLevel.Warning)
             return False
         crimes = self.crimes_source()
-        if not crimes or not os.path.isfile(crimes.split("|")[0]):
+        if not crimes or not os.path.isfile(source_file(crimes)):
             notify(
                 self.iface,
                 tr("No crimes to anonymise: load extracts first, or choose a crimes GeoPackage."),

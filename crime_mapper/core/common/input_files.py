@@ -17,6 +17,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Optional, Union
 
+from .layer_source import source_file
+
 Item = Union[bytes, Path]
 
 
@@ -67,7 +69,7 @@ def input_holding_output(
     given = [Path(o) for o in outputs]
     wanted = [os.path.normcase(os.path.realpath(o)) for o in given]
     for item in inputs:
-        path = Path(str(item).split("|", 1)[0])  # (a GeoPackage's "path|layername=...")
+        path = Path(source_file(item))  # (a GeoPackage's "path|layername=...")
         try:
             if not path.is_dir():
                 continue
@@ -105,7 +107,7 @@ def output_clash(
     the whole run, as an "[Errno 21] Is a directory" whose staged files stayed behind."""
 
     def key(path: Union[str, os.PathLike[str]]) -> str:
-        return os.path.normcase(os.path.realpath(str(path).split("|", 1)[0]))
+        return os.path.normcase(os.path.realpath(source_file(path)))
 
     given = {key(p): str(p) for p in inputs if p}
     seen: dict[str, str] = {}
@@ -115,7 +117,7 @@ def output_clash(
         here = key(path)
         if here in given:
             return f"The {what} {path} is an input ({given[here]}): writing it would destroy it"
-        if os.path.isdir(str(path).split("|", 1)[0]):
+        if os.path.isdir(source_file(path)):
             return f"The {what} {path} is a folder: name a file for it"
         if here in seen:
             return f"The {what} and the {seen[here]} are one file ({path}): one would be lost"

@@ -25,7 +25,9 @@ PathLike = Union[str, "os.PathLike[str]"]
 
 __all__ = [
     "NotAFile",
+    "NOT_FOUND",
     "check_file",
+    "not_found",
     "output_problem",
     "path_problem",
     "read_bytes_file",
@@ -81,6 +83,21 @@ def shown_path(path: PathLike) -> str:
     return f"{text[:half]}...{text[-half:]} ({len(text):,} characters)"
 
 
+# What every message says of an input that is not there (Processing, the release
+# configuration's checks, the command line and the core alike).
+NOT_FOUND = "not found"
+
+
+def not_found(what: str, path: PathLike) -> str:
+    """The message of a missing input: ``WHAT not found: PATH`` (the path as given).
+
+    Why one function: the core said "does not exist" (the salt file, the release rules, the
+    output to check) or "no such file or folder" (extracts, crimes, QA inputs) where it said
+    "not found" of other files, and Processing and the configuration's checks always say
+    "not found" (:func:`path_problem`): one missing file, three wordings."""
+    return f"{what} {NOT_FOUND}: {os.fspath(path)}"
+
+
 def path_problem(path: PathLike, wanted: str = "file") -> Optional[str]:
     """What is wrong with ``path`` as an input ``wanted`` (WANTED), in the words the release
     configuration's checks and the command line use, else None: "not found", "is a folder,
@@ -101,7 +118,7 @@ def path_problem(path: PathLike, wanted: str = "file") -> Optional[str]:
         mode = os.stat(text).st_mode
     except OSError as exc:
         if exc.errno in (errno.ENOENT, errno.ENOTDIR):
-            return "not found"
+            return NOT_FOUND
         if exc.errno == errno.ENAMETOOLONG:
             return f"name is too long for this system ({os.strerror(exc.errno)})"
         return f"cannot be used ({exc.strerror or exc})"

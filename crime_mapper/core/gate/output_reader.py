@@ -29,6 +29,7 @@ import pandas as pd
 from ..common.background import beside
 from ..common.position_codec import PositionCodeError, decode_positions
 from ..common.staging import file_sha256
+from ..common.text_file import NOT_FOUND
 from ..io.gpkg_read import GpkgContents, GpkgTable, read_geopackage, read_only_uri
 from ..io.gpkg_write import WrittenGpkg
 from ..release.public_schema import WrittenCsv, remember_table, remembering
@@ -156,7 +157,7 @@ def read_output(
         return str(path), arts
     if not path.exists():
         return str(path), [
-            Artifact(name=path.name, kind="error", error="the output does not exist")
+            Artifact(name=path.name, kind="error", error=f"the output was {NOT_FOUND}")
         ]
     return str(path), [read_file(path, name=path.name, in_folder=False)]
 

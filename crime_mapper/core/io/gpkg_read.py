@@ -199,6 +199,22 @@ def blob_geometry_type(blob: object) -> Optional[int]:
     return (gtype & 0x0FFFFFFF) % 1000
 
 
+def blob_is_empty(blob: object) -> bool:
+    """Whether a geometry column's value holds no geometry: NULL, a GeoPackage blob flagged
+    empty, or one whose every coordinate is NaN (``POINT EMPTY`` as GDAL writes it); what
+    QGIS reads as a null or empty geometry. Bytes that are no GeoPackage geometry are not
+    empty (a damaged value, for the reader to refuse)."""
+    if blob is None:
+        return True
+    if not isinstance(blob, (bytes, bytearray, memoryview)):
+        return False
+    try:
+        x, y = blob_coordinates(bytes(blob))
+    except (GpkgReadError, struct.error, ValueError, IndexError):
+        return False
+    return bool(np.isnan(x).all() and np.isnan(y).all())  # (True for no coordinate at all)
+
+
 _FAST_POINT = np.dtype(
     [
         ("magic", "S2"),

@@ -17,6 +17,7 @@ from typing import Any, Optional, Union
 from ..common.feedback import Feedback
 from ..common.input_files import holding_message, input_holding_output, output_clash
 from ..common.staging import staged_outputs
+from ..common.text_file import not_found
 from . import validation_report as report
 from .mapping_profile import MappingProfile
 from .validation_report import OUTPUT_NAMES
@@ -59,7 +60,7 @@ def check_inputs_exist(inputs: Sequence[PathLike]) -> None:
     """Every input path must exist (found before any folder is made or any file read)."""
     missing = [p for p in inputs if not Path(p).exists()]
     if missing:
-        raise LoadRunError(f"{missing[0]}: no such file or folder")
+        raise LoadRunError(not_found("Extract", missing[0]))
 
 
 def refuse_when_nothing_was_read(result: Any) -> None:

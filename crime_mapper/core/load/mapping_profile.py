@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Optional, Union
 
 from ..common.json_file import read_json_file
+from ..common.text_file import not_found
 from ..common.vocabulary import all_category_names, fold_text, normalise_category
 
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
@@ -308,7 +309,7 @@ def load_profile(path: Optional[Union[str, os.PathLike[str]]]) -> Optional[Mappi
     if not path:
         return None
     if not Path(path).is_file():
-        raise ProfileError(f"mapping profile not found: {path}")
+        raise ProfileError(not_found("mapping profile", path))
     profile = MappingProfile.load(path)
     check_profile(profile)
     return profile

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional, Union
 
-from ..common.text_file import NotAFile, check_file
+from ..common.text_file import NotAFile, check_file, not_found
 from ..common.vocabulary import FILE_MONTH
 from ..common.zip_members import read_member
 
@@ -146,7 +146,7 @@ def expand_inputs(paths: Iterable[PathLike]) -> list[SourceFile]:
     for raw in paths:
         path = Path(raw)
         if not path.exists():
-            raise InputError(f"{path}: no such file or folder")
+            raise InputError(not_found("Extract", path))
         try:  # a FIFO blocked the read for ever; /dev/zero read until memory ran out
             check_file(path)
         except NotAFile as exc:

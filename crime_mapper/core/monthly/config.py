@@ -26,7 +26,7 @@ from typing import Any, Optional, Union
 from ..common.input_files import holding_message, input_holding_output
 from ..common.json_file import strict_json
 from ..common.layer_source import gpkg_layer_problem, join_layer_source, split_layer_source
-from ..common.text_file import read_text_file
+from ..common.text_file import not_found, read_text_file
 from ..common.vocabulary import MONTH_RE
 from ..hotspots.hexgrid import HotspotInputError, refuse_below_smallest
 from ..release.release_limits import check_max_distance, inside_folder
@@ -288,9 +288,7 @@ class ReleaseConfig:
         or a paste, and the checks' ``realpath`` raised a ValueError out of the form."""
         if "\x00" in text:
             raise ConfigError(f"{text!r}: a path cannot hold a NUL character")
-        filled = text.replace("{month}", validate_month(month))
-        if "{" in filled or "}" in filled:
-            raise ConfigError(f"{text!r}: the only placeholder is {{month}}")
+        filled = self.filled(text, month)
         try:
             path = Path(filled).expanduser()
         except RuntimeError:
@@ -300,6 +298,15 @@ class ReleaseConfig:
                 f"{text!r}: the home folder of {whose} is not known on this computer"
             ) from None
         return Path(os.path.normpath(path if path.is_absolute() else self.base_dir / path))
+
+    def filled(self, text: str, month: str) -> str:
+        """``text`` with ``{month}`` replaced; any other placeholder is a ConfigError. One
+        rule for a path and for the layer a map points source names (``points.gpkg|
+        layername=points_{month}``), whose ``{month}`` was read as it was written."""
+        filled = text.replace("{month}", validate_month(month))
+        if "{" in filled or "}" in filled:
+            raise ConfigError(f"{text!r}: the only placeholder is {{month}}")
+        return filled
 
     def input_paths(self, month: str) -> list[Path]:
         return [self.path(p, month) for p in self.inputs]
@@ -324,14 +331,19 @@ class ReleaseConfig:
     def map_points_sources(self, month: str) -> list[tuple[Path, Optional[str]]]:
         """(file, layer) of each map points source for ``month``: a "file" source may name a
         GeoPackage's layer as the command line's ``--points`` does (``FILE.gpkg|layername=
-        LAYER``, core.common.layer_source); the file resolves as every path does, the layer
-        is kept as written (None: the file's own map points table)."""
+        LAYER``, core.common.layer_source); the file resolves as every path does, and the
+        layer has its ``{month}`` filled in as the file's has (None: the file's own map
+        points table)."""
         if self.map_points.kind != "file":
             return [(self.path(p, month), None) for p in self.map_points.paths]
         sources = []
         for text in self.map_points.paths:
             file, layer = split_layer_source(text)
-            sources.append((self.path(file, month), layer))
+            if layer is not None and _is_file(self.path(text, month)):
+                file, layer = text, None  # (an existing file wins, as layer_source's rule)
+            sources.append(
+                (self.path(file, month), None if layer is None else self.filled(layer, month))
+            )
         return sources
 
     def map_points_paths(self, month: str) -> list[Path]:
@@ -376,7 +388,7 @@ class ReleaseConfig:
             load.append("No extract is given (load.inputs).")
         for path in self.input_paths(month):
             if not _exists(path):
-                load.append(f"Extract not found: {path}")
+                load.append(not_found("Extract", path))
         holding = (
             input_holding_output(self.input_paths(month), [self.output_dir(month)])
             if self.output
@@ -385,16 +397,16 @@ class ReleaseConfig:
         if holding is not None:
             load.append(holding_message(holding) + ".")
         if self.profile and not _is_file(self.path(self.profile, month)):
-            load.append(f"Mapping profile not found: {self.path(self.profile, month)}")
+            load.append(not_found("Mapping profile", self.path(self.profile, month)))
         if self.qa.enabled:
             if not self.qa.history:
                 found["check"].append("Release QA needs the force's history (qa.history).")
             for text in [*self.qa.history, *([self.qa.areas] if self.qa.areas else [])]:
                 if not _exists(self.path(text, month)):
-                    found["check"].append(f"QA input not found: {self.path(text, month)}")
+                    found["check"].append(not_found("QA input", self.path(text, month)))
         anonymise = found["anonymise"]
         if self.rules and not _is_file(self.path(self.rules, month)):
-            anonymise.append(f"Release rules not found: {self.path(self.rules, month)}")
+            anonymise.append(not_found("Release rules", self.path(self.rules, month)))
         try:
             check_max_distance(self.max_distance_m)
         except ValueError as exc:
@@ -402,7 +414,7 @@ class ReleaseConfig:
         if not self.salt_file:
             anonymise.append("No salt file is given (anonymise.salt_file).")
         elif not _is_file(self.path(self.salt_file, month)):
-            anonymise.append(f"Salt file not found: {self.path(self.salt_file, month)}")
+            anonymise.append(not_found("Salt file", self.path(self.salt_file, month)))
         elif self.output and inside_folder(
             self.path(self.salt_file, month), self.output_dir(month)
         ):
@@ -418,7 +430,7 @@ class ReleaseConfig:
                 anonymise.append(f"Map points ({self.map_points.kind}) need at least one path.")
             for path, layer in self.map_points_sources(month):
                 if not _exists(path):
-                    anonymise.append(f"Map points source not found: {path}")
+                    anonymise.append(not_found("Map points source", path))
                 elif layer is not None and path.suffix.lower() == ".gpkg" and _is_file(path):
                     problem = gpkg_layer_problem(path, layer)
                     if problem is not None:
@@ -431,7 +443,7 @@ class ReleaseConfig:
             )
         for text in self.publish.summaries_history:
             if not _exists(self.path(text, month)):
-                found["publish"].append(f"Summaries history not found: {self.path(text, month)}")
+                found["publish"].append(not_found("Summaries history", self.path(text, month)))
         for key in NEIGHBOURHOOD_PATHS:
             if hoods.get(key) and not _is_file(self.path(hoods[key], month)):
                 found["publish"].append(

@@ -24,6 +24,7 @@ from typing import Union
 import pandas as pd
 
 from ..common.input_files import first_repeat
+from ..common.text_file import not_found
 from ..common.vocabulary import MONTH_RE
 from ..common.zip_members import read_member
 from ..load.textscan import UndecodableText, read_decoded
@@ -81,7 +82,7 @@ def _tables(path: Path) -> list[tuple[str, Union[bytes, Path]]]:
             raise SummaryError(f"history folder {path.name} holds no *-street.csv file")
         return found
     if not path.is_file():
-        raise SummaryError(f"history file not found: {path}")
+        raise SummaryError(not_found("history file", path))
     if path.suffix.lower() != ".zip":
         return [(path.name, path)]
     try:

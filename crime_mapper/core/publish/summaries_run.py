@@ -14,6 +14,7 @@ import pandas as pd
 
 from ..common.csv_records import read_text_csv, record_lines
 from ..common.feedback import Feedback, ScaledFeedback
+from ..common.text_file import not_found
 from ..common.vocabulary import MONTH_RE, UNPRINTABLE_RE
 from ..release.public_schema import PUBLIC_COLUMNS, read_public_csv
 from .neighbourhoods import (
@@ -54,7 +55,7 @@ class NeighbourhoodSource:
 
 def _exists(path: Optional[PathLike], what: str) -> None:
     if path and not Path(path).is_file():
-        raise NeighbourhoodError(f"{what} not found: {path}")
+        raise NeighbourhoodError(not_found(what, path))
 
 
 def load_neighbourhoods(
@@ -119,7 +120,7 @@ def read_release(path: PathLike) -> pd.DataFrame:
     path = Path(path)
     wanted = "the public release CSV written by anonymise (police.uk street columns)"
     if not path.is_file():
-        raise SummaryError(f"release not found: {path}. Give {wanted}.")
+        raise SummaryError(f"{not_found('release', path)}. Give {wanted}.")
     with open(path, "rb") as handle:
         if handle.read(len(_SQLITE_MAGIC)) == _SQLITE_MAGIC:
             raise SummaryError(

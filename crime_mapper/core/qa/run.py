@@ -23,7 +23,7 @@ import pandas as pd
 from ..common.feedback import Feedback, ScaledFeedback
 from ..common.input_files import output_clash
 from ..common.staging import staged_outputs
-from ..common.text_file import read_text_file
+from ..common.text_file import not_found, read_text_file
 from .history_file import HistoryAreas, areas_of, history_json, read_history_json
 from .profile import (
     MonthProfile,
@@ -162,7 +162,7 @@ def load_history(
     files: list[str] = []
     for path in paths:
         if not Path(path).exists():
-            raise QaInputError(f"{path}: no such file or folder")
+            raise QaInputError(not_found("QA history file", path))
         if str(path).lower().endswith(".json"):
             try:
                 history = read_history_json(read_text_file(path, encoding="utf-8-sig"))
@@ -317,7 +317,7 @@ def crimes_for_when(
     files = [str(p) for p in history if not str(p).lower().endswith(".json")]
     for path in files:
         if not Path(path).exists():
-            raise QaInputError(f"{path}: no such file or folder")
+            raise QaInputError(not_found("QA history file", path))
     if not files:
         return crimes
     earlier = load_extracts(files, profile=_profile(history_profile_path)).crimes

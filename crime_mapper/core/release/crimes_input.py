@@ -33,6 +33,8 @@ from ..common import schema
 from ..common.feedback import Feedback
 from ..common.geography import TransformUnavailable, inside_uk, to_wgs84
 from ..common.json_file import read_json_file
+from ..common.layer_source import source_file, split_layer_source
+from ..common.text_file import not_found
 from ..common.vocabulary import normalise_outcome
 from ..io.gpkg_read import point_coordinates, read_only_uri
 from ..io.gpkg_write import quote_identifier
@@ -203,7 +205,7 @@ def read_crimes_gpkg(path: PathLike, table: str = CRIMES_TABLE) -> pd.DataFrame:
     """The crimes table of a crime_mapper crimes GeoPackage, with CRIME_COLUMNS dtypes."""
     path = Path(path)
     if not path.is_file():
-        raise CrimesSourceError(f"crimes GeoPackage not found: {path}")
+        raise CrimesSourceError(not_found("crimes GeoPackage", path))
     try:
         conn = sqlite3.connect(read_only_uri(path), uri=True)
     except sqlite3.Error as exc:
@@ -410,7 +412,7 @@ def crimes_from_gpkg(
     the GeoPackage's rows again; the file is still described (SHA-256) as read."""
     path = Path(path)
     if not path.is_file():
-        raise CrimesSourceError(f"crimes GeoPackage not found: {path}")
+        raise CrimesSourceError(not_found("crimes GeoPackage", path))
     read = (lambda p: read_crimes_gpkg(p, table)) if loaded is None else (lambda p: loaded)
     try:
         crimes, entry = read_described(path, read)
@@ -532,7 +534,7 @@ def crimes_from_files(
         raise CrimesSourceError("no crimes input given")
     for path in paths:
         if not Path(path).exists():
-            raise CrimesSourceError(f"{path}: no such file or folder")
+            raise CrimesSourceError(not_found("Extract", path))
     if profile is not None:
         check_profile(profile)
     files = input_files(paths)
@@ -551,13 +553,11 @@ def crimes_from_files(
 
 
 def split_gpkg_uri(source: PathLike) -> tuple[str, str]:
-    """(path, table) of a ``path.gpkg|layername=table`` URI (table ``crimes`` by default)."""
-    text = str(source)
-    path = text.split("|", 1)[0]
-    table = CRIMES_TABLE
-    if "|layername=" in text:
-        table = text.split("|layername=", 1)[1].split("|", 1)[0]
-    return path, table
+    """(path, table) of a ``path.gpkg|layername=table`` URI (table ``crimes`` by default),
+    by core.common.layer_source's one rule: the text was cut at its first ``|``, so a crimes
+    GeoPackage named ``a|b.gpkg`` was looked for as ``a`` (and read as extracts)."""
+    path, table = split_layer_source(source)
+    return path, CRIMES_TABLE if table is None else table
 
 
 def open_crimes_source(
@@ -567,7 +567,7 @@ def open_crimes_source(
 ) -> CrimesInput:
     """A crimes GeoPackage path (or a one-item list holding one), or extract paths."""
     paths = [source] if isinstance(source, (str, os.PathLike)) else list(source)
-    if len(paths) == 1 and is_gpkg(str(paths[0]).split("|", 1)[0]):
+    if len(paths) == 1 and is_gpkg(source_file(paths[0])):
         return crimes_from_gpkg(*split_gpkg_uri(paths[0]))
     return crimes_from_files(paths, profile=profile, feedback=feedback)
 
@@ -621,7 +621,7 @@ def raw_locations(
         path, table = split_gpkg_uri(source)
         if is_gpkg(path):
             if not Path(path).is_file():
-                raise CrimesSourceError(f"{path}: no such file or folder")
+                raise CrimesSourceError(not_found("crimes GeoPackage", path))
             out.append(_gpkg_raw_locations(path, table))
         else:
             extracts.append(str(source))

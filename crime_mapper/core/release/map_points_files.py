@@ -35,12 +35,14 @@ from ..common.feedback import Feedback
 from ..common.layer_source import LAYERS_NAMED, split_layer_source
 from ..common.schema import REASONS
 from ..common.staging import staged_outputs
+from ..common.text_file import not_found
 from ..io import gpkg_write
 from ..io.gpkg_read import (
     WKB_TYPE_NAMES,
     GpkgReadError,
     blob_coordinates,
     blob_geometry_type,
+    blob_is_empty,
     decode_point_rows,
     point_coordinates,
     read_only_uri,
@@ -77,6 +79,13 @@ HEXAGON_WARNING = (
     "Hexagon fallback: these map points are hexagon centres, not "
     "street-level points; locations read 'On or near <area>'."
 )
+
+
+def no_geometry_warning(skipped: int) -> str:
+    """The warning of map points features without a geometry (NULL or empty), skipped: one
+    text for the QGIS layer reader (qgis_bridge.map_points_io.points_from_source) and the
+    GeoPackage file reader, so that the command line and QGIS say the same of one layer."""
+    return f"{skipped} feature(s) of the map points layer have no geometry and were not used."
 
 
 class MapPointsInputError(MapPointsError):
@@ -136,7 +145,7 @@ def history_points(paths: Sequence[PathLike], feedback: Optional[Feedback] = Non
         raise MapPointsInputError("no police.uk history files were given")
     for path in paths:
         if not Path(path).exists():
-            raise MapPointsInputError(f"police.uk history not found: {path}")
+            raise MapPointsInputError(not_found("police.uk history", path))
     return history_points_from_load(load_extracts([str(p) for p in paths], feedback=feedback))
 
 
@@ -237,7 +246,7 @@ def read_map_points_gpkg(path: PathLike, table: str = MAP_POINTS_TABLE) -> MapPo
     as core.release.map_points.file_labels says)."""
     path = Path(path)
     if not path.is_file():
-        raise MapPointsInputError(f"map points GeoPackage not found: {path}")
+        raise MapPointsInputError(not_found("map points GeoPackage", path))
     conn = sqlite3.connect(read_only_uri(path), uri=True)
     try:
         found = _read_gpkg_rows(conn, path, table)
@@ -252,6 +261,8 @@ def read_map_points_gpkg(path: PathLike, table: str = MAP_POINTS_TABLE) -> MapPo
         raise MapPointsInputError(f"{path}: the {table!r} layer is empty")
     data = np.empty((len(rows), len(rows[0])), dtype=object)
     data[:] = rows  # one C-level transpose: zip(*rows) takes seconds at 750,000 points
+    where = f"{path}: the {table!r} layer"
+    data, warnings = _rows_with_geometry(data, where)
     for i, name in enumerate(wanted):
         if MAP_POINTS_FIELDS[name] != "string":
             continue
@@ -263,10 +274,24 @@ def read_map_points_gpkg(path: PathLike, table: str = MAP_POINTS_TABLE) -> MapPo
             )
     blobs = data[:, 0].tolist()
     x, y = point_coordinates(blobs)
-    where = f"{path}: the {table!r} layer"
     _points_of_other_geometries(blobs, data[:, -1].tolist(), x, y, where)
     columns = {name: data[:, i + 1] for i, name in enumerate(wanted)}
-    return _map_points_from_columns(x, y, columns, where=where)
+    return _map_points_from_columns(x, y, columns, where=where, warnings=warnings)
+
+
+def _rows_with_geometry(data: np.ndarray, where: str) -> tuple[np.ndarray, list[str]]:
+    """The rows (geometry first) that hold a geometry, and the warning of those skipped.
+
+    Why: the QGIS layer reader skips a feature with no (or an empty) geometry and says how
+    many; this reader refused the layer ("missing or non-numeric coordinates"), so the
+    command line refused a layer QGIS read. A layer with no geometry at all is refused, as
+    the QGIS reader refuses it."""
+    empty = np.fromiter(map(blob_is_empty, data[:, 0].tolist()), dtype=bool, count=len(data))
+    if not empty.any():
+        return data, []
+    if empty.all():
+        raise MapPointsInputError(f"{where} has no point with a geometry")
+    return data[~empty], [no_geometry_warning(int(empty.sum()))]
 
 
 # A map points table's geometries that are no point, as a refusal names them (by WKB type,
@@ -404,13 +429,15 @@ def _map_points_from_columns(
     text_checked: bool = False,
     all_str: bool = False,
     where: str = "",
+    warnings: Sequence[str] = (),
 ) -> MapPoints:
     """Map points from the decoded coordinates and the table's columns (object arrays);
     ``text_checked``: the text columns are str without control characters (the bulk read
     proved it from the bytes); ``all_str``: every text column holds str only (the bulk
     read's split makes nothing else), so they are not looked at value by value for that;
     ``where``: the file and layer, named in errors about a value (address counts and sources
-    are checked strictly: a count of 2.7, true or "many" was read as 2, 1 or unknown)."""
+    are checked strictly: a count of 2.7, true or "many" was read as 2, 1 or unknown);
+    ``warnings``: the read's own, said before the columns' (as the QGIS layer reader)."""
 
     def text(name: str) -> Optional[Any]:
         if name not in values:
@@ -427,7 +454,7 @@ def _map_points_from_columns(
         return column  # (value by value, strictly, by address_counts)
 
     source = text("source")
-    warnings = []
+    warnings = list(warnings)
     if source is None or not len(source):
         source = "layer"
     else:
@@ -741,7 +768,7 @@ def read_map_points_file(path: PathLike) -> MapPoints:
         return read_map_points_gpkg(text, table)
     if text.lower().endswith(".csv"):
         if not Path(text).is_file():
-            raise MapPointsInputError(f"map points file not found: {text}")
+            raise MapPointsInputError(not_found("map points file", text))
         return read_map_points_csv(text)
     raise MapPointsInputError(f"{text}: map points come from a .gpkg or .csv file")
 

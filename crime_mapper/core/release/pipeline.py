@@ -46,9 +46,10 @@ import pandas as pd
 from ..common.background import beside
 from ..common.feedback import CancelOnly, Feedback, ScaledFeedback
 from ..common.input_files import holding_message, input_holding_output, output_clash
-from ..common.layer_source import split_layer_source
+from ..common.layer_source import source_file, split_layer_source
 from ..common.reproducible import fixed_timestamp, freeze_geopackage
 from ..common.staging import staged_outputs
+from ..common.text_file import not_found
 from ..io import gpkg_write
 from ..load.validation_report import swallowed_records
 from . import gpkg_beside
@@ -210,8 +211,8 @@ def check_crimes_paths(crimes: CrimesLike) -> None:
     if not paths:
         raise ReleaseInputError("no crimes input given")
     for path in paths:
-        if not Path(str(path).split("|", 1)[0]).exists():
-            raise ReleaseInputError(f"{path}: no such file or folder")
+        if not Path(source_file(path)).exists():
+            raise ReleaseInputError(not_found("Crimes input", path))
 
 
 def check_inputs_apart(
@@ -270,7 +271,7 @@ def load_rules(rules: Any) -> tuple[Any, Optional[Path]]:
         return rules, None
     path = Path(rules)
     if not path.is_file():
-        raise ReleaseInputError(f"The release rules file does not exist: {path}")
+        raise ReleaseInputError(not_found("Release rules file", path))
     try:
         return ReleaseRules.load(path), path
     except (ReleaseRulesError, OSError) as exc:
@@ -894,7 +895,7 @@ def run_check_release(
     check_crimes_paths(raw)
     output = Path(output)
     if not output.exists():
-        raise ReleaseInputError(f"The output to check does not exist: {output}")
+        raise ReleaseInputError(not_found("Output to check", output))
     if report_path:
         if Path(report_path).is_dir():
             raise ReleaseInputError(f"report {report_path}: is a folder, not a file")

@@ -30,6 +30,7 @@ import pandas as pd
 
 from ..common.layer_source import split_layer_source
 from ..common.staging import file_sha256
+from ..common.text_file import not_found
 from .map_points_files import MAP_POINTS_TABLE
 from .release_limits import ReleaseInputError, inside_folder
 
@@ -107,7 +108,7 @@ def read_salt(salt_file: Optional[PathLike], output_dirs: Sequence[PathLike] = (
     if path.is_dir():
         raise ReleaseInputError(f"The salt file {path} is a folder: choose the salt file itself")
     if not path.is_file():
-        raise ReleaseInputError(f"The salt file does not exist: {path}")
+        raise ReleaseInputError(not_found("Salt file", path))
     for folder in output_dirs:
         if inside_folder(path, Path(folder)):
             raise ReleaseInputError(
