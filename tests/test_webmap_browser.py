@@ -194,6 +194,13 @@ def test_trend_counts_the_selected_types_month_by_month(browser, release):
         assert bar["height"] == pytest.approx(max(1, count / tallest * 70) if count else 1, abs=0.1)
     assert len(marks) == 1  # one month selected: October, the last
     assert marks[0]["x"] == max(b["x"] for b in bars)
+    # each month named under its bar, the year under the first
+    assert page.eval_on_selector_all("#trend .trend-month", "ts => ts.map(t => t.textContent)") == [
+        "Jul", "Aug", "Sep", "Oct"
+    ]  # fmt: skip
+    assert page.eval_on_selector_all("#trend .trend-year", "ts => ts.map(t => t.textContent)") == [
+        "2022"
+    ]  # fmt: skip
     page.select_option("#period-length", value="3")
     _counts, rects = _trend(page)
     assert len([r for r in rects if r["y"] > 70]) == 3
@@ -654,3 +661,26 @@ def test_tiles_blocked_the_map_still_works_on_the_outlines(browser, tmp_path):
     assert shown(page) == 0
     assert errors == []
     context.close()
+
+
+def test_trend_names_the_months_of_a_long_map_where_there_is_room(browser, tmp_path):
+    """Over more months than fit a name each, every few months are named, counted back from
+    the latest (always named), and the first month named in each year carries its year."""
+    months = [f"{y}-{m:02d}" for y in (2021, 2022) for m in range(1, 13)][:22]  # to 2022-10
+    base = pd.read_csv(
+        SAMPLE / "2022-10" / "2022-10-leicestershire-street.csv", dtype=str, keep_default_na=False
+    ).head(40)
+    paths = [tmp_path / f"{month}-leicestershire-street.csv" for month in months]
+    for month, path in zip(months, paths):
+        base.assign(Month=month).to_csv(path, index=False)
+    result = export_webmap(WebmapOptions(inputs=paths, out_dir=tmp_path / "map", title="Long"))
+    page, rec = open_page(browser, _url(result))
+    names = page.eval_on_selector_all("#trend .trend-month", "ts => ts.map(t => t.textContent)")
+    years = page.eval_on_selector_all("#trend .trend-year", "ts => ts.map(t => t.textContent)")
+    # 22 slots of 300/22 chart units; a name needs 24: every second month, from October 2022
+    named = months[len(months) - 1 :: -2][::-1]
+    assert named[0] == "2021-02" and named[-1] == "2022-10"
+    short = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    assert names == [short[int(m[5:]) - 1] for m in named]
+    assert years == ["2021", "2022"]  # under February 2021 and February 2022
+    assert not rec.errors, rec.errors

@@ -99,6 +99,7 @@
   var nf = new Intl.NumberFormat("en-GB");
   function fmt(n) { return nf.format(n); }
   var TREND_SLOTS = 12;  // the trend chart's least number of month slots
+  var TREND_LABEL_WIDTH = 24;  // chart units a month's name under its bar needs
   var MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
     "September", "October", "November", "December"];
   function monthText(m, short) {
@@ -573,7 +574,7 @@
     // slab across the panel that reads as a broken chart
     var W = 300, H = 70, bw = W / Math.max(nM, TREND_SLOTS);
     var parts = [];
-    var svg = svgEl("svg", { viewBox: "0 0 " + W + " " + (H + 14), role: "img",
+    var svg = svgEl("svg", { viewBox: "0 0 " + W + " " + (H + 34), role: "img",
       "aria-labelledby": "trend-heading trend-desc" });
     for (var m2 = 0; m2 < nM; m2++) {
       var hgt = max ? Math.max(1, monthCount[m2] / max * H) : 0;
@@ -585,9 +586,30 @@
         width: Math.max(1, bw - 2).toFixed(1), height: 4, fill: "#1a1a1a" }));
       parts.push(monthText(D.months[m2], true) + " " + fmt(monthCount[m2]));
     }
+    trendAxis(svg, H, bw);
     box.appendChild(svg);
     box.appendChild(el("p", { id: "trend-desc", "class": "trend-text" },
       "Crimes of the selected types per month (selected period marked below the bars): " + parts.join(", ") + "."));
+  }
+  // the months under the bars: each one where there is room, else every few counted back
+  // from the latest (always named); the year under the first month named in each year
+  function trendAxis(svg, H, bw) {
+    var every = Math.max(1, Math.ceil(TREND_LABEL_WIDTH / bw)), lastYear = "";
+    for (var m = 0; m < nM; m++) {
+      if ((nM - 1 - m) % every !== 0) continue;
+      var x = (m * bw + bw / 2).toFixed(1), mo = parseInt(D.months[m].slice(5, 7), 10) - 1;
+      var label = svgEl("text", { x: x, y: H + 21, "text-anchor": "middle", "font-size": 10,
+        fill: "#404040", "class": "trend-month" });
+      label.textContent = MONTHS[mo].slice(0, 3);
+      svg.appendChild(label);
+      if (D.months[m].slice(0, 4) !== lastYear) {
+        lastYear = D.months[m].slice(0, 4);
+        var year = svgEl("text", { x: x, y: H + 32, "text-anchor": "middle", "font-size": 10,
+          fill: "#404040", "class": "trend-year" });
+        year.textContent = lastYear;
+        svg.appendChild(year);
+      }
+    }
   }
   function renderLegend() {
     var lg = document.getElementById("legend");
