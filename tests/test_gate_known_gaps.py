@@ -1,0 +1,80 @@
+"""Gaps of the leak gate a closing note named, each closed (the gate fails closed):
+
+- contact details in a JavaScript comment (``// ...``, ``/* ... */``) of a script file or an
+  inline script passed: only a script's string literals were read as text;
+
+Real raw extract, map points and release (tests/support/leak_world) and its real web map
+(the ``gated_webmap`` fixture), each output planted with the leak and gated.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from crime_mapper.core.gate import output_reader
+from crime_mapper.core.gate.leak_gate import check_release
+from tests.support.leak_world import copy_folder, failed
+
+SCRIPT = "assets/webmap.js"
+PAGE = "index.html"
+CONTACTS = {"phone": "07700 900461", "e-mail": "pc.jones@leics.police.uk"}
+
+
+def _append(site: Path, name: str, text: str) -> None:
+    path = site / name
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+def _into_page(site: Path, html: str) -> None:
+    page = site / PAGE
+    text = page.read_text(encoding="utf-8")
+    assert "</body>" in text
+    page.write_text(text.replace("</body>", html + "</body>", 1), encoding="utf-8")
+
+
+def test_our_web_map_export_passes(world, gated_webmap):
+    report = check_release(world["raw"], gated_webmap, world["points"])
+    assert report.passed, report.message()
+
+
+# --- contact details in a script's comments ------------------------------------------------------
+_COMMENTS = {
+    "line comment": lambda c: f"\n// TODO ask {c} about the colours\n",
+    "block comment": lambda c: f"\n/* reviewed with\n * {c}\n */\n",
+    "comment after code": lambda c: f'\nvar about = "https://example.org/a"; // {c}\n',
+    "unclosed block comment": lambda c: f"\n/* left by {c}",
+}
+
+
+@pytest.mark.parametrize("kind", list(CONTACTS))
+@pytest.mark.parametrize("comment", list(_COMMENTS))
+def test_contact_details_in_a_script_comment_fail_naming_the_file(
+    world, gated_webmap, tmp_path, comment, kind
+):
+    site = copy_folder(gated_webmap, tmp_path)
+    _append(site, SCRIPT, _COMMENTS[comment](CONTACTS[kind]))
+    report = check_release(world["raw"], site, world["points"])
+    assert failed(report) == {"no_contact_details"}, report.message()
+    assert f"{SCRIPT}: {kind}" in report.message()
+    shutil.rmtree(site)
+
+
+@pytest.mark.parametrize("kind", list(CONTACTS))
+def test_contact_details_in_an_inline_script_comment_fail(world, gated_webmap, tmp_path, kind):
+    site = copy_folder(gated_webmap, tmp_path)
+    _into_page(site, f"<script>/* by {CONTACTS[kind]} */ var x = 1;</script>")
+    report = check_release(world["raw"], site, world["points"])
+    assert "no_contact_details" in failed(report), report.message()
+    assert f"{PAGE}: {kind}" in report.message()
+    shutil.rmtree(site)
+
+
+def test_a_script_comment_is_read_and_a_string_is_not_taken_for_one():
+    art = output_reader.Artifact(name="a.js", kind="text")
+    body = 'var u = "https://x.org/a//b"; f("/*"); // one\n/* two */ g(\'*/\');'
+    output_reader._read_script(art, body, "a.js")
+    assert art.texts[-1] == " one\n two "
+    assert {"one", "two", "https://x.org/a//b", "/*", "*/"} <= art.strings
