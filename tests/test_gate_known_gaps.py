@@ -2,6 +2,8 @@
 
 - contact details in a JavaScript comment (``// ...``, ``/* ... */``) of a script file or an
   inline script passed: only a script's string literals were read as text;
+- a raw coordinate pair followed by a file extension or glued by an underscore (a tile or
+  image name, "-1.13456,52.63781.png", "52.637812_-1.134561.png") was read as no number;
 
 Real raw extract, map points and release (tests/support/leak_world) and its real web map
 (the ``gated_webmap`` fixture), each output planted with the leak and gated.
@@ -14,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from crime_mapper.core.gate import output_reader
+from crime_mapper.core.gate import output_reader, scan
 from crime_mapper.core.gate.leak_gate import check_release
-from tests.support.leak_world import copy_folder, failed
+from tests.support.leak_world import copy_folder, failed, raw_row
 
 SCRIPT = "assets/webmap.js"
 PAGE = "index.html"
@@ -78,3 +80,42 @@ def test_a_script_comment_is_read_and_a_string_is_not_taken_for_one():
     output_reader._read_script(art, body, "a.js")
     assert art.texts[-1] == " one\n two "
     assert {"one", "two", "https://x.org/a//b", "/*", "*/"} <= art.strings
+
+
+# --- a raw pair in a file name ---------------------------------------------------------------
+def _names(world: dict) -> dict[str, str]:
+    row = raw_row(world)
+    lon, lat = float(row["longitude"]), float(row["latitude"])
+    return {
+        "lon,lat.png": f"{lon:.5f},{lat:.5f}.png",
+        "lat_lon.png": f"{lat:.6f}_{lon:.6f}.png",
+        "lon_lat.jpg": f"tile_{lon:.5f}_{lat:.5f}.jpg",
+        "full stop": f"Seen at {lat:.5f}, {lon:.5f}.",
+    }
+
+
+@pytest.mark.parametrize("name", ["lon,lat.png", "lat_lon.png", "lon_lat.jpg", "full stop"])
+@pytest.mark.parametrize("place", ["page", "script"])
+def test_a_raw_pair_in_a_file_name_fails(world, gated_webmap, tmp_path, name, place):
+    written = _names(world)[name]
+    site = copy_folder(gated_webmap, tmp_path)
+    if place == "page":
+        _into_page(site, f"<p><a href='photos/{written}'>photo</a> {written}</p>")
+        where = PAGE
+    else:
+        _append(site, SCRIPT, f'\nvar photo = "photos/{written}";\n')
+        where = SCRIPT
+    report = check_release(world["raw"], site, world["points"])
+    assert "no_raw_coordinates" in failed(report), (written, report.message())
+    assert where in report.message()
+    shutil.rmtree(site)
+
+
+def test_versions_and_longer_tokens_are_still_no_pair():
+    for text in (
+        "leaflet 52.63781.2 and -1.13456.7",  # (a "." and a digit after: a longer number)
+        "v52.63781 x-1.13456",  # (a letter before)
+        "52.63781a -1.13456b",  # (a letter after)
+        "1.2.52.63781, -1.13456.9.1",
+    ):
+        assert scan.text_pairs(text) == ([], [], []), text
