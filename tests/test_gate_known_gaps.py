@@ -4,6 +4,9 @@
   inline script passed: only a script's string literals were read as text;
 - a raw coordinate pair followed by a file extension or glued by an underscore (a tile or
   image name, "-1.13456,52.63781.png", "52.637812_-1.134561.png") was read as no number;
+- angles written to whole seconds ("52°38'12"N 1°8'4"W", some 30 m), to minutes to 2
+  places or to degrees to 4 places were left alone, though finer than the 3-decimal
+  numbers the gate leaves alone;
 
 Real raw extract, map points and release (tests/support/leak_world) and its real web map
 (the ``gated_webmap`` fixture), each output planted with the leak and gated.
@@ -119,3 +122,44 @@ def test_versions_and_longer_tokens_are_still_no_pair():
         "1.2.52.63781, -1.13456.9.1",
     ):
         assert scan.text_pairs(text) == ([], [], []), text
+
+
+# --- angles to whole seconds ------------------------------------------------------------------
+def _whole_seconds(value: float, positive: str, negative: str) -> str:
+    seconds = round(abs(value) * 3600)
+    degrees, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{degrees}°{minutes}'{seconds}\"{positive if value >= 0 else negative}"
+
+
+def _minutes(value: float, positive: str, negative: str) -> str:
+    hundredths = round(abs(value) * 6000)
+    degrees, rest = divmod(hundredths, 6000)
+    return f"{positive if value >= 0 else negative} {degrees}° {rest / 100:.2f}'"
+
+
+@pytest.mark.parametrize("form", ["whole seconds", "minutes to 2 places", "degrees to 4 places"])
+def test_a_raw_coordinate_as_a_whole_second_angle_fails(world, gated_webmap, tmp_path, form):
+    row = raw_row(world)
+    lon, lat = float(row["longitude"]), float(row["latitude"])
+    if form == "whole seconds":
+        text = f"{_whole_seconds(lat, 'N', 'S')} {_whole_seconds(lon, 'E', 'W')}"
+    elif form == "minutes to 2 places":
+        text = f"{_minutes(lat, 'N', 'S')} {_minutes(lon, 'E', 'W')}"
+    else:
+        text = f"{abs(lat):.4f}°N {abs(lon):.4f}°W"
+    site = copy_folder(gated_webmap, tmp_path)
+    _into_page(site, f"<p>Stopped at {text}</p>")
+    report = check_release(world["raw"], site, world["points"])
+    assert "no_raw_coordinates" in failed(report), (text, report.message())
+    assert PAGE in report.message()
+    shutil.rmtree(site)
+
+
+def test_angles_coarser_than_a_second_are_still_left_alone():
+    for coarse in ("52°38'N 1°08'W", "N 52° 38.2' W 1° 8.1'", "52.637°N 1.134°W"):
+        assert scan.angle_pairs(coarse) == [], coarse
+    pairs = scan.angle_pairs("52°38'12\"N 1°8'4\"W")
+    assert len(pairs) == 1
+    assert pairs[0][0].value == pytest.approx(-(1 + 8 / 60 + 4 / 3600))
+    assert pairs[0][1].value == pytest.approx(52 + 38 / 60 + 12 / 3600)

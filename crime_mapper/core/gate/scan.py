@@ -242,8 +242,10 @@ def _hemisphere_after(text: str, ends: np.ndarray) -> bool:
 # --- coordinates written as angles ---------------------------------------------------------------
 # "52°40'01.93"N 1°08'42.90"W", "N 52° 40.032' W 1° 8.715'", "52.66720°N, 1.14525 W": what a
 # phone, a GPS or a mapping site shows, which text_pairs (signed decimals) does not read. One
-# is checked when written to FINE_ANGLE or finer (a tenth of a second, about 3 m): coarser
-# angles locate a crime no more closely than the 3-decimal numbers text_pairs leaves alone.
+# is checked when written to FINE_ANGLE or finer (a whole second, about 30 m of latitude and
+# 19 m of longitude; minutes to 2 places, 18 m; degrees to 4 places, 11 m): each locates a
+# crime more closely than the 3-decimal numbers text_pairs leaves alone (111 m by 68 m), so
+# only coarser angles (whole minutes, minutes to 1 place, degrees to 3) are left alone.
 # A hemisphere letter is read before the number or after it, not both (in "N 52° 40' W 1°"
 # the W is the next angle's).
 ANGLE_MARKS = ("°", "º")  # (a text with neither, and no hemisphere after a decimal: no angle)
@@ -260,7 +262,7 @@ _ANGLE = re.compile(
     (?(pre)|(?:\s*(?P<post>[NSEW])(?![A-Za-z]))?)""",
     re.VERBOSE,
 )
-FINE_ANGLE = 3e-5  # degrees
+FINE_ANGLE = 1 / 3600  # degrees: a whole second
 
 
 class Angle(NamedTuple):
@@ -283,7 +285,7 @@ def _angle(m: re.Match) -> Optional[Angle]:
         unit = 10.0 ** -len(m.group("minf") or "") / 60
     else:
         unit = 10.0 ** -len(m.group("degf") or "")
-    if unit > FINE_ANGLE:
+    if unit > FINE_ANGLE * (1 + 1e-9):  # (a whole second's unit is FINE_ANGLE, rounded alike)
         return None
     value = (
         float(m.group("deg")) + float(m.group("min") or 0) / 60 + float(m.group("sec") or 0) / 3600
