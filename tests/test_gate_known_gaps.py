@@ -7,6 +7,8 @@
 - angles written to whole seconds ("52°38'12"N 1°8'4"W", some 30 m), to minutes to 2
   places or to degrees to 4 places were left alone, though finer than the 3-decimal
   numbers the gate leaves alone;
+- a run of a raw note's words was reported by its raw column alone, not by the file it was
+  found in, as every other finding is.
 
 Real raw extract, map points and release (tests/support/leak_world) and its real web map
 (the ``gated_webmap`` fixture), each output planted with the leak and gated.
@@ -21,7 +23,7 @@ import pytest
 
 from crime_mapper.core.gate import output_reader, scan
 from crime_mapper.core.gate.leak_gate import check_release
-from tests.support.leak_world import copy_folder, failed, raw_row
+from tests.support.leak_world import copy_folder, failed, raw_row, write_csv
 
 SCRIPT = "assets/webmap.js"
 PAGE = "index.html"
@@ -163,3 +165,44 @@ def test_angles_coarser_than_a_second_are_still_left_alone():
     assert len(pairs) == 1
     assert pairs[0][0].value == pytest.approx(-(1 + 8 / 60 + 4 / 3600))
     assert pairs[0][1].value == pytest.approx(52 + 38 / 60 + 12 / 3600)
+
+
+# --- a run of a raw note's words, named by where it is ----------------------------------------
+def _run_of_note(world: dict) -> str:
+    words = str(raw_row(world)["extra_mo_notes"]).split()
+    assert len(words) >= 8
+    return " ".join(words[:8])
+
+
+@pytest.mark.parametrize("place", ["page", "script", "second page"])
+def test_a_run_of_a_raw_note_names_the_file_it_is_in(world, gated_webmap, tmp_path, place):
+    run = _run_of_note(world)
+    site = copy_folder(gated_webmap, tmp_path)
+    if place == "page":
+        _into_page(site, f"<p>Summary: {run} and more.</p>")
+        where = PAGE
+    elif place == "script":
+        _append(site, SCRIPT, f'\nvar note = "Summary: {run} and more.";\n')
+        where = SCRIPT
+    else:
+        where = "notes/more.html"
+        (site / "notes").mkdir()
+        (site / where).write_text(
+            f"<!doctype html><html lang='en'><head><title>More</title></head>"
+            f"<body><p>{run}</p></body></html>",
+            encoding="utf-8",
+        )
+    report = check_release(world["raw"], site, world["points"])
+    assert "no_non_public_values" in failed(report), report.message()
+    assert f"{where}: a run of words from raw column extra_mo_notes" in report.message()
+    shutil.rmtree(site)
+
+
+def test_a_run_of_a_raw_note_in_a_csv_names_the_file(world, tmp_path):
+    public = world["public"].copy()
+    public.loc[public.index[0], "Location"] = f"On or near {_run_of_note(world)}"
+    path = write_csv(public, tmp_path / "public.csv")
+    report = check_release(world["raw"], path, world["points"])
+    assert "public.csv: a run of words from raw column extra_mo_notes" in report.message(), (
+        report.message()
+    )
