@@ -269,9 +269,9 @@ def test_free_text_inputs_are_the_per_file_inputs(
     seen: list[set[str]] = []
     real = checks.free_text_findings
 
-    def spy(texts, public, raw_text, spans, raw_hashes=None):
+    def spy(texts, public, raw_text, spans, raw_hashes=None, **kwargs):
         seen.append(set(texts))
-        return real(texts, public, raw_text, spans, raw_hashes)
+        return real(texts, public, raw_text, spans, raw_hashes, **kwargs)
 
     monkeypatch.setattr(checks, "free_text_findings", spy)
     batched = checks._free_text_fragments(GateContext(prepared, arts, []))

@@ -1416,8 +1416,11 @@ def _free_text_fragments(ctx: GateContext) -> list[str]:
     if len(raw_text) < scan.MIN_PATTERN_BYTES:
         return []
     listed = list(texts)
+    place = partial(_text_place, ctx)
     if distinct is None:
-        return free_text_findings(listed, public, raw_text, spans, prep.free_text_hashes)
+        return free_text_findings(
+            listed, public, raw_text, spans, prep.free_text_hashes, place_of=place
+        )
     # the output's hashes that raw runs have: an output run's hash is a raw run's exactly
     # when it is among them, so they stand in for the raw runs' sorted hashes below
     shared = _few_runs_shared(ctx, texts, prep)
@@ -1430,7 +1433,17 @@ def _free_text_fragments(ctx: GateContext) -> list[str]:
         if not holding:
             return []
         listed = holding
-    return free_text_findings(listed, public, raw_text, spans, shared)
+    return free_text_findings(listed, public, raw_text, spans, shared, place_of=place)
+
+
+def _text_place(ctx: GateContext, text: str) -> str:
+    """The name of the first output file that holds ``text`` (one of its strings or texts),
+    for a finding to say where a run was found, as the other findings do ("?": none, which
+    cannot be: every text searched is one of theirs)."""
+    for art in ctx.readable:
+        if text in art.strings or any(t == text for t in art.texts):
+            return art.name
+    return "?"
 
 
 def _texts_sharing_runs(
@@ -1729,10 +1742,13 @@ def free_text_findings(
     raw_text: bytes,
     spans: list[tuple[int, str]],
     raw_hashes: Optional[np.ndarray] = None,
+    place_of: Optional[Callable[[str], str]] = None,
 ) -> list[str]:
     """The free-text findings of :func:`_free_text_fragments`: ``texts`` (each with 5+
     spaces), the public values' runs, the folded raw free text and its column spans;
-    ``raw_hashes``: :func:`raw_run_hashes` of the raw text (computed when not given).
+    ``raw_hashes``: :func:`raw_run_hashes` of the raw text (computed when not given);
+    ``place_of``: where a text of ``texts`` is (its file), named first in each finding
+    about a run of it (the raw column alone does not tell an analyst what to fix).
 
     Only the output runs whose hash some raw run has are kept (usually none: then the raw
     text is not walked at all), so neither the output's 11 million runs of a national
@@ -1765,7 +1781,9 @@ def free_text_findings(
     by_hash = np.argsort(out_hashes, kind="stable")
     sorted_hashes = out_hashes[by_hash]
     distinct = np.unique(sorted_hashes)
-    runs_of: dict[int, set[bytes]] = {}  # hash -> the output's runs with it (hash matches only)
+    # hash -> the output's runs with it (hash matches only), each at its first start
+    runs_of: dict[int, dict[bytes, int]] = {}
+    nuls: Optional[np.ndarray] = None  # (where texts meet in out_buf: found for a finding)
     problems: list[str] = []
     for starts, ends, hashes in scan.iter_word_runs(raw_text, FRAGMENT_WORDS):
         # (few distinct hashes: the raw runs are looked up unsorted, no argsort per piece)
@@ -1777,20 +1795,25 @@ def free_text_findings(
             if same is None:
                 lo = int(np.searchsorted(sorted_hashes, hashes[k], side="left"))
                 hi = int(np.searchsorted(sorted_hashes, hashes[k], side="right"))
-                same = runs_of[h] = {
-                    out_buf[s:e]
-                    for s, e in zip(
-                        out_starts[by_hash[lo:hi]].tolist(), out_ends[by_hash[lo:hi]].tolist()
-                    )
-                }
-            if run not in same:
+                same = runs_of[h] = {}
+                for s, e in zip(
+                    out_starts[by_hash[lo:hi]].tolist(), out_ends[by_hash[lo:hi]].tolist()
+                ):
+                    same.setdefault(out_buf[s:e], s)
+            at = same.get(run)
+            if at is None:
                 continue  # another run with the same hash
             text = run.decode("ascii")  # (one of the findable runs: a leak, see above)
             column = spans[0][1] if spans else "?"
             for start, name in spans:
                 if start <= pos:
                     column = name
-            problems.append(f"a run of words from raw column {column} appears: {short(text, 32)}")
+            found = f"a run of words from raw column {column} appears: {short(text, 32)}"
+            if place_of is not None:
+                if nuls is None:
+                    nuls = np.flatnonzero(np.frombuffer(out_buf, dtype=np.uint8) == 0)
+                found = f"{place_of(listed[int(np.searchsorted(nuls, at))])}: {found}"
+            problems.append(found)
             if len(problems) >= MAX_EXAMPLES:
                 return problems
     return problems

@@ -54,6 +54,11 @@ COORD_COLUMN_LAT = ("Latitude", "latitude", "lat")
 CRIME_ROW_COLUMNS = ("Crime ID", "Longitude", "Latitude")
 JSON_SCRIPT_TYPES = ("application/json", "application/geo+json", "application/ld+json", "importmap")
 _JS_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|`(?:[^`\\]|\\.)*`', re.S)
+# a JavaScript comment (to the line's end, or to its "*/") or a string literal: the literals
+# are matched so that a "//" or "/*" inside one ("https://...") is not read as a comment
+_JS_COMMENT = re.compile(
+    r"//(?P<line>[^\n\r\u2028\u2029]*)|/\*(?P<block>.*?)(?:\*/|\Z)|" + _JS_STRING.pattern, re.S
+)
 _WS = re.compile(r"\s+")
 
 
@@ -1697,9 +1702,10 @@ def _read_script(art: Artifact, body: str, where: str, data: Any = _NOT_JSON) ->
         if inner.strip():
             art.strings.add(normalise(inner))
             art.texts.append(inner)
-    if data is not _NOT_JSON:
+    if data is not _NOT_JSON:  # (one JSON literal: no comment can be written in it)
         walk_json(art, data, f"{where} data")
         return
+    _read_script_comments(art, body)
     starts = [i for i in (body.find("{"), body.find("[")) if i >= 0]
     if not starts:
         return
@@ -1712,3 +1718,23 @@ def _read_script(art: Artifact, body: str, where: str, data: Any = _NOT_JSON) ->
     except (json.JSONDecodeError, RecursionError):
         return
     walk_json(art, data, f"{where} data")
+
+
+def _read_script_comments(art: Artifact, body: str) -> None:
+    """A script's comments are text anyone who opens the file reads (a contact's e-mail
+    address left in a ``// TODO`` is published as much as one in a string): each is added as
+    a style sheet's comment is, to ``strings`` normalised and to ``texts`` joined by line
+    breaks. The string literals stay read by _read_script's own scan: a regex literal that
+    this one takes for a string or a comment only adds text, it never hides any."""
+    if "//" not in body and "/*" not in body:
+        return
+    comments = []
+    for m in _JS_COMMENT.finditer(body):
+        text = m.group("line")
+        if text is None:
+            text = m.group("block")
+        if text is not None and text.strip():
+            comments.append(text)
+    if comments:
+        art.strings.update(normalise(c) for c in comments)
+        art.texts.append("\n".join(comments))

@@ -133,7 +133,10 @@ def unpack_key(key: int, decimals: int = 5) -> tuple[float, float]:
 
 # --- coordinate pairs in free text ----------------------------------------------------------------
 # A decimal with at least 4 places (about 11 m): less precise numbers do not locate a crime.
-DECIMAL_4 = re.compile(r"(?<![\w.])-?\d{1,3}\.\d{4,}(?![\w.])")
+# Not inside a longer token of letters, digits and dots ("v1.23456", "1.23456.7", a version),
+# but an underscore beside it or a "." and a letter after it do not hide it: a file name
+# ("52.637812_-1.134561.png", "-1.13456,52.63781.png") and a sentence's full stop are read.
+DECIMAL_4 = re.compile(r"(?<![^\W_]|\.)-?\d{1,3}\.\d{4,}(?![^\W_]|\.\d)")
 _UK_LON = (-11.0, 2.5)
 _UK_LAT = (49.0, 61.5)
 _MAX_GAP = 40  # characters between the two numbers of a pair
@@ -239,8 +242,10 @@ def _hemisphere_after(text: str, ends: np.ndarray) -> bool:
 # --- coordinates written as angles ---------------------------------------------------------------
 # "52°40'01.93"N 1°08'42.90"W", "N 52° 40.032' W 1° 8.715'", "52.66720°N, 1.14525 W": what a
 # phone, a GPS or a mapping site shows, which text_pairs (signed decimals) does not read. One
-# is checked when written to FINE_ANGLE or finer (a tenth of a second, about 3 m): coarser
-# angles locate a crime no more closely than the 3-decimal numbers text_pairs leaves alone.
+# is checked when written to FINE_ANGLE or finer (a whole second, about 30 m of latitude and
+# 19 m of longitude; minutes to 2 places, 18 m; degrees to 4 places, 11 m): each locates a
+# crime more closely than the 3-decimal numbers text_pairs leaves alone (111 m by 68 m), so
+# only coarser angles (whole minutes, minutes to 1 place, degrees to 3) are left alone.
 # A hemisphere letter is read before the number or after it, not both (in "N 52° 40' W 1°"
 # the W is the next angle's).
 ANGLE_MARKS = ("°", "º")  # (a text with neither, and no hemisphere after a decimal: no angle)
@@ -257,7 +262,7 @@ _ANGLE = re.compile(
     (?(pre)|(?:\s*(?P<post>[NSEW])(?![A-Za-z]))?)""",
     re.VERBOSE,
 )
-FINE_ANGLE = 3e-5  # degrees
+FINE_ANGLE = 1 / 3600  # degrees: a whole second
 
 
 class Angle(NamedTuple):
@@ -280,7 +285,7 @@ def _angle(m: re.Match) -> Optional[Angle]:
         unit = 10.0 ** -len(m.group("minf") or "") / 60
     else:
         unit = 10.0 ** -len(m.group("degf") or "")
-    if unit > FINE_ANGLE:
+    if unit > FINE_ANGLE * (1 + 1e-9):  # (a whole second's unit is FINE_ANGLE, rounded alike)
         return None
     value = (
         float(m.group("deg")) + float(m.group("min") or 0) / 60 + float(m.group("sec") or 0) / 3600
@@ -321,10 +326,12 @@ def angle_keys(angle: Angle) -> np.ndarray:
     return np.arange(lo, hi + 1, dtype=np.float64)
 
 
-_WORD_OR_DOT = np.zeros(256, dtype=bool)  # ASCII [\w.]
-_WORD_OR_DOT[[ord(c) for c in "0123456789._"]] = True
-_WORD_OR_DOT[ord("A") : ord("Z") + 1] = True
-_WORD_OR_DOT[ord("a") : ord("z") + 1] = True
+_ALNUM = np.zeros(256, dtype=bool)  # ASCII [^\W_]: letters and digits
+_ALNUM[ord("0") : ord("9") + 1] = True
+_ALNUM[ord("A") : ord("Z") + 1] = True
+_ALNUM[ord("a") : ord("z") + 1] = True
+_ALNUM_OR_DOT = _ALNUM.copy()
+_ALNUM_OR_DOT[ord(".")] = True
 
 
 def decimal_4_spans(text: str) -> tuple[np.ndarray, np.ndarray] | None:
@@ -332,14 +339,16 @@ def decimal_4_spans(text: str) -> tuple[np.ndarray, np.ndarray] | None:
     numpy on its UTF-8 bytes (a web map's data script: 250,000 such numbers in 6 MB).
 
     Every match is one '.' with a whole ASCII digit run of 1 to 3 before it and of 4 or
-    more after it, the run after followed by the end or a character not in [\w.]; the run
-    before preceded by the start or a character not in [\w.]. It takes a '-' before the
-    run when that '-' is itself preceded by the start or a character not in [\w.] (the
-    regex tries the '-' first). Each '.' gives at most one match and they are disjoint,
+    more after it, the run after followed by the end or a character neither a letter nor a
+    digit (an underscore may follow) nor a '.' before a digit; the run before preceded by
+    the start or a character neither a letter, a digit nor a '.'. It takes a '-' before
+    the run when that '-' is itself preceded by the start or such a character (the regex
+    tries the '-' first). Each '.' gives at most one match and they are disjoint,
     so these are exactly the regex's non-overlapping matches. Only ASCII is classified
     here: None (the regex decides) when a non-ASCII character (a Unicode digit or letter
-    is ``\d``/``\w``) is next to a '.', ends one of those digit runs or is before the '-',
-    or when a run after a '.' is longer than _LONGEST_FRACTION digits."""
+    is ``\d``/``\w``) is next to a '.', ends one of those digit runs, follows the '.' after
+    one or is before the '-', or when a run after a '.' is longer than _LONGEST_FRACTION
+    digits."""
     data = text.encode("utf-8", errors="surrogatepass")
     b = np.frombuffer(data, dtype=np.uint8)
     n = b.size
@@ -365,18 +374,20 @@ def decimal_4_spans(text: str) -> tuple[np.ndarray, np.ndarray] | None:
     else:
         if active.size:
             return None  # (a very long run: the regex takes it)
-    after = b[np.minimum(end, n - 1)]
+    after = np.where(end < n, b[np.minimum(end, n - 1)], 32)  # (the end: as a space)
+    after2 = np.where(end + 1 < n, b[np.minimum(end + 1, n - 1)], 32)
     before = np.where(first > 0, b[np.maximum(first - 1, 0)], 32)  # (the start: as a space)
     before2 = np.where(first > 1, b[np.maximum(first - 2, 0)], 32)
     if (
-        ((end < n) & (after >= 0x80)).any()
+        (after >= 0x80).any()
+        or ((after == 46) & (after2 >= 0x80)).any()
         or (before >= 0x80).any()
         or ((before == 45) & (before2 >= 0x80)).any()
     ):
         return None
-    ok = (end - dots - 1 >= 4) & ((end >= n) | ~_WORD_OR_DOT[after])
-    ok &= ~_WORD_OR_DOT[before]
-    minus = (before == 45) & ~_WORD_OR_DOT[before2]
+    ok = (end - dots - 1 >= 4) & ~_ALNUM[after] & ~((after == 46) & _is_digit(after2))
+    ok &= ~_ALNUM_OR_DOT[before]
+    minus = (before == 45) & ~_ALNUM_OR_DOT[before2]
     start = (first - minus)[ok].astype(np.int64)
     end = end[ok].astype(np.int64)
     if len(data) != len(text):  # byte offsets to character offsets
