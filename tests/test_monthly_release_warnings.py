@@ -149,6 +149,15 @@ def test_saved_results_keep_the_warnings_and_older_ones_still_read(tmp_path):
         for value in ("abc", [1], {"a.csv": "x"}):
             with pytest.raises(ValueError, match=said):
                 outputs_from_dict({**data, "load": {**load, key: value}})
+    # the anonymise step's too: a text there was read as its characters, one fact each
+    release = {key: None for key in ("public_csv", "public_gpkg", "audit_html", "manifest")}
+    release.update(audit_json=None, qml=None, audit={}, file_errors=["a.csv: not read"])
+    assert outputs_from_dict({**data, "release": release}).inputs_not_used()[0] == [
+        "a.csv: not read"
+    ]
+    for key in ("warnings", "file_errors", "damaged"):
+        with pytest.raises(ValueError, match=f"anonymise step's {key}"):
+            outputs_from_dict({**data, "release": {**release, key: "abc"}})
 
 
 def test_many_warnings_are_cut_short_where_shown_and_kept_whole(tmp_path):

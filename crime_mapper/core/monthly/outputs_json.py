@@ -28,6 +28,8 @@ from .release import LoadStep, MonthlyOutputs, StepRecord
 OUTPUTS_VERSION = 3
 READABLE_VERSIONS = (1, 2, 3)
 _RELEASE_PATHS = ("public_csv", "public_gpkg", "audit_json", "audit_html", "manifest", "qml")
+#: ReleaseOutputs' lists of texts (its warnings and its facts of files not used)
+_RELEASE_TEXTS = ("warnings", "file_errors", "damaged")
 
 
 def plain(value: Any) -> Any:
@@ -120,6 +122,8 @@ def outputs_from_dict(
             values = dict(data["release"])
             for key in _RELEASE_PATHS:
                 values[key] = _path(values.get(key))
+            for key in _RELEASE_TEXTS:  # (never a text read as its characters)
+                values[key] = _texts(values.get(key), f"the anonymise step's {key}")
             names = {f.name for f in dataclasses.fields(ReleaseOutputs)}
             outputs.release = ReleaseOutputs(**{k: v for k, v in values.items() if k in names})
         if data.get("load"):
