@@ -236,6 +236,45 @@ def test_reopening_the_project_restores_the_release(dock, qtbot, tmp_path):
     assert project.readEntry("crime_mapper", "release/outputs", "")[0] == outputs
 
 
+def test_reopening_the_project_keeps_the_load_facts_of_files_not_used(dock, tmp_path):
+    """The saved results kept the load's steps and warnings but not its facts of the input
+    files it could not use (LoadStep.file_errors, .damaged: what inputs_not_used, and so
+    the release's exit 1, is made of), so a reopened project, and a step the dock then ran
+    on its own from it, held a load that had used every file. Results saved before
+    (version 2) still open, their load with none. A real project in a .qgz, read back."""
+    from crime_mapper.core.monthly.outputs_json import outputs_to_dict
+    from crime_mapper.core.monthly.release import LoadStep, MonthlyOutputs, StepRecord
+
+    panel = dock.guided_panel
+    assert panel.open_config(config_file(tmp_path))
+    panel.set_month(MONTH)
+    unused = ["notes.csv: not a crime extract"]
+    swallowed = ["extract.csv: line 700: a quote never closed took 120 lines into one record"]
+    out = tmp_path / "out" / MONTH
+    outputs = MonthlyOutputs(
+        MONTH,
+        out,
+        [StepRecord("load", "done", warnings=unused + swallowed)],
+        out / "release_manifest.json",
+        load=LoadStep([], None, {}, True, file_errors=unused, damaged=swallowed),
+    )
+    project = QgsProject.instance()
+    saved = outputs_to_dict(outputs)
+    before = {k: v for k, v in saved["load"].items() if k not in ("file_errors", "damaged")}
+    older = {**saved, "version": 2, "load": before}  # (a project saved before)
+    for data, found in ((saved, (unused, swallowed, True)), (older, ([], [], True))):
+        # (as the dock keeps a run's results: core.monthly.outputs_json, in its own entry)
+        project.writeEntry("crime_mapper", "release/outputs", json.dumps(data, sort_keys=True))
+        project_path = tmp_path / "analyst.qgz"
+        assert project.write(str(project_path))
+        project.clear()
+        assert project.read(str(project_path))
+        again = panel._outputs
+        assert again is not None
+        assert panel.summary_view.toPlainText() == outputs.summary_text()
+        assert again.inputs_not_used() == found, data["version"]
+
+
 def test_save_and_reopen_a_configuration_and_recent_files(dock, tmp_path):
     panel = dock.guided_panel
     assert panel.open_config(config_file(tmp_path))

@@ -131,7 +131,7 @@ def test_saved_results_keep_the_warnings_and_older_ones_still_read(tmp_path):
         tmp_path / "manifest.json",
     )
     data = json.loads(json.dumps(outputs_to_dict(outputs)))
-    assert data["version"] == 2
+    assert data["version"] == 3
     again = outputs_from_dict(data)
     assert again.steps == outputs.steps
     assert again.warning_lines() == ["load: notes.csv: not a crime extract", f"publish: {RING}"]
@@ -143,6 +143,21 @@ def test_saved_results_keep_the_warnings_and_older_ones_still_read(tmp_path):
     hostile = {**data, "steps": [{"name": "load", "status": "done", "warnings": "abc"}]}
     with pytest.raises(ValueError, match="warnings"):
         outputs_from_dict(hostile)
+    # and so are the load's facts of the files it could not use
+    load = {"written": [], "summary": {}, "reconciles": True}
+    for key, said in (("file_errors", "files not used"), ("damaged", "damaged records")):
+        for value in ("abc", [1], {"a.csv": "x"}):
+            with pytest.raises(ValueError, match=said):
+                outputs_from_dict({**data, "load": {**load, key: value}})
+    # the anonymise step's too: a text there was read as its characters, one fact each
+    release = {key: None for key in ("public_csv", "public_gpkg", "audit_html", "manifest")}
+    release.update(audit_json=None, qml=None, audit={}, file_errors=["a.csv: not read"])
+    assert outputs_from_dict({**data, "release": release}).inputs_not_used()[0] == [
+        "a.csv: not read"
+    ]
+    for key in ("warnings", "file_errors", "damaged"):
+        with pytest.raises(ValueError, match=f"anonymise step's {key}"):
+            outputs_from_dict({**data, "release": {**release, key: "abc"}})
 
 
 def test_many_warnings_are_cut_short_where_shown_and_kept_whole(tmp_path):

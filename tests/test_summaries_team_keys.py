@@ -225,6 +225,7 @@ TEXTS = [
     (("neighbourhood", "description"), "neighbourhood, description"),
     (("neighbourhood", "contact_details", "email"), "neighbourhood, contact_details, email"),
     (("neighbourhood", "links", 1, "title"), "neighbourhood, links, item 2, title"),
+    (("neighbourhood", "links", 1, "description"), "neighbourhood, links, item 2, description"),
     (("people", 0, "bio"), "people, item 1, bio"),
     (("priorities", 0, "action"), "priorities, item 1, action"),
     (("events", 0, "description"), "events, item 1, description"),
@@ -275,6 +276,27 @@ def test_a_csv_cell_longer_than_the_limit_is_refused_naming_its_line(tmp_path):
     )
     path.write_text(f"code,kind,name,bio\nN1,person,Al,{bio[1:]}\n", encoding="utf-8")
     assert str(read_team(path)["N1"].people[0]["bio"]) == bio[1:]
+
+
+def test_a_link_description_longer_than_the_limit_is_refused_from_json_and_csv_alike(tmp_path):
+    """The JSON took a 6,000-character link description with a warning that the team CSV
+    refused in a link row: one rule (too_long) for every text either reader reads."""
+    text = "d" * 6_000
+    said = (
+        "description: the text is 6,000 characters long, more than the 5,000 one team text "
+        "may hold (markup included): it would not be published whole; shorten it"
+    )
+    bundle = _bundle()
+    bundle["neighbourhood"]["links"][1]["description"] = text
+    assert _refused(tmp_path, {CODE: bundle}) == f"{HOOD}, neighbourhood, links, item 2, {said}"
+    path = tmp_path / "team.csv"
+    path.write_text(
+        f"code,kind,title,url,description\nN1,link,Force,https://example.org,{text}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(TeamError) as caught:
+        read_team(path)
+    assert str(caught.value) == f"team.csv: line 2 (neighbourhood N1), column {said}"
 
 
 # --- values the reader would drop: a column its row does not read, an id not its key, ------

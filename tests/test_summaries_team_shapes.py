@@ -101,6 +101,21 @@ def test_a_part_of_another_shape_is_refused_naming_its_place(tmp_path, place, va
         (("neighbourhood", "description"), False, "neighbourhood, description: found false"),
         (("neighbourhood", "links", 1, "url"), ["https://x"], "neighbourhood, links, item 2, url"),
         (
+            ("neighbourhood", "links", 1, "description"),
+            ["a"],
+            "neighbourhood, links, item 2, description: found a list (1 item)",
+        ),
+        (
+            ("neighbourhood", "links", 1, "description"),
+            {"en": "Our site"},
+            "neighbourhood, links, item 2, description: found an object (keys en)",
+        ),
+        (
+            ("neighbourhood", "links", 1, "description"),
+            True,
+            "neighbourhood, links, item 2, description: found true",
+        ),
+        (
             ("neighbourhood", "contact_details", "email"),
             ["a@example.police.uk"],
             "neighbourhood, contact_details, email: found a list (1 item)",

@@ -21,9 +21,15 @@ from .release import LoadStep, MonthlyOutputs, StepRecord
 
 #: 2: each step holds its ``warnings`` (StepRecord.warnings). Version 1 (a project saved
 #: before) is still read, its steps with no warnings.
-OUTPUTS_VERSION = 2
-READABLE_VERSIONS = (1, 2)
+#: 3: the load holds its ``file_errors`` and ``damaged`` (LoadStep: the input files it could
+#: not use, the records an unclosed quote swallowed), the facts MonthlyOutputs.inputs_not_used
+#: is made of; a reopened project, and a later step the dock runs on its own, lost them.
+#: Versions 1 and 2 are still read, their load with none.
+OUTPUTS_VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)
 _RELEASE_PATHS = ("public_csv", "public_gpkg", "audit_json", "audit_html", "manifest", "qml")
+#: ReleaseOutputs' lists of texts (its warnings and its facts of files not used)
+_RELEASE_TEXTS = ("warnings", "file_errors", "damaged")
 
 
 def plain(value: Any) -> Any:
@@ -55,6 +61,8 @@ def outputs_to_dict(outputs: MonthlyOutputs) -> dict[str, Any]:
             "reconciles": bool(load.reconciles),
             "report_text": load.report_text,
             "crimes_gpkg": None if load.crimes_gpkg is None else str(load.crimes_gpkg),
+            "file_errors": list(load.file_errors),
+            "damaged": list(load.damaged),
         }
     return {
         "version": OUTPUTS_VERSION,
@@ -71,8 +79,8 @@ def outputs_to_dict(outputs: MonthlyOutputs) -> dict[str, Any]:
 
 
 def _texts(value: Any, what: str) -> list[str]:
-    """A list of texts as saved (none when absent: a version 1 file); anything else is
-    malformed, never read as characters or keys."""
+    """A list of texts as saved (none when absent: a file of a version before it); anything
+    else is malformed, never read as characters or keys."""
     if value is None:
         return []
     if not isinstance(value, list) or not all(isinstance(text, str) for text in value):
@@ -114,6 +122,8 @@ def outputs_from_dict(
             values = dict(data["release"])
             for key in _RELEASE_PATHS:
                 values[key] = _path(values.get(key))
+            for key in _RELEASE_TEXTS:  # (never a text read as its characters)
+                values[key] = _texts(values.get(key), f"the anonymise step's {key}")
             names = {f.name for f in dataclasses.fields(ReleaseOutputs)}
             outputs.release = ReleaseOutputs(**{k: v for k, v in values.items() if k in names})
         if data.get("load"):
@@ -125,6 +135,8 @@ def outputs_from_dict(
                 reconciles=bool(load.get("reconciles")),
                 report_text=str(load.get("report_text") or ""),
                 crimes_gpkg=_path(load.get("crimes_gpkg")),
+                file_errors=_texts(load.get("file_errors"), "the load's files not used"),
+                damaged=_texts(load.get("damaged"), "the load's damaged records"),
             )
         made = [dict(h) for h in data.get("hotspots", [])]
         outputs.hotspots = [hotspot(h) for h in made] if hotspot else made

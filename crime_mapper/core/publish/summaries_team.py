@@ -519,9 +519,9 @@ def _description_unshown(link: dict[str, Any]) -> str:
     API writes null). Why a warning, not a refusal: no page shows a link's description (a
     link is its title and address), the API's links carry one, and the team CSV refused the
     description the JSON took, so one team's data read one way and not the other; taken
-    and left out by both, the team is told it is not published."""
-    given = link.get("description")
-    text = plain(given) if is_text_value(given) else ""
+    and left out by both, the team is told it is not published. One that is not text, or is
+    longer than MAX_TEXT, is refused before, as any other text field (_TEXT_FIELDS)."""
+    text = plain(link.get("description"))
     if not text:
         return ""
     title = plain(link.get("title")) or plain(link.get("url"))
@@ -618,10 +618,13 @@ def _items(value: Any) -> list[dict]:
 
 
 #: The fields of each part of a team bundle read as text (dates included: date_problem then
-#: reads their text), by what the part is.
+#: reads their text), by what the part is; each is refused when it is not text or is longer
+#: than MAX_TEXT (_part_problem), as the team CSV refuses any such cell. A link's
+#: description is among them though no page shows it: it is read, to be warned of
+#: (_description_unshown), so the JSON holds it to the CSV's rules.
 _TEXT_FIELDS = {
     "neighbourhood": ("id", "name", "description"),
-    "link": ("url", "title"),
+    "link": ("url", "title", "description"),
     "person": ("name", "rank", "bio"),
     "priority": ("issue", "issue-date", "issue_date", "action", "action-date", "action_date"),
     "event": (
@@ -647,7 +650,7 @@ TEAM_KEYS: dict[str, tuple[str, ...]] = {
         *("contact_details", "links"),
         *_API_UNSHOWN,
     ),
-    "link": (*_TEXT_FIELDS["link"], "description"),
+    "link": _TEXT_FIELDS["link"],
     "person": (*_TEXT_FIELDS["person"], "contact_details"),
     "priority": _TEXT_FIELDS["priority"],
     "event": (*_TEXT_FIELDS["event"], "contact_details"),
@@ -1019,7 +1022,7 @@ CSV_KIND_COLUMNS: dict[str, tuple[str, ...]] = {
         *(key for key in _TEXT_FIELDS["neighbourhood"] if key != "id"),
         *_CSV_CONTACTS,
     ),
-    "link": TEAM_KEYS["link"],  # (its description is read to warn it is not shown)
+    "link": _TEXT_FIELDS["link"],  # (its description is read to warn it is not shown)
     "person": _TEXT_FIELDS["person"],
     "priority": _TEXT_FIELDS["priority"],
     "event": _TEXT_FIELDS["event"],
