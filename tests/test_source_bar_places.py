@@ -14,6 +14,7 @@ output folder. Real GeoPackages and GeoTIFFs, real QGIS layers, the real dock.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -23,10 +24,13 @@ import pytest
 from osgeo import gdal, osr
 from qgis.core import (
     QgsProcessingParameterMultipleLayers,
+    QgsProject,
+    QgsVectorLayer,
 )
 
 from crime_mapper.compat import SOURCE_FILE
 from crime_mapper.qgis_bridge.run_load import run_load
+from tests.support.monthly_config import MONTH, config_file
 
 REPO = Path(__file__).resolve().parent.parent
 STREET = REPO / "sample_data" / "police-uk" / "2022-10" / "2022-10-leicestershire-street.csv"
@@ -81,3 +85,58 @@ def test_processing_finds_a_geopackage_layer_whose_file_holds_a_bar(plain_crimes
     assert input_path_message(files, f"{barred}|layername=crimes") is None
     missing = tmp_path / "c|d.gpkg"
     assert "not found" in (input_path_message(files, f"{missing}|layername=crimes") or "")
+
+
+def test_layers_under_a_folder_named_with_a_bar_are_reloaded(plain_crimes, tmp_path):
+    from crime_mapper.qgis_bridge.layers import reload_layers_on
+
+    barred = _barred_copy(plain_crimes, tmp_path / "x|y")
+    project = QgsProject()
+    layer = QgsVectorLayer(f"{barred}|layername=crimes", "crimes", "ogr")
+    assert layer.isValid() and layer.featureCount() > 3
+    project.addMapLayer(layer)
+    _replace_with_fewer(barred, 3)
+    assert reload_layers_on(project, [barred]) == 1
+    assert layer.featureCount() == 3
+
+
+@pytest.fixture
+def dock(qgis_iface, qgis_new_project, qtbot):
+    from crime_mapper.ui.dock import CrimeMapperDock
+
+    widget = CrimeMapperDock(qgis_iface)
+    qtbot.addWidget(widget)
+    yield widget
+    widget.shutdown()
+
+
+def test_the_guided_release_knows_its_layers_under_a_folder_named_with_a_bar(
+    dock, plain_crimes, tmp_path
+):
+    """A release under ``out|bar``: "Add to map" added its layers a second time, and a
+    re-run did not reload them (they showed the replaced files)."""
+    panel = dock.guided_panel
+    assert panel.open_config(config_file(tmp_path, out="out|bar/{month}"))
+    panel.set_month(MONTH)
+    out = tmp_path / "out|bar" / MONTH
+    crimes = _barred_copy(plain_crimes, out / "load")
+    outputs = {
+        "version": 1,
+        "month": MONTH,
+        "out_dir": str(out),
+        "manifest": str(out / "manifest.json"),
+        "steps": [{"name": "load", "status": "done", "outputs": [str(crimes)]}],
+        "release": None,
+        "load": {"written": [str(crimes)], "crimes": 0, "crimes_gpkg": str(crimes)},
+        "hotspots": [],
+        "project": None,
+        "qa_report": None,
+    }
+    QgsProject.instance().writeEntry(SCOPE, "release/outputs", json.dumps(outputs))
+    panel.restore()
+    added = panel.add_layers()
+    assert len(added) == 1 and added[0].source() == f"{crimes}|layername=crimes"
+    assert panel.add_layers() == added and len(QgsProject.instance().mapLayers()) == 1
+    _replace_with_fewer(crimes, 3)
+    panel._reload_open_layers()  # (what a finished run does)
+    assert added[0].featureCount() == 3
