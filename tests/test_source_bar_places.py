@@ -21,10 +21,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from osgeo import gdal, osr
+from osgeo import gdal, ogr, osr
 from qgis.core import (
     QgsProcessingParameterMultipleLayers,
     QgsProject,
+    QgsRasterLayer,
     QgsVectorLayer,
 )
 
@@ -98,6 +99,64 @@ def test_layers_under_a_folder_named_with_a_bar_are_reloaded(plain_crimes, tmp_p
     _replace_with_fewer(barred, 3)
     assert reload_layers_on(project, [barred]) == 1
     assert layer.featureCount() == 3
+
+
+def test_a_density_surface_named_with_a_bar_is_read_from_its_own_file(tmp_path):
+    """Its maximum (the renderer's top) came from the file ``a`` beside ``a|b.tif``."""
+    from crime_mapper.qgis_bridge.hotspot_style import raster_max
+
+    _write_tif(tmp_path / "a|b.tif", 7.0)
+    _write_tif(tmp_path / "a", 3.0)  # (where the source was cut)
+    layer = QgsRasterLayer(str(tmp_path / "a|b.tif"), "density", "gdal")
+    assert layer.isValid()
+    assert raster_max(layer) == 7.0
+
+
+@pytest.mark.parametrize("layered", [False, True])
+def test_the_hotspots_read_a_geopackage_named_with_a_bar_with_sql(plain_crimes, tmp_path, layered):
+    from crime_mapper.qgis_bridge.hotspot_input import gpkg_point_table, points_from_layer
+
+    barred = _barred_copy(plain_crimes, tmp_path / "x|y")
+    source = f"{barred}|layername=crimes" if layered else str(barred)
+    layer = QgsVectorLayer(source, "crimes", "ogr")
+    assert layer.isValid()
+    table = gpkg_point_table(layer)
+    assert table is not None and table[:2] == (str(barred), "crimes")
+    read = points_from_layer(layer)
+    expected = points_from_layer(QgsVectorLayer(f"{plain_crimes}|layername=crimes", "", "ogr"))
+    assert np.array_equal(read.x, expected.x) and np.array_equal(read.y, expected.y)
+
+
+def test_a_crimes_geopackage_named_with_a_bar_is_read_as_its_crimes_table(tmp_path):
+    """A crimes GeoPackage path means its "crimes" table: ``a|b.gpkg`` was opened as it
+    was given, on the file's first layer."""
+    from crime_mapper.qgis_bridge.hotspot_input import open_point_layer
+
+    path = tmp_path / "x|y" / "a|b.gpkg"
+    path.parent.mkdir()
+    dataset = ogr.GetDriverByName("GPKG").CreateDataSource(str(path))
+    crs = osr.SpatialReference()
+    crs.ImportFromEPSG(4326)
+    for name, count in (("areas", 1), ("crimes", 3)):
+        table = dataset.CreateLayer(name, crs, ogr.wkbPoint)
+        for i in range(count):
+            feature = ogr.Feature(table.GetLayerDefn())
+            feature.SetGeometry(ogr.CreateGeometryFromWkt(f"POINT (-1.13 52.6{i})"))
+            table.CreateFeature(feature)
+    dataset = None
+    layer = open_point_layer(str(path))
+    assert layer.featureCount() == 3 and layer.source() == f"{path}|layername=crimes"
+
+
+def test_the_hotspot_panel_writes_beside_crimes_in_a_folder_named_with_a_bar(
+    qgis_iface, qgis_new_project, plain_crimes, tmp_path
+):
+    from crime_mapper.ui.hotspots_panel import HotspotsPanel
+
+    barred = _barred_copy(plain_crimes, tmp_path / "x|y")
+    panel = HotspotsPanel(qgis_iface)
+    panel.set_crimes_source(str(barred))
+    assert Path(panel.output_path()).parent == barred.parent
 
 
 @pytest.fixture
