@@ -78,6 +78,23 @@ def _write_tif(path: Path, highest: float) -> None:
     dataset = None
 
 
+def _two_layer_gpkg(path: Path) -> Path:
+    """A GeoPackage at ``path`` whose first layer ("areas", 1 point) is not its crimes
+    ("crimes", 3 points)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    dataset = ogr.GetDriverByName("GPKG").CreateDataSource(str(path))
+    crs = osr.SpatialReference()
+    crs.ImportFromEPSG(4326)
+    for name, count in (("areas", 1), ("crimes", 3)):
+        table = dataset.CreateLayer(name, crs, ogr.wkbPoint)
+        for i in range(count):
+            feature = ogr.Feature(table.GetLayerDefn())
+            feature.SetGeometry(ogr.CreateGeometryFromWkt(f"POINT (-1.13 52.6{i})"))
+            table.CreateFeature(feature)
+    dataset = None
+    return path
+
+
 def test_processing_finds_a_geopackage_layer_whose_file_holds_a_bar(plain_crimes, tmp_path):
     from crime_mapper.processing.base import input_path_message
 
@@ -132,18 +149,7 @@ def test_a_crimes_geopackage_named_with_a_bar_is_read_as_its_crimes_table(tmp_pa
     was given, on the file's first layer."""
     from crime_mapper.qgis_bridge.hotspot_input import open_point_layer
 
-    path = tmp_path / "x|y" / "a|b.gpkg"
-    path.parent.mkdir()
-    dataset = ogr.GetDriverByName("GPKG").CreateDataSource(str(path))
-    crs = osr.SpatialReference()
-    crs.ImportFromEPSG(4326)
-    for name, count in (("areas", 1), ("crimes", 3)):
-        table = dataset.CreateLayer(name, crs, ogr.wkbPoint)
-        for i in range(count):
-            feature = ogr.Feature(table.GetLayerDefn())
-            feature.SetGeometry(ogr.CreateGeometryFromWkt(f"POINT (-1.13 52.6{i})"))
-            table.CreateFeature(feature)
-    dataset = None
+    path = _two_layer_gpkg(tmp_path / "x|y" / "a|b.gpkg")
     layer = open_point_layer(str(path))
     assert layer.featureCount() == 3 and layer.source() == f"{path}|layername=crimes"
 
@@ -199,3 +205,15 @@ def test_the_guided_release_knows_its_layers_under_a_folder_named_with_a_bar(
     _replace_with_fewer(crimes, 3)
     panel._reload_open_layers()  # (what a finished run does)
     assert added[0].featureCount() == 3
+
+
+def test_a_geopackage_layer_chosen_by_its_number_is_read_from_that_layer(tmp_path):
+    """``FILE.gpkg|layerid=1`` names no table: the fast reader read the file's first
+    geometry table in its place (another layer's points); QGIS now reads the layer."""
+    from crime_mapper.qgis_bridge.hotspot_input import gpkg_point_table, points_from_layer
+
+    path = _two_layer_gpkg(tmp_path / "x|y" / "a|b.gpkg")
+    layer = QgsVectorLayer(f"{path}|layerid=1", "crimes", "ogr")
+    assert layer.isValid() and layer.featureCount() == 3
+    assert len(points_from_layer(layer).x) == 3
+    assert gpkg_point_table(layer) is None

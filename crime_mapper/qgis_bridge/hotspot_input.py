@@ -57,10 +57,14 @@ def _find_field(names: Sequence[str], candidates: Sequence[str]) -> Optional[str
 def gpkg_point_table(layer: QgsVectorLayer) -> Optional[tuple[str, str, str]]:
     """(path, table, geometry column) when the layer is a plain GeoPackage table we can read
     with SQL (no subset string, no joins), else None. The file and table by layer_source's
-    rule: a file named ``a|b.gpkg`` was taken for ``a`` and read feature by feature."""
+    rule: a file named ``a|b.gpkg`` was taken for ``a`` and read feature by feature. A
+    layer chosen otherwise than by name (``FILE.gpkg|layerid=1``) is left to QGIS: the
+    first geometry table was read in its place."""
     if layer.providerType() != "ogr" or layer.subsetString():
         return None
     path, table = split_layer_source(layer.source())
+    if table is None and source_options(layer.source())[1]:
+        return None
     if not path.lower().endswith(".gpkg") or not os.path.isfile(path):
         return None
     try:
