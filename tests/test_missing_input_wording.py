@@ -2,10 +2,10 @@
 release configuration's checks say it.
 
 Why: the core said "does not exist" (the salt file, the release rules, the output to
-check), "no such file or folder" (extracts, crimes, QA inputs) or "not found" (map points,
-profiles) of one missing file; the words now come from one helper
-(core.common.text_file.not_found). Each case is the real reader given a path that is not
-there, beside real files where the reader needs them.
+check), "no such file or folder" (extracts, crimes, QA inputs), "PATH: not found" (the web
+map's release) or "not found" (map points, profiles) of one missing file; the words now
+come from one helper (core.common.text_file.not_found). Each case is the real reader given a
+path that is not there, beside real files where the reader needs them.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from crime_mapper.core.common.text_file import not_found
 from crime_mapper.core.load.load_run import LoadRunError, check_inputs_exist
 from crime_mapper.core.load.loader import load_extracts
 from crime_mapper.core.load.sources import InputError
+from crime_mapper.core.publish.webmap_inputs import WebmapInputError, read_release_inputs
 from crime_mapper.core.qa.run import QaInputError, load_history
 from crime_mapper.core.release.crimes_input import (
     CrimesSourceError,
@@ -55,13 +56,25 @@ def _refusals(tmp_path: Path) -> list[tuple[str, str, object]]:
         ),
         ("QA history file", gone / "h.csv", lambda p: load_history([p], "2022-10")),
         ("Salt file", salt.parent / "other.salt", lambda p: read_salt(p)),
+        (
+            "Public release",
+            gone / "2022-10-street.csv",
+            lambda p: read_release_inputs([POLICE_UK, p]),
+        ),
     ]
 
 
-ERRORS = (InputError, LoadRunError, CrimesSourceError, ReleaseInputError, QaInputError)
+ERRORS = (
+    InputError,
+    LoadRunError,
+    CrimesSourceError,
+    ReleaseInputError,
+    QaInputError,
+    WebmapInputError,
+)
 
 
-@pytest.mark.parametrize("case", range(10))
+@pytest.mark.parametrize("case", range(11))
 def test_a_missing_input_is_not_found(tmp_path, case):
     what, path, read = _refusals(tmp_path)[case]
     with pytest.raises(ERRORS) as caught:
@@ -76,7 +89,7 @@ def test_no_message_of_the_core_says_it_another_way():
         f"{path.relative_to(core)}:{n}"
         for path in sorted(core.rglob("*.py"))
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-        if re.search(r'"[^"]+(does not exist|no such file or folder)', line)
+        if re.search(r'"[^"]+(does not exist|no such file or folder)|}: not found"', line)
     ]
     assert said == []
 

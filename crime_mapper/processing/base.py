@@ -48,6 +48,7 @@ from qgis.PyQt.QtCore import QCoreApplication
 
 from ..compat import FILE_BEHAVIOUR_FOLDER, NUMBER_DOUBLE, SOURCE_FILE
 from ..core.common.feedback import Feedback
+from ..core.common.layer_source import source_file
 from ..core.common.text_file import output_problem, path_problem, shown_path
 from ..core.common.vocabulary import FLAG_WORDS, flag_value, flag_word
 
@@ -162,8 +163,9 @@ def input_path_message(definition: QgsProcessingParameterDefinition, path: str) 
         return f"{label} is blank (spaces only): name a {what}, or leave it empty"
     problem = path_problem(path, wanted)
     if problem == "not found" and wanted == "either" and "|" in path:
-        # (a GeoPackage layer as QGIS names it, "path|layername=...": the file is the path)
-        problem = path_problem(path.split("|", 1)[0], wanted)
+        # (a GeoPackage layer as QGIS names it, "path|layername=...": the file by
+        # layer_source's rule, as the run reads it; "a|b.gpkg|layername=L" is not "a")
+        problem = path_problem(source_file(path), wanted)
     return f"{parameter_label(definition)} {problem}: {shown_path(path)}" if problem else None
 
 

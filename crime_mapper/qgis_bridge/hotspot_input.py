@@ -32,6 +32,7 @@ from qgis.core import QgsFeatureRequest, QgsVectorLayer
 from ..compat import DISTANCE_METRES, distance_unit_name
 from ..core.common.feedback import Feedback
 from ..core.common.geography import WGS84, transform
+from ..core.common.layer_source import source_options, split_layer_source
 from ..core.hotspots.hexgrid import HotspotInputError
 from ..core.hotspots.points import HotspotPoints
 from ..core.hotspots.selection import parse_category, parse_months
@@ -55,17 +56,17 @@ def _find_field(names: Sequence[str], candidates: Sequence[str]) -> Optional[str
 
 def gpkg_point_table(layer: QgsVectorLayer) -> Optional[tuple[str, str, str]]:
     """(path, table, geometry column) when the layer is a plain GeoPackage table we can read
-    with SQL (no subset string, no joins), else None."""
+    with SQL (no subset string, no joins), else None. The file and table by layer_source's
+    rule: a file named ``a|b.gpkg`` was taken for ``a`` and read feature by feature. A
+    layer chosen otherwise than by name (``FILE.gpkg|layerid=1``) is left to QGIS: the
+    first geometry table was read in its place."""
     if layer.providerType() != "ogr" or layer.subsetString():
         return None
-    parts = layer.source().split("|")
-    path = parts[0]
+    path, table = split_layer_source(layer.source())
+    if table is None and source_options(layer.source())[1]:
+        return None
     if not path.lower().endswith(".gpkg") or not os.path.isfile(path):
         return None
-    table = None
-    for part in parts[1:]:
-        if part.startswith("layername="):
-            table = part[len("layername=") :]
     try:
         with sqlite3.connect(read_only_uri(path), uri=True) as conn:
             rows = conn.execute(
@@ -200,7 +201,7 @@ def open_point_layer(source: Union[QgsVectorLayer, str]) -> QgsVectorLayer:
         layer = source
     else:
         uri = str(source)
-        if uri.lower().endswith(".gpkg") and "|" not in uri:
+        if uri.lower().endswith(".gpkg") and not source_options(uri)[1]:  # (a|b.gpkg too)
             uri = gpkg_uri(uri, "crimes")
         layer = QgsVectorLayer(uri, "crimes", "ogr")
     if not layer.isValid():

@@ -22,6 +22,7 @@ from qgis.core import (
 )
 
 from ..compat import RASTER_STAT_MAX, set_layer_title_and_abstract
+from ..core.common.layer_source import source_file
 from .layers import gpkg_uri
 from .renderers import (
     CHANGE_CLASS_FIELD,
@@ -114,10 +115,11 @@ def name_density_legend(layer: QgsMapLayer, project: Optional[QgsProject] = None
 
 def raster_max(layer: QgsMapLayer) -> float:
     """The surface's largest value (1.0 for an empty one), read with GDAL: QGIS 3.40 marks
-    every Python call of QgsRasterInterface.bandStatistics deprecated."""
+    every Python call of QgsRasterInterface.bandStatistics deprecated. The file by
+    layer_source's rule: a surface named ``a|b.tif`` was read from a file ``a``."""
     from osgeo import gdal
 
-    dataset = gdal.OpenEx(layer.source().split("|", 1)[0], gdal.OF_RASTER)
+    dataset = gdal.OpenEx(source_file(layer.source()), gdal.OF_RASTER)
     if dataset is None:  # not a file GDAL can open: ask QGIS
         stats = layer.dataProvider().bandStatistics(1, RASTER_STAT_MAX)
         highest = float(stats.maximumValue)

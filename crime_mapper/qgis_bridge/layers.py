@@ -21,6 +21,7 @@ from qgis.core import (
 )
 
 from ..core.common import schema
+from ..core.common.layer_source import source_file
 from .renderers import crime_type_renderer, stop_search_renderer
 
 CRIMES_TABLE = "crimes"
@@ -137,8 +138,10 @@ def rejects_layer(csv_path: str | os.PathLike, name: str = "Rejected rows") -> Q
     return layer
 
 
-def _source_path(layer: QgsMapLayer) -> str:
-    return os.path.normcase(os.path.abspath(layer.source().split("|", 1)[0]))
+def layer_file(layer: QgsMapLayer) -> str:
+    """The file a layer reads (core.common.layer_source's rule), normalised for comparing:
+    its source cut at the first ``|`` missed every layer under a folder named ``x|y``."""
+    return os.path.normcase(os.path.abspath(source_file(layer.source())))
 
 
 def reload_layers_on(project: QgsProject, paths: Sequence[str | os.PathLike]) -> int:
@@ -152,7 +155,7 @@ def reload_layers_on(project: QgsProject, paths: Sequence[str | os.PathLike]) ->
     wanted = {os.path.normcase(os.path.abspath(str(p))) for p in paths}
     count = 0
     for layer in project.mapLayers().values():
-        if layer.providerType() == "ogr" and _source_path(layer) in wanted:
+        if layer.providerType() == "ogr" and layer_file(layer) in wanted:
             layer.dataProvider().reloadData()
             layer.reload()
             layer.triggerRepaint()

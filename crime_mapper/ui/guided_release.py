@@ -1112,10 +1112,10 @@ class GuidedReleasePanel(QScrollArea):
     def _reload_open_layers(self) -> None:
         """Layers already showing this release's files read the new ones (replaced by
         rename, an open layer would keep the old copy)."""
-        from ..qgis_bridge.layers import reload_layers_on
+        from ..qgis_bridge.layers import layer_file, reload_layers_on
 
         if self.out_dir() is not None:  # the project's layers, not the folder's many files
-            files = [layer.source().split("|")[0] for layer in self._release_layers_present()]
+            files = [layer_file(layer) for layer in self._release_layers_present()]
             reload_layers_on(QgsProject.instance(), files)
 
     def add_layers(self) -> list[Any]:
@@ -1131,16 +1131,17 @@ class GuidedReleasePanel(QScrollArea):
         return add_release_layers(self._outputs, QgsProject.instance())
 
     def _release_layers_present(self) -> list[Any]:
-        """The project's layers reading this release's files."""
+        """The project's layers reading this release's files (a layer's file by
+        qgis_bridge.layers.layer_file: under a folder named ``x|y`` too)."""
+        from ..qgis_bridge.layers import layer_file
+
         if self._outputs is None:
             return []
         out = os.path.normcase(os.path.abspath(str(self._outputs.out_dir)))
         return [
             layer
             for layer in QgsProject.instance().mapLayers().values()
-            if os.path.normcase(os.path.abspath(layer.source().split("|")[0])).startswith(
-                out + os.sep
-            )
+            if layer_file(layer).startswith(out + os.sep)
         ]
 
     # --- settings -----------------------------------------------------------------------------

@@ -45,6 +45,7 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from ..compat import GEOMETRY_POINT, GEOMETRY_POLYGON
+from ..core.common.layer_source import source_file
 from ..core.common.vocabulary import CATEGORY_NAMES
 from ..core.hotspots.hexgrid import SMALLEST_SIZE_M
 from ..core.hotspots.methods import METHODS, hotspot_method
@@ -331,7 +332,7 @@ class HotspotsPanel(QWidget):
         if text:
             return text
         uri, _ = self.input_source()
-        folder = Path(uri.split("|", 1)[0]).parent if uri else Path.home()
+        folder = Path(source_file(uri)).parent if uri else Path.home()
         return str(
             folder / f"hotspots_{kind}_{int(self.cell_spin.value())}m{hotspot_method(kind).suffix}"
         )

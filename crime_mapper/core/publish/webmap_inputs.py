@@ -28,7 +28,7 @@ import pandas as pd
 
 from ..common.geography import inside_uk
 from ..common.input_files import first_repeat
-from ..common.text_file import NotAFile, check_file
+from ..common.text_file import NotAFile, check_file, not_found
 from ..common.vocabulary import FILE_MONTH, MONTH_RE
 from ..common.zip_members import MemberUnreadable, read_member
 from ..io.gpkg_read import read_only_uri
@@ -247,7 +247,7 @@ def _expand(paths: Sequence[PathLike]) -> list[tuple[str, bytes | Path]]:
     for raw in paths:
         path = Path(raw)
         if not path.exists():
-            raise WebmapInputError(f"{path}: not found")
+            raise WebmapInputError(not_found("Public release", path))
         try:  # a FIFO blocked the web map for ever; /dev/zero read until memory ran out
             check_file(path)
         except NotAFile as exc:
