@@ -21,6 +21,8 @@ call too:
 - ``summaries``: core.publish.summaries_run.run_summaries; ``webmap``:
   core.publish.webmap_run.run_webmap;
 - ``qa`` and ``when``: core.qa.run (the release QA and the analyst's "when" views).
+- ``salt``: core.release.release_files (a new secret salt for the force, or a salt file
+  checked as ``anonymise`` and ``release`` will read it).
 
 Every command has one shape: ``_cmd_<name>(args)`` calls its core function (inside
 :func:`cannot_write` when it writes files) and prints what it returns; ``_add_<name>_parser``
@@ -33,6 +35,7 @@ Only ``load --gpkg`` needs QGIS; everything else runs in plain Python.
     python -m crime_mapper.cli load INPUT... --out DIR [--profile P.json] [--gpkg]
     python -m crime_mapper.cli profile detect EXTRACT.csv [--save P.json] [--json]
     python -m crime_mapper.cli map-points history INPUT... --out points.csv
+    python -m crime_mapper.cli salt --new S | --check S
     python -m crime_mapper.cli anonymise INPUT... --points POINTS --salt-file S --out DIR
         [--profile P.json] [--rules R.json] [--max-distance 20000] [--no-gpkg]
     python -m crime_mapper.cli check-release INPUT... --points POINTS
@@ -473,6 +476,54 @@ def _add_map_points_parser(commands: argparse._SubParsersAction) -> None:
         help="map points CSV to write (replaced atomically)",
     )
     history.set_defaults(handler=_cmd_map_points_history)
+
+
+SALT_EXIT_HELP = """\
+exit codes:
+  0  --new: the salt file was written; --check: the salt is fit for a release
+  2  --new: the file exists (a salt is never overwritten) or cannot be written; --check:
+     the file is missing, not a salt, too short or not random enough (the reason is said)
+"""
+
+
+def _cmd_salt(args: argparse.Namespace) -> int:
+    from .core.release.public_schema import salt_fingerprint
+    from .core.release.release_files import create_salt_file, read_salt
+
+    if args.new is not None:
+        with cannot_write(f"the salt file {args.new}", args.new):
+            path = create_salt_file(args.new)
+        print(
+            f"Created a new secret salt: {path} (readable only by you). Keep it outside "
+            "every output folder and give it to every release of this force: a new salt "
+            "changes every Crime ID."
+        )
+        print(
+            f"Fingerprint (what audits and manifests record): {salt_fingerprint(read_salt(path))}"
+        )
+        return 0
+    salt = read_salt(args.check)
+    print(f"The salt in {args.check} is fit for a release.")
+    print(f"Fingerprint (what audits and manifests record): {salt_fingerprint(salt)}")
+    return 0
+
+
+def _add_salt_parser(commands: argparse._SubParsersAction) -> None:
+    salt = commands.add_parser(
+        "salt",
+        help="create the force's secret salt, or check one",
+        description="The salt keys the public Crime IDs (HMAC-SHA256 of each crime "
+        "reference): one secret per force, kept outside every output folder and reused "
+        "every month. --new writes 32 random bytes as 64 hex digits, readable only by you, "
+        "and never overwrites a file; --check reads a salt file as 'anonymise' and "
+        "'release' will, and says why one would be refused.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=SALT_EXIT_HELP,
+    )
+    which = salt.add_mutually_exclusive_group(required=True)
+    which.add_argument("--new", metavar="FILE", help="write a new salt to FILE (not overwritten)")
+    which.add_argument("--check", metavar="FILE", help="check the salt in FILE")
+    salt.set_defaults(handler=_cmd_salt)
 
 
 def _cmd_anonymise(args: argparse.Namespace) -> int:
@@ -1159,6 +1210,7 @@ PARSERS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
     _add_load_parser,
     _add_profile_parser,
     _add_map_points_parser,
+    _add_salt_parser,
     _add_anonymise_parser,
     _add_check_release_parser,
     _add_release_parser,

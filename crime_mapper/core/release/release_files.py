@@ -139,7 +139,7 @@ def read_salt(salt_file: Optional[PathLike], output_dirs: Sequence[PathLike] = (
             f"The salt in {path} does not look random: about {bits:.0f} bits of guessing "
             f"work ({why}); at least {MIN_SALT_BITS} are needed. A chosen or patterned salt "
             "lets anyone recompute Crime IDs; create one with 'Create new salt…' (or "
-            "'crime_mapper salt --new FILE') instead."
+            "'python -m crime_mapper.cli salt --new FILE') instead."
         )
     return salt
 

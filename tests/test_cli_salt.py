@@ -1,0 +1,109 @@
+"""The command line's ``salt``: the force's secret salt made, or a salt file checked, without
+the QGIS desktop (a scheduled release has no 'Create new salt…' button).
+
+The salt refusal told command-line users to run ``crime_mapper salt --new FILE``, a command
+that did not exist: a records team scripting its first release had no way to make a salt
+but by hand, and a hand-made salt is what the refusal is about."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import stat
+from pathlib import Path
+
+import pytest
+
+from crime_mapper.cli import main
+from crime_mapper.core.release.public_schema import salt_fingerprint
+from crime_mapper.core.release.release_files import read_salt
+
+REPO = Path(__file__).resolve().parent.parent
+OCT = REPO / "sample_data" / "police-uk" / "2022-10" / "2022-10-leicestershire-street.csv"
+SEP = REPO / "sample_data" / "police-uk" / "2022-09" / "2022-09-leicestershire-street.csv"
+FORCE = REPO / "sample_data" / "force"
+
+
+def test_new_writes_a_random_salt_only_its_owner_reads(tmp_path, capsys):
+    one, two = tmp_path / "keys" / "force.salt", tmp_path / "other.salt"
+    assert main(["salt", "--new", str(one)]) == 0
+    assert main(["salt", "--new", str(two)]) == 0
+    text = one.read_text(encoding="ascii")
+    assert re.fullmatch(r"[0-9a-f]{64}\n", text)
+    assert text != two.read_text(encoding="ascii")
+    assert stat.S_IMODE(one.stat().st_mode) == 0o600
+    out = capsys.readouterr().out
+    assert salt_fingerprint(read_salt(one)) in out and str(one) in out
+
+
+def test_new_never_overwrites_a_salt(tmp_path, capsys):
+    salt = tmp_path / "force.salt"
+    assert main(["salt", "--new", str(salt)]) == 0
+    before = salt.read_bytes()
+    assert main(["salt", "--new", str(salt)]) == 2
+    assert "never overwritten" in capsys.readouterr().err
+    assert salt.read_bytes() == before
+
+
+def test_new_into_a_folder_that_cannot_be_made_is_a_clear_error(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    assert main(["salt", "--new", str(blocker / "force.salt")]) == 2
+    assert "cannot write the salt file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("a" * 64, "does not look random"),
+        ("Leicestershire2022!", "does not look random"),
+        ("0123abcd", "at least"),
+        ("", "empty"),
+    ],
+)
+def test_check_refuses_what_a_release_would_refuse(tmp_path, capsys, text, why):
+    salt = tmp_path / "weak.salt"
+    salt.write_text(text, encoding="utf-8")
+    assert main(["salt", "--check", str(salt)]) == 2
+    assert why in capsys.readouterr().err
+
+
+def test_check_passes_a_new_salt_and_prints_its_fingerprint(tmp_path, capsys):
+    salt = tmp_path / "force.salt"
+    assert main(["salt", "--new", str(salt)]) == 0
+    capsys.readouterr()
+    assert main(["salt", "--check", str(salt)]) == 0
+    assert salt_fingerprint(read_salt(salt)) in capsys.readouterr().out
+
+
+def test_new_or_check_is_required(capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["salt"])
+    assert exited.value.code == 2
+    with pytest.raises(SystemExit):
+        main(["salt", "--new", "a", "--check", "b"])
+
+
+def test_the_refusal_names_a_command_that_makes_a_salt_the_release_takes(tmp_path, capsys):
+    """The weak-salt refusal's own advice, followed to the letter, gives a salt anonymise
+    takes."""
+    weak = tmp_path / "weak.salt"
+    weak.write_text("password" * 4, encoding="utf-8")
+    assert main(["salt", "--check", str(weak)]) == 2
+    advice = re.search(r"'python -m crime_mapper\.cli (salt --new FILE)'", capsys.readouterr().err)
+    assert advice, "the refusal names the command line's salt command"
+    salt = tmp_path / "force.salt"
+    argv = shlex.split(advice.group(1).replace("FILE", str(salt)))
+    assert main(argv) == 0
+    points = tmp_path / "points.csv"
+    assert main(["map-points", "history", str(SEP), str(OCT), "--out", str(points)]) == 0
+    code = main(
+        [
+            "anonymise", str(FORCE / "2022-10-leicestershire-force-extract.csv"),
+            "--profile", str(FORCE / "leicestershire-force-extract.profile.json"),
+            "--points", str(points), "--salt-file", str(salt), "--out", str(tmp_path / "out"),
+            "--no-gpkg",
+        ]
+    )  # fmt: skip
+    assert code == 0
+    assert next((tmp_path / "out").glob("*-street.csv")).is_file()
