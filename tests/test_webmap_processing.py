@@ -87,3 +87,51 @@ def test_a_crimes_layer_given_by_a_relative_path_is_found(provider, tmp_path, mo
     assert layer.isValid() and layer.source().startswith("base/")
     path, table = crimes_path_from_layer(layer).split("|layername=")
     assert Path(path) == tmp_path / "base" / "crimes.gpkg" and table == "crimes"
+
+
+def _public_gpkg(tmp_path: Path) -> Path:
+    """The public GeoPackage the anonymise step writes (its public_crimes layer)."""
+    from crime_mapper.cli import main
+
+    points = tmp_path / "points.csv"
+    assert main(["map-points", "history", str(SEP), str(OCT), "--out", str(points)]) == 0
+    salt = tmp_path / "salt.txt"
+    assert main(["salt", "--new", str(salt)]) == 0
+    out = tmp_path / "release"
+    code = main(
+        [
+            "anonymise", str(FORCE / "2022-10-leicestershire-force-extract.csv"),
+            "--profile", str(FORCE / "leicestershire-force-extract.profile.json"),
+            "--points", str(points), "--salt-file", str(salt), "--out", str(out),
+        ]
+    )  # fmt: skip
+    assert code in (0, 1)
+    return next(out.glob("*-street.gpkg"))
+
+
+def test_the_release_given_as_a_layer_source(provider, tmp_path):
+    """RELEASE as a layer's source text (copied from its properties, or given to
+    qgis_process by a script that reads a project): the public GeoPackage's layer is
+    'FILE.gpkg|layername=public_crimes'. It was refused as 'not found' (the whole text was
+    taken for a file); another layer of the GeoPackage is refused by name (the map reads
+    public_crimes only), and a further QGIS option (a subset) is refused rather than
+    ignored."""
+    import processing
+
+    gpkg = _public_gpkg(tmp_path)
+    layer = QgsVectorLayer(f"{gpkg}|layername=public_crimes", "public", "ogr")
+    assert layer.isValid() and layer.source().endswith("|layername=public_crimes")
+    result = processing.run(
+        ALG, {"RELEASE": [layer.source(), str(SEP)], "TILES": 1, "OUTPUT": str(tmp_path / "out")}
+    )
+    assert Path(result["INDEX"]).is_file()
+    sep = sum(1 for _ in SEP.open(encoding="utf-8")) - 1
+    assert result["CRIMES"] == layer.featureCount() + sep
+    for source, said in (
+        (f"{gpkg}|layername=layer_styles", "public_crimes"),
+        (f"{gpkg}|layername=public_crimes|subset=\"Month\" = '2022-10'", "subset"),
+    ):
+        out = tmp_path / f"other{len(said)}"
+        with pytest.raises(QgsProcessingException, match=said):
+            processing.run(ALG, {"RELEASE": [source], "TILES": 1, "OUTPUT": str(out)})
+        assert not (out / "map").exists()

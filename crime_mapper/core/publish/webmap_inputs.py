@@ -28,6 +28,7 @@ import pandas as pd
 
 from ..common.geography import inside_uk
 from ..common.input_files import first_repeat
+from ..common.layer_source import LAYER_OPTION, source_options
 from ..common.text_file import NotAFile, check_file, not_found
 from ..common.vocabulary import FILE_MONTH, MONTH_RE
 from ..common.zip_members import MemberUnreadable, read_member
@@ -241,11 +242,34 @@ def _read_gpkg(path: Path) -> pd.DataFrame:
     return frame
 
 
+def _release_file(source: PathLike) -> str:
+    """The file of a release input given as a layer's source (core.common.layer_source's
+    one rule: ``FILE.gpkg|layername=public_crimes``, as QGIS writes the public GeoPackage's
+    layer, is that file; a file named with a ``|`` is itself). Only the public_crimes layer
+    is read, and whole: another layer, or a QGIS option such as a subset (a filter the map
+    would not apply), is refused rather than ignored. Why: such a source was taken whole
+    for a file name and refused as not found."""
+    file, options = source_options(source)
+    for option in options:
+        if option.startswith(LAYER_OPTION) and option[len(LAYER_OPTION) :] != PUBLIC_TABLE:
+            raise WebmapInputError(
+                f"{Path(file).name}: the map reads a release GeoPackage's '{PUBLIC_TABLE}' "
+                f"layer, not '{option[len(LAYER_OPTION) :]}'"
+            )
+        if not option.startswith(LAYER_OPTION):
+            raise WebmapInputError(
+                f"{Path(file).name}: '{option[:60]}' is a QGIS layer option the map would not "
+                f"apply (a subset is a filter): the map publishes the whole '{PUBLIC_TABLE}' "
+                "layer; export the rows to publish to a file of their own"
+            )
+    return file
+
+
 def _expand(paths: Sequence[PathLike]) -> list[tuple[str, bytes | Path]]:
     """(display name, bytes or path) of every input file: folders and zips opened."""
     found: list[tuple[str, bytes | Path]] = []
     for raw in paths:
-        path = Path(raw)
+        path = Path(_release_file(raw))
         if not path.exists():
             raise WebmapInputError(not_found("Public release", path))
         try:  # a FIFO blocked the web map for ever; /dev/zero read until memory ran out
