@@ -225,6 +225,8 @@ def groups(
     return [(str(n), values == n) for n in names]
 
 
+# Charts shrink to a phone's width (their viewBox keeps the drawing whole; the table beside
+# each keeps the numbers legible and scrolls in its own labelled region): WCAG 1.4.10 Reflow.
 _STYLE = """
 body { font-family: system-ui, sans-serif; line-height: 1.5; margin: 1rem auto;
        max-width: 80rem; padding: 0 1rem; color: #1a1a1a; background: #fff; }
@@ -234,6 +236,7 @@ th, td { border: 1px solid #767676; padding: 0.15rem 0.3rem; text-align: right; 
 th[scope=row] { text-align: left; }
 td.total { background: #f0f0f0; font-weight: bold; }
 .table-wrap { overflow-x: auto; }
+svg { max-width: 100%; height: auto; }
 .warning { border-left: 4px solid #8b0000; padding-left: 0.5rem; }
 """
 
