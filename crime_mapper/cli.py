@@ -947,9 +947,18 @@ def _cmd_qa(args: argparse.Namespace) -> int:
     return _exit_for(run.file_errors)
 
 
+WHEN_EXIT_HELP = """\
+exit codes:
+  0  the page was written
+  1  it was written, but look: a --history .json that is no QA history was skipped, or
+     --by found no group to show (no crime with an exact time has an area, say)
+  2  nothing was written: a missing input, bad arguments, or --out naming an input
+"""
+
+
 def _cmd_when(args: argparse.Namespace) -> int:
     from .core.qa.run import crimes_for_when, read_area_lookup
-    from .core.qa.when import write_when_page
+    from .core.qa.when import groups_problem, write_when_page
 
     given = [*args.inputs, *(args.history or ()), *([args.areas] if args.areas else [])]
     out = Path(args.out)
@@ -965,8 +974,9 @@ def _cmd_when(args: argparse.Namespace) -> int:
     # is said, not skipped in silence
     unusable = [_not_qa_history(p) for p in args.history or () if str(p).lower().endswith(".json")]
     unusable = [u for u in unusable if u]
-    _warn(unusable)
-    return _exit_for(unusable)
+    empty = groups_problem(crimes, args.by, lookup)
+    _warn(unusable + ([f"--by {args.by}: {empty}"] if empty else []))
+    return _exit_for(unusable + ([empty] if empty else []))
 
 
 def _not_qa_history(path: str) -> str:
@@ -1055,6 +1065,8 @@ def _add_qa_parsers(commands: argparse._SubParsersAction) -> None:
         description="Write an HTML page with an hour-of-day by day-of-week table and heat "
         "chart per category, area or for all crimes (rows with exact times), and a month "
         "trend per category. Internal: exact times are raw data; never publish the page.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=WHEN_EXIT_HELP,
     )
     when.add_argument(
         "inputs",

@@ -196,3 +196,18 @@ def test_cli_when_says_a_history_json_it_cannot_read(tmp_path, capsys):
     assert code == 1 and out.is_file()
     err = capsys.readouterr().err
     assert "broken.json: not a QA history file" in err and HISTORY not in err
+
+
+def test_cli_when_by_area_without_areas_says_so(tmp_path, capsys):
+    """A force extract whose profile maps no LSOA column, grouped by area: the page wrote
+    the section's heading with nothing under it and the command ended as done (exit 0).
+    The page and the command now say why there is no area, and the exit is 1 (look)."""
+    out = tmp_path / "when.html"
+    code = main(["when", RAW, "--profile", PROFILE, "--by", "area", "--out", str(out)])
+    assert code == 1 and out.is_file()
+    page = out.read_text(encoding="utf-8")
+    assert "has an area (an LSOA code)" in page and "<h3" not in page
+    assert "--by area: no crime with an exact time has an area" in capsys.readouterr().err
+    # by category the same extract has its groups, and says nothing
+    assert main(["when", RAW, "--profile", PROFILE, "--by", "category", "--out", str(out)]) == 0
+    assert "<h3" in out.read_text(encoding="utf-8") and "warning:" not in capsys.readouterr().err

@@ -225,6 +225,29 @@ def groups(
     return [(str(n), values == n) for n in names]
 
 
+def groups_problem(
+    crimes: pd.DataFrame, by: str, area_lookup: Optional[dict[str, str]] = None
+) -> str:
+    """Why the hour-and-day views of ``by`` hold no group although crimes have an exact
+    time ("" when they hold one, or no crime has a time: the page says that already). Why:
+    ``--by area`` on a force extract whose profile maps no LSOA code wrote the section's
+    heading with nothing under it, and the command ended as done."""
+    if by == "all" or not len(timed(crimes)) or groups(crimes, by, area_lookup, 1):
+        return ""
+    if by == "category":
+        return "no crime with an exact time has a crime type, so there is no category to show"
+    if area_lookup:
+        return (
+            "no crime with an exact time is in an area of the area lookup: their LSOA codes "
+            "are blank or not in the lookup, so there is no area to show"
+        )
+    return (
+        "no crime with an exact time has an area (an LSOA code): the extract's rows hold "
+        "none (its mapping profile maps no LSOA column), so there is no area to show; group "
+        "by category or all instead"
+    )
+
+
 # Charts shrink to a phone's width (their viewBox keeps the drawing whole; the table beside
 # each keeps the numbers legible and scrolls in its own labelled region): WCAG 1.4.10 Reflow.
 _STYLE = """
@@ -264,6 +287,9 @@ def when_page(
         out.append(
             f"<h2>Hour of day by day of week, {esc(by if by != 'all' else 'all crimes')}</h2>"
         )
+        problem = groups_problem(crimes, by, area_lookup)
+        if problem:
+            out.append(f'<p class="warning">{esc(problem[0].upper() + problem[1:])}.</p>')
         for i, (name, mask) in enumerate(groups(crimes, by, area_lookup, limit), start=1):
             counts = hour_dow_counts(crimes.loc[mask])
             label = f"{name}: crimes by hour and day of week"
