@@ -107,3 +107,16 @@ def test_the_refusal_names_a_command_that_makes_a_salt_the_release_takes(tmp_pat
     )  # fmt: skip
     assert code == 0
     assert next((tmp_path / "out").glob("*-street.csv")).is_file()
+
+
+def test_a_pipe_or_a_device_given_as_the_salt_is_named_for_what_it_is(tmp_path, capsys):
+    """A FIFO or a device was called missing ("Salt file not found"): it is there, and no
+    salt; it is never opened (a FIFO would block the release for ever)."""
+    import os
+
+    fifo = tmp_path / "salt.fifo"
+    os.mkfifo(fifo)
+    for path, kind in ((fifo, "named pipe"), (Path("/dev/zero"), "device")):
+        assert main(["salt", "--check", str(path)]) == 2
+        err = capsys.readouterr().err
+        assert kind in err and "not a file" in err and "not found" not in err

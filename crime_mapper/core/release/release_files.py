@@ -30,7 +30,7 @@ import pandas as pd
 
 from ..common.layer_source import split_layer_source
 from ..common.staging import file_sha256
-from ..common.text_file import not_found
+from ..common.text_file import NOT_FOUND, not_found, path_problem, shown_path
 from .map_points_files import MAP_POINTS_TABLE
 from .release_limits import ReleaseInputError, inside_folder
 
@@ -107,8 +107,11 @@ def read_salt(salt_file: Optional[PathLike], output_dirs: Sequence[PathLike] = (
     path = Path(salt_file)
     if path.is_dir():
         raise ReleaseInputError(f"The salt file {path} is a folder: choose the salt file itself")
-    if not path.is_file():
+    problem = path_problem(path)
+    if problem == NOT_FOUND:
         raise ReleaseInputError(not_found("Salt file", path))
+    if problem:  # (a FIFO or a device was called missing: it is there, and no salt)
+        raise ReleaseInputError(f"The salt file {shown_path(path)} {problem}")
     for folder in output_dirs:
         if inside_folder(path, Path(folder)):
             raise ReleaseInputError(
