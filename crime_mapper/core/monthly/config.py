@@ -668,7 +668,8 @@ TABLE_COMMENTS = {
     ),
     "anonymise": (
         "salt_file: the release salt, a secret kept OUTSIDE the output folder. Only its path\n"
-        "is recorded here; outputs record its fingerprint, never the salt.\n"
+        "is recorded here; outputs record its fingerprint, never the salt. Make one once\n"
+        "with 'python -m crime_mapper.cli salt --new FILE' (or 'Create new salt...').\n"
         'rules: release rules JSON ("" = the documented default rules).\n'
         "max_distance_m: crimes farther than this from every map point are published\n"
         "without a location."
