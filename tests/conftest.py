@@ -63,6 +63,31 @@ def wait_until_fixture() -> Callable[..., None]:
 
 
 @pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium through Playwright, one per test module (tests.support.webmap_browser
+    .launch: executable_path, no download)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.support.webmap_browser import launch
+
+    with sync_playwright() as p:
+        b = launch(p)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def dock(qgis_iface, qgis_new_project, qtbot):
+    """The plugin's dock in a fresh project, shut down (its tasks stopped) after the test."""
+    from crime_mapper.ui.dock import CrimeMapperDock
+
+    widget = CrimeMapperDock(qgis_iface)
+    qtbot.addWidget(widget)
+    yield widget
+    widget.shutdown()
+
+
+@pytest.fixture(scope="module")
 def provider(qgis_processing):
     """The plugin's Processing provider, registered once (the plugin's own registration, if a
     test loaded the plugin, is reused)."""

@@ -19,16 +19,6 @@ from tests.support.monthly_config import MONTH, config_file, folder_files
 RELEASE_TIMEOUT_MS = 300_000  # hang guard only; nothing asserts how long it took
 
 
-@pytest.fixture
-def dock(qgis_iface, qgis_new_project, qtbot):
-    from crime_mapper.ui.dock import CrimeMapperDock
-
-    widget = CrimeMapperDock(qgis_iface)
-    qtbot.addWidget(widget)
-    yield widget
-    widget.shutdown()
-
-
 def _run(qtbot, panel, expect: bool = True) -> None:
     with qtbot.waitSignal(panel.releaseFinished, timeout=RELEASE_TIMEOUT_MS) as blocker:
         qtbot.mouseClick(panel.run_button, Qt.MouseButton.LeftButton)

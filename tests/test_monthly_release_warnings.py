@@ -197,16 +197,6 @@ def test_processing_pushes_every_steps_warnings(provider, qgis_new_project, qtbo
 # --- the dock -------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def dock(qgis_iface, qgis_new_project, qtbot):
-    from crime_mapper.ui.dock import CrimeMapperDock
-
-    widget = CrimeMapperDock(qgis_iface)
-    qtbot.addWidget(widget)
-    yield widget
-    widget.shutdown()
-
-
 def test_the_dock_shows_the_releases_warnings(dock, qgis_iface, qtbot, tmp_path):
     """As its Summaries tab shows its own: the first on the message bar with how many more,
     each in the message log; and under its step in the release's summary."""

@@ -19,7 +19,7 @@ import pytest
 
 from crime_mapper.cli import main
 from tests.support import qa_faults as faults
-from tests.support.webmap_browser import AXE, launch
+from tests.support.webmap_browser import AXE
 
 RAW = str(faults.BUNDLED_RAW)
 PROFILE = str(faults.BUNDLED_PROFILE)
@@ -27,16 +27,6 @@ HISTORY = str(faults.BUNDLED_HISTORY)
 POLICE = faults.SAMPLES / "police-uk"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 REPORTS = ("audit", "qa_report", "when_category", "when_all")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

@@ -165,16 +165,6 @@ def test_the_hotspot_panel_writes_beside_crimes_in_a_folder_named_with_a_bar(
     assert Path(panel.output_path()).parent == barred.parent
 
 
-@pytest.fixture
-def dock(qgis_iface, qgis_new_project, qtbot):
-    from crime_mapper.ui.dock import CrimeMapperDock
-
-    widget = CrimeMapperDock(qgis_iface)
-    qtbot.addWidget(widget)
-    yield widget
-    widget.shutdown()
-
-
 def test_the_guided_release_knows_its_layers_under_a_folder_named_with_a_bar(
     dock, plain_crimes, tmp_path
 ):

@@ -18,19 +18,9 @@ from tests.support.summaries_release import (
     TEAM,
     make_release,
 )
-from tests.support.webmap_browser import AXE, launch
+from tests.support.webmap_browser import AXE
 
 ARTEFACTS = Path(__file__).resolve().parent.parent / "build" / "test-artifacts" / "summaries"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

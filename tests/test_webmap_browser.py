@@ -18,7 +18,7 @@ import pytest
 from crime_mapper.core.publish.summaries_run import NeighbourhoodSource
 from crime_mapper.core.publish.webmap_export import WebmapOptions, export_webmap
 from crime_mapper.core.publish.webmap_run import run_webmap
-from tests.support.webmap_browser import AXE, TILE_HOST, launch, open_page, shown
+from tests.support.webmap_browser import AXE, TILE_HOST, open_page, shown
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "sample_data" / "police-uk"
@@ -67,16 +67,6 @@ def _hostile_release(path: Path) -> Path:
 def _read(paths: list[Path]) -> pd.DataFrame:
     frames = [pd.read_csv(p, dtype=str, keep_default_na=False) for p in paths]
     return pd.concat(frames, ignore_index=True)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ import pytest
 
 from bench.generate_national_month import DEFAULT_MONTH, generate, write
 from crime_mapper.core.publish.webmap_export import WebmapOptions, export_webmap
-from tests.support.webmap_browser import launch, open_page, shown
+from tests.support.webmap_browser import open_page, shown
 
 ARTEFACTS = Path(__file__).resolve().parent / "artefacts"
 ROWS = 500_000
@@ -33,16 +33,6 @@ def national(tmp_path_factory):
     )
     frame = pd.read_csv(csv, dtype=str, keep_default_na=False)
     return {"result": result, "frame": frame}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
 
 
 def test_the_national_month_page_shows_the_release(browser, national):
