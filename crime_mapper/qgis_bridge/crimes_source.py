@@ -21,7 +21,7 @@ import os
 from collections.abc import Iterable, Sequence
 from typing import Any, Optional, Union
 
-from ..core.common.layer_source import source_options
+from ..core.common.layer_source import layer_of, source_options
 from ..core.release.crimes_input import (
     CrimesSourceError,
     is_internal_crimes_table,
@@ -45,7 +45,7 @@ def layer_gpkg_table(layer: Any, *, whole_table: bool = True) -> Optional[tuple[
     path, options = source_options(source)
     if not path.lower().endswith(".gpkg"):
         return None
-    table = next((p.split("=", 1)[1] for p in options if p.startswith("layername=")), None)
+    table = layer_of(options)
     if table is None:
         # OGR leaves the layer name out of the source of a single-table GeoPackage (what a
         # path given to qgis_process opens as).

@@ -32,7 +32,7 @@ from qgis.core import QgsFeatureRequest, QgsVectorLayer
 from ..compat import DISTANCE_METRES, distance_unit_name
 from ..core.common.feedback import Feedback
 from ..core.common.geography import WGS84, transform
-from ..core.common.layer_source import source_options, split_layer_source
+from ..core.common.layer_source import layer_of, source_options
 from ..core.hotspots.hexgrid import HotspotInputError
 from ..core.hotspots.points import HotspotPoints
 from ..core.hotspots.selection import parse_category, parse_months
@@ -62,8 +62,9 @@ def gpkg_point_table(layer: QgsVectorLayer) -> Optional[tuple[str, str, str]]:
     first geometry table was read in its place."""
     if layer.providerType() != "ogr" or layer.subsetString():
         return None
-    path, table = split_layer_source(layer.source())
-    if table is None and source_options(layer.source())[1]:
+    path, options = source_options(layer.source())
+    table = layer_of(options)
+    if table is None and options:
         return None
     if not path.lower().endswith(".gpkg") or not os.path.isfile(path):
         return None

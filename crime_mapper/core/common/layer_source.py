@@ -34,8 +34,12 @@ def split_layer_source(source: PathLike) -> tuple[str, Optional[str]]:
     """(file, layer) of ``FILE|layername=LAYER`` (the layer ends at a further ``|``, as in
     a QGIS URI), or (the text, None) for a plain path; the file by the module's rule."""
     file, options = source_options(source)
-    layer = next((o[len(LAYER_OPTION) :] for o in options if o.startswith(LAYER_OPTION)), None)
-    return file, layer
+    return file, layer_of(options)
+
+
+def layer_of(options: list[str]) -> Optional[str]:
+    """The layer named among a source's options (``layername=L``), or None."""
+    return next((o[len(LAYER_OPTION) :] for o in options if o.startswith(LAYER_OPTION)), None)
 
 
 def source_options(source: PathLike) -> tuple[str, list[str]]:

@@ -28,7 +28,7 @@ import pandas as pd
 
 from ..common.geography import inside_uk
 from ..common.input_files import first_repeat
-from ..common.layer_source import LAYER_OPTION, source_options
+from ..common.layer_source import LAYER_OPTION, layer_of, source_options
 from ..common.text_file import NotAFile, check_file, not_found
 from ..common.vocabulary import FILE_MONTH, MONTH_RE
 from ..common.zip_members import MemberUnreadable, read_member
@@ -250,12 +250,13 @@ def _release_file(source: PathLike) -> str:
     would not apply), is refused rather than ignored. Why: such a source was taken whole
     for a file name and refused as not found."""
     file, options = source_options(source)
+    layer = layer_of(options)
+    if layer is not None and layer != PUBLIC_TABLE:
+        raise WebmapInputError(
+            f"{Path(file).name}: the map reads a release GeoPackage's '{PUBLIC_TABLE}' "
+            f"layer, not '{layer}'"
+        )
     for option in options:
-        if option.startswith(LAYER_OPTION) and option[len(LAYER_OPTION) :] != PUBLIC_TABLE:
-            raise WebmapInputError(
-                f"{Path(file).name}: the map reads a release GeoPackage's '{PUBLIC_TABLE}' "
-                f"layer, not '{option[len(LAYER_OPTION) :]}'"
-            )
         if not option.startswith(LAYER_OPTION):
             raise WebmapInputError(
                 f"{Path(file).name}: '{option[:60]}' is a QGIS layer option the map would not "
