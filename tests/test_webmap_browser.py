@@ -674,3 +674,83 @@ def test_trend_names_the_months_of_a_long_map_where_there_is_room(browser, tmp_p
     assert names == [short[int(m[5:]) - 1] for m in named]
     assert years == ["2021", "2022"]  # under February 2021 and February 2022
     assert not rec.errors, rec.errors
+
+
+def _areas_with_population(tmp_path: Path) -> Path:
+    geo = json.loads(
+        (
+            REPO / "sample_data" / "boundaries" / "LSOA_Dec_2011_BSC_leicester_city.geojson"
+        ).read_text(encoding="utf-8")
+    )
+    for i, f in enumerate(geo["features"]):
+        f["properties"]["pop"] = 1000 + i
+    path = tmp_path / "areas.geojson"
+    path.write_text(json.dumps(geo), encoding="utf-8")
+    return path
+
+
+# Per shading option: the radio button's box, the box of the first line of its words, and the
+# label's height (the target a finger or pointer has to hit).
+_SHADING_OPTIONS = """() => [...document.querySelectorAll('#areas-mode-group label')]
+  .filter(l => !l.hidden)
+  .map(l => {
+    const input = l.querySelector('input').getBoundingClientRect();
+    const text = [...l.childNodes].find(n => n.nodeType === 3 && n.textContent.trim());
+    const range = document.createRange();
+    range.selectNodeContents(text);
+    const first = range.getClientRects()[0];
+    return {words: text.textContent.trim(), input: [input.top, input.bottom],
+            line: [first.top, first.bottom], height: l.getBoundingClientRect().height};
+  })"""
+
+
+def test_each_shading_option_keeps_its_button_beside_its_words(browser, tmp_path):
+    """The three shading options wrapped as one run of text in the side panel: "Crimes per
+    1,000 residents" began a new line while its radio button stayed at the end of the line
+    above, beside "Number of crimes", so the button read as the wrong option's."""
+    result = run_webmap(
+        [SAMPLE / "2022-10"],
+        tmp_path / "map",
+        neighbourhoods=NeighbourhoodSource(
+            boundaries=_areas_with_population(tmp_path),
+            code_field="LSOA11CD",
+            name_field="LSOA11NM",
+            population_field="pop",
+        ),
+    )
+    for width in (1280, 360):
+        page, rec = open_page(browser, _url(result), width=width)
+        options = page.evaluate(_SHADING_OPTIONS)
+        assert [o["words"] for o in options] == [
+            "No shading",
+            "Number of crimes",
+            "Crimes per 1,000 residents",
+        ]
+        for option in options:
+            middle = (option["input"][0] + option["input"][1]) / 2
+            assert option["line"][0] <= middle <= option["line"][1], (width, option)
+        for option in options:  # WCAG 2.2's target size
+            assert option["height"] >= 24, (width, option)
+        assert not rec.errors
+
+
+def test_without_population_the_rate_option_is_not_shown(browser, tmp_path):
+    """Outlines without population: no rate to shade by, so its option is not on the page
+    (the options' own display rule must not undo the hidden attribute)."""
+    result = run_webmap(
+        [SAMPLE / "2022-10"],
+        tmp_path / "map",
+        neighbourhoods=NeighbourhoodSource(
+            boundaries=REPO
+            / "sample_data"
+            / "boundaries"
+            / "LSOA_Dec_2011_BSC_leicester_city.geojson",
+            code_field="LSOA11CD",
+            name_field="LSOA11NM",
+        ),
+    )
+    page, rec = open_page(browser, _url(result))
+    assert page.is_visible("#areas-mode-group")
+    assert page.is_visible("input[name='areas-mode'][value='count']")
+    assert not page.is_visible("#rate-option")
+    assert not rec.errors
