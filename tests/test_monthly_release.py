@@ -8,6 +8,7 @@ history in sample_data/, real QGIS, real files. Runs write into tmp_path.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -487,3 +488,19 @@ def test_the_summary_counts_the_web_map_and_summaries_files(tmp_path):
     text = outputs.summary_text()
     assert f"{out / 'neighbourhoods'}/ (501 files)" in text and f"{out / 'map'}/ (1 files)" in text
     assert f"    {out / 'public' / 'x.csv'}" in text and "E0000001" not in text
+
+
+def test_summaries_made_with_the_web_map_link_to_it(cli_release):
+    """The release publishes the web map beside the summaries, and the map's popups link to
+    the summaries; the summaries' pages did not link back (their command's --with-map was
+    never set by the release), so a reader of a neighbourhood's page had no way to the map."""
+    out, run = cli_release
+    assert run.returncode == 0
+    pages = sorted((out / "neighbourhoods").glob("*.html"))
+    index = (out / "neighbourhoods" / "index.html").read_text(encoding="utf-8")
+    assert '<a href="../map/index.html">Crime map</a>' in index
+    page = next(p for p in pages if p.name != "index.html").read_text(encoding="utf-8")
+    link = re.search(r'<a href="(\.\./map/index\.html#[^"]*)">See [^<]* on the crime map</a>', page)
+    assert link, page[:3000]
+    assert (out / "neighbourhoods" / link.group(1).split("#")[0]).resolve().is_file()
+    assert "m=2022-10" in link.group(1)

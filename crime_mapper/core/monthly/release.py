@@ -1141,6 +1141,7 @@ def _publish_step(config, month, outputs, runners, feedback) -> StepRecord:
                 hash_beside=True,  # (its large files: the manifest below lists them)
                 read_beside=_beside(runners),  # (its gate's pages: core.gate.folder_beside)
                 neighbourhoods=_read_early(opened, source),
+                with_map=publish.web_map,  # (its pages link to the map made beside them)
             )
             files += _files_under(Path(done.folder))
             summary["summaries"] = {"pages": done.pages, "csv_rows": done.csv_rows}
