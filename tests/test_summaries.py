@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -595,3 +596,34 @@ def test_min_ranks_are_scipys_rankdata_min(seed):
     into = np.full(values.size, np.nan)  # as _figures stores them
     into[:] = got
     assert np.array_equal(into, want.astype(np.float64))
+
+
+def test_the_trend_axis_is_labelled_in_round_steps_that_hold_every_month():
+    """The trend's axis was labelled at half and all of the largest count plus a tenth
+    (195 crimes: 0, 107, 215); it is now labelled in round steps (0, 50, 100, 150, 200)."""
+    from crime_mapper.core.publish.summaries_render import axis_ticks, trend_svg
+
+    values = [173, 117, 153, 147, 134, 128, 156, 144, 147, 154, 134, 195]
+    labels = [f"M{i} 2022" for i in range(len(values))]
+    svg = trend_svg(labels, values, "Trend", "t")
+    ticks = [int(t.replace(",", "")) for t in re.findall(r'class="tick">([\d,]+)</text>', svg)]
+    assert sorted(ticks) == [0, 50, 100, 150, 200]
+    # each label sits on its gridline, the line's points between the axis and the top one
+    lines = {
+        round(float(y), 1): int(v.replace(",", ""))
+        for y, v in re.findall(
+            r'<text x="\d+" y="([\d.]+)" text-anchor="end" class="tick">([\d,]+)', svg
+        )
+    }
+    by_value = {v: y for y, v in lines.items()}
+    zero, top = by_value[0], by_value[200]
+    for value, y in by_value.items():
+        assert abs(y - (zero - (zero - top) * value / 200)) < 0.2
+    for cy in re.findall(r'<circle cx="[\d.]+" cy="([\d.]+)" r="3.5"', svg):
+        assert top - 4 <= float(cy) <= zero - 4 + 0.1
+    for largest in [0, 1, 7, 9, 10, 11, 99, 195, 1001, 123_456]:
+        steps = axis_ticks(largest)
+        step = steps[0]
+        assert steps == [step * k for k in range(1, len(steps) + 1)]
+        assert steps[-1] >= largest and 2 <= len(steps) <= 5
+        assert str(step).strip("0") in {"1", "2", "5"}

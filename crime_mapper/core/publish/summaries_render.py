@@ -100,12 +100,35 @@ def _e(text: Any) -> str:
     return html.escape(str(text), quote=True)
 
 
+#: The most gridlines above zero a trend chart draws (with the fewest, at least 2, that hold
+#: the largest count at these steps).
+MAX_TICKS = 5
+_TICK_STEPS = (1, 2, 5)
+
+
+def axis_ticks(largest: int) -> list[int]:
+    """The values of a count axis's gridlines above zero: whole multiples of one round step
+    (1, 2 or 5 times a power of ten), the last at or above ``largest``, at most MAX_TICKS.
+
+    Why: the axis was labelled at half and all of the largest count plus a tenth (0, 107,
+    215), numbers a reader cannot use to read a month's count off the line."""
+    largest = max(1, int(largest))
+    power = 1
+    while True:
+        for base in _TICK_STEPS:
+            step = base * power
+            count = -(-largest // step)  # (ceiling division: whole numbers only)
+            if count <= MAX_TICKS:
+                return [step * k for k in range(1, max(count, 2) + 1)]
+        power *= 10
+
+
 def trend_svg(labels: list[str], values: list[Optional[int]], title: str, uid: str) -> str:
     """A line over the months; a gap (and a hollow marker on the axis) for a missing month."""
     width, height, left, right, top, bottom = 640, 230, 52, 24, 14, 48
     known = [v for v in values if v is not None]
-    vmax = max(known) if known else 0
-    vmax = max(1, int(math.ceil(vmax * 1.1)))
+    ticks = axis_ticks(max(known) if known else 0)
+    vmax = ticks[-1]
     n = len(values)
     step = (width - left - right) / max(1, n - 1)
 
@@ -129,8 +152,7 @@ def trend_svg(labels: list[str], values: list[Optional[int]], title: str, uid: s
         f'<line x1="{left}" y1="{y(0):.1f}" x2="{width - right}" y2="{y(0):.1f}" '
         'stroke="#595959" stroke-width="1"/>',
     ]
-    for frac in (0.5, 1.0):
-        v = vmax * frac
+    for v in ticks:
         parts.append(
             f'<line x1="{left}" y1="{y(v):.1f}" x2="{width - right}" y2="{y(v):.1f}" '
             'stroke="#d0d0d0" stroke-width="1"/>'
