@@ -697,3 +697,25 @@ def test_a_force_release_passes_the_leak_gate_and_the_audit_records_it(force, hi
     for name in CHECK_NAMES:
         assert f'<th scope="row">{name}</th>' in html
     json.loads(audit_json(audit))
+
+
+def test_audit_page_names_each_disclosure_check_in_plain_words(history):
+    """The page listed the checks by their names alone ("map_points_are_crimes: passed");
+    each now reads in plain words, its name beside it (the name a refusal quotes)."""
+    from crime_mapper.core.release.disclosure import CHECK_TITLES, CHECKS
+
+    assert set(CHECK_TITLES) == set(CHECKS)
+    result, _ = history
+    crimes = result.crimes
+    ok = np.flatnonzero(crimes["has_location"].to_numpy())
+    points = map_points_from_arrays(
+        crimes["longitude"].to_numpy()[ok] + 0.001,
+        crimes["latitude"].to_numpy()[ok],
+        ["Main Street"] * len(ok),
+        source=["police.uk history"] * len(ok),
+    )
+    audit = anonymise(crimes, points, salt=SALT).audit
+    html = render_audit_html(audit)
+    assert set(audit["disclosure"]["checks"]) == set(CHECKS)
+    for name, title in CHECK_TITLES.items():
+        assert f'<th scope="row">{title} (<code>{name}</code>)</th>' in html, name

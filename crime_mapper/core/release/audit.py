@@ -21,6 +21,7 @@ import pandas as pd
 
 from ..common.staging import staged_outputs
 from ..common.vocabulary import all_category_names
+from .disclosure import CHECK_TITLES
 from .rules import ACTIONS
 
 AUDIT_VERSION = 1
@@ -313,7 +314,7 @@ def account_for_the_load(audit: dict, accepted_at_load: Optional[int]) -> None:
 
 def render_audit_html(audit: dict) -> str:
     """The audit as a readable, accessible HTML page (every value escaped)."""
-    return _environment().get_template(TEMPLATE_NAME).render(audit=audit)
+    return _environment().get_template(TEMPLATE_NAME).render(audit=audit, check_titles=CHECK_TITLES)
 
 
 def write_audit(audit: dict, json_path: PathLike, html_path: PathLike) -> None:

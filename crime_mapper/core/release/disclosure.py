@@ -90,6 +90,19 @@ CHECKS = (
     "address_labels",
 )
 
+#: Each check in plain words, as the audit page names it beside the check's name (the name
+#: is what a refusal's message and audit.json use). Why: the page listed the names alone
+#: ("map_points_are_crimes: passed"), which an analyst reading the audit had to look up.
+CHECK_TITLES = {
+    "coincident_locations": "Crimes published at or very near their true location",
+    "map_points_are_crimes": "Map points placed on true crime locations",
+    "hexagon_size": "Fallback hexagons too small to hide a location",
+    "hexagon_cells": "Fallback hexagons holding too few distinct locations",
+    "small_catchments": "Map points whose catchment holds too few addresses",
+    "unknown_catchments": "Map points with no address count, unconfirmed",
+    "address_labels": "Labels that name an address, not a street",
+}
+
 
 class DisclosureError(ValueError):
     """A release's locations are not anonymous; the message says what and what to do."""
