@@ -181,3 +181,29 @@ def test_heat_cells_text_contrast(browser, reports, name):
     low = [(text, round(ratio, 2)) for text, ratio in cells if ratio < 4.5]
     assert low == [], low[:10]
     page.context.close()
+
+
+# Per check name in a row heading: its text pieces (split at the <wbr> after each "_") and how
+# many lines each piece was drawn on.
+_NAME_PIECES = """() => [...document.querySelectorAll('th code')].map(code =>
+    [...code.childNodes].filter(n => n.nodeType === 3).map(n => {
+        const range = document.createRange();
+        range.selectNodeContents(n);
+        return [n.textContent, range.getClientRects().length];
+    }))"""
+
+
+@pytest.mark.parametrize("name", ("audit", "qa_report"))
+@pytest.mark.parametrize("width", (1280, 360))
+def test_check_names_break_only_after_an_underscore(browser, reports, name, width):
+    """The QA page's narrow "Check" column broke names anywhere ("category_co" over "unt"):
+    the page's code style breaks long hashes anywhere. Names now break only after an
+    underscore."""
+    page, _ = _open(browser, reports[name], width)
+    names = page.evaluate(_NAME_PIECES)
+    assert names, f"{name}: no check names in row headings"
+    for pieces in names:
+        whole = "".join(text for text, _ in pieces)
+        assert "_" in whole or len(pieces) == 1, whole
+        assert all(lines == 1 for _, lines in pieces), (whole, pieces)
+    page.context.close()
