@@ -754,3 +754,39 @@ def test_without_population_the_rate_option_is_not_shown(browser, tmp_path):
     assert page.is_visible("input[name='areas-mode'][value='count']")
     assert not page.is_visible("#rate-option")
     assert not rec.errors
+
+
+_POPUP_INSIDE_MAP = """() => {
+    const map = document.getElementById('map').getBoundingClientRect();
+    const box = document.querySelector('.leaflet-popup-content-wrapper').getBoundingClientRect();
+    return {map: [map.top, map.left, map.bottom, map.right],
+            popup: [box.top, box.left, box.bottom, box.right]};
+}"""
+
+
+@pytest.mark.parametrize("query", ["Friars Causeway", "Leicester 003A"])
+def test_a_search_result_opens_its_popup_whole_inside_the_map(browser, tmp_path, query):
+    """A street picked from the search zoomed the map with an animation and opened its popup
+    at once: the popup's pan into view ran against the map before the zoom, so the popup
+    opened with its heading ("On or near ...") cut off above the map's top edge."""
+    result = run_webmap(
+        [SAMPLE / "2022-10"],
+        tmp_path / "map",
+        neighbourhoods=NeighbourhoodSource(
+            boundaries=_areas_with_population(tmp_path),
+            code_field="LSOA11CD",
+            name_field="LSOA11NM",
+            population_field="pop",
+        ),
+    )
+    page, rec = open_page(browser, _url(result))
+    page.fill("#search-input", query)
+    page.click("#search-results button")
+    page.wait_for_selector(".leaflet-popup .cm-popup h3")
+    page.wait_for_timeout(1000)  # (any pan or zoom animation: Leaflet's take 250 ms)
+    boxes = page.evaluate(_POPUP_INSIDE_MAP)
+    top, left, bottom, right = boxes["map"]
+    ptop, pleft, pbottom, pright = boxes["popup"]
+    assert top <= ptop and left <= pleft and pbottom <= bottom and pright <= right, boxes
+    assert query in page.inner_text(".leaflet-popup .cm-popup h3")
+    assert not rec.errors

@@ -774,7 +774,9 @@
     if (!it.points.length) return;
     if (it.points.length === 1) {
       var c = pos(it.points[0]);
-      map.setView([c[1], c[0]], Math.max(map.getZoom(), NO_CLUSTER_ZOOM));
+      // (not animated: a popup opened during the zoom is panned into view against the
+      // map as it was, and opened with its heading cut off above the map)
+      map.setView([c[1], c[0]], Math.max(map.getZoom(), NO_CLUSTER_ZOOM), { animate: false });
       openPointPopup(it.points[0]);
     } else {
       map.fitBounds(boundsOf(it.points).pad(0.2), { maxZoom: NO_CLUSTER_ZOOM });
