@@ -13,7 +13,8 @@ the place: each was dropped, published under the typo or cut short in silence. S
 other values the reader would drop: a CSV value in a column its row's kind does not read
 (CSV_KIND_COLUMNS), a JSON ``neighbourhood.id`` that is not the code it is keyed by, and a
 date given under both its spellings as two different dates. A link's description, which no
-page shows, is taken and left out with a warning, from JSON and CSV alike.
+page shows, is taken and left out with a warning, from JSON and CSV alike, whatever its
+length (_UNSHOWN_TEXT).
 
 The API's numbers come as strings, many fields are null, and descriptions hold HTML. Every
 text is reduced to a few harmless tags (p, br, strong, em, b, i, ul, ol, li, and a with an
@@ -517,17 +518,23 @@ def _link_left_out(link: dict[str, Any]) -> str:
 def _description_unshown(link: dict[str, Any]) -> str:
     """The warning for a link whose description holds text, or "" when it holds none (the
     API writes null). Why a warning, not a refusal: no page shows a link's description (a
-    link is its title and address), the API's links carry one, and the team CSV refused the
-    description the JSON took, so one team's data read one way and not the other; taken
-    and left out by both, the team is told it is not published. One that is not text, or is
-    longer than MAX_TEXT, is refused before, as any other text field (_TEXT_FIELDS)."""
-    text = plain(link.get("description"))
-    if not text:
+    link is its title and address: _UNSHOWN_TEXT), the API's links carry one, and the team
+    CSV refused the description the JSON took, so one team's data read one way and not the
+    other; taken and left out by both, the team is told it is not published. One longer
+    than MAX_TEXT is warned of the same way, with its length: the limit guards against a
+    text published cut short, and this one is published not at all (it was refused as
+    "would not be published whole", which was untrue). Only its first MAX_TEXT characters
+    are read (the sanitiser's work stays bounded). One that is not text is refused before,
+    as any other text field (_TEXT_FIELDS)."""
+    given = link.get("description")
+    text = plain(str(given)[:MAX_TEXT]) if too_long(given) else plain(given)
+    if not text and not too_long(given):
         return ""
     title = plain(link.get("title")) or plain(link.get("url"))
+    length = f" ({len(str(given)):,} characters)" if too_long(given) else ""
     return (
-        f"link {title[:60]!r}: its description {text[:60]!r} is not shown on the page (a "
-        "link shows its title and address): left out"
+        f"link {title[:60]!r}: its description {text[:60]!r}{length} is not shown on the "
+        "page (a link shows its title and address): left out"
     )
 
 
@@ -632,6 +639,11 @@ _TEXT_FIELDS = {
         *("start_date", "start-date", "end_date", "end-date"),
     ),
 }
+#: The text fields of _TEXT_FIELDS that no page shows, by part: read, so that a file
+#: holding them reads (the API's links carry a description), warned of when they hold text
+#: (_description_unshown) and left out. The length limit (too_long) is not theirs: it
+#: guards against a text published cut short, and these are published not at all.
+_UNSHOWN_TEXT: dict[str, tuple[str, ...]] = {"link": ("description",)}
 #: A bundle's lists of items, and what each item is.
 _ITEM_LISTS = (("people", "person"), ("priorities", "priority"), ("events", "event"))
 #: The police.uk API's fields of a neighbourhood and of a link that no page shows: known, so
@@ -743,7 +755,7 @@ def _part_problem(value: Any, where: str, what: str) -> str:
                 f"{where}, {key}: found {found_value(value[key])} where text belongs (text, "
                 "a number or null): it could not be published as written"
             )
-        if key in value and too_long(value[key]):
+        if key in value and _published_too_long(what, key, value[key]):
             return f"{where}, {key}: {too_long(value[key])}"
     details = value.get("contact_details")
     if what != "link" and details is not None:
@@ -798,6 +810,13 @@ def too_long(value: Any) -> str:
         f"the text is {length:,} characters long, more than the {MAX_TEXT:,} one team text may "
         "hold (markup included): it would not be published whole; shorten it"
     )
+
+
+def _published_too_long(what: str, key: str, value: Any) -> bool:
+    """Whether ``value``, the field ``key`` of a ``what`` (a part's name as in _TEXT_FIELDS),
+    is refused as too long: one that is published and longer than MAX_TEXT. A field no page
+    shows (_UNSHOWN_TEXT) is warned of and left out instead, whatever its length."""
+    return key not in _UNSHOWN_TEXT.get(what, ()) and bool(too_long(value))
 
 
 def _numbered(value: Any) -> Iterator[tuple[int, dict]]:
@@ -1149,15 +1168,15 @@ def read_team_csv(path: PathLike) -> dict[str, Team]:
             continue  # (a blank row, a spreadsheet's ",,,": nothing in it to lose)
         if not code or kind not in _CSV_KINDS:
             raise TeamError(_unread_row(path, line, code, row.get("kind")))
+        unread = _unread_value(path, line, code, kind, row)
+        if unread:  # (before the lengths: a value in such a column is published not at all)
+            raise TeamError(unread)
         for key, value in row.items():
-            if too_long(value):
+            if _published_too_long(kind, key, value):
                 raise TeamError(
                     f"{path.name}: line {line:,} (neighbourhood {code}), column {key}: "
                     + too_long(value)
                 )
-        unread = _unread_value(path, line, code, kind, row)
-        if unread:
-            raise TeamError(unread)
         if kind == "neighbourhood":
             if code in described:
                 raise TeamError(
