@@ -68,7 +68,7 @@ def test_event_and_priority_dates_that_are_dates_or_none_are_read(tmp_path):
         "Saturday 15 October 2022, 10:00 to 12:00",
         "Thursday 29 February 2024",
         "",
-        "Saturday 15 October 2022, 10:00",
+        "Saturday 15 October 2022, 11:00",  # (10:00 UTC is 11:00 on the UK's summer clock)
     ]
     assert team.priorities[0]["issue_month"] == "July 2022"
 

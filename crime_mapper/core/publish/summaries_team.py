@@ -21,7 +21,9 @@ text is reduced to a few harmless tags (p, br, strong, em, b, i, ul, ol, li, and
 http(s)/mailto/tel link); everything else is dropped and every text node escaped, so a hostile
 ``<script>``, ``onerror=`` or ``javascript:`` link cannot reach a page. Events are shown
 with their day and times ("Saturday 15 October 2022, 10:00 to 12:00"), priorities to the
-month; a date that is no date ("2022-02-30", "25:61", year 0) is refused. The leak gate
+month; a date that is no date ("2022-02-30", "25:61", year 0) is refused. A date is UK
+time: one with a zone ("Z", "+01:00") is shown on the UK's clock, and refused when that
+is another day than the one written (zone_problem). The leak gate
 refuses day-precise dates and contact details in public outputs, so
 :func:`published_team_texts` lists exactly the event dates as rendered and the contacts the
 team data holds; the gate exempts those whole texts from its date and contact checks only.
@@ -163,26 +165,32 @@ def month_of(value: Any) -> str:
 
 _DATE_TIME = re.compile(
     r"\s*(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?"
-    r"(?:Z|[+-]\d{2}:?\d{2})?\s*$"
+    r"(?P<zone>Z|[+-]\d{2}:?\d{2})?\s*$"
 )
 
 
+def _written(match: re.Match) -> tuple[Optional[str], ...]:
+    """(year, month, day, hour, minute, second) of a _DATE_TIME match as written (its zone
+    aside: _uk_clock reads it)."""
+    return match.groups()[:6]
+
+
 def _moment(value: Any) -> Optional[tuple[datetime.date, Optional[str]]]:
-    """(day, "HH:MM" or None) of an API date such as '2016-09-17T12:00:00'; None if it is
-    not one. Midnight counts as no time given (the API writes dates as T00:00:00)."""
+    """(day, "HH:MM" or None) of an API date such as '2016-09-17T12:00:00' on the UK's clock
+    (_uk_reading: a zone read as the moment it names); None if it is not one. Midnight
+    written counts as no time given (the API writes dates as T00:00:00)."""
     match = _DATE_TIME.match(plain(value))
     if not match:
         return None
-    year, month, day, hour, minute, _second = match.groups()
     try:
-        date = datetime.date(int(year), int(month), int(day))
-    except ValueError:
+        reading = _uk_reading(match)
+    except (ValueError, OverflowError):  # (no date or time of the calendar: date_problem)
         return None
-    if hour is None or (int(hour), int(minute)) == (0, 0):
-        return date, None
-    if int(hour) > 23 or int(minute) > 59:
+    if reading is None:
         return None
-    return date, f"{int(hour):02d}:{int(minute):02d}"
+    if (reading.hour, reading.minute) == (0, 0):
+        return reading.date(), None
+    return reading.date(), f"{reading:%H:%M}"
 
 
 #: The years a team's date may name. Why: "0000-01-01" (damage, or a blank date exported by a
@@ -217,14 +225,110 @@ def date_problem(value: Any, month_only: bool = False) -> str:
     if not 1 <= month <= 12:
         return "is no date of the calendar (no such month)"
     if len(groups) > 2:  # (a day, and a time when its hour is given: _DATE_TIME)
-        day, hour, minute, second = groups[2:]
+        day, hour, minute, second = _written(match)[2:]
         try:
             datetime.date(year, month, int(day))
         except ValueError:
             return "is no date of the calendar (no such day)"
         if hour is not None and (int(hour) > 23 or int(minute) > 59 or int(second or 0) > 59):
             return "is no time of day"
+        return zone_problem(match, month_only)
     return ""
+
+
+#: The UK's summer time (BST, an hour ahead of UTC): from 01:00 UTC on the last Sunday of
+#: March to 01:00 UTC on the last Sunday of October, the rule since 1996 (the readers read
+#: every year by it). Written here rather than read from a time zone database: Python on
+#: Windows, where most QGIS runs, has none without the tzdata package.
+_BST = datetime.timedelta(hours=1)
+_BST_CHANGE = datetime.time(1, 0)
+
+
+def _last_sunday(year: int, month: int) -> datetime.date:
+    last = datetime.date(year, month, 31)  # (March and October both have 31 days)
+    return last - datetime.timedelta(days=(last.weekday() + 1) % 7)
+
+
+def uk_time(utc: datetime.datetime) -> datetime.datetime:
+    """The UK's clock time (GMT, or BST in summer: _BST) at ``utc`` (naive, in UTC)."""
+    start = datetime.datetime.combine(_last_sunday(utc.year, 3), _BST_CHANGE)
+    end = datetime.datetime.combine(_last_sunday(utc.year, 10), _BST_CHANGE)
+    return utc + _BST if start <= utc < end else utc
+
+
+def _offset(zone: str) -> Optional[datetime.timedelta]:
+    """The offset from UTC a zone ('Z', '+01:00', '-0200') names; None when it names none
+    (minutes past 59, or a day or more)."""
+    if zone == "Z":
+        return datetime.timedelta(0)
+    hours, minutes = int(zone[1:3]), int(zone[-2:])
+    if hours > 23 or minutes > 59:
+        return None
+    size = datetime.timedelta(hours=hours, minutes=minutes)
+    return size if zone[0] == "+" else -size
+
+
+def _uk_clock(match: re.Match) -> Optional[datetime.datetime]:
+    """The UK's clock time a _DATE_TIME match names: as written when it has no zone (the
+    API writes the UK's own time, with none); else the moment its zone names, on the UK's
+    clock (uk_time). None when its zone names no offset (_offset)."""
+    year, month, day, hour, minute, second = (int(part or 0) for part in _written(match))
+    written = datetime.datetime(year, month, day, hour, minute, second)
+    zone = match.group("zone")
+    if not zone:
+        return written
+    offset = _offset(zone)
+    return None if offset is None else uk_time(written - offset)
+
+
+def _clock_shown(when: datetime.datetime) -> str:
+    """A clock time as a message shows it: 'Friday 11 December 2026, 01:30'; the day alone
+    at midnight (as the page shows a date written alone: _moment)."""
+    return _day(when.date()) + (f", {when:%H:%M}" if (when.hour, when.minute) != (0, 0) else "")
+
+
+def _uk_reading(match: re.Match) -> Optional[datetime.datetime]:
+    """What the page shows of a _DATE_TIME match, on the UK's clock (_uk_clock): its day
+    and time, or its day at midnight when it is written at midnight (a date alone, as the
+    API writes one: ``2022-10-15T00:00:00Z`` is 15 October, not 01:00 on it in summer).
+    None when its zone names no offset; ValueError or OverflowError when it names no date
+    or time of the calendar (date_problem says which)."""
+    clock = _uk_clock(match)
+    hour, minute = (int(part or 0) for part in _written(match)[3:5])
+    if clock is None or (hour, minute) != (0, 0):
+        return clock
+    return datetime.datetime.combine(clock.date(), datetime.time(0))
+
+
+def zone_problem(match: re.Match, month_only: bool = False) -> str:
+    """Why a date written with a zone (``Z``, ``+01:00``, ``-02:00``) cannot be shown, or ""
+    when it can: none given, or one that names, on the UK's clock, the day written (for a
+    priority, shown to the month, ``month_only``: the month written). Such a date is
+    shown on the UK's clock (_moment): ``2022-10-15T10:00:00Z`` as 11:00 in summer, the
+    time the public reads on their own clocks. Why: the zone was not read, so
+    ``2026-12-10T23:30:00-02:00`` (01:30 on 11 December in the UK) was published as
+    Thursday 10 December, 23:30, and ``10:00Z`` in summer an hour early, and nobody was
+    told. Refused when the day changes: which day the team meant (the one written, or the
+    one their system's zone names) only the team can say; the message gives both."""
+    zone = match.group("zone")
+    if not zone:
+        return ""
+    reading = _uk_reading(match)
+    if reading is None:
+        return f"has the zone {zone}, which is no offset from UTC (at most 23:59)"
+    year, month, day = (int(part) for part in _written(match)[:3])
+    if month_only:
+        shown, same = "month", (reading.year, reading.month) == (year, month)
+    else:
+        shown, same = "day", reading.date() == datetime.date(year, month, day)
+    if same:
+        return ""
+    return (
+        f"is {_clock_shown(_uk_clock(match) or reading)} in the UK (its zone {zone} read "
+        "on the UK's clock), "
+        f"another {shown} than the one written: write the UK date and time the team means, "
+        "without a zone"
+    )
 
 
 def _dates_refused(item: dict[str, Any], what: str, keys: tuple[str, ...]) -> str:
@@ -269,13 +373,19 @@ def _event_order_problem(item: dict[str, Any]) -> str:
 
 
 def _date_given(value: str) -> Optional[tuple[int, ...]]:
-    """(year, month[, day, hour, minute, second]) of a date as the readers take it (a time
-    left out is midnight, as the API writes a date alone; a zone and a second's fraction
-    are not read), or None when it is no date (date_problem names why)."""
-    match = _DATE_TIME.match(value) or _MONTH_ONLY.match(value)
-    if match is None:
-        return None
-    return tuple(int(part or 0) for part in match.groups())
+    """(year, month[, day, hour, minute, second]) of a date as the readers take it, on the
+    UK's clock (a time left out is midnight, as the API writes a date alone; a zone is read
+    as the moment it names: _uk_reading; a second's fraction is not read), or None when it
+    is no date (date_problem names why)."""
+    match = _DATE_TIME.match(value)
+    if match is not None:
+        try:
+            reading = _uk_reading(match)
+        except (ValueError, OverflowError):  # (no date, or past year 9999: date_problem)
+            return None
+        return None if reading is None else reading.timetuple()[:6]
+    match = _MONTH_ONLY.match(value)
+    return None if match is None else tuple(int(part) for part in match.groups())
 
 
 def spelling_problem(item: dict[str, Any], keys: tuple[str, ...]) -> str:
@@ -283,10 +393,14 @@ def spelling_problem(item: dict[str, Any], keys: tuple[str, ...]) -> str:
     '-': start_date and start-date) with different dates is refused, naming both and
     their values; "" when each is given once, or both are the same date however written
     ("2022-10-15" and "2022-10-15T00:00:00": _date_given), or one of them is none (null or
-    blank: nothing is lost), or no date (date_problem refuses it, naming why). Why: the
-    reader took one and ignored the other in silence, so the page showed a date the team
-    may not have meant, and nobody was told which; and the same date written two ways was
-    refused as two values, the texts compared rather than the dates."""
+    blank: nothing is lost), or no date (date_problem refuses it, naming why). Dates are
+    compared on the UK's clock, a zone read as the moment it names: ``2026-12-10T23:30:00
+    -02:00`` and ``2026-12-10T23:30:00Z`` are 01:30 on 11 December and 23:30 on 10
+    December in the UK, and the message says so (the zone was not read, so the two were
+    taken for one date). Why: the reader took one and ignored the other in silence, so the
+    page showed a date the team may not have meant, and nobody was told which; and the same
+    date written two ways was refused as two values, the texts compared rather than the
+    dates."""
     for key in keys:
         one, other = key.replace("-", "_"), key.replace("_", "-")
         if one in item and other in item:
@@ -295,10 +409,22 @@ def spelling_problem(item: dict[str, Any], keys: tuple[str, ...]) -> str:
             if first and second and None not in dates and dates[0] != dates[1]:
                 return (
                     f"{one} {str(item[one])[:60]!r} and {other} {str(item[other])[:60]!r} "
-                    "are one field under two spellings with different values (only one "
-                    "would be read): give it once"
+                    "are one field under two spellings with different values"
+                    f"{_in_the_uk(first, second)} (only one would be read): give it once"
                 )
     return ""
+
+
+def _in_the_uk(*values: str) -> str:
+    """', in the UK X and Y' naming the UK clock times of dates of which one or more is
+    written with a zone (_uk_clock), or "" when none is (each is read as written)."""
+    matches = [_DATE_TIME.match(value) for value in values]
+    if not any(match and match.group("zone") for match in matches):
+        return ""
+    clocks = [_uk_reading(match) if match else None for match in matches]
+    if None in clocks:
+        return ""
+    return ", in the UK " + " and ".join(_clock_shown(clock) for clock in clocks)
 
 
 def _refuse_two_spellings(bundle: dict[str, Any]) -> None:
