@@ -45,7 +45,7 @@ from typing import Any, Optional, Union
 
 from markupsafe import Markup
 
-from ..common.json_file import read_json_file
+from ..common.json_file import JsonNumber, read_json_file
 from ..gate.scan import find_contacts
 
 PathLike = Union[str, Path]
@@ -814,7 +814,7 @@ def is_text_value(value: Any) -> bool:
     CSV's cell would. Why a list, an object or true/false is not: the CSV has no such value,
     none is any team text, and each was published as nothing (a list or an object) or as
     Python's spelling of it ("['PC']", "True"), so the team's words were lost or changed
-    without a word."""
+    without a word. (read_team_json reads a number as the text written: JsonNumber.)"""
     if value is None or isinstance(value, str):
         return True
     return isinstance(value, (int, float)) and not isinstance(value, bool)
@@ -825,6 +825,8 @@ def found_value(value: Any) -> str:
     the whole of a large list or object, whose view could be a file's length)."""
     if value is None:
         return "null"
+    if isinstance(value, JsonNumber):  # (a number as the file writes it: read_team_json)
+        return f"the number {value[:40]}"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
@@ -1039,7 +1041,9 @@ def shape_problem(bundle: Any) -> str:
 def read_team_json(path: PathLike) -> dict[str, Team]:
     """Code -> Team from a JSON file (see the module notes for the two shapes)."""
     path = Path(path)
-    data = read_json_file(path, lambda why: TeamError(f"cannot read team information {why}"))
+    data = read_json_file(
+        path, lambda why: TeamError(f"cannot read team information {why}"), numbers_as_text=True
+    )
     out: dict[str, Team] = {}
     if isinstance(data, dict):
         pairs = []
