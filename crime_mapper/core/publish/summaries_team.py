@@ -1236,6 +1236,11 @@ def _unnamed_value(path: Path, line: int, row: dict[str, Any]) -> str:
     return ""
 
 
+def _a(word: str) -> str:
+    """The article a message puts before ``word`` (a kind of row): "an event", "a link"."""
+    return "an" if word[:1] in "aeiou" else "a"
+
+
 def _unread_value(path: Path, line: int, code: str, kind: str, row: dict[str, Any]) -> str:
     """Why a row with a value in a column its kind does not read is refused (naming the
     line, the column, the kind and the columns it reads), or "" when it has none. Why: the
@@ -1249,10 +1254,10 @@ def _unread_value(path: Path, line: int, code: str, kind: str, row: dict[str, An
             text = str(value)
             shown = repr(text[:60]) + ("..." if len(text) > 60 else "")
             return (
-                f"{path.name}: line {line:,} (neighbourhood {code}), column {key}: a {kind} "
-                f"row does not read this column, so its value {shown} would not be "
-                f"published; a {kind} row reads {', '.join(reads)}: move the value to the "
-                "column it belongs in, or leave the cell empty"
+                f"{path.name}: line {line:,} (neighbourhood {code}), column {key}: "
+                f"{_a(kind)} {kind} row does not read this column, so its value {shown} would "
+                f"not be published; {_a(kind)} {kind} row reads {', '.join(reads)}: move the "
+                "value to the column it belongs in, or leave the cell empty"
             )
     return ""
 
@@ -1279,6 +1284,8 @@ def read_team_csv(path: PathLike) -> dict[str, Team]:
                 rows.append(row)
                 lines.append(reader.line_num)
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        if isinstance(exc, csv.Error) and reader is not None and "field limit" in str(exc):
+            raise TeamError(_cell_past_limit(path, reader.line_num + 1)) from exc
         if isinstance(exc, csv.Error) and reader is not None:
             raise TeamError(
                 f"cannot read team information {path.name}: the record from line "
@@ -1354,6 +1361,20 @@ def read_team_csv(path: PathLike) -> dict[str, Team]:
     for code, team in teams.items():
         team.warnings = warnings.get(code, [])  # (as team_from_api's, with their lines)
     return teams
+
+
+def _cell_past_limit(path: Path, line: int) -> str:
+    """Why a record with a cell longer than Python's csv reader takes is refused (its limit
+    is the process's: 131,072 characters unless a loader raised it). Why: the message was
+    the csv module's "field larger than field limit (131072)" with a hint about quotes
+    alone, though a cell that long is either a quote never closed (the rows after it taken
+    into one cell) or a text far longer than one team text may hold (MAX_TEXT)."""
+    return (
+        f"cannot read team information {path.name}: the record from line {line:,} on has a "
+        f"cell longer than {csv.field_size_limit():,} characters: a quote opened in a cell "
+        "and never closed takes the rows after it into one cell (close it, or double a quote "
+        f"inside a quoted cell), and a team text is at most {MAX_TEXT:,} characters"
+    )
 
 
 def _unread_row(path: Path, line: int, code: str, kind: Any) -> str:
