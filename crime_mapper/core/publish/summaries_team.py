@@ -459,16 +459,24 @@ _HEADINGS = {"person": "name", "priority": "issue", "event": "title"}
 
 
 def _holds_something(value: Any) -> bool:
-    """Whether ``value`` (a field, or an item's fields) holds anything a team could lose."""
-    if value is None:
-        return False
-    if isinstance(value, str):
-        return bool(value.strip())
-    if isinstance(value, dict):
-        return any(_holds_something(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_holds_something(v) for v in value)
-    return True
+    """Whether ``value`` (a field, or an item's fields) holds anything a team could lose.
+    Read with a stack of its own, not by recursion: a team JSON's parts the summaries do
+    not read (the API's ``locations``, ``centre``) may nest as deep as the JSON reader
+    takes, and recursing two frames a level raised RecursionError at 500 levels (a
+    traceback, not a message) for a blank code or a list item without its id."""
+    pending = [value]
+    while pending:
+        part = pending.pop()
+        if isinstance(part, dict):
+            pending.extend(part.values())
+        elif isinstance(part, list):
+            pending.extend(part)
+        elif isinstance(part, str):
+            if part.strip():
+                return True
+        elif part is not None:
+            return True
+    return False
 
 
 def heading_problem(item: dict[str, Any], what: str, where: str = "") -> str:
@@ -1051,8 +1059,8 @@ def read_team_json(path: PathLike) -> dict[str, Team]:
             code = plain(key)
             if not code and _holds_something(bundle):
                 raise TeamError(
-                    f"{path.name}: the neighbourhood code {key!r} is blank: give the code its "
-                    "team information is for"
+                    f"{path.name}: the neighbourhood code {_shown(key)} is blank: give the code "
+                    "its team information is for"
                 )
             if code:
                 pairs.append((code, bundle))
@@ -1067,8 +1075,8 @@ def read_team_json(path: PathLike) -> dict[str, Team]:
     for code, bundle in pairs:
         if code in out:  # (a list naming an id twice; " E02" beside "E02" as keys)
             raise TeamError(
-                f"{path.name}: neighbourhood {code} is given twice (the last would replace "
-                "the first): give each neighbourhood once"
+                f"{path.name}: neighbourhood {_code_named(code)} is given twice (the last "
+                "would replace the first): give each neighbourhood once"
             )
         out[code] = _team_of(path, code, bundle)
     return out
@@ -1111,8 +1119,9 @@ def _id_problem(code: str, bundle: Any) -> str:
     text = str(given)
     shown = repr(text[:60]) + ("..." if len(text) > 60 else "")
     return (
-        f"neighbourhood, id: the id {shown} is not the code {code!r} the team information "
-        f"is keyed by (it would be published for {code}, its id ignored): give the key and "
+        f"neighbourhood, id: the id {shown} is not the code {_shown(code)} the team "
+        f"information is keyed by (it would be published for {_code_named(code)}, its id "
+        "ignored): give the key and "
         "the id the same neighbourhood code, or leave the id out"
     )
 
@@ -1126,8 +1135,10 @@ def _team_of(path: Path, code: str, bundle: Any) -> Team:
             raise TeamError(problem)
         team = team_from_api(bundle)
     except TeamError as exc:
-        raise TeamError(f"{path.name}: neighbourhood {code}, {exc}") from exc
-    team.warnings = [f"{path.name}: neighbourhood {code}, {text}" for text in team.warnings]
+        raise TeamError(f"{path.name}: neighbourhood {_code_named(code)}, {exc}") from exc
+    team.warnings = [
+        f"{path.name}: neighbourhood {_code_named(code)}, {text}" for text in team.warnings
+    ]
     return team
 
 
@@ -1203,7 +1214,9 @@ def _csv_header(path: Path, names: list[str]) -> list[str]:
     for name, key in zip(names, keys):
         same = key.replace("-", "_")  # (a date's two spellings are one field)
         if same in seen:
-            twice = repr(name) if seen[same] == name else f"{seen[same]!r} and {name!r}"
+            twice = (
+                _shown(name) if seen[same] == name else f"{_shown(seen[same])} and {_shown(name)}"
+            )
             raise TeamError(
                 f"{path.name}: the column {twice} is in the header twice (only one of them "
                 "would be read; capitals, spaces and a date's '-' or '_' do not tell columns "
@@ -1212,7 +1225,8 @@ def _csv_header(path: Path, names: list[str]) -> list[str]:
         seen[same] = name
     unknown = [n for n, k in zip(names, keys) if k not in _KNOWN_COLUMNS and n.strip()]
     if unknown:
-        listed = ", ".join(repr(n) for n in unknown)
+        listed = ", ".join(_shown(n) for n in unknown[:_LISTED])
+        listed += f" and {len(unknown) - _LISTED:,} more" if len(unknown) > _LISTED else ""
         which = f"columns {listed} (their" if len(unknown) > 1 else f"column {listed} (its"
         raise TeamError(
             f"{path.name}: no team field is read from the {which} values would be lost); the "
@@ -1236,6 +1250,23 @@ def _unnamed_value(path: Path, line: int, row: dict[str, Any]) -> str:
     return ""
 
 
+#: The most values one message lists, and the characters it shows of each (a team file's
+#: header or cell may be megabytes long: a message is read, not a copy of the file).
+_LISTED, _SHOWN = 10, 60
+
+
+def _shown(text: Any) -> str:
+    """A value as a message quotes it: escaped, and cut to _SHOWN characters ("...")."""
+    text = str(text)
+    return repr(text[:_SHOWN]) + ("..." if len(text) > _SHOWN else "")
+
+
+def _code_named(code: str) -> str:
+    """A neighbourhood code as a message names it: as it is, or quoted and cut (_shown)
+    when it is longer than a code is (the fuzzer's megabyte code was a megabyte message)."""
+    return code if len(code) <= _SHOWN and code.isprintable() else _shown(code)
+
+
 def _a(word: str) -> str:
     """The article a message puts before ``word`` (a kind of row): "an event", "a link"."""
     return "an" if word[:1] in "aeiou" else "a"
@@ -1254,7 +1285,7 @@ def _unread_value(path: Path, line: int, code: str, kind: str, row: dict[str, An
             text = str(value)
             shown = repr(text[:60]) + ("..." if len(text) > 60 else "")
             return (
-                f"{path.name}: line {line:,} (neighbourhood {code}), column {key}: "
+                f"{path.name}: line {line:,} (neighbourhood {_code_named(code)}), column {key}: "
                 f"{_a(kind)} {kind} row does not read this column, so its value {shown} would "
                 f"not be published; {_a(kind)} {kind} row reads {', '.join(reads)}: move the "
                 "value to the column it belongs in, or leave the cell empty"
@@ -1311,33 +1342,37 @@ def read_team_csv(path: PathLike) -> dict[str, Team]:
         for key, value in row.items():
             if _published_too_long(kind, key, value):
                 raise TeamError(
-                    f"{path.name}: line {line:,} (neighbourhood {code}), column {key}: "
-                    + too_long(value)
+                    f"{path.name}: line {line:,} (neighbourhood {_code_named(code)}), column "
+                    f"{key}: {too_long(value)}"
                 )
         if kind == "neighbourhood":
             if code in described:
                 raise TeamError(
-                    f"{path.name}: line {line:,}: neighbourhood {code} is described twice "
-                    f"(lines {described[code]:,} and {line:,}; the last would replace the "
-                    "first): give one neighbourhood row per code"
+                    f"{path.name}: line {line:,}: neighbourhood {_code_named(code)} is "
+                    f"described twice (lines {described[code]:,} and {line:,}; the last would "
+                    "replace the first): give one neighbourhood row per code"
                 )
             described[code] = line
         if kind in ("event", "priority"):
             keys = _EVENT_DATES if kind == "event" else _PRIORITY_DATES
             problem = _dates_refused(row, kind, keys)
             if problem:
-                raise TeamError(f"{path.name}: line {line:,} (neighbourhood {code}), {problem}")
+                raise TeamError(
+                    f"{path.name}: line {line:,} (neighbourhood {_code_named(code)}), {problem}"
+                )
         if kind in _HEADINGS:
             problem = heading_problem(row, kind)
             if problem:
-                raise TeamError(f"{path.name}: line {line:,} (neighbourhood {code}), {problem}")
+                raise TeamError(
+                    f"{path.name}: line {line:,} (neighbourhood {_code_named(code)}), {problem}"
+                )
         if kind == "link":
             left_out = _description_unshown(row)
             if not _safe_link(row.get("url")):
                 left_out = _link_left_out({"url": row.get("url"), "title": row.get("title")})
             if left_out:
                 warnings.setdefault(code, []).append(
-                    f"{path.name}: line {line:,} (neighbourhood {code}), {left_out}"
+                    f"{path.name}: line {line:,} (neighbourhood {_code_named(code)}), {left_out}"
                 )
         bundle = bundles.setdefault(
             code, {"neighbourhood": {"links": []}, "people": [], "priorities": [], "events": []}
@@ -1384,8 +1419,8 @@ def _unread_row(path: Path, line: int, code: str, kind: Any) -> str:
     if not code:
         return f"{path.name}: line {line:,} has no neighbourhood code: give the code it is for"
     return (
-        f"{path.name}: line {line:,} (neighbourhood {code}) has the kind {str(kind or '')!r}: "
-        f"the kinds are {', '.join(sorted(_CSV_KINDS))}"
+        f"{path.name}: line {line:,} (neighbourhood {_code_named(code)}) has the kind "
+        f"{_shown(str(kind or ''))}: the kinds are {', '.join(sorted(_CSV_KINDS))}"
     )
 
 
