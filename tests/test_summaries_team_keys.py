@@ -510,3 +510,17 @@ def test_the_committed_team_file_reads():
     """The fixture, as saved (its ids are its keys; each date given once)."""
     teams = read_team(TEAM)
     assert CODE in teams and teams[CODE].people and teams[CODE].events
+
+
+def test_a_date_longer_than_the_limit_is_refused_as_no_date_from_json_and_csv_alike(tmp_path):
+    """A date's text is not published (the page shows the date it names): one longer than
+    MAX_TEXT was refused as text that "would not be published whole"; it is no date, and
+    the message says so, quoting its start."""
+    date = "2022-10-15T10:00:00" + " later" * 1_000
+    said = f"event 'Beat meeting': start_date {date[:60]!r}... is not a date (written as "
+    said += "2022-10-15T10:00:00)"
+    bundle = _bundle()
+    bundle["events"][0]["start_date"] = date
+    assert _refused(tmp_path, {CODE: bundle}) == f"{HOOD}, {said}"
+    message = _csv_refused(tmp_path, f"code,kind,title,start_date\nN1,event,Beat meeting,{date}\n")
+    assert message == f"team.csv: line 2 (neighbourhood N1), {said}"

@@ -339,7 +339,7 @@ def _dates_refused(item: dict[str, Any], what: str, keys: tuple[str, ...]) -> st
             if name in item:
                 why = date_problem(item[name], month_only=what == "priority")
                 if why:
-                    return f"{what} {_item_name(item, what)}: {name} {str(item[name])!r} {why}"
+                    return f"{what} {_item_name(item, what)}: {name} {_shown(item[name])} {why}"
     return _event_order_problem(item) if what == "event" else ""
 
 
@@ -950,9 +950,13 @@ def too_long(value: Any) -> str:
 
 def _published_too_long(what: str, key: str, value: Any) -> bool:
     """Whether ``value``, the field ``key`` of a ``what`` (a part's name as in _TEXT_FIELDS),
-    is refused as too long: one that is published and longer than MAX_TEXT. A field no page
-    shows (_UNSHOWN_TEXT) is warned of and left out instead, whatever its length."""
-    return key not in _UNSHOWN_TEXT.get(what, ()) and bool(too_long(value))
+    is refused as too long: one whose text is published and longer than MAX_TEXT. A field
+    no page shows (_UNSHOWN_TEXT) is warned of and left out instead, whatever its length;
+    a date (_DATE_SPELLINGS), whose text is not published but read as a date, is refused
+    as no date (date_problem): "would not be published whole" was untrue of both."""
+    if key in _UNSHOWN_TEXT.get(what, ()) or key in _DATE_SPELLINGS:
+        return False
+    return bool(too_long(value))
 
 
 def _numbered(value: Any) -> Iterator[tuple[int, dict]]:
