@@ -325,9 +325,8 @@ def zone_problem(match: re.Match, month_only: bool = False) -> str:
         return ""
     return (
         f"is {_clock_shown(_uk_clock(match) or reading)} in the UK (its zone {zone} read "
-        "on the UK's clock), "
-        f"another {shown} than the one written: write the UK date and time the team means, "
-        "without a zone"
+        f"on the UK's clock), another {shown} than the one written: write the UK date and "
+        "time the team means, without a zone"
     )
 
 
