@@ -375,7 +375,7 @@ def test_team_csv(tmp_path):
         ("2022-10-15", "2022-10-17", "Saturday 15 October 2022 to Monday 17 October 2022"),
         ("2022-10-15T10:00:00", "2022-10-14T12:00:00", "Saturday 15 October 2022, 10:00"),
         ("2022-10-15T10:00:00", "soon", "Saturday 15 October 2022, 10:00"),
-        (" 2022-10-15T10:00:00.000Z ", None, "Saturday 15 October 2022, 10:00"),
+        (" 2022-10-15T10:00:00.000Z ", None, "Saturday 15 October 2022, 11:00"),  # (UTC: BST)
         ("2022-02-30T10:00:00", None, ""),  # no such day
         ("2022-10-15T25:00:00", None, ""),
         ("next Tuesday", None, ""),

@@ -3,6 +3,7 @@ never published with a date, a name or a contact the team did not give."""
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -68,7 +69,7 @@ def test_event_and_priority_dates_that_are_dates_or_none_are_read(tmp_path):
         "Saturday 15 October 2022, 10:00 to 12:00",
         "Thursday 29 February 2024",
         "",
-        "Saturday 15 October 2022, 10:00",
+        "Saturday 15 October 2022, 11:00",  # (10:00 UTC is 11:00 on the UK's summer clock)
     ]
     assert team.priorities[0]["issue_month"] == "July 2022"
 
@@ -411,3 +412,28 @@ def test_a_link_description_is_taken_and_warned_of_from_json_and_csv_alike(tmp_p
         ]
         named = "neighbourhood E02002834, " if path.suffix == ".json" else ""
         assert team_warnings(teams) == [f"{path.name}: {named}{where}{said}"]
+
+
+@pytest.mark.parametrize("opened", ['"', ""])
+def test_team_csv_cell_past_the_csv_readers_limit_is_refused_saying_why(tmp_path, opened):
+    """A cell longer than the csv reader takes (131,072 characters by default) was refused
+    with the csv module's "field larger than field limit" and a hint about quotes alone:
+    it is a quote never closed or a text far past the limit of one team text. The limit is
+    the process's (a loader raises it): set here to the default, and restored."""
+    path = tmp_path / "team.csv"
+    closed = opened  # (a quoted megabyte cell, closed; or an unquoted one)
+    path.write_text(
+        f"code,kind,name,bio\nN1,person,Jo,{opened}{'b' * 200_000}{closed}\n", encoding="utf-8"
+    )
+    before = csv.field_size_limit(131_072)
+    try:
+        with pytest.raises(TeamError) as caught:
+            read_team(path)
+    finally:
+        csv.field_size_limit(before)
+    assert str(caught.value) == (
+        "cannot read team information team.csv: the record from line 2 on has a cell longer "
+        "than 131,072 characters: a quote opened in a cell and never closed takes the rows "
+        "after it into one cell (close it, or double a quote inside a quoted cell), and a "
+        "team text is at most 5,000 characters"
+    )

@@ -219,13 +219,13 @@ def test_the_team_csv_is_read_as_before(tmp_path):
 
 # --- texts longer than MAX_TEXT ---------------------------------------------------------------
 
-#: (the place of a text in the fixture's bundle, as a message names it)
+#: (the place of a published text in the fixture's bundle, as a message names it; a link's
+#: description, which no page shows, is warned of instead: see below)
 TEXTS = [
     (("neighbourhood", "name"), "neighbourhood, name"),
     (("neighbourhood", "description"), "neighbourhood, description"),
     (("neighbourhood", "contact_details", "email"), "neighbourhood, contact_details, email"),
     (("neighbourhood", "links", 1, "title"), "neighbourhood, links, item 2, title"),
-    (("neighbourhood", "links", 1, "description"), "neighbourhood, links, item 2, description"),
     (("people", 0, "bio"), "people, item 1, bio"),
     (("priorities", 0, "action"), "priorities, item 1, action"),
     (("events", 0, "description"), "events, item 1, description"),
@@ -278,25 +278,43 @@ def test_a_csv_cell_longer_than_the_limit_is_refused_naming_its_line(tmp_path):
     assert str(read_team(path)["N1"].people[0]["bio"]) == bio[1:]
 
 
-def test_a_link_description_longer_than_the_limit_is_refused_from_json_and_csv_alike(tmp_path):
-    """The JSON took a 6,000-character link description with a warning that the team CSV
-    refused in a link row: one rule (too_long) for every text either reader reads."""
-    text = "d" * 6_000
+def test_a_link_description_longer_than_the_limit_is_warned_of_from_json_and_csv_alike(tmp_path):
+    """Both readers refused a 6,000-character link description as text that "would not be
+    published whole": no page shows a link's description at all (_UNSHOWN_TEXT), so it is
+    taken and left out with a warning that says so and gives its length, as a short one
+    is; the link itself is published. Only its first characters are shown."""
+    text = "<p>" + "d" * 5_997
     said = (
-        "description: the text is 6,000 characters long, more than the 5,000 one team text "
-        "may hold (markup included): it would not be published whole; shorten it"
+        "link 'Force': its description 'ddd" + "d" * 57 + "' (6,000 characters) is not "
+        "shown on the page (a link shows its title and address): left out"
     )
     bundle = _bundle()
-    bundle["neighbourhood"]["links"][1]["description"] = text
-    assert _refused(tmp_path, {CODE: bundle}) == f"{HOOD}, neighbourhood, links, item 2, {said}"
+    bundle["neighbourhood"]["links"][1].update(title="Force", description=text)
+    teams = read_team(_write(tmp_path, {CODE: bundle}))
+    assert ("Force", "https://www.leics.police.uk/") in teams[CODE].links
+    assert f"{HOOD}, {said}" in teams[CODE].warnings
     path = tmp_path / "team.csv"
     path.write_text(
         f"code,kind,title,url,description\nN1,link,Force,https://example.org,{text}\n",
         encoding="utf-8",
     )
+    teams = read_team(path)
+    assert teams["N1"].links == [("Force", "https://example.org")]
+    assert teams["N1"].warnings == [f"team.csv: line 2 (neighbourhood N1), {said}"]
+
+
+def test_a_text_in_a_column_its_kind_does_not_read_is_refused_as_unread_whatever_its_length(
+    tmp_path,
+):
+    """A value in a column its row does not read is published not at all: it was refused as
+    a text that "would not be published whole" when it was also long; the true reason is
+    given whatever its length."""
+    path = tmp_path / "team.csv"
+    path.write_text("code,kind,name,title\nN1,person,Jo," + "t" * 6_000 + "\n", encoding="utf-8")
     with pytest.raises(TeamError) as caught:
         read_team(path)
-    assert str(caught.value) == f"team.csv: line 2 (neighbourhood N1), column {said}"
+    assert "column title: a person row does not read this column" in str(caught.value)
+    assert "published whole" not in str(caught.value)
 
 
 # --- values the reader would drop: a column its row does not read, an id not its key, ------
@@ -339,10 +357,11 @@ def test_a_csv_value_in_a_column_its_kind_does_not_read_is_refused(tmp_path):
 def test_every_kind_refuses_the_columns_it_does_not_read(tmp_path, row, column, kind):
     header = "code,kind,name,telephone,issue,start_date,rank,url,description\n"
     message = _csv_refused(tmp_path, header + row + "\n")
+    a = "an" if kind == "event" else "a"  # ("a event row": the article is the kind's)
     assert message.startswith(
-        f"team.csv: line 2 (neighbourhood N1), column {column}: a {kind} row does not read"
+        f"team.csv: line 2 (neighbourhood N1), column {column}: {a} {kind} row does not read"
     ), message
-    assert f"a {kind} row reads {', '.join(CSV_KIND_COLUMNS[kind])}:" in message
+    assert f"{a} {kind} row reads {', '.join(CSV_KIND_COLUMNS[kind])}:" in message
 
 
 def test_the_csv_kinds_read_exactly_the_csv_columns():
@@ -491,3 +510,17 @@ def test_the_committed_team_file_reads():
     """The fixture, as saved (its ids are its keys; each date given once)."""
     teams = read_team(TEAM)
     assert CODE in teams and teams[CODE].people and teams[CODE].events
+
+
+def test_a_date_longer_than_the_limit_is_refused_as_no_date_from_json_and_csv_alike(tmp_path):
+    """A date's text is not published (the page shows the date it names): one longer than
+    MAX_TEXT was refused as text that "would not be published whole"; it is no date, and
+    the message says so, quoting its start."""
+    date = "2022-10-15T10:00:00" + " later" * 1_000
+    said = f"event 'Beat meeting': start_date {date[:60]!r}... is not a date (written as "
+    said += "2022-10-15T10:00:00)"
+    bundle = _bundle()
+    bundle["events"][0]["start_date"] = date
+    assert _refused(tmp_path, {CODE: bundle}) == f"{HOOD}, {said}"
+    message = _csv_refused(tmp_path, f"code,kind,title,start_date\nN1,event,Beat meeting,{date}\n")
+    assert message == f"team.csv: line 2 (neighbourhood N1), {said}"

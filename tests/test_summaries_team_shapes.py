@@ -268,3 +268,28 @@ def test_the_fixture_itself_reads(tmp_path):
     data = copy.deepcopy(_fixture())
     team = read_team(_write(tmp_path, data))[CODE]
     assert (len(team.people), len(team.priorities), len(team.events)) == (2, 2, 2)
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["1e999", "-1E400", "1e-999", "1.50", "123456789012345678901234567890.5", "1e3", "-0", "7"],
+)
+def test_a_number_where_text_belongs_is_published_as_written(tmp_path, written):
+    """A number reads as the text it is written as (as the team CSV's cell would): read as
+    a float, 1e999 was published as "inf", 1e-999 as "0.0", 1.50 as "1.5" and a long number
+    without its last digits."""
+    path = tmp_path / "team.json"
+    text = '{"N1": {"neighbourhood": {"name": NUMBER}, "people": [{"name": "Jo", "rank": NUMBER}]}}'
+    path.write_text(text.replace("NUMBER", written), encoding="utf-8")
+    team = read_team(path)["N1"]
+    assert (team.name, team.people[0]["rank"]) == (written, written)
+
+
+def test_a_number_where_an_object_belongs_is_named_as_written(tmp_path):
+    path = tmp_path / "team.json"
+    path.write_text('{"N1": {"people": [1.50]}}', encoding="utf-8")
+    with pytest.raises(TeamError) as caught:
+        read_team(path)
+    assert str(caught.value).startswith(
+        "team.json: neighbourhood N1, people, item 1: found the number 1.50 where a person belongs"
+    ), caught.value

@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 from pathlib import Path
 from typing import Any, Callable, Union
 
@@ -62,15 +63,34 @@ def _no_constant(name: str) -> Any:
     raise _NotANumber(name)
 
 
-def strict_json(text: str, finite: bool = False) -> Any:
+class JsonNumber(str):
+    """A JSON number kept as the text it is written as (``numbers_as_text``), for a reader
+    whose numbers are texts to publish: as a float, ``1e999`` read as inf, ``1e-999`` as 0.0,
+    ``1.50`` as 1.5 and a long number lost its digits ("1.2345678901234568e+29"), so the
+    text published was not the one written."""
+
+
+def _integer_text(text: str) -> JsonNumber:
+    """An integer as its JsonNumber, refused past Python's int conversion limit as
+    ``json.loads`` refuses it (one rule for a number too long, however it is read)."""
+    limit = getattr(sys, "get_int_max_str_digits", lambda: 4300)()
+    if limit and len(text.lstrip("-")) > limit:
+        raise ValueError(text[:20])
+    return JsonNumber(text)
+
+
+def strict_json(text: str, finite: bool = False, numbers_as_text: bool = False) -> Any:
     """``json.loads(text)``, refusing duplicate keys and lone surrogates (see the module),
-    and with ``finite`` NaN, Infinity and -Infinity; raises ValueError (a JSONDecodeError
-    for broken JSON) or RecursionError."""
+    and with ``finite`` NaN, Infinity and -Infinity; with ``numbers_as_text`` every number
+    is a JsonNumber. Raises ValueError (a JSONDecodeError for broken JSON) or
+    RecursionError."""
+    options: dict[str, Any] = {"object_pairs_hook": _unique_keys}
+    if finite:
+        options["parse_constant"] = _no_constant
+    if numbers_as_text:
+        options.update(parse_float=JsonNumber, parse_int=_integer_text)
     try:
-        if finite:
-            value = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
-        else:
-            value = json.loads(text, object_pairs_hook=_unique_keys)
+        value = json.loads(text, **options)
     except _DuplicateKey as exc:
         raise ValueError(f"the key {exc.args[0]!r} is given twice in one object") from None
     except _NotANumber as exc:
@@ -89,11 +109,13 @@ def strict_json(text: str, finite: bool = False) -> Any:
     return value
 
 
-def parse_json_text(text: str, error: ErrorMaker, where: str, finite: bool = False) -> Any:
-    """``text`` parsed (:func:`strict_json`, ``finite`` passed on); ``error`` raised, naming
-    ``where``, when it is not JSON or is refused."""
+def parse_json_text(
+    text: str, error: ErrorMaker, where: str, finite: bool = False, numbers_as_text: bool = False
+) -> Any:
+    """``text`` parsed (:func:`strict_json`, ``finite`` and ``numbers_as_text`` passed on);
+    ``error`` raised, naming ``where``, when it is not JSON or is refused."""
     try:
-        return strict_json(text, finite)
+        return strict_json(text, finite, numbers_as_text)
     except json.JSONDecodeError as exc:
         raise error(f"{where}: not valid JSON ({exc})") from exc
     except ValueError as exc:  # (an integer past the conversion limit, or refused above)
@@ -103,12 +125,17 @@ def parse_json_text(text: str, error: ErrorMaker, where: str, finite: bool = Fal
 
 
 def read_json_file(
-    path: PathLike, error: ErrorMaker, encoding: str = "utf-8-sig", finite: bool = True
+    path: PathLike,
+    error: ErrorMaker,
+    encoding: str = "utf-8-sig",
+    finite: bool = True,
+    numbers_as_text: bool = False,
 ) -> Any:
     """The JSON value in the file at ``path`` (a UTF-8 byte order mark allowed by default);
     ``error`` raised, naming the file, when it cannot be read, is not UTF-8 or not JSON
     (NaN, Infinity and -Infinity refused unless not ``finite``: a file this tool wrote
-    itself may hold them). A FIFO or a device is refused unopened (core.common.text_file)."""
+    itself may hold them). With ``numbers_as_text`` every number is the JsonNumber of its
+    text. A FIFO or a device is refused unopened (core.common.text_file)."""
     path = Path(path)
     try:
         text = read_text_file(path, encoding=encoding)
@@ -116,4 +143,4 @@ def read_json_file(
         raise error(f"{path}: cannot be read ({exc.strerror or exc})") from exc
     except UnicodeDecodeError as exc:
         raise error(f"{path}: not UTF-8 text (byte {exc.start:,} cannot be decoded)") from exc
-    return parse_json_text(text, error, str(path), finite)
+    return parse_json_text(text, error, str(path), finite, numbers_as_text)

@@ -13,14 +13,17 @@ the place: each was dropped, published under the typo or cut short in silence. S
 other values the reader would drop: a CSV value in a column its row's kind does not read
 (CSV_KIND_COLUMNS), a JSON ``neighbourhood.id`` that is not the code it is keyed by, and a
 date given under both its spellings as two different dates. A link's description, which no
-page shows, is taken and left out with a warning, from JSON and CSV alike.
+page shows, is taken and left out with a warning, from JSON and CSV alike, whatever its
+length (_UNSHOWN_TEXT).
 
 The API's numbers come as strings, many fields are null, and descriptions hold HTML. Every
 text is reduced to a few harmless tags (p, br, strong, em, b, i, ul, ol, li, and a with an
 http(s)/mailto/tel link); everything else is dropped and every text node escaped, so a hostile
 ``<script>``, ``onerror=`` or ``javascript:`` link cannot reach a page. Events are shown
 with their day and times ("Saturday 15 October 2022, 10:00 to 12:00"), priorities to the
-month; a date that is no date ("2022-02-30", "25:61", year 0) is refused. The leak gate
+month; a date that is no date ("2022-02-30", "25:61", year 0) is refused. A date is UK
+time: one with a zone ("Z", "+01:00") is shown on the UK's clock, and refused when that
+is another day than the one written (zone_problem). The leak gate
 refuses day-precise dates and contact details in public outputs, so
 :func:`published_team_texts` lists exactly the event dates as rendered and the contacts the
 team data holds; the gate exempts those whole texts from its date and contact checks only.
@@ -42,7 +45,7 @@ from typing import Any, Optional, Union
 
 from markupsafe import Markup
 
-from ..common.json_file import read_json_file
+from ..common.json_file import JsonNumber, read_json_file
 from ..gate.scan import find_contacts
 
 PathLike = Union[str, Path]
@@ -162,26 +165,32 @@ def month_of(value: Any) -> str:
 
 _DATE_TIME = re.compile(
     r"\s*(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?"
-    r"(?:Z|[+-]\d{2}:?\d{2})?\s*$"
+    r"(?P<zone>Z|[+-]\d{2}:?\d{2})?\s*$"
 )
 
 
+def _written(match: re.Match) -> tuple[Optional[str], ...]:
+    """(year, month, day, hour, minute, second) of a _DATE_TIME match as written (its zone
+    aside: _uk_clock reads it)."""
+    return match.groups()[:6]
+
+
 def _moment(value: Any) -> Optional[tuple[datetime.date, Optional[str]]]:
-    """(day, "HH:MM" or None) of an API date such as '2016-09-17T12:00:00'; None if it is
-    not one. Midnight counts as no time given (the API writes dates as T00:00:00)."""
+    """(day, "HH:MM" or None) of an API date such as '2016-09-17T12:00:00' on the UK's clock
+    (_uk_reading: a zone read as the moment it names); None if it is not one. Midnight
+    written counts as no time given (the API writes dates as T00:00:00)."""
     match = _DATE_TIME.match(plain(value))
     if not match:
         return None
-    year, month, day, hour, minute, _second = match.groups()
     try:
-        date = datetime.date(int(year), int(month), int(day))
-    except ValueError:
+        reading = _uk_reading(match)
+    except (ValueError, OverflowError):  # (no date or time of the calendar: date_problem)
         return None
-    if hour is None or (int(hour), int(minute)) == (0, 0):
-        return date, None
-    if int(hour) > 23 or int(minute) > 59:
+    if reading is None:
         return None
-    return date, f"{int(hour):02d}:{int(minute):02d}"
+    if (reading.hour, reading.minute) == (0, 0):
+        return reading.date(), None
+    return reading.date(), f"{reading:%H:%M}"
 
 
 #: The years a team's date may name. Why: "0000-01-01" (damage, or a blank date exported by a
@@ -216,14 +225,109 @@ def date_problem(value: Any, month_only: bool = False) -> str:
     if not 1 <= month <= 12:
         return "is no date of the calendar (no such month)"
     if len(groups) > 2:  # (a day, and a time when its hour is given: _DATE_TIME)
-        day, hour, minute, second = groups[2:]
+        day, hour, minute, second = _written(match)[2:]
         try:
             datetime.date(year, month, int(day))
         except ValueError:
             return "is no date of the calendar (no such day)"
         if hour is not None and (int(hour) > 23 or int(minute) > 59 or int(second or 0) > 59):
             return "is no time of day"
+        return zone_problem(match, month_only)
     return ""
+
+
+#: The UK's summer time (BST, an hour ahead of UTC): from 01:00 UTC on the last Sunday of
+#: March to 01:00 UTC on the last Sunday of October, the rule since 1996 (the readers read
+#: every year by it). Written here rather than read from a time zone database: Python on
+#: Windows, where most QGIS runs, has none without the tzdata package.
+_BST = datetime.timedelta(hours=1)
+_BST_CHANGE = datetime.time(1, 0)
+
+
+def _last_sunday(year: int, month: int) -> datetime.date:
+    last = datetime.date(year, month, 31)  # (March and October both have 31 days)
+    return last - datetime.timedelta(days=(last.weekday() + 1) % 7)
+
+
+def uk_time(utc: datetime.datetime) -> datetime.datetime:
+    """The UK's clock time (GMT, or BST in summer: _BST) at ``utc`` (naive, in UTC)."""
+    start = datetime.datetime.combine(_last_sunday(utc.year, 3), _BST_CHANGE)
+    end = datetime.datetime.combine(_last_sunday(utc.year, 10), _BST_CHANGE)
+    return utc + _BST if start <= utc < end else utc
+
+
+def _offset(zone: str) -> Optional[datetime.timedelta]:
+    """The offset from UTC a zone ('Z', '+01:00', '-0200') names; None when it names none
+    (minutes past 59, or a day or more)."""
+    if zone == "Z":
+        return datetime.timedelta(0)
+    hours, minutes = int(zone[1:3]), int(zone[-2:])
+    if hours > 23 or minutes > 59:
+        return None
+    size = datetime.timedelta(hours=hours, minutes=minutes)
+    return size if zone[0] == "+" else -size
+
+
+def _uk_clock(match: re.Match) -> Optional[datetime.datetime]:
+    """The UK's clock time a _DATE_TIME match names: as written when it has no zone (the
+    API writes the UK's own time, with none); else the moment its zone names, on the UK's
+    clock (uk_time). None when its zone names no offset (_offset)."""
+    year, month, day, hour, minute, second = (int(part or 0) for part in _written(match))
+    written = datetime.datetime(year, month, day, hour, minute, second)
+    zone = match.group("zone")
+    if not zone:
+        return written
+    offset = _offset(zone)
+    return None if offset is None else uk_time(written - offset)
+
+
+def _clock_shown(when: datetime.datetime) -> str:
+    """A clock time as a message shows it: 'Friday 11 December 2026, 01:30'; the day alone
+    at midnight (as the page shows a date written alone: _moment)."""
+    return _day(when.date()) + (f", {when:%H:%M}" if (when.hour, when.minute) != (0, 0) else "")
+
+
+def _uk_reading(match: re.Match) -> Optional[datetime.datetime]:
+    """What the page shows of a _DATE_TIME match, on the UK's clock (_uk_clock): its day
+    and time, or its day at midnight when it is written at midnight (a date alone, as the
+    API writes one: ``2022-10-15T00:00:00Z`` is 15 October, not 01:00 on it in summer).
+    None when its zone names no offset; ValueError or OverflowError when it names no date
+    or time of the calendar (date_problem says which)."""
+    clock = _uk_clock(match)
+    hour, minute = (int(part or 0) for part in _written(match)[3:5])
+    if clock is None or (hour, minute) != (0, 0):
+        return clock
+    return datetime.datetime.combine(clock.date(), datetime.time(0))
+
+
+def zone_problem(match: re.Match, month_only: bool = False) -> str:
+    """Why a date written with a zone (``Z``, ``+01:00``, ``-02:00``) cannot be shown, or ""
+    when it can: none given, or one that names, on the UK's clock, the day written (for a
+    priority, shown to the month, ``month_only``: the month written). Such a date is
+    shown on the UK's clock (_moment): ``2022-10-15T10:00:00Z`` as 11:00 in summer, the
+    time the public reads on their own clocks. Why: the zone was not read, so
+    ``2026-12-10T23:30:00-02:00`` (01:30 on 11 December in the UK) was published as
+    Thursday 10 December, 23:30, and ``10:00Z`` in summer an hour early, and nobody was
+    told. Refused when the day changes: which day the team meant (the one written, or the
+    one their system's zone names) only the team can say; the message gives both."""
+    zone = match.group("zone")
+    if not zone:
+        return ""
+    reading = _uk_reading(match)
+    if reading is None:
+        return f"has the zone {zone}, which is no offset from UTC (at most 23:59)"
+    year, month, day = (int(part) for part in _written(match)[:3])
+    if month_only:
+        shown, same = "month", (reading.year, reading.month) == (year, month)
+    else:
+        shown, same = "day", reading.date() == datetime.date(year, month, day)
+    if same:
+        return ""
+    return (
+        f"is {_clock_shown(_uk_clock(match) or reading)} in the UK (its zone {zone} read "
+        f"on the UK's clock), another {shown} than the one written: write the UK date and "
+        "time the team means, without a zone"
+    )
 
 
 def _dates_refused(item: dict[str, Any], what: str, keys: tuple[str, ...]) -> str:
@@ -234,7 +338,7 @@ def _dates_refused(item: dict[str, Any], what: str, keys: tuple[str, ...]) -> st
             if name in item:
                 why = date_problem(item[name], month_only=what == "priority")
                 if why:
-                    return f"{what} {_item_name(item, what)}: {name} {str(item[name])!r} {why}"
+                    return f"{what} {_item_name(item, what)}: {name} {_shown(item[name])} {why}"
     return _event_order_problem(item) if what == "event" else ""
 
 
@@ -268,13 +372,19 @@ def _event_order_problem(item: dict[str, Any]) -> str:
 
 
 def _date_given(value: str) -> Optional[tuple[int, ...]]:
-    """(year, month[, day, hour, minute, second]) of a date as the readers take it (a time
-    left out is midnight, as the API writes a date alone; a zone and a second's fraction
-    are not read), or None when it is no date (date_problem names why)."""
-    match = _DATE_TIME.match(value) or _MONTH_ONLY.match(value)
-    if match is None:
-        return None
-    return tuple(int(part or 0) for part in match.groups())
+    """(year, month[, day, hour, minute, second]) of a date as the readers take it, on the
+    UK's clock (a time left out is midnight, as the API writes a date alone; a zone is read
+    as the moment it names: _uk_reading; a second's fraction is not read), or None when it
+    is no date (date_problem names why)."""
+    match = _DATE_TIME.match(value)
+    if match is not None:
+        try:
+            reading = _uk_reading(match)
+        except (ValueError, OverflowError):  # (no date, or past year 9999: date_problem)
+            return None
+        return None if reading is None else reading.timetuple()[:6]
+    match = _MONTH_ONLY.match(value)
+    return None if match is None else tuple(int(part) for part in match.groups())
 
 
 def spelling_problem(item: dict[str, Any], keys: tuple[str, ...]) -> str:
@@ -282,10 +392,14 @@ def spelling_problem(item: dict[str, Any], keys: tuple[str, ...]) -> str:
     '-': start_date and start-date) with different dates is refused, naming both and
     their values; "" when each is given once, or both are the same date however written
     ("2022-10-15" and "2022-10-15T00:00:00": _date_given), or one of them is none (null or
-    blank: nothing is lost), or no date (date_problem refuses it, naming why). Why: the
-    reader took one and ignored the other in silence, so the page showed a date the team
-    may not have meant, and nobody was told which; and the same date written two ways was
-    refused as two values, the texts compared rather than the dates."""
+    blank: nothing is lost), or no date (date_problem refuses it, naming why). Dates are
+    compared on the UK's clock, a zone read as the moment it names: ``2026-12-10T23:30:00
+    -02:00`` and ``2026-12-10T23:30:00Z`` are 01:30 on 11 December and 23:30 on 10
+    December in the UK, and the message says so (the zone was not read, so the two were
+    taken for one date). Why: the reader took one and ignored the other in silence, so the
+    page showed a date the team may not have meant, and nobody was told which; and the same
+    date written two ways was refused as two values, the texts compared rather than the
+    dates."""
     for key in keys:
         one, other = key.replace("-", "_"), key.replace("_", "-")
         if one in item and other in item:
@@ -294,10 +408,22 @@ def spelling_problem(item: dict[str, Any], keys: tuple[str, ...]) -> str:
             if first and second and None not in dates and dates[0] != dates[1]:
                 return (
                     f"{one} {str(item[one])[:60]!r} and {other} {str(item[other])[:60]!r} "
-                    "are one field under two spellings with different values (only one "
-                    "would be read): give it once"
+                    "are one field under two spellings with different values"
+                    f"{_in_the_uk(first, second)} (only one would be read): give it once"
                 )
     return ""
+
+
+def _in_the_uk(*values: str) -> str:
+    """', in the UK X and Y' naming the UK clock times of dates of which one or more is
+    written with a zone (_uk_clock), or "" when none is (each is read as written)."""
+    matches = [_DATE_TIME.match(value) for value in values]
+    if not any(match and match.group("zone") for match in matches):
+        return ""
+    clocks = [_uk_reading(match) if match else None for match in matches]
+    if None in clocks:
+        return ""
+    return ", in the UK " + " and ".join(_clock_shown(clock) for clock in clocks)
 
 
 def _refuse_two_spellings(bundle: dict[str, Any]) -> None:
@@ -332,16 +458,24 @@ _HEADINGS = {"person": "name", "priority": "issue", "event": "title"}
 
 
 def _holds_something(value: Any) -> bool:
-    """Whether ``value`` (a field, or an item's fields) holds anything a team could lose."""
-    if value is None:
-        return False
-    if isinstance(value, str):
-        return bool(value.strip())
-    if isinstance(value, dict):
-        return any(_holds_something(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_holds_something(v) for v in value)
-    return True
+    """Whether ``value`` (a field, or an item's fields) holds anything a team could lose.
+    Read with a stack of its own, not by recursion: a team JSON's parts the summaries do
+    not read (the API's ``locations``, ``centre``) may nest as deep as the JSON reader
+    takes, and recursing two frames a level raised RecursionError at 500 levels (a
+    traceback, not a message) for a blank code or a list item without its id."""
+    pending = [value]
+    while pending:
+        part = pending.pop()
+        if isinstance(part, dict):
+            pending.extend(part.values())
+        elif isinstance(part, list):
+            pending.extend(part)
+        elif isinstance(part, str):
+            if part.strip():
+                return True
+        elif part is not None:
+            return True
+    return False
 
 
 def heading_problem(item: dict[str, Any], what: str, where: str = "") -> str:
@@ -517,17 +651,23 @@ def _link_left_out(link: dict[str, Any]) -> str:
 def _description_unshown(link: dict[str, Any]) -> str:
     """The warning for a link whose description holds text, or "" when it holds none (the
     API writes null). Why a warning, not a refusal: no page shows a link's description (a
-    link is its title and address), the API's links carry one, and the team CSV refused the
-    description the JSON took, so one team's data read one way and not the other; taken
-    and left out by both, the team is told it is not published. One that is not text, or is
-    longer than MAX_TEXT, is refused before, as any other text field (_TEXT_FIELDS)."""
-    text = plain(link.get("description"))
-    if not text:
+    link is its title and address: _UNSHOWN_TEXT), the API's links carry one, and the team
+    CSV refused the description the JSON took, so one team's data read one way and not the
+    other; taken and left out by both, the team is told it is not published. One longer
+    than MAX_TEXT is warned of the same way, with its length: the limit guards against a
+    text published cut short, and this one is published not at all (it was refused as
+    "would not be published whole", which was untrue). Only its first MAX_TEXT characters
+    are read (the sanitiser's work stays bounded). One that is not text is refused before,
+    as any other text field (_TEXT_FIELDS)."""
+    given = link.get("description")
+    text = plain(str(given)[:MAX_TEXT]) if too_long(given) else plain(given)
+    if not text and not too_long(given):
         return ""
     title = plain(link.get("title")) or plain(link.get("url"))
+    length = f" ({len(str(given)):,} characters)" if too_long(given) else ""
     return (
-        f"link {title[:60]!r}: its description {text[:60]!r} is not shown on the page (a "
-        "link shows its title and address): left out"
+        f"link {title[:60]!r}: its description {text[:60]!r}{length} is not shown on the "
+        "page (a link shows its title and address): left out"
     )
 
 
@@ -632,6 +772,11 @@ _TEXT_FIELDS = {
         *("start_date", "start-date", "end_date", "end-date"),
     ),
 }
+#: The text fields of _TEXT_FIELDS that no page shows, by part: read, so that a file
+#: holding them reads (the API's links carry a description), warned of when they hold text
+#: (_description_unshown) and left out. The length limit (too_long) is not theirs: it
+#: guards against a text published cut short, and these are published not at all.
+_UNSHOWN_TEXT: dict[str, tuple[str, ...]] = {"link": ("description",)}
 #: A bundle's lists of items, and what each item is.
 _ITEM_LISTS = (("people", "person"), ("priorities", "priority"), ("events", "event"))
 #: The police.uk API's fields of a neighbourhood and of a link that no page shows: known, so
@@ -676,7 +821,7 @@ def is_text_value(value: Any) -> bool:
     CSV's cell would. Why a list, an object or true/false is not: the CSV has no such value,
     none is any team text, and each was published as nothing (a list or an object) or as
     Python's spelling of it ("['PC']", "True"), so the team's words were lost or changed
-    without a word."""
+    without a word. (read_team_json reads a number as the text written: JsonNumber.)"""
     if value is None or isinstance(value, str):
         return True
     return isinstance(value, (int, float)) and not isinstance(value, bool)
@@ -687,6 +832,8 @@ def found_value(value: Any) -> str:
     the whole of a large list or object, whose view could be a file's length)."""
     if value is None:
         return "null"
+    if isinstance(value, JsonNumber):  # (a number as the file writes it: read_team_json)
+        return f"the number {value[:40]}"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
@@ -743,7 +890,7 @@ def _part_problem(value: Any, where: str, what: str) -> str:
                 f"{where}, {key}: found {found_value(value[key])} where text belongs (text, "
                 "a number or null): it could not be published as written"
             )
-        if key in value and too_long(value[key]):
+        if key in value and _published_too_long(what, key, value[key]):
             return f"{where}, {key}: {too_long(value[key])}"
     details = value.get("contact_details")
     if what != "link" and details is not None:
@@ -798,6 +945,17 @@ def too_long(value: Any) -> str:
         f"the text is {length:,} characters long, more than the {MAX_TEXT:,} one team text may "
         "hold (markup included): it would not be published whole; shorten it"
     )
+
+
+def _published_too_long(what: str, key: str, value: Any) -> bool:
+    """Whether ``value``, the field ``key`` of a ``what`` (a part's name as in _TEXT_FIELDS),
+    is refused as too long: one whose text is published and longer than MAX_TEXT. A field
+    no page shows (_UNSHOWN_TEXT) is warned of and left out instead, whatever its length;
+    a date (_DATE_SPELLINGS), whose text is not published but read as a date, is refused
+    as no date (date_problem): "would not be published whole" was untrue of both."""
+    if key in _UNSHOWN_TEXT.get(what, ()) or key in _DATE_SPELLINGS:
+        return False
+    return bool(too_long(value))
 
 
 def _numbered(value: Any) -> Iterator[tuple[int, dict]]:
@@ -894,7 +1052,9 @@ def shape_problem(bundle: Any) -> str:
 def read_team_json(path: PathLike) -> dict[str, Team]:
     """Code -> Team from a JSON file (see the module notes for the two shapes)."""
     path = Path(path)
-    data = read_json_file(path, lambda why: TeamError(f"cannot read team information {why}"))
+    data = read_json_file(
+        path, lambda why: TeamError(f"cannot read team information {why}"), numbers_as_text=True
+    )
     out: dict[str, Team] = {}
     if isinstance(data, dict):
         pairs = []
@@ -902,8 +1062,8 @@ def read_team_json(path: PathLike) -> dict[str, Team]:
             code = plain(key)
             if not code and _holds_something(bundle):
                 raise TeamError(
-                    f"{path.name}: the neighbourhood code {key!r} is blank: give the code its "
-                    "team information is for"
+                    f"{path.name}: the neighbourhood code {_shown(key)} is blank: give the code "
+                    "its team information is for"
                 )
             if code:
                 pairs.append((code, bundle))
@@ -918,8 +1078,8 @@ def read_team_json(path: PathLike) -> dict[str, Team]:
     for code, bundle in pairs:
         if code in out:  # (a list naming an id twice; " E02" beside "E02" as keys)
             raise TeamError(
-                f"{path.name}: neighbourhood {code} is given twice (the last would replace "
-                "the first): give each neighbourhood once"
+                f"{path.name}: neighbourhood {_code_named(code)} is given twice (the last "
+                "would replace the first): give each neighbourhood once"
             )
         out[code] = _team_of(path, code, bundle)
     return out
@@ -962,8 +1122,9 @@ def _id_problem(code: str, bundle: Any) -> str:
     text = str(given)
     shown = repr(text[:60]) + ("..." if len(text) > 60 else "")
     return (
-        f"neighbourhood, id: the id {shown} is not the code {code!r} the team information "
-        f"is keyed by (it would be published for {code}, its id ignored): give the key and "
+        f"neighbourhood, id: the id {shown} is not the code {_shown(code)} the team "
+        f"information is keyed by (it would be published for {_code_named(code)}, its id "
+        "ignored): give the key and "
         "the id the same neighbourhood code, or leave the id out"
     )
 
@@ -977,8 +1138,10 @@ def _team_of(path: Path, code: str, bundle: Any) -> Team:
             raise TeamError(problem)
         team = team_from_api(bundle)
     except TeamError as exc:
-        raise TeamError(f"{path.name}: neighbourhood {code}, {exc}") from exc
-    team.warnings = [f"{path.name}: neighbourhood {code}, {text}" for text in team.warnings]
+        raise TeamError(f"{path.name}: neighbourhood {_code_named(code)}, {exc}") from exc
+    team.warnings = [
+        f"{path.name}: neighbourhood {_code_named(code)}, {text}" for text in team.warnings
+    ]
     return team
 
 
@@ -1054,7 +1217,9 @@ def _csv_header(path: Path, names: list[str]) -> list[str]:
     for name, key in zip(names, keys):
         same = key.replace("-", "_")  # (a date's two spellings are one field)
         if same in seen:
-            twice = repr(name) if seen[same] == name else f"{seen[same]!r} and {name!r}"
+            twice = (
+                _shown(name) if seen[same] == name else f"{_shown(seen[same])} and {_shown(name)}"
+            )
             raise TeamError(
                 f"{path.name}: the column {twice} is in the header twice (only one of them "
                 "would be read; capitals, spaces and a date's '-' or '_' do not tell columns "
@@ -1063,7 +1228,8 @@ def _csv_header(path: Path, names: list[str]) -> list[str]:
         seen[same] = name
     unknown = [n for n, k in zip(names, keys) if k not in _KNOWN_COLUMNS and n.strip()]
     if unknown:
-        listed = ", ".join(repr(n) for n in unknown)
+        listed = ", ".join(_shown(n) for n in unknown[:_LISTED])
+        listed += f" and {len(unknown) - _LISTED:,} more" if len(unknown) > _LISTED else ""
         which = f"columns {listed} (their" if len(unknown) > 1 else f"column {listed} (its"
         raise TeamError(
             f"{path.name}: no team field is read from the {which} values would be lost); the "
@@ -1087,6 +1253,28 @@ def _unnamed_value(path: Path, line: int, row: dict[str, Any]) -> str:
     return ""
 
 
+#: The most values one message lists, and the characters it shows of each (a team file's
+#: header or cell may be megabytes long: a message is read, not a copy of the file).
+_LISTED, _SHOWN = 10, 60
+
+
+def _shown(text: Any) -> str:
+    """A value as a message quotes it: escaped, and cut to _SHOWN characters ("...")."""
+    text = str(text)
+    return repr(text[:_SHOWN]) + ("..." if len(text) > _SHOWN else "")
+
+
+def _code_named(code: str) -> str:
+    """A neighbourhood code as a message names it: as it is, or quoted and cut (_shown)
+    when it is longer than a code is (the fuzzer's megabyte code was a megabyte message)."""
+    return code if len(code) <= _SHOWN and code.isprintable() else _shown(code)
+
+
+def _a(word: str) -> str:
+    """The article a message puts before ``word`` (a kind of row): "an event", "a link"."""
+    return "an" if word[:1] in "aeiou" else "a"
+
+
 def _unread_value(path: Path, line: int, code: str, kind: str, row: dict[str, Any]) -> str:
     """Why a row with a value in a column its kind does not read is refused (naming the
     line, the column, the kind and the columns it reads), or "" when it has none. Why: the
@@ -1100,10 +1288,10 @@ def _unread_value(path: Path, line: int, code: str, kind: str, row: dict[str, An
             text = str(value)
             shown = repr(text[:60]) + ("..." if len(text) > 60 else "")
             return (
-                f"{path.name}: line {line:,} (neighbourhood {code}), column {key}: a {kind} "
-                f"row does not read this column, so its value {shown} would not be "
-                f"published; a {kind} row reads {', '.join(reads)}: move the value to the "
-                "column it belongs in, or leave the cell empty"
+                f"{path.name}: line {line:,} (neighbourhood {_code_named(code)}), column {key}: "
+                f"{_a(kind)} {kind} row does not read this column, so its value {shown} would "
+                f"not be published; {_a(kind)} {kind} row reads {', '.join(reads)}: move the "
+                "value to the column it belongs in, or leave the cell empty"
             )
     return ""
 
@@ -1130,6 +1318,8 @@ def read_team_csv(path: PathLike) -> dict[str, Team]:
                 rows.append(row)
                 lines.append(reader.line_num)
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        if isinstance(exc, csv.Error) and reader is not None and "field limit" in str(exc):
+            raise TeamError(_cell_past_limit(path, reader.line_num + 1)) from exc
         if isinstance(exc, csv.Error) and reader is not None:
             raise TeamError(
                 f"cannot read team information {path.name}: the record from line "
@@ -1149,39 +1339,43 @@ def read_team_csv(path: PathLike) -> dict[str, Team]:
             continue  # (a blank row, a spreadsheet's ",,,": nothing in it to lose)
         if not code or kind not in _CSV_KINDS:
             raise TeamError(_unread_row(path, line, code, row.get("kind")))
-        for key, value in row.items():
-            if too_long(value):
-                raise TeamError(
-                    f"{path.name}: line {line:,} (neighbourhood {code}), column {key}: "
-                    + too_long(value)
-                )
         unread = _unread_value(path, line, code, kind, row)
-        if unread:
+        if unread:  # (before the lengths: a value in such a column is published not at all)
             raise TeamError(unread)
+        for key, value in row.items():
+            if _published_too_long(kind, key, value):
+                raise TeamError(
+                    f"{path.name}: line {line:,} (neighbourhood {_code_named(code)}), column "
+                    f"{key}: {too_long(value)}"
+                )
         if kind == "neighbourhood":
             if code in described:
                 raise TeamError(
-                    f"{path.name}: line {line:,}: neighbourhood {code} is described twice "
-                    f"(lines {described[code]:,} and {line:,}; the last would replace the "
-                    "first): give one neighbourhood row per code"
+                    f"{path.name}: line {line:,}: neighbourhood {_code_named(code)} is "
+                    f"described twice (lines {described[code]:,} and {line:,}; the last would "
+                    "replace the first): give one neighbourhood row per code"
                 )
             described[code] = line
         if kind in ("event", "priority"):
             keys = _EVENT_DATES if kind == "event" else _PRIORITY_DATES
             problem = _dates_refused(row, kind, keys)
             if problem:
-                raise TeamError(f"{path.name}: line {line:,} (neighbourhood {code}), {problem}")
+                raise TeamError(
+                    f"{path.name}: line {line:,} (neighbourhood {_code_named(code)}), {problem}"
+                )
         if kind in _HEADINGS:
             problem = heading_problem(row, kind)
             if problem:
-                raise TeamError(f"{path.name}: line {line:,} (neighbourhood {code}), {problem}")
+                raise TeamError(
+                    f"{path.name}: line {line:,} (neighbourhood {_code_named(code)}), {problem}"
+                )
         if kind == "link":
             left_out = _description_unshown(row)
             if not _safe_link(row.get("url")):
                 left_out = _link_left_out({"url": row.get("url"), "title": row.get("title")})
             if left_out:
                 warnings.setdefault(code, []).append(
-                    f"{path.name}: line {line:,} (neighbourhood {code}), {left_out}"
+                    f"{path.name}: line {line:,} (neighbourhood {_code_named(code)}), {left_out}"
                 )
         bundle = bundles.setdefault(
             code, {"neighbourhood": {"links": []}, "people": [], "priorities": [], "events": []}
@@ -1207,6 +1401,20 @@ def read_team_csv(path: PathLike) -> dict[str, Team]:
     return teams
 
 
+def _cell_past_limit(path: Path, line: int) -> str:
+    """Why a record with a cell longer than Python's csv reader takes is refused (its limit
+    is the process's: 131,072 characters unless a loader raised it). Why: the message was
+    the csv module's "field larger than field limit (131072)" with a hint about quotes
+    alone, though a cell that long is either a quote never closed (the rows after it taken
+    into one cell) or a text far longer than one team text may hold (MAX_TEXT)."""
+    return (
+        f"cannot read team information {path.name}: the record from line {line:,} on has a "
+        f"cell longer than {csv.field_size_limit():,} characters: a quote opened in a cell "
+        "and never closed takes the rows after it into one cell (close it, or double a quote "
+        f"inside a quoted cell), and a team text is at most {MAX_TEXT:,} characters"
+    )
+
+
 def _unread_row(path: Path, line: int, code: str, kind: Any) -> str:
     """Why a row with no neighbourhood code, or a kind the reader does not know, is refused.
     Why: it was skipped in silence, so a person typed as ``officer`` or an event whose code
@@ -1214,8 +1422,8 @@ def _unread_row(path: Path, line: int, code: str, kind: Any) -> str:
     if not code:
         return f"{path.name}: line {line:,} has no neighbourhood code: give the code it is for"
     return (
-        f"{path.name}: line {line:,} (neighbourhood {code}) has the kind {str(kind or '')!r}: "
-        f"the kinds are {', '.join(sorted(_CSV_KINDS))}"
+        f"{path.name}: line {line:,} (neighbourhood {_code_named(code)}) has the kind "
+        f"{_shown(str(kind or ''))}: the kinds are {', '.join(sorted(_CSV_KINDS))}"
     )
 
 
