@@ -183,3 +183,39 @@ def test_web_map_exported_beside_links_every_summary(browser, exported):
     page.wait_for_selector("html[data-cm-ready]", state="attached", timeout=30000)
     assert page.url.split("#")[0].endswith("/map/index.html")
     assert "m=2022-10" in page.url
+
+
+# Per text of a page's charts: its drawn height in CSS pixels (font size times the SVG's
+# scale), whether it lies inside its chart, and whether it overlaps the text drawn before it.
+_CHART_TEXTS = """() => [...document.querySelectorAll('svg.chart')].flatMap(svg => {
+    const frame = svg.getBoundingClientRect();
+    const scale = svg.getScreenCTM().a;
+    const boxes = [];
+    return [...svg.querySelectorAll('text')].map(t => {
+        const box = t.getBoundingClientRect();
+        const size = parseFloat(getComputedStyle(t).fontSize) * scale;
+        const inside = box.left >= frame.left - 0.5 && box.right <= frame.right + 0.5
+            && box.top >= frame.top - 0.5 && box.bottom <= frame.bottom + 0.5;
+        const overlaps = boxes.some(b => box.left < b.right - 0.5 && b.left < box.right - 0.5
+            && box.top < b.bottom - 0.5 && b.top < box.bottom - 0.5);
+        boxes.push(box);
+        return [t.textContent, Math.round(size * 10) / 10, inside, overlaps];
+    });
+})"""
+
+
+@pytest.mark.parametrize("width", (1280, 360))
+def test_chart_text_is_readable_at_every_width(browser, exported, width):
+    """The charts scaled their text with them: on a 360 px phone the 640-unit charts drew
+    their labels about 5 px high ("Not applicable (anti-social behaviour)" beside its bar
+    took 250 of the 640 units). Every chart text is now at least 9 px high on a phone, inside
+    its chart, and clear of the others."""
+    folder = exported["done"].folder
+    page, errors = _open(browser, folder / "abbey-park.html", width)
+    texts = page.evaluate(_CHART_TEXTS)
+    assert len(texts) > 20
+    for text, size, inside, overlaps in texts:
+        assert size >= 9, (width, text, size)
+        assert inside and not overlaps, (width, text, inside, overlaps)
+    assert not errors
+    page.context.close()

@@ -124,8 +124,12 @@ def axis_ticks(largest: int) -> list[int]:
 
 
 def trend_svg(labels: list[str], values: list[Optional[int]], title: str, uid: str) -> str:
-    """A line over the months; a gap (and a hollow marker on the axis) for a missing month."""
-    width, height, left, right, top, bottom = 640, 230, 52, 24, 14, 48
+    """A line over the months; a gap (and a hollow marker on the axis) for a missing month.
+
+    400 units wide, not 640: an SVG's text shrinks with it, and on a 360 px phone the
+    640-unit chart drew its month and count labels 5 px high (the page's CSS caps it at
+    32rem on a wide screen, where the labels come out at body-text size)."""
+    width, height, left, right, top, bottom = 400, 220, 52, 16, 14, 48
     known = [v for v in values if v is not None]
     ticks = axis_ticks(max(known) if known else 0)
     vmax = ticks[-1]
@@ -139,7 +143,7 @@ def trend_svg(labels: list[str], values: list[Optional[int]], title: str, uid: s
         return top + (height - top - bottom) * (1 - v / vmax)
 
     parts = [
-        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
+        f'<svg class="chart trend" viewBox="0 0 {width} {height}" role="img" '
         f'aria-labelledby="{uid}-t {uid}-d" focusable="false">',
         f'<title id="{uid}-t">{_e(title)}</title>',
         f'<desc id="{uid}-d">'
@@ -195,7 +199,7 @@ def trend_svg(labels: list[str], values: list[Optional[int]], title: str, uid: s
                 else ""
             )
             parts.append(
-                f'<text x="{x(i):.1f}" y="{height - bottom + 16}" text-anchor="middle" '
+                f'<text x="{x(i):.1f}" y="{height - bottom + 20}" text-anchor="middle" '
                 f'class="tick">{_e(mon)}{year_line}</text>'
             )
     parts.append("</svg>")
@@ -204,12 +208,19 @@ def trend_svg(labels: list[str], values: list[Optional[int]], title: str, uid: s
 
 def bars_svg(rows: list[tuple[str, Optional[int], str]], title: str, uid: str) -> str:
     """Horizontal bars (label, value or None when hidden, colour), outlined so light colours
-    still stand out; the value is written beside each bar."""
-    width, bar_h, gap, left, right = 640, 18, 8, 250, 70
-    height = max(1, len(rows)) * (bar_h + gap) + gap
+    still stand out; the value is written beside each bar.
+
+    Each label stands on its own line above its bar, the bars 360 units wide: beside their
+    bars in 640 units, the labels ("Not applicable (anti-social behaviour)") took 250 of them
+    and on a 360 px phone came out 5 px high. Stacked, the longest label fits the width and
+    reads at about 12 px on a phone (the page's CSS caps the chart at 28rem on a wide
+    screen)."""
+    width, label_h, bar_h, gap, right = 360, 16, 14, 10, 56
+    row_h = label_h + bar_h + gap
+    height = max(1, len(rows)) * row_h + 2
     vmax = max([v for _, v, _ in rows if v] + [1])
     parts = [
-        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
+        f'<svg class="chart bars" viewBox="0 0 {width} {height}" role="img" '
         f'aria-labelledby="{uid}-t {uid}-d" focusable="false">',
         f'<title id="{uid}-t">{_e(title)}</title>',
         f'<desc id="{uid}-d">'
@@ -217,20 +228,18 @@ def bars_svg(rows: list[tuple[str, Optional[int], str]], title: str, uid: str) -
         + "</desc>",
     ]
     for k, (lab, v, colour) in enumerate(rows):
-        y0 = gap + k * (bar_h + gap)
-        w = 0.0 if not v else (width - left - right) * v / vmax
-        parts.append(
-            f'<text x="{left - 8}" y="{y0 + bar_h - 5}" text-anchor="end" class="lab">'
-            f"{_e(lab)}</text>"
-        )
+        y0 = 1 + k * row_h
+        bar_y = y0 + label_h + 2
+        w = 0.0 if not v else (width - right - 1) * v / vmax
+        parts.append(f'<text x="1" y="{y0 + label_h - 4}" class="lab">{_e(lab)}</text>')
         if w > 0:
             parts.append(
-                f'<rect x="{left}" y="{y0}" width="{w:.1f}" height="{bar_h}" fill="{colour}" '
+                f'<rect x="1" y="{bar_y}" width="{w:.1f}" height="{bar_h}" fill="{colour}" '
                 f'stroke="{OUTLINE_COLOUR}" stroke-width="1"/>'
             )
         shown = "hidden" if v is None else f"{v:,}"
         parts.append(
-            f'<text x="{left + w + 6:.1f}" y="{y0 + bar_h - 5}" class="lab">{shown}</text>'
+            f'<text x="{1 + w + 6:.1f}" y="{bar_y + bar_h - 3}" class="lab">{shown}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)
