@@ -175,3 +175,30 @@ def test_processing_shows_a_message_the_core_left_raw_escaped(provider, tmp_path
     message = str(caught.value)
     assert f"{shown_line(profile)}: a mapping profile is a JSON object" in message, message
     assert not _raw(message)
+
+
+def test_the_dock_s_messages_are_shown_escaped(qgis_iface):
+    """The panels' one gate (ui/task_runner.notify): the message bar and the message log."""
+    from qgis.core import Qgis, QgsApplication
+
+    from crime_mapper.ui.task_runner import notify
+
+    logged: list[str] = []
+
+    def keep(message: str, tag: str, level) -> None:
+        if tag == "crime_mapper":
+            logged.append(message)
+
+    log = QgsApplication.messageLog()
+    log.messageReceived.connect(keep)
+    bar = qgis_iface.messageBar()
+    bar.clear_messages()
+    text = "Extract not found: /data/" + "".join(HOSTILE.values())
+    try:
+        notify(qgis_iface, text, Qgis.MessageLevel.Critical)
+    finally:
+        log.messageReceived.disconnect(keep)
+    shown = bar.get_messages(Qgis.MessageLevel.Critical)
+    assert any(shown_text(text) in m for m in shown), shown
+    assert not any(_raw(m) for m in shown)
+    assert logged == [shown_text(text)]
