@@ -10,7 +10,10 @@ folder is left to the open, whose own error ("Is a directory") the callers alrea
 
 The same words say what is wrong with an input path before anything opens it
 (:func:`path_problem`, for every Processing file and folder input), and :func:`shown_path`
-shows such a path in a message. No QGIS, no pandas.
+shows such a path in a message. :func:`shown_text` shows a whole message as it leaves for a
+terminal or a log (the command line's output, Processing's feedback and errors, the dock's
+message bar and the message log each pass one such gate), and :func:`shown_line` one line
+of a list. No QGIS, no pandas.
 """
 
 from __future__ import annotations
