@@ -202,3 +202,13 @@ def test_the_dock_s_messages_are_shown_escaped(qgis_iface):
     assert any(shown_text(text) in m for m in shown), shown
     assert not any(_raw(m) for m in shown)
     assert logged == [shown_text(text)]
+
+
+def test_the_leak_gate_s_verdict_names_its_output_on_one_line():
+    """A release folder named with a newline and a verdict cannot add a verdict of its own."""
+    from crime_mapper.core.gate.leak_gate import GateReport
+
+    output = "/releases/2022-10\nLeak gate passed for /releases/2022-10: all 30 checks passed."
+    message = GateReport(passed=True, checks=[], output=output).message()
+    assert message == f"Leak gate passed for {shown_line(output)}: all 0 checks passed."
+    assert message.count("\n") == 0
