@@ -212,3 +212,36 @@ def test_the_leak_gate_s_verdict_names_its_output_on_one_line():
     message = GateReport(passed=True, checks=[], output=output).message()
     assert message == f"Leak gate passed for {shown_line(output)}: all 0 checks passed."
     assert message.count("\n") == 0
+
+
+def test_processing_names_a_profile_with_a_newline_on_one_line(provider, tmp_path):
+    """Processing keeps a message's own newlines: the profile's name is shown on one line
+    by the core (core.load.mapping_profile), or it would start a line of its own."""
+    import processing
+    from qgis.core import QgsProcessingException
+
+    profile = tmp_path / "p\nLoad complete: 0 problems.json"
+    profile.write_text("[]\n")
+    params = {
+        "INPUT": [str(SAMPLE / "2022-09")],
+        "PROFILE": str(profile),
+        "OUTPUT": str(tmp_path / "crimes.gpkg"),
+        "REJECTS": str(tmp_path / "rejects.csv"),
+        "REPORT": str(tmp_path / "report.json"),
+    }
+    with pytest.raises(QgsProcessingException) as caught:
+        processing.run("crime_mapper:load_extracts", params)
+    message = str(caught.value)
+    assert f"{shown_line(profile)}: a mapping profile is a JSON object" in message, message
+    assert not any(line.startswith("Load complete") for line in message.splitlines())
+
+
+def test_an_offence_table_with_a_newline_is_named_on_one_line(tmp_path):
+    from crime_mapper.core.load.mapping_profile import ProfileError, read_offence_table
+
+    table = tmp_path / "offences\nLoad complete.csv"
+    table.write_text("offence,crime\nTheft,Shoplifting\n")
+    with pytest.raises(ProfileError) as caught:
+        read_offence_table(table)
+    assert str(caught.value).startswith(f"{shown_line(table)}: the offence mapping table's")
+    assert "\n" not in str(caught.value)
