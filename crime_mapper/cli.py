@@ -69,6 +69,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Callable, Optional
 
+from .core.common.text_file import shown_line, shown_text
 from .core.load.extract_head import read_extract_head
 from .core.load.load_run import check_inputs_exist
 from .core.load.mapping_profile import (
@@ -143,6 +144,19 @@ exit codes:
 """
 
 
+def _say(text: object = "", file=None) -> None:
+    """Write one line (or a message's lines) to stdout, or to ``file`` (stderr): every line
+    the command line writes goes through here, its control and invisible characters
+    escaped (core.common.text_file.shown_text; the newlines and tabs of its layout kept).
+
+    Why here and not at each message: a message quotes file names, layer names and values
+    read from the analyst's files (a crime type, a label, a rule's category), from all of
+    the core, and a file named ``a\\rFAKE OK`` or holding ``\\x1b[2J`` rewrote the terminal
+    a failure was reported to. One gate per output stream catches the message nobody
+    thought to escape."""
+    print(shown_text(text), file=sys.stdout if file is None else file)
+
+
 class UsageError(Exception):
     """Nothing can be done: reported as one line on stderr, exit code 2."""
 
@@ -188,15 +202,17 @@ def _exit_code(exc: Exception) -> Optional[int]:
     command line reports (a bug: the traceback is the report)."""
     gate = _error_types(GATE_ERRORS)
     if gate and isinstance(exc, gate):
-        print(f"crime_mapper: error: {exc}", file=sys.stderr)
+        _say(f"crime_mapper: error: {exc}", file=sys.stderr)
         return EXIT_LEAK
     monthly = _error_types((("core.monthly.release", "MonthlyReleaseError"),))
     if monthly and isinstance(exc, monthly):
-        print(f"crime_mapper: error: {exc}", file=sys.stderr)
+        _say(f"crime_mapper: error: {exc}", file=sys.stderr)
         return EXIT_LEAK if "leak gate" in getattr(exc, "reason", "") else EXIT_USAGE
     if isinstance(exc, (UsageError, *_error_types(INPUT_ERRORS))):
-        message = " ".join(str(exc).split())  # one line, whatever the cause
-        print(f"crime_mapper: error: {message}", file=sys.stderr)
+        # one line, whatever the cause; escaped first, so a CR or a form feed a name holds
+        # is shown (as \\r), not taken for a space
+        message = " ".join(shown_text(exc).split())
+        _say(f"crime_mapper: error: {message}", file=sys.stderr)
         return EXIT_USAGE
     return None
 
@@ -248,22 +264,22 @@ def _exit_for(
 
 def _warn(lines: Sequence[str]) -> None:
     for line in lines:
-        print(f"crime_mapper: warning: {line}", file=sys.stderr)
+        _say(f"crime_mapper: warning: {line}", file=sys.stderr)
 
 
 def _print_outputs(paths: Sequence[object]) -> None:
-    print("Outputs:")
+    _say("Outputs:")
     for path in paths:
         if path is not None:
-            print(f"  {path}")
+            _say(f"  {shown_line(path)}")
 
 
 def _print_timings(timings: dict[str, float]) -> None:
     """Seconds per pipeline step on stderr (--timings), so a scheduled job's log shows where
     a slow release spent its time."""
     for step, seconds in timings.items():
-        print(f"crime_mapper: timing: {step} {seconds:.3f} s", file=sys.stderr)
-    print(f"crime_mapper: timing: steps total {sum(timings.values()):.3f} s", file=sys.stderr)
+        _say(f"crime_mapper: timing: {step} {seconds:.3f} s", file=sys.stderr)
+    _say(f"crime_mapper: timing: steps total {sum(timings.values()):.3f} s", file=sys.stderr)
 
 
 #: A number as written on a command line: ASCII digits, an optional sign, point and exponent.
@@ -317,7 +333,7 @@ def _cmd_load(args: argparse.Namespace) -> int:
             ) from exc
         with cannot_write(f"outputs in {args.out}", args.out):
             outputs = run_load_headless(args.inputs, args.out, profile)
-        print(outputs.report_text)
+        _say(outputs.report_text)
         _print_outputs(
             [
                 outputs.gpkg,
@@ -332,7 +348,7 @@ def _cmd_load(args: argparse.Namespace) -> int:
     from .core.load.load_run import run_core_load
 
     core = run_core_load(args.inputs, args.out, profile)
-    print(core.report_text)
+    _say(core.report_text)
     _print_outputs(core.written)
     _warn(core.damaged)
     return _exit_for(core.file_errors, core.reconciles, core.damaged)
@@ -380,9 +396,9 @@ def _cmd_profile_detect(args: argparse.Namespace) -> int:
         delimiter=head.delimiter,
     )
     if args.json:
-        print(json.dumps(asdict(profile), indent=2, sort_keys=True))
+        _say(json.dumps(asdict(profile), indent=2, sort_keys=True))
     else:
-        print(
+        _say(
             f"{head.path.name}: {len(head.header)} columns, {head.encoding}, delimiter "
             f"{head.delimiter!r}"
         )
@@ -390,26 +406,28 @@ def _cmd_profile_detect(args: argparse.Namespace) -> int:
         for role, meaning in ROLES.items():
             column = columns.get(role)
             shown = repr(column) if column else "-"
-            print(f"  {role:<{width}}  {shown:<24} {meaning}")
+            _say(f"  {role:<{width}}  {shown:<24} {meaning}")
         unused = [h for h in head.header if h not in columns.values()]
         if unused:
-            print(
+            _say(
                 "Columns with no role (a load carries them through as extra fields): "
                 + ", ".join(unused)
             )
     if not complete:
-        print(
+        _say(
             f"{head.path.name}: cannot detect a complete profile: it needs crime_ref, date, "
             "x, y and offence or category; map the rest in the profile dialog",
             file=sys.stderr,
         )
         if args.save:
-            print("Profile not saved.", file=sys.stderr)
+            _say("Profile not saved.", file=sys.stderr)
         return EXIT_FILE_ERROR
     if args.save:
         with cannot_write(args.save, args.save):
             profile.save(args.save)
-        print(f"Saved profile: {args.save}", file=sys.stderr if args.json else sys.stdout)
+        _say(
+            f"Saved profile: {shown_line(args.save)}", file=sys.stderr if args.json else sys.stdout
+        )
     return EXIT_OK
 
 
@@ -443,11 +461,11 @@ def _cmd_map_points_history(args: argparse.Namespace) -> int:
     from .core.release.pipeline import run_history_map_points
 
     made = run_history_map_points(args.inputs, args.out)
-    print(f"Map points: {len(made.points):,} from {made.crimes:,} crimes ({made.span})")
-    print(f"Rows read {made.rows_read:,} = accepted {made.accepted:,} + rejected {made.rejected:,}")
+    _say(f"Map points: {len(made.points):,} from {made.crimes:,} crimes ({made.span})")
+    _say(f"Rows read {made.rows_read:,} = accepted {made.accepted:,} + rejected {made.rejected:,}")
     for warning in made.points.warnings:
-        print(f"Warning: {warning}")
-    print(f"Output: {made.path}")
+        _say(f"Warning: {warning}")
+    _say(f"Output: {shown_line(made.path)}")
     _warn(made.file_errors + made.damaged)
     return _exit_for(made.file_errors, damaged=made.damaged)
 
@@ -493,18 +511,16 @@ def _cmd_salt(args: argparse.Namespace) -> int:
     if args.new is not None:
         with cannot_write(f"the salt file {args.new}", args.new):
             path = create_salt_file(args.new)
-        print(
-            f"Created a new secret salt: {path} (readable only by you). Keep it outside "
-            "every output folder and give it to every release of this force: a new salt "
-            "changes every Crime ID."
+        _say(
+            f"Created a new secret salt: {shown_line(path)} (readable only by you). Keep it "
+            "outside every output folder and give it to every release of this force: a new "
+            "salt changes every Crime ID."
         )
-        print(
-            f"Fingerprint (what audits and manifests record): {salt_fingerprint(read_salt(path))}"
-        )
+        _say(f"Fingerprint (what audits and manifests record): {salt_fingerprint(read_salt(path))}")
         return 0
     salt = read_salt(args.check)
-    print(f"The salt in {args.check} is fit for a release.")
-    print(f"Fingerprint (what audits and manifests record): {salt_fingerprint(salt)}")
+    _say(f"The salt in {shown_line(args.check)} is fit for a release.")
+    _say(f"Fingerprint (what audits and manifests record): {salt_fingerprint(salt)}")
     return 0
 
 
@@ -550,11 +566,11 @@ def _cmd_anonymise(args: argparse.Namespace) -> int:
         ("Withheld by rule", outputs.withheld_by_rule),
         ("Rejected", outputs.rejected),
     ):
-        print(f"{label}: {value:,}")
-    print(f"Counts reconcile: {'yes' if outputs.reconciles else 'NO'}")
-    print("Leak gate: passed")
+        _say(f"{label}: {value:,}")
+    _say(f"Counts reconcile: {'yes' if outputs.reconciles else 'NO'}")
+    _say("Leak gate: passed")
     for warning in outputs.warnings:
-        print(f"Warning: {warning}")
+        _say(f"Warning: {warning}")
     _print_outputs(outputs.written)
     if args.timings:
         _print_timings(outputs.timings)
@@ -663,9 +679,9 @@ def _cmd_check_release(args: argparse.Namespace) -> int:
         )
     _warn(outcome.file_errors)
     if outcome.report.passed:
-        print(outcome.report.message())
+        _say(outcome.report.message())
         return EXIT_OK
-    print(outcome.report.message(), file=sys.stderr)
+    _say(outcome.report.message(), file=sys.stderr)
     return EXIT_LEAK
 
 
@@ -739,7 +755,7 @@ def _cmd_release(args: argparse.Namespace) -> int:
         raise UsageError("give a configuration file and --month YYYY-MM (or --example)")
     config = read_config(args.config)
     outputs = _run_release(config, args.month, use_qgis=not args.no_qgis)
-    print(outputs.summary_text())
+    _say(outputs.summary_text())
     not_run = [s for s in outputs.steps if s.status == "not run"]
     _warn([f"{s.name} not run: {s.note}" for s in not_run])
     # each step's warnings, as its own command gives them (to stderr, where a scheduled
@@ -840,12 +856,12 @@ def _cmd_summaries(args: argparse.Namespace) -> int:
         )
     _warn(done.problems[:20])
     for note in done.summaries.notes:
-        print(note)
-    print(
+        _say(note)
+    _say(
         f"Summaries of {done.pages:,} neighbourhoods for {done.summaries.month} written to "
         f"{done.folder} ({done.csv_rows:,} CSV rows). {done.assignment.report()}."
     )
-    print(done.gate_message)
+    _say(done.gate_message)
     return EXIT_OK
 
 
@@ -932,13 +948,13 @@ def _cmd_qa(args: argparse.Namespace) -> int:
         )
     report = run.report
     skipped = [f"{c['name']} ({c['note']})" for c in report.checks if not c["ran"]]
-    print(f"Release QA {report.force} {report.month}: {report.rows:,} rows against "
+    _say(f"Release QA {report.force} {report.month}: {report.rows:,} rows against "
           f"{len(report.history_months)} months of history")  # fmt: skip
-    print(f"Verdict: {report.verdict}")
+    _say(f"Verdict: {report.verdict}")
     for finding in report.findings:
-        print(f"  [{finding.severity}] {finding.title}")
+        _say(f"  [{finding.severity}] {finding.title}")
     if skipped:
-        print("Not run: " + "; ".join(skipped))
+        _say("Not run: " + "; ".join(skipped))
     _print_outputs([run.report_json, run.report_html, run.history_json])
     _warn(run.file_errors)
     _warn([f"history month left out: {note}" for note in report.history_left_out])
@@ -968,7 +984,7 @@ def _cmd_when(args: argparse.Namespace) -> int:
     lookup = read_area_lookup(args.areas) if args.areas else None
     with cannot_write(args.out, args.out):
         path = write_when_page(crimes, args.out, args.by, lookup)
-    print(f"When views of {len(crimes):,} crimes: {path}")
+    _say(f"When views of {len(crimes):,} crimes: {shown_line(path)}")
     # QA history files (.json) hold counts per month, not crimes: the views skip them (an
     # analyst may give qa's --history list as it is), but one that is no QA history at all
     # is said, not skipped in silence
@@ -1135,12 +1151,12 @@ def _cmd_webmap(args: argparse.Namespace) -> int:
             export_beside=True,  # (a process of its own: core.common.forked)
         )
     _warn(done.warnings)
-    print(
+    _say(
         f"web map: {done.index} ({done.crimes:,} crimes, {done.mapped:,} mapped at "
         f"{done.points:,} places, {len(done.months)} month(s), {done.bytes / 1e6:.1f} MB, "
         f"{done.seconds:.1f} s)"
     )
-    print(done.gate)
+    _say(done.gate)
     return EXIT_OK
 
 

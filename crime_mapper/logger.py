@@ -14,6 +14,8 @@ from typing import Any
 
 from qgis.core import Qgis, QgsMessageLog
 
+from .core.common.text_file import shown_text
+
 #: The tab of QGIS's Log Messages panel that crime_mapper writes to.
 LOG_TAG = "crime_mapper"
 LOGGER_NAME = "crime_mapper"
@@ -33,11 +35,13 @@ def qgis_level(levelno: int) -> Any:
 
 
 class QgisLogHandler(logging.Handler):
-    """Forwards records to QgsMessageLog (thread-safe: QGIS queues it to the main thread)."""
+    """Forwards records to QgsMessageLog (thread-safe: QGIS queues it to the main thread),
+    shown as :func:`log_message` shows them."""
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            QgsMessageLog.logMessage(self.format(record), LOG_TAG, qgis_level(record.levelno))
+            text = shown_text(self.format(record))
+            QgsMessageLog.logMessage(text, LOG_TAG, qgis_level(record.levelno))
         except Exception:  # noqa: BLE001 - logging must never raise into the caller
             self.handleError(record)
 
@@ -57,6 +61,9 @@ def log_message(text: str, level: Any = Qgis.MessageLevel.Info) -> None:
     """Write text at a QGIS message level (Info, Success, Warning, Critical) under the tag.
 
     For callers that already hold a QGIS level (the panels' notify); everything else uses
-    :func:`get_logger`.
+    :func:`get_logger`. The text is shown escaped (core.common.text_file.shown_text): a
+    message quoting a file name or a cell with an ESC sequence, a bare CR or a bidi
+    override must not hide or reorder what it says in the log (or in the terminal QGIS
+    echoes its log to).
     """
-    QgsMessageLog.logMessage(text, LOG_TAG, level)
+    QgsMessageLog.logMessage(shown_text(text), LOG_TAG, level)

@@ -20,6 +20,7 @@ share (crimes, map points, neighbourhoods) are declared and read in processing/p
 
 from __future__ import annotations
 
+import functools
 import html
 import math
 import numbers
@@ -49,7 +50,7 @@ from qgis.PyQt.QtCore import QCoreApplication
 from ..compat import FILE_BEHAVIOUR_FOLDER, NUMBER_DOUBLE, SOURCE_FILE
 from ..core.common.feedback import Feedback
 from ..core.common.layer_source import source_file
-from ..core.common.text_file import output_problem, path_problem, shown_path
+from ..core.common.text_file import output_problem, path_problem, shown_path, shown_text
 from ..core.common.vocabulary import FLAG_WORDS, flag_value, flag_word
 
 #: Processing group id -> the group's name in the toolbox (one list, so a new algorithm
@@ -214,11 +215,79 @@ class StylePostProcessor(QgsProcessingLayerPostProcessorInterface):
         layer.triggerRepaint()
 
 
+class ShownFeedback:
+    """A run's QgsProcessingFeedback whose messages are shown escaped
+    (core.common.text_file.shown_text: control and invisible characters written as
+    ``\\x1b``, ``\\r``, ``\\u202e``; a message's own newlines and tabs kept); everything else
+    (progress, cancel) is the feedback's own.
+
+    Why: the log and ``qgis_process``'s terminal get what the core says, and the core's
+    messages quote the analyst's file names, layer names and values read from files. An
+    ESC sequence in one rewrote qgis_process's terminal, a bare CR wrote over the line, and
+    a bidi override reordered it. This is the one gate every algorithm's messages pass
+    (:meth:`CrimeMapperAlgorithm.__init_subclass__` hands it to ``processAlgorithm``), so a
+    message nobody thought to escape is escaped too. It is not a QgsFeedback: hand
+    ``feedback.feedback`` to a QGIS API that needs one (none does today; the core gets
+    :meth:`CrimeMapperAlgorithm.core_feedback`)."""
+
+    #: The feedback's methods whose first argument is text for the log.
+    TEXT_METHODS = frozenset(
+        (
+            "pushInfo",
+            "pushWarning",
+            "reportError",
+            "pushCommandInfo",
+            "pushDebugInfo",
+            "pushConsoleInfo",
+            "setProgressText",
+        )
+    )
+
+    def __init__(self, feedback: QgsProcessingFeedback) -> None:
+        self.feedback = feedback
+
+    def __getattr__(self, name: str) -> Any:
+        found = getattr(self.feedback, name)
+        if name not in self.TEXT_METHODS:
+            return found
+        return lambda text, *rest: found(shown_text(text), *rest)
+
+
+def _shown_messages(run: Callable[..., dict]) -> Callable[..., dict]:
+    """``processAlgorithm`` with its messages shown escaped (:class:`ShownFeedback`): what it
+    pushes to the feedback, and the message of a QgsProcessingException it raises (QGIS
+    reports that to the log and to qgis_process's stderr itself, past the feedback). An
+    exception whose message needs nothing escaped is raised as it is."""
+
+    @functools.wraps(run)
+    def process(self, parameters: dict, context: QgsProcessingContext, feedback) -> dict:
+        shown = None if feedback is None else ShownFeedback(feedback)
+        try:
+            return run(self, parameters, context, shown)
+        except QgsProcessingException as exc:
+            message = shown_text(exc)
+            if message == str(exc):
+                raise
+            raise QgsProcessingException(message) from exc
+
+    return process
+
+
 class CrimeMapperAlgorithm(QgsProcessingAlgorithm):
     """What every crime_mapper algorithm shares; subclasses set ``GROUP_ID`` and write
     ``help_text`` (plain text, escaped here) instead of ``shortHelpString``."""
 
     GROUP_ID: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A subclass's own ``processAlgorithm`` is run with its messages shown escaped
+        (:func:`_shown_messages`): one gate for every algorithm, present and new."""
+        super().__init_subclass__(**kwargs)
+        run = cls.__dict__.get("processAlgorithm")
+        if run is not None and not getattr(run, "shown_messages", False):
+            wrapped = _shown_messages(run)
+            wrapped.shown_messages = True
+            cls.processAlgorithm = wrapped
 
     def tr(self, text: str) -> str:
         """Translatable text, in the context of the algorithm's class (as QgisAlgorithm)."""

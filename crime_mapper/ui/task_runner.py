@@ -16,6 +16,7 @@ from qgis.core import Qgis, QgsApplication, QgsTask
 from qgis.PyQt.QtCore import QCoreApplication, QObject
 from qgis.PyQt.QtWidgets import QProgressBar
 
+from ..core.common.text_file import shown_text
 from ..logger import log_message
 
 
@@ -31,7 +32,11 @@ _DRAINING: set[QgsTask] = set()
 
 def notify(iface: Any, text: str, level: Any) -> None:
     """Message bar for the user (when there is an iface), message log (tag crime_mapper) for
-    the record: the analyst sees it now and it is still in the log afterwards."""
+    the record: the analyst sees it now and it is still in the log afterwards. Shown escaped
+    (core.common.text_file.shown_text): the one gate of every panel's messages, which quote
+    file names, layer names and values read from files; a bidi override there reordered
+    the bar's line and hid what it named."""
+    text = shown_text(text)
     if iface is not None:
         iface.messageBar().pushMessage(tr("Crime mapper"), text, level, 8)
     log_message(text, level)

@@ -28,7 +28,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, Union
 
-from .text_file import read_text_file
+from .text_file import read_text_file, shown_path
 
 PathLike = Union[str, "os.PathLike[str]"]
 #: The caller's error class (or any callable making the exception to raise from a message).
@@ -140,7 +140,9 @@ def read_json_file(
     try:
         text = read_text_file(path, encoding=encoding)
     except OSError as exc:
-        raise error(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+        raise error(f"{shown_path(path)}: cannot be read ({exc.strerror or exc})") from exc
     except UnicodeDecodeError as exc:
-        raise error(f"{path}: not UTF-8 text (byte {exc.start:,} cannot be decoded)") from exc
-    return parse_json_text(text, error, str(path), finite, numbers_as_text)
+        raise error(
+            f"{shown_path(path)}: not UTF-8 text (byte {exc.start:,} cannot be decoded)"
+        ) from exc
+    return parse_json_text(text, error, shown_path(path), finite, numbers_as_text)

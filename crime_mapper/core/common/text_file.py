@@ -10,7 +10,10 @@ folder is left to the open, whose own error ("Is a directory") the callers alrea
 
 The same words say what is wrong with an input path before anything opens it
 (:func:`path_problem`, for every Processing file and folder input), and :func:`shown_path`
-shows such a path in a message. No QGIS, no pandas.
+shows such a path in a message. :func:`shown_text` shows a whole message as it leaves for a
+terminal or a log (the command line's output, Processing's feedback and errors, the dock's
+message bar and the message log each pass one such gate), and :func:`shown_line` one line
+of a list. No QGIS, no pandas.
 """
 
 from __future__ import annotations
@@ -32,7 +35,9 @@ __all__ = [
     "path_problem",
     "read_bytes_file",
     "read_text_file",
+    "shown_line",
     "shown_path",
+    "shown_text",
 ]
 
 
@@ -75,12 +80,48 @@ def shown_path(path: PathLike) -> str:
 
     Why: a message that printed a pasted path as given broke its line at a newline, hid a
     NUL, and a 300-character name filled the toolbox's log with one path."""
-    text = os.fsdecode(path)
-    text = "".join(c if c.isprintable() or c == " " else ascii(c)[1:-1] for c in text)
+    text = _escaped(os.fsdecode(path), " ")
     if len(text) <= SHOWN_PATH:
         return text
     half = (SHOWN_PATH - 3) // 2
     return f"{text[:half]}...{text[-half:]} ({len(text):,} characters)"
+
+
+def _escaped(text: str, kept: str) -> str:
+    """``text`` with every character that is neither printable nor in ``kept`` written as
+    Python writes it in a string literal (``\\x1b``, ``\\r``, ``\\u202e``)."""
+    if text.isprintable():
+        return text  # (the common case, checked at C speed)
+    return "".join(c if c.isprintable() or c in kept else ascii(c)[1:-1] for c in text)
+
+
+def shown_text(message: object) -> str:
+    """``message`` (a whole message, a report, a warning) as a terminal or a log shows it:
+    every control and invisible character escaped as :func:`shown_path` escapes it, except
+    the newline and the tab, which lay a message out (a leak gate refusal's list of checks,
+    a report's columns). Nothing is cut.
+
+    Why: a message quotes what the analyst's files hold: names of files, folders and layers
+    and values read from them. An ESC sequence in one (``\\x1b[2J``, ``\\x1b]0;...\\x07``)
+    rewrote the terminal the command line reported to, a bare CR went back to the start
+    of the line and wrote over what the message said ("... FAKE OK"), and a bidi override
+    (``\\u202e``) reordered the rest of the line: an analyst could read that a release passed.
+    This is the last step before a message reaches a terminal or a log (the command line's
+    stderr, Processing's log); a newline kept here is the message's own only when the text
+    it quotes was shown with :func:`shown_path` (or ``!r``), which escapes it: a name's
+    newline must not start a line that looks like the program's own."""
+    return _escaped(str(message), " \n\t")
+
+
+def shown_line(text: object) -> str:
+    """``text`` (one line of a list: a file's error, a file's name in a report) with every
+    control and invisible character escaped, the newline and the tab too, as
+    :func:`shown_path` escapes a path, but not cut.
+
+    Why: a report lists one file or one error per line; the name of a file holding a
+    newline started a line of its own there ("Leak gate: passed"), which read as the
+    report's."""
+    return _escaped(str(text), " ")
 
 
 # What every message says of an input that is not there (Processing, the release
@@ -89,13 +130,15 @@ NOT_FOUND = "not found"
 
 
 def not_found(what: str, path: PathLike) -> str:
-    """The message of a missing input: ``WHAT not found: PATH`` (the path as given).
+    """The message of a missing input: ``WHAT not found: PATH`` (the path shown:
+    :func:`shown_path`, so a newline or an ESC sequence in a missing file's name cannot
+    start a fake line or rewrite the terminal).
 
     Why one function: the core said "does not exist" (the salt file, the release rules, the
     output to check) or "no such file or folder" (extracts, crimes, QA inputs) where it said
     "not found" of other files, and Processing and the configuration's checks always say
     "not found" (:func:`path_problem`): one missing file, three wordings."""
-    return f"{what} {NOT_FOUND}: {os.fspath(path)}"
+    return f"{what} {NOT_FOUND}: {shown_path(path)}"
 
 
 def path_problem(path: PathLike, wanted: str = "file") -> Optional[str]:

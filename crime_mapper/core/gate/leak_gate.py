@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from ..common.gc_pause import gc_paused
+from ..common.text_file import shown_line
 from ..io.gpkg_write import WrittenGpkg
 from ..release.public_schema import WrittenCsv
 from .checks import CHECKS
@@ -94,8 +95,11 @@ class GateReport:
         return [c for c in self.checks if not c.passed]
 
     def message(self) -> str:
-        """Readable verdict for the analyst: each failed check, its detail and examples."""
-        where = f" for {self.output}" if self.output else ""
+        """Readable verdict for the analyst: each failed check, its detail and examples. The
+        output is named on the verdict's line (core.common.text_file.shown_line): a release
+        folder named with a newline and "Leak gate passed" could otherwise add a verdict of
+        its own under a failure."""
+        where = f" for {shown_line(self.output)}" if self.output else ""
         if self.passed:
             return f"Leak gate passed{where}: all {len(self.checks)} checks passed."
         failed = self.failed()

@@ -33,6 +33,7 @@ from ..common.schema import (
     FileReport,
     LoadResult,
 )
+from ..common.text_file import shown_line
 from .mapping_profile import MappingProfile, header_name
 from .readers import (
     FORCE_SORTED_CATEGORICALS,
@@ -60,11 +61,15 @@ def _read_one(
     source: SourceFile, profile: Optional[MappingProfile], report: FileReport
 ) -> Optional[FileRead]:
     """One file, read and checked. Whatever is wrong with the file becomes its report's
-    error or its rejected rows; nothing about one file can end the load of the others."""
+    error or its rejected rows; nothing about one file can end the load of the others.
+
+    An error is one line, shown (core.common.text_file.shown_line): it names the file and
+    may quote its header, and a file named with a newline or an ESC sequence started a
+    line of its own in the report and the log, or rewrote the terminal."""
     try:
         return _read_checked(source, profile, report)
     except Exception as exc:  # noqa: BLE001 - a defect, not bad input: reported, load goes on
-        report.error = (
+        report.error = shown_line(
             f"{source.name}: could not be read because of an unexpected error "
             f"({type(exc).__name__}: {exc}); please report this with the file"
         )
@@ -79,7 +84,7 @@ def _read_checked(
     try:
         data = source.read_bytes()
     except (OSError, zipfile.BadZipFile, zlib.error) as exc:
-        report.error = f"{source.name}: cannot be read ({exc})"
+        report.error = shown_line(f"{source.name}: cannot be read ({exc})")
         return None
     report.bytes = len(data)
     # the SHA-256 of what was read, as it was read (a release manifest records it): hashed
@@ -105,19 +110,21 @@ def _read_data(
             delimiter=guess_delimiter(data, profile.delimiter if profile else None),
         )
     except NotCsvError as exc:
-        report.error = f"{source.name}: not a crime extract ({exc}); expected {EXPECTED}"
+        report.error = shown_line(
+            f"{source.name}: not a crime extract ({exc}); expected {EXPECTED}"
+        )
         return None
     del data
     kind = classify(head.header, profile)  # from the first line alone: no row parsed yet
     if kind is None:
         shown = ", ".join(head.header[:8]) + (", ..." if len(head.header) > 8 else "")
-        report.error = (
+        report.error = shown_line(
             f"{source.name}: not a crime extract; expected {EXPECTED}. Its columns are: {shown}"
         )
         return None
     gap = _profile_gap(head.header, profile) if kind == "force" else None
     if gap is not None:
-        report.error = f"{source.name}: {gap}"
+        report.error = shown_line(f"{source.name}: {gap}")
         return None
     plain = _coordinate_columns(head.header, profile) if kind == "force" else ()
     references = _reference_column(head.header, profile) if kind == "force" else ()
@@ -133,18 +140,20 @@ def _read_data(
             trimmed=references,
         )
     except NotCsvError as exc:
-        report.error = f"{source.name}: not a crime extract ({exc}); expected {EXPECTED}"
+        report.error = shown_line(
+            f"{source.name}: not a crime extract ({exc}); expected {EXPECTED}"
+        )
         return None
     first_line_header = head.header
     del head
     if scan.header != first_line_header:
         kind = classify(scan.header, profile)  # a header with a quoted line break
         if kind is None:
-            report.error = f"{source.name}: not a crime extract; expected {EXPECTED}"
+            report.error = shown_line(f"{source.name}: not a crime extract; expected {EXPECTED}")
             return None
         gap = _profile_gap(scan.header, profile) if kind == "force" else None
         if gap is not None:
-            report.error = f"{source.name}: {gap}"
+            report.error = shown_line(f"{source.name}: {gap}")
             return None
     report.kind = kind
     report.encoding = scan.encoding
@@ -160,7 +169,7 @@ def _read_data(
         try:
             read = read_force(source, scan, profile or MappingProfile(), early)
         except ValueError as exc:
-            report.error = f"{source.name}: {exc}"
+            report.error = shown_line(f"{source.name}: {exc}")
             report.rows_read = 0
             return None
     read.rejects = scan_rejects(source, scan, kind) + read.rejects

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Optional, Union
 
 from ..common.json_file import read_json_file
-from ..common.text_file import not_found
+from ..common.text_file import not_found, shown_line
 from ..common.vocabulary import all_category_names, fold_text, normalise_category
 
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
@@ -172,7 +172,7 @@ class MappingProfile:
     def load(cls, path: Union[str, os.PathLike[str]]) -> MappingProfile:
         data = read_json_file(path, lambda why: ProfileError(f"cannot read mapping profile {why}"))
         if not isinstance(data, dict):
-            raise ProfileError(f"{path}: a mapping profile is a JSON object")
+            raise ProfileError(f"{shown_line(path)}: a mapping profile is a JSON object")
         return cls.from_dict(data)
 
     def save(self, path: Union[str, Path]) -> None:
@@ -327,13 +327,14 @@ def read_offence_table(path: Path) -> dict[str, str]:
     category police.uk does not publish, and an offence given two different categories
     (which one a crime was published under would be the row order's choice)."""
     path = Path(path)
+    name = shown_line(path)  # (on one line, escaped: core.common.text_file)
     try:
         if not path.is_file():
-            raise ProfileError(f"{path}: the offence mapping table is not a file")
+            raise ProfileError(f"{name}: the offence mapping table is not a file")
         size = path.stat().st_size
         if size > OFFENCE_TABLE_MAX_BYTES:
             raise ProfileError(
-                f"{path}: the offence mapping table is {size:,} bytes, more than any offence "
+                f"{name}: the offence mapping table is {size:,} bytes, more than any offence "
                 f"list (at most {OFFENCE_TABLE_MAX_BYTES:,}); is it the right file?"
             )
         with open(path, newline="", encoding="utf-8-sig") as handle:
@@ -341,12 +342,12 @@ def read_offence_table(path: Path) -> dict[str, str]:
             header = next(reader, [])
             rows = list(reader)
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise ProfileError(f"{path}: cannot read offence mapping table ({exc})") from exc
+        raise ProfileError(f"{name}: cannot read offence mapping table ({exc})") from exc
     names = [h.strip().lower() for h in header]
     for wanted in ("offence", "category"):
         if names.count(wanted) != 1:
             raise ProfileError(
-                f"{path}: the offence mapping table's header must name one 'offence' and one "
+                f"{name}: the offence mapping table's header must name one 'offence' and one "
                 f"'category' column; it has {', '.join(map(repr, header)) or 'none'}"
             )
     at_offence, at_category = names.index("offence"), names.index("category")
@@ -359,11 +360,11 @@ def read_offence_table(path: Path) -> dict[str, str]:
             continue
         canonical = normalise_category(category.strip())
         if canonical is None:
-            raise ProfileError(f"{path}:{number}: {category!r} is not a police.uk category")
+            raise ProfileError(f"{name}:{number}: {category!r} is not a police.uk category")
         key = fold_text(offence)
         if key in lookup and lookup[key] != canonical:
             raise ProfileError(
-                f"{path}:{number}: {offence!r} is mapped to {canonical!r} here and to "
+                f"{name}:{number}: {offence!r} is mapped to {canonical!r} here and to "
                 f"{lookup[key]!r} on line {first_line[key]}; give each offence one category"
             )
         first_line.setdefault(key, number)

@@ -16,6 +16,7 @@ import pandas as pd
 from ..common.csv_safety import safe_cell
 from ..common.schema import REASONS, REJECT_COLUMNS, LoadResult
 from ..common.staging import staged_outputs
+from ..common.text_file import shown_line
 
 REPORT_VERSION = 1
 
@@ -107,7 +108,9 @@ def report_dict(result: LoadResult) -> dict:
 
 
 def report_text(result: LoadResult) -> str:
-    """A readable summary for the dock, the log and the demo."""
+    """A readable summary for the dock, the log and the demo: one line per file, error and
+    note, whatever their text holds (core.common.text_file.shown_line: a file named with
+    a newline or an ESC sequence cannot add a line of its own or rewrite a terminal)."""
     data = report_dict(result)
     t = data["totals"]
     lines = [
@@ -120,10 +123,10 @@ def report_text(result: LoadResult) -> str:
         lines.append(
             f"Files that could not be used ({len(data['file_errors'])}), the rest were loaded:"
         )
-        lines.extend(f"  {error}" for error in data["file_errors"])
+        lines.extend(f"  {shown_line(error)}" for error in data["file_errors"])
     if data["swallowed_records"]:
         lines.append("Damaged files: an unclosed quote made one record of many lines:")
-        lines.extend(f"  {line}" for line in data["swallowed_records"])
+        lines.extend(f"  {shown_line(line)}" for line in data["swallowed_records"])
     if data["rejected_by_reason"]:
         lines.append("Rejected by reason:")
         for reason, count in data["rejected_by_reason"].items():
@@ -139,16 +142,16 @@ def report_text(result: LoadResult) -> str:
     lines.append("Per file:")
     for f in data["files"]:
         if f["error"]:
-            lines.append(f"  {f['path']}: not loaded (see above)")
+            lines.append(f"  {shown_line(f['path'])}: not loaded (see above)")
             continue
         rejected = ", ".join(f"{k} {v}" for k, v in f["rejected_by_reason"].items())
         lines.append(
-            f"  {f['path']} [{f['kind']}, {f['encoding']}]: read {f['rows_read']:,}, "
+            f"  {shown_line(f['path'])} [{f['kind']}, {f['encoding']}]: read {f['rows_read']:,}, "
             f"accepted {f['accepted']:,}, rejected {f['rejected']:,}"
             + (f" ({rejected})" if rejected else "")
         )
         for note in f["notes"]:
-            lines.append(f"    {note}")
+            lines.append(f"    {shown_line(note)}")
     return "\n".join(lines)
 
 

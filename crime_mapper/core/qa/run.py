@@ -23,7 +23,7 @@ import pandas as pd
 from ..common.feedback import Feedback, ScaledFeedback
 from ..common.input_files import output_clash
 from ..common.staging import staged_outputs
-from ..common.text_file import not_found, read_text_file
+from ..common.text_file import not_found, read_text_file, shown_line
 from .history_file import HistoryAreas, areas_of, history_json, read_history_json
 from .profile import (
     MonthProfile,
@@ -105,14 +105,15 @@ def read_area_lookup(path: PathLike) -> dict[str, str]:
         lsoa, area = row[0].strip(), row[1].strip()
         if not lsoa:
             continue
+        code = shown_line(lsoa)  # (a cell, shown: it may hold a newline or an ESC)
         if not area:
             raise QaInputError(
-                f"{path}: line {line:,}: LSOA {lsoa} has no area (leave out an LSOA that is in "
+                f"{path}: line {line:,}: LSOA {code} has no area (leave out an LSOA that is in "
                 "no area)"
             )
         if lsoa in lookup and lookup[lsoa] != area:
             raise QaInputError(
-                f"{path}: line {line:,}: LSOA {lsoa} is given the area {area!r} here and "
+                f"{path}: line {line:,}: LSOA {code} is given the area {area!r} here and "
                 f"{lookup[lsoa]!r} on line {first_line[lsoa]:,}: give each LSOA one area"
             )
         lookup.setdefault(lsoa, area)

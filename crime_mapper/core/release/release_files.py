@@ -79,7 +79,7 @@ def create_salt_file(path: PathLike) -> Path:
         fd = os.open(str(path), flags, 0o600)
     except FileExistsError as exc:
         raise ReleaseInputError(
-            f"{path} already exists: a salt is never overwritten (every Crime ID would "
+            f"{shown_path(path)} already exists: a salt is never overwritten (every Crime ID would "
             "change); choose a new file name"
         ) from exc
     with os.fdopen(fd, "w", encoding="ascii") as handle:
@@ -105,41 +105,42 @@ def read_salt(salt_file: Optional[PathLike], output_dirs: Sequence[PathLike] = (
             "the release folder and reused every month."
         )
     path = Path(salt_file)
+    name = shown_path(path)  # (as every message shows a path: control characters escaped)
     if path.is_dir():
-        raise ReleaseInputError(f"The salt file {path} is a folder: choose the salt file itself")
+        raise ReleaseInputError(f"The salt file {name} is a folder: choose the salt file itself")
     problem = path_problem(path)
     if problem == NOT_FOUND:
         raise ReleaseInputError(not_found("Salt file", path))
     if problem:  # (a FIFO or a device was called missing: it is there, and no salt)
-        raise ReleaseInputError(f"The salt file {shown_path(path)} {problem}")
+        raise ReleaseInputError(f"The salt file {name} {problem}")
     for folder in output_dirs:
         if inside_folder(path, Path(folder)):
             raise ReleaseInputError(
-                f"The salt file {path} is inside the output folder {folder}: it would be "
-                "published with the release. Keep the salt outside every output folder."
+                f"The salt file {name} is inside the output folder {shown_path(folder)}: it "
+                "would be published with the release. Keep the salt outside every output folder."
             )
     try:
         size = path.stat().st_size
         if size > MAX_SALT_FILE_BYTES:
             raise ReleaseInputError(
-                f"The salt file {path} holds {size:,} bytes: a salt is a short random text "
+                f"The salt file {name} holds {size:,} bytes: a salt is a short random text "
                 f"(at most {MAX_SALT_FILE_BYTES:,} bytes; 'Create new salt…' writes 64 hex "
                 "digits). Is it the right file?"
             )
         salt = path.read_bytes().strip()
     except OSError as exc:
-        raise ReleaseInputError(f"Cannot read the salt file {path}: {exc}") from exc
+        raise ReleaseInputError(f"Cannot read the salt file {name}: {exc}") from exc
     if not salt:
-        raise ReleaseInputError(f"The salt file {path} is empty.")
+        raise ReleaseInputError(f"The salt file {name} is empty.")
     if len(salt) < MIN_SALT_BYTES:
         raise ReleaseInputError(
-            f"The salt in {path} is {len(salt)} bytes; at least {MIN_SALT_BYTES} are needed "
+            f"The salt in {name} is {len(salt)} bytes; at least {MIN_SALT_BYTES} are needed "
             "(a short salt lets anyone recompute Crime IDs from guessed references)."
         )
     bits, why = salt_strength(salt)
     if bits < MIN_SALT_BITS:
         raise ReleaseInputError(
-            f"The salt in {path} does not look random: about {bits:.0f} bits of guessing "
+            f"The salt in {name} does not look random: about {bits:.0f} bits of guessing "
             f"work ({why}); at least {MIN_SALT_BITS} are needed. A chosen or patterned salt "
             "lets anyone recompute Crime IDs; create one with 'Create new salt…' (or "
             "'python -m crime_mapper.cli salt --new FILE') instead."
@@ -418,11 +419,11 @@ def read_described(path: PathLike, read: Callable[[Path], T]) -> tuple[T, dict]:
         value = read(path)
         after = _identity(path)
     except FileNotFoundError as exc:
-        raise ReleaseInputError(f"{path} disappeared while it was being read") from exc
+        raise ReleaseInputError(f"{shown_path(path)} disappeared while it was being read") from exc
     if before != after:
         raise ReleaseInputError(
-            f"{path} changed while it was being read: the release would not describe what "
-            "it was made from. Run it again once the file is settled."
+            f"{shown_path(path)} changed while it was being read: the release would not "
+            "describe what it was made from. Run it again once the file is settled."
         )
     return value, entry
 
