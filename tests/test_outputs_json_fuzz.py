@@ -139,3 +139,44 @@ def test_a_value_of_another_type_is_refused_not_changed(tmp_path, place, value):
     then the summary raised TypeError out of the dock's restore of the project."""
     with pytest.raises(ValueError):
         outputs_from_dict(replaced(_outputs(tmp_path), place, value))
+
+
+#: a hotspot layer's record as the dock saves it (plain(HotspotOutputs))
+HOTSPOT = {
+    "kind": "grid", "path": "/out/internal/hotspots.gpkg", "title": "Grid", "legend_text": "",
+    "crs": "EPSG:27700", "crimes": 3, "cells": 9, "qml": None, "sld": "/out/h.sld",
+    "table": "hotspots", "notes": ["a note"], "facts": {"cells": 9}, "timings": {"grid": 0.1},
+    "warnings": ["few cells"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_a_hotspot_record_reads_as_written_or_is_refused(seed):
+    """Each value was kept whatever its type: notes saved as a text were a text, listed a
+    character a line; a count of "3" stayed a text."""
+    from crime_mapper.core.monthly.outputs_json import plain
+    from crime_mapper.qgis_bridge.release_process import hotspot_from_dict
+
+    assert plain(hotspot_from_dict(HOTSPOT)) == HOTSPOT  # the control
+    rng = random.Random(seed)
+    for key in HOTSPOT:
+        for new in rng.sample(HOSTILE, 8):
+            try:
+                read = plain(hotspot_from_dict(dict(HOTSPOT, **{key: new})))
+            except (ValueError, TypeError):
+                continue
+            assert {k: v for k, v in read.items() if k != key} == {
+                k: v for k, v in HOTSPOT.items() if k != key
+            }
+            if new not in (None, ""):
+                assert _json(read[key]) == _json(new), (key, new)
+
+
+@pytest.mark.parametrize(
+    "key, value", [("notes", "abc"), ("warnings", "few cells"), ("crimes", "3"), ("title", 5)]
+)
+def test_a_hotspot_value_of_another_type_is_refused(key, value):
+    from crime_mapper.qgis_bridge.release_process import hotspot_from_dict
+
+    with pytest.raises(ValueError, match=f"a hotspot layer's {key}"):
+        hotspot_from_dict(dict(HOTSPOT, **{key: value}))

@@ -202,6 +202,40 @@ def _load(data: Any) -> LoadStep:
     )
 
 
+#: a hotspot layer's record's values by the type written (qgis_bridge.hotspot_layers'
+#: HotspotOutputs, which this QGIS-free module does not import)
+_HOTSPOT_TEXTS = ("kind", "title", "legend_text", "crs", "table")
+_HOTSPOT_COUNTS = ("crimes", "cells")
+_HOTSPOT_PATHS = ("path", "qml", "sld")
+_HOTSPOT_LISTS = ("notes", "warnings")
+_HOTSPOT_OBJECTS = ("facts", "timings")
+
+
+def hotspot_values(data: dict[str, Any]) -> dict[str, Any]:
+    """A saved hotspot layer's record with its paths as paths, each value checked to be of
+    the type written (ValueError otherwise: notes saved as a text were kept as one, and
+    listed a character a line). Keys it does not know are kept, for the caller to refuse."""
+    values = dict(data)
+    for key in _HOTSPOT_TEXTS:
+        if key in values:
+            values[key] = _text(values[key], f"a hotspot layer's {key}")
+    for key in _HOTSPOT_COUNTS:
+        if key in values:
+            values[key] = _count(values[key], f"a hotspot layer's {key}")
+    for key in _HOTSPOT_PATHS:
+        if key in values:
+            values[key] = _path(values[key], f"a hotspot layer's {key}")
+    if "path" in values and values["path"] is None:
+        raise ValueError("a hotspot layer's path is missing")
+    for key in _HOTSPOT_LISTS:
+        if key in values:
+            values[key] = _texts(values[key], f"a hotspot layer's {key}")
+    for key in _HOTSPOT_OBJECTS:
+        if key in values:
+            values[key] = _object(values[key], f"a hotspot layer's {key}")
+    return values
+
+
 def outputs_from_dict(
     data: dict[str, Any], hotspot: Optional[Callable[[dict[str, Any]], Any]] = None
 ) -> MonthlyOutputs:
