@@ -141,8 +141,28 @@ def test_values_of_another_type_raise_only_the_readers_own_error(tmp_path, reade
         path.write_text(json.dumps(changed), encoding="utf-8")
         try:
             read(path)
-        except error:
-            pass
+        except error as exc:
+            assert path.name in str(exc), str(exc)
+
+
+@pytest.mark.parametrize(
+    "key, value, says",
+    [
+        ("crs", 5, "crs must be text, not 5"),
+        ("columns", {"date": "Offence Date", "x": 1.5}, "columns: 'x' must map to text, not 1.5"),
+        ("columns", ["date"], "columns must map text to text, not ['date']"),
+        ("colour", "red", "unknown profile keys: colour"),
+    ],
+)
+def test_a_profile_value_refused_names_the_file_and_the_entry(tmp_path, key, value, says):
+    """Refused without a word of the file ("crs must be text, not 5"), and a map with one
+    wrong entry was shown whole, cut at 80 characters, not the entry."""
+    source = json.loads(READERS["profile"][0].read_text(encoding="utf-8-sig"))
+    path = tmp_path / "force.profile.json"
+    path.write_text(json.dumps(dict(source, **{key: value})), encoding="utf-8")
+    with pytest.raises(ProfileError) as caught:
+        MappingProfile.load(path)
+    assert str(caught.value) == f"{path}: {says}"
 
 
 def test_a_qa_report_that_is_no_json_is_a_value_error_naming_it(tmp_path):

@@ -150,8 +150,10 @@ def test_saved_results_keep_the_warnings_and_older_ones_still_read(tmp_path):
             with pytest.raises(ValueError, match=said):
                 outputs_from_dict({**data, "load": {**load, key: value}})
     # the anonymise step's too: a text there was read as its characters, one fact each
-    release = {key: None for key in ("public_csv", "public_gpkg", "audit_html", "manifest")}
-    release.update(audit_json=None, qml=None, audit={}, file_errors=["a.csv: not read"])
+    # (every release writes its CSV, audit and manifest: an entry without them is refused)
+    release = {key: str(tmp_path / key) for key in ("public_csv", "audit_html", "manifest")}
+    release.update(audit_json=str(tmp_path / "audit_json"), public_gpkg=None, qml=None)
+    release.update(audit={}, file_errors=["a.csv: not read"])
     assert outputs_from_dict({**data, "release": release}).inputs_not_used()[0] == [
         "a.csv: not read"
     ]

@@ -281,3 +281,25 @@ def test_a_nul_typed_into_a_path_field_is_a_problem_not_a_crash(dock, tmp_path):
     panel.set_month(MONTH)
     panel.output_edit.setText(str(tmp_path / "out\x00"))
     assert any("NUL" in p for p in panel.problems())
+
+
+@pytest.mark.parametrize("audit_html", [None, "", "audit\x00.html"])
+def test_saved_results_whose_audit_page_is_no_path_restore_no_results(dock, tmp_path, audit_html):
+    """The results entry was read with no audit page (or one naming no file), and showing it
+    then raised (TypeError, ValueError) out of the dock's restore of the project."""
+    from crime_mapper.core.monthly.outputs_json import plain
+    from crime_mapper.core.release.pipeline import ReleaseOutputs
+
+    panel = dock.guided_panel
+    state, outputs = _saved_state(panel, tmp_path), _outputs(tmp_path)
+    public = tmp_path / "out" / "public"
+    release = plain(
+        ReleaseOutputs(public / "a.csv", None, public / "a.json", public / "a.html",
+                       public / "manifest.json", None, {}, rows_in=3)
+    )  # fmt: skip
+    _restore(panel, state=state, outputs=dict(outputs, release=release))
+    assert "Open the audit in a browser" in panel.summary_view.toPlainText()  # (the control)
+    _restore(
+        panel, state=state, outputs=dict(outputs, release=dict(release, audit_html=audit_html))
+    )
+    assert panel.summary_view.toPlainText() == "" and panel.month() == MONTH

@@ -67,14 +67,12 @@ class PythonNotFound(RuntimeError):
 
 
 def hotspot_from_dict(data: dict[str, Any]) -> Any:
-    """A hotspot layer's record (core.monthly.outputs_json) as HotspotOutputs."""
+    """A hotspot layer's record (core.monthly.outputs_json) as HotspotOutputs (ValueError
+    or TypeError when a value is not of the type written)."""
+    from ..core.monthly.outputs_json import hotspot_values
     from .hotspot_layers import HotspotOutputs
 
-    values = dict(data)
-    for key in ("path", "qml", "sld"):
-        if values.get(key):
-            values[key] = Path(values[key])
-    return HotspotOutputs(**values)
+    return HotspotOutputs(**hotspot_values(data))
 
 
 def outputs_from_json(data: dict[str, Any]) -> MonthlyOutputs:

@@ -173,7 +173,10 @@ class MappingProfile:
         data = read_json_file(path, lambda why: ProfileError(f"cannot read mapping profile {why}"))
         if not isinstance(data, dict):
             raise ProfileError(f"{shown_line(path)}: a mapping profile is a JSON object")
-        return cls.from_dict(data)
+        try:
+            return cls.from_dict(data)
+        except ProfileError as exc:  # (said of the file: "crs must be text" did not say which)
+            raise ProfileError(f"{shown_line(path)}: {exc}") from exc
 
     def save(self, path: Union[str, Path]) -> None:
         Path(path).write_text(
@@ -232,10 +235,11 @@ def _check_field(key: str, value: Any) -> None:
     and a number or a list where text belongs would otherwise fail later, far from the
     file, or be read as something else."""
     if key in _TEXT_MAPS:
-        if not isinstance(value, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
-        ):
+        if not isinstance(value, dict):
             raise ProfileError(f"{key} must map text to text, not {value!r:.80}")
+        for k, v in value.items():  # (the entry that is wrong, not the whole map, is shown)
+            if not isinstance(k, str) or not isinstance(v, str):
+                raise ProfileError(f"{key}: {k!r:.80} must map to text, not {v!r:.80}")
     elif not isinstance(value, str) and not (key == "offence_table" and value is None):
         raise ProfileError(f"{key} must be text, not {value!r:.80}")
     elif isinstance(value, str):

@@ -517,13 +517,33 @@ def _population_value(value: Any) -> float:
     """A population from a field: a finite number of residents, none or at least one, else
     NaN (unknown). A fraction of one resident (5e-324, 1e-300) counts no one: as a
     population it made the rate per 1,000 residents infinite, or 300 digits long."""
-    if isinstance(value, bool):  # (JSON true is no count; str(True) is not a number anyway)
-        return float("nan")
-    try:
-        number = float(str(value).replace(",", "").strip())
-    except (TypeError, ValueError):
+    number = _population_number(value)
+    if number is None:
         return float("nan")
     return number if math.isfinite(number) and (number == 0 or number >= 1) else float("nan")
+
+
+#: A number written with thousands separators: commas between groups of three digits only.
+_GROUPED = re.compile(r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?")
+
+
+def _population_number(value: Any) -> Optional[float]:
+    """The number a population field holds (None when it holds none). Commas are thousands
+    separators only where they group digits by three: "1,5" (a decimal comma) was read as
+    15 and "1,2,3" as 123; and float()'s own "1_000" is no way a file writes a number."""
+    if isinstance(value, bool):  # (JSON true is no count; str(True) is not a number anyway)
+        return None
+    text = str(value).strip()
+    if "," in text:
+        if not _GROUPED.fullmatch(text):
+            return None
+        text = text.replace(",", "")
+    if "_" in text:
+        return None
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return None
 
 
 def population_problem(value: Any) -> Optional[str]:
@@ -537,11 +557,8 @@ def population_problem(value: Any) -> Optional[str]:
     if not math.isnan(_population_value(value)):
         return None
     shown = _shown_value(value)
-    if isinstance(value, bool):
-        return f"{shown} is not a number"
-    try:
-        number = float(str(value).replace(",", "").strip())
-    except (TypeError, ValueError):
+    number = _population_number(value)
+    if number is None:
         return f"{shown} is not a number"
     if not math.isfinite(number):
         return f"{shown} is not a finite number"
@@ -779,7 +796,12 @@ def _read_csv(path: PathLike, what: str) -> pd.DataFrame:
     return read_text_csv(path, what, NeighbourhoodError)
 
 
-def _pick(frame: pd.DataFrame, wanted: Optional[str], tried: Sequence[str], what: str) -> str:
+def _pick(
+    frame: pd.DataFrame, wanted: Optional[str], tried: Sequence[str], what: str, path: PathLike
+) -> str:
+    """The column ``wanted``, else the first of ``tried`` (in any case); the refusal names the
+    file (a release reads a lookup, a names file and a population file beside each other)."""
+    what = f"{what} {Path(path).name}"
     if wanted:
         if wanted not in frame.columns:
             raise NeighbourhoodError(
@@ -821,9 +843,9 @@ def read_lookup(
     its crimes fall back to point in polygon (or outside), never to a guess.
     """
     frame = _read_csv(path, "LSOA lookup")
-    lsoa_col = _pick(frame, lsoa_field, LSOA_COLUMNS, "LSOA lookup")
-    code_col = _pick(frame, code_field, (), "LSOA lookup")
-    name_col = _pick(frame, name_field, (), "LSOA lookup") if name_field else None
+    lsoa_col = _pick(frame, lsoa_field, LSOA_COLUMNS, "LSOA lookup", path)
+    code_col = _pick(frame, code_field, (), "LSOA lookup", path)
+    name_col = _pick(frame, name_field, (), "LSOA lookup", path) if name_field else None
     problems: list[str] = []
     lsoa = frame[lsoa_col].str.strip()
     code = frame[code_col].str.strip()
@@ -868,8 +890,8 @@ def read_names(path: PathLike, code_field: str, name_field: str) -> dict[str, st
     A code given two different names is refused (which one the public sees would be the
     file's row order's choice); a row repeated exactly is harmless."""
     frame = _read_csv(path, "names file")
-    code_col = _pick(frame, code_field, (), "names file")
-    name_col = _pick(frame, name_field, (), "names file")
+    code_col = _pick(frame, code_field, (), "names file", path)
+    name_col = _pick(frame, name_field, (), "names file", path)
     codes, names = frame[code_col].str.strip(), frame[name_col].str.strip()
     kept = codes != ""
     pairs = pd.DataFrame({"code": codes[kept], "name": names[kept]}).drop_duplicates()
@@ -898,8 +920,8 @@ def read_lsoa_population(
     would publish a rate for twice the residents; taken once, a file of parts (by sex or
     age) would be read as its first part."""
     frame = _read_csv(path, "LSOA population file")
-    lsoa_col = _pick(frame, lsoa_field, LSOA_COLUMNS, "LSOA population file")
-    pop_col = _pick(frame, population_field, POPULATION_COLUMNS, "LSOA population file")
+    lsoa_col = _pick(frame, lsoa_field, LSOA_COLUMNS, "LSOA population file", path)
+    pop_col = _pick(frame, population_field, POPULATION_COLUMNS, "LSOA population file", path)
     codes = frame[lsoa_col].str.strip()
     repeated = codes[(codes != "") & codes.duplicated(keep=False)]
     if len(repeated):

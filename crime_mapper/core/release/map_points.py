@@ -432,7 +432,12 @@ def map_points_from_arrays(
     name_a = _sized(lsoa_name, n, "lsoa_name")
     notes = list(warnings or [])
     # Validate before merging so that NaN / empty get the clear MapPoints message.
-    points = MapPoints(lon, lat, label_a, source_a, addr, code_a, name_a, notes, text_checked)
+    try:
+        points = MapPoints(lon, lat, label_a, source_a, addr, code_a, name_a, notes, text_checked)
+    except MapPointsError as exc:  # (no points, or one without a place or outside the UK)
+        if not where:
+            raise
+        raise MapPointsError(f"{where}: {exc}") from exc
     keys = coordinate_keys(points.longitude, points.latitude, 6)
     if not pd.Series(keys).duplicated().any():  # the usual case, found by hashing, no sort
         return points
@@ -929,11 +934,11 @@ def map_points_csv_text(points: MapPoints) -> str:
             [
                 f"{points.longitude[i]:.6f}",
                 f"{points.latitude[i]:.6f}",
-                safe_cell(points.label[i]),
-                safe_cell(points.source[i]),
+                _guard(points.label[i]),
+                _guard(points.source[i]),
                 int(points.addresses[i]),
-                safe_cell(points.lsoa_code[i]),
-                safe_cell(points.lsoa_name[i]),
+                _guard(points.lsoa_code[i]),
+                _guard(points.lsoa_name[i]),
             ]
         )
     return buf.getvalue()
@@ -946,11 +951,22 @@ def write_map_points_csv(points: MapPoints, path: Union[str, Path]) -> None:
     write_text_atomic(path, map_points_csv_text(points))
 
 
+#: A cell that starts with guard quotes and then what a spreadsheet reads as a formula: the
+#: reader takes one quote off, so the writer adds one (safe_cell's, or one more before a
+#: value that already starts so: a label "'=x" was written as it is and read back as "=x").
+_GUARDED = re.compile(r"'+[=+\-@\t\r]")
+
+
+def _guard(value: str) -> str:
+    """The cell for ``value``: safe_cell's, and one quote more where _unguard would take off
+    one of the value's own."""
+    return "'" + value if _GUARDED.match(value) else safe_cell(value)
+
+
 def _unguard(value: str) -> str:
-    """Undo safe_cell's leading quote so that a written file reads back to the same labels."""
-    if len(value) > 1 and value[0] == "'" and value[1] in "=+-@\t\r":
-        return value[1:]
-    return value
+    """Undo the writer's leading quote (_guard) so that a written file reads back to the same
+    labels."""
+    return value[1:] if _GUARDED.match(value) else value
 
 
 # Map points columns of a handful of distinct values (the source: roads, history, hexagon
