@@ -44,7 +44,7 @@ import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional, Union
+from typing import Any, Optional, Union
 
 from ..common.json_file import read_json_file
 from ..common.staging import write_text_atomic
@@ -89,6 +89,24 @@ def _category_name(name: object) -> Optional[str]:
     if name in CATEGORY_BY_SLUG:
         return CATEGORY_BY_SLUG[name].name
     return normalise_category(name)
+
+
+def _check_listed_actions(listed: Any) -> None:
+    """A rules file's ``actions``: the action words, written for whoever reads the file (the
+    category's action is set by ``category_actions``). Read only to refuse what is not such
+    a list. Why: the key was never read, so ``"actions": 5``, or a list naming a word this
+    version does not know (an analyst taking it for the place to add one), passed in
+    silence."""
+    if not isinstance(listed, list) or not all(isinstance(word, str) for word in listed):
+        raise ReleaseRulesError(
+            f"release rules: actions must be a list of the action words ({', '.join(ACTIONS)}); "
+            "a category's action is set in category_actions"
+        )
+    unknown = [word for word in listed if word not in ACTIONS]
+    if unknown:
+        raise ReleaseRulesError(
+            f"release rules: unknown action {unknown[0]!r} in actions (known: {', '.join(ACTIONS)})"
+        )
 
 
 def _canonical_actions(category_actions: dict) -> dict[str, str]:
@@ -193,6 +211,7 @@ class ReleaseRules:
         )
         if unknown:
             raise ReleaseRulesError(f"release rules: unknown key(s) {', '.join(unknown)}")
+        _check_listed_actions(data.get("actions", list(ACTIONS)))
         actions = data.get("category_actions", {})
         if not isinstance(actions, dict):
             raise ReleaseRulesError("release rules: category_actions must be an object")
