@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import random
-import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -93,7 +92,6 @@ def test_damaged_files_read_or_raise_the_readers_own_error_naming_the_file(tmp_p
     line = data.index(b"\n") + 1
     cases = [_mutated(rng, data) for _ in range(80)]
     cases.append(data[:line] + b"x" * 10_000_000 + data[line:])  # a 10 MB line
-    started = time.monotonic()
     for number, case in enumerate(cases):
         path = tmp_path / f"{reader}-{number}.csv"
         path.write_bytes(case)
@@ -101,7 +99,6 @@ def test_damaged_files_read_or_raise_the_readers_own_error_naming_the_file(tmp_p
             read(path)
         except error as exc:
             assert name(path) in str(exc), (case[:200], str(exc))
-    assert time.monotonic() - started < 60
 
 
 def _rewritten(data: bytes, rng: random.Random) -> bytes:

@@ -300,8 +300,16 @@ class MapPoints:
     # (a reader proved it from the bytes it decoded) and are the reader's own new arrays,
     # handed over: the per-value check and the copy are then skipped.
     text_checked: InitVar[bool] = False
+    # Row i's name in the file read (a CSV's "row 15 (line 16)"), for the errors below; else
+    # "row i+1", the point's number.
+    row_name: InitVar[Optional[Callable[[int], str]]] = None
 
-    def __post_init__(self, text_checked: bool = False) -> None:
+    def __post_init__(
+        self, text_checked: bool = False, row_name: Optional[Callable[[int], str]] = None
+    ) -> None:
+        def at(row: int) -> str:
+            return row_name(row) if row_name is not None else f"row {row + 1}"
+
         lon = np.asarray(self.longitude, dtype=np.float64).ravel()
         lat = np.asarray(self.latitude, dtype=np.float64).ravel()
         n = lon.size
@@ -317,14 +325,14 @@ class MapPoints:
             first = int(np.flatnonzero(bad)[0])
             raise MapPointsError(
                 f"{int(bad.sum())} map point(s) have missing or non-numeric coordinates "
-                f"(first at row {first + 1}); every map point needs a location"
+                f"(first at {at(first)}); every map point needs a location"
             )
         outside = ~inside_uk(lon, lat)
         if outside.any():
             first = int(np.flatnonzero(outside)[0])
             raise MapPointsError(
                 f"{int(outside.sum())} map point(s) lie outside the United Kingdom (first at "
-                f"row {first + 1}: longitude {lon[first]:.6f}, latitude {lat[first]:.6f}); "
+                f"{at(first)}: longitude {lon[first]:.6f}, latitude {lat[first]:.6f}); "
                 "map points must be WGS84 longitude/latitude inside the UK"
             )
         self.longitude = np.round(lon, 6)
@@ -433,7 +441,9 @@ def map_points_from_arrays(
     notes = list(warnings or [])
     # Validate before merging so that NaN / empty get the clear MapPoints message.
     try:
-        points = MapPoints(lon, lat, label_a, source_a, addr, code_a, name_a, notes, text_checked)
+        points = MapPoints(
+            lon, lat, label_a, source_a, addr, code_a, name_a, notes, text_checked, row_name
+        )
     except MapPointsError as exc:  # (no points, or one without a place or outside the UK)
         if not where:
             raise
