@@ -1859,7 +1859,7 @@ Command line: qgis_process.bin run crime_mapper:monthly_release -- CONFIG=releas
     </message>
     <message>
         <location filename="../../crime_mapper/ui/summaries_panel.py"/>
-        <source>Link to the web map in OUTPUT/map</source>
+        <source>Link to the web map</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1985,6 +1985,11 @@ Command line: qgis_process.bin run crime_mapper:monthly_release -- CONFIG=releas
     <message>
         <location filename="../../crime_mapper/ui/summaries_panel.py"/>
         <source>The force's earlier published police.uk months (street CSV files, monthly folders or zips) for the 12-month trend, the change on a year earlier and the usual range; without them those months show as missing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/summaries_panel.py"/>
+        <source>The pages link to the web map in OUTPUT/map</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2148,7 +2153,7 @@ Command line: qgis_process.bin run crime_mapper:monthly_release -- CONFIG=releas
     </message>
     <message>
         <location filename="../../crime_mapper/ui/webmap_panel.py"/>
-        <source>Copy the CSV downloads into the map when they fit (30 MB)</source>
+        <source>Copy the CSVs into the map</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2179,11 +2184,6 @@ Command line: qgis_process.bin run crime_mapper:monthly_release -- CONFIG=releas
     <message>
         <location filename="../../crime_mapper/ui/webmap_panel.py"/>
         <source>LSOA population CSV</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../crime_mapper/ui/webmap_panel.py"/>
-        <source>Larger releases (or with this off) are linked where they are published: export the map beside the release (output folder = the release's folder) so the page links to its public CSV.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2274,6 +2274,11 @@ Command line: qgis_process.bin run crime_mapper:monthly_release -- CONFIG=releas
     <message>
         <location filename="../../crime_mapper/ui/webmap_panel.py"/>
         <source>Street-level crime map</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/webmap_panel.py"/>
+        <source>The CSV downloads are copied into the map when they fit (30 MB). Larger releases (or with this off) are linked where they are published: export the map beside the release (output folder = the release's folder) so the page links to its public CSV.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -54,7 +54,7 @@ from qgis.PyQt.QtWidgets import (
 
 from ..logger import get_logger
 from .task_runner import TaskRunner, notify
-from .widgets import file_widget
+from .widgets import button_grid, file_widget, narrow_form
 
 LOG = get_logger()
 
@@ -157,21 +157,20 @@ class CrimeMapperDock(QgsDockWidget):
         self.inputs_list.setToolTip(tr("Files, folders and zips to load together"))
         layout.addWidget(self.inputs_list)
 
-        buttons = QHBoxLayout()
         self.add_files_button = QPushButton(tr("Add files…"), body)
         self.add_folder_button = QPushButton(tr("Add folder…"), body)
         self.remove_button = QPushButton(tr("Remove"), body)
         self.clear_button = QPushButton(tr("Clear"), body)
-        for button in (
+        # two rows of two: four buttons side by side are wider than a dock
+        buttons = [
             self.add_files_button,
             self.add_folder_button,
             self.remove_button,
             self.clear_button,
-        ):
-            buttons.addWidget(button)
-        layout.addLayout(buttons)
+        ]
+        layout.addLayout(button_grid(buttons))
 
-        form = QFormLayout()
+        form = narrow_form(QFormLayout())
         self.profile_widget = file_widget(
             body,
             "open",
@@ -184,7 +183,6 @@ class CrimeMapperDock(QgsDockWidget):
             ),
         )
         form.addRow(tr("Mapping profile (optional)"), self.profile_widget)
-        profile_row = QHBoxLayout()  # below the picker: a dock is narrow
         self.new_profile_button = QPushButton(tr("New profile from extract…"), body)
         self.new_profile_button.setObjectName("crime_mapper_new_profile")
         self.new_profile_button.setToolTip(
@@ -193,9 +191,9 @@ class CrimeMapperDock(QgsDockWidget):
         self.edit_profile_button = QPushButton(tr("Edit profile…"), body)
         self.edit_profile_button.setObjectName("crime_mapper_edit_profile")
         self.edit_profile_button.setToolTip(tr("Open the chosen mapping profile in the editor"))
-        profile_row.addWidget(self.new_profile_button)
-        profile_row.addWidget(self.edit_profile_button)
-        form.addRow("", profile_row)
+        # below the picker, across the form, one above the other: side by side they are
+        # wider than a dock at the side of QGIS
+        form.addRow(button_grid([self.new_profile_button, self.edit_profile_button], columns=1))
 
         self.output_widget = file_widget(
             body,

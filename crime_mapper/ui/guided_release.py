@@ -62,7 +62,7 @@ from qgis.PyQt.QtWidgets import (
 
 from ..core.common.json_file import parse_json_text
 from .task_runner import TaskRunner, notify, notify_warnings
-from .widgets import file_widget, setting_flag, setting_text
+from .widgets import file_widget, narrow_form, setting_flag, setting_text
 
 
 def tr_noop(text: str) -> str:
@@ -239,7 +239,7 @@ class GuidedReleasePanel(QScrollArea):
         config_row.addWidget(self.save_button)
         layout.addLayout(config_row)
 
-        month_row = self._narrow(QFormLayout())
+        month_row = narrow_form(QFormLayout())
         self.month_edit = QLineEdit(body)
         self.month_edit.setObjectName("crime_mapper_month")
         self.month_edit.setPlaceholderText("2022-10")
@@ -413,7 +413,7 @@ class GuidedReleasePanel(QScrollArea):
         form.addRow(tr("Code field"), self.hood_code_edit)
         details = QgsCollapsibleGroupBox(tr("Details"), publish)
         details.setCollapsed(True)
-        details_form = self._narrow(QFormLayout(details))
+        details_form = narrow_form(QFormLayout(details))
         self.hood_widgets: dict[str, Any] = {}
         for key, label, is_file in HOOD_DETAILS:
             if is_file:
@@ -521,7 +521,7 @@ class GuidedReleasePanel(QScrollArea):
     def _group(self, step: str, layout: QVBoxLayout) -> QGroupBox:
         group = QGroupBox(tr(STEP_TITLES[step]), self)
         group.setObjectName(f"crime_mapper_step_{step}")
-        self._narrow(QFormLayout(group))
+        narrow_form(QFormLayout(group))
         row = QHBoxLayout()
         state = QLabel(group)
         state.setObjectName(f"crime_mapper_state_{step}")
@@ -564,13 +564,6 @@ class GuidedReleasePanel(QScrollArea):
     @staticmethod
     def _form(group: QGroupBox) -> QFormLayout:
         return group.layout()
-
-    @staticmethod
-    def _narrow(form: QFormLayout) -> QFormLayout:
-        """In a narrow dock a field goes under its label instead of off the edge."""
-        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        return form
 
     # --- the configuration <-> the form -----------------------------------------------------
     def form_data(self) -> dict[str, Any]:

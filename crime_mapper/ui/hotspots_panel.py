@@ -50,7 +50,7 @@ from ..core.common.vocabulary import CATEGORY_NAMES
 from ..core.hotspots.hexgrid import SMALLEST_SIZE_M
 from ..core.hotspots.methods import METHODS, hotspot_method
 from .task_runner import TaskRunner, notify
-from .widgets import file_widget, vocabulary_text
+from .widgets import file_widget, narrow_combo, narrow_form, vocabulary_text
 
 if TYPE_CHECKING:
     from qgis.gui import QgisInterface
@@ -93,9 +93,9 @@ class HotspotsPanel(QWidget):
     # --- UI -------------------------------------------------------------------------------
     def _build_ui(self) -> None:
         layout = QVBoxLayout(self)
-        form = QFormLayout()
+        form = narrow_form(QFormLayout())
 
-        self.source_combo = QgsMapLayerComboBox(self)
+        self.source_combo = narrow_combo(QgsMapLayerComboBox(self))
         self.source_combo.setFilters(QgsMapLayerProxyModel.Filter.PointLayer)
         self._set_empty_text(tr("The crimes of the last load"))
         self.source_combo.setLayer(None)
@@ -105,7 +105,7 @@ class HotspotsPanel(QWidget):
         self.source_label.setWordWrap(True)
         form.addRow("", self.source_label)
 
-        self.method_combo = QComboBox(self)
+        self.method_combo = narrow_combo(QComboBox(self))
         for method in METHODS:
             self.method_combo.addItem(vocabulary_text(method.label), method.name)
         form.addRow(tr("Method"), self.method_combo)
@@ -117,7 +117,7 @@ class HotspotsPanel(QWidget):
         self.cell_label = QLabel(tr("Hexagon size"), self)
         form.addRow(self.cell_label, self.cell_spin)
 
-        self.category_combo = QComboBox(self)
+        self.category_combo = narrow_combo(QComboBox(self))
         self.category_combo.addItem(tr("All crimes"), None)
         for name in CATEGORY_NAMES:
             self.category_combo.addItem(name, name)
@@ -138,7 +138,7 @@ class HotspotsPanel(QWidget):
         form.addRow(self.baseline_label, self.baseline_edit)
 
         self.fdr_check = QCheckBox(tr("False discovery rate correction"), self)
-        form.addRow("", self.fdr_check)
+        form.addRow(self.fdr_check)  # across the form: its text is longer than a field
 
         self.bandwidth_spin = QDoubleSpinBox(self)
         self.bandwidth_spin.setRange(0.0, 50_000.0)
@@ -184,7 +184,7 @@ class HotspotsPanel(QWidget):
                 "checked by the leak gate against the crimes of the last load"
             )
         )
-        publish_form = QFormLayout(publish)
+        publish_form = narrow_form(QFormLayout(publish))
         self.release_edit = file_widget(
             publish,
             "open",
@@ -211,13 +211,13 @@ class HotspotsPanel(QWidget):
         layout.addWidget(publish)
 
         styling = QGroupBox(tr("Quick styles for the active layer"), self)
-        style_form = QFormLayout(styling)
+        style_form = narrow_form(QFormLayout(styling))
         self.heatmap_button = QPushButton(tr("Apply heatmap preview (points)"), styling)
         style_form.addRow(self.heatmap_button)
-        self.choropleth_field = QgsFieldComboBox(styling)
+        self.choropleth_field = narrow_combo(QgsFieldComboBox(styling))
         self.choropleth_field.setFilters(QgsFieldProxyModel.Filter.Numeric)
         style_form.addRow(tr("Count or rate field"), self.choropleth_field)
-        self.classification_combo = QComboBox(styling)
+        self.classification_combo = narrow_combo(QComboBox(styling))
         from ..qgis_bridge.renderers import CLASSIFICATION_METHODS
 
         for key, label in CLASSIFICATION_METHODS.items():

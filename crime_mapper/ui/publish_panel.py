@@ -22,7 +22,6 @@ from qgis.PyQt.QtCore import QCoreApplication, QUrl
 from qgis.PyQt.QtGui import QDesktopServices
 from qgis.PyQt.QtWidgets import (
     QFormLayout,
-    QHBoxLayout,
     QLineEdit,
     QProgressBar,
     QPushButton,
@@ -33,7 +32,7 @@ from qgis.PyQt.QtWidgets import (
 from ..core.common.feedback import Cancelled, Feedback
 from ..qgis_bridge.load_task import TaskFeedback
 from .task_runner import TaskRunner, notify
-from .widgets import file_widget
+from .widgets import button_grid, file_widget, narrow_form, readable_width
 
 
 def tr(text: str) -> str:
@@ -168,14 +167,13 @@ class PublishPanel(QWidget):
         edit = QLineEdit(self)
         edit.setObjectName(name)
         edit.setPlaceholderText(placeholder)
-        return edit
+        return readable_width(edit)
 
     def _build_ui(self) -> None:
         layout = QVBoxLayout(self)
-        form = QFormLayout()
+        form = narrow_form(QFormLayout())
         self.build_form(form)
         layout.addLayout(form)
-        buttons = QHBoxLayout()
         self.run_button = QPushButton(self.own(self.run_label), self)
         self.run_button.setObjectName(f"{self.prefix}_run")
         self.run_button.clicked.connect(self.start)
@@ -186,9 +184,8 @@ class PublishPanel(QWidget):
         self.open_button.setObjectName(f"{self.prefix}_open")
         self.open_button.clicked.connect(self.open_in_browser)
         self.open_button.setEnabled(False)
-        for button in (self.run_button, self.cancel_button, self.open_button):
-            buttons.addWidget(button)
-        layout.addLayout(buttons)
+        # two rows: three buttons side by side are wider than a dock at the side of QGIS
+        layout.addLayout(button_grid([self.run_button, self.cancel_button, self.open_button]))
         self.progress_bar = QProgressBar(self)
         layout.addWidget(self.progress_bar)
         layout.addStretch(1)

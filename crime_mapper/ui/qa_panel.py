@@ -40,7 +40,7 @@ from qgis.PyQt.QtWidgets import (
 
 from ..core.common.layer_source import source_file
 from .task_runner import TaskRunner, notify
-from .widgets import file_paths, file_widget, tr_noop
+from .widgets import file_paths, file_widget, narrow_combo, narrow_form, tr_noop
 
 
 def tr(text: str) -> str:
@@ -82,7 +82,7 @@ class QaPanel(QWidget):
     # --- UI ----------------------------------------------------------------------------------
     def _build_ui(self) -> None:
         layout = QVBoxLayout(self)
-        form = QFormLayout()
+        form = narrow_form(QFormLayout())
         self.crimes_widget = file_widget(
             self, "open_many", object_name="crime_mapper_qa_crimes",
             file_filter="Extracts or crimes GeoPackage (*.csv *.zip *.gpkg)",
@@ -169,7 +169,7 @@ class QaPanel(QWidget):
         layout.addWidget(self.explanation_view)
 
         when_row = QHBoxLayout()
-        self.when_combo = QComboBox(self)
+        self.when_combo = narrow_combo(QComboBox(self))
         self.when_combo.setObjectName("crime_mapper_when_by")
         for key, label in WHEN_BY:
             self.when_combo.addItem(tr(label), key)
@@ -183,9 +183,9 @@ class QaPanel(QWidget):
             )
         )
         when_row.addWidget(QLabel(tr("When:"), self))
-        when_row.addWidget(self.when_combo)
-        when_row.addWidget(self.when_button)
+        when_row.addWidget(self.when_combo, 1)
         layout.addLayout(when_row)
+        layout.addWidget(self.when_button)  # below: beside the choice it is wider than a dock
 
         self.run_button.clicked.connect(self.start_qa)
         self.cancel_button.clicked.connect(self.cancel)

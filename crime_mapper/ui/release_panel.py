@@ -41,7 +41,7 @@ from qgis.PyQt.QtWidgets import (
 from ..core.common.layer_source import source_file
 from ..logger import get_logger
 from .task_runner import TaskRunner, notify
-from .widgets import file_paths, file_widget, tr_noop
+from .widgets import file_paths, file_widget, narrow_combo, narrow_form, tr_noop
 
 
 def tr(text: str) -> str:
@@ -98,7 +98,7 @@ class ReleasePanel(QWidget):
     # --- UI -------------------------------------------------------------------------------
     def _build_ui(self) -> None:
         layout = QVBoxLayout(self)
-        form = QFormLayout()
+        form = narrow_form(QFormLayout())
         self.crimes_widget = file_widget(
             self,
             "open",
@@ -111,7 +111,7 @@ class ReleasePanel(QWidget):
             ),
         )
         form.addRow(tr("Crimes"), self.crimes_widget)
-        self.source_combo = QComboBox(self)
+        self.source_combo = narrow_combo(QComboBox(self))
         self.source_combo.setObjectName("crime_mapper_points_source")
         for key, label in SOURCES:
             self.source_combo.addItem(tr(label), key)
@@ -121,13 +121,13 @@ class ReleasePanel(QWidget):
         self.source_pages = QStackedWidget(self)
         # page 0: a layer and its label field
         layer_page = QWidget(self.source_pages)
-        layer_form = QFormLayout(layer_page)
+        layer_form = narrow_form(QFormLayout(layer_page))
         layer_form.setContentsMargins(0, 0, 0, 0)
-        self.points_layer_combo = QgsMapLayerComboBox(layer_page)
+        self.points_layer_combo = narrow_combo(QgsMapLayerComboBox(layer_page))
         self.points_layer_combo.setObjectName("crime_mapper_points_layer")
         self.points_layer_combo.setFilters(_point_filter())
         self.points_layer_combo.setAllowEmptyLayer(True)
-        self.label_field_combo = QgsFieldComboBox(layer_page)
+        self.label_field_combo = narrow_combo(QgsFieldComboBox(layer_page))
         self.label_field_combo.setObjectName("crime_mapper_label_field")
         self.label_field_combo.setToolTip(tr("The street or place name shown as 'On or near …'"))
         layer_form.addRow(tr("Point layer"), self.points_layer_combo)

@@ -21,7 +21,7 @@ from qgis.PyQt.QtWidgets import QCheckBox, QFormLayout, QLabel, QSpinBox
 from ..core.common.feedback import Feedback
 from .publish_panel import CSV_FILTER, PublishPanel, PublishTask, tr_noop
 from .task_runner import notify, notify_warnings
-from .widgets import file_paths, setting_text
+from .widgets import add_row, file_paths, setting_text
 
 
 def tr(text: str) -> str:
@@ -129,7 +129,8 @@ class SummariesPanel(PublishPanel):
         self.suppress.setRange(0, 100)
         self.suppress.setToolTip(tr("0 = off (as police.uk); e.g. 10 shows 1-9 as 'fewer than 10'"))
         self.force_name = self._text("summaries_force", tr("force name for the pages"))
-        self.with_map = QCheckBox(tr("Link to the web map in OUTPUT/map"), self)
+        self.with_map = QCheckBox(tr("Link to the web map"), self)
+        self.with_map.setToolTip(tr("The pages link to the web map in OUTPUT/map"))
         self.atlas = QCheckBox(tr("Also a PDF atlas"), self)
         self.out = self._field("folder", "summaries_out", tr("Output folder"))
         for label, widget in (
@@ -158,7 +159,7 @@ class SummariesPanel(PublishPanel):
             ("", self.atlas),
             (tr("Output folder"), self.out),
         ):
-            form.addRow(label, widget)
+            add_row(form, label, widget)
 
     def task_arguments(self) -> dict[str, Any]:
         """The run_summaries keyword arguments the form describes."""

@@ -19,7 +19,7 @@ from qgis.PyQt.QtWidgets import QCheckBox, QComboBox, QFormLayout
 from ..core.common.feedback import Feedback
 from .publish_panel import CSV_FILTER, PublishPanel, PublishTask, tr_noop
 from .task_runner import notify
-from .widgets import file_paths
+from .widgets import add_row, file_paths
 
 
 def tr(text: str) -> str:
@@ -110,12 +110,11 @@ class WebmapPanel(PublishPanel):
             self.tiles.addItem(tr(label), value)
         self.tiles_url = self._text("webmap_tiles_url", tr("https://…/{z}/{x}/{y}.png"))
         self.tiles_attribution = self._text("webmap_tiles_attribution", tr("© the tile provider"))
-        self.copy_csv = QCheckBox(
-            tr("Copy the CSV downloads into the map when they fit (30 MB)"), self
-        )
+        self.copy_csv = QCheckBox(tr("Copy the CSVs into the map"), self)
         self.copy_csv.setChecked(True)
         self.copy_csv.setToolTip(
             tr(
+                "The CSV downloads are copied into the map when they fit (30 MB). "
                 "Larger releases (or with this off) are linked where they are published: export "
                 "the map beside the release (output folder = the release's folder) so the page "
                 "links to its public CSV."
@@ -149,7 +148,7 @@ class WebmapPanel(PublishPanel):
             (tr("CSV address"), self.csv_url),
             (tr("Output folder"), self.out),
         ):
-            form.addRow(label, widget)
+            add_row(form, label, widget)
 
     def task_arguments(self) -> dict[str, Any]:
         """The run_webmap keyword arguments the form describes."""

@@ -13,7 +13,7 @@ from typing import Optional
 from qgis.core import QgsSettings
 from qgis.gui import QgsFileWidget
 from qgis.PyQt.QtCore import QCoreApplication
-from qgis.PyQt.QtWidgets import QWidget
+from qgis.PyQt.QtWidgets import QComboBox, QFormLayout, QGridLayout, QLineEdit, QWidget
 
 from ..core.common.vocabulary import VOCABULARY_CONTEXT
 
@@ -29,6 +29,9 @@ def vocabulary_text(text: str) -> str:
     """A core vocabulary's label (e.g. a hotspot method's) in QGIS's language."""
     return QCoreApplication.translate(VOCABULARY_CONTEXT, text)
 
+
+#: How many characters a path or text field shows at the least.
+FIELD_CHARACTERS = 12
 
 #: What the field asks for -> QgsFileWidget's storage mode.
 MODES = {
@@ -64,7 +67,60 @@ def file_widget(
         widget.setToolTip(tooltip)
     if placeholder:
         widget.lineEdit().setPlaceholderText(placeholder)
+    readable_width(widget.lineEdit())
     return widget
+
+
+def readable_width(edit: QLineEdit) -> QLineEdit:
+    """``edit`` at least :data:`FIELD_CHARACTERS` wide. Why: in a narrow form (see
+    :func:`narrow_form`) a long label then goes above the field instead of squeezing the field
+    to a sliver beside it, where a path or a name could not be read."""
+    edit.setMinimumWidth(edit.fontMetrics().averageCharWidth() * FIELD_CHARACTERS)
+    return edit
+
+
+#: How many characters a narrow combo box is sized to: its longest choice no longer sets the
+#: tab's width (the list that drops down still shows every choice in full).
+COMBO_CHARACTERS = 12
+
+
+def narrow_form(form: QFormLayout) -> QFormLayout:
+    """``form`` laid out for a dock at the side of QGIS (300-450 px wide): a row whose label
+    and field do not fit side by side puts its label above its field, and fields take the
+    width there is. Why: a long label ("Mapping profile (optional)") beside a field set the
+    tab's minimum width, so the tab scrolled sideways and the field's "..." was out of sight."""
+    form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+    return form
+
+
+def add_row(form: QFormLayout, label: str, widget: QWidget) -> None:
+    """A row of ``form``: ``label`` beside ``widget``, or with no label ``widget`` across the
+    whole form (a check box's text is longer than the field column of a narrow dock)."""
+    if label:
+        form.addRow(label, widget)
+    else:
+        form.addRow(widget)
+
+
+def narrow_combo(combo: QComboBox, characters: int = COMBO_CHARACTERS) -> QComboBox:
+    """``combo`` sized to ``characters`` rather than to its longest choice (a layer's name, a
+    method's label), so it fits a narrow dock and grows with it; the choice's full text is
+    its tooltip's job where it matters."""
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(characters)
+    return combo
+
+
+def button_grid(buttons: list[QWidget], columns: int = 2) -> QGridLayout:
+    """``buttons`` in rows of ``columns``, each as wide as the others: a row of three or four
+    buttons is wider than a dock at the side of QGIS, and a push button's text cannot wrap."""
+    grid = QGridLayout()
+    for index, button in enumerate(buttons):
+        grid.addWidget(button, index // columns, index % columns)
+    for column in range(columns):
+        grid.setColumnStretch(column, 1)
+    return grid
 
 
 def file_paths(widget: QgsFileWidget) -> list[str]:
