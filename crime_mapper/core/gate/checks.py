@@ -35,6 +35,7 @@ from .context import (
     raw_run_hashes,
     short,
 )
+from .locate import Sought, locate
 from .output_reader import Artifact
 
 _SEGMENT_INDEX: WeakKeyDictionary[GateContext, scan.SegmentIndex] = WeakKeyDictionary()
@@ -1286,14 +1287,18 @@ def _non_public_values_found(ctx: GateContext) -> list[str]:
     non-public columns as whole cells, in another case, or inside longer text."""
     prep = ctx.prepared
     secret_set = prep.secret_set
-    problems: list[str] = []
+    problems: list[tuple[str, str, Sought]] = []  # (finding, file, the value to locate)
     for art in ctx.readable:
         found = [
             v for v in sorted(ctx.exact_matches(art, secret_set)) if not ctx.is_public_value(v)
         ]
         for v in found[:MAX_EXAMPLES]:
             problems.append(
-                f"{art.name}: value of raw column {prep.secret_column(v)}: {short(v, 24)}"
+                (
+                    f"{art.name}: value of raw column {prep.secret_column(v)}: {short(v, 24)}",
+                    art.name,
+                    Sought(v),
+                )
             )
     # whole values in another case ("12 Acacia Avenue" for "12 ACACIA AVENUE"); the
     # lower-case index of the raw values is built only when some output has cells to look up
@@ -1312,8 +1317,12 @@ def _non_public_values_found(ctx: GateContext) -> list[str]:
         values = [lower[k] for k in found if lower[k] not in exact]
         for value in [v for v in values if not ctx.is_public_value(v)][:MAX_EXAMPLES]:
             problems.append(
-                f"{art.name}: value of raw column {prep.secret_column(value)} in another "
-                f"case: {short(value, 24)}"
+                (
+                    f"{art.name}: value of raw column {prep.secret_column(value)} in another "
+                    f"case: {short(value, 24)}",
+                    art.name,
+                    Sought(value, any_case=True),
+                )
             )
     hay, _ = ctx.haystack
     # inside longer text, in any case (no output text to search: no need for the patterns;
@@ -1357,10 +1366,38 @@ def _non_public_values_found(ctx: GateContext) -> list[str]:
         if ctx.is_public_value(value):
             continue
         problems.append(
-            f"{name}: value of raw column "
-            f"{prep.secret_column(value)} inside text: {short(value, 24)}"
+            (
+                f"{name}: value of raw column "
+                f"{prep.secret_column(value)} inside text: {short(value, 24)}",
+                name,
+                Sought(value, any_case=True),
+            )
         )
-    return problems
+    return _located(ctx, problems)
+
+
+def _located(ctx: GateContext, found: list[tuple[str, str, Sought]]) -> list[str]:
+    """The findings (each: its text, the file it names, the value it found), in order, those
+    the check's report can show (the first MAX_EXAMPLES distinct ones in sorted order: any
+    shown of both halves' is among them) ending with where in the file the value is
+    (core.gate.locate: the file read again, searched for it). Only a failing gate comes
+    here, so no passing gate pays for a position; each file is read again once."""
+    if not found:
+        return []
+    shown = set(sorted({text for text, _name, _s in found})[:MAX_EXAMPLES])
+    wanted: dict[str, dict[str, Sought]] = {}
+    for text, name, sought in found:
+        if text in shown:
+            wanted.setdefault(name, {}).setdefault(text, sought)
+    arts = {art.name: art for art in ctx.readable if art.name in wanted}
+    ends: dict[str, str] = {}
+    for name, by_text in wanted.items():
+        art = arts.get(name)
+        if art is None:
+            continue
+        places = locate(art.path, art.kind, list(by_text.values()), frame=art.frame)
+        ends.update((text, p.text()) for text, p in zip(by_text, places))
+    return [text + ends.get(text, "") for text, _name, _s in found]
 
 
 def _always(_value: str) -> bool:
@@ -1417,10 +1454,12 @@ def _free_text_fragments(ctx: GateContext) -> list[str]:
         return []
     listed = list(texts)
     place = partial(_text_place, ctx)
+    runs: list[tuple[str, str]] = []  # (file, run) of each finding: where it is, at the end
     if distinct is None:
-        return free_text_findings(
-            listed, public, raw_text, spans, prep.free_text_hashes, place_of=place
+        found = free_text_findings(
+            listed, public, raw_text, spans, prep.free_text_hashes, place_of=place, found_runs=runs
         )
+        return _runs_located(ctx, found, runs)
     # the output's hashes that raw runs have: an output run's hash is a raw run's exactly
     # when it is among them, so they stand in for the raw runs' sorted hashes below
     shared = _few_runs_shared(ctx, texts, prep)
@@ -1433,7 +1472,17 @@ def _free_text_fragments(ctx: GateContext) -> list[str]:
         if not holding:
             return []
         listed = holding
-    return free_text_findings(listed, public, raw_text, spans, shared, place_of=place)
+    found = free_text_findings(
+        listed, public, raw_text, spans, shared, place_of=place, found_runs=runs
+    )
+    return _runs_located(ctx, found, runs)
+
+
+def _runs_located(ctx: GateContext, found: list[str], runs: list[tuple[str, str]]) -> list[str]:
+    """The free-text findings, each ending with where in its file the run is (_located)."""
+    return _located(
+        ctx, [(text, name, Sought(run, run=True)) for text, (name, run) in zip(found, runs)]
+    )
 
 
 def _text_place(ctx: GateContext, text: str) -> str:
@@ -1743,12 +1792,15 @@ def free_text_findings(
     spans: list[tuple[int, str]],
     raw_hashes: Optional[np.ndarray] = None,
     place_of: Optional[Callable[[str], str]] = None,
+    found_runs: Optional[list[tuple[str, str]]] = None,
 ) -> list[str]:
     """The free-text findings of :func:`_free_text_fragments`: ``texts`` (each with 5+
     spaces), the public values' runs, the folded raw free text and its column spans;
     ``raw_hashes``: :func:`raw_run_hashes` of the raw text (computed when not given);
     ``place_of``: where a text of ``texts`` is (its file), named first in each finding
-    about a run of it (the raw column alone does not tell an analyst what to fix).
+    about a run of it (the raw column alone does not tell an analyst what to fix);
+    ``found_runs``: given, (that file, the whole run) is appended to it for each finding,
+    in order (for core.gate.locate to say where in the file the run is).
 
     Only the output runs whose hash some raw run has are kept (usually none: then the raw
     text is not walked at all), so neither the output's 11 million runs of a national
@@ -1809,11 +1861,15 @@ def free_text_findings(
                 if start <= pos:
                     column = name
             found = f"a run of words from raw column {column} appears: {short(text, 32)}"
+            name = ""
             if place_of is not None:
                 if nuls is None:
                     nuls = np.flatnonzero(np.frombuffer(out_buf, dtype=np.uint8) == 0)
-                found = f"{place_of(listed[int(np.searchsorted(nuls, at))])}: {found}"
+                name = place_of(listed[int(np.searchsorted(nuls, at))])
+                found = f"{name}: {found}"
             problems.append(found)
+            if found_runs is not None:
+                found_runs.append((name, text))
             if len(problems) >= MAX_EXAMPLES:
                 return problems
     return problems

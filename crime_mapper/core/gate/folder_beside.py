@@ -178,7 +178,7 @@ class FolderRead:
 
     def _artifact(self, i: int, item: _Sent) -> Artifact:
         if item is not None and item[0] == "page":
-            art = Artifact(name=self.names[i], kind="html")
+            art = Artifact(name=self.names[i], kind="html", path=self.files[i])
             art.strings.update(item[1])  # (the page's adds, in its order)
             art.texts.extend(item[2])
             art.code.extend(item[3])

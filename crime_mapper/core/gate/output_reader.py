@@ -108,6 +108,12 @@ class Artifact:
     # an HTML page without scripts read with ``record``: every string added to ``strings``,
     # in the order added, so that another process can build this very set (folder_beside)
     added: Optional[list[str]] = field(default=None, repr=False, compare=False)
+    # the file read (None: a DataFrame): what core.gate.locate reads again, only for a
+    # finding, to say where in the file the value found is
+    path: Optional[Path] = field(default=None, repr=False, compare=False)
+    # a DataFrame output itself (the caller's object, not a copy): where core.gate.locate
+    # looks for a finding's value, as in a file
+    frame: Optional[pd.DataFrame] = field(default=None, repr=False, compare=False)
 
     def number_values(self) -> np.ndarray:
         """Every JSON number read (``numbers`` and ``number_runs``), in the order read, as
@@ -144,7 +150,7 @@ def read_output(
     public CSV or GeoPackage as its writer returned it is read by :func:`read_written_csv`
     or :func:`read_written_gpkg`)."""
     if isinstance(output, pd.DataFrame):
-        art = Artifact(name="<DataFrame>", kind="dataframe")
+        art = Artifact(name="<DataFrame>", kind="dataframe", frame=output)
         _read_frame(art, output, "table", strict=True)
         return "the public DataFrame", [art]
     if isinstance(output, WrittenCsv):
@@ -200,6 +206,7 @@ def read_written_csv(written: WrittenCsv) -> Artifact:
     if proved is None:
         return read_file(path, name=name, in_folder=False)
     identity, (frame, art) = proved
+    art.path = path
     remember_table(path, identity, frame, False)  # (a monthly release's summaries take it)
     remember_digest(identity, written.sha256.hex())  # (read now: the manifest takes it)
     return art
@@ -230,6 +237,7 @@ def read_written_gpkg(written: WrittenGpkg) -> Artifact:
     if proved is None:
         return read_file(path, name=name, in_folder=False)
     identity, art = proved
+    art.path = path
     remember_digest(identity, written.sha256.hex())  # (read now: the manifest takes it)
     return art
 
@@ -296,7 +304,8 @@ def read_file(
     csv_firsts: Optional[list] = None,
     gpkg_coords: Optional[list[Optional[PairCoords]]] = None,
 ) -> Artifact:
-    """One file as an Artifact; unknown types and read failures become error artifacts.
+    """One file as an Artifact (its ``path`` set); unknown types and read failures become
+    error artifacts.
     ``record``: an HTML page without scripts keeps the strings it added (Artifact.added).
     ``gpkg_contents``: a GeoPackage's read_geopackage(path, **read_options()) made already
     (by a forked child: core.gate.gpkg_beside), taken instead of reading it again, with
@@ -304,6 +313,21 @@ def read_file(
     ``csv_firsts``: a CSV's cells are not added to ``strings`` but their columns' distinct
     values, first occurrences in row order, appended here (core.gate.csv_beside: a forked
     child's read, which :func:`add_firsts` replays in the caller into the very same set)."""
+    art = _read_file(path, name, in_folder, record, gpkg_contents, csv_firsts, gpkg_coords)
+    art.path = path
+    return art
+
+
+def _read_file(
+    path: Path,
+    name: str,
+    in_folder: bool,
+    record: bool,
+    gpkg_contents: Optional[GpkgContents],
+    csv_firsts: Optional[list],
+    gpkg_coords: Optional[list[Optional[PairCoords]]],
+) -> Artifact:
+    """:func:`read_file`'s read (its artifact's path not yet set)."""
     suffix = path.suffix.lower()
     try:
         if path.is_symlink():
