@@ -350,7 +350,7 @@ class _Elements(HTMLParser):
         line = self.getpos()[0]
         for name, value in attrs:
             if value:
-                self._search(value, line, lambda n=name: f"<{tag} {n}>")
+                self._search(value, line, _attribute_place(tag, name))
         if tag not in _VOID:
             self.open.append(tag)
 
@@ -358,7 +358,7 @@ class _Elements(HTMLParser):
         line = self.getpos()[0]
         for name, value in attrs:
             if value:
-                self._search(value, line, lambda n=name: f"<{tag} {n}>")
+                self._search(value, line, _attribute_place(tag, name))
 
     def handle_endtag(self, tag: str) -> None:
         if tag in self.open:
@@ -390,3 +390,8 @@ _READERS: dict[str, Callable[[Path, list[re.Pattern[str]], list[Sought], list[Pl
     "html": _in_html,
     ".js": _in_json,  # (a data script as JSON; any other script as text)
 }
+
+
+def _attribute_place(tag: str, name: str) -> Callable[[], str]:
+    """The place of an attribute's value ("<a href>"), said only when a value is found."""
+    return lambda: f"<{tag} {name}>"

@@ -227,10 +227,10 @@ def date_problem(value: Any, month_only: bool = False) -> str:
     if len(groups) > 2:  # (a day, and a time when its hour is given: _DATE_TIME)
         day, hour, minute, second = _written(match)[2:]
         try:
-            datetime.date(year, month, int(day))
+            datetime.date(year, month, int(day or ""))
         except ValueError:
             return "is no date of the calendar (no such day)"
-        if hour is not None and (int(hour) > 23 or int(minute) > 59 or int(second or 0) > 59):
+        if hour is not None and (int(hour) > 23 or int(minute or 0) > 59 or int(second or 0) > 59):
             return "is no time of day"
         return zone_problem(match, month_only)
     return ""
@@ -316,7 +316,7 @@ def zone_problem(match: re.Match, month_only: bool = False) -> str:
     reading = _uk_reading(match)
     if reading is None:
         return f"has the zone {zone}, which is no offset from UTC (at most 23:59)"
-    year, month, day = (int(part) for part in _written(match)[:3])
+    year, month, day = (int(part or "") for part in _written(match)[:3])
     if month_only:
         shown, same = "month", (reading.year, reading.month) == (year, month)
     else:
@@ -421,9 +421,10 @@ def _in_the_uk(*values: str) -> str:
     if not any(match and match.group("zone") for match in matches):
         return ""
     clocks = [_uk_reading(match) if match else None for match in matches]
-    if None in clocks:
+    read = [clock for clock in clocks if clock is not None]
+    if len(read) < len(clocks):
         return ""
-    return ", in the UK " + " and ".join(_clock_shown(clock) for clock in clocks)
+    return ", in the UK " + " and ".join(_clock_shown(clock) for clock in read)
 
 
 def _refuse_two_spellings(bundle: dict[str, Any]) -> None:
