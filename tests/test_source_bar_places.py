@@ -30,6 +30,8 @@ from qgis.core import (
 )
 
 from crime_mapper.compat import SOURCE_FILE
+from crime_mapper.core.monthly.outputs_json import outputs_to_dict
+from crime_mapper.core.monthly.release import LoadStep, MonthlyOutputs, StepRecord
 from crime_mapper.qgis_bridge.run_load import run_load
 from tests.support.monthly_config import MONTH, config_file
 
@@ -175,18 +177,19 @@ def test_the_guided_release_knows_its_layers_under_a_folder_named_with_a_bar(
     panel.set_month(MONTH)
     out = tmp_path / "out|bar" / MONTH
     crimes = _barred_copy(plain_crimes, out / "load")
-    outputs = {
-        "version": 1,
-        "month": MONTH,
-        "out_dir": str(out),
-        "manifest": str(out / "manifest.json"),
-        "steps": [{"name": "load", "status": "done", "outputs": [str(crimes)]}],
-        "release": None,
-        "load": {"written": [str(crimes)], "crimes": 0, "crimes_gpkg": str(crimes)},
-        "hotspots": [],
-        "project": None,
-        "qa_report": None,
-    }
+    # the entry as the release writes it (a dictionary made by hand here drifted from the
+    # saved shape, which the reader refuses, and the test stopped testing the bar)
+    outputs = outputs_to_dict(
+        MonthlyOutputs(
+            month=MONTH,
+            out_dir=out,
+            steps=[StepRecord(name="load", status="done", outputs=[crimes])],
+            manifest=out / "manifest.json",
+            load=LoadStep(
+                written=[crimes], crimes=crimes, summary={}, reconciles=True, crimes_gpkg=crimes
+            ),
+        )
+    )
     QgsProject.instance().writeEntry(SCOPE, "release/outputs", json.dumps(outputs))
     panel.restore()
     added = panel.add_layers()
