@@ -479,6 +479,31 @@ def test_screenshots_force_year_and_phone(browser, tmp_path):
     assert not rec.errors
 
 
+def test_on_a_phone_the_choices_fold_and_the_map_is_on_the_first_screen(browser, release):
+    """At 360 px the search, period and crime types filled two screens above the map: a
+    reader on a phone saw no map without scrolling. They fold behind one button there; on
+    a wide screen they stay open with no button."""
+    phone, rec = open_page(browser, _url(release["result"]), width=360, height=780)
+    toggle = phone.locator("#controls-toggle")
+    assert toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false"
+    assert not phone.is_visible("#search-input") and not phone.is_visible("#category-list")
+    top = phone.evaluate("document.getElementById('map').getBoundingClientRect().top")
+    assert top < 780 - 150, f"the map starts {top} px down a 780 px screen"
+    assert shown(phone) > 0  # (the filters folded still apply: the status counts them)
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "true"
+    assert phone.is_visible("#search-input") and phone.is_visible("#category-list")
+    phone.click("#cat-none")
+    assert shown(phone) == 0
+    toggle.press("Enter")  # (a keyboard closes it again)
+    assert toggle.get_attribute("aria-expanded") == "false"
+    assert not phone.is_visible("#category-list") and shown(phone) == 0
+    wide, _ = open_page(browser, _url(release["result"]))
+    assert not wide.is_visible("#controls-toggle") and wide.is_visible("#search-input")
+    assert wide.is_visible("#controls-heading")
+    assert not rec.errors
+
+
 def test_places_in_view_list_opens_popups(browser, release):
     """Places drawn on the canvas are reachable as buttons (keyboard, screen readers)."""
     page, rec = open_page(browser, _url(release["result"]))

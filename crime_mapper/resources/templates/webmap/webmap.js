@@ -810,6 +810,30 @@
   }
   document.getElementById("list-places").addEventListener("click", listPlaces);
 
+  // ---- on a phone the choices fold behind one button, so that the map is on the first screen
+  // (unfolded they fill two screens above it); the page's own width rule (webmap.css) decides
+  var controlsToggle = document.getElementById("controls-toggle");
+  var controlsBody = document.getElementById("controls-body");
+  var narrow = window.matchMedia ? window.matchMedia("(max-width: 48rem)") : null;
+  function setControlsOpen(open) {
+    controlsToggle.setAttribute("aria-expanded", open ? "true" : "false");
+    controlsBody.hidden = !open;
+  }
+  function fitControls() {
+    var folds = !!(narrow && narrow.matches);
+    controlsToggle.hidden = !folds;
+    controlsToggle.parentNode.classList.toggle("folding", folds);
+    setControlsOpen(!folds);
+  }
+  controlsToggle.addEventListener("click", function () {
+    setControlsOpen(controlsToggle.getAttribute("aria-expanded") !== "true");
+  });
+  if (narrow) {
+    if (narrow.addEventListener) narrow.addEventListener("change", fitControls);
+    else if (narrow.addListener) narrow.addListener(fitControls);
+  }
+  fitControls();
+
   // ---- update cycle ------------------------------------------------------------------------
   function update() {
     recount();
