@@ -135,11 +135,15 @@ def _values(read: Any) -> Any:
 @pytest.mark.parametrize(
     "cell, read",
     [("1495", 1495.0), ('"1,495"', 1495.0), ('"12,345.0"', 12345.0), (" 1495 ", 1495.0),
-     ('"1,5"', None), ('"1,2,3"', None), ("1_495", None), ('"1,4950"', None)],
+     ('"1,5"', None), ('"1,2,3"', None), ("1_495", None), ('"1,4950"', None),
+     ("\u0661\u0664\u0669\u0665", None), ("\uff11\uff14\uff19\uff15", None),
+     ("1\u0664\u0669\u0665", None), ('"\uff11,495"', None), ("\u00a01495\u00a0", 1495.0)],
 )  # fmt: skip
 def test_a_population_is_read_as_the_number_written_or_said_to_be_none(tmp_path, cell, read):
     """Commas were taken out wherever they stood: "1,5" (a decimal comma) was read as 15
-    residents and "1,2,3" as 123; and Python's "1_495" was read as a number."""
+    residents and "1,2,3" as 123; and Python's "1_495" was read as a number, as were digits
+    of other scripts (Arabic-Indic, full-width), which a spreadsheet keeps as text. A
+    no-break space around the number is padding, as a plain space is."""
     path = tmp_path / "population.csv"
     path.write_text(f"LSOA11CD,mid2018_population\nE01013615,{cell}\n", encoding="utf-8")
     problems: list[str] = []

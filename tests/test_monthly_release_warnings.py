@@ -131,7 +131,7 @@ def test_saved_results_keep_the_warnings_and_older_ones_still_read(tmp_path):
         tmp_path / "manifest.json",
     )
     data = json.loads(json.dumps(outputs_to_dict(outputs)))
-    assert data["version"] == 3
+    assert data["version"] == 4
     again = outputs_from_dict(data)
     assert again.steps == outputs.steps
     assert again.warning_lines() == ["load: notes.csv: not a crime extract", f"publish: {RING}"]

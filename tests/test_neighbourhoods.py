@@ -232,6 +232,34 @@ def test_an_lsoa_population_that_is_no_number_of_residents_is_said(tmp_path):
     assert values["A"] == 1100.0 and math.isnan(values["B"]) and math.isnan(values["C"])
 
 
+def test_a_population_in_digits_of_another_script_is_said_not_read(tmp_path):
+    """Python's float() reads Arabic-Indic and full-width digits, so "\u0663\u0664\u0665"
+    gave 345 residents and a rate, where a spreadsheet shows text: a damaged or odd file.
+    Said naming the row (the feature) and the value, as "12a" is; the area's rate is n/a."""
+    pop = tmp_path / "pop.csv"
+    pop.write_text(
+        "LSOA11CD,population\nE1,100\nE2,\u0663\u0664\u0665\nE3,\uff11\uff12\n", encoding="utf-8"
+    )
+    problems: list[str] = []
+    assert nb.read_lsoa_population(pop, problems=problems) == {"E1": 100.0}
+    assert problems == [
+        "the LSOA population file pop.csv: 2 LSOA(s) have a population that is no number of "
+        "residents (e.g. data row 2, E2: '\u0663\u0664\u0665' is not a number written in the "
+        "digits 0 to 9); they count as missing from the file"
+    ]
+    hoods = nb.read_geojson(
+        _population_outlines(tmp_path, ["\uff11\uff12", "12a", 12]), "c", population_field="pop"
+    )
+    assert [v if not math.isnan(v) else None for v in hoods.population.tolist()] == [
+        None, None, 12.0,
+    ]  # fmt: skip
+    assert [p for p in hoods.problems if "population" in p] == [
+        "feature 1 (N0): the population '\uff11\uff12' is not a number written in the digits "
+        "0 to 9; shown as n/a (unknown)",
+        "feature 2 (N1): the population '12a' is not a number; shown as n/a (unknown)",
+    ]
+
+
 def _population_outlines(tmp_path, given):
     """A GeoJSON of squares N0, N1... whose "pop" property holds ``given`` in turn."""
     features = [

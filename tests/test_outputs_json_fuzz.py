@@ -55,6 +55,7 @@ def _outputs(out: Path) -> dict[str, Any]:
         True,
         "3 rows read",
         out / "internal" / "crimes.gpkg",
+        warnings=["b.csv: not UTF-8", "a.csv line 4"],
         file_errors=["b.csv: not UTF-8"],
         damaged=["a.csv line 4"],
     )
@@ -119,6 +120,10 @@ def test_every_value_replaced_reads_as_written_or_raises_value_error(tmp_path, s
     "place, value",
     [
         (("steps", 0, "outputs"), "abc"),
+        (("load", "warnings"), "abc"),
+        (("load", "warnings"), [1]),
+        (("load", "warnings"), [None]),
+        (("load", "warnings"), {"b.csv": "not UTF-8"}),
         (("load", "written"), "crimes.gpkg"),
         (("steps", 0, "summary"), [["rows", 3]]),
         (("load", "reconciles"), "false"),
@@ -139,6 +144,22 @@ def test_a_value_of_another_type_is_refused_not_changed(tmp_path, place, value):
     then the summary raised TypeError out of the dock's restore of the project."""
     with pytest.raises(ValueError):
         outputs_from_dict(replaced(_outputs(tmp_path), place, value))
+
+
+def test_the_load_warnings_read_back_and_older_entries_read_as_none(tmp_path):
+    """The load's warnings (LoadStep.warnings: extract files not read, records an unclosed
+    quote swallowed) were not saved, so a reopened project lost what the load warned about.
+    An entry saved before (version 3, no such key) reads as a load that warned of nothing."""
+    data = _outputs(tmp_path)
+    assert data["load"]["warnings"] == ["b.csv: not UTF-8", "a.csv line 4"]
+    again = outputs_from_dict(data)
+    assert again.load is not None
+    assert again.load.warnings == ["b.csv: not UTF-8", "a.csv line 4"]
+    older = {**data, "version": 3, "load": dict(data["load"])}
+    del older["load"]["warnings"]
+    back = outputs_from_dict(older)
+    assert back.load is not None and back.load.warnings == []
+    assert back.load.file_errors == ["b.csv: not UTF-8"]
 
 
 #: a hotspot layer's record as the dock saves it (plain(HotspotOutputs))

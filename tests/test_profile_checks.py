@@ -10,9 +10,11 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from crime_mapper.core.load.extract_head import read_extract_head
 from crime_mapper.core.load.loader import load_extracts
-from crime_mapper.core.load.mapping_profile import MappingProfile
+from crime_mapper.core.load.mapping_profile import MappingProfile, ProfileError
 from crime_mapper.core.load.profile_checks import (
     category_preview,
     is_strftime_format,
@@ -62,3 +64,44 @@ def test_preview_maps_offences_as_the_loader_does():
     unmapped = unmapped_values(rows)
     assert unmapped == list(dict.fromkeys(r.value for r in rows if r.category is None))
     assert category_preview(profile, None) == []
+
+
+@pytest.mark.parametrize(
+    "change, says",
+    [
+        ({"name": "Leics \ud800"}, "name 'Leics \\ud800'"),
+        ({"reported_by": "\udcff"}, "reported_by '\\udcff'"),
+        ({"offence_table": "/data/tables/\udcffoffences.csv"}, "offence_table"),
+    ],
+)
+def test_a_text_that_could_not_be_read_back_is_refused_at_save(tmp_path, change, says):
+    """A lone UTF-16 surrogate (a pasted name, a file name that is not UTF-8) was saved as a
+    \\u escape the profile reader refuses: the profile saved could never be opened again.
+    Refused when saved, naming the setting, nothing written; the dialog says it too."""
+    profile = replace(MappingProfile.load(PROFILE), **change)
+    path = tmp_path / "profile.json"
+    with pytest.raises(ProfileError, match="lone UTF-16 surrogate") as refused:
+        profile.save(path)
+    assert says in str(refused.value)
+    assert not path.exists()
+    assert any("lone UTF-16 surrogate" in problem for problem in profile_problems(profile))
+
+
+def test_a_text_in_a_column_or_offence_mapping_is_checked_too(tmp_path):
+    profile = MappingProfile.load(PROFILE)
+    for change in (
+        {"columns": {**profile.columns, "offence": "Offence \udc00"}},
+        {"offence_mapping": {"Theft \ud83d": "Shoplifting"}},
+    ):
+        with pytest.raises(ProfileError, match="lone UTF-16 surrogate"):
+            replace(profile, **change).save(tmp_path / "profile.json")
+
+
+def test_a_name_of_any_real_characters_reads_back_identical(tmp_path):
+    """Characters outside the basic plane and of other scripts are characters: kept."""
+    profile = replace(
+        MappingProfile.load(PROFILE), name="Heddlu \U0001f46e Dyfed-Powys \u2013 \u0661"
+    )
+    path = tmp_path / "profile.json"
+    profile.save(path)
+    assert MappingProfile.load(path) == profile

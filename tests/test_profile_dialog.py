@@ -117,6 +117,23 @@ def test_missing_required_role_disables_save(extract: Path, tmp_path: Path, dial
     assert "strftime" in dialog.validation_label.text()
 
 
+def test_a_name_pasted_with_a_lone_surrogate_disables_save(
+    extract: Path, tmp_path: Path, dialog_factory
+) -> None:
+    """A name holding a lone UTF-16 surrogate (Qt keeps one pasted) was saved, and the
+    profile could then never be opened again; the dialog says why before Save."""
+    dialog = dialog_factory(extract_path=extract)
+    dialog.name_edit.setText("Leics \ud800")
+    assert dialog.profile().name == "Leics \ud800"
+    assert not dialog.save_button.isEnabled()
+    assert "lone UTF-16 surrogate" in dialog.validation_label.text()
+    with pytest.raises(ProfileError, match="name 'Leics \\\\ud800'"):
+        dialog.save_to(tmp_path / "p.json")
+    assert not (tmp_path / "p.json").exists()
+    dialog.name_edit.setText("Leics")
+    assert dialog.save_button.isEnabled()
+
+
 def test_preview_lists_and_highlights_an_unmapped_offence(
     extract: Path, tmp_path: Path, dialog_factory
 ) -> None:

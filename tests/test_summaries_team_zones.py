@@ -204,3 +204,45 @@ def test_two_spellings_naming_different_uk_moments_are_refused_naming_both(
 def test_two_spellings_of_one_uk_moment_read(tmp_path, first, second, shown):
     event = {"title": "Beat meeting", "start_date": first, "start-date": second}
     assert _read(tmp_path, events=[event]).events[0]["when"] == shown
+
+
+#: Before 1996 the UK changed its clocks by other rules than the one the readers know (to
+#: 1995, back on the day after October's fourth Saturday; 1968 to 1971, BST all year): the
+#: dates the rule read an hour off, as Europe/London reads them (checked in the test).
+BEFORE_THE_RULE = [
+    ("1995-10-25T12:00:00Z", datetime.datetime(1995, 10, 25, 12, 0)),  # (was shown 13:00)
+    ("1970-01-10T12:00:00Z", datetime.datetime(1970, 1, 10, 13, 0)),  # (was shown 12:00)
+    ("1995-10-28T23:30:00Z", datetime.datetime(1995, 10, 28, 23, 30)),  # (refused: 29th)
+]
+
+
+@pytest.mark.parametrize("start, on_the_uk_clock", BEFORE_THE_RULE)
+def test_a_date_before_1996_with_a_zone_is_refused_never_shown_an_hour_off(
+    tmp_path, start, on_the_uk_clock
+):
+    """The readers read every year by the rule since 1996, so such a date was published an
+    hour off, or refused as another day, naming a time the UK's clocks never showed. The
+    time zone database is not there on every machine QGIS runs on: refused, the team asked
+    for the UK time without a zone, as for a zone that moves the day."""
+    london, utc = zoneinfo.ZoneInfo("Europe/London"), datetime.timezone.utc
+    moment = datetime.datetime.fromisoformat(start.replace("Z", ""))
+    assert moment.replace(tzinfo=utc).astimezone(london).replace(tzinfo=None) == on_the_uk_clock
+    message = _refused(tmp_path, events=[{"title": "Beat meeting", "start_date": start}])
+    assert message == (
+        f"team.json: neighbourhood N1, event 'Beat meeting': start_date {start!r} has the zone "
+        "Z on a date before 1996, when the UK changed its clocks by other rules than the one "
+        "it is read by: write the UK date and time the team means, without a zone"
+    )
+    priority = {"issue": "Litter", "issue-date": start}
+    assert "has the zone Z on a date before 1996" in _refused(tmp_path, priorities=[priority])
+    # the same date given again without a zone: the zone is what is refused (no UK time
+    # that the clocks never showed is named as another spelling's)
+    event = {"title": "Beat meeting", "start_date": start, "start-date": start[:-1]}
+    assert "on a date before 1996" in _refused(tmp_path, events=[event])
+
+
+def test_a_date_before_1996_without_a_zone_reads_as_written(tmp_path):
+    team = _read(tmp_path, events=[{"title": "Beat meeting", "start_date": "1995-10-25T12:00"}])
+    assert team.events[0]["when"] == "Wednesday 25 October 1995, 12:00"
+    team = _read(tmp_path, events=[{"title": "Beat meeting", "start_date": "1996-10-25T12:00Z"}])
+    assert team.events[0]["when"] == "Friday 25 October 1996, 13:00"

@@ -258,6 +258,9 @@ class ProfileDialog(QDialog):
         self.encoding_combo.currentIndexChanged.connect(lambda *_: self._reread_extract())
         self.delimiter_combo.currentIndexChanged.connect(lambda *_: self._reread_extract())
         self.offence_table_edit.textChanged.connect(lambda *_: self.refresh())
+        # (a text that could not be saved, such as a pasted lone surrogate, disables Save)
+        for edit in (self.name_edit, self.reported_by_edit, self.falls_within_edit):
+            edit.textChanged.connect(lambda *_: self._refresh_validation())
 
     # --- filling the form -------------------------------------------------------------------
     def load_extract(self, path: PathLike, propose: bool = True) -> bool:
@@ -421,6 +424,12 @@ class ProfileDialog(QDialog):
         if self._updating:
             return
         self._refresh_preview()
+        self._refresh_validation()
+
+    def _refresh_validation(self) -> None:
+        """Say why the profile cannot be saved yet, and enable Save only when it can."""
+        if self._updating:
+            return
         errors = self.validation_errors()
         if errors:
             self.validation_label.setText(

@@ -179,6 +179,11 @@ class MappingProfile:
             raise ProfileError(f"{shown_line(path)}: {exc}") from exc
 
     def save(self, path: Union[str, Path]) -> None:
+        """Write the profile as JSON; ProfileError (nothing written) when a text in it could
+        not be read back (:func:`unsavable_text`)."""
+        problem = unsavable_text(self)
+        if problem:
+            raise ProfileError(problem)
         Path(path).write_text(
             json.dumps(asdict(self), indent=2, sort_keys=True) + "\n", encoding="utf-8"
         )
@@ -223,6 +228,27 @@ class MappingProfile:
         if not lookup:
             raise ProfileError("the offence mapping maps no offence to any category")
         return lookup
+
+
+def unsavable_text(profile: MappingProfile) -> str:
+    """Why ``profile`` cannot be saved, or "" when it can. A text holding a lone UTF-16
+    surrogate ("\\ud800": a pasted name, an undecodable file name) is no character: it was
+    saved as a \\u escape that every reader of a profile refuses (core.common.json_file), so
+    the profile saved could not be opened again. Said naming the setting, the text escaped."""
+    for key, value in asdict(profile).items():
+        texts = [value] if isinstance(value, str) else []
+        if isinstance(value, dict):
+            texts = [text for pair in value.items() for text in pair if isinstance(text, str)]
+        for text in texts:
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                return (
+                    f"the profile's {key} {text!r:.80} holds a lone UTF-16 surrogate, "
+                    "which is not a character: a profile saved with it could not be read "
+                    "back; type that text again"
+                )
+    return ""
 
 
 #: The profile keys whose value is a mapping of text to text; every other key is text (and

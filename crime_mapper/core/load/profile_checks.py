@@ -17,7 +17,7 @@ from typing import Callable, Optional
 
 from ..common.vocabulary import fold_text, normalise_category
 from .extract_head import ExtractHead
-from .mapping_profile import MappingProfile, ProfileError, read_offence_table
+from .mapping_profile import MappingProfile, ProfileError, read_offence_table, unsavable_text
 
 #: Roles a force extract must map for a load to place and date its crimes.
 REQUIRED_ROLES = ("crime_ref", "date", "x", "y")
@@ -61,6 +61,9 @@ def profile_problems(profile: MappingProfile) -> list[str]:
         errors.append("Choose an Offence column or a police.uk category column.")
     if columns.get("x") and columns.get("x") == columns.get("y"):
         errors.append("X and Y cannot be the same column.")
+    unsavable = unsavable_text(profile)
+    if unsavable:
+        errors.append(unsavable[0].upper() + unsavable[1:] + ".")
     fmt = profile.date_format
     if fmt != "auto" and not is_strftime_format(fmt):
         errors.append(

@@ -25,8 +25,12 @@ from .release import LoadStep, MonthlyOutputs, StepRecord
 #: not use, the records an unclosed quote swallowed), the facts MonthlyOutputs.inputs_not_used
 #: is made of; a reopened project, and a later step the dock runs on its own, lost them.
 #: Versions 1 and 2 are still read, their load with none.
-OUTPUTS_VERSION = 3
-READABLE_VERSIONS = (1, 2, 3)
+#: 4: the load holds its ``warnings`` (LoadStep.warnings: what the load warned about, the
+#: extract files not read and the records an unclosed quote swallowed); a reopened project,
+#: and any reader of the saved results, lost them. Versions 1 to 3 are still read, their load
+#: with none.
+OUTPUTS_VERSION = 4
+READABLE_VERSIONS = (1, 2, 3, 4)
 _RELEASE_PATHS = ("public_csv", "public_gpkg", "audit_json", "audit_html", "manifest", "qml")
 #: ReleaseOutputs' lists of texts (its warnings and its facts of files not used)
 _RELEASE_TEXTS = ("warnings", "file_errors", "damaged")
@@ -68,6 +72,7 @@ def outputs_to_dict(outputs: MonthlyOutputs) -> dict[str, Any]:
             "reconciles": bool(load.reconciles),
             "report_text": load.report_text,
             "crimes_gpkg": None if load.crimes_gpkg is None else str(load.crimes_gpkg),
+            "warnings": list(load.warnings),
             "file_errors": list(load.file_errors),
             "damaged": list(load.damaged),
         }
@@ -197,6 +202,7 @@ def _load(data: Any) -> LoadStep:
         reconciles=_flag(load["reconciles"], "the load's reconciles"),
         report_text=_optional_text(load.get("report_text"), "the load's report"),
         crimes_gpkg=_path(load.get("crimes_gpkg"), "the load's crimes GeoPackage"),
+        warnings=_texts(load.get("warnings"), "the load's warnings"),
         file_errors=_texts(load.get("file_errors"), "the load's files not used"),
         damaged=_texts(load.get("damaged"), "the load's damaged records"),
     )

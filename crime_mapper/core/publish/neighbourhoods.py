@@ -530,10 +530,15 @@ _GROUPED = re.compile(r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?")
 def _population_number(value: Any) -> Optional[float]:
     """The number a population field holds (None when it holds none). Commas are thousands
     separators only where they group digits by three: "1,5" (a decimal comma) was read as
-    15 and "1,2,3" as 123; and float()'s own "1_000" is no way a file writes a number."""
+    15 and "1,2,3" as 123; and float()'s own "1_000" is no way a file writes a number. Nor
+    are digits of another script (Arabic-Indic "٣٤٥", full-width "１２"): float() reads them,
+    a spreadsheet keeps them as text, so a damaged or odd file gave a rate in silence. White
+    space around the number (a no-break space too) is a cell's padding."""
     if isinstance(value, bool):  # (JSON true is no count; str(True) is not a number anyway)
         return None
     text = str(value).strip()
+    if not text.isascii():
+        return None
     if "," in text:
         if not _GROUPED.fullmatch(text):
             return None
@@ -559,12 +564,27 @@ def population_problem(value: Any) -> Optional[str]:
     shown = _shown_value(value)
     number = _population_number(value)
     if number is None:
+        if _other_digits(value):
+            return f"{shown} is not a number written in the digits 0 to 9"
         return f"{shown} is not a number"
     if not math.isfinite(number):
         return f"{shown} is not a finite number"
     if number < 0:
         return f"{shown} is negative"
     return f"{shown} is a fraction of one resident"
+
+
+def _other_digits(value: Any) -> bool:
+    """True when ``value`` is a number only in float()'s reading of other scripts' digits
+    (said as such: "'１２' is not a number" would puzzle whoever reads it as 12)."""
+    text = str(value).strip()
+    if text.isascii():
+        return False
+    try:
+        float(text.replace(",", ""))
+    except ValueError:
+        return False
+    return True
 
 
 def feature_place(k: int, code: Any) -> str:

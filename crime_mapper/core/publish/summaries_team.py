@@ -237,11 +237,17 @@ def date_problem(value: Any, month_only: bool = False) -> str:
 
 
 #: The UK's summer time (BST, an hour ahead of UTC): from 01:00 UTC on the last Sunday of
-#: March to 01:00 UTC on the last Sunday of October, the rule since 1996 (the readers read
-#: every year by it). Written here rather than read from a time zone database: Python on
-#: Windows, where most QGIS runs, has none without the tzdata package.
+#: March to 01:00 UTC on the last Sunday of October, the rule since 1996. Written here
+#: rather than read from a time zone database: Python on Windows, where most QGIS runs, has
+#: none without the tzdata package (and a page must not change with the machine it is made on).
 _BST = datetime.timedelta(hours=1)
 _BST_CHANGE = datetime.time(1, 0)
+#: The first year the rule above gives the UK's clock. Before it the UK changed its clocks
+#: by other rules (to 1995, back on the day after October's fourth Saturday; 1968 to 1971,
+#: BST all year), so a date before it written with a zone is refused (zone_problem), never
+#: shown an hour off: "1995-10-25T12:00:00Z" was published as 13:00, when the UK's clocks
+#: said 12:00 (GMT). A date without a zone is the UK's own time: no rule reads it.
+RULE_FIRST_YEAR = 1996
 
 
 def _last_sunday(year: int, month: int) -> datetime.date:
@@ -271,14 +277,17 @@ def _offset(zone: str) -> Optional[datetime.timedelta]:
 def _uk_clock(match: re.Match) -> Optional[datetime.datetime]:
     """The UK's clock time a _DATE_TIME match names: as written when it has no zone (the
     API writes the UK's own time, with none); else the moment its zone names, on the UK's
-    clock (uk_time). None when its zone names no offset (_offset)."""
+    clock (uk_time). None when its zone names no offset (_offset), or when it is written
+    before RULE_FIRST_YEAR (the rule uk_time reads the UK's clock by is not that year's)."""
     year, month, day, hour, minute, second = (int(part or 0) for part in _written(match))
     written = datetime.datetime(year, month, day, hour, minute, second)
     zone = match.group("zone")
     if not zone:
         return written
     offset = _offset(zone)
-    return None if offset is None else uk_time(written - offset)
+    if offset is None or year < RULE_FIRST_YEAR:
+        return None
+    return uk_time(written - offset)
 
 
 def _clock_shown(when: datetime.datetime) -> str:
@@ -291,8 +300,9 @@ def _uk_reading(match: re.Match) -> Optional[datetime.datetime]:
     """What the page shows of a _DATE_TIME match, on the UK's clock (_uk_clock): its day
     and time, or its day at midnight when it is written at midnight (a date alone, as the
     API writes one: ``2022-10-15T00:00:00Z`` is 15 October, not 01:00 on it in summer).
-    None when its zone names no offset; ValueError or OverflowError when it names no date
-    or time of the calendar (date_problem says which)."""
+    None when its zone names no offset, or its year is before RULE_FIRST_YEAR (_uk_clock);
+    ValueError or OverflowError when it names no date or time of the calendar (date_problem
+    says which)."""
     clock = _uk_clock(match)
     hour, minute = (int(part or 0) for part in _written(match)[3:5])
     if clock is None or (hour, minute) != (0, 0):
@@ -309,10 +319,17 @@ def zone_problem(match: re.Match, month_only: bool = False) -> str:
     ``2026-12-10T23:30:00-02:00`` (01:30 on 11 December in the UK) was published as
     Thursday 10 December, 23:30, and ``10:00Z`` in summer an hour early, and nobody was
     told. Refused when the day changes: which day the team meant (the one written, or the
-    one their system's zone names) only the team can say; the message gives both."""
+    one their system's zone names) only the team can say; the message gives both. Refused
+    too when written before RULE_FIRST_YEAR, whose UK clock the rule does not give."""
     zone = match.group("zone")
     if not zone:
         return ""
+    if int(_written(match)[0] or 0) < RULE_FIRST_YEAR:
+        return (
+            f"has the zone {zone} on a date before {RULE_FIRST_YEAR}, when the UK changed its "
+            "clocks by other rules than the one it is read by: write the UK date and time the "
+            "team means, without a zone"
+        )
     reading = _uk_reading(match)
     if reading is None:
         return f"has the zone {zone}, which is no offset from UTC (at most 23:59)"
