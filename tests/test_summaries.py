@@ -537,6 +537,22 @@ def test_longer_periods_and_earlier_months(public, hoods, summaries):
     assert "n/a (months missing)" in renderer.render_index()
 
 
+def test_a_change_says_what_it_is_measured_against(public, hoods, summaries):
+    """The page said "Change on the previous period" and the index "Change on previous": a
+    reader of a one-month page could not tell the month before from the last release. Each
+    says the period it compares with, as long as the page's own."""
+    one = SummaryRenderer(summaries, hoods.slugs)
+    assert summaries.options.period_months == 1
+    for html in (one.render_page(0), one.render_index()):
+        assert "Change on the month before" in html and "Change on previous" not in html
+        assert "previous period" not in re.sub(r"<li>[^<]*</li>", "", html)  # (the notes' own)
+    a = nb.assign_crimes(public, hoods)
+    two = compute_summaries(public, hoods, a, SummaryOptions(period_months=2))
+    longer = SummaryRenderer(two, hoods.slugs)
+    for html in (longer.render_page(0), longer.render_index()):
+        assert "Change on the 2 months before" in html and "month before<" not in html
+
+
 def _classes_of(rates: np.ndarray, breaks: list[float]) -> np.ndarray:
     """The class QGIS's graduated renderer gives each rate (first range with lower <= v <=
     upper), -1 for none."""

@@ -243,7 +243,7 @@ def export_atlas(
         facts[all_slugs[i]] = "\n".join(
             [
                 f"Crimes: {ctx['count_text']}",
-                f"Change on the previous period: {ctx['previous_change']}",
+                f"{ctx['previous_heading']}: {ctx['previous_change']}",
                 f"Change on a year earlier: {ctx['year_change']}",
                 f"Per 1,000 residents: {ctx['rate']} (force {ctx['force_rate']}, "
                 f"similar areas {ctx['similar_rate']})",

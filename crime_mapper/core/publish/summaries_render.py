@@ -73,6 +73,15 @@ def fmt_rate(value: Any) -> str:
     return f"{float(value):,.1f}"
 
 
+def previous_heading(period_months: int) -> str:
+    """What a change is measured against, said as the page's reader counts it: "the
+    previous period" (and the index's "previous") left a reader of a one-month page
+    guessing whether it meant the month before, the quarter, or the last release."""
+    if period_months == 1:
+        return "Change on the month before"
+    return f"Change on the {period_months} months before"
+
+
 def fmt_change(diff: Any, pct: Any) -> str:
     """'+12 (+8.3%)', '-3 (n/a)' with no base, 'n/a' with no figure."""
     if diff is None or not math.isfinite(float(diff)):
@@ -295,6 +304,7 @@ class SummaryRenderer:
             for p in self.trend_pos
         ]
         self.period_text = period_label(s.period)
+        self.previous_heading = previous_heading(s.options.period_months)
         # every area's counts by category over the period, summed once (not per page)
         period = s.period_positions(end)
         self.period_complete = all(0 <= p < len(s.months) and s.present[p] for p in period)
@@ -367,6 +377,7 @@ class SummaryRenderer:
             else fmt_int(count),
             "previous_change": fmt_change(f["change_previous"][i], f["change_previous_pct"][i]),
             "year_change": fmt_change(f["change_year"][i], f["change_year_pct"][i]),
+            "previous_heading": self.previous_heading,
             "rate": fmt_rate(f["rate"][i]),
             "force_rate": fmt_rate(f["force_rate"][i]),
             "similar_rate": fmt_rate(f["similar_rate"][i]),
@@ -479,6 +490,7 @@ class SummaryRenderer:
                 "rows": self.index_rows(),
                 "pseudo": pseudo,
                 "force_rate": fmt_rate(f["force_rate"][force]),
+                "previous_heading": self.previous_heading,
                 "links": self.links,
                 "notes": METHOD_NOTES,
                 "extra_notes": s.notes,
