@@ -782,18 +782,24 @@ def test_without_population_the_rate_option_is_not_shown(browser, tmp_path):
 
 
 _POPUP_INSIDE_MAP = """() => {
-    const map = document.getElementById('map').getBoundingClientRect();
-    const box = document.querySelector('.leaflet-popup-content-wrapper').getBoundingClientRect();
-    return {map: [map.top, map.left, map.bottom, map.right],
-            popup: [box.top, box.left, box.bottom, box.right]};
+    const rect = (sel) => {
+        const r = document.querySelector(sel).getBoundingClientRect();
+        return [r.top, r.left, r.bottom, r.right];
+    };
+    return {map: rect('#map'), popup: rect('.leaflet-popup-content-wrapper'),
+            zoom: rect('.leaflet-control-zoom'),
+            attribution: rect('.leaflet-control-attribution')};
 }"""
 
 
+@pytest.mark.parametrize("width", [1280, 360])
 @pytest.mark.parametrize("query", ["Friars Causeway", "Leicester 003A"])
-def test_a_search_result_opens_its_popup_whole_inside_the_map(browser, tmp_path, query):
+def test_a_search_result_opens_its_popup_whole_inside_the_map(browser, tmp_path, query, width):
     """A street picked from the search zoomed the map with an animation and opened its popup
     at once: the popup's pan into view ran against the map before the zoom, so the popup
-    opened with its heading ("On or near ...") cut off above the map's top edge."""
+    opened with its heading ("On or near ...") cut off above the map's top edge. On a phone
+    the 320 px popup ran off both sides of a 330 px map, under the zoom buttons and past the
+    map's foot; and the choice left the reader among the unfolded choices, the map below."""
     result = run_webmap(
         [SAMPLE / "2022-10"],
         tmp_path / "map",
@@ -804,7 +810,10 @@ def test_a_search_result_opens_its_popup_whole_inside_the_map(browser, tmp_path,
             population_field="pop",
         ),
     )
-    page, rec = open_page(browser, _url(result))
+    page, rec = open_page(browser, _url(result), width=width, height=780)
+    phone = width < 700
+    if phone:
+        page.click("#controls-toggle")
     page.fill("#search-input", query)
     page.click("#search-results button")
     page.wait_for_selector(".leaflet-popup .cm-popup h3")
@@ -813,5 +822,21 @@ def test_a_search_result_opens_its_popup_whole_inside_the_map(browser, tmp_path,
     top, left, bottom, right = boxes["map"]
     ptop, pleft, pbottom, pright = boxes["popup"]
     assert top <= ptop and left <= pleft and pbottom <= bottom and pright <= right, boxes
+    ztop, zleft, zbottom, zright = boxes["zoom"]
+    assert pleft >= zright or ptop >= zbottom, boxes  # (clear of the zoom buttons)
+    assert pbottom <= boxes["attribution"][0], boxes  # (and of the attribution)
     assert query in page.inner_text(".leaflet-popup .cm-popup h3")
+    if phone:
+        assert page.get_attribute("#controls-toggle", "aria-expanded") == "false"
+        assert not page.is_visible("#search-input")
+        assert top >= 0 and bottom <= 780, boxes  # (the whole map on the screen)
+        # a popup that scrolls within itself is a region the keyboard can scroll
+        scrolls, focusable = page.evaluate(
+            "(c => [c.classList.contains('leaflet-popup-scrolled'), c.tabIndex === 0 &&"
+            " c.getAttribute('role') === 'region'])"
+            "(document.querySelector('.leaflet-popup-content'))"
+        )
+        assert scrolls == focusable
+        page.keyboard.press("Escape")  # (focus back on the map: the result is folded away)
+        assert page.evaluate("document.activeElement.id") == "map"
     assert not rec.errors

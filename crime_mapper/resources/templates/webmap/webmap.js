@@ -399,9 +399,25 @@
     return box;
   }
   var popup = L.popup({ maxWidth: 320, autoPanPadding: [20, 20] });
+  // A popup no larger than the map leaves room for beside the zoom buttons and above the
+  // attribution: on a phone the map is some 330 px wide and a 320 px popup ran off both
+  // edges, its counts cut off, under the zoom buttons, and past the map's foot (taller, it
+  // scrolls within itself).
+  var POPUP_CHROME = { x: 46, y: 60 }; // (Leaflet's content margins, border and tip)
+  function fitPopup() {
+    var size = map.getSize(), zoom = mapEl.querySelector(".leaflet-control-zoom");
+    var attribution = mapEl.querySelector(".leaflet-control-attribution");
+    var left = zoom ? zoom.offsetLeft + zoom.offsetWidth + 8 : 20;
+    var foot = attribution ? attribution.offsetHeight + 8 : 20;
+    popup.options.autoPanPaddingTopLeft = L.point(left, 20);
+    popup.options.autoPanPaddingBottomRight = L.point(20, foot);
+    popup.options.maxWidth = Math.max(160, Math.min(320, size.x - left - 20 - POPUP_CHROME.x));
+    popup.options.maxHeight = Math.max(160, size.y - 20 - foot - POPUP_CHROME.y);
+  }
   function openPointPopup(p) {
     lastFocus = document.activeElement;
     var c = pos(p);
+    fitPopup();
     popup.setLatLng([c[1], c[0]]).setContent(pointPopupContent(p)).openOn(map);
     focusPopup();
   }
@@ -409,11 +425,23 @@
     var node = popup.getElement && popup.getElement();
     var h = node && node.querySelector("h3");
     if (h) h.focus();
+    // a popup taller than the map scrolls within itself: reachable by keyboard to scroll
+    // (Leaflet keeps one content node from popup to popup: a short one loses the region)
+    var content = node && node.querySelector(".leaflet-popup-content");
+    if (content && content.classList.contains("leaflet-popup-scrolled")) {
+      content.tabIndex = 0; content.setAttribute("role", "region");
+      content.setAttribute("aria-label", (h ? h.textContent : "Place") + " (scrolls)");
+    } else if (content) {
+      content.removeAttribute("tabindex"); content.removeAttribute("role");
+      content.removeAttribute("aria-label");
+    }
     var close = node && node.querySelector(".leaflet-popup-close-button");
     if (close) { close.setAttribute("aria-label", "Close"); close.setAttribute("role", "button"); }
   }
   map.on("popupclose", function () {
-    if (lastFocus && document.body.contains(lastFocus)) lastFocus.focus();
+    // (back where the reader was; a search result folded away on a phone: the map)
+    if (lastFocus && document.body.contains(lastFocus) && lastFocus.offsetParent !== null) lastFocus.focus();
+    else if (lastFocus) mapEl.focus();
     lastFocus = null;
   });
   document.addEventListener("keydown", function (ev) {
@@ -499,6 +527,7 @@
   }
   function openAreaPopup(i, latlng) {
     lastFocus = document.activeElement;
+    fitPopup();
     popup.setLatLng(latlng).setContent(areaPopupContent(i)).openOn(map);
     focusPopup();
   }
@@ -760,7 +789,7 @@
     if (!hits.length) { searchResults.appendChild(el("li", null, "No matches.")); return; }
     hits.forEach(function (it) {
       var li = el("li"), b = el("button", { type: "button" }, it.kind + ": " + it.text);
-      b.addEventListener("click", function () { goTo(it); });
+      b.addEventListener("click", function () { goTo(it); showChoice(); });
       li.appendChild(b); searchResults.appendChild(li);
     });
   });
@@ -833,6 +862,12 @@
     else if (narrow.addListener) narrow.addListener(fitControls);
   }
   fitControls();
+  // a choice made in the folded choices (a search result) is on the map: fold them, show it
+  function showChoice() {
+    if (controlsToggle.hidden) return;
+    setControlsOpen(false);
+    mapEl.scrollIntoView({ block: "nearest" });
+  }
 
   // ---- update cycle ------------------------------------------------------------------------
   function update() {
