@@ -745,6 +745,8 @@ def test_each_shading_option_keeps_its_button_beside_its_words(browser, tmp_path
     )
     for width in (1280, 360):
         page, rec = open_page(browser, _url(result), width=width)
+        if width < 700:  # (a phone's choices are folded: unfold them)
+            page.click("#controls-toggle")
         options = page.evaluate(_SHADING_OPTIONS)
         assert [o["words"] for o in options] == [
             "No shading",
