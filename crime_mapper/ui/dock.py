@@ -54,7 +54,7 @@ from qgis.PyQt.QtWidgets import (
 
 from ..logger import get_logger
 from .task_runner import TaskRunner, notify
-from .widgets import button_grid, file_widget, narrow_form
+from .widgets import button_grid, file_widget, narrow_form, plain_tooltip
 
 LOG = get_logger()
 
@@ -263,7 +263,7 @@ class CrimeMapperDock(QgsDockWidget):
             path = os.path.normpath(str(path))
             if path and path not in present:
                 item = QListWidgetItem(path)
-                item.setToolTip(path)
+                item.setToolTip(plain_tooltip(path))
                 self.inputs_list.addItem(item)
                 present.add(path)
 

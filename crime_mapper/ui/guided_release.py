@@ -62,7 +62,14 @@ from qgis.PyQt.QtWidgets import (
 
 from ..core.common.json_file import parse_json_text
 from .task_runner import TaskRunner, notify, notify_warnings
-from .widgets import file_widget, narrow_form, setting_flag, setting_text
+from .widgets import (
+    file_widget,
+    narrow_form,
+    plain_label,
+    plain_tooltip,
+    setting_flag,
+    setting_text,
+)
 
 
 def tr_noop(text: str) -> str:
@@ -512,7 +519,7 @@ class GuidedReleasePanel(QScrollArea):
 
     @staticmethod
     def _problem_label(parent: QWidget) -> QLabel:
-        label = QLabel(parent)
+        label = plain_label(QLabel(parent))  # problems name the analyst's files
         label.setWordWrap(True)
         label.setStyleSheet("color: #b00020;")
         label.setVisible(False)
@@ -779,7 +786,8 @@ class GuidedReleasePanel(QScrollArea):
         self.recent_combo.addItem(tr("Recent configurations…"), "")
         for path in self._recent():
             self.recent_combo.addItem(Path(path).name, path)
-            self.recent_combo.setItemData(self.recent_combo.count() - 1, path, 3)  # tooltip
+            index = self.recent_combo.count() - 1
+            self.recent_combo.setItemData(index, plain_tooltip(path), Qt.ItemDataRole.ToolTipRole)
 
     # --- states -------------------------------------------------------------------------------
     def _on_input_changed(self, step: str) -> None:
@@ -822,7 +830,7 @@ class GuidedReleasePanel(QScrollArea):
             for step, button in self.step_buttons.items():
                 why = self.why_step_cannot_run(step, found)
                 button.setEnabled(not why)
-                button.setToolTip(why or tr("Run only this step, in the background"))
+                button.setToolTip(plain_tooltip(why or tr("Run only this step, in the background")))
 
     def why_step_cannot_run(self, step: str, found: Optional[dict[str, list[str]]] = None) -> str:
         """Why "Run this step" is off ("" when it can run): a problem of its own inputs or
@@ -1083,7 +1091,7 @@ class GuidedReleasePanel(QScrollArea):
             button.setEnabled(path is not None and not running)
             if path is not None:
                 tips = {k: t for k, _text, t in RESULTS[step]}
-                button.setToolTip(tr(tips[key]) + f"\n{path}")
+                button.setToolTip(plain_tooltip(tr(tips[key]) + f"\n{path}"))
         self.add_layers_button.setEnabled(self._outputs is not None and not running)
 
     def open_result(self, step: str, key: str) -> Optional[Path]:

@@ -40,7 +40,15 @@ from qgis.PyQt.QtWidgets import (
 
 from ..core.common.layer_source import source_file
 from .task_runner import TaskRunner, notify
-from .widgets import file_paths, file_widget, narrow_combo, narrow_form, tr_noop
+from .widgets import (
+    file_paths,
+    file_widget,
+    narrow_combo,
+    narrow_form,
+    plain_label,
+    plain_tooltip,
+    tr_noop,
+)
 
 
 def tr(text: str) -> str:
@@ -146,7 +154,7 @@ class QaPanel(QWidget):
         self.progress_bar.setRange(0, 100)
         layout.addWidget(self.progress_bar)
 
-        self.verdict_label = QLabel(tr("No QA run yet."), self)
+        self.verdict_label = plain_label(QLabel(tr("No QA run yet."), self))
         self.verdict_label.setObjectName("crime_mapper_qa_verdict")
         self.verdict_label.setWordWrap(True)
         layout.addWidget(self.verdict_label)
@@ -338,7 +346,7 @@ class QaPanel(QWidget):
                 QTableWidgetItem(f"{finding.rows:,}" if finding.rows else ""),
             ]
             for item in items:
-                item.setToolTip(finding.explanation)
+                item.setToolTip(plain_tooltip(finding.explanation))
                 item.setData(Qt.ItemDataRole.UserRole, row)
             for column, item in enumerate(items):
                 table.setItem(row, column, item)

@@ -21,7 +21,7 @@ from qgis.PyQt.QtWidgets import QCheckBox, QFormLayout, QLabel, QSpinBox
 from ..core.common.feedback import Feedback
 from .publish_panel import CSV_FILTER, PublishPanel, PublishTask, tr_noop
 from .task_runner import notify, notify_warnings
-from .widgets import add_row, file_paths, setting_text
+from .widgets import add_row, file_paths, plain_label, setting_text
 
 
 def tr(text: str) -> str:
@@ -116,7 +116,7 @@ class SummariesPanel(PublishPanel):
             HISTORY_FILTER,
         )
         self.history.lineEdit().setPlaceholderText(tr("earlier published months (optional)"))
-        self.history_status = QLabel(self)
+        self.history_status = plain_label(QLabel(self))  # names the paths not found
         self.history_status.setObjectName("summaries_history_status")
         self.history_status.setWordWrap(True)
         self.history_status.setVisible(False)

@@ -9,6 +9,7 @@ with a finished task. ``notify`` is the panels' message bar + message log pair.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Sequence
 from typing import Any, Optional
 
@@ -35,10 +36,13 @@ def notify(iface: Any, text: str, level: Any) -> None:
     the record: the analyst sees it now and it is still in the log afterwards. Shown escaped
     (core.common.text_file.shown_text): the one gate of every panel's messages, which quote
     file names, layer names and values read from files; a bidi override there reordered
-    the bar's line and hid what it named."""
+    the bar's line and hid what it named. The bar's text is HTML-escaped too: QGIS shows a
+    message as rich text (after its bold title), so a file named ``<b>x</b>.csv`` read as a
+    bold "x.csv" and one holding ``<a href=...>`` put a link in the bar that opened."""
     text = shown_text(text)
     if iface is not None:
-        iface.messageBar().pushMessage(tr("Crime mapper"), text, level, 8)
+        bar_text = html.escape(text, quote=False)
+        iface.messageBar().pushMessage(tr("Crime mapper"), bar_text, level, 8)
     log_message(text, level)
 
 

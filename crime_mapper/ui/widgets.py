@@ -8,12 +8,13 @@ new panel's field is one call; :func:`file_paths` reads a field's paths back the
 
 from __future__ import annotations
 
+import html
 from typing import Optional
 
 from qgis.core import QgsSettings
 from qgis.gui import QgsFileWidget
-from qgis.PyQt.QtCore import QCoreApplication
-from qgis.PyQt.QtWidgets import QComboBox, QFormLayout, QGridLayout, QLineEdit, QWidget
+from qgis.PyQt.QtCore import QCoreApplication, Qt
+from qgis.PyQt.QtWidgets import QComboBox, QFormLayout, QGridLayout, QLabel, QLineEdit, QWidget
 
 from ..core.common.vocabulary import VOCABULARY_CONTEXT
 
@@ -67,8 +68,27 @@ def file_widget(
         widget.setToolTip(tooltip)
     if placeholder:
         widget.lineEdit().setPlaceholderText(placeholder)
+    if mode == "open_many":
+        widget.fileChanged.connect(lambda path: _files_tooltip(widget, path))
     readable_width(widget.lineEdit())
     return widget
+
+
+#: QGIS's own tooltip of a field holding several files (QgsFileWidget, translated by QGIS).
+_FILES_TOOLTIP = "Selected files:<br><ul><li>%1</li></ul><br>"
+
+
+def _files_tooltip(widget: QgsFileWidget, path: str) -> None:
+    """The tooltip QGIS gives a field holding several files, with their names escaped.
+    Why: QgsFileWidget lists the files in an HTML tooltip with their names as they are, so a
+    file named ``<b>x</b>.csv`` showed as a bold "x.csv" and ``<img src=...>`` as an image.
+    QGIS sets its tooltip just before it emits ``fileChanged``; this replaces it, the same
+    text for ordinary names (one file: QGIS leaves no tooltip)."""
+    if '" "' not in path:
+        return
+    names = (html.escape(p, quote=False) for p in QgsFileWidget.splitFilePaths(path))
+    text = QCoreApplication.translate("QgsFileWidget", _FILES_TOOLTIP)
+    widget.lineEdit().setToolTip(text.replace("%1", "</li><li>".join(names)))
 
 
 def readable_width(edit: QLineEdit) -> QLineEdit:
@@ -121,6 +141,33 @@ def button_grid(buttons: list[QWidget], columns: int = 2) -> QGridLayout:
     for column in range(columns):
         grid.setColumnStretch(column, 1)
     return grid
+
+
+def plain_label(label: QLabel) -> QLabel:
+    """``label`` showing its text as given. Why: a QLabel shows a text that looks like HTML
+    (Qt's AutoText) as rich text, and a label that shows what the analyst's files hold (a
+    file's name, a neighbourhood, a force, a message quoting them) then rendered a file named
+    ``<b>x</b>.csv`` as a bold "x.csv", and ``<img src=...>`` or a link in its place."""
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    return label
+
+
+#: How a tooltip that Qt would read as HTML shows its text as given: every space and line
+#: kept, no wrapping, as Qt shows a plain tooltip (QToolTip's documented way).
+_PLAIN_TOOLTIP = "<p style='white-space:pre'>{text}</p>"
+
+
+def plain_tooltip(text: str) -> str:
+    """``text`` (a path, a problem naming a file, a finding) as a tooltip that shows it as
+    given. Why: a tooltip has no text format of its own; Qt shows it as rich text when it
+    looks like HTML (a tag, or "&lt;", on its first line), so a file named
+    ``<a href=...>x</a>.csv`` showed a link. A text holding "<" or "&" is escaped into a
+    paragraph that keeps its spaces and lines; any other text is left as it is (Qt shows it
+    as plain text)."""
+    if "<" not in text and "&" not in text:
+        return text
+    escaped = html.escape(text, quote=False).replace("\n", "<br>")
+    return _PLAIN_TOOLTIP.format(text=escaped)
 
 
 def file_paths(widget: QgsFileWidget) -> list[str]:

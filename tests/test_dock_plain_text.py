@@ -1,0 +1,259 @@
+"""The dock shows the analyst's names as they are: a file, folder, force, area or offence
+named like HTML is shown literally in labels, tooltips and the message bar.
+
+Why: Qt shows a label's or a tooltip's text as rich text when it looks like HTML (its
+AutoText), and QGIS's message bar always shows HTML. A file named ``<b>Leak gate passed</b>``
+read as bold words the dock never wrote, ``<img src=x>`` as a broken image in place of the
+name, and ``<a href=...>`` put a link in the bar that opened when clicked. Labels that show
+data are now plain text (ui.widgets.plain_label), tooltips made from data are escaped
+(ui.widgets.plain_tooltip) and the bar's text is escaped (ui.task_runner.notify). The real
+dock, real files and QGIS's own message bar item (pytest-qgis, QT_QPA_PLATFORM=offscreen).
+"""
+
+from __future__ import annotations
+
+import pytest
+from qgis.core import Qgis, QgsSettings
+from qgis.gui import QgsFileWidget, QgsMessageBarItem
+from qgis.PyQt.QtCore import Qt
+from qgis.PyQt.QtGui import QTextDocument
+from qgis.PyQt.QtWidgets import QLabel, QTextBrowser
+
+from crime_mapper.core.qa.findings import Finding
+from crime_mapper.core.qa.report import QaReport
+from crime_mapper.ui.task_runner import notify
+from tests.support.force_extract import make_force_extract
+
+#: Names an analyst's files or cells can hold that Qt would read as HTML, by case (no "/":
+#: each is a file's name; Qt needs no closing tag).
+HOSTILE = {
+    "bold": "<b>Leak gate passed",
+    "image": "<img src=x>",
+    "link": "<a href=mailto:x>open",
+    "entity": "&lt;i&gt;",
+}
+CASES = sorted(HOSTILE)
+
+
+@pytest.fixture(autouse=True)
+def _settings_kept():
+    """The plugin's settings as they were before the test: the tabs remember a history
+    field's paths and recent configurations, and a hostile one left behind would show in
+    every later test's dock."""
+    settings = QgsSettings()
+    ours = [k for k in settings.allKeys() if k.startswith("crime_mapper/")]
+    before = {key: settings.value(key) for key in ours}
+    yield
+    for key in settings.allKeys():
+        if key.startswith("crime_mapper/") and key not in before:
+            settings.remove(key)
+    for key, value in before.items():
+        settings.setValue(key, value)
+
+
+def _as_shown(text: str) -> str:
+    """What Qt shows of a tooltip's (or an AutoText label's) text: read as HTML when Qt
+    takes it for rich text (Qt.mightBeRichText, QToolTip's and QLabel's test), else as is."""
+    if not Qt.mightBeRichText(text):
+        return text
+    document = QTextDocument()
+    document.setHtml(text)
+    return document.toPlainText()
+
+
+def _plain(label: QLabel, wanted: str) -> None:
+    """``label`` holds ``wanted`` and shows its text as plain text."""
+    assert wanted in label.text(), label.text()
+    assert label.textFormat() == Qt.TextFormat.PlainText, label.objectName()
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_load_list_s_tooltip_shows_a_file_s_name(dock, tmp_path, case):
+    path = tmp_path / f"{HOSTILE[case]}.csv"
+    dock.add_inputs([str(path)])
+    item = dock.inputs_list.item(0)
+    assert item.text() == str(path)
+    assert _as_shown(item.toolTip()) == str(path), item.toolTip()
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_hotspots_tab_names_the_last_load_as_it_is(dock, tmp_path, case):
+    gpkg = tmp_path / f"{HOSTILE[case]}.gpkg"
+    dock.hotspots_panel.set_crimes_source(str(gpkg))
+    _plain(dock.hotspots_panel.source_label, f"Crimes of the last load: {gpkg.name}")
+    assert dock.hotspots_panel.status_label.textFormat() == Qt.TextFormat.PlainText
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_guided_release_names_a_missing_extract_as_it_is(dock, tmp_path, case):
+    panel = dock.guided_panel
+    panel.set_month("2022-10")
+    panel.output_edit.setText(str(tmp_path / "release"))
+    missing = tmp_path / f"{HOSTILE[case]}.csv"
+    panel.inputs_widget.setFilePath(str(missing))
+    label = panel.step_problems["load"]
+    _plain(label, str(missing))
+    assert not label.isHidden()
+    # "Run this step" says why it is off: the same problem, in its tooltip
+    button = panel.step_buttons["load"]
+    assert not button.isEnabled()
+    assert str(missing) in _as_shown(button.toolTip()), button.toolTip()
+    assert panel.release_problems.textFormat() == Qt.TextFormat.PlainText
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_a_recent_configuration_s_tooltip_shows_its_path(dock, tmp_path, case):
+    from tests.support.monthly_config import config_file
+
+    panel = dock.guided_panel
+    source = config_file(tmp_path)
+    path = tmp_path / f"{HOSTILE[case]}.toml"
+    path.write_bytes(source.read_bytes())
+    assert panel.open_config(path)
+    combo = panel.recent_combo
+    index = combo.findData(str(path))
+    assert index > 0 and combo.itemText(index) == path.name
+    tooltip = combo.itemData(index, Qt.ItemDataRole.ToolTipRole)
+    assert _as_shown(tooltip) == str(path), tooltip
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_a_field_of_several_files_lists_their_names_as_they_are(dock, tmp_path, case):
+    """QgsFileWidget's own tooltip of several files is HTML, names as they are (QGIS)."""
+    hostile = tmp_path / f"{HOSTILE[case]}.csv"
+    other = tmp_path / "2022-10-street.csv"
+    field = dock.guided_panel.inputs_widget
+    field.setFilePath(f'"{hostile}" "{other}"')
+    shown = _as_shown(field.lineEdit().toolTip())
+    assert str(hostile) in shown and str(other) in shown, field.lineEdit().toolTip()
+
+
+def test_a_field_of_ordinary_files_keeps_qgis_s_own_tooltip(dock, tmp_path):
+    paths = f'"{tmp_path / "2022-09-street.csv"}" "{tmp_path / "2022-10-street.csv"}"'
+    bare = QgsFileWidget()
+    bare.setStorageMode(QgsFileWidget.StorageMode.GetMultipleFiles)
+    bare.setFilePath(paths)
+    field = dock.guided_panel.inputs_widget
+    field.setFilePath(paths)
+    assert field.lineEdit().toolTip() == bare.lineEdit().toolTip() != ""
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_summaries_tab_names_a_missing_history_as_it_is(dock, tmp_path, case):
+    missing = tmp_path / f"{HOSTILE[case]}.csv"
+    dock.summaries_panel.history.setFilePath(str(missing))
+    label = dock.summaries_panel.history_status
+    _plain(label, f"History not found: {missing}")
+    assert not label.isHidden()
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_qa_tab_shows_a_force_and_an_area_as_they_are(dock, case):
+    name = HOSTILE[case]
+    finding = Finding(
+        check="area_spike",
+        key="E02000001",
+        severity="high",
+        title="A neighbourhood doubled",
+        explanation=f"{name} (E02000001) had 40 crimes against a usual 12-20.",
+        rows=40,
+    )
+    report = QaReport(
+        month="2022-10",
+        force=f"{name} Police",
+        source_format="police.uk",
+        rows=100,
+        history_months=["2022-09"],
+        findings=[finding],
+        checks=[],
+    )
+    panel = dock.qa_panel
+    panel.show_report(report)
+    _plain(panel.verdict_label, f"{name} Police 2022-10: ")
+    item = panel.findings_table.item(0, 1)
+    assert item.text() == "A neighbourhood doubled"
+    assert _as_shown(item.toolTip()) == finding.explanation, item.toolTip()
+
+
+@pytest.fixture
+def dialogs():
+    """Profile dialogs made by a test, closed and deleted afterwards."""
+    made = []
+    yield made
+    for dialog in made:
+        dialog.close()
+        dialog.deleteLater()
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_profile_dialog_names_an_extract_and_its_offences_as_they_are(
+    qgis_iface, tmp_path, dialogs, case
+):
+    from crime_mapper.ui.profile_dialog import ProfileDialog
+
+    name = HOSTILE[case]
+    extract = tmp_path / f"{name}.csv"
+    make_force_extract(extract)
+    lines = extract.read_text(encoding="utf-8").splitlines()
+    cells = lines[3].split(",")
+    cells[5] = name  # an offence the table does not know
+    lines[3] = ",".join(cells)
+    extract.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    dialog = ProfileDialog(extract_path=extract)
+    dialogs.append(dialog)
+    assert dialog.head is not None
+    _plain(dialog.source_label, f"{extract.name}: ")
+    assert _as_shown(dialog.source_label.toolTip()) == str(extract)
+    assert dialog.unmapped_offences() == [name]
+    _plain(dialog.unmapped_label, repr(name))
+    assert dialog.validation_label.textFormat() == Qt.TextFormat.PlainText
+
+
+def _bar_shows(qgis_iface, level) -> list[str]:
+    """What QGIS's message bar shows of each message pushed at ``level``: the text each
+    would have in QgsMessageBarItem, the item QgsMessageBar.pushMessage makes of it
+    (pytest-qgis's bar keeps "title:text")."""
+    shown = []
+    for message in qgis_iface.messageBar().get_messages(level):
+        title, _, text = message.partition(":")
+        item = QgsMessageBarItem(title, text, level, 0)
+        shown.append(item.findChild(QTextBrowser).toPlainText())
+        item.deleteLater()
+    return shown
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_message_bar_shows_a_name_as_it_is(qgis_iface, case):
+    bar = qgis_iface.messageBar()
+    bar.clear_messages()
+    text = f"Extract not found: /data/{HOSTILE[case]}.csv"
+    notify(qgis_iface, text, Qgis.MessageLevel.Critical)
+    assert _bar_shows(qgis_iface, Qgis.MessageLevel.Critical) == [f"Crime mapper: {text}"]
+
+
+def test_the_dock_s_start_refusal_names_a_file_as_it_is_in_the_bar(dock, qgis_iface, tmp_path):
+    """A real refusal of the Load tab: its extract is not there."""
+    qgis_iface.messageBar().clear_messages()
+    missing = tmp_path / f"{HOSTILE['link']}.csv"
+    dock.add_inputs([str(missing)])
+    dock.set_output_dir(str(tmp_path / "out"))
+    assert dock.start_load() is False
+    shown = _bar_shows(qgis_iface, Qgis.MessageLevel.Warning)
+    assert shown == [f"Crime mapper: Not found: {missing}"], shown
+
+
+def test_ordinary_texts_are_unchanged():
+    """A name with nothing Qt would read as HTML is left exactly as it was."""
+    from crime_mapper.ui.widgets import plain_tooltip
+
+    for text in ("/data/2022-10-leicestershire-street.csv", "Extract not found: a b\nc", ""):
+        assert plain_tooltip(text) == text
+    assert _as_shown(plain_tooltip("Stop & search  (2022)\nnext")) == "Stop & search  (2022)\nnext"
+
+
+def test_plain_tooltip_keeps_spaces_and_lines_of_a_hostile_name():
+    from crime_mapper.ui.widgets import plain_tooltip
+
+    text = "  a  <b>x</b>\n\tb &amp; c"
+    assert _as_shown(plain_tooltip(text)) == text
