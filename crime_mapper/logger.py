@@ -9,6 +9,7 @@ the root logger), so other plugins' logging is untouched.
 
 from __future__ import annotations
 
+import html
 import logging
 from typing import Any
 
@@ -40,7 +41,7 @@ class QgisLogHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            text = shown_text(self.format(record))
+            text = logged_text(self.format(record))
             QgsMessageLog.logMessage(text, LOG_TAG, qgis_level(record.levelno))
         except Exception:  # noqa: BLE001 - logging must never raise into the caller
             self.handleError(record)
@@ -66,4 +67,14 @@ def log_message(text: str, level: Any = Qgis.MessageLevel.Info) -> None:
     override must not hide or reorder what it says in the log (or in the terminal QGIS
     echoes its log to).
     """
-    QgsMessageLog.logMessage(shown_text(text), LOG_TAG, level)
+    QgsMessageLog.logMessage(logged_text(text), LOG_TAG, level)
+
+
+def logged_text(text: str) -> str:
+    """``text`` as the Log Messages panel must be given it to show it as written: control
+    characters escaped (core.common.text_file.shown_text) and HTML escaped. Why the HTML:
+    the panel shows a message as HTML, so a file named ``<b>x</b>.csv`` read as a bold
+    "x.csv", ``&lt;`` as "<", and ``<a href=...>`` put a link in the log that opened. (A log
+    file QGIS may also write gets the escaped text: a name with "<" or "&" reads as
+    ``&lt;`` there, the price of a panel that shows what the files hold.)"""
+    return html.escape(shown_text(text), quote=False)

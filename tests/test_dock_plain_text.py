@@ -257,3 +257,23 @@ def test_plain_tooltip_keeps_spaces_and_lines_of_a_hostile_name():
 
     text = "  a  <b>x</b>\n\tb &amp; c"
     assert _as_shown(plain_tooltip(text)) == text
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_log_panel_shows_a_hostile_name_as_given(qgis_app, case):
+    """QGIS's Log Messages panel shows a message as HTML: a name like a tag vanished or
+    turned bold, ``&lt;`` read as "<" and a link opened when clicked. Read back from
+    QGIS's own panel, for the panels' messages and the logger's records alike."""
+    from qgis.gui import QgsMessageLogViewer
+    from qgis.PyQt.QtWidgets import QPlainTextEdit
+
+    from crime_mapper.logger import get_logger, log_message
+
+    viewer = QgsMessageLogViewer()
+    name = HOSTILE[case]
+    log_message(f"Could not read {name}.csv", Qgis.MessageLevel.Warning)
+    get_logger().warning("Leak gate refused %s.gpkg", name)
+    qgis_app.processEvents()
+    shown = "\n".join(w.toPlainText() for w in viewer.findChildren(QPlainTextEdit))
+    assert f"Could not read {name}.csv" in shown
+    assert f"Leak gate refused {name}.gpkg" in shown
