@@ -90,6 +90,23 @@ def test_axe_finds_no_violations(browser, exported):
             page.context.close()
 
 
+def test_on_a_phone_only_the_index_table_scrolls_sideways(browser, exported):
+    """The index's six columns are some 630 px wide: at 360 px the whole page scrolled
+    sideways, its heading, search and notes with it. The table scrolls in a box of its own
+    that the keyboard can reach and that names what it holds."""
+    page, errors = _open(browser, exported["done"].folder / "index.html", 360)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    box = page.locator(".table-wrap")
+    assert box.evaluate("b => b.scrollWidth > b.clientWidth")  # (the table scrolls in it)
+    assert box.get_attribute("tabindex") == "0" and box.get_attribute("role") == "region"
+    assert "All neighbourhoods" in page.inner_text("#" + box.get_attribute("aria-labelledby"))
+    box.focus()
+    page.keyboard.press("ArrowRight")  # (Chromium scrolls smoothly: wait for it to move)
+    page.wait_for_function("document.querySelector('.table-wrap').scrollLeft > 0")
+    assert not errors
+    page.context.close()
+
+
 def test_index_sorts_and_filters(browser, exported):
     page, errors = _open(browser, exported["done"].folder / "index.html")
     rows = page.locator("#hoods tbody tr")
