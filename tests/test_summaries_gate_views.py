@@ -113,6 +113,28 @@ def _same_anywhere(message: str, out: Path) -> str:
     return re.sub(r"[^\s/]*-stage-[0-9a-f]+", "STAGE", message.replace(str(out), "OUT"))
 
 
+@pytest.mark.parametrize("case", ["clean", "secret"])
+def test_the_gate_verdict_names_the_folder_asked_for(world: dict, tmp_path: Path, case: str):
+    """The verdict named the hidden stage folder the gate read ("Leak gate passed for
+    .../.crime_mapper-stage-1a2b/neighbourhoods"), gone by the time the analyst read it:
+    passed or refused, it names the summaries' own folder."""
+    out = tmp_path / "summaries"
+    try:
+        message = export_summaries(
+            world["public"],
+            world["hoods"],
+            out,
+            gate=_gate(world, False),
+            force_name=world["names"][case],
+        ).gate_message
+    except SummaryGateError as exc:
+        message = str(exc)
+    verdict = message.splitlines()[0]
+    word = "passed" if case == "clean" else "FAILED"
+    assert verdict.startswith(f"Leak gate {word} for {out / 'neighbourhoods'}:"), verdict
+    assert "-stage-" not in message, message[:300]
+
+
 def _no_views_thread() -> bool:
     return not [t for t in threading.enumerate() if t.name == THREAD]
 
