@@ -756,7 +756,7 @@ def _cmd_release(args: argparse.Namespace) -> int:
     outputs = _run_release(config, args.month, use_qgis=not args.no_qgis)
     _say(outputs.summary_text())
     not_run = [s for s in outputs.steps if s.status == "not run"]
-    _warn([f"{s.name} not run: {s.note}" for s in not_run])
+    _warn([f"{s.name} not run: {shown_line(s.note)}" for s in not_run])
     # each step's warnings, as its own command gives them (to stderr, where a scheduled
     # job's warnings are looked for): the summary above lists them under their step too
     _warn(outputs.warning_lines(per_step=WARNINGS_SHOWN))

@@ -41,6 +41,7 @@ from ..common.gc_pause import gc_paused
 from ..common.palette import NO_DATA_COLOUR, OUTLINE_COLOUR, sequential_colours
 from ..common.position_codec import ENCODING as POSITION_ENCODING
 from ..common.position_codec import encode_positions
+from ..common.text_file import shown_path
 from ..common.vocabulary import UNPRINTABLE_RE
 from ..release.public_schema import PUBLIC_COLUMNS, write_public_csv
 from . import webmap_staging
@@ -666,7 +667,7 @@ def _swap_folder(stage: Path, target: Path) -> None:
     old = None
     if target.exists():
         if not target.is_dir():
-            raise WebmapInputError(f"{target} exists and is not a folder")
+            raise WebmapInputError(f"{shown_path(target)} exists and is not a folder")
         old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=str(target.parent)))
         os.rmdir(old)
         os.replace(target, old)

@@ -260,7 +260,7 @@ def _release_file(source: PathLike) -> str:
     if layer is not None and layer != PUBLIC_TABLE:
         raise WebmapInputError(
             f"{shown_line(Path(file).name)}: the map reads a release GeoPackage's '{PUBLIC_TABLE}' "
-            f"layer, not '{layer}'"
+            f"layer, not '{shown_line(layer)}'"
         )
     for option in options:
         if not option.startswith(LAYER_OPTION):

@@ -775,7 +775,7 @@ def read_map_points_file(path: PathLike) -> MapPoints:
         if not Path(text).is_file():
             raise MapPointsInputError(not_found("map points file", text))
         return read_map_points_csv(text)
-    raise MapPointsInputError(f"{text}: map points come from a .gpkg or .csv file")
+    raise MapPointsInputError(f"{shown_path(text)}: map points come from a .gpkg or .csv file")
 
 
 # --- one description of "where the map points come from" ------------------------------------
