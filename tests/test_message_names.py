@@ -146,13 +146,18 @@ def test_a_gate_refusal_names_a_leaking_file_on_its_own_line(named):
     out = named["base"] / "leaking"
     out.mkdir()
     shutil.copy(named["extract"], out / f"copy{HOSTILE}.csv")
+    report = named["base"] / "leaking-report.json"
     run = plain_cli(
         "check-release", named["extract"], "--profile", named["profile"],
-        "--points", named["points"], "--release", out,
+        "--points", named["points"], "--release", out, "--report", report,
     )  # fmt: skip
     assert run.returncode == 3, said(run)
     assert "Leak gate FAILED" in run.stderr
     assert not forged(said(run)), said(run)
+    assert f"e.g. copy{shown_line(HOSTILE)}.csv: " in run.stderr, run.stderr
+    # (the JSON report's examples keep the file's real name: data, not a message)
+    checks = json.loads(report.read_text(encoding="utf-8"))["checks"]
+    assert any(f"copy{HOSTILE}.csv" in e for c in checks for e in c["examples"]), checks
 
 
 def test_summaries_name_boundaries_population_and_output_on_their_own_lines(named):
