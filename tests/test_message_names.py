@@ -284,3 +284,22 @@ def test_a_failed_monthly_release_names_the_file_on_the_reason_s_line(named, tmp
     assert run.returncode == 2, said(run)
     assert f"{shown_line(boundaries.name)} is not a GeoJSON FeatureCollection" in run.stderr
     assert not forged(said(run)), said(run)
+
+
+def test_the_web_map_s_refusal_names_its_folder_not_its_stage():
+    """The web map's gate checks a staging folder and says the folder it replaces: the
+    verdict names the output escaped (shown_line), so the stage's name was not found in it
+    when the folder's name held a newline, and the refusal named the staging folder."""
+    from crime_mapper.core.gate.leak_gate import GateCheck, GateReport, LeakError
+    from crime_mapper.core.publish.webmap_export import _verdict
+
+    target = Path(f"/releases/map{HOSTILE}")
+    stage = Path(f"/releases/.map{HOSTILE}.staging-1")
+    check = GateCheck("no_dates_finer_than_month", False, "1 date", [f"{stage}/data.js: 1/2"])
+    report = GateReport(passed=False, checks=[check], output=str(stage))
+    with pytest.raises(LeakError) as refused:
+        _verdict(report, stage, target)
+    message = str(refused.value)
+    assert message.startswith(f"Leak gate FAILED for {shown_line(target)}: "), message
+    assert f"e.g. {shown_line(target)}/data.js: 1/2" in message, message
+    assert ".staging-" not in message and not forged(message), message
