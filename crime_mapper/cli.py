@@ -69,7 +69,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Callable, Optional
 
-from .core.common.text_file import shown_line, shown_text
+from .core.common.text_file import shown_line, shown_path, shown_text
 from .core.load.extract_head import read_extract_head
 from .core.load.load_run import check_inputs_exist
 from .core.load.mapping_profile import (
@@ -249,8 +249,7 @@ def _file_elsewhere(exc: OSError, place: Optional[object]) -> Optional[str]:
         return None
     if target == folder or target.startswith(folder.rstrip(os.sep) + os.sep):
         return None
-    shown = os.fsdecode(exc.filename)
-    return shown if len(shown) <= 120 else shown[:117] + "..."
+    return shown_path(exc.filename)
 
 
 def _exit_for(
@@ -331,7 +330,7 @@ def _cmd_load(args: argparse.Namespace) -> int:
                 f"--gpkg needs the QGIS Python bindings ({exc}); run with the "
                 "Python QGIS uses, e.g. /usr/bin/python3"
             ) from exc
-        with cannot_write(f"outputs in {args.out}", args.out):
+        with cannot_write(f"outputs in {shown_path(args.out)}", args.out):
             outputs = run_load_headless(args.inputs, args.out, profile)
         _say(outputs.report_text)
         _print_outputs(
@@ -399,7 +398,7 @@ def _cmd_profile_detect(args: argparse.Namespace) -> int:
         _say(json.dumps(asdict(profile), indent=2, sort_keys=True))
     else:
         _say(
-            f"{head.path.name}: {len(head.header)} columns, {head.encoding}, delimiter "
+            f"{shown_line(head.path.name)}: {len(head.header)} columns, {head.encoding}, delimiter "
             f"{head.delimiter!r}"
         )
         width = max(len(r) for r in ROLES)
@@ -415,15 +414,15 @@ def _cmd_profile_detect(args: argparse.Namespace) -> int:
             )
     if not complete:
         _say(
-            f"{head.path.name}: cannot detect a complete profile: it needs crime_ref, date, "
-            "x, y and offence or category; map the rest in the profile dialog",
+            f"{shown_line(head.path.name)}: cannot detect a complete profile: it needs crime_ref, "
+            "date, x, y and offence or category; map the rest in the profile dialog",
             file=sys.stderr,
         )
         if args.save:
             _say("Profile not saved.", file=sys.stderr)
         return EXIT_FILE_ERROR
     if args.save:
-        with cannot_write(args.save, args.save):
+        with cannot_write(shown_path(args.save), args.save):
             profile.save(args.save)
         _say(
             f"Saved profile: {shown_line(args.save)}", file=sys.stderr if args.json else sys.stdout
@@ -509,7 +508,7 @@ def _cmd_salt(args: argparse.Namespace) -> int:
     from .core.release.release_files import create_salt_file, read_salt
 
     if args.new is not None:
-        with cannot_write(f"the salt file {args.new}", args.new):
+        with cannot_write(f"the salt file {shown_path(args.new)}", args.new):
             path = create_salt_file(args.new)
         _say(
             f"Created a new secret salt: {shown_line(path)} (readable only by you). Keep it "
@@ -545,7 +544,7 @@ def _add_salt_parser(commands: argparse._SubParsersAction) -> None:
 def _cmd_anonymise(args: argparse.Namespace) -> int:
     from .core.release.pipeline import run_anonymise
 
-    with cannot_write(f"outputs in {args.out}", args.out):
+    with cannot_write(f"outputs in {shown_path(args.out)}", args.out):
         outputs = run_anonymise(
             args.inputs,
             args.points,
@@ -667,7 +666,7 @@ def _add_anonymise_parser(commands: argparse._SubParsersAction) -> None:
 def _cmd_check_release(args: argparse.Namespace) -> int:
     from .core.release.pipeline import run_check_release
 
-    with cannot_write(str(args.report), args.report):
+    with cannot_write(shown_path(str(args.report)), args.report):
         outcome = run_check_release(
             args.inputs,
             args.points,
@@ -757,7 +756,7 @@ def _cmd_release(args: argparse.Namespace) -> int:
     outputs = _run_release(config, args.month, use_qgis=not args.no_qgis)
     _say(outputs.summary_text())
     not_run = [s for s in outputs.steps if s.status == "not run"]
-    _warn([f"{s.name} not run: {s.note}" for s in not_run])
+    _warn([f"{s.name} not run: {shown_line(s.note)}" for s in not_run])
     # each step's warnings, as its own command gives them (to stderr, where a scheduled
     # job's warnings are looked for): the summary above lists them under their step too
     _warn(outputs.warning_lines(per_step=WARNINGS_SHOWN))
@@ -839,7 +838,7 @@ def _cmd_summaries(args: argparse.Namespace) -> int:
         suppress_below=args.suppress_below,
         families=families,
     )
-    with cannot_write(f"summaries in {args.out}", args.out):
+    with cannot_write(f"summaries in {shown_path(args.out)}", args.out):
         done = run_summaries(
             args.inputs,
             args.points,
@@ -859,7 +858,7 @@ def _cmd_summaries(args: argparse.Namespace) -> int:
         _say(note)
     _say(
         f"Summaries of {done.pages:,} neighbourhoods for {done.summaries.month} written to "
-        f"{done.folder} ({done.csv_rows:,} CSV rows). {done.assignment.report()}."
+        f"{shown_line(done.folder)} ({done.csv_rows:,} CSV rows). {done.assignment.report()}."
     )
     _say(done.gate_message)
     return EXIT_OK
@@ -934,7 +933,7 @@ def _add_summaries_parser(commands: argparse._SubParsersAction) -> None:
 def _cmd_qa(args: argparse.Namespace) -> int:
     from .core.qa.run import run_qa_files
 
-    with cannot_write(f"outputs in {args.out}", args.out):
+    with cannot_write(f"outputs in {shown_path(args.out)}", args.out):
         run = run_qa_files(
             args.inputs,
             args.history,
@@ -948,11 +947,11 @@ def _cmd_qa(args: argparse.Namespace) -> int:
         )
     report = run.report
     skipped = [f"{c['name']} ({c['note']})" for c in report.checks if not c["ran"]]
-    _say(f"Release QA {report.force} {report.month}: {report.rows:,} rows against "
+    _say(f"Release QA {shown_line(report.force)} {report.month}: {report.rows:,} rows against "
           f"{len(report.history_months)} months of history")  # fmt: skip
     _say(f"Verdict: {report.verdict}")
     for finding in report.findings:
-        _say(f"  [{finding.severity}] {finding.title}")
+        _say(f"  [{finding.severity}] {shown_line(finding.title)}")
     if skipped:
         _say("Not run: " + "; ".join(skipped))
     _print_outputs([run.report_json, run.report_html, run.history_json])
@@ -979,10 +978,12 @@ def _cmd_when(args: argparse.Namespace) -> int:
     given = [*args.inputs, *(args.history or ()), *([args.areas] if args.areas else [])]
     out = Path(args.out)
     if any(_same_file(out, Path(p)) for p in given):
-        raise UsageError(f"--out {args.out} is one of the inputs: it would be overwritten")
+        raise UsageError(
+            f"--out {shown_path(args.out)} is one of the inputs: it would be overwritten"
+        )
     crimes = crimes_for_when(args.inputs, args.profile, args.history or (), args.history_profile)
     lookup = read_area_lookup(args.areas) if args.areas else None
-    with cannot_write(args.out, args.out):
+    with cannot_write(shown_path(args.out), args.out):
         path = write_when_page(crimes, args.out, args.by, lookup)
     _say(f"When views of {len(crimes):,} crimes: {shown_line(path)}")
     # QA history files (.json) hold counts per month, not crimes: the views skip them (an
@@ -1003,7 +1004,7 @@ def _not_qa_history(path: str) -> str:
     try:
         read_profiles_json(read_text_file(path, encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError) as exc:
-        return f"{path}: not a QA history file, not used ({exc})"
+        return f"{shown_path(path)}: not a QA history file, not used ({exc})"
     return ""
 
 
@@ -1134,7 +1135,7 @@ def _cmd_webmap(args: argparse.Namespace) -> int:
 
     if args.raw and not args.points:
         raise UsageError("--raw needs --points (the map points the release was snapped to)")
-    with cannot_write(args.out, args.out):
+    with cannot_write(shown_path(args.out), args.out):
         done = run_webmap(
             args.inputs,
             Path(args.out) / "map",
@@ -1152,7 +1153,7 @@ def _cmd_webmap(args: argparse.Namespace) -> int:
         )
     _warn(done.warnings)
     _say(
-        f"web map: {done.index} ({done.crimes:,} crimes, {done.mapped:,} mapped at "
+        f"web map: {shown_line(done.index)} ({done.crimes:,} crimes, {done.mapped:,} mapped at "
         f"{done.points:,} places, {len(done.months)} month(s), {done.bytes / 1e6:.1f} MB, "
         f"{done.seconds:.1f} s)"
     )

@@ -37,6 +37,7 @@ from ..compat import (
 )
 from ..core.common.feedback import Cancelled
 from ..core.common.input_files import output_clash
+from ..core.common.text_file import shown_path
 from .base import CrimeMapperAlgorithm
 from .parameters import crimes_from_parameters
 
@@ -297,7 +298,7 @@ class BuildMapPointsAlgorithm(CrimeMapperAlgorithm):
             raise QgsProcessingException(f"Build map points failed: {exc}") from exc
         warnings = "\n".join(points.warnings)
         if feedback is not None:
-            feedback.pushInfo(f"{len(points):,} map points written to {output}")
+            feedback.pushInfo(f"{len(points):,} map points written to {shown_path(output)}")
             for warning in points.warnings:
                 feedback.pushWarning(warning)  # (QGIS 3.16 and later: every QGIS this runs on)
         uri = f"{output}|layername={files.MAP_POINTS_TABLE}"

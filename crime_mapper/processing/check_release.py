@@ -23,6 +23,7 @@ from qgis.core import (
 
 from ..compat import FILE_BEHAVIOUR_FILE, FILE_BEHAVIOUR_FOLDER
 from ..core.common.feedback import Cancelled
+from ..core.common.text_file import shown_path
 from .base import CrimeMapperAlgorithm
 from .parameters import (
     add_crimes_parameters,
@@ -174,7 +175,7 @@ class CheckReleaseAlgorithm(CrimeMapperAlgorithm):
         if not report.passed:
             # (the message names the release and the failed checks; the report's place
             # is added, not the release's name a second time)
-            raise QgsProcessingException(f"{message}\nThe full report: {report_path}")
+            raise QgsProcessingException(f"{message}\nThe full report: {shown_path(report_path)}")
         if feedback is not None:
             feedback.pushInfo(message)
         return {self.REPORT: report_path, self.PASSED: 1, self.MESSAGE: message}

@@ -27,6 +27,7 @@ from qgis.core import (
 
 from ..compat import NUMBER_DOUBLE, NUMBER_INTEGER, SOURCE_VECTOR_POINT, SOURCE_VECTOR_POLYGON
 from ..core.common.feedback import Cancelled
+from ..core.common.text_file import shown_path
 from ..core.common.vocabulary import CATEGORY_NAMES
 from ..core.hotspots.hexgrid import DEFAULT_MAX_CELLS, SMALLEST_SIZE_M
 from ..core.hotspots.methods import HotspotMethod, hotspot_method
@@ -183,7 +184,8 @@ class HotspotAlgorithmBase(CrimeMapperAlgorithm):
         path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         if not path.lower().endswith(".gpkg"):
             raise QgsProcessingException(
-                f"The hotspot layer is written as a GeoPackage: choose a .gpkg file (not {path})"
+                f"The hotspot layer is written as a GeoPackage: choose a .gpkg file (not "
+                f"{shown_path(path)})"
             )
         return path
 
@@ -215,7 +217,7 @@ class HotspotAlgorithmBase(CrimeMapperAlgorithm):
                 feedback.pushInfo(note)
             feedback.pushInfo(
                 f"{outputs.cells:,} cells, {outputs.crimes:,} crimes, "
-                f"CRS {outputs.crs}; written to {outputs.path}"
+                f"CRS {outputs.crs}; written to {shown_path(outputs.path)}"
             )
         self.style_destination_on_completion(
             context,

@@ -14,6 +14,7 @@ from qgis.core import (
 )
 
 from ..compat import NUMBER_DOUBLE
+from ..core.common.text_file import shown_path
 from .hotspots_grid import COMMON_HELP, HotspotAlgorithmBase
 
 
@@ -90,7 +91,8 @@ class HotspotsKdeAlgorithm(HotspotAlgorithmBase):
         path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         if not path.lower().endswith((".tif", ".tiff")):
             raise QgsProcessingException(
-                f"The density surface is written as a GeoTIFF: choose a .tif file (not {path})"
+                f"The density surface is written as a GeoTIFF: choose a .tif file (not "
+                f"{shown_path(path)})"
             )
         return path
 

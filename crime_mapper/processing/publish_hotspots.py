@@ -29,6 +29,7 @@ from qgis.core import (
 
 from ..compat import FILE_BEHAVIOUR_FILE, NUMBER_DOUBLE, NUMBER_INTEGER, SOURCE_VECTOR_POLYGON
 from ..core.common.feedback import Cancelled
+from ..core.common.text_file import shown_path
 from ..core.hotspots.hexgrid import DEFAULT_MAX_CELLS, SMALLEST_SIZE_M
 from ..core.hotspots.methods import PUBLIC_METHODS
 from .base import CrimeMapperAlgorithm
@@ -207,7 +208,7 @@ class PublishHotspotsAlgorithm(CrimeMapperAlgorithm):
         if not out_path.lower().endswith(".gpkg"):
             raise QgsProcessingException(
                 f"The public hotspot layer is written as a GeoPackage: choose a .gpkg file "
-                f"(not {out_path})"
+                f"(not {shown_path(out_path)})"
             )
         index = self.parameterAsEnum(parameters, self.CATEGORY, context)
         try:
@@ -243,7 +244,7 @@ class PublishHotspotsAlgorithm(CrimeMapperAlgorithm):
                 feedback.pushInfo(note)
             feedback.pushInfo(
                 f"{result.cells:,} cells, {result.crimes:,} published crimes; "
-                f"written to {result.path}"
+                f"written to {shown_path(result.path)}"
             )
         self.style_destination_on_completion(
             context,

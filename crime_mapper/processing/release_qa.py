@@ -26,6 +26,7 @@ from qgis.core import (
 
 from ..compat import FILE_BEHAVIOUR_FILE, SOURCE_FILE
 from ..core.common.feedback import Cancelled
+from ..core.common.text_file import shown_line
 from .base import CrimeMapperAlgorithm
 from .parameters import (
     add_crimes_parameters,
@@ -185,9 +186,9 @@ class ReleaseQaAlgorithm(CrimeMapperAlgorithm):
                 feedback.reportError(f"Input file not used: {error}")
             for note in report.history_left_out:
                 feedback.pushWarning(f"History month left out: {note}")
-            feedback.pushInfo(f"{report.force} {report.month}: {report.verdict}")
+            feedback.pushInfo(f"{shown_line(report.force)} {report.month}: {report.verdict}")
             for finding in report.findings:
-                feedback.pushInfo(f"[{finding.severity}] {finding.title}")
+                feedback.pushInfo(f"[{finding.severity}] {shown_line(finding.title)}")
         counts = report.counts()
         return {
             self.OUTPUT_FOLDER: folder,

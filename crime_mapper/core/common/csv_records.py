@@ -17,6 +17,8 @@ import os
 from pathlib import Path
 from typing import Any, Optional, Union
 
+from .text_file import shown_line
+
 PathLike = Union[str, "os.PathLike[str]"]
 
 
@@ -43,13 +45,14 @@ def read_text_csv(path: PathLike, what: str, error: type[Exception]) -> Any:
     except (OSError, UnicodeDecodeError, ValueError, csv.Error) as exc:
         long = _long_record_behind(path, exc)
         if long is None:
-            raise error(f"cannot read the {what} {path.name}: {exc}") from exc
+            raise error(f"cannot read the {what} {shown_line(path.name)}: {exc}") from exc
         raise error(_long_message(what, path, long)) from exc
     if long is not None:
         raise error(_long_message(what, path, long))
     if short is not None:
         raise error(
-            f"the {what} {path.name} has {short[1]} field{'s' if short[1] != 1 else ''} on "
+            f"the {what} {shown_line(path.name)} has {short[1]} "
+            f"field{'s' if short[1] != 1 else ''} on "
             f"line {short[0]:,} where its header has {len(frame.columns)}: the file looks cut "
             "short or damaged there"
         )
@@ -85,8 +88,8 @@ def _long_record_behind(path: Path, exc: BaseException) -> Optional[tuple[int, i
 def _long_message(what: str, path: Path, long: tuple[int, int, int]) -> str:
     line, found, fields = long
     return (
-        f"the {what} {path.name} has {found} fields on line {line:,} where its header has "
-        f"{fields}: a value holding a comma must be in double quotes"
+        f"the {what} {shown_line(path.name)} has {found} fields on line {line:,} where its header "
+        f"has {fields}: a value holding a comma must be in double quotes"
     )
 
 

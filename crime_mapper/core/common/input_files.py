@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Optional, Union
 
 from .layer_source import source_file
+from .text_file import shown_path
 
 Item = Union[bytes, Path]
 
@@ -86,9 +87,9 @@ def holding_message(found: tuple[Path, Path]) -> str:
     """What to tell the user of :func:`input_holding_output`'s finding."""
     folder, output = found
     return (
-        f"The extracts folder {folder} holds the output folder {output}: every CSV under it "
-        "is read as crimes, so a run would read an earlier run's public CSV (and the web "
-        "map's copies) back as more crimes of the month. Keep the outputs outside the "
+        f"The extracts folder {shown_path(folder)} holds the output folder {shown_path(output)}: "
+        "every CSV under it is read as crimes, so a run would read an earlier run's public CSV "
+        "(and the web map's copies) back as more crimes of the month. Keep the outputs outside the "
         "extracts' folder"
     )
 
@@ -116,10 +117,16 @@ def output_clash(
             continue
         here = key(path)
         if here in given:
-            return f"The {what} {path} is an input ({given[here]}): writing it would destroy it"
+            return (
+                f"The {what} {shown_path(path)} is an input ({given[here]}): writing it would "
+                "destroy it"
+            )
         if os.path.isdir(source_file(path)):
-            return f"The {what} {path} is a folder: name a file for it"
+            return f"The {what} {shown_path(path)} is a folder: name a file for it"
         if here in seen:
-            return f"The {what} and the {seen[here]} are one file ({path}): one would be lost"
+            return (
+                f"The {what} and the {seen[here]} are one file ({shown_path(path)}): one would "
+                "be lost"
+            )
         seen[here] = what
     return None

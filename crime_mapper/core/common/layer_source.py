@@ -21,6 +21,8 @@ import sqlite3
 from pathlib import Path
 from typing import Optional, Union
 
+from .text_file import shown_path
+
 PathLike = Union[str, "os.PathLike[str]"]
 
 LAYER_OPTION = "layername="
@@ -92,13 +94,18 @@ def gpkg_layer_problem(file: Path, layer: str) -> Optional[str]:
         finally:
             conn.close()
     except sqlite3.Error:
-        return f"{file} is not a GeoPackage (no gpkg_contents table), so it has no layers"
+        return (
+            f"{shown_path(file)} is not a GeoPackage (no gpkg_contents table), so it has no layers"
+        )
     names = [str(name) for (name,) in found]
     if layer in names:
         return None
     if not names:
-        return f"{file} has no layers: there is no layer {layer!r} to read"
+        return f"{shown_path(file)} has no layers: there is no layer {layer!r} to read"
     listed = ", ".join(repr(n) for n in names[:LAYERS_NAMED])
     more = len(names) - LAYERS_NAMED
     listed += f" and {more:,} more" if more > 0 else ""
-    return f"{file} has no layer {layer!r}; its layer{'s' if len(names) != 1 else ''}: {listed}"
+    return (
+        f"{shown_path(file)} has no layer {layer!r}; its "
+        f"layer{'s' if len(names) != 1 else ''}: {listed}"
+    )

@@ -54,6 +54,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Callable, Optional, Union
 
+from .text_file import shown_path
+
 PathLike = Union[str, "os.PathLike[str]"]
 
 STAGE_PREFIX = ".crime_mapper-stage-"
@@ -205,14 +207,16 @@ def _checked_journal(stage: Path) -> dict:
                 and staged.name == final.name
                 and (not aside or Path(aside) == staged.parent / _ASIDE / final.name)
             ):
-                raise ValueError(f"a move from {staged} to {final} is not a commit's")
+                raise ValueError(
+                    f"a move from {shown_path(staged)} to {shown_path(final)} is not a commit's"
+                )
         if not all(s.name.startswith(STAGE_PREFIX) for s in stages):
             raise ValueError("it lists a folder that is not a stage folder")
     except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         raise OutputWriteError(
             errno.EINVAL,
             f"the commit journal of an earlier run cannot be used ({exc}); nothing was moved. "
-            f"Check the outputs beside it and remove {stage}",
+            f"Check the outputs beside it and remove {shown_path(stage)}",
             str(path),
         ) from exc
     return journal

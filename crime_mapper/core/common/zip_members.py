@@ -14,6 +14,8 @@ import zipfile
 import zlib
 from typing import Union
 
+from .text_file import shown_line
+
 #: A member that would unpack to more than this is refused before it is unpacked; so is one
 #: that unpacks to more than MAX_MEMBER_RATIO times its packed size once past
 #: MIN_RATIO_CHECKED bytes. A national police.uk month is about 120 MB and CSV packs 5-15
@@ -34,12 +36,13 @@ def check_member_size(info: zipfile.ZipInfo) -> None:
     size, packed = info.file_size, info.compress_size
     if size > MAX_MEMBER_BYTES:
         raise MemberUnreadable(
-            f"{info.filename} would unpack to {size:,} bytes, over the {MAX_MEMBER_BYTES:,} "
+            f"{shown_line(info.filename)} would unpack to {size:,} bytes, over the "
+            f"{MAX_MEMBER_BYTES:,} "
             "this reads"
         )
     if size > MIN_RATIO_CHECKED and size > MAX_MEMBER_RATIO * max(packed, 1):
         raise MemberUnreadable(
-            f"{info.filename} would unpack {packed:,} bytes to {size:,} (over "
+            f"{shown_line(info.filename)} would unpack {packed:,} bytes to {size:,} (over "
             f"{MAX_MEMBER_RATIO} times): no crime data packs so tightly"
         )
 
@@ -53,4 +56,4 @@ def read_member(archive: zipfile.ZipFile, member: Union[str, zipfile.ZipInfo]) -
     # (RuntimeError: zipfile's word for an encrypted member; NotImplementedError: for a
     # compression it does not know)
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
-        raise MemberUnreadable(f"{info.filename} cannot be unpacked ({exc})") from exc
+        raise MemberUnreadable(f"{shown_line(info.filename)} cannot be unpacked ({exc})") from exc

@@ -110,8 +110,8 @@ class GateReport:
             "nothing may be published until this is fixed."
         ]
         for check in failed:
-            lines.append(f"- {check.name}: {check.detail}")
-            lines.extend(f"    e.g. {e}" for e in check.examples[:MAX_EXAMPLES])
+            lines.append(f"- {check.name}: {shown_line(check.detail)}")
+            lines.extend(f"    e.g. {shown_line(e)}" for e in check.examples[:MAX_EXAMPLES])
         return "\n".join(lines)
 
     def to_dict(self) -> dict:

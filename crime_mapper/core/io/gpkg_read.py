@@ -22,6 +22,8 @@ from urllib.parse import quote
 
 import numpy as np
 
+from ..common.text_file import shown_line
+
 if TYPE_CHECKING:
     from .gpkg_write import WrittenTable
 
@@ -357,13 +359,15 @@ def read_geopackage(
     try:
         conn = sqlite3.connect(uri, uri=True)
     except sqlite3.Error as exc:
-        raise GpkgReadError(f"cannot open {path.name}: {exc}") from exc
+        raise GpkgReadError(f"cannot open {shown_line(path.name)}: {exc}") from exc
     conn.text_factory = lambda b: b.decode("utf-8", errors="strict")
     try:
         master = conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall()
         names = [name for kind, name, _t, _s in master if kind in ("table", "view")]
         if "gpkg_contents" not in names:
-            raise GpkgReadError(f"{path.name} is not a GeoPackage (no gpkg_contents table)")
+            raise GpkgReadError(
+                f"{shown_line(path.name)} is not a GeoPackage (no gpkg_contents table)"
+            )
         contents = {
             r[0]: (r[1] or "", r[2], r[3], r[4])
             for r in conn.execute(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Union
 
+from ..common.text_file import shown_line, shown_path
 from .mapping_profile import ProfileError
 from .textscan import (
     MAX_COLUMNS,
@@ -58,7 +59,7 @@ def read_extract_head(
             data = handle.read(HEAD_BYTES)
             complete = not handle.read(1)
     except OSError as exc:
-        raise ProfileError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+        raise ProfileError(f"{shown_path(path)}: cannot be read ({exc.strerror or exc})") from exc
     if data.startswith(UTF8_BOM):
         data = data[len(UTF8_BOM) :]
         encoding = "utf-8" if encoding in ("", "auto") else encoding
@@ -74,9 +75,9 @@ def read_extract_head(
     first_line = text.lstrip("\r\n").split("\n", 1)[0]
     if len(first_line) > MAX_HEADER_BYTES or first_line.count(delimiter) >= MAX_COLUMNS:
         raise ProfileError(
-            f"{path.name}: the first line is too long or has too many columns for a header "
-            f"(at most {MAX_COLUMNS} columns); expected a CSV extract whose first line names "
-            "its columns"
+            f"{shown_line(path.name)}: the first line is too long or has too many columns for a "
+            f"header (at most {MAX_COLUMNS} columns); expected a CSV extract whose first line "
+            "names its columns"
         )
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header: list[str] = []
@@ -87,7 +88,7 @@ def read_extract_head(
             break
     if len(header) < 2 or "\x00" in "".join(header):
         raise ProfileError(
-            f"{path.name}: no delimited header row; expected a CSV extract "
+            f"{shown_line(path.name)}: no delimited header row; expected a CSV extract "
             "whose first line names its columns"
         )
     rows: list[dict[str, str]] = []

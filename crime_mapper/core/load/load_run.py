@@ -17,7 +17,7 @@ from typing import Any, Optional, Union
 from ..common.feedback import Feedback
 from ..common.input_files import holding_message, input_holding_output, output_clash
 from ..common.staging import staged_outputs
-from ..common.text_file import not_found
+from ..common.text_file import not_found, shown_path
 from . import validation_report as report
 from .mapping_profile import MappingProfile
 from .validation_report import OUTPUT_NAMES
@@ -50,9 +50,9 @@ def prepare_out_dir(out: PathLike) -> Path:
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise LoadRunError(f"output folder {out_dir}: {exc.strerror or exc}") from exc
+        raise LoadRunError(f"output folder {shown_path(out_dir)}: {exc.strerror or exc}") from exc
     if not os.access(out_dir, os.W_OK):
-        raise LoadRunError(f"output folder {out_dir}: not writable")
+        raise LoadRunError(f"output folder {shown_path(out_dir)}: not writable")
     return out_dir
 
 
@@ -75,7 +75,7 @@ def refuse_when_nothing_was_read(result: Any) -> None:
         first = files[0]
         more = f" (and {len(files) - 1} more)" if len(files) > 1 else ""
         raise InputError(
-            f"no input could be read as crimes, so nothing was replaced: {first.path}: "
+            f"no input could be read as crimes, so nothing was replaced: {shown_path(first.path)}: "
             f"{first.error}{more}"
         )
 
@@ -115,7 +115,9 @@ def run_core_load(
             report.write_report_json(result, stage.path_for(paths[1]))
             stage.path_for(paths[2]).write_text(text + "\n", encoding="utf-8")
     except OSError as exc:
-        raise LoadRunError(f"cannot write outputs in {out_dir}: {exc.strerror or exc}") from exc
+        raise LoadRunError(
+            f"cannot write outputs in {shown_path(out_dir)}: {exc.strerror or exc}"
+        ) from exc
     summary = report.report_dict(result)
     return CoreLoadOutputs(
         report_text=text,

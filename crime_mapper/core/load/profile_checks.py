@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable, Optional
 
+from ..common.text_file import shown_path
 from ..common.vocabulary import fold_text, normalise_category
 from .extract_head import ExtractHead
 from .mapping_profile import MappingProfile, ProfileError, read_offence_table, unsavable_text
@@ -72,7 +73,7 @@ def profile_problems(profile: MappingProfile) -> list[str]:
     if profile.offence_table:
         table = Path(profile.offence_table)
         if not table.is_file():
-            errors.append(f"Offence table not found: {table}")
+            errors.append(f"Offence table not found: {shown_path(table)}")
         else:
             try:
                 read_offence_table(table)

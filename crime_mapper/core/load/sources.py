@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional, Union
 
-from ..common.text_file import NotAFile, check_file, not_found
+from ..common.text_file import NotAFile, check_file, not_found, shown_path
 from ..common.vocabulary import FILE_MONTH
 from ..common.zip_members import read_member
 
@@ -66,7 +66,7 @@ def _zip_sources(path: Path) -> list[SourceFile]:
             }
             members = sorted(sizes)
     except zipfile.BadZipFile as exc:
-        raise InputError(f"{path}: not a readable .zip archive ({exc})") from exc
+        raise InputError(f"{shown_path(path)}: not a readable .zip archive ({exc})") from exc
 
     def reader(member: str) -> Callable[[], bytes]:
         def read() -> bytes:
@@ -98,7 +98,8 @@ def _refuse_repeats(sources: list[SourceFile]) -> None:
     for source in sources:
         if source.identity in seen:
             raise InputError(
-                f"{source.name} is given twice: its crimes would be read twice. Give each file once"
+                f"{shown_path(source.name)} is given twice: its crimes would be read twice. Give "
+                "each file once"
             )
         seen.add(source.identity)
     same = _same_bytes(sources)
@@ -150,7 +151,7 @@ def expand_inputs(paths: Iterable[PathLike]) -> list[SourceFile]:
         try:  # a FIFO blocked the read for ever; /dev/zero read until memory ran out
             check_file(path)
         except NotAFile as exc:
-            raise InputError(f"{path}: {exc.strerror}") from None
+            raise InputError(f"{shown_path(path)}: {exc.strerror}") from None
         if path.is_dir():
             before = len(sources)
             for child in sorted(p for p in path.rglob("*") if p.is_file()):
@@ -160,11 +161,11 @@ def expand_inputs(paths: Iterable[PathLike]) -> list[SourceFile]:
                 elif suffix == ".zip":
                     sources.extend(_zip_sources(child))
             if len(sources) == before:  # (read as "0 rows, reconciled": said plainly instead)
-                raise InputError(f"{path}: a folder holding no .csv or .zip file")
+                raise InputError(f"{shown_path(path)}: a folder holding no .csv or .zip file")
         elif path.suffix.lower() == ".zip":
             members = _zip_sources(path)
             if not members:
-                raise InputError(f"{path}: a .zip archive holding no .csv file")
+                raise InputError(f"{shown_path(path)}: a .zip archive holding no .csv file")
             sources.extend(members)
         else:
             sources.append(_file_source(path))

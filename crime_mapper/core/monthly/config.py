@@ -26,7 +26,7 @@ from typing import Any, Optional, Union
 from ..common.input_files import holding_message, input_holding_output
 from ..common.json_file import strict_json
 from ..common.layer_source import gpkg_layer_problem, join_layer_source, split_layer_source
-from ..common.text_file import not_found, read_text_file
+from ..common.text_file import not_found, read_text_file, shown_path
 from ..common.vocabulary import MONTH_RE
 from ..hotspots.hexgrid import HotspotInputError, refuse_below_smallest
 from ..release.release_limits import check_max_distance, inside_folder
@@ -382,7 +382,7 @@ class ReleaseConfig:
         else:
             out = self.output_dir(month)
             if _exists(out) and not out.is_dir():
-                found["release"].append(f"The output folder is a file: {out}")
+                found["release"].append(f"The output folder is a file: {shown_path(out)}")
         load = found["load"]
         if not self.inputs:
             load.append("No extract is given (load.inputs).")
@@ -419,9 +419,9 @@ class ReleaseConfig:
             self.path(self.salt_file, month), self.output_dir(month)
         ):
             anonymise.append(  # (found by the manifest only after every step had written)
-                f"The salt file {self.path(self.salt_file, month)} is inside the output "
-                f"folder {self.output_dir(month)}: it would be published with the release. "
-                "Keep the salt outside every output folder."
+                f"The salt file {shown_path(self.path(self.salt_file, month))} is inside the "
+                f"output folder {shown_path(self.output_dir(month))}: it would be published with "
+                "the release. Keep the salt outside every output folder."
             )
         if self.map_points.kind == "hexagon":
             anonymise.extend(self._hexagon_problems())
@@ -635,21 +635,23 @@ def read_config(path: PathLike) -> ReleaseConfig:
     try:
         text = read_text_file(path, encoding="utf-8-sig")
     except OSError as exc:
-        raise ConfigError(f"cannot read the release configuration {path}: {exc}") from exc
+        raise ConfigError(
+            f"cannot read the release configuration {shown_path(path)}: {exc}"
+        ) from exc
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not UTF-8 text") from exc
+        raise ConfigError(f"{shown_path(path)}: not UTF-8 text") from exc
     try:
         if path.suffix.lower() == ".json":
             data = strict_json(text)
         else:
             data = toml_lite.loads(text)
     except (ValueError, RecursionError) as exc:
-        raise ConfigError(f"{path}: {exc}") from exc
+        raise ConfigError(f"{shown_path(path)}: {exc}") from exc
     base = config_folder(path)
     try:
         return ReleaseConfig.from_dict(data, base, source=path)
     except ConfigError as exc:
-        raise ConfigError(f"{path}: {exc}", exc.key) from exc
+        raise ConfigError(f"{shown_path(path)}: {exc}", exc.key) from exc
 
 
 TABLE_COMMENTS = {

@@ -36,6 +36,7 @@ from typing import Any, Callable, Optional, Union
 
 from ..common.feedback import Cancelled, Feedback, ScaledFeedback
 from ..common.staging import write_text_atomic
+from ..common.text_file import shown_line
 from .config import ConfigError, ReleaseConfig, validate_month
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -253,11 +254,11 @@ class MonthlyOutputs:
 
     def summary_text(self) -> str:
         """Where each output is and how to open it, for the command line and the dock."""
-        lines = [f"Monthly release {self.month}: {self.out_dir}"]
+        lines = [f"Monthly release {self.month}: {shown_line(self.out_dir)}"]
         prefix = str(self.out_dir) + os.sep
         for record in self.steps:
             head = f"- {record.name}: {record.status}"
-            lines.append(head + (f" ({record.note})" if record.note else ""))
+            lines.append(head + (f" ({shown_line(record.note)})" if record.note else ""))
             shown = record.warnings[:WARNINGS_SHOWN]
             lines += [f"    Warning: {text}" for text in shown]
             if len(record.warnings) > len(shown):
@@ -274,11 +275,13 @@ class MonthlyOutputs:
                 if len(folder) == 2 and folder[0] in inside:
                     inside[folder[0]] += 1
                 else:
-                    lines.append(f"    {path}")
+                    lines.append(f"    {shown_line(path)}")
             for name, count in inside.items():
                 if count:
-                    lines.append(f"    {self.out_dir / name}/ ({count} files)")
-        lines.append(f"Manifest (every input, setting and output with SHA-256): {self.manifest}")
+                    lines.append(f"    {shown_line(self.out_dir / name)}/ ({count} files)")
+        lines.append(
+            f"Manifest (every input, setting and output with SHA-256): {shown_line(self.manifest)}"
+        )
         # (as file URIs: a path through a folder named "Release #3" pasted into a browser
         # would stop at the "#")
         if self.release is not None:
@@ -290,7 +293,7 @@ class MonthlyOutputs:
             if (self.out_dir / page).is_file():
                 lines.append(f"Open the {name} in a browser: {_file_uri(self.out_dir / page)}")
         if self.project is not None:
-            lines.append(f"Open the QGIS project: qgis {self.project}")
+            lines.append(f"Open the QGIS project: qgis {shown_line(self.project)}")
         return "\n".join(lines)
 
 
@@ -645,7 +648,7 @@ def _run_steps(config, month, outputs, runners, feedback, steps, notify) -> None
         except Exception as exc:  # noqa: BLE001 - turned into the reason and what to do
             notify(step, "failed")
             raise _failure(step, exc) from exc
-        record.warnings = unsaid_warnings(record.warnings, outputs.steps)
+        record.warnings = unsaid_warnings([shown_line(t) for t in record.warnings], outputs.steps)
         outputs.steps.append(record)
         notify(step, record.status)
         if step == "load":  # (the crimes are read: the hotspot sizes asked before the rest)

@@ -42,6 +42,7 @@ import pandas as pd
 
 from ..common.csv_records import read_text_csv
 from ..common.json_file import read_json_file
+from ..common.text_file import shown_line
 from ..common.vocabulary import UNPRINTABLE_RE
 
 PathLike = Union[str, Path]
@@ -622,7 +623,7 @@ def read_geojson(
     path = Path(path)
     data = read_json_file(path, lambda why: NeighbourhoodError(f"cannot read neighbourhoods {why}"))
     if not isinstance(data, dict) or not isinstance(data.get("features"), list):
-        raise NeighbourhoodError(f"{path.name} is not a GeoJSON FeatureCollection")
+        raise NeighbourhoodError(f"{shown_line(path.name)} is not a GeoJSON FeatureCollection")
     problems: list[str] = []
     features = []
     for k, feature in enumerate(data["features"]):
@@ -644,8 +645,8 @@ def read_geojson(
         )
     if features and not any(code for code, *_ in features):
         raise NeighbourhoodError(
-            f"no feature of {path.name} has the code field {code_field!r}; properties found: "
-            + ", ".join(sorted(_property_names(data)))[:300]
+            f"no feature of {shown_line(path.name)} has the code field {code_field!r}; properties "
+            f"found: " + ", ".join(sorted(_property_names(data)))[:300]
         )
     later = RingChecks()
     try:
@@ -697,13 +698,14 @@ def refuse_outside_wgs84(hoods: Neighbourhoods, source: str, named_crs: bool = T
     code, x0, y0 = first
     if every_bng and not named_crs:
         raise NeighbourhoodError(
-            f"{source}: the outlines' coordinates are metres (British National Grid, by their "
-            f"size: {x0:.0f}, {y0:.0f} in {code}), but the file names no CRS, and GeoJSON "
-            "without one is longitude and latitude. Save the layer from QGIS as GeoJSON in "
-            "EPSG:4326, or give the file a crs member naming EPSG:27700"
+            f"{shown_line(source)}: the outlines' coordinates are metres (British National Grid, "
+            f"by their size: {x0:.0f}, {y0:.0f} in {shown_line(code)}), but the file names no "
+            "CRS, and GeoJSON without one is longitude and latitude. Save the layer from QGIS as "
+            "GeoJSON in EPSG:4326, or give the file a crs member naming EPSG:27700"
         )
     raise NeighbourhoodError(
-        f"{source}: the outline of {code} has a vertex at ({x0:g}, {y0:g}), which is no "
+        f"{shown_line(source)}: the outline of {shown_line(code)} has a vertex at ({x0:g}, "
+        f"{y0:g}), which is no "
         "longitude and latitude: the file is damaged there, or in another CRS than it says"
     )
 
@@ -776,7 +778,8 @@ def unusable_neighbourhoods(hoods: Neighbourhoods) -> Optional[str]:
         return None
     why = "; ".join(hoods.problems[:3])
     return (
-        f"the neighbourhoods{f' ({hoods.source})' if hoods.source else ''} hold no usable "
+        f"the neighbourhoods{f' ({shown_line(hoods.source)})' if hoods.source else ''} hold no "
+        "usable "
         "neighbourhood: no polygon outline and no LSOA lookup" + (f" ({why})" if why else "")
     )
 
@@ -821,11 +824,12 @@ def _pick(
 ) -> str:
     """The column ``wanted``, else the first of ``tried`` (in any case); the refusal names the
     file (a release reads a lookup, a names file and a population file beside each other)."""
-    what = f"{what} {Path(path).name}"
+    what = f"{what} {shown_line(Path(path).name)}"
     if wanted:
         if wanted not in frame.columns:
             raise NeighbourhoodError(
-                f"the {what} has no column {wanted!r}; columns: {', '.join(frame.columns)}"
+                f"the {what} has no column {wanted!r}; columns: "
+                f"{shown_line(', '.join(frame.columns))}"
             )
         return wanted
     for name in tried:
@@ -837,7 +841,7 @@ def _pick(
             return lowered[name.lower()]
     raise NeighbourhoodError(
         f"the {what} has none of the columns {', '.join(tried)}; say which column to use "
-        f"(columns: {', '.join(frame.columns)})"
+        f"(columns: {shown_line(', '.join(frame.columns))})"
     )
 
 
@@ -881,14 +885,14 @@ def read_lookup(
         bad = sorted(pairs.loc[dup, "_l"].unique())
         problems.append(
             f"{len(bad)} LSOAs map to more than one neighbourhood and are not used from the "
-            f"lookup (e.g. {', '.join(bad[:5])})"
+            f"lookup (e.g. {shown_line(', '.join(bad[:5]))})"
         )
         pairs = pairs[~dup]
     codes = dict(zip(pairs["_l"], pairs["_c"]))
     if not codes:  # (else its LSOA populations were "needing a lookup" though one was given)
         raise NeighbourhoodError(
-            f"{Path(path).name}: the LSOA lookup holds no usable LSOA to neighbourhood row"
-            + (f" ({'; '.join(problems)})" if problems else "")
+            f"{shown_line(Path(path).name)}: the LSOA lookup holds no usable LSOA to "
+            f"neighbourhood row" + (f" ({'; '.join(problems)})" if problems else "")
         )
     names: dict[str, str] = {}
     if name_col:
@@ -898,7 +902,7 @@ def read_lookup(
             bad = sorted(named.loc[several, "_c"].unique())
             problems.append(
                 f"{len(bad)} neighbourhoods have more than one name in the lookup; the first "
-                f"row's is used (e.g. {', '.join(bad[:5])})"
+                f"row's is used (e.g. {shown_line(', '.join(bad[:5]))})"
             )
         named = named.drop_duplicates("_c")
         names = dict(zip(named["_c"], named["_n"]))
@@ -920,8 +924,9 @@ def read_names(path: PathLike, code_field: str, name_field: str) -> dict[str, st
         code = pairs.loc[twice, "code"].iloc[0]
         given = pairs.loc[pairs["code"] == code, "name"].tolist()
         raise NeighbourhoodError(
-            f"the names file {Path(path).name} gives {int(pairs.loc[twice, 'code'].nunique())} "
-            f"code(s) more than one name, e.g. {code}: "
+            f"the names file {shown_line(Path(path).name)} gives "
+            f"{int(pairs.loc[twice, 'code'].nunique())} "
+            f"code(s) more than one name, e.g. {shown_line(code)}: "
             + " and ".join(repr(n) for n in given[:3])
             + "; give each code one name"
         )
@@ -948,9 +953,10 @@ def read_lsoa_population(
         first = repeated.iloc[0]
         rows = [int(i) + 1 for i in repeated.index[repeated == first][:3]]
         raise NeighbourhoodError(
-            f"the LSOA population file {Path(path).name} lists {repeated.nunique():,} LSOA(s) "
-            f"more than once, e.g. {first} (data rows {', '.join(map(str, rows))}): give "
-            "each LSOA's residents on one row"
+            f"the LSOA population file {shown_line(Path(path).name)} lists {repeated.nunique():,} "
+            f"LSOA(s) more than once, e.g. {shown_line(first)} (data rows "
+            f"{', '.join(map(str, rows))}): "
+            "give each LSOA's residents on one row"
         )
     out: dict[str, float] = {}
     bad: list[tuple[int, str, str]] = []
@@ -965,8 +971,8 @@ def read_lsoa_population(
     if bad and problems is not None:
         row, code, why = bad[0]
         problems.append(
-            f"the LSOA population file {Path(path).name}: {len(bad):,} LSOA(s) have a "
-            f"population that is no number of residents (e.g. data row {row}, {code}: "
+            f"the LSOA population file {shown_line(Path(path).name)}: {len(bad):,} LSOA(s) have a "
+            f"population that is no number of residents (e.g. data row {row}, {shown_line(code)}: "
             f"{why}); they count as missing from the file"
         )
     return out
@@ -1026,7 +1032,8 @@ def build_neighbourhoods(
         if unknown:
             result.problems.append(
                 f"the lookup names {len(unknown)} neighbourhood codes with no outline (e.g. "
-                f"{', '.join(sorted(unknown)[:5])}); their LSOAs are assigned by point in polygon"
+                f"{shown_line(', '.join(sorted(unknown)[:5]))}); their LSOAs are assigned by "
+                "point in polygon"
             )
         if outlines is not None and lookup.names:
             result.names = [

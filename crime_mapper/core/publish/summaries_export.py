@@ -31,6 +31,7 @@ from ..common.csv_safety import safe_cell
 from ..common.feedback import Feedback, ScaledFeedback
 from ..common.palette import NO_DATA_COLOUR, OUTLINE_COLOUR, sequential_colours
 from ..common.staging import staged_outputs
+from ..common.text_file import shown_line
 from ..release.public_schema import PUBLIC_COLUMNS
 from .neighbourhoods import (
     Assignment,
@@ -76,7 +77,11 @@ def check_public_table(public: pd.DataFrame) -> None:
         raise SummaryError(
             "summaries are made only from the public release table (the police.uk street "
             "columns); this table has "
-            + (f"non-public columns such as {', '.join(extra[:6])}" if extra else "other columns")
+            + (
+                f"non-public columns such as {shown_line(', '.join(extra[:6]))}"
+                if extra
+                else "other columns"
+            )
         )
 
 

@@ -24,7 +24,7 @@ from typing import Union
 import pandas as pd
 
 from ..common.input_files import first_repeat
-from ..common.text_file import not_found
+from ..common.text_file import not_found, shown_line
 from ..common.vocabulary import MONTH_RE
 from ..common.zip_members import read_member
 from ..load.textscan import UndecodableText, read_decoded
@@ -44,23 +44,25 @@ def _frame(data: Union[bytes, Path], name: str) -> pd.DataFrame:
     try:
         frame = read_decoded(partial(_parsed, data), data, "utf-8-sig")[0]
     except (UndecodableText, ValueError, pd.errors.ParserError) as exc:
-        raise SummaryError(f"history file {name} cannot be read as a CSV ({exc})") from exc
+        raise SummaryError(
+            f"history file {shown_line(name)} cannot be read as a CSV ({exc})"
+        ) from exc
     if tuple(frame.columns) != PUBLIC_COLUMNS:
         raise SummaryError(
-            f"history file {name} is not a police.uk street-level file (its columns are "
-            f"{', '.join(map(str, frame.columns[:6]))}...); history must be published months"
+            f"history file {shown_line(name)} is not a police.uk street-level file (its columns "
+            f"are {', '.join(map(str, frame.columns[:6]))}...); history must be published months"
         )
     months = frame["Month"].str.strip()
     bad = ~months.str.fullmatch(MONTH_RE)
     if bad.any():
         raise SummaryError(
-            f"history file {name}: {int(bad.sum()):,} rows have no month as YYYY-MM "
+            f"history file {shown_line(name)}: {int(bad.sum()):,} rows have no month as YYYY-MM "
             f"(e.g. {months[bad].iloc[0][:20]!r})"
         )
     untyped = frame["Crime type"].str.strip() == ""
     if untyped.any():  # (every published crime has one; a row cut short is padded by pandas)
         raise SummaryError(
-            f"history file {name}: {int(untyped.sum()):,} rows have no Crime type (the "
+            f"history file {shown_line(name)}: {int(untyped.sum()):,} rows have no Crime type (the "
             f"first is data row {int(untyped.to_numpy().argmax()) + 1:,}): the file looks cut "
             "short or damaged there; download the month again"
         )
@@ -79,7 +81,7 @@ def _tables(path: Path) -> list[tuple[str, Union[bytes, Path]]]:
         for zipped in sorted(path.rglob("*.zip")):  # monthly downloads kept as they came
             found += _tables(zipped)
         if not found:
-            raise SummaryError(f"history folder {path.name} holds no *-street.csv file")
+            raise SummaryError(f"history folder {shown_line(path.name)} holds no *-street.csv file")
         return found
     if not path.is_file():
         raise SummaryError(not_found("history file", path))
@@ -93,13 +95,17 @@ def _tables(path: Path) -> list[tuple[str, Union[bytes, Path]]]:
                 if not m.is_dir() and m.filename.lower().endswith("-street.csv")
             ]
             if not members:
-                raise SummaryError(f"history archive {path.name} holds no *-street.csv file")
+                raise SummaryError(
+                    f"history archive {shown_line(path.name)} holds no *-street.csv file"
+                )
             out: list[tuple[str, Union[bytes, Path]]] = []
             for member in sorted(members, key=lambda m: m.filename):
                 out.append((f"{path.name}:{member.filename}", read_member(archive, member)))
             return out
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
-        raise SummaryError(f"history archive {path.name} cannot be read ({exc})") from exc
+        raise SummaryError(
+            f"history archive {shown_line(path.name)} cannot be read ({exc})"
+        ) from exc
 
 
 def read_history(

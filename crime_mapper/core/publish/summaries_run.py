@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..common.csv_records import read_text_csv, record_lines
 from ..common.feedback import Feedback, ScaledFeedback
-from ..common.text_file import not_found
+from ..common.text_file import not_found, shown_line
 from ..common.vocabulary import MONTH_RE, UNPRINTABLE_RE
 from ..release.public_schema import PUBLIC_COLUMNS, read_public_csv
 from .neighbourhoods import (
@@ -124,16 +124,19 @@ def read_release(path: PathLike) -> pd.DataFrame:
     with open(path, "rb") as handle:
         if handle.read(len(_SQLITE_MAGIC)) == _SQLITE_MAGIC:
             raise SummaryError(
-                f"{path.name} is a GeoPackage/SQLite file, not the public release: summaries "
-                f"are made only from {wanted}."
+                f"{shown_line(path.name)} is a GeoPackage/SQLite file, not the public release: "
+                f"summaries are made only from {wanted}."
             )
     try:
         public = read_public_csv(path)
     except (UnicodeDecodeError, ValueError) as exc:
-        raise SummaryError(f"{path.name} cannot be read as a CSV ({exc}); give {wanted}.") from exc
+        raise SummaryError(
+            f"{shown_line(path.name)} cannot be read as a CSV ({exc}); give {wanted}."
+        ) from exc
     if tuple(public.columns) != PUBLIC_COLUMNS:
         raise SummaryError(
-            f"{path.name} is not the public release table ({_columns_apart(public.columns)}); "
+            f"{shown_line(path.name)} is not the public release table "
+            f"({_columns_apart(public.columns)}); "
             f"summaries are made only from {wanted}."
         )
     # (said here, naming the file: the figures only knew the month's text; each distinct
@@ -144,7 +147,8 @@ def read_release(path: PathLike) -> pd.DataFrame:
         rows = sum(map(bad.__contains__, months))
         example = next(m for m in months if m in bad)
         raise SummaryError(
-            f"{path.name}: {rows:,} rows have no month as YYYY-MM (e.g. {str(example)[:20]!r}); "
+            f"{shown_line(path.name)}: {rows:,} rows have no month as YYYY-MM (e.g. "
+            f"{str(example)[:20]!r}); "
             f"give {wanted}."
         )
     return public
@@ -348,12 +352,15 @@ def read_families(path: Optional[PathLike]) -> Optional[Families]:
         return None
     frame = read_text_csv(path, "families file", SummaryError)
     if not {"code", "family"} <= set(frame.columns):
-        raise SummaryError(f"{Path(path).name}: a families file needs the columns code and family")
+        raise SummaryError(
+            f"{shown_line(Path(path).name)}: a families file needs the columns code and family"
+        )
     frame = frame.assign(_c=frame["code"].str.strip(), _f=frame["family"].str.strip())
     frame = frame[(frame["_c"] != "") & (frame["_f"] != "")]
     if frame.empty:  # (else every page would lose its similar neighbourhoods, unsaid)
         raise SummaryError(
-            f"the families file {Path(path).name} holds no row with both a code and a family"
+            f"the families file {shown_line(Path(path).name)} holds no row with both a code and a "
+            "family"
         )
     pairs = frame.drop_duplicates(["_c", "_f"])
     twice = pairs["_c"].duplicated(keep=False)
@@ -363,8 +370,9 @@ def read_families(path: Optional[PathLike]) -> Optional[Families]:
         lines = record_lines(path)
         where = [str(lines[i]) if i < len(lines) else "?" for i in rows.index[:5]]
         raise SummaryError(
-            f"the families file {Path(path).name} gives {int(pairs.loc[twice, '_c'].nunique())} "
-            f"code(s) more than one family, e.g. {code} on lines {', '.join(where)} ("
+            f"the families file {shown_line(Path(path).name)} gives "
+            f"{int(pairs.loc[twice, '_c'].nunique())} "
+            f"code(s) more than one family, e.g. {shown_line(code)} on lines {', '.join(where)} ("
             + " and ".join(repr(f) for f in rows["_f"].drop_duplicates().tolist()[:3])
             + "): give each neighbourhood one family"
         )
@@ -393,20 +401,20 @@ def family_problems(families: Optional[dict], hoods: Neighbourhoods) -> list[str
             else ""
         )
         raise SummaryError(
-            f"{name}: none of its {len(families):,} codes is a neighbourhood's, so no page "
-            f"would have similar neighbourhoods (e.g. {', '.join(unknown[:3])}; the "
+            f"{shown_line(name)}: none of its {len(families):,} codes is a neighbourhood's, so no "
+            f"page would have similar neighbourhoods (e.g. {', '.join(unknown[:3])}; the "
             f"neighbourhoods' are e.g. {', '.join(sorted(known)[:3])}){hint}"
         )
     problems = []
     if unknown:
         problems.append(
-            f"{name}: {_count(len(unknown), 'code')} no neighbourhood's and not used (e.g. "
-            f"{', '.join(unknown[:5])})"
+            f"{shown_line(name)}: {_count(len(unknown), 'code')} no neighbourhood's and not used "
+            f"(e.g. {', '.join(unknown[:5])})"
         )
     missing = sorted(code for code in known if code not in families)
     if missing:
         problems.append(
-            f"{name}: {_count(len(missing), 'neighbourhood')} in no family, so "
+            f"{shown_line(name)}: {_count(len(missing), 'neighbourhood')} in no family, so "
             f"{'its page has' if len(missing) == 1 else 'their pages have'} no similar "
             f"neighbourhoods (e.g. {', '.join(missing[:5])})"
         )

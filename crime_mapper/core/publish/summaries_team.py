@@ -46,6 +46,7 @@ from typing import Any, Optional, Union
 from markupsafe import Markup
 
 from ..common.json_file import JsonNumber, read_json_file
+from ..common.text_file import shown_line
 from ..gate.scan import find_contacts
 
 PathLike = Union[str, Path]
@@ -1080,8 +1081,8 @@ def read_team_json(path: PathLike) -> dict[str, Team]:
             code = plain(key)
             if not code and _holds_something(bundle):
                 raise TeamError(
-                    f"{path.name}: the neighbourhood code {_shown(key)} is blank: give the code "
-                    "its team information is for"
+                    f"{shown_line(path.name)}: the neighbourhood code {_shown(key)} is blank: "
+                    "give the code its team information is for"
                 )
             if code:
                 pairs.append((code, bundle))
@@ -1092,12 +1093,14 @@ def read_team_json(path: PathLike) -> dict[str, Team]:
             for pair in _listed_team(path, number, bundle)
         ]
     else:
-        raise TeamError(f"{path.name}: expected an object keyed by neighbourhood code or a list")
+        raise TeamError(
+            f"{shown_line(path.name)}: expected an object keyed by neighbourhood code or a list"
+        )
     for code, bundle in pairs:
         if code in out:  # (a list naming an id twice; " E02" beside "E02" as keys)
             raise TeamError(
-                f"{path.name}: neighbourhood {_code_named(code)} is given twice (the last "
-                "would replace the first): give each neighbourhood once"
+                f"{shown_line(path.name)}: neighbourhood {_code_named(code)} is given twice (the "
+                "last would replace the first): give each neighbourhood once"
             )
         out[code] = _team_of(path, code, bundle)
     return out
@@ -1108,7 +1111,7 @@ def _listed_team(path: Path, number: int, bundle: Any) -> list[tuple[str, Any]]:
     neighbourhood.id), [] for an item with nothing in it, or TeamError naming the item.
     Why: an item that was not an object, or had no code, was skipped in silence, and with
     it a neighbourhood's whole team."""
-    where = f"{path.name}: item {number:,} of the list"
+    where = f"{shown_line(path.name)}: item {number:,} of the list"
     problem = shape_problem(bundle)
     if problem:
         raise TeamError(f"{where}, {problem}")
@@ -1156,9 +1159,12 @@ def _team_of(path: Path, code: str, bundle: Any) -> Team:
             raise TeamError(problem)
         team = team_from_api(bundle)
     except TeamError as exc:
-        raise TeamError(f"{path.name}: neighbourhood {_code_named(code)}, {exc}") from exc
+        raise TeamError(
+            f"{shown_line(path.name)}: neighbourhood {_code_named(code)}, {exc}"
+        ) from exc
     team.warnings = [
-        f"{path.name}: neighbourhood {_code_named(code)}, {text}" for text in team.warnings
+        f"{shown_line(path.name)}: neighbourhood {_code_named(code)}, {text}"
+        for text in team.warnings
     ]
     return team
 
@@ -1239,8 +1245,8 @@ def _csv_header(path: Path, names: list[str]) -> list[str]:
                 _shown(name) if seen[same] == name else f"{_shown(seen[same])} and {_shown(name)}"
             )
             raise TeamError(
-                f"{path.name}: the column {twice} is in the header twice (only one of them "
-                "would be read; capitals, spaces and a date's '-' or '_' do not tell columns "
+                f"{shown_line(path.name)}: the column {twice} is in the header twice (only one of "
+                "them would be read; capitals, spaces and a date's '-' or '_' do not tell columns "
                 "apart): give each column once"
             )
         seen[same] = name
@@ -1250,9 +1256,9 @@ def _csv_header(path: Path, names: list[str]) -> list[str]:
         listed += f" and {len(unknown) - _LISTED:,} more" if len(unknown) > _LISTED else ""
         which = f"columns {listed} (their" if len(unknown) > 1 else f"column {listed} (its"
         raise TeamError(
-            f"{path.name}: no team field is read from the {which} values would be lost); the "
-            f"columns are {', '.join(TEAM_CSV_COLUMNS)} (in any capitals; a date's '-' or '_' "
-            "alike)"
+            f"{shown_line(path.name)}: no team field is read from the {which} values would be "
+            f"lost); the columns are {', '.join(TEAM_CSV_COLUMNS)} (in any capitals; a date's '-' "
+            "or '_' alike)"
         )
     return keys
 
@@ -1264,7 +1270,7 @@ def _unnamed_value(path: Path, line: int, row: dict[str, Any]) -> str:
     for key, value in row.items():
         if key.startswith(_NO_NAME) and (value or "").strip():
             return (
-                f"{path.name}: line {line:,} has the value {value!r} in column "
+                f"{shown_line(path.name)}: line {line:,} has the value {value!r} in column "
                 f"{key[len(_NO_NAME) :]}, whose header cell is blank (no field would be read "
                 "from it): name the column or leave the cell empty"
             )
@@ -1306,7 +1312,8 @@ def _unread_value(path: Path, line: int, code: str, kind: str, row: dict[str, An
             text = str(value)
             shown = repr(text[:60]) + ("..." if len(text) > 60 else "")
             return (
-                f"{path.name}: line {line:,} (neighbourhood {_code_named(code)}), column {key}: "
+                f"{shown_line(path.name)}: line {line:,} (neighbourhood {_code_named(code)}), "
+                f"column {key}: "
                 f"{_a(kind)} {kind} row does not read this column, so its value {shown} would "
                 f"not be published; {_a(kind)} {kind} row reads {', '.join(reads)}: move the "
                 "value to the column it belongs in, or leave the cell empty"
@@ -1340,13 +1347,15 @@ def read_team_csv(path: PathLike) -> dict[str, Team]:
             raise TeamError(_cell_past_limit(path, reader.line_num + 1)) from exc
         if isinstance(exc, csv.Error) and reader is not None:
             raise TeamError(
-                f"cannot read team information {path.name}: the record from line "
+                f"cannot read team information {shown_line(path.name)}: the record from line "
                 f"{reader.line_num + 1:,} on: {exc} (a quote opened in a cell must be closed, "
                 "and a quoted cell ends at its quote)"
             ) from exc
-        raise TeamError(f"cannot read team information {path.name}: {exc}") from exc
+        raise TeamError(f"cannot read team information {shown_line(path.name)}: {exc}") from exc
     if header and not {"code", "kind"} <= set(header):
-        raise TeamError(f"{path.name}: needs the columns code and kind (and the item fields)")
+        raise TeamError(
+            f"{shown_line(path.name)}: needs the columns code and kind (and the item fields)"
+        )
     bundles: dict[str, dict[str, Any]] = {}
     described: dict[str, int] = {}  # code -> the line of its neighbourhood row
     warnings: dict[str, list[str]] = {}  # code -> its links left out, naming their lines
@@ -1363,13 +1372,13 @@ def read_team_csv(path: PathLike) -> dict[str, Team]:
         for key, value in row.items():
             if _published_too_long(kind, key, value):
                 raise TeamError(
-                    f"{path.name}: line {line:,} (neighbourhood {_code_named(code)}), column "
-                    f"{key}: {too_long(value)}"
+                    f"{shown_line(path.name)}: line {line:,} (neighbourhood {_code_named(code)}), "
+                    f"column {key}: {too_long(value)}"
                 )
         if kind == "neighbourhood":
             if code in described:
                 raise TeamError(
-                    f"{path.name}: line {line:,}: neighbourhood {_code_named(code)} is "
+                    f"{shown_line(path.name)}: line {line:,}: neighbourhood {_code_named(code)} is "
                     f"described twice (lines {described[code]:,} and {line:,}; the last would "
                     "replace the first): give one neighbourhood row per code"
                 )
@@ -1379,13 +1388,15 @@ def read_team_csv(path: PathLike) -> dict[str, Team]:
             problem = _dates_refused(row, kind, keys)
             if problem:
                 raise TeamError(
-                    f"{path.name}: line {line:,} (neighbourhood {_code_named(code)}), {problem}"
+                    f"{shown_line(path.name)}: line {line:,} (neighbourhood {_code_named(code)}), "
+                    f"{problem}"
                 )
         if kind in _HEADINGS:
             problem = heading_problem(row, kind)
             if problem:
                 raise TeamError(
-                    f"{path.name}: line {line:,} (neighbourhood {_code_named(code)}), {problem}"
+                    f"{shown_line(path.name)}: line {line:,} (neighbourhood {_code_named(code)}), "
+                    f"{problem}"
                 )
         if kind == "link":
             left_out = _description_unshown(row)
@@ -1393,7 +1404,8 @@ def read_team_csv(path: PathLike) -> dict[str, Team]:
                 left_out = _link_left_out({"url": row.get("url"), "title": row.get("title")})
             if left_out:
                 warnings.setdefault(code, []).append(
-                    f"{path.name}: line {line:,} (neighbourhood {_code_named(code)}), {left_out}"
+                    f"{shown_line(path.name)}: line {line:,} (neighbourhood {_code_named(code)}), "
+                    f"{left_out}"
                 )
         bundle = bundles.setdefault(
             code, {"neighbourhood": {"links": []}, "people": [], "priorities": [], "events": []}
@@ -1426,8 +1438,8 @@ def _cell_past_limit(path: Path, line: int) -> str:
     alone, though a cell that long is either a quote never closed (the rows after it taken
     into one cell) or a text far longer than one team text may hold (MAX_TEXT)."""
     return (
-        f"cannot read team information {path.name}: the record from line {line:,} on has a "
-        f"cell longer than {csv.field_size_limit():,} characters: a quote opened in a cell "
+        f"cannot read team information {shown_line(path.name)}: the record from line {line:,} on "
+        f"has a cell longer than {csv.field_size_limit():,} characters: a quote opened in a cell "
         "and never closed takes the rows after it into one cell (close it, or double a quote "
         f"inside a quoted cell), and a team text is at most {MAX_TEXT:,} characters"
     )
@@ -1438,9 +1450,12 @@ def _unread_row(path: Path, line: int, code: str, kind: Any) -> str:
     Why: it was skipped in silence, so a person typed as ``officer`` or an event whose code
     was left blank was never published, and nobody was told."""
     if not code:
-        return f"{path.name}: line {line:,} has no neighbourhood code: give the code it is for"
+        return (
+            f"{shown_line(path.name)}: line {line:,} has no neighbourhood code: give the code "
+            "it is for"
+        )
     return (
-        f"{path.name}: line {line:,} (neighbourhood {_code_named(code)}) has the kind "
+        f"{shown_line(path.name)}: line {line:,} (neighbourhood {_code_named(code)}) has the kind "
         f"{_shown(str(kind or ''))}: the kinds are {', '.join(sorted(_CSV_KINDS))}"
     )
 
@@ -1451,8 +1466,8 @@ def _ragged_row(path: Path, line: int, more: bool) -> str:
     whose text held an unquoted comma, would publish a person or a priority with its
     fields shifted or missing, and nobody would be told."""
     return (
-        f"{path.name}: line {line:,} has {'more' if more else 'fewer'} fields than the header: "
-        "the file looks damaged there (a cell holding a comma must be in double quotes)"
+        f"{shown_line(path.name)}: line {line:,} has {'more' if more else 'fewer'} fields than "
+        "the header: the file looks damaged there (a cell holding a comma must be in double quotes)"
     )
 
 

@@ -41,6 +41,7 @@ from ..common.gc_pause import gc_paused
 from ..common.palette import NO_DATA_COLOUR, OUTLINE_COLOUR, sequential_colours
 from ..common.position_codec import ENCODING as POSITION_ENCODING
 from ..common.position_codec import encode_positions
+from ..common.text_file import shown_line, shown_path
 from ..common.vocabulary import UNPRINTABLE_RE
 from ..release.public_schema import PUBLIC_COLUMNS, write_public_csv
 from . import webmap_staging
@@ -533,7 +534,7 @@ def gate_output(
     if failed:
         report.checks = [c for c in report.checks if c.name in PUBLIC_ONLY_CHECKS]
         report.passed = False
-        raise LeakError(report.message().replace(str(folder), str(shown)))
+        raise LeakError(report.message().replace(shown_line(folder), shown_line(shown)))
     return (
         "Public-schema checks passed (no raw crimes at hand: "
         + ", ".join(PUBLIC_ONLY_CHECKS)
@@ -569,7 +570,7 @@ def _verdict(report: Any, folder: Path, shown: Path) -> str:
     from ..gate.leak_gate import LeakError
 
     if not report.passed:
-        raise LeakError(report.message().replace(str(folder), str(shown)))
+        raise LeakError(report.message().replace(shown_line(folder), shown_line(shown)))
     return str(report.message())
 
 
@@ -666,7 +667,7 @@ def _swap_folder(stage: Path, target: Path) -> None:
     old = None
     if target.exists():
         if not target.is_dir():
-            raise WebmapInputError(f"{target} exists and is not a folder")
+            raise WebmapInputError(f"{shown_path(target)} exists and is not a folder")
         old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=str(target.parent)))
         os.rmdir(old)
         os.replace(target, old)

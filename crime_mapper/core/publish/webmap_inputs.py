@@ -29,7 +29,7 @@ import pandas as pd
 from ..common.geography import inside_uk
 from ..common.input_files import first_repeat
 from ..common.layer_source import LAYER_OPTION, layer_of, source_options
-from ..common.text_file import NotAFile, check_file, not_found
+from ..common.text_file import NotAFile, check_file, not_found, shown_line, shown_path
 from ..common.vocabulary import FILE_MONTH, MONTH_RE
 from ..common.zip_members import MemberUnreadable, read_member
 from ..io.gpkg_read import read_only_uri
@@ -106,7 +106,8 @@ def _decoded(
         return read_decoded(read, item, "utf-8-sig")
     except UndecodableText as exc:
         raise WebmapInputError(
-            f"{name}: {exc}. police.uk publishes UTF-8: save the file again as 'CSV UTF-8'"
+            f"{shown_line(name)}: {exc}. police.uk publishes UTF-8: save the file again as 'CSV "
+            "UTF-8'"
         ) from exc
 
 
@@ -120,11 +121,11 @@ def _header(item: Union[bytes, Path], name: str) -> list[str]:
     first = head.split(b"\n", 1)[0].rstrip(b"\r")
     text = _decoded(first.decode, item, name)[0]
     if not text.strip():
-        raise WebmapInputError(f"{name}: not a readable CSV (no header line)")
+        raise WebmapInputError(f"{shown_line(name)}: not a readable CSV (no header line)")
     try:
         return next(csv.reader([text]))
     except csv.Error as exc:
-        raise WebmapInputError(f"{name}: not a readable CSV ({exc})") from exc
+        raise WebmapInputError(f"{shown_line(name)}: not a readable CSV ({exc})") from exc
 
 
 def _read_csv(
@@ -146,7 +147,7 @@ def _read_csv(
     except UnicodeDecodeError:
         raise
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
-        raise WebmapInputError(f"{name}: not a readable CSV ({exc})") from exc
+        raise WebmapInputError(f"{shown_line(name)}: not a readable CSV ({exc})") from exc
     return frame[list(columns)]
 
 
@@ -197,10 +198,11 @@ def _classify(header: Sequence[str], name: str) -> str:
     if "Crime ID" in cols and "Crime type" in cols:
         missing = [c for c in PUBLIC_COLUMNS if c not in cols]
         raise WebmapInputError(
-            f"{name}: a street file must have police.uk's columns; missing {', '.join(missing)}"
+            f"{shown_line(name)}: a street file must have police.uk's columns; missing "
+            f"{', '.join(missing)}"
         )
     raise WebmapInputError(
-        f"{name}: neither a police.uk street file nor an outcomes file "
+        f"{shown_line(name)}: neither a police.uk street file nor an outcomes file "
         f"(columns: {', '.join(list(header)[:8])})"
     )
 
@@ -210,21 +212,24 @@ def _read_gpkg(path: Path) -> pd.DataFrame:
     try:
         conn = sqlite3.connect(uri, uri=True)
     except sqlite3.Error as exc:
-        raise WebmapInputError(f"{path.name}: cannot open ({exc})") from exc
+        raise WebmapInputError(f"{shown_line(path.name)}: cannot open ({exc})") from exc
     try:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         if PUBLIC_TABLE not in tables:
             raise WebmapInputError(
-                f"{path.name}: no '{PUBLIC_TABLE}' layer (is this the release GeoPackage?)"
+                f"{shown_line(path.name)}: no '{PUBLIC_TABLE}' layer (is this the release "
+                "GeoPackage?)"
             )
         cols = [r[1] for r in conn.execute(f'PRAGMA table_info("{PUBLIC_TABLE}")')]
         missing = [c for c in PUBLIC_COLUMNS if c not in cols]
         if missing:
-            raise WebmapInputError(f"{path.name}: {PUBLIC_TABLE} lacks {', '.join(missing)}")
+            raise WebmapInputError(
+                f"{shown_line(path.name)}: {PUBLIC_TABLE} lacks {', '.join(missing)}"
+            )
         select = ", ".join(f'"{c}"' for c in PUBLIC_COLUMNS)
         rows = conn.execute(f'SELECT {select} FROM "{PUBLIC_TABLE}"').fetchall()
     except sqlite3.Error as exc:
-        raise WebmapInputError(f"{path.name}: cannot read ({exc})") from exc
+        raise WebmapInputError(f"{shown_line(path.name)}: cannot read ({exc})") from exc
     finally:
         conn.close()
     frame = pd.DataFrame(rows, columns=list(PUBLIC_COLUMNS))
@@ -232,7 +237,8 @@ def _read_gpkg(path: Path) -> pd.DataFrame:
         binary = [v for v in frame[col] if isinstance(v, (bytes, bytearray, memoryview))]
         if binary:  # (text would be its Python repr: a value nobody wrote)
             raise WebmapInputError(
-                f"{path.name}: {PUBLIC_TABLE}.{col} holds binary data in {len(binary)} row(s)"
+                f"{shown_line(path.name)}: {PUBLIC_TABLE}.{col} holds binary data in "
+                f"{len(binary)} row(s)"
             )
     for col in frame.columns:  # numbers come back as floats: write them as police.uk does
         frame[col] = [
@@ -253,14 +259,15 @@ def _release_file(source: PathLike) -> str:
     layer = layer_of(options)
     if layer is not None and layer != PUBLIC_TABLE:
         raise WebmapInputError(
-            f"{Path(file).name}: the map reads a release GeoPackage's '{PUBLIC_TABLE}' "
-            f"layer, not '{layer}'"
+            f"{shown_line(Path(file).name)}: the map reads a release GeoPackage's '{PUBLIC_TABLE}' "
+            f"layer, not '{shown_line(layer)}'"
         )
     for option in options:
         if not option.startswith(LAYER_OPTION):
             raise WebmapInputError(
-                f"{Path(file).name}: '{option[:60]}' is a QGIS layer option the map would not "
-                f"apply (a subset is a filter): the map publishes the whole '{PUBLIC_TABLE}' "
+                f"{shown_line(Path(file).name)}: '{option[:60]}' is a QGIS layer option the map "
+                "would not apply (a subset is a filter): the map publishes the whole "
+                f"'{PUBLIC_TABLE}' "
                 "layer; export the rows to publish to a file of their own"
             )
     return file
@@ -276,7 +283,7 @@ def _expand(paths: Sequence[PathLike]) -> list[tuple[str, bytes | Path]]:
         try:  # a FIFO blocked the web map for ever; /dev/zero read until memory ran out
             check_file(path)
         except NotAFile as exc:
-            raise WebmapInputError(f"{path}: {exc.strerror}") from None
+            raise WebmapInputError(f"{shown_path(path)}: {exc.strerror}") from None
         if path.is_dir():
             members = sorted(
                 p
@@ -284,7 +291,9 @@ def _expand(paths: Sequence[PathLike]) -> list[tuple[str, bytes | Path]]:
                 if p.is_file() and (_STREET_NAME.search(p.name) or _OUTCOMES_NAME.search(p.name))
             )
             if not members:
-                raise WebmapInputError(f"{path}: no *-street.csv or *-outcomes.csv inside")
+                raise WebmapInputError(
+                    f"{shown_path(path)}: no *-street.csv or *-outcomes.csv inside"
+                )
             found.extend((p.name, p) for p in members)
         elif path.suffix.lower() == ".zip":
             try:
@@ -295,12 +304,14 @@ def _expand(paths: Sequence[PathLike]) -> list[tuple[str, bytes | Path]]:
                         if _STREET_NAME.search(n) or _OUTCOMES_NAME.search(n)
                     )
                     if not names:
-                        raise WebmapInputError(f"{path.name}: no *-street.csv inside")
+                        raise WebmapInputError(f"{shown_line(path.name)}: no *-street.csv inside")
                     found.extend((Path(n).name, read_member(zf, n)) for n in names)
             except zipfile.BadZipFile as exc:
-                raise WebmapInputError(f"{path.name}: not a zip archive ({exc})") from exc
+                raise WebmapInputError(
+                    f"{shown_line(path.name)}: not a zip archive ({exc})"
+                ) from exc
             except MemberUnreadable as exc:
-                raise WebmapInputError(f"{path.name}: {exc}") from exc
+                raise WebmapInputError(f"{shown_line(path.name)}: {exc}") from exc
         else:
             found.append((path.name, path))
     repeat = first_repeat(found)
@@ -326,8 +337,8 @@ def _refuse_other_months(frame: pd.DataFrame, name: str) -> None:
     if other:
         count = int(frame["Month"].isin(other).sum())
         raise WebmapInputError(
-            f"{name}: {count:,} row{'s' if count > 1 else ''} of month {other[0]} in a file "
-            f"named for {named.group(1)}: the file is damaged or not one month's release"
+            f"{shown_line(name)}: {count:,} row{'s' if count > 1 else ''} of month {other[0]} in "
+            f"a file named for {named.group(1)}: the file is damaged or not one month's release"
         )
 
 
@@ -368,7 +379,7 @@ def _check_street(frame: pd.DataFrame, name: str, lon: np.ndarray, lat: np.ndarr
     if bad:
         count = int(frame["Month"].isin(bad).sum())
         raise WebmapInputError(
-            f"{name}: {count} rows have a Month that is not YYYY-MM (e.g. {bad[0]!r})"
+            f"{shown_line(name)}: {count} rows have a Month that is not YYYY-MM (e.g. {bad[0]!r})"
         )
     warnings = []
     unreadable = np.zeros(len(frame), bool)
@@ -377,7 +388,8 @@ def _check_street(frame: pd.DataFrame, name: str, lon: np.ndarray, lat: np.ndarr
             unreadable |= np.isnan(values) & (frame[col] != "").to_numpy()
     if unreadable.any():
         raise WebmapInputError(
-            f"{name}: {int(unreadable.sum())} rows have coordinates that are not numbers"
+            f"{shown_line(name)}: {int(unreadable.sum())} rows have coordinates that are not "
+            "numbers"
         )
     _refuse_other_months(frame, name)
     located = np.flatnonzero(np.isfinite(lon) & np.isfinite(lat))
@@ -385,16 +397,16 @@ def _check_street(frame: pd.DataFrame, name: str, lon: np.ndarray, lat: np.ndarr
     if outside.size:  # (the load rejects them: outside_uk, lat_lon_swapped)
         at = int(outside[0])
         raise WebmapInputError(
-            f"{name}: {outside.size:,} row{'s' if outside.size > 1 else ''} have coordinates "
-            f"outside the United Kingdom (row {at + 1:,}: longitude {lon[at]:g}, latitude "
-            f"{lat[at]:g}; swapped?). police.uk files hold none: the file is damaged or not "
-            "a release; load it to see every such row"
+            f"{shown_line(name)}: {outside.size:,} row{'s' if outside.size > 1 else ''} have "
+            f"coordinates outside the United Kingdom (row {at + 1:,}: longitude {lon[at]:g}, "
+            f"latitude {lat[at]:g}; swapped?). police.uk files hold none: the file is damaged or "
+            "not a release; load it to see every such row"
         )
     no_location = int((np.isnan(lon) | np.isnan(lat)).sum())
     if no_location:
         warnings.append(
-            f"{name}: {no_location} rows have no location; they are counted in the table, "
-            "not drawn on the map"
+            f"{shown_line(name)}: {no_location} rows have no location; they are counted in the "
+            "table, not drawn on the map"
         )
     return warnings
 
@@ -511,8 +523,8 @@ def read_release_inputs(
             extra = [c for c in f.header if c not in PUBLIC_COLUMNS]
             if extra:
                 result.warnings.append(
-                    f"{name}: columns outside police.uk's street schema are not published: "
-                    + ", ".join(map(str, extra[:10]))
+                    f"{shown_line(name)}: columns outside police.uk's street schema are not "
+                    "published: " + ", ".join(map(str, extra[:10]))
                 )
             if street_table is not None:
                 frame = street_table[keep]

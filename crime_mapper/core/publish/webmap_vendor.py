@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..common.text_file import shown_path
+
 VENDOR_DIR = Path(__file__).resolve().parent.parent.parent / "resources" / "webmap_vendor"
 
 
@@ -51,7 +53,7 @@ def vendor_files(vendor_dir: Path = VENDOR_DIR) -> list[tuple[Path, str]]:
     if missing:
         raise VendorMissing(
             "the web map's JavaScript libraries are missing from "
-            f"{vendor_dir} ({', '.join(missing)}); in a source checkout run `make setup` "
-            "(npm ci, then tools/vendor_js.py), or install the plugin from its zip"
+            f"{shown_path(vendor_dir)} ({', '.join(missing)}); in a source checkout run `make "
+            "setup` (npm ci, then tools/vendor_js.py), or install the plugin from its zip"
         )
     return out

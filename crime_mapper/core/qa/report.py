@@ -21,7 +21,7 @@ import pandas as pd
 from ..common.feedback import Feedback
 from ..common.json_file import parse_json_text
 from ..common.staging import Staging, staged_outputs
-from ..common.text_file import read_bytes_file
+from ..common.text_file import read_bytes_file, shown_path
 from . import checks as qa_checks
 from .duplicates import repeat_runs
 from .findings import SEVERITIES, Finding, sort_findings
@@ -136,10 +136,10 @@ def qa_record_from_file(path: PathLike, months: Optional[list[str]] = None) -> d
             raise ValueError("not a crime_mapper release QA report")
         record = _record(data, hashlib.sha256(raw).hexdigest())
     except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
-        raise ValueError(f"{path}: cannot use this QA report ({exc})") from exc
+        raise ValueError(f"{shown_path(path)}: cannot use this QA report ({exc})") from exc
     if months and record["month"] not in months:
         raise ValueError(
-            f"{path}: the QA report is for {record['month']}, the release for "
+            f"{shown_path(path)}: the QA report is for {record['month']}, the release for "
             f"{', '.join(months)}: run the QA on this month's extract"
         )
     return record

@@ -23,7 +23,7 @@ import pandas as pd
 from ..common.feedback import Feedback, ScaledFeedback
 from ..common.input_files import output_clash
 from ..common.staging import staged_outputs
-from ..common.text_file import not_found, read_text_file, shown_line
+from ..common.text_file import not_found, read_text_file, shown_line, shown_path
 from .history_file import HistoryAreas, areas_of, history_json, read_history_json
 from .profile import (
     MonthProfile,
@@ -82,22 +82,25 @@ def read_area_lookup(path: PathLike) -> dict[str, str]:
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         where = f", the record from line {done + 1:,} on" if isinstance(exc, csv.Error) else ""
         hint = ": a quote opened in a cell must be closed" if "end of data" in str(exc) else ""
-        raise QaInputError(f"{path}: cannot read the area lookup{where} ({exc}){hint}") from exc
+        raise QaInputError(
+            f"{shown_path(path)}: cannot read the area lookup{where} ({exc}){hint}"
+        ) from exc
     rows = [(line, row) for line, row in rows if row]
     if len(rows) < 2 or any(len(r) < 2 for _, r in rows[1:]):
         raise QaInputError(
-            f"{path}: an area lookup is a CSV with a header and two columns: LSOA code, area"
+            f"{shown_path(path)}: an area lookup is a CSV with a header and two columns: LSOA "
+            "code, area"
         )
     header = ([cell.strip() for cell in rows[0][1]] + ["", ""])[:2]  # (a header may be short)
     if all(_ONS_CODE.fullmatch(cell) for cell in header):
         raise QaInputError(
-            f"{path}: line {rows[0][0]:,} is a row of codes, not a header: an area lookup "
-            "starts with a header (for example: lsoa,area)"
+            f"{shown_path(path)}: line {rows[0][0]:,} is a row of codes, not a header: an area "
+            "lookup starts with a header (for example: lsoa,area)"
         )
     if "lsoa" in header[1].lower() and "lsoa" not in header[0].lower():
         raise QaInputError(
-            f"{path}: the second column is headed {header[1]!r}: an area lookup's first "
-            "column is the LSOA code and its second the area"
+            f"{shown_path(path)}: the second column is headed {header[1]!r}: an area lookup's "
+            "first column is the LSOA code and its second the area"
         )
     lookup: dict[str, str] = {}
     first_line: dict[str, int] = {}
@@ -108,13 +111,13 @@ def read_area_lookup(path: PathLike) -> dict[str, str]:
         code = shown_line(lsoa)  # (a cell, shown: it may hold a newline or an ESC)
         if not area:
             raise QaInputError(
-                f"{path}: line {line:,}: LSOA {code} has no area (leave out an LSOA that is in "
-                "no area)"
+                f"{shown_path(path)}: line {line:,}: LSOA {code} has no area (leave out an LSOA "
+                "that is in no area)"
             )
         if lsoa in lookup and lookup[lsoa] != area:
             raise QaInputError(
-                f"{path}: line {line:,}: LSOA {code} is given the area {area!r} here and "
-                f"{lookup[lsoa]!r} on line {first_line[lsoa]:,}: give each LSOA one area"
+                f"{shown_path(path)}: line {line:,}: LSOA {code} is given the area {area!r} here "
+                f"and {lookup[lsoa]!r} on line {first_line[lsoa]:,}: give each LSOA one area"
             )
         lookup.setdefault(lsoa, area)
         first_line.setdefault(lsoa, line)
@@ -168,13 +171,14 @@ def load_history(
             try:
                 history = read_history_json(read_text_file(path, encoding="utf-8-sig"))
             except (ValueError, TypeError, OSError) as exc:
-                raise QaInputError(f"{path}: not a QA history file ({exc})") from exc
+                raise QaInputError(f"{shown_path(path)}: not a QA history file ({exc})") from exc
             profiles = history.profiles
             months = [p.month for p in profiles]
             twice = sorted({m for m in months if months.count(m) > 1})
             if twice:  # (one of them was dropped in silence: which is this force's month?)
                 raise QaInputError(
-                    f"{path}: not a QA history file (month {', '.join(twice)} is given twice)"
+                    f"{shown_path(path)}: not a QA history file (month {', '.join(twice)} is "
+                    "given twice)"
                 )
             saved.update((p.month, p) for p in profiles)
             areas.update((m, history.areas) for m in months)
@@ -211,7 +215,7 @@ def _check_outputs(
     saved history over a history .json it read is allowed: that is the rolling file the
     README describes (``--history H.json`` next month), rewritten with this month added."""
     if out_dir is not None and Path(out_dir).exists() and not Path(out_dir).is_dir():
-        raise QaInputError(f"QA report folder {out_dir}: is a file, not a folder")
+        raise QaInputError(f"QA report folder {shown_path(out_dir)}: is a file, not a folder")
     rolling = [p for p in history if str(p).lower().endswith(".json")]
     inputs = [*current, *(p for p in history if p not in rolling)]
     inputs += [p for p in others if isinstance(p, (str, Path))]

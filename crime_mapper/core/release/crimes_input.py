@@ -34,7 +34,7 @@ from ..common.feedback import Feedback
 from ..common.geography import TransformUnavailable, inside_uk, to_wgs84
 from ..common.json_file import read_json_file
 from ..common.layer_source import source_file, split_layer_source
-from ..common.text_file import not_found
+from ..common.text_file import not_found, shown_path
 from ..common.vocabulary import normalise_outcome
 from ..io.gpkg_read import point_coordinates, read_only_uri
 from ..io.gpkg_write import quote_identifier
@@ -209,12 +209,12 @@ def read_crimes_gpkg(path: PathLike, table: str = CRIMES_TABLE) -> pd.DataFrame:
     try:
         conn = sqlite3.connect(read_only_uri(path), uri=True)
     except sqlite3.Error as exc:
-        raise CrimesSourceError(f"cannot open {path}: {exc}") from exc
+        raise CrimesSourceError(f"cannot open {shown_path(path)}: {exc}") from exc
     try:
         try:
             info = conn.execute(f"PRAGMA table_info({quote_identifier(table)})").fetchall()
         except sqlite3.DatabaseError as exc:
-            raise CrimesSourceError(f"{path} is not a GeoPackage ({exc})") from exc
+            raise CrimesSourceError(f"{shown_path(path)} is not a GeoPackage ({exc})") from exc
         names = [row[1] for row in info]
         missing = [
             c
@@ -223,7 +223,7 @@ def read_crimes_gpkg(path: PathLike, table: str = CRIMES_TABLE) -> pd.DataFrame:
         ]
         if not names or missing:
             raise CrimesSourceError(
-                f"{path} has no crime_mapper {table!r} table (missing "
+                f"{shown_path(path)} has no crime_mapper {table!r} table (missing "
                 f"{', '.join(missing) or 'the table'}): load the extracts with crime_mapper "
                 "first, or give the extract files"
             )
@@ -239,7 +239,9 @@ def read_crimes_gpkg(path: PathLike, table: str = CRIMES_TABLE) -> pd.DataFrame:
                 f"SELECT {select} FROM {quote_identifier(table)} ORDER BY fid", conn
             )
         except (sqlite3.Error, OSError) as exc:  # (pandas' DatabaseError is an OSError)
-            raise CrimesSourceError(f"{path}: the crimes table cannot be read ({exc})") from exc
+            raise CrimesSourceError(
+                f"{shown_path(path)}: the crimes table cannot be read ({exc})"
+            ) from exc
     finally:
         conn.close()
     points = None
@@ -596,8 +598,8 @@ def _gpkg_raw_locations(path: str, table: str) -> tuple[np.ndarray, np.ndarray]:
             ).fetchall()
     except sqlite3.Error as exc:
         raise CrimesSourceError(
-            f"{path}: cannot read the raw locations of its {table!r} table ({exc}); give a "
-            "crime_mapper crimes GeoPackage or extract files"
+            f"{shown_path(path)}: cannot read the raw locations of its {table!r} table ({exc}); "
+            "give a crime_mapper crimes GeoPackage or extract files"
         ) from exc
     coords = np.array(rows, dtype=np.float64).reshape(-1, 2)
     return coords[:, 0], coords[:, 1]

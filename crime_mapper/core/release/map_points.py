@@ -38,6 +38,7 @@ from ..common.csv_safety import safe_cell
 from ..common.dependencies import require
 from ..common.geography import WGS84, inside_uk, to_wgs84, transform
 from ..common.projection import choose_crs, to_projected
+from ..common.text_file import shown_path
 from ..hotspots.hexgrid import (
     LARGEST_HEXAGON_M,
     SMALLEST_SIZE_M,
@@ -1001,8 +1002,8 @@ def _refuse_nul(path: Union[str, Path]) -> None:
         return
     if at >= 0:
         raise MapPointsError(
-            f"{path} holds a NUL byte on line {line:,}: a map points file is text, and a CSV "
-            "reader would cut that cell short there"
+            f"{shown_path(path)} holds a NUL byte on line {line:,}: a map points file is text, "
+            "and a CSV reader would cut that cell short there"
         )
 
 
@@ -1015,13 +1016,13 @@ def _refuse_short_records(path: Union[str, Path], table: pd.DataFrame) -> None:
     try:
         short = first_short_record(path, len(table.columns))
     except (OSError, csv.Error) as exc:
-        raise MapPointsError(f"cannot read map points from {path}: {exc}") from exc
+        raise MapPointsError(f"cannot read map points from {shown_path(path)}: {exc}") from exc
     if short is not None:
         line, found = short
         raise MapPointsError(
-            f"{path}: line {line:,} has {found} field{'s' if found != 1 else ''} where the "
-            f"header has {len(table.columns)}: the file looks cut short or damaged there; "
-            "export the map points again"
+            f"{shown_path(path)}: line {line:,} has {found} field{'s' if found != 1 else ''} "
+            f"where the header has {len(table.columns)}: the file looks cut short or damaged "
+            "there; export the map points again"
         )
 
 
@@ -1047,15 +1048,15 @@ def _refuse_header(path: Union[str, Path], header: Optional[list[str]]) -> None:
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
         raise MapPointsError(
-            f"{path}: the header names the column {twice[0]!r} twice (columns are named "
-            "without regard to capitals or spaces); each column must be named once"
+            f"{shown_path(path)}: the header names the column {twice[0]!r} twice (columns are "
+            "named without regard to capitals or spaces); each column must be named once"
         )
     if len(header) == 1 and "longitude" not in names:
         for mark, word in ((";", "semicolons"), ("\t", "tabs")):
             if mark in header[0]:
                 raise MapPointsError(
-                    f"{path}: its header is one column, {header[0][:80]!r}: the file looks "
-                    f"separated by {word}; a map points CSV is separated by commas"
+                    f"{shown_path(path)}: its header is one column, {header[0][:80]!r}: the file "
+                    f"looks separated by {word}; a map points CSV is separated by commas"
                 )
 
 
@@ -1106,10 +1107,11 @@ def _refuse_long_records(path: Union[str, Path], fields: int) -> None:
     try:
         long = first_long_record(path, fields)
     except (OSError, csv.Error) as exc:
-        raise MapPointsError(f"cannot read map points from {path}: {exc}") from exc
+        raise MapPointsError(f"cannot read map points from {shown_path(path)}: {exc}") from exc
     if long is not None:
         raise MapPointsError(
-            f"{path}: line {long[0]:,} has {long[1]} fields where the header has {fields}: "
+            f"{shown_path(path)}: line {long[0]:,} has {long[1]} fields where the header has "
+            f"{fields}: "
             "a value holding a comma must be in double quotes"
         )
 
@@ -1158,7 +1160,7 @@ def _strict_numbers(path: Union[str, Path], column: pd.Series, name: str) -> np.
         value = column.iloc[first]
         what = "is blank" if not value.strip() else f"{shown_cell(value)} is no finite number"
         raise MapPointsError(
-            f"{path}: {_row_namer(path)(first)}: the {name} {what}; a map point's "
+            f"{shown_path(path)}: {_row_namer(path)(first)}: the {name} {what}; a map point's "
             "longitude and latitude are WGS84 degrees written in digits (0-9), with a "
             "point for decimals"
         )
@@ -1173,9 +1175,9 @@ def _read_text_csv(path: Union[str, Path]) -> tuple[pd.DataFrame, Any, Any, Any]
         header = _csv_header(path)
         if header is not None and "fields" in str(exc):
             _refuse_long_records(path, len(header))
-        raise MapPointsError(f"cannot read map points from {path}: {exc}") from exc
+        raise MapPointsError(f"cannot read map points from {shown_path(path)}: {exc}") from exc
     except (OSError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        raise MapPointsError(f"cannot read map points from {path}: {exc}") from exc
+        raise MapPointsError(f"cannot read map points from {shown_path(path)}: {exc}") from exc
     # (a line cut in two, by a line break in an unquoted label say, leaves two short records:
     # said as such, not as the second half's label read as a longitude)
     _refuse_short_records(path, table)
@@ -1185,7 +1187,8 @@ def _read_text_csv(path: Union[str, Path]) -> tuple[pd.DataFrame, Any, Any, Any]
     for col in ("longitude", "latitude"):
         if col not in table.columns:
             raise MapPointsError(
-                f"{path} has no '{col}' column; map-point CSVs need longitude and latitude (WGS84)"
+                f"{shown_path(path)} has no '{col}' column; map-point CSVs need longitude and "
+                "latitude (WGS84)"
             )
     lon = _strict_numbers(path, table["longitude"], "longitude")
     lat = _strict_numbers(path, table["latitude"], "latitude")
@@ -1220,7 +1223,7 @@ def read_map_points_csv(path: Union[str, Path]) -> MapPoints:
     _refuse_short_records(path, table)
     if "label" not in table.columns:
         raise MapPointsError(
-            f"{path} has no 'label' column; map-point CSVs need the street text each "
+            f"{shown_path(path)} has no 'label' column; map-point CSVs need the street text each "
             'location is published as ("On or near <label>")'
         )
 
@@ -1282,7 +1285,9 @@ def _typed_addresses(path: Union[str, Path], column: pd.Series) -> np.ndarray:
     except MapPointsError:  # said again for its first row (the file is read as text)
         return address_counts(column.to_numpy(dtype=object), str(path), _row_namer(path))
     if (codes < 0).any():  # (keep_default_na=False: no value is missing)
-        raise MapPointsError(f"cannot read map points from {path}: an address count is missing")
+        raise MapPointsError(
+            f"cannot read map points from {shown_path(path)}: an address count is missing"
+        )
     return counts[codes]
 
 

@@ -35,7 +35,7 @@ from ..common.feedback import Feedback
 from ..common.layer_source import LAYERS_NAMED, split_layer_source
 from ..common.schema import REASONS
 from ..common.staging import staged_outputs
-from ..common.text_file import not_found
+from ..common.text_file import not_found, shown_line, shown_path
 from ..io import gpkg_write
 from ..io.gpkg_read import (
     WKB_TYPE_NAMES,
@@ -181,7 +181,8 @@ def history_rejects(result: Any) -> list[str]:
         return []
     reasons = rejects["reason"].astype(str).value_counts(sort=False).sort_index()
     shown = [
-        f"{Path(str(where)).name} line {line}: {REASONS.get(str(why), str(why))} ({detail})"
+        f"{shown_line(Path(str(where)).name)} line {line}: {REASONS.get(str(why), str(why))} "
+        f"({detail})"
         for where, line, why, detail in zip(
             rejects["source_file"][:3],
             rejects["source_line"][:3],
@@ -251,17 +252,19 @@ def read_map_points_gpkg(path: PathLike, table: str = MAP_POINTS_TABLE) -> MapPo
     try:
         found = _read_gpkg_rows(conn, path, table)
     except sqlite3.DatabaseError as exc:  # (not SQLite, or damaged past reading)
-        raise MapPointsInputError(f"{path} cannot be read as a GeoPackage ({exc})") from exc
+        raise MapPointsInputError(
+            f"{shown_path(path)} cannot be read as a GeoPackage ({exc})"
+        ) from exc
     finally:
         conn.close()
     if isinstance(found, MapPoints):
         return found
     rows, wanted = found
     if not rows:
-        raise MapPointsInputError(f"{path}: the {table!r} layer is empty")
+        raise MapPointsInputError(f"{shown_path(path)}: the {table!r} layer is empty")
     data = np.empty((len(rows), len(rows[0])), dtype=object)
     data[:] = rows  # one C-level transpose: zip(*rows) takes seconds at 750,000 points
-    where = f"{path}: the {table!r} layer"
+    where = f"{shown_path(path)}: the {table!r} layer"
     data, warnings = _rows_with_geometry(data, where)
     for i, name in enumerate(wanted):
         if MAP_POINTS_FIELDS[name] != "string":
@@ -269,8 +272,8 @@ def read_map_points_gpkg(path: PathLike, table: str = MAP_POINTS_TABLE) -> MapPo
         binary = sum(map(_is_binary, data[:, i + 1].tolist()))
         if binary:
             raise MapPointsInputError(
-                f"{path}: the {table!r} layer's {name!r} field holds binary data (a BLOB) "
-                f"in {binary:,} rows, not text: store it as text"
+                f"{shown_path(path)}: the {table!r} layer's {name!r} field holds binary data (a "
+                f"BLOB) in {binary:,} rows, not text: store it as text"
             )
     blobs = data[:, 0].tolist()
     x, y = point_coordinates(blobs)
@@ -371,7 +374,7 @@ def _read_gpkg_rows(
     geom_col, srs_id = geom_row
     if not isinstance(srs_id, int) or srs_id != gpkg_write.WGS84_SRS_ID:
         raise MapPointsInputError(
-            f"{path}: the {table!r} layer is not in WGS84 (EPSG:4326); load it in QGIS "
+            f"{shown_path(path)}: the {table!r} layer is not in WGS84 (EPSG:4326); load it in QGIS "
             "and choose it as a map points layer instead"
         )
     info = conn.execute(f"PRAGMA table_info({_quoted(table)})").fetchall()
@@ -379,19 +382,21 @@ def _read_gpkg_rows(
     declared = {row[1]: str(row[2] or "").upper() for row in info}
     if declared.get("addresses") == "BOOLEAN":  # (SQLite stores true as 1: a count of 1)
         raise MapPointsInputError(
-            f"{path}: the {table!r} layer's 'addresses' field holds true/false, not a number "
-            "of addresses; store each catchment's address count (-1 where not known)"
+            f"{shown_path(path)}: the {table!r} layer's 'addresses' field holds true/false, not a "
+            "number of addresses; store each catchment's address count (-1 where not known)"
         )
     if "label" not in columns:
-        raise MapPointsInputError(f"{path}: the {table!r} layer has no 'label' field")
+        raise MapPointsInputError(f"{shown_path(path)}: the {table!r} layer has no 'label' field")
     if geom_col not in columns:
-        raise MapPointsInputError(f"{path}: the {table!r} layer has no column {geom_col!r}")
+        raise MapPointsInputError(
+            f"{shown_path(path)}: the {table!r} layer has no column {geom_col!r}"
+        )
     wanted = [c for c in MAP_POINTS_FIELDS if c in columns]
     bulk = _read_in_bulk(conn, table, geom_col, wanted, columns, path)
     # (a row without a point, a MultiPoint say, is read row by row, where it is named)
     if bulk is not None and np.isfinite(bulk[0]).all() and np.isfinite(bulk[1]).all():
         x, y, values, clean = bulk
-        where = f"{path}: the {table!r} layer"
+        where = f"{shown_path(path)}: the {table!r} layer"
         return _map_points_from_columns(x, y, values, text_checked=clean, all_str=True, where=where)
     # (each row's fid last, for the refusals naming a feature)
     select = ", ".join(_quoted(c) for c in [geom_col, *wanted, "fid"])
@@ -408,17 +413,17 @@ def _no_such_layer(conn: sqlite3.Connection, path: Path, table: str) -> str:
     ).fetchall()
     if not found:
         return (
-            f"{path} has no {table!r} layer, nor any other layer with a geometry: map points "
-            "are a point layer (as 'Build anonymous map points' writes)"
+            f"{shown_path(path)} has no {table!r} layer, nor any other layer with a geometry: map "
+            "points are a point layer (as 'Build anonymous map points' writes)"
         )
     named = [f"{str(name)!r} ({str(kind).lower()})" for name, kind in found[:LAYERS_NAMED]]
     more = len(found) - len(named)
     listed = ", ".join(named) + (f" and {more:,} more" if more else "")
     layers = f"layer{'s' if len(found) != 1 else ''}"
     return (
-        f"{path} has no {table!r} layer; its {layers}: {listed}. To read another layer, "
-        f"give the file as '{path}|layername=LAYER' (on the command line, --points), or "
-        "in QGIS add the layer and choose it as the map points layer"
+        f"{shown_path(path)} has no {table!r} layer; its {layers}: {listed}. To read another "
+        f"layer, give the file as '{shown_path(path)}|layername=LAYER' (on the command line, "
+        "--points), or in QGIS add the layer and choose it as the map points layer"
     )
 
 
@@ -770,7 +775,7 @@ def read_map_points_file(path: PathLike) -> MapPoints:
         if not Path(text).is_file():
             raise MapPointsInputError(not_found("map points file", text))
         return read_map_points_csv(text)
-    raise MapPointsInputError(f"{text}: map points come from a .gpkg or .csv file")
+    raise MapPointsInputError(f"{shown_path(text)}: map points come from a .gpkg or .csv file")
 
 
 # --- one description of "where the map points come from" ------------------------------------

@@ -49,7 +49,7 @@ from ..common.input_files import holding_message, input_holding_output, output_c
 from ..common.layer_source import source_file, split_layer_source
 from ..common.reproducible import fixed_timestamp, freeze_geopackage
 from ..common.staging import staged_outputs
-from ..common.text_file import not_found
+from ..common.text_file import not_found, shown_path
 from ..io import gpkg_write
 from ..load.validation_report import swallowed_records
 from . import gpkg_beside
@@ -195,12 +195,12 @@ def check_output_folder(folder: PathLike, what: str = "output folder") -> None:
     """Refuse an output folder that is a file or cannot be created, without creating it."""
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
-        raise ReleaseInputError(f"{what} {folder}: is a file, not a folder")
+        raise ReleaseInputError(f"{what} {shown_path(folder)}: is a file, not a folder")
     existing = folder
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent
     if not existing.is_dir() or not os.access(existing, os.W_OK):
-        raise ReleaseInputError(f"{what} {folder}: not writable")
+        raise ReleaseInputError(f"{what} {shown_path(folder)}: not writable")
 
 
 def check_crimes_paths(crimes: CrimesLike) -> None:
@@ -898,7 +898,7 @@ def run_check_release(
         raise ReleaseInputError(not_found("Output to check", output))
     if report_path:
         if Path(report_path).is_dir():
-            raise ReleaseInputError(f"report {report_path}: is a folder, not a file")
+            raise ReleaseInputError(f"report {shown_path(report_path)}: is a folder, not a file")
         # (the report over the file it checks, or a raw extract, replaced it and passed)
         inputs = [*_crimes_paths(raw), output, profile_path, *_points_paths(points)]
         inputs += [rules] if isinstance(rules, (str, os.PathLike)) else []
@@ -971,9 +971,9 @@ def run_history_map_points(
     check_crimes_paths(inputs)
     out = Path(out)
     if out.suffix.lower() != ".csv":
-        raise ReleaseInputError(f"{out}: map points are written as a .csv file")
+        raise ReleaseInputError(f"{shown_path(out)}: map points are written as a .csv file")
     if out.is_dir():
-        raise ReleaseInputError(f"{out}: is a folder, not a file")
+        raise ReleaseInputError(f"{shown_path(out)}: is a folder, not a file")
     _refuse_clash(list(inputs), [("map points", out)])  # (replaced the history CSV, rc 0)
     check_output_folder(out.parent)
     result = load_extracts([str(p) for p in inputs], feedback=feedback)
@@ -984,7 +984,7 @@ def run_history_map_points(
     try:
         write_map_points_csv(points, out)
     except OSError as exc:
-        raise ReleaseInputError(f"cannot write {out}: {exc.strerror or exc}") from exc
+        raise ReleaseInputError(f"cannot write {shown_path(out)}: {exc.strerror or exc}") from exc
     months = sorted({str(m) for m in result.crimes["month"].dropna().unique()})
     return HistoryPointsOutputs(
         points,

@@ -30,7 +30,7 @@ import pandas as pd
 
 from ..common.layer_source import split_layer_source
 from ..common.staging import file_sha256
-from ..common.text_file import NOT_FOUND, not_found, path_problem, shown_path
+from ..common.text_file import NOT_FOUND, not_found, path_problem, shown_line, shown_path
 from .map_points_files import MAP_POINTS_TABLE
 from .release_limits import ReleaseInputError, inside_folder
 
@@ -540,7 +540,7 @@ def gate_error_message(failures: Mapping[str, Any]) -> str:
         "outputs are unchanged."
     ]
     for label, report in failures.items():
-        lines.append(f"{label}: {report.message()}")
+        lines.append(f"{shown_line(label)}: {report.message()}")
     return "\n".join(lines)
 
 

@@ -48,6 +48,7 @@ from typing import Any, Optional, Union
 
 from ..common.json_file import read_json_file
 from ..common.staging import write_text_atomic
+from ..common.text_file import shown_path
 from ..common.vocabulary import CATEGORY_BY_SLUG, all_category_names, normalise_category
 
 ACTIONS: tuple[str, ...] = ("map", "no_location", "withhold")
@@ -147,7 +148,7 @@ class ReleaseRules:
         k = self.min_catchment_addresses
         if isinstance(k, bool) or not isinstance(k, int) or k < 1:
             raise ReleaseRulesError(
-                f"release rules: min_catchment_addresses must be a whole number of at least 1, "
+                "release rules: min_catchment_addresses must be a whole number of at least 1, "
                 f"not {k!r}"
             )
         if k > MAX_MIN_CATCHMENT_ADDRESSES:
@@ -234,7 +235,7 @@ class ReleaseRules:
         try:
             return cls.from_dict(data)
         except ReleaseRulesError as exc:
-            raise ReleaseRulesError(f"{path}: {exc}") from exc
+            raise ReleaseRulesError(f"{shown_path(path)}: {exc}") from exc
 
     def save(self, path: PathLike) -> None:
         write_text_atomic(path, self.to_json())
