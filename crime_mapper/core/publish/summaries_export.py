@@ -13,7 +13,6 @@ run's stage (and old stage folders earlier versions left, see clean_legacy_stage
 
 from __future__ import annotations
 
-
 import os
 import shutil
 import sqlite3
