@@ -309,3 +309,24 @@ def test_projected_geopackage_feature_is_named_by_its_fid(world: dict, tmp_path:
     report = check_release(raw, path, world["points"])
     found = [e for e in _examples(report, "no_raw_coordinates") if "WGS84" in e]
     assert found and all(e.endswith(f" (at table 'crimes' fid {fid})") for e in found), found
+
+
+def test_a_non_public_column_is_named_by_its_place(world: dict, tmp_path: Path):
+    public = world["public"].copy()
+    public.insert(4, "Officer", "PC 1234")  # (the 5th column)
+    path = tmp_path / "public.csv"
+    public.to_csv(path, index=False)
+    report = check_release(world["raw"], path, world["points"])
+    assert "public.csv (CSV): non-public columns 'Officer' (at column 5)" in _examples(
+        report, "public_schema"
+    )
+
+
+def test_columns_out_of_order_name_the_first_out_of_place(world: dict):
+    public = world["public"].copy()
+    columns = list(public.columns)
+    columns[6], columns[7] = columns[7], columns[6]  # (Location before Latitude)
+    report = check_release(world["raw"], public[columns], world["points"])
+    assert "<DataFrame> (table): columns out of order or repeated (at column 7)" in (
+        _examples(report, "public_schema")
+    )

@@ -35,7 +35,7 @@ from .context import (
     raw_run_hashes,
     short,
 )
-from .locate import Sought, locate
+from .locate import Places, Sought, locate
 from .output_reader import Artifact
 
 _SEGMENT_INDEX: WeakKeyDictionary[GateContext, scan.SegmentIndex] = WeakKeyDictionary()
@@ -573,6 +573,22 @@ def _verdict(
     return GateCheck(name, False, "; ".join(parts), examples[:MAX_EXAMPLES])
 
 
+def _columns_place(art: Artifact, cols: list[str], expected: list[str]) -> str:
+    """Where a CSV's or table's wrong columns are (`` (at column 13)``: 1 the first): each
+    non-public column, else the first out of its place; "" for a GeoPackage's table (whose
+    columns are named, not counted) or when the only ones missing are the last. Only a
+    failing schema comes here."""
+    if art.kind not in ("csv", "dataframe"):
+        return ""
+    places = Places()
+    wrong = [i for i, c in enumerate(cols) if c not in expected]
+    if not wrong:
+        wrong = [i for i, c in enumerate(cols) if i >= len(expected) or c != expected[i]][:1]
+    for i in wrong:
+        places.add(f"column {i + 1}")
+    return places.text()
+
+
 def check_public_schema(ctx: GateContext) -> GateCheck:
     problems = []
     expected = list(PUBLIC_COLUMNS)
@@ -597,7 +613,11 @@ def check_public_schema(ctx: GateContext) -> GateCheck:
                     what.append("missing " + ", ".join(missing))
                 if not what:
                     what.append("columns out of order or repeated")
-                problems.append(f"{art.name} ({schema.where}): " + "; ".join(what))
+                problems.append(
+                    f"{art.name} ({schema.where}): "
+                    + "; ".join(what)
+                    + _columns_place(art, cols, expected)
+                )
     return _verdict(
         "public_schema",
         problems,
