@@ -330,3 +330,25 @@ def test_columns_out_of_order_name_the_first_out_of_place(world: dict):
     assert "<DataFrame> (table): columns out of order or repeated (at column 7)" in (
         _examples(report, "public_schema")
     )
+
+
+def test_a_retyped_reference_names_its_file_and_place(
+    world: dict, clean_outputs: dict, tmp_path: Path
+):
+    """A reference in another case and other punctuation ("lp-20003-22" for LP/20003/22)
+    is found in the output's text squeezed as a whole, which named no file."""
+    reference = refs(world)[3]
+    retyped = "-".join(part.lower() for part in reference.split("/"))
+    assert retyped != reference and len(retyped) >= 8
+    public = world["public"].copy()
+    public.loc[14, "Context"] = f"see {retyped} for more"
+    report = check_release(world["raw"], write_csv(public, tmp_path / "p.csv"), world["points"])
+    (example,) = _examples(report, "no_source_references")
+    assert example.startswith("p.csv: source reference ") and " retyped " in example
+    assert example.endswith(" (at column 'Context' row 15)")
+    site = copy_folder(clean_outputs["folder"], tmp_path)
+    plant(site, "index.html", "<h1>", f"\n<p>Ref\n{retyped.upper()}</p>\n<h1>")
+    report = check_release(world["raw"], site, world["points"])
+    (example,) = _examples(report, "no_source_references")
+    assert example.startswith("index.html: source reference ") and " retyped " in example
+    assert example.endswith(" (at line 3 <p>)")

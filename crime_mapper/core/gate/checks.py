@@ -1270,13 +1270,15 @@ def check_no_source_references(ctx: GateContext) -> GateCheck:
             else retyped_refs(scan.squeeze_haystack(hay), MAX_EXAMPLES)
         )
         for key, _pos in retyped:
+            name = _squeezed_in(ctx, key)
+            retyping = (
+                f"source reference {short(folded_refs[key], 24)} retyped (other case or "
+                "punctuation)"
+            )
             problems.append(
-                (
-                    f"source reference {short(folded_refs[key], 24)} retyped (other case or "
-                    "punctuation)",
-                    "",
-                    None,  # (no file is named: the squeezed search keeps no file)
-                )
+                (f"{name}: {retyping}", name, Sought(key, squeezed=True))
+                if name
+                else (retyping, "", None)
             )
     return _verdict(
         "no_source_references",
@@ -1285,6 +1287,17 @@ def check_no_source_references(ctx: GateContext) -> GateCheck:
         "source references (or their unsalted hashes) appear",
         ctx,
     )
+
+
+def _squeezed_in(ctx: GateContext, key: str) -> str:
+    """The first file whose text, squeezed as the retyped-reference search squeezes it,
+    holds ``key`` ("" when none: nothing is named). The search keeps no file (its
+    haystack is the whole output's, squeezed); only a finding comes here."""
+    wanted = key.encode("utf-8", errors="surrogatepass")
+    for art in ctx.readable:
+        if wanted in scan.squeeze_haystack(scan.join_haystack(ctx._texts(art))):
+            return art.name
+    return ""
 
 
 def _patterns_first(prep: PreparedGate, view: str) -> None:

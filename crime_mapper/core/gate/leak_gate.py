@@ -11,8 +11,7 @@ with the raw input.
 Eight checks, each reported with the file and up to 5 examples (an example about a
 particular value, coordinate, date, reference, contact or address label also says where in
 the file it is: core/gate/locate.py, which reads a flagged file again only once a finding
-exists; the findings about an output as a whole, and a retyped reference, which no file
-names, say none):
+exists; the findings about an output as a whole say none):
   public_schema               crime-row tables have exactly the police.uk street columns
   coordinates_are_map_points  every coordinate is a map point (or explicitly allowed)
   no_raw_coordinates          no raw crime coordinate (WGS84 at 5 dp; projected to the metre

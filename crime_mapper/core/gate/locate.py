@@ -56,13 +56,16 @@ class Sought:
     (free-text check: any non-word characters between its words, any case); ``any_case``:
     in any case (found in another case, or inside longer text); ``number``: a whole number,
     not the digits of a longer one; ``point``: a coordinate (longitude, latitude) the
-    output shows (``value`` unused), found where it is at 5 decimal places."""
+    output shows (``value`` unused), found where it is at 5 decimal places; ``squeezed``:
+    a reference as the gate squeezes text (ASCII letters and digits, upper case), found
+    in any case with anything but ASCII letters and digits between its characters."""
 
     value: str
     any_case: bool = False
     run: bool = False
     number: bool = False
     point: Optional[tuple[float, float]] = None
+    squeezed: bool = False
 
 
 @dataclass
@@ -95,6 +98,9 @@ def pattern_of(sought: Sought) -> Any:
         return _PointPattern(*sought.point)
     if sought.number:
         return re.compile(rf"(?<![0-9]){re.escape(sought.value)}(?![0-9])")
+    if sought.squeezed:  # (what scan.squeeze_haystack deletes, between its characters)
+        gap = r"[^A-Za-z0-9\x00\n]*"
+        return re.compile(gap.join(map(re.escape, sought.value)), re.I | re.A)
     if sought.run:
         words = "[^A-Za-z0-9]+".join(re.escape(w) for w in sought.value.split())
         return re.compile(rf"(?<![A-Za-z0-9]){words}(?![A-Za-z0-9])", re.I | re.A)
@@ -106,7 +112,7 @@ def _source_pattern(sought: Sought) -> re.Pattern[str]:
     """:func:`pattern_of`, also matching the value as a markup or JSON file writes it
     (``&amp;``, ``\\"``): for a file searched as written, not as parsed."""
     base = pattern_of(sought)
-    if sought.run or sought.number or sought.point is not None:
+    if sought.run or sought.number or sought.squeezed or sought.point is not None:
         return base  # (an escape's characters are non-word characters: matched already)
     forms = {sought.value, html.escape(sought.value), html.escape(sought.value, quote=False)}
     forms |= {json.dumps(sought.value)[1:-1], json.dumps(sought.value, ensure_ascii=False)[1:-1]}
@@ -520,7 +526,10 @@ def _gpkg_table(
             words = sorted(_axis_head(s.point[0]) | _axis_head(s.point[1]))
         else:
             words = [max(re.split(r"\W+", s.value), key=len) or s.value]
-        likes.extend("%" + re.sub(r"([\\%_])", r"\\\1", w) + "%" for w in words)
+        escaped = [re.sub(r"([\\%_])", r"\\\1", w) for w in words]
+        if s.squeezed:  # (anything between its characters)
+            escaped = ["%".join(re.sub(r"([\\%_])", r"\\\1", c) for c in s.value)]
+        likes.extend("%" + w + "%" for w in escaped)
     for column in [r[1] for r in info]:
         for pattern, places in zip(patterns, found):
             if pattern.search(column):
