@@ -352,3 +352,18 @@ def test_a_retyped_reference_names_its_file_and_place(
     (example,) = _examples(report, "no_source_references")
     assert example.startswith("index.html: source reference ") and " retyped " in example
     assert example.endswith(" (at line 3 <p>)")
+
+
+def test_raw_timestamp_as_a_json_number_names_its_key(
+    world: dict, clean_outputs: dict, tmp_path: Path
+):
+    site = copy_folder(clean_outputs["folder"], tmp_path)
+    epoch_ms = int(pd.Timestamp(raw_row(world)["occurred_at"]).value // 1_000_000)
+    (site / "log.js").write_text(
+        f'window.LOG = {{\n "month": "2022-10",\n "seen": [1, {epoch_ms}]\n}};\n',
+        encoding="utf-8",
+    )
+    report = check_release(world["raw"], site, world["points"])
+    assert (
+        f"log.js: raw date/time written as the number {epoch_ms} (at line 3 key seen[1])"
+    ) in _examples(report, "no_dates_finer_than_month")

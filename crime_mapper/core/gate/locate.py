@@ -561,7 +561,7 @@ def _in_json(
         return
     for pattern, s, places in zip(patterns, sought, found):
         keys: list[str] = []
-        _walk(data, "", pattern, keys)
+        _walk(data, "", pattern, keys, numbers=s.number)
         lines = _lines_at(text, _source_pattern(s).finditer(text))
         paired = len(lines) == len(keys)
         for i, key in enumerate(keys):
@@ -594,15 +594,19 @@ def _data_of(text: str, path: Path) -> Any:
 _KEY_CHARS = 24  # a longer key is cut as a value is (a key may be the raw value itself)
 
 
-def _walk(data: Any, at: str, pattern: re.Pattern[str], keys: list[str]) -> None:
+def _walk(data: Any, at: str, pattern: Any, keys: list[str], numbers: bool = False) -> None:
     """Append to ``keys`` the path (``features[3].properties.name``) of every string of
     ``data`` the pattern finds something in, a key's own name as ``path (the key)``, in
-    document order."""
+    document order; ``numbers``: of every JSON number too, as Python writes it (a raw
+    timestamp written as a number); a coordinate's pattern: of every position that is it."""
     stack: list[tuple[Any, str]] = [(data, at)]
     while stack:
         value, where = stack.pop()
         if isinstance(value, str):
             if pattern.search(value):
+                keys.append(where or "(the whole file)")
+        elif numbers and isinstance(value, (int, float)) and not isinstance(value, bool):
+            if pattern.search(repr(value)):
                 keys.append(where or "(the whole file)")
         elif isinstance(value, dict):
             items = []
