@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import sqlite3
 from contextlib import closing
 from dataclasses import replace
@@ -24,6 +25,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from crime_mapper.core.common.position_codec import decode_positions, encode_positions
 from crime_mapper.core.gate import checks, locate
 from crime_mapper.core.gate.leak_gate import GateReport, check_release
 from crime_mapper.core.io.gpkg_write import PointTable, write_geopackage
@@ -367,3 +369,25 @@ def test_raw_timestamp_as_a_json_number_names_its_key(
     assert (
         f"log.js: raw date/time written as the number {epoch_ms} (at line 3 key seen[1])"
     ) in _examples(report, "no_dates_finer_than_month")
+
+
+def test_a_web_map_point_is_named_by_its_position(world: dict, gated_webmap: Path, tmp_path: Path):
+    """The real web map's points are one string of letters (core.common.position_codec):
+    a point moved off its map point is named by its number among them."""
+    site = tmp_path / "map"
+    shutil.copytree(gated_webmap, site)
+    (script,) = [p for p in site.rglob("*.js") if p.read_text("utf-8").startswith("window.CM_DATA")]
+    text = script.read_text(encoding="utf-8")
+    head, body = text.split("=", 1)
+    data = json.loads(body.strip().removesuffix(";"))
+    lon, lat = decode_positions(data["points"]["coordinates"])
+    lon[2] += 0.001  # (the 3rd point)
+    data["points"]["coordinates"] = encode_positions(lon, lat)
+    script.write_text(f"{head}= {json.dumps(data)};\n", encoding="utf-8")
+    report = check_release(world["raw"], site, world["points"])
+    name = script.relative_to(site).as_posix()
+    assert any(
+        e.startswith(f"{name}: ({lon[2]:.6f}, ")
+        and e.endswith(" (at key points.coordinates position 3)")
+        for e in _examples(report, "coordinates_are_map_points")
+    ), report.message()

@@ -41,6 +41,7 @@ from typing import Any, Callable, Optional
 import numpy as np
 import pandas as pd
 
+from ..common.position_codec import PositionCodeError, decode_positions
 from ..io.gpkg_read import blob_coordinates, point_coordinates, read_only_uri
 from . import scan
 from .context import short
@@ -190,6 +191,7 @@ class _PointPattern:
     flags = 0
 
     def __init__(self, lon: float, lat: float) -> None:
+        self.lon, self.lat = lon, lat
         self.axes = (_scaled(lon), _scaled(lat))
         heads = _axis_head(lon) | _axis_head(lat)
         alts = "|".join(re.escape(h) for h in sorted(heads))
@@ -209,6 +211,17 @@ class _PointPattern:
         """Whether (a, b) or (b, a) is the coordinate at 5 decimal places."""
         x, y = _scaled(a), _scaled(b)
         return (x, y) == self.axes or (y, x) == self.axes
+
+    def encoded(self, text: str) -> list[int]:
+        """The indexes of this coordinate among positions written in the web map's letters
+        (core.common.position_codec), as the gate's reader decodes them; none when the text
+        is no such positions."""
+        try:
+            x, y = decode_positions(text)
+        except PositionCodeError:
+            return []
+        key = scan.coordinate_keys(np.array([self.lon]), np.array([self.lat]))[0]
+        return np.flatnonzero(scan.coordinate_keys(x, y) == key).tolist()
 
     def pair(self, value: list) -> bool:
         """Whether a JSON array is a position of this coordinate (its first two numbers)."""
@@ -615,6 +628,10 @@ def _walk(data: Any, at: str, pattern: Any, keys: list[str], numbers: bool = Fal
                 inner = (f"{where}.{k}" if where else k) if plain else f"{where}[{short(k, 24)}]"
                 if pattern.search(k):
                     keys.append(f"{inner} (the key)")
+                if isinstance(pattern, _PointPattern) and isinstance(v, str):
+                    if k.lower() == "coordinates":  # (the web map's positions as letters)
+                        keys.extend(f"{inner} position {i + 1:,}" for i in pattern.encoded(v))
+                        continue
                 items.append((v, inner))
             stack.extend(reversed(items))
         elif isinstance(value, list):
