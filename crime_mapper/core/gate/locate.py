@@ -229,7 +229,10 @@ class _PointPattern:
             isinstance(v, (int, float)) and not isinstance(v, bool) for v in value[:2]
         ):
             return False
-        return self._pair(float(value[0]), float(value[1]))
+        try:
+            return self._pair(float(value[0]), float(value[1]))
+        except OverflowError:  # (an integer beyond any float: no coordinate)
+            return False
 
 
 def _scaled(value: float) -> Optional[int]:
