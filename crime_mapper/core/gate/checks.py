@@ -35,7 +35,7 @@ from .context import (
     raw_run_hashes,
     short,
 )
-from .locate import Sought, locate
+from .locate import Places, Sought, locate
 from .output_reader import Artifact
 
 _SEGMENT_INDEX: WeakKeyDictionary[GateContext, scan.SegmentIndex] = WeakKeyDictionary()
@@ -573,6 +573,22 @@ def _verdict(
     return GateCheck(name, False, "; ".join(parts), examples[:MAX_EXAMPLES])
 
 
+def _columns_place(art: Artifact, cols: list[str], expected: list[str]) -> str:
+    """Where a CSV's or table's wrong columns are (`` (at column 13)``: 1 the first): each
+    non-public column, else the first out of its place; "" for a GeoPackage's table (whose
+    columns are named, not counted) or when the only ones missing are the last. Only a
+    failing schema comes here."""
+    if art.kind not in ("csv", "dataframe"):
+        return ""
+    places = Places()
+    wrong = [i for i, c in enumerate(cols) if c not in expected]
+    if not wrong:
+        wrong = [i for i, c in enumerate(cols) if i >= len(expected) or c != expected[i]][:1]
+    for i in wrong:
+        places.add(f"column {i + 1}")
+    return places.text()
+
+
 def check_public_schema(ctx: GateContext) -> GateCheck:
     problems = []
     expected = list(PUBLIC_COLUMNS)
@@ -597,7 +613,11 @@ def check_public_schema(ctx: GateContext) -> GateCheck:
                     what.append("missing " + ", ".join(missing))
                 if not what:
                     what.append("columns out of order or repeated")
-                problems.append(f"{art.name} ({schema.where}): " + "; ".join(what))
+                problems.append(
+                    f"{art.name} ({schema.where}): "
+                    + "; ".join(what)
+                    + _columns_place(art, cols, expected)
+                )
     return _verdict(
         "public_schema",
         problems,
@@ -609,21 +629,36 @@ def check_public_schema(ctx: GateContext) -> GateCheck:
     )
 
 
+def _point(lon: float, lat: float) -> Sought:
+    """A coordinate the output shows, to be located (core.gate.locate)."""
+    return Sought("", point=(float(lon), float(lat)))
+
+
 def check_coordinates_are_map_points(ctx: GateContext) -> GateCheck:
-    problems = []
+    problems: list[Finding] = []
     total = 0
     for n, (art, lon, lat, (labels, where)) in enumerate(ctx.output_coords):
         total += lon.size
         bad = np.flatnonzero(~ctx.output_member(n, ctx.allowed_keys))
         for i in bad[:MAX_EXAMPLES].tolist():
-            problems.append(f"{art.name}: ({lon[i]:.6f}, {lat[i]:.6f}) in {labels[where[i]]}")
+            problems.append(
+                (
+                    f"{art.name}: ({lon[i]:.6f}, {lat[i]:.6f}) in {labels[where[i]]}",
+                    art.name,
+                    _point(lon[i], lat[i]),
+                )
+            )
         if bad.size > MAX_EXAMPLES:
-            problems.append(f"{art.name}: {bad.size} coordinates in all are not map points")
-    for art in ctx.readable:
-        problems.extend(f"{art.name}: {b}" for b in art.bad_coordinates[:MAX_EXAMPLES])
+            problems.append(
+                (f"{art.name}: {bad.size} coordinates in all are not map points", art.name, None)
+            )
+    for art in ctx.readable:  # (a table's row is named already: output_reader._pair_coords)
+        problems.extend(
+            (f"{art.name}: {b}", art.name, None) for b in art.bad_coordinates[:MAX_EXAMPLES]
+        )
     return _verdict(
         "coordinates_are_map_points",
-        problems,
+        _located(ctx, problems),
         f"all {total} coordinates are map points (compared at 5 decimal places)",
         "coordinates that are not map points were found",
         ctx,
@@ -631,7 +666,7 @@ def check_coordinates_are_map_points(ctx: GateContext) -> GateCheck:
 
 
 def check_no_raw_coordinates(ctx: GateContext) -> GateCheck:
-    problems: list[str] = []
+    problems: list[Finding] = []
     prep = ctx.prepared
     leak = ~ctx.raw_is_point
     raw_keys = prep.raw_coordinate_keys
@@ -639,8 +674,12 @@ def check_no_raw_coordinates(ctx: GateContext) -> GateCheck:
         hit = np.flatnonzero(ctx.output_member(n, raw_keys))
         for i in hit[:MAX_EXAMPLES].tolist():
             problems.append(
-                f"{art.name}: raw WGS84 coordinate ({olon[i]:.5f}, {olat[i]:.5f}) "
-                f"in {labels[where[i]]}"
+                (
+                    f"{art.name}: raw WGS84 coordinate ({olon[i]:.5f}, {olat[i]:.5f}) "
+                    f"in {labels[where[i]]}",
+                    art.name,
+                    _point(olon[i], olat[i]),
+                )
             )
     # projected source coordinates, to the metre (both easting and northing in one file)
     projected = prep.raw_projected
@@ -675,15 +714,19 @@ def check_no_raw_coordinates(ctx: GateContext) -> GateCheck:
             ry = np.union1d(by_value[2].rows(numbers), by_value[3].rows(numbers))
             for i in np.intersect1d(rx, ry, assume_unique=True)[:MAX_EXAMPLES].tolist():
                 problems.append(
-                    f"{art.name}: raw projected coordinate "
-                    f"({sx[i]:.0f}, {sy[i]:.0f}) appears to the metre"
+                    (
+                        f"{art.name}: raw projected coordinate "
+                        f"({sx[i]:.0f}, {sy[i]:.0f}) appears to the metre",
+                        art.name,
+                        Sought(f"{sx[i]:.0f}", number=True),  # (where its easting is)
+                    )
                 )
         grid = _grid_segments(ctx)
         for art in ctx.readable:
             problems.extend(_grid_text_findings(ctx, art, grid))
     return _verdict(
         "no_raw_coordinates",
-        problems,
+        _located(ctx, problems),
         f"no raw coordinate of the {int(leak.sum())} crimes not already at a map point appears "
         "(WGS84 at 5 dp; projected source coordinates to the metre)",
         "raw crime coordinates appear in the output",
@@ -768,7 +811,7 @@ def _grid_flags_direct(segments: list[str], known: np.ndarray, limit: int) -> li
 
 def _grid_text_findings(
     ctx: GateContext, art: Artifact, grid: Callable[[str], list[bool]]
-) -> list[str]:
+) -> list[Finding]:
     """Raw projected locations written in text: easting/northing pairs to the metre or
     rounded to 10 m, runs of lone raw eastings or northings next to each other, and OS grid
     references with letters (NZ 22089 63784), to the metre or 10 m. ``grid``: which texts
@@ -776,7 +819,7 @@ def _grid_text_findings(
     metre, ten, xs, ys = ctx.prepared.raw_grid_keys
     if metre.size == 0:
         return []
-    problems: list[str] = []
+    problems: list[Finding] = []
     for text in ctx._texts(art):
         if not grid(text):
             continue
@@ -794,7 +837,11 @@ def _grid_text_findings(
             )
             for i in np.flatnonzero(hit)[:MAX_EXAMPLES].tolist():
                 problems.append(
-                    f"{art.name}: raw grid reference written as the pair {a[i]:.0f} {b[i]:.0f}"
+                    (
+                        f"{art.name}: raw grid reference written as the pair {a[i]:.0f} {b[i]:.0f}",
+                        art.name,
+                        Sought(f"{a[i]:.0f}", number=True),  # (where its first number is)
+                    )
                 )
             floors = np.floor(values).astype(np.int64)
             linked = np.append((starts[1:] - ends[:-1]) <= scan.PAIR_GAP, False)
@@ -806,8 +853,12 @@ def _grid_text_findings(
                     run = run + 1 if is_raw else 0
                     if run >= need:
                         problems.append(
-                            f"{art.name}: {run} raw {axis} written next to each other "
-                            f"(e.g. {floors[i]})"
+                            (
+                                f"{art.name}: {run} raw {axis} written next to each other "
+                                f"(e.g. {floors[i]})",
+                                art.name,
+                                Sought(str(floors[i]), number=True),
+                            )
                         )
                         break
                     if not linked[i]:
@@ -817,7 +868,13 @@ def _grid_text_findings(
             if (scale == 1 and scan.member(key, metre)[0]) or (
                 scale == 10 and scan.member(key, ten)[0]
             ):
-                problems.append(f"{art.name}: raw location as the OS grid reference {shown!r}")
+                problems.append(
+                    (
+                        f"{art.name}: raw location as the OS grid reference {shown!r}",
+                        art.name,
+                        Sought(shown),
+                    )
+                )
         if len(problems) >= MAX_EXAMPLES:
             break
     return problems
@@ -954,7 +1011,7 @@ def check_no_dates_finer_than_month(ctx: GateContext) -> GateCheck:
     """Each text is scanned by find_dates/find_other_times only when one of their patterns
     matches in it, which is known from its distinct segments (scan.SegmentIndex: a folder of
     7,200 pages repeats one template), so the findings are those of scanning every text."""
-    problems: list[str] = []
+    problems: list[Finding] = []
     index = _segments(ctx)
     scanned = [
         [
@@ -980,16 +1037,16 @@ def check_no_dates_finer_than_month(ctx: GateContext) -> GateCheck:
                     break
                 continue  # nothing either scan could find
             for kind, found in scan.find_dates(text, with_times=times, limit=MAX_EXAMPLES):
-                problems.append(f"{art.name}: {kind} {found!r}")
+                problems.append((f"{art.name}: {kind} {found!r}", art.name, Sought(found)))
             if times:  # prose only: code is full of numbers followed by "h" or "am"
                 for kind, found in scan.find_other_times(text, limit=MAX_EXAMPLES):
-                    problems.append(f"{art.name}: {kind} {found!r}")
+                    problems.append((f"{art.name}: {kind} {found!r}", art.name, Sought(found)))
             if len(problems) >= MAX_EXAMPLES:
                 break
     problems.extend(_raw_timestamps(ctx))
     return _verdict(
         "no_dates_finer_than_month",
-        problems,
+        _located(ctx, problems),
         "no date finer than a month, no time of day and no raw timestamp appears",
         "dates or times finer than a month appear",
         ctx,
@@ -1028,13 +1085,13 @@ def _raw_forms_direct(segments: list[str], wanted: Collection[int]) -> list[list
     return out
 
 
-def _raw_timestamps(ctx: GateContext) -> list[str]:
+def _raw_timestamps(ctx: GateContext) -> list[Finding]:
     """Raw occurred_at values written as bare numbers: epoch seconds/ms, yyyymmdd(HHMM(SS)),
     ddmmyyyy. (Separated forms are caught by the date and time patterns.)"""
     forms = ctx.prepared.timestamp_forms
     if forms.size == 0:
         return []
-    problems = []
+    problems: list[Finding] = []
     wanted = set(forms.tolist())
 
     def raw_forms(segments: list[str]) -> list[list[int]]:
@@ -1069,7 +1126,13 @@ def _raw_timestamps(ctx: GateContext) -> list[str]:
             continue
         hit = hit[np.isin(hit, forms)]
         for v in hit[:MAX_EXAMPLES].tolist():
-            problems.append(f"{art.name}: raw date/time written as the number {v}")
+            problems.append(
+                (
+                    f"{art.name}: raw date/time written as the number {v}",
+                    art.name,
+                    Sought(str(v), number=True),
+                )
+            )
     return problems
 
 
@@ -1083,14 +1146,14 @@ def _whole_numbers_from_1e6(values: np.ndarray) -> Optional[np.ndarray]:
 
 
 def check_no_source_references(ctx: GateContext) -> GateCheck:
-    problems: list[str] = []
+    problems: list[Finding] = []
     prep = ctx.prepared
     refs = prep.references
     ref_set = prep.reference_set
     # exact values
     for art in ctx.readable:
         for s in sorted(ctx.exact_matches(art, ref_set))[:MAX_EXAMPLES]:
-            problems.append(f"{art.name}: source reference {short(s, 24)}")
+            problems.append((f"{art.name}: source reference {short(s, 24)}", art.name, Sought(s)))
     # hex tokens (whole hex strings and hex words in text), each reported for the first
     # artifact that shows it: compared as digest bytes with numpy, not as 500,000 strings
     reported: set[tuple[str, str]] = set()
@@ -1112,7 +1175,11 @@ def check_no_source_references(ctx: GateContext) -> GateCheck:
                 if ("ref", token) not in reported:
                     reported.add(("ref", token))
                     problems.append(
-                        f"{art.name}: source reference {short(prep.hex_references[token], 24)}"
+                        (
+                            f"{art.name}: source reference {short(prep.hex_references[token], 24)}",
+                            art.name,
+                            Sought(token, any_case=True),
+                        )
                     )
         lengths = np.concatenate([ctx.hex_lengths(art), scan.char_lengths(tokens[listed:])])
         for length in np.unique(lengths).tolist():
@@ -1127,7 +1194,11 @@ def check_no_source_references(ctx: GateContext) -> GateCheck:
                     continue
                 reported.add((algo, token))
                 problems.append(
-                    f"{art.name}: unsalted {algo} of source reference {short(refs[ref_i], 24)}"
+                    (
+                        f"{art.name}: unsalted {algo} of source reference {short(refs[ref_i], 24)}",
+                        art.name,
+                        Sought(token, any_case=True),  # (the digest as written)
+                    )
                 )
     # whole cells in another case
     if refs and any(ctx.other_lower(a) for a in ctx.readable) and not _no_lowered_reference(ctx):
@@ -1140,7 +1211,11 @@ def check_no_source_references(ctx: GateContext) -> GateCheck:
             exact = set(cells)
             for low in [k for k in found if folded[k] not in exact][:MAX_EXAMPLES]:
                 problems.append(
-                    f"{art.name}: source reference {short(folded[low], 24)} in another case"
+                    (
+                        f"{art.name}: source reference {short(folded[low], 24)} in another case",
+                        art.name,
+                        Sought(folded[low], any_case=True),
+                    )
                 )
     # references inside longer text
     hay, _ = ctx.haystack
@@ -1163,7 +1238,9 @@ def check_no_source_references(ctx: GateContext) -> GateCheck:
         if in_text is None:
             in_text = [(r, ctx.artifact_at(p)) for r, p in inside_refs(hay, MAX_EXAMPLES)]
         for ref, name in in_text:
-            problems.append(f"{name}: source reference {short(ref, 24)} inside text")
+            problems.append(
+                (f"{name}: source reference {short(ref, 24)} inside text", name, Sought(ref))
+            )
     # ...in another case or without their punctuation (AB2022100001234)
     if (
         not problems
@@ -1193,17 +1270,34 @@ def check_no_source_references(ctx: GateContext) -> GateCheck:
             else retyped_refs(scan.squeeze_haystack(hay), MAX_EXAMPLES)
         )
         for key, _pos in retyped:
-            problems.append(
+            name = _squeezed_in(ctx, key)
+            retyping = (
                 f"source reference {short(folded_refs[key], 24)} retyped (other case or "
                 "punctuation)"
             )
+            problems.append(
+                (f"{name}: {retyping}", name, Sought(key, squeezed=True))
+                if name
+                else (retyping, "", None)
+            )
     return _verdict(
         "no_source_references",
-        problems,
+        _located(ctx, problems),
         f"none of {len(refs)} source references, nor their unsalted md5/sha1/sha256, appears",
         "source references (or their unsalted hashes) appear",
         ctx,
     )
+
+
+def _squeezed_in(ctx: GateContext, key: str) -> str:
+    """The first file whose text, squeezed as the retyped-reference search squeezes it,
+    holds ``key`` ("" when none: nothing is named). The search keeps no file (its
+    haystack is the whole output's, squeezed); only a finding comes here."""
+    wanted = key.encode("utf-8", errors="surrogatepass")
+    for art in ctx.readable:
+        if wanted in scan.squeeze_haystack(scan.join_haystack(ctx._texts(art))):
+            return art.name
+    return ""
 
 
 def _patterns_first(prep: PreparedGate, view: str) -> None:
@@ -1287,7 +1381,7 @@ def _non_public_values_found(ctx: GateContext) -> list[str]:
     non-public columns as whole cells, in another case, or inside longer text."""
     prep = ctx.prepared
     secret_set = prep.secret_set
-    problems: list[tuple[str, str, Sought]] = []  # (finding, file, the value to locate)
+    problems: list[Finding] = []
     for art in ctx.readable:
         found = [
             v for v in sorted(ctx.exact_matches(art, secret_set)) if not ctx.is_public_value(v)
@@ -1376,7 +1470,12 @@ def _non_public_values_found(ctx: GateContext) -> list[str]:
     return _located(ctx, problems)
 
 
-def _located(ctx: GateContext, found: list[tuple[str, str, Sought]]) -> list[str]:
+#: A finding as a check makes it: its text, the file it names, and what to look for there to
+#: say where (None: a finding about the file as a whole, or with no file named)
+Finding = tuple[str, str, Optional[Sought]]
+
+
+def _located(ctx: GateContext, found: list[Finding]) -> list[str]:
     """The findings (each: its text, the file it names, the value it found), in order, those
     the check's report can show (the first MAX_EXAMPLES distinct ones in sorted order: any
     shown of both halves' is among them) ending with where in the file the value is
@@ -1387,7 +1486,7 @@ def _located(ctx: GateContext, found: list[tuple[str, str, Sought]]) -> list[str
     shown = set(sorted({text for text, _name, _s in found})[:MAX_EXAMPLES])
     wanted: dict[str, dict[str, Sought]] = {}
     for text, name, sought in found:
-        if text in shown:
+        if text in shown and sought is not None:
             wanted.setdefault(name, {}).setdefault(text, sought)
     arts = {art.name: art for art in ctx.readable if art.name in wanted}
     ends: dict[str, str] = {}
@@ -1952,7 +2051,7 @@ def _contact_flags_direct(segments: list[str]) -> list[bool]:
 
 
 def check_no_contact_details(ctx: GateContext) -> GateCheck:
-    problems: list[str] = []
+    problems: list[Finding] = []
     allowed = ctx.prepared.extra_public | ctx.team_texts
     index = _segments(ctx)
     index.prepare(
@@ -1965,12 +2064,12 @@ def check_no_contact_details(ctx: GateContext) -> GateCheck:
             if not index.found(text, "contacts", _contact_flags):
                 continue  # no phone or e-mail pattern matches anywhere in it
             for kind, found in scan.find_contacts(text, limit=MAX_EXAMPLES, allowed=allowed):
-                problems.append(f"{art.name}: {kind} {short(found, 24)}")
+                problems.append((f"{art.name}: {kind} {short(found, 24)}", art.name, Sought(found)))
         if len(problems) >= MAX_EXAMPLES:
             break
     return _verdict(
         "no_contact_details",
-        problems,
+        _located(ctx, problems),
         "no phone number or e-mail address appears",
         "phone numbers or e-mail addresses appear",
         ctx,
@@ -1982,7 +2081,7 @@ def check_locations_are_anonymous(ctx: GateContext) -> GateCheck:
     locations published as points, hexagon fallback cells under the minimum, map points
     used with a catchment below K, and "On or near" labels that are addresses."""
     prep = ctx.prepared
-    problems: list[str] = []
+    problems: list[Finding] = []
     keys = [ctx.output_unique_keys(n)[0] for n in range(len(ctx.output_coords))]
     out_keys = np.unique(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64)
     located = prep.raw_released_keys[1]
@@ -1995,9 +2094,14 @@ def check_locations_are_anonymous(ctx: GateContext) -> GateCheck:
         )
         if published > allowed:
             problems.append(
-                f"{published:,} of {located:,} located raw crimes ({published / located:.0%}) "
-                "are published at their true location (to about a metre; an honest release: "
-                f"under {GATE_COINCIDENT_SHARE:.0%}): the map points are not anonymous"
+                (
+                    f"{published:,} of {located:,} located raw crimes "
+                    f"({published / located:.0%}) are published at their true location (to "
+                    f"about a metre; an honest release: under {GATE_COINCIDENT_SHARE:.0%}): "
+                    "the map points are not anonymous",
+                    "",
+                    None,  # (the output as a whole)
+                )
             )
     points = ctx.points
     if out_keys.size and len(points):
@@ -2006,14 +2110,18 @@ def check_locations_are_anonymous(ctx: GateContext) -> GateCheck:
         if (used & (source == disclosure.SOURCE_HEXAGON)).any():
             finding = disclosure.check_hexagon_size(prep.hexagon_size)
             if finding:
-                problems.append(finding.message)
+                problems.append((finding.message, "", None))
         addresses = np.asarray(points.addresses, dtype=np.int64)
         small = used & (addresses > 0) & (addresses < prep.min_addresses)
         if small.any():
             problems.append(
-                f"{int(small.sum()):,} map point(s) published have a catchment of 1 to "
-                f"{prep.min_addresses - 1} addresses (police.uk: at least {prep.min_addresses} "
-                "or none)"
+                (
+                    f"{int(small.sum()):,} map point(s) published have a catchment of 1 to "
+                    f"{prep.min_addresses - 1} addresses (police.uk: at least "
+                    f"{prep.min_addresses} or none)",
+                    "",
+                    None,
+                )
             )
     # (a file's segments are among those of every file's distinct strings, and whether a
     # segment is an address label depends on it alone: when no distinct segment is one, no
@@ -2027,13 +2135,17 @@ def check_locations_are_anonymous(ctx: GateContext) -> GateCheck:
             label = _address_label(segment)
             if label is not None:
                 problems.append(
-                    f"{art.name}: an address, not a street, as a location: "
-                    f"{short(LOCATION_PREFIX + ' ' + label, 32)}"
+                    (
+                        f"{art.name}: an address, not a street, as a location: "
+                        f"{short(LOCATION_PREFIX + ' ' + label, 32)}",
+                        art.name,
+                        Sought(segment),
+                    )
                 )
                 break
     return _verdict(
         "locations_are_anonymous",
-        problems,
+        _located(ctx, problems),
         "published locations are anonymous: no coincidence with true locations beyond chance, "
         "no undersized hexagon fallback, no catchment below K, no house-number labels",
         "published locations are not anonymous",

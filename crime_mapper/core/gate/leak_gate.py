@@ -8,9 +8,10 @@ does not trust the exporter: it reads the output as a member of the public would
 JSON string, HTML text node and attribute, script literal, geometry vertex) and compares it
 with the raw input.
 
-Eight checks, each reported with the file and up to 5 examples (a raw value's or a raw
-note's run's examples also say where in the file it is: core/gate/locate.py, which reads a
-flagged file again only once a finding exists):
+Eight checks, each reported with the file and up to 5 examples (an example about a
+particular value, coordinate, date, reference, contact or address label also says where in
+the file it is: core/gate/locate.py, which reads a flagged file again only once a finding
+exists; the findings about an output as a whole say none):
   public_schema               crime-row tables have exactly the police.uk street columns
   coordinates_are_map_points  every coordinate is a map point (or explicitly allowed)
   no_raw_coordinates          no raw crime coordinate (WGS84 at 5 dp; projected to the metre
