@@ -303,3 +303,39 @@ def test_the_web_map_s_refusal_names_its_folder_not_its_stage():
     assert message.startswith(f"Leak gate FAILED for {shown_line(target)}: "), message
     assert f"e.g. {shown_line(target)}/data.js: 1/2" in message, message
     assert ".staging-" not in message and not forged(message), message
+
+
+@pytest.mark.parametrize(
+    ("rows", "status", "said_of_it"),
+    [  # a code of no neighbourhood beside one that is: a warning; alone: a refusal
+        ([HOSTILE, "E02002827"], 0, "1 code is no neighbourhood's and not used (e.g. "),
+        ([HOSTILE], 2, "none of its 1 codes is a neighbourhood's"),
+    ],
+)
+def test_a_families_code_of_no_neighbourhood_is_named_escaped(
+    named, tmp_path, rows, status, said_of_it
+):
+    """A families file's code matching no neighbourhood is listed in the warning (or the
+    refusal) escaped: a code holding a newline started a line of its own there."""
+    release = named["base"] / "families-release"
+    if not release.exists():
+        made = plain_cli(
+            "anonymise", named["extract"], "--profile", named["profile"],
+            "--points", named["points"], "--salt-file", named["salt"], "--out", release,
+        )  # fmt: skip
+        assert made.returncode == 0, made.stderr
+    families = tmp_path / "families.csv"
+    with open(families, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([["code", "family"], *([code, "a"] for code in rows)])
+    run = plain_cli(
+        "summaries", named["extract"], "--profile", named["profile"],
+        "--points", named["points"], "--release", next(release.glob("*-street.csv")),
+        "--out", tmp_path / "out", "--boundaries", named["boundaries"],
+        "--code-field", "msoa11cd", "--lookup", HOODS / "lsoa11_to_msoa11_leicestershire.csv",
+        "--lookup-code-field", "msoa11cd", "--lookup-name-field", "msoa11nm",
+        "--families", families,
+    )  # fmt: skip
+    assert run.returncode == status, said(run)
+    assert not forged(said(run)), said(run)
+    line = next(line for line in run.stderr.splitlines() if said_of_it in line)
+    assert shown_line(rows[0]) in line, line

@@ -40,6 +40,7 @@ from ..core.common.child_lines import (
     send_cancel,
 )
 from ..core.common.feedback import Cancelled, Feedback
+from ..core.common.text_file import shown_path
 from .anonymise_child import PATH_KEYS
 
 if TYPE_CHECKING:
@@ -204,7 +205,9 @@ class StartedChild:
             )
         except OSError as exc:
             self.stderr.close()
-            raise ChildFailed(f"The anonymise process could not start ({python}): {exc}") from exc
+            raise ChildFailed(
+                f"The anonymise process could not start ({shown_path(python)}): {exc}"
+            ) from exc
         self.used = False
 
     def discard(self) -> None:

@@ -49,6 +49,7 @@ from ..core.common.child_lines import (
     read_lines,
     send_cancel,
 )
+from ..core.common.text_file import shown_path
 from ..core.monthly.config import ReleaseConfig
 from ..core.monthly.release import MonthlyOutputs
 
@@ -148,7 +149,9 @@ def find_python() -> str:
         got = _version_of(candidate)
         if got == want:
             return candidate
-        tried.append(f"{candidate} ({'Python ' + got if got else 'does not run'})")
+        # (shown: the path is a setting's or a variable's, and a newline in it must not
+        # start a line of the message's own)
+        tried.append(f"{shown_path(candidate)} ({'Python ' + got if got else 'does not run'})")
     raise PythonNotFound(
         f"The release runs in a separate Python {want} so that QGIS stays responsive, but "
         f"none was found (tried: {', '.join(tried) or 'nothing on PATH'}). Set the "
@@ -284,7 +287,9 @@ class ChildReleaseTask(QgsTask):
                     **_background(),
                 )
             except OSError as exc:
-                self.error = f"The release process could not start ({self.python}): {exc}"
+                self.error = (
+                    f"The release process could not start ({shown_path(self.python)}): {exc}"
+                )
                 return False
             self.pid = child.pid
             try:

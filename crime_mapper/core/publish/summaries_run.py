@@ -381,6 +381,13 @@ def read_families(path: Optional[PathLike]) -> Optional[Families]:
     return out
 
 
+def _codes(codes: Sequence[Any]) -> str:
+    """Codes as a message lists them, each escaped (shown_line). Why: the codes are a
+    families file's cells and a boundary file's values; a code holding a newline started a
+    line of its own in the warning ("Leak gate: passed"), and a bidi override reordered it."""
+    return ", ".join(shown_line(str(code)) for code in codes)
+
+
 def family_problems(families: Optional[dict], hoods: Neighbourhoods) -> list[str]:
     """What the families leave out, as warnings, or a SummaryError when none of their codes
     is a neighbourhood's. A code matching no neighbourhood (a typo, another geography, other
@@ -402,21 +409,21 @@ def family_problems(families: Optional[dict], hoods: Neighbourhoods) -> list[str
         )
         raise SummaryError(
             f"{shown_line(name)}: none of its {len(families):,} codes is a neighbourhood's, so no "
-            f"page would have similar neighbourhoods (e.g. {', '.join(unknown[:3])}; the "
-            f"neighbourhoods' are e.g. {', '.join(sorted(known)[:3])}){hint}"
+            f"page would have similar neighbourhoods (e.g. {_codes(unknown[:3])}; the "
+            f"neighbourhoods' are e.g. {_codes(sorted(known)[:3])}){hint}"
         )
     problems = []
     if unknown:
         problems.append(
             f"{shown_line(name)}: {_count(len(unknown), 'code')} no neighbourhood's and not used "
-            f"(e.g. {', '.join(unknown[:5])})"
+            f"(e.g. {_codes(unknown[:5])})"
         )
     missing = sorted(code for code in known if code not in families)
     if missing:
         problems.append(
             f"{shown_line(name)}: {_count(len(missing), 'neighbourhood')} in no family, so "
             f"{'its page has' if len(missing) == 1 else 'their pages have'} no similar "
-            f"neighbourhoods (e.g. {', '.join(missing[:5])})"
+            f"neighbourhoods (e.g. {_codes(missing[:5])})"
         )
     return problems
 

@@ -39,6 +39,7 @@ from typing import IO, Any, Callable, Optional, Union
 
 from ..common.child_lines import answer_commit, close_pipes, parse_event, read_lines
 from ..common.feedback import Cancelled, Feedback
+from ..common.text_file import shown_path
 from .webmap_export import WebmapResult
 
 CHILD_MODULE = "crime_mapper.core.publish.webmap_child"
@@ -215,7 +216,7 @@ def export_in_child(
             )
         except OSError as exc:
             raise ChildExportError(
-                f"The web map export process could not start ({python}): {exc}"
+                f"The web map export process could not start ({shown_path(python)}): {exc}"
             ) from exc
         if on_started is not None:
             on_started(child.pid)
