@@ -22,6 +22,7 @@ from qgis.PyQt.QtWidgets import QLabel, QTextBrowser
 from crime_mapper.core.qa.findings import Finding
 from crime_mapper.core.qa.report import QaReport
 from crime_mapper.ui.task_runner import notify
+from crime_mapper.ui.widgets import plain_tooltip
 from tests.support.force_extract import make_force_extract
 
 #: Names an analyst's files or cells can hold that Qt would read as HTML, by case (no "/":
@@ -82,6 +83,22 @@ def test_the_hotspots_tab_names_the_last_load_as_it_is(dock, tmp_path, case):
     dock.hotspots_panel.set_crimes_source(str(gpkg))
     _plain(dock.hotspots_panel.source_label, f"Crimes of the last load: {gpkg.name}")
     assert dock.hotspots_panel.status_label.textFormat() == Qt.TextFormat.PlainText
+
+
+@pytest.mark.parametrize("mark", ["\u202e", "\x1b[2K", "\u200f"])
+def test_a_label_shows_a_name_s_bidi_override_or_control_character_escaped(dock, tmp_path, mark):
+    """A name's bidi override reordered the rest of the label's line ("gpkg.evil" read
+    backwards as a different file), and a control character hid or erased what followed;
+    the labels that show names show those characters escaped, as the bar and the log do."""
+    gpkg = tmp_path / f"crimes{mark}lave.gpkg"
+    dock.hotspots_panel.set_crimes_source(str(gpkg))
+    shown = dock.hotspots_panel.source_label.text()
+    assert mark not in shown and ascii(mark)[1:-1] in shown, ascii(shown)
+    missing = tmp_path / f"history{mark}.csv"
+    dock.summaries_panel.history.setFilePath(str(missing))
+    shown = dock.summaries_panel.history_status.text()
+    assert mark not in shown and "History not found" in shown, ascii(shown)
+    assert plain_tooltip(f"a{mark}b") == f"a{ascii(mark)[1:-1]}b"
 
 
 @pytest.mark.parametrize("case", CASES)

@@ -63,9 +63,9 @@ from qgis.PyQt.QtWidgets import (
 from ..core.common.json_file import parse_json_text
 from .task_runner import TaskRunner, notify, notify_warnings
 from .widgets import (
+    ShownLabel,
     file_widget,
     narrow_form,
-    plain_label,
     plain_tooltip,
     setting_flag,
     setting_text,
@@ -519,7 +519,7 @@ class GuidedReleasePanel(QScrollArea):
 
     @staticmethod
     def _problem_label(parent: QWidget) -> QLabel:
-        label = plain_label(QLabel(parent))  # problems name the analyst's files
+        label = ShownLabel(parent)  # problems name the analyst's files
         label.setWordWrap(True)
         label.setStyleSheet("color: #b00020;")
         label.setVisible(False)

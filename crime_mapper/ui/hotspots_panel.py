@@ -50,7 +50,7 @@ from ..core.common.vocabulary import CATEGORY_NAMES
 from ..core.hotspots.hexgrid import SMALLEST_SIZE_M
 from ..core.hotspots.methods import METHODS, hotspot_method
 from .task_runner import TaskRunner, notify
-from .widgets import file_widget, narrow_combo, narrow_form, plain_label, vocabulary_text
+from .widgets import ShownLabel, file_widget, narrow_combo, narrow_form, vocabulary_text
 
 if TYPE_CHECKING:
     from qgis.gui import QgisInterface
@@ -101,7 +101,7 @@ class HotspotsPanel(QWidget):
         self.source_combo.setLayer(None)
         self.source_combo.setToolTip(tr("Empty = the crimes of the last load"))
         form.addRow(tr("Crime points"), self.source_combo)
-        self.source_label = plain_label(QLabel(tr("No load yet: choose a point layer."), self))
+        self.source_label = ShownLabel(tr("No load yet: choose a point layer."), self)
         self.source_label.setWordWrap(True)
         form.addRow("", self.source_label)
 
@@ -173,7 +173,7 @@ class HotspotsPanel(QWidget):
         self.progress_bar = QProgressBar(self)
         self.progress_bar.setRange(0, 100)
         layout.addWidget(self.progress_bar)
-        self.status_label = plain_label(QLabel("", self))  # names files, quotes errors
+        self.status_label = ShownLabel("", self)  # names files, quotes errors
         self.status_label.setWordWrap(True)
         layout.addWidget(self.status_label)
 

@@ -56,7 +56,7 @@ from ..core.load.profile_checks import (
     profile_problems,
     unmapped_values,
 )
-from .widgets import plain_label, plain_tooltip, tr_noop
+from .widgets import ShownLabel, plain_tooltip, tr_noop
 
 PathLike = Union[str, Path]
 
@@ -155,8 +155,8 @@ class ProfileDialog(QDialog):
         layout = QVBoxLayout(self)
 
         source_row = QHBoxLayout()
-        self.source_label = plain_label(
-            QLabel(tr("No extract read yet: columns come from the profile."), self)
+        self.source_label = ShownLabel(
+            tr("No extract read yet: columns come from the profile."), self
         )
         self.source_label.setWordWrap(True)
         self.read_extract_button = QPushButton(tr("Read columns from extract…"), self)
@@ -232,13 +232,13 @@ class ProfileDialog(QDialog):
         self.preview_table.verticalHeader().setVisible(False)
         self.preview_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         preview.addWidget(self.preview_table)
-        self.unmapped_label = plain_label(QLabel(preview_box))  # quotes offence values
+        self.unmapped_label = ShownLabel(preview_box)  # quotes offence values
         self.unmapped_label.setWordWrap(True)
         self.unmapped_label.setObjectName("crime_mapper_profile_unmapped")
         preview.addWidget(self.unmapped_label)
         layout.addWidget(preview_box, 1)
 
-        self.validation_label = plain_label(QLabel(self))
+        self.validation_label = ShownLabel(self)
         self.validation_label.setWordWrap(True)
         self.validation_label.setObjectName("crime_mapper_profile_validation")
         layout.addWidget(self.validation_label)

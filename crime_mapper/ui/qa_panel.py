@@ -41,11 +41,11 @@ from qgis.PyQt.QtWidgets import (
 from ..core.common.layer_source import source_file
 from .task_runner import TaskRunner, notify
 from .widgets import (
+    ShownLabel,
     file_paths,
     file_widget,
     narrow_combo,
     narrow_form,
-    plain_label,
     plain_tooltip,
     tr_noop,
 )
@@ -154,7 +154,7 @@ class QaPanel(QWidget):
         self.progress_bar.setRange(0, 100)
         layout.addWidget(self.progress_bar)
 
-        self.verdict_label = plain_label(QLabel(tr("No QA run yet."), self))
+        self.verdict_label = ShownLabel(tr("No QA run yet."), self)
         self.verdict_label.setObjectName("crime_mapper_qa_verdict")
         self.verdict_label.setWordWrap(True)
         layout.addWidget(self.verdict_label)

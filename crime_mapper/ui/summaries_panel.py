@@ -16,12 +16,12 @@ from typing import Any, Optional
 
 from qgis.core import Qgis, QgsProject, QgsSettings, QgsVectorLayer
 from qgis.PyQt.QtCore import QCoreApplication
-from qgis.PyQt.QtWidgets import QCheckBox, QFormLayout, QLabel, QSpinBox
+from qgis.PyQt.QtWidgets import QCheckBox, QFormLayout, QSpinBox
 
 from ..core.common.feedback import Feedback
 from .publish_panel import CSV_FILTER, PublishPanel, PublishTask, tr_noop
 from .task_runner import notify, notify_warnings
-from .widgets import add_row, file_paths, plain_label, setting_text
+from .widgets import ShownLabel, add_row, file_paths, setting_text
 
 
 def tr(text: str) -> str:
@@ -116,7 +116,7 @@ class SummariesPanel(PublishPanel):
             HISTORY_FILTER,
         )
         self.history.lineEdit().setPlaceholderText(tr("earlier published months (optional)"))
-        self.history_status = plain_label(QLabel(self))  # names the paths not found
+        self.history_status = ShownLabel(self)  # names the paths not found
         self.history_status.setObjectName("summaries_history_status")
         self.history_status.setWordWrap(True)
         self.history_status.setVisible(False)

@@ -9,13 +9,14 @@ new panel's field is one call; :func:`file_paths` reads a field's paths back the
 from __future__ import annotations
 
 import html
-from typing import Optional
+from typing import Any, Optional
 
 from qgis.core import QgsSettings
 from qgis.gui import QgsFileWidget
 from qgis.PyQt.QtCore import QCoreApplication, Qt
 from qgis.PyQt.QtWidgets import QComboBox, QFormLayout, QGridLayout, QLabel, QLineEdit, QWidget
 
+from ..core.common.text_file import shown_text
 from ..core.common.vocabulary import VOCABULARY_CONTEXT
 
 
@@ -143,13 +144,22 @@ def button_grid(buttons: list[QWidget], columns: int = 2) -> QGridLayout:
     return grid
 
 
-def plain_label(label: QLabel) -> QLabel:
-    """``label`` showing its text as given. Why: a QLabel shows a text that looks like HTML
+class ShownLabel(QLabel):
+    """A label that shows its text as given. Why: a QLabel shows a text that looks like HTML
     (Qt's AutoText) as rich text, and a label that shows what the analyst's files hold (a
     file's name, a neighbourhood, a force, a message quoting them) then rendered a file named
-    ``<b>x</b>.csv`` as a bold "x.csv", and ``<img src=...>`` or a link in its place."""
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    return label
+    ``<b>x</b>.csv`` as a bold "x.csv", and ``<img src=...>`` or a link in its place; and a
+    name's bidi override (``\u202e``) or control character reordered or hid the rest of the
+    line. Plain text, with those characters escaped (core.common.text_file.shown_text, as the
+    message bar and the log show them); the text's own lines are kept."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)  # (parent) or (text, parent), as QLabel
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setText(super().text())
+
+    def setText(self, text: Optional[str]) -> None:  # noqa: N802 - Qt's name
+        super().setText(shown_text(text or ""))
 
 
 #: How a tooltip that Qt would read as HTML shows its text as given: every space and line
@@ -164,6 +174,7 @@ def plain_tooltip(text: str) -> str:
     ``<a href=...>x</a>.csv`` showed a link. A text holding "<" or "&" is escaped into a
     paragraph that keeps its spaces and lines; any other text is left as it is (Qt shows it
     as plain text)."""
+    text = shown_text(text)  # (a name's bidi override or control character, escaped)
     if "<" not in text and "&" not in text:
         return text
     escaped = html.escape(text, quote=False).replace("\n", "<br>")
