@@ -177,6 +177,13 @@ def test_summaries_name_boundaries_population_and_output_on_their_own_lines(name
     assert shown_line(out / "neighbourhoods") in run.stdout
 
 
+def _release_copy(tmp_path: Path) -> Path:
+    """A committed police.uk month copied where the summaries read it."""
+    release_csv = tmp_path / "release.csv"
+    shutil.copy(SAMPLE / "police-uk" / "2022-09" / "2022-09-leicestershire-street.csv", release_csv)
+    return release_csv
+
+
 @pytest.mark.parametrize(
     "what", ["boundaries", "population", "profile", "points", "extract", "output"]
 )
@@ -188,17 +195,13 @@ def test_a_refused_input_is_named_escaped(named, tmp_path, what):
     if what == "boundaries":
         path = bad / f"b{HOSTILE}.geojson"
         path.write_text("{}", encoding="utf-8")
-        release_csv = tmp_path / "release.csv"
-        shutil.copy(SAMPLE / "police-uk" / "2022-09" / "2022-09-leicestershire-street.csv",
-                    release_csv)  # fmt: skip
+        release_csv = _release_copy(tmp_path)
         run = _summaries(named, release_csv, tmp_path / "out", path, named["population"])
         expected = f"{shown_line(path.name)} is not a GeoJSON FeatureCollection"
     elif what == "population":
         path = bad / f"p{HOSTILE}.csv"
         path.write_text("a\n1\n", encoding="utf-8")
-        release_csv = tmp_path / "release.csv"
-        shutil.copy(SAMPLE / "police-uk" / "2022-09" / "2022-09-leicestershire-street.csv",
-                    release_csv)  # fmt: skip
+        release_csv = _release_copy(tmp_path)
         run = _summaries(named, release_csv, tmp_path / "out", named["boundaries"], path)
         expected = f"the LSOA population file {shown_line(path.name)} has none of the columns"
     elif what == "profile":

@@ -92,10 +92,10 @@ def _gate(world: dict, release_gate: bool) -> Any:
     return leak_gate_for(world["raw"], world["points"], prepared=prepared)
 
 
-def _export(world: dict, out: Path, case: str, release_gate: bool, **kw: Any) -> tuple[str, dict]:
-    """(the gate's message or refusal, the output's files) of one export."""
+def _gate_message(world: dict, out: Path, case: str, release_gate: bool, **kw: Any) -> str:
+    """The gate's message of one export, or "refused: " and its refusal."""
     try:
-        message = export_summaries(
+        return export_summaries(
             world["public"],
             world["hoods"],
             out,
@@ -104,7 +104,12 @@ def _export(world: dict, out: Path, case: str, release_gate: bool, **kw: Any) ->
             **kw,
         ).gate_message
     except SummaryGateError as exc:
-        message = "refused: " + str(exc)
+        return "refused: " + str(exc)
+
+
+def _export(world: dict, out: Path, case: str, release_gate: bool, **kw: Any) -> tuple[str, dict]:
+    """(the gate's message or refusal, the output's files) of one export."""
+    message = _gate_message(world, out, case, release_gate, **kw)
     return _same_anywhere(message, out), _tree(out) if out.exists() else {}
 
 
@@ -119,16 +124,7 @@ def test_the_gate_verdict_names_the_folder_asked_for(world: dict, tmp_path: Path
     .../.crime_mapper-stage-1a2b/neighbourhoods"), gone by the time the analyst read it:
     passed or refused, it names the summaries' own folder."""
     out = tmp_path / "summaries"
-    try:
-        message = export_summaries(
-            world["public"],
-            world["hoods"],
-            out,
-            gate=_gate(world, False),
-            force_name=world["names"][case],
-        ).gate_message
-    except SummaryGateError as exc:
-        message = str(exc)
+    message = _gate_message(world, out, case, False).removeprefix("refused: ")
     verdict = message.splitlines()[0]
     word = "passed" if case == "clean" else "FAILED"
     assert verdict.startswith(f"Leak gate {word} for {out / 'neighbourhoods'}:"), verdict
