@@ -82,7 +82,7 @@ from bench.cases_anonymise import (
     map_points_csv_path,
     raw_extract_paths,
 )
-from bench.harness import Case, Target, median, ratio
+from bench.harness import Case, Target, children_cpu, median, ratio
 
 REPO = Path(__file__).resolve().parent.parent
 OUT_DIR = REPO / "bench" / "out"
@@ -346,7 +346,7 @@ def _run_gate(ctx: dict, input_path: Path, workdir: Path) -> dict:
     clock = time.perf_counter
     gate = ctx["gate"]
     cpu = time.process_time()  # the machine is shared: CPU time is the steadier figure
-    child = _children_cpu()
+    child = children_cpu()
     t0 = clock()
     prepared = gate.prepare_gate(ctx["crimes"], ctx["points"])
     # (a process of its own: the GeoPackage read by a forked child, and the array views made
@@ -366,7 +366,7 @@ def _run_gate(ctx: dict, input_path: Path, workdir: Path) -> dict:
     if not (csv.passed and gpkg.passed):
         raise RuntimeError("the leak gate failed on the benchmark release")
     own = time.process_time() - cpu
-    child = _children_cpu() - child
+    child = children_cpu() - child
     ahead = [csv_output is not ctx["csv"], gpkg_output is not ctx["gpkg"]]
     return {"cpu_s": round(own + child, 3), "own_cpu_s": round(own, 3),
             "child_cpu_s": round(child, 3), "read_ahead": ahead,
@@ -395,12 +395,6 @@ def _run_check_folder(ctx: dict, input_path: Path, workdir: Path) -> dict:
         "command_peak_mb": round(peak_mb, 1),
         "files": sorted(p.name for p in ctx["folder"].iterdir()),
     }
-
-
-def _children_cpu() -> float:
-    """User + system CPU seconds of this process's children that have been waited for."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 # --- the one-command monthly release ---------------------------------------------------------

@@ -39,7 +39,7 @@ import pickle
 from pathlib import Path
 from typing import Any
 
-from bench.harness import Case, Target, median, scratch_dir
+from bench.harness import Case, Target, children_cpu, median, scratch_dir
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "bench" / "out"
@@ -220,10 +220,11 @@ def _run_national_gated(ctx: dict[str, Any], _input: Path, workdir: Path) -> dic
 
     # (as run_summaries: export_summaries starts the gate's raw-side views with the pages)
     gate.start_views = real_gate.start_views  # type: ignore[attr-defined]
-    cpu = time.process_time()
+    cpu, child = time.process_time(), children_cpu()
     done = export_summaries(ctx["public"], ctx["hoods"], workdir, gate=gate)
     return {
         "cpu_s": time.process_time() - cpu,
+        "child_cpu_s": children_cpu() - child,  # (the forked readers and checks)
         **spent,
         "gate": done.gate_message.splitlines()[0] if done.gate_message else "",
         "raw_rows": int(len(ctx["raw"])),

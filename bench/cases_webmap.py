@@ -61,7 +61,7 @@ import statistics
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from bench.harness import Case, Target, scratch_dir
+from bench.harness import Case, Target, children_cpu, scratch_dir
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "bench" / "out"
@@ -161,20 +161,13 @@ def _setup_national_gated() -> Any:
     return ctx
 
 
-def _children_cpu() -> float:
-    import resource
-
-    used = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return used.ru_utime + used.ru_stime
-
-
 def _run_export_national_gated(ctx: Any, path: Path, workdir: Path) -> dict:
     import resource
     import time
 
     from crime_mapper.core.publish.webmap_export import WebmapOptions, export_webmap
 
-    child_cpu = _children_cpu()
+    child_cpu = children_cpu()
     cpu = time.process_time()
     result = export_webmap(
         WebmapOptions(
@@ -189,7 +182,7 @@ def _run_export_national_gated(ctx: Any, path: Path, workdir: Path) -> dict:
         )
     )
     cpu = time.process_time() - cpu
-    child_cpu = _children_cpu() - child_cpu
+    child_cpu = children_cpu() - child_cpu
     return {
         "cpu_s": cpu + child_cpu,
         "child_cpu_s": child_cpu,
@@ -276,7 +269,7 @@ def _run_export_national_qgis(ctx: Any, path: Path, workdir: Path, here: bool = 
 
     if here:
         os.environ["CRIME_MAPPER_PYTHON"] = str(workdir / "no-python-here")
-    child_cpu = _children_cpu()
+    child_cpu = children_cpu()
     cpu = time.process_time()
     result = processing.run(
         "crime_mapper:export_webmap",
@@ -295,7 +288,7 @@ def _run_export_national_qgis(ctx: Any, path: Path, workdir: Path, here: bool = 
         },
     )
     cpu = time.process_time() - cpu
-    child_cpu = _children_cpu() - child_cpu
+    child_cpu = children_cpu() - child_cpu
     started = time.perf_counter()
     neighbourhoods_from_layer(ctx["hoods"], "msoa11cd", "name")
     outlines_s = time.perf_counter() - started

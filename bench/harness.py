@@ -69,3 +69,12 @@ def scratch_dir(prefix: str) -> Path:
     folder = Path(tempfile.mkdtemp(prefix=prefix))
     atexit.register(shutil.rmtree, folder, True)
     return folder
+
+
+def children_cpu() -> float:
+    """User + system CPU seconds of this process's children that have been waited for (a
+    case's forked readers and checks: their share of the work, beside the process's own)."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
