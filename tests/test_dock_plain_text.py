@@ -294,3 +294,110 @@ def test_the_log_panel_shows_a_hostile_name_as_given(qgis_app, case):
     shown = "\n".join(w.toPlainText() for w in viewer.findChildren(QPlainTextEdit))
     assert f"Could not read {name}.csv" in shown
     assert f"Leak gate refused {name}.gpkg" in shown
+
+
+# --- QGIS's layer and field pickers -------------------------------------------------------------
+def _hostile_gpkg(folder, name: str):
+    """A real GeoPackage named ``name``.gpkg holding a point layer ``name`` (EPSG:27700) with a
+    text field and a whole-number field both named ``name`` (+ "_n"), and one point."""
+    from osgeo import ogr, osr
+
+    path = folder / f"{name}.gpkg"
+    source = ogr.GetDriverByName("GPKG").CreateDataSource(str(path))
+    crs = osr.SpatialReference()
+    crs.ImportFromEPSG(27700)
+    layer = source.CreateLayer("crimes", crs, ogr.wkbPoint)  # (GDAL refuses such a name here)
+    layer.CreateField(ogr.FieldDefn(name, ogr.OFTString))
+    layer.CreateField(ogr.FieldDefn(f"{name}_n", ogr.OFTInteger))
+    feature = ogr.Feature(layer.GetLayerDefn())
+    feature.SetField(0, "Main Street")
+    feature.SetField(1, 3)
+    feature.SetGeometry(ogr.CreateGeometryFromWkt("POINT (450000 300000)"))
+    layer.CreateFeature(feature)
+    if name != "crimes":  # (GDAL's rename keeps the GeoPackage's own tables in step)
+        source.ExecuteSQL(f'ALTER TABLE crimes RENAME TO "{name}"')
+    source = None  # (closes and writes the file)
+    return path
+
+
+def _added_layer(path, name: str):
+    """The layer ``name`` of the GeoPackage ``path``, added to the project."""
+    from qgis.core import QgsProject, QgsVectorLayer
+
+    layer = QgsVectorLayer(f"{path}|layername={name}", name, "ogr")
+    assert layer.isValid(), path
+    QgsProject.instance().addMapLayer(layer)
+    return layer
+
+
+def _item_tooltip(combo, row: int) -> str:
+    """The tooltip Qt shows over ``row`` of ``combo``'s open list: a real tooltip event at the
+    item, as the mouse resting on it sends ("" when none is shown)."""
+    from qgis.PyQt.QtCore import QEvent
+    from qgis.PyQt.QtGui import QHelpEvent
+    from qgis.PyQt.QtWidgets import QApplication, QToolTip
+
+    combo.showPopup()
+    view = combo.view()
+    at = view.visualRect(combo.model().index(row, 0)).center()
+    QToolTip.hideText()
+    QApplication.sendEvent(
+        view.viewport(), QHelpEvent(QEvent.Type.ToolTip, at, view.mapToGlobal(at))
+    )
+    text = QToolTip.text() if QToolTip.isVisible() else ""
+    combo.hidePopup()
+    return text
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_layer_pickers_list_a_layer_as_it_is(dock, tmp_path, case):
+    """QGIS's layer picker puts a layer's name and source into an HTML tooltip as they are
+    (QgsMapLayerModel, ToolTipRole): a GeoPackage layer named ``<img src=x>`` showed an
+    image over its item in the list. The dock's pickers show it literally, and the layer is
+    chosen as before."""
+    name = HOSTILE[case]
+    path = _hostile_gpkg(tmp_path, name)
+    layer = _added_layer(path, name)
+    for combo in (dock.hotspots_panel.source_combo, dock.release_panel.points_layer_combo):
+        combo.setLayer(layer)
+        assert combo.currentLayer() is layer and combo.currentText() == name
+        shown = _as_shown(_item_tooltip(combo, combo.currentIndex()))
+        assert shown.splitlines() == [f"{name} (Point - EPSG:27700)", layer.publicSource()], shown
+        assert str(path) in shown
+    # choosing the layer still gives the release its label fields
+    assert dock.release_panel.label_field_combo.layer() is layer
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_field_pickers_list_a_field_as_it_is(dock, tmp_path, case):
+    """QGIS's field picker puts a field's name into an HTML tooltip as it is (QgsFieldModel)."""
+    name = HOSTILE[case]
+    layer = _added_layer(_hostile_gpkg(tmp_path, name), name)
+    pickers = (
+        (dock.release_panel.label_field_combo, name, "string"),
+        (dock.hotspots_panel.choropleth_field, f"{name}_n", "integer"),  # (numbers only)
+    )
+    for combo, field, kind in pickers:
+        combo.setLayer(layer)
+        combo.setField(field)
+        assert combo.currentField() == field
+        shown = _as_shown(_item_tooltip(combo, combo.currentIndex()))
+        lines = shown.splitlines()
+        assert lines[0] == field and lines[1].lower().startswith(kind) and len(lines) == 2, shown
+
+
+def test_a_picker_shows_a_name_s_newline_on_its_line(dock, tmp_path):
+    """A layer named with a newline put a line of its own into the picker's tooltip."""
+    name = "crimes\nLeak gate: passed"
+    layer = _added_layer(_hostile_gpkg(tmp_path, "crimes"), "crimes")
+    layer.setName(name)
+    combo = dock.hotspots_panel.source_combo
+    combo.setLayer(layer)
+    shown = _item_tooltip(combo, combo.currentIndex())
+    assert shown.splitlines()[0] == "crimes\\nLeak gate: passed (Point - EPSG:27700)", shown
+
+
+def test_a_picker_s_empty_item_has_no_tooltip_as_before(dock):
+    combo = dock.release_panel.points_layer_combo
+    combo.setLayer(None)
+    assert combo.currentIndex() == 0 and _item_tooltip(combo, 0) == ""

@@ -50,7 +50,14 @@ from ..core.common.vocabulary import CATEGORY_NAMES
 from ..core.hotspots.hexgrid import SMALLEST_SIZE_M
 from ..core.hotspots.methods import METHODS, hotspot_method
 from .task_runner import TaskRunner, notify
-from .widgets import ShownLabel, file_widget, narrow_combo, narrow_form, vocabulary_text
+from .widgets import (
+    ShownLabel,
+    file_widget,
+    narrow_combo,
+    narrow_form,
+    plain_pickers,
+    vocabulary_text,
+)
 
 if TYPE_CHECKING:
     from qgis.gui import QgisInterface
@@ -217,6 +224,7 @@ class HotspotsPanel(QWidget):
         self.choropleth_field = narrow_combo(QgsFieldComboBox(styling))
         self.choropleth_field.setFilters(QgsFieldProxyModel.Filter.Numeric)
         style_form.addRow(tr("Count or rate field"), self.choropleth_field)
+        plain_pickers(self.source_combo, self.choropleth_field)  # (names from the analyst's files)
         self.classification_combo = narrow_combo(QComboBox(styling))
         from ..qgis_bridge.renderers import CLASSIFICATION_METHODS
 
