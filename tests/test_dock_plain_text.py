@@ -401,3 +401,55 @@ def test_a_picker_s_empty_item_has_no_tooltip_as_before(dock):
     combo = dock.release_panel.points_layer_combo
     combo.setLayer(None)
     assert combo.currentIndex() == 0 and _item_tooltip(combo, 0) == ""
+
+
+#: Characters that break a label's line (Qt breaks at each), and how a name shows them.
+LINE_BREAKS = {"\n": "\\n", "\r": "\\r", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def _one_line(text: str) -> bool:
+    return not any(mark in text for mark in LINE_BREAKS)
+
+
+@pytest.mark.parametrize("mark", sorted(LINE_BREAKS))
+def test_a_label_shows_a_name_on_one_line(dock, tmp_path, dialogs, mark):
+    """A file named ``a\\nLeak gate: passed.csv`` put a line of its own into a label, which
+    read as the dock's; the labels show a name's line break escaped, on the name's line."""
+    from crime_mapper.ui.profile_dialog import ProfileDialog
+
+    escaped = LINE_BREAKS[mark]
+    gpkg = tmp_path / f"crimes{mark}Leak gate: passed.gpkg"
+    gpkg.write_bytes(b"")
+    dock.hotspots_panel.set_crimes_source(str(gpkg))
+    shown = dock.hotspots_panel.source_label.text()
+    assert shown == f"Crimes of the last load: crimes{escaped}Leak gate: passed.gpkg", ascii(shown)
+
+    missing = [tmp_path / f"history{mark}Leak gate: passed.csv", tmp_path / "2022-10.csv"]
+    dock.summaries_panel.history.setFilePath(" ".join(f'"{p}"' for p in missing))
+    shown = dock.summaries_panel.history_status.text()
+    # one line a missing file: the label's own lines kept, the name's break escaped
+    assert shown.split("\n") == [
+        f"History not found: {tmp_path}/history{escaped}Leak gate: passed.csv",
+        f"History not found: {missing[1]}",
+    ], ascii(shown)
+
+    extract = tmp_path / f"a{mark}Leak gate: passed.csv"
+    make_force_extract(extract)
+    dialog = ProfileDialog(extract_path=extract)
+    dialogs.append(dialog)
+    shown = dialog.source_label.text()
+    assert _one_line(shown) and shown.startswith(f"a{escaped}Leak gate: passed.csv: "), ascii(shown)
+
+    report = QaReport(
+        month="2022-10",
+        force=f"Leicestershire{mark}Leak gate: passed",
+        source_format="police.uk",
+        rows=100,
+        history_months=["2022-09"],
+        findings=[],
+        checks=[],
+    )
+    dock.qa_panel.show_report(report)
+    shown = dock.qa_panel.verdict_label.text()
+    assert _one_line(shown), ascii(shown)
+    assert shown.startswith(f"Leicestershire{escaped}Leak gate: passed 2022-10: "), ascii(shown)
