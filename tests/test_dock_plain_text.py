@@ -397,6 +397,26 @@ def test_a_picker_shows_a_name_s_newline_on_its_line(dock, tmp_path):
     assert shown.splitlines()[0] == "crimes\\nLeak gate: passed (Point - EPSG:27700)", shown
 
 
+def test_a_picker_shows_a_layer_s_title_and_abstract_as_they_are(dock, tmp_path):
+    """QGIS names a layer by its server title when it has one, and adds its abstract (which a
+    GeoPackage's metadata or the plugin's own layers carry): shown literally too, the
+    abstract's own lines kept (QGIS 3.38 moved both to the layer's server properties)."""
+    from crime_mapper.compat import set_layer_title_and_abstract
+
+    path = _hostile_gpkg(tmp_path, "crimes")
+    layer = _added_layer(path, "crimes")
+    set_layer_title_and_abstract(layer, "<b>Title</b>", "First <i>line</i>\nsecond & last")
+    combo = dock.release_panel.points_layer_combo
+    combo.setLayer(layer)
+    shown = _as_shown(_item_tooltip(combo, combo.currentIndex()))
+    assert shown.splitlines() == [
+        "<b>Title</b> (Point - EPSG:27700)",
+        "First <i>line</i>",
+        "second & last",
+        layer.publicSource(),
+    ], shown
+
+
 def test_a_picker_s_empty_item_has_no_tooltip_as_before(dock):
     combo = dock.release_panel.points_layer_combo
     combo.setLayer(None)
