@@ -15,6 +15,7 @@ from typing import Any
 from qgis.core import (
     Qgis,
     QgsColorRampShader,
+    QgsFieldModel,
     QgsProcessing,
     QgsProcessingParameterFile,
     QgsProcessingParameterNumber,
@@ -125,3 +126,19 @@ def layer_abstract(layer: Any) -> str:
     properties = layer.serverProperties() if hasattr(layer, "serverProperties") else None
     source = properties if properties is not None and hasattr(properties, "abstract") else layer
     return str(source.abstract())
+
+
+def layer_title(layer: Any) -> str:
+    """The name QGIS's layer pickers give a layer in their tooltip before its own name: its
+    server title, else its server short name ("" for neither; see
+    :func:`set_layer_title_and_abstract` for where 3.38 moved them)."""
+    properties = layer.serverProperties() if hasattr(layer, "serverProperties") else None
+    source = properties if properties is not None and hasattr(properties, "title") else layer
+    return str(source.title() or source.shortName())
+
+
+#: The item data role of QgsFieldModel (and the field pickers' models) holding a field's name:
+#: ``QgsFieldModel.CustomRole.FieldName`` since QGIS 3.36, ``FieldNameRole`` before.
+FIELD_NAME_ROLE = int(
+    getattr(getattr(QgsFieldModel, "CustomRole", None), "FieldName", QgsFieldModel.FieldNameRole)
+)

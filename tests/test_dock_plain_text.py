@@ -294,3 +294,182 @@ def test_the_log_panel_shows_a_hostile_name_as_given(qgis_app, case):
     shown = "\n".join(w.toPlainText() for w in viewer.findChildren(QPlainTextEdit))
     assert f"Could not read {name}.csv" in shown
     assert f"Leak gate refused {name}.gpkg" in shown
+
+
+# --- QGIS's layer and field pickers -------------------------------------------------------------
+def _hostile_gpkg(folder, name: str):
+    """A real GeoPackage named ``name``.gpkg holding a point layer ``name`` (EPSG:27700) with a
+    text field and a whole-number field both named ``name`` (+ "_n"), and one point."""
+    from osgeo import ogr, osr
+
+    path = folder / f"{name}.gpkg"
+    source = ogr.GetDriverByName("GPKG").CreateDataSource(str(path))
+    crs = osr.SpatialReference()
+    crs.ImportFromEPSG(27700)
+    layer = source.CreateLayer("crimes", crs, ogr.wkbPoint)  # (GDAL refuses such a name here)
+    layer.CreateField(ogr.FieldDefn(name, ogr.OFTString))
+    layer.CreateField(ogr.FieldDefn(f"{name}_n", ogr.OFTInteger))
+    feature = ogr.Feature(layer.GetLayerDefn())
+    feature.SetField(0, "Main Street")
+    feature.SetField(1, 3)
+    feature.SetGeometry(ogr.CreateGeometryFromWkt("POINT (450000 300000)"))
+    layer.CreateFeature(feature)
+    if name != "crimes":  # (GDAL's rename keeps the GeoPackage's own tables in step)
+        source.ExecuteSQL(f'ALTER TABLE crimes RENAME TO "{name}"')
+    source = None  # (closes and writes the file)
+    return path
+
+
+def _added_layer(path, name: str):
+    """The layer ``name`` of the GeoPackage ``path``, added to the project."""
+    from qgis.core import QgsProject, QgsVectorLayer
+
+    layer = QgsVectorLayer(f"{path}|layername={name}", name, "ogr")
+    assert layer.isValid(), path
+    QgsProject.instance().addMapLayer(layer)
+    return layer
+
+
+def _item_tooltip(combo, row: int) -> str:
+    """The tooltip Qt shows over ``row`` of ``combo``'s open list: a real tooltip event at the
+    item, as the mouse resting on it sends ("" when none is shown)."""
+    from qgis.PyQt.QtCore import QEvent
+    from qgis.PyQt.QtGui import QHelpEvent
+    from qgis.PyQt.QtWidgets import QApplication, QToolTip
+
+    combo.showPopup()
+    view = combo.view()
+    at = view.visualRect(combo.model().index(row, 0)).center()
+    QToolTip.hideText()
+    QApplication.sendEvent(
+        view.viewport(), QHelpEvent(QEvent.Type.ToolTip, at, view.mapToGlobal(at))
+    )
+    text = QToolTip.text() if QToolTip.isVisible() else ""
+    combo.hidePopup()
+    return text
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_layer_pickers_list_a_layer_as_it_is(dock, tmp_path, case):
+    """QGIS's layer picker puts a layer's name and source into an HTML tooltip as they are
+    (QgsMapLayerModel, ToolTipRole): a GeoPackage layer named ``<img src=x>`` showed an
+    image over its item in the list. The dock's pickers show it literally, and the layer is
+    chosen as before."""
+    name = HOSTILE[case]
+    path = _hostile_gpkg(tmp_path, name)
+    layer = _added_layer(path, name)
+    for combo in (dock.hotspots_panel.source_combo, dock.release_panel.points_layer_combo):
+        combo.setLayer(layer)
+        assert combo.currentLayer() is layer and combo.currentText() == name
+        shown = _as_shown(_item_tooltip(combo, combo.currentIndex()))
+        assert shown.splitlines() == [f"{name} (Point - EPSG:27700)", layer.publicSource()], shown
+        assert str(path) in shown
+    # choosing the layer still gives the release its label fields
+    assert dock.release_panel.label_field_combo.layer() is layer
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_field_pickers_list_a_field_as_it_is(dock, tmp_path, case):
+    """QGIS's field picker puts a field's name into an HTML tooltip as it is (QgsFieldModel)."""
+    name = HOSTILE[case]
+    layer = _added_layer(_hostile_gpkg(tmp_path, name), name)
+    pickers = (
+        (dock.release_panel.label_field_combo, name, "string"),
+        (dock.hotspots_panel.choropleth_field, f"{name}_n", "integer"),  # (numbers only)
+    )
+    for combo, field, kind in pickers:
+        combo.setLayer(layer)
+        combo.setField(field)
+        assert combo.currentField() == field
+        shown = _as_shown(_item_tooltip(combo, combo.currentIndex()))
+        lines = shown.splitlines()
+        assert lines[0] == field and lines[1].lower().startswith(kind) and len(lines) == 2, shown
+
+
+def test_a_picker_shows_a_name_s_newline_on_its_line(dock, tmp_path):
+    """A layer named with a newline put a line of its own into the picker's tooltip."""
+    name = "crimes\nLeak gate: passed"
+    layer = _added_layer(_hostile_gpkg(tmp_path, "crimes"), "crimes")
+    layer.setName(name)
+    combo = dock.hotspots_panel.source_combo
+    combo.setLayer(layer)
+    shown = _item_tooltip(combo, combo.currentIndex())
+    assert shown.splitlines()[0] == "crimes\\nLeak gate: passed (Point - EPSG:27700)", shown
+
+
+def test_a_picker_shows_a_layer_s_title_and_abstract_as_they_are(dock, tmp_path):
+    """QGIS names a layer by its server title when it has one, and adds its abstract (which a
+    GeoPackage's metadata or the plugin's own layers carry): shown literally too, the
+    abstract's own lines kept (QGIS 3.38 moved both to the layer's server properties)."""
+    from crime_mapper.compat import set_layer_title_and_abstract
+
+    path = _hostile_gpkg(tmp_path, "crimes")
+    layer = _added_layer(path, "crimes")
+    set_layer_title_and_abstract(layer, "<b>Title</b>", "First <i>line</i>\nsecond & last")
+    combo = dock.release_panel.points_layer_combo
+    combo.setLayer(layer)
+    shown = _as_shown(_item_tooltip(combo, combo.currentIndex()))
+    assert shown.splitlines() == [
+        "<b>Title</b> (Point - EPSG:27700)",
+        "First <i>line</i>",
+        "second & last",
+        layer.publicSource(),
+    ], shown
+
+
+def test_a_picker_s_empty_item_has_no_tooltip_as_before(dock):
+    combo = dock.release_panel.points_layer_combo
+    combo.setLayer(None)
+    assert combo.currentIndex() == 0 and _item_tooltip(combo, 0) == ""
+
+
+#: Characters that break a label's line (Qt breaks at each), and how a name shows them.
+LINE_BREAKS = {"\n": "\\n", "\r": "\\r", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def _one_line(text: str) -> bool:
+    return not any(mark in text for mark in LINE_BREAKS)
+
+
+@pytest.mark.parametrize("mark", sorted(LINE_BREAKS))
+def test_a_label_shows_a_name_on_one_line(dock, tmp_path, dialogs, mark):
+    """A file named ``a\\nLeak gate: passed.csv`` put a line of its own into a label, which
+    read as the dock's; the labels show a name's line break escaped, on the name's line."""
+    from crime_mapper.ui.profile_dialog import ProfileDialog
+
+    escaped = LINE_BREAKS[mark]
+    gpkg = tmp_path / f"crimes{mark}Leak gate: passed.gpkg"
+    gpkg.write_bytes(b"")
+    dock.hotspots_panel.set_crimes_source(str(gpkg))
+    shown = dock.hotspots_panel.source_label.text()
+    assert shown == f"Crimes of the last load: crimes{escaped}Leak gate: passed.gpkg", ascii(shown)
+
+    missing = [tmp_path / f"history{mark}Leak gate: passed.csv", tmp_path / "2022-10.csv"]
+    dock.summaries_panel.history.setFilePath(" ".join(f'"{p}"' for p in missing))
+    shown = dock.summaries_panel.history_status.text()
+    # one line a missing file: the label's own lines kept, the name's break escaped
+    assert shown.split("\n") == [
+        f"History not found: {tmp_path}/history{escaped}Leak gate: passed.csv",
+        f"History not found: {missing[1]}",
+    ], ascii(shown)
+
+    extract = tmp_path / f"a{mark}Leak gate: passed.csv"
+    make_force_extract(extract)
+    dialog = ProfileDialog(extract_path=extract)
+    dialogs.append(dialog)
+    shown = dialog.source_label.text()
+    assert _one_line(shown) and shown.startswith(f"a{escaped}Leak gate: passed.csv: "), ascii(shown)
+
+    report = QaReport(
+        month="2022-10",
+        force=f"Leicestershire{mark}Leak gate: passed",
+        source_format="police.uk",
+        rows=100,
+        history_months=["2022-09"],
+        findings=[],
+        checks=[],
+    )
+    dock.qa_panel.show_report(report)
+    shown = dock.qa_panel.verdict_label.text()
+    assert _one_line(shown), ascii(shown)
+    assert shown.startswith(f"Leicestershire{escaped}Leak gate: passed 2022-10: "), ascii(shown)

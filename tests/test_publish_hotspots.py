@@ -243,3 +243,26 @@ def test_panel_publishes_through_the_gate(
     assert "coordinates_are_map_points" in panel.status_label.text()
     assert out.read_bytes() == before
     panel.shutdown()
+
+
+def test_panel_names_its_output_on_one_line(
+    qgis_iface, qgis_new_project, release, tmp_path, wait_until
+):
+    """The status line names the published file: a newline in its name started a line of
+    its own under the message, which could read as the dock's ("Leak gate: passed")."""
+    from crime_mapper.ui.hotspots_panel import HotspotsPanel
+
+    panel = HotspotsPanel(qgis_iface)
+    panel.release_edit.setFilePath(str(release["csv"]))
+    panel.map_points_edit.setFilePath(str(release["points_gpkg"]))
+    panel.set_crimes_source(str(release["crimes_gpkg"]))
+    panel.set_method("grid")
+    out = tmp_path / "grid\nLeak gate: passed.gpkg"
+    panel.publish_output_edit.setFilePath(str(out))
+    assert _publish(panel, wait_until)
+    assert out.exists() and panel.last_outputs.path == out
+    shown = panel.status_label.text()
+    assert "\n" not in shown and shown.endswith(
+        f"written to {tmp_path}/grid\\nLeak gate: passed.gpkg."
+    )
+    panel.shutdown()

@@ -46,11 +46,19 @@ from qgis.PyQt.QtWidgets import (
 
 from ..compat import GEOMETRY_POINT, GEOMETRY_POLYGON
 from ..core.common.layer_source import source_file
+from ..core.common.text_file import shown_line
 from ..core.common.vocabulary import CATEGORY_NAMES
 from ..core.hotspots.hexgrid import SMALLEST_SIZE_M
 from ..core.hotspots.methods import METHODS, hotspot_method
 from .task_runner import TaskRunner, notify
-from .widgets import ShownLabel, file_widget, narrow_combo, narrow_form, vocabulary_text
+from .widgets import (
+    ShownLabel,
+    file_widget,
+    narrow_combo,
+    narrow_form,
+    plain_pickers,
+    vocabulary_text,
+)
 
 if TYPE_CHECKING:
     from qgis.gui import QgisInterface
@@ -217,6 +225,7 @@ class HotspotsPanel(QWidget):
         self.choropleth_field = narrow_combo(QgsFieldComboBox(styling))
         self.choropleth_field.setFilters(QgsFieldProxyModel.Filter.Numeric)
         style_form.addRow(tr("Count or rate field"), self.choropleth_field)
+        plain_pickers(self.source_combo, self.choropleth_field)  # (names from the analyst's files)
         self.classification_combo = narrow_combo(QComboBox(styling))
         from ..qgis_bridge.renderers import CLASSIFICATION_METHODS
 
@@ -270,11 +279,12 @@ class HotspotsPanel(QWidget):
     def set_crimes_source(self, gpkg_path: Optional[str]) -> None:
         """The crimes GeoPackage of the last load (table "crimes"), or None."""
         self._crimes_source = str(gpkg_path) if gpkg_path else None
-        self._set_empty_text(
-            f"Last load: {Path(gpkg_path).name}" if gpkg_path else "The crimes of the last load"
-        )
+        # the file's name on one line (shown_line): a newline in it would start a line of
+        # its own in the label, which could read as the dock's ("Leak gate: passed")
+        name = shown_line(Path(gpkg_path).name) if gpkg_path else ""
+        self._set_empty_text(f"Last load: {name}" if gpkg_path else "The crimes of the last load")
         self.source_label.setText(
-            f"Crimes of the last load: {Path(gpkg_path).name}"
+            f"Crimes of the last load: {name}"
             if gpkg_path
             else "No load yet: choose a point layer."
         )
@@ -495,11 +505,14 @@ class HotspotsPanel(QWidget):
                 self.last_layer = add_hotspot_to_project(outputs, QgsProject.instance())
                 text = (
                     f"{outputs.title}: {outputs.cells:,} cells, {outputs.crimes:,} "
-                    f"published crimes; passed the leak gate, written to {outputs.path}."
+                    f"published crimes; passed the leak gate, written to "
+                    f"{shown_line(outputs.path)}."
                 )
                 level = Qgis.MessageLevel.Success
             except Exception as exc:  # noqa: BLE001 - shown to the user, not a Python dialog
-                text = f"Published to {outputs.path}, but adding the layer failed: {exc}"
+                text = (
+                    f"Published to {shown_line(outputs.path)}, but adding the layer failed: {exc}"
+                )
                 level = Qgis.MessageLevel.Critical
         elif isinstance(exception, Cancelled) or exception is None or task.isCanceled():
             text, level = (

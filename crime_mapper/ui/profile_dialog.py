@@ -41,6 +41,7 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
+from ..core.common.text_file import shown_line
 from ..core.load.extract_head import PREVIEW_ROWS, ExtractHead, read_extract_head
 from ..core.load.mapping_profile import (
     DEFAULT_OFFENCE_TABLE,
@@ -276,7 +277,7 @@ class ProfileDialog(QDialog):
         self.head = head
         self.source_label.setText(
             tr("{name}: {n_header} columns, {encoding}, first {n_rows} rows read").format(
-                name=head.path.name,
+                name=shown_line(head.path.name),  # (a newline in it starts no line)
                 n_header=len(head.header),
                 encoding=head.encoding,
                 n_rows=len(head.rows),

@@ -39,6 +39,7 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from ..core.common.layer_source import source_file
+from ..core.common.text_file import shown_line
 from .task_runner import TaskRunner, notify
 from .widgets import (
     ShownLabel,
@@ -328,8 +329,8 @@ class QaPanel(QWidget):
                 "{force} {month}: {verdict} ({high} high, {medium} medium, {low} low; "
                 "{n_history_months} months of history)."
             ).format(
-                force=report.force,
-                month=report.month,
+                force=shown_line(report.force),  # (read from the extract: one line)
+                month=shown_line(report.month),
                 verdict=report.verdict,
                 high=counts["high"],
                 medium=counts["medium"],

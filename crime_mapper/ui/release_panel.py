@@ -41,7 +41,7 @@ from qgis.PyQt.QtWidgets import (
 from ..core.common.layer_source import source_file
 from ..logger import get_logger
 from .task_runner import TaskRunner, notify
-from .widgets import file_paths, file_widget, narrow_combo, narrow_form, tr_noop
+from .widgets import file_paths, file_widget, narrow_combo, narrow_form, plain_pickers, tr_noop
 
 
 def tr(text: str) -> str:
@@ -132,6 +132,7 @@ class ReleasePanel(QWidget):
         self.label_field_combo.setToolTip(tr("The street or place name shown as 'On or near …'"))
         layer_form.addRow(tr("Point layer"), self.points_layer_combo)
         layer_form.addRow(tr("Label field"), self.label_field_combo)
+        plain_pickers(self.points_layer_combo, self.label_field_combo)  # (the files' names)
         self.source_pages.addWidget(layer_page)
         # page 1: a map points GeoPackage (or CSV)
         self.points_file_widget = file_widget(

@@ -19,6 +19,7 @@ from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtWidgets import QCheckBox, QFormLayout, QSpinBox
 
 from ..core.common.feedback import Feedback
+from ..core.common.text_file import shown_line
 from .publish_panel import CSV_FILTER, PublishPanel, PublishTask, tr_noop
 from .task_runner import notify, notify_warnings
 from .widgets import ShownLabel, add_row, file_paths, setting_text
@@ -201,7 +202,7 @@ class SummariesPanel(PublishPanel):
     def history_problems(self) -> list[str]:
         """Why the history field cannot be used (paths that are not there), in words."""
         return [
-            tr("History not found: {path}").format(path=p)
+            tr("History not found: {path}").format(path=shown_line(p))  # (one line each)
             for p in file_paths(self.history)
             if not Path(p).exists()
         ]

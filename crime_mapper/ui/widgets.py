@@ -11,12 +11,21 @@ from __future__ import annotations
 import html
 from typing import Any, Optional
 
-from qgis.core import QgsSettings
-from qgis.gui import QgsFileWidget
-from qgis.PyQt.QtCore import QCoreApplication, Qt
-from qgis.PyQt.QtWidgets import QComboBox, QFormLayout, QGridLayout, QLabel, QLineEdit, QWidget
+from qgis.core import QgsField, QgsMapLayer, QgsSettings, QgsVectorLayer, QgsWkbTypes
+from qgis.gui import QgsFieldComboBox, QgsFileWidget, QgsMapLayerComboBox
+from qgis.PyQt.QtCore import QCoreApplication, QEvent, QObject, Qt
+from qgis.PyQt.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGridLayout,
+    QLabel,
+    QLineEdit,
+    QToolTip,
+    QWidget,
+)
 
-from ..core.common.text_file import shown_text
+from ..compat import FIELD_NAME_ROLE, layer_abstract, layer_title
+from ..core.common.text_file import shown_line, shown_text
 from ..core.common.vocabulary import VOCABULARY_CONTEXT
 
 
@@ -179,6 +188,88 @@ def plain_tooltip(text: str) -> str:
         return text
     escaped = html.escape(text, quote=False).replace("\n", "<br>")
     return _PLAIN_TOOLTIP.format(text=escaped)
+
+
+def layer_tooltip(layer: QgsMapLayer) -> str:
+    """What QGIS's layer picker says of ``layer`` in its list's tooltip (its title or name,
+    geometry and CRS, abstract, source), as a tooltip that shows it as given: each name on a
+    line of its own (:func:`shown_line`: a newline in a name starts no line), the whole
+    through :func:`plain_tooltip`."""
+    title = shown_line(layer_title(layer) or layer.name())
+    if layer.isSpatial() and layer.crs().isValid():
+        crs = layer.crs().authid()
+        if isinstance(layer, QgsVectorLayer):
+            title += f" ({QgsWkbTypes.displayString(layer.wkbType())} - {crs})"
+        else:
+            title += f" ({crs})"
+    lines = [title]
+    abstract = layer_abstract(layer)
+    if abstract:
+        lines += [shown_line(line) for line in abstract.splitlines()]
+    lines.append(shown_line(layer.publicSource()))
+    return plain_tooltip("\n".join(lines))
+
+
+def field_tooltip(field: QgsField) -> str:
+    """What QGIS's field picker says of ``field`` in its list's tooltip (alias and name,
+    type, comment), as :func:`layer_tooltip` shows a layer's."""
+    name = f"{field.alias()} ({field.name()})" if field.alias() else field.name()
+    lines = [shown_line(name), shown_line(field.displayType(True))]
+    if field.comment():
+        lines.append(shown_line(field.comment()))
+    return plain_tooltip("\n".join(lines))
+
+
+def _picker_item_tooltip(combo: QComboBox, row: int) -> str:
+    """The plain tooltip of a QGIS picker's list item ("" for its empty or extra items, which
+    QGIS gives none either)."""
+    if isinstance(combo, QgsMapLayerComboBox):
+        layer = combo.layer(row)
+        return layer_tooltip(layer) if layer is not None else ""
+    if isinstance(combo, QgsFieldComboBox) and combo.layer() is not None:
+        name = combo.model().data(combo.model().index(row, 0), FIELD_NAME_ROLE)
+        fields = combo.layer().fields()
+        index = fields.lookupField(name) if isinstance(name, str) else -1
+        return field_tooltip(fields.at(index)) if index >= 0 else ""
+    return ""
+
+
+class _PlainItemTooltips(QObject):
+    """Shows a QGIS picker's list items' tooltips as plain text (see :func:`plain_pickers`)."""
+
+    def __init__(self, combo: QComboBox) -> None:
+        super().__init__(combo)
+        self._combo = combo
+        combo.view().viewport().installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() != QEvent.Type.ToolTip:
+            return False
+        view = self._combo.view()
+        index = view.indexAt(event.pos())  # (a QHelpEvent)
+        text = _picker_item_tooltip(self._combo, index.row()) if index.isValid() else ""
+        if not text:
+            return False  # Qt's own handling: QGIS gives these items no tooltip
+        QToolTip.showText(event.globalPos(), text, view.viewport(), view.visualRect(index))
+        return True
+
+
+def plain_pickers(*combos: QComboBox) -> None:
+    """QGIS's layer and field pickers (QgsMapLayerComboBox, QgsFieldComboBox) show their list
+    items' tooltips as plain text. Why: QGIS writes a layer's name, title, abstract and source
+    and a field's name, alias and comment into an HTML tooltip as they are (QgsMapLayerModel
+    and QgsFieldModel, ToolTipRole, 3.22 to 3.40), so a GeoPackage layer or a field named
+    ``<img src=x>`` showed an image, ``<a href=...>`` a link.
+
+    How: an event filter on the list's viewport shows :func:`layer_tooltip` /
+    :func:`field_tooltip` instead. Not a proxy model under the combo: the pickers keep a
+    pointer to their own proxy and react to its rows (QgsMapLayerComboBox's layerChanged on
+    rows added or removed), and a model between them and the combo changed the order the
+    combo saw a change in: removing the chosen layer emitted layerChanged(None) while
+    another layer was chosen. QGIS's models hold no tooltip of their own to set either
+    (their setData refuses ToolTipRole)."""
+    for combo in combos:
+        _PlainItemTooltips(combo)
 
 
 def file_paths(widget: QgsFileWidget) -> list[str]:
