@@ -515,12 +515,16 @@ def export_summaries(
     with_map: bool = False,
     feedback: Optional[Feedback] = None,
     on_assigned: Optional[Callable[[pd.DataFrame, Neighbourhoods, Assignment], None]] = None,
+    render_beside: bool = False,
 ) -> SummaryExport:
     """Summaries of ``public`` into ``<out_dir>/neighbourhoods/`` (see the module notes).
 
     ``on_assigned(public, hoods, assignment)``: called once the crimes are assigned to
     neighbourhoods, with what the SummaryExport will hold as ``table``, ``summaries.hoods``
     and ``assignment`` (a monthly release starts its web map from them there).
+    ``render_beside``: this is a process of its own (the command line, a release's process;
+    never a QGIS session), so the last pages of a large folder may be rendered and written
+    by a forked child beside this process (:class:`_PagesBeside`: the same files).
 
     ``gate(staged_folder, hoods)`` must return a report with ``passed`` and ``message()``;
     ``gate=None`` is refused: a public output without the gate is not an option.
@@ -536,16 +540,35 @@ def export_summaries(
     feedback.check()
     if on_assigned is not None:
         on_assigned(public, hoods, assignment)
-    # (after on_assigned: a monthly release forks its web map's child there, with no thread)
+    # (after on_assigned: a monthly release forks its web map's child there, with no thread;
+    # rendering beside, the views start once the pages' child is forked, which needs none)
     start_views = getattr(gate, "start_views", None)
-    views = start_views(hoods) if start_views is not None else None
+    views: list[Any] = []
+
+    def begin_views() -> None:
+        if start_views is not None and not views:
+            views.append(start_views(hoods))
+
     try:
+        if not render_beside:
+            begin_views()
         return _export_assigned(
-            public, hoods, assignment, out_dir, gate, options, teams, force_name, with_map, feedback
+            public,
+            hoods,
+            assignment,
+            out_dir,
+            gate,
+            options,
+            teams,
+            force_name,
+            with_map,
+            feedback,
+            _PagesSetUp(begin_views, render_beside),
         )
     finally:
-        if views is not None:  # (failed or cancelled: stopped and joined; else joined already)
-            views.abandon()
+        for started in views:  # (failed or cancelled: stopped and joined; else joined already)
+            if started is not None:
+                started.abandon()
 
 
 def _export_assigned(
@@ -559,30 +582,44 @@ def _export_assigned(
     force_name: str,
     with_map: bool,
     feedback: Feedback,
+    set_up: Optional[_PagesSetUp] = None,
 ) -> SummaryExport:
-    """export_summaries once the crimes are assigned: figures, files, gate, move."""
+    """export_summaries once the crimes are assigned: figures, files, gate, move. ``set_up``:
+    when the gate's views start (once a pages' child is forked), and whether one may be."""
+    set_up = set_up or _PagesSetUp(lambda: None, False)
     summaries = compute_summaries(public, hoods, assignment, options)
     feedback.set_progress(25)
     slugs = neighbourhood_slugs(hoods.names)
+    names = [f"{slug}.html" for slug in slugs[: summaries.n]]
     final = Path(out_dir) / FOLDER
     links = PageLinks(map="../map/index.html" if with_map else None)
     clean_legacy_stages(final)
     with staged_outputs() as staging:
         stage = staging.folder_for(final)
-        rows = write_tidy_csv(summaries, stage / CSV_NAME)
-        feedback.set_progress(35)
-        write_neighbourhood_gpkg(summaries, slugs, stage / GPKG_NAME)
-        feedback.set_progress(40)
         renderer = SummaryRenderer(summaries, slugs, teams, links, force_name)
-        pages = ScaledFeedback(feedback, 40, 85)
-        with _BackgroundWriter() as writer:
-            for i in range(summaries.n):
-                if i % 200 == 0:
-                    pages.check()
-                    writer.check()
-                    pages.set_progress(100.0 * i / max(1, summaries.n))
-                writer.put(stage / f"{slugs[i]}.html", renderer.render_page(i))
-            writer.put(stage / "index.html", renderer.render_index())
+        beside = _PagesBeside.start(renderer, stage, names) if set_up.render_beside else None
+        try:
+            set_up.begin_views()
+            rows = write_tidy_csv(summaries, stage / CSV_NAME)
+            feedback.set_progress(35)
+            write_neighbourhood_gpkg(summaries, slugs, stage / GPKG_NAME)
+            feedback.set_progress(40)
+            mine = beside.first if beside is not None else summaries.n
+            pages = ScaledFeedback(feedback, 40, 85)
+            with _BackgroundWriter() as writer:
+                for i in range(mine):
+                    if i % 200 == 0:
+                        pages.check()
+                        writer.check()
+                        pages.set_progress(100.0 * i / max(1, mine))
+                    writer.put(stage / names[i], renderer.render_page(i))
+                writer.put(stage / "index.html", renderer.render_index())
+            if beside is not None:
+                beside.finish(pages)  # (its error, or the caller's cancel, raised here)
+        except BaseException:
+            if beside is not None:  # (before the stage goes: it writes nothing after)
+                beside.kill()
+            raise
         feedback.set_progress(85)
         feedback.check()
         report = _named_final(gate(stage, hoods), stage, final)
@@ -600,6 +637,91 @@ def _export_assigned(
         problem_warnings(hoods),  # (worded as the web map's: said once by a release)
         table=public,
     )
+
+
+@dataclass
+class _PagesSetUp:
+    """How export_summaries' pages begin: ``begin_views()`` starts the gate's raw-side views
+    (a thread: after any child is forked), ``render_beside`` lets a child render some."""
+
+    begin_views: Callable[[], None]
+    render_beside: bool
+
+
+class _PagesBeside:
+    """The last pages of a large folder rendered and written by a forked child while this
+    process writes the tidy CSV, the GeoPackage and the first pages (issue 13/15).
+
+    Why: rendering 7,200 pages is Python that holds the interpreter's lock (some 4 s of a
+    national summaries export), while the second core has only the gate's views thread to
+    run, which shares this process's lock; a child forked once the figures are made (all it
+    needs is in memory, shared copy-on-write) renders its share on that core. Each page is
+    the renderer's output for its neighbourhood alone, so the files are the same bytes
+    whoever renders them (tests compare). Only where the caller asks (a process of its own),
+    for MIN_PAGES or more, with a free core and no other Python thread running
+    (core.common.forked); otherwise, or if the fork fails, every page is rendered here.
+
+    The child only writes pages into this export's stage folder, which is moved into place
+    after the gate or removed: its error (disk full, a page that cannot be rendered) is
+    raised here, as a page rendered here would raise it, and this process's failure or
+    cancel kills it before the stage folder goes."""
+
+    MIN_PAGES = 400  # fewer pages are rendered faster than a child is forked
+    CHILD_SHARE = 0.6  # (this process also writes the tidy CSV and the GeoPackage)
+
+    def __init__(self, call: Any, first: int) -> None:
+        self._call = call
+        self.first = first  # the child's first page; this process renders those before it
+
+    @classmethod
+    def start(cls, renderer: SummaryRenderer, stage: Path, names: list[str]) -> Any:
+        """The child rendering names[first:], or None (see the class)."""
+        from ..common import forked
+
+        n = len(names)
+        if n < cls.MIN_PAGES or not forked.available() or not forked.alone():
+            return None
+        first = n - int(n * cls.CHILD_SHARE)
+        try:
+            call = forked.ForkedCall(
+                lambda call: _render_pages(renderer, stage, names, first, call.feedback())
+            )
+        except OSError:
+            return None
+        return cls(call, first)
+
+    def finish(self, feedback: Feedback) -> int:
+        """Wait for the child's pages, checking the caller's cancel meanwhile (a cancel
+        kills it: a child busy with a page would not hear a stop before its next check):
+        how many it wrote."""
+        call, self._call = self._call, None
+        if call is None:
+            return 0
+        try:
+            while not call.ready(0.2):
+                feedback.check()
+            return int(call.result())
+        except BaseException:
+            call.kill()  # (nothing once it has answered: reaped)
+            raise
+
+    def kill(self) -> None:
+        call, self._call = self._call, None
+        if call is not None:
+            call.kill()
+
+
+def _render_pages(
+    renderer: SummaryRenderer, stage: Path, names: list[str], first: int, feedback: Feedback
+) -> int:
+    """In the pages' child: names[first:] rendered and written (how many)."""
+    with _BackgroundWriter() as writer:
+        for i in range(first, len(names)):
+            if (i - first) % 200 == 0:
+                feedback.check()
+                writer.check()
+            writer.put(stage / names[i], renderer.render_page(i))
+    return len(names) - first
 
 
 def _named_final(report: Any, stage: Path, final: Path) -> Any:

@@ -198,8 +198,9 @@ def run_summaries(
     very files (core.release.release_files.file_entry), which keep their identity when the
     folder moves into place, so the manifest does not read them again.
     ``read_beside``: this is a process of its own (the command line, a release's process;
-    never a QGIS session), so the gate may read the pages with a forked child beside it
-    (core.gate.folder_beside; the same verdict).
+    never a QGIS session), so the last pages may be rendered by a forked child and the gate
+    may read the pages with one beside it (export_summaries' ``render_beside``,
+    core.gate.folder_beside; the same files and verdict).
     ``neighbourhoods``: :func:`load_neighbourhoods` of ``source`` read already (the monthly
     release reads it while its anonymise step waits for a child), used instead of reading.
     Raises NeighbourhoodError, SummaryError, TeamError or ReleaseInputError (bad input),
@@ -268,6 +269,7 @@ def run_summaries(
         with_map=with_map,
         feedback=ScaledFeedback(feedback, 30.0, 100.0),
         on_assigned=on_assigned,
+        render_beside=read_beside,  # (a process of its own: the last pages by a child)
     )
     done.problems.extend(crimes.file_errors)
     done.problems.extend(family_notes)
