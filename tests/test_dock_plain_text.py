@@ -473,3 +473,105 @@ def test_a_label_shows_a_name_on_one_line(dock, tmp_path, dialogs, mark):
     shown = dock.qa_panel.verdict_label.text()
     assert _one_line(shown), ascii(shown)
     assert shown.startswith(f"Leicestershire{escaped}Leak gate: passed 2022-10: "), ascii(shown)
+
+
+# --- names in lists, tooltips and failure messages stay on their line ---------------------------
+#: A name that is both: a line of its own and a tag (no "/": a file's name).
+FORGED = "a\nLeak gate: passed <b>x"
+
+
+@pytest.mark.parametrize("mark", sorted(LINE_BREAKS))
+def test_the_load_list_shows_a_name_on_one_line(dock, tmp_path, mark):
+    """A file named ``a\\nLeak gate: passed.csv`` put a line of its own into the load list
+    and its tooltip; the list shows it escaped on its line, and loads the file as named."""
+    path = tmp_path / f"a{mark}Leak gate: passed <b>x.csv"
+    dock.add_inputs([str(path)])
+    item = dock.inputs_list.item(0)
+    wanted = f"{tmp_path}/a{LINE_BREAKS[mark]}Leak gate: passed <b>x.csv"
+    assert item.text() == wanted, ascii(item.text())
+    assert _as_shown(item.toolTip()) == wanted, ascii(item.toolTip())
+    assert dock.input_paths() == [str(path)]  # (the load reads the file as it is named)
+    dock.add_inputs([str(path)])  # once each, as before
+    assert dock.inputs_list.count() == 1
+
+
+def test_the_load_s_refusal_names_a_missing_file_on_one_line(dock, qgis_iface, tmp_path):
+    qgis_iface.messageBar().clear_messages()
+    missing = tmp_path / f"{FORGED}.csv"
+    dock.add_inputs([str(missing)])
+    dock.set_output_dir(str(tmp_path / "out"))
+    assert dock.start_load() is False
+    shown = _bar_shows(qgis_iface, Qgis.MessageLevel.Warning)
+    wanted = f"Crime mapper: Not found: {tmp_path}/a\\nLeak gate: passed <b>x.csv"
+    assert shown == [wanted], shown
+
+
+def test_a_recent_configuration_is_listed_on_one_line(dock, tmp_path):
+    from tests.support.monthly_config import config_file
+
+    panel = dock.guided_panel
+    path = tmp_path / f"{FORGED}.toml"
+    path.write_bytes(config_file(tmp_path).read_bytes())
+    assert panel.open_config(path)
+    combo = panel.recent_combo
+    index = combo.findData(str(path))
+    assert combo.itemText(index) == "a\\nLeak gate: passed <b>x.toml", combo.itemText(index)
+    tooltip = _as_shown(combo.itemData(index, Qt.ItemDataRole.ToolTipRole))
+    assert tooltip == f"{tmp_path}/a\\nLeak gate: passed <b>x.toml", ascii(tooltip)
+
+
+def test_the_profile_dialog_s_source_tooltip_is_one_line(qgis_iface, tmp_path, dialogs):
+    from crime_mapper.ui.profile_dialog import ProfileDialog
+
+    extract = tmp_path / f"{FORGED}.csv"
+    make_force_extract(extract)
+    dialog = ProfileDialog(extract_path=extract)
+    dialogs.append(dialog)
+    tooltip = _as_shown(dialog.source_label.toolTip())
+    assert tooltip == f"{tmp_path}/a\\nLeak gate: passed <b>x.csv", ascii(tooltip)
+
+
+def test_the_guided_release_s_result_buttons_name_a_folder_on_one_line(dock, qtbot, tmp_path):
+    """A result button's tooltip says what it opens and where: a release folder named with a
+    newline put a line of its own under it."""
+    from tests.support.monthly_config import config_file
+
+    panel = dock.guided_panel
+    assert panel.open_config(config_file(tmp_path, out=f"{FORGED}/{{month}}"))
+    panel.set_month("2022-10")
+    button = panel.step_buttons["load"]
+    assert button.isEnabled(), button.toolTip()
+    with qtbot.waitSignal(panel.releaseFinished, timeout=300_000) as blocker:
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert blocker.args == [True], panel.summary_view.toPlainText()
+    report = panel.result_buttons[("load", "report")]
+    assert report.isEnabled()
+    lines = _as_shown(report.toolTip()).split("\n")
+    folder = f"{tmp_path}/a\\nLeak gate: passed <b>x/2022-10"
+    assert len(lines) == 2 and lines[1] == f"{folder}/internal/validation_report.txt", lines
+
+
+def test_the_hotspots_tab_s_failure_names_a_file_on_one_line(
+    dock, qgis_iface, tmp_path, wait_until
+):
+    """A run that cannot open its points quotes the file: a newline in the file's name
+    started a line of its own in the status label and the message bar."""
+    qgis_iface.messageBar().clear_messages()
+    panel = dock.hotspots_panel
+    bad = tmp_path / f"{FORGED}.gpkg"
+    bad.write_bytes(b"not a GeoPackage")
+    panel.set_crimes_source(str(bad))
+    panel.set_method("grid")
+    panel.output_edit.setFilePath(str(tmp_path / "grid.gpkg"))
+    outcome: list[bool] = []
+    panel.runFinished.connect(outcome.append)
+    assert panel.start_run()
+    wait_until(lambda: bool(outcome), "the hotspot run")
+    assert outcome == [False]
+    wanted = (
+        f"Hotspots: cannot open the point layer {tmp_path}/a\\nLeak gate: passed <b>x.gpkg"
+        "|layername=crimes"
+    )
+    assert panel.status_label.text() == wanted, ascii(panel.status_label.text())
+    assert panel.status_label.textFormat() == Qt.TextFormat.PlainText
+    assert _bar_shows(qgis_iface, Qgis.MessageLevel.Critical) == [f"Crime mapper: {wanted}"]

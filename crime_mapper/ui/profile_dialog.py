@@ -283,7 +283,7 @@ class ProfileDialog(QDialog):
                 n_rows=len(head.rows),
             )
         )
-        self.source_label.setToolTip(plain_tooltip(str(head.path)))
+        self.source_label.setToolTip(plain_tooltip(shown_line(head.path)))  # (on one line)
         self._set_combo_data(self.delimiter_combo, head.delimiter, head.delimiter)
         chosen = {role: self.role_column(role) for role in ROLES}
         if propose:
