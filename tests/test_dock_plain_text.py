@@ -575,3 +575,35 @@ def test_the_hotspots_tab_s_failure_names_a_file_on_one_line(
     assert panel.status_label.text() == wanted, ascii(panel.status_label.text())
     assert panel.status_label.textFormat() == Qt.TextFormat.PlainText
     assert _bar_shows(qgis_iface, Qgis.MessageLevel.Critical) == [f"Crime mapper: {wanted}"]
+
+
+def test_the_profile_dialog_lists_a_column_on_one_line(qgis_iface, tmp_path, dialogs):
+    """An extract's header cell can hold a newline (a quoted CSV cell): the column's name put
+    a line of its own into every role's list; it is chosen and saved as it is named."""
+    import csv
+
+    from crime_mapper.ui.profile_dialog import ProfileDialog
+
+    extract = tmp_path / "extract.csv"
+    make_force_extract(extract)
+    with extract.open(newline="", encoding="utf-8") as source:
+        rows = list(csv.reader(source))
+    column = "Notes\nLeak gate: passed"
+    rows = [rows[0] + [column]] + [row + ["x"] for row in rows[1:]]
+    with extract.open("w", newline="", encoding="utf-8") as target:
+        csv.writer(target).writerows(rows)
+
+    dialog = ProfileDialog(extract_path=extract)
+    dialogs.append(dialog)
+    role, combo = next(iter(dialog.role_combos.items()))
+    index = combo.findData(column)
+    assert index > 0 and combo.itemText(index) == "Notes\\nLeak gate: passed", combo.itemText(index)
+    dialog.set_role_column(role, column)
+    assert dialog.role_column(role) == column
+    other = "Other\nLeak gate: passed"  # (a column the extract lacks, as a profile names it)
+    dialog.set_role_column(role, other)
+    assert combo.currentText() == "Other\\nLeak gate: passed" and dialog.role_column(role) == other
+    # a profile naming it, shown over an extract that lacks it
+    dialog.set_profile(dialog.profile())
+    assert dialog.role_column(role) == other, combo.currentText()
+    assert combo.currentText() == "Other\\nLeak gate: passed (not in this extract)"
