@@ -607,3 +607,25 @@ def test_the_profile_dialog_lists_a_column_on_one_line(qgis_iface, tmp_path, dia
     dialog.set_profile(dialog.profile())
     assert dialog.role_column(role) == other, combo.currentText()
     assert combo.currentText() == "Other\\nLeak gate: passed (not in this extract)"
+
+
+def test_the_hotspots_tab_refuses_an_output_under_a_file_naming_it_on_one_line(
+    dock, qgis_iface, tmp_path
+):
+    """An output whose folder is a file raised FileExistsError out of the Run button (QGIS's
+    Python error dialog, the file's name as it was); now a message naming it on one line."""
+    qgis_iface.messageBar().clear_messages()
+    panel = dock.hotspots_panel
+    crimes = _hostile_gpkg(tmp_path, "crimes")
+    panel.set_crimes_source(str(crimes))
+    panel.set_method("grid")
+    blocker = tmp_path / FORGED
+    blocker.write_text("a file, not a folder", encoding="utf-8")
+    panel.output_edit.setFilePath(str(blocker / "grid.gpkg"))
+    assert panel.start_run() is False
+    shown = _bar_shows(qgis_iface, Qgis.MessageLevel.Warning)
+    folder = f"{tmp_path}/a\\nLeak gate: passed <b>x"
+    assert shown == [f"Crime mapper: The output's folder cannot be made: {folder} (File exists)"], (
+        shown
+    )
+    assert blocker.read_text(encoding="utf-8") == "a file, not a folder"
