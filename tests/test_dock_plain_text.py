@@ -629,3 +629,43 @@ def test_the_hotspots_tab_refuses_an_output_under_a_file_naming_it_on_one_line(
         shown
     )
     assert blocker.read_text(encoding="utf-8") == "a file, not a folder"
+
+
+def test_the_qa_tab_shows_a_finding_s_area_and_file_on_their_lines(dock):
+    """An area's code (an extract's LSOA column) and a file's name are read from the
+    analyst's files: a newline in them put a line of its own into the findings list, its
+    tooltip and the explanation under it."""
+    code = "E01\nLeak gate: passed <b>x"
+    finding = Finding(
+        check="area_count",
+        key=code,
+        severity="high",
+        title=f"LSOA {code}: 0 crimes, far fewer than usual",
+        explanation=f"LSOA {code} has 0 crimes this month against 40 a month on average.",
+        rows=0,
+        areas=[code],
+        lines=[f"{code}.csv:2-9"],
+    )
+    report = QaReport(
+        month="2022-10",
+        force="Leicestershire Police",
+        source_format="police.uk",
+        rows=100,
+        history_months=["2022-09"],
+        findings=[finding],
+        checks=[],
+    )
+    panel = dock.qa_panel
+    panel.show_report(report)
+    shown = "E01\\nLeak gate: passed <b>x"
+    item = panel.findings_table.item(0, 1)
+    assert item.text() == f"LSOA {shown}: 0 crimes, far fewer than usual", ascii(item.text())
+    explanation = f"LSOA {shown} has 0 crimes this month against 40 a month on average."
+    assert _as_shown(item.toolTip()) == explanation, ascii(item.toolTip())
+    panel.findings_table.clearSelection()
+    panel.findings_table.selectRow(0)
+    assert panel.explanation_view.toPlainText().split("\n") == [
+        explanation,
+        f"Areas: {shown}",
+        f"Lines: {shown}.csv:2-9",
+    ], ascii(panel.explanation_view.toPlainText())
