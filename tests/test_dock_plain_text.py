@@ -669,3 +669,28 @@ def test_the_qa_tab_shows_a_finding_s_area_and_file_on_their_lines(dock):
         f"Areas: {shown}",
         f"Lines: {shown}.csv:2-9",
     ], ascii(panel.explanation_view.toPlainText())
+
+
+def test_the_profile_dialog_s_preview_shows_an_offence_on_one_line(qgis_iface, tmp_path, dialogs):
+    """An offence cell can hold a newline (a quoted CSV cell): it put a line of its own into
+    the preview's row, which could read as another row or as the dialog's own words."""
+    import csv
+
+    from crime_mapper.ui.profile_dialog import ProfileDialog
+
+    extract = tmp_path / "extract.csv"
+    make_force_extract(extract)
+    with extract.open(newline="", encoding="utf-8") as source:
+        rows = list(csv.reader(source))
+    offence = "Theft\nLeak gate: passed <b>x"
+    rows[3][5] = offence  # (an offence the table does not know, as in the test above)
+    with extract.open("w", newline="", encoding="utf-8") as target:
+        csv.writer(target).writerows(rows)
+
+    dialog = ProfileDialog(extract_path=extract)
+    dialogs.append(dialog)
+    assert dialog.unmapped_offences() == [offence]
+    table = dialog.preview_table
+    shown = [table.item(row, 1).text() for row in range(table.rowCount())]
+    assert "Theft\\nLeak gate: passed <b>x" in shown, shown
+    assert all(_one_line(text) for text in shown), shown

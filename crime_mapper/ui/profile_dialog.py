@@ -459,7 +459,7 @@ class ProfileDialog(QDialog):
         for i, row in enumerate(rows):
             items = [
                 QTableWidgetItem(str(row.line)),
-                QTableWidgetItem(row.value),
+                QTableWidgetItem(shown_line(row.value)),  # (a cell's newline starts no line)
                 QTableWidgetItem(row.category or "UNMAPPED"),
             ]
             for column, item in enumerate(items):
