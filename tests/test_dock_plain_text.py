@@ -473,3 +473,224 @@ def test_a_label_shows_a_name_on_one_line(dock, tmp_path, dialogs, mark):
     shown = dock.qa_panel.verdict_label.text()
     assert _one_line(shown), ascii(shown)
     assert shown.startswith(f"Leicestershire{escaped}Leak gate: passed 2022-10: "), ascii(shown)
+
+
+# --- names in lists, tooltips and failure messages stay on their line ---------------------------
+#: A name that is both: a line of its own and a tag (no "/": a file's name).
+FORGED = "a\nLeak gate: passed <b>x"
+
+
+@pytest.mark.parametrize("mark", sorted(LINE_BREAKS))
+def test_the_load_list_shows_a_name_on_one_line(dock, tmp_path, mark):
+    """A file named ``a\\nLeak gate: passed.csv`` put a line of its own into the load list
+    and its tooltip; the list shows it escaped on its line, and loads the file as named."""
+    path = tmp_path / f"a{mark}Leak gate: passed <b>x.csv"
+    dock.add_inputs([str(path)])
+    item = dock.inputs_list.item(0)
+    wanted = f"{tmp_path}/a{LINE_BREAKS[mark]}Leak gate: passed <b>x.csv"
+    assert item.text() == wanted, ascii(item.text())
+    assert _as_shown(item.toolTip()) == wanted, ascii(item.toolTip())
+    assert dock.input_paths() == [str(path)]  # (the load reads the file as it is named)
+    dock.add_inputs([str(path)])  # once each, as before
+    assert dock.inputs_list.count() == 1
+
+
+def test_the_load_s_refusal_names_a_missing_file_on_one_line(dock, qgis_iface, tmp_path):
+    qgis_iface.messageBar().clear_messages()
+    missing = tmp_path / f"{FORGED}.csv"
+    dock.add_inputs([str(missing)])
+    dock.set_output_dir(str(tmp_path / "out"))
+    assert dock.start_load() is False
+    shown = _bar_shows(qgis_iface, Qgis.MessageLevel.Warning)
+    wanted = f"Crime mapper: Not found: {tmp_path}/a\\nLeak gate: passed <b>x.csv"
+    assert shown == [wanted], shown
+
+
+def test_a_recent_configuration_is_listed_on_one_line(dock, tmp_path):
+    from tests.support.monthly_config import config_file
+
+    panel = dock.guided_panel
+    path = tmp_path / f"{FORGED}.toml"
+    path.write_bytes(config_file(tmp_path).read_bytes())
+    assert panel.open_config(path)
+    combo = panel.recent_combo
+    index = combo.findData(str(path))
+    assert combo.itemText(index) == "a\\nLeak gate: passed <b>x.toml", combo.itemText(index)
+    tooltip = _as_shown(combo.itemData(index, Qt.ItemDataRole.ToolTipRole))
+    assert tooltip == f"{tmp_path}/a\\nLeak gate: passed <b>x.toml", ascii(tooltip)
+
+
+def test_the_profile_dialog_s_source_tooltip_is_one_line(qgis_iface, tmp_path, dialogs):
+    from crime_mapper.ui.profile_dialog import ProfileDialog
+
+    extract = tmp_path / f"{FORGED}.csv"
+    make_force_extract(extract)
+    dialog = ProfileDialog(extract_path=extract)
+    dialogs.append(dialog)
+    tooltip = _as_shown(dialog.source_label.toolTip())
+    assert tooltip == f"{tmp_path}/a\\nLeak gate: passed <b>x.csv", ascii(tooltip)
+
+
+def test_the_guided_release_s_result_buttons_name_a_folder_on_one_line(dock, qtbot, tmp_path):
+    """A result button's tooltip says what it opens and where: a release folder named with a
+    newline put a line of its own under it."""
+    from tests.support.monthly_config import config_file
+
+    panel = dock.guided_panel
+    assert panel.open_config(config_file(tmp_path, out=f"{FORGED}/{{month}}"))
+    panel.set_month("2022-10")
+    button = panel.step_buttons["load"]
+    assert button.isEnabled(), button.toolTip()
+    with qtbot.waitSignal(panel.releaseFinished, timeout=300_000) as blocker:
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert blocker.args == [True], panel.summary_view.toPlainText()
+    report = panel.result_buttons[("load", "report")]
+    assert report.isEnabled()
+    lines = _as_shown(report.toolTip()).split("\n")
+    folder = f"{tmp_path}/a\\nLeak gate: passed <b>x/2022-10"
+    assert len(lines) == 2 and lines[1] == f"{folder}/internal/validation_report.txt", lines
+
+
+def test_the_hotspots_tab_s_failure_names_a_file_on_one_line(
+    dock, qgis_iface, tmp_path, wait_until
+):
+    """A run that cannot open its points quotes the file: a newline in the file's name
+    started a line of its own in the status label and the message bar."""
+    qgis_iface.messageBar().clear_messages()
+    panel = dock.hotspots_panel
+    bad = tmp_path / f"{FORGED}.gpkg"
+    bad.write_bytes(b"not a GeoPackage")
+    panel.set_crimes_source(str(bad))
+    panel.set_method("grid")
+    panel.output_edit.setFilePath(str(tmp_path / "grid.gpkg"))
+    outcome: list[bool] = []
+    panel.runFinished.connect(outcome.append)
+    assert panel.start_run()
+    wait_until(lambda: bool(outcome), "the hotspot run")
+    assert outcome == [False]
+    wanted = (
+        f"Hotspots: cannot open the point layer {tmp_path}/a\\nLeak gate: passed <b>x.gpkg"
+        "|layername=crimes"
+    )
+    assert panel.status_label.text() == wanted, ascii(panel.status_label.text())
+    assert panel.status_label.textFormat() == Qt.TextFormat.PlainText
+    assert _bar_shows(qgis_iface, Qgis.MessageLevel.Critical) == [f"Crime mapper: {wanted}"]
+
+
+def test_the_profile_dialog_lists_a_column_on_one_line(qgis_iface, tmp_path, dialogs):
+    """An extract's header cell can hold a newline (a quoted CSV cell): the column's name put
+    a line of its own into every role's list; it is chosen and saved as it is named."""
+    import csv
+
+    from crime_mapper.ui.profile_dialog import ProfileDialog
+
+    extract = tmp_path / "extract.csv"
+    make_force_extract(extract)
+    with extract.open(newline="", encoding="utf-8") as source:
+        rows = list(csv.reader(source))
+    column = "Notes\nLeak gate: passed"
+    rows = [rows[0] + [column]] + [row + ["x"] for row in rows[1:]]
+    with extract.open("w", newline="", encoding="utf-8") as target:
+        csv.writer(target).writerows(rows)
+
+    dialog = ProfileDialog(extract_path=extract)
+    dialogs.append(dialog)
+    role, combo = next(iter(dialog.role_combos.items()))
+    index = combo.findData(column)
+    assert index > 0 and combo.itemText(index) == "Notes\\nLeak gate: passed", combo.itemText(index)
+    dialog.set_role_column(role, column)
+    assert dialog.role_column(role) == column
+    other = "Other\nLeak gate: passed"  # (a column the extract lacks, as a profile names it)
+    dialog.set_role_column(role, other)
+    assert combo.currentText() == "Other\\nLeak gate: passed" and dialog.role_column(role) == other
+    # a profile naming it, shown over an extract that lacks it
+    dialog.set_profile(dialog.profile())
+    assert dialog.role_column(role) == other, combo.currentText()
+    assert combo.currentText() == "Other\\nLeak gate: passed (not in this extract)"
+
+
+def test_the_hotspots_tab_refuses_an_output_under_a_file_naming_it_on_one_line(
+    dock, qgis_iface, tmp_path
+):
+    """An output whose folder is a file raised FileExistsError out of the Run button (QGIS's
+    Python error dialog, the file's name as it was); now a message naming it on one line."""
+    qgis_iface.messageBar().clear_messages()
+    panel = dock.hotspots_panel
+    crimes = _hostile_gpkg(tmp_path, "crimes")
+    panel.set_crimes_source(str(crimes))
+    panel.set_method("grid")
+    blocker = tmp_path / FORGED
+    blocker.write_text("a file, not a folder", encoding="utf-8")
+    panel.output_edit.setFilePath(str(blocker / "grid.gpkg"))
+    assert panel.start_run() is False
+    shown = _bar_shows(qgis_iface, Qgis.MessageLevel.Warning)
+    folder = f"{tmp_path}/a\\nLeak gate: passed <b>x"
+    assert shown == [f"Crime mapper: The output's folder cannot be made: {folder} (File exists)"], (
+        shown
+    )
+    assert blocker.read_text(encoding="utf-8") == "a file, not a folder"
+
+
+def test_the_qa_tab_shows_a_finding_s_area_and_file_on_their_lines(dock):
+    """An area's code (an extract's LSOA column) and a file's name are read from the
+    analyst's files: a newline in them put a line of its own into the findings list, its
+    tooltip and the explanation under it."""
+    code = "E01\nLeak gate: passed <b>x"
+    finding = Finding(
+        check="area_count",
+        key=code,
+        severity="high",
+        title=f"LSOA {code}: 0 crimes, far fewer than usual",
+        explanation=f"LSOA {code} has 0 crimes this month against 40 a month on average.",
+        rows=0,
+        areas=[code],
+        lines=[f"{code}.csv:2-9"],
+    )
+    report = QaReport(
+        month="2022-10",
+        force="Leicestershire Police",
+        source_format="police.uk",
+        rows=100,
+        history_months=["2022-09"],
+        findings=[finding],
+        checks=[],
+    )
+    panel = dock.qa_panel
+    panel.show_report(report)
+    shown = "E01\\nLeak gate: passed <b>x"
+    item = panel.findings_table.item(0, 1)
+    assert item.text() == f"LSOA {shown}: 0 crimes, far fewer than usual", ascii(item.text())
+    explanation = f"LSOA {shown} has 0 crimes this month against 40 a month on average."
+    assert _as_shown(item.toolTip()) == explanation, ascii(item.toolTip())
+    panel.findings_table.clearSelection()
+    panel.findings_table.selectRow(0)
+    assert panel.explanation_view.toPlainText().split("\n") == [
+        explanation,
+        f"Areas: {shown}",
+        f"Lines: {shown}.csv:2-9",
+    ], ascii(panel.explanation_view.toPlainText())
+
+
+def test_the_profile_dialog_s_preview_shows_an_offence_on_one_line(qgis_iface, tmp_path, dialogs):
+    """An offence cell can hold a newline (a quoted CSV cell): it put a line of its own into
+    the preview's row, which could read as another row or as the dialog's own words."""
+    import csv
+
+    from crime_mapper.ui.profile_dialog import ProfileDialog
+
+    extract = tmp_path / "extract.csv"
+    make_force_extract(extract)
+    with extract.open(newline="", encoding="utf-8") as source:
+        rows = list(csv.reader(source))
+    offence = "Theft\nLeak gate: passed <b>x"
+    rows[3][5] = offence  # (an offence the table does not know, as in the test above)
+    with extract.open("w", newline="", encoding="utf-8") as target:
+        csv.writer(target).writerows(rows)
+
+    dialog = ProfileDialog(extract_path=extract)
+    dialogs.append(dialog)
+    assert dialog.unmapped_offences() == [offence]
+    table = dialog.preview_table
+    shown = [table.item(row, 1).text() for row in range(table.rowCount())]
+    assert "Theft\\nLeak gate: passed <b>x" in shown, shown
+    assert all(_one_line(text) for text in shown), shown

@@ -99,3 +99,18 @@ def test_quick_styles(qgis_iface, qgis_new_project, crimes_gpkg):
     assert areas.renderer().type() == "graduatedSymbol"
     assert not panel.apply_choropleth(points, "record_id")  # not polygons
     panel.shutdown()
+
+
+def test_an_output_that_cannot_be_opened_is_named_on_one_line(qgis_app, tmp_path):
+    """The Hotspots tab shows "Published to ..., but adding the layer failed: ..." with this
+    message: a file named with a newline started a line of its own there."""
+    from crime_mapper.qgis_bridge.hotspot_layers import HotspotOutputs
+    from crime_mapper.qgis_bridge.hotspot_style import hotspot_layer
+
+    path = tmp_path / "grid\nLeak gate: passed.gpkg"
+    path.write_bytes(b"not a GeoPackage")
+    outputs = HotspotOutputs("grid", path, "Grid", "", "EPSG:27700", 0, 0)
+    with pytest.raises(RuntimeError) as failed:
+        hotspot_layer(outputs)
+    wanted = f"cannot open the hotspot output {tmp_path}/grid\\nLeak gate: passed.gpkg"
+    assert str(failed.value) == wanted

@@ -519,3 +519,24 @@ def test_qgis_area_of_use_fallback_tells_a_swap_as_pyproj_does(qgis_app, monkeyp
     install_fallback()
     assert {crs: geography.area_of_use(crs) for crs in crss} == by_pyproj
     assert geography.near_uk_in_crs(lon, lat, "EPSG:27700").tolist() == [True, False]
+
+
+def test_a_layer_that_cannot_be_opened_is_named_on_one_line(qgis_app, tmp_path):
+    """The Load tab shows "Loaded, but adding the layers failed: ..." with these messages: a
+    folder named with a newline started a line of its own there, which read as the dock's."""
+    from crime_mapper.qgis_bridge.layers import rejects_layer, stop_search_layer
+
+    folder = tmp_path / "out\nLeak gate: passed"
+    folder.mkdir()
+    gpkg = folder / "crimes.gpkg"
+    gpkg.write_bytes(b"not a GeoPackage")
+    shown = f"{tmp_path}/out\\nLeak gate: passed"
+    with pytest.raises(RuntimeError) as crimes:
+        crimes_layer(gpkg)
+    assert str(crimes.value) == f"cannot open the crimes layer in {shown}/crimes.gpkg"
+    with pytest.raises(RuntimeError) as stops:
+        stop_search_layer(gpkg)
+    assert str(stops.value) == f"cannot open the stop-and-search layer in {shown}/crimes.gpkg"
+    with pytest.raises(RuntimeError) as rejects:
+        rejects_layer(folder / "rejects.csv")  # (not there)
+    assert str(rejects.value) == f"cannot open the rejects table {shown}/rejects.csv"

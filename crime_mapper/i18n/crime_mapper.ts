@@ -1036,6 +1036,11 @@
     </message>
     <message>
         <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
+        <source>The output's folder cannot be made: {folder} ({error})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
         <source>all months, or e.g. 2022-09,2022-10</source>
         <translation type="unfinished"></translation>
     </message>

@@ -33,6 +33,7 @@ from ..compat import DISTANCE_METRES, distance_unit_name
 from ..core.common.feedback import Feedback
 from ..core.common.geography import WGS84, transform
 from ..core.common.layer_source import layer_of, source_options
+from ..core.common.text_file import shown_line
 from ..core.hotspots.hexgrid import HotspotInputError
 from ..core.hotspots.points import HotspotPoints
 from ..core.hotspots.selection import parse_category, parse_months
@@ -207,7 +208,8 @@ def open_point_layer(source: Union[QgsVectorLayer, str]) -> QgsVectorLayer:
         layer = QgsVectorLayer(uri, "crimes", "ogr")
     if not layer.isValid():
         what = source.name() if isinstance(source, QgsVectorLayer) else str(source)
-        raise HotspotInputError(f"cannot open the point layer {what}")
+        # (on one line: a newline in a file's or layer's name started a line of the message)
+        raise HotspotInputError(f"cannot open the point layer {shown_line(what)}")
     return layer
 
 

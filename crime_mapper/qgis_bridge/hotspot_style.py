@@ -23,6 +23,7 @@ from qgis.core import (
 
 from ..compat import RASTER_STAT_MAX, set_layer_title_and_abstract
 from ..core.common.layer_source import source_file
+from ..core.common.text_file import shown_line
 from .layers import gpkg_uri
 from .renderers import (
     CHANGE_CLASS_FIELD,
@@ -164,7 +165,7 @@ def hotspot_layer(outputs: HotspotOutputs) -> QgsMapLayer:
     else:
         layer = QgsVectorLayer(outputs.uri, outputs.title, "ogr")
     if not layer.isValid():
-        raise RuntimeError(f"cannot open the hotspot output {outputs.path}")
+        raise RuntimeError(f"cannot open the hotspot output {shown_line(outputs.path)}")
     style_hotspot_layer(layer, outputs.kind, outputs.legend_text, outputs.title)
     return layer
 

@@ -22,6 +22,7 @@ from qgis.core import (
 
 from ..core.common import schema
 from ..core.common.layer_source import source_file
+from ..core.common.text_file import shown_line
 from .renderers import crime_type_renderer, stop_search_renderer
 
 CRIMES_TABLE = "crimes"
@@ -108,7 +109,7 @@ def crimes_layer(gpkg_path: str | os.PathLike, name: str = "Crimes") -> QgsVecto
     """The styled crimes point layer backed by the GeoPackage."""
     layer = QgsVectorLayer(gpkg_uri(gpkg_path, CRIMES_TABLE), name, "ogr")
     if not layer.isValid():
-        raise RuntimeError(f"cannot open the crimes layer in {gpkg_path}")
+        raise RuntimeError(f"cannot open the crimes layer in {shown_line(gpkg_path)}")
     style_crimes_layer(layer)
     return layer
 
@@ -119,7 +120,7 @@ def stop_search_layer(
     """The stop-and-search point layer from the same GeoPackage."""
     layer = QgsVectorLayer(gpkg_uri(gpkg_path, STOP_SEARCH_TABLE), name, "ogr")
     if not layer.isValid():
-        raise RuntimeError(f"cannot open the stop-and-search layer in {gpkg_path}")
+        raise RuntimeError(f"cannot open the stop-and-search layer in {shown_line(gpkg_path)}")
     style_stop_search_layer(layer)
     return layer
 
@@ -133,7 +134,7 @@ def rejects_layer(csv_path: str | os.PathLike, name: str = "Rejected rows") -> Q
     """
     layer = QgsVectorLayer(str(Path(csv_path)), name, "ogr")
     if not layer.isValid():
-        raise RuntimeError(f"cannot open the rejects table {csv_path}")
+        raise RuntimeError(f"cannot open the rejects table {shown_line(csv_path)}")
     apply_aliases(layer, reject_aliases())
     return layer
 

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Optional
 
 from qgis.core import Qgis, QgsProject
 from qgis.gui import QgsDockWidget
-from qgis.PyQt.QtCore import QCoreApplication, pyqtSignal
+from qgis.PyQt.QtCore import QCoreApplication, Qt, pyqtSignal
 from qgis.PyQt.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -52,6 +52,7 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
+from ..core.common.text_file import shown_line
 from ..logger import get_logger
 from .task_runner import TaskRunner, notify
 from .widgets import button_grid, file_widget, narrow_form, plain_tooltip
@@ -257,19 +258,24 @@ class CrimeMapperDock(QgsDockWidget):
 
     # --- inputs (also the API tests drive) -------------------------------------------------
     def add_inputs(self, paths: Iterable[str]) -> None:
-        """Add files, folders or zips to the list, once each, in the order given."""
+        """Add files, folders or zips to the list, once each, in the order given. Each is
+        shown on one line (shown_line: a newline in a name starts no line of its own in the
+        list or its tooltip, where "a<newline>Leak gate: passed.csv" read as the dock's
+        verdict); the path itself is kept in the item's data for the load."""
         present = set(self.input_paths())
         for path in paths:
             path = os.path.normpath(str(path))
             if path and path not in present:
-                item = QListWidgetItem(path)
-                item.setToolTip(plain_tooltip(path))
+                item = QListWidgetItem(shown_line(path))
+                item.setData(Qt.ItemDataRole.UserRole, path)
+                item.setToolTip(plain_tooltip(shown_line(path)))
                 self.inputs_list.addItem(item)
                 present.add(path)
 
     def input_paths(self) -> list[str]:
-        """The chosen inputs, in list order."""
-        return [self.inputs_list.item(i).text() for i in range(self.inputs_list.count())]
+        """The chosen inputs, in list order (as given, not as shown)."""
+        items = (self.inputs_list.item(i) for i in range(self.inputs_list.count()))
+        return [item.data(Qt.ItemDataRole.UserRole) for item in items]
 
     def clear_inputs(self) -> None:
         self.inputs_list.clear()
@@ -346,7 +352,7 @@ class CrimeMapperDock(QgsDockWidget):
         if profile is not None and not os.path.isfile(profile):
             notify(
                 self.iface,
-                tr("Mapping profile not found: {profile}").format(profile=profile),
+                tr("Mapping profile not found: {profile}").format(profile=shown_line(profile)),
                 Qgis.MessageLevel.Warning,
             )
             return
@@ -389,7 +395,7 @@ class CrimeMapperDock(QgsDockWidget):
         if missing:
             notify(
                 self.iface,
-                tr("Not found: {paths}").format(paths=", ".join(missing)),
+                tr("Not found: {paths}").format(paths=", ".join(map(shown_line, missing))),
                 Qgis.MessageLevel.Warning,
             )
             return False
@@ -401,7 +407,7 @@ class CrimeMapperDock(QgsDockWidget):
         if profile is not None and not os.path.isfile(profile):
             notify(
                 self.iface,
-                tr("Mapping profile not found: {profile}").format(profile=profile),
+                tr("Mapping profile not found: {profile}").format(profile=shown_line(profile)),
                 Qgis.MessageLevel.Warning,
             )
             return False

@@ -61,6 +61,7 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from ..core.common.json_file import parse_json_text
+from ..core.common.text_file import shown_line
 from .task_runner import TaskRunner, notify, notify_warnings
 from .widgets import (
     ShownLabel,
@@ -785,9 +786,11 @@ class GuidedReleasePanel(QScrollArea):
         self.recent_combo.clear()
         self.recent_combo.addItem(tr("Recent configurations…"), "")
         for path in self._recent():
-            self.recent_combo.addItem(Path(path).name, path)
+            # (each name on one line: a newline in it starts no line of the list or tooltip)
+            self.recent_combo.addItem(shown_line(Path(path).name), path)
             index = self.recent_combo.count() - 1
-            self.recent_combo.setItemData(index, plain_tooltip(path), Qt.ItemDataRole.ToolTipRole)
+            tooltip = plain_tooltip(shown_line(path))
+            self.recent_combo.setItemData(index, tooltip, Qt.ItemDataRole.ToolTipRole)
 
     # --- states -------------------------------------------------------------------------------
     def _on_input_changed(self, step: str) -> None:
@@ -1091,7 +1094,8 @@ class GuidedReleasePanel(QScrollArea):
             button.setEnabled(path is not None and not running)
             if path is not None:
                 tips = {k: t for k, _text, t in RESULTS[step]}
-                button.setToolTip(plain_tooltip(tr(tips[key]) + f"\n{path}"))
+                # the path on its own line: a newline in a name starts no line of its own
+                button.setToolTip(plain_tooltip(tr(tips[key]) + f"\n{shown_line(path)}"))
         self.add_layers_button.setEnabled(self._outputs is not None and not running)
 
     def open_result(self, step: str, key: str) -> Optional[Path]:

@@ -398,7 +398,18 @@ class HotspotsPanel(QWidget):
                 Qgis.MessageLevel.Warning,
             )
             return False
-        os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
+        folder = os.path.dirname(os.path.abspath(out_path))
+        try:
+            os.makedirs(folder, exist_ok=True)
+        except OSError as exc:  # (a file in its place, no permission): a message, not a crash
+            notify(
+                self.iface,
+                tr("The output's folder cannot be made: {folder} ({error})").format(
+                    folder=shown_line(folder), error=exc.strerror or exc
+                ),
+                Qgis.MessageLevel.Warning,
+            )
+            return False
 
         from ..qgis_bridge.hotspot_task import HotspotTask
 

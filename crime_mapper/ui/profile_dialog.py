@@ -283,7 +283,7 @@ class ProfileDialog(QDialog):
                 n_rows=len(head.rows),
             )
         )
-        self.source_label.setToolTip(plain_tooltip(str(head.path)))
+        self.source_label.setToolTip(plain_tooltip(shown_line(head.path)))  # (on one line)
         self._set_combo_data(self.delimiter_combo, head.delimiter, head.delimiter)
         chosen = {role: self.role_column(role) for role in ROLES}
         if propose:
@@ -326,7 +326,7 @@ class ProfileDialog(QDialog):
             return
         index = combo.findData(column)
         if index < 0:
-            combo.addItem(column, column)
+            combo.addItem(shown_line(column), column)  # (a newline in it starts no line)
             index = combo.count() - 1
         combo.setCurrentIndex(index)
 
@@ -343,13 +343,12 @@ class ProfileDialog(QDialog):
                 combo.blockSignals(True)
                 combo.clear()
                 combo.addItem(tr(NONE_TEXT), "")
-                for column in header:
-                    combo.addItem(column, column)
+                for column in header:  # (each on one line: a header cell can hold a newline)
+                    combo.addItem(shown_line(column), column)
                 wanted = chosen.get(role)
                 if wanted and combo.findData(wanted) < 0:
-                    combo.addItem(
-                        tr("{column} (not in this extract)").format(column=wanted), wanted
-                    )
+                    text = tr("{column} (not in this extract)").format(column=shown_line(wanted))
+                    combo.addItem(text, wanted)
                 combo.setCurrentIndex(max(combo.findData(wanted or ""), 0))
                 combo.blockSignals(False)
         finally:
@@ -460,7 +459,7 @@ class ProfileDialog(QDialog):
         for i, row in enumerate(rows):
             items = [
                 QTableWidgetItem(str(row.line)),
-                QTableWidgetItem(row.value),
+                QTableWidgetItem(shown_line(row.value)),  # (a cell's newline starts no line)
                 QTableWidgetItem(row.category or "UNMAPPED"),
             ]
             for column, item in enumerate(items):

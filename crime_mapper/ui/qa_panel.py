@@ -343,17 +343,17 @@ class QaPanel(QWidget):
         for row, finding in enumerate(report.findings):
             items = [
                 QTableWidgetItem(SEVERITY_TEXT[finding.severity]),
-                QTableWidgetItem(finding.title),
+                QTableWidgetItem(shown_line(finding.title)),  # (an area's code: one line)
                 QTableWidgetItem(f"{finding.rows:,}" if finding.rows else ""),
             ]
             for item in items:
-                item.setToolTip(plain_tooltip(finding.explanation))
+                item.setToolTip(plain_tooltip(shown_line(finding.explanation)))
                 item.setData(Qt.ItemDataRole.UserRole, row)
             for column, item in enumerate(items):
                 table.setItem(row, column, item)
         table.resizeColumnToContents(0)
         self.explanation_view.setPlainText(
-            report.findings[0].explanation if report.findings else "No findings."
+            shown_line(report.findings[0].explanation) if report.findings else "No findings."
         )
         if report.findings:
             table.selectRow(0)
@@ -363,14 +363,16 @@ class QaPanel(QWidget):
         if self.report is None or not rows:
             return
         finding = self.report.findings[min(rows)]
+        # each on its line: an area's code or a record's id read from a file can hold a
+        # newline, which started a line of its own under the explanation
         behind = []
         if finding.areas:
-            behind.append("Areas: " + ", ".join(finding.areas[:20]))
+            behind.append("Areas: " + ", ".join(map(shown_line, finding.areas[:20])))
         if finding.lines:
-            behind.append("Lines: " + "; ".join(finding.lines[:10]))
+            behind.append("Lines: " + "; ".join(map(shown_line, finding.lines[:10])))
         if finding.record_ids:
-            behind.append("Records: " + ", ".join(str(r) for r in finding.record_ids[:20]))
-        self.explanation_view.setPlainText("\n".join([finding.explanation] + behind))
+            behind.append("Records: " + ", ".join(map(shown_line, finding.record_ids[:20])))
+        self.explanation_view.setPlainText("\n".join([shown_line(finding.explanation)] + behind))
 
     def open_report(self) -> None:
         if self._report_html and os.path.isfile(self._report_html):
