@@ -235,6 +235,43 @@ def test_the_summaries_pages_are_read_beside_their_gate_with_the_same_files(tmp_
     assert files_in(made.out_dir) == alone
 
 
+def test_the_summaries_pages_are_rendered_beside_only_when_no_map_child_has_the_core(
+    tmp_path, monkeypatch
+):
+    """A release run beside renders the summaries' last pages in a child of their own
+    (summaries_export._PagesBeside) only when its web map is not being made in a child
+    beside them (then that child has the second core, and a third process only took turns
+    with both); the same files either way."""
+    from crime_mapper.core.monthly.release import run_monthly_release
+    from crime_mapper.core.publish import summaries_export
+
+    may_fork(monkeypatch)
+    monkeypatch.setattr(summaries_export._PagesBeside, "MIN_PAGES", 2)
+    started: list = []
+    start = summaries_export._PagesBeside.start.__func__  # type: ignore[attr-defined]
+
+    def spy(cls, *args):
+        started.append(start(cls, *args))
+        return started[-1]
+
+    monkeypatch.setattr(summaries_export._PagesBeside, "start", classmethod(spy))
+    config = publish_config(tmp_path)
+    with_map = run_monthly_release(config, MONTH, runners=step_runners(True))
+    assert started == [] and no_children()  # (the map's child had the core)
+    pages = "neighbourhoods/"
+
+    def summaries(done) -> dict[str, bytes]:  # (read now: the next run replaces them)
+        return {k: v for k, v in files_in(done.out_dir).items() if k.startswith(pages)}
+
+    assert summaries(with_map)
+    config.publish.web_map = False
+    alone = summaries(run_monthly_release(config, MONTH, runners=step_runners(False)))
+    assert started == []  # (not a release beside: every page here)
+    beside = summaries(run_monthly_release(config, MONTH, runners=step_runners(True)))
+    assert len(started) == 1 and started[0] is not None and no_children()
+    assert beside == alone and len(alone) > 10
+
+
 def test_no_child_is_forked_while_another_thread_runs(tmp_path, forks, monkeypatch):
     """A thread alive at the fork could hold a lock the child then waits on for ever: the
     map is made after the summaries instead, with the same files."""

@@ -1143,6 +1143,8 @@ def _publish_step(config, month, outputs, runners, feedback) -> StepRecord:
                 on_assigned=map_beside if publish.web_map and _beside(runners) else None,
                 hash_beside=True,  # (its large files: the manifest below lists them)
                 read_beside=_beside(runners),  # (its gate's pages: core.gate.folder_beside)
+                # (its pages rendered here when the web map's child has the second core)
+                render_beside=not (publish.web_map and _beside(runners)),
                 neighbourhoods=_read_early(opened, source),
                 with_map=publish.web_map,  # (its pages link to the map made beside them)
             )

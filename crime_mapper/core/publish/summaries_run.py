@@ -174,6 +174,7 @@ def run_summaries(
     on_assigned: Any = None,
     hash_beside: bool = False,
     read_beside: bool = False,
+    render_beside: Optional[bool] = None,
     neighbourhoods: Optional[Neighbourhoods] = None,
 ) -> Any:
     """The one summaries run behind the command line, Processing and the dock.
@@ -198,9 +199,11 @@ def run_summaries(
     very files (core.release.release_files.file_entry), which keep their identity when the
     folder moves into place, so the manifest does not read them again.
     ``read_beside``: this is a process of its own (the command line, a release's process;
-    never a QGIS session), so the last pages may be rendered by a forked child and the gate
-    may read the pages with one beside it (export_summaries' ``render_beside``,
-    core.gate.folder_beside; the same files and verdict).
+    never a QGIS session), so the gate may read the pages with a forked child beside it
+    (core.gate.folder_beside; the same verdict) and, unless ``render_beside`` is False, the
+    last pages may be rendered by one (export_summaries' ``render_beside``: the same files).
+    A monthly release making its web map in a child beside the summaries says False: that
+    child has the second core already, and a third process only took turns with both.
     ``neighbourhoods``: :func:`load_neighbourhoods` of ``source`` read already (the monthly
     release reads it while its anonymise step waits for a child), used instead of reading.
     Raises NeighbourhoodError, SummaryError, TeamError or ReleaseInputError (bad input),
@@ -269,7 +272,7 @@ def run_summaries(
         with_map=with_map,
         feedback=ScaledFeedback(feedback, 30.0, 100.0),
         on_assigned=on_assigned,
-        render_beside=read_beside,  # (a process of its own: the last pages by a child)
+        render_beside=read_beside if render_beside is None else read_beside and render_beside,
     )
     done.problems.extend(crimes.file_errors)
     done.problems.extend(family_notes)
