@@ -1282,20 +1282,25 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 
 def _refuse_blank(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
-    """UsageError naming the first argument given as spaces only (a path, a month, a title).
+    """UsageError naming the first argument given as spaces only or empty (a path, a month,
+    a title); an option whose default is empty may be given empty (it is then the default).
 
     Why: a blank value is never what the analyst meant, and each reader took it its own
     way: ``--profile "   "`` was read as a file named three spaces and refused as "cannot
-    read mapping profile : ..." with nothing to see where the name goes. Processing refuses
-    the same input in the same words (core.common.text_file.path_problem's callers)."""
+    read mapping profile : ..." with nothing to see where the name goes; an empty INPUT
+    (a script's unset variable, ``cli qa "$MONTH"``) was read as the current folder, so
+    whatever extracts lay there were checked or loaded. Processing refuses the same input
+    in the same words (core.common.text_file.path_problem's callers)."""
     command = next((a for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None)
     sub = command.choices.get(getattr(args, "command", None)) if command else None
     for action in sub._actions if sub else ():
         value = getattr(args, action.dest, None)
         values = value if isinstance(value, (list, tuple)) else [value]
-        if any(isinstance(v, str) and v and not v.strip() for v in values):
+        blank = [v for v in values if isinstance(v, str) and not v.strip() and v != action.default]
+        if blank:
             name = "/".join(action.option_strings) or action.metavar or action.dest
-            raise UsageError(f"{name} is blank (spaces only): give a value, or leave it out")
+            what = "empty" if "" in blank else "blank (spaces only)"
+            raise UsageError(f"{name} is {what}: give a value, or leave it out")
 
 
 def run_as_command(argv: Optional[Sequence[str]] = None) -> int:
