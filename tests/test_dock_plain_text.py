@@ -62,6 +62,20 @@ def _as_shown(text: str) -> str:
     return document.toPlainText()
 
 
+def _qa_report(force: str, findings: list[Finding]) -> QaReport:
+    """A QA report of October 2022 for ``force`` (a police.uk month of 100 rows, one month of
+    history) with ``findings``: what the QA tab shows."""
+    return QaReport(
+        month="2022-10",
+        force=force,
+        source_format="police.uk",
+        rows=100,
+        history_months=["2022-09"],
+        findings=findings,
+        checks=[],
+    )
+
+
 def _plain(label: QLabel, wanted: str) -> None:
     """``label`` holds ``wanted`` and shows its text as plain text."""
     assert wanted in label.text(), label.text()
@@ -175,15 +189,7 @@ def test_the_qa_tab_shows_a_force_and_an_area_as_they_are(dock, case):
         explanation=f"{name} (E02000001) had 40 crimes against a usual 12-20.",
         rows=40,
     )
-    report = QaReport(
-        month="2022-10",
-        force=f"{name} Police",
-        source_format="police.uk",
-        rows=100,
-        history_months=["2022-09"],
-        findings=[finding],
-        checks=[],
-    )
+    report = _qa_report(f"{name} Police", [finding])
     panel = dock.qa_panel
     panel.show_report(report)
     _plain(panel.verdict_label, f"{name} Police 2022-10: ")
@@ -460,15 +466,7 @@ def test_a_label_shows_a_name_on_one_line(dock, tmp_path, dialogs, mark):
     shown = dialog.source_label.text()
     assert _one_line(shown) and shown.startswith(f"a{escaped}Leak gate: passed.csv: "), ascii(shown)
 
-    report = QaReport(
-        month="2022-10",
-        force=f"Leicestershire{mark}Leak gate: passed",
-        source_format="police.uk",
-        rows=100,
-        history_months=["2022-09"],
-        findings=[],
-        checks=[],
-    )
+    report = _qa_report(f"Leicestershire{mark}Leak gate: passed", [])
     dock.qa_panel.show_report(report)
     shown = dock.qa_panel.verdict_label.text()
     assert _one_line(shown), ascii(shown)
@@ -646,15 +644,7 @@ def test_the_qa_tab_shows_a_finding_s_area_and_file_on_their_lines(dock):
         areas=[code],
         lines=[f"{code}.csv:2-9"],
     )
-    report = QaReport(
-        month="2022-10",
-        force="Leicestershire Police",
-        source_format="police.uk",
-        rows=100,
-        history_months=["2022-09"],
-        findings=[finding],
-        checks=[],
-    )
+    report = _qa_report("Leicestershire Police", [finding])
     panel = dock.qa_panel
     panel.show_report(report)
     shown = "E01\\nLeak gate: passed <b>x"

@@ -70,6 +70,28 @@ def _export(world: dict, out: Path, render_beside: bool, **more: Any) -> Any:
     )
 
 
+def _left_as_before(last: Any, before: dict[str, bytes], out: Path) -> None:
+    """The previous summaries exactly as they were, no stage folder left, no child left."""
+    assert files_in(last.folder) == before
+    assert sorted(p.name for p in out.iterdir()) == ["neighbourhoods"]  # (no stage left)
+    assert no_children()
+
+
+def _child_never_ends_a_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pages' child (another process) waits for ever on its first page, so it is still
+    rendering whatever this process does next: it can only be ended, not waited for."""
+    render = SummaryRenderer.render_page
+    parent = threading.get_native_id()
+    never = threading.Event()  # (never set)
+
+    def slow_in_the_child(self: SummaryRenderer, i: int) -> str:
+        if threading.get_native_id() != parent:
+            never.wait()
+        return render(self, i)
+
+    monkeypatch.setattr(SummaryRenderer, "render_page", slow_in_the_child)
+
+
 def test_pages_rendered_beside_are_the_files_rendered_here(
     world: dict, beside: list, tmp_path: Path
 ) -> None:
@@ -100,9 +122,7 @@ def test_an_error_in_the_childs_pages_is_raised_and_the_last_summaries_stay(
     with pytest.raises(OSError, match="No space left on device"):
         _export(world, tmp_path, True)
     assert beside[0] is not None  # (the child rendered, and failed)
-    assert files_in(last.folder) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["neighbourhoods"]  # (no stage left)
-    assert no_children()
+    _left_as_before(last, before, tmp_path)
 
 
 class _CancelAfterOwnPages(Feedback):
@@ -121,27 +141,18 @@ def test_a_cancel_while_the_child_renders_stops_it_and_the_last_summaries_stay(
     last = _export(world, tmp_path, False)
     before = files_in(last.folder)
     feedback = _CancelAfterOwnPages()
-    render, index = SummaryRenderer.render_page, SummaryRenderer.render_index
-    parent = threading.get_native_id()
-    child_waits = threading.Event()  # (never set: the child renders no page of its own)
-
-    def slow_in_the_child(self: SummaryRenderer, i: int) -> str:
-        if threading.get_native_id() != parent:
-            child_waits.wait()  # (until it is killed)
-        return render(self, i)
+    index = SummaryRenderer.render_index
+    _child_never_ends_a_page(monkeypatch)
 
     def cancel_after(self: SummaryRenderer) -> str:
         feedback.cancelled = True  # (the user cancels while the child still renders)
         return index(self)
 
-    monkeypatch.setattr(SummaryRenderer, "render_page", slow_in_the_child)
     monkeypatch.setattr(SummaryRenderer, "render_index", cancel_after)
     with pytest.raises(Cancelled):
         _export(world, tmp_path, True, feedback=feedback)
     assert beside[0] is not None
-    assert files_in(last.folder) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["neighbourhoods"]
-    assert no_children()
+    _left_as_before(last, before, tmp_path)
 
 
 def test_no_child_with_another_thread_running(
@@ -187,23 +198,13 @@ def test_an_error_here_while_the_child_renders_ends_it_and_the_last_summaries_st
 ) -> None:
     last = _export(world, tmp_path, False)
     before = files_in(last.folder)
-    render = SummaryRenderer.render_page
-    parent = threading.get_native_id()
-    child_waits = threading.Event()  # (never set: the child is ended, not waited for)
-
-    def slow_in_the_child(self: SummaryRenderer, i: int) -> str:
-        if threading.get_native_id() != parent:
-            child_waits.wait()
-        return render(self, i)
+    _child_never_ends_a_page(monkeypatch)
 
     def disk_full(*_args: Any) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(SummaryRenderer, "render_page", slow_in_the_child)
     monkeypatch.setattr(summaries_export, "write_neighbourhood_gpkg", disk_full)
     with pytest.raises(OSError, match="No space left on device"):
         _export(world, tmp_path, True)
     assert beside[0] is not None
-    assert files_in(last.folder) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["neighbourhoods"]
-    assert no_children()
+    _left_as_before(last, before, tmp_path)

@@ -272,7 +272,7 @@ def run_summaries(
         with_map=with_map,
         feedback=ScaledFeedback(feedback, 30.0, 100.0),
         on_assigned=on_assigned,
-        render_beside=read_beside if render_beside is None else read_beside and render_beside,
+        render_beside=read_beside and render_beside is not False,
     )
     done.problems.extend(crimes.file_errors)
     done.problems.extend(family_notes)
