@@ -31,9 +31,16 @@ from qgis.core import (
 from qgis.PyQt.QtCore import Qt
 
 from crime_mapper.core.monthly import toml_lite
+from crime_mapper.core.monthly.config import read_config
 from crime_mapper.core.monthly.outputs_json import outputs_from_dict, outputs_to_dict
-from crime_mapper.core.monthly.release import MonthlyOutputs, StepRecord
-from tests.support.monthly_config import MONTH, SAMPLE, cli, config_file
+from crime_mapper.core.monthly.release import (
+    LoadStep,
+    MonthlyOutputs,
+    StepRecord,
+    StepRunners,
+    run_monthly_release,
+)
+from tests.support.monthly_config import MONTH, SAMPLE, cli, config_file, quick_config
 from tests.support.processing_feedback import WarningsFeedback
 
 TIMEOUT_MS = 600_000  # a hang guard only; nothing asserts how long a run took
@@ -341,3 +348,43 @@ def test_the_dock_shows_a_warning_escaped_on_one_line(dock, qgis_iface, qtbot, t
     panel.restore()
     assert f"\n    Warning: {escaped(said)}\n" in panel.summary_view.toPlainText()
     assert [step.warnings for step in panel._outputs.steps if step.name == "check"] == [[said]]
+
+
+def test_a_release_run_step_by_step_keeps_a_warning_exactly_as_said(tmp_path):
+    """As the dock runs it one step at a time: the earlier steps' results go through JSON
+    (core.monthly.outputs_json, as the dock hands them to the next step's process) and the
+    manifest written at the end holds the warning as said."""
+    path, said = said_config(tmp_path)
+    config = read_config(path)
+    first = run_monthly_release(config, MONTH, runners=StepRunners(), steps=("load", "check"))
+    handed = outputs_from_dict(json.loads(json.dumps(outputs_to_dict(first))))
+    assert handed.warning_lines() == [f"check: {escaped(said)}"]
+    rest = ("anonymise", "hotspots", "publish")
+    done = run_monthly_release(config, MONTH, runners=StepRunners(), steps=rest, previous=handed)
+    manifest = json.loads(done.manifest.read_text(encoding="utf-8"))
+    assert [step["warnings"] for step in manifest["steps"] if step["step"] == "check"] == [[said]]
+
+
+class SayingRunners(StepRunners):
+    """The plain step runners, whose load also says ``extra`` after the real load's
+    warnings. Why: no step of the bundled month gives two warnings that differ only in how a
+    control character is written, as files named ``a`` + newline + ``b.csv`` and ``a\\nb.csv``
+    (a backslash and an n) would."""
+
+    def __init__(self, extra: list[str]) -> None:
+        super().__init__()
+        self.extra = extra
+
+    def load(self, *args, **kwargs) -> LoadStep:
+        made = super().load(*args, **kwargs)
+        made.warnings += self.extra
+        return made
+
+
+def test_warnings_are_said_once_exactly_when_their_texts_are_the_same(tmp_path):
+    extra = ["a\nb.csv: not read", "a\\nb.csv: not read", "a\nb.csv: not read"]
+    done = run_monthly_release(quick_config(tmp_path), MONTH, runners=SayingRunners(extra))
+    # two texts, the first said twice: each kept, once
+    assert done.step("load").warnings == extra[:2]
+    # (shown alike, each on one line: the manifest tells them apart)
+    assert done.warning_lines() == ["load: a\\nb.csv: not read"] * 2
