@@ -31,9 +31,16 @@ from qgis.core import (
 from qgis.PyQt.QtCore import Qt
 
 from crime_mapper.core.monthly import toml_lite
+from crime_mapper.core.monthly.config import read_config
 from crime_mapper.core.monthly.outputs_json import outputs_from_dict, outputs_to_dict
-from crime_mapper.core.monthly.release import MonthlyOutputs, StepRecord
-from tests.support.monthly_config import MONTH, SAMPLE, cli, config_file
+from crime_mapper.core.monthly.release import (
+    LoadStep,
+    MonthlyOutputs,
+    StepRecord,
+    StepRunners,
+    run_monthly_release,
+)
+from tests.support.monthly_config import MONTH, SAMPLE, cli, config_file, quick_config
 from tests.support.processing_feedback import WarningsFeedback
 
 TIMEOUT_MS = 600_000  # a hang guard only; nothing asserts how long a run took
@@ -229,3 +236,155 @@ def test_the_dock_shows_the_releases_warnings(dock, qgis_iface, qtbot, tmp_path)
     # the results saved in the project keep them (read again, the summary still shows them)
     panel.restore()
     assert f"    Warning: {RING}" in panel.summary_view.toPlainText()
+
+
+# --- warnings kept as said, shown escaped ---------------------------------------------------
+# A release QA history file whose folder's name holds a tab and whose own name holds a
+# newline and a C1 control (NEL), holding the release month itself: the check step warns
+# that the month was left out, naming the file as its name is. The manifest keeps that text
+# exactly (it had the escaped text, a literal backslash-n for the newline: a silently
+# changed value in the release's record of itself); what a person reads shows it escaped,
+# on one line. Hotspots and publishing are off (they have nothing to do with it).
+
+
+def said_config(tmp_path: Path) -> tuple[Path, str]:
+    """(the configuration, the check step's warning as said) for the history file above."""
+    path = config_file(tmp_path)
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    history = json.loads(
+        (SAMPLE / "qa" / "leicester-city-2021-10-to-2022-09.qa_history.json").read_text(
+            encoding="utf-8"
+        )
+    )
+    folder = tmp_path / "qa\thistory"
+    folder.mkdir()
+    later = folder / "release\nmonth\x85.qa_history.json"
+    later.write_text(json.dumps([dict(history[-1], month=MONTH)]), encoding="utf-8")
+    data["qa"]["history"].append(str(later))
+    data["hotspots"]["enabled"] = False
+    data["publish"].update(web_map=False, summaries=False, project=False)
+    path.write_text(toml_lite.dumps(data), encoding="utf-8")
+    said = (
+        f"history month left out: {MONTH} from {later}: not before the release month "
+        f"{MONTH}, left out"
+    )
+    return path, said
+
+
+def escaped(text: str) -> str:
+    """``text`` as a screen shows it on one line: its tab, newline and NEL written out."""
+    for char, shown in (("\t", "\\t"), ("\n", "\\n"), ("\x85", "\\x85")):
+        text = text.replace(char, shown)
+    return text
+
+
+@pytest.fixture(scope="module")
+def said_release(tmp_path_factory):
+    """(the release folder, the command line's run, the check step's warning as said)."""
+    tmp = tmp_path_factory.mktemp("said")
+    path, said = said_config(tmp)
+    return tmp / "out" / MONTH, cli("release", path, "--month", MONTH), said
+
+
+def test_the_manifest_keeps_a_warning_exactly_as_said(said_release):
+    out, run, said = said_release
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    warnings = {step["step"]: step["warnings"] for step in manifest["steps"]}
+    assert warnings["check"] == [said]
+    assert "\n" in said and "\t" in said and "\x85" in said  # (what the test is about)
+
+
+def test_the_command_line_shows_a_warning_escaped_on_one_line(said_release):
+    _out, run, said = said_release
+    summary = run.stdout.split("- check: done", 1)[1].split("- anonymise:", 1)[0]
+    assert f"\n    Warning: {escaped(said)}\n" in summary, run.stdout
+    assert f"\ncrime_mapper: warning: check: {escaped(said)}\n" in run.stderr, run.stderr
+    # no part of the file's name starts a line of its own
+    lines = run.stdout.splitlines() + run.stderr.splitlines()
+    assert not [line for line in lines if line.startswith(("month", "history.qa"))], lines
+
+
+def test_processing_shows_a_warning_escaped_on_one_line(
+    provider, qgis_new_project, qtbot, tmp_path
+):
+    algorithm = (
+        QgsApplication.processingRegistry().algorithmById("crime_mapper:monthly_release").create()
+    )
+    context = QgsProcessingContext()
+    context.setProject(QgsProject.instance())
+    feedback = WarningsFeedback()
+    path, said = said_config(tmp_path)
+    task = QgsProcessingAlgRunnerTask(
+        algorithm, {"CONFIG": str(path), "MONTH": MONTH}, context, feedback
+    )
+    outcome: list[tuple[bool, dict]] = []
+    task.executed.connect(lambda ok, results: outcome.append((ok, results)))
+    QgsApplication.taskManager().addTask(task)
+    qtbot.waitUntil(lambda: bool(outcome), timeout=TIMEOUT_MS)
+    ok, results = outcome[0]
+    assert ok, feedback.warnings
+    assert feedback.warnings == [f"check: {escaped(said)}"]
+    assert f"\n    Warning: {escaped(said)}\n" in results["SUMMARY"]
+    manifest = json.loads(Path(results["MANIFEST"]).read_text(encoding="utf-8"))
+    assert [step["warnings"] for step in manifest["steps"] if step["step"] == "check"] == [[said]]
+
+
+def test_the_dock_shows_a_warning_escaped_on_one_line(dock, qgis_iface, qtbot, tmp_path):
+    """On the message bar and in the release's summary, also once the results are read back
+    from the project (saved as said: the manifest's text, read back the same)."""
+    panel = dock.guided_panel
+    path, said = said_config(tmp_path)
+    assert panel.open_config(path)
+    panel.set_month(MONTH)
+    qgis_iface.messageBar().clear_messages()
+    with qtbot.waitSignal(panel.releaseFinished, timeout=TIMEOUT_MS) as blocker:
+        qtbot.mouseClick(panel.run_button, Qt.MouseButton.LeftButton)
+    assert blocker.args == [True], panel.summary_view.toPlainText()
+    bar = qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Warning)
+    assert _holding(bar, f"Release warning: check: {escaped(said)}"), bar
+    assert f"\n    Warning: {escaped(said)}\n" in panel.summary_view.toPlainText()
+    assert [step.warnings for step in panel._outputs.steps if step.name == "check"] == [[said]]
+    panel.restore()
+    assert f"\n    Warning: {escaped(said)}\n" in panel.summary_view.toPlainText()
+    assert [step.warnings for step in panel._outputs.steps if step.name == "check"] == [[said]]
+
+
+def test_a_release_run_step_by_step_keeps_a_warning_exactly_as_said(tmp_path):
+    """As the dock runs it one step at a time: the earlier steps' results go through JSON
+    (core.monthly.outputs_json, as the dock hands them to the next step's process) and the
+    manifest written at the end holds the warning as said."""
+    path, said = said_config(tmp_path)
+    config = read_config(path)
+    first = run_monthly_release(config, MONTH, runners=StepRunners(), steps=("load", "check"))
+    handed = outputs_from_dict(json.loads(json.dumps(outputs_to_dict(first))))
+    assert handed.warning_lines() == [f"check: {escaped(said)}"]
+    rest = ("anonymise", "hotspots", "publish")
+    done = run_monthly_release(config, MONTH, runners=StepRunners(), steps=rest, previous=handed)
+    manifest = json.loads(done.manifest.read_text(encoding="utf-8"))
+    assert [step["warnings"] for step in manifest["steps"] if step["step"] == "check"] == [[said]]
+
+
+class SayingRunners(StepRunners):
+    """The plain step runners, whose load also says ``extra`` after the real load's
+    warnings. Why: no step of the bundled month gives two warnings that differ only in how a
+    control character is written, as files named ``a`` + newline + ``b.csv`` and ``a\\nb.csv``
+    (a backslash and an n) would."""
+
+    def __init__(self, extra: list[str]) -> None:
+        super().__init__()
+        self.extra = extra
+
+    def load(self, *args, **kwargs) -> LoadStep:
+        made = super().load(*args, **kwargs)
+        made.warnings += self.extra
+        return made
+
+
+def test_warnings_are_said_once_exactly_when_their_texts_are_the_same(tmp_path):
+    extra = ["a\nb.csv: not read", "a\\nb.csv: not read", "a\nb.csv: not read"]
+    done = run_monthly_release(quick_config(tmp_path), MONTH, runners=SayingRunners(extra))
+    # two texts, the first said twice: each kept, once
+    assert done.step("load").warnings == extra[:2]
+    # (shown alike, each on one line: the manifest tells them apart)
+    assert done.warning_lines() == ["load: a\\nb.csv: not read"] * 2

@@ -129,7 +129,10 @@ class StepRecord:
     monthly release dropped them, so an analyst publishing the month was never told what
     the published pages left out. The command line, Processing and the dock show them and
     the manifest keeps them; a warning an earlier step of the release already gave is not
-    repeated (:func:`unsaid_warnings`)."""
+    repeated (:func:`unsaid_warnings`). Kept as said, never escaped here: the manifest
+    recorded a file's name holding a newline with a literal backslash-n (a changed value in
+    the release's record of itself); they are escaped where shown, one line each
+    (:meth:`MonthlyOutputs.warning_lines`, :meth:`MonthlyOutputs.summary_text`)."""
 
     name: str
     status: str  # "done" | "not run" | "skipped"
@@ -234,16 +237,17 @@ class MonthlyOutputs:
         self, per_step: Optional[int] = None, steps: Optional[Sequence[str]] = None
     ) -> list[str]:
         """Every step's warnings as ``<step>: <warning>``, in step order: the one list the
-        command line, Processing and the dock show. ``per_step``: at most that many of each
-        step's, then one line saying how many more (all are in the manifest). ``steps``:
-        only these steps' (the dock's run of one step: the earlier ones were shown when
-        they ran)."""
+        command line, Processing and the dock show, each warning on one line (shown_line: a
+        newline in a file's name starts no line of its own). ``per_step``: at most that many
+        of each step's, then one line saying how many more (all are in the manifest).
+        ``steps``: only these steps' (the dock's run of one step: the earlier ones were
+        shown when they ran)."""
         lines: list[str] = []
         for record in self.steps:
             if steps is not None and record.name not in steps:
                 continue
             shown = record.warnings if per_step is None else record.warnings[:per_step]
-            lines += [f"{record.name}: {text}" for text in shown]
+            lines += [f"{record.name}: {shown_line(text)}" for text in shown]
             more = len(record.warnings) - len(shown)
             if more:
                 lines.append(
@@ -260,7 +264,7 @@ class MonthlyOutputs:
             head = f"- {record.name}: {record.status}"
             lines.append(head + (f" ({shown_line(record.note)})" if record.note else ""))
             shown = record.warnings[:WARNINGS_SHOWN]
-            lines += [f"    Warning: {text}" for text in shown]
+            lines += [f"    Warning: {shown_line(text)}" for text in shown]
             if len(record.warnings) > len(shown):
                 lines.append(
                     f"    ({len(record.warnings) - len(shown):,} more warnings: every one is "
@@ -648,7 +652,8 @@ def _run_steps(config, month, outputs, runners, feedback, steps, notify) -> None
         except Exception as exc:  # noqa: BLE001 - turned into the reason and what to do
             notify(step, "failed")
             raise _failure(step, exc) from exc
-        record.warnings = unsaid_warnings([shown_line(t) for t in record.warnings], outputs.steps)
+        # (kept as said, as the manifest records them: see StepRecord)
+        record.warnings = unsaid_warnings([str(t) for t in record.warnings], outputs.steps)
         outputs.steps.append(record)
         notify(step, record.status)
         if step == "load":  # (the crimes are read: the hotspot sizes asked before the rest)
