@@ -39,6 +39,7 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from ..core.common.layer_source import source_file
+from ..core.common.text_file import shown_line
 from ..logger import get_logger
 from .task_runner import TaskRunner, notify
 from .widgets import file_paths, file_widget, narrow_combo, narrow_form, plain_pickers, tr_noop
@@ -401,7 +402,7 @@ class ReleasePanel(QWidget):
             qa_report=self.qa_report_path,
         )
         self.summary_view.setPlainText("Anonymising…")
-        LOG.info(f"Anonymise started -> {output_dir}")
+        LOG.info(f"Anonymise started -> {shown_line(output_dir)}")
         self._runner.start(task)
         return True
 
