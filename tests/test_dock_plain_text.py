@@ -687,8 +687,8 @@ def test_the_profile_dialog_s_preview_shows_an_offence_on_one_line(qgis_iface, t
 
 
 def test_the_log_names_a_load_s_output_folder_on_one_line(dock, tmp_path, repo_root, wait_until):
-    """ "Load started: 1 input(s) -> ..." in the plugin's log printed an output folder named
-    ``out\\nLeak gate: passed`` on two lines, the second read as the plugin's own."""
+    """The plugin's log line "Load started: 1 input(s) -> FOLDER" printed an output folder
+    named ``out\\nLeak gate: passed`` on two lines, the second read as the plugin's own."""
     import logging
 
     from crime_mapper.logger import get_logger

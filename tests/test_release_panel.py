@@ -222,3 +222,17 @@ def test_the_log_names_a_release_folder_on_one_line(
     assert summary.count("Leak gate: passed") == 1, summary  # (the gate's own line alone)
     assert f"Public CSV: {shown}/2022-10-leicestershire-street.csv" in summary, summary
     assert panel.summary_view.toPlainText().splitlines() == summary
+
+
+def test_a_new_salt_is_named_on_one_line(panel, qgis_iface, tmp_path):
+    """The message bar's "New salt written to PATH" printed a folder named ``secret\\nLeak
+    gate: passed`` on two lines, the second read as the plugin's."""
+    folder = tmp_path / "secret\nLeak gate: passed"
+    folder.mkdir()
+    assert panel.create_salt(str(folder / "new.salt")) is True
+    infos = qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Info)
+    shown = f"{tmp_path}/secret\\nLeak gate: passed/new.salt"
+    assert [m for m in infos if "New salt" in m] == [
+        f"Crime mapper:New salt written to {shown} (readable only by you). Keep it secret, "
+        "outside the release folder, and back it up: every Crime ID depends on it."
+    ], infos

@@ -317,7 +317,7 @@ class ReleasePanel(QWidget):
             tr(
                 "New salt written to {path} (readable only by you). Keep it secret, outside the "
                 "release folder, and back it up: every Crime ID depends on it."
-            ).format(path=path),
+            ).format(path=shown_line(path)),  # (a newline in it starts no line)
             Qgis.MessageLevel.Info,
         )
         return True
