@@ -18,6 +18,7 @@ from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QAction, QMenu, QToolBar, QWidget
 
 from . import ICON_PATH
+from .core.common.text_file import shown_line
 from .logger import get_logger
 
 LOG = get_logger()
@@ -182,7 +183,7 @@ def _install_translator(
         return None
     translator = QTranslator()
     if not translator.load(str(path)):
-        LOG.warning("could not load the translation %s", path)
+        LOG.warning("could not load the translation %s", shown_line(path))  # (one line)
         return None
     QCoreApplication.installTranslator(translator)
     return translator

@@ -684,3 +684,35 @@ def test_the_profile_dialog_s_preview_shows_an_offence_on_one_line(qgis_iface, t
     shown = [table.item(row, 1).text() for row in range(table.rowCount())]
     assert "Theft\\nLeak gate: passed <b>x" in shown, shown
     assert all(_one_line(text) for text in shown), shown
+
+
+def test_the_log_names_a_load_s_output_folder_on_one_line(dock, tmp_path, repo_root, wait_until):
+    """The plugin's log line "Load started: 1 input(s) -> FOLDER" printed an output folder
+    named ``out\\nLeak gate: passed`` on two lines, the second read as the plugin's own."""
+    import logging
+
+    from crime_mapper.logger import get_logger
+
+    lines: list[str] = []
+
+    class Lines(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(record.getMessage())
+
+    out = tmp_path / "out\nLeak gate: passed"
+    dock.add_inputs(
+        [str(repo_root / "sample_data/police-uk/2022-07/2022-07-northumbria-street.csv")]
+    )
+    dock.set_output_dir(str(out))
+    outcomes: list[bool] = []
+    dock.loadFinished.connect(outcomes.append)
+    handler = Lines()
+    get_logger().addHandler(handler)
+    try:
+        assert dock.start_load() is True
+        wait_until(lambda: bool(outcomes), "the dock's load to finish")
+    finally:
+        get_logger().removeHandler(handler)
+    assert outcomes == [True], dock.report_view.toPlainText()
+    assert lines[0] == f"Load started: 1 input(s) -> {tmp_path}/out\\nLeak gate: passed"
+    assert (out / "crimes.gpkg").is_file()  # (written where it was asked to be)

@@ -480,3 +480,19 @@ def test_the_tab_warms_up_when_shown_not_when_qgis_starts(dock, qtbot):
     dock.tabs.setCurrentWidget(panel)
     qtbot.waitUntil(panel.isVisible)
     assert panel._warmed_up is True
+
+
+def test_done_names_a_release_folder_on_one_line(dock, qtbot, qgis_iface, tmp_path):
+    """The message bar's "Done: FOLDER" printed a release folder named ``out\\nLeak gate:
+    passed`` on two lines, the second read as the plugin's own."""
+    from qgis.core import Qgis
+
+    panel = dock.guided_panel
+    assert panel.open_config(config_file(tmp_path, out="out\nLeak gate: passed/{month}"))
+    panel.set_month(MONTH)
+    qgis_iface.messageBar().clear_messages()
+    _run_step(qtbot, panel, "load")
+    done = [
+        m for m in qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Success) if "Done" in m
+    ]
+    assert done == [f"Crime mapper:Done: {tmp_path}/out\\nLeak gate: passed/{MONTH}"], done

@@ -192,6 +192,28 @@ def test_an_extract_month_left_out_is_named_with_its_file(tmp_path, capsys):
     assert f"history month left out: {line}" in capsys.readouterr().err
 
 
+def test_a_month_left_out_names_its_file_on_one_line(tmp_path, capsys):
+    """The note names the file a month came from; a file in a folder named ``out\\nLeak
+    gate: passed`` put a line of its own into the QA panel's bar, Processing's warnings and
+    the command line's, which read as the program's."""
+    import shutil
+
+    police = faults.SAMPLES / "police-uk"
+    current = police / "2022-09" / "2022-09-leicestershire-street.csv"
+    folder = tmp_path / "out\nLeak gate: passed"
+    folder.mkdir()
+    later = folder / "2022-10-leicestershire-street.csv"
+    shutil.copy(police / "2022-10" / "2022-10-leicestershire-street.csv", later)
+    history = [str(police / "history" / "leicester-city-2021-10-to-2022-08.zip"), str(later)]
+    out = tmp_path / "qa"
+    assert main(["qa", str(current), "--history", *history, "--out", str(out)]) == 0
+    report = json.loads((out / "qa_report.json").read_text(encoding="utf-8"))
+    shown = f"{tmp_path}/out\\nLeak gate: passed/2022-10-leicestershire-street.csv"
+    line = f"2022-10 from {shown}: not before the release month 2022-09, left out"
+    assert report["history_left_out"] == [line]
+    assert f"history month left out: {line}\n" in capsys.readouterr().err
+
+
 def test_the_qa_on_tables_names_the_months_it_leaves_out(base, month):
     """run_release_qa itself (profiles or a crimes table as history) says what it left out."""
     profiles = read_profiles_json(json.dumps(base + [{**base[0], "month": "2022-11"}]))

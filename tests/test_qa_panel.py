@@ -131,3 +131,22 @@ def test_dock_has_the_qa_tab(qgis_iface):
     finally:
         dock.shutdown()
         dock.deleteLater()
+
+
+def test_when_views_name_their_folder_on_one_line(panel, qgis_iface, tmp_path, wait_until):
+    """The message bar's "When views written: PATH" printed a folder named ``out\\nLeak
+    gate: passed`` on two lines, the second read as the plugin's."""
+    from crime_mapper.core.load.mapping_profile import MappingProfile
+
+    load = run_load(
+        [faults.BUNDLED_RAW], tmp_path / "load", profile=MappingProfile.load(faults.BUNDLED_PROFILE)
+    )
+    panel.set_crimes_source(str(load.gpkg))
+    panel.set_output_dir(str(tmp_path / "out\nLeak gate: passed"))
+    panel.when_combo.setCurrentIndex(0)
+    done = _wait(panel.whenFinished, lambda: panel.start_when_views(open_page=False), wait_until)
+    assert done is True
+    shown = f"{tmp_path}/out\\nLeak gate: passed/when.html"
+    infos = qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Info)
+    assert [m for m in infos if "When views" in m] == [f"Crime mapper:When views written: {shown}"]
+    assert (tmp_path / "out\nLeak gate: passed" / "when.html").is_file()

@@ -5,6 +5,7 @@ from a layer), adding the styled public layer and reporting through the message 
 from __future__ import annotations
 
 import json
+import logging
 import stat
 from pathlib import Path
 
@@ -182,3 +183,56 @@ def test_panel_derives_map_points_from_police_uk_history(
     manifest = json.loads((tmp_path / "release" / "release_manifest.json").read_text())
     assert manifest["inputs"]["map_points"]["files"][0]["name"] == "2022-10.zip"
     assert manifest["inputs"]["map_points"]["sources"] == ["police.uk history"]
+
+
+class _Lines(logging.Handler):
+    """Every line the plugin's logger writes, as its handlers are given it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record.getMessage())
+
+
+def test_the_log_names_a_release_folder_on_one_line(
+    panel, qgis_new_project, release_inputs, tmp_path, wait_until
+):
+    """A release folder named ``out\\nLeak gate: passed`` put "Leak gate: passed" on a line
+    of its own in the plugin's log ("Anonymise started -> ...") and in the summary ("Public
+    CSV: ..."), where it read as the gate's verdict; each names the folder on its line."""
+    from crime_mapper.logger import get_logger
+
+    out = tmp_path / "out\nLeak gate: passed"
+    shown = f"{tmp_path}/out\\nLeak gate: passed"
+    panel.set_crimes_source(release_inputs["crimes"])
+    panel.set_points_file(str(release_inputs["points"]))
+    panel.set_salt_path(str(release_inputs["salt"]))
+    panel.set_output_dir(str(out))
+    lines = _Lines()
+    get_logger().addHandler(lines)
+    try:
+        outcomes = _run(panel, wait_until)
+    finally:
+        get_logger().removeHandler(lines)
+    assert outcomes == [True], panel.summary_view.toPlainText()
+    assert lines.records[0] == f"Anonymise started -> {shown}"
+    summary = lines.records[1].splitlines()
+    assert summary.count("Leak gate: passed") == 1, summary  # (the gate's own line alone)
+    assert f"Public CSV: {shown}/2022-10-leicestershire-street.csv" in summary, summary
+    assert panel.summary_view.toPlainText().splitlines() == summary
+
+
+def test_a_new_salt_is_named_on_one_line(panel, qgis_iface, tmp_path):
+    """The message bar's "New salt written to PATH" printed a folder named ``secret\\nLeak
+    gate: passed`` on two lines, the second read as the plugin's."""
+    folder = tmp_path / "secret\nLeak gate: passed"
+    folder.mkdir()
+    assert panel.create_salt(str(folder / "new.salt")) is True
+    infos = qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Info)
+    shown = f"{tmp_path}/secret\\nLeak gate: passed/new.salt"
+    assert [m for m in infos if "New salt" in m] == [
+        f"Crime mapper:New salt written to {shown} (readable only by you). Keep it secret, "
+        "outside the release folder, and back it up: every Crime ID depends on it."
+    ], infos

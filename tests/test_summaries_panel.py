@@ -208,3 +208,30 @@ def test_a_missing_history_file_is_shown_inline_and_stops_the_run(dock_panel, re
     assert not (tmp_path / "out").exists() and panel.last_outcome == ""
     panel.history.setFilePath(str(HISTORY_ZIP))
     assert not panel.history_status.isVisibleTo(panel)
+
+
+def test_the_done_message_names_the_folder_and_atlas_on_one_line(
+    qgis_iface, release, tmp_path, wait_until
+):
+    """The message bar's "Summaries of N neighbourhoods written to FOLDER. PDF atlas: PDF."
+    printed a folder named ``out\\nLeak gate: passed`` raw: each name broke its line."""
+    panel = SummariesPanel(qgis_iface)
+    out = tmp_path / "out\nLeak gate: passed"
+    _fill(panel, release, out)
+    panel.atlas.setChecked(True)
+    qgis_iface.messageBar().clear_messages()
+    panel.start()
+    wait_until(lambda: not panel._runner.is_running(), "the summaries task")
+    assert panel.last_outcome == "completed", panel.last_outcome
+    done = [
+        m
+        for m in qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Success)
+        if "neighbourhoods written to" in m
+    ]
+    assert len(done) == 1 and "\n" not in done[0], done
+    shown = f"{tmp_path}/out\\nLeak gate: passed"
+    assert f"written to {shown}/neighbourhoods. PDF atlas: {shown}/" in done[0], done
+    QgsProject.instance().removeMapLayers(
+        [layer.id() for layer in QgsProject.instance().mapLayersByName("Neighbourhood summaries")]
+    )
+    panel.shutdown()

@@ -182,3 +182,30 @@ def test_pdf_atlas_pages_checked_as_images(release, tmp_path, qgis_app):
             )
     # the provider's algorithm list includes the new algorithm
     assert QgsApplication.processingRegistry() is not None
+
+
+def test_an_atlas_whose_neighbourhoods_do_not_open_names_the_folder_on_one_line(
+    release, tmp_path, qgis_app
+):
+    """The summaries' folder named ``out\\nLeak gate: passed``: "The PDF atlas failed: ..."
+    (Processing, the dock) printed it on two lines, the second read as the plugin's own."""
+    from crime_mapper.core.publish.summaries_export import GPKG_NAME
+    from crime_mapper.core.publish.summaries_run import read_release, run_summaries
+    from crime_mapper.qgis_bridge.atlas import export_atlas
+    from tests.support.summaries_release import msoa_source
+
+    root = Path(__file__).resolve().parent.parent / "sample_data" / "force"
+    done = run_summaries(
+        [root / "2022-10-leicestershire-force-extract.csv"],
+        release["points"],
+        release["csv"],
+        tmp_path / "out\nLeak gate: passed",
+        msoa_source(),
+        profile_path=root / "leicestershire-force-extract.profile.json",
+    )
+    (done.folder / GPKG_NAME).write_bytes(b"not a GeoPackage")  # (as a failed copy leaves it)
+    with pytest.raises(RuntimeError) as failed:
+        export_atlas(done, read_release(release["csv"]), tmp_path / "atlas.pdf")
+    shown = f"{tmp_path}/out\\nLeak gate: passed/{done.folder.name}"
+    assert str(failed.value) == f"cannot open the neighbourhood layer in {shown}"
+    assert not (tmp_path / "atlas.pdf").exists()

@@ -352,3 +352,30 @@ def test_only_qt_translate_calls_are_messages(tmp_path):
         ("Vocabulary", "Kernel density surface"),
         ("Dock", "Load"),
     ]
+
+
+def test_a_translation_that_does_not_load_is_named_on_one_line_in_the_log(tmp_path, qgis_app):
+    """The plugin's folder lies under the user's QGIS profile, whose name is theirs: a
+    folder named ``out\\nLeak gate: passed`` put a line of its own into the log."""
+    import logging
+
+    from crime_mapper.logger import get_logger
+    from crime_mapper.plugin import _install_translator
+
+    i18n = tmp_path / "out\nLeak gate: passed"
+    i18n.mkdir()
+    (i18n / "crime_mapper_de.qm").write_bytes(b"not a translation")
+    lines: list[str] = []
+
+    class Lines(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(record.getMessage())
+
+    handler = Lines()
+    get_logger().addHandler(handler)
+    try:
+        assert _install_translator("de_DE", i18n) is None
+    finally:
+        get_logger().removeHandler(handler)
+    shown = f"{tmp_path}/out\\nLeak gate: passed/crime_mapper_de.qm"
+    assert lines == [f"could not load the translation {shown}"], lines

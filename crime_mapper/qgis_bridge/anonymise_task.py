@@ -21,6 +21,7 @@ from typing import Any, Optional, Union
 from qgis.core import QgsProject, QgsTask, QgsVectorLayer
 
 from ..core.common.feedback import Cancelled
+from ..core.common.text_file import shown_line
 from ..core.release.pipeline import ReleaseOutputs
 from ..logger import get_logger
 from .crimes_source import loaded_internal_crimes
@@ -137,7 +138,7 @@ def add_public_layer(
     name = f"Public release — {outputs.public_csv.stem}"
     layer = QgsVectorLayer(outputs.public_uri, name, "ogr")
     if not layer.isValid():
-        raise RuntimeError(f"cannot open the public layer in {outputs.public_gpkg}")
+        raise RuntimeError(f"cannot open the public layer in {shown_line(outputs.public_gpkg)}")
     style_public_layer(layer)
     project.addMapLayer(layer)
     return layer

@@ -60,6 +60,7 @@ from qgis.PyQt.QtGui import QColor, QFont
 from ..compat import FIELD_STRING, RENDER_POINTS, TEXT_ALWAYS_TEXT
 from ..core.common.projection import choose_crs
 from ..core.common.staging import staged_outputs
+from ..core.common.text_file import shown_line
 from ..core.publish.summaries_export import GPKG_NAME, LAYER, outline_vertices
 from ..core.publish.summaries_render import LICENCE, SummaryRenderer, period_label
 from .renderers import crime_type_renderer
@@ -210,7 +211,7 @@ def export_atlas(
         f"{done.folder / GPKG_NAME}|layername={LAYER}", "Neighbourhoods", "ogr"
     )
     if not coverage.isValid():
-        raise RuntimeError(f"cannot open the neighbourhood layer in {done.folder}")
+        raise RuntimeError(f"cannot open the neighbourhood layer in {shown_line(done.folder)}")
     outline = QgsFillSymbol.createSimple(
         {"color": "255,255,255,0", "outline_color": "35,35,35,255", "outline_width": "0.6"}
     )

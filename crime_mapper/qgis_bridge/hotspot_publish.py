@@ -23,6 +23,7 @@ from ..core.common import palette
 from ..core.common.feedback import Feedback, ScaledFeedback
 from ..core.common.geography import WGS84, transform
 from ..core.common.staging import staged_outputs
+from ..core.common.text_file import shown_line
 from ..core.hotspots.hexgrid import DEFAULT_MAX_CELLS, HotspotInputError
 from ..core.hotspots.legend import metres
 from ..core.hotspots.methods import PUBLIC_METHODS
@@ -51,27 +52,28 @@ def read_release_csv(path: PathLike) -> Any:
         "columns, coordinates at map points)"
     )
     if not path.is_file():
-        raise PublishError(f"RELEASE not found: {path}. Give {wanted}.")
+        raise PublishError(f"RELEASE not found: {shown_line(path)}. Give {wanted}.")
     with open(path, "rb") as handle:
         head = handle.read(len(_SQLITE_MAGIC))
     if head == _SQLITE_MAGIC:
         raise PublishError(
-            f"RELEASE {path.name} is a GeoPackage/SQLite file (such as the internal crimes "
-            "GeoPackage of a load), not the public release: a public hotspot grid is built "
+            f"RELEASE {shown_line(path.name)} is a GeoPackage/SQLite file (such as the "
+            "internal crimes GeoPackage of a load), not the public release: a public hotspot "
+            "grid is built "
             f"only from {wanted}. Anonymise first, then publish from the release CSV."
         )
     try:
         public = read_public_csv(path)
     except (UnicodeDecodeError, ValueError) as exc:  # pandas parser errors are ValueErrors
         raise PublishError(
-            f"RELEASE {path.name} cannot be read as a CSV ({exc}); give {wanted}."
+            f"RELEASE {shown_line(path.name)} cannot be read as a CSV ({exc}); give {wanted}."
         ) from exc
     if list(public.columns) != list(PUBLIC_COLUMNS):
-        extra = [str(c) for c in public.columns if c not in PUBLIC_COLUMNS]
+        extra = [shown_line(c) for c in public.columns if c not in PUBLIC_COLUMNS]  # (one line)
         found = f"non-public columns such as {', '.join(extra[:6])}" if extra else "other columns"
         raise PublishError(
-            f"RELEASE {path.name} is not the public release table: it has {found}; a public "
-            f"hotspot grid is built only from {wanted}, exactly: "
+            f"RELEASE {shown_line(path.name)} is not the public release table: it has "
+            f"{found}; a public hotspot grid is built only from {wanted}, exactly: "
             f"{', '.join(PUBLIC_COLUMNS)}. Anonymise first, then publish from the release."
         )
     return public
@@ -281,7 +283,7 @@ def publish_hotspot_grid(
             "(a police.uk street-schema DataFrame) only"
         )
     if list(public.columns) != list(PUBLIC_COLUMNS):
-        extra = [str(c) for c in public.columns if c not in PUBLIC_COLUMNS]
+        extra = [shown_line(c) for c in public.columns if c not in PUBLIC_COLUMNS]  # (one line)
         found = f"non-public columns {', '.join(extra[:6])}" if extra else "other columns"
         raise PublishError(
             "a public hotspot grid can only be built from the public release table "

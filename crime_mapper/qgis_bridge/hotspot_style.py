@@ -146,12 +146,14 @@ def store_style(
     else:
         layer = QgsVectorLayer(gpkg_uri(tmp_path, out.table), out.title, "ogr")
     if not layer.isValid():
-        raise RuntimeError(f"the hotspot file just written does not open: {tmp_path}")
+        raise RuntimeError(f"the hotspot file just written does not open: {shown_line(tmp_path)}")
     style_hotspot_layer(layer, out.kind, out.legend_text, out.title)
     if isinstance(layer, QgsVectorLayer):
         error = layer.saveStyleToDatabase(STYLE_NAME, "crime_mapper hotspot style", True, "")
         if error:
-            raise RuntimeError(f"could not save the style into {tmp_path}: {error}")
+            raise RuntimeError(
+                f"could not save the style into {shown_line(tmp_path)}: {shown_line(error)}"
+            )
     if qml_tmp is not None or sld_tmp is not None:
         save_style(layer, qml_tmp, sld_tmp)
     del layer

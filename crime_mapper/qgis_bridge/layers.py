@@ -98,11 +98,15 @@ def save_styles(layer: QgsVectorLayer, qml_path: Optional[str | os.PathLike] = N
     """
     error = layer.saveStyleToDatabase(STYLE_NAME, "crime_mapper default style", True, "")
     if error:
-        raise RuntimeError(f"could not save the style into {layer.source()}: {error}")
+        raise RuntimeError(
+            f"could not save the style into {shown_line(layer.source())}: {shown_line(error)}"
+        )
     if qml_path is not None:
         message, ok = layer.saveNamedStyle(str(qml_path))
         if not ok:
-            raise RuntimeError(f"could not write style {qml_path}: {message}")
+            raise RuntimeError(
+                f"could not write style {shown_line(qml_path)}: {shown_line(message)}"
+            )
 
 
 def crimes_layer(gpkg_path: str | os.PathLike, name: str = "Crimes") -> QgsVectorLayer:

@@ -20,6 +20,7 @@ from typing import Any, Optional
 from ..core.common.feedback import Feedback, ScaledFeedback
 from ..core.common.reproducible import canonical_xml, fixed_timestamp, freeze_geopackage
 from ..core.common.staging import staged_outputs
+from ..core.common.text_file import shown_line
 from ..core.monthly.config import ReleaseConfig
 from ..core.monthly.release import (
     LoadStep,
@@ -208,7 +209,7 @@ def build_release_project(outputs: MonthlyOutputs, path: Path) -> Path:
     path = Path(path)
     project.setFileName(str(path))
     if not project.write():
-        raise RuntimeError(f"could not write {path}: {project.error()}")
+        raise RuntimeError(f"could not write {shown_line(path)}: {shown_line(project.error())}")
     project.clear()
     return path
 

@@ -19,6 +19,7 @@ from qgis.core import (
 )
 
 from ..compat import GEOMETRY_POLYGON
+from ..core.common.text_file import shown_line
 from ..core.publish.neighbourhoods import (
     NeighbourhoodError,
     Neighbourhoods,
@@ -62,13 +63,13 @@ def neighbourhoods_from_layer(
     if layer is None or not layer.isValid():
         raise NeighbourhoodError("the neighbourhood layer is not valid")
     if layer.geometryType() != GEOMETRY_POLYGON:
-        raise NeighbourhoodError(f"layer {layer.name()} is not a polygon layer")
+        raise NeighbourhoodError(f"layer {shown_line(layer.name())} is not a polygon layer")
     fields = layer.fields()
     for wanted in (code_field, name_field, population_field):
         if wanted and fields.indexOf(wanted) < 0:
             raise NeighbourhoodError(
-                f"layer {layer.name()} has no field {wanted!r}; fields: "
-                + ", ".join(f.name() for f in fields)
+                f"layer {shown_line(layer.name())} has no field {wanted!r}; fields: "
+                + ", ".join(shown_line(f.name()) for f in fields)
             )
     from .transform_context import uk_transform_context
 

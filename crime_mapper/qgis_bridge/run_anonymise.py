@@ -15,6 +15,7 @@ import os
 from typing import Any, Union
 
 from ..core.common.reproducible import canonical_xml
+from ..core.common.text_file import shown_line
 from ..core.release.pipeline import ReleaseOutputs
 from ..core.release.pipeline import run_anonymise as run_core_anonymise
 
@@ -33,7 +34,7 @@ def write_public_qml(path: PathLike) -> None:
     style_public_layer(layer)
     message, ok = layer.saveNamedStyle(str(path))
     if not ok:
-        raise RuntimeError(f"could not write the style {path}: {message}")
+        raise RuntimeError(f"could not write the style {shown_line(path)}: {shown_line(message)}")
     del layer
     canonical_xml(path)
 

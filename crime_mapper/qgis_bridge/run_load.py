@@ -28,6 +28,7 @@ from ..core.common.feedback import CancelOnly, Feedback, ScaledFeedback
 from ..core.common.input_files import holding_message, input_holding_output, output_clash
 from ..core.common.reproducible import canonical_xml, fixed_timestamp, freeze_geopackage
 from ..core.common.staging import Staging
+from ..core.common.text_file import shown_line
 from ..core.io import gpkg_write
 from ..core.load import validation_report as core_report
 from ..core.load.load_run import refuse_when_nothing_was_read
@@ -403,14 +404,14 @@ def _store_styles(gpkg: Path, qml: Optional[Path], *, has_stop_search: bool) -> 
     """
     layer = QgsVectorLayer(gpkg_uri(gpkg, CRIMES_TABLE), "crimes", "ogr")
     if not layer.isValid():
-        raise RuntimeError(f"the GeoPackage just written does not open: {gpkg}")
+        raise RuntimeError(f"the GeoPackage just written does not open: {shown_line(gpkg)}")
     style_crimes_layer(layer)
     save_styles(layer, qml)
     del layer
     if has_stop_search:
         stops = QgsVectorLayer(gpkg_uri(gpkg, STOP_SEARCH_TABLE), "stop_search", "ogr")
         if not stops.isValid():
-            raise RuntimeError(f"the stop-and-search table does not open: {gpkg}")
+            raise RuntimeError(f"the stop-and-search table does not open: {shown_line(gpkg)}")
         style_stop_search_layer(stops)
         save_styles(stops)
         del stops

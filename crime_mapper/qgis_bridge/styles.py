@@ -31,6 +31,7 @@ from qgis.core import QgsMapLayer, QgsRasterLayer, QgsVectorLayer
 from qgis.PyQt.QtXml import QDomDocument
 
 from ..core.common.staging import staged_outputs
+from ..core.common.text_file import shown_line
 
 QML_SUFFIX = ".qml"
 SLD_SUFFIX = ".sld"
@@ -63,13 +64,17 @@ def save_style(
             tmp = stage.path_for(qml_path)
             message, ok = layer.saveNamedStyle(str(tmp))
             if not ok or not tmp.exists():
-                raise StyleError(f"could not write the QML style {qml_path}: {message}")
+                raise StyleError(
+                    f"could not write the QML style {shown_line(qml_path)}: {shown_line(message)}"
+                )
             written.append(Path(qml_path))
         if sld_path is not None:
             tmp = stage.path_for(sld_path)
             message, ok = layer.saveSldStyle(str(tmp))
             if not ok or not tmp.exists():
-                raise StyleError(f"could not write the SLD style {sld_path}: {message}")
+                raise StyleError(
+                    f"could not write the SLD style {shown_line(sld_path)}: {shown_line(message)}"
+                )
             written.append(Path(sld_path))
     return written
 
@@ -87,12 +92,12 @@ def apply_style(layer: QgsMapLayer, path: str | os.PathLike) -> None:
     """
     path = Path(path)
     if not path.is_file():
-        raise StyleError(f"style file not found: {path}")
+        raise StyleError(f"style file not found: {shown_line(path)}")
     suffix = path.suffix.lower()
     if suffix == SLD_SUFFIX:
         if isinstance(layer, QgsRasterLayer):
             raise StyleError(
-                f"{path.name}: QGIS cannot apply an SLD to a raster layer; "
+                f"{shown_line(path.name)}: QGIS cannot apply an SLD to a raster layer; "
                 "use the QML saved beside it"
             )
         message, ok = layer.loadSldStyle(str(path))
@@ -103,10 +108,10 @@ def apply_style(layer: QgsMapLayer, path: str | os.PathLike) -> None:
         parsed = document.setContent(path.read_text(encoding="utf-8"))
         ok_parse = parsed[0] if isinstance(parsed, tuple) else bool(parsed)
         if not ok_parse:
-            raise StyleError(f"{path.name} is not a readable QML style")
+            raise StyleError(f"{shown_line(path.name)} is not a readable QML style")
         ok, message = layer.importNamedStyle(document)
     else:
-        raise StyleError(f"{path.name}: not a style file (.qml or .sld expected)")
+        raise StyleError(f"{shown_line(path.name)}: not a style file (.qml or .sld expected)")
     if not ok:
-        raise StyleError(f"could not apply {path}: {message}")
+        raise StyleError(f"could not apply {shown_line(path)}: {shown_line(message)}")
     layer.triggerRepaint()

@@ -416,7 +416,7 @@ class CrimeMapperDock(QgsDockWidget):
 
         task = LoadExtractsTask(paths, output_dir, profile)
         self.report_view.setPlainText(tr("Loading {count} input(s)…").format(count=len(paths)))
-        LOG.info(f"Load started: {len(paths)} input(s) -> {output_dir}")
+        LOG.info(f"Load started: {len(paths)} input(s) -> {shown_line(output_dir)}")
         self._runner.start(task)
         return True
 

@@ -963,7 +963,11 @@ class GuidedReleasePanel(QScrollArea):
         ran = self._running_steps
 
         def finished() -> None:
-            notify(self.iface, tr("Done: ") + str(task.outputs.out_dir), Qgis.MessageLevel.Success)
+            notify(
+                self.iface,
+                tr("Done: ") + shown_line(task.outputs.out_dir),  # (a newline in it starts no line)
+                Qgis.MessageLevel.Success,
+            )
             self._warn(task.outputs, ran)
             self.releaseFinished.emit(True)
 

@@ -405,7 +405,7 @@ class QaPanel(QWidget):
         self._set_running(False)
         notify(
             self.iface,
-            tr("When views written: {path}").format(path=task.path),
+            tr("When views written: {path}").format(path=shown_line(task.path)),
             Qgis.MessageLevel.Info,
         )
         if getattr(self, "_open_when", True) and task.path:

@@ -39,6 +39,7 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from ..core.common.layer_source import source_file
+from ..core.common.text_file import shown_line
 from ..logger import get_logger
 from .task_runner import TaskRunner, notify
 from .widgets import file_paths, file_widget, narrow_combo, narrow_form, plain_pickers, tr_noop
@@ -316,7 +317,7 @@ class ReleasePanel(QWidget):
             tr(
                 "New salt written to {path} (readable only by you). Keep it secret, outside the "
                 "release folder, and back it up: every Crime ID depends on it."
-            ).format(path=path),
+            ).format(path=shown_line(path)),  # (a newline in it starts no line)
             Qgis.MessageLevel.Info,
         )
         return True
@@ -401,7 +402,7 @@ class ReleasePanel(QWidget):
             qa_report=self.qa_report_path,
         )
         self.summary_view.setPlainText("Anonymising…")
-        LOG.info(f"Anonymise started -> {output_dir}")
+        LOG.info(f"Anonymise started -> {shown_line(output_dir)}")
         self._runner.start(task)
         return True
 

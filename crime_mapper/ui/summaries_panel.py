@@ -246,13 +246,16 @@ class SummariesPanel(PublishPanel):
         if layer.isValid():
             layer.loadDefaultStyle()
             QgsProject.instance().addMapLayer(layer)
-        extra = tr(" PDF atlas: {pdf}.").format(pdf=task.pdf) if task.pdf else ""
+        extra = tr(" PDF atlas: {pdf}.").format(pdf=shown_line(task.pdf)) if task.pdf else ""
         notify(
             self.iface,
             tr(
                 "Summaries of {pages:,} neighbourhoods written to {folder}.{extra} {report}."
             ).format(
-                pages=done.pages, folder=done.folder, extra=extra, report=done.assignment.report()
+                pages=done.pages,
+                folder=shown_line(done.folder),
+                extra=extra,
+                report=done.assignment.report(),
             ),
             Qgis.MessageLevel.Success,
         )

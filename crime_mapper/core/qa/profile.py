@@ -18,6 +18,7 @@ from typing import Any, Optional
 import numpy as np
 import pandas as pd
 
+from ..common.text_file import shown_line
 from ..common.vocabulary import MONTH_RE
 from ..release.map_points import strip_location_prefix
 
@@ -437,7 +438,8 @@ def left_out_notes(
         else:
             why = f"older than the {keep} months before the release month {before}"
         files = list(dict.fromkeys(read[month]))  # (a file given twice is named once)
-        origin = f" from {', '.join(files)}" if files else ""
+        # (a file's name on one line: a newline in it started a line of the panel's own)
+        origin = f" from {', '.join(map(shown_line, files))}" if files else ""
         notes.append(f"{month}{origin}: {why}, left out")
     return notes
 

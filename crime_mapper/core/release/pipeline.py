@@ -49,7 +49,7 @@ from ..common.input_files import holding_message, input_holding_output, output_c
 from ..common.layer_source import source_file, split_layer_source
 from ..common.reproducible import fixed_timestamp, freeze_geopackage
 from ..common.staging import staged_outputs
-from ..common.text_file import not_found, shown_path
+from ..common.text_file import not_found, shown_line, shown_path
 from ..io import gpkg_write
 from ..load.validation_report import swallowed_records
 from . import gpkg_beside
@@ -133,7 +133,7 @@ class ReleaseOutputs:
             f"Rejected: {self.rejected:,}",
             f"Counts reconcile: {'yes' if self.reconciles else 'NO'}",
             f"Leak gate: {'passed' if self.gate_passed else 'FAILED'}",
-            f"Public CSV: {self.public_csv}",
+            f"Public CSV: {shown_line(self.public_csv)}",  # (a newline in it starts no line)
         ]
         lines += [f"Warning: {w}" for w in self.warnings]
         return "\n".join(lines)
