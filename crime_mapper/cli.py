@@ -956,7 +956,8 @@ def _cmd_qa(args: argparse.Namespace) -> int:
         _say("Not run: " + "; ".join(skipped))
     _print_outputs([run.report_json, run.report_html, run.history_json])
     _warn(run.file_errors)
-    _warn([f"history month left out: {note}" for note in report.history_left_out])
+    # (a file's name holding a line break: one line each, the report keeps it exactly)
+    _warn([f"history month left out: {shown_line(note)}" for note in report.history_left_out])
     if args.fail_on_high and report.counts()["high"]:
         return EXIT_QA_HIGH
     return _exit_for(run.file_errors)

@@ -101,18 +101,24 @@ def test_a_failed_run_says_why(panel, tmp_path, wait_until):
 
 
 def test_a_history_month_left_out_is_a_warning(panel, qgis_iface, tmp_path, wait_until):
-    """A later month given as history was left out of the baseline in silence."""
+    """A later month given as history was left out of the baseline in silence. The file it
+    came from is named on one line in the bar (a folder named with a line break and "Leak
+    gate: passed" put a line of its own there), and exactly in the report."""
     history = json.loads(faults.BUNDLED_HISTORY.read_text(encoding="utf-8"))
-    later = tmp_path / "later.json"
+    folder = tmp_path / "out\nLeak gate: passed"
+    folder.mkdir()
+    later = folder / "later.json"
     later.write_text(json.dumps([{**history[0], "month": "2022-11"}]), encoding="utf-8")
     panel.set_current_files([str(faults.BUNDLED_MONTH)])
     panel.set_history_files([str(faults.BUNDLED_HISTORY), str(later)])
     panel.set_output_dir(str(tmp_path / "qa"))
     assert _wait(panel.qaFinished, panel.start_qa, wait_until) is True
-    line = f"2022-11 from {later}: not before the release month 2022-10, left out"
-    assert panel.report.history_left_out == [line]
+    why = "not before the release month 2022-10, left out"
+    assert panel.report.history_left_out == [f"2022-11 from {later}: {why}"]
+    shown = f"2022-11 from {tmp_path}/out\\nLeak gate: passed/later.json: {why}"
     warnings = qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Warning)
-    assert any(f"History months left out: {line}" in m for m in warnings), warnings
+    assert any(f"History months left out: {shown}" in m for m in warnings), warnings
+    assert not any("\n" in m for m in warnings), warnings
 
 
 def test_dock_has_the_qa_tab(qgis_iface):

@@ -301,7 +301,7 @@ class QaPanel(QWidget):
             notify(
                 self.iface,
                 tr("History months left out: {notes}").format(
-                    notes="; ".join(run.report.history_left_out)
+                    notes="; ".join(map(shown_line, run.report.history_left_out))
                 ),
                 Qgis.MessageLevel.Warning,
             )

@@ -18,7 +18,6 @@ from typing import Any, Optional
 import numpy as np
 import pandas as pd
 
-from ..common.text_file import shown_line
 from ..common.vocabulary import MONTH_RE
 from ..release.map_points import strip_location_prefix
 
@@ -438,8 +437,9 @@ def left_out_notes(
         else:
             why = f"older than the {keep} months before the release month {before}"
         files = list(dict.fromkeys(read[month]))  # (a file given twice is named once)
-        # (a file's name on one line: a newline in it started a line of the panel's own)
-        origin = f" from {', '.join(map(shown_line, files))}" if files else ""
+        # (kept as it is, as the report records it: the panel, Processing and the command
+        # line show it on one line, shown_line)
+        origin = f" from {', '.join(files)}" if files else ""
         notes.append(f"{month}{origin}: {why}, left out")
     return notes
 
