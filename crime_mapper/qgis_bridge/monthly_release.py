@@ -55,6 +55,14 @@ class QgisStepRunners(StepRunners):
 
         self.qgis_version = qgis_version()
 
+    @property
+    def reads_points_ahead(self) -> bool:  # type: ignore[override]
+        """Not in a process of its own: there the load writes its GeoPackage's tables in a
+        forked child, which is forked only when no other Python thread runs
+        (core.common.forked.alone), so a thread reading the map points meanwhile would
+        make it write them on a thread instead."""
+        return not self.publish_beside
+
     def load(self, inputs, out_dir, profile_path, feedback: Feedback) -> LoadStep:
         from ..core.release.crimes_input import crimes_from_gpkg, crimes_from_load_in_progress
         from .run_load import run_load
