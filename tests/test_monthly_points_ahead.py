@@ -132,3 +132,13 @@ def test_runners_whose_load_forks_read_the_points_in_the_anonymise_step(tmp_path
     assert reads == [("MainThread", False)]
     session = WatchedQgisLoad()  # (in a QGIS session the load writes them on a thread)
     assert session.reads_points_ahead
+
+
+def test_the_release_qa_takes_the_points_read_ahead(tmp_path, reads):
+    """The check step's release QA compares with the map points too: it takes those read
+    while the load ran, which the anonymise step then takes, instead of a read of its own."""
+    config = quick_config(tmp_path)
+    config.qa.enabled = True
+    done = run_monthly_release(config, MONTH, runners=WatchedLoad())
+    assert done.step("check") is not None and done.qa_report is not None
+    assert reads == [(POINTS_AHEAD_THREAD, True)]

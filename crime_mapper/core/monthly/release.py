@@ -387,7 +387,8 @@ def _read_points_ahead(
     turn). The anonymise step takes the points read here (``outputs.points_ahead``), the
     read's error raised there as before. Points made from the crimes (hexagons) are made
     there as before, and a run without both steps reads nothing ahead; nor do runners
-    whose load forks a child (StepRunners.reads_points_ahead)."""
+    whose load forks a child (StepRunners.reads_points_ahead). The release QA of the check
+    step between them takes the same points (it read them a second time)."""
     if "anonymise" not in outputs.planned or "load" not in outputs.planned:
         return
     if not runners.reads_points_ahead:
@@ -839,7 +840,9 @@ def _check_step(config, month, outputs, runners, feedback) -> StepRecord:
         profile_path=None
         if load and load.crimes_gpkg
         else config.optional_path(config.profile, month),
-        points=_points_spec(config, month),
+        # (the map points read while the load ran, which the anonymise step then takes too:
+        # read once for both steps, not a second time here)
+        points=outputs.points_ahead or _points_spec(config, month),
         areas_path=config.optional_path(config.qa.areas, month),
         out_dir=outputs.out_dir / "qa",
         feedback=feedback,
