@@ -113,9 +113,10 @@ def test_points_made_from_the_crimes_are_not_read_ahead(tmp_path, reads):
     assert reads and all(name == "MainThread" and not early for name, early in reads)
 
 
-def test_runners_whose_load_forks_read_the_points_in_the_anonymise_step(tmp_path, reads):
-    """In a process of its own the QGIS runners' load writes its GeoPackage's tables in a
-    forked child, forked only when no other thread runs: no thread reads the points then."""
+def test_the_qgis_runners_read_the_points_in_the_anonymise_step(tmp_path, reads):
+    """The QGIS load writes and styles the crimes GeoPackage as it reads (in a process of
+    its own, in a forked child): it has no idle core, so the points are read by the
+    anonymise step, as before, in a QGIS session and in a process of its own alike."""
     from crime_mapper.qgis_bridge.monthly_release import QgisStepRunners
 
     class WatchedQgisLoad(QgisStepRunners):
@@ -127,11 +128,9 @@ def test_runners_whose_load_forks_read_the_points_in_the_anonymise_step(tmp_path
 
     runners = WatchedQgisLoad()
     runners.publish_beside = True
-    assert not runners.reads_points_ahead
+    assert not runners.reads_points_ahead and not WatchedQgisLoad().reads_points_ahead
     run_monthly_release(quick_config(tmp_path), MONTH, runners=runners)
     assert reads == [("MainThread", False)]
-    session = WatchedQgisLoad()  # (in a QGIS session the load writes them on a thread)
-    assert session.reads_points_ahead
 
 
 def test_the_release_qa_takes_the_points_read_ahead(tmp_path, reads):

@@ -386,9 +386,9 @@ def _read_points_ahead(
     anonymise of the national month: 13.3-14.3 s against 13.4-16.1 s, 4 runs each in
     turn). The anonymise step takes the points read here (``outputs.points_ahead``), the
     read's error raised there as before. Points made from the crimes (hexagons) are made
-    there as before, and a run without both steps reads nothing ahead; nor do runners
-    whose load forks a child (StepRunners.reads_points_ahead). The release QA of the check
-    step between them takes the same points (it read them a second time)."""
+    there as before, and a run without both steps reads nothing ahead; nor do the QGIS
+    runners, whose load has no idle core (StepRunners.reads_points_ahead). The release QA
+    of the check step between them takes the same points (it read them a second time)."""
     if "anonymise" not in outputs.planned or "load" not in outputs.planned:
         return
     if not runners.reads_points_ahead:
@@ -418,7 +418,8 @@ class StepRunners:
     #: of the project's other loads, as the Release tab and crime_mapper:anonymise do.
     other_crimes: Sequence[str] = ()
     #: Whether a run's map points may be read on a thread while its load step runs
-    #: (_read_points_ahead): the load here starts no process of its own
+    #: (_read_points_ahead): the load here only reads and checks the extracts, leaving
+    #: the second core partly idle
     reads_points_ahead: bool = True
 
     def load(
