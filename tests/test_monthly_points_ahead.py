@@ -1,9 +1,10 @@
-"""A monthly release reads its map points while its load step reads the extracts (issue 15).
+"""A monthly release without QGIS reads its map points while its load step reads the
+extracts (issue 15); with QGIS, whose load has no idle core, its anonymise step reads them.
 
 Every run is real: the bundled month, its profile and the published police.uk history the
-map points come from (sample_data/), the plain-Python step runners, real files. The map
-points' reads are watched, not replaced: a spy records on which thread each read ran and
-whether the load step was running then, and calls the real read.
+map points come from (sample_data/), the plain-Python and the QGIS step runners, real files.
+The map points' reads are watched, not replaced: a spy records on which thread each read
+ran and whether it started before the load step ended, and calls the real read.
 """
 
 from __future__ import annotations
