@@ -102,7 +102,9 @@ def save_styles(layer: QgsVectorLayer, qml_path: Optional[str | os.PathLike] = N
             f"could not save the style into {shown_line(layer.source())}: {shown_line(error)}"
         )
     if qml_path is not None:
-        message, ok = layer.saveNamedStyle(str(qml_path))
+        from .styles import save_named_style
+
+        message, ok = save_named_style(layer, qml_path)  # (the file written, not QGIS's flag)
         if not ok:
             raise RuntimeError(
                 f"could not write style {shown_line(qml_path)}: {shown_line(message)}"

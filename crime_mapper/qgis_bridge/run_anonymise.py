@@ -32,7 +32,9 @@ def write_public_qml(path: PathLike) -> None:
     fields = "&".join(f"field={name.replace(' ', '%20')}:string" for name in PUBLIC_COLUMNS)
     layer = QgsVectorLayer(f"Point?crs=EPSG:4326&{fields}", "public_crimes", "memory")
     style_public_layer(layer)
-    message, ok = layer.saveNamedStyle(str(path))
+    from .styles import save_named_style
+
+    message, ok = save_named_style(layer, path)  # (the file written, not QGIS's flag)
     if not ok:
         raise RuntimeError(f"could not write the style {shown_line(path)}: {shown_line(message)}")
     del layer

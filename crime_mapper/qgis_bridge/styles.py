@@ -41,6 +41,19 @@ class StyleError(RuntimeError):
     """A style could not be written or applied; the message says which file and why."""
 
 
+def save_named_style(layer: QgsMapLayer, path: str | os.PathLike) -> tuple[str, bool]:
+    """``layer.saveNamedStyle(path)``: (QGIS's message, whether the style file is written),
+    success taken only when the file is there afterwards.
+
+    Why: QGIS may answer success for a style it did not write. With the file's folder not
+    there it says "The directory containing your dataset needs to be writable!", and the
+    success flag came back True in some runs (the whole test suite on QGIS 3.22) and False
+    in others: a caller that trusted it then read a style file that was never written.
+    Callers write to a new (staged) path, so a file there afterwards is this write's."""
+    message, ok = layer.saveNamedStyle(str(path))
+    return message, bool(ok) and Path(path).is_file()
+
+
 def save_style(
     layer: QgsMapLayer,
     qml_path: Optional[str | os.PathLike] = None,
@@ -62,8 +75,8 @@ def save_style(
     with staged_outputs() as stage:
         if qml_path is not None:
             tmp = stage.path_for(qml_path)
-            message, ok = layer.saveNamedStyle(str(tmp))
-            if not ok or not tmp.exists():
+            message, ok = save_named_style(layer, tmp)
+            if not ok:
                 raise StyleError(
                     f"could not write the QML style {shown_line(qml_path)}: {shown_line(message)}"
                 )
