@@ -24,6 +24,7 @@ from ..core.common import schema
 from ..core.common.layer_source import source_file
 from ..core.common.text_file import shown_line
 from .renderers import crime_type_renderer, stop_search_renderer
+from .styles import save_named_style
 
 CRIMES_TABLE = "crimes"
 STOP_SEARCH_TABLE = "stop_search"
@@ -102,8 +103,6 @@ def save_styles(layer: QgsVectorLayer, qml_path: Optional[str | os.PathLike] = N
             f"could not save the style into {shown_line(layer.source())}: {shown_line(error)}"
         )
     if qml_path is not None:
-        from .styles import save_named_style
-
         message, ok = save_named_style(layer, qml_path)  # (the file written, not QGIS's flag)
         if not ok:
             raise RuntimeError(

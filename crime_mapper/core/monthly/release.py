@@ -323,6 +323,10 @@ class OpenedInputs:
     neighbourhoods: Any = None
 
 
+#: the name of the thread that reads a release's map points while its load step runs
+POINTS_AHEAD_THREAD = "crime_mapper map points ahead"
+
+
 def _read_once(spec: Any, ahead: Optional[Feedback] = None) -> Any:
     """The configured map points spec, resolved at most once: every later resolve() returns
     the same MapPoints. Kind, paths and description are unchanged, so the release manifest
@@ -361,10 +365,6 @@ def _read_once(spec: Any, ahead: Optional[Feedback] = None) -> Any:
 
         once.reading = beside(read, POINTS_AHEAD_THREAD)
     return once
-
-
-#: the name of the thread that reads a release's map points while its load step runs
-POINTS_AHEAD_THREAD = "crime_mapper map points ahead"
 
 
 def _read_points_ahead(
