@@ -142,14 +142,15 @@ def test_a_leak_in_one_share_of_the_pages_gives_the_direct_report(
     reads: list[FolderRead] = []
     start = FolderRead.start.__func__  # type: ignore[attr-defined]
 
-    def spy(cls: type, output: Any) -> Any:
-        reads.append(start(cls, output))
+    def spy(cls: type, output: Any, segments: Any = None) -> Any:
+        reads.append(start(cls, output, segments))
         return reads[-1]
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(FolderRead, "start", classmethod(spy))
         beside = check_release(world["raw"], folder, world["points"], read_beside=True, **kw)
-    assert reads and reads[0] is not None and reads[0].from_child > 60
+    assert reads and reads[0] is not None and reads[0].from_child > 40
+    assert reads[0].split_by_child > 40  # (the child's texts split there, taken here)
     assert (page in [reads[0].files[i] for i in reads[0].theirs]) == (where == "child")
     assert not direct.passed
     assert beside.to_dict() == direct.to_dict()
@@ -196,7 +197,8 @@ def test_a_failed_child_leaves_its_pages_to_this_process(
             os.kill(os.getpid(), signal.SIGKILL)
         if how == "exits":
             os._exit(3)
-        return child(self)[:-1]  # (one page short: not what was asked)
+        sent, split = child(self)
+        return sent[:-1], split  # (one page short: not what was asked)
 
     monkeypatch.setattr(FolderRead, "_child", failing)
     pids = _child_pid(monkeypatch)

@@ -54,8 +54,8 @@ def _spied(monkeypatch: pytest.MonkeyPatch) -> list[FolderRead]:
     reads: list[FolderRead] = []
     start = FolderRead.start.__func__  # type: ignore[attr-defined]
 
-    def spy(cls: type, output: Any) -> Any:
-        reads.append(start(cls, output))
+    def spy(cls: type, output: Any, segments: Any = None) -> Any:
+        reads.append(start(cls, output, segments))
         return reads[-1]
 
     monkeypatch.setattr(FolderRead, "start", classmethod(spy))

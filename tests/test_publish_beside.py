@@ -220,8 +220,8 @@ def test_the_summaries_pages_are_read_beside_their_gate_with_the_same_files(tmp_
     reads: list = []
     start = folder_beside.FolderRead.start.__func__  # type: ignore[attr-defined]
 
-    def spy(cls, output):
-        started = start(cls, output)
+    def spy(cls, output, segments=None):
+        started = start(cls, output, segments)
         reads.append(started)
         return started
 

@@ -39,18 +39,31 @@ from .locate import Places, Sought, locate
 from .output_reader import Artifact
 
 _SEGMENT_INDEX: WeakKeyDictionary[GateContext, scan.SegmentIndex] = WeakKeyDictionary()
+# an index some of whose texts were split while the output was read (begin_segment_index)
+_BEGUN: WeakKeyDictionary[GateContext, scan.SegmentIndex] = WeakKeyDictionary()
 
 
 def _segments(ctx: GateContext) -> scan.SegmentIndex:
     """The output's texts (every artifact's, as ctx._texts gives them) split into distinct
     segments once per output, shared by the text checks: a summaries folder repeats one
-    template on 7,200 pages, so each pattern runs over a few MB instead of 80."""
+    template on 7,200 pages, so each pattern runs over a few MB instead of 80. (Which id a
+    segment gets changes no finding: each scan's result is per segment, and a text's
+    findings come back in its own segments' order.)"""
     index = _SEGMENT_INDEX.get(ctx)
     if index is None:
-        index = _SEGMENT_INDEX[ctx] = scan.SegmentIndex()
+        index = _BEGUN.pop(ctx, None) or scan.SegmentIndex()
         for art in ctx.readable:
-            index.add(ctx._texts(art))
+            index.add(ctx._texts(art))  # (the texts split already are looked up, not split)
+        _SEGMENT_INDEX[ctx] = index
     return index
+
+
+def begin_segment_index(ctx: GateContext, index: scan.SegmentIndex) -> None:
+    """Take ``index`` as the start of ``ctx``'s segment index: texts of its artifacts split
+    while the output was read (core.gate.folder_beside). :func:`_segments` adds every text
+    it lacks."""
+    if ctx not in _SEGMENT_INDEX:
+        _BEGUN[ctx] = index
 
 
 def segment_index(ctx: GateContext) -> scan.SegmentIndex:

@@ -50,7 +50,7 @@ from ..common.gc_pause import gc_paused
 from ..common.text_file import shown_line
 from ..io.gpkg_write import WrittenGpkg
 from ..release.public_schema import WrittenCsv
-from .checks import CHECKS
+from .checks import CHECKS, begin_segment_index
 from .checks_beside import run_checks
 from .context import (
     CHECK_NAMES,
@@ -63,6 +63,7 @@ from .context import (
 from .csv_beside import CsvBeside
 from .gpkg_beside import GpkgBeside
 from .output_reader import read_output
+from .scan import SegmentIndex
 from .views_beside import DEFERRED, ViewsBeside
 
 __all__ = [
@@ -226,10 +227,11 @@ def _check_release(
     if checks is not None and (not wanted or set(checks) - set(CHECK_NAMES)):
         # (a misspelt or empty list would run fewer checks, or none, and pass)
         raise ValueError(f"checks must name some of {', '.join(CHECK_NAMES)}: {list(checks)}")
+    begun: list[SegmentIndex] = []  # (texts split while a folder's pages' child reads)
     with gc_paused():  # (millions of short-lived containers: see core/common/gc_pause)
         try:
             name, artifacts = _read_while_preparing(
-                output, prepared, read_beside, early=checks is None
+                output, prepared, read_beside, early=checks is None, begun=begun
             )
         except Exception as exc:  # noqa: BLE001 - fail closed
             failure = f"the output could not be read: {type(exc).__name__}: {exc}"
@@ -242,6 +244,8 @@ def _check_release(
         if beside is not None:  # (read_ahead's child: its views put in before any check)
             beside.collect()
         ctx = GateContext(prepared, artifacts, team_texts)
+        if begun:
+            begin_segment_index(ctx, begun[0])
         chosen = [(n, fn) for n, fn in CHECKS if n in wanted]
         done = run_checks(ctx, chosen, beside=read_beside)
         if [c.name for c in done] != list(wanted):  # (every check asked for ran: else refused)
@@ -273,7 +277,11 @@ _ALWAYS_NEEDED = (
 
 
 def _read_while_preparing(
-    output: OutputLike, prepared: PreparedGate, beside: bool = False, early: bool = True
+    output: OutputLike,
+    prepared: PreparedGate,
+    beside: bool = False,
+    early: bool = True,
+    begun: Optional[list[SegmentIndex]] = None,
 ) -> tuple[str, list]:
     """read_output(output), with the raw-side views every check needs computed meanwhile
     (the first output of a release): a file is read in a worker thread, whose SQLite steps,
@@ -286,7 +294,9 @@ def _read_while_preparing(
     here while the child reads. A folder's largest GeoPackage (a release folder's) is read
     by a child of its own, and the folder's other files on the worker thread as above.
     Not ``early`` (some checks only): no view is computed here, but a warm-up under way
-    still ends meanwhile."""
+    still ends meanwhile. ``begun``: where a folder's pages are read with a child and every
+    check runs (``early``), the texts are split for the checks' segment index as they are
+    read (folder_beside), and that index is appended here."""
     warming = _WARMING.get(prepared)
     if isinstance(output, (GpkgBeside, CsvBeside)):  # (read by its child: read_ahead)
         try:
@@ -310,8 +320,11 @@ def _read_while_preparing(
         if warming is not None:
             warming.join()
             warming = None
-        started = FolderRead.start(output)
+        split = early and begun is not None
+        started = FolderRead.start(output, SegmentIndex() if split else None)
         if started is not None:
+            if started.segments is not None and begun is not None:
+                begun.append(started.segments)  # (taken by the checks once the read ends)
             try:
                 if started.gpkgs:  # (the GeoPackages' lookups too; the rest read on a thread)
                     here = _read_on_a_thread(

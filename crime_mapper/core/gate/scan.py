@@ -1516,6 +1516,22 @@ class SegmentIndex:
         self._texts[text] = ids
         return ids
 
+    def take(self, segments: list[str], texts: Iterable[tuple[str, np.ndarray]]) -> None:
+        """Texts split by another index (a forked child's, core.gate.folder_beside): that
+        index's ``segments``, and each text with its ids among them. Its segments new here
+        are numbered after this index's, in its order; a text already here is kept."""
+        index = self._ids
+        new = [s for s in segments if s not in index]
+        if new:
+            start = len(self.segments)
+            index.update(zip(new, range(start, start + len(new))))
+            self.segments.extend(new)
+        ours = np.fromiter(map(index.__getitem__, segments), dtype=np.int32, count=len(segments))
+        known = self._texts
+        for text, ids in texts:
+            if text not in known:
+                known[text] = ours[ids]
+
     def prepare(
         self, key: str, scan: Callable[[list[str]], list[Any]], texts: Iterable[str]
     ) -> None:
