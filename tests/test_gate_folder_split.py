@@ -144,8 +144,10 @@ def test_a_garbled_split_is_not_taken(
 
     def garbling(self: FolderRead) -> Any:
         sent, split = child(self)
-        pages = [t for item in sent if item is not None and item[0] == "page" for t in item[2]]
-        assert len(pages[0]) != len(pages[1]) or how != "runs swapped"
+        texts = [
+            t for item in sent if item is not None and item[0] == "page" for t in item[2] + item[3]
+        ]
+        assert len(texts[0]) != len(texts[1]) or how != "runs swapped"
         return sent, _garble(how)(split)
 
     monkeypatch.setattr(FolderRead, "_child", garbling)
