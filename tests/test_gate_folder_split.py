@@ -18,14 +18,13 @@ from typing import Any, Callable
 import numpy as np
 import pytest
 
-from crime_mapper.core.common import forked
 from crime_mapper.core.gate import checks, folder_beside, output_reader
 from crime_mapper.core.gate.folder_beside import FolderRead
 from crime_mapper.core.gate.leak_gate import check_release
 from crime_mapper.core.gate.scan import SEGMENT_CUT, SegmentIndex
 from crime_mapper.core.publish.summaries_export import outline_vertices
 from tests.support.artifacts import same_artifact
-from tests.support.forking import no_children
+from tests.support.forking import may_fork, no_children
 from tests.support.summaries_pages import build_pages_world
 
 
@@ -36,8 +35,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 @pytest.fixture
 def forking(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(forked, "available", lambda: True)
-    monkeypatch.setattr(forked, "alone", lambda: True)
+    may_fork(monkeypatch)
     monkeypatch.setattr(folder_beside, "MIN_PAGES", 2)
 
 
