@@ -153,3 +153,30 @@ def test_in_a_release_the_childs_failure_is_the_load_steps(tmp_path, load_forks,
     assert ("load", "failed") in states
     assert folder_files(out) == before and no_children()
     assert stage_folders(out / "internal") == [] and stage_folders(out / "public") == []
+
+
+def test_the_styles_are_stored_beside_the_caller_before_it_settles(
+    tmp_path, load_forks, monkeypatch
+):
+    """The child's tables done, the styles, flush and hash follow on a thread of their own
+    (QGIS and SQLite, mostly without Python's lock), not when the caller settles: in a
+    release they overlap the anonymise step instead of delaying its GeoPackage's fork."""
+    import threading
+
+    stored = threading.Event()
+    threads: list = []
+    real = loading._store_styles
+
+    def store(*args, **kwargs):
+        real(*args, **kwargs)
+        threads.append(threading.current_thread())
+        stored.set()
+
+    monkeypatch.setattr(loading, "_store_styles", store)
+    out = _load(tmp_path / "load", gpkg_fork=True)
+    assert len(load_forks) == 1
+    assert stored.wait(60), "the styles waited for the caller to settle"
+    assert threads == [t for t in threads if t is not threading.main_thread()]
+    entry = out.settle()
+    assert out.settle() == entry and len(threads) == 1 and no_children()
+    assert stage_folders(tmp_path / "load") == []

@@ -368,10 +368,16 @@ def _tables_in_child(
     flush_hash: Callable[[], dict],
 ) -> Optional[Callable[[], dict]]:
     """(see _settle_later) The tables written in a forked child, which also flushes them to
-    disk (the quarter gigabyte's write-back is then the child's wait, not the settle's); the
-    call returned waits for it, then stores the styles and flushes (their few pages) and
-    hashes the file here. None: no child may be forked now (no parts, no second core, or
-    another Python thread runs)."""
+    disk (the quarter gigabyte's write-back is then the child's wait, not the settle's); a
+    thread here waits for it, then stores the styles and flushes (their few pages) and
+    hashes the file; the call returned waits for that thread. None: no child may be forked
+    now (no parts, no second core, or another Python thread runs).
+
+    Why a thread: done when the caller settled, the styles, the GeoPackage's freeze and its
+    hash (about 1 s nationally, in QGIS, SQLite and hashlib, mostly without Python's lock)
+    ran on one core between the release's anonymiser and its public GeoPackage's fork; on
+    the thread they overlap the anonymise step. Nothing else changes: the same files, the
+    stage committed by the caller's settle, the child's or the thread's error raised there."""
     from ..core.common.forked import ForkedCall, alone, available
 
     if parts is None or not (available() and alone()):
@@ -393,7 +399,7 @@ def _tables_in_child(
         write_styles(CancelOnly(feedback))
         return flush_hash()
 
-    return written
+    return beside(written, "crimes-geopackage styles")  # (no child is forked until settled)
 
 
 def _store_styles(gpkg: Path, qml: Optional[Path], *, has_stop_search: bool) -> None:

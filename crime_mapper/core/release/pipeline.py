@@ -685,9 +685,9 @@ def run_anonymise(
             gpkg_child: Optional[gpkg_beside.Beside] = None
             if fork_gpkg and tmp_gpkg is not None:
                 # (first the caller's own work, while the warm-up thread ends its views: the
-                # monthly release's load settles, styling and compacting its GeoPackage in
-                # QGIS and SQLite, which let go of Python's lock; this thread would otherwise
-                # wait for the warm-up with the second core idle, then settle alone)
+                # monthly release's load settles, its GeoPackage styled and compacted in QGIS
+                # and SQLite by then on a thread of the load's, beside the anonymiser; this
+                # thread would otherwise wait for the warm-up, then settle)
                 if before_fork is not None:
                     before_fork()
                     clock.lap("before_fork")
