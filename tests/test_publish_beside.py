@@ -159,6 +159,18 @@ def test_a_caller_gone_is_a_stop(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_priority_the_system_refuses_is_no_error(monkeypatch):
+    """A child's priority is a hint: a system that refuses it leaves the child at work."""
+
+    def refuse(_steps: int) -> int:
+        raise PermissionError("Operation not permitted")
+
+    monkeypatch.setattr(os, "nice", refuse)
+    forked.lower_priority(10)
+    monkeypatch.delattr(os, "nice")
+    forked.lower_priority(10)
+
+
 # --- the monthly release ---------------------------------------------------------------------
 
 
@@ -562,3 +574,33 @@ def test_the_summaries_files_are_hashed_while_the_map_is_awaited_and_not_again(
     written = json.loads(made.manifest.read_text(encoding="utf-8"))
     monkeypatch.setattr(release_files, "_DIGESTS", {})
     assert monthly.build_monthly_manifest(config, MONTH, made, step_runners(True)) == written
+
+
+def test_the_map_child_runs_nicer_than_the_summaries(tmp_path, forks, monkeypatch):
+    """The web map's child runs MAP_CHILD_NICENESS steps nicer than the release's process,
+    whose summaries are what the release waits for (the map is moved in after them); the
+    release's own process keeps its priority, and a map made in it is made at that one."""
+    from crime_mapper.core.monthly import release
+    from crime_mapper.core.publish import webmap_run
+
+    may_fork(monkeypatch)
+    seen: list[int] = []
+    said = tmp_path / "niceness"
+    real = webmap_run.run_webmap
+
+    def run_webmap(*args, **kwargs):
+        said.write_text(str(os.getpriority(os.PRIO_PROCESS, 0)), encoding="utf-8")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(webmap_run, "run_webmap", run_webmap)
+    before = os.getpriority(os.PRIO_PROCESS, 0)
+    config = publish_config(tmp_path)
+    release.run_monthly_release(config, MONTH, runners=step_runners(True))
+    assert len(forks) == 1 and no_children()
+    seen.append(int(said.read_text(encoding="utf-8")))
+    release.run_monthly_release(config, MONTH, runners=step_runners(False))
+    assert len(forks) == 1
+    seen.append(int(said.read_text(encoding="utf-8")))
+    assert release.MAP_CHILD_NICENESS == 10
+    assert seen == [min(19, before + release.MAP_CHILD_NICENESS), before]
+    assert os.getpriority(os.PRIO_PROCESS, 0) == before

@@ -90,6 +90,16 @@ def available() -> bool:
     return cores >= 2
 
 
+def lower_priority(steps: int) -> None:
+    """This process (a child, on its own thread: the only one after a fork) and the threads
+    and children it starts from now on run ``steps`` nicer (os.nice), where the system lets
+    it. Never an error: a priority is a hint to the scheduler, not the child's work."""
+    try:
+        os.nice(steps)
+    except (AttributeError, OSError):
+        pass
+
+
 def alone() -> bool:
     """Whether this process runs no other Python thread now, so a child forked now starts
     with no lock held by a thread it does not have (a cached view half made, a logging
