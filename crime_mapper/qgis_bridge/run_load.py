@@ -324,9 +324,10 @@ def _settle_later(
     process of its own: the tables (some 4.5 s of CPU nationally, mostly Python building
     rows, which on a thread held the interpreter's lock against the anonymise step's work)
     are then written in a forked child (core.common.forked) when no other Python thread
-    runs, and settle stores the styles (QGIS: never in the child), flushes and hashes here.
-    The child's error is raised by settle as the thread's was; one that dies is an error
-    too; a cancel stops it. Otherwise, as without ``parts``, a thread."""
+    runs, and a thread here stores the styles once it is done (QGIS: never in the child),
+    flushes and hashes (_tables_in_child); settle waits for that thread. The child's error
+    is raised by settle as the thread's was; one that dies is an error too; a cancel stops
+    it. Otherwise, as without ``parts``, a thread."""
     from ..core.release.release_files import file_entry
 
     def flush_hash() -> dict:
