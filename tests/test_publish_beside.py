@@ -576,15 +576,10 @@ def test_the_summaries_files_are_hashed_while_the_map_is_awaited_and_not_again(
     assert monthly.build_monthly_manifest(config, MONTH, made, step_runners(True)) == written
 
 
-def test_the_map_child_runs_nicer_than_the_summaries(tmp_path, forks, monkeypatch):
-    """The web map's child runs MAP_CHILD_NICENESS steps nicer than the release's process,
-    whose summaries are what the release waits for (the map is moved in after them); the
-    release's own process keeps its priority, and a map made in it is made at that one."""
-    from crime_mapper.core.monthly import release
+def _map_priority(monkeypatch, tmp_path) -> Path:
+    """Where the web map's maker writes the priority it runs at (whichever process)."""
     from crime_mapper.core.publish import webmap_run
 
-    may_fork(monkeypatch)
-    seen: list[int] = []
     said = tmp_path / "niceness"
     real = webmap_run.run_webmap
 
@@ -593,6 +588,21 @@ def test_the_map_child_runs_nicer_than_the_summaries(tmp_path, forks, monkeypatc
         return real(*args, **kwargs)
 
     monkeypatch.setattr(webmap_run, "run_webmap", run_webmap)
+    return said
+
+
+def test_the_map_child_runs_nicer_than_the_summaries(tmp_path, forks, monkeypatch):
+    """The web map's child runs MAP_CHILD_NICENESS steps nicer than the release's process,
+    whose summaries are what the release waits for (the map is moved in after them), where
+    the rest of the machine is idle (here: whatever it does counts as idle); the release's
+    own process keeps its priority, and a map made in it is made at that one."""
+    from crime_mapper.core.common import cpu_share
+    from crime_mapper.core.monthly import release
+
+    may_fork(monkeypatch)
+    monkeypatch.setattr(cpu_share, "QUIET_CORES", float("inf"))
+    seen: list[int] = []
+    said = _map_priority(monkeypatch, tmp_path)
     before = os.getpriority(os.PRIO_PROCESS, 0)
     config = publish_config(tmp_path)
     release.run_monthly_release(config, MONTH, runners=step_runners(True))
@@ -604,3 +614,36 @@ def test_the_map_child_runs_nicer_than_the_summaries(tmp_path, forks, monkeypatc
     assert release.MAP_CHILD_NICENESS == 10
     assert seen == [min(19, before + release.MAP_CHILD_NICENESS), before]
     assert os.getpriority(os.PRIO_PROCESS, 0) == before
+
+
+def test_the_map_child_keeps_its_priority_on_a_busy_machine(tmp_path, forks, monkeypatch):
+    """Where other work has been using the cores the release's processes need (here: any
+    use at all counts as busy, and no machine has the cores), the map's child runs at the
+    release's priority: niced, it would get next to nothing beside that work, and the
+    release would wait for it once the summaries are done."""
+    from crime_mapper.core.common import cpu_share
+    from crime_mapper.core.monthly import release
+
+    may_fork(monkeypatch)
+    monkeypatch.setattr(cpu_share, "QUIET_CORES", -1.0)
+    monkeypatch.setattr(release, "MAP_BESIDE_PROCESSES", 10**6)
+    said = _map_priority(monkeypatch, tmp_path)
+    before = os.getpriority(os.PRIO_PROCESS, 0)
+    release.run_monthly_release(publish_config(tmp_path), MONTH, runners=step_runners(True))
+    assert len(forks) == 1 and no_children()
+    assert int(said.read_text(encoding="utf-8")) == before
+
+
+def test_the_map_child_s_priority_is_chosen_from_the_run_s_start(monkeypatch):
+    """The choice is made from what the machine did since the run began: no mark (a
+    publish step called outside a run) or one that says nothing is no niceness."""
+    from crime_mapper.core.common import cpu_share
+    from crime_mapper.core.monthly import release
+
+    assert release.map_child_niceness(None) == 0
+    monkeypatch.setattr(cpu_share, "_STAT", "/proc/no-such-file")
+    assert release.map_child_niceness(cpu_share.mark()) == 0
+    monkeypatch.undo()
+    long_ago = cpu_share.CpuMark(time.monotonic() - 60.0, 0.0, 0.0)  # (all of it others')
+    monkeypatch.setattr(cpu_share, "QUIET_CORES", float("inf"))
+    assert release.map_child_niceness(long_ago) == release.MAP_CHILD_NICENESS

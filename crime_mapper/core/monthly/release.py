@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional, Union
 
+from ..common import cpu_share
 from ..common.feedback import Cancelled, CancelOnly, Feedback, ScaledFeedback
 from ..common.staging import write_text_atomic
 from ..common.text_file import shown_line
@@ -217,6 +218,9 @@ class MonthlyOutputs:
     #: thread while the load step reads the extracts (_read_points_ahead); never saved,
     #: dropped once the anonymise step takes it and when the run ends
     points_ahead: Any = field(default=None, repr=False, compare=False)
+    #: the machine's and this process's CPU time when this run began (core.common.cpu_share),
+    #: so that the publish step can tell whether other work shares the machine; never saved
+    cpu_since: Any = field(default=None, repr=False, compare=False)
 
     def step(self, name: str) -> Optional[StepRecord]:
         return next((s for s in self.steps if s.name == name), None)
@@ -579,6 +583,7 @@ def run_monthly_release(
     out_dir = config.output_dir(month)
     outputs = _resume(previous, month, out_dir, steps)
     outputs.planned = tuple(steps)
+    outputs.cpu_since = cpu_share.mark()
     notify = on_step or (lambda _step, _state: None)
     try:
         with _one_parse_of_release_csv(config, steps):
@@ -605,6 +610,7 @@ def run_monthly_release(
         outputs.opened = None  # the raw tables are not kept once the run ends
         outputs.points_ahead = None
         outputs.digests = {}
+        outputs.cpu_since = None
     return outputs
 
 
@@ -1197,10 +1203,12 @@ def _publish_step(config, month, outputs, runners, feedback) -> StepRecord:
         _views_both_need(gate)  # (made once here: the child inherits them)
         if not alone():  # (another thread may hold a lock the child needs: made after)
             return
+        nicer = map_child_niceness(outputs.cpu_since)  # (chosen here, from the run's start)
 
         # "yes": the summaries' folder is in place when the map is (auto would look now)
         def in_child(call: Any) -> Any:
-            lower_priority(MAP_CHILD_NICENESS)  # (the summaries are what the release awaits)
+            if nicer:  # (the summaries are what the release awaits)
+                lower_priority(nicer)
             return make_map(shared, call.feedback(), summaries="yes", before_commit=call.hold)
 
         beside = ForkedCall(in_child)
@@ -1271,7 +1279,21 @@ def _publish_step(config, month, outputs, runners, feedback) -> StepRecord:
 #: than they need to. Nicer, the map's child (and what it forks) takes what the summaries
 #: leave, such as the one-core stretches inside their gate. National month, in turn, 3 runs
 #: each, twice: 30.37 and 30.45 s against 32.01 and 31.24 s (niceness 5: no clear gain).
+#: Only where the rest of the machine leaves the child CPU (map_child_niceness).
 MAP_CHILD_NICENESS = 10
+#: The processes of the publish step beside each other while the map's child works: this
+#: one (the summaries), their gate's page reader and the map's child.
+MAP_BESIDE_PROCESSES = 3
+
+
+def map_child_niceness(since: Any) -> int:
+    """How much nicer the web map's child runs: MAP_CHILD_NICENESS where the rest of the
+    machine has left it CPU since ``since`` (a core.common.cpu_share mark: the run's start),
+    else 0. Why: on a machine busy with other work at normal priority a niced child gets
+    next to nothing, and the release waits for it once the summaries are done (with two
+    CPU-bound processes beside it on two cores, the national release took 94-106 s niced
+    against 55-58 s not; its priority cannot be raised back once lowered)."""
+    return MAP_CHILD_NICENESS if cpu_share.room_for_nicer(since, MAP_BESIDE_PROCESSES) else 0
 
 
 #: Raw-side views of the release's gate that the summaries' and the web map's gate calls both
