@@ -52,8 +52,12 @@ def _segments(ctx: GateContext) -> scan.SegmentIndex:
     index = _SEGMENT_INDEX.get(ctx)
     if index is None:
         index = _BEGUN.pop(ctx, None) or scan.SegmentIndex()
+        distinct = ctx.distinct_other_strings()  # (several artifacts: their joined strings')
+        if distinct:
+            index.prepare_joined(sorted(distinct))
         for art in ctx.readable:
-            index.add(ctx._texts(art))  # (the texts split already are looked up, not split)
+            index.add_joined(ctx.joined_strings(art), ctx.other_strings(art))
+            index.add(art.texts + art.code)  # (the texts split already are looked up)
         _SEGMENT_INDEX[ctx] = index
     return index
 

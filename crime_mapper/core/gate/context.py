@@ -1626,7 +1626,7 @@ class GateContext:
     def joined_strings(self, art: Artifact) -> str:
         cached = self._joined.get(id(art))
         if cached is None:
-            cached = self._joined[id(art)] = "\n\x00\n".join(self._classified(art)[1])
+            cached = self._joined[id(art)] = scan.JOINED_SEP.join(self._classified(art)[1])
         return cached
 
     def hex_strings(self, art: Artifact) -> list[str]:

@@ -13,7 +13,7 @@ import math
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from functools import partial
-from itertools import compress
+from itertools import chain, compress
 from typing import Any, NamedTuple, Optional
 
 import numpy as np
@@ -1464,6 +1464,13 @@ def _starts_of(lengths: np.ndarray) -> np.ndarray:
 # text are exactly the matches in its segments. Page text repeats its template on every
 # page: 105 MB of a 7,200-page summaries folder are 15 MB of distinct segments.
 SEGMENT_CUT = re.compile(r"\n(?![hapHAP\s\d()])")
+#: What GateContext.joined_strings puts between an artifact's strings. Its first newline is
+#: followed by a NUL, which is no letter, whitespace, digit or bracket: SEGMENT_CUT always
+#: cuts there, so no segment of a joined text spans two of its strings
+#: (SegmentIndex.add_joined; tests/test_gate_joined_segments.py).
+JOINED_SEP = "\n\x00\n"
+# where a string stands in a joined text of two or more (SegmentIndex._piece)
+_FIRST, _MIDDLE, _LAST = 0, 1, 2
 
 
 class SegmentIndex:
@@ -1482,6 +1489,10 @@ class SegmentIndex:
         self.segments: list[str] = []
         self._ids: dict[str, int] = {}
         self._texts: dict[str, np.ndarray] = {}  # by value: a data script repeats its strings
+        # each string's segment ids where it stands first, in the middle or last in a joined
+        # text (add_joined): by value, since pages repeat their template's strings
+        self._pieces: tuple[dict[str, tuple[int, ...]], ...] = ({}, {}, {})
+        self._cuts_after_nul: dict[str, bool] = {}  # by a string's first character
         self._results: dict[str, dict[int, Any]] = {}
         self._nothing: dict[str, set[str]] = {}  # per scan: texts known to find nothing
         self._scanned_ids: dict[str, np.ndarray] = {}
@@ -1515,6 +1526,84 @@ class SegmentIndex:
         ids = np.fromiter(map(index.__getitem__, parts), dtype=np.int32, count=len(parts))
         self._texts[text] = ids
         return ids
+
+    def add_joined(self, text: str, values: Sequence[str]) -> None:
+        """:meth:`ids` of ``text``, which is ``JOINED_SEP.join(values)`` (an artifact's
+        strings to check, GateContext.joined_strings), from each distinct value's own
+        segments: no segment spans two values (JOINED_SEP), so the text's segments are its
+        values', each as it splits with what stands around it there, in order. Why: a
+        national summaries folder's 7,200 pages join 2 million such strings, 124,000 of them
+        distinct (their template's class names, colours and figures); the split of every
+        page's text, the new segments looked for in each and the ids looked up one by one
+        took some 0.7 s on one core. tests/test_gate_joined_segments.py compares the ids
+        with a split of the text."""
+        if text in self._texts:
+            return
+        if len(values) < 2:
+            self.ids(text)
+            return
+        middle = self._pieces[_MIDDLE]
+        inner = values[1:-1]
+        try:
+            pieces = list(map(middle.__getitem__, inner))
+        except KeyError:  # (values met for the first time: split once, in order)
+            self.prepare_joined(inner)
+            pieces = list(map(middle.__getitem__, inner))
+        first = self._known_piece(values[0], _FIRST)
+        last = self._known_piece(values[-1], _LAST)
+        ids = np.fromiter(chain(first, chain.from_iterable(pieces), last), dtype=np.int32)
+        self._texts[text] = ids
+
+    def prepare_joined(self, values: Iterable[str]) -> None:
+        """Split each of ``values`` once as :meth:`add_joined` splits a string inside a joined
+        text: the distinct strings of the texts to come (given in a fixed order, so that the
+        ids are the same from run to run), so that no text meets a string for the first
+        time (each such meeting walks that text's strings in Python)."""
+        middle = self._pieces[_MIDDLE]
+        for value in values:
+            if value not in middle:
+                middle[value] = self._piece(value, _MIDDLE)
+
+    def _known_piece(self, value: str, where: int) -> tuple[int, ...]:
+        known = self._pieces[where]
+        piece = known.get(value)
+        if piece is None:
+            piece = known[value] = self._piece(value, where)
+        return piece
+
+    def _piece(self, value: str, where: int) -> tuple[int, ...]:
+        """The ids of the segments of ``value`` where it stands ``where`` in a joined text of
+        two or more values (each new segment numbered as met). Its stretch of the text is
+        the value, after the NUL and newline of the separator before it (not the first),
+        and is followed by the separator's cut (not the last): split with that newline
+        after it, whose cut leaves an empty part that is no segment of the text, so that a
+        newline ending the value sees what follows it in the text (whitespace: no cut)."""
+        if value and "\n" not in value:  # (most strings: the separator's newline is the cut)
+            if where == _FIRST:
+                parts: Sequence[str] = (value,)
+            elif self._cuts_after_separator(value[0]):
+                parts = ("\x00", value)
+            else:
+                parts = ("\x00\n" + value,)
+        else:
+            stretch = value if where == _FIRST else "\x00\n" + value
+            if where == _LAST:
+                parts = SEGMENT_CUT.split(stretch)
+            else:
+                parts = SEGMENT_CUT.split(stretch + "\n")[:-1]
+        index = self._ids
+        for part in parts:
+            if part not in index:
+                index[part] = len(self.segments)
+                self.segments.append(part)
+        return tuple(map(index.__getitem__, parts))
+
+    def _cuts_after_separator(self, char: str) -> bool:
+        """Whether SEGMENT_CUT cuts at the separator's last newline, before ``char``."""
+        cuts = self._cuts_after_nul.get(char)
+        if cuts is None:
+            cuts = self._cuts_after_nul[char] = SEGMENT_CUT.match("\n" + char) is not None
+        return cuts
 
     def take(self, segments: list[str], texts: Iterable[tuple[str, np.ndarray]]) -> None:
         """Texts split by another index (a forked child's, core.gate.folder_beside): that
