@@ -42,11 +42,13 @@ def test_others_use_is_the_machine_s_less_this_process_s():
 def test_too_little_known_is_no_answer_and_no_room(now, monkeypatch):
     since = CpuMark(wall=100.0, busy=50.0, own=10.0)
     assert others_cores(since, now) is None
-    assert room_for_nicer(None, 1) is False
+    assert room_for_nicer([None], 1) is False
+    assert room_for_nicer([], 1) is False
     monkeypatch.setattr(cpu_share, "_STAT", "/proc/no-such-file")
     unknown = cpu_share.mark()
     assert unknown.busy is None
-    assert room_for_nicer(unknown, 1) is False
+    assert room_for_nicer([unknown], 1) is False
+    assert room_for_nicer([unknown, None], 1) is False
 
 
 def test_a_busy_child_is_other_work_and_leaves_no_room():
@@ -54,12 +56,18 @@ def test_a_busy_child_is_other_work_and_leaves_no_room():
     work on the machine) shows as a core or so of others' use, and a child run nicer would
     not get the cores this process's work needs."""
     since = cpu_share.mark()
+    assert since.busy is not None
+    # a long view in which the machine was idle until now (a mark from long ago whose
+    # counts are today's): it alone says quiet; the recent view says busy, and wins
+    long_ago = CpuMark(since.wall - 1000.0, since.busy, since.own)
     hog = subprocess.Popen([sys.executable, "-c", _SPIN, "30"])
     try:
         time.sleep(1.5)
         others = others_cores(since)
         assert others is not None and others >= 0.5
-        assert room_for_nicer(since, processes=10**6) is False
+        assert room_for_nicer([since], processes=10**6) is False
+        assert room_for_nicer([long_ago], processes=10**6) is True
+        assert room_for_nicer([long_ago, since], processes=10**6) is False
     finally:
         hog.kill()
         hog.wait()

@@ -635,15 +635,17 @@ def test_the_map_child_keeps_its_priority_on_a_busy_machine(tmp_path, forks, mon
 
 
 def test_the_map_child_s_priority_is_chosen_from_the_run_s_start(monkeypatch):
-    """The choice is made from what the machine did since the run began: no mark (a
-    publish step called outside a run) or one that says nothing is no niceness."""
+    """The choice is made from what the machine did since the run (and its step) began: no
+    mark (a publish step called outside a run) or one that says nothing is no niceness."""
     from crime_mapper.core.common import cpu_share
     from crime_mapper.core.monthly import release
 
     assert release.map_child_niceness(None) == 0
+    assert release.map_child_niceness() == 0
     monkeypatch.setattr(cpu_share, "_STAT", "/proc/no-such-file")
     assert release.map_child_niceness(cpu_share.mark()) == 0
     monkeypatch.undo()
     long_ago = cpu_share.CpuMark(time.monotonic() - 60.0, 0.0, 0.0)  # (all of it others')
     monkeypatch.setattr(cpu_share, "QUIET_CORES", float("inf"))
     assert release.map_child_niceness(long_ago) == release.MAP_CHILD_NICENESS
+    assert release.map_child_niceness(long_ago, None) == release.MAP_CHILD_NICENESS

@@ -8,7 +8,7 @@ busy with other work at normal priority the niced child got next to nothing: wit
 CPU-bound processes beside it on two cores the national release took 94-106 s against
 55-58 s without the niceness, waiting 40-50 s for the map once the summaries were done. An
 unprivileged process cannot raise a priority back, so the choice is made before the fork,
-from what other processes have used since a mark (the release's start).
+from what other processes have used since marks (the release's start, its publish step's).
 
 Linux only (``/proc/stat``): elsewhere nothing is known, and the answer is "no room".
 """
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Optional
 
@@ -90,15 +91,15 @@ def others_cores(since: CpuMark, now: Optional[CpuMark] = None) -> Optional[floa
     return max(0.0, (now.busy - since.busy) - (now.own - since.own)) / window
 
 
-def room_for_nicer(since: Optional[CpuMark], processes: int) -> bool:
+def room_for_nicer(marks: Sequence[Optional[CpuMark]], processes: int) -> bool:
     """Whether a child run nicer from now would still get CPU beside this process's own
-    ``processes`` (the child included): the rest of the machine has been all but idle since
-    ``since`` (under QUIET_CORES cores on average), or has left at least ``processes``
-    usable cores free. False where that is not known."""
-    if since is None:
-        return False
-    others = others_cores(since)
-    if others is None:
-        return False
+    ``processes`` (the child included): since each of ``marks`` (a run's start, its step's
+    start: a long view and a recent one, so that work begun lately, such as a second
+    release started a little after this one, counts in full), the rest of the machine has
+    been all but idle (under QUIET_CORES cores on average) or has left at least
+    ``processes`` usable cores free. A mark that says nothing (None, too recent) is left
+    out; False where none says anything."""
     cores = len(usable_cores()) or (os.cpu_count() or 1)
-    return others < QUIET_CORES or cores - others >= processes
+    known = [others_cores(m) for m in marks if m is not None]
+    seen = [others for others in known if others is not None]
+    return bool(seen) and all(o < QUIET_CORES or cores - o >= processes for o in seen)

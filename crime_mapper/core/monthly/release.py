@@ -1155,6 +1155,7 @@ def _publish_step(config, month, outputs, runners, feedback) -> StepRecord:
     files either way (tests/test_publish_beside.py). With ``runners.publish_beside`` the
     summaries' gate may also read part of their pages in a child of its own
     (core.gate.folder_beside), with the same verdict."""
+    step_began = cpu_share.mark()  # (what the machine does now: map_child_niceness)
     release = outputs.release
     publish = config.publish
     if release is None or not (publish.summaries or publish.web_map):
@@ -1203,7 +1204,7 @@ def _publish_step(config, month, outputs, runners, feedback) -> StepRecord:
         _views_both_need(gate)  # (made once here: the child inherits them)
         if not alone():  # (another thread may hold a lock the child needs: made after)
             return
-        nicer = map_child_niceness(outputs.cpu_since)  # (chosen here, from the run's start)
+        nicer = map_child_niceness(outputs.cpu_since, step_began)  # (chosen before the fork)
 
         # "yes": the summaries' folder is in place when the map is (auto would look now)
         def in_child(call: Any) -> Any:
@@ -1286,14 +1287,16 @@ MAP_CHILD_NICENESS = 10
 MAP_BESIDE_PROCESSES = 3
 
 
-def map_child_niceness(since: Any) -> int:
+def map_child_niceness(*since: Any) -> int:
     """How much nicer the web map's child runs: MAP_CHILD_NICENESS where the rest of the
-    machine has left it CPU since ``since`` (a core.common.cpu_share mark: the run's start),
-    else 0. Why: on a machine busy with other work at normal priority a niced child gets
-    next to nothing, and the release waits for it once the summaries are done (with two
-    CPU-bound processes beside it on two cores, the national release took 94-106 s niced
-    against 55-58 s not; its priority cannot be raised back once lowered)."""
-    return MAP_CHILD_NICENESS if cpu_share.room_for_nicer(since, MAP_BESIDE_PROCESSES) else 0
+    machine has left it CPU since each of ``since`` (core.common.cpu_share marks: the run's
+    start and the publish step's), else 0. Why: on a machine busy with other work at normal
+    priority a niced child gets next to nothing, and the release waits for it once the
+    summaries are done (national month on two cores: with two CPU-bound processes beside
+    it, 94-106 s niced against 55-58 s not; with one, its publish step 25.2-25.4 s against
+    23.0-23.4 s); its priority cannot be raised back once lowered."""
+    room = cpu_share.room_for_nicer(since, MAP_BESIDE_PROCESSES)
+    return MAP_CHILD_NICENESS if room else 0
 
 
 #: Raw-side views of the release's gate that the summaries' and the web map's gate calls both
