@@ -37,11 +37,16 @@ def test_others_use_is_the_machine_s_less_this_process_s():
     [
         CpuMark(wall=100.2, busy=51.0, own=10.0),  # a window too short to say anything
         CpuMark(wall=105.0, busy=None, own=10.0),  # the machine's time unknown
+        CpuMark(wall=100.0, busy=51.0, own=10.0),  # no time at all between the two
     ],
 )
 def test_too_little_known_is_no_answer_and_no_room(now, monkeypatch):
     since = CpuMark(wall=100.0, busy=50.0, own=10.0)
     assert others_cores(since, now) is None
+    monkeypatch.setattr(cpu_share, "MIN_WINDOW_S", 0.0)  # (no window at all is still none)
+    if now.busy is not None and now.wall == since.wall:
+        assert others_cores(since, now) is None
+    monkeypatch.undo()
     assert room_for_nicer([None], 1) is False
     assert room_for_nicer([], 1) is False
     monkeypatch.setattr(cpu_share, "_STAT", "/proc/no-such-file")

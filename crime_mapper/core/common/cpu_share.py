@@ -86,7 +86,7 @@ def others_cores(since: CpuMark, now: Optional[CpuMark] = None) -> Optional[floa
     (its time is this process's only once waited for): the answer errs towards busy."""
     now = now or mark()
     window = now.wall - since.wall
-    if since.busy is None or now.busy is None or window < MIN_WINDOW_S:
+    if since.busy is None or now.busy is None or window <= 0 or window < MIN_WINDOW_S:
         return None
     return max(0.0, (now.busy - since.busy) - (now.own - since.own)) / window
 
