@@ -100,6 +100,7 @@ def room_for_nicer(marks: Sequence[Optional[CpuMark]], processes: int) -> bool:
     ``processes`` usable cores free. A mark that says nothing (None, too recent) is left
     out; False where none says anything."""
     cores = len(usable_cores()) or (os.cpu_count() or 1)
-    known = [others_cores(m) for m in marks if m is not None]
+    now = mark()  # (one reading of the machine for every view)
+    known = [others_cores(m, now) for m in marks if m is not None]
     seen = [others for others in known if others is not None]
     return bool(seen) and all(o < QUIET_CORES or cores - o >= processes for o in seen)
