@@ -73,8 +73,13 @@ def scratch_dir(prefix: str) -> Path:
 
 def children_cpu() -> float:
     """User + system CPU seconds of this process's children that have been waited for (a
-    case's forked readers and checks: their share of the work, beside the process's own)."""
+    case's forked readers and checks: their share of the work, beside the process's own).
+    Children that answered and were still leaving are waited for first (forked.reap_left):
+    until reaped, their CPU is counted nowhere."""
     import resource
 
+    from crime_mapper.core.common import forked
+
+    forked.reap_left()
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime

@@ -35,6 +35,8 @@ def _run_case(body: str, tmp_path: Path) -> dict:
         "def fds():\n"
         "    return sorted(os.listdir('/proc/self/fd'))\n"
         "def no_children():\n"
+        "    from crime_mapper.core.common import forked\n"
+        "    forked.reap_left()\n"
         "    try:\n"
         "        os.waitpid(-1, os.WNOHANG)\n"
         "    except ChildProcessError:\n"

@@ -34,6 +34,7 @@ from crime_mapper.core.gate.folder_beside import FolderRead
 from crime_mapper.core.gate.output_reader import read_output
 from crime_mapper.core.publish.summaries_export import outline_vertices
 from tests.support.artifacts import same_artifact
+from tests.support.forking import reaped
 from tests.support.summaries_pages import build_pages_world
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX fork only")
@@ -119,14 +120,6 @@ def interrupt_after(seconds: float) -> Iterator[type[BaseException]]:
         signal.signal(signal.SIGUSR1, old)
 
 
-def _reaped(pid: int) -> bool:
-    try:
-        os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        return True
-    return False
-
-
 def _hangs(_ctx: Any = None) -> Any:
     """A child's work that never ends (it would be killed)."""
     while True:
@@ -162,7 +155,7 @@ def test_a_hung_checks_child_is_killed_at_its_deadline_and_its_checks_fail_close
     monkeypatch.setattr(checks_beside, "DEADLINE_S", 1.0)
     with hang_limit():
         done = run_checks(context, _with_hung_child_check(os.getpid()), beside=True)
-    assert len(forks) == 1 and _reaped(forks[0])
+    assert len(forks) == 1 and reaped(forks[0])
     assert [c.name for c in done] == list(CHECK_NAMES)
     for check in done:
         if check.name in CHILD_CHECKS + CHILD_PARTS:  # (the child's checks and halves: nothing
@@ -181,7 +174,7 @@ def test_an_interrupt_while_waiting_for_the_checks_child_kills_it_at_once(
         with interrupt_after(2.0) as interrupt:
             with pytest.raises(interrupt):
                 run_checks(context, _with_hung_child_check(os.getpid()), beside=True)
-    assert len(forks) == 1 and _reaped(forks[0])
+    assert len(forks) == 1 and reaped(forks[0])
 
 
 # --- the pages' child ------------------------------------------------------------------------
@@ -198,7 +191,7 @@ def test_a_hung_page_reader_is_killed_at_its_deadline_and_its_pages_read_here(
     assert started.from_child == 0
     assert len(beside) == len(direct)
     assert all(same_artifact(a, b) for a, b in zip(direct, beside))
-    assert len(forks) == 1 and _reaped(forks[0])
+    assert len(forks) == 1 and reaped(forks[0])
 
 
 @pytest.mark.parametrize("when", ["waiting", "stopped"])
@@ -217,7 +210,7 @@ def test_a_busy_page_reader_is_killed_not_waited_for(
             with interrupt_after(2.0) as interrupt:
                 with pytest.raises(interrupt):
                     started.result()
-    assert len(forks) == 1 and _reaped(forks[0])
+    assert len(forks) == 1 and reaped(forks[0])
 
 
 def test_a_hung_summaries_gate_child_refuses_the_folder(
@@ -248,4 +241,4 @@ def test_a_hung_summaries_gate_child_refuses_the_folder(
         )
     assert not report.passed
     assert {c.name for c in report.failed()} == set(CHILD_CHECKS + CHILD_PARTS), report.message()
-    assert len(forks) == 2 and all(map(_reaped, forks))
+    assert len(forks) == 2 and all(map(reaped, forks))

@@ -36,7 +36,7 @@ from crime_mapper.core.gate.context import CHECK_NAMES, GateCheck, GateContext, 
 from crime_mapper.core.gate.leak_gate import check_release
 from crime_mapper.core.gate.output_reader import read_output
 from crime_mapper.core.publish.summaries_export import outline_vertices
-from tests.support.forking import no_children
+from tests.support.forking import no_children, reaped
 from tests.support.summaries_pages import build_pages_world
 
 
@@ -84,14 +84,6 @@ def _reference(world: dict) -> str:
     return next(r for r in prep.references if len(r) >= 8)
 
 
-def _reaped(pid: int) -> bool:
-    try:
-        os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        return True
-    return False
-
-
 PLANTS = {
     "clean": None,
     "non-public value (here, its check split)": "secret",
@@ -122,7 +114,7 @@ def test_the_split_checks_give_the_one_process_report(
     direct = check_release(world["raw"], folder, world["points"], **kw)
     assert not forking
     beside = check_release(world["raw"], folder, world["points"], read_beside=True, **kw)
-    assert len(forking) == 2 and all(map(_reaped, forking))  # (the pages' read, the checks)
+    assert len(forking) == 2 and all(map(reaped, forking))  # (the pages' read, the checks)
     assert direct.passed == (what is None), direct.message()
     assert beside.to_dict() == direct.to_dict()
     assert beside.message() == direct.message()
@@ -178,7 +170,7 @@ def test_a_failed_child_fails_its_checks_closed(context: GateContext, forking: l
     alone = {c.name: c for c in run_checks(context, list(CHECKS))}
     assert not forking and all(c.passed for c in alone.values())
     done = run_checks(context, chosen, beside=True)
-    assert len(forking) == 1 and _reaped(forking[0])
+    assert len(forking) == 1 and reaped(forking[0])
     assert [c.name for c in done] == list(CHECK_NAMES)
     for check in done:
         if check.name == "no_source_references" or (
@@ -212,7 +204,7 @@ def test_an_error_in_this_process_meanwhile_stops_the_child(
     ]
     with pytest.raises(Stop):
         run_checks(context, chosen, beside=True)
-    assert len(forking) == 1 and _reaped(forking[0])
+    assert len(forking) == 1 and reaped(forking[0])
 
 
 def test_no_child_where_one_cannot_run_or_would_not_pay(
@@ -311,7 +303,7 @@ def test_a_split_check_whose_half_raises_fails_as_in_one_process(
         SPLIT_CHECKS, name, CheckParts(parts.whole, halves[0], halves[1], parts.verdict)
     )
     done = {c.name: c for c in run_checks(context, list(CHECKS), beside=True)}
-    assert len(forking) == 1 and _reaped(forking[0])
+    assert len(forking) == 1 and reaped(forking[0])
     whole = run_checks(context, [(name, lambda _c: raising(_c))])[0] if where == "here" else None
     assert done[name] == GateCheck(
         name, False, "the check could not run (MemoryError: no room); failing closed", []
@@ -335,7 +327,7 @@ def test_a_child_sending_malformed_halves_fails_the_split_check_closed(
         CheckParts(parts.whole, parts.first, lambda _c: [b"bytes"], parts.verdict),
     )
     done = {c.name: c for c in run_checks(context, list(CHECKS), beside=True)}
-    assert len(forking) == 1 and _reaped(forking[0])
+    assert len(forking) == 1 and reaped(forking[0])
     for check in CHILD_CHECKS + CHILD_PARTS:
         assert not done[check].passed
         assert "child process that failed" in done[check].detail, done[check].detail

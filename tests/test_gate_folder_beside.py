@@ -34,7 +34,7 @@ from crime_mapper.core.publish.summaries_export import (
     outline_vertices,
 )
 from tests.support.artifacts import same_artifact
-from tests.support.forking import another_thread, no_children
+from tests.support.forking import another_thread, no_children, reaped
 from tests.support.summaries_pages import build_pages_world
 
 
@@ -171,14 +171,6 @@ def _child_pid(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return pids
 
 
-def _reaped(pid: int) -> bool:
-    try:
-        os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        return True
-    return False
-
-
 @pytest.mark.parametrize("how", ["raises", "killed", "exits", "garbled"])
 def test_a_failed_child_leaves_its_pages_to_this_process(
     world: dict, tmp_path: Path, forking: None, monkeypatch: pytest.MonkeyPatch, how: str
@@ -209,7 +201,7 @@ def test_a_failed_child_leaves_its_pages_to_this_process(
     assert len(beside) == len(direct)
     for a, b in zip(direct, beside):
         assert same_artifact(a, b), a.name
-    assert pids and _reaped(pids[0])
+    assert pids and reaped(pids[0])
 
 
 def test_an_error_in_this_process_meanwhile_stops_the_child(
@@ -225,7 +217,7 @@ def test_an_error_in_this_process_meanwhile_stops_the_child(
     pids = _child_pid(monkeypatch)
     with pytest.raises(Stop):
         check_release(world["raw"], world["folder"], world["points"], read_beside=True)
-    assert pids and _reaped(pids[0])
+    assert pids and reaped(pids[0])
 
 
 def test_no_child_where_one_cannot_run_beside(

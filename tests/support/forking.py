@@ -19,9 +19,26 @@ from typing import Any
 
 
 def no_children() -> bool:
-    """Whether this process has no child left to reap (every forked child waited for)."""
+    """Whether this process has no child left to reap (every forked child waited for; those
+    that answered and were leaving, core.common.forked.reap_left, once they have left)."""
+    from crime_mapper.core.common import forked
+
+    forked.reap_left()
     try:
         os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+def reaped(pid: int) -> bool:
+    """Whether the child ``pid`` has been waited for (one that answered and was leaving,
+    core.common.forked.reap_left, once it has left)."""
+    from crime_mapper.core.common import forked
+
+    forked.reap_left()
+    try:
+        os.waitpid(pid, os.WNOHANG)
     except ChildProcessError:
         return True
     return False

@@ -70,6 +70,7 @@ _DONE = b"P"  # child -> caller: the pickled outcome follows, then the pipe clos
 _GO = b"G"  # caller -> child: move it into place
 _STOP = b"X"  # caller -> child: remove it (a closed pipe says the same)
 _POLL_S = 0.2  # how often a waiting caller checks its own cancel
+_SIZE_BYTES = 8  # the outcome's length, before it (big-endian)
 _STOP_WAIT_S = 120.0  # a stopped child that has not left by then is killed
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 # How long a caller waits for a child's answer it could do without or must fail closed
@@ -110,6 +111,7 @@ def alone() -> bool:
 
 _children = 0  # this process's ForkedCall children not reaped yet (gc frozen while any)
 _children_lock = threading.Lock()
+_leaving: set[int] = set()  # children that answered and were still leaving (reap_left)
 _kept: dict[int, tuple[int, int]] = {}  # fd -> (device, inode) children must not hold
 
 
@@ -191,6 +193,7 @@ class ForkedCall(Generic[_T]):
         control_r, control_w = os.pipe()
         self._caller = os.getpid()
         self._from_main_thread = threading.current_thread() is threading.main_thread()
+        reap_left(wait=False)
         _child_started()
         try:
             pid = os.fork()
@@ -231,7 +234,10 @@ class ForkedCall(Generic[_T]):
             except Exception as exc:  # noqa: BLE001 - the outcome cannot be sent as it is
                 kind, text = "error", text or f"the value could not be sent back: {exc}"
                 inner = pickle.dumps(RuntimeError(text))
-            _write_all(out, _DONE + pickle.dumps((kind, inner, text)))
+            outcome = pickle.dumps((kind, inner, text))
+            # (its length first: the caller reads exactly that much and need not wait for
+            # the pipe to close, which happens only once this process's memory is torn down)
+            _write_all(out, _DONE + len(outcome).to_bytes(_SIZE_BYTES, "big") + outcome)
         except BaseException:  # noqa: BLE001 - nothing may escape into the caller's code
             code = 1
         finally:
@@ -337,11 +343,11 @@ class ForkedCall(Generic[_T]):
                 before_commit()  # (the child's commit is this process's to ask for)
                 self._say(_GO)
                 head = self._read(1, None)
-            data = self._read(1 << 62, None) if head == _DONE else b""
+            data = self._outcome_bytes() if head == _DONE else b""
         except BaseException:
             self.stop()
             raise
-        self._reap()
+        self._reap(leaving=bool(data))
         if head != _DONE or not data:
             raise RuntimeError(
                 "the work in the child process stopped unexpectedly (killed or out of "
@@ -355,6 +361,16 @@ class ForkedCall(Generic[_T]):
         if kind == "error":
             raise value
         return value
+
+    def _outcome_bytes(self) -> bytes:
+        """The pickled outcome after _DONE: its length, then exactly that many bytes (b""
+        when the child ended before all of it came)."""
+        size = self._read(_SIZE_BYTES, None)
+        if len(size) != _SIZE_BYTES:
+            return b""
+        want = int.from_bytes(size, "big")
+        data = self._read(want, None)
+        return data if len(data) == want else b""
 
     def stop(self) -> None:
         """Stop the child (its staged output removed) and wait for it to leave; nothing
@@ -373,7 +389,10 @@ class ForkedCall(Generic[_T]):
         finally:
             self._reap()
 
-    def _reap(self) -> None:
+    def _reap(self, leaving: bool = False) -> None:
+        """Wait for the child to leave; ``leaving`` (it has sent its whole outcome and is
+        in ``os._exit``): only take it if it has left, else leave it to :func:`reap_left`
+        (tearing down a national child's memory took 40-180 ms the caller waited for)."""
         if self._reaped:
             return
         self._reaped = True
@@ -382,9 +401,35 @@ class ForkedCall(Generic[_T]):
             self._control_w = None
         close_kept(self._outcome)
         try:
-            os.waitpid(self.pid, 0)
+            if not leaving:
+                _waitpid(self.pid, 0)
+            elif not _waitpid(self.pid, os.WNOHANG):
+                with _children_lock:
+                    _leaving.add(self.pid)
         finally:
             _child_reaped()
+
+
+def _waitpid(pid: int, options: int) -> bool:
+    """os.waitpid(pid, options): whether the child has been reaped (here, or already by
+    someone else's waitpid of any child)."""
+    try:
+        return os.waitpid(pid, options)[0] != 0
+    except ChildProcessError:
+        return True
+
+
+def reap_left(wait: bool = True) -> None:
+    """Reap the children that sent their whole outcome and were leaving when it was taken
+    (ForkedCall._reap); ``wait``: wait for each to leave (they only end: their work is
+    done), else take only those gone. Called before each fork (no zombies pile up) and by
+    whoever must know that no child is left (the tests)."""
+    with _children_lock:
+        pids = list(_leaving)
+    for pid in pids:
+        if _waitpid(pid, 0 if wait else os.WNOHANG):
+            with _children_lock:
+                _leaving.discard(pid)
 
 
 def _write_all(fd: int, data: bytes) -> None:
