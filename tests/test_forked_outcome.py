@@ -110,3 +110,30 @@ def test_a_child_reaped_by_someone_else_is_no_error() -> None:
     forked.reap_left()
     assert not forked._leaving
     assert no_children()
+
+
+def test_a_commands_children_are_reaped_at_its_exit(tmp_path: Path) -> None:
+    """A process that exits with a child still leaving reaps it first (atexit): its CPU
+    time is then counted with the process's (what the bench reads of a command: the
+    release's children were missing from it)."""
+    import resource
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    script = (
+        "import sys, time\n"
+        f"sys.path.insert(0, {str(root)!r})\n"
+        "from crime_mapper.core.common import forked\n"
+        "def burn(_call):\n"
+        "    start = time.process_time()\n"
+        "    while time.process_time() - start < 0.5:\n"
+        "        pass\n"
+        "    return 'burnt'\n"
+        "assert forked.ForkedCall(burn).result() == 'burnt'\n"
+    )
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    assert done.returncode == 0, done.stderr
+    # (the grandchild's 0.5 s of CPU reaches this process only if the command reaped it)
+    assert after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime >= 0.45

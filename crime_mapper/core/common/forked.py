@@ -50,6 +50,7 @@ among them that became garbage meanwhile is collected then).
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import gc
 import os
@@ -430,6 +431,11 @@ def reap_left(wait: bool = True) -> None:
         if _waitpid(pid, 0 if wait else os.WNOHANG):
             with _children_lock:
                 _leaving.discard(pid)
+
+
+# (at this process's exit too: so a command's children are all its own, their CPU time
+# counted with its own; the children left by then have long gone)
+atexit.register(reap_left)
 
 
 def _write_all(fd: int, data: bytes) -> None:

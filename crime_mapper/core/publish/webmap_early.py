@@ -45,7 +45,7 @@ from .webmap_export import (
     _Staged,
     _verdict,
     export_webmap,
-    page_rings,
+    page_areas,
     page_tiles,
     remove_staged_by,
 )
@@ -98,7 +98,7 @@ def _export_reading_raw(
     vendor_files()  # fail before any work when the libraries are missing
     feedback.check()
     hoods = options.neighbourhoods
-    areas = PageAreas(hoods, page_rings(hoods)) if hoods is not None else None
+    areas = page_areas(hoods) if hoods is not None else None
     stager = _stager(options, tiles, target, areas) if stages_early(options) else None
     if stager is None:  # (no child: the raw side opened, then the export as before)
         opened = open_raw(feedback)

@@ -46,7 +46,7 @@ from ..common.vocabulary import UNPRINTABLE_RE
 from ..release.public_schema import PUBLIC_COLUMNS, write_public_csv
 from . import webmap_staging
 from .neighbourhoods import Neighbourhoods, problem_warnings, unusable_neighbourhoods
-from .webmap_areas import Ring, areas_geojson, page_rings, row_area_names, vertices
+from .webmap_areas import Ring, areas_geojson, rounded_rings, row_area_names, vertices
 from .webmap_data import WebmapData, aggregate
 from .webmap_downloads import (
     DownloadPlan,
@@ -276,6 +276,15 @@ class PageAreas:
         if self._vertices is None:
             self._vertices = vertices(self.rings)
         return self._vertices
+
+
+def page_areas(hoods: Neighbourhoods) -> PageAreas:
+    """PageAreas of ``hoods``: its outlines as the page writes them, with their vertices
+    when made with them (webmap_areas.rounded_rings)."""
+    rings, made = rounded_rings(hoods)
+    areas = PageAreas(hoods, rings)
+    areas._vertices = made
+    return areas
 
 
 def _bounds(data: WebmapData, areas: Optional[PageAreas]) -> list[list[float]]:
@@ -606,7 +615,7 @@ class _GateViews:
             if options.neighbourhoods is not None:
                 hoods = options.neighbourhoods
                 if areas is None:
-                    areas = PageAreas(hoods, page_rings(hoods))
+                    areas = page_areas(hoods)
                 extra, public = areas.vertices(), list(hoods.names)
                 self.areas = areas
             gate = options.release_gate
@@ -883,7 +892,7 @@ def _stage(
         hoods = options.neighbourhoods
         warnings.extend(neighbourhood_warnings(hoods))
         if areas is None:
-            areas = PageAreas(hoods, page_rings(hoods))
+            areas = page_areas(hoods)
         row_areas = row_area_names(inputs.street, hoods, options.row_neighbourhoods)
 
     data = aggregate(
