@@ -5,10 +5,11 @@ import run_bench (it runs as __main__, so importing it again would build a secon
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 
 @dataclass(frozen=True)
@@ -56,18 +57,34 @@ def peak(keys: Sequence[str]) -> Callable[[dict[str, dict]], float | None]:
     return value
 
 
+#: The environment variable naming the folder every run's work and set-up folders are made
+#: in, removed by run_bench once all its cases are done (the caller's own, if it set it).
+RUNS_ENV = "CM_BENCH_RUNS"
+
+
+def runs_folder() -> Optional[Path]:
+    """The folder runs make their folders in (RUNS_ENV), None outside run_bench."""
+    named = os.environ.get(RUNS_ENV)
+    return Path(named) if named else None
+
+
 def scratch_dir(prefix: str) -> Path:
-    """A temporary folder for a case's set-up, removed when the case's process ends.
+    """A temporary folder for a case's set-up, removed with the bench's runs folder (else
+    when the case's process ends).
 
     Set-ups that make a national release, web map or summaries folder outside the run's own
     work folder used to leave it behind: a few benchmark sessions filled the disk (60 GB).
+    Why not removed at once: see run_bench.runs_folder_for_the_bench (a folder of thousands
+    of files removed just before a run made that run's files slow to create).
     """
     import atexit
     import shutil
     import tempfile
 
-    folder = Path(tempfile.mkdtemp(prefix=prefix))
-    atexit.register(shutil.rmtree, folder, True)
+    runs = runs_folder()
+    folder = Path(tempfile.mkdtemp(prefix=prefix, dir=runs))
+    if runs is None:
+        atexit.register(shutil.rmtree, folder, True)
     return folder
 
 
