@@ -161,7 +161,26 @@ class Neighbourhoods:
         return any(self.rings)
 
     def bounds(self) -> np.ndarray:
-        """(n, 4) minx, miny, maxx, maxy per neighbourhood; NaN where it has no outline."""
+        """(n, 4) minx, miny, maxx, maxy per neighbourhood; NaN where it has no outline.
+        From the edges (built once, and an assignment builds them anyway) in four reduceat
+        passes: every vertex of a ring of two or more is an edge's end (ring by ring, the
+        7,200 national outlines took 0.06 s of an assignment). A ring of fewer vertices
+        (none is read so: core/publish/neighbourhoods drops them) is looked at ring by ring."""
+        if any(len(ring) < 2 for rings in self.rings for ring in rings):
+            return self._bounds_ring_by_ring()
+        edges, starts, ends = self.edges()
+        out = np.full((len(self), 4), np.nan)
+        has = ends > starts
+        if has.any():
+            at = starts[has]
+            xs, ys = edges[:, 0::2], edges[:, 1::2]
+            out[has, 0] = np.minimum.reduceat(xs.min(axis=1), at)
+            out[has, 1] = np.minimum.reduceat(ys.min(axis=1), at)
+            out[has, 2] = np.maximum.reduceat(xs.max(axis=1), at)
+            out[has, 3] = np.maximum.reduceat(ys.max(axis=1), at)
+        return out
+
+    def _bounds_ring_by_ring(self) -> np.ndarray:
         out = np.full((len(self), 4), np.nan)
         for i, rings in enumerate(self.rings):
             if rings:
@@ -1119,14 +1138,14 @@ def points_in_neighbourhoods(lon: np.ndarray, lat: np.ndarray, hoods: Neighbourh
     sorted_lon = lon[order]
     edges, starts, ends = hoods.edges()
     bounds = hoods.bounds()
+    # (each outline's points by longitude, found for all at once: NaN bounds find none)
+    los = np.searchsorted(sorted_lon, bounds[:, 0], "left").tolist()
+    his = np.searchsorted(sorted_lon, bounds[:, 2], "right").tolist()
     for i in range(len(hoods)):
-        if starts[i] == ends[i]:
+        lo, hi = los[i], his[i]
+        if starts[i] == ends[i] or lo >= hi:
             continue
         minx, miny, maxx, maxy = bounds[i]
-        lo = np.searchsorted(sorted_lon, minx, "left")
-        hi = np.searchsorted(sorted_lon, maxx, "right")
-        if lo >= hi:
-            continue
         cand = order[lo:hi]
         cy = lat[cand]
         cand = cand[(cy >= miny) & (cy <= maxy)]
@@ -1173,11 +1192,22 @@ def column_codes(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
             codes = np.where(codes < 0, len(uniques) - 1, codes)
         return codes.astype(np.int64), uniques
     codes, uniques = pd.factorize(series, sort=False)
-    uniques = np.asarray(["" if v is None else str(v) for v in uniques], dtype=object)
+    uniques = np.asarray(uniques, dtype=object)
+    if set(map(type, uniques.tolist())) - {str}:  # (a text column's are all str already)
+        uniques = np.asarray(["" if v is None else str(v) for v in uniques], dtype=object)
     if (codes < 0).any():
         uniques = np.append(uniques, "")
         codes = np.where(codes < 0, len(uniques) - 1, codes)
     return codes.astype(np.int64), uniques
+
+
+def _blank_texts(values: np.ndarray) -> np.ndarray:
+    """``v.strip() == ""`` of each str: empty or all white space (str.isspace, as strip
+    takes), in C over the list (a comprehension cost 0.04 s a column nationally)."""
+    texts = values.tolist()
+    n = len(texts)
+    empty = np.fromiter(map(len, texts), dtype=np.int64, count=n) == 0
+    return empty | np.fromiter(map(str.isspace, texts), dtype=bool, count=n)
 
 
 def _parse_coordinates(values: Any) -> np.ndarray:
@@ -1203,8 +1233,7 @@ def assign_crimes(public: pd.DataFrame, hoods: Neighbourhoods) -> Assignment:
         by_lookup = index >= 0
     lon_codes, lon_values = column_codes(public["Longitude"])
     lat_codes, lat_values = column_codes(public["Latitude"])
-    lon_blank = np.array([v.strip() == "" for v in lon_values], bool)
-    lat_blank = np.array([v.strip() == "" for v in lat_values], bool)
+    lon_blank, lat_blank = _blank_texts(lon_values), _blank_texts(lat_values)
     no_location = lon_blank[lon_codes] | lat_blank[lat_codes]
     need = ~by_lookup & ~no_location
     by_polygon = np.zeros(n, bool)
