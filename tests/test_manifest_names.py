@@ -31,6 +31,9 @@ def _tree(tmp_path: Path) -> tuple[Path, list[Path]]:
     (root / "neighbourhoods" / "E02000001.html").write_text("b")
     (root / "map" / "data" / "d.js").write_text("c")
     (outside / "x.csv").write_text("x")
+    sibling = real / "release" / "2022-10-old"  # (its path begins with the release folder's)
+    sibling.mkdir()
+    (sibling / "a.csv").write_text("old")
     (root / "linked-out").symlink_to(outside)  # a folder inside that points outside
     (root / "map" / "linked-in").symlink_to(root / "public")  # and one that points inside
     (root / "public" / "to-outside.csv").symlink_to(outside / "x.csv")  # linked files

@@ -1382,11 +1382,40 @@ def _relative(path: Path, root: Path, folders: Optional[dict[str, str]] = None) 
     """``path`` from the release folder, symbolic links resolved (Path.resolve), or its
     name alone when it is outside. ``folders``: real paths of the folders resolved so far,
     shared over one manifest: a national release lists 7,300 files in a handful of folders,
-    and resolving each whole path walked every folder of it again (0.2 s)."""
+    and resolving each whole path walked every folder of it again (0.2 s). With them, on
+    POSIX, the real paths are compared as text (normalised absolute paths: one is inside
+    the other exactly when it starts with the other and a slash, as relative_to finds), and
+    the release folder's own real path is remembered too: the Path objects made and parsed
+    for each of the 7,300 names took most of the manifest's last 0.25 s."""
+    if folders is not None and os.sep == "/":
+        top = folders.get(_ROOT_KEY + str(root))
+        if top is None:
+            top = folders[_ROOT_KEY + str(root)] = str(_resolved(root, folders))
+        real = _real_text(path, folders)
+        if real == top:
+            return "."
+        inside = top if top.endswith("/") else top + "/"
+        return real[len(inside) :] if real.startswith(inside) else path.name
     try:
         return _resolved(path, folders).relative_to(_resolved(root, folders)).as_posix()
     except ValueError:
         return path.name
+
+
+def _real_text(path: Path, folders: dict[str, str]) -> str:
+    """str(_resolved(path, folders)), joined as text (POSIX: a resolved folder is an
+    absolute normalised path, a name holds no slash)."""
+    name = path.name
+    if name in ("", ".", "..") or os.path.islink(path):
+        return str(path.resolve())
+    parent = str(path.parent)
+    real = folders.get(parent)
+    if real is None:
+        real = folders[parent] = str(path.parent.resolve())
+    return real + name if real.endswith("/") else real + "/" + name
+
+
+_ROOT_KEY = "\x00root:"  # (in ``folders``: a release folder's own real path; no path has a NUL)
 
 
 def _resolved(path: Path, folders: Optional[dict[str, str]]) -> Path:
