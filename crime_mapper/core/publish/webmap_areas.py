@@ -10,6 +10,8 @@ vertices of a public layer reach the page; nothing from the crimes.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from dataclasses import dataclass
 from itertools import chain
 from typing import Any, Optional
 
@@ -21,19 +23,38 @@ from .neighbourhoods import OUTSIDE_LABEL, Neighbourhoods, assign_crimes
 Ring = list[list[float]]  # [[lon, lat], ...] at 5 decimals (about 1 m)
 
 
+@dataclass(frozen=True)
+class RowAreas:
+    """Each street row's neighbourhood: ``index`` into ``names`` per row (negative: in none,
+    shown as OUTSIDE_LABEL). Kept as the assignment's integers: the page data groups rows
+    by them (webmap_data), where a list of 500,000 names was made only to be hashed back
+    into codes (some 0.15 s of the national map's critical path)."""
+
+    index: np.ndarray
+    names: Sequence[str]
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def name_list(self) -> list[str]:
+        """The name of each row (OUTSIDE_LABEL for rows in none)."""
+        names = list(self.names)
+        return [names[i] if i >= 0 else OUTSIDE_LABEL for i in self.index.tolist()]
+
+
 def row_area_names(
     street: pd.DataFrame, hoods: Neighbourhoods, index: Optional[np.ndarray] = None
-) -> list[str]:
-    """The neighbourhood name of each street row (by LSOA lookup, else point in polygon);
-    OUTSIDE_LABEL for rows in none (rows without a location are handled by the caller).
-    ``index``: the rows' assignment made already (assign_crimes(street, hoods).index, e.g.
-    by the summaries of the same rows), so it is not made twice."""
+) -> RowAreas:
+    """The neighbourhood of each street row (by LSOA lookup, else point in polygon), as
+    RowAreas (its name_list: OUTSIDE_LABEL for rows in none; rows without a location are
+    handled by the caller). ``index``: the rows' assignment made already
+    (assign_crimes(street, hoods).index, e.g. by the summaries of the same rows), so it is
+    not made twice."""
     if index is None:
         index = assign_crimes(street, hoods).index
     elif len(index) != len(street):
         raise ValueError("the neighbourhood assignment given is not one per street row")
-    names = list(hoods.names)
-    return [names[i] if i >= 0 else OUTSIDE_LABEL for i in index.tolist()]
+    return RowAreas(np.asarray(index, dtype=np.int64), list(hoods.names))
 
 
 def page_rings(hoods: Neighbourhoods) -> list[list[Ring]]:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 import numpy as np
 import pandas as pd
@@ -38,6 +38,8 @@ from ..common.vocabulary import (
     normalise_outcome,
 )
 from ..release.public_schema import LOCATION_PREFIX, NO_LOCATION
+from .neighbourhoods import OUTSIDE_LABEL
+from .webmap_areas import RowAreas
 from .webmap_inputs import WebmapInputError, parse_coordinates
 
 NO_LOCATION_AREA = "Location not published"
@@ -124,12 +126,18 @@ def _sparse(
 
 
 def _row_areas(
-    street: pd.DataFrame, row_areas: Optional[Sequence[str]], rows: np.ndarray
+    street: pd.DataFrame, row_areas: Optional[Union[Sequence[str], RowAreas]], rows: np.ndarray
 ) -> tuple[np.ndarray, list[str]]:
     """(each of ``rows``' area as an index into the sorted area names, those names): its
-    neighbourhood when ``row_areas`` is given, else the local authority district of its
-    LSOA name; each name made once per distinct value, not per row."""
-    if row_areas is not None:
+    neighbourhood when ``row_areas`` is given (names, or RowAreas: their indexes grouped,
+    each index named once), else the local authority district of its LSOA name; each name
+    made once per distinct value, not per row."""
+    if isinstance(row_areas, RowAreas):
+        codes, distinct = pd.factorize(row_areas.index[rows])
+        codes = codes.astype(np.int64)
+        names = list(row_areas.names)
+        texts = [names[i] if i >= 0 else OUTSIDE_LABEL for i in distinct.tolist()]
+    elif row_areas is not None:
         codes, texts = _per_distinct(np.asarray(row_areas, dtype=object)[rows], str)
     else:
         codes, texts = _per_distinct(
@@ -145,14 +153,15 @@ def _row_areas(
 def aggregate(
     street: pd.DataFrame,
     outcomes: pd.DataFrame,
-    row_areas: Optional[Sequence[str]] = None,
+    row_areas: Optional[Union[Sequence[str], RowAreas]] = None,
     area_names: Sequence[str] = (),
     lon: Optional[np.ndarray] = None,
     lat: Optional[np.ndarray] = None,
 ) -> WebmapData:
     """One record per map point (see the module docstring).
 
-    ``row_areas``: the area name of each street row (a neighbourhood assignment; rows at
+    ``row_areas``: the area name of each street row, or RowAreas (a neighbourhood
+    assignment; rows at
     one position in two areas are a record each); None groups by local authority district
     from the LSOA names.
     ``area_names``: areas listed even when no crime falls in them (every neighbourhood).
