@@ -137,3 +137,37 @@ def test_a_commands_children_are_reaped_at_its_exit(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     # (the grandchild's 0.5 s of CPU reaches this process only if the command reaped it)
     assert after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime >= 0.45
+
+
+def test_a_childs_own_children_are_reaped_before_it_leaves(tmp_path: Path) -> None:
+    """A child whose own forked child was still leaving when it took its answer reaps it
+    before it leaves (os._exit runs no atexit handler): the grandchild's CPU time reaches
+    the command's. Every child here is taken as still leaving when its answer comes (the
+    slowest case: a national child's memory torn down), so nothing depends on timing."""
+    import resource
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    script = (
+        "import os, sys, time\n"
+        f"sys.path.insert(0, {str(root)!r})\n"
+        "from crime_mapper.core.common import forked\n"
+        "real = forked._waitpid\n"
+        "forked._waitpid = lambda pid, options: (\n"
+        "    False if options == os.WNOHANG else real(pid, options))\n"
+        "def burn(_call):\n"
+        "    start = time.process_time()\n"
+        "    while time.process_time() - start < 0.5:\n"
+        "        pass\n"
+        "    return 'burnt'\n"
+        "def middle(_call):\n"
+        "    got = forked.ForkedCall(burn).result()\n"
+        "    assert forked._leaving  # (its child taken as leaving: reaped before it leaves)\n"
+        "    return got\n"
+        "assert forked.ForkedCall(middle).result() == 'burnt'\n"
+    )
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    assert done.returncode == 0, done.stderr
+    assert after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime >= 0.45

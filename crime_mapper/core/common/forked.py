@@ -51,6 +51,7 @@ among them that became garbage meanwhile is collected then).
 from __future__ import annotations
 
 import atexit
+import contextlib
 import ctypes
 import gc
 import os
@@ -242,6 +243,11 @@ class ForkedCall(Generic[_T]):
         except BaseException:  # noqa: BLE001 - nothing may escape into the caller's code
             code = 1
         finally:
+            # (its own children that answered and were leaving: reaped before it leaves, as
+            # its caller's are at exit, so their CPU time is its own and then its caller's;
+            # the caller has its outcome already and does not wait for this)
+            with contextlib.suppress(BaseException):
+                reap_left()
             os._exit(code)
 
     def _listen(self, wait: bool) -> Optional[bytes]:
