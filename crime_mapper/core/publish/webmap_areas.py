@@ -28,7 +28,7 @@ class RowAreas:
     """Each street row's neighbourhood: ``index`` into ``names`` per row (negative: in none,
     shown as OUTSIDE_LABEL). Kept as the assignment's integers: the page data groups rows
     by them (webmap_data), where a list of 500,000 names was made only to be hashed back
-    into codes (some 0.15 s of the national map's critical path)."""
+    into codes (0.064 s against 0.007 s of the national map's critical path)."""
 
     index: np.ndarray
     names: Sequence[str]

@@ -161,9 +161,8 @@ def aggregate(
     """One record per map point (see the module docstring).
 
     ``row_areas``: the area name of each street row, or RowAreas (a neighbourhood
-    assignment; rows at
-    one position in two areas are a record each); None groups by local authority district
-    from the LSOA names.
+    assignment; rows at one position in two areas are a record each); None groups by local
+    authority district from the LSOA names.
     ``area_names``: areas listed even when no crime falls in them (every neighbourhood).
     """
     cats = _categories(street)
