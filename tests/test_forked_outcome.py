@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import gc
 import os
+import resource
 import signal
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -112,62 +114,52 @@ def test_a_child_reaped_by_someone_else_is_no_error() -> None:
     assert no_children()
 
 
-def test_a_commands_children_are_reaped_at_its_exit(tmp_path: Path) -> None:
+#: a command's start: this checkout importable, and work that burns 0.5 s of CPU in a child
+_COMMAND_HEAD = (
+    "import os, sys, time\n"
+    f"sys.path.insert(0, {str(Path(__file__).resolve().parent.parent)!r})\n"
+    "from crime_mapper.core.common import forked\n"
+    "def burn(_call):\n"
+    "    start = time.process_time()\n"
+    "    while time.process_time() - start < 0.5:\n"
+    "        pass\n"
+    "    return 'burnt'\n"
+)
+
+
+def _children_cpu_of(body: str) -> float:
+    """CPU seconds that reach this process from a command running _COMMAND_HEAD + ``body``
+    (its own and those of the children it reaped), the command having succeeded."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    done = subprocess.run(
+        [sys.executable, "-c", _COMMAND_HEAD + body], capture_output=True, text=True
+    )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    assert done.returncode == 0, done.stderr
+    return after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+
+
+def test_a_commands_children_are_reaped_at_its_exit() -> None:
     """A process that exits with a child still leaving reaps it first (atexit): its CPU
     time is then counted with the process's (what the bench reads of a command: the
     release's children were missing from it)."""
-    import resource
-    import sys
-
-    root = Path(__file__).resolve().parent.parent
-    script = (
-        "import sys, time\n"
-        f"sys.path.insert(0, {str(root)!r})\n"
-        "from crime_mapper.core.common import forked\n"
-        "def burn(_call):\n"
-        "    start = time.process_time()\n"
-        "    while time.process_time() - start < 0.5:\n"
-        "        pass\n"
-        "    return 'burnt'\n"
-        "assert forked.ForkedCall(burn).result() == 'burnt'\n"
-    )
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    assert done.returncode == 0, done.stderr
     # (the grandchild's 0.5 s of CPU reaches this process only if the command reaped it)
-    assert after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime >= 0.45
+    assert _children_cpu_of("assert forked.ForkedCall(burn).result() == 'burnt'\n") >= 0.45
 
 
-def test_a_childs_own_children_are_reaped_before_it_leaves(tmp_path: Path) -> None:
+def test_a_childs_own_children_are_reaped_before_it_leaves() -> None:
     """A child whose own forked child was still leaving when it took its answer reaps it
     before it leaves (os._exit runs no atexit handler): the grandchild's CPU time reaches
     the command's. Every child here is taken as still leaving when its answer comes (the
     slowest case: a national child's memory torn down), so nothing depends on timing."""
-    import resource
-    import sys
-
-    root = Path(__file__).resolve().parent.parent
-    script = (
-        "import os, sys, time\n"
-        f"sys.path.insert(0, {str(root)!r})\n"
-        "from crime_mapper.core.common import forked\n"
+    body = (
         "real = forked._waitpid\n"
         "forked._waitpid = lambda pid, options: (\n"
         "    False if options == os.WNOHANG else real(pid, options))\n"
-        "def burn(_call):\n"
-        "    start = time.process_time()\n"
-        "    while time.process_time() - start < 0.5:\n"
-        "        pass\n"
-        "    return 'burnt'\n"
         "def middle(_call):\n"
         "    got = forked.ForkedCall(burn).result()\n"
         "    assert forked._leaving  # (its child taken as leaving: reaped before it leaves)\n"
         "    return got\n"
         "assert forked.ForkedCall(middle).result() == 'burnt'\n"
     )
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    assert done.returncode == 0, done.stderr
-    assert after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime >= 0.45
+    assert _children_cpu_of(body) >= 0.45
