@@ -650,6 +650,14 @@ class _GateViews:
             self._warm.join()
             self._warm = None
 
+    def let_go(self) -> None:
+        """The gate here is done, its child still checking (``export_beside``): let go of
+        the preparation, so that it and its views are freed now, beside the child's work,
+        rather than once the export returns (0.16 s of a national map's critical path; the
+        outline areas are kept for the result)."""
+        self.join()
+        self.prepared = self._prep = None
+
     def abandon(self) -> None:
         """The export failed or was cancelled: begin no further view, and wait for the one
         under way (a release gate is used again by the release's next step)."""
@@ -790,6 +798,7 @@ def _export_beside(
         # (the folder is read while the views end, and the checks wait for them)
         here = _raw_gate_report(stage, options, views.areas, views.prepared, parent_checks())
         views.join()
+        views.let_go()  # (freed while the child ends its checks, not after them)
         staged, there = child.result(feedback)
         staged.areas = views.areas
         gate = _verdict(merged_report([here, there]), stage, target)
