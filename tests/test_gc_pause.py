@@ -101,3 +101,46 @@ def test_the_web_map_export_runs_with_the_collector_paused(
     with pytest.raises(LeakError):
         export_webmap(WebmapOptions(inputs=[leaky], out_dir=tmp_path / "refused"))
     assert seen == [False] * 6 and gc.isenabled()
+
+
+def test_the_gates_output_is_freed_before_its_pause_ends(
+    collector_on: None, monkeypatch: pytest.MonkeyPatch
+):
+    """check_release frees what it read and built (the output's texts, the checks' context)
+    before its pause ends: the collection the end of a pause sets off walks every young
+    container still alive, and walked a national summaries folder's texts for 0.5 s of a
+    gate call that had no further use for them (in a QGIS session, where no child is
+    forked and nothing is frozen)."""
+    import weakref
+    from contextlib import contextmanager
+
+    from crime_mapper.core.gate import context, leak_gate
+    from crime_mapper.core.load.loader import load_extracts
+    from crime_mapper.core.load.mapping_profile import load_profile
+    from crime_mapper.core.release.map_points import map_points_from_history
+    from tests.support.webmap_release import FORCE, OCT
+
+    made: list[weakref.ref] = []
+    alive_at_the_end: list[bool] = []
+    real_init = context.GateContext.__init__
+
+    def init(self, *args, **kwargs):
+        real_init(self, *args, **kwargs)
+        made.append(weakref.ref(self))
+
+    @contextmanager
+    def paused():
+        with gc_paused():
+            yield
+            alive_at_the_end.append(bool(made) and made[-1]() is not None)
+
+    monkeypatch.setattr(context.GateContext, "__init__", init)
+    monkeypatch.setattr(leak_gate, "gc_paused", paused)
+    profile = load_profile(FORCE / "leicestershire-force-extract.profile.json")
+    raw = load_extracts(
+        [str(FORCE / "2022-10-leicestershire-force-extract.csv")], profile=profile
+    ).crimes
+    points = map_points_from_history(load_extracts([str(OCT)]).crimes)
+    report = leak_gate.check_release(raw, OCT, points)
+    assert report.checks and len(made) == 1
+    assert alive_at_the_end == [False]
