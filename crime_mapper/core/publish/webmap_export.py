@@ -651,10 +651,11 @@ class _GateViews:
             self._warm = None
 
     def let_go(self) -> None:
-        """The gate here is done, its child still checking (``export_beside``): let go of
-        the preparation, so that it and its views are freed now, beside the child's work,
-        rather than once the export returns (0.16 s of a national map's critical path; the
-        outline areas are kept for the result)."""
+        """The checks here are done, the child's still running (webmap_beside): the views
+        joined, and the preparation let go of, so that it and its views are freed now,
+        beside the child's work, rather than once the export returns (0.16 s of a national
+        map's critical path). The outline areas are kept (the commit's). A release gate's
+        preparation is the release's: its next step uses it again."""
         self.join()
         self.prepared = self._prep = None
 
@@ -797,8 +798,7 @@ def _export_beside(
         feedback.set_progress(40)
         # (the folder is read while the views end, and the checks wait for them)
         here = _raw_gate_report(stage, options, views.areas, views.prepared, parent_checks())
-        views.join()
-        views.let_go()  # (freed while the child ends its checks, not after them)
+        views.let_go()  # (joined, and freed while the child ends its checks, not after them)
         staged, there = child.result(feedback)
         staged.areas = views.areas
         gate = _verdict(merged_report([here, there]), stage, target)
