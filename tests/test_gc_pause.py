@@ -23,6 +23,20 @@ def collector_on():
         gc.disable()
 
 
+def _force_raw_and_points():
+    """The committed Leicestershire force extract (raw crimes) and October's map points."""
+    from crime_mapper.core.load.loader import load_extracts
+    from crime_mapper.core.load.mapping_profile import load_profile
+    from crime_mapper.core.release.map_points import map_points_from_history
+    from tests.support.webmap_release import FORCE, OCT
+
+    profile = load_profile(FORCE / "leicestershire-force-extract.profile.json")
+    raw = load_extracts(
+        [str(FORCE / "2022-10-leicestershire-force-extract.csv")], profile=profile
+    ).crimes
+    return raw, map_points_from_history(load_extracts([str(OCT)]).crimes)
+
+
 def test_off_inside_on_after(collector_on: None):
     with gc_paused():
         assert not gc.isenabled()
@@ -64,12 +78,9 @@ def test_the_web_map_export_runs_with_the_collector_paused(
     """The read and both gate calls of the export (with the raw crimes, and the public checks
     without them) run with it off, and it is on again after each export, a refused one too."""
     from crime_mapper.core.gate import leak_gate
-    from crime_mapper.core.load.loader import load_extracts
-    from crime_mapper.core.load.mapping_profile import load_profile
     from crime_mapper.core.publish import webmap_export
     from crime_mapper.core.publish.webmap_export import WebmapOptions, export_webmap
-    from crime_mapper.core.release.map_points import map_points_from_history
-    from tests.support.webmap_release import FORCE, OCT
+    from tests.support.webmap_release import OCT
 
     seen: list[bool] = []
     real = leak_gate.check_release  # (its entry: before the pause check_release makes itself)
@@ -87,11 +98,7 @@ def test_the_web_map_export_runs_with_the_collector_paused(
     monkeypatch.setattr(webmap_export, "read_release_inputs", read_spy)
     export_webmap(WebmapOptions(inputs=[OCT], out_dir=tmp_path / "plain"))
     assert seen == [False, False] and gc.isenabled()
-    profile = load_profile(FORCE / "leicestershire-force-extract.profile.json")
-    raw = load_extracts(
-        [str(FORCE / "2022-10-leicestershire-force-extract.csv")], profile=profile
-    ).crimes
-    points = map_points_from_history(load_extracts([str(OCT)]).crimes)
+    raw, points = _force_raw_and_points()
     export_webmap(WebmapOptions(inputs=[OCT], out_dir=tmp_path / "gated", raw=raw, points=points))
     assert seen == [False] * 4 and gc.isenabled()
     street = pd.read_csv(OCT, dtype=str, keep_default_na=False).head(20)
@@ -115,10 +122,7 @@ def test_the_gates_output_is_freed_before_its_pause_ends(
     from contextlib import contextmanager
 
     from crime_mapper.core.gate import context, leak_gate
-    from crime_mapper.core.load.loader import load_extracts
-    from crime_mapper.core.load.mapping_profile import load_profile
-    from crime_mapper.core.release.map_points import map_points_from_history
-    from tests.support.webmap_release import FORCE, OCT
+    from tests.support.webmap_release import OCT
 
     made: list[weakref.ref] = []
     alive_at_the_end: list[bool] = []
@@ -136,11 +140,7 @@ def test_the_gates_output_is_freed_before_its_pause_ends(
 
     monkeypatch.setattr(context.GateContext, "__init__", init)
     monkeypatch.setattr(leak_gate, "gc_paused", paused)
-    profile = load_profile(FORCE / "leicestershire-force-extract.profile.json")
-    raw = load_extracts(
-        [str(FORCE / "2022-10-leicestershire-force-extract.csv")], profile=profile
-    ).crimes
-    points = map_points_from_history(load_extracts([str(OCT)]).crimes)
+    raw, points = _force_raw_and_points()
     report = leak_gate.check_release(raw, OCT, points)
     assert report.checks and len(made) == 1
     assert alive_at_the_end == [False]

@@ -231,7 +231,7 @@ def _check_release(
         # (what the call read and built is freed as _read_and_check returns, inside the
         # pause: the collection the pause's end sets off then walks the report, not the
         # output's millions of texts, 0.5 s of a national summaries folder's gate)
-        return _read_and_check(output, prepared, team_texts, read_beside, checks, wanted)
+        return _read_and_check(output, prepared, team_texts, read_beside, checks is None, wanted)
 
 
 def _read_and_check(
@@ -239,14 +239,15 @@ def _read_and_check(
     prepared: PreparedGate,
     team_texts: Iterable[str],
     read_beside: bool,
-    checks: Optional[Collection[str]],
+    early: bool,
     wanted: Sequence[str],
 ) -> GateReport:
-    """The output read and the ``wanted`` checks run on it (the collector paused)."""
+    """The output read and the ``wanted`` checks run on it (the collector paused; ``early``:
+    every check is wanted, so the views are computed while the output is read)."""
     begun: list[SegmentIndex] = []  # (texts split while a folder's pages' child reads)
     try:
         name, artifacts = _read_while_preparing(
-            output, prepared, read_beside, early=checks is None, begun=begun
+            output, prepared, read_beside, early=early, begun=begun
         )
     except Exception as exc:  # noqa: BLE001 - fail closed
         failure = f"the output could not be read: {type(exc).__name__}: {exc}"
