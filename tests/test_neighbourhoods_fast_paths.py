@@ -97,3 +97,52 @@ def test_assignment_by_polygon_is_the_point_by_point_test(hoods: nb.Neighbourhoo
     ]
     assert got == want
     assert sum(i >= 0 for i in got) > 50  # (many points inside: the test has teeth)
+
+
+# --- the coordinates' codes a reader made, taken instead of factorizing again -----------------
+ODD_TEXTS = ["", " ", "\t", "-1.1", "52.6", "nan", "inf", "-0", "1e3", "x", " 52.6 ", "\u3000"]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_assignment_from_the_readers_codes_is_the_assignment(
+    seed: int, hoods: nb.Neighbourhoods
+) -> None:
+    """assign_crimes given the Longitude and Latitude columns as the web map's reader
+    factorized them (webmap_inputs.parse_coded) is the assignment that factorizes them
+    itself: the same rows by lookup, by polygon, outside and without a location."""
+    from crime_mapper.core.publish.webmap_inputs import parse_coded
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 300))
+    b = hoods.bounds()
+    lon = [f"{v:.6f}" for v in rng.uniform(np.nanmin(b[:, 0]), np.nanmax(b[:, 2]), n)]
+    lat = [f"{v:.6f}" for v in rng.uniform(np.nanmin(b[:, 1]), np.nanmax(b[:, 3]), n)]
+    for column in (lon, lat):
+        for i in rng.choice(n, size=n // 4):
+            column[i] = ODD_TEXTS[int(rng.integers(len(ODD_TEXTS)))]
+    codes = list(hoods.lookup)[:3] + ["X", ""]
+    public = pd.DataFrame(
+        {
+            "LSOA code": [codes[int(rng.integers(len(codes)))] for _ in range(n)],
+            "Longitude": lon,
+            "Latitude": lat,
+        },
+        dtype=object,
+    )
+    coded = (parse_coded(public["Longitude"])[1], parse_coded(public["Latitude"])[1])
+    got = nb.assign_crimes(public, hoods, coded)
+    want = nb.assign_crimes(public, hoods)
+    assert got.index.tolist() == want.index.tolist()
+    assert (got.by_lookup, got.by_polygon, got.outside, got.no_location) == (
+        want.by_lookup,
+        want.by_polygon,
+        want.outside,
+        want.no_location,
+    )
+
+
+def test_codes_of_other_rows_are_refused(hoods: nb.Neighbourhoods) -> None:
+    public = pd.DataFrame({"LSOA code": ["X"] * 3, "Longitude": ["1"] * 3, "Latitude": ["2"] * 3})
+    two = (np.zeros(2, dtype=np.int64), np.array(["1"], dtype=object))
+    with pytest.raises(ValueError, match="one per row"):
+        nb.assign_crimes(public, hoods, (two, two))

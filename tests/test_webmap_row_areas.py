@@ -62,3 +62,53 @@ def test_an_assignment_of_another_length_is_refused(street: pd.DataFrame) -> Non
     hoods = load_neighbourhoods(msoa_source())
     with pytest.raises(ValueError, match="one per street row"):
         row_area_names(street, hoods, np.zeros(len(street) - 1, dtype=np.int64))
+
+
+# --- the coordinates factorized once: by the reader, taken by the assignment ------------------
+def test_one_street_file_read_as_text_keeps_its_coordinates_codes() -> None:
+    """The reader's parse of each coordinate column keeps its factorization, exactly
+    pd.factorize of the column it returns, for the assignment of those rows; the
+    assignment from it is the one that factorizes again."""
+    inputs = read_release_inputs([OCT])
+    assert inputs.coordinate_codes is not None
+    for column, (codes, uniques) in zip(("Longitude", "Latitude"), inputs.coordinate_codes):
+        want_codes, want_uniques = pd.factorize(inputs.street[column], sort=False)
+        assert np.array_equal(codes, want_codes)
+        assert list(uniques) == list(want_uniques)
+    hoods = load_neighbourhoods(msoa_source())
+    given = row_area_names(inputs.street, hoods, coordinates=inputs.coordinate_codes)
+    assert np.array_equal(given.index, assign_crimes(inputs.street, hoods).index)
+
+
+def test_no_codes_for_several_files_or_typed_coordinates() -> None:
+    """Several street files make one table of their rows (their own codes are not its
+    codes) and coordinates read as numbers were never factorized: no codes, and the
+    assignment factorizes the table's columns itself."""
+    sep = OCT.parent.parent / "2022-09" / "2022-09-leicestershire-street.csv"
+    assert read_release_inputs([OCT, sep]).coordinate_codes is None
+    assert read_release_inputs([OCT], typed_coordinates=True).coordinate_codes is None
+
+
+def test_the_web_maps_export_hands_its_codes_to_the_assignment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A map with neighbourhoods from one release CSV assigns its rows from the codes its
+    reader made (the 0.15 s of a national month's second factorization is not spent)."""
+    from crime_mapper.core.publish import webmap_areas
+    from crime_mapper.core.publish.webmap_export import WebmapOptions, export_webmap
+
+    given: list = []
+    assign = webmap_areas.assign_crimes
+
+    def spy(public: pd.DataFrame, hoods: object, coordinates: object = None) -> object:
+        given.append(coordinates)
+        return assign(public, hoods, coordinates)
+
+    monkeypatch.setattr(webmap_areas, "assign_crimes", spy)
+    hoods = load_neighbourhoods(msoa_source())
+    export_webmap(
+        WebmapOptions(
+            inputs=[str(OCT)], out_dir=tmp_path / "map", tiles="none", neighbourhoods=hoods
+        )
+    )
+    assert len(given) == 1 and given[0] is not None

@@ -902,7 +902,9 @@ def _stage(
         warnings.extend(neighbourhood_warnings(hoods))
         if areas is None:
             areas = page_areas(hoods)
-        row_areas = row_area_names(inputs.street, hoods, options.row_neighbourhoods)
+        row_areas = row_area_names(
+            inputs.street, hoods, options.row_neighbourhoods, inputs.coordinate_codes
+        )
 
     data = aggregate(
         inputs.street,

@@ -83,17 +83,28 @@ class ReleaseInputs:
     street_files: list[tuple[InputFile, int, list[str]]] = field(default_factory=list)
     # street files whose bytes are not UTF-8 (read as the load reads them: Windows-1252)
     not_utf8: list[str] = field(default_factory=list)
+    # ``street``'s Longitude and Latitude each as pd.factorize(column, sort=False) gave them
+    # when they were read as text from one street file (parse_coded), for
+    # neighbourhoods.assign_crimes of ``street``; None otherwise
+    coordinate_codes: Optional[tuple[Any, Any]] = None
 
 
 def parse_coordinates(values: pd.Series) -> np.ndarray:
     """Floats of a text column (NaN for blanks and non-numbers), parsing each distinct text
     once: a national month has 500,000 rows but about 120,000 distinct coordinates."""
+    return parse_coded(values)[0]
+
+
+def parse_coded(values: pd.Series) -> tuple[np.ndarray, tuple[np.ndarray, Any]]:
+    """(parse_coordinates(values), the ``pd.factorize(values, sort=False)`` it parsed the
+    distinct texts of): the assignment of the same rows to neighbourhoods takes the codes
+    instead of factorizing the column again."""
     codes, uniques = pd.factorize(values, sort=False)
     parsed = pd.to_numeric(pd.Series(uniques, dtype=object), errors="coerce").to_numpy(np.float64)
     out = np.full(len(values), np.nan)
     ok = codes >= 0
     out[ok] = parsed[codes[ok]]
-    return out
+    return out, (codes, uniques)
 
 
 def _decoded(
@@ -506,6 +517,7 @@ def read_release_inputs(
     streets: list[pd.DataFrame] = []
     lons: list[np.ndarray] = []
     lats: list[np.ndarray] = []
+    coded: list[Optional[tuple[Any, Any]]] = []  # (each street frame's: parse_coded)
     outcomes: list[pd.DataFrame] = []
     result = ReleaseInputs(pd.DataFrame(), pd.DataFrame())
     for f in items:
@@ -536,9 +548,11 @@ def read_release_inputs(
         if frame["Longitude"].dtype == np.float64 and frame["Latitude"].dtype == np.float64:
             lon = frame["Longitude"].to_numpy()
             lat = frame["Latitude"].to_numpy()
+            coded.append(None)
         else:
-            lon = parse_coordinates(frame["Longitude"])
-            lat = parse_coordinates(frame["Latitude"])
+            lon, lon_codes = parse_coded(frame["Longitude"])
+            lat, lat_codes = parse_coded(frame["Latitude"])
+            coded.append((lon_codes, lat_codes))
         result.warnings.extend(_check_street(frame, name, lon, lat))
         months = frame["Month"].unique().tolist()
         result.street_files.append((f, len(frame), sorted(months)))
@@ -560,6 +574,8 @@ def read_release_inputs(
             "counted twice. Give each crime's file once"
         )
     result.street = pd.concat(streets, ignore_index=True) if len(streets) > 1 else streets[0]
+    if len(streets) == 1:  # (the codes of several files' columns would not be the whole's)
+        result.coordinate_codes = coded[0]
     result.lon = np.concatenate(lons)
     result.lat = np.concatenate(lats)
     result.outcomes = (
