@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from typing import Any
 
 import numpy as np
@@ -407,8 +408,6 @@ def _hostile_body(rng: random.Random) -> str:
 
 @pytest.mark.parametrize("seed", range(300))
 def test_string_literals_are_the_plain_definitions(seed: int):
-    import re
-
     rng = random.Random(seed)
     body = _hostile_body(rng)
     if seed % 3 == 0:  # (a long literal, closed or not: a web map's positions)
