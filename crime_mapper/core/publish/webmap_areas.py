@@ -18,7 +18,7 @@ from typing import Any, Optional
 import numpy as np
 import pandas as pd
 
-from .neighbourhoods import OUTSIDE_LABEL, Neighbourhoods, assign_crimes
+from .neighbourhoods import OUTSIDE_LABEL, Factorized, Neighbourhoods, assign_crimes
 
 Ring = list[list[float]]  # [[lon, lat], ...] at 5 decimals (about 1 m)
 
@@ -46,7 +46,7 @@ def row_area_names(
     street: pd.DataFrame,
     hoods: Neighbourhoods,
     index: Optional[np.ndarray] = None,
-    coordinates: Optional[tuple[Any, Any]] = None,
+    coordinates: Optional[tuple[Factorized, Factorized]] = None,
 ) -> RowAreas:
     """The neighbourhood of each street row (by LSOA lookup, else point in polygon), as
     RowAreas (its name_list: OUTSIDE_LABEL for rows in none; rows without a location are

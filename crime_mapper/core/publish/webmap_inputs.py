@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, Callable, Optional, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar, Union
 from urllib.parse import SplitResult, urlsplit
 
 import numpy as np
@@ -36,6 +36,9 @@ from ..io.gpkg_read import read_only_uri
 from ..load.textscan import UndecodableText, read_decoded
 from ..release.public_schema import PUBLIC_COLUMNS
 from .street_overlap import first_overlap, force_of_name, overlap_message
+
+if TYPE_CHECKING:
+    from .neighbourhoods import Factorized
 
 PathLike = Union[str, Path]
 _Read = TypeVar("_Read")
@@ -86,7 +89,7 @@ class ReleaseInputs:
     # ``street``'s Longitude and Latitude each as pd.factorize(column, sort=False) gave them
     # when they were read as text from one street file (parse_coded), for
     # neighbourhoods.assign_crimes of ``street``; None otherwise
-    coordinate_codes: Optional[tuple[Any, Any]] = None
+    coordinate_codes: Optional[tuple[Factorized, Factorized]] = None
 
 
 def parse_coordinates(values: pd.Series) -> np.ndarray:
@@ -95,7 +98,7 @@ def parse_coordinates(values: pd.Series) -> np.ndarray:
     return parse_coded(values)[0]
 
 
-def parse_coded(values: pd.Series) -> tuple[np.ndarray, tuple[np.ndarray, Any]]:
+def parse_coded(values: pd.Series) -> tuple[np.ndarray, Factorized]:
     """(parse_coordinates(values), the ``pd.factorize(values, sort=False)`` it parsed the
     distinct texts of): the assignment of the same rows to neighbourhoods takes the codes
     instead of factorizing the column again."""
@@ -517,7 +520,7 @@ def read_release_inputs(
     streets: list[pd.DataFrame] = []
     lons: list[np.ndarray] = []
     lats: list[np.ndarray] = []
-    coded: list[Optional[tuple[Any, Any]]] = []  # (each street frame's: parse_coded)
+    coded: list[Optional[tuple[Factorized, Factorized]]] = []  # (each frame's: parse_coded)
     outcomes: list[pd.DataFrame] = []
     result = ReleaseInputs(pd.DataFrame(), pd.DataFrame())
     for f in items:
