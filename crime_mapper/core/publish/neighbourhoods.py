@@ -44,6 +44,7 @@ from ..common.csv_records import read_text_csv
 from ..common.json_file import read_json_file
 from ..common.text_file import shown_line
 from ..common.vocabulary import UNPRINTABLE_RE
+from .points_in_areas import first_containing
 
 PathLike = Union[str, Path]
 
@@ -1126,35 +1127,15 @@ def points_in_neighbourhoods(lon: np.ndarray, lat: np.ndarray, hoods: Neighbourh
     """Index of the neighbourhood holding each point, OUTSIDE (-1) where none does.
 
     A point on a boundary shared by two neighbourhoods goes to the first in the set's order
-    (the half-open ray test puts it in at most one of them in the ordinary case).
+    (the half-open ray test puts it in at most one of them in the ordinary case). All the
+    outlines at once (core.publish.points_in_areas: a national month's 294,000 positions in
+    7,200 outlines took 0.37 s outline by outline, much of it per-outline overhead).
     """
-    lon = np.asarray(lon, np.float64)
-    lat = np.asarray(lat, np.float64)
     result = np.full(len(lon), OUTSIDE, np.int64)
-    ok = np.isfinite(lon) & np.isfinite(lat)
-    if not ok.any() or not hoods.has_outlines:
+    if not hoods.has_outlines:
         return result
-    order = np.flatnonzero(ok)[np.argsort(lon[ok], kind="stable")]
-    sorted_lon = lon[order]
     edges, starts, ends = hoods.edges()
-    bounds = hoods.bounds()
-    # (each outline's points by longitude, found for all at once: NaN bounds find none)
-    los = np.searchsorted(sorted_lon, bounds[:, 0], "left").tolist()
-    his = np.searchsorted(sorted_lon, bounds[:, 2], "right").tolist()
-    for i in range(len(hoods)):
-        lo, hi = los[i], his[i]
-        if starts[i] == ends[i] or lo >= hi:
-            continue
-        minx, miny, maxx, maxy = bounds[i]
-        cand = order[lo:hi]
-        cy = lat[cand]
-        cand = cand[(cy >= miny) & (cy <= maxy)]
-        cand = cand[result[cand] == OUTSIDE]
-        if cand.size == 0:
-            continue
-        inside = _crossings(lon[cand], lat[cand], edges[starts[i] : ends[i]]) % 2 == 1
-        result[cand[inside]] = i
-    return result
+    return first_containing(lon, lat, edges, starts, ends, hoods.bounds(), outside=OUTSIDE)
 
 
 @dataclass
