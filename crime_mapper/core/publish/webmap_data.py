@@ -188,13 +188,13 @@ def aggregate(
     ll = (np.round(lon[loc_rows] * 1e6).astype(np.int64) + 20_000_000) * (1 << 27) + (
         np.round(lat[loc_rows] * 1e6).astype(np.int64) + 20_000_000
     )
-    ll_codes, _ = pd.factorize(ll, sort=True)
+    ll_codes, ll_uniques = pd.factorize(ll, sort=True)
     loc_codes, loc_uniques = pd.factorize(street["Location"].to_numpy(dtype=object)[loc_rows])
-    combined = ll_codes.astype(np.int64) * max(len(loc_uniques), 1) + loc_codes
-    place_codes, _ = pd.factorize(combined, sort=True)
     row_area_codes, row_area_uniques = _row_areas(street, row_areas, loc_rows)
-    combined = place_codes.astype(np.int64) * max(len(row_area_uniques), 1) + row_area_codes
-    codes, uniq = pd.factorize(combined, sort=True)
+    codes, uniq = _points_of(
+        ll_codes, len(ll_uniques), loc_codes, len(loc_uniques), row_area_codes,
+        len(row_area_uniques),
+    )  # fmt: skip
     n_points = len(uniq)
     first = np.zeros(n_points, dtype=np.int64)
     if n_points:
@@ -264,6 +264,21 @@ def aggregate(
         point_lon=p_lon,
         point_lat=p_lat,
     )
+
+
+def _points_of(
+    place: np.ndarray, places: int, label: np.ndarray, labels: int, area: np.ndarray, areas: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """pd.factorize(sort=True) of the (place, label, area) codes' triples: each row's point,
+    numbered in the triples' order. One key and one factorization where the three counts'
+    product fits 62 bits (a national month: the intermediate (place, label) factorization
+    cost 0.05 s), else (place, label) numbered first."""
+    labels, areas = max(labels, 1), max(areas, 1)
+    place = place.astype(np.int64)
+    if max(places, 1) * labels * areas < 1 << 62:
+        return pd.factorize((place * labels + label) * areas + area, sort=True)
+    pair, _ = pd.factorize(place * labels + label, sort=True)
+    return pd.factorize(pair.astype(np.int64) * areas + area, sort=True)
 
 
 def _per_distinct(values: np.ndarray, fn: Any) -> tuple[np.ndarray, list[str]]:

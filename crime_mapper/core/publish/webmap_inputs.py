@@ -387,7 +387,17 @@ def _crime_in_two_files(
     return names[files[0]], names[files[1]], f"{crime} of {month}"
 
 
-def _check_street(frame: pd.DataFrame, name: str, lon: np.ndarray, lat: np.ndarray) -> list[str]:
+def _check_street(
+    frame: pd.DataFrame,
+    name: str,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    coded: Optional[tuple[Factorized, Factorized]] = None,
+) -> list[str]:
+    """Warnings about a street table's rows; WebmapInputError for rows no map can show
+    right (a month not YYYY-MM, coordinates not numbers or outside the UK). ``coded``: its
+    coordinate columns as parse_coded factorized them (which texts are blank is then
+    asked of each distinct text, not of every row)."""
     months = frame["Month"].unique()  # checked once per distinct value, not per row
     bad = [m for m in months.tolist() if not MONTH_RE.fullmatch(str(m))]
     if bad:
@@ -397,9 +407,16 @@ def _check_street(frame: pd.DataFrame, name: str, lon: np.ndarray, lat: np.ndarr
         )
     warnings = []
     unreadable = np.zeros(len(frame), bool)
-    for values, col in ((lon, "Longitude"), (lat, "Latitude")):
-        if frame[col].dtype != np.float64:  # typed columns were parsed whole by the reader
-            unreadable |= np.isnan(values) & (frame[col] != "").to_numpy()
+    for k, (values, col) in enumerate(((lon, "Longitude"), (lat, "Latitude"))):
+        if frame[col].dtype == np.float64:  # typed columns were parsed whole by the reader
+            continue
+        if coded is None:
+            written = (frame[col] != "").to_numpy()
+        else:
+            codes, uniques = coded[k]
+            # (a missing value, code -1, is written as != "" finds it: not blank)
+            written = np.append(np.asarray(uniques, dtype=object) != "", True)[codes]
+        unreadable |= np.isnan(values) & written
     if unreadable.any():
         raise WebmapInputError(
             f"{shown_line(name)}: {int(unreadable.sum())} rows have coordinates that are not "
@@ -556,7 +573,7 @@ def read_release_inputs(
             lon, lon_codes = parse_coded(frame["Longitude"])
             lat, lat_codes = parse_coded(frame["Latitude"])
             coded.append((lon_codes, lat_codes))
-        result.warnings.extend(_check_street(frame, name, lon, lat))
+        result.warnings.extend(_check_street(frame, name, lon, lat, coded[-1]))
         months = frame["Month"].unique().tolist()
         result.street_files.append((f, len(frame), sorted(months)))
         streets.append(frame)
