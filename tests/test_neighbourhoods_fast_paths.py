@@ -129,16 +129,23 @@ def test_assignment_from_the_readers_codes_is_the_assignment(
         },
         dtype=object,
     )
-    coded = (parse_coded(public["Longitude"])[1], parse_coded(public["Latitude"])[1])
-    got = nb.assign_crimes(public, hoods, coded)
-    want = nb.assign_crimes(public, hoods)
-    assert got.index.tolist() == want.index.tolist()
-    assert (got.by_lookup, got.by_polygon, got.outside, got.no_location) == (
-        want.by_lookup,
-        want.by_polygon,
-        want.outside,
-        want.no_location,
+    (lon_f, lon_coded), (lat_f, lat_coded) = (
+        parse_coded(public["Longitude"]),
+        parse_coded(public["Latitude"]),
     )
+    want = nb.assign_crimes(public, hoods)
+    # the codes alone, and the codes with the numbers parsed from them (one per row)
+    for got in (
+        nb.assign_crimes(public, hoods, (lon_coded, lat_coded)),
+        nb.assign_crimes(public, hoods, (lon_coded, lat_coded), (lon_f, lat_f)),
+    ):
+        assert got.index.tolist() == want.index.tolist()
+        assert (got.by_lookup, got.by_polygon, got.outside, got.no_location) == (
+            want.by_lookup,
+            want.by_polygon,
+            want.outside,
+            want.no_location,
+        )
 
 
 def test_codes_of_other_rows_are_refused(hoods: nb.Neighbourhoods) -> None:
@@ -146,3 +153,6 @@ def test_codes_of_other_rows_are_refused(hoods: nb.Neighbourhoods) -> None:
     two = (np.zeros(2, dtype=np.int64), np.array(["1"], dtype=object))
     with pytest.raises(ValueError, match="one per row"):
         nb.assign_crimes(public, hoods, (two, two))
+    three = (np.zeros(3, dtype=np.int64), np.array(["1"], dtype=object))
+    with pytest.raises(ValueError, match="one per row"):
+        nb.assign_crimes(public, hoods, (three, three), (np.zeros(2), np.zeros(2)))

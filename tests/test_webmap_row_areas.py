@@ -100,9 +100,11 @@ def test_the_web_maps_export_hands_its_codes_to_the_assignment(
     given: list = []
     assign = webmap_areas.assign_crimes
 
-    def spy(public: pd.DataFrame, hoods: object, coordinates: object = None) -> object:
-        given.append(coordinates)
-        return assign(public, hoods, coordinates)
+    def spy(
+        public: pd.DataFrame, hoods: object, coordinates: object = None, parsed: object = None
+    ) -> object:
+        given.append((coordinates, parsed))
+        return assign(public, hoods, coordinates, parsed)
 
     monkeypatch.setattr(webmap_areas, "assign_crimes", spy)
     hoods = load_neighbourhoods(msoa_source())
@@ -111,4 +113,7 @@ def test_the_web_maps_export_hands_its_codes_to_the_assignment(
             inputs=[str(OCT)], out_dir=tmp_path / "map", tiles="none", neighbourhoods=hoods
         )
     )
-    assert len(given) == 1 and given[0] is not None
+    assert len(given) == 1 and given[0][0] is not None
+    parsed = given[0][1]  # (and the numbers its reader parsed the texts to, one per row)
+    rows = len(read_release_inputs([OCT]).street)
+    assert parsed is not None and len(parsed[0]) == len(parsed[1]) == rows

@@ -47,15 +47,17 @@ def row_area_names(
     hoods: Neighbourhoods,
     index: Optional[np.ndarray] = None,
     coordinates: Optional[tuple[Factorized, Factorized]] = None,
+    parsed: Optional[tuple[np.ndarray, np.ndarray]] = None,
 ) -> RowAreas:
     """The neighbourhood of each street row (by LSOA lookup, else point in polygon), as
     RowAreas (its name_list: OUTSIDE_LABEL for rows in none; rows without a location are
     handled by the caller). ``index``: the rows' assignment made already
     (assign_crimes(street, hoods).index, e.g. by the summaries of the same rows), so it is
     not made twice; ``coordinates``: the rows' coordinate columns factorized already
-    (webmap_inputs.ReleaseInputs.coordinate_codes), for assign_crimes."""
+    (webmap_inputs.ReleaseInputs.coordinate_codes), and ``parsed`` the numbers the same
+    reader parsed them to (its lon and lat), for assign_crimes."""
     if index is None:
-        index = assign_crimes(street, hoods, coordinates).index
+        index = assign_crimes(street, hoods, coordinates, parsed).index
     elif len(index) != len(street):
         raise ValueError("the neighbourhood assignment given is not one per street row")
     return RowAreas(np.asarray(index, dtype=np.int64), list(hoods.names))

@@ -903,7 +903,11 @@ def _stage(
         if areas is None:
             areas = page_areas(hoods)
         row_areas = row_area_names(
-            inputs.street, hoods, options.row_neighbourhoods, inputs.coordinate_codes
+            inputs.street,
+            hoods,
+            options.row_neighbourhoods,
+            inputs.coordinate_codes,
+            (inputs.lon, inputs.lat),
         )
 
     data = aggregate(
