@@ -67,6 +67,12 @@ def _same_floats(a: Any, b: Any) -> bool:
     return a.shape == b.shape and a.tobytes() == b.tobytes()
 
 
+def _fast_positions(value: Any) -> Any:
+    """(x, y) of the fast path's list, as the walk converts it; None where it gives way."""
+    flat = output_reader._float_pair_list(value)
+    return None if flat is None else output_reader._pairs_of(flat)
+
+
 @pytest.mark.parametrize("seed", range(400))
 def test_float_positions_are_what_positions_takes(seed: int):
     rng = random.Random(seed)
@@ -74,7 +80,7 @@ def test_float_positions_are_what_positions_takes(seed: int):
     lons: list = []
     lats: list = []
     bad: list = []
-    fast = output_reader._float_positions(value)
+    fast = _fast_positions(value)
     try:
         listed = output_reader._positions(value, lons, lats, bad)
     except OverflowError:  # (an int beyond a float: the walk fails, so no fast answer)
@@ -91,15 +97,15 @@ def test_float_positions_keep_the_walks_order_and_refuse_mixed_depths():
     value = [[[1.0, 2.0], [3.0, 4.0]], [], [[5.0, 6.0]]]
     lons: list = []
     output_reader._positions(value, lons, [], [])
-    fast = output_reader._float_positions(value)
+    fast = _fast_positions(value)
     assert fast is not None and fast[0].tolist() == lons == [5.0, 3.0, 1.0]
-    assert output_reader._float_positions([[1.0, 2.0], [[3.0, 4.0]]]) is None
-    assert output_reader._float_positions([[[1.0, 2.0]], [3.0, 4.0]]) is None
-    assert output_reader._float_positions([[1.0, 2.0], [3.0, True]]) is None
-    assert output_reader._float_positions([[1.0, 2.0], [3, 4.0]]) is None
-    assert output_reader._float_positions([[1.0, 2.0, 3.0]]) is None
-    assert output_reader._float_positions([[1.0, 2.0], 3.0]) is None
-    empty = output_reader._float_positions([[], [[]]])
+    assert _fast_positions([[1.0, 2.0], [[3.0, 4.0]]]) is None
+    assert _fast_positions([[[1.0, 2.0]], [3.0, 4.0]]) is None
+    assert _fast_positions([[1.0, 2.0], [3.0, True]]) is None
+    assert _fast_positions([[1.0, 2.0], [3, 4.0]]) is None
+    assert _fast_positions([[1.0, 2.0, 3.0]]) is None
+    assert _fast_positions([[1.0, 2.0], 3.0]) is None
+    empty = _fast_positions([[], [[]]])
     assert empty is not None and empty[0].size == 0
 
 
@@ -165,6 +171,51 @@ def _walked(data: Any) -> dict:
 @pytest.mark.parametrize("seed", range(300))
 def test_walk_json_fast_is_the_walk(seed: int, monkeypatch: pytest.MonkeyPatch):
     data = _document(random.Random(seed))
+    fast = _walked(data)
+    reference_walk(monkeypatch)
+    assert fast == _walked(data)
+
+
+def _collection(rng: random.Random) -> Any:
+    """A FeatureCollection whose outlines' coordinates the fast path takes, one run after
+    another, with what breaks a run between them: a lenient lon/lat pair, positions as the
+    web map's letters, a position the walk takes one by one, an empty outline."""
+    from crime_mapper.core.common.position_codec import encode_positions
+
+    features = []
+    for _ in range(rng.randrange(0, 40)):
+        kind = rng.randrange(10)
+        if kind < 5:
+            rings = [
+                [[rng.uniform(-5, 2), rng.uniform(50, 56)] for _ in range(rng.randrange(1, 6))]
+                for _ in range(rng.randrange(1, 3))
+            ]
+            geometry: Any = {"type": "Polygon", "coordinates": rings}
+        elif kind == 5:
+            geometry = {"lon": rng.uniform(-5, 2), "lat": rng.uniform(50, 56)}
+        elif kind == 6:
+            n = rng.randrange(0, 4)
+            geometry = {
+                "coordinates": encode_positions(
+                    np.array([rng.uniform(-5, 2) for _ in range(n)]),
+                    np.array([rng.uniform(50, 56) for _ in range(n)]),
+                )
+            }
+        elif kind == 7:
+            geometry = {"coordinates": [[1.5, 2]]}  # an int: the walk takes it
+        elif kind == 8:
+            geometry = {"coordinates": []}
+        else:
+            geometry = {"coordinates": [[[-1.25, 52.5], "x"]]}  # a bad one
+        features.append({"type": "Feature", "properties": {"n": 1}, "geometry": geometry})
+    return {"type": "FeatureCollection", "features": features}
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_outlines_converted_together_are_the_walk(seed: int, monkeypatch: pytest.MonkeyPatch):
+    """A map's outlines, converted in one array per stretch of runs (_runs_joined): the
+    coordinates of the walk one position at a time, in its order, whatever breaks a run."""
+    data = _collection(random.Random(seed))
     fast = _walked(data)
     reference_walk(monkeypatch)
     assert fast == _walked(data)
@@ -421,3 +472,47 @@ def test_string_literals_are_the_plain_definitions(seed: int):
     found = [(m.span(), m.group("line"), m.group("block")) for m in comment.finditer(body)]
     fast = output_reader._JS_COMMENT.finditer(body)
     assert [(m.span(), m.group("line"), m.group("block")) for m in fast] == found
+
+
+# --- a data script's escaped string literals decoded in one parse -----------------------------
+LITERAL_PIECES = [
+    "a", "On or near ", "\\u0026", "\\u00e9", "\\n", "\\t", '\\"', "\\\\", "\\/", "\\b",
+    "\\ud800", "\\udc00", "\\u12", "\\x41", "\\'", "\\q", "\t", "\x00", "\u2028", "é", " ",
+    "\\u002", "\\uZZZZ", "[", "]", ",", "{", "}",
+]  # fmt: skip
+
+
+def _literal(rng: random.Random) -> str:
+    return '"' + "".join(rng.choice(LITERAL_PIECES) for _ in range(rng.randrange(0, 8))) + '"'
+
+
+def _one_by_one(literals: list[str]) -> list:
+    out = []
+    for lit in literals:
+        try:
+            out.append(json.loads(lit))
+        except json.JSONDecodeError:
+            out.append(None)
+    return out
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_json_strings_are_each_literal_parsed(seed: int):
+    """Every literal json.loads takes gives its text, the others None: whether all of them
+    are valid (one parse) or not (one by one), and in order."""
+    rng = random.Random(seed)
+    literals = [_literal(rng) for _ in range(rng.randrange(0, 30))]
+    literals = [lit for lit in literals if output_reader._JS_STRING.fullmatch(lit)]
+    assert output_reader.json_strings(literals) == _one_by_one(literals)
+    valid = [lit for lit, text in zip(literals, _one_by_one(literals)) if text is not None]
+    assert output_reader.json_strings(valid) == _one_by_one(valid)
+
+
+def test_a_scripts_escaped_literals_read_as_before():
+    """One literal JSON refuses among valid ones: each valid one is still its text, the
+    refused one read as written (what the reader did literal by literal)."""
+    body = 'var a = ["x \\u0026 y", "bad \\x41", "ok \\u00e9", \'q \\u0026\'];'
+    art = Artifact(name="x.js", kind="text")
+    output_reader._read_script(art, body, "x.js")
+    assert art.texts[:4] == ["x & y", "bad \\x41", "ok é", "q &"]
+    assert {"x & y", "bad \\x41", "ok é", "q &"} <= art.strings

@@ -12,7 +12,7 @@ from crime_mapper.core.gate import checks, output_reader, scan
 def reference_walk(monkeypatch: pytest.MonkeyPatch) -> None:
     """The reader as before: every position through _positions, every int through float(),
     every number of 4+ decimals in text by the regex."""
-    monkeypatch.setattr(output_reader, "_float_positions", lambda value: None)
+    monkeypatch.setattr(output_reader, "_float_pair_list", lambda value: None)
     monkeypatch.setattr(output_reader, "_int_values", lambda item: None)
     monkeypatch.setattr(scan, "decimal_4_spans", lambda text: None)  # (the pairs in text)
 
