@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from crime_mapper.core.common.letter_digits import MAX_DIGITS
 from crime_mapper.core.common.position_codec import (
-    MAX_DIGITS,
     PositionCodeError,
     decode_positions,
     encode_positions,

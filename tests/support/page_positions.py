@@ -1,6 +1,7 @@
-"""The web map's point positions read back from a data script, by a decoder written here from
-the format's description (core/common/position_codec.py's docstring) one character at a time,
-not by the codec under test: the tests compare what the page holds with the release."""
+"""The web map's point positions and per-point numbers read back from a data script, by
+decoders written here from the formats' descriptions (core/common/position_codec.py's and
+letter_digits.py's docstrings) one character at a time, not by the codecs under test: the
+tests compare what the page holds with the release."""
 
 from __future__ import annotations
 
@@ -30,6 +31,28 @@ def decode_letters(text: str) -> list[tuple[float, float]]:
         y += values[i + 1]
         out.append((x / 1e6, y / 1e6))
     return out
+
+
+def decode_naturals(text: str) -> list[int]:
+    """The whole numbers of letters_digits' letters, in order."""
+    values, z, scale = [], 0, 1
+    for ch in text:
+        if "a" <= ch <= "z":
+            z += (ord(ch) - ord("a")) * scale
+            scale *= 26
+            continue
+        assert "A" <= ch <= "Z", ch
+        values.append(z + (ord(ch) - ord("A")) * scale)
+        z, scale = 0, 1
+    assert scale == 1
+    return values
+
+
+def page_numbers(data: dict, key: str) -> list[int]:
+    """A per-point or per-entry array of a points.js's data (point_n, entry_count...)."""
+    field = data[key]
+    assert field["encoding"] == "naturals-base26", field
+    return decode_naturals(field["values"])
 
 
 def page_data(folder: Path, name: str = "points.js") -> dict:

@@ -17,8 +17,9 @@ The format (``ENCODING``), one value after another, longitude then latitude for 
   value   the difference from the same axis of the point before (the first point's from 0),
           in whole micro-degrees, zigzag-mapped to a natural number (0, -1, 1, -2 ... -> 0, 1,
           2, 3 ...)
-  digits  that number in base 26, least significant digit first; every digit but the last
-          is a lower-case letter (a=0 ... z=25), the last an upper-case one (A=0 ... Z=25)
+  digits  that number in letters (core/common/letter_digits.py): base 26, least significant
+          digit first; every digit but the last is a lower-case letter (a=0 ... z=25), the
+          last an upper-case one (A=0 ... Z=25)
 So ``[[-1.0, 52.0]]`` is -1,000,000 then 52,000,000 micro-degrees. The page's decoder is in
 resources/templates/webmap/webmap.js (``decodePositions``).
 """
@@ -27,11 +28,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from .letter_digits import letters_to_naturals, naturals_to_letters
+
 ENCODING = "lonlat-e6-delta-base26"
-_BASE = 26
-_UPPER, _LOWER = ord("A"), ord("a")
 # a longitude step is within +-360 degrees: 720,000,000 as a zigzag number, 7 digits
-MAX_DIGITS = 7
+# (letter_digits.MAX_DIGITS, the digits of every number written as letters)
 MAX_STEP = 360_000_000  # micro-degrees: any larger difference is no position on Earth
 
 
@@ -55,19 +56,7 @@ def encode_positions(lon: np.ndarray, lat: np.ndarray) -> str:
     values[0::2] = x.astype(np.int64)
     values[1::2] = y.astype(np.int64)
     steps = np.diff(values.reshape(-1, 2), axis=0, prepend=0).ravel()
-    zig = np.where(steps >= 0, 2 * steps, -2 * steps - 1)
-    # digits per value: 1 + how many powers of 26 (from 26 up) it reaches
-    powers = _BASE ** np.arange(1, MAX_DIGITS, dtype=np.int64)
-    length = 1 + (zig[:, None] >= powers[None, :]).sum(axis=1)
-    ends = np.cumsum(length)
-    starts = ends - length
-    at = np.arange(int(ends[-1]), dtype=np.int64)
-    owner = np.repeat(np.arange(zig.size), length)
-    place = at - starts[owner]
-    digit = (zig[owner] // (_BASE**place)) % _BASE
-    last = place == length[owner] - 1
-    chars = (digit + np.where(last, _UPPER, _LOWER)).astype(np.uint8)
-    return chars.tobytes().decode("ascii")
+    return naturals_to_letters(np.where(steps >= 0, 2 * steps, -2 * steps - 1))
 
 
 def decode_positions(text: str) -> tuple[np.ndarray, np.ndarray]:
@@ -76,33 +65,11 @@ def decode_positions(text: str) -> tuple[np.ndarray, np.ndarray]:
     digits, an odd count of values, or a step beyond MAX_STEP."""
     if not isinstance(text, str):
         raise PositionCodeError(f"positions must be a string, not {type(text).__name__}")
-    if not text:
+    zig = letters_to_naturals(text, PositionCodeError)
+    if zig.size % 2:
+        raise PositionCodeError(f"{zig.size} values: not whole (longitude, latitude) pairs")
+    if not zig.size:
         return np.zeros(0), np.zeros(0)
-    if not text.isascii():
-        bad = next(i for i, ch in enumerate(text) if not ch.isascii())
-        raise PositionCodeError(f"character {bad}: {text[bad]!r} is not a letter A-Z or a-z")
-    b = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
-    upper = (b >= _UPPER) & (b < _UPPER + _BASE)
-    lower = (b >= _LOWER) & (b < _LOWER + _BASE)
-    wrong = np.flatnonzero(~(upper | lower))
-    if wrong.size:
-        i = int(wrong[0])
-        raise PositionCodeError(f"character {i}: {text[i]!r} is not a letter A-Z or a-z")
-    if not upper[-1]:
-        raise PositionCodeError("the last value is cut short (it ends in a lower-case letter)")
-    ends = np.flatnonzero(upper)
-    starts = np.concatenate(([0], ends[:-1] + 1))
-    length = ends - starts + 1
-    if length.max() > MAX_DIGITS:
-        i = int(np.argmax(length > MAX_DIGITS))
-        raise PositionCodeError(f"value {i} has more than {MAX_DIGITS} digits")
-    if ends.size % 2:
-        raise PositionCodeError(f"{ends.size} values: not whole (longitude, latitude) pairs")
-    owner = np.repeat(np.arange(ends.size), length)
-    place = np.arange(b.size) - starts[owner]
-    digit = np.where(upper, b.astype(np.int64) - _UPPER, b.astype(np.int64) - _LOWER)
-    zig = np.bincount(owner, weights=digit * (_BASE**place), minlength=ends.size)
-    zig = zig.astype(np.int64)  # (exact: below 26**7, far within float64's integers)
     steps = np.where(zig % 2 == 0, zig // 2, -(zig + 1) // 2)
     if np.abs(steps).max() > MAX_STEP:
         i = int(np.argmax(np.abs(steps) > MAX_STEP))
