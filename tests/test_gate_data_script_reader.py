@@ -516,3 +516,40 @@ def test_a_scripts_escaped_literals_read_as_before():
     output_reader._read_script(art, body, "x.js")
     assert art.texts[:4] == ["x & y", "bad \\x41", "ok é", "q &"]
     assert {"x & y", "bad \\x41", "ok é", "q &"} <= art.strings
+
+
+# --- per-point arrays written as letters (core.common.letter_digits) --------------------------
+def test_lettered_numbers_are_read_as_the_numbers_they_are():
+    """An object whose encoding is the letters' gives its "values" as numbers, in the walk's
+    order among the JSON numbers, and the letters leave the texts (as positions' do); the
+    same object with another encoding, or values that are not a string, is walked as is."""
+    from crime_mapper.core.common.letter_digits import NATURALS_ENCODING, naturals_to_letters
+
+    letters = naturals_to_letters(np.array([3, 20221027, 0, 1700000000]))
+    data = {
+        "a": 1.5,
+        "n": {"encoding": NATURALS_ENCODING, "values": letters},
+        "other": {"encoding": "something-else", "values": "ABC"},
+        "listed": {"encoding": NATURALS_ENCODING, "values": [7, 8]},
+    }
+    body = "window.CM_DATA = " + json.dumps(data) + ";"
+    art = Artifact(name="x.js", kind="text")
+    output_reader._read_script(art, body, "x.js", json.loads(body.split(" = ", 1)[1][:-1]))
+    values = art.number_values().tolist()
+    assert [3.0, 20221027.0, 0.0, 1700000000.0] == values[values.index(3.0) :][:4]
+    assert {7.0, 8.0, 1.5} <= set(values)
+    assert letters not in art.texts and letters not in art.strings
+    assert "ABC" in art.texts  # (another encoding's letters stay a text)
+
+
+def test_damaged_letters_make_the_script_unreadable(tmp_path):
+    """Letters that are not numbers: what the page would show from them is unknown, so the
+    file is unreadable (every check of the gate fails on it)."""
+    from crime_mapper.core.common.letter_digits import NATURALS_ENCODING
+
+    for values in ("AB1", "ABc", "a" * 8 + "A"):
+        data = {"n": {"encoding": NATURALS_ENCODING, "values": values}}
+        script = tmp_path / "data.js"
+        script.write_text("window.CM_DATA = " + json.dumps(data) + ";\n", encoding="utf-8")
+        (art,) = output_reader.read_output(script)[1]
+        assert art.error and "numbers" in art.error, values

@@ -24,7 +24,7 @@ from crime_mapper.core.publish.summaries_run import read_release, run_summaries
 from crime_mapper.core.publish.webmap_export import WebmapOptions, export_webmap
 from crime_mapper.core.publish.webmap_inputs import WebmapInputError
 from crime_mapper.core.release.public_schema import LOCATION_PREFIX
-from tests.support.page_positions import page_data, page_positions
+from tests.support.page_positions import page_data, page_numbers, page_positions
 from tests.support.summaries_release import (
     FORCE_EXTRACT,
     FORCE_PROFILE,
@@ -101,7 +101,7 @@ def test_the_web_map_of_an_excel_saved_month_holds_the_text_the_load_reads(
     # every point of the page is one of the load's crimes, with the load's text, and back
     page = {
         (x, y, data["labels"][label])
-        for (x, y), label in zip(page_positions(data), data["point_label"])
+        for (x, y), label in zip(page_positions(data), page_numbers(data, "point_label"))
     }
     want = set(zip(crimes["longitude"], crimes["latitude"], crimes["location"].map(_street)))
     assert page == want

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -17,7 +18,7 @@ from crime_mapper.core.publish.webmap_data import aggregate, district_of, month_
 from crime_mapper.core.publish.webmap_export import WebmapOptions, export_webmap, tile_source
 from crime_mapper.core.publish.webmap_inputs import WebmapInputError, read_release_inputs
 from crime_mapper.core.release.public_schema import PUBLIC_COLUMNS
-from tests.support.page_positions import page_positions
+from tests.support.page_positions import page_numbers, page_positions
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "sample_data" / "police-uk"
@@ -36,7 +37,7 @@ def test_export_counts_reconcile_with_release(tmp_path):
     data = _data(result.out_dir)
     located = street["Longitude"] != ""
     assert result.crimes == len(street)
-    assert sum(data["entry_count"]) == int(located.sum())
+    assert sum(page_numbers(data, "entry_count")) == int(located.sum())
     assert sum(data["nolocation_count"]) == int((~located).sum())
     distinct = street[located][["Longitude", "Latitude", "Location"]].drop_duplicates()
     positions = page_positions(data)
@@ -45,7 +46,7 @@ def test_export_counts_reconcile_with_release(tmp_path):
     # with a point (the page's letters decoded here one by one, not by the writer's codec)
     published = {(float(x), float(y)) for x, y in zip(distinct["Longitude"], distinct["Latitude"])}
     assert set(positions) == published
-    assert sum(data["point_n"]) == len(data["entry_key"])
+    assert sum(page_numbers(data, "point_n")) == len(page_numbers(data, "entry_key"))
     # the empty police.uk label is kept as an empty label, not dropped
     assert "" in data["labels"]
     # zoom is never blocked (WCAG 1.4.4; qgis2web's pages block pinch-zoom)
@@ -222,7 +223,7 @@ def test_outcomes_update_latest_outcome():
     assert len(inputs.outcomes)
     data = aggregate(inputs.street, inputs.outcomes).data
     assert "Investigation complete; no suspect identified" in data["outcomes"]
-    assert sum(data["outcome_count"]) > 0
+    assert sum(page_numbers(data, "outcome_count")) > 0
 
 
 @pytest.mark.parametrize(
@@ -277,9 +278,10 @@ def _area_counts(data: dict) -> dict[str, int]:
     """Crimes per area as the page sums them: each point's entries under its area."""
     counts: dict[str, int] = {}
     start = 0
-    for point, n in enumerate(data["point_n"]):
-        area = data["areas"][data["point_area"][point]]
-        counts[area] = counts.get(area, 0) + sum(data["entry_count"][start : start + n])
+    point_area, entry_count = page_numbers(data, "point_area"), page_numbers(data, "entry_count")
+    for point, n in enumerate(page_numbers(data, "point_n")):
+        area = data["areas"][point_area[point]]
+        counts[area] = counts.get(area, 0) + sum(entry_count[start : start + n])
         start += n
     return counts
 
@@ -293,7 +295,7 @@ def test_crimes_at_one_point_in_two_areas_are_each_counted_in_their_own():
     data = aggregate(street, pd.DataFrame(), row_areas=areas).data
     expected = pd.Series(areas).value_counts().to_dict()
     assert _area_counts(data) == expected and sum(expected.values()) == 40
-    assert len(data["point_n"]) == 2  # (a record per area at the one position)
+    assert len(page_numbers(data, "point_n")) == 2  # (a record per area at the one position)
     # without areas for the rows: the district of each crime's own LSOA name
     october = read_release_inputs([OCT]).street
     located = october[pd.to_numeric(october["Longitude"], errors="coerce").notna()]
@@ -391,9 +393,12 @@ def test_page_data_is_the_same_with_or_without_csv_copies(tmp_path):
             lean.out_dir / "data" / name
         ).read_bytes()
     assert not (lean.out_dir / "downloads").exists()
-    assert json.loads(
-        (full.out_dir / "data" / "points.js").read_text(encoding="utf-8").split("=", 1)[1][:-2]
-    )["outcome_count"], "the outcomes file must reach the page"
+    assert page_numbers(
+        json.loads(
+            (full.out_dir / "data" / "points.js").read_text(encoding="utf-8").split("=", 1)[1][:-2]
+        ),
+        "outcome_count",
+    ), "the outcomes file must reach the page"
     subset = read_release_inputs(inputs[:1], ["Month", "Longitude", "Latitude"])
     assert list(subset.street.columns) == ["Month", "Longitude", "Latitude"]
     with_outcomes = read_release_inputs(inputs, ["Month", "Longitude", "Latitude"])
@@ -501,7 +506,6 @@ def test_gate_reads_a_data_script_once_and_still_finds_dates(tmp_path):
     as JSON and its body is not re-scanned for dates (JSON outside its strings holds only
     numbers and punctuation); dates inside its strings, and any script with code beside
     the data, are still found."""
-    import numpy as np
 
     from crime_mapper.core.gate.leak_gate import check_release
     from crime_mapper.core.gate.output_reader import read_output
@@ -529,10 +533,15 @@ def test_gate_reads_a_data_script_once_and_still_finds_dates(tmp_path):
     assert arts[0].json_code == [] and not ok
 
 
-def test_gate_finds_a_raw_timestamp_in_a_data_scripts_integer_array(tmp_path):
-    """The gate takes a data script's flat integer arrays in one go: a raw occurred_at
-    written as an epoch number among the counts is still refused."""
+@pytest.mark.parametrize("where", ["JSON integers", "letters", "damaged letters"])
+def test_gate_finds_a_raw_timestamp_among_a_data_scripts_numbers(tmp_path, where):
+    """The gate takes a data script's flat integer arrays in one go, and its per-point
+    arrays from their letters (core.common.letter_digits): a raw occurred_at written as an
+    epoch among JSON integers, or among the counts' letters, is still refused; letters that
+    are not numbers make the file unreadable, so every check fails."""
+    from crime_mapper.core.common.letter_digits import naturals_to_letters
     from crime_mapper.core.gate.leak_gate import check_release
+    from crime_mapper.core.gate.output_reader import read_output
     from crime_mapper.core.load.loader import load_extracts
     from crime_mapper.core.load.mapping_profile import load_profile
     from crime_mapper.core.release.map_points import map_points_from_history
@@ -545,17 +554,30 @@ def test_gate_finds_a_raw_timestamp_in_a_data_scripts_integer_array(tmp_path):
     out = tmp_path / "map"
     export_webmap(WebmapOptions(inputs=[OCT], out_dir=out, raw=raw, points=points, tiles="none"))
     assert check_release(raw, out, points).passed
-    epoch_ms = int(pd.Timestamp(raw["occurred_at"].dropna().iloc[0]).value // 1_000_000)
+    stamp = pd.Timestamp(raw["occurred_at"].dropna().iloc[0])
     js = out / "data" / "points.js"
     text = js.read_text(encoding="utf-8")
-    assert text.count('"entry_count":[') == 1
-    js.write_text(text.replace('"entry_count":[', f'"entry_count":[{epoch_ms},'), "utf-8")
+    letters = '"entry_count":{"encoding":"naturals-base26","values":"'
+    assert text.count(letters) == 1 and text.count('"months":[') == 1
+    if where == "JSON integers":
+        epoch = int(stamp.value // 1_000_000)  # (milliseconds)
+        text = text.replace('"months":[', f'"counts":[{epoch},1,2,3,4],"months":[')
+    elif where == "letters":
+        epoch = int(stamp.value // 1_000_000_000)  # (seconds: letters hold up to 26**7 - 1)
+        text = text.replace(letters, letters + naturals_to_letters(np.array([epoch])))
+    else:
+        epoch = 0
+        text = text.replace(letters, letters + "1")
+    js.write_text(text, "utf-8")
     report = check_release(raw, out, points)
-    assert not report.passed and str(epoch_ms) in report.message()
-    from crime_mapper.core.gate.output_reader import read_output
-
+    assert not report.passed
     art = next(a for a in read_output(out)[1] if a.name == "data/points.js")
-    assert float(epoch_ms) in art.number_values().tolist()  # the JSON walk itself took it
+    if where == "damaged letters":
+        assert art.error and "numbers" in art.error and "'1'" in art.error
+        assert all(not check.passed for check in report.checks)
+        return
+    assert str(epoch) in report.message()
+    assert float(epoch) in art.number_values().tolist()  # the reader itself took it
 
 
 def test_relative_download_links(tmp_path):
@@ -577,8 +599,6 @@ def test_relative_download_links(tmp_path):
 def test_coordinates_read_as_numbers_equal_the_text_read(tmp_path):
     """The lean read (coordinates parsed by the CSV reader) gives exactly the text read's
     numbers, blanks as NaN; a coordinate that is not a number is still a clear error."""
-    import numpy as np
-
     text = read_release_inputs([OCT], ["Month", "Longitude", "Latitude"])
     typed = read_release_inputs([OCT], ["Month", "Longitude", "Latitude"], typed_coordinates=True)
     assert typed.street["Longitude"].dtype == np.float64

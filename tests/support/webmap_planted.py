@@ -40,7 +40,9 @@ def planted_variants(world: dict) -> dict[str, tuple[str, str, str, set[str]]]:
     """(old, new) replacements in data/points.js, the hostile raw cell they need (CELLS),
     and the checks that fail."""
     ref = refs(world)[7]
-    labels, counts = '"labels":["', '"entry_count":['
+    # (numbers as JSON integers: in an array beside the page's, whose per-point arrays are
+    # letters; core.common.letter_digits)
+    labels, counts = '"labels":["', '"months":['
     return {
         "clean": (labels, labels, "", set()),
         "reference in a label": (labels, f'{labels}Case {ref} closed","', "", REFS),
@@ -51,11 +53,21 @@ def planted_variants(world: dict) -> dict[str, tuple[str, str, str, set[str]]]:
             "identifier",
             REFS,
         ),
-        "reference among the counts": (counts, f"{counts}{DIGITS_REF},", "digits", REFS),
+        "reference among the counts": (
+            counts,
+            f'"counts":[{DIGITS_REF},1,2,3,4],{counts}',
+            "digits",
+            REFS,
+        ),
         "name in capitals in a label": (labels, f'{labels}Seen {NAMES[1].upper()}","', "", NAME),
         "name escaped": (labels, f'{labels}\\u0041{NAMES[2]} here","', "", NAME),
         "name across two labels": (labels, f'{labels}Mrs Zara","Quince Lane","', "quoted", NAME),
-        "name among the counts": (counts, f"{counts}{JSON_WORDS},", "words", NAME),
+        "name among the counts": (
+            counts,
+            f'"counts":[{JSON_WORDS},1,2,3,4],{counts}',
+            "words",
+            NAME,
+        ),
         # the value is in the literal as written only (its text holds a line break)
         "name as an escape written": (labels, f'{labels}{ESCAPE_NAME}","', "escape", NAME),
         # two references in labels, a third in the page: the first 5 hits of the search of

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ..common.background import beside
+from ..common.letter_digits import NATURALS_ENCODING, LetterCodeError, letters_to_naturals
 from ..common.position_codec import PositionCodeError, decode_positions
 from ..common.staging import file_sha256
 from ..common.text_file import NOT_FOUND
@@ -992,6 +993,29 @@ def _encoded_positions(art: Artifact, text: str, where: str, lons: list, runs: l
         art.strings.discard(normalise(text))
 
 
+def _encoded_naturals(art: Artifact, text: str, where: str) -> None:
+    """The "values" of an object whose "encoding" is NATURALS_ENCODING: whole numbers in the
+    web map's letters (core.common.letter_digits), taken as the numbers they are, exactly as
+    a JSON array of them is (every number check sees each one). Letters that are not such
+    numbers raise, so the file is unreadable and every check fails: what the page would
+    show from them is unknown.
+
+    Decoded, the string leaves the artifact's strings and texts, as positions' letters do
+    (_encoded_positions says why, and why nothing goes unsearched)."""
+    try:
+        values = letters_to_naturals(text)
+    except LetterCodeError as exc:
+        raise LetterCodeError(f"{where}: numbers {text[:40]!r}...: {exc}") from None
+    art.number_runs.append((len(art.numbers), values.astype(np.float64)))
+    if not text:
+        return
+    held = art.texts.count(text)
+    if held:
+        art.texts.remove(text)
+    if held <= 1:
+        art.strings.discard(normalise(text))
+
+
 def _int_values(item: list) -> Optional[np.ndarray]:
     """``[float(v) for v in item]`` of a list of plain ints, in one conversion; None when
     one is beyond int64 (then float() takes them one by one, as before)."""
@@ -1017,8 +1041,12 @@ def walk_json(art: Artifact, data: Any, where: str) -> None:
         item = stack.pop()
         if isinstance(item, dict):
             lon_v = lat_v = None
+            lettered = item.get("encoding") == NATURALS_ENCODING
             for key, value in item.items():
                 art.strings.add(str(key))
+                if lettered and key == "values" and isinstance(value, str):
+                    _encoded_naturals(art, value, where)
+                    continue
                 lk = str(key).lower()
                 if lk == "coordinates":
                     if isinstance(value, str):  # the web map's positions as letters

@@ -5,8 +5,10 @@ month is 500,000 crimes on about 120,000 points, so a per-point record with spar
 (category, month) is a fraction of the size, and the page can recount a filter by summing small
 integer arrays (milliseconds) instead of rebuilding a marker layer (seconds).
 
-The record layout (plain JSON, so the leak gate reads every string and number; the
-positions in one string of letters, which the gate decodes to check every one):
+The record layout (JSON, so the leak gate reads every string and number; the positions
+in one string of letters, and each per-point or per-entry array as {"encoding":
+"naturals-base26", "values": <letters>} (core.common.letter_digits: half the bytes of JSON
+integers), which the gate decodes to check every value):
   points.coordinates  the points' (lon, lat), exactly as published (6 dp), in
                       core.common.position_codec's ENCODING (points.encoding names it)
   point_label         label index per point  into ``labels`` ("" = police.uk's empty label)
@@ -30,6 +32,7 @@ from typing import Any, Optional, Union
 import numpy as np
 import pandas as pd
 
+from ..common.letter_digits import NATURALS_ENCODING, naturals_to_letters
 from ..common.palette import CATEGORY_STYLES
 from ..common.vocabulary import (
     LEGACY_CATEGORIES,
@@ -112,17 +115,24 @@ def _index(values: list[str]) -> dict[str, int]:
 
 def _sparse(
     point: np.ndarray, key: np.ndarray, n_points: int
-) -> tuple[list[int], list[int], list[int]]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(entries per point, keys, counts) of (point, key) pairs, sorted by point then key."""
     if point.size == 0:
-        return [0] * n_points, [], []
+        return np.zeros(n_points, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
     combo = point.astype(np.int64) * (int(key.max()) + 1) + key
     uniq, counts = np.unique(combo, return_counts=True)
     width = int(key.max()) + 1
     pts = uniq // width
     keys = uniq % width
     per_point = np.bincount(pts, minlength=n_points)
-    return per_point.tolist(), keys.tolist(), counts.tolist()
+    return per_point, keys, counts
+
+
+def naturals(values: np.ndarray) -> dict[str, str]:
+    """A per-point or per-entry array as the page data holds it: its numbers in letters
+    (core.common.letter_digits: half the bytes of JSON integers, parsed by neither the page
+    nor the leak gate as millions of numbers; the gate decodes and checks every one)."""
+    return {"encoding": NATURALS_ENCODING, "values": naturals_to_letters(values)}
 
 
 def _row_areas(
@@ -233,7 +243,7 @@ def aggregate(
     nl_keys, nl_counts = np.unique(key[~located], return_counts=True)
     palette = {c["name"]: c for c in _palette()}
     data = {
-        "format": "crime_mapper.webmap/2",
+        "format": "crime_mapper.webmap/3",
         "months": months,
         "categories": [
             {k: palette[name][k] for k in ("name", "slug", "group", "colour", "marker", "label")}
@@ -243,14 +253,14 @@ def aggregate(
         "labels": labels,
         "areas": areas,
         "points": {"coordinates": None},  # written by webmap_export (position_codec)
-        "point_label": point_label.tolist(),
-        "point_area": point_area.tolist(),
-        "point_n": point_n,
-        "entry_key": entry_key,
-        "entry_count": entry_count,
-        "outcome_n": outcome_n,
-        "outcome_key": outcome_key,
-        "outcome_count": outcome_count,
+        "point_label": naturals(point_label),
+        "point_area": naturals(point_area),
+        "point_n": naturals(point_n),
+        "entry_key": naturals(entry_key),
+        "entry_count": naturals(entry_count),
+        "outcome_n": naturals(outcome_n),
+        "outcome_key": naturals(outcome_key),
+        "outcome_count": naturals(outcome_count),
         "nolocation_area": area_of.get(NO_LOCATION_AREA, -1),
         "nolocation_key": nl_keys.tolist(),
         "nolocation_count": nl_counts.tolist(),

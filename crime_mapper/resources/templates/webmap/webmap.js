@@ -55,6 +55,28 @@
     }
     return { lon: lonA, lat: latA };
   }
+  // The per-point and per-entry arrays: whole numbers in letters (core/common/letter_digits.py
+  // says why and how): base 26, least significant digit first, the last digit upper-case.
+  function decodeNaturals(field, Typed) {
+    if (!field || field.encoding !== "naturals-base26") {
+      throw new Error("crime_mapper: unknown number encoding " + (field && field.encoding));
+    }
+    var text = field.values, n = 0, k;
+    for (k = 0; k < text.length; k++) {
+      var c = text.charCodeAt(k);
+      if (c >= 65 && c <= 90) n++;
+    }
+    var out = new Typed(n), z = 0, scale = 1, at = 0;
+    for (k = 0; k < text.length; k++) {
+      var ch = text.charCodeAt(k);
+      if (ch >= 97 && ch <= 122) { z += (ch - 97) * scale; scale *= 26; continue; }
+      if (ch < 65 || ch > 90) throw new Error("crime_mapper: damaged numbers at " + k);
+      out[at++] = z + (ch - 65) * scale;
+      z = 0; scale = 1;
+    }
+    if (scale !== 1) throw new Error("crime_mapper: damaged numbers");
+    return out;
+  }
   function pos(p) { return [positions.lon[p], positions.lat[p]]; }
   var mx = new Float64Array(nP);
   var my = new Float64Array(nP);
@@ -64,14 +86,14 @@
     var s = Math.sin(lat * Math.PI / 180);
     my[i] = 0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI);
   }
-  var pArea = Int32Array.from(D.point_area);
-  var pLabel = Int32Array.from(D.point_label);
-  var eOff = prefix(D.point_n);
-  var eKey = Uint16Array.from(D.entry_key);
-  var eCnt = Uint32Array.from(D.entry_count);
-  var oOff = prefix(D.outcome_n);
-  var oKey = Uint32Array.from(D.outcome_key);
-  var oCnt = Uint32Array.from(D.outcome_count);
+  var pArea = decodeNaturals(D.point_area, Int32Array);
+  var pLabel = decodeNaturals(D.point_label, Int32Array);
+  var eOff = prefix(decodeNaturals(D.point_n, Uint32Array));
+  var eKey = decodeNaturals(D.entry_key, Uint16Array);
+  var eCnt = decodeNaturals(D.entry_count, Uint32Array);
+  var oOff = prefix(decodeNaturals(D.outcome_n, Uint32Array));
+  var oKey = decodeNaturals(D.outcome_key, Uint32Array);
+  var oCnt = decodeNaturals(D.outcome_count, Uint32Array);
   var pCount = new Uint32Array(nP);
   var pTop = new Uint8Array(nP);
 
