@@ -12,29 +12,8 @@ from pathlib import Path
 import numpy as np
 
 
-def decode_letters(text: str) -> list[tuple[float, float]]:
-    """(lon, lat) of each point, in order."""
-    values, z, scale = [], 0, 1
-    for ch in text:
-        if "a" <= ch <= "z":
-            z += (ord(ch) - ord("a")) * scale
-            scale *= 26
-            continue
-        assert "A" <= ch <= "Z", ch
-        z += (ord(ch) - ord("A")) * scale
-        values.append(z // 2 if z % 2 == 0 else -(z + 1) // 2)
-        z, scale = 0, 1
-    assert scale == 1 and len(values) % 2 == 0
-    out, x, y = [], 0, 0
-    for i in range(0, len(values), 2):
-        x += values[i]
-        y += values[i + 1]
-        out.append((x / 1e6, y / 1e6))
-    return out
-
-
 def decode_naturals(text: str) -> list[int]:
-    """The whole numbers of letters_digits' letters, in order."""
+    """The whole numbers of letter_digits' letters, in order."""
     values, z, scale = [], 0, 1
     for ch in text:
         if "a" <= ch <= "z":
@@ -46,6 +25,19 @@ def decode_naturals(text: str) -> list[int]:
         z, scale = 0, 1
     assert scale == 1
     return values
+
+
+def decode_letters(text: str) -> list[tuple[float, float]]:
+    """(lon, lat) of each point, in order: the letters' numbers, zigzag-mapped back to
+    steps in micro-degrees, summed axis by axis."""
+    steps = [z // 2 if z % 2 == 0 else -(z + 1) // 2 for z in decode_naturals(text)]
+    assert len(steps) % 2 == 0
+    out, x, y = [], 0, 0
+    for i in range(0, len(steps), 2):
+        x += steps[i]
+        y += steps[i + 1]
+        out.append((x / 1e6, y / 1e6))
+    return out
 
 
 def page_numbers(data: dict, key: str) -> list[int]:
