@@ -19,6 +19,7 @@ here, as without it: the same artifact, later.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -43,21 +44,27 @@ class CsvBeside(FileBeside):
         in_folder: bool,
         read: Callable[[Path, str, bool], Any] = read_recorded,
         deadline_s: float = DEADLINE_S,
+        niceness: int = 0,
     ) -> None:
         """Fork the child now (OSError when it cannot be forked). ``read``: what the child
-        calls (tests give others, to see a failing child handled)."""
-        super().__init__(path, name, in_folder, lambda: read(path, name, in_folder), deadline_s)
+        calls (tests give others, to see a failing child handled); ``niceness``: the child
+        runs that much nicer (FileBeside)."""
+        work = partial(read, path, name, in_folder)
+        super().__init__(path, name, in_folder, work, deadline_s, niceness)
 
     @classmethod
-    def start(cls, output: Any, min_bytes: int = MIN_BYTES) -> Optional[CsvBeside]:
-        """The read started; None when ``output`` is not a plain .csv file of ``min_bytes``
-        or more, a child cannot run beside (forked.available), another Python thread runs
-        (forked.alone) or the fork fails: the caller reads it."""
+    def start(
+        cls, output: Any, min_bytes: int = MIN_BYTES, niceness: int = 0
+    ) -> Optional[CsvBeside]:
+        """The read started (its child ``niceness`` steps nicer); None when ``output`` is not
+        a plain .csv file of ``min_bytes`` or more, a child cannot run beside
+        (forked.available), another Python thread runs (forked.alone) or the fork fails:
+        the caller reads it."""
         path = plain_file(output, (".csv",), min_bytes)
         if path is None:
             return None
         try:
-            return cls(path, path.name, False)
+            return cls(path, path.name, False, niceness=niceness)
         except OSError:
             return None
 

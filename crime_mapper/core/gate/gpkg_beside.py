@@ -26,6 +26,7 @@ make the gate pass what a read here would refuse.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -54,11 +55,14 @@ class GpkgBeside(FileBeside):
         in_folder: bool,
         read: Callable[..., Any] = read_geopackage,
         deadline_s: float = DEADLINE_S,
+        niceness: int = 0,
     ) -> None:
         """Fork the child now (OSError when it cannot be forked). ``read``: what the child
-        calls, read_geopackage (tests give others, to see a failing child handled)."""
+        calls, read_geopackage (tests give others, to see a failing child handled);
+        ``niceness``: the child runs that much nicer (FileBeside)."""
         options = read_options()
-        super().__init__(path, name, in_folder, lambda: _read(read, path, options), deadline_s)
+        work = partial(_read, read, path, options)
+        super().__init__(path, name, in_folder, work, deadline_s, niceness)
 
     @classmethod
     def start(
@@ -67,16 +71,17 @@ class GpkgBeside(FileBeside):
         name: Optional[str] = None,
         in_folder: bool = False,
         min_bytes: int = MIN_BYTES,
+        niceness: int = 0,
     ) -> Optional[GpkgBeside]:
-        """The read started, a child forked; None when ``output`` is not a plain GeoPackage
-        file of ``min_bytes`` or more, a child cannot run beside (forked.available),
-        another Python thread runs now (forked.alone) or the fork fails: the caller reads
-        it."""
+        """The read started, a child forked (``niceness`` steps nicer); None when ``output``
+        is not a plain GeoPackage file of ``min_bytes`` or more, a child cannot run beside
+        (forked.available), another Python thread runs now (forked.alone) or the fork fails:
+        the caller reads it."""
         path = plain_file(output, GPKG_SUFFIXES, min_bytes)
         if path is None:
             return None
         try:
-            return cls(path, path.name if name is None else name, in_folder)
+            return cls(path, path.name if name is None else name, in_folder, niceness=niceness)
         except OSError:
             return None
 

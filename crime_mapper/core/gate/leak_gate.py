@@ -46,6 +46,8 @@ from weakref import WeakKeyDictionary
 import numpy as np
 import pandas as pd
 
+from ..common import cpu_share
+from ..common.cpu_share import CpuMark
 from ..common.gc_pause import gc_paused
 from ..common.text_file import shown_line
 from ..io.gpkg_write import WrittenGpkg
@@ -61,6 +63,7 @@ from .context import (
     prepare_gate,
 )
 from .csv_beside import CsvBeside
+from .file_beside import BEHIND_NICENESS
 from .gpkg_beside import GpkgBeside
 from .output_reader import read_output
 from .scan import SegmentIndex
@@ -384,7 +387,12 @@ def _read_on_a_thread(
         return future.result()
 
 
-def read_ahead(output: OutputLike, prepared: Optional[PreparedGate] = None) -> OutputLike:
+def read_ahead(
+    output: OutputLike,
+    prepared: Optional[PreparedGate] = None,
+    *,
+    behind: Optional[Sequence[Optional[CpuMark]]] = None,
+) -> OutputLike:
     """``output`` as check_release takes it, its read begun now in a forked child when it
     is a GeoPackage or CSV file large enough to be worth one (core.gate.gpkg_beside,
     core.gate.csv_beside) and a child can be forked now; else ``output`` itself.
@@ -402,15 +410,38 @@ def read_ahead(output: OutputLike, prepared: Optional[PreparedGate] = None) -> O
     ``prepared``: the preparation the gate's calls will use; its array views (coordinate
     keys, projected axes, reference digests) are then computed by a child of their own
     (core.gate.views_beside) and put into it by the next check_release that uses it,
-    before its checks run (a call that fails first ends that child)."""
+    before its checks run (a call that fails first ends that child).
+
+    ``behind``: the caller checks ``output`` after other work of this process's (a
+    release's GeoPackage after its CSV), so the file's child runs BEHIND_NICENESS nicer
+    (core.gate.file_beside), taking the core time this process leaves, where the rest of
+    the machine has left room for that since each of these marks (core.common.cpu_share:
+    e.g. the process's start, then a recent one; a mark under half a second old says
+    nothing, and with none saying anything the child runs at this process's priority). Why
+    the room: on a machine busy with other work a nicer child gets next to nothing, and the
+    gate would wait for it. None: at this process's priority."""
     if isinstance(prepared, PreparedGate) and prepared not in _BESIDE:
         views = ViewsBeside.start(prepared)
         if views is not None:
             _BESIDE[prepared] = views
-    started: Optional[Union[GpkgBeside, CsvBeside]] = GpkgBeside.start(output)
+    niceness = behind_niceness(behind)
+    started: Optional[Union[GpkgBeside, CsvBeside]] = GpkgBeside.start(output, niceness=niceness)
     if started is None:
-        started = CsvBeside.start(output)
+        started = CsvBeside.start(output, niceness=niceness)
     return output if started is None else started
+
+
+#: The processes that want a core while a file read ahead ``behind`` is read: this one, its
+#: array views' child and the file's child (cpu_share.room_for_nicer).
+BEHIND_PROCESSES = 3
+
+
+def behind_niceness(behind: Optional[Sequence[Optional[CpuMark]]]) -> int:
+    """How much nicer read_ahead's child runs (see its ``behind``): BEHIND_NICENESS where
+    the machine has had room since each mark, else 0."""
+    if behind is None:
+        return 0
+    return BEHIND_NICENESS if cpu_share.room_for_nicer(behind, BEHIND_PROCESSES) else 0
 
 
 # the preparations whose array views a child computes (read_ahead); check_release takes them
