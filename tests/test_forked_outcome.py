@@ -85,6 +85,43 @@ def test_an_outcome_without_its_length_is_the_childs_unexpected_end() -> None:
     assert no_children()
 
 
+@pytest.mark.parametrize("length", [1 << 21, 1 << 62])
+def test_an_outcome_cut_short_in_its_value_is_the_childs_unexpected_end(length: int) -> None:
+    """The outcome's head whole, then a value whose length says more than comes (or more
+    than this process could hold): the same error (the value is read in place, to exactly
+    its length)."""
+    import pickle
+
+    def work(call: forked.ForkedCall) -> None:
+        head = pickle.dumps(("value", ""))
+        forked._write_all(
+            call._out,
+            forked._DONE + forked._sized(head) + length.to_bytes(8, "big") + b"x" * 70_000,
+        )
+        os._exit(0)
+
+    call = forked.ForkedCall(work)
+    with pytest.raises(RuntimeError, match="stopped unexpectedly"):
+        call.result()
+    assert no_children()
+
+
+def test_a_value_of_many_pipe_buffers_comes_back_whole() -> None:
+    """A value of tens of megabytes (many times the pipe's buffer, read in place in many
+    pieces), and an error raised after it in another child: each as the work gave it."""
+    value = {"ids": [f"{i:064x}" for i in range(100_000)], "bytes": bytes(range(256)) * 80_000}
+    call = forked.ForkedCall(lambda _call: value)
+    assert call.result() == value
+
+    def fails(_call: forked.ForkedCall) -> None:
+        raise ValueError("a message " * 100_000)
+
+    call = forked.ForkedCall(fails)
+    with pytest.raises(ValueError, match="a message a message"):
+        call.result()
+    assert no_children()
+
+
 def test_children_that_answered_are_all_reaped_and_the_collector_unfrozen() -> None:
     """Many children in turn, each answering a large value (more than a pipe's buffer):
     every value whole, and once reap_left has waited, no child left and nothing frozen,

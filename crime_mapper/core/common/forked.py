@@ -68,11 +68,15 @@ from .staging import before_commit
 _T = TypeVar("_T")
 
 _HELD = b"H"  # child -> caller: the output is staged, waiting for the word
-_DONE = b"P"  # child -> caller: the pickled outcome follows, then the pipe closes
+_DONE = b"P"  # child -> caller: the outcome follows (head, then value), then the pipe closes
 _GO = b"G"  # caller -> child: move it into place
 _STOP = b"X"  # caller -> child: remove it (a closed pipe says the same)
 _POLL_S = 0.2  # how often a waiting caller checks its own cancel
-_SIZE_BYTES = 8  # the outcome's length, before it (big-endian)
+_SIZE_BYTES = 8  # the length of each part of the outcome, before it (big-endian)
+#: the outcome pipe's buffer (Linux, where allowed: else the system's 64 KB). Why: a
+#: national child's value (a GeoPackage's distinct values, the raw side's arrays: 50-110 MB)
+#: went through 64 KB at a time, the child and the caller taking turns for each piece
+_PIPE_BYTES = 1 << 20
 _STOP_WAIT_S = 120.0  # a stopped child that has not left by then is killed
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 # How long a caller waits for a child's answer it could do without or must fail closed
@@ -192,6 +196,7 @@ class ForkedCall(Generic[_T]):
 
     def __init__(self, work: Callable[[ForkedCall[_T]], _T]) -> None:
         outcome_r, outcome_w = os.pipe()
+        _widen(outcome_r)
         control_r, control_w = os.pipe()
         self._caller = os.getpid()
         self._from_main_thread = threading.current_thread() is threading.main_thread()
@@ -236,10 +241,12 @@ class ForkedCall(Generic[_T]):
             except Exception as exc:  # noqa: BLE001 - the outcome cannot be sent as it is
                 kind, text = "error", text or f"the value could not be sent back: {exc}"
                 inner = pickle.dumps(RuntimeError(text))
-            outcome = pickle.dumps((kind, inner, text))
-            # (its length first: the caller reads exactly that much and need not wait for
-            # the pipe to close, which happens only once this process's memory is torn down)
-            _write_all(out, _DONE + len(outcome).to_bytes(_SIZE_BYTES, "big") + outcome)
+            head = pickle.dumps((kind, text))
+            # (each part's length first: the caller reads exactly that much and need not
+            # wait for the pipe to close, which happens only once this process's memory is
+            # torn down; the value's pickle is written as it is, not copied into another)
+            _write_all(out, _DONE + _sized(head) + len(inner).to_bytes(_SIZE_BYTES, "big"))
+            _write_all(out, inner)
         except BaseException:  # noqa: BLE001 - nothing may escape into the caller's code
             code = 1
         finally:
@@ -305,6 +312,24 @@ class ForkedCall(Generic[_T]):
             got += len(block)
         return b"".join(parts)
 
+    def _read_into(self, size: int) -> Optional[bytearray]:
+        """Exactly ``size`` bytes from the child, read in place (no piece joined to the
+        next: a national value is 50-110 MB); None when the child ended first, or when
+        this process has no room for that many (the child's value is then lost as if the
+        child had run out of memory)."""
+        try:
+            data = bytearray(size)
+        except (MemoryError, OverflowError):
+            return None
+        view = memoryview(data)
+        got = 0
+        while got < size:
+            n = os.readv(self._outcome, [view[got:]])
+            if n == 0:
+                return None
+            got += n
+        return data
+
     def ready(self, timeout: float) -> bool:
         """Whether the child has said something (or left) within ``timeout`` seconds: a
         caller that will not wait for ever asks this before :meth:`result` (whose reads
@@ -350,34 +375,41 @@ class ForkedCall(Generic[_T]):
                 before_commit()  # (the child's commit is this process's to ask for)
                 self._say(_GO)
                 head = self._read(1, None)
-            data = self._outcome_bytes() if head == _DONE else b""
+            outcome = self._outcome_parts() if head == _DONE else None
         except BaseException:
             self.stop()
             raise
-        self._reap(leaving=bool(data))
-        if head != _DONE or not data:
+        self._reap(leaving=outcome is not None)
+        if head != _DONE or outcome is None:
             raise RuntimeError(
                 "the work in the child process stopped unexpectedly (killed or out of "
                 "memory); nothing of it was moved into place"
             )
-        kind, inner, text = pickle.loads(data)
+        (kind, text), inner = pickle.loads(outcome[0]), outcome[1]
         try:
             value = pickle.loads(inner)
         except Exception as exc:  # noqa: BLE001 - e.g. an exception that cannot be rebuilt
             kind, value = "error", RuntimeError(text or f"the child's value is unreadable: {exc}")
+        del inner, outcome  # (the value's bytes: freed before the caller goes on)
         if kind == "error":
             raise value
         return value
 
-    def _outcome_bytes(self) -> bytes:
-        """The pickled outcome after _DONE: its length, then exactly that many bytes (b""
-        when the child ended before all of it came)."""
+    def _outcome_parts(self) -> Optional[tuple[bytes, bytearray]]:
+        """The outcome after _DONE: its head's length and its head (the pickled kind and
+        text), then the value's length and its pickle (None when the child ended before
+        all of it came)."""
         size = self._read(_SIZE_BYTES, None)
         if len(size) != _SIZE_BYTES:
-            return b""
-        want = int.from_bytes(size, "big")
-        data = self._read(want, None)
-        return data if len(data) == want else b""
+            return None
+        head = self._read(int.from_bytes(size, "big"), None)
+        if len(head) != int.from_bytes(size, "big"):
+            return None
+        size = self._read(_SIZE_BYTES, None)
+        if len(size) != _SIZE_BYTES:
+            return None
+        inner = self._read_into(int.from_bytes(size, "big"))
+        return None if inner is None else (head, inner)
 
     def stop(self) -> None:
         """Stop the child (its staged output removed) and wait for it to leave; nothing
@@ -442,6 +474,23 @@ def reap_left(wait: bool = True) -> None:
 # (at this process's exit too: so a command's children are all its own, their CPU time
 # counted with its own; the children left by then have long gone)
 atexit.register(reap_left)
+
+
+def _sized(data: bytes) -> bytes:
+    """``data`` with its length before it (the outcome's parts)."""
+    return len(data).to_bytes(_SIZE_BYTES, "big") + data
+
+
+def _widen(fd: int) -> None:
+    """The pipe of ``fd`` given a buffer of _PIPE_BYTES where the system allows it (Linux's
+    F_SETPIPE_SZ, up to /proc/sys/fs/pipe-max-size); never an error: the buffer's size is
+    the transfer's speed, not its content."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
+    except (ImportError, AttributeError, OSError):
+        pass
 
 
 def _write_all(fd: int, data: bytes) -> None:
