@@ -25,7 +25,7 @@ from crime_mapper.core.gate.leak_gate import (
     prepare_gate,
     read_ahead,
 )
-from tests.support.forking import no_children
+from tests.support.forking import may_fork, no_children
 from tests.support.written_outputs import planted_releases, write_gpkg
 
 
@@ -94,10 +94,11 @@ def _large_release(world) -> pd.DataFrame:
         copies *= 2
 
 
-def test_a_release_read_behind_gives_the_same_report(world, tmp_path):
+def test_a_release_read_behind_gives_the_same_report(world, tmp_path, monkeypatch):
     """read_ahead with a quiet machine behind it reads the GeoPackage in a nicer child; the
     report (verdicts, messages, examples) of the clean release and of one with a planted
     leak is the one a read here gives, and the child's read was used."""
+    may_fork(monkeypatch)  # (threads an earlier test left idle: the guard has its own tests)
     large = _large_release(world)
     path, _written = write_gpkg(tmp_path / "large", large)
     assert path.stat().st_size >= MIN_BYTES
@@ -125,8 +126,9 @@ def test_a_release_read_behind_gives_the_same_report(world, tmp_path):
     assert no_children()
 
 
-def test_without_behind_the_child_keeps_this_processs_priority(world, tmp_path):
+def test_without_behind_the_child_keeps_this_processs_priority(world, tmp_path, monkeypatch):
     """read_ahead as before (no ``behind``): the child runs as high as this process."""
+    may_fork(monkeypatch)
     path, _written = write_gpkg(tmp_path, _large_release(world))
     ahead = read_ahead(path)
     assert isinstance(ahead, GpkgBeside)
