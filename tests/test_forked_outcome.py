@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gc
 import os
+import pickle
 import resource
 import signal
 import subprocess
@@ -58,31 +59,29 @@ def test_the_answer_is_taken_while_a_grandchild_still_holds_the_pipe() -> None:
     assert gc.get_freeze_count() == 0
 
 
-def test_an_outcome_cut_short_is_the_childs_unexpected_end() -> None:
-    """A child that dies after sending part of its outcome (its length says more): the
-    caller raises that the child stopped unexpectedly, as for a child that sent nothing."""
+def _sends_then_dies(data: bytes) -> None:
+    """A child that writes ``data`` on its outcome pipe and leaves: the caller raises that
+    the child stopped unexpectedly, and no child is left."""
 
     def work(call: forked.ForkedCall) -> None:
-        forked._write_all(call._out, forked._DONE + (1000).to_bytes(8, "big") + b"x" * 10)
+        forked._write_all(call._out, data)
         os._exit(0)
 
     call = forked.ForkedCall(work)
     with pytest.raises(RuntimeError, match="stopped unexpectedly"):
         call.result()
     assert no_children()
+
+
+def test_an_outcome_cut_short_is_the_childs_unexpected_end() -> None:
+    """A child that dies after sending part of its outcome (its length says more): the
+    caller raises that the child stopped unexpectedly, as for a child that sent nothing."""
+    _sends_then_dies(forked._DONE + (1000).to_bytes(8, "big") + b"x" * 10)
 
 
 def test_an_outcome_without_its_length_is_the_childs_unexpected_end() -> None:
     """Fewer bytes than the length itself after the outcome's mark: the same error."""
-
-    def work(call: forked.ForkedCall) -> None:
-        forked._write_all(call._out, forked._DONE + b"\x00\x00")
-        os._exit(0)
-
-    call = forked.ForkedCall(work)
-    with pytest.raises(RuntimeError, match="stopped unexpectedly"):
-        call.result()
-    assert no_children()
+    _sends_then_dies(forked._DONE + b"\x00\x00")
 
 
 @pytest.mark.parametrize("length", [1 << 21, 1 << 62])
@@ -90,20 +89,8 @@ def test_an_outcome_cut_short_in_its_value_is_the_childs_unexpected_end(length: 
     """The outcome's head whole, then a value whose length says more than comes (or more
     than this process could hold): the same error (the value is read in place, to exactly
     its length)."""
-    import pickle
-
-    def work(call: forked.ForkedCall) -> None:
-        head = pickle.dumps(("value", ""))
-        forked._write_all(
-            call._out,
-            forked._DONE + forked._sized(head) + length.to_bytes(8, "big") + b"x" * 70_000,
-        )
-        os._exit(0)
-
-    call = forked.ForkedCall(work)
-    with pytest.raises(RuntimeError, match="stopped unexpectedly"):
-        call.result()
-    assert no_children()
+    head = forked._sized(pickle.dumps(("value", "")))
+    _sends_then_dies(forked._DONE + head + length.to_bytes(8, "big") + b"x" * 70_000)
 
 
 def test_a_value_of_many_pipe_buffers_comes_back_whole() -> None:

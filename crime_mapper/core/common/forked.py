@@ -399,17 +399,18 @@ class ForkedCall(Generic[_T]):
         """The outcome after _DONE: its head's length and its head (the pickled kind and
         text), then the value's length and its pickle (None when the child ended before
         all of it came)."""
-        size = self._read(_SIZE_BYTES, None)
-        if len(size) != _SIZE_BYTES:
+        size = self._length()
+        head = self._read(size, None) if size is not None else b""
+        if size is None or len(head) != size:
             return None
-        head = self._read(int.from_bytes(size, "big"), None)
-        if len(head) != int.from_bytes(size, "big"):
-            return None
-        size = self._read(_SIZE_BYTES, None)
-        if len(size) != _SIZE_BYTES:
-            return None
-        inner = self._read_into(int.from_bytes(size, "big"))
+        size = self._length()
+        inner = self._read_into(size) if size is not None else None
         return None if inner is None else (head, inner)
+
+    def _length(self) -> Optional[int]:
+        """The length the child sent before a part of its outcome (None: it ended first)."""
+        size = self._read(_SIZE_BYTES, None)
+        return int.from_bytes(size, "big") if len(size) == _SIZE_BYTES else None
 
     def stop(self) -> None:
         """Stop the child (its staged output removed) and wait for it to leave; nothing
