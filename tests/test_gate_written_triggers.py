@@ -1,0 +1,143 @@
+"""The SQL triggers this tool's GeoPackage writer puts on a layer are not read by the leak
+gate as text; the names they are made from are (core.gate.output_reader:
+_without_written_triggers).
+
+Why: such a trigger is fixed SQL around the layer's name, geometry column and key. Read as
+prose, its SQL words made the free-text check rule its runs out against every raw note (some
+0.3 s of a national GeoPackage's gate, issue 15) to find nothing. What a reader of the file
+can see must still be checked: a layer named with a raw value fails, and a trigger that is
+not exactly the writer's (an edited one holding a note) is read as before.
+
+Real raw extract, map points and release (tests/support/leak_world), real GeoPackages
+written by core.io.gpkg_write and edited with sqlite3.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from crime_mapper.core.gate.leak_gate import check_release
+from crime_mapper.core.gate.output_reader import read_file, read_options
+from crime_mapper.core.io.gpkg_read import read_geopackage
+from crime_mapper.core.io.gpkg_write import PointTable, rtree_triggers, write_geopackage
+from crime_mapper.core.release.public_schema import PUBLIC_COLUMNS
+
+_SPATIAL = ("ST_IsEmpty", "ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY")  # (the triggers' calls)
+
+
+def _write(public: pd.DataFrame, path: Path, layer: str) -> Path:
+    frame = public.copy()
+    frame["_x"] = pd.to_numeric(frame["Longitude"], errors="coerce")
+    frame["_y"] = pd.to_numeric(frame["Latitude"], errors="coerce")
+    columns = {c: "string" for c in PUBLIC_COLUMNS}
+    write_geopackage(path, [PointTable(layer, frame, columns, x="_x", y="_y")])
+    return path
+
+
+def _artifact(path: Path):
+    return read_file(path, name=path.name, in_folder=False)
+
+
+def _triggers(path: Path) -> list[str]:
+    conn = sqlite3.connect(path)
+    try:
+        rows = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger'").fetchall()
+    finally:
+        conn.close()
+    return [r[0] for r in rows]
+
+
+def _edit(path: Path, *statements: tuple[str, tuple]) -> None:
+    conn = sqlite3.connect(path)
+    for name in _SPATIAL:
+        conn.create_function(name, 1, lambda _geometry: 0)
+    for sql, args in statements:
+        conn.execute(sql, args)
+    conn.commit()
+    conn.close()
+
+
+@pytest.mark.parametrize("layer", ["public_crimes", 'crimes "October" – 2022, Leicestershire'])
+def test_the_writers_triggers_are_left_out_and_their_names_kept(world, tmp_path, layer):
+    path = _write(world["public"], tmp_path / "public.gpkg", layer)
+    written = _triggers(path)
+    assert len(written) == 8  # (six R-tree triggers, two feature-count triggers)
+    art = _artifact(path)
+    assert not any(text in art.texts for text in written)
+    assert not any("CREATE TRIGGER" in text for text in art.texts)
+    for name in (layer, "geom", "fid"):
+        assert art.texts.count(name) >= 1
+        assert name in art.strings
+    assert check_release(world["raw"], path, world["points"]).passed
+
+
+@pytest.mark.parametrize("column", ["crime_id", "extra_mo_notes", "extra_victim_name"])
+def test_a_layer_named_with_a_raw_value_fails(world, tmp_path, column):
+    """The raw value is the layer's name only (its identifier and description are public
+    text): the writer's triggers are made from it and left out, the name is still read."""
+    value = str(world["raw"][column].iat[5])
+    path = _write(world["public"], tmp_path / "public.gpkg", value)
+    _edit(
+        path,
+        ("UPDATE gpkg_contents SET identifier = ?, description = ?", ("crimes", "crimes")),
+    )
+    assert any(value in sql for sql in _triggers(path))  # (the writer's, made from the name)
+    art = _artifact(path)
+    assert not any("CREATE TRIGGER" in text for text in art.texts)
+    report = check_release(world["raw"], path, world["points"])
+    assert not report.passed, column
+
+
+def test_a_writers_trigger_changed_to_hold_a_note_is_read(world, clean_outputs, tmp_path):
+    """The writer's insert trigger made again with a raw note in its condition: not the
+    writer's SQL by some bytes, so read as text, and the note is found."""
+    path = tmp_path / "public.gpkg"
+    shutil.copyfile(clean_outputs["gpkg"], path)
+    note = str(world["raw"]["extra_mo_notes"].iat[9])
+    insert = rtree_triggers("public_crimes", "geom")[0]
+    changed = insert.replace("NOT NULL AND", f"NOT NULL AND '{note}' <> '' AND", 1)
+    assert changed != insert
+    name = '"rtree_public_crimes_geom_insert"'
+    _edit(path, (f"DROP TRIGGER {name}", ()), (changed, ()))
+    assert any(note in text for text in _artifact(path).texts)
+    report = check_release(world["raw"], path, world["points"])
+    assert not report.passed
+    assert "extra_mo_notes" in report.message()
+
+
+def test_the_texts_are_the_metadata_less_the_triggers_then_the_names(clean_outputs):
+    """In the order read: the layer's identifier and description as before, the triggers
+    left out, then the table's name, geometry column and key once each."""
+    path = clean_outputs["gpkg"]
+    contents = read_geopackage(path, **read_options())
+    written = set(_triggers(path))
+    assert len(written) == 8 and written <= set(contents.metadata_text)
+    kept = [t for t in contents.metadata_text if t not in written]
+    assert _artifact(path).texts == [*kept, "public_crimes", "geom", "fid"]
+
+
+def test_a_geopackage_without_the_writers_triggers_reads_as_before(world, clean_outputs, tmp_path):
+    """No trigger of the writer's (all dropped, one of another's added): the texts are the
+    metadata as read, no name added."""
+    path = tmp_path / "public.gpkg"
+    shutil.copyfile(clean_outputs["gpkg"], path)
+    drops = [(f'DROP TRIGGER "{n}"', ()) for n in _trigger_names(path)]
+    other = "CREATE TRIGGER keep AFTER DELETE ON public_crimes BEGIN SELECT 1; END"
+    _edit(path, *drops, (other, ()))
+    contents = read_geopackage(path, **read_options())
+    assert _artifact(path).texts == contents.metadata_text
+    assert other in contents.metadata_text
+
+
+def _trigger_names(path: Path) -> list[str]:
+    conn = sqlite3.connect(path)
+    try:
+        rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall()
+    finally:
+        conn.close()
+    return [r[0] for r in rows]
