@@ -40,6 +40,7 @@ ARRAY_VIEWS: tuple[str, ...] = (
     "raw_grid_keys",
     "timestamp_forms",
     "raw_released_sorted",
+    "point_key_order",  # (the map points' keys sorted: 60 ms nationally, 12 MB)
 )
 #: The views a warm-up here leaves for after the child's are in: those and the cheap ones
 #: made from them (else computing these here would compute the child's views again).
