@@ -1,12 +1,14 @@
 """The SQL triggers this tool's GeoPackage writer puts on a layer are not read by the leak
-gate as text; the names they are made from are (core.gate.output_reader:
-_without_written_triggers).
+gate as text; the names they are made from (every table's name, geometry column and key)
+are, whatever the triggers, and so is an index's SQL (core.gate.output_reader:
+_without_written_triggers, core.io.gpkg_read).
 
 Why: such a trigger is fixed SQL around the layer's name, geometry column and key. Read as
 prose, its SQL words made the free-text check rule its runs out against every raw note (some
 0.3 s of a national GeoPackage's gate, issue 15) to find nothing. What a reader of the file
-can see must still be checked: a layer named with a raw value fails, and a trigger that is
-not exactly the writer's (an edited one holding a note) is read as before.
+can see must still be checked: a layer named with a raw value fails (without triggers it
+passed: the name was read only inside them), as does an index so named, and a trigger that
+is not exactly the writer's (an edited one holding a note) is read as before.
 
 Real raw extract, map points and release (tests/support/leak_world), real GeoPackages
 written by core.io.gpkg_write and edited with sqlite3.
@@ -24,7 +26,12 @@ import pytest
 from crime_mapper.core.gate.leak_gate import check_release
 from crime_mapper.core.gate.output_reader import read_file, read_options
 from crime_mapper.core.io.gpkg_read import read_geopackage
-from crime_mapper.core.io.gpkg_write import PointTable, rtree_triggers, write_geopackage
+from crime_mapper.core.io.gpkg_write import (
+    PointTable,
+    quote_identifier,
+    rtree_triggers,
+    write_geopackage,
+)
 from crime_mapper.core.release.public_schema import PUBLIC_COLUMNS
 
 _SPATIAL = ("ST_IsEmpty", "ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY")  # (the triggers' calls)
@@ -121,17 +128,45 @@ def test_the_texts_are_the_metadata_less_the_triggers_then_the_names(clean_outpu
     assert _artifact(path).texts == [*kept, "public_crimes", "geom", "fid"]
 
 
-def test_a_geopackage_without_the_writers_triggers_reads_as_before(world, clean_outputs, tmp_path):
+def test_without_the_writers_triggers_the_names_are_read(clean_outputs, tmp_path):
     """No trigger of the writer's (all dropped, one of another's added): the texts are the
-    metadata as read, no name added."""
+    metadata as read, then the names, which are read whatever the triggers."""
     path = tmp_path / "public.gpkg"
     shutil.copyfile(clean_outputs["gpkg"], path)
     drops = [(f'DROP TRIGGER "{n}"', ()) for n in _trigger_names(path)]
     other = "CREATE TRIGGER keep AFTER DELETE ON public_crimes BEGIN SELECT 1; END"
     _edit(path, *drops, (other, ()))
     contents = read_geopackage(path, **read_options())
-    assert _artifact(path).texts == contents.metadata_text
     assert other in contents.metadata_text
+    assert _artifact(path).texts == [*contents.metadata_text, "public_crimes", "geom", "fid"]
+
+
+@pytest.mark.parametrize("column", ["crime_id", "extra_victim_name"])
+def test_a_layer_named_with_a_raw_value_and_no_triggers_fails(world, tmp_path, column):
+    """A layer without triggers (another writer's, or an edited file) whose name alone is
+    the raw value (its identifier public text): the name is what QGIS shows for the layer,
+    and it passed, read nowhere."""
+    value = str(world["raw"][column].iat[5])
+    path = _write(world["public"], tmp_path / "public.gpkg", value)
+    drops = [(f"DROP TRIGGER {quote_identifier(n)}", ()) for n in _trigger_names(path)]
+    _edit(path, *drops, ("UPDATE gpkg_contents SET identifier = ?, description = ?", ("a", "b")))
+    assert not _triggers(path)
+    report = check_release(world["raw"], path, world["points"])
+    assert not report.passed, column
+
+
+@pytest.mark.parametrize("column", ["crime_id", "extra_victim_name"])
+def test_an_index_named_with_a_raw_value_fails(world, clean_outputs, tmp_path, column):
+    """An index's name (and SQL) is text the file holds, as a trigger's is: it passed, read
+    nowhere."""
+    value = str(world["raw"][column].iat[5])
+    path = tmp_path / "public.gpkg"
+    shutil.copyfile(clean_outputs["gpkg"], path)
+    index = f'CREATE INDEX {quote_identifier(value)} ON public_crimes ("Crime type")'
+    _edit(path, (index, ()))
+    assert index in read_geopackage(path, **read_options()).metadata_text
+    report = check_release(world["raw"], path, world["points"])
+    assert not report.passed, column
 
 
 def _trigger_names(path: Path) -> list[str]:

@@ -854,16 +854,20 @@ def _read_gpkg(
 def _without_written_triggers(contents: GpkgContents) -> list[str]:
     """The GeoPackage's metadata texts less the triggers that are exactly the SQL this tool's
     writer puts on a table (core.io.gpkg_write: GDAL's R-tree and feature-count triggers),
-    with the names they are made from (each table's name, geometry column and key) in their
-    place, once each.
+    then the names of its tables, their geometry columns and keys, once each.
 
-    Why: such a trigger is fixed SQL around those names, so it shows a reader nothing the
-    names do not, and the names are checked here as every other string and text. Checked as
-    text, its SQL words ("after insert on ... when new ... not null") made the free-text
-    check rule its runs out against the raw notes: some 0.3 s of every national
-    GeoPackage's gate (issue 15), to find nothing, or a finding that is SQL, not a note.
-    Any other trigger (one whose text differs by a byte: another writer's, an edited one,
-    one holding a literal) stays a text to check, as before."""
+    Why the triggers: such a trigger is fixed SQL around those names, so it shows a reader
+    nothing the names do not. Checked as text, its SQL words ("after insert on ... when
+    new ... not null") made the free-text check rule its runs out against the raw notes:
+    some 0.3 s of every national GeoPackage's gate (issue 15), to find nothing, or a
+    finding that is SQL, not a note. Any other trigger (one whose text differs by a byte:
+    another writer's, an edited one, one holding a literal) stays a text to check.
+
+    Why the names, always: a layer's name is what QGIS shows for it, and the key and
+    geometry column are no attribute columns (core.io.gpkg_read reports those apart). They
+    were read only inside the triggers' text (or when the name was also the layer's
+    identifier): a layer without triggers named with a raw reference or a victim's name
+    passed the gate."""
     written: set[str] = set()
     for table in contents.tables:
         made = feature_count_triggers(table.name)
@@ -871,8 +875,6 @@ def _without_written_triggers(contents: GpkgContents) -> list[str]:
             made += rtree_triggers(table.name, table.geometry_column)
         written.update(sql[:-1] if sql.endswith(";") else sql for sql in made)
     kept = [t for t in contents.metadata_text if t not in written]
-    if len(kept) == len(contents.metadata_text):
-        return kept
     names = [n for t in contents.tables for n in (t.name, t.geometry_column, t.pk) if n]
     return kept + list(dict.fromkeys(names))
 

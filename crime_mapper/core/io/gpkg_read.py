@@ -73,7 +73,8 @@ class GpkgContents:
     """Everything readable in a GeoPackage: user tables plus free text from its metadata."""
 
     tables: list[GpkgTable]
-    metadata_text: list[str]  # gpkg_contents identifiers/descriptions, gpkg_metadata documents
+    # gpkg_contents identifiers/descriptions, gpkg_metadata documents, triggers' and indexes' SQL
+    metadata_text: list[str]
     #: tables and views named as the GeoPackage's or SQLite's own (gpkg_, rtree_, sqlite_,
     #: gpkgext_) that are none of those (:func:`_system_table_known`): not read as user
     #: tables, so a reader that must see every value (the leak gate) refuses the file
@@ -393,8 +394,11 @@ def read_geopackage(
             ):
                 if org and org_id is not None and int(org_id) > 0:
                     srs_names[srs_id] = f"{str(org).upper()}:{int(org_id)}"
-        # a trigger's SQL is text the file holds (a literal in it is a value anyone reads)
-        metadata_text += [str(sql) for kind, _n, _t, sql in master if kind == "trigger" and sql]
+        # a trigger's or an index's SQL is text the file holds (a literal in it, the index's
+        # name, is a value anyone reads; SQLite's own indexes have none)
+        metadata_text += [
+            str(sql) for kind, _n, _t, sql in master if kind in ("trigger", "index") and sql
+        ]
         rtrees = _rtree_tables(master)
         unknown = [n for n in names if not _system_table_known(n, rtrees)]
         tables = []
