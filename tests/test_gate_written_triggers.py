@@ -25,7 +25,7 @@ import pytest
 
 from crime_mapper.core.gate.leak_gate import check_release
 from crime_mapper.core.gate.output_reader import read_file, read_options
-from crime_mapper.core.io.gpkg_read import read_geopackage
+from crime_mapper.core.io.gpkg_read import _declared_text, read_geopackage
 from crime_mapper.core.io.gpkg_write import (
     PointTable,
     quote_identifier,
@@ -34,6 +34,8 @@ from crime_mapper.core.io.gpkg_write import (
 )
 from crime_mapper.core.release.public_schema import PUBLIC_COLUMNS
 
+# the clean layer's name, geometry column and key, then its columns' declared types
+_NAMES = ["public_crimes", "geom", "fid", "INTEGER", "POINT", "TEXT"]
 _SPATIAL = ("ST_IsEmpty", "ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY")  # (the triggers' calls)
 
 
@@ -125,7 +127,7 @@ def test_the_texts_are_the_metadata_less_the_triggers_then_the_names(clean_outpu
     written = set(_triggers(path))
     assert len(written) == 8 and written <= set(contents.metadata_text)
     kept = [t for t in contents.metadata_text if t not in written]
-    assert _artifact(path).texts == [*kept, "public_crimes", "geom", "fid"]
+    assert _artifact(path).texts == [*kept, *_NAMES]
 
 
 def test_without_the_writers_triggers_the_names_are_read(clean_outputs, tmp_path):
@@ -138,7 +140,7 @@ def test_without_the_writers_triggers_the_names_are_read(clean_outputs, tmp_path
     _edit(path, *drops, (other, ()))
     contents = read_geopackage(path, **read_options())
     assert other in contents.metadata_text
-    assert _artifact(path).texts == [*contents.metadata_text, "public_crimes", "geom", "fid"]
+    assert _artifact(path).texts == [*contents.metadata_text, *_NAMES]
 
 
 @pytest.mark.parametrize("column", ["crime_id", "extra_victim_name"])
@@ -167,6 +169,38 @@ def test_an_index_named_with_a_raw_value_fails(world, clean_outputs, tmp_path, c
     assert index in read_geopackage(path, **read_options()).metadata_text
     report = check_release(world["raw"], path, world["points"])
     assert not report.passed, column
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        "CREATE TABLE notes (x TEXT DEFAULT {literal})",  # (no row: the default is in no cell)
+        "CREATE TABLE notes (x {identifier})",  # (SQLite takes any name as a type)
+    ],
+)
+@pytest.mark.parametrize("column", ["crime_id", "extra_victim_name"])
+def test_a_raw_value_as_a_columns_default_or_type_fails(
+    world, clean_outputs, tmp_path, table, column
+):
+    value = str(world["raw"][column].iat[5])
+    path = tmp_path / "public.gpkg"
+    shutil.copyfile(clean_outputs["gpkg"], path)
+    literal = "'" + value.replace("'", "''") + "'"
+    _edit(path, (table.format(literal=literal, identifier=quote_identifier(value)), ()))
+    assert value in _artifact(path).texts
+    report = check_release(world["raw"], path, world["points"])
+    assert not report.passed, (table, column)
+
+
+def test_declared_text_unquotes_only_a_whole_literal():
+    rows = [
+        (0, "a", "TEXT", 0, "'it''s'", 0),
+        (1, "b", "TEXT", 0, "'a' || 'b'", 0),  # (an expression: as written)
+        (2, "c", "", 0, None, 0),
+        (3, "d", "REAL", 0, "0.5", 0),
+        (4, "e", "TEXT", 0, "''", 0),  # (the empty text: nothing to read)
+    ]
+    assert _declared_text(rows) == ["TEXT", "it's", "'a' || 'b'", "REAL", "0.5"]
 
 
 def _trigger_names(path: Path) -> list[str]:

@@ -154,4 +154,8 @@ def _is_contents(value: Any) -> bool:
             return False
         if not (isinstance(table.x, np.ndarray) and isinstance(table.y, np.ndarray)):
             return False
+        if type(table.declared_text) is not list or not all(
+            type(t) is str for t in table.declared_text
+        ):
+            return False
     return True

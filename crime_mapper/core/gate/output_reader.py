@@ -854,7 +854,8 @@ def _read_gpkg(
 def _without_written_triggers(contents: GpkgContents) -> list[str]:
     """The GeoPackage's metadata texts less the triggers that are exactly the SQL this tool's
     writer puts on a table (core.io.gpkg_write: GDAL's R-tree and feature-count triggers),
-    then the names of its tables, their geometry columns and keys, once each.
+    then the names of its tables, their geometry columns and keys, and their columns'
+    declared types and defaults (GpkgTable.declared_text), once each.
 
     Why the triggers: such a trigger is fixed SQL around those names, so it shows a reader
     nothing the names do not. Checked as text, its SQL words ("after insert on ... when
@@ -867,7 +868,8 @@ def _without_written_triggers(contents: GpkgContents) -> list[str]:
     geometry column are no attribute columns (core.io.gpkg_read reports those apart). They
     were read only inside the triggers' text (or when the name was also the layer's
     identifier): a layer without triggers named with a raw reference or a victim's name
-    passed the gate."""
+    passed the gate. A column's declared type or default is in no cell (an empty table's
+    default, a type named with a victim's name, passed)."""
     written: set[str] = set()
     for table in contents.tables:
         made = feature_count_triggers(table.name)
@@ -875,8 +877,11 @@ def _without_written_triggers(contents: GpkgContents) -> list[str]:
             made += rtree_triggers(table.name, table.geometry_column)
         written.update(sql[:-1] if sql.endswith(";") else sql for sql in made)
     kept = [t for t in contents.metadata_text if t not in written]
-    names = [n for t in contents.tables for n in (t.name, t.geometry_column, t.pk) if n]
-    return kept + list(dict.fromkeys(names))
+    named: dict[str, None] = {}
+    for table in contents.tables:
+        named.update((n, None) for n in (table.name, table.geometry_column, table.pk) if n)
+        named.update((t, None) for t in table.declared_text)
+    return kept + list(named)
 
 
 def _unreadable_gpkg_parts(contents: GpkgContents) -> str:

@@ -66,6 +66,9 @@ class GpkgTable:
     blob_columns: list[str] = field(default_factory=list)
     x: np.ndarray = field(default_factory=lambda: np.zeros(0))  # every geometry vertex
     y: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    #: every column's declared type and default value as the file declares them (a default
+    #: that is an SQL string literal unquoted): text a reader of the schema sees, in no cell
+    declared_text: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -494,6 +497,7 @@ def _read_table(
     table = GpkgTable(
         name=name, data_type=data_type, columns=columns, pk=pk, geometry_column=geom_col
     )
+    table.declared_text = _declared_text(info)
     table.rows = conn.execute(f"SELECT COUNT(*) FROM {qt}").fetchone()[0]
     if pair_columns is not None:
         x_col = next((c for c in columns if c in pair_columns[0]), None)
@@ -581,6 +585,7 @@ def _known_table(
     table = GpkgTable(
         name=name, data_type=data_type, columns=columns, pk="fid", geometry_column=geom_col
     )
+    table.declared_text = _declared_text(info)
     table.rows = rows
     if pair_columns is not None:
         x_col = next((c for c in columns if c in pair_columns[0]), None)
@@ -611,6 +616,29 @@ def _known_table(
         table.x = np.asarray(written.x, dtype=np.float64).copy()
         table.y = np.asarray(written.y, dtype=np.float64).copy()
     return table
+
+
+def _declared_text(info: list) -> list[str]:
+    """The declared types and default values of a table's columns (``PRAGMA table_info``
+    rows), each once, in column order: a default that is one SQL string literal ('...')
+    as the text it stands for, any other default expression as written."""
+    out: dict[str, None] = {}
+    for row in info:
+        kind, default = row[2], row[4]
+        if kind:
+            out[str(kind)] = None
+        if default is None:
+            continue
+        text = str(default)
+        if (
+            len(text) >= 2
+            and text[0] == text[-1] == "'"
+            and "'" not in text[1:-1].replace("''", "")
+        ):
+            text = text[1:-1].replace("''", "'")
+        if text:
+            out[text] = None
+    return list(out)
 
 
 def _indexed_columns(conn: sqlite3.Connection, qt: str) -> set[str]:
