@@ -1,7 +1,7 @@
 """The SQL triggers this tool's GeoPackage writer puts on a layer are not read by the leak
 gate as text; the names they are made from (every table's name, geometry column and key)
-are, whatever the triggers, and so is an index's SQL (core.gate.output_reader:
-_without_written_triggers, core.io.gpkg_read).
+are, whatever the triggers, and so are an index's SQL and a column's declared type and
+default (core.gate.output_reader._schema_texts, core.io.gpkg_read).
 
 Why: such a trigger is fixed SQL around the layer's name, geometry column and key. Read as
 prose, its SQL words made the free-text check rule its runs out against every raw note (some

@@ -1792,7 +1792,7 @@ def _runs_may_be_raw(prep: PreparedGate, texts: Iterable[str], public: Collectio
     some word of a national month's notes ("in", "id", "or"), so it was never ruled out and
     the notes were folded and their 4.3 million runs hashed and sorted (some 1.2 s CPU) to
     find nothing. (The triggers this tool's own writer makes are no longer texts at all:
-    output_reader._without_written_triggers; another writer's still come here.)"""
+    output_reader._schema_texts; another writer's still come here.)"""
     runs = {run for text in texts for run in fragments_of(text) if run not in public}
     if not runs:
         return False

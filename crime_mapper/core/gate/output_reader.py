@@ -797,7 +797,7 @@ def _read_gpkg(
     unproven = _unreadable_gpkg_parts(contents)
     if unproven:
         return Artifact(name=name, kind="error", error=unproven)
-    metadata = _without_written_triggers(contents)
+    metadata = _schema_texts(contents)
     art.strings.update(normalise(t) for t in metadata)
     art.texts.extend(metadata)
     for i, table in enumerate(contents.tables):
@@ -851,11 +851,12 @@ def _read_gpkg(
     return art
 
 
-def _without_written_triggers(contents: GpkgContents) -> list[str]:
-    """The GeoPackage's metadata texts less the triggers that are exactly the SQL this tool's
-    writer puts on a table (core.io.gpkg_write: GDAL's R-tree and feature-count triggers),
-    then the names of its tables, their geometry columns and keys, and their columns'
-    declared types and defaults (GpkgTable.declared_text), once each.
+def _schema_texts(contents: GpkgContents) -> list[str]:
+    """The texts of a GeoPackage's metadata and schema: its metadata texts less the triggers
+    that are exactly the SQL this tool's writer puts on a table (core.io.gpkg_write: GDAL's
+    R-tree and feature-count triggers), then the names of its tables, their geometry columns
+    and keys, and their columns' declared types and defaults (GpkgTable.declared_text), once
+    each.
 
     Why the triggers: such a trigger is fixed SQL around those names, so it shows a reader
     nothing the names do not. Checked as text, its SQL words ("after insert on ... when
