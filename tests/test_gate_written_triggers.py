@@ -25,7 +25,11 @@ import pytest
 
 from crime_mapper.core.gate.leak_gate import check_release
 from crime_mapper.core.gate.output_reader import read_file, read_options
-from crime_mapper.core.io.gpkg_read import _declared_text, read_geopackage
+from crime_mapper.core.io.gpkg_read import (
+    _declared_text,
+    _definition_beyond_columns,
+    read_geopackage,
+)
 from crime_mapper.core.io.gpkg_write import (
     PointTable,
     quote_identifier,
@@ -201,6 +205,52 @@ def test_declared_text_unquotes_only_a_whole_literal():
         (4, "e", "TEXT", 0, "''", 0),  # (the empty text: nothing to read)
     ]
     assert _declared_text(rows) == ["TEXT", "it's", "'a' || 'b'", "REAL", "0.5"]
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "CREATE TABLE notes (x TEXT CHECK (x <> {literal}))",
+        "CREATE TABLE notes (x TEXT, y TEXT GENERATED ALWAYS AS ({literal}) VIRTUAL)",
+        "CREATE VIEW notes AS SELECT fid FROM public_crimes WHERE 'a' <> {literal}",
+    ],
+)
+def test_a_raw_value_in_a_tables_or_views_definition_fails(
+    world, clean_outputs, tmp_path, statement
+):
+    """A CHECK's literal, a generated column's expression (in no row of an empty table), a
+    view's WHERE (in none of its rows): text of the schema a reader sees, which passed."""
+    value = str(world["raw"]["extra_victim_name"].iat[5])
+    path = tmp_path / "public.gpkg"
+    shutil.copyfile(clean_outputs["gpkg"], path)
+    sql = statement.format(literal="'" + value.replace("'", "''") + "'")
+    _edit(path, (sql, ()))
+    assert any(value in text for text in _artifact(path).texts)
+    report = check_release(world["raw"], path, world["points"])
+    assert not report.passed, statement
+
+
+def test_the_writers_definition_is_not_read_as_prose(clean_outputs):
+    """The layer's CREATE TABLE as the writer makes it says nothing its names and types do
+    not: left out (as the writer's triggers), so no SQL is read as prose."""
+    contents = read_geopackage(clean_outputs["gpkg"], **read_options())
+    assert [t.definition for t in contents.tables] == [""]
+    assert not any("CREATE" in text for text in _artifact(clean_outputs["gpkg"]).texts)
+
+
+def test_definition_beyond_columns_compares_the_plain_form_exactly():
+    info = [(0, "fid", "INTEGER", 1, None, 1), (1, 'a "b"', "TEXT", 0, "'x'", 0)]
+    plain = 'CREATE TABLE "t" ("fid" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, '
+    assert _definition_beyond_columns(plain + '"a ""b""" TEXT DEFAULT \'x\')', "t", info) == ""
+    no_auto = 'CREATE TABLE "t" ("fid" INTEGER PRIMARY KEY NOT NULL, "a ""b""" TEXT DEFAULT \'x\')'
+    assert _definition_beyond_columns(no_auto, "t", info) == ""
+    for other in (
+        plain + '"a ""b""" TEXT DEFAULT \'x\', CHECK (fid > 0))',
+        plain.replace('"t"', "t") + '"a ""b""" TEXT DEFAULT \'x\')',  # (not the writer's form)
+        plain + '"a ""b""" TEXT)',  # (the default left out)
+    ):
+        assert _definition_beyond_columns(other, "t", info) == other
+    assert _definition_beyond_columns(None, "t", info) == ""
 
 
 def _trigger_names(path: Path) -> list[str]:

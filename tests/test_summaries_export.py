@@ -14,6 +14,8 @@ import pandas as pd
 import pytest
 
 from crime_mapper.core.common.feedback import Cancelled, Feedback
+from crime_mapper.core.gate.output_reader import read_file, read_options
+from crime_mapper.core.io.gpkg_read import read_geopackage
 from crime_mapper.core.publish.summaries_export import clean_legacy_stages
 from crime_mapper.core.publish.summaries_run import run_summaries
 from tests.support.summaries_release import (
@@ -59,6 +61,14 @@ def test_cli_writes_gated_summaries(release: dict, tmp_path: Path) -> None:
         "crime_mapper: warning: team_hostile.json: neighbourhood E02002834, link 'bad' has "
         "the address 'javascript:alert(2)'"
     ) in run.stderr
+    # the layer's definition and feature-count triggers are the plain forms the gate does
+    # not read as prose (core.gate.output_reader._schema_texts); layer_styles' is read
+    gpkg = folder / "neighbourhoods.gpkg"
+    tables = {t.name: t for t in read_geopackage(gpkg, **read_options()).tables}
+    assert tables["neighbourhood_summaries"].definition == ""
+    assert tables["layer_styles"].definition.startswith("CREATE TABLE layer_styles (")
+    texts = read_file(gpkg, name=gpkg.name, in_folder=False).texts
+    assert not [t for t in texts if "TRIGGER" in t]
 
 
 def test_planted_leak_is_refused_and_previous_output_kept(release: dict, tmp_path: Path) -> None:

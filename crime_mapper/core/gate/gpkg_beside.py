@@ -158,4 +158,6 @@ def _is_contents(value: Any) -> bool:
             type(t) is str for t in table.declared_text
         ):
             return False
+        if type(table.definition) is not str:
+            return False
     return True

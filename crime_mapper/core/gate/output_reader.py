@@ -882,6 +882,8 @@ def _schema_texts(contents: GpkgContents) -> list[str]:
     for table in contents.tables:
         named.update((n, None) for n in (table.name, table.geometry_column, table.pk) if n)
         named.update((t, None) for t in table.declared_text)
+        if table.definition:
+            named[table.definition] = None
     return kept + list(named)
 
 

@@ -17,7 +17,7 @@ import struct
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional, Union
+from typing import TYPE_CHECKING, Any, Optional, Union
 from urllib.parse import quote
 
 import numpy as np
@@ -69,6 +69,11 @@ class GpkgTable:
     #: every column's declared type and default value as the file declares them (a default
     #: that is an SQL string literal unquoted): text a reader of the schema sees, in no cell
     declared_text: list[str] = field(default_factory=list)
+    #: the table's (or view's) CREATE statement when it says more than its columns' names,
+    #: declared types, key, NOT NULLs and defaults (a CHECK, a named constraint, a generated
+    #: column's expression, a view's query): text a reader of the schema sees; "" when it
+    #: says only those (:func:`_definition_beyond_columns`)
+    definition: str = ""
 
 
 @dataclass
@@ -434,6 +439,10 @@ def read_geopackage(
                     pairs_only,
                 )
             )
+        created = {n: sql for kind, n, _t, sql in master if kind in ("table", "view")}
+        for table in tables:
+            info = list(conn.execute(f"PRAGMA table_info({_quote(table.name)})"))
+            table.definition = _definition_beyond_columns(created.get(table.name), table.name, info)
         return GpkgContents(
             tables=tables, metadata_text=metadata_text, unknown_system_tables=unknown
         )
@@ -616,6 +625,35 @@ def _known_table(
         table.x = np.asarray(written.x, dtype=np.float64).copy()
         table.y = np.asarray(written.y, dtype=np.float64).copy()
     return table
+
+
+def _definition_beyond_columns(sql: Any, name: str, info: list) -> str:
+    """``sql``, a table's or view's CREATE statement as SQLite keeps it, unless it is
+    exactly ``CREATE TABLE "name" (...)`` of its columns (``PRAGMA table_info`` rows), each
+    ``"column" TYPE`` with its PRIMARY KEY (AUTOINCREMENT or not), NOT NULL and DEFAULT as
+    the table declares them: the form this tool's writers (core.io.gpkg_write, the
+    summaries' layer) use, which holds nothing the names, types and defaults do not. Then
+    "". Why: the names, types and defaults are read apart (GpkgTable.declared_text); read
+    as prose, a national layer's definition cost the free-text check some 0.3 s to find
+    nothing; anything else in a definition (a CHECK's literal, a generated column's
+    expression, a view's WHERE) is text a reader sees."""
+    if not sql:
+        return ""
+    text = str(sql)
+    for autoincrement in (True, False):
+        columns = []
+        for _cid, column, kind, notnull, default, key in info:
+            part = _quote(str(column)) + (f" {kind}" if kind else "")
+            if key:
+                part += " PRIMARY KEY AUTOINCREMENT" if autoincrement else " PRIMARY KEY"
+            if notnull:
+                part += " NOT NULL"
+            if default is not None:
+                part += f" DEFAULT {default}"
+            columns.append(part)
+        if text == f"CREATE TABLE {_quote(name)} ({', '.join(columns)})":
+            return ""
+    return text
 
 
 def _declared_text(info: list) -> list[str]:
