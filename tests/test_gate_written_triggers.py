@@ -1,14 +1,16 @@
-"""The SQL triggers this tool's GeoPackage writer puts on a layer are not read by the leak
-gate as text; the names they are made from (every table's name, geometry column and key)
-are, whatever the triggers, and so are an index's SQL and a column's declared type and
-default (core.gate.output_reader._schema_texts, core.io.gpkg_read).
+"""What of a GeoPackage's schema the leak gate reads (core.gate.output_reader._schema_texts,
+core.io.gpkg_read): not the SQL triggers this tool's writer puts on a layer, nor a table's
+definition in the plain form its writers use; but every table's name, geometry column and
+key, its columns' declared types and defaults, any other definition (a CHECK, a generated
+column, a view's query), and the SQL of other triggers and of indexes.
 
 Why: such a trigger is fixed SQL around the layer's name, geometry column and key. Read as
 prose, its SQL words made the free-text check rule its runs out against every raw note (some
 0.3 s of a national GeoPackage's gate, issue 15) to find nothing. What a reader of the file
 can see must still be checked: a layer named with a raw value fails (without triggers it
-passed: the name was read only inside them), as does an index so named, and a trigger that
-is not exactly the writer's (an edited one holding a note) is read as before.
+passed: the name was read only inside them), as do an index, a default, a type, a CHECK, a
+generated column and a view's WHERE holding one (each passed, read nowhere), and a trigger
+that is not exactly the writer's (an edited one holding a note) is read as before.
 
 Real raw extract, map points and release (tests/support/leak_world), real GeoPackages
 written by core.io.gpkg_write and edited with sqlite3.
@@ -56,10 +58,11 @@ def _artifact(path: Path):
     return read_file(path, name=path.name, in_folder=False)
 
 
-def _triggers(path: Path) -> list[str]:
+def _triggers(path: Path, part: str = "sql") -> list[str]:
+    """The file's triggers' SQL (``part`` "name": their names)."""
     conn = sqlite3.connect(path)
     try:
-        rows = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger'").fetchall()
+        rows = conn.execute(f"SELECT {part} FROM sqlite_master WHERE type = 'trigger'").fetchall()
     finally:
         conn.close()
     return [r[0] for r in rows]
@@ -139,7 +142,7 @@ def test_without_the_writers_triggers_the_names_are_read(clean_outputs, tmp_path
     metadata as read, then the names, which are read whatever the triggers."""
     path = tmp_path / "public.gpkg"
     shutil.copyfile(clean_outputs["gpkg"], path)
-    drops = [(f'DROP TRIGGER "{n}"', ()) for n in _trigger_names(path)]
+    drops = [(f'DROP TRIGGER "{n}"', ()) for n in _triggers(path, "name")]
     other = "CREATE TRIGGER keep AFTER DELETE ON public_crimes BEGIN SELECT 1; END"
     _edit(path, *drops, (other, ()))
     contents = read_geopackage(path, **read_options())
@@ -154,7 +157,7 @@ def test_a_layer_named_with_a_raw_value_and_no_triggers_fails(world, tmp_path, c
     and it passed, read nowhere."""
     value = str(world["raw"][column].iat[5])
     path = _write(world["public"], tmp_path / "public.gpkg", value)
-    drops = [(f"DROP TRIGGER {quote_identifier(n)}", ()) for n in _trigger_names(path)]
+    drops = [(f"DROP TRIGGER {quote_identifier(n)}", ()) for n in _triggers(path, "name")]
     _edit(path, *drops, ("UPDATE gpkg_contents SET identifier = ?, description = ?", ("a", "b")))
     assert not _triggers(path)
     report = check_release(world["raw"], path, world["points"])
@@ -251,12 +254,3 @@ def test_definition_beyond_columns_compares_the_plain_form_exactly():
     ):
         assert _definition_beyond_columns(other, "t", info) == other
     assert _definition_beyond_columns(None, "t", info) == ""
-
-
-def _trigger_names(path: Path) -> list[str]:
-    conn = sqlite3.connect(path)
-    try:
-        rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall()
-    finally:
-        conn.close()
-    return [r[0] for r in rows]

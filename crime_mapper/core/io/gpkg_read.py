@@ -634,9 +634,9 @@ def _definition_beyond_columns(sql: Any, name: str, info: list) -> str:
     the table declares them: the form this tool's writers (core.io.gpkg_write, the
     summaries' layer) use, which holds nothing the names, types and defaults do not. Then
     "". Why: the names, types and defaults are read apart (GpkgTable.declared_text); read
-    as prose, a national layer's definition cost the free-text check some 0.3 s to find
-    nothing; anything else in a definition (a CHECK's literal, a generated column's
-    expression, a view's WHERE) is text a reader sees."""
+    as prose, a national layer's definition would cost the free-text check some 0.3 s to
+    find nothing, as the writer's triggers did; anything else in a definition (a CHECK's
+    literal, a generated column's expression, a view's WHERE) is text a reader sees."""
     if not sql:
         return ""
     text = str(sql)
