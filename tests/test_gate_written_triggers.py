@@ -128,7 +128,8 @@ def test_a_writers_trigger_changed_to_hold_a_note_is_read(world, clean_outputs, 
 
 def test_the_texts_are_the_metadata_less_the_triggers_then_the_names(clean_outputs):
     """In the order read: the layer's identifier and description as before, the triggers
-    left out, then the table's name, geometry column and key once each."""
+    left out, then the table's name, geometry column and key and its declared types, once
+    each (its definition is the writer's plain form: not read)."""
     path = clean_outputs["gpkg"]
     contents = read_geopackage(path, **read_options())
     written = set(_triggers(path))

@@ -855,7 +855,8 @@ def _schema_texts(contents: GpkgContents) -> list[str]:
     """The texts of a GeoPackage's metadata and schema: its metadata texts less the triggers
     that are exactly the SQL this tool's writer puts on a table (core.io.gpkg_write: GDAL's
     R-tree and feature-count triggers), then the names of its tables, their geometry columns
-    and keys, and their columns' declared types and defaults (GpkgTable.declared_text), once
+    and keys, their columns' declared types and defaults (GpkgTable.declared_text), and a
+    table's or view's definition where it says more than those (GpkgTable.definition), once
     each.
 
     Why the triggers: such a trigger is fixed SQL around those names, so it shows a reader
