@@ -409,6 +409,7 @@ def read_geopackage(
         ]
         rtrees = _rtree_tables(master)
         unknown = [n for n in names if not _system_table_known(n, rtrees)]
+        created = {n: sql for kind, n, _t, sql in master if kind in ("table", "view")}
         tables = []
         user = [n for n in names if not n.lower().startswith(_SYSTEM_PREFIXES)]
         for name in user:
@@ -422,6 +423,7 @@ def read_geopackage(
                     known[name],
                     pair_columns,
                     pairs_only,
+                    created.get(name),
                 )
                 if table is not None:
                     tables.append(table)
@@ -437,12 +439,9 @@ def read_geopackage(
                     fast,
                     uri,
                     pairs_only,
+                    created.get(name),
                 )
             )
-        created = {n: sql for kind, n, _t, sql in master if kind in ("table", "view")}
-        for table in tables:
-            info = list(conn.execute(f"PRAGMA table_info({_quote(table.name)})"))
-            table.definition = _definition_beyond_columns(created.get(table.name), table.name, info)
         return GpkgContents(
             tables=tables, metadata_text=metadata_text, unknown_system_tables=unknown
         )
@@ -497,7 +496,10 @@ def _read_table(
     fast: bool = True,
     uri: Optional[str] = None,
     pairs_only: bool = False,
+    created: Any = None,
 ) -> GpkgTable:
+    """One table read from the file; ``created``: its CREATE statement (sqlite_master's
+    sql), kept as its definition where it says more than the columns."""
     qt = _quote(name)
     info = list(conn.execute(f"PRAGMA table_info({qt})"))
     pk = next((r[1] for r in info if r[5]), None)
@@ -507,6 +509,7 @@ def _read_table(
         name=name, data_type=data_type, columns=columns, pk=pk, geometry_column=geom_col
     )
     table.declared_text = _declared_text(info)
+    table.definition = _definition_beyond_columns(created, name, info)
     table.rows = conn.execute(f"SELECT COUNT(*) FROM {qt}").fetchone()[0]
     if pair_columns is not None:
         x_col = next((c for c in columns if c in pair_columns[0]), None)
@@ -555,6 +558,7 @@ def _known_table(
     written: WrittenTable,
     pair_columns: Optional[tuple[Sequence[str], Sequence[str]]],
     pairs_only: bool,
+    created: Any = None,
 ) -> Optional[GpkgTable]:
     """:func:`_read_table`'s answer for a table its writer describes (``written``), from
     the values it bound, when that answer is certain; None otherwise (the table is read).
@@ -595,6 +599,7 @@ def _known_table(
         name=name, data_type=data_type, columns=columns, pk="fid", geometry_column=geom_col
     )
     table.declared_text = _declared_text(info)
+    table.definition = _definition_beyond_columns(created, name, info)
     table.rows = rows
     if pair_columns is not None:
         x_col = next((c for c in columns if c in pair_columns[0]), None)
