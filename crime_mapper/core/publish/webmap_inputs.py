@@ -33,7 +33,7 @@ from ..common.text_file import NotAFile, check_file, not_found, shown_line, show
 from ..common.vocabulary import FILE_MONTH, MONTH_RE
 from ..common.zip_members import MemberUnreadable, read_member
 from ..io.gpkg_read import read_only_uri
-from ..load.textscan import UndecodableText, read_decoded
+from ..load.textscan import NulInText, UndecodableText, read_decoded
 from ..release.public_schema import PUBLIC_COLUMNS
 from .street_overlap import first_overlap, force_of_name, overlap_message
 
@@ -111,18 +111,22 @@ def parse_coded(values: pd.Series) -> tuple[np.ndarray, Factorized]:
 
 
 def _decoded(
-    read: Callable[[str], _Read], item: Union[bytes, Path], name: str
+    read: Callable[[str], _Read], item: Union[bytes, Path], name: str, whole: bool = True
 ) -> tuple[_Read, str]:
     """(``read(encoding)``, encoding) with the encoding the load decodes the file with (UTF-8
     first, as before; Windows-1252 only when that fails); WebmapInputError naming the file
-    when the load could not decode it whole either."""
+    when the load could not decode it whole either, or it holds a NUL (which pandas' reader
+    cuts a cell short at: a coordinate or a location changed without a word). ``whole``:
+    ``read`` reads the whole file (else its header line: textscan.read_decoded)."""
     try:
-        return read_decoded(read, item, "utf-8-sig")
+        return read_decoded(read, item, "utf-8-sig", whole=whole)
     except UndecodableText as exc:
         raise WebmapInputError(
             f"{shown_line(name)}: {exc}. police.uk publishes UTF-8: save the file again as 'CSV "
             "UTF-8'"
         ) from exc
+    except NulInText as exc:
+        raise WebmapInputError(f"{shown_line(name)}: {exc}") from exc
 
 
 def _header(item: Union[bytes, Path], name: str) -> list[str]:
@@ -133,7 +137,7 @@ def _header(item: Union[bytes, Path], name: str) -> list[str]:
     else:
         head = item[: 1 << 16]
     first = head.split(b"\n", 1)[0].rstrip(b"\r")
-    text = _decoded(first.decode, item, name)[0]
+    text = _decoded(first.decode, item, name, whole=False)[0]
     if not text.strip():
         raise WebmapInputError(f"{shown_line(name)}: not a readable CSV (no header line)")
     try:
@@ -406,7 +410,9 @@ def _check_street(
             f"{shown_line(name)}: {count} rows have a Month that is not YYYY-MM (e.g. {bad[0]!r})"
         )
     warnings = []
-    unreadable = np.zeros(len(frame), bool)
+    # (an infinity is a number to both parsers, and no place: "inf" was read, then mapped
+    # nowhere without a word, or refused by the leak gate as if it were a leak)
+    unreadable = np.isinf(lon) | np.isinf(lat)
     for k, (values, col) in enumerate(((lon, "Longitude"), (lat, "Latitude"))):
         if frame[col].dtype == np.float64:  # typed columns were parsed whole by the reader
             continue
@@ -420,7 +426,14 @@ def _check_street(
     if unreadable.any():
         raise WebmapInputError(
             f"{shown_line(name)}: {int(unreadable.sum())} rows have coordinates that are not "
-            "numbers"
+            f"numbers (row {int(np.argmax(unreadable)) + 1:,} is the first)"
+        )
+    half = np.isnan(lon) != np.isnan(lat)
+    if half.any():  # (police.uk leaves both blank for a crime with no location, never one)
+        raise WebmapInputError(
+            f"{shown_line(name)}: {int(half.sum()):,} rows have only one of Longitude and "
+            f"Latitude (row {int(np.argmax(half)) + 1:,} is the first): a crime with no "
+            "location has both blank. The file is damaged; download it again"
         )
     _refuse_other_months(frame, name)
     located = np.flatnonzero(np.isfinite(lon) & np.isfinite(lat))
