@@ -135,3 +135,72 @@ def test_outlines_from_a_layer_report_the_same_problems(any_coordinates):
         p for p in problems if "self-intersecting" in p
     ]
     assert read.problems[: len(problems)] == problems
+
+
+def _all_pairs(ring: np.ndarray) -> bool:
+    """The self-intersection test as it was before the sweep: every edge against every
+    other (quadratic), the reference the sweep must agree with."""
+    e = nb._ring_edges(ring)
+    m = len(e)
+    if m < 4:
+        return False
+    x1, y1, x2, y2 = (v[:, None] for v in e.T)
+    bx1, by1, bx2, by2 = e.T
+    o1 = nb._orient(x1, y1, x2, y2, bx1, by1)
+    o2 = nb._orient(x1, y1, x2, y2, bx2, by2)
+    o3 = nb._orient(bx1, by1, bx2, by2, x1, y1)
+    o4 = nb._orient(bx1, by1, bx2, by2, x2, y2)
+    ia, ib = np.arange(m)[:, None], np.arange(m)[None, :]
+    adjacent = (np.abs(ia - ib) <= 1) | ((ia == 0) & (ib == m - 1)) | ((ia == m - 1) & (ib == 0))
+    return bool(((o1 * o2 < 0) & (o3 * o4 < 0) & ~adjacent).any())
+
+
+def _spiral(turns: int, m: int) -> np.ndarray:
+    """An outline of ``m`` vertices winding out ``turns`` times and back along a parallel
+    arm: long, thin and never crossing (many edges share each x and y extent)."""
+    t = np.linspace(0, turns * 2 * np.pi, m // 2)
+    r = 1 + t
+    outer = np.column_stack([r * np.cos(t), r * np.sin(t)])
+    inner = np.column_stack([(r - 0.5) * np.cos(t), (r - 0.5) * np.sin(t)])[::-1]
+    return _closed(np.vstack([outer, inner]))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_sweep_answers_what_every_pair_answers(seed, monkeypatch):
+    """The sweep (only the edges whose extents meet, in batches) against every pair, on
+    rings with crossings, touchings, collinear and repeated vertices, near the float
+    limits, and on real outlines; batches cut anywhere."""
+    monkeypatch.setattr(nb, "_SWEEP_PAIRS", [1, 7, 100, 2_000_000][seed])
+    rings = _random_rings(100 + seed, 300)
+    rings += [_convex(m) for m in (3, 4, 5, 8, 33, 200)]
+    rings += [_spiral(3, 400), _spiral(5, 1001)]
+    bow = _closed(np.array([[2, 0], [3, 1], [3, 0], [2, 1]], dtype=np.float64))
+    rings += [bow, bow * 1e300, bow * -1e-300]
+    rings += [r for rs in nb.read_geojson(OUTLINES[1], "LSOA11CD").rings for r in rs][:150]
+    with np.errstate(all="ignore"):  # (the rings near the float limits overflow in both)
+        expected = [_all_pairs(r) for r in rings]
+        got = [nb._self_intersects(r) for r in rings]
+    assert 30 < sum(expected) < len(rings) - 30  # the sample holds both answers
+    assert got == expected
+
+
+def test_a_detailed_outline_is_tested_in_about_linear_work(monkeypatch):
+    """Rings of 200,000 vertices (a full-resolution boundary) are answered: a circle and a
+    spiral do not cross themselves, and one vertex moved across the circle makes it cross.
+    The pairs tested are counted (not timed): about as many as edges, not 20 billion."""
+    tested: list[int] = []
+    real = nb._orient
+
+    def counted(px, *rest):
+        tested.append(np.size(px))
+        return real(px, *rest)
+
+    monkeypatch.setattr(nb, "_orient", counted)
+    circle = _convex(200_000)
+    assert not nb._self_intersects(circle)
+    assert sum(tested) // 4 < 2 * 200_000
+    assert not nb._self_intersects(_spiral(40, 200_000))
+    crossed = circle.copy()
+    crossed[100_000] = (1.5, 0.0)  # (its two edges now cross the ring's far side)
+    crossed[100_001] = (-1.5, 0.0)
+    assert nb._self_intersects(crossed)
