@@ -53,6 +53,11 @@ def _pool(world: dict, prep: PreparedGate, rng: random.Random) -> list[str]:
         + ["\u00a0nbsp", "line\u2028sep", "\ud800lone", "Ünïcode Straße", "Hood 3", "HOOD 7"]
         + [f"word {i}" for i in range(8)]
         + ["one two three four five six seven", "Crime in Hood 3 over the last twelve months"]
+        # format characters (drawn as nothing): each string is also read as shown
+        + [f"{picked_secrets[4][:2]}\u200b{picked_secrets[4][2:]}", "\u200b", "x\u00ad"]
+        + [f"{public[0][:1]}\u2060{public[0][1:]}", f"\ufeff{picked_refs[5]}", "\u200dx"]
+        + [f"{digests[0][:9]}\u00ad{digests[0][9:]}", f"a\u200b{'b' * 31}", "x"]
+        + [f"{picked_secrets[5]}\u200e", "one\u200b two three four five six sev\u200ben"]
     )
 
 

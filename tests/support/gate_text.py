@@ -116,4 +116,4 @@ def assert_read_without_second_parse(pages: list[Path]) -> None:
     for path in pages:
         page = path.read_text(encoding="utf-8")
         assert output_reader._plain_html(page) is not None, path.name  # (the fast read)
-        assert output_reader._FORMAT_CHARACTERS.search(page) is None, path.name
+        assert output_reader.FORMAT_CHARACTERS.search(page) is None, path.name

@@ -29,7 +29,7 @@ from ..common.vocabulary import (
 )
 from ..release.public_schema import PUBLIC_COLUMNS, PUBLIC_LAYER_DESCRIPTION
 from . import scan
-from .output_reader import Artifact, normalise
+from .output_reader import Artifact, normalise, shown_text
 
 CHECK_NAMES: tuple[str, ...] = (
     "public_schema",
@@ -1308,6 +1308,7 @@ class _StringClasses:
     other: set[str]  # neither hex nor known public, not empty, not a month
     variants: dict[str, str]  # odd ones of ``other``: whitespace-folded, unguarded form
     odd: set[str]  # the keys of ``variants``
+    shown: dict[str, str]  # odd ones holding format characters: the form a reader is shown
 
 
 class GateContext:
@@ -1323,6 +1324,8 @@ class GateContext:
         self.artifacts = artifacts
         self.readable = [a for a in artifacts if a.kind != "error"]
         self.errors = [a for a in artifacts if a.kind == "error"]
+        for art in self.readable:
+            _add_shown_texts(art)
         self._classes: dict[int, tuple[list[str], list[str], set[str]]] = {}
         self._keys: dict[int, np.ndarray] = {}
         self._unique_keys: dict[int, tuple[np.ndarray, np.ndarray]] = {}
@@ -1524,13 +1527,54 @@ class GateContext:
             # sorted: the haystack (and so every message) is the same from run to run
             other = _without_months(sorted(unknown))
             variants = set()  # whitespace-folded, unguarded forms (the strings themselves
-            for t in _maybe_odd(other):  # are not copied: exact matching intersects both)
+            shown = []  # are not copied: exact matching intersects both)
+            for t in _maybe_odd(other):
                 if t != t.strip() or "  " in t or not t.isprintable() or t.startswith("'"):
                     f = normalise(t)
                     variants.add(f[1:] if f.startswith(_FORMULA_GUARD) else f)
-            cached = (hexes, other, variants)
+                    form = shown_text(t)  # (a format character is not printable)
+                    if form is not None:
+                        shown.append(form)
+            cached = self._with_shown(art, (hexes, other, variants), shown)
             self._classes[id(art)] = cached
         return cached
+
+    def _with_shown(
+        self,
+        art: Artifact,
+        classes: tuple[list[str], list[str], set[str]],
+        shown: list[str],
+        digests: Optional[set[str]] = None,
+    ) -> tuple[list[str], list[str], set[str]]:
+        """``classes`` of ``art`` with ``shown`` (the forms a reader is shown of its strings
+        that hold format characters: output_reader.shown_text) classified as its strings are:
+        a digest among the hex strings, one not known public among the strings checked (its
+        folded form, and itself, among the variants exact matching reads). Why: every check
+        then reads "PC 1190 No\u200bwak" in a cell as the officer's name it shows, and
+        "52.667\u200b19" as the latitude, as a page's text is read (a form the artifact
+        holds as written is classified already). ``digests``: the forms that are digests,
+        found already (the batch's classes); else they are found here."""
+        forms = [f for f in dict.fromkeys(shown) if f not in art.strings]
+        if not forms:
+            return classes
+        hexes, other, variants = classes
+        if digests is None:
+            mask, lengths = scan.hex_mask_and_lengths(forms)
+        else:
+            mask = np.fromiter(map(digests.__contains__, forms), bool, len(forms))
+            lengths = np.fromiter(map(len, forms), np.int64, len(forms))  # (digests: ASCII)
+        found = mask.tolist()
+        self._hex_lengths[id(art)] = np.concatenate([self._hex_lengths[id(art)], lengths[mask]])
+        rest = [f for f, digest in zip(forms, found) if not digest]
+        self._non_hex[id(art)] = self._non_hex[id(art)] + rest
+        unknown = set(rest).difference(self.public_strings)
+        unknown.discard("")
+        more = _without_months(sorted(unknown))
+        variants = variants | set(more)
+        for t in more:
+            f = normalise(t)
+            variants.add(f[1:] if f.startswith(_FORMULA_GUARD) else f)
+        return hexes + list(compress(forms, found)), sorted(set(other).union(more)), variants
 
     @cached_property
     def _string_classes(self) -> Optional[_StringClasses]:
@@ -1550,11 +1594,28 @@ class GateContext:
         unknown.discard("")
         other = _without_months(list(unknown))
         variants = {}
+        shown = {}
         for t in _maybe_odd(other):
             if t != t.strip() or "  " in t or not t.isprintable() or t.startswith("'"):
                 f = normalise(t)
                 variants[t] = f[1:] if f.startswith(_FORMULA_GUARD) else f
-        return _StringClasses(every, hexes, set(other), variants, set(variants))
+                form = shown_text(t)
+                if form is not None:
+                    shown[t] = form
+        classes = _StringClasses(every, hexes, set(other), variants, set(variants), shown)
+        if shown:  # (the forms, classified as :meth:`_with_shown` classifies each page's)
+            forms = set(shown.values()).difference(every)
+            digests = set(filter(scan.is_hex_digest, forms))
+            hexes.update(digests)
+            rest = forms.difference(digests).difference(self.public_strings)
+            rest.discard("")
+            more = _without_months(sorted(rest))
+            classes.other.update(more)
+            every.update(forms)  # (exact matching's first look, and distinct_strings)
+            for t in more:
+                f = normalise(t)
+                variants[t] = f[1:] if f.startswith(_FORMULA_GUARD) else f
+        return classes
 
     def _classified_from_batch(self, art: Artifact) -> tuple[list[str], list[str], set[str]]:
         """What :meth:`_classified` gives ``art``, from :attr:`_string_classes`: the hex
@@ -1575,7 +1636,9 @@ class GateContext:
         self._non_hex[id(art)] = non_hex
         other = sorted(strings.intersection(classes.other))
         odd = strings.intersection(classes.odd)
-        return hexes, other, {classes.variants[t] for t in odd}
+        variants = {classes.variants[t] for t in odd}
+        shown = [classes.shown[t] for t in sorted(odd) if t in classes.shown]
+        return self._with_shown(art, (hexes, other, variants), shown, classes.hexes)
 
     def lower_found(self, art: Artifact, index: Collection[str]) -> list[str]:
         """``sorted(k for k in other_lower(art) if k in index)``. With several artifacts
@@ -1824,6 +1887,16 @@ def _without_months(strings: list[str]) -> list[str]:
     keep = np.ones(len(strings), dtype=bool)
     keep[months] = False
     return list(compress(strings, keep.tolist()))
+
+
+def _add_shown_texts(art: Artifact) -> None:
+    """Each text and code body of ``art`` that holds format characters is read as shown too
+    (output_reader.shown_text, appended once: "PC 1190 No\u200bwak" in a text file shows
+    the officer's name). Its strings' shown forms are classified with them
+    (GateContext._with_shown). A text that is ASCII costs nothing (str.isascii is O(1))."""
+    for bodies in (art.texts, art.code):
+        forms = [form for body in bodies if (form := shown_text(body)) is not None]
+        bodies.extend(form for form in forms if form not in bodies)
 
 
 def _maybe_odd(strings: list[str]) -> list[str]:

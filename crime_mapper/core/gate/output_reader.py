@@ -1389,7 +1389,7 @@ def _parsed_html(page: str) -> _HtmlRead:
 
 # text chunk -> normalise(chunk): the pages of one template repeat most of their text
 _NORMALISED_TEXT: dict[str, str] = {}
-# the folded chunks that hold a format character (_FORMAT_CHARACTERS), each looked for once
+# the folded chunks that hold a format character (FORMAT_CHARACTERS), each looked for once
 # when its chunk is first folded (a search of every page's text cost a third of its read)
 _FORMATTED_TEXT: set[str] = set()
 
@@ -1406,7 +1406,7 @@ def _normalised_texts(chunks: list[str]) -> list[str]:
     for i in missing:
         chunk = chunks[i]
         node = nodes[i] = known[chunk] = normalise(chunk)
-        if not node.isascii() and _FORMAT_CHARACTERS.search(node) is not None:
+        if not node.isascii() and FORMAT_CHARACTERS.search(node) is not None:
             _FORMATTED_TEXT.add(node)
     return nodes  # type: ignore[return-value]
 
@@ -1446,12 +1446,26 @@ _BLOCK_NAMES = frozenset(
 _POSITIONS = frozenset({"x", "y", "dx", "dy"})
 # Unicode's format characters (category Cf, Unicode 14: what unicodedata lists on Python 3.11),
 # written out: listing them at import would cost a pass over every code point
-_FORMAT_CHARACTERS = re.compile(
+FORMAT_CHARACTERS = re.compile(
     "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f"
     "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
     "\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
     "\U000e0020-\U000e007f]"
 )
+
+
+def shown_text(text: str) -> Optional[str]:
+    """``text`` as a reader is shown it, without FORMAT_CHARACTERS; None when it holds none.
+
+    Why: a zero-width space or a soft hyphen inside a value is drawn as nothing, so
+    "PC 1190 No\u200bwak" in a CSV cell shows the officer's name in a spreadsheet and
+    "52.667\u200b19" a raw latitude, while neither is the raw value as written. A page's
+    text is read so already (_ShownText); the gate's context adds this form of every other
+    string and text (core.gate.context: GateContext). O(1) for ASCII text (CPython knows)."""
+    if text.isascii():
+        return None
+    shown = FORMAT_CHARACTERS.sub("", text)
+    return shown if shown != text else None
 
 
 class _ShownText(HTMLParser):
@@ -1475,8 +1489,8 @@ class _ShownText(HTMLParser):
 
     def _end_run(self) -> None:
         run = "".join(self._run)
-        if self._joined or _FORMAT_CHARACTERS.search(run) is not None:
-            self.runs.append(_FORMAT_CHARACTERS.sub("", run))
+        if self._joined or FORMAT_CHARACTERS.search(run) is not None:
+            self.runs.append(FORMAT_CHARACTERS.sub("", run))
         self._run = []
         self._joined = False
         self._words = False

@@ -989,7 +989,7 @@ def hex_mask_and_lengths(strings: Sequence[str]) -> tuple[np.ndarray, np.ndarray
         return _HEX_LENGTH_BYTE[np.minimum(lengths, _HEX_LENGTH_BYTE.size - 1)], lengths
     nuls = np.flatnonzero(np.frombuffer(left, dtype=np.uint8) == 0)
     if nuls.size != n - 1:  # a string held a NUL: one by one
-        mask = np.array([len(t) in HEX_LENGTHS and not t.strip(_HEX_CHARS) for t in strings])
+        mask = np.array([is_hex_digest(t) for t in strings], dtype=bool)
         return mask, np.fromiter(map(len, strings), dtype=np.int64, count=n)
     leftover = np.diff(nuls, prepend=-1, append=len(left)) - 1
     hexes = leftover == 0
@@ -1001,6 +1001,13 @@ def hex_mask_and_lengths(strings: Sequence[str]) -> tuple[np.ndarray, np.ndarray
 
 
 _HEX_CHARS = "0123456789abcdefABCDEF"
+
+
+def is_hex_digest(text: str) -> bool:
+    """One string's :func:`hex_mask_and_lengths` answer: hex digits only, 32, 40 or 64."""
+    return len(text) in HEX_LENGTHS and not text.strip(_HEX_CHARS)
+
+
 _HEX_LENGTH_BYTE = np.zeros(66, dtype=bool)
 _HEX_LENGTH_BYTE[list(HEX_LENGTHS)] = True
 
