@@ -52,7 +52,7 @@ import numpy as np
 from ..common import forked
 from . import file_beside
 from .gpkg_beside import GpkgBeside
-from .output_reader import GPKG_SUFFIXES, Artifact, read_file, read_output
+from .output_reader import GPKG_SUFFIXES, Artifact, folder_names, read_file, read_output
 from .scan import SegmentIndex
 
 PAGE_SUFFIXES = (".html", ".htm")
@@ -227,7 +227,7 @@ class FolderRead:
                 arts[i] = read_file(self.files[i], name=self.names[i], in_folder=True)
         finally:
             self.stop()
-        return str(self.folder), arts  # type: ignore[return-value]
+        return str(self.folder), [*arts, folder_names(self.folder)]  # type: ignore[list-item]
 
     def _collect(self) -> tuple[list[_Sent], _Split]:
         call, self._call = self._call, None

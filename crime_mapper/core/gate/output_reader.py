@@ -148,6 +148,31 @@ class Artifact:
             self.coord_where.append(where)
 
 
+FOLDER_NAMES = "(the names of its files and folders)"
+
+
+def folder_names(folder: Path) -> Artifact:
+    """The names of a folder's files and folders as an artifact of their own: each name and
+    each file's name without its extension as strings, every path as text (and again with
+    underscores as spaces), so every check reads them as it reads a file's text.
+
+    Why: a published file's name is text anyone reads (a link, a listing, a download), and
+    a release folder holding "LE22005223.csv", "PC 1190 Nowak.txt", "-1.14525,52.66719.html"
+    or "457901_308062.txt" passed the gate, which read what the files hold only."""
+    paths = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*"))
+    art = Artifact(name=FOLDER_NAMES, kind="text")
+    for rel in paths:
+        name = rel.rsplit("/", 1)[-1]
+        art.strings.add(name)
+        art.strings.add(name.rsplit(".", 1)[0] if "." in name[1:] else name)
+    if paths:
+        listing = "\n".join(paths)
+        art.texts.append(listing)
+        if "_" in listing:
+            art.texts.append(listing.replace("_", " "))
+    return art
+
+
 def normalise(text: str) -> str:
     """Whitespace folded, so HTML reflowing or CSV line breaks cannot hide a value."""
     return " ".join(text.split())
@@ -175,7 +200,7 @@ def read_output(
                 Artifact(name=path.name, kind="error", error="the folder holds no file to check")
             ]
         arts = [read_file(p, name=p.relative_to(path).as_posix(), in_folder=True) for p in files]
-        return str(path), arts
+        return str(path), arts + [folder_names(path)]
     if not path.exists():
         return str(path), [
             Artifact(name=path.name, kind="error", error=f"the output was {NOT_FOUND}")
