@@ -199,9 +199,8 @@ def write_polygon_gpkg(
                 polygons[:, :, 1].max(axis=1),
             )
         conn.execute(
-            "INSERT INTO gpkg_extensions VALUES (?, 'geom', 'gpkg_rtree_index', "
-            "'http://www.geopackage.org/spec120/#extension_rtree', 'write-only')",
-            (table,),
+            "INSERT INTO gpkg_extensions VALUES (?, 'geom', ?, ?, ?)",
+            (table, *gpkg_write.RTREE_EXTENSION),
         )
         for sql in gpkg_write.rtree_triggers(table, "geom"):
             conn.execute(sql)

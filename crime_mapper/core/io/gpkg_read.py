@@ -407,6 +407,7 @@ def read_geopackage(
         metadata_text += [
             str(sql) for kind, _n, _t, sql in master if kind in ("trigger", "index") and sql
         ]
+        metadata_text += _system_texts(conn, names)
         rtrees = _rtree_tables(master)
         unknown = [n for n in names if not _system_table_known(n, rtrees)]
         created = {n: sql for kind, n, _t, sql in master if kind in ("table", "view")}
@@ -460,6 +461,57 @@ _SYSTEM_TABLES = frozenset(
     }
 )  # fmt: skip
 _RTREE_SHADOWS = ("_node", "_parent", "_rowid")
+
+
+#: The GeoPackage's and SQLite's own tables whose text values are read whole (gpkg_contents
+#: and gpkg_metadata are read above; an R-tree holds numbers): an SRS's name, definition and
+#: description, a column's alias and description (gpkg_data_columns: QGIS shows them as the
+#: field's alias and comment), an extension's definition, a table named in a count or a
+#: sequence. Each is text a reader of the file can see.
+_TEXT_SYSTEM_TABLES = (
+    "gpkg_spatial_ref_sys", "gpkg_geometry_columns", "gpkg_data_columns",
+    "gpkg_data_column_constraints", "gpkg_extensions", "gpkg_ogr_contents",
+    "gpkg_metadata_reference", "gpkg_tile_matrix_set", "gpkg_tile_matrix",
+    "gpkg_2d_gridded_coverage_ancillary", "gpkg_2d_gridded_tile_ancillary",
+    "sqlite_sequence", "sqlite_stat1",
+)  # fmt: skip
+#: columns that hold the time the file (or a row's metadata) was written, which the
+#: format asks writers to fill in: a write time, no crime's
+_WRITE_TIMES = frozenset({"timestamp", "last_change"})
+_SRS_COLUMNS = [
+    "srs_name", "srs_id", "organization", "organization_coordsys_id", "definition", "description",
+]  # fmt: skip
+
+
+def _system_texts(conn: sqlite3.Connection, names: list[str]) -> list[str]:
+    """Every text value of the GeoPackage's own tables (_TEXT_SYSTEM_TABLES) but the rows
+    this tool's writers put there as they are (core.io.gpkg_write.SRS_ROWS: fixed text;
+    an R-tree's extension row: its table and column names only) and the write times.
+
+    Why: a raw reference as an SRS's name, an MO note as its description or as a column's
+    alias in gpkg_data_columns, a timestamp in an SRS's definition, and a reference in
+    gpkg_extensions, gpkg_ogr_contents or sqlite_sequence each passed the gate, which read
+    only gpkg_contents and gpkg_metadata of these tables."""
+    from .gpkg_write import RTREE_EXTENSION, SRS_ROWS  # (pandas: imported by the caller)
+
+    present = {n.lower(): n for n in names}
+    texts: list[str] = []
+    for table in _TEXT_SYSTEM_TABLES:
+        if table not in present:
+            continue
+        cursor = conn.execute(f"SELECT * FROM {_quote(present[table])}")
+        columns = [str(d[0]).lower() for d in cursor.description]
+        for row in cursor:
+            if table == "gpkg_spatial_ref_sys" and columns == _SRS_COLUMNS and row in SRS_ROWS:
+                continue
+            if table == "gpkg_extensions" and tuple(row[2:5]) == RTREE_EXTENSION:
+                row = row[:2]
+            texts += [
+                _as_text(v)
+                for c, v in zip(columns, row)
+                if isinstance(v, (str, bytes)) and c not in _WRITE_TIMES and v
+            ]
+    return texts
 
 
 def _rtree_tables(master: list[tuple]) -> set[str]:

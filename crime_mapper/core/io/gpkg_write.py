@@ -226,6 +226,43 @@ def point_blob_slices(x: np.ndarray, y: np.ndarray, srs_id: int = WGS84_SRS_ID) 
     return blobs
 
 
+#: The gpkg_spatial_ref_sys rows every GeoPackage this tool writes holds (the two the
+#: standard requires and WGS 84): fixed text, which the leak gate knows as the writer's
+#: (core.io.gpkg_read: any other row's text is read and checked).
+SRS_ROWS: tuple[tuple[str, int, str, int, str, str], ...] = (
+    (
+        "Undefined Cartesian SRS",
+        -1,
+        "NONE",
+        -1,
+        "undefined",
+        "undefined Cartesian coordinate reference system",
+    ),
+    (
+        "Undefined geographic SRS",
+        0,
+        "NONE",
+        0,
+        "undefined",
+        "undefined geographic coordinate reference system",
+    ),
+    (
+        "WGS 84 geodetic",
+        WGS84_SRS_ID,
+        "EPSG",
+        4326,
+        _WGS84_WKT,
+        "longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid",
+    ),
+)
+#: gpkg_extensions' row for a layer's R-tree index, after its table and column names
+RTREE_EXTENSION = (
+    "gpkg_rtree_index",
+    "http://www.geopackage.org/spec120/#extension_rtree",
+    "write-only",
+)
+
+
 def create_metadata(conn: sqlite3.Connection) -> None:
     conn.execute(f"PRAGMA application_id = {GPKG_APPLICATION_ID}")
     conn.execute(f"PRAGMA user_version = {GPKG_USER_VERSION}")
@@ -258,35 +295,7 @@ def create_metadata(conn: sqlite3.Connection) -> None:
     for statement in ddl.split(";"):
         if statement.strip():
             conn.execute(statement)
-    conn.executemany(
-        "INSERT INTO gpkg_spatial_ref_sys VALUES (?, ?, ?, ?, ?, ?)",
-        [
-            (
-                "Undefined Cartesian SRS",
-                -1,
-                "NONE",
-                -1,
-                "undefined",
-                "undefined Cartesian coordinate reference system",
-            ),
-            (
-                "Undefined geographic SRS",
-                0,
-                "NONE",
-                0,
-                "undefined",
-                "undefined geographic coordinate reference system",
-            ),
-            (
-                "WGS 84 geodetic",
-                WGS84_SRS_ID,
-                "EPSG",
-                4326,
-                _WGS84_WKT,
-                "longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid",
-            ),
-        ],
-    )
+    conn.executemany("INSERT INTO gpkg_spatial_ref_sys VALUES (?, ?, ?, ?, ?, ?)", SRS_ROWS)
 
 
 # SQLite's R-tree module stores a 2-D tree in nodes of at most 51 cells (RTREE_MAXCELLS);
@@ -706,9 +715,8 @@ def _write_table(
         idx = np.flatnonzero(located)
         bulk_load_rtree(conn, f"rtree_{spec.name}_{geom}", idx + 1, x[idx], y[idx])
         conn.execute(
-            "INSERT INTO gpkg_extensions VALUES (?, ?, 'gpkg_rtree_index', "
-            "'http://www.geopackage.org/spec120/#extension_rtree', 'write-only')",
-            (spec.name, geom),
+            "INSERT INTO gpkg_extensions VALUES (?, ?, ?, ?, ?)",
+            (spec.name, geom, *RTREE_EXTENSION),
         )
         for sql in rtree_triggers(spec.name, geom):
             conn.execute(sql)
