@@ -881,7 +881,7 @@ def _stage(
 ) -> _Staged:
     """Read, aggregate and write the folder into a staging folder beside ``target``
     (removed again if this fails or is cancelled)."""
-    files = scan_release_inputs(options.inputs)
+    files = scan_release_inputs(options.inputs, skip=target)
     plan = plan_downloads(files, target, options.copy_csv, options.csv_url)
     # without CSV copies only the columns the page is made from are read
     lean = plan.mode != "copy"

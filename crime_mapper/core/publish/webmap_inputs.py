@@ -291,8 +291,12 @@ def _release_file(source: PathLike) -> str:
     return file
 
 
-def _expand(paths: Sequence[PathLike]) -> list[tuple[str, bytes | Path]]:
-    """(display name, bytes or path) of every input file: folders and zips opened."""
+def _expand(
+    paths: Sequence[PathLike], skip: Optional[Path] = None
+) -> list[tuple[str, bytes | Path]]:
+    """(display name, bytes or path) of every input file: folders and zips opened; a
+    folder's files inside ``skip`` or a staging folder of it left out (see
+    scan_release_inputs)."""
     found: list[tuple[str, bytes | Path]] = []
     for raw in paths:
         path = Path(_release_file(raw))
@@ -306,7 +310,9 @@ def _expand(paths: Sequence[PathLike]) -> list[tuple[str, bytes | Path]]:
             members = sorted(
                 p
                 for p in path.rglob("*")
-                if p.is_file() and (_STREET_NAME.search(p.name) or _OUTCOMES_NAME.search(p.name))
+                if p.is_file()
+                and (_STREET_NAME.search(p.name) or _OUTCOMES_NAME.search(p.name))
+                and not _written_by_the_export(p, skip)
             )
             if not members:
                 raise WebmapInputError(
@@ -500,13 +506,33 @@ def _check_street_table(items: Sequence[InputFile], table: pd.DataFrame) -> None
         raise WebmapInputError("the street table read beforehand lacks the public columns")
 
 
-def scan_release_inputs(paths: Sequence[PathLike]) -> list[InputFile]:
+def _written_by_the_export(path: Path, skip: Optional[Path]) -> bool:
+    """Whether ``path`` is inside the export folder ``skip`` or one of its staging folders
+    (``.<name>.staging-...`` beside it)."""
+    if skip is None:
+        return False
+    try:
+        inside = path.resolve().relative_to(skip.resolve().parent)
+    except (OSError, RuntimeError, ValueError):
+        return False
+    first = inside.parts[0] if inside.parts else ""
+    return first == skip.name or first.startswith(f".{skip.name}.staging-")
+
+
+def scan_release_inputs(
+    paths: Sequence[PathLike], skip: Optional[PathLike] = None
+) -> list[InputFile]:
     """Every input file with its kind and header, without reading the rows (so an export can
-    decide how to offer the downloads, and which columns to read, before reading)."""
+    decide how to offer the downloads, and which columns to read, before reading).
+
+    ``skip``: the export's own folder. A folder given as input is read without the files
+    inside it (or a staging folder of it): the map exported beside its release, as the
+    README advises (``<release>/map``), holds copies of the release's CSVs, so exporting
+    the same release again read every crime twice and was refused."""
     if not paths:
         raise WebmapInputError("no release given: pass the public CSV(s), folder or zip")
     found = []
-    for name, item in _expand(paths):
+    for name, item in _expand(paths, Path(skip) if skip is not None else None):
         size = item.stat().st_size if isinstance(item, Path) else len(item)
         if isinstance(item, Path) and item.suffix.lower() == ".gpkg":
             found.append(InputFile(name, item, "gpkg", list(PUBLIC_COLUMNS), size))
