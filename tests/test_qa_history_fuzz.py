@@ -73,6 +73,7 @@ def test_a_count_no_force_records_is_refused(base, field, count):
     with pytest.raises(ValueError, match=f"field {field!r} has an unusable value"):
         read_profiles_json(json.dumps(data))
     data[0][field] = 10**9 if field == "rows" else {"Burglary": 10**9}
+    data[0]["rows"] = 10**9  # (a month's categories count no more crimes than it has)
     assert read_profiles_json(json.dumps(data))  # (the bound itself is a count)
 
 
@@ -229,3 +230,44 @@ def test_the_qa_on_tables_names_the_months_it_leaves_out(base, month):
     ]
     history = [f for f in report.findings if f.id == "history:months"]
     assert "Months read but left out: 1, each named in the report." in history[0].explanation
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("no_location", "rows+1"),
+        ("timed_rows", "rows+1"),
+        ("repeated_rows", "rows+1"),
+        ("longest_repeat_run", "rows+1"),
+        ("snapped", "rows+1"),
+        ("by_category", {"Burglary": "rows", "Robbery": 1}),
+        ("by_area", {"E01000001": "rows+1"}),
+        ("by_outcome", {"Under investigation": "rows+1"}),
+        ("day_counts", ["rows", 1]),
+        ("hour_counts", ["rows"] + [0] * 22 + [1]),
+    ],
+)
+def test_a_part_counting_more_crimes_than_the_month_is_refused(base, field, value):
+    """A month with more unlocated (timed, repeated, snapped...) crimes than rows, or whose
+    categories, areas, outcomes, days or hours add up to more, is damaged: it was read, and
+    its shares (250 unlocated of 200: 125%) went into the baselines."""
+    data = copy.deepcopy(base)
+    rows = data[0]["rows"]
+
+    def filled(v):
+        if isinstance(v, dict):
+            return {k: filled(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [filled(x) for x in v]
+        return {"rows": rows, "rows+1": rows + 1}.get(v, v) if isinstance(v, str) else v
+
+    data[0][field] = filled(value)
+    with pytest.raises(ValueError, match=f"field {field!r} counts .* more than the month"):
+        read_profiles_json(json.dumps(data))
+
+
+def test_snapped_far_beyond_snapped_is_refused(base):
+    data = copy.deepcopy(base)
+    data[0]["snapped"], data[0]["snapped_far"] = 3, 4
+    with pytest.raises(ValueError, match="'snapped_far' counts more than 'snapped'"):
+        read_profiles_json(json.dumps(data))
