@@ -97,7 +97,7 @@ EXIT_CODES_HELP = """\
 exit codes:
   0  the load ran; rows may have been rejected (see rejects.csv and the report)
   1  the load ran but at least one file could not be used at all (e.g. not a crime
-     extract) or only in part (an unclosed quote made many of its lines one rejected
+     extract) or only in part (a quote made many of its lines one rejected
      record), or the report does not reconcile; the other files were still loaded
   2  nothing was loaded: a missing input, an unreadable archive, an invalid mapping
      profile, an output folder that cannot be written, or bad arguments
@@ -115,7 +115,7 @@ MAP_POINTS_EXIT_HELP = """\
 exit codes:
   0  the map points CSV was written
   1  it was written, but at least one input file could not be used at all, or only in
-     part (an unclosed quote made many of its lines one rejected record)
+     part (a quote made many of its lines one rejected record)
   2  nothing was written: a missing input, an unreadable archive, no located crime in the
      history, an output that cannot be written, or bad arguments
 """
@@ -125,7 +125,7 @@ exit codes:
   0  the release was written (public CSV and GeoPackage, audit.json, audit.html,
      release_manifest.json) and passed the leak gate
   1  it was written, but an input file could not be used at all, or only in part (an
-     unclosed quote made many of its lines one rejected record), or the audit counts do not
+     quote made many of its lines one rejected record), or the audit counts do not
      reconcile (see the audit)
   2  nothing was written: a missing input, a missing/short salt or one inside the output
      folder, bad rules, profile or map points, an output folder that cannot be written, or
@@ -255,7 +255,7 @@ def _file_elsewhere(exc: OSError, place: Optional[object]) -> Optional[str]:
 def _exit_for(
     file_errors: Sequence[object], reconciles: bool = True, damaged: Sequence[str] = ()
 ) -> int:
-    """Done (0), or done but an input file could not be used (or in part only: an unclosed
+    """Done (0), or done but an input file could not be used (or in part only: a
     quote made many of its lines one rejected record, ``damaged``) or counts do not
     reconcile (1)."""
     return EXIT_FILE_ERROR if file_errors or damaged or not reconciles else EXIT_OK
@@ -733,7 +733,7 @@ RELEASE_EXIT_HELP = """\
 exit codes:
   0  every step ran; the manifest lists every input and output
   1  the release was written, but an input file could not be used at all (e.g. not a crime
-     extract) or only in part (an unclosed quote made many of its lines one rejected
+     extract) or only in part (a quote made many of its lines one rejected
      record), or the audit counts do not reconcile (as load and anonymise exit 1), or a
      step could not run here (e.g. hotspots without QGIS)
   2  nothing more was done: the configuration, an input or a step failed (the message says

@@ -30,20 +30,65 @@ OUTPUT_NAMES = {
 }
 
 
+def _multi_line(rejects: Optional[pd.DataFrame]) -> pd.DataFrame:
+    """The rejected records that hold more than one physical line (their raw text holds a
+    line feed: lines are numbered by line feeds, as grep -n and wc -l count them)."""
+    if rejects is None or not len(rejects) or "reason" not in rejects or "raw" not in rejects:
+        return pd.DataFrame(columns=list(REJECT_COLUMNS))
+    many = rejects["raw"].astype(str).str.contains("\n", regex=False).to_numpy()
+    return rejects[many]
+
+
+def _physical_lines(raw: object) -> int:
+    """How many physical lines a record's raw text holds."""
+    return str(raw).count("\n") + 1
+
+
 def swallowed_records(rejects: Optional[pd.DataFrame]) -> list[str]:
-    """One line per record that an unclosed quote made of several lines (unclosed_quote):
-    the file's name and the lines it swallowed. Such a record is one rejected row in the
-    counts, which still reconcile, though the file may lose most of its crimes to it: the
-    commands warn and exit 1 on it, and a release's audit says it."""
-    if rejects is None or not len(rejects) or "reason" not in rejects:
-        return []
-    hit = rejects[(rejects["reason"] == "unclosed_quote").to_numpy()]
-    many = hit["raw"].astype(str).str.contains("\n", regex=False).to_numpy()
+    """One line per rejected record that a quote made of several physical lines: the file's
+    name and the lines it swallowed. Such a record is one rejected row in the counts, which
+    still reconcile, though the file may lose most of its crimes to it: the commands warn
+    and exit 1 on it, and a release's audit says it. Not only a quote never closed
+    (unclosed_quote): a stray quote that a later quote closes makes every line between one
+    record too, rejected as malformed_quotes (or another reason), and lost as silently."""
+    hit = _multi_line(rejects)
     return [
-        f"{Path(str(path)).name}: {detail}; none of those lines was loaded (close the quote "
-        "and load the file again)"
-        for path, detail in zip(hit["source_file"][many], hit["detail"][many])
+        _swallowed_line(Path(str(path)).name, int(line), str(reason), str(detail), raw)
+        for path, line, reason, detail, raw in zip(
+            hit["source_file"], hit["source_line"], hit["reason"], hit["detail"], hit["raw"]
+        )
     ]
+
+
+def _swallowed_line(name: str, line: int, reason: str, detail: str, raw: object) -> str:
+    """The warning for one rejected record of several lines (the unclosed quote's detail
+    names the lines already)."""
+    if reason == "unclosed_quote":
+        return (
+            f"{name}: {detail}; none of those lines was loaded (close the quote and load the "
+            "file again)"
+        )
+    last = line + _physical_lines(raw) - 1
+    return (
+        f"{name}: a quote swallowed lines {line}-{last} ({last - line + 1:,} physical lines) "
+        f"into one record, rejected as {reason}: {detail}; none of those lines was loaded "
+        f"(look for a stray quote from line {line} on and load the file again)"
+    )
+
+
+def swallowed_lines(rejects: Optional[pd.DataFrame]) -> int:
+    """The physical lines the rejected records of several lines hold: each is one row read
+    in the counts, so an analyst comparing rows read with ``wc -l`` finds these lines
+    missing otherwise."""
+    return sum(_physical_lines(raw) for raw in _multi_line(rejects)["raw"])
+
+
+def _lines_by_file(rejects: Optional[pd.DataFrame]) -> dict[str, int]:
+    """swallowed_lines of each file that has such records."""
+    hit = _multi_line(rejects)
+    return {
+        str(path): swallowed_lines(group) for path, group in hit.groupby("source_file", sort=False)
+    }
 
 
 def report_dict(result: LoadResult) -> dict:
@@ -51,6 +96,7 @@ def report_dict(result: LoadResult) -> dict:
     files = []
     totals = {"rows_read": 0, "accepted": 0, "no_location": 0, "rejected": 0}
     by_reason: dict[str, int] = {}
+    held = _lines_by_file(result.rejects)
     for f in result.files:
         files.append(
             {
@@ -64,6 +110,7 @@ def report_dict(result: LoadResult) -> dict:
                 "rejected": f.rejected_total,
                 "rejected_by_reason": dict(f.rejected),
                 "blank_lines": f.blank_lines,
+                "swallowed_lines": held.get(f.path, 0),
                 "outcomes_joined": f.outcomes_joined,
                 "notes": list(f.notes),
                 "reconciles": f.reconciles(),
@@ -102,6 +149,7 @@ def report_dict(result: LoadResult) -> dict:
         "stop_and_search": {"rows": int(len(result.stop_search))},
         "file_errors": [f.error for f in result.files if f.error],
         "swallowed_records": swallowed_records(result.rejects),
+        "swallowed_lines": sum(held.values()),
         "warnings": [n for f in result.files for n in f.notes if n.startswith("Warning:")],
         "files": files,
     }
@@ -125,7 +173,11 @@ def report_text(result: LoadResult) -> str:
         )
         lines.extend(f"  {shown_line(error)}" for error in data["file_errors"])
     if data["swallowed_records"]:
-        lines.append("Damaged files: an unclosed quote made one record of many lines:")
+        lines.append(
+            "Damaged files: a quote made one record of many lines ("
+            f"{len(data['swallowed_records']):,} rejected record(s) holding "
+            f"{data['swallowed_lines']:,} physical lines, each record one row read):"
+        )
         lines.extend(f"  {shown_line(line)}" for line in data["swallowed_records"])
     if data["rejected_by_reason"]:
         lines.append("Rejected by reason:")

@@ -22,11 +22,11 @@ from .release import LoadStep, MonthlyOutputs, StepRecord
 #: 2: each step holds its ``warnings`` (StepRecord.warnings). Version 1 (a project saved
 #: before) is still read, its steps with no warnings.
 #: 3: the load holds its ``file_errors`` and ``damaged`` (LoadStep: the input files it could
-#: not use, the records an unclosed quote swallowed), the facts MonthlyOutputs.inputs_not_used
+#: not use, the records a quote swallowed), the facts MonthlyOutputs.inputs_not_used
 #: is made of; a reopened project, and a later step the dock runs on its own, lost them.
 #: Versions 1 and 2 are still read, their load with none.
 #: 4: the load holds its ``warnings`` (LoadStep.warnings: what the load warned about, the
-#: extract files not read and the records an unclosed quote swallowed); a reopened project,
+#: extract files not read and the records a quote swallowed); a reopened project,
 #: and any reader of the saved results, lost them. Versions 1 to 3 are still read, their load
 #: with none.
 OUTPUTS_VERSION = 4

@@ -97,10 +97,10 @@ class LoadStep:
     reconciles: bool
     report_text: str = ""
     crimes_gpkg: Optional[Path] = None
-    #: what the analyst must hear about the load (files not read, records an unclosed quote
+    #: what the analyst must hear about the load (files not read, records a quote
     #: swallowed: :func:`load_warnings`); the load step's record carries them
     warnings: list[str] = field(default_factory=list)
-    #: the input files the load could not use at all, and the records an unclosed quote
+    #: the input files the load could not use at all, and the records a quote
     #: made of many lines (validation_report's ``file_errors`` and ``swallowed_records``):
     #: what the load command's exit code is made of, kept apart from ``warnings`` so that
     #: the release's exit code is told them as facts (MonthlyOutputs.inputs_not_used)
@@ -152,7 +152,7 @@ WARNINGS_SHOWN = 20
 def load_warnings(report: dict[str, Any]) -> list[str]:
     """The load's warnings from its validation report (core.load.validation_report's
     dictionary, as written to validation_report.json): the files that could not be used and
-    the records an unclosed quote made of many lines, as the load command warns of them.
+    the records a quote made of many lines, as the load command warns of them.
     One function for both step runners (the plain load and the QGIS one)."""
     found = [*(report.get("file_errors") or []), *(report.get("swallowed_records") or [])]
     return [str(text) for text in found]
@@ -226,7 +226,7 @@ class MonthlyOutputs:
         return next((s for s in self.steps if s.name == name), None)
 
     def inputs_not_used(self) -> tuple[list[str], list[str], bool]:
-        """(the input files the release could not use at all, the records an unclosed quote
+        """(the input files the release could not use at all, the records a quote
         made of many lines, whether the counts reconcile), from the load's and the anonymise
         step's outputs, each said once: what the load and anonymise commands' exit code 1
         is made of (cli._exit_for), so that ``release`` exits as they do. Why: it exited 0

@@ -107,7 +107,7 @@ class ReleaseOutputs:
     reconciles: bool = False
     warnings: list[str] = field(default_factory=list)
     file_errors: list[str] = field(default_factory=list)  # input files that could not be used
-    #: records an unclosed quote made of many lines (validation_report.swallowed_records)
+    #: records a quote made of many lines (validation_report.swallowed_records)
     damaged: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per step, in run order
 
