@@ -1,4 +1,4 @@
-"""Unpack one member of a user's .zip archive into memory, or say why not.
+"""List the members of a user's .zip archive and unpack one into memory, or say why not.
 
 Why one place: the load, the summaries' history and the web map each read police.uk's
 monthly archives, and each caught a different subset of what unpacking raises (a corrupt
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import zipfile
 import zlib
-from typing import Union
+from typing import Callable, Union
 
 from .text_file import shown_line
 
@@ -28,6 +28,39 @@ MIN_RATIO_CHECKED = 64 << 20
 class MemberUnreadable(OSError):
     """A member that cannot, or must not, be unpacked (an OSError: a file that cannot be
     read, which every reader already reports as such)."""
+
+
+class RepeatedMember(MemberUnreadable):
+    """An archive holding two members of one name."""
+
+
+def archive_members(archive: zipfile.ZipFile, keep: Callable[[str], bool]) -> list[zipfile.ZipInfo]:
+    """The archive's files whose name ``keep`` accepts, sorted by name; RepeatedMember when
+    two of them have one name (zipfile's, as every reader looks it up). Why: zipfile finds
+    a member by name and gets the last one of that name, so the load read one of two files
+    so named and lost the other's crimes without a word."""
+    found = sorted(
+        (info for info in archive.infolist() if not info.is_dir() and keep(info.filename)),
+        key=lambda info: info.filename,
+    )
+    for first, second in zip(found, found[1:]):
+        if first.filename == second.filename:
+            raise RepeatedMember(_repeated(first, second))
+    return found
+
+
+def _repeated(first: zipfile.ZipInfo, second: zipfile.ZipInfo) -> str:
+    """What the analyst is told of two members of one name (the same or other contents, as
+    their sizes and checksums say: nothing is unpacked to tell)."""
+    name = shown_line(first.filename)
+    if (first.CRC, first.file_size) == (second.CRC, second.file_size):
+        why = f"holds {name} twice (the same size and checksum): its rows could be read twice"
+    else:
+        why = (
+            f"holds two members named {name} with different contents: read by name, one "
+            "would stand for the other and its rows be lost"
+        )
+    return f"{why}. Make the archive again with each file once"
 
 
 def check_member_size(info: zipfile.ZipInfo) -> None:

@@ -18,7 +18,7 @@ from typing import Callable, Optional, Union
 
 from ..common.text_file import NotAFile, check_file, not_found, shown_path
 from ..common.vocabulary import FILE_MONTH
-from ..common.zip_members import read_member
+from ..common.zip_members import RepeatedMember, archive_members, read_member
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -61,12 +61,12 @@ def _zip_sources(path: Path) -> list[SourceFile]:
         with zipfile.ZipFile(path) as archive:
             sizes = {
                 info.filename: info.file_size
-                for info in archive.infolist()
-                if not info.is_dir() and info.filename.lower().endswith(".csv")
+                for info in archive_members(archive, lambda name: name.lower().endswith(".csv"))
             }
-            members = sorted(sizes)
     except zipfile.BadZipFile as exc:
         raise InputError(f"{shown_path(path)}: not a readable .zip archive ({exc})") from exc
+    except RepeatedMember as exc:
+        raise InputError(f"{shown_path(path)}: {exc}") from exc
 
     def reader(member: str) -> Callable[[], bytes]:
         def read() -> bytes:
@@ -83,7 +83,7 @@ def _zip_sources(path: Path) -> list[SourceFile]:
             identity=f"{os.path.realpath(path)}:{m}",
             size=sizes[m],
         )
-        for m in members
+        for m in sizes
     ]
 
 

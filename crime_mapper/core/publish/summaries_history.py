@@ -26,7 +26,7 @@ import pandas as pd
 from ..common.input_files import first_repeat
 from ..common.text_file import not_found, shown_line
 from ..common.vocabulary import MONTH_RE
-from ..common.zip_members import read_member
+from ..common.zip_members import archive_members, read_member
 from ..load.textscan import UndecodableText, read_decoded
 from ..release.public_schema import PUBLIC_COLUMNS
 from .street_overlap import first_overlap, month_force_pairs, overlap_message
@@ -89,17 +89,13 @@ def _tables(path: Path) -> list[tuple[str, Union[bytes, Path]]]:
         return [(path.name, path)]
     try:
         with zipfile.ZipFile(path) as archive:
-            members = [
-                m
-                for m in archive.infolist()
-                if not m.is_dir() and m.filename.lower().endswith("-street.csv")
-            ]
-            if not members:
+            streets = archive_members(archive, lambda name: name.lower().endswith("-street.csv"))
+            if not streets:
                 raise SummaryError(
                     f"history archive {shown_line(path.name)} holds no *-street.csv file"
                 )
             out: list[tuple[str, Union[bytes, Path]]] = []
-            for member in sorted(members, key=lambda m: m.filename):
+            for member in streets:
                 out.append((f"{path.name}:{member.filename}", read_member(archive, member)))
             return out
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:

@@ -31,7 +31,7 @@ from ..common.input_files import first_repeat
 from ..common.layer_source import LAYER_OPTION, layer_of, source_options
 from ..common.text_file import NotAFile, check_file, not_found, shown_line, shown_path
 from ..common.vocabulary import FILE_MONTH, MONTH_RE
-from ..common.zip_members import MemberUnreadable, read_member
+from ..common.zip_members import MemberUnreadable, archive_members, read_member
 from ..io.gpkg_read import read_only_uri
 from ..load.textscan import NulInText, UndecodableText, read_decoded
 from ..release.public_schema import PUBLIC_COLUMNS
@@ -291,6 +291,11 @@ def _release_file(source: PathLike) -> str:
     return file
 
 
+def _release_member(name: str) -> bool:
+    """Whether an archive's member is a street or outcomes table the web map reads."""
+    return bool(_STREET_NAME.search(name) or _OUTCOMES_NAME.search(name))
+
+
 def _expand(
     paths: Sequence[PathLike], skip: Optional[Path] = None
 ) -> list[tuple[str, bytes | Path]]:
@@ -310,9 +315,7 @@ def _expand(
             members = sorted(
                 p
                 for p in path.rglob("*")
-                if p.is_file()
-                and (_STREET_NAME.search(p.name) or _OUTCOMES_NAME.search(p.name))
-                and not _written_by_the_export(p, skip)
+                if p.is_file() and _release_member(p.name) and not _written_by_the_export(p, skip)
             )
             if not members:
                 raise WebmapInputError(
@@ -322,14 +325,10 @@ def _expand(
         elif path.suffix.lower() == ".zip":
             try:
                 with zipfile.ZipFile(path) as zf:
-                    names = sorted(
-                        n
-                        for n in zf.namelist()
-                        if _STREET_NAME.search(n) or _OUTCOMES_NAME.search(n)
-                    )
-                    if not names:
+                    infos = archive_members(zf, _release_member)
+                    if not infos:
                         raise WebmapInputError(f"{shown_line(path.name)}: no *-street.csv inside")
-                    found.extend((Path(n).name, read_member(zf, n)) for n in names)
+                    found.extend((Path(i.filename).name, read_member(zf, i)) for i in infos)
             except zipfile.BadZipFile as exc:
                 raise WebmapInputError(
                     f"{shown_line(path.name)}: not a zip archive ({exc})"
