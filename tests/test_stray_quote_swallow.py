@@ -20,6 +20,7 @@ import pytest
 from crime_mapper.core.load.loader import load_extracts
 from crime_mapper.core.load.mapping_profile import MappingProfile
 from crime_mapper.core.load.validation_report import report_dict, report_text, swallowed_records
+from crime_mapper.qgis_bridge.run_load import run_load
 from tests.support.plain_cli import (
     FORCE_EXTRACT,
     FORCE_PROFILE,
@@ -111,6 +112,15 @@ def test_the_load_command_warns_and_exits_1(police_uk, folder):
     assert f"warning: {NAME}: a quote swallowed lines {STRAY}-{CLOSE} (49 physical" in run.stderr
     report = json.loads((folder / "puk_load" / "validation_report.json").read_text("utf-8"))
     assert report["swallowed_lines"] == 49 and len(report["swallowed_records"]) == 1
+
+
+def test_the_dock_and_processing_load_report_it(police_uk, folder):
+    """The dock shows, and the Processing algorithm logs, the load's report_text; their
+    damaged list is what a monthly release warns of."""
+    outputs = run_load([police_uk], folder / "qgis_load")
+    assert len(outputs.damaged) == 1 and f"swallowed lines {STRAY}-{CLOSE}" in outputs.damaged[0]
+    assert "Damaged files: a quote made one record of many lines" in outputs.report_text
+    assert outputs.damaged[0] in outputs.report_text
 
 
 def test_the_release_and_the_map_points_warn_and_exit_1(police_uk, folder):
