@@ -120,3 +120,63 @@ def test_a_pipe_or_a_device_given_as_the_salt_is_named_for_what_it_is(tmp_path, 
         assert main(["salt", "--check", str(path)]) == 2
         err = capsys.readouterr().err
         assert kind in err and "not a file" in err and "not found" not in err
+
+
+def _checked(capsys, path: Path) -> tuple[int, str, str]:
+    code = main(["salt", "--check", str(path)])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_check_reads_a_utf8_byte_order_mark_as_the_same_salt(tmp_path, capsys):
+    """An editor's re-save (Notepad's 'UTF-8 with BOM', a CRLF) must not change the salt:
+    every Crime ID would change while the file looks the same."""
+    salt = tmp_path / "force.salt"
+    assert main(["salt", "--new", str(salt)]) == 0
+    capsys.readouterr()
+    text = salt.read_bytes().strip()
+    resaved = tmp_path / "resaved.salt"
+    resaved.write_bytes(b"\xef\xbb\xbf" + text + b"\r\n")
+    assert read_salt(resaved) == read_salt(salt) == text
+    code, out, _ = _checked(capsys, resaved)
+    assert code == 0
+    assert f"Fingerprint (what audits and manifests record): {salt_fingerprint(text)}" in out
+
+
+@pytest.mark.parametrize(
+    ("encoding", "prefix"),
+    [
+        ("utf-16", b""),  # (Python writes the byte-order mark)
+        ("utf-16-le", b""),  # no mark: a NUL after every character
+        ("utf-16-be", b"\xfe\xff"),
+        ("utf-32", b""),
+    ],
+)
+def test_check_refuses_a_salt_file_re_encoded_as_utf16_or_utf32(tmp_path, capsys, encoding, prefix):
+    salt = tmp_path / "force.salt"
+    assert main(["salt", "--new", str(salt)]) == 0
+    capsys.readouterr()
+    wide = tmp_path / "wide.salt"
+    wide.write_bytes(prefix + salt.read_text(encoding="ascii").encode(encoding))
+    code, out, err = _checked(capsys, wide)
+    assert code == 2 and "Fingerprint" not in out
+    assert "was re-encoded" in err and "Save it again as plain text" in err
+
+
+def test_check_refuses_a_nul_byte_in_a_salt(tmp_path, capsys):
+    salt = tmp_path / "force.salt"
+    salt.write_bytes(b"9a6fbe26a073911fffab2c5b9f86f946\x00\n")
+    code, _, err = _checked(capsys, salt)
+    assert code == 2 and "was re-encoded" in err
+
+
+def test_upper_case_hex_is_another_salt(tmp_path, capsys):
+    """The salt is the file's bytes as written (any random text may be one), not a number in
+    hex: upper-case is another salt. Reading hex case-blind would change the Crime IDs of a
+    force whose salt file was written in upper case."""
+    salt = tmp_path / "force.salt"
+    assert main(["salt", "--new", str(salt)]) == 0
+    upper = tmp_path / "upper.salt"
+    upper.write_bytes(salt.read_bytes().upper())
+    assert read_salt(upper) == read_salt(salt).upper() != read_salt(salt)
+    assert salt_fingerprint(read_salt(upper)) != salt_fingerprint(read_salt(salt))

@@ -88,10 +88,37 @@ def create_salt_file(path: PathLike) -> Path:
     return path
 
 
-def read_salt(salt_file: Optional[PathLike], output_dirs: Sequence[PathLike] = ()) -> bytes:
-    """The salt bytes from ``salt_file`` (surrounding whitespace removed), checked.
+# A UTF-8 byte-order mark: what an editor (Notepad) may put before the text on a re-save.
+_UTF8_BOM = b"\xef\xbb\xbf"
+# Byte-order marks of UTF-16 and UTF-32 (UTF-32 LE's begins with UTF-16 LE's).
+_WIDE_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
 
-    Refused: no file chosen, a missing or empty file, a salt shorter than
+
+def _salt_text(raw: bytes, name: str) -> bytes:
+    """The salt in a salt file's bytes: without the white space and UTF-8 byte-order mark an
+    editor's re-save adds, since those would change every Crime ID while the salt looks the
+    same; a file re-encoded as UTF-16 or UTF-32 (a byte-order mark, or NUL bytes between the
+    characters) is refused, since its bytes are not the salt's either and cannot be told
+    apart from a different salt by the hash."""
+    if raw.startswith(_WIDE_BOMS) or b"\x00" in raw:
+        raise ReleaseInputError(
+            f"The salt file {name} was re-encoded (it holds a UTF-16/UTF-32 byte-order mark or "
+            "NUL bytes), which would change every Crime ID. Save it again as plain text "
+            "(UTF-8 or ASCII) with the same characters, or restore the original file."
+        )
+    return raw.strip().removeprefix(_UTF8_BOM).strip()
+
+
+def read_salt(salt_file: Optional[PathLike], output_dirs: Sequence[PathLike] = ()) -> bytes:
+    """The salt bytes from ``salt_file`` (surrounding whitespace and a UTF-8 byte-order mark
+    removed), checked.
+
+    The salt is the bytes as written, not a number written in hex: a salt may be any random
+    text (base64 too), so upper-case hex is another salt with other Crime IDs, as a salt
+    with any other character changed would be.
+
+    Refused: no file chosen, a missing or empty file, a file re-encoded as UTF-16 or UTF-32
+    (or holding a NUL byte), a salt shorter than
     public_schema.MIN_SALT_BYTES, a file larger than MAX_SALT_FILE_BYTES (another file chosen
     by mistake, say the extract: read whole and scored, it would take memory and time without
     end), and a salt file inside an output folder.
@@ -127,9 +154,10 @@ def read_salt(salt_file: Optional[PathLike], output_dirs: Sequence[PathLike] = (
                 f"(at most {MAX_SALT_FILE_BYTES:,} bytes; 'Create new salt…' writes 64 hex "
                 "digits). Is it the right file?"
             )
-        salt = path.read_bytes().strip()
+        raw = path.read_bytes()
     except OSError as exc:
         raise ReleaseInputError(f"Cannot read the salt file {name}: {exc}") from exc
+    salt = _salt_text(raw, name)
     if not salt:
         raise ReleaseInputError(f"The salt file {name} is empty.")
     if len(salt) < MIN_SALT_BYTES:
