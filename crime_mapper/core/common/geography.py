@@ -271,6 +271,55 @@ def area_of_use(crs: str) -> Optional[tuple[float, float, float, float]]:
     return bounds
 
 
+def in_crs_bounds(x: np.ndarray, y: np.ndarray, crs: str) -> np.ndarray:
+    """True where (x, y), given in `crs`, lies inside that CRS's area of use as the CRS writes
+    coordinates (crs_bounds); everywhere when the area is unknown. NaN gives False.
+
+    Why before trusting a transform: PROJ maps some impossible coordinates back to real
+    places (a British National Grid northing of 999,999,999 comes out in Leicestershire, as
+    do 1,000,000,000 and easting 457,901), so a point must be one the grid can hold."""
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    bounds = crs_bounds(crs)
+    if bounds is None:
+        return np.isfinite(x) & np.isfinite(y)
+    x_min, y_min, x_max, y_max = bounds
+    with np.errstate(invalid="ignore"):
+        return (x >= x_min) & (x <= x_max) & (y >= y_min) & (y <= y_max)
+
+
+# Points per side of the area of use transformed into a CRS to find its bounds there.
+_BOUNDS_SIDE_POINTS = 201
+
+
+@lru_cache(maxsize=16)
+def crs_bounds(crs: str) -> Optional[tuple[float, float, float, float]]:
+    """The CRS's area of use in its own coordinates (x_min, y_min, x_max, y_max), or None
+    when unknown: the box round the area's outline transformed from WGS84 (a map
+    projection's largest and smallest values lie on the outline). British National Grid's
+    is about E -104,000 to 689,000, N -17,000 to 1,257,000."""
+    if is_wgs84(crs):  # (no PROJ needed for a police.uk street file)
+        return (-180.0, -90.0, 180.0, 90.0)
+    use = area_of_use(crs)
+    if use is None:
+        return None
+    west, south, east, north = use
+    t = np.linspace(0.0, 1.0, _BOUNDS_SIDE_POINTS)
+    lon = np.concatenate([west + (east - west) * t, np.full(t.size, east)])
+    lon = np.concatenate([lon, east - (east - west) * t, np.full(t.size, west)])
+    lat = np.concatenate([np.full(t.size, south), south + (north - south) * t])
+    lat = np.concatenate([lat, np.full(t.size, north), north - (north - south) * t])
+    x, y = transform(lon, lat, WGS84, crs)
+    if not (np.isfinite(x).any() and np.isfinite(y).any()):
+        return None
+    return (
+        float(np.nanmin(x)),
+        float(np.nanmin(y)),
+        float(np.nanmax(x)),
+        float(np.nanmax(y)),
+    )
+
+
 @lru_cache(maxsize=16)
 def _pyproj_area_of_use(crs: str) -> Optional[tuple[float, float, float, float]]:
     pyproj = pyproj_module()  # (ImportError: the caller asks the fallback)
@@ -305,9 +354,14 @@ def transform(
     return tx, ty
 
 
+def is_wgs84(crs: str) -> bool:
+    """Whether `crs` is longitude/latitude on WGS84, which to_wgs84 takes as it is."""
+    return crs.upper() in (WGS84, "OGC:CRS84")
+
+
 def to_wgs84(x: np.ndarray, y: np.ndarray, source_crs: str) -> tuple[np.ndarray, np.ndarray]:
     """Longitude/latitude for coordinates in `source_crs` (NaN stays NaN)."""
-    if source_crs.upper() in (WGS84, "OGC:CRS84"):
+    if is_wgs84(source_crs):
         return np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
     return transform(x, y, source_crs, WGS84)
 

@@ -14,7 +14,14 @@ from typing import Callable, Optional
 import numpy as np
 import pandas as pd
 
-from ..common.geography import inside_uk, near_uk_in_crs, to_wgs84
+from ..common.geography import (
+    crs_bounds,
+    in_crs_bounds,
+    inside_uk,
+    is_wgs84,
+    near_uk_in_crs,
+    to_wgs84,
+)
 from ..common.vocabulary import MONTH_RE
 
 
@@ -197,6 +204,8 @@ def check_coordinates(
     A row outside the UK is "lat_lon_swapped" only when x and y exchanged fall inside the UK
     and the point as given is no place its CRS can mean near the UK (near_uk_in_crs); else
     it is "outside_uk": Calais in British National Grid swaps into Scotland, but is Calais.
+    A point beyond its CRS's own range (in_crs_bounds) is "outside_uk" too, whatever PROJ
+    made of it: a northing of 999,999,999 comes back from the transform in Leicestershire.
     """
     shown_x, shown_y = given
 
@@ -220,14 +229,33 @@ def check_coordinates(
     verdicts.reject(has_xy & (src_y == 0), "zero_coordinates", where)
     in_uk = np.zeros(lon.shape, dtype=bool)
     candidates = np.flatnonzero(has_xy & verdicts.open)
-    in_uk[candidates] = inside_uk(lon[candidates], lat[candidates])
+    in_grid = in_crs_bounds(src_x, src_y, crs)
+    in_uk[candidates] = in_grid[candidates] & inside_uk(lon[candidates], lat[candidates])
     outside = np.flatnonzero(has_xy & ~in_uk & verdicts.open)
     if outside.size:
-        s_lon, s_lat = to_wgs84(src_y[outside], src_x[outside], crs)
+        sx, sy = src_y[outside], src_x[outside]
+        s_lon, s_lat = to_wgs84(sx, sy, crs)
+        near = in_grid[outside] & near_uk_in_crs(lon[outside], lat[outside], crs)
         swapped = np.zeros(lon.shape, dtype=bool)
-        swapped[outside] = inside_uk(s_lon, s_lat) & ~near_uk_in_crs(
-            lon[outside], lat[outside], crs
-        )
+        swapped[outside] = in_crs_bounds(sx, sy, crs) & inside_uk(s_lon, s_lat) & ~near
         verdicts.reject(swapped, "lat_lon_swapped", where)
+        verdicts.reject(has_xy & ~in_grid, "outside_uk", _beyond_range(where, crs))
         verdicts.reject(has_xy & ~in_uk, "outside_uk", where)
     return has_xy
+
+
+def _beyond_range(
+    where: Callable[[np.ndarray], list[str]], crs: str
+) -> Callable[[np.ndarray], list[str]]:
+    """The detail of a point beyond its CRS's range: the cells, then the range, so that the
+    analyst sees why a number that looks like a grid reference is no place. (Degrees
+    beyond 180 or 90 say so themselves.)"""
+    bounds = crs_bounds(crs)
+    if bounds is None or is_wgs84(crs):
+        return where
+    x_min, y_min, x_max, y_max = bounds
+    limits = (
+        f"beyond the range of {crs} (x {x_min:,.0f} to {x_max:,.0f}, "
+        f"y {y_min:,.0f} to {y_max:,.0f})"
+    )
+    return lambda idx: [f"{shown}, {limits}" for shown in where(idx)]

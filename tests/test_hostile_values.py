@@ -1,0 +1,123 @@
+"""Values that read as numbers, dates or text but cannot be true: each row is rejected with
+its reason and counted, or the input refused with exit 2, never published changed.
+
+Why: PROJ maps a British National Grid northing of 999,999,999 back into Leicestershire (the
+crime was published at another street), an offence dated 2099 made a release of 1970-10 to
+2099-10, and a confirmation of a single zero-width space let a refused release through with
+an invisible "who checked" in its audit. The command line is run in process on a few rows of
+the bundled force extract, with map points made from those rows."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from crime_mapper.cli import main
+from crime_mapper.core.common.geography import to_wgs84
+from tests.support.plain_cli import FORCE_EXTRACT, FORCE_PROFILE
+
+ROWS = 6  # the extract's first rows, all of October 2022 in Leicester
+
+
+def _extract_lines() -> list[list[str]]:
+    with FORCE_EXTRACT.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        return [row for _, row in zip(range(ROWS + 1), reader)]
+
+
+def write_extract(path: Path, change: dict[int, dict[str, str]]) -> Path:
+    """The extract's first ROWS rows with row i's named cells changed (i from 0)."""
+    header, *rows = _extract_lines()
+    for i, cells in change.items():
+        for name, value in cells.items():
+            rows[i][header.index(name)] = value
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([header, *rows])
+    return path
+
+
+def write_points(path: Path, source: str = "police.uk history") -> Path:
+    """A map point 40 m east of each of the extract's first rows (a point on a crime itself is
+    refused as a raw location); catchments unknown, which a release takes from police.uk's
+    history and refuses from a layer without a written confirmation."""
+    header, *rows = _extract_lines()
+    x = [float(r[header.index("Easting")]) + 40 for r in rows]
+    y = [float(r[header.index("Northing")]) for r in rows]
+    lon, lat = to_wgs84(x, y, "EPSG:27700")
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(["longitude", "latitude", "label", "source", "addresses"])
+        for i, (a, b) in enumerate(zip(lon, lat)):
+            out.writerow([f"{a:.6f}", f"{b:.6f}", f"Street {i + 1}", source, -1])
+    return path
+
+
+@pytest.fixture
+def salt(tmp_path: Path) -> Path:
+    path = tmp_path / "secret" / "force.salt"
+    assert main(["salt", "--new", str(path)]) == 0
+    return path
+
+
+def anonymise(tmp_path: Path, extract: Path, salt: Path, *more: str, points=None) -> int:
+    points = points or write_points(tmp_path / "points.csv")
+    args = ["anonymise", str(extract), "--profile", str(FORCE_PROFILE), "--points", str(points)]
+    return main([*args, "--salt-file", str(salt), "--out", str(tmp_path / "out"), *more])
+
+
+def load_report(tmp_path: Path, extract: Path) -> dict:
+    out = tmp_path / "loaded"
+    assert main(["load", str(extract), "--profile", str(FORCE_PROFILE), "--out", str(out)]) == 0
+    return json.loads((out / "validation_report.json").read_text(encoding="utf-8"))
+
+
+def rejects(tmp_path: Path) -> list[dict[str, str]]:
+    with (tmp_path / "loaded" / "rejects.csv").open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+# --- 1. a grid reference beyond the grid -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("easting", "northing"),
+    [
+        ("457901", "999999999"),  # PROJ: Leicestershire
+        ("457901", "1000000000"),  # PROJ: Leicestershire
+        ("457901", "500000000"),
+        ("457901", "-999999999"),
+        ("999999999", "308062"),
+        ("457901", "1300000"),  # the grid's top, north of Shetland
+    ],
+)
+def test_a_grid_reference_beyond_the_grid_is_rejected_as_outside_the_uk(
+    tmp_path: Path, easting: str, northing: str
+):
+    extract = write_extract(tmp_path / "x.csv", {0: {"Easting": easting, "Northing": northing}})
+    report = load_report(tmp_path, extract)
+    assert report["totals"] == {"rows_read": ROWS, "accepted": ROWS - 1, "no_location": 0,
+                                "rejected": 1}  # fmt: skip
+    assert report["rejected_by_reason"] == {"outside_uk": 1}
+    (row,) = rejects(tmp_path)
+    assert row["reason"] == "outside_uk" and row["source_line"] == "2"
+    assert f"y='{northing}'" in row["detail"]
+
+
+def test_the_wrapped_northing_is_not_published(tmp_path: Path, salt: Path, capsys):
+    extract = write_extract(tmp_path / "x.csv", {0: {"Northing": "999999999"}})
+    assert anonymise(tmp_path, extract, salt, "--no-gpkg") == 0
+    out = capsys.readouterr().out
+    assert f"Rows in: {ROWS}\n" in out and "Rejected: 1\n" in out
+    audit = json.loads((tmp_path / "out" / "audit.json").read_text(encoding="utf-8"))
+    assert audit["reconciles"]
+
+
+def test_a_grid_reference_typed_northing_first_is_still_called_swapped(tmp_path: Path):
+    """The range check must not hide a swap: x and y exchanged (x beyond the grid's eastings)
+    are lat_lon_swapped, as before."""
+    extract = write_extract(tmp_path / "x.csv", {0: {"Easting": "1100000", "Northing": "400000"}})
+    report = load_report(tmp_path, extract)
+    assert report["rejected_by_reason"] == {"lat_lon_swapped": 1}
