@@ -121,3 +121,81 @@ def test_a_grid_reference_typed_northing_first_is_still_called_swapped(tmp_path:
     extract = write_extract(tmp_path / "x.csv", {0: {"Easting": "1100000", "Northing": "400000"}})
     report = load_report(tmp_path, extract)
     assert report["rejected_by_reason"] == {"lat_lon_swapped": 1}
+
+
+# --- 3. implausible dates --------------------------------------------------------------------
+
+
+def test_an_offence_dated_after_today_is_rejected_as_a_future_date(tmp_path: Path):
+    extract = write_extract(
+        tmp_path / "x.csv",
+        {0: {"Offence Date": "21/10/2099"}, 1: {"Offence Date": "01/01/2200"}},
+    )
+    report = load_report(tmp_path, extract)
+    assert report["totals"]["accepted"] == ROWS - 2 and report["reconciles"]
+    assert report["rejected_by_reason"] == {"future_date": 2}
+    assert "after today" in report["reasons"]["future_date"]
+    details = [row["detail"] for row in rejects(tmp_path)]
+    assert details[0] == "date '21/10/2099', time '15:58' is after today"
+    assert report["warnings"] == []
+
+
+def test_tomorrow_is_taken_for_time_zones_but_not_the_day_after(tmp_path: Path):
+    import datetime
+
+    today = datetime.date.today()
+    tomorrow, later = (f"{today + datetime.timedelta(days=d):%d/%m/%Y}" for d in (1, 3))
+    change = {0: {"Offence Date": tomorrow, "Offence Time": "00:00"}, 1: {"Offence Date": later}}
+    report = load_report(tmp_path, write_extract(tmp_path / "x.csv", change))
+    assert report["rejected_by_reason"] == {"future_date": 1}
+    assert [row["source_line"] for row in rejects(tmp_path)] == ["3"]
+
+
+def test_a_police_uk_month_after_this_month_is_rejected(tmp_path: Path):
+    street = tmp_path / "street.csv"
+    street.write_text(
+        "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,"
+        "LSOA name,Crime type,Last outcome category,Context\n"
+        ",2099-10,Leicestershire Police,Leicestershire Police,-1.13,52.63,On or near X,,,"
+        "Anti-social behaviour,,\n"
+        ",2022-10,Leicestershire Police,Leicestershire Police,-1.13,52.63,On or near X,,,"
+        "Anti-social behaviour,,\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "loaded"
+    assert main(["load", str(street), "--out", str(out)]) == 0
+    report = json.loads((out / "validation_report.json").read_text(encoding="utf-8"))
+    assert report["rejected_by_reason"] == {"future_date": 1}
+    assert report["totals"]["accepted"] == 1
+
+
+def test_an_old_date_is_published_with_a_warning_naming_its_rows(
+    tmp_path: Path, salt: Path, capsys
+):
+    """A historic offence can be real, so it is kept; but the release's months then span
+    decades, and the load's report, the audit and the command's output say so."""
+    change = {0: {"Offence Date": "21/10/1970"}, 1: {"Offence Date": "21/10/1899"}}
+    extract = write_extract(tmp_path / "x.csv", change)
+    report = load_report(tmp_path, extract)
+    assert report["totals"]["rejected"] == 0
+    span, early = report["warnings"]
+    assert "span 1899-10 to 2022-10" in span and "2 row(s) lie 12 months or more" in span
+    assert early.startswith("Warning: 2 row(s) are dated before 2010-12")
+    capsys.readouterr()
+    assert anonymise(tmp_path, extract, salt, "--no-gpkg") == 0
+    out = capsys.readouterr().out
+    audit = json.loads((tmp_path / "out" / "audit.json").read_text(encoding="utf-8"))
+    assert [w for w in audit["warnings"] if "2010-12" in w or "span" in w] == [
+        span.removeprefix("Warning: "),
+        early.removeprefix("Warning: "),
+    ]
+    assert f"Warning: {audit['warnings'][-1]}" in out
+    assert (tmp_path / "out" / "1899-10_2022-10-leicestershire-street.csv").is_file()
+
+
+def test_a_normal_month_gives_no_month_warning(tmp_path: Path, salt: Path, capsys):
+    extract = write_extract(tmp_path / "x.csv", {})
+    assert load_report(tmp_path, extract)["warnings"] == []
+    assert anonymise(tmp_path, extract, salt, "--no-gpkg") == 0
+    audit = json.loads((tmp_path / "out" / "audit.json").read_text(encoding="utf-8"))
+    assert audit["warnings"] == []

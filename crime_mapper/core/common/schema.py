@@ -103,6 +103,7 @@ REASONS: dict[str, str] = {
     "bad_coordinates": "Coordinates are not numbers",
     "bad_month": "Month is missing or not YYYY-MM",
     "bad_date": "Date/time is missing or cannot be read",
+    "future_date": "Date or month is after today: the crime cannot have happened yet",
     "month_mismatch": "Month disagrees with the month in the file name",
     "unknown_category": "Crime type or offence does not map to a police.uk category",
     "unknown_outcome": "Outcome is not a police.uk outcome category",

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..common import background, geography
+from ..common.months import month_span_warnings
 from ..common.schema import CRIME_TYPE_DTYPE, EXTRA_PREFIX, OUTCOME_DTYPE
 from ..common.vocabulary import (
     STREET_COLUMNS,
@@ -29,7 +30,9 @@ from .row_checks import (
     CellText,
     Factorized,
     Verdicts,
+    after_today,
     check_coordinates,
+    month_after_today,
     per_unique,
     shown_cell,
     strip_text,
@@ -193,6 +196,11 @@ def _month_checks(verdicts: Verdicts, month: Factorized, raw: CellText, source: 
             "month_mismatch",
             lambda idx: [f"month {shown_cell(raw(i))}, file name says {file_month}" for i in idx],
         )
+    verdicts.reject(
+        month.map(month_after_today, dtype=bool),
+        "future_date",
+        lambda idx: [f"month {shown_cell(raw(i))} is after this month" for i in idx],
+    )
 
 
 def _claims_location(location: pd.Series, lsoa: pd.Series) -> Callable[[np.ndarray], np.ndarray]:
@@ -763,6 +771,11 @@ def read_force(
         "bad_date",
         lambda idx: [shown_when(i) for i in idx],
     )
+    v.reject(
+        after_today(when),
+        "future_date",
+        lambda idx: [f"{shown_when(i)} is after today" for i in idx],
+    )
     if len(when):
         month_key, month_texts = _month_codes(when)
     else:
@@ -920,5 +933,6 @@ def read_force(
     guessed = " (guessed from the values)" if profile.crs in ("", "auto") else ""
     notes = [f"read with mapping profile {profile.name!r}", f"coordinates read as {crs}{guessed}"]
     notes.extend(_no_location_notes(location, blank, ok))
+    notes.extend(f"Warning: {w}" for w in month_span_warnings(accepted["month"].tolist()))
     id_cell = (scan.delimiter, list(f.columns).index(cols["crime_ref"]))
     return FileRead("force", accepted, row_rejects(source, scan, "force", v), notes, id_cell)

@@ -166,6 +166,29 @@ def valid_month(value: str) -> bool:
     return bool(MONTH_RE.fullmatch(value.strip()))
 
 
+# How far past the machine's clock a date may lie and still be taken: the machine may be a
+# time zone behind the force's records (and a UK date has no zone), never a whole day more.
+FUTURE_SLACK = pd.Timedelta(days=1)
+
+
+def latest_possible(tz: object = None) -> pd.Timestamp:
+    """The latest date-time a crime read now can have happened at: now and FUTURE_SLACK."""
+    return pd.Timestamp.now(tz=tz) + FUTURE_SLACK  # type: ignore[arg-type]
+
+
+def after_today(when: pd.Series) -> np.ndarray:
+    """Rows dated after latest_possible (a missing date: False). Why: an offence typed as
+    2099 was published, and made the release's file name span 1970-10 to 2099-10."""
+    tz = getattr(when.dt, "tz", None) if len(when) else None
+    with np.errstate(invalid="ignore"):
+        return (when > latest_possible(tz)).to_numpy(dtype=bool, na_value=False)
+
+
+def month_after_today(month: str) -> bool:
+    """Whether a valid YYYY-MM month lies after latest_possible's month."""
+    return valid_month(month) and month.strip() > latest_possible().strftime("%Y-%m")
+
+
 def to_float(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Parse numbers; returns (floats, blank mask). Non-blank text that is not a number is NaN."""
     if values.dtype == np.float64:  # already parsed by the CSV parser: NaN means blank

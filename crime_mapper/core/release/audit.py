@@ -19,6 +19,7 @@ from typing import Any, Optional, Union
 import numpy as np
 import pandas as pd
 
+from ..common.months import month_span_warnings
 from ..common.staging import staged_outputs
 from ..common.vocabulary import all_category_names
 from .disclosure import CHECK_TITLES
@@ -206,6 +207,7 @@ def build_audit(
             f"{lsoa_from_row:,} police.uk row(s) took their LSOA from the source "
             "row because their map point has none (the row stayed on its point)."
         )
+    warnings.extend(month_span_warnings(np.asarray(months, dtype=object)[published].tolist()))
     if not published_rows:
         warnings.insert(0, nothing_published(totals))
     if not reconciles:

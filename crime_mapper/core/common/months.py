@@ -1,0 +1,60 @@
+"""How far the months of one release's crimes may spread before an analyst is told.
+
+A police.uk release is one month. A row with a year typed wrong (1970 for 2022) is accepted,
+since an old date can be real (an offence reported years later), but it names the release
+(``1970-10_2022-10-...-street.csv``) and must not pass unnoticed: the load's report and the
+audit warn, naming the rows. One place for the limits, so that both say the same.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from .vocabulary import MONTH_RE
+
+#: police.uk's street-level crime data begins with this month.
+POLICE_UK_FIRST_MONTH = "2010-12"
+#: Rows this many months or more from the month most crimes are in are called out.
+RELEASE_SPAN_MONTHS = 12
+
+
+def _number(month: str) -> int:
+    return int(month[:4]) * 12 + int(month[5:7]) - 1
+
+
+def month_span_warnings(months: Iterable[object]) -> list[str]:
+    """Warnings (none for a normal month) about rows' months (``YYYY-MM``; others ignored)
+    that lie RELEASE_SPAN_MONTHS or more from the month most rows are in, or before
+    police.uk's first month, each naming how many rows."""
+    counts = Counter(m for m in map(str, months) if MONTH_RE.fullmatch(m))
+    if not counts:
+        return []
+    main = max(counts, key=lambda m: (counts[m], m))  # (a tie: the later month)
+    far = {
+        m: n for m, n in counts.items() if abs(_number(m) - _number(main)) >= RELEASE_SPAN_MONTHS
+    }
+    early = {m: n for m, n in counts.items() if m < POLICE_UK_FIRST_MONTH}
+    warnings = []
+    if far:
+        first, last = min(counts), max(counts)
+        warnings.append(
+            f"The crimes span {first} to {last} ({_number(last) - _number(first) + 1:,} "
+            f"months): {sum(far.values()):,} row(s) lie {RELEASE_SPAN_MONTHS} months or more "
+            f"from {main}, the month most are in ({_listed(far)}). Check their dates before "
+            "publishing: a police.uk release is one month."
+        )
+    if early:
+        warnings.append(
+            f"{sum(early.values()):,} row(s) are dated before {POLICE_UK_FIRST_MONTH}, when "
+            f"police.uk's street-level data begins ({_listed(early)}). Check their dates "
+            "before publishing."
+        )
+    return warnings
+
+
+def _listed(counts: dict[str, int], most: int = 5) -> str:
+    """``1970-10: 1, 2099-10: 2``, the earliest `most` months, then how many more."""
+    months = sorted(counts)
+    text = ", ".join(f"{m}: {counts[m]:,}" for m in months[:most])
+    return text + (f" and {len(months) - most:,} more month(s)" if len(months) > most else "")
