@@ -199,3 +199,67 @@ def test_a_normal_month_gives_no_month_warning(tmp_path: Path, salt: Path, capsy
     assert anonymise(tmp_path, extract, salt, "--no-gpkg") == 0
     audit = json.loads((tmp_path / "out" / "audit.json").read_text(encoding="utf-8"))
     assert audit["warnings"] == []
+
+
+# --- 4. texts an audit records or the public is shown ----------------------------------------
+
+
+def write_rules(path: Path, confirmation: str) -> Path:
+    from crime_mapper.core.release.rules import ReleaseRules
+
+    ReleaseRules().save(path)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["confirm_unknown_catchments"] = confirmation
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "confirmation", ["\u200b", "\x00", "\u202e", " \u200b\u2060 \t", "J. Smith\x00", "A\rB"]
+)
+def test_an_invisible_confirmation_refuses_the_release(
+    tmp_path: Path, salt: Path, capsys, confirmation: str
+):
+    points = write_points(tmp_path / "layer.csv", source="layer")
+    extract = write_extract(tmp_path / "x.csv", {})
+    rules = write_rules(tmp_path / "rules.json", confirmation)
+    assert anonymise(tmp_path, extract, salt, "--rules", str(rules), points=points) == 2
+    err = capsys.readouterr().err
+    assert "confirm_unknown_catchments" in err and "in visible text" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_visible_confirmation_lets_unknown_catchments_through(tmp_path: Path, salt: Path, capsys):
+    points = write_points(tmp_path / "layer.csv", source="layer")
+    extract = write_extract(tmp_path / "x.csv", {})
+    assert anonymise(tmp_path, extract, salt, "--no-gpkg", points=points) == 2
+    assert "unknown_catchments" in capsys.readouterr().err  # the control: refused unconfirmed
+    rules = write_rules(tmp_path / "rules.json", "Checked by J. Smith\u200b, 3 Nov")
+    assert (
+        anonymise(tmp_path, extract, salt, "--no-gpkg", "--rules", str(rules), points=points) == 0
+    )
+    manifest = (tmp_path / "out" / "release_manifest.json").read_text(encoding="utf-8")
+    assert "Checked by J. Smith" in json.dumps(json.loads(manifest), ensure_ascii=False)
+
+
+@pytest.mark.parametrize("key", ["reported_by", "falls_within", "name"])
+def test_a_profile_force_name_with_nothing_visible_is_refused(tmp_path: Path, capsys, key: str):
+    profile = json.loads(FORCE_PROFILE.read_text(encoding="utf-8"))
+    profile[key] = "\u200b"
+    path = tmp_path / "profile.json"
+    path.write_text(json.dumps(profile), encoding="utf-8")
+    extract = write_extract(tmp_path / "x.csv", {})
+    assert main(["load", str(extract), "--profile", str(path), "--out", str(tmp_path / "o")]) == 2
+    assert f"{key} '\\u200b' has no visible character" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("table", "key"), [("release", "force"), ("publish", "title")])
+def test_a_configuration_force_or_title_with_nothing_visible_is_refused(
+    tmp_path: Path, table: str, key: str
+):
+    from crime_mapper.core.monthly.config import ConfigError, read_config
+
+    path = tmp_path / "release.json"
+    path.write_text(json.dumps({"release": {"output": "out"}, table: {key: "\u2060 \u200b"}}))
+    with pytest.raises(ConfigError, match=f"{table}.{key} .* has no visible character"):
+        read_config(path)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import unicodedata
 from pathlib import Path
 from typing import Optional, Union
 
@@ -30,6 +31,7 @@ __all__ = [
     "NotAFile",
     "NOT_FOUND",
     "check_file",
+    "invisible_text_problem",
     "not_found",
     "output_problem",
     "path_problem",
@@ -122,6 +124,33 @@ def shown_line(text: object) -> str:
     newline started a line of its own there ("Leak gate: passed"), which read as the
     report's."""
     return _escaped(str(text), " ")
+
+
+def invisible_text_problem(text: str, controls_read: bool = False) -> str:
+    """Why a free text that an audit records or the public is shown (who confirmed a
+    check, a force's name, a title) would read as something else, or "" when it reads as
+    written: it holds a control character (a NUL, a bare carriage return; a tab and a line
+    break are white space), or nothing is left once white space, control characters and
+    format characters (zero-width space, right-to-left override) are taken away.
+
+    Why: a confirmation of one zero-width space let a refused release through with an
+    audit whose "who checked" showed nothing. ``controls_read``: control characters are
+    allowed (the release configuration keeps every text as written, so the dock's save
+    reads back), but they are not visible either."""
+    controls = (
+        []
+        if controls_read
+        else [
+            c
+            for c in text.replace("\r\n", "\n")
+            if c not in "\t\n" and unicodedata.category(c) == "Cc"
+        ]
+    )
+    if controls:
+        return f"holds a control character ({controls[0]!r})"
+    if not any(not c.isspace() and unicodedata.category(c) not in ("Cc", "Cf") for c in text):
+        return "has no visible character (only white space or invisible characters)"
+    return ""
 
 
 # What every message says of an input that is not there (Processing, the release

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Optional, Union
 
 from ..common.json_file import read_json_file
-from ..common.text_file import not_found, shown_line
+from ..common.text_file import invisible_text_problem, not_found, shown_line
 from ..common.vocabulary import all_category_names, fold_text, normalise_category
 
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
@@ -287,6 +287,14 @@ def _check_text_setting(key: str, value: str) -> None:
             ) from None
     if key == "crs" and value.lower() not in ("", "auto"):
         _check_crs(value)
+    if key in _SHOWN_TEXTS and value.strip():
+        problem = invisible_text_problem(value)
+        if problem:  # (published as "Reported by"/"Falls within", or named in the audit)
+            raise ProfileError(f"{key} {value!r:.80} {problem}; write it in visible text")
+
+
+#: The profile's texts a release shows: the force names it publishes, the profile's name.
+_SHOWN_TEXTS = ("name", "reported_by", "falls_within")
 
 
 def _check_crs(value: str) -> None:

@@ -173,7 +173,7 @@ FUTURE_SLACK = pd.Timedelta(days=1)
 
 def latest_possible(tz: object = None) -> pd.Timestamp:
     """The latest date-time a crime read now can have happened at: now and FUTURE_SLACK."""
-    return pd.Timestamp.now(tz=tz) + FUTURE_SLACK  # type: ignore[arg-type]
+    return pd.Timestamp.now(tz=tz) + FUTURE_SLACK
 
 
 def after_today(when: pd.Series) -> np.ndarray:

@@ -26,7 +26,7 @@ from typing import Any, Optional, Union
 from ..common.input_files import holding_message, input_holding_output
 from ..common.json_file import strict_json
 from ..common.layer_source import gpkg_layer_problem, join_layer_source, split_layer_source
-from ..common.text_file import not_found, read_text_file, shown_path
+from ..common.text_file import invisible_text_problem, not_found, read_text_file, shown_path
 from ..common.vocabulary import MONTH_RE
 from ..hotspots.hexgrid import HotspotInputError, refuse_below_smallest
 from ..release.release_limits import check_max_distance, inside_folder
@@ -113,6 +113,17 @@ class _Table:
         if not isinstance(value, str):
             raise ConfigError(f"{self.where(key)} must be text, not {value!r}", self.where(key))
         return self._clean(key, value)
+
+    def shown_text(self, key: str) -> str:
+        """text(key) for a text the release shows (the force, the web map's title),
+        refused when given but not readable (common.text_file.invisible_text_problem): a
+        title of one zero-width space would publish a page with no title. (Control
+        characters are kept, as every text of the configuration keeps them: _clean.)"""
+        value = self.text(key)
+        problem = invisible_text_problem(value, controls_read=True) if value else ""
+        if problem:
+            raise ConfigError(f"{self.where(key)} {value!r:.80} {problem}", self.where(key))
+        return value
 
     def texts(self, key: str) -> list[str]:
         value = self._get(key, [])
@@ -571,7 +582,7 @@ class ReleaseConfig:
         publish = PublishConfig(
             web_map=pub.flag("web_map", False),
             summaries=pub.flag("summaries", False),
-            title=pub.text("title"),
+            title=pub.shown_text("title"),
             neighbourhoods={k: v for k, v in hoods.items() if v},
             summaries_history=pub.texts("summaries_history"),
             project=pub.flag("project", True),
@@ -583,7 +594,7 @@ class ReleaseConfig:
             rules=anon.text("rules"),
             max_distance_m=anon.number("max_distance_m", 20_000.0),
             map_points=map_points,
-            force=release.text("force"),
+            force=release.shown_text("force"),
             output=release.text("output"),
             qa=qa,
             hotspots=hotspots,

@@ -48,7 +48,7 @@ from typing import Any, Optional, Union
 
 from ..common.json_file import read_json_file
 from ..common.staging import write_text_atomic
-from ..common.text_file import shown_path
+from ..common.text_file import invisible_text_problem, shown_path
 from ..common.vocabulary import CATEGORY_BY_SLUG, all_category_names, normalise_category
 
 ACTIONS: tuple[str, ...] = ("map", "no_location", "withhold")
@@ -128,6 +128,18 @@ def _canonical_actions(category_actions: dict) -> dict[str, str]:
     return {name: given.get(name, DEFAULT_CATEGORY_ACTION) for name in known}
 
 
+def _check_confirmation(text: str) -> None:
+    """ReleaseRulesError for a confirmation given but not readable (invisible_text_problem):
+    it lets a refused release through and is recorded in the audit as who checked. Blank
+    (or white space alone) is no confirmation, as before."""
+    problem = invisible_text_problem(text) if text.split() else ""
+    if problem:
+        raise ReleaseRulesError(
+            f"release rules: confirm_unknown_catchments {text!r:.80} {problem}: write who "
+            "checked the map points' catchments (and how) in visible text, or leave it blank"
+        )
+
+
 @dataclass(frozen=True)
 class ReleaseRules:
     """Per-category actions plus the action for rows flagged sensitive.
@@ -159,6 +171,7 @@ class ReleaseRules:
             )
         if not isinstance(self.confirm_unknown_catchments, str):
             raise ReleaseRulesError("release rules: confirm_unknown_catchments must be text")
+        _check_confirmation(self.confirm_unknown_catchments)
         object.__setattr__(
             self, "confirm_unknown_catchments", " ".join(self.confirm_unknown_catchments.split())
         )
