@@ -227,7 +227,9 @@ class FolderRead:
                 arts[i] = read_file(self.files[i], name=self.names[i], in_folder=True)
         finally:
             self.stop()
-        return str(self.folder), [*arts, folder_names(self.folder)]  # type: ignore[list-item]
+        names = folder_names(self.folder)
+        self._split_own([names])  # (every text of the read split, as the files' are)
+        return str(self.folder), [*arts, names]  # type: ignore[list-item]
 
     def _collect(self) -> tuple[list[_Sent], _Split]:
         call, self._call = self._call, None
