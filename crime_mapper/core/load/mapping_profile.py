@@ -13,6 +13,7 @@ import codecs
 import csv
 import json
 import os
+import re
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Optional, Union
@@ -280,11 +281,16 @@ def _check_text_setting(key: str, value: str) -> None:
         )
     if key == "encoding" and value.lower() not in ("", "auto"):
         try:  # (a NUL in the name: ValueError, "embedded null character", not LookupError)
-            codecs.lookup(value)
+            name = codecs.lookup(value).name
         except (LookupError, ValueError):
             raise ProfileError(
                 f"encoding {value!r:.40} is not a text encoding Python knows"
             ) from None
+        if not _PLAIN_CODEC.fullmatch(name):
+            raise ProfileError(
+                f"encoding {value!r:.40} is not a character set a records system writes (such "
+                "as utf-8, cp1252 or latin-1): it would rewrite cells as it reads them"
+            )
     if key == "crs" and value.lower() not in ("", "auto"):
         _check_crs(value)
     if key in _SHOWN_TEXTS and value.strip():
@@ -293,6 +299,14 @@ def _check_text_setting(key: str, value: str) -> None:
             raise ProfileError(f"{key} {value!r:.80} {problem}; write it in visible text")
 
 
+#: The codecs a profile may name (by codecs.lookup's name): character sets, one byte or
+#: code unit to a character and back. Why: Python also knows codecs that transform the
+#: text they read: "unicode_escape" read a backslash and "n" in a cell as a line break,
+#: "utf-7" read "+AGE-" as "a", "idna" and "punycode" rewrote or refused ordinary cells,
+#: "undefined" failed every read with "an unexpected error" (a hostile-input sweep).
+_PLAIN_CODEC = re.compile(
+    r"utf-(8|16|32)(-sig|-le|-be)?|ascii|iso8859-\d+|cp\d+|mac-[a-z]+|koi8-[a-z]+"
+)
 #: The profile's texts a release shows: the force names it publishes, the profile's name.
 _SHOWN_TEXTS = ("name", "reported_by", "falls_within")
 

@@ -244,7 +244,9 @@ class ReleaseRules:
     @classmethod
     def load(cls, path: PathLike) -> ReleaseRules:
         """Read a rules file; errors name the file and the problem."""
-        data = read_json_file(path, ReleaseRulesError, encoding="utf-8")
+        data = read_json_file(
+            path, ReleaseRulesError
+        )  # (a byte order mark allowed, as a profile's)
         try:
             return cls.from_dict(data)
         except ReleaseRulesError as exc:
