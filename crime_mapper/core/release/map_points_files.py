@@ -32,7 +32,13 @@ import numpy as np
 import pandas as pd
 
 from ..common.feedback import Feedback
-from ..common.layer_source import LAYERS_NAMED, split_layer_source
+from ..common.layer_source import (
+    LAYER_OPTION,
+    LAYERS_NAMED,
+    layer_of,
+    source_options,
+    split_layer_source,
+)
 from ..common.schema import REASONS
 from ..common.staging import staged_outputs
 from ..common.text_file import not_found, shown_line, shown_path
@@ -766,8 +772,21 @@ def _decode_texts(
 
 
 def read_map_points_file(path: PathLike) -> MapPoints:
-    """Map points from a .gpkg (table map_points, or layername= in the path) or a .csv."""
-    text, layer = split_layer_source(path)
+    """Map points from a .gpkg (table map_points, or layername= in the path) or a .csv.
+
+    A source's QGIS options other than one ``layername=`` (a second one, a ``subset=``
+    filter) are refused, not ignored: the points read would not be the ones the analyst
+    named (found by a hostile-input sweep: every point was read)."""
+    text, options = source_options(path)
+    unread = [o for o in options if not o.startswith(LAYER_OPTION)]
+    if unread or len(options) > 1:
+        what = f"'{shown_line(unread[0][:60])}'" if unread else "a second layername="
+        raise MapPointsInputError(
+            f"{shown_path(text)}: {what} is a layer option the map points reader does not "
+            "apply (it reads one whole layer, named by one layername=); export the points to "
+            "use to a layer of their own"
+        )
+    layer = layer_of(options)
     table = MAP_POINTS_TABLE if layer is None else layer
     if text.lower().endswith(".gpkg"):
         return read_map_points_gpkg(text, table)
