@@ -1,5 +1,6 @@
-"""A mapping profile names the character set of its extract, and a release rules file is
-JSON text: each is read as written or refused (found by a hostile-input sweep).
+"""A mapping profile names the character set of its extract and its force (in at most
+MAX_SHOWN_TEXT characters), and a release rules file is JSON text: each is read as written
+or refused (found by a hostile-input sweep).
 
 - A profile's ``encoding`` is a character set (utf-8, cp1252, latin-1...): Python's codecs
   that transform what they read ("unicode_escape" read a backslash and "n" in a cell as a
@@ -64,3 +65,18 @@ def test_a_rules_file_with_a_byte_order_mark_reads_as_without(tmp_path):
     DEFAULT_RULES.save(plain)
     marked.write_bytes(b"\xef\xbb\xbf" + plain.read_bytes())
     assert ReleaseRules.load(marked) == ReleaseRules.load(plain)
+
+
+@pytest.mark.parametrize("key", ["reported_by", "falls_within", "name"])
+def test_an_overlong_force_name_is_refused_by_name(tmp_path, key):
+    """A 10,000-character force name named the release's CSV, which failed with "File name
+    too long", blaming the output folder; the profile now says which setting."""
+    data = json.loads(PROFILE.read_text(encoding="utf-8"))
+    data[key] = "Leicestershire Police " * 500
+    path = tmp_path / "profile.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ProfileError, match=f"{key} is 11,000 characters long"):
+        MappingProfile.load(path)
+    data[key] = "Leicestershire Police"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert getattr(MappingProfile.load(path), key) == "Leicestershire Police"
