@@ -297,10 +297,10 @@ def _check_text_setting(key: str, value: str) -> None:
         problem = invisible_text_problem(value)
         if problem:  # (published as "Reported by"/"Falls within", or named in the audit)
             raise ProfileError(f"{key} {value!r:.80} {problem}; write it in visible text")
-        if len(value) > MAX_SHOWN_TEXT:  # (the release's file name is made from it)
+        if key in _FORCE_NAMES and len(value) > MAX_FORCE_NAME:  # (it names the release's files)
             raise ProfileError(
                 f"{key} is {len(value):,} characters long: a force's name is at most "
-                f"{MAX_SHOWN_TEXT} (it names the release's files, and is published)"
+                f"{MAX_FORCE_NAME} (it names the release's files, and is published)"
             )
 
 
@@ -314,9 +314,11 @@ _PLAIN_CODEC = re.compile(
 )
 #: The profile's texts a release shows: the force names it publishes, the profile's name.
 _SHOWN_TEXTS = ("name", "reported_by", "falls_within")
-#: Their longest. Why: a 10,000-character "reported_by" named the public CSV, and the
-#: release failed with "cannot write outputs in DIR: File name too long", blaming the folder.
-MAX_SHOWN_TEXT = 120
+#: The force names' longest. Why: a 10,000-character "reported_by" named the public CSV,
+#: and the release failed with "cannot write outputs in DIR: File name too long", blaming
+#: the output folder.
+_FORCE_NAMES = ("reported_by", "falls_within")
+MAX_FORCE_NAME = 120
 
 
 def _check_crs(value: str) -> None:
