@@ -25,6 +25,7 @@ NUMBER_PIECES = [
     "0001234", "1000", "999", "-", "--", ".", "..", ".5", ".05", "e", "E5", "x", "_", " ",
     ",", "[", "]", ":", '"', "\\", "\x00", "\n", "\n\n", "\u0661\u0662\u0663\u0664", "\u00b2",
     "+", "/", "1e5", "12345.0", "12345.5", "999.5", "999.4", "999.99999999999999999", "99.9",
+    "N", "y", "E01013615",
 ]  # fmt: skip
 
 
@@ -55,6 +56,25 @@ def test_numbers_reaching_1000_are_the_numbers_that_can(seed: int):
             if len(whole) >= 4 or (len(whole) == 3 and fraction):
                 wanted.append(m.group())
         assert scan.NUMBER_REACHING_1000.findall(text) == wanted, repr(text)
+
+
+# GRID_NUMBER as it reads (a lookbehind first), without and with an axis letter before it
+_PLAIN_GRID_NUMBERS = (
+    re.compile(r"(?<![\w.])\d{4,7}(?:\.\d+)?(?![\w]|\.\d)"),
+    re.compile(r"(?<=(?<![\w.])[EeNnXxYy])\d{4,7}(?:\.\d+)?(?![\w]|\.\d)"),
+)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_grid_numbers_are_those_with_and_without_an_axis_letter(seed: int):
+    """GRID_NUMBER (its first digit first, for speed) matches exactly what its plain form
+    matches, with no word character before the digits or a lone axis letter."""
+    rng = random.Random(seed)
+    for _ in range(200):
+        text = _numbers_text(rng)
+        apart = [(m.start(), m.group()) for p in _PLAIN_GRID_NUMBERS for m in p.finditer(text)]
+        together = [(m.start(), m.group()) for m in scan.GRID_NUMBER.finditer(text)]
+        assert together == sorted(apart), repr(text)
 
 
 def test_numbers_just_under_1000_still_give_the_metre_1000():
@@ -322,6 +342,8 @@ def _variants(test_world: dict) -> dict[str, tuple[str, str]]:
         # labels are far apart among the artifact's sorted strings): the body is scanned
         # because a label has a finding of the number scan (checks._silent_scripts)
         "pair across two plain labels": ('"labels":["', f'"labels":["Zz {x}","Ab {y}","'),
+        # (an axis letter on each number, "E457901 N308062": a pair as the spaced one is)
+        "pair with axis letters": ('"labels":["', f'"labels":["grid E{x} N{y}","'),
         # (the points' own positions are letters: a GeoJSON member planted beside them)
         "pair as third coordinates": (pos, f'"more":{{"coordinates":[[0,0,{x}],[0,0,{y}]]}},{pos}'),
         "pair in signed exponents": _in_counts(f"0e+{x},0E-{y},"),
@@ -402,7 +424,7 @@ def test_data_script_bodies_are_silent_on_a_clean_export(
     assert check_release(raw, gated_webmap, points).to_dict() == fast.to_dict()
 
 
-@pytest.mark.parametrize("variant", list(range(25)))
+@pytest.mark.parametrize("variant", list(range(26)))
 def test_raw_values_hidden_in_data_scripts_are_found_as_before(
     world: dict,
     gated_webmap: Path,
