@@ -1,10 +1,10 @@
 """A raw crime's easting and northing written with their axis letters on them ("E457901
 N308062", "e457901 n308062", "X457901 Y308062", rounded to 10 m "E457900 N308060") passed
-the leak gate in any public file: its grid scan took a number only where no letter stood
-before it, so only the spaced forms ("E 457901 N 308062") were refused. Each form, planted
-in a CSV cell, an HTML page and a JSON string, must now be refused as a raw pair, as its
-spaced form is, and codes of a letter and 8 digits (Output Area E00..., LSOA E01..., MSOA
-E02...) must stay no number.
+the leak gate in any public file: its grid and metre scans took a number only where no
+letter stood before it, so only the spaced forms ("E 457901 N 308062") were refused. Each
+form, planted in a CSV cell, an HTML page and a JSON string, must now be refused exactly as
+its spaced form is (the same findings), and codes of a letter and 8 digits (Output Area
+E00..., LSOA E01..., MSOA E02...) must stay no number.
 
 Real raw extract, map points and release (tests/support/leak_world), each output written
 to disk and gated.
@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from crime_mapper.core.gate.context import GateCheck
 from crime_mapper.core.gate.leak_gate import GateReport, check_release
 from tests.support.leak_world import copy_folder, failed, plant, raw_row, write_csv
 
@@ -75,6 +76,10 @@ def _gated(world: dict, clean_outputs: dict, kind: str, text: str, folder: Path)
     return check_release(world["raw"], output, world["points"])
 
 
+def _coordinates(report: GateReport) -> GateCheck:
+    return next(c for c in report.checks if c.name == "no_raw_coordinates")
+
+
 @pytest.mark.parametrize("kind, where", [
     ("csv cell", "public.csv"), ("html page", "index.html"), ("json string", "extra.json"),
 ])  # fmt: skip
@@ -88,9 +93,39 @@ def test_axis_letter_forms_are_refused_as_the_spaced_forms(
     apart = _gated(world, clean_outputs, kind, spaced(x, y), tmp_path / "apart")
     assert failed(apart) == {"no_raw_coordinates"}, apart.message()  # (as before)
     assert failed(glued) == {"no_raw_coordinates"}, glued.message()
+    assert _coordinates(glued) == _coordinates(apart)
     assert f"{where}: raw grid reference written as the pair" in glued.message()
     shutil.rmtree(tmp_path / "glued")
     shutil.rmtree(tmp_path / "apart")
+
+
+def test_the_metre_forms_are_found_to_the_metre_and_the_10_m_form_as_a_pair(
+    world: dict, clean_outputs: dict, tmp_path: Path
+):
+    """What the findings say (each the spaced form's, by the test above): a form to the
+    metre is a raw projected coordinate too; the 10 m form only a pair (as spaced)."""
+    x, y = _raw_metres(world)
+    metre = _gated(world, clean_outputs, "csv cell", f"e{x} n{y}", tmp_path / "metre")
+    assert f"raw projected coordinate ({x}, {y}) appears to the metre" in metre.message()
+    ten = f"E{round(x, -1)} N{round(y, -1)}"
+    tens = _gated(world, clean_outputs, "csv cell", ten, tmp_path / "ten")
+    assert f"pair {round(x, -1)} {round(y, -1)}" in tens.message()
+    assert "appears to the metre" not in tens.message()
+
+
+def test_axis_lettered_numbers_in_two_cells_are_refused_as_spaced_ones(world: dict, tmp_path: Path):
+    """An easting in one cell and its northing in another are no pair in one text; the
+    projected check finds both in the file, letters on them or not."""
+    x, y = _raw_metres(world)
+    glued = check_release(
+        world["raw"], _in_csv(world, tmp_path / "glued", [f"E{x}", f"N{y}"]), world["points"]
+    )
+    apart = check_release(
+        world["raw"], _in_csv(world, tmp_path / "apart", [f"E {x}", f"N {y}"]), world["points"]
+    )
+    assert failed(apart) == {"no_raw_coordinates"}, apart.message()
+    assert _coordinates(glued) == _coordinates(apart)
+    assert f"raw projected coordinate ({x}, {y}) appears to the metre" in glued.message()
 
 
 @pytest.mark.parametrize("kind", ["csv cell", "html page", "json string"])

@@ -34,12 +34,15 @@ def _numbers_text(rng: random.Random) -> str:
 
 
 def _reference_metres_in(segments: list[str], raw_metres: np.ndarray) -> list[np.ndarray]:
-    """checks._metres_in as it was: every scan.NUMBER match, from Match objects."""
+    """checks._metres_in as it was (every scan.NUMBER match, from Match objects), with every
+    number an axis letter is on too (scan.AXIS_NUMBER: "E457901")."""
     out = [np.zeros(0, dtype=np.int64)] * len(segments)
-    for i, found in scan.matches_by_segment(segments, scan.NUMBER).items():
-        values = np.array([float(m.group()) for m in found], dtype=np.float64)
-        metres = scan.metre_candidates(values)
-        out[i] = metres[scan.member(metres, raw_metres)]
+    for i, segment in enumerate(segments):
+        found = list(scan.NUMBER.finditer(segment)) + list(scan.AXIS_NUMBER.finditer(segment))
+        if found:
+            values = np.array([float(m.group()) for m in found], dtype=np.float64)
+            metres = scan.metre_candidates(values)
+            out[i] = metres[scan.member(metres, raw_metres)]
     return out
 
 
@@ -56,6 +59,19 @@ def test_numbers_reaching_1000_are_the_numbers_that_can(seed: int):
             if len(whole) >= 4 or (len(whole) == 3 and fraction):
                 wanted.append(m.group())
         assert scan.NUMBER_REACHING_1000.findall(text) == wanted, repr(text)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_metre_numbers_are_those_reaching_1000_and_those_with_an_axis_letter(seed: int):
+    """METRE_NUMBER, one scan, matches exactly what NUMBER_REACHING_1000 and AXIS_NUMBER
+    ("E457901") match, neither taking a place the other would have matched."""
+    rng = random.Random(seed)
+    for _ in range(200):
+        text = _numbers_text(rng)
+        apart = [(m.start(), m.group()) for m in scan.NUMBER_REACHING_1000.finditer(text)]
+        apart += [(m.start(), m.group()) for m in scan.AXIS_NUMBER.finditer(text)]
+        together = [(m.start(), m.group()) for m in scan.METRE_NUMBER.finditer(text)]
+        assert together == sorted(apart), repr(text)
 
 
 # GRID_NUMBER as it reads (a lookbehind first), without and with an axis letter before it
@@ -344,6 +360,7 @@ def _variants(test_world: dict) -> dict[str, tuple[str, str]]:
         "pair across two plain labels": ('"labels":["', f'"labels":["Zz {x}","Ab {y}","'),
         # (an axis letter on each number, "E457901 N308062": a pair as the spaced one is)
         "pair with axis letters": ('"labels":["', f'"labels":["grid E{x} N{y}","'),
+        "axis-lettered pair across two labels": ('"labels":["', f'"labels":["Zz x{x}","y{y}","'),
         # (the points' own positions are letters: a GeoJSON member planted beside them)
         "pair as third coordinates": (pos, f'"more":{{"coordinates":[[0,0,{x}],[0,0,{y}]]}},{pos}'),
         "pair in signed exponents": _in_counts(f"0e+{x},0E-{y},"),
@@ -424,7 +441,7 @@ def test_data_script_bodies_are_silent_on_a_clean_export(
     assert check_release(raw, gated_webmap, points).to_dict() == fast.to_dict()
 
 
-@pytest.mark.parametrize("variant", list(range(26)))
+@pytest.mark.parametrize("variant", list(range(27)))
 def test_raw_values_hidden_in_data_scripts_are_found_as_before(
     world: dict,
     gated_webmap: Path,

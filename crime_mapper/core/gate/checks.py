@@ -930,9 +930,10 @@ def _metres_in(segments: list[str], raw_metres: np.ndarray) -> list[np.ndarray]:
 
 def _metres_in_direct(segments: list[str], raw_metres: np.ndarray) -> list[np.ndarray]:
     """Only numbers of 4+ digits before the point, or 3 and a fraction, can give 1000 or
-    more, the least a metre candidate is (scan.NUMBER_REACHING_1000)."""
+    more, the least a metre candidate is (scan.METRE_NUMBER: scan.NUMBER_REACHING_1000, and
+    the numbers with an axis letter on them)."""
     out = [np.zeros(0, dtype=np.int64)] * len(segments)
-    for i, found in scan.strings_by_segment(segments, scan.NUMBER_REACHING_1000).items():
+    for i, found in scan.strings_by_segment(segments, scan.METRE_NUMBER).items():
         values = np.fromiter(map(float, found), np.float64, len(found))
         metres = scan.metre_candidates(values)
         out[i] = metres[scan.member(metres, raw_metres)]

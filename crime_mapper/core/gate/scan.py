@@ -483,14 +483,24 @@ NUMBER_REACHING_1000 = re.compile(r"(?<![\w.])-?(?:\d{4,}(?:\.\d+)?|\d{3}\.\d+)(
 # (E01013615, E02002345) is a letter and 8 digits, never a number. A match is the digits
 # alone. (No JSON token outside a string starts with such a letter and a digit, so the
 # data-script proofs in checks hold.)
-# A pattern that takes a number with or without its axis letter (GRID_NUMBER) starts with
-# the number's first digit and looks back from there: one that starts with a character
-# class is searched for that character in C, where one that starts with a choice of
-# lookbehinds is tried at every character. Over the 118 MB of a national summaries folder's
-# pages GRID_NUMBER takes 1.1 s CPU (1.9 s without axis letters and lookbehind first, as it
-# was; 5.0 s with a choice of lookbehinds first).
+AXIS_NUMBER = re.compile(r"(?<=(?<![\w.])[EeNnXxYy])\d{4,7}(?:\.\d+)?(?![\w.]|\.\d)")
+# A pattern that takes a number with or without its axis letter (GRID_NUMBER, METRE_NUMBER)
+# starts with the number's first digit (or sign) and looks back from there: one that starts
+# with a character class is searched for that character in C, where one that starts with a
+# choice of lookbehinds is tried at every character. Over the 118 MB of a national summaries
+# folder's pages GRID_NUMBER takes 1.1 s CPU (1.9 s without axis letters and lookbehind
+# first, as it was; 5.0 s with a choice of lookbehinds first), METRE_NUMBER 1.7 s
+# (NUMBER_REACHING_1000: 2.9 s).
 _DIGIT_ALONE = r"(?<![\w.]\d)"  # (after a digit: no word character or '.' before it)
 _DIGIT_AFTER_AXIS = r"(?<=(?<![\w.])[EeNnXxYy]\d)"  # (after a digit: a lone axis letter)
+# NUMBER_REACHING_1000's matches and AXIS_NUMBER's, in one scan (tests/test_gate_webmap_scale.py
+# compares them): the numbers the projected check reads as metres from text.
+METRE_NUMBER = re.compile(
+    r"[-\d](?:(?<=-)(?<![\w.]-)(?:\d{4,}(?:\.\d+)?|\d{3}\.\d+)"  # -1234, -999.5
+    rf"|(?<=\d){_DIGIT_ALONE}(?:\d{{3,}}(?:\.\d+)?|\d{{2}}\.\d+)"  # 1234, 999.5
+    rf"|{_DIGIT_AFTER_AXIS}\d{{3,6}}(?:\.\d+)?)"  # E457901
+    r"(?![\w.]|\.\d)"
+)
 INTEGER_TOKEN = re.compile(r"(?<![\w.])\d{8,14}(?![\w.]|\.\d)")
 HEX_TOKEN = re.compile(
     r"(?<![0-9A-Za-z])(?:[0-9A-Fa-f]{64}|[0-9A-Fa-f]{40}|[0-9A-Fa-f]{32})"
@@ -499,8 +509,10 @@ HEX_TOKEN = re.compile(
 
 
 def metre_numbers(text: str, low: float = 1000.0, high: float = 1_400_000.0) -> np.ndarray:
-    """Whole metres (floor and nearest) of every number in [low, high] in ``text``."""
-    values = np.array([float(m) for m in NUMBER.findall(text)], dtype=np.float64)
+    """Whole metres (floor and nearest) of every number in [low, high] in ``text``, with an
+    axis letter on it or not (AXIS_NUMBER)."""
+    found = NUMBER.findall(text) + AXIS_NUMBER.findall(text)
+    values = np.array([float(m) for m in found], dtype=np.float64)
     return metre_candidates(values, low, high)
 
 
