@@ -54,7 +54,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Callable, Optional, Union
 
-from .text_file import shown_path
+from .text_file import resolved_path, shown_path
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -195,15 +195,16 @@ def _checked_journal(stage: Path) -> dict:
     path = stage / JOURNAL
     try:
         journal = json.loads(path.read_text(encoding="utf-8"))
-        stages = {Path(s).resolve() for s in journal["stages"]}
+        # (resolved_path: a loop of links listed there is an OSError, not a RuntimeError)
+        stages = {resolved_path(s) for s in journal["stages"]}
         for move in journal["moves"]:
             staged, final = Path(move["staged"]), Path(move["final"])
-            home = staged.parent.resolve()
+            home = resolved_path(staged.parent)
             aside = move.get("aside")
             if not (
                 home in stages
                 and home.name.startswith(STAGE_PREFIX)
-                and home.parent == final.parent.resolve()
+                and home.parent == resolved_path(final.parent)
                 and staged.name == final.name
                 and (not aside or Path(aside) == staged.parent / _ASIDE / final.name)
             ):

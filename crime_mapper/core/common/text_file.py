@@ -9,11 +9,12 @@ the open, with an OSError the callers already turn into their message naming the
 folder is left to the open, whose own error ("Is a directory") the callers already report.
 
 The same words say what is wrong with an input path before anything opens it
-(:func:`path_problem`, for every Processing file and folder input), and :func:`shown_path`
-shows such a path in a message. :func:`shown_text` shows a whole message as it leaves for a
-terminal or a log (the command line's output, Processing's feedback and errors, the dock's
-message bar and the message log each pass one such gate), and :func:`shown_line` one line
-of a list. No QGIS, no pandas.
+(:func:`path_problem`, for every Processing file and folder input; :func:`resolved_path`
+where a path's links are followed, a loop of them refused in the same words), and
+:func:`shown_path` shows such a path in a message. :func:`shown_text` shows a whole message
+as it leaves for a terminal or a log (the command line's output, Processing's feedback and
+errors, the dock's message bar and the message log each pass one such gate), and
+:func:`shown_line` one line of a list. No QGIS, no pandas.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ PathLike = Union[str, "os.PathLike[str]"]
 __all__ = [
     "NotAFile",
     "NOT_FOUND",
+    "UnresolvablePath",
     "check_file",
     "invisible_text_problem",
     "not_found",
@@ -37,6 +39,7 @@ __all__ = [
     "path_problem",
     "read_bytes_file",
     "read_text_file",
+    "resolved_path",
     "shown_line",
     "shown_path",
     "shown_text",
@@ -206,13 +209,49 @@ def path_problem(path: PathLike, wanted: str = "file") -> Optional[str]:
     return None
 
 
+class UnresolvablePath(OSError):
+    """A path the system cannot follow to a real place: a loop of symbolic links (a link to
+    a link back to the first: ELOOP). An OSError naming the path, so every caller that
+    reports file errors reports this one; its text is :func:`path_problem`'s ("PATH cannot
+    be used (Too many levels of symbolic links)")."""
+
+    def __str__(self) -> str:
+        return f"{shown_path(self.filename)} cannot be used ({self.strerror})"
+
+
+def resolved_path(path: PathLike) -> Path:
+    """``Path(path).resolve()`` (links followed; a path not there yet is fine), or
+    UnresolvablePath when the system cannot follow it (a loop of symbolic links), on every
+    Python.
+
+    Why: Python 3.12 and before raise RuntimeError("Symlink loop from ...") there, which no
+    caller expected: an output folder given as such a loop crashed ``release`` and
+    ``anonymise`` with a traceback (the salt's place is checked against it), and the
+    dock's problem list with them. Python 3.13 raises nothing and gives the loop back
+    unresolved, so the stat after it says the same on every version."""
+    text = os.fsdecode(path)
+    try:
+        real = Path(text).resolve()
+    except RuntimeError as exc:  # (a loop, on Python 3.12 and before)
+        raise UnresolvablePath(errno.ELOOP, os.strerror(errno.ELOOP), text) from exc
+    except OSError as exc:
+        raise UnresolvablePath(exc.errno, exc.strerror or str(exc), text) from exc
+    try:
+        os.stat(real)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise UnresolvablePath(exc.errno, exc.strerror, text) from exc
+    return real
+
+
 def output_problem(path: PathLike, wanted: str = "file") -> Optional[str]:
     """What is wrong with ``path`` as an output ``wanted`` ("file" or "folder") that no
     write can fix, in :func:`path_problem`'s words, else None: "path holds a NUL
     character", "name is too long for this system (File name too long)" (a name in the
     path longer than its file system takes, the folders above it made yet or not), "is a
-    folder, not a file", "is a file, not a folder". Whether its folder can be written is
-    left to the write, which says so naming the output.
+    folder, not a file", "is a file, not a folder", "cannot be used (Too many levels of
+    symbolic links)" (a loop of links). Whether its folder can be written is left to the
+    write, which says so naming the output.
 
     Why: an output with a NUL failed the run as "embedded null byte", and a 300-character
     name only when the finished files were staged, as a raw "[Errno 36]" naming the staging
@@ -228,6 +267,8 @@ def output_problem(path: PathLike, wanted: str = "file") -> Optional[str]:
     except OSError as exc:
         if exc.errno == errno.ENAMETOOLONG:
             return too_long
+        if exc.errno == errno.ELOOP:  # (a loop of symbolic links: path_problem's words)
+            return f"cannot be used ({exc.strerror})"
         return too_long if exc.errno == errno.ENOENT and _name_too_long(text) else None
     if wanted == "file" and stat.S_ISDIR(mode):
         return "is a folder, not a file"

@@ -26,7 +26,13 @@ from typing import Any, Optional, Union
 from ..common.input_files import holding_message, input_holding_output
 from ..common.json_file import strict_json
 from ..common.layer_source import gpkg_layer_problem, join_layer_source, split_layer_source
-from ..common.text_file import invisible_text_problem, not_found, read_text_file, shown_path
+from ..common.text_file import (
+    invisible_text_problem,
+    not_found,
+    output_problem,
+    read_text_file,
+    shown_path,
+)
 from ..common.vocabulary import MONTH_RE
 from ..hotspots.hexgrid import HotspotInputError, refuse_below_smallest
 from ..release.release_limits import check_max_distance, inside_folder
@@ -388,12 +394,7 @@ class ReleaseConfig:
         except ConfigError as exc:
             found["release"].append(str(exc))
             return found
-        if not self.output:
-            found["release"].append("No output folder is given (release.output).")
-        else:
-            out = self.output_dir(month)
-            if _exists(out) and not out.is_dir():
-                found["release"].append(f"The output folder is a file: {shown_path(out)}")
+        found["release"].extend(self._output_problems(month))
         load = found["load"]
         if not self.inputs:
             load.append("No extract is given (load.inputs).")
@@ -426,7 +427,7 @@ class ReleaseConfig:
             anonymise.append("No salt file is given (anonymise.salt_file).")
         elif not _is_file(self.path(self.salt_file, month)):
             anonymise.append(not_found("Salt file", self.path(self.salt_file, month)))
-        elif self.output and inside_folder(
+        elif not found["release"] and inside_folder(
             self.path(self.salt_file, month), self.output_dir(month)
         ):
             anonymise.append(  # (found by the manifest only after every step had written)
@@ -461,6 +462,21 @@ class ReleaseConfig:
                     f"Neighbourhood file not found ({key}): {self.path(hoods[key], month)}"
                 )
         return found
+
+    def _output_problems(self, month: str) -> list[str]:
+        """What is wrong with the output folder for ``month`` before anything is written.
+        A loop of symbolic links is named by its key (core.common.text_file.output_problem):
+        it crashed the salt's check below as a traceback (RuntimeError: Symlink loop), and
+        the salt's place in it cannot be checked."""
+        if not self.output:
+            return ["No output folder is given (release.output)."]
+        out = self.output_dir(month)
+        if _exists(out) and not out.is_dir():
+            return [f"The output folder is a file: {shown_path(out)}"]
+        problem = output_problem(out, "folder")
+        return (
+            [f"The output folder {shown_path(out)} {problem} (release.output)."] if problem else []
+        )
 
     def _hexagon_problems(self) -> list[str]:
         """The hexagon map points' size against what the run refuses, named by its key.

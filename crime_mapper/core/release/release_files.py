@@ -30,7 +30,14 @@ import pandas as pd
 
 from ..common.layer_source import split_layer_source
 from ..common.staging import file_sha256
-from ..common.text_file import NOT_FOUND, not_found, path_problem, shown_line, shown_path
+from ..common.text_file import (
+    NOT_FOUND,
+    UnresolvablePath,
+    not_found,
+    path_problem,
+    shown_line,
+    shown_path,
+)
 from .map_points_files import MAP_POINTS_TABLE
 from .release_limits import ReleaseInputError, inside_folder
 
@@ -88,6 +95,16 @@ def create_salt_file(path: PathLike) -> Path:
     return path
 
 
+def _salt_inside(salt: Path, folder: Path) -> bool:
+    """inside_folder(salt, folder); an output folder the system cannot follow (a loop of
+    symbolic links) is refused naming it, as no salt's place in it can be checked and no
+    release written there. Why: it escaped ``anonymise --out`` as a traceback."""
+    try:
+        return inside_folder(salt, folder)
+    except UnresolvablePath as exc:
+        raise ReleaseInputError(f"The output folder {exc}") from exc
+
+
 # A UTF-8 byte-order mark: what an editor (Notepad) may put before the text on a re-save.
 _UTF8_BOM = b"\xef\xbb\xbf"
 # Byte-order marks of UTF-16 and UTF-32 (UTF-32 LE's begins with UTF-16 LE's).
@@ -141,7 +158,7 @@ def read_salt(salt_file: Optional[PathLike], output_dirs: Sequence[PathLike] = (
     if problem:  # (a FIFO or a device was called missing: it is there, and no salt)
         raise ReleaseInputError(f"The salt file {name} {problem}")
     for folder in output_dirs:
-        if inside_folder(path, Path(folder)):
+        if _salt_inside(path, Path(folder)):
             raise ReleaseInputError(
                 f"The salt file {name} is inside the output folder {shown_path(folder)}: it "
                 "would be published with the release. Keep the salt outside every output folder."

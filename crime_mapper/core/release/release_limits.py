@@ -12,18 +12,19 @@ import math
 from pathlib import Path
 from typing import Any
 
+from ..common.text_file import resolved_path
+
 
 class ReleaseInputError(ValueError):
     """An input of the release cannot be used; raised before any output is touched."""
 
 
 def inside_folder(path: Path, folder: Path) -> bool:
-    """Whether ``path`` is ``folder`` or lies under it, as the file system resolves them."""
-    try:
-        path = path.resolve()
-        folder = folder.resolve()
-    except OSError:
-        return False
+    """Whether ``path`` is ``folder`` or lies under it, as the file system resolves them.
+    core.common.text_file.UnresolvablePath (an OSError naming the path) when either is a
+    loop of symbolic links: where it leads cannot be told, so neither can the answer."""
+    path = resolved_path(path)
+    folder = resolved_path(folder)
     return path == folder or folder in path.parents
 
 
