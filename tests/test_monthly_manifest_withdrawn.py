@@ -22,16 +22,17 @@ from crime_mapper.core.monthly.release import (
     MonthlyReleaseError,
     cancelled_text,
     run_monthly_release,
-    withdraw_stale_manifest,
+    take_manifest,
 )
 from crime_mapper.core.release.release_files import sha256_file
 from tests.support.monthly_config import MONTH, break_anonymise, folder_files, quick_config
 
 
-def _run(config, feedback=None):
+def _run(config, feedback=None, **options):
     from crime_mapper.qgis_bridge.monthly_release import QgisStepRunners
 
-    return run_monthly_release(config, MONTH, runners=QgisStepRunners(), feedback=feedback)
+    runners = QgisStepRunners()
+    return run_monthly_release(config, MONTH, runners=runners, feedback=feedback, **options)
 
 
 def _fewer_crimes(config, tmp_path: Path) -> None:
@@ -84,6 +85,25 @@ def test_a_failure_whose_finished_steps_wrote_the_same_bytes_keeps_the_manifest(
     assert folder_files(out) == before and _vouches_for_every_file(out)
 
 
+def test_a_step_run_on_its_own_that_replaced_files_withdraws_the_manifest(tmp_path):
+    """The dock's "Run this step": a run of the load alone writes no manifest (the whole
+    release does), and the earlier one stayed beside the load's new files. It goes back
+    only when the step wrote the bytes it lists."""
+    config = quick_config(tmp_path)
+    out = config.output_dir(MONTH)
+    _run(config)
+    before = folder_files(out)
+    _run(config, steps=("load",))  # (the same extract: the same bytes)
+    assert folder_files(out) == before and _vouches_for_every_file(out)
+    _fewer_crimes(config, tmp_path)
+    _run(config, steps=("load",))
+    assert not (out / MANIFEST_NAME).exists()
+    assert (
+        folder_files(out)["internal/validation_report.json"]
+        != before["internal/validation_report.json"]
+    )
+
+
 def test_a_cancel_after_the_load_replaced_its_files_withdraws_the_manifest(tmp_path):
     config = quick_config(tmp_path)
     out = config.output_dir(MONTH)
@@ -104,13 +124,23 @@ def test_a_cancel_after_the_load_replaced_its_files_withdraws_the_manifest(tmp_p
 
 
 def test_only_a_manifest_this_tool_can_read_is_judged(tmp_path):
+    """Taken out as a run starts, a manifest goes back as it was (bytes, mode, time) unless
+    it lists a file that is gone; one this tool cannot read vouches for nothing."""
     manifest = tmp_path / MANIFEST_NAME
-    assert not withdraw_stale_manifest(manifest)  # none
+    assert take_manifest(manifest) is None  # none
     for text in ("{not json", "[]", '{"steps": 3}', '{"steps": [{"outputs": [7, {"name": 1}]}]}'):
         manifest.write_text(text, encoding="utf-8")
-        assert not withdraw_stale_manifest(manifest) and manifest.exists(), text
+        os.chmod(manifest, 0o640)
+        before = os.stat(manifest)
+        held = take_manifest(manifest)
+        assert held is not None and not manifest.exists(), text
+        assert not held.put_back() and manifest.read_text(encoding="utf-8") == text
+        after = os.stat(manifest)
+        assert (after.st_mode, after.st_mtime_ns) == (before.st_mode, before.st_mtime_ns)
     manifest.write_text('{"steps": [{"outputs": [{"name": "gone.csv"}]}]}', encoding="utf-8")
-    assert withdraw_stale_manifest(manifest) and not manifest.exists()
+    held = take_manifest(manifest)
+    assert held is not None and held.put_back() and not manifest.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # (nothing left beside it)
     assert monthly.MANIFEST_WITHDRAWN.startswith("The month's earlier manifest.json")
 
 

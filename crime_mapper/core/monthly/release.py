@@ -18,8 +18,11 @@ outputs of earlier steps, and of earlier releases, stay as they were. The manife
 (``manifest.json`` at the top of the release folder) is written last, only for a release
 whose every step ran: it covers every step's inputs and outputs with SHA-256, the settings,
 the software versions and every leak-gate result, and holds no wall-clock time or folder, so
-the same release gives the same manifest bytes. A run that fails after some steps replaced
-files an earlier manifest lists removes that manifest (:func:`withdraw_stale_manifest`).
+the same release gives the same manifest bytes. An earlier manifest is taken out of the
+folder before the first step runs (:func:`take_manifest`) and put back when the run ends
+without a new one only if every file it lists is still the one it describes, so whatever
+stops a run (a failure, a cancel, Ctrl-C, SIGTERM, a killed process) no manifest vouches for
+files that changed.
 """
 
 from __future__ import annotations
@@ -29,14 +32,16 @@ import dataclasses
 import json
 import os
 import platform
+import stat
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Optional, Union
 
 from ..common import cpu_share
 from ..common.feedback import Cancelled, CancelOnly, Feedback, ScaledFeedback
-from ..common.staging import write_text_atomic
+from ..common.staging import complete_pending, write_text_atomic
 from ..common.text_file import shown_line
 from .config import ConfigError, ReleaseConfig, validate_month
 
@@ -585,16 +590,13 @@ def run_monthly_release(
     outputs.planned = tuple(steps)
     outputs.cpu_since = cpu_share.mark()
     notify = on_step or (lambda _step, _state: None)
+    held = take_manifest(outputs.manifest)
     try:
         with _one_parse_of_release_csv(config, steps):
             _run_steps(config, month, outputs, runners, feedback, steps, notify)
-    except (Cancelled, MonthlyReleaseError) as exc:
-        failure: BaseException = exc
-        try:  # (a cancel between steps) no thread is left writing the load's files
-            _settle_load(outputs, notify)
-        except (Cancelled, MonthlyReleaseError) as load_failure:
-            failure = load_failure  # the load's failure came first
-        withdrawn = withdraw_stale_manifest(outputs.manifest)
+    except BaseException as exc:  # (Ctrl-C and SIGTERM too: see take_manifest)
+        failure = _settled_failure(exc, outputs, notify)
+        withdrawn = _put_back(held)
         if withdrawn and isinstance(failure, MonthlyReleaseError):
             failure.add_action(MANIFEST_WITHDRAWN)
         setattr(failure, WITHDRAWN, withdrawn)  # noqa: B010 - (cancelled_text says it)
@@ -604,6 +606,8 @@ def run_monthly_release(
         if failure is exc:
             raise
         raise failure from exc
+    else:
+        _put_back(held)  # (steps run on their own: the whole release writes no manifest)
     finally:
         with contextlib.suppress(BaseException):  # (an interrupt) no thread left behind
             _settle_load(outputs, lambda _step, _state: None)
@@ -614,50 +618,171 @@ def run_monthly_release(
     return outputs
 
 
-#: On a MonthlyReleaseError or Cancelled raised by run_monthly_release: whether the month's
-#: earlier manifest was removed (withdraw_stale_manifest)
+def _settled_failure(
+    exc: BaseException, outputs: MonthlyOutputs, notify: Callable[[str, str], None]
+) -> BaseException:
+    """What a run stopped by ``exc`` reports, once no thread is left writing the load's
+    files (what the folder holds is then final): the load's own failure when it came first.
+    An interrupt (Ctrl-C, SIGTERM) or an unforeseen error stays what it was."""
+    ordinary = isinstance(exc, (Cancelled, MonthlyReleaseError))
+    try:
+        _settle_load(outputs, notify if ordinary else lambda _step, _state: None)
+    except (Cancelled, MonthlyReleaseError) as load_failure:
+        return load_failure if ordinary else exc
+    return exc
+
+
+#: On what run_monthly_release raises: whether the month's earlier manifest stays removed
+#: (HeldManifest.put_back)
 WITHDRAWN = "manifest_withdrawn"
+
+
+def _finished_steps(exc: BaseException) -> list[str]:
+    """The steps of the stopped run that finished (their files committed) before ``exc``."""
+    outputs = getattr(exc, PARTIAL_OUTPUTS, None)
+    planned = getattr(outputs, "planned", ()) or ()
+    steps = getattr(outputs, "steps", [])
+    return [r.name for r in steps if r.name in planned and r.status == "done"]
+
+
+def _their_files(finished: list[str]) -> str:
+    """What the steps that finished left, in the words cancelled_text and interrupted_text
+    share ("the load, check steps finished before it, and their new files are in place")."""
+    many = len(finished) > 1
+    return (
+        f"the {', '.join(finished)} step{'s' if many else ''} finished before it, and "
+        f"{'their' if many else 'its'} new files are in place"
+    )
 
 
 def cancelled_text(exc: BaseException) -> str:
     """What a cancelled run left, for the user: the step under way changed nothing, but the
     steps that finished before it committed their files (each step is all or nothing)."""
-    outputs = getattr(exc, PARTIAL_OUTPUTS, None)
-    planned = getattr(outputs, "planned", ()) or ()
-    steps = getattr(outputs, "steps", [])
-    finished = [r.name for r in steps if r.name in planned and r.status == "done"]
+    finished = _finished_steps(exc)
     if not finished:
         return "Cancelled: nothing was changed."
-    text = (
-        f"Cancelled: the step under way changed nothing; the {', '.join(finished)} "
-        f"step{'s' if len(finished) > 1 else ''} finished before it, and "
-        f"{'their' if len(finished) > 1 else 'its'} new files are in place."
-    )
+    text = f"Cancelled: the step under way changed nothing; {_their_files(finished)}."
+    return f"{text} {MANIFEST_WITHDRAWN}" if getattr(exc, WITHDRAWN, False) else text
+
+
+def interrupted_text(exc: BaseException, how: str) -> str:
+    """What a run stopped by a signal left (``how``: "Interrupted (Ctrl-C)"), for the
+    command line. Unlike a cancel, a signal may come as a step moves its files into place
+    (those moves are then completed, so the step's files are all new or all old): only what
+    finished is said, and whether the earlier manifest was removed."""
+    finished = _finished_steps(exc)
+    if not finished:
+        text = f"{how} before any step finished."
+    else:
+        text = f"{how}: the step under way was stopped; {_their_files(finished)}."
     return f"{text} {MANIFEST_WITHDRAWN}" if getattr(exc, WITHDRAWN, False) else text
 
 
 MANIFEST_WITHDRAWN = (
-    f"The month's earlier {MANIFEST_NAME} was removed: the steps that finished replaced "
-    "files it vouched for, so the folder is no longer that release. Run the release again "
-    "(or the failed step and those after it) to make a whole one."
+    f"The month's earlier {MANIFEST_NAME} was removed: files it vouched for were replaced "
+    "by this run, so the folder is no longer that release. Run the release again (or the "
+    "failed step and those after it) to make a whole one."
 )
 
 
-def withdraw_stale_manifest(manifest: Path) -> bool:
-    """Remove the month's manifest when a file it lists was replaced or removed since it was
-    written; return whether it was removed.
+@dataclass(frozen=True)
+class HeldManifest:
+    """The month's manifest as a run found it, out of the folder while the run's steps work
+    (:func:`take_manifest`): its bytes, permissions and time, to be put back as they were."""
 
-    Why: each step commits its own files (all or nothing), so a run that fails or is
-    cancelled after its first steps leaves their new files beside the later steps' old
-    ones. The earlier run's manifest then vouched, by SHA-256, for files that had changed:
-    an audit record that no longer held. Only files newer than the manifest (committed
-    after it, on the same file system's clock) are read again."""
+    path: Path
+    data: bytes
+    written: int  # st_mtime_ns: a listed file no newer is as the manifest describes it
+    mode: int
+
+    def put_back(self) -> bool:
+        """Put the manifest back unless a file it lists is no longer the file it describes
+        (replaced, removed), or a manifest is in its place (this run's own); return whether
+        it stays withdrawn. Call it once the run's work has stopped (no thread or child
+        left to commit). Only files newer than the manifest (committed after it, on the
+        same file system's clock) are read again. A manifest that cannot be written back
+        stays withdrawn: no manifest is what the folder may hold, a stale one never."""
+        if os.path.lexists(self.path):
+            return False
+        try:
+            if _lists_changed_files(self.data, self.path.parent, self.written):
+                return True
+            _write_back(self)
+        except OSError:
+            return True
+        return False
+
+
+def take_manifest(manifest: Path) -> Optional[HeldManifest]:
+    """Take the month's manifest out of its folder before the run's first step, its bytes
+    kept here (None: there is none, or no regular file is there).
+
+    Why: each step commits its own files (all or nothing), so from a step's first commit
+    until the run's end the earlier manifest vouched, by SHA-256, for files that had changed.
+    A failure or a cancel removed it at the end, but a run stopped by Ctrl-C or SIGTERM (or
+    killed) left it in place, and a step run on its own (the dock) replaced its files and
+    left it too. Out of the folder from the start, no moment exists where it sits beside
+    files it does not describe; a run that ends without writing a new one puts it back once
+    it is shown to hold (:meth:`HeldManifest.put_back`), so a run that changed nothing
+    keeps it. A process killed outright (SIGKILL, a power cut) before then leaves no
+    manifest even if it changed nothing: the release run again writes the same one."""
     try:
-        written = os.stat(manifest).st_mtime_ns
-        data = json.loads(manifest.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False  # (none, or not one this tool can read: nothing vouched for here)
-    steps = data.get("steps") if isinstance(data, dict) else None
+        info = os.stat(manifest)
+        if not stat.S_ISREG(info.st_mode):
+            return None  # (a folder, a FIFO: no manifest of this tool's, left as it is)
+        held = HeldManifest(manifest, manifest.read_bytes(), info.st_mtime_ns, info.st_mode)
+    except OSError:
+        return None
+    try:
+        os.unlink(manifest)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise MonthlyReleaseError(
+            "check",
+            f"the month's earlier {MANIFEST_NAME} in {shown_line(manifest.parent)} cannot be "
+            f"taken out while the release runs: {exc.strerror or exc}",
+            "make the release folder writable, then run the release again",
+        ) from exc
+    return held
+
+
+def _put_back(held: Optional[HeldManifest]) -> bool:
+    """HeldManifest.put_back, for a run that found none too (nothing withdrawn)."""
+    return held.put_back() if held is not None else False
+
+
+def _write_back(held: HeldManifest) -> None:
+    """The held manifest in place again, as it was (bytes, permissions, time): written
+    beside it under a name complete_pending removes should the process die here
+    (``.manifest.json.XXXXXXXX.tmp``), then renamed. Not through Staging: its commit asks
+    the dock's question (ask_before_commits), and a Cancel already pressed kept out a
+    manifest that holds."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{held.path.name}.", suffix=".tmp", dir=held.path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(held.data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, stat.S_IMODE(held.mode))
+        os.utime(tmp, ns=(held.written, held.written))
+        os.replace(tmp, held.path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _lists_changed_files(data: bytes, folder: Path, written: int) -> bool:
+    """Whether the manifest ``data`` (of ``folder``, written at ``written``) lists a file
+    that was replaced or removed since. A commit whose moves a signal stopped half way is
+    completed first (core.common.staging.complete_pending, as the next reader would), so
+    the answer is about the files the folder will hold."""
+    try:
+        parsed = json.loads(data)
+    except (ValueError, RecursionError):
+        return False  # (not one this tool can read: nothing vouched for here)
+    steps = parsed.get("steps") if isinstance(parsed, dict) else None
     entries = [
         entry
         for step in (steps if isinstance(steps, list) else [])
@@ -665,11 +790,23 @@ def withdraw_stale_manifest(manifest: Path) -> bool:
         for entry in step["outputs"]
         if isinstance(entry, dict) and isinstance(entry.get("name"), str) and entry["name"]
     ]
-    if any(_no_longer(manifest.parent / e["name"], e, written) for e in entries):
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(manifest)
-        return True
-    return False
+    for sub in _folders_holding([entry["name"] for entry in entries]):
+        complete_pending(folder / sub)
+    return any(_no_longer(folder / e["name"], e, written) for e in entries)
+
+
+def _folders_holding(names: list[str]) -> set[str]:
+    """The folders of the release folder ("" itself) that hold the files ``names``, and
+    those above them: where a commit of theirs is staged. A name that leaves the folder
+    ("..", absolute) adds none: nothing outside it is the release's to complete."""
+    found = {""}
+    for name in names:
+        path = PurePosixPath(name)
+        parents = path.parts[:-1]
+        if path.is_absolute() or ".." in parents:
+            continue
+        found.update("/".join(parents[:end]) for end in range(1, len(parents) + 1))
+    return found
 
 
 def _no_longer(path: Path, entry: dict, written: int) -> bool:
@@ -679,10 +816,10 @@ def _no_longer(path: Path, entry: dict, written: int) -> bool:
     from ..release.release_files import sha256_file
 
     try:
-        stat = os.stat(path)
-        if stat.st_mtime_ns <= written:
+        info = os.stat(path)
+        if info.st_mtime_ns <= written:
             return False
-        return stat.st_size != entry.get("bytes") or sha256_file(path) != entry.get("sha256")
+        return info.st_size != entry.get("bytes") or sha256_file(path) != entry.get("sha256")
     except OSError:
         return True  # (removed, or replaced by a folder)
 
@@ -1459,8 +1596,8 @@ def _file(
 
 
 def _identity(path: Path) -> tuple:
-    stat = os.stat(path)
-    return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    info = os.stat(path)
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
 
 
 #: how many files :func:`hashed_now` hashes between two checks of the run's cancel
