@@ -62,7 +62,9 @@ import json
 import math
 import os
 import re
+import signal
 import sys
+import traceback
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -109,6 +111,7 @@ exit codes (details in each COMMAND --help):
   1  done, but an input file could not be used (or counts do not reconcile)
   2  nothing was done: bad input, arguments or output folder
   3  the leak gate failed (anonymise: nothing written; check-release: release unsafe)
+  130, 143  stopped by Ctrl-C (SIGINT) or SIGTERM (said in one line, no traceback)
 """
 
 MAP_POINTS_EXIT_HELP = """\
@@ -740,6 +743,8 @@ exit codes:
      which step, why and what to do). The failed step changed nothing; the steps before it
      kept their new files, and a manifest that no longer describes the folder is removed
   3  the leak gate stopped the release: nothing was published
+  130, 143  stopped by Ctrl-C (SIGINT) or SIGTERM: the steps that finished kept their new
+     files, and a manifest that no longer describes the folder is removed, as for 2
 """
 
 
@@ -1275,11 +1280,55 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         _refuse_blank(parser, args)
         return handler(args)
+    except KeyboardInterrupt as exc:  # (Ctrl-C, or SIGTERM: Terminated)
+        code = _interrupted(exc)
+        _let_go_of_frames(exc)
+        return code
     except Exception as exc:  # noqa: BLE001 - classified; anything else is raised again
         code = _exit_code(exc)
         if code is None:
             raise
         return code
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the command is, as Ctrl-C raises KeyboardInterrupt: the command
+    stops the same orderly way (its staged files removed, its forked children stopped, a
+    release's manifest put back only if it still holds) and says so in one line. Only a
+    command's own process turns SIGTERM into this (run_as_command), never a QGIS session."""
+
+
+def _raise_terminated(_signum: int, _frame: object) -> None:
+    raise Terminated()
+
+
+def _interrupted(exc: KeyboardInterrupt) -> int:
+    """Report a command stopped by Ctrl-C or SIGTERM on stderr in one message, as a failure
+    is, and exit as a shell does for that signal (128 + its number: 130, 143). Why: Ctrl-C
+    printed a KeyboardInterrupt traceback, which read as a crash; a release stopped there
+    says which steps finished and whether the month's earlier manifest was removed."""
+    terminated = isinstance(exc, Terminated)
+    how = "Stopped by SIGTERM" if terminated else "Interrupted (Ctrl-C)"
+    release = sys.modules.get(f"{__package__}.core.monthly.release")
+    if release is not None and hasattr(exc, release.PARTIAL_OUTPUTS):
+        text = release.interrupted_text(exc, how)
+    else:
+        text = f"{how}."
+    _say(f"crime_mapper: error: {text}", file=sys.stderr)
+    return 128 + (signal.SIGTERM if terminated else signal.SIGINT)
+
+
+def _let_go_of_frames(exc: Optional[BaseException]) -> None:
+    """Free now what the frames an interrupt unwound still hold (the QGIS layers of the
+    step under way), while QGIS runs. Why: run_as_command keeps the command's cyclic
+    garbage until the exit (gc.DEBUG_SAVEALL), these frames among it; destroyed only after
+    QGIS had stopped, their layers crashed the process (SIGSEGV) once a release
+    interrupted in its hotspots step had said so."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        traceback.clear_frames(exc.__traceback__)
+        exc = exc.__cause__ or exc.__context__
 
 
 def _refuse_blank(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
@@ -1330,8 +1379,13 @@ def run_as_command(argv: Optional[Sequence[str]] = None) -> int:
     they would find is kept too). Nothing else about the exit changes: atexit handlers, the
     flushing and closing of stdout and stderr, and the exit code are Python's own (this is
     not os._exit); every output file is closed before main returns.
-    A failure raised out of main is reported as before (nothing here is reached)."""
+    A failure raised out of main is reported as before (nothing here is reached).
+
+    SIGTERM stops the command as Ctrl-C does (:class:`Terminated`): it killed the process
+    where it stood, leaving its staging folders in the output folder until the next run."""
     gc.set_threshold(*COMMAND_GC_THRESHOLDS)
+    if hasattr(signal, "SIGTERM"):
+        signal.signal(signal.SIGTERM, _raise_terminated)
     code = main(argv)
     gc.set_debug(gc.DEBUG_SAVEALL)  # (finalized, then kept: not freed just before the exit)
     gc.collect()
