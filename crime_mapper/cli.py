@@ -1280,42 +1280,46 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         _refuse_blank(parser, args)
         return handler(args)
-    except KeyboardInterrupt as exc:  # (Ctrl-C, or SIGTERM: Terminated)
-        code = _interrupted(exc)
-        _let_go_of_frames(exc)
-        return code
+    except KeyboardInterrupt as exc:  # (Ctrl-C, or SIGTERM: _interrupt)
+        return _interrupted(exc, _signalled[0] if _signalled else signal.SIGINT)
     except Exception as exc:  # noqa: BLE001 - classified; anything else is raised again
+        if _signalled:  # (a library's failure made of the interrupt: still the interrupt)
+            return _interrupted(exc, _signalled[0])
         code = _exit_code(exc)
         if code is None:
             raise
         return code
 
 
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised where the command is, as Ctrl-C raises KeyboardInterrupt: the command
-    stops the same orderly way (its staged files removed, its forked children stopped, a
-    release's manifest put back only if it still holds) and says so in one line. Only a
-    command's own process turns SIGTERM into this (run_as_command), never a QGIS session."""
+#: The signals :func:`_interrupt` turned into an interrupt in this process, as they came.
+_signalled: list[int] = []
 
 
-def _raise_terminated(_signum: int, _frame: object) -> None:
-    raise Terminated()
+def _interrupt(signum: int, _frame: object) -> None:
+    """Ctrl-C (SIGINT) and SIGTERM: an interrupt raised where the command is, so it stops in
+    order (its staged files removed, its forked children stopped, a release's manifest put
+    back only if it still holds), remembered so that a library's failure made of it is
+    still reported as the interrupt (pandas' CSV reader turned one into "cannot be read as a
+    CSV", which blamed a history file). Only a command's own process (run_as_command), never
+    a QGIS session: SIGTERM killed the process where it stood, its staging folders left."""
+    _signalled.append(signum)
+    raise KeyboardInterrupt(signal.Signals(signum).name)
 
 
-def _interrupted(exc: KeyboardInterrupt) -> int:
+def _interrupted(exc: BaseException, signum: int) -> int:
     """Report a command stopped by Ctrl-C or SIGTERM on stderr in one message, as a failure
     is, and exit as a shell does for that signal (128 + its number: 130, 143). Why: Ctrl-C
     printed a KeyboardInterrupt traceback, which read as a crash; a release stopped there
     says which steps finished and whether the month's earlier manifest was removed."""
-    terminated = isinstance(exc, Terminated)
-    how = "Stopped by SIGTERM" if terminated else "Interrupted (Ctrl-C)"
+    how = "Stopped by SIGTERM" if signum == signal.SIGTERM else "Interrupted (Ctrl-C)"
     release = sys.modules.get(f"{__package__}.core.monthly.release")
     if release is not None and hasattr(exc, release.PARTIAL_OUTPUTS):
         text = release.interrupted_text(exc, how)
     else:
         text = f"{how}."
     _say(f"crime_mapper: error: {text}", file=sys.stderr)
-    return 128 + (signal.SIGTERM if terminated else signal.SIGINT)
+    _let_go_of_frames(exc)
+    return 128 + signum
 
 
 def _let_go_of_frames(exc: Optional[BaseException]) -> None:
@@ -1381,12 +1385,16 @@ def run_as_command(argv: Optional[Sequence[str]] = None) -> int:
     not os._exit); every output file is closed before main returns.
     A failure raised out of main is reported as before (nothing here is reached).
 
-    SIGTERM stops the command as Ctrl-C does (:class:`Terminated`): it killed the process
-    where it stood, leaving its staging folders in the output folder until the next run."""
+    Ctrl-C and SIGTERM stop the command in order (:func:`_interrupt`) while main runs, and
+    are ignored once it has returned: the command's result is decided and said, and one
+    arriving as the process exits printed a traceback from its exit handlers."""
     gc.set_threshold(*COMMAND_GC_THRESHOLDS)
-    if hasattr(signal, "SIGTERM"):
-        signal.signal(signal.SIGTERM, _raise_terminated)
+    stops = [getattr(signal, name) for name in ("SIGINT", "SIGTERM") if hasattr(signal, name)]
+    for signum in stops:
+        signal.signal(signum, _interrupt)
     code = main(argv)
+    for signum in stops:
+        signal.signal(signum, signal.SIG_IGN)
     gc.set_debug(gc.DEBUG_SAVEALL)  # (finalized, then kept: not freed just before the exit)
     gc.collect()
     gc.freeze()
