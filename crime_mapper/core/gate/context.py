@@ -1527,7 +1527,8 @@ class GateContext:
             # sorted: the haystack (and so every message) is the same from run to run
             other = _without_months(sorted(unknown))
             variants = set()  # whitespace-folded, unguarded forms (the strings themselves
-            shown = []  # are not copied: exact matching intersects both)
+            # are not copied: exact matching intersects both)
+            shown = []  # the forms a reader is shown of those holding format characters
             for t in _maybe_odd(other):
                 if t != t.strip() or "  " in t or not t.isprintable() or t.startswith("'"):
                     f = normalise(t)
@@ -1550,8 +1551,8 @@ class GateContext:
         that hold format characters: output_reader.shown_text) classified as its strings are:
         a digest among the hex strings, one not known public among the strings checked (its
         folded form, and itself, among the variants exact matching reads). Why: every check
-        then reads "PC 1190 No\u200bwak" in a cell as the officer's name it shows, and
-        "52.667\u200b19" as the latitude, as a page's text is read (a form the artifact
+        then reads "PC 1190 No<ZWSP>wak" in a cell as the officer's name it shows, and
+        "52.667<ZWSP>19" as the latitude, as a page's text is read (a form the artifact
         holds as written is classified already). ``digests``: the forms that are digests,
         found already (the batch's classes); else they are found here."""
         forms = [f for f in dict.fromkeys(shown) if f not in art.strings]
@@ -1891,7 +1892,7 @@ def _without_months(strings: list[str]) -> list[str]:
 
 def _add_shown_texts(art: Artifact) -> None:
     """Each text and code body of ``art`` that holds format characters is read as shown too
-    (output_reader.shown_text, appended once: "PC 1190 No\u200bwak" in a text file shows
+    (output_reader.shown_text, appended once: "PC 1190 No<ZWSP>wak" in a text file shows
     the officer's name). Its strings' shown forms are classified with them
     (GateContext._with_shown). A text that is ASCII costs nothing (str.isascii is O(1))."""
     for bodies in (art.texts, art.code):

@@ -1483,8 +1483,8 @@ def shown_text(text: str) -> Optional[str]:
     """``text`` as a reader is shown it, without FORMAT_CHARACTERS; None when it holds none.
 
     Why: a zero-width space or a soft hyphen inside a value is drawn as nothing, so
-    "PC 1190 No\u200bwak" in a CSV cell shows the officer's name in a spreadsheet and
-    "52.667\u200b19" a raw latitude, while neither is the raw value as written. A page's
+    "PC 1190 No<ZWSP>wak" in a CSV cell shows the officer's name in a spreadsheet and
+    "52.667<ZWSP>19" a raw latitude, while neither is the raw value as written. A page's
     text is read so already (_ShownText); the gate's context adds this form of every other
     string and text (core.gate.context: GateContext). O(1) for ASCII text (CPython knows)."""
     if text.isascii():
