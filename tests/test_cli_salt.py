@@ -170,6 +170,25 @@ def test_check_refuses_a_nul_byte_in_a_salt(tmp_path, capsys):
     assert code == 2 and "was re-encoded" in err
 
 
+@pytest.mark.parametrize("prefix", [b"", b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff"])
+def test_random_bytes_holding_nuls_or_beginning_as_a_byte_order_mark_are_a_salt(
+    tmp_path, capsys, prefix
+):
+    """A salt of random bytes (``openssl rand 32``) is a salt: one in eight of 32 such bytes
+    holds a NUL, and refusing those refused a force's salt at random (CI's random salts
+    failed a release one run in eight)."""
+    import random
+
+    body = random.Random(20261206).randbytes(40)
+    raw = prefix + body[:10] + b"\x00\x00" + body[10:] + b"\xfe"  # (no white space at the ends)
+    salt = tmp_path / "binary.salt"
+    salt.write_bytes(raw)
+    assert read_salt(salt) == raw
+    code, out, err = _checked(capsys, salt)
+    assert code == 0, err
+    assert salt_fingerprint(raw) in out
+
+
 def test_upper_case_hex_is_another_salt(tmp_path, capsys):
     """The salt is the file's bytes as written (any random text may be one), not a number in
     hex: upper-case is another salt. Reading hex case-blind would change the Crime IDs of a

@@ -109,19 +109,42 @@ def _salt_inside(salt: Path, folder: Path) -> bool:
 _UTF8_BOM = b"\xef\xbb\xbf"
 # Byte-order marks of UTF-16 and UTF-32 (UTF-32 LE's begins with UTF-16 LE's).
 _WIDE_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
+# The bytes of a text salt once NULs are taken out: printable ASCII and white space.
+_TEXT_BYTES = frozenset(range(0x20, 0x7F)) | frozenset(b"\t\r\n")
+
+
+def _re_encoded_text(raw: bytes) -> bool:
+    """Whether a salt file is a text salt re-encoded as UTF-16 or UTF-32 (an editor's "Save
+    as Unicode"), or a text salt with a NUL written into it: NUL bytes between printable
+    ASCII, after any wide byte-order mark.
+
+    A salt of random bytes (``openssl rand 32 > force.salt``) is a salt too, and one in eight
+    of 32 such bytes holds a NUL (one in 65,536 begins as a byte-order mark): refusing every
+    NUL refused those salts at random. Their other bytes are not all printable ASCII, so they
+    are taken as they are."""
+    body = raw
+    for bom in _WIDE_BOMS:
+        if raw.startswith(bom):
+            body = raw[len(bom) :]
+            break
+    if b"\x00" not in body and body is raw:
+        return False
+    text = body.replace(b"\x00", b"")
+    return bool(text.strip()) and set(text) <= _TEXT_BYTES
 
 
 def _salt_text(raw: bytes, name: str) -> bytes:
     """The salt in a salt file's bytes: without the white space and UTF-8 byte-order mark an
     editor's re-save adds, since those would change every Crime ID while the salt looks the
-    same; a file re-encoded as UTF-16 or UTF-32 (a byte-order mark, or NUL bytes between the
-    characters) is refused, since its bytes are not the salt's either and cannot be told
-    apart from a different salt by the hash."""
-    if raw.startswith(_WIDE_BOMS) or b"\x00" in raw:
+    same; a text salt re-encoded as UTF-16 or UTF-32 (a byte-order mark, or NUL bytes between
+    the characters) is refused, since its bytes are not the salt's either and cannot be told
+    apart from a different salt by the hash. Random bytes are a salt as they are."""
+    if _re_encoded_text(raw):
         raise ReleaseInputError(
             f"The salt file {name} was re-encoded (it holds a UTF-16/UTF-32 byte-order mark or "
-            "NUL bytes), which would change every Crime ID. Save it again as plain text "
-            "(UTF-8 or ASCII) with the same characters, or restore the original file."
+            "NUL bytes between its characters), which would change every Crime ID. Save it "
+            "again as plain text (UTF-8 or ASCII) with the same characters, or restore the "
+            "original file."
         )
     return raw.strip().removeprefix(_UTF8_BOM).strip()
 
@@ -134,8 +157,8 @@ def read_salt(salt_file: Optional[PathLike], output_dirs: Sequence[PathLike] = (
     text (base64 too), so upper-case hex is another salt with other Crime IDs, as a salt
     with any other character changed would be.
 
-    Refused: no file chosen, a missing or empty file, a file re-encoded as UTF-16 or UTF-32
-    (or holding a NUL byte), a salt shorter than
+    Refused: no file chosen, a missing or empty file, a text salt re-encoded as UTF-16 or
+    UTF-32 (or with a NUL byte written into it; random bytes are a salt), a salt shorter than
     public_schema.MIN_SALT_BYTES, a file larger than MAX_SALT_FILE_BYTES (another file chosen
     by mistake, say the extract: read whole and scored, it would take memory and time without
     end), and a salt file inside an output folder.
