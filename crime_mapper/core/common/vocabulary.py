@@ -129,6 +129,34 @@ def fold_text(text: str) -> str:
     return " ".join(w for w in text.split() if w not in {"a", "an", "the"})
 
 
+_ASCII_ALNUM = re.compile(r"[A-Za-z0-9]")
+_ASCII_SEPARATORS = re.compile(r"(?:[\x00-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f]|\s)+")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def offence_key(text: str) -> str:
+    """The key an offence cell and an offence table's entry meet on. A description is
+    folded as :func:`fold_text` folds it (case, punctuation, spacing and articles).
+
+    A code (a text whose first ASCII letter or digit is a digit: "1", "28A", "4.1") is
+    matched as written, but for case and the ASCII punctuation or spacing between its
+    parts ("4.1", "4/1", "4-1" and "4 1" meet): what stands before its first letter or digit or
+    after its last, a non-ASCII character ("１", "é") and a lone letter are kept. Why:
+    folded as a description, "+1", "-1", "(1)", "1." and "é1" all became "1" and "28 A"
+    became "28" (the article "a" dropped), each mapped to that Home Office code's
+    category without a word. "" for a text with no ASCII letter or digit: no offence."""
+    text = text.strip()
+    first = _ASCII_ALNUM.search(text)
+    if first is None:
+        return ""
+    if not first.group().isdigit():
+        return fold_text(text)
+    last = max(m.end() for m in _ASCII_ALNUM.finditer(text))
+    lead, core, trail = text[: first.start()], text[first.start() : last], text[last:]
+    core = _ASCII_SEPARATORS.sub(" ", core).translate(_ASCII_LOWER)  # (not str.lower: "K")
+    return "".join(lead.split()) + core + "".join(trail.split())
+
+
 _CATEGORY_LOOKUP: dict[str, str] = {}
 for _c in CATEGORIES:
     _CATEGORY_LOOKUP[fold_text(_c.name)] = _c.name

@@ -20,7 +20,12 @@ from typing import Any, Optional, Union
 
 from ..common.json_file import read_json_file
 from ..common.text_file import invisible_text_problem, not_found, shown_line
-from ..common.vocabulary import all_category_names, fold_text, normalise_category
+from ..common.vocabulary import (
+    all_category_names,
+    fold_text,
+    normalise_category,
+    offence_key,
+)
 
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
 DEFAULT_OFFENCE_TABLE = RESOURCES / "offence_mapping.csv"
@@ -218,14 +223,19 @@ class MappingProfile:
         # every police.uk category name maps to itself, whatever table a profile names: an
         # extract whose offence column already holds category names must not be rejected
         for name in all_category_names():
-            lookup.setdefault(fold_text(name), name)
+            lookup.setdefault(offence_key(name), name)
         for offence, category in self.offence_mapping.items():
             canonical = normalise_category(category)
             if canonical is None:
                 raise ProfileError(
                     f"offence mapping {offence!r} -> {category!r}: not a police.uk category"
                 )
-            lookup[fold_text(offence)] = canonical
+            key = offence_key(offence)
+            if not key:
+                raise ProfileError(
+                    f"offence mapping {offence!r:.80}: {NO_OFFENCE_KEY} (it would match no cell)"
+                )
+            lookup[key] = canonical
         if not lookup:
             raise ProfileError("the offence mapping maps no offence to any category")
         return lookup
@@ -377,6 +387,10 @@ def load_profile(path: Optional[Union[str, os.PathLike[str]]]) -> Optional[Mappi
     return profile
 
 
+#: Why an offence of a table or a profile's override is refused: offence_key reads no
+#: letter or digit in it ("-", "１"), so its key would be "", every cell's without one.
+NO_OFFENCE_KEY = "has no ASCII letter or digit to match an offence cell on"
+
 #: an offence mapping table lists some hundreds of offences: one this large is not one
 #: (and a device such as /dev/zero would be read for ever)
 OFFENCE_TABLE_MAX_BYTES = 64 * 1024 * 1024
@@ -423,7 +437,12 @@ def read_offence_table(path: Path) -> dict[str, str]:
         canonical = normalise_category(category.strip())
         if canonical is None:
             raise ProfileError(f"{name}:{number}: {category!r} is not a police.uk category")
-        key = fold_text(offence)
+        key = offence_key(offence)
+        if not key:
+            raise ProfileError(
+                f"{name}:{number}: the offence {offence!r:.80} {NO_OFFENCE_KEY} (it would match "
+                "no cell)"
+            )
         if key in lookup and lookup[key] != canonical:
             raise ProfileError(
                 f"{name}:{number}: {offence!r} is mapped to {canonical!r} here and to "

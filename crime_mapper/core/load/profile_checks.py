@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from ..common.text_file import shown_path
-from ..common.vocabulary import fold_text, normalise_category
+from ..common.vocabulary import normalise_category, offence_key
 from .extract_head import ExtractHead
 from .mapping_profile import MappingProfile, ProfileError, read_offence_table, unsavable_text
 
@@ -116,7 +116,7 @@ def category_preview(profile: MappingProfile, head: Optional[ExtractHead]) -> li
         lookup = profile.offence_lookup()
 
         def categorise(value: str) -> Optional[str]:
-            return lookup.get(fold_text(value))
+            return lookup.get(offence_key(value))
     else:
         return []
     return [

@@ -23,6 +23,7 @@ from ..common.vocabulary import (
     fold_text,
     normalise_category,
     normalise_outcome,
+    offence_key,
     sensitive_flag,
 )
 from .mapping_profile import MappingProfile, detect_profile
@@ -795,7 +796,7 @@ def read_force(
     else:
         lookup = profile.offence_lookup()
         offences = Factorized(col("offence"))
-        to_category = lambda v: lookup.get(fold_text(v))  # noqa: E731
+        to_category = lambda v: lookup.get(offence_key(v))  # noqa: E731
         label = "offence"
     shown_label = shown(label)
     known = offences.map(lambda v: to_category(v) is not None, dtype=bool)
