@@ -437,3 +437,27 @@ def test_team_csv_cell_past_the_csv_readers_limit_is_refused_saying_why(tmp_path
         "after it into one cell (close it, or double a quote inside a quoted cell), and a "
         "team text is at most 5,000 characters"
     )
+
+
+@pytest.mark.parametrize(
+    "name, text, why",
+    [
+        ("team.csv", "", "is empty (0 bytes)"),
+        ("team.csv", "code,kind,name\n", "holds no team row"),
+        ("team.csv", "code,kind,name\n,,\n\n", "holds no team row"),
+        ("team.json", "{}", "names no neighbourhood"),
+        ("team.json", "[]", "names no neighbourhood"),
+        ("team.json", "[{}]", "names no neighbourhood"),
+    ],
+)
+def test_a_team_file_holding_no_team_is_refused_naming_it(tmp_path, name, text, why):
+    """It was read as no team, and the summaries were published without one, without a
+    word (a team export that failed, the wrong file picked). The team file is optional:
+    none given is how the summaries are made without a team."""
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(TeamError) as caught:
+        read_team(path)
+    assert str(caught.value).startswith(f"{name}: the team information {why}")
+    assert "no team file to make the summaries without one" in str(caught.value)
+    assert read_team(None) == {} and read_team("") == {}

@@ -1472,9 +1472,34 @@ def _ragged_row(path: Path, line: int, more: bool) -> str:
 
 
 def read_team(path: Optional[PathLike]) -> dict[str, Team]:
+    """Code -> Team from the team file at ``path`` ({} for no path: the summaries are made
+    without a team), or TeamError naming the file when it cannot be used, or holds no
+    neighbourhood's team (:func:`empty_team_file`)."""
     if not path:
         return {}
-    return read_team_csv(path) if Path(path).suffix.lower() == ".csv" else read_team_json(path)
+    is_csv = Path(path).suffix.lower() == ".csv"
+    teams = read_team_csv(path) if is_csv else read_team_json(path)
+    if not teams:
+        raise TeamError(empty_team_file(Path(path), is_csv))
+    return teams
+
+
+def empty_team_file(path: Path, is_csv: bool) -> str:
+    """Why a team file with no neighbourhood in it is refused. Why: an empty file (0 bytes, a
+    CSV with its header alone or only blank rows, JSON ``{}`` or ``[]``) was read as no team
+    at all, and the summaries were published without any, with no word: a team export
+    that failed, or the wrong file picked. A team file is optional (no file: no team), so
+    one given is meant to hold the teams."""
+    if is_csv:
+        what = "holds no team row (only a header or blank lines)"
+        what = what if path.stat().st_size else "is empty (0 bytes)"
+    else:
+        what = "names no neighbourhood"
+    return (
+        f"{shown_line(path.name)}: the team information {what}, so no neighbourhood would "
+        "show its team: give the file holding the teams, or no team file to make the "
+        "summaries without one"
+    )
 
 
 def published_team_texts(teams: dict[str, Team]) -> list[str]:

@@ -1,0 +1,28 @@
+"""The summaries command refuses, before anything is written, inputs it used to take in
+silence: a team file with no team in it, and a force name holding a control or bidi
+character. Real files, a real release (tests.support.summaries_release), the plain-Python
+command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.support.summaries_release import make_release, summaries_cli
+
+
+@pytest.fixture(scope="module")
+def release(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    return make_release(tmp_path_factory.mktemp("summaries_refusals"))
+
+
+@pytest.mark.parametrize("text", ["", "code,kind,name\n"])
+def test_an_empty_team_file_is_refused_naming_it(release: dict, tmp_path: Path, text: str):
+    """It was taken as no team: the pages were published with none, and exit 0."""
+    team = tmp_path / "priorities.csv"
+    team.write_text(text, encoding="utf-8")
+    run = summaries_cli(release, release["csv"], tmp_path / "out", team=team)
+    assert run.returncode == 2, run.stderr
+    assert "crime_mapper: error: priorities.csv: the team information " in run.stderr
+    assert not (tmp_path / "out" / "neighbourhoods").exists()
