@@ -26,3 +26,21 @@ def test_an_empty_team_file_is_refused_naming_it(release: dict, tmp_path: Path, 
     assert run.returncode == 2, run.stderr
     assert "crime_mapper: error: priorities.csv: the team information " in run.stderr
     assert not (tmp_path / "out" / "neighbourhoods").exists()
+
+
+@pytest.mark.parametrize(
+    "name, shown",
+    [
+        ("Leicestershire \u202eeciloP", "'\\u202e'"),
+        ("Leicestershire \u2066Police\u2069", "'\\u2066'"),
+        ("Leicestershire\nPolice", "'\\n'"),
+        ("\x1b[31mLeicestershire Police", "'\\x1b'"),
+    ],
+)
+def test_a_force_name_with_a_control_is_refused(release: dict, tmp_path: Path, name, shown):
+    """A bidi override or a line break in --force-name reached every page's title."""
+    run = summaries_cli(release, release["csv"], tmp_path / "out", "--force-name", name)
+    assert run.returncode == 2, run.stderr
+    assert "crime_mapper: error: the force name " in run.stderr
+    assert f"control character ({shown})" in run.stderr
+    assert not (tmp_path / "out" / "neighbourhoods").exists()

@@ -33,6 +33,7 @@ __all__ = [
     "NOT_FOUND",
     "UnresolvablePath",
     "check_file",
+    "force_name_problem",
     "invisible_text_problem",
     "not_found",
     "output_problem",
@@ -153,6 +154,28 @@ def invisible_text_problem(text: str, controls_read: bool = False) -> str:
         return f"holds a control character ({controls[0]!r})"
     if not any(not c.isspace() and unicodedata.category(c) not in ("Cc", "Cf") for c in text):
         return "has no visible character (only white space or invisible characters)"
+    return ""
+
+
+#: The bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): in
+#: a name they reorder what follows them on a page, in a CSV header or on a terminal.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def force_name_problem(text: str) -> str:
+    """Why ``text`` cannot be a force's name, or "" when it can: it holds a control
+    character (C0 with the tab and line breaks, DEL, C1) or a bidirectional control,
+    shown escaped. Why: a force name is published (page titles and headings, the public
+    CSV's "Reported by" and "Falls within", the audit) and names files; an ESC sequence
+    ("\\x1b[31m") or a right-to-left override in the profile's ``reported_by``, the release
+    configuration's force or the summaries' --force-name passed, or passed one check and
+    not another. One rule for every place a force name is set; its length is the
+    profile's (core.load.mapping_profile.MAX_FORCE_NAME)."""
+    for char in text:
+        if unicodedata.category(char) == "Cc":
+            return f"holds a control character ({char!r})"
+        if char in BIDI_CONTROLS:
+            return f"holds a bidirectional control character ({ascii(char)})"
     return ""
 
 

@@ -19,7 +19,12 @@ from pathlib import Path
 from typing import Any, Optional, Union
 
 from ..common.json_file import read_json_file
-from ..common.text_file import invisible_text_problem, not_found, shown_line
+from ..common.text_file import (
+    force_name_problem,
+    invisible_text_problem,
+    not_found,
+    shown_line,
+)
 from ..common.vocabulary import (
     all_category_names,
     fold_text,
@@ -304,7 +309,9 @@ def _check_text_setting(key: str, value: str) -> None:
     if key == "crs" and value.lower() not in ("", "auto"):
         _check_crs(value)
     if key in _SHOWN_TEXTS and value.strip():
-        problem = invisible_text_problem(value)
+        problem = (force_name_problem(value) if key in _FORCE_NAMES else "") or (
+            invisible_text_problem(value)
+        )
         if problem:  # (published as "Reported by"/"Falls within", or named in the audit)
             raise ProfileError(f"{key} {value!r:.80} {problem}; write it in visible text")
         if key in _FORCE_NAMES and len(value) > MAX_FORCE_NAME:  # (it names the release's files)

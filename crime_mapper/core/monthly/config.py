@@ -27,6 +27,7 @@ from ..common.input_files import holding_message, input_holding_output
 from ..common.json_file import strict_json
 from ..common.layer_source import gpkg_layer_problem, join_layer_source, split_layer_source
 from ..common.text_file import (
+    force_name_problem,
     invisible_text_problem,
     not_found,
     output_problem,
@@ -395,6 +396,10 @@ class ReleaseConfig:
             found["release"].append(str(exc))
             return found
         found["release"].extend(self._output_problems(month))
+        unusable = force_name_problem(self.force)
+        if unusable:  # (kept as written when read, so the dock's save reads back: _clean)
+            said = f"The force name {self.force!r:.80} {unusable}"
+            found["release"].append(f"{said} (release.force).")
         load = found["load"]
         if not self.inputs:
             load.append("No extract is given (load.inputs).")

@@ -14,8 +14,8 @@ import pandas as pd
 
 from ..common.csv_records import read_text_csv, record_lines
 from ..common.feedback import Feedback, ScaledFeedback
-from ..common.text_file import not_found, shown_line
-from ..common.vocabulary import MONTH_RE, UNPRINTABLE_RE
+from ..common.text_file import force_name_problem, not_found, shown_line
+from ..common.vocabulary import MONTH_RE
 from ..release.public_schema import PUBLIC_COLUMNS, read_public_csv
 from .neighbourhoods import (
     NeighbourhoodError,
@@ -222,8 +222,9 @@ def run_summaries(
     feedback = feedback or Feedback()
     options = options or SummaryOptions()
     options.check()
-    if UNPRINTABLE_RE.search(force_name or ""):
-        raise SummaryError(f"the force name {force_name[:40]!r} holds a control character")
+    problem = force_name_problem(force_name or "")
+    if problem:  # (--force-name, the dock's field, a release's force: one rule)
+        raise SummaryError(f"the force name {force_name[:40]!r} {problem}")
     check_crimes_paths(raw)
     check_output_folder(out_dir)
     hoods = neighbourhoods if neighbourhoods is not None else load_neighbourhoods(source, outlines)

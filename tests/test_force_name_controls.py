@@ -1,0 +1,89 @@
+"""A force name holding a control character or a bidirectional control is refused wherever
+it is set, naming the setting: the mapping profile's ``reported_by`` and ``falls_within``,
+the release configuration's ``release.force`` and the summaries' ``--force-name``.
+
+Why: the name is published (the public CSV's "Reported by" and "Falls within", page titles
+and headings, the audit) and names files. The profile refused C0, DEL and C1 but took a
+tab, a line break and a right-to-left override; the release configuration keeps every
+text as written (its save must read back) and took an ESC sequence ("\\x1b[31m") into the
+release; the summaries refused C0 and C1 but took the bidi controls. One rule now
+(core.common.text_file.force_name_problem). Real files and the real command line.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from crime_mapper import cli as cli_module
+from crime_mapper.core.common.text_file import force_name_problem
+from crime_mapper.core.load.mapping_profile import MappingProfile, ProfileError
+from crime_mapper.core.monthly.config import read_config
+from tests.support.monthly_config import MONTH, cli, config_file
+from tests.support.plain_cli import FORCE_EXTRACT, FORCE_PROFILE
+
+#: name -> the character the refusal shows (escaped as Python writes it)
+HOSTILE = {
+    "\x1b[31mLeicestershire Police": "'\\x1b'",
+    "Leicestershire\tPolice": "'\\t'",
+    "Leicestershire\nPolice": "'\\n'",
+    "Leicestershire\rPolice": "'\\r'",
+    "Leicestershire Police\x7f": "'\\x7f'",
+    "Leicestershire \x85Police": "'\\x85'",
+    "Leicestershire \u202eeciloP": "'\\u202e'",
+    "Leicestershire \u202aPolice\u202c": "'\\u202a'",
+    "Leicestershire \u2066Police\u2069": "'\\u2066'",
+    "Leicestershire \u2068Police": "'\\u2068'",
+}
+FINE = ["Leicestershire Police", "Heddlu Dyfed-Powys", "Police Scotland – Ÿ", "القوة"]
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_the_one_rule_names_the_character(name: str) -> None:
+    assert force_name_problem(name).endswith(f"({HOSTILE[name]})")
+
+
+@pytest.mark.parametrize("name", FINE)
+def test_a_visible_name_in_any_script_is_a_name(name: str) -> None:
+    assert force_name_problem(name) == ""
+
+
+def _profile(tmp_path: Path, key: str, name: str) -> Path:
+    data = json.loads(FORCE_PROFILE.read_text(encoding="utf-8"))
+    data[key] = name
+    path = tmp_path / "profile.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("key", ["reported_by", "falls_within"])
+@pytest.mark.parametrize("name", HOSTILE)
+def test_a_profile_force_name_is_refused_naming_the_setting(tmp_path, capsys, key, name):
+    path = _profile(tmp_path, key, name)
+    with pytest.raises(ProfileError, match=f"{key} .* holds a"):
+        MappingProfile.load(path)
+    out = tmp_path / "out"
+    code = cli_module.main(["load", str(FORCE_EXTRACT), "--profile", str(path), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and f"{key} " in err and HOSTILE[name] in err, err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_a_release_force_is_a_problem_of_the_release(tmp_path, name):
+    config = read_config(config_file(tmp_path, release__force=name))
+    assert config.force == name  # (read as written: the dock's save reads back)
+    found = config.problems_by_step(MONTH)["release"]
+    assert any("(release.force)" in p and HOSTILE[name] in p for p in found), found
+
+
+def test_the_release_command_refuses_it_before_the_load(tmp_path):
+    path = config_file(tmp_path, release__force="\x1b[31mLeicestershire Police")
+    done = cli("release", path, "--month", MONTH, "--no-qgis")
+    assert done.returncode == 2, done.stderr[-3000:]
+    assert "The check step failed" in done.stderr and "Traceback" not in done.stderr
+    assert "holds a control character ('\\x1b') (release.force)" in done.stderr
+    assert "\x1b" not in done.stderr
+    assert not (tmp_path / "out" / MONTH).exists()
