@@ -80,6 +80,7 @@ from .core.load.mapping_profile import (
     detect_columns,
     detect_profile,
 )
+from .core.release.release_limits import written_positive
 
 EXIT_OK = 0
 EXIT_FILE_ERROR = 1
@@ -293,14 +294,28 @@ _WHOLE = re.compile(r"[+-]?[0-9]+")
 
 
 def positive_metres(text: str) -> float:
-    """argparse type: a positive, finite number of metres."""
+    """argparse type: a positive, finite number of metres. A positive one a float holds
+    only as 0 ("1e-400") is too small, not "not positive"."""
     try:
         value = float(text) if _DECIMAL.fullmatch(text.strip()) else float("nan")
     except ValueError:
         value = float("nan")
+    if value == 0 and written_positive(text.strip()):
+        raise argparse.ArgumentTypeError(
+            f"{text.strip()} is too small a number of metres to compute with (it reads as 0)"
+        )
     if not (math.isfinite(value) and value > 0):
         raise argparse.ArgumentTypeError(f"must be a positive number of metres, not {text!r}")
     return value
+
+
+def metres_as_written(text: str) -> str:
+    """argparse type: positive_metres, kept as the text written. Why: the release's own
+    check (core.release.release_limits.check_max_distance) refuses a maximum distance over
+    its limit showing the value; given the float, it showed "123,456,789,012,345,683,968 m"
+    for 123456789012345678901, and took 100000.00000000000000001 as 100,000 m."""
+    positive_metres(text)
+    return text.strip()
 
 
 def whole_number(text: str) -> int:
@@ -632,8 +647,8 @@ def _add_anonymise_parser(commands: argparse._SubParsersAction) -> None:
     )
     anonymise.add_argument(
         "--max-distance",
-        type=positive_metres,
-        default=20_000.0,
+        type=metres_as_written,
+        default="20000",
         metavar="METRES",
         help="beyond this distance to the nearest map point a crime is "
         "published without a location (default 20000, as police.uk)",

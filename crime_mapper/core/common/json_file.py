@@ -70,6 +70,22 @@ class JsonNumber(str):
     text published was not the one written."""
 
 
+class WrittenFloat(float):
+    """A float read from a settings file (the release configuration, TOML or JSON) with the
+    text it is written as (``written``; TOML's "_" digit separators left out). Why: a
+    setting's refusal showed the float its text became: ``1e-400`` as "0.0", ``1e400`` as
+    "inf", a long number as "1.2345678901234568e+20" (core.release.release_limits.
+    written_number reads ``written``). It is the float in every other way."""
+
+    written: str
+
+    def __new__(cls, text: Union[str, float]) -> WrittenFloat:
+        self = super().__new__(cls, text)
+        # (a float given: pickle's copy, its state then restores the text)
+        self.written = text.replace("_", "") if isinstance(text, str) else repr(float(text))
+        return self
+
+
 def _integer_text(text: str) -> JsonNumber:
     """An integer as its JsonNumber, refused past Python's int conversion limit as
     ``json.loads`` refuses it (one rule for a number too long, however it is read)."""
@@ -79,12 +95,17 @@ def _integer_text(text: str) -> JsonNumber:
     return JsonNumber(text)
 
 
-def strict_json(text: str, finite: bool = False, numbers_as_text: bool = False) -> Any:
+def strict_json(
+    text: str, finite: bool = False, numbers_as_text: bool = False, floats_written: bool = False
+) -> Any:
     """``json.loads(text)``, refusing duplicate keys and lone surrogates (see the module),
     and with ``finite`` NaN, Infinity and -Infinity; with ``numbers_as_text`` every number
-    is a JsonNumber. Raises ValueError (a JSONDecodeError for broken JSON) or
+    is a JsonNumber, with ``floats_written`` every number with a point or an exponent a
+    WrittenFloat. Raises ValueError (a JSONDecodeError for broken JSON) or
     RecursionError."""
     options: dict[str, Any] = {"object_pairs_hook": _unique_keys}
+    if floats_written:
+        options["parse_float"] = WrittenFloat
     if finite:
         options["parse_constant"] = _no_constant
     if numbers_as_text:

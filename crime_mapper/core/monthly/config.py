@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Optional, Union
 
 from ..common.input_files import holding_message, input_holding_output
-from ..common.json_file import strict_json
+from ..common.json_file import WrittenFloat, strict_json
 from ..common.layer_source import gpkg_layer_problem, join_layer_source, split_layer_source
 from ..common.text_file import (
     force_name_problem,
@@ -36,7 +36,13 @@ from ..common.text_file import (
 )
 from ..common.vocabulary import MONTH_RE
 from ..hotspots.hexgrid import HotspotInputError, refuse_below_smallest
-from ..release.release_limits import check_max_distance, inside_folder
+from ..release.release_limits import (
+    check_max_distance,
+    inside_folder,
+    shown_number,
+    written_number,
+    written_positive,
+)
 from . import toml_lite
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -152,18 +158,35 @@ class _Table:
         return value
 
     def number(self, key: str, default: float, *, minimum: float = 0.0, zero_ok=False) -> float:
+        """The setting as a float (a WrittenFloat keeping the text it is written as, which
+        a later check shows: core.release.release_limits.check_max_distance), or
+        ConfigError naming the key and showing the value as written. Why: a message showed
+        the float the text became ("0.0" for 1e-400, "inf" for 1e400)."""
         value = self._get(key, default)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"{self.where(key)} must be a number, not {value!r}", self.where(key))
+        written = written_number(value)
+        shown = shown_number(written)
         try:
-            value = float(value)
+            number = float(value)
         except OverflowError:  # (an integer too large for a float: no setting is that large)
-            raise ConfigError(f"{self.where(key)} is too large a number", self.where(key)) from None
-        if not math.isfinite(value) or value < minimum or (value == 0 and not zero_ok):
             raise ConfigError(
-                f"{self.where(key)} must be a positive number, not {value!r}", self.where(key)
+                f"{self.where(key)} is too large a number: {shown}", self.where(key)
+            ) from None
+        if math.isinf(number) and written_positive(written):  # (1e400; not inf itself)
+            raise ConfigError(f"{self.where(key)} is too large a number: {shown}", self.where(key))
+        if number == 0 and written_positive(written):  # (1e-400)
+            raise ConfigError(
+                f"{self.where(key)} {shown} is too small a number to compute with (it reads as 0)",
+                self.where(key),
             )
-        return value
+        if not math.isfinite(number) or number < minimum or (number == 0 and not zero_ok):
+            raise ConfigError(
+                f"{self.where(key)} must be a positive number, not {shown}", self.where(key)
+            )
+        written_float = WrittenFloat(number)
+        written_float.written = written
+        return written_float
 
     def hotspot_size(self, key: str, default: float, *, zero_ok: bool = False) -> float:
         """number(), refused below the hotspot methods' smallest size (core.hotspots.hexgrid.
@@ -674,7 +697,7 @@ def read_config(path: PathLike) -> ReleaseConfig:
         raise ConfigError(f"{shown_path(path)}: not UTF-8 text") from exc
     try:
         if path.suffix.lower() == ".json":
-            data = strict_json(text)
+            data = strict_json(text, floats_written=True)
         else:
             data = toml_lite.loads(text)
     except (ValueError, RecursionError) as exc:

@@ -17,7 +17,9 @@ from __future__ import annotations
 import json
 import math
 import re
-from typing import Any
+from typing import Any, Callable
+
+from ..common.json_file import WrittenFloat
 
 __all__ = ["TomlError", "dumps", "loads", "loads_lite"]
 
@@ -56,17 +58,18 @@ def loads(text: str) -> dict[str, Any]:
         try:
             import tomli as toml  # type: ignore[no-redef,unused-ignore]
         except ImportError:
-            return loads_lite(text)
-    try:
-        return toml.loads(text)
+            return loads_lite(text, parse_float=WrittenFloat)
+    try:  # (floats keep their text, which a setting's refusal shows: core.monthly.config)
+        return toml.loads(text, parse_float=WrittenFloat)
     except toml.TOMLDecodeError as exc:
         raise TomlError(str(exc)) from exc
 
 
 class _Reader:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, parse_float: Callable[[str], Any] = float) -> None:
         self.text = text
         self.pos = 0
+        self.parse_float = parse_float
 
     def line(self) -> int:
         return self.text.count("\n", 0, self.pos) + 1
@@ -175,7 +178,7 @@ class _Reader:
         if _FLOAT.fullmatch(word) or _SPECIAL_FLOAT.fullmatch(word):
             # (1e400 is inf and 1e-400 is 0.0, as tomllib reads them; a configuration's
             # own checks refuse a distance or size that is not finite, naming its key)
-            return float(word.replace("_", ""))
+            return self.parse_float(word)
         raise self.error(f"unsupported value {word!r}")
 
     def array(self) -> list[Any]:
@@ -250,13 +253,14 @@ class _Defined:
             self.arrays.add(section + tuple(key))
 
 
-def loads_lite(text: str) -> dict[str, Any]:
-    """Parse the subset described in the module docstring."""
+def loads_lite(text: str, parse_float: Callable[[str], Any] = float) -> dict[str, Any]:
+    """Parse the subset described in the module docstring; ``parse_float`` makes a float
+    of its text, as tomllib's does (which gets its "_" separators too)."""
     root: dict[str, Any] = {}
     current = root
     section: tuple[str, ...] = ()
     defined = _Defined()
-    reader = _Reader(text)
+    reader = _Reader(text, parse_float)
     while True:
         reader.skip_blank(True)
         if not reader.peek():

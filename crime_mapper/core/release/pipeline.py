@@ -512,7 +512,7 @@ def run_anonymise(
     salt_file: Optional[PathLike] = None,
     output_dir: Optional[PathLike] = None,
     *,
-    max_distance_m: float = DEFAULT_MAX_DISTANCE_M,
+    max_distance_m: Union[float, str] = DEFAULT_MAX_DISTANCE_M,  # (text: as written)
     profile_path: Optional[PathLike] = None,
     feedback: Optional[Feedback] = None,
     public_csv_path: Optional[PathLike] = None,

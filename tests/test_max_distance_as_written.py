@@ -1,0 +1,153 @@
+"""A maximum snapping distance is refused showing the value as it was written, and every
+spelling that is no usable distance gets a message saying which it is.
+
+Why: the limit's message showed the float the value became, "123,456,789,012,345,683,968 m"
+for 123456789012345678901 and a 300-digit number for 1e308; 100000.00000000000000001
+(more than the limit as written) was taken as 100,000 m; a positive 1e-400 was called
+"not positive" on the command line, and the release configuration said "not 0.0" of it
+and "not inf" of 1.0e400. Real files: the command line's anonymise, the release
+configuration read by its reader (tomllib, the Python 3.9 reader and JSON alike).
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+
+import pytest
+
+from crime_mapper.core.common.json_file import WrittenFloat
+from crime_mapper.core.monthly import toml_lite
+from crime_mapper.core.monthly.config import ConfigError, read_config
+from crime_mapper.core.release.release_limits import ReleaseInputError, check_max_distance
+from tests.support.monthly_config import MONTH, config_file
+from tests.support.plain_cli import FORCE_EXTRACT, FORCE_PROFILE, make_salt, plain_cli
+
+OVER = ["123456789012345678901", "1e308", "100000.00000000000000001", "1" + "0" * 60]
+#: text -> what the refusal says of it
+NOT_A_DISTANCE = {
+    "inf": "must be a positive number of metres",
+    "nan": "must be a positive number of metres",
+    "-0": "must be a positive number of metres",
+    "0.000": "must be a positive number of metres",
+    "-5": "must be a positive number of metres",
+    "1_000": "must be a positive number of metres",
+    "1e-400": "1e-400 is too small a number of metres to compute with (it reads as 0)",
+}
+
+
+def _anonymise(tmp_path: Path, distance: str):
+    points = tmp_path / "points.csv"
+    points.write_text("longitude,latitude\n", encoding="utf-8")
+    return plain_cli(
+        "anonymise", FORCE_EXTRACT, "--profile", FORCE_PROFILE, "--points", points,
+        "--salt-file", make_salt(tmp_path / "secret" / "force.salt"), "--out", tmp_path / "out",
+        f"--max-distance={distance}",
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("distance", OVER)
+def test_the_command_line_shows_a_distance_over_the_limit_as_typed(tmp_path, distance):
+    run = _anonymise(tmp_path, distance)
+    assert run.returncode == 2, run.stderr
+    shown = (
+        distance if len(distance) <= 40 else "10000000000000000000...000000000000 (61 characters)"
+    )
+    assert f"error: The maximum distance {shown} m is more than 100,000 m" in run.stderr
+    assert "e+" not in run.stderr and ",000,0" not in run.stderr  # (no float's spelling)
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("distance", NOT_A_DISTANCE)
+def test_the_command_line_says_why_a_text_is_no_distance(tmp_path, distance):
+    run = _anonymise(tmp_path, distance)
+    assert run.returncode == 2 and "Traceback" not in run.stderr, run.stderr
+    assert f"argument --max-distance: {NOT_A_DISTANCE[distance]}" in run.stderr
+    if "positive" in NOT_A_DISTANCE[distance]:
+        assert f"not {distance!r}" in run.stderr
+
+
+@pytest.mark.parametrize(
+    "value, shown",
+    [
+        ("123456789012345678901", "123456789012345678901"),
+        (123456789012345678901, "123456789012345678901"),
+        (10**5000, "10000000000000000000...000000000000 (5,001 characters)"),
+        (1e308, "1e+308"),
+        (WrittenFloat("1e308"), "1e308"),
+        ("1e9999999999999999999999", "1e9999999999999999999999"),
+        ("100000.00000000000000001", "100000.00000000000000001"),
+    ],
+    ids=["text", "int", "int-5001-digits", "float", "written", "exponent", "digits"],
+)
+def test_the_release_check_shows_the_value_as_written(value, shown):
+    with pytest.raises(ReleaseInputError) as caught:
+        check_max_distance(value)
+    assert str(caught.value).startswith(f"The maximum distance {shown} m is more than 100,000 m")
+
+
+@pytest.mark.parametrize("value", ["1e-400", "1e-9999999999999999999999", WrittenFloat("1e-400")])
+def test_a_positive_distance_a_float_reads_as_0_is_too_small(value):
+    with pytest.raises(ReleaseInputError, match="is too small a number to compute with"):
+        check_max_distance(value)
+
+
+@pytest.mark.parametrize("value", ["100000", "100000.000", 100_000, " 20000 ", "1e-300", 5e-324])
+def test_a_distance_up_to_the_limit_is_taken(value):
+    assert check_max_distance(value) == float(str(value).strip())
+
+
+def _config(tmp_path: Path, written: str, suffix: str = ".toml") -> Path:
+    """The bundled configuration with max_distance_m written as ``written``."""
+    path = config_file(tmp_path)
+    text = path.read_text(encoding="utf-8")
+    assert "max_distance_m = 20000.0\n" in text
+    if suffix == ".toml":
+        path.write_text(text.replace("max_distance_m = 20000.0", f"max_distance_m = {written}"))
+        return path
+    data = json.dumps(toml_lite.loads(text)).replace(
+        '"max_distance_m": 20000.0', f'"max_distance_m": {written}'
+    )
+    json_path = path.with_suffix(".json")
+    json_path.write_text(data, encoding="utf-8")
+    return json_path
+
+
+@pytest.mark.parametrize("suffix", [".toml", ".json"])
+@pytest.mark.parametrize("written", OVER)
+def test_the_configuration_shows_a_distance_over_the_limit_as_written(tmp_path, suffix, written):
+    config = read_config(_config(tmp_path, written, suffix))
+    found = config.problems_by_step(MONTH)["anonymise"]
+    shown = written if len(written) <= 40 else "10000000000000000000...000000000000 (61 characters)"
+    assert found == [
+        f"The maximum distance {shown} m is more than 100,000 m: a map point that far from a "
+        "crime is no street near it (map points of another area?). police.uk uses 20,000 m "
+        "(anonymise.max_distance_m)."
+    ]
+
+
+@pytest.mark.parametrize(
+    "written, said",
+    [
+        ("1e-400", "anonymise.max_distance_m 1e-400 is too small a number to compute with"),
+        ("1.0e400", "anonymise.max_distance_m is too large a number: 1.0e400"),
+        ("-1e-400", "anonymise.max_distance_m must be a positive number, not -1e-400"),
+        ("-0.0", "anonymise.max_distance_m must be a positive number, not -0.0"),
+        ("inf", "anonymise.max_distance_m must be a positive number, not inf"),
+        ("nan", "anonymise.max_distance_m must be a positive number, not nan"),
+    ],
+)
+def test_the_configuration_says_the_value_as_written(tmp_path, written, said):
+    with pytest.raises(ConfigError, match="max_distance_m") as caught:
+        read_config(_config(tmp_path, written))
+    assert said in str(caught.value)
+
+
+def test_the_python_39_reader_keeps_the_text_too():
+    """(QGIS 3.22 on Windows: no tomllib; toml_lite's own reader.)"""
+    value = toml_lite.loads_lite("a = 1_000.50\n", parse_float=WrittenFloat)["a"]
+    assert value == 1000.5 and value.written == "1000.50"
+    assert type(toml_lite.loads_lite("a = 1.5\n")["a"]) is float  # (as tomllib.loads)
+    again = pickle.loads(pickle.dumps(value))  # (a configuration goes to a child process)
+    assert again == 1000.5 and again.written == "1000.50"
