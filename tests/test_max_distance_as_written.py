@@ -15,6 +15,7 @@ import json
 import pickle
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from crime_mapper.core.common.json_file import WrittenFloat
@@ -93,7 +94,9 @@ def test_a_positive_distance_a_float_reads_as_0_is_too_small(value):
         check_max_distance(value)
 
 
-@pytest.mark.parametrize("value", ["100000", "100000.000", 100_000, " 20000 ", "1e-300", 5e-324])
+@pytest.mark.parametrize(
+    "value", ["100000", "100000.000", 100_000, " 20000 ", "1e-300", 5e-324, np.float64(20000.0)]
+)
 def test_a_distance_up_to_the_limit_is_taken(value):
     assert check_max_distance(value) == float(str(value).strip())
 

@@ -56,6 +56,8 @@ def written_number(value: Any) -> str:
         return written
     if isinstance(value, int) and not isinstance(value, bool):
         return str(decimal.Decimal(value))  # (str(int) refuses past 4,300 digits)
+    if isinstance(value, float):  # (numpy's floats too: NumPy 2's repr is "np.float64(…)")
+        return repr(float(value))
     return repr(value)
 
 
