@@ -71,7 +71,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Callable, Optional
 
-from .core.common.text_file import shown_line, shown_path, shown_text
+from .core.common.text_file import os_error_text, shown_line, shown_path, shown_text
 from .core.load.extract_head import read_extract_head
 from .core.load.load_run import check_inputs_exist
 from .core.load.mapping_profile import (
@@ -230,11 +230,12 @@ def cannot_write(what: str, place: Optional[object] = None) -> Iterator[None]:
     in here, its reads too, and an input path longer than the system allows was reported
     as "cannot write outputs in OUT: File name too long", sending the analyst to the wrong
     path. Files in the output's folder (the output, its staging beside it) are the
-    output's."""
+    output's. A loop of symbolic links is said naming the link that loops
+    (core.common.text_file.os_error_text)."""
     try:
         yield
     except OSError as exc:
-        why = exc.strerror or str(exc)
+        why = os_error_text(exc)
         other = _file_elsewhere(exc, place)
         if other is not None:
             raise UsageError(f"cannot use {other}: {why}") from exc

@@ -132,3 +132,108 @@ def test_resolved_path_refuses_a_loop_on_every_python(tmp_path):
     (tmp_path / "real").mkdir()
     (tmp_path / "link").symlink_to("real")
     assert resolved_path(tmp_path / "link" / "not yet") == (tmp_path / "real" / "not yet")
+
+
+# --- every other command's output given as a loop ------------------------------------------
+# Why: the mkdir of an output folder met the loop as a name that exists but is no folder, so
+# load, summaries, qa, webmap (and when, salt, check-release --report and map-points, whose
+# output's folder was the loop) said "File exists" or "Not a directory"; an output file
+# given as a loop was replaced by the output, the link lost in silence.
+
+
+@pytest.fixture(scope="module")
+def release(tmp_path_factory):
+    from tests.support.summaries_release import make_release
+
+    return make_release(tmp_path_factory.mktemp("loop_release"))
+
+
+def _folder_commands(release, out):
+    hoods = Path(__file__).resolve().parents[1] / "sample_data" / "neighbourhoods"
+    return {
+        "load": ("load", FORCE_EXTRACT, "--profile", FORCE_PROFILE, "--out", out),
+        "summaries": (
+            "summaries",
+            FORCE_EXTRACT,
+            "--profile",
+            FORCE_PROFILE,
+            "--points",
+            release["points"],
+            "--release",
+            release["csv"],
+            "--out",
+            out,
+            "--boundaries",
+            hoods / "msoa11_leicestershire.geojson",
+            "--code-field",
+            "msoa11cd",
+        ),  # fmt: skip
+        "qa": (
+            "qa",
+            FORCE_EXTRACT,
+            "--profile",
+            FORCE_PROFILE,
+            "--history",
+            *HISTORY,
+            "--out",
+            out,
+        ),  # fmt: skip
+        "webmap": ("webmap", release["csv"], "--out", out),
+        "when": ("when", FORCE_EXTRACT, "--profile", FORCE_PROFILE, "--out", out / "when.html"),
+        "map-points": ("map-points", "history", *HISTORY, "--out", out / "points.csv"),
+        "salt": ("salt", "--new", out / "force.salt"),
+        "check-release": (
+            "check-release",
+            FORCE_EXTRACT,
+            "--profile",
+            FORCE_PROFILE,
+            "--points",
+            release["points"],
+            "--release",
+            release["csv"],
+            "--report",
+            out / "gate.json",
+        ),  # fmt: skip
+    }
+
+
+FOLDER_COMMANDS = ["load", "summaries", "qa", "webmap", "when", "map-points", "salt"]
+FOLDER_COMMANDS += ["check-release"]
+
+
+@pytest.mark.parametrize("command", FOLDER_COMMANDS)
+@pytest.mark.parametrize("under", ["", "month"], ids=["the-loop", "a-folder-in-it"])
+def test_every_output_folder_in_a_loop_is_refused_naming_it(tmp_path, release, command, under):
+    loop = _loop(tmp_path / "special")
+    out = loop / under if under else loop
+    done = plain_cli(*_folder_commands(release, out)[command])
+    assert "File exists" not in done.stderr and "Not a directory" not in done.stderr
+    _said_cleanly(done, f"{out} cannot be used ({LOOPED})")
+    assert loop.is_symlink() and sorted(p.name for p in loop.parent.iterdir()) == [
+        "loop1",
+        "loop2",
+    ]
+
+
+@pytest.mark.parametrize("name", ["map", "neighbourhoods"])
+def test_a_map_or_summaries_folder_in_the_output_that_loops_is_refused(tmp_path, release, name):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / name).symlink_to(name)
+    command = "webmap" if name == "map" else "summaries"
+    done = plain_cli(*_folder_commands(release, out)[command])
+    _said_cleanly(done, f"{out / name} cannot be used ({LOOPED})")
+    assert (out / name).is_symlink() and [p.name for p in out.iterdir()] == [name]
+
+
+LOOPED_FILES = [("when", "when.html"), ("map-points", "points.csv"), ("check-release", "gate.json")]
+
+
+@pytest.mark.parametrize("command, name", LOOPED_FILES)
+def test_an_output_file_that_is_a_loop_is_refused_not_replaced(tmp_path, release, command, name):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / name).symlink_to(name)
+    done = plain_cli(*_folder_commands(release, out)[command])
+    _said_cleanly(done, f"{out / name} cannot be used ({LOOPED})")
+    assert (out / name).is_symlink()

@@ -54,7 +54,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Callable, Optional, Union
 
-from .text_file import resolved_path, shown_path
+from .text_file import made_folder, resolved_path, shown_path
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -314,6 +314,14 @@ def before_commit() -> None:
 # --- staging --------------------------------------------------------------------------------
 
 
+def _refuse_loop(final: Path) -> None:
+    """UnresolvablePath naming the folder of ``final`` or ``final`` itself when it is a loop
+    of symbolic links. Why: a loop where an output goes was replaced by the output (the link
+    lost in silence) or failed as "File exists"; Processing refuses it as an output."""
+    resolved_path(final.parent)
+    resolved_path(final)
+
+
 class Staging:
     """Stage outputs in hidden folders beside their final places; `commit` switches them all
     in at once (see the module docstring for what a reader sees at each moment)."""
@@ -328,7 +336,7 @@ class Staging:
     def _stage_for(self, folder: Path) -> Path:
         if folder in self._stages:
             return self._stages[folder]
-        folder.mkdir(parents=True, exist_ok=True)
+        made_folder(folder)  # (a loop of links said as one, not "File exists")
         complete_pending(folder)  # a killed run's leftovers go before we add ours
         stage = folder / f"{STAGE_PREFIX}{secrets.token_hex(6)}"
         stage.mkdir()
@@ -348,6 +356,7 @@ class Staging:
         for tmp, staged_final in self._staged:
             if staged_final == final:
                 return tmp
+        _refuse_loop(final)
         tmp = self._stage_for(final.parent) / final.name
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()  # writers create it themselves (SQLite wants a missing or empty file)
@@ -363,6 +372,7 @@ class Staging:
                 if tmp not in self._folders:
                     raise ValueError(f"{final} is already staged as a file")
                 return tmp
+        _refuse_loop(final)
         tmp = self._stage_for(final.parent) / final.name
         if tmp.exists():
             shutil.rmtree(tmp)

@@ -35,7 +35,9 @@ __all__ = [
     "check_file",
     "force_name_problem",
     "invisible_text_problem",
+    "made_folder",
     "not_found",
+    "os_error_text",
     "output_problem",
     "path_problem",
     "read_bytes_file",
@@ -265,6 +267,34 @@ def resolved_path(path: PathLike) -> Path:
         if exc.errno == errno.ELOOP:
             raise UnresolvablePath(exc.errno, exc.strerror, text) from exc
     return real
+
+
+def os_error_text(exc: OSError) -> str:
+    """The words a message gives an OSError after naming the output it was writing: the
+    system's ("Permission denied"), or for an UnresolvablePath the link that loops and the
+    words (it may be a folder above the output, or the map folder in it)."""
+    if isinstance(exc, UnresolvablePath):
+        return str(exc)
+    return exc.strerror or str(exc)
+
+
+def made_folder(path: PathLike) -> Path:
+    """The folder ``path``, made with the folders above it if missing (``Path.mkdir(parents=
+    True, exist_ok=True)``); UnresolvablePath (an OSError whose words are "Too many levels of
+    symbolic links", naming the path) when it or a folder above it is a loop of symbolic
+    links.
+
+    Why one function for every output folder: the mkdir met a loop as a name that exists
+    but is no folder, so ``load``, ``summaries``, ``qa``, ``webmap``, ``when`` and the staged
+    writers said "File exists" or "Not a directory" of an output given as ``ln -s loop
+    loop``, which sent the analyst looking for a file that is not there."""
+    folder = Path(path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        resolved_path(folder)  # a loop on the way: said as one
+        raise
+    return folder
 
 
 def output_problem(path: PathLike, wanted: str = "file") -> Optional[str]:

@@ -17,7 +17,7 @@ from typing import Any, Optional, Union
 from ..common.feedback import Feedback
 from ..common.input_files import holding_message, input_holding_output, output_clash
 from ..common.staging import staged_outputs
-from ..common.text_file import not_found, shown_path
+from ..common.text_file import UnresolvablePath, made_folder, not_found, os_error_text, shown_path
 from . import validation_report as report
 from .mapping_profile import MappingProfile
 from .validation_report import OUTPUT_NAMES
@@ -48,7 +48,9 @@ def prepare_out_dir(out: PathLike) -> Path:
     """The output folder, created if needed and checked writable."""
     out_dir = Path(out)
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
+        made_folder(out_dir)
+    except UnresolvablePath as exc:  # (a loop of symbolic links: anonymise's words)
+        raise LoadRunError(f"The output folder {exc}") from exc
     except OSError as exc:
         raise LoadRunError(f"output folder {shown_path(out_dir)}: {exc.strerror or exc}") from exc
     if not os.access(out_dir, os.W_OK):
@@ -116,7 +118,7 @@ def run_core_load(
             stage.path_for(paths[2]).write_text(text + "\n", encoding="utf-8")
     except OSError as exc:
         raise LoadRunError(
-            f"cannot write outputs in {shown_path(out_dir)}: {exc.strerror or exc}"
+            f"cannot write outputs in {shown_path(out_dir)}: {os_error_text(exc)}"
         ) from exc
     summary = report.report_dict(result)
     return CoreLoadOutputs(

@@ -43,6 +43,7 @@ from pathlib import Path
 
 from ..common import forked
 from ..common.staging import folder_lock
+from ..common.text_file import made_folder, resolved_path
 
 _HOLD = os.name == "posix"
 _held: dict[str, int] = {}  # staging folder -> the descriptor holding its lock, this process
@@ -86,7 +87,8 @@ def release(stage: Path) -> None:
 def new_stage(target: Path, prefix: str) -> Path:
     """A new staging folder beside ``target`` named ``prefix``-something, held by this
     process; a killed export's leftovers beside ``target`` cleaned up first."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+    made_folder(target.parent)
+    resolved_path(target)  # (a map folder that is a loop of links: refused, not swapped onto)
     if not _HOLD:
         return Path(tempfile.mkdtemp(prefix=prefix, dir=str(target.parent)))
     with folder_lock(target.parent) as locked:

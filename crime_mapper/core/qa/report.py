@@ -21,7 +21,7 @@ import pandas as pd
 from ..common.feedback import Feedback
 from ..common.json_file import parse_json_text
 from ..common.staging import Staging, staged_outputs
-from ..common.text_file import read_bytes_file, shown_path
+from ..common.text_file import made_folder, read_bytes_file, shown_path
 from . import checks as qa_checks
 from .duplicates import repeat_runs
 from .findings import SEVERITIES, Finding, sort_findings
@@ -392,7 +392,7 @@ def stage_report(report: QaReport, folder: PathLike, stage: Staging) -> tuple[Pa
     the old ones when the caller commits it, with whatever else it staged (both or
     neither), so the caller can still honour a Cancel up to that moment."""
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    made_folder(folder)
     json_path, html_path = folder / REPORT_JSON, folder / REPORT_HTML
     text, html = report_json(report), render_report_html(report)
     stage.path_for(json_path).write_text(text, encoding="utf-8")

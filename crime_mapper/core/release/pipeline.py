@@ -49,7 +49,14 @@ from ..common.input_files import holding_message, input_holding_output, output_c
 from ..common.layer_source import source_file, split_layer_source
 from ..common.reproducible import fixed_timestamp, freeze_geopackage
 from ..common.staging import staged_outputs
-from ..common.text_file import not_found, shown_line, shown_path
+from ..common.text_file import (
+    UnresolvablePath,
+    not_found,
+    os_error_text,
+    resolved_path,
+    shown_line,
+    shown_path,
+)
 from ..io import gpkg_write
 from ..load.validation_report import swallowed_records
 from . import gpkg_beside
@@ -192,8 +199,13 @@ class StepClock:
 
 
 def check_output_folder(folder: PathLike, what: str = "output folder") -> None:
-    """Refuse an output folder that is a file or cannot be created, without creating it."""
+    """Refuse an output folder that is a file, a loop of symbolic links (or in one) or
+    cannot be created, without creating it. Why the loop: it was "not writable"."""
     folder = Path(folder)
+    try:
+        resolved_path(folder)
+    except UnresolvablePath as exc:
+        raise ReleaseInputError(f"The {what} {exc}") from exc
     if folder.exists() and not folder.is_dir():
         raise ReleaseInputError(f"{what} {shown_path(folder)}: is a file, not a folder")
     existing = folder
@@ -984,7 +996,7 @@ def run_history_map_points(
     try:
         write_map_points_csv(points, out)
     except OSError as exc:
-        raise ReleaseInputError(f"cannot write {shown_path(out)}: {exc.strerror or exc}") from exc
+        raise ReleaseInputError(f"cannot write {shown_path(out)}: {os_error_text(exc)}") from exc
     months = sorted({str(m) for m in result.crimes["month"].dropna().unique()})
     return HistoryPointsOutputs(
         points,

@@ -33,6 +33,7 @@ from ..common.staging import file_sha256
 from ..common.text_file import (
     NOT_FOUND,
     UnresolvablePath,
+    made_folder,
     not_found,
     path_problem,
     shown_line,
@@ -80,7 +81,7 @@ def create_salt_file(path: PathLike) -> Path:
     release, so that must be a deliberate act (delete the old file first).
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    made_folder(path.parent)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     try:
         fd = os.open(str(path), flags, 0o600)
