@@ -144,23 +144,87 @@ class NulInText(ValueError):
 _NUL_CHUNK = 1 << 20  # bytes of a file searched for a NUL at a time
 
 
-def refuse_nul(item: Union[bytes, Path]) -> None:
-    """NulInText naming the line of the first NUL byte of ``item`` (a file, or a zip member's
-    bytes), if it holds one. One pass of C's memchr over the bytes: some 20-30 ms for a
-    national month's 115 MB file (read from the page cache a chunk at a time, never whole).
-    In UTF-8 and Windows-1252 a zero byte is a NUL and nothing else, so the bytes tell."""
+class BareCarriageReturn(ValueError):
+    """A CSV whose lines end at line feeds holds a carriage return without one outside a
+    quoted cell (the message says on which line). pandas' C reader ends the row there
+    without a word ("4,x<CR>y,6" is read as two rows, "4,x," and "y,6,"), and Python's csv
+    module refuses the file ("new-line character seen in unquoted field"); the load rejects
+    such rows (``bare_carriage_return``). A file whose every line ends at a bare CR (old Mac
+    line endings) is read, as the load reads it."""
+
+
+_BARE_CR = re.compile(rb"\r(?!\n)")
+
+
+def _chunks(item: Union[bytes, Path]) -> Iterator[bytes]:
+    """``item``'s bytes a chunk at a time (a file read from the page cache, never whole); a
+    chunk never ends at a CR whose next byte is in the file (a CR LF is never split)."""
     if isinstance(item, bytes):
-        at = item.find(b"\x00")
-        if at >= 0:
-            raise NulInText(_nul_message(item.count(b"\n", 0, at) + 1))
+        yield item
         return
-    lines = 0
     with open(item, "rb") as handle:
         while chunk := handle.read(_NUL_CHUNK):
-            at = chunk.find(b"\x00")
-            if at >= 0:
-                raise NulInText(_nul_message(lines + chunk.count(b"\n", 0, at) + 1))
-            lines += chunk.count(b"\n")
+            while chunk.endswith(b"\r") and (more := handle.read(1)):
+                chunk += more
+            yield chunk
+
+
+def refuse_damaged_text(item: Union[bytes, Path]) -> None:
+    """NulInText naming the line of the first NUL byte of ``item`` (a file, or a zip member's
+    bytes), if it holds one; BareCarriageReturn naming the line of its first bare carriage
+    return outside quotes when its lines end at line feeds. One pass of C's memchr and count
+    over the bytes a chunk at a time (some 20-30 ms for a national month's 115 MB file; a
+    file with CR LF line endings has its CRs counted too, about as long again). In UTF-8 and
+    Windows-1252 a zero byte is a NUL, a 13 a CR and a 34 a quote, and nothing else, so the
+    bytes tell. The quotes are counted only once a CR is found that no LF follows."""
+    lines = offset = 0
+    quotes: Optional[int] = None  # the quotes before this chunk, once they are wanted
+    bare: Optional[int] = None
+    for chunk in _chunks(item):
+        at = chunk.find(b"\x00")
+        if at >= 0:
+            raise NulInText(_nul_message(lines + chunk.count(b"\n", 0, at) + 1))
+        if bare is None and b"\r" in chunk and chunk.count(b"\r") != chunk.count(b"\r\n"):
+            if quotes is None:
+                quotes = _quotes_before(item, offset)
+            bare = _first_bare_cr(chunk, lines, quotes)
+        lines += chunk.count(b"\n")
+        offset += len(chunk)
+        if quotes is not None:
+            quotes += chunk.count(b'"')
+        if bare is not None and lines:
+            raise BareCarriageReturn(_bare_cr_message(bare))
+
+
+def _quotes_before(item: Union[bytes, Path], offset: int) -> int:
+    """How many quote bytes ``item`` holds before byte ``offset``."""
+    if isinstance(item, bytes):
+        return item.count(b'"', 0, offset)
+    found = 0
+    with open(item, "rb") as handle:
+        while offset > 0 and (chunk := handle.read(min(offset, _NUL_CHUNK))):
+            found += chunk.count(b'"')
+            offset -= len(chunk)
+    return found
+
+
+def _first_bare_cr(chunk: bytes, lines: int, quotes: int) -> Optional[int]:
+    """The line (counted by line feeds, as ``grep -n``) of the first CR of ``chunk`` that no
+    LF follows and no open quote holds (``quotes``: the quotes before the chunk), else
+    None. A CR in a quoted cell is that cell's text, read as such by every reader."""
+    for found in _BARE_CR.finditer(chunk):
+        if (quotes + chunk.count(b'"', 0, found.start())) % 2 == 0:
+            return lines + chunk.count(b"\n", 0, found.start()) + 1
+    return None
+
+
+def _bare_cr_message(line: int) -> str:
+    return (
+        f"holds a carriage return without a line feed (a bare CR) on line {line:,}, outside "
+        "quotes, which cuts the row in two (the load rejects such rows: bare_carriage_return). "
+        "The file mixes line endings (damaged, or edited by hand): save it again as 'CSV "
+        "UTF-8' or download it again"
+    )
 
 
 def _nul_message(line: int) -> str:
@@ -189,17 +253,23 @@ def read_decoded(
     path, or a zip member's bytes) are read and judged only after UTF-8 has failed. Raises
     UndecodableText when the load would not decode the file whole either (damaged UTF-8, a
     byte cp1252 leaves undefined): such a file cannot be published as it is. A file read
-    is then searched for a NUL (:func:`refuse_nul`: NulInText), which the caller's pandas
-    read would have cut a cell short at without a word; ``whole=False``: ``read`` reads only
-    a part of the file (its header line, which the csv module reads and refuses a NUL in)
-    and the rest is searched when it is read."""
+    is then searched for a NUL and a bare carriage return (:func:`refuse_damaged_text`:
+    NulInText, BareCarriageReturn), at which the caller's pandas read would have cut a cell
+    or a row short without a word; searched too when that read fails (a ValueError: pandas'
+    "Buffer overflow caught" at a bare CR), so the failure is said as its cause, with its
+    line. ``whole=False``: ``read`` reads only a part of the file (its header line, which the
+    csv module reads and refuses a NUL in) and the rest is searched when it is read."""
     try:
         result = read(utf8)
     except UnicodeDecodeError:
         pass
+    except ValueError:
+        if whole:
+            refuse_damaged_text(item)
+        raise
     else:
         if whole:
-            refuse_nul(item)
+            refuse_damaged_text(item)
         return result, utf8
     data = item if isinstance(item, bytes) else item.read_bytes()
     codec = file_codec(data)
@@ -208,9 +278,13 @@ def read_decoded(
             result = read(codec)
         except UnicodeDecodeError:
             pass
+        except ValueError:
+            if whole:
+                refuse_damaged_text(data)
+            raise
         else:
             if whole:
-                refuse_nul(data)
+                refuse_damaged_text(data)
             return result, codec
     raise UndecodableText(_first_undecodable(data, codec))
 

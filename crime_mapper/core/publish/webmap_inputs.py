@@ -33,7 +33,7 @@ from ..common.text_file import NotAFile, check_file, not_found, shown_line, show
 from ..common.vocabulary import FILE_MONTH, MONTH_RE
 from ..common.zip_members import MemberUnreadable, archive_members, read_member
 from ..io.gpkg_read import read_only_uri
-from ..load.textscan import NulInText, UndecodableText, read_decoded
+from ..load.textscan import BareCarriageReturn, NulInText, UndecodableText, read_decoded
 from ..release.public_schema import PUBLIC_COLUMNS
 from .street_overlap import first_overlap, force_of_name, overlap_message
 
@@ -125,7 +125,7 @@ def _decoded(
             f"{shown_line(name)}: {exc}. police.uk publishes UTF-8: save the file again as 'CSV "
             "UTF-8'"
         ) from exc
-    except NulInText as exc:
+    except (NulInText, BareCarriageReturn) as exc:
         raise WebmapInputError(f"{shown_line(name)}: {exc}") from exc
 
 
@@ -136,7 +136,8 @@ def _header(item: Union[bytes, Path], name: str) -> list[str]:
             head = handle.read(1 << 16)
     else:
         head = item[: 1 << 16]
-    first = head.split(b"\n", 1)[0].rstrip(b"\r")
+    # (to a LF, a CR LF or a bare CR: a file of old Mac line endings is read, as the load reads it)
+    first = head.split(b"\n", 1)[0].split(b"\r", 1)[0]
     text = _decoded(first.decode, item, name, whole=False)[0]
     if not text.strip():
         raise WebmapInputError(f"{shown_line(name)}: not a readable CSV (no header line)")
