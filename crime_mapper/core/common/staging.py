@@ -338,15 +338,19 @@ class Staging:
             return self._stages[folder]
         made_folder(folder)  # (a loop of links said as one, not "File exists")
         complete_pending(folder)  # a killed run's leftovers go before we add ours
+        first = next(iter(self._stages.values()), None)
         stage = folder / f"{STAGE_PREFIX}{secrets.token_hex(6)}"
+        # Registered before it is made, so discard() removes it whenever an interrupt lands
+        # (Ctrl-C, SIGTERM: a KeyboardInterrupt between any two lines). Registered after its
+        # lock was taken, it was left behind, a hidden folder beside the outputs, when one
+        # landed between the mkdir and the registration. (Not there yet: rmtree ignores it.)
+        self._stages[folder] = stage
         stage.mkdir()
         handle = open(stage / OWNER_LOCK, "a+b")
-        _try_lock(handle)
         self._locks.append(handle)
-        if self._stages:
-            first = next(iter(self._stages.values()))
+        _try_lock(handle)
+        if first is not None:
             (stage / PRIMARY).write_text(str(first.resolve()), encoding="utf-8")
-        self._stages[folder] = stage
         return stage
 
     def path_for(self, final: PathLike) -> Path:
