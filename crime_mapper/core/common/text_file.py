@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 import unicodedata
 from pathlib import Path
@@ -29,6 +30,7 @@ from typing import Optional, Union
 PathLike = Union[str, "os.PathLike[str]"]
 
 __all__ = [
+    "FORMAT_CHARACTERS",
     "NotAFile",
     "NOT_FOUND",
     "UnresolvablePath",
@@ -39,6 +41,7 @@ __all__ = [
     "not_found",
     "os_error_text",
     "output_problem",
+    "page_text",
     "path_problem",
     "read_bytes_file",
     "read_text_file",
@@ -47,6 +50,28 @@ __all__ = [
     "shown_path",
     "shown_text",
 ]
+
+
+# Unicode's format characters (category Cf, Unicode 14: what unicodedata lists on Python 3.11),
+# written out: listing them at import would cost a pass over every code point
+FORMAT_CHARACTERS = re.compile(
+    "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
+    "\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
+    "\U000e0020-\U000e007f]"
+)
+
+
+def page_text(text: str) -> str:
+    """``text`` as a public page shows it: without FORMAT_CHARACTERS (zero-width spaces, soft
+    hyphens and every bidi control: U+061C, U+200E/F, U+202A-U+202E, U+2066-U+2069).
+
+    Why: this is the text the leak gate reads as shown (core.gate.output_reader.shown_text),
+    so a page shows nothing the gate did not check. A right-to-left override in a location
+    ("On or near <RLO>daor hgih") showed "high road" on the web map and the summary pages,
+    and reversed the rest of the line after it (the area's name, the count), while the gate
+    read "daor hgih"."""
+    return text if text.isascii() else FORMAT_CHARACTERS.sub("", text)
 
 
 class NotAFile(OSError):

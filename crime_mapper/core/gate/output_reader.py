@@ -30,7 +30,7 @@ from ..common.background import beside
 from ..common.letter_digits import NATURALS_ENCODING, LetterCodeError, letters_to_naturals
 from ..common.position_codec import PositionCodeError, decode_positions
 from ..common.staging import file_sha256
-from ..common.text_file import NOT_FOUND
+from ..common.text_file import FORMAT_CHARACTERS, NOT_FOUND, page_text
 from ..io.gpkg_read import GpkgContents, GpkgTable, read_geopackage, read_only_uri
 from ..io.gpkg_write import WrittenGpkg, feature_count_triggers, rtree_triggers
 from ..release.public_schema import WrittenCsv, remember_table, remembering
@@ -1469,14 +1469,6 @@ _BLOCK_NAMES = frozenset(
 # an SVG tspan given a position of its own starts a line (a chart's two-line label); one
 # without flows on with its text
 _POSITIONS = frozenset({"x", "y", "dx", "dy"})
-# Unicode's format characters (category Cf, Unicode 14: what unicodedata lists on Python 3.11),
-# written out: listing them at import would cost a pass over every code point
-FORMAT_CHARACTERS = re.compile(
-    "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f"
-    "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
-    "\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
-    "\U000e0020-\U000e007f]"
-)
 
 
 def shown_text(text: str) -> Optional[str]:
@@ -1487,9 +1479,7 @@ def shown_text(text: str) -> Optional[str]:
     "52.667<ZWSP>19" a raw latitude, while neither is the raw value as written. A page's
     text is read so already (_ShownText); the gate's context adds this form of every other
     string and text (core.gate.context: GateContext). O(1) for ASCII text (CPython knows)."""
-    if text.isascii():
-        return None
-    shown = FORMAT_CHARACTERS.sub("", text)
+    shown = page_text(text)
     return shown if shown != text else None
 
 

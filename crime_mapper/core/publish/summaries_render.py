@@ -27,6 +27,7 @@ from ..common.palette import (
     OUTLINE_COLOUR,
     SEQUENTIAL_RAMP,
 )
+from ..common.text_file import page_text
 from .summaries import METHOD_NOTES, OUTCOME_COLUMNS, TOTAL, Summaries, month_index
 from .summaries_team import Team
 
@@ -93,7 +94,10 @@ def fmt_change(diff: Any, pct: Any) -> str:
 
 
 def _location_text(label: str) -> str:
-    """police.uk writes "On or near " even when the map point has no street name."""
+    """police.uk writes "On or near " even when the map point has no street name. Shown as
+    the web map shows it (page_text: no bidi control or other format character; the page
+    isolates it too, <bdi>, so no right-to-left text in it reorders its line)."""
+    label = page_text(label)
     return label if label.strip() not in ("On or near", "") else "On or near (no street name)"
 
 

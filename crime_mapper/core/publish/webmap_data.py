@@ -34,6 +34,7 @@ import pandas as pd
 
 from ..common.letter_digits import NATURALS_ENCODING, naturals_to_letters
 from ..common.palette import CATEGORY_STYLES
+from ..common.text_file import page_text
 from ..common.vocabulary import (
     LEGACY_CATEGORIES,
     OUTCOME_NAMES,
@@ -311,8 +312,10 @@ def _palette() -> list[dict]:
 
 
 def _label(location: str) -> str:
-    """The street part of police.uk's Location ('' for its empty labels)."""
-    text = str(location)
+    """The street part of police.uk's Location ('' for its empty labels), as a page shows
+    it (page_text: no bidi control or other format character; white space folded, as the
+    leak gate folds it)."""
+    text = page_text(str(location))
     if text == NO_LOCATION:
         return ""
     if text.startswith(LOCATION_PREFIX):
