@@ -104,13 +104,23 @@ def test_a_cr_in_a_quoted_cell_is_its_text(tmp_path):
     assert "On or near\r " in read_release_inputs([path]).street["Location"].iloc[1232]
 
 
+def test_a_cr_ending_the_files_last_line_is_its_end(tmp_path):
+    """A file of CR LF lines whose last line ends at a CR alone (cut, or saved by a tool
+    that wrote no LF at the end) loses no row: every reader ends the line there."""
+    data = b"\r\n".join(LINES).rstrip(b"\r\n") + b"\r"
+    path = _written(tmp_path, data)
+    textscan.refuse_damaged_text(path)
+    assert read_release_inputs([path]).street.equals(read_release_inputs([STREET]).street)
+
+
 def _first_bare(data: bytes):
-    """The reference: the line of the first CR outside quotes that no LF follows."""
+    """The reference: the line of the first CR outside quotes that no LF follows and that
+    is not the last byte (which ends the last line)."""
     quotes = 0
     for i, byte in enumerate(data):
         if byte == 34:
             quotes += 1
-        elif byte == 13 and data[i + 1 : i + 2] != b"\n" and quotes % 2 == 0:
+        elif byte == 13 and i + 1 < len(data) and data[i + 1] != 10 and quotes % 2 == 0:
             return data.count(b"\n", 0, i) + 1
     return None
 
