@@ -43,13 +43,15 @@ NUMBER_PIECES = [
     "1257hrs", "9.30pm", "12h45", "2315 h", "1st of May", "Oct 25th", "25 October", "3.22.0",
     "x", " ", "\n", "\n1", ";", ": ", "e", "E", "ab", "@", "jo@x.uk",
 ]  # fmt: skip
+# axes on numbers and glued pairs (scan.AXIS_NUMBER)
+AXIS_PIECES = ("N", "Easting", "NORTHING", "E458123N301234.5", "n301235e458123", "y1234")
 RAW_METRES = np.array(sorted({1000, 458123, 301235, 1234568, 1399999, 1400000, 4568}))
 KNOWN = np.array(sorted({458120, 458123, 1234, 5804, 1234568, 2021, 301230}))
 STAMPS = {202210151030, 20221015, 1666000000, 15102022, 12345678}
 
 
-def _segments(rng: random.Random, n: int) -> list[str]:
-    pool = PIECES + NUMBER_PIECES
+def _segments(rng: random.Random, n: int, extra: tuple[str, ...] = ()) -> list[str]:
+    pool = PIECES + NUMBER_PIECES + list(extra)
     texts = ["".join(rng.choice(pool) for _ in range(rng.randint(0, 30))) for _ in range(n)]
     index = scan.SegmentIndex()
     index.add(texts)
@@ -100,6 +102,14 @@ def test_prefiltered_segment_scans_equal_the_direct_scans(seed: int):
     found = _compare(_segments(random.Random(seed), 150))
     # the pieces give findings of every kind (so a prefilter that drops one would fail)
     assert all(found.values()), found
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_prefiltered_scans_equal_the_direct_scans_with_axes_on_numbers(seed: int):
+    """Numbers with their axis on them ("Easting458123", "E458123N301234.5") are digit runs
+    as any number is: the grid and metre prefilters keep their segments."""
+    found = _compare(_segments(random.Random(seed), 150, AXIS_PIECES))
+    assert found["metres"] and found["grid"], found
 
 
 def test_prefilters_keep_the_edge_cases():

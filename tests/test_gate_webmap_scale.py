@@ -25,7 +25,7 @@ NUMBER_PIECES = [
     "0001234", "1000", "999", "-", "--", ".", "..", ".5", ".05", "e", "E5", "x", "_", " ",
     ",", "[", "]", ":", '"', "\\", "\x00", "\n", "\n\n", "\u0661\u0662\u0663\u0664", "\u00b2",
     "+", "/", "1e5", "12345.0", "12345.5", "999.5", "999.4", "999.99999999999999999", "99.9",
-    "N", "y", "E01013615",
+    "N", "y", "E01013615", "n", "Y", "Easting", "NORTHING", "northing", "g", "3e", "\u017f",
 ]  # fmt: skip
 
 
@@ -74,17 +74,45 @@ def test_metre_numbers_are_those_reaching_1000_and_those_with_an_axis_letter(see
         assert together == sorted(apart), repr(text)
 
 
-# GRID_NUMBER as it reads (a lookbehind first), without and with an axis letter before it
+# A number with its axis on it as it reads (lookbehinds first), written out here: a lone
+# axis letter or word before it, the number's end or a glued N, X, Y or word after it
+# ("E457901N308062"), or a lone N before it and a glued E after it ("N308062E457901"); or,
+# the second of a glued pair, N, X, Y or a word after a digit, or a lone N, an integer
+# northing and an E before it
+def _plain_axis_number(end: str) -> str:
+    return (
+        r"(?:(?<=(?<![\w.])[EeNnXxYy])|(?<=(?<![\w.])(?i:easting))|(?<=(?<![\w.])(?i:northing)))"
+        rf"\d{{4,7}}(?:\.\d+)?(?:{end}|(?=(?:[NnXxYy]|(?i:easting)|(?i:northing))\d))"
+        r"|(?<=(?<![\w.])[Nn])\d{4,7}(?:\.\d+)?(?=[Ee]\d)"
+        r"|(?:(?<=\d[NnXxYy])|(?<=\d(?i:easting))|(?<=\d(?i:northing))"
+        r"|(?<=(?<![\w.])[Nn]\d{4}[Ee])|(?<=(?<![\w.])[Nn]\d{5}[Ee])"
+        r"|(?<=(?<![\w.])[Nn]\d{6}[Ee])|(?<=(?<![\w.])[Nn]\d{7}[Ee]))"
+        rf"\d{{4,7}}(?:\.\d+)?{end}"
+    )
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_axis_numbers_are_those_written_out(seed: int):
+    """AXIS_NUMBER (built from its pieces in scan) matches exactly the form written out."""
+    plain = re.compile(_plain_axis_number(r"(?![\w.]|\.\d)"))
+    rng = random.Random(seed)
+    for _ in range(200):
+        text = _numbers_text(rng)
+        want = [(m.start(), m.group()) for m in plain.finditer(text)]
+        assert [(m.start(), m.group()) for m in scan.AXIS_NUMBER.finditer(text)] == want
+
+
+# GRID_NUMBER as it reads (a lookbehind first), without and with an axis on it
 _PLAIN_GRID_NUMBERS = (
     re.compile(r"(?<![\w.])\d{4,7}(?:\.\d+)?(?![\w]|\.\d)"),
-    re.compile(r"(?<=(?<![\w.])[EeNnXxYy])\d{4,7}(?:\.\d+)?(?![\w]|\.\d)"),
+    re.compile(_plain_axis_number(r"(?![\w]|\.\d)")),
 )
 
 
 @pytest.mark.parametrize("seed", range(10))
 def test_grid_numbers_are_those_with_and_without_an_axis_letter(seed: int):
     """GRID_NUMBER (its first digit first, for speed) matches exactly what its plain form
-    matches, with no word character before the digits or a lone axis letter."""
+    matches, with no word character before the digits or an axis on them."""
     rng = random.Random(seed)
     for _ in range(200):
         text = _numbers_text(rng)

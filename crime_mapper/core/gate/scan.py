@@ -476,30 +476,83 @@ NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.]|\.\d)")
 # run of [-digits.] bounded the same way, so neither can overlap the other's
 # (tests/test_gate_webmap_scale.py compares them).
 NUMBER_REACHING_1000 = re.compile(r"(?<![\w.])-?(?:\d{4,}(?:\.\d+)?|\d{3}\.\d+)(?![\w.]|\.\d)")
-# An easting or northing is often written with its axis letter on it: "E457901 N308062",
-# "x457901 y308062". One letter E, N, X or Y (either case), itself not inside a word, may
-# stand where a number's lookbehind wants no word character, so the digits are the number
-# they are in "E 457901". Only before 4 to 7 digits (a grid number's size): an ONS code
-# (E01013615, E02002345) is a letter and 8 digits, never a number. A match is the digits
-# alone. (No JSON token outside a string starts with such a letter and a digit, so the
+# An easting or northing is often written with its axis on it: a letter E, N, X or Y
+# ("E457901 N308062", "x457901 y308062") or the word Easting or Northing ("Easting457901",
+# "NORTHING308062"), in either case and itself not inside a word, standing where a number's
+# lookbehind wants no word character, so the digits are the number they are in "E 457901";
+# and the two numbers of a pair are often glued ("E457901N308062", "e457901n308062",
+# "Easting457901Northing308062", "N308062E457901"). Only 4 to 7 digits (a grid number's
+# size): an ONS code (E01013615, E02002345) is a letter and 8 digits, never a number. A match
+# is the digits alone. What may touch a number's end, or stand between a digit and a number,
+# is N, X, Y or a word, not a lone E: e is a hex digit, and a hash ("...3e457901",
+# "457901e3...") would give numbers. A lone E after digits is taken only after a lone N and
+# an integer northing, looked back to from the easting ("N308062E457901"; of
+# "N308062.5E457901" only the northing is taken). (No JSON token outside a string starts
+# with such a letter or word and a digit, or holds N, X, Y or a word after a digit, so the
 # data-script proofs in checks hold.)
-AXIS_NUMBER = re.compile(r"(?<=(?<![\w.])[EeNnXxYy])\d{4,7}(?:\.\d+)?(?![\w.]|\.\d)")
-# A pattern that takes a number with or without its axis letter (GRID_NUMBER, METRE_NUMBER)
+_NOT_IN_WORD = r"(?<![\w.])"
+_AXIS_BEFORE = (  # each lone, right before a number
+    rf"{_NOT_IN_WORD}[EeNnXxYy]",
+    rf"{_NOT_IN_WORD}(?i:easting)",
+    rf"{_NOT_IN_WORD}(?i:northing)",
+)
+_LONE_N = rf"{_NOT_IN_WORD}[Nn]"  # (a northing glued to a lone E after it)
+_GLUED_AXES = ("[NnXxYy]", "(?i:easting)", "(?i:northing)")  # (what a number's end may touch)
+# (a glued pair's second number: N, X, Y or a word after a digit; or "N308062E457901")
+_GLUED_BEFORE = tuple(rf"\d{axis}" for axis in _GLUED_AXES) + tuple(
+    rf"{_NOT_IN_WORD}[Nn]\d{{{k}}}[Ee]" for k in range(4, 8)
+)
+_GLUED_AFTER = rf"(?=(?:{'|'.join(_GLUED_AXES)})\d)"
+# After a number's first digit: the last letter of one of the above before it (E, N, X, Y or
+# the g of a word), and no ASCII letter before that E, N, X or Y (an e after a hex letter,
+# inside a hash, is tried no further)
+_AXIS_LAST = r"(?<=[EeNnXxYyGg]\d)(?<![A-Za-z_][EeNnXxYy]\d)"
+
+
+def _behind(before: str, first_digit: bool) -> str:
+    """A lookbehind for ``before`` right before a number, as seen from its start or, when
+    ``first_digit``, from after its first digit."""
+    return rf"(?<={before}\d)" if first_digit else rf"(?<={before})"
+
+
+def _axis_number(end: str, first_digit: bool) -> str:
+    """A grid-sized number with its axis on it (its alternatives), followed by ``end`` or
+    glued to the next axis; from its start, or from after its first digit (then the pattern
+    holding it has matched that digit)."""
+    digits = r"\d{3,6}" if first_digit else r"\d{4,7}"
+
+    def any_of(befores: tuple[str, ...]) -> str:
+        return "(?:" + "|".join(_behind(b, first_digit) for b in befores) + ")"
+
+    return "|".join(
+        (
+            rf"{any_of(_AXIS_BEFORE)}{digits}(?:\.\d+)?(?:{end}|{_GLUED_AFTER})",
+            rf"{_behind(_LONE_N, first_digit)}{digits}(?:\.\d+)?(?=[Ee]\d)",  # N308062E457901
+            rf"{any_of(_GLUED_BEFORE)}{digits}(?:\.\d+)?{end}",
+        )
+    )
+
+
+_METRE_END = r"(?![\w.]|\.\d)"
+AXIS_NUMBER = re.compile(_axis_number(_METRE_END, first_digit=False))
+# A pattern that takes a number with or without its axis on it (GRID_NUMBER, METRE_NUMBER)
 # starts with the number's first digit (or sign) and looks back from there: one that starts
 # with a character class is searched for that character in C, where one that starts with a
 # choice of lookbehinds is tried at every character. Over the 118 MB of a national summaries
 # folder's pages GRID_NUMBER takes 1.1 s CPU (1.9 s without axis letters and lookbehind
 # first, as it was; 5.0 s with a choice of lookbehinds first), METRE_NUMBER 1.7 s
-# (NUMBER_REACHING_1000: 2.9 s).
+# (NUMBER_REACHING_1000: 2.9 s). A digit inside a number fails two lookbehinds: no number
+# starts there, and no axis's last letter is before it (_AXIS_LAST); only a digit right
+# after one of those letters tries the axes one by one. (The glued pairs and words cost
+# nothing measurable on templated pages, 4% on a 22 MB CSV of SHA-256 ids.)
 _DIGIT_ALONE = r"(?<![\w.]\d)"  # (after a digit: no word character or '.' before it)
-_DIGIT_AFTER_AXIS = r"(?<=(?<![\w.])[EeNnXxYy]\d)"  # (after a digit: a lone axis letter)
 # NUMBER_REACHING_1000's matches and AXIS_NUMBER's, in one scan (tests/test_gate_webmap_scale.py
 # compares them): the numbers the projected check reads as metres from text.
 METRE_NUMBER = re.compile(
     r"[-\d](?:(?<=-)(?<![\w.]-)(?:\d{4,}(?:\.\d+)?|\d{3}\.\d+)"  # -1234, -999.5
-    rf"|(?<=\d){_DIGIT_ALONE}(?:\d{{3,}}(?:\.\d+)?|\d{{2}}\.\d+)"  # 1234, 999.5
-    rf"|{_DIGIT_AFTER_AXIS}\d{{3,6}}(?:\.\d+)?)"  # E457901
-    r"(?![\w.]|\.\d)"
+    rf"{_METRE_END}"
+    rf"|(?<=\d){_DIGIT_ALONE}(?:\d{{3,}}(?:\.\d+)?|\d{{2}}\.\d+){_METRE_END}"  # 1234, 999.5
+    rf"|{_AXIS_LAST}(?:{_axis_number(_METRE_END, first_digit=True)}))"  # E457901, N308062E..
 )
 INTEGER_TOKEN = re.compile(r"(?<![\w.])\d{8,14}(?![\w.]|\.\d)")
 HEX_TOKEN = re.compile(
@@ -1191,10 +1244,13 @@ def find_contacts(
 
 
 # --- grid references in text -------------------------------------------------------------------
-# 4 to 7 digits, with no word character or '.' before them or a lone axis letter
-# ("E457901 N308062" as "E 457901 N 308062"), first digit first (see the axis letters above)
+# 4 to 7 digits, with no word character or '.' before them or their axis on them ("E457901
+# N308062" as "E 457901 N 308062", "Easting457901", "E457901N308062"), first digit first
+# (see the axes above)
+_GRID_END = r"(?![\w]|\.\d)"
 GRID_NUMBER = _GRID_NUMBER = re.compile(
-    rf"\d(?:{_DIGIT_ALONE}|{_DIGIT_AFTER_AXIS})\d{{3,6}}(?:\.\d+)?(?![\w]|\.\d)"
+    rf"\d(?:{_DIGIT_ALONE}\d{{3,6}}(?:\.\d+)?{_GRID_END}"
+    rf"|{_AXIS_LAST}(?:{_axis_number(_GRID_END, first_digit=True)}))"
 )
 OS_GRID = _OS_GRID = re.compile(
     r"(?<![A-Za-z0-9])([HJNOST])([A-HJ-Z])\s?(\d{2,5})\s?(\d{2,5})(?!\d)"
