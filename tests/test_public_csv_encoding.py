@@ -203,7 +203,7 @@ def test_summaries_of_an_excel_saved_release_show_its_streets(tmp_path):
     pages = "".join(
         p.read_text(encoding="utf-8") for p in (tmp_path / "out" / "neighbourhoods").glob("*.html")
     )
-    assert f"{CAFE}: {int(renamed.sum())} crimes" in pages
+    assert f"<bdi>{CAFE}</bdi>: {int(renamed.sum())} crimes" in pages
     assert "Caf\u00c3" not in pages and "\ufffd" not in pages  # no mojibake, no replacement
     tidy = pd.read_csv(tmp_path / "out" / "neighbourhoods" / "neighbourhood_summaries.csv")
     force = tidy[(tidy["neighbourhood_code"] == "force") & (tidy["category"] == "All crime")]
