@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from crime_mapper import cli as cli_module
-from crime_mapper.core.common.text_file import force_name_problem
+from crime_mapper.core.common.text_file import MAX_FORCE_NAME, force_name_problem
 from crime_mapper.core.load.mapping_profile import MappingProfile, ProfileError
 from crime_mapper.core.monthly.config import read_config
 from tests.support.monthly_config import MONTH, cli, config_file
@@ -86,4 +86,48 @@ def test_the_release_command_refuses_it_before_the_load(tmp_path):
     assert "The check step failed" in done.stderr and "Traceback" not in done.stderr
     assert "holds a control character ('\\x1b') (release.force)" in done.stderr
     assert "\x1b" not in done.stderr
+    assert not (tmp_path / "out" / MONTH).exists()
+
+
+# A force name longer than MAX_FORCE_NAME: the profile refused it, the release configuration
+# and the summaries took any length (into page titles and headings). One limit now.
+LONG = ("Leicestershire Police " * 6).strip()  # 131 characters
+LONGEST = LONG[:MAX_FORCE_NAME]  # (ends in a letter: a text is read stripped)
+
+
+def test_the_one_rule_names_the_length_and_the_limit() -> None:
+    assert force_name_problem(LONG) == (
+        f"is 131 characters long: a force's name is at most {MAX_FORCE_NAME} characters "
+        "(it names the release's files, and is published)"
+    )
+    assert force_name_problem(LONGEST) == ""
+    assert force_name_problem("Ÿ" * MAX_FORCE_NAME) == ""  # (characters, not bytes)
+
+
+@pytest.mark.parametrize("key", ["reported_by", "falls_within"])
+def test_the_profile_uses_the_one_limit(tmp_path, key):
+    with pytest.raises(ProfileError, match=f"{key} .* is 131 characters long: .* at most 120"):
+        MappingProfile.load(_profile(tmp_path, key, LONG))
+    assert getattr(MappingProfile.load(_profile(tmp_path, key, LONGEST)), key) == LONGEST
+
+
+def test_an_overlong_release_force_is_a_problem_of_the_release(tmp_path):
+    config = read_config(config_file(tmp_path, release__force=LONG))
+    assert config.force == LONG  # (read as written: the dock's save reads back)
+    found = config.problems_by_step(MONTH)["release"]
+    assert any(
+        "is 131 characters long" in p and "at most 120" in p and "(release.force)" in p
+        for p in found
+    ), found
+    config = read_config(config_file(tmp_path, release__force=LONGEST))
+    assert config.problems_by_step(MONTH)["release"] == []
+
+
+def test_the_release_command_refuses_an_overlong_force_before_the_load(tmp_path):
+    path = config_file(tmp_path, release__force=LONG)
+    done = cli("release", path, "--month", MONTH, "--no-qgis")
+    assert done.returncode == 2, done.stderr[-3000:]
+    assert "Traceback" not in done.stderr
+    assert "is 131 characters long: a force's name is at most 120" in done.stderr
+    assert "(release.force)" in done.stderr
     assert not (tmp_path / "out" / MONTH).exists()

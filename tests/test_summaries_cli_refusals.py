@@ -44,3 +44,14 @@ def test_a_force_name_with_a_control_is_refused(release: dict, tmp_path: Path, n
     assert "crime_mapper: error: the force name " in run.stderr
     assert f"control character ({shown})" in run.stderr
     assert not (tmp_path / "out" / "neighbourhoods").exists()
+
+
+def test_an_overlong_force_name_is_refused_naming_the_limit(release: dict, tmp_path: Path):
+    """A force name of any length went into every page's title and heading; the profile's
+    limit (core.common.text_file.MAX_FORCE_NAME) is every force name's now."""
+    name = ("Leicestershire Police " * 6).strip()  # 131 characters
+    run = summaries_cli(release, release["csv"], tmp_path / "out", "--force-name", name)
+    assert run.returncode == 2, run.stderr
+    assert "crime_mapper: error: the force name " in run.stderr
+    assert "is 131 characters long: a force's name is at most 120 characters" in run.stderr
+    assert not (tmp_path / "out" / "neighbourhoods").exists()

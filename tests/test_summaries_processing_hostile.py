@@ -135,6 +135,18 @@ def test_a_control_character_in_the_force_name_is_refused_by_name(provider, rele
     assert not (tmp_path / "neighbourhoods").exists()
 
 
+def test_an_overlong_force_name_is_refused_naming_the_limit(provider, release, tmp_path):
+    """The profile's limit on a force name (MAX_FORCE_NAME) is the Processing field's too."""
+    import processing
+
+    with pytest.raises(QgsProcessingException, match="131 characters long: .* at most 120"):
+        processing.run(
+            "crime_mapper:neighbourhood_summaries",
+            _params(release, tmp_path, FORCE_NAME=("Leicestershire Police " * 6).strip()),
+        )
+    assert not (tmp_path / "neighbourhoods").exists()
+
+
 @pytest.mark.parametrize(
     "given, what",
     [

@@ -31,6 +31,7 @@ PathLike = Union[str, "os.PathLike[str]"]
 
 __all__ = [
     "FORMAT_CHARACTERS",
+    "MAX_FORCE_NAME",
     "NotAFile",
     "NOT_FOUND",
     "UnresolvablePath",
@@ -189,6 +190,15 @@ def invisible_text_problem(text: str, controls_read: bool = False) -> str:
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
+#: A force's name is at most this many characters, wherever it is set (the profile's
+#: ``reported_by`` and ``falls_within``, ``release.force``, the summaries' force name).
+#: Why: a 10,000-character ``reported_by`` named the public CSV, and the release failed
+#: with "cannot write outputs in DIR: File name too long", blaming the output folder; the
+#: release configuration's force and the summaries' force name took any length into page
+#: titles and headings. 120 holds the longest force name in England and Wales with room.
+MAX_FORCE_NAME = 120
+
+
 def force_name_problem(text: str) -> str:
     """Why ``text`` cannot be a force's name, or "" when it can: it holds a control
     character (C0 with the tab and line breaks, DEL, C1) or a bidirectional control,
@@ -196,13 +206,18 @@ def force_name_problem(text: str) -> str:
     CSV's "Reported by" and "Falls within", the audit) and names files; an ESC sequence
     ("\\x1b[31m") or a right-to-left override in the profile's ``reported_by``, the release
     configuration's force or the summaries' --force-name passed, or passed one check and
-    not another. One rule for every place a force name is set; its length is the
-    profile's (core.load.mapping_profile.MAX_FORCE_NAME)."""
+    not another. Longer than MAX_FORCE_NAME characters (counted as written, white space
+    included) is a problem too. One rule for every place a force name is set."""
     for char in text:
         if unicodedata.category(char) == "Cc":
             return f"holds a control character ({char!r})"
         if char in BIDI_CONTROLS:
             return f"holds a bidirectional control character ({ascii(char)})"
+    if len(text) > MAX_FORCE_NAME:
+        return (
+            f"is {len(text):,} characters long: a force's name is at most {MAX_FORCE_NAME} "
+            "characters (it names the release's files, and is published)"
+        )
     return ""
 
 

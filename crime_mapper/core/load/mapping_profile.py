@@ -309,16 +309,14 @@ def _check_text_setting(key: str, value: str) -> None:
     if key == "crs" and value.lower() not in ("", "auto"):
         _check_crs(value)
     if key in _SHOWN_TEXTS and value.strip():
-        problem = (force_name_problem(value) if key in _FORCE_NAMES else "") or (
-            invisible_text_problem(value)
-        )
-        if problem:  # (published as "Reported by"/"Falls within", or named in the audit)
+        # (published as "Reported by"/"Falls within", naming the release's files: the one
+        # rule of every force name, its characters and its length)
+        problem = force_name_problem(value) if key in _FORCE_NAMES else ""
+        if problem:
+            raise ProfileError(f"{key} {value!r:.80} {problem}")
+        problem = invisible_text_problem(value)
+        if problem:  # (published, or named in the audit)
             raise ProfileError(f"{key} {value!r:.80} {problem}; write it in visible text")
-        if key in _FORCE_NAMES and len(value) > MAX_FORCE_NAME:  # (it names the release's files)
-            raise ProfileError(
-                f"{key} is {len(value):,} characters long: a force's name is at most "
-                f"{MAX_FORCE_NAME} (it names the release's files, and is published)"
-            )
 
 
 #: The codecs a profile may name (by codecs.lookup's name): character sets, one byte or
@@ -331,11 +329,8 @@ _PLAIN_CODEC = re.compile(
 )
 #: The profile's texts a release shows: the force names it publishes, the profile's name.
 _SHOWN_TEXTS = ("name", "reported_by", "falls_within")
-#: The force names' longest. Why: a 10,000-character "reported_by" named the public CSV,
-#: and the release failed with "cannot write outputs in DIR: File name too long", blaming
-#: the output folder.
+#: The force names (their characters and length: common.text_file.force_name_problem).
 _FORCE_NAMES = ("reported_by", "falls_within")
-MAX_FORCE_NAME = 120
 
 
 def _check_crs(value: str) -> None:
