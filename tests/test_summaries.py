@@ -337,6 +337,28 @@ def test_team_information_rendered_safely(public, hoods, summaries):
     assert str(sanitise_html("a < b & c")) == "a &lt; b &amp; c"
 
 
+def test_an_empty_entry_beside_a_team_shows_no_team_information(public, hoods, summaries, tmp_path):
+    """A file mixing teams and empty entries is taken (a team export lists every area, some
+    with nothing yet); an empty entry's page says no team information was published, as a
+    page of an area the file leaves out does, not an empty team ("No priorities published.
+    ... Contact the team" with no contact)."""
+    path = tmp_path / "team.json"
+    empty = {"neighbourhood": {"name": ""}, "people": [], "priorities": [], "events": []}
+    path.write_text(
+        json.dumps({"E02002834": {"neighbourhood": {"name": "Abbey Park"}}, "E02002835": empty}),
+        encoding="utf-8",
+    )
+    teams = read_team(path)
+    assert list(teams) == ["E02002834", "E02002835"]
+    renderer = SummaryRenderer(summaries, hoods.slugs, teams)
+    page = renderer.render_page(hoods.index_of("E02002834"))
+    assert "<strong>Abbey Park</strong>" in page and "No priorities published." in page
+    for code in ("E02002835", "E02002836"):  # (an empty entry, and a code the file leaves out)
+        page = renderer.render_page(hoods.index_of(code))
+        assert "No team information was published with these summaries." in page
+        assert "No priorities published." not in page and "Contact the team" not in page
+
+
 def test_team_csv(tmp_path):
     path = tmp_path / "team.csv"
     path.write_text(

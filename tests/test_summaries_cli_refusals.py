@@ -1,7 +1,7 @@
 """The summaries command refuses, before anything is written, inputs it used to take in
-silence: a team file with no team in it, and a force name holding a control or bidi
-character. Real files, a real release (tests.support.summaries_release), the plain-Python
-command line."""
+silence: a team file with no team in it (no entry, or only empty ones), and a force name
+holding a control or bidi character, or longer than a force name may be. Real files, a
+real release (tests.support.summaries_release), the plain-Python command line."""
 
 from __future__ import annotations
 
@@ -25,6 +25,45 @@ def test_an_empty_team_file_is_refused_naming_it(release: dict, tmp_path: Path, 
     run = summaries_cli(release, release["csv"], tmp_path / "out", team=team)
     assert run.returncode == 2, run.stderr
     assert "crime_mapper: error: priorities.csv: the team information " in run.stderr
+    assert not (tmp_path / "out" / "neighbourhoods").exists()
+
+
+@pytest.mark.parametrize(
+    "name, text, said",
+    [
+        ("team.json", '{"E02002834": {}}', "names 1 neighbourhood but its entry is empty"),
+        (
+            "team.json",
+            '{"E02002834": {"neighbourhood": {"name": "", "description": "  "}, "people": [],'
+            ' "priorities": [], "events": []}, "E02002835": {"people": [{"name": ""}]}}',
+            "names 2 neighbourhoods but its 2 entries are all empty",
+        ),
+        (
+            "team.json",
+            '[{"neighbourhood": {"id": "E02002834", "contact_details": {"telephone": ""}}}]',
+            "names 1 neighbourhood but its entry is empty",
+        ),
+        (
+            "team.csv",
+            "code,kind,name,issue\nE02002834,neighbourhood,,\nE02002835,priority,,\n",
+            "names 2 neighbourhoods but its 2 entries are all empty",
+        ),
+    ],
+)
+def test_a_team_file_of_empty_entries_is_refused_naming_it(
+    release: dict, tmp_path: Path, name: str, text: str, said: str
+):
+    """Every entry empty (no name, description, contact, link, person, priority or event):
+    taken as teams, and the pages were published with none, and exit 0, as an empty file
+    was."""
+    team = tmp_path / name
+    team.write_text(text, encoding="utf-8")
+    run = summaries_cli(release, release["csv"], tmp_path / "out", team=team)
+    assert run.returncode == 2, run.stderr
+    assert f"crime_mapper: error: {name}: the team information {said}: nothing a page " in (
+        run.stderr
+    )
+    assert "give the file holding the teams" in run.stderr and "Traceback" not in run.stderr
     assert not (tmp_path / "out" / "neighbourhoods").exists()
 
 

@@ -29,7 +29,7 @@ from ..common.palette import (
 )
 from ..common.text_file import page_text
 from .summaries import METHOD_NOTES, OUTCOME_COLUMNS, TOTAL, Summaries, month_index
-from .summaries_team import Team
+from .summaries_team import Team, shows_something
 
 RESOURCES = Path(__file__).resolve().parents[2] / "resources" / "templates" / "summaries"
 LICENCE = "Contains public sector information licensed under the Open Government Licence v3.0."
@@ -371,6 +371,8 @@ class SummaryRenderer:
         count_hidden = self._hidden(i, end, -1)
         family = s.similar[i] if i < s.n else []
         team = self.teams.get(code)
+        if team is not None and not shows_something(team):
+            team = None  # (an empty entry: no team information, as for a code not in the file)
         return {
             "name": name,
             "code": code,

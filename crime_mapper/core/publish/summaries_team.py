@@ -1474,23 +1474,54 @@ def _ragged_row(path: Path, line: int, more: bool) -> str:
 def read_team(path: Optional[PathLike]) -> dict[str, Team]:
     """Code -> Team from the team file at ``path`` ({} for no path: the summaries are made
     without a team), or TeamError naming the file when it cannot be used, or holds no
-    neighbourhood's team (:func:`empty_team_file`)."""
+    neighbourhood's team: none named, or every one named empty (:func:`empty_team_file`).
+    A file holding some teams may name a neighbourhood with an empty entry: that one
+    shows no team information, as a neighbourhood the file leaves out does."""
     if not path:
         return {}
     is_csv = Path(path).suffix.lower() == ".csv"
     teams = read_team_csv(path) if is_csv else read_team_json(path)
-    if not teams:
-        raise TeamError(empty_team_file(Path(path), is_csv))
+    if not any(map(shows_something, teams.values())):
+        raise TeamError(empty_team_file(Path(path), is_csv, len(teams)))
     return teams
 
 
-def empty_team_file(path: Path, is_csv: bool) -> str:
-    """Why a team file with no neighbourhood in it is refused. Why: an empty file (0 bytes, a
-    CSV with its header alone or only blank rows, JSON ``{}`` or ``[]``) was read as no team
-    at all, and the summaries were published without any, with no word: a team export
-    that failed, or the wrong file picked. A team file is optional (no file: no team), so
-    one given is meant to hold the teams."""
-    if is_csv:
+def shows_something(team: Team) -> bool:
+    """Whether a page would show anything of ``team``: a name, a description, a contact, a
+    link, a person, a priority or an event (each read as the page shows it, so a
+    description of markup alone, or a link left out for want of a safe address, is
+    nothing)."""
+    return any(
+        (
+            team.name,
+            str(team.description).strip(),
+            team.contacts,
+            team.links,
+            team.people,
+            team.priorities,
+            team.events,
+        )
+    )
+
+
+def empty_team_file(path: Path, is_csv: bool, named: int = 0) -> str:
+    """Why a team file with no team in it is refused: no neighbourhood in it, or ``named``
+    neighbourhoods whose entries are all empty (``{"E02000001": {}}``, only empty texts
+    and lists, CSV rows with a code and a kind and nothing else). Why: an empty file (0
+    bytes, a CSV with its header alone or only blank rows, JSON ``{}`` or ``[]``) was read
+    as no team at all, and the summaries were published without any, with no word: a team
+    export that failed, or the wrong file picked; a file of empty entries was published
+    the same way. A team file is optional (no file: no team), so one given is meant to
+    hold the teams."""
+    if named:
+        entries = "entry" if named == 1 else f"{named:,} entries"
+        what = (
+            f"names {named:,} neighbourhood{'s' if named > 1 else ''} but its {entries} "
+            f"{'is' if named == 1 else 'are all'} empty: nothing a page would show (a name, a "
+            "description, a contact, a link with a safe address, a person, a priority or an "
+            "event)"
+        )
+    elif is_csv:
         what = "holds no team row (only a header or blank lines)"
         what = what if path.stat().st_size else "is empty (0 bytes)"
     else:
