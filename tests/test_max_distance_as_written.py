@@ -95,10 +95,32 @@ def test_a_positive_distance_a_float_reads_as_0_is_too_small(value):
 
 
 @pytest.mark.parametrize(
-    "value", ["100000", "100000.000", 100_000, " 20000 ", "1e-300", 5e-324, np.float64(20000.0)]
+    "value",
+    ["100000", "100000.000", 100_000, " 20000 ", np.float64(20000.0), "1", "1.000", 1, "1e0"],
 )
-def test_a_distance_up_to_the_limit_is_taken(value):
+def test_a_distance_from_1_m_up_to_the_limit_is_taken(value):
     assert check_max_distance(value) == float(str(value).strip())
+
+
+#: Positive distances under a metre, as written (1e-300 was taken: every crime not exactly
+#: on a map point was then withheld as too far from one)
+UNDER_A_METRE = ["1e-300", "0.999", "0.5", "5e-324", "0.99999999999999999999", ".1"]
+
+
+@pytest.mark.parametrize("value", [*UNDER_A_METRE, 5e-324, WrittenFloat("1e-300")])
+def test_a_distance_under_a_metre_is_refused_as_written(value):
+    with pytest.raises(ReleaseInputError) as caught:
+        check_max_distance(value)
+    shown = value.written if isinstance(value, WrittenFloat) else str(value)
+    assert str(caught.value).startswith(f"The maximum distance {shown} m is less than 1 m: ")
+
+
+@pytest.mark.parametrize("distance", ["1e-300", "0.999"])
+def test_the_command_line_refuses_a_distance_under_a_metre(tmp_path, distance):
+    run = _anonymise(tmp_path, distance)
+    assert run.returncode == 2 and "Traceback" not in run.stderr, run.stderr
+    assert f"error: The maximum distance {distance} m is less than 1 m: " in run.stderr
+    assert not (tmp_path / "out").exists()
 
 
 def _config(tmp_path: Path, written: str, suffix: str = ".toml") -> Path:
@@ -128,6 +150,26 @@ def test_the_configuration_shows_a_distance_over_the_limit_as_written(tmp_path, 
         "crime is no street near it (map points of another area?). police.uk uses 20,000 m "
         "(anonymise.max_distance_m)."
     ]
+
+
+@pytest.mark.parametrize("suffix", [".toml", ".json"])
+@pytest.mark.parametrize("written", ["1e-300", "0.999", "0.99999999999999999999"])
+def test_the_configuration_refuses_a_distance_under_a_metre(tmp_path, suffix, written):
+    config = read_config(_config(tmp_path, written, suffix))
+    found = config.problems_by_step(MONTH)["anonymise"]
+    assert len(found) == 1 and found[0].startswith(
+        f"The maximum distance {written} m is less than 1 m: nearly every crime would be "
+        "published without a location"
+    ), found
+    assert found[0].endswith("(anonymise.max_distance_m).")
+
+
+@pytest.mark.parametrize("suffix", [".toml", ".json"])
+@pytest.mark.parametrize("written", ["1", "1.0", "1e0"])
+def test_the_configuration_takes_a_metre(tmp_path, suffix, written):
+    config = read_config(_config(tmp_path, written, suffix))
+    assert config.problems_by_step(MONTH)["anonymise"] == []
+    assert config.max_distance_m == 1.0
 
 
 @pytest.mark.parametrize(

@@ -36,6 +36,13 @@ def inside_folder(path: Path, folder: Path) -> bool:
 #: audit. police.uk's is 20 km; a map point 100 km away is no street near the crime.
 MAX_DISTANCE_LIMIT_M = 100_000.0
 LIMIT_EXACT = decimal.Decimal(repr(MAX_DISTANCE_LIMIT_M))  # (compared with the text written)
+#: The smallest maximum snapping distance a release may ask for, in metres: the floor of
+#: the toolbox's field and the guided release's (each starts at 1 m). Why: 1e-300 was
+#: taken, and every crime not exactly on a map point was then withheld as too far from
+#: one; a distance under a metre is a typo (of km for m, a point misplaced), never a
+#: street near a crime.
+MIN_DISTANCE_M = 1.0
+MIN_EXACT = decimal.Decimal(repr(MIN_DISTANCE_M))
 
 
 #: A number as a setting is written: ASCII digits, a point and an exponent (no "inf",
@@ -81,8 +88,8 @@ def shown_number(text: str) -> str:
 
 
 def check_max_distance(max_distance_m: Any) -> float:
-    """The maximum snapping distance as a positive, finite number of metres, at most
-    MAX_DISTANCE_LIMIT_M, or ReleaseInputError showing the value as it was written
+    """The maximum snapping distance as a finite number of metres, at least MIN_DISTANCE_M
+    and at most MAX_DISTANCE_LIMIT_M, or ReleaseInputError showing the value as it was written
     (written_number). Why: the limit's message showed the float the value became
     ("123,456,789,012,345,683,968 m" for 123456789012345678901, a 300-digit number for
     1e308); 1e-400, which a float reads as 0, was called not positive; and
@@ -110,5 +117,11 @@ def check_max_distance(max_distance_m: Any) -> float:
         raise ReleaseInputError(
             f"The maximum distance {shown_number(text)} m is too small a number to compute with "
             "(it reads as 0 m): give a distance in metres such as 20000, as police.uk uses"
+        )
+    if not exact.is_nan() and exact < MIN_EXACT:
+        raise ReleaseInputError(
+            f"The maximum distance {shown_number(text)} m is less than {MIN_DISTANCE_M:,.0f} m: "
+            "nearly every crime would be published without a location, as farther than that "
+            "from every map point (metres written as kilometres?). police.uk uses 20,000 m"
         )
     return distance
