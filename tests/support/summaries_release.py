@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "sample_data"
 HOODS = SAMPLE / "neighbourhoods"
 POPULATION = SAMPLE / "population" / "lsoa11_mid2018_population_leicestershire_force_area.csv"
+NAMES = HOODS / "msoa11_names_leicestershire.csv"
 TEAM = ROOT / "tests" / "data" / "summaries" / "team_hostile.json"
 
 
@@ -36,16 +37,18 @@ def make_release(base: Path) -> dict:
     return {"base": base, "points": points, "csv": out / "2022-10-leicestershire-street.csv"}
 
 
-def summaries_cli(release: dict, release_csv: Path, out: Path, *extra: object, team=TEAM):
+def summaries_cli(
+    release: dict, release_csv: Path, out: Path, *extra: object, team=TEAM, names=NAMES
+):
     """The plain-Python command line's summaries of ``release_csv`` over the committed
-    Leicestershire MSOAs, names and populations, into ``out``."""
+    Leicestershire MSOAs, names (or the ``names`` file's) and populations, into ``out``."""
     return plain_cli(
         "summaries", FORCE_EXTRACT, "--profile", FORCE_PROFILE,
         "--points", release["points"], "--release", release_csv, "--out", out,
         "--boundaries", HOODS / "msoa11_leicestershire.geojson", "--code-field", "msoa11cd",
         "--lookup", HOODS / "lsoa11_to_msoa11_leicestershire.csv",
         "--lookup-code-field", "msoa11cd", "--lookup-name-field", "msoa11nm",
-        "--names", HOODS / "msoa11_names_leicestershire.csv",
+        "--names", names,
         "--names-code-field", "msoa11cd", "--names-name-field", "msoa11hclnm",
         "--lsoa-population", POPULATION,
         "--team", team, "--force-name", "Leicestershire Police", *extra,

@@ -42,6 +42,7 @@ __all__ = [
     "not_found",
     "os_error_text",
     "output_problem",
+    "page_line",
     "page_text",
     "path_problem",
     "read_bytes_file",
@@ -73,6 +74,19 @@ def page_text(text: str) -> str:
     and reversed the rest of the line after it (the area's name, the count), while the gate
     read "daor hgih"."""
     return text if text.isascii() else FORMAT_CHARACTERS.sub("", text)
+
+
+def page_line(text: str) -> str:
+    """``text`` as one line of a public page shows it, a label or a name: :func:`page_text`,
+    then its white space folded to single spaces, as the leak gate folds every string it
+    reads (core.gate.output_reader.normalise: ``str.split`` breaks at every Unicode line
+    break, U+2028, U+2029, U+0085, U+000B and U+000C among them).
+
+    Why: the web map folded its labels and the summary pages did not, so "On or near
+    East<U+2028>Gates" showed on two lines of a summary page and on one on the map.
+    Not folded in :func:`page_text`: the gate reads whole text bodies through it (their
+    lines kept) and adds a shown form only where a format character was taken out."""
+    return " ".join(page_text(text).split())
 
 
 class NotAFile(OSError):

@@ -27,7 +27,7 @@ from ..common.palette import (
     OUTLINE_COLOUR,
     SEQUENTIAL_RAMP,
 )
-from ..common.text_file import page_text
+from ..common.text_file import page_line
 from .summaries import METHOD_NOTES, OUTCOME_COLUMNS, TOTAL, Summaries, month_index
 from .summaries_team import Team, shows_something
 
@@ -95,10 +95,11 @@ def fmt_change(diff: Any, pct: Any) -> str:
 
 def _location_text(label: str) -> str:
     """police.uk writes "On or near " even when the map point has no street name. Shown as
-    the web map shows it (page_text: no bidi control or other format character; the page
-    isolates it too, <bdi>, so no right-to-left text in it reorders its line)."""
-    label = page_text(label)
-    return label if label.strip() not in ("On or near", "") else "On or near (no street name)"
+    the web map shows it (page_line: no bidi control or other format character, its white
+    space folded, a line separator too; the page isolates it, <bdi>, so no right-to-left
+    text in it reorders its line)."""
+    label = page_line(label)
+    return label if label not in ("On or near", "") else "On or near (no street name)"
 
 
 @dataclass
@@ -314,8 +315,10 @@ class SummaryRenderer:
         self.period_complete = all(0 <= p < len(s.months) and s.present[p] for p in period)
         self.period_counts = s.cube[:, period, :].sum(axis=1) if self.period_complete else None
         self.fig = {c: s.figures[c].to_numpy() for c in s.figures.columns}
-        self.labels = s.area_labels()
         self.codes = s.area_codes()
+        # each area's name as a page shows it (page_line, as its location labels are shown;
+        # its code where nothing would show: a name of spaces and format characters alone)
+        self.labels = [page_line(n) or c for n, c in zip(s.area_labels(), self.codes)]
         self.bounds = s.hoods.bounds()
 
     # cells -------------------------------------------------------------------------------
@@ -387,7 +390,7 @@ class SummaryRenderer:
             "rate": fmt_rate(f["rate"][i]),
             "force_rate": fmt_rate(f["force_rate"][i]),
             "similar_rate": fmt_rate(f["similar_rate"][i]),
-            "similar": [(s.hoods.names[j], self.slugs[j]) for j in family],
+            "similar": [(self.labels[j], self.slugs[j]) for j in family],
             "rank": fmt_int(f["rank"][i]),
             "ranked_of": fmt_int(f["ranked_of"][i]),
             "population": fmt_int(f["population"][i]),
@@ -459,7 +462,7 @@ class SummaryRenderer:
             pct = f["change_previous_pct"][i]
             rows.append(
                 {
-                    "name": s.hoods.names[i],
+                    "name": self.labels[i],
                     "slug": self.slugs[i],
                     "count": self.count_text(count, hidden),
                     "count_sort": ""
@@ -483,7 +486,7 @@ class SummaryRenderer:
         for i in (s.n, s.n + 1, force):
             pseudo.append(
                 {
-                    "name": s.area_labels()[i],
+                    "name": self.labels[i],
                     "count": self.count_text(
                         s.cube[i, self.end, -1], self._hidden(i, self.end, -1)
                     ),

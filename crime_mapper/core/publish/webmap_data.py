@@ -34,7 +34,7 @@ import pandas as pd
 
 from ..common.letter_digits import NATURALS_ENCODING, naturals_to_letters
 from ..common.palette import CATEGORY_STYLES
-from ..common.text_file import page_text
+from ..common.text_file import page_line
 from ..common.vocabulary import (
     LEGACY_CATEGORIES,
     OUTCOME_NAMES,
@@ -313,13 +313,13 @@ def _palette() -> list[dict]:
 
 def _label(location: str) -> str:
     """The street part of police.uk's Location ('' for its empty labels), as a page shows
-    it (page_text: no bidi control or other format character; white space folded, as the
-    leak gate folds it)."""
-    text = page_text(str(location))
+    it (page_line: no bidi control or other format character; white space folded, as the
+    leak gate folds it, before the prefix is looked for)."""
+    text = page_line(str(location))
     if text == NO_LOCATION:
         return ""
     if text.startswith(LOCATION_PREFIX):
         text = text[len(LOCATION_PREFIX) :]
     elif text.startswith(LOCATION_PREFIX.rstrip()):
         text = text[len(LOCATION_PREFIX.rstrip()) :]
-    return " ".join(text.split())
+    return text
