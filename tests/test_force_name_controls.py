@@ -32,6 +32,8 @@ HOSTILE = {
     "Leicestershire\rPolice": "'\\r'",
     "Leicestershire Police\x7f": "'\\x7f'",
     "Leicestershire \x85Police": "'\\x85'",
+    "Leicestershire\u2028Police": "'\\u2028'",
+    "Leicestershire\u2029Police": "'\\u2029'",
     "Leicestershire \u202eeciloP": "'\\u202e'",
     "Leicestershire \u202aPolice\u202c": "'\\u202a'",
     "Leicestershire \u2066Police\u2069": "'\\u2066'",

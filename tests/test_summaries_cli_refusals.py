@@ -73,6 +73,7 @@ def test_a_team_file_of_empty_entries_is_refused_naming_it(
         ("Leicestershire \u202eeciloP", "'\\u202e'"),
         ("Leicestershire \u2066Police\u2069", "'\\u2066'"),
         ("Leicestershire\nPolice", "'\\n'"),
+        ("Leicestershire\u2028Police", "'\\u2028'"),
         ("\x1b[31mLeicestershire Police", "'\\x1b'"),
     ],
 )
@@ -81,7 +82,7 @@ def test_a_force_name_with_a_control_is_refused(release: dict, tmp_path: Path, n
     run = summaries_cli(release, release["csv"], tmp_path / "out", "--force-name", name)
     assert run.returncode == 2, run.stderr
     assert "crime_mapper: error: the force name " in run.stderr
-    assert f"control character ({shown})" in run.stderr
+    assert f"character ({shown})" in run.stderr or f"line break ({shown})" in run.stderr
     assert not (tmp_path / "out" / "neighbourhoods").exists()
 
 

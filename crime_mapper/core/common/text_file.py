@@ -215,9 +215,10 @@ MAX_FORCE_NAME = 120
 
 def force_name_problem(text: str) -> str:
     """Why ``text`` cannot be a force's name, or "" when it can: it holds a control
-    character (C0 with the tab and line breaks, DEL, C1) or a bidirectional control,
-    shown escaped. Why: a force name is published (page titles and headings, the public
-    CSV's "Reported by" and "Falls within", the audit) and names files; an ESC sequence
+    character (C0 with the tab and line breaks, DEL, C1), a line or paragraph separator
+    (U+2028, U+2029: line breaks that are no control character) or a bidirectional
+    control, shown escaped. Why: a force name is published (page titles and headings, the
+    public CSV's "Reported by" and "Falls within", the audit) and names files; an ESC sequence
     ("\\x1b[31m") or a right-to-left override in the profile's ``reported_by``, the release
     configuration's force or the summaries' --force-name passed, or passed one check and
     not another. Longer than MAX_FORCE_NAME characters (counted as written, white space
@@ -225,6 +226,8 @@ def force_name_problem(text: str) -> str:
     for char in text:
         if unicodedata.category(char) == "Cc":
             return f"holds a control character ({char!r})"
+        if char in "\u2028\u2029":
+            return f"holds a line break ({ascii(char)})"
         if char in BIDI_CONTROLS:
             return f"holds a bidirectional control character ({ascii(char)})"
     if len(text) > MAX_FORCE_NAME:
