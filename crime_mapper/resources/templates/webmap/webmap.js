@@ -8,8 +8,10 @@
  *
  * Every text reaches the page through textContent or createTextNode, never innerHTML, so a
  * label such as <img src=x onerror=...> shows as text (Leaflet's attribution control, which
- * writes HTML, is given its texts escaped: asHtmlText). Plain ES5-style script (no modules):
- * the page must work from file://.
+ * writes HTML, is given its texts escaped: asHtmlText). Each street label and area name is
+ * isolated for bidi where it is shown (a <bdi> element: withNames), so right-to-left letters
+ * in one cannot reorder the words, punctuation and counts beside it. Plain ES5-style script
+ * (no modules): the page must work from file://.
  */
 (function () {
   "use strict";
@@ -133,9 +135,21 @@
     if (start === state.end) return monthText(D.months[state.end]);
     return monthText(D.months[start]) + " to " + monthText(D.months[state.end]);
   }
-  function placeName(p) {
+  // ``e`` given ``parts`` in order, each as text: the page's own words at even positions, a
+  // street label or an area name at odd ones, each in its own <bdi> (isolated for bidi: in a
+  // right-to-left name, its letters would otherwise carry the comma, colon or count beside it
+  // to the other side: "On or near <Hebrew>, Leicester: 3 crimes" read out of order).
+  function withNames(e, parts) {
+    for (var i = 0; i < parts.length; i++) {
+      if (i % 2) e.appendChild(el("bdi", null, parts[i]));
+      else if (parts[i]) e.appendChild(document.createTextNode(parts[i]));
+    }
+    return e;
+  }
+  // A place's name, as withNames parts: "On or near " and its label, or the words for none
+  function placeParts(p) {
     var label = D.labels[pLabel[p]];
-    return label ? "On or near " + label : "A place with no street name";
+    return label ? ["On or near ", label] : ["A place with no street name"];
   }
 
   // ---- counting ----------------------------------------------------------------------------
@@ -367,9 +381,9 @@
   }
   function pointPopupContent(p) {
     var box = el("div", { "class": "cm-popup" });
-    var h = el("h3", { tabindex: "-1" }, placeName(p));
+    var h = withNames(el("h3", { tabindex: "-1" }), placeParts(p));
     box.appendChild(h);
-    box.appendChild(el("p", null, D.areas[pArea[p]]));
+    box.appendChild(withNames(el("p"), ["", D.areas[pArea[p]]]));
     box.appendChild(el("p", null, fmt(pCount[p]) + (pCount[p] === 1 ? " crime" : " crimes") +
       ", " + periodText() + (totalCatsSelected() < nC ? " (selected types)" : "")));
     var byCat = new Float64Array(nC), byMonth = new Float64Array(nM);
@@ -537,12 +551,13 @@
   function areaPopupContent(i) {
     var props = A.features[i].properties, a = props.area;
     var box = el("div", { "class": "cm-popup" });
-    box.appendChild(el("h3", { tabindex: "-1" }, props.name));
+    box.appendChild(withNames(el("h3", { tabindex: "-1" }), ["", props.name]));
     box.appendChild(el("p", null, fmt(areaTotal[a]) + " crimes, " + periodText()));
     if (props.population) box.appendChild(el("p", null, (areaTotal[a] * 1000 / props.population).toFixed(1) +
       " per 1,000 residents (population " + fmt(props.population) + ")"));
     if (props.summary) {
-      var p = el("p"); p.appendChild(el("a", { href: props.summary }, "Neighbourhood summary for " + props.name));
+      var p = el("p");
+      p.appendChild(withNames(el("a", { href: props.summary }), ["Neighbourhood summary for ", props.name]));
       box.appendChild(p);
     }
     return box;
@@ -709,7 +724,7 @@
     var colTotals = new Float64Array(nC);
     for (var r = 0; r < order.length; r++) {
       var ai = order[r], tr = el("tr");
-      tr.appendChild(el("th", { scope: "row" }, D.areas[ai]));
+      tr.appendChild(withNames(el("th", { scope: "row" }), ["", D.areas[ai]]));
       for (var j = 0; j < cols.length; j++) {
         var v = areaCat[ai * nC + cols[j]]; colTotals[cols[j]] += v;
         tr.appendChild(el("td", { "class": "num" }, fmt(v)));
@@ -780,8 +795,9 @@
   var searchIndex = null;
   function buildSearch() {
     var seen = new Map(), items = [];
-    if (A) A.features.forEach(function (f, i) { items.push({ text: f.properties.name, kind: "Area", feature: i }); });
-    else D.areas.forEach(function (name, a) { if (a !== D.nolocation_area) items.push({ text: name, kind: "Area", area: a, points: [] }); });
+    // (text: what a query is matched against; parts: how the result shows it, withNames)
+    if (A) A.features.forEach(function (f, i) { items.push({ text: f.properties.name, parts: ["", f.properties.name], kind: "Area", feature: i }); });
+    else D.areas.forEach(function (name, a) { if (a !== D.nolocation_area) items.push({ text: name, parts: ["", name], kind: "Area", area: a, points: [] }); });
     var areaItems = {};
     items.forEach(function (it) { if (it.area !== undefined) areaItems[it.area] = it; });
     for (var p = 0; p < nP; p++) {
@@ -790,7 +806,11 @@
       if (!label) continue;
       var key = pLabel[p] + ":" + pArea[p];
       var it = seen.get(key);
-      if (!it) { it = { text: "On or near " + label + ", " + D.areas[pArea[p]], kind: "Street", points: [] }; seen.set(key, it); items.push(it); }
+      if (!it) {
+        it = { text: "On or near " + label + ", " + D.areas[pArea[p]],
+          parts: ["On or near ", label, ", ", D.areas[pArea[p]]], kind: "Street", points: [] };
+        seen.set(key, it); items.push(it);
+      }
       it.points.push(p);
     }
     items.forEach(function (it) { it.lower = it.text.toLowerCase(); });
@@ -810,7 +830,8 @@
     }
     if (!hits.length) { searchResults.appendChild(el("li", null, "No matches.")); return; }
     hits.forEach(function (it) {
-      var li = el("li"), b = el("button", { type: "button" }, it.kind + ": " + it.text);
+      var li = el("li"), b = el("button", { type: "button" });
+      withNames(b, [it.kind + ": " + it.parts[0]].concat(it.parts.slice(1)));
       b.addEventListener("click", function () { goTo(it); showChoice(); });
       li.appendChild(b); searchResults.appendChild(li);
     });
@@ -849,8 +870,11 @@
       "The 50 busiest of " + fmt(found.length) + " places in view:" : fmt(found.length) +
       (found.length === 1 ? " place in view:" : " places in view:")) : "No places in view."));
     shown.forEach(function (q) {
-      var li = el("li"), btn = el("button", { type: "button" },
-        placeName(q) + ", " + D.areas[pArea[q]] + ": " + fmt(pCount[q]) + (pCount[q] === 1 ? " crime" : " crimes"));
+      var parts = placeParts(q);
+      if (parts.length === 1) parts = [parts[0] + ", ", D.areas[pArea[q]]];
+      else parts = parts.concat([", ", D.areas[pArea[q]]]);
+      parts.push(": " + fmt(pCount[q]) + (pCount[q] === 1 ? " crime" : " crimes"));
+      var li = el("li"), btn = withNames(el("button", { type: "button" }), parts);
       btn.addEventListener("click", function () {
         var c = pos(q);
         if (map.getZoom() < NO_CLUSTER_ZOOM) map.setView([c[1], c[0]], NO_CLUSTER_ZOOM, { animate: false });
