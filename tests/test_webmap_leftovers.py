@@ -181,7 +181,7 @@ def test_a_staging_folder_is_taken_only_once_unheld_and_its_maker_gone(tmp_path:
     named in it is there (a forked child that staged it and left, not yet waited for by
     its caller, which takes it over); named by a process that is gone, it is taken."""
     target = tmp_path / "map"
-    stage = webmap_staging.new_stage(target, staging_prefix(target))
+    stage = webmap_staging.new_stage(target, staging_prefix(target), [])
     try:
         assert webmap_staging.clean_leftovers(target) == []
         assert stage.is_dir()

@@ -24,7 +24,6 @@ import json
 import os
 import secrets
 import shutil
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -674,29 +673,35 @@ def _commit_folder(stage: Path, target: Path) -> None:
     one after the other (common.staging's lock on the folder, as its commits take): the
     second's map replaces the first's whole. Interleaved, the second found no map between
     the first's two renames and moved its own in, and the first then failed, leaving the
-    previous map behind as a hidden ``.map.old-*`` folder (or failed itself)."""
+    previous map behind as a hidden ``.map.old-*`` folder (or failed itself).
+
+    The previous map is named before it is set aside and settled (put back, or removed:
+    webmap_staging.settle_swap) both in the swap and here, so one Ctrl-C or SIGTERM landing
+    on any line, the settling's own included, still leaves one whole map and nothing beside
+    it. Why: an interrupt between the renames left no map (the previous one hidden as
+    ``.map.old-*``, the new one removed), and one just after them the previous map beside
+    the new one, until the next export."""
     from ..common.staging import folder_lock
 
+    old = webmap_staging.aside_path(target)
     with folder_lock(target.parent):
-        _swap_folder(stage, target)
+        try:
+            _swap_folder(stage, target, old)
+        finally:
+            webmap_staging.settle_swap(target, old)
 
 
-def _swap_folder(stage: Path, target: Path) -> None:
-    old = None
-    if target.exists():
-        if not target.is_dir():
-            raise WebmapInputError(f"{shown_path(target)} exists and is not a folder")
-        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=str(target.parent)))
-        os.rmdir(old)
-        os.replace(target, old)
+def _swap_folder(stage: Path, target: Path, old: Path) -> None:
+    """The previous map (if any) to ``old``, the staged one into place, then ``old``
+    settled (put back if the new one is not in place, else removed)."""
     try:
+        if target.exists():
+            if not target.is_dir():
+                raise WebmapInputError(f"{shown_path(target)} exists and is not a folder")
+            os.replace(target, old)
         os.replace(stage, target)
-    except OSError:
-        if old is not None:
-            os.replace(old, target)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        webmap_staging.settle_swap(target, old)
 
 
 def staging_prefix(target: Path) -> str:
@@ -761,16 +766,19 @@ def _export_webmap(options: WebmapOptions, feedback: Optional[Feedback]) -> Webm
     feedback.check()
     views = _GateViews(options)
     child = _staged_beside(options, tiles, target, views) if views.warms() else None
+    claimed: list[Path] = []  # the staging folder made here (named before it is made)
     try:
         if child is not None:
             return _export_beside(options, feedback, started, target, views, child)
         views.start()
-        staged = _stage(options, feedback, tiles, target, views.areas)
+        staged = _stage(options, feedback, tiles, target, views.areas, claimed)
         return _gate_and_commit(options, feedback, started, target, views, staged)
     except BaseException:
         if child is not None:  # (a child killed while writing leaves what it began)
             child.stop()
             remove_staged_by(target, child.pid)
+        # (written, and interrupted before the gate's own clean-up began: Ctrl-C left it)
+        webmap_staging.remove(claimed)
         raise
     finally:
         if child is not None:
@@ -878,9 +886,12 @@ def _stage(
     tiles: Optional[TileSource],
     target: Path,
     areas: Optional[PageAreas],
+    claimed: Optional[list[Path]] = None,
 ) -> _Staged:
     """Read, aggregate and write the folder into a staging folder beside ``target``
-    (removed again if this fails or is cancelled)."""
+    (removed again if this fails or is cancelled). ``claimed``: the caller's list, which
+    names the folder from before it is made (webmap_staging.new_stage), for a caller that
+    removes it if it fails between this return and its own clean-up."""
     files = scan_release_inputs(options.inputs, skip=target)
     plan = plan_downloads(files, target, options.copy_csv, options.csv_url)
     # without CSV copies only the columns the page is made from are read
@@ -920,9 +931,10 @@ def _stage(
     )
     feedback.set_progress(40)
     feedback.check()
-    # (held until moved into place or removed; a killed export's leftovers cleaned first)
-    stage = webmap_staging.new_stage(target, staging_prefix(target))
+    claimed = [] if claimed is None else claimed
     try:
+        # (held until moved into place or removed; a killed export's leftovers cleaned first)
+        stage = webmap_staging.new_stage(target, staging_prefix(target), claimed)
         _write_folder(
             stage,
             options,
@@ -937,8 +949,7 @@ def _stage(
         )
         feedback.check()
     except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        webmap_staging.release(stage)
+        webmap_staging.remove(claimed)
         raise
     return _Staged(
         stage,

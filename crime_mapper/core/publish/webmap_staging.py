@@ -29,6 +29,12 @@ How it is safe:
   lock on the parent folder, which the swap takes too, and the new folder is made and
   held under it, so no export's folder is ever seen unheld by another's clean-up;
 - an entry that is not a folder of its own (a link) is never entered or removed through.
+- Ctrl-C or SIGTERM (cli: a KeyboardInterrupt, which can land between any two lines) in
+  the exporting process itself: its staging folder is named before it is made (
+  :func:`new_stage`'s ``claimed``), so the export's clean-up removes it wherever the
+  interrupt lands; the swap's previous map is named before it is set aside and put back,
+  or removed, whatever ends the swap (:func:`settle_swap`), so the previous map or the new
+  one is in place when the process ends, and nothing beside it.
 
 POSIX only (flock on a folder); elsewhere nothing is held and nothing is cleaned up (as
 before).
@@ -37,8 +43,8 @@ before).
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
-import tempfile
 from pathlib import Path
 
 from ..common import forked
@@ -84,19 +90,68 @@ def release(stage: Path) -> None:
         forked.close_kept(fd)
 
 
-def new_stage(target: Path, prefix: str) -> Path:
+def new_stage(target: Path, prefix: str, claimed: list[Path]) -> Path:
     """A new staging folder beside ``target`` named ``prefix``-something, held by this
-    process; a killed export's leftovers beside ``target`` cleaned up first."""
+    process; a killed export's leftovers beside ``target`` cleaned up first.
+
+    Its path is appended to ``claimed`` before the folder is made, and the caller removes
+    what ``claimed`` names (:func:`remove`) on any failure or interrupt. Why: returned
+    first, it was left beside the map until the next export when Ctrl-C or SIGTERM (a
+    KeyboardInterrupt, which can land between any two lines) came between the mkdir and
+    the caller's clean-up; the shared staging registers its stage folders the same way
+    (core.common.staging.Staging._stage_for)."""
     made_folder(target.parent)
     resolved_path(target)  # (a map folder that is a loop of links: refused, not swapped onto)
     if not _HOLD:
-        return Path(tempfile.mkdtemp(prefix=prefix, dir=str(target.parent)))
+        return _made(target, prefix, claimed)
     with folder_lock(target.parent) as locked:
         if locked:
             clean_leftovers(target)
-        stage = Path(tempfile.mkdtemp(prefix=prefix, dir=str(target.parent)))
+        stage = _made(target, prefix, claimed)
         hold(stage)
     return stage
+
+
+def _made(target: Path, prefix: str, claimed: list[Path]) -> Path:
+    """The staging folder, claimed, then made (owner only, as tempfile.mkdtemp makes it).
+    Its name holds this process's id (``prefix``) and 48 random bits: no other folder's."""
+    stage = target.parent / f"{prefix}{secrets.token_hex(6)}"
+    claimed.append(stage)
+    stage.mkdir(mode=0o700)
+    return stage
+
+
+def remove(claimed: list[Path]) -> None:
+    """Remove the staging folders ``claimed`` names that are still there (one moved into
+    place is not: its name is gone) and let them go."""
+    for stage in claimed:
+        shutil.rmtree(stage, ignore_errors=True)  # (a link: refused, and nothing through it)
+        release(stage)
+
+
+def aside_path(target: Path) -> Path:
+    """Where a swap sets the previous map aside (``.map.old-<random>``), named before it
+    is moved there, so whatever interrupts the swap knows where to find it."""
+    return target.parent / f"{_aside_prefix(target)}{secrets.token_hex(6)}"
+
+
+def _aside_prefix(target: Path) -> str:
+    return f".{target.name}.old-"
+
+
+def settle_swap(target: Path, old: Path) -> None:
+    """After a swap, however it ended (an OSError, Ctrl-C, SIGTERM between its renames):
+    the previous map ``old`` put back when no map is in place, else removed; nothing if it
+    is not there. So an interrupted swap leaves the previous map or the new one in place,
+    never neither, and nothing beside it."""
+    if not (old.exists() or old.is_symlink()):
+        return
+    if not (target.exists() or target.is_symlink()):
+        os.replace(old, target)  # (the new one is not in place: the previous one, whole)
+    elif old.is_symlink():
+        old.unlink()  # (the map was a link to a folder: the link, not what it names)
+    else:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def _maker_here(rest: str) -> bool:
@@ -121,7 +176,7 @@ def clean_leftovers(target: Path) -> list[str]:
     Returns the names removed or put back."""
     if not _HOLD:
         return []
-    staging, old = f".{target.name}.staging-", f".{target.name}.old-"
+    staging, old = f".{target.name}.staging-", _aside_prefix(target)
     try:
         entries = list(os.scandir(target.parent))
     except OSError:
