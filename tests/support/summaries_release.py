@@ -42,7 +42,15 @@ def summaries_cli(
 ):
     """The plain-Python command line's summaries of ``release_csv`` over the committed
     Leicestershire MSOAs, names (or the ``names`` file's) and populations, into ``out``."""
-    return plain_cli(
+    return plain_cli(*summaries_args(release, release_csv, out, *extra, team=team, names=names))
+
+
+def summaries_args(
+    release: dict, release_csv: Path, out: Path, *extra: object, team=TEAM, names=NAMES
+) -> list[object]:
+    """The command line's arguments of :func:`summaries_cli` (for a test that runs the
+    command otherwise: interrupted, say)."""
+    return [
         "summaries", FORCE_EXTRACT, "--profile", FORCE_PROFILE,
         "--points", release["points"], "--release", release_csv, "--out", out,
         "--boundaries", HOODS / "msoa11_leicestershire.geojson", "--code-field", "msoa11cd",
@@ -52,7 +60,7 @@ def summaries_cli(
         "--names-code-field", "msoa11cd", "--names-name-field", "msoa11hclnm",
         "--lsoa-population", POPULATION,
         "--team", team, "--force-name", "Leicestershire Police", *extra,
-    )  # fmt: skip
+    ]  # fmt: skip
 
 
 def msoa_source() -> Any:

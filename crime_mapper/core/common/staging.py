@@ -35,6 +35,9 @@ fsync per file, which would cost minutes on a loaded disk.
 After a crash: a stage folder without ``COMMIT.json`` whose owner is gone is removed by the
 next run in that folder (its outputs never appeared); one with ``COMMIT.json`` is completed.
 Either way the folder then holds exactly the previous outputs or exactly the new ones.
+A run stopped by Ctrl-C or SIGTERM after its commit point completes the commit itself before
+it stops (Staging.discard), and one stopped before it removes its stage folders, so neither
+leaves anything for the next run.
 Commits into one folder are serialised by a lock on the folder, so two runs writing one
 folder at once cannot interleave their moves.
 """
@@ -331,7 +334,6 @@ class Staging:
         self._folders: set[Path] = set()  # temporaries that are whole folders
         self._stages: dict[Path, Path] = {}  # final folder -> its stage folder
         self._locks: list[IO[bytes]] = []
-        self._committed = False
 
     def _stage_for(self, folder: Path) -> Path:
         if folder in self._stages:
@@ -426,19 +428,34 @@ class Staging:
                 locks.enter_context(folder_lock(folder))
             os.replace(pending, primary / JOURNAL)  # the commit point
             _fsync_folder(primary)
-            self._committed = True
             _finish(primary)
 
     def discard(self) -> None:
-        """Remove what was staged and not committed (nothing, after a commit)."""
+        """Remove what was staged and not committed; finish a commit whose commit point
+        has passed (its journal written) but whose moves were cut short.
+
+        Why: Ctrl-C or SIGTERM (a KeyboardInterrupt, which can land between any two lines)
+        after the journal's rename left the journal and the stage folders beside the
+        outputs for the next run to finish: the outputs half old and half new until then,
+        and between a folder's two moves no folder at all (the summaries' previous
+        ``neighbourhoods`` set aside in the stage, the new one not yet in place). Landing
+        just before ``_committed`` was set, it also removed the other folders' stages,
+        whose staged files the decided commit still had to move. Finished here, as
+        :func:`complete_pending` would finish it, under the same folder locks as the commit;
+        if that fails too (the disk), the next run finishes it, as before."""
         for handle in self._locks:
             handle.close()
         self._locks = []
-        if self._committed:
+        primary = next(iter(self._stages.values()), None)
+        if primary is not None and (primary / JOURNAL).exists():
+            with contextlib.suppress(OSError), contextlib.ExitStack() as locks:
+                for folder in sorted(self._stages):
+                    locks.enter_context(folder_lock(folder))
+                if (primary / JOURNAL).exists():
+                    _finish(primary)
             return
-        for stage in self._stages.values():
-            if not (stage / JOURNAL).exists():
-                shutil.rmtree(stage, ignore_errors=True)
+        for stage in self._stages.values():  # (after a commit: gone already, or what the
+            shutil.rmtree(stage, ignore_errors=True)  # previous outputs left set aside)
 
 
 @contextlib.contextmanager
