@@ -177,13 +177,13 @@ def test_places_in_view_and_the_table_isolate_each_label_and_area(browser, site)
     ]
     row = page.locator("#count-table tbody tr", has_text=AREA)
     assert row.count() == 1
-    found = row.locator("th bdi").evaluate_all(_ISOLATED)
-    assert _names(found) == [AREA]
-    # every area's row heading isolated (the table lists every neighbourhood of the layer)
-    bare = page.eval_on_selector_all(
-        "#count-table tbody th", "t => t.filter(x => !x.querySelector('bdi')).length"
-    )
-    assert bare == 1  # ("All areas": the page's own words)
+    # a row heading holds the name alone, as text: the cell is its own bidi paragraph, its
+    # direction taken from its text (unicode-bidi: plaintext, as dir=auto), no <bdi> per row
+    assert row.locator("th").evaluate_all(_ISOLATED) == [[AREA, False, "plaintext"]]
+    # every row heading so (the table lists every neighbourhood of the layer, and All areas)
+    headings = page.eval_on_selector_all("#count-table tbody th", _ISOLATED)
+    assert len(headings) > 1
+    assert {(holds, bidi) for _, holds, bidi in headings} == {(False, "plaintext")}
     assert not rec.errors and not rec.dialogs, (rec.errors, rec.dialogs)
 
 

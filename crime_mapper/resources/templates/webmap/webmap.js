@@ -724,7 +724,8 @@
     var colTotals = new Float64Array(nC);
     for (var r = 0; r < order.length; r++) {
       var ai = order[r], tr = el("tr");
-      tr.appendChild(withNames(el("th", { scope: "row" }), ["", D.areas[ai]]));
+      // (the name alone in its cell: the cell isolates it, webmap.css, not a <bdi> per row)
+      tr.appendChild(el("th", { scope: "row" }, D.areas[ai]));
       for (var j = 0; j < cols.length; j++) {
         var v = areaCat[ai * nC + cols[j]]; colTotals[cols[j]] += v;
         tr.appendChild(el("td", { "class": "num" }, fmt(v)));
