@@ -9,6 +9,11 @@ two strings of a JSON object, in a CSV or text file of a published folder, an HT
 a JSON file, must now be refused naming no_raw_coordinates; ordinary public text (counts,
 years, populations, codes) must still pass.
 
+Then still passing: the easting of "N308062.5E457901" (a lone E after a decimal northing was
+looked back to only after an integer one), the plurals glued ("Eastings457901",
+"Northings308062") and an axis word inside a longer word ("XEasting457901",
+"fooNorthing308062"): a reader sees the number plainly in each, as in "Easting 457901".
+
 Real raw extract, map points and release (tests/support/leak_world), each output written
 to disk and gated.
 """
@@ -36,9 +41,16 @@ ONE_TEXT: dict[str, Writer] = {
     "N E glued": lambda x, y: [f"N{y}E{x}"],
     "X Y glued": lambda x, y: [f"X{x}Y{y}"],
     "E N glued, decimals": lambda x, y: [f"E{x}.4N{y}.2"],
+    "N E glued, decimal northing": lambda x, y: [f"N{y}.5E{x}"],
+    "N E glued, northing to the mm": lambda x, y: [f"n{y}.125e{x}"],
     "E N glued, to 10 m": lambda x, y: [f"E{round(x, -1)}N{round(y, -1)}"],
     "Easting glued": lambda x, y: [f"Easting{x} Northing{y}"],
     "Easting glued, no space": lambda x, y: [f"Easting{x}Northing{y}"],
+    "plurals glued": lambda x, y: [f"Eastings{x} Northings{y}"],
+    "plurals glued, no space": lambda x, y: [f"Northings{y}Eastings{x}"],
+    "plural glued, plural spaced": lambda x, y: [f"Eastings{x}, Northings {y}"],
+    "axis words inside words": lambda x, y: [f"XEasting{x} fooNorthing{y}"],
+    "axis words inside words, no space": lambda x, y: [f"siteEasting{x}siteNorthing{y}"],
     "Easting, Northing": lambda x, y: [f"Easting {x}, Northing {y}"],
     "easting= northing=": lambda x, y: [f"easting={x} northing={y}"],
     "Easting: ; Northing:": lambda x, y: [f"Easting: {x}; Northing: {y}"],
@@ -54,6 +66,8 @@ TWO_TEXTS: dict[str, Writer] = {
     "X: Y:": lambda x, y: [f"X: {x}", f"Y: {y}"],
     "EASTING glued": lambda x, y: [f"EASTING{x}", f"NORTHING{y}"],
     "X Y glued": lambda x, y: [f"X{x}", f"Y{y}"],
+    "plurals glued": lambda x, y: [f"Eastings{x}", f"Northings{y}"],
+    "axis words inside words": lambda x, y: [f"XEasting{x}", f"fooNorthing{y}"],
 }
 
 CARRIERS = ["csv file", "text file", "html page", "json file"]
@@ -65,16 +79,25 @@ SCANNED = {
     "E457901N308062": ["457901", "308062"],
     "e457901.4n308062.2": ["457901.4", "308062.2"],
     "N308062E457901": ["308062", "457901"],
-    "N308062.5E457901": ["308062.5"],  # (the easting: only after an integer northing)
+    "N308062.5E457901": ["308062.5", "457901"],
+    "n308062.125e457901": ["308062.125", "457901"],
+    # (a lone E is looked back over at most 3 decimals of a northing: a fixed width)
+    "N308062.1250E457901": ["308062.1250"],
     "X457901Y308062, x457901y308062": ["457901", "308062", "457901", "308062"],
     "Easting457901Northing308062": ["457901", "308062"],
+    "Eastings457901Northings308062 NORTHINGS308062": ["457901", "308062", "308062"],
+    "XEasting457901 fooNorthing308062, a_easting457901": ["457901", "308062", "457901"],
+    "Easting457901siteNorthing308062": ["457901", "308062"],
     "EASTING457901 northing308062": ["457901", "308062"],
     "Easting 457901, Northing 308062": ["457901", "308062"],  # (as before)
     "easting=457901 northing=308062": ["457901", "308062"],  # (as before)
-    # no number: inside a word, 8 digits (ONS codes), an e glued as a hash has it
-    "atE457901 toN308062 NE457901 Eastings457901 LineE457901": [],
+    # no number: a lone letter inside a word, 8 digits (ONS codes), an e glued as a hash
+    # has it (after digits, a '.' and decimals too), a word's s or g before digits
+    "atE457901 toN308062 NE457901 LineE457901": [],
     "E01013615N02002345 E0101361N": [],
     "9fa3e457901 457901e3 e457901e308062 d41d8cd98f00b204e9800998ecf8427e": [],
+    "1.5e457901 308062.5e457901 a.N308062.5E457901 xN308062.5E457901": [],
+    "items457901 log308062 Eastingsx457901 Easting457901x": [],
 }
 
 
@@ -170,6 +193,13 @@ PUBLIC_TEXTS: dict[str, Callable[[int, int], str]] = {
     "hex-like tokens": lambda x, y: f"ids 9fa3e{x} c1d2e{y}, {x}e3f {y}e9a, e{x}e{y}",
     # (an axis glued to a word is no axis)
     "axis inside a word": lambda x, y: f"atE{x} toN{y}, NE{x}NE{y}",
+    # (a word's s or g before digits is no plural's or axis word's)
+    "words ending in s or g": lambda x, y: f"items{x} Buildings{y}, log{x} ring{y}",
+    "postcodes and months": lambda x, y: "E1 6AN, N1 9GU, SE1 7PB: October 2022 (2022-10)",
+    # (a 64-hex id holding the raw numbers around an e; an exponent; e after decimals)
+    "a hash and exponents": lambda x, y: (
+        f"id {(f'9c{x}e{y}' + 'ab' * 32)[:64]}, 1.5e{x}, {y}.5e{x}, {y}.125E{x}"
+    ),
 }
 
 

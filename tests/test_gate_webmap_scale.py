@@ -26,6 +26,7 @@ NUMBER_PIECES = [
     ",", "[", "]", ":", '"', "\\", "\x00", "\n", "\n\n", "\u0661\u0662\u0663\u0664", "\u00b2",
     "+", "/", "1e5", "12345.0", "12345.5", "999.5", "999.4", "999.99999999999999999", "99.9",
     "N", "y", "E01013615", "n", "Y", "Easting", "NORTHING", "northing", "g", "3e", "\u017f",
+    "Eastings", "northingS", "s", "ing", "fooNorthing", ".12", ".125", "\u0131",
 ]  # fmt: skip
 
 
@@ -75,19 +76,24 @@ def test_metre_numbers_are_those_reaching_1000_and_those_with_an_axis_letter(see
 
 
 # A number with its axis on it as it reads (lookbehinds first), written out here: a lone
-# axis letter or word before it, the number's end or a glued N, X, Y or word after it
+# axis letter or an axis word (singular or plural, inside a longer word too) before it, the
+# number's end or a glued N, X, Y or word (the end of a longer one too) after it
 # ("E457901N308062"), or a lone N before it and a glued E after it ("N308062E457901"); or,
-# the second of a glued pair, N, X, Y or a word after a digit, or a lone N, an integer
-# northing and an E before it
+# the second of a glued pair, N, X, Y or a word after a digit, or a lone N, a northing of 4
+# to 7 digits and 0 to 3 decimals and an E before it
+_WORDS = ("easting", "eastings", "northing", "northings")
+_NORTHINGS = [rf"\d{{{k}}}" + (rf"\.\d{{{m}}}" if m else "") for m in range(4) for k in range(4, 8)]
+
+
 def _plain_axis_number(end: str) -> str:
+    word = "|".join(rf"(?<=(?i:{w}))" for w in _WORDS)
+    glued_word = "|".join(rf"(?<=\d(?i:{w}))" for w in _WORDS)
+    after_northing = "|".join(rf"(?<=(?<![\w.])[Nn]{n}[Ee])" for n in _NORTHINGS)
     return (
-        r"(?:(?<=(?<![\w.])[EeNnXxYy])|(?<=(?<![\w.])(?i:easting))|(?<=(?<![\w.])(?i:northing)))"
-        rf"\d{{4,7}}(?:\.\d+)?(?:{end}|(?=(?:[NnXxYy]|(?i:easting)|(?i:northing))\d))"
+        rf"(?:(?<=(?<![\w.])[EeNnXxYy])|{word})\d{{4,7}}(?:\.\d+)?"
+        rf"(?:{end}|(?=(?:[NnXxYy]|[A-Za-z]*?(?i:eastings?|northings?))\d))"
         r"|(?<=(?<![\w.])[Nn])\d{4,7}(?:\.\d+)?(?=[Ee]\d)"
-        r"|(?:(?<=\d[NnXxYy])|(?<=\d(?i:easting))|(?<=\d(?i:northing))"
-        r"|(?<=(?<![\w.])[Nn]\d{4}[Ee])|(?<=(?<![\w.])[Nn]\d{5}[Ee])"
-        r"|(?<=(?<![\w.])[Nn]\d{6}[Ee])|(?<=(?<![\w.])[Nn]\d{7}[Ee]))"
-        rf"\d{{4,7}}(?:\.\d+)?{end}"
+        rf"|(?:(?<=\d[NnXxYy])|{glued_word}|{after_northing})\d{{4,7}}(?:\.\d+)?{end}"
     )
 
 

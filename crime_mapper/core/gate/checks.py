@@ -92,9 +92,10 @@ def _all_texts(ctx: GateContext) -> list[str]:
 # as written: its head, then JSON tokens: structural characters, whitespace, true/false/null,
 # string literals and numbers, then whitespace and a ';'. The number scans here (whole
 # metres, grid numbers, bare timestamps) match runs of digits, '.' and '-', also right after
-# an axis (scan.AXIS_NUMBER: a lone E, N, X, Y, Easting or Northing, or N, X, Y or a word
-# glued to digits before it; a lone E after digits only in "N308062E457901"), which no JSON
-# token outside a string holds before a digit (the OS grid pattern starts with two
+# an axis (scan.AXIS_NUMBER: a lone E, N, X, Y, or the word Easting(s) or Northing(s), in a
+# longer word too, or N, X, Y or a word glued to digits before it; a lone E after digits
+# only in "N308062E457901" or "N308062.5E457901"), which no JSON token outside a string
+# holds before a digit (the OS grid pattern starts with two
 # capitals), so every match in
 # the body lies inside one token or the head: inside a string literal, exactly as in its
 # unescaped text (in the artifact's texts) unless it holds an escape (then as written, in

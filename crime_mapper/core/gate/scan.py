@@ -477,36 +477,39 @@ NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.]|\.\d)")
 # (tests/test_gate_webmap_scale.py compares them).
 NUMBER_REACHING_1000 = re.compile(r"(?<![\w.])-?(?:\d{4,}(?:\.\d+)?|\d{3}\.\d+)(?![\w.]|\.\d)")
 # An easting or northing is often written with its axis on it: a letter E, N, X or Y
-# ("E457901 N308062", "x457901 y308062") or the word Easting or Northing ("Easting457901",
-# "NORTHING308062"), in either case and itself not inside a word, standing where a number's
-# lookbehind wants no word character, so the digits are the number they are in "E 457901";
-# and the two numbers of a pair are often glued ("E457901N308062", "e457901n308062",
-# "Easting457901Northing308062", "N308062E457901"). Only 4 to 7 digits (a grid number's
-# size): an ONS code (E01013615, E02002345) is a letter and 8 digits, never a number. A match
-# is the digits alone. What may touch a number's end, or stand between a digit and a number,
-# is N, X, Y or a word, not a lone E: e is a hex digit, and a hash ("...3e457901",
-# "457901e3...") would give numbers. A lone E after digits is taken only after a lone N and
-# an integer northing, looked back to from the easting ("N308062E457901"; of
-# "N308062.5E457901" only the northing is taken). (No JSON token outside a string starts
+# ("E457901 N308062", "x457901 y308062") or the word Easting or Northing, singular or plural
+# ("Easting457901", "NORTHING308062", "Eastings457901"), in either case, standing where a
+# number's lookbehind wants no word character, so the digits are the number they are in
+# "E 457901"; and the two numbers of a pair are often glued ("E457901N308062",
+# "e457901n308062", "Easting457901Northing308062", "Northing308062Easting457901",
+# "N308062E457901", "N308062.5E457901"). Only 4 to 7 digits (a grid number's size): an ONS
+# code (E01013615, E02002345) is a letter and 8 digits, never a number. A match is the
+# digits alone. A lone letter is an axis only when no word character is before it ("atE457901"
+# is no axis); a word is one inside a longer word too ("siteEasting457901",
+# "fooNorthing308062"): a reader sees the number plainly, and no hash or code holds the word's
+# letters (s, t, i, g, o, r, h are no hex digits). What may touch a number's end, or stand
+# between a digit and a number, is N, X, Y or a word, not a lone E: e is a hex digit, and a
+# hash ("...3e457901", "457901e3...") would give numbers. A lone E after digits is taken only
+# after a lone N and a northing, integer or to at most _GLUED_DECIMALS places, looked back to
+# from the easting ("N308062E457901", "N308062.5E457901"; of "N308062.1234E457901" only the
+# northing is taken: a lookbehind has a fixed width). (No JSON token outside a string starts
 # with such a letter or word and a digit, or holds N, X, Y or a word after a digit, so the
 # data-script proofs in checks hold.)
 _NOT_IN_WORD = r"(?<![\w.])"
-_AXIS_BEFORE = (  # each lone, right before a number
-    rf"{_NOT_IN_WORD}[EeNnXxYy]",
-    rf"{_NOT_IN_WORD}(?i:easting)",
-    rf"{_NOT_IN_WORD}(?i:northing)",
-)
+_AXIS_LETTER = rf"{_NOT_IN_WORD}[EeNnXxYy]"  # (right before a number)
+# the axis words as a lookbehind needs them, one fixed width each, and their last 3 letters
+_AXIS_WORDS = tuple(f"(?i:{word})" for word in ("easting", "eastings", "northing", "northings"))
+_WORD_LAST = "(?i:ing|ngs)"
 _LONE_N = rf"{_NOT_IN_WORD}[Nn]"  # (a northing glued to a lone E after it)
-_GLUED_AXES = ("[NnXxYy]", "(?i:easting)", "(?i:northing)")  # (what a number's end may touch)
-# (a glued pair's second number: N, X, Y or a word after a digit; or "N308062E457901")
-_GLUED_BEFORE = tuple(rf"\d{axis}" for axis in _GLUED_AXES) + tuple(
-    rf"{_NOT_IN_WORD}[Nn]\d{{{k}}}[Ee]" for k in range(4, 8)
-)
-_GLUED_AFTER = rf"(?=(?:{'|'.join(_GLUED_AXES)})\d)"
-# After a number's first digit: the last letter of one of the above before it (E, N, X, Y or
-# the g of a word), and no ASCII letter before that E, N, X or Y (an e after a hex letter,
-# inside a hash, is tried no further)
-_AXIS_LAST = r"(?<=[EeNnXxYyGg]\d)(?<![A-Za-z_][EeNnXxYy]\d)"
+_GLUED_DECIMALS = 3  # (a northing's decimal places a lone E after it is looked back over)
+# (what a number's end may touch: N, X, Y or a word (the end of a longer one too:
+# "Easting457901siteNorthing308062"), and a digit after it)
+_GLUED_AFTER = r"(?=(?:[NnXxYy]|[A-Za-z]*?(?i:eastings?|northings?))\d)"
+# After a number's first digit: the last letter of an axis before it (E, N, X, Y, the g of a
+# word or the s of a plural, in any case as the words match it: the long s U+017F too), and
+# no ASCII letter before that E, N, X or Y (an e after a hex letter, inside a hash, is tried
+# no further)
+_AXIS_LAST = r"(?<=[EeNnXxYyGgSs\u017f]\d)(?<![A-Za-z_][EeNnXxYy]\d)"
 
 
 def _behind(before: str, first_digit: bool) -> str:
@@ -515,20 +518,45 @@ def _behind(before: str, first_digit: bool) -> str:
     return rf"(?<={before}\d)" if first_digit else rf"(?<={before})"
 
 
+def _axis_words(before: str, first_digit: bool) -> str:
+    """An axis word, after ``before``, right before a number: the words are looked back to
+    only after "ing" or "ngs" (their last letters), so a hash's e's and a word's s or g
+    before digits ("items2022", "log4567") try none of them."""
+    words = "|".join(_behind(before + word, first_digit) for word in _AXIS_WORDS)
+    return rf"{_behind(_WORD_LAST, first_digit)}(?:{words})"
+
+
+def _after_northing(first_digit: bool) -> str:
+    """A lone E right before a number, after a lone N and a northing of 4 to 7 digits and 0
+    to _GLUED_DECIMALS decimals ("N308062E457901", "N308062.5E457901"): one fixed-width
+    lookbehind per length. A cheap one first per count of decimals (4 digits, or the '.' and
+    the decimals, before the E), which most of a hash's e's fail, as every e of an id without
+    a '.' fails those with decimals."""
+    choices = []
+    for m in range(_GLUED_DECIMALS + 1):
+        tail = rf"\.\d{{{m}}}[Ee]" if m else r"[Ee]"
+        guard = _behind(tail if m else r"\d{4}" + tail, first_digit)
+        northings = "|".join(
+            _behind(rf"{_LONE_N}\d{{{k}}}{tail}", first_digit) for k in range(4, 8)
+        )
+        choices.append(f"{guard}(?:{northings})")
+    return "(?:" + "|".join(choices) + ")"
+
+
 def _axis_number(end: str, first_digit: bool) -> str:
     """A grid-sized number with its axis on it (its alternatives), followed by ``end`` or
     glued to the next axis; from its start, or from after its first digit (then the pattern
     holding it has matched that digit)."""
     digits = r"\d{3,6}" if first_digit else r"\d{4,7}"
-
-    def any_of(befores: tuple[str, ...]) -> str:
-        return "(?:" + "|".join(_behind(b, first_digit) for b in befores) + ")"
-
+    axis = f"(?:{_behind(_AXIS_LETTER, first_digit)}|{_axis_words('', first_digit)})"
+    # (a glued pair's second number: N, X, Y or a word after a digit; or "N308062E457901")
+    letter, words = _behind(r"\d[NnXxYy]", first_digit), _axis_words(r"\d", first_digit)
+    glued = f"(?:{letter}|{words}|{_after_northing(first_digit)})"
     return "|".join(
         (
-            rf"{any_of(_AXIS_BEFORE)}{digits}(?:\.\d+)?(?:{end}|{_GLUED_AFTER})",
+            rf"{axis}{digits}(?:\.\d+)?(?:{end}|{_GLUED_AFTER})",
             rf"{_behind(_LONE_N, first_digit)}{digits}(?:\.\d+)?(?=[Ee]\d)",  # N308062E457901
-            rf"{any_of(_GLUED_BEFORE)}{digits}(?:\.\d+)?{end}",
+            rf"{glued}{digits}(?:\.\d+)?{end}",
         )
     )
 
