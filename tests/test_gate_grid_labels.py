@@ -46,6 +46,7 @@ ONE_TEXT: dict[str, Writer] = {
     "E N glued, to 10 m": lambda x, y: [f"E{round(x, -1)}N{round(y, -1)}"],
     "Easting glued": lambda x, y: [f"Easting{x} Northing{y}"],
     "Easting glued, no space": lambda x, y: [f"Easting{x}Northing{y}"],
+    "Northing Easting glued": lambda x, y: [f"Northing{y}Easting{x}"],
     "plurals glued": lambda x, y: [f"Eastings{x} Northings{y}"],
     "plurals glued, no space": lambda x, y: [f"Northings{y}Eastings{x}"],
     "plural glued, plural spaced": lambda x, y: [f"Eastings{x}, Northings {y}"],
@@ -85,6 +86,7 @@ SCANNED = {
     "N308062.1250E457901": ["308062.1250"],
     "X457901Y308062, x457901y308062": ["457901", "308062", "457901", "308062"],
     "Easting457901Northing308062": ["457901", "308062"],
+    "Northing308062Easting457901": ["308062", "457901"],
     "Eastings457901Northings308062 NORTHINGS308062": ["457901", "308062", "308062"],
     "XEasting457901 fooNorthing308062, a_easting457901": ["457901", "308062", "457901"],
     "Easting457901siteNorthing308062": ["457901", "308062"],
@@ -211,6 +213,39 @@ def test_ordinary_public_text_passes(
     x, y = _raw_metres(world)
     report = _gated(world, clean_outputs, tmp_path / "site", [PUBLIC_TEXTS[text](x, y)], carrier)
     assert report.passed, report.message()
+
+
+# a lone easting or northing with its axis glued on, and the spaced form it is judged as
+LONE_GLUED: dict[str, tuple[Callable[[int, int], str], Callable[[int, int], str]]] = {
+    "Easting": (lambda x, y: f"Easting{x}", lambda x, y: f"Easting {x}"),
+    "Eastings": (lambda x, y: f"Eastings{x}", lambda x, y: f"Eastings {x}"),
+    "XEasting": (lambda x, y: f"XEasting{x}", lambda x, y: f"XEasting {x}"),
+    "E": (lambda x, y: f"E{x}", lambda x, y: f"E {x}"),
+    "Northings": (lambda x, y: f"Northings{y}", lambda x, y: f"Northings {y}"),
+}
+FAR = "; the ward saw fewer burglaries this month than last, and more thefts; ref "
+
+
+@pytest.mark.parametrize("carrier", ["text file", "json file"])
+@pytest.mark.parametrize("form", list(LONE_GLUED))
+def test_a_lone_glued_axis_number_is_judged_as_the_spaced_one(
+    world: dict, clean_outputs: dict, tmp_path: Path, carrier: str, form: str
+):
+    """A raw easting alone (no northing of its crime in the file) is judged glued as spaced:
+    the gate refuses a raw projected coordinate when both axes of one crime are in one file
+    (or a run of raw eastings longer than chance gives), not a lone raw easting, a line
+    across the county that a page's other numbers meet by chance; so "Easting 457901" alone
+    passes, and "Easting457901" must too. With the crime's other axis further on in the
+    file (no pair: more than 40 characters apart), both are refused."""
+    x, y = _raw_metres(world)
+    glued, spaced = (write(x, y) for write in LONE_GLUED[form])
+    alone = [_gated(world, clean_outputs, tmp_path / "site", [t], carrier) for t in (glued, spaced)]
+    assert alone[0].passed == alone[1].passed, alone[0].message()
+    other = x if form.startswith("N") else y
+    for text in (glued, spaced):
+        report = _gated(world, clean_outputs, tmp_path / "site", [f"{text}{FAR}{other}"], carrier)
+        assert failed(report) == {"no_raw_coordinates"}, report.message()
+        assert f"raw projected coordinate ({x}, {y}) appears to the metre" in report.message()
 
 
 @pytest.mark.parametrize("kind", ["csv", "folder"])
