@@ -38,9 +38,9 @@ MAX_DISTANCE_LIMIT_M = 100_000.0
 LIMIT_EXACT = decimal.Decimal(repr(MAX_DISTANCE_LIMIT_M))  # (compared with the text written)
 #: The smallest maximum snapping distance a release may ask for, in metres: the floor of
 #: the toolbox's field and the guided release's (each starts at 1 m). Why: 1e-300 was
-#: taken, and every crime not exactly on a map point was then withheld as too far from
-#: one; a distance under a metre is a typo (of km for m, a point misplaced), never a
-#: street near a crime.
+#: taken, and every crime not exactly on a map point was then published without a
+#: location, as too far from one; a distance under a metre is a typo (of km for m, a
+#: point misplaced), never a street near a crime.
 MIN_DISTANCE_M = 1.0
 MIN_EXACT = decimal.Decimal(repr(MIN_DISTANCE_M))
 
