@@ -1,12 +1,12 @@
 """A Unicode line break inside a location label or a neighbourhood name (U+2028 LINE
 SEPARATOR, U+2029 PARAGRAPH SEPARATOR, U+0085 NEXT LINE, U+000B, U+000C) shows on a
-summary page as the leak gate reads it: folded to one space, on one line.
+summary page, and a name on the web map, as the leak gate reads it: folded to one space, on
+one line.
 
 Why: the web map folded a label's white space as the gate folds every string it reads
 (core.gate.output_reader.normalise), the summary pages did not, so "On or near
 East<U+2028>Gates" reached the page as written and a browser may break the line there.
-One helper now (core.common.text_file.page_line) for both outputs' labels and the
-summary pages' area names.
+One helper now (core.common.text_file.page_line) for both outputs' labels and area names.
 
 Real files: the synthetic Leicestershire release and the committed MSOA names, a label
 and a name changed; the real command line and its rendered pages.
@@ -15,6 +15,8 @@ and a name changed; the real command line and its rendered pages.
 from __future__ import annotations
 
 import csv
+import json
+from pathlib import Path
 
 import pytest
 
@@ -25,6 +27,10 @@ from tests.support.summaries_release import NAMES, make_release, summaries_cli
 BREAKS = "\u2028\u2029\x85\x0b\x0c"
 STREET = "East Gates"  # (in Leicester City Centre's top locations)
 HOOD = ("E02006851", "Leicester City Centre")
+REPO = Path(__file__).resolve().parent.parent
+OUTLINES = REPO / "sample_data" / "boundaries" / "LSOA_Dec_2011_BSC_leicester_city.geojson"
+LSOA = "E01013600"  # (a Leicester city LSOA with crimes in the sample month)
+SAMPLE_OCT = REPO / "sample_data" / "police-uk" / "2022-10" / "2022-10-leicestershire-street.csv"
 
 
 def test_every_line_break_folds_to_one_space_after_the_format_characters_go():
@@ -87,3 +93,40 @@ def test_a_name_shows_folded_in_its_page_the_index_and_its_neighbours_pages(page
     assert f"Crimes per month in {name}, last 12 months" in own[0]
     assert f">{name}</a></th>" in pages["index.html"]
     assert any(f">{name}</a>" in p for p in pages.values() if p is not own[0])
+
+
+def _js_data(folder, name: str) -> dict:
+    """A web map data file's object (``window.X = {...};``) as the page's script reads it."""
+    text = (folder / "data" / name).read_text(encoding="utf-8")
+    return json.loads(text[text.index("=") + 1 :].rstrip().rstrip(";"))
+
+
+def test_the_web_map_shows_a_neighbourhood_name_on_one_line(tmp_path):
+    """The web map folded its labels, not its area names: a name holding a line break went
+    into the area list, the outlines' popups, the search and the table as written. Now
+    folded as the summary pages fold it, and the outline still names its area."""
+    from crime_mapper.core.publish.summaries_run import NeighbourhoodSource
+    from crime_mapper.core.publish.webmap_run import run_webmap
+
+    geo = json.loads(OUTLINES.read_text(encoding="utf-8"))
+    feature = next(f for f in geo["features"] if f["properties"]["LSOA11CD"] == LSOA)
+    folded = feature["properties"]["LSOA11NM"] + " Centre"
+    # (U+2028 and U+2029 alone: the outlines' reader reads a C0 or C1 control, U+0085,
+    # U+000B and U+000C among them, as a space and folds the whole name, and says so)
+    feature["properties"]["LSOA11NM"] = folded.replace(" ", "\u2028\u2029", 1)
+    outlines = tmp_path / "areas.geojson"
+    outlines.write_text(json.dumps(geo, ensure_ascii=False), encoding="utf-8")
+    result = run_webmap(
+        [SAMPLE_OCT],
+        tmp_path / "out" / "map",
+        neighbourhoods=NeighbourhoodSource(
+            boundaries=outlines, code_field="LSOA11CD", name_field="LSOA11NM"
+        ),
+        tiles="none",
+    )
+    data, areas = _js_data(result.out_dir, "points.js"), _js_data(result.out_dir, "areas.js")
+    assert folded in data["areas"]
+    assert not [a for a in data["areas"] if any(c in a for c in BREAKS)]
+    names = {f["properties"]["name"]: f["properties"]["area"] for f in areas["features"]}
+    assert not [n for n in names if any(c in n for c in BREAKS)]
+    assert data["areas"][names[folded]] == folded  # (the outline still names its area)

@@ -18,6 +18,7 @@ from typing import Any, Optional
 import numpy as np
 import pandas as pd
 
+from ..common.text_file import page_line
 from .neighbourhoods import OUTSIDE_LABEL, Factorized, Neighbourhoods, assign_crimes
 
 Ring = list[list[float]]  # [[lon, lat], ...] at 5 decimals (about 1 m)
@@ -140,7 +141,7 @@ def areas_geojson(
             continue
         pop = float(hoods.population[i])
         props: dict[str, Any] = {
-            "name": name,
+            "name": page_line(name),  # (as the page shows it; "area" matches it as read)
             "area": area_index.get(name, -1),
             "population": pop if math.isfinite(pop) and pop > 0 else None,
         }
@@ -154,11 +155,3 @@ def areas_geojson(
             }
         )
     return {"type": "FeatureCollection", "features": feats}
-
-
-def populations(hoods: Neighbourhoods) -> dict[str, Optional[float]]:
-    """Residents per neighbourhood name (None where unknown), for the table's rates."""
-    out: dict[str, Optional[float]] = {}
-    for name, pop in zip(hoods.names, hoods.population.tolist()):
-        out[name] = pop if math.isfinite(pop) and pop > 0 else None
-    return out

@@ -40,7 +40,7 @@ from ..common.gc_pause import gc_paused
 from ..common.palette import NO_DATA_COLOUR, OUTLINE_COLOUR, sequential_colours
 from ..common.position_codec import ENCODING as POSITION_ENCODING
 from ..common.position_codec import encode_positions
-from ..common.text_file import shown_line, shown_path
+from ..common.text_file import page_line, shown_line, shown_path
 from ..common.vocabulary import UNPRINTABLE_RE
 from ..release.public_schema import PUBLIC_COLUMNS, write_public_csv
 from . import webmap_staging
@@ -199,6 +199,9 @@ def _points_js(data: WebmapData) -> str:
     encoded): a third of the size of JSON pairs, and no digit for the leak gate's number
     scans to misread; the gate decodes it and checks every position."""
     body = dict(data.data)
+    # (the names as a page shows them, one line each: page_line; indexes are by position,
+    # and the export's own lookups keep the names as read)
+    body["areas"] = [page_line(name) for name in body["areas"]]
     body["points"] = {
         "encoding": POSITION_ENCODING,
         "coordinates": encode_positions(data.point_lon, data.point_lat),
