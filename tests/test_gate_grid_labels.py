@@ -100,6 +100,13 @@ SCANNED = {
     "9fa3e457901 457901e3 e457901e308062 d41d8cd98f00b204e9800998ecf8427e": [],
     "1.5e457901 308062.5e457901 a.N308062.5E457901 xN308062.5E457901": [],
     "items457901 log308062 Eastingsx457901 Easting457901x": [],
+    # a full stop, not a decimal point: the number ends a sentence, a bracket or a name
+    "Easting 457901. Northing 308062.": ["457901", "308062"],
+    "E457901. N308062.\nEasting457901.": ["457901", "308062", "457901"],
+    'At 457901.5. ("308062.") 457901.png, 308062...': ["457901.5", "308062", "457901", "308062"],
+    # a decimal point stays one, and a dotted version or address gives no number
+    "457901.5 308062.25": ["457901.5", "308062.25"],
+    "v1.2.3. 10.0.0.1. 2022.1.5. 457901.308062.1. 457901.3080.1": [],
 }
 
 
@@ -131,6 +138,9 @@ def _site(clean_outputs: dict, folder: Path, texts: list[str], carrier: str) -> 
         plant(site, "index.html", "<h1>", f"<table><tr><td>Castle</td>{cells}</tr></table><h1>")
     elif carrier == "json file":
         (site / "extra.json").write_text(json.dumps({"where": " ".join(texts)}), "utf-8")
+    elif carrier == "data script":  # (a web map's: its JSON body scanned only when needed)
+        data = json.dumps({"counts": [457, 1200.5, 3], "where": " ".join(texts)})
+        (site / "notes.js").write_text(f"window.NOTES = {data};\n", "utf-8")
     else:  # json object: one string per key
         keys = ["a", "b"]
         (site / "extra.json").write_text(json.dumps(dict(zip(keys, texts))), "utf-8")
@@ -198,6 +208,12 @@ PUBLIC_TEXTS: dict[str, Callable[[int, int], str]] = {
     # (a word's s or g before digits is no plural's or axis word's)
     "words ending in s or g": lambda x, y: f"items{x} Buildings{y}, log{x} ring{y}",
     "postcodes and months": lambda x, y: "E1 6AN, N1 9GU, SE1 7PB: October 2022 (2022-10)",
+    # (a year or count ending a sentence is a number; dotted versions and addresses of the
+    # raw numbers give none, a decimal point stays one)
+    "sentence ends and dotted versions": lambda x, y: (
+        f"Crime fell in 2022. 1,057 crimes were recorded. Build {x}.{y}.1, host "
+        f"10.0.{x % 256}.1. Release {y}.{x}.2. Ratio {x % 1000}.{y}."
+    ),
     # (a 64-hex id holding the raw numbers around an e; an exponent; e after decimals)
     "a hash and exponents": lambda x, y: (
         f"id {(f'9c{x}e{y}' + 'ab' * 32)[:64]}, 1.5e{x}, {y}.5e{x}, {y}.125E{x}"
@@ -246,6 +262,33 @@ def test_a_lone_glued_axis_number_is_judged_as_the_spaced_one(
         report = _gated(world, clean_outputs, tmp_path / "site", [f"{text}{FAR}{other}"], carrier)
         assert failed(report) == {"no_raw_coordinates"}, report.message()
         assert f"raw projected coordinate ({x}, {y}) appears to the metre" in report.message()
+
+
+# a raw easting and northing each ending a sentence (a full stop after the number), further
+# apart than the grid scan's pairs reach: the crime's two axes in one file all the same
+SENTENCE_ENDED: dict[str, Writer] = {
+    "Easting. ... Northing.": lambda x, y: [f"Easting {x}.{PROSE}Northing {y}."],
+    "grid reference. ... Ref": lambda x, y: [f"At grid reference {x}.{PROSE}Ref {y}. Next"],
+    "E. ... N.": lambda x, y: [f"E{x}.{PROSE}N{y}."],
+    "decimal. ... quoted": lambda x, y: [f'At {x}.5.{PROSE}"{y}."'],
+}
+PROSE = " The ward saw fewer burglaries this month than last, and more thefts. "
+
+
+@pytest.mark.parametrize("carrier", CARRIERS + ["data script"])
+@pytest.mark.parametrize("form", list(SENTENCE_ENDED))
+def test_raw_axes_ending_sentences_far_apart_are_refused(
+    world: dict, clean_outputs: dict, tmp_path: Path, carrier: str, form: str
+):
+    """The metre scan took no number with a '.' after it, so "Easting 457901. ... 308062."
+    passed where "Easting 457901, ... 308062" was refused: a full stop that no digit
+    follows ends the number, as a comma does."""
+    x, y = _raw_metres(world)
+    texts = SENTENCE_ENDED[form](x, y)
+    assert len(PROSE) > scan.PAIR_GAP  # (no pair: the metre scan finds it)
+    report = _gated(world, clean_outputs, tmp_path / "site", texts, carrier)
+    assert failed(report) == {"no_raw_coordinates"}, report.message()
+    assert f"raw projected coordinate ({x}, {y}) appears to the metre" in report.message()
 
 
 @pytest.mark.parametrize("kind", ["csv", "folder"])

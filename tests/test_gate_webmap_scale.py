@@ -35,11 +35,12 @@ def _numbers_text(rng: random.Random) -> str:
 
 
 def _reference_metres_in(segments: list[str], raw_metres: np.ndarray) -> list[np.ndarray]:
-    """checks._metres_in as it was (every scan.NUMBER match, from Match objects), with every
-    number an axis letter is on too (scan.AXIS_NUMBER: "E457901")."""
+    """checks._metres_in as it was (every scan.METRE_PLAIN_NUMBER match, from Match
+    objects), with every number an axis letter is on too (scan.AXIS_NUMBER: "E457901")."""
     out = [np.zeros(0, dtype=np.int64)] * len(segments)
     for i, segment in enumerate(segments):
-        found = list(scan.NUMBER.finditer(segment)) + list(scan.AXIS_NUMBER.finditer(segment))
+        found = list(scan.METRE_PLAIN_NUMBER.finditer(segment))
+        found += list(scan.AXIS_NUMBER.finditer(segment))
         if found:
             values = np.array([float(m.group()) for m in found], dtype=np.float64)
             metres = scan.metre_candidates(values)
@@ -49,13 +50,13 @@ def _reference_metres_in(segments: list[str], raw_metres: np.ndarray) -> list[np
 
 @pytest.mark.parametrize("seed", range(30))
 def test_numbers_reaching_1000_are_the_numbers_that_can(seed: int):
-    """NUMBER_REACHING_1000 matches exactly NUMBER's matches with 4+ digits before the point,
-    or 3 and a fraction (those whose float can be 1000 or more)."""
+    """NUMBER_REACHING_1000 matches exactly METRE_PLAIN_NUMBER's matches with 4+ digits
+    before the point, or 3 and a fraction (those whose float can be 1000 or more)."""
     rng = random.Random(seed)
     for _ in range(200):
         text = _numbers_text(rng)
         wanted = []
-        for m in scan.NUMBER.finditer(text):
+        for m in scan.METRE_PLAIN_NUMBER.finditer(text):
             whole, _, fraction = m.group().lstrip("-").partition(".")
             if len(whole) >= 4 or (len(whole) == 3 and fraction):
                 wanted.append(m.group())
@@ -100,7 +101,7 @@ def _plain_axis_number(end: str) -> str:
 @pytest.mark.parametrize("seed", range(10))
 def test_axis_numbers_are_those_written_out(seed: int):
     """AXIS_NUMBER (built from its pieces in scan) matches exactly the form written out."""
-    plain = re.compile(_plain_axis_number(r"(?![\w.]|\.\d)"))
+    plain = re.compile(_plain_axis_number(r"(?![\w]|\.\d)"))
     rng = random.Random(seed)
     for _ in range(200):
         text = _numbers_text(rng)
@@ -142,7 +143,7 @@ def test_numbers_just_under_1000_still_give_the_metre_1000():
 def test_metres_in_equals_the_match_object_reference(seed: int):
     rng = random.Random(seed)
     segments = [_numbers_text(rng) for _ in range(300)]
-    values = [float(v) for s in segments for v in scan.NUMBER.findall(s)]
+    values = [float(v) for s in segments for v in scan.METRE_PLAIN_NUMBER.findall(s)]
     known = scan.metre_candidates(np.array(values + [451234.0], dtype=np.float64))
     raw_metres = np.unique(known[rng.random() < 0.5 :: 2]) if known.size else known
     got = _metres_in(segments, raw_metres)

@@ -22,6 +22,7 @@ SEGMENT_PATTERNS = (
     + [scan.TIME_PATTERN]
     + [p for _k, p in scan.OTHER_TIME_PATTERNS]
     + [scan.PHONE, scan.EMAIL, scan.NUMBER, scan.GRID_NUMBER, scan.OS_GRID, scan.HEX_TOKEN]
+    + [scan.METRE_NUMBER]
     + [scan.DECIMAL_4, scan.INTEGER_TOKEN, _BARE_NUMBER]
 )
 PIECES = [

@@ -95,19 +95,20 @@ def _all_texts(ctx: GateContext) -> list[str]:
 # an axis (scan.AXIS_NUMBER: a lone E, N, X, Y, or the word Easting(s) or Northing(s), in a
 # longer word too, or N, X, Y or a word glued to digits before it; a lone E after digits
 # only in "N308062E457901" or "N308062.5E457901"), which no JSON token outside a string
-# holds before a digit (the OS grid pattern starts with two
-# capitals), so every match in
-# the body lies inside one token or the head: inside a string literal, exactly as in its
-# unescaped text (in the artifact's texts) unless it holds an escape (then as written, in
-# script_raw_parts, with the head); inside a number token without an exponent, that whole
-# token, whose value JSON gave (in numbers, lon and lat unless unlisted_numbers); a number
-# with a signed exponent ("1e+451234") shows its exponent digits as a match, so a body with
-# one is always scanned. So when no number of the script, no text of the artifact and no
-# raw part can give a scan anything, the body cannot either, and is not scanned (its
-# segments' results would all be empty): exact, and the megabytes of coordinates and counts
-# are never visited by the pattern. (The map points' positions are a string literal of
-# ASCII letters only, which output_reader takes as positions and not as a text: no number
-# scan can match inside letters, so it too gives a scan nothing.)
+# holds before a digit (the OS grid pattern starts with two capitals), and end at a '.' only
+# when no digit follows it (a full stop: scan._METRE_END; _BARE_NUMBER never does), which a
+# JSON number's '.' always has; so every match in the body lies inside one token or the
+# head: inside a string literal, exactly as in its unescaped text (in the artifact's texts)
+# unless it holds an escape (then as written, in script_raw_parts, with the head); inside a
+# number token without an exponent, that whole token, whose value JSON gave (in numbers, lon
+# and lat unless unlisted_numbers); a number with a signed exponent ("1e+451234") shows its
+# exponent digits as a match, so a body with one is always scanned. So when no number of the
+# script, no text of the artifact and no raw part can give a scan anything, the body cannot
+# either, and is not scanned (its segments' results would all be empty): exact, and the
+# megabytes of coordinates and counts are never visited by the pattern. (The map points'
+# positions are a string literal of ASCII letters only, which output_reader takes as
+# positions and not as a text: no number scan can match inside letters, so it too gives a
+# scan nothing.)
 _SIGNED_EXPONENT = re.compile(r"[eE][+-][0-9]")
 _SCRIPT_VALUES: WeakKeyDictionary[GateContext, dict[int, Optional[np.ndarray]]] = (
     WeakKeyDictionary()
