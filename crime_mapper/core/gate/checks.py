@@ -96,8 +96,8 @@ def _all_texts(ctx: GateContext) -> list[str]:
 # longer word too, or N, X, Y or a word glued to digits before it; a lone E after digits
 # only in "N308062E457901" or "N308062.5E457901"), which no JSON token outside a string
 # holds before a digit (the OS grid pattern starts with two capitals), and end at a '.' only
-# when no digit follows it (a full stop: scan._METRE_END; _BARE_NUMBER never does), which a
-# JSON number's '.' always has; so every match in the body lies inside one token or the
+# when no digit follows it (a full stop: scan.WRITTEN_NUMBER_END), which a JSON number's
+# '.' always has; so every match in the body lies inside one token or the
 # head: inside a string literal, exactly as in its unescaped text (in the artifact's texts)
 # unless it holds an escape (then as written, in script_raw_parts, with the head); inside a
 # number token without an exponent, that whole token, whose value JSON gave (in numbers, lon
@@ -1076,7 +1076,10 @@ def check_no_dates_finer_than_month(ctx: GateContext) -> GateCheck:
     )
 
 
-_BARE_NUMBER = re.compile(r"(?<![\w.])\d{7,14}(?![\w.]|\.\d)")
+# A bare 7-14 digit number in text, as a raw timestamp is written ("Logged 202210151430,"):
+# it ends as a raw easting does (scan.WRITTEN_NUMBER_END), so a full stop after it ends it
+# ("Occurred 20221015.") and "20221015.5" stays a decimal
+_BARE_NUMBER = re.compile(rf"(?<![\w.])\d{{7,14}}{scan.WRITTEN_NUMBER_END}")
 # (a necessary condition for _BARE_NUMBER that the regex engine skips to in C: a pattern
 # that starts with a lookbehind is tried at every position)
 _SEVEN_DIGITS = re.compile(r"\d{7}")

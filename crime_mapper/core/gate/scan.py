@@ -469,27 +469,29 @@ def find_dates(text: str, with_times: bool = True, limit: int = 5) -> list[tuple
 
 # --- numbers --------------------------------------------------------------------------------------
 NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.]|\.\d)")
-# Where a number the metre and grid scans read (a raw easting or northing in text) ends:
+# Where a number the raw-value scans read in text ends (a raw easting or northing: the
+# metre and grid scans; a raw timestamp written as a bare number: checks._BARE_NUMBER):
 # before anything but a word character or a '.' and a digit. A full stop ends it as a comma
-# does ("at grid reference 457420. Northing 310098.", "(457420.)", "457420.png"), where
-# NUMBER, a token, takes nothing a '.' follows: so a raw easting that ended a sentence was no
-# number to the metre scan, and a crime's two axes far apart in one page passed. "457420.5"
-# stays the decimal, and a dotted version or address ("1.2.3.", "10.0.0.1.",
+# does ("at grid reference 457420. Northing 310098.", "(457420.)", "457420.png", "Occurred
+# 20221015."), where NUMBER, a token, takes nothing a '.' follows: so a raw easting or
+# timestamp that ended a sentence was no number to these scans, and passed. "457420.5" and
+# "20221015.5" stay decimals, and a dotted version or address ("1.2.3.", "10.0.0.1.",
 # "457420.310098.1") still gives no number: each part but the last has a '.' and a digit
 # after it, each but the first a '.' before it. Only these scans' end: NUMBER and its kin
-# (checks._BARE_NUMBER's raw timestamps, INTEGER_TOKEN, PHONE) keep theirs. A JSON number's
-# '.' always has a digit after it, so a match in a data script still lies inside one token
-# (the proofs in checks hold).
-_METRE_END = r"(?![\w]|\.\d)"
+# (INTEGER_TOKEN, PHONE) keep theirs. A JSON number's '.' always has a digit after it, so a
+# match in a data script still lies inside one token (the proofs in checks hold).
+WRITTEN_NUMBER_END = r"(?![\w]|\.\d)"
 # A number without its axis, as the metre scan reads it
-METRE_PLAIN_NUMBER = re.compile(rf"(?<![\w.])-?\d+(?:\.\d+)?{_METRE_END}")
+METRE_PLAIN_NUMBER = re.compile(rf"(?<![\w.])-?\d+(?:\.\d+)?{WRITTEN_NUMBER_END}")
 # METRE_PLAIN_NUMBER's matches whose float can be 1000 or more (metre_candidates): 4 or
 # more digits before the point, or 3 and a fraction (the float of 999.99999999999999999 is
 # 1000.0), without visiting the rest (a web map's data scripts hold millions of short
 # numbers). Same lookarounds, same scan: a match of either is a maximal run of [-digits.]
 # bounded the same way, so neither can overlap the other's (tests/test_gate_webmap_scale.py
 # compares them).
-NUMBER_REACHING_1000 = re.compile(rf"(?<![\w.])-?(?:\d{{4,}}(?:\.\d+)?|\d{{3}}\.\d+){_METRE_END}")
+NUMBER_REACHING_1000 = re.compile(
+    rf"(?<![\w.])-?(?:\d{{4,}}(?:\.\d+)?|\d{{3}}\.\d+){WRITTEN_NUMBER_END}"
+)
 # An easting or northing is often written with its axis on it: a letter E, N, X or Y
 # ("E457901 N308062", "x457901 y308062") or the word Easting or Northing, singular or plural
 # ("Easting457901", "NORTHING308062", "Eastings457901"), in either case, standing where a
@@ -575,7 +577,7 @@ def _axis_number(end: str, first_digit: bool) -> str:
     )
 
 
-AXIS_NUMBER = re.compile(_axis_number(_METRE_END, first_digit=False))
+AXIS_NUMBER = re.compile(_axis_number(WRITTEN_NUMBER_END, first_digit=False))
 # A pattern that takes a number with or without its axis on it (GRID_NUMBER, METRE_NUMBER)
 # starts with the number's first digit (or sign) and looks back from there: one that starts
 # with a character class is searched for that character in C, where one that starts with a
@@ -591,9 +593,10 @@ _DIGIT_ALONE = r"(?<![\w.]\d)"  # (after a digit: no word character or '.' befor
 # compares them): the numbers the projected check reads as metres from text.
 METRE_NUMBER = re.compile(
     r"[-\d](?:(?<=-)(?<![\w.]-)(?:\d{4,}(?:\.\d+)?|\d{3}\.\d+)"  # -1234, -999.5
-    rf"{_METRE_END}"
-    rf"|(?<=\d){_DIGIT_ALONE}(?:\d{{3,}}(?:\.\d+)?|\d{{2}}\.\d+){_METRE_END}"  # 1234, 999.5
-    rf"|{_AXIS_LAST}(?:{_axis_number(_METRE_END, first_digit=True)}))"  # E457901, N308062E..
+    rf"{WRITTEN_NUMBER_END}"
+    rf"|(?<=\d){_DIGIT_ALONE}(?:\d{{3,}}(?:\.\d+)?|\d{{2}}\.\d+)"  # 1234, 999.5
+    rf"{WRITTEN_NUMBER_END}"
+    rf"|{_AXIS_LAST}(?:{_axis_number(WRITTEN_NUMBER_END, first_digit=True)}))"  # E457901, glued
 )
 INTEGER_TOKEN = re.compile(r"(?<![\w.])\d{8,14}(?![\w.]|\.\d)")
 HEX_TOKEN = re.compile(
@@ -1288,7 +1291,7 @@ def find_contacts(
 # 4 to 7 digits, with no word character or '.' before them or their axis on them ("E457901
 # N308062" as "E 457901 N 308062", "Easting457901", "E457901N308062"), first digit first
 # (see the axes above)
-_GRID_END = _METRE_END  # (a number ends as the metre scan's does)
+_GRID_END = WRITTEN_NUMBER_END  # (a number ends as the metre scan's does)
 GRID_NUMBER = _GRID_NUMBER = re.compile(
     rf"\d(?:{_DIGIT_ALONE}\d{{3,6}}(?:\.\d+)?{_GRID_END}"
     rf"|{_AXIS_LAST}(?:{_axis_number(_GRID_END, first_digit=True)}))"
