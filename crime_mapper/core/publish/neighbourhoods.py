@@ -558,9 +558,10 @@ def _property_text(value: Any, what: str, where: str, problems: list[str]) -> st
 
 
 def _printable(text: str, what: str, where: str, problems: list[str]) -> str:
-    """A code or name with each control character (a NUL, a bare CR...) read as a space,
-    and said so. Why: one in a name went onto the pages as it was, and the leak gate then
-    refused the whole summaries as unreadable, naming a page, not the name."""
+    """A code or name with each control character (a NUL, an ESC...; not a tab, LF or CR,
+    which the pages fold as white space: text_file.page_line) read as a space, and said
+    so. Why: one in a name went onto the pages as it was, and the leak gate then refused
+    the whole summaries as unreadable, naming a page, not the name."""
     if not UNPRINTABLE_RE.search(text):
         return text
     problems.append(
