@@ -28,7 +28,7 @@ from qgis.core import (
 
 from ..compat import FILE_BEHAVIOUR_FILE, NUMBER_DOUBLE, SOURCE_VECTOR_POINT
 from ..core.common.feedback import Cancelled
-from ..core.release.release_limits import MAX_DISTANCE_LIMIT_M
+from ..core.release.release_limits import MAX_DISTANCE_LIMIT_M, MIN_DISTANCE_M
 from .base import CrimeMapperAlgorithm
 from .parameters import (
     add_crimes_parameters,
@@ -189,7 +189,7 @@ class AnonymiseAlgorithm(CrimeMapperAlgorithm):
             "Maximum distance to a map point (metres)",
             NUMBER_DOUBLE,
             20000.0,
-            minValue=1.0,
+            minValue=MIN_DISTANCE_M,
             maxValue=MAX_DISTANCE_LIMIT_M,
         )
         self.addParameter(distance)

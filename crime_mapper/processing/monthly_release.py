@@ -33,6 +33,7 @@ from qgis.core import (
 
 from ..compat import FILE_BEHAVIOUR_FILE, NUMBER_INTEGER, SOURCE_FILE
 from ..core.common.feedback import Cancelled
+from ..core.release.release_limits import MIN_DISTANCE_M
 from .base import CrimeMapperAlgorithm
 
 MAP_POINT_KINDS = ("history", "file", "hexagon")
@@ -150,7 +151,7 @@ class MonthlyReleaseAlgorithm(CrimeMapperAlgorithm):
                 self.tr("Maximum distance to a map point (metres)"),
                 NUMBER_INTEGER,
                 20000,
-                minValue=1,
+                minValue=int(MIN_DISTANCE_M),
             )
         )
         self.addParameter(

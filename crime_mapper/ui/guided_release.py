@@ -62,6 +62,7 @@ from qgis.PyQt.QtWidgets import (
 
 from ..core.common.json_file import parse_json_text
 from ..core.common.text_file import shown_line
+from ..core.release.release_limits import MAX_DISTANCE_LIMIT_M, MIN_DISTANCE_M
 from .task_runner import TaskRunner, notify, notify_warnings
 from .widgets import (
     ShownLabel,
@@ -363,7 +364,7 @@ class GuidedReleasePanel(QScrollArea):
             placeholder=tr("the documented default rules"),
         )
         self.distance_spin = QDoubleSpinBox(anonymise)
-        self.distance_spin.setRange(1, 100_000)
+        self.distance_spin.setRange(MIN_DISTANCE_M, MAX_DISTANCE_LIMIT_M)
         self.distance_spin.setDecimals(0)
         self.distance_spin.setGroupSeparatorShown(True)
         self.distance_spin.setSuffix(" m")
