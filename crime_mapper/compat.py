@@ -39,6 +39,16 @@ GEOMETRY_LINE = scoped("GeometryType", "Line", QgsWkbTypes.GeometryType.LineGeom
 GEOMETRY_POLYGON = scoped("GeometryType", "Polygon", QgsWkbTypes.GeometryType.PolygonGeometry)
 GEOMETRY_NULL = scoped("GeometryType", "Null", QgsWkbTypes.GeometryType.NullGeometry)
 
+#: What a layer of each geometry type holds, in the words of the errors that refuse one.
+_GEOMETRY_WORDS = {GEOMETRY_POINT: "points", GEOMETRY_LINE: "lines", GEOMETRY_POLYGON: "polygons"}
+
+
+def geometry_words(kind: Any) -> str:
+    """What a layer of geometry type ``kind`` holds ("points", "no geometry"), for errors
+    that refuse a layer of the wrong type: one wording wherever a layer is refused."""
+    return _GEOMETRY_WORDS.get(kind, "no geometry" if kind == GEOMETRY_NULL else "other")
+
+
 DISTANCE_METRES = scoped("DistanceUnit", "Meters", QgsUnitTypes.DistanceUnit.DistanceMeters)
 RENDER_MAP_UNITS = scoped("RenderUnit", "MapUnits", QgsUnitTypes.RenderUnit.RenderMapUnits)
 RENDER_POINTS = scoped("RenderUnit", "Points", QgsUnitTypes.RenderUnit.RenderPoints)
@@ -119,6 +129,7 @@ FIELD_DOUBLE = _field_type("Double", "Double")
 FIELD_LONGLONG = _field_type("LongLong", "LongLong")
 FIELD_BOOL = _field_type("Bool", "Bool")
 FIELD_DATETIME = _field_type("QDateTime", "DateTime")
+FIELD_DATE = _field_type("QDate", "Date")
 
 
 def layer_abstract(layer: Any) -> str:

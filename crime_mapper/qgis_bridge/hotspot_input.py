@@ -27,9 +27,17 @@ from collections.abc import Sequence
 from typing import Any, Optional, Union
 
 import numpy as np
-from qgis.core import QgsFeatureRequest, QgsVectorLayer
+from qgis.core import QgsFeatureRequest, QgsVectorLayer, QgsWkbTypes
+from qgis.PyQt.QtCore import QDate, QDateTime, QVariant
 
-from ..compat import DISTANCE_METRES, distance_unit_name
+from ..compat import (
+    DISTANCE_METRES,
+    FIELD_DATE,
+    FIELD_DATETIME,
+    GEOMETRY_POINT,
+    distance_unit_name,
+    geometry_words,
+)
 from ..core.common.feedback import Feedback
 from ..core.common.geography import WGS84, transform
 from ..core.common.layer_source import layer_of, source_options
@@ -47,11 +55,22 @@ CATEGORY_FIELDS = ("crime_type", "Crime type", "category")
 MONTH_FIELDS = ("month", "Month")
 
 
-def _find_field(names: Sequence[str], candidates: Sequence[str]) -> Optional[str]:
-    lower = {n.lower(): n for n in names}
+def _find_field(
+    names: Sequence[str], candidates: Sequence[str], layer_name: str = ""
+) -> Optional[str]:
+    """The first of ``candidates`` the layer has, whatever its case. Two fields that differ
+    only by case ("Month" and "month", as a memory layer or a joined table can hold) are
+    refused by name: taking either read the other's values without a word."""
     for candidate in candidates:
-        if candidate.lower() in lower:
-            return lower[candidate.lower()]
+        found = [n for n in names if n.lower() == candidate.lower()]
+        if len(found) > 1:
+            raise HotspotInputError(
+                f"the layer {shown_line(layer_name)} has {len(found)} fields named "
+                f"{' and '.join(shown_line(n) for n in found)}, differing only by case: "
+                "rename or remove all but one, so that it is clear which one is read"
+            )
+        if found:
+            return found[0]
     return None
 
 
@@ -63,6 +82,8 @@ def gpkg_point_table(layer: QgsVectorLayer) -> Optional[tuple[str, str, str]]:
     first geometry table was read in its place."""
     if layer.providerType() != "ogr" or layer.subsetString():
         return None
+    if QgsWkbTypes.isMultiType(layer.wkbType()):
+        return None  # (a multi-point table is read feature by feature: its blobs are no points)
     path, options = source_options(layer.source())
     table = layer_of(options)
     if table is None and options:
@@ -142,7 +163,10 @@ def read_feature_points(
         )
     if months:
         values = ", ".join(QgsExpression.quotedValue(m) for m in months)
-        filters.append(f"{QgsExpression.quotedColumnRef(month_field)} IN ({values})")
+        column = QgsExpression.quotedColumnRef(month_field)
+        if _is_date_field(layer, month_field):
+            column = f"format_date({column}, 'yyyy-MM')"
+        filters.append(f"{column} IN ({values})")
     if filters:
         request.setFilterExpression(" AND ".join(filters))
     needed = [f for f in (month_field if want_months else None,) if f]
@@ -160,13 +184,49 @@ def read_feature_points(
         if geometry is None or geometry.isNull() or geometry.isEmpty():
             skipped += 1
             continue
-        point = geometry.asPoint() if not geometry.isMultipart() else geometry.centroid().asPoint()
+        point = _one_point(geometry, layer, feature)
         xs.append(point.x())
         ys.append(point.y())
         if want_months and month_field:
-            ms.append(sys.intern(str(feature[month_field])))
+            ms.append(_month_text(feature[month_field]))
     month_values = np.array(ms, dtype=object) if want_months and month_field else None
     return np.array(xs, dtype=np.float64), np.array(ys, dtype=np.float64), month_values, skipped
+
+
+def _one_point(geometry: Any, layer: QgsVectorLayer, feature: Any) -> Any:
+    """The point of a crime's geometry: a multi-point of one part is that point. One of
+    several parts is refused: it was read as the parts' centroid, a place where no crime
+    was, and which of them is the crime (or whether each is one) cannot be told."""
+    if not geometry.isMultipart():
+        return geometry.asPoint()
+    parts = geometry.asMultiPoint()
+    if len(parts) != 1:
+        raise HotspotInputError(
+            f"feature {feature.id()} of the layer {shown_line(layer.name())} holds "
+            f"{len(parts):,} points, where a crime is one point: split the layer's "
+            "multi-part features first (Vector > Geometry Tools > Multipart to Singleparts)"
+        )
+    return parts[0]
+
+
+def _is_date_field(layer: QgsVectorLayer, name: Optional[str]) -> bool:
+    """Whether the field ``name`` holds dates or date-times (a month kept as a date)."""
+    index = layer.fields().indexOf(name) if name else -1
+    return index >= 0 and layer.fields().at(index).type() in (FIELD_DATE, FIELD_DATETIME)
+
+
+def _month_text(value: Any) -> Optional[str]:
+    """A month value of a layer as the month's text: a date or date-time as its YYYY-MM (it
+    was written as Python's repr, "PyQt5.QtCore.QDate(2022, 10, 1)", into the legend, and
+    matched no month asked for), NULL as None (as the GeoPackage read gives it, not the
+    month "NULL"), any other value as its text."""
+    if value is None or (isinstance(value, QVariant) and value.isNull()):
+        return None
+    if isinstance(value, QDateTime):
+        value = value.date()
+    if isinstance(value, QDate):
+        return sys.intern(value.toString("yyyy-MM")) if value.isValid() else None
+    return sys.intern(str(value))
 
 
 def _held_months(
@@ -191,9 +251,8 @@ def _held_months(
     index = layer.fields().indexOf(month_field)
     if index < 0:
         return []
-    return sorted(
-        str(v) for v in layer.uniqueValues(index, 500) if v is not None and str(v) != "NULL"
-    )
+    held = {_month_text(v) for v in layer.uniqueValues(index, 500)}
+    return sorted(m for m in held if m is not None)
 
 
 def open_point_layer(source: Union[QgsVectorLayer, str]) -> QgsVectorLayer:
@@ -230,9 +289,16 @@ def points_from_layer(
     layer = open_point_layer(source)
     category = parse_category(category)
     month_list = parse_months(months)
+    kind = QgsWkbTypes.geometryType(layer.wkbType())
+    if kind != GEOMETRY_POINT:
+        # (a polygon layer ended in a TypeError traceback from asPoint)
+        raise HotspotInputError(
+            f"the layer {shown_line(layer.name())} holds {geometry_words(kind)}, but crime "
+            "points are needed here"
+        )
     names = layer.fields().names()
-    category_field = _find_field(names, CATEGORY_FIELDS)
-    month_field = _find_field(names, MONTH_FIELDS)
+    category_field = _find_field(names, CATEGORY_FIELDS, layer.name())
+    month_field = _find_field(names, MONTH_FIELDS, layer.name())
     if category is not None and category_field is None:
         raise HotspotInputError(
             f"the layer {layer.name()!r} has no crime type field "
@@ -252,7 +318,8 @@ def points_from_layer(
     # the month of every point whenever the layer has one: the legend says in which of the
     # months analysed the selection has crimes (core.hotspots.selection.MonthCoverage)
     read_months = month_field is not None
-    spec = gpkg_point_table(layer)
+    # (months kept as dates are read through QGIS, which gives them as dates)
+    spec = None if _is_date_field(layer, month_field) else gpkg_point_table(layer)
     if spec is not None:
         x, y, month_values, skipped = read_gpkg_points(
             layer, spec, category_field, month_field, category, month_list, read_months

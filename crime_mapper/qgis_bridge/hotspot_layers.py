@@ -361,7 +361,8 @@ def run_change(
     baseline_months = parse_months(baseline)
     # months with crimes of the selection, and months the layer holds at all: a loaded month
     # with none of the selection is a real zero of the baseline, a month never loaded is not
-    held = sorted({str(m) for m in np.unique(points.months)})
+    # (a crime whose month is NULL is in no month: np.unique could not sort it among texts)
+    held = sorted({str(m) for m in points.months.tolist() if m is not None})
     loaded = sorted(set(points.input_months) | set(held))
     if not baseline_months:
         baseline_months = [m for m in loaded if m < current_months[0]]

@@ -40,10 +40,9 @@ from qgis.core import (
 from ..compat import (
     DISTANCE_METRES,
     GEOMETRY_LINE,
-    GEOMETRY_NULL,
     GEOMETRY_POINT,
-    GEOMETRY_POLYGON,
     distance_unit_name,
+    geometry_words,
 )
 from ..core.common.feedback import Feedback
 from ..core.common.projection import choose_crs
@@ -71,13 +70,6 @@ WGS84 = "EPSG:4326"
 
 
 # --- enum helpers: QGIS 3.22 and 3.30+ ------------------------------------------------------
-
-
-_GEOMETRY_WORDS = {
-    GEOMETRY_POINT: "points",
-    GEOMETRY_LINE: "lines",
-    GEOMETRY_POLYGON: "polygons",
-}
 
 
 # --- checks (before work) -------------------------------------------------------------------
@@ -132,9 +124,8 @@ def check_source(source: Any, what: str, geometry: Any, fields: Sequence[str] = 
     name = _source_name(source, what)
     kind = QgsWkbTypes.geometryType(source.wkbType())
     if kind != geometry:
-        have = _GEOMETRY_WORDS.get(kind, "no geometry" if kind == GEOMETRY_NULL else "other")
         raise MapPointsInputError(
-            f"{name} holds {have}, but {_GEOMETRY_WORDS[geometry]} are needed here"
+            f"{name} holds {geometry_words(kind)}, but {geometry_words(geometry)} are needed here"
         )
     names = [f.name() for f in source.fields()]
     for wanted in fields:
