@@ -77,3 +77,41 @@ def test_a_feature_without_geometry_is_reported_as_from_geojson(qgis_app, tmp_pa
     assert [p for p in from_layer.problems if "geometry" in p] == [
         p for p in from_file.problems if "geometry" in p
     ]
+
+
+def _coded_layer(field: str, values: list) -> QgsVectorLayer:
+    """A memory layer of one small square per value, coded by the field ``field``."""
+    layer = QgsVectorLayer(f"Polygon?crs=EPSG:4326&field=code:{field}", "coded", "memory")
+    features = []
+    for i, value in enumerate(values):
+        feature = QgsFeature(layer.fields())
+        x = -1.1 + i * 0.02
+        feature.setGeometry(
+            QgsGeometry.fromWkt(f"POLYGON(({x} 52.6,{x + 0.01} 52.6,{x + 0.01} 52.61,{x} 52.6))")
+        )
+        feature.setAttributes([value])
+        features.append(feature)
+    assert layer.dataProvider().addFeatures(features)
+    return layer
+
+
+def test_a_date_code_is_read_as_its_iso_text_not_a_qt_repr(qgis_app):
+    """The codes (and names) went onto the pages as "PyQt5.QtCore.QDate(2022, 1, 1)"."""
+    from qgis.PyQt.QtCore import QDate, QDateTime
+
+    dates = neighbourhoods_from_layer(_coded_layer("date", [QDate(2022, 1, 1)]), "code")
+    assert dates.codes == dates.names == ["2022-01-01"]
+    day = QDateTime(QDate(2022, 1, 2))
+    assert neighbourhoods_from_layer(_coded_layer("datetime", [day]), "code").codes == [
+        "2022-01-02T00:00:00"
+    ]
+
+
+def test_a_true_false_or_binary_code_is_reported_not_published(qgis_app):
+    """``str()`` of one went onto the pages as "True" or "PyQt5.QtCore.QByteArray(...)"."""
+    from qgis.PyQt.QtCore import QByteArray
+
+    flags = neighbourhoods_from_layer(_coded_layer("boolean", [True, "x"]), "code")
+    assert flags.codes == [] and any("true/false, not text" in p for p in flags.problems)
+    blobs = neighbourhoods_from_layer(_coded_layer("binary", [QByteArray(b"E02\x00")]), "code")
+    assert blobs.codes == [] and any("binary data, not text" in p for p in blobs.problems)

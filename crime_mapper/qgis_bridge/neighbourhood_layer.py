@@ -17,6 +17,7 @@ from qgis.core import (
     QgsVectorLayer,
     QgsWkbTypes,
 )
+from qgis.PyQt.QtCore import QByteArray, QDate, QDateTime, QTime
 
 from ..compat import GEOMETRY_POLYGON
 from ..core.common.text_file import shown_line
@@ -99,7 +100,9 @@ def neighbourhoods_from_layer(
 
 
 def _value(value: Any) -> Any:
-    """A feature attribute as plain Python (NULL becomes None)."""
+    """A feature attribute as plain Python (NULL becomes None; a QDate, QDateTime or QTime
+    the Python date or time, a QByteArray bytes), which the core reads as it reads a
+    GeoJSON property: Qt's objects reached the pages as their repr."""
     if value is None:
         return None
     try:
@@ -107,4 +110,13 @@ def _value(value: Any) -> Any:
             return None
     except TypeError:
         pass
+    for qt_type, to_python in (
+        (QDate, "toPyDate"),
+        (QDateTime, "toPyDateTime"),
+        (QTime, "toPyTime"),
+    ):
+        if isinstance(value, qt_type):
+            return getattr(value, to_python)()
+    if isinstance(value, QByteArray):
+        return bytes(value)
     return value

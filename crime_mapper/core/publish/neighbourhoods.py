@@ -28,6 +28,7 @@ Imports nothing from QGIS.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import math
 import re
@@ -543,15 +544,19 @@ def _text(value: Any) -> str:
 
 
 def _property_text(value: Any, what: str, where: str, problems: list[str]) -> str:
-    """A code or name from a GeoJSON property: text or a number as written; none for null.
+    """A code or name from a GeoJSON property or a layer's field: text or a number as
+    written, a date or time as its ISO text (as QGIS shows it); none for null.
 
-    Why: a list, an object or true/false is no code or name, and ``str()`` of one went onto
-    the public page as Python's spelling of it (``['x', 'y']``, ``{'a': 1}``, ``True``).
-    Such a value is reported and read as none given (no code: the feature is skipped; no
-    name: its code names it)."""
-    if isinstance(value, (list, dict, bool)):
-        kind = "true/false" if isinstance(value, bool) else type(value).__name__
-        kind = {"list": "a list", "dict": "an object"}.get(kind, kind)
+    Why: a list, an object, true/false or binary data is no code or name, and ``str()`` of
+    one went onto the public page as Python's spelling of it (``['x', 'y']``, ``{'a': 1}``,
+    ``True``, ``b'\x00'``). Such a value is reported and read as none given (no code: the
+    feature is skipped; no name: its code names it)."""
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    plain = (str, int, float, np.integer, np.floating, type(None))
+    if isinstance(value, (list, dict, bool, np.bool_)) or not isinstance(value, plain):
+        kind = "true/false" if isinstance(value, (bool, np.bool_)) else type(value).__name__
+        kind = {"list": "a list", "dict": "an object", "bytes": "binary data"}.get(kind, kind)
         problems.append(f"{where}: the {what} is {kind}, not text; read as none given")
         return ""
     return _printable(_text(value), what, where, problems)
@@ -856,9 +861,10 @@ def from_outlines(
             if not raw_rings:  # (said as read_geojson says it: was kept without a word)
                 problems.append(f"{where}: no geometry")
             cleaned = [clean_ring(r, where, problems, later) for r in raw_rings]
+            # (a layer's field as a GeoJSON property: a date code went onto the pages as
+            # "PyQt5.QtCore.QDate(2022, 1, 1)", a true/false one as "True")
             texts = [
-                _printable(_text(v), w, where, problems)
-                for v, w in ((code, "code"), (name, "name"))
+                _property_text(v, w, where, problems) for v, w in ((code, "code"), (name, "name"))
             ]
             feats.append((*texts, pop, [r for r in cleaned if r is not None], k))
     finally:
