@@ -99,6 +99,21 @@ METHOD_NOTES: dict[str, str] = {
     ),
 }
 
+#: METHOD_NOTES' "similar" where the force gave its own families (SummaryOptions.families)
+SIMILAR_BY_FAMILY = (
+    "Similar neighbourhoods: the others of the same family in the force's own grouping of "
+    "its neighbourhoods; their rate is their crimes over their residents."
+)
+
+
+def method_notes(families: Optional[dict]) -> dict[str, str]:
+    """The notes the pages show. Why not METHOD_NOTES alone: with the force's own families
+    the pages said the similar neighbourhoods were the closest in density and crime mix,
+    which is not how they were chosen."""
+    if families is None:
+        return METHOD_NOTES
+    return {**METHOD_NOTES, "similar": SIMILAR_BY_FAMILY}
+
 
 class SummaryError(ValueError):
     """Input the summaries cannot be made from, with what to give instead."""

@@ -28,7 +28,7 @@ from ..common.palette import (
     SEQUENTIAL_RAMP,
 )
 from ..common.text_file import page_line
-from .summaries import METHOD_NOTES, OUTCOME_COLUMNS, TOTAL, Summaries, month_index
+from .summaries import OUTCOME_COLUMNS, TOTAL, Summaries, method_notes, month_index
 from .summaries_team import Team, shows_something
 
 RESOURCES = Path(__file__).resolve().parents[2] / "resources" / "templates" / "summaries"
@@ -423,7 +423,7 @@ class SummaryRenderer:
             "slug": self.slugs[i] if i < s.n else "",
             "map_fragment": self.map_fragment(i),
             "links": self.links,
-            "notes": METHOD_NOTES,
+            "notes": method_notes(s.options.families),
             "extra_notes": s.notes,
             "threshold": self.threshold,
             "licence": LICENCE,
@@ -501,7 +501,7 @@ class SummaryRenderer:
                 "force_rate": fmt_rate(f["force_rate"][force]),
                 "previous_heading": self.previous_heading,
                 "links": self.links,
-                "notes": METHOD_NOTES,
+                "notes": method_notes(s.options.families),
                 "extra_notes": s.notes,
                 "assignment": s.assignment.report(),
                 "licence": LICENCE,
