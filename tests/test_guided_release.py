@@ -496,3 +496,22 @@ def test_done_names_a_release_folder_on_one_line(dock, qtbot, qgis_iface, tmp_pa
         m for m in qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Success) if "Done" in m
     ]
     assert done == [f"Crime mapper:Done: {tmp_path}/out\\nLeak gate: passed/{MONTH}"], done
+
+
+def test_the_team_and_families_files_are_in_the_form_and_saved(dock, tmp_path):
+    """publish.team and publish.families: shown, checked and saved by the form (a
+    configuration's files the form did not show were kept, but could not be set here)."""
+    panel = dock.guided_panel
+    assert panel.open_config(config_file(tmp_path))
+    assert panel.team_widget.filePath().endswith("leicester-city-teams.json")
+    families = tmp_path / "families.csv"
+    families.write_text("code,family\nE02006851,centre\n", encoding="utf-8")
+    panel.families_widget.setFilePath(str(families))
+    again = read_config(panel.save_config(tmp_path / "next-month.toml"))
+    assert again.publish.families == str(families)
+    assert again.publish.team.endswith("leicester-city-teams.json")
+    panel.set_month(MONTH)
+    panel.team_widget.setFilePath(str(tmp_path / "missing.json"))
+    found = panel.problems_by_step()["publish"]
+    assert any(p.startswith("Team information not found") for p in found), found
+    assert not panel.run_button.isEnabled()

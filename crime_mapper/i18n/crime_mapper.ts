@@ -333,6 +333,11 @@
     </message>
     <message>
         <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>Families</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
         <source>Fix the problems shown under the steps first</source>
         <translation type="unfinished"></translation>
     </message>
@@ -523,6 +528,11 @@
     </message>
     <message>
         <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>Optional: a CSV of code,family; each page compares its neighbourhood with the others of its family instead of the nearest in density and crime mix</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
         <source>Out of date: an earlier step changed</source>
         <translation type="unfinished"></translation>
     </message>
@@ -683,6 +693,11 @@
     </message>
     <message>
         <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>Team information</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
         <source>The configuration was not saved: </source>
         <translation type="unfinished"></translation>
     </message>
@@ -709,6 +724,11 @@
     <message>
         <location filename="../../crime_mapper/ui/guided_release.py"/>
         <source>The month's release in five steps. Fill in each step (problems show under it), then run the steps one by one or press Run the whole release. Settings are kept with the project. &lt;a href="{url}"&gt;Help&lt;/a&gt;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>The neighbourhood policing teams: who they are, their priorities and events (police.uk API JSON or CSV, by neighbourhood code); shown on each summary page</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

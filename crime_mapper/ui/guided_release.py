@@ -154,6 +154,8 @@ FIELD_LABELS = {
     "publish.title": tr_noop("Title"),
     "publish.neighbourhoods.boundaries": tr_noop("Outlines"),
     "publish.neighbourhoods.code_field": tr_noop("Code field"),
+    "publish.team": tr_noop("Team information"),
+    "publish.families": tr_noop("Families"),
     **{f"publish.neighbourhoods.{key}": label for key, label, _file in HOOD_DETAILS},
 }
 
@@ -411,6 +413,26 @@ class GuidedReleasePanel(QScrollArea):
         self.hood_code_edit = QLineEdit(publish)
         self.hood_code_edit.setPlaceholderText(tr("e.g. msoa11cd"))
         self.hood_code_edit.setToolTip(tr("The outlines' field holding each area's code"))
+        self.team_widget = file_widget(
+            publish,
+            "open",
+            file_filter="Team information (*.json *.csv);;All files (*)",
+            title=tr("Team information"),
+            tooltip=tr(
+                "The neighbourhood policing teams: who they are, their priorities and events "
+                "(police.uk API JSON or CSV, by neighbourhood code); shown on each summary page"
+            ),
+        )
+        self.families_widget = file_widget(
+            publish,
+            "open",
+            file_filter="Families (*.csv);;All files (*)",
+            title=tr("Families"),
+            tooltip=tr(
+                "Optional: a CSV of code,family; each page compares its neighbourhood with the "
+                "others of its family instead of the nearest in density and crime mix"
+            ),
+        )
         self.project_check = QCheckBox(tr("A QGIS project too"), publish)
         self.project_check.setToolTip(tr("Also write a QGIS project holding every layer"))
         self.project_check.setChecked(True)
@@ -420,6 +442,7 @@ class GuidedReleasePanel(QScrollArea):
         form.addRow(self.summaries_check)
         form.addRow(tr("Outlines"), self.hood_boundaries_widget)
         form.addRow(tr("Code field"), self.hood_code_edit)
+        form.addRow(tr("Team information"), self.team_widget)
         details = QgsCollapsibleGroupBox(tr("Details"), publish)
         details.setCollapsed(True)
         details_form = narrow_form(QFormLayout(details))
@@ -433,6 +456,7 @@ class GuidedReleasePanel(QScrollArea):
                 widget.textChanged.connect(lambda *_a: self._on_input_changed("publish"))
             details_form.addRow(tr(label), widget)
             self.hood_widgets[key] = widget
+        details_form.addRow(tr("Families"), self.families_widget)
         form.addRow(details)
         form.addRow(self.project_check)
         self._finish_group("publish")
@@ -513,6 +537,8 @@ class GuidedReleasePanel(QScrollArea):
             (self.summaries_check.toggled, "publish"),
             (self.hood_boundaries_widget.fileChanged, "publish"),
             (self.hood_code_edit.textChanged, "publish"),
+            (self.team_widget.fileChanged, "publish"),
+            (self.families_widget.fileChanged, "publish"),
             (self.project_check.toggled, "publish"),
             (self.force_edit.textChanged, "publish"),
         ):
@@ -626,6 +652,8 @@ class GuidedReleasePanel(QScrollArea):
                 summaries=self.summaries_check.isChecked(),
                 title=self.webmap_title_edit.text(),
                 neighbourhoods=hoods,
+                team=self.team_widget.filePath(),
+                families=self.families_widget.filePath(),
             ),
         }
 
@@ -674,6 +702,8 @@ class GuidedReleasePanel(QScrollArea):
                     widget.setFilePath(hoods.get(key, ""))
                 else:
                     widget.setText(hoods.get(key, ""))
+            self.team_widget.setFilePath(publish.team)
+            self.families_widget.setFilePath(publish.families)
             self.project_check.setChecked(publish.project)
         finally:
             self._loading = False
@@ -1275,6 +1305,8 @@ class GuidedReleasePanel(QScrollArea):
                 self.qa_history_widget,
                 self.qa_areas_widget,
                 self.hood_boundaries_widget,
+                self.team_widget,
+                self.families_widget,
             ):
                 widget.setFilePath("")
             for widget in self.hood_widgets.values():

@@ -45,6 +45,9 @@ def config_file(tmp_path: Path, out: str = "out/{month}", **changes: str) -> Pat
     data["publish"]["summaries_history"] = [str(base / p) for p in history]
     for key in ("boundaries", "lookup", "names", "lsoa_population"):
         hoods[key] = str(base / hoods[key])
+    for key in ("team", "families"):  # (the summaries' files, where the sample names one)
+        if data["publish"].get(key):
+            data["publish"][key] = str(base / data["publish"][key])
     for key, value in changes.items():
         table, name = key.split("__")
         data[table][name] = value

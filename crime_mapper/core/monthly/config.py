@@ -278,6 +278,10 @@ NEIGHBOURHOOD_FIELDS = (
 )
 
 
+#: [publish] keys naming one file the summaries read, and what each is called in a message
+SUMMARIES_FILES = {"team": "Team information", "families": "Families file"}
+
+
 @dataclass
 class PublishConfig:
     """What is published besides the public CSV, GeoPackage and audit (always written)."""
@@ -291,6 +295,12 @@ class PublishConfig:
     # the force's earlier published police.uk months (files, folders, monthly zips) for the
     # summaries' 12-month trend and change on a year earlier; empty = this release only
     summaries_history: list[str] = field(default_factory=list)
+    # the neighbourhood policing teams' information for the summaries (police.uk API JSON
+    # or CSV: core.publish.summaries_team) and the similar-neighbourhood families (CSV of
+    # code,family); empty = none (each page then says no team information was published;
+    # similar neighbourhoods are the nearest in density and crime mix)
+    team: str = ""
+    families: str = ""
     project: bool = True  # a QGIS project holding every layer of the release (needs QGIS)
 
     def to_dict(self) -> dict[str, Any]:
@@ -484,6 +494,11 @@ class ReleaseConfig:
         for text in self.publish.summaries_history:
             if not _exists(self.path(text, month)):
                 found["publish"].append(not_found("Summaries history", self.path(text, month)))
+        for key, what in SUMMARIES_FILES.items():
+            text = getattr(self.publish, key)
+            if text and not _is_file(self.path(text, month)):
+                missing = not_found(what, self.path(text, month))
+                found["publish"].append(f"{missing} (publish.{key})")
         for key in NEIGHBOURHOOD_PATHS:
             if hoods.get(key) and not _is_file(self.path(hoods[key], month)):
                 found["publish"].append(
@@ -629,6 +644,8 @@ class ReleaseConfig:
             title=pub.shown_text("title"),
             neighbourhoods={k: v for k, v in hoods.items() if v},
             summaries_history=pub.texts("summaries_history"),
+            team=pub.text("team"),
+            families=pub.text("families"),
             project=pub.flag("project", True),
         )
         config = cls(
@@ -751,7 +768,9 @@ TABLE_COMMENTS = {
         "The public CSV, GeoPackage, audit and manifest are always written.\n"
         "web_map: a self-contained web map in map/ (title: its title); summaries:\n"
         "neighbourhood pages in neighbourhoods/ (summaries_history: the force's earlier\n"
-        "published police.uk months, for their 12-month trend); project: a QGIS project of\n"
+        "published police.uk months, for their 12-month trend; team: the neighbourhood\n"
+        "policing teams' information, police.uk API JSON or CSV; families: a CSV of\n"
+        "code,family naming each neighbourhood's similar ones); project: a QGIS project of\n"
         "every layer."
     ),
     "publish.neighbourhoods": (

@@ -530,12 +530,40 @@ def check_config(config: ReleaseConfig, month: str, steps: Sequence[str] = STEPS
         ) from exc
     problems = [text for key in ("release", *STEPS) if key == "release" or key in steps
                 for text in found.get(key, [])]  # fmt: skip
+    if not problems and "publish" in steps:
+        problems = summaries_file_problems(config, month)
     if problems:
         raise MonthlyReleaseError(
             "check",
             "the release configuration has problems:\n- " + "\n- ".join(problems),
             "correct the configuration (or the files it names) and run the release again",
         )
+
+
+def summaries_file_problems(config: ReleaseConfig, month: str) -> list[str]:
+    """What is wrong with the team information and families files (publish.team,
+    publish.families), read as the summaries will read them, when this release makes
+    summaries. Why before anything runs: the summaries read them only at the publish step,
+    so a typo in the team file failed the release after the extract was loaded and
+    anonymised (minutes nationally), and the analyst fixed it and ran everything again.
+    Read here, not among the configuration's problems (which the dock works out on every
+    change of its form): these files are read whole, and their problems need the read."""
+    from ..publish.summaries_run import read_families
+    from ..publish.summaries_team import read_team
+
+    publish = config.publish
+    if not publish.summaries:
+        return []
+    problems = []
+    for key, read in (("team", read_team), ("families", read_families)):
+        text = getattr(publish, key)
+        if not text:
+            continue
+        try:
+            read(config.path(text, month))
+        except (ValueError, OSError) as exc:  # (TeamError, SummaryError: ValueErrors)
+            problems.append(f"{exc} (publish.{key})")
+    return problems
 
 
 def _failure(step: str, exc: BaseException) -> MonthlyReleaseError:
@@ -1353,7 +1381,8 @@ def _publish_step(config, month, outputs, runners, feedback) -> StepRecord:
 
     try:
         if publish.summaries:
-            from ..publish.summaries_run import run_summaries
+            from ..publish.summaries import SummaryOptions
+            from ..publish.summaries_run import read_families, run_summaries
 
             done = run_summaries(
                 raw,
@@ -1361,6 +1390,10 @@ def _publish_step(config, month, outputs, runners, feedback) -> StepRecord:
                 release.public_csv,
                 outputs.out_dir,
                 source,
+                options=SummaryOptions(
+                    families=read_families(config.optional_path(publish.families, month))
+                ),
+                team_path=config.optional_path(publish.team, month),
                 force_name=config.force,
                 profile_path=profile,
                 feedback=ScaledFeedback(feedback, 0.0, share),
