@@ -249,6 +249,7 @@ def _config(named: dict, folder: Path, **hoods: Path) -> Path:
     data["publish"]["web_map"] = False
     data["publish"]["project"] = False
     data["publish"]["summaries_history"] = []
+    data["publish"]["team"] = str(SAMPLE / data["publish"]["team"])
     neighbourhoods = data["publish"]["neighbourhoods"]
     neighbourhoods["lookup"] = str(HOODS / "lsoa11_to_msoa11_leicestershire.csv")
     neighbourhoods["names"] = str(HOODS / "msoa11_names_leicestershire.csv")

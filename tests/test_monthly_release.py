@@ -187,6 +187,10 @@ def test_the_command_line_runs_every_step_and_says_where_everything_is(cli_relea
     assert listed == on_disk
     inputs = manifest["inputs"]
     assert inputs["profile"]["name"] == "leicestershire-force-extract.profile.json"
+    assert [f["name"] for f in inputs["qa"]["history"]] == [
+        "leicester-city-2021-10-to-2022-09.qa_history.json"
+    ]
+    assert inputs["publish"]["team"]["name"] == "leicester-city-teams.json"
     assert [f["name"] for f in inputs["map_points"]["files"]] == [
         "2022-09-leicestershire-street.csv",
         "2022-10.zip",

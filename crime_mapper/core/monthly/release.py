@@ -43,7 +43,13 @@ from ..common import cpu_share
 from ..common.feedback import Cancelled, CancelOnly, Feedback, ScaledFeedback
 from ..common.staging import complete_pending, write_text_atomic
 from ..common.text_file import shown_line
-from .config import ConfigError, ReleaseConfig, validate_month
+from .config import (
+    NEIGHBOURHOOD_PATHS,
+    SUMMARIES_FILES,
+    ConfigError,
+    ReleaseConfig,
+    validate_month,
+)
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -1664,6 +1670,44 @@ def hashed_now(paths: Sequence[Path], feedback: Feedback) -> dict[str, tuple[tup
     return found
 
 
+def _later_inputs(config: ReleaseConfig, month: str, outputs: MonthlyOutputs) -> dict[str, Any]:
+    """The manifest's entries of the files the release QA and the publish step read, for
+    each of the two that ran: ``qa`` (its history and area lookup) and ``publish`` (the
+    neighbourhoods' files, the summaries' history, the team information and the families).
+    Why: the manifest fingerprinted only the load's and the anonymise step's inputs, so a
+    release's pages could not be traced to the outlines, populations or team file they were
+    made from, though the summary says every input is in it."""
+    from ..release.release_files import input_files
+
+    ran = {record.name for record in outputs.steps if record.status == "done"}
+    found: dict[str, Any] = {}
+    qa = config.qa
+    if "check" in ran and qa.enabled:
+        areas = config.optional_path(qa.areas, month)
+        found["qa"] = {
+            "history": [_file(p) for p in input_files([config.path(h, month) for h in qa.history])],
+            "areas": _file(areas) if areas is not None and areas.is_file() else None,
+        }
+    publish = config.publish
+    if "publish" in ran and (publish.summaries or publish.web_map):
+        hoods = {
+            key: config.path(publish.neighbourhoods[key], month)
+            for key in NEIGHBOURHOOD_PATHS
+            if publish.neighbourhoods.get(key)
+        }
+        entry: dict[str, Any] = {
+            "neighbourhoods": {k: _file(p) for k, p in hoods.items() if p.is_file()}
+        }
+        if publish.summaries:
+            history = [config.path(h, month) for h in publish.summaries_history]
+            entry["summaries_history"] = [_file(p) for p in input_files(history)]
+            for key in SUMMARIES_FILES:
+                path = config.optional_path(getattr(publish, key), month)
+                entry[key] = _file(path) if path is not None and path.is_file() else None
+        found["publish"] = entry
+    return found
+
+
 def software_versions(qgis_version: Optional[str]) -> dict[str, str]:
     """Versions of everything that shapes the outputs."""
     from importlib import metadata
@@ -1716,6 +1760,7 @@ def build_monthly_manifest(
             },
             "rules": _file(rules) if rules else "default rules",
             "salt_fingerprint": salt_fingerprint(salt),
+            **_later_inputs(config, month, outputs),
         },
         "steps": [
             {
