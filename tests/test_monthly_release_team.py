@@ -11,6 +11,7 @@ of after the load and the anonymise step. Real command line, the bundled sample 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -94,6 +95,23 @@ def test_the_manifest_records_the_files(released):
     publish = manifest["configuration"]["settings"]["publish"]
     assert Path(publish["team"]).name == TEAMS.name
     assert Path(publish["families"]).name == "families.csv"
+    # and fingerprinted as every input is (the publish step's files were not: the pages
+    # could not be traced to the outlines, populations or team file they were made from)
+    read = manifest["inputs"]["publish"]
+    data = TEAMS.read_bytes()
+    assert read["team"] == {
+        "name": TEAMS.name,
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "bytes": len(data),
+    }
+    assert read["families"]["name"] == "families.csv"
+    assert sorted(read["neighbourhoods"]) == ["boundaries", "lookup", "lsoa_population", "names"]
+    assert read["neighbourhoods"]["boundaries"]["name"] == "msoa11_leicester_city.geojson"
+    assert [f["name"] for f in read["summaries_history"]] == [
+        "2022-09-leicestershire-street.csv",
+        "leicester-city-2021-10-to-2022-08.zip",
+    ]
+    assert "qa" not in manifest["inputs"]  # (no release QA in this release)
 
 
 @pytest.mark.parametrize(
@@ -160,3 +178,55 @@ def test_the_keys_round_trip_and_are_in_the_example(tmp_path):
     text = config_text(ReleaseConfig(inputs=[], salt_file="", output=""))
     assert 'team = ""' in text and 'families = ""' in text
     assert "team: the neighbourhood" in text
+
+
+def _release_with_team(tmp_path: Path, issue: str) -> tuple[object, Path]:
+    """The bundled month, summaries only, with the Aylestone team's first priority
+    ``issue``."""
+    team = json.loads(TEAMS.read_text(encoding="utf-8"))
+    team["E02002857"]["priorities"][0]["issue"] = f"<p>{issue}</p>"
+    path = tmp_path / "team.json"
+    path.write_text(json.dumps(team), encoding="utf-8")
+    config_path = config_file(tmp_path, publish__team=str(path))
+    config = read_config(config_path)
+    config.hotspots.enabled = config.qa.enabled = False
+    config.publish.web_map = config.publish.project = False
+    write_config(config, config_path)
+    return cli("release", config_path, "--month", MONTH), tmp_path / "out" / MONTH
+
+
+def test_a_team_may_name_an_offence_as_the_home_office_does(tmp_path):
+    """ "Public order offences" is in the sample extract's (non-public) offence column and in
+    the bundled offence table: the gate refused the team's priority as a raw value inside
+    text. A name of the published classification a team writes is public on its pages."""
+    run, out = _release_with_team(tmp_path, "Public order offences near the retail park.")
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "Public order offences near the retail park." in _page(out, "E02002857")
+
+
+def test_a_raw_note_in_a_team_text_is_still_refused(tmp_path):
+    import pandas as pd
+
+    raw = pd.read_csv(SAMPLE / "force" / "2022-10-leicestershire-force-extract.csv", dtype=str)
+    note = next(n for n in raw["MO Notes"].dropna() if len(n.split()) >= 6)
+    run, out = _release_with_team(tmp_path, note)
+    assert run.returncode != 0 and "Traceback" not in run.stderr
+    assert "no_non_public_values" in run.stderr and note not in run.stderr, run.stderr
+    assert not (out / "neighbourhoods").exists()
+
+
+def test_team_vocabulary_takes_whole_published_names_only():
+    from crime_mapper.core.publish.summaries_team import Team, team_vocabulary
+
+    def words(text: str) -> list[str]:
+        return team_vocabulary({"E1": Team(name="Team", priorities=[
+            {"issue": text, "issue_month": "", "action": "", "action_month": ""}
+        ])})  # fmt: skip
+
+    assert words("Tackling PUBLIC ORDER OFFENCES and Affray.") == [
+        "Affray",
+        "Public order",
+        "Public order offences",
+    ]
+    assert words("Grapes stolen from allotments; 8N and 105A") == []  # (no "Rape"; codes)
+    assert words("Theft of garden ornaments") == []  # (no name of the table)

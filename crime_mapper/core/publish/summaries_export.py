@@ -752,6 +752,7 @@ def leak_gate_for(
     team_texts: Sequence[str] = (),
     prepared: Any = None,
     read_beside: bool = False,
+    team_words: Sequence[str] = (),
 ) -> GateFn:
     """The gate callable for export_summaries: core.gate.leak_gate against the raw crimes and
     map points, with the outline vertices and the neighbourhood names/codes allowed, and
@@ -761,8 +762,10 @@ def leak_gate_for(
     prepared again. export_summaries starts its raw-side views while the pages are made
     (SummariesGate.start_views). ``read_beside``: this is a process of its own (the command
     line, a release's process; never a QGIS session), so the gate may read the pages with a
-    forked child beside it (check_release's ``read_beside``)."""
-    return SummariesGate(raw, points, list(team_texts), prepared, read_beside)
+    forked child beside it (check_release's ``read_beside``). ``team_words``
+    (summaries_team.team_vocabulary: the published offence names the teams write) are
+    public values, as the neighbourhoods' names are."""
+    return SummariesGate(raw, points, list(team_texts), prepared, read_beside, list(team_words))
 
 
 class SummariesGate:
@@ -779,13 +782,20 @@ class SummariesGate:
         team_texts: list[str],
         prepared: Any,
         read_beside: bool = False,
+        team_words: Sequence[str] = (),
     ) -> None:
         self.raw = raw
         self.points = points
         self.team_texts = team_texts
         self.prepared = prepared
         self.read_beside = read_beside
+        self.team_words = list(team_words)
         self._views: Optional[_SummariesGateViews] = None
+
+    def public_values(self, hoods: Neighbourhoods) -> list[str]:
+        """The values the gate call takes as public besides the release's own: the
+        neighbourhoods' names and codes, and the teams' offence names (leak_gate_for)."""
+        return list(hoods.names) + list(hoods.codes) + self.team_words
 
     def start_views(self, hoods: Neighbourhoods) -> Optional[_SummariesGateViews]:
         """Start the views of the preparation this gate's call for ``hoods`` will use; None
@@ -808,7 +818,7 @@ class SummariesGate:
                 folder,
                 self.points,
                 extra_allowed_coordinates=outline_vertices(hoods),
-                extra_public_values=list(hoods.names) + list(hoods.codes),
+                extra_public_values=self.public_values(hoods),
                 team_texts=list(self.team_texts),
                 prepared=prepared,
                 read_beside=self.read_beside,
@@ -854,7 +864,7 @@ class _SummariesGateViews:
             from ..gate.leak_gate import FOLDER_VIEWS, ReleaseGate, ViewsWarmUp
 
             extra = outline_vertices(hoods)
-            public = list(hoods.names) + list(hoods.codes)
+            public = gate.public_values(hoods)
             given = gate.prepared
             if isinstance(given, ReleaseGate):
                 if not given.serves(gate.raw, gate.points):

@@ -217,7 +217,7 @@ def run_summaries(
         release_profile,
     )
     from .summaries_export import export_summaries, leak_gate_for
-    from .summaries_team import published_team_texts, read_team, team_warnings
+    from .summaries_team import published_team_texts, read_team, team_vocabulary, team_warnings
 
     feedback = feedback or Feedback()
     options = options or SummaryOptions()
@@ -261,6 +261,7 @@ def run_summaries(
         published_team_texts(teams),
         prepared=release_gate,
         read_beside=read_beside,
+        team_words=team_vocabulary(teams),
     )
     done = export_summaries(
         pd.concat([earlier, public], ignore_index=True) if len(earlier) else public,

@@ -1533,6 +1533,26 @@ def empty_team_file(path: Path, is_csv: bool, named: int = 0) -> str:
     )
 
 
+def _written_texts(team: Team) -> list[str]:
+    """A team's texts as written: names, descriptions, priorities, events, links, and its
+    contact details' texts and addresses."""
+    texts: list[str] = [team.name, str(team.description)]
+    groups = [team.contacts]
+    texts += [t for link in team.links for t in link]
+    for person in team.people:
+        texts += [person["name"], person["rank"], str(person["bio"])]
+        groups.append(person.get("contacts", []))
+    for item in team.priorities:
+        texts += [str(item["issue"]), str(item["action"])]
+    for event in team.events:
+        texts += [event["title"], event["type"], event["address"], str(event["description"])]
+        groups.append(event.get("contacts", []))
+    for contacts in groups:
+        for _, text, href in contacts:
+            texts += [text, href]
+    return texts
+
+
 def published_team_texts(teams: dict[str, Team]) -> list[str]:
     """The exact texts the team information publishes on purpose that the leak gate would
     otherwise refuse: each event's date as rendered, and every phone number and e-mail
@@ -1541,26 +1561,57 @@ def published_team_texts(teams: dict[str, Team]) -> list[str]:
     date/time and contact checks only; everything else on the page is checked as ever."""
     out: set[str] = set()
     for team in teams.values():
-        texts: list[str] = [team.name, str(team.description)]
-        groups = [team.contacts]
-        texts += [t for link in team.links for t in link]
-        for person in team.people:
-            texts += [person["name"], person["rank"], str(person["bio"])]
-            groups.append(person.get("contacts", []))
-        for item in team.priorities:
-            texts += [str(item["issue"]), str(item["action"])]
-        for event in team.events:
-            if event.get("when"):
-                out.add(event["when"])
-            texts += [event["title"], event["type"], event["address"], str(event["description"])]
-            groups.append(event.get("contacts", []))
-        for contacts in groups:
-            for _, text, href in contacts:
-                texts += [text, href]
-        for text in texts:
+        out.update(event["when"] for event in team.events if event.get("when"))
+        for text in _written_texts(team):
             if not text:
                 continue
             # as the page shows it: markup's text and its links, entities decoded
             for form in {text, html.unescape(text)}:
                 out.update(found for _kind, found in find_contacts(form, limit=_MAX_CONTACTS))
     return sorted(out)
+
+
+#: A Home Office offence code ("8N", "105A", "4.1"): a code, not a name a team writes
+_OFFENCE_CODE = re.compile(r"\d+[A-Za-z]?(?:\.\d+)?")
+
+
+def bundled_offence_names() -> list[str]:
+    """The offence names of the bundled offence table (resources/offence_mapping.csv: the
+    Home Office's published offence classification, and common names for it), codes left
+    out."""
+    from ..load.mapping_profile import DEFAULT_OFFENCE_TABLE
+
+    with open(DEFAULT_OFFENCE_TABLE, newline="", encoding="utf-8") as handle:
+        names = [str(row.get("offence") or "").strip() for row in csv.DictReader(handle)]
+    return [n for n in names if n and not _OFFENCE_CODE.fullmatch(n)]
+
+
+def team_vocabulary(teams: dict[str, Team]) -> list[str]:
+    """The bundled offence names (:func:`bundled_offence_names`) the teams' texts use, in
+    any case, for the summaries' leak gate to take as public values, as it takes the
+    neighbourhoods' names.
+
+    Why: a force's extract holds these names in its offence column, which is not public
+    (a crime's exact offence is finer than its category), so the gate refused a page whose
+    team priority named an offence as the Home Office does ("Public order offences",
+    "Theft from a motor vehicle") as a raw value inside text: a team could not say what it
+    is tackling in those words. Only names of the published classification are taken, and
+    only those a team writes (each is then public on every page of the folder, as a
+    neighbourhood's name is): a force's own offence descriptions, and every other raw
+    value, stay refused wherever they appear. Whole words only: "grapes" names no
+    "Rape"."""
+    written = "\n".join(
+        html.unescape(text).casefold()
+        for team in teams.values()
+        for text in _written_texts(team)
+        if text
+    )
+    if not written:
+        return []
+    return sorted(
+        {
+            name
+            for name in bundled_offence_names()
+            if re.search(rf"(?<!\w){re.escape(name.casefold())}(?!\w)", written)
+        }
+    )
