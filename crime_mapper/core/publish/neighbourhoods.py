@@ -716,14 +716,58 @@ def read_geojson(
         later.settle()
     crs = _geojson_crs(data)
     if crs != "EPSG:4326":
-        from ..common.geography import to_wgs84
-
-        for rings in result.rings:
-            for ring in rings:
-                ring[:, 0], ring[:, 1] = to_wgs84(ring[:, 0], ring[:, 1], crs)
+        _to_wgs84_from(result, crs, path.name)
     refuse_outside_wgs84(result, path.name, named_crs=crs != "EPSG:4326" or "crs" in data)
     result.source = path.name
     return result
+
+
+#: How far (degrees) a named CRS may move outlines that read as longitude and latitude: a
+#: datum's shift (OSGB36 to WGS84: about 0.002) is far less; a projection's metres read as
+#: degrees are moved by whole degrees (EPSG:27700's origin is 6 degrees west of 0, 49 north).
+_DEGREES_MOVED = 0.5
+
+
+def _to_wgs84_from(hoods: Neighbourhoods, crs: str, source: str) -> None:
+    """The outlines' vertices transformed in place from the file's named ``crs`` to WGS84.
+
+    Why a refusal, twice: a CRS PROJ does not know (``EPSG:99999``, a typo) ended the
+    command in a traceback; and outlines in longitude and latitude in a file whose ``crs``
+    member names a projection (metres, such as EPSG:27700: a member copied from another
+    file) were read as metres near the projection's origin, so every outline was drawn in
+    the sea off Cornwall and every crime counted outside, without a word."""
+    from ..common.geography import TransformUnavailable, to_wgs84
+
+    rings = [ring for own in hoods.rings for ring in own]
+    if not rings:
+        return
+    flat = np.concatenate(rings)
+    try:
+        lon, lat = to_wgs84(flat[:, 0], flat[:, 1], crs)
+    except TransformUnavailable:
+        raise
+    except (RuntimeError, ValueError) as exc:  # (pyproj's CRSError is a RuntimeError)
+        raise NeighbourhoodError(
+            f"{shown_line(source)}: its crs member names {shown_line(crs)}, which is no "
+            f"coordinate reference system known here ({shown_line(str(exc)[:120])}): give the "
+            "outlines as GeoJSON in EPSG:4326 (longitude and latitude), or name their CRS by "
+            "its EPSG code"
+        ) from None
+    with np.errstate(invalid="ignore"):
+        degrees = bool(((np.abs(flat[:, 0]) <= 180.0) & (np.abs(flat[:, 1]) <= 90.0)).all())
+        moved = np.nanmax(np.abs(np.column_stack((lon, lat)) - flat), initial=0.0)
+    if degrees and not moved <= _DEGREES_MOVED:
+        raise NeighbourhoodError(
+            f"{shown_line(source)}: its crs member names {shown_line(crs)}, but every vertex "
+            f"reads as a longitude and latitude (e.g. {flat[0, 0]:g}, {flat[0, 1]:g}), which "
+            f"{shown_line(crs)} would move to ({lon[0]:g}, {lat[0]:g}): remove the crs member "
+            "if the outlines are longitude and latitude, or give them in the CRS it names"
+        )
+    at = 0
+    for ring in rings:
+        n = len(ring)
+        ring[:, 0], ring[:, 1] = lon[at : at + n], lat[at : at + n]
+        at += n
 
 
 # the extent of British National Grid coordinates (metres) over Great Britain and its islands
