@@ -105,3 +105,32 @@ def test_the_web_map_command_refuses_an_unknown_crs_without_a_traceback(tmp_path
     assert "Traceback" not in run.stderr
     assert "odd.geojson: its crs member names EPSG:99999" in run.stderr
     assert not (tmp_path / "out" / "map").exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# Populations
+def test_more_residents_than_the_uk_has_is_an_unknown_population_said(tmp_path):
+    """1e200 residents (a damaged cell, a mistyped exponent) was read as it was: the page said
+    "Residents 99,999,999,999,999,996,973,..." (201 digits) and the whole force's rate 0.0.
+    Now unknown (n/a) and said, as a negative population is; the largest real ones stay."""
+    ok = nb.MAX_RESIDENTS
+    given = ["1e200", str(ok + 1), "1e9", str(ok), "67,000,000", "1495"]
+    features = [({"c": f"N{k}", "pop": v}, LEICESTER_SQUARE) for k, v in enumerate(given)]
+    path = _write(tmp_path / "pop.geojson", _collection(features))
+    hoods = nb.read_geojson(path, "c", population_field="pop")
+    read = [None if np.isnan(v) else v for v in hoods.population.tolist()]
+    assert read == [None, None, None, float(ok), 67_000_000.0, 1495.0]
+    assert [p for p in hoods.problems if "population" in p] == [
+        f"feature {k + 1} (N{k}): the population {v!r} is more residents than the United "
+        "Kingdom has; shown as n/a (unknown)"
+        for k, v in enumerate(given[:3])
+    ]
+    lsoa = tmp_path / "lsoa_population.csv"
+    lsoa.write_text("LSOA11CD,population\nE1,1e200\nE2,1495\n", encoding="utf-8")
+    problems: list[str] = []
+    assert nb.read_lsoa_population(lsoa, problems=problems) == {"E2": 1495.0}
+    assert problems == [
+        "the LSOA population file lsoa_population.csv: 1 LSOA(s) have a population that is no "
+        "number of residents (e.g. data row 1, E1: '1e200' is more residents than the United "
+        "Kingdom has); they count as missing from the file"
+    ]

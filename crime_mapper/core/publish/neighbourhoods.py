@@ -575,14 +575,22 @@ def _printable(text: str, what: str, where: str, problems: list[str]) -> str:
     return " ".join(UNPRINTABLE_RE.sub(" ", text).split())
 
 
+#: More residents than any area of the United Kingdom can hold (the whole of it: about 67
+#: million). Why a bound: a population of 1e200 (a damaged cell, an exponent typed by
+#: mistake) was read as it was, and the page said "Residents 99,999,999,999,999,996,973,..."
+#: (201 digits) and the whole force's rate 0.0, ranks and similar areas' rates with it.
+MAX_RESIDENTS = 100_000_000
+
+
 def _population_value(value: Any) -> float:
-    """A population from a field: a finite number of residents, none or at least one, else
-    NaN (unknown). A fraction of one resident (5e-324, 1e-300) counts no one: as a
-    population it made the rate per 1,000 residents infinite, or 300 digits long."""
+    """A population from a field: a finite number of residents, none or at least one and at
+    most MAX_RESIDENTS, else NaN (unknown). A fraction of one resident (5e-324, 1e-300)
+    counts no one: as a population it made the rate per 1,000 residents infinite, or 300
+    digits long."""
     number = _population_number(value)
-    if number is None:
+    if number is None or not math.isfinite(number) or number > MAX_RESIDENTS:
         return float("nan")
-    return number if math.isfinite(number) and (number == 0 or number >= 1) else float("nan")
+    return number if number == 0 or number >= 1 else float("nan")
 
 
 #: A number written with thousands separators: commas between groups of three digits only.
@@ -633,6 +641,8 @@ def population_problem(value: Any) -> Optional[str]:
         return f"{shown} is not a finite number"
     if number < 0:
         return f"{shown} is negative"
+    if number > MAX_RESIDENTS:
+        return f"{shown} is more residents than the United Kingdom has"
     return f"{shown} is a fraction of one resident"
 
 
