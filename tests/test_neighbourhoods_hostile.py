@@ -134,3 +134,107 @@ def test_more_residents_than_the_uk_has_is_an_unknown_population_said(tmp_path):
         "number of residents (e.g. data row 1, E1: '1e200' is more residents than the United "
         "Kingdom has); they count as missing from the file"
     ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Names: folded once, for every output; never two neighbourhoods under one name
+HOSTILE_NAMES = {
+    "E02002827": "Beaumont\tPark",
+    "E02002828": "Rushey Mead\nNorth",
+    "E02002829": "Belgrave\r\nSouth",
+    "E02002830": "Stocking\u2028Farm",
+    "E02002831": "Abbey \u202eevil",
+    "E02002832": "\u200b",
+}
+
+
+def test_names_with_tabs_line_breaks_or_invisible_characters_agree_everywhere(tmp_path):
+    """The pages folded such a name as they showed it (text_file.page_line); the summaries'
+    CSV (and GeoPackage) wrote it as read: a tab, a line break, a right-to-left override in
+    the neighbourhood column. Now every output has the name as the pages show it, said."""
+    from tests.support.summaries_release import make_release, summaries_cli
+
+    names = tmp_path / "names.csv"
+    with names.open("w", encoding="utf-8", newline="") as handle:
+        import csv
+
+        writer = csv.writer(handle)
+        writer.writerow(["msoa11cd", "msoa11hclnm"])
+        writer.writerows(HOSTILE_NAMES.items())
+    release = make_release(tmp_path / "release")
+    run = summaries_cli(release, release["csv"], tmp_path / "out", names=names)
+    assert run.returncode == 0, run.stderr
+    folded = {
+        "E02002827": "Beaumont Park",
+        "E02002828": "Rushey Mead North",
+        "E02002829": "Belgrave South",
+        "E02002830": "Stocking Farm",
+        "E02002831": "Abbey evil",
+        "E02002832": "E02002832",  # (nothing visible: its code, as the page showed it)
+    }
+    with (tmp_path / "out" / "neighbourhoods" / "neighbourhood_summaries.csv").open(
+        encoding="utf-8-sig", newline=""
+    ) as handle:
+        import csv
+
+        written = {
+            row["neighbourhood_code"]: row["neighbourhood"] for row in csv.DictReader(handle)
+        }
+    assert {code: written[code] for code in folded} == folded
+    pages = "".join(
+        p.read_text("utf-8") for p in (tmp_path / "out" / "neighbourhoods").glob("*.html")
+    )
+    for name in folded.values():
+        assert f"<h1>Crime in {name}</h1>" in pages
+    assert (
+        "neighbourhoods: E02002828: the name 'Rushey Mead\\nNorth' holds line breaks, tabs, "
+        "runs of spaces or invisible characters; published as 'Rushey Mead North'"
+    ) in run.stderr
+
+
+def _lsoa_outlines(path: Path, names: dict[int, str]) -> Path:
+    """The bundled Leicester LSOA outlines, the features numbered in ``names`` renamed."""
+    source = ROOT / "sample_data" / "boundaries" / "LSOA_Dec_2011_BSC_leicester_city.geojson"
+    data = json.loads(source.read_text("utf-8"))
+    for k, name in names.items():
+        data["features"][k]["properties"]["LSOA11NM"] = name
+    return _write(path, data)
+
+
+def _page_data(map_folder: Path, name: str) -> dict:
+    text = (map_folder / "data" / name).read_text("utf-8")
+    return json.loads(text[text.index("=") + 1 :].strip().rstrip(";"))
+
+
+@pytest.mark.parametrize("name", ["Abbey", "Outside any neighbourhood", "Location not published"])
+def test_the_web_map_keeps_neighbourhoods_of_one_name_apart(tmp_path, name):
+    """The web map counts its areas by name: two wards called "Abbey" were one area, and each
+    outline's popup and colour gave both wards' crimes over its own residents; a
+    neighbourhood named as the map's own rows took the crimes outside every outline (or
+    those published without a location) as its own. The summaries kept them apart (a page
+    each), so a popup's count disagreed with the page it links to."""
+    outlines = _lsoa_outlines(tmp_path / "wards.geojson", {0: name, 1: name})
+    codes = [f["properties"]["LSOA11CD"] for f in json.loads(outlines.read_text())["features"]]
+    run = _plain_python(
+        "webmap", ROOT / "sample_data" / "police-uk" / "2022-09", "--out", tmp_path / "out",
+        "--tiles", "none", "--neighbourhoods", outlines, "--code-field", "LSOA11CD",
+        "--name-field", "LSOA11NM",
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    areas = _page_data(tmp_path / "out" / "map", "areas.js")["features"]
+    listed = _page_data(tmp_path / "out" / "map", "points.js")["areas"]
+    first, second = areas[0]["properties"], areas[1]["properties"]
+    assert first["area"] != second["area"]
+    assert [listed[first["area"]], listed[second["area"]]] == [
+        f"{name} ({codes[0]})",
+        f"{name} ({codes[1]})",
+    ]
+    assert listed.count(name) <= 1  # (the map's own row keeps its name, once)
+    assert "name(s) would be published for more than one neighbourhood" in run.stderr
+
+
+def test_names_made_unique_by_their_codes_still_clashing_are_refused():
+    problems: list[str] = []
+    with pytest.raises(nb.NeighbourhoodError, match=r"published as 'A \(X\)' even with"):
+        nb.published_names(["X", "Y", "Z"], ["A", "A", "A (X)"], problems)
+    assert nb.published_names(["X", "Y"], ["A", "B\tC"], problems) == ["A", "B C"]

@@ -43,7 +43,7 @@ import pandas as pd
 
 from ..common.csv_records import read_text_csv
 from ..common.json_file import read_json_file
-from ..common.text_file import shown_line
+from ..common.text_file import page_line, shown_line
 from ..common.vocabulary import UNPRINTABLE_RE
 from .points_in_areas import first_containing
 
@@ -53,6 +53,13 @@ OUTSIDE = -1  # assignment index: has a location, in no neighbourhood
 NO_LOCATION = -2  # assignment index: published without a location
 OUTSIDE_LABEL = "Outside any neighbourhood"
 NO_LOCATION_LABEL = "No location"
+WHOLE_FORCE_LABEL = "Whole force"  # (the summaries' force row)
+NOT_PUBLISHED_LABEL = "Location not published"  # (the web map's area of crimes without one)
+#: The rows the summaries and the web map add beside the neighbourhoods: no neighbourhood
+#: may be published under one of these names (see published_names).
+RESERVED_LABELS = frozenset(
+    {OUTSIDE_LABEL, NO_LOCATION_LABEL, WHOLE_FORCE_LABEL, NOT_PUBLISHED_LABEL}
+)
 
 # Column names tried, in order, when a lookup or population CSV does not say which to use.
 LSOA_COLUMNS = ("LSOA code", "lsoa11cd", "LSOA11CD", "lsoa21cd", "LSOA21CD", "lsoa_code", "lsoa")
@@ -1158,6 +1165,7 @@ def build_neighbourhoods(
             ]
     if names:
         result.names = [names.get(c) or n for c, n in zip(result.codes, result.names)]
+    result.names = published_names(result.codes, result.names, result.problems)
     if lsoa_population is not None and not result.lookup:
         result.population = _own_lsoa_population(result, lsoa_population)
     elif lsoa_population is not None:
@@ -1180,6 +1188,52 @@ def build_neighbourhoods(
         result.population = pop
     result.__post_init__()
     return result
+
+
+def published_names(codes: Sequence[str], names: Sequence[str], problems: list[str]) -> list[str]:
+    """Each neighbourhood's name as every output publishes it, what was changed said in
+    ``problems``: folded as a page shows a line (text_file.page_line: its tabs, line breaks
+    and runs of white space one space, its format characters such as a bidi override taken
+    out; the code where nothing is left), then, where two neighbourhoods would be published
+    under one name or one would take the name of a row the outputs add (RESERVED_LABELS),
+    the code after the name: "Abbey (E05000001)".
+
+    Why here, for every source of names (outlines, a QGIS layer, a lookup, a names file):
+    the pages folded a name as they showed it, and the summaries' CSV and GeoPackage wrote
+    it as read (a tab, a line break, a right-to-left override in a CSV cell); and the web map
+    counts its areas by name, so two wards called "Abbey" were one area there: each outline's
+    popup gave the two wards' crimes over one ward's residents, and a neighbourhood named
+    "Outside any neighbourhood" took the crimes outside every outline."""
+    folded = [page_line(str(name)) or code for code, name in zip(codes, names)]
+    for code, name, shown in zip(codes, names, folded):
+        if shown != name:
+            problems.append(
+                f"{shown_line(code)}: the name {_shown_value(name)} holds line breaks, tabs, "
+                f"runs of spaces or invisible characters; published as {_shown_value(shown)}"
+            )
+    count: dict[str, int] = {}
+    for name in folded:
+        count[name] = count.get(name, 0) + 1
+    clash = [count[n] > 1 or n in RESERVED_LABELS for n in folded]
+    if not any(clash):
+        return folded
+    out = [f"{n} ({c})" if hit else n for n, c, hit in zip(folded, codes, clash)]
+    taken = sorted({n for n, hit in zip(folded, clash) if hit})
+    first = taken[0]
+    problems.append(
+        f"{len(taken):,} name(s) would be published for more than one neighbourhood or for a "
+        f"row the outputs add, e.g. {_shown_value(first)} (given to "
+        + ", ".join(shown_line(c) for n, c in zip(folded, codes) if n == first)[:200]
+        + "): each such neighbourhood is published with its code after its name, so that "
+        "readers and the web map's counts tell them apart"
+    )
+    if len(set(out)) < len(out):
+        twice = next(n for n in out if out.count(n) > 1)
+        raise NeighbourhoodError(
+            f"two neighbourhoods would be published as {_shown_value(twice)} even with their "
+            "codes after their names: give them names that differ"
+        )
+    return out
 
 
 def _own_lsoa_population(hoods: Neighbourhoods, lsoa_population: dict[str, float]) -> np.ndarray:

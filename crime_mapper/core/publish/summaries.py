@@ -55,6 +55,7 @@ from .neighbourhoods import (
     NO_LOCATION_LABEL,
     OUTSIDE,
     OUTSIDE_LABEL,
+    WHOLE_FORCE_LABEL,
     Assignment,
     Neighbourhoods,
     column_codes,
@@ -191,7 +192,7 @@ class Summaries:
         return self.n + 2
 
     def area_labels(self) -> list[str]:
-        return list(self.hoods.names) + [OUTSIDE_LABEL, NO_LOCATION_LABEL, "Whole force"]
+        return list(self.hoods.names) + [OUTSIDE_LABEL, NO_LOCATION_LABEL, WHOLE_FORCE_LABEL]
 
     def area_codes(self) -> list[str]:
         return list(self.hoods.codes) + ["outside", "no-location", "force"]
