@@ -95,3 +95,47 @@ def test_an_overlong_force_name_is_refused_naming_the_limit(release: dict, tmp_p
     assert "crime_mapper: error: the force name " in run.stderr
     assert "is 131 characters long: a force's name is at most 120 characters" in run.stderr
     assert not (tmp_path / "out" / "neighbourhoods").exists()
+
+
+@pytest.mark.parametrize(
+    "name, text",
+    [
+        ("team.json", '{"E01013600": {"neighbourhood": {"name": "Abbey Park team"}}}'),
+        ("team.csv", "code,kind,name\ne02002834,neighbourhood,Abbey Park team\n"),
+    ],
+)
+def test_a_team_file_whose_codes_are_no_neighbourhoods_is_refused(
+    release: dict, tmp_path: Path, name: str, text: str
+):
+    """An LSOA code, or an MSOA code in other capitals, where the outlines have MSOA codes:
+    no page showed the team, and the summaries were published without one, exit 0."""
+    team = tmp_path / name
+    team.write_text(text, encoding="utf-8")
+    run = summaries_cli(release, release["csv"], tmp_path / "out", team=team)
+    assert run.returncode == 2, run.stderr
+    assert (
+        f"crime_mapper: error: {name}: none of its 1 neighbourhood codes is a neighbourhood's, "
+        "so no page would show its team (e.g. "
+    ) in run.stderr
+    assert ("they match in other capitals" in run.stderr) == name.endswith(".csv")
+    assert "Traceback" not in run.stderr
+    assert not (tmp_path / "out" / "neighbourhoods").exists()
+
+
+def test_a_team_whose_code_is_no_neighbourhoods_is_warned_of(release: dict, tmp_path: Path):
+    """The team of a code matching no neighbourhood (a typo) was left off every page with
+    no word; the others' teams are published, and the warning names the code."""
+    team = tmp_path / "team.json"
+    team.write_text(
+        '{"E02002834": {"neighbourhood": {"name": "Abbey Park team"}},'
+        ' "E0200283": {"neighbourhood": {"name": "Typo team"}}}',
+        encoding="utf-8",
+    )
+    run = summaries_cli(release, release["csv"], tmp_path / "out", team=team)
+    assert run.returncode == 0, run.stderr
+    assert (
+        "crime_mapper: warning: team.json: 1 code is no neighbourhood's, so its team is on no "
+        "page (e.g. E0200283)"
+    ) in run.stderr
+    pages = (tmp_path / "out" / "neighbourhoods").glob("*.html")
+    assert any("Abbey Park team" in page.read_text("utf-8") for page in pages)

@@ -235,6 +235,7 @@ def run_summaries(
     public = read_release(release_csv)
     earlier, history_notes = read_history(history, public["Month"].unique().tolist())
     teams = read_team(team_path)
+    team_notes = team_problems(teams, hoods, team_path)
     profile = release_profile(profile_path)
     crimes, point_set = opened_inputs(raw, points, profile, feedback, open_release_inputs)
     feedback.check()
@@ -278,6 +279,7 @@ def run_summaries(
     )
     done.problems.extend(crimes.file_errors)
     done.problems.extend(family_notes)
+    done.problems.extend(team_notes)
     done.problems.extend(team_warnings(teams))  # (links left out: no safe address)
     done.summaries.notes[:0] = history_notes
     return done
@@ -433,6 +435,39 @@ def family_problems(families: Optional[dict], hoods: Neighbourhoods) -> list[str
             f"neighbourhoods (e.g. {_codes(missing[:5])})"
         )
     return problems
+
+
+def team_problems(teams: dict, hoods: Neighbourhoods, path: Optional[PathLike]) -> list[str]:
+    """A warning naming the team file's codes that are no neighbourhood's, or a SummaryError
+    when none of its codes is one. Why: a team whose code matched no neighbourhood (a typo,
+    an LSOA code, a police.uk neighbourhood id where the outlines have MSOA codes) was left
+    off every page in silence, and a file matching none published the summaries with no
+    team at all and exit 0, as an empty team file did before it was refused. Codes are
+    matched as the pages match them: exactly (spaces around them aside)."""
+    if not teams or path is None:
+        return []
+    name = Path(path).name
+    known = set(hoods.codes)
+    unknown = sorted(code for code in teams if code not in known)
+    if len(unknown) == len(teams):
+        folded = {code.casefold() for code in known}
+        hint = (
+            "; they match in other capitals: give the codes exactly as the neighbourhoods have them"
+            if any(code.casefold() in folded for code in unknown)
+            else ""
+        )
+        raise SummaryError(
+            f"{shown_line(name)}: none of its {len(teams):,} neighbourhood codes is a "
+            f"neighbourhood's, so no page would show its team (e.g. {_codes(unknown[:3])}; "
+            f"the neighbourhoods' are e.g. {_codes(sorted(known)[:3])}){hint}"
+        )
+    if not unknown:
+        return []
+    return [
+        f"{shown_line(name)}: {_count(len(unknown), 'code')} no neighbourhood's, so "
+        f"{'its team is' if len(unknown) == 1 else 'their teams are'} on no page "
+        f"(e.g. {_codes(unknown[:5])})"
+    ]
 
 
 def _count(n: int, noun: str) -> str:
