@@ -238,3 +238,41 @@ def test_names_made_unique_by_their_codes_still_clashing_are_refused():
     with pytest.raises(nb.NeighbourhoodError, match=r"published as 'A \(X\)' even with"):
         nb.published_names(["X", "Y", "Z"], ["A", "A", "A (X)"], problems)
     assert nb.published_names(["X", "Y"], ["A", "B\tC"], problems) == ["A", "B C"]
+
+
+# ---------------------------------------------------------------------------------------------
+# A code repeated, with its population
+def test_a_population_repeated_on_each_part_of_an_outline_is_counted_once(tmp_path):
+    """Multipart outlines split into single parts (each part keeps every attribute) were
+    merged with their populations added up: each such neighbourhood was published with two
+    or three times its residents and its rate a half or a third, "outlines merged" said."""
+    east = [[x + 0.05, y] for x, y in LEICESTER_SQUARE]
+    features = [
+        ({"c": "A", "pop": 1495}, LEICESTER_SQUARE),
+        ({"c": "A", "pop": "1,495"}, east),
+        ({"c": "B", "pop": 2000}, [[x, y + 0.05] for x, y in LEICESTER_SQUARE]),
+        ({"c": "B", "pop": None}, [[x + 0.05, y + 0.05] for x, y in LEICESTER_SQUARE]),
+    ]
+    path = _write(tmp_path / "parts.geojson", _collection(features))
+    hoods = nb.read_geojson(path, "c", population_field="pop")
+    assert hoods.codes == ["A", "B"] and [len(r) for r in hoods.rings] == [2, 2]
+    assert hoods.population.tolist() == [1495.0, 2000.0]
+    assert (
+        "feature 2 (A): code repeats an earlier feature; outlines merged; its population "
+        "(1,495), the same on each, counted once"
+    ) in hoods.problems
+    assert "feature 4 (B): code repeats an earlier feature; outlines merged" in hoods.problems
+
+
+def test_a_code_repeated_with_another_population_is_refused(tmp_path):
+    features = [({"c": "A", "pop": 1495}, LEICESTER_SQUARE), ({"c": "A", "pop": 700}, BNG_SQUARE)]
+    path = _write(tmp_path / "parts.geojson", _collection(features))
+    said = (
+        r"parts.geojson: feature 2 \(A\) repeats the code of feature 1 with another population "
+        r"\(700 against 1,495\)"
+    )
+    with pytest.raises(nb.NeighbourhoodError, match=said):
+        nb.read_geojson(path, "c", population_field="pop")
+    ring = np.asarray(LEICESTER_SQUARE)
+    with pytest.raises(nb.NeighbourhoodError, match=r"layer L: feature 2 \(A\) repeats"):
+        nb.from_outlines([("A", "", 1495, [ring]), ("A", "", 700, [ring])], source="layer L")

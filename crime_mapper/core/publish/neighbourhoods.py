@@ -694,7 +694,8 @@ def read_geojson(
     """Neighbourhoods from a GeoJSON FeatureCollection of polygons.
 
     Features without a code are reported and skipped (their crimes are then "outside");
-    features repeating a code are merged into one neighbourhood (reported). A name missing
+    features repeating a code are merged into one neighbourhood (reported; a population
+    the same on each counted once, different ones refused: _repeated_population). A name missing
     gives the code as name. Coordinates in another CRS (a legacy ``crs`` member naming an
     EPSG code, e.g. British National Grid) are transformed to WGS84.
     """
@@ -729,6 +730,8 @@ def read_geojson(
     later = RingChecks()
     try:
         result = _from_features(features, problems, population_field is not None, later)
+    except NeighbourhoodError as exc:  # (a feature's own refusal: said with the file's name)
+        raise NeighbourhoodError(f"{shown_line(path.name)}: {exc}") from None
     finally:
         later.settle()
     crs = _geojson_crs(data)
@@ -860,6 +863,7 @@ def _from_features(
     rings: list[list[np.ndarray]] = []
     population: list[float] = []
     index: dict[str, int] = {}
+    first_of: dict[str, int] = {}  # (each code's first feature, for a message)
     for code, name, pop, geometry, k in features:
         where = feature_place(k, code)
         if not code:
@@ -876,11 +880,13 @@ def _from_features(
             problems.append(f"{where}: the population {why}; shown as n/a (unknown)")
         if code in index:
             i = index[code]
-            problems.append(f"{where}: code repeats an earlier feature; outlines merged")
             rings[i].extend(these)
-            if has_population and not math.isnan(value):
-                population[i] = value if math.isnan(population[i]) else population[i] + value
+            said = _repeated_population(population[i], value, where, first_of[code])
+            problems.append(f"{where}: code repeats an earlier feature; outlines merged{said}")
+            if not math.isnan(value):
+                population[i] = value
             continue
+        first_of[code] = k
         index[code] = len(codes)
         codes.append(code)
         names.append(name or code)
@@ -888,6 +894,28 @@ def _from_features(
         population.append(value)
     return Neighbourhoods(
         codes, names, rings, np.asarray(population, dtype=np.float64), {}, problems
+    )
+
+
+def _repeated_population(before: float, value: float, where: str, first: int) -> str:
+    """What a feature repeating a code adds to its message about the population, or a
+    NeighbourhoodError when the two features give the code different populations.
+
+    Why: the populations of features sharing a code were added up, and a layer whose
+    multipart outlines were split into single parts (each part keeps every attribute, the
+    population too) published each such neighbourhood with twice or three times its
+    residents, and its rate a half or a third, the warning saying only "outlines merged".
+    The same number on each part is one population, counted once; two different numbers
+    are refused, as an LSOA given twice in a population file is: added up or taken once,
+    one of the two readings would publish a wrong rate."""
+    if math.isnan(value) or math.isnan(before):
+        return ""
+    if value == before:
+        return f"; its population ({value:,g}), the same on each, counted once"
+    raise NeighbourhoodError(
+        f"{where} repeats the code of feature {first + 1} with another population ({value:,g} "
+        f"against {before:,g}): give each neighbourhood's population once, on one feature or "
+        "the same on every part of its outline"
     )
 
 
@@ -930,7 +958,12 @@ def from_outlines(
             feats.append((*texts, pop, [r for r in cleaned if r is not None], k))
     finally:
         later.settle()
-    result = _from_features(feats, problems, True)
+    try:
+        result = _from_features(feats, problems, True)
+    except NeighbourhoodError as exc:
+        raise NeighbourhoodError(
+            f"{shown_line(source or 'the neighbourhood layer')}: {exc}"
+        ) from None
     refuse_outside_wgs84(result, source or "the neighbourhood layer")
     result.source = source
     return result
