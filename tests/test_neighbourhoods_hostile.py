@@ -276,3 +276,26 @@ def test_a_code_repeated_with_another_population_is_refused(tmp_path):
     ring = np.asarray(LEICESTER_SQUARE)
     with pytest.raises(nb.NeighbourhoodError, match=r"layer L: feature 2 \(A\) repeats"):
         nb.from_outlines([("A", "", 1495, [ring]), ("A", "", 700, [ring])], source="layer L")
+
+
+# ---------------------------------------------------------------------------------------------
+# Codes a page would not show as written
+@pytest.mark.parametrize("code", ["E02\n002827", "E02\u202e002828", "E02\t002829", "E02  002830"])
+def test_a_code_a_page_would_not_show_as_written_is_refused(tmp_path, code):
+    """ "E02<RLO>002828" was published reordered on its page ("Neighbourhood code ..."), a
+    tab or line break as written into the summaries' CSV: a code is matched and published
+    as written, so it is refused (a name is folded instead)."""
+    from crime_mapper.core.publish.summaries_run import NeighbourhoodSource, load_neighbourhoods
+
+    east = [[x + 0.05, y] for x, y in LEICESTER_SQUARE]
+    features = [({"c": code}, LEICESTER_SQUARE), ({"c": "E02002831"}, east)]
+    path = _write(tmp_path / "codes.geojson", _collection(features))
+    said = r"codes.geojson: 1 neighbourhood code\(s\) hold a tab, a line break, a run of spaces"
+    with pytest.raises(nb.NeighbourhoodError, match=said):
+        load_neighbourhoods(NeighbourhoodSource(boundaries=path, code_field="c"))
+    lookup = tmp_path / "lookup.csv"
+    lookup.write_text(
+        "lsoa11cd,msoa11cd\n" + f'E01013600,"{code}"\nE01013601,E02002831\n', encoding="utf-8"
+    )
+    with pytest.raises(nb.NeighbourhoodError, match=r"lookup.csv: 1 neighbourhood code\(s\)"):
+        load_neighbourhoods(NeighbourhoodSource(lookup=lookup, lookup_code_field="msoa11cd"))

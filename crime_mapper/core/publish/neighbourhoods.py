@@ -1198,6 +1198,7 @@ def build_neighbourhoods(
             ]
     if names:
         result.names = [names.get(c) or n for c, n in zip(result.codes, result.names)]
+    refuse_unprintable_codes(result.codes, result.source)
     result.names = published_names(result.codes, result.names, result.problems)
     if lsoa_population is not None and not result.lookup:
         result.population = _own_lsoa_population(result, lsoa_population)
@@ -1221,6 +1222,26 @@ def build_neighbourhoods(
         result.population = pop
     result.__post_init__()
     return result
+
+
+def refuse_unprintable_codes(codes: Sequence[str], source: str) -> None:
+    """NeighbourhoodError when a code holds a tab, a line break, a run of spaces or an
+    invisible character (a bidi override, a zero-width space): what a page would not show as
+    it is written (text_file.page_line changes it).
+
+    Why a refusal, where a name is folded: a code is matched as written (the lookup, the
+    team file, the families) and published as written (each page's "Neighbourhood code",
+    the summaries' CSV), so "E02<RLO>002828" was shown reordered on its page and a line break
+    split the CSV's cell; folded, it would no longer be the code the other files give. A
+    control character (NUL, ESC) is read as a space when the code is read (_printable)."""
+    bad = [code for code in codes if page_line(code) != code]
+    if bad:
+        where = f"{shown_line(source)}: " if source else ""
+        raise NeighbourhoodError(
+            f"{where}{len(bad):,} neighbourhood code(s) hold a tab, a line break, a run of "
+            f"spaces or an invisible character, e.g. {_shown_value(bad[0])}: a code is "
+            "published and matched as it is written; give the codes without them"
+        )
 
 
 def published_names(codes: Sequence[str], names: Sequence[str], problems: list[str]) -> list[str]:
