@@ -46,7 +46,7 @@ from typing import Any, Optional, Union
 from markupsafe import Markup
 
 from ..common.json_file import JsonNumber, read_json_file
-from ..common.text_file import shown_line
+from ..common.text_file import page_text, shown_line
 from ..gate.scan import find_contacts
 
 PathLike = Union[str, Path]
@@ -113,8 +113,8 @@ class _Sanitiser(HTMLParser):
                 break
 
     def handle_data(self, data: str) -> None:
-        if not self.skip:
-            self.out.append(html.escape(data, quote=False))
+        if not self.skip:  # (as a page shows it: page_text; see sanitise_html)
+            self.out.append(html.escape(page_text(data), quote=False))
 
     def result(self) -> str:
         while self.open:
@@ -123,7 +123,14 @@ class _Sanitiser(HTMLParser):
 
 
 def sanitise_html(text: Any) -> Markup:
-    """Safe HTML from untrusted HTML-ish text (see the module notes)."""
+    """Safe HTML from untrusted HTML-ish text (see the module notes), its text without
+    format characters (text_file.page_text: bidi overrides, zero-width spaces).
+
+    Why page_text, here and in :func:`plain`: the leak gate reads a page's text without
+    them, in the order it is written, and a right-to-left override made the browser show
+    that text reversed: a raw value written backwards after one ("<RLO>kawoN 0911 CP") was
+    read by the gate as it was written and shown to the public the right way round, as the
+    location labels and names were before they went through page_text."""
     if text is None:
         return Markup("")
     text = str(text).replace("\x00", "")  # (its length: the readers refuse past MAX_TEXT)
@@ -132,17 +139,18 @@ def sanitise_html(text: Any) -> Markup:
         parser.feed(text)
         parser.close()
     except Exception:  # noqa: BLE001 - anything odd: show it as plain text
-        return Markup(html.escape(text))
+        return Markup(html.escape(page_text(text)))
     return Markup(parser.result())
 
 
 def plain(value: Any) -> str:
-    """A short field as text: None/null -> "", numbers as written, HTML tags removed."""
+    """A short field as text: None/null -> "", numbers as written, HTML tags removed, format
+    characters too (page_text: see sanitise_html)."""
     if value is None:
         return ""
     if isinstance(value, (dict, list)):
         return ""
-    text = str(value).replace("\x00", "")  # (its length: the readers refuse past MAX_TEXT)
+    text = page_text(str(value).replace("\x00", ""))  # (the length: readers refuse past MAX_TEXT)
     if "<" in text:
         text = re.sub(r"\s+", " ", _text_only(text)).strip()
     return text.strip()
