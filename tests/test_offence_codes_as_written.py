@@ -4,14 +4,21 @@ Why: an offence cell was folded as a description is (case, punctuation, spacing 
 words "a", "an", "the" dropped), so "+1", "-1", "(1)", "1." and "é1" all read as code 1
 (homicide: "Violence and sexual offences") and "28 A" as code 28, each published under that
 code's category without a word. They are now rejected as unknown offences, as "1e0",
-"0x1", "1.0" and "01" always were, with the same reason and detail. What the README
+"0x1" and "1.0" always were, with the same reason and detail. What the README
 documents still meets: case, and the punctuation or spacing between a code's parts ("4.1",
 "4/1", "4-1"), and descriptions folded as before. Real files, the real command line.
+
+A class number padded with zeros ("01", "008N", "0105A", as records systems write a
+code to a width) names the one code without them, and was rejected as an unknown offence:
+no Home Office class is written with a leading zero. A part after a separator keeps its
+zeros ("4.01": "4.1" and "4.10" are both codes), and "1.0" (a spreadsheet's number) stays
+no code. A table or a profile giving "01" and "1" two categories is refused.
 """
 
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import pytest
@@ -27,9 +34,12 @@ from tests.support.plain_cli import FORCE_EXTRACT, FORCE_PROFILE, plain_cli
 
 #: Cells that are no code of the table (its code 1 is "Violence and sexual offences", 28
 #: and 28A "Burglary"): each must be rejected as an unknown offence.
-NOT_CODES = ["+1", "-1", "(1)", "1.", "é1", "１", "1e0", "0x1", "1.0", "01", "28 A", "8Ｌ"]
+NOT_CODES = ["+1", "-1", "(1)", "1.", "é1", "１", "1e0", "0x1", "1.0", "28 A", "8Ｌ", "+01"]
+NOT_CODES += ["4.01", "28.0", "٨N", "00"]
 #: Cells the table's codes meet as the README says (case, punctuation between parts).
 CODES = {"1": "1", " 1 ": "1", "4/1": "4.1", "4-1": "4.1", "8l": "8L", "28a": "28A"}
+#: A class number padded with zeros, as records systems write one: the one code it names.
+CODES.update({"01": "1", "008N": "8N", " 008n ": "8N", "0105A": "105A", "04.1": "4.1"})
 
 
 def _extract(tmp_path: Path, cells: list[str]) -> Path:
@@ -90,3 +100,45 @@ def test_an_offence_with_no_letter_or_digit_is_refused(tmp_path: Path, offence: 
         read_offence_table(table)
     with pytest.raises(ProfileError, match="no ASCII letter or digit"):
         MappingProfile(offence_mapping={offence: "Drugs"}).offence_lookup()
+
+
+def test_a_table_giving_a_padded_code_and_the_code_two_categories_is_refused(
+    tmp_path: Path,
+) -> None:
+    """ "01" and "1" are one code: which category its crimes took would be the rows' order's
+    choice."""
+    table = tmp_path / "offences.csv"
+    table.write_text("offence,category\n1,Robbery\nPoaching,Other crime\n01,Drugs\n", "utf-8")
+    refused = r"offences\.csv:4: '01' is mapped to 'Drugs' here .* line 2"
+    with pytest.raises(ProfileError, match=refused):
+        read_offence_table(table)
+    table.write_text("offence,category\n1,Robbery\n01,Robbery\n", "utf-8")
+    assert read_offence_table(table) == {"1": "Robbery"}
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{"1": "Robbery", "01": "Drugs"}, {"Fly tipping": "Other crime", "fly-tipping": "Drugs"}],
+)
+def test_a_profile_giving_one_offence_two_categories_is_refused(
+    tmp_path: Path, overrides: dict[str, str]
+) -> None:
+    """The later entry won without a word, so the crimes' category was the JSON's order's
+    choice. Refused on the command line, nothing loaded."""
+    with pytest.raises(ProfileError, match="name one offence; give it one category"):
+        MappingProfile(offence_mapping=overrides).offence_lookup()
+    with open(FORCE_PROFILE, encoding="utf-8") as handle:
+        profile = json.load(handle)
+    profile["offence_mapping"] = overrides
+    path = tmp_path / "profile.json"
+    path.write_text(json.dumps(profile), "utf-8")
+    out = tmp_path / "out"
+    done = plain_cli("load", "--out", out, "--profile", path, FORCE_EXTRACT)
+    assert done.returncode == 2, done.stderr
+    assert "name one offence; give it one category" in done.stderr
+    assert not out.exists()
+
+
+def test_a_profile_may_repeat_one_offence_with_one_category() -> None:
+    lookup = MappingProfile(offence_mapping={"Fly tipping": "Drugs", "fly-tipping": "drugs"})
+    assert lookup.offence_lookup()[offence_key("FLY TIPPING")] == "Drugs"

@@ -131,6 +131,8 @@ def fold_text(text: str) -> str:
 
 _ASCII_ALNUM = re.compile(r"[A-Za-z0-9]")
 _ASCII_SEPARATORS = re.compile(r"(?:[\x00-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f]|\s)+")
+#: the zeros that lead a code's class number, but its last digit ("00" is "0")
+_CLASS_ZEROS = re.compile(r"\A0+(?=[0-9])")
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
@@ -144,7 +146,16 @@ def offence_key(text: str) -> str:
     after its last, a non-ASCII character ("１", "é") and a lone letter are kept. Why:
     folded as a description, "+1", "-1", "(1)", "1." and "é1" all became "1" and "28 A"
     became "28" (the article "a" dropped), each mapped to that Home Office code's
-    category without a word. "" for a text with no ASCII letter or digit: no offence."""
+    category without a word. "" for a text with no ASCII letter or digit: no offence.
+
+    The zeros that lead a code's class number are dropped ("01" is "1", "008N" "8N",
+    "0105A" "105A", "04.1" "4.1"): a Home Office class is a number (1 to 999, none written
+    with a leading zero), which a records system often pads to a width ("008N",
+    "028/01"), so these cells name that one code and were rejected as unknown offences.
+    Only the class's zeros: a part after a separator keeps them ("4.01" is neither "4.1"
+    nor "4.10", both codes), and "1.0" (a spreadsheet's number, which also makes "4.10"
+    "4.1") stays no code. A table listing "01" and "1" gives them one key, so two
+    categories for them are refused (read_offence_table), not one picked."""
     text = text.strip()
     first = _ASCII_ALNUM.search(text)
     if first is None:
@@ -154,6 +165,7 @@ def offence_key(text: str) -> str:
     last = max(m.end() for m in _ASCII_ALNUM.finditer(text))
     lead, core, trail = text[: first.start()], text[first.start() : last], text[last:]
     core = _ASCII_SEPARATORS.sub(" ", core).translate(_ASCII_LOWER)  # (not str.lower: "K")
+    core = _CLASS_ZEROS.sub("", core)
     return "".join(lead.split()) + core + "".join(trail.split())
 
 

@@ -229,6 +229,7 @@ class MappingProfile:
         # extract whose offence column already holds category names must not be rejected
         for name in all_category_names():
             lookup.setdefault(offence_key(name), name)
+        overridden: dict[str, str] = {}  # key -> the override that set it
         for offence, category in self.offence_mapping.items():
             canonical = normalise_category(category)
             if canonical is None:
@@ -240,6 +241,15 @@ class MappingProfile:
                 raise ProfileError(
                     f"offence mapping {offence!r:.80}: {NO_OFFENCE_KEY} (it would match no cell)"
                 )
+            if key in overridden and lookup[key] != canonical:
+                # ("01" and "1", "Fly tipping" and "fly-tipping": one offence, two
+                # categories; which was published would be the entries' order's choice)
+                raise ProfileError(
+                    f"offence mapping {offence!r:.80} -> {canonical!r} and "
+                    f"{overridden[key]!r:.80} -> {lookup[key]!r} name one offence; give it "
+                    "one category"
+                )
+            overridden.setdefault(key, offence)
             lookup[key] = canonical
         if not lookup:
             raise ProfileError("the offence mapping maps no offence to any category")
