@@ -610,7 +610,12 @@ def _parse_date_texts(text: pd.Series, fmt: str) -> pd.Series:
     missing = iso.isna()
     if missing.any():
         rest = text[missing]
-        uk = pd.to_datetime(rest.where(_names_a_whole_day(rest)), errors="coerce", dayfirst=True)
+        with warnings.catch_warnings():  # (the dates it warns of are refused just below)
+            warnings.filterwarnings("ignore", message=_DAYFIRST_WARNING, category=UserWarning)
+            uk = pd.to_datetime(
+                rest.where(_names_a_whole_day(rest)), errors="coerce", dayfirst=True
+            )
+        uk = uk.where(_read_in_written_order(rest, uk))
         iso = iso.copy()
         iso[missing] = uk
     return iso
@@ -636,6 +641,32 @@ _WHOLE_DAY = re.compile(
 
 def _names_a_whole_day(text: pd.Series) -> pd.Series:
     return text.str.match(_WHOLE_DAY).fillna(False).astype(bool)
+
+
+# A date written in numbers, day first (05/10/2022, 5.10.22) or year first (2022/10/05):
+# the day and month each stands for, by its place.
+_DAY_FIRST_NUMBERS = re.compile(
+    r"(?<![0-9])([0-9]{1,2})[/.\-]([0-9]{1,2})[/.\-](?:[0-9]{4}|[0-9]{2})(?![0-9])"
+)
+_YEAR_FIRST_NUMBERS = re.compile(r"(?<![0-9])[0-9]{4}[/.\-]([0-9]{1,2})[/.\-]([0-9]{1,2})(?![0-9])")
+
+
+def _read_in_written_order(text: pd.Series, parsed: pd.Series) -> pd.Series:
+    """False where a date written in numbers was read with its day and month swapped.
+
+    Why: dateutil, asked for day-first dates, reads one whose day-first reading is no date
+    month first instead ("10/21/2022" as 21 October, "2022-13-05" as 13 May). In a file
+    written month first (a US-set spreadsheet) those rows were accepted while each
+    ambiguous one ("10/03/2022", the 3rd of October) was read day first, as 10 March, and
+    published under the wrong month, with nothing to tell the analyst the file was month
+    first. Such a date is now unread (a bad_date row, its text shown), so the file's
+    rejects say so; a profile's date_format reads a month-first file."""
+    day_first = text.str.extract(_DAY_FIRST_NUMBERS).astype(float)
+    year_first = text.str.extract(_YEAR_FIRST_NUMBERS).astype(float)
+    day = day_first[0].where(day_first[0].notna(), year_first[1])
+    month = day_first[1].where(day_first[1].notna(), year_first[0])
+    swapped = day.notna() & parsed.notna() & ((parsed.dt.day != day) | (parsed.dt.month != month))
+    return ~swapped
 
 
 # pandas < 2 reads an ISO-like format ("%Y-%m-%d") as "any ISO 8601", and when a value in the
