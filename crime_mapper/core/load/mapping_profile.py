@@ -15,6 +15,7 @@ import json
 import os
 import re
 from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Optional, Union
 
@@ -318,6 +319,10 @@ def _check_text_setting(key: str, value: str) -> None:
             )
     if key == "crs" and value.lower() not in ("", "auto"):
         _check_crs(value)
+    if key == "date_format":
+        problem = date_format_problem(value)
+        if problem:
+            raise ProfileError(problem)
     if key in _SHOWN_TEXTS and value.strip():
         # (published as "Reported by"/"Falls within", naming the release's files: the one
         # rule of every force name, its characters and its length)
@@ -341,6 +346,40 @@ _PLAIN_CODEC = re.compile(
 _SHOWN_TEXTS = ("name", "reported_by", "falls_within")
 #: The force names (their characters and length: common.text_file.force_name_problem).
 _FORCE_NAMES = ("reported_by", "falls_within")
+
+
+#: The day a date format must write and read back whole (a day past the 12th, a time).
+_PROBE_DAY = datetime(2022, 10, 31, 23, 59)
+
+
+def date_format_problem(fmt: str) -> str:
+    """Why the read cannot use ``fmt`` as a profile's date_format, or "" when it can: "auto"
+    ("" is read as it), or a strftime format the read gives back the year, month and day
+    it writes. Why: a format that reads no year ("%d/%m %H:%M") gave every crime the year
+    1900 and the release published them under October 1900; one with no date at all
+    ("%H:%M", "AUTO", a typo) rejected every row as bad_date, the profile never named.
+    The one rule of the command line, the toolbox and the profile dialog."""
+    if fmt in ("", "auto"):
+        return ""
+    shown = f"date_format {fmt!r:.80}"
+    try:
+        written = _PROBE_DAY.strftime(fmt)
+    except ValueError:
+        written = fmt
+    if "%" not in fmt or written == fmt:
+        return f"{shown} is not a strftime format (e.g. %d/%m/%Y %H:%M) or 'auto'"
+    import pandas as pd
+
+    from .readers import _parse_with_format  # (pandas: not at the plugin's start-up)
+
+    read = _parse_with_format(pd.Series([written], dtype=object), fmt).iloc[0]
+    if pd.isna(read) or read.date() != _PROBE_DAY.date():
+        got = "nothing" if pd.isna(read) else str(read.date())
+        return (
+            f"{shown} does not read a day, month and year back ({written!r:.80} is read as "
+            f"{got}, not {_PROBE_DAY.date()}): give one such as %d/%m/%Y %H:%M, or 'auto'"
+        )
+    return ""
 
 
 def _check_crs(value: str) -> None:

@@ -18,7 +18,13 @@ from typing import Callable, Optional
 from ..common.text_file import shown_path
 from ..common.vocabulary import normalise_category, offence_key
 from .extract_head import ExtractHead
-from .mapping_profile import MappingProfile, ProfileError, read_offence_table, unsavable_text
+from .mapping_profile import (
+    MappingProfile,
+    ProfileError,
+    date_format_problem,
+    read_offence_table,
+    unsavable_text,
+)
 
 #: Roles a force extract must map for a load to place and date its crimes.
 REQUIRED_ROLES = ("crime_ref", "date", "x", "y")
@@ -70,6 +76,8 @@ def profile_problems(profile: MappingProfile) -> list[str]:
         errors.append(
             f"Date format {fmt!r} is not a strftime format (e.g. %d/%m/%Y %H:%M) or 'auto'."
         )
+    elif date_format_problem(fmt):  # (the loader's rule: a profile saved here loads)
+        errors.append("Date format" + date_format_problem(fmt)[len("date_format") :] + ".")
     if profile.offence_table:
         table = Path(profile.offence_table)
         if not table.is_file():
