@@ -85,3 +85,41 @@ def test_the_profile_dialog_refuses_what_the_loader_refuses(fmt: str) -> None:
 def test_a_whole_date_format_is_taken(fmt: str) -> None:
     assert MappingProfile.from_dict({"date_format": fmt}).date_format == fmt
     assert profile_problems(replace(MappingProfile.load(FORCE_PROFILE), date_format=fmt)) == []
+
+
+#: one column given two roles, and the roles the refusal names
+SHARED = {
+    "crime_ref": ("Offence Date", "crime_ref and date"),
+    "lsoa_code": ("easting", "x and lsoa_code"),
+    "category": ("Offence Description", "offence and category"),
+    "time": ("offence date", "date and time"),
+}
+
+
+@pytest.mark.parametrize(("role", "shared"), SHARED.items())
+def test_a_column_given_two_roles_is_refused_on_the_command_line(
+    tmp_path: Path, role: str, shared: tuple[str, str]
+) -> None:
+    """Read as both, each wrongly: a date as the crime reference (all but one row of a day
+    rejected as duplicates), the offence as the category (the offence table never used),
+    the easting as the LSOA code (the file failed with "an unexpected error")."""
+    column, roles = shared
+    with open(FORCE_PROFILE, encoding="utf-8") as handle:
+        columns = json.load(handle)["columns"]
+    profile = _profile(tmp_path, columns={**columns, role: column})
+    out = tmp_path / "out"
+    done = plain_cli("load", "--out", out, "--profile", profile, FORCE_EXTRACT)
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert f"profile.json: the profile maps {roles} to the one column" in done.stderr
+    assert "unexpected error" not in done.stderr
+    assert not out.exists()
+    problems = profile_problems(MappingProfile(columns={**columns, role: column}))
+    assert any("is chosen for" in p for p in problems), problems
+
+
+def test_one_force_column_may_say_who_reported_and_whose_area(tmp_path: Path) -> None:
+    with open(FORCE_PROFILE, encoding="utf-8") as handle:
+        columns = json.load(handle)["columns"]
+    columns.update(reported_by="MO Notes", falls_within="mo notes")
+    assert MappingProfile.from_dict({"columns": columns}).columns == columns
+    assert profile_problems(MappingProfile(columns=columns)) == []

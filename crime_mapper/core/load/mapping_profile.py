@@ -178,6 +178,11 @@ class MappingProfile:
                 f"the profile maps both x and y to the column {x!r}: a crime's easting (or "
                 "longitude) and northing (or latitude) are two columns"
             )
+        for column, roles in shared_columns(profile.columns).items():
+            raise ProfileError(
+                f"the profile maps {' and '.join(roles)} to the one column {column!r:.80}: "
+                "each of these is a column of its own"
+            )
         return profile
 
     @classmethod
@@ -590,6 +595,32 @@ def detect_profile(header: list[str], sample: Any = None) -> Optional[MappingPro
     if not required <= set(columns) or not ({"offence", "category"} & set(columns)):
         return None
     return MappingProfile(name="Auto-detected force extract", columns=columns)
+
+
+#: Roles one column may play together: a force column naming both the force that reported
+#: a crime and the one whose area it falls within.
+SHARED_ROLES = frozenset({"reported_by", "falls_within"})
+
+
+def shared_columns(columns: dict[str, str]) -> dict[str, list[str]]:
+    """Each column (as first named) that ``columns`` gives two roles, with those roles, but
+    :data:`SHARED_ROLES`. Why: a column given two roles was read as both, each silently
+    wrong: a date as the crime reference (every row but one a day a duplicate crime), the
+    offence as the category (the offence table never used), the easting as the LSOA code
+    (the read failed with "an unexpected error": the easting is read as a number in place).
+    The one rule of the loader (MappingProfile.from_dict) and the profile dialog."""
+    by_column: dict[str, list[str]] = {}
+    first_name: dict[str, str] = {}
+    for role, column in columns.items():
+        if column:
+            key = _spelling(column)
+            first_name.setdefault(key, column)
+            by_column.setdefault(key, []).append(role)
+    return {
+        first_name[key]: roles
+        for key, roles in by_column.items()
+        if len(roles) > 1 and not set(roles) <= SHARED_ROLES
+    }
 
 
 def _spelling(name: str) -> str:

@@ -23,6 +23,7 @@ from .mapping_profile import (
     ProfileError,
     date_format_problem,
     read_offence_table,
+    shared_columns,
     unsavable_text,
 )
 
@@ -68,6 +69,10 @@ def profile_problems(profile: MappingProfile) -> list[str]:
         errors.append("Choose an Offence column or a police.uk category column.")
     if columns.get("x") and columns.get("x") == columns.get("y"):
         errors.append("X and Y cannot be the same column.")
+    else:
+        for column, roles in shared_columns(columns).items():
+            titles = [ROLE_TITLES.get(role, role) for role in roles]
+            errors.append(f"The column {column!r} is chosen for {' and '.join(titles)}.")
     unsavable = unsavable_text(profile)
     if unsavable:
         errors.append(unsavable[0].upper() + unsavable[1:] + ".")
