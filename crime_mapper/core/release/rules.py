@@ -49,7 +49,12 @@ from typing import Any, Optional, Union
 from ..common.json_file import read_json_file
 from ..common.staging import write_text_atomic
 from ..common.text_file import invisible_text_problem, shown_path
-from ..common.vocabulary import CATEGORY_BY_SLUG, all_category_names, normalise_category
+from ..common.vocabulary import (
+    CATEGORY_BY_SLUG,
+    all_category_names,
+    fold_text,
+    normalise_category,
+)
 
 ACTIONS: tuple[str, ...] = ("map", "no_location", "withhold")
 # Strictness order used to combine a category's action with the sensitive action.
@@ -92,6 +97,32 @@ def _category_name(name: object) -> Optional[str]:
     return normalise_category(name)
 
 
+#: Folded spellings that are one category's API slug and another's published name:
+#: "violent-crime" (Violence and sexual offences) and "Violent crime" (the category before
+#: 2013) both fold to "violent crime". Folded key -> (slug, the slug's category).
+_SLUG_OR_NAME = {
+    fold_text(slug): (slug, category.name)
+    for slug, category in CATEGORY_BY_SLUG.items()
+    if normalise_category(fold_text(slug)) != category.name
+}
+
+
+def _ambiguous_name(name: str, canonical: str) -> None:
+    """ReleaseRulesError for a category written as neither the slug nor the published name
+    it folds to ("Violent-Crime", "violent crime"). Why: it was read as the category before
+    2013 ("Violent crime"), which no current extract holds, so a rule withholding it withheld
+    nothing, and Violence and sexual offences, which the analyst may have meant by its slug
+    in another case, was published at its map points without a word."""
+    key = fold_text(name)
+    if key not in _SLUG_OR_NAME or name == canonical:
+        return
+    slug, meant = _SLUG_OR_NAME[key]
+    raise ReleaseRulesError(
+        f"release rules: category {name!r:.80} could be {canonical!r} or {meant!r} (its slug "
+        f"{slug!r}): write one of them exactly"
+    )
+
+
 def _check_listed_actions(listed: Any) -> None:
     """A rules file's ``actions``: the action words, written for whoever reads the file (the
     category's action is set by ``category_actions``). Read only to refuse what is not such
@@ -120,6 +151,8 @@ def _canonical_actions(category_actions: dict) -> dict[str, str]:
             raise ReleaseRulesError(
                 f"release rules: unknown crime category {name!r}; categories are {', '.join(known)}"
             )
+        if name.strip() not in CATEGORY_BY_SLUG:
+            _ambiguous_name(name.strip(), canonical)
         if canonical in given and given[canonical] != action:
             raise ReleaseRulesError(
                 f"release rules: category {canonical!r} is given twice with different actions"
