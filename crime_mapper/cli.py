@@ -79,6 +79,7 @@ from .core.load.mapping_profile import (
     MappingProfile,
     detect_columns,
     detect_profile,
+    load_profile,
 )
 from .core.release.release_limits import written_positive
 
@@ -331,11 +332,10 @@ def whole_number(text: str) -> int:
 
 
 def _load_profile(path: Optional[str]) -> Optional[MappingProfile]:
-    if path is None:
-        return None
-    profile = MappingProfile.load(path)
-    profile.offence_lookup()  # a bad offence table is a profile error, found up front
-    return profile
+    """The profile checked as every release writer checks it (a bad offence table or
+    mapping found up front), its errors naming the file: a bad offence_mapping entry was
+    said without naming the profile that held it."""
+    return load_profile(path) if path is not None else None
 
 
 def _cmd_load(args: argparse.Namespace) -> int:

@@ -135,7 +135,8 @@ def test_input_and_profile_errors_exit_two_with_one_line(tmp_path: Path) -> None
     assert not (out / "validation_report.json").exists()
 
     run = cli("load", MONTH_ZIP, "--out", out, "--profile", tmp_path / "missing.json")
-    assert run.returncode == 2 and "cannot read mapping profile" in run.stderr
+    # (the words of every command reading a profile: core.load.mapping_profile.load_profile)
+    assert run.returncode == 2 and "mapping profile not found: " in run.stderr
 
     blocker = tmp_path / "a-file"
     blocker.write_text("x", encoding="utf-8")

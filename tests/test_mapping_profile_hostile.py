@@ -123,3 +123,24 @@ def test_one_force_column_may_say_who_reported_and_whose_area(tmp_path: Path) ->
     columns.update(reported_by="MO Notes", falls_within="mo notes")
     assert MappingProfile.from_dict({"columns": columns}).columns == columns
     assert profile_problems(MappingProfile(columns=columns)) == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "words"),
+    [
+        ({"offence_mapping": {"8L": "Drugz"}}, "offence mapping '8L' -> 'Drugz': not a police"),
+        ({"offence_table": "."}, "the offence mapping table is not a file"),
+    ],
+)
+def test_a_bad_offence_mapping_names_its_profile_on_the_command_line(
+    tmp_path: Path, changes: dict, words: str
+) -> None:
+    """`load` said "offence mapping '8L' -> 'Drugz': not a police.uk category" without
+    naming the profile that held it; it now reads the profile as `anonymise` does."""
+    out = tmp_path / "out"
+    done = plain_cli(
+        "load", "--out", out, "--profile", _profile(tmp_path, **changes), FORCE_EXTRACT
+    )
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert "profile.json: mapping profile " in done.stderr and words in done.stderr
+    assert not out.exists()

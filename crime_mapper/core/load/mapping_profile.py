@@ -439,7 +439,10 @@ def load_profile(path: Optional[Union[str, os.PathLike[str]]]) -> Optional[Mappi
     if not Path(path).is_file():
         raise ProfileError(not_found("mapping profile", path))
     profile = MappingProfile.load(path)
-    check_profile(profile)
+    try:
+        check_profile(profile)
+    except ProfileError as exc:  # (said of the file, as MappingProfile.load's errors are)
+        raise ProfileError(f"{shown_line(path)}: {exc}") from exc
     return profile
 
 
