@@ -180,13 +180,47 @@ _CATEGORY_LOOKUP[fold_text("Antisocial behaviour")] = ASB
 _CATEGORY_LOOKUP[fold_text("Criminal damage & arson")] = "Criminal damage and arson"
 
 
+#: Folded spellings that are one category's API slug and another's published name:
+#: "violent-crime" (Violence and sexual offences) and "Violent crime" (police.uk's category
+#: before 2013) both fold to "violent crime". Folded key -> (the slug, its category).
+_SLUG_OR_NAME: dict[str, tuple[str, str]] = {
+    fold_text(c.slug): (c.slug, c.name)
+    for c in CATEGORIES
+    if _CATEGORY_LOOKUP[fold_text(c.slug)] != c.name
+}
+
+
 def normalise_category(value: str) -> Optional[str]:
-    """The canonical category name for a published or slug spelling, or None if unknown."""
+    """The canonical category name for a published or slug spelling, or None if unknown.
+
+    An exact API slug is read as its category before any folding, and a spelling that folds
+    to both a slug and another category's name is read only when written exactly as one of
+    them (:func:`ambiguous_category`). Why: folded first, the slug "violent-crime" (and
+    "Violent-Crime", "violent crime") read as "Violent crime", the category before 2013: an
+    offence table or release rule naming Violence and sexual offences by its slug gave its
+    crimes the old category, or withheld nothing."""
     if not value:
         return None
     if value in CATEGORY_BY_NAME:  # the common case, without folding
         return value
-    return _CATEGORY_LOOKUP.get(fold_text(value))
+    text = value.strip()
+    if text in CATEGORY_BY_SLUG:
+        return CATEGORY_BY_SLUG[text].name
+    if ambiguous_category(text):
+        return None
+    return _CATEGORY_LOOKUP.get(fold_text(text))
+
+
+def ambiguous_category(value: str) -> Optional[tuple[str, str]]:
+    """The two categories ``value`` could name, when it folds to both a slug and another
+    category's published name ("Violent-Crime": "Violent crime" or "Violence and sexual
+    offences") and is written exactly as neither; None for any other text."""
+    text = value.strip()
+    entry = _SLUG_OR_NAME.get(fold_text(text))
+    if entry is None or text == entry[0]:
+        return None
+    named = _CATEGORY_LOOKUP[fold_text(text)]
+    return None if text == named else (named, entry[1])
 
 
 def all_category_names() -> tuple[str, ...]:

@@ -28,6 +28,7 @@ from ..common.text_file import (
 )
 from ..common.vocabulary import (
     all_category_names,
+    ambiguous_category,
     fold_text,
     normalise_category,
     offence_key,
@@ -241,6 +242,7 @@ class MappingProfile:
             if canonical is None:
                 raise ProfileError(
                     f"offence mapping {offence!r} -> {category!r}: not a police.uk category"
+                    + _which_category(category)
                 )
             key = offence_key(offence)
             if not key:
@@ -446,6 +448,13 @@ def load_profile(path: Optional[Union[str, os.PathLike[str]]]) -> Optional[Mappi
     return profile
 
 
+def _which_category(category: str) -> str:
+    """For a category refused as one spelling of two ("Violent-Crime"), the two it could
+    be, to end its refusal with; "" for any other."""
+    both = ambiguous_category(category)
+    return f" (it could be {both[0]!r} or {both[1]!r}: write one exactly)" if both else ""
+
+
 #: Why an offence of a table or a profile's override is refused: offence_key reads no
 #: letter or digit in it ("-", "１"), so its key would be "", every cell's without one.
 NO_OFFENCE_KEY = "has no ASCII letter or digit to match an offence cell on"
@@ -495,7 +504,10 @@ def read_offence_table(path: Path) -> dict[str, str]:
             continue
         canonical = normalise_category(category.strip())
         if canonical is None:
-            raise ProfileError(f"{name}:{number}: {category!r} is not a police.uk category")
+            raise ProfileError(
+                f"{name}:{number}: {category!r} is not a police.uk category"
+                + _which_category(category)
+            )
         key = offence_key(offence)
         if not key:
             raise ProfileError(

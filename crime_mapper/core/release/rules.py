@@ -50,9 +50,9 @@ from ..common.json_file import read_json_file
 from ..common.staging import write_text_atomic
 from ..common.text_file import invisible_text_problem, shown_path
 from ..common.vocabulary import (
-    CATEGORY_BY_SLUG,
+    CATEGORY_BY_NAME,
     all_category_names,
-    fold_text,
+    ambiguous_category,
     normalise_category,
 )
 
@@ -87,40 +87,23 @@ def _check_action(action: object, where: str) -> str:
 
 
 def _category_name(name: object) -> Optional[str]:
-    """Published name for a name or an exact API slug. Slugs are looked up first: folded,
-    the slug "violent-crime" would read as the legacy category "Violent crime"."""
-    if not isinstance(name, str):
-        return None
-    name = name.strip()
-    if name in CATEGORY_BY_SLUG:
-        return CATEGORY_BY_SLUG[name].name
-    return normalise_category(name)
+    """Published name for a name or an exact API slug (vocabulary.normalise_category: an
+    exact slug first, so "violent-crime" is Violence and sexual offences)."""
+    return normalise_category(name) if isinstance(name, str) else None
 
 
-#: Folded spellings that are one category's API slug and another's published name:
-#: "violent-crime" (Violence and sexual offences) and "Violent crime" (the category before
-#: 2013) both fold to "violent crime". Folded key -> (slug, the slug's category).
-_SLUG_OR_NAME = {
-    fold_text(slug): (slug, category.name)
-    for slug, category in CATEGORY_BY_SLUG.items()
-    if normalise_category(fold_text(slug)) != category.name
-}
-
-
-def _ambiguous_name(name: str, canonical: str) -> None:
-    """ReleaseRulesError for a category written as neither the slug nor the published name
-    it folds to ("Violent-Crime", "violent crime"). Why: it was read as the category before
-    2013 ("Violent crime"), which no current extract holds, so a rule withholding it withheld
-    nothing, and Violence and sexual offences, which the analyst may have meant by its slug
-    in another case, was published at its map points without a word."""
-    key = fold_text(name)
-    if key not in _SLUG_OR_NAME or name == canonical:
-        return
-    slug, meant = _SLUG_OR_NAME[key]
-    raise ReleaseRulesError(
-        f"release rules: category {name!r:.80} could be {canonical!r} or {meant!r} (its slug "
-        f"{slug!r}): write one of them exactly"
-    )
+def _ambiguous_name(name: str) -> None:
+    """ReleaseRulesError for a category that could name two ("Violent-Crime", "violent
+    crime": vocabulary.ambiguous_category), naming both: read as the category before 2013,
+    which no current extract holds, a rule withholding it withheld nothing, and Violence and
+    sexual offences, meant by its slug, was published at its map points without a word."""
+    both = ambiguous_category(name)
+    if both:
+        slug = CATEGORY_BY_NAME[both[1]].slug
+        raise ReleaseRulesError(
+            f"release rules: category {name!r:.80} could be {both[0]!r} or {both[1]!r} (its "
+            f"slug {slug!r}): write one of them exactly"
+        )
 
 
 def _check_listed_actions(listed: Any) -> None:
@@ -146,13 +129,13 @@ def _canonical_actions(category_actions: dict) -> dict[str, str]:
     known = all_category_names()
     given: dict[str, str] = {}
     for name, action in category_actions.items():
+        if isinstance(name, str):
+            _ambiguous_name(name)
         canonical = _category_name(name)
         if canonical is None or canonical not in known:
             raise ReleaseRulesError(
                 f"release rules: unknown crime category {name!r}; categories are {', '.join(known)}"
             )
-        if name.strip() not in CATEGORY_BY_SLUG:
-            _ambiguous_name(name.strip(), canonical)
         if canonical in given and given[canonical] != action:
             raise ReleaseRulesError(
                 f"release rules: category {canonical!r} is given twice with different actions"
