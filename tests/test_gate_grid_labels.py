@@ -10,9 +10,11 @@ a JSON file, must now be refused naming no_raw_coordinates; ordinary public text
 years, populations, codes) must still pass.
 
 Then still passing: the easting of "N308062.5E457901" (a lone E after a decimal northing was
-looked back to only after an integer one), the plurals glued ("Eastings457901",
-"Northings308062") and an axis word inside a longer word ("XEasting457901",
-"fooNorthing308062"): a reader sees the number plainly in each, as in "Easting 457901".
+looked back to only after an integer one; later after at most 3 decimals, so
+"N308062.1234E457901" passed until scan.GLUED_EASTING took any number of them), the plurals
+glued ("Eastings457901", "Northings308062") and an axis word inside a longer word
+("XEasting457901", "fooNorthing308062"): a reader sees the number plainly in each, as in
+"Easting 457901".
 
 Real raw extract, map points and release (tests/support/leak_world), each output written
 to disk and gated.
@@ -43,6 +45,9 @@ ONE_TEXT: dict[str, Writer] = {
     "E N glued, decimals": lambda x, y: [f"E{x}.4N{y}.2"],
     "N E glued, decimal northing": lambda x, y: [f"N{y}.5E{x}"],
     "N E glued, northing to the mm": lambda x, y: [f"n{y}.125e{x}"],
+    "N E glued, northing to 4 decimals": lambda x, y: [f"N{y}.1234E{x}"],
+    "N E glued, northing to 6 decimals": lambda x, y: [f"N{y}.123456E{x}"],
+    "n e glued, northing to 12 decimals": lambda x, y: [f"n{y}.123456789012e{x}.5"],
     "E N glued, to 10 m": lambda x, y: [f"E{round(x, -1)}N{round(y, -1)}"],
     "Easting glued": lambda x, y: [f"Easting{x} Northing{y}"],
     "Easting glued, no space": lambda x, y: [f"Easting{x}Northing{y}"],
@@ -82,8 +87,16 @@ SCANNED = {
     "N308062E457901": ["308062", "457901"],
     "N308062.5E457901": ["308062.5", "457901"],
     "n308062.125e457901": ["308062.125", "457901"],
-    # (a lone E is looked back over at most 3 decimals of a northing: a fixed width)
-    "N308062.1250E457901": ["308062.1250"],
+    # (any number of a northing's decimals before a lone E: scan.GLUED_EASTING)
+    "N308062.1250E457901": ["308062.1250", "457901"],
+    "N308062.123456E457901. n308062.123456789012e457901.5": [
+        "308062.123456",
+        "457901",
+        "308062.123456789012",
+        "457901.5",
+    ],  # fmt: skip
+    "xN308062.1234E457901 a.N308062.1234E457901 N12345678.1234E457901": [],
+    "1.5e4579 1.2345e457901 308062.1234e457901 9fa3.1234e457901": [],
     "X457901Y308062, x457901y308062": ["457901", "308062", "457901", "308062"],
     "Easting457901Northing308062": ["457901", "308062"],
     "Northing308062Easting457901": ["308062", "457901"],
@@ -112,8 +125,9 @@ SCANNED = {
 
 @pytest.mark.parametrize("text", list(SCANNED))
 def test_the_numbers_the_grid_and_metre_scans_take(text: str):
-    assert scan.GRID_NUMBER.findall(text) == SCANNED[text]
-    assert scan.METRE_NUMBER.findall(text) == SCANNED[text]
+    for pattern in (scan.GRID_NUMBER, scan.METRE_NUMBER):
+        assert [d for _s, _e, d in scan.number_matches(text, pattern)] == SCANNED[text]
+        assert scan.numbers_by_segment([text], pattern).get(0, []) == SCANNED[text]
 
 
 def _raw_metres(world: dict) -> tuple[int, int]:

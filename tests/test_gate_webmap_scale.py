@@ -26,7 +26,8 @@ NUMBER_PIECES = [
     ",", "[", "]", ":", '"', "\\", "\x00", "\n", "\n\n", "\u0661\u0662\u0663\u0664", "\u00b2",
     "+", "/", "1e5", "12345.0", "12345.5", "999.5", "999.4", "999.99999999999999999", "99.9",
     "N", "y", "E01013615", "n", "Y", "Easting", "NORTHING", "northing", "g", "3e", "\u017f",
-    "Eastings", "northingS", "s", "ing", "fooNorthing", ".12", ".125", "\u0131",
+    "Eastings", "northingS", "s", "ing", "fooNorthing", ".12", ".125", "\u0131", ".1234",
+    ".123456",
 ]  # fmt: skip
 
 
@@ -80,10 +81,11 @@ def test_metre_numbers_are_those_reaching_1000_and_those_with_an_axis_letter(see
 # axis letter or an axis word (singular or plural, inside a longer word too) before it, the
 # number's end or a glued N, X, Y or word (the end of a longer one too) after it
 # ("E457901N308062"), or a lone N before it and a glued E after it ("N308062E457901"); or,
-# the second of a glued pair, N, X, Y or a word after a digit, or a lone N, a northing of 4
-# to 7 digits and 0 to 3 decimals and an E before it
+# the second of a glued pair, N, X, Y or a word after a digit, or a lone N, an integer
+# northing of 4 to 7 digits and an E before it (after a northing with decimals: the easting
+# is scan.GLUED_EASTING's)
 _WORDS = ("easting", "eastings", "northing", "northings")
-_NORTHINGS = [rf"\d{{{k}}}" + (rf"\.\d{{{m}}}" if m else "") for m in range(4) for k in range(4, 8)]
+_NORTHINGS = [rf"\d{{{k}}}" for k in range(4, 8)]
 
 
 def _plain_axis_number(end: str) -> str:
@@ -107,6 +109,37 @@ def test_axis_numbers_are_those_written_out(seed: int):
         text = _numbers_text(rng)
         want = [(m.start(), m.group()) for m in plain.finditer(text)]
         assert [(m.start(), m.group()) for m in scan.AXIS_NUMBER.finditer(text)] == want
+
+
+# GLUED_EASTING as it reads: a lone N, a northing of 4 to 7 digits and any decimals, an E,
+# and the easting (group 1), from the N on
+_PLAIN_GLUED_EASTING = re.compile(r"(?<![\w.])[Nn]\d{4,7}\.\d+[Ee](\d{4,7}(?:\.\d+)?)(?![\w]|\.\d)")
+
+# (glued northings, most of a pair, so that random texts hold glued pairs and near misses)
+_GLUED_PIECES = ["N308062.1234E", "n1234.5e", "N1234567.123456", "xN308062.5E", "N308062.", "E"]
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_glued_eastings_are_those_written_out(seed: int):
+    """GLUED_EASTING (from the northing's '.', for speed) finds exactly the eastings its
+    plain form finds, and number_matches / numbers_by_segment add them to GRID_NUMBER's and
+    METRE_NUMBER's numbers in order, none taken twice."""
+    rng = random.Random(seed)
+    pieces = NUMBER_PIECES + _GLUED_PIECES
+    for _ in range(200):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
+        want = [(m.start(1), m.group(1)) for m in _PLAIN_GLUED_EASTING.finditer(text)]
+        got = [(m.start(1), m.group(1)) for m in scan.GLUED_EASTING.finditer(text)]
+        assert got == want, repr(text)
+        for pattern in (scan.GRID_NUMBER, scan.METRE_NUMBER):
+            alone = [(m.start(), m.group()) for m in pattern.finditer(text)]
+            both = [(a, d) for a, _e, d in scan.number_matches(text, pattern)]
+            assert both == sorted(alone + want), repr(text)
+            segments = text.split("\n")
+            by_segment = scan.numbers_by_segment(segments, pattern)
+            for i, segment in enumerate(segments):
+                numbers = [d for _a, _e, d in scan.number_matches(segment, pattern)]
+                assert by_segment.get(i, []) == numbers, repr(segment)
 
 
 # GRID_NUMBER as it reads (a lookbehind first), without and with an axis on it

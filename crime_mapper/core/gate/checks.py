@@ -94,7 +94,8 @@ def _all_texts(ctx: GateContext) -> list[str]:
 # metres, grid numbers, bare timestamps) match runs of digits, '.' and '-', also right after
 # an axis (scan.AXIS_NUMBER: a lone E, N, X, Y, or the word Easting(s) or Northing(s), in a
 # longer word too, or N, X, Y or a word glued to digits before it; a lone E after digits
-# only in "N308062E457901" or "N308062.5E457901"), which no JSON token outside a string
+# only in "N308062E457901" or, scan.GLUED_EASTING, "N308062.5E457901": after a lone N and
+# digits either way), which no JSON token outside a string
 # holds before a digit (the OS grid pattern starts with two capitals), and end at a '.' only
 # when no digit follows it (a full stop: scan.WRITTEN_NUMBER_END), which a JSON number's
 # '.' always has; so every match in the body lies inside one token or the
@@ -824,7 +825,7 @@ def _grid_flags_direct(segments: list[str], known: np.ndarray, limit: int) -> li
     out = [False] * len(segments)
     for i in scan.matches_by_segment(segments, scan.OS_GRID):
         out[i] = True
-    for i, found in scan.strings_by_segment(segments, scan.GRID_NUMBER).items():
+    for i, found in scan.numbers_by_segment(segments, scan.GRID_NUMBER).items():
         floors = np.floor(np.fromiter(map(float, found), np.float64, len(found)))
         floors = floors.astype(np.int64)
         out[i] = out[i] or bool((scan.member(floors, known) | (floors >= limit)).any())
@@ -937,7 +938,7 @@ def _metres_in_direct(segments: list[str], raw_metres: np.ndarray) -> list[np.nd
     more, the least a metre candidate is (scan.METRE_NUMBER: scan.NUMBER_REACHING_1000, and
     the numbers with an axis letter on them)."""
     out = [np.zeros(0, dtype=np.int64)] * len(segments)
-    for i, found in scan.strings_by_segment(segments, scan.METRE_NUMBER).items():
+    for i, found in scan.numbers_by_segment(segments, scan.METRE_NUMBER).items():
         values = np.fromiter(map(float, found), np.float64, len(found))
         metres = scan.metre_candidates(values)
         out[i] = metres[scan.member(metres, raw_metres)]

@@ -506,18 +506,18 @@ NUMBER_REACHING_1000 = re.compile(
 # letters (s, t, i, g, o, r, h are no hex digits). What may touch a number's end, or stand
 # between a digit and a number, is N, X, Y or a word, not a lone E: e is a hex digit, and a
 # hash ("...3e457901", "457901e3...") would give numbers. A lone E after digits is taken only
-# after a lone N and a northing, integer or to at most _GLUED_DECIMALS places, looked back to
-# from the easting ("N308062E457901", "N308062.5E457901"; of "N308062.1234E457901" only the
-# northing is taken: a lookbehind has a fixed width). (No JSON token outside a string starts
-# with such a letter or word and a digit, or holds N, X, Y or a word after a digit, so the
-# data-script proofs in checks hold.)
+# after a lone N and a northing: an integer one looked back to from the easting
+# ("N308062E457901"), one with decimals, any number of them ("N308062.5E457901",
+# "N308062.123456E457901"), by a scan of its own (GLUED_EASTING: a lookbehind has a fixed
+# width, and one per count of decimals would still leave more decimals uncounted). (No JSON
+# token outside a string starts with such a letter or word and a digit, or holds N, X, Y or
+# a word after a digit, so the data-script proofs in checks hold.)
 _NOT_IN_WORD = r"(?<![\w.])"
 _AXIS_LETTER = rf"{_NOT_IN_WORD}[EeNnXxYy]"  # (right before a number)
 # the axis words as a lookbehind needs them, one fixed width each, and their last 3 letters
 _AXIS_WORDS = tuple(f"(?i:{word})" for word in ("easting", "eastings", "northing", "northings"))
 _WORD_LAST = "(?i:ing|ngs)"
 _LONE_N = rf"{_NOT_IN_WORD}[Nn]"  # (a northing glued to a lone E after it)
-_GLUED_DECIMALS = 3  # (a northing's decimal places a lone E after it is looked back over)
 # (what a number's end may touch: N, X, Y or a word (the end of a longer one too:
 # "Easting457901siteNorthing308062"), and a digit after it)
 _GLUED_AFTER = r"(?=(?:[NnXxYy]|[A-Za-z]*?(?i:eastings?|northings?))\d)"
@@ -543,20 +543,13 @@ def _axis_words(before: str, first_digit: bool) -> str:
 
 
 def _after_northing(first_digit: bool) -> str:
-    """A lone E right before a number, after a lone N and a northing of 4 to 7 digits and 0
-    to _GLUED_DECIMALS decimals ("N308062E457901", "N308062.5E457901"): one fixed-width
-    lookbehind per length. A cheap one first per count of decimals (4 digits, or the '.' and
-    the decimals, before the E), which most of a hash's e's fail, as every e of an id without
-    a '.' fails those with decimals."""
-    choices = []
-    for m in range(_GLUED_DECIMALS + 1):
-        tail = rf"\.\d{{{m}}}[Ee]" if m else r"[Ee]"
-        guard = _behind(tail if m else r"\d{4}" + tail, first_digit)
-        northings = "|".join(
-            _behind(rf"{_LONE_N}\d{{{k}}}{tail}", first_digit) for k in range(4, 8)
-        )
-        choices.append(f"{guard}(?:{northings})")
-    return "(?:" + "|".join(choices) + ")"
+    """A lone E right before a number, after a lone N and an integer northing of 4 to 7
+    digits ("N308062E457901"): one fixed-width lookbehind per length, after a cheap one (4
+    digits and the E), which most of a hash's e's fail. (After a northing with decimals:
+    GLUED_EASTING.)"""
+    guard = _behind(r"\d{4}[Ee]", first_digit)
+    northings = "|".join(_behind(rf"{_LONE_N}\d{{{k}}}[Ee]", first_digit) for k in range(4, 8))
+    return f"{guard}(?:{northings})"
 
 
 def _axis_number(end: str, first_digit: bool) -> str:
@@ -598,6 +591,40 @@ METRE_NUMBER = re.compile(
     rf"{WRITTEN_NUMBER_END}"
     rf"|{_AXIS_LAST}(?:{_axis_number(WRITTEN_NUMBER_END, first_digit=True)}))"  # E457901, glued
 )
+# The easting glued by a lone E to a northing with decimals, any number of them
+# ("N308062.5E457901", "N308062.123456E457901"; group 1), as _after_northing takes it after
+# an integer northing: what no fixed-width lookbehind from the easting can look back over.
+# So this scan starts at the northing's '.' (a literal the engine skips to in C), looks
+# ahead for digits, an E and a digit, and only then back over the lone N and the 4 to 7
+# digits before the '.' (one fixed width each). GRID_NUMBER and METRE_NUMBER take the
+# northing (their lone-N alternative), never this easting (no alternative of theirs takes a
+# number after a decimal and an E), so the two scans' numbers never meet: number_matches
+# and numbers_by_segment give both.
+GLUED_EASTING = re.compile(
+    r"\.(?=\d+[Ee]\d)(?:"
+    + "|".join(rf"(?<={_LONE_N}\d{{{k}}}\.)" for k in range(4, 8))
+    + rf")\d+[Ee](\d{{4,7}}(?:\.\d+)?){WRITTEN_NUMBER_END}"
+)
+
+
+def number_matches(text: str, pattern: re.Pattern) -> list[tuple[int, int, str]]:
+    """(start, end, digits) of every number ``pattern`` (GRID_NUMBER or METRE_NUMBER) and
+    GLUED_EASTING find in ``text``, in order."""
+    found = [(m.start(), m.end(), m.group()) for m in pattern.finditer(text)]
+    glued = [(m.start(1), m.end(1), m.group(1)) for m in GLUED_EASTING.finditer(text)]
+    return sorted(found + glued) if glued else found
+
+
+def numbers_by_segment(segments: list[str], pattern: re.Pattern) -> dict[int, list[str]]:
+    """{segment index: the numbers ``pattern`` (GRID_NUMBER or METRE_NUMBER) and
+    GLUED_EASTING find in it, in order}: strings_by_segment's, and the few segments where
+    GLUED_EASTING finds one (one pass over the NUL-joined segments) read again in order."""
+    out = strings_by_segment(segments, pattern)
+    for i in matches_by_segment(segments, GLUED_EASTING):
+        out[i] = [digits for _start, _end, digits in number_matches(segments[i], pattern)]
+    return out
+
+
 INTEGER_TOKEN = re.compile(r"(?<![\w.])\d{8,14}(?![\w.]|\.\d)")
 HEX_TOKEN = re.compile(
     r"(?<![0-9A-Za-z])(?:[0-9A-Fa-f]{64}|[0-9A-Fa-f]{40}|[0-9A-Fa-f]{32})"
@@ -607,8 +634,9 @@ HEX_TOKEN = re.compile(
 
 def metre_numbers(text: str, low: float = 1000.0, high: float = 1_400_000.0) -> np.ndarray:
     """Whole metres (floor and nearest) of every number in [low, high] in ``text``, with an
-    axis letter on it or not (AXIS_NUMBER)."""
+    axis letter on it or not (AXIS_NUMBER, GLUED_EASTING)."""
     found = METRE_PLAIN_NUMBER.findall(text) + AXIS_NUMBER.findall(text)
+    found += GLUED_EASTING.findall(text)
     values = np.array([float(m) for m in found], dtype=np.float64)
     return metre_candidates(values, low, high)
 
@@ -1305,7 +1333,7 @@ PAIR_GAP = 40  # characters between the two numbers of a pair
 
 def grid_numbers(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(value, start, end) of every 4- to 7-digit number (easting/northing sized) in text."""
-    found = [(m.start(), m.end(), m.group()) for m in _GRID_NUMBER.finditer(text)]
+    found = number_matches(text, _GRID_NUMBER)
     if not found:
         empty = np.zeros(0, dtype=np.int64)
         return np.zeros(0), empty, empty
