@@ -43,6 +43,11 @@ NUMBER_PIECES = [
     "1257hrs", "9.30pm", "12h45", "2315 h", "1st of May", "Oct 25th", "25 October", "3.22.0",
     "x", " ", "\n", "\n1", ";", ": ", "e", "E", "ab", "@", "jo@x.uk",
 ]  # fmt: skip
+# dates with a time joined on (scan.JOINED_TIME) and a glued pair (scan.GLUED_EASTING)
+JOINED_PIECES = [
+    "20221015.1030", "20221015T103000Z", "15102022_1030", "202210151030Z", "15/10/2022.1030",
+    "15.10.2022T10:30", "N301234.1234E458123",
+]  # fmt: skip
 # axes on numbers and glued pairs (scan.AXIS_NUMBER)
 AXIS_PIECES = ("N", "Easting", "NORTHING", "E458123N301234.5", "n301235e458123", "y1234")
 RAW_METRES = np.array(sorted({1000, 458123, 301235, 1234568, 1399999, 1400000, 4568}))
@@ -51,7 +56,7 @@ STAMPS = {202210151030, 20221015, 1666000000, 15102022, 12345678}
 
 
 def _segments(rng: random.Random, n: int, extra: tuple[str, ...] = ()) -> list[str]:
-    pool = PIECES + NUMBER_PIECES + list(extra)
+    pool = PIECES + NUMBER_PIECES + JOINED_PIECES + list(extra)
     texts = ["".join(rng.choice(pool) for _ in range(rng.randint(0, 30))) for _ in range(n)]
     index = scan.SegmentIndex()
     index.add(texts)
@@ -145,7 +150,7 @@ DATED = [
     "15/10/22", "15th October 2022", "Oct. 15, 2022", "at 10:30", "1257hrs",
     "12.57 hours", "12h57", "9.30 a.m.", "9pm", "25th of May", "Sept 25th", "May 1",
     "\u0661\u0665:\u0663\u0660", "\u017fept 5", "October 25", "December 1st, 2022",
-    "FEBRUARY. 3", "june 9", "in march 12",
+    "FEBRUARY. 3", "june 9", "in march 12", "15/10/2022T10:30", "15-10-2022_103000Z",
 ]  # fmt: skip
 _DATE_TIME_PATTERNS = (
     [p for _k, p in scan.DATE_PATTERNS]
@@ -181,7 +186,8 @@ def test_bare_number_flags_equal_a_search_in_each_segment(seed: int):
     """_bare_number_flags searches only the segments holding seven digits in a row (any
     decimal digits, as \\d takes): the flags are those of searching every segment."""
     rng = random.Random(seed)
-    pool = PIECES + NUMBER_PIECES + ["\u0661" * 7, "1234567", "123456", ".", "a"]
+    pool = PIECES + NUMBER_PIECES + JOINED_PIECES
+    pool += ["\u0661" * 7, "1234567", "123456", ".", "a"]
     texts = ["".join(rng.choice(pool) for _ in range(rng.randint(0, 12))) for _ in range(400)]
     index = scan.SegmentIndex()
     index.add(texts)

@@ -82,7 +82,9 @@ SCANNED = {
     "202210151430, 20221015;": ["202210151430", "20221015"],  # (as before)
     # a decimal point stays one, and a dotted version or address gives no number
     "20221015.5 202210151430.25": [],
-    "v1.20221015. 20221015.1430. 10.0.20221015.1 20221015.20221016.": [],
+    "v1.20221015. 10.0.20221015.1 20221015.20221016. 20221015.1430.1": [],
+    # (a date with a time joined by its '.' is the date: tests/test_gate_joined_date_times.py)
+    "20221015.1430.": ["20221015"],
     # a word character before or after it: no number (ONS codes, hex ids, as before)
     "E01013615. E0220221015. 20221015a. a20221015. 2022101500ff.": [],
 }

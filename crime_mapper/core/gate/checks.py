@@ -95,14 +95,16 @@ def _all_texts(ctx: GateContext) -> list[str]:
 # an axis (scan.AXIS_NUMBER: a lone E, N, X, Y, or the word Easting(s) or Northing(s), in a
 # longer word too, or N, X, Y or a word glued to digits before it; a lone E after digits
 # only in "N308062E457901" or, scan.GLUED_EASTING, "N308062.5E457901": after a lone N and
-# digits either way), which no JSON token outside a string
-# holds before a digit (the OS grid pattern starts with two capitals), and end at a '.' only
-# when no digit follows it (a full stop: scan.WRITTEN_NUMBER_END), which a JSON number's
-# '.' always has; so every match in the body lies inside one token or the
-# head: inside a string literal, exactly as in its unescaped text (in the artifact's texts)
-# unless it holds an escape (then as written, in script_raw_parts, with the head); inside a
-# number token without an exponent, that whole token, whose value JSON gave (in numbers, lon
-# and lat unless unlisted_numbers); a number with a signed exponent ("1e+451234") shows its
+# digits either way), which no JSON token outside a string holds before a digit (the OS
+# grid pattern starts with two capitals), and end at a '.' only when no digit follows it (a
+# full stop: scan.WRITTEN_NUMBER_END), which a JSON number's '.' always has, or (a bare
+# timestamp only: _BARE_NUMBER) an 8-digit date with a time joined by a '.', which in a
+# JSON number is its whole part ("20221015.1430"); so every match in the body lies inside
+# one token or the head: inside a string literal, exactly as in its unescaped text (in the
+# artifact's texts) unless it holds an escape (then as written, in script_raw_parts, with
+# the head); inside a number token without an exponent, that whole token or (the joined
+# date) its whole part, whose value JSON gave (in numbers, lon and lat unless
+# unlisted_numbers); a number with a signed exponent ("1e+451234") shows its
 # exponent digits as a match, so a body with one is always scanned. So when no number of the
 # script, no text of the artifact and no raw part can give a scan anything, the body cannot
 # either, and is not scanned (its segments' results would all be empty): exact, and the
@@ -1079,8 +1081,14 @@ def check_no_dates_finer_than_month(ctx: GateContext) -> GateCheck:
 
 # A bare 7-14 digit number in text, as a raw timestamp is written ("Logged 202210151430,"):
 # it ends as a raw easting does (scan.WRITTEN_NUMBER_END), so a full stop after it ends it
-# ("Occurred 20221015.") and "20221015.5" stays a decimal
-_BARE_NUMBER = re.compile(rf"(?<![\w.])\d{{7,14}}{scan.WRITTEN_NUMBER_END}")
+# ("Occurred 20221015.") and "20221015.5" stays a decimal; or 8 digits, a date, with a time
+# glued on as a records system writes it (scan.JOINED_TIME: "20221015.1430",
+# "20221015T143000Z", "15102022_1430"), the date taken as the number (as in "20221015 1430");
+# a Z after the number is UTC's ("20221015143000Z", an ASN.1 time), no letter of a hex id
+_BARE_NUMBER = re.compile(
+    rf"(?<![\w.])(?:\d{{8}}(?={scan.JOINED_TIME}{scan.WRITTEN_NUMBER_END})"
+    rf"|\d{{7,14}}(?=[Zz]?{scan.WRITTEN_NUMBER_END}))"
+)
 # (a necessary condition for _BARE_NUMBER that the regex engine skips to in C: a pattern
 # that starts with a lookbehind is tried at every position)
 _SEVEN_DIGITS = re.compile(r"\d{7}")
@@ -1125,11 +1133,13 @@ def _raw_timestamps(ctx: GateContext) -> list[Finding]:
         return _raw_forms(segments, wanted)
 
     def numbers_forms(values: np.ndarray) -> bool:
-        # a bare number is a whole integer token (its digits, without a sign)
-        whole = np.abs(_finite(values))
+        # a bare number is a whole integer token (its digits, without a sign), or the
+        # whole part of a decimal one whose fraction is a time ("20221015.1430": a date
+        # with a time joined by its '.'): each is the whole part of its value
+        whole = np.trunc(np.abs(_finite(values)))
         if whole.size < values.size:
             return True
-        whole = whole[(whole == np.floor(whole)) & (whole < 1e15)].astype(np.int64)
+        whole = whole[whole < 1e15].astype(np.int64)
         return scan.any_member(whole, forms)  # (forms: sorted, unique)
 
     index = _segments(ctx)

@@ -424,6 +424,16 @@ _D = r"(?:0?[1-9]|[12]\d|3[01])"
 _M = r"(?:0?[1-9]|1[0-2])"
 _B = r"(?<![\w./:-])"  # not inside a longer token
 _E = r"(?![\w/:]|[.-]\d)"
+# A time of day a records system glues to a date it writes without spaces ("20221015.1430",
+# "20221015T143000Z", "20221015_1430", "15/10/2022-14:30", "15.10.2022T1430"): a '.', T,
+# '_' or '-', then hours and minutes, perhaps seconds and their fraction, and perhaps a Z.
+# The dd/mm/yyyy date and the bare-number timestamp (checks._BARE_NUMBER) read a date with
+# one after it as the date (each of them took no date with a '.', a letter or '-' and a
+# digit after it); "20221015.5" and "1.20221015.1430" stay no date.
+JOINED_TIME = (
+    r"[-._Tt](?:(?:[01]\d|2[0-3])[0-5]\d(?:[0-5]\d(?:\.\d+)?)?"
+    r"|(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?)[Zz]?"
+)
 DATE_PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
     (
         "ISO date",
@@ -433,7 +443,10 @@ DATE_PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
         ),
     ),
     ("yyyy/mm/dd date", re.compile(_B + r"\d{4}[/.]" + _M + r"[/.]" + _D + r"(?!\d)")),
-    ("dd/mm/yyyy date", re.compile(_B + _D + r"([/.-])" + _M + r"\1\d{4}" + _E)),
+    (
+        "dd/mm/yyyy date",
+        re.compile(_B + _D + r"([/.-])" + _M + r"\1\d{4}(?:" + JOINED_TIME + ")?" + _E),
+    ),
     ("dd/mm/yy date", re.compile(_B + _D + "/" + _M + r"/\d{2}" + _E)),
     (
         "day-month-year date",
