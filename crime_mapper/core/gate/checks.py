@@ -1085,9 +1085,12 @@ def check_no_dates_finer_than_month(ctx: GateContext) -> GateCheck:
 # glued on as a records system writes it (scan.JOINED_TIME: "20221015.1430",
 # "20221015T143000Z", "15102022_1430"), the date taken as the number (as in "20221015 1430");
 # a Z after the number is UTC's ("20221015143000Z", an ASN.1 time), no letter of a hex id
+# (its first digit first, a character the engine skips to in C, and no word character or
+# '.' before it; then the plain number, the usual one, taken at the first try: where both
+# take a number they take the same, the whole digit run)
 _BARE_NUMBER = re.compile(
-    rf"(?<![\w.])(?:\d{{8}}(?={scan.JOINED_TIME}{scan.WRITTEN_NUMBER_END})"
-    rf"|\d{{7,14}}(?=[Zz]?{scan.WRITTEN_NUMBER_END}))"
+    rf"\d(?<![\w.]\d)(?:\d{{6,13}}(?=[Zz]?{scan.WRITTEN_NUMBER_END})"
+    rf"|\d{{7}}(?={scan.JOINED_TIME}{scan.WRITTEN_NUMBER_END}))"
 )
 # (a necessary condition for _BARE_NUMBER that the regex engine skips to in C: a pattern
 # that starts with a lookbehind is tried at every position)
