@@ -15,9 +15,6 @@ gated.
 
 from __future__ import annotations
 
-import csv
-import json
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,8 +23,9 @@ import pytest
 
 from crime_mapper.core.gate import scan
 from crime_mapper.core.gate.checks import _BARE_NUMBER
-from crime_mapper.core.gate.leak_gate import GateReport, check_release
-from tests.support.leak_world import copy_folder, failed, plant, raw_row
+from crime_mapper.core.gate.leak_gate import check_release
+from tests.support.leak_world import copy_folder, failed
+from tests.support.planted_text import CARRIERS, gated, stamp
 
 Writer = Callable[[pd.Timestamp], str]
 
@@ -63,36 +61,6 @@ DATE_FORMS: dict[str, Writer] = {
     "dd.mm.yyyy.HHMMSSZ": _f("%d.%m.%Y.%H%M%SZ"),
     "yyyy-mm-dd.HH:MM (as before)": _f("%Y-%m-%d.%H:%M"),
 }
-CARRIERS = ["csv file", "text file", "html page", "json file", "data script"]
-
-
-def _stamp(world: dict) -> pd.Timestamp:
-    return pd.Timestamp(raw_row(world)["occurred_at"])
-
-
-def _site(clean_outputs: dict, folder: Path, text: str, carrier: str) -> Path:
-    """The clean published folder with ``text`` written in it by ``carrier``."""
-    site = copy_folder(clean_outputs["folder"], folder)
-    if carrier == "csv file":  # a CSV that is no crime table: an area and a note
-        with (site / "notes.csv").open("w", encoding="utf-8", newline="") as f:
-            csv.writer(f).writerows([["Area", "Note"], ["Castle", text]])
-    elif carrier == "text file":
-        plant(site, "README.txt", "Published monthly.", f"Published monthly. {text}")
-    elif carrier == "html page":
-        plant(site, "index.html", "<h1>", f"<p>{text}</p><h1>")
-    elif carrier == "json file":
-        (site / "extra.json").write_text(json.dumps({"note": text}), "utf-8")
-    else:  # a web map's data script: its JSON body scanned only when needed
-        data = json.dumps({"counts": [457, 1200.5, 3], "note": text})
-        (site / "notes.js").write_text(f"window.NOTES = {data};\n", "utf-8")
-    return site
-
-
-def _gated(world: dict, clean_outputs: dict, folder: Path, text: str, carrier: str) -> GateReport:
-    site = _site(clean_outputs, folder, text, carrier)
-    report = check_release(world["raw"], site, world["points"])
-    shutil.rmtree(folder)
-    return report
 
 
 @pytest.mark.parametrize("carrier", CARRIERS)
@@ -100,9 +68,9 @@ def _gated(world: dict, clean_outputs: dict, folder: Path, text: str, carrier: s
 def test_a_raw_date_with_a_time_joined_on_is_refused(
     world: dict, clean_outputs: dict, tmp_path: Path, carrier: str, form: str
 ):
-    t = _stamp(world)
+    t = stamp(world)
     text = f"Occurred {BARE_FORMS[form](t)}. Reported the next day."
-    report = _gated(world, clean_outputs, tmp_path / "site", text, carrier)
+    report = gated(world, clean_outputs, tmp_path / "site", text, carrier)
     assert failed(report) == {"no_dates_finer_than_month"}, report.message()
     assert f"raw date/time written as the number {t.strftime(DATE_OF[form])}" in report.message()
 
@@ -111,9 +79,9 @@ def test_a_raw_date_with_a_time_joined_on_is_refused(
 def test_a_generalized_time_with_its_z_is_refused(
     world: dict, clean_outputs: dict, tmp_path: Path, carrier: str
 ):
-    t = _stamp(world)
+    t = stamp(world)
     text = f"Occurred {ZULU(t)}, reported the next day."
-    report = _gated(world, clean_outputs, tmp_path / "site", text, carrier)
+    report = gated(world, clean_outputs, tmp_path / "site", text, carrier)
     assert failed(report) == {"no_dates_finer_than_month"}, report.message()
     assert f"raw date/time written as the number {ZULU(t)[:-1]}" in report.message()
 
@@ -123,9 +91,9 @@ def test_a_generalized_time_with_its_z_is_refused(
 def test_a_separated_date_with_a_time_joined_on_is_refused(
     world: dict, clean_outputs: dict, tmp_path: Path, carrier: str, form: str
 ):
-    t = _stamp(world)
+    t = stamp(world)
     written = DATE_FORMS[form](t)
-    report = _gated(world, clean_outputs, tmp_path / "site", f"Occurred {written}.", carrier)
+    report = gated(world, clean_outputs, tmp_path / "site", f"Occurred {written}.", carrier)
     assert failed(report) == {"no_dates_finer_than_month"}, report.message()
     assert f"date '{written[:10]}" in report.message()  # (the date, and the time with it)
 
@@ -135,7 +103,7 @@ def test_a_joined_date_time_as_a_data_script_number_is_refused(
 ):
     """A data script's JSON number 20221015.1430 (a date and a time joined by its point):
     the body is read (its numbers' whole parts are looked up before it is left unread)."""
-    t = _stamp(world)
+    t = stamp(world)
     site = copy_folder(clean_outputs["folder"], tmp_path / "site")
     data = f'{{"counts": [457, 1200.5, {t.strftime("%Y%m%d.%H%M")}, 3]}}'
     (site / "notes.js").write_text(f"window.NOTES = {data};\n", "utf-8")
@@ -199,6 +167,6 @@ PUBLIC_TEXTS: dict[str, Writer] = {
 def test_public_text_still_passes(
     world: dict, clean_outputs: dict, tmp_path: Path, carrier: str, text: str
 ):
-    written = PUBLIC_TEXTS[text](_stamp(world))
-    report = _gated(world, clean_outputs, tmp_path / "site", written, carrier)
+    written = PUBLIC_TEXTS[text](stamp(world))
+    report = gated(world, clean_outputs, tmp_path / "site", written, carrier)
     assert report.passed, report.message()

@@ -13,9 +13,6 @@ gated.
 
 from __future__ import annotations
 
-import csv
-import json
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,8 +20,8 @@ import pandas as pd
 import pytest
 
 from crime_mapper.core.gate.checks import _BARE_NUMBER
-from crime_mapper.core.gate.leak_gate import GateReport, check_release
-from tests.support.leak_world import copy_folder, failed, plant, raw_row
+from tests.support.leak_world import failed
+from tests.support.planted_text import CARRIERS, gated, stamp
 
 # the bare-number forms of a raw occurred_at the gate refuses (context.timestamp_forms)
 FORMS: dict[str, Callable[[pd.Timestamp], int]] = {
@@ -42,36 +39,6 @@ ENDINGS: dict[str, Callable[[int], str]] = {
     "bracket": lambda v: f"Logged (ref {v}.) by the desk",
     "file name": lambda v: f"See photo {v}.png for the scene",
 }
-CARRIERS = ["csv file", "text file", "html page", "json file", "data script"]
-
-
-def _stamp(world: dict) -> pd.Timestamp:
-    return pd.Timestamp(raw_row(world)["occurred_at"])
-
-
-def _site(clean_outputs: dict, folder: Path, text: str, carrier: str) -> Path:
-    """The clean published folder with ``text`` written in it by ``carrier``."""
-    site = copy_folder(clean_outputs["folder"], folder)
-    if carrier == "csv file":  # a CSV that is no crime table: an area and a note
-        with (site / "notes.csv").open("w", encoding="utf-8", newline="") as f:
-            csv.writer(f).writerows([["Area", "Note"], ["Castle", text]])
-    elif carrier == "text file":
-        plant(site, "README.txt", "Published monthly.", f"Published monthly. {text}")
-    elif carrier == "html page":
-        plant(site, "index.html", "<h1>", f"<p>{text}</p><h1>")
-    elif carrier == "json file":
-        (site / "extra.json").write_text(json.dumps({"note": text}), "utf-8")
-    else:  # a web map's data script: its JSON body scanned only when needed
-        data = json.dumps({"counts": [457, 1200.5, 3], "note": text})
-        (site / "notes.js").write_text(f"window.NOTES = {data};\n", "utf-8")
-    return site
-
-
-def _gated(world: dict, clean_outputs: dict, folder: Path, text: str, carrier: str) -> GateReport:
-    site = _site(clean_outputs, folder, text, carrier)
-    report = check_release(world["raw"], site, world["points"])
-    shutil.rmtree(folder)
-    return report
 
 
 # text: the bare numbers the raw-timestamp scan takes from it
@@ -102,9 +69,9 @@ def test_a_raw_timestamp_ending_a_sentence_is_refused(
 ):
     """A timestamp ending a sentence ("Occurred 20221015.") passed where one with a comma
     after it ("Occurred 20221015,") was refused."""
-    value = FORMS[form](_stamp(world))
+    value = FORMS[form](stamp(world))
     text = ENDINGS["sentence"](value)
-    report = _gated(world, clean_outputs, tmp_path / "site", text, carrier)
+    report = gated(world, clean_outputs, tmp_path / "site", text, carrier)
     assert failed(report) == {"no_dates_finer_than_month"}, report.message()
     assert f"raw date/time written as the number {value}" in report.message()
 
@@ -114,8 +81,8 @@ def test_a_raw_timestamp_ending_a_sentence_is_refused(
 def test_each_full_stop_ending_is_refused(
     world: dict, clean_outputs: dict, tmp_path: Path, carrier: str, ending: str
 ):
-    value = FORMS["yyyymmddHHMM"](_stamp(world))
-    report = _gated(world, clean_outputs, tmp_path / "site", ENDINGS[ending](value), carrier)
+    value = FORMS["yyyymmddHHMM"](stamp(world))
+    report = gated(world, clean_outputs, tmp_path / "site", ENDINGS[ending](value), carrier)
     assert failed(report) == {"no_dates_finer_than_month"}, report.message()
     assert f"raw date/time written as the number {value}" in report.message()
 
@@ -143,6 +110,6 @@ PUBLIC_TEXTS: dict[str, Callable[[pd.Timestamp], str]] = {
 def test_public_text_ended_by_full_stops_passes(
     world: dict, clean_outputs: dict, tmp_path: Path, carrier: str, text: str
 ):
-    written = PUBLIC_TEXTS[text](_stamp(world))
-    report = _gated(world, clean_outputs, tmp_path / "site", written, carrier)
+    written = PUBLIC_TEXTS[text](stamp(world))
+    report = gated(world, clean_outputs, tmp_path / "site", written, carrier)
     assert report.passed, report.message()
