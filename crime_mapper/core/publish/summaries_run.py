@@ -410,12 +410,7 @@ def family_problems(families: Optional[dict], hoods: Neighbourhoods) -> list[str
     known = set(hoods.codes)
     unknown = sorted(code for code in families if code not in known)
     if families and len(unknown) == len(families):
-        folded = {str(c).strip().casefold() for c in known}
-        hint = (
-            "; they match in other capitals: give the codes exactly as the neighbourhoods have them"
-            if any(c.casefold() in folded for c in unknown)
-            else ""
-        )
+        hint = _capitals_hint(unknown, known)
         raise SummaryError(
             f"{shown_line(name)}: none of its {len(families):,} codes is a neighbourhood's, so no "
             f"page would have similar neighbourhoods (e.g. {_codes(unknown[:3])}; the "
@@ -437,6 +432,17 @@ def family_problems(families: Optional[dict], hoods: Neighbourhoods) -> list[str
     return problems
 
 
+def _capitals_hint(unknown: list[str], known: set[str]) -> str:
+    """The end of a "none of its codes is a neighbourhood's" refusal: a hint when the codes
+    match the neighbourhoods' in other capitals (codes are matched exactly)."""
+    folded = {str(code).strip().casefold() for code in known}
+    if any(code.casefold() in folded for code in unknown):
+        return (
+            "; they match in other capitals: give the codes exactly as the neighbourhoods have them"
+        )
+    return ""
+
+
 def team_problems(teams: dict, hoods: Neighbourhoods, path: Optional[PathLike]) -> list[str]:
     """A warning naming the team file's codes that are no neighbourhood's, or a SummaryError
     when none of its codes is one. Why: a team whose code matched no neighbourhood (a typo,
@@ -450,12 +456,7 @@ def team_problems(teams: dict, hoods: Neighbourhoods, path: Optional[PathLike]) 
     known = set(hoods.codes)
     unknown = sorted(code for code in teams if code not in known)
     if len(unknown) == len(teams):
-        folded = {code.casefold() for code in known}
-        hint = (
-            "; they match in other capitals: give the codes exactly as the neighbourhoods have them"
-            if any(code.casefold() in folded for code in unknown)
-            else ""
-        )
+        hint = _capitals_hint(unknown, known)
         raise SummaryError(
             f"{shown_line(name)}: none of its {len(teams):,} neighbourhood codes is a "
             f"neighbourhood's, so no page would show its team (e.g. {_codes(unknown[:3])}; "
