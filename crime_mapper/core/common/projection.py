@@ -15,6 +15,8 @@ right CRS for the whole island anyway.
 
 from __future__ import annotations
 
+from typing import Optional
+
 import numpy as np
 
 from .geography import (
@@ -111,3 +113,82 @@ def choose_crs(lon: np.ndarray, lat: np.ndarray) -> str:
     zone = zone_of(lon[finite], lat[finite])
     ni = int(np.count_nonzero(zone))
     return ZONE_CRS[1] if ni > zone.size - ni else ZONE_CRS[0]
+
+
+# --- how true a projected CRS's metres are where the points are -------------------------------
+
+#: How far a metre of a projected CRS may differ from a metre on the ground, where the points
+#: are, before its coordinates are not taken as metres. Why 1%: British National Grid and
+#: Irish Transverse Mercator stay within 0.1% over their countries, a UTM zone within 0.1% in
+#: its own zone; Web Mercator (EPSG:3857) is 60% off at British latitudes (1 / cos(latitude)).
+GROUND_SCALE_TOLERANCE = 0.01
+
+# WGS84's ellipsoid: semi-major axis (m) and first eccentricity squared (f = 1/298.257223563).
+_WGS84_A = 6378137.0
+_WGS84_E2 = 0.0066943799901413165
+# The step, in the CRS's units, over which its scale is measured at each place.
+_SCALE_STEP = 100.0
+
+
+def _ground_metres(
+    lon0: np.ndarray, lat0: np.ndarray, lon1: np.ndarray, lat1: np.ndarray
+) -> np.ndarray:
+    """Metres on WGS84's ellipsoid between nearby points (a few hundred metres apart), from
+    the meridian and prime-vertical radii of curvature at their middle latitude: within a
+    millionth of the geodesic at such distances, with no pyproj (QGIS's fallback transform
+    serves an installation without it)."""
+    phi = np.radians((lat0 + lat1) / 2.0)
+    w = 1.0 - _WGS84_E2 * np.sin(phi) ** 2
+    meridian = _WGS84_A * (1.0 - _WGS84_E2) / w**1.5
+    vertical = _WGS84_A / np.sqrt(w)
+    north = meridian * np.radians(lat1 - lat0)
+    east = vertical * np.cos(phi) * np.radians(lon1 - lon0)
+    return np.hypot(north, east)
+
+
+def ground_scale(x: np.ndarray, y: np.ndarray, crs: str) -> Optional[tuple[float, float]]:
+    """(smallest, largest) metres on the ground per unit of ``crs`` over the points (x, y)
+    given in it (projected, in metres), or None when no place can be measured (no finite
+    point, or PROJ maps none of them). Measured east, north and diagonally at the corners,
+    middles of the sides and centre of the points' extent (its 0, 50 and 100th percentiles
+    of x and y): a scale that varies with latitude (Web Mercator) or with distance from a
+    CRS's centre is measured at the places the points span, and a non-conformal CRS in
+    every direction."""
+    x = np.asarray(x, dtype=np.float64).ravel()
+    y = np.asarray(y, dtype=np.float64).ravel()
+    finite = np.isfinite(x) & np.isfinite(y)
+    if not finite.any():
+        return None
+    px, py = (np.percentile(v[finite], [0.0, 50.0, 100.0]) for v in (x, y))
+    sx, sy = (a.ravel() for a in np.meshgrid(px, py))
+    d = _SCALE_STEP
+    lon, lat = transform(
+        np.concatenate([sx, sx + d, sx, sx + d]),
+        np.concatenate([sy, sy, sy + d, sy + d]),
+        crs,
+        WGS84,
+    )
+    lon0, lat0 = lon[: sx.size], lat[: sx.size]
+    ratios = []
+    for k, length in ((1, d), (2, d), (3, d * np.sqrt(2.0))):
+        part = slice(k * sx.size, (k + 1) * sx.size)
+        ratios.append(_ground_metres(lon0, lat0, lon[part], lat[part]) / length)
+    measured = np.concatenate(ratios)
+    measured = measured[np.isfinite(measured) & (measured > 0)]
+    if not measured.size:
+        return None
+    return float(measured.min()), float(measured.max())
+
+
+def distorted_scale(
+    x: np.ndarray, y: np.ndarray, crs: str, tolerance: float = GROUND_SCALE_TOLERANCE
+) -> Optional[float]:
+    """The metres on the ground per unit of ``crs`` furthest from 1 over the points, when it
+    is more than ``tolerance`` from 1 (a "500 m" cell would not be 500 m on the ground);
+    None when the CRS's metres are true metres there, or cannot be measured
+    (ground_scale)."""
+    scale = ground_scale(x, y, crs)
+    if scale is None:
+        return None
+    worst = max(scale, key=lambda s: abs(s - 1.0))
+    return worst if abs(worst - 1.0) > tolerance else None
