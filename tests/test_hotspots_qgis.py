@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from osgeo import gdal, ogr
+from osgeo import gdal, ogr, osr
 from qgis.core import (
     NULL,
     QgsApplication,
@@ -142,6 +142,145 @@ def test_projected_metre_layer_is_used_as_it_is(qgis_app):
     points = hotspot_input.points_from_layer(layer)
     assert points.crs == "EPSG:27700" and points.notes == []
     assert points.x.tolist() == [458_000.0, 458_100.0]
+
+
+@pytest.fixture(scope="module")
+def crimes_in(crimes_gpkg, tmp_path_factory):
+    """The real load's located crimes written by OGR to a GeoPackage in another CRS, the
+    coordinates transformed from the load's WGS84 by core.common.geography (the transform
+    the hotspot tools use): ``crimes_in("EPSG:3857")`` is the path of its ``crimes`` table."""
+    from crime_mapper.core.common.geography import transform
+
+    source = QgsVectorLayer(gpkg_uri(crimes_gpkg, CRIMES_TABLE), "c", "ogr")
+    rows = [
+        (f.geometry().asPoint(), f["month"], f["crime_type"])
+        for f in source.getFeatures()
+        if not f.geometry().isNull()
+    ]
+    lon = np.array([p.x() for p, _, _ in rows])
+    lat = np.array([p.y() for p, _, _ in rows])
+    folder = tmp_path_factory.mktemp("crs")
+    made: dict[str, str] = {}
+
+    def write(crs: str) -> str:
+        if crs in made:
+            return made[crs]
+        x, y = transform(lon, lat, "EPSG:4326", crs)
+        path = folder / f"crimes_{crs.replace(':', '_')}.gpkg"
+        ds = ogr.GetDriverByName("GPKG").CreateDataSource(str(path))
+        srs = osr.SpatialReference()
+        srs.SetFromUserInput(crs)
+        table = ds.CreateLayer("crimes", srs, ogr.wkbPoint)
+        for name in ("month", "crime_type"):
+            table.CreateField(ogr.FieldDefn(name, ogr.OFTString))
+        table.StartTransaction()
+        for (_, month, category), px, py in zip(rows, x.tolist(), y.tolist()):
+            feature = ogr.Feature(table.GetLayerDefn())
+            feature.SetField("month", month)
+            feature.SetField("crime_type", category)
+            feature.SetGeometry(ogr.CreateGeometryFromWkt(f"POINT ({px!r} {py!r})"))
+            table.CreateFeature(feature)
+        table.CommitTransaction()
+        ds = None
+        made[crs] = gpkg_uri(path, "crimes")
+        return made[crs]
+
+    return write
+
+
+def test_web_mercator_layer_is_projected_to_bng_like_a_geographic_one(crimes_in):
+    """One metre of Web Mercator is about 0.61 m on the ground in Leicester: its points are
+    projected to British National Grid, where they land where the same crimes given in
+    British National Grid are, and the notes say so."""
+    mercator = hotspot_input.points_from_layer(crimes_in("EPSG:3857"))
+    bng = hotspot_input.points_from_layer(crimes_in("EPSG:27700"))
+    assert mercator.crs == bng.crs == "EPSG:27700"
+    assert len(mercator) == len(bng) == sum(LOCATED.values())
+    np.testing.assert_allclose(mercator.x, bng.x, atol=1e-3)
+    np.testing.assert_allclose(mercator.y, bng.y, atol=1e-3)
+    assert bng.notes == []
+    (note,) = mercator.notes
+    assert "(EPSG:3857) is in metres, but not in metres on the ground" in note
+    assert "is 0.61 m there" in note and "British National Grid (EPSG:27700)" in note
+
+
+def test_web_mercator_memory_layer_in_northern_ireland_gets_itm(qgis_app):
+    from crime_mapper.core.common.geography import transform
+
+    x, y = transform(
+        np.array([-5.93, -5.92, -6.0]), np.array([54.60, 54.59, 54.5]), "EPSG:4326", "EPSG:3857"
+    )
+    layer = _memory_points("EPSG:3857", list(zip(x.tolist(), y.tolist())))
+    points = hotspot_input.points_from_layer(layer)
+    assert points.crs == "EPSG:2157"
+    assert any("Irish Transverse Mercator (EPSG:2157)" in n for n in points.notes)
+
+
+def test_a_utm_layer_is_used_as_it_is(qgis_app):
+    """UTM 30N's metres are true to 0.03% in Leicester: used as they are, no note."""
+    layer = _memory_points("EPSG:32630", [(626_000.0, 5_832_000.0), (626_100.0, 5_832_050.0)])
+    points = hotspot_input.points_from_layer(layer)
+    assert points.crs == "EPSG:32630" and points.notes == []
+    assert points.x.tolist() == [626_000.0, 626_100.0]
+
+
+def _ground_metres_between(crs: str, a: tuple[float, float], b: tuple[float, float]) -> float:
+    from crime_mapper.core.common.geography import pyproj_module, transform
+
+    lon, lat = transform(np.array([a[0], b[0]]), np.array([a[1], b[1]]), crs, "EPSG:4326")
+    return float(pyproj_module().Geod(ellps="WGS84").inv(lon[0], lat[0], lon[1], lat[1])[2])
+
+
+@pytest.mark.parametrize("alg", ["hotspots_grid", "hotspots_gi", "hotspots_change"])
+def test_hexagons_of_a_web_mercator_layer_are_the_size_asked_on_the_ground(
+    provider, crimes_in, tmp_path, alg
+):
+    """A 500 m hexagon grid of the crimes in Web Mercator is the grid of the same crimes in
+    British National Grid, cell for cell: neighbouring centres 500 m apart on the ground
+    (they were 305 m apart, in EPSG:3857)."""
+    results, centres = {}, {}
+    for crs in ("EPSG:3857", "EPSG:27700"):
+        out = tmp_path / f"{crs.replace(':', '_')}.gpkg"
+        params = {"INPUT": crimes_in(crs), "CELL_SIZE": 500, "OUTPUT": str(out)}
+        if alg == "hotspots_change":
+            params["CURRENT_MONTH"] = "2022-10"
+        result = _run(alg, params)
+        assert result["CRS"] == "EPSG:27700"
+        layer = QgsVectorLayer(result["OUTPUT"], "out", "ogr")
+        assert layer.crs().authid() == "EPSG:27700"
+        count = "current" if alg == "hotspots_change" else "count"
+        results[crs] = sorted((f["q"], f["r"], f[count]) for f in layer.getFeatures())
+        centres[crs] = {(f["q"], f["r"]): (f["x"], f["y"]) for f in layer.getFeatures()}
+    assert results["EPSG:3857"] == results["EPSG:27700"]
+    cells = centres["EPSG:3857"]
+    q, r = next(c for c in cells if (c[0] + 1, c[1]) in cells)
+    ground = _ground_metres_between(result["CRS"], cells[(q, r)], cells[(q + 1, r)])
+    assert ground == pytest.approx(500.0, rel=1e-3)
+
+
+def test_density_of_a_web_mercator_layer_has_the_cells_and_bandwidth_asked(
+    provider, crimes_in, tmp_path
+):
+    """The density surface of the crimes in Web Mercator is that of the same crimes in
+    British National Grid: 50 m pixels and a 400 m bandwidth on the ground."""
+    surfaces = {}
+    for crs in ("EPSG:3857", "EPSG:27700"):
+        result = _run(
+            "hotspots_kde",
+            {
+                "INPUT": crimes_in(crs),
+                "CELL_SIZE": 50,
+                "BANDWIDTH": 400,
+                "OUTPUT": str(tmp_path / f"{crs.replace(':', '_')}.tif"),
+            },
+        )
+        assert result["CRS"] == "EPSG:27700" and "400 m" in result["LEGEND"]
+        ds = gdal.Open(result["OUTPUT"])
+        surfaces[crs] = (ds.GetGeoTransform(), ds.GetRasterBand(1).ReadAsArray())
+        ds = None
+    (transform_m, values_m), (transform_b, values_b) = surfaces["EPSG:3857"], surfaces["EPSG:27700"]
+    assert transform_m == transform_b and transform_b[1] == 50.0
+    np.testing.assert_allclose(values_m, values_b, rtol=1e-6)
 
 
 def test_northern_ireland_points_get_irish_transverse_mercator(qgis_app):

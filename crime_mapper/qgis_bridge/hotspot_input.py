@@ -5,7 +5,12 @@ The input rules, and the documented automatic choices (issue 4, "bad input"):
   one projected CRS chosen by core.common.projection.choose_crs: British National Grid
   (EPSG:27700), or Irish Transverse Mercator (EPSG:2157) when most points are in Northern
   Ireland. The choice is written to the output's notes and legend text;
-- a layer in a projected CRS measured in metres is used as it is;
+- a layer in a projected CRS measured in metres is used as it is, unless its metres are not
+  metres on the ground where the crimes are (by more than
+  core.common.projection.GROUND_SCALE_TOLERANCE, 1%): Web Mercator (EPSG:3857, what many
+  web tools export) is 1 / cos(latitude), about 1.6, too large in Britain, so a "500 m"
+  hexagon was some 310 m across. Such a layer is reprojected as a geographic one is, and
+  the notes say so;
 - a projected CRS in other units (US feet...) is refused with a clear error: cell sizes and
   bandwidths are in metres, and silently converting would hide the mistake;
 - features without a geometry (crimes without a location) are skipped and counted;
@@ -41,6 +46,7 @@ from ..compat import (
 from ..core.common.feedback import Feedback
 from ..core.common.geography import WGS84, transform
 from ..core.common.layer_source import layer_of, source_options
+from ..core.common.projection import distorted_scale
 from ..core.common.text_file import shown_line
 from ..core.hotspots.hexgrid import HotspotInputError
 from ..core.hotspots.points import HotspotPoints
@@ -272,6 +278,22 @@ def open_point_layer(source: Union[QgsVectorLayer, str]) -> QgsVectorLayer:
     return layer
 
 
+def _project_lon_lat(
+    lon: np.ndarray, lat: np.ndarray, projected: Any
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """WGS84 points in the projected CRS the hotspot methods choose for them
+    (core.hotspots.cell_budget.project_for_hotspots: British National Grid, or Irish
+    Transverse Mercator when most are in Northern Ireland): (x, y, that CRS)."""
+    from ..core.hotspots.cell_budget import project_for_hotspots
+
+    return project_for_hotspots(lon, lat, known=projected)
+
+
+def _grid_name(crs: str) -> str:
+    """The plain name of a CRS project_for_hotspots chooses, for the notes."""
+    return "British National Grid" if crs.upper() == "EPSG:27700" else "Irish Transverse Mercator"
+
+
 def points_from_layer(
     source: Union[QgsVectorLayer, str],
     *,
@@ -358,20 +380,12 @@ def points_from_layer(
     if crs.isGeographic():
         if authid.upper() != WGS84:
             x, y = transform(x, y, authid, WGS84)
-        from ..core.hotspots.cell_budget import project_for_hotspots
-
-        x, y, target = project_for_hotspots(x, y, known=projected)
-        name = (
-            "British National Grid"
-            if target.upper() == "EPSG:27700"
-            else "Irish Transverse Mercator"
-        )
+        x, y, out_crs = _project_lon_lat(x, y, projected)
         notes.append(
             f"The layer's CRS ({authid}) is geographic (degrees); the points were "
-            f"projected to {name} ({target}), chosen automatically, so that cell "
-            "sizes and distances are in metres."
+            f"projected to {_grid_name(out_crs)} ({out_crs}), chosen automatically, so that "
+            "cell sizes and distances are in metres."
         )
-        out_crs = target
     else:
         if crs.mapUnits() != DISTANCE_METRES:
             unit = distance_unit_name(crs.mapUnits())
@@ -381,6 +395,17 @@ def points_from_layer(
                 "Grid (EPSG:27700) or Irish Transverse Mercator (EPSG:2157) first."
             )
         out_crs = authid
+        scale = distorted_scale(x, y, authid)
+        if scale is not None:
+            lon, lat = transform(x, y, authid, WGS84)
+            x, y, out_crs = _project_lon_lat(lon, lat, projected)
+            notes.append(
+                f"The layer's CRS ({shown_line(authid)}) is in metres, but not in metres on "
+                f"the ground where these crimes are (one of its metres is {scale:.2f} m "
+                "there): the points were projected to "
+                f"{_grid_name(out_crs)} ({out_crs}), chosen automatically, so that cell "
+                "sizes and distances are true metres."
+            )
     ok = np.isfinite(x) & np.isfinite(y)
     if not ok.all():
         skipped += int((~ok).sum())
