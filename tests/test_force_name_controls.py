@@ -13,6 +13,7 @@ release; the summaries refused C0 and C1 but took the bidi controls. One rule no
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ import pytest
 from crime_mapper import cli as cli_module
 from crime_mapper.core.common.text_file import MAX_FORCE_NAME, force_name_problem
 from crime_mapper.core.load.mapping_profile import MappingProfile, ProfileError
+from crime_mapper.core.load.profile_checks import profile_problems
 from crime_mapper.core.monthly.config import read_config
 from tests.support.monthly_config import MONTH, cli, config_file
 from tests.support.plain_cli import FORCE_EXTRACT, FORCE_PROFILE
@@ -111,6 +113,40 @@ def test_the_profile_uses_the_one_limit(tmp_path, key):
     with pytest.raises(ProfileError, match=f"{key} .* is 131 characters long: .* at most 120"):
         MappingProfile.load(_profile(tmp_path, key, LONG))
     assert getattr(MappingProfile.load(_profile(tmp_path, key, LONGEST)), key) == LONGEST
+
+
+def test_an_overlong_profile_name_is_refused_naming_the_profile(tmp_path, capsys):
+    """A profile's name took any length: a 10 MB one was printed whole in the load's
+    report. The force names' limit now, refused naming the profile's file and its name
+    (cut), on the command line and in the dialog's checks; nothing is written."""
+    path = _profile(tmp_path, "name", "Leics RMS " * 1_000_000)
+    with pytest.raises(ProfileError) as refused:
+        MappingProfile.load(path)
+    said = str(refused.value)
+    assert said.startswith(f"{path}: name 'Leics RMS Leics RMS ")
+    assert said.endswith(
+        "is 10,000,000 characters long: a profile's name is at most 120 characters (it is "
+        "shown in the load's report)"
+    )
+    assert len(said) < 400
+    out = tmp_path / "out"
+    code = cli_module.main(["load", str(FORCE_EXTRACT), "--profile", str(path), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and "is 10,000,000 characters long" in err and len(err) < 2000, err[:500]
+    assert not out.exists()
+    problems = profile_problems(replace(MappingProfile.load(FORCE_PROFILE), name=LONG))
+    assert problems == [
+        f"The profile's name {LONG!r:.80} is 131 characters long: a profile's name is at most "
+        "120 characters (it is shown in the load's report)."
+    ]
+    assert MappingProfile.load(_profile(tmp_path, "name", LONGEST)).name == LONGEST
+
+
+def test_the_profile_dialog_checks_refuse_a_force_name_a_load_refuses():
+    profile = replace(MappingProfile.load(FORCE_PROFILE), reported_by=LONG)
+    assert any(
+        "reported_by" in p and "is 131 characters long" in p for p in profile_problems(profile)
+    )
 
 
 def test_an_overlong_release_force_is_a_problem_of_the_release(tmp_path):

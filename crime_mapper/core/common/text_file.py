@@ -39,6 +39,7 @@ __all__ = [
     "force_name_problem",
     "invisible_text_problem",
     "made_folder",
+    "name_length_problem",
     "not_found",
     "os_error_text",
     "output_problem",
@@ -205,7 +206,8 @@ BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u206
 
 
 #: A force's name is at most this many characters, wherever it is set (the profile's
-#: ``reported_by`` and ``falls_within``, ``release.force``, the summaries' force name).
+#: ``reported_by`` and ``falls_within``, ``release.force``, the summaries' force name), and
+#: so is a mapping profile's name (:func:`name_length_problem`).
 #: Why: a 10,000-character ``reported_by`` named the public CSV, and the release failed
 #: with "cannot write outputs in DIR: File name too long", blaming the output folder; the
 #: release configuration's force and the summaries' force name took any length into page
@@ -230,10 +232,21 @@ def force_name_problem(text: str) -> str:
             return f"holds a line break ({ascii(char)})"
         if char in BIDI_CONTROLS:
             return f"holds a bidirectional control character ({ascii(char)})"
+    return name_length_problem(
+        text, "a force's name", "it names the release's files, and is published"
+    )
+
+
+def name_length_problem(text: str, what: str, why: str) -> str:
+    """Why ``text`` is too long to be ``what`` (a name a run shows: a force's, a mapping
+    profile's), or "" when it is not: longer than MAX_FORCE_NAME characters, counted as
+    written, white space included; ``why`` says where the name goes. One limit for every
+    such name. Why: a mapping profile's 10 MB name was taken and printed whole in the
+    load's report."""
     if len(text) > MAX_FORCE_NAME:
         return (
-            f"is {len(text):,} characters long: a force's name is at most {MAX_FORCE_NAME} "
-            "characters (it names the release's files, and is published)"
+            f"is {len(text):,} characters long: {what} is at most {MAX_FORCE_NAME} "
+            f"characters ({why})"
         )
     return ""
 

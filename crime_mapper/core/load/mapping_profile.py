@@ -23,6 +23,7 @@ from ..common.json_file import read_json_file
 from ..common.text_file import (
     force_name_problem,
     invisible_text_problem,
+    name_length_problem,
     not_found,
     shown_line,
 )
@@ -333,7 +334,7 @@ def _check_text_setting(key: str, value: str) -> None:
     if key in _SHOWN_TEXTS and value.strip():
         # (published as "Reported by"/"Falls within", naming the release's files: the one
         # rule of every force name, its characters and its length)
-        problem = force_name_problem(value) if key in _FORCE_NAMES else ""
+        problem = force_name_problem(value) if key in _FORCE_NAMES else _profile_name_problem(value)
         if problem:
             raise ProfileError(f"{key} {value!r:.80} {problem}")
         problem = invisible_text_problem(value)
@@ -353,6 +354,26 @@ _PLAIN_CODEC = re.compile(
 _SHOWN_TEXTS = ("name", "reported_by", "falls_within")
 #: The force names (their characters and length: common.text_file.force_name_problem).
 _FORCE_NAMES = ("reported_by", "falls_within")
+
+
+def shown_text_problems(profile: MappingProfile) -> list[str]:
+    """Why the texts ``profile`` shows (its name, its force names) would be refused when it
+    is read back (:func:`_check_text_setting`), one message each; empty when none would.
+    Why: the profile dialog saved a name or a force name every load then refused."""
+    problems = []
+    for key in _SHOWN_TEXTS:
+        try:
+            _check_text_setting(key, str(getattr(profile, key)))
+        except ProfileError as exc:
+            problems.append(str(exc))
+    return problems
+
+
+def _profile_name_problem(name: str) -> str:
+    """Why ``name`` is too long for a profile's name, or "": the limit of a force's name
+    (common.text_file.name_length_problem). Why: a 10 MB name was taken and printed whole
+    in the load's report."""
+    return name_length_problem(name, "a profile's name", "it is shown in the load's report")
 
 
 #: The day a date format must write and read back whole (a day past the 12th, a time).

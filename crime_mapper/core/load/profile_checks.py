@@ -24,6 +24,7 @@ from .mapping_profile import (
     date_format_problem,
     read_offence_table,
     shared_columns,
+    shown_text_problems,
     unsavable_text,
 )
 
@@ -76,6 +77,8 @@ def profile_problems(profile: MappingProfile) -> list[str]:
     unsavable = unsavable_text(profile)
     if unsavable:
         errors.append(unsavable[0].upper() + unsavable[1:] + ".")
+    else:  # (the name and force names a load would refuse: too long, a control character)
+        errors.extend(f"The profile's {problem}." for problem in shown_text_problems(profile))
     fmt = profile.date_format
     if fmt != "auto" and not is_strftime_format(fmt):
         errors.append(
