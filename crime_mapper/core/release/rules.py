@@ -55,6 +55,7 @@ from ..common.vocabulary import (
     ambiguous_category,
     normalise_category,
 )
+from .release_limits import shown_number, written_number
 
 ACTIONS: tuple[str, ...] = ("map", "no_location", "withhold")
 # Strictness order used to combine a category's action with the sensitive action.
@@ -156,6 +157,15 @@ def _check_confirmation(text: str) -> None:
         )
 
 
+def _shown_value(value: object) -> str:
+    """A setting's value for a refusal: a number as the file writes it (a WrittenFloat's
+    text, core.common.json_file: 1e400 is no "inf", 1e-400 no "0.0"), anything else as
+    Python writes it, cut. Why: a refusal of 1e400 showed the infinity it became."""
+    if isinstance(value, float) and not isinstance(value, bool):
+        return shown_number(written_number(value))
+    return f"{value!r:.80}"
+
+
 @dataclass(frozen=True)
 class ReleaseRules:
     """Per-category actions plus the action for rows flagged sensitive.
@@ -177,7 +187,7 @@ class ReleaseRules:
         if isinstance(k, bool) or not isinstance(k, int) or k < 1:
             raise ReleaseRulesError(
                 "release rules: min_catchment_addresses must be a whole number of at least 1, "
-                f"not {k!r}"
+                f"not {_shown_value(k)}"
             )
         if k > MAX_MIN_CATCHMENT_ADDRESSES:
             raise ReleaseRulesError(
@@ -224,7 +234,8 @@ class ReleaseRules:
         # was read as version 1. Only the whole number 1 is a version this reader knows.
         if type(version) is not int or version != RULES_VERSION:
             raise ReleaseRulesError(
-                f"release rules: version {version!r} is not supported (expected {RULES_VERSION})"
+                f"release rules: version {_shown_value(version)} is not supported (expected "
+                f"{RULES_VERSION})"
             )
         unknown = sorted(
             set(data)
@@ -260,9 +271,8 @@ class ReleaseRules:
     @classmethod
     def load(cls, path: PathLike) -> ReleaseRules:
         """Read a rules file; errors name the file and the problem."""
-        data = read_json_file(
-            path, ReleaseRulesError
-        )  # (a byte order mark allowed, as a profile's)
+        # (a byte order mark allowed, as a profile's; a float kept as written, for a refusal)
+        data = read_json_file(path, ReleaseRulesError, floats_written=True)
         try:
             return cls.from_dict(data)
         except ReleaseRulesError as exc:
