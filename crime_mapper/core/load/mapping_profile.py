@@ -44,7 +44,8 @@ ROLES: dict[str, str] = {
     "x": "Easting or longitude (required unless the crime has no location)",
     "y": "Northing or latitude",
     "date": "Date the offence occurred, or date and time together (required)",
-    "time": "Time of day, when held in its own column",
+    "time": "Time of day, when held in its own column (a date's own time, unless midnight, "
+    "must be the same)",
     "offence": "Offence code or description, mapped to a police.uk category by the table",
     "category": "A police.uk category, when the extract already has one",
     "outcome": "Outcome, in police.uk outcome vocabulary",

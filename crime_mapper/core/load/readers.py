@@ -554,6 +554,40 @@ def _parse_apart(dates: Factorized, times: Factorized, fmt: str) -> Optional[np.
     return day_values[dates.codes] + offsets[times.codes]
 
 
+#: A time of day in a cell: hours and minutes (and seconds), not within a longer number.
+_CLOCK = re.compile(r"(?<![0-9])([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?(?![0-9])")
+#: Why a row whose date cell and time column give two times is refused (:func:`two_times`).
+TWO_TIMES = (
+    "the date holds a time of day and the time column another; which one the crime happened "
+    "at cannot be told (a date's time is taken only at midnight, 00:00, or when the two agree)"
+)
+
+
+def _seconds(text: object, blank: int) -> int:
+    """The first time of day in ``text`` in seconds since midnight; ``blank`` for a blank
+    cell (or none at all), -1 for a text holding no hh:mm time."""
+    if not isinstance(text, str) or not text.strip():
+        return blank
+    found = _CLOCK.search(text)
+    if found is None:
+        return -1
+    hours, minutes, seconds = (int(part or 0) for part in found.groups())
+    return hours * 3600 + minutes * 60 + seconds
+
+
+def two_times(date: pd.Series, time: pd.Series) -> np.ndarray:
+    """Rows whose date cell holds a time of day other than midnight ("21/10/2022 16:00")
+    while the time column gives a time that is not the same ("17:00", or one unread).
+    Why: the two were joined and read as one text, and the later time was taken without a
+    word, so a crime recorded at 16:00 was kept at 17:00. A date's own time at midnight is
+    a date column exported with its (empty) time, and the time column is the crime's; the
+    same time given twice is one time. Each distinct cell is read once."""
+    dates, times = Factorized(date), Factorized(time)
+    at = dates.map(lambda text: _seconds(text, blank=0), dtype=np.int64)  # 0: no time
+    given = times.map(lambda text: _seconds(text, blank=-2), dtype=np.int64)  # -2: blank
+    return (at > 0) & (given != -2) & (given != at)
+
+
 def _all_text(column: Factorized) -> bool:
     """Whether the values of a factorized column are all text (none missing)."""
     return bool((column.codes >= 0).all()) and all(isinstance(u, str) for u in column.uniques)
@@ -797,6 +831,12 @@ def read_force(
     crs = profile.crs if profile.crs and profile.crs != "auto" else geography.guess_crs(x, y)
     wgs84 = (early.take(x, y, crs) if early is not None else None) or _to_wgs84_beside(x, y, crs)
 
+    if "time" in cols:
+        v.reject(
+            two_times(f[cols["date"]], f[cols["time"]]),
+            "bad_date",
+            lambda idx: [f"{shown_when(i)}: {TWO_TIMES}" for i in idx],
+        )
     when = _parse_dates(col("date"), col("time"), profile.date_format)
     v.reject(
         when.isna().to_numpy(),
