@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from qgis.core import QgsApplication, QgsVectorLayer
 
 from crime_mapper.processing.parameters import NeighbourhoodParameters
@@ -126,3 +127,33 @@ def test_the_hotspot_sizes_are_offered_from_the_cores_floor(provider):
     ):
         found = registry.algorithmById(alg_id).parameterDefinition("CELL_SIZE")
         assert found is not None and found.minimum() == SMALLEST_SIZE_M == 10.0, alg_id
+
+
+#: numbers given to a one-choice list parameter that name none of its choices
+NO_CHOICE = [1.5, 0.5, -1, -0.5, float("nan"), float("inf"), 1e300, 99]
+
+
+def test_a_number_that_is_no_choice_is_refused_by_name(provider, tmp_path):
+    """QGIS took any number for a one-choice list (an enum): CATEGORY=1.5 ran as choice 1,
+    the second crime category, NaN and 1e300 as some other, without a word. Refused now,
+    naming the parameter, the value and the choices, before the run (processing.run,
+    qgis_process and the toolbox ask checkParameterValues) and when read in the run."""
+    import processing
+    from qgis.core import QgsProcessingContext, QgsProcessingException
+
+    alg = QgsApplication.processingRegistry().createAlgorithmById("crime_mapper:hotspots_grid")
+    out = tmp_path / "grid.gpkg"
+    for value in NO_CHOICE:
+        params = {"INPUT": str(OCT), "CATEGORY": value, "OUTPUT": str(out)}
+        with pytest.raises(QgsProcessingException) as refused:
+            processing.run("crime_mapper:hotspots_grid", params)
+        said = str(refused.value)
+        assert f"CATEGORY must be the number of one of its choices, not {value!r}: " in said
+        assert "0 (All), 1 (Anti-social behaviour), 2 (Bicycle theft)" in said, said
+        with pytest.raises(QgsProcessingException, match="CATEGORY must be the number"):
+            alg.parameter_enum(params, "CATEGORY", QgsProcessingContext())
+    assert not out.exists()
+    for value in (0, 1, 2.0, "1", " 1"):  # (a whole number, as QGIS reads it)
+        params = {"CATEGORY": value}
+        assert alg.enum_problem(params) is None, value
+        assert alg.parameter_enum(params, "CATEGORY", QgsProcessingContext()) == int(value)

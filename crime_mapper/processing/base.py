@@ -36,6 +36,7 @@ from qgis.core import (
     QgsProcessingLayerPostProcessorInterface,
     QgsProcessingOutputLayerDefinition,
     QgsProcessingParameterDefinition,
+    QgsProcessingParameterEnum,
     QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterFolderDestination,
@@ -139,6 +140,24 @@ def output_path_message(definition: QgsProcessingParameterDefinition, path: str)
         return f"{parameter_label(definition)} is blank (spaces only): name a {wanted}"
     problem = output_problem(path, wanted)
     return f"{parameter_label(definition)} {problem}: {shown_path(path)}" if problem else None
+
+
+def enum_problem(definition: QgsProcessingParameterDefinition, value: Any) -> Optional[str]:
+    """Why ``value``, given as a number to a one-choice list parameter (an enum), names
+    none of its choices, else None: a choice is a whole number from 0 to the last choice's.
+    Why: QGIS takes any number there, and 1.5 ran as choice 1 (the second crime category),
+    NaN and 1e300 as some other, each without a word. A text, a list or a model's value is
+    left to QGIS's own checks, which refuse what they cannot read."""
+    if not isinstance(definition, QgsProcessingParameterEnum) or definition.allowMultiple():
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return None
+    options = definition.options()
+    number = float(value)
+    if math.isfinite(number) and number == int(number) and 0 <= number < len(options):
+        return None
+    choices = ", ".join(f"{i} ({option})" for i, option in enumerate(options))
+    return f"{definition.name()} must be the number of one of its choices, not {value!r}: {choices}"
 
 
 def parameter_label(definition: QgsProcessingParameterDefinition) -> str:
@@ -371,6 +390,15 @@ class CrimeMapperAlgorithm(QgsProcessingAlgorithm):
             )
         return flag
 
+    def parameter_enum(self, parameters: dict, name: str, context: QgsProcessingContext) -> int:
+        """A one-choice list parameter's choice, checked: QgsProcessingException naming it
+        unless it is one of its choices (:func:`enum_problem`), else parameterAsEnum's."""
+        value = parameters.get(name) if isinstance(parameters, dict) else None
+        problem = enum_problem(self.parameterDefinition(name), value)
+        if problem:
+            raise QgsProcessingException(problem)
+        return self.parameterAsEnum(parameters, name, context)
+
     def parameter_text(self, parameters: dict, name: str, context: QgsProcessingContext) -> str:
         """A text parameter's value, stripped ("" when not given)."""
         return (self.parameterAsString(parameters, name, context) or "").strip()
@@ -485,10 +513,20 @@ class CrimeMapperAlgorithm(QgsProcessingAlgorithm):
         QGIS's own checks, whose "Incorrect parameter value for PROFILE" says neither what
         is wrong nor with which path; the toolbox, qgis_process and processing.run all ask
         this before a run."""
-        problem = self.file_parameters_problem(parameters, context)
+        problem = self.file_parameters_problem(parameters, context) or self.enum_problem(parameters)
         if problem:
             return False, problem
         return super().checkParameterValues(parameters, context)
+
+    def enum_problem(self, parameters: dict) -> Optional[str]:
+        """What is wrong with the first one-choice list parameter given a number that is
+        none of its choices (:func:`enum_problem`), else None."""
+        for definition in self.parameterDefinitions():
+            if isinstance(parameters, dict) and definition.name() in parameters:
+                problem = enum_problem(definition, parameters[definition.name()])
+                if problem:
+                    return problem
+        return None
 
     @staticmethod
     def core_feedback(feedback: Optional[QgsProcessingFeedback]) -> Feedback:

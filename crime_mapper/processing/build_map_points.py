@@ -256,7 +256,7 @@ class BuildMapPointsAlgorithm(CrimeMapperAlgorithm):
         from ..core.release.map_points import MapPointsError
         from ..qgis_bridge import map_points_io as io
 
-        mode = self.parameterAsEnum(parameters, self.MODE, context)
+        mode = self.parameter_enum(parameters, self.MODE, context)
         adapter = self.core_feedback(feedback)
         for warning in unread_inputs(parameters, mode) if feedback is not None else ():
             feedback.pushWarning(warning)

@@ -196,7 +196,7 @@ class ExportWebmapAlgorithm(NeighbourhoodParameters, CrimeMapperAlgorithm):
             points = map_points_from_parameters(
                 self, parameters, context, self.MAP_POINTS, self.LABEL_FIELD
             )
-        tiles = TILE_CHOICES[self.parameterAsEnum(parameters, self.TILES, context)]
+        tiles = TILE_CHOICES[self.parameter_enum(parameters, self.TILES, context)]
         if tiles == "custom":
             tiles = text(self.TILES_URL)
         out = Path(self.parameterAsString(parameters, self.OUTPUT, context))
@@ -224,9 +224,7 @@ class ExportWebmapAlgorithm(NeighbourhoodParameters, CrimeMapperAlgorithm):
                 title=text(self.TITLE) or "Street-level crime map",
                 tiles=tiles,
                 tiles_attribution=text(self.TILES_ATTRIBUTION),
-                summaries=SUMMARY_CHOICES[
-                    self.parameterAsEnum(parameters, self.SUMMARIES, context)
-                ],
+                summaries=SUMMARY_CHOICES[self.parameter_enum(parameters, self.SUMMARIES, context)],
                 copy_csv=self.parameter_bool(parameters, self.COPY_CSV, context),
                 csv_url=text(self.CSV_URL),
                 feedback=self.core_feedback(feedback),

@@ -168,7 +168,7 @@ class HotspotAlgorithmBase(CrimeMapperAlgorithm):
     def settings(self, parameters: dict, context: QgsProcessingContext) -> Any:
         from ..qgis_bridge.hotspot_task import HotspotSettings
 
-        index = self.parameterAsEnum(parameters, self.CATEGORY, context)
+        index = self.parameter_enum(parameters, self.CATEGORY, context)
         category = None if index <= 0 else CATEGORY_CHOICES[index]
         months = (
             self.parameterAsString(parameters, self.MONTHS, context)

@@ -195,7 +195,7 @@ class MonthlyReleaseAlgorithm(CrimeMapperAlgorithm):
                     )
                 return read_config(path)
             out = self.parameterAsString(parameters, self.OUTPUT_FOLDER, context)
-            kind = MAP_POINT_KINDS[self.parameterAsEnum(parameters, self.MAP_POINTS_KIND, context)]
+            kind = MAP_POINT_KINDS[self.parameter_enum(parameters, self.MAP_POINTS_KIND, context)]
             return ReleaseConfig(
                 inputs=self._file_list(parameters, self.INPUTS, context),
                 profile=self.parameter_path(parameters, self.PROFILE, context) or "",
@@ -254,7 +254,7 @@ class MonthlyReleaseAlgorithm(CrimeMapperAlgorithm):
             for name in (self.INPUTS, self.MAP_POINTS)
             if self._file_list(parameters, name, context)
         ]
-        if self.parameterAsEnum(parameters, self.MAP_POINTS_KIND, context) != 0:
+        if self.parameter_enum(parameters, self.MAP_POINTS_KIND, context) != 0:
             given.append(self.MAP_POINTS_KIND)
         if parameters.get(self.MAX_DISTANCE) is not None and (
             self.parameterAsDouble(parameters, self.MAX_DISTANCE, context) != 20000

@@ -210,14 +210,14 @@ class PublishHotspotsAlgorithm(CrimeMapperAlgorithm):
                 f"The public hotspot layer is written as a GeoPackage: choose a .gpkg file "
                 f"(not {shown_path(out_path)})"
             )
-        index = self.parameterAsEnum(parameters, self.CATEGORY, context)
+        index = self.parameter_enum(parameters, self.CATEGORY, context)
         try:
             result = run_publish_hotspots(
                 self.parameter_path(parameters, self.RELEASE, context),
                 crimes,
                 points,
                 out_path,
-                method=PUBLIC_METHODS[self.parameterAsEnum(parameters, self.METHOD, context)].name,
+                method=PUBLIC_METHODS[self.parameter_enum(parameters, self.METHOD, context)].name,
                 cell_size_m=self.parameterAsDouble(parameters, self.CELL_SIZE, context),
                 category=None if index <= 0 else CATEGORY_CHOICES[index],
                 months=self.parameterAsString(parameters, self.MONTHS, context),
