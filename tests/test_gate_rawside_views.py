@@ -177,7 +177,9 @@ def test_timestamp_forms_equal_those_of_converted_text():
     as_text = pd.DataFrame({"occurred_at": pd.Series(when, dtype=object)})
     forms = context.PreparedGate(raw, _no_points()).timestamp_forms
     assert _same(forms, context.PreparedGate(as_text, _no_points()).timestamp_forms)
-    assert 20221001123305 in forms.tolist() and forms.size == 12
+    # (two distinct times, 8 forms each: epoch s and ms, yyyymmdd(HHMM(SS)), ddmmyyyy(HHMM(SS)))
+    assert 20221001123305 in forms.tolist() and 1102022123305 in forms.tolist()
+    assert forms.size == 16
 
 
 def _random_text(rng: random.Random, n: int) -> list:

@@ -793,7 +793,9 @@ class PreparedGate:
     @_shared
     def timestamp_forms(self) -> np.ndarray:
         """Raw occurred_at values written as bare numbers: epoch seconds/ms,
-        yyyymmdd(HHMM(SS)), ddmmyyyy (sorted, unique; empty without timestamps)."""
+        yyyymmdd(HHMM(SS)), ddmmyyyy(HHMM(SS)) (sorted, unique; empty without timestamps).
+        (A day-first date with its time glued on, "261020220538", is as much the raw
+        timestamp as "202210260538"; without its form it passed.)"""
         if "occurred_at" not in self.raw.columns:
             return np.zeros(0, dtype=np.int64)
         ts = _as_datetimes(self.raw["occurred_at"]).dropna()
@@ -811,6 +813,8 @@ class PreparedGate:
             ts.dt.second.to_numpy(np.int64),
         )
         ymd = y * 10000 + m * 100 + d
+        dmy = d * 1000000 + m * 10000 + y
+        hm = hh * 100 + mm
         epoch = ts.to_numpy("datetime64[s]").astype(np.int64)
         return np.unique(
             np.concatenate(
@@ -818,9 +822,11 @@ class PreparedGate:
                     epoch,
                     epoch * 1000,
                     ymd,
-                    ymd * 10000 + hh * 100 + mm,
-                    (ymd * 10000 + hh * 100 + mm) * 100 + ss,
-                    d * 1000000 + m * 10000 + y,
+                    ymd * 10000 + hm,
+                    (ymd * 10000 + hm) * 100 + ss,
+                    dmy,
+                    dmy * 10000 + hm,
+                    (dmy * 10000 + hm) * 100 + ss,
                 ]
             )
         )

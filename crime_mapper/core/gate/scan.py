@@ -430,22 +430,44 @@ _E = r"(?![\w/:]|[.-]\d)"
 # The dd/mm/yyyy date and the bare-number timestamp (checks._BARE_NUMBER) read a date with
 # one after it as the date (each of them took no date with a '.', a letter or '-' and a
 # digit after it); "20221015.5" and "1.20221015.1430" stay no date.
-JOINED_TIME = (
-    r"[-._Tt](?:(?:[01]\d|2[0-3])[0-5]\d(?:[0-5]\d(?:\.\d+)?)?"
+TIME_OF_DAY = (
+    r"(?:(?:[01]\d|2[0-3])[0-5]\d(?:[0-5]\d(?:\.\d+)?)?"
     r"|(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?)[Zz]?"
 )
+JOINED_TIME = r"[-._Tt]" + TIME_OF_DAY
+# The same time glued to a date written with '/' or '-' with nothing between them
+# ("26/10/20220538", "2022-10-260538", "2022/10/26053800"): the date patterns took no date a
+# digit followed, so these passed. Not after a dotted date: "1.2.20221015" is a version.
+# (An ISO date takes it after its day; a yyyy/mm/dd date after a day a '/' is before, a
+# dd/mm/yyyy date after a year a '/' or '-' is before: the lookbehinds.)
+_GLUED_DAY_TIME = r"(?:(?<=/\d)|(?<=/\d\d))" + TIME_OF_DAY
+_GLUED_YEAR_TIME = r"(?<=[/-]\d{4})" + TIME_OF_DAY
 DATE_PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
     (
         "ISO date",
         re.compile(
             _B + r"\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
-            r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?![\d])"
+            r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?|" + TIME_OF_DAY + r")?(?![\d])"
         ),
     ),
-    ("yyyy/mm/dd date", re.compile(_B + r"\d{4}[/.]" + _M + r"[/.]" + _D + r"(?!\d)")),
+    (
+        "yyyy/mm/dd date",
+        re.compile(_B + r"\d{4}[/.]" + _M + "[/.]" + _D + "(?:" + _GLUED_DAY_TIME + r")?(?!\d)"),
+    ),
     (
         "dd/mm/yyyy date",
-        re.compile(_B + _D + r"([/.-])" + _M + r"\1\d{4}(?:" + JOINED_TIME + ")?" + _E),
+        re.compile(
+            _B
+            + _D
+            + r"([/.-])"
+            + _M
+            + r"\1\d{4}(?:"
+            + JOINED_TIME
+            + "|"
+            + _GLUED_YEAR_TIME
+            + ")?"
+            + _E
+        ),
     ),
     ("dd/mm/yy date", re.compile(_B + _D + "/" + _M + r"/\d{2}" + _E)),
     (
