@@ -119,7 +119,10 @@ SCANNED = {
     "20221015143000Z 202210151430z.": ["20221015143000", "202210151430"],
     # a decimal, a dotted version, no time of day, a longer or shorter date: no number
     "20221015.5 20221015.25 20221015.2460 20221015.1430.1 1.20221015.1430": [],
-    "20221015.20221016. 20221015T14 202210150.1430 2022101.1430 20221015_1430a": [],
+    "20221015.20221016. 20221015T14 2022101.1430 20221015_1430a": [],
+    # (9 digits or more before the point: a decimal taken whole, its whole part looked up,
+    # tests/test_gate_decimal_timestamps.py)
+    "202210150.1430": ["202210150.1430"],
     # a hex id, an ONS code, a letter before or after: no number
     "2022101500ff.1430 E20221015.1430 a20221015T1430 20221015zz 20221015Tx": [],
 }

@@ -43,12 +43,12 @@ NUMBER_PIECES = [
     "1257hrs", "9.30pm", "12h45", "2315 h", "1st of May", "Oct 25th", "25 October", "3.22.0",
     "x", " ", "\n", "\n1", ";", ": ", "e", "E", "ab", "@", "jo@x.uk",
 ]  # fmt: skip
-# dates with a time joined on (scan.JOINED_TIME) or glued on (scan.TIME_OF_DAY), and a
-# glued pair (scan.GLUED_EASTING)
+# dates with a time joined on (scan.JOINED_TIME) or glued on (scan.TIME_OF_DAY), epoch
+# decimals, and a glued pair (scan.GLUED_EASTING)
 JOINED_PIECES = [
     "20221015.1030", "20221015T103000Z", "15102022_1030", "202210151030Z", "15/10/2022.1030",
     "15.10.2022T10:30", "N301234.1234E458123", "15/10/20221030", "2022-10-15103000Z",
-    "2022/10/151030",
+    "2022/10/151030", "1666000000.125", "1666000000000.5", "202210151030.5",
 ]  # fmt: skip
 # axes on numbers and glued pairs (scan.AXIS_NUMBER)
 AXIS_PIECES = ("N", "Easting", "NORTHING", "E458123N301234.5", "n301235e458123", "y1234")

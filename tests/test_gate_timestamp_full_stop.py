@@ -48,7 +48,10 @@ SCANNED = {
     "20221015.\n202210151430.\t15102022.": ["20221015", "202210151430", "15102022"],
     "202210151430, 20221015;": ["202210151430", "20221015"],  # (as before)
     # a decimal point stays one, and a dotted version or address gives no number
-    "20221015.5 202210151430.25": [],
+    "20221015.5 2022101.25": [],
+    # (a decimal with 9-14 digits before its point is taken whole, its whole part looked up:
+    # tests/test_gate_decimal_timestamps.py)
+    "202210151430.25": ["202210151430.25"],
     "v1.20221015. 10.0.20221015.1 20221015.20221016. 20221015.1430.1": [],
     # (a date with a time joined by its '.' is the date: tests/test_gate_joined_date_times.py)
     "20221015.1430.": ["20221015"],

@@ -99,12 +99,14 @@ def _all_texts(ctx: GateContext) -> list[str]:
 # grid pattern starts with two capitals), and end at a '.' only when no digit follows it (a
 # full stop: scan.WRITTEN_NUMBER_END), which a JSON number's '.' always has, or (a bare
 # timestamp only: _BARE_NUMBER) an 8-digit date with a time joined by a '.', which in a
-# JSON number is its whole part ("20221015.1430"); so every match in the body lies inside
-# one token or the head: inside a string literal, exactly as in its unescaped text (in the
-# artifact's texts) unless it holds an escape (then as written, in script_raw_parts, with
-# the head); inside a number token without an exponent, that whole token or (the joined
-# date) its whole part, whose value JSON gave (in numbers, lon and lat unless
-# unlisted_numbers); a number with a signed exponent ("1e+451234") shows its
+# JSON number is its whole part ("20221015.1430"), or a decimal with 9-14 digits before its
+# '.', a whole number token whose whole part is the number found ("1666762680.123"); so
+# every match in the body lies inside one token or the head: inside a string literal,
+# exactly as in its unescaped text (in the artifact's texts) unless it holds an escape
+# (then as written, in script_raw_parts, with the head); inside a number token without an
+# exponent, that whole token or its whole part, the number found being the whole part of
+# a value JSON gave (in numbers, lon and lat unless unlisted_numbers); a number with a
+# signed exponent ("1e+451234") shows its
 # exponent digits as a match, so a body with one is always scanned. So when no number of the
 # script, no text of the artifact and no raw part can give a scan anything, the body cannot
 # either, and is not scanned (its segments' results would all be empty): exact, and the
@@ -1084,14 +1086,24 @@ def check_no_dates_finer_than_month(ctx: GateContext) -> GateCheck:
 # ("Occurred 20221015.") and "20221015.5" stays a decimal; or 8 digits, a date, with a time
 # glued on as a records system writes it (scan.JOINED_TIME: "20221015.1430",
 # "20221015T143000Z", "15102022_1430"), the date taken as the number (as in "20221015 1430");
-# a Z after the number is UTC's ("20221015143000Z", an ASN.1 time), no letter of a hex id
+# a Z after the number is UTC's ("20221015143000Z", an ASN.1 time), no letter of a hex id;
+# or a decimal whose whole part has 9-14 digits ("1666762680.123", "1666762680123.4": epoch
+# seconds or ms with their fraction), taken with its fraction: its whole part is a finding
+# when it is a raw timestamp form (_DECIMAL_WHOLE_FROM), which no coordinate, count or ratio
+# anyone publishes is; an 8-digit one ("20221015.5") stays a decimal unless its fraction is
+# a time, the joined date above
 # (its first digit first, a character the engine skips to in C, and no word character or
-# '.' before it; then the plain number, the usual one, taken at the first try: where both
-# take a number they take the same, the whole digit run)
+# '.' before it; then the 7 digits every form starts with, so a shorter number fails once;
+# then the plain number, the usual one, taken at the first try: where it and the joined
+# date both take a number they take the same, the whole digit run)
 _BARE_NUMBER = re.compile(
-    rf"\d(?<![\w.]\d)(?:\d{{6,13}}(?=[Zz]?{scan.WRITTEN_NUMBER_END})"
-    rf"|\d{{7}}(?={scan.JOINED_TIME}{scan.WRITTEN_NUMBER_END}))"
+    rf"\d(?<![\w.]\d)\d{{6}}(?:\d{{0,7}}(?=[Zz]?{scan.WRITTEN_NUMBER_END})"
+    rf"|\d(?={scan.JOINED_TIME}{scan.WRITTEN_NUMBER_END})"
+    rf"|\d{{2,7}}\.\d+{scan.WRITTEN_NUMBER_END})"
 )
+# the least whole part of a decimal _BARE_NUMBER takes, and of a JSON decimal number
+# (_decimal_forms) looked up whatever its fraction: 9 digits (epoch seconds since 1973)
+_DECIMAL_WHOLE_FROM = 10**8
 # (a necessary condition for _BARE_NUMBER that the regex engine skips to in C: a pattern
 # that starts with a lookbehind is tried at every position)
 _SEVEN_DIGITS = re.compile(r"\d{7}")
@@ -1116,10 +1128,11 @@ def _raw_forms(segments: list[str], wanted: Collection[int]) -> list[list[int]]:
 
 def _raw_forms_direct(segments: list[str], wanted: Collection[int]) -> list[list[int]]:
     """Per segment: its bare 7-14 digit numbers that are raw timestamp forms, in order (the
-    others can never be a finding)."""
+    others can never be a finding); of a decimal, its whole part."""
     out: list[list[int]] = [[] for _ in segments]
     for i, found in scan.strings_by_segment(segments, _BARE_NUMBER).items():
-        out[i] = [v for v in map(int, found) if v in wanted]
+        values = (int(s.partition(".")[0]) for s in found)
+        out[i] = [v for v in values if v in wanted]
     return out
 
 
@@ -1162,6 +1175,9 @@ def _raw_timestamps(ctx: GateContext) -> list[Finding]:
             hit = np.asarray(found, dtype=np.int64)
         elif whole.size:
             hit = np.concatenate([hit, whole])
+        decimals = _decimal_forms(numbers, forms)
+        if decimals.size:
+            hit = np.concatenate([hit, decimals])
         if not hit.size:
             continue
         hit = hit[np.isin(hit, forms)]
@@ -1174,6 +1190,44 @@ def _raw_timestamps(ctx: GateContext) -> list[Finding]:
                 )
             )
     return problems
+
+
+# an 8-digit date's time of day as a JSON number's fraction (HHMM or HHMMSS, as the joined
+# date of _BARE_NUMBER has it after its '.')
+_FRACTION_TIME = re.compile(r"(?:[01]\d|2[0-3])[0-5]\d(?:[0-5]\d)?")
+
+
+def _decimal_forms(values: np.ndarray, forms: np.ndarray) -> np.ndarray:
+    """The whole parts of the JSON numbers (not whole, any sign) that are raw timestamp
+    forms as _BARE_NUMBER reads them written: 9 digits or more (epoch seconds or ms with a
+    fraction, "1666762680.123"), or 8 with a time of day for a fraction (a date with its
+    time joined by the point, "20221026.0538"). A JSON file's numbers are read as floats,
+    its text is not scanned: without this a plain .json file passed the numbers a data
+    script's text scan refuses. A float keeps no trailing zero ("20221026.1430" is
+    20221026.143), so the fraction is read with the zeros it may have had (fail closed)."""
+    big = values[(np.abs(values) >= 1e7) & (np.abs(values) < 1e15)]
+    if not big.size:
+        return np.zeros(0, dtype=np.int64)
+    big = np.abs(big)
+    whole = np.trunc(big)
+    decimal = whole != big
+    big, whole = big[decimal], whole[decimal].astype(np.int64)
+    known = np.isin(whole, forms)
+    if not known.any():
+        return np.zeros(0, dtype=np.int64)
+    keep = [
+        w >= _DECIMAL_WHOLE_FROM or _is_time_fraction(repr(v).partition(".")[2])
+        for v, w in zip(big[known].tolist(), whole[known].tolist())
+    ]
+    return whole[known][np.asarray(keep, dtype=bool)]
+
+
+def _is_time_fraction(digits: str) -> bool:
+    """Whether a float's fraction (its digits as repr gives them, trailing zeros gone) may
+    have been written as a time of day: HHMM or HHMMSS with the zeros it lost."""
+    return len(digits) <= 6 and any(
+        _FRACTION_TIME.fullmatch(digits.ljust(n, "0")) is not None for n in (4, 6)
+    )
 
 
 def _whole_numbers_from_1e6(values: np.ndarray) -> Optional[np.ndarray]:
