@@ -136,6 +136,13 @@ _CLASS_ZEROS = re.compile(r"\A0+(?=[0-9])")
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
+def is_offence_code(text: str) -> bool:
+    """Whether ``text`` is written as a Home Office offence code ("8N", "105A", "4.1"), not
+    a description: its first ASCII letter or digit is a digit (:func:`offence_key`'s rule)."""
+    first = _ASCII_ALNUM.search(text)
+    return first is not None and first.group().isdigit()
+
+
 def offence_key(text: str) -> str:
     """The key an offence cell and an offence table's entry meet on. A description is
     folded as :func:`fold_text` folds it (case, punctuation, spacing and articles).
@@ -160,7 +167,7 @@ def offence_key(text: str) -> str:
     first = _ASCII_ALNUM.search(text)
     if first is None:
         return ""
-    if not first.group().isdigit():
+    if not is_offence_code(text):
         return fold_text(text)
     last = max(m.end() for m in _ASCII_ALNUM.finditer(text))
     lead, core, trail = text[: first.start()], text[first.start() : last], text[last:]

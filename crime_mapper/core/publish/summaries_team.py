@@ -1579,19 +1579,16 @@ def published_team_texts(teams: dict[str, Team]) -> list[str]:
     return sorted(out)
 
 
-#: A Home Office offence code ("8N", "105A", "4.1"): a code, not a name a team writes
-_OFFENCE_CODE = re.compile(r"\d+[A-Za-z]?(?:\.\d+)?")
-
-
 def bundled_offence_names() -> list[str]:
     """The offence names of the bundled offence table (resources/offence_mapping.csv: the
     Home Office's published offence classification, and common names for it), codes left
     out."""
+    from ..common.vocabulary import is_offence_code
     from ..load.mapping_profile import DEFAULT_OFFENCE_TABLE
 
     with open(DEFAULT_OFFENCE_TABLE, newline="", encoding="utf-8") as handle:
         names = [str(row.get("offence") or "").strip() for row in csv.DictReader(handle)]
-    return [n for n in names if n and not _OFFENCE_CODE.fullmatch(n)]
+    return [n for n in names if n and not is_offence_code(n)]
 
 
 def team_vocabulary(teams: dict[str, Team]) -> list[str]:
