@@ -21,7 +21,7 @@ import pytest
 
 from crime_mapper.core.publish.summaries_run import NeighbourhoodSource
 from crime_mapper.core.publish.webmap_run import run_webmap
-from tests.support.webmap_browser import AXE, open_page
+from tests.support.webmap_browser import AXE, open_page, wait_for_settled_popup
 
 REPO = Path(__file__).resolve().parent.parent
 OUTLINES = REPO / "sample_data" / "boundaries" / "LSOA_Dec_2011_BSC_leicester_city.geojson"
@@ -107,6 +107,7 @@ def _open_point_popup(page, lon: float, lat: float) -> None:
     page.focus("#map")
     page.keyboard.press("Enter")
     page.wait_for_selector(".leaflet-popup .cm-popup h3")
+    wait_for_settled_popup(page)
 
 
 def test_a_point_popup_isolates_its_label_and_its_area(browser, site):

@@ -380,6 +380,41 @@ def test_axe_finds_no_violations(browser, release):
         assert violations == [], json.dumps(violations, indent=1)
 
 
+_ZOOM_OUT = """() => new Promise(resolve => {
+  const m = window.CM_APP.map, before = m.getZoom();
+  let atOnce = null;
+  m.once("zoomend", () => setTimeout(() => resolve({before: before, at_once: atOnce,
+                                                     after: m.getZoom()}), 0));
+  m.zoomOut(1);
+  atOnce = m.getZoom();
+})"""
+_MOTION = """() => {
+  const m = window.CM_APP.map, o = m.options;
+  return {options: [o.zoomAnimation, o.fadeAnimation, o.markerZoomAnimation, o.inertia],
+          fades: m.getContainer().classList.contains("leaflet-fade-anim")};
+}"""
+
+
+def test_a_reader_who_asks_for_less_motion_gets_a_map_that_does_not_glide(browser, release):
+    """WCAG 2.3.3: the system's "reduce motion" stops Leaflet's zoom, fade and coasting,
+    which Leaflet does not do itself; other readers keep them."""
+    street = release["street"]
+    first = _located(street).iloc[0]
+    for setting, moves in (("reduce", False), ("no-preference", True)):
+        page, rec = open_page(browser, _url(release["result"]), reduced_motion=setting)
+        assert page.evaluate(_MOTION) == {"options": [moves] * 4, "fades": moves}, setting
+        _open_popup_at(page, float(first["Longitude"]), float(first["Latitude"]))
+        # with less motion the popup is whole the moment it opens; otherwise it fades in
+        fade = page.eval_on_selector(".leaflet-popup", "p => getComputedStyle(p).transition")
+        assert ("opacity" in fade) is moves, (setting, fade)
+        # a zoom with no animation has ended when the call returns; an animated one ends
+        # when its glide does
+        zoom = page.evaluate(_ZOOM_OUT)
+        assert zoom["after"] == zoom["before"] - 1, (setting, zoom)
+        assert (zoom["at_once"] == zoom["after"]) is not moves, (setting, zoom)
+        assert not rec.errors and not rec.dialogs, (rec.errors, rec.dialogs)
+
+
 def test_keyboard_reaches_every_control(browser, release):
     page, _ = open_page(browser, _url(release["result"]))
     wanted = set(

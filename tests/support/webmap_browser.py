@@ -45,11 +45,22 @@ def launch(playwright: Any) -> Any:
 
 
 def open_page(
-    browser: Any, url: str, width: int = 1280, height: int = 900, bypass_csp: bool = False
+    browser: Any,
+    url: str,
+    width: int = 1280,
+    height: int = 900,
+    bypass_csp: bool = False,
+    reduced_motion: str = "no-preference",
 ) -> tuple[Any, PageRecord]:
-    """A page at ``url`` once the map says it is ready, with its console and requests."""
+    """A page at ``url`` once the map says it is ready, with its console and requests.
+
+    ``reduced_motion`` is the reader's system setting the page sees ("reduce" or
+    "no-preference"): pinned, so a test does not take the machine's.
+    """
     context = browser.new_context(
-        viewport={"width": width, "height": height}, bypass_csp=bypass_csp
+        viewport={"width": width, "height": height},
+        bypass_csp=bypass_csp,
+        reduced_motion=reduced_motion,
     )
     page = context.new_page()
     rec = PageRecord()
@@ -76,3 +87,24 @@ def open_page(
 
 def shown(page: Any) -> int:
     return int(page.get_attribute("#status", "data-shown"))
+
+
+def wait_for_settled_popup(page: Any) -> None:
+    """Wait until the open popup has faded fully in, as a reader sees it.
+
+    Leaflet fades a popup in over 0.2 s. A check of what is drawn (axe measures colour
+    contrast from the colours on screen) made during the fade reads the half-shown text as
+    too faint, so a test that judges the popup's look waits for the fade to end first.
+    """
+    # (a promise the page resolves, not wait_for_function: that evals its predicate, which
+    # the map's own Content-Security-Policy refuses)
+    page.evaluate(
+        """() => new Promise(resolve => {
+          const whole = () => {
+            const p = document.querySelector(".leaflet-popup");
+            if (p !== null && getComputedStyle(p).opacity === "1") resolve(true);
+            else requestAnimationFrame(whole);
+          };
+          whole();
+        })"""
+    )

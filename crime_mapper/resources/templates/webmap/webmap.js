@@ -194,8 +194,14 @@
   }
 
   // ---- map ---------------------------------------------------------------------------------
+  // A reader whose system asks for less motion gets a map that jumps instead of gliding:
+  // Leaflet itself does not ask (WCAG 2.3.3). Zooms, fades and the drag's coasting all stop.
+  var reduceMotion = !!(window.matchMedia &&
+    window.matchMedia("(prefers-reduced-motion: reduce)").matches);
   var map = L.map("map", { zoomControl: true, keyboard: true, preferCanvas: true,
-    minZoom: 4, maxZoom: 18, worldCopyJump: false, closePopupOnClick: true });
+    minZoom: 4, maxZoom: 18, worldCopyJump: false, closePopupOnClick: true,
+    zoomAnimation: !reduceMotion, fadeAnimation: !reduceMotion,
+    markerZoomAnimation: !reduceMotion, inertia: !reduceMotion });
   // Leaflet writes attributions into the page as HTML: each is handed over escaped (a tile
   // service's attribution is the analyst's text, never markup)
   function asHtmlText(text) {
