@@ -3,8 +3,11 @@ outlines, real QGIS OGR layer) and repairs an invalid polygon with GEOS."""
 
 from __future__ import annotations
 
+import sqlite3
+
 import numpy as np
 import pandas as pd
+import pytest
 from qgis.core import QgsFeature, QgsField, QgsGeometry, QgsVectorLayer
 
 from crime_mapper.compat import FIELD_INT, FIELD_STRING
@@ -115,3 +118,59 @@ def test_a_true_false_or_binary_code_is_reported_not_published(qgis_app):
     assert flags.codes == [] and any("true/false, not text" in p for p in flags.problems)
     blobs = neighbourhoods_from_layer(_coded_layer("binary", [QByteArray(b"E02\x00")]), "code")
     assert blobs.codes == [] and any("binary data, not text" in p for p in blobs.problems)
+
+
+def _ogr_outlines(path, srs, wkt: str = "POLYGON((10 10, 20 10, 20 20, 10 10))") -> QgsVectorLayer:
+    """A real OGR file (shapefile or GeoPackage, by the name) of one coded square, written
+    by GDAL with the spatial reference ``srs`` (None: none)."""
+    from osgeo import ogr
+
+    driver = ogr.GetDriverByName("GPKG" if path.suffix == ".gpkg" else "ESRI Shapefile")
+    source = driver.CreateDataSource(str(path))
+    table = source.CreateLayer("hoods", srs, ogr.wkbPolygon)
+    table.CreateField(ogr.FieldDefn("code", ogr.OFTString))
+    feature = ogr.Feature(table.GetLayerDefn())
+    feature.SetField("code", "E02000001")
+    feature.SetGeometry(ogr.CreateGeometryFromWkt(wkt))
+    table.CreateFeature(feature)
+    source = None  # closed: written
+    layer = QgsVectorLayer(str(path), "Beats; 2022", "ogr")
+    assert layer.isValid()
+    return layer
+
+
+def test_a_layer_with_no_crs_is_refused_naming_it(qgis_app, tmp_path):
+    """A shapefile without its .prj, or a GeoPackage in its "undefined" SRS, was read as if
+    its numbers were longitude and latitude: a square at (10, 10) became a neighbourhood in
+    the Sahara without a word, and outlines in metres were called a damaged file."""
+    from osgeo import osr
+
+    no_prj = _ogr_outlines(tmp_path / "beats.shp", None)
+    assert not no_prj.crs().isValid()
+    with pytest.raises(nb.NeighbourhoodError, match=r"layer Beats; 2022 has no coordinate ref"):
+        neighbourhoods_from_layer(no_prj, "code")
+    in_metres = _ogr_outlines(
+        tmp_path / "metres.shp",
+        None,
+        "POLYGON((450000 300000, 451000 300000, 451000 301000, 450000 300000))",
+    )
+    with pytest.raises(nb.NeighbourhoodError, match="cannot be placed on the map"):
+        neighbourhoods_from_layer(in_metres, "code")
+
+    undefined = tmp_path / "beats.gpkg"
+    _ogr_outlines(undefined, None)
+    for srs_id, name in ((0, "Undefined geographic SRS"), (-1, "Undefined Cartesian SRS")):
+        with sqlite3.connect(undefined) as db:
+            db.execute("UPDATE gpkg_geometry_columns SET srs_id = ?", (srs_id,))
+            db.execute("UPDATE gpkg_contents SET srs_id = ?", (srs_id,))
+        db.close()
+        layer = QgsVectorLayer(str(undefined), "Beats; 2022", "ogr")
+        assert layer.crs().isValid() and not layer.crs().authid()  # GDAL's "valid" CRS
+        with pytest.raises(nb.NeighbourhoodError, match=rf"undefined coordinate .*\({name}\)"):
+            neighbourhoods_from_layer(layer, "code")
+
+    wgs84 = osr.SpatialReference()
+    wgs84.ImportFromEPSG(4326)
+    square = "POLYGON((-1.2 52.6, -1.1 52.6, -1.1 52.7, -1.2 52.6))"
+    placed = _ogr_outlines(tmp_path / "placed.gpkg", wgs84, square)
+    assert neighbourhoods_from_layer(placed, "code").codes == ["E02000001"]

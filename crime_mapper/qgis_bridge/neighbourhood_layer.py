@@ -72,6 +72,7 @@ def neighbourhoods_from_layer(
                 f"layer {shown_line(layer.name())} has no field {wanted!r}; fields: "
                 + ", ".join(shown_line(f.name()) for f in fields)
             )
+    _refuse_unknown_crs(layer)
     from .transform_context import uk_transform_context
 
     transform = QgsCoordinateTransform(
@@ -97,6 +98,40 @@ def neighbourhoods_from_layer(
                 rings = _rings(geometry)
         records.append((_value(code), _value(name), _value(pop), rings))
     return from_outlines(records, problems, source=layer.name())
+
+
+#: The names a GeoPackage gives its "undefined" spatial reference systems (srs_id 0 and -1,
+#: OGC 12-128r18 §1.1.2.1.2): GDAL reads them as a valid CRS with no authority.
+_UNDEFINED_SRS_NAMES = ("undefined geographic srs", "undefined cartesian srs")
+
+
+def _refuse_unknown_crs(layer: QgsVectorLayer) -> None:
+    """NeighbourhoodError when the layer's coordinates cannot be placed: it has no CRS (a
+    shapefile without its .prj) or a GeoPackage's "undefined" one.
+
+    Why: without a CRS the transform to WGS84 is no transform at all, so outlines in metres
+    were refused with a misleading "damaged file" message, and any coordinates that happen
+    to lie within ±180/±90 (a local grid, degrees of some other datum) were taken as
+    longitude and latitude and drawn wherever those numbers fall. The hotspot and map
+    points readers refuse such a layer the same way."""
+    crs = layer.crs()
+    undefined = (
+        crs.isValid()
+        and not crs.authid()
+        and crs.description().strip().lower() in _UNDEFINED_SRS_NAMES
+    )
+    if crs.isValid() and not undefined:
+        return
+    what = (
+        f"an undefined coordinate reference system ({shown_line(crs.description())})"
+        if undefined
+        else "no coordinate reference system"
+    )
+    raise NeighbourhoodError(
+        f"layer {shown_line(layer.name())} has {what}, so its outlines cannot be placed on "
+        "the map; set its CRS (Layer Properties > Source; British National Grid is "
+        "EPSG:27700) and run again"
+    )
 
 
 def _value(value: Any) -> Any:
