@@ -53,6 +53,11 @@ DISTANCE_METRES = scoped("DistanceUnit", "Meters", QgsUnitTypes.DistanceUnit.Dis
 RENDER_MAP_UNITS = scoped("RenderUnit", "MapUnits", QgsUnitTypes.RenderUnit.RenderMapUnits)
 RENDER_POINTS = scoped("RenderUnit", "Points", QgsUnitTypes.RenderUnit.RenderPoints)
 RENDER_MILLIMETRES = scoped("RenderUnit", "Millimeters", QgsUnitTypes.RenderUnit.RenderMillimeters)
+#: Metres on the ground, converted to map units when drawn ("meters at scale" in QGIS): on a
+#: lon/lat map QGIS measures them on the ellipsoid, on a projected one takes its units as metres.
+RENDER_METRES_IN_MAP_UNITS = scoped(
+    "RenderUnit", "MetersInMapUnits", QgsUnitTypes.RenderUnit.RenderMetersInMapUnits
+)
 
 # --- text in exported layouts -----------------------------------------------------------------
 # PDFs keep their text as text (selectable, searchable, read by screen readers and pdftotext):

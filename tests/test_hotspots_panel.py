@@ -114,3 +114,89 @@ def test_an_output_that_cannot_be_opened_is_named_on_one_line(qgis_app, tmp_path
         hotspot_layer(outputs)
     wanted = f"cannot open the hotspot output {tmp_path}/grid\\nLeak gate: passed.gpkg"
     assert str(failed.value) == wanted
+
+
+def _one_crime_gpkg(path: Path, epsg: int) -> QgsVectorLayer:
+    """A real GeoPackage point layer in EPSG:``epsg`` holding one crime in Leicester (British
+    National Grid 460000, 300000), written by GDAL."""
+    from osgeo import ogr, osr
+
+    bng, crs = osr.SpatialReference(), osr.SpatialReference()
+    bng.ImportFromEPSG(27700)
+    crs.ImportFromEPSG(epsg)
+    for srs in (bng, crs):
+        srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    point = ogr.CreateGeometryFromWkt("POINT (460000 300000)")
+    point.AssignSpatialReference(bng)
+    point.TransformTo(crs)
+    source = ogr.GetDriverByName("GPKG").CreateDataSource(str(path))
+    table = source.CreateLayer("crimes", crs, ogr.wkbPoint)
+    feature = ogr.Feature(table.GetLayerDefn())
+    feature.SetGeometry(point)
+    table.CreateFeature(feature)
+    source = None  # closed: written
+    layer = QgsVectorLayer(f"{path}|layername=crimes", f"crimes {epsg}", "ogr")
+    assert layer.isValid() and layer.crs().authid() == f"EPSG:{epsg}"
+    return layer
+
+
+def _drawn_radius_m(layer: QgsVectorLayer, map_crs) -> float:
+    """How far from the crime the heatmap colours the map, in metres on the ground: the map
+    (400 px over a 2 km square around the crime, in ``map_crs``) is drawn by QGIS and the
+    coloured pixels of its middle row counted."""
+    from qgis.core import (
+        QgsCoordinateReferenceSystem,
+        QgsCoordinateTransform,
+        QgsMapRendererSequentialJob,
+        QgsMapSettings,
+        QgsPointXY,
+        QgsRectangle,
+    )
+    from qgis.PyQt.QtCore import QSize
+    from qgis.PyQt.QtGui import QColor
+
+    to_map = QgsCoordinateTransform(
+        QgsCoordinateReferenceSystem("EPSG:27700"), map_crs, QgsProject.instance()
+    )
+    settings = QgsMapSettings()
+    settings.setLayers([layer])
+    settings.setDestinationCrs(map_crs)
+    settings.setOutputSize(QSize(400, 400))
+    settings.setBackgroundColor(QColor(0, 0, 0, 0))
+    settings.setExtent(
+        QgsRectangle(
+            to_map.transform(QgsPointXY(459000, 299000)),
+            to_map.transform(QgsPointXY(461000, 301000)),
+        )
+    )
+    job = QgsMapRendererSequentialJob(settings)
+    job.start()
+    job.waitForFinished()
+    image = job.renderedImage()
+    row = image.height() // 2
+    coloured = [x for x in range(image.width()) if QColor.fromRgba(image.pixel(x, row)).alpha()]
+    assert coloured, "the heatmap drew nothing"
+    return (coloured[-1] - coloured[0] + 1) * (2000 / image.width()) / 2
+
+
+@pytest.mark.parametrize("epsg", [27700, 3857, 4326])
+def test_heatmap_preview_radius_is_300_m_on_the_ground(
+    qgis_iface, qgis_new_project, tmp_path, epsg
+):
+    """The preview's radius was 300 map units: about 185 m on the ground in a Web Mercator
+    project and, in a longitude/latitude one, 4 mm on screen whatever the scale. It is now
+    300 m on the ground in each, as the message says."""
+    from crime_mapper.compat import RENDER_MAP_UNITS, RENDER_METRES_IN_MAP_UNITS
+
+    layer = _one_crime_gpkg(tmp_path / f"crimes_{epsg}.gpkg", epsg)
+    QgsProject.instance().setCrs(layer.crs())  # as QGIS does for a project's first layer
+    panel = HotspotsPanel(qgis_iface)
+    assert panel.apply_heatmap_preview(layer)
+    renderer = layer.renderer()
+    if epsg == 3857:  # metres 1 / cos(52.6°) too large: 300 m is some 494 map units there
+        assert renderer.radiusUnit() == RENDER_MAP_UNITS
+        assert renderer.radius() == pytest.approx(494, abs=2)
+    else:
+        assert renderer.radiusUnit() == RENDER_METRES_IN_MAP_UNITS
+        assert renderer.radius() == 300.0
+    assert _drawn_radius_m(layer, layer.crs()) == pytest.approx(300, abs=15)

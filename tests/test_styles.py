@@ -19,7 +19,7 @@ from qgis.core import (
     QgsVectorLayer,
 )
 
-from crime_mapper.compat import FIELD_INT
+from crime_mapper.compat import FIELD_INT, RENDER_METRES_IN_MAP_UNITS
 from crime_mapper.core.common import palette
 from crime_mapper.core.load.loader import load_extracts
 from crime_mapper.qgis_bridge import hotspot_input, hotspot_style
@@ -146,8 +146,9 @@ def test_choropleth_qml_and_sld_round_trip(lsoa_counts, tmp_path):
 
 def test_heatmap_preset(crimes_gpkg, tmp_path):
     layer = QgsVectorLayer(gpkg_uri(crimes_gpkg, CRIMES_TABLE), "c", "ogr")
-    renderer = heatmap_renderer(300.0, map_units=True)
+    renderer = heatmap_renderer(300.0)
     assert renderer.radius() == 300.0
+    assert renderer.radiusUnit() == RENDER_METRES_IN_MAP_UNITS  # metres on the ground
     ramp = renderer.colorRamp()
     assert ramp.color1().alpha() == 0  # no crime = no colour over the basemap
     assert ramp.color2().name() == palette.SEQUENTIAL_RAMP[-1]

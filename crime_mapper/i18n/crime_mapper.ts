@@ -951,6 +951,11 @@
     </message>
     <message>
         <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
+        <source>Heatmap preview of {layer}: each crime spreads over {radius:.0f} m on the ground.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/hotspots_panel.py"/>
         <source>Hexagon size</source>
         <translation type="unfinished"></translation>
     </message>

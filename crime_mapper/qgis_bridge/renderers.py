@@ -13,9 +13,11 @@ km²) read the palette's sequential ramp and class colours/labels, below.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Any, Optional
 
+import numpy as np
 from qgis.core import (
     QgsCategorizedSymbolRenderer,
     QgsClassificationEqualInterval,
@@ -24,6 +26,9 @@ from qgis.core import (
     QgsClassificationQuantile,
     QgsColorRampLegendNodeSettings,
     QgsColorRampShader,
+    QgsCoordinateReferenceSystem,
+    QgsCoordinateTransform,
+    QgsCsException,
     QgsExpression,
     QgsFillSymbol,
     QgsGradientColorRamp,
@@ -32,6 +37,7 @@ from qgis.core import (
     QgsHeatmapRenderer,
     QgsLineSymbol,
     QgsMarkerSymbol,
+    QgsProject,
     QgsRasterDataProvider,
     QgsRasterShader,
     QgsRendererCategory,
@@ -48,14 +54,17 @@ from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtGui import QColor
 
 from ..compat import (
+    DISTANCE_METRES,
     GEOMETRY_LINE,
     GEOMETRY_POLYGON,
     RENDER_MAP_UNITS,
-    RENDER_MILLIMETRES,
+    RENDER_METRES_IN_MAP_UNITS,
     SHADER_CONTINUOUS,
     SHADER_INTERPOLATED,
 )
 from ..core.common import palette
+from ..core.common.geography import TransformUnavailable
+from ..core.common.projection import GROUND_SCALE_TOLERANCE, ground_scale
 from ..core.common.vocabulary import all_category_names, tr_noop
 from ..core.hotspots.legend import integer_classes
 
@@ -258,25 +267,73 @@ def _whole_number_ranges(renderer: QgsGraduatedSymbolRenderer, unit: str) -> Non
         )
 
 
+#: The heatmap preview's radius, metres on the ground: a few streets, the scale at which an
+#: analyst reads "a cluster" on a force map.
+HEATMAP_RADIUS_M = 300.0
+
+
 def heatmap_renderer(
-    radius: float = 500.0, map_units: bool = True, weight_field: str | None = None
+    radius_m: float = HEATMAP_RADIUS_M,
+    map_units_per_metre: Optional[float] = None,
+    weight_field: str | None = None,
 ) -> QgsHeatmapRenderer:
     """The heatmap preset for crime points: a quick visual density while panning.
 
-    The radius is in map units (metres in a projected CRS; pass map_units=False for a
-    screen radius in millimetres, e.g. for a WGS84 layer). Colours fade in from transparent
-    along the palette ramp. This is a preview: the kernel density *surface* (a real
-    raster in crimes per km²) is crime_mapper:hotspots_kde.
+    The radius is metres on the ground, whatever the map's CRS: by default in QGIS's
+    "metres in map units", which QGIS measures on the ellipsoid on a longitude/latitude map
+    and takes as map units on a projected one. A projected map whose metres are not ground
+    metres where the points are (Web Mercator: 1 / cos(latitude), about 1.6 in Britain, so
+    300 "metres" drew some 185 m) needs ``map_units_per_metre`` there
+    (:func:`heatmap_map_units_per_metre`): the radius is then set in map units. Why ground
+    metres: intelligence staff read the preview's spread as a distance, and a radius in map
+    units drew 300 degrees on a lon/lat map. Colours fade in from transparent along the
+    palette ramp. This is a preview: the kernel density *surface* (a real raster in crimes
+    per km²) is crime_mapper:hotspots_kde.
     """
     renderer = QgsHeatmapRenderer()
-    renderer.setRadius(float(radius))
-    renderer.setRadiusUnit(RENDER_MAP_UNITS if map_units else RENDER_MILLIMETRES)
+    if map_units_per_metre is None:
+        renderer.setRadius(float(radius_m))
+        renderer.setRadiusUnit(RENDER_METRES_IN_MAP_UNITS)
+    else:
+        renderer.setRadius(float(radius_m) * map_units_per_metre)
+        renderer.setRadiusUnit(RENDER_MAP_UNITS)
     renderer.setColorRamp(sequential_ramp(transparent_low=True))
     renderer.setMaximumValue(0)  # automatic
     renderer.setRenderQuality(2)
     if weight_field:
         renderer.setWeightExpression(QgsExpression.quotedColumnRef(weight_field))
     return renderer
+
+
+def heatmap_map_units_per_metre(
+    layer: QgsVectorLayer, map_crs: QgsCoordinateReferenceSystem
+) -> Optional[float]:
+    """Map units of ``map_crs`` per metre on the ground at the middle of the layer's points,
+    when that CRS is projected in metres that are not ground metres there (by more than
+    core.common.projection.GROUND_SCALE_TOLERANCE: Web Mercator in Britain); None when
+    QGIS's "metres in map units" already draws ground metres (a lon/lat map, British
+    National Grid, a CRS in feet), or the place cannot be measured (an empty layer)."""
+    if not map_crs.isValid() or map_crs.isGeographic() or map_crs.mapUnits() != DISTANCE_METRES:
+        return None
+    if not map_crs.authid() or not layer.crs().isValid():
+        return None
+    extent = layer.extent()
+    middle = extent.center()
+    if extent.isNull() or not (math.isfinite(middle.x()) and math.isfinite(middle.y())):
+        return None
+    try:
+        centre = QgsCoordinateTransform(layer.crs(), map_crs, QgsProject.instance()).transform(
+            middle
+        )
+        scale = ground_scale(np.array([centre.x()]), np.array([centre.y()]), map_crs.authid())
+    except (QgsCsException, TransformUnavailable):
+        return None
+    if scale is None:
+        return None
+    metres_per_unit = (scale[0] + scale[1]) / 2.0
+    if abs(metres_per_unit - 1.0) <= GROUND_SCALE_TOLERANCE:
+        return None
+    return 1.0 / metres_per_unit
 
 
 def _class_renderer(

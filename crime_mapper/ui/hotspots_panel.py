@@ -542,9 +542,15 @@ class HotspotsPanel(QWidget):
         return layer if isinstance(layer, QgsVectorLayer) else None
 
     def apply_heatmap_preview(self, layer: Optional[QgsVectorLayer] = None) -> bool:
-        """The heatmap renderer preset on a point layer (default: the active layer): radius
-        300 m on a projected layer, 4 mm on screen for a lon/lat one."""
-        from ..qgis_bridge.renderers import heatmap_renderer
+        """The heatmap renderer preset on a point layer (default: the active layer): a radius
+        of 300 m on the ground in the project's CRS, whatever the layer's (renderers.
+        heatmap_renderer); the message says so, in metres. The map is drawn in the project's
+        CRS, so a project without one is taken to be in the layer's."""
+        from ..qgis_bridge.renderers import (
+            HEATMAP_RADIUS_M,
+            heatmap_map_units_per_metre,
+            heatmap_renderer,
+        )
 
         layer = layer or self._active_vector()
         if layer is None or layer.geometryType() != GEOMETRY_POINT:
@@ -554,9 +560,19 @@ class HotspotsPanel(QWidget):
                 Qgis.MessageLevel.Warning,
             )
             return False
-        geographic = layer.crs().isGeographic()
-        layer.setRenderer(heatmap_renderer(4.0 if geographic else 300.0, map_units=not geographic))
+        map_crs = QgsProject.instance().crs()
+        if not map_crs.isValid():
+            map_crs = layer.crs()
+        per_metre = heatmap_map_units_per_metre(layer, map_crs)
+        layer.setRenderer(heatmap_renderer(HEATMAP_RADIUS_M, per_metre))
         layer.triggerRepaint()
+        notify(
+            self.iface,
+            tr(
+                "Heatmap preview of {layer}: each crime spreads over {radius:.0f} m on the ground."
+            ).format(layer=shown_line(layer.name()), radius=HEATMAP_RADIUS_M),
+            Qgis.MessageLevel.Info,
+        )
         return True
 
     def apply_choropleth(
