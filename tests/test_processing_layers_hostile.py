@@ -10,6 +10,8 @@ type) found five ways a hotspot run crashed or read something other than the lay
   where no crime was, without a word;
 - a month kept as a date or date-time was read as Python's repr ("PyQt5.QtCore.QDate(2022,
   10, 1)") into the legend, and matched no month asked for;
+- a month kept as the number yyyymm (202210, whole-number or text) matched no month asked for,
+  and a value that is no month (202213) was read as written;
 - two fields differing only by case ("Month", "month") were read as whichever came last;
 - a GeoPackage whose month is NULL for some crimes crashed the change method (np.unique
   could not sort None among the months).
@@ -44,13 +46,19 @@ def _memory(geometry: str, fields: list[str], rows: list[tuple[str, list]]) -> Q
     return layer
 
 
-def _gpkg(path: Path, geometry_type: int, rows: list[tuple[str, object]]) -> str:
-    """A GeoPackage table ``crimes`` written by OGR: (WKT, month or None) per feature."""
+def _gpkg(
+    path: Path,
+    geometry_type: int,
+    rows: list[tuple[str, object]],
+    month_type: int = ogr.OFTString,
+) -> str:
+    """A GeoPackage table ``crimes`` written by OGR: (WKT, month or None) per feature, the
+    month field of OGR type ``month_type``."""
     source = ogr.GetDriverByName("GPKG").CreateDataSource(str(path))
     srs = osr.SpatialReference()
     srs.ImportFromEPSG(4326)
     table = source.CreateLayer("crimes", srs, geometry_type)
-    table.CreateField(ogr.FieldDefn("month", ogr.OFTString))
+    table.CreateField(ogr.FieldDefn("month", month_type))
     for wkt, month in rows:
         feature = ogr.Feature(table.GetLayerDefn())
         if month is not None:
@@ -173,3 +181,60 @@ def test_a_null_month_in_a_geopackage_leaves_the_change_method_working(provider,
     assert result["CRIMES"] == sum(1 for _w, m in rows if m == "2022-10")
     assert result["BASELINE_CRIMES"] == sum(1 for _w, m in rows if m == "2022-09")
     assert "None" not in result["LEGEND"] and "NULL" not in result["LEGEND"]
+
+
+_YYYYMM_LAYERS = {
+    "gpkg integer": (ogr.OFTInteger, int),
+    "gpkg integer64": (ogr.OFTInteger64, int),
+    "gpkg real": (ogr.OFTReal, float),
+    "gpkg text": (ogr.OFTString, str),
+    "memory integer": ("integer", int),
+    "memory text": ("string", str),
+}
+
+
+def _yyyymm_layer(tmp_path: Path, kind: str, months: list[object]) -> object:
+    """A real layer (OGR GeoPackage or memory) of the crimes in POINTS whose month field
+    holds ``months`` in turn, in the field type of ``kind``."""
+    field_type, convert = _YYYYMM_LAYERS[kind]
+    values = [convert(months[i % len(months)]) for i in range(len(POINTS))]
+    if kind.startswith("gpkg"):
+        rows = [(f"POINT({x} {y})", v) for (x, y), v in zip(POINTS, values)]
+        return _gpkg(tmp_path / "crimes.gpkg", ogr.wkbPoint, rows, field_type)
+    return _memory(
+        "Point",
+        [f"month:{field_type}"],
+        [(f"POINT({x} {y})", [v]) for (x, y), v in zip(POINTS, values)],
+    )
+
+
+@pytest.mark.parametrize("kind", sorted(_YYYYMM_LAYERS))
+@pytest.mark.parametrize("alg", ["hotspots_grid", "hotspots_change"])
+def test_a_month_kept_as_the_number_yyyymm_is_read_as_its_month(provider, tmp_path, kind, alg):
+    """202210 matched no month asked for ("no crimes ... in month(s) 2022-10"), and the
+    legend and the change method's months were "202210" and "202209"."""
+    layer = _yyyymm_layer(tmp_path, kind, [202210, 202209])
+    out = tmp_path / "out"
+    out.mkdir()
+    months = {} if alg == "hotspots_change" else {"MONTHS": "2022-10"}
+    result = _run(alg, layer, out, **months)
+    assert "2022-10" in result["LEGEND"] and "202210" not in result["LEGEND"], result["LEGEND"]
+    assert result["CRIMES"] == len(POINTS) // 2
+    if alg == "hotspots_change":
+        assert "2022-09" in result["LEGEND"] and result["BASELINE_CRIMES"] == len(POINTS) // 2
+
+
+@pytest.mark.parametrize("kind", sorted(_YYYYMM_LAYERS))
+@pytest.mark.parametrize("bad", [202213, 202200, 20221])
+def test_a_month_number_that_is_no_month_is_refused_naming_it(provider, tmp_path, kind, bad):
+    """A value such as 202213 among good months was read as written: its crimes were in no
+    month asked for, and in the legend's months, without a word."""
+    layer = _yyyymm_layer(tmp_path, kind, [202210, 202209, bad])
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(
+        QgsProcessingException,
+        match=rf"the month field month of the layer \S+ holds {bad}, which is no month",
+    ):
+        _run("hotspots_grid", layer, out, MONTHS="2022-10")
+    assert not list(out.iterdir())

@@ -48,6 +48,7 @@ from ..core.common.geography import WGS84, transform
 from ..core.common.layer_source import layer_of, source_options
 from ..core.common.projection import distorted_scale
 from ..core.common.text_file import shown_line
+from ..core.common.vocabulary import MONTH_RE
 from ..core.hotspots.hexgrid import HotspotInputError
 from ..core.hotspots.points import HotspotPoints
 from ..core.hotspots.selection import parse_category, parse_months
@@ -126,8 +127,9 @@ def read_gpkg_points(
         where.append(f"{q(category_field)} = ?")
         args.append(category)
     if months:
-        where.append(f"{q(month_field)} IN ({', '.join('?' * len(months))})")
-        args.extend(months)
+        spellings = _month_spellings(months)
+        where.append(f"{q(month_field)} IN ({', '.join('?' * len(spellings))})")
+        args.extend(spellings)
     sql = f"SELECT {', '.join(columns)} FROM {q(table)}"
     if where:
         sql += " WHERE " + " AND ".join(where)
@@ -141,8 +143,10 @@ def read_gpkg_points(
     else:
         x, y = point_coordinates([row[0] for row in rows])
         # one string object per distinct month, not one per crime (a force year is 300,000)
-        seen: dict[Any, Any] = {}
-        month_values = np.array([seen.setdefault(row[1], row[1]) for row in rows], dtype=object)
+        seen: dict[Any, Optional[str]] = {}
+        for value in {row[1] for row in rows}:
+            seen[value] = _month_text(value, layer, month_field)
+        month_values = np.array([seen[row[1]] for row in rows], dtype=object)
     ok = np.isfinite(x) & np.isfinite(y)
     skipped = int((~ok).sum())
     return (x[ok], y[ok], month_values[ok] if month_values is not None else None, skipped)
@@ -168,10 +172,12 @@ def read_feature_points(
             f"{QgsExpression.quotedValue(category)}"
         )
     if months:
-        values = ", ".join(QgsExpression.quotedValue(m) for m in months)
         column = QgsExpression.quotedColumnRef(month_field)
+        spellings = _month_spellings(months)
         if _is_date_field(layer, month_field):
             column = f"format_date({column}, 'yyyy-MM')"
+            spellings = list(months)
+        values = ", ".join(QgsExpression.quotedValue(m) for m in spellings)
         filters.append(f"{column} IN ({values})")
     if filters:
         request.setFilterExpression(" AND ".join(filters))
@@ -194,7 +200,7 @@ def read_feature_points(
         xs.append(point.x())
         ys.append(point.y())
         if want_months and month_field:
-            ms.append(_month_text(feature[month_field]))
+            ms.append(_month_text(feature[month_field], layer, month_field))
     month_values = np.array(ms, dtype=object) if want_months and month_field else None
     return np.array(xs, dtype=np.float64), np.array(ys, dtype=np.float64), month_values, skipped
 
@@ -221,18 +227,49 @@ def _is_date_field(layer: QgsVectorLayer, name: Optional[str]) -> bool:
     return index >= 0 and layer.fields().at(index).type() in (FIELD_DATE, FIELD_DATETIME)
 
 
-def _month_text(value: Any) -> Optional[str]:
+def _month_spellings(months: Sequence[str]) -> list[str]:
+    """The months asked for (YYYY-MM) as a layer may hold them: as written, and as the one
+    number yyyymm ("202210"), which a SQL or QGIS filter also matches against a whole-number
+    field. What is read is then checked and spelt YYYY-MM by :func:`_month_text`."""
+    return [*months, *(m.replace("-", "") for m in months)]
+
+
+def _yyyymm_month(digits: str, value: Any, layer: Any, field: Optional[str]) -> str:
+    """The YYYY-MM of a month written as the six digits yyyymm ("202210"), or
+    HotspotInputError naming the layer, the field and the value when they are no month
+    ("202213", 2022): it matched no month asked for, and said so nowhere."""
+    month = f"{digits[:4]}-{digits[4:]}"
+    if len(digits) == 6 and MONTH_RE.fullmatch(month):
+        return sys.intern(month)
+    name = shown_line(layer.name()) if layer is not None else "the layer"
+    raise HotspotInputError(
+        f"the month field {shown_line(field or 'month')} of the layer {name} holds "
+        f"{shown_line(str(value))}, which is no month: months are YYYY-MM (2022-10) or the "
+        "number yyyymm (202210). Correct or remove that value and run again"
+    )
+
+
+def _month_text(value: Any, layer: Any = None, field: Optional[str] = None) -> Optional[str]:
     """A month value of a layer as the month's text: a date or date-time as its YYYY-MM (it
     was written as Python's repr, "PyQt5.QtCore.QDate(2022, 10, 1)", into the legend, and
     matched no month asked for), NULL as None (as the GeoPackage read gives it, not the
-    month "NULL"), any other value as its text."""
+    month "NULL"), a whole number or text of digits yyyymm (202210, "202210") as its YYYY-MM
+    (it matched no month asked for either), refused when it is no month (202213, "20221":
+    _yyyymm_month); any other text as written."""
     if value is None or (isinstance(value, QVariant) and value.isNull()):
         return None
     if isinstance(value, QDateTime):
         value = value.date()
     if isinstance(value, QDate):
         return sys.intern(value.toString("yyyy-MM")) if value.isValid() else None
-    return sys.intern(str(value))
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _yyyymm_month(str(value), value, layer, field)
+    text = str(value)
+    if text.isascii() and text.isdigit():
+        return _yyyymm_month(text, value, layer, field)
+    return sys.intern(text)
 
 
 def _held_months(
@@ -253,11 +290,12 @@ def _held_months(
                 f"SELECT DISTINCT {q(month_field)} FROM {q(table)} "
                 f"WHERE {q(month_field)} IS NOT NULL"
             ).fetchall()
-        return sorted(str(row[0]) for row in rows)
+        held = {_month_text(row[0], layer, month_field) for row in rows}
+        return sorted(m for m in held if m is not None)
     index = layer.fields().indexOf(month_field)
     if index < 0:
         return []
-    held = {_month_text(v) for v in layer.uniqueValues(index, 500)}
+    held = {_month_text(v, layer, month_field) for v in layer.uniqueValues(index, 500)}
     return sorted(m for m in held if m is not None)
 
 
