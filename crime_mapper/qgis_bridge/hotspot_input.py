@@ -55,6 +55,7 @@ from ..core.hotspots.selection import parse_category, parse_months
 from ..core.io import gpkg_write
 from ..core.io.gpkg_read import point_coordinates, read_only_uri
 from .layers import gpkg_uri
+from .transforms import unplaceable_crs
 
 # Field names tried, in order, for the category and month of each point: the internal
 # crimes table (core.common.schema) first, then the police.uk public schema.
@@ -369,9 +370,10 @@ def points_from_layer(
             f"the layer {layer.name()!r} has no month field ({' / '.join(MONTH_FIELDS)})"
         )
     crs = layer.crs()
-    if not crs.isValid():
+    unplaceable = unplaceable_crs(crs)
+    if unplaceable is not None:
         raise HotspotInputError(
-            f"the layer {layer.name()!r} has no coordinate reference system; "
+            f"the layer {layer.name()!r} has {unplaceable}; "
             "set one (Layer Properties > Source) and run again"
         )
 

@@ -63,6 +63,7 @@ from ..core.release.map_points_files import (
     text_value,
 )
 from .crimes_source import layer_gpkg_table
+from .transforms import unplaceable_crs
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -97,9 +98,10 @@ def check_crs(crs: QgsCoordinateReferenceSystem, what: str) -> None:
     that is not in metres is almost always British National Grid coordinates with the wrong
     CRS assigned: refusing it stops every point landing in the wrong place.
     """
-    if crs is None or not crs.isValid():
+    unplaceable = unplaceable_crs(crs)
+    if unplaceable is not None:
         raise MapPointsInputError(
-            f"{what} has no valid coordinate reference system (CRS unknown): set the layer's "
+            f"{what} has {unplaceable} (CRS unknown): set the layer's "
             "CRS in its properties (British National Grid is EPSG:27700) and try again"
         )
     if not crs.isGeographic() and crs.mapUnits() != DISTANCE_METRES:

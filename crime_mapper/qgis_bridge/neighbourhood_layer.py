@@ -27,6 +27,7 @@ from ..core.publish.neighbourhoods import (
     feature_place,
     from_outlines,
 )
+from .transforms import unplaceable_crs
 
 
 def _rings(geometry: QgsGeometry) -> list[list[tuple[float, float]]]:
@@ -100,11 +101,6 @@ def neighbourhoods_from_layer(
     return from_outlines(records, problems, source=layer.name())
 
 
-#: The names a GeoPackage gives its "undefined" spatial reference systems (srs_id 0 and -1,
-#: OGC 12-128r18 §1.1.2.1.2): GDAL reads them as a valid CRS with no authority.
-_UNDEFINED_SRS_NAMES = ("undefined geographic srs", "undefined cartesian srs")
-
-
 def _refuse_unknown_crs(layer: QgsVectorLayer) -> None:
     """NeighbourhoodError when the layer's coordinates cannot be placed: it has no CRS (a
     shapefile without its .prj) or a GeoPackage's "undefined" one.
@@ -114,19 +110,9 @@ def _refuse_unknown_crs(layer: QgsVectorLayer) -> None:
     to lie within ±180/±90 (a local grid, degrees of some other datum) were taken as
     longitude and latitude and drawn wherever those numbers fall. The hotspot and map
     points readers refuse such a layer the same way."""
-    crs = layer.crs()
-    undefined = (
-        crs.isValid()
-        and not crs.authid()
-        and crs.description().strip().lower() in _UNDEFINED_SRS_NAMES
-    )
-    if crs.isValid() and not undefined:
+    what = unplaceable_crs(layer.crs())
+    if what is None:
         return
-    what = (
-        f"an undefined coordinate reference system ({shown_line(crs.description())})"
-        if undefined
-        else "no coordinate reference system"
-    )
     raise NeighbourhoodError(
         f"layer {shown_line(layer.name())} has {what}, so its outlines cannot be placed on "
         "the map; set its CRS (Layer Properties > Source; British National Grid is "

@@ -20,7 +20,29 @@ from qgis.core import (
 )
 
 from ..core.common import geography
+from ..core.common.text_file import shown_line
 from .transform_context import uk_transform_context
+
+#: The names a GeoPackage gives its "undefined" spatial reference systems (srs_id 0 and -1,
+#: OGC 12-128r18 §1.1.2.1.2): GDAL reads them as a valid CRS with no authority.
+_UNDEFINED_SRS_NAMES = ("undefined geographic srs", "undefined cartesian srs")
+
+
+def unplaceable_crs(crs: Optional[QgsCoordinateReferenceSystem]) -> Optional[str]:
+    """What is wrong with a layer's CRS when its coordinates cannot be placed on the earth
+    ("no coordinate reference system", "an undefined coordinate reference system (...)"),
+    else None.
+
+    Why one rule: a shapefile without its .prj has no CRS, and a GeoPackage's "undefined"
+    SRS is one QGIS calls valid, so a check of ``isValid()`` alone let the second through:
+    its numbers were then read as longitude and latitude, or as metres of some grid, and
+    drawn wherever they fall. Every reader of an analyst's layer asks this.
+    """
+    if crs is None or not crs.isValid():
+        return "no coordinate reference system"
+    if not crs.authid() and crs.description().strip().lower() in _UNDEFINED_SRS_NAMES:
+        return f"an undefined coordinate reference system ({shown_line(crs.description())})"
+    return None
 
 
 def qgis_transform(
