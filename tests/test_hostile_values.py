@@ -169,28 +169,56 @@ def test_a_police_uk_month_after_this_month_is_rejected(tmp_path: Path):
     assert report["totals"]["accepted"] == 1
 
 
-def test_an_old_date_is_published_with_a_warning_naming_its_rows(
+def test_a_police_uk_month_before_police_uk_began_is_rejected(tmp_path: Path):
+    """police.uk's street-level data begins 2010-12: a month before it is an early_date
+    row, as a force row's date before it is (tests/test_load_two_digit_years.py)."""
+    street = tmp_path / "street.csv"
+    rows = [f",{m},X,X,-1.13,52.63,On or near X,,,Anti-social behaviour,," for m in
+            ("2010-11", "2010-12", "1970-01")]  # fmt: skip
+    street.write_text(
+        "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,"
+        "LSOA name,Crime type,Last outcome category,Context\n" + "\n".join(rows) + "\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "loaded"
+    assert main(["load", str(street), "--out", str(out)]) == 0
+    report = json.loads((out / "validation_report.json").read_text(encoding="utf-8"))
+    assert report["rejected_by_reason"] == {"early_date": 2} and report["reconciles"]
+    assert report["totals"]["accepted"] == 1
+    assert [(r["source_line"], r["detail"][:24]) for r in rejects(tmp_path)] == [
+        ("2", "month '2010-11' is befor"),
+        ("4", "month '1970-01' is befor"),
+    ]
+
+
+def test_an_old_date_is_rejected_and_a_far_one_published_with_a_warning(
     tmp_path: Path, salt: Path, capsys
 ):
-    """A historic offence can be real, so it is kept; but the release's months then span
-    decades, and the load's report, the audit and the command's output say so."""
-    change = {0: {"Offence Date": "21/10/1970"}, 1: {"Offence Date": "21/10/1899"}}
+    """A date before police.uk's data begins (2010-12) can be published under no police.uk
+    month, so it is an early_date row; one after it but years from the month most crimes are
+    in is kept (a historic offence can be real), and the load's report, the audit and the
+    command's output say so."""
+    change = {
+        0: {"Offence Date": "21/10/1970"},
+        1: {"Offence Date": "21/10/1899"},
+        2: {"Offence Date": "21/10/2015"},
+    }
     extract = write_extract(tmp_path / "x.csv", change)
     report = load_report(tmp_path, extract)
-    assert report["totals"]["rejected"] == 0
-    span, early = report["warnings"]
-    assert "span 1899-10 to 2022-10" in span and "2 row(s) lie 12 months or more" in span
-    assert early.startswith("Warning: 2 row(s) are dated before 2010-12")
+    assert report["rejected_by_reason"] == {"early_date": 2} and report["reconciles"]
+    details = [row["detail"] for row in rejects(tmp_path)]
+    assert details[0].startswith("date '21/10/1970', time '15:58' is before 2010-12")
+    (span,) = report["warnings"]
+    assert "span 2015-10 to 2022-10" in span and "1 row(s) lie 12 months or more" in span
     capsys.readouterr()
     assert anonymise(tmp_path, extract, salt, "--no-gpkg") == 0
     out = capsys.readouterr().out
     audit = json.loads((tmp_path / "out" / "audit.json").read_text(encoding="utf-8"))
     assert [w for w in audit["warnings"] if "2010-12" in w or "span" in w] == [
         span.removeprefix("Warning: "),
-        early.removeprefix("Warning: "),
     ]
-    assert f"Warning: {audit['warnings'][-1]}" in out
-    assert (tmp_path / "out" / "1899-10_2022-10-leicestershire-street.csv").is_file()
+    assert f"Warning: {span.removeprefix('Warning: ')}" in out
+    assert (tmp_path / "out" / "2015-10_2022-10-leicestershire-street.csv").is_file()
 
 
 def test_a_normal_month_gives_no_month_warning(tmp_path: Path, salt: Path, capsys):

@@ -694,7 +694,7 @@ def test_force_crime_type_and_outcome_categoricals_equal_object_columns(
              "LSOA name,Outcome type"]  # fmt: skip
     for k, row in enumerate(rows[:60]):
         ref = row.split(b",", 1)[0].decode()
-        month = ("2099-01", "1999-01")[k % 2]
+        month = ("2099-01", "2015-01")[k % 2]
         outcome = ("Offender given a caution", "Investigation complete; no suspect identified")
         lines.append(f"{ref},{month},X,X,,,,,,{outcome[k % 2 if k % 3 else 1]}")
     outcomes.write_text("\n".join(lines) + "\n", encoding="utf-8")

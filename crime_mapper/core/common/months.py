@@ -1,9 +1,11 @@
 """How far the months of one release's crimes may spread before an analyst is told.
 
-A police.uk release is one month. A row with a year typed wrong (1970 for 2022) is accepted,
+A police.uk release is one month. A row with a year typed wrong (2015 for 2022) is accepted,
 since an old date can be real (an offence reported years later), but it names the release
-(``1970-10_2022-10-...-street.csv``) and must not pass unnoticed: the load's report and the
-audit warn, naming the rows. One place for the limits, so that both say the same.
+(``2015-10_2022-10-...-street.csv``) and must not pass unnoticed: the load's report and the
+audit warn, naming the rows. One place for the limits, so that both say the same. (The load
+rejects a row before POLICE_UK_FIRST_MONTH as early_date; the audit still warns of one in
+crimes it is given already loaded.)
 """
 
 from __future__ import annotations

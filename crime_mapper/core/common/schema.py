@@ -13,6 +13,7 @@ from typing import Optional
 
 import pandas as pd
 
+from .months import POLICE_UK_FIRST_MONTH
 from .vocabulary import OUTCOME_NAMES, all_category_names
 
 # --- the crimes table -------------------------------------------------------------------------
@@ -104,6 +105,8 @@ REASONS: dict[str, str] = {
     "bad_month": "Month is missing or not YYYY-MM",
     "bad_date": "Date/time is missing or cannot be read",
     "future_date": "Date or month is after today: the crime cannot have happened yet",
+    "early_date": f"Date or month is before {POLICE_UK_FIRST_MONTH}, when police.uk's "
+    "street-level data begins",
     "month_mismatch": "Month disagrees with the month in the file name",
     "unknown_category": "Crime type or offence does not map to a police.uk category",
     "unknown_outcome": "Outcome is not a police.uk outcome category",

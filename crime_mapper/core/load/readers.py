@@ -28,12 +28,14 @@ from ..common.vocabulary import (
 )
 from .mapping_profile import MappingProfile, detect_profile
 from .row_checks import (
+    BEFORE_POLICE_UK,
     CellText,
     Factorized,
     Verdicts,
     after_today,
     check_coordinates,
     month_after_today,
+    month_before_police_uk,
     per_unique,
     shown_cell,
     strip_text,
@@ -201,6 +203,11 @@ def _month_checks(verdicts: Verdicts, month: Factorized, raw: CellText, source: 
         month.map(month_after_today, dtype=bool),
         "future_date",
         lambda idx: [f"month {shown_cell(raw(i))} is after this month" for i in idx],
+    )
+    verdicts.reject(
+        month.map(month_before_police_uk, dtype=bool),
+        "early_date",
+        lambda idx: [f"month {shown_cell(raw(i))} is {BEFORE_POLICE_UK}" for i in idx],
     )
 
 
@@ -859,6 +866,12 @@ def read_force(
             "month_mismatch",
             lambda idx: [f"{shown_when(i)}, file name says {source.file_month}" for i in idx],
         )
+    # each distinct month once, as above (a missing date's "" is no month: bad_date already)
+    v.reject(
+        month_texts.map(month_before_police_uk).to_numpy(dtype=bool)[month_key],
+        "early_date",
+        lambda idx: [f"{shown_when(i)} is {BEFORE_POLICE_UK}" for i in idx],
+    )
 
     if "category" in cols:
         offences = Factorized(col("category"))

@@ -22,6 +22,7 @@ from ..common.geography import (
     near_uk_in_crs,
     to_wgs84,
 )
+from ..common.months import POLICE_UK_FIRST_MONTH
 from ..common.vocabulary import MONTH_RE
 
 
@@ -187,6 +188,21 @@ def after_today(when: pd.Series) -> np.ndarray:
 def month_after_today(month: str) -> bool:
     """Whether a valid YYYY-MM month lies after latest_possible's month."""
     return valid_month(month) and month.strip() > latest_possible().strftime("%Y-%m")
+
+
+#: Why a row dated before police.uk's first month is refused (the early_date reason's detail).
+BEFORE_POLICE_UK = (
+    f"before {POLICE_UK_FIRST_MONTH}, when police.uk's street-level data begins: no police.uk "
+    "month can hold it (a year typed wrong, or a two-digit year read into the 1900s)"
+)
+
+
+def month_before_police_uk(month: str) -> bool:
+    """Whether a valid YYYY-MM month lies before POLICE_UK_FIRST_MONTH. Why: a row of
+    1999-10 was published in a release named 1999-10_2022-10 with only a warning, and a
+    two-digit year ("21/10/99", read by Python as 1999) went the same way; a four-digit
+    year and a two-digit one are held to the same months, the months police.uk has."""
+    return valid_month(month) and month.strip() < POLICE_UK_FIRST_MONTH
 
 
 def to_float(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
