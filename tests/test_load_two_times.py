@@ -5,7 +5,8 @@ Why: the profile's date and time columns were joined and read as one text, and w
 time column of "17:00" was kept as 17:00. Which time the crime happened at cannot be told,
 so the row is now bad_date, its detail saying why. A date's own time at midnight (a date
 column exported with its empty time) gives way to the time column, and the same time given
-twice is one time: those rows are read as before. Real files, the real command line.
+twice is one time, whether each is written on the 24-hour clock or the 12-hour one ("16:00"
+beside "4:00 PM"): those rows are read. Real files, the real command line.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ REFUSED = [
     ("2022-10-21T16:00:00", "17:00"),
     ("21/10/2022 16:00", "late"),
     (" 21/10/2022 9:05 ", "09:06"),
+    ("21/10/2022 16:00", "4:00 AM"),
+    ("21/10/2022 16:00", "16:00 PM"),  # (no hour on the 12-hour clock: unread)
+    ("21/10/2022 04:00", "4:00 PM"),
 ]
 #: (date cell, time cell) read as before
 TAKEN = [
@@ -35,6 +39,14 @@ TAKEN = [
     ("21/10/2022 16:00", "16:00:00"),
     ("21/10/2022 16:00", ""),
     ("21/10/2022", "17:00"),
+    # one time written on the 24-hour clock and on the 12-hour one
+    ("21/10/2022 16:00", "4:00 PM"),
+    ("21/10/2022 16:00", "4:00pm"),
+    ("21/10/2022 16:00:00", "4:00 p.m."),
+    ("21/10/2022 12:30", "12:30 PM"),
+    ("21/10/2022 04:00", "4:00 AM"),
+    ("21/10/2022 4:00 PM", "16:00"),
+    ("21/10/2022 12:00 AM", "17:00"),  # (midnight on the 12-hour clock)
 ]
 
 

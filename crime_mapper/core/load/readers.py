@@ -561,8 +561,12 @@ def _parse_apart(dates: Factorized, times: Factorized, fmt: str) -> Optional[np.
     return day_values[dates.codes] + offsets[times.codes]
 
 
-#: A time of day in a cell: hours and minutes (and seconds), not within a longer number.
-_CLOCK = re.compile(r"(?<![0-9])([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?(?![0-9])")
+#: A time of day in a cell: hours and minutes (and seconds), not within a longer number, and
+#: the 12-hour clock's AM or PM after it ("4:00 PM", "4:00pm", "4:00 p.m."), if any.
+_CLOCK = re.compile(
+    r"(?<![0-9])([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?(?![0-9])"
+    r"(?:\s*([AaPp])\.?\s?[Mm]\.?(?![A-Za-z]))?"
+)
 #: Why a row whose date cell and time column give two times is refused (:func:`two_times`).
 TWO_TIMES = (
     "the date holds a time of day and the time column another; which one the crime happened "
@@ -572,19 +576,27 @@ TWO_TIMES = (
 
 def _seconds(text: object, blank: int) -> int:
     """The first time of day in ``text`` in seconds since midnight; ``blank`` for a blank
-    cell (or none at all), -1 for a text holding no hh:mm time."""
+    cell (or none at all), -1 for a text holding no hh:mm time (or a 12-hour time whose
+    hour is not 1 to 12, "16:00 PM"). Why the 12-hour clock: a time column's "4:00 PM"
+    beside a date cell's "16:00" is one time written two ways, and was refused as two."""
     if not isinstance(text, str) or not text.strip():
         return blank
     found = _CLOCK.search(text)
     if found is None:
         return -1
-    hours, minutes, seconds = (int(part or 0) for part in found.groups())
+    hours, minutes, seconds = (int(part or 0) for part in found.groups()[:3])
+    half = found.group(4)
+    if half is not None:
+        if not 1 <= hours <= 12:
+            return -1
+        hours = hours % 12 + (12 if half in "Pp" else 0)
     return hours * 3600 + minutes * 60 + seconds
 
 
 def two_times(date: pd.Series, time: pd.Series) -> np.ndarray:
     """Rows whose date cell holds a time of day other than midnight ("21/10/2022 16:00")
-    while the time column gives a time that is not the same ("17:00", or one unread).
+    while the time column gives a time that is not the same ("17:00", or one unread; "4:00
+    PM" is the same as "16:00", each cell read on the 24-hour or the 12-hour clock).
     Why: the two were joined and read as one text, and the later time was taken without a
     word, so a crime recorded at 16:00 was kept at 17:00. A date's own time at midnight is
     a date column exported with its (empty) time, and the time column is the crime's; the
