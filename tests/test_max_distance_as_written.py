@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from crime_mapper.core.common.json_file import WrittenFloat
+from crime_mapper.core.common.json_file import WrittenFloat, WrittenInt
 from crime_mapper.core.monthly import toml_lite
 from crime_mapper.core.monthly.config import ConfigError, read_config
 from crime_mapper.core.release.release_limits import ReleaseInputError, check_max_distance
@@ -196,3 +196,45 @@ def test_the_python_39_reader_keeps_the_text_too():
     assert type(toml_lite.loads_lite("a = 1.5\n")["a"]) is float  # (as tomllib.loads)
     again = pickle.loads(pickle.dumps(value))  # (a configuration goes to a child process)
     assert again == 1000.5 and again.written == "1000.50"
+
+
+@pytest.mark.parametrize("suffix", [".toml", ".json"])
+def test_an_integer_zero_with_a_sign_is_refused_as_written(tmp_path, suffix):
+    """``-0`` reads as the integer 0 (tomllib and json alike): it was refused as "not 0",
+    a value the analyst never wrote."""
+    with pytest.raises(ConfigError) as caught:
+        read_config(_config(tmp_path, "-0", suffix))
+    assert str(caught.value).endswith("anonymise.max_distance_m must be a positive number, not -0")
+
+
+@pytest.mark.parametrize("written", ["+0", "0x0", "0o0", "0b0", "-0"])
+def test_every_toml_spelling_of_an_integer_is_shown_as_written(tmp_path, written):
+    with pytest.raises(ConfigError) as caught:
+        read_config(_config(tmp_path, written))
+    assert str(caught.value).endswith(f"must be a positive number, not {written}")
+
+
+def test_a_setting_of_another_kind_shows_a_number_as_written(tmp_path):
+    """A flag or a text given a number: the refusal quotes the number as written too."""
+    path = config_file(tmp_path)
+    text = path.read_text(encoding="utf-8")
+    assert text.count("web_map = true\n") == 1
+    path.write_text(text.replace("web_map = true\n", "web_map = -0\n"), encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        read_config(path)
+    assert str(caught.value).endswith("publish.web_map must be true or false, not -0")
+
+
+def test_both_toml_readers_keep_an_integer_s_text():
+    """tomllib (no hook for integers: its value is kept only where the lite reader gives
+    the same) and the lite reader alone (QGIS 3.22 on Windows); the value is the int."""
+    text = "a = -0\nb = 0x1F\nc = 1_000\nd = [+5, 7]\n"
+    for read in (toml_lite.loads(text), toml_lite.loads_lite(text, parse_int=WrittenInt)):
+        assert read == {"a": 0, "b": 31, "c": 1000, "d": [5, 7]}
+        assert [read["a"].written, read["b"].written, read["c"].written] == ["-0", "0x1F", "1000"]
+        assert read["d"][0].written == "+5"
+    again = pickle.loads(pickle.dumps(toml_lite.loads(text)["b"]))
+    assert again == 31 and again.written == "0x1F" and str(again) == "31"
+    assert type(toml_lite.loads_lite("a = -0\n")["a"]) is int  # (as tomllib.loads)
+    # a text the lite reader refuses (an inline table) is tomllib's, its integers plain
+    assert type(toml_lite.loads("a = -0\nt = {x = 1}\n")["a"]) is int

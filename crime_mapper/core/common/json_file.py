@@ -26,7 +26,7 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Any, Callable, Union
+from typing import Any, Callable, Optional, Union
 
 from .text_file import read_text_file, shown_path
 
@@ -86,6 +86,24 @@ class WrittenFloat(float):
         return self
 
 
+class WrittenInt(int):
+    """An integer read from a settings file (the release configuration, TOML or JSON) with
+    the text it is written as (``written``; TOML's "_" digit separators left out), as
+    WrittenFloat keeps a float's. Why: a setting of ``-0`` (or TOML's ``+0``, ``0x0``) was
+    refused as "not 0", a value the analyst never wrote. It is the int in every other way
+    (its str and repr are the int's, so a file written from it holds the plain number)."""
+
+    written: str
+
+    def __new__(cls, text: Union[str, int], value: Optional[int] = None) -> WrittenInt:
+        """``text`` a decimal integer's text, or any integer's with its ``value`` (TOML's
+        ``0x1F``); an int given (pickle's copy, its state then restores the text) is both."""
+        written = text.replace("_", "") if isinstance(text, str) else str(int(text))
+        self = super().__new__(cls, int(written) if value is None else value)
+        self.written = written
+        return self
+
+
 def _integer_text(text: str) -> JsonNumber:
     """An integer as its JsonNumber, refused past Python's int conversion limit as
     ``json.loads`` refuses it (one rule for a number too long, however it is read)."""
@@ -96,16 +114,22 @@ def _integer_text(text: str) -> JsonNumber:
 
 
 def strict_json(
-    text: str, finite: bool = False, numbers_as_text: bool = False, floats_written: bool = False
+    text: str,
+    finite: bool = False,
+    numbers_as_text: bool = False,
+    floats_written: bool = False,
+    ints_written: bool = False,
 ) -> Any:
     """``json.loads(text)``, refusing duplicate keys and lone surrogates (see the module),
     and with ``finite`` NaN, Infinity and -Infinity; with ``numbers_as_text`` every number
     is a JsonNumber, with ``floats_written`` every number with a point or an exponent a
-    WrittenFloat. Raises ValueError (a JSONDecodeError for broken JSON) or
-    RecursionError."""
+    WrittenFloat, with ``ints_written`` every other a WrittenInt. Raises ValueError (a
+    JSONDecodeError for broken JSON) or RecursionError."""
     options: dict[str, Any] = {"object_pairs_hook": _unique_keys}
     if floats_written:
         options["parse_float"] = WrittenFloat
+    if ints_written:
+        options["parse_int"] = WrittenInt
     if finite:
         options["parse_constant"] = _no_constant
     if numbers_as_text:

@@ -86,6 +86,14 @@ def validate_month(month: str) -> str:
 # --- typed reading of one table -------------------------------------------------------------
 
 
+def _shown_value(value: Any) -> str:
+    """A setting's value as a refusal shows it: a number as it is written (``-0``, which
+    reads as 0, and ``0x10``, as 16: release_limits.shown_number), anything else quoted."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return shown_number(written_number(value))
+    return repr(value)
+
+
 class _Table:
     """Typed access to one table of the file; every key read is remembered, so keys nobody
     read (typos, settings from a newer version) are reported by :meth:`finish`."""
@@ -124,7 +132,9 @@ class _Table:
     def text(self, key: str, default: str = "") -> str:
         value = self._get(key, default)
         if not isinstance(value, str):
-            raise ConfigError(f"{self.where(key)} must be text, not {value!r}", self.where(key))
+            raise ConfigError(
+                f"{self.where(key)} must be text, not {_shown_value(value)}", self.where(key)
+            )
         return self._clean(key, value)
 
     def shown_text(self, key: str) -> str:
@@ -153,7 +163,8 @@ class _Table:
         value = self._get(key, default)
         if not isinstance(value, bool):
             raise ConfigError(
-                f"{self.where(key)} must be true or false, not {value!r}", self.where(key)
+                f"{self.where(key)} must be true or false, not {_shown_value(value)}",
+                self.where(key),
             )
         return value
 
@@ -714,7 +725,7 @@ def read_config(path: PathLike) -> ReleaseConfig:
         raise ConfigError(f"{shown_path(path)}: not UTF-8 text") from exc
     try:
         if path.suffix.lower() == ".json":
-            data = strict_json(text, floats_written=True)
+            data = strict_json(text, floats_written=True, ints_written=True)
         else:
             data = toml_lite.loads(text)
     except (ValueError, RecursionError) as exc:

@@ -19,7 +19,7 @@ import math
 import re
 from typing import Any, Callable
 
-from ..common.json_file import WrittenFloat
+from ..common.json_file import WrittenFloat, WrittenInt
 
 __all__ = ["TomlError", "dumps", "loads", "loads_lite"]
 
@@ -51,25 +51,50 @@ _WORD = re.compile(r"[^\s,\]#]+")
 
 
 def loads(text: str) -> dict[str, Any]:
-    """Parse TOML with tomllib/tomli when available, else with :func:`loads_lite`."""
+    """Parse TOML with tomllib/tomli when available, else with :func:`loads_lite`. Floats
+    and integers keep their text (WrittenFloat, WrittenInt), which a setting's refusal
+    shows (core.monthly.config)."""
     try:
         import tomllib as toml  # Python 3.11+
     except ImportError:
         try:
             import tomli as toml  # type: ignore[no-redef,unused-ignore]
         except ImportError:
-            return loads_lite(text, parse_float=WrittenFloat)
-    try:  # (floats keep their text, which a setting's refusal shows: core.monthly.config)
-        return toml.loads(text, parse_float=WrittenFloat)
+            return loads_lite(text, parse_float=WrittenFloat, parse_int=WrittenInt)
+    try:
+        read = toml.loads(text, parse_float=WrittenFloat)
     except toml.TOMLDecodeError as exc:
         raise TomlError(str(exc)) from exc
+    return _with_integer_texts(text, read)
+
+
+def _with_integer_texts(text: str, read: dict[str, Any]) -> dict[str, Any]:
+    """tomllib's ``read`` of ``text`` with its integers' texts kept, as the lite reader
+    reads them, when that reader gives the very same value; else ``read`` as it is (a text
+    the lite reader refuses: an inline table, a date; or a NaN, which equals nothing).
+    Why: tomllib has no hook for integers, and ``-0`` was refused as "not 0"."""
+    try:
+        kept = loads_lite(text, parse_float=WrittenFloat, parse_int=WrittenInt)
+    except (TomlError, ValueError, RecursionError):
+        return read
+    return kept if kept == read else read
+
+
+def _plain_int(_text: str, value: int) -> int:
+    return value
 
 
 class _Reader:
-    def __init__(self, text: str, parse_float: Callable[[str], Any] = float) -> None:
+    def __init__(
+        self,
+        text: str,
+        parse_float: Callable[[str], Any] = float,
+        parse_int: Callable[[str, int], Any] = _plain_int,
+    ) -> None:
         self.text = text
         self.pos = 0
         self.parse_float = parse_float
+        self.parse_int = parse_int
 
     def line(self) -> int:
         return self.text.count("\n", 0, self.pos) + 1
@@ -172,9 +197,9 @@ class _Reader:
         if word in ("true", "false"):
             return word == "true"
         if _INTEGER.fullmatch(word):
-            return int(word.replace("_", ""))
+            return self.parse_int(word, int(word.replace("_", "")))
         if _BASED_INT.fullmatch(word):
-            return int(word[2:].replace("_", ""), _BASES[word[1]])
+            return self.parse_int(word, int(word[2:].replace("_", ""), _BASES[word[1]]))
         if _FLOAT.fullmatch(word) or _SPECIAL_FLOAT.fullmatch(word):
             # (1e400 is inf and 1e-400 is 0.0, as tomllib reads them; a configuration's
             # own checks refuse a distance or size that is not finite, naming its key)
@@ -253,14 +278,19 @@ class _Defined:
             self.arrays.add(section + tuple(key))
 
 
-def loads_lite(text: str, parse_float: Callable[[str], Any] = float) -> dict[str, Any]:
+def loads_lite(
+    text: str,
+    parse_float: Callable[[str], Any] = float,
+    parse_int: Callable[[str, int], Any] = _plain_int,
+) -> dict[str, Any]:
     """Parse the subset described in the module docstring; ``parse_float`` makes a float
-    of its text, as tomllib's does (which gets its "_" separators too)."""
+    of its text, as tomllib's does (which gets its "_" separators too), and ``parse_int``
+    an integer of its text and its value (tomllib has no such hook: :func:`loads`)."""
     root: dict[str, Any] = {}
     current = root
     section: tuple[str, ...] = ()
     defined = _Defined()
-    reader = _Reader(text, parse_float)
+    reader = _Reader(text, parse_float, parse_int)
     while True:
         reader.skip_blank(True)
         if not reader.peek():
