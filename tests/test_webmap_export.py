@@ -717,3 +717,15 @@ def test_a_csv_url_that_is_no_url_is_refused(tmp_path: Path, url: str, copy_csv:
     with pytest.raises(WebmapInputError, match="--csv-url"):
         export_webmap(options)
     assert not (tmp_path / "map").exists()
+
+
+def test_the_page_names_the_months_it_shows_and_no_publication_date(tmp_path):
+    """The header said "Published October 2022" for October's crimes: the month of the data
+    read as the day of publication, which is always a month or more later, so a reader was
+    told a date that is never true. It names the months shown, in words, and nothing more."""
+    sept = SAMPLE / "2022-09" / "2022-09-leicestershire-street.csv"
+    result = export_webmap(WebmapOptions(inputs=[sept, OCT], out_dir=tmp_path / "map"))
+    html = result.index.read_text(encoding="utf-8")
+    header = html[html.index('<p class="release">') : html.index('<p class="notice"')]
+    assert "Street-level crime, September 2022 to October 2022." in header
+    assert "Published" not in header

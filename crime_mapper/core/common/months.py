@@ -19,6 +19,16 @@ from .vocabulary import MONTH_RE
 POLICE_UK_FIRST_MONTH = "2010-12"
 #: Rows this many months or more from the month most crimes are in are called out.
 RELEASE_SPAN_MONTHS = 12
+#: The months' names as the public pages write them ("October 2022", never "2022-10").
+MONTH_NAMES = (
+    "January February March April May June July August September October November December"
+).split()
+
+
+def month_in_words(month: str) -> str:
+    """``2022-10`` as a reader says it, ``October 2022``: what a public page's heading and
+    text show, so that one page never names its month two ways."""
+    return f"{MONTH_NAMES[int(month[5:7]) - 1]} {month[:4]}"
 
 
 def _number(month: str) -> int:

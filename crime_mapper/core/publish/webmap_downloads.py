@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Optional
 from urllib.parse import quote
 
+from ..common.months import month_in_words
 from .webmap_inputs import InputFile, ReleaseInputs, WebmapInputError, split_url
 
 COPY_LIMIT_BYTES = 30_000_000
@@ -65,19 +66,12 @@ def _size_text(n: int) -> str:
     return f"{n / 1e6:.1f} MB" if n >= 1e5 else f"{max(1, round(n / 1e3))} kB"
 
 
-def _month_text(month: str) -> str:
-    names = (
-        "January February March April May June July August September October November December"
-    ).split()
-    return f"{names[int(month[5:7]) - 1]} {month[:4]}"
-
-
 def months_text(months: list[str]) -> str:
     if not months:
         return ""
     if len(months) == 1:
-        return _month_text(months[0])
-    return f"{_month_text(months[0])} to {_month_text(months[-1])}"
+        return month_in_words(months[0])
+    return f"{month_in_words(months[0])} to {month_in_words(months[-1])}"
 
 
 def manifest_vouches(path: Path) -> Optional[Path]:

@@ -37,6 +37,7 @@ import pandas as pd
 
 from ..common.feedback import Feedback, ScaledFeedback
 from ..common.gc_pause import gc_paused
+from ..common.months import month_in_words
 from ..common.palette import NO_DATA_COLOUR, OUTLINE_COLOUR, sequential_colours
 from ..common.position_codec import ENCODING as POSITION_ENCODING
 from ..common.position_codec import encode_positions
@@ -241,13 +242,6 @@ def _ring_text(ring: Ring) -> str:
     return ",".join(["[%.5f,%.5f]"] * len(ring)) % tuple(chain.from_iterable(ring))
 
 
-def _month_text(month: str) -> str:
-    names = (
-        "January February March April May June July August September October November December"
-    ).split()
-    return f"{names[int(month[5:7]) - 1]} {month[:4]}"
-
-
 def _size_text(n: int) -> str:
     return f"{n / 1e6:.1f} MB" if n >= 1e5 else f"{max(1, round(n / 1e3))} kB"
 
@@ -363,7 +357,9 @@ def _write_folder(
             downloads.append(
                 {
                     "href": f"downloads/{name}",
-                    "text": f"Street-level crime, {_month_text(month)} (CSV, {len(rows):,} rows)",
+                    "text": (
+                        f"Street-level crime, {month_in_words(month)} (CSV, {len(rows):,} rows)"
+                    ),
                     "size": _size_text(size),
                 }
             )
@@ -396,9 +392,9 @@ def _write_folder(
     (stage / "data" / "config.js").write_text(_js_file("CM_CONFIG", config), encoding="utf-8")
     months = data.months
     period = (
-        _month_text(months[0])
+        month_in_words(months[0])
         if len(months) == 1
-        else f"{_month_text(months[0])} to {_month_text(months[-1])}"
+        else f"{month_in_words(months[0])} to {month_in_words(months[-1])}"
     )
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
@@ -410,7 +406,6 @@ def _write_folder(
         title=options.title,
         csp=csp(tiles),
         period_text=period,
-        release_month_text=_month_text(months[-1]),
         downloads=downloads,
         downloads_rule=plan.rule_text(),
         licence=OGL,
