@@ -24,7 +24,11 @@ from crime_mapper.core.monthly.config import (
     read_config,
     write_config,
 )
-from crime_mapper.core.monthly.release import MonthlyReleaseError, run_monthly_release
+from crime_mapper.core.monthly.release import (
+    MonthlyReleaseError,
+    default_map_title,
+    run_monthly_release,
+)
 from tests.support.monthly_config import MONTH, SAMPLE, cli, config_file, folder_files
 from tests.support.qgis_process import qgis_process_env, run_qgis_process
 
@@ -314,7 +318,7 @@ def test_publish_in_the_run_gives_the_bytes_of_publish_run_on_its_own(tmp_path):
         ),
         profile_path=config.optional_path(config.profile, MONTH),
         neighbourhoods=config.neighbourhood_source(MONTH),
-        title=" ".join(p for p in ("Street-level crime map,", config.force, MONTH) if p),
+        title=default_map_title(config.force, MONTH),
     )
     on_its_own = folder_files(out)
     maps = [name for name in together if name.startswith("map/")]
@@ -508,3 +512,14 @@ def test_summaries_made_with_the_web_map_link_to_it(cli_release):
     assert link, page[:3000]
     assert (out / "neighbourhoods" / link.group(1).split("#")[0]).resolve().is_file()
     assert "m=2022-10" in link.group(1)
+
+
+def test_the_web_map_title_names_the_month_in_words(cli_release):
+    """The release's default title was "Street-level crime map, Leicestershire 2022-10": the
+    page's heading and the browser tab named the month as a code, under a line and a table
+    that name it "October 2022". Now the heading says it as the rest of the page does."""
+    out, run = cli_release
+    assert run.returncode == 0
+    html = (out / "map" / "index.html").read_text(encoding="utf-8")
+    title = "Street-level crime map, Leicestershire, October 2022"
+    assert f"<title>{title}</title>" in html and f"<h1>{title}</h1>" in html

@@ -299,7 +299,7 @@ class PublishConfig:
 
     web_map: bool = False
     summaries: bool = False
-    title: str = ""  # the web map's title ("" = "Street-level crime map, <force> <month>")
+    title: str = ""  # the web map's title ("" = "Street-level crime map, <force>, <Month YYYY>")
     # neighbourhood outlines, lookup, names and populations (paths and field names) for the
     # summaries and the web map's areas; empty = none
     neighbourhoods: dict[str, str] = field(default_factory=dict)

@@ -41,6 +41,7 @@ from typing import Any, Callable, Optional, Union
 
 from ..common import cpu_share
 from ..common.feedback import Cancelled, CancelOnly, Feedback, ScaledFeedback
+from ..common.months import month_in_words
 from ..common.staging import complete_pending, write_text_atomic
 from ..common.text_file import shown_line
 from .config import (
@@ -1312,6 +1313,16 @@ def _files_under(folder: Path) -> list[Path]:
     return sorted(map(Path, found))  # (Path's order, as rglob's list was sorted)
 
 
+def default_map_title(force: str, month: str) -> str:
+    """The web map's title when the configuration gives none: "Street-level crime map,
+    Leicestershire, October 2022". The month in words, as the page's own text and the
+    summaries name it (it was "Leicestershire 2022-10", the one place a reader met the
+    month as a code)."""
+    return ", ".join(
+        part for part in ("Street-level crime map", force, month_in_words(month)) if part
+    )
+
+
 def _publish_step(config, month, outputs, runners, feedback) -> StepRecord:
     """The public CSV, GeoPackage and audit come from the anonymise step (leak-gated); the
     neighbourhood summaries (``<out>/neighbourhoods``) and the web map (``<out>/map``, linking
@@ -1343,9 +1354,7 @@ def _publish_step(config, month, outputs, runners, feedback) -> StepRecord:
     warnings: list[str] = []  # the summaries' then the web map's, as their commands warn
     from_summaries: dict[str, Any] = {}
     share = 50.0 if (publish.summaries and publish.web_map) else 100.0
-    title = publish.title or " ".join(
-        part for part in ("Street-level crime map,", config.force, month) if part
-    )
+    title = publish.title or default_map_title(config.force, month)
 
     def make_map(shared: dict[str, Any], map_feedback: Feedback, **more: Any) -> Any:
         from ..publish.webmap_run import run_webmap
