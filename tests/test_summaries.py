@@ -28,7 +28,7 @@ from crime_mapper.core.publish.summaries import (
     compute_summaries,
 )
 from crime_mapper.core.publish.summaries_export import tidy_frame, write_tidy_csv
-from crime_mapper.core.publish.summaries_render import SummaryRenderer
+from crime_mapper.core.publish.summaries_render import SummaryRenderer, period_label
 from crime_mapper.core.publish.summaries_run import family_problems, read_families
 from crime_mapper.core.publish.summaries_team import (
     event_when,
@@ -665,3 +665,37 @@ def test_the_trend_axis_is_labelled_in_round_steps_that_hold_every_month():
         assert steps == [step * k for k in range(1, len(steps) + 1)]
         assert steps[-1] >= largest and 2 <= len(steps) <= 5
         assert str(step).strip("0") in {"1", "2", "5"}
+
+
+def _about(index_html: str) -> str:
+    """The index's "About these figures" list as text."""
+    about = index_html[index_html.index('<h2 id="about">') : index_html.index("</main>")]
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", about))
+
+
+def test_the_index_names_the_months_its_assignment_counts_cover(public, hoods, summaries):
+    """The index said "60,433 crimes: 57,252 assigned by LSOA code, ..." under a month whose
+    whole force is 4,817: the counts are of every month the table holds, and it did not say
+    so. Now it names those months."""
+    months = sorted(public["Month"].unique())
+    about = _about(SummaryRenderer(summaries, hoods.slugs).render_index())
+    first, last = (period_label([m]) for m in (months[0], months[-1]))
+    assert f"{first} to {last}, the months these pages draw on: {len(public):,} crimes:" in about
+
+
+def test_small_count_control_gives_no_hidden_count_back_in_the_index(public, hoods):
+    """With small-count control the index hid "Outside any neighbourhood" in its table, and
+    its "About these figures" line printed the same count ("14 outside any neighbourhood").
+    With suppression on, that line gives no counts."""
+    one = public[public["Month"] == public["Month"].max()].reset_index(drop=True)
+    assignment = nb.assign_crimes(one, hoods)
+    s = compute_summaries(one, hoods, assignment, SummaryOptions(suppress_below=20))
+    index = SummaryRenderer(s, hoods.slugs).render_index()
+    outside_row = re.search(
+        r'<th scope="row">Outside any neighbourhood</th><td[^>]*>([^<]*)<', index
+    )
+    assert outside_row and outside_row.group(1) in ("hidden", "fewer than 20")
+    assert assignment.outside > 0
+    about = _about(index)
+    assert f"{assignment.outside:,} outside any neighbourhood" not in about
+    assert "how many each way is not given, since small counts are hidden" in about

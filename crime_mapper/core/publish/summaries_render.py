@@ -321,6 +321,23 @@ class SummaryRenderer:
         self.labels = [page_line(n) or c for n, c in zip(s.area_labels(), self.codes)]
         self.bounds = s.hoods.bounds()
 
+    def assignment_text(self) -> str:
+        """The index's line on how crimes were placed in neighbourhoods. Its counts cover
+        every month the table holds (a year of history and the release), so it names those
+        months: "60,433 crimes" stood alone under a month whose force total is 4,817. With
+        small-count control it gives no counts at all: they are whole-table totals of the
+        rows the table hides ("14 outside any neighbourhood" under "Outside any
+        neighbourhood: hidden" gave the hidden count back)."""
+        s = self.s
+        if s.suppressed is not None:
+            return (
+                "Crimes are placed in a neighbourhood by their LSOA code where the lookup "
+                "has it, otherwise by where their map point lies; how many each way is not "
+                "given, since small counts are hidden"
+            )
+        held = [m for m, present in zip(s.months, s.present) if present]
+        return f"{period_label(held)}, the months these pages draw on: {s.assignment.report()}"
+
     # cells -------------------------------------------------------------------------------
     def _hidden(self, area: int, pos: int, cat: int) -> bool:
         sup = self.s.suppressed
@@ -503,7 +520,7 @@ class SummaryRenderer:
                 "links": self.links,
                 "notes": method_notes(s.options.families),
                 "extra_notes": s.notes,
-                "assignment": s.assignment.report(),
+                "assignment": self.assignment_text(),
                 "licence": LICENCE,
                 "boundary_licence": BOUNDARY_LICENCE,
                 "css": self.css,
