@@ -181,7 +181,8 @@ def test_top_locations_and_outcomes(public, summaries, expected_area):
     frame = public[in_month].assign(a=expected_area[in_month.to_numpy()].to_numpy())
     for i, code in enumerate(s.hoods.codes[:40]):
         rows = frame[frame["a"] == code]
-        counts = rows.groupby("Location").size().reset_index(name="n")
+        named = rows[~rows["Location"].str.strip().isin(["", "On or near"])]
+        counts = named.groupby("Location").size().reset_index(name="n")
         counts = counts.sort_values(["n", "Location"], ascending=[False, True]).head(5)
         assert s.top_locations[i] == list(zip(counts["Location"], counts["n"]))
 
@@ -699,3 +700,19 @@ def test_small_count_control_gives_no_hidden_count_back_in_the_index(public, hoo
     about = _about(index)
     assert f"{assignment.outside:,} outside any neighbourhood" not in about
     assert "how many each way is not given, since small counts are hidden" in about
+
+
+def test_map_points_with_no_street_name_are_not_one_location(public, hoods, summaries):
+    """police.uk's "On or near " (no street name) was ranked as one location: every unnamed
+    map point of a neighbourhood summed, so a page's most frequent location could be "On or
+    near (no street name)", a couple of dozen places in fact. They are no place a reader can
+    find, so they are not listed, and the note says why."""
+    in_month = public["Month"] == summaries.month
+    unnamed = public[in_month & (public["Location"].str.strip() == "On or near")]
+    assert len(unnamed) > 0  # (the sample month has them, as real months do)
+    assert not any(
+        label.strip() == "On or near" for tops in summaries.top_locations for label, _ in tops
+    )
+    page = SummaryRenderer(summaries, hoods.slugs).render_page(0)
+    assert "no street name)" not in page
+    assert "Map points published with no street name are not listed" in page

@@ -96,7 +96,8 @@ METHOD_NOTES: dict[str, str] = {
     ),
     "locations": (
         "Locations are approximate: each crime is shown at the nearest of a set of "
-        "anonymous map points ('On or near ...'), never at its address."
+        "anonymous map points ('On or near ...'), never at its address. Map points "
+        "published with no street name are not listed: they are many different places."
     ),
 }
 
@@ -347,6 +348,10 @@ def compute_summaries(
     return summaries
 
 
+#: Location texts (stripped) that name no place, left out of a page's most frequent locations
+UNNAMED_LOCATIONS = frozenset({"", "On or near"})
+
+
 def _top_locations(
     public: pd.DataFrame, area: np.ndarray, in_period: np.ndarray, n_areas: int, k: int
 ) -> list[list[tuple[str, int]]]:
@@ -354,7 +359,10 @@ def _top_locations(
     if k == 0 or not in_period.any():
         return out
     loc_codes, loc_values = column_codes(public["Location"])
-    blank = np.array([v.strip() == "" for v in loc_values], bool)
+    # no place to name: a blank cell, or police.uk's "On or near " with no street name. All
+    # of a neighbourhood's unnamed map points were counted as one location, so a town centre
+    # led its list with "On or near (no street name): 252 crimes", two dozen places in fact
+    blank = np.array([v.strip() in UNNAMED_LOCATIONS for v in loc_values], bool)
     keep = in_period & (area < n_areas - 2) & ~blank[loc_codes]
     pair = area[keep] * np.int64(len(loc_values)) + loc_codes[keep]
     distinct, n_of = np.unique(pair, return_counts=True)
