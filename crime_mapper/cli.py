@@ -808,9 +808,9 @@ def _add_release_parser(commands: argparse._SubParsersAction) -> None:
     release = commands.add_parser(
         "release",
         help="the whole monthly release from a configuration file",
-        description="Run every step of a monthly release (load, anonymise, hotspots, "
-        "publish) from a release configuration file (TOML or JSON), and write one manifest "
-        "covering every step. Start from `release --example`.",
+        description="Run every step of a monthly release (load, check: the release QA, "
+        "anonymise, hotspots, publish) from a release configuration file (TOML or JSON), and "
+        "write one manifest covering every step. Start from `release --example`.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=RELEASE_EXIT_HELP,
     )

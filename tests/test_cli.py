@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -745,3 +746,16 @@ def test_an_unexpected_error_is_not_dressed_up_as_bad_input(monkeypatch, capsys)
     monkeypatch.setattr(module, "build_parser", parser_with(failing(LeakError("gate\nfailed"))))
     assert module.main(["when", "x.csv", "--out", "y.html"]) == 3
     assert capsys.readouterr().err == "crime_mapper: error: gate\nfailed\n"
+
+
+def test_release_help_names_every_step_it_runs() -> None:
+    """The help listed load, anonymise, hotspots and publish, and not the release QA
+    ("check") that every run prints among its steps."""
+    from crime_mapper.core.monthly.release import STEPS
+
+    run = plain_cli("release", "--help")
+    assert run.returncode == 0, run.stderr
+    described = " ".join(run.stdout.split())  # (argparse wraps the description)
+    listed = described[described.index("(") : described.index(")")]
+    for step in STEPS:
+        assert re.search(rf"\b{step}\b", listed), (step, listed)
