@@ -187,7 +187,7 @@ class NeighbourhoodSummariesAlgorithm(NeighbourhoodParameters, CrimeMapperAlgori
     ) -> dict:
         from ..core.publish.neighbourhoods import NeighbourhoodError
         from ..core.publish.summaries import SummaryError, SummaryOptions
-        from ..core.publish.summaries_export import GPKG_NAME, SummaryGateError
+        from ..core.publish.summaries_export import ATLAS_NAME, GPKG_NAME, SummaryGateError
         from ..core.publish.summaries_run import run_summaries
         from ..core.publish.summaries_team import TeamError
         from ..core.release.pipeline import ReleaseInputError
@@ -261,7 +261,7 @@ class NeighbourhoodSummariesAlgorithm(NeighbourhoodParameters, CrimeMapperAlgori
             from ..core.publish.summaries_run import read_release
             from ..qgis_bridge.atlas import export_atlas
 
-            pdf = str(Path(out) / "neighbourhoods_atlas.pdf")
+            pdf = str(Path(out) / ATLAS_NAME)
             try:
                 export_atlas(done, read_release(path(self.RELEASE) or ""), pdf)
             except Exception as exc:  # noqa: BLE001 - report, the summaries are written

@@ -52,9 +52,10 @@ class SummariesTask(PublishTask):
 
         done = run_summaries(**self.kwargs, feedback=feedback)
         if self.atlas:
+            from ..core.publish.summaries_export import ATLAS_NAME
             from ..qgis_bridge.atlas import export_atlas
 
-            self.pdf = str(Path(self.kwargs["out_dir"]) / "neighbourhoods_atlas.pdf")
+            self.pdf = str(Path(self.kwargs["out_dir"]) / ATLAS_NAME)
             export_atlas(done, read_release(self.kwargs["release_csv"]), self.pdf)
         return done
 

@@ -48,6 +48,9 @@ FOLDER = "neighbourhoods"
 CSV_NAME = "neighbourhood_summaries.csv"
 GPKG_NAME = "neighbourhoods.gpkg"
 LAYER = "neighbourhood_summaries"
+#: The summaries' PDF atlas (qgis_bridge.atlas), beside their folder: one name for
+#: Processing's ATLAS, the dock's Summaries tab and the monthly release's publish.atlas
+ATLAS_NAME = "neighbourhoods_atlas.pdf"
 CSV_COLUMNS = ("neighbourhood_code", "neighbourhood", "month", "category", "count", "status")
 CHOROPLETH_CLASSES = 5
 GateFn = Callable[[Path, "Neighbourhoods"], Any]  # returns a GateReport-like (passed, message())
