@@ -58,6 +58,7 @@ from qgis.core import (
 from qgis.PyQt.QtGui import QColor, QFont
 
 from ..compat import FIELD_STRING, RENDER_POINTS, TEXT_ALWAYS_TEXT
+from ..core.common.feedback import Feedback
 from ..core.common.projection import choose_crs
 from ..core.common.staging import staged_outputs
 from ..core.common.text_file import shown_line
@@ -191,10 +192,15 @@ def export_atlas(
     *,
     slugs: Optional[list[str]] = None,
     title: str = "Neighbourhood crime summaries",
+    feedback: Optional[Feedback] = None,
 ) -> Path:
     """Write the PDF atlas of a SummaryExport (``done``) for the neighbourhoods ``slugs``
     (default all), from the public release table it was made from (``done.table`` when the
-    export carries it: with history months it is longer than the release CSV)."""
+    export carries it: with history months it is longer than the release CSV). A cancel of
+    ``feedback`` (asked before the export and before the PDF is moved into place) raises
+    Cancelled and leaves any earlier atlas as it was (the monthly release's publish.atlas)."""
+    feedback = feedback or Feedback()
+    feedback.check()
     if getattr(done, "table", None) is not None:
         public = done.table
     if len(public) != len(done.assignment.index):
@@ -344,6 +350,7 @@ def export_atlas(
             result, error = QgsLayoutExporter.exportToPdf(atlas, str(staged), settings)
             if result != QgsLayoutExporter.ExportResult.Success:
                 raise RuntimeError(f"the PDF atlas could not be exported: {error or result}")
+            feedback.check()  # (cancelled while exporting: the staged PDF is not moved in)
     finally:
         shutil.rmtree(charts, ignore_errors=True)
     return pdf_path

@@ -183,6 +183,20 @@ class QgisStepRunners(StepRunners):
     def project(self, outputs: MonthlyOutputs, path: Path) -> Path:
         return build_release_project(outputs, path)
 
+    def atlas(self, done: Any, public_csv: Path, pdf: Path, feedback: Feedback) -> Path:
+        """The summaries' PDF atlas (qgis_bridge.atlas.export_atlas, as Processing's ATLAS),
+        from the summaries' own table when they carry it (with their history months), else
+        the public release read as the summaries read it."""
+        from .atlas import export_atlas
+
+        if getattr(done, "table", None) is not None:
+            public = done.table
+        else:
+            from ..core.publish.summaries_run import read_release
+
+            public = read_release(public_csv)
+        return export_atlas(done, public, pdf, feedback=feedback)
+
 
 def _reproducible(final: Path, run, stamp: str):
     """Run a hotspot writer into staged files, stamp and canonicalise them, then move them

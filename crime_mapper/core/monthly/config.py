@@ -313,6 +313,9 @@ class PublishConfig:
     team: str = ""
     families: str = ""
     project: bool = True  # a QGIS project holding every layer of the release (needs QGIS)
+    # the summaries' PDF atlas, one page per neighbourhood (needs QGIS and the summaries):
+    # <out>/neighbourhoods_atlas.pdf, as crime_mapper:neighbourhood_summaries's ATLAS
+    atlas: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         data = {k: v for k, v in self.__dict__.items() if k != "neighbourhoods"}
@@ -502,6 +505,11 @@ class ReleaseConfig:
             found["publish"].append(
                 "Summaries need neighbourhood outlines (publish.neighbourhoods.boundaries)."
             )
+        if self.publish.atlas and not self.publish.summaries:
+            found["publish"].append(  # (its pages are the summaries' neighbourhoods)
+                "The PDF atlas (publish.atlas) is made from the neighbourhood summaries: set "
+                "publish.summaries = true, or publish.atlas = false."
+            )
         for text in self.publish.summaries_history:
             if not _exists(self.path(text, month)):
                 found["publish"].append(not_found("Summaries history", self.path(text, month)))
@@ -658,6 +666,7 @@ class ReleaseConfig:
             team=pub.text("team"),
             families=pub.text("families"),
             project=pub.flag("project", True),
+            atlas=pub.flag("atlas", False),
         )
         config = cls(
             inputs=load.texts("inputs"),
@@ -781,8 +790,9 @@ TABLE_COMMENTS = {
         "neighbourhood pages in neighbourhoods/ (summaries_history: the force's earlier\n"
         "published police.uk months, for their 12-month trend; team: the neighbourhood\n"
         "policing teams' information, police.uk API JSON or CSV; families: a CSV of\n"
-        "code,family naming each neighbourhood's similar ones); project: a QGIS project of\n"
-        "every layer."
+        "code,family naming each neighbourhood's similar ones); atlas: the summaries as a\n"
+        "PDF atlas, neighbourhoods_atlas.pdf, one page per neighbourhood (needs QGIS and\n"
+        "summaries = true); project: a QGIS project of every layer."
     ),
     "publish.neighbourhoods": (
         "Neighbourhoods for the summaries and the web map's areas: boundaries (GeoJSON)\n"

@@ -507,6 +507,17 @@ class StepRunners:
     def project(self, outputs: MonthlyOutputs, path: Path) -> Path:
         raise StepUnavailable("the QGIS project needs QGIS")
 
+    def atlas(self, done: Any, public_csv: Path, pdf: Path, feedback: Feedback) -> Path:
+        """Write the neighbourhood summaries ``done`` (a SummaryExport, its folder in place)
+        as a PDF atlas at ``pdf``, from the public release ``public_csv`` they were made
+        from; staged, so a failure or a cancel leaves an earlier atlas as it was. Why a
+        runner's: the atlas is a QGIS print layout (qgis_bridge.atlas), which plain Python
+        cannot draw; the publish step says so as a warning (publish.atlas), never silently."""
+        raise StepUnavailable(
+            "the PDF atlas is drawn by a QGIS print layout (run the release where QGIS imports: "
+            "the command line with QGIS's Python, the dock or qgis_process)"
+        )
+
 
 def _load_summary(report: dict) -> dict[str, Any]:
     totals = report.get("totals", {})
@@ -1429,6 +1440,8 @@ def _publish_step(config, month, outputs, runners, feedback) -> StepRecord:
             from_summaries = _shared_with_map(
                 done.table, done.summaries.hoods, done.assignment, release.published_rows
             )
+            if publish.atlas:
+                files += _atlas(runners, done, release.public_csv, outputs, warnings, feedback)
         if publish.web_map:
             map_feedback = ScaledFeedback(
                 feedback, 100.0 - share if publish.summaries else 0.0, 100.0
@@ -1455,6 +1468,22 @@ def _publish_step(config, month, outputs, runners, feedback) -> StepRecord:
         if beside is not None:  # (the summaries failed or were cancelled: not moved in)
             beside.stop()
     return StepRecord("publish", "done", files, summary, warnings=warnings)
+
+
+def _atlas(runners, done, public_csv, outputs, warnings: list[str], feedback) -> list[Path]:
+    """The summaries' PDF atlas (publish.atlas) at ``<out>/ATLAS_NAME``, made by the runner
+    once the summaries' folder is in place (its pages are their neighbourhoods) and before
+    the manifest: the files it wrote, or none and a warning saying why where the runner
+    cannot draw it (plain Python). A failure or a cancel fails the publish step: the atlas
+    is staged, so an earlier one stays as it was, and no manifest vouches for this run."""
+    from ..publish.summaries_export import ATLAS_NAME
+
+    pdf = outputs.out_dir / ATLAS_NAME
+    try:
+        return [runners.atlas(done, Path(public_csv), pdf, feedback)]
+    except StepUnavailable as exc:
+        warnings.append(f"no PDF atlas was made (publish.atlas): {exc}")
+        return []
 
 
 #: How much nicer than the release's process its web map's forked child runs (os.nice: 0 is
