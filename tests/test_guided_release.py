@@ -515,3 +515,23 @@ def test_the_team_and_families_files_are_in_the_form_and_saved(dock, tmp_path):
     found = panel.problems_by_step()["publish"]
     assert any(p.startswith("Team information not found") for p in found), found
     assert not panel.run_button.isEnabled()
+
+
+def test_the_atlas_checkbox_is_saved_reopened_and_refused_without_summaries(dock, tmp_path):
+    """publish.atlas: the form's "Also a PDF atlas" is saved to the file and set again when
+    the file is opened (a configuration's atlas could not be set or seen in the dock), and
+    the atlas without the summaries it is made from is a problem the form shows."""
+    panel = dock.guided_panel
+    assert panel.open_config(config_file(tmp_path))
+    assert not panel.atlas_check.isChecked()  # (the bundled release makes none)
+    panel.atlas_check.setChecked(True)
+    saved = panel.save_config(tmp_path / "next-month.toml")
+    assert read_config(saved).publish.atlas is True
+    panel.atlas_check.setChecked(False)
+    assert panel.open_config(saved)
+    assert panel.atlas_check.isChecked()
+    panel.set_month(MONTH)
+    panel.summaries_check.setChecked(False)
+    found = panel.problems_by_step()["publish"]
+    assert any("publish.atlas" in p and "publish.summaries" in p for p in found), found
+    assert not panel.run_button.isEnabled()

@@ -433,6 +433,14 @@ class GuidedReleasePanel(QScrollArea):
                 "others of its family instead of the nearest in density and crime mix"
             ),
         )
+        self.atlas_check = QCheckBox(tr("Also a PDF atlas"), publish)
+        self.atlas_check.setObjectName("crime_mapper_release_atlas")
+        self.atlas_check.setToolTip(
+            tr(
+                "The summaries as a PDF atlas too, one page per neighbourhood "
+                "(neighbourhoods_atlas.pdf; needs Summaries)"
+            )
+        )
         self.project_check = QCheckBox(tr("A QGIS project too"), publish)
         self.project_check.setToolTip(tr("Also write a QGIS project holding every layer"))
         self.project_check.setChecked(True)
@@ -443,6 +451,7 @@ class GuidedReleasePanel(QScrollArea):
         form.addRow(tr("Outlines"), self.hood_boundaries_widget)
         form.addRow(tr("Code field"), self.hood_code_edit)
         form.addRow(tr("Team information"), self.team_widget)
+        form.addRow(self.atlas_check)
         details = QgsCollapsibleGroupBox(tr("Details"), publish)
         details.setCollapsed(True)
         details_form = narrow_form(QFormLayout(details))
@@ -535,6 +544,7 @@ class GuidedReleasePanel(QScrollArea):
             (self.webmap_check.toggled, "publish"),
             (self.webmap_title_edit.textChanged, "publish"),
             (self.summaries_check.toggled, "publish"),
+            (self.atlas_check.toggled, "publish"),
             (self.hood_boundaries_widget.fileChanged, "publish"),
             (self.hood_code_edit.textChanged, "publish"),
             (self.team_widget.fileChanged, "publish"),
@@ -650,6 +660,7 @@ class GuidedReleasePanel(QScrollArea):
                 project=self.project_check.isChecked(),
                 web_map=self.webmap_check.isChecked(),
                 summaries=self.summaries_check.isChecked(),
+                atlas=self.atlas_check.isChecked(),
                 title=self.webmap_title_edit.text(),
                 neighbourhoods=hoods,
                 team=self.team_widget.filePath(),
@@ -694,6 +705,7 @@ class GuidedReleasePanel(QScrollArea):
             self.webmap_check.setChecked(publish.web_map)
             self.webmap_title_edit.setText(publish.title)
             self.summaries_check.setChecked(publish.summaries)
+            self.atlas_check.setChecked(publish.atlas)
             hoods = publish.neighbourhoods
             self.hood_boundaries_widget.setFilePath(hoods.get("boundaries", ""))
             self.hood_code_edit.setText(hoods.get("code_field", ""))
@@ -1321,6 +1333,7 @@ class GuidedReleasePanel(QScrollArea):
                 (self.qa_check, False),
                 (self.webmap_check, False),
                 (self.summaries_check, False),
+                (self.atlas_check, False),
                 (self.hotspots_check, True),
                 (self.project_check, True),
             ):
