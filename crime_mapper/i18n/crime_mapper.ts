@@ -263,6 +263,11 @@
     </message>
     <message>
         <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>Also a PDF atlas</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
         <source>Also write a QGIS project holding every layer</source>
         <translation type="unfinished"></translation>
     </message>
@@ -784,6 +789,11 @@
     <message>
         <location filename="../../crime_mapper/ui/guided_release.py"/>
         <source>The saved release settings could not be read: </source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>The summaries as a PDF atlas too, one page per neighbourhood (neighbourhoods_atlas.pdf; needs Summaries)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
