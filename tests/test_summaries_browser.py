@@ -18,7 +18,7 @@ from tests.support.summaries_release import (
     TEAM,
     make_release,
 )
-from tests.support.webmap_browser import AXE
+from tests.support.webmap_browser import AXE, contrast_ratio
 
 ARTEFACTS = Path(__file__).resolve().parent.parent / "build" / "test-artifacts" / "summaries"
 
@@ -236,3 +236,37 @@ def test_chart_text_is_readable_at_every_width(browser, exported, width):
         assert inside and not overlaps, (width, text, inside, overlaps)
     assert not errors
     page.context.close()
+
+
+# Per drawn part of a page's charts: its kind and the colour it is seen in (a text's and a
+# dot's fill, a line's and a bar's outline)
+_CHART_COLOURS = """() => [...document.querySelectorAll('svg.chart')].flatMap(svg =>
+    [...svg.querySelectorAll('text, polyline, circle, rect')].map(e => {
+        const cs = getComputedStyle(e);
+        const hollow = e.hasAttribute('stroke-dasharray');
+        const seen = (e.tagName === 'polyline' || e.tagName === 'rect' || hollow)
+            ? cs.stroke : cs.fill;
+        return [e.tagName + (hollow ? ' (missing month)' : ''), seen];
+    }))"""
+
+
+@pytest.mark.parametrize("scheme", ("dark", "light"))
+def test_charts_stay_readable_under_forced_colours(browser, exported, scheme):
+    """A forced-colours system theme (Windows High Contrast, a dark theme) paints the page's
+    background with the system's Canvas colour but leaves an SVG's own colours: on a dark
+    Canvas the charts' month names, counts and labels (#1a1a1a) and the trend line all but
+    vanished (about 1.2:1). Text now reads at 4.5:1 and every line, dot and bar outline at
+    3:1 (WCAG 1.4.11) whatever the theme."""
+    folder = exported["done"].folder
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, forced_colors="active", color_scheme=scheme
+    )
+    page = context.new_page()
+    page.goto((folder / "abbey-park.html").resolve().as_uri())
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    parts = page.evaluate(_CHART_COLOURS)
+    assert {kind for kind, _ in parts} >= {"text", "polyline", "circle", "rect"}, parts
+    for kind, colour in parts:
+        least = 4.5 if kind == "text" else 3
+        assert contrast_ratio(colour, background) >= least, (scheme, kind, colour, background)
+    context.close()

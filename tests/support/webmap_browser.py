@@ -108,3 +108,21 @@ def wait_for_settled_popup(page: Any) -> None:
           whole();
         })"""
     )
+
+
+def contrast_ratio(first: str, second: str) -> float:
+    """WCAG's contrast ratio of two computed CSS colours ("rgb(r, g, b)" or "rgba(...)").
+
+    A test under forced colours reads the colours the browser settled on (system colours
+    resolve to plain rgb() there) and judges them as a reader's eye would."""
+
+    def luminance(colour: str) -> float:
+        values = colour[colour.index("(") + 1 : colour.index(")")].split(",")
+        channels = []
+        for value in values[:3]:
+            c = float(value) / 255
+            channels.append(c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4)
+        return 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
+
+    light, dark = sorted((luminance(first), luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)

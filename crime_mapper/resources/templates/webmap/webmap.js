@@ -653,9 +653,9 @@
       var sel = monthSel[m2];
       svg.appendChild(svgEl("rect", { x: (m2 * bw + 1).toFixed(1), y: (H - hgt).toFixed(1),
         width: Math.max(1, bw - 2).toFixed(1), height: hgt.toFixed(1),
-        fill: sel ? "#23395d" : "#9aa5b8" }));
+        fill: sel ? "#23395d" : "#9aa5b8", "class": sel ? "trend-bar trend-chosen" : "trend-bar" }));
       if (sel) svg.appendChild(svgEl("rect", { x: (m2 * bw + 1).toFixed(1), y: H + 4,
-        width: Math.max(1, bw - 2).toFixed(1), height: 4, fill: "#1a1a1a" }));
+        width: Math.max(1, bw - 2).toFixed(1), height: 4, fill: "#1a1a1a", "class": "trend-mark" }));
       parts.push(monthText(D.months[m2], true) + " " + fmt(monthCount[m2]));
     }
     trendAxis(svg, H, bw);

@@ -1,0 +1,88 @@
+"""The web map read as the public reads it, beyond what axe-core checks (Debian's chromium
+through Playwright): with a forced-colours system theme (Windows High Contrast, a dark
+theme), with a screen reader's live regions, and with months and counts read aloud.
+
+Each test opens a map of the sample month with neighbourhood outlines and populations, so the
+legend, the shading options and the trend are all on the page.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from crime_mapper.core.publish.summaries_run import NeighbourhoodSource
+from crime_mapper.core.publish.webmap_run import run_webmap
+from tests.support.webmap_browser import contrast_ratio, open_page
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "sample_data" / "police-uk"
+BOUNDARIES = REPO / "sample_data" / "boundaries" / "LSOA_Dec_2011_BSC_leicester_city.geojson"
+
+
+@pytest.fixture(scope="module")
+def page_url(tmp_path_factory) -> str:
+    tmp = tmp_path_factory.mktemp("public_reading")
+    geo = json.loads(BOUNDARIES.read_text(encoding="utf-8"))
+    for i, feature in enumerate(geo["features"]):
+        feature["properties"]["pop"] = 1000 + i
+    areas = tmp / "areas.geojson"
+    areas.write_text(json.dumps(geo), encoding="utf-8")
+    result = run_webmap(
+        [SAMPLE / "2022-09", SAMPLE / "2022-10"],
+        tmp / "map",
+        neighbourhoods=NeighbourhoodSource(
+            boundaries=areas, code_field="LSOA11CD", name_field="LSOA11NM", population_field="pop"
+        ),
+    )
+    return result.index.resolve().as_uri()
+
+
+def _forced(page, scheme: str) -> None:
+    page.emulate_media(forced_colors="active", color_scheme=scheme)
+
+
+@pytest.mark.parametrize("scheme", ["dark", "light"])
+def test_forced_colours_keep_the_legend_matching_the_map(browser, page_url, scheme):
+    """A forced-colours theme paints every background with the system's Canvas colour: the
+    legend's swatches all came out the same (black on a dark theme) while the map's shading,
+    drawn on a canvas, kept its colours, so no range could be matched to its colour."""
+    page, rec = open_page(browser, page_url)
+    _forced(page, scheme)
+    swatches = page.eval_on_selector_all(
+        "#legend .swatch",
+        "s => s.map(x => [getComputedStyle(x).backgroundColor, x.style.backgroundColor])",
+    )
+    assert len(swatches) >= 3, swatches
+    shown, own = [s[0] for s in swatches], [s[1] for s in swatches]
+    assert shown == own, swatches  # each swatch in the colour the map shades with
+    assert len(set(shown)) == len(shown), swatches
+    assert not rec.errors
+
+
+@pytest.mark.parametrize("scheme", ["dark", "light"])
+def test_forced_colours_keep_the_trend_chart_readable(browser, page_url, scheme):
+    """The month-by-month chart drew dark bars and grey month names in its own colours: on a
+    dark system Canvas they all but vanished (contrast about 1.3:1)."""
+    page, rec = open_page(browser, page_url)
+    _forced(page, scheme)
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    texts = page.eval_on_selector_all(
+        "#trend svg text", "t => t.map(x => getComputedStyle(x).fill)"
+    )
+    assert texts
+    for fill in texts:
+        assert contrast_ratio(fill, background) >= 4.5, (fill, background)
+    chosen = page.eval_on_selector_all(
+        "#trend svg .trend-chosen", "t => t.map(x => getComputedStyle(x).fill)"
+    )
+    others = page.eval_on_selector_all(
+        "#trend svg .trend-bar:not(.trend-chosen)", "t => t.map(x => getComputedStyle(x).fill)"
+    )
+    assert chosen and others
+    for fill in chosen + others:  # (a graphic's part: 3:1, WCAG 1.4.11)
+        assert contrast_ratio(fill, background) >= 3, (fill, background)
+    assert set(chosen).isdisjoint(others)  # the chosen months still stand out
+    assert not rec.errors
