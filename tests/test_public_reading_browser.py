@@ -86,3 +86,54 @@ def test_forced_colours_keep_the_trend_chart_readable(browser, page_url, scheme)
         assert contrast_ratio(fill, background) >= 3, (fill, background)
     assert set(chosen).isdisjoint(others)  # the chosen months still stand out
     assert not rec.errors
+
+
+# Whether an element is inside a live region (announced by a screen reader as it changes)
+_LIVE = """sel => { for (let e = document.querySelector(sel); e; e = e.parentElement) {
+    const live = e.getAttribute('aria-live'), role = e.getAttribute('role');
+    if ((live && live !== 'off') || ['status', 'log', 'alert'].includes(role)) return true;
+  } return false; }"""
+
+
+def test_search_announces_how_many_results_not_every_result(browser, page_url):
+    """The search's results list was itself a live region: at each letter typed a screen
+    reader read out every result button again (up to 12). A status line now says how many
+    results there are; the list is read when the reader moves into it."""
+    page, rec = open_page(browser, page_url)
+    assert not page.evaluate(_LIVE, "#search-results")
+    assert page.get_attribute("#search-status", "role") == "status"
+    page.fill("#search-input", "Greengate Nook")
+    page.wait_for_selector("#search-results button")
+    buttons = page.locator("#search-results button").count()
+    assert 1 <= buttons < 12
+    said = f"{buttons} match." if buttons == 1 else f"{buttons} matches."
+    assert page.inner_text("#search-status") == said
+    page.fill("#search-input", "on or near")
+    page.wait_for_selector("#search-results li:nth-child(12)")
+    assert page.locator("#search-results button").count() == 12
+    assert page.inner_text("#search-status") == "The first 12 matches: type more to narrow them."
+    page.fill("#search-input", "qqzzqq")
+    assert page.inner_text("#search-status") == "No matches."
+    assert page.locator("#search-results li").count() == 0
+    page.fill("#search-input", "q")  # (too short to search: nothing to announce)
+    assert page.inner_text("#search-status") == ""
+    assert not rec.errors
+
+
+def test_places_in_view_announce_their_count_not_fifty_buttons(browser, page_url):
+    """ "List the places in view" filled a live list: a screen reader read out up to 50
+    place buttons at once. Their count is now announced and the list is read on demand."""
+    page, rec = open_page(browser, page_url)
+    assert not page.evaluate(_LIVE, "#places-list")
+    assert page.get_attribute("#places-status", "role") == "status"
+    page.click("#list-places")
+    page.wait_for_selector("#places-list button")
+    status = page.inner_text("#places-status")
+    assert status.startswith("The 50 busiest of ") and status.endswith(" places in view:"), status
+    assert page.locator("#places-list li").count() == 50
+    assert page.locator("#places-list li button").count() == 50  # (every item a place)
+    page.check("#cat-0", force=True)  # a change of choices empties the list and its count
+    page.uncheck("#cat-0", force=True)
+    assert page.inner_text("#places-status") == ""
+    assert page.locator("#places-list li").count() == 0
+    assert not rec.errors

@@ -825,17 +825,26 @@
   }
   var searchInput = document.getElementById("search-input");
   var searchResults = document.getElementById("search-results");
+  // The results' count in a status line (a screen reader announces it once per letter): the
+  // list itself is not live, or every result would be read out again at each letter typed.
+  var searchStatus = document.getElementById("search-status");
+  var SEARCH_MOST = 12;
+  function searchCountText(n) {
+    if (!n) return "No matches.";
+    if (n >= SEARCH_MOST) return "The first " + n + " matches: type more to narrow them.";
+    return n + (n === 1 ? " match." : " matches.");
+  }
   searchInput.addEventListener("input", function () {
     var q = searchInput.value.trim().toLowerCase();
     searchResults.textContent = "";
-    if (q.length < 2) return;
+    if (q.length < 2) { searchStatus.textContent = ""; return; }
     if (!searchIndex) searchIndex = buildSearch();
     var hits = [];
-    for (var i = 0; i < searchIndex.length && hits.length < 12; i++) {
+    for (var i = 0; i < searchIndex.length && hits.length < SEARCH_MOST; i++) {
       var it = searchIndex[i], at = it.lower.indexOf(q);
       if (at >= 0) hits.push(it);
     }
-    if (!hits.length) { searchResults.appendChild(el("li", null, "No matches.")); return; }
+    searchStatus.textContent = searchCountText(hits.length);
     hits.forEach(function (it) {
       var li = el("li"), b = el("button", { type: "button" });
       withNames(b, [it.kind + ": " + it.parts[0]].concat(it.parts.slice(1)));
@@ -864,6 +873,8 @@
 
   // ---- places in view: every drawn place as a button (keyboard and screen readers) --------
   var placesList = document.getElementById("places-list");
+  // (the count is announced in its status line, not the 50 buttons: see searchStatus)
+  var placesStatus = document.getElementById("places-status");
   function listPlaces() {
     placesList.textContent = "";
     var b = map.getBounds(), found = [];
@@ -873,9 +884,9 @@
     }
     found.sort(function (x, y) { return pCount[y] - pCount[x]; });
     var shown = found.slice(0, 50);
-    placesList.appendChild(el("li", null, found.length ? (found.length > 50 ?
+    placesStatus.textContent = found.length ? (found.length > 50 ?
       "The 50 busiest of " + fmt(found.length) + " places in view:" : fmt(found.length) +
-      (found.length === 1 ? " place in view:" : " places in view:")) : "No places in view."));
+      (found.length === 1 ? " place in view:" : " places in view:")) : "No places in view.";
     shown.forEach(function (q) {
       var parts = placeParts(q);
       if (parts.length === 1) parts = [parts[0] + ", ", D.areas[pArea[q]]];
@@ -928,7 +939,7 @@
     pointsLayer.redraw();
     if (areaLayer) { computeBreaks(); areaLayer.setStyle(styleArea); }
     renderCounts(); renderTrend(); renderLegend(); renderTable();
-    placesList.textContent = "";
+    placesList.textContent = ""; placesStatus.textContent = "";
     if (map.hasLayer(popup)) map.closePopup();
     writeHash();
   }
