@@ -9,6 +9,7 @@ legend, the shading options and the trend are all on the page.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -136,4 +137,56 @@ def test_places_in_view_announce_their_count_not_fifty_buttons(browser, page_url
     page.uncheck("#cat-0", force=True)
     assert page.inner_text("#places-status") == ""
     assert page.locator("#places-list li").count() == 0
+    assert not rec.errors
+
+
+_SHORT_MONTH = re.compile(r"\b(Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4}\b")
+
+
+def test_months_are_read_as_words_and_the_chart_once(browser, page_url):
+    """The trend's text said "Sep 2022 4,204, Oct 2022 4,817" (a screen reader says "sep",
+    "oct", and runs each count into the next month) and the chart, named by that same text,
+    had it read out twice. The text now says "September 2022: 4,204; October 2022: 4,817",
+    the chart is hidden from screen readers, and a popup's months are whole words too."""
+    page, rec = open_page(browser, page_url)
+    text = page.inner_text("#trend-desc")
+    assert re.search(r"September 2022: [\d,]+; October 2022: [\d,]+\.$", text), text
+    assert not _SHORT_MONTH.search(text), text
+    assert page.get_attribute("#trend svg", "aria-hidden") == "true"
+    assert page.locator("body").aria_snapshot().count("September 2022: ") == 1  # (once)
+    page.select_option("#period-length", value="3")
+    page.click("#list-places")
+    page.click("#places-list button >> nth=0")
+    page.wait_for_selector(".leaflet-popup .cm-popup")
+    months = page.eval_on_selector_all(
+        ".cm-popup table:has(caption:text-is('By month')) th",
+        "ts => ts.map(t => t.textContent)",
+    )
+    assert months == ["September 2022", "October 2022"], months
+    assert not rec.errors
+
+
+def test_an_area_of_one_crime_says_one_crime(browser, page_url):
+    """An area's popup said "1 crimes" where the point popups, the status line and the
+    places list all say "1 crime"."""
+    page, rec = open_page(browser, page_url)
+    page.click("#cat-none")
+    found = None
+    for box in range(page.locator("#category-list input").count()):
+        page.check(f"#cat-{box}")
+        found = page.evaluate(
+            """() => [...document.querySelectorAll('#count-table tbody tr')]
+                 .filter(r => r.lastElementChild.textContent === '1')
+                 .map(r => r.firstElementChild.textContent)
+                 .find(n => n.startsWith('Leicester'))"""
+        )
+        if found:
+            break
+        page.uncheck(f"#cat-{box}")
+    assert found, "no area with one crime of a single type"
+    page.fill("#search-input", found)
+    page.locator("#search-results button").filter(has_text=f"Area: {found}").first.click()
+    page.wait_for_selector(".leaflet-popup .cm-popup")
+    said = page.inner_text(".leaflet-popup .cm-popup p >> nth=0")
+    assert said.startswith("1 crime, "), said
     assert not rec.errors

@@ -135,13 +135,14 @@ def test_page_renders_and_counts_match_release(browser, release):
 
 
 def _trend(page) -> tuple[dict[str, int], list[dict]]:
-    """The month-by-month trend as the page shows it: {short month: count} from its text
-    alternative, and each bar and period mark of its chart (x, width, height, fill)."""
+    """The month-by-month trend as the page shows it: {month: count} from its text
+    alternative ("October 2022: 4,817; ..."), and each bar and period mark of its chart
+    (x, width, height, fill)."""
     text = page.inner_text("#trend-desc")
-    listed = text.split(": ", 1)[1].rstrip(".")
+    listed = text.split("bars): ", 1)[1].rstrip(".")
     counts = {}
-    for part in listed.split(", "):
-        month, _sep, count = part.rpartition(" ")
+    for part in listed.split("; "):
+        month, _sep, count = part.partition(": ")
         counts[month] = int(count.replace(",", ""))
     rects = page.eval_on_selector_all(
         "#trend svg rect",
@@ -159,10 +160,10 @@ def test_trend_counts_the_selected_types_month_by_month(browser, release):
     page, rec = open_page(browser, _url(release["result"]))
     street = release["street"]
     months = {
-        "Jul 2022": "2022-07",
-        "Aug 2022": "2022-08",
-        "Sep 2022": "2022-09",
-        "Oct 2022": "2022-10",
+        "July 2022": "2022-07",
+        "August 2022": "2022-08",
+        "September 2022": "2022-09",
+        "October 2022": "2022-10",
     }  # fmt: skip  (2022-08 has no file: a month of 0)
 
     def expected(types: Optional[set[str]]) -> dict[str, int]:
@@ -204,7 +205,7 @@ def test_trend_of_one_month_is_a_narrow_bar_not_a_slab(browser, tmp_path):
     result = export_webmap(WebmapOptions(inputs=[one], out_dir=tmp_path / "map", title="One"))
     page, rec = open_page(browser, _url(result))
     counts, rects = _trend(page)
-    assert counts == {"Oct 2022": len(_read([one]))}
+    assert counts == {"October 2022": len(_read([one]))}
     widths = [r["width"] for r in rects]
     assert widths and max(widths) <= 300 / 12
     assert not rec.errors, rec.errors

@@ -126,9 +126,10 @@
   var TREND_LABEL_WIDTH = 24;  // chart units a month's name under its bar needs
   var MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
     "September", "October", "November", "December"];
-  function monthText(m, short) {
-    var y = m.slice(0, 4), mo = parseInt(m.slice(5, 7), 10) - 1;
-    return (short ? MONTHS[mo].slice(0, 3) : MONTHS[mo]) + " " + y;
+  // a month as read aloud and in text ("October 2022"; "Oct 2022" is read as a word); only
+  // the chart's axis, short of room, names months by three letters
+  function monthText(m) {
+    return MONTHS[parseInt(m.slice(5, 7), 10) - 1] + " " + m.slice(0, 4);
   }
   function periodText() {
     var start = Math.max(0, state.end - state.len + 1);
@@ -413,7 +414,7 @@
       for (var m2 = 0; m2 < nM; m2++) {
         if (!monthSel[m2]) continue;
         var tr2 = el("tr");
-        tr2.appendChild(el("th", { scope: "row" }, monthText(D.months[m2], true)));
+        tr2.appendChild(el("th", { scope: "row" }, monthText(D.months[m2])));
         tr2.appendChild(el("td", { "class": "num" }, fmt(byMonth[m2]))); tb2.appendChild(tr2);
       }
       t2.appendChild(tb2); box.appendChild(t2);
@@ -558,7 +559,8 @@
     var props = A.features[i].properties, a = props.area;
     var box = el("div", { "class": "cm-popup" });
     box.appendChild(withNames(el("h3", { tabindex: "-1" }), ["", props.name]));
-    box.appendChild(el("p", null, fmt(areaTotal[a]) + " crimes, " + periodText()));
+    box.appendChild(el("p", null, fmt(areaTotal[a]) + (areaTotal[a] === 1 ? " crime, " : " crimes, ") +
+      periodText()));
     if (props.population) box.appendChild(el("p", null, (areaTotal[a] * 1000 / props.population).toFixed(1) +
       " per 1,000 residents (population " + fmt(props.population) + ")"));
     if (props.summary) {
@@ -646,8 +648,10 @@
     // slab across the panel that reads as a broken chart
     var W = 300, H = 70, bw = W / Math.max(nM, TREND_SLOTS);
     var parts = [];
-    var svg = svgEl("svg", { viewBox: "0 0 " + W + " " + (H + 34), role: "img",
-      "aria-labelledby": "trend-heading trend-desc" });
+    // (hidden from screen readers: the text under it says every month's count, which a
+    // chart named by that text read out twice over)
+    var svg = svgEl("svg", { viewBox: "0 0 " + W + " " + (H + 34), "aria-hidden": "true",
+      focusable: "false" });
     for (var m2 = 0; m2 < nM; m2++) {
       var hgt = max ? Math.max(1, monthCount[m2] / max * H) : 0;
       var sel = monthSel[m2];
@@ -656,12 +660,12 @@
         fill: sel ? "#23395d" : "#9aa5b8", "class": sel ? "trend-bar trend-chosen" : "trend-bar" }));
       if (sel) svg.appendChild(svgEl("rect", { x: (m2 * bw + 1).toFixed(1), y: H + 4,
         width: Math.max(1, bw - 2).toFixed(1), height: 4, fill: "#1a1a1a", "class": "trend-mark" }));
-      parts.push(monthText(D.months[m2], true) + " " + fmt(monthCount[m2]));
+      parts.push(monthText(D.months[m2]) + ": " + fmt(monthCount[m2]));
     }
     trendAxis(svg, H, bw);
     box.appendChild(svg);
     box.appendChild(el("p", { id: "trend-desc", "class": "trend-text" },
-      "Crimes of the selected types per month (selected period marked below the bars): " + parts.join(", ") + "."));
+      "Crimes of the selected types per month (selected period marked below the bars): " + parts.join("; ") + "."));
   }
   // the months under the bars: each one where there is room, else every few counted back
   // from the latest (always named); the year under the first month named in each year
