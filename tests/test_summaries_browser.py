@@ -270,3 +270,34 @@ def test_charts_stay_readable_under_forced_colours(browser, exported, scheme):
         least = 4.5 if kind == "text" else 3
         assert contrast_ratio(colour, background) >= least, (scheme, kind, colour, background)
     context.close()
+
+
+_MONTH_WORDS = (
+    "January|February|March|April|May|June|July|August|September|October|November|December"
+)
+
+
+def test_months_are_read_as_words(browser, exported):
+    """The trend's table and the chart's text alternative said "Nov 2021", "Sep 2022": a
+    screen reader says "nov" and "sep" as written. They now say "November 2021"; only the
+    chart's axis, short of room, names a month by three letters."""
+    import re
+
+    page, errors = _open(browser, exported["done"].folder / "abbey-park.html")
+    rows = page.eval_on_selector_all(
+        "table:has(caption:text-is('Crimes per month, last 12 months')) tbody th",
+        "ts => ts.map(t => t.textContent)",
+    )
+    assert len(rows) == 12
+    assert all(re.fullmatch(rf"({_MONTH_WORDS}) \d{{4}}", row) for row in rows), rows
+    desc = page.text_content("svg.chart.trend desc")
+    parts = desc.split("; ")
+    assert len(parts) == 12
+    assert all(re.fullmatch(rf"({_MONTH_WORDS}) \d{{4}}: (missing|[\d,]+)", p) for p in parts), desc
+    axis = page.eval_on_selector_all(
+        "svg.chart.trend text.tick", "ts => ts.map(t => t.firstChild.textContent)"
+    )
+    months = [a for a in axis if a.isalpha()]
+    assert len(months) == 12 and all(len(m) == 3 for m in months), axis
+    assert not errors
+    page.context.close()

@@ -47,13 +47,12 @@ CHANCE_TEXT = {
 _MONTHS = (
     "January February March April May June July August September October November December"
 ).split()
-_SHORT = [m[:3] for m in _MONTHS]
 
 
-def month_label(month: str, short: bool = False) -> str:
+def month_label(month: str) -> str:
+    """ "October 2022": a month as the pages write it and a screen reader reads it."""
     i = month_index(month)
-    names = _SHORT if short else _MONTHS
-    return f"{names[i % 12]} {i // 12}"
+    return f"{_MONTHS[i % 12]} {i // 12}"
 
 
 def period_label(period: list[str]) -> str:
@@ -206,7 +205,8 @@ def trend_svg(labels: list[str], values: list[Optional[int]], title: str, uid: s
                 f'fill="{SEQUENTIAL_RAMP[-2]}"/>'
             )
         if n <= 13 or i % 2 == 0 or i == n - 1:
-            mon, _, year = lab.partition(" ")
+            month, _, year = lab.partition(" ")
+            mon = month[:3]  # (the axis has room for three letters a month)
             year_line = (
                 f'<tspan x="{x(i):.1f}" dy="14">{_e(year)}</tspan>'
                 if year and (i == 0 or mon == "Jan")
@@ -304,9 +304,10 @@ class SummaryRenderer:
             raise ValueError(f"the summaries' month {s.month} is not on their month axis")
         self.end: int = end
         self.trend_pos = s.trend_positions()
+        # months in words ("November 2021") in the table and the chart's text: a screen
+        # reader says "Nov" and "Sep" as written; only the chart's axis shortens them
         self.trend_labels = [
-            month_label(s.months[p], short=True) if 0 <= p < len(s.months) else ""
-            for p in self.trend_pos
+            month_label(s.months[p]) if 0 <= p < len(s.months) else "" for p in self.trend_pos
         ]
         self.period_text = period_label(s.period)
         self.previous_heading = previous_heading(s.options.period_months)
