@@ -190,3 +190,15 @@ def test_an_area_of_one_crime_says_one_crime(browser, page_url):
     said = page.inner_text(".leaflet-popup .cm-popup p >> nth=0")
     assert said.startswith("1 crime, "), said
     assert not rec.errors
+
+
+def test_the_default_title_names_the_month_in_words():
+    """A release's web map, given no title, was headed "Street-level crime map,
+    Leicestershire 2022-10": a screen reader read the month as "2022 minus 10" or as digits,
+    where the rest of the page says "October 2022"."""
+    from crime_mapper.core.monthly.release import default_map_title
+
+    assert default_map_title("Leicestershire", "2022-10") == (
+        "Street-level crime map, Leicestershire, October 2022"
+    )
+    assert default_map_title("", "2023-01") == "Street-level crime map, January 2023"
