@@ -202,3 +202,53 @@ def test_the_default_title_names_the_month_in_words():
         "Street-level crime map, Leicestershire, October 2022"
     )
     assert default_map_title("", "2023-01") == "Street-level crime map, January 2023"
+
+
+def _halves(path: Path) -> Path:
+    """Leicestershire as two neighbourhoods, west and east, of few residents: counts in the
+    thousands and rates of over 1,000 crimes per 1,000 residents."""
+
+    def square(west: float, east: float) -> list:
+        return [[[west, 52.3], [east, 52.3], [east, 53.0], [west, 53.0], [west, 52.3]]]
+
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"code": code, "name": name, "pop": pop},
+            "geometry": {"type": "Polygon", "coordinates": square(west, east)},
+        }
+        for code, name, pop, west, east in (
+            ("W1", "West half", 100, -1.6, -1.13),
+            ("E1", "East half", 200, -1.13, -0.6),
+        )
+    ]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), "utf-8")
+    return path
+
+
+def test_the_legend_and_popups_separate_thousands(browser, tmp_path):
+    """The shading legend wrote its classes as bare digits ("0 to 2410", "2411 or more") and
+    its rates as "over 12050.0", and an area's popup its rate as "24100.0 per 1,000
+    residents", where every other count on the page reads "2,410"."""
+    result = run_webmap(
+        [SAMPLE / "2022-10"],
+        tmp_path / "map",
+        neighbourhoods=NeighbourhoodSource(
+            boundaries=_halves(tmp_path / "halves.geojson"),
+            code_field="code",
+            name_field="name",
+            population_field="pop",
+        ),
+    )
+    page, rec = open_page(browser, result.index.resolve().as_uri())
+    for mode in ("count", "rate"):
+        page.check(f"input[name='areas-mode'][value='{mode}']")
+        legend = page.inner_text("#legend ul")
+        assert re.search(r"\d,\d{3}", legend), (mode, legend)
+        assert not re.search(r"\d{4}", legend), (mode, legend)
+    page.fill("#search-input", "West half")
+    page.locator("#search-results button").filter(has_text="Area: West half").first.click()
+    page.wait_for_selector(".leaflet-popup .cm-popup")
+    rate = page.inner_text(".leaflet-popup .cm-popup p >> nth=1")
+    assert re.fullmatch(r"\d{1,3}(,\d{3})+\.\d per 1,000 residents \(population 100\)", rate), rate
+    assert not rec.errors

@@ -122,6 +122,9 @@
   }
   var nf = new Intl.NumberFormat("en-GB");
   function fmt(n) { return nf.format(n); }
+  // a rate to one decimal place, with the thousands separated as every count is ("1,204.5")
+  var nf1 = new Intl.NumberFormat("en-GB", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+  function fmt1(x) { return nf1.format(x); }
   var TREND_SLOTS = 12;  // the trend chart's least number of month slots
   var TREND_LABEL_WIDTH = 24;  // chart units a month's name under its bar needs
   var MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
@@ -561,7 +564,7 @@
     box.appendChild(withNames(el("h3", { tabindex: "-1" }), ["", props.name]));
     box.appendChild(el("p", null, fmt(areaTotal[a]) + (areaTotal[a] === 1 ? " crime, " : " crimes, ") +
       periodText()));
-    if (props.population) box.appendChild(el("p", null, (areaTotal[a] * 1000 / props.population).toFixed(1) +
+    if (props.population) box.appendChild(el("p", null, fmt1(areaTotal[a] * 1000 / props.population) +
       " per 1,000 residents (population " + fmt(props.population) + ")"));
     if (props.summary) {
       var p = el("p");
@@ -705,9 +708,9 @@
         // QGIS legend does (core.hotspots.legend.integer_classes); an empty class is skipped
         var first = k ? Math.floor(lo) + 1 : 0, last = hi === null ? null : Math.floor(hi);
         if (last !== null && first > last) { if (hi !== null) lo = hi; continue; }
-        text = last === null ? first + " or more" : (first === last ? String(first) : first + " to " + last);
+        text = last === null ? fmt(first) + " or more" : (first === last ? fmt(first) : fmt(first) + " to " + fmt(last));
       } else {
-        text = hi === null ? "over " + lo.toFixed(dec) : (k ? "over " + lo.toFixed(dec) + " to " : "up to ") + hi.toFixed(dec);
+        text = hi === null ? "over " + fmt1(lo) : (k ? "over " + fmt1(lo) + " to " : "up to ") + fmt1(hi);
       }
       li.appendChild(document.createTextNode(text));
       ul.appendChild(li);
