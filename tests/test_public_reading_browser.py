@@ -229,7 +229,9 @@ def _halves(path: Path) -> Path:
 def test_the_legend_and_popups_separate_thousands(browser, tmp_path):
     """The shading legend wrote its classes as bare digits ("0 to 2410", "2411 or more") and
     its rates as "over 12050.0", and an area's popup its rate as "24100.0 per 1,000
-    residents", where every other count on the page reads "2,410"."""
+    residents", where every other count on the page reads "2,410". The rates' legend also
+    listed classes that hold no area ("over 8,805.0 to 8,805.0", three times over) where the
+    counts' legend skips them."""
     result = run_webmap(
         [SAMPLE / "2022-10"],
         tmp_path / "map",
@@ -246,6 +248,8 @@ def test_the_legend_and_popups_separate_thousands(browser, tmp_path):
         legend = page.inner_text("#legend ul")
         assert re.search(r"\d,\d{3}", legend), (mode, legend)
         assert not re.search(r"\d{4}", legend), (mode, legend)
+        lines = legend.splitlines()  # (no empty class: "over 8,805.0 to 8,805.0" three times)
+        assert len(set(lines)) == len(lines) and len(lines) == 2, (mode, legend)
     page.fill("#search-input", "West half")
     page.locator("#search-results button").filter(has_text="Area: West half").first.click()
     page.wait_for_selector(".leaflet-popup .cm-popup")

@@ -710,6 +710,9 @@
         if (last !== null && first > last) { if (hi !== null) lo = hi; continue; }
         text = last === null ? fmt(first) + " or more" : (first === last ? fmt(first) : fmt(first) + " to " + fmt(last));
       } else {
+        // a class between two equal breaks holds no area ("over 880.5 to 880.5"): skipped,
+        // as an empty class of counts is (few areas, or many of one rate, make them)
+        if (k && hi !== null && hi <= lo) continue;
         text = hi === null ? "over " + fmt1(lo) : (k ? "over " + fmt1(lo) + " to " : "up to ") + fmt1(hi);
       }
       li.appendChild(document.createTextNode(text));
