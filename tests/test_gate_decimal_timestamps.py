@@ -9,8 +9,12 @@
   (20221026.0538): refused in a web map's data script (its text is scanned) but not in a
   .json file (its numbers are floats, and only whole ones were looked up). The two agree
   now: a number with 8 digits before its point, whose whole part is a raw date and whose
-  fraction is a time of day (with the trailing zeros a float drops: 20221026.1430 is read
-  as 20221026.143), is the date.
+  fraction is a time of day as written, is the date.
+- a JSON number whose fraction as written is no time ("20221026.143", "20221026.14") was
+  refused in a .json file and a data script though the same text passed in a text file:
+  its float is also that of a time ("20221026.1430"), and the float was judged. A .json
+  file with a decimal of 1e7 or more keeps its text, judged as written (the text rule), as
+  a data script's body is.
 Decimals, map points, counts, versions and a decimal that is no raw form still pass.
 
 Real raw extract, map points and release (tests/support/leak_world); each output written to
@@ -29,6 +33,7 @@ import pytest
 
 from crime_mapper.core.gate.checks import _BARE_NUMBER
 from crime_mapper.core.gate.leak_gate import check_release
+from crime_mapper.core.gate.output_reader import read_file
 from tests.support.leak_world import copy_folder, failed
 from tests.support.planted_text import CARRIERS, gated, stamp
 
@@ -100,13 +105,61 @@ def test_a_json_number_is_read_alike_in_a_json_file_and_a_data_script(
 def test_a_time_whose_trailing_zero_a_float_drops_is_still_a_time(
     world: dict, clean_outputs: dict, tmp_path: Path
 ):
-    """20221026.1430 in a .json file is the float 20221026.143: read with its zero, a time."""
+    """20221026.1430 in a .json file is the float 20221026.143: judged as written, a time."""
     t = stamp(world).replace(hour=14, minute=30)
     written = t.strftime("%Y%m%d.%H%M")
     assert json.loads(written) == float(written.rstrip("0"))
     report = _with_number(world, clean_outputs, tmp_path / "site", written, "json file")
     assert failed(report) == {"no_dates_finer_than_month"}, report.message()
     assert f"raw date/time written as the number {t.strftime('%Y%m%d')}" in report.message()
+
+
+# a raw date with a fraction that is no time of day as written, though its float is that of
+# one ("20221026.143" is the float of "20221026.1430"): (written, its float's time written)
+NO_TIME_AS_WRITTEN: dict[str, Callable[[pd.Timestamp], tuple[str, str]]] = {
+    "yyyymmdd.HHM": lambda t: (t.strftime("%Y%m%d.%H%M")[:-1], t.strftime("%Y%m%d.%H%M")),
+    "yyyymmdd.HH": lambda t: (t.strftime("%Y%m%d.%H"), t.strftime("%Y%m%d.%H00")),
+    "-yyyymmdd.HHM": lambda t: (t.strftime("-%Y%m%d.%H%M")[:-1], t.strftime("-%Y%m%d.%H%M")),
+    "yyyymmdd.HHMMS": lambda t: (
+        t.strftime("%Y%m%d.%H%M%S")[:-1],
+        t.strftime("%Y%m%d.%H%M%S"),
+    ),
+}
+
+
+@pytest.mark.parametrize("form", list(NO_TIME_AS_WRITTEN))
+def test_a_json_number_is_judged_as_written_as_in_a_text(
+    world: dict, clean_outputs: dict, tmp_path: Path, form: str
+):
+    """A .json file, a data script and a text agree on a number whose float is also a
+    time's: it passes as written, and its float's time written out is refused."""
+    t = stamp(world).replace(hour=14, minute=30, second=50)
+    written, as_time = NO_TIME_AS_WRITTEN[form](t)
+    assert json.loads(written) == json.loads(as_time)  # (one float)
+    for kind in ("json file", "data script"):
+        report = _with_number(world, clean_outputs, tmp_path / "site", written, kind)
+        assert report.passed, (kind, report.message())
+        refused = _with_number(world, clean_outputs, tmp_path / "site", as_time, kind)
+        assert failed(refused) == {"no_dates_finer_than_month"}, (kind, refused.message())
+    assert gated(world, clean_outputs, tmp_path / "site", f"N {written}.", "text file").passed
+    text_refused = gated(world, clean_outputs, tmp_path / "site", f"N {as_time}.", "text file")
+    assert failed(text_refused) == {"no_dates_finer_than_month"}, text_refused.message()
+
+
+def test_a_json_file_keeps_its_text_only_for_a_decimal_a_float_may_have_lost(tmp_path: Path):
+    """Its text is kept (Artifact.json_text) for a decimal of 1e7 or more only: a map's
+    coordinates, counts and whole numbers need none."""
+    cases = {
+        '{"n": [457, 1200.5, -1.134561, 52.637812, 457901.25, 20221026, -20221026]}': False,
+        '{"n": [3, 20221026.143]}': True,
+        '{"n": [3, -1666762680.5]}': True,
+        '{"n": [3, 12345678.5]}': True,
+    }
+    for text, kept in cases.items():
+        path = tmp_path / "a.json"
+        path.write_text(text, "utf-8")
+        art = read_file(path, "a.json", in_folder=True)
+        assert art.json_text == (text if kept else ""), text
 
 
 # numbers that are no timestamp: a decimal of a raw date whose fraction is no time, an

@@ -1096,9 +1096,9 @@ def check_no_dates_finer_than_month(ctx: GateContext) -> GateCheck:
 # a Z after the number is UTC's ("20221015143000Z", an ASN.1 time), no letter of a hex id;
 # or a decimal whose whole part has 9-14 digits ("1666762680.123", "1666762680123.4": epoch
 # seconds or ms with their fraction), taken with its fraction: its whole part is a finding
-# when it is a raw timestamp form (_DECIMAL_WHOLE_FROM), which no coordinate, count or ratio
-# anyone publishes is; an 8-digit one ("20221015.5") stays a decimal unless its fraction is
-# a time, the joined date above
+# when it is a raw timestamp form, which no coordinate, count or ratio anyone publishes
+# is; an 8-digit one ("20221015.5") stays a decimal unless its fraction is a time, the
+# joined date above. (A .json file's decimals are judged so as written too: Artifact.json_text.)
 # (its first digit first, a character the engine skips to in C, and no word character or
 # '.' before it; then the 7 digits every form starts with, so a shorter number fails once;
 # then the plain number, the usual one, taken at the first try: where it and the joined
@@ -1108,9 +1108,6 @@ _BARE_NUMBER = re.compile(
     rf"|\d(?={scan.JOINED_TIME}{scan.WRITTEN_NUMBER_END})"
     rf"|\d{{2,7}}\.\d+{scan.WRITTEN_NUMBER_END})"
 )
-# the least whole part of a decimal _BARE_NUMBER takes, and of a JSON decimal number
-# (_decimal_forms) looked up whatever its fraction: 9 digits (epoch seconds since 1973)
-_DECIMAL_WHOLE_FROM = 10**8
 # (a necessary condition for _BARE_NUMBER that the regex engine skips to in C: a pattern
 # that starts with a lookbehind is tried at every position)
 _SEVEN_DIGITS = re.compile(r"\d{7}")
@@ -1174,6 +1171,8 @@ def _raw_timestamps(ctx: GateContext) -> list[Finding]:
                 continue
             for part in index.found(text, "timestamps", raw_forms):
                 found.extend(part)
+        if art.json_text:  # (its decimals as written, as in any text: see Artifact)
+            found.extend(_raw_forms([art.json_text], wanted)[0])
         hit = np.asarray(found, dtype=np.int64)
         numbers = art.number_values()
         whole = _whole_numbers_from_1e6(numbers)
@@ -1182,9 +1181,6 @@ def _raw_timestamps(ctx: GateContext) -> list[Finding]:
             hit = np.asarray(found, dtype=np.int64)
         elif whole.size:
             hit = np.concatenate([hit, whole])
-        decimals = _decimal_forms(numbers, forms)
-        if decimals.size:
-            hit = np.concatenate([hit, decimals])
         if not hit.size:
             continue
         hit = hit[np.isin(hit, forms)]
@@ -1197,44 +1193,6 @@ def _raw_timestamps(ctx: GateContext) -> list[Finding]:
                 )
             )
     return problems
-
-
-# an 8-digit date's time of day as a JSON number's fraction (HHMM or HHMMSS, as the joined
-# date of _BARE_NUMBER has it after its '.')
-_FRACTION_TIME = re.compile(r"(?:[01]\d|2[0-3])[0-5]\d(?:[0-5]\d)?")
-
-
-def _decimal_forms(values: np.ndarray, forms: np.ndarray) -> np.ndarray:
-    """The whole parts of the JSON numbers (not whole, any sign) that are raw timestamp
-    forms as _BARE_NUMBER reads them written: 9 digits or more (epoch seconds or ms with a
-    fraction, "1666762680.123"), or 8 with a time of day for a fraction (a date with its
-    time joined by the point, "20221026.0538"). A JSON file's numbers are read as floats,
-    its text is not scanned: without this a plain .json file passed the numbers a data
-    script's text scan refuses. A float keeps no trailing zero ("20221026.1430" is
-    20221026.143), so the fraction is read with the zeros it may have had (fail closed)."""
-    big = values[(np.abs(values) >= 1e7) & (np.abs(values) < 1e15)]
-    if not big.size:
-        return np.zeros(0, dtype=np.int64)
-    big = np.abs(big)
-    whole = np.trunc(big)
-    decimal = whole != big
-    big, whole = big[decimal], whole[decimal].astype(np.int64)
-    known = np.isin(whole, forms)
-    if not known.any():
-        return np.zeros(0, dtype=np.int64)
-    keep = [
-        w >= _DECIMAL_WHOLE_FROM or _is_time_fraction(repr(v).partition(".")[2])
-        for v, w in zip(big[known].tolist(), whole[known].tolist())
-    ]
-    return whole[known][np.asarray(keep, dtype=bool)]
-
-
-def _is_time_fraction(digits: str) -> bool:
-    """Whether a float's fraction (its digits as repr gives them, trailing zeros gone) may
-    have been written as a time of day: HHMM or HHMMSS with the zeros it lost."""
-    return len(digits) <= 6 and any(
-        _FRACTION_TIME.fullmatch(digits.ljust(n, "0")) is not None for n in (4, 6)
-    )
 
 
 def _whole_numbers_from_1e6(values: np.ndarray) -> Optional[np.ndarray]:

@@ -107,6 +107,10 @@ class Artifact:
     # some JSON number is in none of numbers, lon and lat (one under "coordinates" that is
     # not a plain [x, y] position: a third value, a bad position)
     unlisted_numbers: bool = False
+    # a .json file's text as written, kept when one of its numbers is a decimal of 1e7 or
+    # more (json_numbers_as_written): the float lost how it was written ("20221026.1430" and
+    # "20221026.143" are one float), which the raw-timestamp check judges as in any text
+    json_text: str = ""
     # a data script's text as written that neither ``texts`` (string literals, unescaped)
     # nor the numbers show: its head (``window.NAME =``) and its string literals that hold
     # an escape, quotes included (checks.data_script_silent)
@@ -417,6 +421,8 @@ def _read_file(
             except json.JSONDecodeError as exc:
                 return Artifact(name=name, kind="error", error=f"invalid JSON: {exc}")
             walk_json(art, data, name)
+            if json_numbers_as_written(art.number_values()):
+                art.json_text = text
             return art
         if suffix in (".html", ".htm", ".svg"):
             art = Artifact(name=name, kind="html")
@@ -1086,6 +1092,17 @@ def _int_values(item: list) -> Optional[np.ndarray]:
         return np.array(item, dtype=np.int64).astype(np.float64)
     except OverflowError:
         return None
+
+
+def json_numbers_as_written(values: np.ndarray) -> bool:
+    """Whether a .json file's numbers need reading as written: one is a decimal (not whole)
+    of 1e7 or more either sign, which a raw timestamp with a fraction or a time joined by its
+    point may be ("1666762680.123", "20221026.0538"). Its written form decides, as in any
+    text: a float keeps no trailing zero, so "20221026.143" (no time) and "20221026.1430"
+    (14:30) are one value. A data script's or a page's JSON is scanned as written already;
+    a .json file's text is kept only then (a map's coordinates and counts are far below)."""
+    big = values[np.abs(values) >= 1e7]
+    return bool(big.size) and bool(np.any(np.isfinite(big) & (big != np.trunc(big))))
 
 
 def walk_json(art: Artifact, data: Any, where: str) -> None:
