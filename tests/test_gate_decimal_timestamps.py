@@ -15,6 +15,9 @@
   its float is also that of a time ("20221026.1430"), and the float was judged. A .json
   file with a decimal of 1e7 or more keeps its text, judged as written (the text rule), as
   a data script's body is.
+- a raw date or epoch written as a negative whole JSON number (-20221026) in a .json file:
+  a text's "-20221026" is refused (a '-' hides no digit) and so was it in a data script,
+  but a .json file's whole numbers were looked up only when positive.
 Decimals, map points, counts, versions and a decimal that is no raw form still pass.
 
 Real raw extract, map points and release (tests/support/leak_world); each output written to
@@ -88,16 +91,24 @@ JSON_NUMBERS: dict[str, Callable[[pd.Timestamp], tuple[str, int]]] = {
     "-yyyymmdd.HHMM": lambda t: (t.strftime("-%Y%m%d.%H%M"), int(t.strftime("%Y%m%d"))),
     "epoch seconds.fff": lambda t: (f"{_epoch(t)}.123", _epoch(t)),
     "epoch ms.f": lambda t: (f"{_epoch(t) * 1000}.4", _epoch(t) * 1000),
+    # whole and negative: a '-' hides no digit, in a text ("-20221026") as in JSON
+    "-yyyymmdd": lambda t: (t.strftime("-%Y%m%d"), int(t.strftime("%Y%m%d"))),
+    "-ddmmyyyy": lambda t: (t.strftime("-%d%m%Y"), int(t.strftime("%d%m%Y"))),
+    "-epoch seconds": lambda t: (f"-{_epoch(t)}", _epoch(t)),
+    "-epoch ms": lambda t: (f"-{_epoch(t) * 1000}", _epoch(t) * 1000),
 }
 
 
-@pytest.mark.parametrize("kind", ["json file", "data script"])
+@pytest.mark.parametrize("kind", ["json file", "data script", "text file"])
 @pytest.mark.parametrize("form", list(JSON_NUMBERS))
 def test_a_json_number_is_read_alike_in_a_json_file_and_a_data_script(
     world: dict, clean_outputs: dict, tmp_path: Path, kind: str, form: str
 ):
     written, number = JSON_NUMBERS[form](stamp(world))
-    report = _with_number(world, clean_outputs, tmp_path / "site", written, kind)
+    if kind == "text file":  # (the rule the two follow)
+        report = gated(world, clean_outputs, tmp_path / "site", f"N {written}.", kind)
+    else:
+        report = _with_number(world, clean_outputs, tmp_path / "site", written, kind)
     assert failed(report) == {"no_dates_finer_than_month"}, report.message()
     assert f"raw date/time written as the number {number}" in report.message()
 

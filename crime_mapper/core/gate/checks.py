@@ -1174,7 +1174,9 @@ def _raw_timestamps(ctx: GateContext) -> list[Finding]:
         if art.json_text:  # (its decimals as written, as in any text: see Artifact)
             found.extend(_raw_forms([art.json_text], wanted)[0])
         hit = np.asarray(found, dtype=np.int64)
-        numbers = art.number_values()
+        # a whole number token's digits, whatever its sign: "-20221026" in a text is the
+        # date 20221026 (_BARE_NUMBER takes no '-'), and so is the JSON number -20221026
+        numbers = np.abs(art.number_values())
         whole = _whole_numbers_from_1e6(numbers)
         if whole is None:  # (beyond int64: the one-by-one ints fail here, as they always did)
             found.extend(int(v) for v in numbers.tolist() if v.is_integer() and v >= 1e6)
