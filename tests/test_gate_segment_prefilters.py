@@ -48,13 +48,15 @@ NUMBER_PIECES = [
 JOINED_PIECES = [
     "20221015.1030", "20221015T103000Z", "15102022_1030", "202210151030Z", "15/10/2022.1030",
     "15.10.2022T10:30", "N301234.1234E458123", "15/10/20221030", "2022-10-15103000Z",
-    "2022/10/151030", "1666000000.125", "1666000000000.5", "202210151030.5",
+    "2022/10/151030", "1666000000.125", "1666000000000.5", "202210151030.5", "12345678.5",
+    "20221015.25",
 ]  # fmt: skip
 # axes on numbers and glued pairs (scan.AXIS_NUMBER)
 AXIS_PIECES = ("N", "Easting", "NORTHING", "E458123N301234.5", "n301235e458123", "y1234")
 RAW_METRES = np.array(sorted({1000, 458123, 301235, 1234568, 1399999, 1400000, 4568}))
 KNOWN = np.array(sorted({458120, 458123, 1234, 5804, 1234568, 2021, 301230}))
 STAMPS = {202210151030, 20221015, 1666000000, 15102022, 12345678}
+EARLY_STAMPS = {12345678, 20221015}  # (early epoch seconds: checks._BARE_NUMBER_EARLY)
 
 
 def _segments(rng: random.Random, n: int, extra: tuple[str, ...] = ()) -> list[str]:
@@ -93,6 +95,10 @@ def _compare(segments: list[str], raw_metres=RAW_METRES, known=KNOWN) -> dict[st
         "timestamps": (
             lambda s: checks._raw_forms(s, STAMPS),
             lambda s: checks._raw_forms_direct(s, STAMPS),
+        ),
+        "early timestamps": (
+            lambda s: checks._raw_forms(s, STAMPS, EARLY_STAMPS),
+            lambda s: checks._raw_forms_direct(s, STAMPS, EARLY_STAMPS),
         ),
     }
     found = {}

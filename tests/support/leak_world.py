@@ -38,13 +38,18 @@ NAMES = ["Margaret Thornbury", "Desmond Okonkwo-Reilly", "Priya Chaudhary", "Gar
 HO_CODES = ["028/01", "030/02", "049/12", "105/01"]
 
 
-def build_world(tmp: Path) -> dict:
+def build_world(tmp: Path, first_when: tuple[str, str] | None = None) -> dict:
     """{raw, points, public, history, tmp}: the raw table (the force extract, each crime
     moved 40-160 m off its published point, with a victim-name, a Home Office code and an
     MO-notes column, loaded through the real loader), the map points derived from the
-    bundled Leicestershire history, and the release the real anonymiser makes of it."""
-    extract = tmp / "2022-10-force-extract.csv"
+    bundled Leicestershire history, and the release the real anonymiser makes of it.
+    ``first_when``: the first crime's date and time as the extract writes them
+    ("26/10/1971", "05:38"), the extract then named without a month (a month-named one
+    refuses a row of another month; the loader takes it, warning)."""
+    extract = tmp / ("force-extract.csv" if first_when else "2022-10-force-extract.csv")
     frame = make_force_extract(extract)
+    if first_when:
+        frame.loc[0, ["OffenceDate", "OffenceTime"]] = list(first_when)
     rng = np.random.default_rng(11)
     n = len(frame)
     shift = rng.uniform(40, 160, (n, 2)) * rng.choice([-1, 1], (n, 2))

@@ -1108,35 +1108,64 @@ _BARE_NUMBER = re.compile(
     rf"|\d(?={scan.JOINED_TIME}{scan.WRITTEN_NUMBER_END})"
     rf"|\d{{2,7}}\.\d+{scan.WRITTEN_NUMBER_END})"
 )
+# the least whole part of a decimal _BARE_NUMBER takes (9 digits), looked up among every
+# raw timestamp form; a decimal's smaller whole part only among early_epoch_seconds
+_DECIMAL_WHOLE_FROM = 10**8
+# _BARE_NUMBER with decimals from 7 digits before the point, used only when a raw crime
+# is dated before 1973-03-03 (context.early_epoch_seconds: the loader takes such a row, an
+# old date can be real, and only warns): its epoch seconds have 7-8 digits, and written
+# with a fraction ("57303480.5") they are that crime's time to the second as much as a
+# later crime's "1666762680.5". A decimal whose 7-8 digit whole part is some other form
+# ("20221015.5", "26102022.25") stays a decimal: only those epoch seconds are looked up.
+# (Every release dated from 1973 on, all of police.uk's, scans with _BARE_NUMBER: no cost.)
+_BARE_NUMBER_EARLY = re.compile(
+    rf"\d(?<![\w.]\d)\d{{6}}(?:\d{{0,7}}(?=[Zz]?{scan.WRITTEN_NUMBER_END})"
+    rf"|\d(?={scan.JOINED_TIME}{scan.WRITTEN_NUMBER_END})"
+    rf"|\d{{0,7}}\.\d+{scan.WRITTEN_NUMBER_END})"
+)
 # (a necessary condition for _BARE_NUMBER that the regex engine skips to in C: a pattern
 # that starts with a lookbehind is tried at every position)
 _SEVEN_DIGITS = re.compile(r"\d{7}")
 
 
-def _bare_number_flags(segments: list[str]) -> list[bool]:
+def _bare_number_flags(segments: list[str], pattern: re.Pattern = _BARE_NUMBER) -> list[bool]:
     out = [False] * len(segments)
     hinted = list(scan.matches_by_segment(segments, _SEVEN_DIGITS))
-    for i in scan.matches_by_segment([segments[i] for i in hinted], _BARE_NUMBER):
+    for i in scan.matches_by_segment([segments[i] for i in hinted], pattern):
         out[hinted[i]] = True
     return out
 
 
-def _raw_forms(segments: list[str], wanted: Collection[int]) -> list[list[int]]:
-    """_raw_forms_direct of the segments where _BARE_NUMBER matches with their digits
+def _raw_forms(
+    segments: list[str], wanted: Collection[int], early: Collection[int] = ()
+) -> list[list[int]]:
+    """_raw_forms_direct of the segments where its pattern matches with their digits
     written as 1 (scan.digit_masked_hits: the pattern's digits are \\d classes)."""
-    candidates = scan.digit_masked_hits(segments, _bare_number_flags)
+    pattern = _BARE_NUMBER_EARLY if early else _BARE_NUMBER
+    candidates = scan.digit_masked_hits(segments, lambda s: _bare_number_flags(s, pattern))
     return scan.scan_candidates(
-        segments, lambda picked: _raw_forms_direct(picked, wanted), candidates, []
+        segments, lambda picked: _raw_forms_direct(picked, wanted, early), candidates, []
     )
 
 
-def _raw_forms_direct(segments: list[str], wanted: Collection[int]) -> list[list[int]]:
+def _raw_forms_direct(
+    segments: list[str], wanted: Collection[int], early: Collection[int] = ()
+) -> list[list[int]]:
     """Per segment: its bare 7-14 digit numbers that are raw timestamp forms, in order (the
-    others can never be a finding); of a decimal, its whole part."""
+    others can never be a finding); of a decimal, its whole part. ``early``: the raw
+    crimes' epoch seconds before 1973 (context.early_epoch_seconds), when there are any: a
+    decimal with 7-8 digits before its point is taken (_BARE_NUMBER_EARLY) and its whole
+    part looked up among those only."""
     out: list[list[int]] = [[] for _ in segments]
-    for i, found in scan.strings_by_segment(segments, _BARE_NUMBER).items():
-        values = (int(s.partition(".")[0]) for s in found)
-        out[i] = [v for v in values if v in wanted]
+    pattern = _BARE_NUMBER_EARLY if early else _BARE_NUMBER
+    for i, found in scan.strings_by_segment(segments, pattern).items():
+        values = []
+        for s in found:
+            whole, point, _fraction = s.partition(".")
+            v = int(whole)
+            if v in (early if point and v < _DECIMAL_WHOLE_FROM else wanted):
+                values.append(v)
+        out[i] = values
     return out
 
 
@@ -1148,9 +1177,10 @@ def _raw_timestamps(ctx: GateContext) -> list[Finding]:
         return []
     problems: list[Finding] = []
     wanted = set(forms.tolist())
+    early = set(ctx.prepared.early_epoch_seconds.tolist())
 
     def raw_forms(segments: list[str]) -> list[list[int]]:
-        return _raw_forms(segments, wanted)
+        return _raw_forms(segments, wanted, early)
 
     def numbers_forms(values: np.ndarray) -> bool:
         # a bare number is a whole integer token (its digits, without a sign), or the
@@ -1172,7 +1202,7 @@ def _raw_timestamps(ctx: GateContext) -> list[Finding]:
             for part in index.found(text, "timestamps", raw_forms):
                 found.extend(part)
         if art.json_text:  # (its decimals as written, as in any text: see Artifact)
-            found.extend(_raw_forms([art.json_text], wanted)[0])
+            found.extend(raw_forms([art.json_text])[0])
         hit = np.asarray(found, dtype=np.int64)
         # a whole number token's digits, whatever its sign: "-20221026" in a text is the
         # date 20221026 (_BARE_NUMBER takes no '-'), and so is the JSON number -20221026

@@ -831,6 +831,22 @@ class PreparedGate:
             )
         )
 
+    @cached_property
+    @_shared
+    def early_epoch_seconds(self) -> np.ndarray:
+        """The raw occurred_at values before 1973-03-03 09:46:40 as epoch seconds of 7 or 8
+        digits (sorted, unique; empty for every crime dated later, police.uk's from 2010).
+        Why: the loader takes such a date (a year typed wrong, or an old offence reported
+        late: core.common.months only warns), and its epoch seconds with a fraction
+        ("57303480.5") have as few digits before the point as a public decimal; the
+        raw-timestamp scan looks those up among these alone (checks._BARE_NUMBER_EARLY)."""
+        if "occurred_at" not in self.raw.columns:
+            return np.zeros(0, dtype=np.int64)
+        ts = _as_datetimes(self.raw["occurred_at"])
+        epoch = ts.to_numpy("datetime64[s]")
+        epoch = epoch[~np.isnat(epoch)].astype(np.int64)
+        return np.unique(epoch[(epoch >= 10**6) & (epoch < 10**8)])
+
     # --- source references ---
     @cached_property
     @_shared
