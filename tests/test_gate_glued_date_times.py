@@ -6,6 +6,11 @@ date a digit followed, and ddmmyyyyHHMM(SS) was no raw timestamp form
 (context.timestamp_forms). Now the date is read with its time, and the bare number is a
 form. Not after a dotted date: "1.2.20221015" is a version. A date with two digits, an
 hour 24 or too many digits after it is still no date.
+A dotted date with its time glued on ("26.10.20220538") passed too: it has a version's
+shape. It is now refused when it is a raw crime's own day, month, year and time (its
+ddmmyyyyHHMM(SS) digits a raw timestamp form, two digits each for the day and month),
+named as written; versions ("1.2.20221026", "10.12.20221026", "3.40.20220538", a longer
+"3.26.10.20220538") and the dotted date of a time no raw crime has still pass.
 
 Real raw extract, map points and release (tests/support/leak_world); each output written to
 disk and gated.
@@ -19,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from crime_mapper.core.gate import scan
+from crime_mapper.core.gate import checks, scan
 from crime_mapper.core.gate.leak_gate import GateReport
 from tests.support.leak_world import failed
 from tests.support.planted_text import CARRIERS, gated, stamp
@@ -68,6 +73,67 @@ def test_a_bare_day_first_date_with_its_time_glued_on_is_refused(
     report = gated(world, clean_outputs, tmp_path / "site", f"Logged {written}.", carrier)
     assert failed(report) == {"no_dates_finer_than_month"}, report.message()
     assert f"raw date/time written as the number {int(written)}" in report.message()
+
+
+# a dotted day-first date with the raw crime's time glued on: named as written
+DOTTED_FORMS: dict[str, Writer] = {
+    "dd.mm.yyyyHHMM": lambda t: t.strftime("%d.%m.%Y%H%M"),
+    "dd.mm.yyyyHHMMSS": lambda t: t.strftime("%d.%m.%Y%H%M%S"),
+    "dd.mm.yyyyHHMMZ": lambda t: t.strftime("%d.%m.%Y%H%MZ"),
+}
+
+
+@pytest.mark.parametrize("carrier", CARRIERS)
+@pytest.mark.parametrize("form", list(DOTTED_FORMS))
+def test_a_dotted_date_with_the_raw_time_glued_on_is_refused(
+    world: dict, clean_outputs: dict, tmp_path: Path, carrier: str, form: str
+):
+    written = DOTTED_FORMS[form](stamp(world)).rstrip("Z")
+    report = gated(world, clean_outputs, tmp_path / "site", f"Logged {written}.", carrier)
+    assert failed(report) == {"no_dates_finer_than_month"}, report.message()
+    assert f"raw date/time written as the date '{written}'" in report.message()
+
+
+def _no_raw_minute(world: dict) -> pd.Timestamp:
+    """A minute of the planted crime's day at which no raw crime happened."""
+    taken = set(pd.to_datetime(world["raw"]["occurred_at"]).dt.floor("min"))
+    t = stamp(world).floor("min")
+    while t in taken:
+        t += pd.Timedelta(minutes=7)
+    return t
+
+
+@pytest.mark.parametrize("carrier", ["csv file", "text file", "json file"])
+def test_versions_and_other_dotted_times_still_pass(
+    world: dict, clean_outputs: dict, tmp_path: Path, carrier: str
+):
+    t = stamp(world)
+    text = (
+        f"Build 1.2.{t.strftime('%Y%m%d')}, 10.12.{t.strftime('%Y%m%d')}, 3.40.20220538, "
+        f"3.{t.strftime('%d.%m.%Y%H%M')}, v{t.strftime('%d.%m.%Y%H%M')}, "
+        f"{t.strftime('%d.%m.%Y%H%M')}1 and {_no_raw_minute(world).strftime('%d.%m.%Y%H%M')}."
+    )
+    report = gated(world, clean_outputs, tmp_path / "site", text, carrier)
+    assert report.passed, report.message()
+
+
+# text: what the raw-timestamp scan takes of a dotted date with a time glued on
+DOTTED_SCANNED = {
+    "26.10.20220538 26.10.2022053800Z, 01.02.20220215.": [
+        "26.10.20220538",
+        "26.10.2022053800",
+        "01.02.20220215",
+    ],
+    # one-digit day or month, a '.' or letter before, digits or a '.' and digit after
+    "1.2.20221015 3.26.10.20220538 v26.10.20220538 26.10.202205381 26.10.20220538.1": [],
+}
+
+
+@pytest.mark.parametrize("text", list(DOTTED_SCANNED))
+def test_the_dotted_dates_the_timestamp_scan_takes(text: str):
+    assert checks._BARE_NUMBER.findall(text) == DOTTED_SCANNED[text]
+    numbers = [int(s.replace(".", "")) for s in DOTTED_SCANNED[text]]  # (ddmmyyyyHHMM(SS))
+    assert checks._raw_forms_direct([text], set(numbers)) == [numbers]
 
 
 def _map_point(world: dict) -> str:
