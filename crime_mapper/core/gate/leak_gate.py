@@ -291,6 +291,7 @@ _ALWAYS_NEEDED = (
     "raw_metres",
     "grid_known",
     "timestamp_forms",
+    "early_epoch_seconds",
     "raw_released_keys",
 )
 

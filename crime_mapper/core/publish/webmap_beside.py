@@ -68,6 +68,7 @@ PARENT_VIEWS: tuple[str, ...] = (
     "public_fragments",
     "free_text",
     "timestamp_forms",
+    "early_epoch_seconds",
     # last: the raw notes' sorted run hashes, made while this process would only wait for
     # the child's folder (some 0.6 s nationally), so the free-text check looks the output's
     # runs up among them instead of hashing the raw notes then, the last work of the export
