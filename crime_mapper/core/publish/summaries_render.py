@@ -20,6 +20,7 @@ from typing import Any, Optional
 
 import numpy as np
 
+from ..common.months import month_in_words
 from ..common.palette import (
     CATEGORY_STYLES,
     NO_DATA_COLOUR,
@@ -28,7 +29,7 @@ from ..common.palette import (
     SEQUENTIAL_RAMP,
 )
 from ..common.text_file import page_line
-from .summaries import OUTCOME_COLUMNS, TOTAL, Summaries, method_notes, month_index
+from .summaries import OUTCOME_COLUMNS, TOTAL, Summaries, method_notes
 from .summaries_team import Team, shows_something
 
 RESOURCES = Path(__file__).resolve().parents[2] / "resources" / "templates" / "summaries"
@@ -44,15 +45,9 @@ CHANCE_TEXT = {
     "n/a": "n/a (not enough history)",
     "suppressed": "not shown (small numbers)",
 }
-_MONTHS = (
-    "January February March April May June July August September October November December"
-).split()
-
-
-def month_label(month: str) -> str:
-    """ "October 2022": a month as the pages write it and a screen reader reads it."""
-    i = month_index(month)
-    return f"{_MONTHS[i % 12]} {i // 12}"
+#: "October 2022": a month as the pages write it and a screen reader reads it (one rule
+#: for every public page: core.common.months)
+month_label = month_in_words
 
 
 def period_label(period: list[str]) -> str:
