@@ -1,15 +1,17 @@
 """A raw crime dated before 1973 (a year typed wrong, "26/10/1971", or an old offence
-reported late) is loaded: the loader refuses only a date after today, and a file not named
-by a month takes a row of any month, with a warning (core.common.months). Its epoch seconds
-have 8 digits (57303480); the whole number was refused, but written with a fraction
-("57303480.5") it passed the gate in every carrier: the raw-timestamp scan took a decimal
-only with 9 digits or more before its point, so that "20221015.5" stays a decimal. Such a
-decimal's whole part is now looked up among the raw crimes' early epoch seconds only
+reported late). Today's loader rejects a row before police.uk's first month (early_date),
+but a crimes GeoPackage loaded by an earlier version, which kept such a row with a warning,
+still holds one, and a release made from it is gated against it. Its epoch seconds have 8
+digits (57303480); the whole number was refused, but written with a fraction ("57303480.5")
+it passed the gate in every carrier: the raw-timestamp scan took a decimal only with 9
+digits or more before its point, so that "20221015.5" stays a decimal. Such a decimal's
+whole part is now looked up among the raw crimes' early epoch seconds only
 (checks._BARE_NUMBER_EARLY, context.early_epoch_seconds); its other 7-8 digit decimals
 still pass, and a release of crimes from 1973 on scans exactly as before.
 
-Real force extract loaded through the real loader with one crime's date typed as 1971, real
-map points and release (tests/support/leak_world); each output written to disk and gated.
+Real force extract loaded through the real loader, one loaded crime then dated 1971 as such
+a GeoPackage holds it, real map points and release (tests/support/leak_world); each output
+written to disk and gated.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import pandas as pd
 import pytest
 
 from crime_mapper.core.gate import checks, context
+from crime_mapper.core.gate.leak_gate import check_release
 from tests.support.leak_world import build_world, failed, write_clean_outputs
 from tests.support.planted_text import CARRIERS, gated
 
@@ -29,7 +32,7 @@ EPOCH = int(EARLY.value // 1_000_000_000)  # 57303480: 8 digits
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    return build_world(tmp_path_factory.mktemp("early"), first_when=("26/10/1971", "05:38"))
+    return build_world(tmp_path_factory.mktemp("early"), first_when=str(EARLY))
 
 
 @pytest.fixture(scope="module")
@@ -37,10 +40,13 @@ def clean_outputs(world: dict) -> dict:
     return write_clean_outputs(world)
 
 
-def test_the_loader_takes_the_early_crime_and_the_release_is_clean(world, clean_outputs):
+def test_the_early_crime_is_published_in_its_month_and_the_release_is_clean(world, clean_outputs):
     assert (world["raw"]["occurred_at"] == EARLY).any()
     assert "1971-10" in set(world["public"]["Month"])
     assert len(str(EPOCH)) == 8
+    for kind in ("csv", "gpkg", "folder"):
+        report = check_release(world["raw"], clean_outputs[kind], world["points"])
+        assert report.passed, (kind, report.message())
 
 
 @pytest.mark.parametrize("carrier", CARRIERS)

@@ -183,7 +183,7 @@ def test_history_in_the_dock_fills_the_earlier_months(dock_panel, release, tmp_p
     with_history = _force_all_crime(tmp_path / "with")
     assert len(with_history) == 13 and set(with_history.values()) == {"published"}
     page = (tmp_path / "with" / "neighbourhoods" / "leicester-city-centre.html").read_text("utf-8")
-    assert "Change on a year earlier" in page and "Nov 2021: " in page
+    assert "Change on a year earlier" in page and "November 2021: " in page
 
     # remembered for next month: a new dock's Summaries tab starts with the same history
     from crime_mapper.ui.dock import CrimeMapperDock

@@ -38,18 +38,17 @@ NAMES = ["Margaret Thornbury", "Desmond Okonkwo-Reilly", "Priya Chaudhary", "Gar
 HO_CODES = ["028/01", "030/02", "049/12", "105/01"]
 
 
-def build_world(tmp: Path, first_when: tuple[str, str] | None = None) -> dict:
+def build_world(tmp: Path, first_when: str | None = None) -> dict:
     """{raw, points, public, history, tmp}: the raw table (the force extract, each crime
     moved 40-160 m off its published point, with a victim-name, a Home Office code and an
     MO-notes column, loaded through the real loader), the map points derived from the
     bundled Leicestershire history, and the release the real anonymiser makes of it.
-    ``first_when``: the first crime's date and time as the extract writes them
-    ("26/10/1971", "05:38"), the extract then named without a month (a month-named one
-    refuses a row of another month; the loader takes it, warning)."""
-    extract = tmp / ("force-extract.csv" if first_when else "2022-10-force-extract.csv")
+    ``first_when``: the first loaded crime's date and time ("1971-10-26 05:38") and its
+    month, set on the loaded table: today's loader rejects a row before police.uk's first
+    month (early_date), but a crimes GeoPackage loaded by an earlier version, which kept
+    such a row with a warning, still holds one, and the gate must still read it."""
+    extract = tmp / "2022-10-force-extract.csv"
     frame = make_force_extract(extract)
-    if first_when:
-        frame.loc[0, ["OffenceDate", "OffenceTime"]] = list(first_when)
     rng = np.random.default_rng(11)
     n = len(frame)
     shift = rng.uniform(40, 160, (n, 2)) * rng.choice([-1, 1], (n, 2))
@@ -64,12 +63,24 @@ def build_world(tmp: Path, first_when: tuple[str, str] | None = None) -> dict:
     profile = force_profile()
     raw = load_extracts([extract], profile=profile).crimes
     assert {"extra_victim_name", "extra_ho_code", "extra_mo_notes"} <= set(raw.columns)
+    if first_when:
+        _set_first_when(raw, pd.Timestamp(first_when))
     history = load_extracts(LEICS).crimes
     points = map_points_from_history(history)
     release = anonymise(raw, points, salt=SALT)
     public = release.public
     assert list(public.columns) == list(PUBLIC_COLUMNS)
     return {"raw": raw, "points": points, "public": public, "history": history, "tmp": tmp}
+
+
+def _set_first_when(raw: pd.DataFrame, when: pd.Timestamp) -> None:
+    """The first crime dated ``when`` (its month too, as the loader derives it)."""
+    raw.loc[raw.index[0], "occurred_at"] = when
+    month = when.strftime("%Y-%m")
+    if isinstance(raw["month"].dtype, pd.CategoricalDtype):
+        if month not in raw["month"].cat.categories:
+            raw["month"] = raw["month"].cat.add_categories([month])
+    raw.loc[raw.index[0], "month"] = month
 
 
 def write_csv(public: pd.DataFrame, path: Path) -> Path:
