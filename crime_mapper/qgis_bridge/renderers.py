@@ -64,7 +64,7 @@ from ..compat import (
 )
 from ..core.common import palette
 from ..core.common.geography import TransformUnavailable
-from ..core.common.projection import GROUND_SCALE_TOLERANCE, ground_scale
+from ..core.common.projection import distorted_scale
 from ..core.common.vocabulary import all_category_names, tr_noop
 from ..core.hotspots.legend import integer_classes
 
@@ -325,15 +325,11 @@ def heatmap_map_units_per_metre(
         centre = QgsCoordinateTransform(layer.crs(), map_crs, QgsProject.instance()).transform(
             middle
         )
-        scale = ground_scale(np.array([centre.x()]), np.array([centre.y()]), map_crs.authid())
+        # (the hexagons' own rule for a CRS whose metres are not ground metres)
+        scale = distorted_scale(np.array([centre.x()]), np.array([centre.y()]), map_crs.authid())
     except (QgsCsException, TransformUnavailable):
         return None
-    if scale is None:
-        return None
-    metres_per_unit = (scale[0] + scale[1]) / 2.0
-    if abs(metres_per_unit - 1.0) <= GROUND_SCALE_TOLERANCE:
-        return None
-    return 1.0 / metres_per_unit
+    return None if scale is None else 1.0 / scale
 
 
 def _class_renderer(
