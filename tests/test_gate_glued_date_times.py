@@ -11,6 +11,9 @@ shape. It is now refused when it is a raw crime's own day, month, year and time 
 ddmmyyyyHHMM(SS) digits a raw timestamp form, two digits each for the day and month),
 named as written; versions ("1.2.20221026", "10.12.20221026", "3.40.20220538", a longer
 "3.26.10.20220538") and the dotted date of a time no raw crime has still pass.
+Written year first ("2022.10.260538", "2022.10.26053800") it still passed: it is now
+refused the same way, its yyyymmddHHMM(SS) digits looked up ("v2022.10.260538" and
+"1.2022.10.260538" pass). Also in a GeoPackage's text.
 
 Real raw extract, map points and release (tests/support/leak_world); each output written to
 disk and gated.
@@ -25,7 +28,8 @@ import pandas as pd
 import pytest
 
 from crime_mapper.core.gate import checks, scan
-from crime_mapper.core.gate.leak_gate import GateReport
+from crime_mapper.core.gate.leak_gate import GateReport, check_release
+from tests.support.gpkg_edits import edited_gpkg
 from tests.support.leak_world import failed
 from tests.support.planted_text import CARRIERS, gated, stamp
 
@@ -80,6 +84,9 @@ DOTTED_FORMS: dict[str, Writer] = {
     "dd.mm.yyyyHHMM": lambda t: t.strftime("%d.%m.%Y%H%M"),
     "dd.mm.yyyyHHMMSS": lambda t: t.strftime("%d.%m.%Y%H%M%S"),
     "dd.mm.yyyyHHMMZ": lambda t: t.strftime("%d.%m.%Y%H%MZ"),
+    "yyyy.mm.ddHHMM": lambda t: t.strftime("%Y.%m.%d%H%M"),
+    "yyyy.mm.ddHHMMSS": lambda t: t.strftime("%Y.%m.%d%H%M%S"),
+    "yyyy.mm.ddHHMMSSZ": lambda t: t.strftime("%Y.%m.%d%H%M%SZ"),
 }
 
 
@@ -90,6 +97,22 @@ def test_a_dotted_date_with_the_raw_time_glued_on_is_refused(
 ):
     written = DOTTED_FORMS[form](stamp(world)).rstrip("Z")
     report = gated(world, clean_outputs, tmp_path / "site", f"Logged {written}.", carrier)
+    assert failed(report) == {"no_dates_finer_than_month"}, report.message()
+    assert f"raw date/time written as the date '{written}'" in report.message()
+
+
+@pytest.mark.parametrize("form", list(DOTTED_FORMS))
+def test_a_dotted_date_with_the_raw_time_glued_on_is_refused_in_a_geopackage(
+    world: dict, clean_outputs: dict, tmp_path: Path, form: str
+):
+    written = DOTTED_FORMS[form](stamp(world)).rstrip("Z")
+    gpkg = edited_gpkg(
+        clean_outputs["gpkg"],
+        tmp_path,
+        f"UPDATE public_crimes SET Context = 'Logged {written}.' WHERE fid = 1",
+        "public.gpkg",
+    )
+    report = check_release(world["raw"], gpkg, world["points"])
     assert failed(report) == {"no_dates_finer_than_month"}, report.message()
     assert f"raw date/time written as the date '{written}'" in report.message()
 
@@ -111,7 +134,9 @@ def test_versions_and_other_dotted_times_still_pass(
     text = (
         f"Build 1.2.{t.strftime('%Y%m%d')}, 10.12.{t.strftime('%Y%m%d')}, 3.40.20220538, "
         f"3.{t.strftime('%d.%m.%Y%H%M')}, v{t.strftime('%d.%m.%Y%H%M')}, "
-        f"{t.strftime('%d.%m.%Y%H%M')}1 and {_no_raw_minute(world).strftime('%d.%m.%Y%H%M')}."
+        f"{t.strftime('%d.%m.%Y%H%M')}1 and {_no_raw_minute(world).strftime('%d.%m.%Y%H%M')}; "
+        f"1.{t.strftime('%Y.%m.%d%H%M')}, v{t.strftime('%Y.%m.%d%H%M')}, "
+        f"{t.strftime('%Y.%m.%d%H%M')}1 and {_no_raw_minute(world).strftime('%Y.%m.%d%H%M')}."
     )
     report = gated(world, clean_outputs, tmp_path / "site", text, carrier)
     assert report.passed, report.message()
@@ -126,6 +151,13 @@ DOTTED_SCANNED = {
     ],
     # one-digit day or month, a '.' or letter before, digits or a '.' and digit after
     "1.2.20221015 3.26.10.20220538 v26.10.20220538 26.10.202205381 26.10.20220538.1": [],
+    # year first
+    "2022.10.260538 2022.10.26053800Z, 2022.02.010215.": [
+        "2022.10.260538",
+        "2022.10.26053800",
+        "2022.02.010215",
+    ],
+    "2022.1.260538 1.2022.10.260538 v2022.10.260538 2022.10.2605381 2022.10.260538.1": [],
 }
 
 

@@ -49,7 +49,7 @@ JOINED_PIECES = [
     "20221015.1030", "20221015T103000Z", "15102022_1030", "202210151030Z", "15/10/2022.1030",
     "15.10.2022T10:30", "N301234.1234E458123", "15/10/20221030", "2022-10-15103000Z",
     "2022/10/151030", "1666000000.125", "1666000000000.5", "202210151030.5", "12345678.5",
-    "20221015.25", "15.10.20221030", "1.15.10.20221030",
+    "20221015.25", "15.10.20221030", "1.15.10.20221030", "2022.10.151030", "1.2022.10.151030",
 ]  # fmt: skip
 # axes on numbers and glued pairs (scan.AXIS_NUMBER)
 AXIS_PIECES = ("N", "Easting", "NORTHING", "E458123N301234.5", "n301235e458123", "y1234")
@@ -196,7 +196,7 @@ def test_bare_number_flags_equal_a_search_in_each_segment(seed: int):
     decimal digits, as \\d takes): the flags are those of searching every segment."""
     rng = random.Random(seed)
     pool = PIECES + NUMBER_PIECES + JOINED_PIECES
-    pool += ["\u0661" * 7, "1234567", "123456", ".", "a"]
+    pool += ["\u0661" * 7, "1234567", "123456", ".", "a", ".10.", "2022"]
     texts = ["".join(rng.choice(pool) for _ in range(rng.randint(0, 12))) for _ in range(400)]
     index = scan.SegmentIndex()
     index.add(texts)

@@ -1108,22 +1108,30 @@ def check_no_dates_finer_than_month(ctx: GateContext) -> GateCheck:
 # is one only if a raw crime was at that minute of that day (10/12/2022 10:26), the same
 # text the dotted date without the digits glued on ("10.12.2022") already is to the date
 # patterns; "1.2.20221015" (one digit) and a longer version ("3.10.12.20221026", a '.'
-# before it) are never taken.
+# before it) are never taken. So is one written year first ("2022.10.260538",
+# "2022.10.26053800"), looked up as its yyyymmddHHMM(SS) digits: it passed, where the date
+# with its time after a space or a '.' ("2022.10.26 05:38", "2022.10.26.0538") and the
+# date alone are refused by the date patterns; "v2022.10.260538" and "1.2022.10.260538"
+# (a letter or '.' before it) are never taken.
 # (its first digit first, a character the engine skips to in C, and no word character or
 # '.' before it; then the 7 digits every form starts with, so a shorter number fails once;
 # then the plain number, the usual one, taken at the first try: where it and the joined
-# date both take a number they take the same, the whole digit run; the dotted date last,
-# after the two digits it shares with them. Its cost on the 116 MB bench CSV read as text,
-# CPU time of 9 interleaved runs: 2.10-2.28 s without it (best three), 2.16-2.39 s with it;
-# the factored and unfactored patterns agree on 100,000 random texts)
+# date both take a number they take the same, the whole digit run; the dotted dates last,
+# after the two or four digits they share with them. Its cost on the 116 MB bench CSV read
+# as text, CPU time of 9 interleaved runs: 2.10-2.28 s without the day-first dotted date
+# (best three), 2.16-2.39 s with it; the factored and unfactored patterns agree on 100,000
+# random texts. With the year-first one, on 103 MB of police.uk street CSVs read as text,
+# CPU time of 9 alternating runs on a loaded machine: 1.98-2.05 s before (best three),
+# 2.03-2.07 s after; the prefilters 1.90-2.01 s before, 2.03-2.09 s after)
 def _bare_number_pattern(decimal_digits_from: int) -> re.Pattern:
     """_BARE_NUMBER, its decimals taken with ``decimal_digits_from`` digits or more before
     the point (7-9)."""
     end = scan.WRITTEN_NUMBER_END
     return re.compile(
-        rf"\d(?<![\w.]\d)\d(?:\d{{5}}(?:\d{{0,7}}(?=[Zz]?{end})"
+        rf"\d(?<![\w.]\d)\d(?:\d\d(?:\d{{3}}(?:\d{{0,7}}(?=[Zz]?{end})"
         rf"|\d(?={scan.JOINED_TIME}{end})"
         rf"|\d{{{decimal_digits_from - 7},7}}\.\d+{end})"
+        rf"|\.\d\d\.\d{{6}}(?:\d\d)?(?=[Zz]?{end}))"
         rf"|\.\d\d\.\d{{8}}(?:\d\d)?(?=[Zz]?{end}))"
     )
 
@@ -1140,14 +1148,21 @@ _DECIMAL_WHOLE_FROM = 10**8
 # ("20221015.5", "26102022.25") stays a decimal: only those epoch seconds are looked up.
 # (Every release dated from 1973 on, all of police.uk's, scans with _BARE_NUMBER: no cost.)
 _BARE_NUMBER_EARLY = _bare_number_pattern(7)
-# (a necessary condition for _BARE_NUMBER that the regex engine skips to in C: a pattern
-# that starts with a lookbehind is tried at every position)
+# (necessary conditions for _BARE_NUMBER that the regex engine skips to in C: a pattern
+# that starts with a lookbehind is tried at every position. Seven digits in a row, or the
+# year-first dotted date's ".mm.ddHHMM", whose longest run is six: two searches, since one
+# pattern with both as alternatives took 0.9 s more on 100 MB of police.uk CSVs, the
+# second search alone 0.05 s, its '.' a literal the engine skips to)
 _SEVEN_DIGITS = re.compile(r"\d{7}")
+_YEAR_FIRST_DOTTED = re.compile(r"\.\d\d\.\d{6}")
 
 
 def _bare_number_flags(segments: list[str], pattern: re.Pattern = _BARE_NUMBER) -> list[bool]:
     out = [False] * len(segments)
-    hinted = list(scan.matches_by_segment(segments, _SEVEN_DIGITS))
+    hinted = sorted(
+        set(scan.matches_by_segment(segments, _SEVEN_DIGITS))
+        | set(scan.matches_by_segment(segments, _YEAR_FIRST_DOTTED))
+    )
     for i in scan.matches_by_segment([segments[i] for i in hinted], pattern):
         out[hinted[i]] = True
     return out
@@ -1180,6 +1195,7 @@ def _raw_forms_direct(
         for s in found:
             whole, point, fraction = s.partition(".")
             if "." in fraction:  # a dotted date, its time glued on: its ddmmyyyyHHMM(SS)
+                # (or, year first, yyyymmddHHMM(SS)) digits
                 v = int(whole + fraction.replace(".", ""))
                 if v in wanted:
                     values.append(v)
@@ -1260,16 +1276,22 @@ def _raw_timestamps(ctx: GateContext) -> list[Finding]:
 
 
 def _written_dotted(value: int, texts: list[str]) -> Optional[str]:
-    """The dotted date with its time glued on ("26.10.20220538") that _BARE_NUMBER read as
-    the ddmmyyyyHHMM(SS) form ``value``, when the texts show it so and not the bare number:
-    the finding then names what the file shows, where the analyst can find it (and
-    core.gate.locate its line). Only for a finding (at most MAX_EXAMPLES an artifact)."""
+    """The dotted date with its time glued on ("26.10.20220538", "2022.10.260538") that
+    _BARE_NUMBER read as the ddmmyyyyHHMM(SS) or yyyymmddHHMM(SS) form ``value``, when the
+    texts show it so and not the bare number: the finding then names what the file shows,
+    where the analyst can find it (and core.gate.locate its line). Only for a finding (at
+    most MAX_EXAMPLES an artifact)."""
     digits = str(value)
     if not 11 <= len(digits) <= 14 or any(digits in t for t in texts):
         return None
-    digits = digits.zfill(12 if len(digits) <= 12 else 14)
-    dotted = f"{digits[:2]}.{digits[2:4]}.{digits[4:]}"
-    return dotted if any(dotted in t for t in texts) else None
+    day_first = digits.zfill(12 if len(digits) <= 12 else 14)
+    for dotted in (
+        f"{day_first[:2]}.{day_first[2:4]}.{day_first[4:]}",
+        f"{digits[:4]}.{digits[4:6]}.{digits[6:]}",
+    ):
+        if any(dotted in t for t in texts):
+            return dotted
+    return None
 
 
 def _whole_numbers_from_1e6(values: np.ndarray) -> Optional[np.ndarray]:
