@@ -36,6 +36,7 @@ from ..common.text_file import (
 )
 from ..common.vocabulary import MONTH_RE
 from ..hotspots.hexgrid import HotspotInputError, refuse_below_smallest
+from ..publish.summaries_suppress import SUPPRESS_BELOW_MAX
 from ..release.release_limits import (
     check_max_distance,
     inside_folder,
@@ -199,6 +200,24 @@ class _Table:
         written_float.written = written
         return written_float
 
+    def whole(self, key: str, default: int, maximum: int) -> int:
+        """The setting as a whole number from 0 to ``maximum``, or ConfigError naming the key
+        and showing the value as written. Why: a count threshold of 9.5, true or "10"
+        would run as something the analyst did not write, or fail after the release's
+        earlier steps had run."""
+        value = self._get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(
+                f"{self.where(key)} must be a whole number, not {_shown_value(value)}",
+                self.where(key),
+            )
+        if not 0 <= value <= maximum:
+            raise ConfigError(
+                f"{self.where(key)} must be 0 (off) to {maximum}, not {_shown_value(value)}",
+                self.where(key),
+            )
+        return int(value)
+
     def hotspot_size(self, key: str, default: float, *, zero_ok: bool = False) -> float:
         """number(), refused below the hotspot methods' smallest size (core.hotspots.hexgrid.
         refuse_below_smallest) when the file is read, not when the release reaches its
@@ -316,6 +335,10 @@ class PublishConfig:
     # the summaries' PDF atlas, one page per neighbourhood (needs QGIS and the summaries):
     # <out>/neighbourhoods_atlas.pdf, as crime_mapper:neighbourhood_summaries's ATLAS
     atlas: bool = False
+    # small-count control on the summaries (core.publish.summaries_suppress): counts of 1 to
+    # N - 1 shown as "fewer than N"; 0 = off, as police.uk. Refused with the web map, whose
+    # street-level points add up to every count it would hide
+    suppress_below: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         data = {k: v for k, v in self.__dict__.items() if k != "neighbourhoods"}
@@ -510,6 +533,19 @@ class ReleaseConfig:
                 "The PDF atlas (publish.atlas) is made from the neighbourhood summaries: set "
                 "publish.summaries = true, or publish.atlas = false."
             )
+        if self.publish.suppress_below and not self.publish.summaries:
+            found["publish"].append(
+                "Small-count control (publish.suppress_below) hides small counts on the "
+                "neighbourhood summaries: set publish.summaries = true, or "
+                "publish.suppress_below = 0."
+            )
+        if self.publish.suppress_below and self.publish.web_map:
+            found["publish"].append(  # (the map's points, table and shading count every crime)
+                "Small-count control (publish.suppress_below) cannot be kept with the web map: "
+                "its street-level points, its neighbourhood table and its shading show every "
+                "count the summaries would hide. Set publish.web_map = false, or "
+                "publish.suppress_below = 0."
+            )
         for text in self.publish.summaries_history:
             if not _exists(self.path(text, month)):
                 found["publish"].append(not_found("Summaries history", self.path(text, month)))
@@ -667,6 +703,7 @@ class ReleaseConfig:
             families=pub.text("families"),
             project=pub.flag("project", True),
             atlas=pub.flag("atlas", False),
+            suppress_below=pub.whole("suppress_below", 0, SUPPRESS_BELOW_MAX),
         )
         config = cls(
             inputs=load.texts("inputs"),
@@ -792,7 +829,9 @@ TABLE_COMMENTS = {
         "policing teams' information, police.uk API JSON or CSV; families: a CSV of\n"
         "code,family naming each neighbourhood's similar ones); atlas: the summaries as a\n"
         "PDF atlas, neighbourhoods_atlas.pdf, one page per neighbourhood (needs QGIS and\n"
-        "summaries = true); project: a QGIS project of every layer."
+        "summaries = true); suppress_below: counts of 1 to N - 1 on the summaries shown\n"
+        "as 'fewer than N' (0 = off, as police.uk; not with web_map = true, whose points\n"
+        "show every count); project: a QGIS project of every layer."
     ),
     "publish.neighbourhoods": (
         "Neighbourhoods for the summaries and the web map's areas: boundaries (GeoJSON)\n"

@@ -1417,7 +1417,8 @@ def _publish_step(config, month, outputs, runners, feedback) -> StepRecord:
                 outputs.out_dir,
                 source,
                 options=SummaryOptions(
-                    families=read_families(config.optional_path(publish.families, month))
+                    families=read_families(config.optional_path(publish.families, month)),
+                    suppress_below=publish.suppress_below,
                 ),
                 team_path=config.optional_path(publish.team, month),
                 force_name=config.force,

@@ -155,8 +155,10 @@ class SummaryOptions:
             raise SummaryError("the period must be 1 to 12 months")
         if not 2 <= self.trend_months <= 60:
             raise SummaryError("the trend must cover 2 to 60 months")
-        if self.suppress_below < 0 or self.suppress_below > 100:
-            raise SummaryError("the small-count threshold must be 0 (off) to 100")
+        from .summaries_suppress import SUPPRESS_BELOW_MAX
+
+        if self.suppress_below < 0 or self.suppress_below > SUPPRESS_BELOW_MAX:
+            raise SummaryError(f"the small-count threshold must be 0 (off) to {SUPPRESS_BELOW_MAX}")
         if self.top_locations < 0 or self.similar_count < 0:
             raise SummaryError("counts of locations and similar areas cannot be negative")
 

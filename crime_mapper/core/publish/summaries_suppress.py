@@ -33,6 +33,8 @@ from typing import Any
 import numpy as np
 
 _BIG = np.iinfo(np.int64).max // 4
+#: the largest threshold taken (SummaryOptions.check, the release's publish.suppress_below)
+SUPPRESS_BELOW_MAX = 100
 
 
 def secondary(values: np.ndarray, suppressed: np.ndarray, axes: tuple[int, ...]) -> int:
