@@ -535,3 +535,27 @@ def test_the_atlas_checkbox_is_saved_reopened_and_refused_without_summaries(dock
     found = panel.problems_by_step()["publish"]
     assert any("publish.atlas" in p and "publish.summaries" in p for p in found), found
     assert not panel.run_button.isEnabled()
+
+
+def test_the_small_count_threshold_is_saved_reopened_and_refused_with_the_web_map(dock, tmp_path):
+    """publish.suppress_below: the form's "Small-count threshold" (Off by default) is saved
+    to the file and set again when the file is opened, and with the web map on it is a
+    problem the form shows, every Run button off (the map's points show every count)."""
+    panel = dock.guided_panel
+    assert panel.open_config(config_file(tmp_path))
+    assert panel.suppress_spin.value() == 0  # (the bundled release hides nothing)
+    assert panel.suppress_spin.text() == "Off"
+    panel.summaries_check.setChecked(True)
+    panel.webmap_check.setChecked(False)
+    panel.suppress_spin.setValue(10)
+    saved = panel.save_config(tmp_path / "next-month.toml")
+    assert read_config(saved).publish.suppress_below == 10
+    panel.suppress_spin.setValue(0)
+    assert panel.open_config(saved)
+    assert panel.suppress_spin.value() == 10
+    panel.set_month(MONTH)
+    assert not any("suppress_below" in p for p in panel.problems_by_step()["publish"])
+    panel.webmap_check.setChecked(True)
+    found = panel.problems_by_step()["publish"]
+    assert any("publish.suppress_below" in p and "publish.web_map" in p for p in found), found
+    assert not panel.run_button.isEnabled()

@@ -493,6 +493,11 @@
     </message>
     <message>
         <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>Off</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
         <source>Only for a force's own export: the profile that maps its columns</source>
         <translation type="unfinished"></translation>
     </message>
@@ -678,6 +683,11 @@
     </message>
     <message>
         <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>Small-count threshold</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
         <source>Sources</source>
         <translation type="unfinished"></translation>
     </message>
@@ -694,6 +704,11 @@
     <message>
         <location filename="../../crime_mapper/ui/guided_release.py"/>
         <source>Summaries</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/guided_release.py"/>
+        <source>Summaries only: counts below this number are shown as 'fewer than N' (Off, as police.uk). Not with the web map, whose points show every count</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -55,6 +55,7 @@ from qgis.PyQt.QtWidgets import (
     QProgressBar,
     QPushButton,
     QScrollArea,
+    QSpinBox,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -62,6 +63,7 @@ from qgis.PyQt.QtWidgets import (
 
 from ..core.common.json_file import parse_json_text
 from ..core.common.text_file import shown_line
+from ..core.publish.summaries_suppress import SUPPRESS_BELOW_MAX
 from ..core.release.release_limits import MAX_DISTANCE_LIMIT_M, MIN_DISTANCE_M
 from .task_runner import TaskRunner, notify, notify_warnings
 from .widgets import (
@@ -441,6 +443,17 @@ class GuidedReleasePanel(QScrollArea):
                 "(neighbourhoods_atlas.pdf; needs Summaries)"
             )
         )
+        # publish.suppress_below: a configuration's small-count control seen and set here
+        self.suppress_spin = QSpinBox(publish)
+        self.suppress_spin.setObjectName("crime_mapper_release_suppress_below")
+        self.suppress_spin.setRange(0, SUPPRESS_BELOW_MAX)
+        self.suppress_spin.setSpecialValueText(tr("Off"))
+        self.suppress_spin.setToolTip(
+            tr(
+                "Summaries only: counts below this number are shown as 'fewer than N' "
+                "(Off, as police.uk). Not with the web map, whose points show every count"
+            )
+        )
         self.project_check = QCheckBox(tr("A QGIS project too"), publish)
         self.project_check.setToolTip(tr("Also write a QGIS project holding every layer"))
         self.project_check.setChecked(True)
@@ -452,6 +465,7 @@ class GuidedReleasePanel(QScrollArea):
         form.addRow(tr("Code field"), self.hood_code_edit)
         form.addRow(tr("Team information"), self.team_widget)
         form.addRow(self.atlas_check)
+        form.addRow(tr("Small-count threshold"), self.suppress_spin)
         details = QgsCollapsibleGroupBox(tr("Details"), publish)
         details.setCollapsed(True)
         details_form = narrow_form(QFormLayout(details))
@@ -545,6 +559,7 @@ class GuidedReleasePanel(QScrollArea):
             (self.webmap_title_edit.textChanged, "publish"),
             (self.summaries_check.toggled, "publish"),
             (self.atlas_check.toggled, "publish"),
+            (self.suppress_spin.valueChanged, "publish"),
             (self.hood_boundaries_widget.fileChanged, "publish"),
             (self.hood_code_edit.textChanged, "publish"),
             (self.team_widget.fileChanged, "publish"),
@@ -661,6 +676,7 @@ class GuidedReleasePanel(QScrollArea):
                 web_map=self.webmap_check.isChecked(),
                 summaries=self.summaries_check.isChecked(),
                 atlas=self.atlas_check.isChecked(),
+                suppress_below=self.suppress_spin.value(),
                 title=self.webmap_title_edit.text(),
                 neighbourhoods=hoods,
                 team=self.team_widget.filePath(),
@@ -706,6 +722,7 @@ class GuidedReleasePanel(QScrollArea):
             self.webmap_title_edit.setText(publish.title)
             self.summaries_check.setChecked(publish.summaries)
             self.atlas_check.setChecked(publish.atlas)
+            self.suppress_spin.setValue(publish.suppress_below)
             hoods = publish.neighbourhoods
             self.hood_boundaries_widget.setFilePath(hoods.get("boundaries", ""))
             self.hood_code_edit.setText(hoods.get("code_field", ""))
@@ -1329,6 +1346,7 @@ class GuidedReleasePanel(QScrollArea):
             for edit in (self.month_edit, self.force_edit, self.webmap_title_edit):
                 edit.clear()
             self.hood_code_edit.clear()
+            self.suppress_spin.setValue(0)
             for check, on in (
                 (self.qa_check, False),
                 (self.webmap_check, False),
