@@ -101,8 +101,8 @@ def _all_texts(ctx: GateContext) -> list[str]:
 # timestamp only: _BARE_NUMBER) an 8-digit date with a time joined by a '.', which in a
 # JSON number is its whole part ("20221015.1430"), or a decimal with 9-14 digits before its
 # '.', a whole number token whose whole part is the number found ("1666762680.123"), or
-# a dotted date with its time glued on ("26.10.20220538"), whose two '.' no number token
-# holds (so it lies inside a string literal or the head, below); so
+# a dotted date with its time glued on ("26.10.20220538", "2022.10.260538"), whose two
+# '.' no number token holds (so it lies inside a string literal or the head, below); so
 # every match in the body lies inside one token or the head: inside a string literal,
 # exactly as in its unescaped text (in the artifact's texts) unless it holds an escape
 # (then as written, in script_raw_parts, with the head); inside a number token without an
