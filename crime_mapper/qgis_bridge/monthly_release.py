@@ -62,7 +62,9 @@ class QgisStepRunners(StepRunners):
     #: the child made to wait for the read), and the anonymise step reads them, as before
     reads_points_ahead = False
 
-    def load(self, inputs, out_dir, profile_path, feedback: Feedback) -> LoadStep:
+    def load(
+        self, inputs, out_dir, profile_path, feedback: Feedback, month: Optional[str] = None
+    ) -> LoadStep:
         from ..core.release.crimes_input import crimes_from_gpkg, crimes_from_load_in_progress
         from .run_load import run_load
 
@@ -79,6 +81,7 @@ class QgisStepRunners(StepRunners):
             gpkg_beside=LOAD_GPKG_BESIDE,
             # (a process of its own: the tables in a forked child, not a thread)
             gpkg_fork=self.publish_beside,
+            release_month=month,
         )
         report_json = out.waiting.get(Path(out.report_json).absolute(), out.report_json)
         report = json.loads(Path(report_json).read_text(encoding="utf-8"))

@@ -142,6 +142,7 @@ def run_load(
     keep_table: bool = False,
     gpkg_beside: bool = False,
     gpkg_fork: bool = False,
+    release_month: Optional[str] = None,
 ) -> LoadOutputs:
     """Load extracts and write the crimes GeoPackage (crimes and, if any, stop_search
     tables, default style inside), the QML beside it, the rejects CSV and the report.
@@ -157,7 +158,8 @@ def run_load(
     into place only then, all together, as without it. ``gpkg_fork`` (with ``gpkg_beside``):
     this is a process of its own (the monthly release's: core.common.forked, never a QGIS
     session), so the GeoPackage's tables are written in a forked child rather than a thread
-    (see _settle_later; the same files). Raises
+    (see _settle_later; the same files). ``release_month``: the monthly release's month,
+    whose rows alone are accepted (core.load.loader.load_extracts). Raises
     core.common.feedback.Cancelled if the user cancels; any exception leaves earlier outputs
     untouched.
     """
@@ -193,7 +195,10 @@ def run_load(
     timings: dict[str, float] = {}
     started = time.perf_counter()
     result = load_extracts(
-        [str(p) for p in paths], profile=profile, feedback=ScaledFeedback(feedback, 0.0, _READ_END)
+        [str(p) for p in paths],
+        profile=profile,
+        feedback=ScaledFeedback(feedback, 0.0, _READ_END),
+        release_month=release_month,
     )
     timings["read_validate"] = time.perf_counter() - started
     refuse_when_nothing_was_read(result)

@@ -107,7 +107,7 @@ REASONS: dict[str, str] = {
     "future_date": "Date or month is after today: the crime cannot have happened yet",
     "early_date": f"Date or month is before {POLICE_UK_FIRST_MONTH}, when police.uk's "
     "street-level data begins",
-    "month_mismatch": "Month disagrees with the month in the file name",
+    "month_mismatch": "Month disagrees with the month in the file name or the release's month",
     "unknown_category": "Crime type or offence does not map to a police.uk category",
     "unknown_outcome": "Outcome is not a police.uk outcome category",
     "bad_sensitive_flag": "Sensitive flag says neither yes nor no (yes/no, y/n, true/false, "

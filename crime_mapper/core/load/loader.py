@@ -58,7 +58,10 @@ EXPECTED = (
 
 
 def _read_one(
-    source: SourceFile, profile: Optional[MappingProfile], report: FileReport
+    source: SourceFile,
+    profile: Optional[MappingProfile],
+    report: FileReport,
+    release_month: Optional[str] = None,
 ) -> Optional[FileRead]:
     """One file, read and checked. Whatever is wrong with the file becomes its report's
     error or its rejected rows; nothing about one file can end the load of the others.
@@ -67,7 +70,7 @@ def _read_one(
     may quote its header, and a file named with a newline or an ESC sequence started a
     line of its own in the report and the log, or rewrote the terminal."""
     try:
-        return _read_checked(source, profile, report)
+        return _read_checked(source, profile, report, release_month)
     except Exception as exc:  # noqa: BLE001 - a defect, not bad input: reported, load goes on
         report.error = shown_line(
             f"{source.name}: could not be read because of an unexpected error "
@@ -79,7 +82,10 @@ def _read_one(
 
 
 def _read_checked(
-    source: SourceFile, profile: Optional[MappingProfile], report: FileReport
+    source: SourceFile,
+    profile: Optional[MappingProfile],
+    report: FileReport,
+    release_month: Optional[str] = None,
 ) -> Optional[FileRead]:
     try:
         data = source.read_bytes()
@@ -91,7 +97,7 @@ def _read_checked(
     # in a thread while the file is parsed, since hashlib lets go of the GIL
     digest = _hash_in_background(data)
     try:
-        return _read_data(source, data, profile, report)
+        return _read_data(source, data, profile, report, release_month)
     finally:
         report.sha256 = digest()
 
@@ -101,7 +107,11 @@ def _hash_in_background(data: bytes) -> Callable[[], str]:
 
 
 def _read_data(
-    source: SourceFile, data: bytes, profile: Optional[MappingProfile], report: FileReport
+    source: SourceFile,
+    data: bytes,
+    profile: Optional[MappingProfile],
+    report: FileReport,
+    release_month: Optional[str] = None,
 ) -> Optional[FileRead]:
     try:
         head = open_csv(
@@ -160,14 +170,14 @@ def _read_data(
     report.rows_read = scan.rows_read
     report.blank_lines = scan.blank_lines
     if kind == "street":
-        read = read_street(source, scan)
+        read = read_street(source, scan, release_month)
     elif kind == "outcomes":
         read = read_outcomes(source, scan)
     elif kind == "stop_and_search":
-        read = read_stop_search(source, scan)
+        read = read_stop_search(source, scan, release_month)
     else:
         try:
-            read = read_force(source, scan, profile or MappingProfile(), early)
+            read = read_force(source, scan, profile or MappingProfile(), early, release_month)
         except ValueError as exc:
             report.error = shown_line(f"{source.name}: {exc}")
             report.rows_read = 0
@@ -216,8 +226,16 @@ def load_extracts(
     paths: Sequence[Union[str, os.PathLike[str]]],
     profile: Optional[MappingProfile] = None,
     feedback: Optional[Feedback] = None,
+    release_month: Optional[str] = None,
 ) -> LoadResult:
-    """Read, validate and combine extracts. See the module docstring."""
+    """Read, validate and combine extracts. See the module docstring.
+
+    ``release_month`` (YYYY-MM): the month of the monthly release the extracts are loaded
+    for. A crime or stop-and-search row of another month is then rejected as
+    month_mismatch naming it, as a row of a month other than its file name's is: a force
+    extract saved without a month in its name published every month it held, the release
+    named 2022-09_2022-11 for October. (Outcomes rows are the outcome's month, not the
+    crime's, and are not held to it.)"""
     feedback = feedback or Feedback()
     sources = expand_inputs(paths)
     reports: list[FileReport] = []
@@ -234,7 +252,7 @@ def load_extracts(
         feedback.set_progress(90.0 * number / max(len(sources), 1))
         report = FileReport(path=source.name, kind=None)
         reports.append(report)
-        read = _read_one(source, profile, report)
+        read = _read_one(source, profile, report, release_month)
         if read is None:
             continue
         rejects.extend(read.rejects)

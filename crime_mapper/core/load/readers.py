@@ -185,7 +185,19 @@ def cells(scan: ScannedCsv, f: pd.DataFrame, name: str) -> CellText:
     return lambda i: scan.cell_text(i, place)
 
 
-def _month_checks(verdicts: Verdicts, month: Factorized, raw: CellText, source: SourceFile) -> None:
+#: A month_mismatch detail's words before the release month ("month '2022-11', the release
+#: is 2022-10"): a monthly release names its month, and a file whose name has none (a force
+#: extract saved as "extract.csv") would otherwise publish every month it holds.
+RELEASE_IS = "the release is"
+
+
+def _month_checks(
+    verdicts: Verdicts,
+    month: Factorized,
+    raw: CellText,
+    source: SourceFile,
+    release_month: Optional[str] = None,
+) -> None:
     verdicts.reject(
         ~month.map(valid_month, dtype=bool),
         "bad_month",
@@ -198,6 +210,13 @@ def _month_checks(verdicts: Verdicts, month: Factorized, raw: CellText, source: 
             differs,
             "month_mismatch",
             lambda idx: [f"month {shown_cell(raw(i))}, file name says {file_month}" for i in idx],
+        )
+    if release_month:
+        differs = month.map(lambda m: m.strip() != release_month, dtype=bool)
+        verdicts.reject(
+            differs,
+            "month_mismatch",
+            lambda idx: [f"month {shown_cell(raw(i))}, {RELEASE_IS} {release_month}" for i in idx],
         )
     verdicts.reject(
         month.map(month_after_today, dtype=bool),
@@ -295,12 +314,15 @@ def _where_given(months: pd.Categorical, given: np.ndarray) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, categories=months.categories)
 
 
-def read_street(source: SourceFile, scan: ScannedCsv) -> FileRead:
-    """A police.uk street-level file."""
+def read_street(
+    source: SourceFile, scan: ScannedCsv, release_month: Optional[str] = None
+) -> FileRead:
+    """A police.uk street-level file. `release_month`: the monthly release's month, when the
+    file is read for one (a row of another month is month_mismatch)."""
     f = _by_folded(scan.frame, STREET_HEADER)
     v = Verdicts(len(f))
     month = Factorized(f["Month"])
-    _month_checks(v, month, cells(scan, f, "Month"), source)
+    _month_checks(v, month, cells(scan, f, "Month"), source, release_month)
     crime_type = Factorized(f["Crime type"])
     crime_type_cell = cells(scan, f, "Crime type")
     category = crime_type.map(lambda s: normalise_category(s.strip()))
@@ -410,8 +432,13 @@ def read_outcomes(source: SourceFile, scan: ScannedCsv) -> FileRead:
     return FileRead("outcomes", accepted, row_rejects(source, scan, "outcomes", v))
 
 
-def read_stop_search(source: SourceFile, scan: ScannedCsv) -> FileRead:
-    """A police.uk stop-and-search file (Latitude comes before Longitude in these)."""
+def read_stop_search(
+    source: SourceFile, scan: ScannedCsv, release_month: Optional[str] = None
+) -> FileRead:
+    """A police.uk stop-and-search file (Latitude comes before Longitude in these). Its
+    dates are held to the months a crime's are (future_date, month_mismatch, early_date):
+    a search dated 2099 or 1999 was accepted and counted, under a month police.uk has not
+    got. `release_month`: as read_street's."""
     f = _by_folded(scan.frame, STOP_SEARCH_HEADER)
     for column in STOP_SEARCH_HEADER:
         if column not in f.columns:
@@ -424,17 +451,25 @@ def read_stop_search(source: SourceFile, scan: ScannedCsv) -> FileRead:
         "bad_date",
         lambda idx: [f"date {shown_cell(date_cell(i))}" for i in idx],
     )
+    v.reject(
+        after_today(when),
+        "future_date",
+        lambda idx: [f"date {shown_cell(date_cell(i))} is after today" for i in idx],
+    )
     # police.uk files months by local (UK) time although the timestamps are written in UTC
     month = when.dt.tz_convert("Europe/London").dt.strftime("%Y-%m").fillna("")
-    if source.file_month:
-        differs = (month != source.file_month).to_numpy()
-        v.reject(
-            differs,
-            "month_mismatch",
-            lambda idx: [
-                f"date {shown_cell(date_cell(i))}, file name says {source.file_month}" for i in idx
-            ],
-        )
+    for expected, says in ((source.file_month, "file name says"), (release_month, RELEASE_IS)):
+        if expected:
+            v.reject(
+                (month != expected).to_numpy(),
+                "month_mismatch",
+                _said_of_date(date_cell, f"{says} {expected}"),
+            )
+    v.reject(
+        per_unique(month, month_before_police_uk, dtype=bool),
+        "early_date",
+        lambda idx: [f"date {shown_cell(date_cell(i))} is {BEFORE_POLICE_UK}" for i in idx],
+    )
     lon, blank_lon = to_float(f["Longitude"])
     lat, blank_lat = to_float(f["Latitude"])
     v.reject(
@@ -480,6 +515,11 @@ def read_stop_search(source: SourceFile, scan: ScannedCsv) -> FileRead:
         }
     )
     return FileRead("stop_and_search", accepted, row_rejects(source, scan, "stop_and_search", v))
+
+
+def _said_of_date(date_cell: CellText, said: str) -> Callable[[np.ndarray], list[str]]:
+    """A stop-and-search reject's detail: the date cell, then what it is held to."""
+    return lambda idx: [f"date {shown_cell(date_cell(i))}, {said}" for i in idx]
 
 
 def _slug(name: str) -> str:
@@ -811,9 +851,11 @@ def read_force(
     scan: ScannedCsv,
     profile: MappingProfile,
     early: Optional[EarlyTransform] = None,
+    release_month: Optional[str] = None,
 ) -> FileRead:
     """A force records-system extract, read through a column-mapping profile. `early`: its
-    WGS84 transform, when the scan started it (taken only on the very same inputs)."""
+    WGS84 transform, when the scan started it (taken only on the very same inputs).
+    `release_month`: as read_street's."""
     f = scan.frame
     profile = profile.resolved_for(list(f.columns), f.head(500))
     cols = profile.columns
@@ -877,6 +919,16 @@ def read_force(
             (month_texts != source.file_month).to_numpy()[month_key],
             "month_mismatch",
             lambda idx: [f"{shown_when(i)}, file name says {source.file_month}" for i in idx],
+        )
+    if release_month:
+        v.reject(
+            (month_texts != release_month).to_numpy()[month_key],
+            "month_mismatch",
+            lambda idx: [
+                f"{shown_when(i)}: month {month_texts.iloc[month_key[i]]}, "
+                f"{RELEASE_IS} {release_month}"
+                for i in idx
+            ],
         )
     # each distinct month once, as above (a missing date's "" is no month: bad_date already)
     v.reject(

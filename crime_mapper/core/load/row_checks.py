@@ -180,7 +180,7 @@ def latest_possible(tz: object = None) -> pd.Timestamp:
 def after_today(when: pd.Series) -> np.ndarray:
     """Rows dated after latest_possible (a missing date: False). Why: an offence typed as
     2099 was published, and made the release's file name span 1970-10 to 2099-10."""
-    tz = getattr(when.dt, "tz", None) if len(when) else None
+    tz = getattr(when.dtype, "tz", None)  # (from the dtype: an empty column has one too)
     with np.errstate(invalid="ignore"):
         return (when > latest_possible(tz)).to_numpy(dtype=bool, na_value=False)
 

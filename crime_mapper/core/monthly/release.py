@@ -444,9 +444,11 @@ class StepRunners:
         out_dir: Path,
         profile_path: Optional[Path],
         feedback: Feedback,
+        month: Optional[str] = None,
     ) -> LoadStep:
         """Load once: the validation report and rejects are written, and the loaded crimes
-        go straight to the anonymise step (no second read)."""
+        go straight to the anonymise step (no second read). ``month``: the release's, whose
+        rows alone are accepted (a row of another month is month_mismatch)."""
         from ..load import validation_report as report
         from ..load.load_run import LoadRunError, check_inputs_exist, prepare_out_dir
         from ..load.loader import load_extracts
@@ -458,7 +460,9 @@ class StepRunners:
         out = prepare_out_dir(out_dir)
         profile = load_profile(profile_path)
         try:
-            result = load_extracts([str(p) for p in inputs], profile=profile, feedback=feedback)
+            result = load_extracts(
+                [str(p) for p in inputs], profile=profile, feedback=feedback, release_month=month
+            )
         except InputError as exc:
             raise LoadRunError(str(exc)) from exc
         names = report.OUTPUT_NAMES
@@ -998,7 +1002,7 @@ def _load_step(config, month, outputs, runners, feedback) -> StepRecord:
     inputs = config.input_paths(month)
     profile = config.optional_path(config.profile, month)
     try:
-        load = runners.load(inputs, outputs.out_dir / "internal", profile, feedback)
+        load = runners.load(inputs, outputs.out_dir / "internal", profile, feedback, month=month)
     except LoadRunError as exc:
         raise MonthlyReleaseError(
             "load", str(exc), "check the extracts and the output folder named"
@@ -1065,8 +1069,10 @@ def _anonymise_step(config, month, outputs, runners, feedback) -> StepRecord:
     load = outputs.load
     given = load.opened if load.opened is not None else _crimes_of(config, month, outputs)
     load.opened = None  # from here on held (with the map points) by outputs.opened
+    # (extracts read again here, by a load resumed in another process, are loaded for the
+    # month, as the load step loaded them)
     crimes, points, _entry = open_release_inputs(
-        given, spec, profile, ScaledFeedback(feedback, 0, 40), 25, 100
+        given, spec, profile, ScaledFeedback(feedback, 0, 40), 25, 100, release_month=month
     )
     # (a run continued from an earlier load has read the crimes only now: before snapping)
     _refuse_hotspot_cells(config, outputs, runners, crimes.crimes)

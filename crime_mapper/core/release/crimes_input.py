@@ -528,8 +528,10 @@ def crimes_from_files(
     paths: Sequence[PathLike],
     profile: Optional[MappingProfile] = None,
     feedback: Optional[Feedback] = None,
+    release_month: Optional[str] = None,
 ) -> CrimesInput:
-    """Crimes and rejects loaded afresh from extract files, folders or police.uk zips."""
+    """Crimes and rejects loaded afresh from extract files, folders or police.uk zips
+    (``release_month``: as load_extracts')."""
     from ..load.loader import load_extracts
 
     if not paths:
@@ -540,7 +542,9 @@ def crimes_from_files(
     if profile is not None:
         check_profile(profile)
     files = input_files(paths)
-    result = load_extracts([str(p) for p in paths], profile=profile, feedback=feedback)
+    result = load_extracts(
+        [str(p) for p in paths], profile=profile, feedback=feedback, release_month=release_month
+    )
     if not len(result.crimes):
         raise CrimesSourceError("the extracts hold no crimes" + _why_none(result))
     return CrimesInput(
@@ -566,12 +570,14 @@ def open_crimes_source(
     source: Union[PathLike, Sequence[PathLike]],
     profile: Optional[MappingProfile] = None,
     feedback: Optional[Feedback] = None,
+    release_month: Optional[str] = None,
 ) -> CrimesInput:
-    """A crimes GeoPackage path (or a one-item list holding one), or extract paths."""
+    """A crimes GeoPackage path (or a one-item list holding one), or extract paths (loaded
+    for ``release_month``, when given: a GeoPackage holds a load's rows as loaded)."""
     paths = [source] if isinstance(source, (str, os.PathLike)) else list(source)
     if len(paths) == 1 and is_gpkg(source_file(paths[0])):
         return crimes_from_gpkg(*split_gpkg_uri(paths[0]))
-    return crimes_from_files(paths, profile=profile, feedback=feedback)
+    return crimes_from_files(paths, profile=profile, feedback=feedback, release_month=release_month)
 
 
 def is_internal_crimes_table(path: PathLike, table: str = CRIMES_TABLE) -> bool:

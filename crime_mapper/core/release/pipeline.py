@@ -346,9 +346,11 @@ def open_release_inputs(
     crimes_end: float,
     clock: Optional[StepClock] = None,
     on_points: Optional[Callable[[MapPoints], None]] = None,
+    release_month: Optional[str] = None,
 ) -> tuple[CrimesInput, MapPoints, dict]:
     """The crimes and the map points (points first, unless derived from the crimes), with
-    every input error raised as ReleaseInputError.
+    every input error raised as ReleaseInputError. ``release_month``: extracts read here
+    are loaded for that month (core.load.loader.load_extracts).
 
     ``on_points`` is called with the map points as soon as they are read: in the points'
     worker thread when they are read beside the crimes (so work that needs only the points,
@@ -358,7 +360,15 @@ def open_release_inputs(
     try:
         if _readable_beside(points, crimes):
             return _read_both(
-                crimes, points, profile, feedback, points_end, crimes_end, clock, on_points
+                crimes,
+                points,
+                profile,
+                feedback,
+                points_end,
+                crimes_end,
+                clock,
+                on_points,
+                release_month,
             )
         needs_crimes = isinstance(points, MapPointsSpec) and points.needs_crimes
         point_set: Optional[MapPoints] = None
@@ -374,7 +384,10 @@ def open_release_inputs(
             crimes
             if isinstance(crimes, CrimesInput)
             else open_crimes_source(
-                crimes, profile=profile, feedback=ScaledFeedback(feedback, points_end, crimes_end)
+                crimes,
+                profile=profile,
+                feedback=ScaledFeedback(feedback, points_end, crimes_end),
+                release_month=release_month,
             )
         )
         clock.lap("read_crimes")
@@ -415,6 +428,7 @@ def _read_both(
     crimes_end: float,
     clock: StepClock,
     on_points: Optional[Callable[[MapPoints], None]] = None,
+    release_month: Optional[str] = None,
 ) -> tuple[CrimesInput, MapPoints, dict]:
     """The map points read in a thread while this thread reads the crimes: on two cores the
     two reads overlap. Errors are raised as when the points are read first: a map points
@@ -433,7 +447,10 @@ def _read_both(
     try:
         feedback.check()  # where the points-first order checks, between the two reads
         source = open_crimes_source(
-            crimes, profile=profile, feedback=ScaledFeedback(feedback, points_end, crimes_end)
+            crimes,
+            profile=profile,
+            feedback=ScaledFeedback(feedback, points_end, crimes_end),
+            release_month=release_month,
         )
     except BaseException:
         try:

@@ -1,0 +1,169 @@
+"""A monthly release accepts only its own month's rows, whatever the files are called.
+
+`month_mismatch` was checked only against a month in a file's name. A force extract saved
+as "extract.csv" (or a police.uk street file renamed) holding a row of 2022-09 and one of
+2022-11 was loaded whole by ``cli release CONFIG --month 2022-10``: both rows published,
+the release named ``2022-09_2022-11-leicestershire-street.csv``. Now such rows are
+rejected as month_mismatch naming the release's month, counted in the validation report
+and the audit (which reconcile), and the release keeps its month's name.
+
+Stop-and-search rows are held to the months crimes are: a search dated after today is
+future_date, one before police.uk's first month early_date, with the same reasons.
+
+Real files (the bundled extract, police.uk files), the real command line in plain Python.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from crime_mapper.core.load.loader import load_extracts
+from crime_mapper.core.load.mapping_profile import MappingProfile
+from crime_mapper.core.load.row_checks import BEFORE_POLICE_UK
+from crime_mapper.core.load.validation_report import report_dict
+from crime_mapper.core.monthly import toml_lite
+from crime_mapper.core.release.crimes_input import open_crimes_source
+from tests.support.plain_cli import FORCE_EXTRACT, FORCE_PROFILE, HISTORY, make_salt, plain_cli
+from tests.test_reject_cells_as_written import STOP, STREET, details, edited
+
+MONTH = "2022-10"
+
+
+def _force_extract_without_month(folder: Path) -> Path:
+    """The bundled October extract saved without a month in its name, its first row dated
+    in September and its second in November."""
+    with open(FORCE_EXTRACT, newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    at = rows[0].index("Offence Date")
+    rows[1][at] = "30/09/2022"
+    rows[2][at] = "01/11/2022"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "leicestershire-force-extract.csv"
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(rows)
+    return path
+
+
+def _release_config(tmp_path: Path, extract: Path) -> Path:
+    """A release of the extract: load and anonymise only (no QA, hotspots or publishing)."""
+    data = {
+        "release": {"force": "Leicestershire", "output": str(tmp_path / "out" / "{month}")},
+        "load": {"inputs": [str(extract)], "profile": str(FORCE_PROFILE)},
+        "anonymise": {
+            "salt_file": str(make_salt(tmp_path / "secret" / "release.salt")),
+            "map_points": {"kind": "history", "paths": [str(p) for p in HISTORY]},
+        },
+        "qa": {"enabled": False},
+        "hotspots": {"enabled": False},
+        "publish": {"web_map": False, "summaries": False, "project": False},
+    }
+    path = tmp_path / "release.toml"
+    path.write_text(toml_lite.dumps(data), encoding="utf-8")
+    return path
+
+
+def test_a_release_rejects_rows_of_another_month_from_a_file_named_without_one(
+    tmp_path: Path,
+) -> None:
+    extract = _force_extract_without_month(tmp_path / "extracts")
+    done = plain_cli("release", _release_config(tmp_path, extract), "--month", MONTH, "--no-qgis")
+    assert done.returncode == 0, done.stderr
+    out = tmp_path / "out" / MONTH
+    with open(out / "internal" / "rejects.csv", newline="", encoding="utf-8") as handle:
+        rejects = {int(r["source_line"]): r for r in csv.DictReader(handle)}
+    assert {line: r["reason"] for line, r in rejects.items()} == {
+        2: "month_mismatch",
+        3: "month_mismatch",
+    }
+    assert rejects[2]["detail"] == (
+        "date '30/09/2022', time '15:58': month 2022-09, the release is 2022-10"
+    )
+    assert rejects[3]["detail"].endswith(": month 2022-11, the release is 2022-10")
+    report = json.loads((out / "internal" / "validation_report.json").read_text("utf-8"))
+    assert report["rejected_by_reason"] == {"month_mismatch": 2}
+    assert report["reconciles"] is True
+    public = sorted(p.name for p in (out / "public").glob("*.csv"))
+    assert public == ["2022-10-leicestershire-street.csv"]
+    with open(out / "public" / public[0], newline="", encoding="utf-8") as handle:
+        months = {row["Month"] for row in csv.DictReader(handle)}
+    assert months == {MONTH}
+    audit = json.loads((out / "public" / "audit.json").read_text("utf-8"))
+    assert audit["totals"]["rejected"] == 2
+    assert audit["totals"]["rows_in"] == report["totals"]["rows_read"]
+    assert audit["totals"]["reconciles"] is True
+
+
+def test_a_renamed_street_file_is_held_to_the_release_month(tmp_path: Path) -> None:
+    path = edited(STREET, tmp_path / "leicestershire-street.csv", {2: {"Month": "2022-11"}})
+    result = load_extracts([path], release_month=MONTH)
+    assert details(result) == {3: ("month_mismatch", "month '2022-11', the release is 2022-10")}
+    assert report_dict(result)["reconciles"] is True
+    assert set(result.crimes["month"].astype(str)) == {MONTH}
+    # without a release month the file's rows are its own (a load of several months)
+    assert details(load_extracts([path])) == {}
+
+
+def test_extracts_read_again_for_the_release_are_held_to_its_month(tmp_path: Path) -> None:
+    """A release continued in another process reads the extracts again (its load's table
+    is gone): they are loaded for the month as the load step loaded them."""
+    extract = _force_extract_without_month(tmp_path)
+    read = open_crimes_source(
+        [extract], profile=MappingProfile.load(FORCE_PROFILE), release_month=MONTH
+    )
+    assert sorted(read.rejects["reason"]) == ["month_mismatch", "month_mismatch"]
+    assert set(read.crimes["month"].astype(str)) == {MONTH}
+
+
+def test_stop_and_search_dates_are_held_to_the_months_crimes_are(tmp_path: Path) -> None:
+    path = edited(
+        STOP,
+        tmp_path / STOP.name,
+        {
+            1: {"Date": "2099-07-01T11:40:00+00:00"},
+            2: {"Date": "1999-07-01T16:15:00+00:00"},
+            3: {"Date": "2010-11-30T23:30:00+00:00"},  # 2010-11 in UTC and UK time
+        },
+    )
+    result = load_extracts([path])
+    assert details(result) == {
+        2: ("future_date", "date '2099-07-01T11:40:00+00:00' is after today"),
+        3: ("month_mismatch", "date '1999-07-01T16:15:00+00:00', file name says 2022-07"),
+        4: ("month_mismatch", "date '2010-11-30T23:30:00+00:00', file name says 2022-07"),
+    }
+    renamed = path.rename(tmp_path / "northumbria-stop-and-search.csv")
+    result = load_extracts([renamed])
+    assert details(result) == {
+        2: ("future_date", "date '2099-07-01T11:40:00+00:00' is after today"),
+        3: ("early_date", f"date '1999-07-01T16:15:00+00:00' is {BEFORE_POLICE_UK}"),
+        4: ("early_date", f"date '2010-11-30T23:30:00+00:00' is {BEFORE_POLICE_UK}"),
+    }
+    assert report_dict(result)["reconciles"] is True
+    assert len(result.stop_search) == 27
+
+
+def test_stop_and_search_rows_of_another_month_than_the_release_are_rejected(
+    tmp_path: Path,
+) -> None:
+    """Judged in UK time, as police.uk files them: 23:30 UTC on 30 June is 1 July."""
+    path = edited(
+        STOP,
+        tmp_path / "northumbria-stop-and-search.csv",
+        {1: {"Date": "2022-06-30T12:00:00+00:00"}, 2: {"Date": "2022-06-30T23:30:00+00:00"}},
+    )
+    result = load_extracts([path], release_month="2022-07")
+    assert details(result) == {
+        2: ("month_mismatch", "date '2022-06-30T12:00:00+00:00', the release is 2022-07"),
+    }
+    assert report_dict(result)["reconciles"] is True
+
+
+def test_a_stop_and_search_file_of_a_header_alone_is_read(tmp_path: Path) -> None:
+    """(The future_date check compares with today in the dates' time zone, which an empty
+    column has too: a header alone failed with "an unexpected error".)"""
+    path = tmp_path / "northumbria-stop-and-search.csv"
+    path.write_text(STOP.read_text("utf-8").splitlines()[0] + "\n", "utf-8")
+    result = load_extracts([path], release_month="2022-07")
+    assert result.files[0].error is None and result.files[0].kind == "stop_and_search"
+    assert len(result.stop_search) == 0 and report_dict(result)["reconciles"] is True
