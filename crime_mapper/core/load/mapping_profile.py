@@ -46,6 +46,9 @@ ROLES: dict[str, str] = {
     "date": "Date the offence occurred, or date and time together (required)",
     "time": "Time of day, when held in its own column (a date's own time, unless midnight, "
     "must be the same)",
+    "recorded": "Date the crime was recorded (reported), if the extract has one: the month "
+    "published, as police.uk places a crime in the month it was recorded; the offence's own "
+    "date is then checked but never published",
     "offence": "Offence code or description, mapped to a police.uk category by the table",
     "category": "A police.uk category, when the extract already has one",
     "outcome": "Outcome, in police.uk outcome vocabulary",

@@ -38,6 +38,7 @@ ROLE_TITLES: dict[str, str] = {
     "y": "Y (northing / latitude)",
     "date": "Date",
     "time": "Time",
+    "recorded": "Recorded date",
     "offence": "Offence",
     "category": "police.uk category",
     "outcome": "Outcome",

@@ -26,7 +26,7 @@ from ..common.vocabulary import (
     offence_key,
     sensitive_flag,
 )
-from .mapping_profile import MappingProfile, detect_profile
+from .mapping_profile import MappingProfile, date_format_problem, detect_profile
 from .row_checks import (
     BEFORE_POLICE_UK,
     CellText,
@@ -517,6 +517,28 @@ def read_stop_search(
     return FileRead("stop_and_search", accepted, row_rejects(source, scan, "stop_and_search", v))
 
 
+# The time of day in a date format: from its first time directive (and the space or "T"
+# before it) to its end ("%d/%m/%Y %H:%M" -> "%d/%m/%Y").
+_FORMAT_TIME = re.compile(r"[\sT,]*%[HIMSpfzZ].*$", re.DOTALL)
+
+
+def _parse_recorded(recorded: pd.Series, fmt: str) -> pd.Series:
+    """The recorded dates, read as the committed dates are (the profile's date_format, else
+    ISO or day-first UK dates), or, where the format holds a time of day and a cell gives
+    the day alone ("21/10/2022" under "%d/%m/%Y %H:%M": a records system writes the
+    recorded date without the offence's time), by the format's date part."""
+    parsed = _parse_dates(recorded, None, fmt)
+    day_only = _FORMAT_TIME.sub("", fmt or "")
+    if fmt in ("", "auto") or day_only == fmt or date_format_problem(day_only):
+        return parsed
+    missing = parsed.isna().to_numpy()
+    if missing.any():
+        retry = _parse_dates(recorded[missing], None, day_only)
+        parsed = parsed.copy()
+        parsed[missing] = retry.to_numpy()
+    return parsed
+
+
 def _said_of_date(date_cell: CellText, said: str) -> Callable[[np.ndarray], list[str]]:
     """A stop-and-search reject's detail: the date cell, then what it is held to."""
     return lambda idx: [f"date {shown_cell(date_cell(i))}, {said}" for i in idx]
@@ -855,7 +877,15 @@ def read_force(
 ) -> FileRead:
     """A force records-system extract, read through a column-mapping profile. `early`: its
     WGS84 transform, when the scan started it (taken only on the very same inputs).
-    `release_month`: as read_street's."""
+    `release_month`: as read_street's.
+
+    Where the profile maps a ``recorded`` date, the month a crime is published under is
+    that date's, as police.uk places a crime in the month it was recorded: an offence of
+    2005 reported this month is this month's crime, not an early_date row. The recorded
+    date is then the one held to the months (future_date, month_mismatch, early_date); the
+    committed date (and time) must still read as a date and not lie in the future, and is
+    kept, internal only, as ``occurred_at``, which the leak gate looks for in every public
+    output."""
     f = scan.frame
     profile = profile.resolved_for(list(f.columns), f.head(500))
     cols = profile.columns
@@ -909,8 +939,19 @@ def read_force(
         "future_date",
         lambda idx: [f"{shown_when(i)} is after today" for i in idx],
     )
-    if len(when):
-        month_key, month_texts = _month_codes(when)
+    dated, shown_dated = when, shown_when  # the date the published month is taken from
+    if "recorded" in cols:
+        shown_recorded = shown("recorded")
+        shown_dated = lambda i: f"recorded date {shown_recorded(i)}"  # noqa: E731
+        dated = _parse_recorded(col("recorded"), profile.date_format)
+        v.reject(dated.isna().to_numpy(), "bad_date", lambda idx: [shown_dated(i) for i in idx])
+        v.reject(
+            after_today(dated),
+            "future_date",
+            lambda idx: [f"{shown_dated(i)} is after today" for i in idx],
+        )
+    if len(dated):
+        month_key, month_texts = _month_codes(dated)
     else:
         month_key, month_texts = np.zeros(0, dtype=np.int64), pd.Series([], dtype=object)
     if source.file_month:
@@ -918,14 +959,14 @@ def read_force(
         v.reject(
             (month_texts != source.file_month).to_numpy()[month_key],
             "month_mismatch",
-            lambda idx: [f"{shown_when(i)}, file name says {source.file_month}" for i in idx],
+            lambda idx: [f"{shown_dated(i)}, file name says {source.file_month}" for i in idx],
         )
     if release_month:
         v.reject(
             (month_texts != release_month).to_numpy()[month_key],
             "month_mismatch",
             lambda idx: [
-                f"{shown_when(i)}: month {month_texts.iloc[month_key[i]]}, "
+                f"{shown_dated(i)}: month {month_texts.iloc[month_key[i]]}, "
                 f"{RELEASE_IS} {release_month}"
                 for i in idx
             ],
@@ -934,7 +975,7 @@ def read_force(
     v.reject(
         month_texts.map(month_before_police_uk).to_numpy(dtype=bool)[month_key],
         "early_date",
-        lambda idx: [f"{shown_when(i)} is {BEFORE_POLICE_UK}" for i in idx],
+        lambda idx: [f"{shown_dated(i)} is {BEFORE_POLICE_UK}" for i in idx],
     )
 
     if "category" in cols:
