@@ -167,3 +167,30 @@ def test_a_stop_and_search_file_of_a_header_alone_is_read(tmp_path: Path) -> Non
     result = load_extracts([path], release_month="2022-07")
     assert result.files[0].error is None and result.files[0].kind == "stop_and_search"
     assert len(result.stop_search) == 0 and report_dict(result)["reconciles"] is True
+
+
+def test_the_qgis_release_holds_its_load_to_the_month(tmp_path: Path) -> None:
+    """The release run by QGIS (its load writes the internal crimes GeoPackage, which the
+    later steps take): the same rows rejected, none of them in the GeoPackage."""
+    import sqlite3
+
+    from crime_mapper.core.monthly.config import read_config
+    from crime_mapper.core.monthly.release import run_monthly_release
+    from crime_mapper.qgis_bridge.monthly_release import QgisStepRunners
+
+    extract = _force_extract_without_month(tmp_path / "extracts")
+    config = read_config(_release_config(tmp_path, extract))
+    done = run_monthly_release(config, MONTH, runners=QgisStepRunners())
+    out = done.out_dir
+    with open(out / "internal" / "rejects.csv", newline="", encoding="utf-8") as handle:
+        reasons = {int(r["source_line"]): r["reason"] for r in csv.DictReader(handle)}
+    assert reasons == {2: "month_mismatch", 3: "month_mismatch"}
+    (gpkg,) = (out / "internal").glob("*.gpkg")
+    with sqlite3.connect(gpkg) as db:
+        months = {m for (m,) in db.execute("SELECT DISTINCT month FROM crimes")}
+    assert months == {MONTH}
+    assert sorted(p.name for p in (out / "public").glob("*.csv")) == [
+        "2022-10-leicestershire-street.csv"
+    ]
+    audit = json.loads((out / "public" / "audit.json").read_text("utf-8"))
+    assert audit["totals"]["rejected"] == 2 and audit["totals"]["reconciles"] is True
