@@ -77,3 +77,15 @@ def test_the_command_line_refuses_it_before_the_load(tmp_path):
     assert "(hotspots.gi_cell_m)" in done.stderr and "Traceback" not in done.stderr
     assert "The check step failed" in done.stderr  # (not "The hotspots step failed")
     assert not (tmp_path / "out" / MONTH).exists()
+
+
+@pytest.mark.parametrize(
+    "size, shown", [("1e-05", "0.00001 m"), ("2e6", "2,000,000 m"), ("1e9", "1,000,000,000 m")]
+)
+def test_a_refused_hexagon_size_is_said_as_a_size_not_a_float(tmp_path, size, shown):
+    """The panel showed "The hexagon map points' size 1e-05 m is not from 250 to ...": a
+    float's notation, no size an analyst can read. It is said in metres, as written out."""
+    config = read_config(_hexagon_config(tmp_path, size))
+    found = [p for p in config.problems_by_step(MONTH)["anonymise"] if "hexagon_m" in p]
+    assert found and found[0].startswith(f"The hexagon map points' size {shown} is not"), found
+    assert "e-0" not in found[0] and "e+0" not in found[0]

@@ -17,6 +17,7 @@ from crime_mapper.core.hotspots.hexgrid import (
     hex_cells,
     hex_centres,
     hex_polygons,
+    metres,
     ring_offsets,
 )
 from crime_mapper.core.hotspots.selection import select
@@ -213,3 +214,33 @@ def test_select_filters_and_explains_an_empty_selection():
     with pytest.raises(HotspotInputError, match="has a location"):
         select(crimes, categories=["Drugs"])
     assert len(select(crimes, categories=["Drugs"], require_location=False)) == 1
+
+
+@pytest.mark.parametrize(
+    "value, text",
+    [
+        (1e-05, "0.00001 m"),
+        (0.001, "0.001 m"),
+        (2.5, "2.5 m"),
+        (9.99, "9.99 m"),
+        (10.0, "10 m"),
+        (1_000_000.0, "1,000,000 m"),
+        (1e-300, "less than 0.000001 m"),
+        (10.5, "10.5 m"),
+        (1234.567, "1,234.57 m"),
+        (1e308, "more than 1,000,000,000,000 m"),
+    ],
+)
+def test_a_size_is_said_in_metres_never_in_a_floats_notation(value, text):
+    """A hexagon size of 1e-05 was said back as "not 1e-05 m" (and a million metres as
+    "1e+06 m"): hexgrid.metres writes every size an analyst reads, with its unit."""
+    assert metres(value) == text
+
+
+def test_a_tiny_hexagon_is_refused_with_its_size_written_out():
+    with pytest.raises(HotspotInputError) as caught:
+        HexGrid(0.00001)
+    assert str(caught.value).startswith("The hexagon size must be at least 10 m, not 0.00001 m")
+    with pytest.raises(HotspotInputError) as caught:
+        HexGrid(1e9)
+    assert "not 1,000,000,000 m." in str(caught.value)

@@ -475,7 +475,8 @@ def test_hexagon_fallback_without_names_and_bad_size() -> None:
         map_points_hexagon_fallback([-1.13], [52.63], 0.5)
     # and above its ceiling: a map points error too (it was HexGrid's hotspots error, which
     # Processing reported as "Build map points failed", unlike the floor's "Map points: ...")
-    with pytest.raises(MapPointsError, match="hexagon size must be at most 1,000,000 m, not 1e"):
+    ceiling = "hexagon size must be at most 1,000,000 m, not 1,000,000,000 m"
+    with pytest.raises(MapPointsError, match=ceiling):
         map_points_hexagon_fallback([-1.13], [52.63], 1e9)
     with pytest.raises(MapPointsError, match="no crime has a location"):
         map_points_hexagon_fallback([np.nan], [np.nan], 500)

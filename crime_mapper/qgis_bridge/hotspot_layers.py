@@ -401,7 +401,7 @@ def run_change(
     )
     if len(result.q) > max_cells:  # cells <= crimes, so memory was never at risk here
         raise TooManyCells(
-            f"A {cell_size_m:g} m change grid has {len(result.q):,} cells, more "
+            f"A {metres(cell_size_m)} change grid has {len(result.q):,} cells, more "
             f"than the maximum of {max_cells:,}: choose larger hexagons."
         )
     timings["change"] = time.perf_counter() - started

@@ -61,6 +61,29 @@ def require_projected(crs: str) -> None:
         )
 
 
+def metres(value: float) -> str:
+    """A size as an analyst reads it: "500 m", "1,000,000 m", "10.5 m", "0.00001 m".
+
+    Why not ``:g``: a mistyped hexagon size was said back as "not 1e-05 m" or "not 1e+09 m",
+    a float's notation that reads as no size at all. From 10 m, metres with up to two
+    decimals, thousands separated; below that the decimals the value needs (up to 6
+    significant figures, never an exponent); below a micrometre or above a billion
+    kilometres, said as such rather than as a run of digits."""
+    value = float(value)
+    if not math.isfinite(value):
+        return f"{value} m"
+    if value < 0:
+        return f"minus {metres(-value)}"
+    if value >= 1e12:
+        return "more than 1,000,000,000,000 m"
+    if value >= 10:
+        return f"{value:,.2f}".rstrip("0").rstrip(".") + " m"
+    if 0 < value < 1e-6:
+        return "less than 0.000001 m"
+    text = np.format_float_positional(value, precision=6, unique=True, fractional=False, trim="-")
+    return f"{text} m"
+
+
 #: The smallest hexagon size, raster cell size and bandwidth a hotspot method takes, in
 #: metres. Why: a 1 mm grid was accepted and made a sparse grid of one-crime cells (or, for
 #: a small area, a surface of needles) that says nothing about where crime concentrates;
@@ -76,9 +99,18 @@ def refuse_below_smallest(size_m: float, what: str) -> None:
     configuration."""
     if size_m < SMALLEST_SIZE_M:
         raise HotspotInputError(
-            f"The {what} must be at least {SMALLEST_SIZE_M:g} m, not {size_m:g} m: cells that "
-            "small hold a crime or none each and show no pattern (analysts use 50-250 m)."
+            f"The {what} must be at least {metres(SMALLEST_SIZE_M)}, not {metres(size_m)}: "
+            "cells that small hold a crime or none each and show no pattern (analysts use "
+            "50-250 m)."
         )
+
+
+def _given(value: object) -> str:
+    """A refused size as given: a number said as metres() says it, anything else as typed."""
+    try:
+        return metres(float(value))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return repr(value)
 
 
 #: The largest hexagon size: a cell the width of Great Britain. 1e308 made one hexagon with
@@ -99,7 +131,7 @@ class HexGrid:
         if not math.isfinite(size) or size <= 0 or size > LARGEST_HEXAGON_M:
             raise HotspotInputError(
                 f"The hexagon size must be a positive number of metres up to "
-                f"{LARGEST_HEXAGON_M:,.0f}, not {self.size_m!r}."
+                f"{LARGEST_HEXAGON_M:,.0f}, not {_given(self.size_m)}."
             )
         refuse_below_smallest(size, "hexagon size")
         object.__setattr__(self, "size_m", size)
@@ -219,8 +251,8 @@ def _too_many(grid: HexGrid, cells: int, max_cells: int, rings: int, exact: bool
         else ""
     )
     return TooManyCells(
-        f"A {grid.size_m:g} m hexagon grid would need {what} cells{around}, more than the "
-        f"maximum of {max_cells:,}. Choose a larger hexagon size (about {suggestion:g} m "
+        f"A {metres(grid.size_m)} hexagon grid would need {what} cells{around}, more than the "
+        f"maximum of {max_cells:,}. Choose a larger hexagon size (about {metres(suggestion)} "
         "or more) or raise the maximum number of cells."
     )
 

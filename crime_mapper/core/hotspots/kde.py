@@ -59,6 +59,7 @@ from crime_mapper.core.common.dependencies import require
 from crime_mapper.core.hotspots.hexgrid import (
     HotspotInputError,
     TooManyCells,
+    metres,
     nice_size_above,
     refuse_below_smallest,
 )
@@ -455,22 +456,22 @@ def kde_plan(
         fitted = _fitting_cell(size, cell, max_cells)
         if fitted != cell:
             cell_rule = (
-                f"{fitted:g} m pixels, the smallest round size above {cell:g} m whose raster "
-                f"fits the maximum of {max_cells:,} cells"
+                f"{metres(fitted)} pixels, the smallest round size above {metres(cell)} whose "
+                f"raster fits the maximum of {max_cells:,} cells"
             )
             cell = fitted
     x_min, y_max, rows, cols = _grid(x, y, bandwidth, cell, extent)
     if rows * cols > max_cells:
         coarser = nice_size_above(cell * math.sqrt(rows * cols / max_cells) * 1.02)
         raise TooManyCells(
-            f"A density surface with {cell:g} m cells over this extent "
+            f"A density surface with {metres(cell)} cells over this extent "
             f"({cols * cell / 1000:,.1f} x {rows * cell / 1000:,.1f} km) would need "
             f"{rows * cols:,} cells, more than the maximum of {max_cells:,}. Choose a coarser "
-            f"cell size (about {coarser:g} m or more) or a smaller area."
+            f"cell size (about {metres(coarser)} or more) or a smaller area."
         )
     if bandwidth < cell:
         raise HotspotInputError(
-            f"The bandwidth ({bandwidth:g} m) is smaller than the cell size ({cell:g} m): "
+            f"The bandwidth ({metres(bandwidth)}) is smaller than the cell size ({metres(cell)}): "
             "the surface would miss crimes between pixel centres. Choose a bandwidth of at "
             "least one cell, or smaller cells."
         )

@@ -11,12 +11,10 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from crime_mapper.core.hotspots.hexgrid import metres
 from crime_mapper.core.hotspots.points import HotspotPoints
 
-
-def metres(value: float) -> str:
-    """A distance for a legend: "500 m", "1,000 m", "2.5 m"."""
-    return f"{value:,.0f} m" if value >= 10 else f"{value:g} m"
+__all__ = ["metres"]  # (the one way a size is written: hexgrid.metres)
 
 
 def grid_text(points: HotspotPoints, size_m: float) -> str:

@@ -35,7 +35,7 @@ from ..common.text_file import (
     shown_path,
 )
 from ..common.vocabulary import MONTH_RE
-from ..hotspots.hexgrid import HotspotInputError, refuse_below_smallest
+from ..hotspots.hexgrid import HotspotInputError, metres, refuse_below_smallest
 from ..publish.summaries_suppress import SUPPRESS_BELOW_MAX
 from ..release.release_limits import (
     check_max_distance,
@@ -588,7 +588,7 @@ class ReleaseConfig:
         if MIN_HEXAGON_M <= size <= LARGEST_HEXAGON_M:
             return []
         return [
-            f"The hexagon map points' size {size:,g} m is not from {MIN_HEXAGON_M:,.0f} to "
+            f"The hexagon map points' size {metres(size)} is not from {MIN_HEXAGON_M:,.0f} to "
             f"{LARGEST_HEXAGON_M:,.0f} m (anonymise.map_points.hexagon_m): smaller cells "
             "publish crimes too near where they happened, and the leak gate refuses them."
         ]
@@ -613,7 +613,7 @@ class ReleaseConfig:
             sizes.append(("kde_cell_m", "The density cell size", hot.kde_cell_m, LARGEST_M))
             sizes.append(("bandwidth_m", "The density bandwidth", hot.bandwidth_m, LARGEST_M))
         found = [
-            f"{what} {value:,g} m is more than {largest:,.0f} m (hotspots.{key})."
+            f"{what} {metres(value)} is more than {metres(largest)} (hotspots.{key})."
             for key, what, value, largest in sizes
             if value > largest
         ]

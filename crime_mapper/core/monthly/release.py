@@ -1290,6 +1290,7 @@ def _hotspots_step(config, month, outputs, runners, feedback) -> StepRecord:
 
 def _points_spec(config: ReleaseConfig, month: str) -> Any:
     """The map points as the configuration names them (a spec resolved where it is used)."""
+    from ..hotspots.hexgrid import metres
     from ..release.map_points_files import MapPointsSpec
 
     points = config.map_points
@@ -1300,7 +1301,7 @@ def _points_spec(config: ReleaseConfig, month: str) -> Any:
         description={
             "history": "map points from the force's published police.uk history",
             "file": "map points file",
-            "hexagon": f"hexagon centres every {points.hexagon_m:g} m",
+            "hexagon": f"hexagon centres every {metres(points.hexagon_m)}",
         }[points.kind],
     )
 

@@ -45,6 +45,7 @@ from ..hotspots.hexgrid import (
     HexGrid,
     hex_cells,
     hex_centres,
+    metres,
 )
 
 SOURCES = ("layer", "police.uk history", "roads", "hexagon fallback")
@@ -851,11 +852,11 @@ def map_points_hexagon_fallback(
     size_m = float(size_m)
     if size_m < SMALLEST_SIZE_M:  # (HexGrid's floor, said here as a map points error)
         raise MapPointsError(
-            f"the hexagon size must be at least {SMALLEST_SIZE_M:g} m, not {size_m:g} m"
+            f"the hexagon size must be at least {metres(SMALLEST_SIZE_M)}, not {metres(size_m)}"
         )
     if size_m > LARGEST_HEXAGON_M:  # (and its ceiling: HexGrid said it as a hotspots error)
         raise MapPointsError(
-            f"the hexagon size must be at most {LARGEST_HEXAGON_M:,.0f} m, not {size_m:g} m"
+            f"the hexagon size must be at most {metres(LARGEST_HEXAGON_M)}, not {metres(size_m)}"
         )
     lon_a = np.asarray(lon, dtype=np.float64).ravel()
     lat_a = np.asarray(lat, dtype=np.float64).ravel()
@@ -878,7 +879,7 @@ def map_points_hexagon_fallback(
     thin = distinct[distinct < int(min_locations)]
     if len(thin) == len(distinct):
         raise MapPointsError(
-            f"no {size_m:g} m hexagon holds {int(min_locations)} or more distinct crime "
+            f"no {metres(size_m)} hexagon holds {int(min_locations)} or more distinct crime "
             "locations, so none can be an anonymous map point; use a larger size"
         )
     if area_names is not None:
@@ -911,7 +912,7 @@ def map_points_hexagon_fallback(
         dtype=object,
     )
     notes = [
-        f"Hexagon fallback: these map points are hexagon centres of {size_m:g} m, not "
+        f"Hexagon fallback: these map points are hexagon centres of {metres(size_m)}, not "
         "street-level points; locations read 'On or near <area>'."
     ]
     if len(thin):
