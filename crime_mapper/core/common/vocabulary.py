@@ -30,6 +30,20 @@ FILE_MONTH = r"[0-9]{4}-[0-9]{2}"
 #: page rather than the page title, force name or neighbourhood name it came from.
 UNPRINTABLE_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
+# --- places the public read ---------------------------------------------------------------
+#: Where the public pages and their CSVs put crimes published without a location: the
+#: summaries' row (page, index and CSV) and the web map's area (its table and status line).
+#: Why these words: the pages said "No location", "Location not published" and "published
+#: without a location" for the same crimes; "No location" reads as if the crime happened
+#: nowhere, while every one of them has a place that is held back (too far from any map
+#: point, or none in the source), which is what "not published" says.
+NO_LOCATION_PLACE = "Location not published"
+#: A map point police.uk publishes with no street name ("On or near " alone), on the web
+#: map's popups, search and lists and on the summaries' pages. Why these words, not
+#: "On or near (no street name)": a screen reader reads brackets as nothing, which made it
+#: "On or near no street name", a place that does not exist.
+NO_STREET_PLACE = "A place with no street name"
+
 
 @dataclass(frozen=True)
 class Category:

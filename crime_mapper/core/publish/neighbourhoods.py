@@ -14,7 +14,7 @@ How a crime is assigned (``assign_crimes``): by its LSOA code where a lookup hol
 map point. Point in polygon runs once per distinct map point, not per crime (a national month
 has ~500,000 crimes on far fewer points), with a bounding-box prefilter and an even-odd ray
 test vectorised in numpy. Crimes that fall in no neighbourhood are counted and reported as
-"outside any neighbourhood"; crimes published without a location as "no location". Nothing
+"outside any neighbourhood"; crimes published without a location as NO_LOCATION_LABEL. Nothing
 is dropped: the counts of every way add up to the rows given.
 
 Outlines are checked as they are read: non-finite vertices removed, rings closed, repeated
@@ -44,7 +44,7 @@ import pandas as pd
 from ..common.csv_records import read_text_csv
 from ..common.json_file import read_json_file
 from ..common.text_file import page_line, shown_line
-from ..common.vocabulary import UNPRINTABLE_RE
+from ..common.vocabulary import NO_LOCATION_PLACE, UNPRINTABLE_RE
 from .points_in_areas import first_containing
 
 PathLike = Union[str, Path]
@@ -52,14 +52,12 @@ PathLike = Union[str, Path]
 OUTSIDE = -1  # assignment index: has a location, in no neighbourhood
 NO_LOCATION = -2  # assignment index: published without a location
 OUTSIDE_LABEL = "Outside any neighbourhood"
-NO_LOCATION_LABEL = "No location"
+#: (the summaries' row and the web map's area of crimes without one: one public wording)
+NO_LOCATION_LABEL = NO_LOCATION_PLACE
 WHOLE_FORCE_LABEL = "Whole force"  # (the summaries' force row)
-NOT_PUBLISHED_LABEL = "Location not published"  # (the web map's area of crimes without one)
 #: The rows the summaries and the web map add beside the neighbourhoods: no neighbourhood
 #: may be published under one of these names (see published_names).
-RESERVED_LABELS = frozenset(
-    {OUTSIDE_LABEL, NO_LOCATION_LABEL, WHOLE_FORCE_LABEL, NOT_PUBLISHED_LABEL}
-)
+RESERVED_LABELS = frozenset({OUTSIDE_LABEL, NO_LOCATION_LABEL, WHOLE_FORCE_LABEL})
 
 # Column names tried, in order, when a lookup or population CSV does not say which to use.
 LSOA_COLUMNS = ("LSOA code", "lsoa11cd", "LSOA11CD", "lsoa21cd", "LSOA21CD", "lsoa_code", "lsoa")
@@ -1358,10 +1356,12 @@ class Assignment:
         return len(self.index)
 
     def report(self) -> str:
+        """The summaries' index says this to the public: the crimes without a location are
+        said in the words of their row (NO_LOCATION_LABEL), not in a third wording."""
         return (
             f"{self.total:,} crimes: {self.by_lookup:,} assigned by LSOA code, "
             f"{self.by_polygon:,} by point in polygon, {self.outside:,} outside any "
-            f"neighbourhood, {self.no_location:,} published without a location"
+            f"neighbourhood, {self.no_location:,} whose location is not published"
         )
 
 

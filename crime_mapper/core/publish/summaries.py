@@ -81,8 +81,9 @@ METHOD_NOTES: dict[str, str] = {
     "rate": (
         "Rate: crimes per 1,000 residents (ONS mid-year population estimates). The force "
         "rate is the crimes in neighbourhoods whose population is known over their "
-        "residents, so that it compares with theirs: crimes published without a location, "
-        "or outside every neighbourhood, are in the force's count but not in its rate."
+        "residents, so that it compares with theirs: crimes whose location is not "
+        "published, or outside every neighbourhood, are in the force's count but not in its "
+        "rate."
     ),
     "similar": (
         "Similar neighbourhoods: the closest in population density and in the mix of "

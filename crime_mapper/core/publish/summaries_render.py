@@ -29,6 +29,7 @@ from ..common.palette import (
     SEQUENTIAL_RAMP,
 )
 from ..common.text_file import page_line
+from ..common.vocabulary import NO_STREET_PLACE
 from .summaries import OUTCOME_COLUMNS, TOTAL, Summaries, method_notes
 from .summaries_team import Team, shows_something
 
@@ -93,7 +94,7 @@ def _location_text(label: str) -> str:
     space folded, a line separator too; the page isolates it, <bdi>, so no right-to-left
     text in it reorders its line)."""
     label = page_line(label)
-    return label if label not in ("On or near", "") else "On or near (no street name)"
+    return label if label not in ("On or near", "") else NO_STREET_PLACE
 
 
 @dataclass

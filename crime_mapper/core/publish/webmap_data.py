@@ -42,11 +42,11 @@ from ..common.vocabulary import (
     normalise_outcome,
 )
 from ..release.public_schema import LOCATION_PREFIX, NO_LOCATION
-from .neighbourhoods import NOT_PUBLISHED_LABEL, OUTSIDE_LABEL
+from .neighbourhoods import NO_LOCATION_LABEL, OUTSIDE_LABEL
 from .webmap_areas import RowAreas
 from .webmap_inputs import WebmapInputError, parse_coordinates
 
-NO_LOCATION_AREA = NOT_PUBLISHED_LABEL
+NO_LOCATION_AREA = NO_LOCATION_LABEL
 _LSOA_SUFFIX = re.compile(r"\s+\d{3}[A-Z]$")
 
 

@@ -42,7 +42,7 @@ from ..common.palette import NO_DATA_COLOUR, OUTLINE_COLOUR, sequential_colours
 from ..common.position_codec import ENCODING as POSITION_ENCODING
 from ..common.position_codec import encode_positions
 from ..common.text_file import page_line, shown_line, shown_path
-from ..common.vocabulary import UNPRINTABLE_RE
+from ..common.vocabulary import NO_STREET_PLACE, UNPRINTABLE_RE
 from ..release.public_schema import PUBLIC_COLUMNS, write_public_csv
 from . import webmap_staging
 from .neighbourhoods import Neighbourhoods, problem_warnings, unusable_neighbourhoods
@@ -388,6 +388,8 @@ def _write_folder(
         "area_kind": (
             "neighbourhoods" if areas is not None else "local authority districts (from LSOA names)"
         ),
+        # (the words for a map point without a street name: one wording, core.common.vocabulary)
+        "no_street": NO_STREET_PLACE,
     }
     (stage / "data" / "config.js").write_text(_js_file("CM_CONFIG", config), encoding="utf-8")
     months = data.months
@@ -413,6 +415,7 @@ def _write_folder(
         tiles_attribution_text=(f"Basemap {tiles.attribution}." if tiles else ""),
         sources_text=", ".join(sources[:20]) + (" and more" if len(sources) > 20 else ""),
         has_areas=areas is not None,
+        no_street=NO_STREET_PLACE,
     )
     (stage / "index.html").write_text(html, encoding="utf-8")
     feedback.set_progress(100)

@@ -151,9 +151,10 @@
     return e;
   }
   // A place's name, as withNames parts: "On or near " and its label, or the words for none
+  // (C.no_street: the export's one wording, also the summaries')
   function placeParts(p) {
     var label = D.labels[pLabel[p]];
-    return label ? ["On or near ", label] : ["A place with no street name"];
+    return label ? ["On or near ", label] : [C.no_street];
   }
 
   // ---- counting ----------------------------------------------------------------------------
@@ -761,7 +762,8 @@
     for (var c = 0; c < nC; c++) catCountEls[c].textContent = fmt(catCount[c]);
     var msg = "Showing " + fmt(totalShown) + (totalShown === 1 ? " crime" : " crimes") + " at " +
       fmt(placesShown) + (placesShown === 1 ? " place" : " places") + ", " + periodText() + ".";
-    if (totalNoLoc) msg += " " + fmt(totalNoLoc) + " more have no published location (in the table only).";
+    // (named as the table names them: the area of crimes whose location is not published)
+    if (totalNoLoc) msg += " " + fmt(totalNoLoc) + " more are in the table only, as \u201c" + D.areas[D.nolocation_area] + "\u201d.";
     var status = document.getElementById("status");
     status.textContent = msg;
     status.setAttribute("data-shown", String(totalShown));

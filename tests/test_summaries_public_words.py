@@ -1,0 +1,61 @@
+"""The neighbourhood summaries' public words: crimes without a location under the one name
+every public output gives them, and a fall written with a minus sign that a screen reader reads.
+
+Why: the summaries called the crimes published without a location "No location" (row, index
+and CSV), the web map "Location not published", the index's about line "published without a
+location"; the pages wrote a fall as "-26", a hyphen-minus that a screen reader reads as
+"hyphen 26" or "26". Real data (Leicestershire's published months, MSOAs), the real
+computation, renderer and CSV writer.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+
+import pytest
+
+from crime_mapper.core.common.vocabulary import NO_LOCATION_PLACE
+from crime_mapper.core.publish import neighbourhoods as nb
+from crime_mapper.core.publish.summaries import SummaryOptions, compute_summaries
+from crime_mapper.core.publish.summaries_export import write_tidy_csv
+from crime_mapper.core.publish.summaries_render import SummaryRenderer
+from crime_mapper.core.publish.webmap_data import NO_LOCATION_AREA
+from tests.support.neighbourhood_data import committed_msoas, leicestershire, public_table
+
+MINUS = "\u2212"
+DATA = leicestershire()
+
+
+@pytest.fixture(scope="module")
+def made() -> tuple:
+    public = public_table(DATA)
+    hoods = committed_msoas(DATA)
+    s = compute_summaries(public, hoods, nb.assign_crimes(public, hoods), SummaryOptions())
+    return public, hoods, s
+
+
+def _text(html: str) -> str:
+    """A page's text as read: its tags dropped (its inline script and style too)."""
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+def test_crimes_without_a_location_have_one_name_on_every_public_output(made, tmp_path):
+    public, hoods, s = made
+    assert (public["Longitude"] == "").any()  # (the sample months have them, as real ones do)
+    assert NO_LOCATION_AREA == NO_LOCATION_PLACE  # (the web map's area of them)
+    path = tmp_path / "summaries.csv"
+    write_tidy_csv(s, path)
+    with open(path, encoding="utf-8", newline="") as handle:
+        names = {
+            r["neighbourhood"]
+            for r in csv.DictReader(handle)
+            if r["neighbourhood_code"] == "no-location"
+        }
+    assert names == {NO_LOCATION_PLACE}
+    index = SummaryRenderer(s, hoods.slugs).render_index()
+    assert f'<th scope="row">{NO_LOCATION_PLACE}</th>' in index
+    text = _text(index)
+    assert "No location" not in text and "published without a location" not in text
+    assert "whose location is not published" in text

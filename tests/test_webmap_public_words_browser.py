@@ -1,0 +1,121 @@
+"""The web map's public words and numbers, as a reader meets them in a real browser:
+
+* a map point with no street name, and the crimes published without a location, in the one
+  wording every public output uses (core.common.vocabulary), given to the page by the export
+  (config.js and the page), never written into webmap.js.
+
+Real browser (Debian's chromium through Playwright), a real export of a small police.uk
+release over the committed Leicester LSOA outlines; axe-core finds no violation.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from crime_mapper.core.common.vocabulary import NO_LOCATION_PLACE, NO_STREET_PLACE
+from crime_mapper.core.publish.summaries_run import NeighbourhoodSource
+from crime_mapper.core.publish.webmap_run import run_webmap
+from tests.support.webmap_browser import AXE, open_page, wait_for_settled_popup
+
+REPO = Path(__file__).resolve().parent.parent
+OUTLINES = REPO / "sample_data" / "boundaries" / "LSOA_Dec_2011_BSC_leicester_city.geojson"
+LSOA = "E01013600"
+BUSY = 1234  # crimes at one map point in the release's month
+NAMELESS = 3  # at a map point with no street name ("On or near " alone)
+NO_PLACE = 2  # published without a location
+
+
+def _row(n: int, month: str, lon: str, lat: str, location: str) -> dict:
+    return {
+        "Crime ID": f"{n:064x}",
+        "Month": month,
+        "Reported by": "Leicestershire Police",
+        "Falls within": "Leicestershire Police",
+        "Longitude": lon,
+        "Latitude": lat,
+        "Location": location,
+        "LSOA code": LSOA if lon else "",
+        "LSOA name": "Leicester 003A" if lon else "",
+        "Crime type": "Burglary",
+        "Last outcome category": "Under investigation",
+        "Context": "",
+    }
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> dict:
+    tmp = tmp_path_factory.mktemp("webmap_words")
+    geo = json.loads(OUTLINES.read_text(encoding="utf-8"))
+    feature = next(f for f in geo["features"] if f["properties"]["LSOA11CD"] == LSOA)
+    lon, lat = feature["properties"]["LONG"], feature["properties"]["LAT"]
+    places = [("High Street", BUSY, 0.0), ("", NAMELESS, 0.0004)]
+    files = []
+    for month in ("2022-09", "2022-10"):
+        rows: list[dict] = []
+        if month == "2022-09":
+            rows.append(_row(0, month, f"{lon:.6f}", f"{lat:.6f}", "On or near High Street"))
+        else:
+            for street, n, dx in places:
+                for _ in range(n):
+                    where = (f"{lon + dx:.6f}", f"{lat:.6f}", "On or near " + street)
+                    rows.append(_row(len(rows) + 1, month, *where))
+            for _ in range(NO_PLACE):
+                rows.append(_row(len(rows) + 1, month, "", "", "No location"))
+        path = tmp / f"{month}-leicestershire-street.csv"
+        pd.DataFrame(rows).to_csv(path, index=False, encoding="utf-8")
+        files.append(path)
+    result = run_webmap(
+        files,
+        tmp / "out" / "map",
+        neighbourhoods=NeighbourhoodSource(
+            boundaries=OUTLINES, code_field="LSOA11CD", name_field="LSOA11NM"
+        ),
+        tiles="none",
+    )
+    return {
+        "url": result.index.resolve().as_uri(),
+        "dir": result.index.parent,
+        "lon": lon,
+        "lat": lat,
+    }
+
+
+def test_places_without_a_street_or_a_location_use_the_one_wording(browser, site):
+    js = (site["dir"] / "assets" / "webmap.js").read_text(encoding="utf-8")
+    assert NO_STREET_PLACE not in js and "no street name" not in js  # (given, not written in)
+    config = (site["dir"] / "data" / "config.js").read_text(encoding="utf-8")
+    assert json.dumps(NO_STREET_PLACE) in config
+    page, rec = open_page(browser, site["url"])
+    about = page.inner_text("section.about")
+    assert f"\u201c{NO_STREET_PLACE}\u201d are map points" in about
+    status = page.inner_text("#status")
+    assert f"{NO_PLACE} more are in the table only, as \u201c{NO_LOCATION_PLACE}\u201d." in status
+    assert page.locator("#count-table tbody th", has_text=NO_LOCATION_PLACE).count() == 1
+    page.evaluate(
+        f"void window.CM_APP.map.setView([{site['lat']}, {site['lon'] + 0.0004}], 18, "
+        "{animate: false})"
+    )
+    page.focus("#map")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".leaflet-popup .cm-popup h3")
+    wait_for_settled_popup(page)
+    assert page.inner_text(".leaflet-popup h3") == NO_STREET_PLACE
+    assert not rec.errors and not rec.dialogs, (rec.errors, rec.dialogs)
+
+
+def test_axe_finds_no_violations_on_this_page(browser, site):
+    assert AXE.is_file(), "node_modules/axe-core is missing: run `make setup` (npm ci)"
+    page, _ = open_page(browser, site["url"], bypass_csp=True)
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "axe.run(document, {runOnly: {type: 'tag', values: "
+        "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}})"
+    )
+    violations = [
+        (v["id"], v["help"], [n["target"] for n in v["nodes"][:3]]) for v in result["violations"]
+    ]
+    assert violations == [], json.dumps(violations, indent=1)
