@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import re
 
+import numpy as np
 import pytest
 
 from crime_mapper.core.common.vocabulary import NO_LOCATION_PLACE
@@ -59,3 +60,28 @@ def test_crimes_without_a_location_have_one_name_on_every_public_output(made, tm
     text = _text(index)
     assert "No location" not in text and "published without a location" not in text
     assert "whose location is not published" in text
+
+
+def test_a_fall_is_written_with_a_minus_sign_on_the_pages(made):
+    _, hoods, s = made
+    change = np.asarray(s.figures["change_previous"], dtype=float)
+    falls = np.flatnonzero(np.isfinite(change) & (change <= -1))
+    assert len(falls)  # (some neighbourhood had fewer crimes than the month before)
+    renderer = SummaryRenderer(s, hoods.slugs)
+    i = int(falls[0])
+    shown = f"{MINUS}{int(round(-change[i])):,} ("
+    page = _text(renderer.render_page(i))
+    assert shown in page
+    index = _text(renderer.render_index())
+    assert shown in index
+    for text in (page, index):  # no change, count or percentage with a hyphen-minus
+        assert not re.search(r"(?<![\w-])-[0-9]", text), re.findall(r".{20}-[0-9].{10}", text)
+
+
+def test_the_pages_data_keep_the_hyphen_minus(made, tmp_path):
+    """A CSV cell is data: a program reads "-26", not "\u221226" (the tidy CSV holds counts,
+    never a sign; the GeoPackage's changes are numbers)."""
+    _, hoods, s = made
+    path = tmp_path / "summaries.csv"
+    write_tidy_csv(s, path)
+    assert MINUS not in path.read_text(encoding="utf-8")

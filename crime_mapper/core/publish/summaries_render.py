@@ -78,14 +78,25 @@ def previous_heading(period_months: int) -> str:
     return f"Change on the {period_months} months before"
 
 
+#: U+2212 MINUS SIGN: a fall as a page writes it. Why not "-": a screen reader reads the
+#: hyphen-minus of "-26" as "hyphen 26" or not at all, so a fall was heard as a rise; it
+#: reads U+2212 as "minus". Pages only: a CSV cell is data and keeps "-26".
+MINUS = "\u2212"
+
+
+def signed(text: str) -> str:
+    """``text`` (a number as Python formats it) with its leading "-" written as MINUS."""
+    return MINUS + text[1:] if text.startswith("-") else text
+
+
 def fmt_change(diff: Any, pct: Any) -> str:
-    """'+12 (+8.3%)', '-3 (n/a)' with no base, 'n/a' with no figure."""
+    """'+12 (+8.3%)', '\u22123 (n/a)' with no base, 'n/a' with no figure (a fall with MINUS)."""
     if diff is None or not math.isfinite(float(diff)):
         return "n/a"
     d = int(round(float(diff)))
     sign = "+" if d > 0 else ""
     p = "n/a" if pct is None or not math.isfinite(float(pct)) else f"{float(pct):+.1f}%"
-    return f"{sign}{d:,} ({p})"
+    return f"{signed(f'{sign}{d:,}')} ({signed(p)})"
 
 
 def _location_text(label: str) -> str:
