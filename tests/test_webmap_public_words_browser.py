@@ -2,7 +2,9 @@
 
 * a map point with no street name, and the crimes published without a location, in the one
   wording every public output uses (core.common.vocabulary), given to the page by the export
-  (config.js and the page), never written into webmap.js.
+  (config.js and the page), never written into webmap.js;
+* the numbers drawn in groups of points and on a busy point with thousands separated
+  ("1,234", as every count on the page): they were drawn "1234".
 
 Real browser (Debian's chromium through Playwright), a real export of a small police.uk
 release over the committed Leicester LSOA outlines; axe-core finds no violation.
@@ -82,6 +84,35 @@ def site(tmp_path_factory) -> dict:
         "lon": lon,
         "lat": lat,
     }
+
+
+# every text drawn on the map's canvas, recorded as drawn (the numbers in groups and points)
+_RECORD_DRAWN = """() => {
+  window.__drawn = [];
+  const fill = CanvasRenderingContext2D.prototype.fillText;
+  CanvasRenderingContext2D.prototype.fillText = function (text, x, y) {
+    window.__drawn.push(String(text));
+    return fill.apply(this, arguments);
+  };
+}"""
+
+
+def _drawn_at(page, lat: float, lon: float, zoom: int) -> list[str]:
+    page.evaluate("window.__drawn = []")
+    page.evaluate(f"void window.CM_APP.map.setView([{lat}, {lon}], {zoom}, {{animate: false}})")
+    page.evaluate("window.CM_APP.update()")
+    return page.evaluate("window.__drawn")
+
+
+def test_the_numbers_drawn_on_the_map_separate_thousands(browser, site):
+    page, rec = open_page(browser, site["url"])
+    page.evaluate(_RECORD_DRAWN)
+    whole = BUSY + NAMELESS
+    grouped = _drawn_at(page, site["lat"], site["lon"], 12)  # (one group of both points)
+    assert f"{whole:,}" in grouped and str(whole) not in grouped, grouped
+    single = _drawn_at(page, site["lat"], site["lon"], 18)  # (each point on its own)
+    assert f"{BUSY:,}" in single and str(BUSY) not in single, single
+    assert not rec.errors, rec.errors
 
 
 def test_places_without_a_street_or_a_location_use_the_one_wording(browser, site):

@@ -317,10 +317,11 @@
       ctx.fillStyle = "rgba(255,255,255,0.92)"; ctx.fill();
       ctx.lineWidth = 3; ctx.strokeStyle = "#23395d"; ctx.stroke();
       ctx.fillStyle = "#1a1a1a";
-      // at most four characters fit a circle: 9999, then 10k ... 999k (the help says k)
+      // at most five characters fit a circle: 9,999, then 10k ... 999k (the help says k),
+      // thousands separated as every count on the page is (a bare "12345" misreads)
       ctx.font = "bold 12px system-ui, sans-serif";
       ctx.textAlign = "center"; ctx.textBaseline = "middle";
-      ctx.fillText(n >= 10000 ? Math.round(n / 1000) + "k" : String(n), cx, cy);
+      ctx.fillText(clusterText(n), cx, cy);
       drawn.push([cx, cy, r, 1, cl.pts, n]);
     });
     for (var i = 0; i < singles.length; i++) {
@@ -333,14 +334,15 @@
       ctx.lineWidth = 1.5; ctx.strokeStyle = C.outline; ctx.stroke();
       if (nq > 1) {
         ctx.font = "bold 11px system-ui, sans-serif"; ctx.textAlign = "center"; ctx.textBaseline = "middle";
-        ctx.lineWidth = 3; ctx.strokeStyle = "#ffffff"; ctx.strokeText(String(nq), sx, sy);
-        ctx.fillStyle = "#1a1a1a"; ctx.fillText(String(nq), sx, sy);
+        ctx.lineWidth = 3; ctx.strokeStyle = "#ffffff"; ctx.strokeText(fmt(nq), sx, sy);
+        ctx.fillStyle = "#1a1a1a"; ctx.fillText(fmt(nq), sx, sy);
       }
       drawn.push([sx, sy, Math.max(rq, 10), 0, q, nq]);
     }
   }
 
   function clusterRadius(n) { return Math.min(24, 10 + 2.2 * Math.log(n)); }
+  function clusterText(n) { return n >= 10000 ? fmt(Math.round(n / 1000)) + "k" : fmt(n); }
   function hit(x, y) {
     var best = null, bestD = Infinity;
     for (var i = 0; i < drawn.length; i++) {
