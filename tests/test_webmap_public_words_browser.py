@@ -4,7 +4,9 @@
   wording every public output uses (core.common.vocabulary), given to the page by the export
   (config.js and the page), never written into webmap.js;
 * the numbers drawn in groups of points and on a busy point with thousands separated
-  ("1,234", as every count on the page): they were drawn "1234".
+  ("1,234", as every count on the page): they were drawn "1234";
+* the header's download link downloads the release's month's CSV: it jumped to the
+  downloads section, where the reader had to find the file again.
 
 Real browser (Debian's chromium through Playwright), a real export of a small police.uk
 release over the committed Leicester LSOA outlines; axe-core finds no violation.
@@ -13,6 +15,7 @@ release over the committed Leicester LSOA outlines; axe-core finds no violation.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -25,6 +28,7 @@ from tests.support.webmap_browser import AXE, open_page, wait_for_settled_popup
 
 REPO = Path(__file__).resolve().parent.parent
 OUTLINES = REPO / "sample_data" / "boundaries" / "LSOA_Dec_2011_BSC_leicester_city.geojson"
+OCT = REPO / "sample_data" / "police-uk" / "2022-10" / "2022-10-leicestershire-street.csv"
 LSOA = "E01013600"
 BUSY = 1234  # crimes at one map point in the release's month
 NAMELESS = 3  # at a map point with no street name ("On or near " alone)
@@ -136,6 +140,53 @@ def test_places_without_a_street_or_a_location_use_the_one_wording(browser, site
     wait_for_settled_popup(page)
     assert page.inner_text(".leaflet-popup h3") == NO_STREET_PLACE
     assert not rec.errors and not rec.dialogs, (rec.errors, rec.dialogs)
+
+
+def test_the_header_link_downloads_the_release_months_csv(browser, site):
+    page, rec = open_page(browser, site["url"])
+    link = page.locator("header.site-header a[download]")
+    assert link.count() == 1
+    shown = link.inner_text()
+    assert re.fullmatch(r"Download the data for October 2022 \(CSV, [0-9.]+ (kB|MB)\)", shown)
+    assert link.get_attribute("href") == "downloads/2022-10-street.csv"
+    with page.expect_download() as caught:
+        link.click()
+    got = Path(caught.value.path()).read_text(encoding="utf-8")
+    assert got == (site["dir"] / "downloads" / "2022-10-street.csv").read_text(encoding="utf-8")
+    assert got.count("\n") == 1 + BUSY + NAMELESS + NO_PLACE
+    # and the section of every file is a link of its own, said as what it is
+    section = page.locator('header.site-header a[href="#downloads-heading"]')
+    assert section.inner_text() == "All the downloads"
+    assert not rec.errors and not rec.dialogs, (rec.errors, rec.dialogs)
+
+
+def _header_links(index: Path) -> list[tuple[str, str]]:
+    header = index.read_text(encoding="utf-8").split("</header>")[0]
+    return re.findall(r'<a href="([^"]*)"[^>]*>([^<]*)</a>', header)
+
+
+def test_one_file_is_the_data_and_hosted_files_are_where_to_get_them(tmp_path):
+    """One month, one copy: the header says "Download the data" and downloads it, with no
+    second link to the section. Files only hosted elsewhere: the header leads to the
+    section, saying so (it cannot download a page it does not hold)."""
+    from crime_mapper.core.publish.webmap_export import WebmapOptions, export_webmap
+
+    one = export_webmap(WebmapOptions(inputs=[OCT], out_dir=tmp_path / "one", tiles="none"))
+    links = _header_links(one.index)
+    assert links[0][0] == "downloads/2022-10-street.csv"
+    assert re.fullmatch(r"Download the data \(CSV, [0-9.]+ (kB|MB)\)", links[0][1]), links
+    assert "#downloads-heading" not in [href for href, _ in links]
+    hosted = export_webmap(
+        WebmapOptions(
+            inputs=[OCT],
+            out_dir=tmp_path / "hosted",
+            tiles="none",
+            copy_csv=False,
+            csv_url="https://data.example.org/crime/",
+        )
+    )
+    links = _header_links(hosted.index)
+    assert links[0] == ("#downloads-heading", "Where to get the data (CSV)")
 
 
 def test_axe_finds_no_violations_on_this_page(browser, site):

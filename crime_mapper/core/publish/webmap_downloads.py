@@ -212,6 +212,7 @@ def link_entries(plan: DownloadPlan, inputs: ReleaseInputs) -> list[dict]:
                 "href": link["href"],
                 "text": f"Street-level crime, {months_text(months)} (CSV, {rows:,} rows)",
                 "size": link["size"],
+                "months": list(months),
             }
         )
     return out

@@ -339,7 +339,7 @@ def _write_folder(
         shutil.copyfile(TEMPLATE_DIR / name, stage / "assets" / name)
     feedback.set_progress(10)
 
-    downloads = []
+    downloads: list[dict] = []
     if plan.mode == "link":
         downloads = link_entries(plan, inputs)
     elif plan.mode == "hosted":
@@ -361,6 +361,7 @@ def _write_folder(
                         f"Street-level crime, {month_in_words(month)} (CSV, {len(rows):,} rows)"
                     ),
                     "size": _size_text(size),
+                    "months": [month],
                 }
             )
     feedback.set_progress(50)
@@ -416,9 +417,31 @@ def _write_folder(
         sources_text=", ".join(sources[:20]) + (" and more" if len(sources) > 20 else ""),
         has_areas=areas is not None,
         no_street=NO_STREET_PLACE,
+        header_download=header_download(downloads, data.months[-1] if data.months else ""),
     )
     (stage / "index.html").write_text(html, encoding="utf-8")
     feedback.set_progress(100)
+
+
+def header_download(downloads: list[dict], last: str) -> Optional[dict]:
+    """The file the page's header link downloads: the CSV (a copy in the folder or the
+    release's own file beside it) holding the page's last month, the release's month, with
+    the words the link says; None where the data are only hosted elsewhere (the header then
+    points to the downloads section and says so).
+
+    Why: the header's "Download the data (CSV)" jumped to the downloads section, so a reader
+    who chose it got no file and had to find the link again further down."""
+    local = [d for d in downloads if d.get("months")]
+    chosen = [d for d in local if last in d["months"]] or local[-1:]
+    if not chosen:
+        return None
+    item = chosen[-1]
+    size = f", {item['size']}" if item.get("size") else ""
+    if len(local) == 1:
+        text = f"Download the data (CSV{size})"
+    else:
+        text = f"Download the data for {month_in_words(last)} (CSV{size})"
+    return {"href": item["href"], "text": text}
 
 
 def _release_points(street: pd.DataFrame, lon: np.ndarray, lat: np.ndarray) -> Any:
