@@ -16,7 +16,7 @@ import re
 import numpy as np
 import pytest
 
-from crime_mapper.core.common.vocabulary import NO_LOCATION_PLACE
+from crime_mapper.core.common.vocabulary import NO_LOCATION_PLACE, NO_STREET_PLACE
 from crime_mapper.core.publish import neighbourhoods as nb
 from crime_mapper.core.publish.summaries import SummaryOptions, compute_summaries
 from crime_mapper.core.publish.summaries_export import write_tidy_csv
@@ -85,3 +85,21 @@ def test_the_pages_data_keep_the_hyphen_minus(made, tmp_path):
     path = tmp_path / "summaries.csv"
     write_tidy_csv(s, path)
     assert MINUS not in path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("hidden", ["\u200b", "\u2028", "\u00a0", "\u2060 "])
+def test_a_map_point_with_no_street_name_behind_an_invisible_character_is_not_listed(made, hidden):
+    """police.uk's "On or near " with no street name is not listed among a page's locations
+    (many places, none a reader can find). Followed by a character the page does not show (a
+    zero-width space, a word joiner), it was listed, as "A place with no street name": the
+    summaries' test of "no name" was not the page's (a line separator and a no-break space,
+    which it did strip, are the controls)."""
+    public, hoods, s = made
+    public = public.copy()
+    rows = public.index[(public["Month"] == s.month) & (public["Longitude"] != "")][:300]
+    public.loc[rows, "Location"] = "On or near" + hidden
+    s2 = compute_summaries(public, hoods, nb.assign_crimes(public, hoods), SummaryOptions())
+    assert not any(label == "On or near" + hidden for tops in s2.top_locations for label, _ in tops)
+    renderer = SummaryRenderer(s2, hoods.slugs)
+    for i in range(s2.n):
+        assert NO_STREET_PLACE not in renderer.render_page(i)

@@ -41,6 +41,7 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
+from ..common.text_file import page_line
 from ..common.vocabulary import (
     ASB,
     CATEGORY_NAMES,
@@ -365,7 +366,9 @@ def _top_locations(
     # no place to name: a blank cell, or police.uk's "On or near " with no street name. All
     # of a neighbourhood's unnamed map points were counted as one location, so a town centre
     # led its list with "On or near (no street name): 252 crimes", two dozen places in fact
-    blank = np.array([v.strip() in UNNAMED_LOCATIONS for v in loc_values], bool)
+    # (read as the page shows it, page_line: "On or near" and a zero-width space or a word
+    # joiner was listed, shown as the words for no street name, a place nobody can find)
+    blank = np.array([page_line(v) in UNNAMED_LOCATIONS for v in loc_values], bool)
     keep = in_period & (area < n_areas - 2) & ~blank[loc_codes]
     pair = area[keep] * np.int64(len(loc_values)) + loc_codes[keep]
     distinct, n_of = np.unique(pair, return_counts=True)
