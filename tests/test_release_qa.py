@@ -115,6 +115,23 @@ def test_broken_category_mapping_police_uk_is_high(case, tmp_path):
     assert "mapped to another category" in shop.explanation
 
 
+def test_a_fall_is_written_with_a_minus_sign(tmp_path):
+    """ "152 fewer than usual (-100%)": the QA report read on a screen reader said "hyphen
+    100%" or "100%". The share of a fall is written with U+2212, in the finding's title and
+    so in the report and the panel; a rise keeps its "+"."""
+    case = CASES[0]
+    path = faults.remap_category(
+        case.police_csv, tmp_path / case.police_csv.name, "Shoplifting", "Other theft"
+    )
+    report = faults.qa_police(case, path)
+    shop = next(f for f in report.findings if f.key == "Shoplifting")
+    other = next(f for f in report.findings if f.key == "Other theft")
+    assert shop.title.endswith("fewer than usual (\u2212100%)"), shop.title
+    assert "more than usual (+" in other.title, other.title
+    html = render_report_html(report)
+    assert "(\u2212100%)" in html and "(-100%)" not in html
+
+
 def test_broken_offence_mapping_raw_extract_is_high(case, tmp_path):
     profile = faults.broken_mapping_profile(case.profile, "Burglary", "Criminal damage and arson")
     report = faults.qa_raw(case, case.raw, tmp_path, profile=profile)

@@ -66,7 +66,11 @@ def _fmt(value: float) -> str:
 
 
 def _pct(value: float) -> str:
-    return f"{value:+.0%}"
+    """A signed share as the report, the panel and the manifest say it ("+65%", "\u2212100%"):
+    a fall with the minus sign (U+2212), since a screen reader read the hyphen-minus of
+    "(-100%)" as "hyphen" or nothing."""
+    text = f"{value:+.0%}"
+    return "\u2212" + text[1:] if text.startswith("-") else text
 
 
 def _rows_of(ctx: QaContext, mask: np.ndarray) -> tuple[int, list[int]]:
