@@ -303,10 +303,18 @@ def test_publish_in_the_run_gives_the_bytes_of_publish_run_on_its_own(tmp_path):
     alone = folder_files(out)
     assert sorted(alone) == sorted(together)
     assert [name for name in together if together[name] != alone[name]] == []
-    # and the web map exported on its own (the Web map tab, `cli webmap`), reading the
-    # public CSV and assigning its rows itself
+    # and the web map exported on its own (the Web map tab, `cli webmap`), assigning its
+    # rows itself: the public CSV's, and the summaries' history rows of the map's 12 months
+    from crime_mapper.core.monthly.release import MAP_MONTHS
+    from crime_mapper.core.publish.summaries_history import read_history
     from crime_mapper.core.publish.webmap_run import run_webmap
     from crime_mapper.core.release.map_points_files import MapPointsSpec
+    from crime_mapper.core.release.public_schema import read_public_csv
+
+    history, _ = read_history(
+        [config.path(p, MONTH) for p in config.publish.summaries_history], [MONTH]
+    )
+    months = sorted(set(history["Month"]))[-(MAP_MONTHS - 1) :]
 
     points = config.map_points
     run_webmap(
@@ -319,6 +327,8 @@ def test_publish_in_the_run_gives_the_bytes_of_publish_run_on_its_own(tmp_path):
         profile_path=config.optional_path(config.profile, MONTH),
         neighbourhoods=config.neighbourhood_source(MONTH),
         title=default_map_title(config.force, MONTH),
+        street_table=read_public_csv(outputs.release.public_csv),
+        history_table=history[history["Month"].isin(months)].reset_index(drop=True),
     )
     on_its_own = folder_files(out)
     maps = [name for name in together if name.startswith("map/")]

@@ -1555,21 +1555,44 @@ def _beside(runners: StepRunners) -> bool:
     return available()
 
 
+#: How many months the release's web map shows at most, the release's month included, when
+#: the summaries have history ([publish] summaries_history): the page's longest choice ("The
+#: last 12 months"). The summaries read 13 for the change on a year earlier, which the map
+#: does not show; a 13th month there would only be one more month of points on every page.
+MAP_MONTHS = 12
+
+
 def _shared_with_map(table: Any, hoods: Any, assignment: Any, rows: int) -> dict[str, Any]:
     """What the web map takes from the summaries made from the same public CSV (their
     table, neighbourhood set and assignment), so it neither reads nor assigns again: the
     neighbourhood set (read from the same files), the release's rows as read (the last
-    ``rows`` of the summaries' table, after any history months) and their neighbourhoods.
-    Empty when the summaries' table does not end with the release's rows (the web map then
-    reads the CSV itself)."""
+    ``rows`` of the summaries' table, after any history months), the history months'
+    rows of the MAP_MONTHS ending with the release's last month, and their neighbourhoods
+    (the history's first). Why the history: the map's month choices and trend showed the
+    release's month alone beside summaries of 13. Empty when the summaries' table does not
+    end with the release's rows (the web map then reads the CSV itself)."""
     if table is None or rows <= 0 or len(table) < rows:
         return {}
     start = len(table) - rows
-    return {
+    shared = {
         "neighbourhoods": hoods,
         "street_table": table.iloc[start:].reset_index(drop=True) if start else table,
         "row_neighbourhoods": assignment.index[start:],
     }
+    if start:
+        months = table["Month"]
+        last = str(months.iloc[start:].max())
+        number = int(last[:4]) * 12 + int(last[5:7]) - MAP_MONTHS  # (the first, counted from 0)
+        first = f"{number // 12:04d}-{number % 12 + 1:02d}"
+        shown = (months.iloc[:start] >= first).to_numpy()
+        if shown.any():
+            import numpy as np
+
+            shared["history_table"] = table.iloc[:start][shown].reset_index(drop=True)
+            shared["row_neighbourhoods"] = np.concatenate(
+                [assignment.index[:start][shown], assignment.index[start:]]
+            )
+    return shared
 
 
 _RUNNERS: dict[str, Callable[..., StepRecord]] = {

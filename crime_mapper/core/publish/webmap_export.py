@@ -59,6 +59,7 @@ from .webmap_inputs import (
     PAGE_COLUMNS,
     ReleaseInputs,
     WebmapInputError,
+    parse_coordinates,
     read_release_inputs,
     scan_release_inputs,
     split_url,
@@ -137,6 +138,13 @@ class WebmapOptions:
     #: just before from that CSV (the monthly release): not read or assigned again.
     street_table: Optional[pd.DataFrame] = None
     row_neighbourhoods: Optional[np.ndarray] = None
+    #: Rows of earlier months read from the force's published police.uk files (the monthly
+    #: release's summaries history, core.publish.summaries_history), text with every public
+    #: column, shown on the map before ``street_table``'s rows (``row_neighbourhoods`` then
+    #: covers these rows first). Only with ``street_table``. Why apart: the page offers
+    #: only the release's own rows as downloads, and the leak gate allows these rows'
+    #: coordinates, public already, where no release row is (history_coordinates).
+    history_table: Optional[pd.DataFrame] = None
     #: The release's core.gate.leak_gate.ReleaseGate built from ``raw`` and ``points``, so
     #: the gate calls here share its raw-side preparation (None: prepared per call).
     release_gate: Any = None
@@ -349,7 +357,8 @@ def _write_folder(
         if options.raw is None:
             _refuse_context_text(street)
         (stage / "downloads").mkdir()
-        for month, rows in street.groupby("Month", sort=True):
+        own = street.iloc[inputs.history_rows :] if inputs.history_rows else street
+        for month, rows in own.groupby("Month", sort=True):
             feedback.check()
             name = f"{month}-street.csv"
             write_public_csv(rows[list(PUBLIC_COLUMNS)], stage / "downloads" / name)
@@ -417,31 +426,51 @@ def _write_folder(
         sources_text=", ".join(sources[:20]) + (" and more" if len(sources) > 20 else ""),
         has_areas=areas is not None,
         no_street=NO_STREET_PLACE,
-        header_download=header_download(downloads, data.months[-1] if data.months else ""),
+        header_download=header_download(downloads, list(data.months)),
+        history_text=_history_text(street, inputs.history_rows),
     )
     (stage / "index.html").write_text(html, encoding="utf-8")
     feedback.set_progress(100)
 
 
-def header_download(downloads: list[dict], last: str) -> Optional[dict]:
+def header_download(downloads: list[dict], months: list[str]) -> Optional[dict]:
     """The file the page's header link downloads: the CSV (a copy in the folder or the
-    release's own file beside it) holding the page's last month, the release's month, with
-    the words the link says; None where the data are only hosted elsewhere (the header then
-    points to the downloads section and says so).
+    release's own file beside it) holding the page's last month (of ``months``, the page's),
+    the release's month, with the words the link says; None where the data are only hosted
+    elsewhere (the header then points to the downloads section and says so). The link names
+    its month wherever the page shows more than that file holds (several files, or months
+    from published history that are not offered), so it never reads as all the map shows.
 
     Why: the header's "Download the data (CSV)" jumped to the downloads section, so a reader
     who chose it got no file and had to find the link again further down."""
+    last = months[-1] if months else ""
     local = [d for d in downloads if d.get("months")]
     chosen = [d for d in local if last in d["months"]] or local[-1:]
     if not chosen:
         return None
     item = chosen[-1]
     size = f", {item['size']}" if item.get("size") else ""
-    if len(local) == 1:
+    if len(local) == 1 and set(months) <= set(item["months"]):
         text = f"Download the data (CSV{size})"
     else:
         text = f"Download the data for {month_in_words(last)} (CSV{size})"
     return {"href": item["href"], "text": text}
+
+
+def _history_text(street: pd.DataFrame, history_rows: int) -> str:
+    """What the downloads section says of the history months the map shows and does not
+    offer (empty without them). Why: their files are police.uk's own, published already;
+    copying them would publish them a second time under this release's name."""
+    if not history_rows:
+        return ""
+    months = sorted(set(street["Month"].iloc[:history_rows]))
+    period = month_in_words(months[0])
+    if len(months) > 1:
+        period += f" to {month_in_words(months[-1])}"
+    return (
+        f"The map also shows {period} from the force's files already published on police.uk; "
+        "those months are not offered here: download them from data.police.uk."
+    )
 
 
 def _release_points(street: pd.DataFrame, lon: np.ndarray, lat: np.ndarray) -> Any:
@@ -473,6 +502,53 @@ PUBLIC_ONLY_CHECKS = (
     "no_dates_finer_than_month",
     "no_contact_details",
 )
+
+
+def history_coordinates(options: WebmapOptions) -> Optional[tuple[np.ndarray, np.ndarray]]:
+    """The (lon, lat) of ``options.history_table``'s rows at no coordinate a release row
+    has (both as the gate keys them, at 5 dp), or None without history rows.
+
+    Why: the history months are police.uk's own published files, so their points are public
+    whether or not they are among this release's map points, and one may even be where a
+    raw crime of this month happened (the sample's extract has one): the gate allows them as
+    it allows the outlines' vertices. A coordinate a release row holds is left out, so every
+    check of the release month's rows is as strict as without history."""
+    history = options.history_table
+    if history is None or not len(history):
+        return None
+    from ..gate import scan
+
+    def lon_lat(table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        return parse_coordinates(table["Longitude"]), parse_coordinates(table["Latitude"])
+
+    lon, lat = lon_lat(history)
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    lon, lat = lon[ok], lat[ok]
+    if options.street_table is None:
+        raise WebmapInputError("history rows are shown only beside the release's rows as read")
+    rlon, rlat = lon_lat(options.street_table)
+    placed = np.isfinite(rlon) & np.isfinite(rlat)
+    release_keys = scan.coordinate_keys(rlon[placed], rlat[placed])
+    apart = ~np.isin(scan.coordinate_keys(lon, lat), release_keys)
+    return lon[apart], lat[apart]
+
+
+def _allowed_extra(
+    options: WebmapOptions, areas: Optional[PageAreas]
+) -> Optional[tuple[np.ndarray, np.ndarray]]:
+    """The coordinates the gate allows beside the map points: the outlines' vertices and
+    the history rows' (history_coordinates)."""
+    parts = [
+        part
+        for part in (areas.vertices() if areas is not None else None, history_coordinates(options))
+        if part is not None
+    ]
+    if len(parts) < 2:
+        return parts[0] if parts else None
+    return (
+        np.concatenate([parts[0][0], parts[1][0]]),
+        np.concatenate([parts[0][1], parts[1][1]]),
+    )
 
 
 def _refuse_address_locations(street: pd.DataFrame) -> None:
@@ -590,7 +666,7 @@ def _raw_gate_report(
         options.raw,
         folder,
         options.points,
-        extra_allowed_coordinates=areas.vertices() if areas is not None else None,
+        extra_allowed_coordinates=_allowed_extra(options, areas),
         extra_public_values=list(areas.hoods.names) if areas is not None else [],
         prepared=options.release_gate if prepared is None else prepared,
         checks=checks,
@@ -633,14 +709,14 @@ class _GateViews:
             from ..gate.context import PreparedGate
             from ..gate.leak_gate import ReleaseGate
 
-            extra = None
             public: list[str] = []
             if options.neighbourhoods is not None:
                 hoods = options.neighbourhoods
                 if areas is None:
                     areas = page_areas(hoods)
-                extra, public = areas.vertices(), list(hoods.names)
+                public = list(hoods.names)
                 self.areas = areas
+            extra = _allowed_extra(options, areas)
             gate = options.release_gate
             if isinstance(gate, ReleaseGate):
                 if not gate.serves(options.raw, options.points):
@@ -926,6 +1002,7 @@ def _stage(
         # neighbourhoods assign by the coordinates as written: text then
         typed_coordinates=lean and options.neighbourhoods is None,
         street_table=options.street_table,
+        history_table=options.history_table,
     )
     refuse_links_to_other_text(plan, inputs)
     warnings = list(inputs.warnings)

@@ -84,6 +84,8 @@ class ReleaseInputs:
     lat: np.ndarray = field(default_factory=lambda: np.zeros(0))
     # each street file read: (the file, its rows, its months), for the downloads
     street_files: list[tuple[InputFile, int, list[str]]] = field(default_factory=list)
+    # how many of ``street``'s first rows are published history months (history_table)
+    history_rows: int = 0
     # street files whose bytes are not UTF-8 (read as the load reads them: Windows-1252)
     not_utf8: list[str] = field(default_factory=list)
     # ``street``'s Longitude and Latitude each as pd.factorize(column, sort=False) gave them
@@ -497,6 +499,10 @@ class InputFile:
         return self.kind == "street" and self.header == list(PUBLIC_COLUMNS)
 
 
+#: How the page and its warnings name the history rows (read_release_inputs' history_table).
+HISTORY_SOURCE = "published police.uk history"
+
+
 def _check_street_table(items: Sequence[InputFile], table: pd.DataFrame) -> None:
     """A street table given in place of a file stands for exactly one street CSV with the
     public columns, and is text throughout as that CSV reads."""
@@ -547,6 +553,7 @@ def read_release_inputs(
     columns: Optional[Sequence[str]] = None,
     typed_coordinates: bool = False,
     street_table: Optional[pd.DataFrame] = None,
+    history_table: Optional[pd.DataFrame] = None,
 ) -> ReleaseInputs:
     """Every street row and outcome row of ``paths`` (CSV files, folders, police.uk zips,
     release GeoPackages; or what scan_release_inputs found). Extra columns are dropped
@@ -559,6 +566,10 @@ def read_release_inputs(
     the coordinates only as numbers). ``street_table``: the rows of the one street CSV
     given, already read as text with every public column (read_public_csv, as the summaries
     exported beside the map read it): used instead of reading the file again.
+    ``history_table``: with ``street_table``, rows of earlier months read from the force's
+    published police.uk files (core.publish.summaries_history), put before the release's
+    rows (``history_rows`` counts them); checked as a street file is, named
+    HISTORY_SOURCE.
     """
     given = list(paths)
     items: list[InputFile] = (
@@ -632,6 +643,23 @@ def read_release_inputs(
             f"{shared[0]} and {shared[1]} both hold the crime {shared[2]}: its rows would be "
             "counted twice. Give each crime's file once"
         )
+    if history_table is not None and len(history_table):
+        if street_table is None:
+            raise WebmapInputError("history rows go only beside the release's rows as read")
+        frame = history_table[[c for c in keep if c in history_table.columns]]
+        if list(frame.columns) != keep:
+            raise WebmapInputError("the history rows lack the public columns")
+        lon, lon_codes = parse_coded(frame["Longitude"])
+        lat, lat_codes = parse_coded(frame["Latitude"])
+        result.warnings.extend(
+            _check_street(frame, HISTORY_SOURCE, lon, lat, (lon_codes, lat_codes))
+        )
+        streets.insert(0, frame)
+        lons.insert(0, lon)
+        lats.insert(0, lat)
+        coded.insert(0, (lon_codes, lat_codes))
+        result.history_rows = len(frame)
+        result.sources.append(HISTORY_SOURCE)
     result.street = pd.concat(streets, ignore_index=True) if len(streets) > 1 else streets[0]
     if len(streets) == 1:  # (the codes of several files' columns would not be the whole's)
         result.coordinate_codes = coded[0]

@@ -1,0 +1,231 @@
+"""The monthly release's web map shows the summaries' history months with the release month.
+
+Why: `release` fed [publish] summaries_history to the neighbourhood summaries only, so the
+map beside their 13 months showed one: its month choices ("The last 3 months", "The last 12
+months") and its trend had nothing to show. The map now takes the history rows of the 12
+months ending with the release's month from the summaries' table (no file read again); it
+offers only the release's own CSV as a download and says where the other months are; the
+leak gate allows the history rows' coordinates (police.uk's own, public already) only where
+no release row is, so every check of the release month's rows is as before. Real sample
+data throughout (the bundled release, its police.uk history zip) and the real browser.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crime_mapper.core.common.feedback import Feedback
+from crime_mapper.core.gate import scan
+from crime_mapper.core.gate.leak_gate import LeakError
+from crime_mapper.core.monthly.config import read_config
+from crime_mapper.core.monthly.release import run_monthly_release
+from crime_mapper.core.publish.summaries_history import read_history
+from crime_mapper.core.publish.summaries_run import load_neighbourhoods
+from crime_mapper.core.publish.webmap_run import export_opened, open_gate_inputs
+from crime_mapper.core.release.map_points_files import MapPointsSpec
+from crime_mapper.core.release.public_schema import read_public_csv
+from tests.support.monthly_config import MONTH, config_file, step_runners
+from tests.support.webmap_browser import open_page, shown
+
+#: the 12 months the release's map shows: the bundled history holds 2021-10 too, which the
+#: summaries read for the change on a year earlier
+SHOWN = [f"2021-{m:02d}" for m in (11, 12)] + [f"2022-{m:02d}" for m in range(1, 11)]
+
+
+def _release(tmp: Path, **changes: Any) -> tuple[Any, Any]:
+    config = read_config(config_file(tmp, **changes))
+    config.hotspots.enabled = False
+    config.qa.enabled = False
+    config.publish.project = False
+    return config, run_monthly_release(config, MONTH, runners=step_runners(False))
+
+
+@pytest.fixture(scope="module")
+def released(tmp_path_factory):
+    """The bundled release (its summaries have 13 months of police.uk history)."""
+    return _release(tmp_path_factory.mktemp("history"))
+
+
+def _page_months(map_dir: Path) -> list[str]:
+    text = (map_dir / "data" / "points.js").read_text(encoding="utf-8")
+    return json.loads(re.search(r'"months":(\[[^]]*\])', text).group(1))
+
+
+def _map(outputs: Any) -> Path:
+    return outputs.out_dir / "map"
+
+
+def test_the_map_shows_the_history_months_with_the_release_month(released):
+    config, outputs = released
+    assert _page_months(_map(outputs)) == SHOWN
+    step = next(s for s in outputs.steps if s.name == "publish")
+    assert step.summary["web_map"]["gate"] == "Leak gate passed for map: all 8 checks passed."
+    # every row of those months, the history's as the summaries read them and the release's
+    history, _ = read_history(
+        [config.path(p, MONTH) for p in config.publish.summaries_history], [MONTH]
+    )
+    release = read_public_csv(outputs.release.public_csv)
+    assert step.summary["web_map"]["crimes"] == int(history["Month"].isin(SHOWN).sum()) + len(
+        release
+    )
+    # the release's own CSV is the one download; the page says where the other months are
+    assert sorted(p.name for p in (_map(outputs) / "downloads").iterdir()) == ["2022-10-street.csv"]
+    html = (_map(outputs) / "index.html").read_text(encoding="utf-8")
+    assert (
+        '<p id="downloads-history">The map also shows November 2021 to September 2022 from the '
+        "force&#39;s files already published on police.uk; those months are not offered here: "
+        "download them from data.police.uk.</p>"
+    ) in html
+    assert "Street-level crime, November 2021 to October 2022." in html
+
+
+def test_the_month_choices_work_in_the_browser(released, browser):
+    config, outputs = released
+    history, _ = read_history(
+        [config.path(p, MONTH) for p in config.publish.summaries_history], [MONTH]
+    )
+    rows = pd.concat([history, read_public_csv(outputs.release.public_csv)], ignore_index=True)
+    located = rows[(rows["Longitude"] != "") & (rows["Month"].isin(SHOWN))]
+
+    def count(months: list[str]) -> int:
+        return int(located["Month"].isin(months).sum())
+
+    page, rec = open_page(browser, (_map(outputs) / "index.html").resolve().as_uri())
+    # the page opens on the release's month, as any export of several months does
+    assert page.input_value("#period-end") == str(len(SHOWN) - 1)
+    assert shown(page) == count(["2022-10"])
+    ends = page.eval_on_selector_all("#period-end option", "os => os.map(o => o.textContent)")
+    assert ends[0] == "October 2022" and ends[-1] == "November 2021" and len(ends) == 12
+    lengths = page.eval_on_selector_all(
+        "#period-length option", "os => os.filter(o => !o.hidden).map(o => o.value)"
+    )
+    assert lengths == ["1", "3", "12"]  # (no "All 13 months": the map holds 12)
+    page.select_option("#period-length", value="3")
+    assert shown(page) == count(SHOWN[-3:])
+    page.select_option("#period-length", value="12")
+    assert shown(page) == count(SHOWN)
+    page.select_option("#period-length", value="1")
+    page.select_option("#period-end", label="September 2022")
+    assert shown(page) == count(["2022-09"])
+    assert rec.errors == []
+
+
+def test_a_release_without_history_maps_its_month_alone(tmp_path):
+    _, outputs = _release(tmp_path, publish__summaries_history=[])
+    assert _page_months(_map(outputs)) == [MONTH]
+    html = (_map(outputs) / "index.html").read_text(encoding="utf-8")
+    assert "downloads-history" not in html and "published police.uk history" not in html
+    assert "Street-level crime, October 2022." in html
+
+
+@pytest.fixture(scope="module")
+def gate_world(released):
+    """The release's raw crimes and map points opened as the web map's gate opens them, the
+    release's rows and the history's (the map's 12 months), and a history coordinate where
+    one of this month's raw crimes lies and which is no map point (the sample has one: its
+    extract is made from the real published month)."""
+    config, outputs = released
+    points = config.map_points
+    opened = open_gate_inputs(
+        outputs.load.crimes,
+        MapPointsSpec(kind=points.kind, paths=[str(p) for p in config.map_points_paths(MONTH)]),
+        config.optional_path(config.profile, MONTH),
+        Feedback(),
+    )
+    history, _ = read_history(
+        [config.path(p, MONTH) for p in config.publish.summaries_history], [MONTH]
+    )
+    history = history[history["Month"].isin(SHOWN).to_numpy()].reset_index(drop=True)
+    release = read_public_csv(outputs.release.public_csv)
+
+    def keys(table: pd.DataFrame) -> np.ndarray:
+        lon = pd.to_numeric(table["Longitude"], errors="coerce").to_numpy(np.float64)
+        lat = pd.to_numeric(table["Latitude"], errors="coerce").to_numpy(np.float64)
+        return scan.coordinate_keys(lon, lat)
+
+    crimes = opened.crimes
+    raw = scan.coordinate_keys(
+        pd.to_numeric(crimes["longitude"], errors="coerce").to_numpy(np.float64),
+        pd.to_numeric(crimes["latitude"], errors="coerce").to_numpy(np.float64),
+    )
+    point_keys = scan.coordinate_keys(
+        np.asarray(opened.points.longitude, dtype=float),
+        np.asarray(opened.points.latitude, dtype=float),
+    )
+    located = (history["Longitude"] != "").to_numpy()
+    at_raw = np.flatnonzero(
+        located & np.isin(keys(history), raw) & ~np.isin(keys(history), point_keys)
+    )
+    assert at_raw.size, "the sample's history has a point where a raw crime of 2022-10 lies"
+    assert not np.isin(keys(history)[at_raw], keys(release)).any()
+    hoods = load_neighbourhoods(config.neighbourhood_source(MONTH))
+    return opened, outputs, release, history, history.iloc[at_raw[0]], hoods
+
+
+def _export(world: Any, out: Path, release: pd.DataFrame, history: pd.DataFrame) -> Any:
+    opened, outputs, _, _, _, hoods = world
+    return export_opened(
+        [outputs.release.public_csv],
+        out,
+        opened,
+        hoods,
+        Feedback(),
+        street_table=release,
+        history_table=history,
+    )
+
+
+def _planted(release: pd.DataFrame, at: pd.Series) -> pd.DataFrame:
+    """The release's rows with the first located one moved to ``at``'s coordinates."""
+    planted = release.copy()
+    row = int(np.flatnonzero((planted["Longitude"] != "").to_numpy())[0])
+    planted.loc[row, ["Longitude", "Latitude"]] = [at["Longitude"], at["Latitude"]]
+    return planted
+
+
+def test_a_history_point_where_a_raw_crime_lies_is_public_in_the_history_rows(gate_world, tmp_path):
+    """police.uk published it in earlier months: the map may show those months there."""
+    _, _, release, history, _, _ = gate_world
+    made = _export(gate_world, tmp_path / "map", release, history)
+    assert made.gate.startswith("Leak gate passed")
+
+
+def test_the_gate_refuses_a_raw_coordinate_in_the_release_month_s_rows(gate_world, tmp_path):
+    """The same point in a row of this month is this month's raw crime: refused, with or
+    without the history beside it."""
+    _, _, release, history, at_raw, _ = gate_world
+    planted = _planted(release, at_raw)
+    for shown_history in (history, None):
+        target = tmp_path / ("with" if shown_history is not None else "without") / "map"
+        with pytest.raises(LeakError, match="no_raw_coordinates"):
+            _export(gate_world, target, planted, shown_history)
+        assert not target.exists()
+
+
+def test_the_gate_refuses_a_history_coordinate_off_the_map_points_in_the_release_rows(
+    gate_world, tmp_path
+):
+    """A history point that is none of this release's map points is allowed in the history
+    months only: in a row of this month it is a coordinate the anonymiser never gave."""
+    opened, _, release, history, _, _ = gate_world
+    lon = pd.to_numeric(history["Longitude"], errors="coerce").to_numpy(np.float64)
+    lat = pd.to_numeric(history["Latitude"], errors="coerce").to_numpy(np.float64)
+    off = ~np.isin(
+        scan.coordinate_keys(lon, lat),
+        scan.coordinate_keys(
+            np.asarray(opened.points.longitude, dtype=float),
+            np.asarray(opened.points.latitude, dtype=float),
+        ),
+    ) & np.isfinite(lon)
+    assert off.any()
+    target = tmp_path / "map"
+    with pytest.raises(LeakError, match="coordinates_are_map_points"):
+        _export(gate_world, target, _planted(release, history[off].iloc[0]), history)
+    assert not target.exists()
