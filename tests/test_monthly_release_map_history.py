@@ -229,3 +229,34 @@ def test_the_gate_refuses_a_history_coordinate_off_the_map_points_in_the_release
     with pytest.raises(LeakError, match="coordinates_are_map_points"):
         _export(gate_world, target, _planted(release, history[off].iloc[0]), history)
     assert not target.exists()
+
+
+def test_a_linked_csv_is_gated_without_the_history_s_points(gate_world, tmp_path):
+    """A CSV the page links to is the release's own: a history point that is none of the
+    map points is refused there, though the page's history rows may hold it."""
+    from crime_mapper.core.release.public_schema import PUBLIC_COLUMNS, write_public_csv
+
+    opened, _, release, history, _, hoods = gate_world
+    lon = pd.to_numeric(history["Longitude"], errors="coerce").to_numpy(np.float64)
+    lat = pd.to_numeric(history["Latitude"], errors="coerce").to_numpy(np.float64)
+    points = scan.coordinate_keys(
+        np.asarray(opened.points.longitude, dtype=float),
+        np.asarray(opened.points.latitude, dtype=float),
+    )
+    off = ~np.isin(scan.coordinate_keys(lon, lat), points) & np.isfinite(lon)
+    linked = tmp_path / "2022-10-leicestershire-street.csv"
+    write_public_csv(_planted(release, history[off].iloc[0])[list(PUBLIC_COLUMNS)], linked)
+    target = tmp_path / "map"
+    with pytest.raises(LeakError, match="coordinates_are_map_points") as refused:
+        export_opened(
+            [linked],
+            target,
+            opened,
+            hoods,
+            Feedback(),
+            street_table=release,  # (the page's rows: the release's as anonymised)
+            history_table=history,
+            copy_csv=False,
+        )
+    assert linked.name in str(refused.value)
+    assert not target.exists()

@@ -612,6 +612,7 @@ def gate_output(
     areas: Optional[PageAreas],
     shown: Path,
     prepared: Any = None,
+    history: bool = True,
 ) -> str:
     """Run the leak gate on the staged folder; raise LeakError on failure.
 
@@ -620,21 +621,25 @@ def gate_output(
     own points or an outline vertex, no day-precise dates) against an empty raw table.
     ``prepared``: the PreparedGate check_release would make for these inputs and extras
     (warmed while the folder was made: see _GateViews); None: the release gate's, or made
-    here.
+    here. ``history``: the output may hold the history rows (options.history_table), whose
+    points the gate then allows; False for a linked CSV, which is the release's own.
     """
     from ..gate.leak_gate import LeakError, check_release
 
     if options.raw is not None:
-        return _verdict(_raw_gate_report(folder, options, areas, prepared), folder, shown)
+        report = _raw_gate_report(folder, options, areas, prepared, history=history)
+        return _verdict(report, folder, shown)
     extra = areas.vertices() if areas is not None else None
     public_values = list(areas.hoods.names) if areas is not None else []
     if inputs is None:  # (only a map made beside, which has the raw crimes, sends none)
         raise WebmapInputError("the leak gate needs the release as read")
     _refuse_address_locations(inputs.street)
+    own = 0 if history else inputs.history_rows  # (the release's own rows only)
+    street = inputs.street.iloc[own:] if own else inputs.street
     report = check_release(
         _empty_raw(),
         folder,
-        _release_points(inputs.street, inputs.lon, inputs.lat),
+        _release_points(street, inputs.lon[own:], inputs.lat[own:]),
         extra_allowed_coordinates=extra,
         extra_public_values=public_values,
     )
@@ -656,8 +661,10 @@ def _raw_gate_report(
     areas: Optional[PageAreas],
     prepared: Any,
     checks: Optional[Sequence[str]] = None,
+    history: bool = True,
 ) -> Any:
-    """check_release of ``folder`` against the raw crimes (``checks``: those only)."""
+    """check_release of ``folder`` against the raw crimes (``checks``: those only;
+    ``history``: as gate_output's)."""
     from ..gate.leak_gate import check_release
 
     if options.points is None:
@@ -666,7 +673,9 @@ def _raw_gate_report(
         options.raw,
         folder,
         options.points,
-        extra_allowed_coordinates=_allowed_extra(options, areas),
+        extra_allowed_coordinates=_allowed_extra(options, areas)
+        if history
+        else (areas.vertices() if areas is not None else None),
         extra_public_values=list(areas.hoods.names) if areas is not None else [],
         prepared=options.release_gate if prepared is None else prepared,
         checks=checks,
@@ -716,7 +725,7 @@ class _GateViews:
                     areas = page_areas(hoods)
                 public = list(hoods.names)
                 self.areas = areas
-            extra = _allowed_extra(options, areas)
+            extra = _allowed_extra(options, self.areas)
             gate = options.release_gate
             if isinstance(gate, ReleaseGate):
                 if not gate.serves(options.raw, options.points):
@@ -1088,7 +1097,7 @@ def _gate_and_commit(
         gate = gate.replace(str(stage), str(target))
         for linked in staged.to_gate:
             feedback.check()
-            gate_output(linked, inputs, options, None, shown=linked)
+            gate_output(linked, inputs, options, None, shown=linked, history=False)
         feedback.set_progress(95)
         feedback.check()
         os.chmod(stage, 0o777 & ~_umask())
