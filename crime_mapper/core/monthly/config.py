@@ -829,10 +829,10 @@ TABLE_COMMENTS = {
         "team: the neighbourhood policing teams' information, police.uk API JSON or CSV;\n"
         "families: a CSV of code,family naming each neighbourhood's similar ones); atlas:\n"
         "the summaries as a PDF atlas, neighbourhoods_atlas.pdf, one page per\n"
-        "neighbourhood (needs QGIS and summaries = true); suppress_below: counts of 1 to\n"
-        "N - 1 on the summaries shown as 'fewer than N' (0 = off, as police.uk; not with\n"
-        "web_map = true, whose points show every count); project: a QGIS project of every\n"
-        "layer."
+        "neighbourhood (needs QGIS and summaries = true);\n"
+        "suppress_below: counts of 1 to N - 1 on the summaries shown as 'fewer than N'\n"
+        "(0 = off, as police.uk; not with web_map = true, whose points show every count);\n"
+        "project: a QGIS project of every layer."
     ),
     "publish.neighbourhoods": (
         "Neighbourhoods for the summaries and the web map's areas: boundaries (GeoJSON)\n"
