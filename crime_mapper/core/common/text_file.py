@@ -19,9 +19,11 @@ errors, the dock's message bar and the message log each pass one such gate), and
 
 from __future__ import annotations
 
+import datetime
 import errno
 import os
 import re
+import reprlib
 import stat
 import unicodedata
 from pathlib import Path
@@ -142,6 +144,40 @@ def _escaped(text: str, kept: str) -> str:
     if text.isprintable():
         return text  # (the common case, checked at C speed)
     return "".join(c if c.isprintable() or c in kept else ascii(c)[1:-1] for c in text)
+
+
+#: A value a message quotes (a setting read from a user's file) is shown at most this long.
+SHOWN_VALUE = 80
+
+# (a list or a table shown by its first items, a text by its start: never its whole)
+_SHORT_REPR = reprlib.Repr()
+_SHORT_REPR.maxlevel, _SHORT_REPR.maxlist, _SHORT_REPR.maxdict = 3, 5, 4
+_SHORT_REPR.maxstring, _SHORT_REPR.maxlong, _SHORT_REPR.maxother = 40, 40, 40
+
+
+def shown_value(value: object) -> str:
+    """``value`` (a setting as a configuration, profile or rules file holds it: text, a
+    number, a list, a table) as a refusal quotes it: as Python writes it (``'20000'``,
+    ``['x']``, controls escaped), cut past SHOWN_VALUE characters with its length said.
+
+    Why: each reader quoted the value whole, so a 10 MB text or a list of 100,000 paths
+    where a number belongs made a 10 MB message, which the dock's message bar, the
+    Processing log and the terminal then had to show."""
+    if isinstance(value, str):
+        if len(value) <= SHOWN_VALUE:
+            return repr(value)
+        return f"{value[: SHOWN_VALUE - 20]!r}... ({len(value):,} characters)"
+    if isinstance(value, (datetime.date, datetime.time)):  # (a TOML date, as written)
+        return value.isoformat()
+    try:
+        text = _SHORT_REPR.repr(value)
+    except ValueError:  # (an int past Python's conversion limit has no repr)
+        return type(value).__name__
+    if len(text) > SHOWN_VALUE:
+        text = f"{text[:SHOWN_VALUE]}..."
+    if isinstance(value, (list, tuple, dict)) and "..." in text:  # (cut: say how many)
+        text += f" ({len(value):,} {'keys' if isinstance(value, dict) else 'items'})"
+    return text
 
 
 def shown_text(message: object) -> str:

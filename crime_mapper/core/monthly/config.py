@@ -27,12 +27,14 @@ from ..common.input_files import holding_message, input_holding_output
 from ..common.json_file import WrittenFloat, strict_json
 from ..common.layer_source import gpkg_layer_problem, join_layer_source, split_layer_source
 from ..common.text_file import (
+    SHOWN_VALUE,
     force_name_problem,
     invisible_text_problem,
     not_found,
     output_problem,
     read_text_file,
     shown_path,
+    shown_value,
 )
 from ..common.vocabulary import MONTH_RE
 from ..hotspots.hexgrid import HotspotInputError, metres, refuse_below_smallest
@@ -92,7 +94,7 @@ def _shown_value(value: Any) -> str:
     reads as 0, and ``0x10``, as 16: release_limits.shown_number), anything else quoted."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return shown_number(written_number(value))
-    return repr(value)
+    return shown_value(value)  # (cut: a 10 MB text made a 10 MB message)
 
 
 class _Table:
@@ -155,7 +157,8 @@ class _Table:
             value = [value]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError(
-                f"{self.where(key)} must be a list of text, not {value!r}", self.where(key)
+                f"{self.where(key)} must be a list of text, not {shown_value(value)}",
+                self.where(key),
             )
         cleaned = [self._clean(key, v) for v in value]
         return [v for v in cleaned if v]
@@ -176,7 +179,9 @@ class _Table:
         the float the text became ("0.0" for 1e-400, "inf" for 1e400)."""
         value = self._get(key, default)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(f"{self.where(key)} must be a number, not {value!r}", self.where(key))
+            raise ConfigError(
+                f"{self.where(key)} must be a number, not {shown_value(value)}", self.where(key)
+            )
         written = written_number(value)
         shown = shown_number(written)
         try:
@@ -240,10 +245,23 @@ class _Table:
         (a terminal escape sequence) reached the terminal and the dock's message bar."""
         unknown = sorted(set(self.data) - self.read)
         if unknown:
-            names = ", ".join(
-                self.where(k) if _PLAIN_KEY.fullmatch(k) else self.where(ascii(k)) for k in unknown
+            names = ", ".join(self.where(_shown_key(k)) for k in unknown[:SHOWN_KEYS])
+            more = len(unknown) - SHOWN_KEYS
+            raise ConfigError(
+                f"unknown setting(s): {names}" + (f" and {more:,} more" if more > 0 else "")
             )
-            raise ConfigError(f"unknown setting(s): {names}")
+
+
+#: A refusal names at most this many unknown keys (a file of 100,000 made a 1.5 MB message).
+SHOWN_KEYS = 10
+
+
+def _shown_key(key: str) -> str:
+    """A key as a refusal names it: a plain name as it is, any other quoted and escaped,
+    and one longer than SHOWN_VALUE characters cut, its length said."""
+    if len(key) > SHOWN_VALUE:
+        return f"{ascii(key[: SHOWN_VALUE - 20])}... ({len(key):,} characters)"
+    return key if _PLAIN_KEY.fullmatch(key) else ascii(key)
 
 
 # --- the configuration ----------------------------------------------------------------------
@@ -375,15 +393,15 @@ class ReleaseConfig:
         the file reader refuses one, but the dock's form took one from a remembered setting
         or a paste, and the checks' ``realpath`` raised a ValueError out of the form."""
         if "\x00" in text:
-            raise ConfigError(f"{text!r}: a path cannot hold a NUL character")
+            raise ConfigError(f"{shown_value(text)}: a path cannot hold a NUL character")
         filled = self.filled(text, month)
         try:
             path = Path(filled).expanduser()
         except RuntimeError:
             user = filled[1:].replace("\\", "/").split("/", 1)[0]
-            whose = f"the user {user!r}" if user else "this user"
+            whose = f"the user {shown_value(user)}" if user else "this user"
             raise ConfigError(
-                f"{text!r}: the home folder of {whose} is not known on this computer"
+                f"{shown_value(text)}: the home folder of {whose} is not known on this computer"
             ) from None
         return Path(os.path.normpath(path if path.is_absolute() else self.base_dir / path))
 
@@ -393,7 +411,7 @@ class ReleaseConfig:
         layername=points_{month}``), whose ``{month}`` was read as it was written."""
         filled = text.replace("{month}", validate_month(month))
         if "{" in filled or "}" in filled:
-            raise ConfigError(f"{text!r}: the only placeholder is {{month}}")
+            raise ConfigError(f"{shown_value(text)}: the only placeholder is {{month}}")
         return filled
 
     def input_paths(self, month: str) -> list[Path]:
@@ -664,7 +682,7 @@ class ReleaseConfig:
         if kind not in MAP_POINT_KINDS:
             raise ConfigError(
                 f"anonymise.map_points.kind must be one of {', '.join(MAP_POINT_KINDS)}, "
-                f"not {kind!r}",
+                f"not {shown_value(kind)}",
                 "anonymise.map_points.kind",
             )
         map_points = MapPointsConfig(

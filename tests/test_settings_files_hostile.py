@@ -1,0 +1,204 @@
+"""Hostile settings files: the release configuration (TOML and JSON), read as the release
+reads them, with what an older version, a hand edit or a damaged copy leaves in them.
+
+Why: "hostile input is normal input" was held to for the data files (CSV, GeoPackage, zips);
+a configuration is a file the analyst edits by hand. Each input here must end in one short
+error naming the file, the key and the value as written, or be read as the analyst meant it:
+never a traceback, never a value silently changed. Real files in tmp_path, the real reader.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Union
+
+import pytest
+
+from crime_mapper.core.monthly.config import ConfigError, read_config
+
+#: A refusal is a line to read, not a copy of the file (the dock's message bar shows it).
+SHORT = 400
+
+BASE_TOML = (
+    '[release]\nforce = "F"\noutput = "out"\n'
+    "[anonymise]\nmax_distance_m = 20000.0\n"
+    "[hotspots]\ngi_cell_m = 250.0\n"
+)
+BASE_JSON = json.dumps(
+    {"release": {"force": "F", "output": "out"}, "anonymise": {"max_distance_m": 20000.0}}
+)
+BIG = "9" * 1_000_000
+
+
+def _write(tmp_path: Path, name: str, content: Union[str, bytes]) -> Path:
+    path = tmp_path / name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    return path
+
+
+def _refusal(path: Path) -> str:
+    with pytest.raises(ConfigError) as caught:
+        read_config(path)
+    message = str(caught.value)
+    assert str(path) in message, message
+    assert len(message) < SHORT, f"{len(message):,} characters: {message[:300]}"
+    return message
+
+
+# --- read as meant ---------------------------------------------------------------------------
+
+ACCEPTED_TOML = {
+    "byte-order mark": b"\xef\xbb\xbf" + BASE_TOML.encode(),
+    "CRLF": BASE_TOML.replace("\n", "\r\n"),
+    "no newline at the end": BASE_TOML.rstrip("\n"),
+    "an integer where a float is written": BASE_TOML.replace("20000.0", "20000"),
+    "digit separators": BASE_TOML.replace("20000.0", "20_000.0"),
+    "hexadecimal": BASE_TOML.replace("20000.0", "0x4E20"),
+    "a plus sign": BASE_TOML.replace("20000.0", "+20000.0"),
+    "a quoted key": BASE_TOML.replace("force =", '"force" ='),
+    "a tab before =": BASE_TOML.replace("force =", "force\t="),
+}
+
+
+@pytest.mark.parametrize("content", ACCEPTED_TOML.values(), ids=list(ACCEPTED_TOML))
+def test_a_configuration_written_another_valid_way_reads_as_meant(tmp_path, content):
+    config = read_config(_write(tmp_path, "release.toml", content))
+    assert (config.force, config.output, config.max_distance_m) == ("F", "out", 20000.0)
+    assert config.hotspots.gi_cell_m == 250.0
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"\xef\xbb\xbf" + BASE_JSON.encode(),
+        BASE_JSON.replace(", ", ",\r\n"),
+        BASE_JSON.replace(", ", ",\r"),
+    ],
+    ids=["byte-order mark", "CRLF", "bare CR"],
+)
+def test_a_json_configuration_written_another_valid_way_reads_as_meant(tmp_path, content):
+    config = read_config(_write(tmp_path, "release.json", content))
+    assert (config.force, config.output, config.max_distance_m) == ("F", "out", 20000.0)
+
+
+# --- refused, naming the file, the key and the value -------------------------------------------
+
+REFUSED_TOML = {
+    # name: (content, what the message must say)
+    "a NUL in a string": (BASE_TOML.replace('"F"', '"F\x00"'), "line 2"),
+    "a NUL escaped": (BASE_TOML.replace('"F"', '"F\\u0000"'), "release.force holds a NUL"),
+    "a key given twice": (BASE_TOML.replace('"F"\n', '"F"\nforce = "G"\n'), "line 3"),
+    "a table given twice": (BASE_TOML + '[release]\nforce = "G"\n', "release"),
+    "a key in capitals": (BASE_TOML.replace("force", "Force"), "release.Force"),
+    "a table in capitals": (BASE_TOML.replace("[release]", "[Release]"), "Release"),
+    "a number as text": (
+        BASE_TOML.replace("20000.0", '"20000"'),
+        "anonymise.max_distance_m must be a number, not '20000'",
+    ),
+    "1e309": (BASE_TOML.replace("20000.0", "1e309"), "too large a number: 1e309"),
+    "-0": (BASE_TOML.replace("20000.0", "-0"), "must be a positive number, not -0"),
+    "nan": (BASE_TOML.replace("20000.0", "nan"), "not nan"),
+    "1e-400": (BASE_TOML.replace("250.0", "1e-400"), "hotspots.gi_cell_m 1e-400 is too small"),
+    "yes for a boolean": (
+        BASE_TOML.replace("gi_cell_m", 'enabled = "yes"\ngi_cell_m'),
+        "hotspots.enabled must be true or false, not 'yes'",
+    ),
+    "True for a boolean": (BASE_TOML.replace("gi_cell_m", "enabled = True\ngi_cell_m"), "line 7"),
+    "an array for a table": ('release = ["a"]\n', "[release] must be a table, not list"),
+    "a date for a number": (
+        BASE_TOML.replace("20000.0", "1979-05-27"),
+        "anonymise.max_distance_m must be a number, not 1979-05-27",
+    ),
+    "a list for a text": (BASE_TOML + '[publish]\ntitle = ["a"]\n', "publish.title must be text"),
+    "a lone surrogate": (BASE_TOML.replace('"F"', '"\\ud800"'), "line 2"),
+    "a control character in a comment": (BASE_TOML + "# \x01\n", "line 8"),
+    "an unclosed string": (BASE_TOML.replace('"F"', '"F'), "line 2"),
+    "a 400-digit number": (
+        BASE_TOML.replace("250.0", "9" * 400),
+        "hotspots.gi_cell_m is too large a number: 9999",
+    ),
+    # a value the size of a file is named, not copied whole into the message
+    "a 1 MB text for a number": (
+        BASE_TOML.replace("20000.0", f'"{BIG}"'),
+        "anonymise.max_distance_m must be a number, not '9999",
+    ),
+    "a list of 100,000 for a number": (
+        BASE_TOML.replace("20000.0", "[" + ", ".join(['"a"'] * 100_000) + "]"),
+        "(100,000 items)",
+    ),
+    "a 1 MB text for a list of paths": (
+        BASE_TOML + f'[load]\ninputs = ["{BIG}", 5]\n',
+        "load.inputs must be a list of text, not ['9999",
+    ),
+    "a 1 MB text for a boolean": (
+        BASE_TOML.replace("gi_cell_m", f'enabled = "{BIG}"\ngi_cell_m'),
+        "(1,000,000 characters)",
+    ),
+    "a 1 MB map points kind": (
+        BASE_TOML + f'[anonymise.map_points]\nkind = "{BIG}"\n',
+        "anonymise.map_points.kind must be one of",
+    ),
+    "100,000 unknown keys": (
+        BASE_TOML.replace(
+            "[release]\n", "[release]\n" + "".join(f"k{i} = 1\n" for i in range(10**5))
+        ),
+        "unknown setting(s): release.k0, release.k1, ",
+    ),
+    "a 1 MB unknown key": (
+        BASE_TOML.replace("[release]\n", f"[release]\n{'k' * 1_000_000} = 1\n"),
+        "(1,000,000 characters)",
+    ),
+}
+
+
+@pytest.mark.parametrize("content, said", REFUSED_TOML.values(), ids=list(REFUSED_TOML))
+def test_a_hostile_configuration_is_one_short_refusal(tmp_path, content, said):
+    message = _refusal(_write(tmp_path, "release.toml", content))
+    assert said in message, message
+
+
+REFUSED_JSON = {
+    "a key given twice": (
+        BASE_JSON.replace('"force": "F"', '"force": "F", "force": "G"'),
+        "'force' is given twice",
+    ),
+    "1e309": (BASE_JSON.replace("20000.0", "1e309"), "too large a number: 1e309"),
+    "-0": (BASE_JSON.replace("20000.0", "-0"), "not -0"),
+    "NaN": (BASE_JSON.replace("20000.0", "NaN"), "not nan"),
+    "a number as text": (BASE_JSON.replace("20000.0", '"20000"'), "not '20000'"),
+    "true for a number": (BASE_JSON.replace("20000.0", "true"), "must be a number, not True"),
+    "an array for the whole": ("[1]", "must be a table (a JSON object), not list"),
+    "null for a table": ('{"release": null}', "[release] must be a table, not null"),
+    "a NUL": (BASE_JSON.replace('"F"', '"F\\u0000"'), "release.force holds a NUL"),
+    "a lone surrogate": (BASE_JSON.replace('"F"', '"\\udc00"'), "lone UTF-16 surrogate"),
+    "a 5,000-digit number": (BASE_JSON.replace("20000.0", "9" * 5000), "a number too long"),
+    "an empty file": ("", "Expecting value"),
+    "a 1 MB text for a number": (
+        BASE_JSON.replace("20000.0", f'"{BIG}"'),
+        "(1,000,000 characters)",
+    ),
+}
+
+
+@pytest.mark.parametrize("content, said", REFUSED_JSON.values(), ids=list(REFUSED_JSON))
+def test_a_hostile_json_configuration_is_one_short_refusal(tmp_path, content, said):
+    message = _refusal(_write(tmp_path, "release.json", content))
+    assert said in message, message
+
+
+@pytest.mark.parametrize("suffix", [".toml", ".json"])
+def test_a_configuration_that_is_not_utf8_is_refused(tmp_path, suffix):
+    content = BASE_TOML if suffix == ".toml" else BASE_JSON
+    path = _write(tmp_path, f"release{suffix}", content.encode().replace(b'"F"', b'"F\xff"'))
+    assert "not UTF-8 text" in _refusal(path)
+    path.write_bytes(content.encode("utf-16"))
+    assert "not UTF-8 text" in _refusal(path)
+
+
+@pytest.mark.parametrize("suffix", [".toml", ".json"])
+def test_a_configuration_that_is_a_folder_or_missing_is_refused(tmp_path, suffix):
+    folder = tmp_path / f"release{suffix}"
+    folder.mkdir()
+    assert "Is a directory" in _refusal(folder)
+    assert "No such file" in _refusal(tmp_path / f"missing{suffix}")
