@@ -15,6 +15,7 @@ from typing import Union
 
 import pytest
 
+from crime_mapper.core.monthly import toml_lite
 from crime_mapper.core.monthly.config import ConfigError, read_config
 
 #: A refusal is a line to read, not a copy of the file (the dock's message bar shows it).
@@ -202,3 +203,48 @@ def test_a_configuration_that_is_a_folder_or_missing_is_refused(tmp_path, suffix
     folder.mkdir()
     assert "Is a directory" in _refusal(folder)
     assert "No such file" in _refusal(tmp_path / f"missing{suffix}")
+
+
+# --- what Python itself refuses: said in the file's terms -------------------------------------
+
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+@pytest.mark.parametrize(
+    "name, content, said",
+    [
+        (
+            "release.toml",
+            BASE_TOML.replace("250.0", "9" * 5000),
+            "release.toml: line 7: a number too long to read (more digits than Python converts)",
+        ),
+        (
+            "release.toml",
+            BASE_TOML + "[publish]\nneighbourhoods = {a = 1}\nx = " + "9" * 5000 + "\n",
+            "release.toml: a number too long to read (more digits than Python converts)",
+        ),
+        (
+            "release.toml",
+            BASE_TOML + f"[publish]\nx = {DEEP}\n",
+            "release.toml: arrays nested too deeply to read",
+        ),
+        ("release.json", f'{{"release": {DEEP}}}', "release.json: nested too deeply to read"),
+    ],
+    ids=["a 5,000-digit integer", "one beside an inline table", "deep TOML", "deep JSON"],
+)
+def test_what_python_cannot_read_is_refused_in_the_files_terms(tmp_path, name, content, said):
+    """tomllib let Python's own message out for an integer past its conversion limit
+    ("... use sys.set_int_max_str_digits() to increase the limit", naming no line), and
+    arrays nested past the recursion limit said "maximum recursion depth exceeded"."""
+    message = _refusal(_write(tmp_path, name, content))
+    assert message.endswith(said), message
+    assert "sys." not in message and "recursion" not in message, message
+
+
+def test_the_python_39_reader_says_the_same(tmp_path):
+    """QGIS 3.22 on Windows reads the file with toml_lite alone (no tomllib)."""
+    with pytest.raises(toml_lite.TomlError, match=r"^line 7: a number too long to read"):
+        toml_lite.loads_lite(BASE_TOML.replace("250.0", "9" * 5000))
+    with pytest.raises(toml_lite.TomlError) as caught:
+        toml_lite.loads_lite(BASE_TOML + "x = " + "9" * 1_000_000 + "x\n")
+    assert len(str(caught.value)) < SHORT, len(str(caught.value))

@@ -39,6 +39,10 @@ ErrorMaker = Callable[[str], Exception]
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
+#: The refusal of an integer past Python's int conversion limit, in JSON and in TOML alike.
+NUMBER_TOO_LONG = "a number too long to read (more digits than Python converts)"
+
+
 class _DuplicateKey(ValueError):
     pass
 
@@ -143,7 +147,7 @@ def strict_json(
     except json.JSONDecodeError:
         raise
     except ValueError:  # (the one other: an integer past Python's conversion limit)
-        raise ValueError("a number too long to read (more digits than Python converts)") from None
+        raise ValueError(NUMBER_TOO_LONG) from None
     if _SURROGATE_ESCAPE.search(text):
         try:
             json.dumps(value, ensure_ascii=False).encode("utf-8")

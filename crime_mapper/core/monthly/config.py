@@ -792,8 +792,10 @@ def read_config(path: PathLike) -> ReleaseConfig:
             data = strict_json(text, floats_written=True, ints_written=True)
         else:
             data = toml_lite.loads(text)
-    except (ValueError, RecursionError) as exc:
+    except ValueError as exc:
         raise ConfigError(f"{shown_path(path)}: {exc}") from exc
+    except RecursionError as exc:  # (it said "maximum recursion depth exceeded")
+        raise ConfigError(f"{shown_path(path)}: nested too deeply to read") from exc
     base = config_folder(path)
     try:
         return ReleaseConfig.from_dict(data, base, source=path)

@@ -19,13 +19,19 @@ import math
 import re
 from typing import Any, Callable
 
-from ..common.json_file import WrittenFloat, WrittenInt
+from ..common.json_file import NUMBER_TOO_LONG, WrittenFloat, WrittenInt
+from ..common.text_file import shown_value
 
 __all__ = ["TomlError", "dumps", "loads", "loads_lite"]
 
 
 class TomlError(ValueError):
     """The text is not TOML this reader accepts."""
+
+
+#: The refusal of arrays nested past Python's recursion limit (it said "maximum recursion
+#: depth exceeded", which tells an analyst nothing of the file).
+NESTED_TOO_DEEPLY = "arrays nested too deeply to read"
 
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
@@ -60,11 +66,27 @@ def loads(text: str) -> dict[str, Any]:
         try:
             import tomli as toml  # type: ignore[no-redef,unused-ignore]
         except ImportError:
-            return loads_lite(text, parse_float=WrittenFloat, parse_int=WrittenInt)
+            try:
+                return loads_lite(text, parse_float=WrittenFloat, parse_int=WrittenInt)
+            except RecursionError:
+                raise TomlError(NESTED_TOO_DEEPLY) from None
     try:
         read = toml.loads(text, parse_float=WrittenFloat)
     except toml.TOMLDecodeError as exc:
         raise TomlError(str(exc)) from exc
+    except ValueError:  # (the one other: an integer past Python's int conversion limit)
+        # Why: tomllib let Python's own message out ("Exceeds the limit (4300 digits) for
+        # integer string conversion ... use sys.set_int_max_str_digits()"), naming no line.
+        try:
+            loads_lite(text)
+        except TomlError as lite:
+            if NUMBER_TOO_LONG in str(lite):
+                raise lite from None  # (its line)
+        except (ValueError, RecursionError):
+            pass
+        raise TomlError(NUMBER_TOO_LONG) from None
+    except RecursionError:  # (arrays inside arrays past Python's recursion limit)
+        raise TomlError(NESTED_TOO_DEEPLY) from None
     return _with_integer_texts(text, read)
 
 
@@ -196,15 +218,18 @@ class _Reader:
         self.pos = match.end()
         if word in ("true", "false"):
             return word == "true"
-        if _INTEGER.fullmatch(word):
-            return self.parse_int(word, int(word.replace("_", "")))
-        if _BASED_INT.fullmatch(word):
-            return self.parse_int(word, int(word[2:].replace("_", ""), _BASES[word[1]]))
+        try:
+            if _INTEGER.fullmatch(word):
+                return self.parse_int(word, int(word.replace("_", "")))
+            if _BASED_INT.fullmatch(word):
+                return self.parse_int(word, int(word[2:].replace("_", ""), _BASES[word[1]]))
+        except ValueError:  # (past Python's int conversion limit)
+            raise self.error(NUMBER_TOO_LONG) from None
         if _FLOAT.fullmatch(word) or _SPECIAL_FLOAT.fullmatch(word):
             # (1e400 is inf and 1e-400 is 0.0, as tomllib reads them; a configuration's
             # own checks refuse a distance or size that is not finite, naming its key)
             return self.parse_float(word)
-        raise self.error(f"unsupported value {word!r}")
+        raise self.error(f"unsupported value {shown_value(word)}")
 
     def array(self) -> list[Any]:
         self.pos += 1  # [
