@@ -15,11 +15,13 @@ from typing import Union
 
 import pytest
 
+from crime_mapper.core.load.mapping_profile import ProfileError, load_profile
 from crime_mapper.core.monthly import toml_lite
 from crime_mapper.core.monthly.config import ConfigError, read_config
+from crime_mapper.core.release.rules import ReleaseRules, ReleaseRulesError
 
 #: A refusal is a line to read, not a copy of the file (the dock's message bar shows it).
-SHORT = 400
+SHORT = 1000
 
 BASE_TOML = (
     '[release]\nforce = "F"\noutput = "out"\n'
@@ -248,3 +250,105 @@ def test_the_python_39_reader_says_the_same(tmp_path):
     with pytest.raises(toml_lite.TomlError) as caught:
         toml_lite.loads_lite(BASE_TOML + "x = " + "9" * 1_000_000 + "x\n")
     assert len(str(caught.value)) < SHORT, len(str(caught.value))
+
+
+# --- the anonymiser's rules file and the mapping profile ----------------------------------------
+
+RULES = {
+    "format": "crime_mapper release rules",
+    "version": 1,
+    "category_actions": {"Drugs": "withhold"},
+    "sensitive_action": "withhold",
+}
+PROFILE = json.loads(
+    (
+        Path(__file__).resolve().parents[1]
+        / "sample_data/force/leicestershire-force-extract.profile.json"
+    ).read_text(encoding="utf-8")
+)
+HUGE = "a" * 1_000_000
+
+
+def _rules_refusal(tmp_path: Path, data: dict) -> str:
+    path = _write(tmp_path, "rules.json", json.dumps(data))
+    with pytest.raises(ReleaseRulesError) as caught:
+        ReleaseRules.load(path)
+    message = str(caught.value)
+    assert str(path) in message, message
+    assert len(message) < SHORT, f"{len(message):,} characters: {message[:300]}"
+    return message
+
+
+@pytest.mark.parametrize(
+    "change, said",
+    [
+        ({"format": HUGE}, "not a rules file (format 'aaaa"),
+        ({"sensitive_action": HUGE}, "sensitive_action: unknown action 'aaaa"),
+        ({"category_actions": {HUGE: "map"}}, "unknown crime category 'aaaa"),
+        ({"category_actions": {"Drugs": HUGE}}, "category 'Drugs': unknown action 'aaaa"),
+        ({"actions": ["map", HUGE]}, "unknown action 'aaaa"),
+        ({HUGE: 1}, "unknown key(s) 'aaaa"),
+        ({f"k{i}": 1 for i in range(100_000)}, "unknown key(s) k0, k1, "),
+        ({"\x1b[2J\nLeak gate: passed": 1}, "unknown key(s) '\\x1b[2J\\nLeak gate: passed'"),
+        ({"Format": RULES["format"]}, "unknown key(s) Format"),
+        ({"sensitive_action": "Withhold"}, "unknown action 'Withhold'"),
+        ({"min_catchment_addresses": "8"}, "at least 1, not '8'"),
+        ({"min_catchment_addresses": True}, "at least 1, not True"),
+    ],
+    ids=[
+        "a 1 MB format",
+        "a 1 MB action",
+        "a 1 MB category",
+        "a 1 MB category action",
+        "a 1 MB listed action",
+        "a 1 MB key",
+        "100,000 unknown keys",
+        "a key with a terminal escape and a line break",
+        "a key in capitals",
+        "an action in capitals",
+        "a number as text",
+        "true for a number",
+    ],
+)
+def test_a_hostile_rules_file_is_one_short_refusal(tmp_path, change, said):
+    """Each of the first seven made a refusal as long as the file (or listed a key's
+    escape sequence and line break raw, starting a line of their own)."""
+    message = _rules_refusal(tmp_path, {**RULES, **change})
+    assert said in message, message
+    assert "\n" not in message and "\x1b" not in message, message
+
+
+def _profile_refusal(tmp_path: Path, data: dict) -> str:
+    path = _write(tmp_path, "force.profile.json", json.dumps(data))
+    with pytest.raises(ProfileError) as caught:
+        load_profile(path)
+    message = str(caught.value)
+    assert len(message) < SHORT, f"{len(message):,} characters: {message[:300]}"
+    return message
+
+
+@pytest.mark.parametrize(
+    "change, said",
+    [
+        ({HUGE: 1}, "unknown profile keys: 'aaaa"),
+        ({f"k{i}": 1 for i in range(100_000)}, "unknown profile keys: k0, k1, "),
+        ({"\x1b[2J\nx": 1}, "unknown profile keys: '\\x1b[2J\\nx'"),
+        ({"offence_table": HUGE}, "aaaa (1,000,000 characters): cannot read offence mapping"),
+        ({"crs": ["EPSG:27700"]}, "crs must be text, not ['EPSG:27700']"),
+        ({"name": HUGE}, "at most 120 characters"),
+    ],
+    ids=[
+        "a 1 MB key",
+        "100,000 unknown keys",
+        "a key with a terminal escape and a line break",
+        "a 1 MB offence table path",
+        "a list for a text",
+        "a 1 MB name",
+    ],
+)
+def test_a_hostile_mapping_profile_is_one_short_refusal(tmp_path, change, said):
+    """The first four made a refusal as long as the file (a 1 MB offence table path twice
+    over), or listed a key's escape sequence and line break raw."""
+    message = _profile_refusal(tmp_path, {**PROFILE, **change})
+    assert said in message, message
+    assert "\n" not in message and "\x1b" not in message, message

@@ -176,8 +176,32 @@ def shown_value(value: object) -> str:
     if len(text) > SHOWN_VALUE:
         text = f"{text[:SHOWN_VALUE]}..."
     if isinstance(value, (list, tuple, dict)) and "..." in text:  # (cut: say how many)
-        text += f" ({len(value):,} {'keys' if isinstance(value, dict) else 'items'})"
+        what = "key" if isinstance(value, dict) else "item"
+        text += f" ({len(value):,} {what}{'' if len(value) == 1 else 's'})"
     return text
+
+
+#: A refusal names at most this many unknown keys (a file of 100,000 made a 1.5 MB message).
+SHOWN_KEYS = 10
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+")  # (TOML's bare keys)
+
+
+def shown_key(key: object) -> str:
+    """A key of a user's file as a refusal names it: a plain name as it is, any other quoted
+    and escaped (an empty key, spaces, a terminal escape sequence), and one longer than
+    SHOWN_VALUE characters cut, its length said."""
+    text = key if isinstance(key, str) else str(key)
+    if len(text) > SHOWN_VALUE:
+        return f"{ascii(text[: SHOWN_VALUE - 20])}... ({len(text):,} characters)"
+    return text if _PLAIN_KEY.fullmatch(text) else ascii(text)
+
+
+def shown_keys(keys: list[str]) -> str:
+    """``keys`` (sorted, unknown ones) as a refusal lists them: the first SHOWN_KEYS, each
+    :func:`shown_key`, and how many more."""
+    more = len(keys) - SHOWN_KEYS
+    listed = ", ".join(shown_key(k) for k in keys[:SHOWN_KEYS])
+    return listed + (f" and {more:,} more" if more > 0 else "")
 
 
 def shown_text(message: object) -> str:

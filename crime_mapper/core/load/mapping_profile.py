@@ -25,7 +25,10 @@ from ..common.text_file import (
     invisible_text_problem,
     name_length_problem,
     not_found,
+    os_error_text,
+    shown_keys,
     shown_line,
+    shown_path,
 )
 from ..common.vocabulary import (
     all_category_names,
@@ -168,7 +171,7 @@ class MappingProfile:
         known = set(cls.__dataclass_fields__)
         unknown = set(data) - known
         if unknown:
-            raise ProfileError(f"unknown profile keys: {', '.join(sorted(unknown))}")
+            raise ProfileError(f"unknown profile keys: {shown_keys(sorted(unknown))}")
         for key, value in data.items():
             _check_field(key, value)
         profile = cls(**data)
@@ -496,7 +499,8 @@ def read_offence_table(path: Path) -> dict[str, str]:
     category police.uk does not publish, and an offence given two different categories
     (which one a crime was published under would be the row order's choice)."""
     path = Path(path)
-    name = shown_line(path)  # (on one line, escaped: core.common.text_file)
+    # (on one line, escaped, and cut: a 10 MB offence_table made a 20 MB message)
+    name = shown_path(path)
     try:
         if not path.is_file():
             raise ProfileError(f"{name}: the offence mapping table is not a file")
@@ -511,7 +515,8 @@ def read_offence_table(path: Path) -> dict[str, str]:
             header = next(reader, [])
             rows = list(reader)
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise ProfileError(f"{name}: cannot read offence mapping table ({exc})") from exc
+        why = os_error_text(exc) if isinstance(exc, OSError) else exc  # (not the path again)
+        raise ProfileError(f"{name}: cannot read offence mapping table ({why})") from exc
     names = [h.strip().lower() for h in header]
     for wanted in ("offence", "category"):
         if names.count(wanted) != 1:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional, Union
@@ -27,12 +26,13 @@ from ..common.input_files import holding_message, input_holding_output
 from ..common.json_file import WrittenFloat, strict_json
 from ..common.layer_source import gpkg_layer_problem, join_layer_source, split_layer_source
 from ..common.text_file import (
-    SHOWN_VALUE,
+    SHOWN_KEYS,
     force_name_problem,
     invisible_text_problem,
     not_found,
     output_problem,
     read_text_file,
+    shown_key,
     shown_path,
     shown_value,
 )
@@ -60,7 +60,6 @@ __all__ = [
     "write_config",
 ]
 
-_PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+")  # (TOML's bare keys)
 MAP_POINT_KINDS = ("file", "history", "hexagon")
 #: What is taken off the ends of a text setting: the spaces an editor or a paste leaves.
 #: The dock's form takes the same off its fields (ui.guided_release.split_paths).
@@ -245,23 +244,11 @@ class _Table:
         (a terminal escape sequence) reached the terminal and the dock's message bar."""
         unknown = sorted(set(self.data) - self.read)
         if unknown:
-            names = ", ".join(self.where(_shown_key(k)) for k in unknown[:SHOWN_KEYS])
+            names = ", ".join(self.where(shown_key(k)) for k in unknown[:SHOWN_KEYS])
             more = len(unknown) - SHOWN_KEYS
             raise ConfigError(
                 f"unknown setting(s): {names}" + (f" and {more:,} more" if more > 0 else "")
             )
-
-
-#: A refusal names at most this many unknown keys (a file of 100,000 made a 1.5 MB message).
-SHOWN_KEYS = 10
-
-
-def _shown_key(key: str) -> str:
-    """A key as a refusal names it: a plain name as it is, any other quoted and escaped,
-    and one longer than SHOWN_VALUE characters cut, its length said."""
-    if len(key) > SHOWN_VALUE:
-        return f"{ascii(key[: SHOWN_VALUE - 20])}... ({len(key):,} characters)"
-    return key if _PLAIN_KEY.fullmatch(key) else ascii(key)
 
 
 # --- the configuration ----------------------------------------------------------------------

@@ -48,7 +48,7 @@ from typing import Any, Optional, Union
 
 from ..common.json_file import read_json_file
 from ..common.staging import write_text_atomic
-from ..common.text_file import invisible_text_problem, shown_path
+from ..common.text_file import invisible_text_problem, shown_keys, shown_path, shown_value
 from ..common.vocabulary import (
     CATEGORY_BY_NAME,
     all_category_names,
@@ -82,7 +82,7 @@ class ReleaseRulesError(ValueError):
 def _check_action(action: object, where: str) -> str:
     if action not in ACTIONS:
         raise ReleaseRulesError(
-            f"{where}: unknown action {action!r}; use one of {', '.join(ACTIONS)}"
+            f"{where}: unknown action {shown_value(action)}; use one of {', '.join(ACTIONS)}"
         )
     return str(action)
 
@@ -121,7 +121,8 @@ def _check_listed_actions(listed: Any) -> None:
     unknown = [word for word in listed if word not in ACTIONS]
     if unknown:
         raise ReleaseRulesError(
-            f"release rules: unknown action {unknown[0]!r} in actions (known: {', '.join(ACTIONS)})"
+            f"release rules: unknown action {shown_value(unknown[0])} in actions (known: "
+            f"{', '.join(ACTIONS)})"
         )
 
 
@@ -135,7 +136,8 @@ def _canonical_actions(category_actions: dict) -> dict[str, str]:
         canonical = _category_name(name)
         if canonical is None or canonical not in known:
             raise ReleaseRulesError(
-                f"release rules: unknown crime category {name!r}; categories are {', '.join(known)}"
+                f"release rules: unknown crime category {shown_value(name)}; categories are "
+                f"{', '.join(known)}"
             )
         if canonical in given and given[canonical] != action:
             raise ReleaseRulesError(
@@ -227,7 +229,7 @@ class ReleaseRules:
             raise ReleaseRulesError("release rules: expected a JSON object")
         if data.get("format", RULES_FORMAT) != RULES_FORMAT:
             raise ReleaseRulesError(
-                f"release rules: not a rules file (format {data.get('format')!r})"
+                f"release rules: not a rules file (format {shown_value(data.get('format'))})"
             )
         version = data.get("version", RULES_VERSION)
         # type(), not ==: true and 1.0 equal 1 in Python, and a file saying "version": true
@@ -251,7 +253,7 @@ class ReleaseRules:
             }
         )
         if unknown:
-            raise ReleaseRulesError(f"release rules: unknown key(s) {', '.join(unknown)}")
+            raise ReleaseRulesError(f"release rules: unknown key(s) {shown_keys(unknown)}")
         _check_listed_actions(data.get("actions", list(ACTIONS)))
         actions = data.get("category_actions", {})
         if not isinstance(actions, dict):
