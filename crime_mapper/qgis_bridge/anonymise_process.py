@@ -154,7 +154,7 @@ def python_version(candidate: str) -> Optional[str]:
             timeout=30,
             **_no_window(),
         )
-    except (OSError, subprocess.SubprocessError):
+    except (OSError, ValueError, subprocess.SubprocessError):  # (ValueError: a NUL in it)
         return None
     return done.stdout.strip() if done.returncode == 0 and done.stdout.strip() else None
 

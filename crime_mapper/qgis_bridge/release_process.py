@@ -136,7 +136,7 @@ def _version_of(python: str) -> Optional[str]:
             timeout=30,
             **_no_window(),
         )
-    except (OSError, subprocess.SubprocessError):
+    except (OSError, ValueError, subprocess.SubprocessError):  # (ValueError: a NUL in it)
         return None
     return done.stdout.strip() if done.returncode == 0 else None
 
@@ -151,7 +151,10 @@ def find_python() -> str:
             return candidate
         # (shown: the path is a setting's or a variable's, and a newline in it must not
         # start a line of the message's own)
-        tried.append(f"{shown_path(candidate)} ({'Python ' + got if got else 'does not run'})")
+        # A NUL: a setting edited by hand (subprocess raised "embedded null byte" out of the
+        # release, the anonymise step and the web map export)
+        why = "a path cannot hold a NUL character" if "\x00" in candidate else "does not run"
+        tried.append(f"{shown_path(candidate)} ({'Python ' + got if got else why})")
     raise PythonNotFound(
         f"The release runs in a separate Python {want} so that QGIS stays responsive, but "
         f"none was found (tried: {', '.join(tried) or 'nothing on PATH'}). Set the "
