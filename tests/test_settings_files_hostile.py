@@ -352,3 +352,51 @@ def test_a_hostile_mapping_profile_is_one_short_refusal(tmp_path, change, said):
     message = _profile_refusal(tmp_path, {**PROFILE, **change})
     assert said in message, message
     assert "\n" not in message and "\x1b" not in message, message
+
+
+# --- release QA's saved history ----------------------------------------------------------------
+
+HISTORY = json.loads(
+    (
+        Path(__file__).resolve().parents[1]
+        / "sample_data/qa/leicester-city-2021-10-to-2022-09.qa_history.json"
+    ).read_text(encoding="utf-8")
+)
+
+
+@pytest.mark.parametrize(
+    "data, said",
+    [
+        (
+            {"kind": "crime_mapper QA history", "version": HUGE, "areas": {}, "months": []},
+            "version 'aaaa",
+        ),
+        ({"kind": "crime_mapper QA history", "version": 2, HUGE: 1}, "fields: 'aaaa"),
+        ({"kind": "crime_mapper QA history", "version": 2, "\x1b[2J\nx": 1}, "'\\x1b[2J\\nx'"),
+        ([{**HISTORY[0], "month": HUGE}], "month must be YYYY-MM, not 'aaaa"),
+        ([{**HISTORY[0], "month": {HUGE: 1}}], "month must be YYYY-MM, not {'aaaa"),
+        ([{**HISTORY[0], HUGE: 1}], "unknown month-profile fields: 'aaaa"),
+        ([{**HISTORY[0], **{f"k{i}": 1 for i in range(100_000)}}], "k0, k1, "),
+    ],
+    ids=[
+        "a 1 MB version",
+        "a 1 MB field",
+        "a field with a terminal escape and a line break",
+        "a 1 MB month",
+        "an object for a month",
+        "a 1 MB month field",
+        "100,000 month fields",
+    ],
+)
+def test_a_hostile_qa_history_is_one_short_refusal(tmp_path, data, said):
+    """Each made a refusal as long as the file, or listed a key's escape sequence and line
+    break raw (the QA tab's message and the release's error)."""
+    from crime_mapper.core.qa.run import QaInputError, load_history
+
+    path = _write(tmp_path, "force.qa_history.json", json.dumps(data))
+    with pytest.raises(QaInputError) as caught:
+        load_history([path], "2022-10")
+    message = str(caught.value)
+    assert str(path) in message and said in message, message[:300]
+    assert len(message) < SHORT, f"{len(message):,} characters: {message[:300]}"
+    assert "\n" not in message and "\x1b" not in message, message

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Optional
 
 from ..common.json_file import strict_json
+from ..common.text_file import shown_keys, shown_value
 from .profile import (
     MonthProfile,
     history_by_other_areas,
@@ -145,11 +146,12 @@ def read_history_json(text: str) -> HistoryFile:
     # type(), not ==: true and 2.0 equal 2 in Python
     if type(version) is not int or version != HISTORY_VERSION:
         raise ValueError(
-            f"version {version!r} is not one this crime_mapper reads (1 or {HISTORY_VERSION})"
+            f"version {shown_value(version)} is not one this crime_mapper reads (1 or "
+            f"{HISTORY_VERSION})"
         )
     unknown = set(data) - _KEYS
     if unknown:
-        raise ValueError(f"unknown QA history fields: {', '.join(sorted(unknown))}")
+        raise ValueError(f"unknown QA history fields: {shown_keys(sorted(unknown))}")
     for key in ("areas", "months"):
         if key not in data:
             raise ValueError(f"a QA history file of version {version} needs {key!r}")

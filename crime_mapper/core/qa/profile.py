@@ -18,6 +18,7 @@ from typing import Any, Optional
 import numpy as np
 import pandas as pd
 
+from ..common.text_file import shown_keys, shown_value
 from ..common.vocabulary import MONTH_RE
 from ..release.map_points import strip_location_prefix
 
@@ -88,13 +89,13 @@ class MonthProfile:
         known = set(cls.__dataclass_fields__)
         unknown = set(data) - known
         if unknown:
-            raise ValueError(f"unknown month-profile fields: {', '.join(sorted(unknown))}")
+            raise ValueError(f"unknown month-profile fields: {shown_keys(sorted(unknown))}")
         for name in ("month", "rows", "source_format"):
             if name not in data:
                 raise ValueError(f"a month profile needs {name!r}")
         month = data["month"]
         if not isinstance(month, str) or not MONTH_RE.fullmatch(month):
-            raise ValueError(f"month must be YYYY-MM, not {month!r}")
+            raise ValueError(f"month must be YYYY-MM, not {shown_value(month)}")
         if not FIRST_YEAR <= int(month[:4]) <= LAST_YEAR:
             raise ValueError(
                 f"month {month} is not a month of recorded crime (years {FIRST_YEAR} to "
