@@ -400,3 +400,67 @@ def test_a_hostile_qa_history_is_one_short_refusal(tmp_path, data, said):
     assert str(path) in message and said in message, message[:300]
     assert len(message) < SHORT, f"{len(message):,} characters: {message[:300]}"
     assert "\n" not in message and "\x1b" not in message, message
+
+
+# --- the summaries' small CSV files: families, lookup, names, populations ------------------------
+
+FAMILIES = "code,family\nE1,A\nE2,A\nE3,B\n"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"\xef\xbb\xbf" + FAMILIES.encode(),
+        FAMILIES.replace("\n", "\r\n"),
+        FAMILIES,
+        '"code","family"\n"E1","A"\n"E2","A"\n"E3","B"\n',
+    ],
+    ids=["byte-order mark", "CRLF", "plain", "quoted"],
+)
+def test_a_families_file_written_another_valid_way_reads_as_meant(tmp_path, content):
+    from crime_mapper.core.publish.summaries_run import read_families
+
+    families = read_families(_write(tmp_path, "families.csv", content))
+    assert dict(families or {}) == {"E1": "A", "E2": "A", "E3": "B"}
+
+
+@pytest.mark.parametrize(
+    "content, line",
+    [
+        (FAMILIES.replace("E2", "E\x002"), 3),  # (was read as the code "E")
+        (FAMILIES.replace("B", "B\x00"), 4),
+        (FAMILIES.replace("code", "co\x00de"), 1),
+        (FAMILIES.replace("\n", "\r\n").replace("E3", "\x00E3"), 4),
+    ],
+    ids=["in a code", "after a family", "in the header", "CRLF"],
+)
+def test_a_nul_in_a_families_file_is_refused_naming_its_line(tmp_path, content, line):
+    """pandas' reader ends a cell at a NUL and reads on: the code "E\\x002" was read as
+    "E" without a word."""
+    from crime_mapper.core.publish.summaries import SummaryError
+    from crime_mapper.core.publish.summaries_run import read_families
+
+    with pytest.raises(SummaryError, match=f"families.csv holds a NUL character on line {line}:"):
+        read_families(_write(tmp_path, "families.csv", content))
+
+
+def test_a_nul_in_a_lookup_names_or_population_file_is_refused_naming_its_line(tmp_path):
+    """The lookup, names and population files read through the same reader."""
+    from crime_mapper.core.publish.neighbourhoods import (
+        NeighbourhoodError,
+        read_lookup,
+        read_lsoa_population,
+        read_names,
+    )
+
+    lookup = _write(
+        tmp_path, "lookup.csv", "lsoa11cd,msoa11cd\nE01000001,E02000001\nE01000002,E0200\x0002\n"
+    )
+    with pytest.raises(NeighbourhoodError, match="lookup.csv holds a NUL character on line 3"):
+        read_lookup(lookup, "msoa11cd", lsoa_field="lsoa11cd")
+    names = _write(tmp_path, "names.csv", "code,name\nE02000001,Castle\x00 Hill\n")
+    with pytest.raises(NeighbourhoodError, match="names.csv holds a NUL character on line 2"):
+        read_names(names, "code", "name")
+    people = _write(tmp_path, "people.csv", "lsoa11cd,population\nE01000001,1\x00500\n")
+    with pytest.raises(NeighbourhoodError, match="people.csv holds a NUL character on line 2"):
+        read_lsoa_population(people, "lsoa11cd", "population")

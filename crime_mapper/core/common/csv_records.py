@@ -33,6 +33,12 @@ def read_text_csv(path: PathLike, what: str, error: type[Exception]) -> Any:
     import pandas as pd
 
     path = Path(path)
+    nul = _first_nul_line(path)
+    if nul is not None:  # (pandas ends the cell there: "E\x002" was read as the code "E")
+        raise error(
+            f"the {what} {shown_line(path.name)} holds a NUL character on line {nul:,}: no "
+            "code, name or number holds one (is it the right file, saved as text?)"
+        )
     try:
         frame = pd.read_csv(
             path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8-sig"
@@ -57,6 +63,23 @@ def read_text_csv(path: PathLike, what: str, error: type[Exception]) -> Any:
             "short or damaged there"
         )
     return frame
+
+
+def _first_nul_line(path: Path) -> Optional[int]:
+    """The line of the file's first NUL byte, or None (none, or the file cannot be opened:
+    the parse then says why). Why: pandas' reader ends a cell at a NUL and reads on, so a
+    code "E\x002" was read as "E" without a word: another neighbourhood's code, or none."""
+    line = 1
+    try:
+        with open(path, "rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                at = chunk.find(b"\x00")
+                if at >= 0:
+                    return line + chunk.count(b"\n", 0, at)
+                line += chunk.count(b"\n")
+    except OSError:
+        return None
+    return None
 
 
 def _default_index(frame: Any) -> bool:
