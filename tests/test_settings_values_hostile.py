@@ -68,3 +68,79 @@ def test_a_python_setting_that_is_no_path_is_no_setting(python_setting, value):
     interpreter is then searched for as without the setting."""
     python_setting(value)
     assert release_process._configured_python() == ""
+
+
+# --- a path holding a NUL, from a setting or a hand-edited file ----------------------------------
+
+RECENT = "crime_mapper/release/recent_configs"
+
+
+@pytest.fixture
+def dock(qgis_iface, qgis_new_project, qtbot):
+    from crime_mapper.ui.dock import CrimeMapperDock
+
+    settings = QgsSettings()
+    kept = settings.value(RECENT) if settings.contains(RECENT) else None
+    widget = CrimeMapperDock(qgis_iface)
+    qtbot.addWidget(widget)
+    yield widget
+    widget.shutdown()
+    settings.remove(RECENT)
+    if kept is not None:
+        settings.setValue(RECENT, kept)
+
+
+def test_a_recent_configuration_holding_a_nul_is_a_message_not_a_traceback(dock, tmp_path):
+    """The recent configurations are a setting: a path holding a NUL reached read_config,
+    whose stat raised ValueError ("embedded null byte") out of the combo box's slot."""
+    from crime_mapper.ui.guided_release import SETTINGS_PREFIX
+
+    assert f"{SETTINGS_PREFIX}/recent_configs" == RECENT
+    path = str(tmp_path / "release\x00.toml")
+    QgsSettings().setValue(RECENT, [path])
+    panel = dock.guided_panel
+    panel._refresh_recent()
+    assert panel.recent_combo.itemData(1) == path
+    assert panel.open_config(path) is False  # (said on the message bar)
+    assert panel._config_path is None
+
+
+@pytest.mark.parametrize(
+    "reader",
+    ["config", "rules", "team json", "team csv", "families", "profile"],
+)
+def test_every_settings_file_named_with_a_nul_is_refused_naming_it(tmp_path, reader):
+    from crime_mapper.core.load.mapping_profile import load_profile
+    from crime_mapper.core.monthly.config import read_config
+    from crime_mapper.core.publish.summaries_run import read_families
+    from crime_mapper.core.publish.summaries_team import read_team
+    from crime_mapper.core.release.rules import ReleaseRules
+
+    read, suffix = {
+        "config": (read_config, ".toml"),
+        "rules": (ReleaseRules.load, ".json"),
+        "team json": (read_team, ".json"),
+        "team csv": (read_team, ".csv"),
+        "families": (read_families, ".csv"),
+        "profile": (load_profile, ".json"),
+    }[reader]
+    with pytest.raises(ValueError) as caught:  # (each reader's error is a ValueError)
+        read(str(tmp_path / f"file\x00{suffix}"))
+    message = str(caught.value)
+    assert type(caught.value) is not ValueError, message  # (not "embedded null byte")
+    assert "file\\x00" in message, message
+
+
+def test_a_team_csv_that_is_a_fifo_is_refused_not_waited_on(tmp_path):
+    """open() of a FIFO waits for a writer: the summaries never started. The team JSON was
+    refused already (it reads through text_file.read_text_file)."""
+    import os
+
+    from crime_mapper.core.publish.summaries_team import TeamError, read_team
+
+    fifo = tmp_path / "team.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(
+        TeamError, match=r"team.csv: \[Errno 22\] a named pipe \(FIFO\), not a file"
+    ):
+        read_team(fifo)

@@ -77,7 +77,7 @@ def _first_nul_line(path: Path) -> Optional[int]:
                 if at >= 0:
                     return line + chunk.count(b"\n", 0, at)
                 line += chunk.count(b"\n")
-    except OSError:
+    except (OSError, ValueError):  # (ValueError: a NUL in the path, which the parse says)
         return None
     return None
 

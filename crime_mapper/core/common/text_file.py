@@ -110,7 +110,11 @@ def check_file(path: PathLike) -> None:
     """NotAFile when ``path`` is a FIFO, a device or a socket (a folder is left to the
     open); the stat follows a link, so a link to a FIFO is a FIFO. Made as the open's own
     errors are (errno, words, file name), so a message naming only the error names the
-    file too."""
+    file too. A path holding a NUL is such an OSError too: the stat raised ValueError
+    ("embedded null byte"), which no reader caught (a recent configuration or a Processing
+    CONFIG holding one, a rules or team path a hand edit left one in)."""
+    if "\x00" in os.fsdecode(path):
+        raise OSError(errno.EINVAL, "a path cannot hold a NUL character", os.fsdecode(path))
     mode = os.stat(path).st_mode
     if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
         raise NotAFile(errno.EINVAL, f"{_kind(mode)}, not a file", str(path))

@@ -46,7 +46,7 @@ from typing import Any, Optional, Union
 from markupsafe import Markup
 
 from ..common.json_file import JsonNumber, read_json_file
-from ..common.text_file import page_text, shown_line
+from ..common.text_file import check_file, page_text, shown_line
 from ..gate.scan import find_contacts
 
 PathLike = Union[str, Path]
@@ -1337,6 +1337,7 @@ def read_team_csv(path: PathLike) -> dict[str, Team]:
     path = Path(path)
     reader: Any = None
     try:
+        check_file(path)  # (a NUL in the path: ValueError out of open; a FIFO: no end)
         with open(path, encoding="utf-8-sig", newline="") as handle:
             reader = csv.DictReader(handle, strict=True)
             header = _csv_header(path, list(reader.fieldnames or []))
