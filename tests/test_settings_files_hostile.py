@@ -336,6 +336,9 @@ def _profile_refusal(tmp_path: Path, data: dict) -> str:
         ({"offence_table": HUGE}, "aaaa (1,000,000 characters): cannot read offence mapping"),
         ({"crs": ["EPSG:27700"]}, "crs must be text, not ['EPSG:27700']"),
         ({"name": HUGE}, "at most 120 characters"),
+        ({"columns": {**PROFILE["columns"], HUGE: "x"}}, "unknown column roles: 'aaaa"),
+        ({"columns": {**PROFILE["columns"], "\x1b[2J\nx": "x"}}, "roles: '\\x1b[2J\\nx'"),
+        ({"columns": {**PROFILE["columns"], "x": HUGE, "y": HUGE}}, "column 'aaaa"),
     ],
     ids=[
         "a 1 MB key",
@@ -344,6 +347,9 @@ def _profile_refusal(tmp_path: Path, data: dict) -> str:
         "a 1 MB offence table path",
         "a list for a text",
         "a 1 MB name",
+        "a 1 MB column role",
+        "a column role with a terminal escape and a line break",
+        "x and y one 1 MB column",
     ],
 )
 def test_a_hostile_mapping_profile_is_one_short_refusal(tmp_path, change, said):

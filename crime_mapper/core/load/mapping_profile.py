@@ -29,6 +29,7 @@ from ..common.text_file import (
     shown_keys,
     shown_line,
     shown_path,
+    shown_value,
 )
 from ..common.vocabulary import (
     all_category_names,
@@ -178,14 +179,14 @@ class MappingProfile:
         bad_roles = set(profile.columns) - set(ROLES)
         if bad_roles:
             raise ProfileError(
-                f"unknown column roles: {', '.join(sorted(bad_roles))}; "
+                f"unknown column roles: {shown_keys(sorted(bad_roles))}; "
                 f"expected some of {', '.join(ROLES)}"
             )
         x, y = profile.columns.get("x"), profile.columns.get("y")
         if x and y and _spelling(x) == _spelling(y):
             raise ProfileError(
-                f"the profile maps both x and y to the column {x!r}: a crime's easting (or "
-                "longitude) and northing (or latitude) are two columns"
+                f"the profile maps both x and y to the column {shown_value(x)}: a crime's "
+                "easting (or longitude) and northing (or latitude) are two columns"
             )
         for column, roles in shared_columns(profile.columns).items():
             raise ProfileError(
