@@ -470,3 +470,46 @@ def test_a_nul_in_a_lookup_names_or_population_file_is_refused_naming_its_line(t
     people = _write(tmp_path, "people.csv", "lsoa11cd,population\nE01000001,1\x00500\n")
     with pytest.raises(NeighbourhoodError, match="people.csv holds a NUL character on line 2"):
         read_lsoa_population(people, "lsoa11cd", "population")
+
+
+# --- the web map's tile setting ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "tiles, said",
+    [
+        ("http://" + HUGE + "/{z}/{x}/{y}", "use 'osm', 'none' or an https URL template"),
+        ("https://t/{z}/{x}/{y}\n" + HUGE, "holds a control character"),
+        ("https://[t/{z}/{x}/{y}" + HUGE, "not a URL"),
+        ("https://t:99999/{z}/{x}/{y}", "'https://t:99999/{z}/{x}/{y}': not a URL"),
+        ("ftp://t/{z}/{x}/{y}", "'ftp://t/{z}/{x}/{y}': use 'osm'"),
+        ('https://a"b/{z}/{x}/{y}', "the host name holds characters a host cannot"),
+    ],
+    ids=[
+        "a 1 MB http URL",
+        "a 1 MB URL with a line break",
+        "a 1 MB URL not a URL",
+        "a bad port",
+        "ftp",
+        "a quote in the host",
+    ],
+)
+def test_a_hostile_tile_setting_is_one_short_refusal(tiles, said):
+    """The first three quoted the whole megabyte back (--tiles, Processing's TILES)."""
+    from crime_mapper.core.publish.webmap_export import tile_source
+    from crime_mapper.core.publish.webmap_inputs import WebmapInputError
+
+    with pytest.raises(WebmapInputError) as caught:
+        tile_source(tiles, "© someone")
+    message = str(caught.value)
+    assert said in message and message.startswith("tiles '"), message[:300]
+    assert len(message) < SHORT, f"{len(message):,} characters: {message[:300]}"
+    assert "\n" not in message, message[:300]
+
+
+@pytest.mark.parametrize("tiles", ["OSM", " osm ", "", "None", "none"])
+def test_a_tile_preset_reads_in_any_case(tiles):
+    from crime_mapper.core.publish.webmap_export import TILE_PRESETS, tile_source
+
+    expected = TILE_PRESETS["none" if tiles.strip().lower() == "none" else "osm"]
+    assert tile_source(tiles) == expected

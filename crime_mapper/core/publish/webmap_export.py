@@ -41,7 +41,7 @@ from ..common.months import month_in_words
 from ..common.palette import NO_DATA_COLOUR, OUTLINE_COLOUR, sequential_colours
 from ..common.position_codec import ENCODING as POSITION_ENCODING
 from ..common.position_codec import encode_positions
-from ..common.text_file import page_line, shown_line, shown_path
+from ..common.text_file import page_line, shown_line, shown_path, shown_value
 from ..common.vocabulary import NO_STREET_PLACE, UNPRINTABLE_RE
 from ..release.public_schema import PUBLIC_COLUMNS, write_public_csv
 from . import webmap_staging
@@ -109,10 +109,13 @@ def tile_source(spec: str, attribution: str = "") -> Optional[TileSource]:
         or not all(t in key for t in ("{z}", "{x}", "{y}"))
     ):
         raise WebmapInputError(
-            f"tiles {key!r}: use 'osm', 'none' or an https URL template with {{z}}, {{x}}, {{y}}"
+            f"tiles {shown_value(key)}: use 'osm', 'none' or an https URL template with {{z}}, "
+            "{x}, {y}"
         )
     if any(c in parts.netloc for c in "'\";, *"):
-        raise WebmapInputError(f"tiles {key!r}: the host name holds characters a host cannot")
+        raise WebmapInputError(
+            f"tiles {shown_value(key)}: the host name holds characters a host cannot"
+        )
     if not attribution.strip():
         raise WebmapInputError("a custom tile service needs its attribution text")
     return TileSource(key, " ".join(attribution.split()))

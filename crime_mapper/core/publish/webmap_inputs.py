@@ -29,7 +29,14 @@ import pandas as pd
 from ..common.geography import inside_uk
 from ..common.input_files import first_repeat
 from ..common.layer_source import LAYER_OPTION, layer_of, source_options
-from ..common.text_file import NotAFile, check_file, not_found, shown_line, shown_path
+from ..common.text_file import (
+    NotAFile,
+    check_file,
+    not_found,
+    shown_line,
+    shown_path,
+    shown_value,
+)
 from ..common.vocabulary import FILE_MONTH, MONTH_RE
 from ..common.zip_members import MemberUnreadable, archive_members, read_member
 from ..io.gpkg_read import read_only_uri
@@ -63,12 +70,14 @@ def split_url(text: str, label: str, wanted: str = "") -> SplitResult:
     traceback. ``wanted`` says what to give instead."""
     tail = f"; {wanted}" if wanted else ""
     if any(ord(c) < 32 or 127 <= ord(c) < 160 for c in text):
-        raise WebmapInputError(f"{label} {text!r}: holds a control character (a line break?){tail}")
+        raise WebmapInputError(
+            f"{label} {shown_value(text)}: holds a control character (a line break?){tail}"
+        )
     try:
         parts = urlsplit(text)
         parts.port  # noqa: B018 - (raises ValueError for a port that is no number, or > 65535)
     except ValueError as exc:  # (an unclosed IPv6 bracket, a bad port)
-        raise WebmapInputError(f"{label} {text!r}: not a URL ({exc}){tail}") from exc
+        raise WebmapInputError(f"{label} {shown_value(text)}: not a URL ({exc}){tail}") from exc
     return parts
 
 
