@@ -356,8 +356,29 @@ def test_an_empty_entry_beside_a_team_shows_no_team_information(public, hoods, s
     assert "<strong>Abbey Park</strong>" in page and "No priorities published." in page
     for code in ("E02002835", "E02002836"):  # (an empty entry, and a code the file leaves out)
         page = renderer.render_page(hoods.index_of(code))
-        assert "No team information was published with these summaries." in page
+        # (another neighbourhood's team is published: the page says this one's is not,
+        # not that the summaries hold no team at all)
+        assert "No team information was published for this neighbourhood." in page
         assert "No priorities published." not in page and "Contact the team" not in page
+
+
+def test_pages_without_any_team_say_none_was_published(public, hoods, summaries, tmp_path):
+    """With no teams, or only empty entries (read_team refuses a file of those alone, but a
+    caller may pass them), every page says the summaries hold no team information; "for this
+    neighbourhood" would suggest others have one."""
+    path = tmp_path / "team.json"
+    empty = {"neighbourhood": {"name": ""}, "people": [], "priorities": [], "events": []}
+    path.write_text(
+        json.dumps({"E02002834": {"neighbourhood": {"name": "Abbey Park"}}, "E02002835": empty}),
+        encoding="utf-8",
+    )
+    only_empty = {code: team for code, team in read_team(path).items() if code == "E02002835"}
+    for teams in (None, only_empty):
+        renderer = SummaryRenderer(summaries, hoods.slugs, teams)
+        for code in ("E02002834", "E02002835"):
+            page = renderer.render_page(hoods.index_of(code))
+            assert "No team information was published with these summaries." in page
+            assert "for this neighbourhood" not in page
 
 
 def test_team_csv(tmp_path):

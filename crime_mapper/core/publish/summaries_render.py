@@ -298,6 +298,9 @@ class SummaryRenderer:
         self.s = summaries
         self.slugs = slugs
         self.teams = teams or {}
+        # (whether any neighbourhood's page shows its team: a page without one then says the
+        # teams were published but not this one's, not that none were)
+        self.teams_published = any(shows_something(team) for team in self.teams.values())
         self.links = links or PageLinks()
         self.force_name = force_name
         env = _environment()
@@ -445,6 +448,7 @@ class SummaryRenderer:
             "outcomes": outcome_table,
             "locations": [(_location_text(label), n) for label, n in s.top_locations[i]],
             "team": team,
+            "teams_published": self.teams_published,
             "slug": self.slugs[i] if i < s.n else "",
             "map_fragment": self.map_fragment(i),
             "links": self.links,
