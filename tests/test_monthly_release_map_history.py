@@ -84,6 +84,13 @@ def test_the_map_shows_the_history_months_with_the_release_month(released):
         "download them from data.police.uk.</p>"
     ) in html
     assert "Street-level crime, November 2021 to October 2022." in html
+    # the header's link names the month its file holds, as the map shows twelve, and points
+    # to the section that says where the others are
+    assert re.search(
+        r'<a href="downloads/2022-10-street.csv" download>Download the data for October 2022 '
+        r"\(CSV, [^)]+\)</a> ·\s*<a href=\"#downloads-heading\">All the downloads</a>",
+        html,
+    )
 
 
 def test_the_month_choices_work_in_the_browser(released, browser):
@@ -123,6 +130,8 @@ def test_a_release_without_history_maps_its_month_alone(tmp_path):
     html = (_map(outputs) / "index.html").read_text(encoding="utf-8")
     assert "downloads-history" not in html and "published police.uk history" not in html
     assert "Street-level crime, October 2022." in html
+    assert re.search(r'download>Download the data \(CSV, [^)]+\)</a>', html)
+    assert "All the downloads" not in html
 
 
 @pytest.fixture(scope="module")
