@@ -20,6 +20,7 @@ import pytest
 from crime_mapper.core.common import forked
 from crime_mapper.core.common.feedback import Cancelled, Feedback
 from crime_mapper.core.common.forked import ForkedCall
+from crime_mapper.core.common.staging import STAGE_PREFIX
 from tests.support.forking import files_in, may_fork, no_children
 from tests.support.monthly_config import (
     MONTH,
@@ -568,8 +569,12 @@ def test_the_summaries_files_are_hashed_while_the_map_is_awaited_and_not_again(
     monkeypatch.setattr(release_files, "sha256_file", counted)
     made = monthly.run_monthly_release(config, MONTH, runners=step_runners(True))
     assert len(forks) == 1 and no_children()
-    pages = [r for r in reads if "/neighbourhoods/" in r]
-    assert pages and len(pages) == len(set(pages))  # each once, none by the manifest
+    # (hashed staged: the summaries, the atlas and the map are moved in together after)
+    staged = [r for r in reads if "/neighbourhoods/" in r and STAGE_PREFIX in r]
+    pages = [r for r in staged if r.endswith(".html")]
+    assert pages and len(pages) == len(set(pages))  # each once
+    summaries = (made.out_dir / "neighbourhoods").as_posix() + "/"
+    assert not [r for r in reads if r.startswith(summaries)]  # (none by the manifest)
     assert made.digests == {}  # (not kept once the run has ended)
     written = json.loads(made.manifest.read_text(encoding="utf-8"))
     monkeypatch.setattr(release_files, "_DIGESTS", {})

@@ -19,6 +19,7 @@ back silently to whatever the machine has.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
 from pathlib import Path
@@ -60,7 +61,7 @@ from qgis.PyQt.QtGui import QColor, QFont
 from ..compat import FIELD_STRING, RENDER_POINTS, TEXT_ALWAYS_TEXT
 from ..core.common.feedback import Feedback
 from ..core.common.projection import choose_crs
-from ..core.common.staging import staged_outputs
+from ..core.common.staging import Staging, staged_outputs
 from ..core.common.text_file import shown_line
 from ..core.publish.summaries_export import GPKG_NAME, LAYER, outline_vertices
 from ..core.publish.summaries_render import LICENCE, SummaryRenderer, period_label
@@ -193,12 +194,17 @@ def export_atlas(
     slugs: Optional[list[str]] = None,
     title: str = "Neighbourhood crime summaries",
     feedback: Optional[Feedback] = None,
+    staging: Optional[Staging] = None,
 ) -> Path:
     """Write the PDF atlas of a SummaryExport (``done``) for the neighbourhoods ``slugs``
     (default all), from the public release table it was made from (``done.table`` when the
     export carries it: with history months it is longer than the release CSV). A cancel of
     ``feedback`` (asked before the export and before the PDF is moved into place) raises
-    Cancelled and leaves any earlier atlas as it was (the monthly release's publish.atlas)."""
+    Cancelled and leaves any earlier atlas as it was (the monthly release's publish.atlas).
+    ``staging``: the caller's core.common.staging.Staging, which then holds the PDF and
+    moves it into place with its other outputs when it commits (the monthly release's
+    publish step; ``done`` may then be staged too: its GeoPackage is read where it is
+    now); None: the PDF is moved into place here."""
     feedback = feedback or Feedback()
     feedback.check()
     if getattr(done, "table", None) is not None:
@@ -213,9 +219,8 @@ def export_atlas(
     if not chosen:
         raise ValueError("no neighbourhood to put in the atlas")
     project = QgsProject()
-    coverage = QgsVectorLayer(
-        f"{done.folder / GPKG_NAME}|layername={LAYER}", "Neighbourhoods", "ogr"
-    )
+    folder = Path(getattr(done, "files_at", done.folder))  # (staged, or in place)
+    coverage = QgsVectorLayer(f"{folder / GPKG_NAME}|layername={LAYER}", "Neighbourhoods", "ogr")
     if not coverage.isValid():
         raise RuntimeError(f"cannot open the neighbourhood layer in {shown_line(done.folder)}")
     outline = QgsFillSymbol.createSimple(
@@ -345,7 +350,7 @@ def export_atlas(
     settings.textRenderFormat = TEXT_ALWAYS_TEXT
     pdf_path = Path(pdf_path)
     try:
-        with staged_outputs() as stage:
+        with staged_outputs() if staging is None else contextlib.nullcontext(staging) as stage:
             staged = stage.path_for(pdf_path)
             result, error = QgsLayoutExporter.exportToPdf(atlas, str(staged), settings)
             if result != QgsLayoutExporter.ExportResult.Success:

@@ -186,10 +186,13 @@ class QgisStepRunners(StepRunners):
     def project(self, outputs: MonthlyOutputs, path: Path) -> Path:
         return build_release_project(outputs, path)
 
-    def atlas(self, done: Any, public_csv: Path, pdf: Path, feedback: Feedback) -> Path:
+    def atlas(
+        self, done: Any, public_csv: Path, pdf: Path, feedback: Feedback, staging: Any = None
+    ) -> Path:
         """The summaries' PDF atlas (qgis_bridge.atlas.export_atlas, as Processing's ATLAS),
         from the summaries' own table when they carry it (with their history months), else
-        the public release read as the summaries read it."""
+        the public release read as the summaries read it; staged in ``staging`` when given
+        (committed by its caller with the summaries and the web map)."""
         from .atlas import export_atlas
 
         if getattr(done, "table", None) is not None:
@@ -198,7 +201,7 @@ class QgisStepRunners(StepRunners):
             from ..core.publish.summaries_run import read_release
 
             public = read_release(public_csv)
-        return export_atlas(done, public, pdf, feedback=feedback)
+        return export_atlas(done, public, pdf, feedback=feedback, staging=staging)
 
 
 def _reproducible(final: Path, run, stamp: str):

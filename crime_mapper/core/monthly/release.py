@@ -42,7 +42,7 @@ from typing import Any, Callable, Optional, Union
 from ..common import cpu_share
 from ..common.feedback import Cancelled, CancelOnly, Feedback, ScaledFeedback
 from ..common.months import month_in_words
-from ..common.staging import complete_pending, write_text_atomic
+from ..common.staging import Staging, complete_pending, write_text_atomic
 from ..common.text_file import shown_line
 from .config import (
     NEIGHBOURHOOD_PATHS,
@@ -511,10 +511,14 @@ class StepRunners:
     def project(self, outputs: MonthlyOutputs, path: Path) -> Path:
         raise StepUnavailable("the QGIS project needs QGIS")
 
-    def atlas(self, done: Any, public_csv: Path, pdf: Path, feedback: Feedback) -> Path:
-        """Write the neighbourhood summaries ``done`` (a SummaryExport, its folder in place)
-        as a PDF atlas at ``pdf``, from the public release ``public_csv`` they were made
-        from; staged, so a failure or a cancel leaves an earlier atlas as it was. Why a
+    def atlas(
+        self, done: Any, public_csv: Path, pdf: Path, feedback: Feedback, staging: Any = None
+    ) -> Path:
+        """Write the neighbourhood summaries ``done`` (a SummaryExport, in place or staged:
+        SummaryExport.files_at) as a PDF atlas at ``pdf``, from the public release
+        ``public_csv`` they were made from; staged, so a failure or a cancel leaves an
+        earlier atlas as it was: in ``staging`` when given (a core.common.staging.Staging,
+        which the caller commits with the step's other outputs), else on its own. Why a
         runner's: the atlas is a QGIS print layout (qgis_bridge.atlas), which plain Python
         cannot draw; the publish step says so as a warning (publish.atlas), never silently."""
         raise StepUnavailable(
@@ -1354,7 +1358,16 @@ def _publish_step(config, month, outputs, runners, feedback) -> StepRecord:
     are, as when made after them, and never if they fail or the run is cancelled. The same
     files either way (tests/test_publish_beside.py). With ``runners.publish_beside`` the
     summaries' gate may also read part of their pages in a child of its own
-    (core.gate.folder_beside), with the same verdict."""
+    (core.gate.folder_beside), with the same verdict.
+
+    All or nothing: the summaries' folder, the atlas (drawn from the staged summaries) and
+    the web map's gated folder (handed over by whoever made it: WebmapOptions.hand_over)
+    are staged in one core.common.staging.Staging and moved into place at its one commit
+    point, once every one of them has passed. Why: each moved in on its own, a web map
+    its gate refused, a failed atlas or a cancel after the summaries left this month's
+    summaries beside last month's map and atlas, a mixed release; now every previous
+    output stays exactly as it was, and a crash after the commit point is completed by
+    the next run (complete_pending)."""
     step_began = cpu_share.mark()  # (what the machine does now: map_child_niceness)
     release = outputs.release
     publish = config.publish
@@ -1373,6 +1386,9 @@ def _publish_step(config, month, outputs, runners, feedback) -> StepRecord:
     from_summaries: dict[str, Any] = {}
     share = 50.0 if (publish.summaries and publish.web_map) else 100.0
     title = publish.title or default_map_title(config.force, month)
+    done: Any = None  # the summaries (SummaryExport), staged
+    made: Any = None  # the web map (WebmapResult), handed over to the staging
+    atlas: list[Path] = []  # the atlas's final path, staged
 
     def make_map(shared: dict[str, Any], map_feedback: Feedback, **more: Any) -> Any:
         from ..publish.webmap_run import run_webmap
@@ -1393,6 +1409,19 @@ def _publish_step(config, month, outputs, runners, feedback) -> StepRecord:
         )
 
     beside: Any = None  # the web map in a child process (core.common.forked.ForkedCall)
+    # every output of the step, staged and gated, moved into place together (commit below)
+    staging = Staging()
+
+    def map_slot() -> Callable[[Path], None]:
+        """The web map's hand_over (WebmapOptions): its staged, gated folder taken into
+        the step's staging, to be moved into place with the summaries and the atlas."""
+        slot = staging.folder_for(outputs.out_dir / "map")  # (made here: the child's too)
+
+        def hand_over(folder: Path) -> None:
+            slot.rmdir()  # (the empty folder folder_for made; gone: the commit fails closed)
+            os.replace(folder, slot)
+
+        return hand_over
 
     def map_beside(table: Any, hoods: Any, assignment: Any) -> None:
         nonlocal beside
@@ -1403,12 +1432,19 @@ def _publish_step(config, month, outputs, runners, feedback) -> StepRecord:
         if not alone():  # (another thread may hold a lock the child needs: made after)
             return
         nicer = map_child_niceness(outputs.cpu_since, step_began)  # (chosen before the fork)
+        hand_over = map_slot()
 
         # "yes": the summaries' folder is in place when the map is (auto would look now)
         def in_child(call: Any) -> Any:
             if nicer:  # (the summaries are what the release awaits)
                 lower_priority(nicer)
-            return make_map(shared, call.feedback(), summaries="yes", before_commit=call.hold)
+            return make_map(
+                shared,
+                call.feedback(),
+                summaries="yes",
+                before_commit=call.hold,
+                hand_over=hand_over,
+            )
 
         beside = ForkedCall(in_child)
 
@@ -1441,15 +1477,17 @@ def _publish_step(config, month, outputs, runners, feedback) -> StepRecord:
                 render_beside=not (publish.web_map and _beside(runners)),
                 neighbourhoods=_read_early(opened, source),
                 with_map=publish.web_map,  # (its pages link to the map made beside them)
+                staging=staging,
             )
-            files += _files_under(Path(done.folder))
             summary["summaries"] = {"pages": done.pages, "csv_rows": done.csv_rows}
             warnings += [str(text) for text in done.problems]
             from_summaries = _shared_with_map(
                 done.table, done.summaries.hoods, done.assignment, release.published_rows
             )
             if publish.atlas:
-                files += _atlas(runners, done, release.public_csv, outputs, warnings, feedback)
+                atlas = _atlas(
+                    runners, done, release.public_csv, outputs, warnings, feedback, staging
+                )
         if publish.web_map:
             map_feedback = ScaledFeedback(
                 feedback, 100.0 - share if publish.summaries else 0.0, 100.0
@@ -1457,14 +1495,17 @@ def _publish_step(config, month, outputs, runners, feedback) -> StepRecord:
             if beside is not None:
                 # this process would wait for the child: the summaries' files (7,200 pages
                 # nationally) are hashed for the manifest meanwhile, not after it
-                outputs.digests.update(hashed_now(files, feedback))
+                outputs.digests.update(_hashed_staged(staging, feedback))
                 made = beside.result(map_feedback)  # (the caller's cancel stops it)
             else:
-                made = make_map(from_summaries, map_feedback)
-            files += _files_under(Path(made.out_dir))
+                # (the summaries move into place with it: "auto" would find none yet)
+                linked = {"summaries": "yes"} if publish.summaries else {}
+                made = make_map(from_summaries, map_feedback, hand_over=map_slot(), **linked)
             verdict = made.gate.replace(str(made.out_dir), "map")  # no folder: same anywhere
             summary["web_map"] = {"crimes": made.crimes, "mapped": made.mapped, "gate": verdict}
             warnings += [str(text) for text in made.warnings]
+        feedback.check()  # (the last cancel kept to: every previous output stays)
+        staging.commit()  # the one commit point of summaries, atlas and web map
     except BaseException:
         if beside is not None:  # (a child killed while writing leaves what it began)
             from ..publish.webmap_export import remove_staged_by
@@ -1474,21 +1515,43 @@ def _publish_step(config, month, outputs, runners, feedback) -> StepRecord:
         raise
     finally:
         if beside is not None:  # (the summaries failed or were cancelled: not moved in)
-            beside.stop()
+            beside.stop()  # (before the staging goes: the child writes nothing after)
+        staging.discard()
+    if done is not None:
+        files += _files_under(Path(done.folder))
+    files += atlas
+    if made is not None:
+        files += _files_under(Path(made.out_dir))
     return StepRecord("publish", "done", files, summary, warnings=warnings)
 
 
-def _atlas(runners, done, public_csv, outputs, warnings: list[str], feedback) -> list[Path]:
+def _hashed_staged(staging: Staging, feedback: Feedback) -> dict[str, tuple[tuple, str]]:
+    """:func:`hashed_now` of the files ``staging`` holds now, under the paths they will
+    have once committed (a move keeps a file's identity, which the manifest compares)."""
+    pairs: list[tuple[Path, Path]] = []
+    for tmp, final in staging.staged:
+        if tmp.is_dir():
+            pairs += [(p, final / p.relative_to(tmp)) for p in _files_under(tmp)]
+        elif tmp.is_file():
+            pairs.append((tmp, final))
+    hashed = hashed_now([tmp for tmp, _ in pairs], feedback)
+    return {str(final): hashed[str(tmp)] for tmp, final in pairs if str(tmp) in hashed}
+
+
+def _atlas(
+    runners, done, public_csv, outputs, warnings: list[str], feedback, staging: Staging
+) -> list[Path]:
     """The summaries' PDF atlas (publish.atlas) at ``<out>/ATLAS_NAME``, made by the runner
-    once the summaries' folder is in place (its pages are their neighbourhoods) and before
-    the manifest: the files it wrote, or none and a warning saying why where the runner
-    cannot draw it (plain Python). A failure or a cancel fails the publish step: the atlas
-    is staged, so an earlier one stays as it was, and no manifest vouches for this run."""
+    from the staged summaries (their GeoPackage: its pages are their neighbourhoods) into
+    the step's ``staging``: the final path of the file it staged, or none and a warning
+    saying why where the runner cannot draw it (plain Python). A failure or a cancel fails
+    the publish step before its commit point, so the earlier summaries, map and atlas stay
+    as they were, and no manifest vouches for this run."""
     from ..publish.summaries_export import ATLAS_NAME
 
     pdf = outputs.out_dir / ATLAS_NAME
     try:
-        return [runners.atlas(done, Path(public_csv), pdf, feedback)]
+        return [runners.atlas(done, Path(public_csv), pdf, feedback, staging=staging)]
     except StepUnavailable as exc:
         warnings.append(f"no PDF atlas was made (publish.atlas): {exc}")
         return []

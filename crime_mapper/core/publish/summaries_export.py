@@ -13,6 +13,7 @@ run's stage (and old stage folders earlier versions left, see clean_legacy_stage
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sqlite3
@@ -29,7 +30,7 @@ import pandas as pd
 from ..common.csv_safety import safe_cell
 from ..common.feedback import Feedback, ScaledFeedback
 from ..common.palette import NO_DATA_COLOUR, OUTLINE_COLOUR, sequential_colours
-from ..common.staging import staged_outputs
+from ..common.staging import Staging, staged_outputs
 from ..common.text_file import shown_line
 from ..release.public_schema import PUBLIC_COLUMNS
 from .neighbourhoods import (
@@ -71,6 +72,14 @@ class SummaryExport:
     problems: list[str] = field(default_factory=list)
     # the table summarised (history months and the release), row for row with ``assignment``
     table: Optional[pd.DataFrame] = None
+    #: Where the folder's files are until the caller's Staging commits them (export_summaries'
+    #: ``staging``); None: ``folder`` holds them already.
+    staged: Optional[Path] = None
+
+    @property
+    def files_at(self) -> Path:
+        """The folder that holds the summaries' files now (staged, or in place)."""
+        return self.staged if self.staged is not None else self.folder
 
 
 def check_public_table(public: pd.DataFrame) -> None:
@@ -519,8 +528,14 @@ def export_summaries(
     feedback: Optional[Feedback] = None,
     on_assigned: Optional[Callable[[pd.DataFrame, Neighbourhoods, Assignment], None]] = None,
     render_beside: bool = False,
+    staging: Optional[Staging] = None,
 ) -> SummaryExport:
     """Summaries of ``public`` into ``<out_dir>/neighbourhoods/`` (see the module notes).
+
+    ``staging``: the caller's core.common.staging.Staging, which then holds the gated folder
+    (SummaryExport.staged) and moves it into place with its other outputs when it commits
+    (a monthly release's publish step: summaries, web map and atlas at one commit point);
+    None: the folder is moved into place here once its gate has passed.
 
     ``on_assigned(public, hoods, assignment)``: called once the crimes are assigned to
     neighbourhoods, with what the SummaryExport will hold as ``table``, ``summaries.hoods``
@@ -567,6 +582,7 @@ def export_summaries(
             with_map,
             feedback,
             _PagesSetUp(begin_views, render_beside),
+            staging,
         )
     finally:
         for started in views:  # (failed or cancelled: stopped and joined; else joined already)
@@ -586,9 +602,11 @@ def _export_assigned(
     with_map: bool,
     feedback: Feedback,
     set_up: Optional[_PagesSetUp] = None,
+    outer: Optional[Staging] = None,
 ) -> SummaryExport:
     """export_summaries once the crimes are assigned: figures, files, gate, move. ``set_up``:
-    when the gate's views start (once a pages' child is forked), and whether one may be."""
+    when the gate's views start (once a pages' child is forked), and whether one may be.
+    ``outer``: export_summaries' ``staging`` (the folder is staged there, not committed)."""
     set_up = set_up or _PagesSetUp(lambda: None, False)
     summaries = compute_summaries(public, hoods, assignment, options)
     feedback.set_progress(25)
@@ -597,7 +615,7 @@ def _export_assigned(
     final = Path(out_dir) / FOLDER
     links = PageLinks(map="../map/index.html" if with_map else None)
     clean_legacy_stages(final)
-    with staged_outputs() as staging:
+    with staged_outputs() if outer is None else contextlib.nullcontext(outer) as staging:
         stage = staging.folder_for(final)
         renderer = SummaryRenderer(summaries, slugs, teams, links, force_name)
         beside = _PagesBeside.start(renderer, stage, names) if set_up.render_beside else None
@@ -639,6 +657,7 @@ def _export_assigned(
         report.message(),
         problem_warnings(hoods),  # (worded as the web map's: said once by a release)
         table=public,
+        staged=stage if outer is not None else None,
     )
 
 

@@ -176,6 +176,7 @@ def run_summaries(
     read_beside: bool = False,
     render_beside: Optional[bool] = None,
     neighbourhoods: Optional[Neighbourhoods] = None,
+    staging: Any = None,
 ) -> Any:
     """The one summaries run behind the command line, Processing and the dock.
 
@@ -206,6 +207,8 @@ def run_summaries(
     child has the second core already, and a third process only took turns with both.
     ``neighbourhoods``: :func:`load_neighbourhoods` of ``source`` read already (the monthly
     release reads it while its anonymise step waits for a child), used instead of reading.
+    ``staging``: export_summaries' (a core.common.staging.Staging that commits the gated
+    folder with the caller's other outputs; None: moved into place here).
     Raises NeighbourhoodError, SummaryError, TeamError or ReleaseInputError (bad input),
     SummaryGateError (gate refused) or Cancelled, in every case before the previous
     summaries are touched.
@@ -276,6 +279,7 @@ def run_summaries(
         feedback=ScaledFeedback(feedback, 30.0, 100.0),
         on_assigned=on_assigned,
         render_beside=read_beside and render_beside is not False,
+        staging=staging,
     )
     done.problems.extend(crimes.file_errors)
     done.problems.extend(family_notes)

@@ -155,6 +155,12 @@ class WebmapOptions:
     #: monthly release's web map made in a child process waits there for the summaries,
     #: core.common.forked); what it raises (Cancelled) leaves the previous export as it was.
     before_commit: Optional[Callable[[], None]] = None
+    #: Called with the staged, gated folder instead of moving it into place: it takes the
+    #: folder (moves it away, e.g. into a core.common.staging stage, to be committed with
+    #: other outputs at one commit point), or raises and the folder is removed. Why: a
+    #: monthly release's web map moved in on its own, beside summaries and an atlas that
+    #: could still fail, left a mixed release (the map new, the rest old).
+    hand_over: Optional[Callable[[Path], None]] = None
     #: Make the folder (read, aggregate, write) in a forked child process while this one
     #: prepares the gate's raw side (core.common.forked; with the raw crimes only): for a
     #: process started for the export (the command line), never a QGIS session, nor a
@@ -1106,7 +1112,11 @@ def _gate_and_commit(
         os.chmod(stage, 0o777 & ~_umask())
         if options.before_commit is not None:
             options.before_commit()
-        _commit_folder(stage, target)
+        size = _folder_bytes(stage)
+        if options.hand_over is not None:
+            options.hand_over(stage)
+        else:
+            _commit_folder(stage, target)
     finally:
         if stage.exists():
             shutil.rmtree(stage, ignore_errors=True)
@@ -1119,7 +1129,7 @@ def _gate_and_commit(
         mapped=staged.mapped,
         points=staged.points,
         months=staged.months,
-        bytes=_folder_bytes(target),
+        bytes=size,
         gate=gate,
         warnings=staged.warnings,
         seconds=time.perf_counter() - started,
