@@ -209,3 +209,45 @@ def test_an_atlas_whose_neighbourhoods_do_not_open_names_the_folder_on_one_line(
     shown = f"{tmp_path}/out\\nLeak gate: passed/{done.folder.name}"
     assert str(failed.value) == f"cannot open the neighbourhood layer in {shown}"
     assert not (tmp_path / "atlas.pdf").exists()
+
+
+def test_a_cancel_stops_the_atlas_at_its_next_page_not_once_the_pdf_is_written(
+    release, tmp_path, qgis_app
+):
+    """QgsLayoutExporter.exportToPdf is given a QgsFeedback that asks the run's cancel
+    before each page (qgis_bridge.atlas._page_cancel): a cancel was heard only once every
+    page was drawn (minutes for a national atlas); an earlier atlas stays as it was."""
+    from crime_mapper.core.common.feedback import Cancelled, Feedback
+    from crime_mapper.core.publish.summaries_run import read_release, run_summaries
+    from crime_mapper.qgis_bridge.atlas import export_atlas
+    from tests.support.summaries_release import msoa_source
+
+    root = Path(__file__).resolve().parent.parent / "sample_data" / "force"
+    done = run_summaries(
+        [root / "2022-10-leicestershire-force-extract.csv"],
+        release["points"],
+        release["csv"],
+        tmp_path / "out",
+        msoa_source(),
+        profile_path=root / "leicestershire-force-extract.profile.json",
+    )
+    pages = len(done.summaries.hoods)
+    assert pages > 10
+
+    class CancelledOnTheThirdAsk(Feedback):
+        """Not cancelled before the export, cancelled once it has begun its pages."""
+
+        asked = 0
+
+        def is_cancelled(self) -> bool:
+            self.asked += 1
+            return self.asked >= 3
+
+    earlier = tmp_path / "atlas.pdf"
+    earlier.write_bytes(b"%PDF the earlier atlas")
+    cancel = CancelledOnTheThirdAsk()
+    with pytest.raises(Cancelled):
+        export_atlas(done, read_release(release["csv"]), earlier, feedback=cancel)
+    assert cancel.asked < pages  # (asked at a page, and no more once it was cancelled)
+    assert earlier.read_bytes() == b"%PDF the earlier atlas"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".crime_mapper-stage-")]
