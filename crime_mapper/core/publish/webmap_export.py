@@ -1093,8 +1093,9 @@ def _gate_and_commit(
     verdict: Optional[str] = None,
 ) -> WebmapResult:
     """The leak gate on the staged folder (``verdict``: its passing message, when gated
-    already) and any linked CSV, then the swap into place; the staging folder is removed
-    if either fails or is cancelled."""
+    already) and any linked CSV, then the swap into place (or the folder handed over:
+    WebmapOptions.hand_over); the staging folder is removed if either fails or is
+    cancelled."""
     stage, inputs, areas = staged.stage, staged.inputs, staged.areas
     try:
         if verdict is None:
