@@ -130,7 +130,7 @@ def test_a_release_without_history_maps_its_month_alone(tmp_path):
     html = (_map(outputs) / "index.html").read_text(encoding="utf-8")
     assert "downloads-history" not in html and "published police.uk history" not in html
     assert "Street-level crime, October 2022." in html
-    assert re.search(r'download>Download the data \(CSV, [^)]+\)</a>', html)
+    assert re.search(r"download>Download the data \(CSV, [^)]+\)</a>", html)
     assert "All the downloads" not in html
 
 
