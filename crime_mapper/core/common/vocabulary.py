@@ -41,7 +41,7 @@ NO_LOCATION_PLACE = "Location not published"
 #: A map point police.uk publishes with no street name ("On or near " alone), on the web
 #: map's popups, search and lists and on the summaries' pages. Why these words, not
 #: "On or near (no street name)": a screen reader reads brackets as nothing, which made it
-#: "On or near no street name", a place that does not exist.
+#: "On or near no street name", a street no reader can find.
 NO_STREET_PLACE = "A place with no street name"
 
 
