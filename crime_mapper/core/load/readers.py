@@ -203,21 +203,14 @@ def _month_checks(
         "bad_month",
         lambda idx: [f"month {shown_cell(raw(i))}" for i in idx],
     )
-    file_month = source.file_month
-    if file_month:
-        differs = month.map(lambda m: m.strip() != file_month, dtype=bool)
-        verdicts.reject(
-            differs,
-            "month_mismatch",
-            lambda idx: [f"month {shown_cell(raw(i))}, file name says {file_month}" for i in idx],
-        )
-    if release_month:
-        differs = month.map(lambda m: m.strip() != release_month, dtype=bool)
-        verdicts.reject(
-            differs,
-            "month_mismatch",
-            lambda idx: [f"month {shown_cell(raw(i))}, {RELEASE_IS} {release_month}" for i in idx],
-        )
+    # (the file name's month, then the release's: as read_stop_search holds its dates)
+    for expected, says in ((source.file_month, "file name says"), (release_month, RELEASE_IS)):
+        if expected:
+            verdicts.reject(
+                month.map(_other_than(expected), dtype=bool),
+                "month_mismatch",
+                _said_of_month(raw, f"{says} {expected}"),
+            )
     verdicts.reject(
         month.map(month_after_today, dtype=bool),
         "future_date",
@@ -537,6 +530,16 @@ def _parse_recorded(recorded: pd.Series, fmt: str) -> pd.Series:
         parsed = parsed.copy()
         parsed[missing] = retry.to_numpy()
     return parsed
+
+
+def _other_than(expected: str) -> Callable[[str], bool]:
+    """Whether a Month cell (trimmed) is another month than ``expected``."""
+    return lambda m: m.strip() != expected
+
+
+def _said_of_month(raw: CellText, said: str) -> Callable[[np.ndarray], list[str]]:
+    """A street row's month_mismatch detail: the Month cell, then what it is held to."""
+    return lambda idx: [f"month {shown_cell(raw(i))}, {said}" for i in idx]
 
 
 def _said_of_date(date_cell: CellText, said: str) -> Callable[[np.ndarray], list[str]]:
