@@ -391,3 +391,29 @@ def test_location_labels_as_the_per_file_path(world: dict, seed: int):
         batched = checks.check_locations_are_anonymous(GateContext(prep, arts, []))
         assert batched == checks.check_locations_are_anonymous(_per_file(prep, arts))
         assert batched.passed == (label == labels[3])
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_a_files_address_label_finding_does_not_follow_the_set_order(
+    prepared: PreparedGate, monkeypatch: pytest.MonkeyPatch, reverse: bool
+):
+    """A file with two "On or near <house number>" labels is reported with the least of
+    them, in whatever order its strings' set gives them (that order follows the process's
+    string hashing; the report was the first label met)."""
+    arts = []
+    for i in range(2):
+        art = Artifact(name=f"page-{i}.csv", kind="csv")
+        art.strings = {"On or near 5 Elm Road", "On or near 12 Oak Road", f"Hood {i}"}
+        arts.append(art)
+    real = GateContext.non_hex_strings
+    monkeypatch.setattr(
+        GateContext,
+        "non_hex_strings",
+        lambda self, art: sorted(real(self, art), reverse=reverse),
+    )
+    check = checks.check_locations_are_anonymous(GateContext(prepared, arts, []))
+    labels = [e for e in check.examples if "an address, not a street" in e]
+    assert labels == [
+        f"page-{i}.csv: an address, not a street, as a location: 'On or near 12 Oak Road'"
+        for i in range(2)
+    ], check.examples

@@ -2321,18 +2321,24 @@ def check_locations_are_anonymous(ctx: GateContext) -> GateCheck:
         _address_label(s) is not None for s in _location_segments(distinct)
     )
     for art in ctx.readable if labelled else ():
-        for segment in _location_segments(ctx.non_hex_strings(art)):
-            label = _address_label(segment)
-            if label is not None:
-                problems.append(
-                    (
-                        f"{art.name}: an address, not a street, as a location: "
-                        f"{short(LOCATION_PREFIX + ' ' + label, 32)}",
-                        art.name,
-                        Sought(segment),
-                    )
+        # (the least of a file's address labels, not the first its strings' set order gives:
+        # that order follows the process's string hashing, and the report must not)
+        found = [
+            (segment, label)
+            for segment in _location_segments(ctx.non_hex_strings(art))
+            for label in [_address_label(segment)]
+            if label is not None
+        ]
+        if found:
+            segment, label = min(found)
+            problems.append(
+                (
+                    f"{art.name}: an address, not a street, as a location: "
+                    f"{short(LOCATION_PREFIX + ' ' + label, 32)}",
+                    art.name,
+                    Sought(segment),
                 )
-                break
+            )
     return _verdict(
         "locations_are_anonymous",
         _located(ctx, problems),
