@@ -21,6 +21,7 @@ from ..core.common.feedback import Feedback, ScaledFeedback
 from ..core.common.reproducible import canonical_xml, fixed_timestamp, freeze_geopackage
 from ..core.common.staging import staged_outputs
 from ..core.common.text_file import shown_line
+from ..core.hotspots.hexgrid import metres_in_file_name
 from ..core.monthly.config import ReleaseConfig
 from ..core.monthly.release import (
     LoadStep,
@@ -41,10 +42,6 @@ LOAD_GPKG_BESIDE = True
 PUBLIC_LAYER_NAME = "Public release (police.uk format)"
 INTERNAL_LAYER_PREFIX = "INTERNAL, exact locations"
 MAP_POINTS_LAYER_NAME = "Anonymous map points"
-
-
-def _metres(value: float) -> str:
-    return f"{value:g}m"
 
 
 class QgisStepRunners(StepRunners):
@@ -147,7 +144,7 @@ class QgisStepRunners(StepRunners):
         )
         made = []
         if settings.gi:
-            final = out_dir / f"hotspots_gi_{_metres(settings.gi_cell_m)}.gpkg"
+            final = out_dir / f"hotspots_gi_{metres_in_file_name(settings.gi_cell_m)}.gpkg"
             made.append(
                 _reproducible(
                     final,
@@ -165,7 +162,7 @@ class QgisStepRunners(StepRunners):
                 )
             )
         if settings.kde:
-            final = out_dir / f"hotspots_kde_{_metres(settings.kde_cell_m)}.tif"
+            final = out_dir / f"hotspots_kde_{metres_in_file_name(settings.kde_cell_m)}.tif"
             made.append(
                 _reproducible(
                     final,

@@ -84,6 +84,17 @@ def metres(value: float) -> str:
     return f"{text} m"
 
 
+def metres_in_file_name(value: float) -> str:
+    """A size as a release's file names carry it: :func:`metres` without its space and
+    thousands separators ("250m", "1000000m", "0.00001m"); words it says instead of a
+    number ("less than", "minus") joined by underscores, so any value gives a safe name.
+
+    Why not ``:g``: a 1,000,000 m hexagon was published as hotspots_gi_1e+06m.gpkg and a
+    tiny size as ..._1e-05m; why metres' own text: one formatter for every size, and the
+    names of ordinary sizes ("250m", "10.5m") stay those of the releases already made."""
+    return metres(value).replace(",", "").replace(" m", "m").replace(" ", "_")
+
+
 #: The smallest hexagon size, raster cell size and bandwidth a hotspot method takes, in
 #: metres. Why: a 1 mm grid was accepted and made a sparse grid of one-crime cells (or, for
 #: a small area, a surface of needles) that says nothing about where crime concentrates;
