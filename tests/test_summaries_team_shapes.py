@@ -293,3 +293,15 @@ def test_a_number_where_an_object_belongs_is_named_as_written(tmp_path):
     assert str(caught.value).startswith(
         "team.json: neighbourhood N1, people, item 1: found the number 1.50 where a person belongs"
     ), caught.value
+
+
+def test_a_long_key_of_an_object_found_is_cut_in_the_message(tmp_path):
+    """A team file's object where text belongs is named by its first keys, as every key of a
+    user's file is shown (text_file.shown_key): a key 5,000 characters long was quoted whole,
+    so the refusal was longer than the message bar or a log line shows."""
+    place, value = ("people", 0, "name"), {"k" * 5_000: 1}
+    message = _refused(tmp_path, {CODE: replaced(_fixture()[CODE], place, value)})
+    assert message.startswith(
+        f"{HOOD}, people, item 1, name: found an object (keys '{'k' * 60}'... (5,000 characters))"
+    ), message
+    assert "k" * 61 not in message

@@ -46,7 +46,7 @@ from typing import Any, Optional, Union
 from markupsafe import Markup
 
 from ..common.json_file import JsonNumber, read_json_file
-from ..common.text_file import check_file, page_text, shown_line
+from ..common.text_file import check_file, page_text, shown_key, shown_line
 from ..gate.scan import find_contacts
 
 PathLike = Union[str, Path]
@@ -837,7 +837,6 @@ _WRITTEN = {
     "event": '{"title": ..., "start_date": ...}',
     "contact details": '{"telephone": ..., "email": ...}',
 }
-_PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def is_text_value(value: Any) -> bool:
@@ -870,17 +869,10 @@ def found_value(value: Any) -> str:
     if isinstance(value, list):
         return f"a list ({len(value):,} item{'' if len(value) == 1 else 's'})"
     if isinstance(value, dict):
-        keys = ", ".join(_key_name(k) for k in list(value)[:3])
+        keys = ", ".join(shown_key(k) for k in list(value)[:3])
         more = ", ..." if len(value) > 3 else ""
         return f"an object ({'keys ' + keys + more if value else 'empty'})"
     return type(value).__name__
-
-
-def _key_name(key: Any) -> str:
-    """A key as a message shows it: a plain name as it is, any other quoted and escaped (a
-    key's control characters must not reach the message bar or a terminal)."""
-    text = str(key)
-    return text if _PLAIN_KEY.fullmatch(text) else ascii(text)
 
 
 #: What each part is called in a message ("where a person belongs").
@@ -926,14 +918,14 @@ def _part_problem(value: Any, where: str, what: str) -> str:
         for key, text in details.items():
             if not is_text_value(text):
                 return (
-                    f"{where}, contact_details, {_key_name(key)}: found {found_value(text)} "
+                    f"{where}, contact_details, {shown_key(key)}: found {found_value(text)} "
                     "where text belongs (text, a number or null): it could not be published "
                     "as written"
                 )
             if too_long(text) or too_long(key):
-                long_key = f"the name of {_key_name(key)[:60]}" if too_long(key) else ""
+                long_key = f"the name of {shown_key(str(key)[:60])}" if too_long(key) else ""
                 return (
-                    f"{where}, contact_details, {long_key or _key_name(key)}: "
+                    f"{where}, contact_details, {long_key or shown_key(key)}: "
                     f"{too_long(key) or too_long(text)}"
                 )
     if what == "neighbourhood details":
