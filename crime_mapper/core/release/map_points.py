@@ -22,8 +22,6 @@ from __future__ import annotations
 import csv
 import io
 import math
-import mmap
-import os
 import re
 from collections.abc import Sequence
 from dataclasses import InitVar, dataclass, field
@@ -33,7 +31,12 @@ from typing import Any, Callable, Optional, Union
 import numpy as np
 import pandas as pd
 
-from ..common.csv_records import first_long_record, first_short_record, may_be_short
+from ..common.csv_records import (
+    first_long_record,
+    first_nul_line,
+    first_short_record,
+    may_be_short,
+)
 from ..common.csv_safety import safe_cell
 from ..common.dependencies import require
 from ..common.geography import WGS84, inside_uk, to_wgs84, transform
@@ -990,18 +993,10 @@ _FEW_VALUED = ("source",)
 
 
 def _refuse_nul(path: Union[str, Path]) -> None:
-    """MapPointsError naming the line of the file's first NUL byte, if it has one (looked
-    for at memchr speed in a memory map: some 10 ms for 750,000 points)."""
-    try:
-        with open(path, "rb") as handle:
-            if os.fstat(handle.fileno()).st_size == 0:
-                return
-            with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-                at = mapped.find(b"\x00")
-                line = mapped[:at].count(b"\n") + 1 if at >= 0 else 0
-    except (OSError, ValueError):  # (no file, or one that cannot be mapped: read as before)
-        return
-    if at >= 0:
+    """MapPointsError naming the line of the file's first NUL byte, if it has one
+    (csv_records.first_nul_line)."""
+    line = first_nul_line(path)
+    if line is not None:
         raise MapPointsError(
             f"{shown_path(path)} holds a NUL byte on line {line:,}: a map points file is text, "
             "and a CSV reader would cut that cell short there"
