@@ -184,6 +184,23 @@ def _xy(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
+def located_points(x: np.ndarray, y: np.ndarray, to_do: str) -> tuple[np.ndarray, np.ndarray]:
+    """``x`` and ``y`` as flat float arrays without the crimes that have no location (a NaN
+    or infinite coordinate); HotspotInputError when none is left, saying there are none
+    ``to_do`` ("to count on the grid"). Why one: the Gi* grid and the density surface
+    leave out the same crimes and refuse an empty layer in the same words."""
+    x, y = _xy(x, y)
+    finite = np.isfinite(x) & np.isfinite(y)
+    if not finite.all():
+        x, y = x[finite], y[finite]
+    if x.size == 0:
+        raise HotspotInputError(
+            f"There are no crimes with a location {to_do} "
+            "(the layer is empty or no feature has coordinates)."
+        )
+    return x, y
+
+
 def hex_cells(x: np.ndarray, y: np.ndarray, grid: HexGrid) -> tuple[np.ndarray, np.ndarray]:
     """Axial (q, r) of the hexagon containing each point (vectorised cube rounding).
 
@@ -281,14 +298,7 @@ def grid_counts(
     x, y = _xy(x, y)
     rings = int(rings)
     offsets_q, offsets_r = ring_offsets(rings)
-    finite = np.isfinite(x) & np.isfinite(y)
-    if not finite.all():
-        x, y = x[finite], y[finite]
-    if x.size == 0:
-        raise HotspotInputError(
-            "There are no crimes with a location to count on the grid "
-            "(the layer is empty or no feature has coordinates)."
-        )
+    x, y = located_points(x, y, "to count on the grid")
     q, r = hex_cells(x, y, grid)
     q_min, r_min = int(q.min()) - rings, int(r.min()) - rings
     span_r = int(r.max()) + rings - r_min + 1

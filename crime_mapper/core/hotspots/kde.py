@@ -59,6 +59,7 @@ from crime_mapper.core.common.dependencies import require
 from crime_mapper.core.hotspots.hexgrid import (
     HotspotInputError,
     TooManyCells,
+    located_points,
     metres,
     nice_size_above,
     refuse_below_smallest,
@@ -424,18 +425,7 @@ def kde_plan(
     and TooManyCells, before allocating, when a given cell size would exceed ``max_cells``."""
     auto_cell = cell_m is None
     cell = DEFAULT_CELL_M if cell_m is None else _positive(cell_m, "cell size")
-    x = np.asarray(x, dtype=np.float64).ravel()
-    y = np.asarray(y, dtype=np.float64).ravel()
-    if x.shape != y.shape:
-        raise HotspotInputError(f"x and y differ in length ({x.size} and {y.size}).")
-    finite = np.isfinite(x) & np.isfinite(y)
-    if not finite.all():
-        x, y = x[finite], y[finite]
-    if x.size == 0:
-        raise HotspotInputError(
-            "There are no crimes with a location to estimate a density "
-            "from (the layer is empty or no feature has coordinates)."
-        )
+    x, y = located_points(x, y, "to estimate a density from")
     inside, extent_rule = raster_extent(x, y, extent)
     left_x, left_y = x[~inside], y[~inside]
     x, y = x[inside], y[inside]
