@@ -726,3 +726,12 @@ def test_same_text_is_n_times_the_text(text: str, n: int) -> None:
     if n > 1:  # one reference each: changing one place changes no other
         got[0] = "other"
         assert got[1:].tolist() == [text] * (n - 1)
+
+
+@pytest.mark.parametrize("column", ["label", "source", "lsoa_code", "lsoa_name"])
+def test_a_text_column_of_another_length_is_refused_naming_it(column):
+    """(MapPoints' text columns are sized as the builders size theirs: one check, _sized)"""
+    texts = {c: None for c in ("label", "source", "lsoa_code", "lsoa_name")}
+    texts[column] = ["only one"]
+    with pytest.raises(MapPointsError, match=f"^{column} has 1 values for 2 map points$"):
+        MapPoints(np.array([-1.13, -1.14]), np.array([52.63, 52.64]), addresses=[1, 1], **texts)

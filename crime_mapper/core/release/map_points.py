@@ -92,11 +92,12 @@ def object_array(values: list) -> np.ndarray:
 
 
 def _text_array(values: TextValues, n: int, name: str, checked: bool = False) -> np.ndarray:
+    """A text column of MapPoints: ``values`` sized as :func:`_sized` refuses them, each
+    value a str (None and NaN blank) with its control characters made spaces; a copy unless
+    ``checked`` (a reader's own new array, already so)."""
     if values is None:
         return same_text(n, "")
-    arr = np.asarray(values, dtype=object).ravel()
-    if arr.size != n:
-        raise MapPointsError(f"{name} has {arr.size} values for {n} map points")
+    arr = _sized(values, n, name)
     if checked:  # a reader's own new array, handed over (see MapPoints.text_checked)
         return arr
     if _clean_text(arr):  # the usual case, at C speed: 750,000 labels in ~0.1 s
