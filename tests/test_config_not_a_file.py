@@ -19,8 +19,10 @@ from typing import Any, Callable
 
 import pytest
 
+from crime_mapper.core.common.csv_records import read_text_csv
 from crime_mapper.core.load.mapping_profile import MappingProfile, ProfileError
 from crime_mapper.core.monthly.config import ConfigError, read_config
+from crime_mapper.core.release.map_points import MapPointsError, read_map_points_csv
 from crime_mapper.core.release.rules import ReleaseRules, ReleaseRulesError
 from tests.support.qgis_process import child_env
 
@@ -58,6 +60,9 @@ def _outcome(read: Callable[[], Any], fifo: Path) -> BaseException | None:
         ("release.json", read_config, ConfigError),
         ("force.profile.json", MappingProfile.load, ProfileError),
         ("rules.json", ReleaseRules.load, ReleaseRulesError),
+        # the small CSVs (lookup, families) and the map points: a NUL search read the pipe
+        ("lookup.csv", lambda p: read_text_csv(p, "lookup", ValueError), ValueError),
+        ("map-points.csv", read_map_points_csv, MapPointsError),
     ],
 )
 def test_a_fifo_is_refused_without_waiting_for_a_writer(

@@ -41,7 +41,7 @@ from ..common.csv_safety import safe_cell
 from ..common.dependencies import require
 from ..common.geography import WGS84, inside_uk, to_wgs84, transform
 from ..common.projection import choose_crs, to_projected
-from ..common.text_file import shown_path
+from ..common.text_file import NotAFile, check_file, shown_path
 from ..hotspots.hexgrid import (
     LARGEST_HEXAGON_M,
     SMALLEST_SIZE_M,
@@ -995,7 +995,14 @@ _FEW_VALUED = ("source",)
 
 def _refuse_nul(path: Union[str, Path]) -> None:
     """MapPointsError naming the line of the file's first NUL byte, if it has one
-    (csv_records.first_nul_line)."""
+    (csv_records.first_nul_line); a FIFO or a device is refused first, as every text input
+    is (text_file.check_file): its open waited for a writer for ever."""
+    try:
+        check_file(path)
+    except NotAFile as exc:
+        raise MapPointsError(
+            f"{shown_path(path)} is {exc.strerror}: map points are a file"
+        ) from exc
     line = first_nul_line(path)
     if line is not None:
         raise MapPointsError(
