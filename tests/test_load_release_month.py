@@ -29,6 +29,8 @@ from tests.support.plain_cli import FORCE_EXTRACT, FORCE_PROFILE, HISTORY, make_
 from tests.test_reject_cells_as_written import STOP, STREET, details, edited
 
 MONTH = "2022-10"
+NORTHUMBRIA_STREET = STOP.parent / "2022-07-northumbria-street.csv"
+OUTCOMES = STOP.parent / "2022-07-northumbria-outcomes.csv"
 
 
 def _force_extract_without_month(folder: Path) -> Path:
@@ -114,6 +116,67 @@ def test_extracts_read_again_for_the_release_are_held_to_its_month(tmp_path: Pat
     )
     assert sorted(read.rejects["reason"]) == ["month_mismatch", "month_mismatch"]
     assert set(read.crimes["month"].astype(str)) == {MONTH}
+
+
+def _outcome_of_a_loaded_crime() -> int:
+    """The data row number (from 1) of the first row of the real outcomes file whose crime
+    is in the real street file of its month."""
+    with open(NORTHUMBRIA_STREET, newline="", encoding="utf-8") as handle:
+        street_ids = {row["Crime ID"] for row in csv.DictReader(handle) if row["Crime ID"]}
+    with open(OUTCOMES, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    return next(n for n, row in enumerate(rows[:30], start=1) if row["Crime ID"] in street_ids)
+
+
+def test_outcome_rows_of_another_month_than_the_release_are_rejected(tmp_path: Path) -> None:
+    """An outcome of a later month, loaded into a release, set its crime's outcome to one
+    the release's month had not reached, and counted as accepted."""
+    joined = _outcome_of_a_loaded_crime()
+    stray = 2 if joined != 2 else 3
+    path = edited(
+        OUTCOMES,
+        tmp_path / "northumbria-outcomes.csv",
+        {
+            joined: {"Month": "2022-08", "Outcome type": "Suspect charged"},
+            stray: {"Month": "2022-06"},
+        },
+    )
+    result = load_extracts([NORTHUMBRIA_STREET, path], release_month="2022-07")
+    assert details(result) == {
+        joined + 1: ("month_mismatch", "month '2022-08', the release is 2022-07"),
+        stray + 1: ("month_mismatch", "month '2022-06', the release is 2022-07"),
+    }
+    assert report_dict(result)["reconciles"] is True
+    outcomes = next(f for f in result.files if f.kind == "outcomes")
+    assert (outcomes.rows_read, outcomes.accepted, outcomes.rejected) == (
+        30,
+        28,
+        {"month_mismatch": 2},
+    )
+    assert "Suspect charged" not in set(result.crimes["last_outcome"].dropna().astype(str))
+    assert set(result.crimes["last_outcome_month"].dropna().astype(str)) <= {"2022-07"}
+
+
+def test_an_outcomes_file_of_another_month_is_rejected_whole(tmp_path: Path) -> None:
+    """The real July outcomes file, renamed, given to an October release: every row is
+    month_mismatch (none joins October's crimes), and the file's rows reconcile."""
+    path = tmp_path / "northumbria-outcomes.csv"
+    path.write_bytes(OUTCOMES.read_bytes())
+    result = load_extracts([STREET, path], release_month=MONTH)
+    outcomes = next(f for f in result.files if f.kind == "outcomes")
+    assert outcomes.accepted == 0 and outcomes.rows_read == 1683
+    assert outcomes.rejected == {"month_mismatch": 1683}
+    assert set(result.rejects["detail"]) == {"month '2022-07', the release is 2022-10"}
+    assert report_dict(result)["reconciles"] is True
+    # without a release month it is read as before (a load of several months)
+    assert next(f for f in load_extracts([path]).files if f.kind == "outcomes").accepted == 1683
+
+
+def test_an_outcomes_file_is_held_to_the_month_in_its_name(tmp_path: Path) -> None:
+    path = edited(OUTCOMES, tmp_path / OUTCOMES.name, {4: {"Month": "2022-08"}})
+    assert details(load_extracts([path])) == {
+        5: ("month_mismatch", "month '2022-08', file name says 2022-07")
+    }
 
 
 def test_stop_and_search_dates_are_held_to_the_months_crimes_are(tmp_path: Path) -> None:

@@ -172,7 +172,7 @@ def _read_data(
     if kind == "street":
         read = read_street(source, scan, release_month)
     elif kind == "outcomes":
-        read = read_outcomes(source, scan)
+        read = read_outcomes(source, scan, release_month)
     elif kind == "stop_and_search":
         read = read_stop_search(source, scan, release_month)
     else:
@@ -231,11 +231,11 @@ def load_extracts(
     """Read, validate and combine extracts. See the module docstring.
 
     ``release_month`` (YYYY-MM): the month of the monthly release the extracts are loaded
-    for. A crime or stop-and-search row of another month is then rejected as
+    for. A crime, outcome or stop-and-search row of another month is then rejected as
     month_mismatch naming it, as a row of a month other than its file name's is: a force
     extract saved without a month in its name published every month it held, the release
-    named 2022-09_2022-11 for October. (Outcomes rows are the outcome's month, not the
-    crime's, and are not held to it.)"""
+    named 2022-09_2022-11 for October. (An outcome row's month is the outcome's: one of a
+    later month gave an October crime an outcome October had not reached.)"""
     feedback = feedback or Feedback()
     sources = expand_inputs(paths)
     reports: list[FileReport] = []

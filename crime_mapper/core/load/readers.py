@@ -395,8 +395,14 @@ def read_street(
     return FileRead("street", accepted, row_rejects(source, scan, "street", v))
 
 
-def read_outcomes(source: SourceFile, scan: ScannedCsv) -> FileRead:
-    """A police.uk outcomes file: (Crime ID, Month, Outcome type) rows to join onto crimes."""
+def read_outcomes(
+    source: SourceFile, scan: ScannedCsv, release_month: Optional[str] = None
+) -> FileRead:
+    """A police.uk outcomes file: (Crime ID, Month, Outcome type) rows to join onto crimes.
+    A row's month is the outcome's (police.uk's file for a month holds that month's
+    outcomes), held to the file name's month and to `release_month` as a street row's is:
+    an outcome of a later month, loaded into a release, gave its crime an outcome the
+    release's month had not yet reached, and was counted as accepted."""
     f = _by_folded(scan.frame, OUTCOMES_HEADER)
     v = Verdicts(len(f))
     ids = f["Crime ID"].str.strip()
@@ -405,7 +411,7 @@ def read_outcomes(source: SourceFile, scan: ScannedCsv) -> FileRead:
         "missing_crime_id",
         lambda idx: ["outcome rows need a Crime ID"] * idx.size,
     )
-    _month_checks(v, Factorized(f["Month"]), cells(scan, f, "Month"), source)
+    _month_checks(v, Factorized(f["Month"]), cells(scan, f, "Month"), source, release_month)
     outcome = per_unique(f["Outcome type"], lambda s: normalise_outcome(s.strip()))
     outcome_cell = cells(scan, f, "Outcome type")
     v.reject(
