@@ -24,12 +24,13 @@ from pathlib import Path
 import pandas as pd
 
 from crime_mapper.core.common.feedback import Feedback
+from crime_mapper.core.common.schema import REASONS
 from crime_mapper.core.gate.leak_gate import check_release
 from crime_mapper.core.load.loader import load_extracts
 from crime_mapper.core.load.mapping_profile import ROLES, MappingProfile, ProfileError
 from crime_mapper.core.load.profile_checks import ROLE_TITLES, profile_problems
-from crime_mapper.core.load.row_checks import BEFORE_POLICE_UK
-from crime_mapper.core.load.validation_report import report_dict
+from crime_mapper.core.load.row_checks import BEFORE_POLICE_UK, committed_after_recorded
+from crime_mapper.core.load.validation_report import report_dict, report_text
 from crime_mapper.core.release.map_points_files import MapPointsSpec
 from crime_mapper.core.release.pipeline import open_release_inputs
 from tests.support.leak_world import failed
@@ -49,7 +50,7 @@ ROWS = {
     4: (None, "soon"),  # no date
     5: ("31/02/2022", None),  # the committed date is no date
     6: ("01/01/2099", None),  # committed after today
-    7: (None, "30/09/2022"),  # recorded in another month than the release's
+    7: ("29/09/2022", "30/09/2022"),  # recorded in another month than the release's
     8: (None, "21/10/2022 09:30"),  # recorded with a time of its own, as the format says
 }
 
@@ -195,6 +196,82 @@ def test_a_release_publishes_the_historic_offence_and_the_gate_refuses_its_date(
         gate = check_release(raw.crimes, planted, points)
         assert failed(gate) == {"no_dates_finer_than_month"}, gate.message()
         assert f"raw date/time written as the number {written}" in gate.message()
+
+
+#: by data row (from 1): the committed date and time, the recorded date, and the verdict
+#: (None: accepted)
+ORDER = {
+    1: ("22/10/2022", "10:00", "21/10/2022", "committed_after_recorded"),
+    2: ("21/10/2022", "15:58", "21/10/2022", None),  # same day, recorded without a time
+    3: ("21/10/2022", "15:58", "21/10/2022 00:00", None),  # midnight: a date alone
+    4: ("21/10/2022", "15:58", "21/10/2022 09:30", "committed_after_recorded"),
+    5: ("21/10/2022", "09:29", "21/10/2022 09:30", None),
+    6: ("21/10/2022", "09:30", "21/10/2022 09:30", None),  # recorded as it happened
+    7: ("31/10/2022", "19:06", "30/09/2022", "month_mismatch"),  # both: the month's stands
+}
+
+
+def _ordered_extract(folder: Path) -> Path:
+    """The bundled extract's first ten rows, with a "Recorded Date" column (the committed
+    day, as most rows have it) and ORDER's rows changed."""
+    with open(FORCE_EXTRACT, newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))[:11]
+    header = rows[0]
+    at, time = header.index("Offence Date"), header.index("Offence Time")
+    header.insert(time + 1, "Recorded Date")
+    for number, row in enumerate(rows[1:], start=1):
+        row.insert(time + 1, row[at])
+        if number in ORDER:
+            row[at], row[time], row[time + 1], _ = ORDER[number]
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "leicestershire-force-extract.csv"
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(rows)
+    return path
+
+
+def test_a_crime_committed_after_it_was_recorded_is_rejected(tmp_path: Path) -> None:
+    """A crime cannot be recorded before it happened: such a row was published under its
+    recorded month. A recorded date without a time of day is compared by day."""
+    extract = _ordered_extract(tmp_path)
+    profile = MappingProfile.load(_profile(tmp_path))
+    result = load_extracts([extract], profile=profile, release_month=MONTH)
+    assert details(result) == {
+        2: (
+            "committed_after_recorded",
+            "date '22/10/2022', time '10:00' is after the recorded date '21/10/2022'",
+        ),
+        5: (
+            "committed_after_recorded",
+            "date '21/10/2022', time '15:58' is after the recorded date '21/10/2022 09:30'",
+        ),
+        8: ("month_mismatch", "recorded date '30/09/2022': month 2022-09, the release is 2022-10"),
+    }
+    report = report_dict(result)
+    assert report["reconciles"] is True
+    assert report["totals"] == {"rows_read": 10, "accepted": 7, "no_location": 1, "rejected": 3}
+    assert report["reasons"]["committed_after_recorded"] == REASONS["committed_after_recorded"]
+    assert f"committed_after_recorded: 2 ({REASONS['committed_after_recorded']})" in (
+        report_text(result)
+    )
+    kept = set(result.crimes["source_line"])
+    assert kept == {n + 1 for n, row in ORDER.items() if row[3] is None} | {9, 10, 11}
+    # without a recorded column the committed date is the only one: nothing to compare
+    plain = load_extracts([extract], profile=MappingProfile.load(FORCE_PROFILE))
+    assert "committed_after_recorded" not in set(plain.rejects["reason"])
+
+
+def test_committed_and_recorded_dates_with_and_without_offsets_compare_in_uk_time() -> None:
+    """A committed time written with an offset is compared as the UK's wall clock reads it
+    with a recorded date written without one (23:30 UTC on 21 October is 00:30 on the 22nd
+    in British Summer Time)."""
+    committed = pd.to_datetime(
+        pd.Series(["2022-10-21T23:30:00+00:00", "2022-10-22T10:00:00+01:00", None]), utc=True
+    )
+    recorded = pd.Series(pd.to_datetime(["2022-10-22", "2022-10-22 09:30", "2022-10-01"]))
+    assert committed_after_recorded(committed, recorded).tolist() == [False, True, False]
+    early = pd.Series(pd.to_datetime(["2022-10-21", "2022-10-22 10:00", None]))
+    assert committed_after_recorded(committed, early).tolist() == [True, False, False]
 
 
 def test_the_profile_dialog_offers_and_saves_the_recorded_column(

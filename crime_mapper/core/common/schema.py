@@ -108,6 +108,8 @@ REASONS: dict[str, str] = {
     "early_date": f"Date or month is before {POLICE_UK_FIRST_MONTH}, when police.uk's "
     "street-level data begins",
     "month_mismatch": "Month disagrees with the month in the file name or the release's month",
+    "committed_after_recorded": "The date the crime was committed is after the date it was "
+    "recorded: a crime cannot be recorded before it happened",
     "unknown_category": "Crime type or offence does not map to a police.uk category",
     "unknown_outcome": "Outcome is not a police.uk outcome category",
     "bad_sensitive_flag": "Sensitive flag says neither yes nor no (yes/no, y/n, true/false, "

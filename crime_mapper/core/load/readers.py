@@ -34,6 +34,7 @@ from .row_checks import (
     Verdicts,
     after_today,
     check_coordinates,
+    committed_after_recorded,
     month_after_today,
     month_before_police_uk,
     per_unique,
@@ -892,9 +893,9 @@ def read_force(
     that date's, as police.uk places a crime in the month it was recorded: an offence of
     2005 reported this month is this month's crime, not an early_date row. The recorded
     date is then the one held to the months (future_date, month_mismatch, early_date); the
-    committed date (and time) must still read as a date and not lie in the future, and is
-    kept, internal only, as ``occurred_at``, which the leak gate looks for in every public
-    output."""
+    committed date (and time) must still read as a date, not lie in the future and not lie
+    after the recorded date (committed_after_recorded), and is kept, internal only, as
+    ``occurred_at``, which the leak gate looks for in every public output."""
     f = scan.frame
     profile = profile.resolved_for(list(f.columns), f.head(500))
     cols = profile.columns
@@ -986,6 +987,12 @@ def read_force(
         "early_date",
         lambda idx: [f"{shown_dated(i)} is {BEFORE_POLICE_UK}" for i in idx],
     )
+    if "recorded" in cols:  # (after the month checks: their reasons stand where both apply)
+        v.reject(
+            committed_after_recorded(when, dated),
+            "committed_after_recorded",
+            lambda idx: [f"{shown_when(i)} is after the {shown_dated(i)}" for i in idx],
+        )
 
     if "category" in cols:
         offences = Factorized(col("category"))

@@ -185,6 +185,38 @@ def after_today(when: pd.Series) -> np.ndarray:
         return (when > latest_possible(tz)).to_numpy(dtype=bool, na_value=False)
 
 
+#: The time zone a records system's wall-clock times are read in when one of two dates
+#: carries an offset and the other does not (police.uk files months by UK time).
+UK_TIME = "Europe/London"
+
+
+def committed_after_recorded(committed: pd.Series, recorded: pd.Series) -> np.ndarray:
+    """Rows whose committed date (and time) lies after their recorded date (a missing date
+    on either side: False; bad_date has it). Why: a crime cannot be recorded before it
+    happened, so such a row is impossible data (a date typed wrong, or the two columns
+    swapped), and its month, the recorded date's, cannot be trusted.
+
+    A recorded date that gives no time of day (midnight, as a records system writes a date
+    alone, or a cell read by the format's date part) is compared by calendar day: an offence
+    at 15:58 recorded on "21/10/2022" was recorded that day, not eight hours before it
+    happened. A recorded date with a time of its own is compared to the minute."""
+    done = _wall_clock(committed)
+    held = _wall_clock(recorded)
+    day_only = (held == held.dt.normalize()).to_numpy(dtype=bool)
+    done = done.where(~day_only, done.dt.normalize())
+    with np.errstate(invalid="ignore"):
+        return (done > held).to_numpy(dtype=bool, na_value=False)
+
+
+def _wall_clock(when: pd.Series) -> pd.Series:
+    """Dates as naive UK wall-clock times (an offset-aware column, or one of mixed offsets,
+    converted to UK time), so a column with offsets compares with one without."""
+    if getattr(when.dtype, "tz", None) is None and when.dtype.kind == "M":
+        return when
+    aware = pd.to_datetime(when, errors="coerce", utc=True)
+    return aware.dt.tz_convert(UK_TIME).dt.tz_localize(None)
+
+
 def month_after_today(month: str) -> bool:
     """Whether a valid YYYY-MM month lies after latest_possible's month."""
     return valid_month(month) and month.strip() > latest_possible().strftime("%Y-%m")
