@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 from crime_mapper.core.load.loader import load_extracts
@@ -48,8 +49,9 @@ def _force_extract_without_month(folder: Path) -> Path:
     return path
 
 
-def _release_config(tmp_path: Path, extract: Path) -> Path:
-    """A release of the extract: load and anonymise only (no QA, hotspots or publishing)."""
+def _release_config(tmp_path: Path, extract: Path, qa_history: Sequence[Path] = ()) -> Path:
+    """A release of the extract: load and anonymise only (no hotspots or publishing; no QA
+    unless given its history)."""
     data = {
         "release": {"force": "Leicestershire", "output": str(tmp_path / "out" / "{month}")},
         "load": {"inputs": [str(extract)], "profile": str(FORCE_PROFILE)},
@@ -57,7 +59,7 @@ def _release_config(tmp_path: Path, extract: Path) -> Path:
             "salt_file": str(make_salt(tmp_path / "secret" / "release.salt")),
             "map_points": {"kind": "history", "paths": [str(p) for p in HISTORY]},
         },
-        "qa": {"enabled": False},
+        "qa": {"enabled": bool(qa_history), "history": [str(p) for p in qa_history]},
         "hotspots": {"enabled": False},
         "publish": {"web_map": False, "summaries": False, "project": False},
     }
@@ -95,6 +97,24 @@ def test_a_release_rejects_rows_of_another_month_from_a_file_named_without_one(
     assert audit["totals"]["rejected"] == 2
     assert audit["totals"]["rows_in"] == report["totals"]["rows_read"]
     assert audit["totals"]["reconciles"] is True
+
+
+def test_the_plain_release_qa_reads_the_extracts_for_its_month(tmp_path: Path) -> None:
+    """The plain runner's load keeps no crimes GeoPackage, so its QA reads the extracts
+    again: it read them without the release's month, and counted and checked the other
+    months' rows as this month's crimes (the report's rows were not the load's)."""
+    extract = _force_extract_without_month(tmp_path / "extracts")
+    history = FORCE_EXTRACT.parents[1] / "police-uk" / "2022-09"
+    config = _release_config(tmp_path, extract, qa_history=[history])
+    done = plain_cli("release", config, "--month", MONTH, "--no-qgis")
+    assert done.returncode == 0, done.stderr
+    out = tmp_path / "out" / MONTH
+    report = json.loads((out / "internal" / "validation_report.json").read_text("utf-8"))
+    assert report["rejected_by_reason"] == {"month_mismatch": 2}
+    (qa_json,) = out.rglob("qa_report.json")
+    qa = json.loads(qa_json.read_text("utf-8"))
+    assert qa["month"] == MONTH and qa["history_months"] == ["2022-09"]
+    assert qa["rows"] == report["totals"]["accepted"] == report["totals"]["rows_read"] - 2
 
 
 def test_a_renamed_street_file_is_held_to_the_release_month(tmp_path: Path) -> None:

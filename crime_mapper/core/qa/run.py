@@ -240,9 +240,14 @@ def run_qa_files(
     save_history: Optional[PathLike] = None,
     far_metres: Optional[float] = None,
     feedback: Optional[Feedback] = None,
+    release_month: Optional[str] = None,
 ) -> QaRun:
     """Run the release QA on files; see the module docstring. ``points``: a map points
-    file, MapPoints or MapPointsSpec, as the release pipeline takes."""
+    file, MapPoints or MapPointsSpec, as the release pipeline takes. ``release_month``:
+    extracts (not a crimes GeoPackage, which holds its load's rows) are loaded for that
+    month, as the monthly release's load step loads them (core.load.loader.load_extracts):
+    read without it, rows of another month were counted and checked as this month's, and
+    the QA's rejects differed from the load's."""
     from ..release.crimes_input import CrimesSourceError, open_crimes_source
     from ..release.pipeline import resolve_points
     from .profile import DEFAULT_FAR_METRES, month_of
@@ -258,7 +263,7 @@ def run_qa_files(
     lookup = read_area_lookup(areas_path) if areas_path else None
     try:
         source = open_crimes_source(
-            current, _profile(profile_path), ScaledFeedback(feedback, 0, 30)
+            current, _profile(profile_path), ScaledFeedback(feedback, 0, 30), release_month
         )
     except CrimesSourceError as exc:
         raise QaInputError(str(exc)) from exc
