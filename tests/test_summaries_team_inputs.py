@@ -461,3 +461,25 @@ def test_a_team_file_holding_no_team_is_refused_naming_it(tmp_path, name, text, 
     assert str(caught.value).startswith(f"{name}: the team information {why}")
     assert "no team file to make the summaries without one" in str(caught.value)
     assert read_team(None) == {} and read_team("") == {}
+
+
+@pytest.mark.parametrize(
+    "data, line",
+    [
+        (b"code,kind,name\nE02\x00001,neighbourhood,Central team\n", 2),
+        (b"code,kind,name\nE02001,neighbourhood,Central\x00 team\n", 2),
+        (b"code,kind,name\r\nE02001,neighbourhood,Central\r\nE02001,person,\x00Jo\r\n", 3),
+        (b"code,kind,na\x00me\nE02001,neighbourhood,Central\n", 1),
+    ],
+)
+def test_team_csv_holding_a_nul_is_refused_naming_the_file_and_line(tmp_path, data, line):
+    """A NUL was taken out of the cell in silence, so "E02\\x00001" was published as the code
+    E02001 and "Central\\x00 team" as "Central team": refused now, as the other small CSVs
+    (families, neighbourhood names) refuse one, naming the file and the line."""
+    path = tmp_path / "team.csv"
+    path.write_bytes(data)
+    with pytest.raises(TeamError) as caught:
+        read_team(path)
+    message = str(caught.value)
+    assert message.startswith("the team information team.csv holds a NUL character")
+    assert f"on line {line}:" in message and "\x00" not in message

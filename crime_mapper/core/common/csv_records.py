@@ -74,9 +74,11 @@ def first_nul_line(path: PathLike) -> Optional[int]:
     """The line (from 1, counted by line feeds) of the file's first NUL byte, or None: none,
     or the file cannot be opened or mapped (its reader then says why). Why: a CSV reader
     ends a cell at a NUL and reads on (pandas' C parser does), so a code "E\x002" was read
-    as "E" without a word: another neighbourhood's code, or none. Looked for at memchr
-    speed in a memory map (some 10 ms for 750,000 map points); the one search of the lookup
-    files, the summaries' files and the map points."""
+    as "E" without a word: another neighbourhood's code, or none; Python's csv module (3.11
+    on) keeps a NUL in the cell, which a reader then strips or passes on (the team file's
+    reader published "Central\x00 team" as "Central team"). Looked for at memchr speed in a
+    memory map (some 10 ms for 750,000 map points); the one search of the lookup files, the
+    summaries' files, the team files and the map points."""
     try:
         with open(path, "rb") as handle:
             if os.fstat(handle.fileno()).st_size == 0:

@@ -45,6 +45,7 @@ from typing import Any, Optional, Union
 
 from markupsafe import Markup
 
+from ..common.csv_records import first_nul_line
 from ..common.json_file import JsonNumber, read_json_file
 from ..common.text_file import check_file, page_text, shown_key, shown_line
 from ..gate.scan import find_contacts
@@ -1330,6 +1331,9 @@ def read_team_csv(path: PathLike) -> dict[str, Team]:
     reader: Any = None
     try:
         check_file(path)  # (a NUL in the path: ValueError out of open; a FIFO: no end)
+        nul = first_nul_line(path)
+        if nul is not None:
+            raise TeamError(_nul_in_file(path, nul))
         with open(path, encoding="utf-8-sig", newline="") as handle:
             reader = csv.DictReader(handle, strict=True)
             header = _csv_header(path, list(reader.fieldnames or []))
@@ -1430,6 +1434,18 @@ def read_team_csv(path: PathLike) -> dict[str, Team]:
     for code, team in teams.items():
         team.warnings = warnings.get(code, [])  # (as team_from_api's, with their lines)
     return teams
+
+
+def _nul_in_file(path: Path, line: int) -> str:
+    """Why a team CSV holding a NUL character is refused, naming its line, in the words
+    the other small CSVs are refused in (core.common.csv_records.read_text_csv). Why: the
+    csv module kept the NUL in the cell and :func:`plain` took it out, so "E02\\x00001"
+    was published as the code "E02001" and "Central\\x00 team" as "Central team": a value
+    the file does not hold, and nobody was told."""
+    return (
+        f"the team information {shown_line(path.name)} holds a NUL character on line "
+        f"{line:,}: no code, name or text holds one (is it the right file, saved as text?)"
+    )
 
 
 def _cell_past_limit(path: Path, line: int) -> str:
