@@ -148,6 +148,40 @@ def test_anything_but_published_months_is_refused(tmp_path: Path, make, message)
     assert message in str(caught.value)
 
 
+_STREET_ROW = (
+    "abc,2022-01,Leicestershire Police,Leicestershire Police,-1.13,52.63,On or near {place},"
+    "E01013600,Leicester 001A,Burglary,Under investigation,\n"
+)
+
+
+@pytest.mark.parametrize(
+    "encoding, container", [("utf-8", "csv"), ("cp1252", "csv"), ("utf-8", "zip")]
+)
+def test_a_history_file_holding_a_nul_is_refused_naming_it_and_the_line(
+    tmp_path: Path, encoding: str, container: str
+):
+    """A NUL in a history month (a damaged download) is refused naming the file and the
+    line, never read with the cell cut at it ("Green\\x00gate" read as "Green"): a guard
+    for ``[publish] summaries_history``, which reads through the load's NUL probe
+    (core.load.textscan.read_decoded)."""
+    rows = _STREET_ROW.format(place="Café") + _STREET_ROW.format(place="Green\x00gate")
+    data = (",".join(PUBLIC_COLUMNS) + "\n" + rows).encode(encoding)
+    member = "2022-01-leicestershire-street.csv"
+    if container == "zip":
+        path, named = (
+            _write_zip(tmp_path / "h.zip", {f"2022-01/{member}": data}),
+            f"h.zip:2022-01/{member}",
+        )
+    else:
+        path, named = tmp_path / member, member
+        path.write_bytes(data)
+    with pytest.raises(SummaryError) as caught:
+        read_history([path], ["2022-10"])
+    message = str(caught.value)
+    assert message.startswith(f"history file {named} ")
+    assert "holds a NUL character (a zero byte) on line 3" in message and "\x00" not in message
+
+
 # --- the demo's summaries, end to end --------------------------------------------------------
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> dict:
