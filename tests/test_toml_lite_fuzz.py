@@ -260,3 +260,57 @@ def test_a_number_that_is_not_finite_is_refused_by_the_configuration_naming_its_
     for read in (toml_lite.loads_lite, tomllib.loads):
         with pytest.raises(ConfigError, match="max_distance_m"):
             ReleaseConfig.from_dict(read(text), tmp_path)
+
+
+# --- names of too many dotted parts: refused before either reader spends time on them -----
+def _name(parts: int, part: str = "a") -> str:
+    return ".".join([part] * parts)
+
+
+@pytest.mark.parametrize(
+    "text, line",
+    [
+        (f"x = 1\n{_name(33)} = 1\n", 2),
+        (f"[{_name(33)}]\n", 1),
+        (f"[t]\nx = 1\n\n[ {_name(33, ' a ')} ]\n", 4),
+        (f"{_name(33, chr(34) + 'a.b' + chr(34))} = 1\n", 1),
+        (f"{_name(33, repr('k'))} = 1\n", 1),
+        (f"x = {{ y = 1, {_name(33)} = 2 }}\n", 1),
+        (f"{_name(5_000)} = 1\n", 1),
+    ],
+    ids=["key", "header", "spaced header", "quoted", "literal", "inline table", "5000 parts"],
+)
+def test_a_name_of_too_many_dotted_parts_is_refused_naming_its_line(text, line):
+    """tomllib and the lite reader take time growing with the square of a name's parts (a
+    40 KB key ``a.a.a...`` took 28 s), and a name of thousands of parts let a RecursionError
+    out of ``loads`` (the compare of the two readers' values). A release configuration's
+    names have at most 3 parts: past MAX_KEY_PARTS the file is refused, naming the line."""
+    said = f"line {line}: a key or table name of more than {toml_lite.MAX_KEY_PARTS} dotted parts"
+    with pytest.raises(toml_lite.TomlError, match=re.escape(said)):
+        toml_lite.loads(text)
+    if "{" not in text:  # (the lite reader refuses an inline table before its key)
+        with pytest.raises(toml_lite.TomlError, match=re.escape(said)):
+            toml_lite.loads_lite(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"{_name(32)} = 1\n",
+        f"[{_name(20)}]\n{_name(32)} = 0x10\n",
+        f'x = "{_name(40)}"\ny = [\n  "{_name(40)}",\n]\n',  # (dots in values are values)
+        f"x = 1.5\n# {_name(40)}\n",
+    ],
+)
+def test_names_within_the_limit_and_dots_in_values_read_as_tomllib_reads_them(text):
+    assert toml_lite.loads(text) == tomllib.loads(text)  # (its numbers keep their texts)
+    assert _same(toml_lite.loads_lite(text), tomllib.loads(text))
+
+
+def test_the_configuration_reader_names_the_file_and_line_of_a_deep_name(tmp_path):
+    from crime_mapper.core.monthly.config import ConfigError, read_config
+
+    path = tmp_path / "release.toml"
+    path.write_text(f"[release]\n{_name(10_000)} = 1\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"release\.toml: line 2: a key or table name of more"):
+        read_config(path)

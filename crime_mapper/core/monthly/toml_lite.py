@@ -55,11 +55,45 @@ _SPECIAL_FLOAT = re.compile(r"[+-]?(?:inf|nan)")
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _WORD = re.compile(r"[^\s,\]#]+")
 
+#: The most dotted parts a key or a table's name may have (``a.b.c`` has 3; a release
+#: configuration's deepest, ``publish.web_map``'s keys, have 3). Why a limit: tomllib and
+#: this reader both take time growing with the square of a name's parts, so a 40 KB file of
+#: one key ``a.a.a...`` (20,000 parts) took 28 s to read, and one of 1 MB would take hours;
+#: a deeper name was then compared value by value past Python's recursion limit, whose
+#: RecursionError escaped :func:`loads`.
+MAX_KEY_PARTS = 32
+# A key or table name of more parts than MAX_KEY_PARTS where one can start: at a line's
+# start, after "[" (a header) or "{" or "," (an inline table). Each part is a bare or a
+# quoted key, as TOML writes them; one pass, bounded work at each place a name starts.
+_PART = r"""(?:[A-Za-z0-9_-]+|"(?:[^"\\\n]|\\.)*"|'[^'\n]*')"""
+_DEEP_KEY = re.compile(
+    rf"(?:^|[\[{{,])[ \t]*(?:{_PART}[ \t]*\.[ \t]*){{{MAX_KEY_PARTS}}}{_PART}", re.MULTILINE
+)
+
+
+def _too_many_parts(line: int) -> TomlError:
+    return TomlError(
+        f"line {line}: a key or table name of more than {MAX_KEY_PARTS} dotted parts "
+        "(a release configuration's have at most 3: is it the right file?)"
+    )
+
+
+def _refuse_deep_keys(text: str) -> None:
+    """TomlError naming the line of the first key or table name of more than MAX_KEY_PARTS
+    dotted parts, before a reader spends time growing with their square on it."""
+    if text.count(".") < MAX_KEY_PARTS:  # (a configuration's few dots: no search needed)
+        return
+    deep = _DEEP_KEY.search(text)
+    if deep:
+        raise _too_many_parts(text.count("\n", 0, deep.start()) + 1)
+
 
 def loads(text: str) -> dict[str, Any]:
     """Parse TOML with tomllib/tomli when available, else with :func:`loads_lite`. Floats
     and integers keep their text (WrittenFloat, WrittenInt), which a setting's refusal
-    shows (core.monthly.config)."""
+    shows (core.monthly.config). A key or table name of more than MAX_KEY_PARTS dotted
+    parts is refused before either reader sees it."""
+    _refuse_deep_keys(text)
     try:
         import tomllib as toml  # Python 3.11+
     except ImportError:
@@ -97,9 +131,10 @@ def _with_integer_texts(text: str, read: dict[str, Any]) -> dict[str, Any]:
     Why: tomllib has no hook for integers, and ``-0`` was refused as "not 0"."""
     try:
         kept = loads_lite(text, parse_float=WrittenFloat, parse_int=WrittenInt)
-    except (TomlError, ValueError, RecursionError):
+        same = kept == read
+    except (TomlError, ValueError, RecursionError):  # (the compare: nesting too deep to walk)
         return read
-    return kept if kept == read else read
+    return kept if same else read
 
 
 def _plain_int(_text: str, value: int) -> int:
@@ -167,6 +202,8 @@ class _Reader:
             self.skip_blank(False)
             if self.peek() != ".":
                 return parts
+            if len(parts) == MAX_KEY_PARTS:
+                raise _too_many_parts(self.line())
             self.pos += 1
 
     def string(self) -> str:
