@@ -484,6 +484,9 @@ def test_a_nul_in_a_lookup_names_or_population_file_is_refused_naming_its_line(t
         ("https://t:99999/{z}/{x}/{y}", "'https://t:99999/{z}/{x}/{y}': not a URL"),
         ("ftp://t/{z}/{x}/{y}", "'ftp://t/{z}/{x}/{y}': use 'osm'"),
         ('https://a"b/{z}/{x}/{y}', "the host name holds characters a host cannot"),
+        ("https://t/{z}/{x}/{y}" + HUGE, "too long; an address is at most 2,000 characters"),
+        ("https://t/{z}/{x}/{y}?" + "k" * 1_980, "too long; an address is at most 2,000"),
+        ("https://" + "h" * 254 + "/{z}/{x}/{y}", "its host name is 254 characters long"),
     ],
     ids=[
         "a 1 MB http URL",
@@ -492,6 +495,9 @@ def test_a_nul_in_a_lookup_names_or_population_file_is_refused_naming_its_line(t
         "a bad port",
         "ftp",
         "a quote in the host",
+        "a 1 MB https URL",
+        "2,001 characters",
+        "a 254-character host",
     ],
 )
 def test_a_hostile_tile_setting_is_one_short_refusal(tiles, said):
@@ -505,6 +511,52 @@ def test_a_hostile_tile_setting_is_one_short_refusal(tiles, said):
     assert said in message and message.startswith("tiles '"), message[:300]
     assert len(message) < SHORT, f"{len(message):,} characters: {message[:300]}"
     assert "\n" not in message, message[:300]
+
+
+def test_a_tile_url_of_2000_characters_and_a_253_character_host_are_taken():
+    """The limits (MAX_URL, MAX_HOST) refuse only what no browser or DNS takes."""
+    from crime_mapper.core.publish.webmap_export import tile_source
+
+    long_url = "https://t/{z}/{x}/{y}?k=" + "k" * (2_000 - 24)
+    assert len(long_url) == 2_000 and tile_source(long_url, "© someone").url == long_url
+    host = ".".join(["h" * 63] * 4)[:253]
+    assert tile_source(f"https://{host}/{{z}}/{{x}}/{{y}}", "© someone") is not None
+
+
+@pytest.mark.parametrize(
+    "url, said",
+    [
+        ("https://data.example.org/" + HUGE, "too long; an address is at most 2,000 characters"),
+        ("https://" + "h" * 300 + "/crime/", "its host name is 300 characters long"),
+    ],
+    ids=["a 1 MB address", "a 300-character host"],
+)
+def test_a_csv_address_too_long_for_a_browser_is_one_short_refusal(url, said):
+    """--csv-url (and the dock's and Processing's CSV address) shares the tile URL's check:
+    a 1 MB address went into the page's download links as it was."""
+    from crime_mapper.core.publish.webmap_downloads import checked_csv_url
+    from crime_mapper.core.publish.webmap_inputs import WebmapInputError
+
+    with pytest.raises(WebmapInputError) as caught:
+        checked_csv_url(url)
+    message = str(caught.value)
+    assert said in message and message.startswith("--csv-url '"), message[:300]
+    assert len(message) < SHORT, f"{len(message):,} characters: {message[:300]}"
+
+
+def test_the_page_refuses_a_1_mb_tile_url_before_anything_is_made(tmp_path):
+    """The command line, Processing's TILES_URL and the dock's Tile URL all reach the
+    export as WebmapOptions.tiles, checked first by page_tiles: refused there, nothing made."""
+    from crime_mapper.core.publish.webmap_export import WebmapOptions, page_tiles
+    from crime_mapper.core.publish.webmap_inputs import WebmapInputError
+
+    options = WebmapOptions(
+        inputs=[], out_dir=tmp_path / "map", tiles="https://t/{z}/{x}/{y}/" + HUGE,
+        tiles_attribution="© someone",
+    )  # fmt: skip
+    with pytest.raises(WebmapInputError, match="tiles 'https://t/.*too long; an address"):
+        page_tiles(options)
+    assert not (tmp_path / "map").exists()
 
 
 @pytest.mark.parametrize("tiles", ["OSM", " osm ", "", "None", "none"])

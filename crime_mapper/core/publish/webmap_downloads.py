@@ -28,7 +28,13 @@ from typing import Optional
 from urllib.parse import quote
 
 from ..common.months import month_in_words
-from .webmap_inputs import InputFile, ReleaseInputs, WebmapInputError, split_url
+from .webmap_inputs import (
+    InputFile,
+    ReleaseInputs,
+    WebmapInputError,
+    check_url_length,
+    split_url,
+)
 
 COPY_LIMIT_BYTES = 30_000_000
 LIMIT_TEXT = f"{COPY_LIMIT_BYTES / 1e6:.0f} MB"
@@ -128,6 +134,7 @@ def checked_csv_url(url: str) -> str:
         or any(c in parts.netloc for c in ";,*")
     ):
         raise WebmapInputError(f"--csv-url {text!r}: {wanted}")
+    check_url_length(text, parts, "--csv-url", wanted)
     return text
 
 

@@ -59,6 +59,7 @@ from .webmap_inputs import (
     PAGE_COLUMNS,
     ReleaseInputs,
     WebmapInputError,
+    check_url_length,
     parse_coordinates,
     read_release_inputs,
     scan_release_inputs,
@@ -116,6 +117,7 @@ def tile_source(spec: str, attribution: str = "") -> Optional[TileSource]:
         raise WebmapInputError(
             f"tiles {shown_value(key)}: the host name holds characters a host cannot"
         )
+    check_url_length(key, parts, "tiles")
     if not attribution.strip():
         raise WebmapInputError("a custom tile service needs its attribution text")
     return TileSource(key, " ".join(attribution.split()))

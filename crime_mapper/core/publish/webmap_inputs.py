@@ -60,6 +60,13 @@ class WebmapInputError(ValueError):
     """An input cannot be published as given; the message says which file and why."""
 
 
+#: The longest address the page may request or link to (the tile URL template, --csv-url):
+#: browsers, servers and proxies agree on some 2,000 characters (a tile template is under
+#: 100). And the longest host name an address can hold (DNS: 253 characters).
+MAX_URL = 2_000
+MAX_HOST = 253
+
+
 def split_url(text: str, label: str, wanted: str = "") -> SplitResult:
     """The parts of an address the page will request or link to (the tile URL, ``--csv-url``),
     or WebmapInputError naming ``label`` and the value. The one check both share, so they
@@ -67,7 +74,7 @@ def split_url(text: str, label: str, wanted: str = "") -> SplitResult:
     tab before it looks, so a pasted line break passed into the page as it was), DEL and the
     C1 controls (U+0080-U+009F: invisible, and no address holds them); then what urlsplit
     cannot read (an unclosed IPv6 bracket, a port out of range), which raised a ValueError
-    traceback. ``wanted`` says what to give instead."""
+    traceback. ``wanted`` says what to give instead. Its length: :func:`check_url_length`."""
     tail = f"; {wanted}" if wanted else ""
     if any(ord(c) < 32 or 127 <= ord(c) < 160 for c in text):
         raise WebmapInputError(
@@ -79,6 +86,27 @@ def split_url(text: str, label: str, wanted: str = "") -> SplitResult:
     except ValueError as exc:  # (an unclosed IPv6 bracket, a bad port)
         raise WebmapInputError(f"{label} {shown_value(text)}: not a URL ({exc}){tail}") from exc
     return parts
+
+
+def check_url_length(text: str, parts: SplitResult, label: str, wanted: str = "") -> None:
+    """WebmapInputError naming ``label`` when the address ``text`` (split: ``parts``) is
+    longer than MAX_URL characters or its host name longer than MAX_HOST; called once an
+    address has passed its other checks (whose advice, "use https", comes first).
+
+    Why: a 1 MB tile URL went into the page, whose every tile request then failed (a server
+    refuses such a request line) and the map showed no basemap, with no word of why; a 1 MB
+    --csv-url went into every download link."""
+    tail = f"; {wanted}" if wanted else ""
+    if len(text) > MAX_URL:
+        raise WebmapInputError(
+            f"{label} {shown_value(text)}: too long; an address is at most {MAX_URL:,} "
+            f"characters (what browsers and servers take){tail}"
+        )
+    if len(parts.hostname or "") > MAX_HOST:
+        raise WebmapInputError(
+            f"{label} {shown_value(text)}: its host name is {len(parts.hostname or ''):,} "
+            f"characters long; a host name is at most {MAX_HOST}{tail}"
+        )
 
 
 @dataclass
