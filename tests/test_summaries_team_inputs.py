@@ -483,3 +483,27 @@ def test_team_csv_holding_a_nul_is_refused_naming_the_file_and_line(tmp_path, da
     message = str(caught.value)
     assert message.startswith("the team information team.csv holds a NUL character")
     assert f"on line {line}:" in message and "\x00" not in message
+
+
+@pytest.mark.parametrize(
+    "text, where",
+    [
+        ('{"E02": {"neighbourhood": {"name": "Cen\\u0000tral"}}}', "at E02 > neighbourhood > name"),
+        ('{"E02\\u0000001": {"neighbourhood": {"name": "Central"}}}', "at 'E02\\x00001'"),
+        (
+            '[{"neighbourhood": {"id": "E02", "name": "C"}, "people": [{"name": "Jo\\u0000"}]}]',
+            "at 1 > people > 1 > name",
+        ),
+    ],
+)
+def test_team_json_holding_a_nul_is_refused_naming_where(tmp_path, text, where):
+    """A NUL written \\u0000 in a team JSON was taken out in silence ("Cen\\u0000tral" was
+    published as "Central", a code "E02\\u0000001" as E02001): refused, naming the file and
+    the keys down to the text, as a team CSV with a NUL is refused naming its line."""
+    path = tmp_path / "team.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(TeamError) as caught:
+        read_team(path)
+    message = str(caught.value)
+    assert message.startswith("the team information team.json holds a NUL character")
+    assert where in message and "\x00" not in message

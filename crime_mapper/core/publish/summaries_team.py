@@ -1075,6 +1075,12 @@ def read_team_json(path: PathLike) -> dict[str, Team]:
     data = read_json_file(
         path, lambda why: TeamError(f"cannot read team information {why}"), numbers_as_text=True
     )
+    nul = _nul_at(data)
+    if nul is not None:
+        raise TeamError(
+            f"the team information {shown_line(path.name)} holds a NUL character (\\u0000) "
+            f"at {nul}: no code, name or text holds one (is it the right file?)"
+        )
     out: dict[str, Team] = {}
     if isinstance(data, dict):
         pairs = []
@@ -1105,6 +1111,33 @@ def read_team_json(path: PathLike) -> dict[str, Team]:
             )
         out[code] = _team_of(path, code, bundle)
     return out
+
+
+def _nul_at(data: Any) -> Optional[str]:
+    """Where the first text of a team JSON holding a NUL character (written ``\\u0000``:
+    a raw one is no JSON) is, as the keys and item numbers down to it ("E02002834 > people
+    > 1 > name"), or None. A key holding one counts too. Read with a stack of its own, as
+    :func:`_holds_something` reads, for files nested as deep as the JSON reader takes.
+    Why: :func:`plain` took the NUL out, so "Cen\\u0000tral" was published as "Central"
+    and a code "E02\\u0000001" as E02001, and nobody was told."""
+    pending: list[tuple[Any, tuple[str, ...]]] = [(data, ())]
+    while pending:
+        part, where = pending.pop()
+        if isinstance(part, str):
+            if "\x00" in part:
+                shown = [_code_named(step) for step in where[:6]]
+                return " > ".join(shown + (["..."] if len(where) > 6 else [])) or "its top"
+            continue
+        if isinstance(part, dict):
+            items = [(key, (*where, key)) for key in part] + [
+                (value, (*where, key)) for key, value in part.items()
+            ]
+        elif isinstance(part, list):
+            items = [(value, (*where, str(i))) for i, value in enumerate(part, start=1)]
+        else:
+            continue
+        pending.extend(reversed(items))  # (an object's keys, then its values, in order)
+    return None
 
 
 def _listed_team(path: Path, number: int, bundle: Any) -> list[tuple[str, Any]]:
