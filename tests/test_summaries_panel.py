@@ -235,3 +235,41 @@ def test_the_done_message_names_the_folder_and_atlas_on_one_line(
         [layer.id() for layer in QgsProject.instance().mapLayersByName("Neighbourhood summaries")]
     )
     panel.shutdown()
+
+
+def test_cancel_during_the_atlas_stops_it_and_changes_nothing(
+    qgis_iface, release, tmp_path, wait_until
+):
+    """The task made the atlas without its cancel: Cancel, pressed while the pages were
+    drawn, waited for every page, and the summaries had been moved in before the atlas
+    began. Now the task's cancel reaches QgsLayoutExporter.exportToPdf (pressed here once
+    the atlas's first page is drawn: past the summaries' half of the progress bar), the
+    tab says it was cancelled, and the earlier summaries and atlas are as they were."""
+    from crime_mapper.qgis_bridge.atlas import SUMMARIES_SHARE
+
+    out = tmp_path / "out"
+    (out / "neighbourhoods").mkdir(parents=True)
+    (out / "neighbourhoods" / "index.html").write_text("earlier", encoding="utf-8")
+    (out / "neighbourhoods_atlas.pdf").write_bytes(b"%PDF the earlier atlas")
+    panel = SummariesPanel(qgis_iface)
+    _fill(panel, release, out)
+    panel.atlas.setChecked(True)
+    task = panel.start()
+    assert task is not None
+    seen: list[float] = []
+
+    def cancel_in_the_atlas(progress: float) -> None:
+        """Pressed past the first page: the summaries' end, then a page's progress."""
+        if progress > SUMMARIES_SHARE and SUMMARIES_SHARE in seen and not task.isCanceled():
+            panel.cancel_button.click()
+        seen.append(progress)
+
+    task.progressChanged.connect(cancel_in_the_atlas)
+    wait_until(lambda: not panel._runner.is_running(), "the cancelled atlas")
+    assert panel.last_outcome == "cancelled", (panel.last_outcome, seen)
+    in_atlas = seen[seen.index(SUMMARIES_SHARE) :]
+    assert len(in_atlas) > 1 and max(in_atlas) < 100.0, seen  # (at a page, not the end)
+    assert (out / "neighbourhoods_atlas.pdf").read_bytes() == b"%PDF the earlier atlas"
+    assert (out / "neighbourhoods" / "index.html").read_text(encoding="utf-8") == "earlier"
+    assert sorted(p.name for p in out.iterdir()) == ["neighbourhoods", "neighbourhoods_atlas.pdf"]
+    panel.shutdown()

@@ -251,3 +251,60 @@ def test_a_cancel_stops_the_atlas_at_its_next_page_not_once_the_pdf_is_written(
     assert cancel.asked < pages  # (asked at a page, and no more once it was cancelled)
     assert earlier.read_bytes() == b"%PDF the earlier atlas"
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".crime_mapper-stage-")]
+
+
+def test_a_processing_cancel_during_the_atlas_stops_it_and_changes_nothing(
+    release, provider, tmp_path
+):
+    """ATLAS made the atlas without the run's feedback: Cancel waited for every page, and
+    the summaries were moved in before the atlas began. Now the feedback's cancel reaches
+    QgsLayoutExporter.exportToPdf (cancelled here from progressChanged once the atlas's
+    first page is drawn, past the summaries' half of the bar), the run says it was
+    cancelled, and the earlier summaries and atlas stay exactly as they were."""
+    from qgis import processing
+    from qgis.core import QgsProcessingException
+
+    from crime_mapper.qgis_bridge.atlas import SUMMARIES_SHARE
+    from tests.support.summaries_release import FORCE_EXTRACT, FORCE_PROFILE
+
+    out = tmp_path / "out"
+    (out / "neighbourhoods").mkdir(parents=True)
+    (out / "neighbourhoods" / "index.html").write_text("earlier", encoding="utf-8")
+    (out / "neighbourhoods_atlas.pdf").write_bytes(b"%PDF the earlier atlas")
+    feedback = QgsProcessingFeedback()
+    seen: list[float] = []
+
+    def cancel_in_the_atlas(progress: float) -> None:
+        """Cancelled past the first page: the summaries' end, then a page's progress."""
+        if progress > SUMMARIES_SHARE and SUMMARIES_SHARE in seen and not feedback.isCanceled():
+            feedback.cancel()
+        seen.append(progress)
+
+    feedback.progressChanged.connect(cancel_in_the_atlas)
+    with pytest.raises(QgsProcessingException, match="cancelled; nothing was changed"):
+        processing.run(
+            "crime_mapper:neighbourhood_summaries",
+            {
+                "RAW_FILES": [str(FORCE_EXTRACT)],
+                "PROFILE": str(FORCE_PROFILE),
+                "MAP_POINTS": _points_layer(release["points"]),
+                "LABEL_FIELD": "label",
+                "RELEASE": str(release["csv"]),
+                "NEIGHBOURHOODS": QgsVectorLayer(
+                    str(HOODS / "msoa11_leicestershire.geojson"), "msoa", "ogr"
+                ),
+                "CODE_FIELD": "msoa11cd",
+                "LOOKUP": str(HOODS / "lsoa11_to_msoa11_leicestershire.csv"),
+                "LOOKUP_CODE_FIELD": "msoa11cd",
+                "ATLAS": True,
+                "OUTPUT": str(out),
+            },
+            context=QgsProcessingContext(),
+            feedback=feedback,
+        )
+    assert feedback.isCanceled()
+    in_atlas = seen[seen.index(SUMMARIES_SHARE) :]
+    assert len(in_atlas) > 1 and max(in_atlas) < 100.0, seen  # (at a page, not the end)
+    assert (out / "neighbourhoods_atlas.pdf").read_bytes() == b"%PDF the earlier atlas"
+    assert (out / "neighbourhoods" / "index.html").read_text(encoding="utf-8") == "earlier"
+    assert sorted(p.name for p in out.iterdir()) == ["neighbourhoods", "neighbourhoods_atlas.pdf"]

@@ -9,7 +9,7 @@ into a staging folder, checked by the leak gate against the raw crimes, then mov
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from qgis.core import (
     QgsMapLayer,
@@ -29,7 +29,8 @@ from qgis.core import (
 )
 
 from ..compat import FILE_BEHAVIOUR_FILE, NUMBER_INTEGER, SOURCE_FILE
-from ..core.common.feedback import Cancelled
+from ..core.common.feedback import Cancelled, Feedback
+from ..core.common.staging import Staging
 from .base import CrimeMapperAlgorithm
 from .parameters import (
     NeighbourhoodParameters,
@@ -226,9 +227,11 @@ class NeighbourhoodSummariesAlgorithm(NeighbourhoodParameters, CrimeMapperAlgori
             period_months=self.parameter_whole(parameters, self.PERIOD, context),
             suppress_below=self.parameter_whole(parameters, self.SUPPRESS_BELOW, context, 0),
         )
-        try:
-            outlines = self.neighbourhood_outlines(parameters, context, name_as_code=False)
-            done = run_summaries(
+        from ..core.publish.summaries_run import read_release
+        from ..qgis_bridge.atlas import AtlasFailed, summaries_with_atlas
+
+        def summaries(part: Feedback, staging: Optional[Staging] = None) -> Any:
+            return run_summaries(
                 raw,
                 points,
                 path(self.RELEASE) or "",
@@ -240,9 +243,27 @@ class NeighbourhoodSummariesAlgorithm(NeighbourhoodParameters, CrimeMapperAlgori
                 with_map=with_map,
                 profile_path=path(self.PROFILE),
                 outlines=outlines,
-                feedback=self.core_feedback(feedback),
+                feedback=part,
                 history=self.parameter_paths(parameters, self.HISTORY, context),
+                staging=staging,
             )
+
+        pdf = str(Path(out) / ATLAS_NAME) if atlas else ""
+        try:
+            outlines = self.neighbourhood_outlines(parameters, context, name_as_code=False)
+            if atlas:  # (moved in with the summaries: a cancel or failure changes nothing)
+                done = summaries_with_atlas(
+                    summaries,
+                    lambda: read_release(path(self.RELEASE) or ""),
+                    pdf,
+                    self.core_feedback(feedback),
+                )
+            else:
+                done = summaries(self.core_feedback(feedback))
+        except AtlasFailed as exc:
+            raise QgsProcessingException(
+                f"The PDF atlas failed; nothing was changed: {exc}"
+            ) from exc
         except Cancelled as exc:
             raise QgsProcessingException("Summaries cancelled; nothing was changed.") from exc
         except SummaryGateError as exc:
@@ -256,16 +277,6 @@ class NeighbourhoodSummariesAlgorithm(NeighbourhoodParameters, CrimeMapperAlgori
         feedback.pushInfo(done.assignment.report())
         feedback.pushInfo(done.gate_message)
         gpkg = str(done.folder / GPKG_NAME)
-        pdf = ""
-        if atlas:
-            from ..core.publish.summaries_run import read_release
-            from ..qgis_bridge.atlas import export_atlas
-
-            pdf = str(Path(out) / ATLAS_NAME)
-            try:
-                export_atlas(done, read_release(path(self.RELEASE) or ""), pdf)
-            except Exception as exc:  # noqa: BLE001 - report, the summaries are written
-                raise QgsProcessingException(f"The PDF atlas failed: {exc}") from exc
         self.load_styled_on_completion(
             context,
             f"{gpkg}|layername=neighbourhood_summaries",

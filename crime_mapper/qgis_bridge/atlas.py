@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Optional
 
@@ -60,7 +61,7 @@ from qgis.core import (
 from qgis.PyQt.QtGui import QColor, QFont
 
 from ..compat import FIELD_STRING, RENDER_POINTS, TEXT_ALWAYS_TEXT
-from ..core.common.feedback import Cancelled, Feedback
+from ..core.common.feedback import Cancelled, Feedback, ScaledFeedback
 from ..core.common.projection import choose_crs
 from ..core.common.staging import Staging, staged_outputs
 from ..core.common.text_file import shown_line
@@ -371,12 +372,53 @@ def _page_cancel(feedback: Feedback) -> QgsFeedback:
     page begun after ``feedback`` was cancelled (the exporter reports its progress before
     each page, and checks the cancel there, in QGIS 3.22 as in 3.40). Why: the cancel was
     heard only once the whole PDF was written, minutes for a national atlas of 7,200
-    pages; asked once a page, it costs nothing beside drawing the page."""
+    pages; asked once a page, it costs nothing beside drawing the page. The exporter's
+    progress (0 to 100 over the pages) goes to ``feedback`` too."""
     cancel = QgsFeedback()
 
-    def asked(_progress: float) -> None:
+    def asked(progress: float) -> None:
+        feedback.set_progress(progress)  # (the pages drawn, on the caller's progress bar)
         if not cancel.isCanceled() and feedback.is_cancelled():
             cancel.cancel()
 
     cancel.progressChanged.connect(asked)
     return cancel
+
+
+#: The part of a summaries-and-atlas run's progress bar the summaries fill (the atlas: the rest)
+SUMMARIES_SHARE = 50.0
+
+
+class AtlasFailed(RuntimeError):
+    """The PDF atlas could not be made (not cancelled); the summaries were not moved in."""
+
+
+def summaries_with_atlas(
+    make_summaries: Callable[[Feedback, Staging], Any],
+    public: Callable[[], pd.DataFrame],
+    pdf_path: Any,
+    feedback: Feedback,
+) -> Any:
+    """The summaries ``make_summaries(feedback, staging)`` makes (run_summaries with that
+    ``staging``), then their PDF atlas at ``pdf_path`` from the release table ``public()``,
+    moved into place together at one commit; the SummaryExport, in place.
+
+    Why: the dock's Summaries tab and Processing's ATLAS made the atlas without their
+    cancel, so Cancel waited for every page; and the summaries were moved in before the
+    atlas began, so a cancel (or a failure) of the atlas left this month's summaries beside
+    last month's atlas. Now a cancel stops the atlas at its next page and raises Cancelled,
+    and the earlier summaries and atlas stay exactly as they were (no half-written PDF), as
+    the monthly release's publish step does. A failure of the atlas raises AtlasFailed
+    (nothing moved in either)."""
+    with staged_outputs() as staging:
+        done = make_summaries(ScaledFeedback(feedback, 0.0, SUMMARIES_SHARE), staging)
+        pages = ScaledFeedback(feedback, SUMMARIES_SHARE, 100.0)
+        try:
+            export_atlas(done, public(), pdf_path, feedback=pages, staging=staging)
+        except Cancelled:
+            raise
+        except Exception as exc:  # noqa: BLE001 - said as the atlas's failure, not lost
+            raise AtlasFailed(str(exc)) from exc
+        feedback.check()  # (the last cancel kept to: nothing moved in)
+    done.staged = None  # (committed: its files are in its folder now)
+    return done

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Optional
 
-from ..core.common.feedback import Feedback, ScaledFeedback
+from ..core.common.feedback import CancelOnly, Feedback, ScaledFeedback
 from ..core.common.reproducible import canonical_xml, fixed_timestamp, freeze_geopackage
 from ..core.common.staging import staged_outputs
 from ..core.common.text_file import shown_line
@@ -198,7 +198,8 @@ class QgisStepRunners(StepRunners):
             from ..core.publish.summaries_run import read_release
 
             public = read_release(public_csv)
-        return export_atlas(done, public, pdf, feedback=feedback, staging=staging)
+        # (its cancel only: the atlas's pages would run the step's progress bar from 0 again)
+        return export_atlas(done, public, pdf, feedback=CancelOnly(feedback), staging=staging)
 
 
 def _reproducible(final: Path, run, stamp: str):

@@ -48,15 +48,23 @@ class SummariesTask(PublishTask):
         self.pdf = ""
 
     def work(self, feedback: Feedback) -> Any:
+        """The summaries, and with the atlas box ticked their atlas, moved in together:
+        the task's Cancel stops the atlas at its next page and nothing is changed."""
         from ..core.publish.summaries_run import read_release, run_summaries
 
-        done = run_summaries(**self.kwargs, feedback=feedback)
-        if self.atlas:
-            from ..core.publish.summaries_export import ATLAS_NAME
-            from ..qgis_bridge.atlas import export_atlas
+        if not self.atlas:
+            return run_summaries(**self.kwargs, feedback=feedback)
+        from ..core.publish.summaries_export import ATLAS_NAME
+        from ..qgis_bridge.atlas import summaries_with_atlas
 
-            self.pdf = str(Path(self.kwargs["out_dir"]) / ATLAS_NAME)
-            export_atlas(done, read_release(self.kwargs["release_csv"]), self.pdf)
+        pdf = str(Path(self.kwargs["out_dir"]) / ATLAS_NAME)
+        done = summaries_with_atlas(
+            lambda part, staging: run_summaries(**self.kwargs, feedback=part, staging=staging),
+            lambda: read_release(self.kwargs["release_csv"]),
+            pdf,
+            feedback,
+        )
+        self.pdf = pdf  # (only once the atlas is in place: the done message names it)
         return done
 
     def gate_errors(self) -> tuple[type[BaseException], ...]:
