@@ -66,7 +66,7 @@ import signal
 import sys
 import traceback
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict
 from pathlib import Path
 from typing import Callable, Optional
@@ -760,7 +760,8 @@ exit codes:
      kept their new files, and a manifest that no longer describes the folder is removed
   3  the leak gate stopped the release: nothing was published
   130, 143  stopped by Ctrl-C (SIGINT) or SIGTERM: the steps that finished kept their new
-     files, and a manifest that no longer describes the folder is removed, as for 2
+     files, and a manifest that no longer describes the folder is removed, as for 2 (a
+     second Ctrl-C or SIGTERM while that clean-up runs is ignored: it always finishes)
 """
 
 
@@ -1305,6 +1306,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if code is None:
             raise
         return code
+    finally:
+        _signalled.clear()  # (the command has stopped: the next one's Ctrl-C stops it again)
 
 
 #: The signals :func:`_interrupt` turned into an interrupt in this process, as they came.
@@ -1318,8 +1321,34 @@ def _interrupt(signum: int, _frame: object) -> None:
     still reported as the interrupt (pandas' CSV reader turned one into "cannot be read as a
     CSV", which blamed a history file). Only a command's own process (run_as_command), never
     a QGIS session: SIGTERM killed the process where it stood, its staging folders left."""
+    if _signalled:  # (the first one's clean-up is under way: it is finished, not cut)
+        _finishing(signum)
+        return
     _signalled.append(signum)
     raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
+#: What a second Ctrl-C or SIGTERM is told while the first one's clean-up runs
+CLEAN_UP_FINISHING = (
+    "crime_mapper: {how} ignored: the clean-up after the interrupt is finishing (the "
+    "staged files removed, the month's earlier manifest put back if it still holds); "
+    "the command stops by itself in a moment."
+)
+
+
+def _finishing(signum: int) -> None:
+    """A signal that came while the clean-up of the first runs: ignored (deferred until the
+    command has stopped), and said once on stderr. Why: a second Ctrl-C raised a second
+    interrupt inside the clean-up, which then stopped where it stood: a release could be
+    left without its earlier manifest (taken out while it ran, never put back) and with
+    its staging folders beside the outputs. Written straight to the descriptor: the main
+    code may be writing to sys.stderr at this moment (a buffered write is not reentrant)."""
+    if len(_signalled) == 1:
+        with suppress(OSError, ValueError):
+            how = "SIGTERM" if signum == signal.SIGTERM else "Ctrl-C"
+            text = CLEAN_UP_FINISHING.format(how=how)
+            os.write(sys.stderr.fileno(), (text + "\n").encode("utf-8", "replace"))
+    _signalled.append(signum)
 
 
 def _interrupted(exc: BaseException, signum: int) -> int:

@@ -136,3 +136,72 @@ def test_a_run_killed_outright_leaves_no_stale_manifest_and_the_next_run_tidies_
     again = cli("release", tmp_path / "release.toml", "--month", MONTH)
     assert again.returncode == 0, again.stderr[-3000:]
     assert _vouches_for_every_file(out) and _staging_left(out) == []
+
+
+#: The command line signalled by itself at the first commit point of the main thread (the
+#: first signal), then again (the second) as the clean-up that interrupt began removes a
+#: stage folder and as it puts the month's earlier manifest back: the real functions, each
+#: entered just after the signal was sent.
+TWICE_SIGNALLED_CLI = """\
+import os, signal, sys, threading
+from crime_mapper import cli
+from crime_mapper.core.common import staging
+from crime_mapper.core.monthly import release
+
+first, again = getattr(signal, sys.argv[1]), getattr(signal, sys.argv[2])
+
+def ask():
+    if threading.current_thread() is threading.main_thread():
+        staging.ask_before_commits(None)
+        os.kill(os.getpid(), first)
+
+def signalled_in_the_clean_up(work):
+    def entered(*args, **kwargs):
+        if cli._signalled:  # (the first interrupt's clean-up, not the run's own tidying)
+            os.kill(os.getpid(), again)
+        return work(*args, **kwargs)
+    return entered
+
+staging.ask_before_commits(ask)
+staging.Staging.discard = signalled_in_the_clean_up(staging.Staging.discard)
+release._write_back = signalled_in_the_clean_up(release._write_back)
+sys.exit(cli.run_as_command(sys.argv[3:]))
+"""
+
+
+@pytest.mark.parametrize(
+    "first, again, code, says",
+    [
+        ("SIGINT", "SIGINT", 130, "Ctrl-C ignored"),
+        ("SIGTERM", "SIGTERM", 143, "SIGTERM ignored"),
+    ],
+)
+def test_a_second_signal_during_the_clean_up_lets_it_finish(tmp_path, first, again, code, says):
+    """A second Ctrl-C (or SIGTERM) while the first one's clean-up ran raised a second
+    interrupt inside it: the stage folder it was removing stayed beside the outputs, and the
+    month's earlier manifest, taken out as the run began, was never put back, though
+    nothing had changed. Now the clean-up finishes (the later signals are ignored until the
+    command has stopped), and stderr says so once."""
+    out = _released(tmp_path)
+    before = folder_files(out)
+    written = os.stat(out / MANIFEST_NAME).st_mtime_ns
+    script = tmp_path / "twice_signalled_cli.py"
+    script.write_text(TWICE_SIGNALLED_CLI, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, script, first, again, "release", tmp_path / "release.toml"]
+        + ["--month", MONTH],
+        cwd=REPO,
+        env=child_env([REPO]),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == code, done.stderr[-3000:]
+    assert _staging_left(out) == []
+    assert folder_files(out) == before and _vouches_for_every_file(out)
+    assert os.stat(out / MANIFEST_NAME).st_mtime_ns == written
+    assert "Traceback" not in done.stderr, done.stderr[-3000:]
+    assert done.stderr.count(says) == 1, done.stderr[-3000:]
+    error = [line for line in done.stderr.splitlines() if "crime_mapper: error:" in line]
+    assert len(error) == 1 and "before any step finished." in error[0], done.stderr[-3000:]
