@@ -111,7 +111,8 @@ class NeighbourhoodSummariesAlgorithm(NeighbourhoodParameters, CrimeMapperAlgori
             "choropleth) after the leak gate passes against the raw crimes (RAW or "
             "RAW_FILES) and map points; otherwise nothing changes. WITH_MAP links the pages "
             "to a web map exported to OUTPUT/map/. ATLAS also writes a PDF atlas "
-            "(OUTPUT/neighbourhoods_atlas.pdf), one page per neighbourhood."
+            "(OUTPUT/neighbourhoods_atlas.pdf), one page per neighbourhood, moved into place "
+            "with the summaries: cancelled (at its next page) or failed, neither changes."
         )
 
     def initAlgorithm(self, config: Optional[dict] = None) -> None:
