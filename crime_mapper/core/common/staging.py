@@ -227,18 +227,15 @@ def _checked_journal(stage: Path) -> dict:
 
 
 def _finish(stage: Path) -> None:
-    """Complete the moves a journal lists (idempotent), then remove every stage it names."""
+    """Complete the moves a journal lists (idempotent), then remove every stage it names.
+    A move that fails (the disk, something in the way) stops them: OutputWriteError saying
+    which outputs are new and which wait in their stage (:func:`_moves_stopped`)."""
     journal = _checked_journal(stage)
-    for move in journal["moves"]:
-        tmp, final = Path(move["staged"]), Path(move["final"])
-        if not tmp.exists():
-            continue  # already moved
-        if move.get("aside"):  # a whole folder: the previous one goes into the stage first
-            if final.exists() or final.is_symlink():
-                aside = Path(move["aside"])
-                aside.parent.mkdir(exist_ok=True)
-                os.replace(final, aside)
-        os.replace(tmp, final)
+    for number, move in enumerate(journal["moves"]):
+        try:
+            _move(move)
+        except OSError as exc:
+            raise _moves_stopped(stage, journal["moves"], number, exc) from exc
     for folder in {Path(m["final"]).parent for m in journal["moves"]}:
         _fsync_folder(folder)
     (stage / JOURNAL).unlink()
@@ -246,6 +243,57 @@ def _finish(stage: Path) -> None:
         if Path(other) != stage:
             shutil.rmtree(other, ignore_errors=True)
     shutil.rmtree(stage, ignore_errors=True)
+
+
+def _move(move: dict) -> None:
+    """One move of a journal, if not made yet: a staged file or folder to its final name."""
+    tmp, final = Path(move["staged"]), Path(move["final"])
+    if not tmp.exists():
+        return  # already moved
+    if move.get("aside"):  # a whole folder: the previous one goes into the stage first
+        if final.exists() or final.is_symlink():
+            aside = Path(move["aside"])
+            aside.parent.mkdir(exist_ok=True)
+            os.replace(final, aside)
+    os.replace(tmp, final)
+
+
+#: How many outputs a stopped commit names in each of its two lists (_moves_stopped)
+_NAMED = 8
+
+
+def _named(paths: list[str]) -> str:
+    shown = ", ".join(shown_path(p) for p in paths[:_NAMED])
+    more = len(paths) - _NAMED
+    return f"{shown} and {more} more" if more > 0 else shown
+
+
+def _moves_stopped(stage: Path, moves: list, number: int, exc: OSError) -> OutputWriteError:
+    """What a commit whose move ``number`` failed leaves, said exactly: the outputs before it
+    are the new ones, that one and those after it are not (the previous ones, or none), and
+    their new ones wait in the stage, moved in by the next run in the folder
+    (complete_pending) once the cause is gone: the commit point has passed, so the commit
+    goes forward, never back.
+
+    Why: the bare OSError of the rename ("Is a directory: '<stage>/...'") named a hidden
+    stage folder and said nothing of the outputs already replaced, so a release folder
+    holding new and previous outputs side by side read as one that had failed whole."""
+    failed = Path(moves[number]["final"])
+    done = [m["final"] for m in moves[:number]]
+    waiting = [m["final"] for m in moves[number:]]
+    told = (
+        f"new: {_named(done)}; not yet: {_named(waiting)}"
+        if done
+        else f"none of them is new yet ({_named(waiting)})"
+    )
+    return OutputWriteError(
+        exc.errno or errno.EIO,
+        f"moving the new outputs into place stopped at {shown_path(failed)} "
+        f"({exc.strerror or exc}); {told}. The new ones not yet in place wait in "
+        f"{shown_path(stage)}: remove the cause (free space, move what is in the way) and "
+        "the next run that writes or reads this folder moves them in",
+        str(failed),
+    )
 
 
 def complete_pending(folder: PathLike) -> None:
