@@ -12,7 +12,11 @@ builds layers and must run where the caller's QgsProject lives (see ``build_rele
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import json
+import os
+import secrets
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Optional
@@ -222,20 +226,61 @@ def _reproducible(final: Path, run, stamp: str):
 # --- the project ----------------------------------------------------------------------------
 
 
+#: In a project's temporary name, written beside it (project_writing_name)
+_WRITING = ".crime_mapper-writing-"
+
+
+def project_writing_name(path: Path) -> Path:
+    """Where a project that will become ``path`` is written first: beside it (the same
+    folder, so its relative layer paths are the same, and the same file system, so the
+    move into place is one atomic rename), named "<stem>.crime_mapper-writing-<random>
+    <suffix>", whose stem is the project's own (QGIS names the .qgs inside a .qgz after
+    the part of the name before its first dot)."""
+    return path.with_name(f"{path.stem}{_WRITING}{secrets.token_hex(6)}{path.suffix}")
+
+
+def _remove_unfinished_projects(path: Path) -> None:
+    """Remove the temporary projects a killed run left beside ``path``
+    (:func:`project_writing_name`): never moved into place, they are no one's project."""
+    for left in path.parent.glob(f"{glob.escape(path.stem)}{_WRITING}*{path.suffix}"):
+        with contextlib.suppress(OSError):
+            left.unlink()
+
+
 def build_release_project(outputs: MonthlyOutputs, path: Path) -> Path:
     """Write a QGIS project holding the release's layers (see :func:`add_release_layers`),
-    with relative paths, so the release folder can be moved and the project reopened."""
+    with relative paths, so the release folder can be moved and the project reopened.
+
+    Written whole under a temporary name beside ``path``, then renamed over it. Why: QGIS
+    writes a .qgz by removing the earlier project and then moving its new archive in, so a
+    failure between the two (a full disk, something in the way) left no project or half
+    of one; now the earlier project stays whole until the new one replaces it, and a
+    failed write leaves nothing behind (a RuntimeError naming ``path`` and why)."""
     from qgis.core import QgsProject
 
+    path = Path(path)
+    _remove_unfinished_projects(path)
     project = QgsProject()
     project.setTitle(f"crime_mapper release {outputs.month}")
     project.writeEntryBool("Paths", "/Absolute", False)
     add_release_layers(outputs, project)
-    path = Path(path)
-    project.setFileName(str(path))
-    if not project.write():
-        raise RuntimeError(f"could not write {shown_line(path)}: {shown_line(project.error())}")
-    project.clear()
+    writing = project_writing_name(path)
+    try:
+        project.setFileName(str(writing))
+        if not project.write():
+            raise RuntimeError(f"could not write {shown_line(path)}: {shown_line(project.error())}")
+        try:
+            os.replace(writing, path)
+        except OSError as exc:
+            raise RuntimeError(
+                f"could not write {shown_line(path)}: {shown_line(exc.strerror or exc)}"
+            ) from exc
+    except BaseException:
+        with contextlib.suppress(OSError):
+            writing.unlink()
+        raise
+    finally:
+        project.clear()
     return path
 
 

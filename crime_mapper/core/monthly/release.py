@@ -781,6 +781,17 @@ def take_manifest(manifest: Path) -> Optional[HeldManifest]:
     keeps it. A process killed outright (SIGKILL, a power cut) before then leaves no
     manifest even if it changed nothing: the release run again writes the same one."""
     try:
+        # (a commit an earlier run left half done, its manifest maybe among the moves still
+        # to make, is completed now, not by the first step's staging once the held one is out)
+        complete_pending(manifest.parent)
+    except OSError as exc:
+        raise MonthlyReleaseError(
+            "check",
+            f"an earlier run's outputs in {shown_line(manifest.parent)} cannot be moved into "
+            f"place: {shown_line(exc.strerror or exc)}",
+            "remove the cause named, then run the release again",
+        ) from exc
+    try:
         info = os.stat(manifest)
         if not stat.S_ISREG(info.st_mode):
             return None  # (a folder, a FIFO: no manifest of this tool's, left as it is)
@@ -933,9 +944,13 @@ def _run_steps(config, month, outputs, runners, feedback, steps, notify) -> None
         if config.publish.project:
             _write_project(outputs, runners)
         manifest = build_monthly_manifest(config, month, outputs, runners)
-        write_text_atomic(
-            outputs.manifest, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
-        )
+        try:
+            write_text_atomic(
+                outputs.manifest, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+            )
+        except OSError as exc:
+            made = f"this run's {PROJECT_NAME} is in place" if outputs.project else ""
+            raise _after_the_steps(outputs.manifest, exc.strerror or str(exc), made) from exc
 
 
 def _run_step(step, config, month, outputs, runners, feedback, notify) -> StepRecord:
@@ -1678,12 +1693,33 @@ PROJECT_NOTE = (
 
 
 def _write_project(outputs: MonthlyOutputs, runners: StepRunners) -> None:
+    path = outputs.out_dir / PROJECT_NAME
     try:
-        outputs.project = runners.project(outputs, outputs.out_dir / PROJECT_NAME)
+        outputs.project = runners.project(outputs, path)
     except StepUnavailable:
         outputs.project = None
     except Exception as exc:  # noqa: BLE001 - the reason and what to do
-        raise _failure("publish", exc) from exc
+        kept = (
+            f"no manifest of this run describes them, and the earlier {PROJECT_NAME}, if "
+            "there was one, is as it was"
+        )
+        raise _after_the_steps(path, str(exc), kept) from exc
+
+
+def _after_the_steps(path: Path, reason: str, then: str = "") -> MonthlyReleaseError:
+    """The failure of the run's last writes, the QGIS project's or the manifest's (``path``),
+    once every step's files are in place; ``then``: what else the folder holds now.
+    Why: reported as the publish step's own failure, it said "earlier outputs are
+    unchanged" (or "correct the input or setting named") when the month's new files had
+    all been moved in, and a manifest that could not be written came out as a bare
+    OSError. It says what is in place (run_monthly_release adds when the earlier manifest
+    was withdrawn)."""
+    return MonthlyReleaseError(
+        "publish",
+        f"every step's new files are in place, but {shown_line(path)} could not be written "
+        f"({shown_line(reason)})" + (f": {then}" if then else ""),
+        f"free space or move what is in the way of {path.name}, then run the release again",
+    )
 
 
 # --- the manifest ---------------------------------------------------------------------------
