@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +94,28 @@ def test_the_map_shows_the_history_months_with_the_release_month(released):
     )
 
 
+def test_the_manifest_records_the_months_the_map_shows(released, tmp_path):
+    """The manifest's web map entry names the history months its counts cover, so an
+    auditor can tell the map of 12 months from one of the release month alone; the same
+    release again (in another folder, with the same salt) gives the same manifest but for
+    the configuration, which names its folder."""
+    config, outputs = released
+    data = (outputs.out_dir / "manifest.json").read_bytes()
+    manifest = json.loads(data)
+    assert manifest["manifest_version"] == 3
+    publish = next(s for s in manifest["steps"] if s["step"] == "publish")
+    assert publish["summary"]["web_map"]["months"] == SHOWN
+    assert [e["name"] for e in manifest["inputs"]["publish"]["summaries_history"]]
+    salt = config.path(config.salt_file, MONTH)
+    (tmp_path / "secret").mkdir()
+    shutil.copyfile(salt, tmp_path / "secret" / salt.name)  # (the same salt: the same IDs)
+    _, again = _release(tmp_path)
+    second = json.loads((again.out_dir / "manifest.json").read_bytes())
+    for one in (manifest, second):  # (the configuration and its file name their folder)
+        one.pop("configuration")
+    assert second == manifest
+
+
 def test_the_month_choices_work_in_the_browser(released, browser):
     config, outputs = released
     history, _ = read_history(
@@ -127,6 +150,9 @@ def test_the_month_choices_work_in_the_browser(released, browser):
 def test_a_release_without_history_maps_its_month_alone(tmp_path):
     _, outputs = _release(tmp_path, publish__summaries_history=[])
     assert _page_months(_map(outputs)) == [MONTH]
+    manifest = json.loads((outputs.out_dir / "manifest.json").read_bytes())
+    publish = next(s for s in manifest["steps"] if s["step"] == "publish")
+    assert publish["summary"]["web_map"]["months"] == [MONTH]
     html = (_map(outputs) / "index.html").read_text(encoding="utf-8")
     assert "downloads-history" not in html and "published police.uk history" not in html
     assert "Street-level crime, October 2022." in html

@@ -108,7 +108,7 @@ def test_the_command_line_prints_every_steps_warnings(cli_release):
 def test_the_manifest_keeps_each_steps_warnings_once(cli_release):
     out, _run = cli_release
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["manifest_version"] == 2
+    assert manifest["manifest_version"] == 3
     warnings = {step["step"]: step["warnings"] for step in manifest["steps"]}
     assert list(warnings) == ["load", "check", "anonymise", "hotspots", "publish"]
     assert all(isinstance(texts, list) for texts in warnings.values())

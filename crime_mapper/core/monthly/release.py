@@ -69,8 +69,10 @@ MANIFEST_NAME = "manifest.json"
 #: of the steps that finished before it.
 PARTIAL_OUTPUTS = "partial_outputs"
 #: 2: each step's entry holds its ``warnings`` (a list, empty when there are none); a
-#: version 1 manifest has none and is read as a step that said nothing
-MANIFEST_VERSION = 2
+#: version 1 manifest has none and is read as a step that said nothing. 3: the publish step's
+#: ``web_map`` summary holds ``months``, every month the web map shows, oldest first (the
+#: release's and those taken from ``[publish] summaries_history``); before 3 it had none
+MANIFEST_VERSION = 3
 STEPS = ("load", "check", "anonymise", "hotspots", "publish")
 # Share of the progress bar at the end of each step.
 _STEP_END = {"load": 25.0, "check": 35.0, "anonymise": 75.0, "hotspots": 92.0, "publish": 100.0}
@@ -1520,7 +1522,13 @@ def _publish_step(config, month, outputs, runners, feedback) -> StepRecord:
                 linked = {"summaries": "yes"} if publish.summaries else {}
                 made = make_map(from_summaries, map_feedback, hand_over=map_slot(), **linked)
             verdict = made.gate.replace(str(made.out_dir), "map")  # no folder: same anywhere
-            summary["web_map"] = {"crimes": made.crimes, "mapped": made.mapped, "gate": verdict}
+            summary["web_map"] = {
+                "crimes": made.crimes,
+                "mapped": made.mapped,
+                # (the history months it shows: which rows its counts cover)
+                "months": [str(m) for m in made.months],
+                "gate": verdict,
+            }
             warnings += [str(text) for text in made.warnings]
         feedback.check()  # (the last cancel kept to: every previous output stays)
         staging.commit()  # the one commit point of summaries, atlas and web map
