@@ -21,7 +21,10 @@ What a reader of an output folder sees, at each moment of a commit
    old manifest is in place and does not vouch for the new files. A reader arriving now may
    see new and old files side by side, but ``COMMIT.json`` says a commit is under way, and
    every crime_mapper reader and writer first calls :func:`complete_pending`, which finishes
-   the moves (they are idempotent: a staged file already moved is simply gone).
+   the moves (they are idempotent: a staged file already moved is simply gone). A move that
+   fails (a full disk, a folder where a file goes) stops the rest: the commit goes forward,
+   never back, so the error says which outputs are new, which are not yet and where those
+   wait, and the next reader or writer of the folder moves them in once the cause is gone.
 4. **Done.** The journal and the stage folders are removed. The folder holds the whole new
    outputs, and nothing else.
 
