@@ -308,3 +308,46 @@ def test_a_processing_cancel_during_the_atlas_stops_it_and_changes_nothing(
     assert (out / "neighbourhoods_atlas.pdf").read_bytes() == b"%PDF the earlier atlas"
     assert (out / "neighbourhoods" / "index.html").read_text(encoding="utf-8") == "earlier"
     assert sorted(p.name for p in out.iterdir()) == ["neighbourhoods", "neighbourhoods_atlas.pdf"]
+
+
+def test_a_folder_where_the_atlas_goes_is_said_and_the_summaries_stay_as_they_were(
+    release, provider, tmp_path
+):
+    """A folder named as the atlas PDF stops the move into place: Processing says so in a
+    QgsProcessingException naming it (a raw OSError came out of the run since the summaries
+    and atlas move in together), and the earlier summaries are not replaced."""
+    from qgis import processing
+    from qgis.core import QgsProcessingException
+
+    from tests.support.summaries_release import FORCE_EXTRACT, FORCE_PROFILE
+
+    out = tmp_path / "out"
+    (out / "neighbourhoods").mkdir(parents=True)
+    (out / "neighbourhoods" / "index.html").write_text("earlier", encoding="utf-8")
+    (out / "neighbourhoods_atlas.pdf").mkdir()
+    (out / "neighbourhoods_atlas.pdf" / "kept.txt").write_text("kept", encoding="utf-8")
+    with pytest.raises(QgsProcessingException, match="neighbourhoods_atlas.pdf") as raised:
+        processing.run(
+            "crime_mapper:neighbourhood_summaries",
+            {
+                "RAW_FILES": [str(FORCE_EXTRACT)],
+                "PROFILE": str(FORCE_PROFILE),
+                "MAP_POINTS": _points_layer(release["points"]),
+                "LABEL_FIELD": "label",
+                "RELEASE": str(release["csv"]),
+                "NEIGHBOURHOODS": QgsVectorLayer(
+                    str(HOODS / "msoa11_leicestershire.geojson"), "msoa", "ogr"
+                ),
+                "CODE_FIELD": "msoa11cd",
+                "LOOKUP": str(HOODS / "lsoa11_to_msoa11_leicestershire.csv"),
+                "LOOKUP_CODE_FIELD": "msoa11cd",
+                "ATLAS": True,
+                "OUTPUT": str(out),
+            },
+            context=QgsProcessingContext(),
+            feedback=QgsProcessingFeedback(),
+        )
+    assert "Traceback" not in str(raised.value)
+    assert (out / "neighbourhoods" / "index.html").read_text(encoding="utf-8") == "earlier"
+    assert (out / "neighbourhoods_atlas.pdf" / "kept.txt").read_text(encoding="utf-8") == "kept"
+    assert not [p for p in out.iterdir() if p.name.startswith(".crime_mapper-stage-")]

@@ -271,6 +271,8 @@ class NeighbourhoodSummariesAlgorithm(NeighbourhoodParameters, CrimeMapperAlgori
             raise QgsProcessingException(f"The leak gate refused the summaries:\n{exc}") from exc
         except (NeighbourhoodError, SummaryError, TeamError, ReleaseInputError) as exc:
             raise QgsProcessingException(str(exc)) from exc
+        except OSError as exc:  # (e.g. a folder where the PDF goes: said, not a traceback)
+            raise QgsProcessingException(f"The summaries were not published: {exc}") from exc
         for problem in done.problems[:50]:
             feedback.pushWarning(problem)
         for note in done.summaries.notes:

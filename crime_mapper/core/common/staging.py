@@ -456,6 +456,7 @@ class Staging:
             else:
                 os.chmod(tmp, mode)
                 _fsync_file(tmp)
+        self._refuse_what_is_in_the_way()
         by_device = {os.stat(t).st_dev: t for t in sorted(self._folders)}
         for tmp in by_device.values():  # one sync per file system covers its staged folders
             _sync_tree(tmp)
@@ -480,6 +481,21 @@ class Staging:
             os.replace(pending, primary / JOURNAL)  # the commit point
             _fsync_folder(primary)
             _finish(primary)
+
+    def _refuse_what_is_in_the_way(self) -> None:
+        """OutputWriteError, before the commit point, for a staged file whose final name is
+        a folder (a rename cannot replace one): nothing has moved yet, so the earlier
+        outputs all stay. Why: after the commit point the moves only go forward, so a
+        folder named ``neighbourhoods_atlas.pdf`` left the new summaries beside no atlas,
+        said as a commit stopped half way, where it can be said before anything changes."""
+        for tmp, final in self._staged:
+            if tmp not in self._folders and final.is_dir() and not final.is_symlink():
+                raise OutputWriteError(
+                    errno.EISDIR,
+                    f"a folder is where the output {shown_path(final)} goes, and a file "
+                    "cannot replace it: nothing was changed (move or rename the folder)",
+                    str(final),
+                )
 
     def discard(self) -> None:
         """Remove what was staged and not committed; finish a commit whose commit point
