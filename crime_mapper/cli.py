@@ -47,7 +47,7 @@ Only ``load --gpkg`` needs QGIS; everything else runs in plain Python.
         [--names N.csv ...] [--lsoa-population P.csv] [--team T.json] [--month YYYY-MM]
     python -m crime_mapper.cli qa INPUT... --history H... --out DIR [--points POINTS]
         [--profile P.json] [--history-profile P.json] [--areas LOOKUP.csv]
-        [--save-history H.json] [--fail-on-high]
+        [--save-history H.json] [--month YYYY-MM] [--fail-on-high]
     python -m crime_mapper.cli when INPUT... --out when.html [--by category|area|all]
         [--history H...]
     python -m crime_mapper.cli webmap RELEASE... --out DIR [--tiles osm|none|URL]
@@ -952,9 +952,25 @@ def _add_summaries_parser(commands: argparse._SubParsersAction) -> None:
 # --- release QA and the "when" views ------------------------------------------------------------
 
 
+def release_month(text: Optional[str]) -> Optional[str]:
+    """The month given to ``--month`` checked as the release checks its month
+    (core.monthly.config.validate_month), or None when none was given. Why checked here:
+    a month no extract can hold ("2022-13") rejected every row as another month's, and the
+    QA then reported on no crimes instead of saying the month was mistyped."""
+    if text is None:
+        return None
+    from .core.monthly.config import ConfigError, validate_month
+
+    try:
+        return validate_month(text)
+    except ConfigError as exc:
+        raise UsageError(f"--month: {exc}") from None
+
+
 def _cmd_qa(args: argparse.Namespace) -> int:
     from .core.qa.run import run_qa_files
 
+    month = release_month(args.month)  # (refused before any file is read or folder made)
     with cannot_write(f"outputs in {shown_path(args.out)}", args.out):
         run = run_qa_files(
             args.inputs,
@@ -966,6 +982,7 @@ def _cmd_qa(args: argparse.Namespace) -> int:
             out_dir=args.out,
             save_history=args.save_history,
             far_metres=args.far,
+            release_month=month,
         )
     report = run.report
     skipped = [f"{c['name']} ({c['note']})" for c in report.checks if not c["ran"]]
@@ -1088,6 +1105,12 @@ def _add_qa_parsers(commands: argparse._SubParsersAction) -> None:
         type=positive_metres,
         metavar="METRES",
         help="a crime farther than this from its map point is 'snapped far' (default 1000)",
+    )
+    qa.add_argument(
+        "--month",
+        metavar="YYYY-MM",
+        help="the release month: extracts are loaded for it as the release's load loads "
+        "them (rows of another month rejected, not counted); default: as the files say",
     )
     qa.add_argument(
         "--save-history",

@@ -277,3 +277,43 @@ def test_the_qgis_release_holds_its_load_to_the_month(tmp_path: Path) -> None:
     ]
     audit = json.loads((out / "public" / "audit.json").read_text("utf-8"))
     assert audit["totals"]["rejected"] == 2 and audit["totals"]["reconciles"] is True
+
+
+def test_cli_qa_month_counts_the_rows_the_load_accepts(tmp_path: Path) -> None:
+    """``cli qa`` read the extracts without a release month, so its rows included the other
+    months' rows a release's load rejects; ``--month`` loads them for the month, as the load
+    does. Without it the rows are counted as before."""
+    extract = _force_extract_without_month(tmp_path / "extracts")
+    history = FORCE_EXTRACT.parents[1] / "police-uk" / "2022-09"
+    loaded = report_dict(
+        load_extracts([extract], profile=MappingProfile.load(FORCE_PROFILE), release_month=MONTH)
+    )
+    assert loaded["rejected_by_reason"] == {"month_mismatch": 2}
+    qa = ["qa", extract, "--profile", FORCE_PROFILE, "--history", history]
+    done = plain_cli(*qa, "--out", tmp_path / "month", "--month", MONTH)
+    assert done.returncode == 0, done.stderr
+    report = json.loads((tmp_path / "month" / "qa_report.json").read_text("utf-8"))
+    assert report["month"] == MONTH and report["history_months"] == ["2022-09"]
+    assert report["rows"] == loaded["totals"]["accepted"] == loaded["totals"]["rows_read"] - 2
+    done = plain_cli(*qa, "--out", tmp_path / "any")
+    assert done.returncode == 0, done.stderr
+    report = json.loads((tmp_path / "any" / "qa_report.json").read_text("utf-8"))
+    assert report["rows"] == loaded["totals"]["rows_read"]
+
+
+def test_cli_qa_refuses_a_month_that_is_no_month(tmp_path: Path) -> None:
+    """A bad --month is refused as the release refuses one (exit 2, saying YYYY-MM) before
+    anything is read or written."""
+    history = FORCE_EXTRACT.parents[1] / "police-uk" / "2022-09"
+    for bad in ("2022-13", "10/2022", "2022-1"):
+        out = tmp_path / "qa"
+        done = plain_cli(
+            "qa", FORCE_EXTRACT, "--profile", FORCE_PROFILE, "--history", history,
+            "--out", out, "--month", bad,
+        )  # fmt: skip
+        assert done.returncode == 2, done.stderr
+        assert done.stderr == (
+            "crime_mapper: error: --month: the month must be YYYY-MM (for example 2022-10), "
+            f"not {bad!r}\n"
+        )
+        assert not out.exists()
