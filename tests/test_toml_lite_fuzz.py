@@ -314,3 +314,84 @@ def test_the_configuration_reader_names_the_file_and_line_of_a_deep_name(tmp_pat
     path.write_text(f"[release]\n{_name(10_000)} = 1\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"release\.toml: line 2: a key or table name of more"):
         read_config(path)
+
+
+_RUN = _name(40)  # (a line of dotted words a description may hold: no key)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f'description = """\nSee {_RUN}\n, {_RUN}\n{_RUN}\n[{_RUN}]\n{{{_RUN}\n"""\n',
+        f"description = '''\n{_RUN}\n, {_RUN} and [{_RUN}]\n{{{_RUN}'''\n",
+        f"description = \"first, {_RUN}\"\nother = '[{_RUN}'\n",
+        f'x = ["a", "b, {_RUN}", \'c, {_RUN}\']\ny = {{ z = "q, {_RUN}" }}\n',
+        f"x = 1 # note, {_RUN}\n# , {_RUN}\n  # [{_RUN}]\n",
+        f'x = """a"""""\ny = "\\", {_RUN}"\nz = """\\"""\n, {_RUN}"""\n',
+        f"x = '''a'''''\ny = '''''\n, {_RUN}'''\n",
+        f'"a.b" = ", {_RUN}"\n[t]\n"c" . d = """\n, {_RUN}"""\n',
+    ],
+    ids=[
+        "multi-line basic",
+        "multi-line literal",
+        "after a comma in a string",
+        "in an array and an inline table",
+        "comment",
+        "quotes that close late and escaped",
+        "literal quotes that close late",
+        "after quoted keys",
+    ],
+)
+def test_dotted_words_in_strings_and_comments_are_no_name(text):
+    """The deep-name guard searched the whole text, so a valid configuration whose
+    description held ", " or a line start before 33 dotted words was refused as holding a
+    key of too many parts; only places outside strings and comments count now."""
+    assert toml_lite.loads(text) == tomllib.loads(text)
+    # a deep name after them is still found, on its own line
+    deep = text + f"{_name(33)} = 1\n"
+    said = f"line {deep.count(chr(10))}: a key or table name of more than"
+    with pytest.raises(toml_lite.TomlError, match=re.escape(said)):
+        toml_lite.loads(deep)
+
+
+def test_a_deep_name_after_many_strings_and_comments_is_refused_naming_its_line():
+    """Strings and comments are passed over once each (not from the start again for each
+    dotted run found inside one): a 10 MB file of them still ends in the refusal."""
+    lines = [f'x{i} = ", {_RUN}" # , {_RUN}\n' for i in range(40_000)] + ["#\n"] * 2_000_000
+    text = "".join(lines) + f"[{_name(33)}]\n"
+    assert len(text) > 10_000_000
+    with pytest.raises(toml_lite.TomlError, match=f"^line {len(lines) + 1}: a key or table"):
+        toml_lite.loads(text)
+
+
+_NO_NAME_PIECES = [
+    'k{i} = "w, {run}" # , {run}\n',
+    "k{i} = '{run}, x'\n",
+    'k{i} = """\n{run}\n, {run}"""\n',
+    "k{i} = '''{run}\n[{run}'''\n",
+    "# , {run}\n",
+    'k{i} = [\n  "{run}",\n  # , {run}\n  1.5,\n]\n',
+    'k{i} = {{ a = ", {run}" }} # [{run}\n',
+    'k{i} = """a""""" # , {run}\n',
+    'k{i} = "\\"" # ,{run}\n',
+    '"q.{i}" . r = """\\\n  , {run}"""\n',
+    "\n",
+]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_random_documents_of_dotted_words_in_strings_read_as_tomllib_reads_them(seed):
+    """Random valid documents of strings and comments holding dotted runs read as tomllib
+    reads them; a deep name put between any two of their lines is refused naming its line."""
+    rng = random.Random(seed)
+    pieces = [
+        rng.choice(_NO_NAME_PIECES).format(i=i, run=_name(rng.randint(33, 60))) for i in range(40)
+    ]
+    text = "".join(pieces)
+    assert toml_lite.loads(text) == tomllib.loads(text)
+    at = rng.randint(0, len(pieces))
+    before = "".join(pieces[:at])
+    deep = before + f"{_name(33)} = 1\n" + "".join(pieces[at:])
+    said = f"line {before.count(chr(10)) + 1}: a key or table name of more than"
+    with pytest.raises(toml_lite.TomlError, match=re.escape(said)):
+        toml_lite.loads(deep)

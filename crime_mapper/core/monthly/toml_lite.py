@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 from ..common.json_file import NUMBER_TOO_LONG, WrittenFloat, WrittenInt
 from ..common.text_file import shown_value
@@ -64,11 +64,29 @@ _WORD = re.compile(r"[^\s,\]#]+")
 MAX_KEY_PARTS = 32
 # A key or table name of more parts than MAX_KEY_PARTS where one can start: at a line's
 # start, after "[" (a header) or "{" or "," (an inline table). Each part is a bare or a
-# quoted key, as TOML writes them; one pass, bounded work at each place a name starts.
+# quoted key, as TOML writes them; one pass, bounded work at each place a name starts. A
+# match inside a string or a comment is no name (_refuse_deep_keys passes over those).
 _PART = r"""(?:[A-Za-z0-9_-]+|"(?:[^"\\\n]|\\.)*"|'[^'\n]*')"""
 _DEEP_KEY = re.compile(
     rf"(?:^|[\[{{,])[ \t]*(?:{_PART}[ \t]*\.[ \t]*){{{MAX_KEY_PARTS}}}{_PART}", re.MULTILINE
 )
+# A string or a comment, as TOML reads one from its first character: where _DEEP_KEY finds a
+# "name" inside one (a description's ", a.b.c..." or a line of a multi-line string), no name
+# starts. Exact on valid TOML: outside strings and comments a quote or "#" always starts one,
+# and no value there (a number, a date) has more than two dotted parts.
+# One left open runs to the end of its line (a one-line string) or of the text; every
+# alternative matches whatever follows its first character, so nothing is tried twice.
+_STRING_OR_COMMENT = re.compile(
+    r'"""(?:[^"\\]+|\\[\s\S]?|"{1,2}(?!"))*(?:"{3,5}|\Z)'  # multi-line basic
+    r"|'''(?:[^']+|'{1,2}(?!'))*(?:'{3,5}|\Z)"  # multi-line literal
+    r'|"(?:[^"\\\n]+|\\.)*"?'  # basic
+    r"|'[^'\n]*'?"  # literal
+    r"|#[^\n]*"  # comment
+)
+# Strings and comments with the text between them, up to 256 of them: the walk to the one a
+# "name" found is in takes 256 at a step (one at a step, 5 million comments took twice as
+# long). A search ending at the name's start cuts the last one short: that one is read again.
+_STRINGS_AND_COMMENTS = re.compile(rf"""(?:(?:{_STRING_OR_COMMENT.pattern})[^"'#]*){{1,256}}""")
 
 
 def _too_many_parts(line: int) -> TomlError:
@@ -80,12 +98,43 @@ def _too_many_parts(line: int) -> TomlError:
 
 def _refuse_deep_keys(text: str) -> None:
     """TomlError naming the line of the first key or table name of more than MAX_KEY_PARTS
-    dotted parts, before a reader spends time growing with their square on it."""
+    dotted parts, before a reader spends time growing with their square on it. Only a
+    place outside strings and comments counts: a description holding ", a.b.c..." of 33
+    words, or a multi-line string's line of them, refused a valid configuration. Linear:
+    the text is searched once, and strings and comments are passed over once each, only
+    up to where a deep name is found (a valid configuration's few dots: not at all)."""
     if text.count(".") < MAX_KEY_PARTS:  # (a configuration's few dots: no search needed)
         return
-    deep = _DEEP_KEY.search(text)
-    if deep:
-        raise _too_many_parts(text.count("\n", 0, deep.start()) + 1)
+    pos = 0  # (outside every string and comment)
+    while True:
+        deep = _DEEP_KEY.search(text, pos)
+        if deep is None:
+            return
+        inside = _end_of_string_or_comment_around(text, pos, deep.start())
+        if inside is None:
+            raise _too_many_parts(text.count("\n", 0, deep.start()) + 1)
+        pos = inside
+
+
+def _end_of_string_or_comment_around(text: str, pos: int, at: int) -> Optional[int]:
+    """Where the string or comment holding ``at`` (after its first character) ends, or None
+    when ``at`` is in none; ``pos``, before ``at``, is in none. A name may start at a
+    string's first character (a quoted key: ``"a".b``), never after it."""
+    while True:  # (to the strings and comments before ``at``, 256 at a step)
+        run = _STRINGS_AND_COMMENTS.search(text, pos, at)  # (the last one cut at ``at``)
+        if run is None:
+            return None
+        if run.end() == at:
+            break
+        pos = run.end()  # (where a string or comment starts)
+    pos = run.start()  # (then one at a step, read whole: where does the last one end?)
+    while True:
+        found = _STRING_OR_COMMENT.search(text, pos)
+        if found is None or found.start() >= at:
+            return None
+        if found.end() > at:
+            return found.end()
+        pos = found.end()
 
 
 def loads(text: str) -> dict[str, Any]:
