@@ -28,12 +28,15 @@ Imports nothing from QGIS.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import gc
 import hashlib
+import itertools
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional, Union
@@ -487,10 +490,125 @@ def clean_ring(
     return arr
 
 
+# ---------------------------------------------------------------------------------------------
+# Outlines read all together (read_geojson's fast path)
+#: The ints the fast path converts (a JSON number as json.loads gives it): those numpy reads
+#: as an int64 and rounds as float() does; a longer one is left to clean_ring's float().
+_INT_RANGE = 2**63
+
+
+def _raw_rings(features: Sequence[Any]) -> list[list]:
+    """Every ring list of the features' Polygon and MultiPolygon geometries (lists all the
+    way down; anything else is left to the per-ring reader, which reports it)."""
+    rings: list[list] = []
+    for feature in features:
+        geometry = _geometry_object(feature)
+        if geometry is None:
+            continue
+        kind, coords = geometry.get("type"), geometry.get("coordinates")
+        if type(coords) is not list:
+            continue
+        polygons = [coords] if kind == "Polygon" else coords if kind == "MultiPolygon" else []
+        for polygon in polygons:
+            if type(polygon) is list:
+                rings.extend(ring for ring in polygon if type(ring) is list)
+    return rings
+
+
+def _plain_vertex(vertex: Any) -> bool:
+    """True when clean_ring would read ``vertex`` as exactly the two numbers it holds."""
+    if type(vertex) is not list or len(vertex) != 2:
+        return False
+    return all(
+        type(c) is float or (type(c) is int and -_INT_RANGE < c < _INT_RANGE) for c in vertex
+    )
+
+
+def _vertex_array(vertices: list) -> np.ndarray:
+    """(n, 2) float64 of the vertices; NaN for any vertex that is not two plain numbers
+    (its ring then goes through clean_ring, which reads and reports it as it always has).
+    Why two ways: checking the types of a million numbers at once is ~30 ms, one vertex at
+    a time several times that; the vertex-by-vertex way runs only when the first finds
+    something other than [float, float]."""
+    if set(map(type, vertices)) <= {list} and set(map(len, vertices)) <= {2}:
+        flat = list(itertools.chain.from_iterable(vertices))
+        if set(map(type, flat)) <= {float}:
+            return np.array(flat, dtype=np.float64).reshape(-1, 2)
+    nan = (math.nan, math.nan)
+    rows = [vertex if _plain_vertex(vertex) else nan for vertex in vertices]
+    return np.array(rows, dtype=np.float64).reshape(-1, 2)
+
+
+def _segment_counts(flags: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """How many of ``flags`` are set in each [start, end) (empty segments allowed)."""
+    cum = np.concatenate(([0], np.cumsum(flags, dtype=np.int64)))
+    return cum[ends] - cum[starts]
+
+
+def _ready_rings(features: Sequence[Any]) -> dict[int, np.ndarray]:
+    """The rings clean_ring would return unchanged and without a word (plain numbers,
+    finite, closed, no repeated vertex, at least three distinct vertices, not collinear),
+    keyed by the id() of their raw list, checked all together.
+
+    Why: clean_ring costs ~75 microseconds a ring in Python and numpy calls, and 100,000
+    output areas took some 7 s; here each check is a handful of numpy passes over every
+    vertex at once, with the same floating-point expressions as clean_ring and _collinear.
+    A ring not found here goes through clean_ring as before, so what is repaired or
+    reported is said in the same words in the same order. The raw lists must stay alive
+    (and unchanged) while the result is used: ids are only unique among living objects."""
+    raw = _raw_rings(features)
+    if not raw:
+        return {}
+    lengths = np.fromiter(map(len, raw), dtype=np.int64, count=len(raw))
+    ends = np.cumsum(lengths)
+    starts = ends - lengths
+    xy = _vertex_array(list(itertools.chain.from_iterable(raw)))
+    if not len(xy):
+        return {}
+    with np.errstate(all="ignore"):  # (huge coordinates: as in clean_ring, quietly)
+        ok = lengths >= 4
+        ok &= _segment_counts(~np.isfinite(xy).all(axis=1), starts, ends) == 0
+        last = np.maximum(ends - 1, 0)
+        first = np.minimum(starts, len(xy) - 1)
+        ok &= (xy[first] == xy[last]).all(axis=1)
+        repeated = np.zeros(len(xy), dtype=bool)
+        repeated[1:] = ~(xy[1:] != xy[:-1]).any(axis=1)
+        ok &= _segment_counts(repeated, np.minimum(starts + 1, ends), ends) == 0
+        which = np.flatnonzero(ok)
+        which = which[~_collinear_rings(xy, starts[which], lengths[which])]
+    return {id(raw[i]): xy[starts[i] : ends[i]] for i in which.tolist()}
+
+
+def _collinear_rings(xy: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """``[_collinear(ring) for ring in rings]`` for rings of at least one vertex at once:
+    the same differences, the same first vertex farthest by |dx| + |dy|, the same cross
+    products."""
+    if not len(starts):
+        return np.zeros(0, dtype=bool)
+    owner = np.repeat(np.arange(len(starts)), lengths)
+    at = np.repeat(starts, lengths) + (np.arange(int(lengths.sum())) - np.repeat(
+        np.cumsum(lengths) - lengths, lengths))  # fmt: skip
+    d = xy[at] - xy[starts][owner]
+    reach = np.abs(d).sum(axis=1)
+    ring_starts = np.cumsum(lengths) - lengths
+    top = np.maximum.reduceat(reach, ring_starts)
+    hits = np.flatnonzero(reach == top[owner])
+    k = hits[np.searchsorted(hits, ring_starts)]  # (each ring's first farthest vertex)
+    dk = d[k][owner]
+    cross = d[:, 0] * dk[:, 1] - d[:, 1] * dk[:, 0]
+    ring_ends = ring_starts + lengths
+    return _segment_counts(cross != 0.0, ring_starts, ring_ends) == 0
+
+
 def _polygon_rings(
-    geometry: Any, where: str, problems: list[str], later: Optional[RingChecks] = None
+    geometry: Any,
+    where: str,
+    problems: list[str],
+    later: Optional[RingChecks] = None,
+    ready: Optional[dict[int, np.ndarray]] = None,
 ) -> list[np.ndarray]:
-    """Rings of a GeoJSON Polygon, MultiPolygon or GeometryCollection of them."""
+    """Rings of a GeoJSON Polygon, MultiPolygon or GeometryCollection of them (a ring in
+    ``ready``, from _ready_rings, is taken as clean_ring would return it)."""
     if not isinstance(geometry, dict):
         problems.append(f"{where}: no geometry")
         return []
@@ -499,7 +617,8 @@ def _polygon_rings(
         rings: list[np.ndarray] = []
         for j, part in enumerate(_as_list(geometry.get("geometries"))):
             if isinstance(part, dict) and part.get("type") in ("Polygon", "MultiPolygon"):
-                rings.extend(_polygon_rings(part, f"{where} part {j + 1}", problems, later))
+                place = f"{where} part {j + 1}"
+                rings.extend(_polygon_rings(part, place, problems, later, ready))
             else:
                 kind_j = part.get("type") if isinstance(part, dict) else type(part).__name__
                 problems.append(f"{where}: non-polygon part ({kind_j}) of a collection ignored")
@@ -516,12 +635,34 @@ def _polygon_rings(
     rings = []
     for polygon in _as_list(polygons):
         for ring in _as_list(polygon):
-            cleaned = clean_ring(ring or [], where, problems, later)
+            cleaned = _ready_ring(ring, ready, where, problems, later)
+            if cleaned is None:
+                cleaned = clean_ring(ring or [], where, problems, later)
             if cleaned is not None:
                 rings.append(cleaned)
     if not rings:
         problems.append(f"{where}: no usable ring; no outline")
     return rings
+
+
+def _ready_ring(
+    ring: Any,
+    ready: Optional[dict[int, np.ndarray]],
+    where: str,
+    problems: list[str],
+    later: Optional[RingChecks],
+) -> Optional[np.ndarray]:
+    """``ring`` as _ready_rings found it clean (then tested for self-intersection as
+    clean_ring tests a clean ring), else None. Taken out of ``ready``: a raw ring met twice
+    is cleaned again, into an array of its own, as clean_ring would."""
+    arr = ready.pop(id(ring), None) if ready else None
+    if arr is None:
+        return None
+    if later is not None:
+        later.add(arr, where, problems)
+    elif _self_intersects(arr):
+        problems.append(_self_intersection_message(where))
+    return arr
 
 
 def _as_list(value: Any) -> list:
@@ -556,6 +697,8 @@ def _property_text(value: Any, what: str, where: str, problems: list[str]) -> st
     one went onto the public page as Python's spelling of it (``['x', 'y']``, ``{'a': 1}``,
     ``True``, ``b'\x00'``). Such a value is reported and read as none given (no code: the
     feature is skipped; no name: its code names it)."""
+    if type(value) is str:  # (the common case, first: 200,000 of them in 100,000 outlines)
+        return _printable(value.strip(), what, where, problems)
     if isinstance(value, (datetime.date, datetime.time)):
         return value.isoformat()
     plain = (str, int, float, np.integer, np.floating, type(None))
@@ -697,7 +840,29 @@ def read_geojson(
     gives the code as name. Coordinates in another CRS (a legacy ``crs`` member naming an
     EPSG code, e.g. British National Grid) are transformed to WGS84.
     """
-    path = Path(path)
+    with _collection_paused():
+        return _read_geojson(Path(path), code_field, name_field, population_field)
+
+
+@contextlib.contextmanager
+def _collection_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for the block (as it was after). Why: a file of
+    100,000 outlines is millions of new objects (JSON lists, floats, arrays), each burst of
+    which set off a full collection over all of them: more than half of reading it. Nothing
+    read makes reference cycles; what is left over is collected when it is turned back on."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _read_geojson(
+    path: Path, code_field: str, name_field: Optional[str], population_field: Optional[str]
+) -> Neighbourhoods:
+    """read_geojson, with the collector paused."""
     data = read_json_file(path, lambda why: NeighbourhoodError(f"cannot read neighbourhoods {why}"))
     if not isinstance(data, dict) or not isinstance(data.get("features"), list):
         raise NeighbourhoodError(f"{shown_line(path.name)} is not a GeoJSON FeatureCollection")
@@ -727,7 +892,8 @@ def read_geojson(
         )
     later = RingChecks()
     try:
-        result = _from_features(features, problems, population_field is not None, later)
+        ready = _ready_rings(data["features"])
+        result = _from_features(features, problems, population_field is not None, later, ready)
     except NeighbourhoodError as exc:  # (a feature's own refusal: said with the file's name)
         raise NeighbourhoodError(f"{shown_line(path.name)}: {exc}") from None
     finally:
@@ -801,24 +967,25 @@ def refuse_outside_wgs84(hoods: Neighbourhoods, source: str, named_crs: bool = T
     map points or outlines", a verdict that says nothing about the file to fix. Outlines in
     British National Grid metres with no ``crs`` member (ONS downloads saved by hand) are
     named as such, with what to do."""
-    first: Optional[tuple[str, float, float]] = None
-    every_bng = True
-    for code, rings in zip(hoods.codes, hoods.rings):
-        for ring in rings:
-            x, y = ring[:, 0], ring[:, 1]
-            bad = ~((np.abs(x) <= 180.0) & (np.abs(y) <= 90.0))
-            if bad.any() and first is None:
-                at = int(np.flatnonzero(bad)[0])
-                first = (code, float(x[at]), float(y[at]))
-            every_bng = every_bng and bool(
-                (x >= _BNG_EASTINGS[0]).all()
-                and (x <= _BNG_EASTINGS[1]).all()
-                and (y >= _BNG_NORTHINGS[0]).all()
-                and (y <= _BNG_NORTHINGS[1]).all()
-            )
-    if first is None:
+    rings = [ring for own in hoods.rings for ring in own]
+    if not rings:
         return
-    code, x0, y0 = first
+    # every vertex at once (ring by ring, 100,000 outlines took 0.5 s): the first bad one
+    # in the order of the neighbourhoods and their rings, as the message names it
+    flat = np.concatenate(rings)
+    x, y = flat[:, 0], flat[:, 1]
+    bad = np.flatnonzero(~((np.abs(x) <= 180.0) & (np.abs(y) <= 90.0)))
+    if not len(bad):
+        return
+    per_hood = np.array([sum(len(ring) for ring in own) for own in hoods.rings], np.int64)
+    code = hoods.codes[int(np.searchsorted(np.cumsum(per_hood), bad[0], side="right"))]
+    x0, y0 = float(x[bad[0]]), float(y[bad[0]])
+    every_bng = bool(
+        (x >= _BNG_EASTINGS[0]).all()
+        and (x <= _BNG_EASTINGS[1]).all()
+        and (y >= _BNG_NORTHINGS[0]).all()
+        and (y <= _BNG_NORTHINGS[1]).all()
+    )
     if every_bng and not named_crs:
         raise NeighbourhoodError(
             f"{shown_line(source)}: the outlines' coordinates are metres (British National Grid, "
@@ -854,8 +1021,10 @@ def _from_features(
     problems: list[str],
     has_population: bool,
     later: Optional[RingChecks] = None,
+    ready: Optional[dict[int, np.ndarray]] = None,
 ) -> Neighbourhoods:
-    """Merge (code, name, population, geometry, feature number) into a Neighbourhoods."""
+    """Merge (code, name, population, geometry, feature number) into a Neighbourhoods
+    (``ready``: rings already found clean, see _ready_rings)."""
     codes: list[str] = []
     names: list[str] = []
     rings: list[list[np.ndarray]] = []
@@ -868,7 +1037,7 @@ def _from_features(
             problems.append(f"{where}: no code; skipped (its crimes count as outside)")
             continue
         these = (
-            _polygon_rings(geometry, where, problems, later)
+            _polygon_rings(geometry, where, problems, later, ready)
             if isinstance(geometry, dict) or geometry is None
             else geometry
         )
