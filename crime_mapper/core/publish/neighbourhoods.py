@@ -340,7 +340,7 @@ def _sweep(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 # Ring sizes (edges) tested together by _self_intersecting, and how many edge pairs at once.
-_EDGE_BUCKETS = (8, 12, 16, 24, 32, 48, 64)
+_EDGE_BUCKETS = (4, 8, 12, 16, 24, 32, 48, 64)
 _PAIRS_PER_BATCH = 1_000_000
 
 
