@@ -32,6 +32,10 @@ What is timed (fresh process per repeat):
   (the pages rendered beside too).
 - s_atlas_50: qgis_bridge.atlas.export_atlas, the PDF atlas of 50 neighbourhoods (the
   busiest) from the national summaries (made untimed in setup).
+- s_outlines_100k: core.publish.neighbourhoods.read_geojson of 100,000 small square outlines
+  (every output area's size: a 400-wide grid of 0.004 degree squares from 3 W, 51 N, with a
+  code and a name each; written untimed to bench/out/outlines_100k.geojson), the file read
+  and parsed, every ring checked. Target 3 s (it took ~7 s ring by ring).
 """
 
 from __future__ import annotations
@@ -285,6 +289,37 @@ def _run_atlas(ctx: dict[str, Any], _input: Path, workdir: Path) -> dict:
     return {"pages": len(ctx["slugs"]), "pdf_mb": round(pdf.stat().st_size / 1e6, 1)}
 
 
+OUTLINES_100K = OUT / "outlines_100k.geojson"
+N_OUTLINES = 100_000
+
+
+def _setup_outlines_100k() -> Path:
+    """The 100,000-outline GeoJSON, written once (the grid the task of issue G describes)."""
+    import json
+
+    if not OUTLINES_100K.is_file():
+        features = []
+        for k in range(N_OUTLINES):
+            x, y = -3 + (k % 400) * 0.005, 51 + (k // 400) * 0.005
+            ring = [[x, y], [x + 0.004, y], [x + 0.004, y + 0.004], [x, y + 0.004], [x, y]]
+            features.append({"type": "Feature",
+                             "properties": {"code": f"E{k:08d}", "name": f"Area {k}"},
+                             "geometry": {"type": "Polygon", "coordinates": [ring]}})  # fmt: skip
+        OUT.mkdir(parents=True, exist_ok=True)
+        part = OUTLINES_100K.with_suffix(".part")
+        part.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+        part.replace(OUTLINES_100K)
+    return OUTLINES_100K
+
+
+def _run_outlines_100k(path: Path, _input: Path, _workdir: Path) -> dict:
+    from crime_mapper.core.publish.neighbourhoods import read_geojson
+
+    hoods = read_geojson(path, "code", "name")
+    return {"neighbourhoods": len(hoods), "problems": len(hoods.problems),
+            "file_mb": round(path.stat().st_size / 1e6, 1)}  # fmt: skip
+
+
 CASES: list[Case] = [
     Case("s_summaries_national_gated",
          "(s) summaries: 7,200 neighbourhoods, 13 months, 6M crimes (CSV+GPKG+HTML), leak "
@@ -295,10 +330,14 @@ CASES: list[Case] = [
          _setup_national, _run_national),
     Case("s_atlas_50", "(s) PDF atlas, 50 neighbourhoods of the national summaries",
          _setup_atlas, _run_atlas),
+    Case("s_outlines_100k", "(s) neighbourhood outlines, 100,000 features (read_geojson)",
+         _setup_outlines_100k, _run_outlines_100k),
 ]  # fmt: skip
 
 TARGETS: list[Target] = [
     Target("neighbourhood summaries, national year, leak-gated (s), median", 20.0, "s",
            median("s_summaries_national_gated")),
     Target("PDF atlas of 50 neighbourhoods (s), median", 60.0, "s", median("s_atlas_50")),
+    Target("neighbourhood outlines, 100,000 features (s), median", 3.0, "s",
+           median("s_outlines_100k")),
 ]  # fmt: skip
