@@ -28,15 +28,13 @@ Imports nothing from QGIS.
 
 from __future__ import annotations
 
-import contextlib
 import datetime
-import gc
 import hashlib
 import itertools
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional, Union
@@ -45,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from ..common.csv_records import read_text_csv
+from ..common.gc_pause import gc_paused
 from ..common.json_file import read_json_file
 from ..common.text_file import page_line, shown_line
 from ..common.vocabulary import NO_LOCATION_PLACE, UNPRINTABLE_RE
@@ -840,23 +839,8 @@ def read_geojson(
     gives the code as name. Coordinates in another CRS (a legacy ``crs`` member naming an
     EPSG code, e.g. British National Grid) are transformed to WGS84.
     """
-    with _collection_paused():
+    with gc_paused():  # (millions of JSON lists and floats: see core/common/gc_pause)
         return _read_geojson(Path(path), code_field, name_field, population_field)
-
-
-@contextlib.contextmanager
-def _collection_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off for the block (as it was after). Why: a file of
-    100,000 outlines is millions of new objects (JSON lists, floats, arrays), each burst of
-    which set off a full collection over all of them: more than half of reading it. Nothing
-    read makes reference cycles; what is left over is collected when it is turned back on."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def _read_geojson(
