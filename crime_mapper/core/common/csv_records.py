@@ -18,7 +18,7 @@ import os
 from pathlib import Path
 from typing import Any, Optional, Union
 
-from .text_file import NotAFile, check_file, shown_line, shown_path
+from .text_file import check_file, shown_line, shown_path
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -36,8 +36,10 @@ def read_text_csv(path: PathLike, what: str, error: type[Exception]) -> Any:
     path = Path(path)
     try:
         check_file(path)  # (a FIFO: the open waited for a writer for ever, the NUL search too)
-    except NotAFile as exc:
-        raise error(f"cannot read the {what} {shown_path(path)}: it is {exc.strerror}") from exc
+    except FileNotFoundError:
+        pass  # (the parse below says so, as for every other small file)
+    except OSError as exc:  # (a FIFO or a device, a NUL in the path: the path shown escaped)
+        raise error(f"cannot read the {what} {shown_path(path)}: {exc.strerror}") from exc
     nul = first_nul_line(path)
     if nul is not None:  # (pandas ends the cell there: "E\x002" was read as the code "E")
         raise error(

@@ -999,10 +999,14 @@ def _refuse_nul(path: Union[str, Path]) -> None:
     is (text_file.check_file): its open waited for a writer for ever."""
     try:
         check_file(path)
+    except FileNotFoundError:
+        pass  # (the read says so, as before)
     except NotAFile as exc:
         raise MapPointsError(
             f"{shown_path(path)} is {exc.strerror}: map points are a file"
         ) from exc
+    except OSError as exc:  # (a NUL in the path: shown escaped, not "embedded null byte")
+        raise MapPointsError(f"{shown_path(path)}: {exc.strerror}") from exc
     line = first_nul_line(path)
     if line is not None:
         raise MapPointsError(
