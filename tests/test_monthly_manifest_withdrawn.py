@@ -25,7 +25,13 @@ from crime_mapper.core.monthly.release import (
     take_manifest,
 )
 from crime_mapper.core.release.release_files import sha256_file
-from tests.support.monthly_config import MONTH, break_anonymise, folder_files, quick_config
+from tests.support.monthly_config import (
+    MONTH,
+    break_anonymise,
+    fewer_crimes,
+    folder_files,
+    quick_config,
+)
 
 
 def _run(config, feedback=None, **options):
@@ -33,16 +39,6 @@ def _run(config, feedback=None, **options):
 
     runners = QgisStepRunners()
     return run_monthly_release(config, MONTH, runners=runners, feedback=feedback, **options)
-
-
-def _fewer_crimes(config, tmp_path: Path) -> None:
-    """The month's extract again with its last crime left out: the load writes new bytes."""
-    source = config.input_paths(MONTH)[0]
-    lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
-    edited = tmp_path / "edited" / source.name
-    edited.parent.mkdir()
-    edited.write_text("".join(lines[:-1]), encoding="utf-8")
-    config.inputs = [str(edited)]
 
 
 def _vouches_for_every_file(out: Path) -> bool:
@@ -56,7 +52,7 @@ def test_a_failure_after_the_load_replaced_its_files_withdraws_the_manifest(tmp_
     out = config.output_dir(MONTH)
     _run(config)
     assert _vouches_for_every_file(out)
-    _fewer_crimes(config, tmp_path)
+    fewer_crimes(config, tmp_path)
     broke = break_anonymise(monkeypatch)
     with pytest.raises(MonthlyReleaseError) as raised:
         _run(config)
@@ -95,7 +91,7 @@ def test_a_step_run_on_its_own_that_replaced_files_withdraws_the_manifest(tmp_pa
     before = folder_files(out)
     _run(config, steps=("load",))  # (the same extract: the same bytes)
     assert folder_files(out) == before and _vouches_for_every_file(out)
-    _fewer_crimes(config, tmp_path)
+    fewer_crimes(config, tmp_path)
     _run(config, steps=("load",))
     assert not (out / MANIFEST_NAME).exists()
     assert (
@@ -108,7 +104,7 @@ def test_a_cancel_after_the_load_replaced_its_files_withdraws_the_manifest(tmp_p
     config = quick_config(tmp_path)
     out = config.output_dir(MONTH)
     _run(config)
-    _fewer_crimes(config, tmp_path)
+    fewer_crimes(config, tmp_path)
 
     class CancelAfterTheLoad(Feedback):
         def is_cancelled(self) -> bool:

@@ -64,8 +64,13 @@ def _signalled_release(tmp_path: Path, signal_name: str, watched: str, **changes
     script = tmp_path / "signalled_cli.py"
     script.write_text(SIGNALLED_CLI, encoding="utf-8")
     config = config_file(tmp_path, **changes)  # type: ignore[arg-type]
+    return _script_run(script, watched, signal_name, "release", config, "--month", MONTH)
+
+
+def _script_run(script: Path, *argv: object) -> subprocess.CompletedProcess:
+    """``script`` (a command line wrapped to be signalled) run with ``argv`` in a child."""
     return subprocess.run(
-        [sys.executable, script, watched, signal_name, "release", config, "--month", MONTH],
+        [sys.executable, script, *argv],
         cwd=REPO,
         env=child_env([REPO]),
         capture_output=True,
@@ -187,16 +192,7 @@ def test_a_second_signal_during_the_clean_up_lets_it_finish(tmp_path, first, aga
     written = os.stat(out / MANIFEST_NAME).st_mtime_ns
     script = tmp_path / "twice_signalled_cli.py"
     script.write_text(TWICE_SIGNALLED_CLI, encoding="utf-8")
-    done = subprocess.run(
-        [sys.executable, script, first, again, "release", tmp_path / "release.toml"]
-        + ["--month", MONTH],
-        cwd=REPO,
-        env=child_env([REPO]),
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    done = _script_run(script, first, again, "release", tmp_path / "release.toml", "--month", MONTH)
     assert done.returncode == code, done.stderr[-3000:]
     assert _staging_left(out) == []
     assert folder_files(out) == before and _vouches_for_every_file(out)

@@ -29,7 +29,7 @@ from crime_mapper.core.monthly.release import (
     run_monthly_release,
 )
 from crime_mapper.core.release.release_files import sha256_file
-from tests.support.monthly_config import MONTH, break_anonymise, quick_config
+from tests.support.monthly_config import MONTH, break_anonymise, fewer_crimes, quick_config
 
 
 def _config(tmp_path: Path) -> Any:
@@ -42,17 +42,6 @@ def _run(config: Any, **options: Any) -> Any:
     from crime_mapper.qgis_bridge.monthly_release import QgisStepRunners
 
     return run_monthly_release(config, MONTH, runners=QgisStepRunners(), **options)
-
-
-def _fewer_crimes(config: Any, tmp_path: Path) -> None:
-    """The month's extract again with its last crime left out: the load writes new bytes,
-    so the earlier manifest no longer describes the month's files."""
-    source = config.input_paths(MONTH)[0]
-    lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
-    edited = tmp_path / "edited" / source.name
-    edited.parent.mkdir()
-    edited.write_text("".join(lines[:-1]), encoding="utf-8")
-    config.inputs = [str(edited)]
 
 
 def _manifest_holds(out: Path) -> bool:
@@ -95,7 +84,7 @@ def test_a_project_the_disk_refuses_keeps_the_earlier_one_whole(tmp_path, limite
     config = _config(tmp_path)
     out = _run(config).out_dir
     earlier = (out / PROJECT_NAME).read_bytes()
-    _fewer_crimes(config, tmp_path)
+    fewer_crimes(config, tmp_path)
 
     def full_disk_after_the_steps(step: str, state: str) -> None:
         if (step, state) == ("publish", "done"):
@@ -121,7 +110,7 @@ def test_a_folder_in_the_way_of_the_project_is_named_and_leaves_nothing(tmp_path
     (out / PROJECT_NAME).unlink()
     (out / PROJECT_NAME).mkdir()
     (out / PROJECT_NAME / "kept.txt").write_text("someone's", encoding="utf-8")
-    _fewer_crimes(config, tmp_path)
+    fewer_crimes(config, tmp_path)
     with pytest.raises(MonthlyReleaseError) as raised:
         _run(config)
     _expect_after_the_steps(raised, f"{out / PROJECT_NAME}")
@@ -149,7 +138,7 @@ def test_a_manifest_that_cannot_be_moved_in_says_where_it_waits(tmp_path, monkey
     config = _config(tmp_path)
     out = _run(config).out_dir
     original = list(config.inputs)
-    _fewer_crimes(config, tmp_path)
+    fewer_crimes(config, tmp_path)
 
     def in_the_way(step: str, state: str) -> None:
         # (at the manifest's commit, past its look for a folder in the way: the disk

@@ -253,6 +253,27 @@ def test_a_cancel_stops_the_atlas_at_its_next_page_not_once_the_pdf_is_written(
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".crime_mapper-stage-")]
 
 
+def _atlas_parameters(release: dict, out: Path) -> dict:
+    """crime_mapper:neighbourhood_summaries with ATLAS on the force extract, into ``out``."""
+    from tests.support.summaries_release import FORCE_EXTRACT, FORCE_PROFILE
+
+    return {
+        "RAW_FILES": [str(FORCE_EXTRACT)],
+        "PROFILE": str(FORCE_PROFILE),
+        "MAP_POINTS": _points_layer(release["points"]),
+        "LABEL_FIELD": "label",
+        "RELEASE": str(release["csv"]),
+        "NEIGHBOURHOODS": QgsVectorLayer(
+            str(HOODS / "msoa11_leicestershire.geojson"), "msoa", "ogr"
+        ),
+        "CODE_FIELD": "msoa11cd",
+        "LOOKUP": str(HOODS / "lsoa11_to_msoa11_leicestershire.csv"),
+        "LOOKUP_CODE_FIELD": "msoa11cd",
+        "ATLAS": True,
+        "OUTPUT": str(out),
+    }
+
+
 def test_a_processing_cancel_during_the_atlas_stops_it_and_changes_nothing(
     release, provider, tmp_path
 ):
@@ -265,7 +286,6 @@ def test_a_processing_cancel_during_the_atlas_stops_it_and_changes_nothing(
     from qgis.core import QgsProcessingException
 
     from crime_mapper.qgis_bridge.atlas import SUMMARIES_SHARE
-    from tests.support.summaries_release import FORCE_EXTRACT, FORCE_PROFILE
 
     out = tmp_path / "out"
     (out / "neighbourhoods").mkdir(parents=True)
@@ -284,21 +304,7 @@ def test_a_processing_cancel_during_the_atlas_stops_it_and_changes_nothing(
     with pytest.raises(QgsProcessingException, match="cancelled; nothing was changed"):
         processing.run(
             "crime_mapper:neighbourhood_summaries",
-            {
-                "RAW_FILES": [str(FORCE_EXTRACT)],
-                "PROFILE": str(FORCE_PROFILE),
-                "MAP_POINTS": _points_layer(release["points"]),
-                "LABEL_FIELD": "label",
-                "RELEASE": str(release["csv"]),
-                "NEIGHBOURHOODS": QgsVectorLayer(
-                    str(HOODS / "msoa11_leicestershire.geojson"), "msoa", "ogr"
-                ),
-                "CODE_FIELD": "msoa11cd",
-                "LOOKUP": str(HOODS / "lsoa11_to_msoa11_leicestershire.csv"),
-                "LOOKUP_CODE_FIELD": "msoa11cd",
-                "ATLAS": True,
-                "OUTPUT": str(out),
-            },
+            _atlas_parameters(release, out),
             context=QgsProcessingContext(),
             feedback=feedback,
         )
@@ -319,8 +325,6 @@ def test_a_folder_where_the_atlas_goes_is_said_and_the_summaries_stay_as_they_we
     from qgis import processing
     from qgis.core import QgsProcessingException
 
-    from tests.support.summaries_release import FORCE_EXTRACT, FORCE_PROFILE
-
     out = tmp_path / "out"
     (out / "neighbourhoods").mkdir(parents=True)
     (out / "neighbourhoods" / "index.html").write_text("earlier", encoding="utf-8")
@@ -329,21 +333,7 @@ def test_a_folder_where_the_atlas_goes_is_said_and_the_summaries_stay_as_they_we
     with pytest.raises(QgsProcessingException, match="neighbourhoods_atlas.pdf") as raised:
         processing.run(
             "crime_mapper:neighbourhood_summaries",
-            {
-                "RAW_FILES": [str(FORCE_EXTRACT)],
-                "PROFILE": str(FORCE_PROFILE),
-                "MAP_POINTS": _points_layer(release["points"]),
-                "LABEL_FIELD": "label",
-                "RELEASE": str(release["csv"]),
-                "NEIGHBOURHOODS": QgsVectorLayer(
-                    str(HOODS / "msoa11_leicestershire.geojson"), "msoa", "ogr"
-                ),
-                "CODE_FIELD": "msoa11cd",
-                "LOOKUP": str(HOODS / "lsoa11_to_msoa11_leicestershire.csv"),
-                "LOOKUP_CODE_FIELD": "msoa11cd",
-                "ATLAS": True,
-                "OUTPUT": str(out),
-            },
+            _atlas_parameters(release, out),
             context=QgsProcessingContext(),
             feedback=QgsProcessingFeedback(),
         )

@@ -79,6 +79,17 @@ def publish_config(tmp_path: Path) -> Any:
     return config
 
 
+def fewer_crimes(config: Any, tmp_path: Path) -> None:
+    """The month's extract again with its last crime left out: the load writes new bytes,
+    so an earlier manifest no longer describes the month's files."""
+    source = config.input_paths(MONTH)[0]
+    lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
+    edited = tmp_path / "edited" / source.name
+    edited.parent.mkdir()
+    edited.write_text("".join(lines[:-1]), encoding="utf-8")
+    config.inputs = [str(edited)]
+
+
 def step_runners(publish_beside: bool) -> Any:
     """The monthly release's plain-Python step runners, the web map made beside the
     summaries (a forked child) or not."""

@@ -442,6 +442,19 @@ def _self_intersection_message(where: str) -> str:
     )
 
 
+def _crossings_checked(
+    arr: np.ndarray, where: str, problems: list[str], later: Optional[RingChecks]
+) -> np.ndarray:
+    """``arr``, a clean ring, tested for self-intersection: through ``later`` when given
+    (see RingChecks), else now, a crossing said in ``problems``. One test for the rings
+    clean_ring cleans and those the fast path finds clean."""
+    if later is not None:
+        later.add(arr, where, problems)
+    elif _self_intersects(arr):
+        problems.append(_self_intersection_message(where))
+    return arr
+
+
 def clean_ring(
     coords: Any, where: str, problems: list[str], later: Optional[RingChecks] = None
 ) -> Optional[np.ndarray]:
@@ -482,11 +495,7 @@ def clean_ring(
     if _collinear(arr):
         problems.append(f"{where}: ring with no area dropped")
         return None
-    if later is not None:
-        later.add(arr, where, problems)
-    elif _self_intersects(arr):
-        problems.append(_self_intersection_message(where))
-    return arr
+    return _crossings_checked(arr, where, problems, later)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -657,11 +666,7 @@ def _ready_ring(
     arr = ready.pop(id(ring), None) if ready else None
     if arr is None:
         return None
-    if later is not None:
-        later.add(arr, where, problems)
-    elif _self_intersects(arr):
-        problems.append(_self_intersection_message(where))
-    return arr
+    return _crossings_checked(arr, where, problems, later)
 
 
 def _as_list(value: Any) -> list:
