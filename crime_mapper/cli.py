@@ -71,6 +71,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Callable, Optional
 
+from .core.common.feedback import clear_stop, request_stop
 from .core.common.text_file import os_error_text, shown_line, shown_path, shown_text
 from .core.load.extract_head import read_extract_head
 from .core.load.load_run import check_inputs_exist
@@ -1331,6 +1332,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return code
     finally:
         _signalled.clear()  # (the command has stopped: the next one's Ctrl-C stops it again)
+        clear_stop()
 
 
 #: The signals :func:`_interrupt` turned into an interrupt in this process, as they came.
@@ -1348,8 +1350,12 @@ def _interrupt(signum: int, _frame: object) -> None:
         _finishing(signum)
         return
     _signalled.append(signum)
+    request_stop()  # (the interrupt may be swallowed where it lands: the next check stops)
     raise KeyboardInterrupt(signal.Signals(signum).name)
 
+
+#: The process run_as_command runs in (its forked children inherit the signal handler)
+_command_pid: list[int] = []
 
 #: What a second Ctrl-C or SIGTERM is told while the first one's clean-up runs
 CLEAN_UP_FINISHING = (
@@ -1365,8 +1371,14 @@ def _finishing(signum: int) -> None:
     interrupt inside the clean-up, which then stopped where it stood: a release could be
     left without its earlier manifest (taken out while it ran, never put back) and with
     its staging folders beside the outputs. Written straight to the descriptor: the main
-    code may be writing to sys.stderr at this moment (a buffered write is not reentrant)."""
-    if len(_signalled) == 1:
+    code may be writing to sys.stderr at this moment (a buffered write is not reentrant).
+    Said by the command's own process only: a forked child (which inherits this handler,
+    and the terminal's Ctrl-C with its process group) said it a second time.
+
+    A first interrupt that was swallowed where it landed (a library turned it into an error
+    that was recorded, and the command went on) still stops the command: core.common.
+    feedback.request_stop makes its next check between units of work raise."""
+    if len(_signalled) == 1 and os.getpid() in _command_pid:
         with suppress(OSError, ValueError):
             how = "SIGTERM" if signum == signal.SIGTERM else "Ctrl-C"
             text = CLEAN_UP_FINISHING.format(how=how)
@@ -1457,6 +1469,7 @@ def run_as_command(argv: Optional[Sequence[str]] = None) -> int:
     are ignored once it has returned: the command's result is decided and said, and one
     arriving as the process exits printed a traceback from its exit handlers."""
     gc.set_threshold(*COMMAND_GC_THRESHOLDS)
+    _command_pid[:] = [os.getpid()]
     stops = [getattr(signal, name) for name in ("SIGINT", "SIGTERM") if hasattr(signal, name)]
     for signum in stops:
         signal.signal(signum, _interrupt)

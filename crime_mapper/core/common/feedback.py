@@ -11,18 +11,46 @@ class Cancelled(Exception):
     """Raised inside core work when the user cancels; callers must leave old outputs intact."""
 
 
+#: Set while a command's own process stops on Ctrl-C or SIGTERM (request_stop: the command
+#: line's signal handler, never a QGIS session): every Feedback's check() then stops.
+_STOP_REQUESTED: list[bool] = []
+
+
+def request_stop() -> None:
+    """Make every Feedback's check() of this process raise Cancelled from now on.
+
+    Why: the command line stops on a signal by raising KeyboardInterrupt where the code
+    stands, and a library may swallow that: pandas' CSV reader turned one into a parse
+    error, which the loader records as that file's error before it reads the next file. The
+    command then ran on as if nothing had come, and every later Ctrl-C was taken for one
+    arriving during the clean-up and ignored, so it could not be stopped at all. With this
+    flag set it stops, in order, at its next check between units of work."""
+    if not _STOP_REQUESTED:
+        _STOP_REQUESTED.append(True)
+
+
+def clear_stop() -> None:
+    """Forget :func:`request_stop` (the command that was stopping has returned)."""
+    _STOP_REQUESTED.clear()
+
+
+def stop_requested() -> bool:
+    return bool(_STOP_REQUESTED)
+
+
 class Feedback:
-    """Default feedback: no progress display, never cancelled. Subclass to adapt."""
+    """Default feedback: no progress display, cancelled only by :func:`request_stop`.
+    Subclass to adapt."""
 
     def set_progress(self, percent: float) -> None:
         """Report progress from 0 to 100."""
 
     def is_cancelled(self) -> bool:
-        return False
+        return bool(_STOP_REQUESTED)
 
     def check(self) -> None:
         """Raise Cancelled if the user asked to stop; call between units of work."""
-        if self.is_cancelled():
+        if _STOP_REQUESTED or self.is_cancelled():
             raise Cancelled("cancelled by the user")
 
 
