@@ -773,7 +773,18 @@
   }
 
   // ---- permalink ---------------------------------------------------------------------------
+  // The hash is what anyone may send a reader in a link: hostile input. Each part is read on
+  // its own and only ever matched against the page's own months, lengths, slugs and ranges
+  // (never written into the page, never used as an object key: __proto__ is a word like any
+  // other); a part not understood is left out, the rest still applies, and a polite note
+  // names what was left out. The hash then written back is the page's own, canonical.
   var restoring = false;
+  var LINK_PARTS = { m: "the month", n: "the period", c: "the crime types", z: "the map view",
+    ll: "the map view", a: "the area shading" };
+  var LINK_PART_ORDER = ["the month", "the period", "the crime types", "some of the crime types",
+    "the map view", "the area shading", "settings this map does not have"];
+  var MAX_LAT = 85.0511;  // (Web Mercator's edge: the map cannot be centred beyond it)
+  var COORD = /^-?\d{1,3}(\.\d{1,15})?$/;
   function writeHash() {
     if (restoring) return;
     var c = map.getCenter(), cats = [];
@@ -785,26 +796,88 @@
     var h = "#" + parts.join("&");
     if (location.hash !== h) history.replaceState(null, "", h);
   }
-  function readHash() {
-    var h = location.hash.replace(/^#/, ""), out = {};
-    h.split("&").forEach(function (kv) {
-      var i = kv.indexOf("=");
-      if (i > 0) out[decodeURIComponent(kv.slice(0, i))] = decodeURIComponent(kv.slice(i + 1));
+  // The hash as key -> value (a key given twice with two values is given neither: the link
+  // does not say which it means), and the names of the parts that could not even be read
+  // (invalid percent-encoding, no "=", a key the map does not use).
+  function hashValues(hash) {
+    var values = new Map(), twice = new Set(), unread = [];
+    hash.replace(/^#/, "").split("&").forEach(function (kv) {
+      if (!kv) return;
+      var i = kv.indexOf("="), key = null, value = null;
+      try {
+        key = decodeURIComponent(i >= 0 ? kv.slice(0, i) : kv);
+        if (i >= 0) value = decodeURIComponent(kv.slice(i + 1));
+      } catch (err) { value = null; }
+      var part = key !== null && Object.prototype.hasOwnProperty.call(LINK_PARTS, key) ? LINK_PARTS[key] : null;
+      if (!part) { unread.push("settings this map does not have"); return; }
+      if (value === null) { unread.push(part); return; }
+      if (values.has(key) && values.get(key) !== value) twice.add(key);
+      values.set(key, value);
     });
-    var mIdx = D.months.indexOf(out.m);
-    if (mIdx >= 0) state.end = mIdx;
-    var n = parseInt(out.n, 10);
-    if ([1, 3, 12, nM].indexOf(n) >= 0) state.len = n;
-    if (out.c) {
-      var want = out.c === "all" ? null : out.c.split(",");
-      for (var i = 0; i < nC; i++) state.cats[i] = (!want || want.indexOf(D.categories[i].slug) >= 0) ? 1 : 0;
+    twice.forEach(function (key) { values.delete(key); unread.push(LINK_PARTS[key]); });
+    return { values: values, unread: unread };
+  }
+  // the period lengths the reader can choose (the select's shown options)
+  function periodLengths() {
+    var out = [];
+    for (var i = 0; i < lenSel.options.length; i++) if (!lenSel.options[i].hidden) out.push(lenSel.options[i].value);
+    return out;
+  }
+  // crime types from the link's list: the known slugs chosen; none known leaves the choice
+  // as it was (an empty list is the page's own word for "none chosen")
+  function readCategories(text, left) {
+    if (text === "all") { for (var a = 0; a < nC; a++) state.cats[a] = 1; return; }
+    var bySlug = new Map(), want = new Uint8Array(nC), known = 0, unknown = 0;
+    for (var c = 0; c < nC; c++) bySlug.set(D.categories[c].slug, c);
+    var names = text ? text.split(",") : [];
+    for (var i = 0; i < names.length; i++) {
+      if (bySlug.has(names[i])) { want[bySlug.get(names[i])] = 1; known++; } else unknown++;
     }
-    if (A && ["none", "count", "rate"].indexOf(out.a) >= 0) state.areasMode = out.a;
-    var ll = (out.ll || "").split(","), z = parseInt(out.z, 10);
-    if (ll.length === 2 && isFinite(+ll[0]) && isFinite(+ll[1]) && z >= 4 && z <= 18) {
-      return { center: [+ll[0], +ll[1]], zoom: z };
+    if (unknown && !known) { left.push("the crime types"); return; }
+    if (unknown) left.push("some of the crime types");
+    state.cats.set(want);
+  }
+  function readView(values, left) {
+    if (!values.has("z") && !values.has("ll")) return null;
+    var z = values.get("z"), ll = (values.get("ll") || "").split(",");
+    var zoom = /^\d{1,2}$/.test(z || "") ? parseInt(z, 10) : NaN;
+    if (ll.length === 2 && COORD.test(ll[0]) && COORD.test(ll[1]) && zoom >= map.getMinZoom() &&
+        zoom <= map.getMaxZoom() && Math.abs(+ll[0]) <= MAX_LAT && Math.abs(+ll[1]) <= 180) {
+      return { center: [+ll[0], +ll[1]], zoom: zoom };
     }
+    left.push("the map view");
     return null;
+  }
+  // Applies the link to the state; returns the view it asks for (or null) and what it left out
+  function readHash() {
+    var link = hashValues(location.hash), v = link.values, left = link.unread;
+    if (v.has("m")) {
+      var mIdx = D.months.indexOf(v.get("m"));
+      if (mIdx >= 0) state.end = mIdx; else left.push("the month");
+    }
+    if (v.has("n")) {
+      if (periodLengths().indexOf(v.get("n")) >= 0) state.len = parseInt(v.get("n"), 10);
+      else left.push("the period");
+    }
+    if (v.has("c")) readCategories(v.get("c"), left);
+    if (A && v.has("a")) {
+      var modes = ["none", "count"];
+      if (!document.getElementById("rate-option").hidden) modes.push("rate");
+      if (modes.indexOf(v.get("a")) >= 0) state.areasMode = v.get("a"); else left.push("the area shading");
+    }
+    return { view: readView(v, left), left: left };
+  }
+  // the polite note under the map's status: what of the link was left out (or nothing)
+  function noteLeftOut(left) {
+    var names = LINK_PART_ORDER.filter(function (name) { return left.indexOf(name) >= 0; });
+    var text = "";
+    if (names.length) {
+      var list = names.length === 1 ? names[0] :
+        names.slice(0, -1).join(", ") + " and " + names[names.length - 1];
+      text = "Part of this link could not be used and was left out: " + list +
+        ". The map shows its own choice instead.";
+    }
+    document.getElementById("link-note").textContent = text;
   }
   function syncControls() {
     endSel.value = String(state.end); lenSel.value = String(state.len);
@@ -958,17 +1031,24 @@
     writeHash();
   }
   map.on("moveend", writeHash);
+  // a link followed while the page is open (or back and forward): its parts apply over what
+  // is shown; whatever happens, the page writes its own hash again afterwards
   window.addEventListener("hashchange", function () {
     restoring = true;
-    var view = readHash(); syncControls(); update();
-    if (view) map.setView(view.center, view.zoom);
-    restoring = false; writeHash();
+    try {
+      var link = readHash(); syncControls(); update(); noteLeftOut(link.left);
+      if (link.view) map.setView(link.view.center, link.view.zoom);
+    } finally {
+      restoring = false;
+    }
+    writeHash();
   });
 
-  var view = readHash();
+  var opened = readHash();
   syncControls();
-  if (view) map.setView(view.center, view.zoom); else map.fitBounds(fullBounds);
+  if (opened.view) map.setView(opened.view.center, opened.view.zoom); else map.fitBounds(fullBounds);
   update();
+  noteLeftOut(opened.left);
   window.CM_READY_MS = performance.now(); // ms since navigation start (benchmarks read it)
   window.CM_READY = true;
   document.documentElement.setAttribute("data-cm-ready", "1");
