@@ -26,7 +26,7 @@ from crime_mapper.core.common.feedback import Feedback
 from crime_mapper.core.gate import scan
 from crime_mapper.core.gate.leak_gate import LeakError
 from crime_mapper.core.monthly.config import read_config
-from crime_mapper.core.monthly.release import run_monthly_release
+from crime_mapper.core.monthly.release import MonthlyReleaseError, run_monthly_release
 from crime_mapper.core.publish.summaries_history import read_history
 from crime_mapper.core.publish.summaries_run import load_neighbourhoods
 from crime_mapper.core.publish.webmap_run import export_opened, open_gate_inputs
@@ -57,6 +57,11 @@ def released(tmp_path_factory):
 def _page_months(map_dir: Path) -> list[str]:
     text = (map_dir / "data" / "points.js").read_text(encoding="utf-8")
     return json.loads(re.search(r'"months":(\[[^]]*\])', text).group(1))
+
+
+def _areas(map_dir: Path) -> Any:
+    text = (map_dir / "data" / "areas.js").read_text(encoding="utf-8")
+    return json.loads(text[text.index("{") : text.rindex("}") + 1])
 
 
 def _map(outputs: Any) -> Path:
@@ -295,3 +300,58 @@ def test_a_linked_csv_is_gated_without_the_history_s_points(gate_world, tmp_path
         )
     assert linked.name in str(refused.value)
     assert not target.exists()
+
+
+def test_without_summaries_the_map_shows_the_same_history_months(released, tmp_path):
+    """summaries = false with a history set: the map shows the very months and rows it
+    shows beside the summaries (the history read as they read it), and the manifest says
+    so. Why: the history reached the map only through the summaries' table, so with the
+    summaries off the setting was silently ignored and the map showed October alone."""
+    _, beside = released
+    config, alone = _release(tmp_path, publish__summaries=False)
+    assert not (alone.out_dir / "neighbourhoods").exists()
+    assert _page_months(_map(alone)) == SHOWN
+    step = next(s for s in alone.steps if s.name == "publish")
+    with_summaries = next(s for s in beside.steps if s.name == "publish").summary["web_map"]
+    map_alone = step.summary["web_map"]
+    assert map_alone["months"] == SHOWN
+    assert (map_alone["crimes"], map_alone["mapped"]) == (
+        with_summaries["crimes"],
+        with_summaries["mapped"],
+    )
+    assert map_alone["gate"] == with_summaries["gate"]
+    # the page's data: the same points, months and neighbourhoods; the areas differ only
+    # in their links to summaries pages, which this release does not make
+    for name in ("points.js", "config.js"):
+        made = _map(alone) / "data" / name
+        assert made.read_bytes() == (_map(beside) / "data" / name).read_bytes(), name
+    areas = [_areas(_map(one)) for one in (alone, beside)]
+    assert not any("summary" in f["properties"] for f in areas[0]["features"])
+    for feature in areas[1]["features"]:
+        feature["properties"].pop("summary", None)
+    assert areas[0] == areas[1]
+    html = (_map(alone) / "index.html").read_text(encoding="utf-8")
+    assert "Street-level crime, November 2021 to October 2022." in html
+    assert sorted(p.name for p in (_map(alone) / "downloads").iterdir()) == ["2022-10-street.csv"]
+    manifest = json.loads((alone.out_dir / "manifest.json").read_bytes())
+    publish = next(s for s in manifest["steps"] if s["step"] == "publish")
+    assert publish["summary"]["web_map"]["months"] == SHOWN
+    listed = manifest["inputs"]["publish"]["summaries_history"]
+    assert [e["name"] for e in listed] and "team" not in manifest["inputs"]["publish"]
+
+
+def test_without_summaries_a_damaged_history_file_fails_the_release_naming_it(tmp_path):
+    """The history the map reads is checked as the summaries check it: a file that is not a
+    published street-level table fails the publish step, named, before anything moves in."""
+    bad = tmp_path / "2022-09-leicestershire-street.csv"
+    bad.write_text("Crime ID,Month\nabc,2022-09\n", encoding="utf-8")
+    config = read_config(config_file(tmp_path, publish__summaries=False))
+    config.publish.summaries_history = [str(bad)]
+    config.hotspots.enabled = False
+    config.qa.enabled = False
+    config.publish.project = False
+    with pytest.raises(MonthlyReleaseError, match="2022-09-leicestershire-street.csv") as failed:
+        run_monthly_release(config, MONTH, runners=step_runners(False))
+    assert failed.value.step == "publish"
+    assert "not a police.uk street-level file" in str(failed.value)
+    assert not (config.output_dir(MONTH) / "map").exists()

@@ -1403,7 +1403,7 @@ def _publish_step(config, month, outputs, runners, feedback) -> StepRecord:
     files: list[Path] = []
     summary: dict[str, Any] = {}
     warnings: list[str] = []  # the summaries' then the web map's, as their commands warn
-    from_summaries: dict[str, Any] = {}
+    for_map: dict[str, Any] = {}  # what the web map is given read already (_shared_with_map)
     share = 50.0 if (publish.summaries and publish.web_map) else 100.0
     title = publish.title or default_map_title(config.force, month)
     done: Any = None  # the summaries (SummaryExport), staged
@@ -1501,13 +1501,15 @@ def _publish_step(config, month, outputs, runners, feedback) -> StepRecord:
             )
             summary["summaries"] = {"pages": done.pages, "csv_rows": done.csv_rows}
             warnings += [str(text) for text in done.problems]
-            from_summaries = _shared_with_map(
+            for_map = _shared_with_map(
                 done.table, done.summaries.hoods, done.assignment, release.published_rows
             )
             if publish.atlas:
                 atlas = _atlas(
                     runners, done, release.public_csv, outputs, warnings, feedback, staging
                 )
+        elif publish.web_map:  # (the history serves the map without summaries too)
+            for_map = _history_for_map(config, month, release)
         if publish.web_map:
             map_feedback = ScaledFeedback(
                 feedback, 100.0 - share if publish.summaries else 0.0, 100.0
@@ -1520,7 +1522,7 @@ def _publish_step(config, month, outputs, runners, feedback) -> StepRecord:
             else:
                 # (the summaries move into place with it: "auto" would find none yet)
                 linked = {"summaries": "yes"} if publish.summaries else {}
-                made = make_map(from_summaries, map_feedback, hand_over=map_slot(), **linked)
+                made = make_map(for_map, map_feedback, hand_over=map_slot(), **linked)
             verdict = made.gate.replace(str(made.out_dir), "map")  # no folder: same anywhere
             summary["web_map"] = {
                 "crimes": made.crimes,
@@ -1645,7 +1647,7 @@ def _beside(runners: StepRunners) -> bool:
 
 
 #: How many months the release's web map shows at most, the release's month included, when
-#: the summaries have history ([publish] summaries_history): the page's longest choice ("The
+#: the release has history ([publish] summaries_history): the page's longest choice ("The
 #: last 12 months"). The summaries read 13 for the change on a year earlier, which the map
 #: does not show; a 13th month there would only be one more month of points on every page.
 MAP_MONTHS = 12
@@ -1659,15 +1661,16 @@ def _shared_with_map(table: Any, hoods: Any, assignment: Any, rows: int) -> dict
     rows of the MAP_MONTHS ending with the release's last month, and their neighbourhoods
     (the history's first). Why the history: the map's month choices and trend showed the
     release's month alone beside summaries of 13. Empty when the summaries' table does not
-    end with the release's rows (the web map then reads the CSV itself)."""
+    end with the release's rows (the web map then reads the CSV itself). ``assignment``
+    None (no summaries made: :func:`_history_for_map`): no neighbourhood set or
+    assignment is shared, and the map assigns the rows it is given itself."""
     if table is None or rows <= 0 or len(table) < rows:
         return {}
     start = len(table) - rows
-    shared = {
-        "neighbourhoods": hoods,
-        "street_table": table.iloc[start:].reset_index(drop=True) if start else table,
-        "row_neighbourhoods": assignment.index[start:],
-    }
+    shared = {"street_table": table.iloc[start:].reset_index(drop=True) if start else table}
+    if assignment is not None:
+        shared["neighbourhoods"] = hoods
+        shared["row_neighbourhoods"] = assignment.index[start:]
     if start:
         months = table["Month"]
         last = str(months.iloc[start:].max())
@@ -1678,10 +1681,34 @@ def _shared_with_map(table: Any, hoods: Any, assignment: Any, rows: int) -> dict
             import numpy as np
 
             shared["history_table"] = table.iloc[:start][shown].reset_index(drop=True)
-            shared["row_neighbourhoods"] = np.concatenate(
-                [assignment.index[:start][shown], assignment.index[start:]]
-            )
+            if assignment is not None:
+                shared["row_neighbourhoods"] = np.concatenate(
+                    [assignment.index[:start][shown], assignment.index[start:]]
+                )
     return shared
+
+
+def _history_for_map(config: ReleaseConfig, month: str, release: Any) -> dict[str, Any]:
+    """What :func:`_shared_with_map` gives the web map when no summaries are made but
+    ``[publish] summaries_history`` is set: the release's public CSV and the history read
+    as the summaries read them (summaries_run.read_release, summaries_history.read_history),
+    so the map shows exactly the months and rows it shows beside summaries. Why: the
+    history reached the map only through the summaries' table, so with summaries off the
+    setting was silently ignored and the map showed the release's month alone. Empty
+    without a history (the map reads the CSV itself, as before). Raises SummaryError (a
+    ValueError) naming a history file that is not a published street-level table."""
+    paths = [config.path(p, month) for p in config.publish.summaries_history]
+    if not paths:
+        return {}
+    import pandas as pd
+
+    from ..publish.summaries_history import read_history
+    from ..publish.summaries_run import read_release
+
+    public = read_release(release.public_csv)
+    earlier, _ = read_history(paths, public["Month"].unique().tolist())
+    table = pd.concat([earlier, public], ignore_index=True) if len(earlier) else public
+    return _shared_with_map(table, None, None, release.published_rows)
 
 
 _RUNNERS: dict[str, Callable[..., StepRecord]] = {
@@ -1877,9 +1904,10 @@ def _later_inputs(config: ReleaseConfig, month: str, outputs: MonthlyOutputs) ->
         entry: dict[str, Any] = {
             "neighbourhoods": {k: _file(p) for k, p in hoods.items() if p.is_file()}
         }
-        if publish.summaries:
+        if publish.summaries or publish.summaries_history:  # (the web map reads it too)
             history = [config.path(h, month) for h in publish.summaries_history]
             entry["summaries_history"] = [_file(p) for p in input_files(history)]
+        if publish.summaries:
             for key in SUMMARIES_FILES:
                 path = config.optional_path(getattr(publish, key), month)
                 entry[key] = _file(path) if path is not None and path.is_file() else None
