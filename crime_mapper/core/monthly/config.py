@@ -328,7 +328,8 @@ class PublishConfig:
     # summaries and the web map's areas; empty = none
     neighbourhoods: dict[str, str] = field(default_factory=dict)
     # the force's earlier published police.uk months (files, folders, monthly zips) for the
-    # summaries' 12-month trend and change on a year earlier; empty = this release only
+    # summaries' 12-month trend and change on a year earlier, and the web map's months (with
+    # or without summaries); empty = this release only
     summaries_history: list[str] = field(default_factory=list)
     # the neighbourhood policing teams' information for the summaries (police.uk API JSON
     # or CSV: core.publish.summaries_team) and the similar-neighbourhood families (CSV of
@@ -831,10 +832,12 @@ TABLE_COMMENTS = {
     "publish": (
         "The public CSV, GeoPackage, audit and manifest are always written.\n"
         "web_map: a self-contained web map in map/ (title: its title); summaries:\n"
-        "neighbourhood pages in neighbourhoods/ (summaries_history: the force's earlier\n"
-        "published police.uk months, for their 12-month trend and the web map's months;\n"
-        "team: the neighbourhood policing teams' information, police.uk API JSON or CSV;\n"
-        "families: a CSV of code,family naming each neighbourhood's similar ones);\n"
+        "neighbourhood pages in neighbourhoods/ (team: the neighbourhood policing teams'\n"
+        "information, police.uk API JSON or CSV; families: a CSV of code,family naming\n"
+        "each neighbourhood's similar ones);\n"
+        "summaries_history: the force's earlier published police.uk months, for the\n"
+        "summaries' 12-month trend and the web map's last 12 months (with summaries =\n"
+        "false too: the map still shows them);\n"
         "atlas: the summaries as a PDF atlas, neighbourhoods_atlas.pdf, one page per\n"
         "neighbourhood (needs QGIS and summaries = true);\n"
         "suppress_below: counts of 1 to N - 1 on the summaries shown as 'fewer than N'\n"
