@@ -15,6 +15,7 @@ from __future__ import annotations
 import html
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Optional
 
@@ -461,11 +462,29 @@ class SummaryRenderer:
             "total_label": TOTAL,
         }
 
+    @cached_property
+    def _map_choices(self) -> list[str]:
+        """The period and the area shading the pages' map links ask for: only choices the
+        web map offers. Why: the map leaves out (and says in a note that it left out) a part
+        of its link it cannot use, and every page asked for a=rate and its own period: a map
+        without populations, or with fewer months than the period, greeted each reader
+        following the summaries' own link with that note. The period is asked for when the
+        map offers it (one month, or the last 3 or 12 when the summaries hold that many
+        months ending at theirs: the map made beside them holds the same); shading by rate
+        when some neighbourhood has residents (else by count)."""
+        s = self.s
+        months = int(np.count_nonzero(s.present[max(0, self.end - 11) : self.end + 1]))
+        period = s.options.period_months
+        parts = [f"n={period}"] if period == 1 or (period in (3, 12) and months >= period) else []
+        population = np.asarray(self.fig["population"][: s.n], dtype=float)
+        parts.append("a=rate" if np.any(population > 0) else "a=count")
+        return parts
+
     def map_fragment(self, i: int) -> str:
         """The web map's permalink for this neighbourhood and period (core.publish.webmap's
         hash: m=month, n=months, ll=lat,lon, z=zoom, a=areas mode)."""
         s = self.s
-        parts = [f"m={s.month}", f"n={s.options.period_months}", "a=rate"]
+        parts = [f"m={s.month}", *self._map_choices]
         if i < s.n and np.isfinite(self.bounds[i]).all():
             minx, miny, maxx, maxy = self.bounds[i]
             span = max(maxx - minx, (maxy - miny) * 1.6, 1e-4)
