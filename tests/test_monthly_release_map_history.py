@@ -33,6 +33,7 @@ from crime_mapper.core.publish.webmap_run import export_opened, open_gate_inputs
 from crime_mapper.core.release.map_points_files import MapPointsSpec
 from crime_mapper.core.release.public_schema import read_public_csv
 from tests.support.monthly_config import MONTH, config_file, step_runners
+from tests.support.plain_cli import MONTH_ZIP
 from tests.support.webmap_browser import open_page, shown
 
 #: the 12 months the release's map shows: the bundled history holds 2021-10 too, which the
@@ -355,3 +356,20 @@ def test_without_summaries_a_damaged_history_file_fails_the_release_naming_it(tm
     assert failed.value.step == "publish"
     assert "not a police.uk street-level file" in str(failed.value)
     assert not (config.output_dir(MONTH) / "map").exists()
+
+
+def test_without_summaries_the_history_notes_are_warnings(tmp_path):
+    """The history's notes (here: the release's own month in the history files, left out)
+    were said on the summaries' pages; with summaries off they were dropped, so the analyst
+    was not told that part of a history file went unused. They are the step's warnings now."""
+    config = read_config(config_file(tmp_path, publish__summaries=False))
+    config.publish.summaries_history = [*config.publish.summaries_history, str(MONTH_ZIP)]
+    config.hotspots.enabled = False
+    config.qa.enabled = False
+    config.publish.project = False
+    done = run_monthly_release(config, MONTH, runners=step_runners(False))
+    step = next(s for s in done.steps if s.name == "publish")
+    left_out = [w for w in step.warnings if w.startswith("History months") and "left out" in w]
+    assert len(left_out) == 1 and "2022-10" in left_out[0], step.warnings
+    assert not [w for w in step.warnings if "read for the trend" in w]  # (no trend: no pages)
+    assert step.summary["web_map"]["months"] == SHOWN

@@ -1509,7 +1509,8 @@ def _publish_step(config, month, outputs, runners, feedback) -> StepRecord:
                     runners, done, release.public_csv, outputs, warnings, feedback, staging
                 )
         elif publish.web_map:  # (the history serves the map without summaries too)
-            for_map = _history_for_map(config, month, release)
+            for_map, notes = _history_for_map(config, month, release)
+            warnings += notes  # (no pages to say them on: the analyst is told instead)
         if publish.web_map:
             map_feedback = ScaledFeedback(
                 feedback, 100.0 - share if publish.summaries else 0.0, 100.0
@@ -1688,27 +1689,34 @@ def _shared_with_map(table: Any, hoods: Any, assignment: Any, rows: int) -> dict
     return shared
 
 
-def _history_for_map(config: ReleaseConfig, month: str, release: Any) -> dict[str, Any]:
+def _history_for_map(
+    config: ReleaseConfig, month: str, release: Any
+) -> tuple[dict[str, Any], list[str]]:
     """What :func:`_shared_with_map` gives the web map when no summaries are made but
     ``[publish] summaries_history`` is set: the release's public CSV and the history read
     as the summaries read them (summaries_run.read_release, summaries_history.read_history),
     so the map shows exactly the months and rows it shows beside summaries. Why: the
     history reached the map only through the summaries' table, so with summaries off the
     setting was silently ignored and the map showed the release's month alone. Empty
-    without a history (the map reads the CSV itself, as before). Raises SummaryError (a
-    ValueError) naming a history file that is not a published street-level table."""
+    without a history (the map reads the CSV itself, as before). With the history's
+    warnings (months left out, none before the release), which the summaries' pages would
+    show.
+    Raises SummaryError (a ValueError) naming a history file that is not a published
+    street-level table."""
     paths = [config.path(p, month) for p in config.publish.summaries_history]
     if not paths:
-        return {}
+        return {}, []
     import pandas as pd
 
     from ..publish.summaries_history import read_history
     from ..publish.summaries_run import read_release
 
     public = read_release(release.public_csv)
-    earlier, _ = read_history(paths, public["Month"].unique().tolist())
+    earlier, notes = read_history(paths, public["Month"].unique().tolist())
     table = pd.concat([earlier, public], ignore_index=True) if len(earlier) else public
-    return _shared_with_map(table, None, None, release.published_rows)
+    if len(earlier):  # (its first note then says what was read "for the trend": no warning)
+        notes = notes[1:]
+    return _shared_with_map(table, None, None, release.published_rows), notes
 
 
 _RUNNERS: dict[str, Callable[..., StepRecord]] = {
