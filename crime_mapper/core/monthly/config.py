@@ -27,6 +27,7 @@ from ..common.json_file import WrittenFloat, strict_json
 from ..common.layer_source import gpkg_layer_problem, join_layer_source, split_layer_source
 from ..common.text_file import (
     SHOWN_KEYS,
+    check_file,
     force_name_problem,
     invisible_text_problem,
     not_found,
@@ -51,6 +52,7 @@ from . import toml_lite
 PathLike = Union[str, "os.PathLike[str]"]
 
 __all__ = [
+    "MAX_CONFIG_BYTES",
     "ConfigError",
     "ReleaseConfig",
     "config_folder",
@@ -761,20 +763,43 @@ def config_folder(path: PathLike) -> Path:
     return Path(os.path.abspath(path)).parent
 
 
-def read_config(path: PathLike) -> ReleaseConfig:
-    """Read a .toml or .json release configuration; ConfigError says what is wrong. A
-    byte-order mark at the start (Windows Notepad saves one) is not part of the text. A FIFO
-    or a device is refused before it is opened (see core.common.text_file: it hung the
+#: The largest release configuration read, in bytes. One is a few KB (the bundled example
+#: is under 4 KB; a thousand long input paths are under 300 KB), so a larger file is another
+#: file chosen by mistake (an extract, a GeoPackage) or a damaged one. Why a limit: a 10 MB
+#: configuration took seconds to read, holding the dock, before any of its settings was
+#: checked. Room is left for a 1 MB value, which is refused naming its setting.
+MAX_CONFIG_BYTES = 2 * 1024 * 1024
+
+
+def _config_text(path: Path) -> str:
+    """The text of the configuration at ``path`` (a byte-order mark at the start, which
+    Windows Notepad saves, left out), or ConfigError naming the file: it cannot be read,
+    is larger than MAX_CONFIG_BYTES (refused before it is read) or is not UTF-8. A FIFO or
+    a device is refused before it is opened (see core.common.text_file: it hung the
     release, or read until memory ran out)."""
-    path = Path(path)
     try:
-        text = read_text_file(path, encoding="utf-8-sig")
+        check_file(path)  # (first: a path holding a NUL has no size to ask for)
+        size = path.stat().st_size
+        if size > MAX_CONFIG_BYTES:
+            raise ConfigError(
+                f"{shown_path(path)}: the release configuration is {size:,} bytes, more than "
+                f"any release configuration (at most {MAX_CONFIG_BYTES:,}; one is a few KB): "
+                "is it the right file?"
+            )
+        return read_text_file(path, encoding="utf-8-sig")
     except OSError as exc:
         raise ConfigError(
             f"cannot read the release configuration {shown_path(path)}: {exc}"
         ) from exc
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{shown_path(path)}: not UTF-8 text") from exc
+
+
+def read_config(path: PathLike) -> ReleaseConfig:
+    """Read a .toml or .json release configuration; ConfigError says what is wrong (see
+    _config_text for what is refused before the text is parsed)."""
+    path = Path(path)
+    text = _config_text(path)
     try:
         if path.suffix.lower() == ".json":
             data = strict_json(text, floats_written=True, ints_written=True)
