@@ -733,5 +733,29 @@ def test_a_text_column_of_another_length_is_refused_naming_it(column):
     """(MapPoints' text columns are sized as the builders size theirs: one check, _sized)"""
     texts = {c: None for c in ("label", "source", "lsoa_code", "lsoa_name")}
     texts[column] = ["only one"]
-    with pytest.raises(MapPointsError, match=f"^{column} has 1 values for 2 map points$"):
+    with pytest.raises(MapPointsError, match=f"^{column} has 1 value for 2 map points$"):
         MapPoints(np.array([-1.13, -1.14]), np.array([52.63, 52.64]), addresses=[1, 1], **texts)
+
+
+@pytest.mark.parametrize(
+    "n, addresses, said",
+    [
+        (2, [1], "addresses has 1 value for 2 map points"),
+        (1, [1, 2], "addresses has 2 values for 1 map point"),
+        (1, [], "addresses has 0 values for 1 map point"),
+    ],
+)
+def test_a_count_of_values_or_map_points_is_said_in_its_number(n, addresses, said):
+    """Each count with its noun's number: the message said "1 values" and "1 map points"
+    (MapPoints and map_points_from_arrays alike)."""
+    from crime_mapper.core.release.map_points import map_points_from_arrays
+
+    lon, lat = np.linspace(-1.13, -1.14, n), np.linspace(52.63, 52.64, n)
+    texts = {c: None for c in ("label", "source", "lsoa_code", "lsoa_name")}
+    with pytest.raises(MapPointsError, match=f"^{said}$"):
+        MapPoints(lon, lat, addresses=addresses, **texts)
+    with pytest.raises(MapPointsError, match=f"^{said}$"):
+        map_points_from_arrays(lon, lat, addresses=addresses)
+    texts["label"] = ["x"] * len(addresses)
+    with pytest.raises(MapPointsError, match=f"^{said.replace('addresses', 'label')}$"):
+        MapPoints(lon, lat, addresses=[1] * n, **texts)

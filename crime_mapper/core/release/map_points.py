@@ -112,13 +112,21 @@ def _text_array(values: TextValues, n: int, name: str, checked: bool = False) ->
     return series.to_numpy(dtype=object)
 
 
+def _size_mismatch(name: str, size: int, n: int) -> MapPointsError:
+    """The refusal of a column of ``size`` values for ``n`` map points, each count with
+    its own noun's number. Why: "label has 1 values for 1 map points"."""
+    values = "value" if size == 1 else "values"
+    points = "map point" if n == 1 else "map points"
+    return MapPointsError(f"{name} has {size:,} {values} for {n:,} {points}")
+
+
 def _sized(values: TextValues, n: int, name: str) -> np.ndarray:
     """``values`` as a flat object array (None: n blanks), refused unless it has n values."""
     if values is None:
         return same_text(n, "")
     arr = np.asarray(values, dtype=object).ravel()
     if arr.size != n:
-        raise MapPointsError(f"{name} has {arr.size} values for {n} map points")
+        raise _size_mismatch(name, arr.size, n)
     return arr
 
 
@@ -347,7 +355,7 @@ class MapPoints:
         self.source = _text_array(self.source, n, "source", text_checked)
         addresses = np.asarray(self.addresses).ravel()
         if addresses.size != n:
-            raise MapPointsError(f"addresses has {addresses.size} values for {n} map points")
+            raise _size_mismatch("addresses", addresses.size, n)
         self.addresses = address_counts(addresses)
         self.lsoa_code = _text_array(self.lsoa_code, n, "lsoa_code", text_checked)
         self.lsoa_name = _text_array(self.lsoa_name, n, "lsoa_name", text_checked)
@@ -440,7 +448,7 @@ def map_points_from_arrays(
         addr = addresses if isinstance(addresses, np.ndarray) else np.asarray(addresses)
         addr = addr.ravel()
         if addr.size != n:
-            raise MapPointsError(f"addresses has {addr.size} values for {n} map points")
+            raise _size_mismatch("addresses", addr.size, n)
         addr = address_counts(addr, where, row_name)
     code_a = _sized(lsoa_code, n, "lsoa_code")
     name_a = _sized(lsoa_name, n, "lsoa_name")
