@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 import pytest
 
-from crime_mapper.core.load.mapping_profile import MappingProfile, ProfileError
+from crime_mapper.core.load.mapping_profile import MappingProfile, ProfileError, load_profile
 from crime_mapper.core.monthly import toml_lite
 from crime_mapper.core.monthly.config import (
     MAP_POINT_KINDS,
@@ -301,12 +301,18 @@ def test_a_profile_setting_of_a_hostile_value(
 ) -> None:
     path = _json_file(tmp_path, "force.profile.json", PROFILE, key, _written(name, value, False))
     outer, _, inner = key.partition(".")
-    _expect_json(
-        "column" if outer == "columns" else (inner or outer),  # ("unknown column roles: a")
-        lambda: _profile_read(MappingProfile.load(path), key),
-        wanted(value),
-        ProfileError,
+    said = {"columns": "column", "offence_mapping": "offence", "offence_table": "offence"}.get(
+        outer, inner or outer
     )
+    _expect_json(  # (load_profile: with the checks every release makes of a profile)
+        said, lambda: _profile_read(_loaded(path), key), wanted(value), ProfileError
+    )
+
+
+def _loaded(path: Path) -> MappingProfile:
+    profile = load_profile(path)
+    assert profile is not None
+    return profile
 
 
 def _expect_json(setting: str, read: Callable[[], Any], wanted: Any, error: type) -> None:
@@ -423,3 +429,20 @@ def test_a_profile_or_rules_key_in_another_case_or_twice_is_refused(
     path.write_text(text, encoding="utf-8")
     load = MappingProfile.load if reader == "profile" else ReleaseRules.load
     _expect(said, lambda: load(path), _REFUSED, error)
+
+
+@pytest.mark.parametrize(
+    "offence, category",
+    [("a" * 1_000_000, "no category"), ("Burglary", "a" * 1_000_000)],
+    ids=["a 1 MB offence", "a 1 MB category"],
+)
+def test_a_profiles_offence_mapping_refused_is_said_short(
+    tmp_path: Path, offence: str, category: str
+) -> None:
+    """Either text of an offence mapping the profile's checks refuse was quoted whole: a
+    1 MB category made a 1 MB message (the dock's message bar, the terminal)."""
+    path = tmp_path / "force.profile.json"
+    path.write_text(json.dumps({**PROFILE, "offence_mapping": {offence: category}}), "utf-8")
+    _expect("(1,000,000 characters)", lambda: load_profile(path), _REFUSED, ProfileError)
+    with pytest.raises(ProfileError, match="not a police.uk category$"):
+        load_profile(path)
