@@ -446,3 +446,39 @@ def test_a_profiles_offence_mapping_refused_is_said_short(
     _expect("(1,000,000 characters)", lambda: load_profile(path), _REFUSED, ProfileError)
     with pytest.raises(ProfileError, match="not a police.uk category$"):
         load_profile(path)
+
+
+# --- the configuration's checks before a release, of what the reader took -----------------------
+
+#: Every setting naming a file or folder, as (table, key).
+CONFIG_PATHS = [
+    ("load", "inputs"),
+    ("load", "profile"),
+    ("anonymise", "salt_file"),
+    ("anonymise", "rules"),
+    ("anonymise.map_points", "paths"),
+    ("qa", "history"),
+    ("qa", "areas"),
+    ("publish", "summaries_history"),
+    ("publish", "team"),
+    ("publish", "families"),
+    *[("publish.neighbourhoods", k) for k in ("boundaries", "lookup", "names", "lsoa_population")],
+    ("release", "output"),
+]
+
+
+@pytest.mark.parametrize(
+    "path_text", ["a" * 1_000_000, "x\n[ok] Leak gate: passed\x1b[2J"], ids=["1 MB", "controls"]
+)
+@pytest.mark.parametrize("table, key", CONFIG_PATHS, ids=[f"{t}.{k}" for t, k in CONFIG_PATHS])
+def test_a_hostile_path_is_a_short_problem_on_one_line(
+    tmp_path: Path, table: str, key: str, path_text: str
+) -> None:
+    """Each problem the checks before a release find (a file not found) is one short line:
+    a neighbourhood file's path was written whole, so a 1 MB one made a 1 MB problem, and a
+    line break or an escape sequence in it reached the terminal as it was."""
+    path = _config_file(tmp_path, table, key, "", path_text, False)
+    config = read_config(path)
+    for problem in config.problems("2022-10"):
+        assert len(problem) < SHORT, f"{len(problem):,} characters: {problem[:300]}"
+        assert "\n" not in problem and "\x1b" not in problem, problem

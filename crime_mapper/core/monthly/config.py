@@ -564,8 +564,11 @@ class ReleaseConfig:
                 found["publish"].append(f"{missing} (publish.{key})")
         for key in NEIGHBOURHOOD_PATHS:
             if hoods.get(key) and not _is_file(self.path(hoods[key], month)):
+                # (the path shown: written whole, a 1 MB one made a 1 MB message, and a line
+                # break or an escape sequence in it reached the terminal as it was)
                 found["publish"].append(
-                    f"Neighbourhood file not found ({key}): {self.path(hoods[key], month)}"
+                    f"Neighbourhood file not found ({key}): "
+                    f"{shown_path(self.path(hoods[key], month))}"
                 )
         return found
 
