@@ -67,3 +67,30 @@ def test_other_values_are_refused_as_before(tmp_path):
             ReleaseRules.load(_rules(tmp_path, text))
         assert str(refused.value).endswith(says), str(refused.value)[-200:]
     assert ReleaseRules.load(_rules(tmp_path, '"min_catchment_addresses": 8')) == ReleaseRules()
+
+
+@pytest.mark.parametrize(
+    "text, says",
+    [
+        ('"min_catchment_addresses": -0', "at least 1, not -0"),
+        ('"min_catchment_addresses": -5', "at least 1, not -5"),
+        ('"min_catchment_addresses": 10000000000000000000000000000000000000000', "10,000,000"),
+        ('"version": -0', "version -0 is not supported"),
+        ('"version": 2', "version 2 is not supported"),
+    ],
+)
+def test_a_whole_number_refused_is_shown_as_written(tmp_path, text, says):
+    """``-0`` was refused as "not 0", a value the analyst never wrote (the release
+    configuration's refusals keep an integer's text too: WrittenInt)."""
+    path = _write(tmp_path, '{"format": "crime_mapper release rules", ' + text + "}")
+    with pytest.raises(ReleaseRulesError) as refused:
+        ReleaseRules.load(path)
+    assert says in str(refused.value), str(refused.value)
+
+
+def test_a_whole_number_read_is_a_plain_int(tmp_path):
+    """The K read from a file is an int as DEFAULT_RULES' is (its text is for refusals)."""
+    rules = ReleaseRules.load(_rules(tmp_path, '"min_catchment_addresses": 5'))
+    assert type(rules.min_catchment_addresses) is int and rules.min_catchment_addresses == 5
+    path = _write(tmp_path, '{"format": "crime_mapper release rules", "version": 1}')
+    assert ReleaseRules.load(path) == ReleaseRules()

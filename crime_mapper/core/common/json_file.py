@@ -165,12 +165,13 @@ def parse_json_text(
     finite: bool = False,
     numbers_as_text: bool = False,
     floats_written: bool = False,
+    ints_written: bool = False,
 ) -> Any:
-    """``text`` parsed (:func:`strict_json`, ``finite``, ``numbers_as_text`` and
-    ``floats_written`` passed on); ``error`` raised, naming ``where``, when it is not JSON
-    or is refused."""
+    """``text`` parsed (:func:`strict_json`, ``finite``, ``numbers_as_text``,
+    ``floats_written`` and ``ints_written`` passed on); ``error`` raised, naming ``where``,
+    when it is not JSON or is refused."""
     try:
-        return strict_json(text, finite, numbers_as_text, floats_written)
+        return strict_json(text, finite, numbers_as_text, floats_written, ints_written)
     except json.JSONDecodeError as exc:
         raise error(f"{where}: not valid JSON ({exc})") from exc
     except ValueError as exc:  # (an integer past the conversion limit, or refused above)
@@ -186,13 +187,15 @@ def read_json_file(
     finite: bool = True,
     numbers_as_text: bool = False,
     floats_written: bool = False,
+    ints_written: bool = False,
 ) -> Any:
     """The JSON value in the file at ``path`` (a UTF-8 byte order mark allowed by default);
     ``error`` raised, naming the file, when it cannot be read, is not UTF-8 or not JSON
     (NaN, Infinity and -Infinity refused unless not ``finite``: a file this tool wrote
     itself may hold them). With ``numbers_as_text`` every number is the JsonNumber of its
     text, with ``floats_written`` every number with a point or an exponent a WrittenFloat
-    (a settings file's refusal shows it as written). A FIFO or a device is refused
+    and with ``ints_written`` every other a WrittenInt (a settings file's refusal shows it
+    as written: ``-0``, not 0). A FIFO or a device is refused
     unopened (core.common.text_file)."""
     path = Path(path)
     try:
@@ -203,4 +206,6 @@ def read_json_file(
         raise error(
             f"{shown_path(path)}: not UTF-8 text (byte {exc.start:,} cannot be decoded)"
         ) from exc
-    return parse_json_text(text, error, shown_path(path), finite, numbers_as_text, floats_written)
+    return parse_json_text(
+        text, error, shown_path(path), finite, numbers_as_text, floats_written, ints_written
+    )

@@ -160,10 +160,11 @@ def _check_confirmation(text: str) -> None:
 
 
 def _shown_value(value: object) -> str:
-    """A setting's value for a refusal: a number as the file writes it (a WrittenFloat's
-    text, core.common.json_file: 1e400 is no "inf", 1e-400 no "0.0"), anything else as
-    Python writes it, cut. Why: a refusal of 1e400 showed the infinity it became."""
-    if isinstance(value, float) and not isinstance(value, bool):
+    """A setting's value for a refusal: a number as the file writes it (a WrittenFloat's or
+    WrittenInt's text, core.common.json_file: 1e400 is no "inf", 1e-400 no "0.0", -0 no
+    "0"), anything else as Python writes it, cut. Why: a refusal of 1e400 showed the
+    infinity it became, and one of -0 a 0 the analyst never wrote."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
         return shown_number(written_number(value))
     return f"{value!r:.80}"
 
@@ -197,6 +198,7 @@ class ReleaseRules:
                 f"{MAX_MIN_CATCHMENT_ADDRESSES:,}: a catchment that large is more than a whole "
                 f"LSOA, not a street; police.uk uses {DEFAULT_MIN_CATCHMENT_ADDRESSES}"
             )
+        object.__setattr__(self, "min_catchment_addresses", int(k))  # (a WrittenInt: its int)
         if not isinstance(self.confirm_unknown_catchments, str):
             raise ReleaseRulesError("release rules: confirm_unknown_catchments must be text")
         _check_confirmation(self.confirm_unknown_catchments)
@@ -232,9 +234,11 @@ class ReleaseRules:
                 f"release rules: not a rules file (format {shown_value(data.get('format'))})"
             )
         version = data.get("version", RULES_VERSION)
-        # type(), not ==: true and 1.0 equal 1 in Python, and a file saying "version": true
-        # was read as version 1. Only the whole number 1 is a version this reader knows.
-        if type(version) is not int or version != RULES_VERSION:
+        # Not ==: true and 1.0 equal 1 in Python, and a file saying "version": true was read
+        # as version 1. Only the whole number 1 is a version this reader knows (a WrittenInt,
+        # read from a file, is a whole number; a bool and a WrittenFloat are not).
+        whole = isinstance(version, int) and not isinstance(version, bool)
+        if not whole or version != RULES_VERSION:
             raise ReleaseRulesError(
                 f"release rules: version {_shown_value(version)} is not supported (expected "
                 f"{RULES_VERSION})"
@@ -274,7 +278,7 @@ class ReleaseRules:
     def load(cls, path: PathLike) -> ReleaseRules:
         """Read a rules file; errors name the file and the problem."""
         # (a byte order mark allowed, as a profile's; a float kept as written, for a refusal)
-        data = read_json_file(path, ReleaseRulesError, floats_written=True)
+        data = read_json_file(path, ReleaseRulesError, floats_written=True, ints_written=True)
         try:
             return cls.from_dict(data)
         except ReleaseRulesError as exc:
