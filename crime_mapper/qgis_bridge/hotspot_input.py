@@ -32,7 +32,12 @@ from collections.abc import Sequence
 from typing import Any, Optional, Union
 
 import numpy as np
-from qgis.core import QgsFeatureRequest, QgsVectorLayer, QgsWkbTypes
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsFeatureRequest,
+    QgsVectorLayer,
+    QgsWkbTypes,
+)
 from qgis.PyQt.QtCore import QDate, QDateTime, QVariant
 
 from ..compat import (
@@ -44,7 +49,7 @@ from ..compat import (
     geometry_words,
 )
 from ..core.common.feedback import Feedback
-from ..core.common.geography import WGS84, transform
+from ..core.common.geography import WGS84, coordinates_not_in_crs, transform
 from ..core.common.layer_source import layer_of, source_options
 from ..core.common.projection import distorted_scale
 from ..core.common.text_file import shown_line
@@ -333,6 +338,39 @@ def _grid_name(crs: str) -> str:
     return "British National Grid" if crs.upper() == "EPSG:27700" else "Irish Transverse Mercator"
 
 
+def _refuse_coordinates_not_in_crs(
+    x: np.ndarray, y: np.ndarray, crs: QgsCoordinateReferenceSystem, name: str
+) -> None:
+    """HotspotInputError when the layer's coordinates cannot be in the CRS it says
+    (core.common.geography.coordinates_not_in_crs). Why: British National Grid metres in a
+    layer set to WGS84 were left out as "crimes without a location" (all of them: "the layer
+    is empty or no feature has coordinates"), and degrees in a layer set to British National
+    Grid were counted as one cluster in the sea off the Isles of Scilly."""
+    authid = crs.authid() or "its CRS"
+    found = coordinates_not_in_crs(
+        x, y, authid if crs.authid() else crs.toWkt(), crs.isGeographic()
+    )
+    if found is None:
+        return
+    kind, count, first_x, first_y = found
+    first = f"the first: x {first_x:.10g}, y {first_y:.10g}"
+    if kind == "beyond":
+        said = (
+            f"{count:,} of the crimes in the layer {shown_line(name)!r} have coordinates "
+            f"that the layer's CRS ({shown_line(authid)}) cannot hold ({first})"
+        )
+    else:
+        said = (
+            f"the crimes in the layer {shown_line(name)!r} have longitude and latitude in "
+            f"degrees ({first}), but the layer's CRS ({shown_line(authid)}) is a map grid, "
+            "not degrees"
+        )
+    raise HotspotInputError(
+        f"{said}: the layer's CRS is not the one its coordinates are in. Set the right CRS "
+        "(Layer Properties > Source) and run again"
+    )
+
+
 def points_from_layer(
     source: Union[QgsVectorLayer, str],
     *,
@@ -391,16 +429,12 @@ def points_from_layer(
             layer, category_field, month_field, category, month_list, read_months, feedback
         )
     feedback.check()
+    _refuse_coordinates_not_in_crs(x, y, crs, layer.name())
     if len(x) == 0:
         if layer.featureCount() == 0:
             raise HotspotInputError(
                 f"the layer {layer.name()!r} is empty: there are no crimes to analyse"
             )
-        if category is None and not month_list:
-            raise HotspotInputError(
-                f"no crime in the layer {layer.name()!r} has a location ({skipped:,} without one)"
-            )
-        held = _held_months(layer, month_field)
         what = " and ".join(
             filter(
                 None,
@@ -410,6 +444,15 @@ def points_from_layer(
                 ],
             )
         )
+        if skipped:
+            # (crimes of the months asked for without a location were said as "no crimes in
+            # those months", beside "the layer holds" those very months)
+            in_what = f" in {what}" if what else ""
+            raise HotspotInputError(
+                f"no crime{in_what} in the layer {layer.name()!r} has a location "
+                f"({skipped:,} without one)"
+            )
+        held = _held_months(layer, month_field)
         hint = f"; the layer holds {held[0]} to {held[-1]}" if held else ""
         raise HotspotInputError(
             f"no crimes with a location in {what} in the layer {layer.name()!r}{hint}"

@@ -366,6 +366,36 @@ def to_wgs84(x: np.ndarray, y: np.ndarray, source_crs: str) -> tuple[np.ndarray,
     return transform(x, y, source_crs, WGS84)
 
 
+def coordinates_not_in_crs(
+    x: np.ndarray, y: np.ndarray, crs: str, geographic: bool
+) -> Optional[tuple[str, int, float, float]]:
+    """Why a layer's coordinates (x, y, as the layer holds them) cannot be in its own CRS
+    ``crs`` (``geographic``: in degrees): (``"beyond"`` its range or ``"degrees"`` in a
+    metre grid, how many points, the first one's x and y), or None.
+
+    Two ways a layer's CRS is not the one its numbers were written in, each seen on an
+    analyst's layer: British National Grid metres in a layer set to WGS84 lie beyond any
+    longitude and latitude (in_crs_bounds), and were read as "crimes without a location";
+    longitude and latitude in a layer set to a metre grid all lie within a few hundred
+    metres of the grid's origin, where a UK police force has no crimes, and were mapped
+    there as one cluster. The second is called so only when every point, read as degrees,
+    lies inside the UK. NaN (no location) is no such point."""
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    finite = np.isfinite(x) & np.isfinite(y)
+    beyond = np.flatnonzero(finite & ~in_crs_bounds(x, y, crs))
+    if beyond.size:
+        first = int(beyond[0])
+        return "beyond", int(beyond.size), float(x[first]), float(y[first])
+    located = np.flatnonzero(finite)
+    if geographic or not located.size:
+        return None
+    if inside_uk(x[located], y[located]).all():
+        first = int(located[0])
+        return "degrees", int(located.size), float(x[first]), float(y[first])
+    return None
+
+
 def guess_crs(x: np.ndarray, y: np.ndarray) -> str:
     """WGS84 when values look like degrees, else British National Grid.
 
