@@ -262,7 +262,10 @@ def test_a_neighbourhood_layer_is_named_on_one_line(qgis_app):
     points = QgsVectorLayer("Point?crs=EPSG:27700", "MSOA\nLeak gate: passed", "memory")
     with pytest.raises(NeighbourhoodError) as kind:
         neighbourhoods_from_layer(points, "code")
-    wanted = "layer MSOA\\nLeak gate: passed is not a polygon layer"
+    wanted = (
+        "the neighbourhood layer MSOA\\nLeak gate: passed holds points, not polygons: "
+        "choose the layer of neighbourhood outlines"
+    )
     assert _one_line(kind.value) == wanted
 
     polygons = QgsVectorLayer(

@@ -19,7 +19,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QByteArray, QDate, QDateTime, QTime
 
-from ..compat import GEOMETRY_POLYGON
+from ..compat import GEOMETRY_POLYGON, geometry_words
 from ..core.common.text_file import shown_line
 from ..core.publish.neighbourhoods import (
     NeighbourhoodError,
@@ -65,7 +65,12 @@ def neighbourhoods_from_layer(
     if layer is None or not layer.isValid():
         raise NeighbourhoodError("the neighbourhood layer is not valid")
     if layer.geometryType() != GEOMETRY_POLYGON:
-        raise NeighbourhoodError(f"layer {shown_line(layer.name())} is not a polygon layer")
+        # (it said "layer X is not a polygon layer": not which input, nor what it held)
+        raise NeighbourhoodError(
+            f"the neighbourhood layer {shown_line(layer.name())} holds "
+            f"{geometry_words(layer.geometryType())}, not polygons: choose the layer of "
+            "neighbourhood outlines"
+        )
     fields = layer.fields()
     for wanted in (code_field, name_field, population_field):
         if wanted and fields.indexOf(wanted) < 0:
