@@ -1,0 +1,554 @@
+"""Every crime_mapper Processing algorithm that takes a layer, given the layers an analyst
+might really pick: empty, every geometry NULL or empty, Z / M / ZM and multi-part types,
+lines where polygons are wanted, EPSG:3857, EPSG:27700, an invalid CRS, a CRS that is not the
+one the coordinates were written in, invalid and holed neighbourhoods, and neighbourhood
+fields holding NULL, text where numbers are wanted and hostile names.
+
+Why: each must give the right values or a clear QgsProcessingException, never a traceback
+or a silently wrong output. The sweep found:
+
+- British National Grid metres in a layer set to WGS84 (a GeoJSON written without
+  reprojecting, a memory layer made with the default CRS) were left out of the hotspots as
+  "crimes without a location": some of them with a note, all of them as "the layer is
+  empty or no feature has coordinates";
+- longitude and latitude in a layer set to British National Grid were counted as one
+  cluster of crimes in the sea off the Isles of Scilly, without a word;
+- a layer whose crimes of the months asked for have no geometry was refused as "no crimes
+  with a location in month(s) 2022-10 ...; the layer holds 2022-10 to 2022-10".
+
+The layer inputs of the release algorithms (map points, crimes) are swept in their own
+files (tests/test_anonymise_qgis.py, tests/test_map_points_*.py); no algorithm offers a
+selected-features-only input (they take whole layers: QgsProcessingParameterVectorLayer).
+
+Real QGIS layers (memory, GeoPackages and GeoJSON written by OGR), the real Processing
+framework through processing.run.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+from typing import Callable, Optional
+
+import numpy as np
+import pytest
+from osgeo import ogr, osr
+from qgis.core import (
+    QgsFeature,
+    QgsGeometry,
+    QgsProcessingException,
+    QgsRectangle,
+    QgsVectorLayer,
+)
+
+from crime_mapper.core.common.geography import transform
+from tests.support.plain_cli import FORCE_EXTRACT, FORCE_PROFILE
+from tests.support.summaries_release import HOODS, make_release
+
+#: 50 crimes in Leicester, a few metres apart, half in each of two months
+LON = np.array([-1.13 + i * 0.001 for i in range(50)])
+LAT = np.array([52.63 + i * 0.0005 for i in range(50)])
+MONTHS = ["2022-10" if i % 2 else "2022-09" for i in range(50)]
+HOTSPOTS = ["hotspots_grid", "hotspots_kde", "hotspots_gi", "hotspots_change"]
+
+
+def _in(crs: str) -> tuple[np.ndarray, np.ndarray]:
+    """The crimes' coordinates in ``crs``."""
+    return transform(LON, LAT, "EPSG:4326", crs)
+
+
+def _memory(uri: str, rows: list[tuple[Optional[str], list]], name: str = "hostile"):
+    """A memory layer of ``uri`` holding (WKT or None, attributes) rows."""
+    layer = QgsVectorLayer(uri, name, "memory")
+    features = []
+    for wkt, values in rows:
+        feature = QgsFeature(layer.fields())
+        if wkt is not None:
+            feature.setGeometry(QgsGeometry.fromWkt(wkt))
+        feature.setAttributes(values)
+        features.append(feature)
+    assert layer.dataProvider().addFeatures(features)[0] or not rows
+    layer.updateExtents()
+    return layer
+
+
+def _crimes(geometry: str, crs: str, wkt: Callable[[float, float], Optional[str]], xy=None):
+    """A memory crimes layer (month field) of the 50 crimes, each geometry ``wkt(x, y)``."""
+    x, y = xy if xy is not None else (LON, LAT)
+    rows = [(wkt(a, b), [m]) for a, b, m in zip(x.tolist(), y.tolist(), MONTHS)]
+    return _memory(f"{geometry}?crs={crs}&field=month:string", rows)
+
+
+def _ogr_file(path: Path, driver: str, epsg: Optional[int], x, y) -> str:
+    """A crimes table written by OGR (``driver``: GPKG or GeoJSON) of points (x, y) with the
+    SRS ``epsg`` (None: none written)."""
+    source = ogr.GetDriverByName(driver).CreateDataSource(str(path))
+    srs = None
+    if epsg is not None:
+        srs = osr.SpatialReference()
+        srs.ImportFromEPSG(epsg)
+    table = source.CreateLayer("crimes", srs, ogr.wkbPoint)
+    table.CreateField(ogr.FieldDefn("month", ogr.OFTString))
+    for a, b, month in zip(np.asarray(x).tolist(), np.asarray(y).tolist(), MONTHS):
+        feature = ogr.Feature(table.GetLayerDefn())
+        feature.SetField("month", month)
+        feature.SetGeometry(ogr.CreateGeometryFromWkt(f"POINT ({a!r} {b!r})"))
+        table.CreateFeature(feature)
+    source = None  # closed: written
+    return f"{path}|layername=crimes" if driver == "GPKG" else str(path)
+
+
+def _point(a: float, b: float) -> str:
+    return f"POINT({a!r} {b!r})"
+
+
+# name -> (the layer, made in tmp_path)
+WORKING: dict[str, Callable[[Path], object]] = {
+    "WGS84 points": lambda _t: _crimes("Point", "EPSG:4326", _point),
+    "PointZ": lambda _t: _crimes("PointZ", "EPSG:4326", lambda a, b: f"POINT Z({a!r} {b!r} 70)"),
+    "PointM": lambda _t: _crimes("PointM", "EPSG:4326", lambda a, b: f"POINT M({a!r} {b!r} 3)"),
+    "MultiPoint of one point": lambda _t: _crimes(
+        "MultiPoint", "EPSG:4326", lambda a, b: f"MULTIPOINT(({a!r} {b!r}))"
+    ),
+    "EPSG:3857": lambda _t: _crimes("Point", "EPSG:3857", _point, _in("EPSG:3857")),
+    "EPSG:27700": lambda _t: _crimes("Point", "EPSG:27700", _point, _in("EPSG:27700")),
+    "GeoPackage in EPSG:27700": lambda t: _ogr_file(
+        t / "bng.gpkg", "GPKG", 27700, *_in("EPSG:27700")
+    ),
+    "GeoJSON": lambda t: _ogr_file(t / "crimes.geojson", "GeoJSON", 4326, LON, LAT),
+}
+
+REFUSED: dict[str, tuple[Callable[[Path], object], str]] = {
+    "empty": (
+        lambda _t: _memory("Point?crs=EPSG:4326&field=month:string", []),
+        r"the layer 'hostile' is empty: there are no crimes to analyse",
+    ),
+    "every geometry NULL": (
+        lambda _t: _crimes("Point", "EPSG:4326", lambda a, b: None),
+        r"no crime (in month\(s\) 2022-10 )?in the layer 'hostile' has a location "
+        r"\(\d+ without one\)",
+    ),
+    "every geometry empty": (
+        lambda _t: _crimes("Point", "EPSG:4326", lambda a, b: "POINT EMPTY"),
+        r"no crime (in month\(s\) 2022-10 )?in the layer 'hostile' has a location "
+        r"\(\d+ without one\)",
+    ),
+    "MultiPoint of two points": (
+        lambda _t: _crimes(
+            "MultiPoint", "EPSG:4326", lambda a, b: f"MULTIPOINT(({a!r} {b!r}),({a!r} 52.7))"
+        ),
+        r"feature \d+ of the layer hostile holds 2 points, where a crime is one point",
+    ),
+    "lines": (
+        lambda _t: _crimes(
+            "LineString", "EPSG:4326", lambda a, b: f"LINESTRING({a!r} {b!r},{a + 1e-3!r} {b!r})"
+        ),
+        r"the layer hostile holds lines, but crime points are needed here",
+    ),
+    "MultiPolygonZM": (
+        lambda _t: _crimes(
+            "MultiPolygonZM",
+            "EPSG:4326",
+            lambda a, b: (
+                f"MULTIPOLYGON ZM((({a} {b} 1 2,{a + 1e-3} {b} 1 2,{a} {b + 1e-3} 1 2,"
+                f"{a} {b} 1 2)))"
+            ),
+        ),
+        r"the layer hostile holds polygons, but crime points are needed here",
+    ),
+    "invalid CRS": (
+        lambda _t: _crimes("Point", "EPSG:999999", _point),
+        r"the layer 'hostile' has no coordinate reference system; set one",
+    ),
+    "BNG metres in a WGS84 layer": (
+        lambda _t: _crimes("Point", "EPSG:4326", _point, _in("EPSG:27700")),
+        r"(25|50) of the crimes in the layer 'hostile' have coordinates that the layer's CRS "
+        r"\(EPSG:4326\) cannot hold \(the first: x 4\d{5}\.\d+, y 3\d{5}\.\d+\): the "
+        r"layer's CRS is not the one its coordinates are in",
+    ),
+    "degrees in a BNG layer": (
+        lambda _t: _crimes("Point", "EPSG:27700", _point),
+        r"the crimes in the layer 'hostile' have longitude and latitude in degrees \(the "
+        r"first: x -1\.1\d*, y 52\.6\d*\), but the layer's CRS \(EPSG:27700\) is a map grid, "
+        r"not degrees",
+    ),
+}
+
+
+def _run(alg: str, layer: object, out: Path) -> dict:
+    import processing
+
+    target = out / ("out.tif" if alg == "hotspots_kde" else "out.gpkg")
+    params = {"INPUT": layer, "CELL_SIZE": 500, "OUTPUT": str(target)}
+    if alg == "hotspots_change":
+        params["CURRENT_MONTH"] = "2022-10"
+    else:
+        params["MONTHS"] = "2022-10"
+    return processing.run(f"crime_mapper:{alg}", params)
+
+
+def _out(tmp_path: Path, name: str) -> Path:
+    folder = tmp_path / name
+    folder.mkdir()
+    return folder
+
+
+@pytest.mark.parametrize("case", sorted(WORKING))
+@pytest.mark.parametrize("alg", HOTSPOTS)
+def test_a_hotspot_layer_in_any_point_form_or_crs_gives_the_same_answer(
+    provider, tmp_path, alg, case
+):
+    """The same 50 crimes as WGS84 points, with Z or M, as single-part MultiPoints, in Web
+    Mercator, in British National Grid, in a GeoPackage or GeoJSON: the same counts, cells
+    and legend (Web Mercator's metres are reprojected, not read as ground metres)."""
+    got = _run(alg, WORKING[case](tmp_path), _out(tmp_path, "got"))
+    want = _run(alg, WORKING["WGS84 points"](tmp_path), _out(tmp_path, "want"))
+    assert got["CRIMES"] == want["CRIMES"] == 25
+    if alg == "hotspots_change":
+        assert got["BASELINE_CRIMES"] == want["BASELINE_CRIMES"] == 25
+    assert got["CELLS"] == want["CELLS"] and got["CRS"] == want["CRS"] == "EPSG:27700"
+    assert got["LEGEND"] == want["LEGEND"]
+
+
+@pytest.mark.parametrize("case", sorted(REFUSED))
+@pytest.mark.parametrize("alg", HOTSPOTS)
+def test_a_hostile_hotspot_layer_is_refused_in_words(provider, tmp_path, alg, case):
+    make, said = REFUSED[case]
+    out = _out(tmp_path, "out")
+    with pytest.raises(QgsProcessingException, match=said):
+        _run(alg, make(tmp_path), out)
+    assert not list(out.iterdir())
+
+
+def test_some_bng_metres_among_wgs84_crimes_are_refused_not_left_out(provider, tmp_path):
+    """Ten crimes written in British National Grid among 40 in degrees were left out as
+    "crimes without a location" (five of them in the month asked for), and the hotspots
+    counted the rest."""
+    bng_x, bng_y = _in("EPSG:27700")
+    x = np.where(np.arange(50) < 10, bng_x, LON)
+    y = np.where(np.arange(50) < 10, bng_y, LAT)
+    layer = _crimes("Point", "EPSG:4326", _point, (x, y))
+    out = _out(tmp_path, "out")
+    with pytest.raises(QgsProcessingException, match=r"^5 of the crimes in the layer 'hostile'"):
+        _run("hotspots_grid", layer, out)
+    assert not list(out.iterdir())
+
+
+def test_a_geojson_of_bng_metres_is_refused_naming_its_crs(provider, tmp_path):
+    """GeoJSON is WGS84 by definition (RFC 7946): a file written in British National Grid
+    without reprojecting is read as degrees, and every crime was "without a location"."""
+    path = _ogr_file(tmp_path / "bng.geojson", "GeoJSON", None, *_in("EPSG:27700"))
+    out = _out(tmp_path, "out")
+    with pytest.raises(
+        QgsProcessingException, match=r"layer's CRS \(EPSG:4326\) cannot hold \(the first: x 4"
+    ):
+        _run("hotspots_kde", path, out)
+    assert not list(out.iterdir())
+
+
+# --- neighbourhood summaries: the neighbourhood layer ---------------------------------------
+
+
+@pytest.fixture(scope="module")
+def release(tmp_path_factory) -> dict:
+    return make_release(tmp_path_factory.mktemp("hostile_layers"))
+
+
+def _msoas() -> list[tuple[str, QgsGeometry]]:
+    """The first six committed Leicestershire MSOAs: (code, outline)."""
+    layer = QgsVectorLayer(str(HOODS / "msoa11_leicestershire.geojson"), "msoas", "ogr")
+    return [(f["msoa11cd"], QgsGeometry(f.geometry())) for f in list(layer.getFeatures())[:6]]
+
+
+def _hoods(
+    geometry: str = "MultiPolygon",
+    crs: str = "EPSG:4326",
+    names: Optional[list] = None,
+    populations: Optional[list] = None,
+    population_type: str = "string",
+    outline: Callable[[int, QgsGeometry], Optional[QgsGeometry]] = lambda _k, g: g,
+) -> QgsVectorLayer:
+    """The six MSOAs as a memory layer (code, name, pop) in ``crs``, outline k made by
+    ``outline(k, its WGS84 outline)``."""
+    from qgis.core import QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsProject
+
+    to_crs = QgsCoordinateTransform(
+        QgsCoordinateReferenceSystem("EPSG:4326"),
+        QgsCoordinateReferenceSystem(crs),
+        QgsProject.instance(),
+    )
+    uri = f"{geometry}?crs={crs}&field=code:string&field=name:string(0)&field=pop:{population_type}"
+    rows = []
+    for k, (code, shape) in enumerate(_msoas()):
+        made = outline(k, shape)
+        if made is not None:
+            made = QgsGeometry(made)
+            made.transform(to_crs)
+        name = names[k] if names else f"Hood {k}"
+        rows.append(
+            (None if made is None else made.asWkt(17), [code, name, (populations or [None] * 6)[k]])
+        )
+    return _memory(uri, rows, "hoods")
+
+
+def _crimes_in(release: dict, shape: QgsGeometry) -> int:
+    """How many crimes of the release lie inside ``shape`` (WGS84)."""
+    with open(release["csv"], encoding="utf-8", newline="") as handle:
+        return sum(
+            shape.contains(QgsGeometry.fromWkt(f"POINT({r['Longitude']} {r['Latitude']})"))
+            for r in csv.DictReader(handle)
+        )
+
+
+def _summaries(release: dict, out: Path, hoods: QgsVectorLayer) -> dict:
+    import processing
+
+    uri = f"file://{release['points']}?delimiter=,&xField=longitude&yField=latitude&crs=EPSG:4326"
+    points = QgsVectorLayer(uri, "points", "delimitedtext")
+    return processing.run(
+        "crime_mapper:neighbourhood_summaries",
+        {
+            "RAW_FILES": [str(FORCE_EXTRACT)],
+            "PROFILE": str(FORCE_PROFILE),
+            "MAP_POINTS": points,
+            "RELEASE": str(release["csv"]),
+            "NEIGHBOURHOODS": hoods,
+            "CODE_FIELD": "code",
+            "NAME_FIELD": "name",
+            "POPULATION_FIELD": "pop",
+            "OUTPUT": str(out),
+        },
+    )
+
+
+def _rows(result: dict) -> list[dict]:
+    """The written neighbourhoods (code, name, crimes, population, rate_per_1000)."""
+    layer = QgsVectorLayer(result["GPKG"], "written", "ogr")
+    keys = ("code", "name", "crimes", "population", "rate_per_1000")
+    return [
+        {k: (None if f[k] is None or str(f[k]) == "NULL" else f[k]) for k in keys}
+        for f in layer.getFeatures()
+    ]
+
+
+@pytest.fixture(scope="module")
+def base_counts(release, tmp_path_factory) -> dict[str, int]:
+    """Crimes per MSOA code with the plain WGS84 MultiPolygon layer."""
+    result = _summaries(release, tmp_path_factory.mktemp("base"), _hoods())
+    return {row["code"]: row["crimes"] for row in _rows(result)}
+
+
+def _zm(_k: int, shape: QgsGeometry) -> QgsGeometry:
+    """The outline with a z of 10 and an m of 3 on every vertex."""
+    made = QgsGeometry(shape)
+    made.get().addZValue(10)
+    made.get().addMValue(3)
+    return made
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        {"crs": "EPSG:3857"},
+        {"crs": "EPSG:27700"},
+        {"geometry": "MultiPolygonZM", "outline": _zm},
+    ],
+    ids=["EPSG:3857", "EPSG:27700", "MultiPolygonZM"],
+)
+def test_neighbourhoods_in_any_crs_or_with_z_and_m_count_the_same_crimes(
+    provider, release, base_counts, tmp_path, given
+):
+    rows = _rows(_summaries(release, tmp_path, _hoods(**given)))
+    assert {row["code"]: row["crimes"] for row in rows} == base_counts
+    assert sum(base_counts.values()) > 0
+
+
+def test_a_neighbourhood_with_a_hole_leaves_out_the_crimes_in_its_hole(
+    provider, release, base_counts, tmp_path
+):
+    """A hole is no part of the neighbourhood: its crimes are counted nowhere."""
+    inner = _msoas()[0][1].buffer(-0.004, 8)
+    assert not inner.isEmpty()
+    holed = _hoods(outline=lambda k, g: g.difference(inner) if k == 0 else g)
+    written = holed.getFeature(1).geometry()
+    rings = written.asMultiPolygon()[0] if written.isMultipart() else written.asPolygon()
+    assert len(rings) == 2  # (its outline and its hole)
+    in_hole = _crimes_in(release, inner)
+    assert in_hole > 0
+    rows = _rows(_summaries(release, tmp_path, holed))
+    counts = {row["code"]: row["crimes"] for row in rows}
+    first = _msoas()[0][0]
+    assert counts[first] == base_counts[first] - in_hole
+    assert {k: v for k, v in counts.items() if k != first} == {
+        k: v for k, v in base_counts.items() if k != first
+    }
+
+
+def test_populations_as_text_null_or_no_number_give_no_made_up_rate(
+    provider, release, base_counts, tmp_path
+):
+    """ "12,345" is 12,345 people; "n/a", NULL and a negative number are no population, and a
+    population of 0 gives no rate: none of them is read as 0 and turned into a rate."""
+    given = ["12,345", "n/a", None, "1000", "-5", "0"]
+    rows = _rows(_summaries(release, tmp_path, _hoods(populations=given)))
+    by_code = {row["code"]: row for row in rows}
+    codes = [code for code, _shape in _msoas()]
+    first, fourth = by_code[codes[0]], by_code[codes[3]]
+    assert first["population"] == 12345
+    assert first["rate_per_1000"] == pytest.approx(base_counts[codes[0]] / 12.345)
+    assert fourth["population"] == 1000
+    assert fourth["rate_per_1000"] == pytest.approx(base_counts[codes[3]])
+    for k in (1, 2, 4):
+        assert by_code[codes[k]]["population"] is None, by_code[codes[k]]
+        assert by_code[codes[k]]["rate_per_1000"] is None, by_code[codes[k]]
+    assert by_code[codes[5]]["rate_per_1000"] is None
+
+
+def test_a_whole_number_population_field_with_nulls(provider, release, base_counts, tmp_path):
+    rows = _rows(
+        _summaries(
+            release,
+            tmp_path,
+            _hoods(populations=[1000, None, 0, 2000, None, 3000], population_type="integer"),
+        )
+    )
+    rates = {row["code"]: row["rate_per_1000"] for row in rows}
+    codes = [code for code, _shape in _msoas()]
+    assert rates[codes[0]] == pytest.approx(base_counts[codes[0]])
+    assert rates[codes[3]] == pytest.approx(base_counts[codes[3]] / 2)
+    assert rates[codes[1]] is None and rates[codes[2]] is None and rates[codes[4]] is None
+
+
+HOSTILE_NAMES = [
+    "<script>alert(1)</script>",
+    "=cmd|' /C calc'!A0",
+    "North\rEnd",
+    "x" * 10_000,
+    "Same",
+    "Same",
+]
+
+
+def test_hostile_neighbourhood_names_are_written_as_text(provider, release, base_counts, tmp_path):
+    """A script tag is no script on the pages, a formula is no formula in the CSV, a bare CR
+    starts no line, a 10,000-character name is kept, and two neighbourhoods of one name are
+    told apart by their codes; every count is the plain layer's."""
+    result = _summaries(release, tmp_path, _hoods(names=HOSTILE_NAMES))
+    rows = _rows(result)
+    assert {row["code"]: row["crimes"] for row in rows} == base_counts
+    names = [row["name"] for row in rows]
+    codes = [code for code, _shape in _msoas()]
+    assert names[0] == HOSTILE_NAMES[0] and names[1] == HOSTILE_NAMES[1]
+    assert names[2] == "North End" and names[3] == "x" * 10_000
+    assert names[4:] == [f"Same ({codes[4]})", f"Same ({codes[5]})"]
+    folder = Path(result["FOLDER"])
+    pages = "".join(p.read_text(encoding="utf-8") for p in folder.rglob("*.html"))
+    assert "<script>alert(1)</script>" not in pages and "&lt;script&gt;alert(1)" in pages
+    assert "\r" not in pages
+    for table in folder.rglob("*.csv"):
+        with open(table, encoding="utf-8", newline="") as handle:
+            for row in csv.reader(handle):
+                for cell in row:
+                    assert not re.match(r"[=+@\-]", cell) or re.fullmatch(r"-?[\d.]+", cell), (
+                        table.name,
+                        cell,
+                    )
+                    assert "\r" not in cell and "\n" not in cell
+    for data in folder.rglob("*.json"):
+        assert "<script>" not in json.dumps(json.loads(data.read_text(encoding="utf-8")))
+
+
+def test_a_line_layer_as_neighbourhoods_is_refused_in_words(provider, release, tmp_path):
+    """It said "layer lines is not a polygon layer": not which input, nor what it held."""
+    rows = [
+        (shape.convertToType(1, False).asWkt(17), [code, "Hood", None]) for code, shape in _msoas()
+    ]
+    lines = _memory(
+        "MultiLineString?crs=EPSG:4326&field=code:string&field=name:string&field=pop:string",
+        rows,
+        "lines",
+    )
+    with pytest.raises(
+        QgsProcessingException,
+        match="the neighbourhood layer lines holds lines, not polygons: choose the layer of "
+        "neighbourhood outlines",
+    ):
+        _summaries(release, tmp_path, lines)
+    assert not (tmp_path / "neighbourhoods").exists()
+
+
+def test_a_neighbourhood_without_an_outline_among_others(provider, release, base_counts, tmp_path):
+    """Every outline NULL is refused; one NULL among others is named in a warning and the
+    other neighbourhoods keep their counts."""
+    with pytest.raises(QgsProcessingException, match="hold no usable neighbourhood"):
+        _summaries(release, tmp_path / "all", _hoods(outline=lambda _k, _g: None))
+    rows = _rows(
+        _summaries(release, tmp_path / "one", _hoods(outline=lambda k, g: None if k == 0 else g))
+    )
+    codes = [code for code, _shape in _msoas()]
+    counts = {row["code"]: row["crimes"] for row in rows}
+    assert {k: counts[k] for k in codes[1:]} == {k: base_counts[k] for k in codes[1:]}
+
+
+def _box(shape: QgsGeometry) -> tuple[float, float, float, float]:
+    """A box inside ``shape`` (round a point on its surface): x0, y0, x1, y1."""
+    for half in (0.006, 0.004, 0.003, 0.002):
+        centre = shape.buffer(-half * 1.5, 8).pointOnSurface().asPoint()
+        x, y = centre.x(), centre.y()
+        box = QgsGeometry.fromRect(QgsRectangle(x - half, y - half, x + half, y + half))
+        if shape.contains(box):
+            return x - half, y - half, x + half, y + half
+    raise AssertionError("no box fits inside the neighbourhood")
+
+
+def _bow_tie(shape: QgsGeometry) -> tuple[str, str]:
+    """A bow-tie ring inside ``shape``, and its two triangles as a valid polygon."""
+    x0, y0, x1, y1 = _box(shape)
+    xm, ym = (x0 + x1) / 2, (y0 + y1) / 2
+    tie = f"POLYGON(({x0} {y0},{x1} {y1},{x1} {y0},{x0} {y1},{x0} {y0}))"
+    valid = (
+        f"MULTIPOLYGON((({x0} {y0},{xm} {ym},{x0} {y1},{x0} {y0})),"
+        f"(({xm} {ym},{x1} {y1},{x1} {y0},{xm} {ym})))"
+    )
+    return tie, valid
+
+
+def _self_touching(shape: QgsGeometry) -> tuple[str, str]:
+    """A ring that touches itself at one vertex (an inverted hole) inside ``shape``, and
+    the same area as a polygon with a hole."""
+    x0, y0, x1, y1 = _box(shape)
+    w, h = x1 - x0, y1 - y0
+    mx, my = x0 + w / 2, y0  # the vertex the ring touches twice
+    ring = (
+        f"POLYGON(({x0} {y0},{mx} {my},{mx - w / 4} {y0 + h / 2},{mx + w / 4} {y0 + h / 2},"
+        f"{mx} {my},{x1} {y0},{x1} {y1},{x0} {y1},{x0} {y0}))"
+    )
+    valid = QgsGeometry.fromWkt(f"POLYGON(({x0} {y0},{x1} {y0},{x1} {y1},{x0} {y1},{x0} {y0}))")
+    notch = QgsGeometry.fromWkt(
+        f"POLYGON(({mx} {my},{mx - w / 4} {y0 + h / 2},{mx + w / 4} {y0 + h / 2},{mx} {my}))"
+    )
+    return ring, valid.difference(notch).asWkt(17)
+
+
+@pytest.mark.parametrize("invalid", [_bow_tie, _self_touching], ids=["bow-tie", "self-touching"])
+def test_an_invalid_neighbourhood_counts_the_crimes_of_its_repaired_outline(
+    provider, release, base_counts, tmp_path, invalid
+):
+    """A bow-tie or self-touching ring (as hand-digitised outlines have) is repaired, and
+    the neighbourhood counts the crimes inside the repaired outline; the others keep theirs."""
+    code, shape = _msoas()[0]
+    ring, valid = invalid(shape)
+    assert not QgsGeometry.fromWkt(ring).isGeosValid()
+    assert QgsGeometry.fromWkt(valid).isGeosValid()
+    want = _crimes_in(release, QgsGeometry.fromWkt(valid))
+    assert want > 0
+    hoods = _hoods(
+        geometry="Polygon", outline=lambda k, g: QgsGeometry.fromWkt(ring) if k == 0 else g
+    )
+    counts = {row["code"]: row["crimes"] for row in _rows(_summaries(release, tmp_path, hoods))}
+    assert counts[code] == want
+    assert {k: v for k, v in counts.items() if k != code} == {
+        k: v for k, v in base_counts.items() if k != code
+    }
