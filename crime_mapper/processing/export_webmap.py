@@ -209,7 +209,13 @@ class ExportWebmapAlgorithm(NeighbourhoodParameters, CrimeMapperAlgorithm):
                 from ..core.publish.summaries_run import load_neighbourhoods
 
                 hoods = load_neighbourhoods(self.lookup_source(parameters, context), hoods)
-            elif hoods is None and self.parameter_path(parameters, self.LOOKUP, context):
+            elif hoods is not None:
+                from ..core.publish.neighbourhoods import build_neighbourhoods
+
+                # (the names as every output publishes them: a layer's two outlines of one
+                # name were one area of the map, each popup giving both areas' crimes)
+                hoods = build_neighbourhoods(hoods)
+            elif self.parameter_path(parameters, self.LOOKUP, context):
                 hoods = self.lookup_source(parameters, context)
             return hoods
 
