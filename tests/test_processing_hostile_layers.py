@@ -552,3 +552,278 @@ def test_an_invalid_neighbourhood_counts_the_crimes_of_its_repaired_outline(
     assert {k: v for k, v in counts.items() if k != code} == {
         k: v for k, v in base_counts.items() if k != code
     }
+
+
+# --- map points from a point layer -------------------------------------------------------
+
+
+def _labelled(geometry: str, crs: str, xy, wkt=_point, label=lambda k: f"On or near Street {k}"):
+    """A memory layer of labelled points (field ``name``), point k at ``wkt(x_k, y_k)``."""
+    x, y = xy
+    rows = [(wkt(a, b), [label(k)]) for k, (a, b) in enumerate(zip(x.tolist(), y.tolist()))]
+    return _memory(f"{geometry}?crs={crs}&field=name:string(0)", rows)
+
+
+def _map_points(layer: object, tmp_path: Path):
+    import processing
+
+    from crime_mapper.core.release.map_points_files import read_map_points_gpkg
+
+    out = tmp_path / "map_points.gpkg"
+    result = processing.run(
+        "crime_mapper:build_map_points",
+        {"MODE": 0, "POINTS": layer, "LABEL_FIELD": "name", "OUTPUT": str(out)},
+    )
+    return result, read_map_points_gpkg(out)
+
+
+@pytest.mark.parametrize(
+    "made",
+    [
+        lambda: _labelled("Point", "EPSG:3857", _in("EPSG:3857")),
+        lambda: _labelled("Point", "EPSG:27700", _in("EPSG:27700")),
+        lambda: _labelled(
+            "PointZ", "EPSG:4326", (LON, LAT), lambda a, b: f"POINT Z({a!r} {b!r} 9)"
+        ),
+    ],
+    ids=["EPSG:3857", "EPSG:27700", "PointZ"],
+)
+def test_map_points_from_any_crs_are_where_the_points_are(provider, tmp_path, made):
+    result, points = _map_points(made(), tmp_path)
+    assert result["COUNT"] == 50
+    np.testing.assert_allclose(points.longitude, LON, atol=2e-6)
+    np.testing.assert_allclose(points.latitude, LAT, atol=2e-6)
+    assert points.label.tolist() == [f"Street {k}" for k in range(50)]
+
+
+def test_map_points_of_multi_point_features_keep_every_part(provider, tmp_path):
+    """One map point per part, each with its feature's label: no second point lost."""
+    layer = _labelled(
+        "MultiPoint",
+        "EPSG:4326",
+        (LON, LAT),
+        lambda a, b: f"MULTIPOINT(({a!r} {b!r}),({a!r} 52.7))",
+    )
+    result, points = _map_points(layer, tmp_path)
+    assert result["COUNT"] == 100
+    np.testing.assert_allclose(points.latitude[1::2], 52.7)
+    assert points.label.tolist()[:4] == ["Street 0", "Street 0", "Street 1", "Street 1"]
+
+
+@pytest.mark.parametrize(
+    "made, said",
+    [
+        (lambda: _labelled("Point", "EPSG:4326", (LON[:0], LAT[:0])), "is empty"),
+        (
+            lambda: _labelled("Point", "EPSG:4326", (LON, LAT), lambda a, b: None),
+            "has no point with a geometry",
+        ),
+        (
+            lambda: _labelled(
+                "LineString", "EPSG:4326", (LON, LAT), lambda a, b: f"LINESTRING({a} {b},{a} 52.7)"
+            ),
+            "holds lines, but points are needed here",
+        ),
+        (
+            lambda: _labelled("Point", "EPSG:4326", _in("EPSG:27700")),
+            r"50 map point\(s\) lie outside the United Kingdom",
+        ),
+        (
+            lambda: _labelled("Point", "EPSG:27700", (LON, LAT)),
+            r"50 map point\(s\) lie outside the United Kingdom",
+        ),
+    ],
+    ids=["empty", "NULL geometries", "lines", "BNG metres as WGS84", "degrees as BNG"],
+)
+def test_hostile_map_point_layers_are_refused_in_words(provider, tmp_path, made, said):
+    with pytest.raises(QgsProcessingException, match=said):
+        _map_points(made(), tmp_path)
+    assert not (tmp_path / "map_points.gpkg").exists()
+
+
+def test_hostile_map_point_labels_are_kept_as_text(provider, tmp_path):
+    """A script tag and a formula are labels like any other (the public files guard them
+    where they are written); NUL and a bare CR become spaces; NULL is no label."""
+    labels = ["<script>x</script>", "=cmd|' /C calc'!A0", "a\rb", "a\x00b", "x" * 10_000, None]
+    layer = _labelled("Point", "EPSG:4326", (LON, LAT), label=lambda k: labels[k % 6])
+    result, points = _map_points(layer, tmp_path)
+    assert result["COUNT"] == 50
+    got = points.label.tolist()[:6]
+    assert got[:2] == labels[:2] and got[2] == "a b" and got[5] == ""
+    assert got[3] in ("a b", "a")  # (QGIS 3.40 cuts a text attribute at a NUL)
+    assert got[4] == "x" * 10_000
+
+
+# --- anonymise: the map points layer ---------------------------------------------------------
+
+
+def _release_map_points(release: dict, geometry: str, crs: str, wkt=_point, to_crs=None):
+    """The release's map points (police.uk history, Leicester) as a memory layer in ``crs``
+    (coordinates transformed to ``to_crs`` first, when given), point k at ``wkt(x, y)``."""
+    with open(release["points"], encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    lon = np.array([float(r["longitude"]) for r in rows])
+    lat = np.array([float(r["latitude"]) for r in rows])
+    x, y = (lon, lat) if to_crs is None else transform(lon, lat, "EPSG:4326", to_crs)
+    uri = f"{geometry}?crs={crs}&field=label:string(0)&field=source:string&field=addresses:integer"
+    features = [
+        (wkt(a, b), [r["label"], r["source"], int(r["addresses"])])
+        for a, b, r in zip(x.tolist(), y.tolist(), rows)
+    ]
+    return _memory(uri, features, "map points")
+
+
+def _anonymise(release: dict, map_points: object, tmp_path: Path) -> tuple[dict, Path]:
+    import processing
+
+    from tests.support.plain_cli import make_salt
+
+    salt = make_salt(tmp_path / "secret" / "force.salt")
+    out = tmp_path / "out"
+    out.mkdir()
+    public = out / "2022-10-leicestershire-street.csv"
+    result = processing.run(
+        "crime_mapper:anonymise",
+        {
+            "CRIMES_FILES": [str(FORCE_EXTRACT)],
+            "PROFILE": str(FORCE_PROFILE),
+            "MAP_POINTS": map_points,
+            "LABEL_FIELD": "label",
+            "SALT_FILE": str(salt),
+            "PUBLIC_CSV": str(public),
+            "PUBLIC_LAYER": str(out / "public.gpkg"),
+            "AUDIT_JSON": str(out / "audit.json"),
+            "AUDIT_HTML": str(out / "audit.html"),
+            "MANIFEST": str(out / "manifest.json"),
+        },
+    )
+    return result, public
+
+
+@pytest.fixture(scope="module")
+def plain_release(release, tmp_path_factory) -> tuple[dict, bytes]:
+    """The anonymised release onto the WGS84 map points layer: (counts, public CSV)."""
+    layer = _release_map_points(release, "Point", "EPSG:4326")
+    result, public = _anonymise(release, layer, tmp_path_factory.mktemp("plain"))
+    return result, public.read_bytes()
+
+
+@pytest.mark.parametrize(
+    "made",
+    [
+        lambda r: _release_map_points(r, "Point", "EPSG:3857", to_crs="EPSG:3857"),
+        lambda r: _release_map_points(r, "Point", "EPSG:27700", to_crs="EPSG:27700"),
+        lambda r: _release_map_points(
+            r, "MultiPoint", "EPSG:4326", lambda a, b: f"MULTIPOINT(({a!r} {b!r}))"
+        ),
+        lambda r: _release_map_points(
+            r, "PointZM", "EPSG:4326", lambda a, b: f"POINT ZM({a!r} {b!r} 70 1)"
+        ),
+    ],
+    ids=["EPSG:3857", "EPSG:27700", "MultiPoint of one point", "PointZM"],
+)
+def test_map_points_in_any_crs_or_form_give_the_same_release(
+    provider, release, plain_release, tmp_path, made
+):
+    want, public = plain_release
+    got, written = _anonymise(release, made(release), tmp_path)
+    assert want["PUBLISHED"] > 0
+    for key in ("ROWS_IN", "PUBLISHED", "WITHHELD", "NO_LOCATION", "REJECTED"):
+        assert got[key] == want[key], key
+    assert written.read_bytes() == public
+
+
+@pytest.mark.parametrize(
+    "made, said",
+    [
+        (
+            lambda r: _release_map_points(r, "Point", "EPSG:4326", lambda a, b: None),
+            "map points layer 'map points' has no point with a geometry",
+        ),
+        (
+            lambda r: _release_map_points(
+                r, "LineString", "EPSG:4326", lambda a, b: f"LINESTRING({a!r} {b!r},{a!r} 52.7)"
+            ),
+            "map points layer 'map points' holds lines, but points are needed here",
+        ),
+        (
+            lambda r: _release_map_points(r, "Point", "EPSG:999999"),
+            "map points layer 'map points' has no coordinate reference system",
+        ),
+        (
+            lambda r: _release_map_points(r, "Point", "EPSG:4326", to_crs="EPSG:27700"),
+            r"map point\(s\) lie outside the United Kingdom",
+        ),
+        (
+            lambda r: _release_map_points(r, "Point", "EPSG:27700"),
+            r"map point\(s\) lie outside the United Kingdom",
+        ),
+    ],
+    ids=["NULL geometries", "lines", "invalid CRS", "BNG metres as WGS84", "degrees as BNG"],
+)
+def test_hostile_map_points_for_a_release_are_refused_before_anything_is_written(
+    provider, release, tmp_path, made, said
+):
+    with pytest.raises(QgsProcessingException, match=said):
+        _anonymise(release, made(release), tmp_path)
+    assert not list((tmp_path / "out").iterdir())
+
+
+# --- the web map: the neighbourhood layer ---------------------------------------------------
+
+
+def _page_json(path: Path) -> dict:
+    """The JSON object a web map data script (data/areas.js, data/points.js) assigns."""
+    text = path.read_text(encoding="utf-8")
+    return json.loads(text[text.index("{") : text.rindex("}") + 1])
+
+
+def test_web_map_areas_of_hostile_names_are_one_area_each(provider, release, tmp_path):
+    """Two neighbourhoods of one name were one area of the web map (each popup gave both
+    areas' crimes), though the summaries tell them apart by code; the script tag, formula,
+    bare CR and 10,000-character name are names like any other."""
+    import processing
+
+    result = processing.run(
+        "crime_mapper:export_webmap",
+        {
+            "RELEASE": [str(release["csv"])],
+            "NEIGHBOURHOODS": _hoods(names=HOSTILE_NAMES),
+            "CODE_FIELD": "code",
+            "NAME_FIELD": "name",
+            "TILES": 1,
+            "OUTPUT": str(tmp_path),
+        },
+    )
+    folder = Path(result["FOLDER"])
+    features = [f["properties"] for f in _page_json(folder / "data" / "areas.js")["features"]]
+    areas = _page_json(folder / "data" / "points.js")["areas"]
+    codes = [code for code, _shape in _msoas()]
+    want = [*HOSTILE_NAMES[:2], "North End", "x" * 10_000, *(f"Same ({c})" for c in codes[4:])]
+    assert sorted(p["name"] for p in features) == sorted(want)
+    assert len({p["area"] for p in features}) == 6
+    assert all(areas[p["area"]] == p["name"] for p in features)
+    page = (folder / "index.html").read_text(encoding="utf-8")
+    assert "<script>alert(1)" not in page
+
+
+def test_web_map_neighbourhoods_of_lines_are_refused_in_words(provider, release, tmp_path):
+    import processing
+
+    lines = _memory(
+        "MultiLineString?crs=EPSG:4326&field=code:string",
+        [(shape.convertToType(1, False).asWkt(17), [code]) for code, shape in _msoas()],
+        "lines",
+    )
+    with pytest.raises(QgsProcessingException, match="the neighbourhood layer lines holds lines"):
+        processing.run(
+            "crime_mapper:export_webmap",
+            {
+                "RELEASE": [str(release["csv"])],
+                "NEIGHBOURHOODS": lines,
+                "CODE_FIELD": "code",
+                "TILES": 1,
+                "OUTPUT": str(tmp_path),
+            },
+        )
+    assert not (tmp_path / "map").exists()
