@@ -248,6 +248,19 @@ def test_a_geojson_of_bng_metres_is_refused_naming_its_crs(provider, tmp_path):
     assert not list(out.iterdir())
 
 
+def test_a_geopackage_of_bng_metres_set_to_wgs84_is_refused(provider, tmp_path):
+    """The GeoPackage fast read (one SQL query) takes the same check as a feature loop."""
+    path = _ogr_file(tmp_path / "crimes.gpkg", "GPKG", 4326, *_in("EPSG:27700"))
+    out = _out(tmp_path, "out")
+    with pytest.raises(
+        QgsProcessingException,
+        match=r"^25 of the crimes in the layer 'crimes' have coordinates that the layer's CRS "
+        r"\(EPSG:4326\) cannot hold",
+    ):
+        _run("hotspots_gi", path, out)
+    assert not list(out.iterdir())
+
+
 # --- neighbourhood summaries: the neighbourhood layer ---------------------------------------
 
 
@@ -827,3 +840,55 @@ def test_web_map_neighbourhoods_of_lines_are_refused_in_words(provider, release,
             },
         )
     assert not (tmp_path / "map").exists()
+
+
+# --- the crimes layer of the release algorithms ------------------------------------------
+
+
+def _crimes_params(alg: str, release: dict, crimes: object, tmp_path: Path) -> dict:
+    """The parameters of ``alg`` with ``crimes`` as its CRIMES layer, outputs in tmp_path/out."""
+    from tests.support.plain_cli import make_salt
+
+    out = tmp_path / "out"
+    out.mkdir()
+    points = _release_map_points(release, "Point", "EPSG:4326")
+    shared = {"CRIMES": crimes, "MAP_POINTS": points, "LABEL_FIELD": "label"}
+    if alg == "anonymise":
+        return {
+            **shared,
+            "SALT_FILE": str(make_salt(tmp_path / "secret" / "force.salt")),
+            "PUBLIC_CSV": str(out / "2022-10-leicestershire-street.csv"),
+            "PUBLIC_LAYER": str(out / "public.gpkg"),
+            "AUDIT_JSON": str(out / "audit.json"),
+            "AUDIT_HTML": str(out / "audit.html"),
+            "MANIFEST": str(out / "manifest.json"),
+        }
+    if alg == "release_qa":
+        return {**shared, "HISTORY": [str(release["csv"])], "OUTPUT_FOLDER": str(out)}
+    return {**shared, "RELEASE": str(release["csv"]), "OUTPUT": str(out / "hotspots.gpkg")}
+
+
+@pytest.mark.parametrize(
+    "made, said",
+    [
+        (
+            lambda: _crimes("Point", "EPSG:27700", _point, _in("EPSG:27700")),
+            "'hostile' is not a crime_mapper crimes GeoPackage layer: choose the crimes layer "
+            "of a load",
+        ),
+        (
+            lambda: _memory("Point?crs=EPSG:4326&field=month:string", []),
+            "the crimes layer 'hostile' has no features",
+        ),
+    ],
+    ids=["a point layer that is no load", "empty"],
+)
+@pytest.mark.parametrize("alg", ["anonymise", "release_qa", "publish_hotspots"])
+def test_a_crimes_layer_that_is_no_load_is_refused_in_words(
+    provider, release, tmp_path, alg, made, said
+):
+    import processing
+
+    with pytest.raises(QgsProcessingException, match=said):
+        processing.run(f"crime_mapper:{alg}", _crimes_params(alg, release, made(), tmp_path))
+    assert not list((tmp_path / "out").iterdir())
