@@ -1090,6 +1090,27 @@ def unusable_neighbourhoods(hoods: Neighbourhoods) -> Optional[str]:
     )
 
 
+def uncountable_neighbourhoods(hoods: Neighbourhoods) -> Optional[str]:
+    """Why some of ``hoods`` can have no crime counted in them (no outline, and no LSOA of a
+    lookup assigned to them), else None. The summaries refuse such a set.
+
+    Why: a layer's feature without a geometry (or whose every ring was unusable) was kept as
+    a neighbourhood, said only in a warning, and published with a page of 0 crimes and a
+    row of 0 in every month of the CSV, while its crimes were counted outside every
+    neighbourhood: a public figure no one measured."""
+    looked_up = set(hoods.lookup.values())
+    lost = [i for i, rings in enumerate(hoods.rings) if not rings and i not in looked_up]
+    if not lost:
+        return None
+    source = f" of {shown_line(hoods.source)}" if hoods.source else ""
+    named = ", ".join(shown_line(hoods.codes[i]) for i in lost[:5])
+    return (
+        f"{len(lost):,} of the neighbourhoods{source} have no outline and no LSOA in a lookup, "
+        f"so no crime can be counted in them (e.g. {named}): their pages would say 0 crimes. "
+        "Give them outlines, add an LSOA lookup that covers them, or remove them"
+    )
+
+
 def from_outlines(
     records: Iterable[tuple[str, str, Any, list[np.ndarray]]],
     problems: Optional[list[str]] = None,

@@ -25,6 +25,7 @@ from .neighbourhoods import (
     read_lookup,
     read_lsoa_population,
     read_names,
+    uncountable_neighbourhoods,
     unusable_neighbourhoods,
 )
 from .summaries import SummaryError, SummaryOptions
@@ -234,6 +235,9 @@ def run_summaries(
     unusable = unusable_neighbourhoods(hoods)
     if unusable is not None:  # (an empty layer wrote summaries of no neighbourhood)
         raise NeighbourhoodError(unusable)
+    uncountable = uncountable_neighbourhoods(hoods)
+    if uncountable is not None:  # (published with a page of 0 crimes)
+        raise NeighbourhoodError(uncountable)
     family_notes = family_problems(options.families, hoods)
     public = read_release(release_csv)
     earlier, history_notes = read_history(history, public["Month"].unique().tolist())
