@@ -14,7 +14,11 @@ or a silently wrong output. The sweep found:
 - longitude and latitude in a layer set to British National Grid were counted as one
   cluster of crimes in the sea off the Isles of Scilly, without a word;
 - a layer whose crimes of the months asked for have no geometry was refused as "no crimes
-  with a location in month(s) 2022-10 ...; the layer holds 2022-10 to 2022-10".
+  with a location in month(s) 2022-10 ...; the layer holds 2022-10 to 2022-10";
+- a neighbourhood without an outline (and no lookup) was published with a page of 0 crimes;
+- the web map made two neighbourhoods of one name one area (each popup gave both areas'
+  crimes), though the summaries tell them apart;
+- a line layer as the neighbourhoods was refused as "layer X is not a polygon layer".
 
 The layer inputs of the release algorithms (map points, crimes) are swept in their own
 files (tests/test_anonymise_qgis.py, tests/test_map_points_*.py); no algorithm offers a
@@ -492,17 +496,27 @@ def test_a_line_layer_as_neighbourhoods_is_refused_in_words(provider, release, t
     assert not (tmp_path / "neighbourhoods").exists()
 
 
-def test_a_neighbourhood_without_an_outline_among_others(provider, release, base_counts, tmp_path):
-    """Every outline NULL is refused; one NULL among others is named in a warning and the
-    other neighbourhoods keep their counts."""
+@pytest.mark.parametrize(
+    "missing",
+    [lambda: None, lambda: QgsGeometry.fromWkt("POLYGON EMPTY")],
+    ids=["NULL", "empty"],
+)
+def test_a_neighbourhood_without_an_outline_is_refused_naming_it(
+    provider, release, tmp_path, missing
+):
+    """Every outline missing is refused as before; one missing among others was kept, said
+    only in a warning, and published with a page of 0 crimes while its crimes were counted
+    outside every neighbourhood."""
+    code = _msoas()[0][0]
     with pytest.raises(QgsProcessingException, match="hold no usable neighbourhood"):
-        _summaries(release, tmp_path / "all", _hoods(outline=lambda _k, _g: None))
-    rows = _rows(
-        _summaries(release, tmp_path / "one", _hoods(outline=lambda k, g: None if k == 0 else g))
-    )
-    codes = [code for code, _shape in _msoas()]
-    counts = {row["code"]: row["crimes"] for row in rows}
-    assert {k: counts[k] for k in codes[1:]} == {k: base_counts[k] for k in codes[1:]}
+        _summaries(release, tmp_path, _hoods(outline=lambda _k, _g: missing()))
+    with pytest.raises(
+        QgsProcessingException,
+        match=rf"^1 of the neighbourhoods of hoods have no outline and no LSOA in a lookup, so "
+        rf"no crime can be counted in them \(e\.g\. {code}\): their pages would say 0 crimes",
+    ):
+        _summaries(release, tmp_path, _hoods(outline=lambda k, g: missing() if k == 0 else g))
+    assert not (tmp_path / "neighbourhoods").exists()
 
 
 def _box(shape: QgsGeometry) -> tuple[float, float, float, float]:
