@@ -319,7 +319,7 @@ def _crimes_in(release: dict, shape: QgsGeometry) -> int:
         )
 
 
-def _summaries(release: dict, out: Path, hoods: QgsVectorLayer) -> dict:
+def _summaries(release: dict, out: Path, hoods: QgsVectorLayer, feedback=None) -> dict:
     import processing
 
     uri = f"file://{release['points']}?delimiter=,&xField=longitude&yField=latitude&crs=EPSG:4326"
@@ -337,6 +337,7 @@ def _summaries(release: dict, out: Path, hoods: QgsVectorLayer) -> dict:
             "POPULATION_FIELD": "pop",
             "OUTPUT": str(out),
         },
+        feedback=feedback,
     )
 
 
@@ -906,3 +907,37 @@ def test_a_crimes_layer_that_is_no_load_is_refused_in_words(
     with pytest.raises(QgsProcessingException, match=said):
         processing.run(f"crime_mapper:{alg}", _crimes_params(alg, release, made(), tmp_path))
     assert not list((tmp_path / "out").iterdir())
+
+
+def _coded(codes: list, field_type: str = "string") -> QgsVectorLayer:
+    """The six MSOA outlines coded ``codes`` (field ``code`` of ``field_type``), named H0..H5."""
+    rows = [
+        (shape.asWkt(17), [code, f"H{k}", None])
+        for k, ((_c, shape), code) in enumerate(zip(_msoas(), codes))
+    ]
+    uri = f"MultiPolygon?crs=EPSG:4326&field=code:{field_type}&field=name:string&field=pop:string"
+    return _memory(uri, rows, "hoods")
+
+
+def test_neighbourhood_codes_null_repeated_or_numbers(provider, release, base_counts, tmp_path):
+    """A NULL code is skipped and said (its crimes count as outside); a repeated code is one
+    neighbourhood of both outlines, said; whole-number codes are read as their digits."""
+    from tests.support.processing_feedback import WarningsFeedback
+
+    plain = list(base_counts.values())
+    feedback = WarningsFeedback()
+    layer = _coded([None, "A", "A", "D", "E", "F"])
+    rows = _rows(_summaries(release, tmp_path / "text", layer, feedback))
+    assert [(r["code"], r["name"], r["crimes"]) for r in rows] == [
+        ("A", "H1", plain[1] + plain[2]),
+        ("D", "H3", plain[3]),
+        ("E", "H4", plain[4]),
+        ("F", "H5", plain[5]),
+    ]
+    said = "\n".join(feedback.warnings)
+    assert "feature 1: no code; skipped" in said, said
+    assert "code repeats an earlier feature; outlines merged" in said, said
+    rows = _rows(_summaries(release, tmp_path / "numbers", _coded(list(range(1, 7)), "integer")))
+    assert [(r["code"], r["crimes"]) for r in rows] == [
+        (str(k + 1), n) for k, n in enumerate(plain)
+    ]
