@@ -121,3 +121,45 @@ def test_a_density_cell_too_fine_for_its_bandwidth_is_refused_from_the_configura
     assert not config.output_dir(MONTH).exists()
     config.hotspots.enabled = False  # (a method turned off is not asked about)
     assert config.problems_by_step(MONTH)["hotspots"] == []
+
+
+def test_crimes_outside_the_grid_chosen_for_them_fail_the_hotspots_step_in_words(tmp_path):
+    """A release whose crimes are mostly in Northern Ireland has them projected to Irish
+    Transverse Mercator; a crime in England is outside that grid's area. The projection now
+    refuses it (core.hotspots.cell_budget.refuse_outside_grid): the release says so as its
+    hotspots step's failure, with what to do, not as an error of no step."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from crime_mapper.core.monthly.release import MonthlyOutputs, _refuse_hotspot_cells
+
+    class Runners(StepRunners):
+        def makes_hotspots(self, load) -> bool:
+            return True
+
+    config = read_config(config_file(tmp_path))
+    assert config.hotspots.enabled and (config.hotspots.gi or config.hotspots.kde)
+    outputs = MonthlyOutputs(
+        month=MONTH,
+        out_dir=tmp_path,
+        steps=[],
+        manifest=tmp_path / "manifest.json",
+        load=SimpleNamespace(projected=None),
+        planned=("hotspots",),
+    )
+    crimes = pd.DataFrame(
+        {
+            "has_location": [True] * 4,
+            "longitude": [-5.93, -5.94, -6.0, -1.13],  # Belfast three times, Leicester
+            "latitude": [54.6, 54.61, 54.62, 52.63],
+        }
+    )
+    with pytest.raises(MonthlyReleaseError) as caught:
+        _refuse_hotspot_cells(config, outputs, Runners(), crimes)
+    failed = caught.value
+    assert failed.step == "hotspots"
+    assert failed.reason.startswith("1 of the crimes lie outside the area EPSG:2157 covers")
+    assert "the first at longitude -1.130000, latitude 52.630000" in failed.reason
+    assert "enabled = false under [hotspots]" in failed.action
+    assert outputs.load.projected is None

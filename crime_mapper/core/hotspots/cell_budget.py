@@ -22,7 +22,7 @@ from typing import Optional
 
 import numpy as np
 
-from .hexgrid import DEFAULT_MAX_CELLS, HexGrid, grid_counts
+from .hexgrid import DEFAULT_MAX_CELLS, HexGrid, HotspotInputError, grid_counts
 from .kde import DEFAULT_MAX_CELLS as KDE_DEFAULT_MAX_CELLS
 from .kde import kde_plan
 
@@ -71,8 +71,41 @@ def project_for_hotspots(
     if known is not None and known.answers(lon, lat):
         return known.x, known.y, known.crs
     target = choose_crs(lon, lat)
+    refuse_outside_grid(lon, lat, target)
     x, y = transform(lon, lat, WGS84, target)
     return np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64), target
+
+
+def refuse_outside_grid(lon: np.ndarray, lat: np.ndarray, crs: str) -> None:
+    """HotspotInputError when some of the WGS84 points lie outside the area of use of
+    ``crs``, the grid chosen for them, naming how many and the first.
+
+    Why: a crime there was projected all the same, where the grid's metres are not metres
+    on the ground, and counted in a cell far from the others: longitude and latitude
+    swapped (the crimes in the Indian Ocean) gave hotspots of 22 "500 m" hexagons, and one
+    crime at longitude 100 one more cell, without a word. NaN (no location) is no such point;
+    a CRS whose area is unknown is not asked about."""
+    from ..common.geography import area_of_use
+
+    use = area_of_use(crs)
+    if use is None:
+        return
+    west, south, east, north = use
+    lon = np.asarray(lon, dtype=np.float64)
+    lat = np.asarray(lat, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        inside = (lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)
+    outside = np.flatnonzero(np.isfinite(lon) & np.isfinite(lat) & ~inside)
+    if not outside.size:
+        return
+    first = int(outside[0])
+    raise HotspotInputError(
+        f"{outside.size:,} of the crimes lie outside the area {crs} covers "
+        f"({west:g} to {east:g} degrees east, {south:g} to {north:g} degrees north; the first "
+        f"at longitude {lon[first]:.6f}, latitude {lat[first]:.6f}): hotspot cells are metres "
+        f"of {crs}, which are not metres there. Check the layer's coordinates (longitude and "
+        "latitude swapped? the wrong CRS?) or leave those crimes out, and run again"
+    )
 
 
 def refuse_too_many_cells(

@@ -1269,7 +1269,15 @@ def _refuse_hotspot_cells(
     lat = crimes["latitude"].to_numpy(dtype=np.float64)[located]
     if not lon.size:
         return  # (the hotspots step says there is nothing to map)
-    x, y, crs = project_for_hotspots(lon, lat)
+    try:
+        x, y, crs = project_for_hotspots(lon, lat)
+    except HotspotInputError as exc:  # (crimes outside the grid chosen for them)
+        raise MonthlyReleaseError(
+            "hotspots",
+            str(exc),
+            "turn the hotspots off (enabled = false under [hotspots] in the configuration) "
+            "for this release, or correct the crimes' coordinates, and run the release again",
+        ) from exc
     # (the hotspots step reads these crimes back from the crimes GeoPackage: it takes this
     # projection when its points are these very ones)
     outputs.load.projected = Projected(lon, lat, x, y, crs)
