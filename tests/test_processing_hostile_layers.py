@@ -13,6 +13,8 @@ or a silently wrong output. The sweep found:
   empty or no feature has coordinates";
 - longitude and latitude in a layer set to British National Grid were counted as one
   cluster of crimes in the sea off the Isles of Scilly, without a word;
+- crimes outside the grid chosen for them (longitude and latitude swapped, one crime at
+  longitude 100) were projected all the same and counted in far cells;
 - a layer whose crimes of the months asked for have no geometry was refused as "no crimes
   with a location in month(s) 2022-10 ...; the layer holds 2022-10 to 2022-10";
 - a neighbourhood without an outline (and no lookup) was published with a page of 0 crimes;
@@ -249,6 +251,49 @@ def test_a_geojson_of_bng_metres_is_refused_naming_its_crs(provider, tmp_path):
         QgsProcessingException, match=r"layer's CRS \(EPSG:4326\) cannot hold \(the first: x 4"
     ):
         _run("hotspots_kde", path, out)
+    assert not list(out.iterdir())
+
+
+@pytest.mark.parametrize(
+    "xy, said",
+    [
+        (
+            (LAT, LON),
+            {
+                "one month": r"25 .*; the first at longitude 52\.630500, latitude -1\.129000",
+                "two months": r"50 .*; the first at longitude 52\.630000, latitude -1\.130000",
+            },
+        ),
+        (
+            (np.where(np.arange(50) == 1, 100.0, LON), LAT),
+            {
+                "one month": r"1 .*; the first at longitude 100\.000000, latitude 52\.630500",
+                "two months": r"1 .*; the first at longitude 100\.000000, latitude 52\.630500",
+            },
+        ),
+    ],
+    ids=["longitude and latitude swapped", "one crime far away"],
+)
+@pytest.mark.parametrize("alg", HOTSPOTS)
+def test_crimes_outside_the_chosen_grid_are_refused_naming_the_first(
+    provider, tmp_path, alg, xy, said
+):
+    """Longitude and latitude swapped (the crimes in the Indian Ocean) were projected to
+    British National Grid all the same and mapped as hotspots, and one crime at longitude
+    100 was one more hexagon, without a word. (The change method reads both months.)"""
+    out = _out(tmp_path, "out")
+    months = "two months" if alg == "hotspots_change" else "one month"
+    with pytest.raises(
+        QgsProcessingException,
+        match=r"^"
+        + said[months].replace(
+            " .*",
+            " of the crimes lie outside the area "
+            r"EPSG:27700 covers \(.*",
+            1,
+        ),
+    ):
+        _run(alg, _crimes("Point", "EPSG:4326", _point, xy), out)
     assert not list(out.iterdir())
 
 
