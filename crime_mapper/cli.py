@@ -188,6 +188,7 @@ INPUT_ERRORS = (
     ("core.publish.summaries_team", "TeamError"),
     ("core.publish.webmap_inputs", "WebmapInputError"),
     ("core.publish.webmap_vendor", "VendorMissing"),
+    ("core.common.run_lock", "FolderBusy"),
 )
 
 
@@ -221,6 +222,20 @@ def _exit_code(exc: Exception) -> Optional[int]:
         _say(f"crime_mapper: error: {message}", file=sys.stderr)
         return EXIT_USAGE
     return None
+
+
+@contextmanager
+def _run_lock(folder: str | os.PathLike[str], command: str) -> Iterator[None]:
+    """Hold the run lock of the folder a command writes (core.common.run_lock): refused at
+    once (FolderBusy, exit 2) while another run writes it, or the folder above it (the
+    month's release writing the release folder this command would write into).
+
+    Why: ``anonymise --out <release>/public`` beside a running release of that month
+    replaced the files the release was writing, and neither run said so."""
+    from .core.common.run_lock import folder_run_lock
+
+    with folder_run_lock(folder, f"crime_mapper.cli {command}"):
+        yield
 
 
 @contextmanager
@@ -564,7 +579,10 @@ def _add_salt_parser(commands: argparse._SubParsersAction) -> None:
 def _cmd_anonymise(args: argparse.Namespace) -> int:
     from .core.release.pipeline import run_anonymise
 
-    with cannot_write(f"outputs in {shown_path(args.out)}", args.out):
+    with (
+        cannot_write(f"outputs in {shown_path(args.out)}", args.out),
+        _run_lock(args.out, "anonymise"),
+    ):
         outputs = run_anonymise(
             args.inputs,
             args.points,
@@ -758,7 +776,8 @@ exit codes:
      step could not run here (e.g. hotspots without QGIS)
   2  nothing more was done: the configuration, an input or a step failed (the message says
      which step, why and what to do). The failed step changed nothing; the steps before it
-     kept their new files, and a manifest that no longer describes the folder is removed
+     kept their new files, and a manifest that no longer describes the folder is removed;
+     or another run (named) was writing the month's folder: nothing was read or written
   3  the leak gate stopped the release: nothing was published
   130, 143  stopped by Ctrl-C (SIGINT) or SIGTERM: the steps that finished kept their new
      files, and a manifest that no longer describes the folder is removed, as for 2 (a
@@ -861,7 +880,10 @@ def _cmd_summaries(args: argparse.Namespace) -> int:
         suppress_below=args.suppress_below,
         families=families,
     )
-    with cannot_write(f"summaries in {shown_path(args.out)}", args.out):
+    with (
+        cannot_write(f"summaries in {shown_path(args.out)}", args.out),
+        _run_lock(args.out, "summaries"),
+    ):
         done = run_summaries(
             args.inputs,
             args.points,
@@ -1182,7 +1204,7 @@ def _cmd_webmap(args: argparse.Namespace) -> int:
 
     if args.raw and not args.points:
         raise UsageError("--raw needs --points (the map points the release was snapped to)")
-    with cannot_write(shown_path(args.out), args.out):
+    with cannot_write(shown_path(args.out), args.out), _run_lock(Path(args.out) / "map", "webmap"):
         done = run_webmap(
             args.inputs,
             Path(args.out) / "map",

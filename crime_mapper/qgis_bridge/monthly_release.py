@@ -23,6 +23,7 @@ from typing import Any, Optional
 
 from ..core.common.feedback import CancelOnly, Feedback, ScaledFeedback
 from ..core.common.reproducible import canonical_xml, fixed_timestamp, freeze_geopackage
+from ..core.common.run_lock import holds
 from ..core.common.staging import staged_outputs
 from ..core.common.text_file import shown_line
 from ..core.hotspots.hexgrid import metres_in_file_name
@@ -241,7 +242,14 @@ def project_writing_name(path: Path) -> Path:
 
 def _remove_unfinished_projects(path: Path) -> None:
     """Remove the temporary projects a killed run left beside ``path``
-    (:func:`project_writing_name`): never moved into place, they are no one's project."""
+    (:func:`project_writing_name`): never moved into place, they are no one's project.
+
+    Only under the run lock of ``path``'s folder (core.common.run_lock, which the monthly
+    release holds for its whole run): no other run can then be writing a project there, so
+    every such file is a killed run's. Without the lock (a caller outside a release) they
+    are left: one may be a concurrent run's project being written, which this removed."""
+    if not holds(path.parent):
+        return
     for left in path.parent.glob(f"{glob.escape(path.stem)}{_WRITING}*{path.suffix}"):
         with contextlib.suppress(OSError):
             left.unlink()

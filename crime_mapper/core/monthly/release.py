@@ -34,7 +34,7 @@ import os
 import platform
 import stat
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Optional, Union
@@ -42,8 +42,9 @@ from typing import Any, Callable, Optional, Union
 from ..common import cpu_share
 from ..common.feedback import Cancelled, CancelOnly, Feedback, ScaledFeedback
 from ..common.months import month_in_words
+from ..common.run_lock import FolderBusy, folder_run_lock, lock_path_for
 from ..common.staging import Staging, complete_pending, write_text_atomic
-from ..common.text_file import shown_line
+from ..common.text_file import os_error_text, shown_line, shown_path
 from .config import (
     NEIGHBOURHOOD_PATHS,
     SUMMARIES_FILES,
@@ -95,6 +96,18 @@ class MonthlyReleaseError(RuntimeError):
         """Say one thing more about what to do (the run's state after the failure)."""
         self.action = f"{self.action} {more}".strip()
         self.args = (self._text(),)
+
+
+class ReleaseNotStarted(MonthlyReleaseError):
+    """The run did not start: its month folder could not be locked for it (another run holds
+    it, or the lock file cannot be written). No step is named: none ran or failed, so the
+    dock marks none of them failed."""
+
+    def __init__(self, reason: str, action: str) -> None:
+        super().__init__("", reason, action)
+
+    def _text(self) -> str:
+        return f"The release did not start: {self.reason}\nWhat to do: {self.action}"
 
 
 class StepUnavailable(RuntimeError):
@@ -642,6 +655,43 @@ def run_monthly_release(
         raise MonthlyReleaseError("check", str(exc), "give the month as YYYY-MM") from exc
     check_config(config, month, steps)
     out_dir = config.output_dir(month)
+    with _release_lock(out_dir, month):
+        return _run_locked(config, month, out_dir, runners, feedback, steps, on_step, previous)
+
+
+@contextlib.contextmanager
+def _release_lock(out_dir: Path, month: str) -> Iterator[None]:
+    """Hold the month folder's run lock (core.common.run_lock), taken before any input is
+    read or output written. Why: a second run of the same month (a scheduled job beside
+    the dock) wrote the folder at once, the two runs' steps replacing each other's files;
+    it is now refused at once (ReleaseNotStarted naming the run that holds the folder)."""
+    held = contextlib.ExitStack()
+    try:
+        held.enter_context(folder_run_lock(out_dir, f"monthly release {month}"))
+    except FolderBusy as exc:
+        raise ReleaseNotStarted(exc.reason, exc.action) from exc
+    except OSError as exc:
+        raise ReleaseNotStarted(
+            f"its run lock could not be written beside {shown_path(out_dir)} "
+            f"({shown_path(lock_path_for(out_dir))}): {os_error_text(exc)}; nothing was read "
+            "or written",
+            "make the folder above the output folder writable, then run the release again",
+        ) from exc
+    with held:
+        yield
+
+
+def _run_locked(
+    config: ReleaseConfig,
+    month: str,
+    out_dir: Path,
+    runners: StepRunners,
+    feedback: Feedback,
+    steps: Sequence[str],
+    on_step: Optional[Callable[[str, str], None]],
+    previous: Optional[MonthlyOutputs],
+) -> MonthlyOutputs:
+    """:func:`run_monthly_release` once the month folder's run lock is held."""
     outputs = _resume(previous, month, out_dir, steps)
     outputs.planned = tuple(steps)
     outputs.cpu_since = cpu_share.mark()

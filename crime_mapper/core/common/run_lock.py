@@ -1,0 +1,217 @@
+"""One run at a time writes an output folder: an exclusive lock the OS drops when its holder
+dies, taken before anything is read or written.
+
+Why: a scheduled monthly release and an analyst's run of the same month (the dock, the
+toolbox, ``crime_mapper.cli release``) wrote one folder at once. Each step's commit was
+whole (core.common.staging serialises commits into a folder), but the runs' steps
+alternated: the folder held one run's load beside the other's map until the last one ended,
+each run printed a summary of files the other had since replaced, and a manifest could
+vouch for files the other run had overwritten after it hashed them. The second run is now
+refused at once, naming the run that holds the folder.
+
+How
+---
+The lock is a hidden file *beside* the folder (``<parent>/.<folder name>.crime_mapper-lock``),
+so it is never one of the folder's published files nor listed by its manifest. It holds the
+holder's pid, host and start time, written once the lock is taken, so a refused run can say
+who holds it. The lock itself is an OS lock on that file (``fcntl.flock`` on POSIX,
+``msvcrt.locking`` on Windows, where QGIS also runs): the OS releases it when the holder's
+process ends, however it ends (killed, crashed, the machine's power cut), so a killed run
+never blocks the next one, and no stale-pid guessing is needed.
+
+The holder removes the file as it finishes, while it still holds the lock (POSIX). A run
+that opened the file just before that removal and then took the lock finds the name no
+longer leads to the file it locked, and starts again on a new one: two runs never both
+hold "the" lock on two different files of one name. On Windows an open file cannot be
+removed: the file is removed when no run has it open, else left for the next run.
+
+Writing into a folder *inside* a locked one (``anonymise --out <release>/public`` while the
+release of that month runs) is refused too: a lock checks the folders above its own for a
+held lock, and the lock files of the folders directly inside its own (a standalone exporter
+writing ``<release>/map``). A lock file found there whose holder is gone is removed.
+No QGIS.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import json
+import os
+import socket
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Union
+
+from .text_file import made_folder, shown_line, shown_path
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+LOCK_SUFFIX = ".crime_mapper-lock"
+#: On Windows the lock is one byte this far into the file, so the holder's details at its
+#: start stay readable by a refused run (a locked byte cannot be read there).
+_WINDOWS_LOCK_AT = 1 << 30
+#: Tries to take a lock whose file its previous holder removed meanwhile (each retry means
+#: another run finished between our open and our lock: a handful is already unlikely).
+_ATTEMPTS = 50
+#: The most of a lock file read for its holder's details (a planted file may be huge).
+_HOLDER_BYTES = 4096
+#: The folders whose run lock this process holds (with the pid that took it: a forked
+#: child holds none of its own)
+_HELD: set[tuple[int, Path]] = set()
+
+
+class FolderBusy(RuntimeError):
+    """Another run holds the lock of ``folder`` (or of a folder above it, or inside it):
+    ``reason`` says which run and since when, ``action`` what to do."""
+
+    def __init__(self, folder: Path, locked: Path, holder: str) -> None:
+        self.folder = folder
+        self.locked = locked  # the folder whose lock is held
+        self.holder = holder
+        where = "" if locked == folder else f" (it is writing {shown_path(locked)})"
+        self.reason = (
+            f"{shown_path(folder)} is being written by another crime_mapper run: {holder}"
+            f"{where}; nothing was read or written"
+        )
+        self.action = (
+            "wait for that run to finish, or stop it, then run this again (its lock goes "
+            "when its process ends, however it ends)"
+        )
+        super().__init__(f"{self.reason}. What to do: {self.action}.")
+
+
+def lock_path_for(folder: PathLike) -> Path:
+    """The lock file of ``folder``: hidden, beside it (never among its published files)."""
+    folder = Path(os.path.abspath(folder))
+    return folder.parent / f".{folder.name}{LOCK_SUFFIX}"
+
+
+@contextlib.contextmanager
+def folder_run_lock(folder: PathLike, what: str) -> Iterator[Path]:
+    """Hold the exclusive run lock of ``folder`` for the ``with`` block (``what``: the run,
+    as a refused run names it: "monthly release 2022-10"). Raise FolderBusy at once, before
+    anything else, when another run holds it, or holds a folder above or inside it. The
+    folder above ``folder`` is made if missing (the lock file goes there); an OSError
+    when it cannot be, or the lock file cannot be written there."""
+    folder = Path(os.path.abspath(folder))
+    path = lock_path_for(folder)
+    made_folder(path.parent)
+    handle = _take(path, folder, folder)
+    try:
+        _write_holder(handle, what)
+        # (after ours is taken: of two runs starting at once, each on one of two nested
+        # folders, the later to check sees the other's lock)
+        _refuse_held_above(folder)
+        _refuse_held_inside(folder)
+        _HELD.add((os.getpid(), folder))
+        yield path
+    finally:
+        _HELD.discard((os.getpid(), folder))
+        _let_go(path, handle)
+
+
+def holds(folder: PathLike) -> bool:
+    """Whether this process holds the run lock of ``folder`` now (:func:`folder_run_lock`).
+    Why: clearing up what a killed run left in a folder (its half-written temporary files)
+    is safe only for the folder's one writer; another run's temporary file is its work."""
+    return (os.getpid(), Path(os.path.abspath(folder))) in _HELD
+
+
+def _refuse_held_above(folder: Path) -> None:
+    """FolderBusy when a run holds the lock of a folder above ``folder``."""
+    for above in folder.parents:
+        path = lock_path_for(above)
+        if path.is_file():
+            _let_go(path, _take(path, folder, above))
+
+
+def _refuse_held_inside(folder: Path) -> None:
+    """FolderBusy when a run holds the lock of a folder directly inside ``folder``; a lock
+    file there whose run is gone (killed before it removed it) is removed."""
+    with contextlib.suppress(OSError):  # (no folder yet: nothing inside it)
+        for path in sorted(folder.glob(f".*{LOCK_SUFFIX}")):
+            inside = folder / path.name[1 : -len(LOCK_SUFFIX)]
+            if path.is_file():
+                _let_go(path, _take(path, folder, inside))
+
+
+def _take(path: Path, folder: Path, locked: Path) -> IO[bytes]:
+    """The open lock file ``path``, locked by us; FolderBusy (naming the holder) if another
+    run holds it."""
+    for _ in range(_ATTEMPTS):
+        handle = os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT, 0o644), "r+b")
+        if not _try_lock(handle):
+            holder = _holder_text(handle)
+            handle.close()
+            raise FolderBusy(folder, locked, holder)
+        if _still_named(handle, path):
+            return handle
+        handle.close()  # its holder removed it as it finished: take the new one
+    raise FolderBusy(folder, locked, "runs that keep taking and letting go of it")
+
+
+def _still_named(handle: IO[bytes], path: Path) -> bool:
+    """Whether ``path`` still names the file ``handle`` has open."""
+    try:
+        return os.path.samestat(os.fstat(handle.fileno()), os.stat(path))
+    except OSError:
+        return False
+
+
+def _try_lock(handle: IO[bytes]) -> bool:
+    """Take the OS lock on ``handle`` without waiting; whether it was taken."""
+    if sys.platform == "win32":  # pragma: no cover - Windows
+        import msvcrt
+
+        try:
+            handle.seek(_WINDOWS_LOCK_AT)
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+            return True
+        except OSError:
+            return False
+    import fcntl
+
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except OSError:
+        return False
+
+
+def _write_holder(handle: IO[bytes], what: str) -> None:
+    """Write who holds the lock (pid, host, since when, what run) into its file."""
+    since = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    data = {"pid": os.getpid(), "host": socket.gethostname(), "since": since, "run": what}
+    handle.seek(0)
+    handle.truncate()
+    handle.write(json.dumps(data).encode("utf-8"))
+    handle.flush()
+
+
+def _holder_text(handle: IO[bytes]) -> str:
+    """Who holds the lock, from its file, for a message; what is known when it says less
+    (the holder has not written it yet, or the file is not one of ours)."""
+    try:
+        handle.seek(0)
+        data = json.loads(handle.read(_HOLDER_BYTES).decode("utf-8"))
+        return (
+            f"{shown_line(data['run'])}, process {int(data['pid'])} on host "
+            f"{shown_line(data['host'])}, running since {shown_line(data['since'])}"
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return "a run that has not yet said which (it has only just started)"
+
+
+def _let_go(path: Path, handle: IO[bytes]) -> None:
+    """Remove the lock file and release the lock (see the module docstring for the order)."""
+    if sys.platform == "win32":  # pragma: no cover - Windows: an open file cannot go
+        handle.close()
+        with contextlib.suppress(OSError):
+            path.unlink()
+        return
+    with contextlib.suppress(OSError):
+        if _still_named(handle, path):
+            path.unlink()
+    handle.close()
