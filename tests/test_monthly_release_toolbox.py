@@ -156,3 +156,39 @@ def test_other_loads_are_listed_on_the_main_thread_before_the_run(
     context.setProject(QgsProject.instance())
     assert algorithm.prepare({"MONTH": MONTH}, context, QgsProcessingFeedback())
     assert algorithm.other_crimes == (f"{loaded.gpkg}|layername=crimes",)
+
+
+class ErrorFeedback(RecordingFeedback):
+    """RecordingFeedback that also keeps the errors Processing reports (a refused run's)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.errors: list[str] = []
+
+    def reportError(self, error: str, fatalError: bool = False) -> None:  # noqa: N802, N803
+        self.errors.append(error)
+        super().reportError(error, fatalError)
+
+
+def test_a_run_while_another_holds_the_month_is_refused_in_words(
+    provider, qgis_new_project, qtbot, tmp_path
+):
+    """Processing shows the refusal the command line and the dock show, naming the run
+    that holds the month's folder; nothing is written."""
+    import os
+
+    from crime_mapper.core.common.run_lock import folder_run_lock
+
+    config_path = config_file(tmp_path)
+    out = read_config(config_path).output_dir(MONTH)
+    feedback = ErrorFeedback()
+    with folder_run_lock(out, "monthly release by the scheduler"):
+        ok, _results = _run_in_background(
+            qtbot, {"CONFIG": str(config_path), "MONTH": MONTH}, feedback
+        )
+    assert not ok
+    text = "\n".join(feedback.errors)
+    assert "The release did not start:" in text, text
+    assert f"monthly release by the scheduler, process {os.getpid()} on host" in text, text
+    assert not [info for info in feedback.infos if info.endswith(": running")]
+    assert not out.exists()

@@ -8,6 +8,7 @@ bundled month is released, and nothing is mocked.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -225,3 +226,32 @@ def test_standalone_exports_into_a_running_release_are_refused(tmp_path):
     assert after.returncode == 0, after.stderr[-3000:]
     assert (month / "map" / "index.html").is_file()
     assert not [p.name for p in month.glob(f".*{LOCK_SUFFIX}")]
+
+
+def test_the_docks_run_is_refused_in_the_same_words(tmp_path, holder):
+    """The dock's release (its child process, as the dock starts it) reports the refusal as
+    a failure naming the holder, with no step marked failed and none run."""
+    from crime_mapper.core.monthly.config import read_config
+    from crime_mapper.qgis_bridge import release_process
+
+    path = config_file(tmp_path)
+    out = tmp_path / "out" / MONTH
+    first = holder(out)
+    request = release_process.child_request(read_config(path), MONTH)
+    child = subprocess.run(
+        [sys.executable, "-m", release_process.CHILD_MODULE],
+        input=json.dumps(request) + "\n",
+        capture_output=True,
+        text=True,
+        env=release_process.child_environment(),
+        cwd=str(release_process.PACKAGE_PARENT),
+        timeout=300,
+        check=False,
+    )
+    events = [json.loads(line) for line in child.stdout.splitlines()]
+    assert [e["event"] for e in events] == ["failed"], child.stderr[-3000:]
+    assert events[0]["step"] == ""
+    message = events[0]["message"]
+    assert message.startswith("The release did not start:"), message
+    assert f"monthly release by the scheduler, process {first.pid} on host" in message
+    assert not out.exists()
