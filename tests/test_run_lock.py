@@ -26,7 +26,11 @@ from crime_mapper.core.common.run_lock import (
     holds,
     lock_path_for,
 )
-from crime_mapper.core.monthly.release import MANIFEST_NAME, run_monthly_release
+from crime_mapper.core.monthly.release import (
+    MANIFEST_NAME,
+    ReleaseNotStarted,
+    run_monthly_release,
+)
 from tests.support.monthly_config import MONTH, cli, config_file, quick_config
 from tests.support.qgis_process import REPO, child_env
 
@@ -254,4 +258,23 @@ def test_the_docks_run_is_refused_in_the_same_words(tmp_path, holder):
     message = events[0]["message"]
     assert message.startswith("The release did not start:"), message
     assert f"monthly release by the scheduler, process {first.pid} on host" in message
+    assert not out.exists()
+
+
+def test_a_link_planted_as_the_lock_file_is_refused_and_its_target_untouched(tmp_path):
+    """A symbolic link where the lock file goes (planted beside a shared output folder) is
+    not followed: the release does not start, says why, and the file it points to keeps
+    its bytes."""
+    config = quick_config(tmp_path)
+    out = config.output_dir(MONTH)
+    target = tmp_path / "precious.txt"
+    target.write_text("the analyst's notes\n", encoding="utf-8")
+    out.parent.mkdir(parents=True)
+    lock_path_for(out).symlink_to(target)
+    with pytest.raises(ReleaseNotStarted) as raised:
+        run_monthly_release(config, MONTH)
+    text = str(raised.value)
+    assert text.startswith("The release did not start: its run lock could not be written")
+    assert str(lock_path_for(out)) in text and "make the folder above" in text
+    assert target.read_text(encoding="utf-8") == "the analyst's notes\n"
     assert not out.exists()

@@ -57,6 +57,9 @@ _WINDOWS_LOCK_AT = 1 << 30
 _ATTEMPTS = 50
 #: The most of a lock file read for its holder's details (a planted file may be huge).
 _HOLDER_BYTES = 4096
+#: How a lock file is opened: made if missing, never through a symbolic link (one planted
+#: beside a shared output folder would have the holder's details written over its target)
+_OPEN_FLAGS = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
 #: The folders whose run lock this process holds (with the pid that took it: a forked
 #: child holds none of its own)
 _HELD: set[tuple[int, Path]] = set()
@@ -123,7 +126,7 @@ def _refuse_held_above(folder: Path) -> None:
     """FolderBusy when a run holds the lock of a folder above ``folder``."""
     for above in folder.parents:
         path = lock_path_for(above)
-        if path.is_file():
+        if _ours(path):
             _let_go(path, _take(path, folder, above))
 
 
@@ -133,15 +136,20 @@ def _refuse_held_inside(folder: Path) -> None:
     with contextlib.suppress(OSError):  # (no folder yet: nothing inside it)
         for path in sorted(folder.glob(f".*{LOCK_SUFFIX}")):
             inside = folder / path.name[1 : -len(LOCK_SUFFIX)]
-            if path.is_file():
+            if _ours(path):
                 _let_go(path, _take(path, folder, inside))
+
+
+def _ours(path: Path) -> bool:
+    """Whether ``path`` may be a lock file of ours (a regular file, not a link to one)."""
+    return path.is_file() and not path.is_symlink()
 
 
 def _take(path: Path, folder: Path, locked: Path) -> IO[bytes]:
     """The open lock file ``path``, locked by us; FolderBusy (naming the holder) if another
     run holds it."""
     for _ in range(_ATTEMPTS):
-        handle = os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT, 0o644), "r+b")
+        handle = os.fdopen(os.open(path, _OPEN_FLAGS, 0o644), "r+b")
         if not _try_lock(handle):
             holder = _holder_text(handle)
             handle.close()

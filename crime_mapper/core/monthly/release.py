@@ -646,7 +646,10 @@ def run_monthly_release(
     steps before the first one run now are taken from it, never re-run; its records from
     that step on are dropped (they no longer match). The project and the manifest are
     written once every step has a record, so a release run step by step ends with the same
-    manifest as one run in one go."""
+    manifest as one run in one go.
+
+    The month's folder is locked for the run (:func:`_release_lock`): while another run
+    holds it, ReleaseNotStarted is raised before any input is read or output written."""
     runners = runners or StepRunners()
     feedback = feedback or Feedback()
     try:
