@@ -97,22 +97,40 @@ def folder_run_lock(folder: PathLike, what: str) -> Iterator[Path]:
     as a refused run names it: "monthly release 2022-10"). Raise FolderBusy at once, before
     anything else, when another run holds it, or holds a folder above or inside it. The
     folder above ``folder`` is made if missing (the lock file goes there); an OSError
-    when it cannot be, or the lock file cannot be written there."""
+    when it cannot be, or the lock file cannot be written there. Folders made for the lock
+    alone are removed with it, if the run left them empty: a run refused for its input
+    leaves nothing behind, as before the lock."""
     folder = Path(os.path.abspath(folder))
     path = lock_path_for(folder)
-    made_folder(path.parent)
-    handle = _take(path, folder, folder)
+    made = _missing_folders(path.parent)
     try:
-        _write_holder(handle, what)
-        # (after ours is taken: of two runs starting at once, each on one of two nested
-        # folders, the later to check sees the other's lock)
-        _refuse_held_above(folder)
-        _refuse_held_inside(folder)
-        _HELD.add((os.getpid(), folder))
-        yield path
+        made_folder(path.parent)
+        handle = _take(path, folder, folder)
+        try:
+            _write_holder(handle, what)
+            # (after ours is taken: of two runs starting at once, each on one of two nested
+            # folders, the later to check sees the other's lock)
+            _refuse_held_above(folder)
+            _refuse_held_inside(folder)
+            _HELD.add((os.getpid(), folder))
+            yield path
+        finally:
+            _HELD.discard((os.getpid(), folder))
+            _let_go(path, handle)
     finally:
-        _HELD.discard((os.getpid(), folder))
-        _let_go(path, handle)
+        for empty in made:  # (deepest first; one the run wrote into is not empty)
+            with contextlib.suppress(OSError):
+                empty.rmdir()
+
+
+def _missing_folders(folder: Path) -> list[Path]:
+    """``folder`` and the folders above it that do not exist yet, deepest first."""
+    missing = []
+    for candidate in (folder, *folder.parents):
+        if os.path.lexists(candidate):
+            break
+        missing.append(candidate)
+    return missing
 
 
 def holds(folder: PathLike) -> bool:
@@ -149,7 +167,11 @@ def _take(path: Path, folder: Path, locked: Path) -> IO[bytes]:
     """The open lock file ``path``, locked by us; FolderBusy (naming the holder) if another
     run holds it."""
     for _ in range(_ATTEMPTS):
-        handle = os.fdopen(os.open(path, _OPEN_FLAGS, 0o644), "r+b")
+        try:
+            handle = os.fdopen(os.open(path, _OPEN_FLAGS, 0o644), "r+b")
+        except FileNotFoundError:  # (a run that made the folder just removed it, empty)
+            made_folder(path.parent)
+            continue
         if not _try_lock(handle):
             holder = _holder_text(handle)
             handle.close()
