@@ -278,3 +278,37 @@ def test_a_link_planted_as_the_lock_file_is_refused_and_its_target_untouched(tmp
     assert str(lock_path_for(out)) in text and "make the folder above" in text
     assert target.read_text(encoding="utf-8") == "the analyst's notes\n"
     assert not out.exists()
+
+
+#: The command line in a process whose file system takes no locks: flock fails as it fails
+#: on such a network share (ENOLCK), which no local test folder does by itself
+_NO_LOCKS_CLI = """
+import errno, fcntl, os, sys
+def flock(fd, how):
+    raise OSError(errno.ENOLCK, os.strerror(errno.ENOLCK))
+fcntl.flock = flock
+from crime_mapper import cli
+sys.exit(cli.run_as_command(sys.argv[1:]))
+"""
+
+
+def test_a_file_system_without_locks_runs_unlocked_and_says_so(tmp_path):
+    """flock's ENOLCK (a share that takes no locks) was read as "another run holds the
+    folder": every run there was refused, naming a holder that did not exist. The run now
+    goes ahead without the lock (as every run did before it) and warns that a second run at
+    the same time would not be refused."""
+    street = REPO / "sample_data" / "police-uk" / "2022-09" / "2022-09-leicestershire-street.csv"
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [sys.executable, "-c", _NO_LOCKS_CLI, "webmap", str(street), "--out", str(out)],
+        cwd=REPO,
+        env=child_env([REPO]),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "another crime_mapper run" not in done.stderr
+    assert "goes ahead without its run lock" in done.stderr, done.stderr[-3000:]
+    assert (out / "map" / "index.html").is_file()
+    assert not [p.name for p in tmp_path.rglob(f"*{LOCK_SUFFIX}")]  # (none left behind)

@@ -36,7 +36,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import errno
 import json
+import logging
 import os
 import socket
 import sys
@@ -63,6 +65,17 @@ _OPEN_FLAGS = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
 #: The folders whose run lock this process holds (with the pid that took it: a forked
 #: child holds none of its own)
 _HELD: set[tuple[int, Path]] = set()
+#: The errors with which the OS says another process holds the lock (any other error of
+#: flock says the file system cannot lock: LocksUnavailable)
+_HELD_ERRNOS = frozenset({errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES})
+
+_LOG = logging.getLogger(__name__)
+
+
+class LocksUnavailable(OSError):
+    """The file system of a lock file takes no locks (flock's ENOLCK or EOPNOTSUPP: some
+    network shares). Why its own error: it was read as "another run holds the folder", so
+    every release into such a share was refused, naming a holder that did not exist."""
 
 
 class FolderBusy(RuntimeError):
@@ -105,7 +118,19 @@ def folder_run_lock(folder: PathLike, what: str) -> Iterator[Path]:
     made = _missing_folders(path.parent)
     try:
         made_folder(path.parent)
-        handle = _take(path, folder, folder)
+        try:
+            handle = _take(path, folder, folder)
+        except LocksUnavailable as exc:
+            with contextlib.suppress(OSError):  # (the file just made: no lock it could hold)
+                path.unlink()
+            _LOG.warning(
+                "%s: this run goes ahead without its run lock (%s), so another run writing "
+                "the same folder at the same time is not refused",
+                shown_path(folder),
+                shown_line(str(exc)),
+            )
+            yield path
+            return
         try:
             _write_holder(handle, what)
             # (after ours is taken: of two runs starting at once, each on one of two nested
@@ -145,7 +170,8 @@ def _refuse_held_above(folder: Path) -> None:
     for above in folder.parents:
         path = lock_path_for(above)
         if _ours(path):
-            _let_go(path, _take(path, folder, above))
+            with contextlib.suppress(LocksUnavailable):  # (no locks there: none to find)
+                _let_go(path, _take(path, folder, above))
 
 
 def _refuse_held_inside(folder: Path) -> None:
@@ -155,7 +181,8 @@ def _refuse_held_inside(folder: Path) -> None:
         for path in sorted(folder.glob(f".*{LOCK_SUFFIX}")):
             inside = folder / path.name[1 : -len(LOCK_SUFFIX)]
             if _ours(path):
-                _let_go(path, _take(path, folder, inside))
+                with contextlib.suppress(LocksUnavailable):  # (no locks there: none to find)
+                    _let_go(path, _take(path, folder, inside))
 
 
 def _ours(path: Path) -> bool:
@@ -172,7 +199,12 @@ def _take(path: Path, folder: Path, locked: Path) -> IO[bytes]:
         except FileNotFoundError:  # (a run that made the folder just removed it, empty)
             made_folder(path.parent)
             continue
-        if not _try_lock(handle):
+        try:
+            taken = _try_lock(handle)
+        except LocksUnavailable:
+            handle.close()
+            raise
+        if not taken:
             holder = _holder_text(handle)
             handle.close()
             raise FolderBusy(folder, locked, holder)
@@ -191,7 +223,8 @@ def _still_named(handle: IO[bytes], path: Path) -> bool:
 
 
 def _try_lock(handle: IO[bytes]) -> bool:
-    """Take the OS lock on ``handle`` without waiting; whether it was taken."""
+    """Take the OS lock on ``handle`` without waiting; whether it was taken (False: another
+    process holds it). LocksUnavailable when the file system takes no locks."""
     if sys.platform == "win32":  # pragma: no cover - Windows
         import msvcrt
 
@@ -206,8 +239,12 @@ def _try_lock(handle: IO[bytes]) -> bool:
     try:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         return True
-    except OSError:
-        return False
+    except OSError as exc:
+        if exc.errno in _HELD_ERRNOS:
+            return False
+        raise LocksUnavailable(
+            exc.errno, f"its file system takes no locks: {exc.strerror or exc}"
+        ) from exc
 
 
 def _write_holder(handle: IO[bytes], what: str) -> None:
