@@ -51,7 +51,7 @@ from qgis.core import (
 
 from crime_mapper.core.common.geography import transform
 from tests.support.plain_cli import FORCE_EXTRACT, FORCE_PROFILE
-from tests.support.summaries_release import HOODS, make_release
+from tests.support.summaries_release import HOODS, make_release, summaries_parameters
 
 #: 50 crimes in Leicester, a few metres apart, half in each of two months
 LON = np.array([-1.13 + i * 0.001 for i in range(50)])
@@ -367,23 +367,10 @@ def _crimes_in(release: dict, shape: QgsGeometry) -> int:
 def _summaries(release: dict, out: Path, hoods: QgsVectorLayer, feedback=None) -> dict:
     import processing
 
-    uri = f"file://{release['points']}?delimiter=,&xField=longitude&yField=latitude&crs=EPSG:4326"
-    points = QgsVectorLayer(uri, "points", "delimitedtext")
-    return processing.run(
-        "crime_mapper:neighbourhood_summaries",
-        {
-            "RAW_FILES": [str(FORCE_EXTRACT)],
-            "PROFILE": str(FORCE_PROFILE),
-            "MAP_POINTS": points,
-            "RELEASE": str(release["csv"]),
-            "NEIGHBOURHOODS": hoods,
-            "CODE_FIELD": "code",
-            "NAME_FIELD": "name",
-            "POPULATION_FIELD": "pop",
-            "OUTPUT": str(out),
-        },
-        feedback=feedback,
+    parameters = summaries_parameters(
+        release, out, hoods, CODE_FIELD="code", NAME_FIELD="name", POPULATION_FIELD="pop"
     )
+    return processing.run("crime_mapper:neighbourhood_summaries", parameters, feedback=feedback)
 
 
 def _rows(result: dict) -> list[dict]:

@@ -19,13 +19,12 @@ import pytest
 
 from crime_mapper.cli import main
 from tests.support import qa_faults as faults
-from tests.support.webmap_browser import AXE
+from tests.support.webmap_browser import AXE, axe_violations
 
 RAW = str(faults.BUNDLED_RAW)
 PROFILE = str(faults.BUNDLED_PROFILE)
 HISTORY = str(faults.BUNDLED_HISTORY)
 POLICE = faults.SAMPLES / "police-uk"
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 REPORTS = ("audit", "qa_report", "when_category", "when_all")
 
 
@@ -70,20 +69,12 @@ def _open(browser: Any, path: Path, width: int = 1280) -> tuple[Any, dict[str, l
     return page, seen
 
 
-def _axe(page: Any) -> list:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate(f"axe.run(document, {{runOnly: {{type: 'tag', values: {AXE_TAGS}}}}})")
-    return [
-        (v["id"], v["help"], [n["target"] for n in v["nodes"][:3]]) for v in result["violations"]
-    ]
-
-
 @pytest.mark.parametrize("name", REPORTS)
 def test_axe_finds_no_violations(browser, reports, name):
     assert AXE.is_file(), "node_modules/axe-core is missing: run `make setup` (npm ci)"
     for width in (1280, 360):
         page, seen = _open(browser, reports[name], width)
-        violations = _axe(page)
+        violations = axe_violations(page)
         assert violations == [], f"{name} at {width}px: " + json.dumps(violations, indent=1)
         page.context.close()
 

@@ -18,7 +18,7 @@ from tests.support.summaries_release import (
     TEAM,
     make_release,
 )
-from tests.support.webmap_browser import AXE, contrast_ratio
+from tests.support.webmap_browser import AXE, axe_violations, contrast_ratio
 
 ARTEFACTS = Path(__file__).resolve().parent.parent / "build" / "test-artifacts" / "summaries"
 
@@ -64,17 +64,6 @@ def _open(browser, path: Path, width: int = 1280):
     return page, errors
 
 
-def _axe(page) -> list:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate(
-        "axe.run(document, {runOnly: {type: 'tag', values: "
-        "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}})"
-    )
-    return [
-        (v["id"], v["help"], [n["target"] for n in v["nodes"][:3]]) for v in result["violations"]
-    ]
-
-
 def test_axe_finds_no_violations(browser, exported):
     assert AXE.is_file(), "node_modules/axe-core is missing: run `make setup` (npm ci)"
     folder = exported["done"].folder
@@ -82,7 +71,7 @@ def test_axe_finds_no_violations(browser, exported):
     for name in ("index.html", "abbey-park.html", "leicester-city-centre.html"):
         for width in (1280, 360):
             page, errors = _open(browser, folder / name, width)
-            violations = _axe(page)
+            violations = axe_violations(page)
             assert violations == [], f"{name} at {width}px: " + json.dumps(violations, indent=1)
             assert not errors
             if width == 1280 and name != "index.html":

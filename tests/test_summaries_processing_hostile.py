@@ -17,9 +17,8 @@ from pathlib import Path
 import pytest
 from qgis.core import QgsFeature, QgsProcessingException, QgsVectorLayer
 
-from tests.support.plain_cli import FORCE_EXTRACT, FORCE_PROFILE
 from tests.support.processing_feedback import WarningsFeedback as Warnings
-from tests.support.summaries_release import HOODS, make_release
+from tests.support.summaries_release import HOODS, make_release, summaries_parameters
 
 
 @pytest.fixture(scope="module")
@@ -28,20 +27,9 @@ def release(tmp_path_factory) -> dict:
 
 
 def _params(release: dict, out: Path, **more) -> dict:
-    uri = f"file://{release['points']}?delimiter=,&xField=longitude&yField=latitude&crs=EPSG:4326"
-    points = QgsVectorLayer(uri, "points", "delimitedtext")
     hoods = QgsVectorLayer(str(HOODS / "msoa11_leicestershire.geojson"), "msoas", "ogr")
-    assert points.isValid() and hoods.isValid()
-    return {
-        "RAW_FILES": [str(FORCE_EXTRACT)],
-        "PROFILE": str(FORCE_PROFILE),
-        "MAP_POINTS": points,
-        "RELEASE": str(release["csv"]),
-        "NEIGHBOURHOODS": hoods,
-        "CODE_FIELD": "msoa11cd",
-        "OUTPUT": str(out),
-        **more,
-    }
+    assert hoods.isValid()
+    return summaries_parameters(release, out, hoods, **{"CODE_FIELD": "msoa11cd", **more})
 
 
 @pytest.mark.parametrize("month", ["٢٠٢٢-١٠", "٢٠٢٢-10", "2022-1_0", "2022-١٠"])

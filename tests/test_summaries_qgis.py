@@ -15,7 +15,14 @@ from qgis.core import QgsApplication, QgsProcessingContext, QgsProcessingFeedbac
 from qgis.PyQt.QtGui import QImage
 
 from crime_mapper.core.common.palette import OUTCOME_GROUP_COLOURS
-from tests.support.summaries_release import HOODS, POPULATION, SAMPLE, TEAM, make_release
+from tests.support.summaries_release import (
+    HOODS,
+    POPULATION,
+    SAMPLE,
+    TEAM,
+    make_release,
+    points_layer,
+)
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "build" / "test-artifacts" / "atlas"
 
@@ -25,19 +32,12 @@ def release(tmp_path_factory: pytest.TempPathFactory) -> dict:
     return make_release(tmp_path_factory.mktemp("summaries_qgis"))
 
 
-def _points_layer(path: Path) -> QgsVectorLayer:
-    uri = f"file://{path}?delimiter=,&xField=longitude&yField=latitude&crs=EPSG:4326"
-    layer = QgsVectorLayer(uri, "points", "delimitedtext")
-    assert layer.isValid()
-    return layer
-
-
 def test_processing_algorithm_with_layer_and_atlas(release, provider, tmp_path):
     from qgis import processing
 
     hoods_layer = QgsVectorLayer(str(HOODS / "msoa11_leicestershire.geojson"), "msoa", "ogr")
     assert hoods_layer.isValid()
-    points = _points_layer(release["points"])
+    points = points_layer(release["points"])
     out = tmp_path / "out"
     context = QgsProcessingContext()
     feedback = QgsProcessingFeedback()
@@ -255,23 +255,18 @@ def test_a_cancel_stops_the_atlas_at_its_next_page_not_once_the_pdf_is_written(
 
 def _atlas_parameters(release: dict, out: Path) -> dict:
     """crime_mapper:neighbourhood_summaries with ATLAS on the force extract, into ``out``."""
-    from tests.support.summaries_release import FORCE_EXTRACT, FORCE_PROFILE
+    from tests.support.summaries_release import summaries_parameters
 
-    return {
-        "RAW_FILES": [str(FORCE_EXTRACT)],
-        "PROFILE": str(FORCE_PROFILE),
-        "MAP_POINTS": _points_layer(release["points"]),
-        "LABEL_FIELD": "label",
-        "RELEASE": str(release["csv"]),
-        "NEIGHBOURHOODS": QgsVectorLayer(
-            str(HOODS / "msoa11_leicestershire.geojson"), "msoa", "ogr"
-        ),
-        "CODE_FIELD": "msoa11cd",
-        "LOOKUP": str(HOODS / "lsoa11_to_msoa11_leicestershire.csv"),
-        "LOOKUP_CODE_FIELD": "msoa11cd",
-        "ATLAS": True,
-        "OUTPUT": str(out),
-    }
+    return summaries_parameters(
+        release,
+        out,
+        QgsVectorLayer(str(HOODS / "msoa11_leicestershire.geojson"), "msoa", "ogr"),
+        LABEL_FIELD="label",
+        CODE_FIELD="msoa11cd",
+        LOOKUP=str(HOODS / "lsoa11_to_msoa11_leicestershire.csv"),
+        LOOKUP_CODE_FIELD="msoa11cd",
+        ATLAS=True,
+    )
 
 
 def test_a_processing_cancel_during_the_atlas_stops_it_and_changes_nothing(

@@ -21,7 +21,7 @@ import pytest
 
 from crime_mapper.core.publish.summaries_run import NeighbourhoodSource
 from crime_mapper.core.publish.webmap_run import run_webmap
-from tests.support.webmap_browser import AXE, open_page, wait_for_settled_popup
+from tests.support.webmap_browser import AXE, axe_violations, open_page, wait_for_settled_popup
 
 REPO = Path(__file__).resolve().parent.parent
 OUTLINES = REPO / "sample_data" / "boundaries" / "LSOA_Dec_2011_BSC_leicester_city.geojson"
@@ -198,12 +198,5 @@ def test_axe_finds_no_violations_with_the_isolated_labels_shown(browser, site):
     page.fill("#search-input", "רחוב")
     page.wait_for_selector("#search-results button")
     _open_point_popup(page, site["lon"] - 0.0004, site["lat"])
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate(
-        "axe.run(document, {runOnly: {type: 'tag', values: "
-        "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}})"
-    )
-    violations = [
-        (v["id"], v["help"], [n["target"] for n in v["nodes"][:3]]) for v in result["violations"]
-    ]
+    violations = axe_violations(page)
     assert violations == [], json.dumps(violations, indent=1)

@@ -18,7 +18,7 @@ import pytest
 from crime_mapper.core.publish.summaries_run import NeighbourhoodSource
 from crime_mapper.core.publish.webmap_export import WebmapOptions, export_webmap
 from crime_mapper.core.publish.webmap_run import run_webmap
-from tests.support.webmap_browser import AXE, TILE_HOST, open_page, shown
+from tests.support.webmap_browser import AXE, TILE_HOST, axe_violations, open_page, shown
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "sample_data" / "police-uk"
@@ -369,15 +369,7 @@ def test_axe_finds_no_violations(browser, release):
     assert AXE.is_file(), "node_modules/axe-core is missing: run `make setup` (npm ci)"
     for width in (1280, 360):
         page, _ = open_page(browser, _url(release["result"]), width=width, bypass_csp=True)
-        page.add_script_tag(path=str(AXE))
-        result = page.evaluate(
-            "axe.run(document, {runOnly: {type: 'tag', values: "
-            "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}})"
-        )
-        violations = [
-            (v["id"], v["help"], [n["target"] for n in v["nodes"][:3]])
-            for v in result["violations"]
-        ]
+        violations = axe_violations(page)
         assert violations == [], json.dumps(violations, indent=1)
 
 

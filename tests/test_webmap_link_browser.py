@@ -23,7 +23,7 @@ import pytest
 from crime_mapper.core.publish.summaries_run import NeighbourhoodSource
 from crime_mapper.core.publish.webmap_export import WebmapOptions, export_webmap
 from crime_mapper.core.publish.webmap_run import run_webmap
-from tests.support.webmap_browser import AXE, open_page, shown
+from tests.support.webmap_browser import axe_violations, open_page, shown
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "sample_data" / "police-uk"
@@ -275,14 +275,7 @@ def test_hostile_searches_neither_throw_nor_run_and_leave_the_counts(browser, si
 def test_axe_finds_no_violations_with_the_note_shown(browser, site):
     page, _ = open_page(browser, site["url"] + "#m=2022-13&c=__proto__", bypass_csp=True)
     assert page.inner_text("#link-note").startswith(NOTE)
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate(
-        "axe.run(document, {runOnly: {type: 'tag', values: "
-        "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}})"
-    )
-    violations = [
-        (v["id"], v["help"], [n["target"] for n in v["nodes"][:3]]) for v in result["violations"]
-    ]
+    violations = axe_violations(page)
     assert violations == [], json.dumps(violations, indent=1)
     page.context.close()
 

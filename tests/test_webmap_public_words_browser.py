@@ -24,7 +24,7 @@ import pytest
 from crime_mapper.core.common.vocabulary import NO_LOCATION_PLACE, NO_STREET_PLACE
 from crime_mapper.core.publish.summaries_run import NeighbourhoodSource
 from crime_mapper.core.publish.webmap_run import run_webmap
-from tests.support.webmap_browser import AXE, open_page, wait_for_settled_popup
+from tests.support.webmap_browser import AXE, axe_violations, open_page, wait_for_settled_popup
 
 REPO = Path(__file__).resolve().parent.parent
 OUTLINES = REPO / "sample_data" / "boundaries" / "LSOA_Dec_2011_BSC_leicester_city.geojson"
@@ -192,12 +192,5 @@ def test_one_file_is_the_data_and_hosted_files_are_where_to_get_them(tmp_path):
 def test_axe_finds_no_violations_on_this_page(browser, site):
     assert AXE.is_file(), "node_modules/axe-core is missing: run `make setup` (npm ci)"
     page, _ = open_page(browser, site["url"], bypass_csp=True)
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate(
-        "axe.run(document, {runOnly: {type: 'tag', values: "
-        "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}})"
-    )
-    violations = [
-        (v["id"], v["help"], [n["target"] for n in v["nodes"][:3]]) for v in result["violations"]
-    ]
+    violations = axe_violations(page)
     assert violations == [], json.dumps(violations, indent=1)

@@ -79,3 +79,28 @@ def msoa_source() -> Any:
         names_name_field="msoa11hclnm",
         lsoa_population=POPULATION,
     )
+
+
+def points_layer(path: Path) -> Any:
+    """The release's map points CSV as a QGIS delimited-text layer (WGS84), checked valid."""
+    from qgis.core import QgsVectorLayer
+
+    uri = f"file://{path}?delimiter=,&xField=longitude&yField=latitude&crs=EPSG:4326"
+    layer = QgsVectorLayer(uri, "points", "delimitedtext")
+    assert layer.isValid()
+    return layer
+
+
+def summaries_parameters(release: dict, out: Path, hoods: Any, **more: Any) -> dict:
+    """crime_mapper:neighbourhood_summaries' parameters on the bundled force extract (and its
+    profile), ``release``'s map points as a layer and its public CSV, neighbourhoods from the
+    layer ``hoods``, into ``out``; ``more`` adds parameters or replaces these."""
+    return {
+        "RAW_FILES": [str(FORCE_EXTRACT)],
+        "PROFILE": str(FORCE_PROFILE),
+        "MAP_POINTS": points_layer(release["points"]),
+        "RELEASE": str(release["csv"]),
+        "NEIGHBOURHOODS": hoods,
+        "OUTPUT": str(out),
+        **more,
+    }

@@ -25,6 +25,8 @@ ARGS = [
 ]
 REPO = Path(__file__).resolve().parent.parent.parent
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+#: The WCAG 2.2 AA rule sets (and axe's best practice) every page is held to
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 # 1x1 transparent PNG
 BLANK_PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
@@ -126,3 +128,13 @@ def contrast_ratio(first: str, second: str) -> float:
 
     light, dark = sorted((luminance(first), luminance(second)), reverse=True)
     return (light + 0.05) / (dark + 0.05)
+
+
+def axe_violations(page: Any) -> list:
+    """axe-core's violations of the page as it is now (AXE_TAGS): (rule, help, the first
+    three nodes' targets) each, so a failing assertion shows what and where."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(f"axe.run(document, {{runOnly: {{type: 'tag', values: {AXE_TAGS}}}}})")
+    return [
+        (v["id"], v["help"], [n["target"] for n in v["nodes"][:3]]) for v in result["violations"]
+    ]
