@@ -66,7 +66,7 @@ import signal
 import sys
 import traceback
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import asdict
 from pathlib import Path
 from typing import Callable, Optional
@@ -225,16 +225,30 @@ def _exit_code(exc: Exception) -> Optional[int]:
 
 
 @contextmanager
-def _run_lock(folder: str | os.PathLike[str], command: str) -> Iterator[None]:
+def _run_lock(
+    folder: str | os.PathLike[str], command: str, out: Optional[str | os.PathLike[str]] = None
+) -> Iterator[None]:
     """Hold the run lock of the folder a command writes (core.common.run_lock): refused at
     once (FolderBusy, exit 2) while another run writes it, or the folder above it (the
     month's release writing the release folder this command would write into).
 
     Why: ``anonymise --out <release>/public`` beside a running release of that month
-    replaced the files the release was writing, and neither run said so."""
-    from .core.common.run_lock import folder_run_lock
+    replaced the files the release was writing, and neither run said so.
 
-    with folder_run_lock(folder, f"crime_mapper.cli {command}"):
+    ``out``: the output folder as the command was given it (default ``folder``). A loop of
+    symbolic links there that stops the lock is said of it: the lock file's folder is made
+    above ``folder``, and that mkdir named the folder above instead ("loop cannot be used"
+    of ``summaries --out loop/month``)."""
+    from .core.common.run_lock import folder_run_lock
+    from .core.common.text_file import resolved_path
+
+    held = ExitStack()
+    try:
+        held.enter_context(folder_run_lock(folder, f"crime_mapper.cli {command}"))
+    except OSError:
+        resolved_path(folder if out is None else out)  # (a loop: said of the output)
+        raise
+    with held:
         yield
 
 
@@ -1204,7 +1218,10 @@ def _cmd_webmap(args: argparse.Namespace) -> int:
 
     if args.raw and not args.points:
         raise UsageError("--raw needs --points (the map points the release was snapped to)")
-    with cannot_write(shown_path(args.out), args.out), _run_lock(Path(args.out) / "map", "webmap"):
+    with (
+        cannot_write(shown_path(args.out), args.out),
+        _run_lock(Path(args.out) / "map", "webmap", args.out),
+    ):
         done = run_webmap(
             args.inputs,
             Path(args.out) / "map",
