@@ -49,6 +49,7 @@ from qgis.core import (
     QgsVectorLayer,
 )
 
+from crime_mapper.compat import GEOMETRY_LINE
 from crime_mapper.core.common.geography import transform
 from tests.support.plain_cli import FORCE_EXTRACT, FORCE_PROFILE
 from tests.support.summaries_release import HOODS, make_release, summaries_parameters
@@ -513,7 +514,8 @@ def test_hostile_neighbourhood_names_are_written_as_text(provider, release, base
 def test_a_line_layer_as_neighbourhoods_is_refused_in_words(provider, release, tmp_path):
     """It said "layer lines is not a polygon layer": not which input, nor what it held."""
     rows = [
-        (shape.convertToType(1, False).asWkt(17), [code, "Hood", None]) for code, shape in _msoas()
+        (shape.convertToType(GEOMETRY_LINE, False).asWkt(17), [code, "Hood", None])
+        for code, shape in _msoas()
     ]
     lines = _memory(
         "MultiLineString?crs=EPSG:4326&field=code:string&field=name:string&field=pop:string",
@@ -872,7 +874,7 @@ def test_web_map_neighbourhoods_of_lines_are_refused_in_words(provider, release,
 
     lines = _memory(
         "MultiLineString?crs=EPSG:4326&field=code:string",
-        [(shape.convertToType(1, False).asWkt(17), [code]) for code, shape in _msoas()],
+        [(shape.convertToType(GEOMETRY_LINE, False).asWkt(17), [code]) for code, shape in _msoas()],
         "lines",
     )
     with pytest.raises(QgsProcessingException, match="the neighbourhood layer lines holds lines"):
