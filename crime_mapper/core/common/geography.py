@@ -133,10 +133,17 @@ def near_uk_in_crs(lon: np.ndarray, lat: np.ndarray, crs: str) -> np.ndarray:
     if use is not None:
         west, south = max(west, use[0]), max(south, use[1])
         east, north = min(east, use[2]), min(north, use[3])
-    lon = np.asarray(lon, dtype=np.float64)
-    lat = np.asarray(lat, dtype=np.float64)
+    return in_box(lon, lat, (west, south, east, north))
+
+
+def in_box(x: np.ndarray, y: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:
+    """True where (x, y) lies inside ``box`` (x_min, y_min, x_max, y_max), edges included;
+    NaN gives False."""
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    x_min, y_min, x_max, y_max = box
     with np.errstate(invalid="ignore"):
-        return (lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)
+        return (x >= x_min) & (x <= x_max) & (y >= y_min) & (y <= y_max)
 
 
 def _ray_cast(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -278,14 +285,12 @@ def in_crs_bounds(x: np.ndarray, y: np.ndarray, crs: str) -> np.ndarray:
     Why before trusting a transform: PROJ maps some impossible coordinates back to real
     places (a British National Grid northing of 999,999,999 comes out in Leicestershire, as
     do 1,000,000,000 and easting 457,901), so a point must be one the grid can hold."""
-    x = np.asarray(x, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
     bounds = crs_bounds(crs)
     if bounds is None:
+        x = np.asarray(x, dtype=np.float64)
+        y = np.asarray(y, dtype=np.float64)
         return np.isfinite(x) & np.isfinite(y)
-    x_min, y_min, x_max, y_max = bounds
-    with np.errstate(invalid="ignore"):
-        return (x >= x_min) & (x <= x_max) & (y >= y_min) & (y <= y_max)
+    return in_box(x, y, bounds)
 
 
 # Points per side of the area of use transformed into a CRS to find its bounds there.

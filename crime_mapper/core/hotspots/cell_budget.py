@@ -85,7 +85,7 @@ def refuse_outside_grid(lon: np.ndarray, lat: np.ndarray, crs: str) -> None:
     swapped (the crimes in the Indian Ocean) gave hotspots of 22 "500 m" hexagons, and one
     crime at longitude 100 one more cell, without a word. NaN (no location) is no such point;
     a CRS whose area is unknown is not asked about."""
-    from ..common.geography import area_of_use
+    from ..common.geography import area_of_use, in_box
 
     use = area_of_use(crs)
     if use is None:
@@ -93,9 +93,7 @@ def refuse_outside_grid(lon: np.ndarray, lat: np.ndarray, crs: str) -> None:
     west, south, east, north = use
     lon = np.asarray(lon, dtype=np.float64)
     lat = np.asarray(lat, dtype=np.float64)
-    with np.errstate(invalid="ignore"):
-        inside = (lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)
-    outside = np.flatnonzero(np.isfinite(lon) & np.isfinite(lat) & ~inside)
+    outside = np.flatnonzero(np.isfinite(lon) & np.isfinite(lat) & ~in_box(lon, lat, use))
     if not outside.size:
         return
     first = int(outside[0])
