@@ -1755,7 +1755,7 @@ def _history_for_map(
 ) -> tuple[dict[str, Any], list[str]]:
     """What :func:`_shared_with_map` gives the web map when no summaries are made but
     ``[publish] summaries_history`` is set: the release's public CSV and the history read
-    as the summaries read them (summaries_run.read_release, summaries_history.read_history),
+    as the summaries read them (summaries_run.read_release_with_history),
     so the map shows exactly the months and rows it shows beside summaries. Why: the
     history reached the map only through the summaries' table, so with summaries off the
     setting was silently ignored and the map showed the release's month alone. Empty
@@ -1767,15 +1767,10 @@ def _history_for_map(
     paths = [config.path(p, month) for p in config.publish.summaries_history]
     if not paths:
         return {}, []
-    import pandas as pd
+    from ..publish.summaries_run import read_release_with_history
 
-    from ..publish.summaries_history import read_history
-    from ..publish.summaries_run import read_release
-
-    public = read_release(release.public_csv)
-    earlier, notes = read_history(paths, public["Month"].unique().tolist())
-    table = pd.concat([earlier, public], ignore_index=True) if len(earlier) else public
-    if len(earlier):  # (its first note then says what was read "for the trend": no warning)
+    public, table, notes = read_release_with_history(release.public_csv, paths)
+    if len(table) > len(public):  # (its first note then says what was read "for the trend")
         notes = notes[1:]
     return _shared_with_map(table, None, None, release.published_rows), notes
 

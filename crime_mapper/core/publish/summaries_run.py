@@ -155,6 +155,19 @@ def read_release(path: PathLike) -> pd.DataFrame:
     return public
 
 
+def read_release_with_history(
+    release_csv: PathLike, history: Sequence[PathLike]
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """(the release's public table, the same with the history's earlier months before its
+    rows, the history's notes): the table the summaries are made from, and the monthly
+    release's web map shows (core.monthly.release). Raises SummaryError naming a history
+    file that is not a published street-level table."""
+    public = read_release(release_csv)
+    earlier, notes = read_history(history, public["Month"].unique().tolist())
+    table = pd.concat([earlier, public], ignore_index=True) if len(earlier) else public
+    return public, table, notes
+
+
 def run_summaries(
     raw: Any,
     points: Any,
@@ -239,8 +252,7 @@ def run_summaries(
     if uncountable is not None:  # (published with a page of 0 crimes)
         raise NeighbourhoodError(uncountable)
     family_notes = family_problems(options.families, hoods)
-    public = read_release(release_csv)
-    earlier, history_notes = read_history(history, public["Month"].unique().tolist())
+    public, table, history_notes = read_release_with_history(release_csv, history)
     teams = read_team(team_path)
     team_notes = team_problems(teams, hoods, team_path)
     profile = release_profile(profile_path)
@@ -272,7 +284,7 @@ def run_summaries(
         team_words=team_vocabulary(teams),
     )
     done = export_summaries(
-        pd.concat([earlier, public], ignore_index=True) if len(earlier) else public,
+        table,
         hoods,
         out_dir,
         gate=_hashed_first(gate) if hash_beside else gate,
