@@ -157,7 +157,23 @@ def test_the_header_link_downloads_the_release_months_csv(browser, site):
     # and the section of every file is a link of its own, said as what it is
     section = page.locator('header.site-header a[href="#downloads-heading"]')
     assert section.inner_text() == "All the downloads"
+    # and the line reads as words: the template's comments once glued the sentence's full
+    # stop to the link after it ("October 2022.Download") and the dot to the next link
+    line = " ".join(page.inner_text("header.site-header p.release").split())
+    assert re.fullmatch(
+        r"Street-level crime, [A-Za-z0-9 ]+\. Download the data for October 2022 "
+        r"\(CSV, [0-9.]+ (kB|MB)\) · All the downloads · Licence and sources",
+        line,
+    ), line
     assert not rec.errors and not rec.dialogs, (rec.errors, rec.dialogs)
+
+
+def _header_line(index: Path) -> str:
+    """The header's release line as a reader's browser runs it together: its tags out,
+    every run of whitespace one space (what HTML shows)."""
+    header = index.read_text(encoding="utf-8").split("</header>")[0]
+    line = header.split('<p class="release">')[1].split("</p>")[0]
+    return " ".join(re.sub(r"<[^>]*>", "", line).split())
 
 
 def _header_links(index: Path) -> list[tuple[str, str]]:
@@ -176,6 +192,11 @@ def test_one_file_is_the_data_and_hosted_files_are_where_to_get_them(tmp_path):
     assert links[0][0] == "downloads/2022-10-street.csv"
     assert re.fullmatch(r"Download the data \(CSV, [0-9.]+ (kB|MB)\)", links[0][1]), links
     assert "#downloads-heading" not in [href for href, _ in links]
+    assert re.fullmatch(
+        r"Street-level crime, October 2022\. Download the data \(CSV, [0-9.]+ (kB|MB)\) · "
+        r"Licence and sources",
+        _header_line(one.index),
+    ), _header_line(one.index)
     hosted = export_webmap(
         WebmapOptions(
             inputs=[OCT],
@@ -187,6 +208,9 @@ def test_one_file_is_the_data_and_hosted_files_are_where_to_get_them(tmp_path):
     )
     links = _header_links(hosted.index)
     assert links[0] == ("#downloads-heading", "Where to get the data (CSV)")
+    assert _header_line(hosted.index) == (
+        "Street-level crime, October 2022. Where to get the data (CSV) · Licence and sources"
+    )
 
 
 def test_axe_finds_no_violations_on_this_page(browser, site):
