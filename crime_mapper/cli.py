@@ -66,7 +66,7 @@ import signal
 import sys
 import traceback
 from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager, suppress
+from contextlib import contextmanager, suppress
 from dataclasses import asdict
 from pathlib import Path
 from typing import Callable, Optional
@@ -239,16 +239,9 @@ def _run_lock(
     symbolic links there that stops the lock is said of it: the lock file's folder is made
     above ``folder``, and that mkdir named the folder above instead ("loop cannot be used"
     of ``summaries --out loop/month``)."""
-    from .core.common.run_lock import folder_run_lock
-    from .core.common.text_file import resolved_path
+    from .core.common.run_lock import output_lock
 
-    held = ExitStack()
-    try:
-        held.enter_context(folder_run_lock(folder, f"crime_mapper.cli {command}"))
-    except OSError:
-        resolved_path(folder if out is None else out)  # (a loop: said of the output)
-        raise
-    with held:
+    with output_lock(folder, f"crime_mapper.cli {command}", folder if out is None else out):
         yield
 
 

@@ -22,9 +22,11 @@ import pytest
 from crime_mapper.core.common.run_lock import (
     LOCK_SUFFIX,
     FolderBusy,
+    LockNotWritten,
     folder_run_lock,
     holds,
     lock_path_for,
+    output_lock,
 )
 from crime_mapper.core.monthly.release import (
     MANIFEST_NAME,
@@ -151,6 +153,39 @@ def test_a_folder_inside_a_held_one_is_refused(tmp_path, holder):
         assert taken == lock_path_for(month) and holds(month)
         assert not lock_path_for(month / "map").exists()
     assert not holds(month) and not lock_path_for(month).exists()
+
+
+def test_one_writer_locks_every_folder_it_writes_once(tmp_path, holder):
+    """output_lock, the helper of every writer of an output folder: the folders of a run's
+    outputs (Processing's anonymise: a CSV in the month, its audit in a folder inside it)
+    are locked once each, the outermost, so the run never refuses itself; a refusal of a
+    later folder lets go of the earlier ones; a lock that cannot be written is said naming
+    its file (LockNotWritten), with nothing made."""
+    month, other = tmp_path / "2022-10", tmp_path / "other"
+    with output_lock([month, month / "audit", other, month], "anonymise"):
+        assert holds(month) and holds(other) and not holds(month / "audit")
+    assert not holds(month) and not list(tmp_path.glob(f".*{LOCK_SUFFIX}"))
+
+    busy = holder(other)
+    with pytest.raises(FolderBusy) as raised:
+        with output_lock([month, other], "anonymise"):
+            pass
+    assert f"process {busy.pid}" in str(raised.value)
+    assert not holds(month) and not lock_path_for(month).exists()  # (let go of)
+
+    blocker = tmp_path / "a file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    with pytest.raises(LockNotWritten) as raised:
+        with output_lock(blocker / "out" / "map", "the Web map tab", name_lock=True):
+            pass
+    message = str(raised.value)
+    assert message.startswith(f"{blocker / 'out' / 'map'} was not written: its run lock"), message
+    assert str(lock_path_for(blocker / "out" / "map")) in message
+    assert "nothing was read or written" in message and "[Errno" not in message
+    with pytest.raises(OSError) as raw:  # (the command line's: the system's error as it is)
+        with output_lock(blocker / "out", "crime_mapper.cli webmap"):
+            pass
+    assert not isinstance(raw.value, LockNotWritten)
 
 
 def test_a_lock_file_that_says_nothing_still_refuses(tmp_path, holder):

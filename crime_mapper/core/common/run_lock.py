@@ -29,6 +29,13 @@ Writing into a folder *inside* a locked one (``anonymise --out <release>/public`
 release of that month runs) is refused too: a lock checks the folders above its own for a
 held lock, and the lock files of the folders directly inside its own (a standalone exporter
 writing ``<release>/map``). A lock file found there whose holder is gone is removed.
+
+Every way of writing an output folder takes it through :func:`output_lock` (the command
+line's ``anonymise``, ``summaries`` and ``webmap``, the Processing algorithms and the dock's
+tabs that write the same outputs), the release through :func:`folder_run_lock` itself. The
+lock is this process's: a child process it starts to do the work (the web map's, the
+anonymise's) writes under it, and its parent holds it until the child has committed and
+ended.
 No QGIS.
 """
 
@@ -42,11 +49,11 @@ import logging
 import os
 import socket
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO, Union
+from typing import IO, Optional, Union
 
-from .text_file import made_folder, shown_line, shown_path
+from .text_file import made_folder, os_error_text, resolved_path, shown_line, shown_path
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -98,6 +105,16 @@ class FolderBusy(RuntimeError):
         super().__init__(f"{self.reason}. What to do: {self.action}.")
 
 
+class LockNotWritten(OSError):
+    """The run lock of an output folder could not be taken for a reason of the file system
+    (the folder above it read-only, a file where a folder goes): its text names the folder,
+    the lock file and the cause, and says that nothing was read or written."""
+
+    def __init__(self, message: str, code: Optional[int] = None) -> None:
+        super().__init__(message)  # (its text is the message alone, no "[Errno 13]")
+        self.errno = code
+
+
 def lock_path_for(folder: PathLike) -> Path:
     """The lock file of ``folder``: hidden, beside it (never among its published files)."""
     folder = Path(os.path.abspath(folder))
@@ -146,6 +163,57 @@ def folder_run_lock(folder: PathLike, what: str) -> Iterator[Path]:
         for empty in made:  # (deepest first; one the run wrote into is not empty)
             with contextlib.suppress(OSError):
                 empty.rmdir()
+
+
+def outermost_folders(folders: Iterable[PathLike]) -> list[Path]:
+    """``folders`` as absolute paths, each once, without those inside another of them (its
+    lock covers them), in the order given. Why: one process taking the lock of a folder and
+    then of one inside it found its own lock above and refused itself."""
+    given = list(dict.fromkeys(Path(os.path.abspath(f)) for f in folders))
+    return [f for f in given if not any(o != f and o in f.parents for o in given)]
+
+
+@contextlib.contextmanager
+def output_lock(
+    folders: Union[PathLike, Iterable[PathLike]],
+    what: str,
+    given: Optional[PathLike] = None,
+    *,
+    name_lock: bool = False,
+) -> Iterator[None]:
+    """Hold the run lock (:func:`folder_run_lock`) of each output folder a run writes
+    (``folders``: one or several; the outermost of them are locked) for the ``with`` block:
+    the one helper every writer of an output folder uses, so that none writes a folder a
+    release (or another writer) holds. FolderBusy at once, before anything is read or
+    written, while another run holds one of them, a folder above it or directly inside it;
+    the locks taken before it are let go.
+
+    ``given``: the output as the user gave it. When the lock cannot be taken for a reason of
+    the file system, a loop of symbolic links there is said of it (UnresolvablePath: the lock
+    file's folder is made above the output, and that mkdir named the folder above instead);
+    any other OSError is raised as it is, or with ``name_lock`` as LockNotWritten, whose
+    text names the folder and its lock file (for callers that show it as it is: Processing,
+    the dock)."""
+    if isinstance(folders, (str, os.PathLike)):
+        folders = [folders]
+    held = contextlib.ExitStack()
+    with held:
+        for folder in outermost_folders(folders):
+            try:
+                held.enter_context(folder_run_lock(folder, what))
+            except OSError as exc:
+                if given is not None:
+                    resolved_path(given)  # (a loop: said of the output)
+                if not name_lock:
+                    raise
+                raise LockNotWritten(
+                    f"{shown_path(folder)} was not written: its run lock could not be written "
+                    f"beside it ({shown_path(lock_path_for(folder))}): {os_error_text(exc)}; "
+                    "nothing was read or written. What to do: make the folder above it "
+                    "writable, or choose another output folder",
+                    exc.errno,
+                ) from exc
+        yield
 
 
 def _missing_folders(folder: Path) -> list[Path]:
