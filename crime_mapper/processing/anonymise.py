@@ -269,16 +269,33 @@ class AnonymiseAlgorithm(CrimeMapperAlgorithm):
         context: QgsProcessingContext,
         feedback: QgsProcessingFeedback,
     ) -> dict:
+        from pathlib import Path
+
         from ..qgis_bridge.anonymise_process import start_child
 
-        # the release runs in a Python process of its own when its inputs are files (it may
-        # fork there): started first, its imports overlap the reading of the parameters
-        started = start_child()
-        try:
-            result = self._release(parameters, context, feedback, started)
-        finally:
-            if started is not None:
-                started.discard()  # (unless the release was handed to it)
+        outputs = {
+            name: self.parameterAsFileOutput(parameters, name, context)
+            for name in (
+                self.PUBLIC_CSV,
+                self.PUBLIC_LAYER,
+                self.AUDIT_JSON,
+                self.AUDIT_HTML,
+                self.MANIFEST,
+            )
+        }
+        # the run lock of the folders the outputs go in, as the command line's anonymise
+        # takes its --out's: refused at once, before anything is read, while another run
+        # (the month's release) writes one of them; held until the child has committed
+        with self.output_lock([Path(p).parent for p in outputs.values() if p]):
+            # the release runs in a Python process of its own when its inputs are files (it
+            # may fork there): started first, its imports overlap the reading of the
+            # parameters
+            started = start_child()
+            try:
+                result = self._release(parameters, context, feedback, started, outputs)
+            finally:
+                if started is not None:
+                    started.discard()  # (unless the release was handed to it)
         return {
             self.PUBLIC_CSV: str(result.public_csv),
             self.PUBLIC_LAYER: str(result.public_gpkg),
@@ -299,8 +316,10 @@ class AnonymiseAlgorithm(CrimeMapperAlgorithm):
         context: QgsProcessingContext,
         feedback: QgsProcessingFeedback,
         started: Any,
+        outputs: dict[str, str],
     ) -> Any:
-        """The release the parameters describe (in ``started``, the child, when it can)."""
+        """The release the parameters describe (in ``started``, the child, when it can),
+        into ``outputs`` (each output parameter's path)."""
         from ..core.gate.leak_gate import LeakError
         from ..core.release.release_files import ReleaseInputError
         from ..qgis_bridge.anonymise_process import ChildFailed, run_anonymise_beside
@@ -312,16 +331,6 @@ class AnonymiseAlgorithm(CrimeMapperAlgorithm):
         other_crimes = other_crimes_from_parameters(
             self, parameters, context, self.OTHER_CRIMES, crimes
         )
-        outputs = {
-            name: self.parameterAsFileOutput(parameters, name, context)
-            for name in (
-                self.PUBLIC_CSV,
-                self.PUBLIC_LAYER,
-                self.AUDIT_JSON,
-                self.AUDIT_HTML,
-                self.MANIFEST,
-            )
-        }
         try:
             result = run_anonymise_beside(
                 crimes,

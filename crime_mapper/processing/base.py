@@ -20,11 +20,13 @@ share (crimes, map points, neighbourhoods) are declared and read in processing/p
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import html
 import math
 import numbers
 import re
+from collections.abc import Iterator
 from typing import Any, Callable, ClassVar, Optional
 
 from qgis.core import (
@@ -527,6 +529,29 @@ class CrimeMapperAlgorithm(QgsProcessingAlgorithm):
                 if problem:
                     return problem
         return None
+
+    @contextlib.contextmanager
+    def output_lock(self, folders: Any, given: Any = None) -> Iterator[None]:
+        """Hold the run lock of the output folders the algorithm writes for the ``with``
+        block (core.common.run_lock.output_lock, as the command line's commands and the
+        monthly release hold it). While another run holds one of them (the month's release
+        writing the folder above ``OUTPUT/map``), the algorithm is refused at once with the
+        lock's own words, naming that run, before anything is read or written: a
+        QgsProcessingException, never a traceback.
+
+        Why: the toolbox's anonymise, web map and summaries took no lock, so one run into a
+        release folder while that month's scheduled release ran wrote the folder at once with
+        it, the very race the lock stops for the command line."""
+        from ..core.common.run_lock import FolderBusy, output_lock
+
+        held = contextlib.ExitStack()
+        try:
+            what = f"Processing crime_mapper:{self.name()}"
+            held.enter_context(output_lock(folders, what, given, name_lock=True))
+        except (FolderBusy, OSError) as exc:  # (OSError: LockNotWritten, a loop of links)
+            raise QgsProcessingException(str(exc)) from exc
+        with held:
+            yield
 
     @staticmethod
     def core_feedback(feedback: Optional[QgsProcessingFeedback]) -> Feedback:

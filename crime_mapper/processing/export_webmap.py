@@ -167,6 +167,18 @@ class ExportWebmapAlgorithm(NeighbourhoodParameters, CrimeMapperAlgorithm):
         context: QgsProcessingContext,
         feedback: QgsProcessingFeedback,
     ) -> dict:
+        # the run lock of OUTPUT/map first, as the command line's webmap takes it: refused
+        # at once, before anything is read, while the month's release writes OUTPUT
+        out = Path(self.parameterAsString(parameters, self.OUTPUT, context))
+        with self.output_lock(out / "map", out):
+            return self._export(parameters, context, feedback)
+
+    def _export(
+        self,
+        parameters: dict,
+        context: QgsProcessingContext,
+        feedback: QgsProcessingFeedback,
+    ) -> dict:
         from ..core.gate.leak_gate import LeakError
         from ..core.publish.neighbourhoods import NeighbourhoodError
         from ..core.publish.webmap_inputs import WebmapInputError

@@ -187,6 +187,18 @@ class NeighbourhoodSummariesAlgorithm(NeighbourhoodParameters, CrimeMapperAlgori
         context: QgsProcessingContext,
         feedback: QgsProcessingFeedback,
     ) -> dict:
+        # the run lock of OUTPUT first, as the command line's summaries takes it (the
+        # summaries and the atlas both go there): refused at once, before anything is read
+        out = self.parameterAsString(parameters, self.OUTPUT, context)
+        with self.output_lock(out, out):
+            return self._summaries(parameters, context, feedback)
+
+    def _summaries(
+        self,
+        parameters: dict,
+        context: QgsProcessingContext,
+        feedback: QgsProcessingFeedback,
+    ) -> dict:
         from ..core.publish.neighbourhoods import NeighbourhoodError
         from ..core.publish.summaries import SummaryError, SummaryOptions
         from ..core.publish.summaries_export import ATLAS_NAME, GPKG_NAME, SummaryGateError

@@ -1,0 +1,211 @@
+"""Every way of writing an output folder from QGIS takes its run lock (core.common.run_lock):
+the Processing algorithms crime_mapper:anonymise, export_webmap and neighbourhood_summaries.
+
+Why: only the command line and the monthly release took it, so an analyst exporting the web
+map into ``<release>/map`` (toolbox or dock) while that month's scheduled release ran wrote
+the folder at once with it. Here a real process holds the lock of the output folder (or of
+the month folder above it), real Processing runs are refused with the
+lock's words naming it, leaving the previous output as it was, and run once it has let go.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from qgis.core import QgsProcessingException, QgsProcessingFeedback
+
+from crime_mapper.core.common.run_lock import LOCK_SUFFIX, FolderBusy, folder_run_lock
+from tests.support.plain_cli import FORCE_EXTRACT, FORCE_PROFILE
+from tests.support.qgis_process import REPO, child_env
+from tests.support.summaries_release import HOODS, make_release, points_layer
+
+OCT = REPO / "sample_data" / "police-uk" / "2022-10" / "2022-10-leicestershire-street.csv"
+#: A process that takes the run lock of argv[1] and holds it until its stdin closes
+_HOLDER = """
+import sys
+from crime_mapper.core.common.run_lock import folder_run_lock
+with folder_run_lock(sys.argv[1], "monthly release 2022-10"):
+    print("held", flush=True)
+    sys.stdin.read()
+"""
+
+
+class Holder:
+    """A separate process holding a folder's run lock until :meth:`let_go`."""
+
+    def __init__(self, folder: Path) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", _HOLDER, str(folder)],
+            cwd=REPO,
+            env=child_env([REPO]),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        assert self.process.stdout.readline() == "held\n"
+
+    @property
+    def words(self) -> str:
+        """How a refused run names this holder."""
+        return f"monthly release 2022-10, process {self.process.pid} on host"
+
+    def let_go(self) -> None:
+        if self.process.poll() is None:
+            assert self.process.stdin is not None
+            self.process.stdin.close()
+        self.process.wait(timeout=60)
+
+
+@pytest.fixture
+def hold() -> Iterator[object]:
+    holders: list[Holder] = []
+
+    def start(folder: Path) -> Holder:
+        holders.append(Holder(folder))
+        return holders[-1]
+
+    yield start
+    for holder in holders:
+        if holder.process.poll() is None:
+            holder.process.kill()
+        holder.process.wait()
+
+
+@pytest.fixture(scope="module")
+def release(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    return make_release(tmp_path_factory.mktemp("run_lock_qgis"))
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` (hidden ones too) with its bytes."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def _no_lock_files(folder: Path) -> bool:
+    return not list(folder.parent.rglob(f"*{LOCK_SUFFIX}"))
+
+
+def _refused(message: str, folder: Path, holder: Holder, locked: Path) -> None:
+    """The refusal is the lock's own text: the folder, the run holding it, no traceback."""
+    assert f"{folder} is being written by another crime_mapper run: {holder.words}" in message
+    if locked != folder:
+        assert f"(it is writing {locked})" in message, message
+    assert "nothing was read or written" in message and "Traceback" not in message, message
+
+
+# --- Processing --------------------------------------------------------------------------
+
+
+def test_processing_web_map_is_refused_while_its_month_is_held(provider, tmp_path, hold):
+    """export_webmap into a month folder whose release runs (a real process holding the
+    month's lock) is refused, the previous map untouched; once the release has ended it
+    runs, holding the lock of OUTPUT/map for the whole export (another run is refused while
+    it writes), and leaves no lock file."""
+    import processing
+
+    month = tmp_path / "2022-10"
+    (month / "map").mkdir(parents=True)
+    (month / "map" / "index.html").write_text("previous", encoding="utf-8")
+    before = _snapshot(month)
+    params = {"RELEASE": [str(OCT)], "TILES": 1, "OUTPUT": str(month)}
+    holder = hold(month)
+    with pytest.raises(QgsProcessingException) as refused:
+        processing.run("crime_mapper:export_webmap", params)
+    _refused(str(refused.value), month / "map", holder, month)
+    assert _snapshot(month) == before
+    holder.let_go()
+
+    probes: list[str] = []
+
+    def probe(_progress: float) -> None:
+        if probes:
+            return
+        try:
+            with folder_run_lock(month / "map", "a second export"):
+                probes.append("taken")
+        except FolderBusy as exc:
+            probes.append(str(exc))
+
+    feedback = QgsProcessingFeedback()
+    feedback.progressChanged.connect(probe)
+    result = processing.run("crime_mapper:export_webmap", params, feedback=feedback)
+    assert Path(result["INDEX"]).read_text(encoding="utf-8") != "previous"
+    assert probes and "Processing crime_mapper:export_webmap, process" in probes[0], probes
+    assert _no_lock_files(month)
+
+
+def test_processing_summaries_are_refused_while_their_folder_is_held(
+    provider, release, tmp_path, hold
+):
+    """neighbourhood_summaries into a held folder is refused with nothing changed; the same
+    run once the holder has ended writes the pages."""
+    import processing
+    from qgis.core import QgsVectorLayer
+
+    out = tmp_path / "2022-10"
+    (out / "neighbourhoods").mkdir(parents=True)
+    (out / "neighbourhoods" / "index.html").write_text("previous", encoding="utf-8")
+    before = _snapshot(out)
+    hoods = QgsVectorLayer(str(HOODS / "msoa11_leicestershire.geojson"), "msoa", "ogr")
+    params = {
+        "RAW_FILES": [str(FORCE_EXTRACT)],
+        "PROFILE": str(FORCE_PROFILE),
+        "MAP_POINTS": points_layer(release["points"]),
+        "LABEL_FIELD": "label",
+        "RELEASE": str(release["csv"]),
+        "NEIGHBOURHOODS": hoods,
+        "CODE_FIELD": "msoa11cd",
+        "OUTPUT": str(out),
+    }
+    holder = hold(out)
+    with pytest.raises(QgsProcessingException) as refused:
+        processing.run("crime_mapper:neighbourhood_summaries", params)
+    _refused(str(refused.value), out, holder, out)
+    assert _snapshot(out) == before
+    holder.let_go()
+    result = processing.run("crime_mapper:neighbourhood_summaries", params)
+    assert result["PAGES"] > 0
+    assert (out / "neighbourhoods" / "index.html").read_text(encoding="utf-8") != "previous"
+    assert _no_lock_files(out)
+
+
+def test_processing_anonymise_is_refused_while_the_month_above_is_held(
+    provider, release, tmp_path, hold
+):
+    """anonymise writing into ``<month>/public`` while the month's release runs is refused
+    (the month folder above is held), the previous public files byte-identical; once free
+    it runs."""
+    import processing
+
+    month = tmp_path / "2022-10"
+    out = month / "public"
+    out.mkdir(parents=True)
+    (out / "2022-10-leicestershire-street.csv").write_text("previous\n", encoding="utf-8")
+    before = _snapshot(month)
+    params = {
+        "CRIMES_FILES": [str(FORCE_EXTRACT)],
+        "PROFILE": str(FORCE_PROFILE),
+        "MAP_POINTS": points_layer(release["points"]),
+        "LABEL_FIELD": "label",
+        "SALT_FILE": str(release["base"] / "secret" / "force.salt"),
+        "PUBLIC_CSV": str(out / "2022-10-leicestershire-street.csv"),
+        "PUBLIC_LAYER": str(out / "public.gpkg"),
+        "AUDIT_JSON": str(out / "audit.json"),
+        "AUDIT_HTML": str(out / "audit.html"),
+        "MANIFEST": str(out / "manifest.json"),
+    }
+    holder = hold(month)
+    with pytest.raises(QgsProcessingException) as refused:
+        processing.run("crime_mapper:anonymise", params)
+    _refused(str(refused.value), out, holder, month)
+    assert _snapshot(month) == before
+    holder.let_go()
+    result = processing.run("crime_mapper:anonymise", params)
+    assert result["ROWS_IN"] > 0
+    assert (out / "2022-10-leicestershire-street.csv").read_text(encoding="utf-8") != "previous\n"
+    assert _no_lock_files(month)
